@@ -1,0 +1,1 @@
+"""The Qt-free core: store, imaging, folder index, tasks. Usable headless."""

@@ -1,0 +1,271 @@
+"""A Project = an image root + its database: the facade both the GUI and the CLI use.
+
+Every method that changes an annotation is one transaction that also writes the
+history event; every method returns frozen records, never live ORM objects.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Iterable, Optional, Sequence
+
+from sqlalchemy import select
+
+from . import config as cfg_mod
+from .indexer import ScanResult, read_headers, scan
+from .store import models as m
+from .store import repo_images as ri
+from .store import repo_labels as rl
+from .store import repo_review as rr
+from .store import repo_suggest as rs
+from .store.engine import Store, default_db_location, sqlite_url
+from .store.migrate import SchemaError, upgrade_to_head
+from .store.records import (
+    EventRecord,
+    ImageFilter,
+    ImageRecord,
+    LabelDef,
+    NewSuggestion,
+    RepairRecord,
+    SuggestionRecord,
+)
+from .tasks import CancelToken, ProgressFn, no_progress
+
+
+class ProjectError(Exception):
+    """A project cannot be opened or used; the message says why and where."""
+
+
+class Project:
+    def __init__(self, root: Path, store: Store, db_note: Optional[str] = None,
+                 max_pixels: Optional[int] = None) -> None:
+        self.root = root
+        self.store = store
+        self.db_note = db_note
+        self.max_pixels = max_pixels
+
+    # --- opening ------------------------------------------------------------
+    @classmethod
+    def open(
+        cls,
+        folder: Path | str,
+        db_url: Optional[str] = None,
+        *,
+        max_pixels: Optional[int] = None,
+        data_dir: Optional[Path] = None,
+    ) -> "Project":
+        root = Path(folder).expanduser()
+        if not root.is_dir():
+            raise ProjectError(f"{root}: no such folder (or it cannot be reached)")
+        root = root.resolve()
+        note = None
+        if db_url is None:
+            db_path, note = default_db_location(root, data_dir or cfg_mod.data_dir())
+            db_url = sqlite_url(db_path)
+        where = _describe(db_url)
+        store = Store(db_url)
+        try:
+            upgrade_to_head(store.engine, where)
+            with store.write() as s:
+                if s.get(m.ProjectRow, 1) is None:
+                    s.add(m.ProjectRow(id=1, root=str(root), created_at=m.utcnow(), settings_json="{}"))
+        except SchemaError as exc:
+            store.dispose()
+            raise ProjectError(str(exc)) from exc
+        except Exception as exc:
+            store.dispose()
+            raise ProjectError(f"{where}: cannot open the project database ({_short(exc)})") from exc
+        return cls(root, store, note, max_pixels)
+
+    def close(self) -> None:
+        self.store.dispose()
+
+    def __enter__(self) -> "Project":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @property
+    def db_url(self) -> str:
+        return self.store.url
+
+    def path_of(self, image: ImageRecord | str) -> Path:
+        rel = image if isinstance(image, str) else image.relpath
+        return self.root / rel
+
+    # --- indexing -----------------------------------------------------------
+    def scan(self, token: Optional[CancelToken] = None, progress: ProgressFn = no_progress,
+             batch_size: int = 2000) -> ScanResult:
+        from .imaging.scan import RootUnavailable
+
+        try:
+            return scan(self.store, self.root, token, progress, batch_size)
+        except RootUnavailable as exc:
+            raise ProjectError(str(exc)) from exc
+
+    def read_headers(self, token: Optional[CancelToken] = None, progress: ProgressFn = no_progress,
+                     batch_size: int = 200) -> int:
+        return read_headers(self.store, self.root, token, progress, batch_size, self.max_pixels)
+
+    def index(self, token: Optional[CancelToken] = None, progress: ProgressFn = no_progress) -> ScanResult:
+        result = self.scan(token, progress)
+        self.read_headers(token, progress)
+        return result
+
+    # --- queries --------------------------------------------------------------
+    def image_ids(self, flt: Optional[ImageFilter] = None, sort: str = "name",
+                  descending: bool = False) -> list[int]:
+        with self.store.read() as s:
+            return ri.query_ids(s, flt, sort, descending)
+
+    def count(self, flt: Optional[ImageFilter] = None) -> int:
+        with self.store.read() as s:
+            return ri.count(s, flt)
+
+    def images(self, ids: Sequence[int]) -> list[ImageRecord]:
+        with self.store.read() as s:
+            return ri.records(s, ids)
+
+    def image(self, image_id: int) -> ImageRecord:
+        recs = self.images([image_id])
+        if not recs:
+            raise ProjectError(f"image id {image_id} is not in this project")
+        return recs[0]
+
+    def image_by_path(self, relpath: str) -> Optional[ImageRecord]:
+        with self.store.read() as s:
+            image_id = ri.id_for_path(s, relpath)
+            return ri.records(s, [image_id])[0] if image_id is not None else None
+
+    def counts_by_status(self) -> dict[str, int]:
+        with self.store.read() as s:
+            return ri.counts_by_status(s)
+
+    def history(self, image_id: int) -> list[EventRecord]:
+        with self.store.read() as s:
+            return rr.history(s, image_id)
+
+    def info(self) -> dict:
+        with self.store.read() as s:
+            by_status = ri.counts_by_status(s)
+            return {
+                "root": str(self.root),
+                "database": _describe(self.db_url),
+                "images": sum(by_status.values()),
+                "by_status": {k: by_status.get(k, 0) for k in m.ALL_STATUSES},
+                "headers_pending": ri.count_pending_headers(s),
+                "labels": rl.usage(s),
+                "suggestions": {k: rs.outcome_counts(s).get(k, 0) for k in m.OUTCOMES},
+                "repairs": rs.repair_count(s),
+            }
+
+    # --- taxonomy -------------------------------------------------------------
+    def labels(self) -> list[LabelDef]:
+        with self.store.read() as s:
+            return rl.list_labels(s)
+
+    def add_label(self, name: str, color: Optional[str] = None, shortcut: Optional[str] = None,
+                  description: str = "") -> LabelDef:
+        with self.store.write() as s:
+            return rl.add_label(s, name, color, shortcut, description)
+
+    def update_label(self, name: str, **changes) -> LabelDef:
+        with self.store.write() as s:
+            return rl.update_label(s, name, **changes)
+
+    def remove_label(self, name: str, actor: str, force: bool = False) -> int:
+        with self.store.write() as s:
+            return rl.remove_label(s, name, actor, force=force)
+
+    def label_usage(self) -> dict[str, int]:
+        with self.store.read() as s:
+            return rl.usage(s)
+
+    # --- review actions (each one transaction, with its history event) -------
+    def set_caption(self, image_id: int, caption: Optional[str], actor: str,
+                    action: str = "caption") -> ImageRecord:
+        with self.store.write() as s:
+            rr.set_caption(s, image_id, caption, actor, action=action)
+            return ri.records(s, [image_id])[0]
+
+    def set_labels(self, image_id: int, names: Iterable[str], actor: str,
+                   action: str = "labels") -> ImageRecord:
+        with self.store.write() as s:
+            rr.set_labels(s, image_id, names, actor, action=action)
+            return ri.records(s, [image_id])[0]
+
+    def toggle_label(self, image_id: int, name: str, actor: str) -> ImageRecord:
+        with self.store.write() as s:
+            rr.toggle_label(s, image_id, name, actor)
+            return ri.records(s, [image_id])[0]
+
+    def set_status(self, image_id: int, status: str, actor: str, action: str = "status") -> ImageRecord:
+        with self.store.write() as s:
+            rr.set_status(s, image_id, status, actor, action=action)
+            return ri.records(s, [image_id])[0]
+
+    def apply_state(self, image_id: int, state: dict, actor: str, action_prefix: str) -> ImageRecord:
+        """Set caption, labels and review status at once (undo/redo), one event per field changed."""
+        with self.store.write() as s:
+            if "caption" in state:
+                rr.set_caption(s, image_id, state["caption"], actor, action=f"{action_prefix}:caption")
+            if "labels" in state:
+                rr.set_labels(s, image_id, state["labels"], actor, action=f"{action_prefix}:labels")
+            if "review_status" in state:
+                rr.set_status(s, image_id, state["review_status"], actor, action=f"{action_prefix}:status")
+            return ri.records(s, [image_id])[0]
+
+    def snapshot(self, image_id: int) -> dict:
+        with self.store.read() as s:
+            return rr.snapshot(s, image_id)
+
+    # --- suggestions and repairs ---------------------------------------------
+    def add_suggestions(self, items: Sequence[NewSuggestion]) -> list[int]:
+        with self.store.write() as s:
+            return rs.add_suggestions(s, items)
+
+    def suggestions(self, image_id: int, pending_only: bool = False) -> list[SuggestionRecord]:
+        with self.store.read() as s:
+            return rs.suggestions_for(s, image_id, pending_only)
+
+    def decide_suggestion(self, suggestion_id: int, outcome: str, actor: str,
+                          final_value: Optional[str] = None) -> SuggestionRecord:
+        with self.store.write() as s:
+            return rs.decide(s, suggestion_id, outcome, actor, final_value)
+
+    def add_repair(self, source_image_id: int, **fields) -> RepairRecord:
+        with self.store.write() as s:
+            return rs.add_repair(s, source_image_id, **fields)
+
+    def repairs(self, image_id: int) -> list[RepairRecord]:
+        with self.store.read() as s:
+            return rs.repairs_for(s, image_id)
+
+    # --- project settings -----------------------------------------------------
+    def settings(self) -> dict:
+        with self.store.read() as s:
+            return json.loads(s.scalar(select(m.ProjectRow.settings_json).where(m.ProjectRow.id == 1)) or "{}")
+
+    def set_setting(self, key: str, value) -> None:
+        with self.store.write() as s:
+            row = s.get(m.ProjectRow, 1)
+            data = json.loads(row.settings_json or "{}")
+            data[key] = value
+            row.settings_json = json.dumps(data, sort_keys=True)
+
+
+def _describe(url: str) -> str:
+    if url.startswith("sqlite:///"):
+        return url[len("sqlite:///"):]
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "the database URL given"
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:300] if text else type(exc).__name__

@@ -1,0 +1,1 @@
+"""Persistent store: typed SQLAlchemy models, engine set-up, migrations, repositories."""

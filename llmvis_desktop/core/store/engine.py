@@ -1,0 +1,113 @@
+"""Engine and session set-up: SQLite hardening, read/write sessions, DB location."""
+from __future__ import annotations
+
+import hashlib
+import os
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+SQLITE_BUSY_TIMEOUT_MS = 15000
+
+
+def _harden_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):  # pragma: no cover - trivial
+        # let SQLAlchemy, not the driver, decide when transactions begin
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        # writers take the write lock up front: a deferred BEGIN that later upgrades
+        # can fail with SQLITE_BUSY without waiting for the busy timeout
+        if conn.get_execution_options().get("llmvis_write"):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+
+def make_engine(url: str) -> Engine:
+    is_sqlite = url.startswith("sqlite")
+    kwargs = {}
+    if is_sqlite:
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+    engine = create_engine(url, **kwargs)
+    if is_sqlite:
+        _harden_sqlite(engine)
+    return engine
+
+
+class Store:
+    """An engine plus the two ways to use it: short read sessions and write transactions.
+
+    One session per user action: ``with store.write() as s: ...`` commits on exit
+    (or rolls back on an exception) and never hands live ORM objects outwards.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        self._read = sessionmaker(self.engine, expire_on_commit=False)
+        self._write = sessionmaker(
+            self.engine.execution_options(llmvis_write=True), expire_on_commit=False
+        )
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        with self._write.begin() as session:
+            yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with self._read() as session, session.begin():
+            yield session
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _writable_dir(path: Path) -> bool:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return False
+    return os.access(path, os.W_OK | os.X_OK)
+
+
+def default_db_location(root: Path, data_dir: Path) -> tuple[Path, str | None]:
+    """Where a folder's database lives, and a note when it is not inside the folder.
+
+    ``<root>/.llmvis/project.sqlite`` normally; when the folder is read-only, a file
+    under the user data dir keyed by the folder's absolute path.
+    """
+    root = Path(root).resolve()
+    inside = root / ".llmvis"
+    if (inside / "project.sqlite").exists() and os.access(inside, os.W_OK | os.X_OK):
+        return inside / "project.sqlite", None
+    if os.access(root, os.W_OK | os.X_OK) and _writable_dir(inside):
+        return inside / "project.sqlite", None
+    key = hashlib.sha1(str(root).encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    safe_name = "".join(c if c.isalnum() or c in "-_." else "_" for c in root.name)[:40]
+    fallback = Path(data_dir) / "projects" / f"{safe_name}-{key}"
+    fallback.mkdir(parents=True, exist_ok=True)
+    db = fallback / "project.sqlite"
+    note = f"folder {root} is read-only; the project database is kept at {db}"
+    return db, note
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{Path(path).resolve()}"

@@ -1,0 +1,143 @@
+"""SQLAlchemy 2 typed ORM models. Nothing here is SQLite-only.
+
+The ``events`` table is the append-only history: every change a person or a model
+makes to an image's annotation writes one row, in the same transaction as the change.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Optional
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+# Image status values (the effective status used by filters and counts).
+STATUS_NEW = "new"
+STATUS_SUGGESTED = "suggested"
+STATUS_REVIEWED = "reviewed"
+STATUS_REJECTED = "rejected"
+STATUS_MISSING = "missing"
+STATUS_ERROR = "error"
+REVIEW_STATUSES = (STATUS_NEW, STATUS_SUGGESTED, STATUS_REVIEWED, STATUS_REJECTED)
+ALL_STATUSES = REVIEW_STATUSES + (STATUS_MISSING, STATUS_ERROR)
+
+OUTCOMES = ("pending", "accepted", "edited", "rejected")
+SUGGESTION_KINDS = ("caption", "label", "answer")
+
+
+class ProjectRow(Base):
+    """One row: the image root this database describes and project-wide settings."""
+
+    __tablename__ = "project"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    root: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    settings_json: Mapped[str] = mapped_column(Text, default="{}")
+
+
+class Label(Base):
+    __tablename__ = "labels"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    color: Mapped[str] = mapped_column(String(16), default="#808080")
+    shortcut: Mapped[Optional[str]] = mapped_column(String(8), nullable=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Image(Base):
+    __tablename__ = "images"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    relpath: Mapped[str] = mapped_column(String(2048), unique=True)
+    size: Mapped[int] = mapped_column(BigInteger, default=0)
+    mtime_ns: Mapped[int] = mapped_column(BigInteger, default=0)
+    width: Mapped[Optional[int]] = mapped_column(Integer, nullable=True)
+    height: Mapped[Optional[int]] = mapped_column(Integer, nullable=True)
+    format: Mapped[Optional[str]] = mapped_column(String(16), nullable=True)
+    bit_depth: Mapped[Optional[int]] = mapped_column(Integer, nullable=True)
+    frames: Mapped[Optional[int]] = mapped_column(Integer, nullable=True)
+    # effective status (filters, counts) and the last review status, kept while a
+    # file is missing or unreadable so that it comes back when the file does
+    status: Mapped[str] = mapped_column(String(16), default=STATUS_NEW, index=True)
+    review_status: Mapped[str] = mapped_column(String(16), default=STATUS_NEW)
+    error: Mapped[Optional[str]] = mapped_column(Text, nullable=True)
+    header_done: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    caption: Mapped[Optional[str]] = mapped_column(Text, nullable=True)
+    max_score: Mapped[Optional[float]] = mapped_column(Float, nullable=True)
+    updated_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True), nullable=True)
+    updated_by: Mapped[Optional[str]] = mapped_column(String(200), nullable=True)
+
+
+class ImageLabel(Base):
+    __tablename__ = "image_labels"
+    image_id: Mapped[int] = mapped_column(ForeignKey("images.id"), primary_key=True)
+    label_id: Mapped[int] = mapped_column(ForeignKey("labels.id"), primary_key=True, index=True)
+
+
+class Suggestion(Base):
+    __tablename__ = "suggestions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    image_id: Mapped[int] = mapped_column(ForeignKey("images.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(Text)
+    score: Mapped[Optional[float]] = mapped_column(Float, nullable=True)
+    model_id: Mapped[str] = mapped_column(String(500))
+    model_revision: Mapped[Optional[str]] = mapped_column(String(200), nullable=True)
+    prompt: Mapped[Optional[str]] = mapped_column(Text, nullable=True)
+    params_json: Mapped[str] = mapped_column(Text, default="{}")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    outcome: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    final_value: Mapped[Optional[str]] = mapped_column(Text, nullable=True)
+    decided_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True), nullable=True)
+    decided_by: Mapped[Optional[str]] = mapped_column(String(200), nullable=True)
+
+
+class Event(Base):
+    """Append-only review history. Rows are never updated or deleted."""
+
+    __tablename__ = "events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    image_id: Mapped[int] = mapped_column(ForeignKey("images.id"))
+    actor: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    action: Mapped[str] = mapped_column(String(32))
+    before: Mapped[Optional[str]] = mapped_column(Text, nullable=True)
+    after: Mapped[Optional[str]] = mapped_column(Text, nullable=True)
+    suggestion_id: Mapped[Optional[int]] = mapped_column(ForeignKey("suggestions.id"), nullable=True)
+
+    __table_args__ = (Index("ix_events_image_id_id", "image_id", "id"),)
+
+
+class Repair(Base):
+    __tablename__ = "repairs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_image_id: Mapped[int] = mapped_column(ForeignKey("images.id"), index=True)
+    output_image_id: Mapped[Optional[int]] = mapped_column(ForeignKey("images.id"), nullable=True)
+    mask_path: Mapped[str] = mapped_column(Text)
+    output_path: Mapped[str] = mapped_column(Text)
+    source_sha256: Mapped[Optional[str]] = mapped_column(String(64), nullable=True)
+    engine: Mapped[str] = mapped_column(String(64))
+    checkpoint_hash: Mapped[Optional[str]] = mapped_column(String(64), nullable=True)
+    params_json: Mapped[str] = mapped_column(Text, default="{}")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_by: Mapped[Optional[str]] = mapped_column(String(200), nullable=True)

@@ -1,0 +1,116 @@
+"""Frozen dataclasses handed to the fronts instead of live ORM objects."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Optional
+
+
+@dataclass(frozen=True)
+class LabelDef:
+    id: int
+    name: str
+    color: str
+    shortcut: Optional[str]
+    description: str
+    position: int
+
+
+@dataclass(frozen=True)
+class ImageRecord:
+    id: int
+    relpath: str
+    size: int
+    mtime_ns: int
+    width: Optional[int]
+    height: Optional[int]
+    format: Optional[str]
+    bit_depth: Optional[int]
+    frames: Optional[int]
+    status: str
+    review_status: str
+    error: Optional[str]
+    caption: Optional[str]
+    labels: tuple[str, ...] = ()
+    max_score: Optional[float] = None
+    has_repair: bool = False
+    updated_at: Optional[datetime] = None
+    updated_by: Optional[str] = None
+
+    @property
+    def name(self) -> str:
+        return self.relpath.rsplit("/", 1)[-1]
+
+
+@dataclass(frozen=True)
+class SuggestionRecord:
+    id: int
+    image_id: int
+    kind: str
+    value: str
+    score: Optional[float]
+    model_id: str
+    model_revision: Optional[str]
+    prompt: Optional[str]
+    params: dict
+    created_at: datetime
+    outcome: str
+    final_value: Optional[str]
+    decided_at: Optional[datetime]
+    decided_by: Optional[str]
+
+
+@dataclass(frozen=True)
+class NewSuggestion:
+    """What a suggester produces; the store gives it an id and a time."""
+
+    image_id: int
+    kind: str
+    value: str
+    model_id: str
+    score: Optional[float] = None
+    model_revision: Optional[str] = None
+    prompt: Optional[str] = None
+    params: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class EventRecord:
+    id: int
+    image_id: int
+    actor: str
+    at: datetime
+    action: str
+    before: object
+    after: object
+    suggestion_id: Optional[int]
+
+
+@dataclass(frozen=True)
+class RepairRecord:
+    id: int
+    source_image_id: int
+    output_image_id: Optional[int]
+    mask_path: str
+    output_path: str
+    source_sha256: Optional[str]
+    engine: str
+    checkpoint_hash: Optional[str]
+    params: dict
+    created_at: datetime
+    created_by: Optional[str]
+
+
+@dataclass(frozen=True)
+class ImageFilter:
+    """A view of the image table; every field narrows it, all evaluated in SQL."""
+
+    statuses: tuple[str, ...] = ()
+    label: Optional[str] = None
+    unlabeled: bool = False
+    text: Optional[str] = None
+    has_repair: Optional[bool] = None
+    path_prefix: Optional[str] = None
+
+
+SORTS = ("name", "mtime", "score", "uncertainty", "status")

@@ -1,0 +1,243 @@
+"""Image rows: ingest from the folder scan, header results, and SQL-side queries."""
+from __future__ import annotations
+
+from typing import Iterable, Optional, Sequence
+
+from sqlalchemy import and_, case, exists, func, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from . import models as m
+from .convert import image_record
+from .records import ImageFilter, ImageRecord
+
+# --- ingest ---------------------------------------------------------------
+
+ExistingMap = dict[str, tuple[int, int, int, str]]  # relpath -> (id, size, mtime_ns, status)
+
+
+def existing_files(session: Session) -> ExistingMap:
+    rows = session.execute(
+        select(m.Image.relpath, m.Image.id, m.Image.size, m.Image.mtime_ns, m.Image.status)
+    )
+    return {r[0]: (r[1], r[2], r[3], r[4]) for r in rows}
+
+
+def insert_new(session: Session, entries: Sequence[tuple[str, int, int]]) -> None:
+    """Insert new files (relpath, size, mtime_ns) as status ``new``, headers pending."""
+    if not entries:
+        return
+    session.execute(
+        insert(m.Image),
+        [
+            {
+                "relpath": rel,
+                "size": size,
+                "mtime_ns": mtime,
+                "status": m.STATUS_NEW,
+                "review_status": m.STATUS_NEW,
+                "header_done": False,
+            }
+            for rel, size, mtime in entries
+        ],
+    )
+
+
+def mark_changed(session: Session, changes: Sequence[tuple[int, int, int]]) -> None:
+    """Files whose size or mtime moved (id, size, mtime_ns): headers are read again."""
+    if not changes:
+        return
+    session.execute(
+        update(m.Image),
+        [
+            {
+                "id": image_id,
+                "size": size,
+                "mtime_ns": mtime,
+                "header_done": False,
+                "width": None,
+                "height": None,
+            }
+            for image_id, size, mtime in changes
+        ],
+    )
+    restore_present(session, [c[0] for c in changes])
+
+
+def restore_present(session: Session, ids: Sequence[int]) -> None:
+    """Files seen again after being missing get their review status back."""
+    for chunk in _chunks(ids, 500):
+        session.execute(
+            update(m.Image)
+            .where(m.Image.id.in_(chunk), m.Image.status == m.STATUS_MISSING)
+            .values(status=m.Image.review_status)
+        )
+
+
+def mark_missing(session: Session, ids: Sequence[int]) -> None:
+    for chunk in _chunks(ids, 500):
+        session.execute(
+            update(m.Image).where(m.Image.id.in_(chunk)).values(status=m.STATUS_MISSING)
+        )
+
+
+def pending_headers(session: Session, after_id: int, limit: int) -> list[tuple[int, str]]:
+    rows = session.execute(
+        select(m.Image.id, m.Image.relpath)
+        .where(
+            m.Image.header_done.is_(False),
+            m.Image.status != m.STATUS_MISSING,
+            m.Image.id > after_id,
+        )
+        .order_by(m.Image.id)
+        .limit(limit)
+    )
+    return [(r[0], r[1]) for r in rows]
+
+
+def count_pending_headers(session: Session) -> int:
+    return session.scalar(
+        select(func.count()).select_from(m.Image).where(
+            m.Image.header_done.is_(False), m.Image.status != m.STATUS_MISSING
+        )
+    )
+
+
+def store_headers(session: Session, ok: Iterable[dict], failed: Iterable[tuple[int, str]]) -> None:
+    """``ok``: dicts with id, width, height, format, bit_depth, frames; ``failed``: (id, reason)."""
+    ok = list(ok)
+    if ok:
+        session.execute(
+            update(m.Image),
+            [dict(row, header_done=True, error=None) for row in ok],
+        )
+        ids = [row["id"] for row in ok]
+        for chunk in _chunks(ids, 500):
+            session.execute(
+                update(m.Image)
+                .where(m.Image.id.in_(chunk), m.Image.status == m.STATUS_ERROR)
+                .values(status=m.Image.review_status)
+            )
+    failed = list(failed)
+    if failed:
+        session.execute(
+            update(m.Image),
+            [
+                {"id": i, "header_done": True, "error": reason, "status": m.STATUS_ERROR}
+                for i, reason in failed
+            ],
+        )
+
+
+# --- queries --------------------------------------------------------------
+
+
+def _filtered(stmt, flt: Optional[ImageFilter]):
+    if flt is None:
+        return stmt
+    if flt.statuses:
+        stmt = stmt.where(m.Image.status.in_(flt.statuses))
+    if flt.label:
+        stmt = stmt.where(
+            exists().where(
+                m.ImageLabel.image_id == m.Image.id,
+                m.ImageLabel.label_id == select(m.Label.id).where(m.Label.name == flt.label).scalar_subquery(),
+            )
+        )
+    if flt.unlabeled:
+        stmt = stmt.where(~exists().where(m.ImageLabel.image_id == m.Image.id))
+    if flt.text:
+        pattern = f"%{_escape_like(flt.text.lower())}%"
+        stmt = stmt.where(
+            or_(
+                func.lower(m.Image.caption).like(pattern, escape="\\"),
+                func.lower(m.Image.relpath).like(pattern, escape="\\"),
+            )
+        )
+    if flt.has_repair is not None:
+        has = exists().where(m.Repair.source_image_id == m.Image.id)
+        stmt = stmt.where(has if flt.has_repair else ~has)
+    if flt.path_prefix:
+        stmt = stmt.where(m.Image.relpath.like(_escape_like(flt.path_prefix) + "%", escape="\\"))
+    return stmt
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _ordered(stmt, sort: str, descending: bool):
+    if sort == "mtime":
+        keys = [m.Image.mtime_ns, m.Image.relpath]
+    elif sort == "score":
+        # highest confidence first; images without suggestions last
+        keys = [case((m.Image.max_score.is_(None), 1), else_=0), -m.Image.max_score, m.Image.relpath]
+        return stmt.order_by(*keys)
+    elif sort == "uncertainty":
+        # review queue: the least confident suggestion first, unsuggested last
+        keys = [case((m.Image.max_score.is_(None), 1), else_=0), m.Image.max_score, m.Image.relpath]
+        return stmt.order_by(*keys)
+    elif sort == "status":
+        keys = [m.Image.status, m.Image.relpath]
+    else:
+        keys = [m.Image.relpath]
+    if descending:
+        keys = [k.desc() for k in keys]
+    return stmt.order_by(*keys)
+
+
+def query_ids(
+    session: Session, flt: Optional[ImageFilter] = None, sort: str = "name", descending: bool = False
+) -> list[int]:
+    stmt = _ordered(_filtered(select(m.Image.id), flt), sort, descending)
+    return list(session.scalars(stmt))
+
+
+def count(session: Session, flt: Optional[ImageFilter] = None) -> int:
+    return session.scalar(_filtered(select(func.count()).select_from(m.Image), flt))
+
+
+def counts_by_status(session: Session) -> dict[str, int]:
+    rows = session.execute(select(m.Image.status, func.count()).group_by(m.Image.status))
+    return {status: n for status, n in rows}
+
+
+def labels_of(session: Session, ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
+    out: dict[int, list[str]] = {}
+    for chunk in _chunks(list(ids), 500):
+        rows = session.execute(
+            select(m.ImageLabel.image_id, m.Label.name)
+            .join(m.Label, m.Label.id == m.ImageLabel.label_id)
+            .where(m.ImageLabel.image_id.in_(chunk))
+            .order_by(m.Label.position, m.Label.name)
+        )
+        for image_id, name in rows:
+            out.setdefault(image_id, []).append(name)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def records(session: Session, ids: Sequence[int]) -> list[ImageRecord]:
+    """Records for ``ids`` in the order given (missing ids are left out)."""
+    ids = list(ids)
+    rows: dict[int, m.Image] = {}
+    repaired: set[int] = set()
+    for chunk in _chunks(ids, 500):
+        for row in session.scalars(select(m.Image).where(m.Image.id.in_(chunk))):
+            rows[row.id] = row
+        repaired.update(
+            session.scalars(
+                select(m.Repair.source_image_id).where(m.Repair.source_image_id.in_(chunk)).distinct()
+            )
+        )
+    labels = labels_of(session, ids)
+    return [
+        image_record(rows[i], labels.get(i, ()), i in repaired) for i in ids if i in rows
+    ]
+
+
+def id_for_path(session: Session, relpath: str) -> Optional[int]:
+    return session.scalar(select(m.Image.id).where(m.Image.relpath == relpath))
+
+
+def _chunks(seq: Sequence, n: int):
+    for i in range(0, len(seq), n):
+        yield seq[i : i + n]

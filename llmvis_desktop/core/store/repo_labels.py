@@ -1,0 +1,139 @@
+"""The project's label taxonomy."""
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from . import models as m
+from .convert import label_def
+from .records import LabelDef
+from .repo_review import current_labels, set_labels
+
+PALETTE = (
+    "#4caf50", "#e53935", "#fb8c00", "#8e24aa", "#1e88e5",
+    "#fdd835", "#00acc1", "#6d4c41", "#d81b60", "#7cb342",
+)
+_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+class LabelError(ValueError):
+    pass
+
+
+def list_labels(session: Session) -> list[LabelDef]:
+    rows = session.scalars(select(m.Label).order_by(m.Label.position, m.Label.name))
+    return [label_def(r) for r in rows]
+
+
+def _check(name: str, color: Optional[str], shortcut: Optional[str]) -> None:
+    if not name or not name.strip() or name != name.strip():
+        raise LabelError(f"label name {name!r} is empty or has surrounding spaces")
+    if len(name) > 200:
+        raise LabelError(f"label name is longer than 200 characters: {name[:40]}...")
+    if color is not None and not _COLOR.match(color):
+        raise LabelError(f"colour {color!r} is not of the form #rrggbb")
+    if shortcut is not None and len(shortcut) != 1:
+        raise LabelError(f"shortcut {shortcut!r} must be a single key")
+
+
+def add_label(
+    session: Session,
+    name: str,
+    color: Optional[str] = None,
+    shortcut: Optional[str] = None,
+    description: str = "",
+) -> LabelDef:
+    _check(name, color, shortcut)
+    if session.scalar(select(m.Label.id).where(m.Label.name == name)) is not None:
+        raise LabelError(f"label {name!r} already exists")
+    existing = list_labels(session)
+    used_keys = {lbl.shortcut for lbl in existing if lbl.shortcut}
+    if shortcut is not None and shortcut in used_keys:
+        raise LabelError(f"shortcut {shortcut!r} is already used by another label")
+    if shortcut is None:
+        shortcut = next((str(k) for k in range(1, 10) if str(k) not in used_keys), None)
+    position = (max((lbl.position for lbl in existing), default=-1)) + 1
+    row = m.Label(
+        name=name,
+        color=color or PALETTE[len(existing) % len(PALETTE)],
+        shortcut=shortcut,
+        description=description,
+        position=position,
+        created_at=m.utcnow(),
+    )
+    session.add(row)
+    session.flush()
+    return label_def(row)
+
+
+def update_label(
+    session: Session,
+    name: str,
+    *,
+    new_name: Optional[str] = None,
+    color: Optional[str] = None,
+    shortcut: Optional[str] = "",
+    description: Optional[str] = None,
+) -> LabelDef:
+    """Rename / recolour / re-key a label. ``shortcut=""`` leaves it, ``None`` clears it.
+
+    A rename keeps every image's label (images link to the label's id); history
+    rows keep the name that was current when they were written.
+    """
+    row = session.scalar(select(m.Label).where(m.Label.name == name))
+    if row is None:
+        raise LabelError(f"label {name!r} does not exist")
+    _check(new_name or name, color, shortcut or None)
+    if new_name and new_name != name:
+        if session.scalar(select(m.Label.id).where(m.Label.name == new_name)) is not None:
+            raise LabelError(f"label {new_name!r} already exists")
+        row.name = new_name
+    if color:
+        row.color = color
+    if shortcut != "":
+        if shortcut is not None:
+            clash = session.scalar(
+                select(m.Label.name).where(m.Label.shortcut == shortcut, m.Label.id != row.id)
+            )
+            if clash:
+                raise LabelError(f"shortcut {shortcut!r} is already used by label {clash!r}")
+        row.shortcut = shortcut
+    if description is not None:
+        row.description = description
+    session.flush()
+    return label_def(row)
+
+
+def usage(session: Session) -> dict[str, int]:
+    rows = session.execute(
+        select(m.Label.name, func.count(m.ImageLabel.image_id))
+        .outerjoin(m.ImageLabel, m.ImageLabel.label_id == m.Label.id)
+        .group_by(m.Label.id, m.Label.name)
+        .order_by(m.Label.position, m.Label.name)
+    )
+    return {name: n for name, n in rows}
+
+
+def remove_label(session: Session, name: str, actor: str, *, force: bool = False) -> int:
+    """Remove a label; images that carry it lose it, each with a history event.
+
+    Refused (LabelError) when images carry it, unless ``force``. Returns how many
+    images lost it.
+    """
+    row = session.scalar(select(m.Label).where(m.Label.name == name))
+    if row is None:
+        raise LabelError(f"label {name!r} does not exist")
+    image_ids = list(session.scalars(select(m.ImageLabel.image_id).where(m.ImageLabel.label_id == row.id)))
+    if image_ids and not force:
+        raise LabelError(
+            f"label {name!r} is on {len(image_ids)} image(s); remove it anyway with --force "
+            "(each image keeps the change in its history)"
+        )
+    for image_id in image_ids:
+        remaining = [n for n in current_labels(session, image_id) if n != name]
+        set_labels(session, image_id, remaining, actor, action="labels")
+    session.execute(delete(m.Label).where(m.Label.id == row.id))
+    return len(image_ids)

@@ -1,0 +1,185 @@
+"""Annotation changes. Each function writes the change and its history event in the
+caller's transaction, so both commit together or not at all."""
+from __future__ import annotations
+
+from typing import Iterable, Optional
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
+
+from . import models as m
+from .convert import dumps, event_record, loads
+from .records import EventRecord
+
+
+class NotFound(LookupError):
+    pass
+
+
+def _image(session: Session, image_id: int) -> m.Image:
+    row = session.get(m.Image, image_id)
+    if row is None:
+        raise NotFound(f"image id {image_id} is not in this project")
+    return row
+
+
+def add_event(
+    session: Session,
+    image_id: int,
+    actor: str,
+    action: str,
+    before=None,
+    after=None,
+    suggestion_id: Optional[int] = None,
+) -> None:
+    session.add(
+        m.Event(
+            image_id=image_id,
+            actor=actor,
+            at=m.utcnow(),
+            action=action,
+            before=dumps(before),
+            after=dumps(after),
+            suggestion_id=suggestion_id,
+        )
+    )
+
+
+def _touch(row: m.Image, actor: str) -> None:
+    row.updated_at = m.utcnow()
+    row.updated_by = actor
+
+
+def set_caption(
+    session: Session,
+    image_id: int,
+    caption: Optional[str],
+    actor: str,
+    *,
+    suggestion_id: Optional[int] = None,
+    action: str = "caption",
+) -> bool:
+    """Returns False (and writes nothing) when the caption is unchanged."""
+    row = _image(session, image_id)
+    caption = caption if caption else None
+    if row.caption == caption:
+        return False
+    add_event(session, image_id, actor, action, row.caption, caption, suggestion_id)
+    row.caption = caption
+    _touch(row, actor)
+    return True
+
+
+def current_labels(session: Session, image_id: int) -> list[str]:
+    rows = session.scalars(
+        select(m.Label.name)
+        .join(m.ImageLabel, m.ImageLabel.label_id == m.Label.id)
+        .where(m.ImageLabel.image_id == image_id)
+        .order_by(m.Label.name)
+    )
+    return list(rows)
+
+
+def set_labels(
+    session: Session,
+    image_id: int,
+    names: Iterable[str],
+    actor: str,
+    *,
+    suggestion_id: Optional[int] = None,
+    action: str = "labels",
+) -> bool:
+    """Replace the image's labels by ``names`` (each must be in the taxonomy)."""
+    row = _image(session, image_id)
+    wanted = sorted(set(names))
+    before = current_labels(session, image_id)
+    if before == wanted:
+        return False
+    ids = dict(session.execute(select(m.Label.name, m.Label.id).where(m.Label.name.in_(wanted))).all())
+    unknown = [n for n in wanted if n not in ids]
+    if unknown:
+        raise NotFound(f"label(s) not in the taxonomy: {', '.join(unknown)}")
+    session.execute(delete(m.ImageLabel).where(m.ImageLabel.image_id == image_id))
+    if wanted:
+        session.execute(insert(m.ImageLabel), [{"image_id": image_id, "label_id": ids[n]} for n in wanted])
+    add_event(session, image_id, actor, action, before, wanted, suggestion_id)
+    _touch(row, actor)
+    return True
+
+
+def toggle_label(session: Session, image_id: int, name: str, actor: str) -> bool:
+    """Toggle one label; returns whether the image has it afterwards."""
+    labels = set(current_labels(session, image_id))
+    present = name in labels
+    labels.symmetric_difference_update({name})
+    set_labels(session, image_id, labels, actor)
+    return not present
+
+
+def set_status(
+    session: Session, image_id: int, status: str, actor: str, *, action: str = "status"
+) -> bool:
+    if status not in m.REVIEW_STATUSES:
+        raise ValueError(f"status must be one of {', '.join(m.REVIEW_STATUSES)}, not {status!r}")
+    row = _image(session, image_id)
+    if row.review_status == status and row.status == status:
+        return False
+    add_event(session, image_id, actor, action, row.review_status, status)
+    row.review_status = status
+    if row.status != m.STATUS_MISSING:
+        row.status = status
+    _touch(row, actor)
+    return True
+
+
+def history(session: Session, image_id: int) -> list[EventRecord]:
+    rows = session.scalars(
+        select(m.Event).where(m.Event.image_id == image_id).order_by(m.Event.id)
+    )
+    return [event_record(r) for r in rows]
+
+
+CAPTION_ACTIONS = {"caption"}
+LABEL_ACTIONS = {"labels"}
+STATUS_ACTIONS = {"status"}
+
+
+def replay(events: Iterable[EventRecord]) -> dict:
+    """Rebuild an image's annotation from its history alone.
+
+    Each event stores the field it changed in its ``after``; the event's ``action``
+    names the field (an undo/redo/import event carries a ``field:`` prefix).
+    """
+    state = {"caption": None, "labels": [], "review_status": m.STATUS_NEW}
+    for ev in events:
+        field = event_field(ev.action)
+        if field == "caption":
+            state["caption"] = ev.after
+        elif field == "labels":
+            state["labels"] = list(ev.after or [])
+        elif field == "status":
+            state["review_status"] = ev.after
+    return state
+
+
+def event_field(action: str) -> Optional[str]:
+    """The annotation field an event changed: caption, labels, status or None."""
+    base = action.split(":", 1)[-1]
+    if base in CAPTION_ACTIONS:
+        return "caption"
+    if base in LABEL_ACTIONS:
+        return "labels"
+    if base in STATUS_ACTIONS:
+        return "status"
+    return None
+
+
+def snapshot(session: Session, image_id: int) -> dict:
+    row = _image(session, image_id)
+    return {
+        "caption": row.caption,
+        "labels": current_labels(session, image_id),
+        "review_status": row.review_status,
+    }
+
+

@@ -1,0 +1,166 @@
+"""Suggestions (model proposals with provenance and outcome) and repairs."""
+from __future__ import annotations
+
+import json
+from typing import Iterable, Optional, Sequence
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from . import models as m
+from .convert import repair_record, suggestion_record
+from .records import NewSuggestion, RepairRecord, SuggestionRecord
+from .repo_labels import add_label
+from .repo_review import NotFound, add_event, current_labels, set_caption, set_labels
+
+
+def add_suggestions(session: Session, items: Sequence[NewSuggestion]) -> list[int]:
+    """Store suggestions; never touches a reviewed annotation. New images become ``suggested``."""
+    ids = []
+    touched: dict[int, float | None] = {}
+    for item in items:
+        if item.kind not in m.SUGGESTION_KINDS:
+            raise ValueError(f"suggestion kind must be one of {m.SUGGESTION_KINDS}, not {item.kind!r}")
+        row = m.Suggestion(
+            image_id=item.image_id,
+            kind=item.kind,
+            value=item.value,
+            score=item.score,
+            model_id=item.model_id,
+            model_revision=item.model_revision,
+            prompt=item.prompt,
+            params_json=json.dumps(item.params, sort_keys=True),
+            created_at=m.utcnow(),
+            outcome="pending",
+        )
+        session.add(row)
+        session.flush()
+        ids.append(row.id)
+        add_event(
+            session, item.image_id, f"model:{item.model_id}", "suggest", None,
+            {"kind": item.kind, "value": item.value, "score": item.score}, row.id,
+        )
+        prev = touched.get(item.image_id)
+        if item.score is not None:
+            touched[item.image_id] = item.score if prev is None else max(prev, item.score)
+        else:
+            touched.setdefault(item.image_id, prev)
+    for image_id in touched:
+        _refresh_image(session, image_id)
+    return ids
+
+
+def _refresh_image(session: Session, image_id: int) -> None:
+    """Recompute the image's best pending score and its new/suggested status."""
+    best = session.scalar(
+        select(func.max(m.Suggestion.score)).where(
+            m.Suggestion.image_id == image_id, m.Suggestion.outcome == "pending"
+        )
+    )
+    pending = session.scalar(
+        select(func.count()).select_from(m.Suggestion).where(
+            m.Suggestion.image_id == image_id, m.Suggestion.outcome == "pending"
+        )
+    )
+    row = session.get(m.Image, image_id)
+    if row is None:
+        raise NotFound(f"image id {image_id} is not in this project")
+    row.max_score = best
+    if row.review_status == m.STATUS_NEW and pending:
+        row.review_status = m.STATUS_SUGGESTED
+    elif row.review_status == m.STATUS_SUGGESTED and not pending:
+        row.review_status = m.STATUS_NEW
+    if row.status in (m.STATUS_NEW, m.STATUS_SUGGESTED):
+        row.status = row.review_status
+
+
+def suggestions_for(session: Session, image_id: int, pending_only: bool = False) -> list[SuggestionRecord]:
+    stmt = select(m.Suggestion).where(m.Suggestion.image_id == image_id)
+    if pending_only:
+        stmt = stmt.where(m.Suggestion.outcome == "pending")
+    rows = session.scalars(stmt.order_by(m.Suggestion.kind, m.Suggestion.score.desc(), m.Suggestion.id))
+    return [suggestion_record(r) for r in rows]
+
+
+def decide(
+    session: Session,
+    suggestion_id: int,
+    outcome: str,
+    actor: str,
+    final_value: Optional[str] = None,
+) -> SuggestionRecord:
+    """Accept, edit or reject a suggestion; accepted/edited ones become the annotation."""
+    if outcome not in ("accepted", "edited", "rejected"):
+        raise ValueError(f"outcome must be accepted, edited or rejected, not {outcome!r}")
+    row = session.get(m.Suggestion, suggestion_id)
+    if row is None:
+        raise NotFound(f"suggestion id {suggestion_id} does not exist")
+    value = row.value if outcome == "accepted" else (final_value if outcome == "edited" else None)
+    if outcome == "edited" and not value:
+        raise ValueError("an edited suggestion needs its final value")
+    row.outcome = outcome
+    row.final_value = value
+    row.decided_at = m.utcnow()
+    row.decided_by = actor
+    if outcome == "rejected":
+        add_event(session, row.image_id, actor, "reject_suggestion", row.value, None, row.id)
+    elif row.kind == "caption":
+        set_caption(session, row.image_id, value, actor, suggestion_id=row.id)
+    elif row.kind == "label":
+        if session.scalar(select(m.Label.id).where(m.Label.name == value)) is None:
+            add_label(session, value)
+        labels = set(current_labels(session, row.image_id)) | {value}
+        if not set_labels(session, row.image_id, labels, actor, suggestion_id=row.id):
+            add_event(session, row.image_id, actor, "accept_suggestion", None, value, row.id)
+    else:  # an answer kept as a note
+        add_event(session, row.image_id, actor, "note", None, value, row.id)
+    session.flush()
+    _refresh_image(session, row.image_id)
+    return suggestion_record(row)
+
+
+def outcome_counts(session: Session) -> dict[str, int]:
+    rows = session.execute(select(m.Suggestion.outcome, func.count()).group_by(m.Suggestion.outcome))
+    return {k: n for k, n in rows}
+
+
+def add_repair(
+    session: Session,
+    source_image_id: int,
+    *,
+    mask_path: str,
+    output_path: str,
+    engine: str,
+    actor: str,
+    output_image_id: Optional[int] = None,
+    source_sha256: Optional[str] = None,
+    checkpoint_hash: Optional[str] = None,
+    params: Optional[dict] = None,
+) -> RepairRecord:
+    row = m.Repair(
+        source_image_id=source_image_id,
+        output_image_id=output_image_id,
+        mask_path=mask_path,
+        output_path=output_path,
+        source_sha256=source_sha256,
+        engine=engine,
+        checkpoint_hash=checkpoint_hash,
+        params_json=json.dumps(params or {}, sort_keys=True),
+        created_at=m.utcnow(),
+        created_by=actor,
+    )
+    session.add(row)
+    session.flush()
+    add_event(session, source_image_id, actor, "repair", None, {"repair_id": row.id, "output": output_path})
+    return repair_record(row)
+
+
+def repairs_for(session: Session, image_id: int) -> list[RepairRecord]:
+    rows = session.scalars(select(m.Repair).where(m.Repair.source_image_id == image_id).order_by(m.Repair.id))
+    return [repair_record(r) for r in rows]
+
+
+def repair_count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(m.Repair))
+
+
