@@ -1,0 +1,215 @@
+"""`llmvis`: the headless front end on the same core as the GUI.
+
+Exit codes: 0 success, 1 an error (one clear line on stderr; ``--debug`` adds the
+traceback), 2 bad usage, 130 interrupted.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from typing import Optional, Sequence
+
+from . import __version__
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+class ProgressBar:
+    """A one-line progress bar on stderr (redrawn at most ~10 times a second)."""
+
+    def __init__(self, stream=None, enabled: Optional[bool] = None) -> None:
+        self.stream = stream or sys.stderr
+        self.enabled = self.stream.isatty() if enabled is None else enabled
+        self._last = 0.0
+        self._start = time.monotonic()
+        self._stage = None
+        self._dirty = False
+
+    def __call__(self, p) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if p.stage != self._stage:
+            self.close()
+            self._stage, self._start = p.stage, now
+        if now - self._last < 0.1 and (p.total is None or p.done < p.total):
+            return
+        self._last = now
+        elapsed = now - self._start
+        if p.total:
+            frac = min(1.0, p.done / p.total)
+            bar = "#" * int(frac * 30)
+            eta = (elapsed / frac - elapsed) if frac > 0 else 0
+            line = f"{p.stage:8s} [{bar:<30s}] {p.done}/{p.total} ETA {eta:5.1f}s"
+        else:
+            line = f"{p.stage:8s} {p.message} ({elapsed:.1f}s)"
+        self.stream.write("\r" + line[:100].ljust(80))
+        self.stream.flush()
+        self._dirty = True
+
+    def close(self) -> None:
+        if self.enabled and self._dirty:
+            self.stream.write("\n")
+            self.stream.flush()
+            self._dirty = False
+
+
+def _project(args):
+    from .core.config import load_config
+    from .core.project import Project
+
+    cfg = load_config()
+    project = Project.open(args.folder, args.db, max_pixels=cfg.max_image_pixels)
+    if project.db_note:
+        print(f"note: {project.db_note}", file=sys.stderr)
+    return project
+
+
+def cmd_index(args) -> int:
+    bar = ProgressBar(enabled=None if not args.quiet else False)
+    with _project(args) as project:
+        try:
+            result = project.scan(progress=bar)
+            read = 0 if args.no_headers else project.read_headers(progress=bar)
+        finally:
+            bar.close()
+        counts = project.counts_by_status()
+    summary = {
+        "listed": result.seen,
+        "added": result.added,
+        "changed": result.changed,
+        "missing": result.missing,
+        "restored": result.restored,
+        "headers_read": read,
+        "errors": counts.get("error", 0),
+        "unreadable_folders": [f"{p}: {why}" for p, why in result.unreadable_folders],
+    }
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        print(
+            f"{project.root}: {result.seen} image files listed, {result.added} new, "
+            f"{result.changed} changed, {result.missing} missing, {read} headers read, "
+            f"{summary['errors']} unreadable"
+        )
+        for line in summary["unreadable_folders"]:
+            print(f"warning: folder not listed: {line}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_info(args) -> int:
+    with _project(args) as project:
+        info = project.info()
+    if args.json:
+        print(json.dumps(info, indent=2))
+        return EXIT_OK
+    print(f"project   {info['root']}")
+    print(f"database  {info['database']}")
+    print(f"images    {info['images']} ({info['headers_pending']} headers pending)")
+    print("status    " + ", ".join(f"{k} {v}" for k, v in info["by_status"].items()))
+    print("labels    " + (", ".join(f"{k} {v}" for k, v in info["labels"].items()) or "(none)"))
+    print("suggest.  " + ", ".join(f"{k} {v}" for k, v in info["suggestions"].items()))
+    print(f"repairs   {info['repairs']}")
+    return EXIT_OK
+
+
+def cmd_labels(args) -> int:
+    from .core.config import load_config
+
+    with _project(args) as project:
+        if args.labels_cmd == "add":
+            for name in args.names:
+                label = project.add_label(name, args.color, args.key, args.description or "")
+                print(f"added {label.name} (key {label.shortcut or '-'}, colour {label.color})")
+        elif args.labels_cmd == "remove":
+            actor = load_config().reviewer or "cli"
+            for name in args.names:
+                n = project.remove_label(name, actor, force=args.force)
+                print(f"removed {name}" + (f" from {n} image(s)" if n else ""))
+        else:
+            usage = project.label_usage()
+            labels = project.labels()
+            if args.json:
+                print(json.dumps([dict(l.__dict__, images=usage.get(l.name, 0)) for l in labels], indent=2))
+            else:
+                for l in labels:
+                    print(f"{l.shortcut or '-'}  {l.name:20s} {l.color}  {usage.get(l.name, 0):6d}  {l.description}")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="llmvis", description="llmvis_desktop headless commands")
+    parser.add_argument("--version", action="version", version=f"llmvis {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("folder", help="the image folder (project root)")
+    common.add_argument("--db", metavar="URL", default=None,
+                        help="SQLAlchemy database URL (default: FOLDER/.llmvis/project.sqlite)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    p = sub.add_parser("index", parents=[common], help="index a folder (incremental)")
+    p.add_argument("--no-headers", action="store_true", help="only list files; read headers later")
+    p.add_argument("--json", action="store_true", help="print a JSON summary")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("info", parents=[common], help="counts by status, labels, suggestions, repairs")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_info)
+
+    p = sub.add_parser("labels", help="manage the label taxonomy")
+    lsub = p.add_subparsers(dest="labels_cmd", metavar="ACTION")
+    lsub.required = True
+    q = lsub.add_parser("add", parents=[common], help="add labels")
+    q.add_argument("names", nargs="+")
+    q.add_argument("--color", default=None, help="#rrggbb")
+    q.add_argument("--key", default=None, help="shortcut key (default: next free 1-9)")
+    q.add_argument("--description", default=None)
+    q = lsub.add_parser("list", parents=[common], help="list labels with image counts")
+    q.add_argument("--json", action="store_true")
+    q = lsub.add_parser("remove", parents=[common], help="remove labels")
+    q.add_argument("names", nargs="+")
+    q.add_argument("--force", action="store_true", help="also when images carry the label")
+    p.set_defaults(func=cmd_labels)
+
+    try:
+        from . import cli_interchange
+    except ImportError:
+        pass
+    else:
+        cli_interchange.add_parsers(sub)
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print("interrupted; work committed so far is kept, run again to resume", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # one clear line, the traceback only with --debug
+        if args.debug:
+            raise
+        print(f"error: {_message(exc)}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _message(exc: BaseException) -> str:
+    from sqlalchemy.exc import OperationalError
+
+    if isinstance(exc, OperationalError) and "locked" in str(exc):
+        return "the project database is locked by another program; try again when it is done"
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,33 @@
+"""Core tests run without Qt; every test gets its own config/data/cache dirs."""
+import os
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _isolated_dirs(tmp_path_factory, monkeypatch):
+    base = tmp_path_factory.mktemp("llmvis_dirs")
+    for kind in ("CONFIG", "DATA", "CACHE", "LOG"):
+        monkeypatch.setenv(f"LLMVIS_{kind}_DIR", str(base / kind.lower()))
+    yield
+
+
+@pytest.fixture
+def png_folder(tmp_path):
+    """A small folder tree of valid PNGs: 3 at the top, 2 in sub/, 1 in a hidden dir."""
+    from PIL import Image
+
+    root = tmp_path / "images"
+    (root / "sub").mkdir(parents=True)
+    (root / ".hidden").mkdir()
+    for i in range(3):
+        Image.new("RGB", (16 + i, 12), (i * 40, 10, 10)).save(root / f"img{i}.png")
+    for i in range(2):
+        Image.new("L", (8, 8), i * 100).save(root / "sub" / f"s{i}.png")
+    Image.new("L", (8, 8)).save(root / ".hidden" / "x.png")
+    (root / "notes.txt").write_text("not an image")
+    return root
+
+
+def pytest_configure(config):
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")

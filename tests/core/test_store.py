@@ -1,0 +1,208 @@
+"""Store: migrations, refusal of foreign/newer databases, history with every change."""
+import dataclasses
+import sqlite3
+
+import pytest
+from sqlalchemy import text
+
+from llmvis_desktop.core.project import Project, ProjectError
+from llmvis_desktop.core.store import migrate
+from llmvis_desktop.core.store.records import ImageFilter, NewSuggestion
+from llmvis_desktop.core.store.repo_review import replay
+
+
+@pytest.fixture
+def project(png_folder):
+    p = Project.open(png_folder)
+    p.scan()
+    p.add_label("ok")
+    p.add_label("scratch")
+    yield p
+    p.close()
+
+
+def test_revision_chain_is_unbroken():
+    scripts = migrate.script_directory()
+    heads = scripts.get_heads()
+    assert len(heads) == 1, f"more than one head: {heads}"
+    revs = list(scripts.walk_revisions())  # newest first, raises on a broken chain
+    assert revs[-1].down_revision is None
+    for newer, older in zip(revs, revs[1:]):
+        assert newer.down_revision == older.revision
+
+
+def test_sqlite_is_hardened(project):
+    with project.store.read() as s:
+        assert s.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert s.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert s.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL
+        assert s.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
+
+
+def test_default_db_inside_folder(png_folder):
+    with Project.open(png_folder) as p:
+        assert p.db_url.endswith(".llmvis/project.sqlite")
+        assert p.db_note is None
+    assert (png_folder / ".llmvis" / "project.sqlite").exists()
+
+
+def test_read_only_folder_uses_data_dir(png_folder, monkeypatch, tmp_path):
+    import llmvis_desktop.core.store.engine as eng
+
+    real_access = eng.os.access
+    ro = str(png_folder.resolve())
+
+    def fake_access(path, mode):
+        if str(path).startswith(ro) and mode & eng.os.W_OK:
+            return False
+        return real_access(path, mode)
+
+    monkeypatch.setattr(eng.os, "access", fake_access)
+    monkeypatch.setattr(eng, "_writable_dir", lambda p: not str(p).startswith(ro))
+    with Project.open(png_folder, data_dir=tmp_path / "data") as p:
+        assert str(tmp_path / "data") in p.db_url
+        assert "read-only" in p.db_note and str(png_folder.resolve()) in p.db_note
+        p.scan()
+        assert p.count() == 5
+
+
+def test_newer_database_refused_untouched(png_folder, tmp_path):
+    db = tmp_path / "future.sqlite"
+    with Project.open(png_folder, f"sqlite:///{db}"):
+        pass
+    con = sqlite3.connect(db)
+    con.execute("UPDATE alembic_version SET version_num='9999_future'")
+    con.commit()
+    con.close()
+    before = db.read_bytes()
+    with pytest.raises(ProjectError, match="newer version"):
+        Project.open(png_folder, f"sqlite:///{db}")
+    assert db.read_bytes() == before
+
+
+def test_foreign_database_refused(png_folder, tmp_path):
+    db = tmp_path / "other.sqlite"
+    con = sqlite3.connect(db)
+    con.execute("CREATE TABLE customers (id INTEGER)")
+    con.commit()
+    con.close()
+    with pytest.raises(ProjectError, match="not written by llmvis"):
+        Project.open(png_folder, f"sqlite:///{db}")
+
+
+def test_every_change_writes_history_and_replays(project):
+    i = project.image_ids()[0]
+    project.toggle_label(i, "scratch", "alice")
+    project.set_caption(i, "a scratch near the edge", "alice")
+    project.toggle_label(i, "ok", "bob")
+    project.toggle_label(i, "scratch", "bob")
+    project.set_status(i, "reviewed", "bob")
+    project.set_caption(i, "a scratch near the edge", "bob")  # unchanged: no event
+    events = project.history(i)
+    assert [e.action for e in events] == ["labels", "caption", "labels", "labels", "status"]
+    assert [e.actor for e in events] == ["alice", "alice", "bob", "bob", "bob"]
+    assert events[2].before == ["scratch"] and events[2].after == ["ok", "scratch"]
+    state = project.snapshot(i)
+    assert state == {"caption": "a scratch near the edge", "labels": ["ok"], "review_status": "reviewed"}
+    assert replay(events) == state
+    rec = project.image(i)
+    assert rec.labels == ("ok",) and rec.status == "reviewed" and rec.updated_by == "bob"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        rec.caption = "x"
+
+
+def test_undo_state_writes_events(project):
+    i = project.image_ids()[0]
+    before = project.snapshot(i)
+    project.set_caption(i, "new", "alice")
+    project.apply_state(i, before, "alice", "undo")
+    assert project.snapshot(i) == before
+    assert [e.action for e in project.history(i)] == ["caption", "undo:caption"]
+    assert replay(project.history(i)) == before
+
+
+def test_history_is_append_only(project):
+    i = project.image_ids()[0]
+    project.set_caption(i, "x", "alice")
+    with pytest.raises(Exception, match="append-only"):
+        with project.store.write() as s:
+            s.execute(text("UPDATE events SET actor='mallory'"))
+    with pytest.raises(Exception, match="append-only"):
+        with project.store.write() as s:
+            s.execute(text("DELETE FROM events"))
+    assert project.history(i)[0].actor == "alice"
+
+
+def test_failed_action_commits_nothing(project):
+    i = project.image_ids()[0]
+    with pytest.raises(Exception, match="not in the taxonomy"):
+        project.set_labels(i, ["ok", "nonexistent"], "alice")
+    assert project.snapshot(i)["labels"] == [] and project.history(i) == []
+
+
+def test_labels_crud(project):
+    assert [l.name for l in project.labels()] == ["ok", "scratch"]
+    assert [l.shortcut for l in project.labels()] == ["1", "2"]
+    with pytest.raises(ValueError, match="already exists"):
+        project.add_label("ok")
+    with pytest.raises(ValueError, match="#rrggbb"):
+        project.add_label("dent", color="red")
+    i = project.image_ids()[0]
+    project.toggle_label(i, "scratch", "alice")
+    renamed = project.update_label("scratch", new_name="scratch-deep", color="#123456")
+    assert renamed.color == "#123456"
+    assert project.image(i).labels == ("scratch-deep",)
+    with pytest.raises(ValueError, match="on 1 image"):
+        project.remove_label("scratch-deep", "alice")
+    assert project.remove_label("scratch-deep", "alice", force=True) == 1
+    assert project.image(i).labels == ()
+    assert project.history(i)[-1].before == ["scratch-deep"]
+
+
+def test_suggestions_and_decisions(project):
+    a, b = project.image_ids()[:2]
+    sids = project.add_suggestions([
+        NewSuggestion(a, "caption", "a dent", "blip-tiny", score=0.9, model_revision="abc", prompt=None),
+        NewSuggestion(a, "label", "scratch", "clip-tiny", score=0.4),
+        NewSuggestion(b, "label", "ok", "clip-tiny", score=0.2),
+    ])
+    assert project.image(a).status == "suggested" and project.image(a).max_score == 0.9
+    # the review queue: least confident first, unsuggested last
+    queue = project.image_ids(sort="uncertainty")
+    assert queue[:2] == [b, a]
+    assert set(project.image_ids(ImageFilter(statuses=("suggested",)))) == {a, b}
+    project.decide_suggestion(sids[0], "edited", "alice", final_value="a deep dent")
+    project.decide_suggestion(sids[1], "accepted", "alice")
+    project.decide_suggestion(sids[2], "rejected", "alice")
+    assert project.image(a).caption == "a deep dent" and project.image(a).labels == ("scratch",)
+    s = {x.id: x for x in project.suggestions(a)}
+    assert s[sids[0]].outcome == "edited" and s[sids[0]].final_value == "a deep dent"
+    assert s[sids[0]].model_revision == "abc"
+    hist = project.history(a)
+    assert hist[0].actor == "model:blip-tiny" and hist[0].action == "suggest"
+    assert any(e.action == "caption" and e.suggestion_id == sids[0] for e in hist)
+    assert project.image(b).status == "new"  # its only suggestion was rejected
+    info = project.info()
+    assert info["suggestions"] == {"pending": 0, "accepted": 1, "edited": 1, "rejected": 1}
+
+
+def test_filters_in_sql(project):
+    ids = project.image_ids()
+    project.toggle_label(ids[0], "scratch", "a")
+    project.set_caption(ids[1], "Rust stain 50%", "a")
+    project.set_status(ids[2], "rejected", "a")
+    project.add_repair(ids[0], mask_path="m.png", output_path="repaired/x.png", engine="telea", actor="a")
+    assert project.image_ids(ImageFilter(label="scratch")) == [ids[0]]
+    assert project.image_ids(ImageFilter(text="stain 50%")) == [ids[1]]
+    assert project.image_ids(ImageFilter(text="50_")) == []
+    assert project.image_ids(ImageFilter(statuses=("rejected",))) == [ids[2]]
+    assert project.image_ids(ImageFilter(has_repair=True)) == [ids[0]]
+    assert len(project.image_ids(ImageFilter(unlabeled=True))) == 4
+    assert project.image(ids[0]).has_repair
+    assert project.image_ids(sort="name", descending=True) == list(reversed(ids))
+    assert project.info()["repairs"] == 1
+
+
+def test_project_settings(project):
+    project.set_setting("position", "sub/s1.png")
+    assert project.settings()["position"] == "sub/s1.png"
