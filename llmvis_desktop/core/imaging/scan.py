@@ -102,6 +102,8 @@ def walk_images(
             if len(batch) >= batch_size:
                 yield batch
                 batch = []
+                if token is not None:
+                    token.check()
         # depth first, in name order
         stack.extend(reversed(subdirs))
     if batch:

@@ -1,0 +1,138 @@
+"""Folder index: streaming scan, incremental rescan, missing files, loops, cancel."""
+import os
+import time
+
+import pytest
+from PIL import Image
+
+from llmvis_desktop.core.imaging.scan import walk_images
+from llmvis_desktop.core.project import Project, ProjectError
+from llmvis_desktop.core.tasks import CancelToken, Cancelled
+
+
+def _paths(project):
+    return [r.relpath for r in project.images(project.image_ids())]
+
+
+def test_first_scan_lists_without_opening(png_folder, monkeypatch):
+    import builtins
+
+    opened = []
+    real_open = builtins.open
+
+    def spy(file, *a, **k):
+        opened.append(str(file))
+        return real_open(file, *a, **k)
+
+    with Project.open(png_folder) as p:
+        monkeypatch.setattr(builtins, "open", spy)
+        result = p.scan()
+        monkeypatch.setattr(builtins, "open", real_open)
+        assert result.added == 5
+        assert _paths(p) == ["img0.png", "img1.png", "img2.png", "sub/s0.png", "sub/s1.png"]
+        assert p.info()["headers_pending"] == 5
+        assert not [f for f in opened if f.endswith(".png")]
+
+
+def test_streams_batches_and_skips_hidden(png_folder):
+    (png_folder / ".llmvis").mkdir(exist_ok=True)
+    Image.new("L", (4, 4)).save(png_folder / ".llmvis" / "inside.png")
+    batches = list(walk_images(png_folder, batch_size=2))
+    assert [len(b) for b in batches] == [2, 2, 1]
+    names = [e.relpath for b in batches for e in b]
+    assert not any(n.startswith(".") or "/." in n for n in names)
+
+
+def test_incremental_rescan(png_folder):
+    with Project.open(png_folder) as p:
+        p.index()
+        ids = dict((r.relpath, r.id) for r in p.images(p.image_ids()))
+        p.set_caption(ids["img1.png"], "keep me", "alice")
+        p.add_label("dent")
+        p.toggle_label(ids["img1.png"], "dent", "alice")
+        # change one, remove an annotated one, add one
+        time.sleep(0.01)
+        Image.new("RGB", (30, 20)).save(png_folder / "img0.png")
+        os.remove(png_folder / "img1.png")
+        Image.new("RGB", (5, 5)).save(png_folder / "sub" / "new.png")
+        r = p.scan()
+        assert (r.added, r.changed, r.missing) == (1, 1, 1)
+        gone = p.image(ids["img1.png"])
+        assert gone.status == "missing" and gone.caption == "keep me" and gone.labels == ("dent",)
+        assert p.read_headers() == 2
+        assert p.image(ids["img0.png"]).width == 30
+        unchanged = p.scan()
+        assert (unchanged.added, unchanged.changed, unchanged.missing) == (0, 0, 0)
+        # the file comes back: its status is restored, nothing was lost
+        Image.new("RGB", (16, 12)).save(png_folder / "img1.png")
+        r = p.scan()
+        assert r.changed == 1 or r.restored == 1
+        back = p.image(ids["img1.png"])
+        assert back.status == "new" and back.caption == "keep me"
+
+
+def test_symlink_loop_survives(png_folder):
+    os.symlink(png_folder, png_folder / "sub" / "loop")
+    os.symlink(png_folder / "sub", png_folder / "again")
+    names = [e.relpath for b in walk_images(png_folder) for e in b]
+    assert len(names) == 5 and len(set(names)) == 5
+
+
+def test_broken_symlink_is_an_error_row(png_folder):
+    os.symlink(png_folder / "nowhere.png", png_folder / "dangling.png")
+    with Project.open(png_folder) as p:
+        p.index()
+        rec = p.image_by_path("dangling.png")
+        assert rec.status == "error"
+        assert "symbolic link" in rec.error
+
+
+def test_unreadable_subfolder_is_reported_not_marked_missing(png_folder, monkeypatch):
+    with Project.open(png_folder) as p:
+        p.scan()
+        real = os.scandir
+
+        def flaky(path):
+            if str(path).endswith("sub"):
+                raise PermissionError(13, "Permission denied", str(path))
+            return real(path)
+
+        monkeypatch.setattr(os, "scandir", flaky)
+        r = p.scan()
+        assert r.unreadable_folders == [("sub", "Permission denied")]
+        assert r.missing == 0
+        assert p.counts_by_status().get("missing", 0) == 0
+
+
+def test_missing_root_is_a_clear_error(tmp_path):
+    root = tmp_path / "drive"
+    root.mkdir()
+    Image.new("L", (4, 4)).save(root / "a.png")
+    p = Project.open(root)
+    p.scan()
+    os.remove(root / "a.png")
+    root.rename(tmp_path / "unplugged")
+    with pytest.raises(ProjectError, match="cannot be opened"):
+        p.scan()
+    assert p.counts_by_status() == {"new": 1}  # nothing marked missing
+    p.close()
+
+
+def test_cancel_keeps_committed_batches(tmp_path):
+    root = tmp_path / "many"
+    root.mkdir()
+    for i in range(50):
+        Image.new("L", (2, 2)).save(root / f"{i:03d}.png")
+    token = CancelToken()
+    seen = []
+
+    def progress(pr):
+        seen.append(pr.done)
+        if pr.done >= 20:
+            token.cancel()
+
+    with Project.open(root) as p:
+        with pytest.raises(Cancelled):
+            p.scan(token, progress, batch_size=10)
+        assert p.count() == 20
+        assert p.scan().added == 30
