@@ -1,0 +1,63 @@
+"""Shared visual constants for the Qt front end (colours, spacing, small helpers).
+
+``STATUS_COLORS`` maps every image status (see ``core.store.models.ALL_STATUSES``)
+to a hex colour; the grid delegate, the viewer and the panels use the same values so
+a status reads the same everywhere:
+
+    new grey, suggested blue, reviewed green, rejected red, missing orange, error dark red.
+"""
+from __future__ import annotations
+
+STATUS_COLORS: dict[str, str] = {
+    "new": "#8a8f98",
+    "suggested": "#2f6fdb",
+    "reviewed": "#2e9d4f",
+    "rejected": "#d0342c",
+    "missing": "#e8871e",
+    "error": "#8b1a1a",
+}
+
+# Neutral UI colours.
+TEXT = "#1f2328"
+TEXT_MUTED = "#656d76"
+BORDER = "#d0d7de"
+PANEL_BG = "#f6f8fa"
+ACCENT = STATUS_COLORS["suggested"]
+MODEL_BADGE = STATUS_COLORS["suggested"]
+ERROR_BG = "#fdecea"
+ERROR_FG = STATUS_COLORS["error"]
+OK_FG = STATUS_COLORS["reviewed"]
+
+# Colours offered for new labels, in order (distinct, readable with white or black text).
+LABEL_PALETTE: tuple[str, ...] = (
+    "#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4",
+    "#42d4f4", "#f032e6", "#bfef45", "#fabed4", "#469990",
+    "#dcbeff", "#9a6324", "#fffac8", "#800000", "#aaffc3",
+)
+
+
+def status_color(status: str) -> str:
+    """Colour for ``status``; unknown statuses fall back to the ``new`` grey."""
+    return STATUS_COLORS.get(status, STATUS_COLORS["new"])
+
+
+def contrast_text(hex_color: str) -> str:
+    """Black or white, whichever reads better on ``hex_color`` ("#rrggbb")."""
+    h = hex_color.lstrip("#")
+    if len(h) != 6:
+        return "#000000"
+    try:
+        r, g, b = (int(h[i:i + 2], 16) for i in (0, 2, 4))
+    except ValueError:
+        return "#000000"
+    luminance = 0.299 * r + 0.587 * g + 0.114 * b
+    return "#000000" if luminance > 150 else "#ffffff"
+
+
+def next_label_color(used: "set[str] | list[str]") -> str:
+    """First palette colour not in ``used`` (case-insensitive); cycles when all are used."""
+    taken = {c.lower() for c in used}
+    for c in LABEL_PALETTE:
+        if c.lower() not in taken:
+            return c
+    return LABEL_PALETTE[len(taken) % len(LABEL_PALETTE)]

@@ -1,0 +1,1 @@
+"""Standalone widgets: each takes plain data and emits signals for user intent."""

@@ -1,0 +1,643 @@
+"""ImageViewer: one image with zoom, pan and window/level (16-bit, DICOM) fidelity.
+
+Public API
+----------
+``ImageViewer(parent=None)``
+
+Methods
+    ``show_image(data: ImageData)``   show a decoded image (``core.imaging.reader.ImageData``);
+                                      the viewer keeps ``data.pixels`` (full depth) and
+                                      recomputes ``display`` from it on every W/L change.
+    ``show_error(path, reason)``      replace the image by an error panel naming file and reason.
+    ``clear()``                       show the empty placeholder.
+    ``fit()``                         fit the whole image in the view (also: F key, toolbar);
+                                      the view stays fitted while it is resized.
+    ``actual_size()``                 1:1 pixels (also: 0 key, toolbar).
+    ``zoom_in()`` / ``zoom_out()``    by 1.25x (also: + / - keys, wheel, toolbar).
+    ``set_zoom(factor)`` / ``zoom() -> float``   1.0 == 100 %.
+    ``set_window(center, width)``     apply a window/level (no-op for plain 8-bit images).
+    ``window() -> (center, width) | None``
+    ``window_enabled() -> bool``      True when the pixels are deeper than 8 bits.
+    ``current_display() -> ndarray | None``  the uint8 array on screen.
+    ``mode() -> "empty" | "image" | "error"``
+    ``status_text() -> str``          what the status line shows (size, bit depth, zoom, W/L).
+
+Signals
+    ``windowChanged(float center, float width)``  after every W/L change (user or API).
+    ``zoomChanged(float factor)``
+
+Mouse and keys (only when the view has focus; Left/Right/J/K/Up/Down/Enter... are
+ignored so they reach the window's review shortcuts):
+    wheel / Ctrl+wheel: zoom about the cursor; left or middle drag: pan;
+    right drag: window/level (horizontal = width, vertical = level/center);
+    Shift+arrows: pan; F: fit; 0: 1:1; +/=/-: zoom; double-click: fit.
+
+The W/L presets combobox offers "As loaded", "Auto" (0.5-99.5 percentile stretch),
+"Full range" (data min..max) and, for signed (DICOM/CT-like) data, CT Soft tissue
+40/400, Lung -600/1500 and Bone 400/1800. A drag selects "Custom".
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QImage, QKeyEvent, QMouseEvent, QPainter, QPixmap, QWheelEvent
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFrame,
+    QGraphicsPixmapItem,
+    QGraphicsScene,
+    QGraphicsView,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QStackedWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from llmvis_desktop.core.imaging.reader import auto_window, to_display
+
+from .. import style
+
+ZOOM_STEP = 1.25
+MIN_ZOOM = 0.01
+MAX_ZOOM = 64.0
+
+PRESET_AS_LOADED = "As loaded"
+PRESET_AUTO = "Auto"
+PRESET_FULL = "Full range"
+PRESET_CUSTOM = "Custom"
+CT_PRESETS: dict[str, tuple[float, float]] = {
+    "CT Soft tissue (40/400)": (40.0, 400.0),
+    "CT Lung (-600/1500)": (-600.0, 1500.0),
+    "CT Bone (400/1800)": (400.0, 1800.0),
+}
+
+
+def ndarray_to_qimage(arr: np.ndarray) -> tuple[QImage, np.ndarray]:
+    """Wrap a uint8 HxW / HxWx3 / HxWx4 array as a QImage without copying pixels.
+
+    Returns ``(image, buffer)``; the caller must keep ``buffer`` alive as long as the
+    QImage is used (QImage does not own the memory).
+    """
+    buf = np.ascontiguousarray(arr, dtype=np.uint8)
+    h, w = buf.shape[:2]
+    if buf.ndim == 2:
+        fmt = QImage.Format.Format_Grayscale8
+    elif buf.shape[2] == 3:
+        fmt = QImage.Format.Format_RGB888
+    elif buf.shape[2] == 4:
+        fmt = QImage.Format.Format_RGBA8888
+    elif buf.shape[2] == 1:
+        buf = np.ascontiguousarray(buf[:, :, 0])
+        fmt = QImage.Format.Format_Grayscale8
+    else:
+        raise ValueError(f"cannot display an array of shape {arr.shape}")
+    return QImage(buf.data, w, h, buf.strides[0], fmt), buf
+
+
+def _fmt_num(v: float) -> str:
+    return f"{v:.0f}" if abs(v) >= 100 or float(v).is_integer() else f"{v:.3g}"
+
+
+class _View(QGraphicsView):
+    """The graphics view: mouse/key handling; the ImageViewer owns the state."""
+
+    def __init__(self, owner: "ImageViewer") -> None:
+        super().__init__()
+        self._owner = owner
+        self._drag: Optional[tuple[Qt.MouseButton, QPointF]] = None
+        self._wl_start: Optional[tuple[float, float]] = None
+        self.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
+        self.setDragMode(QGraphicsView.DragMode.NoDrag)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setBackgroundBrush(Qt.GlobalColor.darkGray)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setMouseTracking(True)
+
+    # --- mouse ------------------------------------------------------------------
+    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
+        if not self._owner.has_image():
+            return
+        delta = event.angleDelta().y()
+        if delta == 0:
+            return
+        factor = ZOOM_STEP ** (delta / 120.0)
+        self._owner._zoom_by(factor, anchor_under_mouse=True)
+        event.accept()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        btn = event.button()
+        if self._owner.has_image() and btn in (
+            Qt.MouseButton.LeftButton, Qt.MouseButton.MiddleButton, Qt.MouseButton.RightButton
+        ):
+            self._drag = (btn, event.position())
+            if btn == Qt.MouseButton.RightButton:
+                self._wl_start = self._owner.window()
+                if self._wl_start is None:
+                    self._drag = None
+                    return
+                self.viewport().setCursor(Qt.CursorShape.SizeAllCursor)
+            else:
+                self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
+            event.accept()
+            return
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if self._drag is not None:
+            btn, last = self._drag
+            pos = event.position()
+            if btn == Qt.MouseButton.RightButton:
+                start = self._wl_start
+                if start is not None:
+                    total = pos - last  # relative to the press point
+                    self._owner._drag_window(start, total.x(), total.y())
+            else:
+                d = pos - last
+                self._drag = (btn, pos)
+                self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() - round(d.x()))
+                self.verticalScrollBar().setValue(self.verticalScrollBar().value() - round(d.y()))
+            event.accept()
+            return
+        self._owner._hover(self.mapToScene(event.position().toPoint()))
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if self._drag is not None and event.button() == self._drag[0]:
+            self._drag = None
+            self._wl_start = None
+            self.viewport().unsetCursor()
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if event.button() == Qt.MouseButton.LeftButton and self._owner.has_image():
+            self._owner.fit()
+            event.accept()
+            return
+        super().mouseDoubleClickEvent(event)
+
+    def contextMenuEvent(self, event) -> None:  # noqa: N802
+        event.accept()  # right button is window/level, never a menu
+
+    # --- keys ---------------------------------------------------------------------
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        key = event.key()
+        mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        owner = self._owner
+        arrows = {
+            Qt.Key.Key_Left: (-1, 0), Qt.Key.Key_Right: (1, 0),
+            Qt.Key.Key_Up: (0, -1), Qt.Key.Key_Down: (0, 1),
+        }
+        if key in arrows and mods == Qt.KeyboardModifier.ShiftModifier:
+            dx, dy = arrows[key]
+            step = max(20, self.viewport().width() // 10)
+            self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() + dx * step)
+            self.verticalScrollBar().setValue(self.verticalScrollBar().value() + dy * step)
+            event.accept()
+            return
+        plain = mods in (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.ShiftModifier)
+        if plain and key == Qt.Key.Key_F and mods == Qt.KeyboardModifier.NoModifier:
+            owner.fit()
+        elif plain and key == Qt.Key.Key_0 and mods == Qt.KeyboardModifier.NoModifier:
+            owner.actual_size()
+        elif plain and key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal):
+            owner.zoom_in()
+        elif plain and key in (Qt.Key.Key_Minus, Qt.Key.Key_Underscore):
+            owner.zoom_out()
+        else:
+            # Not ours (Left/Right/J/K/Enter/digits...): let the window's shortcuts have it.
+            event.ignore()
+            return
+        event.accept()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._owner._on_resized()
+
+
+class _ErrorPanel(QFrame):
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("errorPanel")
+        self.setStyleSheet(
+            f"#errorPanel {{ background: {style.ERROR_BG}; border: 1px solid {style.ERROR_FG};"
+            f" border-left: 6px solid {style.ERROR_FG}; border-radius: 4px; }}"
+            f" QLabel {{ background: transparent; border: none; color: {style.TEXT}; }}"
+        )
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(20, 16, 20, 16)
+        lay.setSpacing(8)
+        self.title = QLabel("Cannot show this image")
+        self.title.setStyleSheet(f"color: {style.ERROR_FG}; font-size: 15pt; font-weight: bold;")
+        self.reason = QLabel()
+        self.reason.setWordWrap(True)
+        self.reason.setStyleSheet(f"color: {style.ERROR_FG}; font-size: 12pt; font-weight: bold;")
+        self.reason.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.path = QLabel()
+        self.path.setWordWrap(True)
+        self.path.setStyleSheet(f"color: {style.TEXT_MUTED}; font-family: monospace;")
+        self.path.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        hint = QLabel("The file is left untouched. Its annotations can still be edited; "
+                      "press Right / J to go on with the next image.")
+        hint.setWordWrap(True)
+        hint.setStyleSheet(f"color: {style.TEXT_MUTED};")
+        for w in (self.title, self.reason, self.path, hint):
+            lay.addWidget(w)
+
+    def set_error(self, path: str, reason: str) -> None:
+        self.reason.setText(reason)
+        self.path.setText(str(path))
+
+
+class ImageViewer(QWidget):
+    windowChanged = Signal(float, float)
+    zoomChanged = Signal(float)
+
+    def __init__(self, parent: Optional[QWidget] = None) -> None:
+        super().__init__(parent)
+        self._data = None
+        self._pixels: Optional[np.ndarray] = None
+        self._display: Optional[np.ndarray] = None
+        self._buffer: Optional[np.ndarray] = None  # keeps the QImage's memory alive
+        self._window: Optional[tuple[float, float]] = None
+        self._loaded_window: Optional[tuple[float, float]] = None
+        self._range: tuple[float, float] = (0.0, 1.0)
+        self._fit_mode = True
+        self._pending_window: Optional[tuple[float, float]] = None
+        self._hover_text = ""
+        self._mode = "empty"
+
+        self._scene = QGraphicsScene(self)
+        self._item = QGraphicsPixmapItem()
+        self._item.setShapeMode(QGraphicsPixmapItem.ShapeMode.BoundingRectShape)
+        self._scene.addItem(self._item)
+        self._view = _View(self)
+        self._view.setScene(self._scene)
+
+        self._apply_timer = QTimer(self)  # coalesces W/L drags to one recompute per event loop turn
+        self._apply_timer.setSingleShot(True)
+        self._apply_timer.setInterval(0)
+        self._apply_timer.timeout.connect(self._apply_pending_window)
+
+        # toolbar
+        bar = QWidget()
+        bar.setObjectName("viewerBar")
+        bar.setStyleSheet(f"#viewerBar {{ background: {style.PANEL_BG}; border-bottom: 1px solid {style.BORDER}; }}")
+        hb = QHBoxLayout(bar)
+        hb.setContentsMargins(6, 3, 6, 3)
+        hb.setSpacing(4)
+
+        def tool(text: str, tip: str, slot) -> QToolButton:
+            b = QToolButton()
+            b.setText(text)
+            b.setToolTip(tip)
+            b.setAutoRaise(True)
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            b.clicked.connect(slot)
+            hb.addWidget(b)
+            return b
+
+        self.fit_button = tool("Fit", "Fit the image in the view (F)", self.fit)
+        self.actual_button = tool("1:1", "Actual pixels (0)", self.actual_size)
+        self.zoom_out_button = tool("\u2212", "Zoom out (-)", self.zoom_out)
+        self.zoom_in_button = tool("+", "Zoom in (+)", self.zoom_in)
+        self.zoom_label = QLabel("")
+        self.zoom_label.setMinimumWidth(48)
+        self.zoom_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        hb.addWidget(self.zoom_label)
+        hb.addSpacing(12)
+        self.wl_label = QLabel("W/L")
+        hb.addWidget(self.wl_label)
+        self.preset_combo = QComboBox()
+        self.preset_combo.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.preset_combo.setToolTip("Window/level preset (right-drag on the image to adjust)")
+        self.preset_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.preset_combo.activated.connect(self._on_preset)
+        hb.addWidget(self.preset_combo)
+        hb.addStretch(1)
+
+        # status line
+        self.status_label = QLabel("")
+        self.status_label.setObjectName("viewerStatus")
+        self.status_label.setStyleSheet(
+            f"#viewerStatus {{ background: {style.PANEL_BG}; color: {style.TEXT};"
+            f" border-top: 1px solid {style.BORDER}; padding: 2px 8px; }}"
+        )
+        self.status_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+
+        self._placeholder = QLabel("No image selected")
+        self._placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._placeholder.setStyleSheet(f"color: {style.TEXT_MUTED}; font-size: 13pt; background: #3a3a3a;")
+        self._error = _ErrorPanel()
+        error_wrap = QWidget()
+        ew = QVBoxLayout(error_wrap)
+        ew.setContentsMargins(24, 24, 24, 24)
+        ew.addWidget(self._error)
+        ew.addStretch(1)
+
+        self._stack = QStackedWidget()
+        self._stack.addWidget(self._placeholder)
+        self._stack.addWidget(self._view)
+        self._stack.addWidget(error_wrap)
+
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        lay.addWidget(bar)
+        lay.addWidget(self._stack, 1)
+        lay.addWidget(self.status_label)
+        self.setFocusProxy(self._view)
+        self.clear()
+
+    # --- public API ---------------------------------------------------------------
+    def show_image(self, data) -> None:
+        """Show ``data`` (an ``ImageData``); the view starts fitted."""
+        self._data = data
+        self._pixels = np.asarray(data.pixels)
+        self._window = None
+        self._loaded_window = tuple(data.window) if data.window is not None else None
+        if self.window_enabled():
+            flat = self._pixels.reshape(-1)
+            step = max(1, flat.size // 2_000_000)
+            sample = flat[::step]
+            if sample.dtype.kind == "f":
+                sample = sample[np.isfinite(sample)]
+            lo, hi = (float(sample.min()), float(sample.max())) if sample.size else (0.0, 1.0)
+            self._range = (lo, hi if hi > lo else lo + 1.0)
+            self._window = self._loaded_window or auto_window(self._pixels)
+        self._set_display(np.asarray(data.display))
+        self._mode = "image"
+        self._hover_text = ""
+        self._stack.setCurrentWidget(self._view)
+        self._fill_presets()
+        self._set_controls_enabled(True)
+        self._fit_mode = True
+        self._apply_fit()
+        self._update_status()
+        if self._window is not None:
+            self.windowChanged.emit(float(self._window[0]), float(self._window[1]))
+
+    def show_error(self, path, reason: str) -> None:
+        """Replace the image with an error panel naming ``path`` and ``reason``."""
+        self._reset_image()
+        self._error.set_error(str(path), str(reason))
+        self._mode = "error"
+        self._stack.setCurrentIndex(2)
+        self._set_controls_enabled(False)
+        self.status_label.setText(f"Error: {reason}")
+
+    def clear(self) -> None:
+        self._reset_image()
+        self._mode = "empty"
+        self._stack.setCurrentWidget(self._placeholder)
+        self._set_controls_enabled(False)
+        self.status_label.setText("")
+
+    def mode(self) -> str:
+        return self._mode
+
+    def has_image(self) -> bool:
+        return self._mode == "image"
+
+    def error_text(self) -> str:
+        """The error panel's reason and path (empty unless ``mode() == "error"``)."""
+        if self._mode != "error":
+            return ""
+        return f"{self._error.reason.text()}\n{self._error.path.text()}"
+
+    def current_display(self) -> Optional[np.ndarray]:
+        return self._display
+
+    def window(self) -> Optional[tuple[float, float]]:
+        return self._window
+
+    def window_enabled(self) -> bool:
+        return self._pixels is not None and self._pixels.dtype != np.uint8
+
+    def set_window(self, center: float, width: float) -> None:
+        if not self.window_enabled():
+            return
+        self._select_preset(PRESET_CUSTOM)
+        self._change_window((float(center), float(width)), immediate=True)
+
+    def zoom(self) -> float:
+        return float(self._view.transform().m11())
+
+    def set_zoom(self, factor: float) -> None:
+        if not self.has_image():
+            return
+        self._fit_mode = False
+        factor = min(MAX_ZOOM, max(MIN_ZOOM, float(factor)))
+        self._view.resetTransform()
+        self._view.scale(factor, factor)
+        self._zoom_updated()
+
+    def fit(self) -> None:
+        self._fit_mode = True
+        self._apply_fit()
+        self._update_status()
+
+    def actual_size(self) -> None:
+        self.set_zoom(1.0)
+
+    def zoom_in(self) -> None:
+        self._zoom_by(ZOOM_STEP)
+
+    def zoom_out(self) -> None:
+        self._zoom_by(1.0 / ZOOM_STEP)
+
+    def status_text(self) -> str:
+        return self.status_label.text()
+
+    # --- internals ------------------------------------------------------------------
+    def _reset_image(self) -> None:
+        self._data = None
+        self._pixels = None
+        self._display = None
+        self._buffer = None
+        self._window = None
+        self._loaded_window = None
+        self._apply_timer.stop()
+        self._pending_window = None
+        self._item.setPixmap(QPixmap())
+        self.zoom_label.setText("")
+        self.preset_combo.clear()
+
+    def _set_controls_enabled(self, on: bool) -> None:
+        for w in (self.fit_button, self.actual_button, self.zoom_in_button, self.zoom_out_button):
+            w.setEnabled(on)
+        wl = on and self.window_enabled()
+        self.preset_combo.setEnabled(wl)
+        self.preset_combo.setVisible(wl)
+        self.wl_label.setVisible(wl)
+
+    def _set_display(self, display: np.ndarray) -> None:
+        qimg, buf = ndarray_to_qimage(display)
+        self._buffer = buf
+        self._display = buf
+        self._item.setPixmap(QPixmap.fromImage(qimg))
+        self._scene.setSceneRect(QRectF(self._item.pixmap().rect()))
+
+    def _fill_presets(self) -> None:
+        combo = self.preset_combo
+        combo.clear()
+        if not self.window_enabled():
+            return
+        combo.addItem(PRESET_AS_LOADED)
+        combo.addItem(PRESET_AUTO)
+        combo.addItem(PRESET_FULL)
+        if self._is_ct_like():
+            for name in CT_PRESETS:
+                combo.addItem(name)
+        combo.setCurrentIndex(0)
+
+    def _is_ct_like(self) -> bool:
+        if self._pixels is None:
+            return False
+        fmt = str(getattr(getattr(self._data, "meta", None), "format", "") or "").upper()
+        return fmt == "DICOM" or self._pixels.dtype.kind == "i"
+
+    def _select_preset(self, name: str) -> None:
+        combo = self.preset_combo
+        i = combo.findText(name)
+        if i < 0 and name == PRESET_CUSTOM and combo.count():
+            combo.addItem(PRESET_CUSTOM)
+            i = combo.count() - 1
+        if i >= 0:
+            combo.setCurrentIndex(i)
+
+    def _preset_window(self, name: str) -> Optional[tuple[float, float]]:
+        if self._pixels is None:
+            return None
+        if name == PRESET_AS_LOADED:
+            return self._loaded_window or auto_window(self._pixels)
+        if name == PRESET_AUTO:
+            return auto_window(self._pixels)
+        if name == PRESET_FULL:
+            lo, hi = self._range
+            return ((lo + hi) / 2.0, hi - lo)
+        return CT_PRESETS.get(name)
+
+    def _on_preset(self, index: int) -> None:
+        w = self._preset_window(self.preset_combo.itemText(index))
+        if w is not None:
+            self._change_window(w, immediate=True)
+
+    def _drag_window(self, start: tuple[float, float], dx: float, dy: float) -> None:
+        lo, hi = self._range
+        per_px = (hi - lo) / 400.0  # 400 px of drag spans the whole data range
+        center = start[0] - dy * per_px  # drag up: brighter is lower level
+        width = max(per_px if per_px > 0 else 1e-6, start[1] + dx * per_px * 2.0)
+        self._select_preset(PRESET_CUSTOM)
+        self._change_window((center, width), immediate=False)
+
+    def _change_window(self, window: tuple[float, float], immediate: bool) -> None:
+        if not self.window_enabled():
+            return
+        self._pending_window = (float(window[0]), max(float(window[1]), 1e-6))
+        if immediate:
+            self._apply_timer.stop()
+            self._apply_pending_window()
+        elif not self._apply_timer.isActive():
+            self._apply_timer.start()
+
+    def _apply_pending_window(self) -> None:
+        if self._pending_window is None or self._pixels is None:
+            return
+        self._window = self._pending_window
+        self._pending_window = None
+        self._set_display(to_display(self._pixels, self._window))
+        self._update_status()
+        self.windowChanged.emit(float(self._window[0]), float(self._window[1]))
+
+    def _apply_fit(self) -> None:
+        if not self.has_image() and self._display is None:
+            return
+        rect = self._scene.sceneRect()
+        if rect.isEmpty():
+            return
+        self._view.resetTransform()
+        vp = self._view.viewport().rect()
+        if vp.width() < 2 or vp.height() < 2:
+            return
+        s = min(vp.width() / rect.width(), vp.height() / rect.height())
+        s = min(MAX_ZOOM, max(MIN_ZOOM, s))
+        self._view.scale(s, s)
+        self._view.centerOn(rect.center())
+        self._zoom_updated(fit=True)
+
+    def _zoom_by(self, factor: float, anchor_under_mouse: bool = False) -> None:
+        if not self.has_image():
+            return
+        current = self.zoom()
+        target = min(MAX_ZOOM, max(MIN_ZOOM, current * factor))
+        if target == current:
+            return
+        self._fit_mode = False
+        anchor = (QGraphicsView.ViewportAnchor.AnchorUnderMouse if anchor_under_mouse
+                  else QGraphicsView.ViewportAnchor.AnchorViewCenter)
+        self._view.setTransformationAnchor(anchor)
+        self._view.scale(target / current, target / current)
+        self._view.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self._zoom_updated()
+
+    def _zoom_updated(self, fit: bool = False) -> None:
+        z = self.zoom()
+        # smooth when shrinking, crisp pixels when magnifying (inspection)
+        mode = (Qt.TransformationMode.SmoothTransformation if z < 1.0
+                else Qt.TransformationMode.FastTransformation)
+        self._item.setTransformationMode(mode)
+        self._view.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, z < 1.0)
+        self.zoom_label.setText(f"{z * 100:.0f}%")
+        self._update_status()
+        self.zoomChanged.emit(z)
+
+    def _on_resized(self) -> None:
+        if self._fit_mode and self.has_image():
+            self._apply_fit()
+
+    def _hover(self, scene_pos: QPointF) -> None:
+        if self._pixels is None:
+            return
+        x, y = int(scene_pos.x()), int(scene_pos.y())
+        h, w = self._pixels.shape[:2]
+        if 0 <= x < w and 0 <= y < h and scene_pos.x() >= 0 and scene_pos.y() >= 0:
+            v = self._pixels[y, x]
+            if np.ndim(v):
+                val = "(" + ", ".join(_fmt_num(float(c)) for c in v) + ")"
+            else:
+                val = _fmt_num(float(v))
+            self._hover_text = f"({x}, {y}) = {val}"
+        else:
+            self._hover_text = ""
+        self._update_status()
+
+    def _update_status(self) -> None:
+        if self._mode != "image" or self._pixels is None:
+            return
+        parts = []
+        meta = getattr(self._data, "meta", None)
+        h, w = self._pixels.shape[:2]
+        parts.append(f"{w} \u00d7 {h}")
+        if meta is not None:
+            kind = {1: "gray", 2: "gray+alpha", 3: "RGB", 4: "RGBA"}.get(meta.channels, f"{meta.channels} ch")
+            desc = f"{meta.bit_depth}-bit {kind}"
+            if meta.format:
+                desc = f"{meta.format} {desc}"
+            parts.append(desc)
+            if meta.frames and meta.frames > 1:
+                parts.append(f"frame {getattr(self._data, 'frame', 0) + 1}/{meta.frames}")
+        parts.append(f"zoom {self.zoom() * 100:.0f}%" + (" (fit)" if self._fit_mode else ""))
+        if self._window is not None:
+            parts.append(f"W {_fmt_num(self._window[1])}  L {_fmt_num(self._window[0])}")
+        if self._hover_text:
+            parts.append(self._hover_text)
+        self.status_label.setText("   \u00b7   ".join(parts))

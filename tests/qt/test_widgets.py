@@ -1,0 +1,193 @@
+"""Behaviour and screenshots of the standalone widgets and dialogs."""
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from datetime import datetime, timezone  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from PySide6.QtCore import QPoint, Qt  # noqa: E402
+from PySide6.QtGui import QImage  # noqa: E402
+from PySide6.QtTest import QTest  # noqa: E402
+
+from llmvis_desktop.core.imaging.reader import ImageData, ImageMeta, auto_window, to_display  # noqa: E402
+
+SHOTS = Path(__file__).resolve().parents[2] / "shots"
+
+
+def shot(widget, name: str) -> QImage:
+    """Save a PNG of ``widget`` under shots/ and check it is not one flat colour."""
+    SHOTS.mkdir(exist_ok=True)
+    pix = widget.grab()
+    path = SHOTS / f"{name}.png"
+    assert pix.save(str(path))
+    img = pix.toImage().convertToFormat(QImage.Format.Format_RGB32)
+    w, h = img.width(), img.height()
+    assert w > 10 and h > 10
+    colours = {img.pixel(x, y) for x in range(0, w, max(1, w // 40)) for y in range(0, h, max(1, h // 40))}
+    assert len(colours) > 3, f"{name}.png looks blank"
+    return img
+
+
+def make_data(pixels: np.ndarray, fmt: str = "PNG", bit_depth: int = 8, window=None) -> ImageData:
+    channels = 1 if pixels.ndim == 2 else pixels.shape[2]
+    if pixels.dtype == np.uint8 and window is None:
+        display = pixels
+    else:
+        window = window or auto_window(pixels)
+        display = to_display(pixels, window)
+    meta = ImageMeta(width=pixels.shape[1], height=pixels.shape[0], format=fmt, bit_depth=bit_depth,
+                     channels=channels, frames=1, mode="RGB" if channels == 3 else "I;16")
+    return ImageData(pixels=pixels, display=display, meta=meta, window=window, frame=0)
+
+
+def rgb8(h=120, w=200) -> np.ndarray:
+    y, x = np.mgrid[0:h, 0:w]
+    return np.stack([(x * 255 // w), (y * 255 // h), np.full_like(x, 128)], axis=2).astype(np.uint8)
+
+
+def gray16(h=200, w=300) -> np.ndarray:
+    y, x = np.mgrid[0:h, 0:w]
+    return (x * 61420 // (w - 1)).astype(np.uint16) + (y % 2).astype(np.uint16)
+
+
+# --- viewer ------------------------------------------------------------------------
+@pytest.fixture
+def viewer(qtbot):
+    from llmvis_desktop.qt.widgets.viewer import ImageViewer
+
+    v = ImageViewer()
+    qtbot.addWidget(v)
+    v.resize(640, 480)
+    v.show()
+    qtbot.waitExposed(v)
+    return v
+
+
+def test_viewer_rgb8(viewer, qtbot):
+    data = make_data(rgb8())
+    viewer.show_image(data)
+    assert viewer.mode() == "image"
+    assert not viewer.window_enabled()
+    assert viewer.window() is None
+    disp = viewer.current_display()
+    assert disp.shape == (120, 200, 3) and np.array_equal(disp, data.display)
+    assert "200 \u00d7 120" in viewer.status_text() and "8-bit RGB" in viewer.status_text()
+    assert not viewer.preset_combo.isVisible()
+    shot(viewer, "viewer_rgb8")
+
+
+def test_viewer_zoom_keys_and_unclaimed_keys(viewer, qtbot):
+    viewer.show_image(make_data(rgb8()))
+    fit_zoom = viewer.zoom()
+    assert fit_zoom > 1.0  # small image fitted into 640x480
+    QTest.keyClick(viewer._view, Qt.Key.Key_0)
+    assert viewer.zoom() == pytest.approx(1.0)
+    QTest.keyClick(viewer._view, Qt.Key.Key_Plus)
+    assert viewer.zoom() == pytest.approx(1.25)
+    QTest.keyClick(viewer._view, Qt.Key.Key_Minus)
+    assert viewer.zoom() == pytest.approx(1.0)
+    QTest.keyClick(viewer._view, Qt.Key.Key_F)
+    assert viewer.zoom() == pytest.approx(fit_zoom)
+    assert "100%" not in viewer.zoom_label.text()
+    # review keys are not consumed by the viewer
+    from PySide6.QtGui import QKeyEvent
+    from PySide6.QtCore import QEvent
+
+    for key in (Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_J, Qt.Key.Key_K, Qt.Key.Key_Return, Qt.Key.Key_1):
+        ev = QKeyEvent(QEvent.Type.KeyPress, key, Qt.KeyboardModifier.NoModifier)
+        viewer._view.keyPressEvent(ev)
+        assert not ev.isAccepted(), key
+
+
+def test_viewer_16bit_not_clipped(viewer, qtbot):
+    px = gray16()
+    assert px.max() >= 61420
+    data = make_data(px, fmt="TIFF", bit_depth=16)
+    with qtbot.waitSignal(viewer.windowChanged, timeout=1000):
+        viewer.show_image(data)
+    assert viewer.window_enabled()
+    disp = viewer.current_display()
+    assert disp.dtype == np.uint8 and disp.shape == px.shape
+    # the full 0..61420 ramp maps onto the 0..255 range, not clipped at 255 after 1/256 of it
+    assert disp[:, 0].max() < 10 and disp[:, -1].min() > 245
+    assert len(np.unique(disp[0])) > 200
+    assert "16-bit gray" in viewer.status_text() and "W " in viewer.status_text() and " L " in viewer.status_text()
+    shot(viewer, "viewer_gray16")
+
+
+def test_viewer_window_api_and_presets(viewer, qtbot):
+    px = gray16()
+    viewer.show_image(make_data(px, fmt="TIFF", bit_depth=16))
+    before = viewer.current_display().copy()
+    with qtbot.waitSignal(viewer.windowChanged, timeout=1000) as blocker:
+        viewer.set_window(10000, 2000)
+    assert blocker.args == [10000.0, 2000.0]
+    after = viewer.current_display()
+    assert np.array_equal(after, to_display(px, (10000, 2000)))
+    assert not np.array_equal(before, after)
+    assert viewer.preset_combo.currentText() == "Custom"
+    items = [viewer.preset_combo.itemText(i) for i in range(viewer.preset_combo.count())]
+    assert "Auto" in items and "Full range" in items
+    assert not any(t.startswith("CT") for t in items)  # unsigned TIFF: no CT presets
+    viewer.preset_combo.activated.emit(items.index("Full range"))
+    c, w = viewer.window()
+    assert c == pytest.approx((int(px.min()) + int(px.max())) / 2) and w == pytest.approx(int(px.max()) - int(px.min()))
+
+
+def test_viewer_ct_presets(viewer, qtbot):
+    y, x = np.mgrid[0:128, 0:128]
+    hu = (x * 30 - 1500).astype(np.int16)
+    viewer.show_image(make_data(hu, fmt="DICOM", bit_depth=16, window=(40.0, 400.0)))
+    items = [viewer.preset_combo.itemText(i) for i in range(viewer.preset_combo.count())]
+    lung = next(i for i, t in enumerate(items) if t.startswith("CT Lung"))
+    viewer.preset_combo.setCurrentIndex(lung)
+    with qtbot.waitSignal(viewer.windowChanged, timeout=1000) as blocker:
+        viewer.preset_combo.activated.emit(lung)
+    assert blocker.args == [-600.0, 1500.0]
+    assert np.array_equal(viewer.current_display(), to_display(hu, (-600, 1500)))
+    shot(viewer, "viewer_ct_lung")
+
+
+def test_viewer_right_drag_changes_window(viewer, qtbot):
+    px = gray16()
+    viewer.show_image(make_data(px, fmt="TIFF", bit_depth=16))
+    start_window = viewer.window()
+    before = viewer.current_display().copy()
+    vp = viewer._view.viewport()
+    centre = vp.rect().center()
+    QTest.mousePress(vp, Qt.MouseButton.RightButton, Qt.KeyboardModifier.NoModifier, centre)
+    # QTest.mouseMove carries no buttons; send real move events with the right button held
+    from PySide6.QtCore import QEvent, QPointF
+    from PySide6.QtGui import QMouseEvent
+    from PySide6.QtWidgets import QApplication
+
+    for step in range(1, 6):
+        pos = QPointF(centre.x() - 12 * step, centre.y() - 8 * step)
+        ev = QMouseEvent(QEvent.Type.MouseMove, pos, vp.mapToGlobal(pos), Qt.MouseButton.NoButton,
+                         Qt.MouseButton.RightButton, Qt.KeyboardModifier.NoModifier)
+        QApplication.sendEvent(vp, ev)
+    QTest.mouseRelease(vp, Qt.MouseButton.RightButton, Qt.KeyboardModifier.NoModifier,
+                       QPoint(centre.x() - 60, centre.y() - 40))
+    qtbot.waitUntil(lambda: viewer.window() != start_window, timeout=1000)
+    c, w = viewer.window()
+    assert w < start_window[1]  # dragged left: narrower window
+    assert c > start_window[0]  # dragged up: higher level
+    assert not np.array_equal(before, viewer.current_display())
+    assert np.array_equal(viewer.current_display(), to_display(px, viewer.window()))
+
+
+def test_viewer_error_panel_and_clear(viewer, qtbot):
+    viewer.show_image(make_data(rgb8()))
+    viewer.show_error("/data/line3/cam2/img_0042.tif", "truncated or corrupt image data")
+    assert viewer.mode() == "error"
+    assert "truncated or corrupt image data" in viewer.error_text()
+    assert "img_0042.tif" in viewer.error_text()
+    assert viewer.current_display() is None
+    shot(viewer, "viewer_error")
+    viewer.clear()
+    assert viewer.mode() == "empty" and viewer.error_text() == ""
