@@ -191,3 +191,59 @@ def test_viewer_error_panel_and_clear(viewer, qtbot):
     shot(viewer, "viewer_error")
     viewer.clear()
     assert viewer.mode() == "empty" and viewer.error_text() == ""
+
+
+# --- history -----------------------------------------------------------------------
+def _ev(i, actor, action, before, after, sid=None, minute=0):
+    from llmvis_desktop.core.store.records import EventRecord
+
+    return EventRecord(i, 1, actor, datetime(2024, 5, 1, 9, minute, tzinfo=timezone.utc), action, before, after, sid)
+
+
+def test_history_formatting():
+    from llmvis_desktop.qt.widgets.history_panel import describe_event, format_when, is_model_event
+
+    assert describe_event(_ev(1, "ann", "labels", ["ok"], ["scratch"])) == "labels: +scratch \u2212ok"
+    assert describe_event(_ev(1, "ann", "caption", "a", "b")) == "caption: 'a' \u2192 'b'"
+    assert describe_event(_ev(1, "ann", "caption", None, "b")) == "caption: (empty) \u2192 'b'"
+    assert describe_event(_ev(1, "ann", "status", "new", "reviewed")) == "status: new \u2192 reviewed"
+    assert describe_event(_ev(1, "ann", "undo:labels", ["dent"], [])) == "undo: labels: \u2212dent"
+    assert describe_event(_ev(1, "model:blip", "suggest", None,
+                              {"kind": "caption", "value": "a crack", "score": 0.871}, sid=4)) == \
+        "suggested caption 'a crack' (score 0.87)"
+    assert describe_event(_ev(1, "ann", "reject_suggestion", "dent", None, sid=4)) == "rejected suggestion 'dent'"
+    assert is_model_event(_ev(1, "model:blip", "suggest", None, {}))
+    assert is_model_event(_ev(1, "ann", "caption", None, "x", sid=3))
+    assert not is_model_event(_ev(1, "ann", "caption", None, "x"))
+    naive = datetime(2024, 5, 1, 9, 0)
+    assert format_when(naive) == format_when(naive.replace(tzinfo=timezone.utc))
+    assert len(format_when(naive)) == 19
+
+
+def test_history_panel(qtbot):
+    from llmvis_desktop.core.store.records import SuggestionRecord
+    from llmvis_desktop.qt.widgets.history_panel import HistoryPanel
+
+    p = HistoryPanel()
+    qtbot.addWidget(p)
+    p.resize(420, 360)
+    sug = SuggestionRecord(4, 1, "caption", "a long scratch near the left edge", 0.87, "blip2-opt", None, None, {},
+                           datetime(2024, 5, 1, 9, 1, tzinfo=timezone.utc), "accepted", None, None, None)
+    events = [
+        _ev(1, "model:blip2-opt", "suggest", None, {"kind": "caption", "value": sug.value, "score": 0.87}, 4, 1),
+        _ev(2, "alice", "caption", None, sug.value, 4, 2),
+        _ev(3, "alice", "labels", ["ok"], ["dent", "scratch"], None, 3),
+        _ev(4, "alice", "status", "suggested", "reviewed", None, 4),
+        _ev(5, "bob", "undo:status", "reviewed", "suggested", None, 5),
+    ]
+    p.set_events(events, {4: sug})
+    p.show()
+    entries = p.entries()
+    assert [e["who"] for e in entries] == ["bob", "alice", "alice", "alice", "model:blip2-opt"]
+    assert entries[0]["what"] == "undo: status: reviewed \u2192 suggested"
+    assert entries[-1]["model"] and entries[-2]["model"] and not entries[0]["model"]
+    text = p.browser.toPlainText()
+    assert "MODEL" in text and "proposed by blip2-opt" in text and "+dent +scratch \u2212ok" in text
+    shot(p, "history_panel")
+    p.clear()
+    assert p.entries() == [] and p.placeholder.isVisibleTo(p)

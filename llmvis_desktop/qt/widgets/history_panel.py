@@ -1,0 +1,184 @@
+"""HistoryPanel: an image's append-only audit trail, newest first.
+
+Public API
+----------
+``HistoryPanel(parent=None)``
+
+Methods
+    ``set_events(events: list[EventRecord], suggestions_by_id: dict[int, SuggestionRecord] | None = None)``
+        show the events (any order; shown newest first). ``suggestions_by_id`` lets a
+        human decision on a suggestion name the model that proposed it.
+    ``clear()``
+    ``entries() -> list[dict]``  what is shown, newest first: keys ``who``, ``when``,
+        ``what``, ``model`` (bool: model-proposed).
+
+Module functions (pure, usable by the CLI or tooltips)
+    ``describe_event(ev: EventRecord) -> str``   e.g. ``"labels: +scratch −ok"``,
+        ``"caption: 'a' → 'b'"``, ``"status: new → reviewed"``, ``"undo: labels: +dent"``,
+        ``"suggested caption 'a crack' (score 0.87)"``.
+    ``format_when(at: datetime) -> str``   local time "YYYY-MM-DD HH:MM:SS"
+        (naive datetimes are taken as UTC, as the store writes them).
+    ``is_model_event(ev) -> bool``  actor starts with ``model:`` or the event carries a suggestion id.
+
+No signals: the panel is read-only.
+"""
+from __future__ import annotations
+
+import html
+from datetime import datetime, timezone
+from typing import Optional
+
+from PySide6.QtWidgets import QLabel, QTextBrowser, QVBoxLayout, QWidget
+
+from llmvis_desktop.core.store.records import EventRecord
+
+from .. import style
+
+MINUS = "\u2212"
+ARROW = "\u2192"
+_MAX_TEXT = 70
+
+
+def _short(value) -> str:
+    if value is None or value == "":
+        return "(empty)"
+    text = " ".join(str(value).split())
+    if len(text) > _MAX_TEXT:
+        text = text[: _MAX_TEXT - 1] + "\u2026"
+    return f"'{text}'"
+
+
+def _labels_diff(before, after) -> str:
+    b = set(before or [])
+    a = set(after or [])
+    added = sorted(a - b)
+    removed = sorted(b - a)
+    parts = [f"+{n}" for n in added] + [f"{MINUS}{n}" for n in removed]
+    return " ".join(parts) if parts else "(unchanged)"
+
+
+def _describe_field(field: str, before, after) -> Optional[str]:
+    if field == "labels":
+        return f"labels: {_labels_diff(before, after)}"
+    if field == "caption":
+        return f"caption: {_short(before)} {ARROW} {_short(after)}"
+    if field == "status":
+        return f"status: {before or 'new'} {ARROW} {after}"
+    return None
+
+
+def _score(value) -> str:
+    try:
+        return f" (score {float(value):.2f})"
+    except (TypeError, ValueError):
+        return ""
+
+
+def describe_event(ev: EventRecord) -> str:
+    """One human-readable line for an event."""
+    action = ev.action or ""
+    prefix, _, base = action.rpartition(":")
+    text = _describe_field(base, ev.before, ev.after)
+    if text is not None:
+        return f"{prefix}: {text}" if prefix else text
+    if base == "suggest":
+        after = ev.after if isinstance(ev.after, dict) else {}
+        kind = after.get("kind", "value")
+        return f"suggested {kind} {_short(after.get('value'))}{_score(after.get('score'))}"
+    if base == "reject_suggestion":
+        return f"rejected suggestion {_short(ev.before)}"
+    if base == "accept_suggestion":
+        return f"accepted suggestion {_short(ev.after)}"
+    if base == "note":
+        return f"note: {_short(ev.after)}"
+    line = f"{base or 'change'}: {_short(ev.before)} {ARROW} {_short(ev.after)}"
+    return f"{prefix}: {line}" if prefix else line
+
+
+def format_when(at: Optional[datetime]) -> str:
+    if at is None:
+        return "?"
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=timezone.utc)
+    return at.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+
+
+def is_model_event(ev: EventRecord) -> bool:
+    return str(ev.actor).startswith("model:") or ev.suggestion_id is not None
+
+
+def _sort_key(ev: EventRecord):
+    at = ev.at
+    if at is not None and at.tzinfo is None:
+        at = at.replace(tzinfo=timezone.utc)
+    return (at or datetime.min.replace(tzinfo=timezone.utc), ev.id)
+
+
+class HistoryPanel(QWidget):
+    def __init__(self, parent: Optional[QWidget] = None) -> None:
+        super().__init__(parent)
+        self._entries: list[dict] = []
+        self.browser = QTextBrowser()
+        self.browser.setOpenLinks(False)
+        self.browser.setStyleSheet(f"QTextBrowser {{ background: white; border: 1px solid {style.BORDER}; }}")
+        self.placeholder = QLabel("No history for this image yet.")
+        self.placeholder.setStyleSheet(f"color: {style.TEXT_MUTED}; padding: 8px;")
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.placeholder)
+        lay.addWidget(self.browser, 1)
+        self.clear()
+
+    def clear(self) -> None:
+        self._entries = []
+        self.browser.clear()
+        self.browser.hide()
+        self.placeholder.show()
+
+    def entries(self) -> list[dict]:
+        return list(self._entries)
+
+    def set_events(self, events: list[EventRecord], suggestions_by_id: Optional[dict] = None) -> None:
+        suggestions_by_id = suggestions_by_id or {}
+        ordered = sorted(events, key=_sort_key, reverse=True)
+        self._entries = []
+        rows = []
+        for ev in ordered:
+            model = is_model_event(ev)
+            what = describe_event(ev)
+            who = str(ev.actor)
+            when = format_when(ev.at)
+            self._entries.append({"who": who, "when": when, "what": what, "model": model})
+            rows.append(self._row_html(ev, who, when, what, model, suggestions_by_id.get(ev.suggestion_id)))
+        if not rows:
+            self.clear()
+            return
+        self.browser.setHtml(
+            f"<html><body style='color:{style.TEXT};'>"
+            "<table width='100%' cellspacing='0' cellpadding='5'>" + "".join(rows) + "</table></body></html>"
+        )
+        self.placeholder.hide()
+        self.browser.show()
+
+    @staticmethod
+    def _row_html(ev, who, when, what, model, suggestion) -> str:
+        badge = ""
+        if model:
+            if str(ev.actor).startswith("model:"):
+                tag = "MODEL"
+            else:
+                tag = "FROM SUGGESTION"
+            badge = (f"<span style='background:{style.MODEL_BADGE}; color:white; font-size:small;"
+                     f" font-weight:bold;'>&nbsp;{tag}&nbsp;</span>&nbsp;")
+        via = ""
+        if suggestion is not None and not str(ev.actor).startswith("model:"):
+            via = (f"<br><span style='color:{style.TEXT_MUTED}; font-size:small;'>proposed by "
+                   f"{html.escape(suggestion.model_id)}{html.escape(_score(suggestion.score))}</span>")
+        who_html = html.escape(who)
+        if model and str(ev.actor).startswith("model:"):
+            who_html = f"<span style='color:{style.MODEL_BADGE};'>{who_html}</span>"
+        return (
+            f"<tr><td style='border-bottom:1px solid {style.BORDER};'>"
+            f"{badge}<b>{who_html}</b> <span style='color:{style.TEXT_MUTED};'>&middot; {html.escape(when)}</span><br>"
+            f"{html.escape(what)}{via}</td></tr>"
+        )
