@@ -247,3 +247,74 @@ def test_history_panel(qtbot):
     shot(p, "history_panel")
     p.clear()
     assert p.entries() == [] and p.placeholder.isVisibleTo(p)
+
+
+# --- labels ------------------------------------------------------------------------
+TAXONOMY = [("scratch", "#e6194b"), ("dent", "#3cb44b"), ("crack", "#4363d8"), ("stain", "#f58231"),
+            ("pitting", "#911eb4"), ("burn", "#42d4f4"), ("ok", "#bfef45"), ("corrosion", "#9a6324"),
+            ("foreign body", "#469990"), ("misaligned", "#800000")]
+
+
+def label_defs():
+    from llmvis_desktop.core.store.records import LabelDef
+
+    return [LabelDef(i + 1, n, c, None, "", i) for i, (n, c) in enumerate(TAXONOMY)]
+
+
+@pytest.fixture
+def labels(qtbot):
+    from llmvis_desktop.qt.widgets.label_panel import LabelPanel
+
+    p = LabelPanel()
+    qtbot.addWidget(p)
+    p.set_labels(label_defs(), {"scratch": 120, "dent": 4, "ok": 3012})
+    p.resize(360, 220)
+    p.show()
+    qtbot.waitExposed(p)
+    return p
+
+
+def test_label_chips_toggle_and_keys(labels, qtbot):
+    assert labels.key_for("scratch") == "1" and labels.key_for("foreign body") == "9"
+    assert labels.key_for("misaligned") is None
+    assert labels.name_for_key("3") == "crack"
+    assert labels.chip("scratch").text() == "1 \u00b7 scratch (120)"
+    with qtbot.assertNotEmitted(labels.toggled):
+        labels.set_checked(["dent", "ok"])
+    assert labels.checked() == ["dent", "ok"]
+    with qtbot.waitSignal(labels.toggled, timeout=1000) as blocker:
+        QTest.mouseClick(labels.chip("crack"), Qt.MouseButton.LeftButton)
+    assert blocker.args == ["crack"]
+    assert "crack" in labels.checked()
+    # chips wrap onto several lines in a narrow panel
+    ys = {labels.chip(n).geometry().y() for n, _ in TAXONOMY}
+    assert len(ys) >= 3
+    shot(labels, "label_panel")
+
+
+def test_label_add_rename_recolor_remove(labels, qtbot):
+    labels.add_edit.setText("  hair line ")
+    with qtbot.waitSignal(labels.addRequested, timeout=1000) as blocker:
+        QTest.keyClick(labels.add_edit, Qt.Key.Key_Return)
+    assert blocker.args[0] == "hair line" and blocker.args[1].startswith("#")
+    assert blocker.args[1].lower() not in {c for _, c in TAXONOMY}
+    labels.add_edit.setText("Scratch")
+    with qtbot.assertNotEmitted(labels.addRequested):
+        QTest.keyClick(labels.add_edit, Qt.Key.Key_Return)
+    assert labels.hint.isVisibleTo(labels) and "already" in labels.hint.text()
+
+    labels._ask_rename = lambda name: "deep scratch"
+    with qtbot.waitSignal(labels.renameRequested, timeout=1000) as blocker:
+        labels.request_rename("scratch")
+    assert blocker.args == ["scratch", "deep scratch"]
+    labels._ask_color = lambda name, current: "#123456"
+    with qtbot.waitSignal(labels.recolorRequested, timeout=1000) as blocker:
+        labels.request_recolor("dent")
+    assert blocker.args == ["dent", "#123456"]
+    asked = []
+    labels._confirm_remove = lambda name, usage: asked.append((name, usage)) or True
+    with qtbot.waitSignal(labels.removeRequested, timeout=1000) as blocker:
+        labels.request_remove("ok")
+    assert blocker.args == ["ok"] and asked == [("ok", 3012)]
+    menu = labels.build_menu("ok")
+    assert [a.text() for a in menu.actions() if a.text()] == ["Rename\u2026", "Colour\u2026", "Remove\u2026"]

@@ -1,0 +1,346 @@
+"""LabelPanel: the project's taxonomy as toggle chips in a wrapping flow layout.
+
+Public API
+----------
+``LabelPanel(parent=None)``
+
+Methods
+    ``set_labels(defs: list[LabelDef], usage: dict[str, int] | None = None)``
+        rebuild the chips (ordered by ``position`` then name); keeps the checked names
+        that still exist. A chip shows its key, its name and the usage count.
+    ``set_checked(names: Iterable[str])``  check exactly these chips; emits nothing.
+    ``checked() -> list[str]``
+    ``chip(name) -> QToolButton | None``  the chip widget (tests, focus).
+    ``key_for(name) -> str | None``        key shown on the chip: ``LabelDef.shortcut``
+        when set, else "1".."9" by order for the first nine labels.
+    ``name_for_key(key: str) -> str | None``  the reverse: what the controller should
+        toggle when the reviewer presses ``key``.
+    ``set_enabled_for_image(on: bool)``    grey the chips out when no image is selected.
+
+Signals (user intent only; the controller changes the store then calls
+``set_labels``/``set_checked``)
+    ``toggled(str name)``                 a chip was clicked.
+    ``addRequested(str name, str color)`` from the "+ Add label" field (Enter).
+    ``renameRequested(str old, str new)``  chip context menu > Rename…
+    ``recolorRequested(str name, str color)``  chip context menu > Colour… (QColorDialog)
+    ``removeRequested(str name)``          chip context menu > Remove… (asks to confirm
+                                          when the label is in use)
+
+The dialogs are methods (``_ask_rename``, ``_ask_color``, ``_confirm_remove``) so
+tests can replace them.
+"""
+from __future__ import annotations
+
+from typing import Iterable, Optional
+
+from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QColorDialog,
+    QInputDialog,
+    QLabel,
+    QLayout,
+    QLineEdit,
+    QMenu,
+    QMessageBox,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+    QWidgetItem,
+)
+
+from llmvis_desktop.core.store.records import LabelDef
+
+from .. import style
+
+
+class FlowLayout(QLayout):
+    """Lays children left to right, wrapping to a new line when the width runs out."""
+
+    def __init__(self, parent: Optional[QWidget] = None, spacing: int = 6) -> None:
+        super().__init__(parent)
+        self._items: list = []
+        self._spacing = spacing
+        self.setContentsMargins(0, 0, 0, 0)
+
+    def addItem(self, item) -> None:  # noqa: N802
+        self._items.append(item)
+
+    def count(self) -> int:
+        return len(self._items)
+
+    def itemAt(self, index: int):  # noqa: N802
+        return self._items[index] if 0 <= index < len(self._items) else None
+
+    def takeAt(self, index: int):  # noqa: N802
+        return self._items.pop(index) if 0 <= index < len(self._items) else None
+
+    def expandingDirections(self):  # noqa: N802
+        return Qt.Orientation(0)
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802
+        return True
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802
+        return self._do_layout(QRect(0, 0, width, 0), apply=False)
+
+    def setGeometry(self, rect: QRect) -> None:  # noqa: N802
+        super().setGeometry(rect)
+        self._do_layout(rect, apply=True)
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        return self.minimumSize()
+
+    def minimumSize(self) -> QSize:  # noqa: N802
+        size = QSize()
+        for item in self._items:
+            size = size.expandedTo(item.minimumSize())
+        m = self.contentsMargins()
+        return size + QSize(m.left() + m.right(), m.top() + m.bottom())
+
+    def _do_layout(self, rect: QRect, apply: bool) -> int:
+        m = self.contentsMargins()
+        area = rect.adjusted(m.left(), m.top(), -m.right(), -m.bottom())
+        x, y, line_h = area.x(), area.y(), 0
+        for item in self._items:
+            if item.widget() is not None and not item.widget().isVisibleTo(self.parentWidget()):
+                continue
+            hint = item.sizeHint()
+            if x + hint.width() > area.right() + 1 and line_h > 0:
+                x = area.x()
+                y += line_h + self._spacing
+                line_h = 0
+            if apply:
+                item.setGeometry(QRect(QPoint(x, y), hint))
+            x += hint.width() + self._spacing
+            line_h = max(line_h, hint.height())
+        return y + line_h - rect.y() + m.bottom()
+
+
+class _FlowBox(QWidget):
+    """A widget whose height follows its flow layout's height for the given width."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.flow = FlowLayout(self)
+        sp = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        sp.setHeightForWidth(True)
+        self.setSizePolicy(sp)
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802
+        return True
+
+    def heightForWidth(self, w: int) -> int:  # noqa: N802
+        return self.flow.heightForWidth(w)
+
+
+def _chip_style(color: str) -> str:
+    fg = style.contrast_text(color)
+    return (
+        "QToolButton { border: 2px solid %(c)s; border-radius: 12px; padding: 3px 10px;"
+        " background: white; color: %(t)s; }"
+        "QToolButton:hover { background: %(hover)s; }"
+        "QToolButton:checked { background: %(c)s; color: %(fg)s; font-weight: bold; }"
+        "QToolButton:disabled { border-color: %(b)s; color: %(m)s; }"
+        "QToolButton:focus { outline: none; border-style: dashed; }"
+    ) % {"c": color, "fg": fg, "t": style.TEXT, "b": style.BORDER, "m": style.TEXT_MUTED,
+         "hover": QColor(color).lighter(185).name() if QColor(color).isValid() else "#eeeeee"}
+
+
+class LabelPanel(QWidget):
+    toggled = Signal(str)
+    addRequested = Signal(str, str)
+    renameRequested = Signal(str, str)
+    recolorRequested = Signal(str, str)
+    removeRequested = Signal(str)
+
+    def __init__(self, parent: Optional[QWidget] = None) -> None:
+        super().__init__(parent)
+        self._defs: list[LabelDef] = []
+        self._usage: dict[str, int] = {}
+        self._chips: dict[str, QToolButton] = {}
+        self._keys: dict[str, str] = {}
+        self._checked: set[str] = set()
+
+        self.box = _FlowBox()
+        self.empty_label = QLabel("No labels yet \u2014 type a name below and press Enter.")
+        self.empty_label.setStyleSheet(f"color: {style.TEXT_MUTED};")
+        self.empty_label.setWordWrap(True)
+        self.add_edit = QLineEdit()
+        self.add_edit.setPlaceholderText("+ Add label (Enter)")
+        self.add_edit.setClearButtonEnabled(True)
+        self.add_edit.returnPressed.connect(self._on_add)
+        self.add_edit.textEdited.connect(lambda _t: self.hint.hide())
+        self.hint = QLabel()
+        self.hint.setStyleSheet(f"color: {style.ERROR_FG};")
+        self.hint.hide()
+
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(6, 6, 6, 6)
+        lay.setSpacing(6)
+        lay.addWidget(self.empty_label)
+        lay.addWidget(self.box)
+        lay.addWidget(self.add_edit)
+        lay.addWidget(self.hint)
+        lay.addStretch(1)
+
+    # --- public API ------------------------------------------------------------------
+    def set_labels(self, defs: list[LabelDef], usage: Optional[dict[str, int]] = None) -> None:
+        self._defs = sorted(defs, key=lambda d: (d.position, d.name))
+        self._usage = dict(usage or {})
+        for chip in self._chips.values():
+            self.box.flow.removeWidget(chip)
+            chip.deleteLater()
+        self._chips.clear()
+        self._keys.clear()
+        self._checked &= {d.name for d in self._defs}
+        used_keys = {d.shortcut for d in self._defs if d.shortcut}
+        next_digit = 1
+        for d in self._defs:
+            key = d.shortcut
+            if not key:
+                while next_digit <= 9 and str(next_digit) in used_keys:
+                    next_digit += 1
+                if next_digit <= 9:
+                    key = str(next_digit)
+                    next_digit += 1
+            if key:
+                self._keys[d.name] = key
+            chip = self._make_chip(d, key)
+            self._chips[d.name] = chip
+            self.box.flow.addWidget(chip)
+        self.empty_label.setVisible(not self._defs)
+        self.box.updateGeometry()
+
+    def set_checked(self, names: Iterable[str]) -> None:
+        self._checked = set(names)
+        for name, chip in self._chips.items():
+            chip.blockSignals(True)
+            chip.setChecked(name in self._checked)
+            chip.blockSignals(False)
+
+    def checked(self) -> list[str]:
+        return [d.name for d in self._defs if self._chips[d.name].isChecked()]
+
+    def chip(self, name: str) -> Optional[QToolButton]:
+        return self._chips.get(name)
+
+    def key_for(self, name: str) -> Optional[str]:
+        return self._keys.get(name)
+
+    def name_for_key(self, key: str) -> Optional[str]:
+        for name, k in self._keys.items():
+            if k == key:
+                return name
+        return None
+
+    def set_enabled_for_image(self, on: bool) -> None:
+        for chip in self._chips.values():
+            chip.setEnabled(on)
+
+    # --- internals ----------------------------------------------------------------------
+    def _make_chip(self, d: LabelDef, key: Optional[str]) -> QToolButton:
+        chip = QToolButton(self.box)
+        n = self._usage.get(d.name)
+        text = d.name if n is None else f"{d.name} ({n})"
+        chip.setText(f"{key} \u00b7 {text}" if key else text)
+        chip.setCheckable(True)
+        chip.setChecked(d.name in self._checked)
+        chip.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        chip.setStyleSheet(_chip_style(d.color))
+        tip = d.name + (f" \u2014 {d.description}" if d.description else "")
+        if key:
+            tip += f"\nKey: {key}"
+        if n is not None:
+            tip += f"\nUsed on {n} image{'s' if n != 1 else ''}"
+        chip.setToolTip(tip + "\nRight-click: rename, colour, remove")
+        chip.setProperty("labelName", d.name)
+        chip.clicked.connect(lambda _checked=False, name=d.name: self._on_chip(name))
+        chip.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        chip.customContextMenuRequested.connect(lambda pos, name=d.name: self._chip_menu(name, pos))
+        return chip
+
+    def _on_chip(self, name: str) -> None:
+        chip = self._chips.get(name)
+        if chip is not None:
+            if chip.isChecked():
+                self._checked.add(name)
+            else:
+                self._checked.discard(name)
+        self.toggled.emit(name)
+
+    def _def(self, name: str) -> Optional[LabelDef]:
+        return next((d for d in self._defs if d.name == name), None)
+
+    def _chip_menu(self, name: str, pos: QPoint) -> None:
+        chip = self._chips.get(name)
+        if chip is None:
+            return
+        menu = self.build_menu(name)
+        menu.exec(chip.mapToGlobal(pos))
+
+    def build_menu(self, name: str) -> QMenu:
+        """The chip's context menu (rename / colour / remove)."""
+        menu = QMenu(self)
+        menu.addAction("Rename\u2026", lambda: self.request_rename(name))
+        menu.addAction("Colour\u2026", lambda: self.request_recolor(name))
+        menu.addSeparator()
+        menu.addAction("Remove\u2026", lambda: self.request_remove(name))
+        return menu
+
+    def request_rename(self, name: str) -> None:
+        new = self._ask_rename(name)
+        if new is None:
+            return
+        new = new.strip()
+        if not new or new == name:
+            return
+        if any(d.name.lower() == new.lower() and d.name != name for d in self._defs):
+            self._show_hint(f"A label named \u201c{new}\u201d already exists.")
+            return
+        self.renameRequested.emit(name, new)
+
+    def request_recolor(self, name: str) -> None:
+        d = self._def(name)
+        color = self._ask_color(name, d.color if d else "#888888")
+        if color and (d is None or color.lower() != d.color.lower()):
+            self.recolorRequested.emit(name, color)
+
+    def request_remove(self, name: str) -> None:
+        if self._confirm_remove(name, self._usage.get(name, 0)):
+            self.removeRequested.emit(name)
+
+    def _ask_rename(self, name: str) -> Optional[str]:
+        text, ok = QInputDialog.getText(self, "Rename label", f"New name for \u201c{name}\u201d:", text=name)
+        return text if ok else None
+
+    def _ask_color(self, name: str, current: str) -> Optional[str]:
+        c = QColorDialog.getColor(QColor(current), self, f"Colour of \u201c{name}\u201d")
+        return c.name() if c.isValid() else None
+
+    def _confirm_remove(self, name: str, usage: int) -> bool:
+        if usage <= 0:
+            return True
+        answer = QMessageBox.question(
+            self, "Remove label",
+            f"\u201c{name}\u201d is on {usage} image{'s' if usage != 1 else ''}. "
+            "Remove it from the taxonomy and from those images? (Recorded in each image's history.)",
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    def _show_hint(self, text: str) -> None:
+        self.hint.setText(text)
+        self.hint.show()
+
+    def _on_add(self) -> None:
+        name = " ".join(self.add_edit.text().split())
+        if not name:
+            return
+        if any(d.name.lower() == name.lower() for d in self._defs):
+            self._show_hint(f"\u201c{name}\u201d is already in the taxonomy.")
+            return
+        self.hint.hide()
+        color = style.next_label_color([d.color for d in self._defs])
+        self.add_edit.clear()
+        self.addRequested.emit(name, color)
