@@ -21,7 +21,10 @@ SHOTS = Path(__file__).resolve().parents[2] / "shots"
 
 def shot(widget, name: str) -> QImage:
     """Save a PNG of ``widget`` under shots/ and check it is not one flat colour."""
+    from PySide6.QtWidgets import QApplication
+
     SHOTS.mkdir(exist_ok=True)
+    QApplication.processEvents()  # pending layout requests
     pix = widget.grab()
     path = SHOTS / f"{name}.png"
     assert pix.save(str(path))
@@ -318,3 +321,77 @@ def test_label_add_rename_recolor_remove(labels, qtbot):
     assert blocker.args == ["ok"] and asked == [("ok", 3012)]
     menu = labels.build_menu("ok")
     assert [a.text() for a in menu.actions() if a.text()] == ["Rename\u2026", "Colour\u2026", "Remove\u2026"]
+
+
+# --- caption editor ----------------------------------------------------------------
+@pytest.fixture
+def caption(qtbot):
+    from PySide6.QtWidgets import QLineEdit, QVBoxLayout, QWidget
+
+    from llmvis_desktop.qt.widgets.caption_editor import CaptionEditor
+
+    host = QWidget()
+    other = QLineEdit()  # somewhere for the focus to go
+    ed = CaptionEditor()
+    lay = QVBoxLayout(host)
+    lay.addWidget(other)
+    lay.addWidget(ed)
+    qtbot.addWidget(host)
+    host.resize(420, 200)
+    host.show()
+    qtbot.waitExposed(host)
+    host.activateWindow()
+    ed.other = other
+    ed.host = host  # keep the Python wrapper (and so the window) alive
+    return ed
+
+
+def test_caption_set_does_not_commit(caption, qtbot):
+    with qtbot.assertNotEmitted(caption.captionCommitted):
+        caption.set_caption("a scratch on the left edge")
+        caption.begin_edit()
+        caption.other.setFocus()
+        qtbot.wait(10)
+    assert caption.caption() == "a scratch on the left edge"
+
+
+def test_caption_commit_ctrl_enter(caption, qtbot):
+    caption.set_caption("old")
+    caption.begin_edit()
+    assert caption.edit.textCursor().selectedText() == "old"
+    QTest.keyClicks(caption.edit, "two dents ")
+    with qtbot.waitSignal(caption.captionCommitted, timeout=1000) as blocker, \
+            qtbot.waitSignal(caption.editFinished, timeout=1000):
+        QTest.keyClick(caption.edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert blocker.args == ["two dents"]
+    assert caption.caption() == "two dents"
+    # unchanged text: Ctrl+Enter finishes without committing
+    caption.begin_edit()
+    with qtbot.assertNotEmitted(caption.captionCommitted):
+        QTest.keyClick(caption.edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+
+
+def test_caption_plain_enter_is_newline_and_focus_out_commits(caption, qtbot):
+    caption.set_caption("")
+    caption.begin_edit()
+    QTest.keyClicks(caption.edit, "line one")
+    QTest.keyClick(caption.edit, Qt.Key.Key_Return)
+    QTest.keyClicks(caption.edit, "line two")
+    assert caption.is_dirty()
+    shot(caption.host, "caption_editor")
+    with qtbot.waitSignal(caption.captionCommitted, timeout=1000) as blocker:
+        caption.other.setFocus(Qt.FocusReason.TabFocusReason)
+    assert blocker.args == ["line one\nline two"]
+
+
+def test_caption_escape_cancels(caption, qtbot):
+    caption.set_caption("keep me")
+    caption.begin_edit()
+    QTest.keyClicks(caption.edit, "garbage")
+    with qtbot.assertNotEmitted(caption.captionCommitted):
+        with qtbot.waitSignal(caption.editFinished, timeout=1000):
+            QTest.keyClick(caption.edit, Qt.Key.Key_Escape)
+        caption.other.setFocus()
+        qtbot.wait(10)
+    assert caption.text() == "keep me"
+    assert not caption.edit.hasFocus()

@@ -1,0 +1,153 @@
+"""CaptionEditor: the image caption, edited in place, committed explicitly.
+
+Public API
+----------
+``CaptionEditor(parent=None)``
+
+Methods
+    ``set_caption(text: str | None)``  show the stored caption; never emits
+                                       ``captionCommitted`` (programmatic).
+    ``caption() -> str``               the last committed / set caption.
+    ``text() -> str``                  what the editor holds now (maybe uncommitted).
+    ``begin_edit()``                   focus the editor and select all (F2 / E).
+    ``is_dirty() -> bool``             text differs from ``caption()`` (after strip).
+    ``commit() -> bool``               commit now if changed (returns whether it emitted).
+    ``cancel()``                       restore ``caption()``, emit ``editFinished``.
+    ``set_editable(on: bool)``         read-only when no image is selected.
+
+Signals
+    ``captionCommitted(str text)``  Ctrl+Enter, or focus leaving the editor, with
+                                    changed text (whitespace-trimmed; "" clears the caption).
+    ``editFinished()``              after Ctrl+Enter or Esc: the window should give the
+                                    focus back to the grid / review flow.
+
+Keys inside the editor: Ctrl+Enter commit, Esc cancel, plain Enter inserts a newline.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFocusEvent, QKeyEvent
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
+
+from .. import style
+
+
+class _Edit(QPlainTextEdit):
+    def __init__(self, owner: "CaptionEditor") -> None:
+        super().__init__()
+        self._owner = owner
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        key = event.key()
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            self._owner._commit_and_finish()
+            event.accept()
+            return
+        if key == Qt.Key.Key_Escape:
+            self._owner.cancel()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802
+        super().focusOutEvent(event)
+        # a context menu or our own window losing focus is not the end of an edit
+        if event.reason() not in (Qt.FocusReason.PopupFocusReason, Qt.FocusReason.ActiveWindowFocusReason):
+            self._owner.commit()
+
+
+class CaptionEditor(QWidget):
+    captionCommitted = Signal(str)
+    editFinished = Signal()
+
+    def __init__(self, parent: Optional[QWidget] = None) -> None:
+        super().__init__(parent)
+        self._caption = ""
+        self.edit = _Edit(self)
+        self.edit.setPlaceholderText("No caption \u2014 press F2 or E to write one")
+        self.edit.setTabChangesFocus(True)
+        self.edit.setStyleSheet(
+            f"QPlainTextEdit {{ border: 1px solid {style.BORDER}; border-radius: 4px; padding: 4px;"
+            f" background: white; color: {style.TEXT}; }}"
+            f"QPlainTextEdit:focus {{ border: 2px solid {style.ACCENT}; }}"
+            f"QPlainTextEdit:read-only {{ background: {style.PANEL_BG}; }}"
+        )
+        self.edit.textChanged.connect(self._update_hint)
+        self.hint = QLabel()
+        self.hint.setStyleSheet(f"color: {style.TEXT_MUTED}; font-size: small;")
+        self.count = QLabel()
+        self.count.setStyleSheet(f"color: {style.TEXT_MUTED}; font-size: small;")
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.hint, 1)
+        row.addWidget(self.count)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(3)
+        lay.addWidget(self.edit, 1)
+        lay.addLayout(row)
+        self.setFocusProxy(self.edit)
+        self._update_hint()
+
+    # --- public API ------------------------------------------------------------------
+    def set_caption(self, text: Optional[str]) -> None:
+        self._caption = text or ""
+        self.edit.blockSignals(True)
+        self.edit.setPlainText(self._caption)
+        self.edit.blockSignals(False)
+        self._update_hint()
+
+    def caption(self) -> str:
+        return self._caption
+
+    def text(self) -> str:
+        return self.edit.toPlainText()
+
+    def is_dirty(self) -> bool:
+        return self.text().strip() != self._caption.strip()
+
+    def begin_edit(self) -> None:
+        if self.edit.isReadOnly():
+            return
+        self.edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.edit.selectAll()
+
+    def commit(self) -> bool:
+        if not self.is_dirty():
+            return False
+        self._caption = self.text().strip()
+        self._update_hint()
+        self.captionCommitted.emit(self._caption)
+        return True
+
+    def cancel(self) -> None:
+        self.set_caption(self._caption)
+        self._finish()
+
+    def set_editable(self, on: bool) -> None:
+        self.edit.setReadOnly(not on)
+        self._update_hint()
+
+    # --- internals --------------------------------------------------------------------
+    def _commit_and_finish(self) -> None:
+        self.commit()
+        self._finish()
+
+    def _finish(self) -> None:
+        if self.edit.hasFocus():
+            self.edit.blockSignals(True)
+            self.edit.clearFocus()  # focus-out commit is a no-op: the text is not dirty now
+            self.edit.blockSignals(False)
+        self.editFinished.emit()
+
+    def _update_hint(self) -> None:
+        if self.edit.isReadOnly():
+            self.hint.setText("")
+        elif self.is_dirty():
+            self.hint.setText("<b>Unsaved</b> \u2014 Ctrl+Enter to save, Esc to cancel")
+        else:
+            self.hint.setText("F2 / E to edit \u00b7 Ctrl+Enter save \u00b7 Esc cancel")
+        n = len(self.text())
+        self.count.setText(f"{n} char{'s' if n != 1 else ''}" if n else "")
