@@ -395,3 +395,65 @@ def test_caption_escape_cancels(caption, qtbot):
         qtbot.wait(10)
     assert caption.text() == "keep me"
     assert not caption.edit.hasFocus()
+
+
+# --- suggestions ---------------------------------------------------------------------
+def _sug(sid, kind, value, score, outcome="pending", model="florence-2-base", final=None, by=None):
+    from llmvis_desktop.core.store.records import SuggestionRecord
+
+    t = datetime(2024, 5, 1, 9, 0, tzinfo=timezone.utc)
+    return SuggestionRecord(sid, 1, kind, value, score, model, "a1b2c3d4e5f6" if kind == "caption" else None,
+                            "<DETAILED_CAPTION>", {}, t, outcome, final, t if by else None, by)
+
+
+@pytest.fixture
+def suggestions(qtbot):
+    from llmvis_desktop.qt.widgets.suggestion_panel import SuggestionPanel
+
+    p = SuggestionPanel()
+    qtbot.addWidget(p)
+    p.resize(380, 520)
+    p.show()
+    qtbot.waitExposed(p)
+    return p
+
+
+def test_suggestions_empty_placeholder(suggestions):
+    from llmvis_desktop.qt.widgets.suggestion_panel import EMPTY_TEXT
+
+    assert suggestions.is_empty()
+    assert suggestions.placeholder.isVisible()
+    assert suggestions.placeholder.text() == EMPTY_TEXT and "llmvis suggest" in EMPTY_TEXT
+    assert not suggestions.ask_edit.isEnabled()
+    assert suggestions.ask_edit.toolTip() == "not available yet"
+    shot(suggestions, "suggestion_panel_empty")
+
+
+def test_suggestions_accept_reject_edit(suggestions, qtbot):
+    items = [
+        _sug(1, "label", "scratch", 0.91, model="zero-shot-clip"),
+        _sug(2, "caption", "A metal plate with a long diagonal scratch near the left edge.", 0.78),
+        _sug(3, "label", "dent", 0.34, model="zero-shot-clip"),
+        _sug(4, "label", "ok", 0.05, outcome="rejected", model="zero-shot-clip", by="alice"),
+    ]
+    suggestions.set_suggestions(items)
+    assert not suggestions.is_empty() and not suggestions.placeholder.isVisible()
+    assert suggestions.card(1).score_bar.value() == 91
+    assert suggestions.card(4).accept_button is None  # decided: no buttons
+    assert suggestions.card(1).edit_button is None  # labels cannot be edited, only captions
+    shot(suggestions, "suggestion_panel")
+    with qtbot.waitSignal(suggestions.accepted, timeout=1000) as blocker:
+        QTest.mouseClick(suggestions.card(1).accept_button, Qt.MouseButton.LeftButton)
+    assert blocker.args == [1]
+    with qtbot.waitSignal(suggestions.rejected, timeout=1000) as blocker:
+        QTest.mouseClick(suggestions.card(3).reject_button, Qt.MouseButton.LeftButton)
+    assert blocker.args == [3]
+    card = suggestions.card(2)
+    QTest.mouseClick(card.edit_button, Qt.MouseButton.LeftButton)
+    assert card.editor.isVisible() and card.editor.toPlainText().startswith("A metal plate")
+    card.editor.setPlainText("  A metal plate with two scratches. ")
+    with qtbot.waitSignal(suggestions.edited, timeout=1000) as blocker:
+        QTest.mouseClick(card.save_button, Qt.MouseButton.LeftButton)
+    assert blocker.args == [2, "A metal plate with two scratches."]
+    suggestions.set_suggestions([])
+    assert suggestions.is_empty() and suggestions.placeholder.isVisible()

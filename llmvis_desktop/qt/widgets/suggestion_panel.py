@@ -1,0 +1,284 @@
+"""SuggestionPanel: model proposals for one image, each with its score and provenance.
+
+Public API
+----------
+``SuggestionPanel(parent=None)``
+
+Methods
+    ``set_suggestions(items: list[SuggestionRecord])``  show captions first, then
+        labels, then answers, each group by descending score. Pending items get
+        Accept / Edit (captions only) / Reject buttons; decided ones show their outcome.
+    ``clear()``                 same as ``set_suggestions([])``: shows the placeholder.
+    ``card(sid) -> QWidget | None``  the row for a suggestion id (tests, focus).
+    ``is_empty() -> bool``
+
+Signals (intent only; the controller calls ``Project.decide_suggestion``)
+    ``accepted(int sid)``
+    ``rejected(int sid)``
+    ``edited(int sid, str text)``   after "Edit" then "Save" (or Ctrl+Enter) with
+                                    non-empty text different from the proposal.
+
+The "Ask the image" field is present but disabled (tooltip "not available yet"):
+no question-answering engine exists yet, and the placeholder says so honestly.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from llmvis_desktop.core.store.records import SuggestionRecord
+
+from .. import style
+
+EMPTY_TEXT = ("No suggestions yet \u2014 suggestion models arrive in a later release; "
+              "run `llmvis suggest` when available")
+ASK_TOOLTIP = "not available yet"
+_KIND_ORDER = {"caption": 0, "label": 1, "answer": 2}
+_OUTCOME_COLORS = {
+    "accepted": style.STATUS_COLORS["reviewed"],
+    "edited": style.STATUS_COLORS["reviewed"],
+    "rejected": style.STATUS_COLORS["rejected"],
+}
+
+
+class _Card(QFrame):
+    def __init__(self, panel: "SuggestionPanel", s: SuggestionRecord) -> None:
+        super().__init__()
+        self.sid = s.id
+        self._panel = panel
+        self._s = s
+        self.setObjectName("suggestionCard")
+        pending = s.outcome == "pending"
+        self.setStyleSheet(
+            f"#suggestionCard {{ background: {'white' if pending else style.PANEL_BG};"
+            f" border: 1px solid {style.BORDER}; border-left: 4px solid "
+            f"{style.STATUS_COLORS['suggested'] if pending else _OUTCOME_COLORS.get(s.outcome, style.BORDER)};"
+            " border-radius: 4px; }"
+            " QLabel { background: transparent; border: none; }"
+        )
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(8, 6, 8, 6)
+        lay.setSpacing(4)
+
+        head = QHBoxLayout()
+        kind = QLabel(s.kind.upper())
+        kind.setStyleSheet(f"color: {style.STATUS_COLORS['suggested']}; font-weight: bold; font-size: small;")
+        head.addWidget(kind)
+        self.value_label = QLabel(s.value)
+        self.value_label.setWordWrap(True)
+        self.value_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.value_label.setStyleSheet(f"color: {style.TEXT};" + (" font-weight: bold;" if s.kind == "label" else ""))
+        head.addWidget(self.value_label, 1)
+        lay.addLayout(head)
+
+        meta = QHBoxLayout()
+        self.score_bar = QProgressBar()
+        self.score_bar.setRange(0, 100)
+        self.score_bar.setTextVisible(False)
+        self.score_bar.setFixedHeight(8)
+        self.score_bar.setFixedWidth(90)
+        score_text = "no score"
+        if s.score is not None:
+            v = max(0.0, min(1.0, float(s.score)))
+            self.score_bar.setValue(round(v * 100))
+            score_text = f"{float(s.score):.2f}"
+        else:
+            self.score_bar.setEnabled(False)
+        self.score_bar.setStyleSheet(
+            f"QProgressBar {{ border: 1px solid {style.BORDER}; border-radius: 3px; background: #eef1f4; }}"
+            f"QProgressBar::chunk {{ background: {style.STATUS_COLORS['suggested']}; border-radius: 2px; }}"
+        )
+        self.score_bar.setToolTip(f"score {score_text}")
+        meta.addWidget(self.score_bar)
+        score = QLabel(score_text)
+        score.setStyleSheet(f"color: {style.TEXT}; font-size: small;")
+        meta.addWidget(score)
+        model = s.model_id + (f" @ {s.model_revision[:10]}" if s.model_revision else "")
+        self.model_label = QLabel(model)
+        self.model_label.setStyleSheet(f"color: {style.TEXT_MUTED}; font-size: small;")
+        tip = f"model: {s.model_id}"
+        if s.model_revision:
+            tip += f"\nrevision: {s.model_revision}"
+        if s.prompt:
+            tip += f"\nprompt: {s.prompt}"
+        self.model_label.setToolTip(tip)
+        meta.addWidget(self.model_label, 1)
+        lay.addLayout(meta)
+
+        self.accept_button = self.edit_button = self.reject_button = None
+        self.editor: Optional[QPlainTextEdit] = None
+        if pending:
+            buttons = QHBoxLayout()
+            buttons.setSpacing(6)
+            self.accept_button = self._button("Accept", style.STATUS_COLORS["reviewed"],
+                                              lambda: panel.accepted.emit(self.sid))
+            buttons.addWidget(self.accept_button)
+            if s.kind == "caption":
+                self.edit_button = self._button("Edit\u2026", style.TEXT_MUTED, self.start_edit)
+                buttons.addWidget(self.edit_button)
+            self.reject_button = self._button("Reject", style.STATUS_COLORS["rejected"],
+                                              lambda: panel.rejected.emit(self.sid))
+            buttons.addWidget(self.reject_button)
+            buttons.addStretch(1)
+            lay.addLayout(buttons)
+            if s.kind == "caption":
+                self._build_editor(lay)
+        else:
+            who = f" by {s.decided_by}" if s.decided_by else ""
+            final = f": \u201c{s.final_value}\u201d" if s.outcome == "edited" and s.final_value else ""
+            out = QLabel(f"{s.outcome}{who}{final}")
+            out.setWordWrap(True)
+            out.setStyleSheet(f"color: {_OUTCOME_COLORS.get(s.outcome, style.TEXT_MUTED)}; font-size: small;")
+            lay.addWidget(out)
+
+    @staticmethod
+    def _button(text: str, color: str, slot) -> QPushButton:
+        b = QPushButton(text)
+        b.setCursor(Qt.CursorShape.PointingHandCursor)
+        b.setStyleSheet(
+            f"QPushButton {{ color: {color}; border: 1px solid {color}; border-radius: 3px;"
+            " padding: 2px 10px; background: white; }"
+            f"QPushButton:hover {{ background: {color}; color: white; }}"
+        )
+        b.clicked.connect(slot)
+        return b
+
+    def _build_editor(self, lay: QVBoxLayout) -> None:
+        self.edit_box = QWidget()
+        el = QVBoxLayout(self.edit_box)
+        el.setContentsMargins(0, 0, 0, 0)
+        self.editor = QPlainTextEdit()
+        self.editor.setFixedHeight(64)
+        el.addWidget(self.editor)
+        row = QHBoxLayout()
+        self.save_button = QPushButton("Save edit")
+        self.save_button.clicked.connect(self.save_edit)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.cancel_edit)
+        self.edit_hint = QLabel("Ctrl+Enter saves")
+        self.edit_hint.setStyleSheet(f"color: {style.TEXT_MUTED}; font-size: small;")
+        row.addWidget(self.save_button)
+        row.addWidget(self.cancel_button)
+        row.addWidget(self.edit_hint, 1)
+        el.addLayout(row)
+        for seq in ("Ctrl+Return", "Ctrl+Enter"):
+            sc = QShortcut(QKeySequence(seq), self.editor)
+            sc.setContext(Qt.ShortcutContext.WidgetShortcut)
+            sc.activated.connect(self.save_edit)
+        esc = QShortcut(QKeySequence("Escape"), self.editor)
+        esc.setContext(Qt.ShortcutContext.WidgetShortcut)
+        esc.activated.connect(self.cancel_edit)
+        self.edit_box.hide()
+        lay.addWidget(self.edit_box)
+
+    def start_edit(self) -> None:
+        if self.editor is None:
+            return
+        self.editor.setPlainText(self._s.value)
+        self.edit_box.show()
+        self.editor.setFocus()
+        self.editor.selectAll()
+
+    def save_edit(self) -> None:
+        if self.editor is None:
+            return
+        text = self.editor.toPlainText().strip()
+        if not text:
+            self.edit_hint.setText("A caption cannot be empty (use Reject instead).")
+            self.edit_hint.setStyleSheet(f"color: {style.ERROR_FG}; font-size: small;")
+            return
+        self.edit_box.hide()
+        if text == self._s.value.strip():
+            self._panel.accepted.emit(self.sid)
+        else:
+            self._panel.edited.emit(self.sid, text)
+
+    def cancel_edit(self) -> None:
+        if self.editor is not None:
+            self.edit_box.hide()
+
+
+class SuggestionPanel(QWidget):
+    accepted = Signal(int)
+    rejected = Signal(int)
+    edited = Signal(int, str)
+
+    def __init__(self, parent: Optional[QWidget] = None) -> None:
+        super().__init__(parent)
+        self._cards: dict[int, _Card] = {}
+
+        self.placeholder = QLabel(EMPTY_TEXT)
+        self.placeholder.setWordWrap(True)
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.placeholder.setTextFormat(Qt.TextFormat.PlainText)
+        self.placeholder.setStyleSheet(
+            f"color: {style.TEXT_MUTED}; background: {style.PANEL_BG}; border: 1px dashed {style.BORDER};"
+            " border-radius: 4px; padding: 10px;"
+        )
+        self.placeholder.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+
+        self._list = QWidget()
+        self._list_lay = QVBoxLayout(self._list)
+        self._list_lay.setContentsMargins(0, 0, 0, 0)
+        self._list_lay.setSpacing(6)
+        self._list_lay.addStretch(1)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setWidget(self._list)
+
+        self.ask_edit = QLineEdit()
+        self.ask_edit.setPlaceholderText("Ask the image\u2026")
+        self.ask_edit.setEnabled(False)
+        self.ask_edit.setToolTip(ASK_TOOLTIP)
+
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(6, 6, 6, 6)
+        lay.setSpacing(6)
+        lay.addWidget(self.placeholder)
+        lay.addWidget(self.scroll, 1)
+        lay.addStretch(0)  # takes the room while the list is hidden
+        lay.addWidget(self.ask_edit)
+        self.clear()
+
+    def clear(self) -> None:
+        self.set_suggestions([])
+
+    def is_empty(self) -> bool:
+        return not self._cards
+
+    def card(self, sid: int) -> Optional[_Card]:
+        return self._cards.get(sid)
+
+    def set_suggestions(self, items: list[SuggestionRecord]) -> None:
+        for c in self._cards.values():
+            self._list_lay.removeWidget(c)
+            c.deleteLater()
+        self._cards.clear()
+        ordered = sorted(
+            items,
+            key=lambda s: (s.outcome != "pending", _KIND_ORDER.get(s.kind, 9),
+                           -(s.score if s.score is not None else -1.0), s.id),
+        )
+        for s in ordered:
+            card = _Card(self, s)
+            self._cards[s.id] = card
+            self._list_lay.insertWidget(self._list_lay.count() - 1, card)
+        empty = not ordered
+        self.placeholder.setVisible(empty)
+        self.scroll.setVisible(not empty)
