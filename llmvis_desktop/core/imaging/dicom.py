@@ -1,0 +1,209 @@
+"""DICOM through pydicom: header from tags, pixels through the modality LUT, display
+through the file's window or VOI LUT (min/max when it has neither), MONOCHROME1 inverted.
+
+Imported lazily by :mod:`.reader`, so pydicom loads only when a DICOM file is read.
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import Any
+
+import numpy as np
+import pydicom
+from pydicom.errors import InvalidDicomError
+
+from .errors import (
+    NO_PIXEL_DATA,
+    NOT_DICOM,
+    TRUNCATED,
+    ImageReadError,
+    PathLike,
+    check_size,
+    from_os_error,
+    short_detail,
+)
+from .formats import is_dicom_name
+from .display import to_display
+from .reader import ImageMeta
+
+try:  # pydicom >= 3
+    from pydicom.pixels import apply_color_lut, apply_modality_lut, apply_voi_lut
+    from pydicom.pixels import pixel_array as _pixel_array
+except ImportError:  # pragma: no cover - pydicom 2.x
+    from pydicom.pixel_data_handlers.util import (  # type: ignore[no-redef]
+        apply_color_lut,
+        apply_modality_lut,
+        apply_voi_lut,
+    )
+
+    _pixel_array = None
+
+_PLUGIN_HINT = "needs pylibjpeg/openjpeg plugins (pip install pylibjpeg pylibjpeg-libjpeg pylibjpeg-openjpeg)"
+
+
+def _dataset(fh, path: PathLike, *, header_only: bool):
+    """Parse the file; files named .dcm without the DICM preamble are read with force."""
+    try:
+        try:
+            ds = pydicom.dcmread(fh, stop_before_pixels=header_only)
+        except InvalidDicomError:
+            if not is_dicom_name(path):
+                raise ImageReadError(path, NOT_DICOM) from None
+            fh.seek(0)
+            ds = pydicom.dcmread(fh, stop_before_pixels=header_only, force=True)
+            if "Rows" not in ds and "PixelData" not in ds and "SOPClassUID" not in ds:
+                raise ImageReadError(path, f"{NOT_DICOM} (no DICM marker, no DICOM tags)")
+    except ImageReadError:
+        raise
+    except OSError as exc:
+        if exc.errno is not None:
+            raise from_os_error(path, exc) from None
+        raise ImageReadError(path, f"{TRUNCATED} (DICOM: {short_detail(exc)})") from None
+    except (EOFError, ValueError, KeyError, TypeError, struct.error) as exc:
+        raise ImageReadError(path, f"{TRUNCATED} (DICOM: {short_detail(exc)})") from None
+    if "Rows" not in ds or "Columns" not in ds:
+        raise ImageReadError(path, NO_PIXEL_DATA)
+    return ds
+
+
+def _int_tag(ds, keyword: str, default: int) -> int:
+    try:
+        value = ds.get(keyword, default)
+        return int(value) if value not in (None, "") else default
+    except (TypeError, ValueError):
+        return default
+
+
+def _float_tag(ds, keyword: str, default: float) -> float:
+    try:
+        value = ds.get(keyword, default)
+        return float(value) if value not in (None, "") else default
+    except (TypeError, ValueError):
+        return default
+
+
+def _photometric(ds) -> str:
+    return str(ds.get("PhotometricInterpretation", "MONOCHROME2")).strip().upper()
+
+
+def _meta(ds) -> ImageMeta:
+    rows, cols = _int_tag(ds, "Rows", 0), _int_tag(ds, "Columns", 0)
+    frames = max(1, _int_tag(ds, "NumberOfFrames", 1))
+    samples = _int_tag(ds, "SamplesPerPixel", 1)
+    bits = _int_tag(ds, "BitsAllocated", 16)
+    photometric = _photometric(ds)
+    slope, intercept = _float_tag(ds, "RescaleSlope", 1.0), _float_tag(ds, "RescaleIntercept", 0.0)
+    fractional = samples == 1 and "ModalityLUTSequence" not in ds and (
+        not slope.is_integer() or not intercept.is_integer()
+    )
+    if photometric == "PALETTE COLOR":
+        channels, depth = 3, 8
+    else:
+        channels = samples
+        depth = 32 if fractional or bits > 16 else (16 if bits > 8 else 8)
+    return ImageMeta(cols, rows, "DICOM", depth, channels, frames, photometric)
+
+
+def header(fh, path: PathLike, max_pixels: int | None) -> ImageMeta:
+    meta = _meta(_dataset(fh, path, header_only=True))
+    check_size(path, meta.width, meta.height, max_pixels)
+    return meta
+
+
+def _decode_frame(ds, path: PathLike, frame: int, frames: int) -> np.ndarray:
+    if "PixelData" not in ds and "FloatPixelData" not in ds and "DoubleFloatPixelData" not in ds:
+        raise ImageReadError(path, NO_PIXEL_DATA)
+    try:
+        if _pixel_array is not None:
+            return _pixel_array(ds, index=frame)
+        arr = ds.pixel_array
+        return arr[frame] if frames > 1 else arr
+    except (RuntimeError, NotImplementedError, ImportError) as exc:
+        ts = ds.file_meta.get("TransferSyntaxUID", None) if hasattr(ds, "file_meta") else None
+        name = getattr(ts, "name", None) or str(ts or "unknown")
+        if ts is not None and getattr(ts, "is_compressed", False):
+            raise ImageReadError(path, f"compressed DICOM (transfer syntax {name}) {_PLUGIN_HINT}") from None
+        raise ImageReadError(path, f"cannot decode DICOM pixel data ({short_detail(exc)})") from None
+    except (ValueError, EOFError, IndexError, KeyError, TypeError, AttributeError, struct.error) as exc:
+        raise ImageReadError(path, f"{TRUNCATED} (DICOM: {short_detail(exc)})") from None
+
+
+def _integral(arr: np.ndarray) -> np.ndarray:
+    """Modality LUT output as the smallest integer dtype that holds it, when it is integral."""
+    if arr.dtype.kind != "f":
+        return arr
+    finite = arr[np.isfinite(arr)] if arr.size else arr
+    if finite.size != arr.size or not np.array_equal(finite, np.round(finite)):
+        return arr.astype(np.float32)
+    lo, hi = (float(arr.min()), float(arr.max())) if arr.size else (0.0, 0.0)
+    for dtype in (np.int16, np.uint16, np.int32):
+        info = np.iinfo(dtype)
+        if info.min <= lo and hi <= info.max:
+            return arr.astype(dtype)
+    return arr.astype(np.float32)
+
+
+def _first(value: Any) -> float:
+    if isinstance(value, (list, tuple)) or type(value).__name__ == "MultiValue":
+        value = value[0]
+    return float(value)
+
+
+def _tag_window(ds) -> tuple[float, float] | None:
+    if "WindowCenter" not in ds or "WindowWidth" not in ds:
+        return None
+    try:
+        center, width = _first(ds.WindowCenter), _first(ds.WindowWidth)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return (center, width) if width > 0 else None
+
+
+def _voi_lut_display(pixels: np.ndarray, ds) -> tuple[np.ndarray, tuple[float, float]] | None:
+    """Display through the first VOI LUT, and the input window it roughly spans."""
+    seq = ds.get("VOILUTSequence")
+    if not seq:
+        return None
+    try:
+        entries, first, bits = (int(v) for v in seq[0].LUTDescriptor)
+        out = apply_voi_lut(pixels, ds, prefer_lut=True)
+    except Exception:  # malformed LUT: fall back to min/max
+        return None
+    top = float(2 ** (bits or 16) - 1)
+    entries = entries or 65536
+    return to_display(out, (top / 2.0, top)), (first + entries / 2.0, float(entries))
+
+
+def read(fh, path: PathLike, frame: int, max_pixels: int | None, window):
+    """Returns (pixels, display, meta, window used)."""
+    ds = _dataset(fh, path, header_only=False)
+    meta = _meta(ds)
+    check_size(path, meta.width, meta.height, max_pixels)
+    if not 0 <= frame < meta.frames:
+        raise ImageReadError(path, f"frame {frame} out of range (file has {meta.frames} frame(s))")
+    arr = _decode_frame(ds, path, frame, meta.frames)
+    photometric = meta.mode
+    if photometric == "PALETTE COLOR":
+        rgb = apply_color_lut(arr, ds)
+        pixels = (rgb >> 8).astype(np.uint8) if rgb.dtype.itemsize > 1 else rgb.astype(np.uint8)
+        display = to_display(pixels, window) if window else pixels
+        return pixels, display, meta, window
+    if arr.ndim == 3 and meta.channels > 1:  # RGB (pydicom converts YBR to RGB)
+        if arr.dtype == np.uint8 and window is None:
+            return arr, arr, meta, None
+        used = window or (float(arr.max()) / 2.0, float(arr.max()) or 1.0)
+        return arr, to_display(arr, used), meta, used
+    pixels = _integral(apply_modality_lut(arr, ds))
+    used = window or _tag_window(ds)
+    voi = None if used else _voi_lut_display(pixels, ds)
+    if voi is not None:
+        display, used = voi
+    else:
+        if used is None:
+            lo, hi = float(pixels.min()), float(pixels.max())
+            used = ((lo + hi) / 2.0, (hi - lo) or 1.0)
+        display = to_display(pixels, used, invert=photometric == "MONOCHROME1")
+    if voi is not None and photometric == "MONOCHROME1":
+        display = 255 - display
+    return pixels, display, meta, used

@@ -1,0 +1,88 @@
+"""Rendering pixels of any depth to 8-bit for the screen: windows and percentile stretch.
+
+Pure numpy; :mod:`.reader` uses it for ``ImageData.display`` and the GUI calls
+:func:`to_display` directly while the user drags window/level.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def auto_window(pixels: np.ndarray, low: float = 0.5, high: float = 99.5) -> tuple[float, float]:
+    """(center, width) spanning the ``low``..``high`` percentiles (a robust stretch)."""
+    flat = np.asarray(pixels).reshape(-1)
+    if flat.size == 0:
+        return (0.5, 1.0)
+    step = max(1, flat.size // 1_000_000)  # a strided sample is plenty for percentiles
+    sample = flat[::step]
+    if sample.dtype.kind == "f":
+        sample = sample[np.isfinite(sample)]
+        if sample.size == 0:
+            return (0.5, 1.0)
+    lo, hi = (float(v) for v in np.percentile(sample, [low, high]))
+    if hi <= lo:  # flat image or a few outliers: fall back to the full range
+        lo, hi = float(sample.min()), float(sample.max())
+    width = hi - lo if hi > lo else 1.0
+    return (lo + width / 2.0, width)
+
+
+def _color_part(pixels: np.ndarray) -> np.ndarray:
+    if pixels.ndim == 3 and pixels.shape[2] == 2:
+        return pixels[:, :, 0]
+    if pixels.ndim == 3 and pixels.shape[2] > 3:
+        return pixels[:, :, :3]
+    return pixels
+
+
+def to_display(
+    pixels: np.ndarray, window: tuple[float, float] | None = None, *, invert: bool = False
+) -> np.ndarray:
+    """Map pixels linearly to uint8: ``center - width/2`` -> 0, ``center + width/2`` -> 255.
+
+    ``window`` None means :func:`auto_window`.  Alpha/extra channels are dropped
+    (result is HxW or HxWx3).  ``invert`` flips the ramp (DICOM MONOCHROME1: pass
+    ``meta.mode == "MONOCHROME1"``).  Integer inputs up to 16 bits go through a lookup
+    table, fast enough to call on every mouse move of a window/level drag.
+    """
+    arr = _color_part(np.asarray(pixels))
+    if window is None:
+        window = auto_window(arr)
+    center, width = float(window[0]), max(float(window[1]), 1e-12)
+    lo, scale = center - width / 2.0, 255.0 / width
+
+    def ramp(values: np.ndarray) -> np.ndarray:
+        out = (values.astype(np.float32) - np.float32(lo)) * np.float32(scale)
+        np.clip(out, 0.0, 255.0, out=out)
+        out += 0.5
+        result = out.astype(np.uint8)
+        return np.subtract(255, result, out=result) if invert else result
+
+    if arr.dtype in (np.uint8, np.uint16):
+        return ramp(np.arange(256 if arr.dtype == np.uint8 else 65536))[arr]
+    if arr.dtype == np.int16:
+        return ramp(np.arange(-32768, 32768))[arr.view(np.uint16) ^ np.uint16(0x8000)]
+    if arr.dtype == np.bool_:
+        arr = arr.astype(np.uint8)
+    return ramp(np.nan_to_num(arr.astype(np.float64, copy=False)))
+
+
+def _composite_on_white(pixels: np.ndarray) -> np.ndarray:
+    """uint8 gray+alpha / RGBA -> gray / RGB over a white background."""
+    color, alpha = pixels[:, :, :-1], pixels[:, :, -1:].astype(np.uint16)
+    out = (color.astype(np.uint16) * alpha + 255 * (255 - alpha) + 127) // 255
+    out = out.astype(np.uint8)
+    return out[:, :, 0] if out.shape[2] == 1 else out[:, :, :3]
+
+
+def display_for(
+    pixels: np.ndarray, window: tuple[float, float] | None
+) -> tuple[np.ndarray, tuple[float, float] | None]:
+    """Display image and the window used: 8-bit passes through unless a window is given."""
+    if pixels.dtype == np.uint8 and window is None:
+        if pixels.ndim == 3 and pixels.shape[2] in (2, 4):
+            return _composite_on_white(pixels), None
+        return _color_part(pixels), None
+    if window is None:
+        window = auto_window(_color_part(pixels))
+    return to_display(pixels, window), window

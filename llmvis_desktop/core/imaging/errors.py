@@ -1,0 +1,98 @@
+"""The one exception the imaging layer raises, and the mapping from OS errors to it."""
+
+from __future__ import annotations
+
+import errno
+import os
+from typing import Union
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+# Reasons shown to people. Tests and callers match on these substrings.
+EMPTY_FILE = "empty file (0 bytes)"
+TRUNCATED = "truncated or corrupt image data"
+PERMISSION_DENIED = "permission denied"
+BROKEN_SYMLINK = "broken symbolic link"
+FILE_NOT_FOUND = "file not found"
+IS_DIRECTORY = "is a directory, not a file"
+NO_PIXEL_DATA = "DICOM has no pixel data"
+NOT_DICOM = "not a DICOM file"
+
+
+class ImageReadError(Exception):
+    """A file could not be read as an image.
+
+    ``path`` is the file as the caller named it, ``reason`` a short human sentence
+    (no traceback jargon); ``str(e)`` is ``"<path>: <reason>"``.
+    """
+
+    def __init__(self, path: PathLike, reason: str) -> None:
+        self.path = os.fspath(path)
+        self.reason = reason
+        super().__init__(self.path, reason)
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"
+
+    def __repr__(self) -> str:
+        return f"ImageReadError({self.path!r}, {self.reason!r})"
+
+    def __reduce__(self):  # keep picklable (worker processes)
+        return (type(self), (self.path, self.reason))
+
+
+def not_an_image(path: PathLike) -> str:
+    """Reason for a file whose content matches no decoder, naming what its extension promised."""
+    base = os.path.basename(os.fspath(path))
+    dot = base.rfind(".")
+    ext = base[dot:] if dot > 0 else ""
+    if ext:
+        return f"not an image (content does not match {ext.lower()})"
+    return "not an image (unrecognised content)"
+
+
+def format_megapixels(pixels: int) -> str:
+    """``400000000 -> "400.0"``; rounds down so a limit is never overstated."""
+    tenths = int(pixels) // 100_000
+    return f"{tenths // 10}.{tenths % 10}"
+
+
+def too_large(width: int, height: int, max_pixels: int) -> str:
+    """Reason for an image over the pixel limit (the decompression-bomb guard)."""
+    return (
+        f"image too large: {width}x{height} = {format_megapixels(width * height)} MP "
+        f"exceeds the limit of {format_megapixels(max_pixels)} MP (setting max_image_pixels)"
+    )
+
+
+def check_size(path: PathLike, width: int, height: int, max_pixels: int | None) -> None:
+    """Raise ImageReadError when ``width * height`` exceeds ``max_pixels`` (None: no limit)."""
+    if max_pixels is not None and max(1, width) * max(1, height) > max_pixels:
+        raise ImageReadError(path, too_large(width, height, max_pixels))
+
+
+def reason_for_os_error(path: PathLike, exc: OSError) -> str:
+    """Human reason for an OSError raised while opening or reading ``path``."""
+    if isinstance(exc, FileNotFoundError) or exc.errno == errno.ENOENT:
+        return BROKEN_SYMLINK if os.path.islink(path) else FILE_NOT_FOUND
+    if isinstance(exc, PermissionError) or exc.errno in (errno.EACCES, errno.EPERM):
+        return PERMISSION_DENIED
+    if isinstance(exc, IsADirectoryError) or exc.errno == errno.EISDIR:
+        return IS_DIRECTORY
+    if exc.errno == errno.ELOOP:
+        return "symbolic link loop"
+    if exc.errno == errno.EIO:
+        return "I/O error reading the file (disk or network problem)"
+    text = exc.strerror or str(exc) or type(exc).__name__
+    return f"cannot read file ({text})"
+
+
+def from_os_error(path: PathLike, exc: OSError) -> ImageReadError:
+    """Map an OSError (missing, permission, broken link...) to an ImageReadError."""
+    return ImageReadError(path, reason_for_os_error(path, exc))
+
+
+def short_detail(exc: BaseException, limit: int = 120) -> str:
+    """A one-line, length-limited description of a library exception."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= limit else text[: limit - 3] + "..."

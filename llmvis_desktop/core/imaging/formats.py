@@ -1,0 +1,90 @@
+"""Which files the imaging layer considers images, decided cheaply.
+
+The folder scanner calls :func:`is_candidate` for every directory entry, so it only
+looks at the name.  Files without an extension are not candidates by name; the
+scanner may ask :func:`sniff_dicom` about them (see :data:`EXTENSIONLESS_DICOM_OK`).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Union
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+#: Extensions decoded by Pillow (TIFF may go through tifffile for >8-bit or multi-page).
+RASTER_EXTENSIONS: frozenset[str] = frozenset(
+    {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
+)
+#: Extensions decoded by pydicom.
+DICOM_EXTENSIONS: frozenset[str] = frozenset({".dcm", ".dicom"})
+#: Every extension the imaging layer reads (lower case, with the dot).
+SUPPORTED_EXTENSIONS: frozenset[str] = RASTER_EXTENSIONS | DICOM_EXTENSIONS
+
+#: Format name reported in ``ImageMeta.format`` for each extension.
+FORMAT_BY_EXTENSION: dict[str, str] = {
+    ".jpg": "JPEG",
+    ".jpeg": "JPEG",
+    ".png": "PNG",
+    ".bmp": "BMP",
+    ".tif": "TIFF",
+    ".tiff": "TIFF",
+    ".webp": "WEBP",
+    ".dcm": "DICOM",
+    ".dicom": "DICOM",
+}
+
+#: Extension-less files are accepted as images when, and only when, they are DICOM
+#: Part 10 files: a 128-byte preamble followed by the magic ``b"DICM"`` (checked by
+#: :func:`sniff_dicom`).  Scanners from CT/MR archives commonly write files named
+#: only by their SOP instance UID, so the folder scanner should call ``sniff_dicom``
+#: on names for which ``extension_of(name) == ""``.  That costs one small read per
+#: such file, which is why ``is_candidate`` itself never opens anything.  DICOM
+#: without the preamble (old ACR-NEMA style) is only read when named ``.dcm``/``.dicom``.
+EXTENSIONLESS_DICOM_OK: bool = True
+
+DICOM_MAGIC = b"DICM"
+DICOM_MAGIC_OFFSET = 128
+
+
+def extension_of(name: PathLike) -> str:
+    """Lower-case extension with the dot (``"IMG.JPG"`` -> ``".jpg"``), or ``""``."""
+    base = os.path.basename(os.fspath(name))
+    dot = base.rfind(".")
+    if dot <= 0:  # no dot, or a dot-file such as ".hidden"
+        return ""
+    return base[dot:].lower()
+
+
+def is_candidate(name: PathLike) -> bool:
+    """True when the name has a supported extension (case-insensitive). Never opens the file."""
+    return extension_of(name) in SUPPORTED_EXTENSIONS
+
+
+def is_dicom_name(name: PathLike) -> bool:
+    """True for names ending in ``.dcm`` or ``.dicom`` (case-insensitive)."""
+    return extension_of(name) in DICOM_EXTENSIONS
+
+
+def format_for_name(name: PathLike) -> str | None:
+    """The format the extension promises (``"JPEG"``, ``"DICOM"``...), or None."""
+    return FORMAT_BY_EXTENSION.get(extension_of(name))
+
+
+def has_dicom_magic(head: bytes) -> bool:
+    """True when ``head`` (the first >= 132 bytes of a file) carries the DICM marker."""
+    return head[DICOM_MAGIC_OFFSET : DICOM_MAGIC_OFFSET + 4] == DICOM_MAGIC
+
+
+def sniff_dicom(path: PathLike) -> bool:
+    """True when the file is a DICOM Part 10 file (preamble + ``DICM`` at offset 128).
+
+    Returns False for unreadable, missing or short files instead of raising, so the
+    folder scanner can call it on anything.
+    """
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(DICOM_MAGIC_OFFSET + 4)
+    except OSError:
+        return False
+    return has_dicom_magic(head)

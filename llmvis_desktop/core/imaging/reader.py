@@ -1,0 +1,380 @@
+"""Read any supported image file: header only, or pixels at full depth plus an 8-bit view.
+
+Pillow decodes JPEG/PNG/BMP/WEBP/8-bit TIFF (EXIF orientation applied), tifffile
+decodes 16-bit, float and multi-page TIFF (kept at full depth), pydicom decodes DICOM
+(modality LUT, then window/VOI LUT for display, MONOCHROME1 inverted).  Every failure
+is an :class:`ImageReadError` naming the file and a human reason.
+
+Pillow's decompression-bomb guard is a process-wide setting (``Image.MAX_IMAGE_PIXELS``).
+We never switch it off: each open scopes it to the caller's ``max_pixels`` under a lock
+and compares width*height against ``max_pixels`` ourselves, so the limit is a per-call
+setting and the error names the dimensions.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import struct
+import sys
+import threading
+import zlib
+from dataclasses import dataclass, replace
+from typing import Iterator
+
+import numpy as np
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+
+from .display import auto_window, display_for, to_display  # noqa: F401 (re-exported)
+from .errors import (
+    EMPTY_FILE,
+    TRUNCATED,
+    ImageReadError,
+    PathLike,
+    check_size,
+    from_os_error,
+    not_an_image,
+    short_detail,
+    too_large,
+)
+from .formats import has_dicom_magic, is_dicom_name
+
+log = logging.getLogger(__name__)
+
+#: Pillow's own error threshold (twice its warning threshold): ~178.9 MP.
+DEFAULT_MAX_PIXELS: int = (Image.MAX_IMAGE_PIXELS or 89_478_485) * 2
+
+_PIL_FORMATS = ("JPEG", "PNG", "BMP", "TIFF", "WEBP")  # MPO comes back via JPEG
+_FORMAT_NAMES = {"MPO": "JPEG"}
+_TIFF_MAGIC = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
+_HUGE = sys.maxsize // 4  # "no limit" for one call, without setting Pillow's guard to None
+_PIL_LIMIT_LOCK = threading.Lock()
+_DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, struct.error, zlib.error)
+
+
+@dataclass(frozen=True)
+class ImageMeta:
+    """What a header tells: display-oriented size, format, depth, channels, frames."""
+
+    width: int
+    height: int
+    format: str  # "JPEG", "PNG", "BMP", "TIFF", "WEBP", "DICOM"
+    bit_depth: int  # 8 or 16 per sample; 32 for float (or int32) data
+    channels: int  # channels of ``ImageData.pixels`` (1 gray, 3 RGB, 4 RGBA...)
+    frames: int
+    mode: str  # Pillow mode ("RGB", "I;16"...) or DICOM photometric interpretation
+
+
+@dataclass(frozen=True)
+class ImageData:
+    """Decoded pixels at full depth plus the 8-bit rendering shown on screen."""
+
+    pixels: np.ndarray  # uint8/uint16/int16/int32/float32, HxW or HxWxC, orientation applied
+    display: np.ndarray  # uint8, HxW or HxWx3
+    meta: ImageMeta
+    window: tuple[float, float] | None  # (center, width) used for display; None for plain 8-bit
+    frame: int
+
+
+# --------------------------------------------------------------------------- file access
+
+
+def _open_file(path: PathLike):
+    """The single place files are opened (tests monkeypatch it to simulate OS errors)."""
+    return open(path, "rb")
+
+
+@contextlib.contextmanager
+def open_source(path: PathLike) -> Iterator[tuple[object, str]]:
+    """Open ``path`` for reading and classify its content: yields ``(fh, kind)``.
+
+    ``kind`` is ``"dicom"``, ``"tiff"`` or ``"pillow"``.  Missing files, broken links,
+    permission problems and empty files become ImageReadError.
+    """
+    try:
+        fh = _open_file(path)
+    except OSError as exc:
+        raise from_os_error(path, exc) from None
+    with fh:
+        try:
+            head = fh.read(132)
+            fh.seek(0)
+        except OSError as exc:
+            raise from_os_error(path, exc) from None
+        if not head:
+            raise ImageReadError(path, EMPTY_FILE)
+        if is_dicom_name(path) or has_dicom_magic(head):
+            kind = "dicom"
+        elif head[:4] in _TIFF_MAGIC:
+            kind = "tiff"
+        else:
+            kind = "pillow"
+        yield fh, kind
+
+
+def _decode_error(path: PathLike, exc: BaseException) -> ImageReadError:
+    if isinstance(exc, ImageReadError):
+        return exc
+    if isinstance(exc, OSError) and exc.errno is not None:
+        return from_os_error(path, exc)
+    if isinstance(exc, Image.DecompressionBombError):
+        return ImageReadError(path, f"image too large ({short_detail(exc)})")
+    return ImageReadError(path, f"{TRUNCATED} ({short_detail(exc)})")
+
+
+def open_pillow(fh, path: PathLike, max_pixels: int | None) -> Image.Image:
+    """Lazily open with Pillow (header only) and enforce ``max_pixels`` (None: no limit)."""
+    with _PIL_LIMIT_LOCK:
+        saved = Image.MAX_IMAGE_PIXELS
+        Image.MAX_IMAGE_PIXELS = max_pixels if max_pixels else _HUGE
+        try:
+            try:
+                im = Image.open(fh, formats=_PIL_FORMATS)
+            except Image.DecompressionBombError:
+                fh.seek(0)  # reopen only to learn the dimensions for the message
+                Image.MAX_IMAGE_PIXELS = _HUGE
+                im = Image.open(fh, formats=_PIL_FORMATS)
+        except UnidentifiedImageError:
+            raise ImageReadError(path, not_an_image(path)) from None
+        except _DECODE_ERRORS as exc:
+            raise _decode_error(path, exc) from None
+        finally:
+            Image.MAX_IMAGE_PIXELS = saved
+    width, height = im.size
+    if max_pixels and width * height > max_pixels:
+        im.close()
+        raise ImageReadError(path, too_large(width, height, max_pixels))
+    return im
+
+
+def load_strict(im: Image.Image, path: PathLike) -> None:
+    """Force a full decode so truncated files raise instead of rendering gray."""
+    if ImageFile.LOAD_TRUNCATED_IMAGES:  # someone flipped it process-wide
+        log.warning("PIL.ImageFile.LOAD_TRUNCATED_IMAGES is True: truncated files may load gray")
+    try:
+        im.load()
+    except _DECODE_ERRORS as exc:
+        raise _decode_error(path, exc) from None
+
+
+# --------------------------------------------------------------------------- Pillow
+
+# mode -> (bit_depth, channels of the pixel array we return)
+_PIL_MODES = {
+    "1": (8, 1), "L": (8, 1), "LA": (8, 2), "La": (8, 2), "RGB": (8, 3), "RGBA": (8, 4),
+    "RGBa": (8, 4), "RGBX": (8, 3), "CMYK": (8, 3), "YCbCr": (8, 3), "LAB": (8, 3),
+    "HSV": (8, 3), "PA": (8, 4), "I": (32, 1), "F": (32, 1),
+    "I;16": (16, 1), "I;16L": (16, 1), "I;16B": (16, 1), "I;16N": (16, 1),
+}
+_CONVERT = {"1": "L", "La": "LA", "RGBa": "RGBA", "RGBX": "RGB", "CMYK": "RGB",
+            "YCbCr": "RGB", "LAB": "RGB", "HSV": "RGB", "PA": "RGBA"}
+
+
+def _pil_orientation(im: Image.Image) -> int:
+    try:
+        if im.format == "PNG":  # PNG.getexif() would decode the whole image
+            raw = im.info.get("exif")
+            if not raw:
+                return 1
+            exif = Image.Exif()
+            exif.load(raw)
+        else:
+            exif = im.getexif()
+        value = int(exif.get(0x0112, 1))
+    except Exception:  # unreadable EXIF never blocks reading the pixels
+        return 1
+    return value if 1 <= value <= 8 else 1
+
+
+def _pil_meta(im: Image.Image, *, swap: bool) -> ImageMeta:
+    mode = im.mode
+    if mode == "P":
+        depth, channels = 8, (4 if "transparency" in im.info else 3)
+    else:
+        depth, channels = _PIL_MODES.get(mode, (8, 3))
+    width, height = im.size
+    if swap:
+        width, height = height, width
+    fmt = _FORMAT_NAMES.get(im.format or "", im.format or "UNKNOWN")
+    return ImageMeta(width, height, fmt, depth, channels, int(getattr(im, "n_frames", 1)), mode)
+
+
+def _pil_pixels(im: Image.Image) -> np.ndarray:
+    mode = im.mode
+    if mode == "P":
+        im = im.convert("RGBA" if "transparency" in im.info else "RGB")
+    elif mode in _CONVERT:
+        im = im.convert(_CONVERT[mode])
+    elif mode not in _PIL_MODES:
+        im = im.convert("RGB")
+    arr = np.asarray(im)
+    if arr.dtype.byteorder == ">":
+        arr = arr.astype(arr.dtype.newbyteorder("="))
+    return arr
+
+
+def _check_frame(path: PathLike, frame: int, frames: int) -> None:
+    if not 0 <= frame < frames:
+        raise ImageReadError(path, f"frame {frame} out of range (file has {frames} frame(s))")
+
+
+def _read_pillow(fh, path, frame, max_pixels) -> tuple[np.ndarray, ImageMeta]:
+    im = open_pillow(fh, path, max_pixels)
+    with im:
+        meta = _pil_meta(im, swap=_pil_orientation(im) >= 5)
+        _check_frame(path, frame, meta.frames)
+        try:
+            if frame:
+                im.seek(frame)
+        except _DECODE_ERRORS as exc:
+            raise _decode_error(path, exc) from None
+        load_strict(im, path)
+        try:
+            shown = ImageOps.exif_transpose(im)
+        except Exception:  # broken EXIF: keep stored orientation
+            shown = im
+        pixels = _pil_pixels(shown)
+    return pixels, replace(meta, width=pixels.shape[1], height=pixels.shape[0])
+
+
+# --------------------------------------------------------------------------- TIFF (tifffile)
+
+
+def _orient(arr: np.ndarray, orientation: int) -> np.ndarray:
+    """Apply a TIFF/EXIF orientation (1-8) to an HxW[xC] array."""
+    if orientation in (2, 4, 5, 7):
+        arr = arr[:, ::-1] if orientation in (2, 7) else arr[::-1]
+    if orientation in (5, 6, 7, 8):  # 5: transpose, 6: rot 90 CW, 7: transverse, 8: rot 90 CCW
+        arr = np.swapaxes(arr, 0, 1)
+        if orientation in (6, 7):
+            arr = arr[:, ::-1]
+        elif orientation == 8:
+            arr = arr[::-1]
+    elif orientation == 3:
+        arr = arr[::-1, ::-1]
+    return np.ascontiguousarray(arr)
+
+
+def _tiff_page_info(page) -> tuple[int, int, int, int, str, bool, int]:
+    """(width, height, bit_depth, channels, mode, is_float, orientation) of a tifffile page."""
+    bits = int(page.bitspersample)
+    samples = int(page.samplesperpixel)
+    is_float = int(page.sampleformat) == 3
+    palette = int(page.photometric) == 3
+    depth = 32 if is_float or bits > 16 else (16 if bits > 8 else 8)
+    channels = 3 if palette else samples
+    if palette:
+        mode = "P"
+    elif channels == 1:
+        mode = {8: "L", 16: "I;16"}.get(depth, "F" if is_float else "I")
+    else:
+        mode = {3: "RGB", 4: "RGBA"}.get(channels, f"{channels}ch") + ("" if depth == 8 else f";{depth}")
+    tag = page.tags.get(274)
+    orientation = int(tag.value) if tag is not None and 1 <= int(tag.value) <= 8 else 1
+    width, height = int(page.imagewidth), int(page.imagelength)
+    if orientation >= 5:
+        width, height = height, width
+    return width, height, depth, channels, mode, is_float, orientation
+
+
+def _tiff(fh, path, frame, max_pixels, *, decode: bool):
+    """Header (and pixels) via tifffile; returns None when Pillow should decode instead."""
+    import tifffile
+
+    try:
+        with tifffile.TiffFile(fh) as tf:
+            frames = len(tf.pages)
+            page = tf.pages.first
+            width, height, depth, channels, mode, _, orientation = _tiff_page_info(page)
+            check_size(path, width, height, max_pixels)
+            meta = ImageMeta(width, height, "TIFF", depth, channels, frames, mode)
+            pil_ok = frames == 1 and depth == 8 and width * height <= (Image.MAX_IMAGE_PIXELS or _HUGE)
+            if pil_ok or not decode:
+                return (None if pil_ok else meta), None
+            _check_frame(path, frame, frames)
+            page = tf.pages[frame]
+            arr = page.asarray()
+            if int(page.planarconfig) == 2 and arr.ndim == 3:
+                arr = np.moveaxis(arr, 0, -1)
+            if int(page.photometric) == 3 and page.colormap is not None:
+                arr = (np.moveaxis(page.colormap[:, arr], 0, -1) // 257).astype(np.uint8)
+            if arr.ndim == 3 and arr.shape[2] == 1:
+                arr = arr[:, :, 0]
+            return meta, _orient(arr, _tiff_page_info(page)[6])
+    except ImageReadError:
+        raise
+    except (ValueError, KeyError) as exc:
+        if "imagecodecs" in str(exc):  # e.g. LZW without imagecodecs: Pillow can decode it
+            fh.seek(0)
+            return None, None
+        raise _decode_error(path, exc) from None
+    except Exception as exc:  # tifffile raises a wide variety on corrupt files
+        fh.seek(0)
+        if decode:
+            return None, None  # give Pillow a chance; it reports its own error
+        raise _decode_error(path, exc) from None
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def read_header(path: PathLike, *, max_pixels: int | None = DEFAULT_MAX_PIXELS) -> ImageMeta:
+    """Size, format, depth and frame count without decoding pixels (where the format allows).
+
+    Width/height are in display orientation (EXIF/TIFF orientation 5-8 swaps them).
+    Raises ImageReadError, including for images over ``max_pixels``.
+    """
+    with open_source(path) as (fh, kind):
+        if kind == "dicom":
+            from . import dicom  # lazy: pydicom loads only for DICOM files
+
+            return dicom.header(fh, path, max_pixels)
+        if kind == "tiff":
+            meta, _ = _tiff(fh, path, 0, max_pixels, decode=False)
+            if meta is not None:
+                return meta
+            fh.seek(0)
+        im = open_pillow(fh, path, max_pixels)
+        with im:
+            return _pil_meta(im, swap=_pil_orientation(im) >= 5)
+
+
+def read_image(
+    path: PathLike,
+    *,
+    frame: int = 0,
+    max_pixels: int | None = DEFAULT_MAX_PIXELS,
+    window: tuple[float, float] | None = None,
+) -> ImageData:
+    """Decode one frame at full depth, plus a uint8 display rendering.
+
+    ``window`` (center, width) overrides the display window; otherwise 8-bit images
+    display as stored, 16-bit/float images with a 0.5-99.5 percentile stretch and
+    DICOM with its own window/VOI LUT (min/max when it has none).
+    """
+    with open_source(path) as (fh, kind):
+        if kind == "dicom":
+            from . import dicom
+
+            pixels, display, meta, used = dicom.read(fh, path, frame, max_pixels, window)
+            return ImageData(pixels, display, meta, used, frame)
+        pixels = None
+        if kind == "tiff":
+            meta, pixels = _tiff(fh, path, frame, max_pixels, decode=True)
+        if pixels is None:
+            fh.seek(0)
+            pixels, meta = _read_pillow(fh, path, frame, max_pixels)
+    display, used = display_for(pixels, window)
+    return ImageData(pixels, display, meta, used, frame)
+
+
+__all__ = [
+    "DEFAULT_MAX_PIXELS",
+    "ImageData",
+    "ImageMeta",
+    "auto_window",
+    "display_for",
+    "read_header",
+    "read_image",
+    "to_display",
+]

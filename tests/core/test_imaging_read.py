@@ -1,0 +1,298 @@
+"""Image reading: headers, full-depth pixels, display rendering, DICOM, failures."""
+from __future__ import annotations
+
+import os
+import pickle
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image, ImageFile
+
+from llmvis_desktop.core.imaging import (
+    DEFAULT_MAX_PIXELS,
+    ImageReadError,
+    auto_window,
+    is_candidate,
+    read_header,
+    read_image,
+    sniff_dicom,
+    to_display,
+)
+from llmvis_desktop.core.imaging import errors, reader
+
+try:
+    from . import imagegen
+except ImportError:  # tests/core is not a package: pytest put it on sys.path
+    import imagegen
+
+
+@pytest.fixture(scope="module")
+def samples(tmp_path_factory):
+    return imagegen.write_samples(tmp_path_factory.mktemp("samples"))
+
+
+@pytest.fixture(scope="module")
+def bad(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("bad")
+    return directory, imagegen.write_bad_files(directory)
+
+
+SAMPLE_NAMES = [
+    "jpeg_exif6", "png_rgba", "bmp", "webp", "tiff8", "tiff16", "tiff16_lzw", "tiff_multi",
+    "ct", "mr", "dicom_uid_name", "dicom_noext", "mr_mono1", "ct_multiframe", "dicom_rgb",
+]
+EXPECTED_FORMAT = {
+    "jpeg_exif6": "JPEG", "png_rgba": "PNG", "bmp": "BMP", "webp": "WEBP", "tiff8": "TIFF",
+    "tiff16": "TIFF", "tiff16_lzw": "TIFF", "tiff_multi": "TIFF",
+}
+
+
+# ------------------------------------------------------------------ plumbing for every sample
+
+
+@pytest.mark.parametrize("name", SAMPLE_NAMES)
+def test_header_agrees_with_decoded_image(samples, name):
+    meta = read_header(samples[name])
+    data = read_image(samples[name])
+    assert data.meta == meta
+    assert meta.format == EXPECTED_FORMAT.get(name, "DICOM")
+    assert data.pixels.shape[:2] == (meta.height, meta.width)
+    assert (data.pixels.shape[2] if data.pixels.ndim == 3 else 1) == meta.channels
+    assert data.display.dtype == np.uint8
+    assert data.display.shape[:2] == (meta.height, meta.width)
+    assert data.display.ndim == 2 or data.display.shape[2] == 3
+    assert data.frame == 0
+
+
+def test_formats_by_name_and_content(samples, tmp_path):
+    assert is_candidate("A.JPG") and is_candidate("x.Tiff") and is_candidate("scan.DCM")
+    assert is_candidate("a.dicom") and is_candidate("b.webp")
+    assert not is_candidate("notes.txt") and not is_candidate("IM0001") and not is_candidate(".png")
+    assert not is_candidate(samples["dicom_uid_name"].name)
+    assert sniff_dicom(samples["dicom_uid_name"]) and sniff_dicom(samples["dicom_noext"])
+    assert not sniff_dicom(samples["png_rgba"]) and not sniff_dicom(tmp_path / "missing")
+
+
+# ------------------------------------------------------------------ 8-bit formats
+
+
+def test_exif_orientation_6_swaps_dims_and_rotates_pixels(samples):
+    stored_w, stored_h = imagegen.JPEG_STORED_SIZE
+    meta = read_header(samples["jpeg_exif6"])
+    assert (meta.width, meta.height) == (stored_h, stored_w)
+    pixels = read_image(samples["jpeg_exif6"]).pixels
+    assert pixels.shape == (stored_w, stored_h, 3)
+    # the red band along the stored left edge is on top once rotated 90 degrees clockwise
+    assert pixels[:8, :, 0].mean() > 180 and pixels[:8, :, 2].mean() < 60
+    assert pixels[-8:, :, 0].mean() < 60 and pixels[-8:, :, 2].mean() > 150
+
+
+def test_png_alpha_kept_in_pixels_and_composited_for_display(samples):
+    data = read_image(samples["png_rgba"])
+    assert data.pixels.shape == (24, 32, 4) and data.window is None
+    assert data.display.shape == (24, 32, 3)
+    assert (data.display[:, 16:] == 255).all()  # transparent half shows white
+    np.testing.assert_array_equal(data.display[:, :16], data.pixels[:, :16, :3])
+
+
+def test_8bit_display_is_the_pixels(samples):
+    for name in ("bmp", "tiff8", "webp"):
+        data = read_image(samples[name])
+        assert data.pixels.dtype == np.uint8 and data.window is None
+        np.testing.assert_array_equal(data.display, data.pixels)
+
+
+# ------------------------------------------------------------------ 16-bit TIFF
+
+
+@pytest.mark.parametrize("name", ["tiff16", "tiff16_lzw"])
+def test_16bit_tiff_keeps_full_depth(samples, name):
+    data = read_image(samples[name])
+    assert data.meta.bit_depth == 16
+    assert data.pixels.dtype == np.uint16
+    assert int(data.pixels.max()) == imagegen.TIFF16_MAX
+    np.testing.assert_array_equal(data.pixels, imagegen.tiff16_array())
+    # percentile stretch, not Pillow's clipping: a spread of grays, few saturated pixels
+    assert data.display.dtype == np.uint8
+    assert len(np.unique(data.display)) > 60
+    assert np.mean((data.display == 0) | (data.display == 255)) < 0.05
+    center, width = data.window
+    lo, hi = np.percentile(data.pixels, [0.5, 99.5])
+    assert center == pytest.approx((lo + hi) / 2) and width == pytest.approx(hi - lo)
+
+
+def test_explicit_window_is_used(samples):
+    data = read_image(samples["tiff16"], window=(20000.0, 10000.0))
+    assert data.window == (20000.0, 10000.0)
+    px, disp = data.pixels, data.display
+    assert (disp[px <= 15000] == 0).all() and (disp[px >= 25000] == 255).all()
+    mid = (px > 15000) & (px < 25000)
+    assert mid.any() and 0 < disp[mid].mean() < 255
+
+
+def test_multipage_tiff_frames(samples):
+    path = samples["tiff_multi"]
+    assert read_header(path).frames == 3
+    for i in range(3):
+        data = read_image(path, frame=i)
+        assert data.frame == i and data.pixels.dtype == np.uint16
+        assert int(data.pixels.max()) == 1000 * (i + 1)
+    with pytest.raises(ImageReadError, match="frame 3 out of range"):
+        read_image(path, frame=3)
+
+
+# ------------------------------------------------------------------ DICOM
+
+
+def test_ct_modality_lut_gives_hounsfield_units(samples):
+    import pydicom
+
+    stored = pydicom.dcmread(samples["ct"]).pixel_array
+    data = read_image(samples["ct"])
+    assert data.meta.bit_depth == 16 and data.meta.mode == "MONOCHROME2"
+    assert data.pixels.dtype == np.int16
+    assert data.pixels.min() < 0  # air/fat below water
+    np.testing.assert_array_equal(data.pixels, stored.astype(np.int32) - 1024)
+    # no window tags: min/max window
+    lo, hi = float(data.pixels.min()), float(data.pixels.max())
+    assert data.window == ((lo + hi) / 2, hi - lo)
+    assert data.display.min() == 0 and data.display.max() == 255
+
+
+def test_mr_window_from_tags(samples):
+    data = read_image(samples["mr"])
+    assert data.window == (600.0, 1600.0)
+    np.testing.assert_array_equal(data.display, to_display(data.pixels, (600.0, 1600.0)))
+
+
+def test_monochrome1_is_inverted(samples):
+    mono2, mono1 = read_image(samples["mr"]), read_image(samples["mr_mono1"])
+    assert mono1.meta.mode == "MONOCHROME1"
+    np.testing.assert_array_equal(mono1.pixels, mono2.pixels)
+    np.testing.assert_array_equal(mono1.display, 255 - mono2.display)
+    # the GUI re-renders on window/level drags with the same helper
+    np.testing.assert_array_equal(mono1.display, to_display(mono1.pixels, mono1.window, invert=True))
+
+
+def test_multiframe_dicom(samples):
+    path = samples["ct_multiframe"]
+    assert read_header(path).frames == 3
+    first, last = read_image(path, frame=0), read_image(path, frame=2)
+    assert last.frame == 2
+    np.testing.assert_array_equal(last.pixels.astype(int), first.pixels.astype(int) + 200)
+    with pytest.raises(ImageReadError, match="out of range"):
+        read_image(path, frame=5)
+
+
+def test_extensionless_dicom_reads_like_its_source(samples):
+    a, b = read_image(samples["ct"]), read_image(samples["dicom_uid_name"])
+    np.testing.assert_array_equal(a.pixels, b.pixels)
+    assert read_header(samples["dicom_noext"]).format == "DICOM"
+
+
+def test_rgb_dicom_passes_through(samples):
+    data = read_image(samples["dicom_rgb"])
+    assert data.meta.channels == 3 and data.pixels.dtype == np.uint8
+    assert data.pixels.shape == (240, 320, 3)
+    np.testing.assert_array_equal(data.display, data.pixels)
+
+
+# ------------------------------------------------------------------ display helpers
+
+
+def test_to_display_window_endpoints_and_dtypes():
+    values = np.array([[0, 1000, 2000, 3000, 4000]], np.uint16)
+    np.testing.assert_array_equal(to_display(values, (2000, 2000)), [[0, 0, 128, 255, 255]])
+    as_int16 = (values.astype(np.int32) - 2000).astype(np.int16)
+    np.testing.assert_array_equal(to_display(as_int16, (0, 2000)), [[0, 0, 128, 255, 255]])
+    as_float = values.astype(np.float32) / 4000
+    np.testing.assert_array_equal(to_display(as_float, (0.5, 0.5)), [[0, 0, 128, 255, 255]])
+    rgba = np.zeros((2, 2, 4), np.uint16)
+    assert to_display(rgba, (1, 2)).shape == (2, 2, 3)
+
+
+def test_auto_window_is_a_percentile_stretch():
+    arr = np.arange(10001, dtype=np.uint16).reshape(1, -1)
+    center, width = auto_window(arr)
+    assert center == pytest.approx(5000) and width == pytest.approx(9900)
+    assert auto_window(np.full((4, 4), 7, np.uint16))[1] > 0  # flat image: no zero width
+
+
+# ------------------------------------------------------------------ failures
+
+
+def _bad_names():
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as d:
+        return sorted(imagegen.write_bad_files(d))
+
+
+@pytest.mark.parametrize("name", _bad_names())
+def test_bad_file_raises_named_reason(bad, name):
+    directory, expected = bad
+    path = directory / name
+    with pytest.raises(ImageReadError) as info:
+        read_image(path)
+    err = info.value
+    assert err.path == str(path)
+    assert expected[name] in err.reason
+    assert str(err).startswith(f"{path}: ") and expected[name] in str(err)
+    if name not in imagegen.HEADER_OK_BAD_FILES:
+        with pytest.raises(ImageReadError, match=expected[name].split("(")[0][:30]):
+            read_header(path)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(ImageReadError, match="file not found"):
+        read_header(tmp_path / "gone.png")
+
+
+def test_permission_denied_is_reported(samples, monkeypatch):
+    def denied(path):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(reader, "_open_file", denied)
+    with pytest.raises(ImageReadError) as info:
+        read_image(samples["bmp"])
+    assert info.value.reason == "permission denied"
+    assert errors.from_os_error("x.png", PermissionError(13, "denied")).reason == "permission denied"
+    assert "I/O error" in errors.from_os_error("x.png", OSError(5, "Input/output error")).reason
+
+
+def test_pixel_limit_is_a_per_call_setting(samples, bad):
+    directory, _ = bad
+    saved = Image.MAX_IMAGE_PIXELS
+    with pytest.raises(ImageReadError, match=r"image too large: 32x24 = 0.0 MP exceeds the limit of 0.0 MP"):
+        read_header(samples["png_rgba"], max_pixels=100)
+    with pytest.raises(ImageReadError, match="image too large: 128x128"):
+        read_image(samples["ct"], max_pixels=1000)
+    with pytest.raises(ImageReadError, match="image too large: 80x60"):
+        read_image(samples["tiff16"], max_pixels=1000)
+    # a line-scan user raises the limit: the header of the 400 MP PNG reads fine
+    meta = read_header(directory / "bomb.png", max_pixels=500_000_000)
+    assert (meta.width, meta.height) == (20000, 20000)
+    assert Image.MAX_IMAGE_PIXELS == saved  # the global guard is untouched afterwards
+    assert DEFAULT_MAX_PIXELS == 2 * saved
+
+
+def test_error_is_picklable_and_pillow_stays_strict():
+    err = ImageReadError("/a/b.png", "empty file (0 bytes)")
+    again = pickle.loads(pickle.dumps(err))
+    assert (again.path, again.reason, str(again)) == (err.path, err.reason, "/a/b.png: empty file (0 bytes)")
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is False
+
+
+def test_imaging_imports_no_qt_or_ml():
+    code = (
+        "import sys, llmvis_desktop.core.imaging as m; "
+        "bad = [k for k in sys.modules if k.split('.')[0] in "
+        "('PySide6', 'PyQt5', 'PyQt6', 'torch', 'transformers')]; "
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env = dict(os.environ, PYTHONPATH=root)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
