@@ -1,0 +1,1 @@
+"""Qt front end: adapts the core; never the other way round."""

@@ -1,0 +1,140 @@
+"""Application start: the QApplication, the welcome page, and what to open first.
+
+``llmvis-desktop FOLDER`` opens FOLDER and indexes it in the background; with no
+folder the last project is reopened when it still exists, else the welcome page
+(recent projects, "Open folder…", "Open demo"); ``--demo`` builds the demo folder
+under the data dir and opens it.
+"""
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Optional
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QApplication,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..core import config as cfg_mod
+from .icons import app_icon, icon
+
+log = logging.getLogger(__name__)
+APP_NAME = "llmvis"
+
+
+def create_app(argv: Optional[list[str]] = None) -> QApplication:
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(list(argv) if argv is not None else sys.argv[:1])
+    app.setApplicationName(APP_NAME)
+    app.setApplicationDisplayName("llmvis")
+    app.setOrganizationName("llmvis")
+    app.setDesktopFileName("llmvis-desktop")
+    app.setWindowIcon(app_icon())
+    return app
+
+
+class WelcomePage(QWidget):
+    open_folder = Signal()
+    open_demo = Signal()
+    open_recent = Signal(str)
+
+    def __init__(self, recent: list[str], parent: Optional[QWidget] = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("welcome")
+        outer = QVBoxLayout(self)
+        outer.addStretch(1)
+        box = QWidget()
+        box.setMaximumWidth(640)
+        lay = QVBoxLayout(box)
+        logo = QLabel()
+        logo.setPixmap(app_icon().pixmap(72, 72))
+        title = QLabel("<h1>llmvis</h1><p>Offline image annotation: a fast grid, local model "
+                       "suggestions, keyboard review, audit history.</p>")
+        title.setWordWrap(True)
+        head = QHBoxLayout()
+        head.addWidget(logo)
+        head.addWidget(title, 1)
+        lay.addLayout(head)
+        buttons = QHBoxLayout()
+        self.open_button = QPushButton(icon("folder-open"), "Open folder…", objectName="openFolder")
+        self.demo_button = QPushButton(icon("demo"), "Open demo", objectName="openDemo")
+        for b in (self.open_button, self.demo_button):
+            b.setMinimumHeight(36)
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        lay.addLayout(buttons)
+        lay.addWidget(QLabel("<b>Recent projects</b>"))
+        self.recent = QListWidget(objectName="recentList")
+        self.recent.setMinimumHeight(160)
+        lay.addWidget(self.recent)
+        self.set_recent(recent)
+        hint = QLabel("Tip: start with <code>llmvis-desktop FOLDER</code> to open a folder directly.")
+        hint.setStyleSheet("color: #656d76")
+        lay.addWidget(hint)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(box, 3)
+        row.addStretch(1)
+        outer.addLayout(row)
+        outer.addStretch(2)
+        self.open_button.clicked.connect(self.open_folder)
+        self.demo_button.clicked.connect(self.open_demo)
+        self.recent.itemActivated.connect(lambda it: self.open_recent.emit(it.data(Qt.ItemDataRole.UserRole)))
+
+    def set_recent(self, recent: list[str]) -> None:
+        self.recent.clear()
+        for folder in recent:
+            item = QListWidgetItem(icon("folder-open"), folder)
+            item.setData(Qt.ItemDataRole.UserRole, folder)
+            if not Path(folder).is_dir():
+                item.setText(f"{folder}  (not reachable)")
+                item.setForeground(Qt.GlobalColor.gray)
+            self.recent.addItem(item)
+        if not recent:
+            item = QListWidgetItem("No recent projects yet.")
+            item.setFlags(Qt.ItemFlag.NoItemFlags)
+            self.recent.addItem(item)
+
+
+def build_window(folder: Optional[str] = None, db_url: Optional[str] = None, demo: bool = False,
+                 config: Optional[cfg_mod.Config] = None):
+    """Create the main window with its welcome page and open what the arguments ask for."""
+    from .main_window import MainWindow
+
+    if config is None:
+        try:
+            config = cfg_mod.load_config()
+        except cfg_mod.ConfigError as exc:
+            log.error("%s; using defaults", exc)
+            config = cfg_mod.Config()
+    win = MainWindow(config)
+    welcome = WelcomePage(config.recent_projects)
+    welcome.open_folder.connect(win.choose_folder)
+    welcome.open_demo.connect(win.open_demo)
+    welcome.open_recent.connect(lambda f: win.open_project(f))
+    win.project_closed.connect(lambda: welcome.set_recent(win.config.recent_projects))
+    win.set_welcome(welcome)
+    if demo:
+        win.open_demo()
+    elif folder:
+        win.open_project(folder, db_url)
+    elif config.last_project and Path(config.last_project).is_dir():
+        win.open_project(config.last_project, db_url)
+    return win
+
+
+def run(folder: Optional[str] = None, db_url: Optional[str] = None, demo: bool = False) -> int:
+    app = create_app()
+    win = build_window(folder, db_url, demo)
+    win.show()
+    return app.exec()

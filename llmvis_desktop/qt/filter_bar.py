@@ -1,0 +1,123 @@
+"""Filter and sort bar above the grid; everything it selects is evaluated in SQL.
+
+Emits ``changed(ImageFilter, sort, descending)`` (text typing is debounced).
+Status choices: all / unreviewed (new + suggested) / each status; label: any /
+unlabeled / one label; a has-repair toggle; a text box matching caption or path.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QLineEdit, QToolButton, QWidget
+
+from ..core.store.records import ImageFilter
+
+STATUS_CHOICES: list[tuple[str, tuple[str, ...]]] = [
+    ("All images", ()),
+    ("Unreviewed", ("new", "suggested")),
+    ("New", ("new",)),
+    ("Suggested", ("suggested",)),
+    ("Reviewed", ("reviewed",)),
+    ("Rejected", ("rejected",)),
+    ("Errors", ("error",)),
+    ("Missing", ("missing",)),
+]
+SORT_CHOICES: list[tuple[str, str]] = [
+    ("Name", "name"),
+    ("Modified", "mtime"),
+    ("Uncertainty (review queue)", "uncertainty"),
+    ("Score", "score"),
+    ("Status", "status"),
+]
+ANY_LABEL = "__any__"
+UNLABELED = "__unlabeled__"
+
+
+class FilterBar(QWidget):
+    changed = Signal(object, str, bool)  # ImageFilter | None, sort, descending
+
+    def __init__(self, parent: Optional[QWidget] = None) -> None:
+        super().__init__(parent)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(4, 2, 4, 2)
+        self.status = QComboBox(objectName="filterStatus")
+        for text, statuses in STATUS_CHOICES:
+            self.status.addItem(text, statuses)
+        self.label = QComboBox(objectName="filterLabel")
+        self.label.setMinimumContentsLength(10)
+        self.repair = QCheckBox("Has repair", objectName="filterRepair")
+        self.text = QLineEdit(objectName="filterText", placeholderText="Search caption or path…")
+        self.text.setClearButtonEnabled(True)
+        self.sort = QComboBox(objectName="sortCombo")
+        for text, key in SORT_CHOICES:
+            self.sort.addItem(text, key)
+        self.desc = QToolButton(objectName="sortDesc", checkable=True, text="↓")
+        self.desc.setToolTip("Descending")
+        self.count_label = QLabel(objectName="filterCount")
+        lay.addWidget(self.status)
+        lay.addWidget(self.label)
+        lay.addWidget(self.repair)
+        lay.addWidget(self.text, 1)
+        lay.addWidget(QLabel("Sort:"))
+        lay.addWidget(self.sort)
+        lay.addWidget(self.desc)
+        lay.addWidget(self.count_label)
+        self._timer = QTimer(self, singleShot=True, interval=250)
+        self._timer.timeout.connect(self._emit)
+        self.status.currentIndexChanged.connect(self._emit)
+        self.label.currentIndexChanged.connect(self._emit)
+        self.repair.toggled.connect(self._emit)
+        self.sort.currentIndexChanged.connect(self._emit)
+        self.desc.toggled.connect(self._emit)
+        self.text.textChanged.connect(lambda _t: self._timer.start())
+        self.text.returnPressed.connect(self._emit)
+        self._quiet = False
+        self.set_labels([])
+
+    def set_labels(self, names: list[str]) -> None:
+        """Fill the label choice (keeps the current one when it still exists)."""
+        keep = self.label.currentData()
+        self._quiet = True
+        self.label.clear()
+        self.label.addItem("Any label", ANY_LABEL)
+        self.label.addItem("Unlabeled", UNLABELED)
+        for n in names:
+            self.label.addItem(n, n)
+        i = self.label.findData(keep)
+        self.label.setCurrentIndex(i if i >= 0 else 0)
+        self._quiet = False
+
+    def set_count(self, shown: int, total: int) -> None:
+        self.count_label.setText(f"{shown:,} of {total:,}" if shown != total else f"{total:,} images")
+
+    def current(self) -> tuple[Optional[ImageFilter], str, bool]:
+        label = self.label.currentData()
+        text = self.text.text().strip() or None
+        flt = ImageFilter(
+            statuses=tuple(self.status.currentData() or ()),
+            label=label if label not in (ANY_LABEL, UNLABELED, None) else None,
+            unlabeled=label == UNLABELED,
+            text=text,
+            has_repair=True if self.repair.isChecked() else None,
+        )
+        if flt == ImageFilter():
+            flt = None
+        return flt, self.sort.currentData() or "name", self.desc.isChecked()
+
+    def reset(self) -> None:
+        self._quiet = True
+        self.status.setCurrentIndex(0)
+        self.label.setCurrentIndex(0)
+        self.repair.setChecked(False)
+        self.text.clear()
+        self._timer.stop()
+        self.sort.setCurrentIndex(0)
+        self.desc.setChecked(False)
+        self._quiet = False
+
+    def _emit(self, *_args) -> None:
+        if self._quiet:
+            return
+        self._timer.stop()
+        self.changed.emit(*self.current())

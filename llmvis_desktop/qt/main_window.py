@@ -1,0 +1,486 @@
+"""The main window: assembly of grid, viewer, docks, menus and status bar.
+
+Logic lives elsewhere: review actions and undo in :mod:`.review_controller`, long
+work in :mod:`.workers`, data in :mod:`.models.grid_model`, thumbnails in
+:mod:`.thumb_loader`. This module wires them and opens/closes projects.
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Optional
+
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QApplication,
+    QDockWidget,
+    QFileDialog,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QPlainTextEdit,
+    QProgressBar,
+    QSplitter,
+    QStackedWidget,
+    QTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..core import config as cfg_mod
+from ..core.project import Project, ProjectError
+from .filter_bar import FilterBar
+from .icons import app_icon, icon
+from .models.grid_model import GridModel
+from .review_controller import ReviewController
+from .thumb_loader import ThumbLoader, make_cache
+from .widgets.grid_view import GridView
+from .workers import JobManager, LatestOnly
+
+log = logging.getLogger(__name__)
+TEXT_INPUTS = (QLineEdit, QTextEdit, QPlainTextEdit, QAbstractSpinBox)
+
+
+class _TextKeyGuard(QObject):
+    """Single-key review shortcuts (1-9, J, Return, Delete...) must not fire while the
+    user types in a text box: claim those keys for the text box first."""
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt API
+        if event.type() == QEvent.Type.ShortcutOverride and isinstance(obj, TEXT_INPUTS):
+            mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+            if mods in (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.ShiftModifier) \
+                    and event.key() not in (Qt.Key.Key_Escape, Qt.Key.Key_F1, Qt.Key.Key_F2, Qt.Key.Key_F5):
+                event.accept()
+        return False
+
+
+def _read_image(path: Path, max_pixels: int):
+    from ..core.imaging.reader import read_image
+
+    return read_image(path, max_pixels=max_pixels)
+
+
+class MainWindow(QMainWindow):
+    project_opened = Signal(object)  # Project
+    project_closed = Signal()
+    index_finished = Signal(object)  # ScanResult or exception
+
+    def __init__(self, config: Optional[cfg_mod.Config] = None, parent=None) -> None:
+        super().__init__(parent)
+        self.config = config or cfg_mod.load_config()
+        self.project: Optional[Project] = None
+        self.index_job = None
+        self.setWindowTitle("llmvis")
+        self.setWindowIcon(app_icon())
+        self.jobs = JobManager(self)
+        cache = make_cache(self.config.thumbnail_cache_dir(), self.config.max_image_pixels)
+        self.thumbs = ThumbLoader(cache, self)
+        self.image_loader = LatestOnly(self)
+        self.image_loader.done.connect(self._on_image_loaded)
+        self.model = GridModel(self)
+        self.model.thumb_size = self.config.thumbnail_size
+        self.grid = GridView(thumb_size=self.config.thumbnail_size)
+        self.grid.setModel(self.model)
+        self.review = ReviewController(self.grid, self.model, self.reviewer, self)
+        self.filter_bar = FilterBar()
+        self.viewer = self._make_viewer()
+        self._build_central()
+        self.panels = {}
+        self._make_docks()
+        self._make_menus()
+        self._make_status_bar()
+        self._guard = _TextKeyGuard(self)
+        QApplication.instance().installEventFilter(self._guard)
+        self._counts_timer = QTimer(self, singleShot=True, interval=300)
+        self._counts_timer.timeout.connect(self.update_counts)
+        self._requery_timer = QTimer(self, singleShot=True, interval=1000)
+        self._requery_timer.timeout.connect(self.requery)
+        self.review.current_changed.connect(self._on_current)
+        self.review.record_changed.connect(lambda _r: self._counts_timer.start())
+        self.review.error.connect(self.show_error)
+        self.review.message.connect(lambda m: self.statusBar().showMessage(m, 4000))
+        self.review.edit_caption_requested.connect(self.edit_caption)
+        self.filter_bar.changed.connect(self._on_filter)
+        self.grid.thumb_size_changed.connect(self._on_thumb_size)
+        self._restore_layout()
+
+    # --- assembly -------------------------------------------------------------------
+    def _make_viewer(self) -> QWidget:
+        try:
+            from .widgets.viewer import ImageViewer
+        except ImportError:  # pragma: no cover - only while the viewer is missing
+            return QLabel("viewer unavailable", alignment=Qt.AlignmentFlag.AlignCenter)
+        return ImageViewer()
+
+    def _build_central(self) -> None:
+        self.stack = QStackedWidget()
+        self.welcome: Optional[QWidget] = None
+        browse = QWidget()
+        lay = QVBoxLayout(browse)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        left = QWidget()
+        ll = QVBoxLayout(left)
+        ll.setContentsMargins(0, 0, 0, 0)
+        ll.addWidget(self.filter_bar)
+        ll.addWidget(self.grid, 1)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.viewer)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 1)
+        lay.addWidget(self.splitter)
+        self.browse_page = browse
+        self.stack.addWidget(browse)
+        self.setCentralWidget(self.stack)
+
+    def set_welcome(self, widget: QWidget) -> None:
+        self.welcome = widget
+        self.stack.addWidget(widget)
+        if self.project is None:
+            self.stack.setCurrentWidget(widget)
+
+    def _dock(self, key: str, title: str, widget: QWidget, area=Qt.DockWidgetArea.RightDockWidgetArea):
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock_{key}")
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        self.panels[key] = widget
+        return dock
+
+    def _make_docks(self) -> None:
+        from .panel_controller import PanelController
+
+        self.panel_ctl = PanelController(self)
+
+    def _make_menus(self) -> None:
+        mb = self.menuBar()
+        a = self.review.actions()
+        file = mb.addMenu("&File")
+        self.act_open = file.addAction(icon("folder-open"), "&Open folder…", self.choose_folder)
+        self.act_open.setShortcut(QKeySequence.StandardKey.Open)
+        file.addAction(icon("demo"), "Open &demo project", self.open_demo)
+        self.recent_menu = file.addMenu("Open &recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        self.act_reindex = file.addAction("Re-&index folder", self.start_index)
+        self.act_reindex.setShortcut("F5")
+        file.addAction("&Close project", self.close_project)
+        file.addSeparator()
+        quit_act = file.addAction("&Quit", self.close)
+        quit_act.setShortcut(QKeySequence.StandardKey.Quit)
+        edit = mb.addMenu("&Edit")
+        a["undo"].setIcon(icon("undo"))
+        a["redo"].setIcon(icon("redo"))
+        edit.addAction(a["undo"])
+        edit.addAction(a["redo"])
+        edit.addSeparator()
+        edit.addAction(a["edit_caption"])
+        find = edit.addAction("&Find…", lambda: self.filter_bar.text.setFocus())
+        find.setShortcut(QKeySequence.StandardKey.Find)
+        edit.addSeparator()
+        edit.addAction("&Settings…", self.open_settings).setShortcut(QKeySequence.StandardKey.Preferences)
+        edit.addAction("Reviewer &name…", self.ask_reviewer)
+        review = mb.addMenu("&Review")
+        a["accept"].setIcon(icon("accept"))
+        a["reject"].setIcon(icon("reject"))
+        a["next"].setIcon(icon("next"))
+        a["prev"].setIcon(icon("prev"))
+        for key in ("accept", "reject", "mark_reviewed", "skip", None, "next", "prev", "next_unreviewed"):
+            review.addSeparator() if key is None else review.addAction(a[key])
+        labels = review.addMenu("Toggle &label")
+        for n in range(1, 10):
+            labels.addAction(a[f"label_{n}"])
+        self.view_menu = mb.addMenu("&View")
+        bigger = self.view_menu.addAction("Larger thumbnails",
+                                          lambda: self.grid.set_thumb_size(self.grid.thumb_size + 32))
+        bigger.setShortcut("Ctrl+=")
+        smaller = self.view_menu.addAction("Smaller thumbnails",
+                                           lambda: self.grid.set_thumb_size(self.grid.thumb_size - 32))
+        smaller.setShortcut("Ctrl+-")
+        self.view_menu.addSeparator()
+        for dock in self.findChildren(QDockWidget):
+            self.view_menu.addAction(dock.toggleViewAction())
+        help_menu = mb.addMenu("&Help")
+        help_menu.addAction("&Keyboard shortcuts", self.show_shortcuts).setShortcut("F1")
+        help_menu.addAction("&About", self.show_about)
+        for act in a.values():  # window-wide shortcuts even when no menu is open
+            self.addAction(act)
+
+    def _make_status_bar(self) -> None:
+        sb = self.statusBar()
+        self.counts_label = QLabel(objectName="countsLabel")
+        self.job_label = QLabel(objectName="jobLabel")
+        self.job_bar = QProgressBar(maximumWidth=160, textVisible=False)
+        self.job_bar.hide()
+        self.db_label = QLabel(objectName="dbLabel")
+        sb.addWidget(self.counts_label)
+        sb.addPermanentWidget(self.db_label)
+        sb.addPermanentWidget(self.job_label)
+        sb.addPermanentWidget(self.job_bar)
+        self.jobs.job_changed.connect(self._on_job_changed)
+
+    # --- reviewer name ------------------------------------------------------------------
+    def reviewer(self) -> str:
+        if not self.config.reviewer:
+            self.ask_reviewer()
+        return self.config.reviewer or "anonymous"
+
+    def ask_reviewer(self) -> None:
+        try:
+            from .dialogs.reviewer_dialog import ask_reviewer_name
+            name = ask_reviewer_name(self, self.config.reviewer)
+        except ImportError:
+            name, ok = QInputDialog.getText(self, "Reviewer", "Your name (recorded in the history):",
+                                            text=self.config.reviewer)
+            name = name if ok else None
+        if name and name.strip():
+            self.config.reviewer = name.strip()
+            self._save_config()
+
+    # --- projects -------------------------------------------------------------------------
+    def choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Open image folder", self.config.last_project or "")
+        if folder:
+            self.open_project(folder)
+
+    def open_demo(self) -> None:
+        try:
+            from ..core.demo import build_demo
+            folder = build_demo(cfg_mod.data_dir() / "demo")
+        except Exception as exc:
+            self.show_error(f"Cannot build the demo project: {exc}")
+            return
+        self.open_project(folder)
+
+    def open_project(self, folder, db_url: Optional[str] = None, index: bool = True) -> bool:
+        self.close_project()
+        try:
+            project = Project.open(folder, db_url, max_pixels=self.config.max_image_pixels)
+        except ProjectError as exc:
+            self.show_error(str(exc))
+            return False
+        self.project = project
+        self.config.remember_project(str(project.root))
+        self._save_config()
+        self.review.set_project(project)
+        self.model.set_project(project, self.thumbs)
+        self.filter_bar.reset()
+        self.filter_bar.set_labels([d.name for d in project.labels()])
+        self.stack.setCurrentWidget(self.browse_page)
+        self.setWindowTitle(f"{project.root.name} — llmvis")
+        self.db_label.setText("⚠ " + project.db_note if project.db_note else "")
+        self.db_label.setToolTip(project.db_note or project.db_url)
+        if project.db_note:
+            self.statusBar().showMessage(project.db_note, 10000)
+        self.panels_call("set_project", project)
+        self.review.restore_position()
+        self.update_counts()
+        self.grid.setFocus()
+        self.project_opened.emit(project)
+        if index:
+            self.start_index()
+        return True
+
+    def close_project(self) -> None:
+        if self.project is None:
+            return
+        self.review.save_position()
+        self.jobs.cancel_all()
+        self.jobs.wait(30000)
+        self.image_loader.cancel()
+        self.review.set_project(None)
+        self.model.clear()
+        self.thumbs.clear()
+        self.panels_call("set_project", None)
+        self.project.close()
+        self.project = None
+        self.viewer_call("clear")
+        self.setWindowTitle("llmvis")
+        if self.welcome is not None:
+            self.stack.setCurrentWidget(self.welcome)
+        self.project_closed.emit()
+
+    def start_index(self) -> None:
+        if self.project is None or (self.index_job is not None and self.index_job.is_active):
+            return
+        job = self.jobs.start(f"Index {self.project.root.name}", self.project.index)
+        job.signals.progress.connect(self._on_index_progress)
+        job.signals.result.connect(self._on_index_done)
+        job.signals.error.connect(self._on_index_error)
+        self.index_job = job
+
+    def _on_index_progress(self, p) -> None:
+        if p.stage == "scan" and p.done and not self._requery_timer.isActive():
+            self._requery_timer.start()
+
+    def _on_index_done(self, result) -> None:
+        self.requery()
+        if result.unreadable_folders:
+            self.statusBar().showMessage(f"{len(result.unreadable_folders)} folder(s) could not be read", 8000)
+        self.index_finished.emit(result)
+
+    def _on_index_error(self, exc) -> None:
+        self.show_error(f"Indexing failed: {exc}")
+        self.index_finished.emit(exc)
+
+    def requery(self) -> None:
+        """Run the grid's query again, keeping the current image selected."""
+        if self.project is None:
+            return
+        keep = self.grid.current_id()
+        self.model.requery()
+        row = self.model.row_of(keep) if keep is not None else None
+        if row is not None:
+            self.grid.select_row(row)
+        elif self.model.rowCount() and keep is None:
+            self.review.restore_position()
+        self.update_counts()
+
+    def _on_filter(self, flt, sort, descending) -> None:
+        if self.project is None:
+            return
+        keep = self.grid.current_id()
+        self.model.set_query(flt, sort, descending)
+        row = self.model.row_of(keep) if keep is not None else None
+        self.grid.select_row(row if row is not None else 0)
+        self.update_counts()
+
+    def update_counts(self) -> None:
+        if self.project is None:
+            self.counts_label.setText("")
+            return
+        try:
+            counts = self.project.counts_by_status()
+        except Exception as exc:  # a locked database must not break the status bar
+            log.warning("counts: %s", exc)
+            return
+        total = sum(counts.values())
+        parts = [f"{total:,} images"] + [f"{k} {counts[k]:,}" for k in
+                                          ("new", "suggested", "reviewed", "rejected", "error", "missing")
+                                          if counts.get(k)]
+        self.counts_label.setText(" · ".join(parts))
+        self.filter_bar.set_count(self.model.rowCount(), total)
+
+    # --- current image ----------------------------------------------------------------------
+    def _on_current(self, rec) -> None:
+        self.panels_call("set_record", rec)
+        if rec is None:
+            self.image_loader.cancel()
+            self.viewer_call("clear")
+            return
+        if getattr(self, "_shown_id", None) == (rec.id, rec.mtime_ns):
+            return  # an action changed the annotation, not the pixels
+        self._shown_id = (rec.id, rec.mtime_ns)
+        self._loading_path = self.project.path_of(rec)
+        self.image_loader.submit(_read_image, self._loading_path, self.config.max_image_pixels)
+
+    def _on_image_loaded(self, data, error) -> None:
+        if error is not None:
+            reason = getattr(error, "reason", None) or f"{type(error).__name__}: {error}"
+            self.viewer_call("show_error", str(self._loading_path), reason)
+        else:
+            self.viewer_call("show_image", data)
+
+    def viewer_call(self, name: str, *args) -> None:
+        fn = getattr(self.viewer, name, None)
+        if fn is not None:
+            fn(*args)
+
+    def panels_call(self, name: str, *args) -> None:
+        getattr(self.panel_ctl, name)(*args)
+
+    def edit_caption(self) -> None:
+        self.panel_ctl.edit_caption()
+
+    # --- dialogs -------------------------------------------------------------------------------
+    def show_error(self, text: str) -> None:
+        log.warning("shown to the user: %s", text)
+        self.statusBar().showMessage(text, 10000)
+        box = QMessageBox(QMessageBox.Icon.Warning, "llmvis", text, QMessageBox.StandardButton.Ok, self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()  # not exec(): the window keeps running (and tests never block)
+        self.last_error_box = box
+
+    def open_settings(self) -> None:
+        self.panel_ctl.open_settings()
+
+    def show_shortcuts(self) -> None:
+        self.panel_ctl.show_shortcuts()
+
+    def show_about(self) -> None:
+        QMessageBox.about(self, "About llmvis",
+                          "llmvis desktop — offline annotation assistant.\n"
+                          f"Configuration: {cfg_mod.config_path()}\nLogs: {cfg_mod.log_dir()}")
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        for folder in self.config.recent_projects:
+            self.recent_menu.addAction(folder, lambda f=folder: self.open_project(f))
+        if not self.config.recent_projects:
+            self.recent_menu.addAction("(none)").setEnabled(False)
+
+    # --- jobs ------------------------------------------------------------------------------------
+    def _on_job_changed(self, job) -> None:
+        active = self.jobs.active()
+        if not active:
+            self.job_label.setText("")
+            self.job_bar.hide()
+            return
+        j = active[0]
+        p = j.last_progress
+        text = j.name + (f": {p.message}" if p and p.message else "")
+        eta = j.eta()
+        if eta is not None:
+            text += f" (~{eta:.0f} s left)"
+        self.job_label.setText(text)
+        frac = j.fraction()
+        self.job_bar.setRange(0, 0 if frac is None else 1000)
+        if frac is not None:
+            self.job_bar.setValue(int(frac * 1000))
+        self.job_bar.show()
+
+    def _on_thumb_size(self, size: int) -> None:
+        self.config.thumbnail_size = size
+
+    # --- settings and shutdown ---------------------------------------------------------------------
+    def _save_config(self) -> None:
+        try:
+            cfg_mod.save_config(self.config)
+        except OSError as exc:
+            log.warning("cannot save the configuration: %s", exc)
+
+    def _restore_layout(self) -> None:
+        s = QSettings("llmvis", "llmvis_desktop")
+        geo = s.value("geometry")
+        if geo is not None:
+            self.restoreGeometry(geo)
+        else:
+            self.resize(1400, 900)
+        state = s.value("state")
+        if state is not None:
+            self.restoreState(state)
+
+    def shutdown(self) -> None:
+        """Stop every thread this window started; safe to call twice."""
+        if getattr(self, "_shut", False):
+            return
+        self._shut = True
+        self.review.save_position()
+        self.jobs.shutdown()
+        self.image_loader.shutdown()
+        self.thumbs.shutdown()
+        if self.project is not None:
+            self.project.close()
+        QApplication.instance().removeEventFilter(self._guard)
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        s = QSettings("llmvis", "llmvis_desktop")
+        s.setValue("geometry", self.saveGeometry())
+        s.setValue("state", self.saveState())
+        self._save_config()
+        self.shutdown()
+        super().closeEvent(event)

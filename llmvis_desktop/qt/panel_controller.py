@@ -1,0 +1,227 @@
+"""Wires the side panels (labels, caption, suggestions, history, jobs) and the
+dialogs to the project and the review controller.
+
+Panels are standalone widgets that show plain data and emit user intent; this
+controller turns intent into review-controller calls (so everything is undoable and
+audited) and feeds the panels the current image's data. A panel whose module is not
+available is left out, never a reason for the window to fail.
+"""
+from __future__ import annotations
+
+import importlib
+import logging
+from typing import Optional
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtWidgets import QDockWidget, QMessageBox
+
+log = logging.getLogger(__name__)
+
+
+def _optional(module: str, cls: str, *args):
+    try:
+        mod = importlib.import_module(f"llmvis_desktop.qt.{module}")
+        return getattr(mod, cls)(*args)
+    except (ImportError, AttributeError) as exc:
+        log.info("panel %s.%s unavailable: %s", module, cls, exc)
+        return None
+
+
+class PanelController(QObject):
+    def __init__(self, win) -> None:
+        super().__init__(win)
+        self.win = win
+        self.record = None
+        self._caption_id: Optional[int] = None
+        right = Qt.DockWidgetArea.RightDockWidgetArea
+        bottom = Qt.DockWidgetArea.BottomDockWidgetArea
+        self.labels = _optional("widgets.label_panel", "LabelPanel")
+        self.caption = _optional("widgets.caption_editor", "CaptionEditor")
+        self.suggestions = _optional("widgets.suggestion_panel", "SuggestionPanel")
+        self.history = _optional("widgets.history_panel", "HistoryPanel")
+        self.jobs = _optional("widgets.jobs_panel", "JobsPanel")
+        docks = []
+        for key, title, widget, area in (
+            ("labels", "Labels", self.labels, right),
+            ("caption", "Caption", self.caption, right),
+            ("suggestions", "Suggestions", self.suggestions, right),
+            ("history", "History", self.history, right),
+            ("jobs", "Jobs", self.jobs, bottom),
+        ):
+            if widget is not None:
+                docks.append(win._dock(key, title, widget, area))
+        if self.labels is not None:
+            self.labels.toggled.connect(lambda name: win.review.toggle_label(name))
+            self.labels.addRequested.connect(self._add_label)
+            self.labels.renameRequested.connect(lambda old, new: self._label_change(old, new_name=new))
+            self.labels.recolorRequested.connect(lambda name, c: self._label_change(name, color=c))
+            self.labels.removeRequested.connect(self._remove_label)
+            self.labels.set_enabled_for_image(False)
+            win.review.label_for_key = self.labels.name_for_key
+        if self.caption is not None:
+            self.caption.captionCommitted.connect(self._caption_committed)
+            self.caption.editFinished.connect(lambda: win.grid.setFocus())
+            self.caption.set_editable(False)
+        if self.suggestions is not None:
+            self._wire_suggestions()
+        if self.jobs is not None:
+            self._wire_jobs()
+        win.review.record_changed.connect(self._on_record_changed)
+
+    # --- project and current image --------------------------------------------------
+    def set_project(self, project) -> None:
+        self.record = None
+        self.reload_labels()
+        if project is None:
+            self.set_record(None)
+
+    def reload_labels(self) -> None:
+        project = self.win.project
+        if project is None:
+            if self.labels is not None:
+                self.labels.set_labels([])
+            return
+        defs = project.labels()
+        if self.labels is not None:
+            self.labels.set_labels(defs, project.label_usage())
+        self.win.model.reload_labels()
+        self.win.filter_bar.set_labels([d.name for d in defs])
+
+    def set_record(self, rec) -> None:
+        self.record = rec
+        project = self.win.project
+        if self.labels is not None:
+            self.labels.set_enabled_for_image(rec is not None)
+            self.labels.set_checked(rec.labels if rec else ())
+        if self.caption is not None:
+            if self.caption.is_dirty() and self._caption_id is not None and \
+                    (rec is None or rec.id != self._caption_id):
+                self.caption.commit()  # never lose typed text when moving on
+            self._caption_id = rec.id if rec else None
+            self.caption.set_caption(rec.caption if rec else None)
+            self.caption.set_editable(rec is not None)
+        suggestions = []
+        if rec is not None and project is not None:
+            try:
+                suggestions = project.suggestions(rec.id)
+            except Exception as exc:
+                log.warning("suggestions: %s", exc)
+        if self.suggestions is not None:
+            self._show_suggestions(rec, suggestions)
+        if self.history is not None:
+            if rec is None or project is None:
+                self.history.clear()
+            else:
+                try:
+                    self.history.set_events(project.history(rec.id), {s.id: s for s in suggestions})
+                except Exception as exc:
+                    log.warning("history: %s", exc)
+
+    def _on_record_changed(self, rec) -> None:
+        if self.labels is not None and self.win.project is not None:
+            try:
+                self.labels.set_labels(self.win.project.labels(), self.win.project.label_usage())
+            except Exception:
+                pass
+        if self.record is not None and rec is not None and rec.id == self.record.id:
+            self.set_record(rec)
+
+    # --- caption -------------------------------------------------------------------------
+    def edit_caption(self) -> None:
+        if self.caption is not None and self.record is not None:
+            dock = self.caption.parentWidget()
+            if isinstance(dock, QDockWidget) and not dock.isVisible():
+                dock.show()
+            self.caption.begin_edit()
+
+    def _caption_committed(self, text: str) -> None:
+        image_id = self._caption_id
+        if image_id is None:
+            return
+        self.win.review.set_caption(text, image_id=image_id)
+
+    # --- taxonomy ---------------------------------------------------------------------------
+    def _add_label(self, name: str, color: str) -> None:
+        self._taxonomy(lambda p: p.add_label(name, color=color or None))
+
+    def _label_change(self, name: str, **changes) -> None:
+        self._taxonomy(lambda p: p.update_label(name, **changes))
+
+    def _remove_label(self, name: str) -> None:
+        self._taxonomy(lambda p: p.remove_label(name, self.win.reviewer(), force=True))
+
+    def _taxonomy(self, fn) -> None:
+        project = self.win.project
+        if project is None:
+            return
+        try:
+            fn(project)
+        except Exception as exc:
+            self.win.show_error(str(exc))
+            return
+        self.reload_labels()
+        self.win.model.refresh_all()
+        if self.record is not None:
+            self.win.review._refresh(self.record.id)
+
+    # --- suggestions ---------------------------------------------------------------------------
+    def _wire_suggestions(self) -> None:
+        panel = self.suggestions
+        review = self.win.review
+        for sig, outcome in (("acceptRequested", "accepted"), ("rejectRequested", "rejected")):
+            if hasattr(panel, sig):
+                getattr(panel, sig).connect(lambda sid, o=outcome: review.decide_suggestion(sid, o))
+        if hasattr(panel, "editRequested"):
+            panel.editRequested.connect(lambda sid, text: review.decide_suggestion(sid, "edited", text))
+
+    def _show_suggestions(self, rec, suggestions) -> None:
+        panel = self.suggestions
+        if rec is None:
+            getattr(panel, "clear", lambda: None)()
+        elif hasattr(panel, "set_suggestions"):
+            panel.set_suggestions(suggestions)
+
+    # --- jobs ----------------------------------------------------------------------------------
+    def _wire_jobs(self) -> None:
+        panel = self.jobs
+        mgr = self.win.jobs
+        if hasattr(panel, "set_manager"):
+            panel.set_manager(mgr)
+            return
+        if hasattr(panel, "add_job"):
+            mgr.job_added.connect(panel.add_job)
+        if hasattr(panel, "update_job"):
+            mgr.job_changed.connect(panel.update_job)
+        if hasattr(panel, "cancelRequested"):
+            panel.cancelRequested.connect(self._cancel_job)
+
+    def _cancel_job(self, job_or_id) -> None:
+        for job in self.win.jobs.jobs:
+            if job is job_or_id or job.id == job_or_id:
+                job.cancel()
+
+    # --- dialogs -------------------------------------------------------------------------------
+    def open_settings(self) -> None:
+        win = self.win
+        try:
+            from .dialogs.settings_dialog import SettingsDialog
+        except ImportError:
+            QMessageBox.information(win, "Settings", "The settings dialog is not available in this build.")
+            return
+        dlg = SettingsDialog(win.config, win)
+        if dlg.exec():
+            cfg = dlg.config() if hasattr(dlg, "config") else win.config
+            win.config = cfg
+            win._save_config()
+            win.grid.set_thumb_size(cfg.thumbnail_size)
+
+    def show_shortcuts(self) -> None:
+        win = self.win
+        try:
+            from .dialogs.shortcuts_dialog import ShortcutsDialog
+            dlg = ShortcutsDialog(win)
+        except ImportError:
+            lines = [f"{a.shortcut().toString()}\t{a.text()}" for a in win.review.actions().values()]
+            QMessageBox.information(win, "Keyboard shortcuts", "\n".join(lines))
+            return
+        dlg.exec()

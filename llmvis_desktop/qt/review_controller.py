@@ -1,0 +1,357 @@
+"""The keyboard review flow and its undo stack.
+
+Every review action is one committed core transaction that writes its history event
+(``Project.set_caption/set_labels/set_status/decide_suggestion``); the controller
+then pushes an already-done :class:`StateCommand` holding the image's snapshot
+before and after. Undo/redo write the snapshot back with ``Project.apply_state``
+(history actions ``undo:...``/``redo:...``), so the audit trail records them too.
+The undo stack only moves once the database write has succeeded: a locked or
+unreachable database leaves stack and database in step and tells the user.
+
+Keys (window-wide actions, see :meth:`ReviewController.actions`): Right/J next,
+Left/K previous, N next unreviewed, Return accept (+ pending suggestions) and next,
+Delete reject and next, R mark reviewed, S skip, F2/E edit caption, 1-9 toggle a
+label, Ctrl+Z / Ctrl+Shift+Z undo / redo.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Callable, Optional
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence, QUndoCommand, QUndoStack
+
+from ..core.store.records import ImageFilter, ImageRecord
+
+log = logging.getLogger(__name__)
+
+UNREVIEWED = ("new", "suggested")
+
+
+class ActionFailed(Exception):
+    """A database write failed; the message is for people."""
+
+
+def describe_db_error(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    first = text[0] if text else type(exc).__name__
+    if "locked" in first or "busy" in first:
+        return ("The project database is locked by another program or llmvis instance "
+                f"(waited 15 s). Nothing was changed; try again. ({first})")
+    return f"The database refused the change; nothing was changed. ({first})"
+
+
+class StateCommand(QUndoCommand):
+    """An already-applied change of one image: undo/redo write a snapshot back."""
+
+    def __init__(self, ctl: "ReviewController", image_id: int, before: dict, after: dict,
+                 text: str) -> None:
+        super().__init__(text)
+        self.ctl = ctl
+        self.image_id = image_id
+        self.before = before
+        self.after = after
+        self.applied_by_controller = True  # the first redo (on push) does nothing
+
+    def redo(self) -> None:
+        if self.applied_by_controller:
+            self.applied_by_controller = False
+            return
+        self.ctl._write_state(self.image_id, self.after, "redo")
+
+    def undo(self) -> None:
+        self.ctl._write_state(self.image_id, self.before, "undo")
+
+
+class ReviewController(QObject):
+    current_changed = Signal(object)  # ImageRecord | None
+    record_changed = Signal(object)  # ImageRecord after an action (current or not)
+    error = Signal(str)
+    message = Signal(str)
+    edit_caption_requested = Signal()
+
+    def __init__(self, grid, model, actor: Callable[[], str], parent: Optional[QObject] = None) -> None:
+        super().__init__(parent)
+        self.grid = grid
+        self.model = model
+        self.actor = actor
+        self.project = None
+        self.undo_stack = QUndoStack(self)
+        self.current: Optional[ImageRecord] = None
+        # the label panel's key map when there is one (name_for_key("1") -> name)
+        self.label_for_key: Optional[Callable[[str], Optional[str]]] = None
+        self._save_timer = QTimer(self, singleShot=True, interval=800)
+        self._save_timer.timeout.connect(self.save_position)
+        self._actions: dict[str, QAction] = {}
+        self._make_actions()
+        grid.current_changed.connect(self._on_grid_current)
+
+    # --- setup ------------------------------------------------------------------
+    def set_project(self, project) -> None:
+        self.save_position()
+        self.project = project
+        self.undo_stack.clear()
+        self.current = None
+
+    def restore_position(self) -> bool:
+        """Select the image remembered for this project; falls back to the first row."""
+        if self.project is None or self.model.rowCount() == 0:
+            return False
+        row = 0
+        try:
+            rel = self.project.settings().get("position")
+            rec = self.project.image_by_path(rel) if rel else None
+            if rec is not None and self.model.row_of(rec.id) is not None:
+                row = self.model.row_of(rec.id)
+        except Exception:  # a position is a convenience, never a reason to fail
+            log.exception("cannot restore the position")
+        self.grid.select_row(row)
+        return True
+
+    def save_position(self) -> None:
+        self._save_timer.stop()
+        if self.project is None or self.current is None:
+            return
+        try:
+            if self.project.settings().get("position") != self.current.relpath:
+                self.project.set_setting("position", self.current.relpath)
+        except Exception:
+            log.warning("cannot save the review position", exc_info=True)
+
+    def _make_actions(self) -> None:
+        def act(key: str, text: str, shortcuts, slot) -> QAction:
+            a = QAction(text, self)
+            a.setShortcuts([QKeySequence(s) for s in shortcuts])
+            a.triggered.connect(slot)
+            self._actions[key] = a
+            return a
+
+        act("next", "Next image", ["Right", "J"], self.next)
+        act("prev", "Previous image", ["Left", "K"], self.prev)
+        act("next_unreviewed", "Next unreviewed", ["N"], self.next_unreviewed)
+        act("accept", "Accept and next", ["Return", "Enter"], self.accept)
+        act("reject", "Reject and next", ["Delete"], self.reject)
+        act("mark_reviewed", "Mark reviewed", ["R"], self.mark_reviewed)
+        act("skip", "Skip", ["S"], self.skip)
+        act("edit_caption", "Edit caption", ["F2", "E"], self.edit_caption_requested.emit)
+        for n in range(1, 10):
+            act(f"label_{n}", f"Toggle label {n}", [str(n)], lambda _=False, n=n: self.toggle_label_key(n))
+        undo = self.undo_stack.createUndoAction(self, "Undo")
+        undo.setShortcuts([QKeySequence.StandardKey.Undo])
+        undo.triggered.disconnect()
+        undo.triggered.connect(self.undo)
+        redo = self.undo_stack.createRedoAction(self, "Redo")
+        redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        redo.triggered.disconnect()
+        redo.triggered.connect(self.redo)
+        self._actions["undo"] = undo
+        self._actions["redo"] = redo
+
+    def actions(self) -> dict[str, QAction]:
+        return dict(self._actions)
+
+    # --- navigation ---------------------------------------------------------------
+    def _current_row(self) -> int:
+        idx = self.grid.currentIndex()
+        return idx.row() if idx.isValid() else -1
+
+    def go_to_row(self, row: int) -> None:
+        n = self.model.rowCount()
+        if n:
+            self.grid.select_row(max(0, min(n - 1, row)))
+
+    def next(self) -> None:
+        self.go_to_row(self._current_row() + 1)
+
+    def prev(self) -> None:
+        self.go_to_row(max(0, self._current_row() - 1))
+
+    def skip(self) -> None:
+        self.next()
+
+    def next_unreviewed(self) -> None:
+        if self.project is None:
+            return
+        todo = set(self.project.image_ids(ImageFilter(statuses=UNREVIEWED)))
+        ids = self.model.ids
+        start = self._current_row() + 1
+        for row in list(range(start, len(ids))) + list(range(0, start)):
+            if ids[row] in todo and row != self._current_row():
+                self.grid.select_row(row)
+                return
+        self.message.emit("No unreviewed image left in this view.")
+
+    def _on_grid_current(self, image_id) -> None:
+        self.current = self.model.record(image_id) if image_id is not None else None
+        self.current_changed.emit(self.current)
+        if self.current is not None:
+            self._save_timer.start()
+
+    # --- actions --------------------------------------------------------------------
+    def _target(self) -> Optional[int]:
+        if self.project is None or self.current is None:
+            return None
+        return self.current.id
+
+    def _do(self, text: str, image_id: int, change: Callable[[], object]) -> bool:
+        """Run one change (committed by the core), then push it as an undoable command."""
+        try:
+            before = self.project.snapshot(image_id)
+            change()
+            after = self.project.snapshot(image_id)
+        except Exception as exc:
+            self._report(exc)
+            self._refresh(image_id)
+            return False
+        if after != before:
+            self.undo_stack.push(StateCommand(self, image_id, before, after, text))
+        self._refresh(image_id)
+        return True
+
+    def set_caption(self, text: Optional[str], image_id: Optional[int] = None) -> bool:
+        image_id = image_id if image_id is not None else self._target()
+        if image_id is None:
+            return False
+        text = (text or "").strip() or None
+        return self._do("Edit caption", image_id,
+                        lambda: self.project.set_caption(image_id, text, self.actor()))
+
+    def toggle_label(self, name: str, image_id: Optional[int] = None) -> bool:
+        image_id = image_id if image_id is not None else self._target()
+        if image_id is None:
+            return False
+        return self._do(f"Toggle label {name}", image_id,
+                        lambda: self.project.toggle_label(image_id, name, self.actor()))
+
+    def set_labels(self, names, image_id: Optional[int] = None) -> bool:
+        image_id = image_id if image_id is not None else self._target()
+        if image_id is None:
+            return False
+        return self._do("Set labels", image_id,
+                        lambda: self.project.set_labels(image_id, names, self.actor()))
+
+    def toggle_label_key(self, n: int) -> None:
+        if self._target() is None:
+            return
+        if self.label_for_key is not None:
+            name = self.label_for_key(str(n))
+            if name:
+                self.toggle_label(name)
+            else:
+                self.message.emit(f"No label on key {n}.")
+            return
+        labels = self.project.labels()  # in taxonomy order
+        by_key = {d.shortcut: d for d in labels if d.shortcut}
+        chosen = by_key.get(str(n))
+        if chosen is None and n <= len(labels) and not labels[n - 1].shortcut:
+            chosen = labels[n - 1]
+        if chosen is None:
+            self.message.emit(f"No label on key {n}.")
+            return
+        self.toggle_label(chosen.name)
+
+    def set_status(self, status: str, image_id: Optional[int] = None) -> bool:
+        image_id = image_id if image_id is not None else self._target()
+        if image_id is None:
+            return False
+        return self._do(f"Mark {status}", image_id,
+                        lambda: self.project.set_status(image_id, status, self.actor()))
+
+    def mark_reviewed(self) -> None:
+        self.set_status("reviewed")
+
+    def accept(self) -> None:
+        """Accept the pending suggestions (best caption, every label), mark reviewed, next."""
+        image_id = self._target()
+        if image_id is None:
+            return
+
+        def change():
+            actor = self.actor()
+            pending = self.project.suggestions(image_id, pending_only=True)
+            captions = [s for s in pending if s.kind == "caption"]
+            captions.sort(key=lambda s: -(s.score if s.score is not None else -1.0))
+            chosen = captions[:1] + [s for s in pending if s.kind == "label"]
+            for s in chosen:
+                self.project.decide_suggestion(s.id, "accepted", actor)
+            self.project.set_status(image_id, "reviewed", actor)
+
+        if self._do("Accept", image_id, change):
+            self.next()
+
+    def decide_suggestion(self, suggestion_id: int, outcome: str, final_value: Optional[str] = None) -> bool:
+        image_id = self._target()
+        if image_id is None:
+            return False
+        return self._do(f"{outcome.capitalize()} suggestion", image_id,
+                        lambda: self.project.decide_suggestion(suggestion_id, outcome, self.actor(),
+                                                               final_value))
+
+    def reject(self) -> None:
+        image_id = self._target()
+        if image_id is None:
+            return
+        if self._do("Reject", image_id,
+                    lambda: self.project.set_status(image_id, "rejected", self.actor())):
+            self.next()
+
+    # --- undo / redo ------------------------------------------------------------------
+    def undo(self) -> None:
+        self._step(undo=True)
+
+    def redo(self) -> None:
+        self._step(undo=False)
+
+    def _step(self, undo: bool) -> None:
+        stack = self.undo_stack
+        if not (stack.canUndo() if undo else stack.canRedo()):
+            return
+        cmd = stack.command(stack.index() - 1 if undo else stack.index())
+        try:
+            self._write_state(cmd.image_id, cmd.before if undo else cmd.after,
+                              "undo" if undo else "redo")
+        except Exception as exc:
+            self._report(exc)  # the stack did not move: it still matches the database
+            return
+        # the database holds the new state: move the stack without writing again
+        self._skip_write = True
+        try:
+            stack.undo() if undo else stack.redo()
+        finally:
+            self._skip_write = False
+        row = self.model.row_of(cmd.image_id)
+        if row is not None and (self.current is None or self.current.id != cmd.image_id):
+            self.grid.select_row(row)
+        self.message.emit(("Undone: " if undo else "Redone: ") + cmd.text())
+
+    _skip_write = False
+
+    def _write_state(self, image_id: int, state: dict, prefix: str) -> None:
+        if self._skip_write:
+            return
+        self.project.apply_state(image_id, state, self.actor(), prefix)
+        self._refresh(image_id)
+
+    # --- helpers ----------------------------------------------------------------------
+    def _refresh(self, image_id: int) -> None:
+        self.model.refresh_ids([image_id])
+        rec = self.model.record(image_id)
+        if rec is None:
+            try:
+                rec = self.project.image(image_id)
+            except Exception:
+                return
+        if self.current is not None and self.current.id == image_id:
+            self.current = rec
+            self.current_changed.emit(rec)
+        self.record_changed.emit(rec)
+
+    def _report(self, exc: BaseException) -> None:
+        from sqlalchemy.exc import OperationalError
+
+        if isinstance(exc, OperationalError):
+            msg = describe_db_error(exc)
+        else:
+            msg = f"{type(exc).__name__}: {exc}" if not str(exc) else str(exc)
+        log.warning("review action failed: %s", msg, exc_info=exc)
+        self.error.emit(msg)

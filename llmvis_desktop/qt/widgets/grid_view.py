@@ -1,0 +1,105 @@
+"""The thumbnail grid: a ``QListView`` in icon mode with uniform item sizes.
+
+Uniform sizes let Qt lay out 100k rows without asking each one for its size; only
+visible rows are painted (and so fetched and thumbnailed). Ctrl+wheel or
+:meth:`set_thumb_size` changes the thumbnail size; ``current_changed(image_id)``
+reports the image the keyboard or mouse moved to.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+from PySide6.QtCore import QItemSelectionModel, QSize, Qt, Signal
+from PySide6.QtWidgets import QAbstractItemView, QListView
+
+from ..models.grid_model import IdRole
+from .grid_delegate import GridDelegate
+
+MIN_SIZE, MAX_SIZE = 64, 384
+
+
+class GridView(QListView):
+    current_changed = Signal(object)  # image id or None
+    activated_id = Signal(int)  # double click / Return on an image
+    thumb_size_changed = Signal(int)
+
+    def __init__(self, parent=None, thumb_size: int = 160) -> None:
+        super().__init__(parent)
+        self.setViewMode(QListView.ViewMode.IconMode)
+        self.setUniformItemSizes(True)
+        self.setResizeMode(QListView.ResizeMode.Adjust)
+        self.setMovement(QListView.Movement.Static)
+        self.setLayoutMode(QListView.LayoutMode.Batched)
+        self.setBatchSize(2000)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setWrapping(True)
+        self.setSpacing(2)
+        self.setMouseTracking(True)
+        self.setObjectName("grid")
+        self.delegate = GridDelegate(self, thumb_size)
+        self.setItemDelegate(self.delegate)
+        self._apply_size()
+        self.doubleClicked.connect(self._on_double_click)
+
+    def setModel(self, model) -> None:  # noqa: N802 - Qt API
+        old = self.selectionModel()
+        super().setModel(model)
+        if old is not None:
+            old.deleteLater()
+        self.selectionModel().currentChanged.connect(self._on_current)
+        model.modelReset.connect(lambda: self.current_changed.emit(None))
+
+    # --- thumbnail size -----------------------------------------------------
+    @property
+    def thumb_size(self) -> int:
+        return self.delegate.thumb_size
+
+    def set_thumb_size(self, size: int) -> None:
+        size = max(MIN_SIZE, min(MAX_SIZE, int(size)))
+        if size == self.delegate.thumb_size:
+            return
+        current = self.currentIndex()
+        self.delegate.thumb_size = size
+        self._apply_size()
+        model = self.model()
+        if model is not None and hasattr(model, "set_thumb_size"):
+            model.set_thumb_size(size)
+        if current.isValid():
+            self.scrollTo(current, QAbstractItemView.ScrollHint.PositionAtCenter)
+        self.thumb_size_changed.emit(size)
+
+    def _apply_size(self) -> None:
+        cell = self.delegate.cell_size()
+        self.setGridSize(QSize(cell.width() + 4, cell.height() + 4))
+        self.setIconSize(QSize(self.delegate.thumb_size, self.delegate.thumb_size))
+        self.verticalScrollBar().setSingleStep(max(20, cell.height() // 4))
+
+    def wheelEvent(self, event) -> None:  # noqa: N802 - Qt API
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            step = 16 if event.angleDelta().y() > 0 else -16
+            self.set_thumb_size(self.delegate.thumb_size + step)
+            event.accept()
+            return
+        super().wheelEvent(event)
+
+    # --- current image ------------------------------------------------------
+    def current_id(self) -> Optional[int]:
+        idx = self.currentIndex()
+        return idx.data(IdRole) if idx.isValid() else None
+
+    def select_row(self, row: int) -> None:
+        model = self.model()
+        if model is None or not 0 <= row < model.rowCount():
+            return
+        idx = model.index(row, 0)
+        self.selectionModel().setCurrentIndex(
+            idx, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        self.scrollTo(idx)
+
+    def _on_current(self, current, _previous) -> None:
+        self.current_changed.emit(current.data(IdRole) if current.isValid() else None)
+
+    def _on_double_click(self, index) -> None:
+        if index.isValid():
+            self.activated_id.emit(index.data(IdRole))

@@ -1,0 +1,270 @@
+"""Run core long functions off the GUI thread.
+
+A core long function takes ``(token, progress, *args)`` (see ``core.tasks``) and
+never sees a thread or a signal. :class:`Job` wraps one call as a ``QRunnable`` with
+a small signals object living on the GUI thread (so every signal arrives there,
+queued): ``progress(Progress)``, ``result(object)``, ``error(BaseException)``,
+``cancelled()`` and ``finished()`` (always last). :class:`JobManager` owns a
+private ``QThreadPool``, keeps every job until it has finished, cancels them all and
+joins the pool on :meth:`JobManager.shutdown`, so no thread outlives the window.
+
+Usage::
+
+    jobs = JobManager(parent=window)
+    job = jobs.start("Index folder", project.index)
+    job.signals.result.connect(on_done)
+"""
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any, Callable, Optional
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+from ..core.tasks import CancelToken, Cancelled, Progress
+
+log = logging.getLogger(__name__)
+
+STATE_QUEUED = "queued"
+STATE_RUNNING = "running"
+STATE_DONE = "done"
+STATE_FAILED = "failed"
+STATE_CANCELLED = "cancelled"
+
+
+class JobSignals(QObject):
+    progress = Signal(object)  # Progress
+    result = Signal(object)
+    error = Signal(object)  # the exception
+    cancelled = Signal()
+    finished = Signal()
+
+
+class Job(QRunnable):
+    """One call of a core long function on the pool.
+
+    ``fn(token, progress, *args, **kwargs)``; ``job.cancel()`` sets the token (the
+    function stops at its next ``token.check()``).
+    """
+
+    _next_id = 1
+
+    def __init__(self, name: str, fn: Callable[..., Any], *args, **kwargs) -> None:
+        super().__init__()
+        self.setAutoDelete(False)  # the manager holds it; Python owns its lifetime
+        self.id = Job._next_id
+        Job._next_id += 1
+        self.name = name
+        self.fn = fn
+        self.args = args
+        self.kwargs = kwargs
+        self.token = CancelToken()
+        self.signals = JobSignals()
+        self.state = STATE_QUEUED
+        self.started_at: Optional[float] = None
+        self.ended_at: Optional[float] = None
+        self.last_progress: Optional[Progress] = None
+        self.error: Optional[BaseException] = None
+        self.result: Any = None
+        self._stage_started: dict[str, float] = {}
+
+    # --- called from the GUI thread -----------------------------------------
+    def cancel(self) -> None:
+        self.token.cancel()
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in (STATE_QUEUED, STATE_RUNNING)
+
+    def fraction(self) -> Optional[float]:
+        p = self.last_progress
+        if p is None or not p.total:
+            return None
+        return max(0.0, min(1.0, p.done / p.total))
+
+    def eta(self) -> Optional[float]:
+        """Seconds left for the current stage, from its rate so far (None when unknown)."""
+        p = self.last_progress
+        if p is None or not p.total or p.done <= 0 or self.state != STATE_RUNNING:
+            return None
+        started = self._stage_started.get(p.stage)
+        if started is None:
+            return None
+        elapsed = time.monotonic() - started
+        if elapsed < 0.2:
+            return None
+        return elapsed / p.done * max(0, p.total - p.done)
+
+    # --- runs on a pool thread ---------------------------------------------
+    def _progress(self, p: Progress) -> None:
+        self.token.check()  # cancelling also stops work that only reports progress
+        self._stage_started.setdefault(p.stage, time.monotonic())
+        self.last_progress = p
+        self.signals.progress.emit(p)
+
+    def run(self) -> None:  # noqa: D401 - QRunnable API
+        self.state = STATE_RUNNING
+        self.started_at = time.monotonic()
+        try:
+            self.token.check()
+            self.result = self.fn(self.token, self._progress, *self.args, **self.kwargs)
+        except Cancelled:
+            self.state = STATE_CANCELLED
+            self.ended_at = time.monotonic()
+            self.signals.cancelled.emit()
+        except BaseException as exc:  # reported to the GUI, never lost
+            log.exception("job %r failed", self.name)
+            self.error = exc
+            self.state = STATE_FAILED
+            self.ended_at = time.monotonic()
+            self.signals.error.emit(exc)
+        else:
+            self.state = STATE_DONE
+            self.ended_at = time.monotonic()
+            self.signals.result.emit(self.result)
+        finally:
+            self.signals.finished.emit()
+
+
+class JobManager(QObject):
+    """Starts, tracks, cancels and joins jobs. One per main window."""
+
+    job_added = Signal(object)  # Job
+    job_changed = Signal(object)  # Job (progress or state)
+    job_finished = Signal(object)  # Job
+    active_changed = Signal(int)  # number of active jobs
+
+    def __init__(self, parent: Optional[QObject] = None, max_threads: int = 2) -> None:
+        super().__init__(parent)
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(max_threads)
+        self._jobs: list[Job] = []
+        self._closed = False
+
+    @property
+    def jobs(self) -> list[Job]:
+        return list(self._jobs)
+
+    def active(self) -> list[Job]:
+        return [j for j in self._jobs if j.is_active]
+
+    def start(self, name: str, fn: Callable[..., Any], *args, **kwargs) -> Job:
+        if self._closed:
+            raise RuntimeError("the job manager is shut down")
+        job = Job(name, fn, *args, **kwargs)
+        job.signals.progress.connect(lambda _p, j=job: self.job_changed.emit(j))
+        job.signals.finished.connect(lambda j=job: self._on_finished(j))
+        self._jobs.append(job)
+        # forget old finished jobs, keep the list short
+        done = [j for j in self._jobs if not j.is_active]
+        for old in done[:-20]:
+            self._jobs.remove(old)
+        self.pool.start(job)
+        self.job_added.emit(job)
+        self.active_changed.emit(len(self.active()))
+        return job
+
+    def _on_finished(self, job: Job) -> None:
+        self.job_changed.emit(job)
+        self.job_finished.emit(job)
+        self.active_changed.emit(len(self.active()))
+
+    def cancel(self, job: Job) -> None:
+        job.cancel()
+
+    def cancel_all(self) -> None:
+        for job in self._jobs:
+            job.cancel()
+
+    def wait(self, timeout_ms: int = -1) -> bool:
+        return self.pool.waitForDone(timeout_ms)
+
+    def shutdown(self, timeout_ms: int = 30000) -> bool:
+        """Cancel every job and join the pool; returns False when a job did not stop in time."""
+        self._closed = True
+        self.cancel_all()
+        self.pool.clear()  # queued jobs that never started
+        ok = self.pool.waitForDone(timeout_ms)
+        if not ok:
+            log.warning("jobs still running after %d ms: %s", timeout_ms,
+                        [j.name for j in self.active()])
+        return ok
+
+
+class _LatestSignals(QObject):
+    done = Signal(int, object, object)  # ticket, result, exception
+
+
+class _LatestRunnable(QRunnable):
+    def __init__(self, owner: "LatestOnly") -> None:
+        super().__init__()
+        self.owner = owner
+
+    def run(self) -> None:
+        owner = self.owner
+        while True:
+            with owner._lock:
+                item = owner._pending
+                owner._pending = None
+                if item is None:
+                    owner._running = False
+                    return
+            ticket, fn, args = item
+            result, error = None, None
+            try:
+                result = fn(*args)
+            except Exception as exc:
+                error = exc
+            owner._signals.done.emit(ticket, result, error)
+
+
+class LatestOnly(QObject):
+    """One worker thread that only ever runs the newest request (the viewer's loader).
+
+    ``submit(fn, *args)`` replaces any request not yet started; when the call ends,
+    ``done(result, error)`` is emitted on the GUI thread only if no newer request was
+    made meanwhile, so holding an arrow key never builds a backlog.
+    """
+
+    done = Signal(object, object)  # result, exception (one of them is None)
+
+    def __init__(self, parent: Optional[QObject] = None) -> None:
+        super().__init__(parent)
+        import threading
+
+        self._lock = threading.Lock()
+        self._pending = None
+        self._running = False
+        self._ticket = 0
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(1)
+        self._signals = _LatestSignals()
+        self._signals.done.connect(self._on_done)
+        self._closed = False
+
+    def submit(self, fn: Callable[..., Any], *args) -> int:
+        if self._closed:
+            return self._ticket
+        with self._lock:
+            self._ticket += 1
+            self._pending = (self._ticket, fn, args)
+            start = not self._running
+            self._running = True
+        if start:
+            self._pool.start(_LatestRunnable(self))
+        return self._ticket
+
+    def cancel(self) -> None:
+        with self._lock:
+            self._ticket += 1
+            self._pending = None
+
+    def _on_done(self, ticket: int, result, error) -> None:
+        if ticket == self._ticket and not self._closed:
+            self.done.emit(result, error)
+
+    def shutdown(self, timeout_ms: int = 10000) -> bool:
+        self._closed = True
+        self.cancel()
+        return self._pool.waitForDone(timeout_ms)

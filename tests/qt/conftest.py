@@ -1,0 +1,78 @@
+"""Qt test set-up: offscreen platform, isolated config/data/cache dirs, sample folders.
+
+The platform must be chosen before any QApplication exists, hence at import time.
+"""
+from __future__ import annotations
+
+import os
+
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.*=false")
+
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from qthelpers import make_images  # noqa: E402,F401
+
+SHOTS = Path(__file__).resolve().parents[2] / "shots"
+LABELS = [("scratch", "#e6194b"), ("dent", "#4363d8"), ("crack", "#f58231"), ("ok", "#3cb44b")]
+
+
+@pytest.fixture(autouse=True)
+def isolated_dirs(tmp_path, monkeypatch):
+    for kind in ("config", "data", "cache", "log"):
+        d = tmp_path / f"_{kind}"
+        d.mkdir()
+        monkeypatch.setenv(f"LLMVIS_{kind.upper()}_DIR", str(d))
+    # QSettings (window geometry) too
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "_xdg"))
+    yield
+
+
+@pytest.fixture
+def image_folder(tmp_path) -> Path:
+    folder = tmp_path / "images"
+    make_images(folder)
+    return folder
+
+
+@pytest.fixture
+def labelled_folder(image_folder) -> Path:
+    """The sample folder with a taxonomy already in its database."""
+    from llmvis_desktop.core.project import Project
+
+    with Project.open(image_folder) as p:
+        for name, color in LABELS:
+            p.add_label(name, color=color)
+    return image_folder
+
+
+@pytest.fixture
+def config():
+    from llmvis_desktop.core.config import Config
+
+    return Config(reviewer="tester", thumbnail_size=96)
+
+
+@pytest.fixture
+def window(qtbot, config):
+    """The real main window (welcome page attached), torn down with every thread joined."""
+    from llmvis_desktop.qt.app import build_window
+
+    win = build_window(config=config)
+    qtbot.addWidget(win)
+    win.resize(1280, 800)
+    win.show()
+    yield win
+    win.shutdown()
+    assert win.jobs.pool.activeThreadCount() == 0
+    assert win.thumbs.pool.activeThreadCount() == 0
+
+
+@pytest.fixture
+def shots_dir() -> Path:
+    SHOTS.mkdir(exist_ok=True)
+    return SHOTS

@@ -1,0 +1,46 @@
+"""Helpers shared by the Qt tests (a unique module name: tests/core has a conftest too)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+
+def make_images(folder: Path, n: int = 12, size=(96, 72)) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(0)
+    paths = []
+    for i in range(n):
+        sub = folder / ("a" if i % 2 == 0 else "b")
+        sub.mkdir(exist_ok=True)
+        h, w = size[1], size[0]
+        y, x = np.mgrid[0:h, 0:w]
+        base = np.dstack([(x * 255 // w), (y * 255 // h), np.full((h, w), (i * 37) % 255)]).astype(np.uint8)
+        base[rng.integers(0, h, 40), rng.integers(0, w, 40)] = 255
+        p = sub / f"img_{i:03d}.png"
+        Image.fromarray(base).save(p)
+        paths.append(p)
+    return paths
+
+
+def open_and_index(qtbot, win, folder, timeout=20000):
+    with qtbot.waitSignal(win.index_finished, timeout=timeout) as blocker:
+        assert win.open_project(folder)
+    assert not isinstance(blocker.args[0], BaseException), blocker.args
+    qtbot.waitUntil(lambda: win.model.rowCount() > 0, timeout=timeout)
+    return win.project
+
+
+def distinct_colors(img) -> int:
+    """Number of distinct colours in a QImage/QPixmap (sampled)."""
+    from PySide6.QtGui import QPixmap
+
+    if isinstance(img, QPixmap):
+        img = img.toImage()
+    seen = set()
+    step = max(1, min(img.width(), img.height()) // 80)
+    for y in range(0, img.height(), step):
+        for x in range(0, img.width(), step):
+            seen.add(img.pixel(x, y))
+    return len(seen)
