@@ -457,3 +457,47 @@ def test_suggestions_accept_reject_edit(suggestions, qtbot):
     assert blocker.args == [2, "A metal plate with two scratches."]
     suggestions.set_suggestions([])
     assert suggestions.is_empty() and suggestions.placeholder.isVisible()
+
+
+# --- jobs ------------------------------------------------------------------------------
+def test_jobs_formatting():
+    from llmvis_desktop.qt.widgets.jobs_panel import format_eta, format_rate
+
+    assert format_eta(42) == "42 s" and format_eta(185) == "3 min 05 s" and format_eta(3720) == "1 h 02 min"
+    assert format_eta(None) == "" and format_rate(None) == ""
+    assert format_rate(1234.4) == "1,234 /s" and format_rate(3.44) == "3.4 /s" and format_rate(0.1) == "1 per 10 s"
+
+
+def test_jobs_panel_progress_cancel_finish(qtbot):
+    from llmvis_desktop.qt.widgets.jobs_panel import JobsPanel
+
+    p = JobsPanel()
+    qtbot.addWidget(p)
+    p.resize(420, 330)
+    p.show()
+    assert p.placeholder.isVisible()
+    p.add_job("scan", "Indexing /data/line3")
+    p.add_job("thumbs", "Thumbnails")
+    p.add_job("export", "Export COCO")
+    p.update_job("scan", 41_200, 100_000, "reading headers: cam2/img_41200.tif", eta_s=185, rate=1234.5)
+    p.update_job("thumbs", 350, None, "cache warm-up")
+    assert not p.placeholder.isVisible()
+    row = p.row("scan")
+    assert row.bar.value() == 41_200 and "ETA 3 min 05 s" in row.eta_label.text() and "1,234 /s" in row.eta_label.text()
+    assert p.row("thumbs").bar.maximum() == 0  # busy bar
+    with qtbot.waitSignal(p.cancelRequested, timeout=1000) as blocker:
+        QTest.mouseClick(p.row("thumbs").cancel_button, Qt.MouseButton.LeftButton)
+    assert blocker.args == ["thumbs"]
+    assert not p.row("thumbs").cancel_button.isEnabled()
+    p.finish_job("thumbs", False, "cancelled after 350 images")
+    p.finish_job("export", True, "1,204 images written to coco.json")
+    assert p.running_ids() == ["scan"]
+    assert not p.has_job("export") and p.row("export").finished
+    assert "coco.json" in p.row("export").done_label.text()
+    p.update_job("export", 1, 1, "late update is ignored")
+    qtbot.wait(50)
+    shot(p, "jobs_panel")
+    p.clear_finished()
+    p.finish_job("scan", True, "done")
+    p.clear_finished()
+    assert p.placeholder.isVisibleTo(p)

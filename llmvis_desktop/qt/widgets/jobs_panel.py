@@ -1,0 +1,261 @@
+"""JobsPanel: background jobs (index, thumbnails, suggest, export...) with progress and Cancel.
+
+Generic over a job handle: the panel only knows a string id; the window's worker
+layer feeds it and listens for ``cancelRequested`` to set the job's CancelToken.
+
+Public API
+----------
+``JobsPanel(parent=None, keep_finished: int = 20)``
+
+Methods
+    ``add_job(job_id: str, title: str)``   a running row: title, progress bar, message,
+                                           ETA/rate, Cancel. Re-adding an id replaces it.
+    ``update_job(job_id, done: int, total: int | None, message: str = "",
+                 eta_s: float | None = None, rate: float | None = None)``
+                                           ``total`` None: a busy (indeterminate) bar.
+    ``finish_job(job_id, ok: bool, message: str = "")``  the row turns into a compact,
+                                           faded done line (green ✓ / red ✗); at most
+                                           ``keep_finished`` done lines are kept.
+    ``clear_finished()``
+    ``running_ids() -> list[str]``, ``has_job(job_id) -> bool``
+    ``row(job_id) -> QWidget | None``      (tests)
+
+Signals
+    ``cancelRequested(str job_id)``  the Cancel button (the button then shows
+                                     "Cancelling…" until ``finish_job``).
+
+Module helpers: ``format_eta(seconds) -> str`` ("1 h 02 min", "3 min 05 s", "42 s"),
+``format_rate(rate) -> str`` ("1,234 /s", "3.4 /s", "1 per 12 s").
+"""
+from __future__ import annotations
+
+import time
+from typing import Optional
+
+from PySide6.QtCore import QPropertyAnimation, Qt, Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QGraphicsOpacityEffect,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .. import style
+
+
+def format_eta(seconds: Optional[float]) -> str:
+    if seconds is None or seconds != seconds or seconds < 0:
+        return ""
+    s = int(round(seconds))
+    if s >= 3600:
+        return f"{s // 3600} h {(s % 3600) // 60:02d} min"
+    if s >= 60:
+        return f"{s // 60} min {s % 60:02d} s"
+    return f"{s} s"
+
+
+def format_rate(rate: Optional[float]) -> str:
+    if rate is None or rate != rate or rate <= 0:
+        return ""
+    if rate >= 100:
+        return f"{rate:,.0f} /s"
+    if rate >= 1:
+        return f"{rate:.1f} /s"
+    return f"1 per {1.0 / rate:.0f} s"
+
+
+class _JobRow(QFrame):
+    def __init__(self, panel: "JobsPanel", job_id: str, title: str) -> None:
+        super().__init__()
+        self.job_id = job_id
+        self.title = title
+        self.started = time.monotonic()
+        self.finished = False
+        self.setObjectName("jobRow")
+        self.setStyleSheet(
+            f"#jobRow {{ background: white; border: 1px solid {style.BORDER}; border-radius: 4px; }}"
+            " QLabel { background: transparent; border: none; }"
+        )
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(8, 6, 8, 6)
+        lay.setSpacing(3)
+        head = QHBoxLayout()
+        self.title_label = QLabel(f"<b>{_esc(title)}</b>")
+        head.addWidget(self.title_label, 1)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Stop this job (work done so far is kept)")
+        self.cancel_button.clicked.connect(lambda: panel._on_cancel(job_id))
+        head.addWidget(self.cancel_button)
+        lay.addLayout(head)
+        self.bar = QProgressBar()
+        self.bar.setRange(0, 0)
+        self.bar.setTextVisible(True)
+        self.bar.setFixedHeight(16)
+        lay.addWidget(self.bar)
+        info = QHBoxLayout()
+        self.message_label = QLabel("starting\u2026")
+        self.message_label.setStyleSheet(f"color: {style.TEXT};")
+        self.message_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        info.addWidget(self.message_label, 1)
+        self.eta_label = QLabel("")
+        self.eta_label.setStyleSheet(f"color: {style.TEXT_MUTED};")
+        info.addWidget(self.eta_label)
+        lay.addLayout(info)
+
+    def update(self, done: int, total: Optional[int], message: str, eta_s, rate) -> None:  # noqa: A003
+        if total is None or total <= 0:
+            self.bar.setRange(0, 0)
+            self.bar.setFormat(f"{done:,}")
+        else:
+            self.bar.setRange(0, int(total))
+            self.bar.setValue(max(0, min(int(done), int(total))))
+            self.bar.setFormat(f"{done:,} / {total:,}  (%p%)")
+        if message:
+            self.message_label.setText(message)
+            self.message_label.setToolTip(message)
+        bits = [b for b in (format_rate(rate), f"ETA {format_eta(eta_s)}" if format_eta(eta_s) else "") if b]
+        self.eta_label.setText("  \u00b7  ".join(bits))
+
+    def finish(self, ok: bool, message: str) -> None:
+        self.finished = True
+        layout = self.layout()
+        while layout.count():
+            item = layout.takeAt(0)
+            _dispose(item)
+        self.setStyleSheet(
+            f"#jobRow {{ background: {style.PANEL_BG}; border: none; border-bottom: 1px solid {style.BORDER}; }}"
+            " QLabel { background: transparent; border: none; }"
+        )
+        layout.setContentsMargins(8, 3, 8, 3)
+        color = style.OK_FG if ok else style.ERROR_FG
+        mark = "\u2713" if ok else "\u2717"
+        took = time.monotonic() - self.started
+        took_text = f" ({format_eta(took)})" if took >= 1 else ""
+        text = f"<span style='color:{color}; font-weight:bold;'>{mark}</span> {_esc(self.title)}"
+        if message:
+            text += f" \u2014 {_esc(message)}"
+        self.done_label = QLabel(text + f"<span style='color:{style.TEXT_MUTED};'>{took_text}</span>")
+        self.done_label.setWordWrap(True)
+        self.done_label.setToolTip(message)
+        layout.addWidget(self.done_label)
+        effect = QGraphicsOpacityEffect(self)
+        effect.setOpacity(1.0)
+        self.setGraphicsEffect(effect)
+        self._fade = QPropertyAnimation(effect, b"opacity", self)
+        self._fade.setDuration(1200)
+        self._fade.setStartValue(1.0)
+        self._fade.setEndValue(0.65)
+        self._fade.start()
+
+
+def _dispose(item) -> None:
+    if item.widget() is not None:
+        item.widget().deleteLater()
+    elif item.layout() is not None:
+        sub = item.layout()
+        while sub.count():
+            _dispose(sub.takeAt(0))
+        sub.deleteLater()
+
+
+def _esc(text: str) -> str:
+    import html
+
+    return html.escape(str(text))
+
+
+class JobsPanel(QWidget):
+    cancelRequested = Signal(str)
+
+    def __init__(self, parent: Optional[QWidget] = None, keep_finished: int = 20) -> None:
+        super().__init__(parent)
+        self._rows: dict[str, _JobRow] = {}
+        self._done: list[_JobRow] = []
+        self._keep = keep_finished
+        self.placeholder = QLabel("No background jobs.")
+        self.placeholder.setStyleSheet(f"color: {style.TEXT_MUTED}; padding: 6px;")
+        body = QWidget()
+        self._lay = QVBoxLayout(body)
+        self._lay.setContentsMargins(0, 0, 0, 0)
+        self._lay.setSpacing(4)
+        self._lay.addWidget(self.placeholder)
+        self._lay.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(body)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(4, 4, 4, 4)
+        outer.addWidget(scroll)
+
+    # --- public API -----------------------------------------------------------------
+    def add_job(self, job_id: str, title: str) -> None:
+        old = self._rows.pop(job_id, None)
+        if old is not None:
+            self._remove(old)
+        row = _JobRow(self, job_id, title)
+        self._rows[job_id] = row
+        # running jobs first, above the done lines
+        self._lay.insertWidget(1 + self._running_count(), row)  # index 0: placeholder
+        self._refresh_placeholder()
+
+    def update_job(self, job_id: str, done: int, total: Optional[int], message: str = "",
+                   eta_s: Optional[float] = None, rate: Optional[float] = None) -> None:
+        row = self._rows.get(job_id)
+        if row is None or row.finished:
+            return
+        row.update(done, total, message, eta_s, rate)
+
+    def finish_job(self, job_id: str, ok: bool, message: str = "") -> None:
+        row = self._rows.pop(job_id, None)
+        if row is None or row.finished:
+            return
+        row.finish(ok, message)
+        # move it below the running rows, newest done line first
+        self._lay.removeWidget(row)
+        self._lay.insertWidget(1 + self._running_count(), row)
+        self._done.insert(0, row)
+        while len(self._done) > self._keep:
+            self._remove(self._done.pop())
+        self._refresh_placeholder()
+
+    def clear_finished(self) -> None:
+        while self._done:
+            self._remove(self._done.pop())
+        self._refresh_placeholder()
+
+    def running_ids(self) -> list[str]:
+        return list(self._rows)
+
+    def has_job(self, job_id: str) -> bool:
+        return job_id in self._rows
+
+    def row(self, job_id: str) -> Optional[QWidget]:
+        if job_id in self._rows:
+            return self._rows[job_id]
+        return next((r for r in self._done if r.job_id == job_id), None)
+
+    # --- internals --------------------------------------------------------------------
+    def _running_count(self) -> int:
+        return sum(1 for r in self._rows.values() if self._lay.indexOf(r) >= 0)
+
+    def _remove(self, row: _JobRow) -> None:
+        self._lay.removeWidget(row)
+        row.deleteLater()
+
+    def _refresh_placeholder(self) -> None:
+        self.placeholder.setVisible(not self._rows and not self._done)
+
+    def _on_cancel(self, job_id: str) -> None:
+        row = self._rows.get(job_id)
+        if row is None or row.finished:
+            return
+        row.cancel_button.setEnabled(False)
+        row.cancel_button.setText("Cancelling\u2026")
+        self.cancelRequested.emit(job_id)
