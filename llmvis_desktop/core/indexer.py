@@ -39,46 +39,50 @@ def scan(
     vanished ones marked ``missing`` (their annotations stay), returning ones get
     their review status back. Files are not opened. A cancelled scan marks nothing
     missing.
+
+    Files are compared as (relpath, size, mtime_ns) tuples, so an unchanged folder
+    costs one set lookup per file and the database is only asked about the few
+    files that differ.
     """
     token = token or CancelToken()
     with store.read() as s:
-        known = ri.existing_files(s)
+        known = ri.file_keys(s)
+        was_missing = ri.missing_paths(s)
+    known_paths = {k[0] for k in known}
     result = ScanResult()
     report = WalkReport()
-    seen: set[str] = set()
+    seen: set[tuple] = set()
     progress(Progress("scan", 0, None, "listing files"))
     for batch in walk_images(root, token, batch_size, report):
-        new, changed, back = [], [], []
-        for e in batch:
-            seen.add(e.relpath)
-            old = known.get(e.relpath)
-            if old is None:
-                new.append((e.relpath, e.size, e.mtime_ns))
-            elif old[1] != e.size or old[2] != e.mtime_ns:
-                changed.append((old[0], e.size, e.mtime_ns))
-            elif old[3] == m.STATUS_MISSING:
-                back.append(old[0])
-        if new or changed or back:
+        seen.update(batch)
+        differ = [e for e in batch if e not in known]
+        back = [e[0] for e in batch if e[0] in was_missing and e in known] if was_missing else []
+        if differ or back:
+            new = [e for e in differ if e[0] not in known_paths]
             with store.write() as s:
+                ids = ri.ids_for_paths(s, [e[0] for e in differ if e[0] in known_paths])
+                changed = [(ids[e[0]], e[1], e[2]) for e in differ if e[0] in ids]
                 ri.insert_new(s, new)
                 ri.mark_changed(s, changed)
-                ri.restore_present(s, back)
+                ri.restore_present(s, list(ri.ids_for_paths(s, back).values()))
+            result.added += len(new)
+            result.changed += len(changed)
+            result.restored += len(back)
         result.seen += len(batch)
-        result.added += len(new)
-        result.changed += len(changed)
-        result.restored += len(back)
         progress(Progress("scan", result.seen, None, f"{result.seen} files listed"))
     result.unreadable_folders = list(report.unreadable)
     blocked = tuple(rel + "/" for rel, _ in report.unreadable)
-    gone = [
-        v[0]
-        for rel, v in known.items()
-        if rel not in seen and v[3] != m.STATUS_MISSING and not rel.startswith(blocked)
-    ]
+    vanished = known.difference(seen)  # gone, or changed (then seen under a new key)
+    gone = []
+    if vanished:
+        seen_paths = {e[0] for e in seen}
+        for rel, _size, _mtime in vanished:
+            if rel not in seen_paths and rel not in was_missing and not rel.startswith(blocked):
+                gone.append(rel)
     token.check()
     if gone:
         with store.write() as s:
-            ri.mark_missing(s, gone)
+            ri.mark_missing(s, list(ri.ids_for_paths(s, gone).values()))
     result.missing = len(gone)
     progress(Progress("scan", result.seen, result.seen, "listing done"))
     return result

@@ -7,18 +7,22 @@ import os
 import stat as stat_mod
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Iterator, NamedTuple, Optional
 
 from ..tasks import CancelToken
-from .formats import is_candidate, sniff_dicom
+from .formats import SUPPORTED_EXTENSIONS, sniff_dicom
 
 
-@dataclass(frozen=True, slots=True)
-class FileEntry:
+class FileEntry(NamedTuple):
+    """A listed file. Equal to the plain tuple (relpath, size, mtime_ns), which is how
+    the indexer compares it with what the database holds."""
+
     relpath: str  # posix, relative to the scan root
     size: int
     mtime_ns: int
-    broken_link: bool = False
+
+
+_new_entry = tuple.__new__  # builds a FileEntry without the Python-level __new__ (hot loop)
 
 
 @dataclass
@@ -39,7 +43,8 @@ def walk_images(
     batch_size: int = 2000,
     report: Optional[WalkReport] = None,
 ) -> Iterator[list[FileEntry]]:
-    """Yield batches of image files under ``root``, depth first, names sorted per folder."""
+    """Yield batches of image files under ``root``, depth first, in directory order
+    (the store sorts; sorting here would only cost time)."""
     root = Path(root)
     report = report if report is not None else WalkReport()
     try:
@@ -57,55 +62,60 @@ def walk_images(
         abs_dir, rel_dir = stack.pop()
         report.folders += 1
         try:
-            with os.scandir(abs_dir) as it:
-                entries = sorted(it, key=lambda e: e.name)
+            entries = os.scandir(abs_dir)
         except OSError as exc:
             if rel_dir == "":
                 raise RootUnavailable(f"{root}: folder cannot be listed ({exc.strerror or exc})") from exc
             report.unreadable.append((rel_dir, exc.strerror or str(exc)))
             continue
         subdirs = []
-        for entry in entries:
-            name = entry.name
-            if name.startswith("."):
-                continue
-            rel = f"{rel_dir}/{name}" if rel_dir else name
-            try:
-                is_dir = entry.is_dir()  # follows symlinks
-            except OSError:
-                is_dir = False
-            if is_dir:
+        prefix = rel_dir + "/" if rel_dir else ""
+        with entries:
+            for entry in entries:
+                name = entry.name
+                if name[0] == ".":
+                    continue
+                rel = prefix + name
                 try:
-                    dst = entry.stat()
-                except OSError as exc:
-                    report.unreadable.append((rel, exc.strerror or str(exc)))
+                    is_dir = entry.is_dir()  # follows symlinks
+                except OSError:
+                    is_dir = False
+                if is_dir:
+                    try:
+                        dst = entry.stat()
+                    except OSError as exc:
+                        report.unreadable.append((rel, exc.strerror or str(exc)))
+                        continue
+                    key = (dst.st_dev, dst.st_ino)
+                    if key in seen_dirs:
+                        continue  # a symlink loop or a second link to a folder already listed
+                    seen_dirs.add(key)
+                    subdirs.append((entry.path, rel))
                     continue
-                key = (dst.st_dev, dst.st_ino)
-                if key in seen_dirs:
-                    continue  # a symlink loop or a second link to a folder already listed
-                seen_dirs.add(key)
-                subdirs.append((entry.path, rel))
-                continue
-            if not is_candidate(name):
-                if "." in name or not _sniff(entry.path):
+                dot = name.rfind(".")
+                if dot <= 0:
+                    if not _sniff(entry.path):
+                        continue  # extension-less files count only when they are DICOM
+                else:
+                    ext = name[dot:]
+                    if ext not in SUPPORTED_EXTENSIONS and ext.lower() not in SUPPORTED_EXTENSIONS:
+                        continue
+                try:
+                    fst = entry.stat()
+                    batch.append(_new_entry(FileEntry, (rel, fst.st_size, fst.st_mtime_ns)))
+                except FileNotFoundError:
+                    if entry.is_symlink():
+                        lst = entry.stat(follow_symlinks=False)
+                        batch.append(FileEntry(rel, 0, lst.st_mtime_ns))  # reported by the header pass
                     continue
-            try:
-                fst = entry.stat()
-                batch.append(FileEntry(rel, fst.st_size, fst.st_mtime_ns))
-            except FileNotFoundError:
-                if entry.is_symlink():
-                    lst = entry.stat(follow_symlinks=False)
-                    batch.append(FileEntry(rel, 0, lst.st_mtime_ns, broken_link=True))
-                continue
-            except OSError:
-                batch.append(FileEntry(rel, 0, 0))
-            if len(batch) >= batch_size:
-                yield batch
-                batch = []
-                if token is not None:
-                    token.check()
-        # depth first, in name order
-        stack.extend(reversed(subdirs))
+                except OSError:
+                    batch.append(FileEntry(rel, 0, 0))
+                if len(batch) >= batch_size:
+                    yield batch
+                    batch = []
+                    if token is not None:
+                        token.check()
+        stack.extend(subdirs)
     if batch:
         yield batch
 

@@ -81,7 +81,7 @@ class Image(Base):
     status: Mapped[str] = mapped_column(String(16), default=STATUS_NEW, index=True)
     review_status: Mapped[str] = mapped_column(String(16), default=STATUS_NEW)
     error: Mapped[Optional[str]] = mapped_column(Text, nullable=True)
-    header_done: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    header_done: Mapped[bool] = mapped_column(Boolean, default=False)  # pass walks ids in order
     caption: Mapped[Optional[str]] = mapped_column(Text, nullable=True)
     max_score: Mapped[Optional[float]] = mapped_column(Float, nullable=True)
     updated_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True), nullable=True)
