@@ -400,10 +400,13 @@ class MainWindow(QMainWindow):
     def show_error(self, text: str) -> None:
         log.warning("shown to the user: %s", text)
         self.statusBar().showMessage(text, 10000)
-        box = QMessageBox(QMessageBox.Icon.Warning, "llmvis", text, QMessageBox.StandardButton.Ok, self)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.open()  # not exec(): the window keeps running (and tests never block)
-        self.last_error_box = box
+        box = getattr(self, "last_error_box", None)
+        if box is None:  # one non-modal box, reused: errors never pile up or block the keys
+            box = QMessageBox(QMessageBox.Icon.Warning, "llmvis", "", QMessageBox.StandardButton.Ok, self)
+            box.setWindowModality(Qt.WindowModality.NonModal)
+            self.last_error_box = box
+        box.setText(text)
+        box.show()
 
     def open_settings(self) -> None:
         self.panel_ctl.open_settings()

@@ -168,11 +168,9 @@ class PanelController(QObject):
     def _wire_suggestions(self) -> None:
         panel = self.suggestions
         review = self.win.review
-        for sig, outcome in (("acceptRequested", "accepted"), ("rejectRequested", "rejected")):
-            if hasattr(panel, sig):
-                getattr(panel, sig).connect(lambda sid, o=outcome: review.decide_suggestion(sid, o))
-        if hasattr(panel, "editRequested"):
-            panel.editRequested.connect(lambda sid, text: review.decide_suggestion(sid, "edited", text))
+        panel.accepted.connect(lambda sid: review.decide_suggestion(sid, "accepted"))
+        panel.rejected.connect(lambda sid: review.decide_suggestion(sid, "rejected"))
+        panel.edited.connect(lambda sid, text: review.decide_suggestion(sid, "edited", text))
 
     def _show_suggestions(self, rec, suggestions) -> None:
         panel = self.suggestions
@@ -185,19 +183,30 @@ class PanelController(QObject):
     def _wire_jobs(self) -> None:
         panel = self.jobs
         mgr = self.win.jobs
-        if hasattr(panel, "set_manager"):
-            panel.set_manager(mgr)
-            return
-        if hasattr(panel, "add_job"):
-            mgr.job_added.connect(panel.add_job)
-        if hasattr(panel, "update_job"):
-            mgr.job_changed.connect(panel.update_job)
-        if hasattr(panel, "cancelRequested"):
-            panel.cancelRequested.connect(self._cancel_job)
+        mgr.job_added.connect(lambda job: panel.add_job(str(job.id), job.name))
+        mgr.job_changed.connect(self._job_changed)
+        mgr.job_finished.connect(self._job_finished)
+        panel.cancelRequested.connect(self._cancel_job)
 
-    def _cancel_job(self, job_or_id) -> None:
+    def _job_changed(self, job) -> None:
+        p = job.last_progress
+        if p is None or not job.is_active:
+            return
+        self.jobs.update_job(str(job.id), p.done, p.total, p.message, job.eta(), job.rate())
+
+    def _job_finished(self, job) -> None:
+        from .workers import STATE_CANCELLED, STATE_DONE
+
+        if job.state == STATE_DONE:
+            self.jobs.finish_job(str(job.id), True, "done")
+        elif job.state == STATE_CANCELLED:
+            self.jobs.finish_job(str(job.id), False, "cancelled")
+        else:
+            self.jobs.finish_job(str(job.id), False, f"failed: {job.error}")
+
+    def _cancel_job(self, job_id: str) -> None:
         for job in self.win.jobs.jobs:
-            if job is job_or_id or job.id == job_or_id:
+            if str(job.id) == str(job_id):
                 job.cancel()
 
     # --- dialogs -------------------------------------------------------------------------------

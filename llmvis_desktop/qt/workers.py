@@ -96,6 +96,15 @@ class Job(QRunnable):
             return None
         return elapsed / p.done * max(0, p.total - p.done)
 
+    def rate(self) -> Optional[float]:
+        """Items per second in the current stage."""
+        p = self.last_progress
+        started = self._stage_started.get(p.stage) if p else None
+        if p is None or started is None or p.done <= 0:
+            return None
+        elapsed = time.monotonic() - started
+        return p.done / elapsed if elapsed > 0.2 else None
+
     # --- runs on a pool thread ---------------------------------------------
     def _progress(self, p: Progress) -> None:
         self.token.check()  # cancelling also stops work that only reports progress

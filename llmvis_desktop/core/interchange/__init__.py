@@ -1,0 +1,101 @@
+"""Interchange formats: export a project's annotations and import earlier work, safely.
+
+``FORMATS`` maps a format key to its :class:`FormatSpec`; the two entry points
+:func:`export_project` and :func:`import_file` are what the GUI and the CLI call.
+Each format module only converts between its file layout and the plain rows of
+:mod:`.common`; path checks, the single import transaction, conflicts and history
+events are shared.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Optional
+
+from ..tasks import CancelToken, ProgressFn, no_progress
+from . import coco, csv_fmt, cvat, hf_jsonl, labelstudio, txt_sidecar, yolo
+from .common import (
+    Conflict,
+    ExportContext,
+    ExportOptions,
+    ExportReport,
+    ImportReport,
+    InterchangeError,
+    ParsedFile,
+    apply_import,
+    resolve_inside,
+)
+
+__all__ = [
+    "FORMATS", "FormatSpec", "ExportOptions", "ExportReport", "ImportReport", "Conflict",
+    "InterchangeError", "export_project", "import_file", "resolve_inside",
+]
+
+
+@dataclass(frozen=True)
+class FormatSpec:
+    key: str
+    title: str
+    export: Callable[[ExportContext], None]
+    parse: Callable[[Path], ParsedFile]
+    out_is_folder: bool  # export writes a folder (else one file)
+    in_is_folder: bool  # import reads a folder (else one file)
+    suffix: str  # default file suffix ("" for folders)
+    carries: frozenset[str]  # fields that survive a round trip
+
+
+_ALL = frozenset({"caption", "labels", "status", "reviewer", "time", "suggestions"})
+
+FORMATS: dict[str, FormatSpec] = {
+    "coco": FormatSpec("coco", "COCO JSON (captions + image-level categories)", coco.export, coco.parse,
+                       False, False, ".json", _ALL),
+    "yolo": FormatSpec("yolo", "YOLO classification folders", yolo.export, yolo.parse,
+                       True, True, "", frozenset({"labels"})),
+    "csv": FormatSpec("csv", "CSV (file_name, labels, caption, status, reviewer, time)", csv_fmt.export,
+                      csv_fmt.parse, False, False, ".csv", _ALL),
+    "jsonl": FormatSpec("jsonl", "Hugging Face imagefolder (metadata.jsonl per split)", hf_jsonl.export,
+                        hf_jsonl.parse, True, True, "", _ALL),
+    "txt": FormatSpec("txt", "Caption .txt sidecars", txt_sidecar.export, txt_sidecar.parse,
+                      True, True, "", frozenset({"caption"})),
+    "labelstudio": FormatSpec("labelstudio", "Label Studio JSON tasks (with predictions)", labelstudio.export,
+                              labelstudio.parse, False, False, ".json", _ALL),
+    "cvat": FormatSpec("cvat", "CVAT for images 1.1 XML (tags)", cvat.export, cvat.parse,
+                       False, False, ".xml", _ALL),
+}
+
+
+def _spec(fmt: str) -> FormatSpec:
+    spec = FORMATS.get(fmt)
+    if spec is None:
+        raise InterchangeError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    return spec
+
+
+def export_project(project, fmt: str, out: Path | str, options: Optional[ExportOptions] = None,
+                   token: Optional[CancelToken] = None, progress: ProgressFn = no_progress) -> ExportReport:
+    """Export the project's annotations to ``out`` in format ``fmt``."""
+    spec = _spec(fmt)
+    start = time.perf_counter()
+    ctx = ExportContext(project, fmt, Path(out), options or ExportOptions(), token, progress)
+    spec.export(ctx)
+    ctx.report.seconds = round(time.perf_counter() - start, 3)
+    return ctx.report
+
+
+def import_file(project, fmt: str, path: Path | str, as_: str = "reviewed", overwrite: bool = False,
+                token: Optional[CancelToken] = None, progress: ProgressFn = no_progress) -> ImportReport:
+    """Import ``path`` (a file or folder in format ``fmt``) into the project, all or nothing."""
+    spec = _spec(fmt)
+    path = Path(path)
+    if not path.exists():
+        raise InterchangeError(f"{path}: no such {'folder' if spec.in_is_folder else 'file'}")
+    if spec.in_is_folder and not path.is_dir():
+        raise InterchangeError(f"{path}: the {fmt} format is imported from a folder")
+    if not spec.in_is_folder and path.is_dir():
+        raise InterchangeError(f"{path}: the {fmt} format is imported from a file, not a folder")
+    start = time.perf_counter()
+    parsed = spec.parse(path)
+    report = apply_import(project, fmt, path, parsed, as_, overwrite, token, progress)
+    report.seconds = round(time.perf_counter() - start, 3)
+    return report

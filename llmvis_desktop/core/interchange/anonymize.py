@@ -1,0 +1,103 @@
+"""DICOM de-identification for exports (pydicom, on the source file).
+
+Removes or blanks the patient, institution and physician attributes listed in
+:data:`BLANK` / :data:`REMOVE`, drops every private tag, remaps every UID that is
+not a DICOM-defined one (``1.2.840.10008.*``) with a keyed, deterministic mapping
+(the same UID maps to the same new UID in every file of an export, and in every
+export that uses the same secret), marks the dataset ``PatientIdentityRemoved``
+and warns when ``BurnedInAnnotation`` is ``YES`` (text in the pixels cannot be
+removed here).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+#: Type-2 attributes kept present but emptied (so the file stays conformant).
+BLANK = (
+    "PatientName", "PatientID", "PatientBirthDate", "ReferringPhysicianName",
+    "AccessionNumber", "StudyID",
+)
+#: Attributes removed outright.
+REMOVE = (
+    "PatientBirthTime", "PatientSex", "PatientAge", "PatientSize", "PatientWeight",
+    "PatientAddress", "PatientTelephoneNumbers", "PatientMotherBirthName", "OtherPatientIDs",
+    "OtherPatientNames", "OtherPatientIDsSequence", "PatientBirthName", "MilitaryRank",
+    "BranchOfService", "MedicalRecordLocator", "EthnicGroup", "Occupation",
+    "AdditionalPatientHistory", "PatientComments", "PatientReligiousPreference",
+    "InstitutionName", "InstitutionAddress", "InstitutionalDepartmentName",
+    "InstitutionCodeSequence", "ReferringPhysicianAddress", "ReferringPhysicianTelephoneNumbers",
+    "ReferringPhysicianIdentificationSequence", "PerformingPhysicianName",
+    "PerformingPhysicianIdentificationSequence", "OperatorsName", "OperatorIdentificationSequence",
+    "PhysiciansOfRecord", "PhysiciansOfRecordIdentificationSequence", "NameOfPhysiciansReadingStudy",
+    "PhysiciansReadingStudyIdentificationSequence", "RequestingPhysician", "ScheduledPerformingPhysicianName",
+    "StationName", "DeviceSerialNumber", "RequestAttributesSequence", "IssuerOfPatientID",
+    "PerformedProcedureStepID", "ScheduledProcedureStepID", "RequestedProcedureID",
+    "AdmissionID", "ResponsiblePerson", "ResponsibleOrganization", "PersonName",
+    "ContentCreatorName", "VerifyingObserverName", "ReviewerName",
+)
+DICOM_ROOT = "1.2.840.10008."
+
+
+class UidMapper:
+    """Keyed, deterministic UID remapping: ``2.25.<n>`` derived from (secret, uid)."""
+
+    def __init__(self, secret: str) -> None:
+        self.secret = secret
+        self._cache: dict[str, str] = {}
+
+    def __call__(self, uid: str) -> str:
+        uid = str(uid).strip().rstrip("\0")
+        if not uid or uid.startswith(DICOM_ROOT):
+            return uid
+        new = self._cache.get(uid)
+        if new is None:
+            from pydicom.uid import generate_uid
+
+            new = generate_uid(prefix=None, entropy_srcs=[self.secret, uid])
+            self._cache[uid] = new
+        return new
+
+
+def anonymize_dataset(ds, uid_map: UidMapper) -> list[str]:
+    """De-identify ``ds`` in place; returns warnings (e.g. burned-in annotation)."""
+    warnings = []
+    if str(getattr(ds, "BurnedInAnnotation", "")).strip().upper() == "YES":
+        warnings.append("BurnedInAnnotation is YES: the pixels may show identifying text, which is not removed")
+    ds.remove_private_tags()
+    for name in BLANK:
+        if name in ds:
+            ds.data_element(name).value = ""
+
+    def scrub(dataset, elem) -> None:
+        if elem.keyword in REMOVE:
+            del dataset[elem.tag]
+        elif elem.VR == "UI" and elem.value:
+            if elem.VM > 1:
+                elem.value = [uid_map(v) for v in elem.value]
+            else:
+                elem.value = uid_map(elem.value)
+        elif elem.VR == "PN" and elem.value:
+            elem.value = ""
+
+    ds.walk(scrub)
+    meta = getattr(ds, "file_meta", None)
+    if meta is not None and "MediaStorageSOPInstanceUID" in meta:
+        meta.MediaStorageSOPInstanceUID = uid_map(meta.MediaStorageSOPInstanceUID)
+    ds.PatientIdentityRemoved = "YES"
+    ds.DeidentificationMethod = "llmvis_desktop: basic profile subset, private tags removed, UIDs remapped"
+    return warnings
+
+
+def anonymize_file(src: Path, dst: Path, uid_map: UidMapper) -> list[str]:
+    import pydicom
+
+    ds = pydicom.dcmread(str(src), force=True)
+    warnings = anonymize_dataset(ds, uid_map)
+    tmp = Path(dst).with_name(f".{Path(dst).name}.part")
+    try:
+        ds.save_as(str(tmp), enforce_file_format=False)
+        tmp.replace(dst)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return warnings

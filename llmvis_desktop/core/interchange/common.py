@@ -1,0 +1,688 @@
+"""What every interchange format shares: options, reports, chunked row gathering,
+safe path resolution, exported names (neutral ones for DICOM), the seeded split,
+and the one-transaction import.
+
+Formats only translate between their file layout and two plain shapes:
+:class:`ExportRow` (what an export writes per image) and :class:`ImportItem`
+(what a parsed file says about one image). Everything that touches the database
+lives here, so every format gets the same guarantees.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+import shutil
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path, PurePosixPath
+from typing import Callable, Iterator, Optional, Sequence
+
+from sqlalchemy import and_, select
+
+from ..store import models as m
+from ..store import repo_labels as rl
+from ..store import repo_review as rr
+from ..store import repo_suggest as rs
+from ..store.convert import as_utc
+from ..store.records import NewSuggestion
+from ..tasks import CancelToken, Progress, ProgressFn, no_progress
+
+DICOM_SUFFIXES = (".dcm", ".dicom")
+ANON_DIR = "anon"
+SECRET_SETTING = "interchange_secret"
+CHUNK = 5000
+
+
+class InterchangeError(Exception):
+    """An export or import is refused; the message names the file and the record."""
+
+
+# --- options and reports ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    reviewed_only: bool = False
+    include_suggestions: bool = False
+    include_repairs: bool = False
+    split: tuple[float, float, float] = (0.8, 0.2, 0.0)
+    seed: int = 0
+    link: bool = False
+    #: de-identify DICOM-derived images (names, copies, metadata); on by default
+    anonymize: bool = True
+    #: secret for neutral names and UID remapping; None = the project's own
+    secret: Optional[str] = None
+
+
+@dataclass
+class ExportReport:
+    format: str
+    out: str
+    images: int = 0
+    annotations: int = 0
+    suggestions: int = 0
+    files_written: int = 0
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        text = (f"{self.format}: {self.images} image(s), {self.annotations} annotation(s), "
+                f"{self.suggestions} suggestion(s), {self.files_written} file(s) -> {self.out}")
+        if self.warnings:
+            text += f"; {len(self.warnings)} warning(s)"
+        return text
+
+
+@dataclass
+class Conflict:
+    file_name: str
+    field: str
+    existing: object
+    incoming: object
+
+    def __str__(self) -> str:
+        return f"{self.file_name}: {self.field} is {self.existing!r}, file has {self.incoming!r}"
+
+
+@dataclass
+class ImportReport:
+    format: str
+    source: str
+    as_: str
+    records: int = 0
+    matched: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    overwritten: int = 0
+    suggestions_added: int = 0
+    labels_created: int = 0
+    unmatched: list[str] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        text = (f"{self.format} {self.source}: {self.records} record(s), {self.matched} image(s) matched, "
+                f"{self.changed} changed, {self.unchanged} unchanged, {self.suggestions_added} suggestion(s), "
+                f"{self.labels_created} new label(s)")
+        if self.conflicts:
+            text += f", {len(self.conflicts)} conflict(s) left untouched"
+        if self.overwritten:
+            text += f", {self.overwritten} overwritten"
+        if self.unmatched:
+            text += f", {len(self.unmatched)} record(s) name no image of this project"
+        return text
+
+
+# --- rows an export writes ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SuggestionOut:
+    kind: str
+    value: str
+    score: Optional[float]
+    model_id: str
+    model_revision: Optional[str]
+    prompt: Optional[str]
+
+
+@dataclass
+class ExportRow:
+    image_id: int
+    relpath: str
+    name: str  # the name written to the export (neutral for DICOM-derived images)
+    width: Optional[int]
+    height: Optional[int]
+    caption: Optional[str]
+    labels: tuple[str, ...]
+    status: str
+    reviewer: Optional[str]
+    time: Optional[str]
+    dicom: bool = False
+    derived_from: Optional[str] = None  # exported name of the source image
+    suggestions: tuple[SuggestionOut, ...] = ()
+
+    @property
+    def annotated(self) -> bool:
+        return bool(self.caption or self.labels)
+
+
+def iso(dt: Optional[datetime]) -> Optional[str]:
+    dt = as_utc(dt)
+    return None if dt is None else dt.isoformat()
+
+
+def parse_time(text, where: str) -> Optional[datetime]:
+    if text in (None, ""):
+        return None
+    if not isinstance(text, str):
+        raise InterchangeError(f"{where}: time {text!r} is not text")
+    try:
+        dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise InterchangeError(f"{where}: time {text!r} is not an ISO 8601 date-time") from None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=timezone.utc)
+    return dt.astimezone(timezone.utc)
+
+
+def is_dicom_name(relpath: str) -> bool:
+    return relpath.lower().endswith(DICOM_SUFFIXES)
+
+
+def project_secret(project) -> str:
+    """The project's interchange secret (created once, kept in the project settings)."""
+    value = project.settings().get(SECRET_SETTING)
+    if not value:
+        value = secrets.token_hex(32)
+        project.set_setting(SECRET_SETTING, value)
+    return value
+
+
+def neutral_name(secret: str, relpath: str, suffix: str) -> str:
+    digest = hmac.new(secret.encode(), relpath.encode("utf-8", "surrogateescape"), hashlib.sha256)
+    return f"{ANON_DIR}/{digest.hexdigest()[:20]}{suffix}"
+
+
+class ExportContext:
+    """One export in progress: its options, warnings, progress and neutral naming."""
+
+    def __init__(self, project, fmt: str, out: Path, options: ExportOptions,
+                 token: Optional[CancelToken], progress: ProgressFn) -> None:
+        self.project = project
+        self.fmt = fmt
+        self.out = Path(out)
+        self.options = options
+        self.token = token or CancelToken()
+        self.progress = progress
+        self.report = ExportReport(fmt, str(out))
+        self.secret = options.secret or (project_secret(project) if options.anonymize else "")
+        self._uid_mapper = None
+
+    def warn(self, text: str) -> None:
+        if len(self.report.warnings) < 1000:
+            self.report.warnings.append(text)
+
+    @property
+    def uid_mapper(self):
+        if self._uid_mapper is None:
+            from .anonymize import UidMapper
+
+            self._uid_mapper = UidMapper(self.secret)
+        return self._uid_mapper
+
+    def rows(self) -> Iterator[list[ExportRow]]:
+        return gather(self)
+
+    def total(self) -> int:
+        with self.project.store.read() as s:
+            from sqlalchemy import func
+
+            stmt = select(func.count()).select_from(m.Image)
+            if self.options.reviewed_only:
+                stmt = stmt.where(m.Image.review_status == m.STATUS_REVIEWED)
+            return s.scalar(stmt) or 0
+
+    def tick(self, done: int, total: Optional[int], message: str = "") -> None:
+        self.token.check()
+        self.progress(Progress(f"export {self.fmt}", done, total, message))
+
+    def copy_image(self, row: ExportRow, dest: Path) -> bool:
+        """Copy (or link) the image's file to ``dest``; DICOM is de-identified on the way."""
+        src = self.project.root / row.relpath
+        if not src.is_file():
+            self.warn(f"{row.name}: file is missing, not copied")
+            return False
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        if row.dicom and self.options.anonymize and is_dicom_name(row.relpath):
+            from .anonymize import anonymize_file
+
+            for w in anonymize_file(src, dest, self.uid_mapper):
+                self.warn(f"{row.name}: {w}")
+        elif self.options.link:
+            try:
+                os.link(src, dest)
+            except OSError:
+                os.symlink(src.resolve(), dest)
+        else:
+            shutil.copyfile(src, dest)
+        self.report.files_written += 1
+        return True
+
+
+def gather(ctx: ExportContext, chunk: int = CHUNK) -> Iterator[list[ExportRow]]:
+    """Yield the rows to export in relpath order, ``chunk`` images per query round.
+
+    Each round reads one keyset page of images, then their labels and (optionally)
+    pending suggestions with a range join on the unique relpath, so no giant IN lists.
+    """
+    opts = ctx.options
+    with ctx.project.store.read() as s:
+        label_pos = {n: p for n, p in s.execute(select(m.Label.name, m.Label.position))}
+        dicom_sources: set[int] = set()
+        derived: dict[int, int] = {}  # output image id -> source image id
+        if opts.include_repairs or opts.anonymize:
+            for src_id, out_id, src_rel in s.execute(
+                select(m.Repair.source_image_id, m.Repair.output_image_id, m.Image.relpath)
+                .join(m.Image, m.Image.id == m.Repair.source_image_id)
+            ):
+                if out_id is not None:
+                    derived[out_id] = src_id
+                if is_dicom_name(src_rel):
+                    dicom_sources.add(src_id)
+        source_rel: dict[int, str] = {}
+        if derived:
+            for i, rel in s.execute(select(m.Image.id, m.Image.relpath).where(m.Image.id.in_(set(derived.values())))):
+                source_rel[i] = rel
+    cols = (m.Image.id, m.Image.relpath, m.Image.width, m.Image.height, m.Image.caption,
+            m.Image.review_status, m.Image.updated_by, m.Image.updated_at)
+    last: Optional[str] = None
+    while True:
+        ctx.token.check()
+        with ctx.project.store.read() as s:
+            stmt = select(*cols).order_by(m.Image.relpath).limit(chunk)
+            if last is not None:
+                stmt = stmt.where(m.Image.relpath > last)
+            if opts.reviewed_only:
+                stmt = stmt.where(m.Image.review_status == m.STATUS_REVIEWED)
+            page = s.execute(stmt).all()
+            if not page:
+                return
+            lo, hi = page[0][1], page[-1][1]
+            in_range = and_(m.Image.relpath >= lo, m.Image.relpath <= hi)
+            labels: dict[int, list[str]] = {}
+            for image_id, name in s.execute(
+                select(m.ImageLabel.image_id, m.Label.name)
+                .join(m.Image, m.Image.id == m.ImageLabel.image_id)
+                .join(m.Label, m.Label.id == m.ImageLabel.label_id)
+                .where(in_range)
+            ):
+                labels.setdefault(image_id, []).append(name)
+            sugg: dict[int, list[SuggestionOut]] = {}
+            if opts.include_suggestions:
+                for r in s.execute(
+                    select(m.Suggestion.image_id, m.Suggestion.kind, m.Suggestion.value, m.Suggestion.score,
+                           m.Suggestion.model_id, m.Suggestion.model_revision, m.Suggestion.prompt)
+                    .join(m.Image, m.Image.id == m.Suggestion.image_id)
+                    .where(in_range, m.Suggestion.outcome == "pending")
+                    .order_by(m.Suggestion.image_id, m.Suggestion.kind, m.Suggestion.value, m.Suggestion.model_id,
+                              m.Suggestion.id)
+                ):
+                    sugg.setdefault(r[0], []).append(SuggestionOut(*r[1:]))
+        rows = []
+        for image_id, rel, w, h, caption, status, by, at in page:
+            src_id = derived.get(image_id)
+            dicom = is_dicom_name(rel) or (src_id is not None and src_id in dicom_sources)
+            name = export_name(ctx, rel, dicom)
+            derived_from = None
+            if opts.include_repairs and src_id is not None and src_id in source_rel:
+                srel = source_rel[src_id]
+                derived_from = export_name(ctx, srel, is_dicom_name(srel) or src_id in dicom_sources)
+            rows.append(ExportRow(
+                image_id, rel, name, w, h, caption or None,
+                tuple(sorted(labels.get(image_id, ()))), status, by, iso(at), dicom, derived_from,
+                tuple(sugg.get(image_id, ())),
+            ))
+        last = page[-1][1]
+        yield rows
+        if len(page) < chunk:
+            return
+
+
+def export_name(ctx: ExportContext, relpath: str, dicom: bool) -> str:
+    if dicom and ctx.options.anonymize:
+        suffix = PurePosixPath(relpath).suffix.lower() or ".dcm"
+        return neutral_name(ctx.secret, relpath, suffix)
+    return relpath
+
+
+def split_of(seed: int, relpath: str, split: Sequence[float]) -> str:
+    """Seeded, per-image split: the same image lands in the same split every time."""
+    total = sum(split) or 1.0
+    digest = hashlib.sha1(f"{seed}:{relpath}".encode("utf-8", "surrogateescape")).digest()
+    x = int.from_bytes(digest[:8], "big") / 2.0**64
+    edge = 0.0
+    for name, part in zip(("train", "val", "test"), split):
+        edge += part / total
+        if part > 0 and x < edge:
+            return name
+    return "train"
+
+
+def splits_used(split: Sequence[float]) -> list[str]:
+    return [n for n, p in zip(("train", "val", "test"), split) if p > 0] or ["train"]
+
+
+def prepare_folder(out: Path, allow_nonempty: bool = False) -> Path:
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise InterchangeError(f"{out}: exists and is not a folder")
+    if out.exists() and not allow_nonempty and any(out.iterdir()):
+        raise InterchangeError(f"{out}: folder is not empty; choose an empty or new folder")
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def write_atomic(path: Path, write: Callable[[object], None], mode: str = "w") -> None:
+    """Write a file through a temporary sibling, then rename it into place."""
+    path = Path(path)
+    if path.is_dir():
+        raise InterchangeError(f"{path}: is a folder; give a file name")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.part")
+    kwargs = {"encoding": "utf-8", "newline": ""} if "b" not in mode else {}
+    try:
+        with open(tmp, mode, **kwargs) as fh:
+            write(fh)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+# --- folder names for labels ------------------------------------------------------
+
+_UNSAFE = set('/\\%:*?"<>|\0')
+
+
+def label_to_folder(name: str) -> str:
+    """A label as one safe folder name: unsafe characters percent-encoded."""
+    out = []
+    for i, ch in enumerate(name):
+        if ch in _UNSAFE or ord(ch) < 32 or (i == 0 and ch == "."):
+            out.append("".join(f"%{b:02X}" for b in ch.encode("utf-8")))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def folder_to_label(folder: str) -> str:
+    from urllib.parse import unquote
+
+    return unquote(folder)
+
+
+# --- safe paths -------------------------------------------------------------------
+
+
+def resolve_inside(root: Path | str, name, where: str = "") -> str:
+    """The project-relative posix path ``name`` names, refusing anything outside ``root``.
+
+    Refused: empty names, absolute paths (``/x``, ``C:\\x``, ``\\\\server``), any ``..``
+    component, NUL bytes, and names whose existing symlinks lead out of the root.
+    """
+    label = f"{where}: " if where else ""
+    if not isinstance(name, str) or not name.strip():
+        raise InterchangeError(f"{label}file name {name!r} is empty or not text")
+    if "\0" in name:
+        raise InterchangeError(f"{label}file name {name!r} contains a NUL byte")
+    text = name.replace("\\", "/")
+    if text.startswith("/") or (len(text) > 1 and text[1] == ":" and text[0].isalpha()):
+        raise InterchangeError(f"{label}file name {name!r} is an absolute path; only paths inside the project are accepted")
+    parts = [p for p in text.split("/") if p not in ("", ".")]
+    if any(p == ".." for p in parts):
+        raise InterchangeError(f"{label}file name {name!r} climbs out of the project with '..'")
+    if not parts:
+        raise InterchangeError(f"{label}file name {name!r} names no file")
+    rel = "/".join(parts)
+    root_real = os.path.realpath(root)
+    target = os.path.realpath(os.path.join(root_real, *parts))
+    if target != root_real and not target.startswith(root_real.rstrip(os.sep) + os.sep):
+        raise InterchangeError(f"{label}file name {name!r} leads out of the project through a symbolic link")
+    return rel
+
+
+# --- what an import file says -------------------------------------------------------
+
+MISSING = object()
+
+
+@dataclass
+class ImportItem:
+    name: str  # as written in the file
+    where: str  # the record, for messages: "line 7", "annotations[3]", "task 12"
+    caption: object = MISSING  # MISSING = the format does not carry it; None = no caption
+    labels: Optional[list[str]] = None  # None = not carried
+    status: Optional[str] = None
+    reviewer: Optional[str] = None
+    time: Optional[datetime] = None
+    suggestions: list[NewSuggestion] = field(default_factory=list)  # image_id filled in later (0)
+    path_checked: bool = False  # name is already project-relative and checked
+    alt: Optional[Path] = None  # the file itself, tried when the name matches no image
+    by_stem: bool = False  # name is a path without its suffix (caption sidecars)
+
+
+@dataclass
+class ParsedFile:
+    items: list[ImportItem]
+    taxonomy: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def check_status(value, where: str) -> Optional[str]:
+    if value in (None, ""):
+        return None
+    if value not in m.REVIEW_STATUSES:
+        raise InterchangeError(f"{where}: status {value!r} is not one of {', '.join(m.REVIEW_STATUSES)}")
+    return value
+
+
+def check_text(value, where: str, what: str) -> Optional[str]:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InterchangeError(f"{where}: {what} {value!r} is not text")
+    return value
+
+
+def check_labels(values, where: str) -> list[str]:
+    if not isinstance(values, (list, tuple)):
+        raise InterchangeError(f"{where}: labels {values!r} is not a list")
+    out = []
+    for v in values:
+        if not isinstance(v, str) or not v.strip() or v != v.strip():
+            raise InterchangeError(f"{where}: label {v!r} is empty, not text or has surrounding spaces")
+        out.append(v)
+    return out
+
+
+def apply_import(project, fmt: str, source: Path, parsed: ParsedFile, as_: str, overwrite: bool,
+                 token: Optional[CancelToken] = None, progress: ProgressFn = no_progress) -> ImportReport:
+    """Write what ``parsed`` says into the project in ONE transaction (all or nothing)."""
+    if as_ not in ("reviewed", "suggestions"):
+        raise InterchangeError(f"import as {as_!r}: choose 'reviewed' or 'suggestions'")
+    token = token or CancelToken()
+    source = Path(source)
+    actor = f"import:{source.name}"
+    report = ImportReport(fmt, str(source), as_, records=len(parsed.items))
+    report.warnings.extend(parsed.warnings)
+    # 1. every name must resolve inside the root before anything is written
+    resolved: list[tuple[ImportItem, str]] = []
+    for item in parsed.items:
+        rel = item.name if item.path_checked else resolve_inside(project.root, item.name, f"{source.name} {item.where}")
+        resolved.append((item, rel))
+    # 2. merge records naming the same image (YOLO: one per class folder)
+    merged: dict[str, ImportItem] = {}
+    for item, rel in resolved:
+        have = merged.get(rel)
+        if have is None:
+            merged[rel] = ImportItem(item.name, item.where, item.caption,
+                                     list(item.labels) if item.labels is not None else None,
+                                     item.status, item.reviewer, item.time, list(item.suggestions), True,
+                                     item.alt, item.by_stem)
+            continue
+        if item.labels is not None:
+            have.labels = sorted(set(have.labels or []) | set(item.labels))
+        if item.caption is not MISSING and item.caption is not None:
+            if have.caption not in (MISSING, None, item.caption):
+                raise InterchangeError(f"{source.name} {item.where}: second, different caption for {item.name!r}")
+            have.caption = item.caption
+        have.status = have.status or item.status
+        have.reviewer = have.reviewer or item.reviewer
+        have.time = have.time or item.time
+        have.suggestions.extend(item.suggestions)
+    total = len(merged)
+    with project.store.write() as s:
+        ids = _name_lookup(project, s, merged)
+        existing_labels = set(s.scalars(select(m.Label.name)))
+        wanted = list(dict.fromkeys(
+            list(parsed.taxonomy)
+            + [n for it in merged.values() for n in (it.labels or [])]
+            + [sg.value for it in merged.values() for sg in it.suggestions if sg.kind == "label"]
+        ))
+        for name in wanted:
+            if name not in existing_labels:
+                try:
+                    rl.add_label(s, name)
+                except rl.LabelError as exc:
+                    raise InterchangeError(f"{source.name}: label {name!r} refused: {exc}") from None
+                existing_labels.add(name)
+                report.labels_created += 1
+        pending = _pending_keys(s, ids.values())
+        new_suggestions: list[NewSuggestion] = []
+        for done, (rel, item) in enumerate(merged.items(), 1):
+            if done % 200 == 0:
+                token.check()
+                progress(Progress(f"import {fmt}", done, total))
+            image_id = ids.get(rel)
+            if image_id is None:
+                report.unmatched.append(item.name)
+                continue
+            report.matched += 1
+            if as_ == "suggestions":
+                model = f"import:{source.name}"
+                if item.caption not in (MISSING, None):
+                    new_suggestions.append(NewSuggestion(image_id, "caption", item.caption, model))
+                for lbl in item.labels or []:
+                    new_suggestions.append(NewSuggestion(image_id, "label", lbl, model))
+            else:
+                _apply_reviewed(s, image_id, rel, item, actor, overwrite, report)
+            for sg in item.suggestions:
+                new_suggestions.append(NewSuggestion(image_id, sg.kind, sg.value, sg.model_id, sg.score,
+                                                     sg.model_revision, sg.prompt, dict(sg.params)))
+        fresh = []
+        for sg in new_suggestions:
+            key = (sg.image_id, sg.kind, sg.value, sg.model_id)
+            if key in pending:
+                continue
+            pending.add(key)
+            fresh.append(sg)
+        if fresh:
+            rs.add_suggestions(s, fresh)
+        report.suggestions_added = len(fresh)
+        token.check()
+    progress(Progress(f"import {fmt}", total, total, "done"))
+    if report.unmatched:
+        shown = ", ".join(report.unmatched[:5])
+        report.warnings.append(f"{len(report.unmatched)} record(s) name no image of this project (e.g. {shown})")
+    return report
+
+
+def _name_lookup(project, s, merged: dict) -> dict[str, int]:
+    names = [n for n, it in merged.items() if not it.by_stem]
+    ids: dict[str, int] = {}
+    for i in range(0, len(names), 500):
+        chunk = names[i:i + 500]
+        for image_id, rel in s.execute(select(m.Image.id, m.Image.relpath).where(m.Image.relpath.in_(chunk))):
+            ids[rel] = image_id
+    anon = [n for n in names if n not in ids and n.startswith(ANON_DIR + "/")]
+    stems = [n for n, it in merged.items() if it.by_stem]
+    needs_alt = any(it.alt is not None for n, it in merged.items() if n not in ids)
+    if not (anon or stems or needs_alt):
+        return ids
+    # a full pass over the image table: neutral names, stems, places
+    secret = project.settings().get(SECRET_SETTING)
+    by_name: dict[str, int] = {}
+    by_stem: dict[str, list[int]] = {}
+    for image_id, rel in s.execute(select(m.Image.id, m.Image.relpath)):
+        names_of = [rel]
+        if secret:
+            names_of.append(neutral_name(secret, rel, PurePosixPath(rel).suffix.lower() or ".dcm"))
+        for n in names_of:
+            by_name[n] = image_id
+            by_stem.setdefault(n.rsplit(".", 1)[0] if "." in n.rsplit("/", 1)[-1] else n, []).append(image_id)
+    for n in anon:
+        if n in by_name:
+            ids[n] = by_name[n]
+    root = os.path.realpath(project.root)
+    for n, item in merged.items():
+        if n in ids:
+            continue
+        if item.by_stem:
+            hits = by_stem.get(n, [])
+            if len(hits) == 1:
+                ids[n] = hits[0]
+                continue
+        if item.alt is None:
+            continue
+        real = os.path.realpath(item.alt)
+        if not real.startswith(root.rstrip(os.sep) + os.sep):
+            continue
+        alt_rel = Path(os.path.relpath(os.path.abspath(item.alt), project.root)).as_posix()
+        if alt_rel.startswith("../"):
+            continue
+        if item.by_stem:
+            hits = by_stem.get(alt_rel, [])
+            if len(hits) == 1:
+                ids[n] = hits[0]
+        elif alt_rel in by_name:
+            ids[n] = by_name[alt_rel]
+    return ids
+
+
+def _pending_keys(s, image_ids) -> set:
+    keys = set()
+    image_ids = list(image_ids)
+    for i in range(0, len(image_ids), 500):
+        for r in s.execute(
+            select(m.Suggestion.image_id, m.Suggestion.kind, m.Suggestion.value, m.Suggestion.model_id)
+            .where(m.Suggestion.image_id.in_(image_ids[i:i + 500]), m.Suggestion.outcome == "pending")
+        ):
+            keys.add(tuple(r))
+    return keys
+
+
+def _apply_reviewed(s, image_id: int, rel: str, item: ImportItem, actor: str, overwrite: bool,
+                    report: ImportReport) -> None:
+    row = s.get(m.Image, image_id)
+    current = {"caption": row.caption, "labels": rr.current_labels(s, image_id), "status": row.review_status}
+    incoming: dict[str, object] = {}
+    if item.caption is not MISSING:
+        incoming["caption"] = item.caption or None
+    if item.labels is not None:
+        incoming["labels"] = sorted(set(item.labels))
+    status = item.status
+    if status is None and (incoming.get("caption") or incoming.get("labels")):
+        status = m.STATUS_REVIEWED  # the format carries no status: what it carries was reviewed
+    if status is not None:
+        incoming["status"] = status
+    differs = {k: v for k, v in incoming.items() if current[k] != v}
+    if not differs:
+        report.unchanged += 1
+        return
+    decided = current["status"] in (m.STATUS_REVIEWED, m.STATUS_REJECTED)
+    clashes = [k for k in differs if decided or (k != "status" and current[k])]
+    if clashes and not overwrite:
+        for k in clashes:
+            report.conflicts.append(Conflict(item.name, k, current[k], incoming[k]))
+        return
+    if clashes:
+        report.overwritten += 1
+    if "caption" in differs:
+        rr.set_caption(s, image_id, differs["caption"], actor, action="import:caption")
+    if "labels" in differs:
+        rr.set_labels(s, image_id, differs["labels"], actor, action="import:labels")
+    if "status" in differs:
+        rr.set_status(s, image_id, differs["status"], actor, action="import:status")
+    if item.reviewer or item.time:
+        # keep who reviewed it and when, as the file says; the history keeps the import itself
+        rr.add_event(s, image_id, actor, "import", None,
+                     {"reviewer": item.reviewer, "time": iso(item.time)})
+        if item.reviewer:
+            row.updated_by = item.reviewer
+        if item.time:
+            row.updated_at = item.time
+    report.changed += 1

@@ -1,0 +1,140 @@
+"""CSV with a ``file_name`` column, so the file doubles as a Hugging Face ``metadata.csv``.
+
+Columns: file_name, labels (``;``-separated; a JSON list when a label holds ``;``),
+caption, status, reviewer, time, and optionally derived_from and suggestions (JSON).
+"""
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from .coco import suggestion_from
+from .common import (
+    ExportContext,
+    ImportItem,
+    InterchangeError,
+    ParsedFile,
+    check_labels,
+    check_status,
+    parse_time,
+    write_atomic,
+)
+
+BASE_COLUMNS = ["file_name", "labels", "caption", "status", "reviewer", "time"]
+
+
+def join_labels(labels) -> str:
+    if any(";" in n or n.startswith("[") for n in labels):
+        return json.dumps(list(labels), ensure_ascii=False)
+    return ";".join(labels)
+
+
+def split_labels(text: str, where: str) -> list[str]:
+    text = text.strip()
+    if not text:
+        return []
+    if text.startswith("["):
+        try:
+            values = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InterchangeError(f"{where}: labels {text!r} look like a JSON list but are not ({exc.msg})") from None
+        return check_labels(values, where)
+    return check_labels([p.strip() for p in text.split(";") if p.strip()], where)
+
+
+def export(ctx: ExportContext) -> None:
+    opts = ctx.options
+    columns = list(BASE_COLUMNS)
+    if opts.include_repairs:
+        columns.append("derived_from")
+    if opts.include_suggestions:
+        columns.append("suggestions")
+    total = ctx.total()
+
+    def write(fh) -> None:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(columns)
+        n = 0
+        for rows in ctx.rows():
+            out = []
+            for row in rows:
+                line = [row.name, join_labels(row.labels), row.caption or "", row.status,
+                        row.reviewer or "", row.time or ""]
+                if opts.include_repairs:
+                    line.append(row.derived_from or "")
+                if opts.include_suggestions:
+                    line.append(json.dumps([
+                        {"kind": s.kind, "value": s.value, "score": s.score, "model_id": s.model_id,
+                         "model_revision": s.model_revision, "prompt": s.prompt} for s in row.suggestions
+                    ], ensure_ascii=False) if row.suggestions else "")
+                    ctx.report.suggestions += len(row.suggestions)
+                ctx.report.annotations += len(row.labels) + (1 if row.caption else 0)
+                out.append(line)
+            w.writerows(out)
+            n += len(rows)
+            ctx.tick(n, total)
+        ctx.report.images = n
+
+    write_atomic(ctx.out, write)
+    ctx.report.files_written += 1
+
+
+def parse(path: Path) -> ParsedFile:
+    path = Path(path)
+    f = path.name
+    items = []
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            reader = csv.reader(fh)
+            try:
+                header = next(reader)
+            except StopIteration:
+                raise InterchangeError(f"{f}: empty file (no header line)") from None
+            if "file_name" not in header:
+                raise InterchangeError(f"{f} line 1: no 'file_name' column in the header {header!r}")
+            if len(set(header)) != len(header):
+                raise InterchangeError(f"{f} line 1: a column name appears twice")
+            col = {name: i for i, name in enumerate(header)}
+            for fields in reader:
+                where = f"line {reader.line_num}"
+                if not fields or all(not x.strip() for x in fields):
+                    continue
+                if len(fields) != len(header):
+                    raise InterchangeError(f"{f} {where}: {len(fields)} field(s), the header has {len(header)}")
+
+                def get(name: str, fields=fields):
+                    i = col.get(name)
+                    return fields[i] if i is not None else None
+
+                item = ImportItem(get("file_name"), where)
+                fw = f"{f} {where}"
+                if "caption" in col:
+                    item.caption = get("caption") or None
+                if "labels" in col:
+                    item.labels = split_labels(get("labels"), fw)
+                item.status = check_status(get("status"), fw)
+                item.reviewer = get("reviewer") or None
+                item.time = parse_time(get("time"), fw)
+                raw = get("suggestions")
+                if raw:
+                    try:
+                        sugg = json.loads(raw)
+                    except json.JSONDecodeError as exc:
+                        raise InterchangeError(f"{fw}: suggestions are not valid JSON ({exc.msg})") from None
+                    if not isinstance(sugg, list):
+                        raise InterchangeError(f"{fw}: suggestions are not a JSON list")
+                    item.suggestions = [suggestion_from(s, f"{fw} suggestion {k + 1}") if isinstance(s, dict)
+                                        else _bad(fw) for k, s in enumerate(sugg)]
+                items.append(item)
+    except csv.Error as exc:
+        raise InterchangeError(f"{f}: malformed CSV near line {reader.line_num}: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise InterchangeError(f"{f}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise InterchangeError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    return ParsedFile(items)
+
+
+def _bad(where: str):
+    raise InterchangeError(f"{where}: a suggestion is not a JSON object")

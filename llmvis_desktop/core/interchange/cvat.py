@@ -1,0 +1,171 @@
+"""CVAT for images 1.1 XML: one ``<image>`` per image, labels as ``<tag>``.
+
+Reviewed labels are ``<tag label=".." source="manual"/>``. The caption is a tag of
+the reserved label ``llmvis_caption`` with a ``text`` attribute; review status,
+reviewer and time a tag ``llmvis_review``; a derived image a tag ``llmvis_derived``
+with ``source``. Pending suggestions are tags with ``source="auto"`` carrying
+``llmvis_score``, ``llmvis_model``, ``llmvis_revision`` and ``llmvis_prompt``.
+Files with a DOCTYPE or entity declarations are refused.
+"""
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from xml.sax.saxutils import escape, quoteattr
+
+from ..store.records import NewSuggestion
+from .common import (
+    ExportContext,
+    ImportItem,
+    InterchangeError,
+    ParsedFile,
+    check_labels,
+    check_status,
+    parse_time,
+    write_atomic,
+)
+
+CAPTION = "llmvis_caption"
+REVIEW = "llmvis_review"
+DERIVED = "llmvis_derived"
+RESERVED = {CAPTION, REVIEW, DERIVED}
+SUGG_ATTRS = ("llmvis_score", "llmvis_model", "llmvis_revision", "llmvis_prompt")
+
+
+def _attr_decl(name: str) -> str:
+    return (f"<attribute><name>{name}</name><mutable>True</mutable><input_type>text</input_type>"
+            "<default_value></default_value><values></values></attribute>")
+
+
+def _label_decl(name: str, color: str, attrs) -> str:
+    return (f"<label><name>{escape(name)}</name><color>{escape(color)}</color><type>tag</type>"
+            f"<attributes>{''.join(_attr_decl(a) for a in attrs)}</attributes></label>")
+
+
+def _tag(label: str, source: str, attrs: dict) -> str:
+    inner = "".join(f"<attribute name={quoteattr(k)}>{escape(str(v))}</attribute>"
+                    for k, v in attrs.items() if v is not None)
+    return f"    <tag label={quoteattr(label)} source=\"{source}\">{inner}</tag>\n"
+
+
+def export(ctx: ExportContext) -> None:
+    opts = ctx.options
+    labels = ctx.project.labels()
+    clash = [lbl.name for lbl in labels if lbl.name in RESERVED]
+    if clash:
+        raise InterchangeError(f"label(s) {', '.join(clash)} use a name CVAT export reserves")
+    sugg_attrs = SUGG_ATTRS if opts.include_suggestions else ()
+    total = ctx.total()
+    body: list[str] = []
+    n = 0
+    for rows in ctx.rows():
+        for row in rows:
+            w = "" if row.width is None else str(row.width)
+            h = "" if row.height is None else str(row.height)
+            body.append(f"  <image id=\"{n}\" name={quoteattr(row.name)} width=\"{w}\" height=\"{h}\">\n")
+            for name in row.labels:
+                body.append(_tag(name, "manual", {}))
+            if row.caption:
+                body.append(_tag(CAPTION, "manual", {"text": row.caption}))
+            body.append(_tag(REVIEW, "manual", {"status": row.status, "reviewer": row.reviewer, "time": row.time}))
+            if row.derived_from:
+                body.append(_tag(DERIVED, "manual", {"source": row.derived_from}))
+            for sg in row.suggestions:
+                label = sg.value if sg.kind == "label" else CAPTION
+                attrs = {"text": sg.value} if sg.kind != "label" else {}
+                if sg.kind == "answer":
+                    attrs["kind"] = "answer"
+                attrs.update({"llmvis_score": sg.score, "llmvis_model": sg.model_id,
+                              "llmvis_revision": sg.model_revision, "llmvis_prompt": sg.prompt})
+                body.append(_tag(label, "auto", attrs))
+                ctx.report.suggestions += 1
+            body.append("  </image>\n")
+            ctx.report.annotations += len(row.labels) + (1 if row.caption else 0)
+            n += 1
+        ctx.tick(n, total)
+    decls = [_label_decl(lbl.name, lbl.color, sugg_attrs) for lbl in labels]
+    decls.append(_label_decl(CAPTION, "#ffffff", ("text", "kind") + sugg_attrs))
+    decls.append(_label_decl(REVIEW, "#ffffff", ("status", "reviewer", "time")))
+    decls.append(_label_decl(DERIVED, "#ffffff", ("source",)))
+    head = ("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<annotations>\n  <version>1.1</version>\n"
+            f"  <meta><task><name>llmvis_desktop export</name><size>{n}</size><mode>annotation</mode>"
+            f"<labels>{''.join(decls)}</labels></task></meta>\n")
+
+    def write(fh) -> None:
+        fh.write(head)
+        fh.writelines(body)
+        fh.write("</annotations>\n")
+
+    write_atomic(ctx.out, write)
+    ctx.report.images = n
+    ctx.report.files_written += 1
+
+
+def parse(path: Path) -> ParsedFile:
+    path = Path(path)
+    f = path.name
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InterchangeError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    if b"<!DOCTYPE" in raw or b"<!ENTITY" in raw:
+        raise InterchangeError(f"{f}: DOCTYPE/ENTITY declarations are refused (CVAT files have none)")
+    try:
+        root = ET.fromstring(raw)
+    except ET.ParseError as exc:
+        line, col = exc.position
+        raise InterchangeError(f"{f}: malformed XML at line {line}, column {col}") from None
+    if root.tag != "annotations":
+        raise InterchangeError(f"{f}: the root element is <{root.tag}>, not <annotations>")
+    taxonomy = [el.findtext("name") for el in root.iterfind("meta/task/labels/label")]
+    taxonomy += [el.findtext("name") for el in root.iterfind("meta/project/labels/label")]
+    taxonomy = [t for t in taxonomy if t and t not in RESERVED]
+    check_labels(taxonomy, f"{f} meta labels")
+    items = []
+    for i, image in enumerate(root.iterfind("image")):
+        name = image.get("name")
+        where = f"image #{i + 1} (id {image.get('id')})"
+        fw = f"{f} {where}"
+        if not name:
+            raise InterchangeError(f"{fw}: no name attribute")
+        item = ImportItem(name, where, caption=None, labels=[])
+        for k, tag in enumerate(image.iter("tag")):
+            label = tag.get("label")
+            tw = f"{fw} tag {k + 1}"
+            if not label:
+                raise InterchangeError(f"{tw}: no label attribute")
+            attrs = {a.get("name"): (a.text or "") for a in tag.iterfind("attribute")}
+            source = tag.get("source", "manual")
+            if source == "auto":
+                item.suggestions.append(_suggestion(label, attrs, tw))
+            elif label == CAPTION:
+                item.caption = attrs.get("text") or None
+            elif label == REVIEW:
+                item.status = check_status(attrs.get("status"), tw)
+                item.reviewer = attrs.get("reviewer") or None
+                item.time = parse_time(attrs.get("time"), tw)
+            elif label == DERIVED:
+                continue
+            else:
+                item.labels.extend(check_labels([label], tw))
+        items.append(item)
+    return ParsedFile(items, taxonomy=taxonomy)
+
+
+def _suggestion(label: str, attrs: dict, where: str) -> NewSuggestion:
+    score = attrs.get("llmvis_score")
+    try:
+        score = float(score) if score not in (None, "") else None
+    except ValueError:
+        raise InterchangeError(f"{where}: llmvis_score {score!r} is not a number") from None
+    model = attrs.get("llmvis_model") or "cvat"
+    rev = attrs.get("llmvis_revision") or None
+    prompt = attrs.get("llmvis_prompt") or None
+    if label == CAPTION:
+        kind = "answer" if attrs.get("kind") == "answer" else "caption"
+        text = attrs.get("text")
+        if not text:
+            raise InterchangeError(f"{where}: an automatic caption tag without text")
+        return NewSuggestion(0, kind, text, model, score, rev, prompt)
+    check_labels([label], where)
+    return NewSuggestion(0, "label", label, model, score, rev, prompt)

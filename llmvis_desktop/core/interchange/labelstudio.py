@@ -1,0 +1,186 @@
+"""Label Studio JSON tasks.
+
+One task per image: ``data.image`` is the image's project-relative path (serve the
+project folder with Label Studio's local-files storage; ``/data/local-files/?d=``
+prefixes are understood on import). Reviewed captions and labels are the task's
+``annotations`` (a ``textarea`` named ``caption`` and ``choices`` named ``labels``);
+each pending suggestion is a ``prediction`` with its ``score`` and ``model_version``.
+Review status, reviewer and time travel as ``data.llmvis_*`` fields.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from urllib.parse import unquote
+
+from ..store.records import NewSuggestion
+from .coco import load_json
+from .common import (
+    ExportContext,
+    ImportItem,
+    InterchangeError,
+    ParsedFile,
+    check_labels,
+    check_status,
+    check_text,
+    parse_time,
+    write_atomic,
+)
+
+LOCAL_FILES = "/data/local-files/?d="
+
+LABEL_CONFIG = """<View>
+  <Image name="image" value="$image"/>
+  <Choices name="labels" toName="image" choice="multiple">
+{choices}
+  </Choices>
+  <TextArea name="caption" toName="image" maxSubmissions="1" editable="true"/>
+</View>
+"""
+
+
+def _caption_result(text: str, from_name: str = "caption") -> dict:
+    return {"id": from_name, "from_name": from_name, "to_name": "image", "type": "textarea",
+            "value": {"text": [text]}}
+
+
+def _choices_result(names) -> dict:
+    return {"id": "labels", "from_name": "labels", "to_name": "image", "type": "choices",
+            "value": {"choices": list(names)}}
+
+
+def export(ctx: ExportContext) -> None:
+    total = ctx.total()
+    tasks = []
+    for rows in ctx.rows():
+        for row in rows:
+            data = {"image": row.name, "llmvis_status": row.status}
+            if row.reviewer:
+                data["llmvis_reviewer"] = row.reviewer
+            if row.time:
+                data["llmvis_time"] = row.time
+            if row.derived_from:
+                data["llmvis_derived_from"] = row.derived_from
+            task = {"id": len(tasks) + 1, "data": data, "annotations": [], "predictions": []}
+            if row.annotated:
+                result = []
+                if row.caption:
+                    result.append(_caption_result(row.caption))
+                if row.labels:
+                    result.append(_choices_result(row.labels))
+                ann = {"id": len(tasks) + 1, "result": result, "was_cancelled": False}
+                if row.time:
+                    ann["updated_at"] = row.time
+                task["annotations"].append(ann)
+                ctx.report.annotations += len(row.labels) + (1 if row.caption else 0)
+            for sg in row.suggestions:
+                if sg.kind == "label":
+                    res = _choices_result([sg.value])
+                else:
+                    res = _caption_result(sg.value, "caption" if sg.kind == "caption" else "answer")
+                task["predictions"].append({
+                    "model_version": sg.model_id, "score": sg.score, "result": [res],
+                    "llmvis": {"model_revision": sg.model_revision, "prompt": sg.prompt},
+                })
+                ctx.report.suggestions += 1
+            tasks.append(task)
+        ctx.tick(len(tasks), total)
+    write_atomic(ctx.out, lambda fh: json.dump(tasks, fh, ensure_ascii=False, separators=(",", ":")))
+    choices = "\n".join(f'    <Choice value="{_xml_attr(lbl.name)}"/>' for lbl in ctx.project.labels())
+    config = ctx.out.with_name(ctx.out.stem + ".label_config.xml")
+    write_atomic(config, lambda fh: fh.write(LABEL_CONFIG.format(choices=choices)))
+    ctx.report.images = len(tasks)
+    ctx.report.files_written += 2
+
+
+def _xml_attr(text: str) -> str:
+    return text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _image_name(value, where: str) -> str:
+    if not isinstance(value, str):
+        raise InterchangeError(f"{where}: data.image {value!r} is not text")
+    if value.startswith(LOCAL_FILES):
+        return unquote(value[len(LOCAL_FILES):])
+    return value
+
+
+def _results(result, where: str):
+    if not isinstance(result, list):
+        raise InterchangeError(f"{where}: result is not a list")
+    for k, r in enumerate(result):
+        if not isinstance(r, dict) or not isinstance(r.get("value"), dict):
+            raise InterchangeError(f"{where}: result[{k}] is not an object with a 'value'")
+        yield k, r
+
+
+def parse(path: Path) -> ParsedFile:
+    path = Path(path)
+    f = path.name
+    tasks = load_json(path)
+    if isinstance(tasks, dict):
+        tasks = [tasks]
+    if not isinstance(tasks, list):
+        raise InterchangeError(f"{f}: not a list of Label Studio tasks")
+    items = []
+    for i, task in enumerate(tasks):
+        where = f"{f} task[{i}]"
+        if not isinstance(task, dict) or not isinstance(task.get("data"), dict):
+            raise InterchangeError(f"{where}: not a task object with 'data'")
+        if "id" in task:
+            where += f" (id {task['id']})"
+        data = task["data"]
+        item = ImportItem(_image_name(data.get("image"), where), where[len(f) + 1:])
+        item.status = check_status(data.get("llmvis_status"), where)
+        item.reviewer = check_text(data.get("llmvis_reviewer"), where, "llmvis_reviewer")
+        item.time = parse_time(data.get("llmvis_time"), where)
+        anns = task.get("annotations") or []
+        if not isinstance(anns, list):
+            raise InterchangeError(f"{where}: annotations is not a list")
+        if any(not isinstance(a, dict) for a in anns):
+            raise InterchangeError(f"{where}: an annotation is not an object")
+        live = [a for a in anns if not a.get("was_cancelled")]
+        item.caption = None
+        item.labels = []
+        if live:
+            ann = live[-1]  # the latest completed annotation
+            aw = f"{where} annotation {ann.get('id', len(live))}"
+            for k, r in _results(ann.get("result", []), aw):
+                if r.get("type") == "textarea" and r.get("from_name", "caption") == "caption":
+                    texts = r["value"].get("text") or []
+                    if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
+                        raise InterchangeError(f"{aw} result[{k}]: text is not a list of strings")
+                    item.caption = "\n".join(texts) or None
+                elif r.get("type") == "choices":
+                    item.labels.extend(check_labels(r["value"].get("choices") or [], f"{aw} result[{k}]"))
+        preds = task.get("predictions") or []
+        if not isinstance(preds, list):
+            raise InterchangeError(f"{where}: predictions is not a list")
+        for p_i, pred in enumerate(preds):
+            pw = f"{where} prediction[{p_i}]"
+            if not isinstance(pred, dict):
+                raise InterchangeError(f"{pw}: not an object")
+            model = pred.get("model_version") or "labelstudio"
+            if not isinstance(model, str):
+                model = str(model)
+            score = pred.get("score")
+            if score is not None and (isinstance(score, bool) or not isinstance(score, (int, float))):
+                raise InterchangeError(f"{pw}: score {score!r} is not a number")
+            extra = pred.get("llmvis") if isinstance(pred.get("llmvis"), dict) else {}
+            rev = check_text(extra.get("model_revision"), pw, "model_revision")
+            prompt = check_text(extra.get("prompt"), pw, "prompt")
+            for k, r in _results(pred.get("result", []), pw):
+                if r.get("type") == "textarea":
+                    texts = r["value"].get("text") or []
+                    if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
+                        raise InterchangeError(f"{pw} result[{k}]: text is not a list of strings")
+                    kind = "answer" if r.get("from_name") == "answer" else "caption"
+                    if texts:
+                        item.suggestions.append(NewSuggestion(0, kind, "\n".join(texts), model,
+                                                              None if score is None else float(score), rev, prompt))
+                elif r.get("type") == "choices":
+                    for c in check_labels(r["value"].get("choices") or [], f"{pw} result[{k}]"):
+                        item.suggestions.append(NewSuggestion(0, "label", c, model,
+                                                              None if score is None else float(score), rev, prompt))
+        items.append(item)
+    return ParsedFile(items)

@@ -1,0 +1,68 @@
+"""Caption ``.txt`` sidecars named by the image's stem (kohya / OneTrainer convention).
+
+Export writes ``OUT/<folder>/<stem>.txt`` holding the caption, mirroring the
+project's folders (a neutral name for DICOM-derived images). The folder may be the
+project folder itself, so the sidecars sit next to the images, as caption-training
+tools expect; an existing sidecar is replaced. Import reads every ``.txt`` under a
+folder and finds the image with the same path and stem; a stem shared by two
+images (``a.png`` and ``a.jpg``) is reported, not guessed.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path, PurePosixPath
+
+from .common import ExportContext, ImportItem, InterchangeError, ParsedFile, prepare_folder, write_atomic
+
+MAX_BYTES = 1 << 20
+
+
+def export(ctx: ExportContext) -> None:
+    out = prepare_folder(ctx.out, allow_nonempty=True)
+    total = ctx.total()
+    seen: dict[str, str] = {}
+    n = 0
+    for rows in ctx.rows():
+        for row in rows:
+            if not row.caption:
+                continue
+            stem = str(PurePosixPath(row.name).with_suffix(""))
+            if stem in seen:
+                ctx.warn(f"{row.name}: shares the sidecar name {stem}.txt with {seen[stem]}; not written")
+                continue
+            seen[stem] = row.name
+            dest = out.joinpath(*f"{stem}.txt".split("/"))
+            write_atomic(dest, lambda fh, text=row.caption: fh.write(text))
+            ctx.report.files_written += 1
+            ctx.report.images += 1
+            ctx.report.annotations += 1
+        n += len(rows)
+        ctx.tick(n, total)
+    if ctx.options.include_suggestions:
+        ctx.warn("caption sidecars hold no suggestions; pending suggestions were not exported")
+
+
+def parse(path: Path) -> ParsedFile:
+    path = Path(path)
+    items = []
+    for dirpath, dirnames, filenames in os.walk(path):  # symlinked folders are not followed
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for fn in sorted(filenames):
+            if not fn.lower().endswith(".txt") or fn.startswith("."):
+                continue
+            full = Path(dirpath) / fn
+            rel = full.relative_to(path).as_posix()
+            if full.is_symlink():
+                raise InterchangeError(f"{rel}: sidecar is a symbolic link; refused")
+            if full.stat().st_size > MAX_BYTES:
+                raise InterchangeError(f"{rel}: sidecar is larger than 1 MiB; not a caption")
+            try:
+                text = full.read_text(encoding="utf-8-sig")
+            except UnicodeDecodeError as exc:
+                raise InterchangeError(f"{rel}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+            stem = rel[: -len(".txt")]
+            items.append(ImportItem(stem, rel, caption=text.rstrip("\r\n") or None, by_stem=True,
+                                    alt=full.with_suffix("")))
+    if not items:
+        raise InterchangeError(f"{path}: no .txt sidecar in the folder")
+    return ParsedFile(items)

@@ -1,0 +1,192 @@
+"""Keyboard review on the real window; every step checked against the database."""
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+
+from qthelpers import open_and_index
+
+from llmvis_desktop.core.project import Project
+from llmvis_desktop.core.store.records import NewSuggestion
+
+
+def key(win, k, mod=Qt.KeyboardModifier.NoModifier):
+    QTest.keyClick(win.grid, k, mod)
+
+
+def db(folder):
+    return Project.open(folder)
+
+
+def actions(p, image_id):
+    return [e.action for e in p.history(image_id)]
+
+
+def test_keyboard_review_with_undo_redo(qtbot, window, labelled_folder):
+    open_and_index(qtbot, window, labelled_folder)
+    win = window
+    win.grid.setFocus()
+    first = win.review.current
+    assert first is not None and win.model.row_of(first.id) == 0
+
+    # navigate: Right, J next; Left, K back
+    key(win, Qt.Key.Key_Right)
+    key(win, Qt.Key.Key_J)
+    assert win.model.row_of(win.review.current.id) == 2
+    key(win, Qt.Key.Key_Left)
+    key(win, Qt.Key.Key_K)
+    assert win.review.current.id == first.id
+
+    # 1 and 3 toggle labels (taxonomy order: scratch, dent, crack, ok)
+    key(win, Qt.Key.Key_1)
+    key(win, Qt.Key.Key_3)
+    with db(labelled_folder) as p:
+        assert p.image(first.id).labels == ("crack", "scratch") or set(p.image(first.id).labels) == {"scratch", "crack"}
+        assert actions(p, first.id) == ["labels", "labels"]
+        assert p.history(first.id)[0].actor == "tester"
+    assert set(win.review.current.labels) == {"scratch", "crack"}
+
+    # caption through the caption editor: F2, type, Ctrl+Enter
+    key(win, Qt.Key.Key_F2)
+    editor = win.panel_ctl.caption
+    assert editor is not None
+    qtbot.waitUntil(lambda: editor.hasFocus() or editor.isAncestorOf(win.focusWidget() or win))
+    editor_input = win.focusWidget()
+    QTest.keyClicks(editor_input, "a scratched plate 1")  # digits typed are text, not label keys
+    QTest.keyClick(editor_input, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    with db(labelled_folder) as p:
+        assert p.image(first.id).caption == "a scratched plate 1"
+        assert set(p.image(first.id).labels) == {"scratch", "crack"}
+        assert actions(p, first.id)[-1] == "caption"
+
+    # Enter: accept -> reviewed, moves to the next image
+    win.grid.setFocus()
+    key(win, Qt.Key.Key_Return)
+    second = win.review.current
+    assert win.model.row_of(second.id) == 1
+    with db(labelled_folder) as p:
+        assert p.image(first.id).status == "reviewed"
+
+    # Delete: reject -> rejected, next
+    key(win, Qt.Key.Key_Delete)
+    assert win.model.row_of(win.review.current.id) == 2
+    with db(labelled_folder) as p:
+        assert p.image(second.id).status == "rejected"
+
+    # undo x2: second back to new, first back to new (history records the undo)
+    key(win, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    with db(labelled_folder) as p:
+        assert p.image(second.id).status == "new"
+        assert actions(p, second.id)[-1] == "undo:status"
+    assert win.review.current.id == second.id  # undo shows the image it changed
+    key(win, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    with db(labelled_folder) as p:
+        assert p.image(first.id).status == "new"
+        assert p.image(first.id).caption == "a scratched plate 1"
+    # undo the caption and one label
+    key(win, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    key(win, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    with db(labelled_folder) as p:
+        rec = p.image(first.id)
+        assert rec.caption is None and rec.labels == ("scratch",)
+    # redo both
+    key(win, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    key(win, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    with db(labelled_folder) as p:
+        rec = p.image(first.id)
+        assert rec.caption == "a scratched plate 1" and set(rec.labels) == {"scratch", "crack"}
+        acts = actions(p, first.id)
+        assert acts[-2:] == ["redo:labels", "redo:caption"]
+        assert "undo:caption" in acts and "undo:labels" in acts
+    # the grid shows it too
+    assert win.model.record(first.id).caption == "a scratched plate 1"
+    # the history panel shows the current image's events
+    win.grid.select_row(win.model.row_of(first.id))
+    assert len(win.panel_ctl.history.entries()) == len(acts)
+
+
+def test_accept_takes_pending_suggestions(qtbot, window, labelled_folder):
+    project = open_and_index(qtbot, window, labelled_folder)
+    win = window
+    rec = win.review.current
+    project.add_suggestions([
+        NewSuggestion(rec.id, "caption", "a dented part", "model:test", score=0.4),
+        NewSuggestion(rec.id, "caption", "a dent on a plate", "model:test", score=0.9),
+        NewSuggestion(rec.id, "label", "dent", "model:test", score=0.8),
+    ])
+    win.review._refresh(rec.id)
+    key(win, Qt.Key.Key_Return)
+    with db(labelled_folder) as p:
+        r = p.image(rec.id)
+        assert r.caption == "a dent on a plate" and r.labels == ("dent",) and r.status == "reviewed"
+        outcomes = {s.value: s.outcome for s in p.suggestions(rec.id)}
+        assert outcomes == {"a dented part": "pending", "a dent on a plate": "accepted", "dent": "accepted"}
+        ev = p.history(rec.id)
+        assert any(e.suggestion_id is not None and e.action == "caption" for e in ev)
+    # undo restores the annotation in one step
+    key(win, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    with db(labelled_folder) as p:
+        r = p.image(rec.id)
+        assert r.caption is None and r.labels == () and r.review_status == "suggested" or r.review_status == "new"
+
+
+def test_next_unreviewed_and_filter(qtbot, window, labelled_folder):
+    open_and_index(qtbot, window, labelled_folder)
+    win = window
+    key(win, Qt.Key.Key_Return)  # 0 reviewed
+    key(win, Qt.Key.Key_Return)  # 1 reviewed
+    win.grid.select_row(0)
+    key(win, Qt.Key.Key_N)
+    assert win.model.row_of(win.review.current.id) == 2
+    # filter: reviewed only (SQL), then text filter on path
+    fb = win.filter_bar
+    fb.status.setCurrentIndex(fb.status.findText("Reviewed"))
+    assert win.model.rowCount() == 2
+    fb.status.setCurrentIndex(fb.status.findText("Unreviewed"))
+    assert win.model.rowCount() == 10
+    fb.status.setCurrentIndex(0)
+    fb.text.setText("img_003")
+    qtbot.waitUntil(lambda: win.model.rowCount() == 1, timeout=3000)
+    # typing in the filter box never triggers the single-key shortcuts
+    fb.text.setFocus()
+    QTest.keyClicks(fb.text, "1")
+    with db(labelled_folder) as p:
+        assert all(not r.labels for r in p.images(p.image_ids()))
+    fb.text.clear()
+    fb.label.setCurrentIndex(fb.label.findData("scratch"))
+    assert win.model.rowCount() == 0
+
+
+def test_locked_database_keeps_undo_consistent(qtbot, window, labelled_folder, monkeypatch):
+    project = open_and_index(qtbot, window, labelled_folder)
+    win = window
+    key(win, Qt.Key.Key_1)
+    assert win.review.undo_stack.count() == 1
+    rec_id = win.review.current.id
+    # another program holds the write lock
+    other = sqlite3.connect(str(project.db_url[len("sqlite:///"):]), timeout=0.1)
+    other.execute("BEGIN IMMEDIATE")
+    # make this test fast: a short busy timeout on the window's connections
+    from sqlalchemy import event
+
+    @event.listens_for(project.store.engine, "connect")
+    def _short(conn, _r):
+        conn.execute("PRAGMA busy_timeout=100")
+
+    project.store.engine.dispose()
+    errors = []
+    win.review.error.connect(errors.append)
+    key(win, Qt.Key.Key_2)  # fails: locked
+    assert errors and "locked" in errors[-1]
+    assert win.review.undo_stack.count() == 1
+    key(win, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # fails too: stack does not move
+    assert win.review.undo_stack.index() == 1
+    other.rollback()
+    other.close()
+    key(win, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert win.review.undo_stack.index() == 0
+    with db(labelled_folder) as p:
+        assert p.image(rec_id).labels == ()
