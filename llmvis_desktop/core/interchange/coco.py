@@ -123,7 +123,7 @@ def parse(path: Path) -> ParsedFile:
         name = img.get("file_name")
         if not isinstance(name, str):
             raise InterchangeError(f"{f} {where}: file_name {name!r} is not text")
-        item = ImportItem(name, f"{where} (id {iid})", caption=None, labels=[],
+        item = ImportItem(name, f"{where} (id {iid})", caption=None, labels=[], review_meta="llmvis_status" in img,
                           status=check_status(img.get("llmvis_status"), f"{f} {where}"),
                           reviewer=check_text(img.get("llmvis_reviewer"), f"{f} {where}", "reviewer"),
                           time=parse_time(img.get("llmvis_time"), f"{f} {where}"))

@@ -453,6 +453,7 @@ class ImportItem:
     path_checked: bool = False  # name is already project-relative and checked
     alt: Optional[Path] = None  # the file itself, tried when the name matches no image
     by_stem: bool = False  # name is a path without its suffix (caption sidecars)
+    review_meta: bool = False  # the format carries reviewer and time: keep the file's
 
 
 @dataclass
@@ -512,7 +513,7 @@ def apply_import(project, fmt: str, source: Path, parsed: ParsedFile, as_: str, 
             merged[rel] = ImportItem(item.name, item.where, item.caption,
                                      list(item.labels) if item.labels is not None else None,
                                      item.status, item.reviewer, item.time, list(item.suggestions), True,
-                                     item.alt, item.by_stem)
+                                     item.alt, item.by_stem, item.review_meta)
             continue
         if item.labels is not None:
             have.labels = sorted(set(have.labels or []) | set(item.labels))
@@ -677,12 +678,10 @@ def _apply_reviewed(s, image_id: int, rel: str, item: ImportItem, actor: str, ov
         rr.set_labels(s, image_id, differs["labels"], actor, action="import:labels")
     if "status" in differs:
         rr.set_status(s, image_id, differs["status"], actor, action="import:status")
-    if item.reviewer or item.time:
+    if item.review_meta:
         # keep who reviewed it and when, as the file says; the history keeps the import itself
         rr.add_event(s, image_id, actor, "import", None,
                      {"reviewer": item.reviewer, "time": iso(item.time)})
-        if item.reviewer:
-            row.updated_by = item.reviewer
-        if item.time:
-            row.updated_at = item.time
+        row.updated_by = item.reviewer
+        row.updated_at = item.time
     report.changed += 1

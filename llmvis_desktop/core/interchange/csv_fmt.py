@@ -107,7 +107,7 @@ def parse(path: Path) -> ParsedFile:
                     i = col.get(name)
                     return fields[i] if i is not None else None
 
-                item = ImportItem(get("file_name"), where)
+                item = ImportItem(get("file_name"), where, review_meta="reviewer" in col or "time" in col)
                 fw = f"{f} {where}"
                 if "caption" in col:
                     item.caption = get("caption") or None

@@ -141,6 +141,7 @@ def parse(path: Path) -> ParsedFile:
             elif label == CAPTION:
                 item.caption = attrs.get("text") or None
             elif label == REVIEW:
+                item.review_meta = True
                 item.status = check_status(attrs.get("status"), tw)
                 item.reviewer = attrs.get("reviewer") or None
                 item.time = parse_time(attrs.get("time"), tw)

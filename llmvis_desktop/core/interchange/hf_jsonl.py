@@ -95,7 +95,7 @@ def _item(rec, where: str, folder: Path) -> ImportItem:
     name = rec.get("file_name")
     if not isinstance(name, str):
         raise InterchangeError(f"{where}: file_name {name!r} is not text")
-    item = ImportItem(name, where, alt=folder / name if ".." not in name.replace("\\", "/").split("/") else None)
+    item = ImportItem(name, where, review_meta="reviewer" in rec or "time" in rec, alt=folder / name if ".." not in name.replace("\\", "/").split("/") else None)
     if "text" in rec:
         item.caption = check_text(rec["text"], where, "text") or None
     if "labels" in rec:

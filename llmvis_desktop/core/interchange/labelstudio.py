@@ -130,7 +130,8 @@ def parse(path: Path) -> ParsedFile:
         if "id" in task:
             where += f" (id {task['id']})"
         data = task["data"]
-        item = ImportItem(_image_name(data.get("image"), where), where[len(f) + 1:])
+        item = ImportItem(_image_name(data.get("image"), where), where[len(f) + 1:],
+                          review_meta="llmvis_status" in data)
         item.status = check_status(data.get("llmvis_status"), where)
         item.reviewer = check_text(data.get("llmvis_reviewer"), where, "llmvis_reviewer")
         item.time = parse_time(data.get("llmvis_time"), where)
