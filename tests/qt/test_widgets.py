@@ -501,3 +501,78 @@ def test_jobs_panel_progress_cancel_finish(qtbot):
     p.finish_job("scan", True, "done")
     p.clear_finished()
     assert p.placeholder.isVisibleTo(p)
+
+
+# --- dialogs ---------------------------------------------------------------------------
+def test_settings_dialog_round_trip(qtbot, tmp_path):
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    from llmvis_desktop.core.config import Config
+    from llmvis_desktop.qt.dialogs.settings_dialog import SettingsDialog
+
+    models = tmp_path / "models"
+    models.mkdir()
+    cfg = Config(reviewer="alice", model_dirs=[str(models), "/mnt/offline/hf"], device="cuda", thumbnail_size=192,
+                 cache_location=str(tmp_path / "cache"), recent_projects=["/data/a", "/data/b"], last_project="/data/a")
+    dlg = SettingsDialog(cfg)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    assert dlg.result_config() == cfg  # untouched: identical, exact pixel limit kept
+    assert any("/mnt/offline/hf" in w for w in dlg.warnings())
+    ok = dlg.buttons.button(QDialogButtonBox.StandardButton.Ok)
+    assert ok.isEnabled()
+    shot(dlg, "settings_dialog")
+    dlg.reviewer_edit.setText("   ")
+    assert not ok.isEnabled() and dlg.errors() and dlg.message_label.isVisible()
+    dlg.reviewer_edit.setText("  bob   smith ")
+    dlg.device_combo.setCurrentIndex(dlg.device_combo.findData("cpu"))
+    dlg.thumb_spin.setValue(256)
+    dlg.pixels_spin.setValue(0.2)  # clamped to the 1 MP minimum
+    assert dlg.pixels_spin.value() == 1.0
+    dlg.model_list.item(1).setSelected(True)
+    dlg._remove_model_dirs()
+    dlg.add_model_dir(str(tmp_path))
+    dlg.cache_edit.setText("")
+    out = dlg.result_config()
+    assert out.reviewer == "bob smith" and out.device == "cpu" and out.thumbnail_size == 256
+    assert out.model_dirs == [str(models), str(tmp_path)] and out.cache_location == ""
+    assert out.max_image_pixels == 1_000_000
+    assert out.recent_projects == ["/data/a", "/data/b"] and out.last_project == "/data/a"
+    assert ok.isEnabled()
+    dlg.cache_edit.setText("relative/dir")
+    assert not ok.isEnabled()
+
+
+def test_shortcuts_dialog(qtbot):
+    from llmvis_desktop.qt.dialogs.shortcuts_dialog import SHORTCUTS, ShortcutsDialog
+
+    keys = " | ".join(k for k, _ in SHORTCUTS)
+    for k in ("Right / J", "Left / K", "N", "Enter", "Delete", "F2 / E", "Ctrl+Enter", "Esc", "1-9", "R", "S",
+              "Ctrl+Z", "Ctrl+Shift+Z", "F", "0", "+ / -", "?", "Ctrl+F", "Ctrl+O"):
+        assert k in [s[0] for s in SHORTCUTS], k
+    assert len({k for k, _ in SHORTCUTS}) == len(SHORTCUTS), keys
+    dlg = ShortcutsDialog()
+    qtbot.addWidget(dlg)
+    dlg.show()
+    assert dlg.table.rowCount() == len(SHORTCUTS)
+    shot(dlg, "shortcuts_dialog")
+    dlg.filter_edit.setText("edit")
+    visible = [SHORTCUTS[r][0] for r in range(dlg.table.rowCount()) if not dlg.table.isRowHidden(r)]
+    assert set(visible) == {"F2 / E", "Ctrl+Enter", "Esc"}
+
+
+def test_reviewer_dialog(qtbot):
+    from PySide6.QtWidgets import QDialog, QDialogButtonBox
+
+    from llmvis_desktop.qt.dialogs.reviewer_dialog import ReviewerDialog
+
+    dlg = ReviewerDialog(None, "")
+    qtbot.addWidget(dlg)
+    dlg.show()
+    ok = dlg.buttons.button(QDialogButtonBox.StandardButton.Ok)
+    assert not ok.isEnabled() and dlg.hint.isVisible()
+    shot(dlg, "reviewer_dialog")
+    QTest.keyClicks(dlg.edit, "  Alice   Martin ")
+    assert ok.isEnabled() and dlg.name() == "Alice Martin"
+    QTest.mouseClick(ok, Qt.MouseButton.LeftButton)
+    assert dlg.result() == QDialog.DialogCode.Accepted
