@@ -196,6 +196,36 @@ def test_viewer_error_panel_and_clear(viewer, qtbot):
     assert viewer.mode() == "empty" and viewer.error_text() == ""
 
 
+def test_viewer_pan_and_wheel(viewer, qtbot):
+    from PySide6.QtCore import QEvent, QPointF
+    from PySide6.QtGui import QMouseEvent, QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    viewer.show_image(make_data(rgb8(600, 900)))
+    viewer.set_zoom(2.0)
+    hbar = viewer._view.horizontalScrollBar()
+    vbar = viewer._view.verticalScrollBar()
+    h0, v0 = hbar.value(), vbar.value()
+    QTest.keyClick(viewer._view, Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)
+    QTest.keyClick(viewer._view, Qt.Key.Key_Down, Qt.KeyboardModifier.ShiftModifier)
+    assert hbar.value() > h0 and vbar.value() > v0
+    vp = viewer._view.viewport()
+    h1, v1 = hbar.value(), vbar.value()
+    start = QPointF(300, 200)
+    QTest.mousePress(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start.toPoint())
+    pos = QPointF(260, 170)
+    QApplication.sendEvent(vp, QMouseEvent(QEvent.Type.MouseMove, pos, vp.mapToGlobal(pos), Qt.MouseButton.NoButton,
+                                           Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier))
+    QTest.mouseRelease(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pos.toPoint())
+    assert hbar.value() == h1 + 40 and vbar.value() == v1 + 30  # content follows the hand
+    z = viewer.zoom()
+    wheel = QWheelEvent(QPointF(100, 100), vp.mapToGlobal(QPointF(100, 100)), QPoint(0, 0), QPoint(0, 120),
+                        Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(vp, wheel)
+    assert viewer.zoom() == pytest.approx(z * 1.25)
+    assert "250%" in viewer.zoom_label.text()
+
+
 # --- history -----------------------------------------------------------------------
 def _ev(i, actor, action, before, after, sid=None, minute=0):
     from llmvis_desktop.core.store.records import EventRecord

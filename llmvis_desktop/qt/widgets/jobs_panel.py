@@ -32,7 +32,7 @@ from __future__ import annotations
 import time
 from typing import Optional
 
-from PySide6.QtCore import QPropertyAnimation, Qt, Signal
+from PySide6.QtCore import QPropertyAnimation, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QGraphicsOpacityEffect,

@@ -47,7 +47,6 @@ from PySide6.QtWidgets import (
     QToolButton,
     QVBoxLayout,
     QWidget,
-    QWidgetItem,
 )
 
 from llmvis_desktop.core.store.records import LabelDef
