@@ -93,9 +93,11 @@ def walk_images(
                     subdirs.append((entry.path, rel))
                     continue
                 dot = name.rfind(".")
-                if dot <= 0:
+                if dot <= 0 or name[dot + 1:].isdigit():
+                    # no extension, or a UID-style name (1.2.840.113619.2.55): DICOM
+                    # archives name files so; only those with the DICM preamble count
                     if not _sniff(entry.path):
-                        continue  # extension-less files count only when they are DICOM
+                        continue
                 else:
                     ext = name[dot:]
                     if ext not in SUPPORTED_EXTENSIONS and ext.lower() not in SUPPORTED_EXTENSIONS:
