@@ -84,7 +84,7 @@ def anonymize_dataset(ds, uid_map: UidMapper) -> list[str]:
     if meta is not None and "MediaStorageSOPInstanceUID" in meta:
         meta.MediaStorageSOPInstanceUID = uid_map(meta.MediaStorageSOPInstanceUID)
     ds.PatientIdentityRemoved = "YES"
-    ds.DeidentificationMethod = "llmvis_desktop: basic profile subset, private tags removed, UIDs remapped"
+    ds.DeidentificationMethod = "llmvis: basic subset, private tags removed, UIDs remapped"
     return warnings
 
 

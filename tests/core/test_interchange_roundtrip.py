@@ -1,0 +1,109 @@
+"""Round trip for every format: export, import into a fresh project, export again."""
+from __future__ import annotations
+
+import pytest
+
+from llmvis_desktop.core.interchange import FORMATS, ExportOptions, export_project, import_file
+
+from interchange_helpers import annotate, copy_files, make_files, open_scanned, state, tree
+
+OPTS = ExportOptions(include_suggestions=True, anonymize=False, split=(0.6, 0.2, 0.2), seed=3)
+
+
+@pytest.fixture(scope="module")
+def source(tmp_path_factory):
+    folder = make_files(tmp_path_factory.mktemp("src") / "images")
+    p = open_scanned(folder)
+    annotate(p)
+    yield p
+    p.close()
+
+
+def _out(tmp_path, fmt, tag):
+    spec = FORMATS[fmt]
+    return tmp_path / f"{tag}_{fmt}{spec.suffix}"
+
+
+@pytest.mark.parametrize("fmt", list(FORMATS))
+def test_round_trip(fmt, source, tmp_path):
+    spec = FORMATS[fmt]
+    out1 = _out(tmp_path, fmt, "first")
+    rep1 = export_project(source, fmt, out1, OPTS)
+    assert rep1.images > 0 and not [w for w in rep1.warnings if "missing" in w]
+
+    fresh = open_scanned(copy_files(source.root, tmp_path / "fresh"))
+    try:
+        imp = import_file(fresh, fmt, out1, as_="reviewed")
+        assert not imp.conflicts and not imp.unmatched, imp.summary()
+        out2 = _out(tmp_path, fmt, "second")
+        export_project(fresh, fmt, out2, OPTS)
+        first, second = tree(out1), tree(out2)
+        first.pop("first_labelstudio.label_config.xml", None)
+        assert list(first.values()) == list(second.values())
+        if spec.out_is_folder:
+            assert list(first) == list(second)
+
+        # what the format carries is the same in both databases
+        a, b = state(source), state(fresh)
+        for rel in a:
+            ca, la, sa, ra, ta, ga = a[rel]
+            cb, lb, sb, rb, tb, gb = b[rel]
+            if "caption" in spec.carries:
+                assert ca == cb, rel
+            if "labels" in spec.carries:
+                assert la == lb, rel
+            if "status" in spec.carries:
+                assert sa == sb, rel
+            if "reviewer" in spec.carries:
+                assert (ra, ta) == (rb, tb), rel
+            if "suggestions" in spec.carries:
+                assert ga == gb, rel
+
+        # the history names the import as the actor
+        img0 = fresh.image_by_path("img0.png") if fmt != "txt" else fresh.image_by_path("img2.png")
+        actors = {e.actor for e in fresh.history(img0.id)}
+        assert f"import:{out1.name}" in actors
+
+        # a second import changes nothing and reports no conflict
+        again = import_file(fresh, fmt, out1, as_="reviewed")
+        assert again.changed == 0 and not again.conflicts and again.suggestions_added == 0
+    finally:
+        fresh.close()
+
+
+@pytest.mark.parametrize("fmt", ["coco", "csv", "cvat"])
+def test_import_as_suggestions(fmt, source, tmp_path):
+    out = _out(tmp_path, fmt, "s")
+    export_project(source, fmt, out, ExportOptions(anonymize=False, reviewed_only=True))
+    fresh = open_scanned(copy_files(source.root, tmp_path / "fresh"))
+    try:
+        rep = import_file(fresh, fmt, out, as_="suggestions")
+        assert rep.changed == 0 and rep.suggestions_added > 0
+        img0 = fresh.image_by_path("img0.png")
+        assert img0.caption is None and img0.labels == () and img0.review_status == "suggested"
+        got = {(s.kind, s.value, s.model_id) for s in fresh.suggestions(img0.id)}
+        assert got == {("caption", "a scratch near the edge", f"import:{out.name}"),
+                       ("label", "scratch", f"import:{out.name}")}
+        assert fresh.image_by_path("img5.png").review_status == "new"  # not in a reviewed-only export
+    finally:
+        fresh.close()
+
+
+def test_reviewed_only_and_repairs(tmp_path):
+    import csv
+
+    p = open_scanned(make_files(tmp_path / "imgs"))
+    try:
+        ids = annotate(p)
+        out = tmp_path / "r.csv"
+        p.add_repair(ids["img1.png"], mask_path="m.png", output_path="img5.png", engine="lama",
+                     actor="alice", output_image_id=ids["img5.png"])
+        export_project(p, "csv", out, ExportOptions(include_repairs=True, anonymize=False))
+        rows = {r["file_name"]: r for r in csv.DictReader(open(out, encoding="utf-8"))}
+        assert rows["img5.png"]["derived_from"] == "img1.png"
+        assert rows["img1.png"]["labels"] == "dent;rust/oxide"
+        export_project(p, "csv", out, ExportOptions(reviewed_only=True, anonymize=False))
+        rows = {r["file_name"]: r for r in csv.DictReader(open(out, encoding="utf-8"))}
+        assert set(rows) == {"img0.png", "img1.png", "sub/img6.png", "patients/DOE_JOHN_12345.dcm"}
+    finally:
+        p.close()
