@@ -1,0 +1,218 @@
+"""Refusals (paths, malformed files), all-or-nothing imports, conflicts, anonymization."""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pydicom
+import pytest
+
+from llmvis_desktop.core.interchange import ExportOptions, InterchangeError, export_project, import_file
+from llmvis_desktop.core.interchange.common import resolve_inside
+
+from interchange_helpers import DICOM, annotate, ct_small, db_fingerprint, make_files, open_scanned
+
+
+@pytest.fixture
+def proj(tmp_path):
+    p = open_scanned(make_files(tmp_path / "imgs"))
+    annotate(p)
+    yield p
+    p.close()
+
+
+def _coco(path: Path, names, caption="x") -> Path:
+    doc = {"images": [{"id": i + 1, "file_name": n} for i, n in enumerate(names)],
+           "annotations": [{"id": i + 1, "image_id": i + 1, "caption": caption} for i in range(len(names))],
+           "categories": []}
+    path.write_text(json.dumps(doc, indent=1))
+    return path
+
+
+# --- paths --------------------------------------------------------------------------
+
+def test_resolve_inside(tmp_path):
+    root = tmp_path / "root"
+    (root / "a").mkdir(parents=True)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    os.symlink(outside, root / "evil")
+    os.symlink(root / "a", root / "inner")
+    assert resolve_inside(root, "a/./x.png") == "a/x.png"
+    assert resolve_inside(root, "a\\x.png") == "a/x.png"
+    assert resolve_inside(root, "inner/x.png") == "inner/x.png"
+    for bad, why in [("../x.png", "'..'"), ("a/../../x", "'..'"), ("/etc/passwd", "absolute"),
+                     ("C:\\x.png", "absolute"), ("evil/x.png", "symbolic link"), ("", "empty")]:
+        with pytest.raises(InterchangeError, match=why):
+            resolve_inside(root, bad, "rec 1")
+
+
+@pytest.mark.parametrize("bad", ["../x.png", "/etc/passwd", "evil/x.png"])
+def test_import_refuses_paths_outside_root(proj, tmp_path, bad):
+    outside = tmp_path / "outside"
+    outside.mkdir(exist_ok=True)
+    (outside / "x.png").write_bytes(b"x")
+    if not (proj.root / "evil").exists():
+        os.symlink(outside, proj.root / "evil")
+    before = db_fingerprint(proj)
+    f = _coco(tmp_path / "bad.json", ["img5.png", bad])
+    with pytest.raises(InterchangeError) as exc:
+        import_file(proj, "coco", f)
+    assert "images[1]" in str(exc.value) and bad in str(exc.value)
+    assert db_fingerprint(proj) == before  # nothing half-imported (img5 untouched too)
+
+
+def test_jsonl_and_csv_refuse_traversal(proj, tmp_path):
+    d = tmp_path / "hf" / "train"
+    d.mkdir(parents=True)
+    (d / "metadata.jsonl").write_text(json.dumps({"file_name": "img5.png", "text": "ok"}) + "\n"
+                                      + json.dumps({"file_name": "../../etc/passwd", "text": "x"}) + "\n")
+    with pytest.raises(InterchangeError, match="train/metadata.jsonl line 2"):
+        import_file(proj, "jsonl", tmp_path / "hf")
+    c = tmp_path / "t.csv"
+    c.write_text("file_name,caption\nimg5.png,fine\n/etc/passwd,x\n")
+    with pytest.raises(InterchangeError, match="line 3"):
+        import_file(proj, "csv", c)
+    assert proj.image_by_path("img5.png").caption is None
+
+
+# --- malformed files --------------------------------------------------------------------
+
+def test_malformed_files_name_the_record(proj, tmp_path):
+    before = db_fingerprint(proj)
+    cases = {
+        "coco": ('{"images": [\n{"id": 1, "file_name": "img5.png"},\n{"id": 2 "file_name": "x"}]}', "line 3"),
+        "csv": ("file_name,labels,status\nimg5.png,dent,reviewed\nimg2.png,dent,finished\n", "line 3"),
+        "labelstudio": (json.dumps([{"data": {"image": "img5.png"}, "annotations": [{"result": [
+            {"type": "choices", "value": {"choices": ["dent"]}}]}]},
+            {"id": 9, "data": {"image": "img2.png"}, "predictions": [{"score": "high", "result": []}]}]),
+            r"task\[1\] \(id 9\) prediction\[0\]"),
+        "cvat": ('<annotations><image id="0" name="img5.png"><tag label="dent"/></image>\n'
+                 '<image id="1" name="img2.png"><tag/></image></annotations>', r"image #2 \(id 1\) tag 1"),
+    }
+    for fmt, (text, where) in cases.items():
+        f = tmp_path / f"bad_{fmt}"
+        f.write_text(text)
+        with pytest.raises(InterchangeError, match=where):
+            import_file(proj, fmt, f)
+    x = tmp_path / "xxe.xml"
+    x.write_text('<?xml version="1.0"?><!DOCTYPE a [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
+                 '<annotations><image id="0" name="img5.png"/></annotations>')
+    with pytest.raises(InterchangeError, match="DOCTYPE"):
+        import_file(proj, "cvat", x)
+    assert db_fingerprint(proj) == before
+
+
+def test_failure_late_in_the_write_rolls_everything_back(proj, tmp_path):
+    """A record that passes parsing but fails inside the transaction leaves the DB as it was."""
+    before = db_fingerprint(proj)
+    c = tmp_path / "t.csv"
+    c.write_text("file_name,labels\nimg5.png,dent\nimg2.png," + "x" * 300 + "\n")
+    with pytest.raises(InterchangeError, match="refused"):
+        import_file(proj, "csv", c)
+    assert db_fingerprint(proj) == before
+
+
+# --- conflicts --------------------------------------------------------------------------
+
+def test_conflicts_reported_then_overwritten(proj, tmp_path):
+    c = tmp_path / "team.csv"
+    c.write_text("file_name,labels,caption\nimg0.png,scratch,another caption\nimg5.png,dent,new one\n")
+    rep = import_file(proj, "csv", c)
+    assert rep.changed == 1 and len(rep.conflicts) == 1
+    conf = rep.conflicts[0]
+    assert (conf.file_name, conf.field, conf.existing, conf.incoming) == (
+        "img0.png", "caption", "a scratch near the edge", "another caption")
+    assert proj.image_by_path("img0.png").caption == "a scratch near the edge"
+    new = proj.image_by_path("img5.png")
+    assert new.caption == "new one" and new.labels == ("dent",) and new.review_status == "reviewed"
+
+    rep = import_file(proj, "csv", c, overwrite=True)
+    assert rep.overwritten == 1 and not rep.conflicts
+    img0 = proj.image_by_path("img0.png")
+    assert img0.caption == "another caption"
+    last = proj.history(img0.id)[-1]
+    assert last.actor == "import:team.csv" and last.before == "a scratch near the edge"
+
+
+def test_unmatched_records_are_reported(proj, tmp_path):
+    rep = import_file(proj, "coco", _coco(tmp_path / "u.json", ["img5.png", "nothere.png"]))
+    assert rep.unmatched == ["nothere.png"] and rep.changed == 1
+
+
+def test_txt_sidecars_next_to_images(proj):
+    (proj.root / "img5.txt").write_text("from a sidecar\n")
+    (proj.root / "sub" / "img6.txt").write_text("changed")
+    rep = import_file(proj, "txt", proj.root)
+    assert proj.image_by_path("img5.png").caption == "from a sidecar"
+    assert [c.file_name for c in rep.conflicts] == ["sub/img6"]
+
+
+# --- DICOM anonymization ------------------------------------------------------------------
+
+def _dicoms(proj) -> list[str]:
+    """Two more DICOM files of the same study; one with burned-in annotation and a private tag."""
+    ds = pydicom.dcmread(ct_small())
+    a = proj.root / "patients" / "SMITH_ANNA.dcm"
+    ds.SOPInstanceUID = ds.SOPInstanceUID + ".7"
+    ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
+    ds.BurnedInAnnotation = "YES"
+    ds.add_new(0x00091010, "LO", "private secret")
+    ds.save_as(a)
+    proj.scan()
+    proj.set_labels(proj.image_by_path("patients/SMITH_ANNA.dcm").id, ["ok"], "dora")
+    return [DICOM, "patients/SMITH_ANNA.dcm"]
+
+
+@pytest.mark.parametrize("fmt", ["yolo", "jsonl"])
+def test_dicom_export_is_deidentified(proj, tmp_path, fmt):
+    names = _dicoms(proj)
+    src = {n: pydicom.dcmread(proj.root / n) for n in names}
+    assert str(src[names[0]].PatientName) and any(e.tag.is_private for e in src[names[1]])
+    out = tmp_path / "out"
+    rep = export_project(proj, fmt, out)
+    assert any("BurnedInAnnotation" in w for w in rep.warnings)
+    dcms = sorted(out.rglob("*.dcm"))
+    assert len(dcms) == 2
+    identifiers = ["DOE", "JOHN", "12345", "SMITH", "ANNA", "patients"]
+    identifiers += [str(src[names[0]].PatientName), str(src[names[0]].PatientID),
+                    str(src[names[0]].StudyInstanceUID), str(src[names[0]].SOPInstanceUID)]
+    for f in out.rglob("*"):
+        rel = f.relative_to(out).as_posix()
+        assert not any(i in rel for i in identifiers), rel
+        if f.suffix in (".jsonl", ".txt", ".json", ".csv", ".xml"):
+            text = f.read_text()
+            assert not any(i in text for i in identifiers), rel
+    outs = [pydicom.dcmread(f) for f in dcms]
+    for ds in outs:
+        assert not str(ds.get("PatientName", "")) and not ds.get("PatientID", "")
+        assert not ds.get("PatientBirthDate", "") and "InstitutionName" not in ds
+        assert "ReferringPhysicianName" not in ds or not str(ds.ReferringPhysicianName)
+        assert not any(e.tag.is_private for e in ds.iterall())
+        assert ds.PatientIdentityRemoved == "YES"
+        assert ds.SOPInstanceUID == ds.file_meta.MediaStorageSOPInstanceUID
+        assert ds.SOPClassUID == src[names[0]].SOPClassUID  # DICOM-defined UIDs kept
+        raw = f"{ds.StudyInstanceUID}{ds.SeriesInstanceUID}{ds.SOPInstanceUID}"
+        assert str(src[names[0]].StudyInstanceUID) not in raw
+    # the same original UID maps to the same new UID in every file; distinct ones stay distinct
+    assert outs[0].StudyInstanceUID == outs[1].StudyInstanceUID
+    assert outs[0].SOPInstanceUID != outs[1].SOPInstanceUID
+    # the pixels survive
+    assert (outs[0].pixel_array.shape == src[names[0]].pixel_array.shape)
+
+
+def test_anonymized_names_map_back_in_the_same_project(proj, tmp_path):
+    out = tmp_path / "a.json"
+    export_project(proj, "coco", out)
+    text = out.read_text()
+    assert "DOE" not in text and "patients/" not in text and '"anon/' in text
+    rep = import_file(proj, "coco", out)
+    assert not rep.unmatched and rep.changed == 0 and not rep.conflicts
+    assert rep.matched == len(proj.image_ids())
+
+
+def test_keeping_identifiers_is_explicit(proj, tmp_path):
+    out = tmp_path / "k.csv"
+    export_project(proj, "csv", out, ExportOptions(anonymize=False))
+    assert DICOM in out.read_text()
