@@ -1,0 +1,141 @@
+"""``llmvis export`` and ``llmvis import``: argparse wiring over core.interchange.
+
+The lead's ``cli.py`` calls :func:`add_parsers` with its subparsers; each handler
+takes the parsed args (``args.folder``, ``args.db`` from the parent parser) and
+returns an exit code: 0 done, 1 refused or failed (one line on stderr saying why).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from .core.interchange import FORMATS, ExportOptions, InterchangeError, export_project, import_file
+from .core.project import Project, ProjectError
+from .core.tasks import Cancelled, Progress
+
+
+class _ProgressLine:
+    """A single refreshed progress line on stderr, at most ~10 updates a second."""
+
+    def __init__(self, stream=None) -> None:
+        self.stream = stream or sys.stderr
+        self._last = 0.0
+        self._shown = False
+
+    def __call__(self, p: Progress) -> None:
+        now = time.monotonic()
+        if now - self._last < 0.1 and p.done != p.total:
+            return
+        self._last = now
+        total = f"/{p.total}" if p.total else ""
+        self.stream.write(f"\r{p.stage}: {p.done}{total} {p.message}".ljust(60))
+        self.stream.flush()
+        self._shown = True
+
+    def end(self) -> None:
+        if self._shown:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _split(text: str) -> tuple[float, float, float]:
+    try:
+        parts = [float(x) for x in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: give fractions like 0.8,0.1,0.1") from None
+    if not 1 <= len(parts) <= 3 or any(p < 0 for p in parts) or sum(parts) <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: give one to three non-negative fractions")
+    parts += [0.0] * (3 - len(parts))
+    return tuple(parts)  # type: ignore[return-value]
+
+
+def add_parsers(subparsers) -> None:
+    fmts = list(FORMATS)
+    ex = subparsers.add_parser("export", help="export annotations (COCO, YOLO, CSV, HF jsonl, txt, Label Studio, CVAT)")
+    ex.add_argument("folder", help="the project's image folder")
+    ex.add_argument("--format", required=True, choices=fmts)
+    ex.add_argument("--out", required=True, help="output file (coco, csv, labelstudio, cvat) or folder")
+    ex.add_argument("--reviewed-only", action="store_true", help="only images whose status is reviewed")
+    ex.add_argument("--include-suggestions", action="store_true", help="also pending model suggestions")
+    ex.add_argument("--include-repairs", action="store_true", help="link repaired images to their source")
+    ex.add_argument("--split", type=_split, default=(0.8, 0.2, 0.0), help="train,val[,test] fractions (yolo, jsonl)")
+    ex.add_argument("--seed", type=int, default=0, help="seed of the per-image split")
+    ex.add_argument("--link", action="store_true", help="hard-link (or symlink) images instead of copying")
+    ex.add_argument("--keep-dicom-identifiers", action="store_true",
+                    help="do NOT de-identify DICOM-derived images (names, tags, UIDs)")
+    ex.set_defaults(func=run_export)
+
+    im = subparsers.add_parser("import", help="import annotations or suggestions from a file or folder")
+    im.add_argument("folder", help="the project's image folder")
+    im.add_argument("--format", required=True, choices=fmts)
+    im.add_argument("path", help="file (coco, csv, labelstudio, cvat) or folder (yolo, jsonl, txt) to import")
+    im.add_argument("--as", dest="as_", choices=("reviewed", "suggestions"), default="reviewed",
+                    help="write reviewed annotations (default) or pending suggestions")
+    im.add_argument("--overwrite", action="store_true",
+                    help="replace existing reviewed annotations that differ (default: report them)")
+    im.set_defaults(func=run_import)
+
+
+def _open(args) -> Project:
+    return Project.open(args.folder, getattr(args, "db", None))
+
+
+def run_export(args) -> int:
+    opts = ExportOptions(
+        reviewed_only=args.reviewed_only, include_suggestions=args.include_suggestions,
+        include_repairs=args.include_repairs, split=args.split, seed=args.seed, link=args.link,
+        anonymize=not args.keep_dicom_identifiers,
+    )
+    bar = _ProgressLine()
+    try:
+        with _open(args) as project:
+            report = export_project(project, args.format, args.out, opts, progress=bar)
+    except (ProjectError, InterchangeError, OSError) as exc:
+        bar.end()
+        print(f"llmvis export: {exc}", file=sys.stderr)
+        return 1
+    except (Cancelled, KeyboardInterrupt):
+        bar.end()
+        print("llmvis export: cancelled", file=sys.stderr)
+        return 1
+    except Exception as exc:  # the last resort: still one line, never a traceback
+        bar.end()
+        print(f"llmvis export: failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    bar.end()
+    for w in report.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    print(f"{report.summary()} in {report.seconds:.2f} s")
+    return 0
+
+
+def run_import(args) -> int:
+    bar = _ProgressLine()
+    try:
+        with _open(args) as project:
+            report = import_file(project, args.format, args.path, as_=args.as_, overwrite=args.overwrite,
+                                 progress=bar)
+    except (ProjectError, InterchangeError, OSError) as exc:
+        bar.end()
+        print(f"llmvis import: {exc} (nothing was imported)", file=sys.stderr)
+        return 1
+    except (Cancelled, KeyboardInterrupt):
+        bar.end()
+        print("llmvis import: cancelled (nothing was imported)", file=sys.stderr)
+        return 1
+    except Exception as exc:  # the last resort: still one line, never a traceback
+        bar.end()
+        print(f"llmvis import: failed: {type(exc).__name__}: {exc} (nothing was imported)", file=sys.stderr)
+        return 1
+    bar.end()
+    for w in report.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    for c in report.conflicts[:50]:
+        print(f"conflict: {c}", file=sys.stderr)
+    if len(report.conflicts) > 50:
+        print(f"... and {len(report.conflicts) - 50} more conflict(s)", file=sys.stderr)
+    if report.conflicts:
+        print("conflicting images were left untouched; re-run with --overwrite to replace them", file=sys.stderr)
+    print(f"{report.summary()} in {report.seconds:.2f} s")
+    return 0

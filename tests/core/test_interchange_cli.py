@@ -1,0 +1,48 @@
+"""The export/import subcommands, driven through argparse as cli.py wires them."""
+from __future__ import annotations
+
+import argparse
+
+from llmvis_desktop import cli_interchange
+
+from interchange_helpers import annotate, copy_files, make_files, open_scanned
+
+
+def _run(argv) -> int:
+    parser = argparse.ArgumentParser(prog="llmvis")
+    parser.add_argument("--db", default=None)
+    sub = parser.add_subparsers(dest="command", required=True)
+    cli_interchange.add_parsers(sub)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+def test_cli_export_then_import(tmp_path, capsys):
+    src = make_files(tmp_path / "src")
+    p = open_scanned(src)
+    annotate(p)
+    p.close()
+    out = tmp_path / "x.json"
+    assert _run(["export", str(src), "--format", "coco", "--out", str(out), "--reviewed-only",
+                 "--include-suggestions"]) == 0
+    assert "coco:" in capsys.readouterr().out
+    fresh = copy_files(src, tmp_path / "fresh")
+    open_scanned(fresh).close()
+    assert _run(["import", str(fresh), "--format", "coco", str(out), "--as", "suggestions"]) == 0
+    # the anonymized DICOM name cannot map back in another project: a warning, not an error
+    captured = capsys.readouterr()
+    assert "name no image of this project" in captured.err
+    assert _run(["export", str(fresh), "--format", "yolo", "--out", str(tmp_path / "y"),
+                 "--split", "0.5,0.5", "--keep-dicom-identifiers"]) == 0
+
+
+def test_cli_errors_are_one_line(tmp_path, capsys):
+    src = make_files(tmp_path / "src")
+    open_scanned(src).close()
+    bad = tmp_path / "bad.csv"
+    bad.write_text("file_name\n../../etc/passwd\n")
+    assert _run(["import", str(src), "--format", "csv", str(bad)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "line 2" in err[0] and "nothing was imported" in err[0]
+    assert _run(["export", str(tmp_path / "nope"), "--format", "csv", "--out", str(tmp_path / "o.csv")]) == 1
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1
