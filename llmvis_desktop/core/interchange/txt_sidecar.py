@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from pathlib import Path, PurePosixPath
 
-from .common import ExportContext, ImportItem, InterchangeError, ParsedFile, prepare_folder, write_atomic
+from .common import ExportContext, ImportItem, InterchangeError, ParsedFile, prepare_folder
 
 MAX_BYTES = 1 << 20
 
@@ -21,6 +21,7 @@ def export(ctx: ExportContext) -> None:
     out = prepare_folder(ctx.out, allow_nonempty=True)
     total = ctx.total()
     seen: dict[str, str] = {}
+    made: set = set()
     n = 0
     for rows in ctx.rows():
         for row in rows:
@@ -32,7 +33,11 @@ def export(ctx: ExportContext) -> None:
                 continue
             seen[stem] = row.name
             dest = out.joinpath(*f"{stem}.txt".split("/"))
-            write_atomic(dest, lambda fh, text=row.caption: fh.write(text))
+            if dest.parent not in made:
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                made.add(dest.parent)
+            with open(dest, "w", encoding="utf-8", newline="") as fh:  # small files: plain writes
+                fh.write(row.caption)
             ctx.report.files_written += 1
             ctx.report.images += 1
             ctx.report.annotations += 1
