@@ -143,6 +143,28 @@ def test_multipage_tiff_frames(samples):
         read_image(path, frame=3)
 
 
+def test_other_depths_and_modes(tmp_path):
+    import tifffile
+
+    png16 = tmp_path / "gray16.png"
+    Image.fromarray(imagegen.tiff16_array()).save(png16)
+    data = read_image(png16)
+    assert data.pixels.dtype == np.uint16 and data.meta.bit_depth == 16
+    np.testing.assert_array_equal(data.pixels, imagegen.tiff16_array())
+
+    palette = tmp_path / "palette.png"
+    Image.fromarray(imagegen._gradient_rgb(20, 10)).quantize(16).save(palette)
+    data = read_image(palette)
+    assert data.meta.mode == "P" and data.meta.channels == 3 and data.pixels.shape == (10, 20, 3)
+
+    floats = tmp_path / "float.tif"
+    tifffile.imwrite(floats, np.linspace(-1, 1, 200, dtype=np.float32).reshape(10, 20))
+    data = read_image(floats)
+    assert data.pixels.dtype == np.float32 and data.meta.bit_depth == 32
+    assert data.meta == read_header(floats) and data.display.dtype == np.uint8
+    assert data.display.min() == 0 and data.display.max() == 255
+
+
 # ------------------------------------------------------------------ DICOM
 
 

@@ -65,7 +65,7 @@ class ImageMeta:
     mode: str  # Pillow mode ("RGB", "I;16"...) or DICOM photometric interpretation
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # arrays: compare/hash by identity, never element-wise
 class ImageData:
     """Decoded pixels at full depth plus the 8-bit rendering shown on screen."""
 
