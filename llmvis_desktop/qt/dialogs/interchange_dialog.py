@@ -1,0 +1,330 @@
+"""ExportImportDialog: export or import annotations in any interchange format.
+
+Public API
+----------
+``ExportImportDialog(project, parent=None, mode="export")``
+    ``mode`` is ``"export"`` or ``"import"`` (a combo at the top switches it).
+Methods
+    ``start()``            runs what the form says (the Run button calls it)
+    ``cancel()``           asks the running job to stop (the Cancel button)
+    ``is_running() -> bool``
+    ``last_report``        the ExportReport / ImportReport of the last job, or None
+    ``last_error``         the one-line error of the last failed job, or None
+Signals
+    ``finished_job(object)``  the report (or None after an error/cancel), on the GUI thread
+
+The core function runs on the dialog's own ``QThreadPool`` through a ``QRunnable``
+with a small signals object (progress, result, error); it never touches a widget.
+Closing the dialog cancels a running job and waits for it.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...core.interchange import FORMATS, ExportOptions, InterchangeError, export_project, import_file
+from ...core.tasks import CancelToken, Cancelled, Progress
+
+
+class _Signals(QObject):
+    progress = Signal(int, int, str)
+    result = Signal(object)
+    error = Signal(str)
+
+
+class _Job(QRunnable):
+    def __init__(self, fn, token: CancelToken, cancel_text: str = "cancelled") -> None:
+        super().__init__()
+        self.fn = fn
+        self.cancel_text = cancel_text
+        self.token = token
+        self.signals = _Signals()
+        self.setAutoDelete(True)
+
+    def _progress(self, p: Progress) -> None:
+        self.signals.progress.emit(int(p.done), int(p.total or 0), p.stage)
+
+    def run(self) -> None:  # worker thread: core calls and signal emits only
+        try:
+            report = self.fn(self.token, self._progress)
+        except Cancelled:
+            self.signals.error.emit(self.cancel_text)
+        except (InterchangeError, OSError) as exc:
+            self.signals.error.emit(str(exc))
+        except Exception as exc:  # noqa: BLE001 - shown to the user, never swallowed silently
+            self.signals.error.emit(f"{type(exc).__name__}: {exc}")
+        else:
+            self.signals.result.emit(report)
+
+
+class ExportImportDialog(QDialog):
+    finished_job = Signal(object)
+
+    def __init__(self, project, parent: Optional[QWidget] = None, mode: str = "export") -> None:
+        super().__init__(parent)
+        self.project = project
+        self.setWindowTitle("Export / import annotations")
+        self.last_report = None
+        self.last_error: Optional[str] = None
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(1)
+        self._token: Optional[CancelToken] = None
+        self._job: Optional[_Job] = None
+
+        self.mode = QComboBox()
+        self.mode.addItem("Export", "export")
+        self.mode.addItem("Import", "import")
+        self.fmt = QComboBox()
+        for key, spec in FORMATS.items():
+            self.fmt.addItem(spec.title, key)
+        self.path = QLineEdit()
+        self.path.setPlaceholderText("output file or folder")
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._browse)
+        path_row = QHBoxLayout()
+        path_row.addWidget(self.path, 1)
+        path_row.addWidget(browse)
+
+        form = QFormLayout()
+        form.addRow("Action", self.mode)
+        form.addRow("Format", self.fmt)
+        form.addRow("Path", path_row)
+
+        # export options
+        self.reviewed_only = QCheckBox("Reviewed images only")
+        self.include_suggestions = QCheckBox("Include pending suggestions")
+        self.include_repairs = QCheckBox("Include repaired images, linked to their source")
+        self.link = QCheckBox("Link images instead of copying (YOLO, imagefolder)")
+        self.anonymize = QCheckBox("De-identify DICOM-derived images (recommended)")
+        self.anonymize.setChecked(True)
+        self.split = [QDoubleSpinBox() for _ in range(3)]
+        for box, value in zip(self.split, (0.8, 0.2, 0.0)):
+            box.setRange(0.0, 1.0)
+            box.setSingleStep(0.05)
+            box.setValue(value)
+        self.seed = QSpinBox()
+        self.seed.setRange(0, 2**31 - 1)
+        split_row = QHBoxLayout()
+        for name, box in zip(("train", "val", "test"), self.split):
+            split_row.addWidget(QLabel(name))
+            split_row.addWidget(box)
+        split_row.addWidget(QLabel("seed"))
+        split_row.addWidget(self.seed)
+        self.export_box = QGroupBox("Export options")
+        ex = QVBoxLayout(self.export_box)
+        for w in (self.reviewed_only, self.include_suggestions, self.include_repairs, self.link, self.anonymize):
+            ex.addWidget(w)
+        ex.addLayout(split_row)
+
+        # import options
+        self.as_ = QComboBox()
+        self.as_.addItem("Reviewed annotations", "reviewed")
+        self.as_.addItem("Pending suggestions", "suggestions")
+        self.overwrite = QCheckBox("Overwrite existing reviewed annotations that differ")
+        self.import_box = QGroupBox("Import options")
+        im = QFormLayout(self.import_box)
+        im.addRow("Import as", self.as_)
+        im.addRow(self.overwrite)
+
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.summary = QPlainTextEdit()
+        self.summary.setReadOnly(True)
+        self.summary.setMaximumBlockCount(500)
+        self.summary.setPlaceholderText("The result appears here.")
+
+        self.run_button = QPushButton("Export")
+        self.run_button.setDefault(True)
+        self.run_button.clicked.connect(self.start)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel)
+        close = QPushButton("Close")
+        close.clicked.connect(self.close)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        for b in (self.run_button, self.cancel_button, close):
+            buttons.addWidget(b)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.export_box)
+        layout.addWidget(self.import_box)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.summary, 1)
+        layout.addLayout(buttons)
+
+        self.mode.currentIndexChanged.connect(self._mode_changed)
+        self.fmt.currentIndexChanged.connect(self._mode_changed)
+        self.mode.setCurrentIndex(1 if mode == "import" else 0)
+        self._mode_changed()
+        self.resize(560, 560)
+
+    # --- form ---------------------------------------------------------------------
+    def current_mode(self) -> str:
+        return self.mode.currentData()
+
+    def current_format(self) -> str:
+        return self.fmt.currentData()
+
+    def set_format(self, key: str) -> None:
+        self.fmt.setCurrentIndex(self.fmt.findData(key))
+
+    def _mode_changed(self, *_):
+        exporting = self.current_mode() == "export"
+        self.export_box.setVisible(exporting)
+        self.import_box.setVisible(not exporting)
+        self.run_button.setText("Export" if exporting else "Import")
+        spec = FORMATS[self.current_format()]
+        folder = spec.out_is_folder if exporting else spec.in_is_folder
+        what = "folder" if folder else f"file ({spec.suffix})"
+        self.path.setPlaceholderText(f"{'output' if exporting else 'input'} {what}")
+        copies = self.current_format() in ("yolo", "jsonl")
+        self.link.setEnabled(copies)
+        for box in self.split:
+            box.setEnabled(copies)
+        self.seed.setEnabled(copies)
+
+    def _browse(self) -> None:
+        spec = FORMATS[self.current_format()]
+        exporting = self.current_mode() == "export"
+        folder = spec.out_is_folder if exporting else spec.in_is_folder
+        if folder:
+            path = QFileDialog.getExistingDirectory(self, "Choose a folder", self.path.text())
+        elif exporting:
+            path, _ = QFileDialog.getSaveFileName(self, "Export to", self.path.text(), f"*{spec.suffix}")
+        else:
+            path, _ = QFileDialog.getOpenFileName(self, "Import from", self.path.text(), f"*{spec.suffix}")
+        if path:
+            self.path.setText(path)
+
+    def options(self) -> ExportOptions:
+        return ExportOptions(
+            reviewed_only=self.reviewed_only.isChecked(),
+            include_suggestions=self.include_suggestions.isChecked(),
+            include_repairs=self.include_repairs.isChecked(),
+            split=tuple(b.value() for b in self.split),
+            seed=self.seed.value(),
+            link=self.link.isChecked(),
+            anonymize=self.anonymize.isChecked(),
+        )
+
+    # --- running --------------------------------------------------------------------
+    def is_running(self) -> bool:
+        return self._job is not None
+
+    def start(self) -> None:
+        if self.is_running():
+            return
+        text = self.path.text().strip()
+        if not text:
+            self._show_error("choose a path first")
+            return
+        path = Path(text).expanduser()
+        fmt = self.current_format()
+        project = self.project
+        if self.current_mode() == "export":
+            opts = self.options()
+
+            def fn(token, progress):
+                return export_project(project, fmt, path, opts, token, progress)
+        else:
+            as_, overwrite = self.as_.currentData(), self.overwrite.isChecked()
+
+            def fn(token, progress):
+                return import_file(project, fmt, path, as_, overwrite, token, progress)
+
+        self.last_report = None
+        self.last_error = None
+        self._token = CancelToken()
+        importing = self.current_mode() == "import"
+        job = _Job(fn, self._token, "cancelled; nothing was imported" if importing else "cancelled")
+        job.signals.progress.connect(self._on_progress)
+        job.signals.result.connect(self._on_result)
+        job.signals.error.connect(self._on_error)
+        self._job = job
+        self._set_busy(True)
+        self.progress.setRange(0, 0)  # busy until the first report
+        self.summary.setPlainText(f"{self.run_button.text()}ing {fmt} …")
+        self._pool.start(job)
+
+    def cancel(self) -> None:
+        if self._token is not None:
+            self._token.cancel()
+
+    def _set_busy(self, busy: bool) -> None:
+        self.run_button.setEnabled(not busy)
+        self.cancel_button.setEnabled(busy)
+        for w in (self.mode, self.fmt, self.path, self.export_box, self.import_box):
+            w.setEnabled(not busy)
+
+    def _on_progress(self, done: int, total: int, stage: str) -> None:
+        if total > 0:
+            self.progress.setRange(0, total)
+            self.progress.setValue(min(done, total))
+        self.progress.setFormat(f"{stage}: %v / %m")
+
+    def _finish(self) -> None:
+        self._job = None
+        self._token = None
+        self._set_busy(False)
+        self._mode_changed()
+
+    def _on_result(self, report) -> None:
+        self.last_report = report
+        self.progress.setRange(0, 1)
+        self.progress.setValue(1)
+        self.progress.setFormat("done")
+        lines = [report.summary() + f" ({report.seconds:.2f} s)"]
+        for c in getattr(report, "conflicts", [])[:200]:
+            lines.append(f"conflict: {c}")
+        if getattr(report, "conflicts", None):
+            lines.append("Conflicting images were left untouched; tick 'Overwrite' to replace them.")
+        lines += [f"warning: {w}" for w in report.warnings[:200]]
+        self.summary.setPlainText("\n".join(lines))
+        self._finish()
+        self.finished_job.emit(report)
+
+    def _on_error(self, message: str) -> None:
+        self.last_error = message
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.progress.setFormat("failed")
+        self._show_error(message)
+        self._finish()
+        self.finished_job.emit(None)
+
+    def _show_error(self, message: str) -> None:
+        self.last_error = message
+        self.summary.setPlainText(f"Refused: {message}")
+
+    def done(self, code: int) -> None:  # close/reject: stop the job first
+        self.cancel()
+        self._pool.waitForDone()
+        super().done(code)
+
+    def closeEvent(self, event) -> None:
+        self.cancel()
+        self._pool.waitForDone()
+        super().closeEvent(event)

@@ -1,0 +1,65 @@
+"""The export/import dialog runs the core off the GUI thread and reports the result."""
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import json  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from llmvis_desktop.core.project import Project  # noqa: E402
+from llmvis_desktop.qt.dialogs.interchange_dialog import ExportImportDialog  # noqa: E402
+
+SHOTS = Path(__file__).resolve().parents[2] / "shots"
+
+
+def _project(folder) -> Project:
+    p = Project.open(folder)
+    p.scan()
+    ids = p.image_ids()
+    p.set_labels(ids[0], ["scratch"], "alice")
+    p.set_caption(ids[0], "a scratch", "alice")
+    p.set_status(ids[0], "reviewed", "alice")
+    return p
+
+
+def test_export_then_import_via_dialog(qtbot, labelled_folder, tmp_path):
+    p = _project(labelled_folder)
+    try:
+        dlg = ExportImportDialog(p)
+        qtbot.addWidget(dlg)
+        dlg.show()
+        dlg.set_format("coco")
+        out = tmp_path / "out.json"
+        dlg.path.setText(str(out))
+        dlg.reviewed_only.setChecked(True)
+        with qtbot.waitSignal(dlg.finished_job, timeout=20000):
+            dlg.start()
+        qtbot.waitUntil(lambda: not dlg.is_running(), timeout=5000)
+        assert dlg.last_error is None and dlg.last_report.images == 1
+        doc = json.loads(out.read_text())
+        assert [i["file_name"] for i in doc["images"]] == [p.images(p.image_ids()[:1])[0].relpath]
+        assert "1 image(s)" in dlg.summary.toPlainText()
+        SHOTS.mkdir(exist_ok=True)
+        dlg.grab().save(str(SHOTS / "interchange_dialog_export.png"))
+
+        # import the same file with a changed caption: a conflict, reported in the summary
+        doc["annotations"][0]["caption"] = "changed"
+        out.write_text(json.dumps(doc))
+        dlg.mode.setCurrentIndex(1)
+        with qtbot.waitSignal(dlg.finished_job, timeout=20000):
+            dlg.start()
+        assert len(dlg.last_report.conflicts) == 1
+        assert "conflict:" in dlg.summary.toPlainText()
+        dlg.grab().save(str(SHOTS / "interchange_dialog_import.png"))
+
+        # a refused file: one clear line, nothing written
+        out.write_text('{"images": [{"id": 1, "file_name": "../x.png"}]}')
+        with qtbot.waitSignal(dlg.finished_job, timeout=20000):
+            dlg.start()
+        assert dlg.last_report is None and "climbs out" in dlg.last_error
+        assert dlg.run_button.isEnabled() and not dlg.cancel_button.isEnabled()
+        dlg.close()
+    finally:
+        p.close()
