@@ -136,3 +136,36 @@ def test_cancel_keeps_committed_batches(tmp_path):
             p.scan(token, progress, batch_size=10)
         assert p.count() == 20
         assert p.scan().added == 30
+
+
+def test_bad_files_become_error_rows_and_index_carries_on(png_folder):
+    from imagegen import write_bad_files
+
+    bad_dir = png_folder / "bad"
+    bad_dir.mkdir()
+    expected = write_bad_files(bad_dir)
+    with Project.open(png_folder) as p:
+        p.index()
+        rows = {r.relpath: r for r in p.images(p.image_ids())}
+    for name, reason in expected.items():
+        rel = f"bad/{name}"
+        assert rows[rel].status == "error", (rel, rows[rel])
+        assert reason.lower() in rows[rel].error.lower(), (rel, rows[rel].error)
+    good = [r for r in rows.values() if not r.relpath.startswith("bad/")]
+    assert len(good) == 5 and all(r.status == "new" and r.width for r in good)
+
+
+def test_truncated_png_and_jpeg_caught_at_header_time(tmp_path):
+    import io
+
+    from llmvis_desktop.core.imaging import ImageReadError, read_header
+
+    for fmt, ext in (("JPEG", "jpg"), ("PNG", "png")):
+        buf = io.BytesIO()
+        Image.effect_noise((64, 64), 40).save(buf, fmt)
+        path = tmp_path / f"cut.{ext}"
+        path.write_bytes(buf.getvalue()[: len(buf.getvalue()) // 2])
+        with pytest.raises(ImageReadError, match="cut short"):
+            read_header(path)
+        (tmp_path / f"whole.{ext}").write_bytes(buf.getvalue() + b"\0" * 100)  # padding is fine
+        assert read_header(tmp_path / f"whole.{ext}").width == 64

@@ -336,7 +336,32 @@ def read_header(path: PathLike, *, max_pixels: int | None = DEFAULT_MAX_PIXELS) 
             fh.seek(0)
         im = open_pillow(fh, path, max_pixels)
         with im:
-            return _pil_meta(im, swap=_pil_orientation(im) >= 5)
+            meta = _pil_meta(im, swap=_pil_orientation(im) >= 5)
+        check_complete(fh, path, meta.format)
+        return meta
+
+
+# A JPEG ends with its EOI marker and a PNG with its IEND chunk; both may be followed
+# by a little padding or a maker trailer, so the end marker is looked for in the tail.
+_END_MARKERS = {"JPEG": b"\xff\xd9", "PNG": b"IEND\xaeB`\x82"}
+_TAIL = 4096
+
+
+def check_complete(fh, path: PathLike, fmt: str) -> None:
+    """Catch a truncated JPEG/PNG at header time by reading only the file's tail, so the
+    index marks it ``error`` without decoding it."""
+    marker = _END_MARKERS.get(fmt)
+    if marker is None:
+        return
+    try:
+        fh.seek(0, 2)
+        size = fh.tell()
+        fh.seek(max(0, size - _TAIL))
+        tail = fh.read()
+    except OSError as exc:
+        raise from_os_error(path, exc) from None
+    if marker not in tail:
+        raise ImageReadError(path, f"{TRUNCATED} (the {fmt} end marker is missing: the file was cut short)")
 
 
 def read_image(
