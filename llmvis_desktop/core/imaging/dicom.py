@@ -106,9 +106,47 @@ def _meta(ds) -> ImageMeta:
 
 
 def header(fh, path: PathLike, max_pixels: int | None) -> ImageMeta:
-    meta = _meta(_dataset(fh, path, header_only=True))
+    ds = _dataset(fh, path, header_only=True)
+    meta = _meta(ds)
     check_size(path, meta.width, meta.height, max_pixels)
+    _check_pixel_bytes(ds, fh, path)
     return meta
+
+
+def _decoder_available(ts) -> bool:
+    try:
+        from pydicom.pixels import get_decoder
+    except ImportError:  # pydicom 2: find out when decoding
+        return True
+    try:
+        return bool(get_decoder(ts).is_available)
+    except (NotImplementedError, ValueError):
+        return False
+
+
+def _check_pixel_bytes(ds, fh, path: PathLike) -> None:
+    """An uncompressed file must still hold all its pixel bytes after the header: a
+    truncated DICOM is caught at index time without decoding it."""
+    ts = getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", None)
+    if ts is not None and getattr(ts, "is_compressed", False):
+        if not _decoder_available(ts):
+            raise ImageReadError(path, f"compressed DICOM (transfer syntax {ts.name}) {_PLUGIN_HINT}")
+        return
+    rows, cols = _int_tag(ds, "Rows", 0), _int_tag(ds, "Columns", 0)
+    frames = max(1, _int_tag(ds, "NumberOfFrames", 1))
+    samples = _int_tag(ds, "SamplesPerPixel", 1)
+    bits = _int_tag(ds, "BitsAllocated", 16)
+    expected = rows * cols * frames * samples * bits // 8
+    try:
+        here = fh.tell()  # stop_before_pixels leaves the file at the pixel data element
+        fh.seek(0, 2)
+        remaining = fh.tell() - here
+    except OSError:
+        return
+    if 0 <= remaining < expected:  # the element's own tag/length bytes come on top
+        raise ImageReadError(
+            path, f"{TRUNCATED} (DICOM pixel data needs {expected} bytes, the file holds {max(remaining, 0)})"
+        )
 
 
 def _decode_frame(ds, path: PathLike, frame: int, frames: int) -> np.ndarray:
