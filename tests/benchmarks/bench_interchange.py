@@ -5,7 +5,7 @@
 
 The project is built quickly with direct SQL inserts (images with captions, statuses,
 reviewers and times; 1-2 labels each; a pending suggestion on every 10th image).
-The image files are hard links to one small PNG, so the copying formats (yolo,
+The image files are hard links to small PNGs (one per folder), so the copying formats (yolo,
 jsonl) can be timed too, with ``link=True`` (they link instead of copying);
 ``--no-files`` skips making them and times the metadata formats only.
 """
@@ -37,12 +37,11 @@ def build(root: Path, n: int, files: bool) -> tuple[Project, float]:
     if files:
         from PIL import Image
 
-        seed = root / ".seed.png"
-        Image.new("RGB", (4, 4)).save(seed)
-        for d in range(n // 1000 + 1):
+        for d in range(n // 1000 + 1):  # one seed file per folder: an inode takes ~65k links at most
             (root / f"d{d:03d}").mkdir()
+            Image.new("RGB", (4, 4)).save(root / f".seed{d:03d}.png")
         for i in range(n):
-            os.link(seed, root / f"d{i // 1000:03d}" / f"img{i:06d}.png")
+            os.link(root / f".seed{i // 1000:03d}.png", root / f"d{i // 1000:03d}" / f"img{i:06d}.png")
     p = Project.open(root)
     for name in LABELS:
         p.add_label(name)

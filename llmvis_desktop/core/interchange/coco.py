@@ -65,7 +65,8 @@ def export(ctx: ExportContext) -> None:
     }
     if ctx.options.include_suggestions:
         doc["llmvis_suggestions"] = suggestions
-    write_atomic(ctx.out, lambda fh: json.dump(doc, fh, ensure_ascii=False, separators=(",", ":")))
+    text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))  # one-shot: the C encoder
+    write_atomic(ctx.out, lambda fh: fh.write(text))
     ctx.report.images = len(images)
     ctx.report.annotations = ann_id
     ctx.report.suggestions = len(suggestions)

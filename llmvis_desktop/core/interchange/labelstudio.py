@@ -85,7 +85,8 @@ def export(ctx: ExportContext) -> None:
                 ctx.report.suggestions += 1
             tasks.append(task)
         ctx.tick(len(tasks), total)
-    write_atomic(ctx.out, lambda fh: json.dump(tasks, fh, ensure_ascii=False, separators=(",", ":")))
+    text = json.dumps(tasks, ensure_ascii=False, separators=(",", ":"))  # one-shot: the C encoder
+    write_atomic(ctx.out, lambda fh: fh.write(text))
     choices = "\n".join(f'    <Choice value="{_xml_attr(lbl.name)}"/>' for lbl in ctx.project.labels())
     config = ctx.out.with_name(ctx.out.stem + ".label_config.xml")
     write_atomic(config, lambda fh: fh.write(LABEL_CONFIG.format(choices=choices)))
