@@ -20,7 +20,7 @@ import logging
 import time
 from typing import Any, Callable, Optional
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 
 from ..core.tasks import CancelToken, Cancelled, Progress
 
@@ -169,10 +169,20 @@ class JobManager(QObject):
         done = [j for j in self._jobs if not j.is_active]
         for old in done[:-20]:
             self._jobs.remove(old)
-        self.pool.start(job)
         self.job_added.emit(job)
         self.active_changed.emit(len(self.active()))
+        # start on the next event-loop turn: signals the caller connects right after
+        # start() returns can never miss an early result or error
+        QTimer.singleShot(0, self, lambda j=job: self._launch(j))
         return job
+
+    def _launch(self, job: Job) -> None:
+        if self._closed or job.token.cancelled:
+            job.state = STATE_CANCELLED
+            job.signals.cancelled.emit()
+            job.signals.finished.emit()
+            return
+        self.pool.start(job)
 
     def _on_finished(self, job: Job) -> None:
         self.job_changed.emit(job)

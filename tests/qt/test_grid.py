@@ -1,0 +1,146 @@
+"""Grid model, thumbnail loader and view, without the full window."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from llmvis_desktop.core.project import Project
+from llmvis_desktop.core.store.records import ImageFilter
+from llmvis_desktop.qt.models.grid_model import IdRole, RecordRole, ThumbRole, GridModel
+from llmvis_desktop.qt.thumb_loader import ThumbLoader, make_cache
+from llmvis_desktop.qt.widgets.grid_view import GridView
+from llmvis_desktop.qt.workers import JobManager
+
+
+def test_model_lazy_records_and_refresh(qtbot, image_folder, tmp_path):
+    with Project.open(image_folder) as p:
+        p.index()
+        loader = ThumbLoader(make_cache(tmp_path / "thumbs"))
+        model = GridModel()
+        model.set_project(p, loader)
+        try:
+            assert model.rowCount() == 12
+            assert not model._windows  # nothing fetched before a row is asked for
+            rec = model.index(3).data(RecordRole)
+            assert rec.relpath == p.images([model.id_at(3)])[0].relpath
+            assert model.index(3).data(Qt.ItemDataRole.DisplayRole) == rec.name
+            # thumbnails: None first (queued), then a pixmap after `ready`
+            with qtbot.waitSignal(model.dataChanged, timeout=10000):
+                assert model.index(3).data(ThumbRole) is None
+            qtbot.waitUntil(lambda: model.index(3).data(ThumbRole) is not None, timeout=10000)
+            pm = model.index(3).data(ThumbRole)
+            assert max(pm.width(), pm.height()) <= model.thumb_size
+            # refresh after an action re-reads only that row
+            p.set_status(rec.id, "reviewed", "t")
+            assert model.record(rec.id).status == "new"  # cached
+            model.refresh_ids([rec.id])
+            assert model.record(rec.id).status == "reviewed"
+            # SQL filter
+            model.set_query(ImageFilter(statuses=("reviewed",)))
+            assert model.ids == [rec.id]
+            model.set_query(ImageFilter(path_prefix="a/"), "name", True)
+            assert model.rowCount() == 6
+            assert model.index(0).data(RecordRole).relpath > model.index(5).data(RecordRole).relpath
+        finally:
+            assert loader.shutdown()
+
+
+def test_loader_lifo_and_generation(qtbot, image_folder, tmp_path):
+    with Project.open(image_folder) as p:
+        p.index()
+        recs = p.images(p.image_ids())
+        loader = ThumbLoader(make_cache(tmp_path / "thumbs"), threads=1)
+        try:
+            # hold the worker: enqueue under the lock so order is decided before it runs
+            with loader._lock:
+                loader._runners = 1  # no runner starts during the pushes
+            for r in recs:
+                loader.pixmap(r.id, p.path_of(r), 64)
+            with loader._lock:
+                order = [item[1] for item in reversed(loader._stack)]
+                loader._runners = 0
+            assert order[0] == recs[-1].id  # newest first
+            loader.reset()  # folder or filter changed: stale requests dropped
+            assert loader.pending() == 0
+            got = []
+            loader.ready.connect(got.append)
+            assert loader.pixmap(recs[0].id, p.path_of(recs[0]), 64) is None
+            qtbot.waitUntil(lambda: got == [recs[0].id], timeout=10000)
+            assert loader.pixmap(recs[0].id, p.path_of(recs[0]), 64) is not None
+            # an unreadable file: error remembered, not retried
+            bad = image_folder / "a" / "broken.png"
+            bad.write_bytes(b"not a png")
+            failed = []
+            loader.failed.connect(lambda i, reason: failed.append(reason))
+            loader.pixmap(9999, bad, 64)
+            qtbot.waitUntil(lambda: bool(failed), timeout=10000)
+            assert loader.error(9999)
+            assert loader.pixmap(9999, bad, 64) is None and loader.pending() == 0
+        finally:
+            assert loader.shutdown()
+
+
+def test_view_thumb_size_and_current(qtbot, image_folder, tmp_path):
+    with Project.open(image_folder) as p:
+        p.index()
+        loader = ThumbLoader(make_cache(tmp_path / "thumbs"))
+        model = GridModel()
+        model.set_project(p, loader)
+        view = GridView(thumb_size=96)
+        qtbot.addWidget(view)
+        view.setModel(model)
+        view.resize(600, 400)
+        view.show()
+        try:
+            seen = []
+            view.current_changed.connect(seen.append)
+            view.select_row(4)
+            assert seen[-1] == model.id_at(4) == view.current_id()
+            view.set_thumb_size(200)
+            assert view.thumb_size == 200 and model.thumb_size == 200
+            assert view.gridSize().width() > 200
+            view.set_thumb_size(10)
+            assert view.thumb_size == 64
+        finally:
+            assert loader.shutdown()
+
+
+def test_job_manager_progress_cancel_and_errors(qtbot):
+    from llmvis_desktop.core.tasks import Progress
+
+    mgr = JobManager()
+
+    def work(token, progress, n):
+        for i in range(n):
+            token.check()
+            progress(Progress("count", i + 1, n, f"{i + 1}/{n}"))
+        return n
+
+    job = mgr.start("count", work, 50)
+    with qtbot.waitSignal(job.signals.finished, timeout=5000):
+        pass
+    assert job.state == "done" and job.result == 50 and job.last_progress.done == 50
+
+    def boom(token, progress):
+        raise ValueError("bad input")
+
+    errs = []
+    job = mgr.start("boom", boom)
+    job.signals.error.connect(errs.append)
+    qtbot.waitUntil(lambda: job.state == "failed", timeout=5000)
+    qtbot.waitUntil(lambda: bool(errs), timeout=5000)
+    assert isinstance(errs[0], ValueError)
+
+    import threading
+
+    started = threading.Event()
+
+    def forever(token, progress):
+        started.set()
+        while True:
+            token.check()
+            threading.Event().wait(0.01)
+
+    job = mgr.start("forever", forever)
+    qtbot.waitUntil(started.is_set, timeout=5000)
+    assert mgr.shutdown(5000)
+    assert job.state == "cancelled"
