@@ -1,0 +1,330 @@
+"""The suggestion batch job: captions, zero-shot labels or answers for many images.
+
+Resumable: an image that already has a suggestion of the same kind from the same model
+id and revision (pending or decided) is skipped, and every batch is committed as it
+finishes, so a killed job restarted goes on where it stopped. Suggestions are their
+own rows; a reviewed annotation is never changed. Images are read on a helper
+thread while the model thread runs the previous batch.
+"""
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Collection, Optional, Sequence, Union
+
+from sqlalchemy import select
+
+from ..project import Project
+from ..store import models as m
+from ..store.records import ImageFilter, ImageRecord, NewSuggestion, SuggestionRecord
+from ..tasks import CancelToken, Progress, ProgressFn, no_progress
+from .discovery import ModelInfo, ModelRefused, check
+from .registry import DEFAULT_LABEL_TEMPLATE, DEFAULT_MAX_NEW_TOKENS
+
+OptIn = Union[bool, Collection[str]]
+MAX_SIDE = 1024  # images are shrunk to this longest side before the processor sees them
+OPTINS_SETTING = "model_optins"  # project setting: {path: ["bin", "remote_code"]}
+
+
+class SuggestError(Exception):
+    """The job cannot run as asked (no model, no labels...); the message says why."""
+
+
+@dataclass
+class SuggestReport:
+    images: int = 0  # images that went through a model in this run
+    suggestions: int = 0
+    skipped: int = 0  # already suggested by the same model and revision
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (relpath, why)
+    seconds: float = 0.0
+    device: str = ""
+    messages: list[str] = field(default_factory=list)
+    models: dict[str, str] = field(default_factory=dict)  # role -> "model_id@revision"
+
+    @property
+    def images_per_s(self) -> float:
+        return self.images / self.seconds if self.seconds > 0 else 0.0
+
+    def summary(self) -> str:
+        text = (f"{self.suggestions} suggestions for {self.images} images in {self.seconds:.1f} s "
+                f"({self.images_per_s:.1f} images/s on {self.device or 'no device'}), "
+                f"{self.skipped} already done")
+        if self.failed:
+            text += f", {len(self.failed)} unreadable"
+        return text
+
+    def as_dict(self) -> dict:
+        return {"images": self.images, "suggestions": self.suggestions, "skipped": self.skipped,
+                "failed": [list(f) for f in self.failed], "seconds": round(self.seconds, 3),
+                "images_per_s": round(self.images_per_s, 3), "device": self.device,
+                "messages": list(self.messages), "models": dict(self.models)}
+
+
+@dataclass(frozen=True)
+class _Role:
+    role: str  # engine role: caption | label | answer
+    kind: str  # suggestion kind stored
+    info: ModelInfo
+    prompt: Optional[str]
+
+
+def optins_for(project: Project, info: ModelInfo) -> tuple[bool, bool]:
+    """The per-model opt-ins saved in the project (model manager): (allow_bin, allow_remote_code)."""
+    saved = (project.settings().get(OPTINS_SETTING) or {}).get(info.path) or []
+    return "bin" in saved, "remote_code" in saved
+
+
+def _opted(value: OptIn, info: ModelInfo) -> bool:
+    if isinstance(value, bool):
+        return value
+    return info.path in value or info.model_id in value
+
+
+def done_image_ids(project: Project, info: ModelInfo, kind: str) -> set[int]:
+    """Images that already carry a ``kind`` suggestion from this model id and revision."""
+    stmt = select(m.Suggestion.image_id).where(
+        m.Suggestion.model_id == info.model_id, m.Suggestion.kind == kind,
+    ).distinct()
+    if info.revision is None:
+        stmt = stmt.where(m.Suggestion.model_revision.is_(None))
+    else:
+        stmt = stmt.where(m.Suggestion.model_revision == info.revision)
+    with project.store.read() as s:
+        return set(s.scalars(stmt))
+
+
+def load_pil(project: Project, image: ImageRecord, max_side: int = MAX_SIDE):
+    """The image as the model sees it: the 8-bit display rendering, RGB, orientation applied."""
+    from PIL import Image
+
+    from ..imaging.reader import DEFAULT_MAX_PIXELS, read_image
+
+    data = read_image(project.path_of(image), max_pixels=project.max_pixels or DEFAULT_MAX_PIXELS)
+    im = Image.fromarray(data.display).convert("RGB")
+    if max(im.size) > max_side:
+        im.thumbnail((max_side, max_side))
+    return im
+
+
+def _read_batch(project: Project, records: Sequence[ImageRecord], max_side: int):
+    ok, images, failed = [], [], []
+    for rec in records:
+        try:
+            images.append(load_pil(project, rec, max_side))
+            ok.append(rec)
+        except Exception as exc:  # an unreadable file is reported, the job goes on
+            failed.append((rec.relpath, str(exc).splitlines()[0] if str(exc) else type(exc).__name__))
+    return ok, images, failed
+
+
+def run_suggest(
+    project: Project,
+    captioner: Optional[ModelInfo] = None,
+    labeler: Optional[ModelInfo] = None,
+    *,
+    flt: Optional[ImageFilter] = None,
+    only_unsuggested: bool = True,
+    batch: int = 8,
+    limit: Optional[int] = None,
+    prompt: Optional[str] = None,
+    question: Optional[str] = None,
+    label_template: str = DEFAULT_LABEL_TEMPLATE,
+    top_k: int = 3,
+    min_score: float = 0.3,
+    max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS,
+    max_side: int = MAX_SIDE,
+    device: str = "auto",
+    allow_bin: Optional[OptIn] = None,
+    allow_remote_code: Optional[OptIn] = None,
+    worker=None,
+    token: Optional[CancelToken] = None,
+    progress: ProgressFn = no_progress,
+) -> SuggestReport:
+    """Suggest captions (or, with ``question``, answers) and labels for the project's images.
+
+    ``allow_bin`` / ``allow_remote_code``: True, or the paths/ids opted in; None reads the
+    opt-ins saved in the project. ``worker``: the session's :class:`ModelWorker` (models
+    stay loaded); None runs a private one that unloads at the end. Cancelling raises
+    :class:`~llmvis_desktop.core.tasks.Cancelled` between batches; what was committed stays.
+    """
+    token = token or CancelToken()
+    started = time.monotonic()
+    if batch < 1:
+        raise SuggestError("the batch size must be at least 1")
+    roles = _roles(project, captioner, labeler, prompt, question, label_template,
+                   allow_bin, allow_remote_code)
+    labels = [l.name for l in project.labels()] if any(r.role == "label" for r in roles) else []
+    if any(r.role == "label" for r in roles) and not labels:
+        raise SuggestError("the project has no labels for the labeler to score; add some first "
+                           "(llmvis labels add FOLDER scratch dent ...)")
+    report = SuggestReport(models={r.role: f"{r.info.model_id}@{r.info.revision}" for r in roles})
+
+    # which images need which roles
+    ids = project.image_ids(flt, sort="name")
+    done = {r.role: (done_image_ids(project, r.info, r.kind) if only_unsuggested else set()) for r in roles}
+    todo: list[int] = []
+    for image_id in ids:
+        if any(image_id not in done[r.role] for r in roles):
+            todo.append(image_id)
+    report.skipped = len(ids) - len(todo)
+    if limit is not None:
+        todo = todo[:max(0, limit)]
+    total = len(todo)
+    progress(Progress("suggest", 0, total, "loading models"))
+    if not todo:
+        report.seconds = time.monotonic() - started
+        progress(Progress("suggest", 0, 0, "nothing to do"))
+        return report
+
+    own_worker = worker is None
+    if own_worker:
+        from .worker import ModelWorker
+
+        worker = ModelWorker()
+    reader = ThreadPoolExecutor(1, thread_name_prefix="llmvis-suggest-read")
+    try:
+        engines = {}
+        for r in roles:
+            a_bin, a_rc = _resolve_optins(project, r.info, allow_bin, allow_remote_code)
+            eng = worker.engine(r.info, r.role, device, allow_bin=a_bin, allow_remote_code=a_rc,
+                                on_message=None)
+            engines[r.role] = eng
+        report.device = ",".join(sorted({e.device for e in engines.values()}))
+        token.check()
+
+        chunks = [todo[i:i + batch] for i in range(0, total, batch)]
+
+        def fetch(chunk):
+            recs = [r for r in project.images(chunk) if r.status not in (m.STATUS_MISSING, m.STATUS_ERROR)]
+            return _read_batch(project, recs, max_side)
+
+        pending = reader.submit(fetch, chunks[0])
+        processed = 0
+        infer_started = time.monotonic()
+        for k, chunk in enumerate(chunks):
+            token.check()
+            recs, images, failed = pending.result()
+            if k + 1 < len(chunks):
+                pending = reader.submit(fetch, chunks[k + 1])
+            report.failed.extend(failed)
+            rows: list[NewSuggestion] = []
+            if images:
+                rows = worker.call(_infer, engines, roles, recs, images, done, labels, batch,
+                                   max_new_tokens, top_k, min_score, max_side)
+            if rows:
+                project.add_suggestions(rows)
+            report.suggestions += len(rows)
+            report.images += len(recs)
+            processed += len(chunk)
+            elapsed = time.monotonic() - infer_started
+            rate = processed / elapsed if elapsed > 0 else 0.0
+            eta = (total - processed) / rate if rate > 0 else 0.0
+            progress(Progress("suggest", processed, total, f"{rate:.1f} images/s, ETA {eta:.0f} s"))
+        for eng in engines.values():
+            for msg in eng.messages:
+                if msg not in report.messages:
+                    report.messages.append(msg)
+        report.device = ",".join(sorted({e.device for e in engines.values()}))
+    finally:
+        reader.shutdown(wait=True, cancel_futures=True)
+        if own_worker:
+            worker.shutdown()
+        report.seconds = time.monotonic() - started
+    return report
+
+
+def _resolve_optins(project, info, allow_bin, allow_rc) -> tuple[bool, bool]:
+    saved_bin, saved_rc = optins_for(project, info) if (allow_bin is None or allow_rc is None) else (False, False)
+    a_bin = saved_bin if allow_bin is None else _opted(allow_bin, info)
+    a_rc = saved_rc if allow_rc is None else _opted(allow_rc, info)
+    return a_bin, a_rc
+
+
+def _roles(project, captioner, labeler, prompt, question, template, allow_bin, allow_rc) -> list[_Role]:
+    roles: list[_Role] = []
+    if captioner is None and labeler is None:
+        raise SuggestError("choose a captioner and/or a labeler (model manager, or --captioner/--labeler)")
+    if captioner is not None:
+        check(captioner, *_resolve_optins(project, captioner, allow_bin, allow_rc))
+        if captioner.kind not in ("captioner", "chat"):
+            raise ModelRefused(f"{captioner.path}: a {captioner.family} model is a {captioner.kind}, "
+                               f"not a captioner")
+        if question:
+            if captioner.kind != "chat":
+                raise ModelRefused(f"{captioner.path}: a {captioner.family} model cannot answer questions; "
+                                   f"use a chat model (LLaVA, SmolVLM, Qwen-VL)")
+            roles.append(_Role("answer", "answer", captioner, question.strip()))
+        else:
+            from .registry import family_named
+
+            fam = family_named(captioner.family)
+            p = (prompt if fam.takes_prompt else None) or fam.default_prompt
+            roles.append(_Role("caption", "caption", captioner, p))
+    if labeler is not None:
+        check(labeler, *_resolve_optins(project, labeler, allow_bin, allow_rc))
+        if labeler.kind != "labeler":
+            raise ModelRefused(f"{labeler.path}: a {labeler.family} model is a {labeler.kind}, "
+                               f"not a zero-shot labeler (CLIP, SigLIP)")
+        roles.append(_Role("label", "label", labeler, template))
+    return roles
+
+
+def _infer(engines, roles, recs, images, done, labels, batch, max_new_tokens, top_k, min_score,
+           max_side) -> list[NewSuggestion]:
+    """Runs on the model thread: every role over the images that still need it."""
+    rows: list[NewSuggestion] = []
+    for r in roles:
+        idx = [i for i, rec in enumerate(recs) if rec.id not in done[r.role]]
+        if not idx:
+            continue
+        eng = engines[r.role]
+        ims = [images[i] for i in idx]
+        base = {"family": eng.info.family, "device": eng.device, "dtype": eng.dtype_name, "max_side": max_side}
+        if r.role == "label":
+            scores = eng.scores(ims, labels, r.prompt, batch=batch)
+            scoring = "sigmoid" if getattr(eng.family, "use_sigmoid", False) else "softmax"
+            for i, row in zip(idx, scores):
+                ranked = sorted(zip(labels, row), key=lambda t: -t[1])
+                for rank, (name, score) in enumerate(ranked[:max(1, top_k)], start=1):
+                    if rank > 1 and score < min_score:
+                        break
+                    rows.append(NewSuggestion(
+                        recs[i].id, "label", name, eng.info.model_id, float(score), eng.info.revision,
+                        r.prompt, dict(base, rank=rank, scoring=scoring, top_k=top_k, min_score=min_score,
+                                       taxonomy_size=len(labels))))
+        else:
+            if r.role == "answer":
+                outs = eng.answer(ims, r.prompt, batch=batch, max_new_tokens=max_new_tokens)
+            else:
+                outs = eng.caption(ims, r.prompt, batch=batch, max_new_tokens=max_new_tokens)
+            for i, g in zip(idx, outs):
+                rows.append(NewSuggestion(
+                    recs[i].id, r.kind, g.text, eng.info.model_id, g.score, eng.info.revision, r.prompt,
+                    dict(base, max_new_tokens=max_new_tokens, decoding="greedy",
+                         score_kind="mean token probability")))
+    return rows
+
+
+def ask_image(project: Project, image_id: int, info: ModelInfo, question: str, *, worker=None,
+              device: str = "auto", store: bool = True,
+              max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS) -> Union[SuggestionRecord, NewSuggestion]:
+    """"Ask the image": one chat-model answer, stored as an ``answer`` suggestion when ``store``."""
+    if info.kind != "chat":
+        raise ModelRefused(f"{info.path}: a {info.family} model cannot answer questions; use a chat model")
+    a_bin, a_rc = optins_for(project, info)
+    check(info, a_bin, a_rc)
+    from .worker import shared_worker
+
+    worker = worker or shared_worker()
+    rec = project.image(image_id)
+    im = load_pil(project, rec)
+    eng = worker.engine(info, "answer", device, allow_bin=a_bin, allow_remote_code=a_rc)
+    (g,) = worker.call(eng.answer, [im], question, batch=1, max_new_tokens=max_new_tokens)
+    row = NewSuggestion(image_id, "answer", g.text, info.model_id, g.score, info.revision, question.strip(),
+                        {"family": info.family, "device": eng.device, "dtype": eng.dtype_name,
+                         "max_new_tokens": max_new_tokens, "decoding": "greedy"})
+    if not store:
+        return row
+    (sid,) = project.add_suggestions([row])
+    return next(s for s in project.suggestions(image_id) if s.id == sid)

@@ -1,0 +1,308 @@
+"""Find models on disk (configured folders, the local Hugging Face cache) and vet them.
+
+Offline and torch-free: reads ``config.json``, file names, sizes and the first/last
+bytes of weight files. :func:`check` refuses a model with a message naming its
+folder: no config, no weights, an unknown architecture, pickle-only weights without
+the per-model opt-in, or custom code (``trust_remote_code``) without the opt-in.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Optional
+
+from .registry import FAMILIES, family_for
+
+WEIGHT_SUFFIXES = (".safetensors",)
+_BIN_NAMES = ("pytorch_model.bin", "pytorch_model.bin.index.json", "model.bin")
+_NOT_WEIGHTS = ("training_args.bin", "optimizer.bin", "scheduler.bin", "rng_state.bin")
+_HASH_EDGE = 64 * 1024
+_DTYPE_BYTES = {"F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2, "I8": 1,
+                "U8": 1, "BOOL": 1, "F8_E4M3": 1, "F8_E5M2": 1}
+
+
+class ModelRefused(Exception):
+    """A model folder we will not load; the message names the folder and the fix."""
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    path: str
+    model_id: str  # "org/name" for the HF cache, the folder path otherwise
+    family: Optional[str]
+    kind: Optional[str]  # captioner | chat | labeler
+    size_bytes: int  # weights on disk
+    revision: Optional[str]  # short hash of config + weights (copy-stable, cheap)
+    weights_format: Optional[str]  # "safetensors" | "bin" | None
+    needs_remote_code: bool
+    problem: Optional[str]  # why it would be refused without opt-ins; None when usable
+    has_config: bool = True
+    architecture: Optional[str] = None
+    params: Optional[int] = None  # parameter count, read from safetensors headers
+    source: str = "folder"  # "folder" | "hf-cache"
+
+    @property
+    def name(self) -> str:
+        return self.model_id if self.source == "hf-cache" else Path(self.path).name
+
+
+def _weight_files(folder: Path) -> tuple[list[Path], list[Path]]:
+    safe, pickled = [], []
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError:
+        return [], []
+    for p in entries:
+        n = p.name
+        if n.endswith(WEIGHT_SUFFIXES) or n == "model.safetensors.index.json":
+            safe.append(p)
+        elif (n.endswith(".bin") and n not in _NOT_WEIGHTS) or n in _BIN_NAMES or n.endswith(".pt") or n.endswith(".pth"):
+            pickled.append(p)
+    return safe, pickled
+
+
+def _size(paths: Iterable[Path]) -> int:
+    total = 0
+    for p in paths:
+        try:
+            total += p.stat().st_size  # follows the HF cache's blob symlinks
+        except OSError:
+            pass
+    return total
+
+
+def _digest(config_bytes: bytes, weights: list[Path]) -> str:
+    """Config bytes + for each weight file its name, size and first/last 64 KiB.
+
+    Copying or re-downloading a model keeps its revision; any re-save changes the
+    safetensors header (the first bytes) and so the revision.
+    """
+    h = hashlib.sha256(config_bytes)
+    for p in weights:
+        try:
+            size = p.stat().st_size
+            h.update(f"{p.name}:{size}".encode())
+            with open(p, "rb") as fh:
+                h.update(fh.read(_HASH_EDGE))
+                if size > 2 * _HASH_EDGE:
+                    fh.seek(-_HASH_EDGE, os.SEEK_END)
+                    h.update(fh.read(_HASH_EDGE))
+        except OSError:
+            h.update(p.name.encode())
+    return h.hexdigest()[:16]
+
+
+def _param_count(files: list[Path]) -> Optional[int]:
+    total = 0
+    found = False
+    for p in files:
+        if not p.name.endswith(".safetensors"):
+            continue
+        try:
+            with open(p, "rb") as fh:
+                (n,) = struct.unpack("<Q", fh.read(8))
+                if n > 100 * 1024 * 1024:
+                    return None
+                header = json.loads(fh.read(n))
+        except (OSError, ValueError, struct.error):
+            return None
+        for key, meta in header.items():
+            if key == "__metadata__" or not isinstance(meta, dict):
+                continue
+            count = 1
+            for d in meta.get("shape", []):
+                count *= int(d)
+            total += count
+            found = True
+    return total if found else None
+
+
+def inspect_folder(folder: Path | str, model_id: Optional[str] = None, source: str = "folder") -> ModelInfo:
+    """Describe one model folder (never raises for a bad folder: ``problem`` says why)."""
+    folder = Path(folder).expanduser()
+    cfg_path = folder / "config.json"
+    config: dict = {}
+    config_bytes = b""
+    has_config = cfg_path.is_file()
+    bad_config = None
+    if has_config:
+        try:
+            config_bytes = cfg_path.read_bytes()
+            config = json.loads(config_bytes)
+            if not isinstance(config, dict):
+                raise ValueError("not a JSON object")
+        except (OSError, ValueError) as exc:
+            bad_config = str(exc)
+            config = {}
+    safe, pickled = _weight_files(folder)
+    fmt = "safetensors" if safe else ("bin" if pickled else None)
+    weights = safe or pickled
+    fam = family_for(config) if config else None
+    archs = config.get("architectures") or []
+    info = ModelInfo(
+        path=str(folder),
+        model_id=model_id or str(folder),
+        family=fam.name if fam else None,
+        kind=fam.kind if fam else None,
+        size_bytes=_size(weights),
+        revision=_digest(config_bytes, weights) if (has_config or weights) else None,
+        weights_format=fmt,
+        needs_remote_code=bool(config.get("auto_map")),
+        problem=None,
+        has_config=has_config and bad_config is None,
+        architecture=(archs[0] if archs else config.get("model_type")) or None,
+        params=_param_count(safe),
+        source=source,
+    )
+    problem = refusal(info, bad_config=bad_config)
+    if problem:
+        info = _replace(info, problem=problem)
+    return info
+
+
+def _replace(info: ModelInfo, **kw) -> ModelInfo:
+    from dataclasses import replace
+
+    return replace(info, **kw)
+
+
+def refusal(info: ModelInfo, allow_bin: bool = False, allow_remote_code: bool = False,
+            bad_config: Optional[str] = None) -> Optional[str]:
+    where = info.path
+    if bad_config is not None:
+        return f"{where}: config.json cannot be read ({bad_config})"
+    if not info.has_config:
+        return (f"{where}: no config.json, so this is not a model folder; point to the folder "
+                f"that save_pretrained wrote (config.json beside the weights)")
+    if info.weights_format is None:
+        return (f"{where}: no weights (*.safetensors or pytorch_model.bin) beside config.json; "
+                f"the download may be incomplete")
+    if info.family is None:
+        known = ", ".join(sorted({t for f in FAMILIES for t in f.model_types}))
+        return (f"{where}: architecture {info.architecture or 'unknown'!s} is not one we can run; "
+                f"known model types: {known}")
+    if info.weights_format == "bin" and not allow_bin:
+        return (f"{where}: weights only in pickle .bin form, which can run code when loaded; "
+                f"convert them to safetensors, or opt in for this model (--allow-bin)")
+    if info.needs_remote_code and not allow_remote_code:
+        return (f"{where}: this model needs its own Python code (trust_remote_code); use a converted "
+                f"checkpoint, or opt in for this model (--trust-remote-code)")
+    return None
+
+
+def check(info: ModelInfo, allow_bin: bool = False, allow_remote_code: bool = False) -> ModelInfo:
+    """Return ``info`` when it may be loaded with these opt-ins; raise :class:`ModelRefused` otherwise."""
+    if info.problem and info.problem.startswith(f"{info.path}: config.json cannot be read"):
+        raise ModelRefused(info.problem)
+    why = refusal(info, allow_bin, allow_remote_code)
+    if why:
+        raise ModelRefused(why)
+    return info
+
+
+# ------------------------------------------------------------------ discovery
+def hf_hub_cache() -> Path:
+    env = os.environ.get("HF_HUB_CACHE") or os.environ.get("HUGGINGFACE_HUB_CACHE")
+    if env:
+        return Path(env).expanduser()
+    home = os.environ.get("HF_HOME")
+    base = Path(home).expanduser() if home else Path(os.environ.get("XDG_CACHE_HOME", "~/.cache")).expanduser() / "huggingface"
+    return base / "hub"
+
+
+def _snapshot(repo_dir: Path) -> Optional[Path]:
+    snaps = repo_dir / "snapshots"
+    ref = repo_dir / "refs" / "main"
+    try:
+        if ref.is_file():
+            rev = ref.read_text().strip()
+            if (snaps / rev).is_dir():
+                return snaps / rev
+        candidates = [p for p in snaps.iterdir() if p.is_dir()]
+    except OSError:
+        return None
+    return max(candidates, key=lambda p: p.stat().st_mtime) if candidates else None
+
+
+def scan_hf_cache(cache: Optional[Path] = None) -> list[ModelInfo]:
+    cache = cache or hf_hub_cache()
+    out = []
+    try:
+        repos = sorted(p for p in cache.iterdir() if p.name.startswith("models--"))
+    except OSError:
+        return []
+    for repo in repos:
+        snap = _snapshot(repo)
+        if snap is None:
+            continue
+        model_id = repo.name[len("models--"):].replace("--", "/")
+        out.append(inspect_folder(snap, model_id=model_id, source="hf-cache"))
+    return out
+
+
+def _looks_like_model(folder: Path) -> bool:
+    if (folder / "config.json").is_file():
+        return True
+    safe, pickled = _weight_files(folder)
+    return bool(safe or pickled)
+
+
+def scan_folder(root: Path, depth: int = 2) -> list[ModelInfo]:
+    """A model folder itself, or model folders below it (``name/`` or ``org/name/``)."""
+    root = Path(root).expanduser()
+    if _looks_like_model(root):
+        return [inspect_folder(root)]
+    out: list[ModelInfo] = []
+    if depth <= 0:
+        return out
+    try:
+        subs = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    except OSError:
+        return out
+    for sub in subs:
+        out.extend(scan_folder(sub, depth - 1))
+    return out
+
+
+def discover(model_dirs: Iterable[str | Path] = (), include_hf_cache: bool = True,
+             hf_cache: Optional[Path] = None, known_only: bool = False) -> list[ModelInfo]:
+    """Every model under the configured folders, then in the HF cache; no network, no torch."""
+    seen: set[str] = set()
+    out: list[ModelInfo] = []
+    found = [i for d in model_dirs for i in scan_folder(Path(d))]
+    if include_hf_cache:
+        found += scan_hf_cache(hf_cache)
+    for info in found:
+        key = os.path.realpath(info.path)
+        if key in seen or (known_only and info.family is None):
+            continue
+        seen.add(key)
+        out.append(info)
+    return out
+
+
+def resolve_model(spec: str | Path, model_dirs: Iterable[str | Path] = (),
+                  hf_cache: Optional[Path] = None) -> ModelInfo:
+    """A model given as a folder path, a folder name inside a model dir, or an ``org/name`` cached id."""
+    p = Path(spec).expanduser()
+    if p.is_dir():
+        return inspect_folder(p.resolve())
+    for d in model_dirs:
+        cand = Path(d).expanduser() / str(spec)
+        if cand.is_dir():
+            return inspect_folder(cand.resolve())
+    cache = hf_cache or hf_hub_cache()
+    repo = cache / ("models--" + str(spec).replace("/", "--"))
+    if repo.is_dir():
+        snap = _snapshot(repo)
+        if snap is not None:
+            return inspect_folder(snap, model_id=str(spec), source="hf-cache")
+    looked = [str(p)] + [str(Path(d).expanduser()) for d in model_dirs] + [str(cache)]
+    raise ModelRefused(
+        f"{spec}: no such model folder; looked in {', '.join(looked)}. Put the model's folder "
+        f"(config.json + weights, as save_pretrained writes it) in a model folder set in Settings, "
+        f"or give its path")

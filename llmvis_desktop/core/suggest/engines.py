@@ -1,0 +1,208 @@
+"""Engines: a loaded model that captions, labels or answers batches of PIL images.
+
+torch and transformers are imported here, lazily, and only after ``HF_HUB_OFFLINE=1``
+is set: no engine ever reaches a network. Inference runs under ``model.eval()`` and
+``torch.inference_mode()``. Out of memory: free, halve the batch, retry; at a batch
+of one, move the model to the CPU (fp32), say so in ``messages``, and go on.
+"""
+from __future__ import annotations
+
+import gc
+import logging
+import os
+from pathlib import Path
+from typing import Callable, Optional, Sequence
+
+from . import device as dev
+from .discovery import ModelInfo, ModelRefused, check
+from .registry import (DEFAULT_LABEL_TEMPLATE, DEFAULT_MAX_NEW_TOKENS, Family, Generated, Loaded,
+                       family_named)
+
+log = logging.getLogger(__name__)
+
+
+def _offline() -> None:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+def is_oom(exc: BaseException) -> bool:
+    import torch
+
+    if isinstance(exc, torch.cuda.OutOfMemoryError):
+        return True
+    return isinstance(exc, RuntimeError) and "out of memory" in str(exc).lower()
+
+
+def free_cache(device: str) -> None:
+    import torch
+
+    gc.collect()
+    if device.startswith("cuda") and torch.cuda.is_available():
+        torch.cuda.empty_cache()
+    elif device == "mps":
+        try:
+            torch.mps.empty_cache()
+        except Exception:
+            pass
+
+
+class Engine:
+    """One model on one device. Not thread-safe: use it from one thread (the model worker)."""
+
+    kinds: tuple[str, ...] = ()
+
+    def __init__(self, info: ModelInfo, device: str = "auto", *, allow_bin: bool = False,
+                 allow_remote_code: bool = False, on_message: Optional[Callable[[str], None]] = None) -> None:
+        check(info, allow_bin=allow_bin, allow_remote_code=allow_remote_code)
+        if info.kind not in self.kinds:
+            raise ModelRefused(f"{info.path}: a {info.family} model ({info.kind}) cannot be used as a "
+                               f"{type(self).__name__.lower()}")
+        self.info = info
+        self.family: Family = family_named(info.family)
+        self.allow_remote_code = allow_remote_code
+        self.device = dev.resolve(device)
+        self.messages: list[str] = []
+        self._on_message = on_message
+        self.loaded: Optional[Loaded] = None
+        self.load()
+
+    # --- lifecycle ----------------------------------------------------------------
+    def load(self) -> None:
+        _offline()
+        import torch  # noqa: F401  (fail here, clearly, when the ML extras are missing)
+
+        dtype = dev.dtype_for(self.device)
+        try:
+            self.loaded = self.family.load(Path(self.info.path), self.device, dtype,
+                                           trust_remote_code=self.allow_remote_code,
+                                           use_safetensors=self.info.weights_format == "safetensors")
+        except Exception as exc:
+            if is_oom(exc) and self.device != "cpu":
+                free_cache(self.device)
+                self._say(f"{self.info.name}: not enough memory on {self.device} to load; using the CPU")
+                self.device = "cpu"
+                self.loaded = self.family.load(Path(self.info.path), "cpu", dev.dtype_for("cpu"),
+                                               trust_remote_code=self.allow_remote_code,
+                                               use_safetensors=self.info.weights_format == "safetensors")
+                return
+            if isinstance(exc, (OSError, ValueError, KeyError)):
+                raise ModelRefused(f"{self.info.path}: cannot load this model ({_first_line(exc)})") from exc
+            raise
+
+    def unload(self) -> None:
+        if self.loaded is not None:
+            device = self.loaded.device
+            self.loaded = None
+            free_cache(device)
+
+    def _say(self, msg: str) -> None:
+        log.warning(msg)
+        self.messages.append(msg)
+        if self._on_message:
+            self._on_message(msg)
+
+    @property
+    def dtype_name(self) -> str:
+        return str(self.loaded.dtype).replace("torch.", "") if self.loaded else ""
+
+    # --- batching with OOM recovery --------------------------------------------
+    def _to_cpu(self) -> None:
+        import torch
+
+        lo = self.loaded
+        lo.model.to("cpu", dtype=torch.float32)
+        lo.device, lo.dtype = "cpu", torch.float32
+        lo.cache.clear()
+        free_cache(self.device)
+        self.device = "cpu"
+
+    def batched(self, fn: Callable[[Loaded, Sequence], list], items: Sequence, batch: int) -> list:
+        """Run ``fn`` over ``items`` in chunks; OOM halves the chunk, then falls back to CPU."""
+        import torch
+
+        if self.loaded is None:
+            raise RuntimeError(f"{self.info.name} is unloaded")
+        out: list = []
+        size = max(1, int(batch))
+        i = 0
+        with torch.inference_mode():
+            while i < len(items):
+                chunk = items[i:i + size]
+                try:
+                    out.extend(fn(self.loaded, chunk))
+                except Exception as exc:
+                    if not is_oom(exc):
+                        raise
+                    del exc
+                    free_cache(self.device)
+                    if size > 1:
+                        size = max(1, size // 2)
+                        self._say(f"{self.info.name}: out of memory on {self.device}; batch size now {size}")
+                        continue
+                    if self.device == "cpu":
+                        raise
+                    self._say(f"{self.info.name}: out of memory on {self.device} even for one image; "
+                              f"continuing on the CPU (slower)")
+                    self._to_cpu()
+                    continue
+                i += len(chunk)
+        self.batch_size = size
+        return out
+
+
+class Captioner(Engine):
+    """Captions: BLIP/GIT prompt-free (BLIP takes an optional prefix), Florence-2 task prompt, chat VLMs."""
+
+    kinds = ("captioner", "chat")
+
+    def default_prompt(self) -> Optional[str]:
+        return self.family.default_prompt
+
+    def effective_prompt(self, prompt: Optional[str]) -> Optional[str]:
+        if prompt and not self.family.takes_prompt:
+            return None  # recorded honestly: this model ignores prompts
+        return prompt or self.family.default_prompt
+
+    def caption(self, images: Sequence, prompt: Optional[str] = None, batch: int = 8,
+                max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS) -> list[Generated]:
+        p = self.effective_prompt(prompt)
+        return self.batched(lambda lo, ims: self.family.run(lo, ims, prompt=p, max_new_tokens=max_new_tokens),
+                            list(images), batch)
+
+
+class Answerer(Engine):
+    """"Ask the image": a chat VLM answers one question about each image."""
+
+    kinds = ("chat",)
+
+    def answer(self, images: Sequence, question: str, batch: int = 8,
+               max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS) -> list[Generated]:
+        if not question or not question.strip():
+            raise ValueError("ask a question")
+        return self.batched(lambda lo, ims: self.family.run(lo, ims, prompt=question.strip(),
+                                                            max_new_tokens=max_new_tokens),
+                            list(images), batch)
+
+
+class ZeroShotLabeler(Engine):
+    """Scores the project's taxonomy with a prompt template (CLIP softmax, SigLIP sigmoid)."""
+
+    kinds = ("labeler",)
+
+    def scores(self, images: Sequence, labels: Sequence[str], template: str = DEFAULT_LABEL_TEMPLATE,
+               batch: int = 8) -> list[list[float]]:
+        if not labels:
+            raise ValueError("the project has no labels to score; add labels first")
+        if "{label}" not in template:
+            raise ValueError("the label prompt template needs a {label} placeholder")
+        fam = self.family
+        return self.batched(lambda lo, ims: fam.scores(lo, ims, labels, template), list(images), batch)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:300] if text else type(exc).__name__
+
+
+def engine_class(kind: str) -> type[Engine]:
+    return {"caption": Captioner, "label": ZeroShotLabeler, "answer": Answerer}[kind]

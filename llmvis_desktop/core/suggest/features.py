@@ -1,0 +1,506 @@
+"""Image features for the learned suggester: handcrafted by default, a local CLIP encoder when given.
+
+:class:`HandcraftedFeatures` needs numpy and Pillow only. Surface defects are small
+and local, so besides global descriptors (intensity quantiles, gradient and LBP
+histograms, colour moments) most of the vector describes *anomaly maps*, each
+robust-normalised by its own median/MAD so that the same numbers mean the same on a
+busy and on a calm texture:
+
+- difference-of-Gaussians at four scales (dark and bright blobs: pits, stains);
+- oriented line filters at 12 angles, two lengths (thin bright scratches, dark cracks),
+  plus a Radon-style projection of the line maps (a line that crosses the image);
+- a coarse illumination map (diffuse stains) and a local z-score map;
+- the densest cluster of dark/bright spots (pitting is many pits close together);
+- gradient orientation coherence (a straight defect aligns gradients).
+
+Of each map the extractor keeps upper/lower quantiles and maxima, not only means.
+Every feature is squashed with a signed log so a linear classifier is not dominated
+by one extreme value. :data:`HandcraftedFeatures.name` changes whenever the vector
+does, so cached features and trained models never mix versions.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+from pathlib import Path
+from typing import Callable, Optional, Protocol, Sequence, runtime_checkable
+
+import numpy as np
+from PIL import Image
+
+log = logging.getLogger(__name__)
+
+SIZE = 128  # working size (pixels, the longer side is resized to this)
+_EPS = 1e-6
+
+
+@runtime_checkable
+class FeatureExtractor(Protocol):
+    """Turns images into fixed-length vectors. ``name`` identifies the vector's version."""
+
+    name: str
+    dim: int
+
+    def extract(self, images: list[np.ndarray]) -> np.ndarray:
+        """uint8 HxW or HxWx3 arrays -> float32 array (len(images), dim)."""
+        ...
+
+
+# --------------------------------------------------------------------------- numpy filters
+def _gauss_kernel(sigma: float) -> np.ndarray:
+    r = max(1, int(round(3 * sigma)))
+    x = np.arange(-r, r + 1, dtype=np.float32)
+    k = np.exp(-0.5 * (x / sigma) ** 2)
+    return k / k.sum()
+
+
+def _conv1d(img: np.ndarray, k: np.ndarray, axis: int) -> np.ndarray:
+    r = len(k) // 2
+    pad = [(0, 0), (0, 0)]
+    pad[axis] = (r, r)
+    p = np.pad(img, pad, mode="reflect")
+    out = np.zeros_like(img)
+    n = img.shape[axis]
+    for i, w in enumerate(k):
+        out += w * (p[i:i + n, :] if axis == 0 else p[:, i:i + n])
+    return out
+
+
+def gaussian(img: np.ndarray, sigma: float) -> np.ndarray:
+    if sigma <= 0:
+        return img
+    k = _gauss_kernel(sigma)
+    if len(k) // 2 >= min(img.shape):  # reflect padding needs the image to be bigger
+        k = _gauss_kernel(min(img.shape) / 3.5)
+    return _conv1d(_conv1d(img, k, 0), k, 1)
+
+
+def box(img: np.ndarray, rh: int, rw: int) -> np.ndarray:
+    """Mean over a (2rh+1) x (2rw+1) window (edges replicated), via cumulative sums."""
+    p = np.pad(img, ((rh + 1, rh), (rw + 1, rw)), mode="edge").astype(np.float64)
+    c = p.cumsum(0).cumsum(1)
+    h, w = img.shape
+    s = c[2 * rh + 1:2 * rh + 1 + h, 2 * rw + 1:2 * rw + 1 + w] - c[:h, 2 * rw + 1:2 * rw + 1 + w] \
+        - c[2 * rh + 1:2 * rh + 1 + h, :w] + c[:h, :w]
+    return (s / ((2 * rh + 1) * (2 * rw + 1))).astype(np.float32)
+
+
+def _max_filter(img: np.ndarray, r: int) -> np.ndarray:
+    """Maximum over a (2r+1)^2 window (separable, edges replicated)."""
+    out = img
+    for axis in (0, 1):
+        pad = [(0, 0), (0, 0)]
+        pad[axis] = (r, r)
+        p = np.pad(out, pad, mode="edge")
+        n = img.shape[axis]
+        acc = p[0:n] if axis == 0 else p[:, 0:n]
+        for i in range(1, 2 * r + 1):
+            acc = np.maximum(acc, p[i:i + n] if axis == 0 else p[:, i:i + n])
+        out = acc
+    return out
+
+
+def _robust_z(m: np.ndarray) -> np.ndarray:
+    med = float(np.median(m))
+    mad = float(np.median(np.abs(m - med))) * 1.4826
+    scale = max(mad, 0.05 * float(m.std()), _EPS)
+    return (m - med) / scale
+
+
+_Q_HI = (100.0, 99.5, 99.0, 97.0, 90.0)
+
+
+def _tail_stats(z: np.ndarray) -> list[float]:
+    """Upper quantiles of a (robust-z) map: where a small defect shows up."""
+    q = np.percentile(z, _Q_HI)
+    return [*q, float((z > 3).mean()), float((z > 6).mean())]
+
+
+def _slog(x: np.ndarray) -> np.ndarray:
+    return np.sign(x) * np.log1p(np.abs(x))
+
+
+# --------------------------------------------------------------------------- preprocessing
+def to_gray_float(img: np.ndarray, size: int = SIZE) -> tuple[np.ndarray, Optional[np.ndarray]]:
+    """uint8 image -> (gray float32 in [0,1] resized so the longer side is ``size``, RGB or None)."""
+    a = np.asarray(img)
+    if a.ndim == 3 and a.shape[2] == 4:
+        a = a[:, :, :3]
+    if a.ndim == 3 and a.shape[2] == 1:
+        a = a[:, :, 0]
+    if a.dtype != np.uint8:
+        lo, hi = np.percentile(a, (0.5, 99.5)) if a.size else (0, 1)
+        a = np.clip((a.astype(np.float32) - lo) / max(hi - lo, _EPS) * 255, 0, 255).astype(np.uint8)
+    im = Image.fromarray(np.ascontiguousarray(a))
+    h, w = a.shape[:2]
+    scale = size / max(h, w)
+    nh, nw = max(16, int(round(h * scale))), max(16, int(round(w * scale)))
+    if (nh, nw) != (h, w):
+        im = im.resize((nw, nh), Image.BOX if scale < 1 else Image.BILINEAR)
+    rgb = None
+    if im.mode == "RGB":
+        rgb = np.asarray(im, dtype=np.float32) / 255.0
+        gray = rgb @ np.array([0.299, 0.587, 0.114], np.float32)
+    else:
+        gray = np.asarray(im.convert("L"), dtype=np.float32) / 255.0
+    return gray, rgb
+
+
+# --------------------------------------------------------------------------- feature groups
+def _global_stats(g: np.ndarray) -> list[float]:
+    q = np.percentile(g, (1, 5, 25, 50, 75, 95, 99))
+    return [float(g.mean()), float(g.std()), *q]
+
+
+def _gradients(g: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    s = gaussian(g, 1.0)
+    gy, gx = np.gradient(s)
+    return gx, gy, np.hypot(gx, gy)
+
+
+def _gradient_feats(gx: np.ndarray, gy: np.ndarray, mag: np.ndarray) -> list[float]:
+    ang = np.mod(np.arctan2(gy, gx), np.pi)
+    hist = np.bincount(np.minimum((ang / np.pi * 8).astype(int), 7).ravel(), weights=mag.ravel(), minlength=8)
+    hist = hist / (hist.sum() + _EPS)
+    z = _robust_z(mag)
+    # structure tensor coherence at two scales: straight defects align gradients
+    coh = []
+    for sigma in (3.0, 8.0):
+        jxx, jyy, jxy = gaussian(gx * gx, sigma), gaussian(gy * gy, sigma), gaussian(gx * gy, sigma)
+        tr = jxx + jyy
+        c = np.sqrt((jxx - jyy) ** 2 + 4 * jxy ** 2) / (tr + 1e-4)
+        energy = tr / (np.median(tr) + _EPS)
+        w = c * np.minimum(energy, 20)
+        coh += [float(c.mean()), *np.percentile(w, (99, 90)).tolist()]
+    return [float(mag.mean()), float(mag.std()), float(np.sort(hist)[-1]), float(hist.std()),
+            *_tail_stats(z)[:4], *coh]
+
+
+_LBP_OFFSETS = ((-1, -1), (-1, 0), (-1, 1), (0, 1), (1, 1), (1, 0), (1, -1), (0, -1))
+_UNIFORM = None
+
+
+def _lbp_hist(g: np.ndarray) -> list[float]:
+    """Rotation-invariant uniform LBP (8 neighbours, radius 1): 10-bin histogram."""
+    global _UNIFORM
+    if _UNIFORM is None:
+        table = np.zeros(256, np.int64)
+        for code in range(256):
+            bits = [(code >> i) & 1 for i in range(8)]
+            transitions = sum(bits[i] != bits[(i + 1) % 8] for i in range(8))
+            table[code] = sum(bits) if transitions <= 2 else 9
+        _UNIFORM = table
+    c = g[1:-1, 1:-1]
+    code = np.zeros(c.shape, np.int64)
+    h, w = g.shape
+    for bit, (dy, dx) in enumerate(_LBP_OFFSETS):
+        nb = g[1 + dy:h - 1 + dy, 1 + dx:w - 1 + dx]
+        code |= (nb >= c + 0.01).astype(np.int64) << bit
+    hist = np.bincount(_UNIFORM[code].ravel(), minlength=10).astype(np.float64)
+    return (hist / hist.sum()).tolist()
+
+
+def _blob_feats(g: np.ndarray) -> list[float]:
+    """Difference of Gaussians at 4 scales, dark and bright tails, plus spot clustering."""
+    out: list[float] = []
+    levels = {s: gaussian(g, s) for s in (0.0, 1.0, 2.0, 4.0, 8.0, 16.0)}
+    for s1, s2 in ((0.0, 2.0), (1.0, 4.0), (2.0, 8.0), (4.0, 16.0)):
+        z = _robust_z(levels[s1] - levels[s2])
+        out += _tail_stats(-z)  # dark blobs
+        out += _tail_stats(z)[:3]  # bright blobs
+        if s1 <= 1.0:  # density of strong dark spots in the densest neighbourhood
+            spots = (-z > 3.5).astype(np.float32)
+            for r in (6, 12):
+                dens = box(spots, r, r)
+                out += [float(dens.max()), float(dens.max() / (spots.mean() + 0.01))]
+    # coarse illumination: a stain is a diffuse dark region
+    coarse = levels[8.0]
+    cz = (coarse - np.median(g)) / (1.4826 * np.median(np.abs(g - np.median(g))) + _EPS)
+    out += [float(cz.min()), *np.percentile(cz, (1, 5, 95, 99)).tolist(), float(cz.std()),
+            float((cz < -1).mean()), float((cz < -2).mean())]
+    # multiplicative darkening (a stain) is a shift in the log domain, at coarse scales
+    lg = np.log(g + 0.03)
+    spread = 1.4826 * float(np.median(np.abs(lg - np.median(lg)))) + _EPS
+    for s1, s2 in ((4.0, 16.0), (6.0, 0.0)):
+        a = gaussian(lg, s1) - (gaussian(lg, s2) if s2 else float(np.median(lg)))
+        a = a[8:-8, 8:-8] / spread
+        out += [float(a.min()), *np.percentile(a, (1, 5)).tolist(), float((a < -0.5).mean()), float((a < -1).mean())]
+    # upper envelope: every neighbourhood of a busy texture has some bright pixels, a
+    # stain lowers all of them (the local maximum drops with the local mean)
+    lg_env = np.log(g + 0.03)
+    for r in (5, 9):
+        env = gaussian(_max_filter(lg_env, r), r / 2.0)[8:-8, 8:-8]
+        env = env - np.median(env)
+        out += [float(env.min()), *np.percentile(env, (1, 3, 10)).tolist()]
+    energy = np.log(gaussian(g * g, 5.0) + 1e-4)
+    ez = energy - np.median(energy)
+    out += [float(ez.min()), *np.percentile(ez, (1, 5)).tolist()]
+    lz = _robust_z(levels[4.0] - levels[16.0])
+    out += [float(lz.min()), float(np.percentile(lz, 1)), float((lz < -2).mean())]
+    # local z-score: fine detail against its own neighbourhood's spread
+    mu = levels[8.0]
+    var = np.maximum(gaussian(g * g, 8.0) - mu * mu, 0)
+    loc = (levels[1.0] - mu) / np.sqrt(var + 1e-4)
+    out += np.percentile(loc, (0.5, 2, 98, 99.5)).tolist()
+    return out
+
+
+_ANGLES = tuple(range(0, 180, 15))
+_RADON_ANGLES = tuple(range(0, 180, 4))
+
+
+def _rotate(m: np.ndarray, ang: float, fill: float = 0.0) -> np.ndarray:
+    im = Image.fromarray(np.ascontiguousarray(m, dtype=np.float32))
+    return np.asarray(im.rotate(ang, Image.BILINEAR, fillcolor=fill), dtype=np.float32)
+
+
+def _line_feats(g: np.ndarray) -> list[float]:
+    """Oriented line filters (12 angles, half-lengths 4 and 12) for thin bright/dark lines,
+    and a Radon-style projection (every 4 degrees) of the line maps: a long straight
+    scratch or crack crossing the image gives one strong peak."""
+    bg = float(np.median(g))
+    h, w = g.shape
+    best = {(L, sign): np.full((h, w), -np.inf, np.float32) for L in (4, 12) for sign in (1, -1)}
+    for ang in _ANGLES:
+        s = gaussian(_rotate(g, ang, bg), 0.7)
+        # line centre against both sides 3 px away: positive on a bright line
+        ridge = s - 0.5 * (np.roll(s, 3, 0) + np.roll(s, -3, 0))
+        ridge[:3], ridge[-3:] = 0, 0
+        for L in (4, 12):
+            resp = box(ridge, 0, L)
+            for sign in (1, -1):
+                np.maximum(best[(L, sign)], _rotate(sign * resp, -ang), out=best[(L, sign)])
+    out: list[float] = []
+    for (L, sign), m in best.items():
+        z = _robust_z(m[4:-4, 4:-4])
+        out += _tail_stats(z)[:5]
+    for sign in (1, -1):
+        z = _robust_z(best[(4, sign)])
+        line = gaussian(np.clip(z - 2.0, 0, 20), 1.0)
+        proj = []
+        for ang in _RADON_ANGLES:
+            r = _rotate(line, ang)
+            inside = _rotate(np.ones_like(line), ang)
+            proj.append(r.sum(1) / np.maximum(inside.sum(1), 0.25 * w))
+        proj = np.concatenate(proj)
+        pz = _robust_z(proj)
+        out += [float(proj.max()), float(np.percentile(proj, 99)), float(pz.max()), float(np.sort(pz)[-8:].mean())]
+    return out
+
+
+def _colour_feats(rgb: Optional[np.ndarray]) -> list[float]:
+    if rgb is None:
+        return [0.0] * 9
+    flat = rgb.reshape(-1, 3)
+    mean, std = flat.mean(0), flat.std(0)
+    chroma = flat.max(1) - flat.min(1)
+    return [*mean.tolist(), *std.tolist(), float(chroma.mean()), float(chroma.std()),
+            float(np.percentile(chroma, 99))]
+
+
+def handcrafted_vector(img: np.ndarray) -> np.ndarray:
+    g, rgb = to_gray_float(img)
+    gx, gy, mag = _gradients(g)
+    parts = [
+        _global_stats(g),
+        _gradient_feats(gx, gy, mag),
+        _lbp_hist(g),
+        _blob_feats(g),
+        _line_feats(g),
+        _colour_feats(rgb),
+    ]
+    v = np.asarray([x for p in parts for x in p], np.float64)
+    v = np.nan_to_num(v, nan=0.0, posinf=50.0, neginf=-50.0)
+    return _slog(v).astype(np.float32)
+
+
+class HandcraftedFeatures:
+    """Colour/texture/gradient/anomaly-map features (numpy + Pillow only); ~8 ms a tile."""
+
+    name = "handcrafted-v2"
+
+    def __init__(self) -> None:
+        self.dim = int(handcrafted_vector(np.zeros((32, 32), np.uint8)).shape[0])
+
+    def extract(self, images: list[np.ndarray]) -> np.ndarray:
+        if not images:
+            return np.zeros((0, self.dim), np.float32)
+        return np.stack([handcrafted_vector(im) for im in images])
+
+
+# --------------------------------------------------------------------------- CLIP / SigLIP
+class ClipFeatures:
+    """Image embeddings of a local CLIP/SigLIP checkpoint folder (``save_pretrained`` layout).
+
+    torch and transformers are imported on first use; the folder is read with
+    ``local_files_only=True`` and nothing is ever downloaded. Embeddings are the
+    vision tower's pooled output, L2-normalised.
+    """
+
+    def __init__(self, model_path: str | Path, device: str = "cpu", batch_size: int = 16) -> None:
+        self.model_path = Path(model_path)
+        if not self.model_path.is_dir():
+            raise FileNotFoundError(f"{self.model_path}: no such model folder (a save_pretrained directory)")
+        self.device = device
+        self.batch_size = batch_size
+        self._model = None
+        self._processor = None
+        self._lock = threading.Lock()
+        digest = hashlib.sha1(str(self.model_path.resolve()).encode()).hexdigest()[:8]
+        self.name = f"clip:{self.model_path.name}-{digest}"
+        self._dim: Optional[int] = None
+
+    def _load(self):
+        if self._model is not None:
+            return
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        import torch  # noqa: F401
+        from transformers import AutoConfig, AutoImageProcessor
+
+        config = AutoConfig.from_pretrained(self.model_path, local_files_only=True)
+        kind = getattr(config, "model_type", "")
+        if kind.startswith("siglip"):
+            from transformers import SiglipVisionModel as Vision
+        else:
+            from transformers import CLIPVisionModel as Vision
+        self._processor = AutoImageProcessor.from_pretrained(self.model_path, local_files_only=True)
+        self._model = Vision.from_pretrained(self.model_path, local_files_only=True).to(self.device).eval()
+        self._dim = int(self._model.config.hidden_size)
+
+    @property
+    def dim(self) -> int:
+        with self._lock:
+            self._load()
+        return int(self._dim)
+
+    def extract(self, images: list[np.ndarray]) -> np.ndarray:
+        import torch
+
+        with self._lock:
+            self._load()
+            out = []
+            for i in range(0, len(images), self.batch_size):
+                pil = [Image.fromarray(np.ascontiguousarray(a)).convert("RGB") for a in images[i:i + self.batch_size]]
+                inputs = self._processor(images=pil, return_tensors="pt").to(self.device)
+                with torch.inference_mode():
+                    emb = self._model(**inputs).pooler_output.float().cpu().numpy()
+                out.append(emb / (np.linalg.norm(emb, axis=1, keepdims=True) + _EPS))
+            if not out:
+                return np.zeros((0, int(self._dim)), np.float32)
+            return np.concatenate(out).astype(np.float32)
+
+
+# --------------------------------------------------------------------------- caching
+class FeatureCache:
+    """Features per (image id, mtime) for one extractor: in memory, persisted to an .npz file.
+
+    The file lives in the project's ``.llmvis/features/`` folder (next to its SQLite
+    database) or under the user cache dir when the folder is read-only.
+    """
+
+    def __init__(self, path: Optional[Path], extractor_name: str) -> None:
+        self.path = path
+        self.extractor_name = extractor_name
+        self._mem: dict[tuple[int, int], np.ndarray] = {}
+        self._dirty = False
+        self._lock = threading.Lock()
+        if path is not None and path.exists():
+            try:
+                with np.load(path, allow_pickle=False) as z:
+                    if str(z["extractor"]) == extractor_name:
+                        for key, vec in zip(z["keys"], z["vectors"]):
+                            self._mem[(int(key[0]), int(key[1]))] = vec
+            except Exception as exc:  # a broken cache is only a cache
+                log.warning("ignoring feature cache %s: %s", path, exc)
+
+    def __len__(self) -> int:
+        return len(self._mem)
+
+    def get(self, image_id: int, mtime_ns: int) -> Optional[np.ndarray]:
+        return self._mem.get((image_id, mtime_ns))
+
+    def put(self, image_id: int, mtime_ns: int, vec: np.ndarray) -> None:
+        with self._lock:
+            self._mem[(image_id, mtime_ns)] = np.asarray(vec, np.float32)
+            self._dirty = True
+
+    def save(self) -> None:
+        if self.path is None or not self._dirty:
+            return
+        with self._lock:
+            keys = np.array(list(self._mem.keys()), np.int64).reshape(-1, 2)
+            vecs = np.stack(list(self._mem.values())) if self._mem else np.zeros((0, 0), np.float32)
+            self._dirty = False
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_name(self.path.name + ".tmp.npz")
+            np.savez(tmp, keys=keys, vectors=vecs, extractor=np.array(self.extractor_name))
+            os.replace(tmp, self.path)
+        except OSError as exc:
+            log.warning("cannot write feature cache %s: %s", self.path, exc)
+
+
+def cache_path_for(project, extractor_name: str) -> Optional[Path]:
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in extractor_name)
+    url = getattr(project, "db_url", "")
+    if url.startswith("sqlite:///"):
+        return Path(url[len("sqlite:///"):]).parent / "features" / f"{safe}.npz"
+    try:
+        from ..config import cache_dir
+
+        key = hashlib.sha1(str(project.root).encode()).hexdigest()[:16]
+        return cache_dir() / "features" / key / f"{safe}.npz"
+    except Exception:
+        return None
+
+
+def features_for(
+    project,
+    records: Sequence,
+    extractor: FeatureExtractor,
+    cache: Optional[FeatureCache] = None,
+    check: Callable[[], None] = lambda: None,
+    on_item: Callable[[int], None] = lambda n: None,
+    batch_size: int = 32,
+) -> tuple[np.ndarray, list[int]]:
+    """Feature rows for ``records`` (ImageRecord), reading only uncached images.
+
+    Returns (matrix of the readable ones, their indices into ``records``); an image that
+    cannot be read is skipped (logged), never fatal.
+    """
+    from ..imaging.reader import read_image
+
+    rows: dict[int, np.ndarray] = {}
+    todo: list[int] = []
+    for i, rec in enumerate(records):
+        vec = cache.get(rec.id, rec.mtime_ns) if cache is not None else None
+        if vec is not None and vec.shape[0] == getattr(extractor, "dim", vec.shape[0]):
+            rows[i] = vec
+        else:
+            todo.append(i)
+    done = len(rows)
+    on_item(done)
+    for start in range(0, len(todo), batch_size):
+        check()
+        chunk, arrays = [], []
+        for i in todo[start:start + batch_size]:
+            try:
+                arrays.append(read_image(project.path_of(records[i]), max_pixels=getattr(project, "max_pixels", None)
+                                         or 178_956_970).display)
+                chunk.append(i)
+            except Exception as exc:
+                log.info("learned suggester skips %s: %s", records[i].relpath, exc)
+        if arrays:
+            mat = extractor.extract(arrays)
+            for i, vec in zip(chunk, mat):
+                rows[i] = vec
+                if cache is not None:
+                    cache.put(records[i].id, records[i].mtime_ns, vec)
+        done += len(todo[start:start + batch_size])
+        on_item(done)
+    order = sorted(rows)
+    dim = getattr(extractor, "dim", 0)
+    mat = np.stack([rows[i] for i in order]) if order else np.zeros((0, dim), np.float32)
+    return mat.astype(np.float32), order

@@ -1,0 +1,316 @@
+"""The model families we know: each a small class that recognises a config, loads, runs.
+
+A family matches a ``config.json`` by ``model_type`` (or, failing that, by the class
+names in ``architectures``). ``load`` and ``run`` import torch/transformers lazily, so
+this module is cheap to import for listing models.
+
+Kinds: ``captioner`` (prompt-free or task-prompt captioners: BLIP, GIT, Florence-2),
+``chat`` (chat VLMs: caption with an instruction, or answer a question: LLaVA,
+SmolVLM/Idefics3, Qwen2/2.5-VL), ``labeler`` (zero-shot: CLIP, SigLIP).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional, Sequence
+
+DEFAULT_CAPTION_INSTRUCTION = "Describe this image in one sentence."
+DEFAULT_LABEL_TEMPLATE = "a photo of a {label} defect"
+DEFAULT_MAX_NEW_TOKENS = 40
+
+
+@dataclass
+class Loaded:
+    """A model and its processor on a device; ``cache`` holds per-model reusable tensors."""
+
+    family: "Family"
+    model: Any
+    processor: Any
+    device: str
+    dtype: Any
+    path: Path
+    cache: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Generated:
+    text: str
+    score: Optional[float]  # mean token probability of the generated text, 0..1
+
+
+class Family:
+    name = ""
+    kind = "captioner"
+    model_types: tuple[str, ...] = ()
+    arch_prefixes: tuple[str, ...] = ()
+    auto_class = "AutoModelForImageTextToText"
+    takes_prompt = False  # a captioner that accepts a text prompt/prefix
+    default_prompt: Optional[str] = None
+
+    def matches(self, config: dict) -> bool:
+        mt = str(config.get("model_type") or "").lower()
+        if mt:
+            return mt in self.model_types
+        archs = config.get("architectures") or []
+        return any(str(a).startswith(p) for a in archs for p in self.arch_prefixes)
+
+    # --- loading --------------------------------------------------------------
+    def processor_kwargs(self) -> dict:
+        return {}
+
+    def load(self, path: Path, device: str, dtype, *, trust_remote_code: bool = False,
+             use_safetensors: bool = True) -> Loaded:
+        import transformers
+        from transformers import AutoProcessor
+
+        cls = getattr(transformers, self.auto_class)
+        kw = dict(local_files_only=True, trust_remote_code=trust_remote_code)
+        try:
+            processor = AutoProcessor.from_pretrained(str(path), **kw, **self.processor_kwargs())
+        except TypeError:
+            processor = AutoProcessor.from_pretrained(str(path), **kw)
+        model = _from_pretrained(cls, path, dtype, kw, use_safetensors)
+        model.to(device)
+        model.eval()
+        return Loaded(self, model, processor, device, dtype, Path(path))
+
+    # --- running --------------------------------------------------------------
+    def run(self, loaded: Loaded, images: Sequence, *, prompt: Optional[str] = None,
+            max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS) -> list[Generated]:
+        raise NotImplementedError
+
+
+def _from_pretrained(cls, path, dtype, kw, use_safetensors):
+    try:
+        return cls.from_pretrained(str(path), dtype=dtype, use_safetensors=use_safetensors, **kw)
+    except TypeError:  # transformers 4.x before the dtype= rename
+        return cls.from_pretrained(str(path), torch_dtype=dtype, use_safetensors=use_safetensors, **kw)
+
+
+def _to_device(inputs, loaded: Loaded) -> dict:
+    """Move a processor's output to the model's device; float tensors take its dtype."""
+    out = {}
+    for k, v in dict(inputs).items():
+        if hasattr(v, "to"):
+            v = v.to(loaded.device, dtype=loaded.dtype) if v.is_floating_point() else v.to(loaded.device)
+        out[k] = v
+    return out
+
+
+def _tokenizer(processor):
+    return getattr(processor, "tokenizer", processor)
+
+
+def generate_scored(loaded: Loaded, inputs: dict, max_new_tokens: int) -> list[Generated]:
+    """``model.generate`` greedily, keeping per-step logits to score each sequence."""
+    import torch
+
+    model = loaded.model
+    out = model.generate(**inputs, max_new_tokens=max_new_tokens, do_sample=False,
+                         output_scores=True, return_dict_in_generate=True)
+    seqs = out.sequences
+    steps = len(out.scores)
+    new = seqs[:, seqs.shape[1] - steps:] if steps else seqs[:, :0]
+    tok = _tokenizer(loaded.processor)
+    gen_cfg = getattr(model, "generation_config", None)
+    eos = getattr(gen_cfg, "eos_token_id", None)
+    eos_ids = set(eos if isinstance(eos, (list, tuple)) else [eos] if eos is not None else [])
+    results = []
+    if steps:
+        logp = torch.stack([torch.log_softmax(s.float(), dim=-1) for s in out.scores], dim=1)
+        picked = logp.gather(-1, new.unsqueeze(-1)).squeeze(-1)  # (batch, steps)
+    for b in range(seqs.shape[0]):
+        ids = new[b].tolist()
+        n = len(ids)
+        for i, t in enumerate(ids):
+            if t in eos_ids:
+                n = i + 1
+                break
+        score = None
+        if steps and n:
+            vals = picked[b, :n]
+            vals = vals[torch.isfinite(vals)]
+            if vals.numel():
+                score = float(math.exp(float(vals.mean())))
+        text = tok.decode(ids[:n], skip_special_tokens=True).strip()
+        results.append(Generated(text, score))
+    return results
+
+
+# --------------------------------------------------------------------- captioners
+class BlipFamily(Family):
+    name, kind = "blip", "captioner"
+    model_types = ("blip",)
+    arch_prefixes = ("BlipForConditionalGeneration",)
+    takes_prompt = True
+
+    def run(self, loaded, images, *, prompt=None, max_new_tokens=DEFAULT_MAX_NEW_TOKENS):
+        if prompt:
+            inputs = loaded.processor(images=list(images), text=[prompt] * len(images), return_tensors="pt")
+        else:
+            inputs = loaded.processor(images=list(images), return_tensors="pt")
+        return generate_scored(loaded, _to_device(inputs, loaded), max_new_tokens)
+
+
+class GitFamily(Family):
+    name, kind = "git", "captioner"
+    model_types = ("git",)
+    arch_prefixes = ("GitForCausalLM",)
+
+    def run(self, loaded, images, *, prompt=None, max_new_tokens=DEFAULT_MAX_NEW_TOKENS):
+        inputs = loaded.processor(images=list(images), return_tensors="pt")
+        inputs = {"pixel_values": inputs["pixel_values"]}
+        return generate_scored(loaded, _to_device(inputs, loaded), max_new_tokens)
+
+
+class Florence2Family(Family):
+    """Native (converted) Florence-2; its prompt is a task token such as ``<CAPTION>``."""
+
+    name, kind = "florence2", "captioner"
+    model_types = ("florence2",)
+    arch_prefixes = ("Florence2ForConditionalGeneration",)
+    takes_prompt = True
+    default_prompt = "<CAPTION>"
+
+    def run(self, loaded, images, *, prompt=None, max_new_tokens=DEFAULT_MAX_NEW_TOKENS):
+        task = prompt or self.default_prompt
+        inputs = loaded.processor(images=list(images), text=[task] * len(images), return_tensors="pt")
+        return generate_scored(loaded, _to_device(inputs, loaded), max_new_tokens)
+
+
+# --------------------------------------------------------------------- chat VLMs
+class ChatFamily(Family):
+    kind = "chat"
+    takes_prompt = True
+    default_prompt = DEFAULT_CAPTION_INSTRUCTION
+    nested_images = False  # the processor wants one list of images per sample
+
+    def load(self, path, device, dtype, **kw):
+        loaded = super().load(path, device, dtype, **kw)
+        tok = _tokenizer(loaded.processor)
+        tok.padding_side = "left"  # decoder-only batches generate from the right end
+        if getattr(tok, "pad_token", None) is None and getattr(tok, "eos_token", None) is not None:
+            tok.pad_token = tok.eos_token
+        return loaded
+
+    def chat_text(self, loaded, prompt: str) -> str:
+        conv = [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": prompt}]}]
+        return loaded.processor.apply_chat_template(conv, add_generation_prompt=True, tokenize=False)
+
+    def run(self, loaded, images, *, prompt=None, max_new_tokens=DEFAULT_MAX_NEW_TOKENS):
+        text = self.chat_text(loaded, prompt or self.default_prompt)
+        imgs = [[im] for im in images] if self.nested_images else list(images)
+        inputs = loaded.processor(images=imgs, text=[text] * len(images), return_tensors="pt", padding=True)
+        return generate_scored(loaded, _to_device(inputs, loaded), max_new_tokens)
+
+
+class LlavaFamily(ChatFamily):
+    name = "llava"
+    model_types = ("llava", "llava_next", "llava_onevision")
+    arch_prefixes = ("Llava",)
+
+
+class Idefics3Family(ChatFamily):
+    name = "idefics3"  # SmolVLM is an Idefics3 descendant
+    model_types = ("idefics3", "smolvlm")
+    arch_prefixes = ("Idefics3", "SmolVLM")
+    nested_images = True
+
+
+class QwenVLFamily(ChatFamily):
+    name = "qwen2_vl"
+    model_types = ("qwen2_vl", "qwen2_5_vl")
+    arch_prefixes = ("Qwen2VL", "Qwen2_5_VL")
+    #: caps the visual tokens per image (28x28 pixels a token): 256..1024 tokens
+    min_pixels = 256 * 28 * 28
+    max_pixels = 1024 * 28 * 28
+
+    def processor_kwargs(self):
+        return {"min_pixels": self.min_pixels, "max_pixels": self.max_pixels}
+
+
+# --------------------------------------------------------------------- labelers
+class ZeroShotFamily(Family):
+    kind = "labeler"
+    auto_class = "AutoModel"
+    text_padding: Any = True
+    use_sigmoid = False
+
+    def text_embeddings(self, loaded: Loaded, prompts: tuple[str, ...]):
+        import torch
+
+        key = ("text", prompts)
+        if key not in loaded.cache:
+            tok = _tokenizer(loaded.processor)
+            kw = dict(padding=self.text_padding, return_tensors="pt", truncation=True)
+            if self.text_padding == "max_length":
+                kw["max_length"] = 64
+            inputs = tok(list(prompts), **kw)
+            emb = _features(loaded.model.get_text_features(**_to_device(inputs, loaded)))
+            loaded.cache.clear()  # one taxonomy at a time
+            loaded.cache[key] = torch.nn.functional.normalize(emb.float(), dim=-1)
+        return loaded.cache[key]
+
+    def scores(self, loaded: Loaded, images: Sequence, labels: Sequence[str],
+               template: str = DEFAULT_LABEL_TEMPLATE):
+        """(images x labels) probabilities: softmax over labels (CLIP) or sigmoid (SigLIP)."""
+        import torch
+
+        prompts = tuple(template.format(label=l) for l in labels)
+        txt = self.text_embeddings(loaded, prompts)
+        ip = getattr(loaded.processor, "image_processor", loaded.processor)
+        inputs = ip(images=list(images), return_tensors="pt")
+        img = _features(loaded.model.get_image_features(pixel_values=_to_device(inputs, loaded)["pixel_values"]))
+        img = torch.nn.functional.normalize(img.float(), dim=-1)
+        logits = img @ txt.T * loaded.model.logit_scale.float().exp()
+        bias = getattr(loaded.model, "logit_bias", None)
+        if bias is not None:
+            logits = logits + bias.float()
+        probs = logits.sigmoid() if self.use_sigmoid else logits.softmax(dim=-1)
+        return probs.cpu().tolist()
+
+
+def _features(out):
+    """transformers 5 returns a model output (projected features in ``pooler_output``); 4.x a tensor."""
+    if hasattr(out, "pooler_output") and not hasattr(out, "dim"):
+        return out.pooler_output
+    return out
+
+
+class ClipFamily(ZeroShotFamily):
+    name = "clip"
+    model_types = ("clip",)
+    arch_prefixes = ("CLIPModel",)
+
+
+class SiglipFamily(ZeroShotFamily):
+    name = "siglip"
+    model_types = ("siglip", "siglip2")
+    arch_prefixes = ("Siglip",)
+    text_padding = "max_length"  # SigLIP was trained on max-length padded text
+    use_sigmoid = True
+
+
+FAMILIES: tuple[Family, ...] = (
+    BlipFamily(), GitFamily(), Florence2Family(), LlavaFamily(), Idefics3Family(), QwenVLFamily(),
+    ClipFamily(), SiglipFamily(),
+)
+
+
+def family_for(config: dict) -> Optional[Family]:
+    for fam in FAMILIES:
+        if fam.matches(config):
+            return fam
+    return None
+
+
+def family_named(name: str) -> Family:
+    for fam in FAMILIES:
+        if fam.name == name:
+            return fam
+    raise KeyError(name)
+
+
+def can_caption(family: Family) -> bool:
+    return family.kind in ("captioner", "chat")

@@ -1,0 +1,175 @@
+"""Tiny random models of the real architectures, saved like a user's downloaded model.
+
+Each builder writes a ``save_pretrained`` folder (config, safetensors weights, processor
+and tokenizer files) and returns its path. They generate gibberish: tests assert on
+plumbing, never on words. All of them build and save in well under a second on CPU.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+WORDS = ["a", "photo", "of", "the", "defect", "scratch", "dent", "crack", "stain", "ok",
+         "metal", "surface", "with", "is", "there", "what", "image", "this", "?", ".", "yes", "no"]
+
+
+def _seed() -> None:
+    import torch
+
+    torch.manual_seed(0)
+
+
+def build_blip(folder: Path, hidden: int = 32, layers: int = 2, image_size: int = 32,
+               max_length: int = 8) -> Path:
+    """A BLIP captioner: ``BertTokenizer`` from a small vocabulary, ``[DEC]`` as bos."""
+    from transformers import (BertTokenizer, BlipConfig, BlipForConditionalGeneration,
+                              BlipImageProcessor, BlipProcessor)
+
+    _seed()
+    special = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "[DEC]"]
+    vocab = {tok: i for i, tok in enumerate(special + WORDS)}
+    tok = BertTokenizer(vocab=vocab, bos_token="[DEC]")
+    text = dict(vocab_size=len(vocab), hidden_size=hidden, num_hidden_layers=layers,
+                num_attention_heads=2, intermediate_size=hidden * 2, max_position_embeddings=64,
+                bos_token_id=vocab["[DEC]"], pad_token_id=0, sep_token_id=vocab["[SEP]"],
+                eos_token_id=vocab["[SEP]"])
+    vision = dict(hidden_size=hidden, num_hidden_layers=layers, num_attention_heads=2,
+                  intermediate_size=hidden * 2, image_size=image_size, patch_size=8)
+    config = BlipConfig(text_config=text, vision_config=vision, projection_dim=hidden)
+    model = BlipForConditionalGeneration(config).eval()
+    model.generation_config.max_length = max_length
+    model.generation_config.max_new_tokens = max_length
+    proc = BlipProcessor(BlipImageProcessor(size={"height": image_size, "width": image_size}), tok)
+    folder.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(folder)
+    proc.save_pretrained(folder)
+    return folder
+
+
+def _clip_tokenizer(folder: Path):
+    from transformers import CLIPTokenizer
+
+    words = ["a", "photo", "of", "the", "defect", "scratch", "dent", "crack", "stain", "ok",
+             "burn", "pitting", "rust", "label", "an"]
+    letters = sorted(set("".join(words)))
+    vocab: dict[str, int] = {}
+    for ch in letters:
+        vocab.setdefault(ch, len(vocab))
+        vocab.setdefault(ch + "</w>", len(vocab))
+    for w in words:
+        vocab.setdefault(w + "</w>", len(vocab))
+    for t in ("<|startoftext|>", "<|endoftext|>"):
+        vocab[t] = len(vocab)
+    return CLIPTokenizer(vocab=vocab, merges=[]), len(vocab)
+
+
+def build_clip(folder: Path, hidden: int = 32, layers: int = 2, image_size: int = 32) -> Path:
+    """A CLIP labeler; text ``max_position_embeddings`` 77 so prompts fit."""
+    from transformers import CLIPConfig, CLIPImageProcessor, CLIPModel, CLIPProcessor
+
+    _seed()
+    tok, n = _clip_tokenizer(folder)
+    text = dict(vocab_size=n, hidden_size=hidden, num_hidden_layers=layers, num_attention_heads=2,
+                intermediate_size=hidden * 2, max_position_embeddings=77,
+                bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id)
+    vision = dict(hidden_size=hidden, num_hidden_layers=layers, num_attention_heads=2,
+                  intermediate_size=hidden * 2, image_size=image_size, patch_size=8)
+    model = CLIPModel(CLIPConfig(text_config=text, vision_config=vision, projection_dim=hidden)).eval()
+    improc = CLIPImageProcessor(size={"shortest_edge": image_size},
+                                crop_size={"height": image_size, "width": image_size})
+    folder.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(folder)
+    CLIPProcessor(improc, tok).save_pretrained(folder)
+    return folder
+
+
+CHAT_TEMPLATE = (
+    "{% for message in messages %}{{ message['role'] }}: "
+    "{% if message['content'] is string %}{{ message['content'] }}"
+    "{% else %}{% for part in message['content'] %}"
+    "{% if part['type'] == 'image' %}<image> {% elif part['type'] == 'text' %}{{ part['text'] }}{% endif %}"
+    "{% endfor %}{% endif %}\n{% endfor %}"
+    "{% if add_generation_prompt %}assistant:{% endif %}"
+)
+
+
+def build_llava(folder: Path, hidden: int = 32, layers: int = 2, image_size: int = 32,
+                max_new_tokens: int = 6) -> Path:
+    """A LLaVA-style chat VLM: WordLevel tokenizer in ``PreTrainedTokenizerFast``, a chat template."""
+    from tokenizers import Tokenizer, models, pre_tokenizers
+    from transformers import (CLIPImageProcessor, LlavaConfig, LlavaForConditionalGeneration,
+                              LlavaProcessor, PreTrainedTokenizerFast)
+
+    _seed()
+    special = ["<pad>", "<unk>", "<s>", "</s>", "<image>"]
+    words = WORDS + ["user", "assistant", ":", "describe", "caption"]
+    vocab = {tok: i for i, tok in enumerate(special + words)}
+    backend = Tokenizer(models.WordLevel(vocab=vocab, unk_token="<unk>"))
+    backend.pre_tokenizer = pre_tokenizers.Sequence([pre_tokenizers.WhitespaceSplit(),
+                                                     pre_tokenizers.Punctuation()])
+    tok = PreTrainedTokenizerFast(tokenizer_object=backend, pad_token="<pad>", unk_token="<unk>",
+                                  bos_token="<s>", eos_token="</s>", extra_special_tokens={"image_token": "<image>"})
+    tok.add_special_tokens({"additional_special_tokens": ["<image>"]})
+    tok.chat_template = CHAT_TEMPLATE
+    patch = 8
+    vision = dict(model_type="clip_vision_model", hidden_size=hidden, num_hidden_layers=layers,
+                  num_attention_heads=2, intermediate_size=hidden * 2, image_size=image_size,
+                  patch_size=patch, projection_dim=hidden)
+    text = dict(model_type="llama", vocab_size=len(vocab), hidden_size=hidden, num_hidden_layers=layers,
+                num_attention_heads=2, num_key_value_heads=2, intermediate_size=hidden * 2,
+                max_position_embeddings=256, pad_token_id=0, bos_token_id=2, eos_token_id=3)
+    config = LlavaConfig(vision_config=vision, text_config=text, image_token_index=vocab["<image>"],
+                         vision_feature_select_strategy="default", vision_feature_layer=-1,
+                         pad_token_id=0)
+    model = LlavaForConditionalGeneration(config).eval()
+    model.generation_config.max_new_tokens = max_new_tokens
+    model.generation_config.pad_token_id = 0
+    model.generation_config.eos_token_id = 3
+    improc = CLIPImageProcessor(size={"shortest_edge": image_size},
+                                crop_size={"height": image_size, "width": image_size})
+    proc = LlavaProcessor(image_processor=improc, tokenizer=tok, patch_size=patch,
+                          vision_feature_select_strategy="default", chat_template=CHAT_TEMPLATE,
+                          num_additional_image_tokens=1)
+    folder.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(folder)
+    proc.save_pretrained(folder)
+    return folder
+
+
+def build_all(base: Path) -> dict[str, Path]:
+    return {
+        "blip": build_blip(base / "tiny-blip"),
+        "clip": build_clip(base / "tiny-clip"),
+        "llava": build_llava(base / "tiny-llava"),
+    }
+
+
+def write_refused(base: Path) -> dict[str, Path]:
+    """Folders the registry must refuse, each for its own reason."""
+    out = {}
+    d = base / "no-config"
+    d.mkdir(parents=True, exist_ok=True)
+    (d / "model.safetensors").write_bytes(b"\0" * 16)
+    out["no_config"] = d
+    d = base / "no-weights"
+    d.mkdir(parents=True, exist_ok=True)
+    (d / "config.json").write_text(json.dumps({"model_type": "blip", "architectures": ["BlipForConditionalGeneration"]}))
+    out["no_weights"] = d
+    d = base / "unknown-arch"
+    d.mkdir(parents=True, exist_ok=True)
+    (d / "config.json").write_text(json.dumps({"model_type": "bert", "architectures": ["BertForMaskedLM"]}))
+    (d / "model.safetensors").write_bytes(b"\0" * 16)
+    out["unknown"] = d
+    d = base / "pickle-only"
+    d.mkdir(parents=True, exist_ok=True)
+    (d / "config.json").write_text(json.dumps({"model_type": "blip", "architectures": ["BlipForConditionalGeneration"]}))
+    (d / "pytorch_model.bin").write_bytes(b"\0" * 16)
+    out["bin"] = d
+    d = base / "remote-code"
+    d.mkdir(parents=True, exist_ok=True)
+    (d / "config.json").write_text(json.dumps({
+        "model_type": "florence2", "architectures": ["Florence2ForConditionalGeneration"],
+        "auto_map": {"AutoModelForCausalLM": "modeling_florence2.Florence2ForConditionalGeneration"}}))
+    (d / "model.safetensors").write_bytes(b"\0" * 16)
+    out["remote"] = d
+    return out
