@@ -1,0 +1,70 @@
+"""A labelled surface-defect set generated offline (for the learned suggester's tests and benchmark).
+
+Textures: scikit-image's ``brick``, ``grass``, ``gravel`` (and ``moon``) 512x512 grayscale
+images. Each sample is a random crop (random rot90/flip, a little gain/offset jitter)
+with one of :data:`KINDS` painted by :func:`llmvis_desktop.core.demo.paint_defect`.
+
+Train and test tiles never overlap: ``half="left"`` crops from x < 256, ``half="right"``
+from x >= 256 of each texture, so a test tile is never a shifted copy of a train tile.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator, Sequence
+
+import numpy as np
+from PIL import Image
+
+from llmvis_desktop.core.demo import paint_defect
+
+KINDS = ("ok", "scratch", "crack", "stain", "pitting")
+TEXTURES = ("brick", "grass", "gravel")
+
+
+def texture(name: str) -> np.ndarray:
+    from skimage import data
+
+    return getattr(data, name)()
+
+
+def tiles(
+    per_class: int,
+    *,
+    size: int = 96,
+    half: str = "left",
+    seed: int = 0,
+    textures: Sequence[str] = TEXTURES,
+    kinds: Sequence[str] = KINDS,
+) -> Iterator[tuple[np.ndarray, str, str]]:
+    """Yield ``per_class`` samples of every kind as (uint8 HxW array, kind, texture).
+
+    Textures cycle within each kind, so every kind sees every texture evenly.
+    """
+    rng = np.random.default_rng(seed)
+    tex = {n: texture(n) for n in textures}
+    x_lo, x_hi = (0, 256 - size) if half == "left" else (256, 512 - size)
+    for i in range(per_class):
+        for kind in kinds:
+            name = textures[(i + kinds.index(kind)) % len(textures)]
+            arr = tex[name]
+            x = int(rng.integers(x_lo, x_hi + 1))
+            y = int(rng.integers(0, 512 - size + 1))
+            crop = np.rot90(arr[y:y + size, x:x + size], int(rng.integers(0, 4)))
+            if rng.random() < 0.5:
+                crop = crop[:, ::-1]
+            gain, offset = rng.uniform(0.85, 1.15), rng.uniform(-15, 15)
+            crop = np.clip(crop.astype(np.float32) * gain + offset, 0, 255).astype(np.uint8)
+            out = paint_defect(Image.fromarray(np.ascontiguousarray(crop)), kind, rng)
+            yield np.asarray(out), kind, name
+
+
+def write_folder(folder: Path, per_class: int, **kw) -> list[tuple[str, str]]:
+    """Write tiles as PNGs under ``folder`` and return [(relpath, kind)]."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    for n, (arr, kind, name) in enumerate(tiles(per_class, **kw)):
+        rel = f"{kind}_{n:04d}_{name}.png"
+        Image.fromarray(arr).save(folder / rel)
+        out.append((rel, kind))
+    return out
