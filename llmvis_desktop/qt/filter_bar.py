@@ -49,7 +49,9 @@ class FilterBar(QWidget):
         self.repair = QCheckBox("Has repair", objectName="filterRepair")
         self.text = QLineEdit(objectName="filterText", placeholderText="Search caption or path…")
         self.text.setClearButtonEnabled(True)
+        self.text.setMinimumWidth(140)
         self.sort = QComboBox(objectName="sortCombo")
+        self.sort.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         for text, key in SORT_CHOICES:
             self.sort.addItem(text, key)
         self.desc = QToolButton(objectName="sortDesc", checkable=True, text="↓")
@@ -60,7 +62,7 @@ class FilterBar(QWidget):
         lay.addWidget(self.repair)
         lay.addWidget(self.text, 1)
         lay.addWidget(QLabel("Sort:"))
-        lay.addWidget(self.sort)
+        lay.addWidget(self.sort, 0)
         lay.addWidget(self.desc)
         lay.addWidget(self.count_label)
         self._timer = QTimer(self, singleShot=True, interval=250)

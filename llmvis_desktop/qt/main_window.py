@@ -95,7 +95,7 @@ class MainWindow(QMainWindow):
         self._make_status_bar()
         self._guard = _TextKeyGuard(self)
         QApplication.instance().installEventFilter(self._guard)
-        self._counts_timer = QTimer(self, singleShot=True, interval=300)
+        self._counts_timer = QTimer(self, singleShot=True, interval=100)
         self._counts_timer.timeout.connect(self.update_counts)
         self._requery_timer = QTimer(self, singleShot=True, interval=1000)
         self._requery_timer.timeout.connect(self.requery)
@@ -143,6 +143,21 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(widget)
         if self.project is None:
             self.stack.setCurrentWidget(widget)
+            self._show_docks(False)
+
+    def _show_docks(self, on: bool) -> None:
+        """The welcome page stands alone; the docks belong to an open project."""
+        if on == getattr(self, "_docks_on", None):
+            return
+        self._docks_on = on
+        for dock in self.findChildren(QDockWidget):
+            if on:
+                dock.setVisible(dock.property("wanted") is not False)
+            else:
+                dock.setProperty("wanted", dock.isVisibleTo(self))
+                dock.hide()
+        if on and "jobs" in self.panels:
+            self.resizeDocks([self.panels["jobs"].parentWidget()], [90], Qt.Orientation.Vertical)
 
     def _dock(self, key: str, title: str, widget: QWidget, area=Qt.DockWidgetArea.RightDockWidgetArea):
         dock = QDockWidget(title, self)
@@ -205,7 +220,7 @@ class MainWindow(QMainWindow):
         for dock in self.findChildren(QDockWidget):
             self.view_menu.addAction(dock.toggleViewAction())
         help_menu = mb.addMenu("&Help")
-        help_menu.addAction("&Keyboard shortcuts", self.show_shortcuts).setShortcut("F1")
+        help_menu.addAction("&Keyboard shortcuts", self.show_shortcuts).setShortcuts([QKeySequence("F1"), QKeySequence("?")])
         help_menu.addAction("&About", self.show_about)
         for act in a.values():  # window-wide shortcuts even when no menu is open
             self.addAction(act)
@@ -271,6 +286,7 @@ class MainWindow(QMainWindow):
         self.filter_bar.reset()
         self.filter_bar.set_labels([d.name for d in project.labels()])
         self.stack.setCurrentWidget(self.browse_page)
+        self._show_docks(True)
         self.setWindowTitle(f"{project.root.name} — llmvis")
         self.db_label.setText("⚠ " + project.db_note if project.db_note else "")
         self.db_label.setToolTip(project.db_note or project.db_url)
@@ -302,6 +318,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("llmvis")
         if self.welcome is not None:
             self.stack.setCurrentWidget(self.welcome)
+            self._show_docks(False)
         self.project_closed.emit()
 
     def start_index(self) -> None:
@@ -483,7 +500,8 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
         s = QSettings("llmvis", "llmvis_desktop")
         s.setValue("geometry", self.saveGeometry())
-        s.setValue("state", self.saveState())
+        if getattr(self, "_docks_on", True):  # the welcome page hides the docks: not a layout
+            s.setValue("state", self.saveState())
         self._save_config()
         self.shutdown()
         super().closeEvent(event)

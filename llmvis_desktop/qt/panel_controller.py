@@ -219,7 +219,7 @@ class PanelController(QObject):
             return
         dlg = SettingsDialog(win.config, win)
         if dlg.exec():
-            cfg = dlg.config() if hasattr(dlg, "config") else win.config
+            cfg = dlg.result_config()
             win.config = cfg
             win._save_config()
             win.grid.set_thumb_size(cfg.thumbnail_size)
@@ -229,8 +229,9 @@ class PanelController(QObject):
         try:
             from .dialogs.shortcuts_dialog import ShortcutsDialog
             dlg = ShortcutsDialog(win)
+            dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         except ImportError:
             lines = [f"{a.shortcut().toString()}\t{a.text()}" for a in win.review.actions().values()]
             QMessageBox.information(win, "Keyboard shortcuts", "\n".join(lines))
             return
-        dlg.exec()
+        dlg.show()  # non-modal: the reviewer can keep it open while working

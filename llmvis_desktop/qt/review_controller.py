@@ -288,11 +288,17 @@ class ReviewController(QObject):
                                                                final_value))
 
     def reject(self) -> None:
+        """Reject the pending suggestions, mark the image rejected, next."""
         image_id = self._target()
         if image_id is None:
             return
-        if self._do("Reject", image_id,
-                    lambda: self.project.set_status(image_id, "rejected", self.actor())):
+        def change():
+            actor = self.actor()
+            for s in self.project.suggestions(image_id, pending_only=True):
+                self.project.decide_suggestion(s.id, "rejected", actor)
+            self.project.set_status(image_id, "rejected", actor)
+
+        if self._do("Reject", image_id, change):
             self.next()
 
     # --- undo / redo ------------------------------------------------------------------

@@ -27,7 +27,11 @@ def isolated_dirs(tmp_path, monkeypatch):
         d = tmp_path / f"_{kind}"
         d.mkdir()
         monkeypatch.setenv(f"LLMVIS_{kind.upper()}_DIR", str(d))
-    # QSettings (window geometry) too
+    # QSettings (window geometry, dock layout) too; Qt caches its path, so set it
+    from PySide6.QtCore import QSettings
+
+    for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
+        QSettings.setPath(fmt, QSettings.Scope.UserScope, str(tmp_path / "_qsettings"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "_xdg"))
     yield
 
