@@ -15,6 +15,7 @@ from typing import Callable, Optional
 
 from ..tasks import CancelToken, ProgressFn, no_progress
 from . import coco, csv_fmt, cvat, hf_jsonl, labelstudio, txt_sidecar, yolo
+from .apply import apply_import
 from .common import (
     Conflict,
     ExportContext,
@@ -23,7 +24,6 @@ from .common import (
     ImportReport,
     InterchangeError,
     ParsedFile,
-    apply_import,
     resolve_inside,
 )
 

@@ -1,0 +1,231 @@
+"""Applying a parsed import file to a project: one transaction, conflicts, history.
+
+Names are resolved inside the root first (a bad one refuses the whole file), records
+naming the same image are merged, then everything is written in ONE ``store.write()``
+transaction through the repo functions, so each change gets its history event
+(actor ``import:<file name>``) and a failure anywhere leaves the database as it was.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path, PurePosixPath
+from typing import Optional
+
+from sqlalchemy import select
+
+from ..store import models as m
+from ..store import repo_labels as rl
+from ..store import repo_review as rr
+from ..store import repo_suggest as rs
+from ..store.records import NewSuggestion
+from ..tasks import CancelToken, Progress, ProgressFn, no_progress
+from .common import (
+    ANON_DIR,
+    MISSING,
+    SECRET_SETTING,
+    Conflict,
+    ImportItem,
+    ImportReport,
+    InterchangeError,
+    ParsedFile,
+    iso,
+    neutral_name,
+    resolve_inside,
+)
+
+
+def apply_import(project, fmt: str, source: Path, parsed: ParsedFile, as_: str, overwrite: bool,
+                 token: Optional[CancelToken] = None, progress: ProgressFn = no_progress) -> ImportReport:
+    """Write what ``parsed`` says into the project in ONE transaction (all or nothing)."""
+    if as_ not in ("reviewed", "suggestions"):
+        raise InterchangeError(f"import as {as_!r}: choose 'reviewed' or 'suggestions'")
+    token = token or CancelToken()
+    source = Path(source)
+    actor = f"import:{source.name}"
+    report = ImportReport(fmt, str(source), as_, records=len(parsed.items))
+    report.warnings.extend(parsed.warnings)
+    # 1. every name must resolve inside the root before anything is written
+    resolved: list[tuple[ImportItem, str]] = []
+    for item in parsed.items:
+        rel = item.name if item.path_checked else resolve_inside(project.root, item.name, f"{source.name} {item.where}")
+        resolved.append((item, rel))
+    # 2. merge records naming the same image (YOLO: one per class folder)
+    merged: dict[str, ImportItem] = {}
+    for item, rel in resolved:
+        have = merged.get(rel)
+        if have is None:
+            merged[rel] = ImportItem(item.name, item.where, item.caption,
+                                     list(item.labels) if item.labels is not None else None,
+                                     item.status, item.reviewer, item.time, list(item.suggestions), True,
+                                     item.alt, item.by_stem, item.review_meta)
+            continue
+        if item.labels is not None:
+            have.labels = sorted(set(have.labels or []) | set(item.labels))
+        if item.caption is not MISSING and item.caption is not None:
+            if have.caption not in (MISSING, None, item.caption):
+                raise InterchangeError(f"{source.name} {item.where}: second, different caption for {item.name!r}")
+            have.caption = item.caption
+        have.status = have.status or item.status
+        have.reviewer = have.reviewer or item.reviewer
+        have.time = have.time or item.time
+        have.suggestions.extend(item.suggestions)
+    total = len(merged)
+    with project.store.write() as s:
+        ids = _name_lookup(project, s, merged)
+        existing_labels = set(s.scalars(select(m.Label.name)))
+        wanted = list(dict.fromkeys(
+            list(parsed.taxonomy)
+            + [n for it in merged.values() for n in (it.labels or [])]
+            + [sg.value for it in merged.values() for sg in it.suggestions if sg.kind == "label"]
+        ))
+        for name in wanted:
+            if name not in existing_labels:
+                try:
+                    rl.add_label(s, name)
+                except rl.LabelError as exc:
+                    raise InterchangeError(f"{source.name}: label {name!r} refused: {exc}") from None
+                existing_labels.add(name)
+                report.labels_created += 1
+        pending = _pending_keys(s, ids.values())
+        new_suggestions: list[NewSuggestion] = []
+        for done, (rel, item) in enumerate(merged.items(), 1):
+            if done % 200 == 0:
+                token.check()
+                progress(Progress(f"import {fmt}", done, total))
+            image_id = ids.get(rel)
+            if image_id is None:
+                report.unmatched.append(item.name)
+                continue
+            report.matched += 1
+            if as_ == "suggestions":
+                model = f"import:{source.name}"
+                if item.caption not in (MISSING, None):
+                    new_suggestions.append(NewSuggestion(image_id, "caption", item.caption, model))
+                for lbl in item.labels or []:
+                    new_suggestions.append(NewSuggestion(image_id, "label", lbl, model))
+            else:
+                _apply_reviewed(s, image_id, rel, item, actor, overwrite, report)
+            for sg in item.suggestions:
+                new_suggestions.append(NewSuggestion(image_id, sg.kind, sg.value, sg.model_id, sg.score,
+                                                     sg.model_revision, sg.prompt, dict(sg.params)))
+        fresh = []
+        for sg in new_suggestions:
+            key = (sg.image_id, sg.kind, sg.value, sg.model_id)
+            if key in pending:
+                continue
+            pending.add(key)
+            fresh.append(sg)
+        if fresh:
+            rs.add_suggestions(s, fresh)
+        report.suggestions_added = len(fresh)
+        token.check()
+    progress(Progress(f"import {fmt}", total, total, "done"))
+    if report.unmatched:
+        shown = ", ".join(report.unmatched[:5])
+        report.warnings.append(f"{len(report.unmatched)} record(s) name no image of this project (e.g. {shown})")
+    return report
+
+
+def _name_lookup(project, s, merged: dict) -> dict[str, int]:
+    names = [n for n, it in merged.items() if not it.by_stem]
+    ids: dict[str, int] = {}
+    for i in range(0, len(names), 500):
+        chunk = names[i:i + 500]
+        for image_id, rel in s.execute(select(m.Image.id, m.Image.relpath).where(m.Image.relpath.in_(chunk))):
+            ids[rel] = image_id
+    anon = [n for n in names if n not in ids and n.startswith(ANON_DIR + "/")]
+    stems = [n for n, it in merged.items() if it.by_stem]
+    needs_alt = any(it.alt is not None for n, it in merged.items() if n not in ids)
+    if not (anon or stems or needs_alt):
+        return ids
+    # a full pass over the image table: neutral names, stems, places
+    secret = project.settings().get(SECRET_SETTING)
+    by_name: dict[str, int] = {}
+    by_stem: dict[str, list[int]] = {}
+    for image_id, rel in s.execute(select(m.Image.id, m.Image.relpath)):
+        names_of = [rel]
+        if secret:
+            names_of.append(neutral_name(secret, rel, PurePosixPath(rel).suffix.lower() or ".dcm"))
+        for n in names_of:
+            by_name[n] = image_id
+            by_stem.setdefault(n.rsplit(".", 1)[0] if "." in n.rsplit("/", 1)[-1] else n, []).append(image_id)
+    for n in anon:
+        if n in by_name:
+            ids[n] = by_name[n]
+    root = os.path.realpath(project.root)
+    for n, item in merged.items():
+        if n in ids:
+            continue
+        if item.by_stem:
+            hits = by_stem.get(n, [])
+            if len(hits) == 1:
+                ids[n] = hits[0]
+                continue
+        if item.alt is None:
+            continue
+        real = os.path.realpath(item.alt)
+        if not real.startswith(root.rstrip(os.sep) + os.sep):
+            continue
+        alt_rel = Path(os.path.relpath(os.path.abspath(item.alt), project.root)).as_posix()
+        if alt_rel.startswith("../"):
+            continue
+        if item.by_stem:
+            hits = by_stem.get(alt_rel, [])
+            if len(hits) == 1:
+                ids[n] = hits[0]
+        elif alt_rel in by_name:
+            ids[n] = by_name[alt_rel]
+    return ids
+
+
+def _pending_keys(s, image_ids) -> set:
+    keys = set()
+    image_ids = list(image_ids)
+    for i in range(0, len(image_ids), 500):
+        for r in s.execute(
+            select(m.Suggestion.image_id, m.Suggestion.kind, m.Suggestion.value, m.Suggestion.model_id)
+            .where(m.Suggestion.image_id.in_(image_ids[i:i + 500]), m.Suggestion.outcome == "pending")
+        ):
+            keys.add(tuple(r))
+    return keys
+
+
+def _apply_reviewed(s, image_id: int, rel: str, item: ImportItem, actor: str, overwrite: bool,
+                    report: ImportReport) -> None:
+    row = s.get(m.Image, image_id)
+    current = {"caption": row.caption, "labels": rr.current_labels(s, image_id), "status": row.review_status}
+    incoming: dict[str, object] = {}
+    if item.caption is not MISSING:
+        incoming["caption"] = item.caption or None
+    if item.labels is not None:
+        incoming["labels"] = sorted(set(item.labels))
+    status = item.status
+    if status is None and (incoming.get("caption") or incoming.get("labels")):
+        status = m.STATUS_REVIEWED  # the format carries no status: what it carries was reviewed
+    if status is not None:
+        incoming["status"] = status
+    differs = {k: v for k, v in incoming.items() if current[k] != v}
+    if not differs:
+        report.unchanged += 1
+        return
+    decided = current["status"] in (m.STATUS_REVIEWED, m.STATUS_REJECTED)
+    clashes = [k for k in differs if decided or (k != "status" and current[k])]
+    if clashes and not overwrite:
+        for k in clashes:
+            report.conflicts.append(Conflict(item.name, k, current[k], incoming[k]))
+        return
+    if clashes:
+        report.overwritten += 1
+    if "caption" in differs:
+        rr.set_caption(s, image_id, differs["caption"], actor, action="import:caption")
+    if "labels" in differs:
+        rr.set_labels(s, image_id, differs["labels"], actor, action="import:labels")
+    if "status" in differs:
+        rr.set_status(s, image_id, differs["status"], actor, action="import:status")
+    if item.review_meta:
+        # keep who reviewed it and when, as the file says; the history keeps the import itself
+        rr.add_event(s, image_id, actor, "import", None,
+                     {"reviewer": item.reviewer, "time": iso(item.time)})
+        row.updated_by = item.reviewer
+        row.updated_at = item.time
+    report.changed += 1
