@@ -173,3 +173,25 @@ def write_refused(base: Path) -> dict[str, Path]:
     (d / "model.safetensors").write_bytes(b"\0" * 16)
     out["remote"] = d
     return out
+
+
+_BUILT: dict[str, dict[str, Path]] = {}
+
+
+def session_models(tmp_path_factory) -> dict[str, Path]:
+    """Build the tiny models once per test process (shared by every suggest test module)."""
+    if "models" not in _BUILT:
+        base = tmp_path_factory.mktemp("tiny_models")
+        _BUILT["models"] = build_all(base)
+        _BUILT["refused"] = write_refused(tmp_path_factory.mktemp("refused_models"))
+    return {**_BUILT["models"], **{f"refused_{k}": v for k, v in _BUILT["refused"].items()}}
+
+
+def image_folder(root: Path, n: int = 6) -> Path:
+    """``n`` small RGB PNGs (different sizes and colours) plus one unreadable .png."""
+    from PIL import Image
+
+    root.mkdir(parents=True, exist_ok=True)
+    for i in range(n):
+        Image.new("RGB", (24 + 3 * i, 20 + 2 * i), (30 * i % 255, 90, 200 - 10 * i)).save(root / f"img{i:03d}.png")
+    return root

@@ -1,0 +1,220 @@
+"""``llmvis suggest`` and ``llmvis models list``: argparse wiring over core.suggest.
+
+The lead's ``cli.py`` calls :func:`add_parsers` with its subparsers. Handlers return
+an exit code (0 done, 1 refused or failed with one line on stderr, 130 interrupted).
+``python -m llmvis_desktop.cli_suggest ...`` runs them stand-alone.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Optional, Sequence
+
+EXIT_OK, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 130
+
+
+def add_parsers(subparsers) -> None:
+    p = subparsers.add_parser("suggest", help="suggest captions/labels/answers with local models (resumable)")
+    p.add_argument("folder", help="the project's image folder")
+    p.add_argument("--db", metavar="URL", default=None, help="SQLAlchemy database URL")
+    p.add_argument("--captioner", metavar="PATH", help="captioner or chat model: folder, name in a model dir, or org/name in the HF cache")
+    p.add_argument("--labeler", metavar="PATH", help="zero-shot labeler (CLIP, SigLIP) scoring the project's labels")
+    p.add_argument("--learned", action="store_true", help="also run the built-in suggester learned from reviewed images")
+    p.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default=None,
+                   help="default: the configured device (auto: CUDA, then MPS, then CPU)")
+    p.add_argument("--batch", type=int, default=8, metavar="N", help="images per model call (halved on out-of-memory)")
+    p.add_argument("--limit", type=int, default=None, metavar="N", help="at most N images this run")
+    p.add_argument("--prompt", default=None, metavar="TEXT", help="caption instruction (chat models), prefix (BLIP) or task token (Florence-2)")
+    p.add_argument("--ask", default=None, metavar="QUESTION", help="ask each image this question (chat captioner): stored as answers")
+    p.add_argument("--template", default=None, metavar="TEXT", help='labeler prompt template (default "a photo of a {label} defect")')
+    p.add_argument("--all", dest="redo", action="store_true", help="also images this model already suggested for")
+    p.add_argument("--path-prefix", default=None, help="only images under this relative folder")
+    p.add_argument("--status", action="append", default=None,
+                   choices=("new", "suggested", "reviewed", "rejected"), help="only images with this status (repeatable)")
+    p.add_argument("--allow-bin", action="store_true", help="opt in to pickle .bin weights for the models named here")
+    p.add_argument("--trust-remote-code", action="store_true", help="opt in to the custom code of the models named here")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(func=run_suggest_cmd)
+
+    mp = subparsers.add_parser("models", help="local models: list what is found")
+    msub = mp.add_subparsers(dest="models_cmd", metavar="ACTION")
+    msub.required = True
+    q = msub.add_parser("list", help="models in the configured model folders and the local HF cache")
+    q.add_argument("--json", action="store_true")
+    q.add_argument("--dir", action="append", default=[], metavar="FOLDER", help="also look in this folder")
+    q.add_argument("--no-cache", action="store_true", help="skip the Hugging Face cache")
+    q.add_argument("--all", dest="show_all", action="store_true", help="also models of unknown architectures")
+    q.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default=None,
+                   help="say whether each model fits this device (default: the configured one)")
+    mp.set_defaults(func=run_models_cmd)
+
+
+def _err(cmd: str, msg: str) -> int:
+    print(f"llmvis {cmd}: {msg}", file=sys.stderr)
+    return EXIT_ERROR
+
+
+def _config():
+    from .core.config import ConfigError, load_config
+
+    try:
+        return load_config()
+    except ConfigError as exc:
+        print(f"warning: {exc}; using defaults", file=sys.stderr)
+        from .core.config import Config
+
+        return Config()
+
+
+def run_models_cmd(args) -> int:
+    from .core.suggest.device import DeviceError, describe_size, fits, resolve
+    from .core.suggest.discovery import discover
+
+    cfg = _config()
+    dirs = list(cfg.model_dirs) + list(args.dir)
+    infos = discover(dirs, include_hf_cache=not args.no_cache, known_only=not args.show_all)
+    try:
+        device = resolve(args.device or cfg.device)
+    except DeviceError as exc:
+        return _err("models", str(exc))
+    rows = []
+    for i in infos:
+        ok = fits(i.size_bytes, device, i.params) if i.problem is None else None
+        rows.append({"name": i.name, "path": i.path, "model_id": i.model_id, "family": i.family,
+                     "kind": i.kind, "size_bytes": i.size_bytes, "params": i.params, "revision": i.revision,
+                     "weights": i.weights_format, "source": i.source, "device": device, "fits": ok,
+                     "problem": i.problem})
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return EXIT_OK
+    if not rows:
+        where = ", ".join(dirs) or "(no model folder configured)"
+        print(f"no models found in {where}" + ("" if args.no_cache else " or the Hugging Face cache")
+              + "; put a model folder (config.json + weights) there, or add one with --dir", file=sys.stderr)
+        return EXIT_OK
+    for r in rows:
+        fit = {True: "fits", False: "too big", None: "?"}[r["fits"]] if not r["problem"] else "refused"
+        print(f"{r['name'][:40]:40s} {r['family'] or '-':10s} {r['kind'] or '-':9s} "
+              f"{describe_size(r['size_bytes']):>9s}  {fit:8s} {r['path']}")
+        if r["problem"]:
+            print(f"    {r['problem']}")
+    return EXIT_OK
+
+
+def _resolve(spec: Optional[str], dirs):
+    from .core.suggest.discovery import resolve_model
+
+    return resolve_model(spec, dirs) if spec else None
+
+
+def run_suggest_cmd(args) -> int:
+    from .core.project import Project, ProjectError
+    from .core.store.records import ImageFilter
+    from .core.suggest.discovery import ModelRefused
+    from .core.tasks import Cancelled
+
+    try:
+        from .cli import ProgressBar
+    except ImportError:  # pragma: no cover
+        ProgressBar = None
+    cfg = _config()
+    if args.batch < 1:
+        return _err("suggest", "--batch must be at least 1")
+    bar = ProgressBar(enabled=None) if ProgressBar else (lambda p: None)
+    project = None
+    try:
+        project = Project.open(args.folder, args.db, max_pixels=cfg.max_image_pixels)
+        settings = project.settings()
+        cap_spec = args.captioner or (None if args.labeler or args.learned else settings.get("captioner"))
+        lab_spec = args.labeler or (None if args.captioner or args.learned else settings.get("labeler"))
+        dirs = list(cfg.model_dirs)
+        captioner, labeler = _resolve(cap_spec, dirs), _resolve(lab_spec, dirs)
+        if captioner is None and labeler is None and not args.learned:
+            return _err("suggest", "no model chosen: give --captioner and/or --labeler (or --learned), "
+                                   "or pick models in the model manager; `llmvis models list` shows what is found")
+        flt = None
+        if args.path_prefix or args.status:
+            flt = ImageFilter(statuses=tuple(args.status or ()), path_prefix=args.path_prefix)
+        reports = []
+        if captioner is not None or labeler is not None:
+            from .core.suggest.batch import run_suggest
+
+            named = [i.path for i in (captioner, labeler) if i is not None]
+            report = run_suggest(
+                project, captioner, labeler, flt=flt, only_unsuggested=not args.redo, batch=args.batch,
+                limit=args.limit, prompt=args.prompt, question=args.ask,
+                label_template=args.template or _default_template(),
+                device=args.device or cfg.device,
+                allow_bin=named if args.allow_bin else None,
+                allow_remote_code=named if args.trust_remote_code else None,
+                progress=bar,
+            )
+            reports.append(("models", report))
+        if args.learned:
+            reports.append(("learned", _run_learned(project, flt, args.limit, bar)))
+    except (ModelRefused, ProjectError) as exc:
+        _close(bar)
+        return _err("suggest", str(exc))
+    except (Cancelled, KeyboardInterrupt):
+        _close(bar)
+        print("llmvis suggest: interrupted; finished batches are kept, run again to resume", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:
+        _close(bar)
+        if os.environ.get("LLMVIS_DEBUG"):
+            raise
+        name = type(exc).__name__
+        if name in ("SuggestError", "DeviceError") or isinstance(exc, (ValueError, OSError)):
+            return _err("suggest", str(exc).splitlines()[0] if str(exc) else name)
+        return _err("suggest", f"failed: {name}: {str(exc).splitlines()[0] if str(exc) else ''}")
+    finally:
+        if project is not None:
+            project.close()
+    _close(bar)
+    for _name, rep in reports:
+        for msg in getattr(rep, "messages", []):
+            print(f"warning: {msg}", file=sys.stderr)
+        for path, why in getattr(rep, "failed", [])[:20]:
+            print(f"warning: {path}: {why}", file=sys.stderr)
+    if args.json:
+        print(json.dumps({name: (rep.as_dict() if hasattr(rep, "as_dict") else repr(rep)) for name, rep in reports}))
+    else:
+        for name, rep in reports:
+            print(rep.summary() if hasattr(rep, "summary") else f"{name}: {rep}")
+    return EXIT_OK
+
+
+def _default_template() -> str:
+    from .core.suggest.registry import DEFAULT_LABEL_TEMPLATE
+
+    return DEFAULT_LABEL_TEMPLATE
+
+
+def _run_learned(project, flt, limit, progress):
+    try:
+        from .core.suggest import learned
+    except ImportError:
+        raise ValueError("the learned suggester is not available in this build") from None
+    fn = getattr(learned, "run_learned", None)
+    if fn is None:
+        raise ValueError("the learned suggester is not available in this build")
+    return fn(project, flt=flt, limit=limit, progress=progress)
+
+
+def _close(bar) -> None:
+    close = getattr(bar, "close", None)
+    if close:
+        close()
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="llmvis")
+    add_parsers(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

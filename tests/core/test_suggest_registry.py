@@ -1,0 +1,153 @@
+"""Model discovery, refusals with their messages, lazy imports, ``llmvis models list``."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+try:
+    from . import tiny_models
+except ImportError:
+    import tiny_models
+
+from llmvis_desktop.core.suggest import ModelRefused, check, discover, inspect_folder, resolve_model
+from llmvis_desktop.core.suggest.discovery import scan_hf_cache
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session")
+def tiny(tmp_path_factory):
+    return tiny_models.session_models(tmp_path_factory)
+
+
+def test_tiny_models_are_recognised(tiny):
+    found = {Path(i.path).name: i for i in discover([tiny["blip"].parent], include_hf_cache=False)}
+    blip, clip, llava = found["tiny-blip"], found["tiny-clip"], found["tiny-llava"]
+    assert (blip.family, blip.kind) == ("blip", "captioner")
+    assert (clip.family, clip.kind) == ("clip", "labeler")
+    assert (llava.family, llava.kind) == ("llava", "chat")
+    for info in (blip, clip, llava):
+        assert info.problem is None and info.weights_format == "safetensors"
+        assert info.size_bytes > 10_000 and info.params and info.params > 1000
+        assert info.revision and len(info.revision) == 16
+        assert check(info) is info
+
+
+def test_revision_is_copy_stable_and_changes_with_weights(tiny, tmp_path):
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(tiny["blip"], copy)
+    assert inspect_folder(copy).revision == inspect_folder(tiny["blip"]).revision
+    cfg = json.loads((copy / "config.json").read_text())
+    cfg["note"] = "edited"
+    (copy / "config.json").write_text(json.dumps(cfg))
+    assert inspect_folder(copy).revision != inspect_folder(tiny["blip"]).revision
+
+
+@pytest.mark.parametrize("key, phrase", [
+    ("refused_no_config", "no config.json"),
+    ("refused_no_weights", "no weights"),
+    ("refused_unknown", "architecture BertForMaskedLM is not one we can run"),
+    ("refused_bin", "pickle .bin"),
+    ("refused_remote", "trust_remote_code"),
+])
+def test_each_refused_folder_says_why(tiny, key, phrase):
+    info = inspect_folder(tiny[key])
+    assert info.problem and phrase in info.problem and str(tiny[key]) in info.problem
+    with pytest.raises(ModelRefused) as err:
+        check(info)
+    assert phrase in str(err.value) and str(tiny[key]) in str(err.value)
+
+
+def test_opt_ins_are_per_kind(tiny):
+    check(inspect_folder(tiny["refused_bin"]), allow_bin=True)
+    check(inspect_folder(tiny["refused_remote"]), allow_remote_code=True)
+    with pytest.raises(ModelRefused):
+        check(inspect_folder(tiny["refused_bin"]), allow_remote_code=True)
+    with pytest.raises(ModelRefused):
+        check(inspect_folder(tiny["refused_remote"]), allow_bin=True)
+
+
+def _fake_cache(tiny, base: Path) -> Path:
+    """The HF hub cache layout: blobs, snapshots/<rev>/ of symlinks, refs/main."""
+    repo = base / "models--acme--tiny-blip"
+    snap = repo / "snapshots" / "0123abcd"
+    (repo / "blobs").mkdir(parents=True)
+    snap.mkdir(parents=True)
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text("0123abcd")
+    for f in Path(tiny["blip"]).iterdir():
+        blob = repo / "blobs" / f"blob-{f.name}"
+        blob.write_bytes(f.read_bytes())
+        os.symlink(blob, snap / f.name)
+    (base / "datasets--acme--data").mkdir()
+    return base
+
+
+def test_hf_cache_discovery_and_resolution(tiny, tmp_path, monkeypatch):
+    cache = _fake_cache(tiny, tmp_path / "hub")
+    infos = scan_hf_cache(cache)
+    assert [i.model_id for i in infos] == ["acme/tiny-blip"]
+    info = infos[0]
+    assert info.family == "blip" and info.source == "hf-cache" and info.problem is None
+    assert info.size_bytes == (Path(tiny["blip"]) / "model.safetensors").stat().st_size
+    assert info.revision == inspect_folder(tiny["blip"]).revision
+    monkeypatch.setenv("HF_HUB_CACHE", str(cache))
+    assert resolve_model("acme/tiny-blip").path == info.path
+    assert [i.model_id for i in discover([], include_hf_cache=True)] == ["acme/tiny-blip"]
+
+
+def test_missing_model_names_where_it_looked(tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub"))
+    with pytest.raises(ModelRefused) as err:
+        resolve_model("acme/nothing", [tmp_path / "models"])
+    msg = str(err.value)
+    assert "acme/nothing" in msg and str(tmp_path / "models") in msg and str(tmp_path / "hub") in msg
+
+
+def test_import_does_not_load_torch():
+    code = (
+        "import sys\n"
+        "import llmvis_desktop.core.suggest, llmvis_desktop.core.suggest.batch\n"
+        "import llmvis_desktop.core.suggest.worker, llmvis_desktop.core.suggest.device\n"
+        "import llmvis_desktop.cli_suggest\n"
+        "from llmvis_desktop.core.suggest import discover\n"
+        "discover([], include_hf_cache=True)\n"
+        "bad = [m for m in ('torch', 'transformers') if m in sys.modules]\n"
+        "assert not bad, bad\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, timeout=60)
+
+
+def test_models_list_json(tiny, capsys, monkeypatch, tmp_path):
+    from llmvis_desktop.cli_suggest import main
+
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "empty"))
+    assert main(["models", "list", "--json", "--dir", str(tiny["blip"].parent), "--device", "cpu"]) == 0
+    rows = {r["name"]: r for r in json.loads(capsys.readouterr().out)}
+    assert rows["tiny-blip"]["family"] == "blip" and rows["tiny-blip"]["fits"] is True
+    assert rows["tiny-clip"]["kind"] == "labeler" and rows["tiny-llava"]["kind"] == "chat"
+    assert main(["models", "list", "--dir", str(tiny["refused_bin"].parent), "--device", "cpu", "--all"]) == 0
+    out = capsys.readouterr().out
+    assert "refused" in out and "pickle .bin" in out
+
+
+def test_suggest_cli_refuses_with_one_line(tiny, tmp_path, capsys):
+    from llmvis_desktop.cli_suggest import main
+
+    folder = tiny_models.image_folder(tmp_path / "imgs", 2)
+    for key, phrase in (("refused_bin", "pickle .bin"), ("refused_no_weights", "no weights"),
+                        ("refused_remote", "trust_remote_code")):
+        assert main(["suggest", str(folder), "--captioner", str(tiny[key])]) == 1
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and phrase in err[0] and str(tiny[key]) in err[0]
+    assert main(["suggest", str(folder), "--captioner", str(tmp_path / "nope")]) == 1
+    assert "no such model folder" in capsys.readouterr().err
+    assert main(["suggest", str(folder), "--labeler", str(tiny["blip"])]) == 1
+    assert "not a zero-shot labeler" in capsys.readouterr().err
