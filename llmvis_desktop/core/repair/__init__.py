@@ -1,0 +1,24 @@
+"""Defect repair: mask a region, fill it with plausible defect-free surface.
+
+Engines: ``gan`` (a compact gated-convolution U-Net inpainting generator trained on
+the team's own images, starting from a starter checkpoint shipped in
+``resources/repair``), and the classical ``telea`` / ``ns`` (OpenCV).
+
+This package imports neither torch nor OpenCV at module top; each engine loads its
+dependency when first used.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+METHODS = ("gan", "telea", "ns")
+
+#: The starter checkpoint that ships inside the package.
+STARTER_CHECKPOINT = Path(__file__).resolve().parents[2] / "resources" / "repair" / "starter.safetensors"
+
+
+class RepairError(Exception):
+    """A repair could not be done; the message says why in one line."""
+
+
+__all__ = ["METHODS", "STARTER_CHECKPOINT", "RepairError"]

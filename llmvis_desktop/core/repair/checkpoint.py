@@ -1,0 +1,159 @@
+"""Checkpoints: safetensors tensors plus a JSON card beside them.
+
+``NAME.safetensors`` holds the EMA generator under ``g.*`` (what inference uses) and,
+for resumable training checkpoints, the raw generator, the discriminator and the Adam
+moments under ``train.*``.  The safetensors header metadata carries the architecture
+config and the step; ``NAME.json`` is the human-readable card (architecture, data
+summary, steps, metrics, command).  Loading never unpickles anything.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+from . import RepairError
+
+FORMAT = "llmvis-repair-1"
+
+
+class CheckpointError(RepairError):
+    """A checkpoint cannot be used (missing, corrupt, pickle, wrong architecture)."""
+
+
+@dataclass
+class Checkpoint:
+    path: Path
+    config: dict
+    generator_state: dict  # name -> tensor (EMA weights)
+    step: int = 0
+    card: dict = field(default_factory=dict)
+    train_state: dict = field(default_factory=dict)  # "g.*", "d.*", "opt_g.*", "opt_d.*"
+    sha256: str = ""
+
+
+def card_path(path: Path | str) -> Path:
+    return Path(path).with_suffix(".json")
+
+
+def checkpoint_hash(path: Path | str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _atomic_write_bytes(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def save_checkpoint(path: Path | str, config: dict, generator_state: dict, *, step: int = 0,
+                    card: Optional[dict] = None, train_state: Optional[dict] = None,
+                    half: bool = False) -> Path:
+    """Write tensors and card atomically (temp file + rename).  ``half`` stores the
+    generator in float16 (the shipped starter) -- loading converts back to float32."""
+    import torch
+    from safetensors.torch import save
+
+    path = Path(path)
+    tensors = {}
+    for k, v in generator_state.items():
+        t = v.detach().cpu().contiguous()
+        tensors[f"g.{k}"] = t.half() if half and t.is_floating_point() else t.float() if t.is_floating_point() else t
+    for k, v in (train_state or {}).items():
+        tensors[f"train.{k}"] = v.detach().cpu().contiguous() if isinstance(v, torch.Tensor) else torch.tensor(v)
+    meta = {"format": FORMAT, "config": json.dumps(config, sort_keys=True), "step": str(int(step))}
+    _atomic_write_bytes(path, save(tensors, metadata=meta))
+    full_card = {"format": FORMAT, "architecture": config, "steps": int(step), **(card or {})}
+    full_card["sha256"] = checkpoint_hash(path)
+    full_card["size_bytes"] = path.stat().st_size
+    _atomic_write_bytes(card_path(path), json.dumps(full_card, indent=2, sort_keys=True).encode())
+    return path
+
+
+def load_checkpoint(path: Path | str, *, with_train_state: bool = False) -> Checkpoint:
+    """Read and validate a checkpoint; every failure is a one-line :class:`CheckpointError`."""
+    from safetensors import safe_open
+
+    from .networks import ARCH, build_generator
+
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"{path}: no such checkpoint file")
+    with open(path, "rb") as f:
+        head = f.read(16)
+    if head[:2] == b"\x80\x02" or head[:4] == b"PK\x03\x04" or path.suffix in (".pt", ".pth", ".ckpt", ".pkl"):
+        raise CheckpointError(f"{path}: pickle-based checkpoints are refused; use a .safetensors checkpoint")
+    try:
+        tensors = {}
+        with safe_open(str(path), framework="pt") as f:
+            meta = f.metadata() or {}
+            for k in f.keys():
+                if k.startswith("g.") or (with_train_state and k.startswith("train.")):
+                    tensors[k] = f.get_tensor(k)
+    except Exception as exc:  # safetensors raises its own error types
+        raise CheckpointError(f"{path}: not a readable safetensors checkpoint (corrupt or truncated: "
+                              f"{str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__})") from None
+    if meta.get("format") != FORMAT:
+        raise CheckpointError(f"{path}: not an llmvis repair checkpoint (format {meta.get('format')!r})")
+    try:
+        config = json.loads(meta.get("config", "{}"))
+    except ValueError:
+        raise CheckpointError(f"{path}: checkpoint header has an unreadable config") from None
+    if config.get("arch") != ARCH:
+        raise CheckpointError(f"{path}: architecture {config.get('arch')!r}, this version runs {ARCH!r}")
+    gstate = {k[2:]: v.float() if v.is_floating_point() else v for k, v in tensors.items() if k.startswith("g.")}
+    try:
+        model = build_generator(config)
+    except Exception as exc:
+        raise CheckpointError(f"{path}: cannot build architecture from its config ({exc})") from None
+    expected = model.state_dict()
+    missing = sorted(set(expected) - set(gstate))
+    extra = sorted(set(gstate) - set(expected))
+    bad = [k for k in expected if k in gstate and tuple(gstate[k].shape) != tuple(expected[k].shape)]
+    if missing or extra or bad:
+        what = (f"missing {missing[:2]}" if missing else f"unexpected {extra[:2]}" if extra
+                else f"shape mismatch at {bad[:2]}")
+        raise CheckpointError(f"{path}: weights do not match architecture {ARCH} ({what})")
+    card = {}
+    cp = card_path(path)
+    if cp.is_file():
+        try:
+            card = json.loads(cp.read_text())
+        except (OSError, ValueError):
+            card = {}
+    train = {k[len("train."):]: v for k, v in tensors.items() if k.startswith("train.")}
+    return Checkpoint(path=path, config=config, generator_state=gstate, step=int(meta.get("step", "0") or 0),
+                      card=card, train_state=train, sha256=checkpoint_hash(path))
+
+
+def load_generator(path: Path | str):
+    """(generator in eval mode on CPU, Checkpoint) for inference."""
+    ck = load_checkpoint(path)
+    from .networks import build_generator
+
+    g = build_generator(ck.config)
+    g.load_state_dict(ck.generator_state)
+    g.eval()
+    return g, ck
