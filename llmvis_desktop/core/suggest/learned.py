@@ -1,0 +1,370 @@
+"""The learned suggester: labels and captions learned from the project's own reviewed images.
+
+No download, numpy only. Each reviewed image becomes a feature vector
+(:class:`~.features.HandcraftedFeatures` by default, a local CLIP/SigLIP encoder's
+embedding when one is given); :class:`LabelModel` fits one L2-regularised logistic
+regression per label (one-vs-rest, so an image may carry several labels) by Newton's
+method, and one shared Platt scaling fitted on out-of-fold scores makes its scores
+calibrated probabilities. Caption suggestions are retrieved: the caption of the most
+similar reviewed image, scored by the cosine similarity of the two feature vectors.
+
+It only ever writes *suggestions* (``Project.add_suggestions``), never annotations.
+A label is learned once ``min_per_label`` reviewed images carry it; until two labels
+have that many, :meth:`LearnedSuggester.status` says how many more are needed and
+nothing is suggested.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Optional, Sequence
+
+import numpy as np
+
+from ..store.records import ImageFilter, ImageRecord, NewSuggestion
+from ..tasks import CancelToken, Progress, ProgressFn, no_progress
+from .features import FeatureCache, FeatureExtractor, HandcraftedFeatures, cache_path_for, features_for
+
+log = logging.getLogger(__name__)
+
+MODEL_PREFIX = "learned:"
+DEFAULT_L2 = 5.0
+
+
+class NotReady(RuntimeError):
+    """The suggester has not learned enough yet; the message says what it needs."""
+
+
+# --------------------------------------------------------------------------- the classifier
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.tanh(0.5 * x))
+
+
+def _fit_logistic(X: np.ndarray, y: np.ndarray, l2: float, max_iter: int = 30) -> np.ndarray:
+    """Newton/IRLS for an L2-regularised logistic regression; last column of X is the bias."""
+    d = X.shape[1]
+    reg = np.full(d, l2)
+    reg[-1] = 1e-6  # the bias is not shrunk
+    w = np.zeros(d)
+    for _ in range(max_iter):
+        p = _sigmoid(X @ w)
+        grad = X.T @ (p - y) + reg * w
+        hess = (X * (p * (1 - p))[:, None]).T @ X + np.diag(reg)
+        step = np.linalg.solve(hess, grad)
+        w -= step
+        if np.abs(step).max() < 1e-7:
+            break
+    return w
+
+
+def _fit_platt(s: np.ndarray, y: np.ndarray, max_iter: int = 50) -> tuple[float, float]:
+    """Fit p = sigmoid(a*s + b) by Newton, with Platt's smoothed targets."""
+    n_pos, n_neg = float(y.sum()), float(len(y) - y.sum())
+    t = np.where(y > 0, (n_pos + 1) / (n_pos + 2), 1 / (n_neg + 2))
+    X = np.stack([s, np.ones_like(s)], 1)
+    w = np.array([1.0, 0.0])
+    for _ in range(max_iter):
+        p = _sigmoid(X @ w)
+        grad = X.T @ (p - t) + 1e-6 * w
+        hess = (X * (p * (1 - p) + 1e-9)[:, None]).T @ X + 1e-6 * np.eye(2)
+        step = np.linalg.solve(hess, grad)
+        w -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return max(float(w[0]), 0.05), float(w[1])  # a > 0 keeps the ranking of the raw scores
+
+
+@dataclass
+class LabelModel:
+    """One-vs-rest L2 logistic regression on standardised features, with shared Platt scaling."""
+
+    l2: float = DEFAULT_L2
+    folds: int = 5
+    labels: list[str] = field(default_factory=list)
+    mean: Optional[np.ndarray] = None
+    scale: Optional[np.ndarray] = None
+    weights: Optional[np.ndarray] = None  # (dim + 1, n_labels)
+    platt: tuple[float, float] = (1.0, 0.0)
+
+    def _design(self, X: np.ndarray) -> np.ndarray:
+        Z = (np.asarray(X, np.float64) - self.mean) / self.scale
+        return np.concatenate([Z, np.ones((len(Z), 1))], 1)
+
+    def _fit_raw(self, X: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        mean = X.mean(0)
+        scale = X.std(0)
+        scale = np.where(scale > 1e-8, scale, 1.0)
+        D = np.concatenate([(X - mean) / scale, np.ones((len(X), 1))], 1)
+        W = np.stack([_fit_logistic(D, Y[:, j], self.l2) for j in range(Y.shape[1])], 1)
+        return mean, scale, W
+
+    def fit(self, X: np.ndarray, Y: np.ndarray, labels: Sequence[str],
+            check=lambda: None, rng: Optional[np.random.Generator] = None) -> "LabelModel":
+        """X (n, dim) features; Y (n, n_labels) 0/1 targets."""
+        X = np.asarray(X, np.float64)
+        Y = np.asarray(Y, np.float64)
+        self.labels = list(labels)
+        self.platt = (1.0, 0.0)
+        # out-of-fold scores for the calibration, stratified by each image's first label
+        k = int(min(self.folds, Y.sum(0).min())) if len(Y) else 0
+        if k >= 2 and len(X) >= 10:
+            rng = rng or np.random.default_rng(0)
+            fold = np.empty(len(X), int)
+            primary = Y.argmax(1)
+            for c in np.unique(primary):
+                idx = rng.permutation(np.where(primary == c)[0])
+                fold[idx] = np.arange(len(idx)) % k
+            oof = np.zeros_like(Y)
+            for f in range(k):
+                check()
+                tr, te = fold != f, fold == f
+                if Y[tr].sum(0).min() < 1:
+                    continue
+                mean, scale, W = self._fit_raw(X[tr], Y[tr])
+                oof[te] = np.concatenate([(X[te] - mean) / scale, np.ones((te.sum(), 1))], 1) @ W
+            self.platt = _fit_platt(oof.ravel(), Y.ravel())
+        check()
+        self.mean, self.scale, self.weights = self._fit_raw(X, Y)
+        return self
+
+    def decision(self, X: np.ndarray) -> np.ndarray:
+        return self._design(X) @ self.weights
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        a, b = self.platt
+        return _sigmoid(a * self.decision(X) + b)
+
+
+# --------------------------------------------------------------------------- the suggester
+@dataclass(frozen=True)
+class TrainReport:
+    images: int
+    labels: tuple[str, ...]
+    skipped_labels: tuple[str, ...]
+    revision: str
+    seconds: float
+    captions: int
+
+
+class LearnedSuggester:
+    """Learns the project's labels (and retrieves captions) from its reviewed images."""
+
+    def __init__(self, project, extractor: Optional[FeatureExtractor] = None, min_per_label: int = 5,
+                 l2: float = DEFAULT_L2, cache: bool = True) -> None:
+        self.project = project
+        self.extractor = extractor or HandcraftedFeatures()
+        self.min_per_label = max(1, int(min_per_label))
+        self.l2 = float(l2)
+        self.model: Optional[LabelModel] = None
+        self.revision: Optional[str] = None
+        self.trained_reviews = 0
+        self._lock = threading.Lock()
+        self._cache = FeatureCache(cache_path_for(project, self.extractor.name) if cache else None,
+                                   self.extractor.name)
+        # the reviewed set the model was fitted on, for caption retrieval
+        self._ref_feats: Optional[np.ndarray] = None
+        self._ref_ids: list[int] = []
+        self._ref_captions: list[Optional[str]] = []
+
+    @property
+    def model_id(self) -> str:
+        return f"{MODEL_PREFIX}{self.extractor.name}"
+
+    # --- readiness ------------------------------------------------------------
+    def _reviewed(self) -> list[ImageRecord]:
+        ids = self.project.image_ids(ImageFilter(statuses=("reviewed",)), "name")
+        return self.project.images(ids)
+
+    def _label_counts(self, recs: Sequence[ImageRecord]) -> dict[str, int]:
+        counts = {d.name: 0 for d in self.project.labels()}
+        for r in recs:
+            for name in r.labels:
+                counts[name] = counts.get(name, 0) + 1
+        return counts
+
+    def status(self) -> tuple[bool, str]:
+        """(ready, a sentence for the user): how many more reviews it needs, or what it learns."""
+        recs = self._reviewed()
+        counts = self._label_counts(recs)
+        n = self.min_per_label
+        ready = sorted(k for k, v in counts.items() if v >= n)
+        short = sorted(((n - v, k) for k, v in counts.items() if v < n), key=lambda t: (t[0], t[1]))
+        if not counts:
+            return False, f"needs a label taxonomy and {n} reviewed images per label"
+        if len(ready) < 2:
+            if len(counts) < 2:
+                return False, f"needs at least two labels with {n} reviewed images each"
+            missing = short[: max(0, 2 - len(ready)) + 2]
+            parts = ", ".join(f"{m} more of '{k}'" for m, k in missing)
+            total = sum(m for m, _ in short)
+            return False, (f"needs {total} more reviewed images ({n} per label): {parts}"
+                           + ("..." if len(short) > len(missing) else ""))
+        msg = f"learns {len(ready)} labels from {len(recs)} reviewed images"
+        if short:
+            msg += "; " + ", ".join(f"needs {m} more reviewed images of '{k}'" for m, k in short[:3])
+            if len(short) > 3:
+                msg += f" and {len(short) - 3} more labels"
+            msg += f" ({n} per label)"
+        return True, msg
+
+    def should_retrain(self, n_new_reviews: Optional[int] = None, every: int = 10) -> bool:
+        """True when a model is missing or ``every`` reviews were made since it was trained.
+
+        ``n_new_reviews``: the caller's own count; by default the reviewed images now
+        minus those the model was trained on.
+        """
+        if n_new_reviews is None:
+            if self.model is None:
+                return self.status()[0]
+            n_new_reviews = abs(self.project.count(ImageFilter(statuses=("reviewed",))) - self.trained_reviews)
+        return n_new_reviews >= max(1, every)
+
+    # --- training ---------------------------------------------------------------
+    def train(self, token: Optional[CancelToken] = None, progress: ProgressFn = no_progress) -> TrainReport:
+        """Fit on every reviewed image; raises :class:`NotReady` (with the reason) when too few."""
+        t0 = time.perf_counter()
+        check = token.check if token is not None else (lambda: None)
+        ready, message = self.status()
+        if not ready:
+            raise NotReady(message)
+        recs = [r for r in self._reviewed()]
+        counts = self._label_counts(recs)
+        labels = sorted(k for k, v in counts.items() if v >= self.min_per_label)
+        skipped = tuple(sorted(k for k, v in counts.items() if 0 < v < self.min_per_label))
+        total = len(recs)
+        X, keep = features_for(
+            self.project, recs, self.extractor, self._cache, check,
+            lambda done: progress(Progress("features", done, total, "reading reviewed images")),
+        )
+        self._cache.save()
+        recs = [recs[i] for i in keep]
+        Y = np.array([[1.0 if name in r.labels else 0.0 for name in labels] for r in recs]).reshape(len(recs), len(labels))
+        lacking = [lab for j, lab in enumerate(labels) if Y[:, j].sum() < self.min_per_label]
+        if lacking or len(recs) < 2:  # unreadable files took some below the bar
+            raise NotReady(f"needs more readable reviewed images of {', '.join(repr(x) for x in lacking)}")
+        progress(Progress("train", 0, 1, f"fitting {len(labels)} labels"))
+        model = LabelModel(l2=self.l2).fit(X, Y, labels, check)
+        progress(Progress("train", 1, 1, "done"))
+        key = json.dumps({
+            "extractor": self.extractor.name, "l2": self.l2, "min": self.min_per_label,
+            "train": [(r.id, r.mtime_ns, sorted(r.labels), r.caption or "") for r in recs],
+        }, sort_keys=True)
+        revision = hashlib.sha1(key.encode()).hexdigest()[:12]
+        with self._lock:
+            self.model = model
+            self.revision = revision
+            self.trained_reviews = total
+            self._ref_feats = _unit(model, X)
+            self._ref_ids = [r.id for r in recs]
+            self._ref_captions = [r.caption if (r.caption or "").strip() else None for r in recs]
+        return TrainReport(len(recs), tuple(labels), skipped, revision, time.perf_counter() - t0,
+                           sum(c is not None for c in self._ref_captions))
+
+    # --- prediction ---------------------------------------------------------------
+    def predict(self, image_ids: Sequence[int], token: Optional[CancelToken] = None,
+                progress: ProgressFn = no_progress) -> list[NewSuggestion]:
+        """Label suggestions (the top label, plus any other scoring >= 0.5) and a retrieved caption."""
+        with self._lock:
+            model, revision = self.model, self.revision
+            ref, ref_ids, ref_caps = self._ref_feats, self._ref_ids, self._ref_captions
+        if model is None:
+            raise NotReady(self.status()[1] if not self.status()[0] else "the learned suggester is not trained yet")
+        check = token.check if token is not None else (lambda: None)
+        recs = self.project.images(list(image_ids))
+        X, keep = features_for(self.project, recs, self.extractor, self._cache, check,
+                               lambda d: progress(Progress("features", d, len(recs))))
+        self._cache.save()
+        if not keep:
+            return []
+        P = model.predict_proba(X)
+        U = _unit(model, X)
+        sims = U @ ref.T if ref is not None and len(ref_ids) else np.zeros((len(keep), 0))
+        out: list[NewSuggestion] = []
+        base = {"extractor": self.extractor.name, "l2": self.l2}
+        for row, i in enumerate(keep):
+            rec = recs[i]
+            order = np.argsort(-P[row])
+            for rank, j in enumerate(order):
+                p = float(P[row, j])
+                if rank > 0 and p < 0.5:
+                    break
+                out.append(NewSuggestion(
+                    image_id=rec.id, kind="label", value=model.labels[j], model_id=self.model_id,
+                    score=round(p, 4), model_revision=revision, prompt=None,
+                    params={**base, "rank": rank + 1, "top1": rank == 0},
+                ))
+            cap = self._retrieve(sims[row], rec.id, ref_ids, ref_caps)
+            if cap is not None:
+                src, caption, sim = cap
+                out.append(NewSuggestion(
+                    image_id=rec.id, kind="caption", value=caption, model_id=self.model_id,
+                    score=round(sim, 4), model_revision=revision, prompt=None,
+                    params={**base, "retrieved_from": src},
+                ))
+        return out
+
+    @staticmethod
+    def _retrieve(sims: np.ndarray, image_id: int, ref_ids: list[int], caps: list[Optional[str]]):
+        best, best_j = -2.0, None
+        for j in np.argsort(-sims):
+            if caps[j] is None or ref_ids[j] == image_id:
+                continue
+            best, best_j = float(sims[j]), int(j)
+            break
+        if best_j is None:
+            return None
+        return ref_ids[best_j], caps[best_j], max(0.0, min(1.0, best))
+
+    # --- the batch job ------------------------------------------------------------
+    def run(self, flt: Optional[ImageFilter] = None, only_unsuggested: bool = True,
+            token: Optional[CancelToken] = None, progress: ProgressFn = no_progress,
+            batch_size: int = 64) -> int:
+        """Suggest for the images in ``flt`` (default: new and suggested ones); returns how many
+        suggestions were written. Trains first when there is no model yet. Resumable: with
+        ``only_unsuggested`` an image this model already suggested for is skipped."""
+        if self.model is None:
+            self.train(token, progress)
+        flt = flt or ImageFilter(statuses=("new", "suggested"))
+        ids = self.project.image_ids(flt, "name")
+        if only_unsuggested:
+            done = _images_with_suggestions_from(self.project, self.model_id)
+            ids = [i for i in ids if i not in done]
+        written = 0
+        progress(Progress("suggest", 0, len(ids), self.model_id))
+        for start in range(0, len(ids), batch_size):
+            if token is not None:
+                token.check()
+            chunk = ids[start:start + batch_size]
+            items = self.predict(chunk, token)
+            if items:
+                self.project.add_suggestions(items)
+            written += len(items)
+            progress(Progress("suggest", min(start + batch_size, len(ids)), len(ids), self.model_id))
+        return written
+
+
+def _unit(model: LabelModel, X: np.ndarray) -> np.ndarray:
+    Z = (np.asarray(X, np.float64) - model.mean) / model.scale
+    return Z / (np.linalg.norm(Z, axis=1, keepdims=True) + 1e-9)
+
+
+def _images_with_suggestions_from(project, model_id: str) -> set[int]:
+    from sqlalchemy import select
+
+    from ..store import models as m
+
+    with project.store.read() as s:
+        return set(s.scalars(select(m.Suggestion.image_id).where(m.Suggestion.model_id == model_id).distinct()))
+
+
+def run(project, flt: Optional[ImageFilter] = None, only_unsuggested: bool = True,
+        token: Optional[CancelToken] = None, progress: ProgressFn = no_progress,
+        extractor: Optional[FeatureExtractor] = None, min_per_label: int = 5) -> int:
+    """Train on the reviewed images and write suggestions for the rest (see :meth:`LearnedSuggester.run`)."""
+    sugg = LearnedSuggester(project, extractor, min_per_label)
+    sugg.train(token, progress)
+    return sugg.run(flt, only_unsuggested, token, progress)

@@ -1,0 +1,157 @@
+"""The learned suggester on a small generated defect set: readiness, learning, provenance, retrieval."""
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+
+from defectgen import KINDS, tiles, write_folder
+from llmvis_desktop.core.project import Project
+from llmvis_desktop.core.store.records import ImageFilter
+from llmvis_desktop.core.suggest.features import HandcraftedFeatures, handcrafted_vector
+from llmvis_desktop.core.suggest.learned import LabelModel, LearnedSuggester, NotReady, run
+from llmvis_desktop.core.tasks import CancelToken, Cancelled
+
+TRAIN_PER_CLASS = 8
+TEST_PER_CLASS = 4
+
+
+@pytest.fixture(scope="module")
+def _generated(tmp_path_factory):
+    root = tmp_path_factory.mktemp("defects")
+    train = write_folder(root / "train", TRAIN_PER_CLASS, size=80, half="left", seed=3)
+    test = write_folder(root / "test", TEST_PER_CLASS, size=80, half="right", seed=4)
+    return root, [("train/" + r, k) for r, k in train], [("test/" + r, k) for r, k in test]
+
+
+@pytest.fixture
+def defect_folder(_generated, tmp_path):
+    """A fresh copy (no database yet) of the generated set for each test."""
+    src, train, test = _generated
+    root = tmp_path / "defects"
+    shutil.copytree(src, root, ignore=shutil.ignore_patterns(".llmvis"))
+    return root, train, test
+
+
+def _review(project, items, n_per_class=None):
+    """Mark the first n_per_class train images of each kind reviewed, with a caption."""
+    seen = {k: 0 for k in KINDS}
+    for rel, kind in items:
+        if n_per_class is not None and seen[kind] >= n_per_class:
+            continue
+        seen[kind] += 1
+        rec = project.image_by_path(rel)
+        project.apply_state(rec.id, {"labels": [kind], "caption": f"a tile showing {kind}",
+                                     "review_status": "reviewed"}, "tester", "review")
+
+
+def _open(folder):
+    p = Project.open(folder)
+    p.index()
+    for k in KINDS:
+        p.add_label(k)
+    return p
+
+
+def test_features_are_finite_and_fixed_length():
+    f = HandcraftedFeatures()
+    imgs = [np.zeros((20, 50), np.uint8), np.full((70, 40, 3), 200, np.uint8),
+            (np.random.default_rng(0).random((300, 200)) * 255).astype(np.uint8)]
+    X = f.extract(imgs)
+    assert X.shape == (3, f.dim) and np.isfinite(X).all()
+    assert handcrafted_vector(imgs[2]).shape == (f.dim,)
+
+
+def test_label_model_separates_and_is_calibrated():
+    rng = np.random.default_rng(0)
+    centres = rng.normal(0, 3, (3, 6))
+    y = np.repeat(np.arange(3), 40)
+    X = centres[y] + rng.normal(0, 1, (120, 6))
+    Y = np.eye(3)[y]
+    m = LabelModel(l2=1.0).fit(X, Y, ["a", "b", "c"])
+    P = m.predict_proba(X)
+    assert (P.argmax(1) == y).mean() > 0.9
+    assert ((P > 0) & (P < 1)).all()
+    assert m.platt[0] > 0
+
+
+def test_not_ready_until_enough_reviews_then_learns(defect_folder):
+    root, train, test = defect_folder
+    with _open(root) as p:
+        _review(p, train, n_per_class=2)
+        sugg = LearnedSuggester(p, min_per_label=5)
+        ready, msg = sugg.status()
+        assert not ready and "needs 15 more reviewed images" in msg and "3 more of" in msg
+        with pytest.raises(NotReady):
+            sugg.train()
+        with pytest.raises(NotReady):
+            sugg.predict([1])
+
+        _review(p, train)  # all 8 per class
+        ready, msg = sugg.status()
+        assert ready and "learns 5 labels" in msg, msg
+        report = sugg.train()
+        assert report.images == TRAIN_PER_CLASS * len(KINDS) and set(report.labels) == set(KINDS)
+
+        test_ids = {p.image_by_path(rel).id: kind for rel, kind in test}
+        out = sugg.predict(list(test_ids))
+        top1 = {s.image_id: s.value for s in out if s.kind == "label" and s.params["top1"]}
+        acc = np.mean([top1[i] == k for i, k in test_ids.items()])
+        # measured 0.85-0.95 on this set (5 classes, chance 0.2); broken learning lands near 0.2-0.4
+        assert acc >= 0.7, f"top-1 accuracy {acc:.2f}"
+        scores = [s.score for s in out if s.kind == "label"]
+        assert all(0.0 <= s <= 1.0 for s in scores)
+
+
+def test_run_writes_suggestions_with_provenance_and_leaves_reviews_alone(defect_folder):
+    root, train, test = defect_folder
+    with _open(root) as p:
+        _review(p, train)
+        reviewed = ImageFilter(statuses=("reviewed",))
+        before = {r.id: (r.labels, r.caption, r.status) for r in p.images(p.image_ids(reviewed))}
+        token = CancelToken()
+        seen = []
+        n = run(p, token=token, progress=seen.append)
+        assert n > 0 and {s.stage for s in seen} >= {"features", "train", "suggest"}
+        after = {r.id: (r.labels, r.caption, r.status) for r in p.images(p.image_ids(reviewed))}
+        assert after == before  # suggestions never touch reviewed annotations
+        for rel, _kind in test:
+            rec = p.image_by_path(rel)
+            assert rec.status == "suggested" and rec.labels == () and rec.caption is None
+            sugs = p.suggestions(rec.id)
+            labels = [s for s in sugs if s.kind == "label"]
+            caps = [s for s in sugs if s.kind == "caption"]
+            assert labels and len(caps) == 1
+            for s in sugs:
+                assert s.model_id == "learned:" + HandcraftedFeatures.name
+                assert s.model_revision and len(s.model_revision) == 12
+                assert s.outcome == "pending" and s.score is not None
+            # retrieval: the caption is one of the reviewed captions, with its source
+            assert caps[0].value.startswith("a tile showing ")
+            src = p.image(caps[0].params["retrieved_from"])
+            assert src.status == "reviewed" and src.caption == caps[0].value
+        # resumable: a second run skips images this model already suggested for
+        assert run(p) == 0
+        # cancel is honoured
+        token.cancel()
+        sugg = LearnedSuggester(p)
+        with pytest.raises(Cancelled):
+            sugg.train(token)
+
+
+def test_feature_cache_persists(defect_folder):
+    root, train, _ = defect_folder
+    with _open(root) as p:
+        _review(p, train, n_per_class=5)
+        s1 = LearnedSuggester(p)
+        s1.train()
+        s2 = LearnedSuggester(p)
+        assert len(s2._cache) >= 5 * len(KINDS)
+        calls = []
+        orig = s2.extractor.extract
+        s2.extractor.extract = lambda imgs: calls.append(len(imgs)) or orig(imgs)
+        r2 = s2.train()
+        assert calls == [] and r2.revision == s1.revision  # same set, same revision, no re-reading
+        assert s2.should_retrain(10) and not s2.should_retrain(3)
+        assert not s2.should_retrain()  # no new reviews since training
