@@ -161,7 +161,9 @@ def run_suggest(
     report = SuggestReport(models={r.role: f"{r.info.model_id}@{r.info.revision}" for r in roles})
 
     # which images need which roles
-    ids = project.image_ids(flt, sort="name")
+    with project.store.read() as s:
+        unreadable = set(s.scalars(select(m.Image.id).where(m.Image.status.in_((m.STATUS_MISSING, m.STATUS_ERROR)))))
+    ids = [i for i in project.image_ids(flt, sort="name") if i not in unreadable]
     done = {r.role: (done_image_ids(project, r.info, r.kind) if only_unsuggested else set()) for r in roles}
     todo: list[int] = []
     for image_id in ids:
@@ -196,8 +198,11 @@ def run_suggest(
         chunks = [todo[i:i + batch] for i in range(0, total, batch)]
 
         def fetch(chunk):
-            recs = [r for r in project.images(chunk) if r.status not in (m.STATUS_MISSING, m.STATUS_ERROR)]
-            return _read_batch(project, recs, max_side)
+            recs = project.images(chunk)
+            ok, images, failed = _read_batch(
+                project, [r for r in recs if r.status not in (m.STATUS_MISSING, m.STATUS_ERROR)], max_side)
+            failed += [(r.relpath, r.error or r.status) for r in recs if r.status in (m.STATUS_MISSING, m.STATUS_ERROR)]
+            return ok, images, failed
 
         pending = reader.submit(fetch, chunks[0])
         processed = 0
