@@ -32,7 +32,7 @@ from PIL import Image
 
 log = logging.getLogger(__name__)
 
-SIZE = 128  # working size (pixels, the longer side is resized to this)
+SIZE = 128  # working size: a longer side above this is resized down to it
 _EPS = 1e-6
 
 
@@ -135,8 +135,8 @@ def to_gray_float(img: np.ndarray, size: int = SIZE) -> tuple[np.ndarray, Option
         a = np.clip((a.astype(np.float32) - lo) / max(hi - lo, _EPS) * 255, 0, 255).astype(np.uint8)
     im = Image.fromarray(np.ascontiguousarray(a))
     h, w = a.shape[:2]
-    scale = size / max(h, w)
-    nh, nw = max(16, int(round(h * scale))), max(16, int(round(w * scale)))
+    scale = min(1.0, size / max(h, w))  # small images keep their size (filters in pixels)
+    nh, nw = max(24, int(round(h * scale))), max(24, int(round(w * scale)))
     if (nh, nw) != (h, w):
         im = im.resize((nw, nh), Image.BOX if scale < 1 else Image.BILINEAR)
     rgb = None
@@ -248,7 +248,8 @@ def _blob_feats(g: np.ndarray) -> list[float]:
 
 
 _ANGLES = tuple(range(0, 180, 15))
-_RADON_ANGLES = tuple(range(0, 180, 4))
+_RADON_ANGLES = tuple(range(0, 180, 5))
+_INSIDE: dict[tuple[int, int, int], np.ndarray] = {}
 
 
 def _rotate(m: np.ndarray, ang: float, fill: float = 0.0) -> np.ndarray:
@@ -256,35 +257,47 @@ def _rotate(m: np.ndarray, ang: float, fill: float = 0.0) -> np.ndarray:
     return np.asarray(im.rotate(ang, Image.BILINEAR, fillcolor=fill), dtype=np.float32)
 
 
+def _row_support(shape: tuple[int, int], ang: int) -> np.ndarray:
+    """How many pixels of each row of the rotated frame lie inside the image (cached)."""
+    key = (shape[0], shape[1], ang)
+    if key not in _INSIDE:
+        _INSIDE[key] = _rotate(np.ones(shape, np.float32), ang).sum(1)
+    return _INSIDE[key]
+
+
 def _line_feats(g: np.ndarray) -> list[float]:
     """Oriented line filters (12 angles, half-lengths 4 and 12) for thin bright/dark lines,
-    and a Radon-style projection (every 4 degrees) of the line maps: a long straight
-    scratch or crack crossing the image gives one strong peak."""
+    and a Radon-style projection (every 5 degrees, at half resolution) of the line maps:
+    a long straight scratch or crack crossing the image gives one strong peak."""
     bg = float(np.median(g))
     h, w = g.shape
-    best = {(L, sign): np.full((h, w), -np.inf, np.float32) for L in (4, 12) for sign in (1, -1)}
+    s0 = gaussian(g, 0.7)
+    hi = {L: np.full((h, w), -np.inf, np.float32) for L in (4, 12)}
+    lo = {L: np.full((h, w), np.inf, np.float32) for L in (4, 12)}
     for ang in _ANGLES:
-        s = gaussian(_rotate(g, ang, bg), 0.7)
+        s = _rotate(s0, ang, bg)
         # line centre against both sides 3 px away: positive on a bright line
         ridge = s - 0.5 * (np.roll(s, 3, 0) + np.roll(s, -3, 0))
         ridge[:3], ridge[-3:] = 0, 0
         for L in (4, 12):
-            resp = box(ridge, 0, L)
-            for sign in (1, -1):
-                np.maximum(best[(L, sign)], _rotate(sign * resp, -ang), out=best[(L, sign)])
+            back = _rotate(box(ridge, 0, L), -ang)
+            np.maximum(hi[L], back, out=hi[L])
+            np.minimum(lo[L], back, out=lo[L])
+    best = {(L, 1): hi[L] for L in (4, 12)}
+    best.update({(L, -1): -lo[L] for L in (4, 12)})
     out: list[float] = []
-    for (L, sign), m in best.items():
-        z = _robust_z(m[4:-4, 4:-4])
+    for key in ((4, 1), (4, -1), (12, 1), (12, -1)):
+        z = _robust_z(best[key][4:-4, 4:-4])
         out += _tail_stats(z)[:5]
     for sign in (1, -1):
         z = _robust_z(best[(4, sign)])
         line = gaussian(np.clip(z - 2.0, 0, 20), 1.0)
-        proj = []
-        for ang in _RADON_ANGLES:
-            r = _rotate(line, ang)
-            inside = _rotate(np.ones_like(line), ang)
-            proj.append(r.sum(1) / np.maximum(inside.sum(1), 0.25 * w))
-        proj = np.concatenate(proj)
+        hh, ww = (h // 2) * 2, (w // 2) * 2
+        small = line[:hh, :ww].reshape(hh // 2, 2, ww // 2, 2).mean((1, 3))
+        proj = np.concatenate([
+            _rotate(small, ang).sum(1) / np.maximum(_row_support(small.shape, ang), 0.25 * small.shape[1])
+            for ang in _RADON_ANGLES
+        ])
         pz = _robust_z(proj)
         out += [float(proj.max()), float(np.percentile(proj, 99)), float(pz.max()), float(np.sort(pz)[-8:].mean())]
     return out
@@ -319,7 +332,7 @@ def handcrafted_vector(img: np.ndarray) -> np.ndarray:
 class HandcraftedFeatures:
     """Colour/texture/gradient/anomaly-map features (numpy + Pillow only); ~8 ms a tile."""
 
-    name = "handcrafted-v2"
+    name = "handcrafted-v3"
 
     def __init__(self) -> None:
         self.dim = int(handcrafted_vector(np.zeros((32, 32), np.uint8)).shape[0])

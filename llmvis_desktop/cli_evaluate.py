@@ -1,0 +1,43 @@
+"""``llmvis evaluate FOLDER [--db URL] [--json]``: how good the suggestions are, from the reviews.
+
+The lead's ``cli.py`` calls :func:`add_parsers` with its subparsers. The handler
+returns 0 when the report was printed, 1 with one line on stderr saying why not.
+"""
+from __future__ import annotations
+
+import json
+import sys
+
+
+def add_parsers(subparsers) -> None:
+    p = subparsers.add_parser(
+        "evaluate",
+        help="suggestion quality from the reviews: per-label P/R/F1, acceptance, caption edit distance, calibration",
+    )
+    p.add_argument("folder", help="the project's image folder")
+    p.add_argument("--db", default=None, help="SQLAlchemy database URL (default: FOLDER/.llmvis/project.sqlite)")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(func=run_evaluate)
+
+
+def run_evaluate(args) -> int:
+    from .core.project import Project, ProjectError
+    from .core.suggest.evaluate import evaluate, format_report
+
+    try:
+        with Project.open(args.folder, getattr(args, "db", None)) as project:
+            report = evaluate(project)
+    except ProjectError as exc:
+        print(f"llmvis evaluate: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("llmvis evaluate: interrupted", file=sys.stderr)
+        return 1
+    except Exception as exc:  # the last resort: still one line, never a traceback
+        print(f"llmvis evaluate: failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    if getattr(args, "json", False):
+        print(json.dumps(report, indent=2, sort_keys=True))
+    else:
+        print(format_report(report))
+    return 0

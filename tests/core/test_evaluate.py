@@ -1,0 +1,135 @@
+"""evaluate() on a hand-built project state with known outcomes: exact numbers."""
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import datetime, timezone
+
+import pytest
+from PIL import Image
+
+from llmvis_desktop import cli_evaluate
+from llmvis_desktop.core.project import Project
+from llmvis_desktop.core.store.records import NewSuggestion
+from llmvis_desktop.core.suggest.evaluate import (
+    evaluate,
+    format_report,
+    levenshtein,
+    normalised_edit_distance,
+    predicted_labels,
+)
+
+M1, M2 = "learned:test", "cap:test"
+
+
+@pytest.fixture
+def state(tmp_path):
+    root = tmp_path / "imgs"
+    root.mkdir()
+    for i in range(1, 5):
+        Image.new("L", (8, 8), i * 30).save(root / f"img{i}.png")
+    p = Project.open(root)
+    p.index()
+    for name in ("a", "b", "c"):
+        p.add_label(name)
+    ids = {r.name: r.id for r in p.images(p.image_ids())}
+    i1, i2, i3, i4 = (ids[f"img{k}.png"] for k in range(1, 5))
+
+    def lab(i, v, s):
+        return NewSuggestion(i, "label", v, M1, s, "r1")
+
+    def cap(i, v):
+        return NewSuggestion(i, "caption", v, M2, 0.8, "r2")
+
+    sid = p.add_suggestions([
+        lab(i1, "a", 0.9), lab(i1, "b", 0.2),    # predicted {a}       truth {a}
+        lab(i2, "a", 0.6), lab(i2, "b", 0.55),   # predicted {a, b}    truth {b}
+        lab(i3, "b", 0.3),                       # predicted {b} top-1 truth {a, b}
+        lab(i4, "a", 0.9),                       # i4 never reviewed: not counted
+        cap(i1, "a red scratch"), cap(i2, "a crack"), cap(i3, "stain"), cap(i4, "pending one"),
+    ])
+    decide = [(0, "accepted", None), (1, "rejected", None), (2, "rejected", None), (3, "accepted", None),
+              (4, "accepted", None), (6, "accepted", None), (7, "edited", "a long crack"), (8, "rejected", None)]
+    for k, outcome, final in decide:
+        p.decide_suggestion(sid[k], outcome, "tester", final)
+    for i, labels, caption in ((i1, ["a"], "a red scratch"), (i2, ["b"], "a long crack"),
+                               (i3, ["a", "b"], "dark stain")):
+        p.apply_state(i, {"labels": labels, "caption": caption, "review_status": "reviewed"}, "tester", "review")
+    yield p, root
+    p.close()
+
+
+def test_edit_distance_and_prediction_rule():
+    assert levenshtein("kitten", "sitting") == 3
+    assert levenshtein("", "abc") == 3 and levenshtein("same", "same") == 0
+    assert normalised_edit_distance("a crack", "a long crack") == pytest.approx(5 / 12)
+    assert normalised_edit_distance("", "") == 0.0
+    assert predicted_labels([("x", 0.2), ("y", 0.3)]) == {"y"}  # top-1 even when low
+    assert predicted_labels([("x", 0.7), ("y", 0.6), ("z", 0.1)]) == {"x", "y"}
+    assert predicted_labels([("x", 0.2), ("x", 0.8), ("y", 0.4)]) == {"x"}  # a repeat counts once
+    assert predicted_labels([]) == set()
+
+
+def test_exact_numbers(state):
+    p, _ = state
+    r = evaluate(p)
+    assert r["images"] == {"reviewed": 3, "with_label_suggestions": 3}
+    per = {row["label"]: row for row in r["labels"]["per_label"]}
+    assert per["a"] == {"label": "a", "tp": 1, "fp": 1, "fn": 1, "support": 2,
+                        "precision": 0.5, "recall": 0.5, "f1": 0.5}
+    assert per["b"]["tp"] == 2 and per["b"]["precision"] == 1.0 and per["b"]["recall"] == 1.0
+    assert per["c"]["support"] == 0 and per["c"]["precision"] is None and per["c"]["f1"] is None
+    micro = r["labels"]["micro"]
+    assert (micro["tp"], micro["fp"], micro["fn"]) == (3, 1, 1) and micro["precision"] == 0.75
+    assert r["labels"]["macro_f1"] == pytest.approx(0.75)  # mean of a (0.5) and b (1.0); c has no support
+    assert set(r["labels"]["by_model"]) == {M1}
+
+    acc = {a["model_id"]: a for a in r["acceptance"]}
+    assert acc[M1]["decided"] == 5 and acc[M1]["accepted"] == 3 and acc[M1]["pending"] == 1
+    assert acc[M1]["rate"] == pytest.approx(0.6)
+    assert acc[M2]["decided"] == 3 and acc[M2]["edited"] == 1 and acc[M2]["rate"] == pytest.approx(2 / 3)
+
+    # accepted 0, edited 5/12, rejected vs the reviewed caption "dark stain": 5/10
+    assert r["captions"]["decided"] == 3
+    assert r["captions"]["mean_edit_distance"] == pytest.approx((0 + 5 / 12 + 0.5) / 3)
+
+    cal = {b["bin"]: b for b in r["calibration"] if b["count"]}
+    assert set(cal) == {"0.2-0.3", "0.3-0.4", "0.5-0.6", "0.6-0.7", "0.9-1.0"}
+    assert cal["0.3-0.4"]["accepted_fraction"] == 1.0 and cal["0.6-0.7"]["accepted_fraction"] == 0.0
+    assert cal["0.5-0.6"]["mean_score"] == pytest.approx(0.55)
+    assert sum(b["count"] for b in r["calibration"]) == 5
+
+    today = datetime.now(timezone.utc).date().isoformat()
+    assert r["over_time"] == [{"day": today, "decided": 8, "accepted": 5, "rate": 5 / 8}]
+    assert r["over_time_by_model"][M2] == [{"day": today, "decided": 3, "accepted": 2, "rate": 2 / 3}]
+    json.dumps(r)  # JSON-ready
+    text = format_report(r)
+    assert "learned:test" in text and "60.0%" in text
+
+
+def test_empty_project(tmp_path):
+    (tmp_path / "e").mkdir()
+    with Project.open(tmp_path / "e") as p:
+        r = evaluate(p)
+    assert r["labels"]["micro"]["precision"] is None and r["acceptance"] == []
+    assert r["captions"]["mean_edit_distance"] is None and r["over_time"] == []
+    assert "no suggestions yet" in format_report(r)
+
+
+def _cli(argv):
+    parser = argparse.ArgumentParser()
+    cli_evaluate.add_parsers(parser.add_subparsers())
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+def test_cli(state, capsys, tmp_path):
+    p, root = state
+    assert _cli(["evaluate", str(root), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["labels"]["micro"]["tp"] == 3
+    assert _cli(["evaluate", str(root)]) == 0
+    assert "Acceptance per model" in capsys.readouterr().out
+    assert _cli(["evaluate", str(tmp_path / "nope")]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("llmvis evaluate:")
