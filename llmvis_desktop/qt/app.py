@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from ..core import config as cfg_mod
 from .icons import app_icon, icon
+from .workers import void
 
 log = logging.getLogger(__name__)
 APP_NAME = "llmvis"
@@ -89,7 +90,7 @@ class WelcomePage(QWidget):
         outer.addStretch(2)
         self.open_button.clicked.connect(self.open_folder)
         self.demo_button.clicked.connect(self.open_demo)
-        self.recent.itemActivated.connect(lambda it: self.open_recent.emit(it.data(Qt.ItemDataRole.UserRole)))
+        self.recent.itemActivated.connect(void(lambda it: self.open_recent.emit(it.data(Qt.ItemDataRole.UserRole))))
 
     def set_recent(self, recent: list[str]) -> None:
         self.recent.clear()
@@ -119,9 +120,9 @@ def build_window(folder: Optional[str] = None, db_url: Optional[str] = None, dem
             config = cfg_mod.Config()
     win = MainWindow(config)
     welcome = WelcomePage(config.recent_projects)
-    welcome.open_folder.connect(win.choose_folder)
-    welcome.open_demo.connect(win.open_demo)
-    welcome.open_recent.connect(lambda f: win.open_project(f))
+    welcome.open_folder.connect(void(win.choose_folder))
+    welcome.open_demo.connect(void(win.open_demo))
+    welcome.open_recent.connect(void(win.open_project))
     win.project_closed.connect(lambda: welcome.set_recent(win.config.recent_projects))
     win.set_welcome(welcome)
     if demo:

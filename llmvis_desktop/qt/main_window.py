@@ -39,7 +39,7 @@ from .models.grid_model import GridModel
 from .review_controller import ReviewController
 from .thumb_loader import ThumbLoader, make_cache
 from .widgets.grid_view import GridView
-from .workers import JobManager, LatestOnly
+from .workers import JobManager, LatestOnly, void
 
 log = logging.getLogger(__name__)
 TEXT_INPUTS = (QLineEdit, QTextEdit, QPlainTextEdit, QAbstractSpinBox)
@@ -102,7 +102,7 @@ class MainWindow(QMainWindow):
         self.review.current_changed.connect(self._on_current)
         self.review.record_changed.connect(lambda _r: self._counts_timer.start())
         self.review.error.connect(self.show_error)
-        self.review.message.connect(lambda m: self.statusBar().showMessage(m, 4000))
+        self.review.message.connect(void(lambda m: self.statusBar().showMessage(m, 4000)))
         self.review.edit_caption_requested.connect(self.edit_caption)
         self.filter_bar.changed.connect(self._on_filter)
         self.grid.thumb_size_changed.connect(self._on_thumb_size)
@@ -178,7 +178,7 @@ class MainWindow(QMainWindow):
         file = mb.addMenu("&File")
         self.act_open = file.addAction(icon("folder-open"), "&Open folder…", self.choose_folder)
         self.act_open.setShortcut(QKeySequence.StandardKey.Open)
-        file.addAction(icon("demo"), "Open &demo project", self.open_demo)
+        file.addAction(icon("demo"), "Open &demo project", void(self.open_demo))
         self.recent_menu = file.addMenu("Open &recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         self.act_reindex = file.addAction("Re-&index folder", self.start_index)
@@ -262,14 +262,17 @@ class MainWindow(QMainWindow):
         if folder:
             self.open_project(folder)
 
-    def open_demo(self) -> None:
+    def open_demo(self) -> bool:
         try:
-            from ..core.demo import build_demo
+            from ..core.demo import build_demo, seed_taxonomy
+
             folder = build_demo(cfg_mod.data_dir() / "demo")
+            with Project.open(folder) as p:
+                seed_taxonomy(p)
         except Exception as exc:
             self.show_error(f"Cannot build the demo project: {exc}")
-            return
-        self.open_project(folder)
+            return False
+        return self.open_project(folder)
 
     def open_project(self, folder, db_url: Optional[str] = None, index: bool = True) -> bool:
         self.close_project()
@@ -439,7 +442,7 @@ class MainWindow(QMainWindow):
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
         for folder in self.config.recent_projects:
-            self.recent_menu.addAction(folder, lambda f=folder: self.open_project(f))
+            self.recent_menu.addAction(folder, void(lambda f=folder: self.open_project(f)))
         if not self.config.recent_projects:
             self.recent_menu.addAction("(none)").setEnabled(False)
 

@@ -15,6 +15,8 @@ from typing import Optional
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QDockWidget, QMessageBox
 
+from .workers import void
+
 log = logging.getLogger(__name__)
 
 
@@ -51,16 +53,16 @@ class PanelController(QObject):
             if widget is not None:
                 docks.append(win._dock(key, title, widget, area))
         if self.labels is not None:
-            self.labels.toggled.connect(lambda name: win.review.toggle_label(name))
+            self.labels.toggled.connect(void(win.review.toggle_label))
             self.labels.addRequested.connect(self._add_label)
-            self.labels.renameRequested.connect(lambda old, new: self._label_change(old, new_name=new))
-            self.labels.recolorRequested.connect(lambda name, c: self._label_change(name, color=c))
+            self.labels.renameRequested.connect(void(lambda old, new: self._label_change(old, new_name=new)))
+            self.labels.recolorRequested.connect(void(lambda name, c: self._label_change(name, color=c)))
             self.labels.removeRequested.connect(self._remove_label)
             self.labels.set_enabled_for_image(False)
             win.review.label_for_key = self.labels.name_for_key
         if self.caption is not None:
             self.caption.captionCommitted.connect(self._caption_committed)
-            self.caption.editFinished.connect(lambda: win.grid.setFocus())
+            self.caption.editFinished.connect(void(win.grid.setFocus))
             self.caption.set_editable(False)
         if self.suggestions is not None:
             self._wire_suggestions()
@@ -168,9 +170,9 @@ class PanelController(QObject):
     def _wire_suggestions(self) -> None:
         panel = self.suggestions
         review = self.win.review
-        panel.accepted.connect(lambda sid: review.decide_suggestion(sid, "accepted"))
-        panel.rejected.connect(lambda sid: review.decide_suggestion(sid, "rejected"))
-        panel.edited.connect(lambda sid, text: review.decide_suggestion(sid, "edited", text))
+        panel.accepted.connect(void(lambda sid: review.decide_suggestion(sid, "accepted")))
+        panel.rejected.connect(void(lambda sid: review.decide_suggestion(sid, "rejected")))
+        panel.edited.connect(void(lambda sid, text: review.decide_suggestion(sid, "edited", text)))
 
     def _show_suggestions(self, rec, suggestions) -> None:
         panel = self.suggestions
@@ -183,7 +185,7 @@ class PanelController(QObject):
     def _wire_jobs(self) -> None:
         panel = self.jobs
         mgr = self.win.jobs
-        mgr.job_added.connect(lambda job: panel.add_job(str(job.id), job.name))
+        mgr.job_added.connect(void(lambda job: panel.add_job(str(job.id), job.name)))
         mgr.job_changed.connect(self._job_changed)
         mgr.job_finished.connect(self._job_finished)
         panel.cancelRequested.connect(self._cancel_job)

@@ -22,6 +22,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QUndoCommand, QUndoStack
 
 from ..core.store.records import ImageFilter, ImageRecord
+from .workers import void
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +123,7 @@ class ReviewController(QObject):
         def act(key: str, text: str, shortcuts, slot) -> QAction:
             a = QAction(text, self)
             a.setShortcuts([QKeySequence(s) for s in shortcuts])
-            a.triggered.connect(slot)
+            a.triggered.connect(void(slot))
             self._actions[key] = a
             return a
 

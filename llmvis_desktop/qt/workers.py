@@ -26,6 +26,17 @@ from ..core.tasks import CancelToken, Cancelled, Progress
 
 log = logging.getLogger(__name__)
 
+
+def void(fn: Callable[..., Any]) -> Callable[..., None]:
+    """Wrap a callable used as a slot so that it returns None (a lambda around
+    ``emit()`` or a method returning a bool hands PySide a value it does not need;
+    see the emit/True note in ``llmvis_desktop/qt/__init__.py``)."""
+
+    def slot(*args) -> None:
+        fn(*args)
+
+    return slot
+
 STATE_QUEUED = "queued"
 STATE_RUNNING = "running"
 STATE_DONE = "done"
@@ -162,7 +173,7 @@ class JobManager(QObject):
         if self._closed:
             raise RuntimeError("the job manager is shut down")
         job = Job(name, fn, *args, **kwargs)
-        job.signals.progress.connect(lambda _p, j=job: self.job_changed.emit(j))
+        job.signals.progress.connect(void(lambda _p, j=job: self.job_changed.emit(j)))
         job.signals.finished.connect(lambda j=job: self._on_finished(j))
         self._jobs.append(job)
         # forget old finished jobs, keep the list short

@@ -144,3 +144,19 @@ def test_job_manager_progress_cancel_and_errors(qtbot):
     qtbot.waitUntil(started.is_set, timeout=5000)
     assert mgr.shutdown(5000)
     assert job.state == "cancelled"
+
+
+def test_many_emits_do_not_abort_the_interpreter():
+    """PySide6 6.12 emit() drops a reference to True; the qt package guards it."""
+    import sys
+
+    import llmvis_desktop.qt  # noqa: F401 - installs the guard
+    from PySide6.QtCore import QObject, Signal
+
+    class S(QObject):
+        sig = Signal()
+
+    s = S()
+    for _ in range(50_000):
+        s.sig.emit()
+    assert sys.getrefcount(True) > 1000

@@ -54,3 +54,40 @@ def test_close_while_indexing_joins_threads(qtbot, window, tmp_path):
     assert window.index_job is not None
     window.close()
     assert window.jobs.pool.activeThreadCount() == 0
+
+
+def test_demo_project_opens(qtbot, window):
+    with qtbot.waitSignal(window.index_finished, timeout=60000):
+        assert window.open_demo()
+    qtbot.waitUntil(lambda: window.model.rowCount() > 0, timeout=20000)
+    assert window.project.labels()
+    assert window.panel_ctl.labels.chip(window.project.labels()[0].name) is not None
+
+
+def test_uncaught_exception_logged_and_shown(qtbot, window):
+    import logging
+
+    from llmvis_desktop import __main__ as entry
+    from llmvis_desktop.core.config import log_dir
+
+    entry.setup_logging()
+    try:
+        try:
+            raise RuntimeError("slot exploded")
+        except RuntimeError:
+            import sys
+
+            entry.excepthook(*sys.exc_info())
+        box = entry.excepthook.last_box
+        qtbot.addWidget(box)
+        assert box.isVisible() and "slot exploded" in box.text()
+        for h in logging.getLogger().handlers:
+            h.flush()
+        assert "slot exploded" in (log_dir() / "llmvis.log").read_text()
+        assert window.isVisible()  # the app keeps running
+    finally:
+        root = logging.getLogger()
+        for h in list(root.handlers):
+            if isinstance(h, (logging.handlers.RotatingFileHandler,)) or getattr(h, "stream", None) is not None and h.__class__ is logging.StreamHandler:
+                root.removeHandler(h)
+                h.close()

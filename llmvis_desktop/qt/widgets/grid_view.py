@@ -13,6 +13,7 @@ from PySide6.QtCore import QItemSelectionModel, QSize, Qt, Signal
 from PySide6.QtWidgets import QAbstractItemView, QListView
 
 from ..models.grid_model import IdRole
+from ..workers import void
 from .grid_delegate import GridDelegate
 
 MIN_SIZE, MAX_SIZE = 64, 384
@@ -48,7 +49,7 @@ class GridView(QListView):
         if old is not None:
             old.deleteLater()
         self.selectionModel().currentChanged.connect(self._on_current)
-        model.modelReset.connect(lambda: self.current_changed.emit(None))
+        model.modelReset.connect(void(lambda: self.current_changed.emit(None)))
 
     # --- thumbnail size -----------------------------------------------------
     @property
