@@ -1,0 +1,134 @@
+"""``llmvis repair train`` and ``llmvis repair apply``: argparse wiring over core.repair.
+
+The lead's ``cli.py`` calls :func:`add_parsers` with its subparsers.  Handlers return
+an exit code: 0 done, 1 refused or failed (one line on stderr saying why), 130
+cancelled by Ctrl-C (training saves a resumable checkpoint first).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from .core.tasks import Cancelled, CancelToken, Progress
+
+
+def add_parsers(subparsers) -> None:
+    p = subparsers.add_parser("repair", help="defect repair: train the inpainting GAN, apply a repair")
+    sub = p.add_subparsers(dest="repair_cmd", metavar="ACTION")
+    sub.required = True
+
+    t = sub.add_parser("train", help="train or fine-tune the repair GAN on a folder's images")
+    t.add_argument("folder", help="the project's image folder")
+    t.add_argument("--minutes", type=float, default=None, help="time budget (stops at the first of minutes/steps)")
+    t.add_argument("--steps", type=int, default=None, help="number of steps (default 2000 if no --minutes)")
+    t.add_argument("--from", dest="from_ckpt", default=None,
+                   help="start from this checkpoint (default: the shipped starter; 'scratch' for none)")
+    t.add_argument("--out", default=None, help="output checkpoint (default FOLDER/.llmvis/repair.safetensors)")
+    t.add_argument("--resume", action="store_true", help="continue from --out if it exists")
+    t.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1 ...")
+    t.add_argument("--label", default=None, help="only images carrying this label (e.g. defect-free)")
+    t.add_argument("--tile", type=int, default=64)
+    t.add_argument("--batch", type=int, default=8)
+    t.add_argument("--threads", type=int, default=None, help="CPU threads for torch")
+    t.add_argument("--db", default=None, help="project database URL (default: the folder's own)")
+    t.set_defaults(func=cmd_train)
+
+    a = sub.add_parser("apply", help="repair one image under a mask; the result is saved as a new file")
+    a.add_argument("image")
+    a.add_argument("--mask", required=True, help="mask PNG (white or opaque = repair), the image's size")
+    a.add_argument("--out", default=None, help="output file (default: repaired/ beside the image)")
+    a.add_argument("--method", choices=("gan", "telea", "ns"), default="gan")
+    a.add_argument("--checkpoint", default=None, help="GAN checkpoint (default: the shipped starter)")
+    a.add_argument("--dilate", type=int, default=2, help="grow the mask by this many pixels (feathered)")
+    a.add_argument("--radius", type=int, default=5, help="Telea/NS neighbourhood radius")
+    a.add_argument("--device", default="cpu")
+    a.add_argument("--project", default=None, help="project folder: record provenance and index the result")
+    a.add_argument("--db", default=None, help="project database URL (with --project)")
+    a.add_argument("--actor", default="cli")
+    a.add_argument("--force", action="store_true", help="overwrite --out if it exists (never the original)")
+    a.set_defaults(func=cmd_apply)
+
+
+def _err(msg: str) -> int:
+    print(f"error: {msg}", file=sys.stderr)
+    return 1
+
+
+def cmd_apply(args) -> int:
+    from .core.repair import RepairError
+    from .core.repair.apply import repair_file
+
+    project = None
+    try:
+        if args.project:
+            from .core.project import Project, ProjectError
+
+            try:
+                project = Project.open(args.project, args.db)
+            except ProjectError as exc:
+                return _err(str(exc))
+        t0 = time.monotonic()
+        res = repair_file(args.image, args.mask, out=args.out, method=args.method, checkpoint=args.checkpoint,
+                          dilate_px=args.dilate, radius=args.radius, device=args.device, project=project,
+                          actor=args.actor, overwrite=args.force)
+    except RepairError as exc:
+        return _err(str(exc))
+    except KeyboardInterrupt:
+        print("interrupted; nothing was saved", file=sys.stderr)
+        return 130
+    finally:
+        if project is not None:
+            project.close()
+    print(json.dumps({"output": str(res.output_path), "mask": str(res.mask_path), "method": res.method,
+                      "checkpoint_sha256": res.checkpoint_hash, "repair_id": res.repair_id,
+                      "seconds": round(time.monotonic() - t0, 2)}))
+    return 0
+
+
+def cmd_train(args) -> int:
+    from .core.project import Project, ProjectError
+    from .core.repair import STARTER_CHECKPOINT, RepairError
+    from .core.repair.train import train
+
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    folder = Path(args.folder)
+    out = Path(args.out) if args.out else folder / ".llmvis" / "repair.safetensors"
+    if args.from_ckpt == "scratch":
+        start = None
+    elif args.from_ckpt:
+        start = Path(args.from_ckpt)
+    else:
+        start = STARTER_CHECKPOINT if STARTER_CHECKPOINT.is_file() else None
+    token = CancelToken()
+
+    def show(p: Progress) -> None:
+        if p.message:
+            print(p.message, file=sys.stderr, flush=True)
+
+    try:
+        project = Project.open(folder, args.db)
+    except ProjectError as exc:
+        return _err(str(exc))
+    try:
+        if project.count() == 0:
+            project.index()
+        res = train(project, steps=args.steps, minutes=args.minutes, from_ckpt=start, out=out,
+                    device=args.device, token=token, progress=show, resume=args.resume, tile=args.tile,
+                    batch=args.batch, label=args.label,
+                    card_extra={"command": "llmvis repair train " + " ".join(sys.argv[3:])})
+    except RepairError as exc:
+        return _err(str(exc))
+    except (KeyboardInterrupt, Cancelled):
+        print(f"cancelled; resumable checkpoint at {out} (use --resume)", file=sys.stderr)
+        return 130
+    finally:
+        project.close()
+    print(json.dumps({"checkpoint": str(out), "steps": res.step, "data": res.data,
+                      "val_masked_psnr_db": round(res.metrics["val_masked_psnr_db"], 2)}))
+    return 0

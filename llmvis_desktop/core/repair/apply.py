@@ -1,0 +1,294 @@
+"""Repair one image file with a mask and save the result as a new file, atomically.
+
+Used by ``llmvis repair apply`` and the GUI.  The source is never overwritten: the
+output goes to ``repaired/`` beside the original (or where asked), written to a temp
+file and renamed into place, so a full disk leaves no partial file.  The mask is
+saved beside it (``repaired/.masks/``, a hidden folder the indexer skips).  With a
+project, a provenance row (source hash, mask file, engine, checkpoint hash,
+parameters) and a history event are recorded, and the new image is indexed so it
+appears in the grid linked to its source.
+"""
+from __future__ import annotations
+
+import errno
+import hashlib
+import io
+import os
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+
+from ..tasks import CancelToken
+from . import METHODS, STARTER_CHECKPOINT, RepairError
+
+DEFAULT_DIR = "repaired"
+MASK_DIR = ".masks"
+
+
+@dataclass
+class RepairResult:
+    output_path: Path
+    mask_path: Path
+    method: str
+    params: dict
+    checkpoint_hash: Optional[str] = None
+    source_sha256: str = ""
+    repair_id: Optional[int] = None
+    output_image_id: Optional[int] = None
+    pixels: Optional[np.ndarray] = field(default=None, repr=False)
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+# --------------------------------------------------------------------------- loading
+
+def load_mask(path: Path | str) -> np.ndarray:
+    from PIL import Image, UnidentifiedImageError
+
+    path = Path(path)
+    try:
+        with Image.open(path) as im:
+            im.load()
+            if im.mode in ("RGBA", "LA") or "transparency" in im.info:
+                rgba = np.asarray(im.convert("RGBA"))
+                alpha = rgba[..., 3]
+                m = alpha > 0 if alpha.min() != alpha.max() else rgba[..., :3].max(axis=2) > 0
+            else:
+                m = np.asarray(im.convert("L")) > 0
+    except FileNotFoundError:
+        raise RepairError(f"{path}: mask file not found") from None
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
+        raise RepairError(f"{path}: cannot read the mask ({str(exc).splitlines()[0][:100]})") from None
+    return m
+
+
+_GEN_CACHE: dict = {}
+_GEN_LOCK = threading.Lock()
+
+
+def load_engine(checkpoint: Optional[Path | str] = None):
+    """(generator, checkpoint sha256) for the GAN engine, cached per file and mtime."""
+    path = Path(checkpoint) if checkpoint else STARTER_CHECKPOINT
+    if not path.is_file():
+        if checkpoint is None:
+            raise RepairError(f"no starter checkpoint at {path}; train one with 'llmvis repair train FOLDER'")
+        raise RepairError(f"{path}: no such checkpoint file")
+    key = (str(path.resolve()), path.stat().st_mtime_ns)
+    with _GEN_LOCK:
+        if key not in _GEN_CACHE:
+            from .checkpoint import load_generator
+
+            g, ck = load_generator(path)
+            _GEN_CACHE.clear()
+            _GEN_CACHE[key] = (g, ck.sha256)
+        return _GEN_CACHE[key]
+
+
+# --------------------------------------------------------------------------- saving
+
+def output_format(src_format: Optional[str], pixels: np.ndarray) -> str:
+    """'png' or 'tiff': lossless, at the source depth.  JPEG/BMP/WEBP become PNG (a JPEG
+    re-encode would change pixels outside the mask); DICOM becomes a derived PNG
+    (8/16-bit gray, 8-bit RGB) or TIFF (signed, float, 16-bit RGB)."""
+    fmt = (src_format or "").upper()
+    if fmt == "TIFF":
+        return "tiff"
+    if pixels.dtype == np.uint8:
+        return "png"
+    if pixels.dtype == np.uint16 and pixels.ndim == 2:
+        return "png"
+    return "tiff"
+
+
+def encode(pixels: np.ndarray, fmt: str) -> bytes:
+    buf = io.BytesIO()
+    if fmt == "png":
+        from PIL import Image
+
+        if pixels.dtype == np.uint16:
+            im = Image.fromarray(pixels)
+        else:
+            im = Image.fromarray(pixels)
+        im.save(buf, format="PNG")
+    else:
+        import tifffile
+
+        photometric = "rgb" if pixels.ndim == 3 and pixels.shape[2] in (3, 4) else "minisblack"
+        tifffile.imwrite(buf, pixels, photometric=photometric, compression="zlib")
+    return buf.getvalue()
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` and fsync (monkeypatched in tests to simulate ENOSPC)."""
+    with open(path, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        _write_file(tmp_path, data)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp_path, 0o666 & ~umask)
+        os.replace(tmp_path, path)
+    except OSError as exc:
+        tmp_path.unlink(missing_ok=True)
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise RepairError(f"cannot save {path}: the disk is full; nothing was written, "
+                              "the original is untouched") from None
+        raise RepairError(f"cannot save {path}: {exc.strerror or exc}; nothing was written") from None
+    except BaseException:
+        tmp_path.unlink(missing_ok=True)
+        raise
+
+
+def _free_name(folder: Path, stem: str, ext: str) -> Path:
+    p = folder / f"{stem}.repaired.{ext}"
+    i = 2
+    while p.exists():
+        p = folder / f"{stem}.repaired-{i}.{ext}"
+        i += 1
+    return p
+
+
+# --------------------------------------------------------------------------- main entry
+
+def repair_file(
+    image_path: Path | str,
+    mask,
+    *,
+    out: Optional[Path | str] = None,
+    out_dir: Optional[Path | str] = None,
+    method: str = "gan",
+    checkpoint: Optional[Path | str] = None,
+    dilate_px: int = 2,
+    radius: int = 5,
+    margin: int = 48,
+    tile: int = 384,
+    device: str = "cpu",
+    project=None,
+    actor: str = "user",
+    overwrite: bool = False,
+    token: Optional[CancelToken] = None,
+    save: bool = True,
+    mask_source: Optional[str] = None,
+) -> RepairResult:
+    """Repair ``image_path`` under ``mask`` (a path or an array); save a new file.
+
+    ``out`` is the output file; otherwise ``out_dir`` (default ``repaired/`` beside the
+    original) with a free ``NAME.repaired.EXT`` name.  With ``save=False`` nothing is
+    written and the result only carries the pixels (GUI preview)."""
+    from ..imaging.errors import ImageReadError
+    from ..imaging.reader import read_image
+    from .inference import as_mask, inpaint
+
+    if method not in METHODS:
+        raise RepairError(f"unknown repair method {method!r} (choose {', '.join(METHODS)})")
+    image_path = Path(image_path)
+    try:
+        data = read_image(image_path)
+    except ImageReadError as exc:
+        raise RepairError(f"cannot repair: {exc}") from None
+    except OSError as exc:
+        raise RepairError(f"{image_path}: cannot read the image ({exc.strerror or exc})") from None
+    pixels = data.pixels
+    if isinstance(mask, (str, Path)):
+        mask_source = mask_source or str(mask)
+        mask = load_mask(mask)
+    m = as_mask(np.asarray(mask), pixels.shape)
+
+    generator = ck_hash = None
+    if method == "gan":
+        generator, ck_hash = load_engine(checkpoint)
+    params = {"dilate_px": dilate_px, "margin": margin, "tile": tile, "frame": data.frame}
+    if method == "gan":
+        params["checkpoint"] = str(checkpoint) if checkpoint else "starter"
+    else:
+        params["radius"] = radius
+    repaired = inpaint(pixels, m, method=method, generator=generator, dilate_px=dilate_px, margin=margin,
+                       tile=tile, radius=radius, device=device, token=token)
+    src_hash = file_sha256(image_path)
+    fmt = output_format(data.meta.format, repaired)
+    if out is not None:
+        out_path = Path(out)
+        if out_path.suffix.lower() in (".tif", ".tiff"):
+            fmt = "tiff"
+        elif out_path.suffix.lower() == ".png" and fmt == "tiff":
+            raise RepairError(f"{out_path}: this image ({repaired.dtype}, {repaired.shape}) needs TIFF to keep "
+                              "its depth; give a .tif output")
+        elif out_path.suffix.lower() != ".png":
+            out_path = out_path.with_suffix(".tif" if fmt == "tiff" else ".png")
+    else:
+        folder = Path(out_dir) if out_dir else image_path.parent / DEFAULT_DIR
+        if not folder.is_absolute() and out_dir:
+            folder = image_path.parent / folder
+        out_path = _free_name(folder, image_path.stem, "tif" if fmt == "tiff" else "png")
+    if out_path.resolve() == image_path.resolve():
+        raise RepairError(f"{out_path}: refusing to overwrite the original image")
+    if out_path.exists() and not overwrite:
+        raise RepairError(f"{out_path}: already exists (choose another --out, or allow overwriting)")
+    mask_path = out_path.parent / MASK_DIR / f"{out_path.stem}.mask.png"
+    result = RepairResult(out_path, mask_path, method, params, ck_hash, src_hash, pixels=repaired)
+    if not save:
+        return result
+
+    from PIL import Image
+
+    mbuf = io.BytesIO()
+    Image.fromarray(m.astype(np.uint8) * 255).save(mbuf, format="PNG")
+    atomic_write(mask_path, mbuf.getvalue())
+    try:
+        atomic_write(out_path, encode(repaired, fmt))
+    except BaseException:
+        mask_path.unlink(missing_ok=True)
+        raise
+    if mask_source:
+        params["mask_source"] = mask_source
+    if project is not None:
+        _record(project, image_path, result, actor)
+    return result
+
+
+def _relative(project, path: Path) -> Optional[str]:
+    try:
+        return path.resolve().relative_to(project.root.resolve()).as_posix()
+    except ValueError:
+        return None
+
+
+def _record(project, image_path: Path, result: RepairResult, actor: str) -> None:
+    rel = _relative(project, image_path)
+    if rel is None:
+        raise RepairError(f"{image_path}: not inside the project folder {project.root}; repair saved "
+                          f"to {result.output_path} but not recorded")
+    src = project.image_by_path(rel)
+    out_rel = _relative(project, result.output_path)
+    if src is None or out_rel is not None:
+        project.scan()
+        src = src or project.image_by_path(rel)
+    if src is None:
+        raise RepairError(f"{rel}: not indexed in the project; repair saved to {result.output_path}")
+    out_img = project.image_by_path(out_rel) if out_rel else None
+    mask_rel = _relative(project, result.mask_path) or str(result.mask_path)
+    rec = project.add_repair(
+        src.id, mask_path=mask_rel, output_path=out_rel or str(result.output_path), engine=result.method,
+        actor=actor, output_image_id=out_img.id if out_img else None, source_sha256=result.source_sha256,
+        checkpoint_hash=result.checkpoint_hash, params=result.params)
+    result.repair_id = rec.id
+    result.output_image_id = out_img.id if out_img else None

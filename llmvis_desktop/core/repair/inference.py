@@ -1,0 +1,271 @@
+"""Inpainting inference with bounded memory and untouched pixels outside the mask.
+
+Pipeline: dilate the mask a few pixels (the *hole*); group hole pixels into crops on
+a coarse block grid (connected blocks share one crop, expanded by a context margin);
+inside a crop, run the fill engine -- the GAN in overlapping tiles blended with
+positive ramp weights, processed one band of tile rows at a time so memory does not
+grow with the crop -- and write back only hole pixels, feathered across the dilation
+ring.  Every pixel outside the hole keeps its exact stored value.  Pixels stay at
+their depth and type (uint8, uint16, int16, float); RGB is three planes, an alpha
+channel is kept as is.
+"""
+from __future__ import annotations
+
+from typing import Callable, Optional
+
+import numpy as np
+from scipy import ndimage as ndi
+
+from ..tasks import CancelToken
+from . import RepairError
+from .train import MIN_SPAN
+
+BLOCK = 64
+
+
+def as_mask(mask: np.ndarray, shape: tuple) -> np.ndarray:
+    """Any mask array (bool, 0/255, RGB, RGBA alpha) -> bool (H, W); size must match."""
+    m = np.asarray(mask)
+    if m.ndim == 3:
+        m = m[..., 3] if m.shape[2] == 4 and m[..., 3].min() != m[..., 3].max() else m[..., :3].max(axis=2)
+    if m.shape != tuple(shape[:2]):
+        raise RepairError(f"the mask is {m.shape[1]}x{m.shape[0]} but the image is {shape[1]}x{shape[0]}; "
+                          "masks must have the image's size")
+    return m > 0
+
+
+def dilate(mask: np.ndarray, px: int) -> np.ndarray:
+    if px <= 0:
+        return mask.copy()
+    r = int(px)
+    yy, xx = np.mgrid[-r:r + 1, -r:r + 1]
+    return ndi.binary_dilation(mask, structure=(yy * yy + xx * xx) <= r * r + r)
+
+
+def crop_boxes(hole: np.ndarray, margin: int, block: int = BLOCK) -> list:
+    """Bounding boxes (y0, y1, x0, x1) of hole regions, grouped on a coarse block grid
+    (cheap for any image size), each expanded by ``margin`` and clipped."""
+    h, w = hole.shape
+    gh, gw = -(-h // block), -(-w // block)
+    pad = np.zeros((gh * block, gw * block), bool)
+    pad[:h, :w] = hole
+    grid = pad.reshape(gh, block, gw, block).any(axis=(1, 3))
+    lab, n = ndi.label(grid, structure=np.ones((3, 3), bool))
+    boxes = []
+    for sl in ndi.find_objects(lab):
+        if sl is None:
+            continue
+        by, bx = sl
+        sub = hole[by.start * block:by.stop * block, bx.start * block:bx.stop * block]
+        rows = np.flatnonzero(sub.any(axis=1))
+        cols = np.flatnonzero(sub.any(axis=0))
+        y0 = by.start * block + rows[0]
+        y1 = by.start * block + rows[-1] + 1
+        x0 = bx.start * block + cols[0]
+        x1 = bx.start * block + cols[-1] + 1
+        boxes.append((max(0, y0 - margin), min(h, y1 + margin), max(0, x0 - margin), min(w, x1 + margin)))
+    return boxes
+
+
+def feather_alpha(mask: np.ndarray, hole: np.ndarray, px: int) -> np.ndarray:
+    """1 on the mask, falling linearly to ~0 across the dilation ring, 0 outside the hole."""
+    if px <= 0:
+        return hole.astype(np.float32)
+    d = ndi.distance_transform_edt(~mask)
+    a = np.clip(1.0 - d / (px + 1.0), 0.0, 1.0).astype(np.float32)
+    a[mask] = 1.0
+    a[~hole] = 0.0
+    return a
+
+
+def color_planes(pixels: np.ndarray) -> int:
+    return 1 if pixels.ndim == 2 else min(pixels.shape[2], 3)
+
+
+def _value_range(pixels: np.ndarray) -> tuple:
+    if pixels.dtype.kind in "ui":
+        info = np.iinfo(pixels.dtype)
+        return float(info.min), float(info.max)
+    return -np.inf, np.inf
+
+
+def write_back(out: np.ndarray, box, fill: np.ndarray, alpha: np.ndarray) -> None:
+    """out[box] = alpha * fill + (1 - alpha) * out[box], only where alpha > 0; cast to
+    the image's type with rounding and clipping.  ``fill`` is (C, h, w) float."""
+    y0, y1, x0, x1 = box
+    sel = alpha > 0
+    if not sel.any():
+        return
+    lo, hi = _value_range(out)
+    region = out[y0:y1, x0:x1]
+    a = alpha[sel]
+    for c in range(fill.shape[0]):
+        view = region if region.ndim == 2 else region[..., c]
+        orig = view[sel].astype(np.float64)
+        val = a * fill[c][sel] + (1 - a) * orig
+        if out.dtype.kind in "ui":
+            val = np.clip(np.rint(val), lo, hi)
+        view[sel] = val.astype(out.dtype)
+
+
+def _global_span(pixels: np.ndarray) -> float:
+    if pixels.dtype == np.uint8:
+        return 255.0
+    sub = pixels[::8, ::8].astype(np.float32)
+    lo, hi = np.percentile(sub, [0.5, 99.5])
+    return float(max(hi - lo, 1e-6))
+
+
+# --------------------------------------------------------------------------- GAN engine
+
+def _tile_origins(n: int, tile: int, stride: int) -> list:
+    if n <= tile:
+        return [0]
+    ys = list(range(0, n - tile + 1, stride))
+    if ys[-1] + tile < n:
+        ys.append(n - tile)
+    return ys
+
+
+def _ramp(n: int, overlap: int) -> np.ndarray:
+    i = np.arange(n, dtype=np.float32)
+    r = np.minimum((i + 1) / (overlap + 1), (n - i) / (overlap + 1))
+    return np.clip(r, 1.0 / (overlap + 1), 1.0)
+
+
+class GanFiller:
+    """Fills a crop with the generator, tile by tile."""
+
+    def __init__(self, generator, *, tile: int = 384, overlap: int = 64, device: str = "cpu") -> None:
+        from .networks import MULTIPLE
+
+        self.g = generator
+        self.tile = max(MULTIPLE * 8, tile - tile % MULTIPLE)
+        self.overlap = min(overlap, self.tile // 2)
+        self.device = device
+        self.multiple = MULTIPLE
+
+    def _run(self, planes: np.ndarray, hole: np.ndarray, min_span: float) -> np.ndarray:
+        """planes (C, h, w) float32 raw values; returns predictions (C, h, w) in raw units."""
+        import torch
+
+        known = ~hole
+        lo = np.empty(planes.shape[0], np.float32)
+        span = np.empty(planes.shape[0], np.float32)
+        for c in range(planes.shape[0]):
+            vals = planes[c][known] if known.any() else planes[c].ravel()
+            a, b = np.percentile(vals, [1, 99])
+            lo[c], span[c] = a, max(b - a, min_span)
+        x = (planes - lo[:, None, None]) / span[:, None, None] * 2 - 1
+        h, w = hole.shape
+        ph, pw = (-h) % self.multiple, (-w) % self.multiple
+        m = hole.astype(np.float32)
+        if ph or pw:
+            mode = "reflect" if h > ph and w > pw else "edge"
+            x = np.pad(x, ((0, 0), (0, ph), (0, pw)), mode=mode)
+            m = np.pad(m, ((0, ph), (0, pw)), mode=mode)
+        xt = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))[:, None].to(self.device)
+        mt = torch.from_numpy(np.ascontiguousarray(m))[None, None].expand(xt.shape[0], 1, -1, -1).to(self.device)
+        with torch.inference_mode():
+            if xt.shape[-1] * xt.shape[-2] > 300_000 and xt.shape[0] > 1:
+                pred = torch.cat([self.g(xt[i:i + 1], mt[i:i + 1]) for i in range(xt.shape[0])])
+            else:
+                pred = self.g(xt, mt)
+        p = pred[:, 0, :h, :w].clamp(-1, 1).float().cpu().numpy()
+        return (p + 1) / 2 * span[:, None, None] + lo[:, None, None]
+
+    def fill(self, planes_src: Callable[[int, int, int, int], np.ndarray], hole: np.ndarray, min_span: float,
+             emit: Callable[[int, int, np.ndarray], None], token: Optional[CancelToken] = None) -> None:
+        """Tile the crop; ``planes_src(y0, y1, x0, x1)`` gives (C, h, w) float32; ``emit(y0, y1,
+        pred_rows)`` receives final predictions band by band (rows y0:y1, full crop width)."""
+        h, w = hole.shape
+        t, ov = self.tile, self.overlap
+        stride = t - ov
+        ys, xs = _tile_origins(h, t, stride), _tile_origins(w, t, stride)
+        th, tw = min(t, h), min(t, w)
+        wy, wx = _ramp(th, ov if h > t else 0), _ramp(tw, ov if w > t else 0)
+        win = wy[:, None] * wx[None, :]
+        C = None
+        acc = wsum = None
+        base = 0
+        for ri, y in enumerate(ys):
+            if token is not None:
+                token.check()
+            for x in xs:
+                hsub = hole[y:y + th, x:x + tw]
+                if not hsub.any():
+                    continue
+                pred = self._run(planes_src(y, y + th, x, x + tw), hsub, min_span)
+                if acc is None:
+                    C = pred.shape[0]
+                    acc = np.zeros((C, th, w), np.float32)
+                    wsum = np.zeros((th, w), np.float32)
+                r0 = y - base
+                acc[:, r0:r0 + th, x:x + tw] += pred * win
+                wsum[r0:r0 + th, x:x + tw] += win
+            nxt = ys[ri + 1] if ri + 1 < len(ys) else h
+            if acc is None:
+                base = nxt
+                continue
+            done = nxt - base
+            emit(base, nxt, acc[:, :done] / np.maximum(wsum[:done], 1e-8))
+            acc = np.roll(acc, -done, axis=1)
+            wsum = np.roll(wsum, -done, axis=0)
+            acc[:, th - done:] = 0
+            wsum[th - done:] = 0
+            base = nxt
+
+
+# --------------------------------------------------------------------------- driver
+
+def inpaint(pixels: np.ndarray, mask: np.ndarray, *, method: str = "gan", generator=None,
+            dilate_px: int = 2, feather_px: Optional[int] = None, margin: int = 48, tile: int = 384,
+            overlap: int = 64, radius: int = 5, device: str = "cpu",
+            token: Optional[CancelToken] = None) -> np.ndarray:
+    """Repair ``pixels`` under ``mask``; returns a new array of the same shape and type."""
+    if pixels.ndim not in (2, 3):
+        raise RepairError(f"cannot repair an array of shape {pixels.shape}")
+    m = as_mask(mask, pixels.shape)
+    if not m.any():
+        raise RepairError("the mask is empty: paint over the region to repair first")
+    hole = dilate(m, dilate_px)
+    if hole.all():
+        raise RepairError("the mask covers the whole image: nothing is left to fill it from")
+    feather_px = dilate_px if feather_px is None else feather_px
+    out = pixels.copy()
+    nplanes = color_planes(pixels)
+    min_span = MIN_SPAN * _global_span(pixels)
+    boxes = crop_boxes(hole, margin)
+
+    if method == "gan":
+        if generator is None:
+            raise RepairError("the GAN engine needs a generator (load a checkpoint)")
+        filler = GanFiller(generator, tile=tile, overlap=overlap, device=device)
+    elif method in ("telea", "ns"):
+        from .classical import classical_fill
+    else:
+        raise RepairError(f"unknown repair method {method!r} (choose gan, telea or ns)")
+
+    for box in boxes:
+        if token is not None:
+            token.check()
+        y0, y1, x0, x1 = box
+        hole_c = hole[y0:y1, x0:x1]
+        alpha = feather_alpha(m[y0:y1, x0:x1], hole_c, feather_px)
+
+        def src(a, b, c, d, _y0=y0, _x0=x0):
+            sub = out[_y0 + a:_y0 + b, _x0 + c:_x0 + d]
+            sub = sub[None] if sub.ndim == 2 else np.moveaxis(sub[..., :nplanes], -1, 0)
+            return sub.astype(np.float32)
+
+        if method == "gan":
+            # hole pixels filled by an earlier band stay marked as hole, so they are never
+            # taken as known context or for normalisation
+            def emit(a, b, pred, _box=box, _alpha=alpha):
+                write_back(out, (_box[0] + a, _box[0] + b, _box[2], _box[3]), pred, _alpha[a:b])
+
+            filler.fill(src, hole_c, min_span, emit, token)
+        else:
+            fill = classical_fill(out[y0:y1, x0:x1], hole_c, method, radius)
+            write_back(out, box, fill, alpha)
+    return out
