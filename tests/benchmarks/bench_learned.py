@@ -1,0 +1,120 @@
+"""Learning curve of the learned suggester on a generated defect set; prints JSON.
+
+Set: scikit-image brick/grass/gravel textures x {ok, scratch, crack, stain, pitting}
+(``tests/core/defectgen.py``, defects painted by ``core.demo.paint_defect``). Train
+tiles come from the left half of each texture, test tiles from the right half, so no
+test tile overlaps a train tile. For n = 5, 10, 20, 50 reviewed images per class the
+suggester's model (HandcraftedFeatures + LabelModel, the same code as
+``LearnedSuggester``) is fitted on the first n train tiles of each class and scored by
+top-1 accuracy on all test tiles; a nearest-centroid classifier on raw pixels
+(downsampled to 32x32, per-image standardised) is the baseline, measured in the
+same run on the same tiles. Each n is repeated over ``--repeats`` different draws
+of the train tiles (mean and min reported).
+
+    python tests/benchmarks/bench_learned.py [--test-per-class 60] [--size 96] [--repeats 3]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+HERE = Path(__file__).resolve()
+sys.path.insert(0, str(HERE.parents[1] / "core"))
+sys.path.insert(0, str(HERE.parents[2]))
+
+from defectgen import KINDS, TEXTURES, tiles  # noqa: E402
+from llmvis_desktop.core.suggest.features import HandcraftedFeatures  # noqa: E402
+from llmvis_desktop.core.suggest.learned import DEFAULT_L2, LabelModel  # noqa: E402
+
+
+def raw_pixels(arrs: list[np.ndarray]) -> np.ndarray:
+    out = []
+    for a in arrs:
+        v = np.asarray(Image.fromarray(a).convert("L").resize((32, 32), Image.BOX), np.float32).ravel()
+        out.append((v - v.mean()) / (v.std() + 1e-6))
+    return np.stack(out)
+
+
+def nearest_centroid(Xtr, ytr, Xte) -> np.ndarray:
+    C = np.stack([Xtr[ytr == c].mean(0) for c in range(len(KINDS))])
+    d = ((Xte[:, None, :] - C[None]) ** 2).sum(2)
+    return d.argmin(1)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--curve", default="5,10,20,50")
+    ap.add_argument("--test-per-class", type=int, default=60)
+    ap.add_argument("--size", type=int, default=96)
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--l2", type=float, default=DEFAULT_L2)
+    ap.add_argument("--seed", type=int, default=1)
+    args = ap.parse_args(argv)
+    curve = [int(x) for x in args.curve.split(",")]
+    pool = max(curve) * 2 if args.repeats > 1 else max(curve)
+
+    t0 = time.perf_counter()
+    train = list(tiles(pool, size=args.size, half="left", seed=args.seed))
+    test = list(tiles(args.test_per_class, size=args.size, half="right", seed=args.seed + 1000))
+    t_gen = time.perf_counter() - t0
+    ytr = np.array([KINDS.index(k) for _, k, _ in train])
+    yte = np.array([KINDS.index(k) for _, k, _ in test])
+    tex_te = np.array([t for _, _, t in test])
+
+    ext = HandcraftedFeatures()
+    t0 = time.perf_counter()
+    Ftr = ext.extract([a for a, _, _ in train])
+    Fte = ext.extract([a for a, _, _ in test])
+    ms_per_image = (time.perf_counter() - t0) / (len(train) + len(test)) * 1000
+    Ptr, Pte = raw_pixels([a for a, _, _ in train]), raw_pixels([a for a, _, _ in test])
+
+    rows = []
+    rng = np.random.default_rng(args.seed)
+    for n in curve:
+        accs, base, per_tex, fit_s = [], [], {t: [] for t in TEXTURES}, []
+        cm = np.zeros((len(KINDS), len(KINDS)), int)
+        for r in range(args.repeats):
+            idx = np.concatenate([
+                (np.where(ytr == c)[0][:n] if r == 0 else rng.choice(np.where(ytr == c)[0], n, replace=False))
+                for c in range(len(KINDS))
+            ])
+            Y = np.eye(len(KINDS))[ytr[idx]]
+            t1 = time.perf_counter()
+            model = LabelModel(l2=args.l2).fit(Ftr[idx], Y, list(KINDS))
+            fit_s.append(time.perf_counter() - t1)
+            pred = model.predict_proba(Fte).argmax(1)
+            accs.append(float((pred == yte).mean()))
+            for t in TEXTURES:
+                per_tex[t].append(float((pred[tex_te == t] == yte[tex_te == t]).mean()))
+            base.append(float((nearest_centroid(Ptr[idx], ytr[idx], Pte) == yte).mean()))
+            if r == 0:
+                for a, b in zip(yte, pred):
+                    cm[a, b] += 1
+        rows.append({
+            "per_class": n,
+            "top1_accuracy": round(float(np.mean(accs)), 4),
+            "top1_accuracy_min": round(float(np.min(accs)), 4),
+            "baseline_nearest_centroid_raw_pixels": round(float(np.mean(base)), 4),
+            "by_texture": {t: round(float(np.mean(v)), 4) for t, v in per_tex.items()},
+            "confusion_first_draw": {"rows_true_cols_pred": list(KINDS), "matrix": cm.tolist()},
+            "fit_seconds": round(float(np.mean(fit_s)), 3),
+        })
+    print(json.dumps({
+        "benchmark": "learned suggester top-1 accuracy vs reviewed images per class",
+        "features": ext.name, "dim": ext.dim, "l2": args.l2,
+        "classes": list(KINDS), "textures": list(TEXTURES), "tile_px": args.size,
+        "train": "left half of each texture", "test": f"right half, {args.test_per_class} per class",
+        "repeats": args.repeats, "feature_ms_per_image": round(ms_per_image, 1),
+        "generate_seconds": round(t_gen, 1), "curve": rows,
+    }, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
