@@ -475,7 +475,7 @@ def train(
                     report(TrainReport(step, total, dict(losses_avg), elapsed, eta, prev))
             if save_every and step % save_every == 0:
                 save(final=False)
-    except Cancelled:
+    except (Cancelled, KeyboardInterrupt):
         cancelled = True
     psnr, prev = save(final=True)
     if report is not None:

@@ -1,0 +1,206 @@
+"""Repair inference and apply: untouched pixels, depth kept, tiling, errors, atomic save,
+provenance, CLI."""
+import argparse
+import errno
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("cv2")
+
+from llmvis_desktop.core.repair import RepairError  # noqa: E402
+from llmvis_desktop.core.repair import apply as apply_mod  # noqa: E402
+from llmvis_desktop.core.repair.checkpoint import save_checkpoint  # noqa: E402
+from llmvis_desktop.core.repair.inference import crop_boxes, dilate, inpaint  # noqa: E402
+from llmvis_desktop.core.repair.networks import build_generator  # noqa: E402
+
+SMALL = {"arch": "gated-unet-v1", "width": 8, "dilations": [2, 1]}
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
+@pytest.fixture
+def gen():
+    torch.manual_seed(0)
+    return build_generator(SMALL).eval()
+
+
+@pytest.fixture
+def ckpt(tmp_path, gen):
+    return save_checkpoint(tmp_path / "ck" / "small.safetensors", SMALL, gen.state_dict(), step=1)
+
+
+def _mask(h, w):
+    m = np.zeros((h, w), bool)
+    m[10:30, 15:45] = True
+    m[h - 12:h - 9, 5:w - 5] = True  # a thin crack
+    return m
+
+
+@pytest.mark.parametrize("dtype,shape", [(np.uint8, (64, 80)), (np.uint8, (64, 80, 3)), (np.uint16, (64, 80)),
+                                         (np.uint16, (64, 80, 3)), (np.int16, (64, 80)), (np.uint8, (64, 80, 4))])
+@pytest.mark.parametrize("method", ["gan", "telea", "ns"])
+def test_outside_dilated_mask_is_identical_and_depth_kept(gen, dtype, shape, method):
+    rng = np.random.default_rng(1)
+    hi = 255 if dtype == np.uint8 else 4000
+    img = rng.integers(0, hi, shape).astype(dtype)
+    m = _mask(*shape[:2])
+    out = inpaint(img, m, method=method, generator=gen, dilate_px=2)
+    assert out.dtype == img.dtype and out.shape == img.shape
+    hole = dilate(m, 2)
+    assert np.array_equal(out[~hole], img[~hole])
+    if img.ndim == 3 and img.shape[2] == 4:
+        assert np.array_equal(out[..., 3], img[..., 3])  # alpha untouched
+    assert (out[m] != img[m]).any()
+
+
+def test_tiled_crop_blends_and_stays_bounded(gen):
+    rng = np.random.default_rng(2)
+    img = rng.integers(0, 255, (300, 260)).astype(np.uint8)
+    m = np.zeros(img.shape, bool)
+    m[20:280, 100:140] = True  # one tall region -> several tile rows
+    out_small = inpaint(img, m, generator=gen, tile=96, overlap=32)
+    hole = dilate(m, 2)
+    assert np.array_equal(out_small[~hole], img[~hole])
+    # tile seams are blended: no row of the fill is left unfilled
+    assert (out_small[m] != img[m]).mean() > 0.9
+    boxes = crop_boxes(hole, margin=8)
+    assert len(boxes) == 1
+
+
+def test_errors(gen):
+    img = np.zeros((32, 32), np.uint8)
+    with pytest.raises(RepairError, match="empty"):
+        inpaint(img, np.zeros((32, 32), bool), generator=gen)
+    with pytest.raises(RepairError, match="whole image"):
+        inpaint(img, np.ones((32, 32), bool), generator=gen)
+    with pytest.raises(RepairError, match="size"):
+        inpaint(img, np.ones((16, 32), bool), generator=gen)
+
+
+def test_apply_16bit_png_and_tiff_roundtrip(tmp_path, ckpt):
+    import tifffile
+
+    from llmvis_desktop.core.imaging.reader import read_image
+
+    rng = np.random.default_rng(3)
+    src = tmp_path / "scan16.png"
+    img16 = rng.integers(1000, 60000, (48, 64)).astype(np.uint16)
+    Image.fromarray(img16).save(src)
+    mask_png = tmp_path / "mask.png"
+    m = np.zeros((48, 64), np.uint8)
+    m[10:20, 10:30] = 255
+    Image.fromarray(m).save(mask_png)
+    res = apply_mod.repair_file(src, mask_png, checkpoint=ckpt)
+    assert res.output_path.parent == tmp_path / "repaired" and res.output_path.suffix == ".png"
+    back = read_image(res.output_path).pixels
+    assert back.dtype == np.uint16
+    hole = dilate(m > 0, 2)
+    assert np.array_equal(back[~hole], img16[~hole])
+    assert res.mask_path.is_file() and res.mask_path.parent.name == ".masks"
+    assert src.read_bytes() == src.read_bytes() and read_image(src).pixels.dtype == np.uint16
+    # 16-bit RGB needs TIFF
+    src3 = tmp_path / "rgb16.tif"
+    tifffile.imwrite(src3, rng.integers(0, 65535, (48, 64, 3)).astype(np.uint16), photometric="rgb")
+    res3 = apply_mod.repair_file(src3, mask_png, method="telea")
+    out3 = tifffile.imread(res3.output_path)
+    assert out3.dtype == np.uint16 and out3.shape == (48, 64, 3)
+    # a second repair never overwrites the first
+    res4 = apply_mod.repair_file(src, mask_png, method="ns")
+    assert res4.output_path != res.output_path and res.output_path.is_file()
+
+
+def test_apply_bad_inputs(tmp_path, ckpt):
+    src = tmp_path / "a.png"
+    Image.fromarray(np.full((32, 32), 100, np.uint8)).save(src)
+    ok = tmp_path / "m.png"
+    Image.fromarray(np.pad(np.full((8, 8), 255, np.uint8), 12)).save(ok)
+    empty = tmp_path / "empty.png"
+    Image.fromarray(np.zeros((32, 32), np.uint8)).save(empty)
+    full = tmp_path / "full.png"
+    Image.fromarray(np.full((32, 32), 255, np.uint8)).save(full)
+    other = tmp_path / "other.png"
+    Image.fromarray(np.full((20, 32), 255, np.uint8)).save(other)
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"\x89PNG\r\n\x1a\nnot really")
+    for mask, pat in [(empty, "empty"), (full, "whole image"), (other, "size"), (broken, "cannot read the mask")]:
+        with pytest.raises(RepairError, match=pat):
+            apply_mod.repair_file(src, mask, checkpoint=ckpt)
+    with pytest.raises(RepairError, match="cannot repair"):
+        apply_mod.repair_file(broken, ok, checkpoint=ckpt)
+    with pytest.raises(RepairError, match="overwrite the original"):
+        apply_mod.repair_file(src, ok, out=src, overwrite=True, method="telea")
+    badck = tmp_path / "bad.safetensors"
+    badck.write_bytes(b"garbage")
+    with pytest.raises(RepairError, match="checkpoint"):
+        apply_mod.repair_file(src, ok, checkpoint=badck)
+    assert not (tmp_path / "repaired").exists()  # nothing written by any failure
+
+
+def test_full_disk_leaves_no_partial_file(tmp_path, ckpt, monkeypatch):
+    src = tmp_path / "a.png"
+    Image.fromarray(np.full((32, 32), 100, np.uint8)).save(src)
+    before = src.read_bytes()
+    mask = np.zeros((32, 32), bool)
+    mask[8:16, 8:16] = True
+    calls = {"n": 0}
+    real = apply_mod._write_file
+
+    def fake(path, data):
+        calls["n"] += 1
+        if calls["n"] == 2:  # the mask goes through, the image hits a full disk
+            with open(path, "wb") as f:
+                f.write(data[: len(data) // 2])
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(path, data)
+
+    monkeypatch.setattr(apply_mod, "_write_file", fake)
+    with pytest.raises(RepairError, match="disk is full"):
+        apply_mod.repair_file(src, mask, checkpoint=ckpt)
+    left = [p for p in (tmp_path / "repaired").rglob("*") if p.is_file()]
+    assert left == []  # no partial image, no orphan mask, no temp file
+    assert src.read_bytes() == before
+
+
+def test_project_provenance_and_cli(tmp_path, ckpt):
+    from llmvis_desktop import cli_repair
+    from llmvis_desktop.core.project import Project
+
+    root = tmp_path / "proj"
+    root.mkdir()
+    rng = np.random.default_rng(4)
+    Image.fromarray(rng.integers(0, 255, (40, 40, 3)).astype(np.uint8)).save(root / "part.png")
+    m = np.zeros((40, 40), np.uint8)
+    m[5:15, 5:25] = 255
+    Image.fromarray(m).save(tmp_path / "mask.png")
+    with Project.open(root) as p:
+        p.index()
+        src = p.image_by_path("part.png")
+        res = apply_mod.repair_file(root / "part.png", tmp_path / "mask.png", checkpoint=ckpt, project=p,
+                                    actor="tester")
+        reps = p.repairs(src.id)
+        assert len(reps) == 1 and reps[0].engine == "gan" and reps[0].checkpoint_hash == res.checkpoint_hash
+        assert reps[0].source_sha256 == apply_mod.file_sha256(root / "part.png")
+        assert reps[0].output_path == "repaired/part.repaired.png"
+        assert reps[0].mask_path == "repaired/.masks/part.repaired.mask.png"
+        out_img = p.image_by_path("repaired/part.repaired.png")
+        assert out_img is not None and reps[0].output_image_id == out_img.id
+        assert any(e.action == "repair" for e in p.history(src.id))
+
+    parser = argparse.ArgumentParser()
+    sub = parser.add_subparsers()
+    cli_repair.add_parsers(sub)
+    args = parser.parse_args(["repair", "apply", str(root / "part.png"), "--mask", str(tmp_path / "mask.png"),
+                              "--method", "telea", "--out", str(tmp_path / "o.png")])
+    assert args.func(args) == 0 and (tmp_path / "o.png").is_file()
+    args = parser.parse_args(["repair", "apply", str(root / "part.png"), "--mask", str(tmp_path / "nope.png")])
+    assert args.func(args) == 1

@@ -1,0 +1,136 @@
+"""Repair GAN: short seeded CPU training, checkpoints (save/reload/resume/refusals)."""
+import json
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from llmvis_desktop.core.repair import RepairError  # noqa: E402
+from llmvis_desktop.core.repair.checkpoint import (CheckpointError, checkpoint_hash, load_checkpoint,  # noqa: E402
+                                                   load_generator, save_checkpoint)
+from llmvis_desktop.core.repair.masks import KINDS, random_mask  # noqa: E402
+from llmvis_desktop.core.repair.networks import build_generator  # noqa: E402
+from llmvis_desktop.core.repair.train import TrainData, data_from_arrays, train  # noqa: E402
+from llmvis_desktop.core.tasks import Cancelled, CancelToken  # noqa: E402
+
+SMALL = {"width": 8, "dilations": [2, 1]}
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
+def _texture(seed=0, size=96):
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[:size, :size]
+    img = 120 + 60 * np.sin(xx / 3.0) * np.cos(yy / 5.0) + rng.normal(0, 8, (size, size))
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+def test_masks_cover_up_to_half_and_all_kinds():
+    rng = np.random.default_rng(0)
+    for kind in KINDS:
+        fr = [random_mask(64, rng, kinds=(kind,)).mean() for _ in range(20)]
+        assert 0 < min(fr) and max(fr) <= 0.5, kind
+    m = random_mask((48, 80), rng)
+    assert m.shape == (48, 80) and set(np.unique(m)) <= {0.0, 1.0}
+
+
+def test_losses_finite_and_falling(tmp_path):
+    out = tmp_path / "ck.safetensors"
+    reports = []
+    res = train([_texture(0), _texture(1)], steps=40, out=out, device="cpu", tile=32, batch=4, seed=0,
+                config=SMALL, lr_g=2e-3, report=reports.append, report_every=10, preview_every=20, save_every=0)
+    hist = res.metrics["history"]
+    assert len(hist) == 40 and res.step == 40
+    for h in hist:
+        assert all(np.isfinite(v) for v in h.values())
+    first = np.mean([h["l1_hole"] for h in hist[:8]])
+    last = np.mean([h["l1_hole"] for h in hist[-8:]])
+    assert last < first
+    assert reports and reports[-1].eta_s == 0.0 and reports[-1].preview is not None
+    assert any(r.preview is not None for r in reports[:-1])
+    card = json.loads(out.with_suffix(".json").read_text())
+    assert card["steps"] == 40 and card["architecture"]["arch"] == "gated-unet-v1"
+    assert card["sha256"] == checkpoint_hash(out)
+    assert out.with_suffix(".preview.png").is_file()
+
+
+def test_checkpoint_reload_gives_identical_output(tmp_path):
+    torch.manual_seed(0)
+    g = build_generator(SMALL).eval()
+    p = save_checkpoint(tmp_path / "a.safetensors", {"arch": "gated-unet-v1", **SMALL}, g.state_dict(), step=3)
+    g2, ck = load_generator(p)
+    assert ck.step == 3 and len(ck.sha256) == 64
+    x = torch.randn(2, 1, 32, 32)
+    m = (torch.rand(2, 1, 32, 32) > 0.7).float()
+    with torch.no_grad():
+        assert torch.equal(g(x, m), g2(x, m))
+
+
+def test_resume_and_cancel(tmp_path):
+    out = tmp_path / "r.safetensors"
+    data = data_from_arrays([_texture(2)])
+    train(data, steps=4, out=out, device="cpu", tile=32, batch=2, config=SMALL, save_every=0)
+    res = train(data, steps=3, out=out, device="cpu", tile=32, batch=2, resume=True, save_every=0)
+    assert res.step == 7 and load_checkpoint(out).step == 7
+    assert any(k.startswith("opt_g.") for k in load_checkpoint(out, with_train_state=True).train_state)
+
+    token = CancelToken()
+    calls = []
+
+    def prog(p):
+        calls.append(p.done)
+        if p.done >= 2:
+            token.cancel()
+
+    out2 = tmp_path / "c.safetensors"
+    with pytest.raises(Cancelled):
+        train(data, steps=100, out=out2, device="cpu", tile=32, batch=2, config=SMALL, token=token,
+              progress=prog, report_every=1, save_every=0)
+    assert load_checkpoint(out2).step == 2  # saved on cancel, resumable
+
+
+def test_checkpoint_refusals(tmp_path):
+    bad = tmp_path / "corrupt.safetensors"
+    bad.write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{not json at all")
+    with pytest.raises(CheckpointError, match="corrupt"):
+        load_checkpoint(bad)
+    g = build_generator(SMALL)
+    good = save_checkpoint(tmp_path / "g.safetensors", {"arch": "gated-unet-v1", **SMALL}, g.state_dict())
+    trunc = tmp_path / "trunc.safetensors"
+    trunc.write_bytes(good.read_bytes()[:-100])
+    with pytest.raises(CheckpointError):
+        load_checkpoint(trunc)
+    pick = tmp_path / "model.pt"
+    torch.save(g.state_dict(), pick)
+    with pytest.raises(CheckpointError, match="pickle"):
+        load_checkpoint(pick)
+    other = save_checkpoint(tmp_path / "o.safetensors", {"arch": "lama-ffc"}, g.state_dict())
+    with pytest.raises(CheckpointError, match="architecture"):
+        load_checkpoint(other)
+    # right arch name, wrong weights
+    g4 = build_generator({"width": 4, "dilations": [2, 1]})
+    lied = save_checkpoint(tmp_path / "l.safetensors", {"arch": "gated-unet-v1", **SMALL}, g4.state_dict())
+    with pytest.raises(CheckpointError, match="do not match"):
+        load_checkpoint(lied)
+    with pytest.raises(CheckpointError, match="no such"):
+        load_checkpoint(tmp_path / "missing.safetensors")
+    assert isinstance(CheckpointError("x"), RepairError)
+
+
+def test_training_excludes_marked_defects():
+    from llmvis_desktop.core.repair.train import TileSampler
+
+    img = np.zeros((64, 64), np.float32)
+    img[:, 32:] = 1.0  # right half is the "defect"
+    ex = np.zeros((64, 64), bool)
+    ex[:, 30:] = True
+    s = TileSampler(TrainData([img], [ex]), 16, seed=0, augment=False)
+    rng = np.random.default_rng(0)
+    assert all(s.tile_at(rng).max() == 0 for _ in range(50))
