@@ -2,21 +2,22 @@
 
 PySide6 6.12 + CPython < 3.12 workaround
 ---------------------------------------
-``SignalInstance.emit()`` in PySide6 6.12.0 returns ``True`` without taking a new
-reference, so every emit from Python code lowers ``True``'s reference count by one;
-after a few hundred emits CPython aborts with "Fatal Python error: bool_dealloc:
-deallocating True or False" (reproduced: ``for _ in range(1000): obj.sig.emit()``).
-CPython 3.12+ makes ``True`` immortal, which hides the bug. On older interpreters we
-detect the bug with one probe emit at import and, only when it is present, give
-``True`` a very large reference count (what 3.12 does by design). Nothing else in the
-interpreter changes; the probe is skipped on 3.12+ and on non-CPython.
+PySide6 6.12.0 drops references it does not own on the singletons: ``emit()``
+returns ``True`` without a new reference (every emit lowers ``True``'s count by one)
+and a model ``data()`` that returns ``None`` through a QVariant round trip lowers
+``None``'s. After a few hundred emits / a scroll through a big grid CPython aborts
+with "Fatal Python error: bool_dealloc" / "none_dealloc" (both reproduced). CPython
+3.12+ makes these singletons immortal, which hides the bugs. On older CPython we do
+the same at import: ``True``, ``False`` and ``None`` get a very large reference
+count. They are never freed in a healthy program anyway, so nothing else changes.
 """
 from __future__ import annotations
 
 import sys
 
 
-def _emit_leaks_true() -> bool:
+def emit_leaks_true() -> bool:
+    """Whether this PySide6 build has the emit/True reference bug (for reports)."""
     from PySide6.QtCore import QObject, Signal
 
     class _Probe(QObject):
@@ -29,16 +30,15 @@ def _emit_leaks_true() -> bool:
     return sys.getrefcount(True) < before
 
 
-def _guard_true_refcount() -> bool:
+def _immortalize_singletons() -> bool:
     if sys.implementation.name != "cpython" or sys.version_info >= (3, 12):
-        return False
-    if not _emit_leaks_true():
         return False
     import ctypes
 
     # ob_refcnt is the first field of every PyObject (Py_ssize_t) in release builds
-    ctypes.c_ssize_t.from_address(id(True)).value += 1 << 40
+    for obj in (True, False, None):
+        ctypes.c_ssize_t.from_address(id(obj)).value += 1 << 40
     return True
 
 
-TRUE_REFCOUNT_GUARDED = _guard_true_refcount()
+SINGLETONS_GUARDED = _immortalize_singletons()

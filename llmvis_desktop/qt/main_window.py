@@ -81,6 +81,9 @@ class MainWindow(QMainWindow):
         self.thumbs = ThumbLoader(cache, self)
         self.image_loader = LatestOnly(self)
         self.image_loader.done.connect(self._on_image_loaded)
+        self.query_loader = LatestOnly(self)  # grid re-queries run off the GUI thread
+        self.query_loader.done.connect(self._on_requeried)
+        self._after_requery: list = []
         self.model = GridModel(self)
         self.model.thumb_size = self.config.thumbnail_size
         self.grid = GridView(thumb_size=self.config.thumbnail_size)
@@ -338,21 +341,49 @@ class MainWindow(QMainWindow):
             self._requery_timer.start()
 
     def _on_index_done(self, result) -> None:
-        self.requery()
         if result.unreadable_folders:
             self.statusBar().showMessage(f"{len(result.unreadable_folders)} folder(s) could not be read", 8000)
-        self.index_finished.emit(result)
+        self.requery(then=lambda: self.index_finished.emit(result))
 
     def _on_index_error(self, exc) -> None:
         self.show_error(f"Indexing failed: {exc}")
         self.index_finished.emit(exc)
 
-    def requery(self) -> None:
-        """Run the grid's query again, keeping the current image selected."""
+    def requery(self, then=None) -> None:
+        """Run the grid's query again off the GUI thread; apply it if the ids changed."""
+        if then is not None:
+            self._after_requery.append(then)
         if self.project is None:
+            self._run_after_requery()
+            return
+        project, m = self.project, self.model
+
+        def query():
+            return project, (m.filter, m.sort, m.descending), project.image_ids(m.filter, m.sort, m.descending)
+
+        self.query_loader.submit(query)
+
+    def _run_after_requery(self) -> None:
+        todo, self._after_requery = self._after_requery, []
+        for fn in todo:
+            fn()
+
+    def _on_requeried(self, result, error) -> None:
+        try:
+            if error is not None:
+                log.warning("grid query failed: %s", error)
+            elif result[0] is self.project and result[1] == (self.model.filter, self.model.sort,
+                                                             self.model.descending):
+                self._apply_ids(result[2])
+        finally:
+            self._run_after_requery()
+
+    def _apply_ids(self, ids) -> None:
+        if ids == self.model.ids:
+            self.update_counts()
             return
         keep = self.grid.current_id()
-        self.model.requery()
+        self.model.set_ids(ids)
         row = self.model.row_of(keep) if keep is not None else None
         if row is not None:
             self.grid.select_row(row)
@@ -495,6 +526,7 @@ class MainWindow(QMainWindow):
         self.review.save_position()
         self.jobs.shutdown()
         self.image_loader.shutdown()
+        self.query_loader.shutdown()
         self.thumbs.shutdown()
         if self.project is not None:
             self.project.close()

@@ -12,7 +12,7 @@ import importlib
 import logging
 from typing import Optional
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QDockWidget, QMessageBox
 
 from .workers import void
@@ -69,6 +69,17 @@ class PanelController(QObject):
         if self.jobs is not None:
             self._wire_jobs()
         win.review.record_changed.connect(self._on_record_changed)
+        self._usage_timer = QTimer(self, singleShot=True, interval=400)
+        self._usage_timer.timeout.connect(self._update_usage)
+
+    def _update_usage(self) -> None:
+        if self.labels is not None and self.win.project is not None:
+            try:
+                self.labels.set_labels(self.win.project.labels(), self.win.project.label_usage())
+                if self.record is not None:
+                    self.labels.set_checked(self.record.labels)
+            except Exception as exc:
+                log.warning("label usage: %s", exc)
 
     # --- project and current image --------------------------------------------------
     def set_project(self, project) -> None:
@@ -120,11 +131,7 @@ class PanelController(QObject):
                     log.warning("history: %s", exc)
 
     def _on_record_changed(self, rec) -> None:
-        if self.labels is not None and self.win.project is not None:
-            try:
-                self.labels.set_labels(self.win.project.labels(), self.win.project.label_usage())
-            except Exception:
-                pass
+        self._usage_timer.start()  # label usage counts: once after a burst of actions
         if self.record is not None and rec is not None and rec.id == self.record.id:
             self.set_record(rec)
 

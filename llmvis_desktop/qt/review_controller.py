@@ -194,7 +194,7 @@ class ReviewController(QObject):
             return None
         return self.current.id
 
-    def _do(self, text: str, image_id: int, change: Callable[[], object]) -> bool:
+    def _do(self, text: str, image_id: int, change: Callable[[], object], moving: bool = False) -> bool:
         """Run one change (committed by the core), then push it as an undoable command."""
         try:
             before = self.project.snapshot(image_id)
@@ -206,7 +206,7 @@ class ReviewController(QObject):
             return False
         if after != before:
             self.undo_stack.push(StateCommand(self, image_id, before, after, text))
-        self._refresh(image_id)
+        self._refresh(image_id, show=not moving)
         return True
 
     def set_caption(self, text: Optional[str], image_id: Optional[int] = None) -> bool:
@@ -277,7 +277,7 @@ class ReviewController(QObject):
                 self.project.decide_suggestion(s.id, "accepted", actor)
             self.project.set_status(image_id, "reviewed", actor)
 
-        if self._do("Accept", image_id, change):
+        if self._do("Accept", image_id, change, moving=self._has_next()):
             self.next()
 
     def decide_suggestion(self, suggestion_id: int, outcome: str, final_value: Optional[str] = None) -> bool:
@@ -299,7 +299,7 @@ class ReviewController(QObject):
                 self.project.decide_suggestion(s.id, "rejected", actor)
             self.project.set_status(image_id, "rejected", actor)
 
-        if self._do("Reject", image_id, change):
+        if self._do("Reject", image_id, change, moving=self._has_next()):
             self.next()
 
     # --- undo / redo ------------------------------------------------------------------
@@ -340,7 +340,10 @@ class ReviewController(QObject):
         self._refresh(image_id)
 
     # --- helpers ----------------------------------------------------------------------
-    def _refresh(self, image_id: int) -> None:
+    def _has_next(self) -> bool:
+        return self._current_row() + 1 < self.model.rowCount()
+
+    def _refresh(self, image_id: int, show: bool = True) -> None:
         self.model.refresh_ids([image_id])
         rec = self.model.record(image_id)
         if rec is None:
@@ -350,7 +353,8 @@ class ReviewController(QObject):
                 return
         if self.current is not None and self.current.id == image_id:
             self.current = rec
-            self.current_changed.emit(rec)
+            if show:  # not when the flow moves on at once: the next image is shown instead
+                self.current_changed.emit(rec)
         self.record_changed.emit(rec)
 
     def _report(self, exc: BaseException) -> None:
