@@ -4,7 +4,7 @@ Resumable: an image that already has a suggestion of the same kind from the same
 id and revision (pending or decided) is skipped, and every batch is committed as it
 finishes, so a killed job restarted goes on where it stopped. Suggestions are their
 own rows; a reviewed annotation is never changed. Images are read on a helper
-thread while the model thread runs the previous batch.
+thread and results committed on another while the model thread runs a batch.
 """
 from __future__ import annotations
 
@@ -185,6 +185,8 @@ def run_suggest(
 
         worker = ModelWorker()
     reader = ThreadPoolExecutor(1, thread_name_prefix="llmvis-suggest-read")
+    writer = ThreadPoolExecutor(1, thread_name_prefix="llmvis-suggest-write")
+    written = None  # the previous batch's commit, running while the model works on this one
     try:
         engines = {}
         for r in roles:
@@ -217,8 +219,9 @@ def run_suggest(
             if images:
                 rows = worker.call(_infer, engines, roles, recs, images, done, labels, batch,
                                    max_new_tokens, top_k, min_score, max_side)
-            if rows:
-                project.add_suggestions(rows)
+            if written is not None:
+                written.result()  # a failed commit stops the job here, with its own error
+            written = writer.submit(project.add_suggestions, rows) if rows else None
             report.suggestions += len(rows)
             report.images += len(recs)
             processed += len(chunk)
@@ -226,6 +229,8 @@ def run_suggest(
             rate = processed / elapsed if elapsed > 0 else 0.0
             eta = (total - processed) / rate if rate > 0 else 0.0
             progress(Progress("suggest", processed, total, f"{rate:.1f} images/s, ETA {eta:.0f} s"))
+        if written is not None:
+            written.result()
         for eng in engines.values():
             for msg in eng.messages:
                 if msg not in report.messages:
@@ -233,6 +238,7 @@ def run_suggest(
         report.device = ",".join(sorted({e.device for e in engines.values()}))
     finally:
         reader.shutdown(wait=True, cancel_futures=True)
+        writer.shutdown(wait=True)  # on cancel too: a batch that was inferred is committed
         if own_worker:
             worker.shutdown()
         report.seconds = time.monotonic() - started

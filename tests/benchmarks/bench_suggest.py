@@ -1,0 +1,126 @@
+"""Suggestion batch-path overhead: ``run_suggest`` (read files, process, generate with
+scores, decode, commit to SQLite) against calling ``processor`` + ``model.generate`` +
+decode directly on the same batches of already-decoded images, same process, same
+loaded model, same generation settings.
+
+    python tests/benchmarks/bench_suggest.py [--n 32] [--batch 8] [--reps 3] [--tokens 16]
+                                             [--device cpu] [--sizes tiny,medium]
+
+Prints one JSON object. Aim: overhead <= 15% (``overhead_pct``), tiny and medium
+random BLIP. The tiny model makes the fixed costs (file reading, database) most
+visible; the medium one is closer to real use.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests" / "core"))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+SIZES = {
+    # name: (hidden, layers, image size)
+    "tiny": (32, 2, 32),
+    "medium": (256, 4, 224),
+}
+
+
+def make_images(folder: Path, n: int) -> None:
+    from PIL import Image
+    import numpy as np
+
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(0)
+    for i in range(n):
+        arr = rng.integers(0, 255, (240, 320, 3), dtype=np.uint8)
+        Image.fromarray(arr).save(folder / f"img{i:04d}.png")
+
+
+def bench_size(name: str, work: Path, n: int, batch: int, reps: int, tokens: int, device: str) -> dict:
+    import torch
+    import tiny_models
+
+    from llmvis_desktop.core.project import Project
+    from llmvis_desktop.core.suggest import inspect_folder
+    from llmvis_desktop.core.suggest.batch import load_pil, run_suggest
+    from llmvis_desktop.core.suggest.worker import ModelWorker
+
+    hidden, layers, image = SIZES[name]
+    model_dir = tiny_models.build_blip(work / f"blip-{name}", hidden=hidden, layers=layers, image_size=image,
+                                       max_length=tokens)
+    info = inspect_folder(model_dir)
+    folder = work / "images"
+    project = Project.open(folder, f"sqlite:///{work / f'{name}.sqlite'}")
+    project.index()
+    worker = ModelWorker()
+    eng = worker.engine(info, "caption", device)
+    loaded = eng.loaded
+    records = project.images(project.image_ids())
+    pil = [load_pil(project, r) for r in records]
+    batches = [pil[i:i + batch] for i in range(0, len(pil), batch)]
+
+    def direct() -> float:
+        def work_fn():
+            t = time.perf_counter()
+            with torch.inference_mode():
+                for b in batches:
+                    inputs = loaded.processor(images=b, return_tensors="pt")
+                    inputs = {k: v.to(loaded.device) for k, v in inputs.items()}
+                    out = loaded.model.generate(**inputs, max_new_tokens=tokens, do_sample=False)
+                    loaded.processor.batch_decode(out, skip_special_tokens=True)
+            return time.perf_counter() - t
+        return worker.call(work_fn)
+
+    def batch_path() -> float:
+        t = time.perf_counter()
+        rep = run_suggest(project, info, None, only_unsuggested=False, batch=batch, max_new_tokens=tokens,
+                          device=device, worker=worker)
+        assert rep.images == n, rep.summary()
+        return time.perf_counter() - t
+
+    direct(), batch_path()  # warm-up: lazy inits, caches, first SQLite writes
+    d_times, b_times = [], []
+    for _ in range(reps):  # interleaved, so machine load drifts hit both
+        d_times.append(direct())
+        b_times.append(batch_path())
+    worker.shutdown()
+    project.close()
+    d, b = statistics.median(d_times), statistics.median(b_times)
+    return {
+        "params": info.params, "images": n, "batch": batch, "max_new_tokens": tokens, "device": eng.device,
+        "direct_s": round(d, 4), "batch_path_s": round(b, 4),
+        "direct_runs": [round(x, 4) for x in d_times], "batch_runs": [round(x, 4) for x in b_times],
+        "images_per_s": round(n / b, 2), "overhead_pct": round((b - d) / d * 100, 1),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", type=int, default=32)
+    ap.add_argument("--batch", type=int, default=8)
+    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--tokens", type=int, default=16)
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--sizes", default="tiny,medium")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory(prefix="llmvis_bench_suggest_") as tmp:
+        work = Path(tmp)
+        os.environ.setdefault("LLMVIS_DATA_DIR", str(work / "data"))
+        os.environ.setdefault("LLMVIS_CONFIG_DIR", str(work / "config"))
+        make_images(work / "images", args.n)
+        out = {"aim_overhead_pct": 15}
+        for name in args.sizes.split(","):
+            out[name] = bench_size(name, work, args.n, args.batch, args.reps, args.tokens, args.device)
+    print(json.dumps(out, indent=2))
+
+
+if __name__ == "__main__":
+    main()
