@@ -11,13 +11,12 @@ from pathlib import Path
 from typing import Optional
 
 from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QApplication,
     QDockWidget,
     QFileDialog,
-    QInputDialog,
     QLabel,
     QLineEdit,
     QMainWindow,
@@ -239,7 +238,7 @@ class MainWindow(QMainWindow):
         sb.addPermanentWidget(self.db_label)
         sb.addPermanentWidget(self.job_label)
         sb.addPermanentWidget(self.job_bar)
-        self.jobs.job_changed.connect(self._on_job_changed)
+        self.jobs.job_changed.connect(self.panel_ctl.show_job_status)
 
     # --- reviewer name ------------------------------------------------------------------
     def reviewer(self) -> str:
@@ -248,16 +247,7 @@ class MainWindow(QMainWindow):
         return self.config.reviewer or "anonymous"
 
     def ask_reviewer(self) -> None:
-        try:
-            from .dialogs.reviewer_dialog import ask_reviewer_name
-            name = ask_reviewer_name(self, self.config.reviewer)
-        except ImportError:
-            name, ok = QInputDialog.getText(self, "Reviewer", "Your name (recorded in the history):",
-                                            text=self.config.reviewer)
-            name = name if ok else None
-        if name and name.strip():
-            self.config.reviewer = name.strip()
-            self._save_config()
+        self.panel_ctl.ask_reviewer()
 
     # --- projects -------------------------------------------------------------------------
     def choose_folder(self) -> None:
@@ -478,25 +468,6 @@ class MainWindow(QMainWindow):
             self.recent_menu.addAction("(none)").setEnabled(False)
 
     # --- jobs ------------------------------------------------------------------------------------
-    def _on_job_changed(self, job) -> None:
-        active = self.jobs.active()
-        if not active:
-            self.job_label.setText("")
-            self.job_bar.hide()
-            return
-        j = active[0]
-        p = j.last_progress
-        text = j.name + (f": {p.message}" if p and p.message else "")
-        eta = j.eta()
-        if eta is not None:
-            text += f" (~{eta:.0f} s left)"
-        self.job_label.setText(text)
-        frac = j.fraction()
-        self.job_bar.setRange(0, 0 if frac is None else 1000)
-        if frac is not None:
-            self.job_bar.setValue(int(frac * 1000))
-        self.job_bar.show()
-
     def _on_thumb_size(self, size: int) -> None:
         self.config.thumbnail_size = size
 

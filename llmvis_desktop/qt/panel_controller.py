@@ -13,7 +13,7 @@ import logging
 from typing import Optional
 
 from PySide6.QtCore import QObject, Qt, QTimer
-from PySide6.QtWidgets import QDockWidget, QMessageBox
+from PySide6.QtWidgets import QDockWidget, QInputDialog, QMessageBox
 
 from .workers import void
 
@@ -217,6 +217,38 @@ class PanelController(QObject):
         for job in self.win.jobs.jobs:
             if str(job.id) == str(job_id):
                 job.cancel()
+
+    # --- status bar and reviewer ---
+    def show_job_status(self, job) -> None:
+        active = self.win.jobs.active()
+        if not active:
+            self.win.job_label.setText("")
+            self.win.job_bar.hide()
+            return
+        j = active[0]
+        p = j.last_progress
+        text = j.name + (f": {p.message}" if p and p.message else "")
+        eta = j.eta()
+        if eta is not None:
+            text += f" (~{eta:.0f} s left)"
+        self.win.job_label.setText(text)
+        frac = j.fraction()
+        self.win.job_bar.setRange(0, 0 if frac is None else 1000)
+        if frac is not None:
+            self.win.job_bar.setValue(int(frac * 1000))
+        self.win.job_bar.show()
+
+    def ask_reviewer(self) -> None:
+        try:
+            from .dialogs.reviewer_dialog import ask_reviewer_name
+            name = ask_reviewer_name(self.win, self.win.config.reviewer)
+        except ImportError:
+            name, ok = QInputDialog.getText(self.win, "Reviewer", "Your name (recorded in the history):",
+                                            text=self.win.config.reviewer)
+            name = name if ok else None
+        if name and name.strip():
+            self.win.config.reviewer = name.strip()
+            self.win._save_config()
 
     # --- dialogs -------------------------------------------------------------------------------
     def open_settings(self) -> None:
