@@ -1,0 +1,241 @@
+"""ModelManagerDialog: the models found on disk, and the project's captioner and labeler.
+
+Public API
+----------
+``ModelManagerDialog(project, model_dirs, device="auto", parent=None, *, include_hf_cache=True,
+hf_cache=None)``
+    lists what ``core.suggest.discover`` finds in ``model_dirs`` and the local Hugging Face
+    cache (offline; no torch import): name, family, kind, size, whether it fits the device,
+    where it is, and why it would be refused. Choices are written at once to the project:
+    ``project.set_setting("captioner", path)`` / ``("labeler", path)``, and per-model
+    opt-ins to ``"model_optins"`` ({path: ["bin", "remote_code"]}), which
+    ``core.suggest.batch.run_suggest`` reads.
+
+Methods / attributes
+    ``infos: list[ModelInfo]``     the rows, in table order
+    ``rescan()``                   discover again
+    ``select_path(path) -> bool``  select a row by its folder
+    ``use_as(role) -> bool``       role "captioner" | "labeler": the selected model becomes it
+                                   (False, with the reason in ``status_text()``, when refused)
+    ``set_opt_in(kind, on)``       kind "bin" | "remote_code" for the selected model
+    ``status_text() -> str``
+
+Signals
+    ``modelChosen(str role, str path)``
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional, Sequence
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from llmvis_desktop.core.suggest.batch import OPTINS_SETTING
+from llmvis_desktop.core.suggest.device import describe_size, fits
+from llmvis_desktop.core.suggest.discovery import ModelInfo, ModelRefused, check, discover
+
+COLUMNS = ("Model", "Family", "Kind", "Size", "Fits", "Source", "Problem")
+ROLE_KINDS = {"captioner": ("captioner", "chat"), "labeler": ("labeler",)}
+
+
+def _fit_device(device: str) -> str:
+    """The device to size against, without importing torch on the GUI thread just for that."""
+    if device != "auto":
+        return device
+    if "torch" in sys.modules:
+        from llmvis_desktop.core.suggest.device import resolve
+
+        return resolve("auto")
+    return "cpu"
+
+
+class ModelManagerDialog(QDialog):
+    modelChosen = Signal(str, str)
+
+    def __init__(self, project, model_dirs: Sequence[str], device: str = "auto",
+                 parent: Optional[QWidget] = None, *, include_hf_cache: bool = True,
+                 hf_cache: Optional[Path] = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Models")
+        self.setMinimumSize(820, 420)
+        self.project = project
+        self.model_dirs = list(model_dirs)
+        self.device = _fit_device(device)
+        self.include_hf_cache = include_hf_cache
+        self.hf_cache = hf_cache
+        self.infos: list[ModelInfo] = []
+
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels([c if c != "Fits" else f"Fits {self.device}" for c in COLUMNS])
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        hdr = self.table.horizontalHeader()
+        hdr.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        hdr.setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
+        self.table.itemSelectionChanged.connect(self._selection_changed)
+
+        self.current_label = QLabel()
+        self.current_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.empty_label = QLabel()
+        self.empty_label.setWordWrap(True)
+        self.status_label = QLabel()
+        self.status_label.setWordWrap(True)
+
+        self.caption_btn = QPushButton("Use as captioner")
+        self.label_btn = QPushButton("Use as labeler")
+        self.rescan_btn = QPushButton("Rescan")
+        self.caption_btn.clicked.connect(lambda: self.use_as("captioner"))
+        self.label_btn.clicked.connect(lambda: self.use_as("labeler"))
+        self.rescan_btn.clicked.connect(self.rescan)
+        self.bin_box = QCheckBox("Allow pickle .bin weights for this model")
+        self.code_box = QCheckBox("Allow this model's own code (trust_remote_code)")
+        self.bin_box.setToolTip("Pickle files can run code when loaded; only for models you trust")
+        self.code_box.setToolTip("Runs Python files shipped with the model; only for models you trust")
+        self.bin_box.toggled.connect(lambda on: self.set_opt_in("bin", on))
+        self.code_box.toggled.connect(lambda on: self.set_opt_in("remote_code", on))
+
+        row = QHBoxLayout()
+        for w in (self.caption_btn, self.label_btn):
+            row.addWidget(w)
+        row.addStretch(1)
+        row.addWidget(self.rescan_btn)
+        opts = QHBoxLayout()
+        opts.addWidget(self.bin_box)
+        opts.addWidget(self.code_box)
+        opts.addStretch(1)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.current_label)
+        lay.addWidget(self.table, 1)
+        lay.addWidget(self.empty_label)
+        lay.addLayout(row)
+        lay.addLayout(opts)
+        lay.addWidget(self.status_label)
+        lay.addWidget(buttons)
+        self.rescan()
+
+    # --- data -------------------------------------------------------------------
+    def _settings(self) -> dict:
+        return self.project.settings() if self.project is not None else {}
+
+    def _optins(self) -> dict:
+        return dict(self._settings().get(OPTINS_SETTING) or {})
+
+    def rescan(self) -> None:
+        keep = self._selected()
+        self.infos = discover(self.model_dirs, include_hf_cache=self.include_hf_cache, hf_cache=self.hf_cache)
+        self.table.setRowCount(len(self.infos))
+        for r, info in enumerate(self.infos):
+            fit = None if info.problem else fits(info.size_bytes, self.device, info.params)
+            cells = (
+                info.name, info.family or "?", info.kind or "-", describe_size(info.size_bytes),
+                "refused" if info.problem else {True: "yes", False: "too big", None: "?"}[fit],
+                "HF cache" if info.source == "hf-cache" else "folder", info.problem or "",
+            )
+            for c, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setToolTip(info.problem or info.path)
+                if c == 0:
+                    item.setData(Qt.ItemDataRole.UserRole, info.path)
+                self.table.setItem(r, c, item)
+        if self.infos:
+            self.empty_label.setText("")
+        else:
+            where = ", ".join(self.model_dirs) or "no model folder set (Settings → Model folders)"
+            self.empty_label.setText(
+                f"No models found in {where}" + (" or the Hugging Face cache" if self.include_hf_cache else "")
+                + ". Copy a model folder (config.json + *.safetensors, as save_pretrained writes it) "
+                  "into a model folder, then Rescan.")
+        self._show_current()
+        if keep is None or not self.select_path(keep.path):
+            self._selection_changed()
+
+    def _show_current(self) -> None:
+        s = self._settings()
+        cap, lab = s.get("captioner"), s.get("labeler")
+        self.current_label.setText(f"Captioner: {cap or '(none)'}    Labeler: {lab or '(none)'}")
+
+    def _selected(self) -> Optional[ModelInfo]:
+        rows = {i.row() for i in self.table.selectedIndexes()}
+        if len(rows) != 1:
+            return None
+        r = rows.pop()
+        return self.infos[r] if 0 <= r < len(self.infos) else None
+
+    def select_path(self, path: str) -> bool:
+        for r, info in enumerate(self.infos):
+            if info.path == str(path):
+                self.table.selectRow(r)
+                return True
+        return False
+
+    def _selection_changed(self) -> None:
+        info = self._selected()
+        have = info is not None and self.project is not None
+        saved = self._optins().get(info.path, []) if info else []
+        for box, kind, needed in ((self.bin_box, "bin", info is not None and info.weights_format == "bin"),
+                                  (self.code_box, "remote_code", info is not None and info.needs_remote_code)):
+            box.blockSignals(True)
+            box.setChecked(kind in saved)
+            box.setEnabled(have and needed)
+            box.blockSignals(False)
+        self.caption_btn.setEnabled(have and info.kind in ROLE_KINDS["captioner"])
+        self.label_btn.setEnabled(have and info.kind in ROLE_KINDS["labeler"])
+
+    # --- actions ----------------------------------------------------------------
+    def status_text(self) -> str:
+        return self.status_label.text()
+
+    def set_opt_in(self, kind: str, on: bool) -> None:
+        info = self._selected()
+        if info is None or self.project is None:
+            return
+        optins = self._optins()
+        kinds = set(optins.get(info.path, []))
+        kinds = kinds | {kind} if on else kinds - {kind}
+        if kinds:
+            optins[info.path] = sorted(kinds)
+        else:
+            optins.pop(info.path, None)
+        self.project.set_setting(OPTINS_SETTING, optins)
+        self.status_label.setText(f"{info.name}: " + (f"opted in to {kind.replace('_', ' ')}" if on
+                                                      else f"no longer opted in to {kind.replace('_', ' ')}"))
+
+    def use_as(self, role: str) -> bool:
+        info = self._selected()
+        if info is None or self.project is None:
+            self.status_label.setText("Select a model first.")
+            return False
+        if info.kind not in ROLE_KINDS[role]:
+            self.status_label.setText(f"{info.name} is a {info.kind or 'unknown'} model, not a {role}.")
+            return False
+        saved = self._optins().get(info.path, [])
+        try:
+            check(info, allow_bin="bin" in saved, allow_remote_code="remote_code" in saved)
+        except ModelRefused as exc:
+            self.status_label.setText(str(exc))
+            return False
+        self.project.set_setting(role, info.path)
+        self.status_label.setText(f"{info.name} is now the project's {role}.")
+        self._show_current()
+        self.modelChosen.emit(role, info.path)
+        return True
