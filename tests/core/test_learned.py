@@ -98,7 +98,7 @@ def test_not_ready_until_enough_reviews_then_learns(defect_folder):
         out = sugg.predict(list(test_ids))
         top1 = {s.image_id: s.value for s in out if s.kind == "label" and s.params["top1"]}
         acc = np.mean([top1[i] == k for i, k in test_ids.items()])
-        # measured 0.85-0.95 on this set (5 classes, chance 0.2); broken learning lands near 0.2-0.4
+        # measured 0.85 on this (seeded, deterministic) set and 0.75 on other seeds; chance is 0.2
         assert acc >= 0.7, f"top-1 accuracy {acc:.2f}"
         scores = [s.score for s in out if s.kind == "label"]
         assert all(0.0 <= s <= 1.0 for s in scores)
