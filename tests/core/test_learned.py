@@ -155,3 +155,24 @@ def test_feature_cache_persists(defect_folder):
         assert calls == [] and r2.revision == s1.revision  # same set, same revision, no re-reading
         assert s2.should_retrain(10) and not s2.should_retrain(3)
         assert not s2.should_retrain()  # no new reviews since training
+
+
+def test_clip_features_from_a_tiny_local_model(tmp_path):
+    pytest.importorskip("transformers")
+    from transformers import CLIPImageProcessor, CLIPVisionConfig, CLIPVisionModel
+
+    from llmvis_desktop.core.suggest.features import ClipFeatures
+
+    cfg = CLIPVisionConfig(hidden_size=32, intermediate_size=37, num_hidden_layers=2, num_attention_heads=4,
+                           image_size=32, patch_size=8)
+    CLIPVisionModel(cfg).save_pretrained(tmp_path / "tiny-clip")
+    CLIPImageProcessor(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32}).save_pretrained(
+        tmp_path / "tiny-clip")
+    ext = ClipFeatures(tmp_path / "tiny-clip")
+    imgs = [np.zeros((40, 50), np.uint8), np.full((30, 30, 3), 99, np.uint8)]
+    X = ext.extract(imgs)
+    assert X.shape == (2, ext.dim) == (2, 32)
+    assert np.allclose(np.linalg.norm(X, axis=1), 1, atol=1e-4)
+    assert ext.name.startswith("clip:tiny-clip-")
+    with pytest.raises(FileNotFoundError):
+        ClipFeatures(tmp_path / "missing")
