@@ -15,6 +15,7 @@ from typing import Optional, Sequence
 from . import __version__
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+FRONT_MODULES = ("cli_interchange", "cli_evaluate")
 
 
 class ProgressBar:
@@ -176,12 +177,10 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--force", action="store_true", help="also when images carry the label")
     p.set_defaults(func=cmd_labels)
 
-    try:
-        from . import cli_interchange
-    except ImportError:
-        pass
-    else:
-        cli_interchange.add_parsers(sub)
+    from importlib import import_module
+
+    for module in FRONT_MODULES:  # each registers its own subcommands; all import lazily
+        import_module(f".{module}", __package__).add_parsers(sub)
     return parser
 
 
