@@ -238,3 +238,12 @@ def test_resume_after_sigkill(tiny, tmp_path, worker):
         assert report.skipped == killed_at and report.images == 16 - killed_at
         caps = _all(p)
         assert len(caps) == 16 and len({s.image_id for s in caps}) == 16
+
+
+def test_git_captioner_through_the_registry(tiny, project, worker):
+    git = inspect_folder(tiny["git"])
+    assert (git.family, git.kind) == ("git", "captioner")
+    report = run_suggest(project, git, None, batch=4, max_new_tokens=4, prompt="ignored", worker=worker)
+    caps = _all(project)
+    assert report.suggestions == len(caps) == 6
+    assert all(c.prompt is None and c.params["family"] == "git" for c in caps)  # GIT takes no prompt

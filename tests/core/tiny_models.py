@@ -46,6 +46,30 @@ def build_blip(folder: Path, hidden: int = 32, layers: int = 2, image_size: int 
     return folder
 
 
+def build_git(folder: Path, hidden: int = 32, layers: int = 2, image_size: int = 32) -> Path:
+    """A GIT captioner (CLIP-style vision tower, BERT-style text decoder)."""
+    from transformers import BertTokenizer, CLIPImageProcessor, GitConfig, GitForCausalLM, GitProcessor
+
+    _seed()
+    special = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+    vocab = {tok: i for i, tok in enumerate(special + WORDS)}
+    tok = BertTokenizer(vocab=vocab)
+    vision = dict(hidden_size=hidden, num_hidden_layers=layers, num_attention_heads=2,
+                  intermediate_size=hidden * 2, image_size=image_size, patch_size=8)
+    config = GitConfig(vision_config=vision, vocab_size=len(vocab), hidden_size=hidden,
+                       num_hidden_layers=layers, num_attention_heads=2, intermediate_size=hidden * 2,
+                       max_position_embeddings=64, bos_token_id=vocab["[CLS]"], eos_token_id=vocab["[SEP]"],
+                       pad_token_id=0)
+    model = GitForCausalLM(config).eval()
+    model.generation_config.max_new_tokens = 6
+    improc = CLIPImageProcessor(size={"shortest_edge": image_size},
+                                crop_size={"height": image_size, "width": image_size})
+    folder.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(folder)
+    GitProcessor(improc, tok).save_pretrained(folder)
+    return folder
+
+
 def _clip_tokenizer(folder: Path):
     from transformers import CLIPTokenizer
 
@@ -141,6 +165,7 @@ def build_all(base: Path) -> dict[str, Path]:
         "blip": build_blip(base / "tiny-blip"),
         "clip": build_clip(base / "tiny-clip"),
         "llava": build_llava(base / "tiny-llava"),
+        "git": build_git(base / "tiny-git"),
     }
 
 

@@ -69,7 +69,12 @@ class Engine:
     # --- lifecycle ----------------------------------------------------------------
     def load(self) -> None:
         _offline()
-        import torch  # noqa: F401  (fail here, clearly, when the ML extras are missing)
+        try:
+            import torch  # noqa: F401
+            import transformers  # noqa: F401
+        except ImportError as exc:
+            raise ModelRefused(f"{self.info.path}: running models needs torch and transformers, which are "
+                               f"not installed here ({exc}); install them (pip install torch transformers)") from exc
 
         dtype = dev.dtype_for(self.device)
         try:
