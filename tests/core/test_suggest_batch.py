@@ -247,3 +247,20 @@ def test_git_captioner_through_the_registry(tiny, project, worker):
     caps = _all(project)
     assert report.suggestions == len(caps) == 6
     assert all(c.prompt is None and c.params["family"] == "git" for c in caps)  # GIT takes no prompt
+
+
+def test_model_thread_loads_once_and_unloads(tiny):
+    import threading
+
+    from llmvis_desktop.core.suggest.worker import ModelWorker
+
+    blip = inspect_folder(tiny["blip"])
+    with ModelWorker() as w:
+        a = w.engine(blip, "caption", "cpu")
+        assert w.engine(blip, "caption", "cpu") is a
+        assert w.call(threading.current_thread).name == "llmvis-models"
+        assert w.loaded() == [(blip.path, "caption", "cpu")]
+        w.unload(blip.path)
+        assert a.loaded is None and w.loaded() == []
+        with pytest.raises(ValueError):
+            w.call(lambda: (_ for _ in ()).throw(ValueError("boom")))  # errors reach the caller
