@@ -60,6 +60,7 @@ def main(argv=None) -> int:
     ap.add_argument("--tile", type=int, default=64)
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--width", type=int, default=16, help="generator base width (cost ~ width^2)")
     ap.add_argument("--resume", action="store_true")
     ap.add_argument("--work", default="/tmp/llmvis_starter_full.safetensors")
     ap.add_argument("--out", default=str(ROOT / "llmvis_desktop" / "resources" / "repair" / "starter.safetensors"))
@@ -74,7 +75,8 @@ def main(argv=None) -> int:
     cmd = "python scripts/train_starter.py " + " ".join(shlex.quote(a) for a in (argv or sys.argv[1:]))
     t0 = time.time()
     res = train(left_half_data(), minutes=args.minutes, steps=args.steps, out=args.work, device="cpu",
-                tile=args.tile, batch=args.batch, seed=args.seed, resume=args.resume, save_every=100,
+                tile=args.tile, batch=args.batch, seed=args.seed, resume=args.resume, save_every=50,
+                config={"width": args.width},
                 progress=lambda p: print(p.message, flush=True) if p.message else None,
                 card_extra={"command": cmd})
     full = load_checkpoint(args.work)

@@ -14,7 +14,7 @@ pytest.importorskip("cv2")
 from llmvis_desktop.core.repair import RepairError  # noqa: E402
 from llmvis_desktop.core.repair import apply as apply_mod  # noqa: E402
 from llmvis_desktop.core.repair.checkpoint import save_checkpoint  # noqa: E402
-from llmvis_desktop.core.repair.inference import crop_boxes, dilate, inpaint  # noqa: E402
+from llmvis_desktop.core.repair.inference import component_boxes, dilate, inpaint  # noqa: E402
 from llmvis_desktop.core.repair.networks import build_generator  # noqa: E402
 
 SMALL = {"arch": "gated-unet-v1", "width": 8, "dilations": [2, 1]}
@@ -73,8 +73,8 @@ def test_tiled_crop_blends_and_stays_bounded(gen):
     assert np.array_equal(out_small[~hole], img[~hole])
     # tile seams are blended: no row of the fill is left unfilled
     assert (out_small[m] != img[m]).mean() > 0.9
-    boxes = crop_boxes(hole, margin=8)
-    assert len(boxes) == 1
+    boxes = list(component_boxes(hole, margin=8))
+    assert len(boxes) == 1 and boxes[0][0] == (10, 290, 90, 150)
 
 
 def test_errors(gen):

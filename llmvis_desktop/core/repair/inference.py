@@ -1,7 +1,7 @@
 """Inpainting inference with bounded memory and untouched pixels outside the mask.
 
-Pipeline: dilate the mask a few pixels (the *hole*); group hole pixels into crops on
-a coarse block grid (connected blocks share one crop, expanded by a context margin);
+Pipeline: dilate the mask a few pixels (the *hole*); crop each connected hole region
+with a context margin (skipping tiles of a sparse crop that hold no hole pixel);
 inside a crop, run the fill engine -- the GAN in overlapping tiles blended with
 positive ramp weights, processed one band of tile rows at a time so memory does not
 grow with the crop -- and write back only hole pixels, feathered across the dilation
@@ -19,9 +19,6 @@ from scipy import ndimage as ndi
 from ..tasks import CancelToken
 from . import RepairError
 from .train import MIN_SPAN
-
-BLOCK = 64
-
 
 def as_mask(mask: np.ndarray, shape: tuple) -> np.ndarray:
     """Any mask array (bool, 0/255, RGB, RGBA alpha) -> bool (H, W); size must match."""
@@ -42,29 +39,20 @@ def dilate(mask: np.ndarray, px: int) -> np.ndarray:
     return ndi.binary_dilation(mask, structure=(yy * yy + xx * xx) <= r * r + r)
 
 
-def crop_boxes(hole: np.ndarray, margin: int, block: int = BLOCK) -> list:
-    """Bounding boxes (y0, y1, x0, x1) of hole regions, grouped on a coarse block grid
-    (cheap for any image size), each expanded by ``margin`` and clipped."""
+def component_boxes(hole: np.ndarray, margin: int):
+    """Per connected hole region (8-connected): (crop box expanded by ``margin``,
+    bool mask of the region's own pixels within that crop)."""
+    lab, n = ndi.label(hole, structure=np.ones((3, 3), bool))
     h, w = hole.shape
-    gh, gw = -(-h // block), -(-w // block)
-    pad = np.zeros((gh * block, gw * block), bool)
-    pad[:h, :w] = hole
-    grid = pad.reshape(gh, block, gw, block).any(axis=(1, 3))
-    lab, n = ndi.label(grid, structure=np.ones((3, 3), bool))
-    boxes = []
-    for sl in ndi.find_objects(lab):
+    for k, sl in enumerate(ndi.find_objects(lab), start=1):
         if sl is None:
             continue
-        by, bx = sl
-        sub = hole[by.start * block:by.stop * block, bx.start * block:bx.stop * block]
-        rows = np.flatnonzero(sub.any(axis=1))
-        cols = np.flatnonzero(sub.any(axis=0))
-        y0 = by.start * block + rows[0]
-        y1 = by.start * block + rows[-1] + 1
-        x0 = bx.start * block + cols[0]
-        x1 = bx.start * block + cols[-1] + 1
-        boxes.append((max(0, y0 - margin), min(h, y1 + margin), max(0, x0 - margin), min(w, x1 + margin)))
-    return boxes
+        ys, xs = sl
+        y0, y1 = max(0, ys.start - margin), min(h, ys.stop + margin)
+        x0, x1 = max(0, xs.start - margin), min(w, xs.stop + margin)
+        own = np.zeros((y1 - y0, x1 - x0), bool)
+        own[ys.start - y0:ys.stop - y0, xs.start - x0:xs.stop - x0] = lab[sl] == k
+        yield (y0, y1, x0, x1), own
 
 
 def feather_alpha(mask: np.ndarray, hole: np.ndarray, px: int) -> np.ndarray:
@@ -219,7 +207,7 @@ class GanFiller:
 # --------------------------------------------------------------------------- driver
 
 def inpaint(pixels: np.ndarray, mask: np.ndarray, *, method: str = "gan", generator=None,
-            dilate_px: int = 2, feather_px: Optional[int] = None, margin: int = 48, tile: int = 384,
+            dilate_px: int = 2, feather_px: Optional[int] = None, margin: int = 24, tile: int = 256,
             overlap: int = 64, radius: int = 5, device: str = "cpu",
             token: Optional[CancelToken] = None) -> np.ndarray:
     """Repair ``pixels`` under ``mask``; returns a new array of the same shape and type."""
@@ -235,7 +223,6 @@ def inpaint(pixels: np.ndarray, mask: np.ndarray, *, method: str = "gan", genera
     out = pixels.copy()
     nplanes = color_planes(pixels)
     min_span = MIN_SPAN * _global_span(pixels)
-    boxes = crop_boxes(hole, margin)
 
     if method == "gan":
         if generator is None:
@@ -246,12 +233,13 @@ def inpaint(pixels: np.ndarray, mask: np.ndarray, *, method: str = "gan", genera
     else:
         raise RepairError(f"unknown repair method {method!r} (choose gan, telea or ns)")
 
-    for box in boxes:
+    for box, own in component_boxes(hole, margin):
         if token is not None:
             token.check()
         y0, y1, x0, x1 = box
-        hole_c = hole[y0:y1, x0:x1]
+        hole_c = hole[y0:y1, x0:x1]  # every hole pixel in the crop is unknown input...
         alpha = feather_alpha(m[y0:y1, x0:x1], hole_c, feather_px)
+        alpha[~own] = 0.0  # ...but a crop writes only its own region
 
         def src(a, b, c, d, _y0=y0, _x0=x0):
             sub = out[_y0 + a:_y0 + b, _x0 + c:_x0 + d]

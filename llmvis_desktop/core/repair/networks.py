@@ -12,7 +12,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 ARCH = "gated-unet-v1"
-DEFAULT_CONFIG = {"arch": ARCH, "width": 24, "dilations": [2, 4, 8, 1], "in_ch": 2, "out_ch": 1}
+DEFAULT_CONFIG = {"arch": ARCH, "width": 16, "dilations": [2, 4, 8, 1], "in_ch": 2, "out_ch": 1}
 #: Spatial sizes given to the generator must be multiples of this.
 MULTIPLE = 4
 
@@ -32,7 +32,7 @@ class GatedConv(nn.Module):
 
 
 class Generator(nn.Module):
-    def __init__(self, width: int = 24, dilations=(2, 4, 8, 1), in_ch: int = 2, out_ch: int = 1, **_ignored) -> None:
+    def __init__(self, width: int = 16, dilations=(2, 4, 8, 1), in_ch: int = 2, out_ch: int = 1, **_ignored) -> None:
         super().__init__()
         c = int(width)
         self.e1 = GatedConv(in_ch, c, 5)
