@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-from .imaging.scan import WalkReport, walk_images
+from .imaging.scan import FolderListing, WalkReport, walk_folders
 from .store import models as m
+from .store import repo_folders as rf
 from .store import repo_images as ri
 from .store.engine import Store
 from .tasks import CancelToken, Progress, ProgressFn, no_progress
@@ -38,54 +39,84 @@ def scan(
     New files are added (headers pending), changed ones re-queued for headers,
     vanished ones marked ``missing`` (their annotations stay), returning ones get
     their review status back. Files are not opened. A cancelled scan marks nothing
-    missing.
+    missing outside the folders it finished.
 
-    Files are compared as (relpath, size, mtime_ns) tuples, so an unchanged folder
-    costs one set lookup per file and the database is only asked about the few
-    files that differ.
+    A folder whose listing digest matches the one stored at the last scan is skipped
+    without a query; the others are compared file by file, and their changes and new
+    digest are committed together, a few thousand files per transaction.
     """
     token = token or CancelToken()
     with store.read() as s:
-        known = ri.file_keys(s)
-        was_missing = ri.missing_paths(s)
-    known_paths = {k[0] for k in known}
+        stored = rf.folder_digests(s)
+        # rows not covered by any digest (a project indexed before digests existed)
+        # mean a folder without a digest may still hold rows
+        undigested = rf.image_count(s) > rf.digested_file_count(s)
     result = ScanResult()
     report = WalkReport()
-    seen: set[tuple] = set()
+    seen: set[str] = set()
+    pending: list[FolderListing] = []
+    pending_files = 0
     progress(Progress("scan", 0, None, "listing files"))
-    for batch in walk_images(root, token, batch_size, report):
-        seen.update(batch)
-        differ = [e for e in batch if e not in known]
-        back = [e[0] for e in batch if e[0] in was_missing and e in known] if was_missing else []
-        if differ or back:
-            new = [e for e in differ if e[0] not in known_paths]
-            with store.write() as s:
-                ids = ri.ids_for_paths(s, [e[0] for e in differ if e[0] in known_paths])
-                changed = [(ids[e[0]], e[1], e[2]) for e in differ if e[0] in ids]
-                ri.insert_new(s, new)
-                ri.mark_changed(s, changed)
-                ri.restore_present(s, list(ri.ids_for_paths(s, back).values()))
-            result.added += len(new)
-            result.changed += len(changed)
-            result.restored += len(back)
-        result.seen += len(batch)
-        progress(Progress("scan", result.seen, None, f"{result.seen} files listed"))
+    for folder in walk_folders(root, token, report):
+        seen.add(folder.relpath)
+        result.seen += len(folder.files)
+        if stored.get(folder.relpath) == folder.digest:
+            continue
+        pending.append(folder)
+        pending_files += len(folder.files) + 1
+        if pending_files >= batch_size:
+            _apply(store, pending, stored, undigested, result)
+            pending, pending_files = [], 0
+            progress(Progress("scan", result.seen, None, f"{result.seen} files listed"))
+    _apply(store, pending, stored, undigested, result)
     result.unreadable_folders = list(report.unreadable)
-    blocked = tuple(rel + "/" for rel, _ in report.unreadable)
-    vanished = known.difference(seen)  # gone, or changed (then seen under a new key)
-    gone = []
-    if vanished:
-        seen_paths = {e[0] for e in seen}
-        for rel, _size, _mtime in vanished:
-            if rel not in seen_paths and rel not in was_missing and not rel.startswith(blocked):
-                gone.append(rel)
+    blocked = tuple(rel for rel, _ in report.unreadable)
+    gone = [
+        rel for rel in stored
+        if rel not in seen and not any(rel == b or rel.startswith(b + "/") for b in blocked)
+    ]
     token.check()
     if gone:
         with store.write() as s:
-            ri.mark_missing(s, list(ri.ids_for_paths(s, gone).values()))
-    result.missing = len(gone)
+            for rel in gone:
+                rows = rf.files_in_folder(s, rel)
+                ids = [v[0] for v in rows.values() if v[3] != m.STATUS_MISSING]
+                ri.mark_missing(s, ids)
+                result.missing += len(ids)
+            rf.forget(s, gone)
     progress(Progress("scan", result.seen, result.seen, "listing done"))
     return result
+
+
+def _apply(store: Store, folders: list[FolderListing], stored: dict, undigested: bool,
+           result: ScanResult) -> None:
+    """Compare changed folders with their rows; write the differences and new digests."""
+    if not folders:
+        return
+    with store.write() as s:
+        new, changed, back, gone = [], [], [], []
+        for folder in folders:
+            rows = rf.files_in_folder(s, folder.relpath) if (folder.relpath in stored or undigested) else {}
+            listed = set()
+            for rel, size, mtime in folder.files:
+                listed.add(rel)
+                old = rows.get(rel)
+                if old is None:
+                    new.append((rel, size, mtime))
+                elif old[1] != size or old[2] != mtime:
+                    changed.append((old[0], size, mtime))
+                elif old[3] == m.STATUS_MISSING:
+                    back.append(old[0])
+            gone.extend(v[0] for rel, v in rows.items() if rel not in listed and v[3] != m.STATUS_MISSING)
+        ri.insert_new(s, new)
+        ri.mark_changed(s, changed)
+        ri.restore_present(s, back)
+        ri.mark_missing(s, gone)
+        rf.save_digests(s, [(f.relpath, len(f.files), f.digest) for f in folders])
+    result.added += len(new)
+    result.changed += len(changed)
+    result.restored += len(back)
+    result.missing += len(gone)
 
 
 def read_headers(

@@ -120,22 +120,44 @@ def test_missing_root_is_a_clear_error(tmp_path):
 
 def test_cancel_keeps_committed_batches(tmp_path):
     root = tmp_path / "many"
-    root.mkdir()
-    for i in range(50):
-        Image.new("L", (2, 2)).save(root / f"{i:03d}.png")
+    for d in range(5):
+        (root / f"d{d}").mkdir(parents=True)
+        for i in range(10):
+            Image.new("L", (2, 2)).save(root / f"d{d}" / f"{i:03d}.png")
     token = CancelToken()
-    seen = []
 
     def progress(pr):
-        seen.append(pr.done)
         if pr.done >= 20:
             token.cancel()
 
     with Project.open(root) as p:
         with pytest.raises(Cancelled):
             p.scan(token, progress, batch_size=10)
-        assert p.count() == 20
-        assert p.scan().added == 30
+        assert p.count() == 20  # two folders committed, with their digests
+        assert p.counts_by_status() == {"new": 20}
+        r = p.scan()
+        assert (r.added, r.missing) == (30, 0)
+
+
+def test_rescan_skips_unchanged_folders(png_folder, monkeypatch):
+    from llmvis_desktop.core.store import repo_folders
+
+    with Project.open(png_folder) as p:
+        p.scan()
+        asked = []
+        real = repo_folders.files_in_folder
+        monkeypatch.setattr(repo_folders, "files_in_folder", lambda s, rel: asked.append(rel) or real(s, rel))
+        assert p.scan().added == 0 and asked == []
+        time.sleep(0.01)
+        Image.new("L", (9, 9)).save(png_folder / "sub" / "s0.png")
+        r = p.scan()
+        assert asked == ["sub"] and (r.added, r.changed, r.missing) == (0, 1, 0)
+        # a whole folder vanishing marks its files missing
+        import shutil
+
+        shutil.rmtree(png_folder / "sub")
+        r = p.scan()
+        assert r.missing == 2 and p.counts_by_status() == {"new": 3, "missing": 2}
 
 
 def test_bad_files_become_error_rows_and_index_carries_on(png_folder):

@@ -1,8 +1,14 @@
 """Streaming recursive folder scan: lists and stats files, opens none (bar DICOM sniffing
-of extension-less files). Hidden folders and ``.llmvis`` are skipped, symlink loops are
-cut by remembering every directory's (device, inode)."""
+of extension-less or UID-named files). Hidden folders and ``.llmvis`` are skipped,
+symlink loops are cut by remembering every directory's (device, inode).
+
+Each folder comes with a digest of its listing (names, sizes, mtimes), so a rescan can
+skip every folder whose digest the index already holds without asking the database
+about its files.
+"""
 from __future__ import annotations
 
+import hashlib
 import os
 import stat as stat_mod
 from dataclasses import dataclass, field
@@ -14,12 +20,17 @@ from .formats import SUPPORTED_EXTENSIONS, sniff_dicom
 
 
 class FileEntry(NamedTuple):
-    """A listed file. Equal to the plain tuple (relpath, size, mtime_ns), which is how
-    the indexer compares it with what the database holds."""
+    """A listed file. Equal to the plain tuple (relpath, size, mtime_ns)."""
 
     relpath: str  # posix, relative to the scan root
     size: int
     mtime_ns: int
+
+
+class FolderListing(NamedTuple):
+    relpath: str  # "" for the root
+    files: list[FileEntry]
+    digest: str  # changes whenever a file is added, removed, resized or touched
 
 
 _new_entry = tuple.__new__  # builds a FileEntry without the Python-level __new__ (hot loop)
@@ -37,14 +48,18 @@ class RootUnavailable(Exception):
     pass
 
 
-def walk_images(
+def folder_digest(lines: list[str]) -> str:
+    lines.sort()
+    return hashlib.blake2b("\n".join(lines).encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
+
+
+def walk_folders(
     root: Path,
     token: Optional[CancelToken] = None,
-    batch_size: int = 2000,
     report: Optional[WalkReport] = None,
-) -> Iterator[list[FileEntry]]:
-    """Yield batches of image files under ``root``, depth first, in directory order
-    (the store sorts; sorting here would only cost time)."""
+) -> Iterator[FolderListing]:
+    """Yield every folder under ``root`` (depth first, the root included, empty ones too)
+    with its image files and the digest of its listing."""
     root = Path(root)
     report = report if report is not None else WalkReport()
     try:
@@ -55,7 +70,7 @@ def walk_images(
         raise RootUnavailable(f"{root}: not a folder")
     seen_dirs = {(st.st_dev, st.st_ino)}
     stack: list[tuple[str, str]] = [(str(root), "")]
-    batch: list[FileEntry] = []
+    exts = SUPPORTED_EXTENSIONS
     while stack:
         if token is not None:
             token.check()
@@ -68,14 +83,14 @@ def walk_images(
                 raise RootUnavailable(f"{root}: folder cannot be listed ({exc.strerror or exc})") from exc
             report.unreadable.append((rel_dir, exc.strerror or str(exc)))
             continue
-        subdirs = []
+        files: list[FileEntry] = []
+        lines: list[str] = []
         prefix = rel_dir + "/" if rel_dir else ""
         with entries:
             for entry in entries:
                 name = entry.name
                 if name[0] == ".":
                     continue
-                rel = prefix + name
                 try:
                     is_dir = entry.is_dir()  # follows symlinks
                 except OSError:
@@ -84,13 +99,12 @@ def walk_images(
                     try:
                         dst = entry.stat()
                     except OSError as exc:
-                        report.unreadable.append((rel, exc.strerror or str(exc)))
+                        report.unreadable.append((prefix + name, exc.strerror or str(exc)))
                         continue
                     key = (dst.st_dev, dst.st_ino)
-                    if key in seen_dirs:
-                        continue  # a symlink loop or a second link to a folder already listed
-                    seen_dirs.add(key)
-                    subdirs.append((entry.path, rel))
+                    if key not in seen_dirs:  # else a symlink loop or a second link
+                        seen_dirs.add(key)
+                        stack.append((entry.path, prefix + name))
                     continue
                 dot = name.rfind(".")
                 if dot <= 0 or name[dot + 1:].isdigit():
@@ -100,24 +114,36 @@ def walk_images(
                         continue
                 else:
                     ext = name[dot:]
-                    if ext not in SUPPORTED_EXTENSIONS and ext.lower() not in SUPPORTED_EXTENSIONS:
+                    if ext not in exts and ext.lower() not in exts:
                         continue
                 try:
                     fst = entry.stat()
-                    batch.append(_new_entry(FileEntry, (rel, fst.st_size, fst.st_mtime_ns)))
+                    size, mtime = fst.st_size, fst.st_mtime_ns
                 except FileNotFoundError:
-                    if entry.is_symlink():
-                        lst = entry.stat(follow_symlinks=False)
-                        batch.append(FileEntry(rel, 0, lst.st_mtime_ns))  # reported by the header pass
-                    continue
+                    if not entry.is_symlink():
+                        continue  # deleted while listing
+                    # a broken link: listed, and reported by the header pass
+                    size, mtime = 0, entry.stat(follow_symlinks=False).st_mtime_ns
                 except OSError:
-                    batch.append(FileEntry(rel, 0, 0))
-                if len(batch) >= batch_size:
-                    yield batch
-                    batch = []
-                    if token is not None:
-                        token.check()
-        stack.extend(subdirs)
+                    size, mtime = 0, 0
+                files.append(_new_entry(FileEntry, (prefix + name, size, mtime)))
+                lines.append(f"{name}\0{size}\0{mtime}")
+        yield FolderListing(rel_dir, files, folder_digest(lines))
+
+
+def walk_images(
+    root: Path,
+    token: Optional[CancelToken] = None,
+    batch_size: int = 2000,
+    report: Optional[WalkReport] = None,
+) -> Iterator[list[FileEntry]]:
+    """The same walk as plain batches of files."""
+    batch: list[FileEntry] = []
+    for folder in walk_folders(root, token, report):
+        batch.extend(folder.files)
+        while len(batch) >= batch_size:
+            yield batch[:batch_size]
+            batch = batch[batch_size:]
     if batch:
         yield batch
 

@@ -88,6 +88,17 @@ class Image(Base):
     updated_by: Mapped[Optional[str]] = mapped_column(String(200), nullable=True)
 
 
+class Folder(Base):
+    """The digest of each folder's listing at the last scan: a rescan skips every folder
+    whose listing still has the same digest."""
+
+    __tablename__ = "folders"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    relpath: Mapped[str] = mapped_column(String(2048), unique=True)
+    files: Mapped[int] = mapped_column(Integer, default=0)
+    digest: Mapped[str] = mapped_column(String(64))
+
+
 class ImageLabel(Base):
     __tablename__ = "image_labels"
     image_id: Mapped[int] = mapped_column(ForeignKey("images.id"), primary_key=True)

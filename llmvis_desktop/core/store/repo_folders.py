@@ -1,0 +1,56 @@
+"""Folder digests and per-folder file rows, for incremental scans."""
+from __future__ import annotations
+
+from typing import Sequence
+
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.orm import Session
+
+from . import models as m
+
+FileRows = dict[str, tuple[int, int, int, str]]  # relpath -> (id, size, mtime_ns, status)
+
+
+def folder_digests(session: Session) -> dict[str, str]:
+    return dict(session.execute(select(m.Folder.relpath, m.Folder.digest)).all())
+
+
+def digested_file_count(session: Session) -> int:
+    return session.scalar(select(func.coalesce(func.sum(m.Folder.files), 0)))
+
+
+def image_count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(m.Image))
+
+
+def files_in_folder(session: Session, rel_dir: str) -> FileRows:
+    """Rows of the files directly inside ``rel_dir`` (not in its subfolders)."""
+    cols = (m.Image.relpath, m.Image.id, m.Image.size, m.Image.mtime_ns, m.Image.status)
+    if rel_dir:
+        prefix = rel_dir + "/"
+        # a range on the unique relpath index: every path that starts with prefix
+        # sorts between "dir/" and "dir0" ("0" follows "/")
+        stmt = select(*cols).where(m.Image.relpath >= prefix, m.Image.relpath < rel_dir + "0")
+    else:
+        prefix = ""
+        stmt = select(*cols).where(~m.Image.relpath.contains("/"))
+    cut = len(prefix)
+    return {
+        r[0]: (r[1], r[2], r[3], r[4])
+        for r in session.execute(stmt)
+        if "/" not in r[0][cut:]
+    }
+
+
+def save_digests(session: Session, rows: Sequence[tuple[str, int, str]]) -> None:
+    """Store (relpath, file count, digest) for folders, replacing earlier digests."""
+    if not rows:
+        return
+    forget(session, [r[0] for r in rows])
+    session.execute(insert(m.Folder), [{"relpath": r, "files": n, "digest": d} for r, n, d in rows])
+
+
+def forget(session: Session, relpaths: Sequence[str]) -> None:
+    relpaths = list(relpaths)
+    for i in range(0, len(relpaths), 500):
+        session.execute(delete(m.Folder).where(m.Folder.relpath.in_(relpaths[i : i + 500])))
