@@ -169,8 +169,9 @@ class ThumbnailCache:
             try:
                 thumb = make_thumbnail(path, size, self.max_pixels)
             except ImageReadError as exc:
+                reason = exc.reason.encode()
                 if not _is_transient(exc.reason):
-                    self._store(target.with_suffix(".err"), lambda f: f.write(exc.reason.encode()))
+                    self._store(target.with_suffix(".err"), lambda f: f.write(reason))
                 raise
             self._store(target, lambda f: thumb.save(f, "JPEG", quality=self.quality))
             return thumb

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Iterable, Optional, Sequence
 
-from sqlalchemy import and_, case, exists, func, insert, or_, select, update
+from sqlalchemy import case, exists, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from . import models as m
@@ -11,43 +11,6 @@ from .convert import image_record
 from .records import ImageFilter, ImageRecord
 
 # --- ingest ---------------------------------------------------------------
-
-ExistingMap = dict[str, tuple[int, int, int, str]]  # relpath -> (id, size, mtime_ns, status)
-
-
-def existing_files(session: Session) -> ExistingMap:
-    # plain SQL without parameters: portable, and several times faster than the ORM
-    # for the 100k-row map a rescan compares against
-    rows = session.connection().exec_driver_sql(
-        "SELECT relpath, id, size, mtime_ns, status FROM images"
-    ).fetchall()
-    return {r[0]: (r[1], r[2], r[3], r[4]) for r in rows}
-
-
-def file_keys(session: Session) -> set[tuple[str, int, int]]:
-    """Every indexed file as (relpath, size, mtime_ns): the scan's unit of comparison.
-
-    Read through the driver's cursor (plain tuples) because at 100k rows the ORM's
-    row objects would cost more than the query.
-    """
-    cursor = session.connection().connection.cursor()
-    try:
-        cursor.execute("SELECT relpath, size, mtime_ns FROM images")
-        return set(cursor.fetchall())
-    finally:
-        cursor.close()
-
-
-def missing_paths(session: Session) -> set[str]:
-    return set(session.scalars(select(m.Image.relpath).where(m.Image.status == m.STATUS_MISSING)))
-
-
-def ids_for_paths(session: Session, relpaths: Sequence[str]) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for chunk in _chunks(list(relpaths), 500):
-        out.update(session.execute(select(m.Image.relpath, m.Image.id).where(m.Image.relpath.in_(chunk))).all())
-    return out
-
 
 def _executemany(session: Session, sql_qmark: str, rows: list[tuple]) -> bool:
     """Run an INSERT/UPDATE through the driver's executemany when its parameter style

@@ -8,7 +8,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from . import models as m
-from .convert import dumps, event_record, loads
+from .convert import dumps, event_record
 from .records import EventRecord
 
 

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import json
-from typing import Iterable, Optional, Sequence
+from typing import Optional, Sequence
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from . import models as m
