@@ -264,3 +264,20 @@ def test_model_thread_loads_once_and_unloads(tiny):
         assert a.loaded is None and w.loaded() == []
         with pytest.raises(ValueError):
             w.call(lambda: (_ for _ in ()).throw(ValueError("boom")))  # errors reach the caller
+
+
+def test_cli_suggest_uses_project_choices_and_resumes(tiny, project, capsys):
+    import json
+
+    from llmvis_desktop.cli_suggest import main
+
+    folder = str(project.root)
+    project.set_setting("captioner", str(tiny["blip"]))
+    project.set_setting("labeler", str(tiny["clip"]))
+    assert main(["suggest", folder, "--json", "--device", "cpu", "--batch", "4", "--limit", "4"]) == 0
+    rep = json.loads(capsys.readouterr().out)["models"]
+    assert rep["images"] == 4 and rep["suggestions"] >= 8 and rep["device"] == "cpu"
+    assert rep["models"]["caption"].startswith(str(tiny["blip"]) + "@")
+    assert main(["suggest", folder, "--device", "cpu"]) == 0
+    out = capsys.readouterr().out
+    assert "for 2 images" in out and "4 already done" in out
