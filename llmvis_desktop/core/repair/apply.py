@@ -188,12 +188,14 @@ def repair_file(
     token: Optional[CancelToken] = None,
     save: bool = True,
     mask_source: Optional[str] = None,
+    result_pixels: Optional[np.ndarray] = None,
 ) -> RepairResult:
     """Repair ``image_path`` under ``mask`` (a path or an array); save a new file.
 
     ``out`` is the output file; otherwise ``out_dir`` (default ``repaired/`` beside the
     original) with a free ``NAME.repaired.EXT`` name.  With ``save=False`` nothing is
-    written and the result only carries the pixels (GUI preview)."""
+    written and the result only carries the pixels (GUI preview); ``result_pixels`` saves
+    a preview computed before (same image, mask and settings) without recomputing."""
     from ..imaging.errors import ImageReadError
     from ..imaging.reader import read_image
     from .inference import as_mask, inpaint
@@ -221,8 +223,11 @@ def repair_file(
         params["checkpoint"] = str(checkpoint) if checkpoint else "starter"
     else:
         params["radius"] = radius
-    repaired = inpaint(pixels, m, method=method, generator=generator, dilate_px=dilate_px, margin=margin,
-                       tile=tile, radius=radius, device=device, token=token)
+    if result_pixels is not None and result_pixels.shape == pixels.shape and result_pixels.dtype == pixels.dtype:
+        repaired = result_pixels
+    else:
+        repaired = inpaint(pixels, m, method=method, generator=generator, dilate_px=dilate_px, margin=margin,
+                           tile=tile, radius=radius, device=device, token=token)
     src_hash = file_sha256(image_path)
     fmt = output_format(data.meta.format, repaired)
     if out is not None:

@@ -1,0 +1,242 @@
+"""Defect repair dialog: paint a mask, run a repair in the background, compare
+before/after (slider or toggle, and the three engines side by side), accept to save a
+new file in ``repaired/`` with provenance.  The original is never touched.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPixmap
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QGridLayout, QHBoxLayout, QLabel,
+                               QPushButton, QSizePolicy, QSlider, QSplitter, QVBoxLayout, QWidget)
+
+from ...core.imaging.display import to_display
+from ...core.imaging.reader import read_image
+from ..widgets.mask_editor import MaskEditor, to_qimage
+from ..workers import JobManager
+
+METHOD_NAMES = {"gan": "GAN (learned)", "telea": "Telea (OpenCV)", "ns": "Navier-Stokes (OpenCV)"}
+
+
+class BeforeAfterView(QWidget):
+    """Before on the left of the split, after on the right; split in [0, 1]."""
+
+    def __init__(self, parent: Optional[QWidget] = None) -> None:
+        super().__init__(parent)
+        self.before: Optional[QImage] = None
+        self.after: Optional[QImage] = None
+        self.split = 0.5
+        self.show_original = False
+        self.setMinimumSize(200, 150)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+    def set_images(self, before: QImage, after: Optional[QImage]) -> None:
+        self.before, self.after = before, after
+        self.update()
+
+    def set_split(self, v: float) -> None:
+        self.split = min(max(v, 0.0), 1.0)
+        self.update()
+
+    def paintEvent(self, _e) -> None:
+        p = QPainter(self)
+        p.fillRect(self.rect(), QColor(40, 40, 40))
+        if self.before is None:
+            p.end()
+            return
+        w, h = self.before.width(), self.before.height()
+        s = min(self.width() / w, self.height() / h)
+        t = QRectF((self.width() - w * s) / 2, (self.height() - h * s) / 2, w * s, h * s)
+        p.drawImage(t, self.before)
+        if self.after is not None and not self.show_original:
+            sx = int(w * self.split)
+            src = QRectF(sx, 0, w - sx, h)
+            dst = QRectF(t.x() + sx * s, t.y(), (w - sx) * s, t.height())
+            p.drawImage(dst, self.after, src)
+            p.setPen(QPen(QColor(255, 220, 0), 2))
+            p.drawLine(int(dst.x()), int(t.y()), int(dst.x()), int(t.bottom()))
+        p.end()
+
+
+class RepairDialog(QDialog):
+    """``RepairDialog(image_path, project=None, checkpoint=None, out_dir=None)``.
+
+    Emits ``repaired(RepairResult)`` after a repair is accepted and saved."""
+
+    repaired = Signal(object)
+
+    def __init__(self, image_path, project=None, *, checkpoint=None, out_dir=None, actor: str = "user",
+                 jobs: Optional[JobManager] = None, parent: Optional[QWidget] = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Repair — {Path(image_path).name}")
+        self.image_path = Path(image_path)
+        self.project = project
+        self.checkpoint = checkpoint
+        self.out_dir = out_dir
+        self.actor = actor
+        self.jobs = jobs or JobManager(self)
+        self._own_jobs = jobs is None
+        self.data = read_image(self.image_path)
+        self.results: dict = {}  # method -> RepairResult (preview, not saved)
+        self.result = None
+        self._job = None
+
+        self.editor = MaskEditor(self.data.display, self)
+        self.editor.changed.connect(self._mask_changed)
+        self.method = QComboBox(self)
+        for k, v in METHOD_NAMES.items():
+            self.method.addItem(v, k)
+        self.method.currentIndexChanged.connect(self._show_current)
+        self.side_by_side = QCheckBox("All engines side by side", self)
+        self.run_btn = QPushButton("Repair", self)
+        self.run_btn.clicked.connect(self.run_repair)
+        self.status = QLabel("Paint over the defect, then Repair.", self)
+        self.status.setWordWrap(True)
+
+        self.view = BeforeAfterView(self)
+        self.view.set_images(to_qimage(self.data.display), None)
+        self.slider = QSlider(Qt.Orientation.Horizontal, self)
+        self.slider.setRange(0, 100)
+        self.slider.setValue(50)
+        self.slider.valueChanged.connect(lambda v: self.view.set_split(v / 100.0))
+        self.toggle = QCheckBox("Show original", self)
+        self.toggle.toggled.connect(self._toggle)
+        self.thumbs = {}
+        grid = QGridLayout()
+        for i, k in enumerate(METHOD_NAMES):
+            cap = QLabel(METHOD_NAMES[k], self)
+            cap.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            img = QLabel(self)
+            img.setMinimumSize(120, 90)
+            img.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            img.setStyleSheet("background:#282828")
+            grid.addWidget(img, 0, i)
+            grid.addWidget(cap, 1, i)
+            self.thumbs[k] = img
+
+        right = QWidget(self)
+        rl = QVBoxLayout(right)
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Engine"))
+        top.addWidget(self.method, 1)
+        top.addWidget(self.run_btn)
+        rl.addLayout(top)
+        rl.addWidget(self.side_by_side)
+        rl.addWidget(self.view, 1)
+        sl = QHBoxLayout()
+        sl.addWidget(QLabel("Before"))
+        sl.addWidget(self.slider, 1)
+        sl.addWidget(QLabel("After"))
+        sl.addWidget(self.toggle)
+        rl.addLayout(sl)
+        rl.addLayout(grid)
+        rl.addWidget(self.status)
+
+        split = QSplitter(self)
+        split.addWidget(self.editor)
+        split.addWidget(right)
+        split.setSizes([500, 500])
+        self.buttons = QDialogButtonBox(self)
+        self.accept_btn = self.buttons.addButton("Accept and save", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.accept_btn.setEnabled(False)
+        self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.save_repair)
+        self.buttons.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        lay.addWidget(split, 1)
+        lay.addWidget(self.buttons)
+        self.resize(1100, 620)
+
+    # --- helpers
+    def _display(self, pixels: np.ndarray) -> np.ndarray:
+        if pixels.dtype == np.uint8 and self.data.window is None:
+            return pixels[..., :3] if pixels.ndim == 3 else pixels
+        return to_display(pixels, self.data.window, invert=self.data.meta.mode == "MONOCHROME1")
+
+    def _mask_changed(self) -> None:
+        self.results.clear()
+        self.accept_btn.setEnabled(False)
+        self.view.set_images(self.view.before, None)
+
+    def _toggle(self, on: bool) -> None:
+        self.view.show_original = on
+        self.view.update()
+
+    def _show_current(self) -> None:
+        res = self.results.get(self.method.currentData())
+        self.view.set_images(self.view.before, to_qimage(self._display(res.pixels)) if res else None)
+        self.accept_btn.setEnabled(res is not None)
+
+    # --- repair in the background
+    def _methods(self) -> list:
+        cur = self.method.currentData()
+        if self.side_by_side.isChecked():
+            return [cur] + [k for k in METHOD_NAMES if k != cur]
+        return [cur]
+
+    def run_repair(self) -> None:
+        from ...core.repair import RepairError
+        from ...core.repair.apply import repair_file
+        from ...core.tasks import Progress
+
+        mask = self.editor.mask()
+        methods = self._methods()
+
+        def work(token, progress, path=self.image_path, mask=mask, methods=methods, ck=self.checkpoint):
+            out = {}
+            for i, meth in enumerate(methods):
+                progress(Progress("repair", i, len(methods), METHOD_NAMES[meth]))
+                try:
+                    out[meth] = repair_file(path, mask, method=meth, checkpoint=ck, save=False, token=token)
+                except RepairError as exc:
+                    out[meth] = exc
+            return out
+
+        self.run_btn.setEnabled(False)
+        self.status.setText("Repairing…")
+        self._job = self.jobs.start("Repair", work)
+        self._job.signals.result.connect(self._on_results)
+        self._job.signals.error.connect(lambda e: self._on_error(str(e)))
+        self._job.signals.finished.connect(lambda: self.run_btn.setEnabled(True))
+
+    def _on_results(self, out: dict) -> None:
+        errors = [f"{METHOD_NAMES[k]}: {v}" for k, v in out.items() if isinstance(v, Exception)]
+        for k, v in out.items():
+            if not isinstance(v, Exception):
+                self.results[k] = v
+                pm = QPixmap.fromImage(to_qimage(self._display(v.pixels)))
+                self.thumbs[k].setPixmap(pm.scaled(160, 120, Qt.AspectRatioMode.KeepAspectRatio,
+                                                   Qt.TransformationMode.SmoothTransformation))
+        self._show_current()
+        self.status.setText("; ".join(errors) if errors else "Compare with the slider; Accept saves a new file.")
+
+    def _on_error(self, msg: str) -> None:
+        self.status.setText(f"Repair failed: {msg}")
+
+    # --- accept
+    def save_repair(self) -> None:
+        from ...core.repair import RepairError
+        from ...core.repair.apply import repair_file
+
+        meth = self.method.currentData()
+        prev = self.results.get(meth)
+        if prev is None:
+            self.status.setText("Run the repair first.")
+            return
+        try:
+            self.result = repair_file(self.image_path, self.editor.mask(), method=meth, checkpoint=self.checkpoint,
+                                      out_dir=self.out_dir, project=self.project, actor=self.actor,
+                                      result_pixels=prev.pixels, mask_source="painted")
+        except RepairError as exc:
+            self.status.setText(f"Not saved: {exc}")
+            return
+        self.repaired.emit(self.result)
+        self.accept()
+
+    def done(self, r: int) -> None:  # noqa: D401 - QDialog API
+        if self._own_jobs:
+            self.jobs.shutdown()
+        super().done(r)

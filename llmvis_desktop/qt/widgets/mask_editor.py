@@ -1,0 +1,256 @@
+"""Mask painting for defect repair: brush, eraser, rectangle, clear, invert, opacity,
+import from PNG.  Self-contained: ``MaskEditor(display_uint8)``; ``mask()`` returns a
+bool (H, W) array at the image's full resolution, ``set_mask(array)`` loads one.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+import numpy as np
+from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPen
+from PySide6.QtWidgets import (QButtonGroup, QFileDialog, QHBoxLayout, QLabel, QMessageBox, QSizePolicy, QSlider,
+                               QSpinBox, QToolButton, QVBoxLayout, QWidget)
+
+BRUSH, ERASER, RECT = "brush", "eraser", "rect"
+
+
+def to_qimage(display: np.ndarray) -> QImage:
+    a = np.ascontiguousarray(display)
+    if a.ndim == 2:
+        img = QImage(a.data, a.shape[1], a.shape[0], a.strides[0], QImage.Format.Format_Grayscale8)
+    else:
+        a = np.ascontiguousarray(a[..., :3])
+        img = QImage(a.data, a.shape[1], a.shape[0], a.strides[0], QImage.Format.Format_RGB888)
+    return img.copy()  # own the buffer
+
+
+class MaskCanvas(QWidget):
+    """The image with the mask painted over it (red, adjustable opacity)."""
+
+    changed = Signal()
+
+    def __init__(self, display: np.ndarray, parent: Optional[QWidget] = None) -> None:
+        super().__init__(parent)
+        self._image = to_qimage(display)
+        h, w = display.shape[:2]
+        self._mask = QImage(w, h, QImage.Format.Format_Grayscale8)
+        self._mask.fill(0)
+        self.tool = BRUSH
+        self.brush = max(4, min(w, h) // 40)
+        self.opacity = 0.5
+        self._last: Optional[QPointF] = None
+        self._rect_start: Optional[QPointF] = None
+        self._rect_now: Optional[QPointF] = None
+        self.setMinimumSize(200, 150)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMouseTracking(False)
+        self.setCursor(Qt.CursorShape.CrossCursor)
+
+    # --- geometry
+    def _target(self) -> QRectF:
+        w, h = self._image.width(), self._image.height()
+        s = min(self.width() / w, self.height() / h)
+        return QRectF((self.width() - w * s) / 2, (self.height() - h * s) / 2, w * s, h * s)
+
+    def to_image(self, p: QPointF) -> QPointF:
+        t = self._target()
+        s = t.width() / self._image.width()
+        return QPointF((p.x() - t.x()) / s, (p.y() - t.y()) / s)
+
+    # --- mask access
+    def mask(self) -> np.ndarray:
+        m = self._mask
+        ptr = m.constBits()
+        arr = np.frombuffer(ptr, np.uint8, count=m.bytesPerLine() * m.height()).reshape(m.height(), m.bytesPerLine())
+        return arr[:, : m.width()] > 127
+
+    def set_mask(self, mask: np.ndarray) -> None:
+        mask = np.asarray(mask)
+        if mask.shape != (self._image.height(), self._image.width()):
+            raise ValueError(f"the mask is {mask.shape[1]}x{mask.shape[0]} but the image is "
+                             f"{self._image.width()}x{self._image.height()}; masks must have the image's size")
+        a = np.ascontiguousarray((mask > 0).astype(np.uint8) * 255)
+        self._mask = QImage(a.data, a.shape[1], a.shape[0], a.strides[0], QImage.Format.Format_Grayscale8).copy()
+        self._changed()
+
+    def clear(self) -> None:
+        self._mask.fill(0)
+        self._changed()
+
+    def invert(self) -> None:
+        self._mask.invertPixels()
+        self._changed()
+
+    def _changed(self) -> None:
+        self.update()
+        self.changed.emit()
+
+    # --- painting
+    def _stroke(self, a: QPointF, b: QPointF) -> None:
+        p = QPainter(self._mask)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        color = QColor(255, 255, 255) if self.tool == BRUSH else QColor(0, 0, 0)
+        p.setPen(QPen(color, self.brush, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin))
+        p.drawLine(a, b)
+        p.end()
+
+    def paint_stroke(self, points) -> None:
+        """Paint (or erase) a polyline in image coordinates (used by tests and scripts)."""
+        pts = [QPointF(*pt) for pt in points]
+        for a, b in zip(pts, pts[1:] or pts):
+            self._stroke(a, b)
+        self._changed()
+
+    def fill_rect(self, x0: int, y0: int, x1: int, y1: int, value: bool = True) -> None:
+        p = QPainter(self._mask)
+        p.fillRect(QRect(QPoint(min(x0, x1), min(y0, y1)), QPoint(max(x0, x1) - 1, max(y0, y1) - 1)),
+                   QColor(255, 255, 255) if value else QColor(0, 0, 0))
+        p.end()
+        self._changed()
+
+    def mousePressEvent(self, e: QMouseEvent) -> None:
+        if e.button() != Qt.MouseButton.LeftButton:
+            return
+        pt = self.to_image(e.position())
+        if self.tool == RECT:
+            self._rect_start = self._rect_now = pt
+        else:
+            self._last = pt
+            self._stroke(pt, pt)
+            self._changed()
+
+    def mouseMoveEvent(self, e: QMouseEvent) -> None:
+        pt = self.to_image(e.position())
+        if self.tool == RECT and self._rect_start is not None:
+            self._rect_now = pt
+            self.update()
+        elif self._last is not None:
+            self._stroke(self._last, pt)
+            self._last = pt
+            self._changed()
+
+    def mouseReleaseEvent(self, e: QMouseEvent) -> None:
+        if self.tool == RECT and self._rect_start is not None:
+            a, b = self._rect_start, self.to_image(e.position())
+            self._rect_start = self._rect_now = None
+            self.fill_rect(int(a.x()), int(a.y()), int(b.x()), int(b.y()))
+        self._last = None
+
+    def paintEvent(self, _e) -> None:
+        p = QPainter(self)
+        p.fillRect(self.rect(), QColor(40, 40, 40))
+        t = self._target()
+        p.drawImage(t, self._image)
+        overlay = QImage(self._mask.size(), QImage.Format.Format_ARGB32)
+        overlay.fill(QColor(230, 30, 30))
+        overlay.setAlphaChannel(self._mask)
+        p.setOpacity(self.opacity)
+        p.drawImage(t, overlay)
+        p.setOpacity(1.0)
+        if self._rect_start is not None and self._rect_now is not None:
+            s = t.width() / self._image.width()
+            a, b = self._rect_start, self._rect_now
+            p.setPen(QPen(QColor(255, 220, 0), 1, Qt.PenStyle.DashLine))
+            p.drawRect(QRectF(t.x() + min(a.x(), b.x()) * s, t.y() + min(a.y(), b.y()) * s,
+                              abs(b.x() - a.x()) * s, abs(b.y() - a.y()) * s))
+        p.end()
+
+
+class MaskEditor(QWidget):
+    """Tool row (brush / eraser / rectangle, size, opacity, clear, invert, import) + canvas."""
+
+    changed = Signal()
+
+    def __init__(self, display: np.ndarray, parent: Optional[QWidget] = None) -> None:
+        super().__init__(parent)
+        self.canvas = MaskCanvas(display, self)
+        self.canvas.changed.connect(self.changed)
+        row = QHBoxLayout()
+        self.tool_buttons = {}
+        group = QButtonGroup(self)
+        for tool, text, tip in ((BRUSH, "Brush", "Paint the region to repair (B)"),
+                                (ERASER, "Eraser", "Erase from the mask (E)"),
+                                (RECT, "Rectangle", "Drag a rectangle (R)")):
+            b = QToolButton(self)
+            b.setText(text)
+            b.setToolTip(tip)
+            b.setCheckable(True)
+            b.setShortcut(text[0])
+            b.clicked.connect(lambda _c=False, t=tool: self.set_tool(t))
+            group.addButton(b)
+            row.addWidget(b)
+            self.tool_buttons[tool] = b
+        self.tool_buttons[BRUSH].setChecked(True)
+        row.addWidget(QLabel("Size"))
+        self.size_spin = QSpinBox(self)
+        self.size_spin.setRange(1, 500)
+        self.size_spin.setValue(self.canvas.brush)
+        self.size_spin.valueChanged.connect(self._set_size)
+        row.addWidget(self.size_spin)
+        row.addWidget(QLabel("Opacity"))
+        self.opacity_slider = QSlider(Qt.Orientation.Horizontal, self)
+        self.opacity_slider.setRange(0, 100)
+        self.opacity_slider.setValue(int(self.canvas.opacity * 100))
+        self.opacity_slider.setMinimumWidth(70)
+        self.opacity_slider.setMaximumWidth(120)
+        self.opacity_slider.valueChanged.connect(self._set_opacity)
+        row.addWidget(self.opacity_slider)
+        for text, slot, tip in (("Clear", self.canvas.clear, "Empty the mask"),
+                                ("Invert", self.canvas.invert, "Swap masked and unmasked"),
+                                ("Import…", self.import_dialog, "Load a mask PNG of the image's size")):
+            b = QToolButton(self)
+            b.setText(text)
+            b.setToolTip(tip)
+            b.clicked.connect(lambda _c=False, f=slot: f())
+            row.addWidget(b)
+        row.addStretch(1)
+        self.coverage = QLabel("", self)
+        row.addWidget(self.coverage)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addLayout(row)
+        lay.addWidget(self.canvas, 1)
+        self.changed.connect(self._update_coverage)
+        self._update_coverage()
+
+    def set_tool(self, tool: str) -> None:
+        self.canvas.tool = tool
+        self.tool_buttons[tool].setChecked(True)
+
+    def _set_size(self, v: int) -> None:
+        self.canvas.brush = int(v)
+
+    def _set_opacity(self, v: int) -> None:
+        self.canvas.opacity = v / 100.0
+        self.canvas.update()
+
+    def _update_coverage(self) -> None:
+        m = self.canvas.mask()
+        self.coverage.setText(f"mask {100.0 * m.mean():.1f}%")
+
+    def mask(self) -> np.ndarray:
+        return self.canvas.mask()
+
+    def set_mask(self, mask: np.ndarray) -> None:
+        self.canvas.set_mask(mask)
+
+    def import_mask(self, path) -> None:
+        """Load a mask PNG; raises ValueError with a one-line reason."""
+        from ...core.repair import RepairError
+        from ...core.repair.apply import load_mask
+
+        try:
+            m = load_mask(path)
+        except RepairError as exc:
+            raise ValueError(str(exc)) from None
+        self.canvas.set_mask(m)
+
+    def import_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Import mask", "", "Images (*.png *.tif *.tiff *.bmp)")
+        if not path:
+            return
+        try:
+            self.import_mask(path)
+        except ValueError as exc:
+            QMessageBox.warning(self, "Import mask", str(exc))
