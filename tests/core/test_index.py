@@ -175,6 +175,10 @@ def test_bad_files_become_error_rows_and_index_carries_on(png_folder):
         assert reason.lower() in rows[rel].error.lower(), (rel, rows[rel].error)
     good = [r for r in rows.values() if not r.relpath.startswith("bad/")]
     assert len(good) == 5 and all(r.status == "new" and r.width for r in good)
+    # reviewing an unreadable file records the review but keeps showing the error
+    with Project.open(png_folder) as p:
+        rec = p.set_status(rows["bad/truncated.jpg"].id, "rejected", "alice")
+        assert (rec.status, rec.review_status) == ("error", "rejected")
 
 
 def test_truncated_png_and_jpeg_caught_at_header_time(tmp_path):

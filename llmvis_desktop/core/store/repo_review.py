@@ -126,7 +126,9 @@ def set_status(
         return False
     add_event(session, image_id, actor, action, row.review_status, status)
     row.review_status = status
-    if row.status != m.STATUS_MISSING:
+    if row.status not in (m.STATUS_MISSING, m.STATUS_ERROR):
+        # a missing or unreadable file keeps showing that; its review status comes
+        # back when the file does
         row.status = status
     _touch(row, actor)
     return True
