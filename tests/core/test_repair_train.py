@@ -134,3 +134,40 @@ def test_training_excludes_marked_defects():
     s = TileSampler(TrainData([img], [ex]), 16, seed=0, augment=False)
     rng = np.random.default_rng(0)
     assert all(s.tile_at(rng).max() == 0 for _ in range(50))
+
+
+def test_cli_train_from_project(tmp_path, capsys):
+    import argparse
+
+    from PIL import Image
+
+    from llmvis_desktop import cli_repair
+    from llmvis_desktop.core.project import Project
+
+    root = tmp_path / "proj"
+    root.mkdir()
+    for i in range(2):
+        Image.fromarray(_texture(i, 64)).save(root / f"t{i}.png")
+    Image.fromarray(_texture(5, 64)).save(root / "defect.png")
+    with Project.open(root) as p:
+        p.index()
+        d = p.image_by_path("defect.png")
+        (root / "repaired").mkdir()
+        mask = np.zeros((64, 64), np.uint8)
+        mask[:, :40] = 255
+        Image.fromarray(mask).save(root / "m.png")
+        p.add_repair(d.id, mask_path="m.png", output_path="repaired/x.png", engine="telea", actor="t")
+        from llmvis_desktop.core.repair.train import data_from_project
+
+        data = data_from_project(p)
+        assert data.summary["images"] == 3 and data.summary["excluded_defect_pixels"] == 64 * 40
+    parser = argparse.ArgumentParser()
+    cli_repair.add_parsers(parser.add_subparsers())
+    out = tmp_path / "ck.safetensors"
+    args = parser.parse_args(["repair", "train", str(root), "--from", "scratch", "--steps", "2", "--tile", "32",
+                              "--batch", "2", "--out", str(out), "--device", "cpu"])
+    assert args.func(args) == 0
+    assert json.loads(capsys.readouterr().out)["steps"] == 2 and out.is_file()
+    args = parser.parse_args(["repair", "train", str(root), "--from", str(tmp_path / "nope.safetensors"),
+                              "--steps", "1", "--out", str(out)])
+    assert args.func(args) == 1
