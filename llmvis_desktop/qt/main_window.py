@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Optional
 
 from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QApplication,
@@ -33,7 +32,8 @@ from PySide6.QtWidgets import (
 from ..core import config as cfg_mod
 from ..core.project import Project, ProjectError
 from .filter_bar import FilterBar
-from .icons import app_icon, icon
+from .icons import app_icon
+from .menus import build_menus
 from .models.grid_model import GridModel
 from .review_controller import ReviewController
 from .thumb_loader import ThumbLoader, make_cache
@@ -93,8 +93,11 @@ class MainWindow(QMainWindow):
         self._build_central()
         self.panels = {}
         self._make_docks()
-        self._make_menus()
         self._make_status_bar()
+        from .suggest_controller import SuggestController
+
+        self.suggest_ctl = SuggestController(self)
+        build_menus(self)
         self._guard = _TextKeyGuard(self)
         QApplication.instance().installEventFilter(self._guard)
         self._counts_timer = QTimer(self, singleShot=True, interval=100)
@@ -160,6 +163,13 @@ class MainWindow(QMainWindow):
                 dock.hide()
         if on and "jobs" in self.panels:
             self.resizeDocks([self.panels["jobs"].parentWidget()], [90], Qt.Orientation.Vertical)
+        if on and not getattr(self, "_layout_restored", False):  # first run: room for suggestion cards
+            sizes = {"labels": 140, "caption": 90, "suggestions": 320, "history": 140}
+            keys = [k for k in sizes if k in self.panels]
+            docks = [self.panels[k].parentWidget() for k in keys]
+            self.resizeDocks(docks, [sizes[k] for k in keys], Qt.Orientation.Vertical)
+            if docks:  # a card's score + model + revision line needs ~400 px
+                self.resizeDocks(docks[:1], [410], Qt.Orientation.Horizontal)
 
     def _dock(self, key: str, title: str, widget: QWidget, area=Qt.DockWidgetArea.RightDockWidgetArea):
         dock = QDockWidget(title, self)
@@ -173,59 +183,6 @@ class MainWindow(QMainWindow):
         from .panel_controller import PanelController
 
         self.panel_ctl = PanelController(self)
-
-    def _make_menus(self) -> None:
-        mb = self.menuBar()
-        a = self.review.actions()
-        file = mb.addMenu("&File")
-        self.act_open = file.addAction(icon("folder-open"), "&Open folder…", self.choose_folder)
-        self.act_open.setShortcut(QKeySequence.StandardKey.Open)
-        file.addAction(icon("demo"), "Open &demo project", void(self.open_demo))
-        self.recent_menu = file.addMenu("Open &recent")
-        self.recent_menu.aboutToShow.connect(self._fill_recent)
-        self.act_reindex = file.addAction("Re-&index folder", self.start_index)
-        self.act_reindex.setShortcut("F5")
-        file.addAction("&Close project", self.close_project)
-        file.addSeparator()
-        quit_act = file.addAction("&Quit", self.close)
-        quit_act.setShortcut(QKeySequence.StandardKey.Quit)
-        edit = mb.addMenu("&Edit")
-        a["undo"].setIcon(icon("undo"))
-        a["redo"].setIcon(icon("redo"))
-        edit.addAction(a["undo"])
-        edit.addAction(a["redo"])
-        edit.addSeparator()
-        edit.addAction(a["edit_caption"])
-        find = edit.addAction("&Find…", lambda: self.filter_bar.text.setFocus())
-        find.setShortcut(QKeySequence.StandardKey.Find)
-        edit.addSeparator()
-        edit.addAction("&Settings…", self.open_settings).setShortcut(QKeySequence.StandardKey.Preferences)
-        edit.addAction("Reviewer &name…", self.ask_reviewer)
-        review = mb.addMenu("&Review")
-        a["accept"].setIcon(icon("accept"))
-        a["reject"].setIcon(icon("reject"))
-        a["next"].setIcon(icon("next"))
-        a["prev"].setIcon(icon("prev"))
-        for key in ("accept", "reject", "mark_reviewed", "skip", None, "next", "prev", "next_unreviewed"):
-            review.addSeparator() if key is None else review.addAction(a[key])
-        labels = review.addMenu("Toggle &label")
-        for n in range(1, 10):
-            labels.addAction(a[f"label_{n}"])
-        self.view_menu = mb.addMenu("&View")
-        bigger = self.view_menu.addAction("Larger thumbnails",
-                                          lambda: self.grid.set_thumb_size(self.grid.thumb_size + 32))
-        bigger.setShortcut("Ctrl+=")
-        smaller = self.view_menu.addAction("Smaller thumbnails",
-                                           lambda: self.grid.set_thumb_size(self.grid.thumb_size - 32))
-        smaller.setShortcut("Ctrl+-")
-        self.view_menu.addSeparator()
-        for dock in self.findChildren(QDockWidget):
-            self.view_menu.addAction(dock.toggleViewAction())
-        help_menu = mb.addMenu("&Help")
-        help_menu.addAction("&Keyboard shortcuts", self.show_shortcuts).setShortcuts([QKeySequence("F1"), QKeySequence("?")])
-        help_menu.addAction("&About", self.show_about)
-        for act in a.values():  # window-wide shortcuts even when no menu is open
-            self.addAction(act)
 
     def _make_status_bar(self) -> None:
         sb = self.statusBar()
@@ -487,7 +444,7 @@ class MainWindow(QMainWindow):
             self.resize(1400, 900)
         state = s.value("state")
         if state is not None:
-            self.restoreState(state)
+            self._layout_restored = self.restoreState(state)
 
     def shutdown(self) -> None:
         """Stop every thread this window started; safe to call twice."""
@@ -496,6 +453,7 @@ class MainWindow(QMainWindow):
         self._shut = True
         self.review.save_position()
         self.jobs.shutdown()
+        self.suggest_ctl.shutdown()
         self.image_loader.shutdown()
         self.query_loader.shutdown()
         self.thumbs.shutdown()

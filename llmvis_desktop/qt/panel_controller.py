@@ -181,6 +181,31 @@ class PanelController(QObject):
         panel.rejected.connect(void(lambda sid: review.decide_suggestion(sid, "rejected")))
         panel.edited.connect(void(lambda sid, text: review.decide_suggestion(sid, "edited", text)))
 
+    def set_suggestion_hint(self, hint: str) -> None:
+        """Append a line (the learned suggester's readiness) to the panel's empty text."""
+        self._suggestion_hint = hint
+        panel = self.suggestions
+        if panel is not None and hasattr(panel, "placeholder"):
+            from .widgets.suggestion_panel import EMPTY_TEXT
+
+            panel.placeholder.setText(EMPTY_TEXT + (f"\n\n{hint}" if hint else ""))
+
+    def refresh_after_bulk(self) -> None:
+        """After a job wrote many rows (suggestions, an import, a repair): grid, counts, panels."""
+        win = self.win
+        if win.project is None:
+            return
+        try:
+            self.reload_labels()  # an import may have created labels
+        except Exception as exc:
+            log.warning("labels: %s", exc)
+        win.model.refresh_all()
+        win.requery()
+        win.update_counts()
+        cur = win.review.current
+        if cur is not None:
+            win.review._refresh(cur.id)  # new status, suggestion cards, history
+
     def _show_suggestions(self, rec, suggestions) -> None:
         panel = self.suggestions
         if rec is None:
@@ -264,6 +289,45 @@ class PanelController(QObject):
             win.config = cfg
             win._save_config()
             win.grid.set_thumb_size(cfg.thumbnail_size)
+
+    def open_interchange(self, mode: str = "export") -> None:
+        win = self.win
+        if win.project is None:
+            return
+        from .dialogs.interchange_dialog import ExportImportDialog
+
+        dlg = ExportImportDialog(win.project, win, mode=mode)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.finished_job.connect(void(lambda report, d=dlg: self._interchange_done(d, report)))
+        dlg.destroyed.connect(lambda *_: setattr(self, "interchange_dialog", None))
+        self.interchange_dialog = dlg
+        dlg.show()  # non-modal: the job runs on the dialog's own pool
+
+    def _interchange_done(self, dlg, report) -> None:
+        if report is not None and dlg.current_mode() == "import":
+            self.refresh_after_bulk()
+            self.win.statusBar().showMessage("Import finished; the grid shows the imported annotations.", 6000)
+
+    def open_repair(self) -> None:
+        win = self.win
+        rec = self.record
+        if win.project is None or rec is None:
+            win.statusBar().showMessage("Select an image to repair first.", 5000)
+            return
+        try:
+            from .dialogs.repair_dialog import RepairDialog
+        except ImportError:
+            QMessageBox.information(win, "Repair", "The repair dialog is not available in this build.")
+            return
+        dlg = RepairDialog(win.project, rec.id, win)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        saved = getattr(dlg, "repair_saved", None)
+        if saved is not None:
+            saved.connect(void(lambda *_: self.refresh_after_bulk()))
+        else:
+            dlg.finished.connect(void(lambda *_: self.refresh_after_bulk()))
+        self.repair_dialog = dlg
+        dlg.show()
 
     def show_shortcuts(self) -> None:
         win = self.win

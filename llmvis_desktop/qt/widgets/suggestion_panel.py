@@ -18,8 +18,9 @@ Signals (intent only; the controller calls ``Project.decide_suggestion``)
     ``edited(int sid, str text)``   after "Edit" then "Save" (or Ctrl+Enter) with
                                     non-empty text different from the proposal.
 
-The "Ask the image" field is present but disabled (tooltip "not available yet"):
-no question-answering engine exists yet, and the placeholder says so honestly.
+The "Ask the image" field (``ask_edit``) starts disabled; the window's suggestion
+controller enables it (and answers on Enter) once a chat model is chosen as the
+captioner, and its tooltip says what is missing otherwise.
 """
 from __future__ import annotations
 
@@ -45,8 +46,12 @@ from llmvis_desktop.core.store.records import SuggestionRecord
 
 from .. import style
 
-EMPTY_TEXT = ("No suggestions yet \u2014 suggestion models arrive in a later release; "
-              "run `llmvis suggest` when available")
+EMPTY_TEXT = ("No suggestions for this image yet. Get some from the Suggestions menu: "
+              "\u201cSuggest labels from reviewed images (learned)\u201d learns from what the team "
+              "has reviewed, no download needed; or choose a local captioner/labeler in "
+              "\u201cModels\u2026\u201d, then \u201cRun captioner/labeler on\u201d the images "
+              "(headless: llmvis suggest FOLDER).")
+# the panel alone has no answerer; the window's suggestion controller replaces this tooltip
 ASK_TOOLTIP = "not available yet"
 _KIND_ORDER = {"caption": 0, "label": 1, "answer": 2}
 _OUTCOME_COLORS = {

@@ -1,0 +1,119 @@
+"""The main window's menu bar: File, Edit, Review, Suggestions, Image, View, Help.
+
+Menus only name actions and point them at the window and its controllers
+(:mod:`.review_controller`, :mod:`.panel_controller`, :mod:`.suggest_controller`);
+nothing here does work. Entries whose feature is missing from this build are shown
+disabled with a tooltip that says why, never hidden silently.
+"""
+from __future__ import annotations
+
+import importlib.util
+
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QDockWidget
+
+from .icons import icon
+from .workers import void
+
+
+def _has_module(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def build_menus(win) -> None:
+    mb = win.menuBar()
+    a = win.review.actions()
+    sc = win.suggest_ctl
+    pc = win.panel_ctl
+
+    file = mb.addMenu("&File")
+    win.act_open = file.addAction(icon("folder-open"), "&Open folder…", win.choose_folder)
+    win.act_open.setShortcut(QKeySequence.StandardKey.Open)
+    file.addAction(icon("demo"), "Open &demo project", void(win.open_demo))
+    win.recent_menu = file.addMenu("Open &recent")
+    win.recent_menu.aboutToShow.connect(win._fill_recent)
+    win.act_reindex = file.addAction("Re-&index folder", win.start_index)
+    win.act_reindex.setShortcut("F5")
+    file.addSeparator()
+    win.act_export = file.addAction("&Export…", lambda: pc.open_interchange("export"))
+    win.act_export.setShortcut("Ctrl+Shift+E")
+    win.act_import = file.addAction("&Import…", lambda: pc.open_interchange("import"))
+    win.act_import.setShortcut("Ctrl+Shift+I")
+    file.addSeparator()
+    file.addAction("&Close project", win.close_project)
+    file.addSeparator()
+    quit_act = file.addAction("&Quit", win.close)
+    quit_act.setShortcut(QKeySequence.StandardKey.Quit)
+
+    edit = mb.addMenu("&Edit")
+    a["undo"].setIcon(icon("undo"))
+    a["redo"].setIcon(icon("redo"))
+    edit.addAction(a["undo"])
+    edit.addAction(a["redo"])
+    edit.addSeparator()
+    edit.addAction(a["edit_caption"])
+    find = edit.addAction("&Find…", lambda: win.filter_bar.text.setFocus())
+    find.setShortcut(QKeySequence.StandardKey.Find)
+    edit.addSeparator()
+    edit.addAction("&Settings…", win.open_settings).setShortcut(QKeySequence.StandardKey.Preferences)
+    edit.addAction("Reviewer &name…", win.ask_reviewer)
+
+    review = mb.addMenu("&Review")
+    a["accept"].setIcon(icon("accept"))
+    a["reject"].setIcon(icon("reject"))
+    a["next"].setIcon(icon("next"))
+    a["prev"].setIcon(icon("prev"))
+    for key in ("accept", "reject", "mark_reviewed", "skip", None, "next", "prev", "next_unreviewed"):
+        review.addSeparator() if key is None else review.addAction(a[key])
+    labels = review.addMenu("Toggle &label")
+    for n in range(1, 10):
+        labels.addAction(a[f"label_{n}"])
+
+    sug = mb.addMenu("&Suggestions")
+    win.suggest_menu = sug
+    win.act_learned = sug.addAction("Suggest labels from &reviewed images (learned)", sc.run_learned)
+    win.act_learned.setShortcut("Ctrl+L")
+    win.act_auto_retrain = sug.addAction("Retrain the learned suggester every 10 reviews")
+    win.act_auto_retrain.setCheckable(True)
+    win.act_auto_retrain.toggled.connect(void(sc.set_auto_retrain))
+    sug.addSeparator()
+    win.act_models = sug.addAction("&Models…", sc.open_models)
+    run = sug.addMenu("Run captioner/labeler on")
+    win.run_models_menu = run
+    win.act_run_all = run.addAction("&All images", lambda: sc.run_models("all"))
+    win.act_run_filtered = run.addAction("The &filtered images", lambda: sc.run_models("filtered"))
+    win.act_run_unsuggested = run.addAction("Images &not yet suggested", lambda: sc.run_models("unsuggested"))
+    sug.addSeparator()
+    win.act_evaluate = sug.addAction("&Evaluation dashboard…", sc.run_evaluation)
+    sug.aboutToShow.connect(sc.update_actions)
+
+    image = mb.addMenu("&Image")
+    win.act_repair = image.addAction("&Repair defect…", pc.open_repair)
+    if not _has_module("llmvis_desktop.qt.dialogs.repair_dialog"):
+        win.act_repair.setEnabled(False)
+        win.act_repair.setToolTip("The repair dialog is not part of this build yet "
+                                  "(the `llmvis repair` command line works).")
+    image.setToolTipsVisible(True)
+    sug.setToolTipsVisible(True)
+    run.setToolTipsVisible(True)
+
+    win.view_menu = mb.addMenu("&View")
+    bigger = win.view_menu.addAction("Larger thumbnails", lambda: win.grid.set_thumb_size(win.grid.thumb_size + 32))
+    bigger.setShortcut("Ctrl+=")
+    smaller = win.view_menu.addAction("Smaller thumbnails", lambda: win.grid.set_thumb_size(win.grid.thumb_size - 32))
+    smaller.setShortcut("Ctrl+-")
+    win.view_menu.addSeparator()
+    for dock in win.findChildren(QDockWidget):
+        win.view_menu.addAction(dock.toggleViewAction())
+
+    help_menu = mb.addMenu("&Help")
+    help_menu.addAction("&Keyboard shortcuts", win.show_shortcuts).setShortcuts([QKeySequence("F1"), QKeySequence("?")])
+    help_menu.addAction("&About", win.show_about)
+    for act in a.values():  # window-wide shortcuts even when no menu is open
+        win.addAction(act)
+    for act in (win.act_export, win.act_import, win.act_learned):
+        win.addAction(act)
+    sc.update_actions()

@@ -1,0 +1,431 @@
+"""Suggestion jobs for the main window: the learned suggester, local models, the
+evaluation report and "Ask the image".
+
+Every long call runs through the window's :class:`~.workers.JobManager` (jobs panel:
+progress, rate, ETA, cancel); nothing here touches the database on the GUI thread
+except a single quick write after the user keeps an answer.
+
+Learned suggester (``core.suggest.learned``): one :class:`LearnedSuggester` per open
+project. "Suggest labels from reviewed images" trains it on every reviewed image and
+writes suggestions for the new/suggested images it has not suggested for yet. While it
+has too few reviewed images its ``status()`` sentence ("needs 12 more reviewed
+images…") is shown in the status bar and in the suggestion panel's placeholder.
+Auto-retrain: once the user has run it in a project (remembered in the project setting
+``learned_auto_retrain``), every 10 review actions that leave an image reviewed start a
+retrain + suggest job in the background. The review controller has no dedicated
+"reviewed" signal; its ``record_changed`` (one emit per committed action) is used.
+
+Local models (``core.suggest.batch.run_suggest``): the captioner/labeler chosen in the
+model manager (project settings ``captioner`` / ``labeler``), run on all images, the
+filtered ones, or those not yet suggested, on the session's shared model thread.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Optional
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import QLabel, QMessageBox
+
+from .workers import LatestOnly, void
+
+log = logging.getLogger(__name__)
+
+RETRAIN_EVERY = 10
+AUTO_SETTING = "learned_auto_retrain"
+NO_MODEL_TIP = "Choose a captioner or labeler in Suggestions ▸ Models… first."
+ASK_NO_CHAT_TIP = ("Ask the image needs a chat model (LLaVA, SmolVLM, Qwen-VL) chosen as the captioner "
+                   "in Suggestions ▸ Models….")
+ASK_TIP = "Type a question about this image and press Enter; {model} answers it locally."
+
+
+def _learned_status(suggester):
+    return suggester.status()
+
+
+def _resolve_chat(spec: str, model_dirs):
+    from ..core.suggest.discovery import resolve_model
+
+    info = resolve_model(spec, model_dirs)
+    return info if info.kind == "chat" else None
+
+
+class SuggestController(QObject):
+    learned_done = Signal(object)  # (TrainReport, n written) or the exception
+    models_done = Signal(object)  # SuggestReport or the exception
+    evaluation_ready = Signal(object)  # the EvaluationDialog
+    answer_ready = Signal(object)  # NewSuggestion (not stored yet)
+    status_changed = Signal(str)
+
+    def __init__(self, win) -> None:
+        super().__init__(win)
+        self.win = win
+        self.learned = None  # LearnedSuggester for the open project
+        self.learned_job = None
+        self.models_job = None
+        self.eval_job = None
+        self.ask_job = None
+        self.auto_retrain = False
+        self.reviews_since_train = 0
+        self.learned_ready: Optional[bool] = None
+        self.learned_message = ""
+        self.chat_model = None  # ModelInfo of a chosen chat captioner
+        self.evaluation_dialog = None
+        self.model_dialog = None
+        self.answer_box: Optional[QMessageBox] = None
+        self._status_loader = LatestOnly(self)
+        self._status_loader.done.connect(self._on_status)
+        self._ask_loader = LatestOnly(self)
+        self._ask_loader.done.connect(self._on_chat_model)
+        self.status_label = QLabel(objectName="learnedLabel")
+        win.statusBar().addPermanentWidget(self.status_label)
+        win.project_opened.connect(self._on_project_opened)
+        win.project_closed.connect(self._on_project_closed)
+        win.review.record_changed.connect(self._on_record_changed)
+        panel = win.panel_ctl.suggestions
+        if panel is not None:
+            panel.ask_edit.returnPressed.connect(self.ask)
+
+    # --- project -----------------------------------------------------------------------
+    def _on_project_opened(self, project) -> None:
+        self.learned = None
+        self.reviews_since_train = 0
+        self.chat_model = None
+        try:
+            self.auto_retrain = bool(project.settings().get(AUTO_SETTING))
+        except Exception:
+            self.auto_retrain = False
+        act = getattr(self.win, "act_auto_retrain", None)
+        if act is not None:
+            act.blockSignals(True)
+            act.setChecked(self.auto_retrain)
+            act.blockSignals(False)
+        self.refresh_learned_status()
+        self.refresh_chat_model()
+        self.update_actions()
+
+    def _on_project_closed(self) -> None:
+        self.learned = None
+        self.learned_ready = None
+        self.learned_message = ""
+        self.chat_model = None
+        self._status_loader.cancel()
+        self._ask_loader.cancel()
+        self.status_label.setText("")
+        self.win.panel_ctl.set_suggestion_hint("")
+        self._set_ask(False, ASK_NO_CHAT_TIP)
+        self.update_actions()
+
+    def suggester(self):
+        if self.learned is None and self.win.project is not None:
+            from ..core.suggest.learned import LearnedSuggester
+
+            self.learned = LearnedSuggester(self.win.project)
+        return self.learned
+
+    def shutdown(self) -> None:
+        self._status_loader.shutdown()
+        self._ask_loader.shutdown()
+
+    # --- learned suggester: readiness ----------------------------------------------------
+    def refresh_learned_status(self) -> None:
+        """Ask the suggester how ready it is, off the GUI thread (it reads every reviewed record)."""
+        sugg = self.suggester()
+        if sugg is not None:
+            self._status_loader.submit(_learned_status, sugg)
+
+    def _on_status(self, result, error) -> None:
+        if self.win.project is None:
+            return
+        if error is not None:
+            log.warning("learned suggester status: %s", error)
+            return
+        ready, message = result
+        self._set_learned_status(ready, message)
+
+    def _set_learned_status(self, ready: bool, message: str) -> None:
+        self.learned_ready, self.learned_message = ready, message
+        text = f"Learned suggester: {message}"
+        self.status_label.setText(("" if ready else "⏳ ") + text)
+        self.status_label.setToolTip(text)
+        act = getattr(self.win, "act_learned", None)
+        if act is not None:
+            act.setStatusTip(text)
+            act.setToolTip(text)
+        self.win.panel_ctl.set_suggestion_hint(text)
+        self.status_changed.emit(text)
+
+    # --- learned suggester: jobs -----------------------------------------------------------
+    def run_learned(self, auto: bool = False) -> None:
+        project = self.win.project
+        if project is None or (self.learned_job is not None and self.learned_job.is_active):
+            return
+        sugg = self.suggester()
+        if not auto and not self.auto_retrain:
+            self.set_auto_retrain(True)  # the user asked for it once: keep it up to date
+            act = getattr(self.win, "act_auto_retrain", None)
+            if act is not None:
+                act.blockSignals(True)
+                act.setChecked(True)
+                act.blockSignals(False)
+
+        def job(token, progress):
+            from ..core.suggest.learned import NotReady
+
+            ready, message = sugg.status()
+            if not ready:
+                raise NotReady(message)
+            report = sugg.train(token, progress)
+            return report, sugg.run(None, True, token, progress)
+
+        self.reviews_since_train = 0
+        name = "Retrain learned suggester" if auto else "Learned suggestions"
+        self.learned_job = self.win.jobs.start(name, job)
+        self.learned_job.signals.result.connect(self._on_learned_result)
+        self.learned_job.signals.error.connect(self._on_learned_error)
+        self.learned_job.signals.finished.connect(self.refresh_learned_status)
+
+    def _on_learned_result(self, result) -> None:
+        report, written = result
+        self.win.statusBar().showMessage(
+            f"Learned suggester: {len(report.labels)} labels from {report.images} reviewed images "
+            f"({report.seconds:.1f} s); {written} new suggestions", 8000)
+        self.win.panel_ctl.refresh_after_bulk()
+        self.learned_done.emit(result)
+
+    def _on_learned_error(self, exc) -> None:
+        from ..core.suggest.learned import NotReady
+
+        if isinstance(exc, NotReady):
+            self.win.statusBar().showMessage(f"Learned suggester: {exc}", 10000)
+        else:
+            self.win.show_error(f"The learned suggester failed: {exc}")
+        self.learned_done.emit(exc)
+
+    def set_auto_retrain(self, on: bool) -> None:
+        self.auto_retrain = bool(on)
+        if self.win.project is not None:
+            try:
+                self.win.project.set_setting(AUTO_SETTING, self.auto_retrain)
+            except Exception as exc:
+                log.warning("cannot save %s: %s", AUTO_SETTING, exc)
+
+    def _on_record_changed(self, rec) -> None:
+        if rec is None or self.win.project is None or rec.status != "reviewed":
+            return
+        self.reviews_since_train += 1
+        if self.reviews_since_train % RETRAIN_EVERY == 0:
+            self.refresh_learned_status()  # the placeholder's "needs N more" moves on
+        if not self.auto_retrain or (self.learned_job is not None and self.learned_job.is_active):
+            return
+        sugg = self.suggester()
+        if sugg.should_retrain(self.reviews_since_train, every=RETRAIN_EVERY) and self.learned_ready is not False:
+            self.run_learned(auto=True)
+
+    # --- local models --------------------------------------------------------------------------
+    def _chosen(self) -> tuple[Optional[str], Optional[str]]:
+        project = self.win.project
+        if project is None:
+            return None, None
+        try:
+            s = project.settings()
+        except Exception:
+            return None, None
+        return s.get("captioner"), s.get("labeler")
+
+    def update_actions(self) -> None:
+        win = self.win
+        has_project = win.project is not None
+        cap, lab = self._chosen()
+        for name in ("act_learned", "act_auto_retrain", "act_models", "act_evaluate", "act_export", "act_import"):
+            act = getattr(win, name, None)
+            if act is not None:
+                act.setEnabled(has_project)
+        running = self.models_job is not None and self.models_job.is_active
+        for name in ("act_run_all", "act_run_filtered", "act_run_unsuggested"):
+            act = getattr(win, name, None)
+            if act is None:
+                continue
+            act.setEnabled(has_project and bool(cap or lab) and not running)
+            if not (cap or lab):
+                act.setToolTip(NO_MODEL_TIP)
+            elif running:
+                act.setToolTip("A model suggestion job is running (see the Jobs panel).")
+            else:
+                act.setToolTip("Runs " + " and ".join(f"{r} {p}" for r, p in (("captioner", cap), ("labeler", lab))
+                                                      if p))
+
+    def open_models(self) -> None:
+        if self.win.project is None:
+            return
+        from .dialogs.model_manager import ModelManagerDialog
+
+        cfg = self.win.config
+        dlg = ModelManagerDialog(self.win.project, cfg.model_dirs, cfg.device, self.win)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.modelChosen.connect(void(lambda _role, _path: (self.update_actions(), self.refresh_chat_model())))
+        self.model_dialog = dlg
+        dlg.destroyed.connect(lambda *_: setattr(self, "model_dialog", None))
+        dlg.show()
+
+    def run_models(self, scope: str = "unsuggested") -> None:
+        """scope: "all" (redo every image), "filtered" (the grid's filter), "unsuggested"."""
+        project = self.win.project
+        if project is None or (self.models_job is not None and self.models_job.is_active):
+            return
+        cap, lab = self._chosen()
+        if not (cap or lab):
+            self.win.statusBar().showMessage(NO_MODEL_TIP, 8000)
+            return
+        flt = self.win.model.filter if scope == "filtered" else None
+        only_unsuggested = scope == "unsuggested"
+        dirs, device = list(self.win.config.model_dirs), self.win.config.device
+
+        def job(token, progress):
+            from ..core.suggest.batch import run_suggest
+            from ..core.suggest.discovery import resolve_model
+            from ..core.suggest.worker import shared_worker
+
+            captioner = resolve_model(cap, dirs) if cap else None
+            labeler = resolve_model(lab, dirs) if lab else None
+            return run_suggest(project, captioner, labeler, flt=flt, only_unsuggested=only_unsuggested,
+                               device=device, worker=shared_worker(), token=token, progress=progress)
+
+        label = {"all": "all images", "filtered": "filtered images", "unsuggested": "images not yet suggested"}
+        self.models_job = self.win.jobs.start(f"Model suggestions ({label.get(scope, scope)})", job)
+        self.models_job.signals.result.connect(self._on_models_result)
+        self.models_job.signals.error.connect(self._on_models_error)
+        self.models_job.signals.finished.connect(self.update_actions)
+        self.models_job.signals.cancelled.connect(self.win.panel_ctl.refresh_after_bulk)
+        self.update_actions()
+
+    def _on_models_result(self, report) -> None:
+        self.win.statusBar().showMessage("Model suggestions: " + report.summary(), 10000)
+        for msg in report.messages:
+            log.warning("suggest: %s", msg)
+        self.win.panel_ctl.refresh_after_bulk()
+        self.models_done.emit(report)
+
+    def _on_models_error(self, exc) -> None:
+        self.win.show_error(f"Model suggestions stopped: {exc}")
+        self.win.panel_ctl.refresh_after_bulk()  # finished batches are committed
+        self.models_done.emit(exc)
+
+    # --- evaluation ----------------------------------------------------------------------------
+    def run_evaluation(self) -> None:
+        project = self.win.project
+        if project is None or (self.eval_job is not None and self.eval_job.is_active):
+            return
+
+        def job(token, progress):
+            from ..core.suggest.evaluate import evaluate
+            from ..core.tasks import Progress
+
+            progress(Progress("evaluate", 0, 1, "reading decided suggestions"))
+            report = evaluate(project)
+            progress(Progress("evaluate", 1, 1, "done"))
+            return report
+
+        self.eval_job = self.win.jobs.start("Evaluate suggestions", job)
+        self.eval_job.signals.result.connect(self._show_evaluation)
+        self.eval_job.signals.error.connect(void(lambda exc: self.win.show_error(f"Evaluation failed: {exc}")))
+
+    def _show_evaluation(self, report) -> None:
+        from .dialogs.evaluation_dialog import EvaluationDialog
+
+        if self.evaluation_dialog is not None:
+            self.evaluation_dialog.set_report(report)
+        else:
+            dlg = EvaluationDialog(report, self.win)
+            dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            dlg.destroyed.connect(lambda *_: setattr(self, "evaluation_dialog", None))
+            self.evaluation_dialog = dlg
+        self.evaluation_dialog.show()
+        self.evaluation_dialog.raise_()
+        self.evaluation_ready.emit(self.evaluation_dialog)
+
+    # --- ask the image -----------------------------------------------------------------------------
+    def refresh_chat_model(self) -> None:
+        cap, _lab = self._chosen()
+        if not cap:
+            self.chat_model = None
+            self._set_ask(False, ASK_NO_CHAT_TIP)
+            return
+        self._ask_loader.submit(_resolve_chat, cap, list(self.win.config.model_dirs))
+
+    def _on_chat_model(self, info, error) -> None:
+        if self.win.project is None:
+            return
+        self.chat_model = info if error is None else None
+        if error is not None:
+            self._set_ask(False, f"The chosen captioner cannot be found: {error}")
+        elif info is None:
+            self._set_ask(False, ASK_NO_CHAT_TIP)
+        else:
+            self._set_ask(True, ASK_TIP.format(model=info.model_id))
+
+    def _set_ask(self, on: bool, tip: str) -> None:
+        panel = self.win.panel_ctl.suggestions
+        if panel is not None:
+            panel.ask_edit.setEnabled(on)
+            panel.ask_edit.setToolTip(tip)
+
+    def ask(self) -> None:
+        panel = self.win.panel_ctl.suggestions
+        rec = self.win.review.current
+        project, info = self.win.project, self.chat_model
+        if panel is None or rec is None or project is None or info is None:
+            return
+        question = panel.ask_edit.text().strip()
+        if not question or (self.ask_job is not None and self.ask_job.is_active):
+            return
+        device = self.win.config.device
+
+        def job(token, progress):
+            from ..core.suggest.batch import ask_image
+            from ..core.suggest.worker import shared_worker
+            from ..core.tasks import Progress
+
+            progress(Progress("ask", 0, 1, info.model_id))
+            return ask_image(project, rec.id, info, question, worker=shared_worker(), device=device, store=False)
+
+        self.ask_job = self.win.jobs.start("Ask the image", job)
+        self.ask_job.signals.result.connect(self._show_answer)
+        self.ask_job.signals.error.connect(void(lambda exc: self.win.show_error(f"No answer: {exc}")))
+
+    def _show_answer(self, row) -> None:
+        box = self.answer_box
+        if box is None:  # one non-modal box, reused
+            box = QMessageBox(QMessageBox.Icon.Information, "Ask the image", "", QMessageBox.StandardButton.Close,
+                              self.win)
+            box.setWindowModality(Qt.WindowModality.NonModal)
+            self.keep_button = box.addButton("Keep as note", QMessageBox.ButtonRole.AcceptRole)
+            self.keep_button.clicked.connect(self.keep_answer)
+            self.answer_box = box
+        self._answer = row
+        box.setText(f"Q: {row.prompt}\n\nA: {row.value}")
+        box.setInformativeText(f"{row.model_id}" + (f" · score {row.score:.2f}" if row.score is not None else ""))
+        box.show()
+        self.answer_ready.emit(row)
+
+    def keep_answer(self) -> Optional[int]:
+        row, project = getattr(self, "_answer", None), self.win.project
+        if row is None or project is None:
+            return None
+        self._answer = None
+        try:
+            (sid,) = project.add_suggestions([row])
+        except Exception as exc:
+            self.win.show_error(f"Cannot keep the answer: {exc}")
+            return None
+        cur = self.win.review.current
+        if cur is not None and cur.id == row.image_id:
+            self.win.review.decide_suggestion(sid, "accepted")  # undoable, in the history
+        else:
+            try:
+                project.decide_suggestion(sid, "accepted", self.win.reviewer())
+            except Exception as exc:
+                self.win.show_error(f"Cannot keep the answer: {exc}")
+        self.win.panel_ctl.suggestions.ask_edit.clear()
+        return sid
+

@@ -1,0 +1,275 @@
+"""The real main window with the pieces wired in: learned suggester jobs, auto-retrain,
+export/import and evaluation dialogs, model-run menus, "Ask the image".
+
+Images are generated surface-defect tiles (tests/core/defectgen.py); every step is
+checked against the database.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+
+from qthelpers import open_and_index
+
+from llmvis_desktop.core.project import Project
+from llmvis_desktop.core.store.records import ImageFilter, NewSuggestion
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core"))
+import defectgen  # noqa: E402
+
+KINDS = ("ok", "scratch", "crack")
+COLORS = {"ok": "#3cb44b", "scratch": "#e6194b", "crack": "#f58231"}
+
+
+def _defect_folder(tmp_path, per_class: int, reviewed_per_class: int) -> Path:
+    """Tiles of three kinds; the first ``reviewed_per_class`` of each kind reviewed by alice."""
+    folder = tmp_path / "defects"
+    rows = defectgen.write_folder(folder, per_class, size=64, kinds=KINDS)
+    with Project.open(folder) as p:
+        p.scan()
+        for k in KINDS:
+            p.add_label(k, color=COLORS[k])
+        seen = {k: 0 for k in KINDS}
+        for rel, kind in rows:
+            if seen[kind] >= reviewed_per_class:
+                continue
+            seen[kind] += 1
+            rec = p.image_by_path(rel)
+            p.set_labels(rec.id, [kind], "alice")
+            p.set_caption(rec.id, f"a {kind} on a metal surface" if kind != "ok" else "a clean surface", "alice")
+            p.set_status(rec.id, "reviewed", "alice")
+    return folder
+
+
+@pytest.fixture
+def ready_folder(tmp_path):
+    return _defect_folder(tmp_path, per_class=9, reviewed_per_class=6)
+
+
+def _learned(p: Project):
+    out = []
+    for i in p.image_ids():
+        out += [s for s in p.suggestions(i) if s.model_id.startswith("learned:")]
+    return out
+
+
+def _run_learned(qtbot, win, timeout=90000):
+    with qtbot.waitSignal(win.suggest_ctl.learned_done, timeout=timeout) as blocker:
+        win.act_learned.trigger()
+    assert not isinstance(blocker.args[0], BaseException), blocker.args
+    return blocker.args[0]
+
+
+def test_learned_suggester_job_accept_and_dialogs(qtbot, window, ready_folder, shots_dir, tmp_path):
+    win = window
+    project = open_and_index(qtbot, win, ready_folder)
+    sc = win.suggest_ctl
+    qtbot.waitUntil(lambda: sc.learned_ready is True, timeout=20000)
+    assert "learns 3 labels from 18 reviewed images" in sc.status_label.text()
+    assert win.act_learned.isEnabled()
+    # no model chosen: the model runs are disabled and say why
+    win.suggest_menu.aboutToShow.emit()
+    assert not win.act_run_all.isEnabled() and "Models" in win.act_run_all.toolTip()
+    assert not win.panel_ctl.suggestions.ask_edit.isEnabled()
+    assert "chat model" in win.panel_ctl.suggestions.ask_edit.toolTip()
+
+    # the job appears in the jobs panel and the status bar, and finishes
+    names = []
+    win.jobs.job_added.connect(lambda j: names.append(j.name))
+    report, written = _run_learned(qtbot, win)
+    assert "Learned suggestions" in names
+    assert set(report.labels) == set(KINDS) and report.images == 18
+    assert written > 0
+
+    with Project.open(ready_folder) as p:
+        sugg = _learned(p)
+        assert sugg and all(s.model_revision == report.revision for s in sugg)
+        assert all(s.score is not None and 0 <= s.score <= 1 for s in sugg)
+        assert all(s.params.get("extractor") for s in sugg)
+        assert {s.kind for s in sugg} == {"label", "caption"}
+        # only unreviewed images got suggestions; they are now "suggested"
+        reviewed = set(p.image_ids(ImageFilter(statuses=("reviewed",))))
+        assert not reviewed & {s.image_id for s in sugg}
+        assert p.counts_by_status().get("suggested") == 9
+        target = next(s for s in sugg if s.kind == "label" and s.params.get("rank") == 1)
+    # the grid and the counts refresh
+    qtbot.waitUntil(lambda: "suggested 9" in win.counts_label.text(), timeout=10000)
+
+    # the suggestion panel of that image shows the new suggestions
+    win.grid.select_row(win.model.row_of(target.image_id))
+    panel = win.panel_ctl.suggestions
+    qtbot.waitUntil(lambda: panel.card(target.id) is not None, timeout=5000)
+    assert not panel.is_empty() and not panel.placeholder.isVisible()
+    assert panel.card(target.id).model_label.text().startswith("learned:")
+    win.resize(1800, 1000)
+    qtbot.waitUntil(lambda: win.viewer.mode() == "image", timeout=10000)
+    QTest.qWait(200)
+    win.grab().save(str(shots_dir / "main_window_learned.png"))
+
+    # accept one via the panel: DB and history
+    panel.card(target.id).accept_button.click()
+    with Project.open(ready_folder) as p:
+        s = next(x for x in p.suggestions(target.image_id) if x.id == target.id)
+        assert s.outcome == "accepted" and s.decided_by == "tester"
+        assert target.value in p.image(target.image_id).labels
+        events = p.history(target.image_id)
+        assert any(e.suggestion_id == target.id and e.actor == "tester" for e in events)
+    qtbot.waitUntil(lambda: panel.card(target.id) is not None and panel.card(target.id).accept_button is None)
+
+    # File > Export… : the dialog opens on the project and exports
+    win.act_export.trigger()
+    dlg = win.panel_ctl.interchange_dialog
+    assert dlg is not None and dlg.isVisible() and dlg.current_mode() == "export"
+    dlg.set_format("csv")
+    out = tmp_path / "export.csv"
+    dlg.path.setText(str(out))
+    with qtbot.waitSignal(dlg.finished_job, timeout=20000) as b:
+        dlg.start()
+    assert b.args[0] is not None and out.exists()
+    dlg.close()
+
+    # Suggestions > Evaluation dashboard… : computed off the GUI thread, then shown
+    with qtbot.waitSignal(win.suggest_ctl.evaluation_ready, timeout=20000) as b:
+        win.act_evaluate.trigger()
+    ev = b.args[0]
+    assert ev.isVisible()
+    model_id = target.model_id
+    ev.grab().save(str(shots_dir / "main_window_evaluation.png"))
+    report = win.suggest_ctl.eval_job.result
+    (acc,) = [a for a in report["acceptance"] if a["model_id"] == model_id]
+    assert acc["decided"] >= 1 and acc["rate"] == 1.0
+    ev.close()
+
+
+def test_import_refreshes_grid(qtbot, window, ready_folder, tmp_path):
+    win = window
+    open_and_index(qtbot, win, ready_folder)
+    csv = tmp_path / "in.csv"
+    new = [r for r in win.project.images(win.project.image_ids(ImageFilter(statuses=("new",))))][:2]
+    csv.write_text("file_name,labels,caption,status\n" + "".join(f"{r.relpath},crack,imported,reviewed\n" for r in new))
+    win.act_import.trigger()
+    dlg = win.panel_ctl.interchange_dialog
+    assert dlg.current_mode() == "import"
+    dlg.set_format("csv")
+    dlg.path.setText(str(csv))
+    with qtbot.waitSignal(dlg.finished_job, timeout=20000) as b:
+        dlg.start()
+    rep = b.args[0]
+    assert rep is not None, dlg.last_error
+    assert rep.matched == 2
+    qtbot.waitUntil(lambda: "reviewed 20" in win.counts_label.text(), timeout=10000)
+    dlg.close()
+
+
+def test_not_ready_says_how_many_more(qtbot, window, tmp_path):
+    folder = _defect_folder(tmp_path, per_class=4, reviewed_per_class=2)
+    win = window
+    open_and_index(qtbot, win, folder)
+    sc = win.suggest_ctl
+    qtbot.waitUntil(lambda: sc.learned_ready is False, timeout=20000)
+    assert "needs 9 more reviewed images" in sc.status_label.text()
+    panel = win.panel_ctl.suggestions
+    assert panel.placeholder.isVisible() and "needs 9 more reviewed images" in panel.placeholder.text()
+    assert "Suggestions menu" in panel.placeholder.text()
+    with qtbot.waitSignal(sc.learned_done, timeout=20000) as b:
+        win.act_learned.trigger()
+    assert "needs 9 more" in str(b.args[0])
+    assert "needs 9 more" in win.statusBar().currentMessage()
+    assert not _learned(win.project)
+
+
+def test_auto_retrain_after_ten_reviews(qtbot, window, tmp_path):
+    folder = _defect_folder(tmp_path, per_class=9, reviewed_per_class=5)
+    win = window
+    open_and_index(qtbot, win, folder)
+    sc = win.suggest_ctl
+    first_report, _ = _run_learned(qtbot, win)
+    assert first_report.images == 15 and win.act_auto_retrain.isChecked()
+    assert win.project.settings().get("learned_auto_retrain") is True
+    # ten review actions through the keyboard: the eleventh image state starts a retrain
+    win.filter_bar.reset()
+    unreviewed = win.project.image_ids(ImageFilter(statuses=("new", "suggested")))
+    names = []
+    win.jobs.job_added.connect(lambda j: names.append(j.name))
+    with qtbot.waitSignal(sc.learned_done, timeout=90000) as b:
+        for image_id in unreviewed[:10]:
+            win.grid.select_row(win.model.row_of(image_id))
+            QTest.keyClick(win.grid, Qt.Key.Key_R)
+    assert names == ["Retrain learned suggester"]
+    report, _ = b.args[0]
+    assert report.images == 25 and report.revision != first_report.revision
+
+
+def test_model_run_uses_chosen_models(qtbot, window, ready_folder, monkeypatch):
+    """The menu runs core.suggest.batch.run_suggest with the project's chosen models as a job."""
+    from llmvis_desktop.core.suggest import batch, discovery
+
+    win = window
+    open_and_index(qtbot, win, ready_folder)
+    seen = {}
+
+    def fake_resolve(spec, dirs=()):
+        return discovery.ModelInfo(path=spec, model_id=spec, family="blip", kind="captioner", size_bytes=1,
+                                   revision="r1", weights_format="safetensors", needs_remote_code=False,
+                                   problem=None)
+
+    def fake_run(project, captioner, labeler, *, flt, only_unsuggested, token, progress, **kw):
+        from llmvis_desktop.core.tasks import Progress
+
+        seen.update(captioner=captioner, labeler=labeler, flt=flt, only=only_unsuggested, kw=kw)
+        ids = project.image_ids(flt)
+        for n, i in enumerate(ids[:3]):
+            token.check()
+            progress(Progress("suggest", n + 1, 3, "1.0 images/s, ETA 0 s"))
+        new = project.image_ids(ImageFilter(statuses=("new",)))
+        project.add_suggestions([NewSuggestion(new[0], "caption", "a plate", "/m/blip", 0.4, "r1", None, {})])
+        rep = batch.SuggestReport(images=3, suggestions=1, seconds=0.1, device="cpu")
+        return rep
+
+    monkeypatch.setattr(discovery, "resolve_model", fake_resolve)
+    monkeypatch.setattr(batch, "run_suggest", fake_run)
+    win.project.set_setting("captioner", "/m/blip")
+    win.suggest_menu.aboutToShow.emit()
+    assert win.act_run_unsuggested.isEnabled() and "/m/blip" in win.act_run_unsuggested.toolTip()
+    with qtbot.waitSignal(win.suggest_ctl.models_done, timeout=20000) as b:
+        win.act_run_unsuggested.trigger()
+    assert isinstance(b.args[0], batch.SuggestReport)
+    assert seen["captioner"].path == "/m/blip" and seen["labeler"] is None and seen["only"] is True
+    assert "worker" in seen["kw"]
+    assert "1 suggestions for 3 images" in win.statusBar().currentMessage()
+    qtbot.waitUntil(lambda: "suggested 1" in win.counts_label.text(), timeout=10000)
+
+
+def test_ask_the_image_keep_as_note(qtbot, window, ready_folder, monkeypatch):
+    from llmvis_desktop.core.suggest import batch, discovery
+
+    win = window
+    open_and_index(qtbot, win, ready_folder)
+    chat = discovery.ModelInfo(path="/m/llava", model_id="/m/llava", family="llava", kind="chat", size_bytes=1,
+                               revision="r2", weights_format="safetensors", needs_remote_code=False, problem=None)
+    monkeypatch.setattr(discovery, "resolve_model", lambda spec, dirs=(): chat)
+
+    def fake_ask(project, image_id, info, question, **kw):
+        assert kw.get("store") is False
+        return NewSuggestion(image_id, "answer", "yes, a scratch", info.model_id, 0.7, info.revision, question, {})
+
+    monkeypatch.setattr(batch, "ask_image", fake_ask)
+    win.project.set_setting("captioner", "/m/llava")
+    win.suggest_ctl.refresh_chat_model()
+    ask = win.panel_ctl.suggestions.ask_edit
+    qtbot.waitUntil(ask.isEnabled, timeout=5000)
+    rec = win.review.current
+    ask.setText("is there a scratch?")
+    with qtbot.waitSignal(win.suggest_ctl.answer_ready, timeout=10000):
+        QTest.keyClick(ask, Qt.Key.Key_Return)
+    box = win.suggest_ctl.answer_box
+    assert box.isVisible() and "yes, a scratch" in box.text()
+    win.suggest_ctl.keep_button.click()
+    with Project.open(ready_folder) as p:
+        (s,) = [x for x in p.suggestions(rec.id) if x.kind == "answer"]
+        assert s.outcome == "accepted" and s.prompt == "is there a scratch?" and s.model_id == "/m/llava"
+        assert any(e.action == "note" and e.suggestion_id == s.id for e in p.history(rec.id))
