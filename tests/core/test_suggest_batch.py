@@ -223,7 +223,7 @@ def test_resume_after_sigkill(tiny, tmp_path, worker):
          "--captioner", str(tiny["blip"]), "--batch", "2", "--device", "cpu"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(os.environ))
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120
         while _count(db) < 2 and time.monotonic() < deadline and proc.poll() is None:
             time.sleep(0.05)
         os.kill(proc.pid, signal.SIGKILL)
@@ -281,3 +281,16 @@ def test_cli_suggest_uses_project_choices_and_resumes(tiny, project, capsys):
     assert main(["suggest", folder, "--device", "cpu"]) == 0
     out = capsys.readouterr().out
     assert "for 2 images" in out and "4 already done" in out
+
+
+def test_siglip_labeler_scores_with_sigmoid(tiny, project, worker):
+    siglip = inspect_folder(tiny["siglip"])
+    assert (siglip.family, siglip.kind) == ("siglip", "labeler")
+    run_suggest(project, None, siglip, batch=4, top_k=4, min_score=0.0, label_template="{label}", worker=worker)
+    labs = _all(project)
+    assert len(labs) == 6 * len(LABELS)
+    assert all(s.params["scoring"] == "sigmoid" and s.prompt == "{label}" for s in labs)
+    per_image = {}
+    for s in labs:
+        per_image.setdefault(s.image_id, []).append(s.score)
+    assert all(abs(sum(v) - 1.0) > 1e-3 for v in per_image.values())  # independent, not a softmax

@@ -107,6 +107,29 @@ def build_clip(folder: Path, hidden: int = 32, layers: int = 2, image_size: int 
     return folder
 
 
+def build_siglip(folder: Path, hidden: int = 32, layers: int = 2, image_size: int = 32) -> Path:
+    """A SigLIP labeler (sigmoid scores) with a WordLevel tokenizer."""
+    from tokenizers import Tokenizer, models, pre_tokenizers
+    from transformers import (PreTrainedTokenizerFast, SiglipConfig, SiglipImageProcessor, SiglipModel,
+                              SiglipProcessor)
+
+    _seed()
+    vocab = {w: i for i, w in enumerate(["<pad>", "<unk>", "</s>"] + WORDS + ["burn", "pitting"])}
+    backend = Tokenizer(models.WordLevel(vocab=vocab, unk_token="<unk>"))
+    backend.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+    tok = PreTrainedTokenizerFast(tokenizer_object=backend, pad_token="<pad>", unk_token="<unk>", eos_token="</s>")
+    text = dict(vocab_size=len(vocab), hidden_size=hidden, num_hidden_layers=layers, num_attention_heads=2,
+                intermediate_size=hidden * 2, max_position_embeddings=64, pad_token_id=0, bos_token_id=None,
+                eos_token_id=2)
+    vision = dict(hidden_size=hidden, num_hidden_layers=layers, num_attention_heads=2,
+                  intermediate_size=hidden * 2, image_size=image_size, patch_size=8)
+    model = SiglipModel(SiglipConfig(text_config=text, vision_config=vision)).eval()
+    folder.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(folder)
+    SiglipProcessor(SiglipImageProcessor(size={"height": image_size, "width": image_size}), tok).save_pretrained(folder)
+    return folder
+
+
 CHAT_TEMPLATE = (
     "{% for message in messages %}{{ message['role'] }}: "
     "{% if message['content'] is string %}{{ message['content'] }}"
@@ -166,6 +189,7 @@ def build_all(base: Path) -> dict[str, Path]:
         "clip": build_clip(base / "tiny-clip"),
         "llava": build_llava(base / "tiny-llava"),
         "git": build_git(base / "tiny-git"),
+        "siglip": build_siglip(base / "tiny-siglip"),
     }
 
 
