@@ -204,3 +204,24 @@ def test_project_provenance_and_cli(tmp_path, ckpt):
     assert args.func(args) == 0 and (tmp_path / "o.png").is_file()
     args = parser.parse_args(["repair", "apply", str(root / "part.png"), "--mask", str(tmp_path / "nope.png")])
     assert args.func(args) == 1
+
+
+def test_dicom_gives_derived_tiff_at_full_depth(tmp_path):
+    import shutil
+
+    import tifffile
+
+    pydicom_data = pytest.importorskip("pydicom.data")
+    from llmvis_desktop.core.imaging.reader import read_image
+
+    src = tmp_path / "ct.dcm"
+    shutil.copy(pydicom_data.get_testdata_file("CT_small.dcm", download=False), src)
+    orig = read_image(src).pixels
+    m = np.zeros(orig.shape, bool)
+    m[40:60, 50:70] = True
+    res = apply_mod.repair_file(src, m, method="ns")
+    assert res.output_path.suffix == ".tif" and src.read_bytes()[128:132] == b"DICM"
+    out = tifffile.imread(res.output_path)
+    assert out.dtype == orig.dtype == np.int16
+    hole = dilate(m, 2)
+    assert np.array_equal(out[~hole], orig[~hole])

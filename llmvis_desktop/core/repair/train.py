@@ -21,7 +21,6 @@ import numpy as np
 
 from ..tasks import CancelToken, Cancelled, Progress, ProgressFn, no_progress
 from . import RepairError
-from .masks import random_mask
 
 log = logging.getLogger(__name__)
 
@@ -181,6 +180,8 @@ class TileSampler:
         return np.ascontiguousarray(a)
 
     def batch(self, n: int, rng=None):
+        from .masks import random_mask
+
         rng = rng or self.rng
         imgs = np.stack([self.tile_at(rng) for _ in range(n)])
         masks = np.stack([random_mask(self.tile, rng) for _ in range(n)])
