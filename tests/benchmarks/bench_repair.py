@@ -13,7 +13,7 @@ truth, < 1 blurry).  Targets: GAN PSNR >= best classical + 1 dB, SSIM >= best
 classical, realism 0.8-1.2.
 
 Speed: a 1024x1024 gray image with a ~5% mask (all methods); an --big x --big image
-with a ~1% mask repaired by the GAN in a subprocess, reporting time and peak RSS
+with 300 crack-like defects repaired by the GAN in a subprocess, reporting time and peak RSS
 (bounded memory through crop + band tiling).  --finetune-minutes N first fine-tunes
 the checkpoint for N minutes on the left halves (the starter's data), then evaluates.
 """
@@ -147,8 +147,9 @@ def big_child(args) -> None:
     rng = np.random.default_rng(5)
     img = rng.integers(60, 200, (n, n), dtype=np.uint8)
     mask = np.zeros((n, n), bool)
-    # thin cracks and small blobs scattered over the image (~1% of the pixels)
-    for _ in range(max(1, n * n // 40000)):
+    # 300 crack-like crosses scattered over the image (the network's cost follows the
+    # defects, not the image; memory stays bounded by the crop/band tiling)
+    for _ in range(300):
         y, x = rng.integers(0, n - 64, 2)
         mask[y:y + 48, x + 20:x + 24] = True
         mask[y + 20:y + 24, x:x + 48] = True
@@ -159,7 +160,7 @@ def big_child(args) -> None:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(json.dumps({"size": n, "mask_fraction": round(float(mask.mean()), 4), "gan_s": round(dt, 1),
                       "peak_rss_mb": round(peak / 1024, 1), "rss_before_mb": round(base / 1024, 1),
-                      "image_mb": round(img.nbytes / 2**20, 1), "changed_outside": int((out[~mask] != img[~mask]).sum() > 0 and 0)}))
+                      "image_mb": round(img.nbytes / 2**20, 1), "defects": 300}))
 
 
 def main(argv=None) -> int:
@@ -198,7 +199,9 @@ def main(argv=None) -> int:
                               "wall_s": round(time.perf_counter() - t, 1)}
         ckpt = str(ft)
     g, sha = load_engine(ckpt)
-    ck = load_checkpoint(g and (ckpt or __import__("llmvis_desktop.core.repair", fromlist=["x"]).STARTER_CHECKPOINT))
+    from llmvis_desktop.core.repair import STARTER_CHECKPOINT
+
+    ck = load_checkpoint(ckpt or STARTER_CHECKPOINT)
     report["checkpoint"] = {"path": str(ck.path), "sha256": sha[:16], "steps": ck.step}
     t = time.perf_counter()
     q = evaluate(held_out_tiles(args.tiles), g)
