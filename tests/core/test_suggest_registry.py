@@ -151,3 +151,16 @@ def test_suggest_cli_refuses_with_one_line(tiny, tmp_path, capsys):
     assert "no such model folder" in capsys.readouterr().err
     assert main(["suggest", str(folder), "--labeler", str(tiny["blip"])]) == 1
     assert "not a zero-shot labeler" in capsys.readouterr().err
+
+
+def test_a_folder_that_fails_to_load_is_refused_clearly(tiny, tmp_path):
+    import shutil
+
+    from llmvis_desktop.core.suggest.engines import Captioner
+
+    broken = tmp_path / "broken-blip"
+    shutil.copytree(tiny["blip"], broken)
+    (broken / "model.safetensors").write_bytes(b"\x08\x00\x00\x00\x00\x00\x00\x00{bad json")
+    with pytest.raises(ModelRefused) as err:
+        Captioner(inspect_folder(broken), "cpu")
+    assert str(err.value).startswith(f"{broken}: cannot load this model")

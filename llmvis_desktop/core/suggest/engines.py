@@ -90,9 +90,11 @@ class Engine:
                                                trust_remote_code=self.allow_remote_code,
                                                use_safetensors=self.info.weights_format == "safetensors")
                 return
-            if isinstance(exc, (OSError, ValueError, KeyError)):
-                raise ModelRefused(f"{self.info.path}: cannot load this model ({_first_line(exc)})") from exc
-            raise
+            if isinstance(exc, ModelRefused):
+                raise
+            # a broken or incompatible folder, or a processor needing a missing extra (torchvision)
+            raise ModelRefused(f"{self.info.path}: cannot load this model "
+                               f"({type(exc).__name__}: {_first_line(exc)})") from exc
 
     def unload(self) -> None:
         if self.loaded is not None:
