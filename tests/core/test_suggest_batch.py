@@ -294,3 +294,12 @@ def test_siglip_labeler_scores_with_sigmoid(tiny, project, worker):
     for s in labs:
         per_image.setdefault(s.image_id, []).append(s.score)
     assert all(abs(sum(v) - 1.0) > 1e-3 for v in per_image.values())  # independent, not a softmax
+
+
+def test_idefics3_chat_model_batches_mixed_sizes(tiny, project, worker):
+    info = inspect_folder(tiny["idefics3"])
+    assert (info.family, info.kind) == ("idefics3", "chat")
+    report = run_suggest(project, info, None, batch=3, max_new_tokens=3, question="what is there?", worker=worker)
+    answers = _all(project)
+    assert report.suggestions == len(answers) == 6 and {a.kind for a in answers} == {"answer"}
+    assert all(a.params["family"] == "idefics3" for a in answers)

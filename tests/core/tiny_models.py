@@ -183,6 +183,42 @@ def build_llava(folder: Path, hidden: int = 32, layers: int = 2, image_size: int
     return folder
 
 
+def build_idefics3(folder: Path, hidden: int = 32, layers: int = 2, image_size: int = 32) -> Path:
+    """An Idefics3 (SmolVLM's architecture) chat VLM, one image tile, pixel-shuffle scale 2."""
+    from tokenizers import Tokenizer, models, pre_tokenizers
+    from transformers import (Idefics3Config, Idefics3ForConditionalGeneration, Idefics3ImageProcessor,
+                              Idefics3Processor, PreTrainedTokenizerFast)
+
+    _seed()
+    special = ["<pad>", "<unk>", "<s>", "</s>", "<fake_token_around_image>", "<image>", "<end_of_utterance>",
+               "<global-img>"]
+    vocab = {w: i for i, w in enumerate(special + WORDS + ["user", "assistant", ":", "describe"])}
+    backend = Tokenizer(models.WordLevel(vocab=vocab, unk_token="<unk>"))
+    backend.pre_tokenizer = pre_tokenizers.Sequence([pre_tokenizers.WhitespaceSplit(), pre_tokenizers.Punctuation()])
+    tok = PreTrainedTokenizerFast(tokenizer_object=backend, pad_token="<pad>", eos_token="</s>", bos_token="<s>",
+                                  unk_token="<unk>")
+    tok.add_special_tokens({"additional_special_tokens": special[4:]})
+    patch, scale = 8, 2
+    vision = dict(hidden_size=hidden, num_hidden_layers=layers, num_attention_heads=2, intermediate_size=hidden * 2,
+                  image_size=image_size, patch_size=patch)
+    text = dict(model_type="llama", vocab_size=len(vocab), hidden_size=hidden, num_hidden_layers=layers,
+                num_attention_heads=2, num_key_value_heads=2, intermediate_size=hidden * 2,
+                max_position_embeddings=256, pad_token_id=0, bos_token_id=2, eos_token_id=3)
+    config = Idefics3Config(vision_config=vision, text_config=text, scale_factor=scale,
+                            image_token_id=vocab["<image>"], pad_token_id=0)
+    model = Idefics3ForConditionalGeneration(config).eval()
+    model.generation_config.pad_token_id = 0
+    model.generation_config.eos_token_id = 3
+    improc = Idefics3ImageProcessor(size={"longest_edge": image_size}, max_image_size={"longest_edge": image_size},
+                                    do_image_splitting=False)
+    seq_len = (image_size // patch) ** 2 // scale ** 2
+    folder.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(folder)
+    Idefics3Processor(image_processor=improc, tokenizer=tok, image_seq_len=seq_len,
+                      chat_template=CHAT_TEMPLATE).save_pretrained(folder)
+    return folder
+
+
 def build_all(base: Path) -> dict[str, Path]:
     return {
         "blip": build_blip(base / "tiny-blip"),
@@ -190,6 +226,7 @@ def build_all(base: Path) -> dict[str, Path]:
         "llava": build_llava(base / "tiny-llava"),
         "git": build_git(base / "tiny-git"),
         "siglip": build_siglip(base / "tiny-siglip"),
+        "idefics3": build_idefics3(base / "tiny-idefics3"),
     }
 
 
