@@ -309,6 +309,9 @@ class PanelController(QObject):
             self.win.statusBar().showMessage("Import finished; the grid shows the imported annotations.", 6000)
 
     def open_repair(self) -> None:
+        """Image ▸ Repair defect…: the repair dialog for the current image. The GAN uses the
+        project's trained checkpoint (``.llmvis/repair.safetensors``, what ``llmvis repair train``
+        writes) when there is one, else the shipped starter."""
         win = self.win
         rec = self.record
         if win.project is None or rec is None:
@@ -319,15 +322,22 @@ class PanelController(QObject):
         except ImportError:
             QMessageBox.information(win, "Repair", "The repair dialog is not available in this build.")
             return
-        dlg = RepairDialog(win.project, rec.id, win)
+        ck = win.project.root / ".llmvis" / "repair.safetensors"
+        try:
+            dlg = RepairDialog(win.project.path_of(rec), win.project, checkpoint=ck if ck.is_file() else None,
+                               actor=win.reviewer(), jobs=win.jobs, parent=win)
+        except Exception as exc:  # an unreadable image: say so, never crash the window
+            win.show_error(f"Cannot open the repair dialog: {exc}")
+            return
         dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        saved = getattr(dlg, "repair_saved", None)
-        if saved is not None:
-            saved.connect(void(lambda *_: self.refresh_after_bulk()))
-        else:
-            dlg.finished.connect(void(lambda *_: self.refresh_after_bulk()))
+        dlg.repaired.connect(self._repaired)
+        dlg.destroyed.connect(lambda *_: setattr(self, "repair_dialog", None))
         self.repair_dialog = dlg
         dlg.show()
+
+    def _repaired(self, result) -> None:
+        self.win.statusBar().showMessage(f"Repair saved as {getattr(result, 'output_path', '')}", 8000)
+        self.refresh_after_bulk()  # the new file is indexed by the repair; show it and the has-repair mark
 
     def show_shortcuts(self) -> None:
         win = self.win

@@ -237,7 +237,8 @@ class SuggestController(QObject):
         win = self.win
         has_project = win.project is not None
         cap, lab = self._chosen()
-        for name in ("act_learned", "act_auto_retrain", "act_models", "act_evaluate", "act_export", "act_import"):
+        for name in ("act_learned", "act_auto_retrain", "act_models", "act_evaluate", "act_export", "act_import",
+                     "act_repair"):
             act = getattr(win, name, None)
             if act is not None:
                 act.setEnabled(has_project)

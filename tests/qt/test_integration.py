@@ -230,6 +230,11 @@ def test_model_run_uses_chosen_models(qtbot, window, ready_folder, monkeypatch):
         rep = batch.SuggestReport(images=3, suggestions=1, seconds=0.1, device="cpu")
         return rep
 
+    monkeypatch.setenv("HF_HUB_CACHE", str(ready_folder.parent / "_hf"))
+    win.act_models.trigger()  # Suggestions > Models… opens the model manager on the project
+    mm = win.suggest_ctl.model_dialog
+    assert mm is not None and mm.isVisible() and mm.project is win.project
+    mm.close()
     monkeypatch.setattr(discovery, "resolve_model", fake_resolve)
     monkeypatch.setattr(batch, "run_suggest", fake_run)
     win.project.set_setting("captioner", "/m/blip")
@@ -273,3 +278,22 @@ def test_ask_the_image_keep_as_note(qtbot, window, ready_folder, monkeypatch):
         (s,) = [x for x in p.suggestions(rec.id) if x.kind == "answer"]
         assert s.outcome == "accepted" and s.prompt == "is there a scratch?" and s.model_id == "/m/llava"
         assert any(e.action == "note" and e.suggestion_id == s.id for e in p.history(rec.id))
+
+
+def test_repair_from_image_menu_refreshes_grid(qtbot, window, ready_folder):
+    pytest.importorskip("cv2")
+    win = window
+    open_and_index(qtbot, win, ready_folder)
+    assert win.act_repair.isEnabled()
+    rec = win.review.current
+    n = win.model.rowCount()
+    win.act_repair.trigger()
+    dlg = win.panel_ctl.repair_dialog
+    assert dlg is not None and dlg.isVisible() and dlg.project is win.project
+    dlg.editor.canvas.fill_rect(10, 10, 30, 20)
+    dlg.method.setCurrentIndex(list(dlg.thumbs).index("telea"))
+    dlg.run_repair()  # a job in the window's jobs panel
+    qtbot.waitUntil(lambda: "telea" in dlg.results, timeout=20000)
+    dlg.save_repair()
+    assert win.project.repairs(rec.id)
+    qtbot.waitUntil(lambda: win.model.rowCount() == n + 1, timeout=10000)
