@@ -1,9 +1,11 @@
 """The keyboard review flow and its undo stack.
 
-Every review action is one committed core transaction that writes its history event
-(``Project.set_caption/set_labels/set_status/decide_suggestion``); the controller
-then pushes an already-done :class:`StateCommand` holding the image's snapshot
-before and after. Undo/redo write the snapshot back with ``Project.apply_state``
+Every review action is ONE committed core transaction that writes its history
+events and returns the image's snapshots before and after plus its new record
+(``core.review_actions``: accept = decide the pending suggestions + set the status,
+in one commit); the controller then pushes an already-done :class:`StateCommand`
+holding both snapshots and updates just that grid row from the returned record (no
+re-read). Undo/redo write the snapshot back with ``review_actions.apply_state``
 (history actions ``undo:...``/``redo:...``), so the audit trail records them too.
 The undo stack only moves once the database write has succeeded: a locked or
 unreachable database leaves stack and database in step and tells the user.
@@ -21,6 +23,7 @@ from typing import Callable, Optional
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QUndoCommand, QUndoStack
 
+from ..core import review_actions as ra
 from ..core.store.records import ImageFilter, ImageRecord
 from .workers import void
 
@@ -194,19 +197,19 @@ class ReviewController(QObject):
             return None
         return self.current.id
 
-    def _do(self, text: str, image_id: int, change: Callable[[], object], moving: bool = False) -> bool:
-        """Run one change (committed by the core), then push it as an undoable command."""
+    def _do(self, text: str, image_id: int, action: Callable[[], object], moving: bool = False) -> bool:
+        """Run one action: ONE core transaction that writes the change and its history
+        and returns the snapshots and the new record (``core.review_actions``); then
+        push it as an undoable command and update just that row."""
         try:
-            before = self.project.snapshot(image_id)
-            change()
-            after = self.project.snapshot(image_id)
+            res = action()
         except Exception as exc:
             self._report(exc)
             self._refresh(image_id)
             return False
-        if after != before:
-            self.undo_stack.push(StateCommand(self, image_id, before, after, text))
-        self._refresh(image_id, show=not moving)
+        if res.changed:
+            self.undo_stack.push(StateCommand(self, image_id, res.before, res.after, text))
+        self._show_record(res.record, show=not moving)
         return True
 
     def set_caption(self, text: Optional[str], image_id: Optional[int] = None) -> bool:
@@ -215,21 +218,21 @@ class ReviewController(QObject):
             return False
         text = (text or "").strip() or None
         return self._do("Edit caption", image_id,
-                        lambda: self.project.set_caption(image_id, text, self.actor()))
+                        lambda: ra.set_caption(self.project, image_id, text, self.actor()))
 
     def toggle_label(self, name: str, image_id: Optional[int] = None) -> bool:
         image_id = image_id if image_id is not None else self._target()
         if image_id is None:
             return False
         return self._do(f"Toggle label {name}", image_id,
-                        lambda: self.project.toggle_label(image_id, name, self.actor()))
+                        lambda: ra.toggle_label(self.project, image_id, name, self.actor()))
 
     def set_labels(self, names, image_id: Optional[int] = None) -> bool:
         image_id = image_id if image_id is not None else self._target()
         if image_id is None:
             return False
         return self._do("Set labels", image_id,
-                        lambda: self.project.set_labels(image_id, names, self.actor()))
+                        lambda: ra.set_labels(self.project, image_id, names, self.actor()))
 
     def toggle_label_key(self, n: int) -> None:
         if self._target() is None:
@@ -256,7 +259,7 @@ class ReviewController(QObject):
         if image_id is None:
             return False
         return self._do(f"Mark {status}", image_id,
-                        lambda: self.project.set_status(image_id, status, self.actor()))
+                        lambda: ra.set_status(self.project, image_id, status, self.actor()))
 
     def mark_reviewed(self) -> None:
         self.set_status("reviewed")
@@ -266,18 +269,8 @@ class ReviewController(QObject):
         image_id = self._target()
         if image_id is None:
             return
-
-        def change():
-            actor = self.actor()
-            pending = self.project.suggestions(image_id, pending_only=True)
-            captions = [s for s in pending if s.kind == "caption"]
-            captions.sort(key=lambda s: -(s.score if s.score is not None else -1.0))
-            chosen = captions[:1] + [s for s in pending if s.kind == "label"]
-            for s in chosen:
-                self.project.decide_suggestion(s.id, "accepted", actor)
-            self.project.set_status(image_id, "reviewed", actor)
-
-        if self._do("Accept", image_id, change, moving=self._has_next()):
+        if self._do("Accept", image_id, lambda: ra.accept(self.project, image_id, self.actor()),
+                    moving=self._has_next()):
             self.next()
 
     def decide_suggestion(self, suggestion_id: int, outcome: str, final_value: Optional[str] = None) -> bool:
@@ -285,21 +278,16 @@ class ReviewController(QObject):
         if image_id is None:
             return False
         return self._do(f"{outcome.capitalize()} suggestion", image_id,
-                        lambda: self.project.decide_suggestion(suggestion_id, outcome, self.actor(),
-                                                               final_value))
+                        lambda: ra.decide_suggestion(self.project, image_id, suggestion_id, outcome,
+                                                     self.actor(), final_value))
 
     def reject(self) -> None:
         """Reject the pending suggestions, mark the image rejected, next."""
         image_id = self._target()
         if image_id is None:
             return
-        def change():
-            actor = self.actor()
-            for s in self.project.suggestions(image_id, pending_only=True):
-                self.project.decide_suggestion(s.id, "rejected", actor)
-            self.project.set_status(image_id, "rejected", actor)
-
-        if self._do("Reject", image_id, change, moving=self._has_next()):
+        if self._do("Reject", image_id, lambda: ra.reject(self.project, image_id, self.actor()),
+                    moving=self._has_next()):
             self.next()
 
     # --- undo / redo ------------------------------------------------------------------
@@ -336,14 +324,16 @@ class ReviewController(QObject):
     def _write_state(self, image_id: int, state: dict, prefix: str) -> None:
         if self._skip_write:
             return
-        self.project.apply_state(image_id, state, self.actor(), prefix)
-        self._refresh(image_id)
+        res = ra.apply_state(self.project, image_id, state, self.actor(), prefix)
+        self._show_record(res.record)
 
     # --- helpers ----------------------------------------------------------------------
     def _has_next(self) -> bool:
         return self._current_row() + 1 < self.model.rowCount()
 
     def _refresh(self, image_id: int, show: bool = True) -> None:
+        """Re-read one image from the database (after a failed action, or a change made
+        elsewhere) and show it."""
         self.model.refresh_ids([image_id])
         rec = self.model.record(image_id)
         if rec is None:
@@ -351,6 +341,12 @@ class ReviewController(QObject):
                 rec = self.project.image(image_id)
             except Exception:
                 return
+        self._show_record(rec, show)
+
+    def _show_record(self, rec: ImageRecord, show: bool = True) -> None:
+        """An action returned this record: update its grid row (no read) and the panels."""
+        self.model.update_records([rec])
+        image_id = rec.id
         if self.current is not None and self.current.id == image_id:
             self.current = rec
             if show:  # not when the flow moves on at once: the next image is shown instead

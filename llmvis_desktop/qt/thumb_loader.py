@@ -105,6 +105,7 @@ class ThumbLoader(QObject):
         self._signals = _Signals()
         self._signals.loaded.connect(self._on_loaded)
         self._closed = False
+        self._companions: list = []  # shutdown(timeout_ms) -> bool of threads that go with ours
 
     # --- GUI thread -----------------------------------------------------------
     def pixmap(self, image_id: int, path: Path, size: int) -> Optional[QPixmap]:
@@ -147,10 +148,17 @@ class ThumbLoader(QObject):
         with self._lock:
             return len(self._stack) + self._runners
 
+    def join_on_shutdown(self, fn) -> None:
+        """``fn(timeout_ms) -> bool`` stops and joins a companion's threads (the grid
+        model's record fetcher) when this loader is shut down."""
+        if fn not in self._companions:
+            self._companions.append(fn)
+
     def shutdown(self, timeout_ms: int = 10000) -> bool:
         self._closed = True
         self.reset()
-        return self.pool.waitForDone(timeout_ms)
+        ok = all([fn(timeout_ms) for fn in self._companions])
+        return self.pool.waitForDone(timeout_ms) and ok
 
     def _push(self, image_id: int, path: Path, size: int) -> None:
         start = False

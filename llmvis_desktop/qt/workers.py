@@ -37,6 +37,8 @@ def void(fn: Callable[..., Any]) -> Callable[..., None]:
 
     return slot
 
+PROGRESS_INTERVAL_MS = 250  # job_changed for progress: at most 4 per second per job
+
 STATE_QUEUED = "queued"
 STATE_RUNNING = "running"
 STATE_DONE = "done"
@@ -161,6 +163,8 @@ class JobManager(QObject):
         self.pool.setMaxThreadCount(max_threads)
         self._jobs: list[Job] = []
         self._closed = False
+        self._progress_last: dict[int, float] = {}  # job id -> when job_changed last went out
+        self._progress_due: set[int] = set()  # job ids with a coalesced update scheduled
 
     @property
     def jobs(self) -> list[Job]:
@@ -173,7 +177,7 @@ class JobManager(QObject):
         if self._closed:
             raise RuntimeError("the job manager is shut down")
         job = Job(name, fn, *args, **kwargs)
-        job.signals.progress.connect(void(lambda _p, j=job: self.job_changed.emit(j)))
+        job.signals.progress.connect(void(lambda _p, j=job: self._on_progress(j)))
         job.signals.finished.connect(lambda j=job: self._on_finished(j))
         self._jobs.append(job)
         # forget old finished jobs, keep the list short
@@ -187,6 +191,27 @@ class JobManager(QObject):
         QTimer.singleShot(0, self, lambda j=job: self._launch(j))
         return job
 
+    def _on_progress(self, job: Job) -> None:
+        """Coalesce progress: ``job_changed`` at most every ``PROGRESS_INTERVAL_MS`` per
+        job (a progress bar's ``setValue`` repaints synchronously; a job reporting every
+        few milliseconds would keep the GUI thread painting status widgets)."""
+        if job.id in self._progress_due:
+            return  # an update is already scheduled; it will show the latest progress
+        now = time.monotonic()
+        wait_ms = int((self._progress_last.get(job.id, 0.0) + PROGRESS_INTERVAL_MS / 1000 - now) * 1000)
+        if wait_ms <= 0:
+            self._emit_progress(job)
+            return
+        self._progress_due.add(job.id)
+        QTimer.singleShot(wait_ms, self, lambda j=job: self._emit_progress(j))
+
+    def _emit_progress(self, job: Job) -> None:
+        self._progress_due.discard(job.id)
+        if not job.is_active:
+            return  # finished meanwhile: _on_finished reported the final state
+        self._progress_last[job.id] = time.monotonic()
+        self.job_changed.emit(job)
+
     def _launch(self, job: Job) -> None:
         if self._closed or job.token.cancelled:
             job.state = STATE_CANCELLED
@@ -196,6 +221,7 @@ class JobManager(QObject):
         self.pool.start(job)
 
     def _on_finished(self, job: Job) -> None:
+        self._progress_last.pop(job.id, None)
         self.job_changed.emit(job)
         self.job_finished.emit(job)
         self.active_changed.emit(len(self.active()))

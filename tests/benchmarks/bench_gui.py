@@ -5,7 +5,9 @@
 Setup (not timed; reused when the folder exists): N tiny real PNG files in 100
 sub-folders, indexed (listing pass), thumbnails of the first screens pre-built so the
 launch runs with a warm thumbnail cache; header reading is left pending so that the
-index job launched with the window has real work to do in the background.
+index job launched with the window has real work to do in the background. Before
+every run the database is put back to that state (headers pending, every image
+``new``, no history), so runs compare.
 
 Measured in a fresh child process (offscreen Qt):
   launch_to_first_screen_s   from spawning the process to every visible cell
@@ -57,6 +59,7 @@ def setup(base: Path, n: int, thumb_size: int) -> dict:
     info = {"files": n}
     if marker.exists():
         info["setup_reused"] = True
+        _reset_state(images)
         return info
     t0 = time.perf_counter()
     images.mkdir(parents=True, exist_ok=True)
@@ -85,8 +88,29 @@ def setup(base: Path, n: int, thumb_size: int) -> dict:
         cache = ThumbnailCache(Config().thumbnail_cache_dir())
         for r in p.images(p.image_ids()[:400]):  # the first screens: warm cache
             cache.get(p.path_of(r), thumb_size)
+    _reset_state(images)
     marker.write_text("ok")
     return info
+
+
+def _reset_state(images: Path) -> None:
+    """Every run starts from the same state (not timed): headers pending, so the index
+    job launched with the window has real work to do, and no earlier run's review
+    actions (accept marks images reviewed) left behind. The history table is
+    append-only (a trigger refuses deletes), so it keeps the earlier runs' events."""
+    import sqlite3
+
+    con = sqlite3.connect(str(images / ".llmvis" / "project.sqlite"))
+    try:
+        con.execute("UPDATE images SET header_done = 0, width = NULL, height = NULL, "
+                    "format = NULL, bit_depth = NULL, frames = NULL, error = NULL, "
+                    "status = 'new', review_status = 'new', caption = NULL")
+        con.execute("DELETE FROM image_labels")
+        con.execute("UPDATE project SET settings_json = '{}'")
+        con.commit()
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        con.close()
 
 
 def child(base: Path, spawned_at: float, thumb_size: int) -> None:

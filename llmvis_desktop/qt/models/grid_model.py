@@ -9,10 +9,12 @@ gets a ``dataChanged``.
 """
 from __future__ import annotations
 
+import logging
+import threading
 from collections import OrderedDict
 from typing import Iterable, Optional, Sequence
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, Qt, Signal
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QRunnable, QThreadPool, Qt, Signal, Slot
 
 from ...core.store.records import ImageFilter, ImageRecord
 
@@ -23,6 +25,37 @@ ThumbErrorRole = Qt.ItemDataRole.UserRole + 4
 
 WINDOW = 256
 MAX_WINDOWS = 64
+MAX_PENDING_WINDOWS = 8  # a fast scroll leaves old requests behind: keep the newest
+
+log = logging.getLogger(__name__)
+
+
+class _FetchSignals(QObject):
+    fetched = Signal(int, int, int, object, object)  # generation, edit seq, window, records, error
+
+
+class _FetchRunner(QRunnable):
+    """Serves the model's window requests newest first, on one pool thread."""
+
+    def __init__(self, model: "GridModel") -> None:
+        super().__init__()
+        self.model = model
+
+    def run(self) -> None:
+        model = self.model
+        while True:
+            with model._fetch_lock:
+                if not model._fetch_stack:
+                    model._fetch_running = False
+                    return
+                gen, seq, w, project, ids = model._fetch_stack.pop()
+            recs, err = None, None
+            try:
+                by_id = {r.id: r for r in project.images(ids)}
+                recs = [by_id.get(i) for i in ids]
+            except Exception as exc:  # a locked database: the GUI thread retries on paint
+                err = exc
+            model._fetch_signals.fetched.emit(gen, seq, w, recs, err)
 
 
 class GridModel(QAbstractListModel):
@@ -40,15 +73,30 @@ class GridModel(QAbstractListModel):
         self._row_of: dict[int, int] = {}
         self._windows: OrderedDict[int, list[Optional[ImageRecord]]] = OrderedDict()
         self._label_colors: dict[str, str] = {}
+        # background window fetches for painting (``cached_record``): newest first
+        self._generation = 0  # bumped when the id list changes: late windows are dropped
+        self._edit_seq = 0  # bumped when rows are re-read: a window read before is stale
+        self._fetch_lock = threading.Lock()
+        self._fetch_stack: list[tuple] = []  # (generation, seq, window, project, ids)
+        self._fetch_wanted: set[int] = set()  # windows queued or in flight
+        self._fetch_running = False
+        self._fetch_pool = QThreadPool(self)
+        self._fetch_pool.setMaxThreadCount(1)
+        self._fetch_signals = _FetchSignals()
+        self._fetch_signals.fetched.connect(self._on_fetched)
+        self._closed = False
 
     # --- setup --------------------------------------------------------------
     def set_project(self, project, loader=None) -> None:
         self.project = project
+        self._closed = False
         if loader is not None:
             if self.loader is not None:
                 self.loader.ready.disconnect(self._thumb_ready)
             self.loader = loader
             loader.ready.connect(self._thumb_ready)
+            # the window joins the loader's threads at shutdown: ours go with them
+            loader.join_on_shutdown(self.shutdown)
         if self.loader is not None:
             self.loader.clear()
         self.reload_labels()
@@ -82,8 +130,9 @@ class GridModel(QAbstractListModel):
     def set_ids(self, ids: Sequence[int]) -> None:
         self.beginResetModel()
         self._ids = list(ids)
-        self._row_of = {image_id: row for row, image_id in enumerate(self._ids)}
+        self._row_of = dict(zip(self._ids, range(len(self._ids))))
         self._windows.clear()
+        self._drop_fetches()
         if self.loader is not None:
             self.loader.reset()
         self.endResetModel()
@@ -91,6 +140,7 @@ class GridModel(QAbstractListModel):
     def clear(self) -> None:
         self.project = None
         self.set_ids([])
+        self._fetch_pool.waitForDone(10000)  # a fetch in flight still holds the old project
 
     # --- lookups --------------------------------------------------------------
     @property
@@ -118,20 +168,110 @@ class GridModel(QAbstractListModel):
         row = self._row_of.get(image_id)
         return self.record_at(row) if row is not None else None
 
+    def cached_record(self, row: int) -> Optional[ImageRecord]:
+        """The record when its window is already in memory, else None at once.
+
+        Painting uses this: a missing window is fetched on a worker thread (newest
+        request first, with its neighbour in the scroll direction) and its rows get a
+        ``dataChanged`` when it arrives; the delegate paints a placeholder meanwhile, so
+        scrolling never waits for the database.
+        """
+        if not 0 <= row < len(self._ids) or self.project is None:
+            return None
+        w = row // WINDOW
+        recs = self._windows.get(w)
+        if recs is not None:
+            return recs[row - w * WINDOW]
+        self._request(w)
+        return None
+
+    def _request(self, w: int) -> None:
+        if self._closed or w in self._fetch_wanted:
+            return
+        nwin = (len(self._ids) + WINDOW - 1) // WINDOW
+        todo = [w]
+        # the neighbour the user is moving towards, fetched after the one on screen
+        ahead = w + 1 if w >= getattr(self, "_last_requested", -1) else w - 1
+        self._last_requested = w
+        if 0 <= ahead < nwin and ahead not in self._windows and ahead not in self._fetch_wanted:
+            todo.insert(0, ahead)
+        start = False
+        with self._fetch_lock:
+            for win in todo:
+                self._fetch_wanted.add(win)
+                self._fetch_stack.append((self._generation, self._edit_seq, win, self.project,
+                                          self._ids[win * WINDOW:(win + 1) * WINDOW]))
+            while len(self._fetch_stack) > MAX_PENDING_WINDOWS:
+                self._fetch_wanted.discard(self._fetch_stack.pop(0)[2])
+            if not self._fetch_running:
+                self._fetch_running = start = True
+        if start:
+            self._fetch_pool.start(_FetchRunner(self))
+
+    @Slot(int, int, int, object, object)
+    def _on_fetched(self, gen: int, seq: int, w: int, recs, err) -> None:
+        if gen != self._generation or self._closed:
+            return
+        self._fetch_wanted.discard(w)
+        if err is not None:
+            log.warning("grid window %d: %s", w, err)
+            return
+        if w in self._windows:
+            return  # read synchronously meanwhile (record_at): that copy is as new
+        if seq != self._edit_seq:
+            self._request(w)  # rows changed while it was read: read it again
+            return
+        self._store_window(w, recs)
+        first = w * WINDOW
+        last = min(len(self._ids), first + len(recs)) - 1
+        if last >= first:
+            self.dataChanged.emit(self.index(first), self.index(last))
+
+    def _drop_fetches(self) -> None:
+        self._generation += 1
+        with self._fetch_lock:
+            self._fetch_stack.clear()
+        self._fetch_wanted.clear()
+
+    def shutdown(self, timeout_ms: int = 10000) -> bool:
+        """Stop background window fetches and join the thread (window close, tests)."""
+        self._closed = True
+        self._drop_fetches()
+        return self._fetch_pool.waitForDone(timeout_ms)
+
+    def _store_window(self, w: int, recs: list) -> None:
+        self._windows[w] = recs
+        self._windows.move_to_end(w)
+        while len(self._windows) > MAX_WINDOWS:
+            self._windows.popitem(last=False)
+
     def _fetch_window(self, w: int) -> list[Optional[ImageRecord]]:
         ids = self._ids[w * WINDOW:(w + 1) * WINDOW]
         by_id = {r.id: r for r in self.project.images(ids)}
         recs = [by_id.get(i) for i in ids]
-        self._windows[w] = recs
-        while len(self._windows) > MAX_WINDOWS:
-            self._windows.popitem(last=False)
+        self._store_window(w, recs)
         return recs
+
+    def update_records(self, records: Iterable[ImageRecord]) -> None:
+        """Put records an action already returned into the model (no database read)."""
+        self._edit_seq += 1
+        for rec in records:
+            row = self._row_of.get(rec.id)
+            if row is None:
+                continue
+            w = row // WINDOW
+            recs = self._windows.get(w)
+            if recs is not None:
+                recs[row - w * WINDOW] = rec
+            idx = self.index(row)
+            self.dataChanged.emit(idx, idx)
 
     def refresh_ids(self, ids: Iterable[int]) -> None:
         """Re-read these rows from the database (after an action changed them)."""
         rows = [self._row_of[i] for i in ids if i in self._row_of]
         if not rows or self.project is None:
             return
+        self._edit_seq += 1
         fresh = {r.id: r for r in self.project.images([self._ids[r] for r in rows])}
         for row in rows:
             w = row // WINDOW
@@ -143,6 +283,7 @@ class GridModel(QAbstractListModel):
 
     def refresh_all(self) -> None:
         self._windows.clear()
+        self._edit_seq += 1
         if self._ids:
             self.dataChanged.emit(self.index(0), self.index(len(self._ids) - 1))
 

@@ -32,7 +32,11 @@ class GridDelegate(QStyledItemDelegate):
         return self.cell_size()
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index) -> None:
-        rec = index.data(RecordRole)
+        model = index.model()
+        # never wait for the database while painting: a window not yet in memory is
+        # fetched in the background and this cell repainted when it arrives
+        cached = getattr(model, "cached_record", None)
+        rec = cached(index.row()) if cached is not None else index.data(RecordRole)
         r = option.rect
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
@@ -76,7 +80,6 @@ class GridDelegate(QStyledItemDelegate):
         if rec.has_repair:
             self._badge(painter, x, box.y() + 3, "R", QColor("#7a4fd0"), right=True)
         # label dots, bottom-left over the thumbnail
-        model = index.model()
         dx = box.x() + 4
         for name in rec.labels[:8]:
             c = QColor(model.label_color(name)) if hasattr(model, "label_color") else QColor("#888")

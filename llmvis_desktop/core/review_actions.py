@@ -1,0 +1,132 @@
+"""Review actions as single transactions that also return what the GUI needs next.
+
+The keyboard flow (accept and next, reject and next, a label key, a caption edit)
+used to cost several transactions per key: a snapshot read, one write per
+suggestion decided, one for the status, another snapshot read and a record read.
+Each function here does the whole action in ONE write transaction (one commit, one
+fsync, one lock acquisition against a concurrent indexer) and hands back an
+:class:`ActionResult`: the snapshots before and after (for undo), the image's new
+record (so the grid updates that one row without reading it again) and the
+suggestions decided. Every change still writes its history event, through the same
+repository functions the :class:`~llmvis_desktop.core.project.Project` methods use.
+
+Pure core: no Qt. ``target`` is a ``Project`` or a ``Store``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Iterable, Optional, Union
+
+from sqlalchemy.orm import Session
+
+from .store import models as m
+from .store import repo_images as ri
+from .store import repo_review as rr
+from .store import repo_suggest as rs
+from .store.engine import Store
+from .store.records import ImageRecord, SuggestionRecord
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    image_id: int
+    before: dict  # snapshot: caption, labels, review_status
+    after: dict
+    record: ImageRecord  # the image after the action
+    decided: tuple[SuggestionRecord, ...] = ()
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after
+
+
+def _store(target) -> Store:
+    return target if isinstance(target, Store) else target.store
+
+
+def run(target, image_id: int, change: Callable[[Session], Iterable[SuggestionRecord] | None]) -> ActionResult:
+    """Snapshot, ``change(session)``, snapshot and record, all in one write transaction.
+
+    ``change`` may return the suggestions it decided. An exception rolls everything
+    back (nothing half-done reaches the database) and propagates.
+    """
+    with _store(target).write() as s:
+        before = rr.snapshot(s, image_id)
+        decided = tuple(change(s) or ())
+        s.flush()
+        after = rr.snapshot(s, image_id)
+        record = ri.records(s, [image_id])[0]
+    return ActionResult(image_id, before, after, record, decided)
+
+
+def _pick_for_accept(pending: list[SuggestionRecord]) -> list[SuggestionRecord]:
+    """The best caption (highest score; unscored last) and every label suggestion."""
+    captions = [sg for sg in pending if sg.kind == "caption"]
+    captions.sort(key=lambda sg: -(sg.score if sg.score is not None else -1.0))
+    return captions[:1] + [sg for sg in pending if sg.kind == "label"]
+
+
+def accept(target, image_id: int, actor: str, status: str = m.STATUS_REVIEWED) -> ActionResult:
+    """Accept the pending suggestions (best caption, every label) and mark the image
+    ``status`` (reviewed), in one transaction with one history event per change."""
+
+    def change(s: Session):
+        pending = rs.suggestions_for(s, image_id, pending_only=True)
+        decided = [rs.decide(s, sg.id, "accepted", actor) for sg in _pick_for_accept(pending)]
+        rr.set_status(s, image_id, status, actor)
+        return decided
+
+    return run(target, image_id, change)
+
+
+def reject(target, image_id: int, actor: str, status: str = m.STATUS_REJECTED) -> ActionResult:
+    """Reject every pending suggestion and mark the image ``status`` (rejected)."""
+
+    def change(s: Session):
+        pending = rs.suggestions_for(s, image_id, pending_only=True)
+        decided = [rs.decide(s, sg.id, "rejected", actor) for sg in pending]
+        rr.set_status(s, image_id, status, actor)
+        return decided
+
+    return run(target, image_id, change)
+
+
+def set_status(target, image_id: int, status: str, actor: str) -> ActionResult:
+    return run(target, image_id, lambda s: rr.set_status(s, image_id, status, actor) and None)
+
+
+def set_caption(target, image_id: int, caption: Optional[str], actor: str) -> ActionResult:
+    return run(target, image_id, lambda s: rr.set_caption(s, image_id, caption, actor) and None)
+
+
+def set_labels(target, image_id: int, names: Iterable[str], actor: str) -> ActionResult:
+    names = list(names)
+    return run(target, image_id, lambda s: rr.set_labels(s, image_id, names, actor) and None)
+
+
+def toggle_label(target, image_id: int, name: str, actor: str) -> ActionResult:
+    return run(target, image_id, lambda s: rr.toggle_label(s, image_id, name, actor) and None)
+
+
+def decide_suggestion(target, image_id: int, suggestion_id: int, outcome: str, actor: str,
+                      final_value: Optional[str] = None) -> ActionResult:
+    """Decide one suggestion of ``image_id`` (accepted, edited or rejected)."""
+    return run(target, image_id,
+               lambda s: [rs.decide(s, suggestion_id, outcome, actor, final_value)])
+
+
+def apply_state(target, image_id: int, state: dict, actor: str, action_prefix: str) -> ActionResult:
+    """Write a snapshot back (undo/redo): one event per field changed, one transaction."""
+
+    def change(s: Session):
+        if "caption" in state:
+            rr.set_caption(s, image_id, state["caption"], actor, action=f"{action_prefix}:caption")
+        if "labels" in state:
+            rr.set_labels(s, image_id, state["labels"], actor, action=f"{action_prefix}:labels")
+        if "review_status" in state:
+            rr.set_status(s, image_id, state["review_status"], actor, action=f"{action_prefix}:status")
+
+    return run(target, image_id, change)
+
+
+Target = Union[Store, object]  # a Store, or anything with ``.store`` (a Project)
