@@ -1,0 +1,98 @@
+"""core.review_actions: each review action is one transaction that writes its history
+and returns the snapshots (for undo) and the image's new record (for the grid)."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event
+
+from llmvis_desktop.core import review_actions as ra
+from llmvis_desktop.core.project import Project
+from llmvis_desktop.core.store.records import NewSuggestion
+from llmvis_desktop.core.store.repo_review import replay
+
+
+@pytest.fixture
+def project(png_folder):
+    with Project.open(png_folder) as p:
+        p.scan()
+        for name in ("scratch", "dent"):
+            p.add_label(name)
+        yield p
+
+
+def _commits(project):
+    counter = {"n": 0}
+
+    @event.listens_for(project.store.engine, "commit")
+    def _on_commit(_conn):
+        counter["n"] += 1
+
+    return counter
+
+
+def test_accept_is_one_transaction_with_every_event(project):
+    image_id = project.image_ids()[0]
+    project.add_suggestions([
+        NewSuggestion(image_id, "caption", "a worse caption", "m", score=0.3),
+        NewSuggestion(image_id, "caption", "the best caption", "m", score=0.9),
+        NewSuggestion(image_id, "label", "dent", "m", score=0.8),
+    ])
+    before = project.snapshot(image_id)
+    commits = _commits(project)
+    res = ra.accept(project, image_id, "alice")
+    assert commits["n"] == 1
+    assert res.before == before and res.changed
+    assert res.after == project.snapshot(image_id)
+    assert res.after == {"caption": "the best caption", "labels": ["dent"], "review_status": "reviewed"}
+    rec = project.image(image_id)
+    assert res.record == rec and rec.status == "reviewed" and rec.labels == ("dent",)
+    assert sorted(s.value for s in res.decided) == ["dent", "the best caption"]
+    outcomes = {s.value: s.outcome for s in project.suggestions(image_id)}
+    assert outcomes == {"a worse caption": "pending", "the best caption": "accepted", "dent": "accepted"}
+    hist = project.history(image_id)
+    acts = [e.action for e in hist]
+    assert "caption" in acts and "labels" in acts and acts[-1] == "status"
+    assert all(e.actor == "alice" for e in hist if e.action in ("caption", "labels", "status"))
+    assert replay(hist) == res.after  # the history alone rebuilds the state
+
+
+def test_reject_and_undo_state(project):
+    image_id = project.image_ids()[1]
+    project.add_suggestions([NewSuggestion(image_id, "label", "scratch", "m", score=0.5)])
+    res = ra.reject(project, image_id, "bob")
+    assert res.record.status == "rejected" and res.record.labels == ()
+    assert [s.outcome for s in project.suggestions(image_id)] == ["rejected"]
+    back = ra.apply_state(project.store, image_id, res.before, "bob", "undo")  # a Store works too
+    assert back.after == res.before and back.record.review_status == res.before["review_status"]
+    assert project.history(image_id)[-1].action == "undo:status"
+
+
+def test_single_field_actions_and_no_op(project):
+    image_id = project.image_ids()[2]
+    assert ra.toggle_label(project, image_id, "scratch", "c").record.labels == ("scratch",)
+    assert ra.set_caption(project, image_id, "hello", "c").record.caption == "hello"
+    assert ra.set_labels(project, image_id, ["dent"], "c").after["labels"] == ["dent"]
+    n = len(project.history(image_id))
+    res = ra.set_status(project, image_id, "new", "c")  # already new: nothing written
+    assert not res.changed and len(project.history(image_id)) == n
+
+
+def test_failure_rolls_everything_back(project):
+    image_id = project.image_ids()[0]
+    sid = project.add_suggestions([NewSuggestion(image_id, "caption", "cap", "m")])[0]
+    n = len(project.history(image_id))
+    with pytest.raises(ValueError):
+        ra.run(project, image_id, lambda s: [ra.rs.decide(s, sid, "accepted", "x"),
+                                              ra.rr.set_status(s, image_id, "bogus", "x")])
+    assert project.image(image_id).caption is None
+    assert project.suggestions(image_id)[0].outcome == "pending"
+    assert len(project.history(image_id)) == n
+
+
+def test_core_does_not_import_qt():
+    import subprocess
+    import sys
+
+    code = ("import sys; import llmvis_desktop.core.review_actions; "
+            "sys.exit(any(m.startswith('PySide6') for m in sys.modules))")
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
