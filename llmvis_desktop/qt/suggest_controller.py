@@ -40,7 +40,7 @@ ASK_TIP = "Type a question about this image and press Enter; {model} answers it 
 
 
 def _learned_status(suggester):
-    return suggester.status()
+    return suggester, suggester.status()
 
 
 def _resolve_chat(spec: str, model_dirs):
@@ -140,8 +140,9 @@ class SuggestController(QObject):
         if error is not None:
             log.warning("learned suggester status: %s", error)
             return
-        ready, message = result
-        self._set_learned_status(ready, message)
+        sugg, (ready, message) = result
+        if sugg is self.learned:  # not a late answer about a project closed meanwhile
+            self._set_learned_status(ready, message)
 
     def _set_learned_status(self, ready: bool, message: str) -> None:
         self.learned_ready, self.learned_message = ready, message
