@@ -44,6 +44,23 @@ from PySide6.QtWidgets import (
 
 from llmvis_desktop.core.store.records import SuggestionRecord
 
+
+class ElidedLabel(QLabel):
+    """A one-line label that shortens its text with "…" instead of widening its parent."""
+
+    def __init__(self, text: str, parent: Optional[QWidget] = None) -> None:
+        super().__init__(text, parent)
+        self._full = text
+        self.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
+        self.setMinimumWidth(0)
+
+    def full_text(self) -> str:
+        return self._full
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        self.setText(self.fontMetrics().elidedText(self._full, Qt.ElideMiddle, max(0, self.width())))
+
 from .. import style
 
 EMPTY_TEXT = ("No suggestions for this image yet. Get some from the Suggestions menu: "
@@ -114,7 +131,7 @@ class _Card(QFrame):
         score.setStyleSheet(f"color: {style.TEXT}; font-size: small;")
         meta.addWidget(score)
         model = s.model_id + (f" @ {s.model_revision[:10]}" if s.model_revision else "")
-        self.model_label = QLabel(model)
+        self.model_label = ElidedLabel(model)
         self.model_label.setStyleSheet(f"color: {style.TEXT_MUTED}; font-size: small;")
         tip = f"model: {s.model_id}"
         if s.model_revision:
@@ -245,6 +262,7 @@ class SuggestionPanel(QWidget):
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)  # cards shrink instead
         self.scroll.setWidget(self._list)
 
         self.ask_edit = QLineEdit()
