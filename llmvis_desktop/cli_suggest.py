@@ -45,7 +45,7 @@ def add_parsers(subparsers) -> None:
     q.add_argument("--json", action="store_true")
     q.add_argument("--dir", action="append", default=[], metavar="FOLDER", help="also look in this folder")
     q.add_argument("--no-cache", action="store_true", help="skip the Hugging Face cache")
-    q.add_argument("--all", dest="show_all", action="store_true", help="also models of unknown architectures")
+    q.add_argument("--all", dest="show_all", action="store_true", help="also HF-cache models of architectures we cannot run")
     q.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default=None,
                    help="say whether each model fits this device (default: the configured one)")
     mp.set_defaults(func=run_models_cmd)
@@ -74,7 +74,7 @@ def run_models_cmd(args) -> int:
 
     cfg = _config()
     dirs = list(cfg.model_dirs) + list(args.dir)
-    infos = discover(dirs, include_hf_cache=not args.no_cache, known_only=not args.show_all)
+    infos = discover(dirs, include_hf_cache=not args.no_cache, cache_known_only=not args.show_all)
     try:
         device = resolve(args.device or cfg.device)
     except DeviceError as exc:

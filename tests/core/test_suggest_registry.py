@@ -87,20 +87,26 @@ def _fake_cache(tiny, base: Path) -> Path:
         blob.write_bytes(f.read_bytes())
         os.symlink(blob, snap / f.name)
     (base / "datasets--acme--data").mkdir()
+    text = base / "models--acme--bert" / "snapshots" / "feed"
+    text.mkdir(parents=True)
+    (text / "config.json").write_text(json.dumps({"model_type": "bert", "architectures": ["BertModel"]}))
+    (text / "model.safetensors").write_bytes(b"\0" * 16)
     return base
 
 
 def test_hf_cache_discovery_and_resolution(tiny, tmp_path, monkeypatch):
     cache = _fake_cache(tiny, tmp_path / "hub")
     infos = scan_hf_cache(cache)
-    assert [i.model_id for i in infos] == ["acme/tiny-blip"]
-    info = infos[0]
+    assert [i.model_id for i in infos] == ["acme/bert", "acme/tiny-blip"]
+    info = infos[1]
     assert info.family == "blip" and info.source == "hf-cache" and info.problem is None
     assert info.size_bytes == (Path(tiny["blip"]) / "model.safetensors").stat().st_size
     assert info.revision == inspect_folder(tiny["blip"]).revision
     monkeypatch.setenv("HF_HUB_CACHE", str(cache))
     assert resolve_model("acme/tiny-blip").path == info.path
     assert [i.model_id for i in discover([], include_hf_cache=True)] == ["acme/tiny-blip"]
+    every = discover([], include_hf_cache=True, cache_known_only=False)
+    assert [i.model_id for i in every] == ["acme/bert", "acme/tiny-blip"] and "BertModel" in every[0].problem
 
 
 def test_missing_model_names_where_it_looked(tmp_path, monkeypatch):
@@ -133,7 +139,7 @@ def test_models_list_json(tiny, capsys, monkeypatch, tmp_path):
     rows = {r["name"]: r for r in json.loads(capsys.readouterr().out)}
     assert rows["tiny-blip"]["family"] == "blip" and rows["tiny-blip"]["fits"] is True
     assert rows["tiny-clip"]["kind"] == "labeler" and rows["tiny-llava"]["kind"] == "chat"
-    assert main(["models", "list", "--dir", str(tiny["refused_bin"].parent), "--device", "cpu", "--all"]) == 0
+    assert main(["models", "list", "--dir", str(tiny["refused_bin"].parent), "--device", "cpu"]) == 0
     out = capsys.readouterr().out
     assert "refused" in out and "pickle .bin" in out
 

@@ -269,13 +269,19 @@ def scan_folder(root: Path, depth: int = 2) -> list[ModelInfo]:
 
 
 def discover(model_dirs: Iterable[str | Path] = (), include_hf_cache: bool = True,
-             hf_cache: Optional[Path] = None, known_only: bool = False) -> list[ModelInfo]:
-    """Every model under the configured folders, then in the HF cache; no network, no torch."""
+             hf_cache: Optional[Path] = None, known_only: bool = False,
+             cache_known_only: bool = True) -> list[ModelInfo]:
+    """Every model under the configured folders, then in the HF cache; no network, no torch.
+
+    Folders the user configured are listed whatever they hold (a refused one says why);
+    from the HF cache, which also holds unrelated text models, only known families
+    unless ``cache_known_only`` is False.
+    """
     seen: set[str] = set()
     out: list[ModelInfo] = []
     found = [i for d in model_dirs for i in scan_folder(Path(d))]
     if include_hf_cache:
-        found += scan_hf_cache(hf_cache)
+        found += [i for i in scan_hf_cache(hf_cache) if i.family or not cache_known_only]
     for info in found:
         key = os.path.realpath(info.path)
         if key in seen or (known_only and info.family is None):

@@ -4,8 +4,8 @@ Public API
 ----------
 ``ModelManagerDialog(project, model_dirs, device="auto", parent=None, *, include_hf_cache=True,
 hf_cache=None)``
-    lists what ``core.suggest.discover`` finds in ``model_dirs`` and the local Hugging Face
-    cache (offline; no torch import): name, family, kind, size, whether it fits the device,
+    lists what ``core.suggest.discover`` finds in ``model_dirs`` (everything, refused ones
+    saying why) and the local Hugging Face cache (known families only; offline; no torch import): name, family, kind, size, whether it fits the device,
     where it is, and why it would be refused. Choices are written at once to the project:
     ``project.set_setting("captioner", path)`` / ``("labeler", path)``, and per-model
     opt-ins to ``"model_optins"`` ({path: ["bin", "remote_code"]}), which
