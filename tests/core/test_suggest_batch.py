@@ -303,3 +303,12 @@ def test_idefics3_chat_model_batches_mixed_sizes(tiny, project, worker):
     answers = _all(project)
     assert report.suggestions == len(answers) == 6 and {a.kind for a in answers} == {"answer"}
     assert all(a.params["family"] == "idefics3" for a in answers)
+
+
+def test_qwen2_vl_without_a_video_processor(tiny, project, worker):
+    info = inspect_folder(tiny["qwen2_vl"])
+    assert (info.family, info.kind) == ("qwen2_vl", "chat")
+    report = run_suggest(project, info, None, batch=3, max_new_tokens=3, max_side=64, worker=worker)
+    caps = _all(project)
+    assert report.suggestions == len(caps) == 6
+    assert all(c.kind == "caption" and c.params["family"] == "qwen2_vl" for c in caps)

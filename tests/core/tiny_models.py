@@ -219,6 +219,51 @@ def build_idefics3(folder: Path, hidden: int = 32, layers: int = 2, image_size: 
     return folder
 
 
+QWEN_TEMPLATE = (
+    "{% for m in messages %}<|im_start|>{{ m['role'] }} "
+    "{% if m['content'] is string %}{{ m['content'] }}{% else %}{% for p in m['content'] %}"
+    "{% if p['type'] == 'image' %}<|vision_start|><|image_pad|><|vision_end|>{% else %}{{ p['text'] }}{% endif %}"
+    "{% endfor %}{% endif %}<|im_end|> {% endfor %}"
+    "{% if add_generation_prompt %}<|im_start|>assistant {% endif %}"
+)
+
+
+def build_qwen2_vl(folder: Path, hidden: int = 32, layers: int = 2) -> Path:
+    """A Qwen2-VL chat VLM. Saved as model + image processor + tokenizer (chat template inside),
+    without the processor file that transformers 5 can only build with torchvision present."""
+    from tokenizers import Tokenizer, models, pre_tokenizers
+    from transformers import (PreTrainedTokenizerFast, Qwen2VLConfig, Qwen2VLForConditionalGeneration,
+                              Qwen2VLImageProcessor)
+
+    _seed()
+    special = ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|vision_start|>", "<|vision_end|>",
+               "<|image_pad|>", "<|video_pad|>"]
+    vocab = {w: i for i, w in enumerate(special + WORDS + ["user", "assistant", "describe"])}
+    backend = Tokenizer(models.WordLevel(vocab=vocab, unk_token="<|endoftext|>"))
+    backend.pre_tokenizer = pre_tokenizers.Sequence([pre_tokenizers.WhitespaceSplit(), pre_tokenizers.Punctuation()])
+    tok = PreTrainedTokenizerFast(tokenizer_object=backend, pad_token="<|endoftext|>", eos_token="<|im_end|>",
+                                  unk_token="<|endoftext|>")
+    tok.add_special_tokens({"additional_special_tokens": special[1:]})
+    tok.chat_template = QWEN_TEMPLATE
+    text = dict(vocab_size=len(vocab), hidden_size=hidden, num_hidden_layers=layers, num_attention_heads=2,
+                num_key_value_heads=2, intermediate_size=hidden * 2, max_position_embeddings=512,
+                rope_parameters={"rope_type": "default", "rope_theta": 10000.0, "mrope_section": [2, 2, 4]},
+                pad_token_id=0, eos_token_id=2, bos_token_id=None)
+    vision = dict(depth=layers, embed_dim=hidden, hidden_size=hidden, num_heads=2, patch_size=14,
+                  spatial_merge_size=2, temporal_patch_size=2)
+    config = Qwen2VLConfig(text_config=text, vision_config=vision, image_token_id=vocab["<|image_pad|>"],
+                           video_token_id=vocab["<|video_pad|>"], vision_start_token_id=vocab["<|vision_start|>"],
+                           vision_end_token_id=vocab["<|vision_end|>"])
+    model = Qwen2VLForConditionalGeneration(config).eval()
+    model.generation_config.pad_token_id = 0
+    model.generation_config.eos_token_id = 2
+    folder.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(folder)
+    Qwen2VLImageProcessor(min_pixels=56 * 56, max_pixels=112 * 112).save_pretrained(folder)
+    tok.save_pretrained(folder)
+    return folder
+
+
 def build_all(base: Path) -> dict[str, Path]:
     return {
         "blip": build_blip(base / "tiny-blip"),
@@ -227,6 +272,7 @@ def build_all(base: Path) -> dict[str, Path]:
         "git": build_git(base / "tiny-git"),
         "siglip": build_siglip(base / "tiny-siglip"),
         "idefics3": build_idefics3(base / "tiny-idefics3"),
+        "qwen2_vl": build_qwen2_vl(base / "tiny-qwen2-vl"),
     }
 
 

@@ -222,12 +222,60 @@ class QwenVLFamily(ChatFamily):
     name = "qwen2_vl"
     model_types = ("qwen2_vl", "qwen2_5_vl")
     arch_prefixes = ("Qwen2VL", "Qwen2_5_VL")
-    #: caps the visual tokens per image (28x28 pixels a token): 256..1024 tokens
-    min_pixels = 256 * 28 * 28
+    #: caps the visual tokens per image (one token per 28x28 pixels): at most 1024
+    min_pixels = 56 * 56
     max_pixels = 1024 * 28 * 28
 
     def processor_kwargs(self):
         return {"min_pixels": self.min_pixels, "max_pixels": self.max_pixels}
+
+    def load(self, path, device, dtype, *, trust_remote_code=False, use_safetensors=True):
+        try:
+            return super().load(path, device, dtype, trust_remote_code=trust_remote_code,
+                                use_safetensors=use_safetensors)
+        except (ImportError, AttributeError, OSError, ValueError):
+            # transformers 5 builds Qwen-VL's processor with a video processor that needs
+            # torchvision; images alone need only the image processor and the tokenizer
+            import transformers
+
+            kw = dict(local_files_only=True, trust_remote_code=trust_remote_code)
+            proc = _QwenImageOnlyProcessor(
+                transformers.AutoImageProcessor.from_pretrained(str(path), **kw, **self.processor_kwargs()),
+                transformers.AutoTokenizer.from_pretrained(str(path), **kw))
+            model = _from_pretrained(getattr(transformers, self.auto_class), path, dtype, kw, use_safetensors)
+            model.to(device)
+            model.eval()
+            loaded = Loaded(self, model, proc, device, dtype, Path(path))
+            proc.tokenizer.padding_side = "left"
+            return loaded
+
+
+class _QwenImageOnlyProcessor:
+    """Qwen2/2.5-VL prompts for still images: one ``<|image_pad|>`` per merged patch."""
+
+    image_token = "<|image_pad|>"
+
+    def __init__(self, image_processor, tokenizer) -> None:
+        self.image_processor = image_processor
+        self.tokenizer = tokenizer
+        self.merge = int(getattr(image_processor, "merge_size", 2) or 2)
+
+    def apply_chat_template(self, conversation, **kw):
+        return self.tokenizer.apply_chat_template(conversation, **kw)
+
+    def __call__(self, images=None, text=None, return_tensors="pt", padding=True, **_kw):
+        out = dict(self.image_processor(images=list(images), return_tensors=return_tensors))
+        counts = [int(g.prod()) // (self.merge ** 2) for g in out["image_grid_thw"]]
+        expanded, k = [], 0
+        for t in text:
+            parts = t.split(self.image_token)
+            pieces = [parts[0]]
+            for rest in parts[1:]:
+                pieces.append(self.image_token * counts[k] + rest)
+                k += 1
+            expanded.append("".join(pieces))
+        out.update(self.tokenizer(expanded, padding=padding, return_tensors=return_tensors))
+        return out
 
 
 # --------------------------------------------------------------------- labelers
