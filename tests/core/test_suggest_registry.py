@@ -26,6 +26,8 @@ def tiny(tmp_path_factory):
 
 
 def test_tiny_models_are_recognised(tiny):
+    for key in ("blip", "clip", "llava"):
+        tiny[key]
     found = {Path(i.path).name: i for i in discover([tiny["blip"].parent], include_hf_cache=False)}
     blip, clip, llava = found["tiny-blip"], found["tiny-clip"], found["tiny-llava"]
     assert (blip.family, blip.kind) == ("blip", "captioner")
@@ -135,6 +137,8 @@ def test_models_list_json(tiny, capsys, monkeypatch, tmp_path):
     from llmvis_desktop.cli_suggest import main
 
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "empty"))
+    for key in ("blip", "clip", "llava"):
+        tiny[key]
     assert main(["models", "list", "--json", "--dir", str(tiny["blip"].parent), "--device", "cpu"]) == 0
     rows = {r["name"]: r for r in json.loads(capsys.readouterr().out)}
     assert rows["tiny-blip"]["family"] == "blip" and rows["tiny-blip"]["fits"] is True

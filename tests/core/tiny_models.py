@@ -265,15 +265,7 @@ def build_qwen2_vl(folder: Path, hidden: int = 32, layers: int = 2) -> Path:
 
 
 def build_all(base: Path) -> dict[str, Path]:
-    return {
-        "blip": build_blip(base / "tiny-blip"),
-        "clip": build_clip(base / "tiny-clip"),
-        "llava": build_llava(base / "tiny-llava"),
-        "git": build_git(base / "tiny-git"),
-        "siglip": build_siglip(base / "tiny-siglip"),
-        "idefics3": build_idefics3(base / "tiny-idefics3"),
-        "qwen2_vl": build_qwen2_vl(base / "tiny-qwen2-vl"),
-    }
+    return {key: builder(base / name) for key, (builder, name) in BUILDERS.items()}
 
 
 def write_refused(base: Path) -> dict[str, Path]:
@@ -307,16 +299,43 @@ def write_refused(base: Path) -> dict[str, Path]:
     return out
 
 
-_BUILT: dict[str, dict[str, Path]] = {}
+BUILDERS = {
+    "blip": (build_blip, "tiny-blip"),
+    "clip": (build_clip, "tiny-clip"),
+    "llava": (build_llava, "tiny-llava"),
+    "git": (build_git, "tiny-git"),
+    "siglip": (build_siglip, "tiny-siglip"),
+    "idefics3": (build_idefics3, "tiny-idefics3"),
+    "qwen2_vl": (build_qwen2_vl, "tiny-qwen2-vl"),
+}
 
 
-def session_models(tmp_path_factory) -> dict[str, Path]:
-    """Build the tiny models once per test process (shared by every suggest test module)."""
-    if "models" not in _BUILT:
-        base = tmp_path_factory.mktemp("tiny_models")
-        _BUILT["models"] = build_all(base)
-        _BUILT["refused"] = write_refused(tmp_path_factory.mktemp("refused_models"))
-    return {**_BUILT["models"], **{f"refused_{k}": v for k, v in _BUILT["refused"].items()}}
+class LazyModels:
+    """``models["blip"]`` builds that model on first use (about a second each), once per process."""
+
+    def __init__(self, base: Path, refused: dict[str, Path]) -> None:
+        self.base = base
+        self.refused = refused
+        self._built: dict[str, Path] = {}
+
+    def __getitem__(self, key: str) -> Path:
+        if key.startswith("refused_"):
+            return self.refused[key[len("refused_"):]]
+        if key not in self._built:
+            builder, name = BUILDERS[key]
+            self._built[key] = builder(self.base / name)
+        return self._built[key]
+
+
+_SESSION: dict[str, LazyModels] = {}
+
+
+def session_models(tmp_path_factory) -> LazyModels:
+    """The tiny models, shared by every suggest test module of this process."""
+    if "models" not in _SESSION:
+        refused = write_refused(tmp_path_factory.mktemp("refused_models"))
+        _SESSION["models"] = LazyModels(tmp_path_factory.mktemp("tiny_models"), refused)
+    return _SESSION["models"]
 
 
 def image_folder(root: Path, n: int = 6) -> Path:
