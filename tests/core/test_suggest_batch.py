@@ -312,3 +312,11 @@ def test_qwen2_vl_without_a_video_processor(tiny, project, worker):
     caps = _all(project)
     assert report.suggestions == len(caps) == 6
     assert all(c.kind == "caption" and c.params["family"] == "qwen2_vl" for c in caps)
+
+
+def test_native_florence2_with_a_task_prompt(tiny, project, worker):
+    info = inspect_folder(tiny["florence2"])
+    assert (info.family, info.kind, info.needs_remote_code) == ("florence2", "captioner", False)
+    report = run_suggest(project, info, None, batch=4, max_new_tokens=3, prompt="<DETAILED_CAPTION>", worker=worker)
+    caps = _all(project)
+    assert report.suggestions == len(caps) == 6 and {c.prompt for c in caps} == {"<DETAILED_CAPTION>"}

@@ -219,6 +219,37 @@ def build_idefics3(folder: Path, hidden: int = 32, layers: int = 2, image_size: 
     return folder
 
 
+def build_florence2(folder: Path, image_size: int = 32) -> Path:
+    """A native (converted-checkpoint) Florence-2: tiny DaViT vision tower + BART, task prompts."""
+    from tokenizers import Tokenizer, models, pre_tokenizers
+    from transformers import (CLIPImageProcessor, Florence2Config, Florence2ForConditionalGeneration,
+                              Florence2Processor, PreTrainedTokenizerFast)
+
+    _seed()
+    special = ["<pad>", "<s>", "</s>", "<unk>", "<image>"]
+    words = WORDS + ["What", "does", "describe", "Describe", "in", "detail"]
+    vocab = {w: i for i, w in enumerate(dict.fromkeys(special + words))}
+    backend = Tokenizer(models.WordLevel(vocab=vocab, unk_token="<unk>"))
+    backend.pre_tokenizer = pre_tokenizers.Sequence([pre_tokenizers.WhitespaceSplit(), pre_tokenizers.Punctuation()])
+    tok = PreTrainedTokenizerFast(tokenizer_object=backend, pad_token="<pad>", bos_token="<s>", eos_token="</s>",
+                                  unk_token="<unk>", extra_special_tokens={"image_token": "<image>"})
+    vision = dict(depths=[1, 1], embed_dim=[16, 32], num_heads=[1, 2], num_groups=[1, 2], patch_size=[7, 3],
+                  patch_stride=[4, 2], patch_padding=[3, 1], patch_prenorm=[False, True], window_size=2,
+                  projection_dim=32, max_position_embeddings=16, max_temporal_embeddings=4)
+    text = dict(vocab_size=len(vocab), d_model=32, encoder_layers=1, decoder_layers=1, encoder_attention_heads=2,
+                decoder_attention_heads=2, encoder_ffn_dim=64, decoder_ffn_dim=64, max_position_embeddings=128,
+                pad_token_id=0, bos_token_id=1, eos_token_id=2, decoder_start_token_id=2, forced_eos_token_id=2)
+    model = Florence2ForConditionalGeneration(
+        Florence2Config(vision_config=vision, text_config=text, image_token_id=vocab["<image>"])).eval()
+    model.generation_config.max_new_tokens = 4
+    improc = CLIPImageProcessor(size={"height": image_size, "width": image_size}, do_center_crop=False)
+    improc.image_seq_length = (image_size // 8) ** 2 + 1  # strides 4 x 2, plus the pooled token
+    folder.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(folder)
+    Florence2Processor(image_processor=improc, tokenizer=tok).save_pretrained(folder)
+    return folder
+
+
 QWEN_TEMPLATE = (
     "{% for m in messages %}<|im_start|>{{ m['role'] }} "
     "{% if m['content'] is string %}{{ m['content'] }}{% else %}{% for p in m['content'] %}"
@@ -307,6 +338,7 @@ BUILDERS = {
     "siglip": (build_siglip, "tiny-siglip"),
     "idefics3": (build_idefics3, "tiny-idefics3"),
     "qwen2_vl": (build_qwen2_vl, "tiny-qwen2-vl"),
+    "florence2": (build_florence2, "tiny-florence2"),
 }
 
 
