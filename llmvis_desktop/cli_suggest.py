@@ -21,7 +21,7 @@ def add_parsers(subparsers) -> None:
     p.add_argument("--db", metavar="URL", default=None, help="SQLAlchemy database URL")
     p.add_argument("--captioner", metavar="PATH", help="captioner or chat model: folder, name in a model dir, or org/name in the HF cache")
     p.add_argument("--labeler", metavar="PATH", help="zero-shot labeler (CLIP, SigLIP) scoring the project's labels")
-    p.add_argument("--learned", action="store_true", help="also run the built-in suggester learned from reviewed images")
+    p.add_argument("--learned", action="store_true", help="also run the built-in suggester learned from reviewed images (--limit does not apply)")
     p.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default=None,
                    help="default: the configured device (auto: CUDA, then MPS, then CPU)")
     p.add_argument("--batch", type=int, default=8, metavar="N", help="images per model call (halved on out-of-memory)")
@@ -153,7 +153,7 @@ def run_suggest_cmd(args) -> int:
             )
             reports.append(("models", report))
         if args.learned:
-            reports.append(("learned", _run_learned(project, flt, args.limit, bar)))
+            reports.append(("learned", _run_learned(project, flt, not args.redo, bar)))
     except (ModelRefused, ProjectError) as exc:
         _close(bar)
         return _err("suggest", str(exc))
@@ -192,15 +192,31 @@ def _default_template() -> str:
     return DEFAULT_LABEL_TEMPLATE
 
 
-def _run_learned(project, flt, limit, progress):
+class _LearnedReport:
+    def __init__(self, count: int, seconds: float) -> None:
+        self.suggestions, self.seconds = count, seconds
+
+    def summary(self) -> str:
+        return f"learned suggester: {self.suggestions} suggestions in {self.seconds:.1f} s"
+
+    def as_dict(self) -> dict:
+        return {"suggestions": self.suggestions, "seconds": round(self.seconds, 3)}
+
+
+def _run_learned(project, flt, only_unsuggested, progress):
+    """The built-in suggester (core.suggest.learned): trains on reviewed images, suggests for the rest."""
+    import time
+
     try:
         from .core.suggest import learned
-    except ImportError:
-        raise ValueError("the learned suggester is not available in this build") from None
-    fn = getattr(learned, "run_learned", None)
-    if fn is None:
-        raise ValueError("the learned suggester is not available in this build")
-    return fn(project, flt=flt, limit=limit, progress=progress)
+    except ImportError as exc:
+        raise ValueError(f"the learned suggester is not available ({exc})") from None
+    started = time.monotonic()
+    try:
+        count = learned.run(project, flt=flt, only_unsuggested=only_unsuggested, progress=progress)
+    except learned.NotReady as exc:
+        raise ValueError(f"learned suggester: {exc}") from None
+    return _LearnedReport(int(count or 0), time.monotonic() - started)
 
 
 def _close(bar) -> None:

@@ -174,3 +174,12 @@ def test_a_folder_that_fails_to_load_is_refused_clearly(tiny, tmp_path):
     with pytest.raises(ModelRefused) as err:
         Captioner(inspect_folder(broken), "cpu")
     assert str(err.value).startswith(f"{broken}: cannot load this model")
+
+
+def test_suggest_learned_not_ready_is_one_line(tmp_path, capsys):
+    from llmvis_desktop.cli_suggest import main
+
+    folder = tiny_models.image_folder(tmp_path / "imgs", 2)
+    assert main(["suggest", str(folder), "--learned"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("llmvis suggest: learned suggester:")
