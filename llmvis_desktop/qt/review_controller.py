@@ -269,9 +269,7 @@ class ReviewController(QObject):
         image_id = self._target()
         if image_id is None:
             return
-        if self._do("Accept", image_id, lambda: ra.accept(self.project, image_id, self.actor()),
-                    moving=self._has_next()):
-            self.next()
+        self._act_and_next("Accept", image_id, lambda: ra.accept(self.project, image_id, self.actor()))
 
     def decide_suggestion(self, suggestion_id: int, outcome: str, final_value: Optional[str] = None) -> bool:
         image_id = self._target()
@@ -286,9 +284,7 @@ class ReviewController(QObject):
         image_id = self._target()
         if image_id is None:
             return
-        if self._do("Reject", image_id, lambda: ra.reject(self.project, image_id, self.actor()),
-                    moving=self._has_next()):
-            self.next()
+        self._act_and_next("Reject", image_id, lambda: ra.reject(self.project, image_id, self.actor()))
 
     # --- undo / redo ------------------------------------------------------------------
     def undo(self) -> None:
@@ -351,7 +347,26 @@ class ReviewController(QObject):
             self.current = rec
             if show:  # not when the flow moves on at once: the next image is shown instead
                 self.current_changed.emit(rec)
+        if not show and self._moving:
+            # accept/reject and next: announce it once the grid has moved on, so the
+            # panels do not rebuild for the image being left (they show the next one)
+            self._deferred.append(rec)
+            return
         self.record_changed.emit(rec)
+
+    _moving = False
+
+    def _act_and_next(self, text: str, image_id: int, action) -> None:
+        self._moving, self._deferred = True, []
+        try:
+            ok = self._do(text, image_id, action, moving=self._has_next())
+            if ok:
+                self.next()
+        finally:
+            self._moving = False
+            deferred, self._deferred = self._deferred, []
+            for rec in deferred:
+                self.record_changed.emit(rec)
 
     def _report(self, exc: BaseException) -> None:
         from sqlalchemy.exc import OperationalError

@@ -23,6 +23,11 @@ ThumbRole = Qt.ItemDataRole.UserRole + 2
 IdRole = Qt.ItemDataRole.UserRole + 3
 ThumbErrorRole = Qt.ItemDataRole.UserRole + 4
 
+# what a record change can change: never Qt.SizeHintRole (cells are uniform), so the
+# view repaints those cells and does not restart its 100k-row layout
+RECORD_ROLES = [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, RecordRole, ThumbRole,
+                ThumbErrorRole]
+
 WINDOW = 256
 MAX_WINDOWS = 64
 MAX_PENDING_WINDOWS = 8  # a fast scroll leaves old requests behind: keep the newest
@@ -225,7 +230,7 @@ class GridModel(QAbstractListModel):
         first = w * WINDOW
         last = min(len(self._ids), first + len(recs)) - 1
         if last >= first:
-            self.dataChanged.emit(self.index(first), self.index(last))
+            self.dataChanged.emit(self.index(first), self.index(last), RECORD_ROLES)
 
     def _drop_fetches(self) -> None:
         self._generation += 1
@@ -264,7 +269,7 @@ class GridModel(QAbstractListModel):
             if recs is not None:
                 recs[row - w * WINDOW] = rec
             idx = self.index(row)
-            self.dataChanged.emit(idx, idx)
+            self.dataChanged.emit(idx, idx, RECORD_ROLES)
 
     def refresh_ids(self, ids: Iterable[int]) -> None:
         """Re-read these rows from the database (after an action changed them)."""
@@ -279,13 +284,13 @@ class GridModel(QAbstractListModel):
             if recs is not None:
                 recs[row - w * WINDOW] = fresh.get(self._ids[row])
             idx = self.index(row)
-            self.dataChanged.emit(idx, idx)
+            self.dataChanged.emit(idx, idx, RECORD_ROLES)
 
     def refresh_all(self) -> None:
         self._windows.clear()
         self._edit_seq += 1
         if self._ids:
-            self.dataChanged.emit(self.index(0), self.index(len(self._ids) - 1))
+            self.dataChanged.emit(self.index(0), self.index(len(self._ids) - 1), RECORD_ROLES)
 
     # --- Qt model API -----------------------------------------------------------
     def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from PySide6.QtCore import QItemSelectionModel, QSize, Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, QPersistentModelIndex, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import QAbstractItemView, QListView
 
 from ..models.grid_model import IdRole
@@ -58,6 +58,16 @@ class GridView(QListView):
         self.selectionModel().currentChanged.connect(self._on_current)
         model.modelReset.connect(void(lambda: self.current_changed.emit(None)))
 
+    def dataChanged(self, top_left, bottom_right, roles=()) -> None:  # noqa: N802 - Qt API
+        """Repaint the changed cells, never re-lay out the grid.
+
+        ``QListView`` in list mode answers every ``dataChanged`` (a thumbnail arriving,
+        a record window fetched) with a full delayed re-layout of all rows; with
+        uniform cell sizes data can never move a cell, so skip straight to the
+        item-view base, which only updates the cells' rectangles.
+        """
+        QAbstractItemView.dataChanged(self, top_left, bottom_right, list(roles or ()))
+
     # --- thumbnail size -----------------------------------------------------
     @property
     def thumb_size(self) -> int:
@@ -103,7 +113,18 @@ class GridView(QListView):
         idx = model.index(row, 0)
         self.selectionModel().setCurrentIndex(
             idx, QItemSelectionModel.SelectionFlag.ClearAndSelect)
-        self.scrollTo(idx)
+        self._scroll_when_laid_out(QPersistentModelIndex(idx), 40)
+
+    def _scroll_when_laid_out(self, idx: QPersistentModelIndex, tries: int) -> None:
+        """Scroll to ``idx``; while the batched layout has not reached its row yet (a
+        position restored far down just after opening), try again shortly."""
+        if not idx.isValid() or self.currentIndex().row() != idx.row():
+            return  # moved on meanwhile
+        index = self.model().index(idx.row(), 0)
+        if self.visualRect(index).isValid() or tries <= 0:
+            self.scrollTo(index)
+            return
+        QTimer.singleShot(50, self, lambda: self._scroll_when_laid_out(idx, tries - 1))
 
     def _on_current(self, current, _previous) -> None:
         self.current_changed.emit(current.data(IdRole) if current.isValid() else None)
