@@ -124,8 +124,11 @@ class SuggestController(QObject):
         return self.learned
 
     def shutdown(self) -> None:
+        from ..core.suggest.worker import shutdown_shared
+
         self._status_loader.shutdown()
         self._ask_loader.shutdown()
+        shutdown_shared()  # the model thread: no thread outlives the window
 
     # --- learned suggester: readiness ----------------------------------------------------
     def refresh_learned_status(self) -> None:

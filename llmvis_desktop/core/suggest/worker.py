@@ -113,3 +113,12 @@ def shared_worker() -> ModelWorker:
         if _shared is None or _shared._closed:
             _shared = ModelWorker()
         return _shared
+
+
+def shutdown_shared(wait: bool = True) -> None:
+    """Stop the session's model thread if one was started (the GUI calls this on close)."""
+    global _shared
+    with _shared_lock:
+        worker, _shared = _shared, None
+    if worker is not None:
+        worker.shutdown(wait=wait)
