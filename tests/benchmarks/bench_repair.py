@@ -129,9 +129,13 @@ def speed(generator, size=1024, frac=0.05, seed=3) -> dict:
     out = {"size": size, "mask_fraction": round(float(mask.mean()), 4)}
     for meth in METHODS:
         inpaint(img, mask, method=meth, generator=generator)  # warm-up
-        t = time.perf_counter()
-        inpaint(img, mask, method=meth, generator=generator)
-        out[f"{meth}_s"] = round(time.perf_counter() - t, 3)
+        times = []
+        for _ in range(3):  # best of 3: the machine may be shared
+            t = time.perf_counter()
+            inpaint(img, mask, method=meth, generator=generator)
+            times.append(time.perf_counter() - t)
+        out[f"{meth}_s"] = round(min(times), 3)
+    out["load_avg_1min"] = round(__import__("os").getloadavg()[0], 2)
     return out
 
 
