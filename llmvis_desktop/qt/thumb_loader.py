@@ -19,6 +19,8 @@ from typing import Optional
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 from PySide6.QtGui import QImage, QPixmap
 
+from .workers import favour_gui_thread
+
 log = logging.getLogger(__name__)
 
 
@@ -99,7 +101,9 @@ class ThumbLoader(QObject):
         self._threads = threads
         self._lru: OrderedDict[tuple[int, int], QPixmap] = OrderedDict()
         self._lru_items = lru_items
+        self.max_pending = 400  # queued requests kept (newest first); older ones dropped
         self._errors: dict[int, str] = {}
+        favour_gui_thread()
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(threads)
         self._signals = _Signals()
@@ -174,10 +178,13 @@ class ThumbLoader(QObject):
                 self._queued.add(key)
                 self._stack.append((self.generation, image_id, Path(path), size))
                 # a long fast scroll leaves old requests behind: keep the newest ones
-                if len(self._stack) > 4 * self._lru_items:
-                    for old in self._stack[: len(self._stack) // 2]:
+                # (a few screens). Rows scrolled past are not worth the CPU the GUI
+                # thread needs while scrolling; painted again, they are asked again.
+                if len(self._stack) > self.max_pending:
+                    drop = len(self._stack) - self.max_pending // 2
+                    for old in self._stack[:drop]:
                         self._queued.discard((old[1], old[3]))
-                    del self._stack[: len(self._stack) // 2]
+                    del self._stack[:drop]
             if self._runners < self._threads:
                 self._runners += 1
                 start = True

@@ -17,6 +17,7 @@ Usage::
 from __future__ import annotations
 
 import logging
+import sys
 import time
 from typing import Any, Callable, Optional
 
@@ -36,6 +37,24 @@ def void(fn: Callable[..., Any]) -> Callable[..., None]:
         fn(*args)
 
     return slot
+
+GUI_SWITCH_INTERVAL_S = 0.0005
+
+
+def favour_gui_thread() -> None:
+    """Shorten the interpreter's thread switch interval (5 ms by default) while worker
+    threads run Python.
+
+    The GUI thread releases the GIL inside many Qt calls and must take it back before
+    every Python slot, delegate ``paint`` or ``data()`` call; with a worker busy in
+    Python (header reading, record windows, thumbnails) each take-back waits up to the
+    switch interval, and a frame makes dozens of them. Measured on the 100k bench
+    (2 busy cores): accept-and-next median 54 -> 35 ms, longest stall while indexing
+    68 -> 36 ms. Never lengthens an interval someone set shorter.
+    """
+    if sys.getswitchinterval() > GUI_SWITCH_INTERVAL_S:
+        sys.setswitchinterval(GUI_SWITCH_INTERVAL_S)
+
 
 PROGRESS_INTERVAL_MS = 250  # job_changed for progress: at most 4 per second per job
 
@@ -159,6 +178,7 @@ class JobManager(QObject):
 
     def __init__(self, parent: Optional[QObject] = None, max_threads: int = 2) -> None:
         super().__init__(parent)
+        favour_gui_thread()
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(max_threads)
         self._jobs: list[Job] = []
