@@ -74,18 +74,23 @@ def main(argv=None) -> int:
 
     cmd = "python scripts/train_starter.py " + " ".join(shlex.quote(a) for a in (argv or sys.argv[1:]))
     t0 = time.time()
+    prior_minutes = 0.0
+    if args.resume and Path(args.work).is_file():  # keep the whole history in the card
+        prev = load_checkpoint(args.work).card
+        cmd = f"{prev.get('command', '?')} && {cmd}"
+        prior_minutes = float(prev.get("elapsed_s", 0.0)) / 60 + float(prev.get("prior_minutes", 0.0))
     res = train(left_half_data(), minutes=args.minutes, steps=args.steps, out=args.work, device="cpu",
                 tile=args.tile, batch=args.batch, seed=args.seed, resume=args.resume, save_every=50,
                 config={"width": args.width},
                 progress=lambda p: print(p.message, flush=True) if p.message else None,
-                card_extra={"command": cmd})
+                card_extra={"command": cmd, "prior_minutes": round(prior_minutes, 2)})
     full = load_checkpoint(args.work)
     card = dict(full.card)
     card.pop("sha256", None)
     card.pop("size_bytes", None)
     card["command"] = cmd
     card["threads"] = args.threads
-    card["wall_minutes"] = round((time.time() - t0) / 60, 2)
+    card["wall_minutes"] = round((time.time() - t0) / 60 + prior_minutes, 2)
     card["stored_dtype"] = "float16"
     out = Path(args.out)
     save_checkpoint(out, full.config, full.generator_state, step=full.step, card=card, half=True)

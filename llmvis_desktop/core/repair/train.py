@@ -264,7 +264,7 @@ def train(
     tile: int = 64,
     batch: int = 8,
     lr_g: float = 5e-4,
-    lr_d: float = 2e-4,
+    lr_d: float = 1e-3,
     weights: Optional[dict] = None,
     seed: int = 0,
     save_every: int = 200,
