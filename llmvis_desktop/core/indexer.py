@@ -32,7 +32,7 @@ def scan(
     root: Path,
     token: Optional[CancelToken] = None,
     progress: ProgressFn = no_progress,
-    batch_size: int = 2000,
+    batch_size: int = 5000,  # files per transaction: each commit is an fsync
 ) -> ScanResult:
     """List the folder and bring the image table in line with it.
 

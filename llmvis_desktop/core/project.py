@@ -96,7 +96,7 @@ class Project:
 
     # --- indexing -----------------------------------------------------------
     def scan(self, token: Optional[CancelToken] = None, progress: ProgressFn = no_progress,
-             batch_size: int = 2000) -> ScanResult:
+             batch_size: int = 5000) -> ScanResult:
         from .imaging.scan import RootUnavailable
 
         try:
