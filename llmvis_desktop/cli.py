@@ -73,7 +73,7 @@ def cmd_index(args) -> int:
     bar = ProgressBar(enabled=None if not args.quiet else False)
     with _project(args) as project:
         try:
-            result = project.scan(progress=bar)
+            result = project.scan(progress=bar, batch_size=args.batch)
             read = 0 if args.no_headers else project.read_headers(progress=bar)
         finally:
             bar.close()
@@ -141,6 +141,13 @@ def cmd_labels(args) -> int:
     return EXIT_OK
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive number, not {text}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="llmvis", description="llmvis_desktop headless commands")
     parser.add_argument("--version", action="version", version=f"llmvis {__version__}")
@@ -154,6 +161,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("index", parents=[common], help="index a folder (incremental)")
     p.add_argument("--no-headers", action="store_true", help="only list files; read headers later")
+    p.add_argument("--batch", type=_positive, default=5000, metavar="N",
+                   help="files per committed transaction while listing (default 5000)")
     p.add_argument("--json", action="store_true", help="print a JSON summary")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_index)

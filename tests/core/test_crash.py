@@ -41,7 +41,7 @@ def _kill_when(folder, sql, low, high):
     db = folder / ".llmvis" / "project.sqlite"
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "llmvis_desktop.cli", "index", str(folder), "--quiet"],
+        [sys.executable, "-m", "llmvis_desktop.cli", "index", str(folder), "--quiet", "--batch", "300"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
     deadline = time.monotonic() + 120
