@@ -127,7 +127,7 @@ class GanFiller:
     def __init__(self, generator, *, tile: int = 384, overlap: int = 64, device: str = "cpu") -> None:
         from .networks import MULTIPLE
 
-        self.g = generator
+        self.g = generator.to(device) if device != "cpu" else generator
         self.tile = max(MULTIPLE * 8, tile - tile % MULTIPLE)
         self.overlap = min(overlap, self.tile // 2)
         self.device = device
