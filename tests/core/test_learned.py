@@ -1,6 +1,7 @@
 """The learned suggester on a small generated defect set: readiness, learning, provenance, retrieval."""
 from __future__ import annotations
 
+import hashlib
 import shutil
 
 import numpy as np
@@ -15,6 +16,27 @@ from llmvis_desktop.core.tasks import CancelToken, Cancelled
 
 TRAIN_PER_CLASS = 8
 TEST_PER_CLASS = 4
+
+
+_FEATURES: dict[tuple, np.ndarray] = {}
+_extract = HandcraftedFeatures.extract
+
+
+@pytest.fixture(autouse=True)
+def _features_once(monkeypatch):
+    """Each generated tile's features are computed once for the whole module (every test
+    opens a fresh copy of the folder, so the project's own feature cache starts empty)."""
+    def extract(self, images):
+        rows = []
+        for im in images:
+            a = np.ascontiguousarray(im)
+            key = (a.shape, hashlib.sha1(a.tobytes()).hexdigest())
+            if key not in _FEATURES:
+                _FEATURES[key] = _extract(self, [a])[0]
+            rows.append(_FEATURES[key])
+        return np.stack(rows) if rows else _extract(self, [])
+
+    monkeypatch.setattr(HandcraftedFeatures, "extract", extract)
 
 
 @pytest.fixture(scope="module")
