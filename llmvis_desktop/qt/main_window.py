@@ -98,8 +98,14 @@ class MainWindow(QMainWindow):
 
         self.suggest_ctl = SuggestController(self)
         build_menus(self)
+        # on each text box as it takes the focus, not on the application: a Python
+        # application-wide filter takes the GIL for every event of every object (each
+        # paint, timer, update), the largest cost the 100k grid bench showed
         self._guard = _TextKeyGuard(self)
-        QApplication.instance().installEventFilter(self._guard)
+        for cls in TEXT_INPUTS:  # the window's own boxes now, later ones on focus
+            for box in self.findChildren(cls):
+                self._guard_text_input(None, box)
+        QApplication.instance().focusChanged.connect(self._guard_text_input)
         self._counts_timer = QTimer(self, singleShot=True, interval=100)
         self._counts_timer.timeout.connect(self.update_counts)
         self._requery_timer = QTimer(self, singleShot=True, interval=1000)
@@ -112,6 +118,11 @@ class MainWindow(QMainWindow):
         self.filter_bar.changed.connect(self._on_filter)
         self.grid.thumb_size_changed.connect(self._on_thumb_size)
         self._restore_layout()
+
+    def _guard_text_input(self, _old, new) -> None:
+        if isinstance(new, TEXT_INPUTS) and not new.property("llmvis_key_guard"):
+            new.installEventFilter(self._guard)
+            new.setProperty("llmvis_key_guard", True)
 
     # --- assembly -------------------------------------------------------------------
     def _make_viewer(self) -> QWidget:
@@ -459,7 +470,7 @@ class MainWindow(QMainWindow):
         self.thumbs.shutdown()
         if self.project is not None:
             self.project.close()
-        QApplication.instance().removeEventFilter(self._guard)
+        QApplication.instance().focusChanged.disconnect(self._guard_text_input)
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
         s = QSettings("llmvis", "llmvis_desktop")
