@@ -123,6 +123,14 @@ class ThumbLoader(QObject):
         self._push(image_id, path, size)
         return None
 
+    def cached(self, image_id: int, size: int) -> Optional[QPixmap]:
+        """The pixmap when it is in memory (marked recently used), else None; queues nothing."""
+        key = (image_id, size)
+        pm = self._lru.get(key)
+        if pm is not None:
+            self._lru.move_to_end(key)
+        return pm
+
     def error(self, image_id: int) -> Optional[str]:
         return self._errors.get(image_id)
 

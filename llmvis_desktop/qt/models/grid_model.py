@@ -328,6 +328,16 @@ class GridModel(QAbstractListModel):
             return "\n".join(parts)
         return None
 
+    def thumb_for(self, row: int, rec: ImageRecord):
+        """The thumbnail of ``rec`` (at ``row``) or None (then it is queued): the
+        delegate's direct path, without a ``data()`` round trip through Qt."""
+        if self.loader is None or self.project is None:
+            return None
+        pm = self.loader.cached(rec.id, self.thumb_size)
+        if pm is not None:
+            return pm
+        return self.loader.pixmap(rec.id, self.project.path_of(rec), self.thumb_size)
+
     def _thumb_ready(self, image_id: int) -> None:
         row = self._row_of.get(image_id)
         if row is not None:

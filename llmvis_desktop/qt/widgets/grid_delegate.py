@@ -6,7 +6,7 @@ a placeholder until it arrives.
 from __future__ import annotations
 
 from PySide6.QtCore import QRect, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from ..models.grid_model import RecordRole, ThumbErrorRole, ThumbRole
@@ -16,7 +16,21 @@ TEXT_H = 18
 PAD = 4
 
 
+OVERLAY_CACHE = 512  # distinct (status, badges, label colours, size) overlays kept
+NAME_CACHE = 20000  # elided names kept
+
+
 class GridDelegate(QStyledItemDelegate):
+    """Paints with as few Qt calls per cell as it can.
+
+    Every call from Python into Qt releases and re-takes the GIL; while workers run
+    Python (indexing, thumbnails, record windows) each re-take can wait, so a cell's
+    cost is its number of Qt calls. The status bar, badges and label dots are drawn
+    once per distinct combination into a small transparent overlay pixmap and reused;
+    elided names are kept in a dict; no painter save/restore per cell (every cell sets
+    the pen and font it uses).
+    """
+
     def __init__(self, parent=None, thumb_size: int = 160) -> None:
         super().__init__(parent)
         self.thumb_size = thumb_size
@@ -24,6 +38,13 @@ class GridDelegate(QStyledItemDelegate):
         self._font.setPointSizeF(max(7.0, self._font.pointSizeF() * 0.9))
         self._badge_font = QFont(self._font)
         self._badge_font.setBold(True)
+        self._fm = QFontMetrics(self._font)
+        self._overlays: dict[tuple, QPixmap] = {}
+        self._names: dict[tuple[str, int], str] = {}
+        self._placeholder = QColor("#e4e6ea")
+        self._error_bg = QColor("#fbe3e1")
+        self._error_fg = QColor("#8b1a1a")
+        self._center = Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter
 
     def cell_size(self) -> QSize:
         return QSize(self.thumb_size + 2 * PAD, self.thumb_size + TEXT_H + 3 * PAD)
@@ -33,71 +54,110 @@ class GridDelegate(QStyledItemDelegate):
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index) -> None:
         model = index.model()
+        row = index.row()
         # never wait for the database while painting: a window not yet in memory is
         # fetched in the background and this cell repainted when it arrives
         cached = getattr(model, "cached_record", None)
-        rec = cached(index.row()) if cached is not None else index.data(RecordRole)
+        rec = cached(row) if cached is not None else index.data(RecordRole)
         r = option.rect
-        painter.save()
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        state = option.state
+        selected = bool(state & QStyle.StateFlag.State_Selected)
         if selected:
             painter.fillRect(r, option.palette.highlight())
-        elif option.state & QStyle.StateFlag.State_MouseOver:
+        elif state & QStyle.StateFlag.State_MouseOver:
             painter.fillRect(r, option.palette.alternateBase())
         size = self.thumb_size
-        box = QRect(r.x() + PAD, r.y() + PAD, size, size)
+        x, y = r.x(), r.y()
+        bx, by = x + PAD, y + PAD
         if rec is None:
-            painter.fillRect(box, QColor("#e4e6ea"))
-            painter.restore()
+            painter.fillRect(bx, by, size, size, self._placeholder)
             return
-        pm = index.data(ThumbRole)
+        thumb = getattr(model, "thumb_for", None)
+        pm = thumb(row, rec) if thumb is not None else index.data(ThumbRole)
         if pm is not None and not pm.isNull():
             w, h = pm.width(), pm.height()
             if w > size or h > size:  # a larger cached size during a resize
                 pm = pm.scaled(size, size, Qt.AspectRatioMode.KeepAspectRatio,
                                Qt.TransformationMode.FastTransformation)
                 w, h = pm.width(), pm.height()
-            painter.drawPixmap(box.x() + (size - w) // 2, box.y() + (size - h) // 2, pm)
+            painter.drawPixmap(bx + (size - w) // 2, by + (size - h) // 2, pm)
         else:
             err = index.data(ThumbErrorRole) or rec.error
-            painter.fillRect(box, QColor("#fbe3e1") if err else QColor("#e4e6ea"))
+            painter.fillRect(bx, by, size, size, self._error_bg if err else self._placeholder)
             if err:
-                painter.setPen(QColor("#8b1a1a"))
+                painter.setPen(self._error_fg)
                 painter.setFont(self._font)
-                painter.drawText(box.adjusted(6, 6, -6, -6),
+                painter.drawText(QRect(bx + 6, by + 6, size - 12, size - 12),
                                  Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
                                  "⚠ " + err[:80])
-        # status bar along the bottom of the thumbnail
-        color = QColor(status_color(rec.status))
-        painter.fillRect(QRect(box.x(), box.bottom() - 3, size, 4), color)
-        # badges, top-left: status letter; top-right: repair / error
-        painter.setFont(self._badge_font)
-        self._badge(painter, box.x() + 3, box.y() + 3, rec.status[:1].upper(), color)
-        x = box.right() - 3
-        if rec.error or rec.status == "error":
-            x = self._badge(painter, x, box.y() + 3, "!", QColor("#8b1a1a"), right=True) - 3
-        if rec.has_repair:
-            self._badge(painter, x, box.y() + 3, "R", QColor("#7a4fd0"), right=True)
-        # label dots, bottom-left over the thumbnail
-        dx = box.x() + 4
-        for name in rec.labels[:8]:
-            c = QColor(model.label_color(name)) if hasattr(model, "label_color") else QColor("#888")
-            painter.setPen(QPen(QColor("white"), 1.5))
-            painter.setBrush(c)
-            painter.drawEllipse(dx, box.bottom() - 16, 10, 10)
-            dx += 13
+        painter.drawPixmap(bx, by, self._overlay(painter, model, rec, size))
         # name
         painter.setPen(option.palette.highlightedText().color() if selected else option.palette.text().color())
         painter.setFont(self._font)
-        text_rect = QRect(r.x() + PAD, box.bottom() + PAD, size, TEXT_H)
-        name = QFontMetrics(self._font).elidedText(rec.name, Qt.TextElideMode.ElideMiddle, size)
-        painter.drawText(text_rect, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter, name)
-        if option.state & QStyle.StateFlag.State_HasFocus:
+        painter.drawText(bx, by + size + PAD, size, TEXT_H, self._center, self._elided(rec.name, size))
+        if state & QStyle.StateFlag.State_HasFocus:
             painter.setPen(QPen(option.palette.highlight().color().darker(130), 2))
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRect(r.adjusted(1, 1, -1, -1))
-        painter.restore()
+
+    def _elided(self, name: str, size: int) -> str:
+        key = (name, size)
+        text = self._names.get(key)
+        if text is None:
+            if len(self._names) >= NAME_CACHE:
+                self._names.clear()
+            text = self._names[key] = self._fm.elidedText(name, Qt.TextElideMode.ElideMiddle, size)
+        return text
+
+    def _overlay(self, painter: QPainter, model, rec, size: int) -> QPixmap:
+        """Status bar, status/error/repair badges and label dots, drawn once per combination."""
+        colors = tuple(model.label_color(n) if hasattr(model, "label_color") else "#888888"
+                       for n in rec.labels[:8])
+        error = bool(rec.error or rec.status == "error")
+        dpr = self._dpr(painter)
+        key = (size, dpr, rec.status, error, bool(rec.has_repair), colors)
+        pm = self._overlays.get(key)
+        if pm is None:
+            if len(self._overlays) >= OVERLAY_CACHE:
+                self._overlays.clear()
+            pm = self._overlays[key] = self._draw_overlay(size, dpr, rec.status, error,
+                                                          bool(rec.has_repair), colors)
+        return pm
+
+    _dpr_cache: tuple = (None, 1.0)
+
+    def _dpr(self, painter: QPainter) -> float:
+        device = painter.device()
+        if self._dpr_cache[0] is not device:
+            self._dpr_cache = (device, device.devicePixelRatioF() if device is not None else 1.0)
+        return self._dpr_cache[1]
+
+    def _draw_overlay(self, size: int, dpr: float, status: str, error: bool, repair: bool,
+                      colors: tuple) -> QPixmap:
+        pm = QPixmap(int(size * dpr), int(size * dpr))
+        pm.setDevicePixelRatio(dpr)
+        pm.fill(Qt.GlobalColor.transparent)
+        p = QPainter(pm)
+        try:
+            p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+            color = QColor(status_color(status))
+            p.fillRect(QRect(0, size - 4, size, 4), color)
+            p.setFont(self._badge_font)
+            self._badge(p, 3, 3, status[:1].upper(), color)
+            x = size - 4
+            if error:
+                x = self._badge(p, x, 3, "!", self._error_fg, right=True) - 3
+            if repair:
+                self._badge(p, x, 3, "R", QColor("#7a4fd0"), right=True)
+            dx = 4
+            for c in colors:
+                p.setPen(QPen(QColor("white"), 1.5))
+                p.setBrush(QColor(c))
+                p.drawEllipse(dx, size - 17, 10, 10)
+                dx += 13
+        finally:
+            p.end()
+        return pm
 
     def _badge(self, painter: QPainter, x: int, y: int, text: str, color: QColor, right: bool = False) -> int:
         fm = painter.fontMetrics()
