@@ -120,7 +120,8 @@ def test_not_ready_until_enough_reviews_then_learns(defect_folder):
         out = sugg.predict(list(test_ids))
         top1 = {s.image_id: s.value for s in out if s.kind == "label" and s.params["top1"]}
         acc = np.mean([top1[i] == k for i, k in test_ids.items()])
-        # measured 0.85 on this (seeded, deterministic) set and 0.75 on other seeds; chance is 0.2
+        # handcrafted-v4 measured 0.80 on this (seeded, deterministic) set and 0.70-0.85 on
+        # other seeds (v3: 0.85 here, 0.55-0.80 elsewhere); 20 test tiles, chance is 0.2
         assert acc >= 0.7, f"top-1 accuracy {acc:.2f}"
         scores = [s.score for s in out if s.kind == "label"]
         assert all(0.0 <= s <= 1.0 for s in scores)

@@ -46,15 +46,25 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 
 def _fit_logistic(X: np.ndarray, y: np.ndarray, l2: float, max_iter: int = 30) -> np.ndarray:
     """Newton/IRLS for an L2-regularised logistic regression; last column of X is the bias."""
-    d = X.shape[1]
-    reg = np.full(d, l2)
+    n, d = X.shape
+    reg = np.full(d, float(l2))
     reg[-1] = 1e-6  # the bias is not shrunk
     w = np.zeros(d)
+    inv_reg = 1.0 / reg
+    XR = X * inv_reg  # X R^-1, for the n x n form of the Newton step
     for _ in range(max_iter):
         p = _sigmoid(X @ w)
         grad = X.T @ (p - y) + reg * w
-        hess = (X * (p * (1 - p))[:, None]).T @ X + np.diag(reg)
-        step = np.linalg.solve(hess, grad)
+        v = p * (1 - p)
+        if n < d:
+            # fewer images than features: (X'VX + R)^-1 g by Woodbury, an n x n solve
+            sv = np.sqrt(v)
+            rg = inv_reg * grad
+            inner = np.eye(n) + (sv[:, None] * (XR @ X.T)) * sv[None, :]
+            step = rg - XR.T @ (sv * np.linalg.solve(inner, sv * (X @ rg)))
+        else:
+            hess = (X * v[:, None]).T @ X + np.diag(reg)
+            step = np.linalg.solve(hess, grad)
         w -= step
         if np.abs(step).max() < 1e-7:
             break
