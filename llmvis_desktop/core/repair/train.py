@@ -282,7 +282,7 @@ def train(
                          masked_l1, r1_penalty)
     from .networks import DEFAULT_CONFIG, Discriminator, build_generator, count_params
 
-    w = {"hole": 6.0, "valid": 1.0, "adv": 0.05, "fm": 1.0, "fft": 0.5, "grad": 1.0, "r1": 1.0}
+    w = {"hole": 6.0, "valid": 1.0, "adv": 0.05, "fm": 1.0, "fft": 0.5, "grad": 1.0, "r1": 0.01}
     w.update(weights or {})
     token = token or CancelToken()
     out = Path(out)
