@@ -288,6 +288,7 @@ class MainWindow(QMainWindow):
     def start_index(self) -> None:
         if self.project is None or (self.index_job is not None and self.index_job.is_active):
             return
+        self._listing_shown = False
         job = self.jobs.start(f"Index {self.project.root.name}", self.project.index)
         job.signals.progress.connect(self._on_index_progress)
         job.signals.result.connect(self._on_index_done)
@@ -295,8 +296,13 @@ class MainWindow(QMainWindow):
         self.index_job = job
 
     def _on_index_progress(self, p) -> None:
-        if p.stage == "scan" and p.done and not self._requery_timer.isActive():
-            self._requery_timer.start()
+        # show files as the listing commits them; once the header pass reports, the
+        # listing is complete (progress is throttled, so its last report may be skipped)
+        listed = (p.stage == "scan" and p.done) or (p.stage == "headers" and not self._listing_shown)
+        if p.stage == "headers":
+            self._listing_shown = True
+        if listed and not self._requery_timer.isActive():
+            self._requery_timer.start(0 if p.stage == "headers" else 1000)
 
     def _on_index_done(self, result) -> None:
         if result.unreadable_folders:

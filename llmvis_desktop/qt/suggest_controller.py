@@ -150,7 +150,7 @@ class SuggestController(QObject):
     def _set_learned_status(self, ready: bool, message: str) -> None:
         self.learned_ready, self.learned_message = ready, message
         text = f"Learned suggester: {message}"
-        self.status_label.setText(("" if ready else "⏳ ") + text)
+        self.status_label.setText(text)  # (an hourglass glyph is missing from common fonts)
         self.status_label.setToolTip(text)
         act = getattr(self.win, "act_learned", None)
         if act is not None:
