@@ -29,6 +29,7 @@ def test_revision_chain_is_unbroken():
     assert revs[-1].down_revision is None
     for newer, older in zip(revs, revs[1:]):
         assert newer.down_revision == older.revision
+    assert heads[0] == migrate.HEAD_REVISION  # the fast path at open must know the head
 
 
 def test_sqlite_is_hardened(project):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -58,6 +59,10 @@ class Store:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = make_engine(url)
+        # Writers of this process queue on a lock instead of in SQLite's busy handler,
+        # which sleeps 1, 2, 5, 10 ms... between retries: a reviewer's accept waiting
+        # behind the indexer's batch starts the moment that batch commits.
+        self._write_lock = threading.RLock()
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(
             self.engine.execution_options(llmvis_write=True), expire_on_commit=False
@@ -69,7 +74,7 @@ class Store:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        with self._write.begin() as session:
+        with self._write_lock, self._write.begin() as session:
             yield session
 
     @contextmanager
