@@ -82,6 +82,8 @@ class MainWindow(QMainWindow):
         self.image_loader.done.connect(self._on_image_loaded)
         self.query_loader = LatestOnly(self)  # grid re-queries run off the GUI thread
         self.query_loader.done.connect(self._on_requeried)
+        self.counts_loader = LatestOnly(self)  # the status-bar counts: a GROUP BY off the GUI thread
+        self.counts_loader.done.connect(self._on_counts)
         self._after_requery: list = []
         self.model = GridModel(self)
         self.model.thumb_size = self.config.thumbnail_size
@@ -365,13 +367,19 @@ class MainWindow(QMainWindow):
         self.update_counts()
 
     def update_counts(self) -> None:
+        """Refresh the status-bar counts; the query runs on a worker (100k rows)."""
         if self.project is None:
             self.counts_label.setText("")
             return
-        try:
-            counts = self.project.counts_by_status()
-        except Exception as exc:  # a locked database must not break the status bar
-            log.warning("counts: %s", exc)
+        project = self.project
+        self.counts_loader.submit(lambda: (project, project.counts_by_status()))
+
+    def _on_counts(self, result, error) -> None:
+        if error is not None:  # a locked database must not break the status bar
+            log.warning("counts: %s", error)
+            return
+        project, counts = result
+        if project is not self.project:
             return
         total = sum(counts.values())
         parts = [f"{total:,} images"] + [f"{k} {counts[k]:,}" for k in
@@ -473,6 +481,7 @@ class MainWindow(QMainWindow):
         self.suggest_ctl.shutdown()
         self.image_loader.shutdown()
         self.query_loader.shutdown()
+        self.counts_loader.shutdown()
         self.thumbs.shutdown()
         if self.project is not None:
             self.project.close()
