@@ -15,7 +15,7 @@ from typing import Optional, Sequence
 from . import __version__
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
-FRONT_MODULES = ("cli_interchange", "cli_evaluate", "cli_suggest")
+FRONT_MODULES = ("cli_interchange", "cli_evaluate", "cli_suggest", "cli_repair")
 
 
 class ProgressBar:
