@@ -97,6 +97,9 @@ def _apply(store: Store, folders: list[FolderListing], stored: dict, undigested:
         new, changed, back, gone = [], [], [], []
         for folder in folders:
             rows = rf.files_in_folder(s, folder.relpath) if (folder.relpath in stored or undigested) else {}
+            if not rows:  # a folder the index has never seen: every file is new
+                new.extend(folder.files)
+                continue
             listed = set()
             for rel, size, mtime in folder.files:
                 listed.add(rel)

@@ -195,3 +195,13 @@ def test_truncated_png_and_jpeg_caught_at_header_time(tmp_path):
             read_header(path)
         (tmp_path / f"whole.{ext}").write_bytes(buf.getvalue() + b"\0" * 100)  # padding is fine
         assert read_header(tmp_path / f"whole.{ext}").width == 64
+
+
+def test_folder_named_like_an_image_is_walked(png_folder):
+    odd = png_folder / "looks_like.png"
+    odd.mkdir()
+    Image.new("L", (4, 4)).save(odd / "inner.png")
+    (png_folder / "1.2.840.10008").write_bytes(b"not dicom")  # UID-style name, no preamble
+    names = sorted(e.relpath for b in walk_images(png_folder) for e in b)
+    assert "looks_like.png/inner.png" in names and "looks_like.png" not in names
+    assert "1.2.840.10008" not in names and len(names) == 6

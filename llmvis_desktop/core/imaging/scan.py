@@ -9,6 +9,7 @@ about its files.
 from __future__ import annotations
 
 import hashlib
+from array import array
 import os
 import stat as stat_mod
 from dataclasses import dataclass, field
@@ -48,9 +49,15 @@ class RootUnavailable(Exception):
     pass
 
 
-def folder_digest(lines: list[str]) -> str:
-    lines.sort()
-    return hashlib.blake2b("\n".join(lines).encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
+def folder_digest(names: list[str], numbers: list[int]) -> str:
+    """Digest of a listing: names, then sizes and mtimes as 64-bit integers.
+
+    Not sorted: an unchanged folder lists in the same order, and a folder listed in
+    another order only costs a file-by-file comparison, never a wrong answer."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update("\0".join(names).encode("utf-8", "surrogateescape"))
+    h.update(array("q", numbers).tobytes())
+    return h.hexdigest()
 
 
 def walk_folders(
@@ -84,37 +91,29 @@ def walk_folders(
             report.unreadable.append((rel_dir, exc.strerror or str(exc)))
             continue
         files: list[FileEntry] = []
-        lines: list[str] = []
+        names: list[str] = []
+        numbers: list[int] = []
         prefix = rel_dir + "/" if rel_dir else ""
         with entries:
             for entry in entries:
                 name = entry.name
                 if name[0] == ".":
                     continue
-                try:
-                    is_dir = entry.is_dir()  # follows symlinks
-                except OSError:
-                    is_dir = False
-                if is_dir:
-                    try:
-                        dst = entry.stat()
-                    except OSError as exc:
-                        report.unreadable.append((prefix + name, exc.strerror or str(exc)))
-                        continue
-                    key = (dst.st_dev, dst.st_ino)
-                    if key not in seen_dirs:  # else a symlink loop or a second link
-                        seen_dirs.add(key)
-                        stack.append((entry.path, prefix + name))
-                    continue
                 dot = name.rfind(".")
-                if dot <= 0 or name[dot + 1:].isdigit():
-                    # no extension, or a UID-style name (1.2.840.113619.2.55): DICOM
-                    # archives name files so; only those with the DICM preamble count
-                    if not _sniff(entry.path):
+                ext = name[dot:] if dot > 0 else ""
+                if ext not in exts and ext.lower() not in exts:
+                    # not an image name: a folder, a DICOM named without an extension or
+                    # UID-style (1.2.840.113619.2.55) with the DICM preamble, or nothing
+                    try:
+                        is_dir = entry.is_dir()  # follows symlinks
+                    except OSError:
+                        is_dir = False
+                    if is_dir:
+                        sub = _enter(entry, prefix + name, seen_dirs, report)
+                        if sub is not None:
+                            stack.append(sub)
                         continue
-                else:
-                    ext = name[dot:]
-                    if ext not in exts and ext.lower() not in exts:
+                    if (ext and not ext[1:].isdigit()) or not _sniff(entry.path):
                         continue
                 try:
                     fst = entry.stat()
@@ -126,9 +125,17 @@ def walk_folders(
                     size, mtime = 0, entry.stat(follow_symlinks=False).st_mtime_ns
                 except OSError:
                     size, mtime = 0, 0
+                else:
+                    if fst.st_mode & 0o170000 == stat_mod.S_IFDIR:  # a folder named like an image
+                        sub = _enter(entry, prefix + name, seen_dirs, report)
+                        if sub is not None:
+                            stack.append(sub)
+                        continue
                 files.append(_new_entry(FileEntry, (prefix + name, size, mtime)))
-                lines.append(f"{name}\0{size}\0{mtime}")
-        yield FolderListing(rel_dir, files, folder_digest(lines))
+                names.append(name)
+                numbers.append(size)
+                numbers.append(mtime)
+        yield FolderListing(rel_dir, files, folder_digest(names, numbers))
 
 
 def walk_images(
@@ -146,6 +153,21 @@ def walk_images(
             batch = batch[batch_size:]
     if batch:
         yield batch
+
+
+def _enter(entry, rel: str, seen_dirs: set, report: WalkReport) -> Optional[tuple[str, str]]:
+    """The (path, relpath) to list next for a folder entry, or None for a folder already
+    listed (a symlink loop or a second link to it) or one that cannot be opened."""
+    try:
+        st = entry.stat()
+    except OSError as exc:
+        report.unreadable.append((rel, exc.strerror or str(exc)))
+        return None
+    key = (st.st_dev, st.st_ino)
+    if key in seen_dirs:
+        return None
+    seen_dirs.add(key)
+    return entry.path, rel
 
 
 def _sniff(path: str) -> bool:

@@ -78,7 +78,9 @@ class Image(Base):
     frames: Mapped[Optional[int]] = mapped_column(Integer, nullable=True)
     # effective status (filters, counts) and the last review status, kept while a
     # file is missing or unreadable so that it comes back when the file does
-    status: Mapped[str] = mapped_column(String(16), default=STATUS_NEW, index=True)
+    # no index: each one costs every insert of a 100k-file first scan, and a status
+    # filter ordered by name walks the relpath index anyway
+    status: Mapped[str] = mapped_column(String(16), default=STATUS_NEW)
     review_status: Mapped[str] = mapped_column(String(16), default=STATUS_NEW)
     error: Mapped[Optional[str]] = mapped_column(Text, nullable=True)
     header_done: Mapped[bool] = mapped_column(Boolean, default=False)  # pass walks ids in order

@@ -12,7 +12,7 @@ from .records import ImageFilter, ImageRecord
 
 # --- ingest ---------------------------------------------------------------
 
-def _executemany(session: Session, sql_qmark: str, rows: list[tuple]) -> bool:
+def _executemany(session: Session, sql_qmark: str, rows: Sequence[tuple]) -> bool:
     """Run an INSERT/UPDATE through the driver's executemany when its parameter style
     is positional (SQLite ``?``, psycopg ``%s``); returns False when it is not."""
     style = session.get_bind().dialect.paramstyle
@@ -34,18 +34,20 @@ def insert_new(session: Session, entries: Sequence[tuple[str, int, int]]) -> Non
     """Insert new files (relpath, size, mtime_ns) as status ``new``, headers pending."""
     if not entries:
         return
-    rows = [(rel, size, mtime, m.STATUS_NEW, m.STATUS_NEW, False) for rel, size, mtime in entries]
+    # the constant columns are literals in the statement, so the scan's tuples go to
+    # the driver as they are (no per-row Python work for 100k rows)
     sql = (
         "INSERT INTO images (relpath, size, mtime_ns, status, review_status, header_done) "
-        "VALUES (?, ?, ?, ?, ?, ?)"
+        f"VALUES (?, ?, ?, '{m.STATUS_NEW}', '{m.STATUS_NEW}', FALSE)"
     )
-    if _executemany(session, sql, rows):
+    if _executemany(session, sql, entries):
         return
     session.execute(
         insert(m.Image.__table__),
         [
-            dict(relpath=r[0], size=r[1], mtime_ns=r[2], status=r[3], review_status=r[4], header_done=r[5])
-            for r in rows
+            dict(relpath=r, size=size, mtime_ns=mtime, status=m.STATUS_NEW,
+                 review_status=m.STATUS_NEW, header_done=False)
+            for r, size, mtime in entries
         ],
     )
 

@@ -53,7 +53,6 @@ def upgrade() -> None:
         sa.Column("updated_at", TS, nullable=True),
         sa.Column("updated_by", sa.String(200), nullable=True),
     )
-    op.create_index("ix_images_status", "images", ["status"])
     op.create_table(
         "image_labels",
         sa.Column("image_id", sa.Integer, sa.ForeignKey("images.id"), primary_key=True),
