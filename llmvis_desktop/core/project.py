@@ -207,14 +207,9 @@ class Project:
 
     def apply_state(self, image_id: int, state: dict, actor: str, action_prefix: str) -> ImageRecord:
         """Set caption, labels and review status at once (undo/redo), one event per field changed."""
-        with self.store.write() as s:
-            if "caption" in state:
-                rr.set_caption(s, image_id, state["caption"], actor, action=f"{action_prefix}:caption")
-            if "labels" in state:
-                rr.set_labels(s, image_id, state["labels"], actor, action=f"{action_prefix}:labels")
-            if "review_status" in state:
-                rr.set_status(s, image_id, state["review_status"], actor, action=f"{action_prefix}:status")
-            return ri.records(s, [image_id])[0]
+        from .review_actions import apply_state
+
+        return apply_state(self, image_id, state, actor, action_prefix).record
 
     def snapshot(self, image_id: int) -> dict:
         with self.store.read() as s:
