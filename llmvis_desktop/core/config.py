@@ -56,6 +56,9 @@ class Config:
     max_image_pixels: int = DEFAULT_MAX_IMAGE_PIXELS
     recent_projects: list[str] = field(default_factory=list)
     last_project: str = ""
+    # where accepted repairs are saved: empty = ``repaired/`` beside the original; a relative
+    # folder is taken beside the original, an absolute one is used as is
+    repair_output: str = ""
 
     def thumbnail_cache_dir(self) -> Path:
         return Path(self.cache_location) if self.cache_location else cache_dir() / "thumbnails"

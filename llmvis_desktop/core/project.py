@@ -237,6 +237,13 @@ class Project:
         with self.store.read() as s:
             return rs.repairs_for(s, image_id)
 
+    def unlink_repair(self, repair_id: int, actor: str, delete_file: bool = False) -> RepairRecord:
+        """Undo an accepted repair: it stops counting; its files are deleted only if asked."""
+        from .store import repo_repairs
+
+        with self.store.write() as s:
+            return repo_repairs.unlink_repair(s, repair_id, actor, delete_file, root=self.root)
+
     # --- project settings -----------------------------------------------------
     def settings(self) -> dict:
         with self.store.read() as s:

@@ -158,6 +158,18 @@ def atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
+def resolve_out_dir(image_path: Path | str, out_dir: Optional[Path | str] = None) -> Path:
+    """The folder a repair of ``image_path`` is saved in: ``out_dir`` (the ``repair_output``
+    setting; ``~`` expanded, a relative folder taken beside the original) or, when empty,
+    ``repaired/`` beside the original."""
+    image_path = Path(image_path)
+    text = str(out_dir).strip() if out_dir is not None else ""
+    if not text:
+        return image_path.parent / DEFAULT_DIR
+    folder = Path(text).expanduser()
+    return folder if folder.is_absolute() else image_path.parent / folder
+
+
 def _free_name(folder: Path, stem: str, ext: str) -> Path:
     p = folder / f"{stem}.repaired.{ext}"
     i = 2
@@ -240,9 +252,7 @@ def repair_file(
         elif out_path.suffix.lower() != ".png":
             out_path = out_path.with_suffix(".tif" if fmt == "tiff" else ".png")
     else:
-        folder = Path(out_dir) if out_dir else image_path.parent / DEFAULT_DIR
-        if not folder.is_absolute() and out_dir:
-            folder = image_path.parent / folder
+        folder = resolve_out_dir(image_path, out_dir)
         out_path = _free_name(folder, image_path.stem, "tif" if fmt == "tiff" else "png")
     if out_path.resolve() == image_path.resolve():
         raise RepairError(f"{out_path}: refusing to overwrite the original image")

@@ -154,3 +154,6 @@ class Repair(Base):
     params_json: Mapped[str] = mapped_column(Text, default="{}")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     created_by: Mapped[Optional[str]] = mapped_column(String(200), nullable=True)
+    # set when the repair is undone: the row and its files stay (history is append-only)
+    unlinked_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True), nullable=True)
+    unlinked_by: Mapped[Optional[str]] = mapped_column(String(200), nullable=True)

@@ -164,7 +164,7 @@ def _filtered(stmt, flt: Optional[ImageFilter]):
             )
         )
     if flt.has_repair is not None:
-        has = exists().where(m.Repair.source_image_id == m.Image.id)
+        has = exists().where(m.Repair.source_image_id == m.Image.id, m.Repair.unlinked_at.is_(None))
         stmt = stmt.where(has if flt.has_repair else ~has)
     if flt.path_prefix:
         stmt = stmt.where(m.Image.relpath.like(_escape_like(flt.path_prefix) + "%", escape="\\"))
@@ -235,7 +235,9 @@ def records(session: Session, ids: Sequence[int]) -> list[ImageRecord]:
             rows[row.id] = row
         repaired.update(
             session.scalars(
-                select(m.Repair.source_image_id).where(m.Repair.source_image_id.in_(chunk)).distinct()
+                select(m.Repair.source_image_id)
+                .where(m.Repair.source_image_id.in_(chunk), m.Repair.unlinked_at.is_(None))
+                .distinct()
             )
         )
     labels = labels_of(session, ids)

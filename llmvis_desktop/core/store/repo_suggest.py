@@ -156,11 +156,13 @@ def add_repair(
 
 
 def repairs_for(session: Session, image_id: int) -> list[RepairRecord]:
-    rows = session.scalars(select(m.Repair).where(m.Repair.source_image_id == image_id).order_by(m.Repair.id))
+    """The linked (not undone) repairs of ``image_id``."""
+    rows = session.scalars(select(m.Repair).where(m.Repair.source_image_id == image_id,
+                                                  m.Repair.unlinked_at.is_(None)).order_by(m.Repair.id))
     return [repair_record(r) for r in rows]
 
 
 def repair_count(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(m.Repair))
+    return session.scalar(select(func.count()).select_from(m.Repair).where(m.Repair.unlinked_at.is_(None)))
 
 

@@ -130,6 +130,20 @@ class SettingsDialog(QDialog):
         )
         form.addRow("Largest image:", self.pixels_spin)
 
+        self.repair_edit = QLineEdit(cfg.repair_output)
+        self.repair_edit.setPlaceholderText("default: repaired/ beside the original")
+        self.repair_edit.setToolTip(
+            "Where accepted repairs are saved. Empty: a repaired/ folder beside the original;\n"
+            "a relative folder is taken beside the original; an absolute folder is used as is.\n"
+            "The original is never overwritten."
+        )
+        self.repair_button = QPushButton("Browse\u2026")
+        self.repair_button.clicked.connect(self._browse_repair)
+        rrow = QHBoxLayout()
+        rrow.addWidget(self.repair_edit, 1)
+        rrow.addWidget(self.repair_button)
+        form.addRow("Repair output:", rrow)
+
         self.message_label = QLabel()
         self.message_label.setWordWrap(True)
         self.message_label.setTextFormat(Qt.TextFormat.RichText)
@@ -146,6 +160,7 @@ class SettingsDialog(QDialog):
 
         self.reviewer_edit.textChanged.connect(self._validate)
         self.cache_edit.textChanged.connect(self._validate)
+        self.repair_edit.textChanged.connect(self._validate)
         self._validate()
 
     # --- public API ----------------------------------------------------------------------
@@ -163,6 +178,7 @@ class SettingsDialog(QDialog):
             device=self.device_combo.currentData(),
             thumbnail_size=self.thumb_spin.value(),
             cache_location=self.cache_edit.text().strip(),
+            repair_output=self.repair_edit.text().strip(),
             max_image_pixels=max_pixels,
             recent_projects=list(self._cfg.recent_projects),
         )
@@ -178,6 +194,11 @@ class SettingsDialog(QDialog):
                 errs.append(f"Thumbnail cache \u201c{cache}\u201d is a file, not a folder.")
             elif not os.path.isabs(path):
                 errs.append("Thumbnail cache must be an absolute folder path.")
+        repair = self.repair_edit.text().strip()
+        if repair:
+            path = os.path.expanduser(repair)
+            if os.path.isabs(path) and os.path.exists(path) and not os.path.isdir(path):
+                errs.append(f"Repair output \u201c{repair}\u201d is a file, not a folder.")
         return errs
 
     def warnings(self) -> list[str]:
@@ -226,6 +247,11 @@ class SettingsDialog(QDialog):
         d = QFileDialog.getExistingDirectory(self, "Thumbnail cache folder", self.cache_edit.text())
         if d:
             self.cache_edit.setText(d)
+
+    def _browse_repair(self) -> None:
+        d = QFileDialog.getExistingDirectory(self, "Repair output folder", self.repair_edit.text())
+        if d:
+            self.repair_edit.setText(d)
 
     def accept(self) -> None:  # noqa: D102
         if self.errors():

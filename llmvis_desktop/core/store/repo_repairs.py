@@ -1,0 +1,137 @@
+"""Undo of an accepted repair: unlink it (the row stays, history is append-only), and
+delete its files only when asked.
+
+Unlinking sets ``unlinked_at``/``unlinked_by`` on the repair and writes an ``unrepair``
+event on the source image; an unlinked repair no longer counts anywhere (has-repair
+filter, the image's repair mark, ``Project.repairs``, the info count).  With
+``delete_file`` the repaired output and its mask are deleted, but only once the
+transaction has committed (a failed unlink never loses a file) and only files that
+belong to this repair alone: never an image that is the source of a repair, never a
+file another linked repair points at, never anything but a plain file.
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Optional
+
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from . import models as m
+from .convert import repair_record
+from .records import RepairRecord
+from .repo_review import NotFound, add_event
+
+log = logging.getLogger(__name__)
+
+MASK_DIR = ".masks"  # as core.repair.apply writes them
+MASK_SUFFIX = ".mask.png"
+
+
+class RepairStateError(ValueError):
+    """The repair is already unlinked."""
+
+
+def _resolve(path: str, root: Optional[Path]) -> Optional[Path]:
+    p = Path(path)
+    if p.is_absolute():
+        return p
+    return (Path(root) / p) if root is not None else None
+
+
+def _key(p: Path) -> str:
+    try:
+        return str(p.resolve())
+    except OSError:
+        return str(p.absolute())
+
+
+def repair_files(session: Session, row: m.Repair, root: Optional[Path]) -> list[Path]:
+    """The files of ``row`` that are safe to delete: its output and its mask, when they are
+    plain files and nothing else in the project (a repair source, another linked repair's
+    output or mask) is the same file."""
+    protected: set[str] = set()
+    sources = session.scalars(
+        select(m.Image.relpath).join(m.Repair, m.Repair.source_image_id == m.Image.id).distinct())
+    for rel in sources:
+        p = _resolve(rel, root)
+        if p is not None:
+            protected.add(_key(p))
+    others = session.execute(
+        select(m.Repair.output_path, m.Repair.mask_path).where(m.Repair.id != row.id, m.Repair.unlinked_at.is_(None)))
+    for out, mask in others:
+        for s in (out, mask):
+            p = _resolve(s, root)
+            if p is not None:
+                protected.add(_key(p))
+    files = []
+    out = _resolve(row.output_path, root)
+    mask = _resolve(row.mask_path, root)
+    if mask is not None and not (mask.parent.name == MASK_DIR and mask.name.endswith(MASK_SUFFIX)):
+        mask = None  # not a mask file the repair wrote: leave it
+    for p in (out, mask):
+        if p is None or p.is_symlink() or not p.is_file():
+            continue
+        if _key(p) in protected:
+            continue
+        files.append(p)
+    return files
+
+
+def _delete_files(paths: list[Path]) -> None:
+    for p in paths:
+        try:
+            p.unlink(missing_ok=True)
+        except OSError as exc:
+            log.warning("could not delete %s after unlinking its repair: %s", p, exc)
+
+
+def _after_commit(session: Session, paths: list[Path]) -> None:
+    def on_commit(_s):
+        event.remove(session, "after_soft_rollback", on_rollback)
+        _delete_files(paths)
+
+    def on_rollback(_s, _previous):
+        event.remove(session, "after_commit", on_commit)
+        event.remove(session, "after_soft_rollback", on_rollback)
+
+    event.listen(session, "after_commit", on_commit, once=True)
+    event.listen(session, "after_soft_rollback", on_rollback)
+
+
+def unlink_repair(
+    session: Session,
+    repair_id: int,
+    actor: str,
+    delete_file: bool = False,
+    *,
+    root: Optional[Path] = None,
+) -> RepairRecord:
+    """Unlink repair ``repair_id`` (the undo of accepting it); with ``delete_file`` its output
+    and mask are deleted after the commit.  ``root`` resolves project-relative paths (needed
+    to delete files stored relative to the project).  Returns the repair as it was."""
+    row = session.get(m.Repair, repair_id)
+    if row is None:
+        raise NotFound(f"no repair with id {repair_id}")
+    if row.unlinked_at is not None:
+        raise RepairStateError(f"repair {repair_id} is already unlinked")
+    files = repair_files(session, row, root) if delete_file else []
+    row.unlinked_at = m.utcnow()
+    row.unlinked_by = actor
+    add_event(
+        session, row.source_image_id, actor, "unrepair",
+        {"repair_id": row.id, "output": row.output_path},
+        {"repair_id": row.id, "file_deleted": bool(delete_file), "deleted": [str(p) for p in files]},
+    )
+    session.flush()
+    if files:
+        _after_commit(session, files)
+    return repair_record(row)
+
+
+def is_unlinked(session: Session, repair_id: int) -> bool:
+    row = session.get(m.Repair, repair_id)
+    if row is None:
+        raise NotFound(f"no repair with id {repair_id}")
+    return row.unlinked_at is not None

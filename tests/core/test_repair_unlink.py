@@ -1,0 +1,117 @@
+"""Undo of an accepted repair: unlink (event, hidden from counts and filters), files kept
+unless asked, and then only the repair's own files deleted."""
+import numpy as np
+import pytest
+from PIL import Image
+
+pytest.importorskip("cv2")
+
+from llmvis_desktop.core.project import Project  # noqa: E402
+from llmvis_desktop.core.repair import apply as apply_mod  # noqa: E402
+from llmvis_desktop.core.store.records import ImageFilter  # noqa: E402
+from llmvis_desktop.core.store.repo_repairs import RepairStateError  # noqa: E402
+from llmvis_desktop.core.store.repo_review import NotFound  # noqa: E402
+
+
+def _mask():
+    m = np.zeros((40, 40), bool)
+    m[5:15, 5:25] = True
+    return m
+
+
+@pytest.fixture
+def project(tmp_path):
+    root = tmp_path / "proj"
+    root.mkdir()
+    rng = np.random.default_rng(4)
+    for name in ("a.png", "b.png"):
+        Image.fromarray(rng.integers(0, 255, (40, 40, 3)).astype(np.uint8)).save(root / name)
+    with Project.open(root) as p:
+        p.index()
+        yield p
+
+
+def _repair(p, name):
+    return apply_mod.repair_file(p.root / name, _mask(), method="telea", project=p, actor="tester")
+
+
+def test_unlink_keeps_file_writes_event_and_hides_repair(project):
+    p = project
+    src = p.image_by_path("a.png")
+    res = _repair(p, "a.png")
+    assert p.info()["repairs"] == 1 and p.image(src.id).has_repair
+    assert p.count(ImageFilter(has_repair=True)) == 1
+
+    rec = p.unlink_repair(res.repair_id, "tester")
+    assert rec.id == res.repair_id
+    assert p.repairs(src.id) == []
+    assert p.info()["repairs"] == 0
+    assert not p.image(src.id).has_repair
+    assert p.count(ImageFilter(has_repair=True)) == 0
+    assert p.count(ImageFilter(has_repair=False)) == p.count()
+    ev = [e for e in p.history(src.id) if e.action == "unrepair"]
+    assert len(ev) == 1 and ev[0].actor == "tester"
+    # history is append-only: the repair event is still there
+    assert any(e.action == "repair" for e in p.history(src.id))
+    assert res.output_path.is_file() and res.mask_path.is_file()
+    assert (p.root / "a.png").is_file()
+    with pytest.raises(RepairStateError):
+        p.unlink_repair(res.repair_id, "tester")
+    with pytest.raises(NotFound):
+        p.unlink_repair(9999, "tester")
+
+
+def test_unlink_with_delete_removes_only_own_files(project):
+    p = project
+    r1 = _repair(p, "a.png")
+    r2 = _repair(p, "b.png")
+    r3 = _repair(p, "a.png")  # a second repair of the same source
+    assert r3.output_path != r1.output_path
+    p.unlink_repair(r1.repair_id, "tester", delete_file=True)
+    assert not r1.output_path.exists() and not r1.mask_path.exists()
+    for keep in (p.root / "a.png", p.root / "b.png", r2.output_path, r2.mask_path, r3.output_path, r3.mask_path):
+        assert keep.is_file(), keep
+    src = p.image_by_path("a.png")
+    assert [r.id for r in p.repairs(src.id)] == [r3.repair_id]
+    assert p.image(src.id).has_repair and p.info()["repairs"] == 2
+    ev = [e for e in p.history(src.id) if e.action == "unrepair"][-1]
+    assert ev.after["file_deleted"] is True and len(ev.after["deleted"]) == 2
+    # the output image row becomes missing on the next scan
+    p.scan()
+    out = p.image_by_path("repaired/a.repaired.png")
+    assert out is None or out.status == "missing"
+
+
+def test_delete_never_touches_a_repair_source(project):
+    """A repair whose output path points at another repair's source: the file is protected."""
+    p = project
+    r1 = _repair(p, "a.png")
+    from llmvis_desktop.core.store import models as m
+
+    with p.store.write() as s:
+        s.get(m.Repair, r1.repair_id).output_path = "b.png"
+    _repair(p, "b.png")
+    p.unlink_repair(r1.repair_id, "tester", delete_file=True)
+    assert (p.root / "b.png").is_file()
+    assert not r1.mask_path.exists()
+
+
+def test_failed_unlink_deletes_nothing(project, monkeypatch):
+    p = project
+    r1 = _repair(p, "a.png")
+    from llmvis_desktop.core.store import repo_repairs
+
+    real = repo_repairs.add_event
+
+    def boom(*a, **k):
+        real(*a, **k)
+        raise RuntimeError("disk trouble")
+
+    monkeypatch.setattr(repo_repairs, "add_event", boom)
+    with pytest.raises(RuntimeError):
+        p.unlink_repair(r1.repair_id, "tester", delete_file=True)
+    assert r1.output_path.is_file() and r1.mask_path.is_file()
+    assert p.info()["repairs"] == 1
+    monkeypatch.setattr(repo_repairs, "add_event", real)
+    p.unlink_repair(r1.repair_id, "tester", delete_file=False)
+    assert r1.output_path.is_file()
