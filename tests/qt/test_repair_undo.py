@@ -1,0 +1,71 @@
+"""Undo of an accepted repair from the main window: the repair is unlinked after the
+question "Also delete the repaired file?" (No keeps the file, Cancel changes nothing)."""
+import numpy as np
+import pytest
+from PySide6.QtWidgets import QMessageBox
+
+pytest.importorskip("cv2")
+
+from qthelpers import make_images, open_and_index  # noqa: E402
+
+
+def _accept_telea_repair(qtbot, win):
+    win.grid.select_row(0)
+    qtbot.waitUntil(lambda: win.panel_ctl.record is not None, timeout=5000)
+    win.panel_ctl.open_repair()
+    dlg = win.panel_ctl.repair_dialog
+    assert dlg is not None
+    dlg.editor.canvas.fill_rect(10, 10, 40, 30)
+    dlg.method.setCurrentIndex(dlg.method.findData("telea"))
+    dlg.run_repair()
+    qtbot.waitUntil(lambda: "telea" in dlg.results, timeout=15000)
+    src_id = win.panel_ctl.record.id
+    got = []
+    dlg.repaired.connect(got.append)
+    dlg.save_repair()
+    assert got and got[0].output_path.is_file()
+    return src_id, got[0]
+
+
+@pytest.mark.parametrize("answer", ["No", "Cancel", "Yes"])
+def test_undo_repair_asks_and_unlinks(qtbot, window, tmp_path, monkeypatch, answer):
+    folder = tmp_path / "imgs"
+    make_images(folder, n=3)
+    project = open_and_index(qtbot, window, folder)
+    src_id, res = _accept_telea_repair(qtbot, window)
+    assert len(project.repairs(src_id)) == 1 and project.info()["repairs"] == 1
+    stack = window.review.undo_stack
+    assert stack.canUndo() and "Repair" in stack.undoText()
+
+    asked = []
+    button = getattr(QMessageBox.StandardButton, answer)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a) or button)
+    window.review.undo()
+    assert len(asked) == 1
+    if answer == "Cancel":
+        qtbot.waitUntil(lambda: stack.canUndo(), timeout=3000)  # the stack is put back
+        assert len(project.repairs(src_id)) == 1
+        assert res.output_path.is_file()
+        assert not any(e.action == "unrepair" for e in project.history(src_id))
+        return
+    assert project.repairs(src_id) == []
+    assert project.info()["repairs"] == 0
+    assert not project.image(src_id).has_repair
+    assert any(e.action == "unrepair" for e in project.history(src_id))
+    assert (folder / project.image(src_id).relpath).is_file()  # the original is never touched
+    if answer == "No":
+        assert res.output_path.is_file() and res.mask_path.is_file()
+    else:
+        assert not res.output_path.exists() and not res.mask_path.exists()
+    window.review.redo()  # an unlinked repair is not restored
+    assert project.repairs(src_id) == []
+
+
+def test_repair_output_setting_is_used(qtbot, window, tmp_path):
+    folder = tmp_path / "imgs"
+    make_images(folder, n=2)
+    open_and_index(qtbot, window, folder)
+    window.config.repair_output = "fixed"
+    _, res = _accept_telea_repair(qtbot, window)
+    assert res.output_path.parent.name == "fixed"
+    assert np.asarray(res.pixels).size
