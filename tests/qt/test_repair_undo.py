@@ -69,3 +69,16 @@ def test_repair_output_setting_is_used(qtbot, window, tmp_path):
     _, res = _accept_telea_repair(qtbot, window)
     assert res.output_path.parent.name == "fixed"
     assert np.asarray(res.pixels).size
+
+
+def test_train_repair_job_writes_project_checkpoint(qtbot, window, tmp_path):
+    pytest.importorskip("torch")
+    folder = tmp_path / "imgs"
+    make_images(folder, n=3)
+    project = open_and_index(qtbot, window, folder)
+    job = window.panel_ctl.start_repair_training(0.2, steps=2, tile=32, batch=2, save_every=0, preview_every=0,
+                                                 config={"width": 8, "dilations": [2, 1]})
+    qtbot.waitUntil(lambda: not job.is_active, timeout=120000)
+    assert job.error is None, job.error
+    ck = project.root / ".llmvis" / "repair.safetensors"
+    assert ck.is_file() and not ck.with_name("repair.training.safetensors").exists()
