@@ -49,12 +49,7 @@ def test_shot_main_window_and_panels(qtbot, window, labelled_folder, shots_dir):
 
 
 def test_shot_settings_dialog(qtbot, window, shots_dir):
-    try:
-        from llmvis_desktop.qt.dialogs.settings_dialog import SettingsDialog
-    except ImportError:
-        import pytest
-
-        pytest.skip("settings dialog not written yet")
+    from llmvis_desktop.qt.dialogs.settings_dialog import SettingsDialog
     dlg = SettingsDialog(window.config, window)
     qtbot.addWidget(dlg)
     dlg.show()
