@@ -6,7 +6,6 @@ cancelled by Ctrl-C (training saves a resumable checkpoint first).
 """
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time

@@ -7,7 +7,7 @@ import shutil
 import numpy as np
 import pytest
 
-from defectgen import KINDS, tiles, write_folder
+from defectgen import KINDS, write_folder
 from llmvis_desktop.core.project import Project
 from llmvis_desktop.core.store.records import ImageFilter
 from llmvis_desktop.core.suggest.features import HandcraftedFeatures, handcrafted_vector
@@ -181,7 +181,7 @@ def test_feature_cache_persists(defect_folder):
 
 
 def test_clip_features_from_a_tiny_local_model(tmp_path):
-    pytest.importorskip("transformers")
+    import transformers  # noqa: F401 - a runtime dependency
     from transformers import CLIPImageProcessor, CLIPVisionConfig, CLIPVisionModel
 
     from llmvis_desktop.core.suggest.features import ClipFeatures

@@ -2,14 +2,13 @@
 provenance, CLI."""
 import argparse
 import errno
-import json
 
 import numpy as np
 import pytest
 from PIL import Image
 
-torch = pytest.importorskip("torch")
-pytest.importorskip("cv2")
+import torch  # noqa: E402 - a runtime dependency: missing means a broken install
+import cv2  # noqa: E402,F401 - a runtime dependency
 
 from llmvis_desktop.core.repair import RepairError  # noqa: E402
 from llmvis_desktop.core.repair import apply as apply_mod  # noqa: E402
@@ -211,7 +210,7 @@ def test_dicom_gives_derived_tiff_at_full_depth(tmp_path):
 
     import tifffile
 
-    pydicom_data = pytest.importorskip("pydicom.data")
+    import pydicom.data as pydicom_data
     from llmvis_desktop.core.imaging.reader import read_image
 
     src = tmp_path / "ct.dcm"

@@ -4,7 +4,7 @@ import json
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch")
+import torch  # noqa: E402 - a runtime dependency: missing means a broken install
 
 from llmvis_desktop.core.repair import RepairError  # noqa: E402
 from llmvis_desktop.core.repair.checkpoint import (CheckpointError, checkpoint_hash, load_checkpoint,  # noqa: E402

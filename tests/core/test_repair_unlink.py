@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-pytest.importorskip("cv2")
+import cv2  # noqa: E402,F401 - a runtime dependency
 
 from llmvis_desktop.core.project import Project  # noqa: E402
 from llmvis_desktop.core.repair import apply as apply_mod  # noqa: E402

@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt
 
 from llmvis_desktop.core.project import Project
 from llmvis_desktop.core.store.records import ImageFilter
-from llmvis_desktop.qt.models.grid_model import IdRole, RecordRole, ThumbRole, GridModel
+from llmvis_desktop.qt.models.grid_model import RecordRole, ThumbRole, GridModel
 from llmvis_desktop.qt.thumb_loader import ThumbLoader, make_cache
 from llmvis_desktop.qt.widgets.grid_view import GridView
 from llmvis_desktop.qt.workers import JobManager

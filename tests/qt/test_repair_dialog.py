@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-torch = pytest.importorskip("torch")
-pytest.importorskip("cv2")
+import torch  # noqa: E402 - a runtime dependency: missing means a broken install
+import cv2  # noqa: E402,F401 - a runtime dependency
 
 SHOTS = Path(__file__).resolve().parents[2] / "shots"
 

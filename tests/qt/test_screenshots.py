@@ -1,7 +1,6 @@
 """Render each main view to PNG under shots/ and check it is not blank. Look at them."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
 
 from qthelpers import distinct_colors, open_and_index
 
