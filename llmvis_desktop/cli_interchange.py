@@ -8,35 +8,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 
 from .core.interchange import FORMATS, ExportOptions, InterchangeError, export_project, import_file
 from .core.project import Project, ProjectError
-from .core.tasks import Cancelled, Progress
-
-
-class _ProgressLine:
-    """A single refreshed progress line on stderr, at most ~10 updates a second."""
-
-    def __init__(self, stream=None) -> None:
-        self.stream = stream or sys.stderr
-        self._last = 0.0
-        self._shown = False
-
-    def __call__(self, p: Progress) -> None:
-        now = time.monotonic()
-        if now - self._last < 0.1 and p.done != p.total:
-            return
-        self._last = now
-        total = f"/{p.total}" if p.total else ""
-        self.stream.write(f"\r{p.stage}: {p.done}{total} {p.message}".ljust(60))
-        self.stream.flush()
-        self._shown = True
-
-    def end(self) -> None:
-        if self._shown:
-            self.stream.write("\n")
-            self.stream.flush()
+from .cli_progress import ProgressBar
+from .core.tasks import Cancelled
 
 
 def _split(text: str) -> tuple[float, float, float]:
@@ -87,48 +63,39 @@ def run_export(args) -> int:
         include_repairs=args.include_repairs, split=args.split, seed=args.seed, link=args.link,
         anonymize=not args.keep_dicom_identifiers,
     )
-    bar = _ProgressLine()
-    try:
-        with _open(args) as project:
-            report = export_project(project, args.format, args.out, opts, progress=bar)
-    except (ProjectError, InterchangeError, OSError) as exc:
-        bar.end()
-        print(f"llmvis export: {exc}", file=sys.stderr)
+    report = _guarded("export", "", lambda project, bar: export_project(
+        project, args.format, args.out, opts, progress=bar), args)
+    if report is None:
         return 1
-    except (Cancelled, KeyboardInterrupt):
-        bar.end()
-        print("llmvis export: cancelled", file=sys.stderr)
-        return 1
-    except Exception as exc:  # the last resort: still one line, never a traceback
-        bar.end()
-        print(f"llmvis export: failed: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 1
-    bar.end()
     for w in report.warnings:
         print(f"warning: {w}", file=sys.stderr)
     print(f"{report.summary()} in {report.seconds:.2f} s")
     return 0
 
 
-def run_import(args) -> int:
-    bar = _ProgressLine()
+def _guarded(command: str, suffix: str, work, args):
+    """Run ``work(project, bar)``; any failure is one line on stderr and None."""
+    bar = ProgressBar(enabled=True)
     try:
         with _open(args) as project:
-            report = import_file(project, args.format, args.path, as_=args.as_, overwrite=args.overwrite,
-                                 progress=bar)
+            return work(project, bar)
     except (ProjectError, InterchangeError, OSError) as exc:
-        bar.end()
-        print(f"llmvis import: {exc} (nothing was imported)", file=sys.stderr)
-        return 1
+        message = str(exc)
     except (Cancelled, KeyboardInterrupt):
-        bar.end()
-        print("llmvis import: cancelled (nothing was imported)", file=sys.stderr)
-        return 1
+        message = "cancelled"
     except Exception as exc:  # the last resort: still one line, never a traceback
-        bar.end()
-        print(f"llmvis import: failed: {type(exc).__name__}: {exc} (nothing was imported)", file=sys.stderr)
+        message = f"failed: {type(exc).__name__}: {exc}"
+    finally:
+        bar.close()
+    print(f"llmvis {command}: {message}{suffix}", file=sys.stderr)
+    return None
+
+
+def run_import(args) -> int:
+    report = _guarded("import", " (nothing was imported)", lambda project, bar: import_file(
+        project, args.format, args.path, as_=args.as_, overwrite=args.overwrite, progress=bar), args)
+    if report is None:
         return 1
-    bar.end()
     for w in report.warnings:
         print(f"warning: {w}", file=sys.stderr)
     for c in report.conflicts[:50]:

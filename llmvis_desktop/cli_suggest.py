@@ -115,14 +115,12 @@ def run_suggest_cmd(args) -> int:
     from .core.suggest.discovery import ModelRefused
     from .core.tasks import Cancelled
 
-    try:
-        from .cli import ProgressBar
-    except ImportError:  # pragma: no cover
-        ProgressBar = None
+    from .cli_progress import ProgressBar
+
     cfg = _config()
     if args.batch < 1:
         return _err("suggest", "--batch must be at least 1")
-    bar = ProgressBar(enabled=None) if ProgressBar else (lambda p: None)
+    bar = ProgressBar(enabled=None)
     project = None
     try:
         project = Project.open(args.folder, args.db, max_pixels=cfg.max_image_pixels)
@@ -155,14 +153,14 @@ def run_suggest_cmd(args) -> int:
         if args.learned:
             reports.append(("learned", _run_learned(project, flt, not args.redo, bar)))
     except (ModelRefused, ProjectError) as exc:
-        _close(bar)
+        bar.close()
         return _err("suggest", str(exc))
     except (Cancelled, KeyboardInterrupt):
-        _close(bar)
+        bar.close()
         print("llmvis suggest: interrupted; finished batches are kept, run again to resume", file=sys.stderr)
         return EXIT_INTERRUPTED
     except Exception as exc:
-        _close(bar)
+        bar.close()
         if os.environ.get("LLMVIS_DEBUG"):
             raise
         name = type(exc).__name__
@@ -172,7 +170,7 @@ def run_suggest_cmd(args) -> int:
     finally:
         if project is not None:
             project.close()
-    _close(bar)
+    bar.close()
     for _name, rep in reports:
         for msg in getattr(rep, "messages", []):
             print(f"warning: {msg}", file=sys.stderr)
@@ -207,22 +205,14 @@ def _run_learned(project, flt, only_unsuggested, progress):
     """The built-in suggester (core.suggest.learned): trains on reviewed images, suggests for the rest."""
     import time
 
-    try:
-        from .core.suggest import learned
-    except ImportError as exc:
-        raise ValueError(f"the learned suggester is not available ({exc})") from None
+    from .core.suggest import learned
+
     started = time.monotonic()
     try:
         count = learned.run(project, flt=flt, only_unsuggested=only_unsuggested, progress=progress)
     except learned.NotReady as exc:
         raise ValueError(f"learned suggester: {exc}") from None
     return _LearnedReport(int(count or 0), time.monotonic() - started)
-
-
-def _close(bar) -> None:
-    close = getattr(bar, "close", None)
-    if close:
-        close()
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
