@@ -244,6 +244,14 @@ class Project:
         with self.store.write() as s:
             return repo_repairs.unlink_repair(s, repair_id, actor, delete_file, root=self.root)
 
+    def relink_repair(self, repair_id: int, actor: str) -> RepairRecord:
+        """Redo an undone repair: it counts again (a ``rerepair`` event is appended). Refused
+        when the repair is linked or its repaired file was deleted."""
+        from .store import repo_repairs
+
+        with self.store.write() as s:
+            return repo_repairs.relink_repair(s, repair_id, actor, root=self.root)
+
     # --- project settings -----------------------------------------------------
     def settings(self) -> dict:
         with self.store.read() as s:

@@ -34,7 +34,8 @@ def _optional(module: str, cls: str, *args):
 
 class RepairCommand(QUndoCommand):
     """An accepted repair, already saved and recorded: undo unlinks it (asking whether to
-    delete the repaired file too). An unlinked repair cannot be redone (run the repair again).
+    delete the repaired file too); redo relinks it (an appended ``rerepair`` event). A repair
+    whose file was deleted on undo cannot be redone (run the repair again).
 
     ``image_id``/``before``/``after`` let the review controller's undo treat it like its own
     commands: an empty state writes nothing; the work happens in :meth:`undo`."""
@@ -55,8 +56,7 @@ class RepairCommand(QUndoCommand):
             self._pushing = self._restoring = False
             return
         if self.unlinked:
-            self.ctl.win.statusBar().showMessage(
-                "An undone repair is not restored; open Image ▸ Repair defect… to repair again.", 8000)
+            self.ctl.relink_repair(self)
 
     def undo(self) -> None:
         if self.unlinked:
@@ -427,6 +427,25 @@ class PanelController(QObject):
         win.statusBar().showMessage(
             "Repair unlinked" + ("; the repaired file was deleted." if delete else "; the repaired file was kept."),
             8000)
+        self.refresh_after_bulk()
+        return True
+
+    def relink_repair(self, cmd: RepairCommand) -> bool:
+        """Redo of an undone repair: relink it. False (nothing changed) when the repaired file
+        was deleted on undo or the relink fails; the command then stays unlinked, so a later
+        undo is a no-op."""
+        win = self.win
+        if win.project is None:
+            return False
+        try:
+            win.project.relink_repair(cmd.repair_id, win.reviewer())
+        except Exception as exc:
+            log.info("repair %s not relinked: %s", cmd.repair_id, exc)
+            win.statusBar().showMessage(
+                f"The undone repair is not restored ({exc}); open Image ▸ Repair defect… to repair again.", 8000)
+            return False
+        cmd.unlinked = False
+        win.statusBar().showMessage("Repair restored (relinked to its image).", 8000)
         self.refresh_after_bulk()
         return True
 

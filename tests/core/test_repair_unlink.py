@@ -115,3 +115,58 @@ def test_failed_unlink_deletes_nothing(project, monkeypatch):
     monkeypatch.setattr(repo_repairs, "add_event", real)
     p.unlink_repair(r1.repair_id, "tester", delete_file=False)
     assert r1.output_path.is_file()
+
+
+def _state(p, repair_id):
+    from llmvis_desktop.core.store import models as m
+
+    with p.store.read() as s:
+        row = s.get(m.Repair, repair_id)
+        return row.unlinked_at, row.unlinked_by
+
+
+def test_relink_after_unlink_appends_event_and_counts_again(project):
+    p = project
+    src = p.image_by_path("a.png")
+    res = _repair(p, "a.png")
+    p.unlink_repair(res.repair_id, "tester")
+    assert _state(p, res.repair_id)[0] is not None
+    before = [(e.action, e.before, e.after) for e in p.history(src.id)]
+
+    rec = p.relink_repair(res.repair_id, "redoer")
+    assert rec.id == res.repair_id
+    assert _state(p, res.repair_id) == (None, None)
+    assert [r.id for r in p.repairs(src.id)] == [res.repair_id]
+    assert p.info()["repairs"] == 1 and p.image(src.id).has_repair
+    assert p.count(ImageFilter(has_repair=True)) == 1
+    hist = p.history(src.id)
+    # append-only: every earlier event is unchanged, one rerepair event is added
+    assert [(e.action, e.before, e.after) for e in hist if e.action != "rerepair"] == before
+    ev = [e for e in hist if e.action == "rerepair"]
+    assert len(ev) == 1 and ev[0].actor == "redoer"
+    assert ev[0].before["repair_id"] == res.repair_id and ev[0].before["unlinked_by"] == "tester"
+    assert ev[0].after == {"repair_id": res.repair_id, "output": rec.output_path}
+    assert sorted(e.action for e in hist) == ["repair", "rerepair", "unrepair"]
+
+    with pytest.raises(RepairStateError):
+        p.relink_repair(res.repair_id, "tester")  # already linked
+    # undo/redo again: two more events, the state follows
+    p.unlink_repair(res.repair_id, "tester")
+    p.relink_repair(res.repair_id, "tester")
+    assert [e.action for e in p.history(src.id)].count("rerepair") == 2
+    assert [e.action for e in p.history(src.id)].count("unrepair") == 2
+    assert p.info()["repairs"] == 1
+    with pytest.raises(NotFound):
+        p.relink_repair(9999, "tester")
+
+
+def test_relink_refused_when_file_deleted(project):
+    p = project
+    src = p.image_by_path("a.png")
+    res = _repair(p, "a.png")
+    p.unlink_repair(res.repair_id, "tester", delete_file=True)
+    n = len(p.history(src.id))
+    with pytest.raises(RepairStateError):
+        p.relink_repair(res.repair_id, "tester")
+    assert p.repairs(src.id) == [] and p.info()["repairs"] == 0
+    assert len(p.history(src.id)) == n and _state(p, res.repair_id)[1] == "tester"

@@ -1,5 +1,6 @@
 """Undo of an accepted repair from the main window: the repair is unlinked after the
-question "Also delete the repaired file?" (No keeps the file, Cancel changes nothing)."""
+question "Also delete the repaired file?" (No keeps the file, Cancel changes nothing);
+redo relinks it with an appended event, unless its file was deleted."""
 import numpy as np
 import pytest
 from PySide6.QtWidgets import QMessageBox
@@ -57,8 +58,60 @@ def test_undo_repair_asks_and_unlinks(qtbot, window, tmp_path, monkeypatch, answ
         assert res.output_path.is_file() and res.mask_path.is_file()
     else:
         assert not res.output_path.exists() and not res.mask_path.exists()
-    window.review.redo()  # an unlinked repair is not restored
-    assert project.repairs(src_id) == []
+    window.review.redo()
+    if answer == "No":  # the file is still there: redo relinks the repair
+        assert [r.id for r in project.repairs(src_id)] == [res.repair_id]
+    else:  # its file was deleted: the repair is not restored
+        assert project.repairs(src_id) == []
+        assert not any(e.action == "rerepair" for e in project.history(src_id))
+
+
+def _db_state(project, repair_id, src_id):
+    from llmvis_desktop.core.store import models as m
+
+    with project.store.read() as s:
+        row = s.get(m.Repair, repair_id)
+        unlinked = (row.unlinked_at is not None, row.unlinked_by)
+    events = [(e.action, e.actor, e.after) for e in project.history(src_id)]
+    return unlinked, events
+
+
+def test_redo_relinks_undone_repair(qtbot, window, tmp_path, monkeypatch):
+    folder = tmp_path / "imgs"
+    make_images(folder, n=3)
+    project = open_and_index(qtbot, window, folder)
+    src_id, res = _accept_telea_repair(qtbot, window)
+    stack = window.review.undo_stack
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.No)
+    unlinked, events = _db_state(project, res.repair_id, src_id)
+    assert unlinked == (False, None)
+    assert [a for a, _, _ in events] == ["repair"]
+
+    window.review.undo()
+    unlinked, events = _db_state(project, res.repair_id, src_id)
+    assert unlinked == (True, "tester")
+    assert [a for a, _, _ in events] == ["repair", "unrepair"]
+    assert project.repairs(src_id) == [] and not project.image(src_id).has_repair
+    assert stack.canRedo() and not stack.canUndo()
+
+    window.review.redo()
+    unlinked, after_redo = _db_state(project, res.repair_id, src_id)
+    assert unlinked == (False, None)
+    # append-only: the earlier events are unchanged and one rerepair event follows them
+    assert after_redo[:2] == events and [a for a, _, _ in after_redo] == ["repair", "unrepair", "rerepair"]
+    assert after_redo[2][1] == "tester" and after_redo[2][2]["repair_id"] == res.repair_id
+    assert [r.id for r in project.repairs(src_id)] == [res.repair_id]
+    assert project.image(src_id).has_repair and project.info()["repairs"] == 1
+    assert res.output_path.is_file()
+    assert stack.canUndo() and "Repair" in stack.undoText()
+
+    window.review.undo()  # and it can be undone again
+    unlinked, events = _db_state(project, res.repair_id, src_id)
+    assert unlinked == (True, "tester")
+    assert [a for a, _, _ in events] == ["repair", "unrepair", "rerepair", "unrepair"]
+    window.review.redo()
+    assert [a for a, _, _ in _db_state(project, res.repair_id, src_id)[1]][-1] == "rerepair"
+    assert project.info()["repairs"] == 1
 
 
 def test_repair_output_setting_is_used(qtbot, window, tmp_path):

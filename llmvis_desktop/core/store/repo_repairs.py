@@ -8,6 +8,10 @@ filter, the image's repair mark, ``Project.repairs``, the info count).  With
 transaction has committed (a failed unlink never loses a file) and only files that
 belong to this repair alone: never an image that is the source of a repair, never a
 file another linked repair points at, never anything but a plain file.
+
+Redo of that undo relinks the repair: ``unlinked_at``/``unlinked_by`` are cleared and a
+``rerepair`` event is appended (the ``unrepair`` event stays; history is never rewritten).
+A repair whose output file is gone cannot be relinked.
 """
 from __future__ import annotations
 
@@ -30,7 +34,7 @@ MASK_SUFFIX = ".mask.png"
 
 
 class RepairStateError(ValueError):
-    """The repair is already unlinked."""
+    """The repair is already unlinked (unlink), or linked or without its file (relink)."""
 
 
 def _resolve(path: str, root: Optional[Path]) -> Optional[Path]:
@@ -127,6 +131,34 @@ def unlink_repair(
     session.flush()
     if files:
         _after_commit(session, files)
+    return repair_record(row)
+
+
+def relink_repair(
+    session: Session,
+    repair_id: int,
+    actor: str,
+    *,
+    root: Optional[Path] = None,
+) -> RepairRecord:
+    """Relink repair ``repair_id`` (the redo of an undone accept): it counts again and a
+    ``rerepair`` event is appended on the source image.  Refused (:class:`RepairStateError`)
+    when the repair is linked already or its output file no longer exists (``root`` resolves
+    project-relative paths; without it a relative path is not checked)."""
+    row = session.get(m.Repair, repair_id)
+    if row is None:
+        raise NotFound(f"no repair with id {repair_id}")
+    if row.unlinked_at is None:
+        raise RepairStateError(f"repair {repair_id} is not unlinked")
+    out = _resolve(row.output_path, root)
+    if out is not None and not out.is_file():
+        raise RepairStateError(f"repair {repair_id} cannot be relinked: its file {row.output_path} is gone")
+    before = {"repair_id": row.id, "unlinked_at": row.unlinked_at.isoformat(), "unlinked_by": row.unlinked_by}
+    row.unlinked_at = None
+    row.unlinked_by = None
+    add_event(session, row.source_image_id, actor, "rerepair", before,
+              {"repair_id": row.id, "output": row.output_path})
+    session.flush()
     return repair_record(row)
 
 
