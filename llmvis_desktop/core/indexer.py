@@ -14,7 +14,7 @@ from .store import models as m
 from .store import repo_folders as rf
 from .store import repo_images as ri
 from .store.engine import Store
-from .tasks import CancelToken, Progress, ProgressFn, no_progress
+from .tasks import FOREGROUND, CancelToken, Progress, ProgressFn, no_progress
 
 
 @dataclass
@@ -154,6 +154,7 @@ def read_headers(
             break
         ok, failed = [], []
         for image_id, rel in todo:
+            FOREGROUND.yield_to()
             try:
                 meta = read_header(root / rel, **kwargs)
             except ImageReadError as exc:

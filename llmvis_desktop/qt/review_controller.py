@@ -25,7 +25,8 @@ from PySide6.QtGui import QAction, QKeySequence, QUndoCommand, QUndoStack
 
 from ..core import review_actions as ra
 from ..core.store.records import ImageFilter, ImageRecord
-from .workers import void
+from ..core.tasks import FOREGROUND
+from .workers import foreground, void
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +127,7 @@ class ReviewController(QObject):
         def act(key: str, text: str, shortcuts, slot) -> QAction:
             a = QAction(text, self)
             a.setShortcuts([QKeySequence(s) for s in shortcuts])
-            a.triggered.connect(void(slot))
+            a.triggered.connect(foreground(slot))
             self._actions[key] = a
             return a
 
@@ -359,9 +360,10 @@ class ReviewController(QObject):
     def _act_and_next(self, text: str, image_id: int, action) -> None:
         self._moving, self._deferred = True, []
         try:
-            ok = self._do(text, image_id, action, moving=self._has_next())
-            if ok:
-                self.next()
+            with FOREGROUND.busy():
+                ok = self._do(text, image_id, action, moving=self._has_next())
+                if ok:
+                    self.next()
         finally:
             self._moving = False
             deferred, self._deferred = self._deferred, []

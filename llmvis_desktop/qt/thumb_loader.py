@@ -19,6 +19,7 @@ from typing import Optional
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 from PySide6.QtGui import QImage, QPixmap
 
+from ..core.tasks import FOREGROUND
 from .workers import favour_gui_thread
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,7 @@ class _Runner(QRunnable):
             if item is None:
                 return
             gen, image_id, path, size = item
+            FOREGROUND.yield_to()
             img, err = None, ""
             try:
                 img = pil_to_qimage(loader.cache.get(path, size))

@@ -23,7 +23,7 @@ from typing import Any, Callable, Optional
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 
-from ..core.tasks import CancelToken, Cancelled, Progress
+from ..core.tasks import FOREGROUND, CancelToken, Cancelled, Progress
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +35,17 @@ def void(fn: Callable[..., Any]) -> Callable[..., None]:
 
     def slot(*args) -> None:
         fn(*args)
+
+    return slot
+
+
+def foreground(fn: Callable[..., Any]) -> Callable[..., None]:
+    """Like :func:`void`, and background threads step aside while it runs (a review
+    action the reviewer is waiting on; see :class:`~llmvis_desktop.core.tasks.Foreground`)."""
+
+    def slot(*args) -> None:
+        with FOREGROUND.busy():
+            fn(*args)
 
     return slot
 

@@ -27,7 +27,7 @@ def label_def(row: m.Label) -> LabelDef:
     return LabelDef(row.id, row.name, row.color, row.shortcut, row.description, row.position)
 
 
-def image_record(row: m.Image, labels: tuple[str, ...] = (), has_repair: bool = False) -> ImageRecord:
+def image_record(row, labels: tuple[str, ...] = (), has_repair: bool = False) -> ImageRecord:
     return ImageRecord(
         id=row.id,
         relpath=row.relpath,

@@ -16,7 +16,7 @@ class LabelDef:
     position: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ImageRecord:
     id: int
     relpath: str

@@ -17,6 +17,7 @@ from typing import Iterable, Optional, Sequence
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QRunnable, QThreadPool, Qt, Signal, Slot
 
 from ...core.store.records import ImageFilter, ImageRecord
+from ...core.tasks import FOREGROUND
 
 RecordRole = Qt.ItemDataRole.UserRole + 1
 ThumbRole = Qt.ItemDataRole.UserRole + 2
@@ -54,6 +55,7 @@ class _FetchRunner(QRunnable):
                     model._fetch_running = False
                     return
                 gen, seq, w, project, ids = model._fetch_stack.pop()
+            FOREGROUND.yield_to()
             recs, err = None, None
             try:
                 by_id = {r.id: r for r in project.images(ids)}

@@ -12,6 +12,7 @@ from typing import Optional
 from PySide6.QtCore import QItemSelectionModel, QPersistentModelIndex, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import QAbstractItemView, QListView
 
+from ...core.tasks import FOREGROUND
 from ..models.grid_model import IdRole
 from ..workers import void
 from .grid_delegate import GridDelegate
@@ -67,6 +68,11 @@ class GridView(QListView):
         item-view base, which only updates the cells' rectangles.
         """
         QAbstractItemView.dataChanged(self, top_left, bottom_right, list(roles or ()))
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt API
+        # background threads step aside while the visible cells are painted
+        with FOREGROUND.busy():
+            super().paintEvent(event)
 
     # --- thumbnail size -----------------------------------------------------
     @property
