@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+from .core.repair import DEFAULT_DETAIL
 from .core.tasks import Cancelled, CancelToken, Progress
 
 
@@ -43,6 +44,10 @@ def add_parsers(subparsers) -> None:
     a.add_argument("--checkpoint", default=None, help="GAN checkpoint (default: the shipped starter)")
     a.add_argument("--dilate", type=int, default=2, help="grow the mask by this many pixels (feathered)")
     a.add_argument("--radius", type=int, default=5, help="Telea/NS neighbourhood radius")
+    a.add_argument("--detail", type=float, default=DEFAULT_DETAIL,
+                   help="texture detail re-injected from the surround: 0 = the engine's plain (smooth) fill, "
+                        "best PSNR/SSIM; 1 = the surround's texture restored (default %(default)s)")
+    a.add_argument("--seed", type=int, default=0, help="seed of the texture detail (same seed, same pixels)")
     a.add_argument("--device", default="cpu")
     a.add_argument("--project", default=None, help="project folder: record provenance and index the result")
     a.add_argument("--db", default=None, help="project database URL (with --project)")
@@ -71,7 +76,8 @@ def cmd_apply(args) -> int:
                 return _err(str(exc))
         t0 = time.monotonic()
         res = repair_file(args.image, args.mask, out=args.out, method=args.method, checkpoint=args.checkpoint,
-                          dilate_px=args.dilate, radius=args.radius, device=args.device, project=project,
+                          dilate_px=args.dilate, radius=args.radius, device=args.device, detail=args.detail,
+                          seed=args.seed, project=project,
                           actor=args.actor, overwrite=args.force)
     except RepairError as exc:
         return _err(str(exc))

@@ -2,6 +2,7 @@
 
     python tests/benchmarks/bench_repair.py [--checkpoint CKPT] [--finetune-minutes N]
                                             [--threads 2] [--big 8000] [--tiles 8]
+                                            [--detail D] [--frontier 0,0.5,0.75,1,1.25]
 
 Quality on held-out data: 96x96 tiles from the RIGHT halves (columns 256-511) of
 scikit-image brick, grass and gravel (the starter trains on the left halves only),
@@ -11,6 +12,13 @@ masked SSIM (SSIM map averaged over hole pixels), and the realism ratio (mean 5x
 local std inside the hole over that of the ground truth; ~1 = as textured as the
 truth, < 1 blurry).  Targets: GAN PSNR >= best classical + 1 dB, SSIM >= best
 classical, realism 0.8-1.2.
+
+Texture detail (core.repair.detail) trades PSNR/SSIM for realism.  ``quality`` and
+``targets`` rate the GAN at ``--detail`` (default: the app's DEFAULT_DETAIL) against the
+classical methods' plain fills (detail 0, their best PSNR/SSIM: the strict baseline).
+``frontier`` repeats every method at each ``--frontier`` strength in the same run (same
+tiles, same masks), with the GAN's targets at each strength against the plain classical
+fills, so the perception-distortion trade-off is explicit.
 
 Speed: a 1024x1024 gray image with a ~5% mask (all methods); an --big x --big image
 with 300 crack-like defects repaired by the GAN in a subprocess, reporting time and peak RSS
@@ -83,15 +91,18 @@ def metrics(out: np.ndarray, gt: np.ndarray, mask: np.ndarray) -> dict:
     return {"psnr": psnr, "ssim": ssim, "realism": realism}
 
 
-def evaluate(tiles, generator) -> dict:
+def evaluate(tiles, generator, detail=None) -> dict:
+    """Per set and mean metrics; ``detail`` maps method -> strength (default 0)."""
     from llmvis_desktop.core.repair.inference import inpaint
 
+    detail = detail or {}
     res = {}
     for name, items in tiles.items():
         per = {m: [] for m in METHODS}
         for img, mask in items:
             for meth in METHODS:
-                out = inpaint(img, mask, method=meth, generator=generator, dilate_px=2)
+                out = inpaint(img, mask, method=meth, generator=generator, dilate_px=2,
+                              detail=detail.get(meth, 0.0), seed=0)
                 per[meth].append(metrics(out, img, mask))
         res[name] = {m: {k: round(float(np.mean([d[k] for d in v])), 3) for k in ("psnr", "ssim", "realism")}
                      for m, v in per.items()}
@@ -101,11 +112,13 @@ def evaluate(tiles, generator) -> dict:
     return res
 
 
-def targets(q: dict) -> dict:
+def targets(q: dict, base: dict = None) -> dict:
+    """GAN in ``q`` against the better classical method in ``base`` (default ``q``)."""
+    base = base or q
     out = {}
     for name, r in q.items():
-        best_psnr = max(r["telea"]["psnr"], r["ns"]["psnr"])
-        best_ssim = max(r["telea"]["ssim"], r["ns"]["ssim"])
+        best_psnr = max(base[name]["telea"]["psnr"], base[name]["ns"]["psnr"])
+        best_ssim = max(base[name]["telea"]["ssim"], base[name]["ns"]["ssim"])
         out[name] = {"psnr_gain_db": round(r["gan"]["psnr"] - best_psnr, 2),
                      "psnr_ok": r["gan"]["psnr"] >= best_psnr + 1.0,
                      "ssim_ok": r["gan"]["ssim"] >= best_ssim,
@@ -113,7 +126,7 @@ def targets(q: dict) -> dict:
     return out
 
 
-def speed(generator, size=1024, frac=0.05, seed=3) -> dict:
+def speed(generator, size=1024, frac=0.05, seed=3, detail=0.0) -> dict:
     from skimage import data as sd
 
     from llmvis_desktop.core.repair.inference import inpaint
@@ -126,15 +139,18 @@ def speed(generator, size=1024, frac=0.05, seed=3) -> dict:
         s = 160
         y, x = rng.integers(0, size - s, 2)
         mask[y:y + s, x:x + s] |= random_mask(s, rng, max_frac=0.4) > 0.5
-    out = {"size": size, "mask_fraction": round(float(mask.mean()), 4)}
+    out = {"size": size, "mask_fraction": round(float(mask.mean()), 4), "detail": detail}
     for meth in METHODS:
         inpaint(img, mask, method=meth, generator=generator)  # warm-up
-        times = []
-        for _ in range(3):  # best of 3: the machine may be shared
-            t = time.perf_counter()
-            inpaint(img, mask, method=meth, generator=generator)
-            times.append(time.perf_counter() - t)
-        out[f"{meth}_s"] = round(min(times), 3)
+        for d, key in ((0.0, f"{meth}_s"), (detail, f"{meth}_detail_s")):
+            if key.endswith("detail_s") and not detail:
+                continue
+            times = []
+            for _ in range(3):  # best of 3: the machine may be shared
+                t = time.perf_counter()
+                inpaint(img, mask, method=meth, generator=generator, detail=d)
+                times.append(time.perf_counter() - t)
+            out[key] = round(min(times), 3)
     out["load_avg_1min"] = round(__import__("os").getloadavg()[0], 2)
     return out
 
@@ -157,12 +173,16 @@ def big_child(args) -> None:
         y, x = rng.integers(0, n - 64, 2)
         mask[y:y + 48, x + 20:x + 24] = True
         mask[y + 20:y + 24, x:x + 48] = True
+    from llmvis_desktop.core.repair import DEFAULT_DETAIL
+
+    detail = DEFAULT_DETAIL if args.detail is None else args.detail
     base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     t = time.perf_counter()
-    out = inpaint(img, mask, method="gan", generator=g)
+    out = inpaint(img, mask, method="gan", generator=g, detail=detail)
     dt = time.perf_counter() - t
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"size": n, "mask_fraction": round(float(mask.mean()), 4), "gan_s": round(dt, 1),
+    print(json.dumps({"size": n, "mask_fraction": round(float(mask.mean()), 4), "detail": detail,
+                      "gan_s": round(dt, 1),
                       "peak_rss_mb": round(peak / 1024, 1), "rss_before_mb": round(base / 1024, 1),
                       "image_mb": round(img.nbytes / 2**20, 1), "defects": 300}))
 
@@ -174,6 +194,10 @@ def main(argv=None) -> int:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--tiles", type=int, default=8, help="tiles per dataset")
     ap.add_argument("--big", type=int, default=8000, help="side of the bounded-memory image (0 = skip)")
+    ap.add_argument("--detail", type=float, default=None,
+                    help="GAN texture detail strength rated in quality/targets (default: the app's default)")
+    ap.add_argument("--frontier", default="0,0.5,0.75,1,1.25",
+                    help="comma-separated detail strengths run for every method ('' = none)")
     ap.add_argument("--big-child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.big_child:
@@ -207,14 +231,30 @@ def main(argv=None) -> int:
 
     ck = load_checkpoint(ckpt or STARTER_CHECKPOINT)
     report["checkpoint"] = {"path": str(ck.path), "sha256": sha[:16], "steps": ck.step}
+    from llmvis_desktop.core.repair import DEFAULT_DETAIL
+
+    detail = DEFAULT_DETAIL if args.detail is None else args.detail
+    tiles = held_out_tiles(args.tiles)
     t = time.perf_counter()
-    q = evaluate(held_out_tiles(args.tiles), g)
+    plain = evaluate(tiles, g)
+    q = evaluate(tiles, g, {"gan": detail}) if detail else plain
+    for name in q:  # the classical baselines stay plain (detail 0)
+        q[name]["gan_plain"] = plain[name]["gan"]
+    report["gan_detail"] = detail
     report["quality"] = q
     report["targets"] = targets(q)
     report["quality_s"] = round(time.perf_counter() - t, 1)
-    report["speed_1024"] = speed(g)
+    strengths = [float(x) for x in args.frontier.split(",") if x.strip()]
+    if strengths:
+        front = {}
+        for d in strengths:
+            fq = plain if d == 0 else evaluate(tiles, g, {m: d for m in METHODS})
+            front[f"{d:g}"] = {"quality": fq, "gan_targets_vs_plain_classical": targets(fq, plain)}
+        report["frontier"] = front
+    report["speed_1024"] = speed(g, detail=detail)
     if args.big:
-        cmd = [sys.executable, __file__, "--big-child", "--big", str(args.big), "--threads", str(args.threads)]
+        cmd = [sys.executable, __file__, "--big-child", "--big", str(args.big), "--threads", str(args.threads),
+               "--detail", str(detail)]
         if ckpt:
             cmd += ["--checkpoint", str(ckpt)]
         p = subprocess.run(cmd, capture_output=True, text=True)

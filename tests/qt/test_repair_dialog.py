@@ -102,3 +102,30 @@ def test_repair_dialog_flow(qtbot, brick_project, small_ckpt):
         orig = np.asarray(Image.open(brick_project / "brick.png"))
         assert out[60:66, 30:170].mean() < 200 < orig[60:66, 30:170].mean()  # scratch gone
         assert np.array_equal(out[:50], orig[:50])
+
+
+def test_repair_dialog_texture_detail_is_used_and_recorded(qtbot, brick_project):
+    from llmvis_desktop.core.project import Project
+    from llmvis_desktop.core.repair import DEFAULT_DETAIL
+    from llmvis_desktop.qt.dialogs.repair_dialog import RepairDialog
+
+    with Project.open(brick_project) as p:
+        dlg = RepairDialog(brick_project / "brick.png", p, actor="tester")
+        qtbot.addWidget(dlg)
+        assert dlg.detail.value() == DEFAULT_DETAIL and dlg.seed.value() == 0
+        dlg.editor.canvas.fill_rect(18, 57, 182, 69)
+        dlg.method.setCurrentIndex(dlg.method.findData("telea"))
+        dlg.run_repair()
+        qtbot.waitUntil(lambda: "telea" in dlg.results, timeout=15000)
+        first = dlg.results["telea"].pixels.copy()
+        dlg.detail.setValue(0.5)  # a new setting invalidates the preview
+        assert not dlg.results and not dlg.accept_btn.isEnabled()
+        dlg.seed.setValue(5)
+        dlg.run_repair()
+        qtbot.waitUntil(lambda: "telea" in dlg.results, timeout=15000)
+        assert not np.array_equal(first, dlg.results["telea"].pixels)
+        dlg.save_repair()
+        reps = p.repairs(p.image_by_path("brick.png").id)
+        assert len(reps) == 1 and reps[0].params["detail"] == 0.5 and reps[0].params["seed"] == 5
+        saved = np.asarray(Image.open(dlg.result.output_path))
+        assert np.array_equal(saved, dlg.results["telea"].pixels)

@@ -13,6 +13,11 @@ from pathlib import Path
 
 METHODS = ("gan", "telea", "ns")
 
+#: Texture detail strength used unless one is given (0 = the engine's plain fill, 1 = the
+#: surround's high-frequency energy restored; see core.repair.detail and the benchmark's
+#: frontier for what it costs in PSNR/SSIM).
+DEFAULT_DETAIL = 1.0
+
 #: The starter checkpoint that ships inside the package.
 STARTER_CHECKPOINT = Path(__file__).resolve().parents[2] / "resources" / "repair" / "starter.safetensors"
 
@@ -21,4 +26,4 @@ class RepairError(Exception):
     """A repair could not be done; the message says why in one line."""
 
 
-__all__ = ["METHODS", "STARTER_CHECKPOINT", "RepairError"]
+__all__ = ["DEFAULT_DETAIL", "METHODS", "STARTER_CHECKPOINT", "RepairError"]

@@ -23,7 +23,7 @@ from typing import Optional
 import numpy as np
 
 from ..tasks import CancelToken
-from . import METHODS, STARTER_CHECKPOINT, RepairError
+from . import DEFAULT_DETAIL, METHODS, STARTER_CHECKPOINT, RepairError
 
 DEFAULT_DIR = "repaired"
 MASK_DIR = ".masks"
@@ -194,6 +194,8 @@ def repair_file(
     margin: int = 24,
     tile: int = 256,
     device: str = "cpu",
+    detail: Optional[float] = None,
+    seed: int = 0,
     project=None,
     actor: str = "user",
     overwrite: bool = False,
@@ -207,7 +209,9 @@ def repair_file(
     ``out`` is the output file; otherwise ``out_dir`` (default ``repaired/`` beside the
     original) with a free ``NAME.repaired.EXT`` name.  With ``save=False`` nothing is
     written and the result only carries the pixels (GUI preview); ``result_pixels`` saves
-    a preview computed before (same image, mask and settings) without recomputing."""
+    a preview computed before (same image, mask and settings) without recomputing.
+    ``detail`` (default :data:`DEFAULT_DETAIL`) re-injects texture from the surround,
+    chosen with ``seed`` (:mod:`detail`); both are recorded in the provenance."""
     from ..imaging.errors import ImageReadError
     from ..imaging.reader import read_image
     from .inference import as_mask, inpaint
@@ -230,7 +234,9 @@ def repair_file(
     generator = ck_hash = None
     if method == "gan":
         generator, ck_hash = load_engine(checkpoint)
-    params = {"dilate_px": dilate_px, "margin": margin, "tile": tile, "frame": data.frame}
+    detail = DEFAULT_DETAIL if detail is None else float(detail)
+    params = {"dilate_px": dilate_px, "margin": margin, "tile": tile, "frame": data.frame,
+              "detail": detail, "seed": int(seed)}
     if method == "gan":
         params["checkpoint"] = str(checkpoint) if checkpoint else "starter"
     else:
@@ -239,7 +245,7 @@ def repair_file(
         repaired = result_pixels
     else:
         repaired = inpaint(pixels, m, method=method, generator=generator, dilate_px=dilate_px, margin=margin,
-                           tile=tile, radius=radius, device=device, token=token)
+                           tile=tile, radius=radius, device=device, detail=detail, seed=seed, token=token)
     src_hash = file_sha256(image_path)
     fmt = output_format(data.meta.format, repaired)
     if out is not None:

@@ -8,6 +8,10 @@ grow with the crop -- and write back only hole pixels, feathered across the dila
 ring.  Every pixel outside the hole keeps its exact stored value.  Pixels stay at
 their depth and type (uint8, uint16, int16, float); RGB is three planes, an alpha
 channel is kept as is.
+
+``detail`` > 0 adds high-frequency texture from nearby known patches on top of any
+engine's fill (:mod:`detail`; seeded, so deterministic), written through the same
+hole-only write-back.
 """
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ from scipy import ndimage as ndi
 
 from ..tasks import CancelToken
 from . import RepairError
+from .detail import detail_field
 from .train import MIN_SPAN
 
 def as_mask(mask: np.ndarray, shape: tuple) -> np.ndarray:
@@ -208,9 +213,11 @@ class GanFiller:
 
 def inpaint(pixels: np.ndarray, mask: np.ndarray, *, method: str = "gan", generator=None,
             dilate_px: int = 2, feather_px: Optional[int] = None, margin: int = 24, tile: int = 256,
-            overlap: int = 64, radius: int = 5, device: str = "cpu",
+            overlap: int = 64, radius: int = 5, device: str = "cpu", detail: float = 0.0, seed: int = 0,
             token: Optional[CancelToken] = None) -> np.ndarray:
-    """Repair ``pixels`` under ``mask``; returns a new array of the same shape and type."""
+    """Repair ``pixels`` under ``mask``; returns a new array of the same shape and type.
+    ``detail`` (>= 0; 0 = off, 1 = the surround's full high-frequency energy) adds texture
+    from nearby known patches, chosen with ``seed``."""
     if pixels.ndim not in (2, 3):
         raise RepairError(f"cannot repair an array of shape {pixels.shape}")
     m = as_mask(mask, pixels.shape)
@@ -220,6 +227,8 @@ def inpaint(pixels: np.ndarray, mask: np.ndarray, *, method: str = "gan", genera
     if hole.all():
         raise RepairError("the mask covers the whole image: nothing is left to fill it from")
     feather_px = dilate_px if feather_px is None else feather_px
+    if not np.isfinite(detail) or detail < 0:
+        raise RepairError(f"detail must be a number >= 0, not {detail!r}")
     out = pixels.copy()
     nplanes = color_planes(pixels)
     min_span = MIN_SPAN * _global_span(pixels)
@@ -246,14 +255,20 @@ def inpaint(pixels: np.ndarray, mask: np.ndarray, *, method: str = "gan", genera
             sub = sub[None] if sub.ndim == 2 else np.moveaxis(sub[..., :nplanes], -1, 0)
             return sub.astype(np.float32)
 
+        def textured(fill, b):
+            if detail > 0:
+                fill = fill + detail_field(pixels, hole, b, detail, seed, fill.shape[0], fill=fill)
+            return fill
+
         if method == "gan":
             # hole pixels filled by an earlier band stay marked as hole, so they are never
             # taken as known context or for normalisation
             def emit(a, b, pred, _box=box, _alpha=alpha):
-                write_back(out, (_box[0] + a, _box[0] + b, _box[2], _box[3]), pred, _alpha[a:b])
+                band = (_box[0] + a, _box[0] + b, _box[2], _box[3])
+                write_back(out, band, textured(pred, band), _alpha[a:b])
 
             filler.fill(src, hole_c, min_span, emit, token)
         else:
             fill = classical_fill(out[y0:y1, x0:x1], hole_c, method, radius)
-            write_back(out, box, fill, alpha)
+            write_back(out, box, textured(fill, box), alpha)
     return out

@@ -10,11 +10,13 @@ from typing import Optional
 import numpy as np
 from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPixmap
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QGridLayout, QHBoxLayout, QLabel,
-                               QPushButton, QSizePolicy, QSlider, QSplitter, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QGridLayout,
+                               QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider, QSpinBox, QSplitter,
+                               QVBoxLayout, QWidget)
 
 from ...core.imaging.display import to_display
 from ...core.imaging.reader import read_image
+from ...core.repair import DEFAULT_DETAIL
 from ..widgets.mask_editor import MaskEditor, to_qimage
 from ..workers import JobManager
 
@@ -91,6 +93,19 @@ class RepairDialog(QDialog):
             self.method.addItem(v, k)
         self.method.currentIndexChanged.connect(self._show_current)
         self.side_by_side = QCheckBox("All engines side by side", self)
+        self.detail = QDoubleSpinBox(self)
+        self.detail.setRange(0.0, 2.0)
+        self.detail.setSingleStep(0.25)
+        self.detail.setDecimals(2)
+        self.detail.setValue(DEFAULT_DETAIL)
+        self.detail.setToolTip("Texture detail taken from the surrounding pixels and added to the fill.\n"
+                               "0 = the engine's plain, smooth fill (closest to the truth on average);\n"
+                               "1 = as textured as the surround (looks real, a little further from the truth).")
+        self.seed = QSpinBox(self)
+        self.seed.setRange(0, 2**31 - 1)
+        self.seed.setToolTip("Seed of the texture detail: the same seed gives the same pixels.")
+        self.detail.valueChanged.connect(lambda *_: self._mask_changed())
+        self.seed.valueChanged.connect(lambda *_: self._mask_changed())
         self.run_btn = QPushButton("Repair", self)
         self.run_btn.clicked.connect(self.run_repair)
         self.status = QLabel("Paint over the defect, then Repair.", self)
@@ -124,7 +139,14 @@ class RepairDialog(QDialog):
         top.addWidget(self.method, 1)
         top.addWidget(self.run_btn)
         rl.addLayout(top)
-        rl.addWidget(self.side_by_side)
+        opts = QHBoxLayout()
+        opts.addWidget(self.side_by_side)
+        opts.addStretch(1)
+        opts.addWidget(QLabel("Texture detail"))
+        opts.addWidget(self.detail)
+        opts.addWidget(QLabel("Seed"))
+        opts.addWidget(self.seed)
+        rl.addLayout(opts)
         rl.addWidget(self.view, 1)
         sl = QHBoxLayout()
         sl.addWidget(QLabel("Before"))
@@ -185,12 +207,14 @@ class RepairDialog(QDialog):
         mask = self.editor.mask()
         methods = self._methods()
 
-        def work(token, progress, path=self.image_path, mask=mask, methods=methods, ck=self.checkpoint):
+        def work(token, progress, path=self.image_path, mask=mask, methods=methods, ck=self.checkpoint,
+                 detail=self.detail.value(), seed=self.seed.value()):
             out = {}
             for i, meth in enumerate(methods):
                 progress(Progress("repair", i, len(methods), METHOD_NAMES[meth]))
                 try:
-                    out[meth] = repair_file(path, mask, method=meth, checkpoint=ck, save=False, token=token)
+                    out[meth] = repair_file(path, mask, method=meth, checkpoint=ck, save=False, token=token,
+                                            detail=detail, seed=seed)
                 except RepairError as exc:
                     out[meth] = exc
             return out
@@ -229,6 +253,7 @@ class RepairDialog(QDialog):
         try:
             self.result = repair_file(self.image_path, self.editor.mask(), method=meth, checkpoint=self.checkpoint,
                                       out_dir=self.out_dir, project=self.project, actor=self.actor,
+                                      detail=prev.params["detail"], seed=prev.params["seed"],
                                       result_pixels=prev.pixels, mask_source="painted")
         except RepairError as exc:
             self.status.setText(f"Not saved: {exc}")
