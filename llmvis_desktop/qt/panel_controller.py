@@ -20,6 +20,8 @@ from PySide6.QtWidgets import QDockWidget, QInputDialog, QMessageBox
 
 from .workers import void
 
+HISTORY_DELAY_MS = 120
+
 log = logging.getLogger(__name__)
 
 
@@ -108,6 +110,11 @@ class PanelController(QObject):
         if self.jobs is not None:
             self._wire_jobs()
         win.review.record_changed.connect(self._on_record_changed)
+        # the history panel follows the current image once the reviewer pauses: reading
+        # and laying out an image's trail (2-8 ms) is not on the path of a key press
+        self._history_timer = QTimer(self, singleShot=True, interval=HISTORY_DELAY_MS)
+        self._history_timer.timeout.connect(self._show_history)
+        self._history_for = None
         self._usage_timer = QTimer(self, singleShot=True, interval=400)
         self._usage_timer.timeout.connect(self._update_usage)
 
@@ -162,12 +169,29 @@ class PanelController(QObject):
             self._show_suggestions(rec, suggestions)
         if self.history is not None:
             if rec is None or project is None:
+                self._history_timer.stop()
+                self._history_for = None
                 self.history.clear()
             else:
-                try:
-                    self.history.set_events(project.history(rec.id), {s.id: s for s in suggestions})
-                except Exception as exc:
-                    log.warning("history: %s", exc)
+                if self._history_for is None or self._history_for[0] != rec.id:
+                    self.history.set_pending()  # never show the previous image's trail
+                self._history_for = (rec.id, {s.id: s for s in suggestions})
+                self._history_timer.start()
+
+    def _show_history(self) -> None:
+        project, pending = self.win.project, self._history_for
+        if pending is None or project is None or self.history is None:
+            return
+        try:
+            self.history.set_events(project.history(pending[0]), pending[1])
+        except Exception as exc:
+            log.warning("history: %s", exc)
+
+    def flush_history(self) -> None:
+        """Show the current image's history now (tests, and before a screenshot)."""
+        if self._history_timer.isActive():
+            self._history_timer.stop()
+            self._show_history()
 
     def _on_record_changed(self, rec) -> None:
         self._usage_timer.start()  # label usage counts: once after a burst of actions

@@ -5,7 +5,11 @@ returns None and queues the request. Workers serve the newest request first (a L
 stack: what the user scrolled to last is what they look at), read through the core's
 disk cache (``core.imaging.thumbs.ThumbnailCache``), build a ``QImage`` in the worker
 and hand it to the GUI thread, which turns it into a ``QPixmap`` (pixmaps are GUI-
-thread only), stores it and emits ``ready(image_id)``. ``reset()`` bumps a generation
+thread only), stores it and emits ``ready([image_id, ...])``. Results are handed over
+in batches: a worker queues its result and wakes the GUI thread only when the queue
+was empty, and the GUI thread takes everything queued in one call (one signal per
+batch instead of one per thumbnail: during a fast scroll that dispatch was most of
+what the GUI thread did besides painting). ``reset()`` bumps a generation
 counter: results of requests made before it (other folder, other filter) are dropped.
 """
 from __future__ import annotations
@@ -63,7 +67,7 @@ def pil_to_qimage(im) -> QImage:
 
 
 class _Signals(QObject):
-    loaded = Signal(int, int, int, object, str)  # generation, image_id, size, QImage|None, error
+    wake = Signal()  # results are queued in ``ThumbLoader._done``
 
 
 class _Runner(QRunnable):
@@ -84,11 +88,11 @@ class _Runner(QRunnable):
                 img = pil_to_qimage(loader.cache.get(path, size))
             except Exception as exc:  # ImageReadError and reader bugs alike
                 err = getattr(exc, "reason", None) or f"{type(exc).__name__}: {exc}"
-            loader._signals.loaded.emit(gen, image_id, size, img, err)
+            loader._deliver((gen, image_id, size, img, err))
 
 
 class ThumbLoader(QObject):
-    ready = Signal(int)  # image_id whose thumbnail (or error) is now known
+    ready = Signal(object)  # list of image ids whose thumbnail (or error) is now known
     failed = Signal(int, str)
 
     def __init__(self, cache, parent: Optional[QObject] = None, threads: int = 2,
@@ -98,6 +102,7 @@ class ThumbLoader(QObject):
         self.generation = 0
         self._lock = threading.Lock()
         self._stack: list[tuple[int, int, Path, int]] = []
+        self._done: list[tuple] = []  # results waiting for the GUI thread
         self._queued: set[tuple[int, int]] = set()
         self._runners = 0
         self._threads = threads
@@ -109,7 +114,7 @@ class ThumbLoader(QObject):
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(threads)
         self._signals = _Signals()
-        self._signals.loaded.connect(self._on_loaded)
+        self._signals.wake.connect(self._on_loaded)
         self._closed = False
         self._companions: list = []  # shutdown(timeout_ms) -> bool of threads that go with ours
 
@@ -201,19 +206,36 @@ class ThumbLoader(QObject):
         if start:
             self.pool.start(_Runner(self))
 
-    @Slot(int, int, int, object, str)
-    def _on_loaded(self, gen: int, image_id: int, size: int, img, err: str) -> None:
-        if gen != self.generation or self._closed:
-            return
+    def _deliver(self, result: tuple) -> None:
+        """Worker side: queue a result; wake the GUI thread if it is not already due."""
         with self._lock:
-            self._queued.discard((image_id, size))
-        if img is None:
-            self._errors[image_id] = err or "cannot read the image"
-            self.failed.emit(image_id, self._errors[image_id])
-        else:
-            self._lru[(image_id, size)] = QPixmap.fromImage(img)
+            self._done.append(result)
+            wake = len(self._done) == 1
+        if wake:
+            self._signals.wake.emit()
+
+    @Slot()
+    def _on_loaded(self) -> None:
+        with self._lock:
+            done, self._done = self._done, []
+        if self._closed:
+            return
+        ready = []
+        with FOREGROUND.busy():
+            for gen, image_id, size, img, err in done:
+                if gen != self.generation:
+                    continue
+                with self._lock:
+                    self._queued.discard((image_id, size))
+                if img is None:
+                    self._errors[image_id] = err or "cannot read the image"
+                    self.failed.emit(image_id, self._errors[image_id])
+                else:
+                    self._lru[(image_id, size)] = QPixmap.fromImage(img)
+                ready.append(image_id)
             self._trim()
-        self.ready.emit(image_id)
+            if ready:
+                self.ready.emit(ready)
 
     def _trim(self) -> None:
         while len(self._lru) > self._lru_items:

@@ -18,8 +18,10 @@ Measured in a fresh child process (offscreen Qt):
                              with the index still running (aim < 50 ms)
   p99_stall_*_ms, stalls_over_50ms_*   the spread of those gaps (the maximum alone is
                              one sample, at the mercy of a busy machine's scheduler)
-  accept_next_median_ms      Enter (accept + mark reviewed + DB commit + next), median
-                             of 50 (aim < 16 ms)
+  accept_next_median_ms      Enter (accept + mark reviewed + DB commit + next), then one
+                             pass of the event loop (so work the action deferred to
+                             the loop is counted), median of 50 (aim < 16 ms);
+                             accept_call_only_median_ms is the action call alone
   peak_rss_mb                peak resident memory of the GUI process (aim < 600 MB)
 """
 from __future__ import annotations
@@ -230,14 +232,17 @@ def child(base: Path, spawned_at: float, thumb_size: int) -> None:
     out["index_running_during_accept"] = win.index_job is not None and win.index_job.is_active
     win.grid.select_row(0)
     app.processEvents()
-    lat = []
+    lat, call = [], []
     for _ in range(50):
         t = time.perf_counter()
         win.review.accept()
+        t1 = time.perf_counter()
+        app.processEvents()  # what the action queued for this turn of the loop counts too
         lat.append((time.perf_counter() - t) * 1000)
-        app.processEvents()
+        call.append((t1 - t) * 1000)
     out["accept_next_median_ms"] = round(statistics.median(lat), 2)
     out["accept_next_p95_ms"] = round(sorted(lat)[int(len(lat) * 0.95) - 1], 2)
+    out["accept_call_only_median_ms"] = round(statistics.median(call), 2)
     out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     t = time.perf_counter()
     win.close()

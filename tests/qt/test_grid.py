@@ -63,7 +63,7 @@ def test_loader_lifo_and_generation(qtbot, image_folder, tmp_path):
             loader.reset()  # folder or filter changed: stale requests dropped
             assert loader.pending() == 0
             got = []
-            loader.ready.connect(got.append)
+            loader.ready.connect(got.extend)
             assert loader.pixmap(recs[0].id, p.path_of(recs[0]), 64) is None
             qtbot.waitUntil(lambda: got == [recs[0].id], timeout=10000)
             assert loader.pixmap(recs[0].id, p.path_of(recs[0]), 64) is not None

@@ -282,6 +282,23 @@ def test_history_panel(qtbot):
     assert p.entries() == [] and p.placeholder.isVisibleTo(p)
 
 
+def test_history_panel_long_trail_renders_newest_then_all(qtbot):
+    from PySide6.QtCore import QUrl
+
+    from llmvis_desktop.qt.widgets import history_panel as hp
+
+    p = hp.HistoryPanel()
+    qtbot.addWidget(p)
+    n = hp.SHOWN + 7
+    p.set_events([_ev(i, "alice", "caption", f"c{i - 1}", f"c{i}", None, i) for i in range(1, n + 1)])
+    assert len(p.entries()) == n and p.shown_count() == hp.SHOWN
+    text = p.browser.toPlainText()
+    assert f"'c{n}'" in text and "'c0'" not in text and f"Show all {n} events (7 older)" in text
+    p.browser.anchorClicked.emit(QUrl("history:all"))
+    assert p.shown_count() == n and "Show all" not in p.browser.toPlainText()
+    assert "'c0' \u2192 'c1'" in p.browser.toPlainText()
+
+
 # --- labels ------------------------------------------------------------------------
 TAXONOMY = [("scratch", "#e6194b"), ("dent", "#3cb44b"), ("crack", "#4363d8"), ("stain", "#f58231"),
             ("pitting", "#911eb4"), ("burn", "#42d4f4"), ("ok", "#bfef45"), ("corrosion", "#9a6324"),

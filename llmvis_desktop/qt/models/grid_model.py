@@ -340,8 +340,8 @@ class GridModel(QAbstractListModel):
             return pm
         return self.loader.pixmap(rec.id, self.project.path_of(rec), self.thumb_size)
 
-    def _thumb_ready(self, image_id: int) -> None:
-        row = self._row_of.get(image_id)
-        if row is not None:
-            idx = self.index(row)
-            self.dataChanged.emit(idx, idx, [ThumbRole])
+    def _thumb_ready(self, image_ids) -> None:
+        rows = [r for r in map(self._row_of.get, image_ids) if r is not None]
+        if rows:
+            # one range for the batch: the view repaints once, not once per cell
+            self.dataChanged.emit(self.index(min(rows)), self.index(max(rows)), [ThumbRole])
