@@ -28,6 +28,9 @@ TRIES = 64  # random candidate sources per search radius
 RADII = (2 * BLOCK, 4 * BLOCK, 8 * BLOCK, 16 * BLOCK)
 
 
+_OFF = np.arange(BLOCK)
+
+
 def _window(n: int) -> np.ndarray:
     return np.sin(np.pi * (np.arange(n) + 0.5) / n).astype(np.float32)
 
@@ -56,21 +59,21 @@ def _source(pixels: np.ndarray, hole: np.ndarray, by: int, bx: int, rng, planes:
         ax, aw = max(0, bx - r), min(w - BLOCK, bx + r)
         if ay > az or ax > aw:
             continue
-        ys = rng.integers(ay, az + 1, TRIES).tolist()
-        xs = rng.integers(ax, aw + 1, TRIES).tolist()
-        best = best_d = None
-        for sy, sx in zip(ys, xs):
-            if hole[sy:sy + BLOCK, sx:sx + BLOCK].any():
-                continue
-            if guide is None:
-                best = (sy, sx)
-                break
-            blk = _planes(pixels[sy:sy + BLOCK, sx:sx + BLOCK], planes)
-            d = float(((blk - guide)[:, sel] ** 2).sum())
-            if best_d is None or d < best_d:
-                best, best_d = (sy, sx), d
+        ys = rng.integers(ay, az + 1, TRIES)
+        xs = rng.integers(ax, aw + 1, TRIES)
+        yy = ys[:, None, None] + _OFF[None, :, None]
+        xx = xs[:, None, None] + _OFF[None, None, :]
+        ok = np.flatnonzero(~hole[yy, xx].any(axis=(1, 2)))  # candidates wholly in known pixels
+        best = None
+        if ok.size and guide is None:
+            best = int(ok[0])
+        elif ok.size:
+            blk = pixels[yy[ok], xx[ok]].astype(np.float32)  # (n, B, B[, C])
+            blk = blk[:, None] if blk.ndim == 3 else np.moveaxis(blk[..., :planes], -1, 1)
+            d = (((blk - guide[None]) ** 2) * sel).sum(axis=(1, 2, 3), dtype=np.float64)
+            best = int(ok[int(np.argmin(d))])
         if best is not None:
-            return _residual(pixels, hole, best[0], best[1], planes)
+            return _residual(pixels, hole, int(ys[best]), int(xs[best]), planes)
     return None
 
 
