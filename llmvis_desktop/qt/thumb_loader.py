@@ -24,7 +24,7 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 from PySide6.QtGui import QImage, QPixmap
 
 from ..core.tasks import FOREGROUND
-from .workers import favour_gui_thread
+from .workers import background_thread, favour_gui_thread
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +76,7 @@ class _Runner(QRunnable):
         self.loader = loader
 
     def run(self) -> None:
+        background_thread()
         loader = self.loader
         while True:
             item = loader._pop()

@@ -17,7 +17,9 @@ Usage::
 from __future__ import annotations
 
 import logging
+import os
 import sys
+import threading
 import time
 from typing import Any, Callable, Optional
 
@@ -65,6 +67,36 @@ def favour_gui_thread() -> None:
     """
     if sys.getswitchinterval() > GUI_SWITCH_INTERVAL_S:
         sys.setswitchinterval(GUI_SWITCH_INTERVAL_S)
+
+
+BACKGROUND_NICE = 10  # niceness of worker threads (Linux); the GUI thread stays at 0
+
+
+def background_thread() -> None:
+    """Lower the calling worker thread's CPU priority below the GUI thread's.
+
+    Only for threads that never hold a lock the GUI thread waits for (thumbnail
+    decoders, the grid's record reader): an unprivileged thread cannot raise its
+    priority again, and a low-priority lock holder would stall the GUI behind it.
+
+    On two cores, a header reader, two thumbnail decoders and a record fetcher are
+    runnable at once with the GUI thread; at equal priority the scheduler gave the
+    GUI thread a third of a core while it painted. On Linux a thread has its own
+    niceness (``setpriority`` on its thread id), at nice 10 it gets about a tenth of
+    the GUI thread's share when both want a core, and all of it when the GUI idles.
+    Elsewhere Qt's thread priority is used. Idempotent; failures are ignored.
+    """
+    try:
+        if sys.platform.startswith("linux"):
+            tid = threading.get_native_id()
+            if os.getpriority(os.PRIO_PROCESS, tid) < BACKGROUND_NICE:
+                os.setpriority(os.PRIO_PROCESS, tid, BACKGROUND_NICE)
+        else:
+            from PySide6.QtCore import QThread
+
+            QThread.currentThread().setPriority(QThread.Priority.LowPriority)
+    except (OSError, AttributeError, RuntimeError):
+        pass
 
 
 PROGRESS_INTERVAL_MS = 250  # job_changed for progress: at most 4 per second per job
@@ -156,6 +188,8 @@ class Job(QRunnable):
         self.signals.progress.emit(p)
 
     def run(self) -> None:  # noqa: D401 - QRunnable API
+        # no background_thread() here: jobs take the store's write lock, and a thread
+        # that may not raise its priority again must not hold a lock the GUI waits on
         self.state = STATE_RUNNING
         self.started_at = time.monotonic()
         try:

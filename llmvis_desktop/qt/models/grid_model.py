@@ -18,6 +18,7 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QRunnable, 
 
 from ...core.store.records import ImageFilter, ImageRecord
 from ...core.tasks import FOREGROUND
+from ..workers import background_thread
 
 RecordRole = Qt.ItemDataRole.UserRole + 1
 ThumbRole = Qt.ItemDataRole.UserRole + 2
@@ -48,6 +49,7 @@ class _FetchRunner(QRunnable):
         self.model = model
 
     def run(self) -> None:
+        background_thread()
         model = self.model
         while True:
             with model._fetch_lock:
