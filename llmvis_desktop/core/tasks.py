@@ -5,6 +5,8 @@ Long core functions take a :class:`CancelToken` and a progress callback and call
 """
 from __future__ import annotations
 
+import os
+import sys
 import threading
 import time
 from contextlib import contextmanager
@@ -55,6 +57,26 @@ class Foreground:
 
 #: the process's foreground (one UI thread per process)
 FOREGROUND = Foreground()
+
+BACKGROUND_NICE = 10
+
+
+def lower_thread_priority(nice: int = BACKGROUND_NICE) -> bool:
+    """Give the calling thread (and threads it starts later, which inherit it) a lower
+    CPU priority than the UI thread: Linux keeps a niceness per thread. At nice 10 a
+    thread gets about a tenth of a nice-0 thread's share of a contended core, and all
+    of an idle one. An unprivileged thread cannot raise its priority again, so only
+    threads that never hold a lock the UI thread waits for should call this. Returns
+    whether it took effect (False elsewhere than Linux, or when refused)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        tid = threading.get_native_id()
+        if os.getpriority(os.PRIO_PROCESS, tid) < nice:
+            os.setpriority(os.PRIO_PROCESS, tid, nice)
+        return True
+    except (OSError, AttributeError):
+        return False
 
 
 class CancelToken:

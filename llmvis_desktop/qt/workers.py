@@ -17,15 +17,13 @@ Usage::
 from __future__ import annotations
 
 import logging
-import os
 import sys
-import threading
 import time
 from typing import Any, Callable, Optional
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 
-from ..core.tasks import FOREGROUND, CancelToken, Cancelled, Progress
+from ..core.tasks import FOREGROUND, CancelToken, Cancelled, Progress, lower_thread_priority
 
 log = logging.getLogger(__name__)
 
@@ -69,33 +67,23 @@ def favour_gui_thread() -> None:
         sys.setswitchinterval(GUI_SWITCH_INTERVAL_S)
 
 
-BACKGROUND_NICE = 10  # niceness of worker threads (Linux); the GUI thread stays at 0
-
-
 def background_thread() -> None:
     """Lower the calling worker thread's CPU priority below the GUI thread's.
 
-    Only for threads that never hold a lock the GUI thread waits for (thumbnail
-    decoders, the grid's record reader): an unprivileged thread cannot raise its
-    priority again, and a low-priority lock holder would stall the GUI behind it.
-
     On two cores, a header reader, two thumbnail decoders and a record fetcher are
     runnable at once with the GUI thread; at equal priority the scheduler gave the
-    GUI thread a third of a core while it painted. On Linux a thread has its own
-    niceness (``setpriority`` on its thread id), at nice 10 it gets about a tenth of
-    the GUI thread's share when both want a core, and all of it when the GUI idles.
-    Elsewhere Qt's thread priority is used. Idempotent; failures are ignored.
+    GUI thread a third of a core while it painted. Only for threads that never hold
+    a lock the GUI thread waits for (thumbnail decoders, the grid's record reader);
+    see :func:`~llmvis_desktop.core.tasks.lower_thread_priority`. Off Linux, Qt's
+    thread priority is used. Idempotent; failures are ignored.
     """
+    if lower_thread_priority():
+        return
     try:
-        if sys.platform.startswith("linux"):
-            tid = threading.get_native_id()
-            if os.getpriority(os.PRIO_PROCESS, tid) < BACKGROUND_NICE:
-                os.setpriority(os.PRIO_PROCESS, tid, BACKGROUND_NICE)
-        else:
-            from PySide6.QtCore import QThread
+        from PySide6.QtCore import QThread
 
-            QThread.currentThread().setPriority(QThread.Priority.LowPriority)
-    except (OSError, AttributeError, RuntimeError):
+        QThread.currentThread().setPriority(QThread.Priority.LowPriority)
+    except RuntimeError:
         pass
 
 

@@ -78,6 +78,37 @@ _OUTCOME_COLORS = {
 }
 
 
+def _card_style() -> str:
+    sug, ok, bad = style.STATUS_COLORS["suggested"], style.STATUS_COLORS["reviewed"], style.STATUS_COLORS["rejected"]
+    rules = [
+        f"#suggestionCard {{ background: white; border: 1px solid {style.BORDER};"
+        f" border-left: 4px solid {sug}; border-radius: 4px; }}",
+        f"#suggestionCard[outcome=\"accepted\"], #suggestionCard[outcome=\"edited\"] {{"
+        f" background: {style.PANEL_BG}; border-left-color: {ok}; }}",
+        f"#suggestionCard[outcome=\"rejected\"] {{ background: {style.PANEL_BG}; border-left-color: {bad}; }}",
+        f"#suggestionCard[outcome=\"other\"] {{ background: {style.PANEL_BG}; border-left-color: {style.BORDER}; }}",
+        "#suggestionCard QLabel { background: transparent; border: none; }",
+        f"QLabel#sgKind {{ color: {sug}; font-weight: bold; font-size: small; }}",
+        f"QLabel#sgValue {{ color: {style.TEXT}; }}",
+        "QLabel#sgValue[kind=\"label\"] { font-weight: bold; }",
+        f"QLabel#sgSmall {{ color: {style.TEXT}; font-size: small; }}",
+        f"QLabel#sgMuted {{ color: {style.TEXT_MUTED}; font-size: small; }}",
+        f"QLabel#sgOutcome {{ color: {style.TEXT_MUTED}; font-size: small; }}",
+        f"QLabel#sgOutcome[outcome=\"accepted\"], QLabel#sgOutcome[outcome=\"edited\"] {{ color: {ok}; }}",
+        f"QLabel#sgOutcome[outcome=\"rejected\"] {{ color: {bad}; }}",
+        f"QProgressBar#sgScore {{ border: 1px solid {style.BORDER}; border-radius: 3px; background: #eef1f4; }}",
+        f"QProgressBar#sgScore::chunk {{ background: {sug}; border-radius: 2px; }}",
+    ]
+    for name, color in (("sgAccept", ok), ("sgEdit", style.TEXT_MUTED), ("sgReject", bad)):
+        rules.append(f"QPushButton#{name} {{ color: {color}; border: 1px solid {color}; border-radius: 3px;"
+                     " padding: 2px 10px; background: white; }")
+        rules.append(f"QPushButton#{name}:hover {{ background: {color}; color: white; }}")
+    return "\n".join(rules)
+
+
+CARD_STYLE = _card_style()
+
+
 class _Card(QFrame):
     def __init__(self, panel: "SuggestionPanel", s: SuggestionRecord) -> None:
         super().__init__()
@@ -86,30 +117,30 @@ class _Card(QFrame):
         self._s = s
         self.setObjectName("suggestionCard")
         pending = s.outcome == "pending"
-        self.setStyleSheet(
-            f"#suggestionCard {{ background: {'white' if pending else style.PANEL_BG};"
-            f" border: 1px solid {style.BORDER}; border-left: 4px solid "
-            f"{style.STATUS_COLORS['suggested'] if pending else _OUTCOME_COLORS.get(s.outcome, style.BORDER)};"
-            " border-radius: 4px; }"
-            " QLabel { background: transparent; border: none; }"
-        )
+        # styled by the panel's one style sheet (CARD_STYLE), keyed on these properties:
+        # a style sheet per card and per child was parsed again for every card of
+        # every image the reviewer moved to (most of a move's cost with suggestions)
+        self.setProperty("outcome", s.outcome if s.outcome in _OUTCOME_COLORS else
+                         ("pending" if pending else "other"))
         lay = QVBoxLayout(self)
         lay.setContentsMargins(8, 6, 8, 6)
         lay.setSpacing(4)
 
         head = QHBoxLayout()
         kind = QLabel(s.kind.upper())
-        kind.setStyleSheet(f"color: {style.STATUS_COLORS['suggested']}; font-weight: bold; font-size: small;")
+        kind.setObjectName("sgKind")
         head.addWidget(kind)
         self.value_label = QLabel(s.value)
         self.value_label.setWordWrap(True)
         self.value_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.value_label.setStyleSheet(f"color: {style.TEXT};" + (" font-weight: bold;" if s.kind == "label" else ""))
+        self.value_label.setObjectName("sgValue")
+        self.value_label.setProperty("kind", s.kind)
         head.addWidget(self.value_label, 1)
         lay.addLayout(head)
 
         meta = QHBoxLayout()
         self.score_bar = QProgressBar()
+        self.score_bar.setObjectName("sgScore")
         self.score_bar.setRange(0, 100)
         self.score_bar.setTextVisible(False)
         self.score_bar.setFixedHeight(8)
@@ -121,18 +152,14 @@ class _Card(QFrame):
             score_text = f"{float(s.score):.2f}"
         else:
             self.score_bar.setEnabled(False)
-        self.score_bar.setStyleSheet(
-            f"QProgressBar {{ border: 1px solid {style.BORDER}; border-radius: 3px; background: #eef1f4; }}"
-            f"QProgressBar::chunk {{ background: {style.STATUS_COLORS['suggested']}; border-radius: 2px; }}"
-        )
         self.score_bar.setToolTip(f"score {score_text}")
         meta.addWidget(self.score_bar)
         score = QLabel(score_text)
-        score.setStyleSheet(f"color: {style.TEXT}; font-size: small;")
+        score.setObjectName("sgSmall")
         meta.addWidget(score)
         model = s.model_id + (f" @ {s.model_revision[:10]}" if s.model_revision else "")
         self.model_label = ElidedLabel(model)
-        self.model_label.setStyleSheet(f"color: {style.TEXT_MUTED}; font-size: small;")
+        self.model_label.setObjectName("sgMuted")
         tip = f"model: {s.model_id}"
         if s.model_revision:
             tip += f"\nrevision: {s.model_revision}"
@@ -147,36 +174,30 @@ class _Card(QFrame):
         if pending:
             buttons = QHBoxLayout()
             buttons.setSpacing(6)
-            self.accept_button = self._button("Accept", style.STATUS_COLORS["reviewed"],
-                                              lambda: panel.accepted.emit(self.sid))
+            self.accept_button = self._button("Accept", "sgAccept", lambda: panel.accepted.emit(self.sid))
             buttons.addWidget(self.accept_button)
             if s.kind == "caption":
-                self.edit_button = self._button("Edit\u2026", style.TEXT_MUTED, self.start_edit)
+                self.edit_button = self._button("Edit\u2026", "sgEdit", self.start_edit)
                 buttons.addWidget(self.edit_button)
-            self.reject_button = self._button("Reject", style.STATUS_COLORS["rejected"],
-                                              lambda: panel.rejected.emit(self.sid))
+            self.reject_button = self._button("Reject", "sgReject", lambda: panel.rejected.emit(self.sid))
             buttons.addWidget(self.reject_button)
             buttons.addStretch(1)
             lay.addLayout(buttons)
-            if s.kind == "caption":
-                self._build_editor(lay)
+            self._card_layout = lay  # the caption editor is built on first use
         else:
             who = f" by {s.decided_by}" if s.decided_by else ""
             final = f": \u201c{s.final_value}\u201d" if s.outcome == "edited" and s.final_value else ""
             out = QLabel(f"{s.outcome}{who}{final}")
             out.setWordWrap(True)
-            out.setStyleSheet(f"color: {_OUTCOME_COLORS.get(s.outcome, style.TEXT_MUTED)}; font-size: small;")
+            out.setObjectName("sgOutcome")
+            out.setProperty("outcome", s.outcome)
             lay.addWidget(out)
 
     @staticmethod
-    def _button(text: str, color: str, slot) -> QPushButton:
+    def _button(text: str, name: str, slot) -> QPushButton:
         b = QPushButton(text)
+        b.setObjectName(name)
         b.setCursor(Qt.CursorShape.PointingHandCursor)
-        b.setStyleSheet(
-            f"QPushButton {{ color: {color}; border: 1px solid {color}; border-radius: 3px;"
-            " padding: 2px 10px; background: white; }"
-            f"QPushButton:hover {{ background: {color}; color: white; }}"
-        )
         b.clicked.connect(slot)
         return b
 
@@ -193,7 +214,7 @@ class _Card(QFrame):
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.clicked.connect(self.cancel_edit)
         self.edit_hint = QLabel("Ctrl+Enter saves")
-        self.edit_hint.setStyleSheet(f"color: {style.TEXT_MUTED}; font-size: small;")
+        self.edit_hint.setObjectName("sgMuted")
         row.addWidget(self.save_button)
         row.addWidget(self.cancel_button)
         row.addWidget(self.edit_hint, 1)
@@ -210,7 +231,9 @@ class _Card(QFrame):
 
     def start_edit(self) -> None:
         if self.editor is None:
-            return
+            if self._s.kind != "caption" or self._s.outcome != "pending":
+                return
+            self._build_editor(self._card_layout)
         self.editor.setPlainText(self._s.value)
         self.edit_box.show()
         self.editor.setFocus()
@@ -255,6 +278,7 @@ class SuggestionPanel(QWidget):
         self.placeholder.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
 
         self._list = QWidget()
+        self._list.setStyleSheet(CARD_STYLE)
         self._list_lay = QVBoxLayout(self._list)
         self._list_lay.setContentsMargins(0, 0, 0, 0)
         self._list_lay.setSpacing(6)

@@ -1,0 +1,204 @@
+"""GUI responsiveness while a model suggestion batch job runs; prints JSON.
+
+    python tests/benchmarks/bench_gui_suggest.py [--n 400] [--size medium|tiny] [--seconds 6]
+
+Setup (not timed): N real 320x240 PNG files, indexed; a random BLIP captioner built
+from a config (``tests/core/tiny_models.py``; "medium" = hidden 256, 4 layers, 224 px
+input, the size bench_suggest calls medium) chosen as the project's captioner.
+
+Measured in a fresh child process (offscreen Qt), with the same GUI-thread timer
+probe as ``bench_gui.py`` (a 5 ms timer; a stall is a gap beyond its period):
+  baseline_*      no job running: the window idle, then a script scrolling the grid
+                  (the named baseline, same run)
+  during_job_*    the same while "Run captioner on all images" runs (the job is
+                  started from the GUI, as a reviewer would, and has loaded its model)
+  accept_next_during_job_median_ms   Enter (accept + commit + next) plus one pass of
+                  the event loop, median of 30, while the job runs
+  job_images_per_s                   the job's own rate while it is probed
+Aim (issue #4): the longest stall during a batch job < 50 ms.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests" / "core"))
+sys.path.insert(0, str(ROOT / "tests" / "benchmarks"))
+
+from bench_gui import _env, _spread  # noqa: E402
+
+MODEL_SIZES = {"tiny": (32, 2, 32), "medium": (256, 4, 224)}
+
+
+def setup(base: Path, n: int, size: str) -> None:
+    import numpy as np
+    from PIL import Image
+
+    import tiny_models
+
+    images = base / "images"
+    marker = base / f"ready_{n}_{size}"
+    if marker.exists():
+        return
+    images.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(0)
+    yy, xx = np.mgrid[0:240, 0:320]
+    for i in range(n):
+        base_rgb = np.stack([(xx + i * 7) % 256, (yy * 2 + i * 3) % 256, (xx + yy + i) % 256], -1)
+        arr = np.clip(base_rgb + rng.normal(0, 12, base_rgb.shape), 0, 255).astype(np.uint8)
+        Image.fromarray(arr).save(images / f"img_{i:05d}.png")
+    hidden, layers, px = MODEL_SIZES[size]
+    model = tiny_models.build_blip(base / f"blip-{size}", hidden=hidden, layers=layers, image_size=px,
+                                   max_length=16)
+    os.environ.update(_env(base))
+    from llmvis_desktop.core.project import Project
+
+    with Project.open(images) as p:
+        p.index()
+        p.set_setting("captioner", str(model))
+    marker.write_text("ok")
+
+
+def child(base: Path, seconds: float) -> None:
+    import resource
+
+    from PySide6.QtCore import QElapsedTimer, QTimer
+
+    from llmvis_desktop.core.config import Config
+    from llmvis_desktop.qt.app import build_window, create_app
+
+    app = create_app(["bench"])
+    win = build_window(str(base / "images"), config=Config(reviewer="bench", thumbnail_size=160))
+    win.resize(1600, 1000)
+    win.show()
+    out: dict = {}
+
+    def pump(until) -> bool:
+        end = time.time() + 60
+        while time.time() < end:
+            app.processEvents()
+            if until():
+                return True
+            time.sleep(0.002)
+        return False
+
+    pump(lambda: win.index_job is None or not win.index_job.is_active)
+    pump(lambda: win.thumbs.pending() == 0)
+
+    clock = QElapsedTimer()
+    clock.start()
+    probe_state = {"last": 0, "gaps": []}
+
+    def tick():
+        now = clock.nsecsElapsed()
+        probe_state["gaps"].append((now - probe_state["last"]) / 1e6 - 5.0)
+        probe_state["last"] = now
+
+    probe = QTimer()
+    probe.setInterval(5)
+    probe.timeout.connect(tick)
+    bar = win.grid.verticalScrollBar()
+
+    def run_for(secs: float, scroll: bool) -> list:
+        probe_state["gaps"], probe_state["last"] = [], clock.nsecsElapsed()
+        probe.start()
+        end, nxt, direction = time.time() + secs, 0.0, 1
+        while time.time() < end:
+            app.processEvents()
+            if scroll and time.time() >= nxt:
+                nxt = time.time() + 0.016
+                v = bar.value() + direction * bar.pageStep()
+                if v >= bar.maximum() or v <= 0:
+                    direction = -direction
+                bar.setValue(max(0, min(bar.maximum(), v)))
+            time.sleep(0.0005)
+        probe.stop()
+        return probe_state["gaps"]
+
+    def record(prefix: str, gaps: list) -> None:
+        out[f"{prefix}_max_stall_ms"] = round(max(gaps), 1) if gaps else None
+        out.update(_spread(prefix, gaps))
+
+    record("baseline_idle", run_for(seconds / 2, False))
+    record("baseline_scroll", run_for(seconds / 2, True))
+
+    win.suggest_ctl.run_models("all")
+    job = win.suggest_ctl.models_job
+    started = time.time()
+    # the model is loaded once the job reports its first finished batch
+    pump(lambda: job.last_progress is not None and job.last_progress.done > 0 or not job.is_active)
+    out["model_load_and_first_batch_s"] = round(time.time() - started, 2)
+    done0, t0 = (job.last_progress.done if job.last_progress else 0), time.time()
+    record("during_job_idle", run_for(seconds, False))
+    record("during_job_scroll", run_for(seconds, True))
+    lat = []
+    win.grid.select_row(0)
+    app.processEvents()
+    for _ in range(30):
+        t = time.perf_counter()
+        win.review.accept()
+        app.processEvents()
+        lat.append((time.perf_counter() - t) * 1000)
+    out["accept_next_during_job_median_ms"] = round(statistics.median(lat), 2)
+    out["job_still_running"] = job.is_active
+    done1 = job.last_progress.done if job.last_progress else 0
+    out["job_images_per_s"] = round((done1 - done0) / max(1e-6, time.time() - t0), 2)
+    out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    t = time.perf_counter()
+    win.close()
+    out["close_with_job_s"] = round(time.perf_counter() - t, 2)
+    print("BENCH " + json.dumps(out), flush=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", type=int, default=400)
+    ap.add_argument("--size", default="medium", choices=sorted(MODEL_SIZES))
+    ap.add_argument("--seconds", type=float, default=6.0)
+    ap.add_argument("--dir", default="/tmp/llmvis_bench_gui_suggest")
+    ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    base = Path(args.dir) / f"{args.n}_{args.size}"
+    if args.child:
+        child(base, args.seconds)
+        return
+    setup(base, args.n, args.size)
+    _reset(base)
+    proc = subprocess.run(
+        [sys.executable, __file__, "--n", str(args.n), "--size", args.size, "--seconds", str(args.seconds),
+         "--dir", args.dir, "--child"],
+        env=_env(base), capture_output=True, text=True, timeout=900,
+    )
+    result = {"images": args.n, "model": args.size}
+    for line in proc.stdout.splitlines():
+        if line.startswith("BENCH "):
+            result.update(json.loads(line[6:]))
+    if proc.returncode != 0 or "during_job_idle_max_stall_ms" not in result:
+        result["error"] = proc.stderr[-3000:]
+    result["aim_stall_ms"] = 50
+    print(json.dumps(result, indent=2))
+
+
+def _reset(base: Path) -> None:
+    """Every run starts with no suggestions pending review and every image new (not timed)."""
+    import sqlite3
+
+    con = sqlite3.connect(str(base / "images" / ".llmvis" / "project.sqlite"))
+    try:
+        con.execute("UPDATE images SET status = 'new', review_status = 'new', caption = NULL")
+        con.execute("DELETE FROM image_labels")
+        con.commit()
+    finally:
+        con.close()
+
+
+if __name__ == "__main__":
+    main()
