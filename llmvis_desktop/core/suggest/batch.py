@@ -1,8 +1,11 @@
 """The suggestion batch job: captions, zero-shot labels or answers for many images.
 
 Resumable: an image that already has a suggestion of the same kind from the same model
-id and revision (pending or decided) is skipped, and every batch is committed as it
-finishes, so a killed job restarted goes on where it stopped. Suggestions are their
+id and revision (pending or decided) is skipped, and results are committed at least
+every ``COMMIT_EVERY_S`` seconds (whole batches; on cancel everything inferred is
+committed), so a killed job restarted goes on where it stopped, losing at most that
+much work. Committing every batch made a tiny model's job wait on the database: a
+commit (with its fsync) took longer than inferring the batch. Suggestions are their
 own rows; a reviewed annotation is never changed. Images are read on a helper
 thread and results committed on another while the model thread runs a batch.
 """
@@ -23,6 +26,7 @@ from .discovery import ModelInfo, ModelRefused, check
 from .registry import DEFAULT_LABEL_TEMPLATE, DEFAULT_MAX_NEW_TOKENS
 
 OptIn = Union[bool, Collection[str]]
+COMMIT_EVERY_S = 0.5
 MAX_SIDE = 1024  # images are shrunk to this longest side before the processor sees them
 OPTINS_SETTING = "model_optins"  # project setting: {path: ["bin", "remote_code"]}
 
@@ -186,7 +190,19 @@ def run_suggest(
         worker = ModelWorker()
     reader = ThreadPoolExecutor(1, thread_name_prefix="llmvis-suggest-read")
     writer = ThreadPoolExecutor(1, thread_name_prefix="llmvis-suggest-write")
-    written = None  # the previous batch's commit, running while the model works on this one
+    written = None  # the previous commit, running while the model works on the next batches
+    buffered: list[NewSuggestion] = []
+    last_commit = time.monotonic()
+
+    def commit() -> None:
+        nonlocal written, buffered, last_commit
+        if written is not None:
+            written.result()  # a failed commit stops the job here, with its own error
+            written = None
+        if buffered:
+            written = writer.submit(project.add_suggestions, buffered)
+            buffered = []
+        last_commit = time.monotonic()
     try:
         engines = {}
         for r in roles:
@@ -219,9 +235,9 @@ def run_suggest(
             if images:
                 rows = worker.call(_infer, engines, roles, recs, images, done, labels, batch,
                                    max_new_tokens, top_k, min_score, max_side)
-            if written is not None:
-                written.result()  # a failed commit stops the job here, with its own error
-            written = writer.submit(project.add_suggestions, rows) if rows else None
+            buffered.extend(rows)
+            if time.monotonic() - last_commit >= COMMIT_EVERY_S:
+                commit()
             report.suggestions += len(rows)
             report.images += len(recs)
             processed += len(chunk)
@@ -229,8 +245,10 @@ def run_suggest(
             rate = processed / elapsed if elapsed > 0 else 0.0
             eta = (total - processed) / rate if rate > 0 else 0.0
             progress(Progress("suggest", processed, total, f"{rate:.1f} images/s, ETA {eta:.0f} s"))
+        commit()
         if written is not None:
             written.result()
+            written = None
         for eng in engines.values():
             for msg in eng.messages:
                 if msg not in report.messages:
@@ -238,7 +256,9 @@ def run_suggest(
         report.device = ",".join(sorted({e.device for e in engines.values()}))
     finally:
         reader.shutdown(wait=True, cancel_futures=True)
-        writer.shutdown(wait=True)  # on cancel too: a batch that was inferred is committed
+        if buffered:  # cancelled or failed: what was inferred is still committed
+            writer.submit(project.add_suggestions, buffered)
+        writer.shutdown(wait=True)
         if own_worker:
             worker.shutdown()
         report.seconds = time.monotonic() - started
