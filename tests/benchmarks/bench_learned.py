@@ -11,7 +11,11 @@ top-1 accuracy on all test tiles; a nearest-centroid classifier on raw pixels
 same run on the same tiles. Each n is repeated over ``--repeats`` different draws
 of the train tiles (mean and min reported).
 
-    python tests/benchmarks/bench_learned.py [--test-per-class 60] [--size 96] [--repeats 3]
+``--model patchbank`` evaluates the opt-in :class:`~llmvis_desktop.core.suggest.bankmodel.PatchBankModel`
+instead (the same features plus reference-based patch anomaly features, the bank built
+from each draw's "ok" train tiles), on the same draws.
+
+    python tests/benchmarks/bench_learned.py [--test-per-class 60] [--size 96] [--repeats 3] [--model labelmodel|patchbank]
 """
 from __future__ import annotations
 
@@ -29,8 +33,11 @@ sys.path.insert(0, str(HERE.parents[1] / "core"))
 sys.path.insert(0, str(HERE.parents[2]))
 
 from defectgen import KINDS, TEXTURES, tiles  # noqa: E402
+
+from llmvis_desktop.core.suggest.bankmodel import PatchBankModel  # noqa: E402
 from llmvis_desktop.core.suggest.features import HandcraftedFeatures  # noqa: E402
 from llmvis_desktop.core.suggest.learned import DEFAULT_L2, LabelModel  # noqa: E402
+from llmvis_desktop.core.suggest.patchbank import patch_descriptors  # noqa: E402
 
 
 def raw_pixels(arrs: list[np.ndarray]) -> np.ndarray:
@@ -55,6 +62,7 @@ def main(argv=None) -> int:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--l2", type=float, default=DEFAULT_L2)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--model", choices=("labelmodel", "patchbank"), default="labelmodel")
     args = ap.parse_args(argv)
     curve = [int(x) for x in args.curve.split(",")]
     pool = max(curve) * 2 if args.repeats > 1 else max(curve)
@@ -72,12 +80,18 @@ def main(argv=None) -> int:
     Ftr = ext.extract([a for a, _, _ in train])
     Fte = ext.extract([a for a, _, _ in test])
     ms_per_image = (time.perf_counter() - t0) / (len(train) + len(test)) * 1000
+    desc_ms = None
+    if args.model == "patchbank":
+        t0 = time.perf_counter()
+        Dtr = np.stack([patch_descriptors(a) for a, _, _ in train])
+        Dte = np.stack([patch_descriptors(a) for a, _, _ in test])
+        desc_ms = (time.perf_counter() - t0) / (len(train) + len(test)) * 1000
     Ptr, Pte = raw_pixels([a for a, _, _ in train]), raw_pixels([a for a, _, _ in test])
 
     rows = []
     rng = np.random.default_rng(args.seed)
     for n in curve:
-        accs, base, per_tex, fit_s = [], [], {t: [] for t in TEXTURES}, []
+        accs, base, per_tex, fit_s, pred_ms = [], [], {t: [] for t in TEXTURES}, [], []
         cm = np.zeros((len(KINDS), len(KINDS)), int)
         for r in range(args.repeats):
             idx = np.concatenate([
@@ -86,9 +100,17 @@ def main(argv=None) -> int:
             ])
             Y = np.eye(len(KINDS))[ytr[idx]]
             t1 = time.perf_counter()
-            model = LabelModel(l2=args.l2).fit(Ftr[idx], Y, list(KINDS))
-            fit_s.append(time.perf_counter() - t1)
-            pred = model.predict_proba(Fte).argmax(1)
+            if args.model == "patchbank":
+                model = PatchBankModel(l2=args.l2).fit(Ftr[idx], Dtr[idx], Y, list(KINDS))
+                fit_s.append(time.perf_counter() - t1)
+                t1 = time.perf_counter()
+                pred = model.predict_proba(Fte, Dte).argmax(1)
+            else:
+                model = LabelModel(l2=args.l2).fit(Ftr[idx], Y, list(KINDS))
+                fit_s.append(time.perf_counter() - t1)
+                t1 = time.perf_counter()
+                pred = model.predict_proba(Fte).argmax(1)
+            pred_ms.append((time.perf_counter() - t1) / len(Fte) * 1000)
             accs.append(float((pred == yte).mean()))
             for t in TEXTURES:
                 per_tex[t].append(float((pred[tex_te == t] == yte[tex_te == t]).mean()))
@@ -104,13 +126,15 @@ def main(argv=None) -> int:
             "by_texture": {t: round(float(np.mean(v)), 4) for t, v in per_tex.items()},
             "confusion_first_draw": {"rows_true_cols_pred": list(KINDS), "matrix": cm.tolist()},
             "fit_seconds": round(float(np.mean(fit_s)), 3),
+            "predict_ms_per_image": round(float(np.mean(pred_ms)), 3),
         })
     print(json.dumps({
         "benchmark": "learned suggester top-1 accuracy vs reviewed images per class",
-        "features": ext.name, "dim": ext.dim, "l2": args.l2,
+        "model": args.model, "features": ext.name, "dim": ext.dim, "l2": args.l2,
         "classes": list(KINDS), "textures": list(TEXTURES), "tile_px": args.size,
         "train": "left half of each texture", "test": f"right half, {args.test_per_class} per class",
         "repeats": args.repeats, "feature_ms_per_image": round(ms_per_image, 1),
+        "patch_descriptor_ms_per_image": None if desc_ms is None else round(desc_ms, 1),
         "generate_seconds": round(t_gen, 1), "curve": rows,
     }, indent=2))
     return 0

@@ -199,3 +199,72 @@ def test_clip_features_from_a_tiny_local_model(tmp_path):
     assert ext.name.startswith("clip:tiny-clip-")
     with pytest.raises(FileNotFoundError):
         ClipFeatures(tmp_path / "missing")
+
+
+# --------------------------------------------------------------------------- patch bank (opt-in)
+def _tiles_by_kind(per_class, seed, half="left", size=80):
+    from defectgen import tiles
+
+    return [(a, k, t) for a, k, t in tiles(per_class, size=size, half=half, seed=seed)]
+
+
+def test_patch_descriptors_fixed_layout_and_finite():
+    from llmvis_desktop.core.suggest.patchbank import (
+        DESC_DIM,
+        MAX_CELLS,
+        SIDE,
+        patch_descriptors,
+    )
+
+    rng = np.random.default_rng(0)
+    sq = patch_descriptors((rng.random((96, 96)) * 255).astype(np.uint8))
+    assert sq.shape == (MAX_CELLS, DESC_DIM) and np.isfinite(sq).all()
+    wide = patch_descriptors((rng.random((48, 96, 3)) * 255).astype(np.uint8)).reshape(SIDE, SIDE, DESC_DIM)
+    rows = np.isfinite(wide[:, :, 0]).all(1)
+    assert rows[:4].all() and not rows[-1] and np.isfinite(wide[:, :, 0]).all(0).sum() == 0
+
+
+def test_patch_bank_scores_defects_above_held_out_ok_and_leaves_one_out():
+    from llmvis_desktop.core.suggest.patchbank import FEATURE_NAMES, PatchBank, patch_descriptors
+
+    train = _tiles_by_kind(8, seed=3)
+    test = _tiles_by_kind(6, seed=4, half="right")
+    ref = np.stack([patch_descriptors(a) for a, k, _ in train if k == "ok"])
+    bank = PatchBank().fit(ref)
+    # a reference image scored against the bank *with* itself in it would be its own neighbour
+    loo = bank.features(ref, np.arange(len(ref)))
+    leaky = bank.features(ref)
+    top3 = FEATURE_NAMES.index("top3")
+    assert (leaky[:, top3] < 1e-3).all() and (loo[:, top3] > 0.1).all()
+    D = np.stack([patch_descriptors(a) for a, _, _ in test])
+    kinds = np.array([k for _, k, _ in test])
+    F = bank.features(D)
+    score = F[:, FEATURE_NAMES.index("p90")]
+    ok = score[kinds == "ok"]
+    # pitting and cracks are far from every normal patch of their texture
+    for kind in ("pitting", "crack"):
+        assert np.median(score[kinds == kind]) > np.max(ok) * 0.9 or \
+            (score[kinds == kind][:, None] > ok[None]).mean() > 0.85, kind
+    # the state round-trips (what a saved model would keep)
+    again = PatchBank.from_state(bank.state()).features(D)
+    assert np.allclose(again, F)
+
+
+def test_patch_bank_model_falls_back_without_a_reference_label():
+    from llmvis_desktop.core.suggest.bankmodel import PatchBankModel, reference_label
+    from llmvis_desktop.core.suggest.patchbank import patch_descriptors
+
+    assert reference_label(["scratch", "OK"]) == "OK" and reference_label(["a", "b"]) is None
+    train = _tiles_by_kind(6, seed=5)
+    X = HandcraftedFeatures().extract([a for a, _, _ in train])
+    D = np.stack([patch_descriptors(a) for a, _, _ in train])
+    Y = np.eye(len(KINDS))[[KINDS.index(k) for _, k, _ in train]]
+    with_bank = PatchBankModel(l2=5.0).fit(X, D, Y, list(KINDS))
+    assert with_bank.bank is not None
+    P = with_bank.predict_proba(X, D)
+    assert P.shape == (len(X), len(KINDS)) and (P.argmax(1) == Y.argmax(1)).mean() > 0.8
+    renamed = ["good_" + k if k == "ok" else k for k in KINDS]
+    plain = PatchBankModel(l2=5.0).fit(X, D, Y, renamed)
+    assert plain.bank is None
+    ref = LabelModel(l2=5.0).fit(X, Y, renamed)
+    assert np.allclose(plain.predict_proba(X, D), ref.predict_proba(X))
