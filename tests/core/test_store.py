@@ -187,6 +187,35 @@ def test_suggestions_and_decisions(project):
     assert info["suggestions"] == {"pending": 0, "accepted": 1, "edited": 1, "rejected": 1}
 
 
+def test_add_suggestions_in_bulk_keeps_order_events_and_refuses_unknown_images(project):
+    from llmvis_desktop.core.store import models as m
+    from llmvis_desktop.core.store import repo_suggest as rs
+    from llmvis_desktop.core.store.repo_review import NotFound
+
+    ids = project.image_ids()
+    project.set_status(ids[1], "reviewed", "alice")
+    items = [NewSuggestion(ids[k % 3], "label", f"v{k}", "m", score=k / 10) for k in range(7)]
+    sids = project.add_suggestions(items)
+    assert sids == sorted(sids) and len(set(sids)) == 7
+    by_id = {s.id: s for i in ids[:3] for s in project.suggestions(i)}
+    assert [(by_id[s].image_id, by_id[s].value) for s in sids] == [(it.image_id, it.value) for it in items]
+    events = [e for e in project.history(ids[0]) if e.action == "suggest"]
+    assert [e.suggestion_id for e in events] == [sids[0], sids[3], sids[6]]
+    assert events[0].after == {"kind": "label", "value": "v0", "score": 0.0}
+    assert project.image(ids[0]).status == "suggested" and project.image(ids[0]).max_score == 0.6
+    assert project.image(ids[1]).status == "reviewed"  # a reviewed image stays reviewed
+    before = project.info()["suggestions"]
+    with pytest.raises(NotFound, match="99999"):
+        project.add_suggestions([NewSuggestion(ids[0], "label", "x", "m"), NewSuggestion(99999, "label", "x", "m")])
+    assert project.info()["suggestions"] == before  # nothing of the refused batch stored
+    # an image already loaded in the same session is not left stale
+    with project.store.write() as s:
+        row = s.get(m.Image, ids[3])
+        assert row.review_status == "new"
+        rs.add_suggestions(s, [NewSuggestion(ids[3], "caption", "c", "m", score=0.3)])
+        assert row.review_status == "suggested" and row.max_score == 0.3
+
+
 def test_filters_in_sql(project):
     ids = project.image_ids()
     project.toggle_label(ids[0], "scratch", "a")

@@ -4,50 +4,75 @@ from __future__ import annotations
 import json
 from typing import Optional, Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from . import models as m
-from .convert import repair_record, suggestion_record
+from .convert import dumps, repair_record, suggestion_record
 from .records import NewSuggestion, RepairRecord, SuggestionRecord
 from .repo_labels import add_label
 from .repo_review import NotFound, add_event, current_labels, set_caption, set_labels
 
 
 def add_suggestions(session: Session, items: Sequence[NewSuggestion]) -> list[int]:
-    """Store suggestions; never touches a reviewed annotation. New images become ``suggested``."""
-    ids = []
-    touched: dict[int, float | None] = {}
+    """Store suggestions; never touches a reviewed annotation. New images become ``suggested``.
+
+    Bulk statements (one multi-row insert for the suggestions, one for their history
+    events, one query and one update for the images they touch): a batch job stores
+    a batch at a time, and one ORM object and flush per row cost more than a tiny
+    model's inference.
+    """
+    items = list(items)
     for item in items:
         if item.kind not in m.SUGGESTION_KINDS:
             raise ValueError(f"suggestion kind must be one of {m.SUGGESTION_KINDS}, not {item.kind!r}")
-        row = m.Suggestion(
-            image_id=item.image_id,
-            kind=item.kind,
-            value=item.value,
-            score=item.score,
-            model_id=item.model_id,
-            model_revision=item.model_revision,
-            prompt=item.prompt,
-            params_json=json.dumps(item.params, sort_keys=True),
-            created_at=m.utcnow(),
-            outcome="pending",
-        )
-        session.add(row)
-        session.flush()
-        ids.append(row.id)
-        add_event(
-            session, item.image_id, f"model:{item.model_id}", "suggest", None,
-            {"kind": item.kind, "value": item.value, "score": item.score}, row.id,
-        )
-        prev = touched.get(item.image_id)
-        if item.score is not None:
-            touched[item.image_id] = item.score if prev is None else max(prev, item.score)
-        else:
-            touched.setdefault(item.image_id, prev)
-    for image_id in touched:
-        _refresh_image(session, image_id)
+    if not items:
+        return []
+    touched = {item.image_id for item in items}
+    known = set(session.scalars(select(m.Image.id).where(m.Image.id.in_(touched))))
+    missing = touched - known
+    if missing:
+        raise NotFound(f"image id {min(missing)} is not in this project")
+    now = m.utcnow()
+    ids = list(session.scalars(
+        insert(m.Suggestion).returning(m.Suggestion.id, sort_by_parameter_order=True),
+        [{"image_id": it.image_id, "kind": it.kind, "value": it.value, "score": it.score,
+          "model_id": it.model_id, "model_revision": it.model_revision, "prompt": it.prompt,
+          "params_json": json.dumps(it.params, sort_keys=True), "created_at": now, "outcome": "pending"}
+         for it in items],
+    ))
+    session.execute(insert(m.Event), [
+        {"image_id": it.image_id, "actor": f"model:{it.model_id}", "at": now, "action": "suggest",
+         "before": None, "after": dumps({"kind": it.kind, "value": it.value, "score": it.score}),
+         "suggestion_id": sid}
+        for it, sid in zip(items, ids)
+    ])
+    _refresh_images(session, touched)
     return ids
+
+
+def _refresh_images(session: Session, image_ids) -> None:
+    """:func:`_refresh_image` for many images in two statements."""
+    ids = list(image_ids)
+    stats = {i: (best, n) for i, best, n in session.execute(
+        select(m.Suggestion.image_id, func.max(m.Suggestion.score), func.count())
+        .where(m.Suggestion.image_id.in_(ids), m.Suggestion.outcome == "pending")
+        .group_by(m.Suggestion.image_id))}
+    updates = []
+    for image_id, review, status in session.execute(
+            select(m.Image.id, m.Image.review_status, m.Image.status).where(m.Image.id.in_(ids))):
+        best, pending = stats.get(image_id, (None, 0))
+        if review == m.STATUS_NEW and pending:
+            review = m.STATUS_SUGGESTED
+        elif review == m.STATUS_SUGGESTED and not pending:
+            review = m.STATUS_NEW
+        if status in (m.STATUS_NEW, m.STATUS_SUGGESTED):
+            status = review
+        updates.append({"id": image_id, "max_score": best, "review_status": review, "status": status})
+    if updates:
+        # bulk UPDATE by primary key; an Image already loaded in this session is
+        # refreshed by SQLAlchemy (tested)
+        session.execute(update(m.Image), updates)
 
 
 def _refresh_image(session: Session, image_id: int) -> None:
