@@ -15,6 +15,8 @@ probe as ``bench_gui.py`` (a 5 ms timer; a stall is a gap beyond its period):
   accept_next_during_job_median_ms   Enter (accept + commit + next) plus one pass of
                   the event loop, median of 30, while the job runs
   job_images_per_s                   the job's own rate while it is probed
+  accept_next_after_job_median_ms    the same as accept_next_during_job on the next 30
+                  images (which the job has captioned) once it is cancelled
 Aim (issue #4): the longest stall during a batch job < 50 ms.
 """
 from __future__ import annotations
@@ -151,10 +153,21 @@ def child(base: Path, seconds: float) -> None:
     out["job_still_running"] = job.is_active
     done1 = job.last_progress.done if job.last_progress else 0
     out["job_images_per_s"] = round((done1 - done0) / max(1e-6, time.time() - t0), 2)
+    # the same on the next 30 images (they have suggestions too), with the job stopped
+    job.cancel()
+    pump(lambda: not job.is_active)
+    lat = []
+    for _ in range(30):
+        t = time.perf_counter()
+        win.review.accept()
+        app.processEvents()
+        lat.append((time.perf_counter() - t) * 1000)
+    out["accept_next_after_job_median_ms"] = round(statistics.median(lat), 2)
+    out["pending_suggestion_cards_at_end"] = len(win.panel_ctl.suggestions._cards)
     out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     t = time.perf_counter()
     win.close()
-    out["close_with_job_s"] = round(time.perf_counter() - t, 2)
+    out["close_s"] = round(time.perf_counter() - t, 2)
     print("BENCH " + json.dumps(out), flush=True)
 
 

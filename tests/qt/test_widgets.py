@@ -476,6 +476,31 @@ def test_suggestions_empty_placeholder(suggestions):
     shot(suggestions, "suggestion_panel_empty")
 
 
+def test_suggestion_cards_are_refilled_not_rebuilt(suggestions, qtbot):
+    first = [
+        _sug(1, "label", "ok", 0.05, outcome="rejected", model="zero-shot-clip", by="alice"),
+        _sug(2, "caption", "a scratched plate", 0.8),
+        _sug(3, "label", "dent", None),
+    ]
+    suggestions.set_suggestions(first)
+    cards = list(suggestions._pool)
+    assert len(cards) == 3
+    decided = suggestions.card(1)
+    assert decided.accept_button is None and decided.outcome_label.isVisible()
+    assert decided.property("outcome") == "rejected"
+    # the next image: fewer suggestions, and the decided card's widget now shows a pending one
+    suggestions.set_suggestions([_sug(7, "label", "crack", 0.6), _sug(8, "caption", "a crack", 0.9)])
+    assert suggestions._pool == cards  # the same widgets, refilled
+    assert suggestions.card(8) is cards[0] and suggestions.card(8).value_label.text() == "a crack"
+    assert suggestions.card(8).edit_button is not None and suggestions.card(7).edit_button is None
+    assert suggestions.card(7).property("outcome") == "pending" and not suggestions.card(7).outcome_label.isVisible()
+    assert suggestions.card(7).accept_button.isVisible() and not cards[2].isVisible()
+    assert suggestions.card(1) is None
+    with qtbot.waitSignal(suggestions.accepted) as sig:
+        suggestions.card(7).accept_button.click()
+    assert sig.args == [7]  # the refilled card reports its new suggestion
+
+
 def test_suggestions_accept_reject_edit(suggestions, qtbot):
     items = [
         _sug(1, "label", "scratch", 0.91, model="zero-shot-clip"),
