@@ -34,6 +34,7 @@ class Foreground:
     def __init__(self, max_wait_s: float = 0.03) -> None:
         self.max_wait_s = max_wait_s
         self._depth = 0  # only the UI thread writes it
+        self._until = 0.0  # monotonic time a :meth:`hold` lasts to
 
     @contextmanager
     def busy(self):
@@ -43,16 +44,23 @@ class Foreground:
         finally:
             self._depth -= 1
 
+    def hold(self, seconds: float) -> None:
+        """Stay busy for ``seconds`` more: after a key press, the repaint it causes runs
+        in later turns of the event loop, outside any :meth:`busy` block."""
+        self._until = max(self._until, time.monotonic() + seconds)
+
     @property
     def is_busy(self) -> bool:
-        return self._depth > 0
+        return self._depth > 0 or time.monotonic() < self._until
 
     def yield_to(self) -> None:
-        if self._depth <= 0:
+        if self._depth <= 0 and self._until == 0.0:
             return
-        end = time.monotonic() + self.max_wait_s
-        while self._depth > 0 and time.monotonic() < end:
+        now = time.monotonic()
+        end = now + self.max_wait_s
+        while (self._depth > 0 or now < self._until) and now < end:
             time.sleep(0.0005)
+            now = time.monotonic()
 
 
 #: the process's foreground (one UI thread per process)

@@ -26,7 +26,7 @@ from PySide6.QtGui import QAction, QKeySequence, QUndoCommand, QUndoStack
 from ..core import review_actions as ra
 from ..core.store.records import ImageFilter, ImageRecord
 from ..core.tasks import FOREGROUND
-from .workers import foreground, void
+from .workers import ACTION_HOLD_S, foreground, void
 
 log = logging.getLogger(__name__)
 
@@ -364,6 +364,7 @@ class ReviewController(QObject):
                 ok = self._do(text, image_id, action, moving=self._has_next())
                 if ok:
                     self.next()
+            FOREGROUND.hold(ACTION_HOLD_S)  # the repaint of the next image follows
         finally:
             self._moving = False
             deferred, self._deferred = self._deferred, []

@@ -46,8 +46,12 @@ def foreground(fn: Callable[..., Any]) -> Callable[..., None]:
     def slot(*args) -> None:
         with FOREGROUND.busy():
             fn(*args)
+        FOREGROUND.hold(ACTION_HOLD_S)  # and while the window repaints what it changed
 
     return slot
+
+
+ACTION_HOLD_S = 0.05
 
 GUI_SWITCH_INTERVAL_S = 0.0005
 
