@@ -14,23 +14,8 @@ from llmvis_desktop.core.repair import RepairError  # noqa: E402
 from llmvis_desktop.core.repair import apply as apply_mod  # noqa: E402
 from llmvis_desktop.core.repair.checkpoint import save_checkpoint  # noqa: E402
 from llmvis_desktop.core.repair.inference import component_boxes, dilate, inpaint  # noqa: E402
-from llmvis_desktop.core.repair.networks import build_generator  # noqa: E402
 
-SMALL = {"arch": "gated-unet-v1", "width": 8, "dilations": [2, 1]}
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
-@pytest.fixture
-def gen():
-    torch.manual_seed(0)
-    return build_generator(SMALL).eval()
+from repair_helpers import SMALL, gen, one_torch_thread  # noqa: E402,F401 - fixtures
 
 
 @pytest.fixture

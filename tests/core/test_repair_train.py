@@ -14,15 +14,9 @@ from llmvis_desktop.core.repair.networks import build_generator  # noqa: E402
 from llmvis_desktop.core.repair.train import TrainData, data_from_arrays, train  # noqa: E402
 from llmvis_desktop.core.tasks import Cancelled, CancelToken  # noqa: E402
 
+from repair_helpers import one_torch_thread  # noqa: E402,F401 - autouse fixture
+
 SMALL = {"width": 8, "dilations": [2, 1]}
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
 
 
 def _texture(seed=0, size=96):
