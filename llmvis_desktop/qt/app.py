@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Optional
@@ -33,7 +34,25 @@ log = logging.getLogger(__name__)
 APP_NAME = "llmvis"
 
 
+def leave_a_core_to_the_ui() -> Optional[int]:
+    """Run torch (imported later, for suggestions or repairs) on all cores but one.
+
+    Inference on every core took the GUI thread's core while a reviewer scrolled: 52 ms
+    stalls with a medium BLIP on 2 cores (``tests/benchmarks/bench_gui_suggest.py``).
+    Lowering the model thread's priority instead made things worse: it holds the
+    interpreter lock between torch calls, and the GUI thread waited for it to be
+    scheduled again. Set through ``OMP_NUM_THREADS`` before torch is imported, so
+    every torch job of the GUI process gets the same policy; a value the user set is
+    kept. Returns the thread count set, or None."""
+    if "OMP_NUM_THREADS" in os.environ or "torch" in sys.modules:
+        return None
+    n = max(1, (os.cpu_count() or 2) - 1)
+    os.environ["OMP_NUM_THREADS"] = str(n)
+    return n
+
+
 def create_app(argv: Optional[list[str]] = None) -> QApplication:
+    leave_a_core_to_the_ui()
     app = QApplication.instance()
     if app is None:
         app = QApplication(list(argv) if argv is not None else sys.argv[:1])

@@ -16,32 +16,8 @@ from .discovery import ModelInfo
 _STOP = object()
 
 
-def leave_a_core_free() -> Optional[int]:
-    """Run torch's CPU ops on all cores but one (at least one), unless the user set
-    ``OMP_NUM_THREADS``; returns the thread count set, or None."""
-    import os
-
-    if os.environ.get("OMP_NUM_THREADS"):
-        return None
-    import torch
-
-    n = max(1, (os.cpu_count() or 2) - 1)
-    torch.set_num_threads(n)
-    return n
-
-
 class ModelWorker:
-    """``background=True`` (the GUI's shared worker) leaves one core to the UI: torch
-    runs on all cores but one (unless ``OMP_NUM_THREADS`` says otherwise). Inference
-    on every core took the GUI thread's core while a reviewer scrolled (52 ms stalls
-    with a medium BLIP on 2 cores, ``tests/benchmarks/bench_gui_suggest.py``). Lowering
-    the model thread's priority instead was tried and made things worse: it holds the
-    interpreter lock between torch calls, and the UI thread waited for it to be
-    scheduled again (accept-and-next 23 -> 38 ms)."""
-
-    def __init__(self, name: str = "llmvis-models", background: bool = False) -> None:
-        self._background = background
-        self._threads_set = False
+    def __init__(self, name: str = "llmvis-models") -> None:
         self._jobs: "queue.Queue" = queue.Queue()
         self._engines: dict[tuple, Any] = {}
         self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
@@ -85,10 +61,6 @@ class ModelWorker:
 
     def _engine(self, info: ModelInfo, role: str, device: str, opts: dict):
         from .engines import engine_class
-
-        if self._background and not self._threads_set:
-            self._threads_set = True
-            leave_a_core_free()
 
         key = (info.path, info.revision, role, device)
         eng = self._engines.get(key)
@@ -139,7 +111,7 @@ def shared_worker() -> ModelWorker:
     global _shared
     with _shared_lock:
         if _shared is None or _shared._closed:
-            _shared = ModelWorker(background=True)
+            _shared = ModelWorker()
         return _shared
 
 
