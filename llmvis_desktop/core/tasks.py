@@ -35,9 +35,11 @@ class Foreground:
         self.max_wait_s = max_wait_s
         self._depth = 0  # only the UI thread writes it
         self._until = 0.0  # monotonic time a :meth:`hold` lasts to
+        self._owner: Optional[int] = None  # the UI thread: it never waits for itself
 
     @contextmanager
     def busy(self):
+        self._owner = threading.get_ident()
         self._depth += 1
         try:
             yield
@@ -47,6 +49,7 @@ class Foreground:
     def hold(self, seconds: float) -> None:
         """Stay busy for ``seconds`` more: after a key press, the repaint it causes runs
         in later turns of the event loop, outside any :meth:`busy` block."""
+        self._owner = threading.get_ident()
         self._until = max(self._until, time.monotonic() + seconds)
 
     @property
@@ -54,7 +57,7 @@ class Foreground:
         return self._depth > 0 or time.monotonic() < self._until
 
     def yield_to(self) -> None:
-        if self._depth <= 0 and self._until == 0.0:
+        if (self._depth <= 0 and self._until == 0.0) or threading.get_ident() == self._owner:
             return
         now = time.monotonic()
         end = now + self.max_wait_s
