@@ -11,11 +11,16 @@ top-1 accuracy on all test tiles; a nearest-centroid classifier on raw pixels
 same run on the same tiles. Each n is repeated over ``--repeats`` different draws
 of the train tiles (mean and min reported).
 
+``--model cnn`` evaluates :class:`~llmvis_desktop.core.suggest.cnn.CNNModel`, a small
+convolutional network trained from scratch on each draw's train tiles (the same
+fit/predict code the learned suggester uses), on the same draws; ``--cnn-config`` takes
+a JSON object of :class:`~llmvis_desktop.core.suggest.cnn.CNNConfig` overrides.
+
 ``--model patchbank`` evaluates the opt-in :class:`~llmvis_desktop.core.suggest.bankmodel.PatchBankModel`
 instead (the same features plus reference-based patch anomaly features, the bank built
 from each draw's "ok" train tiles), on the same draws.
 
-    python tests/benchmarks/bench_learned.py [--test-per-class 60] [--size 96] [--repeats 3] [--model labelmodel|patchbank]
+    python tests/benchmarks/bench_learned.py [--test-per-class 60] [--size 96] [--repeats 3] [--model labelmodel|patchbank|cnn]
 """
 from __future__ import annotations
 
@@ -35,6 +40,7 @@ sys.path.insert(0, str(HERE.parents[2]))
 from defectgen import KINDS, TEXTURES, tiles  # noqa: E402
 
 from llmvis_desktop.core.suggest.bankmodel import PatchBankModel  # noqa: E402
+from llmvis_desktop.core.suggest.cnn import CNNConfig, CNNModel  # noqa: E402
 from llmvis_desktop.core.suggest.features import HandcraftedFeatures  # noqa: E402
 from llmvis_desktop.core.suggest.learned import DEFAULT_L2, LabelModel  # noqa: E402
 from llmvis_desktop.core.suggest.patchbank import patch_descriptors  # noqa: E402
@@ -62,8 +68,10 @@ def main(argv=None) -> int:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--l2", type=float, default=DEFAULT_L2)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--model", choices=("labelmodel", "patchbank"), default="labelmodel")
+    ap.add_argument("--model", choices=("labelmodel", "patchbank", "cnn"), default="labelmodel")
+    ap.add_argument("--cnn-config", default="{}", help="JSON overrides of CNNConfig (with --model cnn)")
     args = ap.parse_args(argv)
+    cnn_cfg = json.loads(args.cnn_config)
     curve = [int(x) for x in args.curve.split(",")]
     pool = max(curve) * 2 if args.repeats > 1 else max(curve)
 
@@ -86,6 +94,13 @@ def main(argv=None) -> int:
         Dtr = np.stack([patch_descriptors(a) for a, _, _ in train])
         Dte = np.stack([patch_descriptors(a) for a, _, _ in test])
         desc_ms = (time.perf_counter() - t0) / (len(train) + len(test)) * 1000
+    cnn_ms = None
+    if args.model == "cnn":
+        prep = CNNModel(CNNConfig(**cnn_cfg))
+        t0 = time.perf_counter()
+        Ctr = prep.prepare([a for a, _, _ in train])
+        Cte = prep.prepare([a for a, _, _ in test])
+        cnn_ms = (time.perf_counter() - t0) / (len(train) + len(test)) * 1000
     Ptr, Pte = raw_pixels([a for a, _, _ in train]), raw_pixels([a for a, _, _ in test])
 
     rows = []
@@ -93,6 +108,7 @@ def main(argv=None) -> int:
     for n in curve:
         accs, base, per_tex, fit_s, pred_ms = [], [], {t: [] for t in TEXTURES}, [], []
         cm = np.zeros((len(KINDS), len(KINDS)), int)
+        same_run_v5, mixed = [], []
         for r in range(args.repeats):
             idx = np.concatenate([
                 (np.where(ytr == c)[0][:n] if r == 0 else rng.choice(np.where(ytr == c)[0], n, replace=False))
@@ -105,6 +121,16 @@ def main(argv=None) -> int:
                 fit_s.append(time.perf_counter() - t1)
                 t1 = time.perf_counter()
                 pred = model.predict_proba(Fte, Dte).argmax(1)
+            elif args.model == "cnn":
+                model = CNNModel(CNNConfig(**{**cnn_cfg, "seed": r})).fit(Ctr[idx], Y, list(KINDS))
+                fit_s.append(time.perf_counter() - t1)
+                t1 = time.perf_counter()
+                Pc = model.predict_proba(Cte)
+                pred = Pc.argmax(1)
+                # the default (handcrafted + LabelModel) on the same draw, and the mean of both
+                lm = LabelModel(l2=args.l2).fit(Ftr[idx], Y, list(KINDS)).predict_proba(Fte)
+                same_run_v5.append(float((lm.argmax(1) == yte).mean()))
+                mixed.append(float(((Pc + lm).argmax(1) == yte).mean()))
             else:
                 model = LabelModel(l2=args.l2).fit(Ftr[idx], Y, list(KINDS))
                 fit_s.append(time.perf_counter() - t1)
@@ -124,6 +150,9 @@ def main(argv=None) -> int:
             "top1_accuracy_min": round(float(np.min(accs)), 4),
             "baseline_nearest_centroid_raw_pixels": round(float(np.mean(base)), 4),
             "by_texture": {t: round(float(np.mean(v)), 4) for t, v in per_tex.items()},
+            **({"same_run_labelmodel_top1": round(float(np.mean(same_run_v5)), 4),
+                "same_run_labelmodel_top1_min": round(float(np.min(same_run_v5)), 4),
+                "mean_of_cnn_and_labelmodel_top1": round(float(np.mean(mixed)), 4)} if same_run_v5 else {}),
             "confusion_first_draw": {"rows_true_cols_pred": list(KINDS), "matrix": cm.tolist()},
             "fit_seconds": round(float(np.mean(fit_s)), 3),
             "predict_ms_per_image": round(float(np.mean(pred_ms)), 3),
@@ -135,6 +164,8 @@ def main(argv=None) -> int:
         "train": "left half of each texture", "test": f"right half, {args.test_per_class} per class",
         "repeats": args.repeats, "feature_ms_per_image": round(ms_per_image, 1),
         "patch_descriptor_ms_per_image": None if desc_ms is None else round(desc_ms, 1),
+        "cnn_config": None if cnn_ms is None else {**vars(CNNConfig(**cnn_cfg)), "seed": "repeat index"},
+        "cnn_input_ms_per_image": None if cnn_ms is None else round(cnn_ms, 2),
         "generate_seconds": round(t_gen, 1), "curve": rows,
     }, indent=2))
     return 0

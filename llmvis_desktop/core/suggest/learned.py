@@ -1,12 +1,17 @@
 """The learned suggester: labels and captions learned from the project's own reviewed images.
 
-No download, numpy only. Each reviewed image becomes a feature vector
-(:class:`~.features.HandcraftedFeatures` by default, a local CLIP/SigLIP encoder's
-embedding when one is given); :class:`LabelModel` fits one L2-regularised logistic
+No download, no pretrained weights. Once every learned label has ``cnn_min_per_label``
+reviewed images (and torch is installed), a small convolutional network is trained from
+scratch on them (:mod:`.cnn`; saved with safetensors next to the feature cache, reused
+while the reviewed set is unchanged). Before that, or with ``model="linear"``, or
+with a local CLIP/SigLIP encoder: each reviewed image becomes a feature vector
+(:class:`~.features.HandcraftedFeatures` by default, the encoder's embedding when one
+is given); :class:`LabelModel` fits one L2-regularised logistic
 regression per label (one-vs-rest, so an image may carry several labels) by Newton's
 method, and one shared Platt scaling fitted on out-of-fold scores makes its scores
 calibrated probabilities. Caption suggestions are retrieved: the caption of the most
-similar reviewed image, scored by the cosine similarity of the two feature vectors.
+similar reviewed image, scored by the cosine similarity of the two feature vectors (the
+network's pooled features on the CNN path).
 
 It only ever writes *suggestions* (``Project.add_suggestions``), never annotations.
 A label is learned once ``min_per_label`` reviewed images carry it; until two labels
@@ -27,12 +32,16 @@ import numpy as np
 
 from ..store.records import ImageFilter, ImageRecord, NewSuggestion
 from ..tasks import CancelToken, Progress, ProgressFn, no_progress
+from .cnn import NAME as CNN_NAME
+from .cnn import CNNConfig
 from .features import FeatureCache, FeatureExtractor, HandcraftedFeatures, cache_path_for, features_for
+from .learned_cnn import CNNInputs, fit_or_load, model_path_for, torch_available, unit_rows
 
 log = logging.getLogger(__name__)
 
 MODEL_PREFIX = "learned:"
 DEFAULT_L2 = 5.0
+CNN_MIN_PER_LABEL = 10  # below this many reviewed images per label the linear model does as well
 
 
 class NotReady(RuntimeError):
@@ -164,12 +173,23 @@ class LearnedSuggester:
     """Learns the project's labels (and retrieves captions) from its reviewed images."""
 
     def __init__(self, project, extractor: Optional[FeatureExtractor] = None, min_per_label: int = 5,
-                 l2: float = DEFAULT_L2, cache: bool = True) -> None:
+                 l2: float = DEFAULT_L2, cache: bool = True, model: str = "auto",
+                 cnn_min_per_label: int = CNN_MIN_PER_LABEL, cnn_config: Optional[CNNConfig] = None) -> None:
+        """``model``: "auto" (the CNN once every label has ``cnn_min_per_label`` reviewed
+        images, when torch is installed and no encoder is given), "cnn" or "linear"."""
+        if model not in ("auto", "cnn", "linear"):
+            raise ValueError(f"model must be auto, cnn or linear, not {model!r}")
         self.project = project
         self.extractor = extractor or HandcraftedFeatures()
         self.min_per_label = max(1, int(min_per_label))
         self.l2 = float(l2)
-        self.model: Optional[LabelModel] = None
+        self.model_kind = model
+        self.cnn_min_per_label = max(self.min_per_label, int(cnn_min_per_label))
+        self._inputs = CNNInputs(cnn_config)
+        self._inputs_cache = FeatureCache(None, self._inputs.name)  # in memory only
+        self._model_path = model_path_for(project) if cache else None
+        self.model = None  # LabelModel, or CNNModel when self.kind == "cnn"
+        self.kind: Optional[str] = None
         self.revision: Optional[str] = None
         self.trained_reviews = 0
         self._lock = threading.Lock()
@@ -182,7 +202,16 @@ class LearnedSuggester:
 
     @property
     def model_id(self) -> str:
-        return f"{MODEL_PREFIX}{self.extractor.name}"
+        return f"{MODEL_PREFIX}{CNN_NAME if self.kind == 'cnn' else self.extractor.name}"
+
+    def _use_cnn(self, counts: dict[str, int], labels: Sequence[str]) -> bool:
+        if self.model_kind == "linear" or not isinstance(self.extractor, HandcraftedFeatures):
+            return False
+        if not torch_available():
+            if self.model_kind == "cnn":
+                log.warning("torch is not installed: the learned suggester uses the linear model")
+            return False
+        return self.model_kind == "cnn" or min(counts[k] for k in labels) >= self.cnn_min_per_label
 
     # --- readiness ------------------------------------------------------------
     def _reviewed(self) -> list[ImageRecord]:
@@ -246,29 +275,38 @@ class LearnedSuggester:
         labels = sorted(k for k, v in counts.items() if v >= self.min_per_label)
         skipped = tuple(sorted(k for k, v in counts.items() if 0 < v < self.min_per_label))
         total = len(recs)
+        use_cnn = self._use_cnn(counts, labels)
+        extractor, cache = (self._inputs, self._inputs_cache) if use_cnn else (self.extractor, self._cache)
         X, keep = features_for(
-            self.project, recs, self.extractor, self._cache, check,
+            self.project, recs, extractor, cache, check,
             lambda done: progress(Progress("features", done, total, "reading reviewed images")),
         )
-        self._cache.save()
+        cache.save()
         recs = [recs[i] for i in keep]
         Y = np.array([[1.0 if name in r.labels else 0.0 for name in labels] for r in recs]).reshape(len(recs), len(labels))
         lacking = [lab for j, lab in enumerate(labels) if Y[:, j].sum() < self.min_per_label]
         if lacking or len(recs) < 2:  # unreadable files took some below the bar
             raise NotReady(f"needs more readable reviewed images of {', '.join(repr(x) for x in lacking)}")
-        progress(Progress("train", 0, 1, f"fitting {len(labels)} labels"))
-        model = LabelModel(l2=self.l2).fit(X, Y, labels, check)
-        progress(Progress("train", 1, 1, "done"))
         key = json.dumps({
-            "extractor": self.extractor.name, "l2": self.l2, "min": self.min_per_label,
+            "extractor": extractor.name, "min": self.min_per_label,
+            **({"cnn": repr(self._inputs.cfg)} if use_cnn else {"l2": self.l2}),
             "train": [(r.id, r.mtime_ns, sorted(r.labels), r.caption or "") for r in recs],
         }, sort_keys=True)
         revision = hashlib.sha1(key.encode()).hexdigest()[:12]
+        progress(Progress("train", 0, 1, f"fitting {len(labels)} labels"))
+        if use_cnn:
+            model, ref = fit_or_load(self._inputs, self._model_path, X, Y, labels, revision, total, recs, check,
+                                     lambda d, t: progress(Progress("train", d, t, f"fitting a network for {len(labels)} labels")))
+        else:
+            model = LabelModel(l2=self.l2).fit(X, Y, labels, check)
+            ref = _unit(model, X)
+        progress(Progress("train", 1, 1, "done"))
         with self._lock:
             self.model = model
+            self.kind = "cnn" if use_cnn else "linear"
             self.revision = revision
             self.trained_reviews = total
-            self._ref_feats = _unit(model, X)
+            self._ref_feats = ref
             self._ref_ids = [r.id for r in recs]
             self._ref_captions = [r.caption if (r.caption or "").strip() else None for r in recs]
         return TrainReport(len(recs), tuple(labels), skipped, revision, time.perf_counter() - t0,
@@ -279,22 +317,27 @@ class LearnedSuggester:
                 progress: ProgressFn = no_progress) -> list[NewSuggestion]:
         """Label suggestions (the top label, plus any other scoring >= 0.5) and a retrieved caption."""
         with self._lock:
-            model, revision = self.model, self.revision
+            model, revision, kind, model_id = self.model, self.revision, self.kind, self.model_id
             ref, ref_ids, ref_caps = self._ref_feats, self._ref_ids, self._ref_captions
         if model is None:
             raise NotReady(self.status()[1] if not self.status()[0] else "the learned suggester is not trained yet")
         check = token.check if token is not None else (lambda: None)
         recs = self.project.images(list(image_ids))
-        X, keep = features_for(self.project, recs, self.extractor, self._cache, check,
+        extractor, cache = (self._inputs, self._inputs_cache) if kind == "cnn" else (self.extractor, self._cache)
+        X, keep = features_for(self.project, recs, extractor, cache, check,
                                lambda d: progress(Progress("features", d, len(recs))))
-        self._cache.save()
+        cache.save()
         if not keep:
             return []
-        P = model.predict_proba(X)
-        U = _unit(model, X)
+        if kind == "cnn":
+            inputs = extractor.unflatten(X)
+            P, U = model.predict_proba(inputs), unit_rows(model.embed(inputs))
+        else:
+            P, U = model.predict_proba(X), _unit(model, X)
         sims = U @ ref.T if ref is not None and len(ref_ids) else np.zeros((len(keep), 0))
         out: list[NewSuggestion] = []
-        base = {"extractor": self.extractor.name, "l2": self.l2}
+        base = {"extractor": CNN_NAME, "model": "cnn"} if kind == "cnn" else {"extractor": self.extractor.name,
+                                                                             "l2": self.l2}
         for row, i in enumerate(keep):
             rec = recs[i]
             order = np.argsort(-P[row])
@@ -303,7 +346,7 @@ class LearnedSuggester:
                 if rank > 0 and p < 0.5:
                     break
                 out.append(NewSuggestion(
-                    image_id=rec.id, kind="label", value=model.labels[j], model_id=self.model_id,
+                    image_id=rec.id, kind="label", value=model.labels[j], model_id=model_id,
                     score=round(p, 4), model_revision=revision, prompt=None,
                     params={**base, "rank": rank + 1, "top1": rank == 0},
                 ))
@@ -311,7 +354,7 @@ class LearnedSuggester:
             if cap is not None:
                 src, caption, sim = cap
                 out.append(NewSuggestion(
-                    image_id=rec.id, kind="caption", value=caption, model_id=self.model_id,
+                    image_id=rec.id, kind="caption", value=caption, model_id=model_id,
                     score=round(sim, 4), model_revision=revision, prompt=None,
                     params={**base, "retrieved_from": src},
                 ))
@@ -373,8 +416,8 @@ def _images_with_suggestions_from(project, model_id: str) -> set[int]:
 
 def run(project, flt: Optional[ImageFilter] = None, only_unsuggested: bool = True,
         token: Optional[CancelToken] = None, progress: ProgressFn = no_progress,
-        extractor: Optional[FeatureExtractor] = None, min_per_label: int = 5) -> int:
+        extractor: Optional[FeatureExtractor] = None, min_per_label: int = 5, model: str = "auto") -> int:
     """Train on the reviewed images and write suggestions for the rest (see :meth:`LearnedSuggester.run`)."""
-    sugg = LearnedSuggester(project, extractor, min_per_label)
+    sugg = LearnedSuggester(project, extractor, min_per_label, model=model)
     sugg.train(token, progress)
     return sugg.run(flt, only_unsuggested, token, progress)

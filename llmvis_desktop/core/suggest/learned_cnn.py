@@ -1,0 +1,102 @@
+"""The convolutional path of the learned suggester (see :mod:`.cnn` and :mod:`.learned`).
+
+:class:`CNNInputs` turns images into the network's inputs through the same
+``features_for`` machinery the handcrafted features use (read once per image and
+mtime, kept in memory, never written to disk: they are cheap to recompute).
+:func:`model_path_for` is where the fitted network is saved (safetensors) next to the
+project's feature cache; :func:`save_fitted` / :func:`load_fitted` store it with what
+the suggester needs to suggest again without refitting (labels, revision, the reviewed
+images' embeddings and captions for caption retrieval).
+
+torch is imported lazily (inside :mod:`.cnn` functions) and only when the CNN is used.
+"""
+from __future__ import annotations
+
+import importlib.util
+import logging
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+
+from .cnn import NAME, CNNConfig, CNNModel, cnn_input
+from .features import cache_path_for
+
+log = logging.getLogger(__name__)
+
+
+def torch_available() -> bool:
+    return importlib.util.find_spec("torch") is not None
+
+
+class CNNInputs:
+    """A FeatureExtractor whose 'features' are the network's flattened inputs."""
+
+    def __init__(self, cfg: Optional[CNNConfig] = None) -> None:
+        self.cfg = cfg or CNNConfig()
+        self.channels = 2 if self.cfg.blur > 0 else 1
+        self.name = f"{NAME}-input{self.cfg.size}"
+        self.dim = self.channels * self.cfg.size * self.cfg.size
+
+    def extract(self, images: list[np.ndarray]) -> np.ndarray:
+        if not images:
+            return np.zeros((0, self.dim), np.float32)
+        return np.stack([cnn_input(a, self.cfg.size, self.cfg.blur).ravel() for a in images])
+
+    def unflatten(self, X: np.ndarray) -> np.ndarray:
+        s = self.cfg.size
+        return np.ascontiguousarray(np.asarray(X, np.float32).reshape(len(X), self.channels, s, s))
+
+
+def model_path_for(project) -> Optional[Path]:
+    p = cache_path_for(project, NAME)
+    return None if p is None else p.parent.parent / "models" / f"learned-{NAME}.safetensors"
+
+
+def unit_rows(E: np.ndarray) -> np.ndarray:
+    E = np.asarray(E, np.float64)
+    E = E - E.mean(1, keepdims=True)
+    return E / (np.linalg.norm(E, axis=1, keepdims=True) + 1e-9)
+
+
+def save_fitted(path: Optional[Path], model: CNNModel, revision: str, trained_reviews: int,
+                ref_ids: list[int], ref_captions: list[Optional[str]], ref_embed: np.ndarray) -> None:
+    if path is None:
+        return
+    try:
+        model.save(path, extra={"revision": revision, "trained_reviews": int(trained_reviews),
+                                "ref_ids": [int(i) for i in ref_ids], "ref_captions": ref_captions},
+                   arrays={"ref_embed": np.asarray(ref_embed, np.float32)})
+    except OSError as exc:
+        log.warning("cannot save the learned network to %s: %s", path, exc)
+
+
+def load_fitted(path: Optional[Path], revision: str):
+    """(model, extra) saved for ``revision``, or None (missing, stale or unreadable)."""
+    if path is None or not path.exists():
+        return None
+    try:
+        model, extra = CNNModel.load(path)
+    except Exception as exc:  # a broken file is only a cache of a fit
+        log.warning("ignoring saved network %s: %s", path, exc)
+        return None
+    if extra.get("revision") != revision:
+        return None
+    emb = extra["arrays"].get("ref_embed")
+    extra["ref_embed"] = np.zeros((0, 0)) if emb is None else np.asarray(emb, np.float64)
+    return model, extra
+
+
+def fit_or_load(inputs: CNNInputs, path: Optional[Path], X: np.ndarray, Y: np.ndarray, labels, revision: str,
+                total: int, recs, check, on_step) -> tuple[CNNModel, np.ndarray]:
+    """The network for this reviewed set (the saved one when its revision matches, else a
+    new fit, then saved) and the reviewed images' unit embeddings for caption retrieval."""
+    loaded = load_fitted(path, revision)
+    if loaded is not None and loaded[0].labels == list(labels) and len(loaded[1]["ref_embed"]) == len(X):
+        return loaded[0], unit_rows(loaded[1]["ref_embed"])
+    arr = inputs.unflatten(X)
+    model = CNNModel(inputs.cfg).fit(arr, Y, labels, check, on_step)
+    emb = model.embed(arr)
+    save_fitted(path, model, revision, total, [r.id for r in recs],
+                [r.caption if (r.caption or "").strip() else None for r in recs], emb)
+    return model, unit_rows(emb)
