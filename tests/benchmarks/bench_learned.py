@@ -14,7 +14,10 @@ of the train tiles (mean and min reported).
 ``--model cnn`` evaluates :class:`~llmvis_desktop.core.suggest.cnn.CNNModel`, a small
 convolutional network trained from scratch on each draw's train tiles (the same
 fit/predict code the learned suggester uses), on the same draws; ``--cnn-config`` takes
-a JSON object of :class:`~llmvis_desktop.core.suggest.cnn.CNNConfig` overrides.
+a JSON object of :class:`~llmvis_desktop.core.suggest.cnn.CNNConfig` overrides. It also
+reports, on the same draws, the handcrafted + LabelModel model and the two combined
+(:class:`~llmvis_desktop.core.suggest.learned_cnn.CombinedModel`, the mean of their
+probabilities: what ``LearnedSuggester`` uses once every label has 10 reviewed images).
 
 ``--model patchbank`` evaluates the opt-in :class:`~llmvis_desktop.core.suggest.bankmodel.PatchBankModel`
 instead (the same features plus reference-based patch anomaly features, the bank built
@@ -43,6 +46,7 @@ from llmvis_desktop.core.suggest.bankmodel import PatchBankModel  # noqa: E402
 from llmvis_desktop.core.suggest.cnn import CNNConfig, CNNModel  # noqa: E402
 from llmvis_desktop.core.suggest.features import HandcraftedFeatures  # noqa: E402
 from llmvis_desktop.core.suggest.learned import DEFAULT_L2, LabelModel  # noqa: E402
+from llmvis_desktop.core.suggest.learned_cnn import CombinedModel  # noqa: E402
 from llmvis_desktop.core.suggest.patchbank import patch_descriptors  # noqa: E402
 
 
@@ -108,7 +112,7 @@ def main(argv=None) -> int:
     for n in curve:
         accs, base, per_tex, fit_s, pred_ms = [], [], {t: [] for t in TEXTURES}, [], []
         cm = np.zeros((len(KINDS), len(KINDS)), int)
-        same_run_v5, mixed = [], []
+        same_run_v5, mixed, mixed_tex = [], [], {t: [] for t in TEXTURES}
         for r in range(args.repeats):
             idx = np.concatenate([
                 (np.where(ytr == c)[0][:n] if r == 0 else rng.choice(np.where(ytr == c)[0], n, replace=False))
@@ -125,12 +129,15 @@ def main(argv=None) -> int:
                 model = CNNModel(CNNConfig(**{**cnn_cfg, "seed": r})).fit(Ctr[idx], Y, list(KINDS))
                 fit_s.append(time.perf_counter() - t1)
                 t1 = time.perf_counter()
-                Pc = model.predict_proba(Cte)
-                pred = Pc.argmax(1)
-                # the default (handcrafted + LabelModel) on the same draw, and the mean of both
-                lm = LabelModel(l2=args.l2).fit(Ftr[idx], Y, list(KINDS)).predict_proba(Fte)
-                same_run_v5.append(float((lm.argmax(1) == yte).mean()))
-                mixed.append(float(((Pc + lm).argmax(1) == yte).mean()))
+                pred = model.predict_proba(Cte).argmax(1)
+                # the handcrafted + LabelModel model on the same draw, and both combined as
+                # the learned suggester combines them (CombinedModel: the mean of the two)
+                lm = LabelModel(l2=args.l2).fit(Ftr[idx], Y, list(KINDS))
+                same_run_v5.append(float((lm.predict_proba(Fte).argmax(1) == yte).mean()))
+                pm = CombinedModel(model, lm).predict_proba(Cte, Fte).argmax(1)
+                mixed.append(float((pm == yte).mean()))
+                for t in TEXTURES:
+                    mixed_tex[t].append(float((pm[tex_te == t] == yte[tex_te == t]).mean()))
             else:
                 model = LabelModel(l2=args.l2).fit(Ftr[idx], Y, list(KINDS))
                 fit_s.append(time.perf_counter() - t1)
@@ -152,7 +159,10 @@ def main(argv=None) -> int:
             "by_texture": {t: round(float(np.mean(v)), 4) for t, v in per_tex.items()},
             **({"same_run_labelmodel_top1": round(float(np.mean(same_run_v5)), 4),
                 "same_run_labelmodel_top1_min": round(float(np.min(same_run_v5)), 4),
-                "mean_of_cnn_and_labelmodel_top1": round(float(np.mean(mixed)), 4)} if same_run_v5 else {}),
+                "combined_cnn_labelmodel_top1": round(float(np.mean(mixed)), 4),
+                "combined_cnn_labelmodel_top1_min": round(float(np.min(mixed)), 4),
+                "combined_by_texture": {t: round(float(np.mean(v)), 4) for t, v in mixed_tex.items()},
+                } if same_run_v5 else {}),
             "confusion_first_draw": {"rows_true_cols_pred": list(KINDS), "matrix": cm.tolist()},
             "fit_seconds": round(float(np.mean(fit_s)), 3),
             "predict_ms_per_image": round(float(np.mean(pred_ms)), 3),

@@ -10,7 +10,7 @@ import pytest
 
 pytest.importorskip("torch")
 
-from defectgen import KINDS, tiles, write_folder  # noqa: E402
+from defectgen import tiles, write_folder  # noqa: E402
 from llmvis_desktop.core.project import Project  # noqa: E402
 from llmvis_desktop.core.suggest.cnn import CNNConfig, CNNModel, cnn_input  # noqa: E402
 from llmvis_desktop.core.suggest.learned import LearnedSuggester  # noqa: E402
@@ -57,6 +57,9 @@ def test_inputs_handle_gray_rgb_and_16_bit():
         assert abs(float(x.mean())) < 1e-3 and abs(float(x.std()) - 1) < 1e-2
     np.testing.assert_allclose(cnn_input(g, 64), cnn_input(rgb, 64), atol=1e-2)
     np.testing.assert_allclose(cnn_input(g, 64), cnn_input(g16, 64), atol=0.05)
+    two = cnn_input(rgb, 64, linear=True)
+    assert two.shape == (2, 64, 64) and np.isfinite(two).all()
+    np.testing.assert_allclose(two[0], cnn_input(rgb, 64)[0])
 
 
 def test_learns_from_ten_images_per_class_and_beats_raw_pixels(fitted, small_set):

@@ -9,8 +9,11 @@ class-balanced batches. Outputs are per-label sigmoids (multi-label, BCE loss); 
 top label is the argmax. Prediction averages the 8 rotations/flips.
 
 Input: the image's luminance (RGB and 16-bit are converted as
-:func:`~.features.to_gray_float` does), resized to ``size`` x ``size``, log intensity,
-standardised per image (so a global gain or offset change does not matter).
+:func:`~.features.to_gray_float` does), resized to ``size`` x ``size``, as two channels
+each standardised per image: log intensity (a global gain does not matter, a stain's
+darkening is a smooth dip) and linear intensity (where a darkening also lowers the
+texture's contrast; measured on train tiles only, it lifted 20-per-class accuracy from
+about 88 to 92 %).
 
 torch is imported inside functions only: importing this module does not import torch.
 Fitted weights are saved with safetensors (never pickle), with the configuration and
@@ -33,16 +36,18 @@ from .features import gaussian, to_gray_float
 NAME = "cnn-v1"
 
 
-def cnn_input(img: np.ndarray, size: int = 96, blur: float = 0.0) -> np.ndarray:
+def cnn_input(img: np.ndarray, size: int = 96, blur: float = 0.0, linear: bool = False) -> np.ndarray:
     """Any image array -> (channels, size, size) float32: log luminance standardised per
-    image, plus (``blur`` > 0) its Gaussian-smoothed version, a low-frequency channel in
-    which a smooth darkening stands out from the texture."""
+    image, plus (``linear``) the luminance itself standardised, plus (``blur`` > 0) the
+    log channel Gaussian-smoothed (tried, no better; kept as an option)."""
     g, _ = to_gray_float(img, size=size)
     if g.shape != (size, size):
         g = np.asarray(Image.fromarray(g.astype(np.float32), mode="F").resize((size, size), Image.BILINEAR))
     x = np.log(g.astype(np.float32) + 0.02)
     x = (x - x.mean()) / (x.std() + 1e-4)
     chans = [x]
+    if linear:  # the intensity itself, standardised: a darkening also lowers its contrast here
+        chans.append((g - g.mean()) / (g.std() + 1e-4))
     if blur > 0:
         b = gaussian(x, blur)
         chans.append(b / (b.std() + 1e-4))
@@ -64,7 +69,8 @@ def _torch_threads(n: int):
 @dataclass
 class CNNConfig:
     size: int = 96
-    blur: float = 0.0  # > 0: a second, smoothed input channel (see cnn_input)
+    blur: float = 0.0  # > 0: a smoothed input channel (see cnn_input)
+    linear: bool = True  # an input channel of linear (not log) intensity
     widths: tuple = (16, 32, 64)
     stem_kernel: int = 5
     stem_stride: int = 2
@@ -83,6 +89,10 @@ class CNNConfig:
     threads: int = 2
 
 
+def n_channels(cfg: CNNConfig) -> int:
+    return 1 + (cfg.blur > 0) + bool(cfg.linear)
+
+
 def _build(cfg: CNNConfig, n_out: int):
     import torch
     from torch import nn
@@ -91,7 +101,7 @@ def _build(cfg: CNNConfig, n_out: int):
         return [nn.Conv2d(cin, cout, k, stride, k // 2, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True)]
 
     w = list(cfg.widths)
-    layers = block(2 if cfg.blur > 0 else 1, w[0], cfg.stem_stride, cfg.stem_kernel)
+    layers = block(n_channels(cfg), w[0], cfg.stem_stride, cfg.stem_kernel)
     cin = w[0]
     for cout in w[1:]:
         layers += block(cin, cout, 2)
@@ -161,9 +171,9 @@ class CNNModel:
 
     # --- data -------------------------------------------------------------------
     def prepare(self, images: Sequence[np.ndarray]) -> np.ndarray:
-        c = 2 if self.cfg.blur > 0 else 1
-        return np.stack([cnn_input(a, self.cfg.size, self.cfg.blur) for a in images]) if len(images) else \
-            np.zeros((0, c, self.cfg.size, self.cfg.size), np.float32)
+        c = n_channels(self.cfg)
+        return np.stack([cnn_input(a, self.cfg.size, self.cfg.blur, self.cfg.linear) for a in images]) \
+            if len(images) else np.zeros((0, c, self.cfg.size, self.cfg.size), np.float32)
 
     def _as_inputs(self, images) -> np.ndarray:
         if isinstance(images, np.ndarray) and images.ndim == 4 and images.dtype == np.float32 \

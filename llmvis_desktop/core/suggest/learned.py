@@ -3,7 +3,8 @@
 No download, no pretrained weights. Once every learned label has ``cnn_min_per_label``
 reviewed images (and torch is installed), a small convolutional network is trained from
 scratch on them (:mod:`.cnn`; saved with safetensors next to the feature cache, reused
-while the reviewed set is unchanged). Before that, or with ``model="linear"``, or
+while the reviewed set is unchanged) and its probabilities are averaged with those of
+the linear model below (:class:`~.learned_cnn.CombinedModel`). Before that, or with ``model="linear"``, or
 with a local CLIP/SigLIP encoder: each reviewed image becomes a feature vector
 (:class:`~.features.HandcraftedFeatures` by default, the encoder's embedding when one
 is given); :class:`LabelModel` fits one L2-regularised logistic
@@ -35,7 +36,7 @@ from ..tasks import CancelToken, Progress, ProgressFn, no_progress
 from .cnn import NAME as CNN_NAME
 from .cnn import CNNConfig
 from .features import FeatureCache, FeatureExtractor, HandcraftedFeatures, cache_path_for, features_for
-from .learned_cnn import CNNInputs, fit_or_load, model_path_for, torch_available, unit_rows
+from .learned_cnn import CNNInputs, CombinedModel, fit_or_load, model_path_for, read_both, torch_available, unit_rows
 
 log = logging.getLogger(__name__)
 
@@ -188,7 +189,7 @@ class LearnedSuggester:
         self._inputs = CNNInputs(cnn_config)
         self._inputs_cache = FeatureCache(None, self._inputs.name)  # in memory only
         self._model_path = model_path_for(project) if cache else None
-        self.model = None  # LabelModel, or CNNModel when self.kind == "cnn"
+        self.model = None  # LabelModel, or (self.kind == "cnn") CombinedModel: CNN and LabelModel
         self.kind: Optional[str] = None
         self.revision: Optional[str] = None
         self.trained_reviews = 0
@@ -276,27 +277,24 @@ class LearnedSuggester:
         skipped = tuple(sorted(k for k, v in counts.items() if 0 < v < self.min_per_label))
         total = len(recs)
         use_cnn = self._use_cnn(counts, labels)
-        extractor, cache = (self._inputs, self._inputs_cache) if use_cnn else (self.extractor, self._cache)
-        X, keep = features_for(
-            self.project, recs, extractor, cache, check,
-            lambda done: progress(Progress("features", done, total, "reading reviewed images")),
-        )
-        cache.save()
+        X, keep = self._read(recs, use_cnn, check,
+                             lambda done: progress(Progress("features", done, total, "reading reviewed images")))
         recs = [recs[i] for i in keep]
         Y = np.array([[1.0 if name in r.labels else 0.0 for name in labels] for r in recs]).reshape(len(recs), len(labels))
         lacking = [lab for j, lab in enumerate(labels) if Y[:, j].sum() < self.min_per_label]
         if lacking or len(recs) < 2:  # unreadable files took some below the bar
             raise NotReady(f"needs more readable reviewed images of {', '.join(repr(x) for x in lacking)}")
         key = json.dumps({
-            "extractor": extractor.name, "min": self.min_per_label,
-            **({"cnn": repr(self._inputs.cfg)} if use_cnn else {"l2": self.l2}),
+            "extractor": self.extractor.name, "min": self.min_per_label, "l2": self.l2,
+            **({"cnn": repr(self._inputs.cfg)} if use_cnn else {}),
             "train": [(r.id, r.mtime_ns, sorted(r.labels), r.caption or "") for r in recs],
         }, sort_keys=True)
         revision = hashlib.sha1(key.encode()).hexdigest()[:12]
         progress(Progress("train", 0, 1, f"fitting {len(labels)} labels"))
         if use_cnn:
-            model, ref = fit_or_load(self._inputs, self._model_path, X, Y, labels, revision, total, recs, check,
-                                     lambda d, t: progress(Progress("train", d, t, f"fitting a network for {len(labels)} labels")))
+            net, ref = fit_or_load(self._inputs, self._model_path, X[1], Y, labels, revision, total, recs, check,
+                                   lambda d, t: progress(Progress("train", d, t, f"fitting a network for {len(labels)} labels")))
+            model = CombinedModel(net, LabelModel(l2=self.l2).fit(X[0], Y, labels, check))
         else:
             model = LabelModel(l2=self.l2).fit(X, Y, labels, check)
             ref = _unit(model, X)
@@ -312,6 +310,16 @@ class LearnedSuggester:
         return TrainReport(len(recs), tuple(labels), skipped, revision, time.perf_counter() - t0,
                            sum(c is not None for c in self._ref_captions))
 
+    def _read(self, recs, cnn: bool, check, on_item):
+        """(handcrafted features, or with ``cnn`` (features, network inputs)), readable indices."""
+        if cnn:
+            Xh, Xc, keep = read_both(self.project, recs, self.extractor, self._cache, self._inputs,
+                                     self._inputs_cache, check, on_item)
+            return (Xh, Xc), keep
+        X, keep = features_for(self.project, recs, self.extractor, self._cache, check, on_item)
+        self._cache.save()
+        return X, keep
+
     # --- prediction ---------------------------------------------------------------
     def predict(self, image_ids: Sequence[int], token: Optional[CancelToken] = None,
                 progress: ProgressFn = no_progress) -> list[NewSuggestion]:
@@ -323,15 +331,11 @@ class LearnedSuggester:
             raise NotReady(self.status()[1] if not self.status()[0] else "the learned suggester is not trained yet")
         check = token.check if token is not None else (lambda: None)
         recs = self.project.images(list(image_ids))
-        extractor, cache = (self._inputs, self._inputs_cache) if kind == "cnn" else (self.extractor, self._cache)
-        X, keep = features_for(self.project, recs, extractor, cache, check,
-                               lambda d: progress(Progress("features", d, len(recs))))
-        cache.save()
+        X, keep = self._read(recs, kind == "cnn", check, lambda d: progress(Progress("features", d, len(recs))))
         if not keep:
             return []
         if kind == "cnn":
-            inputs = extractor.unflatten(X)
-            P, U = model.predict_proba(inputs), unit_rows(model.embed(inputs))
+            P, U = model.predict_proba(X[1], X[0]), unit_rows(model.cnn.embed(X[1]))
         else:
             P, U = model.predict_proba(X), _unit(model, X)
         sims = U @ ref.T if ref is not None and len(ref_ids) else np.zeros((len(keep), 0))

@@ -19,8 +19,8 @@ from typing import Optional
 
 import numpy as np
 
-from .cnn import NAME, CNNConfig, CNNModel, cnn_input
-from .features import cache_path_for
+from .cnn import NAME, CNNConfig, CNNModel, cnn_input, n_channels
+from .features import cache_path_for, features_for
 
 log = logging.getLogger(__name__)
 
@@ -34,14 +34,14 @@ class CNNInputs:
 
     def __init__(self, cfg: Optional[CNNConfig] = None) -> None:
         self.cfg = cfg or CNNConfig()
-        self.channels = 2 if self.cfg.blur > 0 else 1
+        self.channels = n_channels(self.cfg)
         self.name = f"{NAME}-input{self.cfg.size}"
         self.dim = self.channels * self.cfg.size * self.cfg.size
 
     def extract(self, images: list[np.ndarray]) -> np.ndarray:
         if not images:
             return np.zeros((0, self.dim), np.float32)
-        return np.stack([cnn_input(a, self.cfg.size, self.cfg.blur).ravel() for a in images])
+        return np.stack([cnn_input(a, self.cfg.size, self.cfg.blur, self.cfg.linear).ravel() for a in images])
 
     def unflatten(self, X: np.ndarray) -> np.ndarray:
         s = self.cfg.size
@@ -87,16 +87,38 @@ def load_fitted(path: Optional[Path], revision: str):
     return model, extra
 
 
-def fit_or_load(inputs: CNNInputs, path: Optional[Path], X: np.ndarray, Y: np.ndarray, labels, revision: str,
+def fit_or_load(inputs: CNNInputs, path: Optional[Path], arr: np.ndarray, Y: np.ndarray, labels, revision: str,
                 total: int, recs, check, on_step) -> tuple[CNNModel, np.ndarray]:
     """The network for this reviewed set (the saved one when its revision matches, else a
     new fit, then saved) and the reviewed images' unit embeddings for caption retrieval."""
     loaded = load_fitted(path, revision)
-    if loaded is not None and loaded[0].labels == list(labels) and len(loaded[1]["ref_embed"]) == len(X):
+    if loaded is not None and loaded[0].labels == list(labels) and len(loaded[1]["ref_embed"]) == len(arr):
         return loaded[0], unit_rows(loaded[1]["ref_embed"])
-    arr = inputs.unflatten(X)
     model = CNNModel(inputs.cfg).fit(arr, Y, labels, check, on_step)
     emb = model.embed(arr)
     save_fitted(path, model, revision, total, [r.id for r in recs],
                 [r.caption if (r.caption or "").strip() else None for r in recs], emb)
     return model, unit_rows(emb)
+
+
+class CombinedModel:
+    """The network and the linear model on handcrafted features, fitted on the same images;
+    a label's score is the mean of their two probabilities (on the benchmark the mean is
+    right more often than either alone: 90 % at 20 per class against 88 % and 82 %)."""
+
+    def __init__(self, cnn: CNNModel, linear) -> None:
+        self.cnn, self.linear = cnn, linear
+        self.labels = list(cnn.labels)
+
+    def predict_proba(self, inputs: np.ndarray, feats: np.ndarray) -> np.ndarray:
+        return 0.5 * (self.cnn.predict_proba(inputs) + self.linear.predict_proba(feats))
+
+
+def read_both(project, recs, extractor, cache, inputs: CNNInputs, inputs_cache, check, on_item):
+    """Handcrafted features and network inputs of ``recs`` (the images both could read):
+    (features, inputs (n, c, s, s), indices into ``recs``)."""
+    Xh, keep_h = features_for(project, recs, extractor, cache, check, on_item)
+    cache.save()
+    Xc, keep_c = features_for(project, [recs[i] for i in keep_h], inputs, inputs_cache, check)
+    keep = [keep_h[i] for i in keep_c]
+    return Xh[keep_c], inputs.unflatten(Xc), keep
