@@ -50,7 +50,8 @@ class CNNInputs:
 
 def model_path_for(project) -> Optional[Path]:
     p = cache_path_for(project, NAME)
-    return None if p is None else p.parent.parent / "models" / f"learned-{NAME}.safetensors"
+    # the project's own features folder (.llmvis/features/ or its per-project cache folder)
+    return None if p is None else p.parent / f"learned-{NAME}.safetensors"
 
 
 def unit_rows(E: np.ndarray) -> np.ndarray:
