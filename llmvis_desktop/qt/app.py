@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..core import config as cfg_mod
+from ..core import lazy_torch
 from .icons import app_icon, icon
 from .workers import void
 
@@ -53,6 +54,7 @@ def leave_a_core_to_the_ui() -> Optional[int]:
 
 def create_app(argv: Optional[list[str]] = None) -> QApplication:
     leave_a_core_to_the_ui()
+    lazy_torch.install()  # the first torch import of a job will not freeze the window
     app = QApplication.instance()
     if app is None:
         app = QApplication(list(argv) if argv is not None else sys.argv[:1])

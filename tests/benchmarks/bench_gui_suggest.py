@@ -1,6 +1,11 @@
 """GUI responsiveness while a model suggestion batch job runs; prints JSON.
 
     python tests/benchmarks/bench_gui_suggest.py [--n 400] [--size medium|tiny] [--seconds 6]
+    python tests/benchmarks/bench_gui_suggest.py --job learned [--n 400]
+
+``--job learned``: the same probes while the learned suggester retrains in the
+background (its small CNN fitting on 12 reviewed images of each of 5 defect kinds,
+``tests/core/defectgen.py`` tiles), instead of the captioner job.
 
 Setup (not timed): N real 320x240 PNG files, indexed; a random BLIP captioner built
 from a config (``tests/core/tiny_models.py``; "medium" = hidden 256, 4 layers, 224 px
@@ -69,7 +74,40 @@ def setup(base: Path, n: int, size: str) -> None:
     marker.write_text("ok")
 
 
-def child(base: Path, seconds: float) -> None:
+def setup_learned(base: Path, n: int) -> None:
+    import defectgen
+
+    images = base / "images"
+    marker = base / f"ready_{n}_learned"
+    if marker.exists():
+        return
+    rows = defectgen.write_folder(images, max(12, n // len(defectgen.KINDS)), size=96)
+    os.environ.update(_env(base))
+    from llmvis_desktop.core.project import Project
+
+    with Project.open(images) as p:
+        p.index()
+        for k in defectgen.KINDS:
+            p.add_label(k)
+        seen = dict.fromkeys(defectgen.KINDS, 0)
+        for rel, kind in rows:
+            if seen[kind] < 12:
+                seen[kind] += 1
+                rec = p.image_by_path(rel)
+                p.set_labels(rec.id, [kind], "bench")
+                p.set_status(rec.id, "reviewed", "bench")
+    marker.write_text("ok")
+
+
+def _start_job(win, kind: str):
+    if kind == "learned":
+        win.suggest_ctl.run_learned()
+        return win.suggest_ctl.learned_job
+    win.suggest_ctl.run_models("all")
+    return win.suggest_ctl.models_job
+
+
+def child(base: Path, seconds: float, kind: str) -> None:
     import resource
 
     from PySide6.QtCore import QElapsedTimer, QTimer
@@ -132,11 +170,12 @@ def child(base: Path, seconds: float) -> None:
     record("baseline_idle", run_for(seconds / 2, False))
     record("baseline_scroll", run_for(seconds / 2, True))
 
-    win.suggest_ctl.run_models("all")
-    job = win.suggest_ctl.models_job
+    job = _start_job(win, kind)
     started = time.time()
-    # the model is loaded once the job reports its first finished batch
-    pump(lambda: job.last_progress is not None and job.last_progress.done > 0 or not job.is_active)
+    # captioner: the model is loaded once the job reports its first finished batch;
+    # learned: its fit has begun once it reports progress
+    pump(lambda: job.last_progress is not None and (kind == "learned" or job.last_progress.done > 0)
+         or not job.is_active)
     out["model_load_and_first_batch_s"] = round(time.time() - started, 2)
     done0, t0 = (job.last_progress.done if job.last_progress else 0), time.time()
     record("during_job_idle", run_for(seconds, False))
@@ -156,7 +195,8 @@ def child(base: Path, seconds: float) -> None:
     out["accept_next_during_job_median_ms"] = accept_next_median()
     out["job_still_running"] = job.is_active
     done1 = job.last_progress.done if job.last_progress else 0
-    out["job_images_per_s"] = round((done1 - done0) / max(1e-6, time.time() - t0), 2)
+    if kind == "captioner":
+        out["job_images_per_s"] = round((done1 - done0) / max(1e-6, time.time() - t0), 2)
     # the same on the next 30 images (they have suggestions too), with the job stopped
     job.cancel()
     pump(lambda: not job.is_active)
@@ -175,20 +215,25 @@ def main() -> None:
     ap.add_argument("--size", default="medium", choices=sorted(MODEL_SIZES))
     ap.add_argument("--seconds", type=float, default=6.0)
     ap.add_argument("--dir", default="/tmp/llmvis_bench_gui_suggest")
+    ap.add_argument("--job", default="captioner", choices=("captioner", "learned"))
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
-    base = Path(args.dir) / f"{args.n}_{args.size}"
+    base = Path(args.dir) / (f"{args.n}_learned" if args.job == "learned" else f"{args.n}_{args.size}")
     if args.child:
-        child(base, args.seconds)
+        child(base, args.seconds, args.job)
         return
-    setup(base, args.n, args.size)
-    _reset(base)
+    if args.job == "learned":
+        setup_learned(base, args.n)
+        _reset(base, keep_labelled=True)
+    else:
+        setup(base, args.n, args.size)
+        _reset(base)
     proc = subprocess.run(
         [sys.executable, __file__, "--n", str(args.n), "--size", args.size, "--seconds", str(args.seconds),
-         "--dir", args.dir, "--child"],
+         "--dir", args.dir, "--job", args.job, "--child"],
         env=_env(base), capture_output=True, text=True, timeout=900,
     )
-    result = {"images": args.n, "model": args.size}
+    result = {"images": args.n, "job": args.job, "model": args.size if args.job == "captioner" else "learned"}
     for line in proc.stdout.splitlines():
         if line.startswith("BENCH "):
             result.update(json.loads(line[6:]))
@@ -198,12 +243,18 @@ def main() -> None:
     print(json.dumps(result, indent=2))
 
 
-def _reset(base: Path) -> None:
-    """Every run starts with no suggestions pending review and every image new (not timed)."""
+def _reset(base: Path, keep_labelled: bool = False) -> None:
+    """Every run starts with every image new, unlabelled and without a caption (not
+    timed); ``keep_labelled`` keeps the reviewed, labelled images the learned job fits on."""
     import sqlite3
 
     con = sqlite3.connect(str(base / "images" / ".llmvis" / "project.sqlite"))
     try:
+        if keep_labelled:
+            con.execute("UPDATE images SET status = 'new', review_status = 'new', caption = NULL "
+                        "WHERE id NOT IN (SELECT image_id FROM image_labels)")
+            con.commit()
+            return
         con.execute("UPDATE images SET status = 'new', review_status = 'new', caption = NULL")
         con.execute("DELETE FROM image_labels")
         con.commit()

@@ -8,7 +8,7 @@ import shutil
 import numpy as np
 import pytest
 
-pytest.importorskip("torch")
+import torch  # noqa: E402,F401 - a runtime dependency: missing means a broken install
 
 from defectgen import tiles, write_folder  # noqa: E402
 from llmvis_desktop.core.project import Project  # noqa: E402

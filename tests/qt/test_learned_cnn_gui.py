@@ -11,7 +11,7 @@ from qthelpers import open_and_index
 
 from llmvis_desktop.core.project import Project
 
-pytest.importorskip("torch")
+import torch  # noqa: E402,F401 - a runtime dependency: missing means a broken install
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core"))
 import defectgen  # noqa: E402
 

@@ -56,10 +56,12 @@ def cnn_input(img: np.ndarray, size: int = 96, blur: float = 0.0, linear: bool =
 
 @contextmanager
 def _torch_threads(n: int):
+    """At most ``n`` torch threads for the block, never more than the process allows
+    (the GUI process leaves a core to its GUI thread: ``qt.app.leave_a_core_to_the_ui``)."""
     import torch
 
     old = torch.get_num_threads()
-    torch.set_num_threads(max(1, int(n)))
+    torch.set_num_threads(max(1, min(int(n), old)))
     try:
         yield torch
     finally:
