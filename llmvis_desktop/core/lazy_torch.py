@@ -64,10 +64,22 @@ class _TorchPreloader(importlib.abc.MetaPathFinder):
 
     def find_spec(self, fullname, path=None, target=None):
         global preloaded
-        if fullname == "torch":
+        if fullname == "torch" and _importing():
             uninstall()
             preloaded = preload_libraries()
         return None  # the regular finders import it
+
+
+def _importing() -> bool:
+    """Whether this lookup is an import, not a probe such as ``importlib.util.find_spec``
+    (the menus ask whether torch is installed: loading 100 MB of libtorch for that
+    would cost start-up time and memory)."""
+    f = sys._getframe(2)
+    while f is not None:
+        if f.f_code.co_name == "_find_and_load_unlocked":
+            return True
+        f = f.f_back
+    return False
 
 
 _hook: Optional[_TorchPreloader] = None

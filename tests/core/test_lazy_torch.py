@@ -11,6 +11,9 @@ import sys, threading
 from llmvis_desktop.core import lazy_torch
 assert lazy_torch.install() and lazy_torch.preloaded is None
 assert lazy_torch.torch_lib_dir() is not None and "torch" not in sys.modules
+import importlib.util
+assert importlib.util.find_spec("torch") is not None  # a probe (the menus do it) loads nothing
+assert lazy_torch.preloaded is None and lazy_torch._hook in sys.meta_path
 t = threading.Thread(target=lambda: __import__("torch"))  # the first import, from a worker
 t.start(); t.join()
 import torch
