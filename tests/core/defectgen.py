@@ -68,3 +68,22 @@ def write_folder(folder: Path, per_class: int, **kw) -> list[tuple[str, str]]:
         Image.fromarray(arr).save(folder / rel)
         out.append((rel, kind))
     return out
+
+
+def review_first(project, rows: list[tuple[str, str]], per_kind: int, actor: str = "tester",
+                 caption: bool = True) -> int:
+    """Review the first ``per_kind`` images of every kind in ``rows`` (from
+    :func:`write_folder`): label = its kind, a caption naming it, status reviewed, in one
+    event per image. The project must have been scanned and have the labels. Returns
+    how many were reviewed."""
+    seen: dict[str, int] = {}
+    for rel, kind in rows:
+        if seen.get(kind, 0) >= per_kind:
+            continue
+        seen[kind] = seen.get(kind, 0) + 1
+        rec = project.image_by_path(rel)
+        state = {"labels": [kind], "review_status": "reviewed"}
+        if caption:
+            state["caption"] = f"a tile showing {kind}"
+        project.apply_state(rec.id, state, actor, "review")
+    return sum(seen.values())

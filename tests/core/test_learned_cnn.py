@@ -10,7 +10,7 @@ import pytest
 
 import torch  # noqa: E402,F401 - a runtime dependency: missing means a broken install
 
-from defectgen import tiles, write_folder  # noqa: E402
+from defectgen import review_first, tiles, write_folder  # noqa: E402
 from llmvis_desktop.core.project import Project  # noqa: E402
 from llmvis_desktop.core.suggest.cnn import CNNConfig, CNNModel, cnn_input  # noqa: E402
 from llmvis_desktop.core.suggest.learned import LearnedSuggester  # noqa: E402
@@ -123,14 +123,7 @@ def test_suggester_uses_the_cnn_saves_it_and_reuses_it(tmp_path):
         p.index()
         for k in CLASSES:
             p.add_label(k)
-        seen = {k: 0 for k in CLASSES}
-        for rel, kind in rows:
-            if seen[kind] >= 10:
-                continue
-            seen[kind] += 1
-            rec = p.image_by_path(rel)
-            p.apply_state(rec.id, {"labels": [kind], "caption": f"a tile showing {kind}",
-                                   "review_status": "reviewed"}, "tester", "review")
+        assert review_first(p, rows, 10) == 40
         cfg = CNNConfig(**FAST)
         sugg = LearnedSuggester(p, cnn_config=cfg)  # auto: 10 per label reach the CNN's bar
         report = sugg.train()

@@ -25,15 +25,7 @@ def _folder(tmp_path) -> Path:
         p.scan()
         for k in KINDS:
             p.add_label(k)
-        seen = {k: 0 for k in KINDS}
-        for rel, kind in rows:
-            if seen[kind] >= 10:
-                continue
-            seen[kind] += 1
-            rec = p.image_by_path(rel)
-            p.set_labels(rec.id, [kind], "alice")
-            p.set_caption(rec.id, f"a {kind}", "alice")
-            p.set_status(rec.id, "reviewed", "alice")
+        assert defectgen.review_first(p, rows, 10, actor="alice") == 30
     return folder
 
 
