@@ -634,17 +634,36 @@ def features_for(
     Returns (matrix of the readable ones, their indices into ``records``); an image that
     cannot be read is skipped (logged), never fatal.
     """
+    (mat,), order = features_for_all(project, records, [(extractor, cache)], check, on_item, batch_size)
+    return mat, order
+
+
+def features_for_all(
+    project,
+    records: Sequence,
+    pairs: Sequence[tuple[FeatureExtractor, Optional[FeatureCache]]],
+    check: Callable[[], None] = lambda: None,
+    on_item: Callable[[int], None] = lambda n: None,
+    batch_size: int = 32,
+) -> tuple[list[np.ndarray], list[int]]:
+    """:func:`features_for` for several (extractor, cache) pairs at once: an image missing
+    from any cache is read once and given to every extractor that lacks it. Returns one
+    matrix per pair, over the images all could use, and their indices into ``records``."""
     from ..imaging.reader import read_image
 
-    rows: dict[int, np.ndarray] = {}
+    rows: list[dict[int, np.ndarray]] = [{} for _ in pairs]
     todo: list[int] = []
     for i, rec in enumerate(records):
-        vec = cache.get(rec.id, rec.mtime_ns) if cache is not None else None
-        if vec is not None and vec.shape[0] == getattr(extractor, "dim", vec.shape[0]):
-            rows[i] = vec
-        else:
+        complete = True
+        for k, (ext, cache) in enumerate(pairs):
+            vec = cache.get(rec.id, rec.mtime_ns) if cache is not None else None
+            if vec is not None and vec.shape[0] == getattr(ext, "dim", vec.shape[0]):
+                rows[k][i] = vec
+            else:
+                complete = False
+        if not complete:
             todo.append(i)
-    done = len(rows)
+    done = len(records) - len(todo)
     on_item(done)
     for start in range(0, len(todo), batch_size):
         check()
@@ -656,15 +675,22 @@ def features_for(
                 chunk.append(i)
             except Exception as exc:
                 log.info("learned suggester skips %s: %s", records[i].relpath, exc)
-        if arrays:
-            mat = extractor.extract(arrays)
-            for i, vec in zip(chunk, mat):
-                rows[i] = vec
+        for k, (ext, cache) in enumerate(pairs):
+            need = [n for n, i in enumerate(chunk) if i not in rows[k]]
+            if not need:
+                continue
+            mat = ext.extract([arrays[n] for n in need])
+            for n, vec in zip(need, mat):
+                i = chunk[n]
+                rows[k][i] = vec
                 if cache is not None:
                     cache.put(records[i].id, records[i].mtime_ns, vec)
         done += len(todo[start:start + batch_size])
         on_item(done)
-    order = sorted(rows)
-    dim = getattr(extractor, "dim", 0)
-    mat = np.stack([rows[i] for i in order]) if order else np.zeros((0, dim), np.float32)
-    return mat.astype(np.float32), order
+    order = sorted(set.intersection(*(set(r) for r in rows))) if rows else []
+    mats = []
+    for (ext, _), r in zip(pairs, rows):
+        dim = getattr(ext, "dim", 0)
+        mat = np.stack([r[i] for i in order]) if order else np.zeros((0, dim), np.float32)
+        mats.append(mat.astype(np.float32))
+    return mats, order

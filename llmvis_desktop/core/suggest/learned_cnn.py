@@ -20,7 +20,7 @@ from typing import Optional
 import numpy as np
 
 from .cnn import NAME, CNNConfig, CNNModel, cnn_input, n_channels
-from .features import cache_path_for, features_for
+from .features import cache_path_for, features_for_all
 
 log = logging.getLogger(__name__)
 
@@ -116,10 +116,8 @@ class CombinedModel:
 
 
 def read_both(project, recs, extractor, cache, inputs: CNNInputs, inputs_cache, check, on_item):
-    """Handcrafted features and network inputs of ``recs`` (the images both could read):
-    (features, inputs (n, c, s, s), indices into ``recs``)."""
-    Xh, keep_h = features_for(project, recs, extractor, cache, check, on_item)
+    """Handcrafted features and network inputs of ``recs``, each image read once (the ones
+    both could use): (features, inputs (n, c, s, s), indices into ``recs``)."""
+    (Xh, Xc), keep = features_for_all(project, recs, [(extractor, cache), (inputs, inputs_cache)], check, on_item)
     cache.save()
-    Xc, keep_c = features_for(project, [recs[i] for i in keep_h], inputs, inputs_cache, check)
-    keep = [keep_h[i] for i in keep_c]
-    return Xh[keep_c], inputs.unflatten(Xc), keep
+    return Xh, inputs.unflatten(Xc), keep
