@@ -46,6 +46,16 @@ class Foreground:
         finally:
             self._depth -= 1
 
+    @contextmanager
+    def action(self, hold_s: float):
+        """:meth:`busy` for a user action, then :meth:`hold` for ``hold_s`` while the
+        front end repaints what the action changed."""
+        try:
+            with self.busy():
+                yield
+        finally:
+            self.hold(hold_s)
+
     def hold(self, seconds: float) -> None:
         """Stay busy for ``seconds`` more: after a key press, the repaint it causes runs
         in later turns of the event loop, outside any :meth:`busy` block."""

@@ -360,11 +360,10 @@ class ReviewController(QObject):
     def _act_and_next(self, text: str, image_id: int, action) -> None:
         self._moving, self._deferred = True, []
         try:
-            with FOREGROUND.busy():
+            with FOREGROUND.action(ACTION_HOLD_S):  # the repaint of the next image follows
                 ok = self._do(text, image_id, action, moving=self._has_next())
                 if ok:
                     self.next()
-            FOREGROUND.hold(ACTION_HOLD_S)  # the repaint of the next image follows
         finally:
             self._moving = False
             deferred, self._deferred = self._deferred, []

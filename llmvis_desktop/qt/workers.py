@@ -44,9 +44,8 @@ def foreground(fn: Callable[..., Any]) -> Callable[..., None]:
     action the reviewer is waiting on; see :class:`~llmvis_desktop.core.tasks.Foreground`)."""
 
     def slot(*args) -> None:
-        with FOREGROUND.busy():
+        with FOREGROUND.action(ACTION_HOLD_S):  # and while the window repaints what it changed
             fn(*args)
-        FOREGROUND.hold(ACTION_HOLD_S)  # and while the window repaints what it changed
 
     return slot
 

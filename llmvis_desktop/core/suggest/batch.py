@@ -194,7 +194,9 @@ def run_suggest(
     buffered: list[NewSuggestion] = []
     last_commit = time.monotonic()
 
-    def commit() -> None:
+    def commit(wait: bool = False) -> None:
+        """Wait for the previous commit, start one of what is buffered (``wait``: and
+        wait for it too)."""
         nonlocal written, buffered, last_commit
         if written is not None:
             written.result()  # a failed commit stops the job here, with its own error
@@ -203,6 +205,9 @@ def run_suggest(
             written = writer.submit(project.add_suggestions, buffered)
             buffered = []
         last_commit = time.monotonic()
+        if wait and written is not None:
+            written.result()
+            written = None
     try:
         engines = {}
         for r in roles:
@@ -245,10 +250,7 @@ def run_suggest(
             rate = processed / elapsed if elapsed > 0 else 0.0
             eta = (total - processed) / rate if rate > 0 else 0.0
             progress(Progress("suggest", processed, total, f"{rate:.1f} images/s, ETA {eta:.0f} s"))
-        commit()
-        if written is not None:
-            written.result()
-            written = None
+        commit(wait=True)
         for eng in engines.values():
             for msg in eng.messages:
                 if msg not in report.messages:
