@@ -27,27 +27,19 @@ def label_def(row: m.Label) -> LabelDef:
     return LabelDef(row.id, row.name, row.color, row.shortcut, row.description, row.position)
 
 
+#: the columns :func:`image_record` takes, in this order (ImageRecord's fields 0-12 first)
+IMAGE_RECORD_COLUMNS = (
+    m.Image.id, m.Image.relpath, m.Image.size, m.Image.mtime_ns, m.Image.width, m.Image.height,
+    m.Image.format, m.Image.bit_depth, m.Image.frames, m.Image.status, m.Image.review_status,
+    m.Image.error, m.Image.caption, m.Image.max_score, m.Image.updated_at, m.Image.updated_by,
+)
+
+
 def image_record(row, labels: tuple[str, ...] = (), has_repair: bool = False) -> ImageRecord:
-    return ImageRecord(
-        id=row.id,
-        relpath=row.relpath,
-        size=row.size,
-        mtime_ns=row.mtime_ns,
-        width=row.width,
-        height=row.height,
-        format=row.format,
-        bit_depth=row.bit_depth,
-        frames=row.frames,
-        status=row.status,
-        review_status=row.review_status,
-        error=row.error,
-        caption=row.caption,
-        labels=labels,
-        max_score=row.max_score,
-        has_repair=has_repair,
-        updated_at=as_utc(row.updated_at),
-        updated_by=row.updated_by,
-    )
+    """An ImageRecord from a row of :data:`IMAGE_RECORD_COLUMNS` (a plain column row, not
+    an ORM entity: unpacking it is several times cheaper, and the grid reads thousands)."""
+    *head, score, updated_at, updated_by = row
+    return ImageRecord(*head, labels, score, has_repair, as_utc(updated_at), updated_by)
 
 
 def suggestion_record(row: m.Suggestion) -> SuggestionRecord:

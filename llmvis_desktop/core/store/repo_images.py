@@ -7,7 +7,7 @@ from sqlalchemy import case, exists, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from . import models as m
-from .convert import as_utc, image_record
+from .convert import IMAGE_RECORD_COLUMNS, image_record
 from .records import ImageFilter, ImageRecord
 
 # --- ingest ---------------------------------------------------------------
@@ -211,13 +211,6 @@ def counts_by_status(session: Session) -> dict[str, int]:
     return {status: n for status, n in rows}
 
 
-_RECORD_COLUMNS = (
-    m.Image.id, m.Image.relpath, m.Image.size, m.Image.mtime_ns, m.Image.width, m.Image.height,
-    m.Image.format, m.Image.bit_depth, m.Image.frames, m.Image.status, m.Image.review_status,
-    m.Image.error, m.Image.caption, m.Image.max_score, m.Image.updated_at, m.Image.updated_by,
-)
-
-
 def labels_of(session: Session, ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
     out: dict[int, list[str]] = {}
     for chunk in _chunks(list(ids), 500):
@@ -244,7 +237,7 @@ def records(session: Session, ids: Sequence[int]) -> list[ImageRecord]:
     rows: dict[int, object] = {}
     repaired: set[int] = set()
     for chunk in _chunks(ids, 500):
-        for row in session.execute(select(*_RECORD_COLUMNS).where(m.Image.id.in_(chunk))):
+        for row in session.execute(select(*IMAGE_RECORD_COLUMNS).where(m.Image.id.in_(chunk))):
             rows[row.id] = row
         repaired.update(
             session.scalars(
@@ -254,15 +247,7 @@ def records(session: Session, ids: Sequence[int]) -> list[ImageRecord]:
             )
         )
     labels = labels_of(session, ids)
-    out = []
-    for i in ids:
-        row = rows.get(i)
-        if row is not None:
-            # columns 0-12 are ImageRecord's first fields, in order
-            *head, score, updated_at, updated_by = row
-            out.append(ImageRecord(*head, labels.get(i, ()), score, i in repaired,
-                                   as_utc(updated_at), updated_by))
-    return out
+    return [image_record(rows[i], labels.get(i, ()), i in repaired) for i in ids if i in rows]
 
 
 def id_for_path(session: Session, relpath: str) -> Optional[int]:
