@@ -67,13 +67,11 @@ class Foreground:
         return self._depth > 0 or time.monotonic() < self._until
 
     def yield_to(self) -> None:
-        if (self._depth <= 0 and self._until == 0.0) or threading.get_ident() == self._owner:
+        if not self.is_busy or threading.get_ident() == self._owner:
             return
-        now = time.monotonic()
-        end = now + self.max_wait_s
-        while (self._depth > 0 or now < self._until) and now < end:
+        end = time.monotonic() + self.max_wait_s
+        while self.is_busy and time.monotonic() < end:
             time.sleep(0.0005)
-            now = time.monotonic()
 
 
 #: the process's foreground (one UI thread per process)

@@ -19,7 +19,7 @@ reports, on the same draws, the handcrafted + LabelModel model and the two combi
 (:class:`~llmvis_desktop.core.suggest.learned_cnn.CombinedModel`, the mean of their
 probabilities: what ``LearnedSuggester`` uses once every label has 10 reviewed images).
 
-``--model patchbank`` evaluates the opt-in :class:`~llmvis_desktop.core.suggest.bankmodel.PatchBankModel`
+``--model patchbank`` evaluates the opt-in ``PatchBankModel`` (tests/core/bankmodel.py, an experiment kept out of the product)
 instead (the same features plus reference-based patch anomaly features, the bank built
 from each draw's "ok" train tiles), on the same draws.
 
@@ -42,12 +42,12 @@ sys.path.insert(0, str(HERE.parents[2]))
 
 from defectgen import KINDS, TEXTURES, tiles  # noqa: E402
 
-from llmvis_desktop.core.suggest.bankmodel import PatchBankModel  # noqa: E402
+from bankmodel import PatchBankModel  # noqa: E402
 from llmvis_desktop.core.suggest.cnn import CNNConfig, CNNModel  # noqa: E402
 from llmvis_desktop.core.suggest.features import HandcraftedFeatures  # noqa: E402
 from llmvis_desktop.core.suggest.learned import DEFAULT_L2, LabelModel  # noqa: E402
 from llmvis_desktop.core.suggest.learned_cnn import CombinedModel  # noqa: E402
-from llmvis_desktop.core.suggest.patchbank import patch_descriptors  # noqa: E402
+from patchbank import patch_descriptors  # noqa: E402
 
 
 def raw_pixels(arrs: list[np.ndarray]) -> np.ndarray:

@@ -209,7 +209,7 @@ def _tiles_by_kind(per_class, seed, half="left", size=80):
 
 
 def test_patch_descriptors_fixed_layout_and_finite():
-    from llmvis_desktop.core.suggest.patchbank import (
+    from patchbank import (
         DESC_DIM,
         MAX_CELLS,
         SIDE,
@@ -225,7 +225,7 @@ def test_patch_descriptors_fixed_layout_and_finite():
 
 
 def test_patch_bank_scores_defects_above_held_out_ok_and_leaves_one_out():
-    from llmvis_desktop.core.suggest.patchbank import FEATURE_NAMES, PatchBank, patch_descriptors
+    from patchbank import FEATURE_NAMES, PatchBank, patch_descriptors
 
     train = _tiles_by_kind(8, seed=3)
     test = _tiles_by_kind(6, seed=4, half="right")
@@ -251,8 +251,8 @@ def test_patch_bank_scores_defects_above_held_out_ok_and_leaves_one_out():
 
 
 def test_patch_bank_model_falls_back_without_a_reference_label():
-    from llmvis_desktop.core.suggest.bankmodel import PatchBankModel, reference_label
-    from llmvis_desktop.core.suggest.patchbank import patch_descriptors
+    from bankmodel import PatchBankModel, reference_label
+    from patchbank import patch_descriptors
 
     assert reference_label(["scratch", "OK"]) == "OK" and reference_label(["a", "b"]) is None
     train = _tiles_by_kind(6, seed=5)

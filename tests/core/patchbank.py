@@ -51,7 +51,7 @@ MEAN_DIMS = (0, 2, 3, 11, 13, 17, 18, 19, 20, 22, 23, 24, 25)  # the descriptors
 
 
 def _gray(img: np.ndarray) -> np.ndarray:
-    from .features import to_gray_float
+    from llmvis_desktop.core.suggest.features import to_gray_float
 
     g, _ = to_gray_float(img, GRID_SIZE, upscale=True)
     return g

@@ -1,4 +1,4 @@
-"""An opt-in label model that adds reference-based patch anomaly features (:mod:`.patchbank`)
+"""An experimental label model (kept with the tests, not part of the product) that adds reference-based patch anomaly features (:mod:`.patchbank`)
 to an image feature vector before the :class:`~.learned.LabelModel`.
 
 The bank is rebuilt on every fit from the training images of the *reference* label (a
@@ -22,8 +22,8 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from .learned import DEFAULT_L2, LabelModel
-from .patchbank import PatchBank
+from llmvis_desktop.core.suggest.learned import DEFAULT_L2, LabelModel
+from patchbank import PatchBank
 
 REFERENCE_NAMES = ("ok", "good", "normal", "clean", "pass", "defect-free", "defect_free", "no defect",
                    "no_defect", "none", "negative", "background")
