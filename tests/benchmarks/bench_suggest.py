@@ -68,11 +68,15 @@ def bench_size(name: str, work: Path, n: int, batch: int, reps: int, tokens: int
     pil = [load_pil(project, r) for r in records]
     batches = [pil[i:i + batch] for i in range(0, len(pil), batch)]
 
-    def direct() -> tuple[float, float]:
+    def direct(read: bool = False) -> tuple[float, float]:
+        """processor + generate + decode on the same batches; ``read``: decoding the
+        files first, as any real caller has to, instead of using images in memory."""
         def work_fn():
             t, c = time.perf_counter(), time.process_time()
             with torch.inference_mode():
-                for b in batches:
+                for i, b in enumerate(batches):
+                    if read:
+                        b = [load_pil(project, r) for r in records[i * batch:(i + 1) * batch]]
                     inputs = loaded.processor(images=b, return_tensors="pt")
                     inputs = {k: v.to(loaded.device) for k, v in inputs.items()}
                     out = loaded.model.generate(**inputs, max_new_tokens=tokens, do_sample=False)
@@ -81,18 +85,7 @@ def bench_size(name: str, work: Path, n: int, batch: int, reps: int, tokens: int
         return worker.call(work_fn)
 
     def direct_read() -> tuple[float, float]:
-        """The same, reading and decoding the files first (what any real caller has to do)."""
-        def work_fn():
-            t, c = time.perf_counter(), time.process_time()
-            with torch.inference_mode():
-                for i in range(0, len(records), batch):
-                    b = [load_pil(project, r) for r in records[i:i + batch]]
-                    inputs = loaded.processor(images=b, return_tensors="pt")
-                    inputs = {k: v.to(loaded.device) for k, v in inputs.items()}
-                    out = loaded.model.generate(**inputs, max_new_tokens=tokens, do_sample=False)
-                    loaded.processor.batch_decode(out, skip_special_tokens=True)
-            return time.perf_counter() - t, time.process_time() - c
-        return worker.call(work_fn)
+        return direct(read=True)
 
     def batch_path() -> tuple[float, float]:
         t, c = time.perf_counter(), time.process_time()
