@@ -48,7 +48,7 @@ def add_parsers(subparsers) -> None:
                    help="texture detail re-injected from the surround: 0 = the engine's plain (smooth) fill, "
                         "best PSNR/SSIM; 1 = the surround's texture restored (default %(default)s)")
     a.add_argument("--seed", type=int, default=0, help="seed of the texture detail (same seed, same pixels)")
-    a.add_argument("--device", default="cpu")
+    a.add_argument("--device", default="auto", help="where the GAN runs: auto (CUDA when there is one), cpu, cuda ...")
     a.add_argument("--project", default=None, help="project folder: record provenance and index the result")
     a.add_argument("--db", default=None, help="project database URL (with --project)")
     a.add_argument("--actor", default="cli")

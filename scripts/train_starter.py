@@ -6,6 +6,7 @@ channel a plane).  The right halves stay held out for evaluation (see
 tests/benchmarks/bench_repair.py).
 
     python scripts/train_starter.py --minutes 12 --threads 2
+    python scripts/train_starter.py --resume --device cuda --batch 32 --minutes 4
 
 writes ``starter.safetensors`` (EMA generator, float16, no training state) and
 ``starter.json`` (model card: command, data, steps, metrics).  A full resumable
@@ -61,6 +62,7 @@ def main(argv=None) -> int:
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--width", type=int, default=16, help="generator base width (cost ~ width^2)")
+    ap.add_argument("--device", default="cpu", help="cpu, cuda, cuda:1 ... (mixed precision on a GPU)")
     ap.add_argument("--resume", action="store_true")
     ap.add_argument("--work", default="/tmp/llmvis_starter_full.safetensors")
     ap.add_argument("--out", default=str(ROOT / "llmvis_desktop" / "resources" / "repair" / "starter.safetensors"))
@@ -79,8 +81,9 @@ def main(argv=None) -> int:
         prev = load_checkpoint(args.work).card
         cmd = f"{prev.get('command', '?')} && {cmd}"
         prior_minutes = float(prev.get("elapsed_s", 0.0)) / 60 + float(prev.get("prior_minutes", 0.0))
-    res = train(left_half_data(), minutes=args.minutes, steps=args.steps, out=args.work, device="cpu",
-                tile=args.tile, batch=args.batch, seed=args.seed, resume=args.resume, save_every=50,
+    res = train(left_half_data(), minutes=args.minutes, steps=args.steps, out=args.work, device=args.device,
+                tile=args.tile, batch=args.batch, seed=args.seed, resume=args.resume,
+                save_every=50 if args.device == "cpu" else 1000,
                 config={"width": args.width},
                 progress=lambda p: print(p.message, flush=True) if p.message else None,
                 card_extra={"command": cmd, "prior_minutes": round(prior_minutes, 2)})
@@ -90,6 +93,7 @@ def main(argv=None) -> int:
     card.pop("size_bytes", None)
     card["command"] = cmd
     card["threads"] = args.threads
+    card["device"] = args.device if args.device == "cpu" else f"{args.device} ({torch.cuda.get_device_name()})"
     card["wall_minutes"] = round((time.time() - t0) / 60 + prior_minutes, 2)
     card["stored_dtype"] = "float16"
     out = Path(args.out)

@@ -3,6 +3,7 @@
     python tests/benchmarks/bench_repair.py [--checkpoint CKPT] [--finetune-minutes N]
                                             [--threads 2] [--big 8000] [--tiles 8]
                                             [--detail D] [--frontier 0,0.5,0.75,1,1.25]
+                                            [--device cpu|cuda] [--no-quality]
 
 Quality on held-out data: 96x96 tiles from the RIGHT halves (columns 256-511) of
 scikit-image brick, grass and gravel (the starter trains on the left halves only),
@@ -126,7 +127,7 @@ def targets(q: dict, base: dict = None) -> dict:
     return out
 
 
-def speed(generator, size=1024, frac=0.05, seed=3, detail=0.0) -> dict:
+def speed(generator, size=1024, frac=0.05, seed=3, detail=0.0, device="cpu") -> dict:
     from skimage import data as sd
 
     from llmvis_desktop.core.repair.inference import inpaint
@@ -139,16 +140,16 @@ def speed(generator, size=1024, frac=0.05, seed=3, detail=0.0) -> dict:
         s = 160
         y, x = rng.integers(0, size - s, 2)
         mask[y:y + s, x:x + s] |= random_mask(s, rng, max_frac=0.4) > 0.5
-    out = {"size": size, "mask_fraction": round(float(mask.mean()), 4), "detail": detail}
+    out = {"size": size, "mask_fraction": round(float(mask.mean()), 4), "detail": detail, "gan_device": device}
     for meth in METHODS:
-        inpaint(img, mask, method=meth, generator=generator)  # warm-up
+        inpaint(img, mask, method=meth, generator=generator, device=device)  # warm-up
         for d, key in ((0.0, f"{meth}_s"), (detail, f"{meth}_detail_s")):
             if key.endswith("detail_s") and not detail:
                 continue
             times = []
             for _ in range(3):  # best of 3: the machine may be shared
                 t = time.perf_counter()
-                inpaint(img, mask, method=meth, generator=generator, detail=d)
+                inpaint(img, mask, method=meth, generator=generator, detail=d, device=device)
                 times.append(time.perf_counter() - t)
             out[key] = round(min(times), 3)
     out["load_avg_1min"] = round(__import__("os").getloadavg()[0], 2)
@@ -178,10 +179,13 @@ def big_child(args) -> None:
     detail = DEFAULT_DETAIL if args.detail is None else args.detail
     base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     t = time.perf_counter()
-    out = inpaint(img, mask, method="gan", generator=g, detail=detail)
+    out = inpaint(img, mask, method="gan", generator=g, detail=detail, device=args.device)
     dt = time.perf_counter() - t
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"size": n, "mask_fraction": round(float(mask.mean()), 4), "detail": detail,
+    gpu = {}
+    if args.device != "cpu":
+        gpu = {"device": args.device, "gpu_peak_mb": round(torch.cuda.max_memory_allocated() / 2**20, 1)}
+    print(json.dumps({"size": n, "mask_fraction": round(float(mask.mean()), 4), "detail": detail, **gpu,
                       "gan_s": round(dt, 1),
                       "peak_rss_mb": round(peak / 1024, 1), "rss_before_mb": round(base / 1024, 1),
                       "image_mb": round(img.nbytes / 2**20, 1), "defects": 300}))
@@ -198,6 +202,8 @@ def main(argv=None) -> int:
                     help="GAN texture detail strength rated in quality/targets (default: the app's default)")
     ap.add_argument("--frontier", default="0,0.5,0.75,1,1.25",
                     help="comma-separated detail strengths run for every method ('' = none)")
+    ap.add_argument("--device", default="cpu", help="where the GAN runs in the speed sections (cpu, cuda)")
+    ap.add_argument("--no-quality", action="store_true", help="speed sections only")
     ap.add_argument("--big-child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.big_child:
@@ -234,27 +240,30 @@ def main(argv=None) -> int:
     from llmvis_desktop.core.repair import DEFAULT_DETAIL
 
     detail = DEFAULT_DETAIL if args.detail is None else args.detail
-    tiles = held_out_tiles(args.tiles)
-    t = time.perf_counter()
-    plain = evaluate(tiles, g)
-    q = evaluate(tiles, g, {"gan": detail}) if detail else plain
-    for name in q:  # the classical baselines stay plain (detail 0)
-        q[name]["gan_plain"] = plain[name]["gan"]
-    report["gan_detail"] = detail
-    report["quality"] = q
-    report["targets"] = targets(q)
-    report["quality_s"] = round(time.perf_counter() - t, 1)
-    strengths = [float(x) for x in args.frontier.split(",") if x.strip()]
-    if strengths:
-        front = {}
-        for d in strengths:
-            fq = plain if d == 0 else evaluate(tiles, g, {m: d for m in METHODS})
-            front[f"{d:g}"] = {"quality": fq, "gan_targets_vs_plain_classical": targets(fq, plain)}
-        report["frontier"] = front
-    report["speed_1024"] = speed(g, detail=detail)
+    if args.no_quality:
+        args.tiles, args.frontier = 0, ""
+    tiles = held_out_tiles(args.tiles) if args.tiles else {}
+    if tiles:
+        t = time.perf_counter()
+        plain = evaluate(tiles, g)
+        q = evaluate(tiles, g, {"gan": detail}) if detail else plain
+        for name in q:  # the classical baselines stay plain (detail 0)
+            q[name]["gan_plain"] = plain[name]["gan"]
+        report["gan_detail"] = detail
+        report["quality"] = q
+        report["targets"] = targets(q)
+        report["quality_s"] = round(time.perf_counter() - t, 1)
+        strengths = [float(x) for x in args.frontier.split(",") if x.strip()]
+        if strengths:
+            front = {}
+            for d in strengths:
+                fq = plain if d == 0 else evaluate(tiles, g, {m: d for m in METHODS})
+                front[f"{d:g}"] = {"quality": fq, "gan_targets_vs_plain_classical": targets(fq, plain)}
+            report["frontier"] = front
+    report["speed_1024"] = speed(g, detail=detail, device=args.device)
     if args.big:
         cmd = [sys.executable, __file__, "--big-child", "--big", str(args.big), "--threads", str(args.threads),
-               "--detail", str(detail)]
+               "--detail", str(detail), "--device", args.device]
         if ckpt:
             cmd += ["--checkpoint", str(ckpt)]
         p = subprocess.run(cmd, capture_output=True, text=True)

@@ -78,7 +78,8 @@ def bench_size(name: str, work: Path, n: int, batch: int, reps: int, tokens: int
                     if read:
                         b = [load_pil(project, r) for r in records[i * batch:(i + 1) * batch]]
                     inputs = loaded.processor(images=b, return_tensors="pt")
-                    inputs = {k: v.to(loaded.device) for k, v in inputs.items()}
+                    inputs = {k: v.to(loaded.device, loaded.dtype) if v.is_floating_point() else v.to(loaded.device)
+                              for k, v in inputs.items()}  # as the engines do: pixels in the model's dtype
                     out = loaded.model.generate(**inputs, max_new_tokens=tokens, do_sample=False)
                     loaded.processor.batch_decode(out, skip_special_tokens=True)
             return time.perf_counter() - t, time.process_time() - c

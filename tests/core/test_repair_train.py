@@ -55,6 +55,32 @@ def test_losses_finite_and_falling(tmp_path):
     assert out.with_suffix(".preview.png").is_file()
 
 
+def test_prefetched_batches_train_exactly_like_inline_ones(tmp_path):
+    """The helper thread used on a GPU draws the same tiles and masks, in order."""
+    runs = []
+    for pf in (False, True):
+        res = train([_texture(0)], steps=6, out=tmp_path / f"p{pf}.safetensors", device="cpu", tile=32, batch=3,
+                    seed=5, config=SMALL, save_every=0, prefetch=pf)
+        runs.append([h["l1_hole"] for h in res.metrics["history"]])
+    assert runs[0] == runs[1]
+
+
+def test_prefetch_hands_on_errors_and_stops():
+    from llmvis_desktop.core.repair.train import _Prefetch
+
+    seq = iter([1, 2])
+
+    def make():
+        return next(seq)  # the third call raises StopIteration, which the consumer sees
+
+    pf = _Prefetch(make, depth=1)
+    assert next(pf) == 1 and next(pf) == 2
+    with pytest.raises(StopIteration):
+        next(pf)
+    pf.close()
+    assert not pf._t.is_alive()
+
+
 def test_checkpoint_reload_gives_identical_output(tmp_path):
     torch.manual_seed(0)
     g = build_generator(SMALL).eval()

@@ -193,7 +193,7 @@ def repair_file(
     radius: int = 5,
     margin: int = 24,
     tile: int = 256,
-    device: str = "cpu",
+    device: str = "auto",
     detail: Optional[float] = None,
     seed: int = 0,
     project=None,
@@ -238,7 +238,11 @@ def repair_file(
     params = {"dilate_px": dilate_px, "margin": margin, "tile": tile, "frame": data.frame,
               "detail": detail, "seed": int(seed)}
     if method == "gan":
+        from .train import resolve_device
+
+        device = resolve_device(device)  # auto: CUDA when there is one, else the CPU
         params["checkpoint"] = str(checkpoint) if checkpoint else "starter"
+        params["device"] = device
     else:
         params["radius"] = radius
     if result_pixels is not None and result_pixels.shape == pixels.shape and result_pixels.dtype == pixels.dtype:

@@ -15,6 +15,9 @@ hole-only write-back.
 """
 from __future__ import annotations
 
+import copy
+import threading
+import weakref
 from typing import Callable, Optional
 
 import numpy as np
@@ -23,7 +26,28 @@ from scipy import ndimage as ndi
 from ..tasks import CancelToken
 from . import RepairError
 from .detail import detail_field
-from .train import MIN_SPAN
+from .train import MIN_SPAN, resolve_device
+
+_COPIES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # generator -> {device: copy}
+_COPIES_LOCK = threading.Lock()
+
+
+def generator_on(generator, device: str):
+    """``generator`` itself when it already lives on ``device``; else a copy there, made
+    once and kept while the generator lives. The caller's module is never moved, so a
+    cached generator can serve the CPU and a GPU in turn."""
+    import torch
+
+    want = torch.device(device)
+    p = next(generator.parameters(), None)
+    if p is None or (p.device.type == want.type and want.index in (None, p.device.index)):
+        return generator
+    with _COPIES_LOCK:
+        per = _COPIES.setdefault(generator, {})
+        g = per.get(str(want))
+        if g is None:
+            g = per[str(want)] = copy.deepcopy(generator).to(want).eval()
+    return g
 
 def as_mask(mask: np.ndarray, shape: tuple) -> np.ndarray:
     """Any mask array (bool, 0/255, RGB, RGBA alpha) -> bool (H, W); size must match."""
@@ -132,7 +156,8 @@ class GanFiller:
     def __init__(self, generator, *, tile: int = 384, overlap: int = 64, device: str = "cpu") -> None:
         from .networks import MULTIPLE
 
-        self.g = generator.to(device) if device != "cpu" else generator
+        device = resolve_device(device)
+        self.g = generator_on(generator, device)
         self.tile = max(MULTIPLE * 8, tile - tile % MULTIPLE)
         self.overlap = min(overlap, self.tile // 2)
         self.device = device
@@ -216,6 +241,7 @@ def inpaint(pixels: np.ndarray, mask: np.ndarray, *, method: str = "gan", genera
             overlap: int = 64, radius: int = 5, device: str = "cpu", detail: float = 0.0, seed: int = 0,
             token: Optional[CancelToken] = None) -> np.ndarray:
     """Repair ``pixels`` under ``mask``; returns a new array of the same shape and type.
+    ``device`` runs the GAN there (``auto``: CUDA when there is one, else the CPU).
     ``detail`` (>= 0; 0 = off, 1 = the surround's full high-frequency energy) adds texture
     from nearby known patches, chosen with ``seed``."""
     if pixels.ndim not in (2, 3):

@@ -7,19 +7,29 @@ and scikit-image drawing; no torch.
 from __future__ import annotations
 
 import numpy as np
-from skimage.draw import disk, ellipse, line_aa, polygon
+from skimage.draw import ellipse, line_aa, polygon
 
 KINDS = ("stroke", "box", "crack", "blob")
 
 
 def _thick_polyline(m: np.ndarray, pts, width: int) -> None:
+    """Fill every pixel closer than ``width / 2`` to the polyline (a chain of capsules),
+    computed per segment inside its bounding box."""
     h, w = m.shape
     r = max(width / 2.0, 0.5)
+    r2 = r * r
     for (y0, x0), (y1, x1) in zip(pts[:-1], pts[1:]):
-        n = int(max(abs(y1 - y0), abs(x1 - x0)) / max(r / 2, 0.5)) + 1
-        for t in np.linspace(0, 1, n + 1):
-            rr, cc = disk((y0 + t * (y1 - y0), x0 + t * (x1 - x0)), r, shape=(h, w))
-            m[rr, cc] = 1
+        ya, yb = max(int(min(y0, y1) - r), 0), min(int(max(y0, y1) + r) + 2, h)
+        xa, xb = max(int(min(x0, x1) - r), 0), min(int(max(x0, x1) + r) + 2, w)
+        if ya >= yb or xa >= xb:
+            continue
+        py = np.arange(ya, yb, dtype=np.float32)[:, None] - y0
+        px = np.arange(xa, xb, dtype=np.float32)[None, :] - x0
+        dy, dx = y1 - y0, x1 - x0
+        seg2 = dy * dy + dx * dx
+        t = np.clip((py * dy + px * dx) / seg2, 0.0, 1.0) if seg2 > 0 else np.float32(0.0)
+        d2 = (py - t * dy) ** 2 + (px - t * dx) ** 2
+        m[ya:yb, xa:xb][d2 < r2] = 1
 
 
 def _walk(rng, h, w, steps, step_len):

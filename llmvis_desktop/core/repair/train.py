@@ -239,6 +239,50 @@ def _preview(inp, out, gt, mask) -> np.ndarray:
     return np.concatenate(rows, axis=0)
 
 
+class _Prefetch:
+    """Calls ``make()`` on a daemon thread, keeping up to ``depth`` results ready (same
+    order, same random stream as calling it in line)."""
+
+    def __init__(self, make: Callable[[], object], depth: int = 4) -> None:
+        import queue
+        import threading
+
+        self._q: "queue.Queue" = queue.Queue(depth)
+        self._stop = threading.Event()
+        self._full = queue.Full
+
+        def run() -> None:
+            while not self._stop.is_set():
+                try:
+                    item = (True, make())
+                except BaseException as exc:  # handed to the consumer
+                    item = (False, exc)
+                while not self._stop.is_set():
+                    try:
+                        self._q.put(item, timeout=0.1)
+                        break
+                    except self._full:
+                        continue
+                if not item[0]:
+                    return
+
+        self._t = threading.Thread(target=run, name="repair-train-batches", daemon=True)
+        self._t.start()
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        ok, item = self._q.get()
+        if not ok:
+            raise item
+        return item
+
+    def close(self) -> None:
+        self._stop.set()
+        self._t.join(timeout=2)
+
+
 def resolve_device(device: str = "auto") -> str:
     import torch
 
@@ -273,8 +317,10 @@ def train(
     config: Optional[dict] = None,
     card_extra: Optional[dict] = None,
     label: Optional[str] = None,
+    prefetch: Optional[bool] = None,
 ) -> TrainResult:
-    """Train; ``source`` is a Project, a TrainData, or a sequence of image arrays."""
+    """Train; ``source`` is a Project, a TrainData, or a sequence of image arrays.
+    ``prefetch``: draw batches on a helper thread (default: on a GPU only)."""
     import torch
 
     from .checkpoint import load_checkpoint, save_checkpoint
@@ -388,6 +434,12 @@ def train(
             pass
         return psnr, prev
 
+    def make_batch():
+        imgs, masks = sampler.batch(batch, rng)
+        return normalize_known(imgs, masks)[0], masks
+
+    # on a GPU, tiles and masks are drawn on a helper thread while the GPU trains
+    batches = _Prefetch(make_batch) if (dev != "cpu" if prefetch is None else prefetch) else iter(make_batch, None)
     G.train()
     D.train()
     cancelled = False
@@ -398,10 +450,9 @@ def train(
             if deadline is not None and time.monotonic() >= deadline:
                 break
             token.check()
-            imgs, masks = sampler.batch(batch, rng)
-            norm, _, _ = normalize_known(imgs, masks)
-            x = torch.from_numpy(norm[:, None].astype(np.float32)).to(dev)
-            m = torch.from_numpy(masks[:, None]).to(dev)
+            norm, masks = next(batches)
+            x = torch.from_numpy(norm[:, None].astype(np.float32)).to(dev, non_blocking=True)
+            m = torch.from_numpy(masks[:, None]).to(dev, non_blocking=True)
 
             # --- discriminator
             with torch.autocast("cuda", dtype=amp_dtype, enabled=use_amp):
@@ -449,9 +500,10 @@ def train(
                 for be, b in zip(G_ema.buffers(), G.buffers()):
                     be.copy_(b)
             step += 1
-            cur = {"g": float(lg.detach()), "d": float(ld.detach()), "l1_hole": float(l1_hole), "l1_valid": float(l1_valid),
-                   "adv": float(ladv.detach()), "fm": float(lfm.detach()), "fft": float(lfft.detach()),
-                   "grad": float(lgrad.detach()), "r1": float(r1.detach())}
+            names = ("g", "d", "l1_hole", "l1_valid", "adv", "fm", "fft", "grad", "r1")
+            vals = torch.stack([v.detach().float().reshape(()) for v in
+                                (lg, ld, l1_hole, l1_valid, ladv, lfm, lfft, lgrad, r1)]).tolist()  # one sync
+            cur = dict(zip(names, vals))
             for k, v in cur.items():
                 losses_avg[k] = v if k not in losses_avg else 0.9 * losses_avg[k] + 0.1 * v
             history.append(cur)
@@ -478,6 +530,9 @@ def train(
                 save(final=False)
     except (Cancelled, KeyboardInterrupt):
         cancelled = True
+    finally:
+        if isinstance(batches, _Prefetch):
+            batches.close()
     psnr, prev = save(final=True)
     if report is not None:
         report(TrainReport(step, total, dict(losses_avg), time.monotonic() - t0, 0.0, prev))
