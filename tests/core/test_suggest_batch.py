@@ -320,17 +320,3 @@ def test_native_florence2_with_a_task_prompt(tiny, project, worker):
     report = run_suggest(project, info, None, batch=4, max_new_tokens=3, prompt="<DETAILED_CAPTION>", worker=worker)
     caps = _all(project)
     assert report.suggestions == len(caps) == 6 and {c.prompt for c in caps} == {"<DETAILED_CAPTION>"}
-
-
-def test_parallel_decoding_keeps_order_and_reports_unreadable_files(project):
-    from concurrent.futures import ThreadPoolExecutor
-
-    from llmvis_desktop.core.suggest.batch import _read_batch
-
-    recs = project.images(project.image_ids())
-    serial = _read_batch(project, recs, 64)
-    with ThreadPoolExecutor(3) as pool:
-        parallel = _read_batch(project, recs, 64, pool)
-    assert [r.id for r in parallel[0]] == [r.id for r in serial[0]] and len(serial[0]) == 6
-    assert [im.size for im in parallel[1]] == [im.size for im in serial[1]]
-    assert parallel[2] == serial[2] and [f[0] for f in serial[2]] == ["broken.png"]

@@ -11,7 +11,6 @@ thread and results committed on another while the model thread runs a batch.
 """
 from __future__ import annotations
 
-import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -112,28 +111,14 @@ def load_pil(project: Project, image: ImageRecord, max_side: int = MAX_SIDE):
     return im
 
 
-# image decoding threads: Pillow and NumPy release the GIL while decoding, so on a
-# machine with cores to spare (a GPU box) decoding keeps ahead of the model; on two
-# cores one thread, so the model and the GUI keep theirs
-READ_THREADS = max(1, min(4, (os.cpu_count() or 2) - 1))
-
-
-def _read_one(project: Project, rec: ImageRecord, max_side: int):
-    try:
-        return rec, load_pil(project, rec, max_side), None
-    except Exception as exc:  # an unreadable file is reported, the job goes on
-        return rec, None, (rec.relpath, str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
-
-
-def _read_batch(project: Project, records: Sequence[ImageRecord], max_side: int, pool=None):
-    """Decode ``records`` (in order; on ``pool``'s threads when given)."""
-    if pool is not None and len(records) > 1:
-        results = list(pool.map(lambda r: _read_one(project, r, max_side), records))
-    else:
-        results = [_read_one(project, r, max_side) for r in records]
-    ok = [rec for rec, im, err in results if err is None]
-    images = [im for rec, im, err in results if err is None]
-    failed = [err for rec, im, err in results if err is not None]
+def _read_batch(project: Project, records: Sequence[ImageRecord], max_side: int):
+    ok, images, failed = [], [], []
+    for rec in records:
+        try:
+            images.append(load_pil(project, rec, max_side))
+            ok.append(rec)
+        except Exception as exc:  # an unreadable file is reported, the job goes on
+            failed.append((rec.relpath, str(exc).splitlines()[0] if str(exc) else type(exc).__name__))
     return ok, images, failed
 
 
@@ -204,7 +189,6 @@ def run_suggest(
 
         worker = ModelWorker()
     reader = ThreadPoolExecutor(1, thread_name_prefix="llmvis-suggest-read")
-    decoders = ThreadPoolExecutor(READ_THREADS, thread_name_prefix="llmvis-suggest-decode") if READ_THREADS > 1 else None
     writer = ThreadPoolExecutor(1, thread_name_prefix="llmvis-suggest-write")
     written = None  # the previous commit, running while the model works on the next batches
     buffered: list[NewSuggestion] = []
@@ -239,7 +223,7 @@ def run_suggest(
         def fetch(chunk):
             recs = project.images(chunk)
             ok, images, failed = _read_batch(
-                project, [r for r in recs if r.status not in (m.STATUS_MISSING, m.STATUS_ERROR)], max_side, decoders)
+                project, [r for r in recs if r.status not in (m.STATUS_MISSING, m.STATUS_ERROR)], max_side)
             failed += [(r.relpath, r.error or r.status) for r in recs if r.status in (m.STATUS_MISSING, m.STATUS_ERROR)]
             return ok, images, failed
 
@@ -274,8 +258,6 @@ def run_suggest(
         report.device = ",".join(sorted({e.device for e in engines.values()}))
     finally:
         reader.shutdown(wait=True, cancel_futures=True)
-        if decoders is not None:
-            decoders.shutdown(wait=True, cancel_futures=True)
         if buffered:  # cancelled or failed: what was inferred is still committed
             writer.submit(project.add_suggestions, buffered)
         writer.shutdown(wait=True)
