@@ -35,12 +35,15 @@ if [ "$TRAIN_MINUTES" != "0" ]; then
     --batch 32 --minutes "$TRAIN_MINUTES" --work /tmp/work/llmvis_starter_full.safetensors \
     --out "$OUT/starter.safetensors" 2>&1 | awk 'NR%50==0 || /out|rror|Trace/' | tee -a "$LOG"
   cp /tmp/work/llmvis_starter_full.safetensors "$OUT/full.safetensors" 2>/dev/null
+  cp /tmp/work/llmvis_starter_full.json "$OUT/full.json" 2>/dev/null
   cp /tmp/work/llmvis_starter_full.preview.png "$OUT/full.preview.png" 2>/dev/null
 fi
 
-say bench_repair on cuda
-timeout 180 python3 tests/benchmarks/bench_repair.py --device cuda --no-quality --big 8000 --threads 16 \
-  >"$OUT/bench_repair_cuda.json" 2>>"$LOG"
+if [ "${REPAIR_BENCH:-1}" = 1 ]; then
+  say bench_repair on cuda
+  timeout 180 python3 tests/benchmarks/bench_repair.py --device cuda --no-quality --big 8000 --threads 16 \
+    >"$OUT/bench_repair_cuda.json" 2>>"$LOG"
+fi
 say bench_suggest on cuda
 timeout 240 python3 tests/benchmarks/bench_suggest.py --device cuda --n 64 >"$OUT/bench_suggest_cuda.json" 2>>"$LOG"
 say done

@@ -134,7 +134,7 @@ def test_real_out_of_memory_halves_the_batch_then_moves_to_the_cpu(models):
 def test_repair_inference_on_cuda_matches_cpu_and_keeps_pixels_outside(tmp_path):
     from skimage import data as sd
 
-    from llmvis_desktop.core.repair.apply import apply_repair, load_engine
+    from llmvis_desktop.core.repair.apply import load_engine, repair_file
     from llmvis_desktop.core.repair.inference import dilate, inpaint
     from llmvis_desktop.core.repair.masks import random_mask
 
@@ -155,7 +155,7 @@ def test_repair_inference_on_cuda_matches_cpu_and_keeps_pixels_outside(tmp_path)
 
     src = tmp_path / "brick.png"
     Image.fromarray(img).save(src)
-    res = apply_repair(src, mask, out_dir=tmp_path / "repaired")  # device auto: the GPU here
+    res = repair_file(src, mask, out_dir=tmp_path / "repaired")  # device auto: the GPU here
     assert res.params["device"] == "cuda" and Path(res.output_path).is_file()
 
 
