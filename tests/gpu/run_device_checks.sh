@@ -5,7 +5,7 @@
 #   bench_suggest_cuda.json  batch-path overhead on the GPU (tiny and medium BLIP)
 #   bench_repair_cuda.json   repair latency on the GPU (1024^2 5% mask, 8000^2)
 #   starter.*                the starter checkpoint after TRAIN_MINUTES more on the GPU
-# Usage: OUT=/tmp/out TRAIN_MINUTES=3.5 bash tests/gpu/run_device_checks.sh
+# Usage: OUT=/tmp/out TRAIN_MINUTES=3.5 [TRAIN_BATCH=32] [REPAIR_BENCH=0] bash tests/gpu/run_device_checks.sh
 set -uo pipefail
 OUT=${OUT:-/tmp/llmvis_gpu_out}
 TRAIN_MINUTES=${TRAIN_MINUTES:-0}
@@ -32,7 +32,7 @@ if [ "$TRAIN_MINUTES" != "0" ]; then
   say "starter training: $TRAIN_MINUTES more minutes on the GPU"
   mkdir -p /tmp/work && cp .gpu_carry/llmvis_starter_full.* /tmp/work/
   timeout $(python3 -c "print(int($TRAIN_MINUTES*60+120))") python3 scripts/train_starter.py --resume --device cuda \
-    --batch 32 --minutes "$TRAIN_MINUTES" --work /tmp/work/llmvis_starter_full.safetensors \
+    --batch ${TRAIN_BATCH:-32} --minutes "$TRAIN_MINUTES" --work /tmp/work/llmvis_starter_full.safetensors \
     --out "$OUT/starter.safetensors" 2>&1 | awk 'NR%50==0 || /out|rror|Trace/' | tee -a "$LOG"
   cp /tmp/work/llmvis_starter_full.safetensors "$OUT/full.safetensors" 2>/dev/null
   cp /tmp/work/llmvis_starter_full.json "$OUT/full.json" 2>/dev/null
