@@ -5,6 +5,7 @@ loaded model, same generation settings.
 
     python tests/benchmarks/bench_suggest.py [--n 32] [--batch 8] [--reps 3] [--tokens 16]
                                              [--device cpu] [--sizes tiny,medium]
+                                             [--format png|jpg] [--image-size 320x240]
 
 Prints one JSON object: medians of interleaved runs, wall (``overhead_pct``) and
 process CPU time (``cpu_overhead_pct``); ``*_vs_read`` compare with a direct loop
@@ -34,15 +35,27 @@ SIZES = {
 }
 
 
-def make_images(folder: Path, n: int) -> None:
+def make_images(folder: Path, n: int, size=(320, 240), fmt: str = "png") -> None:
+    """``png``: random noise (the slowest PNG to decode); ``jpg``: photo-like (a tiled
+    scikit-image photograph, shifted per image) at ``size``, quality 90."""
     from PIL import Image
     import numpy as np
 
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(0)
+    w, h = size
+    if fmt == "jpg":
+        from skimage import data as sd
+
+        photo = sd.astronaut()
+        reps = (h // photo.shape[0] + 2, w // photo.shape[1] + 2, 1)
+        big = np.tile(photo, reps)
     for i in range(n):
-        arr = rng.integers(0, 255, (240, 320, 3), dtype=np.uint8)
-        Image.fromarray(arr).save(folder / f"img{i:04d}.png")
+        if fmt == "jpg":
+            y, x = int(rng.integers(0, photo.shape[0])), int(rng.integers(0, photo.shape[1]))
+            Image.fromarray(np.ascontiguousarray(big[y:y + h, x:x + w])).save(folder / f"img{i:04d}.jpg", quality=90)
+        else:
+            Image.fromarray(rng.integers(0, 255, (h, w, 3), dtype=np.uint8)).save(folder / f"img{i:04d}.png")
 
 
 def bench_size(name: str, work: Path, n: int, batch: int, reps: int, tokens: int, device: str) -> dict:
@@ -130,13 +143,16 @@ def main() -> None:
     ap.add_argument("--tokens", type=int, default=16)
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--sizes", default="tiny,medium")
+    ap.add_argument("--format", choices=("png", "jpg"), default="png", help="image files to suggest for")
+    ap.add_argument("--image-size", default="320x240", help="WxH of the generated images")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="llmvis_bench_suggest_") as tmp:
         work = Path(tmp)
         os.environ.setdefault("LLMVIS_DATA_DIR", str(work / "data"))
         os.environ.setdefault("LLMVIS_CONFIG_DIR", str(work / "config"))
-        make_images(work / "images", args.n)
-        out = {"aim_overhead_pct": 15}
+        w, h = (int(v) for v in args.image_size.lower().split("x"))
+        make_images(work / "images", args.n, (w, h), args.format)
+        out = {"aim_overhead_pct": 15, "images": f"{args.n} {args.format} {w}x{h}"}
         for name in args.sizes.split(","):
             out[name] = bench_size(name, work, args.n, args.batch, args.reps, args.tokens, args.device)
     print(json.dumps(out, indent=2))

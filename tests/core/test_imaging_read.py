@@ -318,3 +318,27 @@ def test_imaging_imports_no_qt_or_ml():
     env = dict(os.environ, PYTHONPATH=root)
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_draft_side_decodes_a_large_jpeg_at_reduced_scale_keeping_orientation(tmp_path):
+    from PIL import Image
+
+    from llmvis_desktop.core.imaging.reader import read_image
+
+    yy, xx = np.mgrid[:1600, :2400]
+    rgb = np.stack([(xx // 9) % 256, (yy // 7) % 256, ((xx + yy) // 13) % 256], axis=2).astype(np.uint8)
+    im = Image.fromarray(rgb)
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90 degrees clockwise on display
+    path = tmp_path / "big.jpg"
+    im.save(path, quality=92, exif=exif)
+    full = read_image(path)
+    small = read_image(path, draft_side=500)
+    assert full.pixels.shape == (2400, 1600, 3)  # displayed upright: portrait
+    assert small.pixels.shape == (1200, 800, 3)  # 1/2 scale: 1/4 would take the short side below 500
+    assert small.meta.width == 800 and small.meta.height == 1200
+    ref = np.asarray(Image.fromarray(full.pixels).resize((800, 1200), Image.BILINEAR), dtype=float)
+    assert np.abs(small.pixels.astype(float) - ref).mean() < 12  # the same picture, upright
+    png = tmp_path / "same.png"
+    im.save(png)
+    assert read_image(png, draft_side=500).pixels.shape == (1600, 2400, 3)  # only JPEG is drafted

@@ -320,3 +320,51 @@ def test_native_florence2_with_a_task_prompt(tiny, project, worker):
     report = run_suggest(project, info, None, batch=4, max_new_tokens=3, prompt="<DETAILED_CAPTION>", worker=worker)
     caps = _all(project)
     assert report.suggestions == len(caps) == 6 and {c.prompt for c in caps} == {"<DETAILED_CAPTION>"}
+
+
+def test_large_jpegs_are_decoded_at_reduced_scale_for_the_model(project, monkeypatch):
+    """A 12-megapixel photo is shrunk to max_side anyway: JPEG DCT scaling decodes it at 1/2-1/8."""
+    import numpy as np
+    from PIL import Image, JpegImagePlugin
+
+    from llmvis_desktop.core.suggest.batch import load_pil
+
+    rng = np.random.default_rng(0)
+    Image.fromarray(rng.integers(0, 255, (3000, 4000, 3), dtype=np.uint8)).save(project.root / "photo.jpg")
+    project.index()
+    rec = next(r for r in project.images(project.image_ids()) if r.relpath == "photo.jpg")
+    asked = []
+    real = JpegImagePlugin.JpegImageFile.draft
+
+    def spy(self, mode, size):
+        got = real(self, mode, size)
+        asked.append((size, self.size))
+        return got
+
+    monkeypatch.setattr(JpegImagePlugin.JpegImageFile, "draft", spy)
+    im = load_pil(project, rec, max_side=512)
+    assert asked == [((512, 512), (1000, 750))]  # decoded at 1/4, not 4000x3000
+    assert im.size == (512, 384)
+
+
+def test_the_job_decodes_no_larger_than_its_models_take(tiny, project, worker, monkeypatch):
+    import numpy as np
+    from PIL import Image, JpegImagePlugin
+
+    from llmvis_desktop.core.suggest.registry import input_side
+
+    Image.fromarray(np.random.default_rng(1).integers(0, 255, (3000, 4000, 3), dtype=np.uint8)).save(
+        project.root / "photo.jpg")
+    project.index()
+    blip, clip = inspect_folder(tiny["blip"]), inspect_folder(tiny["clip"])
+    assert input_side(worker.engine(blip, "caption", "cpu").loaded) == 32  # the tiny models take 32x32
+    asked = []
+    real = JpegImagePlugin.JpegImageFile.draft
+
+    def spy(self, mode, size):
+        asked.append(size)
+        return real(self, mode, size)
+
+    monkeypatch.setattr(JpegImagePlugin.JpegImageFile, "draft", spy)
+    rep = run_suggest(project, blip, clip, batch=4, worker=worker, max_new_tokens=3)
+    assert rep.images == 7 and asked == [(32, 32)]

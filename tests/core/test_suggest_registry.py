@@ -183,3 +183,20 @@ def test_suggest_learned_not_ready_is_one_line(tmp_path, capsys):
     assert main(["suggest", str(folder), "--learned"]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("llmvis suggest: learned suggester:")
+
+
+def test_input_side_is_known_only_for_fixed_size_processors():
+    from types import SimpleNamespace as NS
+
+    from llmvis_desktop.core.suggest.registry import family_named, input_side
+
+    def loaded(family, **ip):
+        return NS(family=family_named(family), processor=NS(image_processor=NS(**ip)))
+
+    assert input_side(loaded("blip", size={"height": 384, "width": 384})) == 384
+    assert input_side(loaded("clip", size={"shortest_edge": 224}, crop_size={"height": 224, "width": 224})) == 224
+    assert input_side(loaded("florence2", size=NS(height=768, width=768, shortest_edge=None, longest_edge=None))) == 768
+    assert input_side(loaded("clip", size={"longest_edge": 512})) is None  # bounded, not fixed
+    assert input_side(loaded("idefics3", size={"height": 364, "width": 364})) is None  # tiles large images
+    assert input_side(loaded("qwen2_vl", size={"shortest_edge": 3136})) is None  # dynamic resolution
+    assert input_side(loaded("blip")) is None  # the processor does not say

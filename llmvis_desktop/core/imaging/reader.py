@@ -218,7 +218,7 @@ def _check_frame(path: PathLike, frame: int, frames: int) -> None:
         raise ImageReadError(path, f"frame {frame} out of range (file has {frames} frame(s))")
 
 
-def _read_pillow(fh, path, frame, max_pixels) -> tuple[np.ndarray, ImageMeta]:
+def _read_pillow(fh, path, frame, max_pixels, draft_side=None) -> tuple[np.ndarray, ImageMeta]:
     im = open_pillow(fh, path, max_pixels)
     with im:
         meta = _pil_meta(im, swap=_pil_orientation(im) >= 5)
@@ -228,6 +228,8 @@ def _read_pillow(fh, path, frame, max_pixels) -> tuple[np.ndarray, ImageMeta]:
                 im.seek(frame)
         except _DECODE_ERRORS as exc:
             raise _decode_error(path, exc) from None
+        if draft_side and im.format == "JPEG":  # DCT scaling: decode at 1/2..1/8, never below draft_side
+            im.draft(im.mode, (draft_side, draft_side))
         load_strict(im, path)
         try:
             shown = ImageOps.exif_transpose(im)
@@ -370,8 +372,13 @@ def read_image(
     frame: int = 0,
     max_pixels: int | None = DEFAULT_MAX_PIXELS,
     window: tuple[float, float] | None = None,
+    draft_side: int | None = None,
 ) -> ImageData:
     """Decode one frame at full depth, plus a uint8 display rendering.
+
+    ``draft_side``: the caller will shrink the image to about this longest side anyway,
+    so a JPEG may be decoded at a reduced scale (1/2 to 1/8, both sides staying at
+    least ``draft_side``); the pixels and ``meta`` then give the reduced size.
 
     ``window`` (center, width) overrides the display window; otherwise 8-bit images
     display as stored, 16-bit/float images with a 0.5-99.5 percentile stretch and
@@ -388,7 +395,7 @@ def read_image(
             meta, pixels = _tiff(fh, path, frame, max_pixels, decode=True)
         if pixels is None:
             fh.seek(0)
-            pixels, meta = _read_pillow(fh, path, frame, max_pixels)
+            pixels, meta = _read_pillow(fh, path, frame, max_pixels, draft_side)
     display, used = display_for(pixels, window)
     return ImageData(pixels, display, meta, used, frame)
 

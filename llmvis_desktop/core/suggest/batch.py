@@ -23,7 +23,7 @@ from ..store import models as m
 from ..store.records import ImageFilter, ImageRecord, NewSuggestion, SuggestionRecord
 from ..tasks import CancelToken, Progress, ProgressFn, no_progress
 from .discovery import ModelInfo, ModelRefused, check
-from .registry import DEFAULT_LABEL_TEMPLATE, DEFAULT_MAX_NEW_TOKENS
+from .registry import DEFAULT_LABEL_TEMPLATE, DEFAULT_MAX_NEW_TOKENS, input_side
 
 OptIn = Union[bool, Collection[str]]
 COMMIT_EVERY_S = 0.5
@@ -98,24 +98,27 @@ def done_image_ids(project: Project, info: ModelInfo, kind: str) -> set[int]:
         return set(s.scalars(stmt))
 
 
-def load_pil(project: Project, image: ImageRecord, max_side: int = MAX_SIDE):
-    """The image as the model sees it: the 8-bit display rendering, RGB, orientation applied."""
+def load_pil(project: Project, image: ImageRecord, max_side: int = MAX_SIDE, draft_side: Optional[int] = None):
+    """The image as the model sees it: the 8-bit display rendering, RGB, orientation applied.
+    A large JPEG is decoded at reduced scale, keeping both sides at least ``draft_side``
+    (default ``max_side``): the models' own input sizes are smaller still."""
     from PIL import Image
 
     from ..imaging.reader import DEFAULT_MAX_PIXELS, read_image
 
-    data = read_image(project.path_of(image), max_pixels=project.max_pixels or DEFAULT_MAX_PIXELS)
+    data = read_image(project.path_of(image), max_pixels=project.max_pixels or DEFAULT_MAX_PIXELS,
+                      draft_side=min(draft_side or max_side, max_side))
     im = Image.fromarray(data.display).convert("RGB")
     if max(im.size) > max_side:
         im.thumbnail((max_side, max_side))
     return im
 
 
-def _read_batch(project: Project, records: Sequence[ImageRecord], max_side: int):
+def _read_batch(project: Project, records: Sequence[ImageRecord], max_side: int, draft_side: Optional[int] = None):
     ok, images, failed = [], [], []
     for rec in records:
         try:
-            images.append(load_pil(project, rec, max_side))
+            images.append(load_pil(project, rec, max_side, draft_side))
             ok.append(rec)
         except Exception as exc:  # an unreadable file is reported, the job goes on
             failed.append((rec.relpath, str(exc).splitlines()[0] if str(exc) else type(exc).__name__))
@@ -216,6 +219,9 @@ def run_suggest(
                                 on_message=None)
             engines[r.role] = eng
         report.device = ",".join(sorted({e.device for e in engines.values()}))
+        # decode no larger than the models need (None: one of them sizes images itself)
+        sides = [input_side(e.loaded) for e in engines.values()]
+        draft_side = max(sides) if sides and None not in sides else None
         token.check()
 
         chunks = [todo[i:i + batch] for i in range(0, total, batch)]
@@ -223,7 +229,8 @@ def run_suggest(
         def fetch(chunk):
             recs = project.images(chunk)
             ok, images, failed = _read_batch(
-                project, [r for r in recs if r.status not in (m.STATUS_MISSING, m.STATUS_ERROR)], max_side)
+                project, [r for r in recs if r.status not in (m.STATUS_MISSING, m.STATUS_ERROR)], max_side,
+                draft_side)
             failed += [(r.relpath, r.error or r.status) for r in recs if r.status in (m.STATUS_MISSING, m.STATUS_ERROR)]
             return ok, images, failed
 

@@ -47,6 +47,7 @@ class Family:
     auto_class = "AutoModelForImageTextToText"
     takes_prompt = False  # a captioner that accepts a text prompt/prefix
     default_prompt: Optional[str] = None
+    fixed_input = True  # the processor resizes every image to one known size (not tiles/dynamic)
 
     def matches(self, config: dict) -> bool:
         mt = str(config.get("model_type") or "").lower()
@@ -86,6 +87,30 @@ def _from_pretrained(cls, path, dtype, kw, use_safetensors):
         return cls.from_pretrained(str(path), dtype=dtype, use_safetensors=use_safetensors, **kw)
     except TypeError:  # transformers 4.x before the dtype= rename
         return cls.from_pretrained(str(path), torch_dtype=dtype, use_safetensors=use_safetensors, **kw)
+
+
+def input_side(loaded: Loaded) -> Optional[int]:
+    """The largest side the processor resizes or crops images to, when that is fixed;
+    None when the family sizes images dynamically or the processor does not say."""
+    if not loaded.family.fixed_input:
+        return None
+    ip = getattr(loaded.processor, "image_processor", None) or loaded.processor
+    sides = []
+    for attr in ("size", "crop_size"):
+        v = getattr(ip, attr, None)
+        if v is None:
+            continue
+        if isinstance(v, int):
+            sides.append(v)
+            continue
+
+        def field(key, _v=v):
+            return _v.get(key) if isinstance(_v, dict) else getattr(_v, key, None)
+
+        if any(field(k) for k in ("longest_edge", "max_height", "max_width", "min_pixels", "max_pixels")):
+            return None  # bounded, not fixed: the image's own size matters
+        sides += [int(field(k)) for k in ("shortest_edge", "height", "width") if field(k)]
+    return max(sides) if sides else None
 
 
 def _to_device(inputs, loaded: Loaded) -> dict:
@@ -216,12 +241,14 @@ class Idefics3Family(ChatFamily):
     model_types = ("idefics3", "smolvlm")
     arch_prefixes = ("Idefics3", "SmolVLM")
     nested_images = True
+    fixed_input = False  # splits large images into tiles
 
 
 class QwenVLFamily(ChatFamily):
     name = "qwen2_vl"
     model_types = ("qwen2_vl", "qwen2_5_vl")
     arch_prefixes = ("Qwen2VL", "Qwen2_5_VL")
+    fixed_input = False  # dynamic resolution
     #: caps the visual tokens per image (one token per 28x28 pixels): at most 1024
     min_pixels = 56 * 56
     max_pixels = 1024 * 28 * 28
