@@ -26,7 +26,6 @@ sys.path.insert(0, str(ROOT))
 
 
 def left_half_data():
-    import numpy as np
     from skimage import data as sd
 
     from llmvis_desktop.core.repair.train import data_from_arrays

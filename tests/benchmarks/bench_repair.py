@@ -179,7 +179,7 @@ def big_child(args) -> None:
     detail = DEFAULT_DETAIL if args.detail is None else args.detail
     base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     t = time.perf_counter()
-    out = inpaint(img, mask, method="gan", generator=g, detail=detail, device=args.device)
+    inpaint(img, mask, method="gan", generator=g, detail=detail, device=args.device)
     dt = time.perf_counter() - t
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     gpu = {}

@@ -4,10 +4,10 @@ No download, no pretrained weights. Once every learned label has ``cnn_min_per_l
 reviewed images (and torch is installed), a small convolutional network is trained from
 scratch on them (:mod:`.cnn`; saved with safetensors next to the feature cache, reused
 while the reviewed set is unchanged) and its probabilities are averaged with those of
-the linear model below (:class:`~.learned_cnn.CombinedModel`). Before that, or with ``model="linear"``, or
+the linear model (:class:`~.learned_cnn.CombinedModel`). Before that, or with ``model="linear"``, or
 with a local CLIP/SigLIP encoder: each reviewed image becomes a feature vector
 (:class:`~.features.HandcraftedFeatures` by default, the encoder's embedding when one
-is given); :class:`LabelModel` fits one L2-regularised logistic
+is given); :class:`~.linear.LabelModel` fits one L2-regularised logistic
 regression per label (one-vs-rest, so an image may carry several labels) by Newton's
 method, and one shared Platt scaling fitted on out-of-fold scores makes its scores
 calibrated probabilities. Caption suggestions are retrieved: the caption of the most
@@ -26,7 +26,7 @@ import json
 import logging
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Optional, Sequence
 
 import numpy as np
@@ -37,126 +37,16 @@ from .cnn import NAME as CNN_NAME
 from .cnn import CNNConfig
 from .features import FeatureCache, FeatureExtractor, HandcraftedFeatures, cache_path_for, features_for
 from .learned_cnn import CNNInputs, CombinedModel, fit_or_load, model_path_for, read_both, torch_available, unit_rows
+from .linear import DEFAULT_L2, LabelModel, _unit  # noqa: F401 - DEFAULT_L2 re-exported
 
 log = logging.getLogger(__name__)
 
 MODEL_PREFIX = "learned:"
-DEFAULT_L2 = 5.0
 CNN_MIN_PER_LABEL = 10  # below this many reviewed images per label the linear model does as well
 
 
 class NotReady(RuntimeError):
     """The suggester has not learned enough yet; the message says what it needs."""
-
-
-# --------------------------------------------------------------------------- the classifier
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 0.5 * (1.0 + np.tanh(0.5 * x))
-
-
-def _fit_logistic(X: np.ndarray, y: np.ndarray, l2: float, max_iter: int = 30) -> np.ndarray:
-    """Newton/IRLS for an L2-regularised logistic regression; last column of X is the bias."""
-    n, d = X.shape
-    reg = np.full(d, float(l2))
-    reg[-1] = 1e-6  # the bias is not shrunk
-    w = np.zeros(d)
-    inv_reg = 1.0 / reg
-    XR = X * inv_reg  # X R^-1, for the n x n form of the Newton step
-    for _ in range(max_iter):
-        p = _sigmoid(X @ w)
-        grad = X.T @ (p - y) + reg * w
-        v = p * (1 - p)
-        if n < d:
-            # fewer images than features: (X'VX + R)^-1 g by Woodbury, an n x n solve
-            sv = np.sqrt(v)
-            rg = inv_reg * grad
-            inner = np.eye(n) + (sv[:, None] * (XR @ X.T)) * sv[None, :]
-            step = rg - XR.T @ (sv * np.linalg.solve(inner, sv * (X @ rg)))
-        else:
-            hess = (X * v[:, None]).T @ X + np.diag(reg)
-            step = np.linalg.solve(hess, grad)
-        w -= step
-        if np.abs(step).max() < 1e-7:
-            break
-    return w
-
-
-def _fit_platt(s: np.ndarray, y: np.ndarray, max_iter: int = 50) -> tuple[float, float]:
-    """Fit p = sigmoid(a*s + b) by Newton, with Platt's smoothed targets."""
-    n_pos, n_neg = float(y.sum()), float(len(y) - y.sum())
-    t = np.where(y > 0, (n_pos + 1) / (n_pos + 2), 1 / (n_neg + 2))
-    X = np.stack([s, np.ones_like(s)], 1)
-    w = np.array([1.0, 0.0])
-    for _ in range(max_iter):
-        p = _sigmoid(X @ w)
-        grad = X.T @ (p - t) + 1e-6 * w
-        hess = (X * (p * (1 - p) + 1e-9)[:, None]).T @ X + 1e-6 * np.eye(2)
-        step = np.linalg.solve(hess, grad)
-        w -= step
-        if np.abs(step).max() < 1e-8:
-            break
-    return max(float(w[0]), 0.05), float(w[1])  # a > 0 keeps the ranking of the raw scores
-
-
-@dataclass
-class LabelModel:
-    """One-vs-rest L2 logistic regression on standardised features, with shared Platt scaling."""
-
-    l2: float = DEFAULT_L2
-    folds: int = 5
-    labels: list[str] = field(default_factory=list)
-    mean: Optional[np.ndarray] = None
-    scale: Optional[np.ndarray] = None
-    weights: Optional[np.ndarray] = None  # (dim + 1, n_labels)
-    platt: tuple[float, float] = (1.0, 0.0)
-
-    def _design(self, X: np.ndarray) -> np.ndarray:
-        Z = (np.asarray(X, np.float64) - self.mean) / self.scale
-        return np.concatenate([Z, np.ones((len(Z), 1))], 1)
-
-    def _fit_raw(self, X: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        mean = X.mean(0)
-        scale = X.std(0)
-        scale = np.where(scale > 1e-8, scale, 1.0)
-        D = np.concatenate([(X - mean) / scale, np.ones((len(X), 1))], 1)
-        W = np.stack([_fit_logistic(D, Y[:, j], self.l2) for j in range(Y.shape[1])], 1)
-        return mean, scale, W
-
-    def fit(self, X: np.ndarray, Y: np.ndarray, labels: Sequence[str],
-            check=lambda: None, rng: Optional[np.random.Generator] = None) -> "LabelModel":
-        """X (n, dim) features; Y (n, n_labels) 0/1 targets."""
-        X = np.asarray(X, np.float64)
-        Y = np.asarray(Y, np.float64)
-        self.labels = list(labels)
-        self.platt = (1.0, 0.0)
-        # out-of-fold scores for the calibration, stratified by each image's first label
-        k = int(min(self.folds, Y.sum(0).min())) if len(Y) else 0
-        if k >= 2 and len(X) >= 10:
-            rng = rng or np.random.default_rng(0)
-            fold = np.empty(len(X), int)
-            primary = Y.argmax(1)
-            for c in np.unique(primary):
-                idx = rng.permutation(np.where(primary == c)[0])
-                fold[idx] = np.arange(len(idx)) % k
-            oof = np.zeros_like(Y)
-            for f in range(k):
-                check()
-                tr, te = fold != f, fold == f
-                if Y[tr].sum(0).min() < 1:
-                    continue
-                mean, scale, W = self._fit_raw(X[tr], Y[tr])
-                oof[te] = np.concatenate([(X[te] - mean) / scale, np.ones((te.sum(), 1))], 1) @ W
-            self.platt = _fit_platt(oof.ravel(), Y.ravel())
-        check()
-        self.mean, self.scale, self.weights = self._fit_raw(X, Y)
-        return self
-
-    def decision(self, X: np.ndarray) -> np.ndarray:
-        return self._design(X) @ self.weights
-
-    def predict_proba(self, X: np.ndarray) -> np.ndarray:
-        a, b = self.platt
-        return _sigmoid(a * self.decision(X) + b)
 
 
 # --------------------------------------------------------------------------- the suggester
@@ -402,11 +292,6 @@ class LearnedSuggester:
             written += len(items)
             progress(Progress("suggest", min(start + batch_size, len(ids)), len(ids), self.model_id))
         return written
-
-
-def _unit(model: LabelModel, X: np.ndarray) -> np.ndarray:
-    Z = (np.asarray(X, np.float64) - model.mean) / model.scale
-    return Z / (np.linalg.norm(Z, axis=1, keepdims=True) + 1e-9)
 
 
 def _images_with_suggestions_from(project, model_id: str) -> set[int]:
