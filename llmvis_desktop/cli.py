@@ -15,7 +15,7 @@ from . import __version__
 from .cli_progress import ProgressBar
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
-FRONT_MODULES = ("cli_interchange", "cli_evaluate", "cli_suggest", "cli_repair")
+FRONT_MODULES = ("cli_interchange", "cli_evaluate", "cli_suggest", "cli_repair", "cli_cache")
 
 
 def _project(args):

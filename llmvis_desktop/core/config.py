@@ -53,6 +53,7 @@ class Config:
     device: str = "auto"  # auto | cpu | cuda | mps
     thumbnail_size: int = 160
     cache_location: str = ""  # empty: the platform cache dir
+    thumbnail_cache_mb: int = 1024  # the thumbnail cache is pruned to stay under it; 0: no limit
     max_image_pixels: int = DEFAULT_MAX_IMAGE_PIXELS
     recent_projects: list[str] = field(default_factory=list)
     last_project: str = ""
@@ -62,6 +63,10 @@ class Config:
 
     def thumbnail_cache_dir(self) -> Path:
         return Path(self.cache_location) if self.cache_location else cache_dir() / "thumbnails"
+
+    def thumbnail_cache_bytes(self) -> int:
+        """The thumbnail cache's size limit in bytes; 0: unlimited."""
+        return max(0, self.thumbnail_cache_mb) * 1024 * 1024
 
     def remember_project(self, folder: str) -> None:
         folder = str(folder)
@@ -101,6 +106,8 @@ def load_config(path: Optional[Path] = None) -> Config:
     cfg = Config(**values)
     if cfg.max_image_pixels < 1_000_000:
         raise ConfigError(f"{path}: max_image_pixels {cfg.max_image_pixels} is below 1,000,000")
+    if cfg.thumbnail_cache_mb < 0:
+        raise ConfigError(f"{path}: thumbnail_cache_mb {cfg.thumbnail_cache_mb} is negative (0: no limit)")
     return cfg
 
 

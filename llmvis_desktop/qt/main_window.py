@@ -7,6 +7,7 @@ work in :mod:`.workers`, data in :mod:`.models.grid_model`, thumbnails in
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 from typing import Optional
 
@@ -31,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from ..core import config as cfg_mod
 from ..core.project import Project, ProjectError
+from ..core.tasks import FOREGROUND
 from .filter_bar import FilterBar
 from .icons import app_icon
 from .menus import build_menus
@@ -38,10 +40,11 @@ from .models.grid_model import GridModel
 from .review_controller import ReviewController
 from .thumb_loader import ThumbLoader, make_cache
 from .widgets.grid_view import GridView
-from .workers import JobManager, LatestOnly, void
+from .workers import JobManager, LatestOnly, background_thread, void
 
 log = logging.getLogger(__name__)
 TEXT_INPUTS = (QLineEdit, QTextEdit, QPlainTextEdit, QAbstractSpinBox)
+PRUNE_EVERY_S = 3600  # the thumbnail cache is pruned at most this often (its stamp file)
 
 
 class _TextKeyGuard(QObject):
@@ -265,7 +268,28 @@ class MainWindow(QMainWindow):
         self.project_opened.emit(project)
         if index:
             self.start_index()
+        self._prune_thumbnail_cache()
         return True
+
+    def _prune_thumbnail_cache(self) -> None:
+        """Keep the thumbnail cache under its size limit, on a low-priority thread that
+        gives way to the GUI thread; :meth:`shutdown` stops it."""
+        prune, limit = getattr(self.thumbs.cache, "prune", None), self.config.thumbnail_cache_bytes()
+        running = getattr(self, "_prune_thread", None)
+        if prune is None or limit <= 0 or (running is not None and running.is_alive()):
+            return
+        stop = self._prune_stop = threading.Event()
+
+        def run() -> None:
+            background_thread()
+            try:
+                prune(limit, min_interval_s=PRUNE_EVERY_S,
+                      cancelled=lambda: FOREGROUND.yield_to() or stop.is_set())
+            except Exception as exc:  # a cache that cannot be pruned only takes room
+                log.warning("thumbnail cache not pruned: %s", exc)
+
+        self._prune_thread = threading.Thread(target=run, name="llmvis-thumb-prune", daemon=True)
+        self._prune_thread.start()
 
     def close_project(self) -> None:
         if self.project is None:
@@ -483,6 +507,9 @@ class MainWindow(QMainWindow):
         self.query_loader.shutdown()
         self.counts_loader.shutdown()
         self.thumbs.shutdown()
+        if getattr(self, "_prune_thread", None) is not None:
+            self._prune_stop.set()
+            self._prune_thread.join(5)
         if self.project is not None:
             self.project.close()
         QApplication.instance().focusChanged.disconnect(self._guard_text_input)

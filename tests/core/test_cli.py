@@ -1,9 +1,15 @@
-"""The `llmvis` command line: index, info --json, labels; clear errors and exit codes."""
+"""The `llmvis` command line: index, info --json, labels, cache; clear errors and exit codes."""
+import hashlib
 import json
+import os
 import subprocess
 import sys
+import time
+
+import pytest
 
 from llmvis_desktop.cli import main
+from llmvis_desktop.core.config import config_path, load_config, save_config
 
 
 def test_index_and_info_json(png_folder, capsys):
@@ -67,3 +73,69 @@ def test_help_imports_no_ml_or_qt():
 def test_usage_error_exit_code():
     proc = subprocess.run([sys.executable, "-m", "llmvis_desktop.cli", "frobnicate"], capture_output=True)
     assert proc.returncode == 2
+
+
+def _fill_cache(n: int, size: int):
+    """n fake thumbnails of ``size`` bytes in the configured cache, entry i the i-th oldest."""
+    folder = load_config().thumbnail_cache_dir()
+    paths = []
+    for i in range(n):
+        key = hashlib.sha1(str(i).encode()).hexdigest()
+        path = folder / key[:2] / key[2:4] / f"{key}.jpg"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"j" * size)
+        os.utime(path, (time.time() - (n - i) * 60,) * 2)
+        paths.append(path)
+    return folder, paths
+
+
+def test_cache_info_before_first_use_creates_nothing(capsys):
+    folder = load_config().thumbnail_cache_dir()
+    assert main(["cache", "info"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == f"location  {folder} (not created yet)"
+    assert out[1].startswith("size      0.0 MiB in 0 file(s)") and out[2].startswith("limit     1024 MiB")
+    assert not folder.exists()
+    assert main(["cache", "prune"]) == 0
+    assert "nothing to prune" in capsys.readouterr().out and not folder.exists()
+
+
+def test_cache_info_and_prune(capsys):
+    folder, paths = _fill_cache(6, 400 * 1024)  # 2.4 MiB
+    (folder / "aa").mkdir(exist_ok=True)
+    (folder / "aa" / "notes.txt").write_text("not a cache file")
+    assert main(["cache", "info", "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["location"] == str(folder) and info["exists"]
+    assert (info["files"], info["bytes"], info["thumbnails"], info["failures"]) == (6, 6 * 400 * 1024, 6, 0)
+    assert main(["cache", "prune", "--max-mb", "0"]) == 0  # no limit
+    assert capsys.readouterr().out.strip() == f"{folder}: no size limit (0), nothing pruned"
+    assert all(p.exists() for p in paths)
+    assert main(["cache", "prune", "--max-mb", "2"]) == 0
+    assert capsys.readouterr().out.strip() == f"{folder}: 2 file(s) removed (0.8 MiB), 1.6 MiB left, limit 2 MiB"
+    assert [p.exists() for p in paths] == [False, False, True, True, True, True]
+    cfg = load_config()
+    cfg.thumbnail_cache_mb = 1  # the setting is the default limit
+    save_config(cfg)
+    assert main(["cache", "prune", "--json"]) == 0
+    done = json.loads(capsys.readouterr().out)
+    assert (done["limit_mb"], done["removed_files"], done["bytes_left"]) == (1, 2, 2 * 400 * 1024)
+    assert [p.exists() for p in paths] == [False] * 4 + [True] * 2
+    assert (folder / "aa" / "notes.txt").exists()
+    assert main(["cache", "info"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[1] == "size      0.8 MiB in 2 file(s) (2 thumbnails, 0 unreadable-file records)"
+    assert out[2] == "limit     1 MiB (setting thumbnail_cache_mb)"
+
+
+def test_cache_errors(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["cache", "prune", "--max-mb", "-1"])
+    assert info.value.code == 2
+    assert "--max-mb: must be a whole number of MiB" in capsys.readouterr().err
+    config_path().parent.mkdir(parents=True, exist_ok=True)
+    config_path().write_text('{"thumbnail_cache_mb": -3}')
+    for argv in (["cache", "info"], ["cache", "prune"]):
+        assert main(argv) == 1
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith("error: ") and "thumbnail_cache_mb -3 is negative" in err[0]

@@ -11,6 +11,11 @@ raises ImageReadError with it again, without decoding, until the file changes.  
 that can go away without the file changing (permission denied, file missing, I/O
 errors, a pixel limit the user may raise) are not remembered.
 
+The cache is bounded by :meth:`ThumbnailCache.prune`: least recently used entries go
+first.  "Used" is the entry's mtime, which a cache hit refreshes at most once per
+``TOUCH_AFTER_S`` (an fstat per hit, a utime per entry per hour); atime is not used, as
+``noatime`` and ``relatime`` mounts, Windows and backup tools make it unreliable.
+
 Everything here is safe to call from several threads at once.
 """
 
@@ -19,8 +24,12 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
+import stat
 import tempfile
 import threading
+import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -47,6 +56,13 @@ from .reader import (
 log = logging.getLogger(__name__)
 
 JPEG_QUALITY = 85
+TOUCH_AFTER_S = 3600  # a hit marks an entry used when its mark is older than this
+PRUNE_TARGET = 0.9  # a cache over its limit is pruned down to this fraction of it
+STALE_TMP_S = 86400  # a temporary file this old was left by a crash
+STAMP = ".prune-stamp"  # beside the fan-out folders: when the last prune ran, its limit
+_FANOUT = re.compile(r"[0-9a-f]{2}")
+_ENTRY = re.compile(r"[0-9a-f]{40}\.(?:jpg|err)")
+_TMP = re.compile(r"\.tmp-[a-z0-9_]+\.(?:jpg|err)")  # tempfile.mkstemp's names in _store
 _TRANSIENT = (PERMISSION_DENIED, FILE_NOT_FOUND, BROKEN_SYMLINK, IS_DIRECTORY)
 _TRANSPOSE = {
     2: Image.Transpose.FLIP_LEFT_RIGHT,
@@ -109,6 +125,49 @@ def _is_transient(reason: str) -> bool:
         reason in _TRANSIENT
         or reason.startswith(("I/O error", "cannot read file", "image too large"))
     )
+
+
+@dataclass
+class CacheUsage:
+    """What a walk of the cache found (sizes are file sizes)."""
+
+    thumbnails: int = 0
+    failures: int = 0  # ``.err`` records
+    temporary: int = 0  # being written, or left by a crash
+    bytes: int = 0
+
+    @property
+    def files(self) -> int:
+        return self.thumbnails + self.failures + self.temporary
+
+
+@dataclass
+class PruneResult:
+    skipped: bool = False  # no limit, or pruned less than ``min_interval_s`` ago: no walk
+    files: int = 0  # entries found (temporary files included)
+    bytes: int = 0
+    removed_files: int = 0
+    removed_bytes: int = 0
+    cancelled: bool = False
+
+    @property
+    def bytes_left(self) -> int:
+        return self.bytes - self.removed_bytes
+
+
+def _scan(folder: str) -> list[os.DirEntry]:
+    try:
+        with os.scandir(folder) as it:
+            return list(it)
+    except OSError:  # gone meanwhile, or unreadable: nothing of ours to see there
+        return []
+
+
+def _real_dir(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_dir(follow_symlinks=False)  # a link may lead out of the cache
+    except OSError:
+        return False
 
 
 class ThumbnailCache:
@@ -179,6 +238,7 @@ class ThumbnailCache:
     def _load_cached(self, target: Path) -> Image.Image | None:
         try:
             with open(target, "rb") as fh:
+                self._mark_used(fh, target)
                 im = Image.open(fh, formats=("JPEG",))
                 im.load()
                 return im
@@ -193,9 +253,21 @@ class ThumbnailCache:
             return None
 
     @staticmethod
-    def _raise_cached_error(path: PathLike, target: Path) -> None:
+    def _mark_used(fh, target: Path) -> None:
+        """Refresh the entry's mtime (its last use, for :meth:`prune`) if over an hour old."""
         try:
-            reason = target.with_suffix(".err").read_text("utf-8", "replace").strip()
+            if time.time() - os.fstat(fh.fileno()).st_mtime > TOUCH_AFTER_S:
+                os.utime(fh.fileno() if os.utime in os.supports_fd else target)
+        except OSError:  # a read-only cache still serves hits
+            pass
+
+    @classmethod
+    def _raise_cached_error(cls, path: PathLike, target: Path) -> None:
+        err = target.with_suffix(".err")
+        try:
+            with open(err, "rb") as fh:
+                cls._mark_used(fh, err)
+                reason = fh.read().decode("utf-8", "replace").strip()
         except OSError:
             return
         raise ImageReadError(path, reason or "unreadable image (cached failure)")
@@ -220,6 +292,106 @@ class ThumbnailCache:
                 except OSError:
                     pass
 
+    # ------------------------------------------------------------------ size
+    def _walk(self, cancelled: Callable[[], bool] | None = None):
+        """(path, size, mtime, temporary) of each regular file of ours: ``xx/yy/<key>.jpg``,
+        ``.err`` and ``_store``'s temporary files. Nothing else in the folder is looked
+        at, symbolic links are not followed, whatever vanishes meanwhile is skipped."""
+        for top in _scan(self.cache_dir):
+            if cancelled is not None and cancelled():
+                return
+            if not (_FANOUT.fullmatch(top.name) and _real_dir(top)):
+                continue
+            for mid in _scan(top.path):
+                if not (_FANOUT.fullmatch(mid.name) and _real_dir(mid)):
+                    continue
+                prefix = top.name + mid.name
+                for entry in _scan(mid.path):
+                    name = entry.name
+                    temporary = _TMP.fullmatch(name) is not None
+                    if not temporary and not (_ENTRY.fullmatch(name) and name.startswith(prefix)):
+                        continue
+                    try:
+                        st = entry.stat(follow_symlinks=False)
+                    except OSError:
+                        continue
+                    if stat.S_ISREG(st.st_mode):
+                        yield entry.path, st.st_size, st.st_mtime, temporary
+
+    def usage(self) -> CacheUsage:
+        """Files and bytes in the cache now (one walk)."""
+        found = CacheUsage()
+        for path, size, _mtime, temporary in self._walk():
+            found.bytes += size
+            kind = "temporary" if temporary else "failures" if path.endswith(".err") else "thumbnails"
+            setattr(found, kind, getattr(found, kind) + 1)
+        return found
+
+    def prune(self, max_bytes: int, *, min_interval_s: float = 0,
+              cancelled: Callable[[], bool] | None = None) -> PruneResult:
+        """Delete least recently used entries (``.err`` ones too) while the cache is over
+        ``max_bytes``, down to ``PRUNE_TARGET`` of it; ``max_bytes`` <= 0: no limit.
+
+        Under the limit this costs one walk (a scandir per folder, an lstat per file);
+        with ``min_interval_s`` it is skipped altogether when the last prune with the
+        same limit finished less than that long ago.  Temporary files a crash left (a
+        day old) are deleted too.  Files another process removes or rewrites meanwhile
+        are fine: the worst case is a thumbnail made again.  ``cancelled()`` true stops
+        it early (no stamp is written then).
+        """
+        if max_bytes <= 0 or (min_interval_s > 0 and self._pruned_within(max_bytes, min_interval_s)):
+            return PruneResult(skipped=True)
+        result = PruneResult()
+        now = time.time()
+        entries = []
+        for path, size, mtime, temporary in self._walk(cancelled):
+            result.files += 1
+            result.bytes += size
+            if temporary and now - mtime > STALE_TMP_S:
+                self._remove(path, size, result)
+            elif not temporary:
+                entries.append((mtime, path, size))
+        if cancelled is not None and cancelled():
+            result.cancelled = True
+            return result
+        goal = int(max_bytes * PRUNE_TARGET)
+        if result.bytes_left > max_bytes:
+            entries.sort()  # oldest mark first; the path breaks ties, for a stable order
+            for _mtime, path, size in entries:
+                if result.bytes_left <= goal:
+                    break
+                if cancelled is not None and cancelled():
+                    result.cancelled = True
+                    return result
+                self._remove(path, size, result)
+        if result.removed_files:
+            log.info("thumbnail cache %s: %d file(s), %d bytes removed; %d bytes left",
+                     self.cache_dir, result.removed_files, result.removed_bytes, result.bytes_left)
+        self._store(self.cache_dir / STAMP, lambda f: f.write(f"{max_bytes}\n".encode()))
+        return result
+
+    @staticmethod
+    def _remove(path: str, size: int, result: PruneResult) -> None:
+        try:
+            os.unlink(path)
+        except FileNotFoundError:  # another process removed it meanwhile: not there after all
+            result.files -= 1
+            result.bytes -= size
+            return
+        except OSError as exc:  # open elsewhere (Windows), read-only cache: left in place
+            log.debug("cannot remove thumbnail cache entry %s: %s", path, exc)
+            return
+        result.removed_files += 1
+        result.removed_bytes += size
+
+    def _pruned_within(self, max_bytes: int, seconds: float) -> bool:
+        stamp = self.cache_dir / STAMP
+        try:
+            age = time.time() - stamp.stat().st_mtime
+            return 0 <= age < seconds and stamp.read_text("ascii").strip() == str(max_bytes)
+        except (OSError, ValueError):
+            return False
+
     def clear(self) -> None:
         """Delete every cached thumbnail and failure record."""
         for sub in self.cache_dir.glob("??/??/*"):
@@ -230,4 +402,4 @@ class ThumbnailCache:
                     pass
 
 
-__all__ = ["JPEG_QUALITY", "ThumbnailCache", "make_thumbnail"]
+__all__ = ["JPEG_QUALITY", "CacheUsage", "PruneResult", "ThumbnailCache", "make_thumbnail"]
