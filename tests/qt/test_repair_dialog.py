@@ -85,6 +85,8 @@ def test_repair_dialog_flow(qtbot, brick_project, small_ckpt):
         dlg.run_repair()
         qtbot.waitUntil(lambda: len(dlg.results) == 3, timeout=15000)
         assert dlg.accept_btn.isEnabled()
+        want = "the CPU" if not torch.cuda.is_available() else "the GPU"
+        assert f"The GAN ran on {want}" in dlg.status.text()  # device auto: CUDA when there is one
         for k in ("gan", "telea", "ns"):
             assert not dlg.thumbs[k].pixmap().isNull()
         dlg.slider.setValue(35)

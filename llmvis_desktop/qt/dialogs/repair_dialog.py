@@ -235,7 +235,9 @@ class RepairDialog(QDialog):
                 self.thumbs[k].setPixmap(pm.scaled(160, 120, Qt.AspectRatioMode.KeepAspectRatio,
                                                    Qt.TransformationMode.SmoothTransformation))
         self._show_current()
-        self.status.setText("; ".join(errors) if errors else "Compare with the slider; Accept saves a new file.")
+        gan = self.results.get("gan")
+        where = f" The GAN ran on {_device_name(gan.params.get('device'))}." if gan is not None and "gan" in out else ""
+        self.status.setText("; ".join(errors) if errors else f"Compare with the slider; Accept saves a new file.{where}")
 
     def _on_error(self, msg: str) -> None:
         self.status.setText(f"Repair failed: {msg}")
@@ -265,3 +267,16 @@ class RepairDialog(QDialog):
         if self._own_jobs:
             self.jobs.shutdown()
         super().done(r)
+
+
+def _device_name(device) -> str:
+    if not device or device == "cpu":
+        return "the CPU"
+    if str(device).startswith("cuda"):
+        try:
+            import torch
+
+            return f"the GPU ({torch.cuda.get_device_name(torch.device(device))})"
+        except Exception:
+            return f"the GPU ({device})"
+    return str(device)
