@@ -191,3 +191,14 @@ def test_cli_train_from_project(tmp_path, capsys):
     args = parser.parse_args(["repair", "train", str(root), "--from", str(tmp_path / "nope.safetensors"),
                               "--steps", "1", "--out", str(out)])
     assert args.func(args) == 1
+
+
+def test_generator_on_another_device_is_a_kept_copy_and_never_moves_the_original():
+    from llmvis_desktop.core.repair.inference import generator_on
+
+    g = build_generator(SMALL).eval()
+    assert generator_on(g, "cpu") is g
+    other = generator_on(g, "meta")  # a device every torch build has: stands in for a GPU here
+    assert other is not g and next(other.parameters()).device.type == "meta"
+    assert next(g.parameters()).device.type == "cpu"  # the cached original stays where it was
+    assert generator_on(g, "meta") is other  # made once

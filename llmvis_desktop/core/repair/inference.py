@@ -49,6 +49,7 @@ def generator_on(generator, device: str):
             g = per[str(want)] = copy.deepcopy(generator).to(want).eval()
     return g
 
+
 def as_mask(mask: np.ndarray, shape: tuple) -> np.ndarray:
     """Any mask array (bool, 0/255, RGB, RGBA alpha) -> bool (H, W); size must match."""
     m = np.asarray(mask)
