@@ -144,3 +144,22 @@ def test_detail_in_provenance_and_cli(tmp_path):
     args = parser.parse_args(["repair", "apply", str(root / "part.png"), "--mask", str(tmp_path / "mask.png"),
                               "--method", "telea", "--detail", "-1", "--out", str(tmp_path / "bad.png")])
     assert args.func(args) == 1
+
+
+def test_fast_blur_and_known_block_lookup_match_the_direct_computations():
+    from scipy import ndimage as ndi
+
+    from llmvis_desktop.core.repair.detail import BLOCK, SIGMA, _blur_matrix, _KnownBlocks
+
+    rng = np.random.default_rng(0)
+    for n, m in ((32, 32), (19, 32), (32, 11)):
+        x = rng.random((n, m)).astype(np.float32)
+        ref = ndi.gaussian_filter(x, SIGMA, mode="constant")
+        assert np.abs(_blur_matrix(n) @ x @ _blur_matrix(m).T - ref).max() < 1e-5
+    hole = rng.random((120, 90)) > 0.995
+    kb = _KnownBlocks(hole, 10, 110, 5, 85)
+    ys = rng.integers(10, 110 - BLOCK + 1, 400)
+    xs = rng.integers(5, 85 - BLOCK + 1, 400)
+    direct = np.array([not hole[y:y + BLOCK, x:x + BLOCK].any() for y, x in zip(ys, xs)])
+    assert direct.any() and not direct.all()
+    assert np.array_equal(kb.known(ys, xs), direct)

@@ -46,7 +46,24 @@ def _win2d() -> np.ndarray:
     return _WIN
 
 
-def _source(pixels: np.ndarray, hole: np.ndarray, by: int, bx: int, rng, planes: int, guide=None, sel=None):
+class _KnownBlocks:
+    """Whether a BLOCK x BLOCK block lies wholly in known pixels, for many blocks at once:
+    a summed-area table of the hole over a window of the image."""
+
+    def __init__(self, hole: np.ndarray, y0: int, y1: int, x0: int, x1: int) -> None:
+        self.y0, self.x0 = y0, x0
+        sat = np.zeros((y1 - y0 + 1, x1 - x0 + 1), np.int32)
+        np.cumsum(np.cumsum(hole[y0:y1, x0:x1], axis=0, dtype=np.int32), axis=1, out=sat[1:, 1:])
+        self.sat = sat
+
+    def known(self, ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
+        a, b = ys - self.y0, xs - self.x0
+        t = self.sat
+        return (t[a + BLOCK, b + BLOCK] - t[a, b + BLOCK] - t[a + BLOCK, b] + t[a, b]) == 0
+
+
+def _source(pixels: np.ndarray, hole: np.ndarray, by: int, bx: int, rng, planes: int, guide=None, sel=None,
+            blocks: "_KnownBlocks | None" = None):
     """The high-pass residual (C, BLOCK, BLOCK) of a known block near (by, bx), or None.
     Candidates come from the nearest search radius that has any; with ``guide`` (the fill
     over the block, compared where ``sel``) the candidate most like the fill wins, so the
@@ -63,7 +80,10 @@ def _source(pixels: np.ndarray, hole: np.ndarray, by: int, bx: int, rng, planes:
         xs = rng.integers(ax, aw + 1, TRIES)
         yy = ys[:, None, None] + _OFF[None, :, None]
         xx = xs[:, None, None] + _OFF[None, None, :]
-        ok = np.flatnonzero(~hole[yy, xx].any(axis=(1, 2)))  # candidates wholly in known pixels
+        if blocks is not None:
+            ok = np.flatnonzero(blocks.known(ys, xs))  # candidates wholly in known pixels
+        else:
+            ok = np.flatnonzero(~hole[yy, xx].any(axis=(1, 2)))
         best = None
         if ok.size and guide is None:
             best = int(ok[0])
@@ -82,16 +102,36 @@ def _planes(a: np.ndarray, planes: int) -> np.ndarray:
     return a.astype(np.float32)
 
 
+_BLUR: dict = {}
+
+
+def _blur_matrix(n: int) -> np.ndarray:
+    """(n, n) matrix of the Gaussian (SIGMA, radius 4 sigma, as scipy's gaussian_filter)
+    with zeros beyond the ends: ``B @ x`` blurs a length-n signal in 'constant' mode."""
+    m = _BLUR.get(n)
+    if m is None:
+        r = int(4.0 * SIGMA + 0.5)
+        k = np.exp(-0.5 * (np.arange(-r, r + 1) / SIGMA) ** 2)
+        k /= k.sum()
+        i = np.arange(n)
+        d = i[None, :] - i[:, None]
+        m = np.where(np.abs(d) <= r, k[np.clip(d + r, 0, 2 * r)], 0.0).astype(np.float32)
+        _BLUR[n] = m
+    return m
+
+
 def _residual(pixels, hole, sy, sx, planes):
     """High-pass of the known block at (sy, sx): a blur over its known surround only
-    (normalised convolution, so neither the hole nor the image border leaks in)."""
+    (normalised convolution, so neither the hole nor the image border leaks in). The
+    separable blur of a small window is two small matrix products."""
     h, w = hole.shape
     y0, y1 = max(0, sy - PAD), min(h, sy + BLOCK + PAD)
     x0, x1 = max(0, sx - PAD), min(w, sx + BLOCK + PAD)
     sub = _planes(pixels[y0:y1, x0:x1], planes)
     known = (~hole[y0:y1, x0:x1]).astype(np.float32)
-    num = ndi.gaussian_filter(sub * known, (0, SIGMA, SIGMA), mode="constant")
-    den = ndi.gaussian_filter(known, SIGMA, mode="constant")
+    by, bx = _blur_matrix(y1 - y0), _blur_matrix(x1 - x0)
+    num = by @ (sub * known) @ bx.T
+    den = by @ known @ bx.T
     res = sub - num / np.maximum(den, 1e-6)
     return res[:, sy - y0:sy - y0 + BLOCK, sx - x0:sx - x0 + BLOCK]
 
@@ -127,6 +167,9 @@ def detail_field(pixels: np.ndarray, hole: np.ndarray, box, strength: float, see
     gy1 = y0 + int(ys.max())
     gx0 = ((x0 + int(xs.min())) // step - 1) * step
     gx1 = x0 + int(xs.max())
+    h, w = hole.shape
+    reach = RADII[-1] + 2 * BLOCK  # every candidate source of every block lies in this window
+    blocks = _KnownBlocks(hole, max(0, gy0 - reach), min(h, gy1 + reach), max(0, gx0 - reach), min(w, gx1 + reach))
     for by in range(gy0, gy1 + 1, step):
         for bx in range(gx0, gx1 + 1, step):
             # the block's part inside the box and the image
@@ -141,7 +184,7 @@ def detail_field(pixels: np.ndarray, hole: np.ndarray, box, strength: float, see
                 sel = np.zeros((BLOCK, BLOCK), bool)
                 guide[:, cy0 - by:cy1 - by, cx0 - bx:cx1 - bx] = fill[:, cy0 - y0:cy1 - y0, cx0 - x0:cx1 - x0]
                 sel[cy0 - by:cy1 - by, cx0 - bx:cx1 - bx] = True
-            res = _source(pixels, hole, by, bx, rng, planes, guide, sel)
+            res = _source(pixels, hole, by, bx, rng, planes, guide, sel, blocks)
             if res is None:
                 continue
             k = 1.0
