@@ -6,11 +6,14 @@ with one of :data:`KINDS` painted by :func:`llmvis_desktop.core.demo.paint_defec
 
 Train and test tiles never overlap: ``half="left"`` crops from x < 256, ``half="right"``
 from x >= 256 of each texture, so a test tile is never a shifted copy of a train tile.
+``rows=(y0, y1)`` further confines crops to rows y0 <= y < y1 (the benchmark's
+``--validate`` mode splits the left half into a top part to train on and a bottom part to
+validate on, so settings are chosen without ever looking at the right half).
 """
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Iterator, Optional, Sequence
 
 import numpy as np
 from PIL import Image
@@ -35,6 +38,7 @@ def tiles(
     seed: int = 0,
     textures: Sequence[str] = TEXTURES,
     kinds: Sequence[str] = KINDS,
+    rows: Optional[tuple[int, int]] = None,
 ) -> Iterator[tuple[np.ndarray, str, str]]:
     """Yield ``per_class`` samples of every kind as (uint8 HxW array, kind, texture).
 
@@ -43,12 +47,13 @@ def tiles(
     rng = np.random.default_rng(seed)
     tex = {n: texture(n) for n in textures}
     x_lo, x_hi = (0, 256 - size) if half == "left" else (256, 512 - size)
+    y_lo, y_hi = (0, 512 - size) if rows is None else (int(rows[0]), int(rows[1]) - size)
     for i in range(per_class):
         for kind in kinds:
             name = textures[(i + kinds.index(kind)) % len(textures)]
             arr = tex[name]
             x = int(rng.integers(x_lo, x_hi + 1))
-            y = int(rng.integers(0, 512 - size + 1))
+            y = int(rng.integers(y_lo, y_hi + 1))
             crop = np.rot90(arr[y:y + size, x:x + size], int(rng.integers(0, 4)))
             if rng.random() < 0.5:
                 crop = crop[:, ::-1]
