@@ -47,19 +47,12 @@ def worker():
 def project(tmp_path):
     folder = tiny_models.image_folder(tmp_path / "images", 6)
     (folder / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n not really")
-    p = Project.open(folder)
-    p.index()
-    for name in LABELS:
-        p.add_label(name)
+    p = tiny_models.labelled_project(folder, LABELS)
     yield p
     p.close()
 
 
-def _all(project):
-    out = []
-    for image_id in project.image_ids():
-        out.extend(project.suggestions(image_id))
-    return out
+_all = tiny_models.all_suggestions
 
 
 def test_batch_job_writes_suggestions_with_provenance(tiny, project, worker):

@@ -378,3 +378,22 @@ def image_folder(root: Path, n: int = 6) -> Path:
     for i in range(n):
         Image.new("RGB", (24 + 3 * i, 20 + 2 * i), (30 * i % 255, 90, 200 - 10 * i)).save(root / f"img{i:03d}.png")
     return root
+
+
+def labelled_project(folder: Path, labels):
+    """Open and index ``folder`` as a project and add the ``labels`` taxonomy."""
+    from llmvis_desktop.core.project import Project
+
+    p = Project.open(folder)
+    p.index()
+    for name in labels:
+        p.add_label(name)
+    return p
+
+
+def all_suggestions(project) -> list:
+    """Every suggestion of every image of the project."""
+    out = []
+    for image_id in project.image_ids():
+        out.extend(project.suggestions(image_id))
+    return out

@@ -33,22 +33,12 @@ def models(tmp_path_factory):
 
 @pytest.fixture
 def project(tmp_path):
-    from llmvis_desktop.core.project import Project
-
-    folder = tiny_models.image_folder(tmp_path / "images", 10)
-    p = Project.open(folder)
-    p.index()
-    for name in LABELS:
-        p.add_label(name)
+    p = tiny_models.labelled_project(tiny_models.image_folder(tmp_path / "images", 10), LABELS)
     yield p
     p.close()
 
 
-def _suggestions(project):
-    out = []
-    for image_id in project.image_ids():
-        out.extend(project.suggestions(image_id))
-    return out
+_suggestions = tiny_models.all_suggestions
 
 
 def test_suggest_job_on_cuda_records_device_and_half_precision(models, project):
