@@ -65,6 +65,7 @@ def bench_size(name: str, work: Path, n: int, batch: int, reps: int, tokens: int
     from llmvis_desktop.core.project import Project
     from llmvis_desktop.core.suggest import inspect_folder
     from llmvis_desktop.core.suggest.batch import load_pil, run_suggest
+    from llmvis_desktop.core.suggest.registry import _to_device
     from llmvis_desktop.core.suggest.worker import ModelWorker
 
     hidden, layers, image = SIZES[name]
@@ -91,8 +92,7 @@ def bench_size(name: str, work: Path, n: int, batch: int, reps: int, tokens: int
                     if read:
                         b = [load_pil(project, r) for r in records[i * batch:(i + 1) * batch]]
                     inputs = loaded.processor(images=b, return_tensors="pt")
-                    inputs = {k: v.to(loaded.device, loaded.dtype) if v.is_floating_point() else v.to(loaded.device)
-                              for k, v in inputs.items()}  # as the engines do: pixels in the model's dtype
+                    inputs = _to_device(inputs, loaded)  # as the engines do: pixels in the model's dtype
                     out = loaded.model.generate(**inputs, max_new_tokens=tokens, do_sample=False)
                     loaded.processor.batch_decode(out, skip_special_tokens=True)
             return time.perf_counter() - t, time.process_time() - c

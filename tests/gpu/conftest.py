@@ -3,11 +3,10 @@
 They are not in the default test run (``testpaths``): CI has no GPU. Each test here
 needs CUDA and is skipped where there is none.
 """
+import importlib.util
 import os
 import sys
 from pathlib import Path
-
-import pytest
 
 CORE_TESTS = Path(__file__).resolve().parents[1] / "core"
 if str(CORE_TESTS) not in sys.path:
@@ -15,9 +14,12 @@ if str(CORE_TESTS) not in sys.path:
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
-@pytest.fixture(autouse=True)
-def _isolated_dirs(tmp_path_factory, monkeypatch):
-    base = tmp_path_factory.mktemp("llmvis_dirs")
-    for kind in ("CONFIG", "DATA", "CACHE", "LOG"):
-        monkeypatch.setenv(f"LLMVIS_{kind}_DIR", str(base / kind.lower()))
-    yield
+def _core_conftest():
+    """tests/core/conftest.py under its own name, for its per-test directory isolation."""
+    spec = importlib.util.spec_from_file_location("llmvis_core_conftest", CORE_TESTS / "conftest.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+_isolated_dirs = _core_conftest()._isolated_dirs  # autouse: config/data/cache dirs per test

@@ -62,8 +62,8 @@ class _KnownBlocks:
         return (t[a + BLOCK, b + BLOCK] - t[a, b + BLOCK] - t[a + BLOCK, b] + t[a, b]) == 0
 
 
-def _source(pixels: np.ndarray, hole: np.ndarray, by: int, bx: int, rng, planes: int, guide=None, sel=None,
-            blocks: "_KnownBlocks | None" = None):
+def _source(pixels: np.ndarray, hole: np.ndarray, by: int, bx: int, rng, planes: int, blocks: _KnownBlocks,
+            guide=None, sel=None):
     """The high-pass residual (C, BLOCK, BLOCK) of a known block near (by, bx), or None.
     Candidates come from the nearest search radius that has any; with ``guide`` (the fill
     over the block, compared where ``sel``) the candidate most like the fill wins, so the
@@ -78,17 +78,14 @@ def _source(pixels: np.ndarray, hole: np.ndarray, by: int, bx: int, rng, planes:
             continue
         ys = rng.integers(ay, az + 1, TRIES)
         xs = rng.integers(ax, aw + 1, TRIES)
-        yy = ys[:, None, None] + _OFF[None, :, None]
-        xx = xs[:, None, None] + _OFF[None, None, :]
-        if blocks is not None:
-            ok = np.flatnonzero(blocks.known(ys, xs))  # candidates wholly in known pixels
-        else:
-            ok = np.flatnonzero(~hole[yy, xx].any(axis=(1, 2)))
+        ok = np.flatnonzero(blocks.known(ys, xs))  # candidates wholly in known pixels
         best = None
         if ok.size and guide is None:
             best = int(ok[0])
         elif ok.size:
-            blk = pixels[yy[ok], xx[ok]].astype(np.float32)  # (n, B, B[, C])
+            yy = ys[ok, None, None] + _OFF[None, :, None]
+            xx = xs[ok, None, None] + _OFF[None, None, :]
+            blk = pixels[yy, xx].astype(np.float32)  # (n, B, B[, C])
             blk = blk[:, None] if blk.ndim == 3 else np.moveaxis(blk[..., :planes], -1, 1)
             d = (((blk - guide[None]) ** 2) * sel).sum(axis=(1, 2, 3), dtype=np.float64)
             best = int(ok[int(np.argmin(d))])
@@ -184,7 +181,7 @@ def detail_field(pixels: np.ndarray, hole: np.ndarray, box, strength: float, see
                 sel = np.zeros((BLOCK, BLOCK), bool)
                 guide[:, cy0 - by:cy1 - by, cx0 - bx:cx1 - bx] = fill[:, cy0 - y0:cy1 - y0, cx0 - x0:cx1 - x0]
                 sel[cy0 - by:cy1 - by, cx0 - bx:cx1 - bx] = True
-            res = _source(pixels, hole, by, bx, rng, planes, guide, sel, blocks)
+            res = _source(pixels, hole, by, bx, rng, planes, blocks, guide, sel)
             if res is None:
                 continue
             k = 1.0
