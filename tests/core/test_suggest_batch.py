@@ -125,9 +125,11 @@ def test_cancel_mid_batch_keeps_finished_batches_and_resumes(tiny, project, work
 
     with pytest.raises(Cancelled):
         run_suggest(project, blip, None, batch=2, worker=worker, token=token, progress=progress)
-    assert len(_all(project)) == 2
+    # the batch already queued to the model thread may finish: it is kept, nothing after it runs
+    kept = len(_all(project))
+    assert kept in (2, 4)
     rest = run_suggest(project, blip, None, batch=2, worker=worker)
-    assert rest.images == 4 and rest.skipped == 2
+    assert rest.images == 6 - kept and rest.skipped == kept
     caps = _all(project)
     assert len(caps) == 6 and len({s.image_id for s in caps}) == 6
 

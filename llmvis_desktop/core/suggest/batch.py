@@ -1,18 +1,16 @@
 """The suggestion batch job: captions, zero-shot labels or answers for many images.
 
 Resumable: an image that already has a suggestion of the same kind from the same model
-id and revision (pending or decided) is skipped, and results are committed at least
-every ``COMMIT_EVERY_S`` seconds (whole batches; on cancel everything inferred is
-committed), so a killed job restarted goes on where it stopped, losing at most that
-much work. Committing every batch made a tiny model's job wait on the database: a
-commit (with its fsync) took longer than inferring the batch. Suggestions are their
-own rows; a reviewed annotation is never changed. Images are read on a helper
-thread and results committed on another while the model thread runs a batch.
+id and revision (pending or decided) is skipped, and whole batches are committed as
+they finish, on a helper thread, a commit starting as soon as the previous one ended
+(:mod:`.pipeline`), so a killed job restarted goes on where it stopped. On cancel
+everything inferred is committed. Suggestions are their own rows; a reviewed
+annotation is never changed. Images are read on a helper thread while the model
+thread runs a batch.
 """
 from __future__ import annotations
 
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Collection, Optional, Sequence, Union
 
@@ -23,10 +21,10 @@ from ..store import models as m
 from ..store.records import ImageFilter, ImageRecord, NewSuggestion, SuggestionRecord
 from ..tasks import CancelToken, Progress, ProgressFn, no_progress
 from .discovery import ModelInfo, ModelRefused, check
+from .pipeline import run_batches
 from .registry import DEFAULT_LABEL_TEMPLATE, DEFAULT_MAX_NEW_TOKENS, input_side
 
 OptIn = Union[bool, Collection[str]]
-COMMIT_EVERY_S = 0.5
 MAX_SIDE = 1024  # images are shrunk to this longest side before the processor sees them
 OPTINS_SETTING = "model_optins"  # project setting: {path: ["bin", "remote_code"]}
 
@@ -71,6 +69,8 @@ class _Role:
     kind: str  # suggestion kind stored
     info: ModelInfo
     prompt: Optional[str]
+    allow_bin: bool = False
+    allow_remote_code: bool = False
 
 
 def optins_for(project: Project, info: ModelInfo) -> tuple[bool, bool]:
@@ -191,33 +191,11 @@ def run_suggest(
         from .worker import ModelWorker
 
         worker = ModelWorker()
-    reader = ThreadPoolExecutor(1, thread_name_prefix="llmvis-suggest-read")
-    writer = ThreadPoolExecutor(1, thread_name_prefix="llmvis-suggest-write")
-    written = None  # the previous commit, running while the model works on the next batches
-    buffered: list[NewSuggestion] = []
-    last_commit = time.monotonic()
-
-    def commit(wait: bool = False) -> None:
-        """Wait for the previous commit, start one of what is buffered (``wait``: and
-        wait for it too)."""
-        nonlocal written, buffered, last_commit
-        if written is not None:
-            written.result()  # a failed commit stops the job here, with its own error
-            written = None
-        if buffered:
-            written = writer.submit(project.add_suggestions, buffered)
-            buffered = []
-        last_commit = time.monotonic()
-        if wait and written is not None:
-            written.result()
-            written = None
     try:
         engines = {}
         for r in roles:
-            a_bin, a_rc = _resolve_optins(project, r.info, allow_bin, allow_remote_code)
-            eng = worker.engine(r.info, r.role, device, allow_bin=a_bin, allow_remote_code=a_rc,
-                                on_message=None)
-            engines[r.role] = eng
+            engines[r.role] = worker.engine(r.info, r.role, device, allow_bin=r.allow_bin,
+                                            allow_remote_code=r.allow_remote_code, on_message=None)
         report.device = ",".join(sorted({e.device for e in engines.values()}))
         # decode no larger than the models need (None: one of them sizes images itself)
         sides = [input_side(e.loaded) for e in engines.values()]
@@ -225,49 +203,34 @@ def run_suggest(
         token.check()
 
         chunks = [todo[i:i + batch] for i in range(0, total, batch)]
-
-        def fetch(chunk):
-            recs = project.images(chunk)
-            ok, images, failed = _read_batch(
-                project, [r for r in recs if r.status not in (m.STATUS_MISSING, m.STATUS_ERROR)], max_side,
-                draft_side)
-            failed += [(r.relpath, r.error or r.status) for r in recs if r.status in (m.STATUS_MISSING, m.STATUS_ERROR)]
-            return ok, images, failed
-
-        pending = reader.submit(fetch, chunks[0])
         processed = 0
         infer_started = time.monotonic()
-        for k, chunk in enumerate(chunks):
-            token.check()
-            recs, images, failed = pending.result()
-            if k + 1 < len(chunks):
-                pending = reader.submit(fetch, chunks[k + 1])
+
+        def read(recs):
+            return _read_batch(project, recs, max_side, draft_side)
+
+        def infer(recs, images):
+            return _infer(engines, roles, recs, images, done, labels, batch, max_new_tokens, top_k,
+                          min_score, max_side)
+
+        def on_batch(recs, rows, failed, size):
+            nonlocal processed
             report.failed.extend(failed)
-            rows: list[NewSuggestion] = []
-            if images:
-                rows = worker.call(_infer, engines, roles, recs, images, done, labels, batch,
-                                   max_new_tokens, top_k, min_score, max_side)
-            buffered.extend(rows)
-            if time.monotonic() - last_commit >= COMMIT_EVERY_S:
-                commit()
             report.suggestions += len(rows)
             report.images += len(recs)
-            processed += len(chunk)
+            processed += size
             elapsed = time.monotonic() - infer_started
             rate = processed / elapsed if elapsed > 0 else 0.0
             eta = (total - processed) / rate if rate > 0 else 0.0
             progress(Progress("suggest", processed, total, f"{rate:.1f} images/s, ETA {eta:.0f} s"))
-        commit(wait=True)
+
+        run_batches(project, chunks, read, infer, worker, on_batch, token)
         for eng in engines.values():
             for msg in eng.messages:
                 if msg not in report.messages:
                     report.messages.append(msg)
         report.device = ",".join(sorted({e.device for e in engines.values()}))
     finally:
-        reader.shutdown(wait=True, cancel_futures=True)
-        if buffered:  # cancelled or failed: what was inferred is still committed
-            writer.submit(project.add_suggestions, buffered)
-        writer.shutdown(wait=True)
         if own_worker:
             worker.shutdown()
         report.seconds = time.monotonic() - started
@@ -286,7 +249,8 @@ def _roles(project, captioner, labeler, prompt, question, template, allow_bin, a
     if captioner is None and labeler is None:
         raise SuggestError("choose a captioner and/or a labeler (model manager, or --captioner/--labeler)")
     if captioner is not None:
-        check(captioner, *_resolve_optins(project, captioner, allow_bin, allow_rc))
+        opts = _resolve_optins(project, captioner, allow_bin, allow_rc)
+        check(captioner, *opts)
         if captioner.kind not in ("captioner", "chat"):
             raise ModelRefused(f"{captioner.path}: a {captioner.family} model is a {captioner.kind}, "
                                f"not a captioner")
@@ -294,19 +258,20 @@ def _roles(project, captioner, labeler, prompt, question, template, allow_bin, a
             if captioner.kind != "chat":
                 raise ModelRefused(f"{captioner.path}: a {captioner.family} model cannot answer questions; "
                                    f"use a chat model (LLaVA, SmolVLM, Qwen-VL)")
-            roles.append(_Role("answer", "answer", captioner, question.strip()))
+            roles.append(_Role("answer", "answer", captioner, question.strip(), *opts))
         else:
             from .registry import family_named
 
             fam = family_named(captioner.family)
             p = (prompt if fam.takes_prompt else None) or fam.default_prompt
-            roles.append(_Role("caption", "caption", captioner, p))
+            roles.append(_Role("caption", "caption", captioner, p, *opts))
     if labeler is not None:
-        check(labeler, *_resolve_optins(project, labeler, allow_bin, allow_rc))
+        opts = _resolve_optins(project, labeler, allow_bin, allow_rc)
+        check(labeler, *opts)
         if labeler.kind != "labeler":
             raise ModelRefused(f"{labeler.path}: a {labeler.family} model is a {labeler.kind}, "
                                f"not a zero-shot labeler (CLIP, SigLIP)")
-        roles.append(_Role("label", "label", labeler, template))
+        roles.append(_Role("label", "label", labeler, template, *opts))
     return roles
 
 

@@ -1,0 +1,156 @@
+"""The batch job's three stages, each on its own thread: read images (a helper
+thread), infer (the model thread), commit (another helper thread).
+
+- **Reading** runs up to :data:`READ_AHEAD` batches ahead of the model, and loads the
+  image records a page of batches at a time (one query, not one per batch).
+- **Inference**: the next batch is queued to the model thread as soon as its images
+  are read, before the current batch's results are collected, so the model thread
+  goes from one batch to the next without waiting on this thread. Other work queued
+  to the model thread (the GUI's "ask the image") still gets its turn between batches.
+- **Committing**: whole batches are buffered and stored on a helper thread, one
+  commit at a time, at most every :data:`COMMIT_EVERY_S` seconds. The model never
+  waits on the database. Committing every batch instead made a tiny model's job
+  slower: each commit (SQLAlchemy, fsync) costs about as much as inferring a batch,
+  and it competes with the model for the interpreter lock. A killed job loses at
+  most the batches of the last ``COMMIT_EVERY_S`` plus one commit.
+
+On cancel or error, queued batches are dropped, the running one finishes, and every
+result inferred is committed before the exception leaves :func:`run_batches`.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Callable, Optional, Sequence
+
+from ..project import Project
+from ..store import models as m
+from ..store.records import ImageRecord, NewSuggestion
+from ..tasks import CancelToken
+
+log = logging.getLogger(__name__)
+
+COMMIT_EVERY_S = 0.5
+READ_AHEAD = 2  # batches read ahead of the one the model works on
+IN_FLIGHT = 2  # batches queued to the model thread at once (one running, one waiting)
+PAGE_BATCHES = 16  # image records are loaded for this many batches per query
+
+#: reads a batch's files: records -> (readable records, their images, [(relpath, why)])
+ReadFn = Callable[[Sequence[ImageRecord]], tuple[list, list, list]]
+#: runs on the model thread: (records, images) -> suggestion rows
+InferFn = Callable[[list, list], list[NewSuggestion]]
+#: after each batch: (records inferred, rows, [(relpath, why)] unreadable, images in the batch)
+DoneFn = Callable[[list, list[NewSuggestion], list, int], None]
+
+_UNREADABLE = (m.STATUS_MISSING, m.STATUS_ERROR)
+
+
+class GroupCommitter:
+    """Stores suggestion rows on a helper thread, one commit at a time, at most every
+    ``every`` seconds (0: whenever the previous commit has finished)."""
+
+    def __init__(self, project: Project, every: float = COMMIT_EVERY_S) -> None:
+        self._project = project
+        self._every = every
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="llmvis-suggest-write")
+        self._running: Optional[Future] = None
+        self._buffer: list[NewSuggestion] = []
+        self._last = time.monotonic()
+        self.commits = 0
+
+    def add(self, rows: Sequence[NewSuggestion]) -> None:
+        """Buffer ``rows``; start a commit if it is time and none is running. A failed
+        commit raises here, with its own error."""
+        self._buffer.extend(rows)
+        if time.monotonic() - self._last >= self._every and (self._running is None or self._running.done()):
+            self._start()
+
+    def _start(self) -> None:
+        if self._running is not None:
+            done, self._running = self._running, None
+            done.result()
+        if self._buffer:
+            rows, self._buffer = self._buffer, []
+            self._running = self._pool.submit(self._project.add_suggestions, rows)
+            self._last = time.monotonic()
+            self.commits += 1
+
+    def flush(self) -> None:
+        """Commit everything buffered and wait until it is stored."""
+        self._start()
+        if self._running is not None:
+            done, self._running = self._running, None
+            done.result()
+
+    def close(self) -> None:
+        """Store what is left (after a cancel or an error: best effort) and stop."""
+        try:
+            self.flush()
+        except Exception:
+            log.exception("storing the last suggestions failed")
+        finally:
+            self._pool.shutdown(wait=True)
+
+
+class _Reader:
+    """Runs on the read thread: records a page at a time, then the batch's files."""
+
+    def __init__(self, project: Project, chunks: Sequence[Sequence[int]], read: ReadFn) -> None:
+        self._project, self._chunks, self._read = project, chunks, read
+        self._records: dict[int, ImageRecord] = {}
+
+    def __call__(self, k: int):
+        chunk = self._chunks[k]
+        if any(i not in self._records for i in chunk):
+            ids = [i for c in self._chunks[k:k + PAGE_BATCHES] for i in c]
+            self._records.update((r.id, r) for r in self._project.images(ids))
+        recs = [self._records.pop(i) for i in chunk if i in self._records]
+        ok, images, failed = self._read([r for r in recs if r.status not in _UNREADABLE])
+        failed += [(r.relpath, r.error or r.status) for r in recs if r.status in _UNREADABLE]
+        return ok, images, failed
+
+
+def run_batches(project: Project, chunks: Sequence[Sequence[int]], read: ReadFn, infer: InferFn,
+                worker, on_batch: DoneFn, token: CancelToken) -> GroupCommitter:
+    """Run every chunk of image ids through read -> infer -> commit; returns the
+    committer, flushed. ``worker``: the :class:`~.worker.ModelWorker` that infers."""
+    committer = GroupCommitter(project)
+    reader = ThreadPoolExecutor(1, thread_name_prefix="llmvis-suggest-read")
+    read_one = _Reader(project, chunks, read)
+    reads: deque = deque()  # read futures, in chunk order
+    infers: deque = deque()  # (inference future or None, records, unreadable, chunk size)
+    next_read = 0
+
+    def top_up() -> None:
+        nonlocal next_read
+        while next_read < len(chunks) and len(reads) < READ_AHEAD:
+            reads.append((len(chunks[next_read]), reader.submit(read_one, next_read)))
+            next_read += 1
+
+    try:
+        top_up()
+        while reads or infers:
+            token.check()
+            while reads and len(infers) < IN_FLIGHT:
+                size, fut = reads.popleft()
+                recs, images, failed = fut.result()
+                top_up()
+                job = worker.submit(infer, recs, images) if images else None
+                infers.append((job, recs, failed, size))
+            job, recs, failed, size = infers.popleft()
+            rows = job.result() if job is not None else []
+            committer.add(rows)
+            on_batch(recs, rows, failed, size)
+        committer.flush()
+        return committer
+    finally:
+        reader.shutdown(wait=True, cancel_futures=True)
+        for job, *_ in infers:  # cancelled or failed: keep what the model finishes
+            if job is not None and not job.cancel():
+                try:
+                    committer.add(job.result())
+                except Exception:
+                    pass
+        committer.close()

@@ -1,0 +1,130 @@
+"""The batch job's read -> infer -> commit pipeline, with a stand-in for the model
+(the model-backed job is tested in test_suggest_batch.py)."""
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+try:
+    from . import tiny_models
+except ImportError:
+    import tiny_models
+
+from llmvis_desktop.core.store.records import NewSuggestion
+from llmvis_desktop.core.suggest import pipeline
+from llmvis_desktop.core.suggest.pipeline import GroupCommitter, run_batches
+from llmvis_desktop.core.suggest.worker import ModelWorker
+from llmvis_desktop.core.tasks import Cancelled, CancelToken
+
+
+@pytest.fixture
+def project(tmp_path):
+    p = tiny_models.labelled_project(tiny_models.image_folder(tmp_path / "images", 10), ["ok"])
+    yield p
+    p.close()
+
+
+@pytest.fixture
+def worker():
+    w = ModelWorker()
+    yield w
+    w.shutdown()
+
+
+def _read(recs):
+    return list(recs), [r.relpath for r in recs], []
+
+
+def _rows(recs):
+    return [NewSuggestion(r.id, "caption", f"seen {r.relpath}", "stand-in") for r in recs]
+
+
+def _chunks(project, size):
+    ids = project.image_ids(sort="name")
+    return [ids[i:i + size] for i in range(0, len(ids), size)]
+
+
+def test_every_batch_is_read_inferred_and_committed_in_order(project, worker, monkeypatch):
+    monkeypatch.setattr(pipeline, "PAGE_BATCHES", 2)
+    pages = []
+    real_images = project.images
+    monkeypatch.setattr(project, "images", lambda ids: pages.append(list(ids)) or real_images(ids))
+    threads, seen = set(), []
+
+    def infer(recs, images):
+        threads.add(threading.current_thread().name)
+        assert images == [r.relpath for r in recs]
+        return _rows(recs)
+
+    chunks = _chunks(project, 3)  # 10 images: 3 + 3 + 3 + 1
+    committer = run_batches(project, chunks, _read, infer, worker, lambda r, rows, f, n: seen.append(
+        ([x.id for x in r], len(rows), n)), CancelToken())
+    assert [s[0] for s in seen] == chunks and [s[2] for s in seen] == [3, 3, 3, 1]
+    assert threads == {"llmvis-models"}  # inference ran on the model thread
+    assert [len(p) for p in pages] == [6, 4]  # records loaded a page (2 batches) per query
+    assert committer.commits == 1  # a quick job: one commit at the end
+    stored = tiny_models.all_suggestions(project)
+    assert sorted(s.value for s in stored) == sorted(f"seen img{i:03d}.png" for i in range(10))
+
+
+def test_the_next_batch_waits_on_the_model_thread_while_one_runs(project, worker):
+    queued_meanwhile = []
+
+    def infer(recs, images):
+        if not queued_meanwhile:  # the first batch: has the second been handed over already?
+            deadline = threading.Event()
+            for _ in range(200):
+                if worker._jobs.qsize() >= 1:
+                    break
+                deadline.wait(0.01)
+            queued_meanwhile.append(worker._jobs.qsize())
+        return _rows(recs)
+
+    run_batches(project, _chunks(project, 2), _read, infer, worker, lambda *a: None, CancelToken())
+    assert queued_meanwhile == [1]
+
+
+def test_cancel_keeps_what_the_model_finished_and_runs_nothing_after(project, worker):
+    token = CancelToken()
+    inferred = []
+
+    def infer(recs, images):
+        inferred.append(len(recs))
+        return _rows(recs)
+
+    def on_batch(recs, rows, failed, n):
+        token.cancel()  # after the first batch
+
+    with pytest.raises(Cancelled):
+        run_batches(project, _chunks(project, 2), _read, infer, worker, on_batch, token)
+    # the first batch, and the one already queued to the model thread; never a third
+    assert len(inferred) in (1, 2)
+    assert len(tiny_models.all_suggestions(project)) == 2 * len(inferred)
+
+
+def test_a_failed_commit_stops_the_job_with_its_error(project, worker, monkeypatch):
+    def full(rows):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(project, "add_suggestions", full)
+    with pytest.raises(OSError, match="No space left"):
+        run_batches(project, _chunks(project, 4), _read, lambda r, i: _rows(r), worker, lambda *a: None,
+                    CancelToken())
+
+
+def test_committer_commits_at_most_every_interval_and_flushes_the_rest(project):
+    ids = project.image_ids(sort="name")
+    rows = [NewSuggestion(i, "caption", "x", "stand-in") for i in ids]
+    eager = GroupCommitter(project, every=0)
+    for r in rows[:3]:
+        eager.add([r])
+        eager._running.result()  # the previous commit is done before the next row comes
+    eager.close()
+    assert eager.commits == 3
+    lazy = GroupCommitter(project, every=3600)
+    for r in rows[3:]:
+        lazy.add([r])
+    assert lazy.commits == 0 and len(tiny_models.all_suggestions(project)) == 3
+    lazy.close()
+    assert lazy.commits == 1 and len(tiny_models.all_suggestions(project)) == len(rows)
