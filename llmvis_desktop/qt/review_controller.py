@@ -26,7 +26,7 @@ from PySide6.QtGui import QAction, QKeySequence, QUndoCommand, QUndoStack
 from ..core import review_actions as ra
 from ..core.store.records import ImageFilter, ImageRecord
 from ..core.tasks import FOREGROUND
-from .workers import ACTION_HOLD_S, foreground, void
+from .workers import ACTION_HOLD_S, foreground
 
 log = logging.getLogger(__name__)
 

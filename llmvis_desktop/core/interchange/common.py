@@ -258,7 +258,6 @@ def gather(ctx: ExportContext, chunk: int = CHUNK) -> Iterator[list[ExportRow]]:
     """
     opts = ctx.options
     with ctx.project.store.read() as s:
-        label_pos = {n: p for n, p in s.execute(select(m.Label.name, m.Label.position))}
         dicom_sources: set[int] = set()
         derived: dict[int, int] = {}  # output image id -> source image id
         if opts.include_repairs or opts.anonymize:
