@@ -5,6 +5,10 @@ Panels are standalone widgets that show plain data and emit user intent; this
 controller turns intent into review-controller calls (so everything is undoable and
 audited) and feeds the panels the current image's data. A panel whose module is not
 available is left out, never a reason for the window to fail.
+
+The repair actions (the repair dialog, undo/redo of an accepted repair, the
+repair-training job) are the :class:`~.repair_actions.RepairActions` mixin, in their
+own module; :class:`RepairCommand` is re-exported here.
 """
 from __future__ import annotations
 
@@ -12,12 +16,10 @@ import importlib
 import logging
 from typing import Optional
 
-from pathlib import Path
-
 from PySide6.QtCore import QObject, Qt, QTimer
-from PySide6.QtGui import QUndoCommand
 from PySide6.QtWidgets import QDockWidget, QInputDialog, QMessageBox
 
+from .repair_actions import RepairActions, RepairCommand  # noqa: F401  (RepairCommand re-exported)
 from .workers import void
 
 HISTORY_DELAY_MS = 120
@@ -34,43 +36,7 @@ def _optional(module: str, cls: str, *args):
         return None
 
 
-class RepairCommand(QUndoCommand):
-    """An accepted repair, already saved and recorded: undo unlinks it (asking whether to
-    delete the repaired file too); redo relinks it (an appended ``rerepair`` event). A repair
-    whose file was deleted on undo cannot be redone (run the repair again).
-
-    ``image_id``/``before``/``after`` let the review controller's undo treat it like its own
-    commands: an empty state writes nothing; the work happens in :meth:`undo`."""
-
-    def __init__(self, ctl: "PanelController", repair_id: int, image_id: int, output_path) -> None:
-        super().__init__(f"Repair ({Path(str(output_path)).name})")
-        self.ctl = ctl
-        self.repair_id = repair_id
-        self.image_id = image_id
-        self.before: dict = {}
-        self.after: dict = {}
-        self.unlinked = False
-        self._pushing = True
-        self._restoring = False
-
-    def redo(self) -> None:
-        if self._pushing or self._restoring:  # the repair is already there
-            self._pushing = self._restoring = False
-            return
-        if self.unlinked:
-            self.ctl.relink_repair(self)
-
-    def undo(self) -> None:
-        if self.unlinked:
-            return
-        if not self.ctl.unlink_repair(self):
-            # cancelled or failed: the repair stays, so put the stack back where it was
-            self._restoring = True
-            stack = self.ctl.win.review.undo_stack
-            QTimer.singleShot(0, lambda: stack.redo() if self._restoring and stack.canRedo() else None)
-
-
-class PanelController(QObject):
+class PanelController(RepairActions, QObject):
     def __init__(self, win) -> None:
         super().__init__(win)
         self.win = win
@@ -370,165 +336,6 @@ class PanelController(QObject):
         if report is not None and dlg.current_mode() == "import":
             self.refresh_after_bulk()
             self.win.statusBar().showMessage("Import finished; the grid shows the imported annotations.", 6000)
-
-    def open_repair(self) -> None:
-        """Image ▸ Repair defect…: the repair dialog for the current image. The GAN uses the
-        project's trained checkpoint (``.llmvis/repair.safetensors``, what ``llmvis repair train``
-        writes) when there is one, else the shipped starter."""
-        win = self.win
-        rec = self.record
-        if win.project is None or rec is None:
-            win.statusBar().showMessage("Select an image to repair first.", 5000)
-            return
-        try:
-            from .dialogs.repair_dialog import RepairDialog
-        except ImportError:
-            QMessageBox.information(win, "Repair", "The repair dialog is not available in this build.")
-            return
-        ck = self.repair_checkpoint()
-        out_dir = getattr(win.config, "repair_output", "") or None
-        try:
-            dlg = RepairDialog(win.project.path_of(rec), win.project, checkpoint=ck if ck.is_file() else None,
-                               out_dir=out_dir, actor=win.reviewer(), jobs=win.jobs, parent=win)
-        except Exception as exc:  # an unreadable image: say so, never crash the window
-            win.show_error(f"Cannot open the repair dialog: {exc}")
-            return
-        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dlg.repaired.connect(self._repaired)
-        dlg.destroyed.connect(lambda *_: setattr(self, "repair_dialog", None))
-        self.repair_dialog = dlg
-        dlg.show()
-
-    def repair_checkpoint(self) -> Path:
-        """The project's trained repair checkpoint (``llmvis repair train`` and Image ▸ Train write it)."""
-        return self.win.project.root / ".llmvis" / "repair.safetensors"
-
-    def _repaired(self, result) -> None:
-        self.win.statusBar().showMessage(f"Repair saved as {getattr(result, 'output_path', '')}", 8000)
-        self.refresh_after_bulk()  # the new file is indexed by the repair; show it and the has-repair mark
-        repair_id = getattr(result, "repair_id", None)
-        if repair_id is not None and self.win.project is not None:
-            image_id = self._repair_source()
-            if image_id is not None:
-                self.win.review.undo_stack.push(RepairCommand(self, repair_id, image_id, result.output_path))
-
-    def _repair_source(self) -> Optional[int]:
-        """The id of the image the open repair dialog repaired."""
-        dlg = getattr(self, "repair_dialog", None)
-        path = getattr(dlg, "image_path", None)
-        project = self.win.project
-        if path is not None:
-            try:
-                img = project.image_by_path(Path(path).resolve().relative_to(project.root.resolve()).as_posix())
-                if img is not None:
-                    return img.id
-            except ValueError:
-                pass
-        return self.record.id if self.record is not None else None
-
-    def unlink_repair(self, cmd: RepairCommand) -> bool:
-        """Undo of an accepted repair: unlink it; delete the repaired file only if the user says so.
-        False (nothing changed) on Cancel or an error."""
-        win = self.win
-        if win.project is None:
-            return False
-        ans = QMessageBox.question(
-            win, "Undo repair",
-            "The repair will be unlinked from its image (the history keeps a record).\n\n"
-            "Also delete the repaired file?",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.No)
-        if ans not in (QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.No):
-            win.statusBar().showMessage("Undo of the repair cancelled; nothing changed.", 5000)
-            return False
-        delete = ans == QMessageBox.StandardButton.Yes
-        try:
-            win.project.unlink_repair(cmd.repair_id, win.reviewer(), delete_file=delete)
-        except Exception as exc:
-            win.show_error(f"Cannot undo the repair: {exc}")
-            return False
-        cmd.unlinked = True
-        win.statusBar().showMessage(
-            "Repair unlinked" + ("; the repaired file was deleted." if delete else "; the repaired file was kept."),
-            8000)
-        self.refresh_after_bulk()
-        return True
-
-    def relink_repair(self, cmd: RepairCommand) -> bool:
-        """Redo of an undone repair: relink it. False (nothing changed) when the repaired file
-        was deleted on undo or the relink fails; the command then stays unlinked, so a later
-        undo is a no-op."""
-        win = self.win
-        if win.project is None:
-            return False
-        try:
-            win.project.relink_repair(cmd.repair_id, win.reviewer())
-        except Exception as exc:
-            log.info("repair %s not relinked: %s", cmd.repair_id, exc)
-            win.statusBar().showMessage(
-                f"The undone repair is not restored ({exc}); open Image ▸ Repair defect… to repair again.", 8000)
-            return False
-        cmd.unlinked = False
-        win.statusBar().showMessage("Repair restored (relinked to its image).", 8000)
-        self.refresh_after_bulk()
-        return True
-
-    # --- repair training ---------------------------------------------------------------------
-    def train_repair(self) -> None:
-        """Image ▸ Train repair model on this project…: fine-tune the project's checkpoint (or
-        the shipped starter) on this project's images for a few minutes, as a cancellable job.
-        The result replaces the project's checkpoint only when training finishes."""
-        win = self.win
-        if win.project is None:
-            win.statusBar().showMessage("Open a project first.", 5000)
-            return
-        minutes, ok = QInputDialog.getDouble(
-            win, "Train repair model", "Training time (minutes):", 5.0, 0.5, 600.0, 1)
-        if not ok:
-            return
-        self.start_repair_training(minutes)
-
-    def start_repair_training(self, minutes: float, **train_kwargs):
-        from ..core.repair import STARTER_CHECKPOINT
-
-        win = self.win
-        project = win.project
-        ck = self.repair_checkpoint()
-        start = ck if ck.is_file() else (STARTER_CHECKPOINT if STARTER_CHECKPOINT.is_file() else None)
-        device = getattr(win.config, "device", "auto") or "auto"
-
-        def work(token, progress, project=project, ck=ck, start=start, minutes=minutes, device=device):
-            import os
-
-            from ..core.repair.train import train
-
-            ck.parent.mkdir(parents=True, exist_ok=True)
-            tmp = ck.with_name("repair.training.safetensors")
-            sidecars = (".json", ".preview.png")
-            try:
-                res = train(project, minutes=minutes, from_ckpt=start, out=tmp, device=device, token=token,
-                            progress=progress, **train_kwargs)
-            except BaseException:
-                for p in [tmp] + [tmp.with_suffix(x) for x in sidecars]:
-                    p.unlink(missing_ok=True)
-                raise
-            os.replace(tmp, ck)
-            for x in sidecars:
-                if tmp.with_suffix(x).is_file():
-                    os.replace(tmp.with_suffix(x), ck.with_suffix(x))
-            return res
-
-        job = win.jobs.start("Train repair model", work)
-        job.signals.result.connect(void(self._trained))
-        job.signals.error.connect(lambda e: win.show_error(f"Repair training failed: {e}"))
-        self.train_job = job
-        return job
-
-    def _trained(self, result) -> None:
-        psnr = (getattr(result, "metrics", None) or {}).get("val_masked_psnr_db")
-        msg = f"Repair model trained ({getattr(result, 'step', '?')} steps"
-        msg += f", masked PSNR {psnr:.1f} dB)" if isinstance(psnr, (int, float)) else ")"
-        self.win.statusBar().showMessage(msg + f"; saved to {self.repair_checkpoint()}", 10000)
 
     def show_shortcuts(self) -> None:
         win = self.win
