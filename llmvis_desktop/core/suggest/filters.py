@@ -1,0 +1,159 @@
+"""numpy/Pillow image filters, robust statistics and preprocessing for the image features.
+
+Separable and pyramid Gaussian blur, box and maximum filters, sort-based quantiles,
+robust z-scores, and :func:`to_gray_float`, which brings every image to the same
+working resolution (:data:`SIZE`). Shared by :mod:`.handcrafted` and the CNN's input
+preparation (:mod:`.cnn`); numpy and Pillow only.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+import numpy as np
+from PIL import Image
+
+SIZE = 128  # working size: a longer side above this is resized down to it
+_EPS = 1e-6
+
+
+# --------------------------------------------------------------------------- numpy filters
+def _gauss_kernel(sigma: float) -> np.ndarray:
+    r = max(1, int(round(3 * sigma)))
+    x = np.arange(-r, r + 1, dtype=np.float32)
+    k = np.exp(-0.5 * (x / sigma) ** 2)
+    return k / k.sum()
+
+
+def _conv1d(img: np.ndarray, k: np.ndarray, axis: int) -> np.ndarray:
+    r = len(k) // 2
+    pad = [(0, 0), (0, 0)]
+    pad[axis] = (r, r)
+    p = np.pad(img, pad, mode="reflect")
+    out = np.zeros_like(img)
+    n = img.shape[axis]
+    for i, w in enumerate(k):
+        out += w * (p[i:i + n, :] if axis == 0 else p[:, i:i + n])
+    return out
+
+
+def _half(img: np.ndarray) -> np.ndarray:
+    """2x2 mean (odd last row/column dropped)."""
+    h, w = (img.shape[0] // 2) * 2, (img.shape[1] // 2) * 2
+    return img[:h, :w].reshape(h // 2, 2, w // 2, 2).mean((1, 3))
+
+
+def _upsample(img: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    im = Image.fromarray(np.ascontiguousarray(img, dtype=np.float32))
+    return np.asarray(im.resize((shape[1], shape[0]), Image.BILINEAR), dtype=np.float32)
+
+
+def gaussian(img: np.ndarray, sigma: float) -> np.ndarray:
+    """Separable Gaussian blur with reflected edges.
+
+    Large sigmas are blurred on a 2x-decimated copy and interpolated back (a pyramid):
+    the result is smooth anyway, and it costs a fraction of the taps."""
+    if sigma <= 0:
+        return img
+    if sigma >= 4.0 and min(img.shape) >= 32:
+        small = gaussian(_half(img), float(np.sqrt(max(sigma * sigma - 0.25, 0.25))) / 2.0)
+        return _upsample(small, img.shape)
+    k = _gauss_kernel(sigma)
+    if len(k) // 2 >= min(img.shape):  # reflect padding needs the image to be bigger
+        k = _gauss_kernel(min(img.shape) / 3.5)
+    return _conv1d(_conv1d(img, k, 0), k, 1)
+
+
+def box(img: np.ndarray, rh: int, rw: int) -> np.ndarray:
+    """Mean over a (2rh+1) x (2rw+1) window (edges replicated), via cumulative sums."""
+    if rh == 0:  # a horizontal segment: one cumulative sum along the rows
+        p = np.pad(img, ((0, 0), (rw + 1, rw)), mode="edge").astype(np.float64)
+        c = p.cumsum(1)
+        w = img.shape[1]
+        return ((c[:, 2 * rw + 1:2 * rw + 1 + w] - c[:, :w]) / (2 * rw + 1)).astype(np.float32)
+    p = np.pad(img, ((rh + 1, rh), (rw + 1, rw)), mode="edge").astype(np.float64)
+    c = p.cumsum(0).cumsum(1)
+    h, w = img.shape
+    s = c[2 * rh + 1:2 * rh + 1 + h, 2 * rw + 1:2 * rw + 1 + w] - c[:h, 2 * rw + 1:2 * rw + 1 + w] \
+        - c[2 * rh + 1:2 * rh + 1 + h, :w] + c[:h, :w]
+    return (s / ((2 * rh + 1) * (2 * rw + 1))).astype(np.float32)
+
+
+def _max_filter(img: np.ndarray, r: int) -> np.ndarray:
+    """Maximum over a (2r+1)^2 window (separable, edges replicated)."""
+    out = img
+    for axis in (0, 1):
+        pad = [(0, 0), (0, 0)]
+        pad[axis] = (r, r)
+        p = np.pad(out, pad, mode="edge")
+        n = img.shape[axis]
+        acc = p[0:n] if axis == 0 else p[:, 0:n]
+        for i in range(1, 2 * r + 1):
+            acc = np.maximum(acc, p[i:i + n] if axis == 0 else p[:, i:i + n])
+        out = acc
+    return out
+
+
+def _pct(a: np.ndarray, q) -> np.ndarray | float:
+    """np.percentile (linear interpolation) through one plain sort: ~10x faster on small maps."""
+    v = np.sort(np.asarray(a, dtype=np.float64).ravel())
+    n = v.size
+    qs = np.asarray(q, np.float64)
+    pos = qs / 100.0 * (n - 1)
+    lo = np.floor(pos).astype(np.int64)
+    hi = np.minimum(lo + 1, n - 1)
+    out = v[lo] + (pos - lo) * (v[hi] - v[lo])
+    return float(out) if out.ndim == 0 else out
+
+
+def _med(a: np.ndarray) -> float:
+    return _pct(a, 50.0)
+
+
+def _robust_z(m: np.ndarray) -> np.ndarray:
+    med = float(_med(m))
+    mad = float(_med(np.abs(m - med))) * 1.4826
+    scale = max(mad, 0.05 * float(m.std()), _EPS)
+    return (m - med) / scale
+
+
+_Q_HI = (100.0, 99.5, 99.0, 97.0, 90.0)
+
+
+def _tail_stats(z: np.ndarray) -> list[float]:
+    """Upper quantiles of a (robust-z) map: where a small defect shows up."""
+    q = _pct(z, _Q_HI)
+    return [*q, float((z > 3).mean()), float((z > 6).mean())]
+
+
+def _slog(x: np.ndarray) -> np.ndarray:
+    return np.sign(x) * np.log1p(np.abs(x))
+
+
+# --------------------------------------------------------------------------- preprocessing
+def to_gray_float(img: np.ndarray, size: int = SIZE, upscale: bool = True) -> tuple[np.ndarray, Optional[np.ndarray]]:
+    """uint8 image -> (gray float32 in [0,1] resized so the longer side is ``size``, RGB or None).
+
+    Every image is analysed at the same resolution (``upscale``: small ones are enlarged
+    too), so a defect covering the same share of two images of different sizes gives
+    the same filter responses."""
+    a = np.asarray(img)
+    if a.ndim == 3 and a.shape[2] == 4:
+        a = a[:, :, :3]
+    if a.ndim == 3 and a.shape[2] == 1:
+        a = a[:, :, 0]
+    if a.dtype != np.uint8:
+        lo, hi = _pct(a, (0.5, 99.5)) if a.size else (0, 1)
+        a = np.clip((a.astype(np.float32) - lo) / max(hi - lo, _EPS) * 255, 0, 255).astype(np.uint8)
+    im = Image.fromarray(np.ascontiguousarray(a))
+    h, w = a.shape[:2]
+    scale = size / max(h, w) if upscale else min(1.0, size / max(h, w))
+    nh, nw = max(24, int(round(h * scale))), max(24, int(round(w * scale)))
+    if (nh, nw) != (h, w):
+        im = im.resize((nw, nh), Image.BOX if scale < 1 else Image.BILINEAR)
+    rgb = None
+    if im.mode == "RGB":
+        rgb = np.asarray(im, dtype=np.float32) / 255.0
+        gray = rgb @ np.array([0.299, 0.587, 0.114], np.float32)
+    else:
+        gray = np.asarray(im.convert("L"), dtype=np.float32) / 255.0
+    return gray, rgb
