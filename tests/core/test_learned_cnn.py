@@ -97,8 +97,6 @@ def test_save_load_identical_predictions_and_no_pickle(fitted, small_set, tmp_pa
 
 
 def test_cancel_stops_fitting_and_threads_are_restored(small_set):
-    import torch
-
     train, _ = small_set
     Y = np.eye(len(CLASSES))[[CLASSES.index(k) for _, k, _ in train]]
     token = CancelToken()

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-import torch  # noqa: E402 - a runtime dependency: missing means a broken install
+import torch  # noqa: E402,F401 - a runtime dependency: missing means a broken install
 import cv2  # noqa: E402,F401 - a runtime dependency
 
 from llmvis_desktop.core.repair import RepairError  # noqa: E402

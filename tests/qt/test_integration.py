@@ -66,7 +66,7 @@ def _run_learned(qtbot, win, timeout=90000):
 
 def test_learned_suggester_job_accept_and_dialogs(qtbot, window, ready_folder, shots_dir, tmp_path):
     win = window
-    project = open_and_index(qtbot, win, ready_folder)
+    open_and_index(qtbot, win, ready_folder)
     sc = win.suggest_ctl
     qtbot.waitUntil(lambda: sc.learned_ready is True, timeout=20000)
     assert "learns 3 labels from 18 reviewed images" in sc.status_label.text()

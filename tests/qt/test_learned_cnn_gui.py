@@ -5,8 +5,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import pytest
-
 from qthelpers import open_and_index
 
 from llmvis_desktop.core.project import Project
