@@ -35,6 +35,11 @@ ignored so they reach the window's review shortcuts):
 The W/L presets combobox offers "As loaded", "Auto" (0.5-99.5 percentile stretch),
 "Full range" (data min..max) and, for signed (DICOM/CT-like) data, CT Soft tissue
 40/400, Lung -600/1500 and Bone 400/1800. A drag selects "Custom".
+
+Parts: the mouse/key handling is :class:`.zoom_pan_view.ZoomPanView`, the error panel
+:class:`.error_panel.ErrorPanel`, and the array/preset/status arithmetic
+:mod:`.viewer_display` (``ndarray_to_qimage``, the ``PRESET_*`` names, ``CT_PRESETS``
+and ``ZOOM_STEP`` / ``MIN_ZOOM`` / ``MAX_ZOOM`` are importable from here as before).
 """
 from __future__ import annotations
 
@@ -42,10 +47,9 @@ from typing import Optional
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QImage, QKeyEvent, QMouseEvent, QPainter, QPixmap, QWheelEvent
+from PySide6.QtGui import QPainter, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
-    QFrame,
     QGraphicsPixmapItem,
     QGraphicsScene,
     QGraphicsView,
@@ -61,200 +65,21 @@ from PySide6.QtWidgets import (
 from llmvis_desktop.core.imaging.reader import auto_window, to_display
 
 from .. import style
-
-ZOOM_STEP = 1.25
-MIN_ZOOM = 0.01
-MAX_ZOOM = 64.0
-
-PRESET_AS_LOADED = "As loaded"
-PRESET_AUTO = "Auto"
-PRESET_FULL = "Full range"
-PRESET_CUSTOM = "Custom"
-CT_PRESETS: dict[str, tuple[float, float]] = {
-    "CT Soft tissue (40/400)": (40.0, 400.0),
-    "CT Lung (-600/1500)": (-600.0, 1500.0),
-    "CT Bone (400/1800)": (400.0, 1800.0),
-}
-
-
-def ndarray_to_qimage(arr: np.ndarray) -> tuple[QImage, np.ndarray]:
-    """Wrap a uint8 HxW / HxWx3 / HxWx4 array as a QImage without copying pixels.
-
-    Returns ``(image, buffer)``; the caller must keep ``buffer`` alive as long as the
-    QImage is used (QImage does not own the memory).
-    """
-    buf = np.ascontiguousarray(arr, dtype=np.uint8)
-    h, w = buf.shape[:2]
-    if buf.ndim == 2:
-        fmt = QImage.Format.Format_Grayscale8
-    elif buf.shape[2] == 3:
-        fmt = QImage.Format.Format_RGB888
-    elif buf.shape[2] == 4:
-        fmt = QImage.Format.Format_RGBA8888
-    elif buf.shape[2] == 1:
-        buf = np.ascontiguousarray(buf[:, :, 0])
-        fmt = QImage.Format.Format_Grayscale8
-    else:
-        raise ValueError(f"cannot display an array of shape {arr.shape}")
-    return QImage(buf.data, w, h, buf.strides[0], fmt), buf
-
-
-def _fmt_num(v: float) -> str:
-    return f"{v:.0f}" if abs(v) >= 100 or float(v).is_integer() else f"{v:.3g}"
-
-
-class _View(QGraphicsView):
-    """The graphics view: mouse/key handling; the ImageViewer owns the state."""
-
-    def __init__(self, owner: "ImageViewer") -> None:
-        super().__init__()
-        self._owner = owner
-        self._drag: Optional[tuple[Qt.MouseButton, QPointF]] = None
-        self._wl_start: Optional[tuple[float, float]] = None
-        self.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
-        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
-        self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
-        self.setDragMode(QGraphicsView.DragMode.NoDrag)
-        self.setFrameShape(QFrame.Shape.NoFrame)
-        self.setBackgroundBrush(Qt.GlobalColor.darkGray)
-        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.setMouseTracking(True)
-
-    # --- mouse ------------------------------------------------------------------
-    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
-        if not self._owner.has_image():
-            return
-        delta = event.angleDelta().y()
-        if delta == 0:
-            return
-        factor = ZOOM_STEP ** (delta / 120.0)
-        self._owner._zoom_by(factor, anchor_under_mouse=True)
-        event.accept()
-
-    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
-        btn = event.button()
-        if self._owner.has_image() and btn in (
-            Qt.MouseButton.LeftButton, Qt.MouseButton.MiddleButton, Qt.MouseButton.RightButton
-        ):
-            self._drag = (btn, event.position())
-            if btn == Qt.MouseButton.RightButton:
-                self._wl_start = self._owner.window()
-                if self._wl_start is None:
-                    self._drag = None
-                    return
-                self.viewport().setCursor(Qt.CursorShape.SizeAllCursor)
-            else:
-                self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
-            event.accept()
-            return
-        super().mousePressEvent(event)
-
-    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
-        if self._drag is not None:
-            btn, last = self._drag
-            pos = event.position()
-            if btn == Qt.MouseButton.RightButton:
-                start = self._wl_start
-                if start is not None:
-                    total = pos - last  # relative to the press point
-                    self._owner._drag_window(start, total.x(), total.y())
-            else:
-                d = pos - last
-                self._drag = (btn, pos)
-                self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() - round(d.x()))
-                self.verticalScrollBar().setValue(self.verticalScrollBar().value() - round(d.y()))
-            event.accept()
-            return
-        self._owner._hover(self.mapToScene(event.position().toPoint()))
-        super().mouseMoveEvent(event)
-
-    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
-        if self._drag is not None and event.button() == self._drag[0]:
-            self._drag = None
-            self._wl_start = None
-            self.viewport().unsetCursor()
-            event.accept()
-            return
-        super().mouseReleaseEvent(event)
-
-    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802
-        if event.button() == Qt.MouseButton.LeftButton and self._owner.has_image():
-            self._owner.fit()
-            event.accept()
-            return
-        super().mouseDoubleClickEvent(event)
-
-    def contextMenuEvent(self, event) -> None:  # noqa: N802
-        event.accept()  # right button is window/level, never a menu
-
-    # --- keys ---------------------------------------------------------------------
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
-        key = event.key()
-        mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
-        owner = self._owner
-        arrows = {
-            Qt.Key.Key_Left: (-1, 0), Qt.Key.Key_Right: (1, 0),
-            Qt.Key.Key_Up: (0, -1), Qt.Key.Key_Down: (0, 1),
-        }
-        if key in arrows and mods == Qt.KeyboardModifier.ShiftModifier:
-            dx, dy = arrows[key]
-            step = max(20, self.viewport().width() // 10)
-            self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() + dx * step)
-            self.verticalScrollBar().setValue(self.verticalScrollBar().value() + dy * step)
-            event.accept()
-            return
-        plain = mods in (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.ShiftModifier)
-        if plain and key == Qt.Key.Key_F and mods == Qt.KeyboardModifier.NoModifier:
-            owner.fit()
-        elif plain and key == Qt.Key.Key_0 and mods == Qt.KeyboardModifier.NoModifier:
-            owner.actual_size()
-        elif plain and key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal):
-            owner.zoom_in()
-        elif plain and key in (Qt.Key.Key_Minus, Qt.Key.Key_Underscore):
-            owner.zoom_out()
-        else:
-            # Not ours (Left/Right/J/K/Enter/digits...): let the window's shortcuts have it.
-            event.ignore()
-            return
-        event.accept()
-
-    def resizeEvent(self, event) -> None:  # noqa: N802
-        super().resizeEvent(event)
-        self._owner._on_resized()
-
-
-class _ErrorPanel(QFrame):
-    def __init__(self) -> None:
-        super().__init__()
-        self.setObjectName("errorPanel")
-        self.setStyleSheet(
-            f"#errorPanel {{ background: {style.ERROR_BG}; border: 1px solid {style.ERROR_FG};"
-            f" border-left: 6px solid {style.ERROR_FG}; border-radius: 4px; }}"
-            f" QLabel {{ background: transparent; border: none; color: {style.TEXT}; }}"
-        )
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(20, 16, 20, 16)
-        lay.setSpacing(8)
-        self.title = QLabel("Cannot show this image")
-        self.title.setStyleSheet(f"color: {style.ERROR_FG}; font-size: 15pt; font-weight: bold;")
-        self.reason = QLabel()
-        self.reason.setWordWrap(True)
-        self.reason.setStyleSheet(f"color: {style.ERROR_FG}; font-size: 12pt; font-weight: bold;")
-        self.reason.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.path = QLabel()
-        self.path.setWordWrap(True)
-        self.path.setStyleSheet(f"color: {style.TEXT_MUTED}; font-family: monospace;")
-        self.path.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        hint = QLabel("The file is left untouched. Its annotations can still be edited; "
-                      "press Right / J to go on with the next image.")
-        hint.setWordWrap(True)
-        hint.setStyleSheet(f"color: {style.TEXT_MUTED};")
-        for w in (self.title, self.reason, self.path, hint):
-            lay.addWidget(w)
-
-    def set_error(self, path: str, reason: str) -> None:
-        self.reason.setText(reason)
-        self.path.setText(str(path))
+from .error_panel import ErrorPanel
+from .viewer_display import (
+    CT_PRESETS,
+    PRESET_AS_LOADED,
+    PRESET_AUTO,
+    PRESET_CUSTOM,
+    PRESET_FULL,
+    data_range,
+    drag_window,
+    ndarray_to_qimage,
+    pixel_text,
+    preset_window,
+    status_line,
+)
+from .zoom_pan_view import MAX_ZOOM, MIN_ZOOM, ZOOM_STEP, ZoomPanView
 
 
 class ImageViewer(QWidget):
@@ -279,7 +104,7 @@ class ImageViewer(QWidget):
         self._item = QGraphicsPixmapItem()
         self._item.setShapeMode(QGraphicsPixmapItem.ShapeMode.BoundingRectShape)
         self._scene.addItem(self._item)
-        self._view = _View(self)
+        self._view = ZoomPanView(self)
         self._view.setScene(self._scene)
 
         self._apply_timer = QTimer(self)  # coalesces W/L drags to one recompute per event loop turn
@@ -336,7 +161,7 @@ class ImageViewer(QWidget):
         self._placeholder = QLabel("No image selected")
         self._placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._placeholder.setStyleSheet(f"color: {style.TEXT_MUTED}; font-size: 13pt; background: #3a3a3a;")
-        self._error = _ErrorPanel()
+        self._error = ErrorPanel()
         error_wrap = QWidget()
         ew = QVBoxLayout(error_wrap)
         ew.setContentsMargins(24, 24, 24, 24)
@@ -365,13 +190,7 @@ class ImageViewer(QWidget):
         self._window = None
         self._loaded_window = tuple(data.window) if data.window is not None else None
         if self.window_enabled():
-            flat = self._pixels.reshape(-1)
-            step = max(1, flat.size // 2_000_000)
-            sample = flat[::step]
-            if sample.dtype.kind == "f":
-                sample = sample[np.isfinite(sample)]
-            lo, hi = (float(sample.min()), float(sample.max())) if sample.size else (0.0, 1.0)
-            self._range = (lo, hi if hi > lo else lo + 1.0)
+            self._range = data_range(self._pixels)
             self._window = self._loaded_window or auto_window(self._pixels)
         self._set_display(np.asarray(data.display))
         self._mode = "image"
@@ -514,30 +333,15 @@ class ImageViewer(QWidget):
         if i >= 0:
             combo.setCurrentIndex(i)
 
-    def _preset_window(self, name: str) -> Optional[tuple[float, float]]:
-        if self._pixels is None:
-            return None
-        if name == PRESET_AS_LOADED:
-            return self._loaded_window or auto_window(self._pixels)
-        if name == PRESET_AUTO:
-            return auto_window(self._pixels)
-        if name == PRESET_FULL:
-            lo, hi = self._range
-            return ((lo + hi) / 2.0, hi - lo)
-        return CT_PRESETS.get(name)
-
     def _on_preset(self, index: int) -> None:
-        w = self._preset_window(self.preset_combo.itemText(index))
+        w = preset_window(self.preset_combo.itemText(index), self._pixels, self._loaded_window, self._range)
         if w is not None:
             self._change_window(w, immediate=True)
 
     def _drag_window(self, start: tuple[float, float], dx: float, dy: float) -> None:
-        lo, hi = self._range
-        per_px = (hi - lo) / 400.0  # 400 px of drag spans the whole data range
-        center = start[0] - dy * per_px  # drag up: brighter is lower level
-        width = max(per_px if per_px > 0 else 1e-6, start[1] + dx * per_px * 2.0)
+        window = drag_window(start, dx, dy, self._range)
         self._select_preset(PRESET_CUSTOM)
-        self._change_window((center, width), immediate=False)
+        self._change_window(window, immediate=False)
 
     def _change_window(self, window: tuple[float, float], immediate: bool) -> None:
         if not self.window_enabled():
@@ -607,37 +411,11 @@ class ImageViewer(QWidget):
     def _hover(self, scene_pos: QPointF) -> None:
         if self._pixels is None:
             return
-        x, y = int(scene_pos.x()), int(scene_pos.y())
-        h, w = self._pixels.shape[:2]
-        if 0 <= x < w and 0 <= y < h and scene_pos.x() >= 0 and scene_pos.y() >= 0:
-            v = self._pixels[y, x]
-            if np.ndim(v):
-                val = "(" + ", ".join(_fmt_num(float(c)) for c in v) + ")"
-            else:
-                val = _fmt_num(float(v))
-            self._hover_text = f"({x}, {y}) = {val}"
-        else:
-            self._hover_text = ""
+        self._hover_text = pixel_text(self._pixels, scene_pos.x(), scene_pos.y())
         self._update_status()
 
     def _update_status(self) -> None:
         if self._mode != "image" or self._pixels is None:
             return
-        parts = []
-        meta = getattr(self._data, "meta", None)
-        h, w = self._pixels.shape[:2]
-        parts.append(f"{w} \u00d7 {h}")
-        if meta is not None:
-            kind = {1: "gray", 2: "gray+alpha", 3: "RGB", 4: "RGBA"}.get(meta.channels, f"{meta.channels} ch")
-            desc = f"{meta.bit_depth}-bit {kind}"
-            if meta.format:
-                desc = f"{meta.format} {desc}"
-            parts.append(desc)
-            if meta.frames and meta.frames > 1:
-                parts.append(f"frame {getattr(self._data, 'frame', 0) + 1}/{meta.frames}")
-        parts.append(f"zoom {self.zoom() * 100:.0f}%" + (" (fit)" if self._fit_mode else ""))
-        if self._window is not None:
-            parts.append(f"W {_fmt_num(self._window[1])}  L {_fmt_num(self._window[0])}")
-        if self._hover_text:
-            parts.append(self._hover_text)
-        self.status_label.setText("   \u00b7   ".join(parts))
+        self.status_label.setText(status_line(self._data, self._pixels, self.zoom(), self._fit_mode,
+                                              self._window, self._hover_text))

@@ -1,0 +1,141 @@
+"""What the ImageViewer puts on screen, computed without widgets: a uint8 array as a
+QImage, the window/level presets and drags, and the status-line text.
+
+Public API
+----------
+``ndarray_to_qimage(arr) -> (QImage, buffer)``   wrap a uint8 array without copying.
+``data_range(pixels) -> (lo, hi)``                the data's min..max (sampled), hi > lo.
+``preset_window(name, pixels, loaded_window, value_range) -> (center, width) | None``
+                                                  the window a W/L preset applies.
+``drag_window(start, dx, dy, value_range) -> (center, width)``
+                                                  the window after a right-drag of dx, dy px.
+``pixel_text(pixels, x, y) -> str``               "(x, y) = value" at a scene point, or "".
+``status_line(data, pixels, zoom, fit, window, hover) -> str``   the viewer's status line.
+
+Presets: ``PRESET_AS_LOADED``, ``PRESET_AUTO`` (0.5-99.5 percentile stretch),
+``PRESET_FULL`` (data min..max), ``PRESET_CUSTOM`` (after a drag) and ``CT_PRESETS``
+(name -> (center, width)) for signed (DICOM/CT-like) data.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+import numpy as np
+from PySide6.QtGui import QImage
+
+from llmvis_desktop.core.imaging.reader import auto_window
+
+PRESET_AS_LOADED = "As loaded"
+PRESET_AUTO = "Auto"
+PRESET_FULL = "Full range"
+PRESET_CUSTOM = "Custom"
+CT_PRESETS: dict[str, tuple[float, float]] = {
+    "CT Soft tissue (40/400)": (40.0, 400.0),
+    "CT Lung (-600/1500)": (-600.0, 1500.0),
+    "CT Bone (400/1800)": (400.0, 1800.0),
+}
+
+
+def ndarray_to_qimage(arr: np.ndarray) -> tuple[QImage, np.ndarray]:
+    """Wrap a uint8 HxW / HxWx3 / HxWx4 array as a QImage without copying pixels.
+
+    Returns ``(image, buffer)``; the caller must keep ``buffer`` alive as long as the
+    QImage is used (QImage does not own the memory).
+    """
+    buf = np.ascontiguousarray(arr, dtype=np.uint8)
+    h, w = buf.shape[:2]
+    if buf.ndim == 2:
+        fmt = QImage.Format.Format_Grayscale8
+    elif buf.shape[2] == 3:
+        fmt = QImage.Format.Format_RGB888
+    elif buf.shape[2] == 4:
+        fmt = QImage.Format.Format_RGBA8888
+    elif buf.shape[2] == 1:
+        buf = np.ascontiguousarray(buf[:, :, 0])
+        fmt = QImage.Format.Format_Grayscale8
+    else:
+        raise ValueError(f"cannot display an array of shape {arr.shape}")
+    return QImage(buf.data, w, h, buf.strides[0], fmt), buf
+
+
+def _fmt_num(v: float) -> str:
+    return f"{v:.0f}" if abs(v) >= 100 or float(v).is_integer() else f"{v:.3g}"
+
+
+def data_range(pixels: np.ndarray) -> tuple[float, float]:
+    """Min and max of ``pixels`` (at most ~2 million sampled values, finite ones for
+    float data); ``hi`` is raised to ``lo + 1`` when the data is flat."""
+    flat = pixels.reshape(-1)
+    step = max(1, flat.size // 2_000_000)
+    sample = flat[::step]
+    if sample.dtype.kind == "f":
+        sample = sample[np.isfinite(sample)]
+    lo, hi = (float(sample.min()), float(sample.max())) if sample.size else (0.0, 1.0)
+    return (lo, hi if hi > lo else lo + 1.0)
+
+
+def preset_window(name: str, pixels: Optional[np.ndarray],
+                  loaded_window: Optional[tuple[float, float]],
+                  value_range: tuple[float, float]) -> Optional[tuple[float, float]]:
+    """The ``(center, width)`` preset ``name`` applies to ``pixels``; None for an
+    unknown name (or "Custom") or when there are no pixels."""
+    if pixels is None:
+        return None
+    if name == PRESET_AS_LOADED:
+        return loaded_window or auto_window(pixels)
+    if name == PRESET_AUTO:
+        return auto_window(pixels)
+    if name == PRESET_FULL:
+        lo, hi = value_range
+        return ((lo + hi) / 2.0, hi - lo)
+    return CT_PRESETS.get(name)
+
+
+def drag_window(start: tuple[float, float], dx: float, dy: float,
+                value_range: tuple[float, float]) -> tuple[float, float]:
+    """The window after a right-drag of ``(dx, dy)`` px from ``start``: 400 px span
+    ``value_range`` (the data's min..max); dragging right widens the window, dragging
+    up raises its level (center)."""
+    lo, hi = value_range
+    per_px = (hi - lo) / 400.0  # 400 px of drag spans the whole data range
+    center = start[0] - dy * per_px  # drag up: brighter is lower level
+    width = max(per_px if per_px > 0 else 1e-6, start[1] + dx * per_px * 2.0)
+    return (center, width)
+
+
+def pixel_text(pixels: np.ndarray, sx: float, sy: float) -> str:
+    """``"(x, y) = value"`` for the pixel at scene point ``(sx, sy)``; "" outside the image."""
+    x, y = int(sx), int(sy)
+    h, w = pixels.shape[:2]
+    if 0 <= x < w and 0 <= y < h and sx >= 0 and sy >= 0:
+        v = pixels[y, x]
+        if np.ndim(v):
+            val = "(" + ", ".join(_fmt_num(float(c)) for c in v) + ")"
+        else:
+            val = _fmt_num(float(v))
+        return f"({x}, {y}) = {val}"
+    return ""
+
+
+def status_line(data, pixels: np.ndarray, zoom: float, fit: bool,
+                window: Optional[tuple[float, float]], hover: str) -> str:
+    """Size, format and bit depth, frame, zoom (and "(fit)"), W/L and the hovered pixel
+    of an ``ImageData`` whose pixels are ``pixels``, joined by dots."""
+    parts = []
+    meta = getattr(data, "meta", None)
+    h, w = pixels.shape[:2]
+    parts.append(f"{w} \u00d7 {h}")
+    if meta is not None:
+        kind = {1: "gray", 2: "gray+alpha", 3: "RGB", 4: "RGBA"}.get(meta.channels, f"{meta.channels} ch")
+        desc = f"{meta.bit_depth}-bit {kind}"
+        if meta.format:
+            desc = f"{meta.format} {desc}"
+        parts.append(desc)
+        if meta.frames and meta.frames > 1:
+            parts.append(f"frame {getattr(data, 'frame', 0) + 1}/{meta.frames}")
+    parts.append(f"zoom {zoom * 100:.0f}%" + (" (fit)" if fit else ""))
+    if window is not None:
+        parts.append(f"W {_fmt_num(window[1])}  L {_fmt_num(window[0])}")
+    if hover:
+        parts.append(hover)
+    return "   \u00b7   ".join(parts)
