@@ -1,8 +1,12 @@
 """The main window: assembly of grid, viewer, docks, menus and status bar.
 
-Logic lives elsewhere: review actions and undo in :mod:`.review_controller`, long
-work in :mod:`.workers`, data in :mod:`.models.grid_model`, thumbnails in
-:mod:`.thumb_loader`. This module wires them and opens/closes projects.
+Logic lives elsewhere: opening/closing and indexing projects, the grid's re-queries
+and the status-bar counts in :mod:`.project_controller`, review actions and undo in
+:mod:`.review_controller`, panels and dialogs in :mod:`.panel_controller`, menus in
+:mod:`.menus`, long work in :mod:`.workers`, data in :mod:`.models.grid_model`,
+thumbnails in :mod:`.thumb_loader`. This module wires them; its project methods
+(``open_project``, ``close_project``, ``start_index``, ``requery``...) call the project
+controller.
 """
 from __future__ import annotations
 
@@ -16,7 +20,6 @@ from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QApplication,
     QDockWidget,
-    QFileDialog,
     QLabel,
     QLineEdit,
     QMainWindow,
@@ -31,12 +34,13 @@ from PySide6.QtWidgets import (
 )
 
 from ..core import config as cfg_mod
-from ..core.project import Project, ProjectError
+from ..core.project import Project
 from ..core.tasks import FOREGROUND
 from .filter_bar import FilterBar
 from .icons import app_icon
 from .menus import build_menus
 from .models.grid_model import GridModel
+from .project_controller import ProjectController
 from .review_controller import ReviewController
 from .thumb_loader import ThumbLoader, make_cache
 from .widgets.grid_view import GridView
@@ -83,11 +87,11 @@ class MainWindow(QMainWindow):
         self.thumbs = ThumbLoader(cache, self)
         self.image_loader = LatestOnly(self)
         self.image_loader.done.connect(self._on_image_loaded)
+        self.project_ctl = ProjectController(self)
         self.query_loader = LatestOnly(self)  # grid re-queries run off the GUI thread
-        self.query_loader.done.connect(self._on_requeried)
+        self.query_loader.done.connect(self.project_ctl.on_requeried)
         self.counts_loader = LatestOnly(self)  # the status-bar counts: a GROUP BY off the GUI thread
-        self.counts_loader.done.connect(self._on_counts)
-        self._after_requery: list = []
+        self.counts_loader.done.connect(self.project_ctl.on_counts)
         self.model = GridModel(self)
         self.model.thumb_size = self.config.thumbnail_size
         self.grid = GridView(thumb_size=self.config.thumbnail_size)
@@ -113,14 +117,12 @@ class MainWindow(QMainWindow):
         QApplication.instance().focusChanged.connect(self._guard_text_input)
         self._counts_timer = QTimer(self, singleShot=True, interval=100)
         self._counts_timer.timeout.connect(self.update_counts)
-        self._requery_timer = QTimer(self, singleShot=True, interval=1000)
-        self._requery_timer.timeout.connect(self.requery)
         self.review.current_changed.connect(self._on_current)
         self.review.record_changed.connect(lambda _r: self._counts_timer.start())
         self.review.error.connect(self.show_error)
         self.review.message.connect(void(lambda m: self.statusBar().showMessage(m, 4000)))
         self.review.edit_caption_requested.connect(self.edit_caption)
-        self.filter_bar.changed.connect(self._on_filter)
+        self.filter_bar.changed.connect(self.project_ctl.on_filter)
         self.grid.thumb_size_changed.connect(self._on_thumb_size)
         self._restore_layout()
 
@@ -222,54 +224,29 @@ class MainWindow(QMainWindow):
     def ask_reviewer(self) -> None:
         self.panel_ctl.ask_reviewer()
 
-    # --- projects -------------------------------------------------------------------------
+    # --- projects (the project controller does the work) ------------------------------------
     def choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Open image folder", self.config.last_project or "")
-        if folder:
-            self.open_project(folder)
+        self.project_ctl.choose_folder()
 
     def open_demo(self) -> bool:
-        try:
-            from ..core.demo import build_demo, seed_taxonomy
-
-            folder = build_demo(cfg_mod.data_dir() / "demo")
-            with Project.open(folder) as p:
-                seed_taxonomy(p)
-        except Exception as exc:
-            self.show_error(f"Cannot build the demo project: {exc}")
-            return False
-        return self.open_project(folder)
+        return self.project_ctl.open_demo()
 
     def open_project(self, folder, db_url: Optional[str] = None, index: bool = True) -> bool:
-        self.close_project()
-        try:
-            project = Project.open(folder, db_url, max_pixels=self.config.max_image_pixels)
-        except ProjectError as exc:
-            self.show_error(str(exc))
-            return False
-        self.project = project
-        self.config.remember_project(str(project.root))
-        self._save_config()
-        self.review.set_project(project)
-        self.model.set_project(project, self.thumbs)
-        self.filter_bar.reset()
-        self.filter_bar.set_labels([d.name for d in project.labels()])
-        self.stack.setCurrentWidget(self.browse_page)
-        self._show_docks(True)
-        self.setWindowTitle(f"{project.root.name} — llmvis")
-        self.db_label.setText("⚠ " + project.db_note if project.db_note else "")
-        self.db_label.setToolTip(project.db_note or project.db_url)
-        if project.db_note:
-            self.statusBar().showMessage(project.db_note, 10000)
-        self.panels_call("set_project", project)
-        self.review.restore_position()
-        self.update_counts()
-        self.grid.setFocus()
-        self.project_opened.emit(project)
-        if index:
-            self.start_index()
-        self._prune_thumbnail_cache()
-        return True
+        return self.project_ctl.open_project(folder, db_url, index)
+
+    def close_project(self) -> None:
+        self.project_ctl.close_project()
+
+    def start_index(self) -> None:
+        self.project_ctl.start_index()
+
+    def requery(self, then=None) -> None:
+        """Run the grid's query again off the GUI thread; apply it if the ids changed."""
+        self.project_ctl.requery(then)
+
+    def update_counts(self) -> None:
+        """Refresh the status-bar counts; the query runs on a worker (100k rows)."""
+        self.project_ctl.update_counts()
 
     def _prune_thumbnail_cache(self) -> None:
         """Keep the thumbnail cache under its size limit, on a low-priority thread that
@@ -290,127 +267,6 @@ class MainWindow(QMainWindow):
 
         self._prune_thread = threading.Thread(target=run, name="llmvis-thumb-prune", daemon=True)
         self._prune_thread.start()
-
-    def close_project(self) -> None:
-        if self.project is None:
-            return
-        self.review.save_position()
-        self.jobs.cancel_all()
-        self.jobs.wait(30000)
-        self.image_loader.cancel()
-        self.review.set_project(None)
-        self.model.clear()
-        self.thumbs.clear()
-        self.panels_call("set_project", None)
-        self.project.close()
-        self.project = None
-        self.viewer_call("clear")
-        self.setWindowTitle("llmvis")
-        if self.welcome is not None:
-            self.stack.setCurrentWidget(self.welcome)
-            self._show_docks(False)
-        self.project_closed.emit()
-
-    def start_index(self) -> None:
-        if self.project is None or (self.index_job is not None and self.index_job.is_active):
-            return
-        self._listing_shown = False
-        job = self.jobs.start(f"Index {self.project.root.name}", self.project.index)
-        job.signals.progress.connect(self._on_index_progress)
-        job.signals.result.connect(self._on_index_done)
-        job.signals.error.connect(self._on_index_error)
-        self.index_job = job
-
-    def _on_index_progress(self, p) -> None:
-        # show files as the listing commits them; once the header pass reports, the
-        # listing is complete (progress is throttled, so its last report may be skipped)
-        listed = (p.stage == "scan" and p.done) or (p.stage == "headers" and not self._listing_shown)
-        if p.stage == "headers":
-            self._listing_shown = True
-        if listed and not self._requery_timer.isActive():
-            self._requery_timer.start(0 if p.stage == "headers" else 1000)
-
-    def _on_index_done(self, result) -> None:
-        if result.unreadable_folders:
-            self.statusBar().showMessage(f"{len(result.unreadable_folders)} folder(s) could not be read", 8000)
-        self.requery(then=lambda: self.index_finished.emit(result))
-
-    def _on_index_error(self, exc) -> None:
-        self.show_error(f"Indexing failed: {exc}")
-        self.index_finished.emit(exc)
-
-    def requery(self, then=None) -> None:
-        """Run the grid's query again off the GUI thread; apply it if the ids changed."""
-        if then is not None:
-            self._after_requery.append(then)
-        if self.project is None:
-            self._run_after_requery()
-            return
-        project, m = self.project, self.model
-
-        def query():
-            return project, (m.filter, m.sort, m.descending), project.image_ids(m.filter, m.sort, m.descending)
-
-        self.query_loader.submit(query)
-
-    def _run_after_requery(self) -> None:
-        todo, self._after_requery = self._after_requery, []
-        for fn in todo:
-            fn()
-
-    def _on_requeried(self, result, error) -> None:
-        try:
-            if error is not None:
-                log.warning("grid query failed: %s", error)
-            elif result[0] is self.project and result[1] == (self.model.filter, self.model.sort,
-                                                             self.model.descending):
-                self._apply_ids(result[2])
-        finally:
-            self._run_after_requery()
-
-    def _apply_ids(self, ids) -> None:
-        if ids == self.model.ids:
-            self.update_counts()
-            return
-        keep = self.grid.current_id()
-        self.model.set_ids(ids)
-        row = self.model.row_of(keep) if keep is not None else None
-        if row is not None:
-            self.grid.select_row(row)
-        elif self.model.rowCount() and keep is None:
-            self.review.restore_position()
-        self.update_counts()
-
-    def _on_filter(self, flt, sort, descending) -> None:
-        if self.project is None:
-            return
-        keep = self.grid.current_id()
-        self.model.set_query(flt, sort, descending)
-        row = self.model.row_of(keep) if keep is not None else None
-        self.grid.select_row(row if row is not None else 0)
-        self.update_counts()
-
-    def update_counts(self) -> None:
-        """Refresh the status-bar counts; the query runs on a worker (100k rows)."""
-        if self.project is None:
-            self.counts_label.setText("")
-            return
-        project = self.project
-        self.counts_loader.submit(lambda: (project, project.counts_by_status()))
-
-    def _on_counts(self, result, error) -> None:
-        if error is not None:  # a locked database must not break the status bar
-            log.warning("counts: %s", error)
-            return
-        project, counts = result
-        if project is not self.project:
-            return
-        total = sum(counts.values())
-        parts = [f"{total:,} images"] + [f"{k} {counts[k]:,}" for k in
-                                          ("new", "suggested", "reviewed", "rejected", "error", "missing")
-                                          if counts.get(k)]
-        self.counts_label.setText(" · ".join(parts))
-        self.filter_bar.set_count(self.model.rowCount(), total)
 
     # --- current image ----------------------------------------------------------------------
     def _on_current(self, rec) -> None:

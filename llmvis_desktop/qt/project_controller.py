@@ -1,0 +1,220 @@
+"""Opens and closes projects for the main window, indexes them, and keeps the grid and
+the status-bar counts in step with the database.
+
+``ProjectController(win)`` works on the window's widgets and state: it sets
+``win.project`` and ``win.index_job`` and emits the window's ``project_opened``,
+``project_closed`` and ``index_finished`` signals. The window keeps its public API
+(``open_project``, ``close_project``, ``start_index``, ``requery``, ``update_counts``,
+``choose_folder``, ``open_demo``) as one-line calls into this controller, and wires the
+controller's slots to its loaders and filter bar.
+
+Every database read here runs off the GUI thread: the grid's id query on
+``win.query_loader`` (applied only if the project and query are still current and the
+ids changed) and the counts' GROUP BY on ``win.counts_loader``. While an index runs the
+grid is re-queried as the listing commits files (at most once a second) and when the
+header pass reports (the listing is then complete).
+"""
+from __future__ import annotations
+
+import logging
+from typing import Optional
+
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtWidgets import QFileDialog
+
+from ..core import config as cfg_mod
+from ..core.project import Project, ProjectError
+
+log = logging.getLogger(__name__)
+
+
+class ProjectController(QObject):
+    def __init__(self, win) -> None:
+        super().__init__(win)
+        self.win = win
+        self._after_requery: list = []
+        self._listing_shown = False
+        self._requery_timer = QTimer(self, singleShot=True, interval=1000)
+        self._requery_timer.timeout.connect(self.requery)
+
+    # --- projects -------------------------------------------------------------------------
+    def choose_folder(self) -> None:
+        win = self.win
+        folder = QFileDialog.getExistingDirectory(win, "Open image folder", win.config.last_project or "")
+        if folder:
+            self.open_project(folder)
+
+    def open_demo(self) -> bool:
+        try:
+            from ..core.demo import build_demo, seed_taxonomy
+
+            folder = build_demo(cfg_mod.data_dir() / "demo")
+            with Project.open(folder) as p:
+                seed_taxonomy(p)
+        except Exception as exc:
+            self.win.show_error(f"Cannot build the demo project: {exc}")
+            return False
+        return self.open_project(folder)
+
+    def open_project(self, folder, db_url: Optional[str] = None, index: bool = True) -> bool:
+        win = self.win
+        self.close_project()
+        try:
+            project = Project.open(folder, db_url, max_pixels=win.config.max_image_pixels)
+        except ProjectError as exc:
+            win.show_error(str(exc))
+            return False
+        win.project = project
+        win.config.remember_project(str(project.root))
+        win._save_config()
+        win.review.set_project(project)
+        win.model.set_project(project, win.thumbs)
+        win.filter_bar.reset()
+        win.filter_bar.set_labels([d.name for d in project.labels()])
+        win.stack.setCurrentWidget(win.browse_page)
+        win._show_docks(True)
+        win.setWindowTitle(f"{project.root.name} — llmvis")
+        win.db_label.setText("⚠ " + project.db_note if project.db_note else "")
+        win.db_label.setToolTip(project.db_note or project.db_url)
+        if project.db_note:
+            win.statusBar().showMessage(project.db_note, 10000)
+        win.panels_call("set_project", project)
+        win.review.restore_position()
+        self.update_counts()
+        win.grid.setFocus()
+        win.project_opened.emit(project)
+        if index:
+            self.start_index()
+        win._prune_thumbnail_cache()
+        return True
+
+    def close_project(self) -> None:
+        win = self.win
+        if win.project is None:
+            return
+        win.review.save_position()
+        win.jobs.cancel_all()
+        win.jobs.wait(30000)
+        win.image_loader.cancel()
+        win.review.set_project(None)
+        win.model.clear()
+        win.thumbs.clear()
+        win.panels_call("set_project", None)
+        win.project.close()
+        win.project = None
+        win.viewer_call("clear")
+        win.setWindowTitle("llmvis")
+        if win.welcome is not None:
+            win.stack.setCurrentWidget(win.welcome)
+            win._show_docks(False)
+        win.project_closed.emit()
+
+    # --- indexing -------------------------------------------------------------------------
+    def start_index(self) -> None:
+        win = self.win
+        if win.project is None or (win.index_job is not None and win.index_job.is_active):
+            return
+        self._listing_shown = False
+        job = win.jobs.start(f"Index {win.project.root.name}", win.project.index)
+        job.signals.progress.connect(self._on_index_progress)
+        job.signals.result.connect(self._on_index_done)
+        job.signals.error.connect(self._on_index_error)
+        win.index_job = job
+
+    def _on_index_progress(self, p) -> None:
+        # show files as the listing commits them; once the header pass reports, the
+        # listing is complete (progress is throttled, so its last report may be skipped)
+        listed = (p.stage == "scan" and p.done) or (p.stage == "headers" and not self._listing_shown)
+        if p.stage == "headers":
+            self._listing_shown = True
+        if listed and not self._requery_timer.isActive():
+            self._requery_timer.start(0 if p.stage == "headers" else 1000)
+
+    def _on_index_done(self, result) -> None:
+        if result.unreadable_folders:
+            self.win.statusBar().showMessage(f"{len(result.unreadable_folders)} folder(s) could not be read", 8000)
+        self.requery(then=lambda: self.win.index_finished.emit(result))
+
+    def _on_index_error(self, exc) -> None:
+        self.win.show_error(f"Indexing failed: {exc}")
+        self.win.index_finished.emit(exc)
+
+    # --- grid query and counts --------------------------------------------------------------
+    def requery(self, then=None) -> None:
+        """Run the grid's query again off the GUI thread; apply it if the ids changed."""
+        if then is not None:
+            self._after_requery.append(then)
+        if self.win.project is None:
+            self._run_after_requery()
+            return
+        project, m = self.win.project, self.win.model
+
+        def query():
+            return project, (m.filter, m.sort, m.descending), project.image_ids(m.filter, m.sort, m.descending)
+
+        self.win.query_loader.submit(query)
+
+    def _run_after_requery(self) -> None:
+        todo, self._after_requery = self._after_requery, []
+        for fn in todo:
+            fn()
+
+    def on_requeried(self, result, error) -> None:
+        """``win.query_loader.done``: apply the ids, then run the ``requery(then=...)`` calls."""
+        try:
+            if error is not None:
+                log.warning("grid query failed: %s", error)
+            elif result[0] is self.win.project and result[1] == (self.win.model.filter, self.win.model.sort,
+                                                                 self.win.model.descending):
+                self._apply_ids(result[2])
+        finally:
+            self._run_after_requery()
+
+    def _apply_ids(self, ids) -> None:
+        win = self.win
+        if ids == win.model.ids:
+            self.update_counts()
+            return
+        keep = win.grid.current_id()
+        win.model.set_ids(ids)
+        row = win.model.row_of(keep) if keep is not None else None
+        if row is not None:
+            win.grid.select_row(row)
+        elif win.model.rowCount() and keep is None:
+            win.review.restore_position()
+        self.update_counts()
+
+    def on_filter(self, flt, sort, descending) -> None:
+        """``win.filter_bar.changed``: re-query the grid, keeping the current image."""
+        win = self.win
+        if win.project is None:
+            return
+        keep = win.grid.current_id()
+        win.model.set_query(flt, sort, descending)
+        row = win.model.row_of(keep) if keep is not None else None
+        win.grid.select_row(row if row is not None else 0)
+        self.update_counts()
+
+    def update_counts(self) -> None:
+        """Refresh the status-bar counts; the query runs on a worker (100k rows)."""
+        win = self.win
+        if win.project is None:
+            win.counts_label.setText("")
+            return
+        project = win.project
+        win.counts_loader.submit(lambda: (project, project.counts_by_status()))
+
+    def on_counts(self, result, error) -> None:
+        """``win.counts_loader.done``: "N images · new n · ..." and the filter bar's count."""
+        if error is not None:  # a locked database must not break the status bar
+            log.warning("counts: %s", error)
+            return
+        project, counts = result
+        if project is not self.win.project:
+            return
+        total = sum(counts.values())
+        parts = [f"{total:,} images"] + [f"{k} {counts[k]:,}" for k in
+                                          ("new", "suggested", "reviewed", "rejected", "error", "missing")
+                                          if counts.get(k)]
+        self.win.counts_label.setText(" · ".join(parts))
+        self.win.filter_bar.set_count(self.win.model.rowCount(), total)
