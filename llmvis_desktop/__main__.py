@@ -74,6 +74,9 @@ def excepthook(exc_type, exc, tb) -> None:
 
 
 def main(argv: Optional[list[str]] = None) -> int:
+    import multiprocessing
+
+    multiprocessing.freeze_support()  # in a frozen build, the suggest job's reader processes start here
     args = parse_args(argv)
     path = setup_logging(args.debug)
     log.info("starting llmvis (log: %s)", path)

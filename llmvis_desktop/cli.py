@@ -154,6 +154,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    import multiprocessing
+
+    multiprocessing.freeze_support()  # in a frozen build, the suggest job's reader processes start here
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,

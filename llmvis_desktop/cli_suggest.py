@@ -26,6 +26,9 @@ def add_parsers(subparsers) -> None:
                    help="default: the configured device (auto: CUDA, then MPS, then CPU)")
     p.add_argument("--batch", type=int, default=8, metavar="N", help="images per model call (halved on out-of-memory)")
     p.add_argument("--limit", type=int, default=None, metavar="N", help="at most N images this run")
+    p.add_argument("--read-processes", type=int, default=None, metavar="N",
+                   help="helper processes that decode the images (0: one thread; default: a quarter of "
+                        "the cores, 2 to 8)")
     p.add_argument("--prompt", default=None, metavar="TEXT", help="caption instruction (chat models), prefix (BLIP) or task token (Florence-2)")
     p.add_argument("--ask", default=None, metavar="QUESTION", help="ask each image this question (chat captioner): stored as answers")
     p.add_argument("--template", default=None, metavar="TEXT", help='labeler prompt template (default "a photo of a {label} defect")')
@@ -147,6 +150,7 @@ def run_suggest_cmd(args) -> int:
                 device=args.device or cfg.device,
                 allow_bin=named if args.allow_bin else None,
                 allow_remote_code=named if args.trust_remote_code else None,
+                read_processes=args.read_processes,
                 progress=bar,
             )
             reports.append(("models", report))
@@ -168,6 +172,9 @@ def run_suggest_cmd(args) -> int:
             return _err("suggest", str(exc).splitlines()[0] if str(exc) else name)
         return _err("suggest", f"failed: {name}: {str(exc).splitlines()[0] if str(exc) else ''}")
     finally:
+        from .core.suggest import reading
+
+        reading.shutdown_shared()
         if project is not None:
             project.close()
     bar.close()

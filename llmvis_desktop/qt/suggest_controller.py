@@ -124,11 +124,13 @@ class SuggestController(QObject):
         return self.learned
 
     def shutdown(self) -> None:
+        from ..core.suggest import reading
         from ..core.suggest.worker import shutdown_shared
 
         self._status_loader.shutdown()
         self._ask_loader.shutdown()
         shutdown_shared()  # the model thread: no thread outlives the window
+        reading.shutdown_shared()  # nor a reader process
 
     # --- learned suggester: readiness ----------------------------------------------------
     def refresh_learned_status(self) -> None:

@@ -6,6 +6,7 @@ loaded model, same generation settings.
     python tests/benchmarks/bench_suggest.py [--n 32] [--batch 8] [--reps 3] [--tokens 16]
                                              [--device cpu] [--sizes tiny,medium]
                                              [--format png|jpg] [--image-size 320x240]
+                                             [--read-processes N]
 
 Prints one JSON object: medians of interleaved runs, wall (``overhead_pct``) and
 process CPU time (``cpu_overhead_pct``); ``*_vs_read`` compare with a direct loop
@@ -60,7 +61,8 @@ def make_images(folder: Path, n: int, size=(320, 240), fmt: str = "png") -> None
             Image.fromarray(rng.integers(0, 255, (h, w, 3), dtype=np.uint8)).save(folder / f"img{i:04d}.png")
 
 
-def bench_size(name: str, work: Path, n: int, batch: int, reps: int, tokens: int, device: str) -> dict:
+def bench_size(name: str, work: Path, n: int, batch: int, reps: int, tokens: int, device: str,
+               read_processes=None) -> dict:
     import torch
     import tiny_models
 
@@ -114,7 +116,7 @@ def bench_size(name: str, work: Path, n: int, batch: int, reps: int, tokens: int
     def batch_path() -> tuple[float, float]:
         t, c = time.perf_counter(), time.process_time()
         rep = run_suggest(project, info, None, only_unsuggested=False, batch=batch, max_new_tokens=tokens,
-                          device=device, worker=worker)
+                          device=device, worker=worker, read_processes=read_processes)
         assert rep.images == n, rep.summary()
         return time.perf_counter() - t, time.process_time() - c
 
@@ -157,6 +159,8 @@ def main() -> None:
     ap.add_argument("--sizes", default="tiny,medium")
     ap.add_argument("--format", choices=("png", "jpg"), default="png", help="image files to suggest for")
     ap.add_argument("--image-size", default="320x240", help="WxH of the generated images")
+    ap.add_argument("--read-processes", type=int, default=None,
+                    help="the job's reader processes (0: a thread; default: the job's own choice)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="llmvis_bench_suggest_") as tmp:
         work = Path(tmp)
@@ -164,9 +168,15 @@ def main() -> None:
         os.environ.setdefault("LLMVIS_CONFIG_DIR", str(work / "config"))
         w, h = (int(v) for v in args.image_size.lower().split("x"))
         make_images(work / "images", args.n, (w, h), args.format)
-        out = {"aim_overhead_pct": 15, "images": f"{args.n} {args.format} {w}x{h}"}
+        from llmvis_desktop.core.suggest.reading import auto_processes, shutdown_shared
+
+        out = {"aim_overhead_pct": 15, "images": f"{args.n} {args.format} {w}x{h}",
+               "read_processes": auto_processes() if args.read_processes is None else args.read_processes,
+               "cpu_count": os.cpu_count()}
         for name in args.sizes.split(","):
-            out[name] = bench_size(name, work, args.n, args.batch, args.reps, args.tokens, args.device)
+            out[name] = bench_size(name, work, args.n, args.batch, args.reps, args.tokens, args.device,
+                                   args.read_processes)
+        shutdown_shared()
     print(json.dumps(out, indent=2))
 
 

@@ -206,6 +206,26 @@ def _count(db: Path) -> int:
         return 0
 
 
+def _children(pid: int) -> list[int]:
+    kids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            kids.append(int(stat.parent.name))
+    return kids
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"  # a zombie has exited; only its parent (init here) has yet to reap it
+
+
 @pytest.mark.slow
 def test_resume_after_sigkill(tiny, tmp_path, worker):
     folder = tiny_models.image_folder(tmp_path / "imgs", 16)
@@ -215,17 +235,24 @@ def test_resume_after_sigkill(tiny, tmp_path, worker):
         p.index()
     proc = subprocess.Popen(
         [sys.executable, "-c", _SLOW_CLI, "suggest", str(folder), "--db", url,
-         "--captioner", str(tiny["blip"]), "--batch", "2", "--device", "cpu"],
+         "--captioner", str(tiny["blip"]), "--batch", "2", "--device", "cpu", "--read-processes", "2"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(os.environ))
     try:
         deadline = time.monotonic() + 120
         while _count(db) < 2 and time.monotonic() < deadline and proc.poll() is None:
             time.sleep(0.05)
+        helpers = _children(proc.pid)  # the job's reader processes
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(10)
     finally:
         if proc.poll() is None:
             proc.kill()
+    if sys.platform.startswith("linux"):  # /proc: the killed job's reader processes exit too
+        assert helpers, "the job should read with helper processes here"
+        deadline = time.monotonic() + 10
+        while any(_alive(pid) for pid in helpers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not any(_alive(pid) for pid in helpers)
     killed_at = _count(db)
     assert 2 <= killed_at < 16 and killed_at % 2 == 0  # whole batches only
     with Project.open(folder, url) as p:
@@ -361,5 +388,23 @@ def test_the_job_decodes_no_larger_than_its_models_take(tiny, project, worker, m
         return real(self, mode, size)
 
     monkeypatch.setattr(JpegImagePlugin.JpegImageFile, "draft", spy)
-    rep = run_suggest(project, blip, clip, batch=4, worker=worker, max_new_tokens=3)
+    # read on the job's thread, where the spy sees it (helper processes get the same
+    # draft size: test_suggest_reading.py)
+    rep = run_suggest(project, blip, clip, batch=4, worker=worker, max_new_tokens=3, read_processes=0)
     assert rep.images == 7 and asked == [(32, 32)]
+
+
+def test_reader_processes_give_the_same_suggestions_as_the_reader_thread(tiny, project, worker):
+    blip = inspect_folder(tiny["blip"])
+    by_thread = run_suggest(project, blip, None, batch=4, worker=worker, max_new_tokens=4, read_processes=0)
+    first = {s.id: s for s in _all(project)}
+    by_helpers = run_suggest(project, blip, None, batch=4, worker=worker, max_new_tokens=4, read_processes=2,
+                             only_unsuggested=False)
+    second = [s for s in _all(project) if s.id not in first]
+    assert by_thread.images == by_helpers.images == 6
+    assert by_thread.failed == by_helpers.failed  # the broken file, named the same way
+    a = {s.image_id: (s.value, s.score) for s in first.values()}
+    b = {s.image_id: (s.value, s.score) for s in second}
+    assert a.keys() == b.keys() and len(a) == 6
+    for image_id, (text, score) in a.items():
+        assert b[image_id][0] == text and abs(b[image_id][1] - score) < 1e-6

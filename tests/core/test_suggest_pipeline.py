@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+from concurrent.futures import Future
+from pathlib import Path
 
 import pytest
 
@@ -32,8 +34,21 @@ def worker():
     w.shutdown()
 
 
-def _read(recs):
-    return list(recs), [r.relpath for r in recs], []
+class _StandInReader:
+    """Reads a file as its name (the pipeline never looks inside images)."""
+
+    parallel = 1
+
+    def submit(self, paths, *args):
+        fut = Future()
+        fut.set_result([(Path(p).name, None) for p in paths])
+        return fut
+
+    def result(self, fut, paths, *args):
+        return fut.result()
+
+
+_READ = (_StandInReader(), (None, 1024, None))
 
 
 def _rows(recs):
@@ -58,7 +73,7 @@ def test_every_batch_is_read_inferred_and_committed_in_order(project, worker, mo
         return _rows(recs)
 
     chunks = _chunks(project, 3)  # 10 images: 3 + 3 + 3 + 1
-    committer = run_batches(project, chunks, _read, infer, worker, lambda r, rows, f, n: seen.append(
+    committer = run_batches(project, chunks, *_READ, infer, worker, lambda r, rows, f, n: seen.append(
         ([x.id for x in r], len(rows), n)), CancelToken())
     assert [s[0] for s in seen] == chunks and [s[2] for s in seen] == [3, 3, 3, 1]
     assert threads == {"llmvis-models"}  # inference ran on the model thread
@@ -81,7 +96,7 @@ def test_the_next_batch_waits_on_the_model_thread_while_one_runs(project, worker
             queued_meanwhile.append(worker._jobs.qsize())
         return _rows(recs)
 
-    run_batches(project, _chunks(project, 2), _read, infer, worker, lambda *a: None, CancelToken())
+    run_batches(project, _chunks(project, 2), *_READ, infer, worker, lambda *a: None, CancelToken())
     assert queued_meanwhile == [1]
 
 
@@ -97,7 +112,7 @@ def test_cancel_keeps_what_the_model_finished_and_runs_nothing_after(project, wo
         token.cancel()  # after the first batch
 
     with pytest.raises(Cancelled):
-        run_batches(project, _chunks(project, 2), _read, infer, worker, on_batch, token)
+        run_batches(project, _chunks(project, 2), *_READ, infer, worker, on_batch, token)
     # the first batch, and the one already queued to the model thread; never a third
     assert len(inferred) in (1, 2)
     assert len(tiny_models.all_suggestions(project)) == 2 * len(inferred)
@@ -109,7 +124,7 @@ def test_a_failed_commit_stops_the_job_with_its_error(project, worker, monkeypat
 
     monkeypatch.setattr(project, "add_suggestions", full)
     with pytest.raises(OSError, match="No space left"):
-        run_batches(project, _chunks(project, 4), _read, lambda r, i: _rows(r), worker, lambda *a: None,
+        run_batches(project, _chunks(project, 4), *_READ, lambda r, i: _rows(r), worker, lambda *a: None,
                     CancelToken())
 
 

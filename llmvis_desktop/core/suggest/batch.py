@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Collection, Optional, Sequence, Union
+from typing import Collection, Optional, Union
 
 from sqlalchemy import select
 
@@ -22,10 +22,10 @@ from ..store.records import ImageFilter, ImageRecord, NewSuggestion, SuggestionR
 from ..tasks import CancelToken, Progress, ProgressFn, no_progress
 from .discovery import ModelInfo, ModelRefused, check
 from .pipeline import run_batches
+from .reading import MAX_SIDE, ThreadReader, auto_processes, model_image, shared_read_pool
 from .registry import DEFAULT_LABEL_TEMPLATE, DEFAULT_MAX_NEW_TOKENS, input_side
 
 OptIn = Union[bool, Collection[str]]
-MAX_SIDE = 1024  # images are shrunk to this longest side before the processor sees them
 OPTINS_SETTING = "model_optins"  # project setting: {path: ["bin", "remote_code"]}
 
 
@@ -99,30 +99,9 @@ def done_image_ids(project: Project, info: ModelInfo, kind: str) -> set[int]:
 
 
 def load_pil(project: Project, image: ImageRecord, max_side: int = MAX_SIDE, draft_side: Optional[int] = None):
-    """The image as the model sees it: the 8-bit display rendering, RGB, orientation applied.
-    A large JPEG is decoded at reduced scale, keeping both sides at least ``draft_side``
-    (default ``max_side``): the models' own input sizes are smaller still."""
-    from PIL import Image
-
-    from ..imaging.reader import DEFAULT_MAX_PIXELS, read_image
-
-    data = read_image(project.path_of(image), max_pixels=project.max_pixels or DEFAULT_MAX_PIXELS,
-                      draft_side=min(draft_side or max_side, max_side))
-    im = Image.fromarray(data.display).convert("RGB")
-    if max(im.size) > max_side:
-        im.thumbnail((max_side, max_side))
-    return im
-
-
-def _read_batch(project: Project, records: Sequence[ImageRecord], max_side: int, draft_side: Optional[int] = None):
-    ok, images, failed = [], [], []
-    for rec in records:
-        try:
-            images.append(load_pil(project, rec, max_side, draft_side))
-            ok.append(rec)
-        except Exception as exc:  # an unreadable file is reported, the job goes on
-            failed.append((rec.relpath, str(exc).splitlines()[0] if str(exc) else type(exc).__name__))
-    return ok, images, failed
+    """The image as the model sees it (:func:`.reading.model_image`): the 8-bit display
+    rendering, RGB, orientation applied; a large JPEG decoded at reduced scale."""
+    return model_image(project.path_of(image), project.max_pixels, max_side, draft_side)
 
 
 def run_suggest(
@@ -145,6 +124,7 @@ def run_suggest(
     allow_bin: Optional[OptIn] = None,
     allow_remote_code: Optional[OptIn] = None,
     worker=None,
+    read_processes: Optional[int] = None,
     token: Optional[CancelToken] = None,
     progress: ProgressFn = no_progress,
 ) -> SuggestReport:
@@ -152,7 +132,9 @@ def run_suggest(
 
     ``allow_bin`` / ``allow_remote_code``: True, or the paths/ids opted in; None reads the
     opt-ins saved in the project. ``worker``: the session's :class:`ModelWorker` (models
-    stay loaded); None runs a private one that unloads at the end. Cancelling raises
+    stay loaded); None runs a private one that unloads at the end. ``read_processes``:
+    helper processes that decode the files (0: one helper thread; None:
+    :func:`.reading.auto_processes`). Cancelling raises
     :class:`~llmvis_desktop.core.tasks.Cancelled` between batches; what was committed stays.
     """
     token = token or CancelToken()
@@ -191,6 +173,10 @@ def run_suggest(
         from .worker import ModelWorker
 
         worker = ModelWorker()
+    # reader processes start while the models load
+    n_proc = auto_processes() if read_processes is None else max(0, int(read_processes))
+    reader = shared_read_pool(n_proc) if n_proc else ThreadReader()
+    reader.start()
     try:
         engines = {}
         for r in roles:
@@ -205,9 +191,6 @@ def run_suggest(
         chunks = [todo[i:i + batch] for i in range(0, total, batch)]
         processed = 0
         infer_started = time.monotonic()
-
-        def read(recs):
-            return _read_batch(project, recs, max_side, draft_side)
 
         def infer(recs, images):
             return _infer(engines, roles, recs, images, done, labels, batch, max_new_tokens, top_k,
@@ -224,13 +207,15 @@ def run_suggest(
             eta = (total - processed) / rate if rate > 0 else 0.0
             progress(Progress("suggest", processed, total, f"{rate:.1f} images/s, ETA {eta:.0f} s"))
 
-        run_batches(project, chunks, read, infer, worker, on_batch, token)
-        for eng in engines.values():
+        run_batches(project, chunks, reader, (project.max_pixels, max_side, draft_side), infer, worker,
+                    on_batch, token)
+        for eng in [*engines.values(), reader]:
             for msg in eng.messages:
                 if msg not in report.messages:
                     report.messages.append(msg)
         report.device = ",".join(sorted({e.device for e in engines.values()}))
     finally:
+        reader.close()
         if own_worker:
             worker.shutdown()
         report.seconds = time.monotonic() - started

@@ -1,8 +1,9 @@
 """The batch job's three stages, each on its own thread: read images (a helper
 thread), infer (the model thread), commit (another helper thread).
 
-- **Reading** runs up to :data:`READ_AHEAD` batches ahead of the model, and loads the
-  image records a page of batches at a time (one query, not one per batch).
+- **Reading** (:mod:`.reading`: one helper thread, or helper processes) runs up to
+  :data:`READ_AHEAD` batches ahead of the model, plus one per extra reader process;
+  image records load a page of batches at a time (one query, not one per batch).
 - **Inference**: the next batch is queued to the model thread as soon as its images
   are read, before the current batch's results are collected, so the model thread
   goes from one batch to the next without waiting on this thread. Other work queued
@@ -37,8 +38,6 @@ READ_AHEAD = 2  # batches read ahead of the one the model works on
 IN_FLIGHT = 2  # batches queued to the model thread at once (one running, one waiting)
 PAGE_BATCHES = 16  # image records are loaded for this many batches per query
 
-#: reads a batch's files: records -> (readable records, their images, [(relpath, why)])
-ReadFn = Callable[[Sequence[ImageRecord]], tuple[list, list, list]]
 #: runs on the model thread: (records, images) -> suggestion rows
 InferFn = Callable[[list, list], list[NewSuggestion]]
 #: after each batch: (records inferred, rows, [(relpath, why)] unreadable, images in the batch)
@@ -94,51 +93,66 @@ class GroupCommitter:
             self._pool.shutdown(wait=True)
 
 
-class _Reader:
-    """Runs on the read thread: records a page at a time, then the batch's files."""
+class _Records:
+    """The job's image records, loaded a page of batches per query."""
 
-    def __init__(self, project: Project, chunks: Sequence[Sequence[int]], read: ReadFn) -> None:
-        self._project, self._chunks, self._read = project, chunks, read
+    def __init__(self, project: Project, chunks: Sequence[Sequence[int]]) -> None:
+        self._project, self._chunks = project, chunks
         self._records: dict[int, ImageRecord] = {}
 
-    def __call__(self, k: int):
+    def of(self, k: int) -> list[ImageRecord]:
         chunk = self._chunks[k]
         if any(i not in self._records for i in chunk):
             ids = [i for c in self._chunks[k:k + PAGE_BATCHES] for i in c]
             self._records.update((r.id, r) for r in self._project.images(ids))
-        recs = [self._records.pop(i) for i in chunk if i in self._records]
-        ok, images, failed = self._read([r for r in recs if r.status not in _UNREADABLE])
-        failed += [(r.relpath, r.error or r.status) for r in recs if r.status in _UNREADABLE]
-        return ok, images, failed
+        return [self._records.pop(i) for i in chunk if i in self._records]
 
 
-def run_batches(project: Project, chunks: Sequence[Sequence[int]], read: ReadFn, infer: InferFn,
-                worker, on_batch: DoneFn, token: CancelToken) -> GroupCommitter:
+def run_batches(project: Project, chunks: Sequence[Sequence[int]], reader, read_args: tuple,
+                infer: InferFn, worker, on_batch: DoneFn, token: CancelToken) -> GroupCommitter:
     """Run every chunk of image ids through read -> infer -> commit; returns the
-    committer, flushed. ``worker``: the :class:`~.worker.ModelWorker` that infers."""
+    committer, flushed. ``reader``: a :mod:`.reading` reader (thread or processes);
+    ``read_args``: (max_pixels, max_side, draft_side); ``worker``: the
+    :class:`~.worker.ModelWorker` that infers."""
     committer = GroupCommitter(project)
-    reader = ThreadPoolExecutor(1, thread_name_prefix="llmvis-suggest-read")
-    read_one = _Reader(project, chunks, read)
-    reads: deque = deque()  # read futures, in chunk order
+    records = _Records(project, chunks)
+    ahead = READ_AHEAD + reader.parallel - 1  # every reader process busy, plus one waiting
+    reads: deque = deque()  # (chunk size, readable records, paths, unreadable, read future)
     infers: deque = deque()  # (inference future or None, records, unreadable, chunk size)
     next_read = 0
 
     def top_up() -> None:
         nonlocal next_read
-        while next_read < len(chunks) and len(reads) < READ_AHEAD:
-            reads.append((len(chunks[next_read]), reader.submit(read_one, next_read)))
+        while next_read < len(chunks) and len(reads) < ahead:
+            recs = records.of(next_read)
+            ok = [r for r in recs if r.status not in _UNREADABLE]
+            bad = [(r.relpath, r.error or r.status) for r in recs if r.status in _UNREADABLE]
+            paths = [str(project.path_of(r)) for r in ok]
+            reads.append((len(chunks[next_read]), ok, paths, bad, reader.submit(paths, *read_args)))
             next_read += 1
+
+    def finish_read(item) -> tuple[list, list, list]:
+        size, recs, paths, failed, fut = item
+        got = reader.result(fut, paths, *read_args) if paths else []
+        ok, images, failed = [], [], list(failed)
+        for rec, (im, err) in zip(recs, got):
+            if im is None:
+                failed.append((rec.relpath, err))
+            else:
+                ok.append(rec)
+                images.append(im)
+        return ok, images, failed
 
     try:
         top_up()
         while reads or infers:
             token.check()
             while reads and len(infers) < IN_FLIGHT:
-                size, fut = reads.popleft()
-                recs, images, failed = fut.result()
+                item = reads.popleft()
+                recs, images, failed = finish_read(item)
                 top_up()
                 job = worker.submit(infer, recs, images) if images else None
-                infers.append((job, recs, failed, size))
+                infers.append((job, recs, failed, item[0]))
             job, recs, failed, size = infers.popleft()
             rows = job.result() if job is not None else []
             committer.add(rows)
@@ -146,11 +160,12 @@ def run_batches(project: Project, chunks: Sequence[Sequence[int]], read: ReadFn,
         committer.flush()
         return committer
     finally:
-        reader.shutdown(wait=True, cancel_futures=True)
+        for *_, fut in reads:
+            fut.cancel()
         for job, *_ in infers:  # cancelled or failed: keep what the model finishes
             if job is not None and not job.cancel():
                 try:
                     committer.add(job.result())
-                except Exception:
-                    pass
+                except Exception:  # its error was, or will be, reported by the job
+                    log.debug("a batch finished after the job stopped failed", exc_info=True)
         committer.close()

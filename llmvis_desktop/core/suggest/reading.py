@@ -1,0 +1,251 @@
+"""Reading image files for the models: on a helper thread, or in helper processes.
+
+Decoding a file is mostly Python (Pillow's parsing, EXIF, conversions) around short
+stretches of C, so a reader *thread* competes with the model thread for the
+interpreter lock, and more reader threads do not read faster. Reader *processes*
+share no lock with the model: with N of them, N batches decode at once, which is
+what keeps a GPU fed on a many-core machine. A crash inside a decoder (a malformed
+file hitting a bug in a C library) then takes down only its helper process: the batch
+is read again one file per task, and the file that crashes its helper again is
+reported as unreadable, naming the file; the job goes on.
+
+Helper processes are started with ``spawn`` (no inherited threads, Qt or CUDA state)
+the first time a job asks for them, and stay for the session (:func:`shared_read_pool`).
+"""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Optional, Sequence
+
+log = logging.getLogger(__name__)
+
+MAX_SIDE = 1024  # images are shrunk to this longest side before the processor sees them
+CRASHED = "the image decoder crashed on this file (its helper process died)"
+#: test hook: a helper process reading a path containing this text dies as if it crashed
+CRASH_ENV = "LLMVIS_TEST_READER_CRASH_ON"
+
+
+def model_image(path, max_pixels: Optional[int] = None, max_side: int = MAX_SIDE,
+                draft_side: Optional[int] = None):
+    """The image as the model sees it: the 8-bit display rendering, RGB, orientation applied,
+    no larger than ``max_side``. A large JPEG is decoded at reduced scale, keeping both
+    sides at least ``draft_side`` (default ``max_side``)."""
+    from PIL import Image
+
+    from ..imaging.reader import DEFAULT_MAX_PIXELS, read_image
+
+    data = read_image(path, max_pixels=max_pixels or DEFAULT_MAX_PIXELS,
+                      draft_side=min(draft_side or max_side, max_side))
+    im = Image.fromarray(data.display).convert("RGB")
+    if max(im.size) > max_side:
+        im.thumbnail((max_side, max_side))
+    return im
+
+
+def why(exc: BaseException) -> str:
+    text = str(exc)
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def read_files(paths: Sequence[str], max_pixels, max_side, draft_side) -> list:
+    """[(PIL image, None) or (None, why)] per path, in this process."""
+    out = []
+    for p in paths:
+        try:
+            out.append((model_image(p, max_pixels, max_side, draft_side), None))
+        except Exception as exc:  # an unreadable file is reported, the job goes on
+            out.append((None, why(exc)))
+    return out
+
+
+def _helper_init() -> None:
+    """In each helper: Ctrl+C is the parent's to handle (it stops the job and the helpers),
+    and the helper exits when its parent dies, even killed (SIGKILL, a crash): nothing
+    else would wake it, since its siblings hold the task queue open."""
+    import multiprocessing
+    import signal
+    from multiprocessing.connection import wait
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        def orphaned() -> None:
+            wait([parent.sentinel])
+            os._exit(0)
+
+        threading.Thread(target=orphaned, name="llmvis-reader-orphan-watch", daemon=True).start()
+
+
+def _warm_up() -> int:
+    """Runs in a new helper process: import the reader now, not with the first batch."""
+    from ..imaging import reader  # noqa: F401
+
+    return os.getpid()
+
+
+def _decode_in_helper(paths: Sequence[str], max_pixels, max_side, draft_side) -> list:
+    """Runs in a helper process: [(RGB uint8 array, None) or (None, why)] per path."""
+    import numpy as np
+
+    marker = os.environ.get(CRASH_ENV)
+    if marker and any(marker in p for p in paths):
+        os._exit(70)
+    return [(None if im is None else np.asarray(im), err)
+            for im, err in read_files(paths, max_pixels, max_side, draft_side)]
+
+
+class ThreadReader:
+    """Reads batches on one helper thread (the default where cores are few)."""
+
+    parallel = 1
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="llmvis-suggest-read")
+        self.messages: list[str] = []
+
+    def start(self) -> None:
+        """Nothing to start: the thread starts with the first batch."""
+
+    def submit(self, paths: Sequence[str], max_pixels, max_side, draft_side) -> Future:
+        return self._pool.submit(read_files, list(paths), max_pixels, max_side, draft_side)
+
+    def result(self, fut: Future, paths, max_pixels, max_side, draft_side) -> list:
+        return fut.result()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+class ProcessReader:
+    """Reads batches in ``processes`` helper processes, one batch per task."""
+
+    def __init__(self, processes: int) -> None:
+        self.parallel = max(1, int(processes))
+        self._lock = threading.Lock()
+        self._pool: Optional[ProcessPoolExecutor] = None
+        self.restarts = 0
+        self.unusable: Optional[str] = None  # why helper processes cannot run here: read in-process
+        self.messages: list[str] = []
+
+    def start(self) -> None:
+        """Start the helpers now (they take a few tenths of a second), without waiting."""
+        if self.unusable is None:
+            pool = self._executor()
+            for _ in range(self.parallel):
+                pool.submit(_warm_up)
+
+    def _executor(self) -> ProcessPoolExecutor:
+        with self._lock:
+            if self._pool is None:
+                import multiprocessing
+
+                self._pool = ProcessPoolExecutor(self.parallel, mp_context=multiprocessing.get_context("spawn"),
+                                                 initializer=_helper_init)
+            return self._pool
+
+    def _restart(self, broken: ProcessPoolExecutor) -> None:
+        with self._lock:
+            if self._pool is broken:
+                self._pool = None
+                self.restarts += 1
+        broken.shutdown(wait=False, cancel_futures=True)
+
+    def submit(self, paths: Sequence[str], max_pixels, max_side, draft_side) -> Future:
+        if self.unusable is not None:
+            fut: Future = Future()  # read in result(), on the caller's thread
+            fut.llmvis_pool = None
+            return fut
+        pool = self._executor()
+        fut = pool.submit(_decode_in_helper, list(paths), max_pixels, max_side, draft_side)
+        fut.llmvis_pool = pool  # which pool to restart if this batch breaks it
+        return fut
+
+    def result(self, fut: Future, paths, max_pixels, max_side, draft_side) -> list:
+        from PIL import Image
+
+        if fut.llmvis_pool is None:
+            return read_files(paths, max_pixels, max_side, draft_side)
+        try:
+            got = fut.result()
+        except BrokenProcessPool:
+            self._restart(fut.llmvis_pool)
+            if not self._can_start():
+                return read_files(paths, max_pixels, max_side, draft_side)
+            got = self._one_by_one(paths, max_pixels, max_side, draft_side)
+        return [(None if arr is None else Image.fromarray(arr), err) for arr, err in got]
+
+    def _can_start(self) -> bool:
+        """After a helper died: can a fresh one run at all? (It cannot where the main
+        module starts work at import, without an ``if __name__ == "__main__"`` guard.)"""
+        if self.unusable is not None:
+            return False
+        pool = self._executor()
+        try:
+            pool.submit(_warm_up).result(timeout=120)
+            return True
+        except Exception as exc:  # BrokenProcessPool, a timeout, an OS limit
+            self._restart(pool)
+            self.unusable = why(exc)
+            msg = (f"reader processes cannot run here ({self.unusable}); "
+                   f"reading images in this process instead (slower)")
+            log.warning(msg)
+            self.messages.append(msg)
+            return False
+
+    def _one_by_one(self, paths, max_pixels, max_side, draft_side) -> list:
+        """A helper died on this batch (or on one read beside it): read each file alone."""
+        out = []
+        for p in paths:
+            pool = self._executor()
+            try:
+                out += pool.submit(_decode_in_helper, [p], max_pixels, max_side, draft_side).result()
+            except BrokenProcessPool:
+                log.warning("%s: %s", p, CRASHED)
+                self._restart(pool)
+                out.append((None, CRASHED))
+        return out
+
+    def close(self) -> None:
+        """Nothing to do per job: the helpers stay for the session (see :meth:`shutdown`)."""
+
+    def shutdown(self) -> None:
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def auto_processes(cpu_count: Optional[int] = None) -> int:
+    """Reader processes a job uses by default: none (a thread) on one core; otherwise a
+    quarter of the cores, 2 to 8. On 2 cores, 2 helpers were as fast as the thread
+    for a CPU-bound model and faster for a small one (bench_suggest.py)."""
+    n = cpu_count or os.cpu_count() or 1
+    return 0 if n <= 1 else max(2, min(8, n // 4))
+
+
+_shared: Optional[ProcessReader] = None
+_shared_lock = threading.Lock()
+
+
+def shared_read_pool(processes: int) -> ProcessReader:
+    """The session's reader processes (started on first use; resized when asked for more)."""
+    global _shared
+    with _shared_lock:
+        if _shared is None or _shared.parallel != processes:
+            if _shared is not None:
+                _shared.shutdown()
+            _shared = ProcessReader(processes)
+        return _shared
+
+
+def shutdown_shared() -> None:
+    """Stop the session's reader processes if any were started (the GUI calls this on close)."""
+    global _shared
+    with _shared_lock:
+        pool, _shared = _shared, None
+    if pool is not None:
+        pool.shutdown()

@@ -1,0 +1,95 @@
+"""Reading images for the models: the reader thread and the reader processes agree,
+a crashing decoder costs only its file, and a process pool that cannot start falls
+back to reading in-process."""
+from __future__ import annotations
+
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from llmvis_desktop.core.suggest import reading
+from llmvis_desktop.core.suggest.reading import CRASH_ENV, CRASHED, ProcessReader, ThreadReader
+
+
+@pytest.fixture
+def files(tmp_path):
+    rng = np.random.default_rng(0)
+    paths = {}
+    paths["rgb"] = tmp_path / "rgb.png"
+    Image.fromarray(rng.integers(0, 255, (40, 60, 3), dtype=np.uint8)).save(paths["rgb"])
+    paths["gray16"] = tmp_path / "gray16.png"
+    Image.fromarray(rng.integers(0, 60000, (30, 50), dtype=np.uint16)).save(paths["gray16"])
+    paths["photo"] = tmp_path / "photo.jpg"  # 4000x3000: decoded at 1/8 for a 256-px model
+    Image.fromarray(rng.integers(0, 255, (3000, 4000, 3), dtype=np.uint8)).save(paths["photo"], quality=80)
+    paths["broken"] = tmp_path / "broken.png"
+    paths["broken"].write_bytes(b"\x89PNG\r\n\x1a\n not really")
+    return {k: str(v) for k, v in paths.items()}
+
+
+def _read(reader, paths, draft_side=256):
+    args = (None, 1024, draft_side)
+    return reader.result(reader.submit(paths, *args), paths, *args)
+
+
+def test_helper_processes_read_exactly_what_the_thread_reads(files):
+    paths = list(files.values())
+    thread = ThreadReader()
+    helpers = ProcessReader(2)
+    try:
+        by_thread = _read(thread, paths)
+        by_helpers = _read(helpers, paths)
+    finally:
+        thread.close()
+        helpers.shutdown()
+    assert [err for _, err in by_helpers] == [err for _, err in by_thread]
+    assert by_thread[3][0] is None and "broken.png" in by_thread[3][1]  # names the file
+    for (a, _), (b, _) in zip(by_thread[:3], by_helpers[:3]):
+        assert a.mode == b.mode == "RGB" and a.size == b.size
+        assert np.array_equal(np.asarray(a), np.asarray(b))
+    assert by_helpers[2][0].size == (500, 375)  # the JPEG decoded at 1/8, not 4000x3000
+
+
+def test_a_crashing_decoder_costs_only_its_file(files, tmp_path, monkeypatch):
+    crash = tmp_path / "crashme.png"
+    Image.new("RGB", (8, 8)).save(crash)
+    monkeypatch.setenv(CRASH_ENV, "crashme")  # inherited by the helpers when they start
+    helpers = ProcessReader(1)
+    try:
+        got = _read(helpers, [files["rgb"], str(crash), files["gray16"]])
+        assert [err for _, err in got] == [None, CRASHED, None]
+        assert got[0][0].size == (60, 40) and got[2][0].size == (50, 30)
+        assert helpers.restarts >= 2  # the batch's pool, then the one the file broke alone
+        assert helpers.unusable is None
+        again = _read(helpers, [files["rgb"]])  # the reader goes on with fresh helpers
+        assert again[0][1] is None
+    finally:
+        helpers.shutdown()
+
+
+class _NeverStarts:
+    """A process pool whose helpers die at start (a main module without a __main__ guard)."""
+
+    def submit(self, fn, *args, **kwargs):
+        fut = Future()
+        fut.set_exception(BrokenProcessPool("a child process terminated abruptly"))
+        return fut
+
+    def shutdown(self, wait=True, cancel_futures=False):
+        pass
+
+
+def test_helpers_that_cannot_start_fall_back_to_reading_in_process(files, monkeypatch):
+    helpers = ProcessReader(2)
+    monkeypatch.setattr(helpers, "_executor", lambda: _NeverStarts())
+    got = _read(helpers, [files["rgb"], files["broken"]])
+    assert got[0][1] is None and got[0][0].size == (60, 40) and "broken.png" in got[1][1]
+    assert helpers.unusable and any("reading images in this process" in m for m in helpers.messages)
+    assert _read(helpers, [files["gray16"]])[0][0].size == (50, 30)  # and keeps doing so
+
+
+def test_reader_processes_by_default():
+    assert reading.auto_processes(1) == 0  # one core: a thread
+    assert [reading.auto_processes(n) for n in (2, 4, 16, 32, 128)] == [2, 2, 4, 8, 8]
