@@ -7,13 +7,15 @@ loaded model, same generation settings.
                                              [--device cpu] [--sizes tiny,medium]
                                              [--format png|jpg] [--image-size 320x240]
                                              [--read-processes N]
+    python tests/benchmarks/bench_suggest.py --readers 1,2 [--format jpg --image-size 4000x3000]
 
 Prints one JSON object: medians of interleaved runs, wall (``overhead_pct``) and
 process CPU time (``cpu_overhead_pct``); ``*_vs_read`` compare with a direct loop
 that also reads the image files; ``read_only_s`` is reading the files alone, as the
 job does (decoded no larger than the model needs). Aim: overhead <= 15%, tiny and
 medium random BLIP. The tiny model makes the fixed costs (file reading, database) most
-visible; the medium one is closer to real use.
+visible; the medium one is closer to real use. ``--readers``: the reading stage alone
+(images/s of the reader thread against reader processes), no model.
 """
 from __future__ import annotations
 
@@ -149,6 +151,46 @@ def bench_size(name: str, work: Path, n: int, batch: int, reps: int, tokens: int
     }
 
 
+def bench_readers(folder: Path, batch: int, reps: int, draft_side: int, processes: list[int]) -> dict:
+    """The job's reading stage alone (no model): the reader thread against N reader
+    processes, every batch submitted at once, as the job does when the model is faster
+    than reading. The thread is the named baseline."""
+    from llmvis_desktop.core.suggest.reading import ProcessReader, ThreadReader
+
+    paths = sorted(str(p) for p in folder.iterdir())
+    chunks = [paths[i:i + batch] for i in range(0, len(paths), batch)]
+    args = (None, 1024, draft_side)
+
+    def run(reader) -> float:
+        t = time.perf_counter()
+        futs = [reader.submit(c, *args) for c in chunks]
+        got = [im for f, c in zip(futs, chunks) for im, _ in reader.result(f, c, *args)]
+        assert all(im is not None for im in got)
+        return time.perf_counter() - t
+
+    readers = {"thread": ThreadReader()}
+    readers.update({f"processes_{n}": ProcessReader(n) for n in processes})
+    try:
+        for r in readers.values():
+            r.start()
+            run(r)  # warm-up: helpers started and importing
+        times = {k: [] for k in readers}
+        for _ in range(reps):
+            for k, r in readers.items():
+                times[k].append(run(r))
+    finally:
+        for r in readers.values():
+            r.close()
+            if hasattr(r, "shutdown"):
+                r.shutdown()
+    base = statistics.median(times["thread"])
+    out = {"images": len(paths), "draft_side": draft_side}
+    for k, ts in times.items():
+        m = statistics.median(ts)
+        out[k] = {"s": round(m, 4), "images_per_s": round(len(paths) / m, 1), "speedup": round(base / m, 2)}
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=32)
@@ -159,6 +201,9 @@ def main() -> None:
     ap.add_argument("--sizes", default="tiny,medium")
     ap.add_argument("--format", choices=("png", "jpg"), default="png", help="image files to suggest for")
     ap.add_argument("--image-size", default="320x240", help="WxH of the generated images")
+    ap.add_argument("--readers", default=None, metavar="N,M",
+                    help="instead: the reading stage alone, the thread against N, M... reader processes")
+    ap.add_argument("--draft-side", type=int, default=384, help="--readers: the model input side to decode for")
     ap.add_argument("--read-processes", type=int, default=None,
                     help="the job's reader processes (0: a thread; default: the job's own choice)")
     args = ap.parse_args()
@@ -168,6 +213,10 @@ def main() -> None:
         os.environ.setdefault("LLMVIS_CONFIG_DIR", str(work / "config"))
         w, h = (int(v) for v in args.image_size.lower().split("x"))
         make_images(work / "images", args.n, (w, h), args.format)
+        if args.readers:
+            print(json.dumps(bench_readers(work / "images", args.batch, args.reps, args.draft_side,
+                                           [int(v) for v in args.readers.split(",")]), indent=2))
+            return
         from llmvis_desktop.core.suggest.reading import auto_processes, shutdown_shared
 
         out = {"aim_overhead_pct": 15, "images": f"{args.n} {args.format} {w}x{h}",
