@@ -93,3 +93,16 @@ def test_helpers_that_cannot_start_fall_back_to_reading_in_process(files, monkey
 def test_reader_processes_by_default():
     assert reading.auto_processes(1) == 0  # one core: a thread
     assert [reading.auto_processes(n) for n in (2, 4, 16, 32, 128)] == [2, 2, 4, 8, 8]
+
+
+def test_no_processes_at_all_reads_in_process(files, monkeypatch):
+    helpers = ProcessReader(2)
+
+    def cannot(*a, **k):
+        raise OSError(38, "Function not implemented")  # e.g. no /dev/shm for the pool's semaphores
+
+    monkeypatch.setattr(helpers, "_executor", cannot)
+    helpers.start()
+    got = _read(helpers, [files["rgb"]])
+    assert got[0][1] is None and got[0][0].size == (60, 40)
+    assert "Function not implemented" in helpers.unusable and len(helpers.messages) == 1

@@ -134,9 +134,20 @@ class ProcessReader:
     def start(self) -> None:
         """Start the helpers now (they take a few tenths of a second), without waiting."""
         if self.unusable is None:
-            pool = self._executor()
-            for _ in range(self.parallel):
-                pool.submit(_warm_up)
+            try:
+                pool = self._executor()
+                for _ in range(self.parallel):
+                    pool.submit(_warm_up)
+            except Exception as exc:  # no semaphores (/dev/shm), a process limit...
+                self._give_up(exc)
+
+    def _give_up(self, exc: BaseException) -> None:
+        self.unusable = why(exc)
+        msg = (f"reader processes cannot run here ({self.unusable}); "
+               f"reading images in this process instead (slower)")
+        log.warning(msg)
+        if msg not in self.messages:
+            self.messages.append(msg)
 
     def _executor(self) -> ProcessPoolExecutor:
         with self._lock:
@@ -159,8 +170,12 @@ class ProcessReader:
             fut: Future = Future()  # read in result(), on the caller's thread
             fut.llmvis_pool = None
             return fut
-        pool = self._executor()
-        fut = pool.submit(_decode_in_helper, list(paths), max_pixels, max_side, draft_side)
+        try:
+            pool = self._executor()
+            fut = pool.submit(_decode_in_helper, list(paths), max_pixels, max_side, draft_side)
+        except Exception as exc:  # cannot create processes here at all
+            self._give_up(exc)
+            return self.submit(paths, max_pixels, max_side, draft_side)
         fut.llmvis_pool = pool  # which pool to restart if this batch breaks it
         return fut
 
@@ -189,11 +204,7 @@ class ProcessReader:
             return True
         except Exception as exc:  # BrokenProcessPool, a timeout, an OS limit
             self._restart(pool)
-            self.unusable = why(exc)
-            msg = (f"reader processes cannot run here ({self.unusable}); "
-                   f"reading images in this process instead (slower)")
-            log.warning(msg)
-            self.messages.append(msg)
+            self._give_up(exc)
             return False
 
     def _one_by_one(self, paths, max_pixels, max_side, draft_side) -> list:
