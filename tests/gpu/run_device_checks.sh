@@ -3,9 +3,10 @@
 # (the project's other dependencies may come as wheels in .whl/). Writes to $OUT:
 #   log.txt                  environment, the GPU tests, the training log
 #   bench_suggest_cuda.json  batch-path overhead on the GPU (tiny and medium BLIP)
+#   bench_readers.json       the reading stage alone: reader thread vs 2/4/8 reader processes
 #   bench_repair_cuda.json   repair latency on the GPU (1024^2 5% mask, 8000^2)
 #   starter.*                the starter checkpoint after TRAIN_MINUTES more on the GPU
-# Usage: OUT=/tmp/out TRAIN_MINUTES=3.5 [TRAIN_BATCH=32] [REPAIR_BENCH=0] bash tests/gpu/run_device_checks.sh
+# Usage: OUT=/tmp/out TRAIN_MINUTES=3.5 [TRAIN_BATCH=32] [REPAIR_BENCH=0] [READER_BENCH=0] bash tests/gpu/run_device_checks.sh
 set -uo pipefail
 OUT=${OUT:-/tmp/llmvis_gpu_out}
 TRAIN_MINUTES=${TRAIN_MINUTES:-0}
@@ -46,4 +47,9 @@ if [ "${REPAIR_BENCH:-1}" = 1 ]; then
 fi
 say bench_suggest on cuda
 timeout 240 python3 tests/benchmarks/bench_suggest.py --device cuda --n 64 >"$OUT/bench_suggest_cuda.json" 2>>"$LOG"
+if [ "${READER_BENCH:-1}" = 1 ]; then
+  say "reading stage: thread vs 2/4/8 reader processes"
+  timeout 180 python3 tests/benchmarks/bench_suggest.py --readers 2,4,8 --format jpg --image-size 4000x3000 --n 64 \
+    --reps 3 >"$OUT/bench_readers.json" 2>>"$LOG"
+fi
 say done
