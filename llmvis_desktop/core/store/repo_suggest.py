@@ -29,46 +29,55 @@ def add_suggestions(session: Session, items: Sequence[NewSuggestion]) -> list[in
     if not items:
         return []
     touched = {item.image_id for item in items}
-    known = set(session.scalars(select(m.Image.id).where(m.Image.id.in_(touched))))
-    missing = touched - known
+    images = {i: (review, status, best) for i, review, status, best in session.execute(
+        select(m.Image.id, m.Image.review_status, m.Image.status, m.Image.max_score)
+        .where(m.Image.id.in_(touched)))}
+    missing = touched - images.keys()
     if missing:
         raise NotFound(f"image id {min(missing)} is not in this project")
     now = m.utcnow()
-    ids = list(session.scalars(
-        insert(m.Suggestion).returning(m.Suggestion.id, sort_by_parameter_order=True),
+    # Core statements on the tables (one executemany each): the ORM's bulk path costs more
+    ids = list(session.execute(
+        insert(m.Suggestion.__table__).returning(m.Suggestion.__table__.c.id, sort_by_parameter_order=True),
         [{"image_id": it.image_id, "kind": it.kind, "value": it.value, "score": it.score,
           "model_id": it.model_id, "model_revision": it.model_revision, "prompt": it.prompt,
           "params_json": json.dumps(it.params, sort_keys=True), "created_at": now, "outcome": "pending"}
          for it in items],
-    ))
-    session.execute(insert(m.Event), [
+    ).scalars())
+    session.execute(insert(m.Event.__table__), [
         {"image_id": it.image_id, "actor": f"model:{it.model_id}", "at": now, "action": "suggest",
          "before": None, "after": dumps({"kind": it.kind, "value": it.value, "score": it.score}),
          "suggestion_id": sid}
         for it, sid in zip(items, ids)
     ])
-    _refresh_images(session, touched)
+    _refresh_images(session, touched, images)
     return ids
 
 
-def _refresh_images(session: Session, image_ids) -> None:
-    """:func:`_refresh_image` for many images in two statements."""
+def _refresh_images(session: Session, image_ids, current: Optional[dict] = None) -> None:
+    """:func:`_refresh_image` for many images: one query for their pending suggestions'
+    best score and count, one for the images (unless ``current`` gives their
+    (review_status, status, max_score)), one update of those that change."""
     ids = list(image_ids)
     stats = {i: (best, n) for i, best, n in session.execute(
         select(m.Suggestion.image_id, func.max(m.Suggestion.score), func.count())
         .where(m.Suggestion.image_id.in_(ids), m.Suggestion.outcome == "pending")
         .group_by(m.Suggestion.image_id))}
+    if current is None:
+        current = {i: (review, status, best) for i, review, status, best in session.execute(
+            select(m.Image.id, m.Image.review_status, m.Image.status, m.Image.max_score)
+            .where(m.Image.id.in_(ids)))}
     updates = []
-    for image_id, review, status in session.execute(
-            select(m.Image.id, m.Image.review_status, m.Image.status).where(m.Image.id.in_(ids))):
+    for image_id, (review, status, old_best) in current.items():
         best, pending = stats.get(image_id, (None, 0))
+        new_review = review
         if review == m.STATUS_NEW and pending:
-            review = m.STATUS_SUGGESTED
+            new_review = m.STATUS_SUGGESTED
         elif review == m.STATUS_SUGGESTED and not pending:
-            review = m.STATUS_NEW
-        if status in (m.STATUS_NEW, m.STATUS_SUGGESTED):
-            status = review
-        updates.append({"id": image_id, "max_score": best, "review_status": review, "status": status})
+            new_review = m.STATUS_NEW
+        new_status = new_review if status in (m.STATUS_NEW, m.STATUS_SUGGESTED) else status
+        if (best, new_review, new_status) != (old_best, review, status):
+            updates.append({"id": image_id, "max_score": best, "review_status": new_review, "status": new_status})
     if updates:
         # bulk UPDATE by primary key; an Image already loaded in this session is
         # refreshed by SQLAlchemy (tested)
