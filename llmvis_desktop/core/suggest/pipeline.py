@@ -1,17 +1,18 @@
-"""The batch job's three stages, each on its own thread: read images (a helper
-thread), infer (the model thread), commit (another helper thread).
+"""The batch job's three stages, each on its own thread or process: read images
+(helper processes, or a helper thread), infer (the model thread), commit (a helper
+thread). The job's own thread hands batches from one stage to the next.
 
 - **Reading** (:mod:`.reading`: one helper thread, or helper processes) runs up to
   :data:`READ_AHEAD` batches ahead of the model, plus one per extra reader process;
   image records load a page of batches at a time (one query, not one per batch).
 - **Inference**: the next batch is queued to the model thread as soon as its images
   are read, before the current batch's results are collected, so the model thread
-  goes from one batch to the next without waiting on this thread. Other work queued
+  goes from one batch to the next without waiting on the job's thread. Other work queued
   to the model thread (the GUI's "ask the image") still gets its turn between batches.
 - **Committing**: whole batches are buffered and stored on a helper thread, one
   commit at a time, at most every :data:`COMMIT_EVERY_S` seconds. The model never
   waits on the database. Committing every batch instead made a tiny model's job
-  slower: each commit (SQLAlchemy, fsync) costs about as much as inferring a batch,
+  slower: each commit (SQLAlchemy, fsync) cost about as much as inferring a batch,
   and it competes with the model for the interpreter lock. A killed job loses at
   most the batches of the last ``COMMIT_EVERY_S`` plus one commit.
 
