@@ -61,6 +61,11 @@ def test_batch_job_writes_suggestions_with_provenance(tiny, project, worker):
     report = run_suggest(project, blip, clip, batch=4, top_k=2, min_score=0.0, worker=worker, progress=seen.append)
     assert report.images == 6 and report.device == "cpu"
     assert report.failed == []  # broken.png is indexed as an error: not a candidate
+    # the rate leaves out loading the models (the first job on this worker loads them)
+    assert 0 < report.load_seconds < report.seconds
+    assert report.images_per_s == pytest.approx(6 / (report.seconds - report.load_seconds))
+    shown = f"models loaded in {report.load_seconds:.1f} s"
+    assert (shown in report.summary()) == (report.load_seconds >= 0.05)
     sugg = _all(project)
     caps = [s for s in sugg if s.kind == "caption"]
     labs = [s for s in sugg if s.kind == "label"]

@@ -39,18 +39,22 @@ class SuggestReport:
     suggestions: int = 0
     skipped: int = 0  # already suggested by the same model and revision
     failed: list[tuple[str, str]] = field(default_factory=list)  # (relpath, why)
-    seconds: float = 0.0
+    seconds: float = 0.0  # the whole job, loading the models included
+    load_seconds: float = 0.0  # of which: loading the models (0 when they were loaded already)
     device: str = ""
     messages: list[str] = field(default_factory=list)
     models: dict[str, str] = field(default_factory=dict)  # role -> "model_id@revision"
 
     @property
     def images_per_s(self) -> float:
-        return self.images / self.seconds if self.seconds > 0 else 0.0
+        """The rate once the models were loaded: what a longer job would run at."""
+        busy = self.seconds - self.load_seconds
+        return self.images / busy if busy > 0 else 0.0
 
     def summary(self) -> str:
+        loading = f"models loaded in {self.load_seconds:.1f} s, then " if self.load_seconds >= 0.05 else ""
         text = (f"{self.suggestions} suggestions for {self.images} images in {self.seconds:.1f} s "
-                f"({self.images_per_s:.1f} images/s on {self.device or 'no device'}), "
+                f"({loading}{self.images_per_s:.1f} images/s on {self.device or 'no device'}), "
                 f"{self.skipped} already done")
         if self.failed:
             text += f", {len(self.failed)} unreadable"
@@ -59,6 +63,7 @@ class SuggestReport:
     def as_dict(self) -> dict:
         return {"images": self.images, "suggestions": self.suggestions, "skipped": self.skipped,
                 "failed": [list(f) for f in self.failed], "seconds": round(self.seconds, 3),
+                "load_seconds": round(self.load_seconds, 3),
                 "images_per_s": round(self.images_per_s, 3), "device": self.device,
                 "messages": list(self.messages), "models": dict(self.models)}
 
@@ -183,6 +188,7 @@ def run_suggest(
             engines[r.role] = worker.engine(r.info, r.role, device, allow_bin=r.allow_bin,
                                             allow_remote_code=r.allow_remote_code, on_message=None)
         report.device = ",".join(sorted({e.device for e in engines.values()}))
+        report.load_seconds = time.monotonic() - started
         # decode no larger than the models need (None: one of them sizes images itself)
         sides = [input_side(e.loaded) for e in engines.values()]
         draft_side = max(sides) if sides and None not in sides else None
