@@ -65,20 +65,10 @@ def make_images(folder: Path, n: int, size=(320, 240), fmt: str = "png") -> None
 
 def cpu_seconds() -> float:
     """CPU seconds of this process and of its live child processes (the job's reader
-    processes: ``process_time`` leaves them out). Children are read from /proc (Linux:
-    ``schedstat``, nanoseconds); elsewhere only this process counts."""
-    total = time.process_time()
-    proc = Path("/proc")
-    if not proc.is_dir():
-        return total
-    me = os.getpid()
-    for stat in proc.glob("[0-9]*/stat"):
-        try:
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == me:  # its parent is us
-                total += int((stat.parent / "schedstat").read_text().split()[0]) / 1e9
-        except (OSError, ValueError, IndexError):
-            continue
-    return total
+    processes: ``process_time`` leaves them out; read from /proc, Linux only)."""
+    import procs
+
+    return time.process_time() + sum(procs.cpu_seconds(c) for c in procs.children(os.getpid()))
 
 
 def bench_size(name: str, work: Path, n: int, batch: int, reps: int, tokens: int, device: str,

@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 
 try:
-    from . import tiny_models
+    from . import procs, tiny_models
 except ImportError:
+    import procs
     import tiny_models
 
 from llmvis_desktop.core.project import Project
@@ -211,26 +212,6 @@ def _count(db: Path) -> int:
         return 0
 
 
-def _children(pid: int) -> list[int]:
-    kids = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            kids.append(int(stat.parent.name))
-    return kids
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"  # a zombie has exited; only its parent (init here) has yet to reap it
-
-
 @pytest.mark.slow
 def test_resume_after_sigkill(tiny, tmp_path, worker):
     folder = tiny_models.image_folder(tmp_path / "imgs", 16)
@@ -246,7 +227,7 @@ def test_resume_after_sigkill(tiny, tmp_path, worker):
         deadline = time.monotonic() + 120
         while _count(db) < 2 and time.monotonic() < deadline and proc.poll() is None:
             time.sleep(0.05)
-        helpers = _children(proc.pid)  # the job's reader processes
+        helpers = procs.children(proc.pid)  # the job's reader processes
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(10)
     finally:
@@ -255,9 +236,9 @@ def test_resume_after_sigkill(tiny, tmp_path, worker):
     if sys.platform.startswith("linux"):  # /proc: the killed job's reader processes exit too
         assert helpers, "the job should read with helper processes here"
         deadline = time.monotonic() + 10
-        while any(_alive(pid) for pid in helpers) and time.monotonic() < deadline:
+        while any(procs.alive(pid) for pid in helpers) and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert not any(_alive(pid) for pid in helpers)
+        assert not any(procs.alive(pid) for pid in helpers)
     killed_at = _count(db)
     assert 2 <= killed_at < 16 and killed_at % 2 == 0  # whole batches only
     with Project.open(folder, url) as p:

@@ -1,12 +1,12 @@
 """The suggestion batch job: captions, zero-shot labels or answers for many images.
 
 Resumable: an image that already has a suggestion of the same kind from the same model
-id and revision (pending or decided) is skipped, and whole batches are committed as
-they finish, on a helper thread, a commit starting as soon as the previous one ended
-(:mod:`.pipeline`), so a killed job restarted goes on where it stopped. On cancel
-everything inferred is committed. Suggestions are their own rows; a reviewed
-annotation is never changed. Images are read on a helper thread while the model
-thread runs a batch.
+id and revision (pending or decided) is skipped, and whole batches are committed on a
+helper thread at most every ``pipeline.COMMIT_EVERY_S`` seconds, so a killed job
+restarted goes on where it stopped. On cancel everything inferred is committed.
+Suggestions are their own rows; a reviewed annotation is never changed. Images are
+read by helper processes (:mod:`.reading`) while the model thread runs a batch
+(:mod:`.pipeline`).
 """
 from __future__ import annotations
 
@@ -215,8 +215,8 @@ def run_suggest(
 
         run_batches(project, chunks, reader, (project.max_pixels, max_side, draft_side), infer, worker,
                     on_batch, token)
-        for eng in [*engines.values(), reader]:
-            for msg in eng.messages:
+        for source in [*engines.values(), reader]:
+            for msg in source.messages:
                 if msg not in report.messages:
                     report.messages.append(msg)
         report.device = ",".join(sorted({e.device for e in engines.values()}))
