@@ -106,3 +106,35 @@ def test_no_processes_at_all_reads_in_process(files, monkeypatch):
     got = _read(helpers, [files["rgb"]])
     assert got[0][1] is None and got[0][0].size == (60, 40)
     assert "Function not implemented" in helpers.unusable and len(helpers.messages) == 1
+
+
+def test_images_much_larger_than_the_model_takes_are_shrunk_faithfully(tmp_path):
+    """A 600x400 photo for a 32-px model is resized to 1/6 in the reader (both sides still
+    at least 64), and the model's 32x32 input barely differs from resizing the full image."""
+    from skimage import data as sd
+
+    path = tmp_path / "coffee.png"
+    Image.fromarray(sd.coffee()).save(path)  # 600x400
+    full = reading.model_image(str(path))
+    small = reading.model_image(str(path), draft_side=32)
+    assert full.size == (600, 400) and small.size == (100, 67)
+    assert reading.model_image(str(path), draft_side=224).size == (600, 400)  # 400 < 2 x 224: as is
+    a = np.asarray(full.resize((32, 32), Image.BICUBIC), dtype=float)
+    b = np.asarray(small.resize((32, 32), Image.BICUBIC), dtype=float)
+    assert np.abs(a - b).mean() < 0.5 and np.abs(a - b).max() <= 8
+
+
+def test_readers_report_the_cpu_time_of_each_batch(files):
+    paths = [files["rgb"], files["photo"]]
+    args = (None, 1024, 256)
+    for reader in (ThreadReader(), ProcessReader(1)):
+        try:
+            fut = reader.submit(paths, *args)
+            assert reading.read_cpu(fut) is None  # not known before the result is taken
+            got = reader.result(fut, paths, *args)
+            assert [im is not None for im, _ in got] == [True, True]
+            # decoding a 12-megapixel JPEG, even at 1/8, takes measurable CPU time
+            assert 0 < reading.read_cpu(fut) < 30
+        finally:
+            reader.close()
+            getattr(reader, "shutdown", lambda: None)()

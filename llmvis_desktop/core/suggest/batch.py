@@ -21,6 +21,7 @@ from ..store import models as m
 from ..store.records import ImageFilter, ImageRecord, NewSuggestion, SuggestionRecord
 from ..tasks import CancelToken, Progress, ProgressFn, no_progress
 from .discovery import ModelInfo, ModelRefused, check
+from .cores import CoreShare, usable_cores
 from .pipeline import run_batches
 from .reading import MAX_SIDE, ThreadReader, auto_processes, model_image, shared_read_pool
 from .registry import DEFAULT_LABEL_TEMPLATE, DEFAULT_MAX_NEW_TOKENS, input_side
@@ -44,6 +45,7 @@ class SuggestReport:
     device: str = ""
     messages: list[str] = field(default_factory=list)
     models: dict[str, str] = field(default_factory=dict)  # role -> "model_id@revision"
+    cores: dict[str, int] = field(default_factory=dict)  # how a CPU job shared the cores in the end, if it changed
 
     @property
     def images_per_s(self) -> float:
@@ -65,7 +67,7 @@ class SuggestReport:
                 "failed": [list(f) for f in self.failed], "seconds": round(self.seconds, 3),
                 "load_seconds": round(self.load_seconds, 3),
                 "images_per_s": round(self.images_per_s, 3), "device": self.device,
-                "messages": list(self.messages), "models": dict(self.models)}
+                "messages": list(self.messages), "models": dict(self.models), "cores": dict(self.cores)}
 
 
 @dataclass(frozen=True)
@@ -213,8 +215,14 @@ def run_suggest(
             eta = (total - processed) / rate if rate > 0 else 0.0
             progress(Progress("suggest", processed, total, f"{rate:.1f} images/s, ETA {eta:.0f} s"))
 
+        share = None
+        if all(e.device == "cpu" for e in engines.values()):  # the model and the readers share the cores
+            share = CoreShare(usable_cores(), reader.parallel)
         run_batches(project, chunks, reader, (project.max_pixels, max_side, draft_side), infer, worker,
-                    on_batch, token)
+                    on_batch, token, share)
+        if share is not None and share.changes:
+            threads, reads = share.changes[-1]
+            report.cores = {"model_threads": threads, "reads_at_once": reads}
         for source in [*engines.values(), reader]:
             for msg in source.messages:
                 if msg not in report.messages:

@@ -9,6 +9,9 @@ thread). The job's own thread hands batches from one stage to the next.
   are read, before the current batch's results are collected, so the model thread
   goes from one batch to the next without waiting on the job's thread. Other work queued
   to the model thread (the GUI's "ask the image") still gets its turn between batches.
+- **Cores**: when the model runs on the CPU, the cores are shared between reading and
+  the model by measuring both (:mod:`.cores`): torch gets fewer threads, and fewer
+  batches are read at once, only when reading needs a core to keep pace.
 - **Committing**: whole batches are buffered and stored on a helper thread, one
   commit at a time, at most every :data:`COMMIT_EVERY_S` seconds. The model never
   waits on the database. Committing every batch instead made a tiny model's job
@@ -31,6 +34,8 @@ from ..project import Project
 from ..store import models as m
 from ..store.records import ImageRecord, NewSuggestion
 from ..tasks import CancelToken
+from .cores import CoreShare
+from .reading import read_cpu
 
 log = logging.getLogger(__name__)
 
@@ -110,21 +115,36 @@ class _Records:
 
 
 def run_batches(project: Project, chunks: Sequence[Sequence[int]], reader, read_args: tuple,
-                infer: InferFn, worker, on_batch: DoneFn, token: CancelToken) -> GroupCommitter:
+                infer: InferFn, worker, on_batch: DoneFn, token: CancelToken,
+                share: Optional[CoreShare] = None) -> GroupCommitter:
     """Run every chunk of image ids through read -> infer -> commit; returns the
     committer, flushed. ``reader``: a :mod:`.reading` reader (thread or processes);
     ``read_args``: (max_pixels, max_side, draft_side); ``worker``: the
-    :class:`~.worker.ModelWorker` that infers."""
+    :class:`~.worker.ModelWorker` that infers; ``share``: for a model on the CPU, how
+    the cores are shared between reading and the model (:mod:`.cores`)."""
     committer = GroupCommitter(project)
     records = _Records(project, chunks)
-    ahead = READ_AHEAD + reader.parallel - 1  # every reader process busy, plus one waiting
     reads: deque = deque()  # (chunk size, readable records, paths, unreadable, read future)
     infers: deque = deque()  # (inference future or None, records, unreadable, chunk size)
     next_read = 0
 
+    def ahead() -> int:
+        if share is not None:  # one batch at a time until both stages were measured
+            return share.reads_at_once
+        return READ_AHEAD + reader.parallel - 1  # every reader process busy, plus one waiting
+
+    def timed_infer(recs, images):
+        if share is None:
+            return infer(recs, images)
+        share.apply()
+        t = time.perf_counter()
+        rows = infer(recs, images)
+        share.infer_done(time.perf_counter() - t)
+        return rows
+
     def top_up() -> None:
         nonlocal next_read
-        while next_read < len(chunks) and len(reads) < ahead:
+        while next_read < len(chunks) and len(reads) < ahead():
             recs = records.of(next_read)
             ok = [r for r in recs if r.status not in _UNREADABLE]
             bad = [(r.relpath, r.error or r.status) for r in recs if r.status in _UNREADABLE]
@@ -135,6 +155,8 @@ def run_batches(project: Project, chunks: Sequence[Sequence[int]], reader, read_
     def finish_read(item) -> tuple[list, list, list]:
         size, recs, paths, failed, fut = item
         got = reader.result(fut, paths, *read_args) if paths else []
+        if share is not None and paths:
+            share.read_done(read_cpu(fut))
         ok, images, failed = [], [], list(failed)
         for rec, (im, err) in zip(recs, got):
             if im is None:
@@ -152,7 +174,7 @@ def run_batches(project: Project, chunks: Sequence[Sequence[int]], reader, read_
                 item = reads.popleft()
                 recs, images, failed = finish_read(item)
                 top_up()
-                job = worker.submit(infer, recs, images) if images else None
+                job = worker.submit(timed_infer, recs, images) if images else None
                 infers.append((job, recs, failed, item[0]))
             job, recs, failed, size = infers.popleft()
             rows = job.result() if job is not None else []
@@ -170,3 +192,8 @@ def run_batches(project: Project, chunks: Sequence[Sequence[int]], reader, read_
                 except Exception:  # its error was, or will be, reported by the job
                     log.debug("a batch finished after the job stopped failed", exc_info=True)
         committer.close()
+        if share is not None:
+            try:  # queued behind the last batch, before any later job's first one
+                worker.submit(share.restore)
+            except RuntimeError:  # the worker was shut down: nothing runs on it any more
+                pass

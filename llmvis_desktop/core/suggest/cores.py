@@ -1,0 +1,113 @@
+"""Sharing a few CPU cores between reading images and a model that runs on the CPU.
+
+A suggestion job reads the next batches (helper processes) while the model infers the
+current one. When the model runs on the CPU, torch's intra-op threads and the readers
+want the same cores. If there are more of them than cores, the scheduler takes a core
+from a torch thread in the middle of a parallel step, and the other torch threads wait
+for it (and spin, burning the core a reader needed). On 2 cores, a tiny model reading
+noise PNGs ran its job at half the speed of reading then inferring one after the other.
+
+:class:`CoreShare` measures, batch by batch, how many cores reading needs to keep pace
+with the model (CPU seconds of reading a batch over the model's seconds per batch) and
+gives those to the readers: torch gets the rest (never more than it had), and only that
+many batches are read at once (all of them when the model waits on reading anyway).
+When reading is cheap next to the model, torch keeps its threads.
+A job on a GPU does not use it: there the model's CPU threads mostly wait on the device.
+"""
+from __future__ import annotations
+
+import math
+import os
+import threading
+from typing import Optional
+
+#: reading that needs less than this share of a core is left to overlap the model
+SLACK = 0.1
+#: weight of the newest batch in the running averages
+NEWEST = 0.5
+
+
+def usable_cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):  # not Linux
+        return os.cpu_count() or 1
+
+
+def plan(cores: int, model_threads: int, readers: int, read_cpu_s: float, infer_s: float) -> tuple[int, int]:
+    """(torch threads, batches read at once) for a model that takes ``infer_s`` seconds per
+    batch on ``model_threads`` threads, and readers that spend ``read_cpu_s`` CPU seconds per
+    batch, on a machine of ``cores`` cores with ``readers`` reader processes."""
+    readers = max(1, readers)
+    model_threads = max(1, model_threads)
+    demand = read_cpu_s / infer_s if infer_s > 0 else float(readers)  # cores reading needs
+    need = min(readers, max(0, math.ceil(demand - SLACK)))
+    threads = max(1, min(model_threads, cores - need))
+    # reading faster than the cores left allows still pays: the model waits on it anyway
+    return threads, max(1, need)
+
+
+class CoreShare:
+    """The running plan of one job: fed each batch's reading CPU time and inference time,
+    applied by the model thread before each batch (:meth:`apply`), undone by
+    :meth:`restore` on the model thread when the job ends."""
+
+    def __init__(self, cores: int, readers: int) -> None:
+        self.cores = max(1, cores)
+        self.readers = max(1, readers)
+        self._lock = threading.Lock()
+        self._read: Optional[float] = None
+        self._infer: Optional[float] = None
+        self._base: Optional[int] = None  # torch threads when the job started
+        self._threads: Optional[int] = None  # what the plan asks for (None: unchanged)
+        self.reads_at_once = 1  # until measured: reading one batch takes one core
+        self.changes: list[tuple[int, int]] = []  # (threads, reads at once), each time the plan changed
+
+    @staticmethod
+    def _average(old: Optional[float], new: float) -> float:
+        return new if old is None else NEWEST * new + (1 - NEWEST) * old
+
+    def read_done(self, cpu_s: Optional[float]) -> None:
+        if cpu_s is not None:
+            with self._lock:
+                self._read = self._average(self._read, cpu_s)
+                self._replan()
+
+    def infer_done(self, seconds: float) -> None:
+        with self._lock:
+            self._infer = self._average(self._infer, seconds)
+            self._replan()
+
+    def _replan(self) -> None:
+        if self._read is None or self._infer is None or self._base is None:
+            return
+        threads, reads = plan(self.cores, self._base, self.readers, self._read, self._infer)
+        if (threads, reads) != (self._threads or self._base, self.reads_at_once) or not self.changes:
+            self.changes.append((threads, reads))
+        self._threads, self.reads_at_once = threads, reads
+
+    @property
+    def planned(self) -> bool:
+        """Whether both reading and inference have been measured (the plan holds)."""
+        return self._threads is not None
+
+    def apply(self) -> None:
+        """On the model thread, before a batch: torch runs on the planned threads."""
+        import torch
+
+        with self._lock:
+            if self._base is None:
+                self._base = torch.get_num_threads()
+                self._replan()
+            want = self._threads
+        if want is not None and torch.get_num_threads() != want:
+            torch.set_num_threads(want)
+
+    def restore(self) -> None:
+        """On the model thread, when the job ends: torch's threads as they were."""
+        if self._base is not None:
+            import torch
+
+            if torch.get_num_threads() != self._base:
+                torch.set_num_threads(self._base)

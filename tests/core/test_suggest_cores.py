@@ -1,0 +1,148 @@
+"""Sharing the CPU cores between reading images and a model on the CPU (core/suggest/cores.py)."""
+from __future__ import annotations
+
+import threading
+from concurrent.futures import Future
+from pathlib import Path
+
+import pytest
+
+try:
+    from . import tiny_models
+except ImportError:
+    import tiny_models
+
+from llmvis_desktop.core.store.records import NewSuggestion
+from llmvis_desktop.core.suggest import inspect_folder
+from llmvis_desktop.core.suggest.batch import run_suggest
+from llmvis_desktop.core.suggest.cores import CoreShare, plan
+from llmvis_desktop.core.suggest.pipeline import run_batches
+from llmvis_desktop.core.suggest.worker import ModelWorker
+from llmvis_desktop.core.tasks import CancelToken
+
+
+def test_cheap_reading_leaves_the_model_its_threads():
+    # a model taking 300 ms a batch, reading 14 ms of CPU: torch keeps both cores
+    assert plan(cores=2, model_threads=2, readers=2, read_cpu_s=0.014, infer_s=0.3) == (2, 1)
+    assert plan(cores=16, model_threads=15, readers=4, read_cpu_s=0.01, infer_s=0.5) == (15, 1)
+
+
+def test_reading_as_costly_as_the_model_gets_a_core():
+    # 2 cores, reading a batch costs what inferring it takes: one core each
+    assert plan(cores=2, model_threads=2, readers=2, read_cpu_s=0.015, infer_s=0.016) == (1, 1)
+    # a quarter of a core is still a core taken from torch, whose other threads would wait on it
+    assert plan(cores=2, model_threads=2, readers=2, read_cpu_s=0.004, infer_s=0.016) == (1, 1)
+    # 16 cores, reading needs 3 of them: torch gets the other 13, three batches read at once
+    assert plan(cores=16, model_threads=16, readers=4, read_cpu_s=0.3, infer_s=0.1) == (13, 3)
+
+
+def test_the_plan_never_gives_torch_more_than_it_had_nor_readers_more_than_exist():
+    assert plan(cores=8, model_threads=3, readers=2, read_cpu_s=0.0, infer_s=1.0) == (3, 1)
+    # reading is the bottleneck whatever torch gets: every reader works, torch keeps one thread
+    assert plan(cores=2, model_threads=2, readers=2, read_cpu_s=0.5, infer_s=0.01) == (1, 2)
+    assert plan(cores=2, model_threads=2, readers=1, read_cpu_s=0.5, infer_s=0.01) == (1, 1)
+
+
+def test_share_plans_once_both_stages_are_measured_and_restores_torch():
+    import torch
+
+    before = torch.get_num_threads()
+    seen = {}
+
+    def on_a_thread():  # as the model thread does: torch's thread count is per thread
+        torch.set_num_threads(2)
+        share = CoreShare(cores=2, readers=2)
+        share.apply()
+        seen["unplanned"] = (share.planned, share.reads_at_once, torch.get_num_threads())
+        share.read_done(0.015)
+        assert not share.planned  # inference not measured yet
+        share.infer_done(0.016)
+        share.apply()
+        seen["planned"] = (share.planned, share.reads_at_once, torch.get_num_threads(), share.changes)
+        share.restore()
+        seen["restored"] = torch.get_num_threads()
+
+    t = threading.Thread(target=on_a_thread)
+    t.start()
+    t.join()
+    assert seen["unplanned"] == (False, 1, 2)  # one batch read at a time until measured
+    assert seen["planned"] == (True, 1, 1, [(1, 1)])
+    assert seen["restored"] == 2
+    assert torch.get_num_threads() == before
+
+
+class _CountingReader:
+    """Stands in for the reader processes: reports a CPU cost per batch as the real ones
+    do, and records how many batches were being read at once."""
+
+    parallel = 2
+
+    def __init__(self, cpu_s: float) -> None:
+        self.cpu_s = cpu_s
+        self.pending = 0
+        self.most: list[int] = []
+
+    def submit(self, paths, *args):
+        self.pending += 1
+        self.most.append(self.pending)
+        fut = Future()
+        fut.set_result([(Path(p).name, None) for p in paths])
+        return fut
+
+    def result(self, fut, paths, *args):
+        self.pending -= 1
+        fut.llmvis_cpu = self.cpu_s
+        return fut.result()
+
+
+def test_pipeline_reads_no_more_at_once_than_the_plan_allows(tmp_path):
+    import torch
+
+    project = tiny_models.labelled_project(tiny_models.image_folder(tmp_path / "images", 10), ["ok"])
+    worker = ModelWorker()
+    try:
+        base = worker.call(lambda: (torch.set_num_threads(2), torch.get_num_threads())[1])
+        reader = _CountingReader(cpu_s=0.05)  # reading costs far more than this model's batch
+        share = CoreShare(cores=2, readers=2)
+        threads_seen = []
+
+        def infer(recs, images):
+            threads_seen.append(torch.get_num_threads())
+            return [NewSuggestion(r.id, "caption", "x", "stand-in") for r in recs]
+
+        ids = project.image_ids(sort="name")
+        chunks = [ids[i:i + 2] for i in range(0, len(ids), 2)]
+        run_batches(project, chunks, reader, (None, 1024, None), infer, worker, lambda *a: None,
+                    CancelToken(), share)
+        after = worker.call(torch.get_num_threads)
+    finally:
+        worker.shutdown()
+        project.close()
+    assert base == 2 and share.changes == [(1, 2)]
+    assert reader.most[0] == 1 and max(reader.most) <= 2  # one read until measured, then the plan's two
+    assert threads_seen[0] == 2 and set(threads_seen[1:]) == {1}  # torch gave its core up after batch 1
+    assert after == 2  # and got it back when the job ended
+
+
+@pytest.fixture(scope="module")
+def blip(tmp_path_factory):
+    return inspect_folder(tiny_models.session_models(tmp_path_factory)["blip"])
+
+
+def test_cpu_job_restores_torch_threads_and_reports_the_share(blip, tmp_path):
+    import torch
+
+    project = tiny_models.labelled_project(tiny_models.image_folder(tmp_path / "images", 12), ["ok"])
+    worker = ModelWorker()
+    try:
+        worker.call(torch.set_num_threads, 2)
+        rep = run_suggest(project, blip, None, batch=2, worker=worker, max_new_tokens=3, device="cpu",
+                          read_processes=0)
+        after = worker.call(torch.get_num_threads)
+    finally:
+        worker.shutdown()
+        project.close()
+    assert rep.images == 12 and after == 2
+    # the plan is the measured one: whatever it is, torch never got more than it had
+    assert set(rep.cores) == {"model_threads", "reads_at_once"}
+    assert 1 <= rep.cores["model_threads"] <= 2 and rep.as_dict()["cores"] == rep.cores
