@@ -22,6 +22,8 @@ from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Optional, Sequence
 
+from . import handoff
+
 log = logging.getLogger(__name__)
 
 MAX_SIDE = 1024  # images are shrunk to this longest side before the processor sees them
@@ -113,15 +115,21 @@ def read_cpu(fut: Future) -> Optional[float]:
     return getattr(fut, "llmvis_cpu", None)
 
 
-def _decode_in_helper(paths: Sequence[str], max_pixels, max_side, draft_side) -> tuple[list, float]:
-    """Runs in a helper process: ([(RGB uint8 array, None) or (None, why)] per path, CPU seconds)."""
+def _decode_in_helper(paths: Sequence[str], max_pixels, max_side, draft_side) -> tuple[object, float]:
+    """Runs in a helper process: ([(RGB uint8 array, None) or (None, why)] per path, packed
+    for the trip back by :func:`.handoff.pack`; CPU seconds)."""
     import numpy as np
 
     marker = os.environ.get(CRASH_ENV)
     if marker and any(marker in p for p in paths):
         os._exit(70)
     got, cpu = _read_timed(paths, max_pixels, max_side, draft_side)
-    return [(None if im is None else np.asarray(im), err) for im, err in got], cpu
+    return handoff.pack([(None if im is None else np.asarray(im), err) for im, err in got]), cpu
+
+
+def _drop_result(fut: Future) -> None:
+    if not fut.cancelled() and fut.exception() is None:
+        handoff.drop(fut.result()[0])
 
 
 class ThreadReader:
@@ -142,6 +150,9 @@ class ThreadReader:
     def result(self, fut: Future, paths, max_pixels, max_side, draft_side) -> list:
         got, fut.llmvis_cpu = fut.result()
         return got
+
+    def discard(self, fut: Future) -> None:
+        fut.cancel()
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
@@ -207,19 +218,23 @@ class ProcessReader:
         return fut
 
     def result(self, fut: Future, paths, max_pixels, max_side, draft_side) -> list:
-        from PIL import Image
-
         if fut.llmvis_pool is None:
             got, fut.llmvis_cpu = _read_timed(paths, max_pixels, max_side, draft_side)
             return got
         try:
-            got, fut.llmvis_cpu = fut.result()
+            payload, fut.llmvis_cpu = fut.result()
         except BrokenProcessPool:
             self._restart(fut.llmvis_pool)
             if not self._can_start():
                 return read_files(paths, max_pixels, max_side, draft_side)
-            got = self._one_by_one(paths, max_pixels, max_side, draft_side)
-        return [(None if arr is None else Image.fromarray(arr), err) for arr, err in got]
+            return self._one_by_one(paths, max_pixels, max_side, draft_side)
+        return handoff.unpack(payload)
+
+    def discard(self, fut: Future) -> None:
+        """The batch of ``fut`` will not be collected: cancel it, or free its pixels when
+        the helper delivers them."""
+        if not fut.cancel() and getattr(fut, "llmvis_pool", None) is not None:
+            fut.add_done_callback(_drop_result)
 
     def _can_start(self) -> bool:
         """After a helper died: can a fresh one run at all? (It cannot where the main
@@ -241,7 +256,8 @@ class ProcessReader:
         for p in paths:
             pool = self._executor()
             try:
-                out += pool.submit(_decode_in_helper, [p], max_pixels, max_side, draft_side).result()[0]
+                out += handoff.unpack(pool.submit(_decode_in_helper, [p], max_pixels, max_side,
+                                                  draft_side).result()[0])
             except BrokenProcessPool:
                 log.warning("%s: %s", p, CRASHED)
                 self._restart(pool)

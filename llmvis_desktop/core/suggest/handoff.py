@@ -1,0 +1,104 @@
+"""Handing a batch of decoded images from a reader process to the job's process.
+
+Returned the plain way, the pixels are pickled, written through a pipe in small pieces
+and unpickled by the parent's result thread, which holds the interpreter lock the
+model thread needs. For a batch of 8 images of 1024x768 that round trip took 110 ms
+on 2 cores, against 21 ms through shared memory (the helper writes the pixels once
+into a block the parent copies out of, then removes). Small batches go the plain way.
+
+A block is reserved in full when it is made (``posix_fallocate``), so a small
+``/dev/shm`` (64 MB in a default Docker container) makes the helper fall back to the
+plain way instead of dying on the first write past its end. A block whose batch
+nobody collects (the job was cancelled) is removed by :func:`drop`; a killed job's
+blocks are removed by multiprocessing's resource tracker.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from typing import Optional
+
+log = logging.getLogger(__name__)
+
+#: batches with fewer pixel bytes than this are pickled: a block costs a few syscalls
+SHARED_MIN_BYTES = 256 * 1024
+
+
+@dataclass(frozen=True)
+class Shared:
+    """A batch in a shared-memory block: per image (shape, offset) or None, and its error."""
+
+    name: str
+    items: tuple[tuple[Optional[tuple[int, ...]], int, Optional[str]], ...]
+
+
+def pack(items: list) -> object:
+    """In the helper: [(uint8 array or None, why)] -> the same list, or a :class:`Shared`
+    block holding the arrays when they are large and a block can be had."""
+    import numpy as np
+
+    size = sum(a.nbytes for a, _ in items if a is not None)
+    if size < SHARED_MIN_BYTES:
+        return items
+    from multiprocessing import shared_memory
+
+    try:
+        block = shared_memory.SharedMemory(create=True, size=size)
+    except OSError as exc:  # no /dev/shm, a limit: the plain way
+        log.debug("no shared memory for a batch: %s", exc)
+        return items
+    try:
+        fd = getattr(block, "_fd", -1)
+        if fd >= 0 and hasattr(os, "posix_fallocate"):
+            os.posix_fallocate(fd, 0, size)  # ENOSPC now, not SIGBUS on a write later
+        out, offset = [], 0
+        for arr, err in items:
+            if arr is None:
+                out.append((None, 0, err))
+                continue
+            arr = np.ascontiguousarray(arr, dtype=np.uint8)
+            np.ndarray(arr.shape, np.uint8, buffer=block.buf, offset=offset)[...] = arr
+            out.append((tuple(arr.shape), offset, err))
+            offset += arr.nbytes
+    except OSError as exc:
+        log.debug("shared memory too small for a batch of %d bytes: %s", size, exc)
+        block.close()
+        block.unlink()
+        return items
+    block.close()
+    return Shared(block.name, tuple(out))
+
+
+def unpack(payload) -> list:
+    """In the parent: the helper's payload -> [(PIL image or None, why)]; a block is
+    copied out and removed."""
+    from PIL import Image
+
+    if not isinstance(payload, Shared):
+        return [(None if arr is None else Image.fromarray(arr), err) for arr, err in payload]
+    import numpy as np
+    from multiprocessing import shared_memory
+
+    block = shared_memory.SharedMemory(name=payload.name)
+    try:
+        # Image.fromarray copies an RGB array into Pillow's own memory
+        return [(None if shape is None else
+                 Image.fromarray(np.ndarray(shape, np.uint8, buffer=block.buf, offset=offset)), err)
+                for shape, offset, err in payload.items]
+    finally:
+        block.close()
+        block.unlink()
+
+
+def drop(payload) -> None:
+    """Remove the block of a batch nobody will collect."""
+    if isinstance(payload, Shared):
+        from multiprocessing import shared_memory
+
+        try:
+            block = shared_memory.SharedMemory(name=payload.name)
+        except FileNotFoundError:
+            return
+        block.close()
+        block.unlink()
