@@ -12,7 +12,8 @@ loaded model, same generation settings.
 Prints one JSON object: medians of interleaved runs, wall (``overhead_pct``) and
 CPU time of the process and its reader processes (``cpu_overhead_pct``); ``*_vs_read`` compare with a direct loop
 that also reads the image files; ``read_only_s`` is reading the files alone, as the
-job does (decoded no larger than the model needs). Aim: overhead <= 15%, tiny and
+job does (decoded no larger than the model needs); ``cores_plan``: how the last job
+shared the CPU cores between the model and reading. Aim: overhead <= 15%, tiny and
 medium random BLIP. The tiny model makes the fixed costs (file reading, database) most
 visible; the medium one is closer to real use. ``--readers``: the reading stage alone
 (images/s of the reader thread against reader processes), no model.
@@ -123,11 +124,14 @@ def bench_size(name: str, work: Path, n: int, batch: int, reps: int, tokens: int
             load_pil(project, r, draft_side=input_side(loaded))
         return time.perf_counter() - t
 
+    plans = []  # how each job shared the cores (core/suggest/cores.py)
+
     def batch_path() -> tuple[float, float]:
         t, c = time.perf_counter(), cpu_seconds()
         rep = run_suggest(project, info, None, only_unsuggested=False, batch=batch, max_new_tokens=tokens,
                           device=device, worker=worker, read_processes=read_processes)
         assert rep.images == n, rep.summary()
+        plans.append(rep.cores)
         return time.perf_counter() - t, cpu_seconds() - c
 
     direct(), direct_read(), batch_path()  # warm-up: lazy inits, caches, first SQLite writes
@@ -157,6 +161,7 @@ def bench_size(name: str, work: Path, n: int, batch: int, reps: int, tokens: int
         "overhead_vs_read_pct": round((b - r) / r * 100, 1),
         "cpu_overhead_vs_read_pct": round((bc - rc) / rc * 100, 1),
         "read_only_s": round(statistics.median(o_times), 4),
+        "cores_plan": plans[-1],  # the last job's: torch threads and batches read at once
     }
 
 
