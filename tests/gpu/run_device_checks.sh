@@ -3,6 +3,7 @@
 # (the project's other dependencies may come as wheels in .whl/). Writes to $OUT:
 #   log.txt                  environment, the GPU tests, the training log
 #   bench_suggest_cuda.json  batch-path overhead on the GPU (tiny and medium BLIP)
+#   bench_suggest_{cuda,cpu}_{png,jpg}256.json  tiny BLIP, 256 images: the per-batch overhead
 #   bench_readers.json       the reading stage alone: reader thread vs 2/4/8 reader processes
 #   bench_repair_cuda.json   repair latency on the GPU (1024^2 5% mask, 8000^2)
 #   starter.*                the starter checkpoint after TRAIN_MINUTES more on the GPU
@@ -47,6 +48,13 @@ if [ "${REPAIR_BENCH:-1}" = 1 ]; then
 fi
 say bench_suggest on cuda
 timeout 240 python3 tests/benchmarks/bench_suggest.py --device cuda --n 64 >"$OUT/bench_suggest_cuda.json" 2>>"$LOG"
+say "bench_suggest: tiny model, 256 PNG then JPEG files, on cuda and on the CPU cores"
+for dev in cuda cpu; do
+  for fmt in png jpg; do
+    timeout 120 python3 tests/benchmarks/bench_suggest.py --device $dev --sizes tiny --n 256 --format $fmt --reps 5 \
+      >"$OUT/bench_suggest_${dev}_${fmt}256.json" 2>>"$LOG"
+  done
+done
 if [ "${READER_BENCH:-1}" = 1 ]; then
   say "reading stage: thread vs 2/4/8 reader processes"
   timeout 180 python3 tests/benchmarks/bench_suggest.py --readers 2,4,8 --format jpg --image-size 4000x3000 --n 64 \

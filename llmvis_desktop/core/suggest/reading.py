@@ -11,6 +11,10 @@ reported as unreadable, naming the file; the job goes on.
 
 Helper processes are started with ``spawn`` (no inherited threads, Qt or CUDA state)
 the first time a job asks for them, and stay for the session (:func:`shared_read_pool`).
+They also shrink images much larger than the model takes (:func:`model_image`), so the
+processor's resize on the model thread has less to do, hand large batches back
+through shared memory (:mod:`.handoff`), and report the CPU time each batch cost, by
+which a job on the CPU shares the cores with the model (:mod:`.cores`).
 """
 from __future__ import annotations
 
