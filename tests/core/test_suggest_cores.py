@@ -43,32 +43,70 @@ def test_the_plan_never_gives_torch_more_than_it_had_nor_readers_more_than_exist
     assert plan(cores=2, model_threads=2, readers=1, read_cpu_s=0.5, infer_s=0.01) == (1, 1)
 
 
-def test_share_plans_once_both_stages_are_measured_and_restores_torch():
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _run_share(paces: dict[int, float], batches: int = 8) -> tuple[CoreShare, list[int], int]:
+    """A job of ``batches`` on a thread of its own (torch's thread count is per thread),
+    where a batch takes ``paces[threads]`` seconds from the previous one: (share,
+    threads each batch ran on, threads after restore)."""
+    import torch
+
+    clock = _Clock()
+    share = CoreShare(cores=2, readers=2, clock=clock)
+    seen, out = [], {}
+
+    def job():
+        torch.set_num_threads(2)
+        share.read_done(0.015)  # reading a batch costs about what inferring it does
+        for _ in range(batches):
+            share.apply()
+            seen.append(torch.get_num_threads())
+            clock.now += paces[torch.get_num_threads()]
+            share.infer_done(0.016)
+        share.restore()
+        out["after"] = torch.get_num_threads()
+
+    t = threading.Thread(target=job)
+    t.start()
+    t.join()
+    return share, seen, out["after"]
+
+
+def test_fewer_torch_threads_are_kept_when_the_job_goes_faster():
     import torch
 
     before = torch.get_num_threads()
-    seen = {}
+    share, seen, after = _run_share({2: 0.020, 1: 0.015})
+    # batch 1 fills the pipeline, batches 3-4 time 2 threads, 5-6 time 1 thread, then 1 stays
+    assert seen == [2, 2, 2, 2, 1, 1, 1, 1]
+    assert share.decided and share.tried == {2: 0.020, 1: 0.015}
+    assert share.reads_at_once == 1 and after == 2
+    assert torch.get_num_threads() == before  # the test's own thread never changed
 
-    def on_a_thread():  # as the model thread does: torch's thread count is per thread
-        torch.set_num_threads(2)
-        share = CoreShare(cores=2, readers=2)
-        share.apply()
-        seen["unplanned"] = (share.planned, share.reads_at_once, torch.get_num_threads())
-        share.read_done(0.015)
-        assert not share.planned  # inference not measured yet
-        share.infer_done(0.016)
-        share.apply()
-        seen["planned"] = (share.planned, share.reads_at_once, torch.get_num_threads(), share.changes)
-        share.restore()
-        seen["restored"] = torch.get_num_threads()
 
-    t = threading.Thread(target=on_a_thread)
-    t.start()
-    t.join()
-    assert seen["unplanned"] == (False, 1, 2)  # one batch read at a time until measured
-    assert seen["planned"] == (True, 1, 1, [(1, 1)])
-    assert seen["restored"] == 2
-    assert torch.get_num_threads() == before
+def test_torch_keeps_its_threads_when_fewer_are_slower():
+    share, seen, after = _run_share({2: 0.020, 1: 0.0199})  # under 3% faster: not worth it
+    assert seen == [2, 2, 2, 2, 1, 1, 2, 2] and share.decided and after == 2
+    share, seen, _ = _run_share({2: 0.30, 1: 0.40})
+    assert seen == [2, 2, 2, 2, 1, 1, 2, 2] and share.changes[-1] == (2, 1)
+
+
+def test_nothing_is_tried_when_reading_is_cheap():
+    clock = _Clock()
+    share = CoreShare(cores=2, readers=2, clock=clock)
+    share._base = 2  # as apply() finds it on the model thread
+    share.read_done(0.001)
+    for _ in range(6):
+        share._applied = 2
+        clock.now += 0.3
+        share.infer_done(0.3)
+    assert share.planned and not share.decided and share.changes == [(2, 1)]
 
 
 class _CountingReader:
@@ -98,7 +136,7 @@ class _CountingReader:
 def test_pipeline_reads_no_more_at_once_than_the_plan_allows(tmp_path):
     import torch
 
-    project = tiny_models.labelled_project(tiny_models.image_folder(tmp_path / "images", 10), ["ok"])
+    project = tiny_models.labelled_project(tiny_models.image_folder(tmp_path / "images", 9), ["ok"])
     worker = ModelWorker()
     try:
         base = worker.call(lambda: (torch.set_num_threads(2), torch.get_num_threads())[1])
@@ -111,17 +149,20 @@ def test_pipeline_reads_no_more_at_once_than_the_plan_allows(tmp_path):
             return [NewSuggestion(r.id, "caption", "x", "stand-in") for r in recs]
 
         ids = project.image_ids(sort="name")
-        chunks = [ids[i:i + 2] for i in range(0, len(ids), 2)]
+        chunks = [[i] for i in ids]  # 9 batches: the trial takes 6
         run_batches(project, chunks, reader, (None, 1024, None), infer, worker, lambda *a: None,
                     CancelToken(), share)
         after = worker.call(torch.get_num_threads)
     finally:
         worker.shutdown()
         project.close()
-    assert base == 2 and share.changes == [(1, 2)]
+    assert base == 2 and share.reads_at_once == 2
     assert reader.most[0] == 1 and max(reader.most) <= 2  # one read until measured, then the plan's two
-    assert threads_seen[0] == 2 and set(threads_seen[1:]) == {1}  # torch gave its core up after batch 1
-    assert after == 2  # and got it back when the job ended
+    # torch's own threads, then the trial of one, then whichever made the job go faster
+    assert share.decided and set(share.tried) == {1, 2}
+    kept = 1 if share.tried[1] < 0.97 * share.tried[2] else 2
+    assert threads_seen == [2, 2, 2, 2, 1, 1, kept, kept, kept]
+    assert after == 2  # and torch got its threads back when the job ended
 
 
 @pytest.fixture(scope="module")
