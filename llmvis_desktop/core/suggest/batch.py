@@ -45,7 +45,7 @@ class SuggestReport:
     device: str = ""
     messages: list[str] = field(default_factory=list)
     models: dict[str, str] = field(default_factory=dict)  # role -> "model_id@revision"
-    cores: dict[str, int] = field(default_factory=dict)  # how a CPU job shared the cores in the end, if it changed
+    cores: dict = field(default_factory=dict)  # how a CPU job shared the cores (cores.CoreShare.summary)
 
     @property
     def images_per_s(self) -> float:
@@ -220,9 +220,8 @@ def run_suggest(
             share = CoreShare(usable_cores(), reader.parallel)
         run_batches(project, chunks, reader, (project.max_pixels, max_side, draft_side), infer, worker,
                     on_batch, token, share)
-        if share is not None and share.changes:
-            threads, reads = share.changes[-1]
-            report.cores = {"model_threads": threads, "reads_at_once": reads}
+        if share is not None and share.planned:
+            report.cores = share.summary()
         for source in [*engines.values(), reader]:
             for msg in source.messages:
                 if msg not in report.messages:

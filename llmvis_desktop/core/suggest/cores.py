@@ -134,6 +134,14 @@ class CoreShare:
         self.decided = True
         return self._proposal if self.tried[self._proposal] < GAIN * self.tried[self._base] else self._base
 
+    def summary(self) -> dict:
+        """How the job ended up sharing the cores: torch threads of its last batch, batches
+        read at once, and the trial's median batch-to-batch seconds per thread count."""
+        out = {"model_threads": self._applied or self._base or 0, "reads_at_once": self.reads_at_once}
+        if self.tried:
+            out["tried"] = {str(k): round(v, 4) for k, v in self.tried.items()}
+        return out
+
     @property
     def planned(self) -> bool:
         """Whether both reading and inference have been measured (the plan holds)."""
