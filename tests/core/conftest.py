@@ -31,3 +31,28 @@ def png_folder(tmp_path):
 
 def pytest_configure(config):
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory):
+    """A PostgreSQL server for the session (tests/core/pg.py)."""
+    import pg
+
+    server = pg.Server.start(tmp_path_factory.mktemp("postgres"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server):
+    """A fresh PostgreSQL database for one test (SQLAlchemy URL), dropped afterwards."""
+    url = pg_server.create_database()
+    yield url
+    pg_server.drop_database(url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request):
+    """Run the test on both databases a team can use: None (the folder's own SQLite
+    file) and a fresh PostgreSQL database."""
+    return None if request.param == "sqlite" else request.getfixturevalue("pg_url")

@@ -23,12 +23,13 @@ M1, M2 = "learned:test", "cap:test"
 
 
 @pytest.fixture
-def state(tmp_path):
+def state(tmp_path, db_url):
+    """On SQLite and on PostgreSQL (conftest.db_url)."""
     root = tmp_path / "imgs"
     root.mkdir()
     for i in range(1, 5):
         Image.new("L", (8, 8), i * 30).save(root / f"img{i}.png")
-    p = Project.open(root)
+    p = Project.open(root, db_url)
     p.index()
     for name in ("a", "b", "c"):
         p.add_label(name)
@@ -125,10 +126,11 @@ def _cli(argv):
 
 def test_cli(state, capsys, tmp_path):
     p, root = state
-    assert _cli(["evaluate", str(root), "--json"]) == 0
+    db = [] if p.store.dialect == "sqlite" else ["--db", p.db_url]
+    assert _cli(["evaluate", str(root), *db, "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["labels"]["micro"]["tp"] == 3
-    assert _cli(["evaluate", str(root)]) == 0
+    assert _cli(["evaluate", str(root), *db]) == 0
     assert "Acceptance per model" in capsys.readouterr().out
     assert _cli(["evaluate", str(tmp_path / "nope")]) == 1
     err = capsys.readouterr().err.strip().splitlines()

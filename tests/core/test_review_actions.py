@@ -12,8 +12,9 @@ from llmvis_desktop.core.store.repo_review import replay
 
 
 @pytest.fixture
-def project(png_folder):
-    with Project.open(png_folder) as p:
+def project(png_folder, db_url):
+    """On SQLite and on PostgreSQL (conftest.db_url)."""
+    with Project.open(png_folder, db_url) as p:
         p.scan()
         for name in ("scratch", "dent"):
             p.add_label(name)

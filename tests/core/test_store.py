@@ -12,13 +12,20 @@ from llmvis_desktop.core.store.repo_review import replay
 
 
 @pytest.fixture
-def project(png_folder):
-    p = Project.open(png_folder)
+def project(png_folder, db_url):
+    """On SQLite and on PostgreSQL (conftest.db_url)."""
+    p = Project.open(png_folder, db_url)
     p.scan()
     p.add_label("ok")
     p.add_label("scratch")
     yield p
     p.close()
+
+
+@pytest.fixture
+def sqlite_project(png_folder):
+    with Project.open(png_folder) as p:
+        yield p
 
 
 def test_revision_chain_is_unbroken():
@@ -32,8 +39,8 @@ def test_revision_chain_is_unbroken():
     assert heads[0] == migrate.HEAD_REVISION  # the fast path at open must know the head
 
 
-def test_sqlite_is_hardened(project):
-    with project.store.read() as s:
+def test_sqlite_is_hardened(sqlite_project):
+    with sqlite_project.store.read() as s:
         assert s.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert s.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert s.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL

@@ -45,10 +45,11 @@ def worker():
 
 
 @pytest.fixture
-def project(tmp_path):
+def project(tmp_path, db_url):
+    """On SQLite and on PostgreSQL (conftest.db_url)."""
     folder = tiny_models.image_folder(tmp_path / "images", 6)
     (folder / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n not really")
-    p = tiny_models.labelled_project(folder, LABELS)
+    p = tiny_models.labelled_project(folder, LABELS, db_url)
     yield p
     p.close()
 
@@ -280,13 +281,14 @@ def test_cli_suggest_uses_project_choices_and_resumes(tiny, project, capsys):
     from llmvis_desktop.cli_suggest import main
 
     folder = str(project.root)
+    db = [] if project.store.dialect == "sqlite" else ["--db", project.db_url]
     project.set_setting("captioner", str(tiny["blip"]))
     project.set_setting("labeler", str(tiny["clip"]))
-    assert main(["suggest", folder, "--json", "--device", "cpu", "--batch", "4", "--limit", "4"]) == 0
+    assert main(["suggest", folder, *db, "--json", "--device", "cpu", "--batch", "4", "--limit", "4"]) == 0
     rep = json.loads(capsys.readouterr().out)["models"]
     assert rep["images"] == 4 and rep["suggestions"] >= 8 and rep["device"] == "cpu"
     assert rep["models"]["caption"].startswith(str(tiny["blip"]) + "@")
-    assert main(["suggest", folder, "--device", "cpu"]) == 0
+    assert main(["suggest", folder, *db, "--device", "cpu"]) == 0
     out = capsys.readouterr().out
     assert "for 2 images" in out and "4 already done" in out
 

@@ -380,11 +380,12 @@ def image_folder(root: Path, n: int = 6) -> Path:
     return root
 
 
-def labelled_project(folder: Path, labels):
-    """Open and index ``folder`` as a project and add the ``labels`` taxonomy."""
+def labelled_project(folder: Path, labels, db_url=None):
+    """Open and index ``folder`` as a project (its own SQLite file, or ``db_url``) and add
+    the ``labels`` taxonomy."""
     from llmvis_desktop.core.project import Project
 
-    p = Project.open(folder)
+    p = Project.open(folder, db_url)
     p.index()
     for name in labels:
         p.add_label(name)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from . import models as m
 from .convert import label_def
 from .records import LabelDef
-from .repo_review import current_labels, set_labels
+from .repo_review import current_labels, locked_image, set_labels
 
 PALETTE = (
     "#4caf50", "#e53935", "#fb8c00", "#8e24aa", "#1e88e5",
@@ -133,6 +133,7 @@ def remove_label(session: Session, name: str, actor: str, *, force: bool = False
             "(each image keeps the change in its history)"
         )
     for image_id in image_ids:
+        locked_image(session, image_id)
         remaining = [n for n in current_labels(session, image_id) if n != name]
         set_labels(session, image_id, remaining, actor, action="labels")
     session.execute(delete(m.Label).where(m.Label.id == row.id))

@@ -16,8 +16,17 @@ class NotFound(LookupError):
     pass
 
 
-def _image(session: Session, image_id: int) -> m.Image:
-    row = session.get(m.Image, image_id)
+def locked_image(session: Session, image_id: int) -> m.Image:
+    """The image's row, locked until the caller's transaction ends (``FOR UPDATE``), and
+    read afresh: every change to an annotation starts here, so two reviewers changing
+    the same image on a team's PostgreSQL take turns, and each reads what the other
+    wrote. Without the lock both read the same labels and the second write dropped the
+    first one's label, with a history that no longer replayed (tests/core/test_team_db.py).
+    SQLite has no row locks: its write transactions already take turns (BEGIN IMMEDIATE)."""
+    row = session.execute(
+        select(m.Image).where(m.Image.id == image_id).with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
     if row is None:
         raise NotFound(f"image id {image_id} is not in this project")
     return row
@@ -60,7 +69,7 @@ def set_caption(
     action: str = "caption",
 ) -> bool:
     """Returns False (and writes nothing) when the caption is unchanged."""
-    row = _image(session, image_id)
+    row = locked_image(session, image_id)
     caption = caption if caption else None
     if row.caption == caption:
         return False
@@ -90,7 +99,7 @@ def set_labels(
     action: str = "labels",
 ) -> bool:
     """Replace the image's labels by ``names`` (each must be in the taxonomy)."""
-    row = _image(session, image_id)
+    row = locked_image(session, image_id)
     wanted = sorted(set(names))
     before = current_labels(session, image_id)
     if before == wanted:
@@ -109,6 +118,7 @@ def set_labels(
 
 def toggle_label(session: Session, image_id: int, name: str, actor: str) -> bool:
     """Toggle one label; returns whether the image has it afterwards."""
+    locked_image(session, image_id)  # locked before its labels are read
     labels = set(current_labels(session, image_id))
     present = name in labels
     labels.symmetric_difference_update({name})
@@ -121,7 +131,7 @@ def set_status(
 ) -> bool:
     if status not in m.REVIEW_STATUSES:
         raise ValueError(f"status must be one of {', '.join(m.REVIEW_STATUSES)}, not {status!r}")
-    row = _image(session, image_id)
+    row = locked_image(session, image_id)
     if row.review_status == status and row.status == status:
         return False
     add_event(session, image_id, actor, action, row.review_status, status)
@@ -177,7 +187,7 @@ def event_field(action: str) -> Optional[str]:
 
 
 def snapshot(session: Session, image_id: int) -> dict:
-    row = _image(session, image_id)
+    row = locked_image(session, image_id)
     return {
         "caption": row.caption,
         "labels": current_labels(session, image_id),

@@ -11,7 +11,7 @@ from . import models as m
 from .convert import dumps, repair_record, suggestion_record
 from .records import NewSuggestion, RepairRecord, SuggestionRecord
 from .repo_labels import add_label
-from .repo_review import NotFound, add_event, current_labels, set_caption, set_labels
+from .repo_review import NotFound, add_event, current_labels, locked_image, set_caption, set_labels
 
 
 def add_suggestions(session: Session, items: Sequence[NewSuggestion]) -> list[int]:
@@ -29,9 +29,11 @@ def add_suggestions(session: Session, items: Sequence[NewSuggestion]) -> list[in
     if not items:
         return []
     touched = {item.image_id for item in items}
+    # locked (in id order: no deadlock with another job) until the commit, so that a
+    # reviewer's status change made meanwhile is not overwritten by the refresh below
     images = {i: (review, status, best) for i, review, status, best in session.execute(
         select(m.Image.id, m.Image.review_status, m.Image.status, m.Image.max_score)
-        .where(m.Image.id.in_(touched)))}
+        .where(m.Image.id.in_(touched)).order_by(m.Image.id).with_for_update())}
     missing = touched - images.keys()
     if missing:
         raise NotFound(f"image id {min(missing)} is not in this project")
@@ -66,7 +68,7 @@ def _refresh_images(session: Session, image_ids, current: Optional[dict] = None)
     if current is None:
         current = {i: (review, status, best) for i, review, status, best in session.execute(
             select(m.Image.id, m.Image.review_status, m.Image.status, m.Image.max_score)
-            .where(m.Image.id.in_(ids)))}
+            .where(m.Image.id.in_(ids)).order_by(m.Image.id).with_for_update())}
     updates = []
     for image_id, (review, status, old_best) in current.items():
         best, pending = stats.get(image_id, (None, 0))
@@ -129,6 +131,7 @@ def decide(
     row = session.get(m.Suggestion, suggestion_id)
     if row is None:
         raise NotFound(f"suggestion id {suggestion_id} does not exist")
+    locked_image(session, row.image_id)  # another reviewer's change to the image waits, or we wait
     value = row.value if outcome == "accepted" else (final_value if outcome == "edited" else None)
     if outcome == "edited" and not value:
         raise ValueError("an edited suggestion needs its final value")

@@ -1,0 +1,101 @@
+"""Two reviewers on one project database at once (a team's PostgreSQL, or one SQLite file
+on a shared folder): no change is lost, and the history replays to what is stored."""
+from __future__ import annotations
+
+import threading
+
+from llmvis_desktop.core import review_actions as ra
+from llmvis_desktop.core.project import Project
+from llmvis_desktop.core.store.repo_review import replay
+
+ROUNDS = 6
+
+
+def _reviewer(project: Project, actor: str, label: str, errors: list, start: threading.Barrier) -> None:
+    try:
+        ids = project.image_ids(sort="name")
+        start.wait()
+        for r in range(ROUNDS):
+            for image_id in ids:  # both reviewers work the same images at the same time
+                ra.toggle_label(project, image_id, label, actor)
+                ra.set_caption(project, image_id, f"{actor} round {r}", actor)
+    except Exception as exc:  # reported by the test, with the reviewer's name
+        errors.append(f"{actor}: {exc!r}")
+
+
+def test_two_reviewers_at_once_lose_nothing(png_folder, db_url):
+    with Project.open(png_folder, db_url) as setup:
+        setup.scan()
+        for name in ("ok", "scratch"):
+            setup.add_label(name)
+        url = setup.db_url
+    alice, bob = Project.open(png_folder, url), Project.open(png_folder, url)
+    errors: list[str] = []
+    start = threading.Barrier(2)
+    try:
+        threads = [threading.Thread(target=_reviewer, args=(p, who, label, errors, start))
+                   for p, who, label in ((alice, "alice", "ok"), (bob, "bob", "scratch"))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+        assert errors == []
+        for image_id in alice.image_ids():
+            rec = alice.image(image_id)
+            history = alice.history(image_id)
+            # each toggled its own label an even number of times: none is left
+            assert list(rec.labels) == [], (rec.relpath, rec.labels)
+            toggles = [e for e in history if e.action == "labels"]
+            assert sorted(e.actor for e in toggles) == ["alice"] * ROUNDS + ["bob"] * ROUNDS
+            # every event's "before" is what the previous event left: no write slipped between
+            labels_seen = [([], None)]
+            for e in toggles:
+                assert list(e.before or []) == list(labels_seen[-1][0] or []), (rec.relpath, e.actor, e.before, labels_seen[-1])
+                labels_seen.append((e.after, e.actor))
+            assert rec.caption in (f"alice round {ROUNDS - 1}", f"bob round {ROUNDS - 1}")
+            assert replay(history)["caption"] == rec.caption and replay(history)["labels"] == list(rec.labels)
+    finally:
+        alice.close()
+        bob.close()
+
+
+def test_a_suggestion_job_never_undoes_a_reviewers_status(png_folder, db_url, monkeypatch):
+    """A reviewer marks an image reviewed while a job is storing a suggestion for it (after
+    the job read the image's status, before it refreshed it): the image stays reviewed."""
+    from llmvis_desktop.core.store import repo_suggest
+    from llmvis_desktop.core.store.records import NewSuggestion
+
+    with Project.open(png_folder, db_url) as setup:
+        setup.scan()
+        url = setup.db_url
+    job, reviewer = Project.open(png_folder, url), Project.open(png_folder, url)
+    image_id = job.image_ids(sort="name")[0]
+    read, reviewed = threading.Event(), threading.Event()
+    refresh = repo_suggest._refresh_images
+
+    def slow_refresh(*args, **kwargs):  # the job has read the status: let the reviewer in
+        read.set()
+        reviewed.wait(timeout=1.0)  # the reviewer waits on the job's lock, if there is one
+        return refresh(*args, **kwargs)
+
+    monkeypatch.setattr(repo_suggest, "_refresh_images", slow_refresh)
+    errors: list[str] = []
+
+    def review():
+        try:
+            read.wait(timeout=30)
+            ra.set_status(reviewer, image_id, "reviewed", "alice")
+            reviewed.set()
+        except Exception as exc:
+            errors.append(f"reviewer: {exc!r}")
+
+    try:
+        t = threading.Thread(target=review)
+        t.start()
+        job.add_suggestions([NewSuggestion(image_id, "caption", "a caption", "stand-in", 0.5)])
+        t.join(timeout=60)
+        assert errors == [] and read.is_set()
+        assert job.image(image_id).review_status == "reviewed"
+    finally:
+        job.close()
+        reviewer.close()
