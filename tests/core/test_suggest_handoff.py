@@ -90,3 +90,30 @@ def test_a_batch_nobody_collects_is_freed_when_it_arrives(tmp_path):
         assert _gone(payload.name)
     finally:
         reader.shutdown()
+
+
+def test_a_block_that_vanished_is_read_again_in_process(tmp_path, monkeypatch):
+    """Something removed the helper's block before the job took it (a /dev/shm cleaner):
+    the batch is read again in the job's process, with a message, and nothing is lost."""
+    rng = np.random.default_rng(2)
+    paths = []
+    for i in range(3):
+        paths.append(str(tmp_path / f"{i}.png"))
+        Image.fromarray(rng.integers(0, 255, (300, 400, 3), dtype=np.uint8)).save(paths[-1])
+    real = handoff.unpack
+
+    def vanished(payload):
+        handoff.drop(payload)  # gone before the parent maps it
+        return real(payload)
+
+    monkeypatch.setattr(handoff, "unpack", vanished)
+    reader = ProcessReader(1)
+    try:
+        args = (None, 1024, None)
+        got = reader.result(reader.submit(paths, *args), paths, *args)
+    finally:
+        reader.shutdown()
+    assert [im.size for im, _ in got] == [(400, 300)] * 3
+    assert [np.asarray(im)[0, 0].tolist() for im, _ in got] == [
+        np.asarray(Image.open(p))[0, 0].tolist() for p in paths]
+    assert any("shared memory" in m for m in reader.messages)

@@ -232,7 +232,14 @@ class ProcessReader:
             if not self._can_start():
                 return read_files(paths, max_pixels, max_side, draft_side)
             return self._one_by_one(paths, max_pixels, max_side, draft_side)
-        return handoff.unpack(payload)
+        try:
+            return handoff.unpack(payload)
+        except OSError as exc:  # the block is gone (a /dev/shm cleaner) or cannot be mapped
+            msg = f"a batch's pixels could not be taken from shared memory ({why(exc)}); read again here"
+            log.warning(msg)
+            if msg not in self.messages:
+                self.messages.append(msg)
+            return read_files(paths, max_pixels, max_side, draft_side)
 
     def discard(self, fut: Future) -> None:
         """The batch of ``fut`` will not be collected: cancel it, or free its pixels when
