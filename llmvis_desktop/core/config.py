@@ -57,6 +57,9 @@ class Config:
     max_image_pixels: int = DEFAULT_MAX_IMAGE_PIXELS
     recent_projects: list[str] = field(default_factory=list)
     last_project: str = ""
+    # folder -> the database it was opened with, when not its own SQLite file (a team's
+    # PostgreSQL); never with a password (libpq's ~/.pgpass or PGPASSWORD supply it)
+    project_databases: dict[str, str] = field(default_factory=dict)
     # where accepted repairs are saved: empty = ``repaired/`` beside the original; a relative
     # folder is taken beside the original, an absolute one is used as is
     repair_output: str = ""
@@ -68,11 +71,21 @@ class Config:
         """The thumbnail cache's size limit in bytes; 0: unlimited."""
         return max(0, self.thumbnail_cache_mb) * 1024 * 1024
 
-    def remember_project(self, folder: str) -> None:
+    def remember_project(self, folder: str, db_url: Optional[str] = None) -> None:
+        """``folder`` is the last project; ``db_url``: the database it was opened with
+        when one was named (reopening the folder later uses it again)."""
         folder = str(folder)
         self.recent_projects = [folder] + [p for p in self.recent_projects if p != folder]
         del self.recent_projects[10:]
         self.last_project = folder
+        if db_url:
+            from .store.engine import url_without_password
+
+            self.project_databases[folder] = url_without_password(db_url)
+
+    def database_for(self, folder: str) -> Optional[str]:
+        """The database ``folder`` was last opened with, if it was not its own SQLite file."""
+        return self.project_databases.get(str(Path(folder).expanduser().resolve()))
 
 
 class ConfigError(ValueError):
@@ -103,6 +116,8 @@ def load_config(path: Optional[Path] = None) -> Config:
         if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
             raise ConfigError(f"{path}: setting {key!r} must be a {expected.__name__}, not {value!r}")
         values[key] = value
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in values.get("project_databases", {}).items()):
+        raise ConfigError(f"{path}: setting 'project_databases' must map folders to database URLs")
     cfg = Config(**values)
     if cfg.max_image_pixels < 1_000_000:
         raise ConfigError(f"{path}: max_image_pixels {cfg.max_image_pixels} is below 1,000,000")

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QFileDialog
 
 from ..core import config as cfg_mod
 from ..core.project import Project, ProjectError
+from ..core.store.engine import url_without_password
 
 log = logging.getLogger(__name__)
 
@@ -59,13 +60,15 @@ class ProjectController(QObject):
     def open_project(self, folder, db_url: Optional[str] = None, index: bool = True) -> bool:
         win = self.win
         self.close_project()
+        if db_url is None:  # the team database this folder was opened with last, if any
+            db_url = win.config.database_for(folder)
         try:
             project = Project.open(folder, db_url, max_pixels=win.config.max_image_pixels)
         except ProjectError as exc:
             win.show_error(str(exc))
             return False
         win.project = project
-        win.config.remember_project(str(project.root))
+        win.config.remember_project(str(project.root), db_url)
         win._save_config()
         win.review.set_project(project)
         win.model.set_project(project, win.thumbs)
@@ -74,8 +77,12 @@ class ProjectController(QObject):
         win.stack.setCurrentWidget(win.browse_page)
         win._show_docks(True)
         win.setWindowTitle(f"{project.root.name} — llmvis")
-        win.db_label.setText("⚠ " + project.db_note if project.db_note else "")
-        win.db_label.setToolTip(project.db_note or project.db_url)
+        shown = url_without_password(project.db_url)
+        if project.db_note:
+            win.db_label.setText("⚠ " + project.db_note)
+        else:  # a database other than the folder's own file is named in the status bar
+            win.db_label.setText("" if db_url is None else f"database: {shown}")
+        win.db_label.setToolTip(project.db_note or shown)
         if project.db_note:
             win.statusBar().showMessage(project.db_note, 10000)
         win.panels_call("set_project", project)

@@ -91,3 +91,34 @@ def test_uncaught_exception_logged_and_shown(qtbot, window):
             if isinstance(h, (logging.handlers.RotatingFileHandler,)) or getattr(h, "stream", None) is not None and h.__class__ is logging.StreamHandler:
                 root.removeHandler(h)
                 h.close()
+
+
+def test_a_folder_reopens_on_the_database_it_was_opened_with(qtbot, window, image_folder, tmp_path):
+    """A reviewer opened the folder on the team's database once (--db): reopening it from
+    the recent list or the last project uses that database again, not the folder's own
+    file, and the status bar names it."""
+    from llmvis_desktop.core.config import load_config
+
+    team_db = f"sqlite:///{tmp_path / 'team.sqlite'}"  # stands in for the team's PostgreSQL URL
+    with qtbot.waitSignal(window.index_finished, timeout=20000):
+        assert window.open_project(image_folder, team_db)
+    assert window.project.db_url == team_db
+    assert window.db_label.text() == f"database: {team_db}"
+    window.close_project()
+    open_and_index(qtbot, window, image_folder)  # as the recent menu does: the folder alone
+    assert window.project.db_url == team_db
+    assert not (image_folder / ".llmvis" / "project.sqlite").exists()  # no second, private database
+    saved = load_config()
+    assert saved.database_for(str(image_folder)) == team_db
+
+
+def test_a_remembered_database_keeps_no_password(tmp_path):
+    from llmvis_desktop.core.config import Config, load_config, save_config
+
+    cfg = Config()
+    cfg.remember_project(str(tmp_path), "postgresql+psycopg://alice:s3cret@db.example:5432/labels")
+    assert cfg.database_for(str(tmp_path)) == "postgresql+psycopg://alice@db.example:5432/labels"
+    path = save_config(cfg, tmp_path / "config.json")
+    assert "s3cret" not in path.read_text() and load_config(path) == cfg
+    cfg.remember_project(str(tmp_path / "other"))  # opened on its own file: nothing remembered
+    assert cfg.database_for(str(tmp_path / "other")) is None

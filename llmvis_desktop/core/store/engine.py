@@ -117,3 +117,19 @@ def default_db_location(root: Path, data_dir: Path) -> tuple[Path, str | None]:
 
 def sqlite_url(path: Path) -> str:
     return f"sqlite:///{Path(path).resolve()}"
+
+
+def url_without_password(url: str) -> str:
+    """``url`` with any password left out (to be remembered or shown); unchanged when it
+    has none or cannot be parsed."""
+    from sqlalchemy.engine import URL, make_url
+
+    try:
+        parsed = make_url(url)
+    except Exception:
+        return url
+    if parsed.password is None:
+        return url
+    plain = URL.create(parsed.drivername, parsed.username, None, parsed.host, parsed.port, parsed.database,
+                       parsed.query)  # (URL.set ignores a None password)
+    return plain.render_as_string(hide_password=False)

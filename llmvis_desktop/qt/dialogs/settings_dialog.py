@@ -181,6 +181,7 @@ class SettingsDialog(QDialog):
             repair_output=self.repair_edit.text().strip(),
             max_image_pixels=max_pixels,
             recent_projects=list(self._cfg.recent_projects),
+            project_databases=dict(self._cfg.project_databases),
         )
 
     def errors(self) -> list[str]:
