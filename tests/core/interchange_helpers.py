@@ -38,8 +38,8 @@ def copy_files(src: Path, dst: Path) -> Path:
     return dst
 
 
-def open_scanned(folder: Path) -> Project:
-    p = Project.open(folder)
+def open_scanned(folder: Path, db_url=None) -> Project:
+    p = Project.open(folder, db_url)
     p.scan()
     return p
 

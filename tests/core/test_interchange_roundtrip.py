@@ -25,13 +25,14 @@ def _out(tmp_path, fmt, tag):
 
 
 @pytest.mark.parametrize("fmt", list(FORMATS))
-def test_round_trip(fmt, source, tmp_path):
+def test_round_trip(fmt, source, tmp_path, db_url):
+    """Imported into a project on SQLite and on PostgreSQL (conftest.db_url)."""
     spec = FORMATS[fmt]
     out1 = _out(tmp_path, fmt, "first")
     rep1 = export_project(source, fmt, out1, OPTS)
     assert rep1.images > 0 and not [w for w in rep1.warnings if "missing" in w]
 
-    fresh = open_scanned(copy_files(source.root, tmp_path / "fresh"))
+    fresh = open_scanned(copy_files(source.root, tmp_path / "fresh"), db_url)
     try:
         imp = import_file(fresh, fmt, out1, as_="reviewed")
         assert not imp.conflicts and not imp.unmatched, imp.summary()

@@ -20,13 +20,14 @@ def _mask():
 
 
 @pytest.fixture
-def project(tmp_path):
+def project(tmp_path, db_url):
+    """On SQLite and on PostgreSQL (conftest.db_url)."""
     root = tmp_path / "proj"
     root.mkdir()
     rng = np.random.default_rng(4)
     for name in ("a.png", "b.png"):
         Image.fromarray(rng.integers(0, 255, (40, 40, 3)).astype(np.uint8)).save(root / name)
-    with Project.open(root) as p:
+    with Project.open(root, db_url) as p:
         p.index()
         yield p
 
