@@ -51,14 +51,14 @@ class _Clock:
         return self.now
 
 
-def _run_share(paces: dict[int, float], batches: int = 8) -> tuple[CoreShare, list[int], int]:
+def _run_share(paces: dict[int, float], batches: int = 8, memory=None) -> tuple[CoreShare, list[int], int]:
     """A job of ``batches`` on a thread of its own (torch's thread count is per thread),
     where a batch takes ``paces[threads]`` seconds from the previous one: (share,
     threads each batch ran on, threads after restore)."""
     import torch
 
     clock = _Clock()
-    share = CoreShare(cores=2, readers=2, clock=clock)
+    share = CoreShare(cores=2, readers=2, clock=clock, memory=memory, key="blip")
     seen, out = [], {}
 
     def job():
@@ -96,6 +96,22 @@ def test_torch_keeps_its_threads_when_fewer_are_slower():
     assert seen == [2, 2, 2, 2, 1, 1, 2, 2] and share.decided and after == 2
     share, seen, _ = _run_share({2: 0.30, 1: 0.40})
     assert seen == [2, 2, 2, 2, 1, 1, 2, 2] and share.changes[-1] == (2, 1)
+
+
+def test_a_later_job_with_the_same_models_starts_with_the_trials_outcome():
+    memory = {}
+    first, seen, _ = _run_share({2: 0.020, 1: 0.015}, memory=memory)
+    assert seen == [2, 2, 2, 2, 1, 1, 1, 1] and memory == {("blip", 2, 1): 1}
+    # a 4-batch job: on one thread from its second batch, without a trial of its own
+    second, seen, after = _run_share({2: 0.020, 1: 0.015}, batches=4, memory=memory)
+    assert seen == [2, 1, 1, 1] and second.remembered and second.tried == {} and after == 2
+    assert second.summary() == {"model_threads": 1, "reads_at_once": 1, "remembered": True}
+    # where the trial kept torch's threads, later jobs keep them at once
+    memory = {}
+    _run_share({2: 0.30, 1: 0.40}, memory=memory)
+    assert memory == {("blip", 2, 1): 2}
+    _, seen, _ = _run_share({2: 0.30, 1: 0.40}, batches=4, memory=memory)
+    assert seen == [2, 2, 2, 2]
 
 
 def test_nothing_is_tried_when_reading_is_cheap():

@@ -217,7 +217,8 @@ def run_suggest(
 
         share = None
         if all(e.device == "cpu" for e in engines.values()):  # the model and the readers share the cores
-            share = CoreShare(usable_cores(), reader.parallel)
+            share = CoreShare(usable_cores(), reader.parallel, memory=worker.core_choices,
+                              key=tuple((r.info.path, r.info.revision, r.role) for r in roles))
         run_batches(project, chunks, reader, (project.max_pixels, max_side, draft_side), infer, worker,
                     on_batch, token, share)
         if share is not None and share.planned:

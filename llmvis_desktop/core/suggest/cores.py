@@ -23,7 +23,7 @@ import os
 import statistics
 import threading
 import time
-from typing import Callable, Optional
+from typing import Callable, Hashable, Optional
 
 #: reading that needs less than this share of a core is left to overlap the model
 SLACK = 0.1
@@ -65,12 +65,20 @@ class CoreShare:
     runs as fast on one thread, a larger one did 30% slower. So fewer threads are only
     tried: the job's pace (time from one finished batch to the next) is measured over
     :data:`TRIAL` batches with torch's own threads, then as many with the plan's, and
-    the job keeps the plan only if it went at least 3% faster."""
+    the job keeps the plan only if it went at least 3% faster. The outcome is kept in
+    ``memory`` (the model thread's, for the session) under ``key`` (the models), so a
+    later job with the same models and the same plan skips the trial."""
 
-    def __init__(self, cores: int, readers: int, clock: Callable[[], float] = time.perf_counter) -> None:
+    def __init__(self, cores: int, readers: int, clock: Callable[[], float] = time.perf_counter,
+                 memory: Optional[dict] = None, key: Hashable = None) -> None:
         self.cores = max(1, cores)
         self.readers = max(1, readers)
         self._clock = clock
+        # trials already run in this session for the same models (the model thread keeps
+        # them): a later job, often a few batches from the GUI, starts with the outcome
+        self._memory = memory if memory is not None else {}
+        self._key = key
+        self.remembered = False
         self._lock = threading.Lock()
         self._read: Optional[float] = None
         self._infer: Optional[float] = None
@@ -124,6 +132,10 @@ class CoreShare:
         self._threads, self.reads_at_once = threads, reads
 
     def _on_trial(self) -> int:
+        known = self._memory.get((self._key, self._base, self._proposal))
+        if known is not None:
+            self.decided = self.remembered = True
+            return known
         base = self._paces.get(self._base, [])
         fewer = self._paces.get(self._proposal, [])
         if len(base) < TRIAL:
@@ -132,7 +144,9 @@ class CoreShare:
             return self._proposal
         self.tried = {self._base: statistics.median(base), self._proposal: statistics.median(fewer)}
         self.decided = True
-        return self._proposal if self.tried[self._proposal] < GAIN * self.tried[self._base] else self._base
+        kept = self._proposal if self.tried[self._proposal] < GAIN * self.tried[self._base] else self._base
+        self._memory[(self._key, self._base, self._proposal)] = kept
+        return kept
 
     def summary(self) -> dict:
         """How the job ended up sharing the cores: torch threads of its last batch, batches
@@ -140,6 +154,8 @@ class CoreShare:
         out = {"model_threads": self._applied or self._base or 0, "reads_at_once": self.reads_at_once}
         if self.tried:
             out["tried"] = {str(k): round(v, 4) for k, v in self.tried.items()}
+        if self.remembered:
+            out["remembered"] = True  # an earlier job with these models ran the trial
         return out
 
     @property

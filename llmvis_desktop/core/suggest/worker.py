@@ -22,6 +22,8 @@ class ModelWorker:
         self._engines: dict[tuple, Any] = {}
         self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
         self._closed = False
+        #: how suggestion jobs shared the CPU cores with these models (:mod:`.cores`)
+        self.core_choices: dict = {}
         self._thread.start()
 
     # --- the thread -------------------------------------------------------------
