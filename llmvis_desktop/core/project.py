@@ -146,6 +146,17 @@ class Project:
         with self.store.read() as s:
             return rr.history(s, image_id)
 
+    def last_event_id(self) -> int:
+        """The newest history event's id (0: none yet)."""
+        with self.store.read() as s:
+            return rr.last_event_id(s)
+
+    def changes_after(self, event_id: int, exclude_actor: str) -> list[tuple[int, int, str]]:
+        """(event id, image id, actor) of other people's changes after ``event_id``
+        (a team database: what the other reviewers did meanwhile)."""
+        with self.store.read() as s:
+            return rr.changes_after(s, event_id, exclude_actor)
+
     def info(self) -> dict:
         with self.store.read() as s:
             by_status = ri.counts_by_status(s)

@@ -42,6 +42,7 @@ from .menus import build_menus
 from .models.grid_model import GridModel
 from .project_controller import ProjectController
 from .review_controller import ReviewController
+from .team_watch import TeamWatch
 from .thumb_loader import ThumbLoader, make_cache
 from .widgets.grid_view import GridView
 from .workers import JobManager, LatestOnly, background_thread, void
@@ -92,6 +93,7 @@ class MainWindow(QMainWindow):
         self.query_loader.done.connect(self.project_ctl.on_requeried)
         self.counts_loader = LatestOnly(self)  # the status-bar counts: a GROUP BY off the GUI thread
         self.counts_loader.done.connect(self.project_ctl.on_counts)
+        self.team_watch = TeamWatch(self)  # other reviewers' changes, on a shared database
         self.model = GridModel(self)
         self.model.thumb_size = self.config.thumbnail_size
         self.grid = GridView(thumb_size=self.config.thumbnail_size)
@@ -362,6 +364,7 @@ class MainWindow(QMainWindow):
         self.image_loader.shutdown()
         self.query_loader.shutdown()
         self.counts_loader.shutdown()
+        self.team_watch.shutdown()
         self.thumbs.shutdown()
         if getattr(self, "_prune_thread", None) is not None:
             self._prune_stop.set()

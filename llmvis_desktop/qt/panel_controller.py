@@ -122,8 +122,12 @@ class PanelController(RepairActions, QObject):
             if self.caption.is_dirty() and self._caption_id is not None and \
                     (rec is None or rec.id != self._caption_id):
                 self.caption.commit()  # never lose typed text when moving on
+            # the same image shown afresh (another reviewer changed it) while one types:
+            # the typed text stays; saving it is the reviewer's own change
+            typing = self.caption.is_dirty() and rec is not None and rec.id == self._caption_id
             self._caption_id = rec.id if rec else None
-            self.caption.set_caption(rec.caption if rec else None)
+            if not typing:
+                self.caption.set_caption(rec.caption if rec else None)
             self.caption.set_editable(rec is not None)
         suggestions = []
         if rec is not None and project is not None:

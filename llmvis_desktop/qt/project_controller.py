@@ -93,12 +93,14 @@ class ProjectController(QObject):
         if index:
             self.start_index()
         win._prune_thumbnail_cache()
+        win.team_watch.start(project)
         return True
 
     def close_project(self) -> None:
         win = self.win
         if win.project is None:
             return
+        win.team_watch.stop()
         win.review.save_position()
         win.jobs.cancel_all()
         win.jobs.wait(30000)

@@ -328,6 +328,10 @@ class ReviewController(QObject):
     def _has_next(self) -> bool:
         return self._current_row() + 1 < self.model.rowCount()
 
+    def show_from_database(self, image_id: int) -> None:
+        """Someone else changed this image: re-read it and show it."""
+        self._refresh(image_id)
+
     def _refresh(self, image_id: int, show: bool = True) -> None:
         """Re-read one image from the database (after a failed action, or a change made
         elsewhere) and show it."""

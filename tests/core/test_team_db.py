@@ -99,3 +99,20 @@ def test_a_suggestion_job_never_undoes_a_reviewers_status(png_folder, db_url, mo
     finally:
         job.close()
         reviewer.close()
+
+
+def test_changes_after_lists_other_peoples_events_only(png_folder, db_url):
+    from llmvis_desktop.core.store.records import NewSuggestion
+
+    with Project.open(png_folder, db_url) as p:
+        p.scan()
+        a, b = p.image_ids(sort="name")[:2]
+        start = p.last_event_id()
+        ra.set_caption(p, a, "mine", "me")
+        p.add_suggestions([NewSuggestion(b, "caption", "from a model", "blip")])
+        ra.set_caption(p, b, "theirs", "alice")
+        ra.set_status(p, a, "reviewed", "bob")
+        got = p.changes_after(start, "me")
+        assert [(image_id, actor) for _, image_id, actor in got] == [(b, "alice"), (a, "bob")]
+        assert [e for e, _, _ in got] == sorted(e for e, _, _ in got) and got[0][0] > start
+        assert p.changes_after(got[-1][0], "me") == [] and p.last_event_id() == got[-1][0]

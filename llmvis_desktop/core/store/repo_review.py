@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterable, Optional
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from . import models as m
@@ -154,6 +154,20 @@ def history(session: Session, image_id: int) -> list[EventRecord]:
 CAPTION_ACTIONS = {"caption"}
 LABEL_ACTIONS = {"labels"}
 STATUS_ACTIONS = {"status"}
+
+
+def last_event_id(session: Session) -> int:
+    return session.scalar(select(func.max(m.Event.id))) or 0
+
+
+def changes_after(session: Session, event_id: int, exclude_actor: str,
+                  limit: int = 5000) -> list[tuple[int, int, str]]:
+    """(event id, image id, actor) of the people's history events after ``event_id``, in
+    id order, leaving out ``exclude_actor``'s own and the models' (suggestions)."""
+    return [tuple(r) for r in session.execute(
+        select(m.Event.id, m.Event.image_id, m.Event.actor)
+        .where(m.Event.id > event_id, m.Event.actor != exclude_actor, ~m.Event.actor.startswith("model:"))
+        .order_by(m.Event.id).limit(limit))]
 
 
 def replay(events: Iterable[EventRecord]) -> dict:

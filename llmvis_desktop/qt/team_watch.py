@@ -1,0 +1,98 @@
+"""Other reviewers' changes, shown as they happen (a team's shared database).
+
+Every few seconds, off the GUI thread, the project's history is asked for the people's
+events written since the last look, other than this reviewer's own. The grid rows of
+the images they touched are re-read, the open image is shown afresh when it is one of
+them, and the status bar says who changed how many. Suggestions arriving from a model
+are left out: this window's own jobs refresh their rows themselves.
+
+On PostgreSQL, event ids are handed out when a change starts, not when it commits, so
+a slow change can commit after a later one was seen. The look therefore goes back
+:data:`LOOKBACK` ids each time, and remembers the ids it has handled.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Optional
+
+from PySide6.QtCore import QObject, QTimer
+
+from .workers import LatestOnly
+
+log = logging.getLogger(__name__)
+
+POLL_MS = 3000
+LOOKBACK = 200  # event ids looked at again, for changes that committed late
+MANY = 200  # more images than this changed at once: the grid re-reads what it shows
+
+
+class TeamWatch(QObject):
+    def __init__(self, win, interval_ms: int = POLL_MS) -> None:
+        super().__init__(win)
+        self.win = win
+        self.timer = QTimer(self)
+        self.timer.setInterval(interval_ms)
+        self.timer.timeout.connect(self.poll)
+        self.loader = LatestOnly(self)
+        self.loader.done.connect(self._on_result)
+        self._project = None
+        self._last: Optional[int] = None  # newest event id handled; None: not asked yet
+        self._handled: set[int] = set()
+
+    def start(self, project) -> None:
+        self._project, self._last, self._handled = project, None, set()
+        self.timer.start()
+        self.poll()
+
+    def stop(self) -> None:
+        self.timer.stop()
+        self.loader.cancel()
+        self._project = None
+
+    def shutdown(self) -> None:
+        self.stop()
+        self.loader.shutdown()
+
+    def poll(self) -> None:
+        project, last = self._project, self._last
+        if project is None:
+            return
+        me = self.win.config.reviewer or "anonymous"
+        if last is None:  # the first look: only where the history stands now
+            self.loader.submit(lambda: (project, project.last_event_id(), None))
+        else:
+            self.loader.submit(lambda: (project, None, project.changes_after(max(0, last - LOOKBACK), me)))
+
+    def _on_result(self, result, error) -> None:
+        if error is not None:  # an unreachable database must not break the window
+            log.warning("looking for other reviewers' changes: %s", error)
+            return
+        project, start, rows = result
+        if project is not self._project:
+            return
+        if rows is None:
+            self._last = start
+            return
+        fresh = [(eid, image_id, actor) for eid, image_id, actor in rows if eid not in self._handled]
+        if not fresh:
+            return
+        self._handled.update(eid for eid, _, _ in fresh)
+        self._last = max(self._last or 0, max(eid for eid, _, _ in fresh))
+        floor = self._last - LOOKBACK
+        self._handled = {e for e in self._handled if e > floor}
+        self.apply(sorted({image_id for _, image_id, _ in fresh}), sorted({actor for _, _, actor in fresh}))
+
+    def apply(self, image_ids: list[int], actors: list[str]) -> None:
+        """Show the changes others made to ``image_ids``."""
+        win = self.win
+        if len(image_ids) > MANY:
+            win.model.refresh_all()
+        else:
+            win.model.refresh_ids(image_ids)
+        current = win.review.current
+        if current is not None and current.id in image_ids:
+            win.review.show_from_database(current.id)
+        who = ", ".join(actors)
+        n = len(image_ids)
+        win.statusBar().showMessage(f"{who} changed {n} image{'s' if n != 1 else ''}", 8000)
+        win.project_ctl.update_counts()

@@ -1,0 +1,38 @@
+"""Another reviewer's changes on the shared database show up in this window: the grid
+row, the open image's panels and a status-bar line; a caption being typed is kept."""
+from __future__ import annotations
+
+from qthelpers import open_and_index
+
+from llmvis_desktop.core import review_actions as ra
+from llmvis_desktop.core.project import Project
+
+
+def test_other_reviewers_changes_show_up(qtbot, window, image_folder):
+    project = open_and_index(qtbot, window, image_folder)
+    watch = window.team_watch
+    watch.timer.setInterval(100)
+    qtbot.waitUntil(lambda: watch._last is not None, timeout=10000)  # the first look
+    current = window.review.current
+    other = next(i for i in window.model.ids if i != current.id)
+    with Project.open(image_folder, project.db_url) as alice:  # the other reviewer's session
+        alice.add_label("scratch")
+        ra.set_caption(alice, current.id, "rust on the left weld", "alice")
+        ra.toggle_label(alice, other, "scratch", "alice")
+    qtbot.waitUntil(lambda: "alice changed 2 images" in window.statusBar().currentMessage(), timeout=10000)
+    assert window.model.record(current.id).caption == "rust on the left weld"
+    assert window.review.current.caption == "rust on the left weld"
+    assert window.panel_ctl.caption.text() == "rust on the left weld"  # the open image, shown afresh
+    assert list(window.model.record(other).labels) == ["scratch"]
+
+    # this reviewer's own change is not announced as someone else's
+    window.review.set_caption("checked again", image_id=other)
+    qtbot.wait(500)
+    assert "tester" not in window.statusBar().currentMessage()
+
+    # a caption being typed survives another reviewer's change to the same image
+    window.panel_ctl.caption.edit.setPlainText("my own words, not saved yet")
+    with Project.open(image_folder, project.db_url) as alice:
+        ra.set_status(alice, current.id, "rejected", "alice")
+    qtbot.waitUntil(lambda: window.review.current.review_status == "rejected", timeout=10000)
+    assert window.panel_ctl.caption.text() == "my own words, not saved yet"
