@@ -3,7 +3,8 @@
 Every few seconds, off the GUI thread, the project's history is asked for the people's
 events written since the last look, other than this reviewer's own. The grid rows of
 the images they touched are re-read, the open image is shown afresh when it is one of
-them, and the status bar says who changed how many. Suggestions arriving from a model
+them, and the status bar says who changed how many; a taxonomy changed elsewhere
+reloads the label panel, filter and colours. Suggestions arriving from a model
 are left out: this window's own jobs refresh their rows themselves.
 
 On PostgreSQL, event ids are handed out when a change starts, not when it commits, so
@@ -38,9 +39,10 @@ class TeamWatch(QObject):
         self._project = None
         self._last: Optional[int] = None  # newest event id handled; None: not asked yet
         self._handled: set[int] = set()
+        self._labels: Optional[list[str]] = None  # the taxonomy at the last look
 
     def start(self, project) -> None:
-        self._project, self._last, self._handled = project, None, set()
+        self._project, self._last, self._handled, self._labels = project, None, set(), None
         self.timer.start()
         self.poll()
 
@@ -59,17 +61,21 @@ class TeamWatch(QObject):
             return
         me = self.win.config.reviewer or "anonymous"
         if last is None:  # the first look: only where the history stands now
-            self.loader.submit(lambda: (project, project.last_event_id(), None))
+            self.loader.submit(lambda: (project, project.last_event_id(), None, _names(project)))
         else:
-            self.loader.submit(lambda: (project, None, project.changes_after(max(0, last - LOOKBACK), me)))
+            self.loader.submit(lambda: (project, None, project.changes_after(max(0, last - LOOKBACK), me),
+                                        _names(project)))
 
     def _on_result(self, result, error) -> None:
         if error is not None:  # an unreachable database must not break the window
             log.warning("looking for other reviewers' changes: %s", error)
             return
-        project, start, rows = result
+        project, start, rows, labels = result
         if project is not self._project:
             return
+        if self._labels is not None and labels != self._labels:  # someone changed the taxonomy
+            self.win.panel_ctl.reload_labels()
+        self._labels = labels
         if rows is None:
             self._last = start
             return
@@ -96,3 +102,7 @@ class TeamWatch(QObject):
         n = len(image_ids)
         win.statusBar().showMessage(f"{who} changed {n} image{'s' if n != 1 else ''}", 8000)
         win.project_ctl.update_counts()
+
+
+def _names(project) -> list[str]:
+    return [d.name for d in project.labels()]

@@ -24,6 +24,9 @@ def test_other_reviewers_changes_show_up(qtbot, window, image_folder):
     assert window.review.current.caption == "rust on the left weld"
     assert window.panel_ctl.caption.text() == "rust on the left weld"  # the open image, shown afresh
     assert list(window.model.record(other).labels) == ["scratch"]
+    # the label alice added reached this window's taxonomy (panel, filter, grid colours)
+    qtbot.waitUntil(lambda: window.model.label_color("scratch") != window.model.label_color("nonexistent"),
+                    timeout=10000)
 
     # this reviewer's own change is not announced as someone else's
     window.review.set_caption("checked again", image_id=other)
