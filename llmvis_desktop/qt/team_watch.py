@@ -40,6 +40,7 @@ class TeamWatch(QObject):
         self._last: Optional[int] = None  # newest event id handled; None: not asked yet
         self._handled: set[int] = set()
         self._labels: Optional[list[str]] = None  # the taxonomy at the last look
+        self._failing = False  # the last look failed (said once, not every few seconds)
 
     def start(self, project) -> None:
         self._project, self._last, self._handled, self._labels = project, None, set(), None
@@ -67,9 +68,17 @@ class TeamWatch(QObject):
                                         _names(project)))
 
     def _on_result(self, result, error) -> None:
-        if error is not None:  # an unreachable database must not break the window
-            log.warning("looking for other reviewers' changes: %s", error)
+        if error is not None:  # an unreachable database must not break the window: said once
+            if not self._failing:
+                self._failing = True
+                first = (str(error).strip().splitlines() or [type(error).__name__])[0][:200]
+                log.warning("looking for other reviewers' changes: %s", error)
+                self.win.statusBar().showMessage(f"The project database cannot be reached ({first}); "
+                                                 f"other reviewers' changes will show when it can", 15000)
             return
+        if self._failing:
+            self._failing = False
+            log.info("the project database can be reached again")
         project, start, rows, labels = result
         if project is not self._project:
             return

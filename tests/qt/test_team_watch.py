@@ -39,3 +39,29 @@ def test_other_reviewers_changes_show_up(qtbot, window, image_folder):
         ra.set_status(alice, current.id, "rejected", "alice")
     qtbot.waitUntil(lambda: window.review.current.review_status == "rejected", timeout=10000)
     assert window.panel_ctl.caption.text() == "my own words, not saved yet"
+
+
+def test_an_unreachable_database_is_said_once_and_the_watch_recovers(qtbot, window, image_folder, monkeypatch):
+    project = open_and_index(qtbot, window, image_folder)
+    watch = window.team_watch
+    watch.timer.setInterval(100)
+    qtbot.waitUntil(lambda: watch._last is not None, timeout=10000)
+    calls = {"n": 0}
+    real = project.changes_after
+
+    def down(*args):
+        calls["n"] += 1
+        raise OSError("connection to server at db.example failed: Connection refused")
+
+    monkeypatch.setattr(project, "changes_after", down)
+    qtbot.waitUntil(lambda: "cannot be reached" in window.statusBar().currentMessage(), timeout=10000)
+    assert "Connection refused" in window.statusBar().currentMessage()
+    window.statusBar().clearMessage()
+    qtbot.waitUntil(lambda: calls["n"] >= 4, timeout=10000)  # it keeps looking...
+    assert window.statusBar().currentMessage() == ""  # ...without saying it again
+    monkeypatch.setattr(project, "changes_after", real)
+    current = window.review.current
+    with Project.open(image_folder, project.db_url) as alice:
+        ra.set_caption(alice, current.id, "back online", "alice")
+    qtbot.waitUntil(lambda: window.review.current.caption == "back online", timeout=10000)
+    assert not watch._failing
