@@ -43,6 +43,9 @@ def describe_db_error(exc: BaseException) -> str:
     if "locked" in first or "busy" in first:
         return ("The project database is locked by another program or llmvis instance "
                 f"(waited 15 s). Nothing was changed; try again. ({first})")
+    if "lock timeout" in first:  # PostgreSQL: another session held this image for 15 s
+        return ("Another reviewer or job has been changing this image for 15 s. "
+                f"Nothing was changed; try again. ({first})")
     return f"The database refused the change; nothing was changed. ({first})"
 
 

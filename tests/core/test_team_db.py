@@ -116,3 +116,29 @@ def test_changes_after_lists_other_peoples_events_only(png_folder, db_url):
         assert [(image_id, actor) for _, image_id, actor in got] == [(b, "alice"), (a, "bob")]
         assert [e for e, _, _ in got] == sorted(e for e, _, _ in got) and got[0][0] > start
         assert p.changes_after(got[-1][0], "me") == [] and p.last_event_id() == got[-1][0]
+
+
+def test_a_change_waiting_on_a_stuck_lock_fails_with_a_message(png_folder, pg_url, monkeypatch):
+    """PostgreSQL: another session holds the image (a stuck transaction): the action
+    gives up after the lock timeout and changes nothing."""
+    import time
+
+    import pytest
+    from sqlalchemy import select, text
+
+    from llmvis_desktop.core.store import engine as eng
+    from llmvis_desktop.core.store import models as m
+
+    monkeypatch.setattr(eng, "PG_LOCK_TIMEOUT_MS", 300)
+    with Project.open(png_folder, pg_url) as p, Project.open(png_folder, pg_url) as stuck:
+        p.scan()
+        image_id = p.image_ids(sort="name")[0]
+        with stuck.store.write() as s:
+            s.execute(select(m.Image).where(m.Image.id == image_id).with_for_update())
+            assert s.execute(text("SHOW lock_timeout")).scalar() == "300ms"
+            t = time.monotonic()
+            with pytest.raises(Exception) as err:
+                ra.set_caption(p, image_id, "never stored", "alice")
+            assert time.monotonic() - t < 5
+        assert "lock timeout" in str(err.value)  # the GUI's message for it: tests/qt/test_team_watch.py
+        assert p.image(image_id).caption is None and p.history(image_id) == []

@@ -65,3 +65,12 @@ def test_an_unreachable_database_is_said_once_and_the_watch_recovers(qtbot, wind
         ra.set_caption(alice, current.id, "back online", "alice")
     qtbot.waitUntil(lambda: window.review.current.caption == "back online", timeout=10000)
     assert not watch._failing
+
+
+def test_a_lock_timeout_is_explained_to_the_reviewer():
+    from llmvis_desktop.qt.review_controller import describe_db_error
+
+    exc = RuntimeError("canceling statement due to lock timeout\nCONTEXT: while locking tuple (0,1)")
+    msg = describe_db_error(exc)
+    assert msg.startswith("Another reviewer or job has been changing this image for 15 s. Nothing was changed")
+    assert "lock timeout" in msg

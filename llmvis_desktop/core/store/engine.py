@@ -13,6 +13,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 15000
+#: PostgreSQL: how long a change waits for another reviewer's lock on the same image
+#: (or a job's on a batch) before it fails with a message, as SQLite's busy timeout
+#: does; without it a stuck session elsewhere would freeze this window's action
+PG_LOCK_TIMEOUT_MS = 15000
 
 
 def _harden_sqlite(engine: Engine) -> None:
@@ -43,6 +47,8 @@ def make_engine(url: str) -> Engine:
     kwargs = {}
     if is_sqlite:
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+    elif url.startswith("postgresql"):
+        kwargs["connect_args"] = {"options": f"-c lock_timeout={PG_LOCK_TIMEOUT_MS}"}
     engine = create_engine(url, **kwargs)
     if is_sqlite:
         _harden_sqlite(engine)
