@@ -61,8 +61,12 @@ class TeamWatch(QObject):
         if project is None:
             return
         me = self.win.config.reviewer or "anonymous"
-        if last is None:  # the first look: only where the history stands now
-            self.loader.submit(lambda: (project, project.last_event_id(), None, _names(project)))
+        if last is None:  # the first look: where the history stands, and what counts as seen
+            def first_look():
+                start = project.last_event_id()
+                return project, start, project.changes_after(max(0, start - LOOKBACK), me), _names(project)
+
+            self.loader.submit(first_look)
         else:
             self.loader.submit(lambda: (project, None, project.changes_after(max(0, last - LOOKBACK), me),
                                         _names(project)))
@@ -85,8 +89,9 @@ class TeamWatch(QObject):
         if self._labels is not None and labels != self._labels:  # someone changed the taxonomy
             self.win.panel_ctl.reload_labels()
         self._labels = labels
-        if rows is None:
+        if start is not None:  # the first look: what is already there is not news
             self._last = start
+            self._handled = {eid for eid, _, _ in rows if eid <= start}
             return
         fresh = [(eid, image_id, actor) for eid, image_id, actor in rows if eid not in self._handled]
         if not fresh:

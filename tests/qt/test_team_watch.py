@@ -9,10 +9,15 @@ from llmvis_desktop.core.project import Project
 
 
 def test_other_reviewers_changes_show_up(qtbot, window, image_folder):
+    with Project.open(image_folder) as before:  # changed before this window opened: not news
+        before.scan()
+        ra.set_caption(before, before.image_ids(sort="name")[-1], "an older caption", "carol")
     project = open_and_index(qtbot, window, image_folder)
     watch = window.team_watch
     watch.timer.setInterval(100)
     qtbot.waitUntil(lambda: watch._last is not None, timeout=10000)  # the first look
+    qtbot.wait(400)  # a few looks later, nothing was announced
+    assert "carol" not in window.statusBar().currentMessage()
     current = window.review.current
     other = next(i for i in window.model.ids if i != current.id)
     with Project.open(image_folder, project.db_url) as alice:  # the other reviewer's session
