@@ -22,13 +22,23 @@ def locked_image(session: Session, image_id: int) -> m.Image:
     the same image on a team's PostgreSQL take turns, and each reads what the other
     wrote. Without the lock both read the same labels and the second write dropped the
     first one's label, with a history that no longer replayed (tests/core/test_team_db.py).
-    SQLite has no row locks: its write transactions already take turns (BEGIN IMMEDIATE)."""
+    SQLite has no row locks: its write transactions already take turns (BEGIN IMMEDIATE).
+
+    An action asks several times (its snapshot, the change, the snapshot after): only the
+    first time in a transaction reads the row; later ones take it from the session."""
+    tx = session.get_transaction()
+    held = session.info.get("llmvis_locked")
+    if held is None or held[0] is not tx:
+        held = session.info["llmvis_locked"] = (tx, {})  # the rows, kept (the identity map is weak)
+    if image_id in held[1]:
+        return held[1][image_id]  # locked and read already in this transaction: no query
     row = session.execute(
         select(m.Image).where(m.Image.id == image_id).with_for_update()
         .execution_options(populate_existing=True)
     ).scalar_one_or_none()
     if row is None:
         raise NotFound(f"image id {image_id} is not in this project")
+    held[1][image_id] = row
     return row
 
 
