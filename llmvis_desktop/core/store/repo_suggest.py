@@ -29,11 +29,7 @@ def add_suggestions(session: Session, items: Sequence[NewSuggestion]) -> list[in
     if not items:
         return []
     touched = {item.image_id for item in items}
-    # locked (in id order: no deadlock with another job) until the commit, so that a
-    # reviewer's status change made meanwhile is not overwritten by the refresh below
-    images = {i: (review, status, best) for i, review, status, best in session.execute(
-        select(m.Image.id, m.Image.review_status, m.Image.status, m.Image.max_score)
-        .where(m.Image.id.in_(touched)).order_by(m.Image.id).with_for_update())}
+    images = _locked_states(session, touched)
     missing = touched - images.keys()
     if missing:
         raise NotFound(f"image id {min(missing)} is not in this project")
@@ -56,6 +52,15 @@ def add_suggestions(session: Session, items: Sequence[NewSuggestion]) -> list[in
     return ids
 
 
+def _locked_states(session: Session, image_ids) -> dict[int, tuple]:
+    """{image id: (review_status, status, max_score)}, the rows locked until the commit (in
+    id order: no deadlock with another job), so that a reviewer's status change made
+    meanwhile is not overwritten by :func:`_refresh_images`."""
+    return {i: (review, status, best) for i, review, status, best in session.execute(
+        select(m.Image.id, m.Image.review_status, m.Image.status, m.Image.max_score)
+        .where(m.Image.id.in_(image_ids)).order_by(m.Image.id).with_for_update())}
+
+
 def _refresh_images(session: Session, image_ids, current: Optional[dict] = None) -> None:
     """:func:`_refresh_image` for many images: one query for their pending suggestions'
     best score and count, one for the images (unless ``current`` gives their
@@ -66,9 +71,7 @@ def _refresh_images(session: Session, image_ids, current: Optional[dict] = None)
         .where(m.Suggestion.image_id.in_(ids), m.Suggestion.outcome == "pending")
         .group_by(m.Suggestion.image_id))}
     if current is None:
-        current = {i: (review, status, best) for i, review, status, best in session.execute(
-            select(m.Image.id, m.Image.review_status, m.Image.status, m.Image.max_score)
-            .where(m.Image.id.in_(ids)).order_by(m.Image.id).with_for_update())}
+        current = _locked_states(session, ids)
     updates = []
     for image_id, (review, status, old_best) in current.items():
         best, pending = stats.get(image_id, (None, 0))
