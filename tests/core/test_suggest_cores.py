@@ -144,6 +144,9 @@ class _CountingReader:
         fut.set_result([(Path(p).name, None) for p in paths])
         return fut
 
+    def discard(self, fut):
+        fut.cancel()
+
     def result(self, fut, paths, *args):
         self.pending -= 1
         fut.llmvis_cpu = self.cpu_s

@@ -44,6 +44,9 @@ class _StandInReader:
         fut.set_result([(Path(p).name, None) for p in paths])
         return fut
 
+    def discard(self, fut):
+        fut.cancel()
+
     def result(self, fut, paths, *args):
         return fut.result()
 

@@ -184,7 +184,7 @@ def run_batches(project: Project, chunks: Sequence[Sequence[int]], reader, read_
         return committer
     finally:
         for *_, fut in reads:  # not collected: cancelled, or their pixels freed when they come
-            getattr(reader, "discard", Future.cancel)(fut)
+            reader.discard(fut)
         for job, *_ in infers:  # cancelled or failed: keep what the model finishes
             if job is not None and not job.cancel():
                 try:

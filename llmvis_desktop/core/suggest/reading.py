@@ -185,8 +185,11 @@ class ProcessReader:
 
     def _give_up(self, exc: BaseException) -> None:
         self.unusable = why(exc)
-        msg = (f"reader processes cannot run here ({self.unusable}); "
-               f"reading images in this process instead (slower)")
+        self._say(f"reader processes cannot run here ({self.unusable}); "
+                  f"reading images in this process instead (slower)")
+
+    def _say(self, msg: str) -> None:
+        """Log ``msg`` and keep it (once) for the job's report."""
         log.warning(msg)
         if msg not in self.messages:
             self.messages.append(msg)
@@ -235,10 +238,7 @@ class ProcessReader:
         try:
             return handoff.unpack(payload)
         except OSError as exc:  # the block is gone (a /dev/shm cleaner) or cannot be mapped
-            msg = f"a batch's pixels could not be taken from shared memory ({why(exc)}); read again here"
-            log.warning(msg)
-            if msg not in self.messages:
-                self.messages.append(msg)
+            self._say(f"a batch's pixels could not be taken from shared memory ({why(exc)}); read again here")
             return read_files(paths, max_pixels, max_side, draft_side)
 
     def discard(self, fut: Future) -> None:
