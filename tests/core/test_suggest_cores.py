@@ -101,17 +101,61 @@ def test_torch_keeps_its_threads_when_fewer_are_slower():
 def test_a_later_job_with_the_same_models_starts_with_the_trials_outcome():
     memory = {}
     first, seen, _ = _run_share({2: 0.020, 1: 0.015}, memory=memory)
-    assert seen == [2, 2, 2, 2, 1, 1, 1, 1] and memory == {("blip", 2, 1): 1}
-    # a 4-batch job: on one thread from its second batch, without a trial of its own
+    assert seen == [2, 2, 2, 2, 1, 1, 1, 1]
+    assert memory == {("blip", 2, 1): 1, ("blip", "costs"): (0.015, 0.016)}
+    # a 4-batch job: on one thread from its first batch (the costs are known), no trial of its own
     second, seen, after = _run_share({2: 0.020, 1: 0.015}, batches=4, memory=memory)
-    assert seen == [2, 1, 1, 1] and second.remembered and second.tried == {} and after == 2
+    assert seen == [1, 1, 1, 1] and second.remembered and second.tried == {} and after == 2
     assert second.summary() == {"model_threads": 1, "reads_at_once": 1, "remembered": True}
     # where the trial kept torch's threads, later jobs keep them at once
     memory = {}
     _run_share({2: 0.30, 1: 0.40}, memory=memory)
-    assert memory == {("blip", 2, 1): 2}
+    assert memory[("blip", 2, 1)] == 2
     _, seen, _ = _run_share({2: 0.30, 1: 0.40}, batches=4, memory=memory)
     assert seen == [2, 2, 2, 2]
+
+
+def test_jobs_too_short_for_a_trial_finish_it_together():
+    memory = {}
+    # 4 batches: the first is not timed, the second's pace is skipped (the pipeline filling up)
+    first, seen, _ = _run_share({2: 0.020, 1: 0.015}, batches=4, memory=memory)
+    assert seen == [2, 2, 2, 2] and not first.decided
+    second, seen, _ = _run_share({2: 0.020, 1: 0.015}, batches=4, memory=memory)
+    assert seen == [1, 1, 1, 1]  # the first job timed torch's own threads, this one times one thread
+    assert second.decided and second.tried == {2: 0.020, 1: 0.015} and not second.remembered
+    third, seen, _ = _run_share({2: 0.020, 1: 0.015}, batches=4, memory=memory)
+    assert seen == [1, 1, 1, 1] and third.remembered
+    assert ("blip", "paces", 2) not in memory  # the trial's timings go once it is decided
+
+
+def test_the_trial_compares_seconds_per_image_across_batch_sizes():
+    clock = _Clock()
+    memory = {}
+
+    def job(images: int, per_image: float, threads: int, batches: int) -> CoreShare:
+        share = CoreShare(cores=2, readers=2, clock=clock, memory=memory, key="blip")
+        share._base, share._proposal = 2, 1  # as apply() and the plan set them
+        share.read_done(0.015 * images, images)
+        for _ in range(batches):
+            share._applied = threads
+            clock.now += per_image * images
+            share.infer_done(0.016 * images, images)
+        return share
+
+    job(8, 0.002, threads=2, batches=4)  # 8 images a batch on torch's threads
+    share = job(2, 0.0015, threads=1, batches=4)  # 2 a batch on one: faster per image
+    assert share.decided and share.tried == pytest.approx({2: 0.002, 1: 0.0015})
+    assert memory[("blip", 2, 1)] == 1
+
+
+def test_a_smaller_last_batch_is_not_timed():
+    clock = _Clock()
+    share = CoreShare(cores=2, readers=2, clock=clock)
+    share._base, share._applied = 2, 2
+    for images in (8, 8, 8, 3):
+        clock.now += 0.002 * 8  # the last batch: a whole batch's time for 3 images
+        share.infer_done(0.016, images)
+    assert share._paces() == {2: [0.002]}
 
 
 def test_nothing_is_tried_when_reading_is_cheap():
@@ -161,7 +205,8 @@ def test_pipeline_reads_no_more_at_once_than_the_plan_allows(tmp_path):
     try:
         base = worker.call(lambda: (torch.set_num_threads(2), torch.get_num_threads())[1])
         reader = _CountingReader(cpu_s=0.05)  # reading costs far more than this model's batch
-        share = CoreShare(cores=2, readers=2)
+        memory = {}
+        share = CoreShare(cores=2, readers=2, memory=memory, key="stand-in")
         threads_seen = []
 
         def infer(recs, images):
@@ -173,16 +218,22 @@ def test_pipeline_reads_no_more_at_once_than_the_plan_allows(tmp_path):
         run_batches(project, chunks, reader, (None, 1024, None), infer, worker, lambda *a: None,
                     CancelToken(), share)
         after = worker.call(torch.get_num_threads)
+        # a later job with the same models: two reads at once from its first batch
+        first_most, reader.most = reader.most, []
+        later = CoreShare(cores=2, readers=2, memory=memory, key="stand-in")
+        run_batches(project, chunks[:3], reader, (None, 1024, None), infer, worker, lambda *a: None,
+                    CancelToken(), later)
     finally:
         worker.shutdown()
         project.close()
     assert base == 2 and share.reads_at_once == 2
-    assert reader.most[0] == 1 and max(reader.most) <= 2  # one read until measured, then the plan's two
+    assert first_most[0] == 1 and max(first_most) <= 2  # one read until measured, then the plan's two
     # torch's own threads, then the trial of one, then whichever made the job go faster
     assert share.decided and set(share.tried) == {1, 2}
     kept = 1 if share.tried[1] < 0.97 * share.tried[2] else 2
-    assert threads_seen == [2, 2, 2, 2, 1, 1, kept, kept, kept]
+    assert threads_seen[:9] == [2, 2, 2, 2, 1, 1, kept, kept, kept]
     assert after == 2  # and torch got its threads back when the job ended
+    assert reader.most[:2] == [1, 2] and later.remembered and threads_seen[9:] == [kept] * 3
 
 
 @pytest.fixture(scope="module")

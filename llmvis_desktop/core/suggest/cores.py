@@ -65,9 +65,13 @@ class CoreShare:
     runs as fast on one thread, a larger one did 30% slower. So fewer threads are only
     tried: the job's pace (time from one finished batch to the next) is measured over
     :data:`TRIAL` batches with torch's own threads, then as many with the plan's, and
-    the job keeps the plan only if it went at least 3% faster. The outcome is kept in
-    ``memory`` (the model thread's, for the session) under ``key`` (the models), so a
-    later job with the same models and the same plan skips the trial."""
+    the job keeps the plan only if it went at least 3% faster.
+
+    ``memory`` (the model thread's, for the session) keeps, under ``key`` (the models),
+    what jobs learnt: the measured costs per image, so a later job reads and threads by
+    the plan from its first batch instead of one batch at a time; the trial's paces, so
+    jobs too short to finish a trial (a few batches from the GUI) finish it together;
+    and the trial's outcome, so later jobs with the same models and plan skip it."""
 
     def __init__(self, cores: int, readers: int, clock: Callable[[], float] = time.perf_counter,
                  memory: Optional[dict] = None, key: Hashable = None) -> None:
@@ -88,34 +92,54 @@ class CoreShare:
         self._applied: Optional[int] = None  # threads the running batch got
         self._last_end: Optional[float] = None
         self._skip = 1  # the first batch-to-batch time (the pipeline filling up) counts for nothing
-        self._paces: dict[int, list[float]] = {}  # threads -> seconds from one finished batch to the next
+        self._full = 0  # images in the job's largest batch: a smaller (last) one's pace is not timed
         self.decided = False
         self.tried: dict[int, float] = {}  # threads -> median pace, once the trial is over
         self.reads_at_once = 1  # until measured: reading one batch takes one core
         self.changes: list[tuple[int, int]] = []  # (threads, reads at once), each time the plan changed
+        known = self._memory.get((self._key, "costs"))
+        if known is not None:  # an earlier job measured these models: read by its plan at once
+            self._read, self._infer = known
+            self.reads_at_once = plan(self.cores, 1, self.readers, self._read, self._infer)[1]
 
     @staticmethod
     def _average(old: Optional[float], new: float) -> float:
         return new if old is None else NEWEST * new + (1 - NEWEST) * old
 
-    def read_done(self, cpu_s: Optional[float]) -> None:
-        if cpu_s is not None:
+    def read_done(self, cpu_s: Optional[float], images: int = 1) -> None:
+        """A batch of ``images`` was read at a cost of ``cpu_s`` CPU seconds (None: not measured)."""
+        if cpu_s is not None and images > 0:
             with self._lock:
-                self._read = self._average(self._read, cpu_s)
+                self._read = self._average(self._read, cpu_s / images)
+                self._remember_costs()
                 self._replan()
 
-    def infer_done(self, seconds: float) -> None:
-        """On the model thread, after a batch: it took ``seconds`` to infer."""
+    def infer_done(self, seconds: float, images: int = 1) -> None:
+        """On the model thread, after a batch of ``images``: it took ``seconds`` to infer."""
         now = self._clock()
+        images = max(1, images)
         with self._lock:
-            self._infer = self._average(self._infer, seconds)
+            self._infer = self._average(self._infer, seconds / images)
+            self._full = max(self._full, images)
             if self._last_end is not None and self._applied is not None:
                 if self._skip:
                     self._skip -= 1
-                else:
-                    self._paces.setdefault(self._applied, []).append(now - self._last_end)
+                elif images == self._full and not self.decided:  # per image: any batch size adds to a trial
+                    timed = self._paces().setdefault(self._applied, [])
+                    timed.append((now - self._last_end) / images)
+                    del timed[:-TRIAL]  # the newest only (a session's jobs without a trial add to it)
             self._last_end = now
+            self._remember_costs()
             self._replan()
+
+    def _remember_costs(self) -> None:
+        if self._read is not None and self._infer is not None:
+            self._memory[(self._key, "costs")] = (self._read, self._infer)
+
+    def _paces(self) -> dict[int, list[float]]:
+        """threads -> seconds per image from one finished batch to the next, of this job and
+        of earlier ones with the same models that ended before the trial did."""
+        return self._memory.setdefault((self._key, "paces", self._base), {})
 
     def _replan(self) -> None:
         if self._read is None or self._infer is None or self._base is None:
@@ -136,8 +160,8 @@ class CoreShare:
         if known is not None:
             self.decided = self.remembered = True
             return known
-        base = self._paces.get(self._base, [])
-        fewer = self._paces.get(self._proposal, [])
+        paces = self._paces()
+        base, fewer = paces.get(self._base, []), paces.get(self._proposal, [])
         if len(base) < TRIAL:
             return self._base
         if len(fewer) < TRIAL:
@@ -146,14 +170,16 @@ class CoreShare:
         self.decided = True
         kept = self._proposal if self.tried[self._proposal] < GAIN * self.tried[self._base] else self._base
         self._memory[(self._key, self._base, self._proposal)] = kept
+        self._memory.pop((self._key, "paces", self._base), None)
         return kept
 
     def summary(self) -> dict:
         """How the job ended up sharing the cores: torch threads of its last batch, batches
-        read at once, and the trial's median batch-to-batch seconds per thread count."""
+        read at once, and the trial's median seconds per image (from one finished batch to the
+        next) per thread count."""
         out = {"model_threads": self._applied or self._base or 0, "reads_at_once": self.reads_at_once}
         if self.tried:
-            out["tried"] = {str(k): round(v, 4) for k, v in self.tried.items()}
+            out["tried"] = {str(k): round(v, 6) for k, v in self.tried.items()}
         if self.remembered:
             out["remembered"] = True  # an earlier job with these models ran the trial
         return out

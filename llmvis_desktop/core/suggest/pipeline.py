@@ -129,7 +129,7 @@ def run_batches(project: Project, chunks: Sequence[Sequence[int]], reader, read_
     next_read = 0
 
     def ahead() -> int:
-        if share is not None:  # one batch at a time until both stages were measured
+        if share is not None:  # the plan's (one batch at a time until both stages were measured)
             return share.reads_at_once
         return READ_AHEAD + reader.parallel - 1  # every reader process busy, plus one waiting
 
@@ -139,7 +139,7 @@ def run_batches(project: Project, chunks: Sequence[Sequence[int]], reader, read_
         share.apply()
         t = time.perf_counter()
         rows = infer(recs, images)
-        share.infer_done(time.perf_counter() - t)
+        share.infer_done(time.perf_counter() - t, len(images))
         return rows
 
     def top_up() -> None:
@@ -156,7 +156,7 @@ def run_batches(project: Project, chunks: Sequence[Sequence[int]], reader, read_
         size, recs, paths, failed, fut = item
         got = reader.result(fut, paths, *read_args) if paths else []
         if share is not None and paths:
-            share.read_done(read_cpu(fut))
+            share.read_done(read_cpu(fut), len(paths))
         ok, images, failed = [], [], list(failed)
         for rec, (im, err) in zip(recs, got):
             if im is None:
