@@ -51,7 +51,7 @@ class _Clock:
         return self.now
 
 
-def _run_share(paces: dict[int, float], batches: int = 8, memory=None) -> tuple[CoreShare, list[int], int]:
+def _run_share(paces: dict[int, float], batches: int = 10, memory=None) -> tuple[CoreShare, list[int], int]:
     """A job of ``batches`` on a thread of its own (torch's thread count is per thread),
     where a batch takes ``paces[threads]`` seconds from the previous one: (share,
     threads each batch ran on, threads after restore)."""
@@ -83,25 +83,32 @@ def test_fewer_torch_threads_are_kept_when_the_job_goes_faster():
 
     before = torch.get_num_threads()
     share, seen, after = _run_share({2: 0.020, 1: 0.015})
-    # batch 1 fills the pipeline, batches 3-4 time 2 threads, 5-6 time 1 thread, then 1 stays
-    assert seen == [2, 2, 2, 2, 1, 1, 1, 1]
-    assert share.decided and share.tried == {2: 0.020, 1: 0.015}
+    # batch 1 fills the pipeline, batches 3-5 time 2 threads, 6-8 time 1 thread, then 1 stays
+    assert seen == [2, 2, 2, 2, 2, 1, 1, 1, 1, 1]
+    assert share.decided and share.tried == pytest.approx({2: 0.020, 1: 0.015})
     assert share.summary() == {"model_threads": 1, "reads_at_once": 1, "tried": {"2": 0.02, "1": 0.015}}
     assert share.reads_at_once == 1 and after == 2
     assert torch.get_num_threads() == before  # the test's own thread never changed
 
 
 def test_torch_keeps_its_threads_when_fewer_are_slower():
-    share, seen, after = _run_share({2: 0.020, 1: 0.0199})  # under 3% faster: not worth it
-    assert seen == [2, 2, 2, 2, 1, 1, 2, 2] and share.decided and after == 2
+    share, seen, after = _run_share({2: 0.020, 1: 0.0207})  # 3.5% slower on one thread
+    assert seen == [2, 2, 2, 2, 2, 1, 1, 1, 2, 2] and share.decided and after == 2
     share, seen, _ = _run_share({2: 0.30, 1: 0.40})
-    assert seen == [2, 2, 2, 2, 1, 1, 2, 2] and share.changes[-1] == (2, 1)
+    assert seen == [2, 2, 2, 2, 2, 1, 1, 1, 2, 2] and share.changes[-1] == (2, 1)
+
+
+def test_at_about_the_same_pace_fewer_threads_are_kept():
+    # within 3% (timing noise; a tiny model runs as fast on one thread): the freed core
+    # goes to reading and the rest of the machine
+    share, seen, _ = _run_share({2: 0.020, 1: 0.0205})
+    assert seen == [2, 2, 2, 2, 2, 1, 1, 1, 1, 1] and share.decided
 
 
 def test_a_later_job_with_the_same_models_starts_with_the_trials_outcome():
     memory = {}
     first, seen, _ = _run_share({2: 0.020, 1: 0.015}, memory=memory)
-    assert seen == [2, 2, 2, 2, 1, 1, 1, 1]
+    assert seen == [2, 2, 2, 2, 2, 1, 1, 1, 1, 1]
     assert memory == {("blip", 2, 1): 1, ("blip", "costs"): (0.015, 0.016)}
     # a 4-batch job: on one thread from its first batch (the costs are known), no trial of its own
     second, seen, after = _run_share({2: 0.020, 1: 0.015}, batches=4, memory=memory)
@@ -117,12 +124,12 @@ def test_a_later_job_with_the_same_models_starts_with_the_trials_outcome():
 
 def test_jobs_too_short_for_a_trial_finish_it_together():
     memory = {}
-    # 4 batches: the first is not timed, the second's pace is skipped (the pipeline filling up)
-    first, seen, _ = _run_share({2: 0.020, 1: 0.015}, batches=4, memory=memory)
-    assert seen == [2, 2, 2, 2] and not first.decided
-    second, seen, _ = _run_share({2: 0.020, 1: 0.015}, batches=4, memory=memory)
-    assert seen == [1, 1, 1, 1]  # the first job timed torch's own threads, this one times one thread
-    assert second.decided and second.tried == {2: 0.020, 1: 0.015} and not second.remembered
+    # 5 batches: the first is not timed, the second's pace is skipped (the pipeline filling up)
+    first, seen, _ = _run_share({2: 0.020, 1: 0.015}, batches=5, memory=memory)
+    assert seen == [2, 2, 2, 2, 2] and not first.decided
+    second, seen, _ = _run_share({2: 0.020, 1: 0.015}, batches=5, memory=memory)
+    assert seen == [1, 1, 1, 1, 1]  # the first job timed torch's own threads, this one times one thread
+    assert second.decided and second.tried == pytest.approx({2: 0.020, 1: 0.015}) and not second.remembered
     third, seen, _ = _run_share({2: 0.020, 1: 0.015}, batches=4, memory=memory)
     assert seen == [1, 1, 1, 1] and third.remembered
     assert ("blip", "paces", 2) not in memory  # the trial's timings go once it is decided
@@ -142,8 +149,8 @@ def test_the_trial_compares_seconds_per_image_across_batch_sizes():
             share.infer_done(0.016 * images, images)
         return share
 
-    job(8, 0.002, threads=2, batches=4)  # 8 images a batch on torch's threads
-    share = job(2, 0.0015, threads=1, batches=4)  # 2 a batch on one: faster per image
+    job(8, 0.002, threads=2, batches=5)  # 8 images a batch on torch's threads
+    share = job(2, 0.0015, threads=1, batches=5)  # 2 a batch on one: faster per image
     assert share.decided and share.tried == pytest.approx({2: 0.002, 1: 0.0015})
     assert memory[("blip", 2, 1)] == 1
 
@@ -214,7 +221,7 @@ def test_pipeline_reads_no_more_at_once_than_the_plan_allows(tmp_path):
             return [NewSuggestion(r.id, "caption", "x", "stand-in") for r in recs]
 
         ids = project.image_ids(sort="name")
-        chunks = [[i] for i in ids]  # 9 batches: the trial takes 6
+        chunks = [[i] for i in ids]  # 9 batches: the trial takes 8
         run_batches(project, chunks, reader, (None, 1024, None), infer, worker, lambda *a: None,
                     CancelToken(), share)
         after = worker.call(torch.get_num_threads)
@@ -230,8 +237,8 @@ def test_pipeline_reads_no_more_at_once_than_the_plan_allows(tmp_path):
     assert first_most[0] == 1 and max(first_most) <= 2  # one read until measured, then the plan's two
     # torch's own threads, then the trial of one, then whichever made the job go faster
     assert share.decided and set(share.tried) == {1, 2}
-    kept = 1 if share.tried[1] < 0.97 * share.tried[2] else 2
-    assert threads_seen[:9] == [2, 2, 2, 2, 1, 1, kept, kept, kept]
+    kept = 1 if share.tried[1] <= 1.03 * share.tried[2] else 2
+    assert threads_seen[:9] == [2, 2, 2, 2, 2, 1, 1, 1, kept]
     assert after == 2  # and torch got its threads back when the job ended
     assert reader.most[:2] == [1, 2] and later.remembered and threads_seen[9:] == [kept] * 3
 

@@ -146,3 +146,33 @@ def test_committer_commits_at_most_every_interval_and_flushes_the_rest(project):
     assert lazy.commits == 0 and len(tiny_models.all_suggestions(project)) == 3
     lazy.close()
     assert lazy.commits == 1 and len(tiny_models.all_suggestions(project)) == len(rows)
+
+
+class _PartsReader(_StandInReader):
+    """Two reader processes' worth: records each read handed to it, and a CPU cost per file."""
+
+    parallel = 2
+
+    def __init__(self) -> None:
+        self.submitted: list[list[str]] = []
+
+    def submit(self, paths, *args):
+        self.submitted.append([Path(p).name for p in paths])
+        fut = super().submit(paths, *args)
+        fut.llmvis_cpu = 0.001 * len(paths)
+        return fut
+
+
+def test_the_first_batch_is_read_in_parts_by_every_reader(project, worker):
+    reader = _PartsReader()
+
+    def infer(recs, images):
+        assert images == [r.relpath for r in recs]  # the parts joined back in order
+        return _rows(recs)
+
+    chunks = _chunks(project, 5)  # 10 images: 5 + 5
+    run_batches(project, chunks, reader, (None, 1024, None), infer, worker, lambda *a: None, CancelToken())
+    # the first batch in two parts (the model waits for it), the second whole
+    assert reader.submitted == [["img000.png", "img001.png"], ["img002.png", "img003.png", "img004.png"],
+                                [f"img00{i}.png" for i in range(5, 10)]]
+    assert len(tiny_models.all_suggestions(project)) == 10

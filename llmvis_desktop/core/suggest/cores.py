@@ -11,8 +11,8 @@ noise PNGs ran its job at half the speed of reading then inferring one after the
 with the model (CPU seconds of reading a batch over the model's seconds per batch) and
 gives those to the readers: only that many batches are read at once (all of them when
 the model waits on reading anyway), and torch is tried on the cores left (never more
-threads than it had), kept there only if the job goes faster (a tiny model: yes; a
-5.6 M-parameter model beside 12-megapixel JPEGs: no, it lost 12% on one thread).
+threads than it had), kept there unless the job goes slower (a tiny model: as fast or
+faster; a 5.6 M-parameter model beside 12-megapixel JPEGs lost 12% on one thread).
 When reading is cheap next to the model, torch keeps its threads.
 A job on a GPU does not use it: there the model's CPU threads mostly wait on the device.
 """
@@ -30,9 +30,10 @@ SLACK = 0.1
 #: weight of the newest batch in the running averages
 NEWEST = 0.5
 #: batches timed with torch's own threads, then with fewer, before the job picks one
-TRIAL = 2
-#: fewer threads are kept only if the job then goes at least this much faster (3%)
-GAIN = 0.97
+TRIAL = 3
+#: fewer threads are kept unless the job then goes more than this much slower (3%): at
+#: about the same pace, fewer threads leave a core to the rest of the machine
+SLOWER = 1.03
 
 
 def usable_cores() -> int:
@@ -65,7 +66,7 @@ class CoreShare:
     runs as fast on one thread, a larger one did 30% slower. So fewer threads are only
     tried: the job's pace (time from one finished batch to the next) is measured over
     :data:`TRIAL` batches with torch's own threads, then as many with the plan's, and
-    the job keeps the plan only if it went at least 3% faster.
+    the job keeps the plan unless it went more than 3% slower.
 
     ``memory`` (the model thread's, for the session) keeps, under ``key`` (the models),
     what jobs learnt: the measured costs per image, so a later job reads and threads by
@@ -168,7 +169,7 @@ class CoreShare:
             return self._proposal
         self.tried = {self._base: statistics.median(base), self._proposal: statistics.median(fewer)}
         self.decided = True
-        kept = self._proposal if self.tried[self._proposal] < GAIN * self.tried[self._base] else self._base
+        kept = self._proposal if self.tried[self._proposal] <= SLOWER * self.tried[self._base] else self._base
         self._memory[(self._key, self._base, self._proposal)] = kept
         self._memory.pop((self._key, "paces", self._base), None)
         return kept

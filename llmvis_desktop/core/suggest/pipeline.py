@@ -4,7 +4,8 @@ thread). The job's own thread hands batches from one stage to the next.
 
 - **Reading** (:mod:`.reading`: one helper thread, or helper processes) runs up to
   :data:`READ_AHEAD` batches ahead of the model, plus one per extra reader process;
-  image records load a page of batches at a time (one query, not one per batch).
+  image records load a page of batches at a time (one query, not one per batch). The
+  first batch is read in parts, one per reader process, since the model waits for it.
 - **Inference**: the next batch is queued to the model thread as soon as its images
   are read, before the current batch's results are collected, so the model thread
   goes from one batch to the next without waiting on the job's thread. Other work queued
@@ -124,7 +125,7 @@ def run_batches(project: Project, chunks: Sequence[Sequence[int]], reader, read_
     the cores are shared between reading and the model (:mod:`.cores`)."""
     committer = GroupCommitter(project)
     records = _Records(project, chunks)
-    reads: deque = deque()  # (chunk size, readable records, paths, unreadable, read future)
+    reads: deque = deque()  # (chunk size, readable records, unreadable, [(paths, read future)])
     infers: deque = deque()  # (inference future or None, records, unreadable, chunk size)
     next_read = 0
 
@@ -149,14 +150,18 @@ def run_batches(project: Project, chunks: Sequence[Sequence[int]], reader, read_
             ok = [r for r in recs if r.status not in _UNREADABLE]
             bad = [(r.relpath, r.error or r.status) for r in recs if r.status in _UNREADABLE]
             paths = [str(project.path_of(r)) for r in ok]
-            reads.append((len(chunks[next_read]), ok, paths, bad, reader.submit(paths, *read_args)))
+            # the model waits for the first batch: every reader process reads a part of it
+            n = min(reader.parallel, len(paths)) if next_read == 0 else 1
+            parts = [paths[len(paths) * k // n:len(paths) * (k + 1) // n] for k in range(n)] if paths else []
+            reads.append((len(chunks[next_read]), ok, bad, [(p, reader.submit(p, *read_args)) for p in parts]))
             next_read += 1
 
     def finish_read(item) -> tuple[list, list, list]:
-        size, recs, paths, failed, fut = item
-        got = reader.result(fut, paths, *read_args) if paths else []
-        if share is not None and paths:
-            share.read_done(read_cpu(fut), len(paths))
+        size, recs, failed, parts = item
+        got = [got for paths, fut in parts for got in reader.result(fut, paths, *read_args)]
+        cpu = [read_cpu(fut) for _, fut in parts]
+        if share is not None and got:
+            share.read_done(None if None in cpu else sum(cpu), len(got))
         ok, images, failed = [], [], list(failed)
         for rec, (im, err) in zip(recs, got):
             if im is None:
@@ -183,8 +188,9 @@ def run_batches(project: Project, chunks: Sequence[Sequence[int]], reader, read_
         committer.flush()
         return committer
     finally:
-        for *_, fut in reads:  # not collected: cancelled, or their pixels freed when they come
-            reader.discard(fut)
+        for *_, parts in reads:  # not collected: cancelled, or their pixels freed when they come
+            for _, fut in parts:
+                reader.discard(fut)
         for job, *_ in infers:  # cancelled or failed: keep what the model finishes
             if job is not None and not job.cancel():
                 try:
