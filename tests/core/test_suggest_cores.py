@@ -92,16 +92,16 @@ def test_fewer_torch_threads_are_kept_when_the_job_goes_faster():
 
 
 def test_torch_keeps_its_threads_when_fewer_are_slower():
-    share, seen, after = _run_share({2: 0.020, 1: 0.0207})  # 3.5% slower on one thread
+    share, seen, after = _run_share({2: 0.020, 1: 0.0212})  # 6% slower on one thread
     assert seen == [2, 2, 2, 2, 2, 1, 1, 1, 2, 2] and share.decided and after == 2
     share, seen, _ = _run_share({2: 0.30, 1: 0.40})
     assert seen == [2, 2, 2, 2, 2, 1, 1, 1, 2, 2] and share.changes[-1] == (2, 1)
 
 
 def test_at_about_the_same_pace_fewer_threads_are_kept():
-    # within 3% (timing noise; a tiny model runs as fast on one thread): the freed core
+    # within 5% (timing noise; a tiny model runs as fast on one thread): the freed core
     # goes to reading and the rest of the machine
-    share, seen, _ = _run_share({2: 0.020, 1: 0.0205})
+    share, seen, _ = _run_share({2: 0.020, 1: 0.0209})
     assert seen == [2, 2, 2, 2, 2, 1, 1, 1, 1, 1] and share.decided
 
 
@@ -237,7 +237,7 @@ def test_pipeline_reads_no_more_at_once_than_the_plan_allows(tmp_path):
     assert first_most[0] == 1 and max(first_most) <= 2  # one read until measured, then the plan's two
     # torch's own threads, then the trial of one, then whichever made the job go faster
     assert share.decided and set(share.tried) == {1, 2}
-    kept = 1 if share.tried[1] <= 1.03 * share.tried[2] else 2
+    kept = 1 if share.tried[1] <= 1.05 * share.tried[2] else 2
     assert threads_seen[:9] == [2, 2, 2, 2, 2, 1, 1, 1, kept]
     assert after == 2  # and torch got its threads back when the job ended
     assert reader.most[:2] == [1, 2] and later.remembered and threads_seen[9:] == [kept] * 3
