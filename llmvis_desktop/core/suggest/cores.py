@@ -11,8 +11,8 @@ noise PNGs ran its job at half the speed of reading then inferring one after the
 with the model (CPU seconds of reading a batch over the model's seconds per batch) and
 gives those to the readers: only that many batches are read at once (all of them when
 the model waits on reading anyway), and torch is tried on the cores left (never more
-threads than it had), kept there unless the job goes slower (a tiny model: as fast or
-faster; a 5.6 M-parameter model beside 12-megapixel JPEGs lost 12% on one thread).
+threads than it had), kept there unless both the job and the model go slower (a tiny
+model: as fast; a 5.6 M-parameter model beside 12-megapixel JPEGs lost 12% on one thread).
 When reading is cheap next to the model, torch keeps its threads.
 A job on a GPU does not use it: there the model's CPU threads mostly wait on the device.
 """
@@ -64,10 +64,11 @@ class CoreShare:
 
     Whether torch loses anything by giving up threads depends on the model: a tiny one
     runs as fast on one thread, a larger one did 30% slower. So fewer threads are only
-    tried: the job's pace (time from one finished batch to the next) is measured over
-    :data:`TRIAL` batches with torch's own threads, then as many with the plan's, and
-    the job keeps the plan unless it went more than 5% slower (a tiny model's paces on
-    1 and 2 threads differed by 2-4% from run to run, either way).
+    tried: the job's pace (time from one finished batch to the next) and the model's own
+    time are measured over :data:`TRIAL` batches with torch's own threads, then as many
+    with the plan's, and the job keeps the plan unless both went more than 5% slower (a
+    tiny model's paces on 1 and 2 threads differed by 2-9% from run to run, either way,
+    while its whole jobs were faster on one).
 
     ``memory`` (the model thread's, for the session) keeps, under ``key`` (the models),
     what jobs learnt: the measured costs per image, so a later job reads and threads by
@@ -96,7 +97,8 @@ class CoreShare:
         self._skip = 1  # the first batch-to-batch time (the pipeline filling up) counts for nothing
         self._full = 0  # images in the job's largest batch: a smaller (last) one's pace is not timed
         self.decided = False
-        self.tried: dict[int, float] = {}  # threads -> median pace, once the trial is over
+        self.tried: dict[int, float] = {}  # threads -> median pace per image, once the trial is over
+        self.tried_infer: dict[int, float] = {}  # threads -> the model's median seconds per image
         self.reads_at_once = 1  # until measured: reading one batch takes one core
         self.changes: list[tuple[int, int]] = []  # (threads, reads at once), each time the plan changed
         known = self._memory.get((self._key, "costs"))
@@ -128,7 +130,7 @@ class CoreShare:
                     self._skip -= 1
                 elif images == self._full and not self.decided:  # per image: any batch size adds to a trial
                     timed = self._paces().setdefault(self._applied, [])
-                    timed.append((now - self._last_end) / images)
+                    timed.append(((now - self._last_end) / images, seconds / images))
                     del timed[:-TRIAL]  # the newest only (a session's jobs without a trial add to it)
             self._last_end = now
             self._remember_costs()
@@ -138,9 +140,10 @@ class CoreShare:
         if self._read is not None and self._infer is not None:
             self._memory[(self._key, "costs")] = (self._read, self._infer)
 
-    def _paces(self) -> dict[int, list[float]]:
-        """threads -> seconds per image from one finished batch to the next, of this job and
-        of earlier ones with the same models that ended before the trial did."""
+    def _paces(self) -> dict[int, list[tuple[float, float]]]:
+        """threads -> [(seconds per image from one finished batch to the next, the model's
+        own seconds per image)], of this job and of earlier ones with the same models that
+        ended before the trial did."""
         return self._memory.setdefault((self._key, "paces", self._base), {})
 
     def _replan(self) -> None:
@@ -168,20 +171,27 @@ class CoreShare:
             return self._base
         if len(fewer) < TRIAL:
             return self._proposal
-        self.tried = {self._base: statistics.median(base), self._proposal: statistics.median(fewer)}
+        self.tried = {t: statistics.median(p for p, _ in got) for t, got in ((self._base, base), (self._proposal, fewer))}
+        self.tried_infer = {t: statistics.median(i for _, i in got) for t, got in ((self._base, base), (self._proposal, fewer))}
         self.decided = True
-        kept = self._proposal if self.tried[self._proposal] <= SLOWER * self.tried[self._base] else self._base
+        # fewer threads stay unless both the job and the model went slower on them: a model as
+        # fast on fewer threads cannot slow the job (a slower pace is then noise), and one that
+        # is slower on them may still pace the job better when reading held it back
+        worse = (self.tried[self._proposal] > SLOWER * self.tried[self._base]
+                 and self.tried_infer[self._proposal] > SLOWER * self.tried_infer[self._base])
+        kept = self._base if worse else self._proposal
         self._memory[(self._key, self._base, self._proposal)] = kept
         self._memory.pop((self._key, "paces", self._base), None)
         return kept
 
     def summary(self) -> dict:
         """How the job ended up sharing the cores: torch threads of its last batch, batches
-        read at once, and the trial's median seconds per image (from one finished batch to the
-        next) per thread count."""
+        read at once, and the trial's median seconds per image per thread count: from one
+        finished batch to the next (``tried``), and of the model alone (``tried_infer``)."""
         out = {"model_threads": self._applied or self._base or 0, "reads_at_once": self.reads_at_once}
         if self.tried:
             out["tried"] = {str(k): round(v, 6) for k, v in self.tried.items()}
+            out["tried_infer"] = {str(k): round(v, 6) for k, v in self.tried_infer.items()}
         if self.remembered:
             out["remembered"] = True  # an earlier job with these models ran the trial
         return out
