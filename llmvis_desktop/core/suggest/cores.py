@@ -118,12 +118,8 @@ class CoreShare:
                 self._remember_costs()
                 self._replan()
 
-    def infer_done(self, seconds: float, images: int = 1, reading: bool = True) -> None:
-        """On the model thread, after a batch of ``images``: it took ``seconds`` to infer;
-        ``reading``: whether later batches were still being read when it started. Only such
-        batches time a trial: where nothing is read beside the model (a job's last
-        batches), torch's threads have the cores to themselves, which says nothing of
-        how the job goes while reading shares them."""
+    def infer_done(self, seconds: float, images: int = 1) -> None:
+        """On the model thread, after a batch of ``images``: it took ``seconds`` to infer."""
         now = self._clock()
         images = max(1, images)
         with self._lock:
@@ -132,7 +128,7 @@ class CoreShare:
             if self._last_end is not None and self._applied is not None:
                 if self._skip:
                     self._skip -= 1
-                elif reading and images == self._full and not self.decided:  # per image: any batch size
+                elif images == self._full and not self.decided:  # per image: any batch size adds to a trial
                     timed = self._paces().setdefault(self._applied, [])
                     timed.append(((now - self._last_end) / images, seconds / images))
                     del timed[:-TRIAL]  # the newest only (a session's jobs without a trial add to it)

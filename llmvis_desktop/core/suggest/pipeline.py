@@ -138,10 +138,9 @@ def run_batches(project: Project, chunks: Sequence[Sequence[int]], reader, read_
         if share is None:
             return infer(recs, images)
         share.apply()
-        reading = bool(reads) or next_read < len(chunks)  # later batches still being read
         t = time.perf_counter()
         rows = infer(recs, images)
-        share.infer_done(time.perf_counter() - t, len(images), reading)
+        share.infer_done(time.perf_counter() - t, len(images))
         return rows
 
     def top_up() -> None:
