@@ -171,8 +171,9 @@ class CoreShare:
             return self._base
         if len(fewer) < TRIAL:
             return self._proposal
-        self.tried = {t: statistics.median(p for p, _ in got) for t, got in ((self._base, base), (self._proposal, fewer))}
-        self.tried_infer = {t: statistics.median(i for _, i in got) for t, got in ((self._base, base), (self._proposal, fewer))}
+        both = ((self._base, base), (self._proposal, fewer))
+        self.tried = {t: statistics.median(pace for pace, _ in got) for t, got in both}
+        self.tried_infer = {t: statistics.median(model for _, model in got) for t, got in both}
         self.decided = True
         # fewer threads stay unless both the job and the model went slower on them: a model as
         # fast on fewer threads cannot slow the job (a slower pace is then noise), and one that
