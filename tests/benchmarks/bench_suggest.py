@@ -13,7 +13,8 @@ Prints one JSON object: medians of interleaved runs, wall (``overhead_pct``) and
 CPU time of the process and its reader processes (``cpu_overhead_pct``); ``*_vs_read`` compare with a direct loop
 that also reads the image files; ``read_only_s`` is reading the files alone, as the
 job does (decoded no larger than the model needs); ``cores_plan``: how the last job
-shared the CPU cores between the model and reading. Aim: overhead <= 15%, tiny and
+shared the CPU cores between the model and reading, ``cores_trial``: the trial of fewer
+torch threads (jobs after the first start with what earlier jobs measured). Aim: overhead <= 15%, tiny and
 medium random BLIP. The tiny model makes the fixed costs (file reading, database) most
 visible; the medium one is closer to real use. ``--readers``: the reading stage alone
 (images/s of the reader thread against reader processes), no model.
@@ -162,8 +163,9 @@ def bench_size(name: str, work: Path, n: int, batch: int, reps: int, tokens: int
         "cpu_overhead_vs_read_pct": round((bc - rc) / rc * 100, 1),
         "read_only_s": round(statistics.median(o_times), 4),
         "cores_plan": plans[-1],  # the last job's: torch threads and batches read at once
-        # the job that ran the trial of fewer torch threads: seconds per image on each
-        "cores_trial": next((p["tried"] for p in plans if "tried" in p), None),
+        # the job that ran the trial of fewer torch threads: seconds per image on each, the
+        # pace (batch end to batch end) and the model alone
+        "cores_trial": next(({k: v for k, v in p.items() if k.startswith("tried")} for p in plans if "tried" in p), None),
     }
 
 
