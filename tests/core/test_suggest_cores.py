@@ -84,8 +84,8 @@ def test_fewer_torch_threads_are_kept_when_the_job_goes_faster():
 
     before = torch.get_num_threads()
     share, seen, after = _run_share({2: 0.020, 1: 0.015})
-    # batch 1 fills the pipeline, batches 3-5 time 2 threads, 6-8 time 1 thread, then 1 stays
-    assert seen == [2, 2, 2, 2, 2, 1, 1, 1, 1, 1]
+    # batches 1-3 time 2 threads (the first from the job's start), 4-6 one thread, then 1 stays
+    assert seen == [2, 2, 2, 1, 1, 1, 1, 1, 1, 1]
     assert share.decided and share.tried == pytest.approx({2: 0.020, 1: 0.015})
     assert share.summary() == {"model_threads": 1, "reads_at_once": 1, "tried": {"2": 0.02, "1": 0.015},
                                "tried_infer": {"2": 0.016, "1": 0.016}}
@@ -95,27 +95,27 @@ def test_fewer_torch_threads_are_kept_when_the_job_goes_faster():
 
 def test_torch_keeps_its_threads_when_fewer_are_slower():
     share, seen, after = _run_share({2: 0.020, 1: 0.0212}, infer={2: 0.016, 1: 0.017})  # 6% slower on one
-    assert seen == [2, 2, 2, 2, 2, 1, 1, 1, 2, 2] and share.decided and after == 2
+    assert seen == [2, 2, 2, 1, 1, 1, 2, 2, 2, 2] and share.decided and after == 2
     # reading costs what the model's batch does, but the model is far slower on one thread
     share, seen, _ = _run_share({2: 0.30, 1: 0.40}, infer={2: 0.016, 1: 0.021})
-    assert seen == [2, 2, 2, 2, 2, 1, 1, 1, 2, 2] and share.changes[-1] == (2, 1)
+    assert seen == [2, 2, 2, 1, 1, 1, 2, 2, 2, 2] and share.changes[-1] == (2, 1)
 
 
 def test_at_about_the_same_pace_fewer_threads_are_kept():
     # within 5% (timing noise; a tiny model runs as fast on one thread): the freed core
     # goes to reading and the rest of the machine
     share, seen, _ = _run_share({2: 0.020, 1: 0.0209})
-    assert seen == [2, 2, 2, 2, 2, 1, 1, 1, 1, 1] and share.decided
+    assert seen == [2, 2, 2, 1, 1, 1, 1, 1, 1, 1] and share.decided
     # the job's pace 10% slower on one thread, the model's own time not: the pace was noise
     # (a model as fast cannot slow the job by leaving a core to reading)
     share, seen, _ = _run_share({2: 0.020, 1: 0.022}, infer={2: 0.016, 1: 0.016})
-    assert seen == [2, 2, 2, 2, 2, 1, 1, 1, 1, 1]
+    assert seen == [2, 2, 2, 1, 1, 1, 1, 1, 1, 1]
 
 
 def test_a_later_job_with_the_same_models_starts_with_the_trials_outcome():
     memory = {}
     first, seen, _ = _run_share({2: 0.020, 1: 0.015}, memory=memory)
-    assert seen == [2, 2, 2, 2, 2, 1, 1, 1, 1, 1]
+    assert seen == [2, 2, 2, 1, 1, 1, 1, 1, 1, 1]
     assert memory == {("blip", 2, 1): 1, ("blip", "costs"): (0.015, 0.016)}
     # a 4-batch job: on one thread from its first batch (the costs are known), no trial of its own
     second, seen, after = _run_share({2: 0.020, 1: 0.015}, batches=4, memory=memory)
@@ -132,11 +132,11 @@ def test_a_later_job_with_the_same_models_starts_with_the_trials_outcome():
 
 def test_jobs_too_short_for_a_trial_finish_it_together():
     memory = {}
-    # 5 batches: the first is not timed, the second's pace is skipped (the pipeline filling up)
-    first, seen, _ = _run_share({2: 0.020, 1: 0.015}, batches=5, memory=memory)
-    assert seen == [2, 2, 2, 2, 2] and not first.decided
-    second, seen, _ = _run_share({2: 0.020, 1: 0.015}, batches=5, memory=memory)
-    assert seen == [1, 1, 1, 1, 1]  # the first job timed torch's own threads, this one times one thread
+    # 4 batches: three time torch's own threads, the last one thread
+    first, seen, _ = _run_share({2: 0.020, 1: 0.015}, batches=4, memory=memory)
+    assert seen == [2, 2, 2, 1] and not first.decided
+    second, seen, _ = _run_share({2: 0.020, 1: 0.015}, batches=4, memory=memory)
+    assert seen == [1, 1, 1, 1]  # its first two batches end the trial
     assert second.decided and second.tried == pytest.approx({2: 0.020, 1: 0.015}) and not second.remembered
     third, seen, _ = _run_share({2: 0.020, 1: 0.015}, batches=4, memory=memory)
     assert seen == [1, 1, 1, 1] and third.remembered
@@ -170,7 +170,7 @@ def test_a_smaller_last_batch_is_not_timed():
     for images in (8, 8, 8, 3):
         clock.now += 0.002 * 8  # the last batch: a whole batch's time for 3 images
         share.infer_done(0.016, images)
-    assert share._paces() == {2: [(0.002, 0.002)]}  # (pace, the model's time) per image
+    assert share._paces() == {2: [(0.002, 0.002)] * 3}  # (pace, the model's time) per image
 
 
 def test_nothing_is_tried_when_reading_is_cheap():
@@ -229,7 +229,7 @@ def test_pipeline_reads_no_more_at_once_than_the_plan_allows(tmp_path):
             return [NewSuggestion(r.id, "caption", "x", "stand-in") for r in recs]
 
         ids = project.image_ids(sort="name")
-        chunks = [[i] for i in ids]  # 9 batches: the trial takes 8
+        chunks = [[i] for i in ids]  # 9 batches: the trial takes 6
         run_batches(project, chunks, reader, (None, 1024, None), infer, worker, lambda *a: None,
                     CancelToken(), share)
         after = worker.call(torch.get_num_threads)
@@ -246,7 +246,7 @@ def test_pipeline_reads_no_more_at_once_than_the_plan_allows(tmp_path):
     # torch's own threads, then the trial of one, then whichever made the job go faster
     assert share.decided and set(share.tried) == {1, 2}
     kept = 1 if share.tried[1] <= 1.05 * share.tried[2] else 2
-    assert threads_seen[:9] == [2, 2, 2, 2, 2, 1, 1, 1, kept]
+    assert threads_seen[:9] == [2, 2, 2, 1, 1, 1, kept, kept, kept]
     assert after == 2  # and torch got its threads back when the job ended
     assert reader.most[:2] == [1, 2] and later.remembered and threads_seen[9:] == [kept] * 3
 

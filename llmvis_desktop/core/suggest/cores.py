@@ -64,11 +64,10 @@ class CoreShare:
 
     Whether torch loses anything by giving up threads depends on the model: a tiny one
     runs as fast on one thread, a larger one did 30% slower. So fewer threads are only
-    tried: the job's pace (time from one finished batch to the next) and the model's own
-    time are measured over :data:`TRIAL` batches with torch's own threads, then as many
-    with the plan's, and the job keeps the plan unless both went more than 5% slower (a
-    tiny model's paces on 1 and 2 threads differed by 2-9% from run to run, either way,
-    while its whole jobs were faster on one).
+    tried: the job's pace (from the job's start or the previous batch's end to a batch's
+    end) and the model's own time are measured over :data:`TRIAL` batches with torch's
+    own threads, then as many with the plan's, and the job keeps the plan unless both
+    went more than 5% slower.
 
     ``memory`` (the model thread's, for the session) keeps, under ``key`` (the models),
     what jobs learnt: the measured costs per image, so a later job reads and threads by
@@ -93,8 +92,10 @@ class CoreShare:
         self._threads: Optional[int] = None  # torch threads for the next batch (None: not planned yet)
         self._proposal: Optional[int] = None  # fewer threads the plan asked for: on trial
         self._applied: Optional[int] = None  # threads the running batch got
-        self._last_end: Optional[float] = None
-        self._skip = 1  # the first batch-to-batch time (the pipeline filling up) counts for nothing
+        # the first batch's pace runs from the job's start: two torch threads cost the most
+        # while the first batches are read beside them (a tiny model: 17-21 ms a batch on 2
+        # threads, 13 on 1), which batch-to-batch times in a job's steady state missed
+        self._last_end = clock()
         self._full = 0  # images in the job's largest batch: a smaller (last) one's pace is not timed
         self.decided = False
         self.tried: dict[int, float] = {}  # threads -> median pace per image, once the trial is over
@@ -125,13 +126,11 @@ class CoreShare:
         with self._lock:
             self._infer = self._average(self._infer, seconds / images)
             self._full = max(self._full, images)
-            if self._last_end is not None and self._applied is not None:
-                if self._skip:
-                    self._skip -= 1
-                elif images == self._full and not self.decided:  # per image: any batch size adds to a trial
-                    timed = self._paces().setdefault(self._applied, [])
-                    timed.append(((now - self._last_end) / images, seconds / images))
-                    del timed[:-TRIAL]  # the newest only (a session's jobs without a trial add to it)
+            if self._applied is not None and images == self._full and not self.decided:
+                # per image: jobs of any batch size add to one trial
+                timed = self._paces().setdefault(self._applied, [])
+                timed.append(((now - self._last_end) / images, seconds / images))
+                del timed[:-TRIAL]  # the newest only (a session's jobs without a trial add to it)
             self._last_end = now
             self._remember_costs()
             self._replan()
@@ -141,9 +140,9 @@ class CoreShare:
             self._memory[(self._key, "costs")] = (self._read, self._infer)
 
     def _paces(self) -> dict[int, list[tuple[float, float]]]:
-        """threads -> [(seconds per image from one finished batch to the next, the model's
-        own seconds per image)], of this job and of earlier ones with the same models that
-        ended before the trial did."""
+        """threads -> [(seconds per image from the job's start or the previous batch's end,
+        the model's own seconds per image)], of this job and of earlier ones with the same
+        models that ended before the trial did."""
         return self._memory.setdefault((self._key, "paces", self._base), {})
 
     def _replan(self) -> None:
@@ -188,7 +187,8 @@ class CoreShare:
     def summary(self) -> dict:
         """How the job ended up sharing the cores: torch threads of its last batch, batches
         read at once, and the trial's median seconds per image per thread count: from one
-        finished batch to the next (``tried``), and of the model alone (``tried_infer``)."""
+        finished batch (or the job's start) to the next (``tried``), and of the model alone
+        (``tried_infer``)."""
         out = {"model_threads": self._applied or self._base or 0, "reads_at_once": self.reads_at_once}
         if self.tried:
             out["tried"] = {str(k): round(v, 6) for k, v in self.tried.items()}
