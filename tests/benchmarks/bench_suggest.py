@@ -229,6 +229,8 @@ def main() -> None:
         work = Path(tmp)
         os.environ.setdefault("LLMVIS_DATA_DIR", str(work / "data"))
         os.environ.setdefault("LLMVIS_CONFIG_DIR", str(work / "config"))
+        # what jobs learn about sharing the cores is saved there: each run starts from nothing
+        os.environ.setdefault("LLMVIS_CACHE_DIR", str(work / "cache"))
         w, h = (int(v) for v in args.image_size.lower().split("x"))
         make_images(work / "images", args.n, (w, h), args.format)
         if args.readers:

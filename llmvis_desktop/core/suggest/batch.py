@@ -21,6 +21,7 @@ from ..store import models as m
 from ..store.records import ImageFilter, ImageRecord, NewSuggestion, SuggestionRecord
 from ..tasks import CancelToken, Progress, ProgressFn, no_progress
 from .discovery import ModelInfo, ModelRefused, check
+from . import cores_saved
 from .cores import CoreShare, usable_cores
 from .pipeline import run_batches
 from .reading import MAX_SIDE, ThreadReader, auto_processes, model_image, shared_read_pool
@@ -217,10 +218,17 @@ def run_suggest(
 
         share = None
         if all(e.device == "cpu" for e in engines.values()):  # the model and the readers share the cores
-            share = CoreShare(usable_cores(), reader.parallel, memory=worker.core_choices,
+            cores = usable_cores()
+            # what earlier jobs measured, this session's or saved by an earlier one
+            memory = cores_saved.filled(worker.core_choices, cores)
+            share = CoreShare(cores, reader.parallel, memory=memory,
                               key=tuple((r.info.path, r.info.revision, r.role) for r in roles))
-        run_batches(project, chunks, reader, (project.max_pixels, max_side, draft_side), infer, worker,
-                    on_batch, token, share)
+        try:
+            run_batches(project, chunks, reader, (project.max_pixels, max_side, draft_side), infer, worker,
+                        on_batch, token, share)
+        finally:
+            if share is not None:  # a cancelled job measured something too
+                cores_saved.save(memory, cores_saved.saved_path(), cores)
         if share is not None and share.planned:
             report.cores = share.summary()
         for source in [*engines.values(), reader]:

@@ -73,7 +73,8 @@ class CoreShare:
     what jobs learnt: the measured costs per image, so a later job reads and threads by
     the plan from its first batch instead of one batch at a time; the trial's paces, so
     jobs too short to finish a trial (a few batches from the GUI) finish it together;
-    and the trial's outcome, so later jobs with the same models and plan skip it."""
+    and the trial's outcome, so later jobs with the same models and plan skip it. The
+    costs and outcomes are also kept between sessions (:mod:`.cores_saved`)."""
 
     def __init__(self, cores: int, readers: int, clock: Callable[[], float] = time.perf_counter,
                  memory: Optional[dict] = None, key: Hashable = None) -> None:

@@ -1,0 +1,95 @@
+"""What suggestion jobs learnt about sharing this machine's cores, kept between sessions.
+
+:class:`~.cores.CoreShare` remembers, per models, the measured costs per image and the
+outcome of its trial of fewer torch threads in the model thread's memory. That memory
+ends with the session, and every ``llmvis suggest`` run is a session of its own, so each
+started from nothing: one batch read at a time until both stages were measured, and a
+trial a short job never finishes. This module keeps those entries in a small JSON file
+in the cache folder (``cpu_sharing.json``), for this machine's core count only.
+
+Losing the file costs nothing but a slower first job, so it is read and written on a
+best-effort basis: an unreadable, foreign or damaged file is ignored with a log line,
+and a failed write (a full disk, a read-only cache) never fails a job.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Optional
+
+log = logging.getLogger(__name__)
+
+FILE_NAME = "cpu_sharing.json"
+FORMAT = 1
+_LOADED = "saved entries loaded"  # marks a memory already filled from the file
+
+
+def saved_path() -> Path:
+    from ..config import cache_dir
+
+    return cache_dir() / FILE_NAME
+
+
+def load(path: Path, cores: int) -> dict:
+    """The memory entries saved in ``path`` for a machine of ``cores`` cores: ``{}`` when
+    there is no file, or it is unreadable, damaged, or from another core count."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        log.warning("%s: not read (%s); jobs start without what earlier ones measured", path, exc)
+        return {}
+    if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("cores") != cores:
+        return {}
+    out: dict = {}
+    try:
+        for entry in data.get("models", []):
+            key = tuple(tuple(part) for part in entry["key"])
+            if "costs" in entry:
+                read, infer = entry["costs"]
+                out[(key, "costs")] = (float(read), float(infer))
+            for base, proposal, kept in entry.get("kept", []):
+                out[(key, int(base), int(proposal))] = int(kept)
+    except (KeyError, TypeError, ValueError) as exc:
+        log.warning("%s: damaged (%s); jobs start without what earlier ones measured", path, exc)
+        return {}
+    return out
+
+
+def save(memory: dict, path: Path, cores: int) -> None:
+    """Write the costs and trial outcomes in ``memory`` to ``path`` (whole, then renamed
+    over the old file). Failing is logged, never raised."""
+    models: dict[tuple, dict] = {}
+    for k, v in dict(memory).items():  # a copy: the model thread may still add to it
+        if not (isinstance(k, tuple) and isinstance(k[0], tuple)):
+            continue  # not a models key (a test's stand-in, or the loaded mark)
+        if len(k) == 2 and k[1] == "costs":
+            models.setdefault(k[0], {})["costs"] = [v[0], v[1]]
+        elif len(k) == 3 and isinstance(k[1], int):
+            models.setdefault(k[0], {}).setdefault("kept", []).append([k[1], k[2], v])
+    data = {"format": FORMAT, "cores": cores,
+            "models": [{"key": [list(part) for part in key], **entry} for key, entry in models.items()]}
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        log.warning("%s: not saved (%s); the next session's first job starts from nothing", path, exc)
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+
+
+def filled(memory: dict, cores: int, path: Optional[Path] = None) -> dict:
+    """``memory`` (a model thread's), filled once from the saved file; what this session
+    measured already wins over what is saved."""
+    if not memory.get(_LOADED):
+        for k, v in load(path or saved_path(), cores).items():
+            memory.setdefault(k, v)
+        memory[_LOADED] = True
+    return memory

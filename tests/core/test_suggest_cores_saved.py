@@ -1,0 +1,113 @@
+"""What jobs learnt about sharing the cores, kept between sessions (core/suggest/cores_saved.py)."""
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+
+try:
+    from . import tiny_models
+except ImportError:
+    import tiny_models
+
+from llmvis_desktop.core.suggest import cores_saved, inspect_folder
+from llmvis_desktop.core.suggest.batch import run_suggest
+from llmvis_desktop.core.suggest.cores import CoreShare, usable_cores
+from llmvis_desktop.core.suggest.worker import ModelWorker
+
+KEY = (("/models/blip", "abc123", "caption"), ("/models/clip", None, "label"))
+
+
+def _session_memory() -> dict:
+    return {
+        (KEY, "costs"): (0.002, 0.0015),  # reading and the model, seconds per image
+        (KEY, 2, 1): 1,  # the trial of 1 thread instead of 2 kept 1
+        (KEY, "paces", 2): {2: [(0.003, 0.002)]},  # a trial under way: not saved
+        ("stand-in", "costs"): (1.0, 1.0),  # not a models key: not saved
+    }
+
+
+def test_costs_and_trial_outcomes_survive_the_session(tmp_path):
+    path = tmp_path / "cache" / cores_saved.FILE_NAME
+    cores_saved.save(_session_memory(), path, cores=2)
+    assert cores_saved.load(path, cores=2) == {(KEY, "costs"): (0.002, 0.0015), (KEY, 2, 1): 1}
+    # a later session's job starts from them: reading costs more than the model, so both
+    # reader processes read from the first batch, where a fresh job reads one at a time
+    later = CoreShare(cores=2, readers=2, memory=cores_saved.load(path, cores=2), key=KEY)
+    assert later.reads_at_once == 2 and CoreShare(cores=2, readers=2, key=KEY).reads_at_once == 1
+
+
+def test_another_core_count_starts_from_nothing(tmp_path):
+    path = tmp_path / cores_saved.FILE_NAME
+    cores_saved.save(_session_memory(), path, cores=2)
+    assert cores_saved.load(path, cores=16) == {}  # another machine, or another CPU affinity
+    assert cores_saved.load(tmp_path / "none.json", cores=2) == {}
+
+
+@pytest.mark.parametrize("text", ["{not json", '{"format": 1, "cores": 2, "models": [{"key": 5}]}',
+                                  '{"format": 1, "cores": 2, "models": [{"key": [], "costs": [1]}]}'])
+def test_a_damaged_file_is_ignored_naming_it(tmp_path, caplog, text):
+    path = tmp_path / cores_saved.FILE_NAME
+    path.write_text(text)
+    with caplog.at_level(logging.WARNING):
+        assert cores_saved.load(path, cores=2) == {}
+    assert str(path) in caplog.text
+
+
+def test_a_failed_save_is_logged_and_loses_nothing_saved_before(tmp_path, caplog, monkeypatch):
+    path = tmp_path / cores_saved.FILE_NAME
+    cores_saved.save(_session_memory(), path, cores=2)
+    before = path.read_text()
+
+    def full_disk(self, *args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(type(path), "write_text", full_disk)
+    with caplog.at_level(logging.WARNING):
+        cores_saved.save({(KEY, "costs"): (9.0, 9.0)}, path, cores=2)  # must not raise
+    monkeypatch.undo()
+    assert "No space left on device" in caplog.text and str(path) in caplog.text
+    assert path.read_text() == before and not list(tmp_path.glob("*.tmp"))
+
+
+def test_the_file_fills_a_sessions_memory_once_and_the_session_wins(tmp_path):
+    path = tmp_path / cores_saved.FILE_NAME
+    cores_saved.save({(KEY, "costs"): (0.002, 0.0015), (KEY, 2, 1): 2}, path, cores=2)
+    memory = {(KEY, 2, 1): 1}  # this session's trial already ran: its outcome stays
+    cores_saved.filled(memory, 2, path)
+    assert memory[(KEY, 2, 1)] == 1 and memory[(KEY, "costs")] == (0.002, 0.0015)
+    path.unlink()
+    memory.pop((KEY, "costs"))
+    cores_saved.filled(memory, 2, path)  # read once per memory: the file is not read again
+    assert (KEY, "costs") not in memory
+
+
+@pytest.fixture(scope="module")
+def blip(tmp_path_factory):
+    return inspect_folder(tiny_models.session_models(tmp_path_factory)["blip"])
+
+
+def test_a_cpu_job_saves_what_it_measured_for_the_next_session(blip, tmp_path, monkeypatch):
+    project = tiny_models.labelled_project(tiny_models.image_folder(tmp_path / "images", 6), ["ok"])
+    loads = []
+    real_load = cores_saved.load
+    monkeypatch.setattr(cores_saved, "load", lambda *a: loads.append(a) or real_load(*a))
+    first, second = ModelWorker(), ModelWorker()  # two sessions' model threads
+    try:
+        run_suggest(project, blip, None, batch=2, worker=first, max_new_tokens=3, device="cpu",
+                    read_processes=0)
+        saved = json.loads(cores_saved.saved_path().read_text())
+        key = ((blip.path, blip.revision, "caption"),)
+        assert saved["cores"] == usable_cores()
+        assert [tuple(tuple(p) for p in m["key"]) for m in saved["models"]] == [key]
+        run_suggest(project, blip, None, batch=2, worker=second, max_new_tokens=3, device="cpu",
+                    read_processes=0, only_unsuggested=False)
+        run_suggest(project, blip, None, batch=2, worker=second, max_new_tokens=3, device="cpu",
+                    read_processes=0, only_unsuggested=False)
+    finally:
+        first.shutdown()
+        second.shutdown()
+        project.close()
+    assert len(loads) == 2  # once per session, not once per job
+    assert (key, "costs") in second.core_choices
