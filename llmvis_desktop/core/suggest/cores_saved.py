@@ -72,7 +72,7 @@ def save(memory: dict, path: Path, cores: int) -> None:
             models.setdefault(k[0], {}).setdefault("kept", []).append([k[1], k[2], v])
     data = {"format": FORMAT, "cores": cores,
             "models": [{"key": [list(part) for part in key], **entry} for key, entry in models.items()]}
-    tmp = path.with_name(path.name + ".tmp")
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")  # the GUI and a CLI run may save at once
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
