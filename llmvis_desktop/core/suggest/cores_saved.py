@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 from pathlib import Path
 from typing import Optional
 
@@ -72,7 +73,8 @@ def save(memory: dict, path: Path, cores: int) -> None:
             models.setdefault(k[0], {}).setdefault("kept", []).append([k[1], k[2], v])
     data = {"format": FORMAT, "cores": cores,
             "models": [{"key": [list(part) for part in key], **entry} for key, entry in models.items()]}
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")  # the GUI and a CLI run may save at once
+    # one temporary file per process and thread: the GUI and a CLI run may save at once
+    tmp = path.with_name(f"{path.name}.{os.getpid()}-{threading.get_ident()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
