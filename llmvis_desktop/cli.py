@@ -13,6 +13,7 @@ from typing import Optional, Sequence
 
 from . import __version__
 from .cli_progress import ProgressBar
+from .core.errors import first_line
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 FRONT_MODULES = ("cli_interchange", "cli_evaluate", "cli_suggest", "cli_repair", "cli_cache")
@@ -178,8 +179,7 @@ def _message(exc: BaseException) -> str:
 
     if isinstance(exc, OperationalError) and "locked" in str(exc):
         return "the project database is locked by another program; try again when it is done"
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
+    return first_line(exc)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,8 @@ import os
 import sys
 from typing import Optional, Sequence
 
+from .core.errors import first_line
+
 EXIT_OK, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 130
 
 
@@ -169,8 +171,8 @@ def run_suggest_cmd(args) -> int:
             raise
         name = type(exc).__name__
         if name in ("SuggestError", "DeviceError") or isinstance(exc, (ValueError, OSError)):
-            return _err("suggest", str(exc).splitlines()[0] if str(exc) else name)
-        return _err("suggest", f"failed: {name}: {str(exc).splitlines()[0] if str(exc) else ''}")
+            return _err("suggest", first_line(exc))
+        return _err("suggest", f"failed: {name}: {first_line(exc)}")
     finally:
         from .core.suggest import reading
 

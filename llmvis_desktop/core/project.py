@@ -12,6 +12,7 @@ from typing import Iterable, Optional, Sequence
 from sqlalchemy import select
 
 from . import config as cfg_mod
+from .errors import first_line
 from .indexer import ScanResult, read_headers, scan
 from .store import models as m
 from .store import repo_images as ri
@@ -74,7 +75,7 @@ class Project:
             raise ProjectError(str(exc)) from exc
         except Exception as exc:
             store.dispose()
-            raise ProjectError(f"{where}: cannot open the project database ({_short(exc)})") from exc
+            raise ProjectError(f"{where}: cannot open the project database ({first_line(exc, 300)})") from exc
         return cls(root, store, note, max_pixels)
 
     def close(self) -> None:
@@ -287,6 +288,3 @@ def _describe(url: str) -> str:
         return "the database URL given"
 
 
-def _short(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0][:300] if text else type(exc).__name__

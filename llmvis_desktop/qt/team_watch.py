@@ -18,6 +18,8 @@ from typing import Optional
 
 from PySide6.QtCore import QObject, QTimer
 
+from ..core.errors import first_line
+
 from .workers import LatestOnly
 
 log = logging.getLogger(__name__)
@@ -75,7 +77,7 @@ class TeamWatch(QObject):
         if error is not None:  # an unreachable database must not break the window: said once
             if not self._failing:
                 self._failing = True
-                first = (str(error).strip().splitlines() or [type(error).__name__])[0][:200]
+                first = first_line(error, 200)
                 log.warning("looking for other reviewers' changes: %s", error)
                 self.win.statusBar().showMessage(f"The project database cannot be reached ({first}); "
                                                  f"other reviewers' changes will show when it can", 15000)

@@ -22,6 +22,7 @@ from typing import Optional
 
 import numpy as np
 
+from ..errors import first_line
 from ..tasks import CancelToken
 from . import DEFAULT_DETAIL, METHODS, STARTER_CHECKPOINT, RepairError
 
@@ -68,7 +69,7 @@ def load_mask(path: Path | str) -> np.ndarray:
     except FileNotFoundError:
         raise RepairError(f"{path}: mask file not found") from None
     except (UnidentifiedImageError, OSError, ValueError) as exc:
-        raise RepairError(f"{path}: cannot read the mask ({str(exc).splitlines()[0][:100]})") from None
+        raise RepairError(f"{path}: cannot read the mask ({first_line(exc, 100)})") from None
     return m
 
 

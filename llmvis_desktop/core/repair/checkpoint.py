@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
+from ..errors import first_line
 from . import RepairError
 
 FORMAT = "llmvis-repair-1"
@@ -114,7 +115,7 @@ def load_checkpoint(path: Path | str, *, with_train_state: bool = False) -> Chec
                     tensors[k] = f.get_tensor(k)
     except Exception as exc:  # safetensors raises its own error types
         raise CheckpointError(f"{path}: not a readable safetensors checkpoint (corrupt or truncated: "
-                              f"{str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__})") from None
+                              f"{first_line(exc, 120)})") from None
     if meta.get("format") != FORMAT:
         raise CheckpointError(f"{path}: not an llmvis repair checkpoint (format {meta.get('format')!r})")
     try:

@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
+from ..errors import first_line
 from . import device as dev
 from .discovery import ModelInfo, ModelRefused, check
 from .registry import (DEFAULT_LABEL_TEMPLATE, DEFAULT_MAX_NEW_TOKENS, Family, Generated, Loaded,
@@ -94,7 +95,7 @@ class Engine:
                 raise
             # a broken or incompatible folder, or a processor needing a missing extra (torchvision)
             raise ModelRefused(f"{self.info.path}: cannot load this model "
-                               f"({type(exc).__name__}: {_first_line(exc)})") from exc
+                               f"({type(exc).__name__}: {first_line(exc, 300)})") from exc
 
     def unload(self) -> None:
         if self.loaded is not None:
@@ -204,11 +205,6 @@ class ZeroShotLabeler(Engine):
             raise ValueError("the label prompt template needs a {label} placeholder")
         fam = self.family
         return self.batched(lambda lo, ims: fam.scores(lo, ims, labels, template), list(images), batch)
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0][:300] if text else type(exc).__name__
 
 
 def engine_class(kind: str) -> type[Engine]:

@@ -26,6 +26,7 @@ from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Optional, Sequence
 
+from ..errors import first_line
 from . import handoff
 
 log = logging.getLogger(__name__)
@@ -65,11 +66,6 @@ def model_image(path, max_pixels: Optional[int] = None, max_side: int = MAX_SIDE
     return im
 
 
-def why(exc: BaseException) -> str:
-    text = str(exc)
-    return text.splitlines()[0] if text else type(exc).__name__
-
-
 def read_files(paths: Sequence[str], max_pixels, max_side, draft_side) -> list:
     """[(PIL image, None) or (None, why)] per path, in this process."""
     out = []
@@ -77,7 +73,7 @@ def read_files(paths: Sequence[str], max_pixels, max_side, draft_side) -> list:
         try:
             out.append((model_image(p, max_pixels, max_side, draft_side), None))
         except Exception as exc:  # an unreadable file is reported, the job goes on
-            out.append((None, why(exc)))
+            out.append((None, first_line(exc)))
     return out
 
 
@@ -184,7 +180,7 @@ class ProcessReader:
                 self._give_up(exc)
 
     def _give_up(self, exc: BaseException) -> None:
-        self.unusable = why(exc)
+        self.unusable = first_line(exc)
         self._say(f"reader processes cannot run here ({self.unusable}); "
                   f"reading images in this process instead (slower)")
 
@@ -238,7 +234,7 @@ class ProcessReader:
         try:
             return handoff.unpack(payload)
         except OSError as exc:  # the block is gone (a /dev/shm cleaner) or cannot be mapped
-            self._say(f"a batch's pixels could not be taken from shared memory ({why(exc)}); read again here")
+            self._say(f"a batch's pixels could not be taken from shared memory ({first_line(exc)}); read again here")
             return read_files(paths, max_pixels, max_side, draft_side)
 
     def discard(self, fut: Future) -> None:

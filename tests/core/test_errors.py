@@ -1,0 +1,20 @@
+"""The short text a user is shown for an exception (core/errors.py)."""
+from __future__ import annotations
+
+from llmvis_desktop.core.errors import first_line
+
+
+def test_the_first_non_blank_line_is_shown():
+    exc = OSError("\n  cannot identify image file 'a.png'  \nTraceback detail\n")
+    assert first_line(exc) == "cannot identify image file 'a.png'"
+
+
+def test_a_long_line_is_cut_at_the_limit():
+    assert first_line(ValueError("x" * 500), 120) == "x" * 120
+    assert first_line(ValueError("x" * 500)) == "x" * 500
+
+
+def test_an_empty_message_names_the_exception_type():
+    # a bare KeyError() or a blank message used to raise IndexError where it was sliced
+    assert first_line(KeyError()) == "KeyError"
+    assert first_line(RuntimeError("  \n ")) == "RuntimeError"
