@@ -20,11 +20,11 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Optional
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, QThreadPool, Signal, Slot
 from PySide6.QtGui import QImage, QPixmap
 
 from ..core.tasks import FOREGROUND
-from .workers import background_thread, favour_gui_thread
+from .workers import KeptRunnable, RunnableKeeper, background_thread, favour_gui_thread
 
 log = logging.getLogger(__name__)
 
@@ -70,12 +70,12 @@ class _Signals(QObject):
     wake = Signal()  # results are queued in ``ThumbLoader._done``
 
 
-class _Runner(QRunnable):
+class _Runner(KeptRunnable):
     def __init__(self, loader: "ThumbLoader") -> None:
         super().__init__()
         self.loader = loader
 
-    def run(self) -> None:
+    def work(self) -> None:
         background_thread()
         loader = self.loader
         while True:
@@ -114,6 +114,7 @@ class ThumbLoader(QObject):
         favour_gui_thread()
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(threads)
+        self._keeper = RunnableKeeper()
         self._signals = _Signals()
         self._signals.wake.connect(self._on_loaded)
         self._closed = False
@@ -205,7 +206,7 @@ class ThumbLoader(QObject):
                 self._runners += 1
                 start = True
         if start:
-            self.pool.start(_Runner(self))
+            self._keeper.start(self.pool, _Runner(self))
 
     def _deliver(self, result: tuple) -> None:
         """Worker side: queue a result; wake the GUI thread if it is not already due."""

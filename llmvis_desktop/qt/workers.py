@@ -236,8 +236,10 @@ class JobManager(QObject):
         job.signals.progress.connect(void(lambda _p, j=job: self._on_progress(j)))
         job.signals.finished.connect(lambda j=job: self._on_finished(j))
         self._jobs.append(job)
-        # forget old finished jobs, keep the list short
-        done = [j for j in self._jobs if not j.is_active]
+        # forget old finished jobs, keep the list short; never one whose run ended just now
+        # (its pool thread may still be on its way out of it: see KeptRunnable)
+        now = time.monotonic()
+        done = [j for j in self._jobs if not j.is_active and (j.ended_at or now) < now - RunnableKeeper.KEEP_S]
         for old in done[:-20]:
             self._jobs.remove(old)
         self.job_added.emit(job)
@@ -271,6 +273,7 @@ class JobManager(QObject):
     def _launch(self, job: Job) -> None:
         if self._closed or job.token.cancelled:
             job.state = STATE_CANCELLED
+            job.ended_at = time.monotonic()
             job.signals.cancelled.emit()
             job.signals.finished.emit()
             return
@@ -304,16 +307,61 @@ class JobManager(QObject):
         return ok
 
 
+class KeptRunnable(QRunnable):
+    """A ``QRunnable`` written in Python that its pool never deletes.
+
+    With ``autoDelete`` (Qt's default) the pool thread deletes the runnable when ``run``
+    returns, and with it the Python object, on that thread, while the GUI thread uses the
+    interpreter too: a crash site with PySide (a segmentation fault in a pool thread with
+    no Python frame, seen once in the test suite). Here Python owns the runnable:
+    whoever starts it keeps it in a :class:`RunnableKeeper`, which lets go of it on its
+    own thread once the run has long ended. Subclasses implement :meth:`work`."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setAutoDelete(False)
+        self.ended_at: Optional[float] = None  # set when work() has returned or raised
+
+    def run(self) -> None:  # noqa: D401 - QRunnable API
+        try:
+            self.work()
+        finally:
+            self.ended_at = time.monotonic()
+
+    def work(self) -> None:
+        raise NotImplementedError
+
+
+class RunnableKeeper:
+    """Holds the :class:`KeptRunnable` objects one owner started, on the owner's (GUI)
+    thread: each is let go :data:`KEEP_S` seconds after its run ended, when its pool
+    thread has long left it."""
+
+    KEEP_S = 5.0
+
+    def __init__(self) -> None:
+        self._kept: list[KeptRunnable] = []
+
+    def start(self, pool: QThreadPool, runnable: KeptRunnable) -> None:
+        now = time.monotonic()
+        self._kept = [r for r in self._kept if r.ended_at is None or now - r.ended_at < self.KEEP_S]
+        self._kept.append(runnable)
+        pool.start(runnable)
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+
 class _LatestSignals(QObject):
     done = Signal(int, object, object)  # ticket, result, exception
 
 
-class _LatestRunnable(QRunnable):
+class _LatestRunnable(KeptRunnable):
     def __init__(self, owner: "LatestOnly") -> None:
         super().__init__()
         self.owner = owner
 
-    def run(self) -> None:
+    def work(self) -> None:
         owner = self.owner
         while True:
             with owner._lock:
@@ -354,6 +402,7 @@ class LatestOnly(QObject):
         self._signals = _LatestSignals()
         self._signals.done.connect(self._on_done)
         self._closed = False
+        self._keeper = RunnableKeeper()
 
     def submit(self, fn: Callable[..., Any], *args) -> int:
         if self._closed:
@@ -364,7 +413,7 @@ class LatestOnly(QObject):
             start = not self._running
             self._running = True
         if start:
-            self._pool.start(_LatestRunnable(self))
+            self._keeper.start(self._pool, _LatestRunnable(self))
         return self._ticket
 
     def cancel(self) -> None:

@@ -22,7 +22,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, QThreadPool, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -44,6 +44,7 @@ from PySide6.QtWidgets import (
 
 from ...core.interchange import FORMATS, ExportOptions, InterchangeError, export_project, import_file
 from ...core.tasks import CancelToken, Cancelled, Progress
+from ..workers import KeptRunnable, RunnableKeeper
 
 
 class _Signals(QObject):
@@ -52,19 +53,18 @@ class _Signals(QObject):
     error = Signal(str)
 
 
-class _Job(QRunnable):
+class _Job(KeptRunnable):
     def __init__(self, fn, token: CancelToken, cancel_text: str = "cancelled") -> None:
         super().__init__()
         self.fn = fn
         self.cancel_text = cancel_text
         self.token = token
         self.signals = _Signals()
-        self.setAutoDelete(True)
 
     def _progress(self, p: Progress) -> None:
         self.signals.progress.emit(int(p.done), int(p.total or 0), p.stage)
 
-    def run(self) -> None:  # worker thread: core calls and signal emits only
+    def work(self) -> None:  # worker thread: core calls and signal emits only
         try:
             report = self.fn(self.token, self._progress)
         except Cancelled:
@@ -90,6 +90,7 @@ class ExportImportDialog(QDialog):
         self._pool.setMaxThreadCount(1)
         self._token: Optional[CancelToken] = None
         self._job: Optional[_Job] = None
+        self._keeper = RunnableKeeper()  # the pool never deletes a job (see KeptRunnable)
 
         self.mode = QComboBox()
         self.mode.addItem("Export", "export")
@@ -267,7 +268,7 @@ class ExportImportDialog(QDialog):
         self._set_busy(True)
         self.progress.setRange(0, 0)  # busy until the first report
         self.summary.setPlainText(f"{self.run_button.text()}ing {fmt} …")
-        self._pool.start(job)
+        self._keeper.start(self._pool, job)
 
     def cancel(self) -> None:
         if self._token is not None:

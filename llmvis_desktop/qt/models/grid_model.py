@@ -14,11 +14,11 @@ import threading
 from collections import OrderedDict
 from typing import Iterable, Optional, Sequence
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QRunnable, QThreadPool, Qt, Signal, Slot
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QThreadPool, Qt, Signal, Slot
 
 from ...core.store.records import ImageFilter, ImageRecord
 from ...core.tasks import FOREGROUND
-from ..workers import background_thread
+from ..workers import KeptRunnable, RunnableKeeper, background_thread
 
 RecordRole = Qt.ItemDataRole.UserRole + 1
 ThumbRole = Qt.ItemDataRole.UserRole + 2
@@ -41,14 +41,14 @@ class _FetchSignals(QObject):
     fetched = Signal(int, int, int, object, object)  # generation, edit seq, window, records, error
 
 
-class _FetchRunner(QRunnable):
+class _FetchRunner(KeptRunnable):
     """Serves the model's window requests newest first, on one pool thread."""
 
     def __init__(self, model: "GridModel") -> None:
         super().__init__()
         self.model = model
 
-    def run(self) -> None:
+    def work(self) -> None:
         background_thread()
         model = self.model
         while True:
@@ -91,6 +91,7 @@ class GridModel(QAbstractListModel):
         self._fetch_running = False
         self._fetch_pool = QThreadPool(self)
         self._fetch_pool.setMaxThreadCount(1)
+        self._fetch_keeper = RunnableKeeper()
         self._fetch_signals = _FetchSignals()
         self._fetch_signals.fetched.connect(self._on_fetched)
         self._closed = False
@@ -215,7 +216,7 @@ class GridModel(QAbstractListModel):
             if not self._fetch_running:
                 self._fetch_running = start = True
         if start:
-            self._fetch_pool.start(_FetchRunner(self))
+            self._fetch_keeper.start(self._fetch_pool, _FetchRunner(self))
 
     @Slot(int, int, int, object, object)
     def _on_fetched(self, gen: int, seq: int, w: int, recs, err) -> None:

@@ -1,0 +1,62 @@
+"""Python-made QRunnables that the pool never deletes (qt/workers.py KeptRunnable):
+the owner's thread lets go of them once their run has long ended."""
+from __future__ import annotations
+
+import threading
+
+import pytest
+from PySide6.QtCore import QThreadPool
+
+from llmvis_desktop.qt.workers import JobManager, KeptRunnable, RunnableKeeper
+
+
+class _Work(KeptRunnable):
+    def __init__(self, fail: bool = False) -> None:
+        super().__init__()
+        self.fail = fail
+        self.thread = None
+
+    def work(self) -> None:
+        self.thread = threading.current_thread()
+        if self.fail:
+            raise RuntimeError("stand-in failure")
+
+
+def test_runnables_are_kept_until_their_run_has_long_ended(qapp, monkeypatch):
+    pool = QThreadPool()
+    keeper = RunnableKeeper()
+    runs = [_Work(), _Work()]
+    for r in runs:
+        assert not r.autoDelete()  # the pool never deletes it on its thread
+        keeper.start(pool, r)
+    assert pool.waitForDone(10000)
+    assert all(r.ended_at is not None for r in runs)
+    assert all(r.thread is not threading.main_thread() for r in runs)
+    keeper.start(pool, _Work())  # both ended under KEEP_S ago: still kept
+    assert len(keeper) == 3
+    assert pool.waitForDone(10000)
+    monkeypatch.setattr(RunnableKeeper, "KEEP_S", 0.0)
+    keeper.start(pool, _Work())  # now the ended ones are let go, here, on this thread
+    assert len(keeper) == 1
+    assert pool.waitForDone(10000)
+
+
+def test_a_run_that_raises_has_ended_too():
+    r = _Work(fail=True)
+    with pytest.raises(RuntimeError):
+        r.run()
+    assert r.ended_at is not None
+
+
+def test_a_job_that_just_ended_is_not_forgotten_yet(qtbot, monkeypatch):
+    jobs = JobManager()
+    try:
+        started = [jobs.start(f"job {i}", lambda token, progress: None) for i in range(25)]
+        qtbot.waitUntil(lambda: not jobs.active(), timeout=10000)
+        jobs.start("one more", lambda token, progress: None)
+        assert all(j in jobs.jobs for j in started)  # all ended under KEEP_S ago
+        monkeypatch.setattr(RunnableKeeper, "KEEP_S", 0.0)
+        jobs.start("and another", lambda token, progress: None)
+        assert len([j for j in started if j in jobs.jobs]) < 25  # old finished jobs forgotten
+    finally:
+        jobs.shutdown()
