@@ -40,6 +40,8 @@ def add_parsers(subparsers) -> None:
                    choices=("new", "suggested", "reviewed", "rejected"), help="only images with this status (repeatable)")
     p.add_argument("--allow-bin", action="store_true", help="opt in to pickle .bin weights for the models named here")
     p.add_argument("--trust-remote-code", action="store_true", help="opt in to the custom code of the models named here")
+    p.add_argument("--no-index", action="store_true",
+                   help="skip indexing the folder first (new or changed files then get no suggestions)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=run_suggest_cmd)
 
@@ -129,6 +131,9 @@ def run_suggest_cmd(args) -> int:
     project = None
     try:
         project = Project.open(args.folder, args.db, max_pixels=cfg.max_image_pixels)
+        indexed = None
+        if not args.no_index:  # incremental: a folder never indexed, or files added since, are covered
+            indexed = project.index(progress=bar)
         settings = project.settings()
         cap_spec = args.captioner or (None if args.labeler or args.learned else settings.get("captioner"))
         lab_spec = args.labeler or (None if args.captioner or args.learned else settings.get("labeler"))
@@ -186,8 +191,14 @@ def run_suggest_cmd(args) -> int:
         for path, why in getattr(rep, "failed", [])[:20]:
             print(f"warning: {path}: {why}", file=sys.stderr)
     if args.json:
-        print(json.dumps({name: (rep.as_dict() if hasattr(rep, "as_dict") else repr(rep)) for name, rep in reports}))
+        out = {name: (rep.as_dict() if hasattr(rep, "as_dict") else repr(rep)) for name, rep in reports}
+        if indexed is not None:
+            out["indexed"] = {"listed": indexed.seen, "added": indexed.added, "changed": indexed.changed,
+                              "missing": indexed.missing}
+        print(json.dumps(out))
     else:
+        if indexed is not None and (indexed.added or indexed.changed):
+            print(f"indexed: {indexed.added} new and {indexed.changed} changed files")
         for name, rep in reports:
             print(rep.summary() if hasattr(rep, "summary") else f"{name}: {rep}")
     return EXIT_OK

@@ -396,3 +396,23 @@ def test_reader_processes_give_the_same_suggestions_as_the_reader_thread(tiny, p
     assert a.keys() == b.keys() and len(a) == 6
     for image_id, (text, score) in a.items():
         assert b[image_id][0] == text and abs(b[image_id][1] - score) < 1e-6
+
+
+def test_cli_suggest_indexes_the_folder_first(tiny, tmp_path, capsys):
+    """``llmvis suggest FOLDER`` on a folder never indexed (or with files added since)
+    covers its images; it used to report 0 images and do nothing."""
+    import json
+
+    from llmvis_desktop.cli_suggest import main
+
+    folder = tiny_models.image_folder(tmp_path / "images", 5)
+    args = ["suggest", str(folder), "--captioner", str(tiny["blip"]), "--device", "cpu", "--json"]
+    assert main(args + ["--no-index"]) == 0  # asked not to: nothing is known yet
+    assert json.loads(capsys.readouterr().out)["models"]["images"] == 0
+    assert main(args) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["indexed"]["added"] == 5 and out["models"]["images"] == 5
+    tiny_models.image_folder(tmp_path / "images" / "more", 2)  # files added later
+    assert main(args) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["indexed"]["added"] == 2 and out["models"]["images"] == 2 and out["models"]["skipped"] == 5
