@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import threading
-from concurrent.futures import Future
-from pathlib import Path
 
 import pytest
 
@@ -185,7 +183,7 @@ def test_nothing_is_tried_when_reading_is_cheap():
     assert share.planned and not share.decided and share.changes == [(2, 1)]
 
 
-class _CountingReader:
+class _CountingReader(tiny_models.StandInReader):
     """Stands in for the reader processes: reports a CPU cost per batch as the real ones
     do, and records how many batches were being read at once."""
 
@@ -199,12 +197,7 @@ class _CountingReader:
     def submit(self, paths, *args):
         self.pending += 1
         self.most.append(self.pending)
-        fut = Future()
-        fut.set_result([(Path(p).name, None) for p in paths])
-        return fut
-
-    def discard(self, fut):
-        fut.cancel()
+        return super().submit(paths, *args)
 
     def result(self, fut, paths, *args):
         self.pending -= 1

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
@@ -34,24 +33,7 @@ def worker():
     w.shutdown()
 
 
-class _StandInReader:
-    """Reads a file as its name (the pipeline never looks inside images)."""
-
-    parallel = 1
-
-    def submit(self, paths, *args):
-        fut = Future()
-        fut.set_result([(Path(p).name, None) for p in paths])
-        return fut
-
-    def discard(self, fut):
-        fut.cancel()
-
-    def result(self, fut, paths, *args):
-        return fut.result()
-
-
-_READ = (_StandInReader(), (None, 1024, None))
+_READ = (tiny_models.StandInReader(), (None, 1024, None))
 
 
 def _rows(recs):
@@ -148,7 +130,7 @@ def test_committer_commits_at_most_every_interval_and_flushes_the_rest(project):
     assert lazy.commits == 1 and len(tiny_models.all_suggestions(project)) == len(rows)
 
 
-class _PartsReader(_StandInReader):
+class _PartsReader(tiny_models.StandInReader):
     """Two reader processes' worth: records each read handed to it, and a CPU cost per file."""
 
     parallel = 2
