@@ -20,8 +20,8 @@ from ..project import Project
 from ..store import models as m
 from ..store.records import ImageFilter, ImageRecord, NewSuggestion, SuggestionRecord
 from ..tasks import CancelToken, Progress, ProgressFn, no_progress
-from .discovery import ModelInfo, ModelRefused, check
 from . import cores_saved
+from .discovery import ModelInfo, ModelRefused, check
 from .cores import CoreShare, usable_cores
 from .pipeline import run_batches
 from .reading import MAX_SIDE, ThreadReader, auto_processes, model_image, shared_read_pool

@@ -158,7 +158,7 @@ def run_batches(project: Project, chunks: Sequence[Sequence[int]], reader, read_
 
     def finish_read(item) -> tuple[list, list, list]:
         size, recs, failed, parts = item
-        got = [got for paths, fut in parts for got in reader.result(fut, paths, *read_args)]
+        got = [one for paths, fut in parts for one in reader.result(fut, paths, *read_args)]
         cpu = [read_cpu(fut) for _, fut in parts]
         if share is not None and got:
             share.read_done(None if None in cpu else sum(cpu), len(got))
