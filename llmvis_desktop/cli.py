@@ -12,6 +12,7 @@ import sys
 from typing import Optional, Sequence
 
 from . import __version__
+from .cli_args import positive as _positive
 from .cli_progress import ProgressBar
 from .core.errors import first_line
 
@@ -100,13 +101,6 @@ def cmd_labels(args) -> int:
                 for l in labels:
                     print(f"{l.shortcut or '-'}  {l.name:20s} {l.color}  {usage.get(l.name, 0):6d}  {l.description}")
     return EXIT_OK
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive number, not {text}")
-    return value
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,12 +1,14 @@
 """``llmvis evaluate FOLDER [--db URL] [--json]``: how good the suggestions are, from the reviews.
 
 The lead's ``cli.py`` calls :func:`add_parsers` with its subparsers. The handler
-returns 0 when the report was printed, 1 with one line on stderr saying why not.
+returns 0 when the report was printed, 1 with one line on stderr saying why not, 130\nwhen interrupted.
 """
 from __future__ import annotations
 
 import json
 import sys
+
+from .core.errors import first_line
 
 
 def add_parsers(subparsers) -> None:
@@ -26,15 +28,19 @@ def run_evaluate(args) -> int:
 
     try:
         with Project.open(args.folder, getattr(args, "db", None)) as project:
+            if project.db_note:
+                print(f"note: {project.db_note}", file=sys.stderr)
             report = evaluate(project)
     except ProjectError as exc:
         print(f"llmvis evaluate: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("llmvis evaluate: interrupted", file=sys.stderr)
-        return 1
-    except Exception as exc:  # the last resort: still one line, never a traceback
-        print(f"llmvis evaluate: failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 130
+    except Exception as exc:  # the last resort: one line; the traceback only with --debug
+        if getattr(args, "debug", False):
+            raise
+        print(f"llmvis evaluate: failed: {type(exc).__name__}: {first_line(exc)}", file=sys.stderr)
         return 1
     if getattr(args, "json", False):
         print(json.dumps(report, indent=2, sort_keys=True))

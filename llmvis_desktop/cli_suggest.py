@@ -12,6 +12,7 @@ import os
 import sys
 from typing import Optional, Sequence
 
+from .cli_args import non_negative, positive
 from .core.errors import first_line
 
 EXIT_OK, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 130
@@ -26,9 +27,9 @@ def add_parsers(subparsers) -> None:
     p.add_argument("--learned", action="store_true", help="also run the built-in suggester learned from reviewed images (--limit does not apply)")
     p.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default=None,
                    help="default: the configured device (auto: CUDA, then MPS, then CPU)")
-    p.add_argument("--batch", type=int, default=8, metavar="N", help="images per model call (halved on out-of-memory)")
-    p.add_argument("--limit", type=int, default=None, metavar="N", help="at most N images this run")
-    p.add_argument("--read-processes", type=int, default=None, metavar="N",
+    p.add_argument("--batch", type=positive, default=8, metavar="N", help="images per model call (halved on out-of-memory)")
+    p.add_argument("--limit", type=non_negative, default=None, metavar="N", help="at most N images this run")
+    p.add_argument("--read-processes", type=non_negative, default=None, metavar="N",
                    help="helper processes that decode the images (0: one thread; default: a quarter of "
                         "the cores, 2 to 8)")
     p.add_argument("--prompt", default=None, metavar="TEXT", help="caption instruction (chat models), prefix (BLIP) or task token (Florence-2)")
@@ -125,12 +126,12 @@ def run_suggest_cmd(args) -> int:
     from .cli_progress import ProgressBar
 
     cfg = _config()
-    if args.batch < 1:
-        return _err("suggest", "--batch must be at least 1")
     bar = ProgressBar(enabled=None)
     project = None
     try:
         project = Project.open(args.folder, args.db, max_pixels=cfg.max_image_pixels)
+        if project.db_note:
+            print(f"note: {project.db_note}", file=sys.stderr)
         indexed = None
         if not args.no_index:  # incremental: a folder never indexed, or files added since, are covered
             indexed = project.index(progress=bar)
@@ -162,7 +163,8 @@ def run_suggest_cmd(args) -> int:
             )
             reports.append(("models", report))
         if args.learned:
-            reports.append(("learned", _run_learned(project, flt, not args.redo, bar)))
+            # beside models that ran, a learned suggester not ready yet is a warning, not a failure
+            reports.append(("learned", _run_learned(project, flt, not args.redo, bar, alone=not reports)))
     except (ModelRefused, ProjectError) as exc:
         bar.close()
         return _err("suggest", str(exc))
@@ -172,7 +174,7 @@ def run_suggest_cmd(args) -> int:
         return EXIT_INTERRUPTED
     except Exception as exc:
         bar.close()
-        if os.environ.get("LLMVIS_DEBUG"):
+        if getattr(args, "debug", False) or os.environ.get("LLMVIS_DEBUG"):
             raise
         name = type(exc).__name__
         if name in ("SuggestError", "DeviceError") or isinstance(exc, (ValueError, OSError)):
@@ -211,18 +213,24 @@ def _default_template() -> str:
 
 
 class _LearnedReport:
-    def __init__(self, count: int, seconds: float) -> None:
+    def __init__(self, count: int, seconds: float, not_ready: Optional[str] = None) -> None:
         self.suggestions, self.seconds = count, seconds
+        self.messages = [f"learned suggester: {not_ready}"] if not_ready else []
 
     def summary(self) -> str:
+        if self.messages:
+            return "learned suggester: not run (not enough reviews yet)"
         return f"learned suggester: {self.suggestions} suggestions in {self.seconds:.1f} s"
 
     def as_dict(self) -> dict:
-        return {"suggestions": self.suggestions, "seconds": round(self.seconds, 3)}
+        return {"suggestions": self.suggestions, "seconds": round(self.seconds, 3),
+                "ran": not self.messages, "messages": list(self.messages)}
 
 
-def _run_learned(project, flt, only_unsuggested, progress):
-    """The built-in suggester (core.suggest.learned): trains on reviewed images, suggests for the rest."""
+def _run_learned(project, flt, only_unsuggested, progress, alone: bool = True):
+    """The built-in suggester (core.suggest.learned): trains on reviewed images, suggests for
+    the rest. Not ready yet: an error when it was all that was asked for, otherwise a
+    report saying so (the models' suggestions are stored and reported)."""
     import time
 
     from .core.suggest import learned
@@ -231,7 +239,9 @@ def _run_learned(project, flt, only_unsuggested, progress):
     try:
         count = learned.run(project, flt=flt, only_unsuggested=only_unsuggested, progress=progress)
     except learned.NotReady as exc:
-        raise ValueError(f"learned suggester: {exc}") from None
+        if alone:
+            raise ValueError(f"learned suggester: {exc}") from None
+        return _LearnedReport(0, time.monotonic() - started, not_ready=str(exc))
     return _LearnedReport(int(count or 0), time.monotonic() - started)
 
 

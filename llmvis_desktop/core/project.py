@@ -228,9 +228,12 @@ class Project:
             return rr.snapshot(s, image_id)
 
     # --- suggestions and repairs ---------------------------------------------
-    def add_suggestions(self, items: Sequence[NewSuggestion]) -> list[int]:
+    def add_suggestions(self, items: Sequence[NewSuggestion], skip_done: bool = False) -> list[int]:
+        """Store ``items``; ids of the rows stored. ``skip_done``: not those whose image
+        already has a suggestion of the same model, revision, kind and prompt for its
+        current content (another job stored it meanwhile)."""
         with self.store.write() as s:
-            return rs.add_suggestions(s, items)
+            return rs.add_suggestions(s, items, skip_done)
 
     def suggestions(self, image_id: int, pending_only: bool = False) -> list[SuggestionRecord]:
         with self.store.read() as s:

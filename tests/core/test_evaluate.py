@@ -135,3 +135,29 @@ def test_cli(state, capsys, tmp_path):
     assert _cli(["evaluate", str(tmp_path / "nope")]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("llmvis evaluate:")
+
+
+def test_a_reviewed_label_never_predicted_counts_zero_in_macro_f1(state):
+    """Label c is in the reviews but no model ever suggested it: no precision, recall 0,
+    F1 0, and the macro mean takes it in (it was left out, which made it look better)."""
+    p, _ = state
+    i1 = next(r.id for r in p.images(p.image_ids()) if r.name == "img1.png")
+    p.apply_state(i1, {"labels": ["a", "c"]}, "tester", "review")
+    r = evaluate(p)
+    per = {row["label"]: row for row in r["labels"]["per_label"]}
+    assert per["c"]["support"] == 1 and per["c"]["precision"] is None
+    assert per["c"]["recall"] == 0.0 and per["c"]["f1"] == 0.0
+    assert r["labels"]["macro_f1"] == pytest.approx((0.5 + 1.0 + 0.0) / 3)
+    assert "0.000" in format_report(r)
+
+
+def test_cli_interrupted_exits_130(state, capsys, monkeypatch):
+    p, root = state
+    db = [] if p.store.dialect == "sqlite" else ["--db", p.db_url]
+
+    def interrupted(project):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("llmvis_desktop.core.suggest.evaluate.evaluate", interrupted)
+    assert _cli(["evaluate", str(root), *db]) == 130
+    assert "interrupted" in capsys.readouterr().err

@@ -74,6 +74,33 @@ def test_read_only_folder_uses_data_dir(png_folder, monkeypatch, tmp_path):
         assert p.count() == 5
 
 
+def test_read_only_folder_with_its_own_database_works_on_a_copy(png_folder, monkeypatch, tmp_path):
+    """A folder made read-only after it was annotated: its database is copied (the
+    annotations come along), not replaced by an empty one elsewhere."""
+    import llmvis_desktop.core.store.engine as eng
+
+    with Project.open(png_folder) as p:
+        p.index()
+        p.add_label("scratch")
+        p.apply_state(p.image_ids()[0], {"caption": "kept", "review_status": "reviewed"}, "tester", "review")
+    own = png_folder / ".llmvis" / "project.sqlite"
+    before = own.read_bytes()
+    real_access = eng.os.access
+    ro = str(png_folder.resolve())
+    monkeypatch.setattr(eng.os, "access", lambda path, mode: False if str(path).startswith(ro) and mode & eng.os.W_OK
+                        else real_access(path, mode))
+    monkeypatch.setattr(eng, "_writable_dir", lambda p: not str(p).startswith(ro))
+    with Project.open(png_folder, data_dir=tmp_path / "data") as p:
+        assert str(tmp_path / "data") in p.db_url
+        assert "copied" in p.db_note and str(own.resolve()) in p.db_note
+        assert [l.name for l in p.labels()] == ["scratch"] and p.count() == 5
+        assert p.image(p.image_ids()[0]).caption == "kept"
+        p.apply_state(p.image_ids()[1], {"caption": "new"}, "tester", "review")
+    with Project.open(png_folder, data_dir=tmp_path / "data") as p:  # the copy is reused, not made again
+        assert p.image(p.image_ids()[1]).caption == "new"
+    assert own.read_bytes() == before  # the folder's own file was only read
+
+
 def test_newer_database_refused_untouched(png_folder, tmp_path):
     db = tmp_path / "future.sqlite"
     with Project.open(png_folder, f"sqlite:///{db}"):

@@ -416,3 +416,118 @@ def test_cli_suggest_indexes_the_folder_first(tiny, tmp_path, capsys):
     assert main(args) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["indexed"]["added"] == 2 and out["models"]["images"] == 2 and out["models"]["skipped"] == 5
+
+
+def test_a_new_question_is_new_work_and_the_same_one_is_skipped(tiny, project, worker):
+    """Done means the same model, revision, kind and prompt: images answered for one
+    question were skipped for every other question."""
+    llava = inspect_folder(tiny["llava"])
+    first = run_suggest(project, llava, None, batch=3, max_new_tokens=3, question="is there a defect?",
+                        limit=2, worker=worker)
+    assert first.images == 2
+    other = run_suggest(project, llava, None, batch=3, max_new_tokens=3, question="what colour is it?",
+                        worker=worker)
+    assert other.images == 6 and other.skipped == 0
+    again = run_suggest(project, llava, None, batch=3, max_new_tokens=3, question="is there a defect?",
+                        worker=worker)
+    assert again.images == 4 and again.skipped == 2
+    answers = [s for s in _all(project) if s.kind == "answer"]
+    assert sorted(a.prompt for a in answers).count("is there a defect?") == 6
+
+
+def test_a_changed_file_is_suggested_for_again(tiny, project, worker):
+    """A suggestion made before the indexer saw the file change was for the old content."""
+    from PIL import Image
+
+    blip = inspect_folder(tiny["blip"])
+    assert run_suggest(project, blip, None, batch=4, max_new_tokens=3, worker=worker).images == 6
+    rec = next(r for r in project.images(project.image_ids()) if r.status not in ("error", "missing"))
+    path = project.path_of(rec)
+    Image.new("RGB", (40, 30), (200, 10, 10)).save(path)  # new content: size and mtime move
+    os.utime(path, ns=(time.time_ns(), time.time_ns() + 10**9))
+    assert project.index().changed == 1
+    again = run_suggest(project, blip, None, batch=4, max_new_tokens=3, worker=worker)
+    assert again.images == 1 and again.skipped == 5
+    caps = [s for s in project.suggestions(rec.id) if s.kind == "caption"]
+    assert len(caps) == 2  # the old one stays, with its history; a new one for the new content
+    assert run_suggest(project, blip, None, batch=4, max_new_tokens=3, worker=worker).images == 0
+
+
+def test_two_jobs_at_once_store_each_suggestion_once(tiny, project, worker, monkeypatch):
+    """Two jobs started together both see nothing done; the second to commit stores
+    nothing again (checked with the images locked) and says so."""
+    from llmvis_desktop.core.suggest import batch
+
+    blip = inspect_folder(tiny["blip"])
+    assert run_suggest(project, blip, None, batch=4, max_new_tokens=3, worker=worker).suggestions == 6
+    monkeypatch.setattr(batch, "done_image_ids", lambda *a, **k: set())  # as the second job saw it
+    late = run_suggest(project, blip, None, batch=4, max_new_tokens=3, worker=worker)
+    assert late.images == 6 and late.suggestions == 0
+    assert any("already stored by another job" in m for m in late.messages)
+    assert len([s for s in _all(project) if s.kind == "caption"]) == 6
+    redo = run_suggest(project, blip, None, batch=4, max_new_tokens=3, worker=worker, only_unsuggested=False)
+    assert redo.suggestions == 6  # asked for again (--all): stored again
+
+
+@pytest.mark.parametrize("option, value", [("--batch", "0"), ("--limit", "-5"), ("--read-processes", "-4"),
+                                           ("--batch", "eight")])
+def test_cli_suggest_bad_numbers_are_usage_errors(tmp_path, capsys, option, value):
+    """Exit 2 with argparse's message naming the option; --limit -5 did nothing and
+    exited 0, --read-processes -4 was taken as 0, --batch 0 exited 1."""
+    from llmvis_desktop.cli import main
+
+    folder = tiny_models.image_folder(tmp_path / "images", 1)
+    with pytest.raises(SystemExit) as exc:
+        main(["suggest", str(folder), "--captioner", "unused", option, value])
+    assert exc.value.code == 2
+    assert option in capsys.readouterr().err
+
+
+def test_cli_learned_not_ready_beside_a_model_is_a_warning(tiny, tmp_path, capsys):
+    """The model's suggestions are stored and reported; the learned suggester says what
+    it needs. It used to exit 1 with only the learned message, after storing them."""
+    import json
+
+    from llmvis_desktop.cli_suggest import main
+
+    folder = tiny_models.image_folder(tmp_path / "images", 3)
+    tiny_models.labelled_project(folder, LABELS).close()
+    rc = main(["suggest", str(folder), "--captioner", str(tiny["blip"]), "--learned", "--device", "cpu", "--json"])
+    captured = capsys.readouterr()
+    assert rc == 0
+    out = json.loads(captured.out)
+    assert out["models"]["suggestions"] == 3
+    assert out["learned"]["ran"] is False and "needs" in out["learned"]["messages"][0]
+    assert "warning: learned suggester: needs" in captured.err
+
+
+def test_path_prefix_is_a_folder(tmp_path):
+    from PIL import Image
+
+    from llmvis_desktop.core.store.records import ImageFilter
+
+    for sub in ("cam1", "cam10", "cam1/deep", "cam_1"):
+        (tmp_path / "f" / sub).mkdir(parents=True, exist_ok=True)
+        Image.new("L", (4, 4)).save(tmp_path / "f" / sub / "x.png")
+    with Project.open(tmp_path / "f") as p:
+        p.index()
+
+        def names(prefix):
+            return sorted(r.relpath for r in p.images(p.image_ids(ImageFilter(path_prefix=prefix))))
+
+        assert names("cam1") == names("./cam1/") == names("cam1\\") == ["cam1/deep/x.png", "cam1/x.png"]
+        assert names("cam_1") == ["cam_1/x.png"]  # "_" is a character, not a LIKE wildcard
+        assert names("cam") == [] and len(names(".")) == 4
+
+
+def test_a_prompt_that_cannot_be_used_is_reported(tiny, project, worker):
+    """A prompt given to a model that takes none, or with only a labeler, was dropped
+    without a word."""
+    git = inspect_folder(tiny["git"])
+    rep = run_suggest(project, git, None, batch=4, max_new_tokens=3, prompt="describe the defect", limit=1,
+                      worker=worker)
+    assert rep.images == 1 and any("takes no prompt" in m for m in rep.messages)
+    assert rep.summary().startswith("1 suggestion for 1 image in ")
+    clip = inspect_folder(tiny["clip"])
+    rep = run_suggest(project, None, clip, batch=4, prompt="describe the defect", limit=1, worker=worker)
+    assert any("applies to captioners only" in m for m in rep.messages)

@@ -117,8 +117,34 @@ def default_db_location(root: Path, data_dir: Path) -> tuple[Path, str | None]:
     fallback = Path(data_dir) / "projects" / f"{safe_name}-{key}"
     fallback.mkdir(parents=True, exist_ok=True)
     db = fallback / "project.sqlite"
+    own = inside / "project.sqlite"
+    if own.exists():  # the folder carries its annotations: work on a copy of them, never an empty one
+        if not db.exists():
+            _copy_database(own, db)
+        return db, (f"folder {root} is read-only; its project database {own} was copied to {db}, "
+                    f"and changes are kept in the copy")
     note = f"folder {root} is read-only; the project database is kept at {db}"
     return db, note
+
+
+def _copy_database(source: Path, target: Path) -> None:
+    """Copy a SQLite database that cannot be opened for writing where it is (with its
+    write-ahead log, whose changes SQLite applies when the copy opens), whole or not
+    at all."""
+    import shutil
+
+    tmp = target.with_name(target.name + ".copying")
+    try:
+        shutil.copyfile(source, tmp)
+        wal = source.with_name(source.name + "-wal")
+        if wal.exists():
+            shutil.copyfile(wal, tmp.with_name(target.name + "-wal"))
+        os.replace(tmp, target)
+    except OSError as exc:
+        for leftover in (tmp, tmp.with_name(target.name + "-wal")):
+            leftover.unlink(missing_ok=True)
+        raise OSError(exc.errno, f"cannot copy the read-only folder's database {source} to {target}: "
+                                 f"{exc.strerror or exc}") from exc
 
 
 def sqlite_url(path: Path) -> str:

@@ -87,6 +87,8 @@ class Image(Base):
     caption: Mapped[Optional[str]] = mapped_column(Text, nullable=True)
     max_score: Mapped[Optional[float]] = mapped_column(Float, nullable=True)
     updated_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True), nullable=True)
+    # when the indexer last saw the file change (suggestions older than this were for the old content)
+    content_changed_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True), nullable=True)
     updated_by: Mapped[Optional[str]] = mapped_column(String(200), nullable=True)
 
 

@@ -110,7 +110,7 @@ class ImageFilter:
     unlabeled: bool = False
     text: Optional[str] = None
     has_repair: Optional[bool] = None
-    path_prefix: Optional[str] = None
+    path_prefix: Optional[str] = None  # a relative folder: images under it, at any depth
 
 
 SORTS = ("name", "mtime", "score", "uncertainty", "status")

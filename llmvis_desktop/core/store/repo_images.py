@@ -53,9 +53,12 @@ def insert_new(session: Session, entries: Sequence[tuple[str, int, int]]) -> Non
 
 
 def mark_changed(session: Session, changes: Sequence[tuple[int, int, int]]) -> None:
-    """Files whose size or mtime moved (id, size, mtime_ns): headers are read again."""
+    """Files whose size or mtime moved (id, size, mtime_ns): headers are read again, and
+    the time is kept (``content_changed_at``): suggestions made before it were for the old
+    content."""
     if not changes:
         return
+    now = m.utcnow()
     session.execute(
         update(m.Image),
         [
@@ -66,6 +69,7 @@ def mark_changed(session: Session, changes: Sequence[tuple[int, int, int]]) -> N
                 "header_done": False,
                 "width": None,
                 "height": None,
+                "content_changed_at": now,
             }
             for image_id, size, mtime in changes
         ],
@@ -166,9 +170,18 @@ def _filtered(stmt, flt: Optional[ImageFilter]):
     if flt.has_repair is not None:
         has = exists().where(m.Repair.source_image_id == m.Image.id, m.Repair.unlinked_at.is_(None))
         stmt = stmt.where(has if flt.has_repair else ~has)
-    if flt.path_prefix:
-        stmt = stmt.where(m.Image.relpath.like(_escape_like(flt.path_prefix) + "%", escape="\\"))
+    folder = folder_prefix(flt.path_prefix)
+    if folder:  # "cam1" is the folder cam1/, not cam10/ too
+        stmt = stmt.where(m.Image.relpath.like(_escape_like(folder) + "%", escape="\\"))
     return stmt
+
+
+def folder_prefix(path: Optional[str]) -> str:
+    """A relative folder as stored paths start with: "cam1", "./cam1/" and "cam1\\" give
+    "cam1/"; "" or "." give "" (the whole project)."""
+    text = (path or "").replace("\\", "/").strip("/")
+    parts = [p for p in text.split("/") if p not in ("", ".")]
+    return "/".join(parts) + "/" if parts else ""
 
 
 def _escape_like(text: str) -> str:

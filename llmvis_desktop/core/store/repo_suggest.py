@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import json
-from typing import Optional, Sequence
+from typing import Iterable, Optional, Sequence
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from . import models as m
@@ -14,8 +14,32 @@ from .repo_labels import add_label
 from .repo_review import NotFound, add_event, current_labels, locked_image, set_caption, set_labels
 
 
-def add_suggestions(session: Session, items: Sequence[NewSuggestion]) -> list[int]:
+def same_request_done(session: Session, model_id: str, revision: Optional[str], kind: str,
+                      prompt: Optional[str], image_ids: Optional[Iterable[int]] = None) -> set[int]:
+    """Images that already have a ``kind`` suggestion from this model id and revision for
+    this prompt (or question, or label template), made for the file's current content
+    (after the indexer last saw it change)."""
+    stmt = (select(m.Suggestion.image_id).join(m.Image, m.Image.id == m.Suggestion.image_id)
+            .where(m.Suggestion.model_id == model_id, m.Suggestion.kind == kind,
+                   or_(m.Image.content_changed_at.is_(None),
+                       m.Suggestion.created_at >= m.Image.content_changed_at)).distinct())
+    stmt = stmt.where(m.Suggestion.model_revision.is_(None) if revision is None
+                      else m.Suggestion.model_revision == revision)
+    stmt = stmt.where(m.Suggestion.prompt.is_(None) if prompt is None else m.Suggestion.prompt == prompt)
+    if image_ids is None:
+        return set(session.scalars(stmt))
+    ids, done = sorted(set(image_ids)), set()
+    for i in range(0, len(ids), 500):  # bound the IN list
+        done.update(session.scalars(stmt.where(m.Suggestion.image_id.in_(ids[i:i + 500]))))
+    return done
+
+
+def add_suggestions(session: Session, items: Sequence[NewSuggestion], skip_done: bool = False) -> list[int]:
     """Store suggestions; never touches a reviewed annotation. New images become ``suggested``.
+
+    ``skip_done``: leave out a suggestion whose image already has one of the same request
+    (:func:`same_request_done`), checked with the images locked: two jobs over the same
+    folder at once do not store everything twice. Returns the ids of the rows stored.
 
     Bulk statements (one multi-row insert for the suggestions, one for their history
     events, one query and one update for the images they touch): a batch job stores
@@ -33,6 +57,11 @@ def add_suggestions(session: Session, items: Sequence[NewSuggestion]) -> list[in
     missing = touched - images.keys()
     if missing:
         raise NotFound(f"image id {min(missing)} is not in this project")
+    if skip_done:
+        items = _not_done(session, items)
+        if not items:
+            return []
+        touched = {item.image_id for item in items}
     now = m.utcnow()
     # Core statements on the tables (one executemany each): the ORM's bulk path costs more
     ids = list(session.execute(
@@ -48,8 +77,17 @@ def add_suggestions(session: Session, items: Sequence[NewSuggestion]) -> list[in
          "suggestion_id": sid}
         for it, sid in zip(items, ids)
     ])
-    _refresh_images(session, touched, images)
+    _refresh_images(session, touched, {i: images[i] for i in touched})
     return ids
+
+
+def _not_done(session: Session, items: list[NewSuggestion]) -> list[NewSuggestion]:
+    """``items`` less those whose image already has a suggestion of the same request."""
+    requests: dict[tuple, set[int]] = {}
+    for it in items:
+        requests.setdefault((it.model_id, it.model_revision, it.kind, it.prompt), set()).add(it.image_id)
+    done = {key: same_request_done(session, *key, image_ids=ids) for key, ids in requests.items()}
+    return [it for it in items if it.image_id not in done[(it.model_id, it.model_revision, it.kind, it.prompt)]]
 
 
 def _locked_states(session: Session, image_ids) -> dict[int, tuple]:

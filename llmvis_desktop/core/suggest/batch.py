@@ -19,6 +19,7 @@ from sqlalchemy import select
 from ..project import Project
 from ..store import models as m
 from ..store.records import ImageFilter, ImageRecord, NewSuggestion, SuggestionRecord
+from ..store.repo_suggest import same_request_done
 from ..tasks import CancelToken, Progress, ProgressFn, no_progress
 from . import cores_saved
 from .discovery import ModelInfo, ModelRefused, check
@@ -56,7 +57,8 @@ class SuggestReport:
 
     def summary(self) -> str:
         loading = f"models loaded in {self.load_seconds:.1f} s, then " if self.load_seconds >= 0.05 else ""
-        text = (f"{self.suggestions} suggestions for {self.images} images in {self.seconds:.1f} s "
+        text = (f"{_count(self.suggestions, 'suggestion')} for {_count(self.images, 'image')} "
+                f"in {self.seconds:.1f} s "
                 f"({loading}{self.images_per_s:.1f} images/s on {self.device or 'no device'}), "
                 f"{self.skipped} already done")
         if self.failed:
@@ -69,6 +71,10 @@ class SuggestReport:
                 "load_seconds": round(self.load_seconds, 3),
                 "images_per_s": round(self.images_per_s, 3), "device": self.device,
                 "messages": list(self.messages), "models": dict(self.models), "cores": dict(self.cores)}
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 @dataclass(frozen=True)
@@ -93,17 +99,11 @@ def _opted(value: OptIn, info: ModelInfo) -> bool:
     return info.path in value or info.model_id in value
 
 
-def done_image_ids(project: Project, info: ModelInfo, kind: str) -> set[int]:
-    """Images that already carry a ``kind`` suggestion from this model id and revision."""
-    stmt = select(m.Suggestion.image_id).where(
-        m.Suggestion.model_id == info.model_id, m.Suggestion.kind == kind,
-    ).distinct()
-    if info.revision is None:
-        stmt = stmt.where(m.Suggestion.model_revision.is_(None))
-    else:
-        stmt = stmt.where(m.Suggestion.model_revision == info.revision)
+def done_image_ids(project: Project, info: ModelInfo, kind: str, prompt: Optional[str] = None) -> set[int]:
+    """Images that already carry a ``kind`` suggestion from this model id and revision for
+    this prompt (a new question is new work), made since the file last changed."""
     with project.store.read() as s:
-        return set(s.scalars(stmt))
+        return same_request_done(s, info.model_id, info.revision, kind, prompt)
 
 
 def load_pil(project: Project, image: ImageRecord, max_side: int = MAX_SIDE, draft_side: Optional[int] = None):
@@ -156,12 +156,22 @@ def run_suggest(
         raise SuggestError("the project has no labels for the labeler to score; add some first "
                            "(llmvis labels add FOLDER scratch dent ...)")
     report = SuggestReport(models={r.role: f"{r.info.model_id}@{r.info.revision}" for r in roles})
+    if prompt and not question:  # say so rather than drop it silently
+        from .registry import family_named
+
+        if captioner is None:
+            report.messages.append("the prompt applies to captioners only (a labeler scores its label "
+                                   "template); it was not used")
+        elif not family_named(captioner.family).takes_prompt:
+            report.messages.append(f"{captioner.name}: a {captioner.family} model takes no prompt; "
+                                   f"the prompt was not used")
 
     # which images need which roles
     with project.store.read() as s:
         unreadable = set(s.scalars(select(m.Image.id).where(m.Image.status.in_((m.STATUS_MISSING, m.STATUS_ERROR)))))
     ids = [i for i in project.image_ids(flt, sort="name") if i not in unreadable]
-    done = {r.role: (done_image_ids(project, r.info, r.kind) if only_unsuggested else set()) for r in roles}
+    done = {r.role: (done_image_ids(project, r.info, r.kind, r.prompt) if only_unsuggested else set())
+            for r in roles}
     todo: list[int] = []
     for image_id in ids:
         if any(image_id not in done[r.role] for r in roles):
@@ -224,8 +234,12 @@ def run_suggest(
             share = CoreShare(cores, reader.parallel, memory=memory,
                               key=tuple((r.info.path, r.info.revision, r.role) for r in roles))
         try:
-            run_batches(project, chunks, reader, (project.max_pixels, max_side, draft_side), infer, worker,
-                        on_batch, token, share)
+            committer = run_batches(project, chunks, reader, (project.max_pixels, max_side, draft_side), infer,
+                                    worker, on_batch, token, share, skip_done=only_unsuggested)
+            if committer.dropped:  # another job over the same images stored them first
+                report.suggestions -= committer.dropped
+                report.messages.append(f"{committer.dropped} suggestions were already stored by another job "
+                                       f"running at the same time; not stored twice")
         finally:
             if share is not None:  # a cancelled job measured something too
                 cores_saved.save(memory, cores_saved.saved_path(), cores)

@@ -60,8 +60,14 @@ def _ratio(num: float, den: float) -> Optional[float]:
 
 
 def _prf(tp: int, fp: int, fn: int) -> dict:
+    """Precision, recall, F1 of one label. A label never predicted has no precision, but
+    if the reviews carry it (support > 0) its recall is 0 and so is its F1: it counts
+    as 0 in the macro mean, not left out."""
     p, r = _ratio(tp, tp + fp), _ratio(tp, tp + fn)
-    f1 = (2 * p * r / (p + r) if (p + r) else 0.0) if p is not None and r is not None else None
+    if p is not None and r is not None:
+        f1 = 2 * p * r / (p + r) if (p + r) else 0.0
+    else:
+        f1 = 0.0 if tp == 0 and fn > 0 else None
     return {"tp": tp, "fp": fp, "fn": fn, "support": tp + fn, "precision": p, "recall": r, "f1": f1}
 
 

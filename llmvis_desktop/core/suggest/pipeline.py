@@ -57,9 +57,11 @@ class GroupCommitter:
     """Stores suggestion rows on a helper thread, one commit at a time, at most every
     ``every`` seconds (0: whenever the previous commit has finished)."""
 
-    def __init__(self, project: Project, every: float = COMMIT_EVERY_S) -> None:
+    def __init__(self, project: Project, every: float = COMMIT_EVERY_S, skip_done: bool = False) -> None:
         self._project = project
         self._every = every
+        self._skip_done = skip_done  # see Project.add_suggestions
+        self.dropped = 0  # rows not stored: another job had stored the same meanwhile
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="llmvis-suggest-write")
         self._running: Optional[Future] = None
         self._buffer: list[NewSuggestion] = []
@@ -79,9 +81,14 @@ class GroupCommitter:
             done.result()
         if self._buffer:
             rows, self._buffer = self._buffer, []
-            self._running = self._pool.submit(self._project.add_suggestions, rows)
+            self._running = self._pool.submit(self._store, rows)
             self._last = time.monotonic()
             self.commits += 1
+
+    def _store(self, rows: list[NewSuggestion]) -> None:
+        """On the writer thread (one commit at a time)."""
+        stored = self._project.add_suggestions(rows, self._skip_done)
+        self.dropped += len(rows) - len(stored)
 
     def flush(self) -> None:
         """Commit everything buffered and wait until it is stored."""
@@ -117,13 +124,14 @@ class _Records:
 
 def run_batches(project: Project, chunks: Sequence[Sequence[int]], reader, read_args: tuple,
                 infer: InferFn, worker, on_batch: DoneFn, token: CancelToken,
-                share: Optional[CoreShare] = None) -> GroupCommitter:
+                share: Optional[CoreShare] = None, skip_done: bool = False) -> GroupCommitter:
     """Run every chunk of image ids through read -> infer -> commit; returns the
     committer, flushed. ``reader``: a :mod:`.reading` reader (thread or processes);
     ``read_args``: (max_pixels, max_side, draft_side); ``worker``: the
     :class:`~.worker.ModelWorker` that infers; ``share``: for a model on the CPU, how
-    the cores are shared between reading and the model (:mod:`.cores`)."""
-    committer = GroupCommitter(project)
+    the cores are shared between reading and the model (:mod:`.cores`); ``skip_done``:
+    rows another job stored meanwhile are not stored again (``committer.dropped``)."""
+    committer = GroupCommitter(project, skip_done=skip_done)
     records = _Records(project, chunks)
     reads: deque = deque()  # (chunk size, readable records, unreadable, [(paths, read future)])
     infers: deque = deque()  # (inference future or None, records, unreadable, chunk size)
