@@ -85,11 +85,12 @@ def run_models_cmd(args) -> int:
     infos = discover(dirs, include_hf_cache=not args.no_cache, cache_known_only=not args.show_all)
     try:
         device = resolve(args.device or cfg.device)
-    except DeviceError as exc:
-        return _err("models", str(exc))
+    except DeviceError as exc:  # still list them; whether each fits is unknown
+        print(f"warning: {exc}; not saying whether the models fit", file=sys.stderr)
+        device = None
     rows = []
     for i in infos:
-        ok = fits(i.size_bytes, device, i.params) if i.problem is None else None
+        ok = fits(i.size_bytes, device, i.params) if i.problem is None and device else None
         rows.append({"name": i.name, "path": i.path, "model_id": i.model_id, "family": i.family,
                      "kind": i.kind, "size_bytes": i.size_bytes, "params": i.params, "revision": i.revision,
                      "weights": i.weights_format, "source": i.source, "device": device, "fits": ok,
@@ -191,7 +192,7 @@ def run_suggest_cmd(args) -> int:
         for msg in getattr(rep, "messages", []):
             print(f"warning: {msg}", file=sys.stderr)
         for path, why in getattr(rep, "failed", [])[:20]:
-            print(f"warning: {path}: {why}", file=sys.stderr)
+            print(f"warning: {why}" if path in why else f"warning: {path}: {why}", file=sys.stderr)
     if args.json:
         out = {name: (rep.as_dict() if hasattr(rep, "as_dict") else repr(rep)) for name, rep in reports}
         if indexed is not None:

@@ -307,7 +307,8 @@ class SuggestController(QObject):
         self.update_actions()
 
     def _on_models_result(self, report) -> None:
-        self.win.statusBar().showMessage("Model suggestions: " + report.summary(), 10000)
+        notes = "".join(f"; {msg}" for msg in report.messages)  # what was not done, or not as asked
+        self.win.statusBar().showMessage("Model suggestions: " + report.summary() + notes, 15000)
         for msg in report.messages:
             log.warning("suggest: %s", msg)
         self.win.panel_ctl.refresh_after_bulk()

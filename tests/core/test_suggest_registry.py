@@ -200,3 +200,21 @@ def test_input_side_is_known_only_for_fixed_size_processors():
     assert input_side(loaded("idefics3", size={"height": 364, "width": 364})) is None  # tiles large images
     assert input_side(loaded("qwen2_vl", size={"shortest_edge": 3136})) is None  # dynamic resolution
     assert input_side(loaded("blip")) is None  # the processor does not say
+
+
+def test_models_list_on_a_device_not_here_still_lists(tiny, capsys, monkeypatch, tmp_path):
+    """A configured device that is not available (cuda on a machine without a GPU) made
+    `llmvis models list` fail; it lists the models and cannot say whether they fit."""
+    from llmvis_desktop.cli_suggest import main
+    from llmvis_desktop.core.suggest import device
+
+    def unavailable(name):
+        raise device.DeviceError(f"device {name!r} is not available here")
+
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "empty"))
+    monkeypatch.setattr(device, "resolve", unavailable)
+    assert main(["models", "list", "--json", "--dir", str(tiny["blip"].parent), "--device", "cuda"]) == 0
+    captured = capsys.readouterr()
+    rows = {r["name"]: r for r in json.loads(captured.out)}
+    assert rows["tiny-blip"]["fits"] is None and rows["tiny-blip"]["device"] is None
+    assert "not available here" in captured.err

@@ -169,7 +169,11 @@ def run_suggest(
     # which images need which roles
     with project.store.read() as s:
         unreadable = set(s.scalars(select(m.Image.id).where(m.Image.status.in_((m.STATUS_MISSING, m.STATUS_ERROR)))))
-    ids = [i for i in project.image_ids(flt, sort="name") if i not in unreadable]
+    listed = project.image_ids(flt, sort="name")
+    ids = [i for i in listed if i not in unreadable]
+    if len(ids) < len(listed):
+        report.messages.append(f"{_count(len(listed) - len(ids), 'image')} could not be read when indexed "
+                               f"(missing or damaged files) and got no suggestions; `llmvis info` counts them")
     done = {r.role: (done_image_ids(project, r.info, r.kind, r.prompt) if only_unsuggested else set())
             for r in roles}
     todo: list[int] = []

@@ -77,6 +77,9 @@ class Engine:
             raise ModelRefused(f"{self.info.path}: running models needs torch and transformers, which are "
                                f"not installed here ({exc}); install them (pip install torch transformers)") from exc
 
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # jobs report their own progress; no per-load bars on stderr
         dtype = dev.dtype_for(self.device)
         try:
             self.loaded = self.family.load(Path(self.info.path), self.device, dtype,
