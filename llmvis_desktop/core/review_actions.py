@@ -30,7 +30,7 @@ from .store.records import ImageRecord, SuggestionRecord
 @dataclass(frozen=True)
 class ActionResult:
     image_id: int
-    before: dict  # snapshot: caption, labels, review_status
+    before: dict  # snapshot: caption, labels, review_status, suggestions' outcomes
     after: dict
     record: ImageRecord  # the image after the action
     decided: tuple[SuggestionRecord, ...] = ()
@@ -51,10 +51,10 @@ def run(target, image_id: int, change: Callable[[Session], Iterable[SuggestionRe
     back (nothing half-done reaches the database) and propagates.
     """
     with _store(target).write() as s:
-        before = rr.snapshot(s, image_id)
+        before = rr.snapshot(s, image_id, outcomes=True)
         decided = tuple(change(s) or ())
         s.flush()
-        after = rr.snapshot(s, image_id)
+        after = rr.snapshot(s, image_id, outcomes=True)
         record = ri.records(s, [image_id])[0]
     return ActionResult(image_id, before, after, record, decided)
 
@@ -119,6 +119,8 @@ def apply_state(target, image_id: int, state: dict, actor: str, action_prefix: s
     """Write a snapshot back (undo/redo): one event per field changed, one transaction."""
 
     def change(s: Session):
+        for sid, (outcome, final) in (state.get("suggestions") or {}).items():  # before the status
+            rs.restore_outcome(s, sid, outcome, final, actor, f"{action_prefix}:suggestion")
         if "caption" in state:
             rr.set_caption(s, image_id, state["caption"], actor, action=f"{action_prefix}:caption")
         if "labels" in state:

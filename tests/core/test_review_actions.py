@@ -42,9 +42,12 @@ def test_accept_is_one_transaction_with_every_event(project):
     commits = _commits(project)
     res = ra.accept(project, image_id, "alice")
     assert commits["n"] == 1
-    assert res.before == before and res.changed
-    assert res.after == project.snapshot(image_id)
-    assert res.after == {"caption": "the best caption", "labels": ["dent"], "review_status": "reviewed"}
+    annotation = ("caption", "labels", "review_status")
+    assert {k: res.before[k] for k in annotation} == before and res.changed
+    after = {k: res.after[k] for k in annotation}
+    assert after == project.snapshot(image_id)
+    assert after == {"caption": "the best caption", "labels": ["dent"], "review_status": "reviewed"}
+    assert sorted(o for o, _ in res.after["suggestions"].values()) == ["accepted", "accepted", "pending"]
     rec = project.image(image_id)
     assert res.record == rec and rec.status == "reviewed" and rec.labels == ("dent",)
     assert sorted(s.value for s in res.decided) == ["dent", "the best caption"]
@@ -54,7 +57,7 @@ def test_accept_is_one_transaction_with_every_event(project):
     acts = [e.action for e in hist]
     assert "caption" in acts and "labels" in acts and acts[-1] == "status"
     assert all(e.actor == "alice" for e in hist if e.action in ("caption", "labels", "status"))
-    assert replay(hist) == res.after  # the history alone rebuilds the state
+    assert replay(hist) == after  # the history alone rebuilds the annotation
 
 
 def test_reject_and_undo_state(project):
@@ -97,3 +100,38 @@ def test_core_does_not_import_qt():
     code = ("import sys; import llmvis_desktop.core.review_actions; "
             "sys.exit(any(m.startswith('PySide6') for m in sys.modules))")
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def test_undo_of_an_accept_puts_its_suggestions_back_to_pending(project):
+    """Undo wrote back only caption, labels and status: the suggestions stayed accepted,
+    so accepting again found nothing pending and marked the image reviewed, empty."""
+    image_id = project.image_ids()[0]
+    project.add_suggestions([NewSuggestion(image_id, "caption", "a dent", "m", score=0.9),
+                             NewSuggestion(image_id, "label", "dent", "m", score=0.8)])
+    res = ra.accept(project, image_id, "alice")
+    undone = ra.apply_state(project, image_id, res.before, "alice", "undo")
+    assert undone.after == res.before
+    assert {s.outcome for s in project.suggestions(image_id)} == {"pending"}
+    assert all(s.decided_at is None and s.decided_by is None for s in project.suggestions(image_id))
+    assert "undo:suggestion" in [e.action for e in project.history(image_id)]
+    again = ra.accept(project, image_id, "alice")
+    assert again.record.caption == "a dent" and again.record.labels == ("dent",)
+    redone = ra.apply_state(project, image_id, again.before, "alice", "undo")
+    redone = ra.apply_state(project, image_id, again.after, "alice", "redo")
+    assert redone.after == again.after
+    assert {s.outcome for s in project.suggestions(image_id)} == {"accepted"}
+
+
+def test_deciding_one_suggestion_is_a_change_undo_can_take_back(project):
+    """Rejecting one suggestion (or keeping an answer as a note) changes no caption,
+    label or status: it was not a change, so it got no undo step of its own."""
+    image_id = project.image_ids()[1]
+    sid, note = project.add_suggestions([NewSuggestion(image_id, "caption", "a crack", "m", score=0.4),
+                                         NewSuggestion(image_id, "answer", "no defect", "chat", prompt="any?")])
+    res = ra.decide_suggestion(project, image_id, sid, "rejected", "bob")
+    assert res.changed and res.after["suggestions"][sid] == ("rejected", None)
+    kept = ra.decide_suggestion(project, image_id, note, "accepted", "bob")
+    assert kept.changed and kept.after["suggestions"][note] == ("accepted", "no defect")
+    ra.apply_state(project, image_id, kept.before, "bob", "undo")
+    ra.apply_state(project, image_id, res.before, "bob", "undo")
+    assert {s.id: s.outcome for s in project.suggestions(image_id)} == {sid: "pending", note: "pending"}

@@ -126,11 +126,42 @@ def test_accept_takes_pending_suggestions(qtbot, window, labelled_folder):
         assert outcomes == {"a dented part": "pending", "a dent on a plate": "accepted", "dent": "accepted"}
         ev = p.history(rec.id)
         assert any(e.suggestion_id is not None and e.action == "caption" for e in ev)
-    # undo restores the annotation in one step
+    # undo restores the annotation and the suggestions' outcomes in one step
     key(win, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     with db(labelled_folder) as p:
         r = p.image(rec.id)
-        assert r.caption is None and r.labels == () and r.review_status == "suggested" or r.review_status == "new"
+        assert r.caption is None and r.labels == () and r.review_status == "suggested"
+        assert {s.outcome for s in p.suggestions(rec.id)} == {"pending"}
+        sids = [s.id for s in p.suggestions(rec.id)]
+    win.panel_ctl.flush_history()
+    panel = win.panel_ctl.suggestions
+    qtbot.waitUntil(lambda: all(panel.card(i) is not None and panel.card(i).pending for i in sids), timeout=3000)
+    # accepting again takes them again (it used to find nothing pending: reviewed, empty)
+    key(win, Qt.Key.Key_Return)
+    with db(labelled_folder) as p:
+        r = p.image(rec.id)
+        assert r.caption == "a dent on a plate" and r.labels == ("dent",) and r.status == "reviewed"
+
+
+def test_a_rejected_card_is_its_own_undo_step(qtbot, window, labelled_folder):
+    """Rejecting one card changed no caption, label or status, so it got no undo step,
+    and Ctrl+Z undid the previous action, on another image."""
+    project = open_and_index(qtbot, window, labelled_folder)
+    win = window
+    first = win.review.current
+    win.review.set_caption("mine")
+    second_id = project.image_ids()[1]
+    (sid,) = project.add_suggestions([NewSuggestion(second_id, "caption", "a crack", "model:test", score=0.5)])
+    win.grid.select_row(win.model.row_of(second_id))
+    qtbot.waitUntil(lambda: win.review.current is not None and win.review.current.id == second_id, timeout=3000)
+    assert win.review.decide_suggestion(sid, "rejected")
+    with db(labelled_folder) as p:
+        assert p.suggestions(second_id)[0].outcome == "rejected"
+    assert win.review.undo_stack.count() == 2
+    win.review.undo_stack.undo()
+    with db(labelled_folder) as p:
+        assert p.suggestions(second_id)[0].outcome == "pending"
+        assert p.image(first.id).caption == "mine"  # the earlier action on the other image stays
 
 
 def test_next_unreviewed_and_filter(qtbot, window, labelled_folder):

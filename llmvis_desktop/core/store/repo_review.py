@@ -210,12 +210,21 @@ def event_field(action: str) -> Optional[str]:
     return None
 
 
-def snapshot(session: Session, image_id: int) -> dict:
+def snapshot(session: Session, image_id: int, outcomes: bool = False) -> dict:
+    """The image's annotation (caption, labels, review status: what :func:`replay`
+    rebuilds from the history). ``outcomes``: also its suggestions' outcomes ({id:
+    (outcome, final value)}), as undo needs them: an undone accept leaves its
+    suggestions pending again, and deciding one suggestion is a change of its own."""
     row = locked_image(session, image_id)
-    return {
+    state = {
         "caption": row.caption,
         "labels": current_labels(session, image_id),
         "review_status": row.review_status,
     }
+    if outcomes:
+        state["suggestions"] = {sid: (outcome, final) for sid, outcome, final in session.execute(
+            select(m.Suggestion.id, m.Suggestion.outcome, m.Suggestion.final_value)
+            .where(m.Suggestion.image_id == image_id))}
+    return state
 
 

@@ -197,6 +197,24 @@ def decide(
     return suggestion_record(row)
 
 
+def restore_outcome(session: Session, suggestion_id: int, outcome: str, final_value: Optional[str],
+                    actor: str, action: str) -> bool:
+    """Undo/redo of a decision: put the suggestion's outcome (and final value) back as it
+    was, with a history event ``action`` (before and after outcome). The annotation itself
+    is written back by the caller. False when it already was so, or is gone."""
+    row = session.get(m.Suggestion, suggestion_id)
+    if row is None or (row.outcome, row.final_value) == (outcome, final_value):
+        return False
+    before = row.outcome
+    row.outcome, row.final_value = outcome, final_value
+    row.decided_at = None if outcome == "pending" else m.utcnow()
+    row.decided_by = None if outcome == "pending" else actor
+    add_event(session, row.image_id, actor, action, before, outcome, row.id)
+    session.flush()
+    _refresh_image(session, row.image_id)
+    return True
+
+
 def outcome_counts(session: Session) -> dict[str, int]:
     rows = session.execute(select(m.Suggestion.outcome, func.count()).group_by(m.Suggestion.outcome))
     return {k: n for k, n in rows}
