@@ -205,6 +205,9 @@ class PanelController(RepairActions, QObject):
         self.win.model.refresh_all()
         if self.record is not None:
             self.win.review._refresh(self.record.id)
+        ctl = getattr(self.win, "suggest_ctl", None)
+        if ctl is not None:  # the learned suggester's readiness depends on the taxonomy
+            ctl.refresh_learned_status()
 
     # --- suggestions ---------------------------------------------------------------------------
     def _wire_suggestions(self) -> None:

@@ -220,8 +220,8 @@ class SuggestController(QObject):
         if rec is None or self.win.project is None or rec.status != "reviewed":
             return
         self.reviews_since_train += 1
-        if self.reviews_since_train % RETRAIN_EVERY == 0:
-            self.refresh_learned_status()  # the placeholder's "needs N more" moves on
+        if self.learned_ready is not True or self.reviews_since_train % RETRAIN_EVERY == 0:
+            self.refresh_learned_status()  # "needs N more" moves on with every review until it is ready
         if not self.auto_retrain or (self.learned_job is not None and self.learned_job.is_active):
             return
         sugg = self.suggester()

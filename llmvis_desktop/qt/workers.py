@@ -174,7 +174,10 @@ class Job(QRunnable):
     # --- runs on a pool thread ---------------------------------------------
     def _progress(self, p: Progress) -> None:
         self.token.check()  # cancelling also stops work that only reports progress
-        self._stage_started.setdefault(p.stage, time.monotonic())
+        if p.done <= 0:  # nothing done yet (still loading models...): the clock starts at the last such report
+            self._stage_started[p.stage] = time.monotonic()
+        else:
+            self._stage_started.setdefault(p.stage, time.monotonic())
         self.last_progress = p
         self.signals.progress.emit(p)
 

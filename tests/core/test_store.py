@@ -205,6 +205,11 @@ def test_suggestions_and_decisions(project):
     # the review queue: least confident first, unsuggested last
     queue = project.image_ids(sort="uncertainty")
     assert queue[:2] == [b, a]
+    rest = queue[2:]
+    # descending turns the order round (it did nothing for these sorts); unsuggested stay last
+    assert project.image_ids(sort="uncertainty", descending=True) == [a, b] + rest[::-1]
+    assert project.image_ids(sort="score") == [a, b] + rest
+    assert project.image_ids(sort="score", descending=True) == [b, a] + rest[::-1]
     assert set(project.image_ids(ImageFilter(statuses=("suggested",)))) == {a, b}
     project.decide_suggestion(sids[0], "edited", "alice", final_value="a deep dent")
     project.decide_suggestion(sids[1], "accepted", "alice")

@@ -180,6 +180,15 @@ def test_not_ready_says_how_many_more(qtbot, window, tmp_path):
     assert "needs 9 more" in str(b.args[0])
     assert "needs 9 more" in win.statusBar().currentMessage()
     assert not _learned(win.project)
+    # each review moves the count on at once (it was refreshed every 10th review only)
+    p = win.project
+    todo = next(i for i in p.image_ids() if p.image(i).review_status == "new")
+    win.review.set_labels([KINDS[0]], todo)
+    win.review.set_status("reviewed", todo)
+    qtbot.waitUntil(lambda: "needs 8 more reviewed images" in sc.status_label.text(), timeout=10000)
+    # and so does a change of the taxonomy (it kept the old text until the next review)
+    win.panel_ctl._add_label("burn", "")
+    qtbot.waitUntil(lambda: "'burn'" in sc.status_label.text(), timeout=10000)
 
 
 def test_auto_retrain_after_ten_reviews(qtbot, window, tmp_path):

@@ -60,3 +60,23 @@ def test_a_job_that_just_ended_is_not_forgotten_yet(qtbot, monkeypatch):
         assert len([j for j in started if j in jobs.jobs]) < 25  # old finished jobs forgotten
     finally:
         jobs.shutdown()
+
+
+def test_a_jobs_rate_does_not_count_the_time_before_any_item(qapp):
+    """A suggestion job reports 0 done while its models load: its images/s and ETA
+    counted that time as work (the jobs panel showed 28 images/s beside the job's own 410)."""
+    import time
+
+    from llmvis_desktop.core.tasks import Progress
+    from llmvis_desktop.qt.workers import Job
+
+    def fn(token, progress):
+        progress(Progress("suggest", 0, 10, "loading models"))
+        time.sleep(0.6)
+        progress(Progress("suggest", 0, 10, "suggesting"))
+        time.sleep(0.3)
+        progress(Progress("suggest", 6, 10))
+
+    job = Job("rate", fn)
+    job.run()
+    assert job.rate() > 12  # 6 items in about 0.3 s; counted from the first report it was under 7

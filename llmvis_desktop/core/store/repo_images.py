@@ -191,14 +191,13 @@ def _escape_like(text: str) -> str:
 def _ordered(stmt, sort: str, descending: bool):
     if sort == "mtime":
         keys = [m.Image.mtime_ns, m.Image.relpath]
-    elif sort == "score":
-        # highest confidence first; images without suggestions last
-        keys = [case((m.Image.max_score.is_(None), 1), else_=0), -m.Image.max_score, m.Image.relpath]
-        return stmt.order_by(*keys)
-    elif sort == "uncertainty":
-        # review queue: the least confident suggestion first, unsuggested last
-        keys = [case((m.Image.max_score.is_(None), 1), else_=0), m.Image.max_score, m.Image.relpath]
-        return stmt.order_by(*keys)
+    elif sort in ("score", "uncertainty"):
+        # score: highest confidence first; uncertainty (the review queue): the least
+        # confident first; descending turns either round. Unsuggested images stay last.
+        high_first = (sort == "score") != descending
+        return stmt.order_by(case((m.Image.max_score.is_(None), 1), else_=0),
+                             m.Image.max_score.desc() if high_first else m.Image.max_score.asc(),
+                             m.Image.relpath.desc() if descending else m.Image.relpath)
     elif sort == "status":
         keys = [m.Image.status, m.Image.relpath]
     else:

@@ -213,6 +213,7 @@ def run_suggest(
 
         chunks = [todo[i:i + batch] for i in range(0, total, batch)]
         processed = 0
+        progress(Progress("suggest", 0, total, "suggesting"))  # the models are loaded: rates count from here
         infer_started = time.monotonic()
 
         def infer(recs, images):
