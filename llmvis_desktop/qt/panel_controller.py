@@ -242,6 +242,26 @@ class PanelController(RepairActions, QObject):
         if cur is not None:
             win.review._refresh(cur.id)  # new status, suggestion cards, history
 
+    LIVE_EVERY_S = 2.0  # while a job writes suggestions: how often the grid and panels catch up
+
+    def refresh_during_job(self) -> None:
+        """A job is storing rows as it goes: at most every :data:`LIVE_EVERY_S`, the grid's
+        badges (re-fetched off the GUI thread), the counts, and the current image's
+        suggestion cards while it shows none (a card being edited is never rebuilt)."""
+        import time
+
+        win = self.win
+        now = time.monotonic()
+        if win.project is None or now - getattr(self, "_live_at", 0.0) < self.LIVE_EVERY_S:
+            return
+        self._live_at = now
+        win.model.refresh_all()
+        win.update_counts()
+        cur = win.review.current
+        panel = self.suggestions
+        if cur is not None and getattr(panel, "is_empty", lambda: False)():
+            win.review._refresh(cur.id)
+
     def _show_suggestions(self, rec, suggestions) -> None:
         panel = self.suggestions
         if rec is None:

@@ -300,10 +300,12 @@ class SuggestController(QObject):
 
         label = {"all": "all images", "filtered": "filtered images", "unsuggested": "images not yet suggested"}
         self.models_job = self.win.jobs.start(f"Model suggestions ({label.get(scope, scope)})", job)
+        # rows are committed as the job goes: the grid and the current image catch up meanwhile
+        self.models_job.signals.progress.connect(void(lambda _p: self.win.panel_ctl.refresh_during_job()))
         self.models_job.signals.result.connect(self._on_models_result)
         self.models_job.signals.error.connect(self._on_models_error)
         self.models_job.signals.finished.connect(self.update_actions)
-        self.models_job.signals.cancelled.connect(self.win.panel_ctl.refresh_after_bulk)
+        self.models_job.signals.cancelled.connect(self._on_models_cancelled)
         self.update_actions()
 
     def _on_models_result(self, report) -> None:
@@ -313,6 +315,13 @@ class SuggestController(QObject):
             log.warning("suggest: %s", msg)
         self.win.panel_ctl.refresh_after_bulk()
         self.models_done.emit(report)
+
+    def _on_models_cancelled(self) -> None:
+        job = self.models_job
+        done = job.last_progress.done if job is not None and job.last_progress is not None else 0
+        self.win.statusBar().showMessage(f"Model suggestions cancelled: the {done} images done are kept; "
+                                         f"running it again on images not yet suggested goes on from there", 15000)
+        self.win.panel_ctl.refresh_after_bulk()
 
     def _on_models_error(self, exc) -> None:
         self.win.show_error(f"Model suggestions stopped: {exc}")

@@ -306,3 +306,41 @@ def test_repair_from_image_menu_refreshes_grid(qtbot, window, ready_folder):
     dlg.save_repair()
     assert win.project.repairs(rec.id)
     qtbot.waitUntil(lambda: win.model.rowCount() == n + 1, timeout=10000)
+
+
+def test_the_current_image_catches_up_while_a_model_job_runs(qtbot, window, ready_folder, monkeypatch):
+    """Rows are committed as a job goes, but the grid and the open image showed them only
+    when it ended ("No suggestions for this image yet" beside stored ones)."""
+    import threading
+
+    from llmvis_desktop.core.suggest import batch, discovery
+    from llmvis_desktop.core.tasks import Progress
+
+    win = window
+    project = open_and_index(qtbot, win, ready_folder)
+    cur = next(i for i in project.image_ids() if project.image(i).review_status == "new")
+    win.grid.select_row(win.model.row_of(cur))
+    qtbot.waitUntil(lambda: win.review.current is not None and win.review.current.id == cur, timeout=3000)
+    panel = win.panel_ctl.suggestions
+    assert panel.is_empty()
+    release = threading.Event()
+
+    monkeypatch.setattr(discovery, "resolve_model", lambda spec, dirs=(): discovery.ModelInfo(
+        path=spec, model_id=spec, family="blip", kind="captioner", size_bytes=1, revision="r1",
+        weights_format="safetensors", needs_remote_code=False, problem=None))
+
+    def slow_run(project, captioner, labeler, *, token, progress, **kw):
+        project.add_suggestions([NewSuggestion(cur, "caption", "a plate mid-job", "/m/blip", 0.4, "r1")])
+        progress(Progress("suggest", 1, 10, "1 images/s"))
+        release.wait(20)  # the job goes on until the test has looked
+        return batch.SuggestReport(images=1, suggestions=1, seconds=0.1, device="cpu")
+
+    monkeypatch.setattr(batch, "run_suggest", slow_run)
+    win.project.set_setting("captioner", "/m/blip")
+    win.suggest_ctl.run_models("unsuggested")
+    try:
+        qtbot.waitUntil(lambda: not panel.is_empty(), timeout=10000)
+        assert win.suggest_ctl.models_job.is_active
+    finally:
+        release.set()
+    qtbot.waitUntil(lambda: not win.suggest_ctl.models_job.is_active, timeout=10000)

@@ -70,10 +70,8 @@ class ElidedLabel(QLabel):
 
 from .. import style
 
-EMPTY_TEXT = ("No suggestions for this image yet. Get some from the Suggestions menu: "
-              "\u201cSuggest labels from reviewed images (learned)\u201d learns from what the team "
-              "has reviewed, no download needed; or choose a local captioner/labeler in "
-              "\u201cModels\u2026\u201d, then \u201cRun captioner/labeler on\u201d the images "
+EMPTY_TEXT = ("No suggestions for this image yet. Suggestions menu: learn labels from reviewed "
+              "images (no download), or run a captioner/labeler chosen in \u201cModels\u2026\u201d "
               "(headless: llmvis suggest FOLDER).")
 # the panel alone has no answerer; the window's suggestion controller replaces this tooltip
 ASK_TOOLTIP = "not available yet"
