@@ -320,9 +320,12 @@ class SuggestionPanel(QWidget):
         self.placeholder.setTextFormat(Qt.TextFormat.PlainText)
         self.placeholder.setStyleSheet(
             f"color: {style.TEXT_MUTED}; background: {style.PANEL_BG}; border: 1px dashed {style.BORDER};"
-            " border-radius: 4px; padding: 10px;"
+            " border-radius: 4px;"
         )
-        self.placeholder.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        self.placeholder.setContentsMargins(10, 10, 10, 10)
+        # shown only while there are no cards: it takes the panel's free room, where its
+        # wrapped lines fit (held to its size hint, the last lines were cut off)
+        self.placeholder.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
 
         self._list = QWidget()
         self._list.setStyleSheet(CARD_STYLE)
@@ -344,7 +347,7 @@ class SuggestionPanel(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(6, 6, 6, 6)
         lay.setSpacing(6)
-        lay.addWidget(self.placeholder)
+        lay.addWidget(self.placeholder, 1)
         lay.addWidget(self.scroll, 1)
         lay.addStretch(0)  # takes the room while the list is hidden
         lay.addWidget(self.ask_edit)
