@@ -228,12 +228,14 @@ class Project:
             return rr.snapshot(s, image_id)
 
     # --- suggestions and repairs ---------------------------------------------
-    def add_suggestions(self, items: Sequence[NewSuggestion], skip_done: bool = False) -> list[int]:
+    def add_suggestions(self, items: Sequence[NewSuggestion], skip_done: bool = False,
+                        skip_same_pending: bool = False) -> list[int]:
         """Store ``items``; ids of the rows stored. ``skip_done``: not those whose image
         already has a suggestion of the same model, revision, kind and prompt for its
-        current content (another job stored it meanwhile)."""
+        current content (another job stored it meanwhile); ``skip_same_pending``: not
+        those identical to one still pending."""
         with self.store.write() as s:
-            return rs.add_suggestions(s, items, skip_done)
+            return rs.add_suggestions(s, items, skip_done, skip_same_pending)
 
     def suggestions(self, image_id: int, pending_only: bool = False) -> list[SuggestionRecord]:
         with self.store.read() as s:

@@ -386,6 +386,8 @@ def test_reader_processes_give_the_same_suggestions_as_the_reader_thread(tiny, p
     blip = inspect_folder(tiny["blip"])
     by_thread = run_suggest(project, blip, None, batch=4, worker=worker, max_new_tokens=4, read_processes=0)
     first = {s.id: s for s in _all(project)}
+    for s in first.values():  # decided: the second run's identical captions are stored, to compare
+        project.decide_suggestion(s.id, "rejected", "tester")
     by_helpers = run_suggest(project, blip, None, batch=4, worker=worker, max_new_tokens=4, read_processes=2,
                              only_unsuggested=False)
     second = [s for s in _all(project) if s.id not in first]
@@ -465,8 +467,15 @@ def test_two_jobs_at_once_store_each_suggestion_once(tiny, project, worker, monk
     assert late.images == 6 and late.suggestions == 0
     assert any("already stored by another job" in m for m in late.messages)
     assert len([s for s in _all(project) if s.kind == "caption"]) == 6
+    # asked for again (--all): a caption identical to one still pending is not stored twice
+    # (it made a duplicate card); after a decision, the same caption is new again
+    caps = [s for s in _all(project) if s.kind == "caption"]
+    project.decide_suggestion(caps[0].id, "rejected", "tester")
     redo = run_suggest(project, blip, None, batch=4, max_new_tokens=3, worker=worker, only_unsuggested=False)
-    assert redo.suggestions == 6  # asked for again (--all): stored again
+    assert redo.images == 6 and redo.suggestions == 1
+    assert any("5 suggestions were the same as suggestions still pending" in m for m in redo.messages)
+    pending = [s for s in _all(project) if s.kind == "caption" and s.outcome == "pending"]
+    assert len(pending) == 6 and len({s.image_id for s in pending}) == 6
 
 
 @pytest.mark.parametrize("option, value", [("--batch", "0"), ("--limit", "-5"), ("--read-processes", "-4"),

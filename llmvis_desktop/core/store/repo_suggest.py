@@ -34,12 +34,15 @@ def same_request_done(session: Session, model_id: str, revision: Optional[str], 
     return done
 
 
-def add_suggestions(session: Session, items: Sequence[NewSuggestion], skip_done: bool = False) -> list[int]:
+def add_suggestions(session: Session, items: Sequence[NewSuggestion], skip_done: bool = False,
+                    skip_same_pending: bool = False) -> list[int]:
     """Store suggestions; never touches a reviewed annotation. New images become ``suggested``.
 
     ``skip_done``: leave out a suggestion whose image already has one of the same request
     (:func:`same_request_done`), checked with the images locked: two jobs over the same
-    folder at once do not store everything twice. Returns the ids of the rows stored.
+    folder at once do not store everything twice. ``skip_same_pending``: leave out one
+    identical to a suggestion still pending (same request and value): a job run again
+    over every image adds no duplicate cards. Returns the ids of the rows stored.
 
     Bulk statements (one multi-row insert for the suggestions, one for their history
     events, one query and one update for the images they touch): a batch job stores
@@ -59,6 +62,9 @@ def add_suggestions(session: Session, items: Sequence[NewSuggestion], skip_done:
         raise NotFound(f"image id {min(missing)} is not in this project")
     if skip_done:
         items = _not_done(session, items)
+    if skip_same_pending:
+        items = _not_same_pending(session, items, touched)
+    if skip_done or skip_same_pending:
         if not items:
             return []
         touched = {item.image_id for item in items}
@@ -88,6 +94,21 @@ def _not_done(session: Session, items: list[NewSuggestion]) -> list[NewSuggestio
         requests.setdefault((it.model_id, it.model_revision, it.kind, it.prompt), set()).add(it.image_id)
     done = {key: same_request_done(session, *key, image_ids=ids) for key, ids in requests.items()}
     return [it for it in items if it.image_id not in done[(it.model_id, it.model_revision, it.kind, it.prompt)]]
+
+
+def _not_same_pending(session: Session, items: list[NewSuggestion], image_ids) -> list[NewSuggestion]:
+    """``items`` less those identical to a pending suggestion made for their image's
+    current content."""
+    if not items:
+        return items
+    c = m.Suggestion
+    pending = set(session.execute(
+        select(c.image_id, c.kind, c.model_id, c.model_revision, c.prompt, c.value)
+        .join(m.Image, m.Image.id == c.image_id)
+        .where(c.image_id.in_(sorted(image_ids)), c.outcome == "pending",
+               or_(m.Image.content_changed_at.is_(None), c.created_at >= m.Image.content_changed_at))))
+    return [it for it in items
+            if (it.image_id, it.kind, it.model_id, it.model_revision, it.prompt, it.value) not in pending]
 
 
 def _locked_states(session: Session, image_ids) -> dict[int, tuple]:

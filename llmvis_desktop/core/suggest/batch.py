@@ -241,10 +241,11 @@ def run_suggest(
         try:
             committer = run_batches(project, chunks, reader, (project.max_pixels, max_side, draft_side), infer,
                                     worker, on_batch, token, share, skip_done=only_unsuggested)
-            if committer.dropped:  # another job over the same images stored them first
+            if committer.dropped:  # another job over the same images stored them first, or a rerun
                 report.suggestions -= committer.dropped
-                report.messages.append(f"{committer.dropped} suggestions were already stored by another job "
-                                       f"running at the same time; not stored twice")
+                why = ("were already stored by another job running at the same time" if only_unsuggested
+                       else "were the same as suggestions still pending")
+                report.messages.append(f"{_count(committer.dropped, 'suggestion')} {why}; not stored twice")
         finally:
             if share is not None:  # a cancelled job measured something too
                 cores_saved.save(memory, cores_saved.saved_path(), cores)

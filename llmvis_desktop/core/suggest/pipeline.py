@@ -61,7 +61,8 @@ class GroupCommitter:
         self._project = project
         self._every = every
         self._skip_done = skip_done  # see Project.add_suggestions
-        self.dropped = 0  # rows not stored: another job had stored the same meanwhile
+        # rows not stored: another job had stored the same meanwhile, or one identical is pending
+        self.dropped = 0
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="llmvis-suggest-write")
         self._running: Optional[Future] = None
         self._buffer: list[NewSuggestion] = []
@@ -87,7 +88,7 @@ class GroupCommitter:
 
     def _store(self, rows: list[NewSuggestion]) -> None:
         """On the writer thread (one commit at a time)."""
-        stored = self._project.add_suggestions(rows, self._skip_done)
+        stored = self._project.add_suggestions(rows, self._skip_done, skip_same_pending=True)
         self.dropped += len(rows) - len(stored)
 
     def flush(self) -> None:
