@@ -202,6 +202,45 @@ def test_dicom_export_is_deidentified(proj, tmp_path, fmt):
     assert (outs[0].pixel_array.shape == src[names[0]].pixel_array.shape)
 
 
+@pytest.mark.parametrize("headers", [False, True])
+def test_dicom_without_a_dicom_suffix_is_deidentified_too(proj, tmp_path, headers):
+    """Series named IM0001 or by UID went out under their own names with every patient
+    identifier: only a .dcm/.dicom name counted as DICOM. Now the format read from the
+    header does, or the DICM marker when headers were not read yet."""
+    import shutil
+
+    for rel in ("series/IM0001", "series/1.2.840.113619.2.55.3"):
+        (proj.root / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(ct_small(), proj.root / rel)
+    proj.index() if headers else proj.scan()
+    assert (proj.image_by_path("series/IM0001").format == "DICOM") is headers
+    patient = str(pydicom.dcmread(ct_small()).PatientName)
+    out = tmp_path / "out"
+    export_project(proj, "jsonl", out)
+    names = [f.relative_to(out).as_posix() for f in out.rglob("*") if f.is_file()]
+    assert not any("IM0001" in n or "113619" in n for n in names), names
+    anon = [f for f in out.rglob("*.dcm")]
+    assert len(anon) == 3  # the .dcm fixture and the two series files, under neutral names
+    for f in anon:
+        assert str(pydicom.dcmread(f).PatientName) != patient
+    for f in out.rglob("*.jsonl"):
+        assert patient not in f.read_text()
+
+
+def test_dicom_uids_are_the_same_on_every_export(proj, tmp_path):
+    """The UIDs were remapped at random on every export (pydicom's generate_uid ignores
+    its entropy without a prefix); the docs promise the same bytes every time."""
+    a, b = tmp_path / "a", tmp_path / "b"
+    export_project(proj, "jsonl", a)
+    export_project(proj, "jsonl", b)
+    files = sorted(f.relative_to(a) for f in a.rglob("*.dcm"))
+    assert files
+    for rel in files:
+        ds = pydicom.dcmread(a / rel)
+        assert ds.StudyInstanceUID.startswith("2.25.") and len(ds.StudyInstanceUID) <= 64
+        assert (a / rel).read_bytes() == (b / rel).read_bytes()
+
+
 def test_anonymized_names_map_back_in_the_same_project(proj, tmp_path):
     out = tmp_path / "a.json"
     export_project(proj, "coco", out)

@@ -10,6 +10,9 @@ removed here).
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
+import uuid
 from pathlib import Path
 
 #: Type-2 attributes kept present but emptied (so the file stays conformant).
@@ -51,9 +54,11 @@ class UidMapper:
             return uid
         new = self._cache.get(uid)
         if new is None:
-            from pydicom.uid import generate_uid
-
-            new = generate_uid(prefix=None, entropy_srcs=[self.secret, uid])
+            # a name-based UUID (version 5 bits) from HMAC(secret, uid), as the 2.25 root
+            # wants: the same UID maps the same way on every export. (pydicom's
+            # generate_uid ignores its entropy sources without a prefix: it was random.)
+            digest = hmac.new(self.secret.encode(), uid.encode(), hashlib.sha256).digest()
+            new = f"2.25.{uuid.UUID(bytes=digest[:16], version=5).int}"
             self._cache[uid] = new
         return new
 

@@ -8,7 +8,7 @@ transaction through the repo functions, so each change gets its history event
 from __future__ import annotations
 
 import os
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Optional
 
 from sqlalchemy import select
@@ -28,6 +28,7 @@ from .common import (
     ImportReport,
     InterchangeError,
     ParsedFile,
+    anon_suffix,
     iso,
     neutral_name,
     resolve_inside,
@@ -145,7 +146,7 @@ def _name_lookup(project, s, merged: dict) -> dict[str, int]:
     for image_id, rel in s.execute(select(m.Image.id, m.Image.relpath)):
         names_of = [rel]
         if secret:
-            names_of.append(neutral_name(secret, rel, PurePosixPath(rel).suffix.lower() or ".dcm"))
+            names_of.append(neutral_name(secret, rel, anon_suffix(rel)))
         for n in names_of:
             by_name[n] = image_id
             by_stem.setdefault(n.rsplit(".", 1)[0] if "." in n.rsplit("/", 1)[-1] else n, []).append(image_id)

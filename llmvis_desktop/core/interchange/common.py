@@ -170,6 +170,20 @@ def is_dicom_name(relpath: str) -> bool:
     return relpath.lower().endswith(DICOM_SUFFIXES)
 
 
+def is_dicom(root: Path, relpath: str, fmt: Optional[str]) -> bool:
+    """Whether an image is DICOM, to be exported under a neutral name and de-identified:
+    by its name, by the format its header was read as, or, when the header was never
+    read, by the DICM marker in the file (series are often named IM0001 or by UID, with
+    no suffix: those went out with their patient data)."""
+    if is_dicom_name(relpath) or fmt == "DICOM":
+        return True
+    if fmt is None:
+        from ..imaging.formats import sniff_dicom
+
+        return sniff_dicom(Path(root) / relpath)
+    return False
+
+
 def project_secret(project) -> str:
     """The project's interchange secret (created once, kept in the project settings)."""
     value = project.settings().get(SECRET_SETTING)
@@ -234,7 +248,7 @@ class ExportContext:
             self.warn(f"{row.name}: file is missing, not copied")
             return False
         dest.parent.mkdir(parents=True, exist_ok=True)
-        if row.dicom and self.options.anonymize and is_dicom_name(row.relpath):
+        if row.dicom and self.options.anonymize:
             from .anonymize import anonymize_file
 
             for w in anonymize_file(src, dest, self.uid_mapper):
@@ -261,20 +275,20 @@ def gather(ctx: ExportContext, chunk: int = CHUNK) -> Iterator[list[ExportRow]]:
         dicom_sources: set[int] = set()
         derived: dict[int, int] = {}  # output image id -> source image id
         if opts.include_repairs or opts.anonymize:
-            for src_id, out_id, src_rel in s.execute(
-                select(m.Repair.source_image_id, m.Repair.output_image_id, m.Image.relpath)
+            for src_id, out_id, src_rel, src_fmt in s.execute(
+                select(m.Repair.source_image_id, m.Repair.output_image_id, m.Image.relpath, m.Image.format)
                 .join(m.Image, m.Image.id == m.Repair.source_image_id)
             ):
                 if out_id is not None:
                     derived[out_id] = src_id
-                if is_dicom_name(src_rel):
+                if is_dicom(ctx.project.root, src_rel, src_fmt):
                     dicom_sources.add(src_id)
         source_rel: dict[int, str] = {}
         if derived:
             for i, rel in s.execute(select(m.Image.id, m.Image.relpath).where(m.Image.id.in_(set(derived.values())))):
                 source_rel[i] = rel
     cols = (m.Image.id, m.Image.relpath, m.Image.width, m.Image.height, m.Image.caption,
-            m.Image.review_status, m.Image.updated_by, m.Image.updated_at)
+            m.Image.review_status, m.Image.updated_by, m.Image.updated_at, m.Image.format)
     last: Optional[str] = None
     while True:
         ctx.token.check()
@@ -309,14 +323,14 @@ def gather(ctx: ExportContext, chunk: int = CHUNK) -> Iterator[list[ExportRow]]:
                 ):
                     sugg.setdefault(r[0], []).append(SuggestionOut(*r[1:]))
         rows = []
-        for image_id, rel, w, h, caption, status, by, at in page:
+        for image_id, rel, w, h, caption, status, by, at, fmt in page:
             src_id = derived.get(image_id)
-            dicom = is_dicom_name(rel) or (src_id is not None and src_id in dicom_sources)
+            dicom = is_dicom(ctx.project.root, rel, fmt) or (src_id is not None and src_id in dicom_sources)
             name = export_name(ctx, rel, dicom)
             derived_from = None
             if opts.include_repairs and src_id is not None and src_id in source_rel:
                 srel = source_rel[src_id]
-                derived_from = export_name(ctx, srel, is_dicom_name(srel) or src_id in dicom_sources)
+                derived_from = export_name(ctx, srel, src_id in dicom_sources or is_dicom_name(srel))
             rows.append(ExportRow(
                 image_id, rel, name, w, h, caption or None,
                 tuple(sorted(labels.get(image_id, ()))), status, by, iso(at), dicom, derived_from,
@@ -328,10 +342,16 @@ def gather(ctx: ExportContext, chunk: int = CHUNK) -> Iterator[list[ExportRow]]:
             return
 
 
+def anon_suffix(relpath: str) -> str:
+    """The suffix of a DICOM file's neutral name: its own when it is a DICOM one, else
+    ``.dcm`` (a series named by UID, "1.2.840.3", has no real suffix)."""
+    suffix = PurePosixPath(relpath).suffix.lower()
+    return suffix if suffix in DICOM_SUFFIXES else ".dcm"
+
+
 def export_name(ctx: ExportContext, relpath: str, dicom: bool) -> str:
     if dicom and ctx.options.anonymize:
-        suffix = PurePosixPath(relpath).suffix.lower() or ".dcm"
-        return neutral_name(ctx.secret, relpath, suffix)
+        return neutral_name(ctx.secret, relpath, anon_suffix(relpath))
     return relpath
 
 
