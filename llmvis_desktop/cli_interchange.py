@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from .core.errors import first_line
+
 from .core.interchange import FORMATS, ExportOptions, InterchangeError, export_project, import_file
 from .core.project import Project, ProjectError
 from .cli_progress import ProgressBar
@@ -63,10 +65,10 @@ def run_export(args) -> int:
         include_repairs=args.include_repairs, split=args.split, seed=args.seed, link=args.link,
         anonymize=not args.keep_dicom_identifiers,
     )
-    report = _guarded("export", "", lambda project, bar: export_project(
+    report, code = _guarded("export", "", lambda project, bar: export_project(
         project, args.format, args.out, opts, progress=bar), args)
     if report is None:
-        return 1
+        return code
     for w in report.warnings:
         print(f"warning: {w}", file=sys.stderr)
     print(f"{report.summary()} in {report.seconds:.2f} s")
@@ -74,28 +76,34 @@ def run_export(args) -> int:
 
 
 def _guarded(command: str, suffix: str, work, args):
-    """Run ``work(project, bar)``; any failure is one line on stderr and None."""
+    """Run ``work(project, bar)``: (its report, 0), or (None, exit code) with one line on
+    stderr (1 an error, 130 interrupted; the traceback only with --debug)."""
     bar = ProgressBar(enabled=True)
+    code = 1
     try:
         with _open(args) as project:
-            return work(project, bar)
-    except (ProjectError, InterchangeError, OSError) as exc:
-        message = str(exc)
+            return work(project, bar), 0
     except (Cancelled, KeyboardInterrupt):
-        message = "cancelled"
-    except Exception as exc:  # the last resort: still one line, never a traceback
-        message = f"failed: {type(exc).__name__}: {exc}"
+        message, code = "interrupted", 130
+    except (ProjectError, InterchangeError, OSError) as exc:
+        if getattr(args, "debug", False):
+            raise
+        message = first_line(exc, 500)
+    except Exception as exc:  # the last resort: still one line
+        if getattr(args, "debug", False):
+            raise
+        message = f"failed: {type(exc).__name__}: {first_line(exc, 500)}"
     finally:
         bar.close()
     print(f"llmvis {command}: {message}{suffix}", file=sys.stderr)
-    return None
+    return None, code
 
 
 def run_import(args) -> int:
-    report = _guarded("import", " (nothing was imported)", lambda project, bar: import_file(
+    report, code = _guarded("import", " (nothing was imported)", lambda project, bar: import_file(
         project, args.format, args.path, as_=args.as_, overwrite=args.overwrite, progress=bar), args)
     if report is None:
-        return 1
+        return code
     for w in report.warnings:
         print(f"warning: {w}", file=sys.stderr)
     for c in report.conflicts[:50]:

@@ -46,3 +46,49 @@ def test_cli_errors_are_one_line(tmp_path, capsys):
     assert len(err) == 1 and "line 2" in err[0] and "nothing was imported" in err[0]
     assert _run(["export", str(tmp_path / "nope"), "--format", "csv", "--out", str(tmp_path / "o.csv")]) == 1
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+def test_export_never_replaces_a_link_or_device(tmp_path, capsys):
+    """--out naming a symlink or a device (/dev/full) or pipe was renamed over with a plain
+    file, and the export reported success."""
+    import os
+
+    src = make_files(tmp_path / "imgs")
+    open_scanned(src).close()
+    target = tmp_path / "real.csv"
+    target.write_text("keep me")
+    link = tmp_path / "link.csv"
+    os.symlink(target, link)
+    assert _run(["export", str(src), "--format", "csv", "--out", str(link)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "not a plain file" in err[0]
+    assert link.is_symlink() and target.read_text() == "keep me"
+    pipe = tmp_path / "pipe.csv"  # a pipe, standing in for a device: never a system one in a test
+    os.mkfifo(pipe)
+    assert _run(["export", str(src), "--format", "csv", "--out", str(pipe)]) == 1
+    assert pipe.exists() and not pipe.is_file()
+
+
+def test_interrupted_export_exits_130_and_removes_its_partial_folder(tmp_path, capsys, monkeypatch):
+    """Ctrl+C gave exit 1 and left a half-written folder that the next run refused as
+    not empty."""
+    from llmvis_desktop.core.interchange import common
+
+    src = make_files(tmp_path / "imgs")
+    open_scanned(src).close()
+    out = tmp_path / "out"
+    calls = {"n": 0}
+    real_copy = common.ExportContext.copy_image
+
+    def copy_then_interrupt(self, row, dest):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt
+        return real_copy(self, row, dest)
+
+    monkeypatch.setattr(common.ExportContext, "copy_image", copy_then_interrupt)
+    assert _run(["export", str(src), "--format", "jsonl", "--out", str(out)]) == 130
+    assert "interrupted" in capsys.readouterr().err
+    assert calls["n"] == 3 and not any(out.iterdir())
+    monkeypatch.setattr(common.ExportContext, "copy_image", real_copy)
+    assert _run(["export", str(src), "--format", "jsonl", "--out", str(out)]) == 0

@@ -74,13 +74,35 @@ def _spec(fmt: str) -> FormatSpec:
 
 def export_project(project, fmt: str, out: Path | str, options: Optional[ExportOptions] = None,
                    token: Optional[CancelToken] = None, progress: ProgressFn = no_progress) -> ExportReport:
-    """Export the project's annotations to ``out`` in format ``fmt``."""
+    """Export the project's annotations to ``out`` in format ``fmt``. A folder export that
+    fails or is cancelled removes what it wrote (the folder was new or empty), so running
+    it again does not meet "folder is not empty"; a file export writes its file whole or
+    not at all."""
     spec = _spec(fmt)
     start = time.perf_counter()
-    ctx = ExportContext(project, fmt, Path(out), options or ExportOptions(), token, progress)
-    spec.export(ctx)
+    out = Path(out)
+    fresh = spec.out_is_folder and (not out.exists() or (out.is_dir() and not any(out.iterdir())))
+    ctx = ExportContext(project, fmt, out, options or ExportOptions(), token, progress)
+    try:
+        spec.export(ctx)
+    except BaseException:
+        if fresh:
+            _remove_partial(out)
+        raise
     ctx.report.seconds = round(time.perf_counter() - start, 3)
     return ctx.report
+
+
+def _remove_partial(out: Path) -> None:
+    """Empty a folder export that did not finish (it was new or empty before)."""
+    import shutil
+
+    if out.is_dir() and not out.is_symlink():
+        for child in out.iterdir():
+            if child.is_dir() and not child.is_symlink():
+                shutil.rmtree(child, ignore_errors=True)
+            else:
+                child.unlink(missing_ok=True)
 
 
 def import_file(project, fmt: str, path: Path | str, as_: str = "reviewed", overwrite: bool = False,

@@ -387,6 +387,10 @@ def write_atomic(path: Path, write: Callable[[object], None], mode: str = "w") -
     path = Path(path)
     if path.is_dir():
         raise InterchangeError(f"{path}: is a folder; give a file name")
+    if os.path.lexists(path) and (path.is_symlink() or not path.is_file()):
+        # renaming over it would replace a link, a device (/dev/full) or a pipe with a file
+        raise InterchangeError(f"{path}: exists and is not a plain file (a link, device or pipe); "
+                               f"give a new file name")
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.part")
     kwargs = {"encoding": "utf-8", "newline": ""} if "b" not in mode else {}
@@ -394,6 +398,9 @@ def write_atomic(path: Path, write: Callable[[object], None], mode: str = "w") -
         with open(tmp, mode, **kwargs) as fh:
             write(fh)
         os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise OSError(exc.errno, f"cannot write {path}: {exc.strerror or exc}") from exc
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
