@@ -255,3 +255,31 @@ def test_keeping_identifiers_is_explicit(proj, tmp_path):
     out = tmp_path / "k.csv"
     export_project(proj, "csv", out, ExportOptions(anonymize=False))
     assert DICOM in out.read_text()
+
+
+def test_malformed_imports_are_refused_and_change_nothing(proj, tmp_path):
+    """An unclosed CSV quote swallowed the next rows into one caption; two COCO categories
+    with one id moved annotations to the wrong label; two records of one image with
+    different statuses were merged silently; a file naming no image of the project
+    still added its labels. Each is refused now, naming the file, with nothing written."""
+    before = db_fingerprint(proj)
+    labels_before = [l.name for l in proj.labels()]
+    unclosed = tmp_path / "unclosed.csv"
+    unclosed.write_text('file_name,labels,caption\nimg5.png,ok,"oops never closed\nimg6.png,ok,fine\n')
+    dup_cat = tmp_path / "dup.json"
+    dup_cat.write_text(json.dumps({"images": [{"id": 1, "file_name": "img5.png"}],
+                                   "annotations": [{"id": 1, "image_id": 1, "category_id": 2}],
+                                   "categories": [{"id": 2, "name": "dent"}, {"id": 2, "name": "crack"}]}))
+    two_status = tmp_path / "status.csv"
+    two_status.write_text("file_name,labels,status\nimg5.png,ok,reviewed\nimg5.png,ok,rejected\n")
+    elsewhere = tmp_path / "elsewhere.csv"
+    elsewhere.write_text("file_name,labels\nnot/here.png,brand-new-label\nnor/this.png,another\n")
+    wide = tmp_path / "wide.csv"
+    wide.write_text("x" * 100_000 + "\n")
+    for fmt, path, why in [("csv", unclosed, "malformed CSV"), ("coco", dup_cat, "category id 2 is also"),
+                           ("csv", two_status, "second, different status"),
+                           ("csv", elsewhere, "none of its 2 record"), ("csv", wide, "no 'file_name' column")]:
+        with pytest.raises(InterchangeError, match=why) as exc:
+            import_file(proj, fmt, path)
+        assert path.name in str(exc.value) and len(str(exc.value)) < 600
+    assert db_fingerprint(proj) == before and [l.name for l in proj.labels()] == labels_before

@@ -66,6 +66,9 @@ def apply_import(project, fmt: str, source: Path, parsed: ParsedFile, as_: str, 
             if have.caption not in (MISSING, None, item.caption):
                 raise InterchangeError(f"{source.name} {item.where}: second, different caption for {item.name!r}")
             have.caption = item.caption
+        if have.status and item.status and have.status != item.status:
+            raise InterchangeError(f"{source.name} {item.where}: second, different status for {item.name!r} "
+                                   f"({item.status!r}, was {have.status!r})")
         have.status = have.status or item.status
         have.reviewer = have.reviewer or item.reviewer
         have.time = have.time or item.time
@@ -73,11 +76,16 @@ def apply_import(project, fmt: str, source: Path, parsed: ParsedFile, as_: str, 
     total = len(merged)
     with project.store.write() as s:
         ids = _name_lookup(project, s, merged)
+        if merged and not ids:  # the wrong file or folder: add no labels, change nothing
+            sample = ", ".join(repr(it.name) for it in list(merged.values())[:3])
+            raise InterchangeError(f"{source.name}: none of its {len(merged)} record(s) names an image of this "
+                                   f"project ({sample}...); is it the right folder and format?")
         existing_labels = set(s.scalars(select(m.Label.name)))
+        used = [it for rel, it in merged.items() if rel in ids]  # labels of records that match an image
         wanted = list(dict.fromkeys(
             list(parsed.taxonomy)
-            + [n for it in merged.values() for n in (it.labels or [])]
-            + [sg.value for it in merged.values() for sg in it.suggestions if sg.kind == "label"]
+            + [n for it in used for n in (it.labels or [])]
+            + [sg.value for it in used for sg in it.suggestions if sg.kind == "label"]
         ))
         for name in wanted:
             if name not in existing_labels:

@@ -111,6 +111,8 @@ def parse(path: Path) -> ParsedFile:
         if not name:
             raise InterchangeError(f"{where}: category has no name")
         check_labels([name], where)
+        if categories.get(cid, name) != name:
+            raise InterchangeError(f"{where}: category id {cid} is also {categories[cid]!r}")
         categories[cid] = name
     items: dict[int, ImportItem] = {}
     order: list[int] = []

@@ -86,13 +86,15 @@ def parse(path: Path) -> ParsedFile:
     items = []
     try:
         with open(path, encoding="utf-8-sig", newline="") as fh:
-            reader = csv.reader(fh)
+            reader = csv.reader(fh, strict=True)  # an unclosed quote is an error, not a caption eating the rest
             try:
                 header = next(reader)
             except StopIteration:
                 raise InterchangeError(f"{f}: empty file (no header line)") from None
             if "file_name" not in header:
-                raise InterchangeError(f"{f} line 1: no 'file_name' column in the header {header!r}")
+                shown = repr(header)
+                shown = shown if len(shown) <= 200 else shown[:200] + "..."
+                raise InterchangeError(f"{f} line 1: no 'file_name' column in the header {shown}")
             if len(set(header)) != len(header):
                 raise InterchangeError(f"{f} line 1: a column name appears twice")
             col = {name: i for i, name in enumerate(header)}
