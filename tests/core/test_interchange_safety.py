@@ -283,3 +283,22 @@ def test_malformed_imports_are_refused_and_change_nothing(proj, tmp_path):
             import_file(proj, fmt, path)
         assert path.name in str(exc.value) and len(str(exc.value)) < 600
     assert db_fingerprint(proj) == before and [l.name for l in proj.labels()] == labels_before
+
+
+def test_yolo_import_takes_dicom_without_a_suffix_and_says_what_it_skipped(proj, tmp_path):
+    """Kept under their own names (--keep-dicom-identifiers), series files named IM0001
+    were skipped silently on the way back: their labels were lost."""
+    import shutil
+
+    (proj.root / "series").mkdir()
+    shutil.copyfile(ct_small(), proj.root / "series" / "IM0001")
+    proj.scan()
+    proj.set_labels(proj.image_by_path("series/IM0001").id, ["dent"], "dora")
+    out = tmp_path / "y"
+    export_project(proj, "yolo", out, ExportOptions(anonymize=False, split=(1.0, 0.0, 0.0)))
+    assert (out / "train" / "dent" / "series" / "IM0001").is_file()
+    (out / "train" / "dent" / "notes.md").write_text("not an image")
+    proj.set_labels(proj.image_by_path("series/IM0001").id, [], "dora")
+    rep = import_file(proj, "yolo", out)
+    assert proj.image(proj.image_by_path("series/IM0001").id).labels == ("dent",)
+    assert any("notes.md" in w and "skipped" in w for w in rep.warnings)

@@ -22,7 +22,7 @@ from .common import (
     split_of,
     splits_used,
 )
-from ..imaging.formats import SUPPORTED_EXTENSIONS
+from ..imaging.formats import SUPPORTED_EXTENSIONS, sniff_dicom
 
 SPLITS = ("train", "val", "test")
 
@@ -61,6 +61,7 @@ def parse(path: Path) -> ParsedFile:
         raise InterchangeError(f"{path}: no train/, val/ or test/ folder (YOLO classification layout)")
     items: list[ImportItem] = []
     taxonomy: list[str] = []
+    skipped: list[str] = []
     for split in splits:
         for cls in sorted(p for p in split.iterdir() if p.is_dir() and not p.name.startswith(".")):
             label = folder_to_label(cls.name)
@@ -69,12 +70,19 @@ def parse(path: Path) -> ParsedFile:
             for dirpath, dirnames, filenames in os.walk(cls):  # does not follow symlinked folders
                 dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
                 for fn in sorted(filenames):
-                    if fn.startswith(".") or os.path.splitext(fn)[1].lower() not in SUPPORTED_EXTENSIONS:
-                        continue
                     full = Path(dirpath) / fn
+                    if fn.startswith("."):
+                        continue
+                    if os.path.splitext(fn)[1].lower() not in SUPPORTED_EXTENSIONS and not sniff_dicom(full):
+                        skipped.append(full.relative_to(path).as_posix())  # a DICOM series (IM0001) is kept
+                        continue
                     rel = full.relative_to(cls).as_posix()
                     where = f"{full.relative_to(path).as_posix()}"
                     items.append(ImportItem(rel, where, labels=[label], alt=full))
     if not taxonomy:
         raise InterchangeError(f"{path}: the split folders hold no class folder")
-    return ParsedFile(items, taxonomy=taxonomy)
+    warnings = []
+    if skipped:
+        warnings.append(f"{len(skipped)} file(s) in the class folders are not images and were skipped "
+                        f"({', '.join(skipped[:3])}{'...' if len(skipped) > 3 else ''})")
+    return ParsedFile(items, taxonomy=taxonomy, warnings=warnings)
