@@ -182,6 +182,13 @@ def test_labels_crud(project):
         project.add_label("ok")
     with pytest.raises(ValueError, match="#rrggbb"):
         project.add_label("dent", color="red")
+    project.add_label("d\u00e9faut")  # composed e-acute
+    with pytest.raises(ValueError, match="looks the same as the existing label"):
+        project.add_label("de\u0301faut")  # e + combining accent: the same word on screen
+    for bad in ("two\nlines", "tab\there"):
+        with pytest.raises(ValueError, match="control character"):
+            project.add_label(bad)
+    project.remove_label("d\u00e9faut", "alice")
     i = project.image_ids()[0]
     project.toggle_label(i, "scratch", "alice")
     renamed = project.update_label("scratch", new_name="scratch-deep", color="#123456")

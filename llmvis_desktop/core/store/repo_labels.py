@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Optional
 
 from sqlalchemy import delete, func, select
@@ -33,10 +34,22 @@ def _check(name: str, color: Optional[str], shortcut: Optional[str]) -> None:
         raise LabelError(f"label name {name!r} is empty or has surrounding spaces")
     if len(name) > 200:
         raise LabelError(f"label name is longer than 200 characters: {name[:40]}...")
+    if any(unicodedata.category(c).startswith("C") for c in name):
+        raise LabelError(f"label name {name!r} holds a control character (a line break, a tab...)")
     if color is not None and not _COLOR.match(color):
         raise LabelError(f"colour {color!r} is not of the form #rrggbb")
     if shortcut is not None and len(shortcut) != 1:
         raise LabelError(f"shortcut {shortcut!r} must be a single key")
+
+
+def _no_lookalike(name: str, others) -> None:
+    """Refuse a name that differs from an existing one only in its Unicode form (an
+    accent composed or not): two labels that look the same."""
+    key = unicodedata.normalize("NFC", name)
+    for other in others:
+        if other != name and unicodedata.normalize("NFC", other) == key:
+            raise LabelError(f"label {name!r} looks the same as the existing label {other!r} "
+                             f"(the same letters in another Unicode form)")
 
 
 def add_label(
@@ -50,6 +63,7 @@ def add_label(
     if session.scalar(select(m.Label.id).where(m.Label.name == name)) is not None:
         raise LabelError(f"label {name!r} already exists")
     existing = list_labels(session)
+    _no_lookalike(name, [lbl.name for lbl in existing])
     used_keys = {lbl.shortcut for lbl in existing if lbl.shortcut}
     if shortcut is not None and shortcut in used_keys:
         raise LabelError(f"shortcut {shortcut!r} is already used by another label")
@@ -90,6 +104,7 @@ def update_label(
     if new_name and new_name != name:
         if session.scalar(select(m.Label.id).where(m.Label.name == new_name)) is not None:
             raise LabelError(f"label {new_name!r} already exists")
+        _no_lookalike(new_name, [n for n in session.scalars(select(m.Label.name)) if n != name])
         row.name = new_name
     if color:
         row.color = color
