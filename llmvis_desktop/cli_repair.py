@@ -11,8 +11,38 @@ import sys
 import time
 from pathlib import Path
 
+import argparse
+import re
+
+from .cli_args import non_negative, positive
 from .core.repair import DEFAULT_DETAIL
 from .core.tasks import Cancelled, CancelToken, Progress
+
+MAX_DETAIL = 1.5
+MAX_DILATE = 64  # pixels; a larger structuring element costs memory for nothing a mask edit could not do
+
+
+def _detail(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0.0 <= value <= MAX_DETAIL:  # (NaN fails too)
+        raise argparse.ArgumentTypeError(f"must be between 0 and {MAX_DETAIL}, not {text}")
+    return value
+
+
+def _dilate(text: str) -> int:
+    value = non_negative(text)
+    if value > MAX_DILATE:
+        raise argparse.ArgumentTypeError(f"must be {MAX_DILATE} or less, not {text}")
+    return value
+
+
+def _device(text: str) -> str:
+    if not re.fullmatch(r"auto|cpu|mps|cuda(:\d+)?", text.strip().lower()):
+        raise argparse.ArgumentTypeError(f"unknown device {text!r} (auto, cpu, cuda, cuda:N, mps)")
+    return text.strip().lower()
 
 
 def add_parsers(subparsers) -> None:
@@ -23,12 +53,13 @@ def add_parsers(subparsers) -> None:
     t = sub.add_parser("train", help="train or fine-tune the repair GAN on a folder's images")
     t.add_argument("folder", help="the project's image folder")
     t.add_argument("--minutes", type=float, default=None, help="time budget (stops at the first of minutes/steps)")
-    t.add_argument("--steps", type=int, default=None, help="number of steps (default 2000 if no --minutes)")
+    t.add_argument("--steps", type=positive, default=None, help="number of steps (default 2000 if no --minutes)")
     t.add_argument("--from", dest="from_ckpt", default=None,
                    help="start from this checkpoint (default: the shipped starter; 'scratch' for none)")
     t.add_argument("--out", default=None, help="output checkpoint (default FOLDER/.llmvis/repair.safetensors)")
     t.add_argument("--resume", action="store_true", help="continue from --out if it exists")
-    t.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1 ...")
+    t.add_argument("--force", action="store_true", help="start over even if --out holds a trained checkpoint")
+    t.add_argument("--device", type=_device, default="auto", help="auto, cpu, cuda, cuda:1 ...")
     t.add_argument("--label", default=None, help="only images carrying this label (e.g. defect-free)")
     t.add_argument("--tile", type=int, default=64)
     t.add_argument("--batch", type=int, default=8)
@@ -42,13 +73,13 @@ def add_parsers(subparsers) -> None:
     a.add_argument("--out", default=None, help="output file (default: repaired/ beside the image)")
     a.add_argument("--method", choices=("gan", "telea", "ns"), default="gan")
     a.add_argument("--checkpoint", default=None, help="GAN checkpoint (default: the shipped starter)")
-    a.add_argument("--dilate", type=int, default=2, help="grow the mask by this many pixels (feathered)")
-    a.add_argument("--radius", type=int, default=5, help="Telea/NS neighbourhood radius")
-    a.add_argument("--detail", type=float, default=DEFAULT_DETAIL,
+    a.add_argument("--dilate", type=_dilate, default=2, help="grow the mask by this many pixels (feathered)")
+    a.add_argument("--radius", type=positive, default=5, help="Telea/NS neighbourhood radius")
+    a.add_argument("--detail", type=_detail, default=DEFAULT_DETAIL,
                    help="texture detail re-injected from the surround: 0 = the engine's plain (smooth) fill, "
                         "best PSNR/SSIM; 1 = the surround's texture restored (default %(default)s)")
     a.add_argument("--seed", type=int, default=0, help="seed of the texture detail (same seed, same pixels)")
-    a.add_argument("--device", default="auto", help="where the GAN runs: auto (CUDA when there is one), cpu, cuda ...")
+    a.add_argument("--device", type=_device, default="auto", help="where the GAN runs: auto (CUDA when there is one), cpu, cuda ...")
     a.add_argument("--project", default=None, help="project folder: record provenance and index the result")
     a.add_argument("--db", default=None, help="project database URL (with --project)")
     a.add_argument("--actor", default="cli")
@@ -120,9 +151,12 @@ def cmd_train(args) -> int:
         project = Project.open(folder, args.db)
     except ProjectError as exc:
         return _err(str(exc))
+    if out.exists() and not (args.resume or args.force):
+        project.close()
+        return _err(f"{out} already holds a trained checkpoint; --resume continues it, --force starts over "
+                    f"(replacing it), or give another --out")
     try:
-        if project.count() == 0:
-            project.index()
+        project.index()  # incremental: images added since the last run are trained on too
         res = train(project, steps=args.steps, minutes=args.minutes, from_ckpt=start, out=out,
                     device=args.device, token=token, progress=show, resume=args.resume, tile=args.tile,
                     batch=args.batch, label=args.label,
@@ -130,7 +164,8 @@ def cmd_train(args) -> int:
     except RepairError as exc:
         return _err(str(exc))
     except (KeyboardInterrupt, Cancelled):
-        print(f"cancelled; resumable checkpoint at {out} (use --resume)", file=sys.stderr)
+        saved = f"resumable checkpoint at {out} (use --resume)" if out.exists() else "no checkpoint was saved yet"
+        print(f"cancelled; {saved}", file=sys.stderr)
         return 130
     finally:
         project.close()

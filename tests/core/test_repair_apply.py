@@ -209,3 +209,85 @@ def test_dicom_gives_derived_tiff_at_full_depth(tmp_path):
     assert out.dtype == orig.dtype == np.int16
     hole = dilate(m, 2)
     assert np.array_equal(out[~hole], orig[~hole])
+
+
+def _noise(path, size=40, seed=5):
+    Image.fromarray(np.random.default_rng(seed).integers(0, 255, (size, size, 3)).astype(np.uint8)).save(path)
+
+
+def _mask_file(path, rows, size=40):
+    m = np.zeros((size, size), np.uint8)
+    m[rows, 5:25] = 255
+    Image.fromarray(m).save(path)
+    return path
+
+
+def test_each_repair_keeps_its_own_mask_and_out_is_never_swapped(tmp_path):
+    """part.jpg and part.tif repaired to part.repaired.png / .tif shared one mask file, the
+    second overwriting the first's; --out other.jpg --force wrote over other.png; --out
+    FOLDER/ wrote FOLDER.png beside the folder."""
+    root = tmp_path / "p"
+    root.mkdir()
+    _noise(root / "part.png")
+    Image.open(root / "part.png").save(root / "part.tif")
+    a, b = _mask_file(tmp_path / "a.png", slice(2, 8)), _mask_file(tmp_path / "b.png", slice(20, 30))
+    ra = apply_mod.repair_file(root / "part.png", a, method="telea")
+    rb = apply_mod.repair_file(root / "part.tif", b, method="telea")
+    assert ra.mask_path != rb.mask_path
+    assert np.asarray(Image.open(ra.mask_path))[2:8].any() and not np.asarray(Image.open(ra.mask_path))[20:30].any()
+    _noise(root / "other.png", seed=9)
+    before = (root / "other.png").read_bytes()
+    with pytest.raises(RepairError, match="give a .png name"):
+        apply_mod.repair_file(root / "part.png", a, method="telea", out=root / "other.jpg", overwrite=True)
+    assert (root / "other.png").read_bytes() == before and not (root / "other.jpg").exists()
+    (tmp_path / "into").mkdir()
+    inside = apply_mod.repair_file(root / "part.png", a, method="telea", out=str(tmp_path / "into") + "/")
+    assert inside.output_path.parent == tmp_path / "into" and inside.output_path.name == "part.repaired.png"
+    assert not (tmp_path / "into.png").exists()
+
+
+def test_an_output_outside_the_project_is_recorded_by_its_full_path(tmp_path, monkeypatch):
+    """Recorded relative to where the command ran, it was read against the project root:
+    unlinking left the file, relinking said it was gone."""
+    from llmvis_desktop.core.project import Project
+
+    root = tmp_path / "proj"
+    root.mkdir()
+    _noise(root / "part.png")
+    mask = _mask_file(tmp_path / "m.png", slice(5, 15))
+    monkeypatch.chdir(tmp_path)
+    with Project.open(root) as p:
+        p.index()
+        res = apply_mod.repair_file(root / "part.png", "m.png", method="telea", project=p, out="outside/x.png")
+        rep = p.repairs(p.image_by_path("part.png").id)[0]
+        assert rep.output_path == str((tmp_path / "outside" / "x.png").resolve())
+        assert rep.mask_path == str(res.mask_path.resolve()) and rep.params["mask_source"] == str(mask.resolve())
+
+
+def test_a_damaged_checkpoint_is_refused(tmp_path, gen):
+    """NaN weights filled the hole with black and exited 0; a file that no longer matches
+    its card was used as if it did."""
+    from llmvis_desktop.core.repair.checkpoint import CheckpointError, load_checkpoint
+
+    state = {k: v.clone() for k, v in gen.state_dict().items()}
+    first = next(k for k, v in state.items() if v.is_floating_point())
+    state[first].view(-1)[0] = float("nan")
+    with pytest.raises(CheckpointError, match="NaN or infinite"):
+        load_checkpoint(save_checkpoint(tmp_path / "nan.safetensors", SMALL, state, step=1))
+    good = save_checkpoint(tmp_path / "good.safetensors", SMALL, gen.state_dict(), step=1)
+    other = save_checkpoint(tmp_path / "other.safetensors", SMALL, gen.state_dict(), step=2)
+    good.write_bytes(other.read_bytes())  # replaced, its card left behind
+    with pytest.raises(CheckpointError, match="does not match its card"):
+        load_checkpoint(good)
+
+
+@pytest.mark.parametrize("option, value", [("--dilate", "-1"), ("--dilate", "300"), ("--radius", "0"),
+                                           ("--device", "gpu")])
+def test_repair_apply_bad_values_are_usage_errors(tmp_path, option, value, capsys):
+    from llmvis_desktop import cli_repair
+
+    parser = argparse.ArgumentParser()
+    cli_repair.add_parsers(parser.add_subparsers())
+    with pytest.raises(SystemExit) as exc:
+        parser.parse_args(["repair", "apply", "x.png", "--mask", "m.png", option, value])
+    assert exc.value.code == 2 and option in capsys.readouterr().err

@@ -141,9 +141,12 @@ def test_detail_in_provenance_and_cli(tmp_path):
         assert args.detail == 0.8 and args.func(args) == 0
         outs.append(np.asarray(Image.open(o)))
     assert np.array_equal(outs[0], outs[1]) and not np.array_equal(outs[0], outs[2])
-    args = parser.parse_args(["repair", "apply", str(root / "part.png"), "--mask", str(tmp_path / "mask.png"),
-                              "--method", "telea", "--detail", "-1", "--out", str(tmp_path / "bad.png")])
-    assert args.func(args) == 1
+    for bad in ("-1", "100", "nan"):  # outside 0-1.5 is a usage error (100 filled the hole with noise)
+        with pytest.raises(SystemExit) as exc:
+            parser.parse_args(["repair", "apply", str(root / "part.png"), "--mask", str(tmp_path / "mask.png"),
+                               "--method", "telea", "--detail", bad, "--out", str(tmp_path / "bad.png")])
+        assert exc.value.code == 2
+    assert not (tmp_path / "bad.png").exists()
 
 
 def test_fast_blur_and_known_block_lookup_match_the_direct_computations():

@@ -187,10 +187,22 @@ def test_cli_train_from_project(tmp_path, capsys):
     args = parser.parse_args(["repair", "train", str(root), "--from", "scratch", "--steps", "2", "--tile", "32",
                               "--batch", "2", "--out", str(out), "--device", "cpu"])
     assert args.func(args) == 0
-    assert json.loads(capsys.readouterr().out)["steps"] == 2 and out.is_file()
+    first = json.loads(capsys.readouterr().out)
+    assert first["steps"] == 2 and out.is_file()
     args = parser.parse_args(["repair", "train", str(root), "--from", str(tmp_path / "nope.safetensors"),
-                              "--steps", "1", "--out", str(out)])
-    assert args.func(args) == 1
+                              "--steps", "1", "--out", str(out), "--force"])
+    assert args.func(args) == 1 and "nope.safetensors" in capsys.readouterr().err
+    # a trained checkpoint is not replaced without being asked (it was, silently)
+    before = out.read_bytes()
+    args = parser.parse_args(["repair", "train", str(root), "--from", "scratch", "--steps", "1", "--out", str(out)])
+    assert args.func(args) == 1 and "--resume continues it" in capsys.readouterr().err
+    assert out.read_bytes() == before
+    # images added since the first run are trained on (only an empty project was indexed)
+    Image.fromarray(_texture(7, 64)).save(root / "added.png")
+    args = parser.parse_args(["repair", "train", str(root), "--steps", "3", "--tile", "32", "--batch", "2",
+                              "--out", str(out), "--device", "cpu", "--resume"])
+    assert args.func(args) == 0
+    assert json.loads(capsys.readouterr().out)["data"]["images"] == first["data"]["images"] + 1
 
 
 def test_generator_on_another_device_is_a_kept_copy_and_never_moves_the_original():

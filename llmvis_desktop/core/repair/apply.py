@@ -171,6 +171,42 @@ def resolve_out_dir(image_path: Path | str, out_dir: Optional[Path | str] = None
     return folder if folder.is_absolute() else image_path.parent / folder
 
 
+def _output_path(image_path: Path, out, out_dir, fmt: str, repaired: np.ndarray) -> tuple[Path, str]:
+    """Where the repair goes, and its format. ``out`` names the file (a .png, or a .tif);
+    an existing folder, or a path ending in a separator, is the folder to save it in.
+    Another suffix is refused, not swapped: swapping it once wrote over a different file
+    (``other.jpg --force`` replaced ``other.png``)."""
+    text = "" if out is None else str(out)
+    if out is None or text.endswith(("/", os.sep)) or Path(text).is_dir():
+        folder = resolve_out_dir(image_path, out_dir) if out is None else Path(text)
+        return _free_name(folder, image_path.stem, "tif" if fmt == "tiff" else "png"), fmt
+    out_path = Path(text)
+    suffix = out_path.suffix.lower()
+    if suffix in (".tif", ".tiff"):
+        return out_path, "tiff"
+    if suffix == ".png" and fmt == "tiff":
+        raise RepairError(f"{out_path}: this image ({repaired.dtype}, {repaired.shape}) needs TIFF to keep "
+                          "its depth; give a .tif output")
+    if suffix != ".png":
+        want = ".tif" if fmt == "tiff" else ".png"
+        raise RepairError(f"{out_path}: repairs are saved as PNG or TIFF; give a {want} name "
+                          f"(e.g. {out_path.with_suffix(want).name})")
+    return out_path, fmt
+
+
+def _mask_name(out_path: Path, replacing: bool) -> Path:
+    """The repair's own mask file: NAME.mask.png in .masks/ beside the output, numbered when
+    another repair's mask has that name (part.repaired.png and part.repaired.tif shared
+    one, and the second overwrote the first's). Replacing an output replaces its mask."""
+    folder = out_path.parent / MASK_DIR
+    p = folder / f"{out_path.stem}.mask.png"
+    i = 2
+    while p.exists() and not (replacing and i == 2):
+        p = folder / f"{out_path.stem}.mask-{i}.png"
+        i += 1
+    return p
+
+
 def _free_name(folder: Path, stem: str, ext: str) -> Path:
     p = folder / f"{stem}.repaired.{ext}"
     i = 2
@@ -253,23 +289,13 @@ def repair_file(
                            tile=tile, radius=radius, device=device, detail=detail, seed=seed, token=token)
     src_hash = file_sha256(image_path)
     fmt = output_format(data.meta.format, repaired)
-    if out is not None:
-        out_path = Path(out)
-        if out_path.suffix.lower() in (".tif", ".tiff"):
-            fmt = "tiff"
-        elif out_path.suffix.lower() == ".png" and fmt == "tiff":
-            raise RepairError(f"{out_path}: this image ({repaired.dtype}, {repaired.shape}) needs TIFF to keep "
-                              "its depth; give a .tif output")
-        elif out_path.suffix.lower() != ".png":
-            out_path = out_path.with_suffix(".tif" if fmt == "tiff" else ".png")
-    else:
-        folder = resolve_out_dir(image_path, out_dir)
-        out_path = _free_name(folder, image_path.stem, "tif" if fmt == "tiff" else "png")
+    out_path, fmt = _output_path(image_path, out, out_dir, fmt, repaired)
     if out_path.resolve() == image_path.resolve():
         raise RepairError(f"{out_path}: refusing to overwrite the original image")
-    if out_path.exists() and not overwrite:
+    replacing = out_path.exists()
+    if replacing and not overwrite:
         raise RepairError(f"{out_path}: already exists (choose another --out, or allow overwriting)")
-    mask_path = out_path.parent / MASK_DIR / f"{out_path.stem}.mask.png"
+    mask_path = _mask_name(out_path, replacing)
     result = RepairResult(out_path, mask_path, method, params, ck_hash, src_hash, pixels=repaired)
     if not save:
         return result
@@ -285,7 +311,8 @@ def repair_file(
         mask_path.unlink(missing_ok=True)
         raise
     if mask_source:
-        params["mask_source"] = mask_source
+        src = Path(mask_source)
+        params["mask_source"] = str(src.resolve()) if src.exists() else mask_source
     if project is not None:
         _record(project, image_path, result, actor)
     return result
@@ -311,9 +338,10 @@ def _record(project, image_path: Path, result: RepairResult, actor: str) -> None
     if src is None:
         raise RepairError(f"{rel}: not indexed in the project; repair saved to {result.output_path}")
     out_img = project.image_by_path(out_rel) if out_rel else None
-    mask_rel = _relative(project, result.mask_path) or str(result.mask_path)
+    # outside the project: absolute paths (relative ones are read against the project root)
+    mask_rel = _relative(project, result.mask_path) or str(result.mask_path.resolve())
     rec = project.add_repair(
-        src.id, mask_path=mask_rel, output_path=out_rel or str(result.output_path), engine=result.method,
+        src.id, mask_path=mask_rel, output_path=out_rel or str(result.output_path.resolve()), engine=result.method,
         actor=actor, output_image_id=out_img.id if out_img else None, source_sha256=result.source_sha256,
         checkpoint_hash=result.checkpoint_hash, params=result.params)
     result.repair_id = rec.id

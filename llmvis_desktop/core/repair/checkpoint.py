@@ -137,6 +137,9 @@ def load_checkpoint(path: Path | str, *, with_train_state: bool = False) -> Chec
         what = (f"missing {missing[:2]}" if missing else f"unexpected {extra[:2]}" if extra
                 else f"shape mismatch at {bad[:2]}")
         raise CheckpointError(f"{path}: weights do not match architecture {ARCH} ({what})")
+    damaged = [k for k, v in gstate.items() if v.is_floating_point() and not bool(v.isfinite().all())]
+    if damaged:  # they would fill every hole with black
+        raise CheckpointError(f"{path}: weights hold NaN or infinite values ({damaged[0]}...): the file is damaged")
     card = {}
     cp = card_path(path)
     if cp.is_file():
@@ -144,9 +147,13 @@ def load_checkpoint(path: Path | str, *, with_train_state: bool = False) -> Chec
             card = json.loads(cp.read_text())
         except (OSError, ValueError):
             card = {}
+    sha = checkpoint_hash(path)
+    if card.get("sha256") and card["sha256"] != sha:
+        raise CheckpointError(f"{path}: does not match its card {cp.name} (its sha256 differs): the file was "
+                              f"damaged or replaced; restore it, or remove the card if the new file is meant")
     train = {k[len("train."):]: v for k, v in tensors.items() if k.startswith("train.")}
     return Checkpoint(path=path, config=config, generator_state=gstate, step=int(meta.get("step", "0") or 0),
-                      card=card, train_state=train, sha256=checkpoint_hash(path))
+                      card=card, train_state=train, sha256=sha)
 
 
 def load_generator(path: Path | str):
