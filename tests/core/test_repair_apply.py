@@ -291,3 +291,16 @@ def test_repair_apply_bad_values_are_usage_errors(tmp_path, option, value, capsy
     with pytest.raises(SystemExit) as exc:
         parser.parse_args(["repair", "apply", "x.png", "--mask", "m.png", option, value])
     assert exc.value.code == 2 and option in capsys.readouterr().err
+
+
+def test_an_image_outside_the_project_is_refused_before_anything_is_saved(tmp_path):
+    from llmvis_desktop.core.project import Project
+
+    (tmp_path / "proj").mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    _noise(tmp_path / "elsewhere" / "x.png")
+    mask = _mask_file(tmp_path / "m.png", slice(5, 15))
+    with Project.open(tmp_path / "proj") as p:
+        with pytest.raises(RepairError, match="not inside the project folder.*nothing was saved"):
+            apply_mod.repair_file(tmp_path / "elsewhere" / "x.png", mask, method="telea", project=p)
+    assert not (tmp_path / "elsewhere" / "repaired").exists()

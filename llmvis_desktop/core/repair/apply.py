@@ -256,6 +256,8 @@ def repair_file(
     if method not in METHODS:
         raise RepairError(f"unknown repair method {method!r} (choose {', '.join(METHODS)})")
     image_path = Path(image_path)
+    if project is not None and save and _relative(project, image_path) is None:  # before any work or file
+        raise RepairError(f"{image_path}: not inside the project folder {project.root}; nothing was saved")
     try:
         data = read_image(image_path)
     except ImageReadError as exc:
