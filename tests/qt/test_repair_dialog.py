@@ -131,3 +131,128 @@ def test_repair_dialog_texture_detail_is_used_and_recorded(qtbot, brick_project)
         assert len(reps) == 1 and reps[0].params["detail"] == 0.5 and reps[0].params["seed"] == 5
         saved = np.asarray(Image.open(dlg.result.output_path))
         assert np.array_equal(saved, dlg.results["telea"].pixels)
+
+
+@pytest.fixture
+def gated_repair(monkeypatch):
+    """Holds every background repair in its worker until ``gate.set()`` (the test decides
+    when a running job may end); returns the gate."""
+    import threading
+
+    from llmvis_desktop.core.repair import apply
+
+    real = apply.repair_file
+    gate = threading.Event()
+
+    def held(*args, **kwargs):
+        if not kwargs.get("save", True):
+            assert gate.wait(30), "the test never released the repair"
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(apply, "repair_file", held)
+    yield gate
+    gate.set()  # never leave a worker waiting
+
+
+def _wait_unprocessed(cond, timeout=15.0):
+    """Wait for ``cond`` without running the event loop (queued signals stay queued)."""
+    import time
+
+    t0 = time.monotonic()
+    while not cond():
+        assert time.monotonic() - t0 < timeout
+        time.sleep(0.01)
+
+
+def test_repair_dialog_mask_edit_during_repair_discards_its_results(qtbot, brick_project, gated_repair):
+    """Pixels computed from an old mask are never shown as current nor saved with a new
+    mask as provenance: any edit of the mask (or the settings) while a repair runs, or
+    before its results arrive, invalidates them."""
+    from llmvis_desktop.core.project import Project
+    from llmvis_desktop.qt.dialogs.repair_dialog import RepairDialog
+
+    with Project.open(brick_project) as p:
+        dlg = RepairDialog(brick_project / "brick.png", p, actor="tester")
+        qtbot.addWidget(dlg)
+        dlg.method.setCurrentIndex(dlg.method.findData("telea"))
+
+        # 1. the mask is edited while the repair runs
+        dlg.editor.canvas.fill_rect(18, 57, 182, 69)  # mask A: the scratch
+        dlg.run_repair()
+        job = dlg._job
+        qtbot.waitUntil(lambda: job.state == "running", timeout=5000)
+        dlg.editor.canvas.clear()
+        dlg.editor.canvas.fill_rect(10, 120, 60, 150)  # mask B, elsewhere
+        gated_repair.set()
+        qtbot.waitUntil(lambda: not job.is_active and dlg.run_btn.isEnabled(), timeout=15000)
+        qtbot.wait(50)
+        assert not dlg.results and not dlg.accept_btn.isEnabled()
+        assert "changed" in dlg.status.text() and "again" in dlg.status.text()
+        dlg.save_repair()
+        assert dlg.result is None and p.repairs(p.image_by_path("brick.png").id) == []
+
+        # 2. the repair has ended in its worker, its results are still on their way: a new
+        #    setting (or mask) arrives first
+        gated_repair.clear()
+        dlg.run_repair()
+        job = dlg._job
+        qtbot.waitUntil(lambda: job.state == "running", timeout=5000)
+        gated_repair.set()
+        _wait_unprocessed(lambda: not job.is_active)  # result and finished are queued, not delivered
+        dlg.seed.setValue(7)
+        qtbot.waitUntil(lambda: dlg.run_btn.isEnabled(), timeout=15000)
+        qtbot.wait(50)
+        assert job.state == "done" and job.result.get("telea") is not None
+        assert not dlg.results and not dlg.accept_btn.isEnabled()
+        assert "run the repair again" in dlg.status.text()
+
+        # 3. a repair of the current mask and settings is accepted with exactly that mask
+        dlg.run_repair()
+        qtbot.waitUntil(lambda: "telea" in dlg.results, timeout=15000)
+        assert dlg.accept_btn.isEnabled()
+        dlg.save_repair()
+        assert dlg.result is not None
+        saved_mask = np.asarray(Image.open(dlg.result.mask_path)) > 0
+        assert saved_mask[120:150, 10:60].all() and not saved_mask[57:69, 18:182].any()
+        out = np.asarray(Image.open(dlg.result.output_path))
+        orig = np.asarray(Image.open(brick_project / "brick.png"))
+        changed = np.any(out != orig, axis=-1) if out.ndim == 3 else out != orig
+        assert not changed[50:80].any() and changed[118:152, 8:62].any()
+        assert p.repairs(p.image_by_path("brick.png").id)[0].params["seed"] == 7
+
+
+@pytest.mark.parametrize("how", ["reject", "close"])
+def test_repair_dialog_closed_mid_repair_cancels_its_job(qtbot, brick_project, gated_repair, how):
+    """Closing the dialog (Cancel or the window's close button) while a repair runs on the
+    window's job manager stops that job, and no handler of the deleted dialog runs when it
+    ends (it used to raise "Internal C++ object already deleted")."""
+    import shiboken6
+    from PySide6.QtCore import Qt
+
+    from llmvis_desktop.core.project import Project
+    from llmvis_desktop.qt.dialogs.repair_dialog import RepairDialog
+    from llmvis_desktop.qt.workers import JobManager
+
+    jobs = JobManager()
+    try:
+        with Project.open(brick_project) as p:
+            dlg = RepairDialog(brick_project / "brick.png", p, actor="tester", jobs=jobs)
+            dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # as the main window opens it
+            dlg.show()
+            dlg.editor.canvas.fill_rect(18, 57, 182, 69)
+            dlg.method.setCurrentIndex(dlg.method.findData("telea"))
+            dlg.run_repair()
+            job = dlg._job
+            qtbot.waitUntil(lambda: job.state == "running", timeout=5000)
+            with qtbot.waitSignal(dlg.destroyed, timeout=5000):
+                dlg.reject() if how == "reject" else dlg.close()
+            assert not shiboken6.isValid(dlg)
+            assert job.token.cancelled
+            gated_repair.set()
+            qtbot.waitUntil(lambda: not job.is_active, timeout=15000)
+            qtbot.wait(100)  # deliver the job's last signals: nothing may touch the dialog
+            assert job.state == "cancelled"
+            assert not jobs.active()
+    finally:
+        gated_repair.set()
+        jobs.shutdown()

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Optional
 
 import numpy as np
+import shiboken6
 from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QGridLayout,
@@ -84,7 +85,12 @@ class RepairDialog(QDialog):
         self.data = read_image(self.image_path)
         self.results: dict = {}  # method -> RepairResult (preview, not saved)
         self.result = None
-        self._job = None
+        self._job = None  # the running (or last) repair job
+        self._job_slots: list = []  # (signal, slot) connected to self._job, disconnected when it is dropped
+        self._job_state = None  # (generation, mask) the running job was started with
+        self._generation = 0  # bumped by every edit of the mask or the settings
+        self._results_mask: Optional[np.ndarray] = None  # the mask self.results were computed with
+        self._closed = False
 
         self.editor = MaskEditor(self.data.display, self)
         self.editor.changed.connect(self._mask_changed)
@@ -94,7 +100,7 @@ class RepairDialog(QDialog):
         self.method.currentIndexChanged.connect(self._show_current)
         self.side_by_side = QCheckBox("All engines side by side", self)
         self.detail = QDoubleSpinBox(self)
-        self.detail.setRange(0.0, 2.0)
+        self.detail.setRange(0.0, 1.5)  # as `llmvis repair apply --detail`
         self.detail.setSingleStep(0.25)
         self.detail.setDecimals(2)
         self.detail.setValue(DEFAULT_DETAIL)
@@ -179,9 +185,18 @@ class RepairDialog(QDialog):
         return to_display(pixels, self.data.window, invert=self.data.meta.mode == "MONOCHROME1")
 
     def _mask_changed(self) -> None:
+        """The mask or a setting changed: every preview is stale, and so is a running repair
+        (started with the old mask or settings): it is stopped and its results are never shown."""
+        self._generation += 1
         self.results.clear()
+        self._results_mask = None
+        for img in self.thumbs.values():
+            img.clear()
         self.accept_btn.setEnabled(False)
         self.view.set_images(self.view.before, None)
+        if self._job is not None and self._job.is_active:
+            self._job.cancel()
+            self.status.setText(STALE_MESSAGE)
 
     def _toggle(self, on: bool) -> None:
         self.view.show_original = on
@@ -204,8 +219,11 @@ class RepairDialog(QDialog):
         from ...core.repair.apply import repair_file
         from ...core.tasks import Progress
 
-        mask = self.editor.mask()
+        if self._closed:
+            return
+        mask = self.editor.mask().copy()
         methods = self._methods()
+        self._drop_job(cancel=True)  # a repair still running is superseded by this one
 
         def work(token, progress, path=self.image_path, mask=mask, methods=methods, ck=self.checkpoint,
                  detail=self.detail.value(), seed=self.seed.value()):
@@ -221,10 +239,63 @@ class RepairDialog(QDialog):
 
         self.run_btn.setEnabled(False)
         self.status.setText("Repairing…")
-        self._job = self.jobs.start("Repair", work)
-        self._job.signals.result.connect(self._on_results)
-        self._job.signals.error.connect(lambda e: self._on_error(str(e)))
-        self._job.signals.finished.connect(lambda: self.run_btn.setEnabled(True))
+        job = self.jobs.start("Repair", work)
+        self._job = job
+        self._job_state = (self._generation, mask)
+        self._job_slots = [
+            (job.signals.result, lambda out, j=job: self._job_result(j, out)),
+            (job.signals.error, lambda e, j=job: self._job_error(j, e)),
+            (job.signals.cancelled, lambda j=job: self._job_cancelled(j)),
+            (job.signals.finished, lambda j=job: self._job_finished(j)),
+        ]
+        for signal, slot in self._job_slots:
+            signal.connect(slot)
+
+    def _alive(self) -> bool:
+        return not self._closed and shiboken6.isValid(self)
+
+    def _is_current(self, job) -> bool:
+        """True when ``job`` is this open dialog's job and was started with the mask and
+        settings shown now (no edit since)."""
+        return (self._alive() and job is self._job and self._job_state is not None
+                and self._job_state[0] == self._generation)
+
+    def _job_result(self, job, out: dict) -> None:
+        if self._is_current(job):
+            self._results_mask = self._job_state[1]
+            self._on_results(out)
+
+    def _job_error(self, job, exc) -> None:
+        if self._is_current(job):
+            self._on_error(str(exc))
+
+    def _job_cancelled(self, job) -> None:
+        if self._is_current(job):  # stopped from the Jobs panel
+            self.status.setText("Repair cancelled.")
+
+    def _job_finished(self, job) -> None:
+        if not self._alive() or job is not self._job:
+            return
+        stale = self._job_state is not None and self._job_state[0] != self._generation
+        self._drop_job(cancel=False)
+        self.run_btn.setEnabled(True)
+        if stale:
+            self.status.setText(STALE_MESSAGE)
+
+    def _drop_job(self, cancel: bool) -> None:
+        """Forget the current job: no handler of this dialog runs for it any more; with
+        ``cancel``, it is also stopped if it still runs."""
+        job, slots = self._job, self._job_slots
+        self._job, self._job_slots, self._job_state = None, [], None
+        if job is None:
+            return
+        if cancel and job.is_active:
+            job.cancel()
+        for signal, slot in slots:
+            try:
+                signal.disconnect(slot)
+            except (RuntimeError, TypeError):
+                pass
 
     def _on_results(self, out: dict) -> None:
         errors = [f"{METHOD_NAMES[k]}: {v}" for k, v in out.items() if isinstance(v, Exception)]
@@ -252,8 +323,14 @@ class RepairDialog(QDialog):
         if prev is None:
             self.status.setText("Run the repair first.")
             return
+        mask = self._results_mask
+        if mask is None or not np.array_equal(mask, self.editor.mask()):
+            # never pair pixels computed from one mask with another mask as provenance
+            self._mask_changed()
+            self.status.setText(STALE_MESSAGE)
+            return
         try:
-            self.result = repair_file(self.image_path, self.editor.mask(), method=meth, checkpoint=self.checkpoint,
+            self.result = repair_file(self.image_path, mask, method=meth, checkpoint=self.checkpoint,
                                       out_dir=self.out_dir, project=self.project, actor=self.actor,
                                       detail=prev.params["detail"], seed=prev.params["seed"],
                                       result_pixels=prev.pixels, mask_source="painted")
@@ -264,9 +341,26 @@ class RepairDialog(QDialog):
         self.accept()
 
     def done(self, r: int) -> None:  # noqa: D401 - QDialog API
+        self._shut()
+        super().done(r)
+
+    def closeEvent(self, e) -> None:  # noqa: N802 - Qt API
+        super().closeEvent(e)  # rejects (-> done) when visible
+        if e.isAccepted():
+            self._shut()
+
+    def _shut(self) -> None:
+        """Closing (Accept, Cancel, the window's close button): stop the running repair and
+        disconnect from it, so that no handler ever runs against a closed (deleted) dialog."""
+        if self._closed:
+            return
+        self._closed = True
+        self._drop_job(cancel=True)
         if self._own_jobs:
             self.jobs.shutdown()
-        super().done(r)
+
+
+STALE_MESSAGE = "The mask or the settings changed during the repair: run the repair again."
 
 
 def _device_name(device) -> str:
