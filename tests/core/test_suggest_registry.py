@@ -106,6 +106,10 @@ def test_hf_cache_discovery_and_resolution(tiny, tmp_path, monkeypatch):
     assert info.revision == inspect_folder(tiny["blip"]).revision
     monkeypatch.setenv("HF_HUB_CACHE", str(cache))
     assert resolve_model("acme/tiny-blip").path == info.path
+    # chosen by its snapshot folder (as the model manager keeps it), it is the same model:
+    # it was a folder model with the snapshot path as id, so done work was redone
+    by_path = resolve_model(info.path)
+    assert (by_path.model_id, by_path.source, by_path.revision) == ("acme/tiny-blip", "hf-cache", info.revision)
     assert [i.model_id for i in discover([], include_hf_cache=True)] == ["acme/tiny-blip"]
     every = discover([], include_hf_cache=True, cache_known_only=False)
     assert [i.model_id for i in every] == ["acme/bert", "acme/tiny-blip"] and "BertModel" in every[0].problem
@@ -218,3 +222,43 @@ def test_models_list_on_a_device_not_here_still_lists(tiny, capsys, monkeypatch,
     rows = {r["name"]: r for r in json.loads(captured.out)}
     assert rows["tiny-blip"]["fits"] is None and rows["tiny-blip"]["device"] is None
     assert "not available here" in captured.err
+
+
+def test_incomplete_downloads_are_refused_at_discovery(tiny, tmp_path):
+    """A dangling weights link, or an index whose shards are missing, was listed as a
+    usable model ("fits") and failed only when a job loaded it."""
+    import shutil
+
+    blip = Path(tiny["blip"])
+    dangling = tmp_path / "dangling"
+    dangling.mkdir()
+    shutil.copyfile(blip / "config.json", dangling / "config.json")
+    os.symlink(tmp_path / "gone.safetensors", dangling / "model.safetensors")
+    sharded = tmp_path / "sharded"
+    sharded.mkdir()
+    shutil.copyfile(blip / "config.json", sharded / "config.json")
+    shutil.copyfile(blip / "model.safetensors", sharded / "model-00001-of-00002.safetensors")
+    (sharded / "model.safetensors.index.json").write_text(json.dumps({"weight_map": {
+        "a": "model-00001-of-00002.safetensors", "b": "model-00002-of-00002.safetensors"}}))
+    for folder in (dangling, sharded):
+        info = inspect_folder(folder)
+        assert info.problem and "download may be incomplete" in info.problem, folder
+    shutil.copyfile(blip / "model.safetensors", sharded / "model-00002-of-00002.safetensors")
+    assert inspect_folder(sharded).problem is None
+
+
+def test_opt_ins_saved_for_a_linked_folder_apply_to_jobs(tiny, tmp_path):
+    """The model manager keeps opt-ins under the path it lists (a link into a big disk);
+    jobs resolved the link and did not find them, refusing the model the dialog allowed."""
+    from llmvis_desktop.core.project import Project
+    from llmvis_desktop.core.suggest.batch import OPTINS_SETTING, optins_for
+
+    (tmp_path / "models").mkdir()
+    link = tmp_path / "models" / "linked-bin"
+    os.symlink(tiny["refused_bin"], link)
+    (tmp_path / "imgs").mkdir()
+    with Project.open(tmp_path / "imgs") as p:
+        p.set_setting(OPTINS_SETTING, {str(link): ["bin"]})
+        assert optins_for(p, resolve_model(str(link))) == (True, False)
+        assert optins_for(p, resolve_model("linked-bin", [tmp_path / "models"])) == (True, False)
+        assert optins_for(p, inspect_folder(os.path.realpath(link))) == (True, False)

@@ -10,6 +10,7 @@ read by helper processes (:mod:`.reading`) while the model thread runs a batch
 """
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from typing import Collection, Optional, Union
@@ -89,7 +90,12 @@ class _Role:
 
 def optins_for(project: Project, info: ModelInfo) -> tuple[bool, bool]:
     """The per-model opt-ins saved in the project (model manager): (allow_bin, allow_remote_code)."""
-    saved = (project.settings().get(OPTINS_SETTING) or {}).get(info.path) or []
+    optins = project.settings().get(OPTINS_SETTING) or {}
+    saved = optins.get(info.path)
+    if saved is None:  # saved under another path to the same folder (a link, a relative path)
+        real = os.path.realpath(info.path)
+        saved = next((v for k, v in optins.items() if os.path.realpath(k) == real), None)
+    saved = saved or []
     return "bin" in saved, "remote_code" in saved
 
 

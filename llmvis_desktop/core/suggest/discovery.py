@@ -58,11 +58,26 @@ def _weight_files(folder: Path) -> tuple[list[Path], list[Path]]:
         return [], []
     for p in entries:
         n = p.name
-        if n.endswith(WEIGHT_SUFFIXES) or n == "model.safetensors.index.json":
+        if not p.exists():  # a dangling link: an interrupted download or a moved blob
+            continue
+        if n == "model.safetensors.index.json":
+            if _shards_present(p):
+                safe.append(p)
+        elif n.endswith(WEIGHT_SUFFIXES):
             safe.append(p)
         elif (n.endswith(".bin") and n not in _NOT_WEIGHTS) or n in _BIN_NAMES or n.endswith(".pt") or n.endswith(".pth"):
             pickled.append(p)
     return safe, pickled
+
+
+def _shards_present(index: Path) -> bool:
+    """Whether every shard a safetensors index names is there (a download cut short
+    leaves the index and some shards)."""
+    try:
+        shards = set((json.loads(index.read_text()).get("weight_map") or {}).values())
+    except (OSError, ValueError, AttributeError):
+        return False
+    return bool(shards) and all((index.parent / name).exists() for name in shards)
 
 
 def _size(paths: Iterable[Path]) -> int:
@@ -139,6 +154,9 @@ def inspect_folder(folder: Path | str, model_id: Optional[str] = None, source: s
             bad_config = str(exc)
             config = {}
     safe, pickled = _weight_files(folder)
+    index = folder / "model.safetensors.index.json"
+    if index.exists() and index not in safe:  # shards named by the index are missing
+        safe = []
     fmt = "safetensors" if safe else ("bin" if pickled else None)
     weights = safe or pickled
     fam = family_for(config) if config else None
@@ -291,16 +309,29 @@ def discover(model_dirs: Iterable[str | Path] = (), include_hf_cache: bool = Tru
     return out
 
 
+def _folder_model(folder: Path) -> ModelInfo:
+    """A model folder given by its path: absolute, but links kept (the path the model
+    manager lists and keeps opt-ins under; resolved, a linked folder lost its opt-ins).
+    A snapshot folder of the Hugging Face cache is the cached model ``org/name``: the same
+    model id whether it was chosen by path (the model manager) or by name (the CLI)."""
+    folder = Path(os.path.abspath(folder))
+    real = Path(os.path.realpath(folder))
+    repo = real.parent.parent
+    if real.parent.name == "snapshots" and repo.name.startswith("models--"):
+        return inspect_folder(folder, model_id=repo.name[len("models--"):].replace("--", "/"), source="hf-cache")
+    return inspect_folder(folder)
+
+
 def resolve_model(spec: str | Path, model_dirs: Iterable[str | Path] = (),
                   hf_cache: Optional[Path] = None) -> ModelInfo:
     """A model given as a folder path, a folder name inside a model dir, or an ``org/name`` cached id."""
     p = Path(spec).expanduser()
     if p.is_dir():
-        return inspect_folder(p.resolve())
+        return _folder_model(p)
     for d in model_dirs:
         cand = Path(d).expanduser() / str(spec)
         if cand.is_dir():
-            return inspect_folder(cand.resolve())
+            return _folder_model(cand)
     cache = hf_cache or hf_hub_cache()
     repo = cache / ("models--" + str(spec).replace("/", "--"))
     if repo.is_dir():
