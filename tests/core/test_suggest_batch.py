@@ -540,3 +540,12 @@ def test_a_prompt_that_cannot_be_used_is_reported(tiny, project, worker):
     clip = inspect_folder(tiny["clip"])
     rep = run_suggest(project, None, clip, batch=4, prompt="describe the defect", limit=1, worker=worker)
     assert any("applies to captioners only" in m for m in rep.messages)
+
+
+def test_an_empty_question_is_refused(tiny, project, worker):
+    """--ask "" ran a caption job and stored captions."""
+    llava = inspect_folder(tiny["llava"])
+    for empty in ("", "   "):
+        with pytest.raises(SuggestError, match="question is empty"):
+            run_suggest(project, llava, None, question=empty, worker=worker)
+    assert not _all(project)

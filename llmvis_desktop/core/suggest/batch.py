@@ -155,6 +155,8 @@ def run_suggest(
     started = time.monotonic()
     if batch < 1:
         raise SuggestError("the batch size must be at least 1")
+    if question is not None and not question.strip():  # it ran a caption job instead
+        raise SuggestError("the question is empty; ask something (--ask \"is there a scratch?\")")
     roles = _roles(project, captioner, labeler, prompt, question, label_template,
                    allow_bin, allow_remote_code)
     labels = [l.name for l in project.labels()] if any(r.role == "label" for r in roles) else []
