@@ -77,10 +77,11 @@ def test_unlink_with_delete_removes_only_own_files(project):
     assert p.image(src.id).has_repair and p.info()["repairs"] == 2
     ev = [e for e in p.history(src.id) if e.action == "unrepair"][-1]
     assert ev.after["file_deleted"] is True and len(ev.after["deleted"]) == 2
-    # the output image row becomes missing on the next scan
+    # the output image row is missing at once (the grid showed it as a plain image until a rescan)
+    assert p.image_by_path("repaired/a.repaired.png").status == "missing"
     p.scan()
-    out = p.image_by_path("repaired/a.repaired.png")
-    assert out is None or out.status == "missing"
+    assert p.image_by_path("repaired/a.repaired.png").status == "missing"
+    assert p.image_by_path("repaired/a.repaired-2.png").status != "missing"
 
 
 def test_delete_never_touches_a_repair_source(project):

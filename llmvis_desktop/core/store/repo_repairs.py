@@ -123,6 +123,10 @@ def unlink_repair(
     files = repair_files(session, row, root) if delete_file else []
     row.unlinked_at = m.utcnow()
     row.unlinked_by = actor
+    if delete_file and row.output_image_id is not None:  # its file goes: the grid shows it missing at once
+        out_img = session.get(m.Image, row.output_image_id)
+        if out_img is not None:
+            out_img.status = m.STATUS_MISSING
     add_event(
         session, row.source_image_id, actor, "unrepair",
         {"repair_id": row.id, "output": row.output_path},
