@@ -227,6 +227,8 @@ def test_suggestions_and_decisions(project):
     assert s[sids[0]].model_revision == "abc"
     hist = project.history(a)
     assert hist[0].actor == "model:blip-tiny" and hist[0].action == "suggest"
+    (sid,) = project.add_suggestions([NewSuggestion(b, "label", "ok", "model:test", score=0.3)])
+    assert project.history(b)[-1].actor == "model:test"  # not model:model:test
     assert any(e.action == "caption" and e.suggestion_id == sids[0] for e in hist)
     assert project.image(b).status == "new"  # its only suggestion was rejected
     info = project.info()

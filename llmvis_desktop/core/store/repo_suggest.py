@@ -78,7 +78,7 @@ def add_suggestions(session: Session, items: Sequence[NewSuggestion], skip_done:
          for it in items],
     ).scalars())
     session.execute(insert(m.Event.__table__), [
-        {"image_id": it.image_id, "actor": f"model:{it.model_id}", "at": now, "action": "suggest",
+        {"image_id": it.image_id, "actor": _model_actor(it.model_id), "at": now, "action": "suggest",
          "before": None, "after": dumps({"kind": it.kind, "value": it.value, "score": it.score}),
          "suggestion_id": sid}
         for it, sid in zip(items, ids)
@@ -94,6 +94,11 @@ def _not_done(session: Session, items: list[NewSuggestion]) -> list[NewSuggestio
         requests.setdefault((it.model_id, it.model_revision, it.kind, it.prompt), set()).add(it.image_id)
     done = {key: same_request_done(session, *key, image_ids=ids) for key, ids in requests.items()}
     return [it for it in items if it.image_id not in done[(it.model_id, it.model_revision, it.kind, it.prompt)]]
+
+
+def _model_actor(model_id: str) -> str:
+    """The history actor of a model's suggestion: ``model:ID`` (once, if the id has it)."""
+    return model_id if model_id.startswith("model:") else f"model:{model_id}"
 
 
 def _not_same_pending(session: Session, items: list[NewSuggestion], image_ids) -> list[NewSuggestion]:
