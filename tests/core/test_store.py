@@ -227,8 +227,6 @@ def test_suggestions_and_decisions(project):
     assert s[sids[0]].model_revision == "abc"
     hist = project.history(a)
     assert hist[0].actor == "model:blip-tiny" and hist[0].action == "suggest"
-    (sid,) = project.add_suggestions([NewSuggestion(b, "label", "ok", "model:test", score=0.3)])
-    assert project.history(b)[-1].actor == "model:test"  # not model:model:test
     assert any(e.action == "caption" and e.suggestion_id == sids[0] for e in hist)
     assert project.image(b).status == "new"  # its only suggestion was rejected
     info = project.info()
@@ -284,3 +282,9 @@ def test_filters_in_sql(project):
 def test_project_settings(project):
     project.set_setting("position", "sub/s1.png")
     assert project.settings()["position"] == "sub/s1.png"
+
+
+def test_a_model_prefixed_id_is_not_prefixed_twice(project):
+    a = project.image_ids()[0]
+    project.add_suggestions([NewSuggestion(a, "label", "ok", "model:test", score=0.3)])
+    assert project.history(a)[-1].actor == "model:test"  # it was model:model:test
