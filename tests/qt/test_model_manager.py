@@ -80,3 +80,121 @@ def test_empty_state_says_how_to_add_a_model(qtbot, tmp_path):
         qtbot.addWidget(dlg)
         assert dlg.table.rowCount() == 0 and "config.json" in dlg.empty_label.text()
         dlg.grab().save(str(tmp_path / "models.png"))
+
+
+def _row(dlg, path) -> list[str]:
+    r = [i.path for i in dlg.infos].index(str(path))
+    return [dlg.table.item(r, c).text() for c in range(dlg.table.columnCount())]
+
+
+def test_fits_and_problem_columns_count_the_saved_opt_ins(qtbot, setup, tmp_path):
+    project, models = setup
+    dlg = ModelManagerDialog(project, [str(models)], device="cpu", hf_cache=tmp_path / "no-cache")
+    qtbot.addWidget(dlg)
+    path = models / "old-blip"
+    row = _row(dlg, path)
+    assert row[4] == "refused" and "pickle .bin" in row[6]
+    dlg.select_path(str(path))
+    dlg.bin_box.setChecked(True)
+    row = _row(dlg, path)
+    assert row[4] == "yes" and row[6] == ""  # at once, without a rescan
+    assert dlg._selected().path == str(path)  # the row was refilled, still selected
+    assert dlg.use_as("captioner")
+    dlg.rescan()
+    assert _row(dlg, path)[4] == "yes" and _row(dlg, path)[6] == ""
+    assert dlg.bin_box.isChecked()
+
+    again = ModelManagerDialog(project, [str(models)], device="cpu", hf_cache=tmp_path / "no-cache")
+    qtbot.addWidget(again)
+    assert _row(again, path)[4] == "yes" and _row(again, path)[6] == ""
+    # the opt-in only lifts the .bin refusal: an unknown architecture stays refused
+    assert _row(again, models / "bert")[4] == "refused"
+
+    dlg.bin_box.setChecked(False)
+    row = _row(dlg, path)
+    assert row[4] == "refused" and "pickle .bin" in row[6]
+
+
+def test_rescan_deselects_a_model_that_is_gone(qtbot, setup, tmp_path):
+    import shutil
+
+    project, models = setup
+    dlg = ModelManagerDialog(project, [str(models)], device="cpu", hf_cache=tmp_path / "no-cache")
+    qtbot.addWidget(dlg)
+    # a model that is still there stays selected, though its row number changes
+    dlg.select_path(str(models / "clip-x"))
+    shutil.rmtree(models / "bert")
+    dlg.rescan_btn.click()
+    assert dlg._selected().path == str(models / "clip-x") and dlg.label_btn.isEnabled()
+
+    dlg.select_path(str(models / "blip-x"))  # row 0 now; clip-x takes its row after the rescan
+    shutil.rmtree(models / "blip-x")
+    dlg.rescan_btn.click()
+    assert [i.name for i in dlg.infos] == ["clip-x", "old-blip"]
+    assert dlg._selected() is None and dlg.table.selectedIndexes() == []
+    assert not dlg.caption_btn.isEnabled() and not dlg.label_btn.isEnabled()
+    assert "blip-x is no longer listed" in dlg.status_text()
+    assert not dlg.use_as("labeler") and "labeler" not in project.settings()
+    assert not dlg.use_as("captioner") and "captioner" not in project.settings()
+
+
+def test_use_as_looks_at_the_folder_again(qtbot, setup, tmp_path):
+    import shutil
+
+    project, models = setup
+    dlg = ModelManagerDialog(project, [str(models)], device="cpu", hf_cache=tmp_path / "no-cache")
+    qtbot.addWidget(dlg)
+    dlg.select_path(str(models / "blip-x"))
+    shutil.rmtree(models / "blip-x")  # deleted behind the dialog's back
+    with qtbot.assertNotEmitted(dlg.modelChosen):
+        assert not dlg.use_as("captioner")
+    assert "no longer there" in dlg.status_text() and str(models / "blip-x") in dlg.status_text()
+    assert "captioner" not in project.settings()
+
+    dlg.select_path(str(models / "clip-x"))
+    (models / "clip-x" / "model.safetensors").unlink()  # now refused: no weights
+    assert not dlg.use_as("labeler") and "no weights" in dlg.status_text()
+    assert "labeler" not in project.settings()
+    assert _row(dlg, models / "clip-x")[4] == "refused"  # the row shows it too
+    assert "no weights" in dlg._selected().problem  # and the dialog's ModelInfo is the fresh one
+
+
+def test_use_as_keeps_the_hf_cache_model_id(qtbot, tmp_path):
+    cache = tmp_path / "hub"
+    snap = cache / "models--acme--tiny-blip" / "snapshots" / "abc123"
+    _fake_model(snap, "blip", "BlipForConditionalGeneration")
+    (cache / "models--acme--tiny-blip" / "refs").mkdir()
+    (cache / "models--acme--tiny-blip" / "refs" / "main").write_text("abc123")
+    images = tmp_path / "images"
+    images.mkdir()
+    with Project.open(images) as project:
+        dlg = ModelManagerDialog(project, [], device="cpu", hf_cache=cache)
+        qtbot.addWidget(dlg)
+        assert [i.name for i in dlg.infos] == ["acme/tiny-blip"]
+        assert dlg.select_path(str(snap)) and dlg.use_as("captioner")
+        assert project.settings()["captioner"] == str(snap)
+        assert dlg.infos[0].model_id == "acme/tiny-blip" and dlg.infos[0].source == "hf-cache"
+        assert dlg.table.item(0, 0).text() == "acme/tiny-blip"
+
+
+def test_a_very_long_model_name_is_elided(qtbot, setup, tmp_path):
+    project, models = setup
+    long_name = "clip-" + "very-long-model-name-" * 9 + "end"
+    assert len(long_name) > 190
+    _fake_model(models / long_name, "clip", "CLIPModel")
+    dlg = ModelManagerDialog(project, [str(models)], device="cpu", hf_cache=tmp_path / "no-cache")
+    qtbot.addWidget(dlg)
+    assert dlg.select_path(str(models / long_name)) and dlg.use_as("labeler")
+    dlg.resize(1000, 500)
+    dlg.show()
+    qtbot.waitExposed(dlg)
+    assert 0 < dlg.table.columnWidth(0) <= 400  # capped; the name elided
+    r = [i.name for i in dlg.infos].index(long_name)
+    assert dlg.table.item(r, 0).text() == long_name and long_name in dlg.table.item(r, 0).toolTip()
+    # every column but Problem fits beside it
+    assert sum(dlg.table.columnWidth(c) for c in range(6)) < dlg.table.viewport().width()
+    assert dlg.table.horizontalScrollBar().maximum() == 0
+    # the captioner/labeler line wraps instead of widening the dialog
+    assert long_name in dlg.current_label.text() and dlg.current_label.wordWrap()
+    assert dlg.minimumSizeHint().width() < 1000
+    dlg.grab().save(str(tmp_path / "long.png"))

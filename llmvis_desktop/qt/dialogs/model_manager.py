@@ -6,17 +6,23 @@ Public API
 hf_cache=None)``
     lists what ``core.suggest.discover`` finds in ``model_dirs`` (everything, refused ones
     saying why) and the local Hugging Face cache (known families only; offline; no torch import): name, family, kind, size, whether it fits the device,
-    where it is, and why it would be refused. Choices are written at once to the project:
+    where it is, and why it would be refused with the project's saved opt-ins (a ticked
+    "Allow pickle .bin" makes a .bin-only model usable, and its row says whether it fits).
+    Long model names are elided in the table (the full name in the tooltip). Choices are
+    written at once to the project:
     ``project.set_setting("captioner", path)`` / ``("labeler", path)``, and per-model
     opt-ins to ``"model_optins"`` ({path: ["bin", "remote_code"]}), which
     ``core.suggest.batch.run_suggest`` reads.
 
 Methods / attributes
     ``infos: list[ModelInfo]``     the rows, in table order
-    ``rescan()``                   discover again
+    ``rescan()``                   discover again (a selected model no longer listed is
+                                   deselected, never replaced by the row now in its place)
     ``select_path(path) -> bool``  select a row by its folder
     ``use_as(role) -> bool``       role "captioner" | "labeler": the selected model becomes it
-                                   (False, with the reason in ``status_text()``, when refused)
+                                   (False, with the reason in ``status_text()``, when refused;
+                                   its folder is inspected again first, so a model deleted or
+                                   changed since the scan is refused)
     ``set_opt_in(kind, on)``       kind "bin" | "remote_code" for the selected model
     ``status_text() -> str``
 
@@ -25,6 +31,7 @@ Signals
 """
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Optional, Sequence
@@ -45,12 +52,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from llmvis_desktop.core.suggest.batch import OPTINS_SETTING
+from llmvis_desktop.core.suggest.batch import OPTINS_SETTING, optins_for
 from llmvis_desktop.core.suggest.device import describe_size, fits
-from llmvis_desktop.core.suggest.discovery import ModelInfo, ModelRefused, check, discover
+from llmvis_desktop.core.suggest.discovery import (
+    ModelInfo,
+    ModelRefused,
+    check,
+    discover,
+    inspect_folder,
+    refusal,
+)
 
 COLUMNS = ("Model", "Family", "Kind", "Size", "Fits", "Source", "Problem")
 ROLE_KINDS = {"captioner": ("captioner", "chat"), "labeler": ("labeler",)}
+MODEL_COLUMN_MAX = 320  # px: a longer name is elided (full name in the tooltip)
 
 
 def _fit_device(device: str) -> str:
@@ -88,10 +103,15 @@ class ModelManagerDialog(QDialog):
         self.table.verticalHeader().setVisible(False)
         hdr = self.table.horizontalHeader()
         hdr.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # the Model column is sized to its names up to MODEL_COLUMN_MAX (rescan), longer
+        # names elided, so one very long folder name cannot push the other columns away
+        hdr.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
         hdr.setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.itemSelectionChanged.connect(self._selection_changed)
 
         self.current_label = QLabel()
+        self.current_label.setWordWrap(True)  # long model paths wrap instead of widening the dialog
         self.current_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.empty_label = QLabel()
         self.empty_label.setWordWrap(True)
@@ -140,23 +160,59 @@ class ModelManagerDialog(QDialog):
     def _optins(self) -> dict:
         return dict(self._settings().get(OPTINS_SETTING) or {})
 
+    def _opted_in(self, info: ModelInfo) -> tuple[bool, bool]:
+        """(allow_bin, allow_remote_code) saved in the project for this model, as jobs read them."""
+        return optins_for(self.project, info) if self.project is not None else (False, False)
+
+    def _problem(self, info: ModelInfo) -> Optional[str]:
+        """Why ``info`` would be refused with the project's saved opt-ins; None when usable."""
+        if not info.problem:
+            return None
+        if info.problem.startswith(f"{info.path}: config.json cannot be read"):
+            return info.problem  # not something refusal() can tell again from the ModelInfo
+        allow_bin, allow_code = self._opted_in(info)
+        return refusal(info, allow_bin=allow_bin, allow_remote_code=allow_code)
+
+    def _fill_row(self, r: int, info: ModelInfo) -> None:
+        problem = self._problem(info)
+        fit = None if problem else fits(info.size_bytes, self.device, info.params)
+        cells = (
+            info.name, info.family or "?", info.kind or "-", describe_size(info.size_bytes),
+            "refused" if problem else {True: "yes", False: "too big", None: "?"}[fit],
+            "HF cache" if info.source == "hf-cache" else "folder", problem or "",
+        )
+        for c, text in enumerate(cells):
+            item = QTableWidgetItem(text)
+            if c == 0:  # the name may be elided: the tooltip has it whole
+                item.setToolTip("\n".join(dict.fromkeys(t for t in (info.name, info.path, problem) if t)))
+                item.setData(Qt.ItemDataRole.UserRole, info.path)
+            else:
+                item.setToolTip(problem or info.path)
+            self.table.setItem(r, c, item)
+
+    def _refresh_row(self, info: ModelInfo) -> None:
+        """Show ``info`` (same path, maybe re-inspected or with other opt-ins) in its row."""
+        for r, old in enumerate(self.infos):
+            if old.path == info.path:
+                self.infos[r] = info
+                self._fill_row(r, info)
+
+    def _size_model_column(self) -> None:
+        self.table.resizeColumnToContents(0)
+        if self.table.columnWidth(0) > MODEL_COLUMN_MAX:
+            self.table.setColumnWidth(0, MODEL_COLUMN_MAX)
+
     def rescan(self) -> None:
         keep = self._selected()
+        # Rows are refilled in place: a selection left standing would now be whatever
+        # model lands on the same row number (the wrong one when the list changed).
+        self.table.clearSelection()
+        self.table.setCurrentCell(-1, -1)
         self.infos = discover(self.model_dirs, include_hf_cache=self.include_hf_cache, hf_cache=self.hf_cache)
         self.table.setRowCount(len(self.infos))
         for r, info in enumerate(self.infos):
-            fit = None if info.problem else fits(info.size_bytes, self.device, info.params)
-            cells = (
-                info.name, info.family or "?", info.kind or "-", describe_size(info.size_bytes),
-                "refused" if info.problem else {True: "yes", False: "too big", None: "?"}[fit],
-                "HF cache" if info.source == "hf-cache" else "folder", info.problem or "",
-            )
-            for c, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                item.setToolTip(info.problem or info.path)
-                if c == 0:
-                    item.setData(Qt.ItemDataRole.UserRole, info.path)
-                self.table.setItem(r, c, item)
+            self._fill_row(r, info)
+        self._size_model_column()
         if self.infos:
             self.empty_label.setText("")
         else:
@@ -166,8 +222,10 @@ class ModelManagerDialog(QDialog):
                 + ". Copy a model folder (config.json + *.safetensors, as save_pretrained writes it) "
                   "into a model folder, then Rescan.")
         self._show_current()
-        if keep is None or not self.select_path(keep.path):
-            self._selection_changed()
+        if keep is not None and not self.select_path(keep.path):
+            self.status_label.setText(f"{keep.name} is no longer listed (its folder was moved or "
+                                      f"deleted); select another model.")
+        self._selection_changed()
 
     def _show_current(self) -> None:
         s = self._settings()
@@ -191,11 +249,11 @@ class ModelManagerDialog(QDialog):
     def _selection_changed(self) -> None:
         info = self._selected()
         have = info is not None and self.project is not None
-        saved = self._optins().get(info.path, []) if info else []
-        for box, kind, needed in ((self.bin_box, "bin", info is not None and info.weights_format == "bin"),
-                                  (self.code_box, "remote_code", info is not None and info.needs_remote_code)):
+        allow_bin, allow_code = self._opted_in(info) if info else (False, False)
+        for box, opted, needed in ((self.bin_box, allow_bin, info is not None and info.weights_format == "bin"),
+                                   (self.code_box, allow_code, info is not None and info.needs_remote_code)):
             box.blockSignals(True)
-            box.setChecked(kind in saved)
+            box.setChecked(opted)
             box.setEnabled(have and needed)
             box.blockSignals(False)
         self.caption_btn.setEnabled(have and info.kind in ROLE_KINDS["captioner"])
@@ -210,27 +268,48 @@ class ModelManagerDialog(QDialog):
         if info is None or self.project is None:
             return
         optins = self._optins()
-        kinds = set(optins.get(info.path, []))
-        kinds = kinds | {kind} if on else kinds - {kind}
-        if kinds:
-            optins[info.path] = sorted(kinds)
-        else:
-            optins.pop(info.path, None)
+        if on:
+            optins[info.path] = sorted(set(optins.get(info.path, [])) | {kind})
+        else:  # also where it was saved under another path to the same folder (optins_for reads those)
+            real = os.path.realpath(info.path)
+            for key in [k for k in optins if k == info.path or os.path.realpath(k) == real]:
+                kinds = set(optins[key]) - {kind}
+                if kinds:
+                    optins[key] = sorted(kinds)
+                else:
+                    del optins[key]
         self.project.set_setting(OPTINS_SETTING, optins)
+        self._refresh_row(info)  # Fits and Problem with the new opt-in
         self.status_label.setText(f"{info.name}: " + (f"opted in to {kind.replace('_', ' ')}" if on
                                                       else f"no longer opted in to {kind.replace('_', ' ')}"))
+
+    def _reinspect(self, info: ModelInfo) -> ModelInfo:
+        """The model as it is on disk now (the scan may be old); ModelRefused when its folder is gone."""
+        if not Path(info.path).is_dir():
+            raise ModelRefused(f"{info.path}: this model's folder is no longer there (moved or deleted "
+                               f"since the list was made); press Rescan and choose again.")
+        fresh = inspect_folder(info.path, model_id=info.model_id, source=info.source)
+        if fresh != info:
+            self._refresh_row(fresh)
+            self._selection_changed()
+        return fresh
 
     def use_as(self, role: str) -> bool:
         info = self._selected()
         if info is None or self.project is None:
             self.status_label.setText("Select a model first.")
             return False
+        try:
+            info = self._reinspect(info)
+        except ModelRefused as exc:
+            self.status_label.setText(str(exc))
+            return False
         if info.kind not in ROLE_KINDS[role]:
             self.status_label.setText(f"{info.name} is a {info.kind or 'unknown'} model, not a {role}.")
             return False
-        saved = self._optins().get(info.path, [])
+        allow_bin, allow_code = self._opted_in(info)
         try:
-            check(info, allow_bin="bin" in saved, allow_remote_code="remote_code" in saved)
+            check(info, allow_bin=allow_bin, allow_remote_code=allow_code)
         except ModelRefused as exc:
             self.status_label.setText(str(exc))
             return False
