@@ -25,8 +25,9 @@ import logging
 from typing import Optional
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtWidgets import QLabel, QMessageBox
+from PySide6.QtWidgets import QLabel
 
+from .widgets.answer_box import AnswerBox
 from .workers import LatestOnly, void
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,7 @@ NO_MODEL_TIP = "Choose a captioner or labeler in Suggestions ▸ Models… first
 ASK_NO_CHAT_TIP = ("Ask the image needs a chat model (LLaVA, SmolVLM, Qwen-VL) chosen as the captioner "
                    "in Suggestions ▸ Models….")
 ASK_TIP = "Type a question about this image and press Enter; {model} answers it locally."
+ASK_MAX_CHARS = 1000  # what the ask box takes
 
 
 def _learned_status(suggester):
@@ -72,7 +74,7 @@ class SuggestController(QObject):
         self.chat_model = None  # ModelInfo of a chosen chat captioner
         self.evaluation_dialog = None
         self.model_dialog = None
-        self.answer_box: Optional[QMessageBox] = None
+        self.answer_box: Optional[AnswerBox] = None
         self._status_loader = LatestOnly(self)
         self._status_loader.done.connect(self._on_status)
         self._ask_loader = LatestOnly(self)
@@ -384,6 +386,7 @@ class SuggestController(QObject):
     def _set_ask(self, on: bool, tip: str) -> None:
         panel = self.win.panel_ctl.suggestions
         if panel is not None:
+            panel.ask_edit.setMaxLength(ASK_MAX_CHARS)  # a pasted essay would make an unreadable answer box
             panel.ask_edit.setEnabled(on)
             panel.ask_edit.setToolTip(tip)
 
@@ -397,6 +400,7 @@ class SuggestController(QObject):
         if not question or (self.ask_job is not None and self.ask_job.is_active):
             return
         device = self.win.config.device
+        self._asked = (rec.id, rec.relpath)  # the answer names this image, wherever the review has moved
 
         def job(token, progress):
             from ..core.suggest.batch import ask_image
@@ -406,43 +410,83 @@ class SuggestController(QObject):
             progress(Progress("ask", 0, 1, info.model_id))
             return ask_image(project, rec.id, info, question, worker=shared_worker(), device=device, store=False)
 
-        self.ask_job = self.win.jobs.start("Ask the image", job)
+        self.ask_job = self.win.jobs.start(f"Ask the image ({rec.relpath})", job)
         self.ask_job.signals.result.connect(self._show_answer)
-        self.ask_job.signals.error.connect(void(lambda exc: self.win.show_error(f"No answer: {exc}")))
+        self.ask_job.signals.error.connect(
+            void(lambda exc: self.win.show_error(f"No answer about {rec.relpath}: {exc}")))
+
+    def _relpath_of(self, image_id: int) -> str:
+        asked = getattr(self, "_asked", None)
+        if asked is not None and asked[0] == image_id:
+            return asked[1]
+        rec = self.win.model.record(image_id)
+        if rec is None and self.win.project is not None:
+            try:
+                rec = self.win.project.image(image_id)
+            except Exception:
+                rec = None
+        return rec.relpath if rec is not None else f"image #{image_id}"
 
     def _show_answer(self, row) -> None:
         box = self.answer_box
         if box is None:  # one non-modal box, reused
-            box = QMessageBox(QMessageBox.Icon.Information, "Ask the image", "", QMessageBox.StandardButton.Close,
-                              self.win)
-            box.setWindowModality(Qt.WindowModality.NonModal)
-            self.keep_button = box.addButton("Keep as note", QMessageBox.ButtonRole.AcceptRole)
-            self.keep_button.clicked.connect(self.keep_answer)
+            box = AnswerBox(self.win)
+            self.keep_button = box.keep_button
+            self.keep_button.clicked.connect(void(self.keep_answer))
+            self.win.review.current_changed.connect(self._update_answer_about)
             self.answer_box = box
         self._answer = row
-        box.setText(f"Q: {row.prompt}\n\nA: {row.value}")
-        box.setInformativeText(f"{row.model_id}" + (f" · score {row.score:.2f}" if row.score is not None else ""))
+        self._answer_relpath = self._relpath_of(row.image_id)
+        box.set_answer(row.prompt, row.value,
+                       f"{row.model_id}" + (f" · score {row.score:.2f}" if row.score is not None else ""))
+        self._update_answer_about()
+        box.fit_to_screen()
         box.show()
+        box.raise_()
         self.answer_ready.emit(row)
+
+    def _update_answer_about(self, *_args) -> None:
+        """The box says which image its answer is about, and plainly when that is not the one shown."""
+        row, box = getattr(self, "_answer", None), self.answer_box
+        if row is None or box is None:
+            return
+        cur = self.win.review.current
+        box.set_about(self._answer_relpath, None if cur is not None and cur.id == row.image_id
+                      else (cur.relpath if cur is not None else ""))
 
     def keep_answer(self) -> Optional[int]:
         row, project = getattr(self, "_answer", None), self.win.project
         if row is None or project is None:
             return None
+        relpath = getattr(self, "_answer_relpath", None) or self._relpath_of(row.image_id)
         self._answer = None
         try:
             (sid,) = project.add_suggestions([row])
         except Exception as exc:
             self.win.show_error(f"Cannot keep the answer: {exc}")
             return None
-        cur = self.win.review.current
+        review = self.win.review
+        cur = review.current
         if cur is not None and cur.id == row.image_id:
-            self.win.review.decide_suggestion(sid, "accepted")  # undoable, in the history
+            review.decide_suggestion(sid, "accepted")  # undoable, in the history
+        elif review.project is project and hasattr(review, "_do"):
+            from ..core import review_actions as ra
+
+            # another image than the one shown: the same undoable action, on the image the answer is about
+            # (undo selects that image again)
+            image_id = row.image_id
+            if review._do(f"Keep answer as note on {relpath}", image_id,
+                          lambda: ra.decide_suggestion(project, image_id, sid, "accepted", review.actor())):
+                self.win.statusBar().showMessage(f"Kept the answer as a note on {relpath}; Undo takes it back.",
+                                                 8000)
         else:
             try:
                 project.decide_suggestion(sid, "accepted", self.win.reviewer())
             except Exception as exc:
                 self.win.show_error(f"Cannot keep the answer: {exc}")
-        self.win.panel_ctl.suggestions.ask_edit.clear()
+        if self.answer_box is not None:
+            self.answer_box.hide()
+        panel = self.win.panel_ctl.suggestions
+        if panel is not None and panel.ask_edit.text().strip() == row.prompt:
+            panel.ask_edit.clear()  # not a new question typed meanwhile
         return sid
-

@@ -7,6 +7,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from pathlib import Path  # noqa: E402
 
+from PySide6.QtCore import QPointF, Qt  # noqa: E402
+
 from llmvis_desktop.qt.dialogs.evaluation_dialog import EvaluationDialog  # noqa: E402
 
 SHOTS = Path(__file__).resolve().parents[2] / "shots"
@@ -82,3 +84,117 @@ def test_empty_report(qtbot):
     assert w.label_bars.rows == [] and w.grab().width() > 0
     w.set_report(_report())
     assert w.tabs.count() == 3 and len(w.label_bars.rows) == 6
+
+
+def _many_labels_report(n: int) -> dict:
+    rep = _report()
+    names = ["corrosion-under-insulation-severe", "hairline crack along the weld seam (left side)"]
+    names += [f"label{i:02d}" for i in range(n - len(names))]
+    per = []
+    for i, name in enumerate(names):
+        tp, fp, fn = (i * 7 + 2) % 9, (i * 5 + 1) % 4, (i * 3 + 1) % 5
+        p = tp / (tp + fp) if tp + fp else 0.0
+        r = tp / (tp + fn) if tp + fn else None
+        f = 2 * p * r / (p + r) if r and (p + r) else (0.0 if r is not None else None)
+        per.append({"label": name, "tp": tp, "fp": fp, "fn": fn, "support": tp + fn, "precision": p, "recall": r,
+                    "f1": f})
+    rep["labels"]["per_label"] = per
+    return rep
+
+
+def _visible_rows(table) -> int:
+    vp = table.viewport().height()
+    return sum(1 for r in range(table.rowCount())
+               if 0 <= table.rowViewportPosition(r) and table.rowViewportPosition(r) + table.rowHeight(r) <= vp)
+
+
+def test_many_labels_stay_readable(qtbot):
+    """25 labels at the default size: every label gets its own band with bars of a few pixels
+    and its name shown in full (short names) or elided in the middle; the chart grows and
+    scrolls instead of squeezing; the table shows more than a handful of rows."""
+    from PySide6.QtGui import QFontMetrics
+    from PySide6.QtWidgets import QScrollArea
+
+    w = EvaluationDialog(_many_labels_report(25))
+    qtbot.addWidget(w)
+    w.resize(760, 560)
+    w.show()
+    qtbot.waitExposed(w)
+    bars = w.label_bars
+    assert len(bars.rows) == 25
+    scroll = bars.parentWidget().parentWidget()
+    assert isinstance(scroll, QScrollArea) and scroll.widget() is bars
+    assert bars.height() >= 25 * 20 and scroll.verticalScrollBar().maximum() > 0  # grows, scrolls
+    bands = bars.bands()
+    assert len(bands) == 25
+    for (_r1, b1), (_r2, b2) in zip(bands, bands[1:]):
+        assert b2.top() >= b1.bottom() - 0.01  # no overlap
+    for row, band in bands:
+        assert all(rect.height() >= 5 for rect in bars.bar_rects(band)), row["label"]
+    fm = QFontMetrics(bars._small_font())
+    width = bars.name_width()
+    assert width >= 90
+    for row in bars.rows:
+        name = bars._name(row)
+        if len(row["label"]) <= 12:  # short names: in full, not "la…"
+            assert fm.elidedText(name, Qt.ElideMiddle, width - 4) == name
+    assert _visible_rows(w.label_table) >= 7
+    SHOTS.mkdir(exist_ok=True)
+    assert w.grab().save(str(SHOTS / "evaluation_many_labels.png"))
+
+
+def test_label_bars_tooltips_give_exact_numbers(qtbot):
+    from PySide6.QtCore import QEvent, QPoint
+    from PySide6.QtGui import QHelpEvent
+    from PySide6.QtWidgets import QApplication, QToolTip
+
+    rep = _many_labels_report(25)
+    w = EvaluationDialog(rep)
+    qtbot.addWidget(w)
+    w.resize(760, 560)
+    w.show()
+    qtbot.waitExposed(w)
+    bars = w.label_bars
+    rows = {r["label"]: r for r in rep["labels"]["per_label"]}
+    for row, band in bars.bands()[:6]:
+        rects = bars.bar_rects(band)
+        for (name, _c), rect in zip((("precision", 0), ("recall", 0), ("f1", 0)), rects):
+            tip = bars.tooltip_at(QPoint(int(rect.left() + 3), int(rect.center().y())))
+            assert tip is not None and row["label"] in tip
+            r = rows[row["label"]]
+            for key in ("precision", "recall", "f1"):
+                assert ("–" if r[key] is None else f"{r[key]:.3f}") in tip
+            assert f"TP {r['tp']}" in tip and f"FP {r['fp']}" in tip and f"FN {r['fn']}" in tip
+            shown = "F1" if name == "f1" else name
+            assert f"<b>{shown} " in tip  # the hovered bar is the bold one
+        # over the name, too
+        assert row["label"] in bars.tooltip_at(QPoint(5, int(band.center().y())))
+    assert bars.tooltip_at(QPoint(5, 5)) is None  # the legend
+    # a real tooltip event shows it
+    row, band = bars.bands()[1]
+    pos = QPoint(10, int(band.center().y()))
+    QApplication.sendEvent(bars, QHelpEvent(QEvent.Type.ToolTip, pos, bars.mapToGlobal(pos)))
+    qtbot.waitUntil(QToolTip.isVisible, timeout=2000)
+    assert row["label"] in QToolTip.text()
+    # the table says the full label name too
+    assert w.label_table.item(1, 0).toolTip() == "hairline crack along the weld seam (left side)"
+
+
+def test_few_labels_and_scrolled_header(qtbot):
+    w = EvaluationDialog(_many_labels_report(3))
+    qtbot.addWidget(w)
+    w.resize(760, 560)
+    w.show()
+    qtbot.waitExposed(w)
+    bars = w.label_bars
+    assert len(bars.rows) == 3
+    assert w.label_scroll.verticalScrollBar().maximum() == 0  # three labels: nothing to scroll
+    assert all(bars.tooltip_at(QPointF(5, b.center().y()).toPoint()) for _r, b in bars.bands())
+    assert w.grab().save(str(SHOTS / "evaluation_3_labels.png"))
+    # many labels, scrolled: the legend and axis stay at the top of the view
+    w.set_report(_many_labels_report(25))
+    sb = w.label_scroll.verticalScrollBar()
+    qtbot.waitUntil(lambda: sb.maximum() > 0, timeout=2000)
+    sb.setValue(sb.maximum())
+    qtbot.waitUntil(lambda: w.label_bars.header_top() > 0, timeout=2000)
+    assert w.label_bars.header_top() == -w.label_bars.y()

@@ -3,17 +3,19 @@
 Public API
 ----------
 ``EvaluationDialog(report: dict, parent: QWidget | None = None)``  a QDialog with tabs:
-    *Labels* (grouped P/R/F1 bars per label over a table), *Acceptance* (a table per
+    *Labels* (horizontal P/R/F1 bars, one band per label, scrolling when there are many,
+    with the exact numbers as tooltips; over a table), *Acceptance* (a table per
     model and an acceptance-over-time line), *Captions & calibration* (edit distance
     and the calibration table with a reliability plot). ``set_report(report)`` refreshes.
     Self-contained: plots are drawn with QPainter, no plotting library.
 """
 from __future__ import annotations
 
+import html
 from typing import Optional
 
-from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPen
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPainterPath, QPalette, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -21,9 +23,12 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QScrollArea,
+    QSplitter,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
+    QToolTip,
     QVBoxLayout,
     QWidget,
 )
@@ -35,6 +40,10 @@ def _fmt(x, pct: bool = False) -> str:
     if x is None:
         return "–"
     return f"{100 * x:.1f}%" if pct else f"{x:.2f}"
+
+
+def _fmt3(x) -> str:
+    return "–" if x is None else f"{x:.3f}"
 
 
 class _Plot(QWidget):
@@ -76,12 +85,112 @@ class _Plot(QWidget):
 
 
 class LabelBars(_Plot):
-    """Grouped precision / recall / F1 bars per label (a missing value draws no bar)."""
+    """Horizontal precision / recall / F1 bars, one band per label (a missing value draws no
+    bar): label names on the left, the 0..1 axis on top. It grows one band per label
+    (``minimumHeight``), so in a scroll area any number of labels stays readable; hovering
+    a band or its name shows the exact numbers (``tooltip_at``)."""
+
+    BAR_MIN, BAR_MAX, GAP = 5.0, 11.0, 7.0  # bar thickness, and the space between labels
+    TOP, RIGHT, BOTTOM = 46, 18, 8  # legend and axis labels above the bars
 
     def __init__(self, rows: list[dict], parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
         self.rows = rows
         self.empty_text = "no reviewed image has a label suggestion yet"
+        self.setMinimumSize(360, self.needed_height())
+        self.setBackgroundRole(QPalette.ColorRole.Base)
+        self.setAutoFillBackground(True)
+
+    def _band_min(self) -> float:
+        return 3 * self.BAR_MIN + self.GAP
+
+    def needed_height(self) -> int:
+        if not self.rows:
+            return 200
+        return int(self.TOP + self.BOTTOM + len(self.rows) * self._band_min())
+
+    def sizeHint(self) -> QSize:
+        return QSize(560, self.needed_height())
+
+    def _small_font(self) -> QFont:
+        font = QFont(self.font())
+        if font.pointSizeF() > 0:
+            font.setPointSizeF(max(7.0, font.pointSizeF() - 1))
+        return font
+
+    @staticmethod
+    def _name(row: dict) -> str:
+        return f"{row['label']} ({row['support']})"
+
+    def name_width(self) -> int:
+        fm = QFontMetrics(self._small_font())
+        want = max((fm.horizontalAdvance(self._name(r)) for r in self.rows), default=0) + 10
+        return int(min(want, max(90.0, self.width() * 0.42)))
+
+    def plot_rect(self) -> QRectF:
+        left = self.name_width() + 8
+        return QRectF(left, self.TOP, max(10, self.width() - left - self.RIGHT),
+                      max(10, self.height() - self.TOP - self.BOTTOM))
+
+    def _band(self, area: QRectF) -> float:
+        """Height of one label's band: the rows fill the area up to BAR_MAX bars, from the top."""
+        if not self.rows:
+            return 0.0
+        return max(self._band_min(), min(area.height() / len(self.rows), 3 * self.BAR_MAX + self.GAP))
+
+    def bands(self) -> list[tuple[dict, QRectF]]:
+        """Each row with its band (the whole width: name and bars)."""
+        area = self.plot_rect()
+        band = self._band(area)
+        return [(row, QRectF(0, area.top() + i * band, self.width(), band)) for i, row in enumerate(self.rows)]
+
+    def bar_rects(self, band: QRectF) -> list[QRectF]:
+        """The full-length (value 1) rectangles of the three bars of one band."""
+        area = self.plot_rect()
+        bar = (band.height() - self.GAP) / 3
+        y0 = band.top() + self.GAP / 2
+        return [QRectF(area.left(), y0 + k * bar, area.width(), bar) for k in range(3)]
+
+    def tooltip_at(self, pos) -> Optional[str]:
+        """The exact numbers of the label under ``pos`` (the hovered bar first), or None."""
+        pt = QPointF(pos)
+        if pt.y() < self.header_top() + self.TOP:
+            return None  # the legend and axis
+        for row, band in self.bands():
+            if not band.contains(pt):
+                continue
+            hovered = None
+            for (name, _color), rect in zip(SERIES, self.bar_rects(band)):
+                if rect.top() <= pt.y() < rect.bottom() and pt.x() >= rect.left():
+                    hovered = name
+            parts = []
+            for name, _color in SERIES:
+                text = f"{'F1' if name == 'f1' else name} {_fmt3(row.get(name))}"
+                parts.append(f"<b>{text}</b>" if name == hovered else text)
+            return (f"<b>{html.escape(str(row['label']))}</b><br>" + " · ".join(parts)
+                    + f"<br>support {row['support']} · TP {row['tp']} · FP {row['fp']} · FN {row['fn']}")
+        return None
+
+    def event(self, e) -> bool:
+        if e.type() == QEvent.Type.ToolTip:
+            text = self.tooltip_at(e.position().toPoint() if hasattr(e, "position") else e.pos())
+            if text:
+                QToolTip.showText(e.globalPos(), text, self)
+            else:
+                QToolTip.hideText()
+                e.ignore()
+            return True
+        return super().event(e)
+
+    def header_top(self) -> int:
+        """Where the legend and the axis values are drawn: the top of the visible part, so
+        they stay in view while a scroll area scrolls the bands."""
+        vis = self.visibleRegion().boundingRect()
+        return max(0, vis.top()) if not vis.isEmpty() else 0
+
+    def moveEvent(self, e) -> None:  # scrolled: the sticky header moves with the view
+        super().moveEvent(e)
+        self.update()
 
     def paintEvent(self, _e) -> None:
         p = QPainter(self)
@@ -90,24 +199,42 @@ class LabelBars(_Plot):
             self._empty(p)
             return
         area = self.plot_rect()
-        self._axes(p, area)
-        self._legend(p, [(n.upper() if n == "f1" else n, c) for n, c in SERIES])
-        group = area.width() / len(self.rows)
-        bar = min(22.0, group * 0.8 / 3)
-        font = QFont(p.font())
-        font.setPointSizeF(max(7.0, font.pointSizeF() - 1))
-        for i, row in enumerate(self.rows):
-            x0 = area.left() + i * group + (group - 3 * bar) / 2
-            for k, (name, color) in enumerate(SERIES):
+        bands = self.bands()
+        bottom = bands[-1][1].bottom()
+        font = p.font()
+        small = self._small_font()
+        p.setFont(small)
+        fm = p.fontMetrics()
+        name_w = self.name_width()
+        for i, (row, band) in enumerate(bands):
+            if i % 2:
+                shade = QColor(self.palette().text().color())
+                shade.setAlpha(14)
+                p.fillRect(band, shade)
+            for (name, color), rect in zip(SERIES, self.bar_rects(band)):
                 v = row.get(name)
                 if v is None:
                     continue
-                h = max(1.0, v * area.height())
-                p.fillRect(QRectF(x0 + k * bar, area.bottom() - h, bar - 1, h), color)
-            p.setFont(font)
+                p.fillRect(QRectF(rect.left(), rect.top(), max(1.0, v * rect.width()), rect.height() - 1), color)
             p.setPen(self.palette().text().color())
-            label = p.fontMetrics().elidedText(f"{row['label']} ({row['support']})", Qt.ElideRight, int(group) - 2)
-            p.drawText(QRectF(area.left() + i * group, area.bottom() + 4, group, 18), Qt.AlignHCenter, label)
+            name = fm.elidedText(self._name(row), Qt.ElideMiddle, name_w - 4)
+            p.drawText(QRectF(0, band.top(), name_w, band.height()), Qt.AlignRight | Qt.AlignVCenter, name)
+        p.setFont(font)
+        for v in (0, 0.25, 0.5, 0.75, 1.0):  # vertical grid lines, over the bands
+            x = area.left() + v * area.width()
+            p.setPen(QPen(self.palette().mid().color(), 1))
+            p.drawLine(QPointF(x, area.top()), QPointF(x, bottom))
+        # the legend and the axis values, at the top of what is visible
+        top = self.header_top()
+        p.fillRect(QRectF(0, top, self.width(), area.top() - 2), self.palette().base())
+        p.translate(0, top)
+        self._legend(p, [(n.upper() if n == "f1" else n, c) for n, c in SERIES])
+        p.setPen(self.palette().text().color())
+        for v in (0, 0.25, 0.5, 0.75, 1.0):
+            x = area.left() + v * area.width()
+            p.drawText(QRectF(x - 30, area.top() - 19, 60, 16), Qt.AlignHCenter | Qt.AlignBottom, f"{v:.2g}")
+        p.setPen(QPen(self.palette().mid().color(), 1))
+        p.drawLine(QPointF(area.left(), area.top() - 2), QPointF(area.right(), area.top() - 2))
 
 
 class TimeLine(_Plot):
@@ -191,9 +318,11 @@ def _table(headers: list[str], rows: list[list[str]]) -> QTableWidget:
     for r, row in enumerate(rows):
         for c, text in enumerate(row):
             item = QTableWidgetItem(text)
+            item.setToolTip(text if c == 0 else f"{headers[0]} {row[0]}: {headers[c]} {text}")
             if c > 0:
                 item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
             t.setItem(r, c, item)
+    t.verticalHeader().setDefaultSectionSize(t.fontMetrics().height() + 8)  # compact rows: more of them show
     t.horizontalHeader().setSectionResizeMode(0, QHeaderView.Stretch)
     for c in range(1, len(headers)):
         t.horizontalHeader().setSectionResizeMode(c, QHeaderView.ResizeToContents)
@@ -238,10 +367,26 @@ class EvaluationDialog(QDialog):
         page = QWidget()
         v = QVBoxLayout(page)
         self.label_bars = LabelBars(rows)
-        v.addWidget(self.label_bars, 3)
-        v.addWidget(_table(["label", "precision", "recall", "F1", "support", "TP", "FP", "FN"], [
+        # one band per label: with many labels the chart grows and scrolls; the splitter
+        # between chart and table can be dragged
+        self.label_scroll = QScrollArea()
+        self.label_scroll.setWidgetResizable(True)
+        self.label_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.label_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.label_scroll.setWidget(self.label_bars)
+        self.label_table = _table(["label", "precision", "recall", "F1", "support", "TP", "FP", "FN"], [
             [r["label"], _fmt(r["precision"]), _fmt(r["recall"]), _fmt(r["f1"]), str(r["support"]),
-             str(r["tp"]), str(r["fp"]), str(r["fn"])] for r in rows]), 2)
+             str(r["tp"]), str(r["fp"]), str(r["fn"])] for r in rows])
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.setChildrenCollapsible(False)
+        split.addWidget(self.label_scroll)
+        split.addWidget(self.label_table)
+        # few labels: the chart takes what it needs and the table the rest; many: about half each
+        table_h = self.label_table.horizontalHeader().height() + 4 + sum(
+            self.label_table.rowHeight(i) for i in range(self.label_table.rowCount()))
+        split.setSizes([min(self.label_bars.needed_height(), 600), min(max(table_h, 120), 600)])
+        self.label_split = split
+        v.addWidget(split, 1)
         note = QLabel(lab.get("rule", ""))
         note.setWordWrap(True)
         note.setStyleSheet("color: palette(placeholder-text)")

@@ -1,0 +1,233 @@
+""""Ask the image" answer box: it names the image the answer is about (and says so when
+that is not the image shown), keeping an answer is undoable for that image, and a very
+long question or answer keeps the box on screen with its buttons.
+
+The model call is gated so the answer arrives after the reviewer has moved on; one test
+runs the real tiny LLaVA (tests/core/tiny_models.py) behind the same gate.
+"""
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QPoint
+from PySide6.QtWidgets import QApplication, QPushButton
+
+from qthelpers import open_and_index
+
+from llmvis_desktop.core.project import Project
+from llmvis_desktop.core.store.records import NewSuggestion
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core"))
+import tiny_models  # noqa: E402
+
+CHAT_PATH = "/m/llava"
+
+
+def _pump(seconds: float) -> None:
+    """Let queued signals run (QTest.qWait keeps the GIL: the job thread would stall)."""
+    end = time.time() + seconds
+    while time.time() < end:
+        QApplication.processEvents()
+        time.sleep(0.01)
+
+
+@pytest.fixture
+def folder(tmp_path):
+    return tiny_models.image_folder(tmp_path / "imgs", 6)
+
+
+def _fake_chat(monkeypatch, answer="yes, a scratch", gate=None):
+    """A chat model that answers once ``gate`` (a threading.Event) is set."""
+    from llmvis_desktop.core.suggest import batch, discovery
+
+    chat = discovery.ModelInfo(path=CHAT_PATH, model_id=CHAT_PATH, family="llava", kind="chat", size_bytes=1,
+                               revision="r1", weights_format="safetensors", needs_remote_code=False, problem=None)
+    monkeypatch.setattr(discovery, "resolve_model", lambda spec, dirs=(): chat)
+
+    def fake_ask(project, image_id, info, question, **kw):
+        assert kw.get("store") is False
+        if gate is not None:
+            assert gate.wait(20), "the test never let the model answer"
+        return NewSuggestion(image_id, "answer", answer, info.model_id, 0.7, info.revision, question.strip(), {})
+
+    monkeypatch.setattr(batch, "ask_image", fake_ask)
+
+
+def _enable_ask(qtbot, win, spec=CHAT_PATH):
+    win.project.set_setting("captioner", spec)
+    win.suggest_ctl.refresh_chat_model()
+    ask = win.panel_ctl.suggestions.ask_edit
+    qtbot.waitUntil(ask.isEnabled, timeout=20000)
+    return ask
+
+
+def _select(qtbot, win, image_id):
+    win.grid.select_row(win.model.row_of(image_id))
+    qtbot.waitUntil(lambda: win.review.current is not None and win.review.current.id == image_id, timeout=5000)
+    return win.review.current
+
+
+def _ask_then_move(qtbot, win, ask, question, a_id, b_id, gate):
+    """Ask on image A, move to image B, then let the answer come."""
+    sc = win.suggest_ctl
+    got = []
+    sc.answer_ready.connect(got.append)
+    a = _select(qtbot, win, a_id)
+    ask.setText(question)
+    ask.returnPressed.emit()
+    assert sc.ask_job is not None
+    b = _select(qtbot, win, b_id)
+    gate.set()
+    qtbot.waitUntil(lambda: bool(got), timeout=60000)
+    _pump(0.1)
+    return a, b, got[0]
+
+
+def _answers(folder, image_id):
+    with Project.open(folder) as p:
+        return [s for s in p.suggestions(image_id) if s.kind == "answer"]
+
+
+def test_answer_names_the_image_it_is_about_after_moving_on(qtbot, window, folder, monkeypatch):
+    win = window
+    open_and_index(qtbot, win, folder)
+    gate = threading.Event()
+    _fake_chat(monkeypatch, gate=gate)
+    ask = _enable_ask(qtbot, win)
+    ids = win.project.image_ids()
+    a, b, row = _ask_then_move(qtbot, win, ask, "is there a scratch?", ids[0], ids[3], gate)
+    assert row.image_id == a.id and win.review.current.id == b.id
+
+    box = win.suggest_ctl.answer_box
+    assert box.isVisible()
+    text = box.text()
+    assert "yes, a scratch" in text and "is there a scratch?" in text
+    assert a.relpath in text and f"about {a.relpath}, not the image shown" in text
+    assert b.relpath not in text.split("\n\n", 1)[1]  # the question and answer say nothing of B
+
+    # back on A the box says plainly that it is about the image shown
+    _select(qtbot, win, a.id)
+    assert "not the image shown" not in box.text() and a.relpath in box.text()
+    _select(qtbot, win, b.id)
+    assert f"about {a.relpath}, not the image shown" in box.text()
+
+    # keep as note: stored on A (not B), accepted, and undoable from B
+    win.suggest_ctl.keep_button.click()
+    _pump(0.1)
+    assert not box.isVisible()
+    (s,) = _answers(folder, a.id)
+    assert s.outcome == "accepted" and s.prompt == "is there a scratch?"
+    assert _answers(folder, b.id) == []
+    assert win.review.current.id == b.id  # keeping it did not move the review
+    assert win.review.undo_stack.canUndo()
+    win.review.undo()
+    _pump(0.1)
+    (s,) = _answers(folder, a.id)
+    assert s.outcome == "pending"
+    win.review.redo()
+    _pump(0.1)
+    (s,) = _answers(folder, a.id)
+    assert s.outcome == "accepted"
+
+
+def test_answer_about_the_image_shown(qtbot, window, folder, monkeypatch):
+    win = window
+    open_and_index(qtbot, win, folder)
+    _fake_chat(monkeypatch)
+    ask = _enable_ask(qtbot, win)
+    rec = _select(qtbot, win, win.project.image_ids()[2])
+    with qtbot.waitSignal(win.suggest_ctl.answer_ready, timeout=10000):
+        ask.setText("what is this?")
+        ask.returnPressed.emit()
+    _pump(0.1)
+    box = win.suggest_ctl.answer_box
+    assert box.isVisible() and rec.relpath in box.text() and "not the image shown" not in box.text()
+    win.suggest_ctl.keep_button.click()
+    _pump(0.1)
+    (s,) = _answers(folder, rec.id)
+    assert s.outcome == "accepted"
+    assert win.review.undo_stack.canUndo()
+    win.review.undo()
+    _pump(0.1)
+    (s,) = _answers(folder, rec.id)
+    assert s.outcome != "accepted"
+
+
+def _on_screen(box) -> None:
+    """The whole box fits the screen and both buttons lie inside it."""
+    screen = box.screen() or QApplication.primaryScreen()
+    avail = screen.availableGeometry()
+    assert box.frameGeometry().height() <= avail.height(), (box.frameGeometry(), avail)
+    assert box.frameGeometry().width() <= avail.width(), (box.frameGeometry(), avail)
+    for button in box.findChildren(QPushButton):
+        if not button.isVisible():
+            continue
+        bottom = button.mapTo(box, QPoint(0, button.height())).y()
+        assert 0 < bottom <= box.height(), (button.text(), bottom, box.height())
+
+
+def test_long_question_is_elided_and_box_fits_on_screen(qtbot, window, folder, monkeypatch):
+    win = window
+    open_and_index(qtbot, win, folder)
+    long_answer = "it looks like a scratch near the edge of the plate " * 120
+    _fake_chat(monkeypatch, answer=long_answer)
+    ask = _enable_ask(qtbot, win)
+    question = "Is there a scratch on the metal surface near the edge of the plate and " * 200 + "?"
+    ask.setText(question)
+    with qtbot.waitSignal(win.suggest_ctl.answer_ready, timeout=10000) as blocker:
+        ask.returnPressed.emit()
+    asked = blocker.args[0].prompt
+    _pump(0.2)
+    box = win.suggest_ctl.answer_box
+    assert box.isVisible() and win.suggest_ctl.keep_button.isVisible()
+    _on_screen(box)
+    assert len(asked) <= ask.maxLength() <= 1000  # the ask box takes at most 1000 characters
+    shown = box.question_label.text()
+    assert len(shown) < 400 and shown.endswith("…")
+    assert asked[:200] in shown
+    assert asked[-50:] in box.question_label.toolTip()  # the full question in the tooltip
+
+    # an answer row with a huge question from elsewhere (not typed in the box) fits too
+    row = NewSuggestion(win.review.current.id, "answer", long_answer, CHAT_PATH, 0.5, "r1", question * 2, {})
+    win.suggest_ctl._show_answer(row)
+    _pump(0.2)
+    assert len(box.text()) < 300 + len(long_answer) + 400
+    tip = box.question_label.toolTip()  # a tooltip of 28,000 characters would fill the screen: cut, says so
+    assert len(tip) < 2200 and "28402 characters" in tip
+    _on_screen(box)
+    win.suggest_ctl.keep_button.click()
+    _pump(0.1)
+    (s,) = _answers(folder, row.image_id)
+    assert s.prompt == question * 2  # the full question is kept, only its display is short
+
+
+def test_real_tiny_llava_answer_after_moving_on(qtbot, window, folder, monkeypatch, tmp_path):
+    pytest.importorskip("transformers")
+    pytest.importorskip("torch")
+    from llmvis_desktop.core.suggest import batch
+
+    model = tiny_models.build_llava(tmp_path / "tiny-llava")
+    gate = threading.Event()
+    real = batch.ask_image
+
+    def gated(*args, **kw):
+        assert gate.wait(30)
+        return real(*args, **kw)
+
+    monkeypatch.setattr(batch, "ask_image", gated)
+    win = window
+    open_and_index(qtbot, win, folder)
+    ask = _enable_ask(qtbot, win, str(model))
+    ids = win.project.image_ids()
+    a, b, row = _ask_then_move(qtbot, win, ask, "is there a scratch?", ids[1], ids[4], gate)
+    box = win.suggest_ctl.answer_box
+    assert row.image_id == a.id and f"about {a.relpath}, not the image shown" in box.text()
+    win.suggest_ctl.keep_button.click()
+    _pump(0.1)
+    (s,) = _answers(folder, a.id)
+    assert s.outcome == "accepted" and _answers(folder, b.id) == []
+    assert win.review.undo_stack.canUndo()
