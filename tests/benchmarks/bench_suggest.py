@@ -128,10 +128,18 @@ def bench_size(name: str, work: Path, n: int, batch: int, reps: int, tokens: int
     plans = []  # how each job shared the cores (core/suggest/cores.py)
 
     def batch_path() -> tuple[float, float]:
+        # the job stores nothing identical to a suggestion still pending: decide the last
+        # run's first (outside the timing), so every run stores all its rows
+        from sqlalchemy import update
+
+        from llmvis_desktop.core.store import models as m
+
+        with project.store.write() as s:
+            s.execute(update(m.Suggestion).where(m.Suggestion.outcome == "pending").values(outcome="rejected"))
         t, c = time.perf_counter(), cpu_seconds()
         rep = run_suggest(project, info, None, only_unsuggested=False, batch=batch, max_new_tokens=tokens,
                           device=device, worker=worker, read_processes=read_processes)
-        assert rep.images == n, rep.summary()
+        assert rep.images == n and rep.suggestions == n, rep.summary()
         plans.append(rep.cores)
         return time.perf_counter() - t, cpu_seconds() - c
 
