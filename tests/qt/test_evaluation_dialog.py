@@ -108,6 +108,16 @@ def _visible_rows(table) -> int:
                if 0 <= table.rowViewportPosition(r) and table.rowViewportPosition(r) + table.rowHeight(r) <= vp)
 
 
+def _shown(qtbot, report) -> EvaluationDialog:
+    """The dashboard on ``report`` at its default size, shown."""
+    w = EvaluationDialog(report)
+    qtbot.addWidget(w)
+    w.resize(760, 560)
+    w.show()
+    qtbot.waitExposed(w)
+    return w
+
+
 def test_many_labels_stay_readable(qtbot):
     """25 labels at the default size: every label gets its own band with bars of a few pixels
     and its name shown in full (short names) or elided in the middle; the chart grows and
@@ -115,11 +125,7 @@ def test_many_labels_stay_readable(qtbot):
     from PySide6.QtGui import QFontMetrics
     from PySide6.QtWidgets import QScrollArea
 
-    w = EvaluationDialog(_many_labels_report(25))
-    qtbot.addWidget(w)
-    w.resize(760, 560)
-    w.show()
-    qtbot.waitExposed(w)
+    w = _shown(qtbot, _many_labels_report(25))
     bars = w.label_bars
     assert len(bars.rows) == 25
     scroll = bars.parentWidget().parentWidget()
@@ -181,11 +187,7 @@ def test_label_bars_tooltips_give_exact_numbers(qtbot):
 
 
 def test_few_labels_and_scrolled_header(qtbot):
-    w = EvaluationDialog(_many_labels_report(3))
-    qtbot.addWidget(w)
-    w.resize(760, 560)
-    w.show()
-    qtbot.waitExposed(w)
+    w = _shown(qtbot, _many_labels_report(3))
     bars = w.label_bars
     assert len(bars.rows) == 3
     assert w.label_scroll.verticalScrollBar().maximum() == 0  # three labels: nothing to scroll
