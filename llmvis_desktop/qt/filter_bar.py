@@ -89,6 +89,8 @@ class FilterBar(QWidget):
         i = self.label.findData(keep)
         self.label.setCurrentIndex(i if i >= 0 else 0)
         self._quiet = False
+        if i < 0 and keep not in (None, ANY_LABEL):
+            self._emit()  # the label filtered by was renamed or removed: the grid shows any label again
 
     def set_count(self, shown: int, total: int) -> None:
         self.count_label.setText(f"{shown:,} of {total:,}" if shown != total else f"{total:,} images")

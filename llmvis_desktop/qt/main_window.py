@@ -276,6 +276,7 @@ class MainWindow(QMainWindow):
         if rec is None:
             self.image_loader.cancel()
             self.viewer_call("clear")
+            self._shown_id = None  # the same image selected again (a re-sort, a filter) is shown again
             return
         if getattr(self, "_shown_id", None) == (rec.id, rec.mtime_ns):
             return  # an action changed the annotation, not the pixels

@@ -17,6 +17,7 @@ header pass reports (the listing is then complete).
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Optional
 
 from PySide6.QtCore import QObject, QTimer
@@ -59,6 +60,10 @@ class ProjectController(QObject):
 
     def open_project(self, folder, db_url: Optional[str] = None, index: bool = True) -> bool:
         win = self.win
+        if not Path(folder).expanduser().is_dir():  # (a recent project moved or deleted) keep the open one
+            win.show_error(f"{folder}: no such folder (moved, deleted, or its drive is not connected); "
+                           f"the open project stays open")
+            return False
         self.close_project()
         if db_url is None:  # the team database this folder was opened with last, if any
             db_url = win.config.database_for(folder)
@@ -141,7 +146,18 @@ class ProjectController(QObject):
 
     def _on_index_done(self, result) -> None:
         if result.unreadable_folders:
-            self.win.statusBar().showMessage(f"{len(result.unreadable_folders)} folder(s) could not be read", 8000)
+            shown = ", ".join(str(folder) for folder, _why in result.unreadable_folders[:3])
+            more = "..." if len(result.unreadable_folders) > 3 else ""
+            self.win.statusBar().showMessage(f"{len(result.unreadable_folders)} folder(s) could not be read: "
+                                             f"{shown}{more}", 8000)
+        if getattr(result, "changed", 0) or getattr(result, "missing", 0):
+            # changed or removed files: thumbnails in memory and the grid's rows are stale
+            # (the disk cache is keyed by the file's time and size, so it is not)
+            self.win.thumbs.clear()
+            self.win.model.refresh_all()
+            cur = self.win.review.current
+            if cur is not None:  # its file may be the one that changed: shown again if so
+                self.win.review._refresh(cur.id)
         self.requery(then=lambda: self.win.index_finished.emit(result))
 
     def _on_index_error(self, exc) -> None:

@@ -288,3 +288,25 @@ def test_a_model_prefixed_id_is_not_prefixed_twice(project):
     a = project.image_ids()[0]
     project.add_suggestions([NewSuggestion(a, "label", "ok", "model:test", score=0.3)])
     assert project.history(a)[-1].actor == "model:test"  # it was model:model:test
+
+
+def test_text_search_ignores_case_beyond_ascii(tmp_path):
+    """SQLite's lower() changes ASCII letters only: 'ärger' did not find 'Ärger.png', nor
+    'éclair' a caption with 'ÉCLAIR'."""
+    from PIL import Image
+
+    root = tmp_path / "u"
+    root.mkdir()
+    for name in ("Ärger.png", "CAFÉ_02.png", "plain.png"):
+        Image.new("L", (4, 4)).save(root / name)
+    with Project.open(root) as p:
+        p.index()
+        plain = p.image_by_path("plain.png").id
+        p.set_caption(plain, "an ÉCLAIR scratch", "t")
+
+        def found(text):
+            return sorted(r.relpath for r in p.images(p.image_ids(ImageFilter(text=text))))
+
+        assert found("ärger") == found("ÄRGER") == ["Ärger.png"]
+        assert found("café") == ["CAFÉ_02.png"]
+        assert found("éclair") == ["plain.png"]

@@ -122,3 +122,57 @@ def test_a_remembered_database_keeps_no_password(tmp_path):
     assert "s3cret" not in path.read_text() and load_config(path) == cfg
     cfg.remember_project(str(tmp_path / "other"))  # opened on its own file: nothing remembered
     assert cfg.database_for(str(tmp_path / "other")) is None
+
+
+def test_the_viewer_keeps_the_image_after_a_sort_or_filter_change(qtbot, window, image_folder):
+    """The grid's reset cleared the viewer, and the same image selected again was taken
+    as already shown: "No image selected" beside a selected image."""
+    open_and_index(qtbot, window, image_folder)
+    qtbot.waitUntil(lambda: window.viewer.mode() == "image", timeout=10000)
+    keep = window.review.current.id
+    flt, sort, _desc = window.filter_bar.current()
+    window.project_ctl.on_filter(flt, sort, True)
+    qtbot.waitUntil(lambda: window.review.current is not None and window.review.current.id == keep, timeout=5000)
+    qtbot.waitUntil(lambda: window.viewer.mode() == "image", timeout=10000)
+
+
+def test_a_reindex_shows_a_changed_file_anew(qtbot, window, image_folder):
+    """After F5 the grid kept the old thumbnail (and status) of a changed or removed file."""
+    import os
+    import time
+
+    from PIL import Image
+
+    open_and_index(qtbot, window, image_folder)
+    qtbot.waitUntil(lambda: window.thumbs.pending() == 0 and len(window.thumbs._lru) > 0, timeout=10000)
+    rec = window.review.current
+    path = image_folder / rec.relpath
+    Image.new("RGB", (90, 30), (255, 0, 0)).save(path)
+    os.utime(path, ns=(time.time_ns(), time.time_ns() + 10**9))
+    assert window.thumbs.cached(rec.id, window.model.thumb_size) is not None
+    with qtbot.waitSignal(window.index_finished, timeout=20000):
+        window.project_ctl.start_index()
+    assert window.thumbs.cached(rec.id, window.model.thumb_size) is None  # dropped, fetched again
+    qtbot.waitUntil(lambda: window.review.current.width == 90, timeout=10000)
+
+
+def test_a_recent_project_that_is_gone_leaves_the_open_one_open(qtbot, window, image_folder, tmp_path):
+    open_and_index(qtbot, window, image_folder)
+    assert window.project_ctl.open_project(tmp_path / "deleted-since") is False
+    assert window.project is not None and window.stack.currentWidget() is window.browse_page
+
+
+def test_a_renamed_label_filter_falls_back_to_any_label(qtbot, window, image_folder):
+    """Renaming or removing the label the grid was filtered by left the dropdown at 'Any
+    label' and the grid still filtered by the old name (0 images)."""
+    project = open_and_index(qtbot, window, image_folder)
+    project.add_label("scratch")
+    first = project.image_ids()[0]
+    project.set_labels(first, ["scratch"], "t")
+    window.panel_ctl.reload_labels()
+    fb = window.filter_bar
+    fb.label.setCurrentIndex(fb.label.findData("scratch"))
+    qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=5000)
+    window.panel_ctl._label_change("scratch", new_name="scuff")
+    qtbot.waitUntil(lambda: window.model.rowCount() == 12, timeout=5000)
+    assert window.model.filter is None or window.model.filter.label is None

@@ -156,6 +156,23 @@ def test_viewer_ct_presets(viewer, qtbot):
     shot(viewer, "viewer_ct_lung")
 
 
+def test_viewer_keeps_monochrome1_inverted_when_the_window_changes(viewer, qtbot):
+    """A MONOCHROME1 image (low values white) lost its inversion at the first window
+    change: bone and background swapped."""
+    from dataclasses import replace
+
+    y, x = np.mgrid[0:64, 0:64]
+    px = (x * 40).astype(np.uint16)
+    data = make_data(px, fmt="DICOM", bit_depth=16, window=(1200.0, 2400.0))
+    data = replace(data, meta=replace(data.meta, mode="MONOCHROME1"),
+                   display=to_display(px, (1200.0, 2400.0), invert=True))
+    viewer.show_image(data)
+    with qtbot.waitSignal(viewer.windowChanged, timeout=1000):
+        viewer.set_window(1200, 2400)  # the same window, set again
+    assert np.array_equal(viewer.current_display(), to_display(px, (1200, 2400), invert=True))
+    assert viewer.current_display()[0, 0] > viewer.current_display()[0, -1]  # low values stay bright
+
+
 def test_viewer_right_drag_changes_window(viewer, qtbot):
     px = gray16()
     viewer.show_image(make_data(px, fmt="TIFF", bit_depth=16))

@@ -19,6 +19,10 @@ SQLITE_BUSY_TIMEOUT_MS = 15000
 PG_LOCK_TIMEOUT_MS = 15000
 
 
+def _lower(text):
+    return text.lower() if isinstance(text, str) else text
+
+
 def _harden_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):  # pragma: no cover - trivial
@@ -31,6 +35,9 @@ def _harden_sqlite(engine: Engine) -> None:
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA cache_size=-65536")  # 64 MB: a 100k-image index stays in memory
         cur.close()
+        # SQLite's own lower() changes ASCII letters only: searching "ärger" never found
+        # "Ärger.png". Python's, as PostgreSQL's, lowers every letter.
+        dbapi_conn.create_function("lower", 1, _lower, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):

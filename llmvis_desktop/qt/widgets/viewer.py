@@ -90,6 +90,7 @@ class ImageViewer(QWidget):
         super().__init__(parent)
         self._data = None
         self._pixels: Optional[np.ndarray] = None
+        self._invert = False  # MONOCHROME1: low values white
         self._display: Optional[np.ndarray] = None
         self._buffer: Optional[np.ndarray] = None  # keeps the QImage's memory alive
         self._window: Optional[tuple[float, float]] = None
@@ -187,6 +188,8 @@ class ImageViewer(QWidget):
         """Show ``data`` (an ``ImageData``); the view starts fitted."""
         self._data = data
         self._pixels = np.asarray(data.pixels)
+        # MONOCHROME1 DICOM: low values are white, for every window the user picks too
+        self._invert = getattr(getattr(data, "meta", None), "mode", None) == "MONOCHROME1"
         self._window = None
         self._loaded_window = tuple(data.window) if data.window is not None else None
         if self.window_enabled():
@@ -280,6 +283,7 @@ class ImageViewer(QWidget):
     def _reset_image(self) -> None:
         self._data = None
         self._pixels = None
+        self._invert = False
         self._display = None
         self._buffer = None
         self._window = None
@@ -358,7 +362,7 @@ class ImageViewer(QWidget):
             return
         self._window = self._pending_window
         self._pending_window = None
-        self._set_display(to_display(self._pixels, self._window))
+        self._set_display(to_display(self._pixels, self._window, invert=self._invert))
         self._update_status()
         self.windowChanged.emit(float(self._window[0]), float(self._window[1]))
 
