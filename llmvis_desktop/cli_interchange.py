@@ -32,6 +32,7 @@ def add_parsers(subparsers) -> None:
     fmts = list(FORMATS)
     ex = subparsers.add_parser("export", help="export annotations (COCO, YOLO, CSV, HF jsonl, txt, Label Studio, CVAT)")
     ex.add_argument("folder", help="the project's image folder")
+    ex.add_argument("--db", metavar="URL", default=None, help="SQLAlchemy database URL (a team's PostgreSQL)")
     ex.add_argument("--format", required=True, choices=fmts)
     ex.add_argument("--out", required=True, help="output file (coco, csv, labelstudio, cvat) or folder")
     ex.add_argument("--reviewed-only", action="store_true", help="only images whose status is reviewed")
@@ -46,6 +47,7 @@ def add_parsers(subparsers) -> None:
 
     im = subparsers.add_parser("import", help="import annotations or suggestions from a file or folder")
     im.add_argument("folder", help="the project's image folder")
+    im.add_argument("--db", metavar="URL", default=None, help="SQLAlchemy database URL (a team's PostgreSQL)")
     im.add_argument("--format", required=True, choices=fmts)
     im.add_argument("path", help="file (coco, csv, labelstudio, cvat) or folder (yolo, jsonl, txt) to import")
     im.add_argument("--as", dest="as_", choices=("reviewed", "suggestions"), default="reviewed",

@@ -34,6 +34,7 @@ class ActionResult:
     after: dict
     record: ImageRecord  # the image after the action
     decided: tuple[SuggestionRecord, ...] = ()
+    skipped: tuple[str, ...] = ()  # (undo/redo) fields left alone: changed by someone else since
 
     @property
     def changed(self) -> bool:
@@ -44,7 +45,8 @@ def _store(target) -> Store:
     return target if isinstance(target, Store) else target.store
 
 
-def run(target, image_id: int, change: Callable[[Session], Iterable[SuggestionRecord] | None]) -> ActionResult:
+def run(target, image_id: int, change: Callable[[Session], Iterable[SuggestionRecord] | None],
+        skipped: Optional[list] = None) -> ActionResult:
     """Snapshot, ``change(session)``, snapshot and record, all in one write transaction.
 
     ``change`` may return the suggestions it decided. An exception rolls everything
@@ -56,7 +58,7 @@ def run(target, image_id: int, change: Callable[[Session], Iterable[SuggestionRe
         s.flush()
         after = rr.snapshot(s, image_id, outcomes=True)
         record = ri.records(s, [image_id])[0]
-    return ActionResult(image_id, before, after, record, decided)
+    return ActionResult(image_id, before, after, record, decided, tuple(skipped or ()))
 
 
 def _pick_for_accept(pending: list[SuggestionRecord]) -> list[SuggestionRecord]:
@@ -115,20 +117,60 @@ def decide_suggestion(target, image_id: int, suggestion_id: int, outcome: str, a
                lambda s: [rs.decide(s, suggestion_id, outcome, actor, final_value)])
 
 
-def apply_state(target, image_id: int, state: dict, actor: str, action_prefix: str) -> ActionResult:
-    """Write a snapshot back (undo/redo): one event per field changed, one transaction."""
+def apply_state(target, image_id: int, state: dict, actor: str, action_prefix: str,
+                expect: Optional[dict] = None) -> ActionResult:
+    """Write a snapshot back (undo/redo): one event per field changed, one transaction.
+
+    ``expect``: the state the undone (or redone) action left, for a team where others
+    change the same image meanwhile. Then only what that action changed is taken back:
+    its labels added are removed and those removed added (others' labels stay), and a
+    caption, status or suggestion outcome is written back only while it still holds what
+    the action left; one changed by someone else since is left alone and named in
+    ``skipped``. Without ``expect`` the whole snapshot is written."""
+    skipped: list[str] = []
 
     def change(s: Session):
-        for sid, (outcome, final) in (state.get("suggestions") or {}).items():  # before the status
+        if expect is None:
+            plan = state
+        else:
+            plan = _merge(rr.snapshot(s, image_id, outcomes=True), state, expect, skipped)
+        for sid, (outcome, final) in (plan.get("suggestions") or {}).items():  # before the status
             rs.restore_outcome(s, sid, outcome, final, actor, f"{action_prefix}:suggestion")
-        if "caption" in state:
-            rr.set_caption(s, image_id, state["caption"], actor, action=f"{action_prefix}:caption")
-        if "labels" in state:
-            rr.set_labels(s, image_id, state["labels"], actor, action=f"{action_prefix}:labels")
-        if "review_status" in state:
-            rr.set_status(s, image_id, state["review_status"], actor, action=f"{action_prefix}:status")
+        if "caption" in plan:
+            rr.set_caption(s, image_id, plan["caption"], actor, action=f"{action_prefix}:caption")
+        if "labels" in plan:
+            rr.set_labels(s, image_id, plan["labels"], actor, action=f"{action_prefix}:labels")
+        if "review_status" in plan:
+            rr.set_status(s, image_id, plan["review_status"], actor, action=f"{action_prefix}:status")
 
-    return run(target, image_id, change)
+    return run(target, image_id, change, skipped)
+
+
+def _merge(current: dict, state: dict, expect: dict, skipped: list) -> dict:
+    """What undo/redo writes: the fields the action changed (``expect`` -> ``state``),
+    against the image as it is now (``current``)."""
+    plan: dict = {}
+    if "labels" in state and set(state["labels"]) != set(expect.get("labels", ())):
+        drop = set(expect.get("labels", ())) - set(state["labels"])
+        add = set(state["labels"]) - set(expect.get("labels", ()))
+        plan["labels"] = sorted((set(current["labels"]) - drop) | add)
+    for key, name in (("caption", "caption"), ("review_status", "status")):
+        if key in state and state[key] != expect.get(key):
+            if current[key] == expect.get(key):
+                plan[key] = state[key]
+            else:
+                skipped.append(name)
+    outcomes = {}
+    for sid, value in (state.get("suggestions") or {}).items():
+        left = (expect.get("suggestions") or {}).get(sid)
+        if tuple(value) != tuple(left or ()):
+            if tuple(current.get("suggestions", {}).get(sid) or ()) == tuple(left or ()):
+                outcomes[sid] = value
+            else:
+                skipped.append("a suggestion's decision")
+    if outcomes:
+        plan["suggestions"] = outcomes
+    return plan
 
 
 Target = Union[Store, object]  # a Store, or anything with ``.store`` (a Project)

@@ -65,10 +65,10 @@ class StateCommand(QUndoCommand):
         if self.applied_by_controller:
             self.applied_by_controller = False
             return
-        self.ctl._write_state(self.image_id, self.after, "redo")
+        self.ctl._write_state(self.image_id, self.after, "redo", expect=self.before)
 
     def undo(self) -> None:
-        self.ctl._write_state(self.image_id, self.before, "undo")
+        self.ctl._write_state(self.image_id, self.before, "undo", expect=self.after)
 
 
 class ReviewController(QObject):
@@ -209,7 +209,10 @@ class ReviewController(QObject):
             res = action()
         except Exception as exc:
             self._report(exc)
-            self._refresh(image_id)
+            try:
+                self._refresh(image_id)
+            except Exception:  # the database is still unreachable: one message is enough
+                log.warning("image %s not re-read after a failed action", image_id, exc_info=True)
             return False
         if res.changed:
             self.undo_stack.push(StateCommand(self, image_id, res.before, res.after, text))
@@ -304,7 +307,7 @@ class ReviewController(QObject):
         cmd = stack.command(stack.index() - 1 if undo else stack.index())
         try:
             self._write_state(cmd.image_id, cmd.before if undo else cmd.after,
-                              "undo" if undo else "redo")
+                              "undo" if undo else "redo", expect=cmd.after if undo else cmd.before)
         except Exception as exc:
             self._report(exc)  # the stack did not move: it still matches the database
             return
@@ -321,11 +324,16 @@ class ReviewController(QObject):
 
     _skip_write = False
 
-    def _write_state(self, image_id: int, state: dict, prefix: str) -> None:
+    def _write_state(self, image_id: int, state: dict, prefix: str, expect: Optional[dict] = None) -> None:
+        """Undo/redo: take back (or make again) only what the action changed; what someone
+        else changed since on the team's database stays, and the user is told."""
         if self._skip_write:
             return
-        res = ra.apply_state(self.project, image_id, state, self.actor(), prefix)
+        res = ra.apply_state(self.project, image_id, state, self.actor(), prefix, expect=expect)
         self._show_record(res.record)
+        if res.skipped:
+            fields = ", ".join(dict.fromkeys(res.skipped))
+            self.message.emit(f"{prefix.capitalize()}: left the {fields} alone: changed by someone else since.")
 
     # --- helpers ----------------------------------------------------------------------
     def _has_next(self) -> bool:

@@ -92,3 +92,15 @@ def test_interrupted_export_exits_130_and_removes_its_partial_folder(tmp_path, c
     assert calls["n"] == 3 and not any(out.iterdir())
     monkeypatch.setattr(common.ExportContext, "copy_image", real_copy)
     assert _run(["export", str(src), "--format", "jsonl", "--out", str(out)]) == 0
+
+
+def test_import_and_export_take_the_team_database(tmp_path):
+    """`llmvis import/export --db URL` was refused as an unknown argument (the README says
+    every llmvis command takes --db), and without it they used an empty SQLite file."""
+    from llmvis_desktop.cli import build_parser
+
+    parser = build_parser()
+    url = "postgresql+psycopg://alice@db/team"
+    ex = parser.parse_args(["export", "F", "--db", url, "--format", "csv", "--out", "o.csv"])
+    im = parser.parse_args(["import", "F", "--db", url, "--format", "csv", "in.csv"])
+    assert ex.db == url and im.db == url

@@ -135,3 +135,25 @@ def test_deciding_one_suggestion_is_a_change_undo_can_take_back(project):
     ra.apply_state(project, image_id, kept.before, "bob", "undo")
     ra.apply_state(project, image_id, res.before, "bob", "undo")
     assert {s.id: s.outcome for s in project.suggestions(image_id)} == {sid: "pending", note: "pending"}
+
+
+def test_undo_takes_back_only_what_the_action_changed(project):
+    """On a team's database, undo wrote the whole snapshot back: another reviewer's caption,
+    label and status, made after the action, were wiped."""
+    image_id = project.image_ids()[0]
+    mine = ra.toggle_label(project, image_id, "dent", "alice")
+    ra.set_caption(project, image_id, "bob: crack near the weld", "bob")  # bob, meanwhile
+    ra.toggle_label(project, image_id, "scratch", "bob")
+    ra.set_status(project, image_id, "reviewed", "bob")
+    undone = ra.apply_state(project, image_id, mine.before, "alice", "undo", expect=mine.after)
+    rec = undone.record
+    assert rec.labels == ("scratch",) and rec.caption == "bob: crack near the weld"
+    assert rec.review_status == "reviewed" and undone.skipped == ()
+    # a field the action changed that someone else changed again since is left alone
+    cap = ra.set_caption(project, image_id, "alice's caption", "alice")
+    ra.set_caption(project, image_id, "bob's caption", "bob")
+    undone = ra.apply_state(project, image_id, cap.before, "alice", "undo", expect=cap.after)
+    assert undone.record.caption == "bob's caption" and undone.skipped == ("caption",)
+    # redo makes the change again the same way
+    redone = ra.apply_state(project, image_id, mine.after, "alice", "redo", expect=mine.before)
+    assert set(redone.record.labels) == {"dent", "scratch"}

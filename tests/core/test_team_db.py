@@ -142,3 +142,45 @@ def test_a_change_waiting_on_a_stuck_lock_fails_with_a_message(png_folder, pg_ur
             assert time.monotonic() - t < 5
         assert "lock timeout" in str(err.value)  # the GUI's message for it: tests/qt/test_team_watch.py
         assert p.image(image_id).caption is None and p.history(image_id) == []
+
+
+def test_two_indexers_listing_the_same_new_files_both_succeed(png_folder, db_url):
+    """Two reviewers' windows indexing the shared folder at once: the second to store the
+    same new file failed with a duplicate-key error."""
+    from llmvis_desktop.core.store import repo_images as ri
+
+    with Project.open(png_folder, db_url) as p:
+        new = [("late/x.png", 10, 1), ("late/y.png", 10, 1)]
+        with p.store.write() as s:
+            ri.insert_new(s, new)
+        with p.store.write() as s:  # as the other indexer, which listed them before the first committed
+            ri.insert_new(s, new)
+        assert sorted(r.relpath for r in p.images(p.image_ids()) if r.relpath.startswith("late/")) == \
+            ["late/x.png", "late/y.png"]
+
+
+def test_a_server_that_never_answers_fails_in_bounded_time(png_folder, monkeypatch):
+    """A server that accepts the connection and never replies (hung, or a half-open path)
+    made opening wait forever, with no message."""
+    import socket
+    import time
+
+    from llmvis_desktop.core.project import ProjectError
+    from llmvis_desktop.core.store import engine
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(4)  # accepts in the kernel, never answers
+    port = silent.getsockname()[1]
+    monkeypatch.setattr(engine, "PG_CONNECT_TIMEOUT_S", 2)
+    t = time.monotonic()
+    try:
+        try:
+            Project.open(png_folder, f"postgresql+psycopg://nobody@127.0.0.1:{port}/none").close()
+        except ProjectError as exc:
+            message = str(exc)
+        else:
+            raise AssertionError("opened a server that never answered")
+    finally:
+        silent.close()
+    assert time.monotonic() - t < 30 and "timeout" in message.lower()

@@ -221,3 +221,22 @@ def test_locked_database_keeps_undo_consistent(qtbot, window, labelled_folder, m
     assert win.review.undo_stack.index() == 0
     with db(labelled_folder) as p:
         assert p.image(rec_id).labels == ()
+
+
+def test_undo_leaves_another_reviewers_changes_alone(qtbot, window, labelled_folder):
+    """Undo wrote this window's whole snapshot back: a teammate's caption, label and status,
+    made on the same image meanwhile, were wiped."""
+    from llmvis_desktop.core import review_actions as ra
+
+    open_and_index(qtbot, window, labelled_folder)
+    win = window
+    rec = win.review.current
+    win.review.toggle_label("scratch")
+    with db(labelled_folder) as other:  # a teammate, through their own connection
+        ra.set_caption(other, rec.id, "bob: crack near the weld", "bob")
+        ra.toggle_label(other, rec.id, "dent", "bob")
+        ra.set_status(other, rec.id, "reviewed", "bob")
+    win.review.undo()
+    with db(labelled_folder) as p:
+        r = p.image(rec.id)
+        assert r.labels == ("dent",) and r.caption == "bob: crack near the weld" and r.review_status == "reviewed"

@@ -201,7 +201,9 @@ def _pending_keys(s, image_ids) -> set:
 
 def _apply_reviewed(s, image_id: int, rel: str, item: ImportItem, actor: str, overwrite: bool,
                     report: ImportReport) -> None:
-    row = s.get(m.Image, image_id)
+    # locked and read afresh before deciding what clashes: a reviewer's caption saved while
+    # the import ran was overwritten without --overwrite (decided on a stale row)
+    row = rr.locked_image(s, image_id)
     current = {"caption": row.caption, "labels": rr.current_labels(s, image_id), "status": row.review_status}
     incoming: dict[str, object] = {}
     if item.caption is not MISSING:

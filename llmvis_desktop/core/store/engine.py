@@ -17,6 +17,8 @@ SQLITE_BUSY_TIMEOUT_MS = 15000
 #: (or a job's on a batch) before it fails with a message, as SQLite's busy timeout
 #: does; without it a stuck session elsewhere would freeze this window's action
 PG_LOCK_TIMEOUT_MS = 15000
+#: PostgreSQL: how long opening a connection may take before it fails with a message
+PG_CONNECT_TIMEOUT_S = 10
 
 
 def _lower(text):
@@ -55,7 +57,12 @@ def make_engine(url: str) -> Engine:
     if is_sqlite:
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
     elif url.startswith("postgresql"):
-        kwargs["connect_args"] = {"options": f"-c lock_timeout={PG_LOCK_TIMEOUT_MS}"}
+        # a server that accepts but never answers (hung, a half-open network path) made
+        # opening wait forever: give up after PG_CONNECT_TIMEOUT_S, and notice a dead
+        # connection later through TCP keepalives
+        kwargs["connect_args"] = {"options": f"-c lock_timeout={PG_LOCK_TIMEOUT_MS}",
+                                  "connect_timeout": PG_CONNECT_TIMEOUT_S, "keepalives": 1,
+                                  "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3}
     engine = create_engine(url, **kwargs)
     if is_sqlite:
         _harden_sqlite(engine)

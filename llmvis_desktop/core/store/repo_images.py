@@ -36,9 +36,12 @@ def insert_new(session: Session, entries: Sequence[tuple[str, int, int]]) -> Non
         return
     # the constant columns are literals in the statement, so the scan's tuples go to
     # the driver as they are (no per-row Python work for 100k rows)
+    # ON CONFLICT: another indexer (a teammate's window opening the same folder on the
+    # team's PostgreSQL) may have inserted the same new file meanwhile; it failed with a
+    # duplicate-key error
     sql = (
         "INSERT INTO images (relpath, size, mtime_ns, status, review_status, header_done) "
-        f"VALUES (?, ?, ?, '{m.STATUS_NEW}', '{m.STATUS_NEW}', FALSE)"
+        f"VALUES (?, ?, ?, '{m.STATUS_NEW}', '{m.STATUS_NEW}', FALSE) ON CONFLICT (relpath) DO NOTHING"
     )
     if _executemany(session, sql, entries):
         return
