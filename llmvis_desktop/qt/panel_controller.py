@@ -180,7 +180,11 @@ class PanelController(RepairActions, QObject):
         image_id = self._caption_id
         if image_id is None:
             return
-        self.win.review.set_caption(text, image_id=image_id)
+        saved = self.record.caption if self.record is not None and self.record.id == image_id else None
+        if not self.win.review.set_caption(text, image_id=image_id) and self._caption_id == image_id:
+            # not stored (the database refused or was unreachable): the typed text stays,
+            # marked unsaved, instead of looking saved (or being replaced by a re-read)
+            self.caption.keep_unsaved(text, saved)
 
     # --- taxonomy ---------------------------------------------------------------------------
     def _add_label(self, name: str, color: str) -> None:

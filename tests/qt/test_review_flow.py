@@ -240,3 +240,26 @@ def test_undo_leaves_another_reviewers_changes_alone(qtbot, window, labelled_fol
     with db(labelled_folder) as p:
         r = p.image(rec.id)
         assert r.labels == ("dent",) and r.caption == "bob: crack near the weld" and r.review_status == "reviewed"
+
+
+def test_a_caption_that_could_not_be_saved_stays_typed_and_unsaved(qtbot, window, labelled_folder, monkeypatch):
+    """With the database unreachable, a saved caption looked saved (no 'unsaved' mark) but
+    was not stored, so moving on never tried again."""
+    from llmvis_desktop.core import review_actions as ra
+
+    open_and_index(qtbot, window, labelled_folder)
+    win = window
+    rec = win.review.current
+    editor = win.panel_ctl.caption
+
+    def unreachable(*_a, **_k):
+        raise OSError("connection to server failed: Connection refused")
+
+    monkeypatch.setattr(ra, "set_caption", unreachable)
+    editor.edit.setPlainText("typed during the outage")
+    assert editor.commit()
+    assert editor.text() == "typed during the outage" and editor.is_dirty()
+    monkeypatch.undo()
+    assert editor.commit()  # tried again once the database answers
+    with db(labelled_folder) as p:
+        assert p.image(rec.id).caption == "typed during the outage"

@@ -122,6 +122,15 @@ class CaptionEditor(QWidget):
         self.captionCommitted.emit(self._caption)
         return True
 
+    def keep_unsaved(self, typed: str, saved: Optional[str]) -> None:
+        """A commit that could not be stored: the editor holds ``typed`` again, marked as
+        not saved against ``saved`` (what the database has), so moving on tries again."""
+        self.set_caption(saved)
+        self.edit.blockSignals(True)
+        self.edit.setPlainText(typed)
+        self.edit.blockSignals(False)
+        self._update_hint()
+
     def cancel(self) -> None:
         self.set_caption(self._caption)
         self._finish()
