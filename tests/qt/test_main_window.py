@@ -149,10 +149,17 @@ def test_a_reindex_shows_a_changed_file_anew(qtbot, window, image_folder):
     path = image_folder / rec.relpath
     Image.new("RGB", (90, 30), (255, 0, 0)).save(path)
     os.utime(path, ns=(time.time_ns(), time.time_ns() + 10**9))
-    assert window.thumbs.cached(rec.id, window.model.thumb_size) is not None
+    old = window.thumbs.cached(rec.id, window.model.thumb_size)
+    assert old is not None and old.width() < 2 * old.height()  # 4:3
+
+    def new_thumbnail() -> bool:  # dropped, then made again from the changed file (3:1)
+        pm = window.thumbs.cached(rec.id, window.model.thumb_size)
+        return pm is not None and pm.width() > 2 * pm.height()
+
     with qtbot.waitSignal(window.index_finished, timeout=20000):
         window.project_ctl.start_index()
-    assert window.thumbs.cached(rec.id, window.model.thumb_size) is None  # dropped, fetched again
+    window.grid.viewport().update()
+    qtbot.waitUntil(new_thumbnail, timeout=10000)
     qtbot.waitUntil(lambda: window.review.current.width == 90, timeout=10000)
 
 
