@@ -144,8 +144,8 @@ def test_a_reindex_shows_a_changed_file_anew(qtbot, window, image_folder):
     from PIL import Image
 
     open_and_index(qtbot, window, image_folder)
-    qtbot.waitUntil(lambda: window.thumbs.pending() == 0 and len(window.thumbs._lru) > 0, timeout=10000)
     rec = window.review.current
+    qtbot.waitUntil(lambda: window.thumbs.cached(rec.id, window.model.thumb_size) is not None, timeout=10000)
     path = image_folder / rec.relpath
     Image.new("RGB", (90, 30), (255, 0, 0)).save(path)
     os.utime(path, ns=(time.time_ns(), time.time_ns() + 10**9))
