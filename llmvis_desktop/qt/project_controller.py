@@ -197,6 +197,7 @@ class ProjectController(QObject):
 
     def _apply_ids(self, ids) -> None:
         win = self.win
+        first, self._select_first = self._select_first, False
         if ids == win.model.ids:
             self.update_counts()
             return
@@ -205,20 +206,25 @@ class ProjectController(QObject):
         row = win.model.row_of(keep) if keep is not None else None
         if row is not None:
             win.grid.select_row(row)
-        elif win.model.rowCount() and keep is None:
-            win.review.restore_position()
+        elif win.model.rowCount() and (keep is None or first):
+            if first:
+                win.grid.select_row(0)  # a filter left the current image out: the first one
+            else:
+                win.review.restore_position()
         self.update_counts()
 
+    _select_first = False
+
     def on_filter(self, flt, sort, descending) -> None:
-        """``win.filter_bar.changed``: re-query the grid, keeping the current image."""
+        """``win.filter_bar.changed``: re-query the grid off the GUI thread (0.1-0.15 s at
+        100k images: it froze the window for that long), keeping the current image, or
+        the first one if the filter leaves it out."""
         win = self.win
         if win.project is None:
             return
-        keep = win.grid.current_id()
-        win.model.set_query(flt, sort, descending)
-        row = win.model.row_of(keep) if keep is not None else None
-        win.grid.select_row(row if row is not None else 0)
-        self.update_counts()
+        win.model.set_params(flt, sort, descending)
+        self._select_first = True
+        self.requery()
 
     def update_counts(self) -> None:
         """Refresh the status-bar counts; the query runs on a worker (100k rows)."""

@@ -174,10 +174,10 @@ def test_next_unreviewed_and_filter(qtbot, window, labelled_folder):
     assert win.model.row_of(win.review.current.id) == 2
     # filter: reviewed only (SQL), then text filter on path
     fb = win.filter_bar
-    fb.status.setCurrentIndex(fb.status.findText("Reviewed"))
-    assert win.model.rowCount() == 2
+    fb.status.setCurrentIndex(fb.status.findText("Reviewed"))  # queried off the GUI thread
+    qtbot.waitUntil(lambda: win.model.rowCount() == 2, timeout=3000)
     fb.status.setCurrentIndex(fb.status.findText("Unreviewed"))
-    assert win.model.rowCount() == 10
+    qtbot.waitUntil(lambda: win.model.rowCount() == 10, timeout=3000)
     fb.status.setCurrentIndex(0)
     fb.text.setText("img_003")
     qtbot.waitUntil(lambda: win.model.rowCount() == 1, timeout=3000)
@@ -188,7 +188,7 @@ def test_next_unreviewed_and_filter(qtbot, window, labelled_folder):
         assert all(not r.labels for r in p.images(p.image_ids()))
     fb.text.clear()
     fb.label.setCurrentIndex(fb.label.findData("scratch"))
-    assert win.model.rowCount() == 0
+    qtbot.waitUntil(lambda: win.model.rowCount() == 0, timeout=3000)
 
 
 def test_locked_database_keeps_undo_consistent(qtbot, window, labelled_folder, monkeypatch):

@@ -133,6 +133,12 @@ class GridModel(QAbstractListModel):
         self.set_ids(ids)
         self.query_changed.emit()
 
+    def set_params(self, flt: Optional[ImageFilter], sort: str = "name", descending: bool = False) -> None:
+        """Take a new query without running it: the window runs it off the GUI thread and
+        hands the ids to :meth:`set_ids` (at 100k images a query takes 0.1-0.15 s)."""
+        self.filter, self.sort, self.descending = flt, sort, descending
+        self.query_changed.emit()
+
     def requery(self) -> None:
         """Run the current query again (after indexing added rows)."""
         self.set_query(self.filter, self.sort, self.descending)
