@@ -65,10 +65,10 @@ class _TextKeyGuard(QObject):
         return False
 
 
-def _read_image(path: Path, max_pixels: int):
+def _read_image(path: Path, max_pixels: int, frame: int = 0):
     from ..core.imaging.reader import read_image
 
-    return read_image(path, max_pixels=max_pixels)
+    return read_image(path, max_pixels=max_pixels, frame=frame)
 
 
 class MainWindow(QMainWindow):
@@ -139,7 +139,9 @@ class MainWindow(QMainWindow):
             from .widgets.viewer import ImageViewer
         except ImportError:  # pragma: no cover - only while the viewer is missing
             return QLabel("viewer unavailable", alignment=Qt.AlignmentFlag.AlignCenter)
-        return ImageViewer()
+        viewer = ImageViewer()
+        viewer.frameRequested.connect(self.show_frame)
+        return viewer
 
     def _build_central(self) -> None:
         self.stack = QStackedWidget()
@@ -283,6 +285,14 @@ class MainWindow(QMainWindow):
         self._shown_id = (rec.id, rec.mtime_ns)
         self._loading_path = self.project.path_of(rec)
         self.image_loader.submit(_read_image, self._loading_path, self.config.max_image_pixels)
+
+    def show_frame(self, frame: int) -> None:
+        """``viewer.frameRequested``: read another frame of the image shown."""
+        rec = self.review.current
+        if rec is None or self.project is None:
+            return
+        self._loading_path = self.project.path_of(rec)
+        self.image_loader.submit(_read_image, self._loading_path, self.config.max_image_pixels, frame)
 
     def _on_image_loaded(self, data, error) -> None:
         if error is not None:

@@ -91,6 +91,12 @@ def build_menus(win) -> None:
     sug.aboutToShow.connect(sc.update_actions)
 
     image = mb.addMenu("&Image")
+    # frames of a multi-frame DICOM or multi-page TIFF ([ and ]: free single keys)
+    win.act_prev_frame = image.addAction("Previous frame", lambda: win.viewer_call("step_frame", -1))
+    win.act_prev_frame.setShortcut("[")
+    win.act_next_frame = image.addAction("Next frame", lambda: win.viewer_call("step_frame", 1))
+    win.act_next_frame.setShortcut("]")
+    image.addSeparator()
     win.act_repair = image.addAction("&Repair defect…", pc.open_repair)
     if not _has_module("llmvis_desktop.qt.dialogs.repair_dialog"):
         win.act_repair.setEnabled(False)

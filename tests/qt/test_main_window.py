@@ -209,3 +209,29 @@ def test_a_filter_change_is_queried_off_the_gui_thread(qtbot, window, image_fold
     qtbot.waitUntil(lambda: window.model.rowCount() == 6 and window.review.current is not None, timeout=5000)
     assert threads and all(th is not threading.main_thread() for th in threads)
     assert window.review.current.relpath.startswith("b/")
+
+
+def test_the_frames_of_a_multi_frame_image_can_be_stepped_through(qtbot, window, tmp_path):
+    """Only the first frame of a multi-frame DICOM could ever be seen."""
+    import shutil
+
+    import numpy as np
+    from pydicom.data import get_testdata_file
+
+    folder = tmp_path / "series"
+    folder.mkdir()
+    shutil.copyfile(get_testdata_file("rtdose.dcm", download=False), folder / "dose.dcm")
+    open_and_index(qtbot, window, folder)
+    viewer = window.viewer
+    qtbot.waitUntil(lambda: viewer.mode() == "image", timeout=10000)
+    shown, count = viewer.frames()
+    assert (shown, count) == (0, 15) and viewer.frame_label.text() == "frame 1/15"
+    assert not viewer.frame_label.isHidden() and not viewer.prev_frame_button.isEnabled()
+    first = viewer.current_display().copy()
+    window.act_next_frame.trigger()
+    qtbot.waitUntil(lambda: viewer.frames()[0] == 1, timeout=10000)
+    assert viewer.frame_label.text() == "frame 2/15" and not np.array_equal(first, viewer.current_display())
+    window.act_prev_frame.trigger()
+    qtbot.waitUntil(lambda: viewer.frames()[0] == 0, timeout=10000)
+    window.act_prev_frame.trigger()  # at the first frame: stays
+    assert viewer.frames()[0] == 0

@@ -50,6 +50,7 @@ SHORTCUTS: list[tuple[str, str]] = [
     ("Shift+Arrows", "Pan the image"),
     ("Left / middle drag", "Pan the image"),
     ("Right drag", "Window / level (16-bit, DICOM)"),
+    ("[ / ]", "Previous / next frame (multi-frame DICOM, multi-page TIFF)"),
     ("Ctrl+F", "Filter images by text"),
     ("Ctrl+O", "Open a folder"),
     ("?", "This help"),

@@ -85,6 +85,7 @@ from .zoom_pan_view import MAX_ZOOM, MIN_ZOOM, ZOOM_STEP, ZoomPanView
 class ImageViewer(QWidget):
     windowChanged = Signal(float, float)
     zoomChanged = Signal(float)
+    frameRequested = Signal(int)  # 0-based frame of the image shown, to be read and shown
 
     def __init__(self, parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
@@ -139,6 +140,12 @@ class ImageViewer(QWidget):
         self.zoom_label.setMinimumWidth(48)
         self.zoom_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         hb.addWidget(self.zoom_label)
+        # frames of a multi-frame DICOM / multi-page TIFF (shown only for those)
+        hb.addSpacing(8)
+        self.prev_frame_button = tool("\u25c0", "Previous frame ([)", lambda: self.step_frame(-1))
+        self.frame_label = QLabel("")
+        hb.addWidget(self.frame_label)
+        self.next_frame_button = tool("\u25b6", "Next frame (])", lambda: self.step_frame(1))
         hb.addSpacing(12)
         self.wl_label = QLabel("W/L")
         hb.addWidget(self.wl_label)
@@ -196,6 +203,7 @@ class ImageViewer(QWidget):
             self._range = data_range(self._pixels)
             self._window = self._loaded_window or auto_window(self._pixels)
         self._set_display(np.asarray(data.display))
+        self._show_frames()
         self._mode = "image"
         self._hover_text = ""
         self._stack.setCurrentWidget(self._view)
@@ -218,6 +226,7 @@ class ImageViewer(QWidget):
 
     def clear(self) -> None:
         self._reset_image()
+        self._show_frames()
         self._mode = "empty"
         self._stack.setCurrentWidget(self._placeholder)
         self._set_controls_enabled(False)
@@ -278,6 +287,28 @@ class ImageViewer(QWidget):
 
     def status_text(self) -> str:
         return self.status_label.text()
+
+    # --- frames ---------------------------------------------------------------------
+    def frames(self) -> tuple[int, int]:
+        """(the frame shown, 0-based; how many the image has); (0, 1) without an image."""
+        meta = getattr(self._data, "meta", None)
+        return (int(getattr(self._data, "frame", 0) or 0), max(1, int(getattr(meta, "frames", 1) or 1)))
+
+    def step_frame(self, delta: int) -> None:
+        """Ask for the previous (-1) or next (+1) frame: ``frameRequested`` (the window reads it)."""
+        shown, count = self.frames()
+        want = min(max(shown + delta, 0), count - 1)
+        if self._mode == "image" and want != shown:
+            self.frameRequested.emit(want)
+
+    def _show_frames(self) -> None:
+        shown, count = self.frames()
+        many = count > 1
+        for w in (self.prev_frame_button, self.frame_label, self.next_frame_button):
+            w.setVisible(many)
+        self.frame_label.setText(f"frame {shown + 1}/{count}" if many else "")
+        self.prev_frame_button.setEnabled(many and shown > 0)
+        self.next_frame_button.setEnabled(many and shown < count - 1)
 
     # --- internals ------------------------------------------------------------------
     def _reset_image(self) -> None:
