@@ -278,11 +278,14 @@ class ReviewController(QObject):
             return
         self._act_and_next("Accept", image_id, lambda: ra.accept(self.project, image_id, self.actor()))
 
-    def decide_suggestion(self, suggestion_id: int, outcome: str, final_value: Optional[str] = None) -> bool:
-        image_id = self._target()
+    def decide_suggestion(self, suggestion_id: int, outcome: str, final_value: Optional[str] = None,
+                          image_id: Optional[int] = None, text: Optional[str] = None) -> bool:
+        """Decide one suggestion of ``image_id`` (default: the current image), undoably;
+        ``text`` names the undo step."""
+        image_id = image_id if image_id is not None else self._target()
         if image_id is None:
             return False
-        return self._do(f"{outcome.capitalize()} suggestion", image_id,
+        return self._do(text or f"{outcome.capitalize()} suggestion", image_id,
                         lambda: ra.decide_suggestion(self.project, image_id, suggestion_id, outcome,
                                                      self.actor(), final_value))
 

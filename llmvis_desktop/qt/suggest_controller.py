@@ -465,25 +465,12 @@ class SuggestController(QObject):
         except Exception as exc:
             self.win.show_error(f"Cannot keep the answer: {exc}")
             return None
-        review = self.win.review
-        cur = review.current
-        if cur is not None and cur.id == row.image_id:
-            review.decide_suggestion(sid, "accepted")  # undoable, in the history
-        elif review.project is project and hasattr(review, "_do"):
-            from ..core import review_actions as ra
-
-            # another image than the one shown: the same undoable action, on the image the answer is about
-            # (undo selects that image again)
-            image_id = row.image_id
-            if review._do(f"Keep answer as note on {relpath}", image_id,
-                          lambda: ra.decide_suggestion(project, image_id, sid, "accepted", review.actor())):
-                self.win.statusBar().showMessage(f"Kept the answer as a note on {relpath}; Undo takes it back.",
-                                                 8000)
-        else:
-            try:
-                project.decide_suggestion(sid, "accepted", self.win.reviewer())
-            except Exception as exc:
-                self.win.show_error(f"Cannot keep the answer: {exc}")
+        cur = self.win.review.current
+        # undoable, in the history, on the image the answer is about (undo selects it again)
+        kept = self.win.review.decide_suggestion(sid, "accepted", image_id=row.image_id,
+                                                 text=f"Keep answer as note on {relpath}")
+        if kept and (cur is None or cur.id != row.image_id):
+            self.win.statusBar().showMessage(f"Kept the answer as a note on {relpath}; Undo takes it back.", 8000)
         if self.answer_box is not None:
             self.answer_box.hide()
         panel = self.win.panel_ctl.suggestions
