@@ -330,7 +330,7 @@ def gather(ctx: ExportContext, chunk: int = CHUNK) -> Iterator[list[ExportRow]]:
             derived_from = None
             if opts.include_repairs and src_id is not None and src_id in source_rel:
                 srel = source_rel[src_id]
-                derived_from = export_name(ctx, srel, src_id in dicom_sources or is_dicom_name(srel))
+                derived_from = export_name(ctx, srel, src_id in dicom_sources)
             rows.append(ExportRow(
                 image_id, rel, name, w, h, caption or None,
                 tuple(sorted(labels.get(image_id, ()))), status, by, iso(at), dicom, derived_from,

@@ -20,9 +20,8 @@ def same_request_done(session: Session, model_id: str, revision: Optional[str], 
     this prompt (or question, or label template), made for the file's current content
     (after the indexer last saw it change)."""
     stmt = (select(m.Suggestion.image_id).join(m.Image, m.Image.id == m.Suggestion.image_id)
-            .where(m.Suggestion.model_id == model_id, m.Suggestion.kind == kind,
-                   or_(m.Image.content_changed_at.is_(None),
-                       m.Suggestion.created_at >= m.Image.content_changed_at)).distinct())
+            .where(m.Suggestion.model_id == model_id, m.Suggestion.kind == kind, _for_current_content())
+            .distinct())
     stmt = stmt.where(m.Suggestion.model_revision.is_(None) if revision is None
                       else m.Suggestion.model_revision == revision)
     stmt = stmt.where(m.Suggestion.prompt.is_(None) if prompt is None else m.Suggestion.prompt == prompt)
@@ -32,6 +31,17 @@ def same_request_done(session: Session, model_id: str, revision: Optional[str], 
     for i in range(0, len(ids), 500):  # bound the IN list
         done.update(session.scalars(stmt.where(m.Suggestion.image_id.in_(ids[i:i + 500]))))
     return done
+
+
+def _for_current_content():
+    """A suggestion made since the indexer last saw its image's file change (joined to
+    the image): one made before was for the old content."""
+    return or_(m.Image.content_changed_at.is_(None), m.Suggestion.created_at >= m.Image.content_changed_at)
+
+
+def _request(it: NewSuggestion) -> tuple:
+    """What makes two suggestions the same request: model, revision, kind and prompt."""
+    return it.model_id, it.model_revision, it.kind, it.prompt
 
 
 def add_suggestions(session: Session, items: Sequence[NewSuggestion], skip_done: bool = False,
@@ -64,10 +74,9 @@ def add_suggestions(session: Session, items: Sequence[NewSuggestion], skip_done:
         items = _not_done(session, items)
     if skip_same_pending:
         items = _not_same_pending(session, items, touched)
-    if skip_done or skip_same_pending:
-        if not items:
-            return []
-        touched = {item.image_id for item in items}
+    if not items:
+        return []
+    touched = {item.image_id for item in items}
     now = m.utcnow()
     # Core statements on the tables (one executemany each): the ORM's bulk path costs more
     ids = list(session.execute(
@@ -91,9 +100,9 @@ def _not_done(session: Session, items: list[NewSuggestion]) -> list[NewSuggestio
     """``items`` less those whose image already has a suggestion of the same request."""
     requests: dict[tuple, set[int]] = {}
     for it in items:
-        requests.setdefault((it.model_id, it.model_revision, it.kind, it.prompt), set()).add(it.image_id)
+        requests.setdefault(_request(it), set()).add(it.image_id)
     done = {key: same_request_done(session, *key, image_ids=ids) for key, ids in requests.items()}
-    return [it for it in items if it.image_id not in done[(it.model_id, it.model_revision, it.kind, it.prompt)]]
+    return [it for it in items if it.image_id not in done[_request(it)]]
 
 
 def _model_actor(model_id: str) -> str:
@@ -108,12 +117,10 @@ def _not_same_pending(session: Session, items: list[NewSuggestion], image_ids) -
         return items
     c = m.Suggestion
     pending = set(session.execute(
-        select(c.image_id, c.kind, c.model_id, c.model_revision, c.prompt, c.value)
+        select(c.image_id, c.value, c.model_id, c.model_revision, c.kind, c.prompt)
         .join(m.Image, m.Image.id == c.image_id)
-        .where(c.image_id.in_(sorted(image_ids)), c.outcome == "pending",
-               or_(m.Image.content_changed_at.is_(None), c.created_at >= m.Image.content_changed_at))))
-    return [it for it in items
-            if (it.image_id, it.kind, it.model_id, it.model_revision, it.prompt, it.value) not in pending]
+        .where(c.image_id.in_(sorted(image_ids)), c.outcome == "pending", _for_current_content())))
+    return [it for it in items if (it.image_id, it.value, *_request(it)) not in pending]
 
 
 def _locked_states(session: Session, image_ids) -> dict[int, tuple]:
