@@ -150,21 +150,21 @@ def _merge(current: dict, state: dict, expect: dict, skipped: list) -> dict:
     """What undo/redo writes: the fields the action changed (``expect`` -> ``state``),
     against the image as it is now (``current``)."""
     plan: dict = {}
-    if "labels" in state and set(state["labels"]) != set(expect.get("labels", ())):
-        drop = set(expect.get("labels", ())) - set(state["labels"])
-        add = set(state["labels"]) - set(expect.get("labels", ()))
-        plan["labels"] = sorted((set(current["labels"]) - drop) | add)
+    if "labels" in state:
+        want, left = set(state["labels"]), set(expect.get("labels", ()))
+        if want != left:  # the action's labels added are removed, those removed added
+            plan["labels"] = sorted((set(current["labels"]) - (left - want)) | (want - left))
     for key, name in (("caption", "caption"), ("review_status", "status")):
         if key in state and state[key] != expect.get(key):
             if current[key] == expect.get(key):
                 plan[key] = state[key]
             else:
                 skipped.append(name)
+    left_outcomes, now = expect.get("suggestions") or {}, current.get("suggestions") or {}
     outcomes = {}
     for sid, value in (state.get("suggestions") or {}).items():
-        left = (expect.get("suggestions") or {}).get(sid)
-        if tuple(value) != tuple(left or ()):
-            if tuple(current.get("suggestions", {}).get(sid) or ()) == tuple(left or ()):
+        if tuple(value) != tuple(left_outcomes.get(sid, ())):
+            if tuple(now.get(sid, ())) == tuple(left_outcomes.get(sid, ())):
                 outcomes[sid] = value
             else:
                 skipped.append("a suggestion's decision")

@@ -26,19 +26,20 @@ class RepairCommand(QUndoCommand):
     delete the repaired file too); redo relinks it (an appended ``rerepair`` event). A repair
     whose file was deleted on undo cannot be redone (run the repair again).
 
-    ``image_id``/``before``/``after`` let the review controller's undo treat it like its own
-    commands: an empty state writes nothing; the work happens in :meth:`undo`."""
+    ``image_id`` and :meth:`write` let the review controller's undo treat it like its own
+    commands: :meth:`write` writes nothing; the work happens in :meth:`undo`."""
 
     def __init__(self, ctl: "RepairActions", repair_id: int, image_id: int, output_path) -> None:
         super().__init__(f"Repair ({Path(str(output_path)).name})")
         self.ctl = ctl
         self.repair_id = repair_id
         self.image_id = image_id
-        self.before: dict = {}
-        self.after: dict = {}
         self.unlinked = False
         self._pushing = True
         self._restoring = False
+
+    def write(self, undo: bool) -> None:
+        """The review controller's annotation write before it moves the stack: nothing here."""
 
     def redo(self) -> None:
         if self._pushing or self._restoring:  # the repair is already there

@@ -65,10 +65,17 @@ class StateCommand(QUndoCommand):
         if self.applied_by_controller:
             self.applied_by_controller = False
             return
-        self.ctl._write_state(self.image_id, self.after, "redo", expect=self.before)
+        self.write(undo=False)
 
     def undo(self) -> None:
-        self.ctl._write_state(self.image_id, self.before, "undo", expect=self.after)
+        self.write(undo=True)
+
+    def write(self, undo: bool) -> None:
+        """Take the change back (``undo``) or make it again, against the image as it is now."""
+        if undo:
+            self.ctl._write_state(self.image_id, self.before, "undo", expect=self.after)
+        else:
+            self.ctl._write_state(self.image_id, self.after, "redo", expect=self.before)
 
 
 class ReviewController(QObject):
@@ -309,8 +316,7 @@ class ReviewController(QObject):
             return
         cmd = stack.command(stack.index() - 1 if undo else stack.index())
         try:
-            self._write_state(cmd.image_id, cmd.before if undo else cmd.after,
-                              "undo" if undo else "redo", expect=cmd.after if undo else cmd.before)
+            cmd.write(undo)
         except Exception as exc:
             self._report(exc)  # the stack did not move: it still matches the database
             return
