@@ -198,20 +198,19 @@ def _mask_name(out_path: Path, replacing: bool) -> Path:
     """The repair's own mask file: NAME.mask.png in .masks/ beside the output, numbered when
     another repair's mask has that name (part.repaired.png and part.repaired.tif shared
     one, and the second overwrote the first's). Replacing an output replaces its mask."""
-    folder = out_path.parent / MASK_DIR
-    p = folder / f"{out_path.stem}.mask.png"
-    i = 2
-    while p.exists() and not (replacing and i == 2):
-        p = folder / f"{out_path.stem}.mask-{i}.png"
-        i += 1
-    return p
+    first = out_path.parent / MASK_DIR / f"{out_path.stem}.mask.png"
+    return first if replacing else _first_free(first)
 
 
 def _free_name(folder: Path, stem: str, ext: str) -> Path:
-    p = folder / f"{stem}.repaired.{ext}"
-    i = 2
+    return _first_free(folder / f"{stem}.repaired.{ext}")
+
+
+def _first_free(first: Path) -> Path:
+    """``first`` (NAME.EXT) if no file has that name, else the first free NAME-2.EXT, NAME-3.EXT..."""
+    p, i = first, 2
     while p.exists():
-        p = folder / f"{stem}.repaired-{i}.{ext}"
+        p = first.with_name(f"{first.stem}-{i}{first.suffix}")
         i += 1
     return p
 
