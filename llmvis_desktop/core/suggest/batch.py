@@ -91,12 +91,15 @@ class _Role:
 def optins_for(project: Project, info: ModelInfo) -> tuple[bool, bool]:
     """The per-model opt-ins saved in the project (model manager): (allow_bin, allow_remote_code)."""
     optins = project.settings().get(OPTINS_SETTING) or {}
-    saved = optins.get(info.path)
-    if saved is None:  # saved under another path to the same folder (a link, a relative path)
-        real = os.path.realpath(info.path)
-        saved = next((v for k, v in optins.items() if os.path.realpath(k) == real), None)
-    saved = saved or []
+    saved = {kind for key in optin_keys(optins, info.path) for kind in optins[key]}
     return "bin" in saved, "remote_code" in saved
+
+
+def optin_keys(optins: dict, path: str) -> list[str]:
+    """The keys of ``optins`` for the model folder ``path``: its own, and any other path to
+    the same folder (a link, a relative path) the opt-in was saved under."""
+    real = os.path.realpath(path)
+    return [k for k in optins if k == path or os.path.realpath(k) == real]
 
 
 def _opted(value: OptIn, info: ModelInfo) -> bool:

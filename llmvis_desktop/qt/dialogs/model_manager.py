@@ -31,7 +31,6 @@ Signals
 """
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import Optional, Sequence
@@ -52,7 +51,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from llmvis_desktop.core.suggest.batch import OPTINS_SETTING, optins_for
+from llmvis_desktop.core.suggest.batch import OPTINS_SETTING, optin_keys, optins_for
 from llmvis_desktop.core.suggest.device import describe_size, fits
 from llmvis_desktop.core.suggest.discovery import (
     ModelInfo,
@@ -166,10 +165,8 @@ class ModelManagerDialog(QDialog):
 
     def _problem(self, info: ModelInfo) -> Optional[str]:
         """Why ``info`` would be refused with the project's saved opt-ins; None when usable."""
-        if not info.problem:
-            return None
-        if info.problem.startswith(f"{info.path}: config.json cannot be read"):
-            return info.problem  # not something refusal() can tell again from the ModelInfo
+        if not info.problem or not info.has_config:
+            return info.problem  # no opt-in lifts a missing or unreadable config.json
         allow_bin, allow_code = self._opted_in(info)
         return refusal(info, allow_bin=allow_bin, allow_remote_code=allow_code)
 
@@ -271,8 +268,7 @@ class ModelManagerDialog(QDialog):
         if on:
             optins[info.path] = sorted(set(optins.get(info.path, [])) | {kind})
         else:  # also where it was saved under another path to the same folder (optins_for reads those)
-            real = os.path.realpath(info.path)
-            for key in [k for k in optins if k == info.path or os.path.realpath(k) == real]:
+            for key in optin_keys(optins, info.path):
                 kinds = set(optins[key]) - {kind}
                 if kinds:
                     optins[key] = sorted(kinds)
