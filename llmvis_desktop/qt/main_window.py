@@ -283,14 +283,15 @@ class MainWindow(QMainWindow):
         if getattr(self, "_shown_id", None) == (rec.id, rec.mtime_ns):
             return  # an action changed the annotation, not the pixels
         self._shown_id = (rec.id, rec.mtime_ns)
-        self._loading_path = self.project.path_of(rec)
-        self.image_loader.submit(_read_image, self._loading_path, self.config.max_image_pixels)
+        self._load(rec)
 
     def show_frame(self, frame: int) -> None:
         """``viewer.frameRequested``: read another frame of the image shown."""
-        rec = self.review.current
-        if rec is None or self.project is None:
-            return
+        if self.review.current is not None and self.project is not None:
+            self._load(self.review.current, frame)
+
+    def _load(self, rec, frame: int = 0) -> None:
+        """Read ``frame`` of ``rec``'s file off the GUI thread; the viewer shows it when read."""
         self._loading_path = self.project.path_of(rec)
         self.image_loader.submit(_read_image, self._loading_path, self.config.max_image_pixels, frame)
 

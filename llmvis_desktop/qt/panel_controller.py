@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import time
 from typing import Optional
 
 from PySide6.QtCore import QObject, Qt, QTimer
@@ -247,23 +248,21 @@ class PanelController(RepairActions, QObject):
             win.review._refresh(cur.id)  # new status, suggestion cards, history
 
     LIVE_EVERY_S = 2.0  # while a job writes suggestions: how often the grid and panels catch up
+    _live_at = 0.0  # when they last did
 
     def refresh_during_job(self) -> None:
         """A job is storing rows as it goes: at most every :data:`LIVE_EVERY_S`, the grid's
         badges (re-fetched off the GUI thread), the counts, and the current image's
         suggestion cards while it shows none (a card being edited is never rebuilt)."""
-        import time
-
         win = self.win
         now = time.monotonic()
-        if win.project is None or now - getattr(self, "_live_at", 0.0) < self.LIVE_EVERY_S:
+        if win.project is None or now - self._live_at < self.LIVE_EVERY_S:
             return
         self._live_at = now
         win.model.refresh_all()
         win.update_counts()
         cur = win.review.current
-        panel = self.suggestions
-        if cur is not None and getattr(panel, "is_empty", lambda: False)():
+        if cur is not None and self.suggestions is not None and self.suggestions.is_empty():
             win.review._refresh(cur.id)
 
     def _show_suggestions(self, rec, suggestions) -> None:

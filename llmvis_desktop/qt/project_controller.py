@@ -150,7 +150,7 @@ class ProjectController(QObject):
             more = "..." if len(result.unreadable_folders) > 3 else ""
             self.win.statusBar().showMessage(f"{len(result.unreadable_folders)} folder(s) could not be read: "
                                              f"{shown}{more}", 8000)
-        if getattr(result, "changed", 0) or getattr(result, "missing", 0):
+        if result.changed or result.missing:
             # changed or removed files: thumbnails in memory and the grid's rows are stale
             # (the disk cache is keyed by the file's time and size, so it is not)
             self.win.thumbs.clear()
@@ -206,11 +206,10 @@ class ProjectController(QObject):
         row = win.model.row_of(keep) if keep is not None else None
         if row is not None:
             win.grid.select_row(row)
-        elif win.model.rowCount() and (keep is None or first):
-            if first:
-                win.grid.select_row(0)  # a filter left the current image out: the first one
-            else:
-                win.review.restore_position()
+        elif win.model.rowCount() and first:
+            win.grid.select_row(0)  # a filter left the current image out: the first one
+        elif win.model.rowCount() and keep is None:
+            win.review.restore_position()
         self.update_counts()
 
     _select_first = False
