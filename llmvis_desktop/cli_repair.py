@@ -147,14 +147,13 @@ def cmd_train(args) -> int:
         if p.message:
             print(p.message, file=sys.stderr, flush=True)
 
+    if out.exists() and not (args.resume or args.force):
+        return _err(f"{out} already holds a trained checkpoint; --resume continues it, --force starts over "
+                    f"(replacing it), or give another --out")
     try:
         project = Project.open(folder, args.db)
     except ProjectError as exc:
         return _err(str(exc))
-    if out.exists() and not (args.resume or args.force):
-        project.close()
-        return _err(f"{out} already holds a trained checkpoint; --resume continues it, --force starts over "
-                    f"(replacing it), or give another --out")
     try:
         project.index()  # incremental: images added since the last run are trained on too
         res = train(project, steps=args.steps, minutes=args.minutes, from_ckpt=start, out=out,

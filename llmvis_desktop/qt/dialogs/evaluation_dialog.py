@@ -36,14 +36,10 @@ from PySide6.QtWidgets import (
 SERIES = (("precision", QColor("#1e88e5")), ("recall", QColor("#fb8c00")), ("f1", QColor("#43a047")))
 
 
-def _fmt(x, pct: bool = False) -> str:
+def _fmt(x, pct: bool = False, digits: int = 2) -> str:
     if x is None:
         return "–"
-    return f"{100 * x:.1f}%" if pct else f"{x:.2f}"
-
-
-def _fmt3(x) -> str:
-    return "–" if x is None else f"{x:.3f}"
+    return f"{100 * x:.1f}%" if pct else f"{x:.{digits}f}"
 
 
 class _Plot(QWidget):
@@ -165,7 +161,7 @@ class LabelBars(_Plot):
                     hovered = name
             parts = []
             for name, _color in SERIES:
-                text = f"{'F1' if name == 'f1' else name} {_fmt3(row.get(name))}"
+                text = f"{'F1' if name == 'f1' else name} {_fmt(row.get(name), digits=3)}"
                 parts.append(f"<b>{text}</b>" if name == hovered else text)
             return (f"<b>{html.escape(str(row['label']))}</b><br>" + " · ".join(parts)
                     + f"<br>support {row['support']} · TP {row['tp']} · FP {row['fp']} · FN {row['fn']}")
