@@ -51,23 +51,26 @@ class ModelInfo:
 
 
 def _weight_files(folder: Path) -> tuple[list[Path], list[Path]]:
+    """(safetensors files, pickle files) of a model folder. A sharded download cut short
+    (an index whose shards are not all there) has no safetensors weights."""
     safe, pickled = [], []
     try:
         entries = sorted(folder.iterdir())
     except OSError:
         return [], []
+    incomplete = False
     for p in entries:
         n = p.name
         if not p.exists():  # a dangling link: an interrupted download or a moved blob
             continue
         if n == "model.safetensors.index.json":
-            if _shards_present(p):
-                safe.append(p)
+            incomplete = not _shards_present(p)
+            safe.append(p)
         elif n.endswith(WEIGHT_SUFFIXES):
             safe.append(p)
         elif (n.endswith(".bin") and n not in _NOT_WEIGHTS) or n in _BIN_NAMES or n.endswith(".pt") or n.endswith(".pth"):
             pickled.append(p)
-    return safe, pickled
+    return ([] if incomplete else safe), pickled
 
 
 def _shards_present(index: Path) -> bool:
@@ -154,9 +157,6 @@ def inspect_folder(folder: Path | str, model_id: Optional[str] = None, source: s
             bad_config = str(exc)
             config = {}
     safe, pickled = _weight_files(folder)
-    index = folder / "model.safetensors.index.json"
-    if index.exists() and index not in safe:  # shards named by the index are missing
-        safe = []
     fmt = "safetensors" if safe else ("bin" if pickled else None)
     weights = safe or pickled
     fam = family_for(config) if config else None
