@@ -81,7 +81,7 @@ def bench_size(name: str, work: Path, n: int, batch: int, reps: int, tokens: int
     from llmvis_desktop.core.project import Project
     from llmvis_desktop.core.suggest import inspect_folder
     from llmvis_desktop.core.suggest.batch import load_pil, run_suggest
-    from llmvis_desktop.core.suggest.registry import _to_device, input_side
+    from llmvis_desktop.core.suggest.registry import _to_device, input_side, reader_resize
     from llmvis_desktop.core.suggest.worker import ModelWorker
 
     hidden, layers, image = SIZES[name]
@@ -122,7 +122,7 @@ def bench_size(name: str, work: Path, n: int, batch: int, reps: int, tokens: int
         path that starts from the files on the job's single reader thread."""
         t = time.perf_counter()
         for r in records:
-            load_pil(project, r, draft_side=input_side(loaded))
+            load_pil(project, r, draft_side=input_side(loaded), resize=reader_resize(loaded))
         return time.perf_counter() - t
 
     plans = []  # how each job shared the cores (core/suggest/cores.py)

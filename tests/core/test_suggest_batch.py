@@ -549,3 +549,98 @@ def test_an_empty_question_is_refused(tiny, project, worker):
         with pytest.raises(SuggestError, match="question is empty"):
             run_suggest(project, llava, None, question=empty, worker=worker)
     assert not _all(project)
+
+
+def _noise_pngs(folder: Path, sizes) -> Path:
+    import numpy as np
+    from PIL import Image
+
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(3)
+    for i, (w, h) in enumerate(sizes):
+        Image.fromarray(rng.integers(0, 256, (h, w, 3), dtype=np.uint8)).save(folder / f"n{i}.png")
+    return folder
+
+
+def test_readers_resize_as_the_processor_would_leaving_its_output_unchanged(tiny, worker, tmp_path):
+    """BLIP resizes to one size, CLIP its short side (then crops): the readers do that resize
+    in its place, and the processor's output is the same, bit for bit, as for the full image.
+    A family that sizes images itself (Qwen2-VL) is left to do it."""
+    import torch
+    from PIL import Image
+
+    from llmvis_desktop.core.suggest.reading import model_image
+    from llmvis_desktop.core.suggest.registry import _image_processor, _resizes_alike, reader_resize
+
+    folder = _noise_pngs(tmp_path / "n", [(300, 200), (90, 160), (33, 40)])
+    want = {"blip": ("size", 32, 32, int(Image.BICUBIC)), "clip": ("shortest", 32, 0, int(Image.BICUBIC))}
+    for name, role in (("blip", "caption"), ("clip", "label")):
+        loaded = worker.engine(inspect_folder(tiny[name]), role, "cpu").loaded
+        spec = worker.call(reader_resize, loaded)
+        assert spec == want[name]
+        ip = _image_processor(loaded)
+        for path in sorted(folder.iterdir()):
+            small = model_image(str(path), resize=spec)
+            full = model_image(str(path))
+            assert max(small.size) < max(full.size) or small.size == full.size  # 33x40 is enlarged by the processor
+            a = ip(images=[full], return_tensors="pt")["pixel_values"]
+            b = ip(images=[small], return_tensors="pt")["pixel_values"]
+            assert torch.equal(a, b), (name, path.name)
+        # a resize the processor does not do is found out by the probe
+        assert not worker.call(_resizes_alike, loaded, (*spec[:3], int(Image.NEAREST)))
+    qwen = worker.engine(inspect_folder(tiny["qwen2_vl"]), "caption", "cpu").loaded
+    assert worker.call(reader_resize, qwen) is None
+
+
+def test_a_processor_that_fails_the_probe_resizes_for_itself(tiny, worker):
+    from dataclasses import replace
+
+    from llmvis_desktop.core.suggest.registry import reader_resize
+
+    loaded = worker.engine(inspect_folder(tiny["blip"]), "caption", "cpu").loaded
+
+    class Refusing:
+        def __init__(self, real):
+            self._real = real
+
+        def __getattr__(self, name):
+            return getattr(self._real, name)
+
+        def __call__(self, *a, **k):
+            raise ValueError("this processor takes no probe")
+
+    broken = replace(loaded, processor=Refusing(loaded.processor.image_processor), cache={})
+    assert reader_resize(broken) is None
+
+
+def test_the_model_gets_what_its_processor_makes_of_the_full_images(tiny, worker, tmp_path, monkeypatch):
+    """The readers resize the images first, exactly as the processor would: the pixels the
+    model gets in the job are those the processor makes of the full-size images."""
+    import torch
+
+    from llmvis_desktop.core.suggest import registry
+    from llmvis_desktop.core.suggest.batch import load_pil
+
+    folder = _noise_pngs(tmp_path / "big", [(320, 240), (240, 320), (400, 130), (300, 300)])
+    project = tiny_models.labelled_project(folder, LABELS)
+    seen = []
+    real = registry.generate_scored
+
+    def spy(loaded, inputs, max_new_tokens):
+        seen.append(inputs["pixel_values"].clone())
+        return real(loaded, inputs, max_new_tokens)
+
+    monkeypatch.setattr(registry, "generate_scored", spy)
+    try:
+        blip = inspect_folder(tiny["blip"])
+        ip = worker.engine(blip, "caption", "cpu").loaded.processor
+        for processes in (0, 2):  # the reader thread, and reader processes
+            seen.clear()
+            rep = run_suggest(project, blip, None, batch=2, worker=worker, max_new_tokens=3,
+                              read_processes=processes, only_unsuggested=False)
+            assert rep.images == 4 and len(seen) == 2
+            recs = sorted(project.images(project.image_ids()), key=lambda r: r.relpath)
+            want = ip(images=[load_pil(project, r) for r in recs], return_tensors="pt")["pixel_values"]
+            assert torch.equal(torch.cat(seen), want)
+    finally:
+        project.close()

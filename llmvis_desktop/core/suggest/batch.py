@@ -27,7 +27,7 @@ from .discovery import ModelInfo, ModelRefused, check
 from .cores import CoreShare, usable_cores
 from .pipeline import run_batches
 from .reading import MAX_SIDE, ThreadReader, auto_processes, model_image, shared_read_pool
-from .registry import DEFAULT_LABEL_TEMPLATE, DEFAULT_MAX_NEW_TOKENS, input_side
+from .registry import DEFAULT_LABEL_TEMPLATE, DEFAULT_MAX_NEW_TOKENS, input_side, reader_resize
 
 OptIn = Union[bool, Collection[str]]
 OPTINS_SETTING = "model_optins"  # project setting: {path: ["bin", "remote_code"]}
@@ -115,10 +115,11 @@ def done_image_ids(project: Project, info: ModelInfo, kind: str, prompt: Optiona
         return same_request_done(s, info.model_id, info.revision, kind, prompt)
 
 
-def load_pil(project: Project, image: ImageRecord, max_side: int = MAX_SIDE, draft_side: Optional[int] = None):
+def load_pil(project: Project, image: ImageRecord, max_side: int = MAX_SIDE, draft_side: Optional[int] = None,
+             resize: Optional[tuple] = None):
     """The image as the model sees it (:func:`.reading.model_image`): the 8-bit display
     rendering, RGB, orientation applied; a large JPEG decoded at reduced scale."""
-    return model_image(project.path_of(image), project.max_pixels, max_side, draft_side)
+    return model_image(project.path_of(image), project.max_pixels, max_side, draft_side, resize)
 
 
 def run_suggest(
@@ -220,6 +221,9 @@ def run_suggest(
         # decode no larger than the models need (None: one of them sizes images itself)
         sides = [input_side(e.loaded) for e in engines.values()]
         draft_side = max(sides) if sides and None not in sides else None
+        # and, where every model resizes alike, resized there as its processor would
+        specs = {worker.call(reader_resize, e.loaded) for e in engines.values()}
+        resize = specs.pop() if len(specs) == 1 else None
         token.check()
 
         chunks = [todo[i:i + batch] for i in range(0, total, batch)]
@@ -250,7 +254,7 @@ def run_suggest(
             share = CoreShare(cores, reader.parallel, memory=memory,
                               key=tuple((r.info.path, r.info.revision, r.role) for r in roles))
         try:
-            committer = run_batches(project, chunks, reader, (project.max_pixels, max_side, draft_side), infer,
+            committer = run_batches(project, chunks, reader, (project.max_pixels, max_side, draft_side, resize), infer,
                                     worker, on_batch, token, share, skip_done=only_unsuggested)
             if committer.dropped:  # another job over the same images stored them first, or a rerun
                 report.suggestions -= committer.dropped

@@ -18,7 +18,9 @@ thread). The job's own thread hands batches from one stage to the next.
   waits on the database. Committing every batch instead made a tiny model's job
   slower: each commit (SQLAlchemy, fsync) cost about as much as inferring a batch,
   and it competes with the model for the interpreter lock. A killed job loses at
-  most the batches of the last ``COMMIT_EVERY_S`` plus one commit.
+  most the batches of the last ``COMMIT_EVERY_S`` plus one commit. Committing as soon
+  as every batch was read, beside the model's last batches, was 2 ms slower for a
+  32-image job (the same contention).
 
 On cancel or error, queued batches are dropped, the running one finishes, and every
 result inferred is committed before the exception leaves :func:`run_batches`.
@@ -128,7 +130,7 @@ def run_batches(project: Project, chunks: Sequence[Sequence[int]], reader, read_
                 share: Optional[CoreShare] = None, skip_done: bool = False) -> GroupCommitter:
     """Run every chunk of image ids through read -> infer -> commit; returns the
     committer, flushed. ``reader``: a :mod:`.reading` reader (thread or processes);
-    ``read_args``: (max_pixels, max_side, draft_side); ``worker``: the
+    ``read_args``: (max_pixels, max_side, draft_side, resize); ``worker``: the
     :class:`~.worker.ModelWorker` that infers; ``share``: for a model on the CPU, how
     the cores are shared between reading and the model (:mod:`.cores`); ``skip_done``:
     rows another job stored meanwhile are not stored again (``committer.dropped``)."""
