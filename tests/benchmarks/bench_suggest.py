@@ -81,7 +81,8 @@ def bench_size(name: str, work: Path, n: int, batch: int, reps: int, tokens: int
     from llmvis_desktop.core.project import Project
     from llmvis_desktop.core.suggest import inspect_folder
     from llmvis_desktop.core.suggest.batch import load_pil, run_suggest
-    from llmvis_desktop.core.suggest.registry import _to_device, input_side, reader_resize
+    from llmvis_desktop.core.suggest.registry import _to_device, input_side
+    from llmvis_desktop.core.suggest.resize import reader_resize
     from llmvis_desktop.core.suggest.worker import ModelWorker
 
     hidden, layers, image = SIZES[name]

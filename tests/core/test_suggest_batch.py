@@ -570,7 +570,8 @@ def test_readers_resize_as_the_processor_would_leaving_its_output_unchanged(tiny
     from PIL import Image
 
     from llmvis_desktop.core.suggest.reading import model_image
-    from llmvis_desktop.core.suggest.registry import _image_processor, _resizes_alike, reader_resize
+    from llmvis_desktop.core.suggest.registry import image_processor
+    from llmvis_desktop.core.suggest.resize import _resizes_alike, reader_resize
 
     folder = _noise_pngs(tmp_path / "n", [(300, 200), (90, 160), (33, 40)])
     want = {"blip": ("size", 32, 32, int(Image.BICUBIC)), "clip": ("shortest", 32, 0, int(Image.BICUBIC))}
@@ -578,7 +579,7 @@ def test_readers_resize_as_the_processor_would_leaving_its_output_unchanged(tiny
         loaded = worker.engine(inspect_folder(tiny[name]), role, "cpu").loaded
         spec = worker.call(reader_resize, loaded)
         assert spec == want[name]
-        ip = _image_processor(loaded)
+        ip = image_processor(loaded)
         for path in sorted(folder.iterdir()):
             small = model_image(str(path), resize=spec)
             full = model_image(str(path))
@@ -595,7 +596,7 @@ def test_readers_resize_as_the_processor_would_leaving_its_output_unchanged(tiny
 def test_a_processor_that_fails_the_probe_resizes_for_itself(tiny, worker):
     from dataclasses import replace
 
-    from llmvis_desktop.core.suggest.registry import reader_resize
+    from llmvis_desktop.core.suggest.resize import reader_resize
 
     loaded = worker.engine(inspect_folder(tiny["blip"]), "caption", "cpu").loaded
 

@@ -12,6 +12,7 @@ from PIL import Image
 
 from llmvis_desktop.core.suggest import reading
 from llmvis_desktop.core.suggest.reading import CRASH_ENV, CRASHED, ProcessReader, ThreadReader
+from llmvis_desktop.core.suggest.resize import exact_size
 
 
 @pytest.fixture
@@ -142,9 +143,9 @@ def test_readers_report_the_cpu_time_of_each_batch(files):
 
 def test_exact_size_follows_the_processors_rules():
     fixed, short = ("size", 32, 24, 3), ("shortest", 32, 0, 3)
-    assert reading.exact_size(fixed, (320, 240)) == (32, 24)
-    assert reading.exact_size(short, (320, 240)) == (42, 32)  # 32 * 320 / 240 = 42.67, rounded down
-    assert reading.exact_size(short, (240, 320)) == (32, 42)
-    assert reading.exact_size(short, (100, 100)) == (32, 32)
-    assert reading.exact_size(fixed, (30, 300)) is None  # would widen it: the processor does that
-    assert reading.exact_size(short, (20, 300)) is None
+    assert exact_size(fixed, (320, 240)) == (32, 24)
+    assert exact_size(short, (320, 240)) == (42, 32)  # 32 * 320 / 240 = 42.67, rounded down
+    assert exact_size(short, (240, 320)) == (32, 42)
+    assert exact_size(short, (100, 100)) == (32, 32)
+    assert exact_size(fixed, (30, 300)) is None  # would widen it: the processor does that
+    assert exact_size(short, (20, 300)) is None

@@ -27,7 +27,8 @@ from .discovery import ModelInfo, ModelRefused, check
 from .cores import CoreShare, usable_cores
 from .pipeline import run_batches
 from .reading import MAX_SIDE, ThreadReader, auto_processes, model_image, shared_read_pool
-from .registry import DEFAULT_LABEL_TEMPLATE, DEFAULT_MAX_NEW_TOKENS, input_side, reader_resize
+from .registry import DEFAULT_LABEL_TEMPLATE, DEFAULT_MAX_NEW_TOKENS, input_side
+from .resize import reader_resize
 
 OptIn = Union[bool, Collection[str]]
 OPTINS_SETTING = "model_optins"  # project setting: {path: ["bin", "remote_code"]}

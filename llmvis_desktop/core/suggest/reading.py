@@ -28,6 +28,7 @@ from typing import Optional, Sequence
 
 from ..errors import first_line
 from . import handoff
+from .resize import exact_size
 
 log = logging.getLogger(__name__)
 
@@ -37,27 +38,12 @@ CRASHED = "the image decoder crashed on this file (its helper process died)"
 CRASH_ENV = "LLMVIS_TEST_READER_CRASH_ON"
 
 
-def exact_size(resize: tuple, size: tuple[int, int]) -> Optional[tuple[int, int]]:
-    """The (width, height) a processor resizes an image of ``size`` to, by ``resize``:
-    ``("size", width, height, resample)`` (every image to one size) or ``("shortest",
-    side, 0, resample)`` (the short side to ``side``, the long one in proportion, rounded
-    down as transformers does). None where that would enlarge the image: the processor
-    then does it."""
-    kind, a, b, _ = resize
-    w, h = size
-    if kind == "size":
-        out = (a, b)
-    else:
-        out = (a, int(a * h / w)) if w <= h else (int(a * w / h), a)
-    return out if out[0] <= w and out[1] <= h else None
-
-
 def model_image(path, max_pixels: Optional[int] = None, max_side: int = MAX_SIDE,
                 draft_side: Optional[int] = None, resize: Optional[tuple] = None):
     """The image as the model sees it: the 8-bit display rendering, RGB, orientation applied,
     no larger than ``max_side``.
 
-    ``resize`` (:func:`.registry.reader_resize`): the resize the model's processor does
+    ``resize`` (:func:`.resize.reader_resize`): the resize the model's processor does
     first, done here instead, exactly as the processor would (the processor then leaves
     the image as it is, so its output is the same bit for bit; a model load checks that
     on probe images). This moves the resize off the model thread, and into the reader

@@ -10,13 +10,10 @@ SmolVLM/Idefics3, Qwen2/2.5-VL), ``labeler`` (zero-shot: CLIP, SigLIP).
 """
 from __future__ import annotations
 
-import logging
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional, Sequence
-
-log = logging.getLogger(__name__)
 
 DEFAULT_CAPTION_INSTRUCTION = "Describe this image in one sentence."
 DEFAULT_LABEL_TEMPLATE = "a photo of a {label} defect"
@@ -97,7 +94,7 @@ def input_side(loaded: Loaded) -> Optional[int]:
     None when the family sizes images dynamically or the processor does not say."""
     if not loaded.family.fixed_input:
         return None
-    ip = _image_processor(loaded)
+    ip = image_processor(loaded)
     sides = []
     for attr in ("size", "crop_size"):
         v = getattr(ip, attr, None)
@@ -116,69 +113,9 @@ def input_side(loaded: Loaded) -> Optional[int]:
     return max(sides) if sides else None
 
 
-def _image_processor(loaded: Loaded):
+def image_processor(loaded: Loaded):
+    """The processor's image part (a processor that is one already, itself)."""
     return getattr(loaded.processor, "image_processor", None) or loaded.processor
-
-
-def _resize_spec(loaded: Loaded) -> Optional[tuple]:
-    """What the processor's resize says it does, as :func:`.reading.exact_size` takes it."""
-    ip = _image_processor(loaded)
-    size, resample = getattr(ip, "size", None), getattr(ip, "resample", None)
-    if not loaded.family.fixed_input or not getattr(ip, "do_resize", False) or size is None or resample is None:
-        return None
-
-    def field(key):
-        return size.get(key) if isinstance(size, dict) else getattr(size, key, None)
-
-    if any(field(k) for k in ("longest_edge", "max_height", "max_width", "min_pixels", "max_pixels")):
-        return None
-    if field("height") and field("width"):
-        return ("size", int(field("width")), int(field("height")), int(resample))
-    if field("shortest_edge"):
-        return ("shortest", int(field("shortest_edge")), 0, int(resample))
-    return None
-
-
-def _resizes_alike(loaded: Loaded, spec: tuple) -> bool:
-    """Whether the processor's output for an image resized by ``spec`` beforehand is the
-    same, bit for bit, as for the image itself: checked on a landscape and a portrait
-    noise image (a processor that pads or crops first, or resizes another way, fails)."""
-    import numpy as np
-    import torch
-    from PIL import Image
-
-    from .reading import exact_size
-
-    ip = _image_processor(loaded)
-    side = max(spec[1], spec[2])
-    rng = np.random.default_rng(7)
-    for w, h in ((2 * side + 37, side + 29), (side + 29, 2 * side + 37)):
-        im = Image.fromarray(rng.integers(0, 256, (h, w, 3), dtype=np.uint8))
-        size = exact_size(spec, im.size)
-        if size is None:
-            return False
-        want = ip(images=[im], return_tensors="pt")["pixel_values"]
-        got = ip(images=[im.resize(size, spec[3])], return_tensors="pt")["pixel_values"]
-        if want.shape != got.shape or not torch.equal(want, got):
-            return False
-    return True
-
-
-def reader_resize(loaded: Loaded) -> Optional[tuple]:
-    """The resize the model's processor does first, for the job's readers to do in its
-    place (:func:`.reading.model_image`), or None (the processor sizes images itself,
-    pads or crops before resizing, or resizes another way). Trusted only once the
-    processor gave the same output both ways on probe images; kept per loaded model."""
-    if "reader_resize" not in loaded.cache:
-        spec = _resize_spec(loaded)
-        try:
-            if spec is not None and not _resizes_alike(loaded, spec):
-                spec = None
-        except Exception:  # a processor that cannot take the probe: it resizes itself
-            log.debug("the resize check failed for %s", loaded.path, exc_info=True)
-            spec = None
-        loaded.cache["reader_resize"] = spec
-    return loaded.cache["reader_resize"]
 
 
 def _to_device(inputs, loaded: Loaded) -> dict:
