@@ -74,7 +74,7 @@ def test_edit_distance_and_prediction_rule():
 def test_exact_numbers(state):
     p, _ = state
     r = evaluate(p)
-    assert r["images"] == {"reviewed": 3, "with_label_suggestions": 3}
+    assert r["images"] == {"reviewed": 3, "rejected": 0, "with_label_suggestions": 3}
     per = {row["label"]: row for row in r["labels"]["per_label"]}
     assert per["a"] == {"label": "a", "tp": 1, "fp": 1, "fn": 1, "support": 2,
                         "precision": 0.5, "recall": 0.5, "f1": 0.5}
@@ -161,3 +161,168 @@ def test_cli_interrupted_exits_130(state, capsys, monkeypatch):
     monkeypatch.setattr("llmvis_desktop.core.suggest.evaluate.evaluate", interrupted)
     assert _cli(["evaluate", str(root), *db]) == 130
     assert "interrupted" in capsys.readouterr().err
+
+
+@pytest.fixture
+def small(tmp_path):
+    """Four blank images and labels a, b on SQLite: (project, {name: image id})."""
+    root = tmp_path / "small"
+    root.mkdir()
+    for i in range(1, 5):
+        Image.new("L", (8, 8), i * 30).save(root / f"img{i}.png")
+    p = Project.open(root)
+    p.index()
+    for name in ("a", "b"):
+        p.add_label(name)
+    yield p, {r.name: r.id for r in p.images(p.image_ids())}
+    p.close()
+
+
+def _review(p, i, labels, caption=None, status="reviewed"):
+    state = {"labels": labels, "review_status": status}
+    if caption is not None:
+        state["caption"] = caption
+    p.apply_state(i, state, "tester", "review")
+
+
+def test_scores_that_are_not_probabilities_stay_out_of_the_calibration(small):
+    """A score stored as infinity (older rows, another writer) or outside 0-1 crashed the
+    report or fell into the end bins; such scores are counted apart. New ones are refused."""
+    from sqlalchemy import update
+
+    from llmvis_desktop.core.store import models as m
+
+    p, ids = small
+    sid = p.add_suggestions([NewSuggestion(ids["img1.png"], "label", "a", M1, 0.5, "r"),
+                             NewSuggestion(ids["img2.png"], "label", "a", M1, 0.5, "r"),
+                             NewSuggestion(ids["img3.png"], "label", "a", M1, 0.75, "r")])
+    with p.store.write() as s:
+        s.execute(update(m.Suggestion).where(m.Suggestion.id == sid[0]).values(score=float("inf")))
+        s.execute(update(m.Suggestion).where(m.Suggestion.id == sid[1]).values(score=1.5))
+    for k in sid:
+        p.decide_suggestion(k, "accepted", "tester")
+    r = evaluate(p)
+    assert r["calibration_excluded"] == 2
+    assert [b["count"] for b in r["calibration"] if b["count"]] == [1]
+    assert "2 with a score outside 0-1 left out" in format_report(r)
+    json.dumps(r, allow_nan=False)
+    with pytest.raises(ValueError, match="finite"):
+        p.add_suggestions([NewSuggestion(ids["img4.png"], "label", "a", M1, float("nan"), "r")])
+
+
+def test_unscored_label_suggestions_are_each_predicted(small):
+    """Imported predictions carry no score: every one of them is a prediction (only the
+    alphabetically last used to count, so an accepted second label looked never predicted)."""
+    assert predicted_labels([("x", None), ("y", None)]) == {"x", "y"}
+    assert predicted_labels([("x", None), ("y", 0.2), ("z", 0.1)]) == {"x", "y"}
+    assert predicted_labels([("b", 0.4), ("a", 0.4)]) == {"a"}  # a tie: the first name
+    p, ids = small
+    i = ids["img1.png"]
+    p.add_suggestions([NewSuggestion(i, "label", "a", "import:x", None), NewSuggestion(i, "label", "b", "import:x", None)])
+    _review(p, i, ["a", "b"])
+    micro = evaluate(p)["labels"]["micro"]
+    assert (micro["tp"], micro["fp"], micro["fn"]) == (2, 0, 0)
+
+
+def test_renaming_a_label_renames_its_suggestions(small):
+    p, ids = small
+    i, j = ids["img1.png"], ids["img2.png"]
+    sid = p.add_suggestions([NewSuggestion(i, "label", "a", M1, 0.9, "r"), NewSuggestion(j, "label", "a", M1, 0.9, "r")])
+    p.decide_suggestion(sid[0], "accepted", "tester")
+    _review(p, i, ["a"])
+    p.update_label("a", new_name="surface scratch")
+    micro = evaluate(p)["labels"]["micro"]
+    assert (micro["tp"], micro["fp"], micro["fn"]) == (1, 0, 0)  # was split into an FP and an FN
+    p.decide_suggestion(sid[1], "accepted", "tester")  # the pending one gives the new name
+    assert {l.name for l in p.labels()} == {"surface scratch", "b"}
+    assert list(p.image(j).labels) == ["surface scratch"]
+
+
+def test_a_rejected_image_makes_its_suggestions_false_positives(small):
+    """Delete ("reject and next") marks the image rejected with no labels: what was
+    suggested there was wrong, and precision says so (it counted only accepted images)."""
+    from llmvis_desktop.core import review_actions
+
+    p, ids = small
+    rows = [NewSuggestion(ids[f"img{k}.png"], "label", "a", M1, 0.9, "r") for k in range(1, 5)]
+    p.add_suggestions(rows)
+    for k in (1, 2):
+        _review(p, ids[f"img{k}.png"], ["a"])
+    for k in (3, 4):
+        review_actions.reject(p, ids[f"img{k}.png"], "tester")
+    r = evaluate(p)
+    per = {row["label"]: row for row in r["labels"]["per_label"]}
+    assert (per["a"]["tp"], per["a"]["fp"]) == (2, 2) and per["a"]["precision"] == 0.5
+    assert r["images"]["rejected"] == 2
+
+
+def test_the_learned_suggesters_guesses_on_its_own_training_images_are_left_out(small):
+    p, ids = small
+    i, j = ids["img1.png"], ids["img2.png"]
+    p.add_suggestions([NewSuggestion(i, "label", "b", "learned:hc", 0.9, "r1")])  # before the review: a test
+    _review(p, i, ["a"])
+    _review(p, j, ["a"])
+    p.add_suggestions([NewSuggestion(j, "label", "a", "learned:hc", 0.9, "r2"),  # after: trained on it
+                       NewSuggestion(j, "label", "a", "clip:x", 0.9, "r")])  # a zero-shot model: a test
+    r = evaluate(p)
+    learned = r["labels"]["by_model"]["learned:hc"]
+    assert learned["images"] == 1 and learned["micro"]["fp"] == 1 and learned["micro"]["tp"] == 0
+    assert r["labels"]["by_model"]["clip:x"]["micro"]["tp"] == 1
+
+
+def test_only_a_models_latest_revision_on_an_image_counts(small):
+    p, ids = small
+    i = ids["img1.png"]
+    p.add_suggestions([NewSuggestion(i, "label", "a", M2, 0.9, "old")])
+    p.add_suggestions([NewSuggestion(i, "label", "b", M2, 0.8, "new")])
+    _review(p, i, ["b"])
+    micro = evaluate(p)["labels"]["by_model"][M2]["micro"]
+    assert (micro["tp"], micro["fp"], micro["fn"]) == (1, 0, 0)
+
+
+def test_the_final_caption_is_the_images_caption_now(small):
+    """Accepted, then rewritten: the distance is to what the caption became (it was 0)."""
+    p, ids = small
+    i = ids["img1.png"]
+    (sid,) = p.add_suggestions([NewSuggestion(i, "caption", "a cat on a sofa", M2, 0.8, "r")])
+    p.decide_suggestion(sid, "accepted", "tester")
+    _review(p, i, [], caption="a dog on the lawn")
+    assert evaluate(p)["captions"]["mean_edit_distance"] == pytest.approx(
+        normalised_edit_distance("a cat on a sofa", "a dog on the lawn"))
+    assert normalised_edit_distance("caf\u00e9", "cafe\u0301") == 0.0  # the same text, composed or not
+
+
+def test_macro_f1_counts_a_label_only_ever_predicted_wrongly(small):
+    p, ids = small
+    rows = []
+    for k in (1, 2):
+        rows += [NewSuggestion(ids[f"img{k}.png"], "label", "a", M1, 0.9, "r"),
+                 NewSuggestion(ids[f"img{k}.png"], "label", "b", M1, 0.8, "r")]
+    p.add_suggestions(rows)
+    for k in (1, 2):
+        _review(p, ids[f"img{k}.png"], ["a"])
+    lab = evaluate(p)["labels"]
+    per = {row["label"]: row for row in lab["per_label"]}
+    assert per["b"]["fp"] == 2 and per["b"]["f1"] == 0.0
+    assert lab["macro_f1"] == pytest.approx(0.5)
+
+
+def test_a_reviewed_image_whose_file_went_missing_still_counts(small):
+    p, ids = small
+    i = ids["img1.png"]
+    p.add_suggestions([NewSuggestion(i, "label", "a", M1, 0.9, "r")])
+    _review(p, i, ["a"])
+    (p.root / "img1.png").unlink()
+    p.index()
+    assert p.image(i).status == "missing"
+    r = evaluate(p)
+    assert r["images"]["reviewed"] == 1 and r["labels"]["micro"]["tp"] == 1
+
+
+def test_long_names_are_printed_whole(small):
+    p, ids = small
+    long_a, long_b = "x" * 40 + "-base", "x" * 40 + "-large"
+    p.add_suggestions([NewSuggestion(ids["img1.png"], "caption", "c", long_a, 0.5),
+                       NewSuggestion(ids["img1.png"], "caption", "c", long_b, 0.5)])
+    text = format_report(evaluate(p))
+    assert long_a in text and long_b in text

@@ -302,3 +302,19 @@ def test_yolo_import_takes_dicom_without_a_suffix_and_says_what_it_skipped(proj,
     rep = import_file(proj, "yolo", out)
     assert proj.image(proj.image_by_path("series/IM0001").id).labels == ("dent",)
     assert any("notes.md" in w and "skipped" in w for w in rep.warnings)
+
+
+def test_scores_that_are_not_finite_are_refused(proj, tmp_path):
+    """Infinity or NaN as a prediction's score was stored and then crashed the evaluation."""
+    before = db_fingerprint(proj)
+    ls = tmp_path / "inf.json"
+    ls.write_text('[{"id": 3, "data": {"image": "img5.png"}, "predictions": [{"score": 1e999, "result": '
+                  '[{"type": "choices", "value": {"choices": ["dent"]}}]}]}]')
+    with pytest.raises(InterchangeError, match=r"task\[0\] \(id 3\) prediction\[0\]: score inf is not a finite"):
+        import_file(proj, "labelstudio", ls)
+    cvat = tmp_path / "nan.xml"
+    cvat.write_text('<annotations><image id="0" name="img5.png"><tag label="dent" source="auto">'
+                    '<attribute name="llmvis_score">nan</attribute></tag></image></annotations>')
+    with pytest.raises(InterchangeError, match="llmvis_score 'nan' is not a finite number"):
+        import_file(proj, "cvat", cvat)
+    assert db_fingerprint(proj) == before

@@ -156,6 +156,8 @@ def test_run_writes_suggestions_with_provenance_and_leaves_reviews_alone(defect_
             assert src.status == "reviewed" and src.caption == caps[0].value
         # resumable: a second run skips images this model already suggested for
         assert run(p) == 0
+        # a folder filter alone keeps to unreviewed images: none for the ones it learnt from
+        assert run(p, ImageFilter(path_prefix="train"), only_unsuggested=False) == 0
         # cancel is honoured
         token.cancel()
         sugg = LearnedSuggester(p)

@@ -200,3 +200,28 @@ def test_few_labels_and_scrolled_header(qtbot):
     sb.setValue(sb.maximum())
     qtbot.waitUntil(lambda: w.label_bars.header_top() > 0, timeout=2000)
     assert w.label_bars.header_top() == -w.label_bars.y()
+
+
+def test_days_are_placed_by_date_and_show_the_year_across_years(qtbot):
+    """A year without decisions took one step's room, and 2025-01-01 and 2026-01-01 were
+    both labelled "01-01"."""
+    from datetime import date
+
+    from llmvis_desktop.qt.dialogs.evaluation_dialog import day_positions
+
+    days = [date(2025, 1, 1), date(2025, 1, 2), date(2026, 1, 1)]
+    assert day_positions(days, 10.0, 365.0) == [10.0, 11.0, 375.0]
+    assert day_positions(days[:1], 10.0, 100.0) == [60.0]
+    report = _report()
+    report["over_time"] = [{"day": d.isoformat(), "decided": 4, "accepted": 2 + i, "rate": (2 + i) / 4}
+                           for i, d in enumerate(days)]
+    report["images"]["rejected"] = 5
+    w = EvaluationDialog(report)
+    qtbot.addWidget(w)
+    w.resize(820, 640)
+    w.show()
+    assert "<b>5</b> rejected" in w.summary.text()
+    w.tabs.setCurrentIndex(1)
+    qtbot.wait(10)
+    SHOTS.mkdir(exist_ok=True)
+    assert w.grab().save(str(SHOTS / "evaluation_acceptance_years.png"))

@@ -16,6 +16,7 @@ from .common import (
     ImportItem,
     InterchangeError,
     ParsedFile,
+    score_value,
     check_labels,
     check_status,
     check_text,
@@ -175,7 +176,7 @@ def suggestion_from(sg: dict, where: str) -> NewSuggestion:
     if score is not None and (not isinstance(score, (int, float)) or isinstance(score, bool)):
         raise InterchangeError(f"{where}: score {score!r} is not a number")
     model = check_text(sg.get("model_id"), where, "model_id") or "unknown"
-    return NewSuggestion(0, kind, value, model, None if score is None else float(score),
+    return NewSuggestion(0, kind, value, model, score_value(score, where),
                          check_text(sg.get("model_revision"), where, "model_revision"),
                          check_text(sg.get("prompt"), where, "prompt"))
 

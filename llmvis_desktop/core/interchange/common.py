@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import os
 import secrets
 import shutil
@@ -34,6 +35,22 @@ CHUNK = 5000
 
 class InterchangeError(Exception):
     """An export or import is refused; the message names the file and the record."""
+
+
+def score_value(raw, where: str, name: str = "score") -> Optional[float]:
+    """An imported suggestion's score: None, or a finite number (``where`` names the
+    file and record in the error)."""
+    if raw is None or raw == "":
+        return None
+    if isinstance(raw, bool):
+        raise InterchangeError(f"{where}: {name} {raw!r} is not a number")
+    try:
+        x = float(raw)
+    except (TypeError, ValueError):
+        raise InterchangeError(f"{where}: {name} {raw!r} is not a number") from None
+    if not math.isfinite(x):
+        raise InterchangeError(f"{where}: {name} {raw!r} is not a finite number")
+    return x
 
 
 # --- options and reports ------------------------------------------------------

@@ -19,6 +19,7 @@ from .common import (
     ImportItem,
     InterchangeError,
     ParsedFile,
+    score_value,
     check_labels,
     check_status,
     parse_time,
@@ -154,11 +155,7 @@ def parse(path: Path) -> ParsedFile:
 
 
 def _suggestion(label: str, attrs: dict, where: str) -> NewSuggestion:
-    score = attrs.get("llmvis_score")
-    try:
-        score = float(score) if score not in (None, "") else None
-    except ValueError:
-        raise InterchangeError(f"{where}: llmvis_score {score!r} is not a number") from None
+    score = score_value(attrs.get("llmvis_score"), where, "llmvis_score")
     model = attrs.get("llmvis_model") or "cvat"
     rev = attrs.get("llmvis_revision") or None
     prompt = attrs.get("llmvis_prompt") or None

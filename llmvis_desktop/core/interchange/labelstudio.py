@@ -20,6 +20,7 @@ from .common import (
     ImportItem,
     InterchangeError,
     ParsedFile,
+    score_value,
     check_labels,
     check_status,
     check_text,
@@ -168,6 +169,7 @@ def parse(path: Path) -> ParsedFile:
             score = pred.get("score")
             if score is not None and (isinstance(score, bool) or not isinstance(score, (int, float))):
                 raise InterchangeError(f"{pw}: score {score!r} is not a number")
+            score = score_value(score, pw)
             extra = pred.get("llmvis") if isinstance(pred.get("llmvis"), dict) else {}
             rev = check_text(extra.get("model_revision"), pw, "model_revision")
             prompt = check_text(extra.get("prompt"), pw, "prompt")
@@ -179,10 +181,10 @@ def parse(path: Path) -> ParsedFile:
                     kind = "answer" if r.get("from_name") == "answer" else "caption"
                     if texts:
                         item.suggestions.append(NewSuggestion(0, kind, "\n".join(texts), model,
-                                                              None if score is None else float(score), rev, prompt))
+                                                              score, rev, prompt))
                 elif r.get("type") == "choices":
                     for c in check_labels(r["value"].get("choices") or [], f"{pw} result[{k}]"):
                         item.suggestions.append(NewSuggestion(0, "label", c, model,
-                                                              None if score is None else float(score), rev, prompt))
+                                                              score, rev, prompt))
         items.append(item)
     return ParsedFile(items)

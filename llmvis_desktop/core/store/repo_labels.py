@@ -5,7 +5,7 @@ import re
 import unicodedata
 from typing import Optional
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from . import models as m
@@ -94,8 +94,9 @@ def update_label(
 ) -> LabelDef:
     """Rename / recolour / re-key a label. ``shortcut=""`` leaves it, ``None`` clears it.
 
-    A rename keeps every image's label (images link to the label's id); history
-    rows keep the name that was current when they were written.
+    A rename keeps every image's label (images link to the label's id) and renames the
+    label's suggestions; history rows keep the name that was current when they were
+    written.
     """
     row = session.scalar(select(m.Label).where(m.Label.name == name))
     if row is None:
@@ -106,6 +107,11 @@ def update_label(
             raise LabelError(f"label {new_name!r} already exists")
         _no_lookalike(new_name, [n for n in session.scalars(select(m.Label.name)) if n != name])
         row.name = new_name
+        # the label's suggestions follow: a pending one accepted later gives the label its
+        # new name (not the old one back), and the evaluation compares like with like
+        sg = m.Suggestion
+        session.execute(update(sg).where(sg.kind == "label", sg.value == name).values(value=new_name))
+        session.execute(update(sg).where(sg.kind == "label", sg.final_value == name).values(final_value=new_name))
     if color:
         row.color = color
     if shortcut != "":

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Iterable, Optional, Sequence
 
 from sqlalchemy import func, insert, or_, select, update
@@ -63,6 +64,8 @@ def add_suggestions(session: Session, items: Sequence[NewSuggestion], skip_done:
     for item in items:
         if item.kind not in m.SUGGESTION_KINDS:
             raise ValueError(f"suggestion kind must be one of {m.SUGGESTION_KINDS}, not {item.kind!r}")
+        if item.score is not None and not math.isfinite(item.score):
+            raise ValueError(f"a suggestion's score must be a finite number, not {item.score!r}")
     if not items:
         return []
     touched = {item.image_id for item in items}

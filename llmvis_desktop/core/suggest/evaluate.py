@@ -5,29 +5,42 @@
 ``labels``
     Per-label precision / recall / F1 of the *label* suggestions against the reviewed
     labels, over reviewed images that got at least one label suggestion from the model
-    (an image nobody suggested for says nothing about the suggester). For one model
-    and image the **predicted labels** are: every suggested label whose score is
-    >= 0.5, plus the top-scoring one (so a single-label suggester always predicts one
-    label per image). A label suggested twice (re-runs) counts once. Pooled over all
-    models (``per_label``, ``micro``, ``macro_f1``) and per model (``by_model``).
-    Undefined ratios (0/0) are ``None``.
+    (an image nobody suggested for says nothing about the suggester). Reviewed means
+    marked reviewed, or rejected ("the suggestions are wrong": the labels it has, most
+    often none, are the truth, so what was suggested there counts as false positives),
+    whether or not its file is still there. For one model and image the **predicted
+    labels** are those of the model's latest revision for the file's current content:
+    every label suggested without a score (an imported prediction), every one scoring
+    >= 0.5, and the top-scoring one (so a single-label suggester always predicts one
+    label per image). A label suggested twice (re-runs) counts once. The learned
+    suggester's suggestions for an image made after the image was reviewed are left
+    out: it may have been trained on that review. Pooled over all models
+    (``per_label``, ``micro``, ``macro_f1``) and per model (``by_model``). The macro
+    mean is over every label reviewed or predicted (one only ever predicted wrongly has
+    F1 0). Undefined ratios (0/0) are ``None``. Label names are compared as they are now
+    (a rename also renames the suggestions of the label).
 ``acceptance``
     Per model id: counts by outcome and ``rate`` = (accepted + edited) / decided.
 ``captions``
-    Mean normalised edit distance (Levenshtein / longer length, 0 = unchanged) between a
-    suggested caption and the final caption, over decided caption suggestions: the
-    final value for accepted (0) and edited ones; for rejected ones the image's
-    caption when it is reviewed and has one (otherwise the suggestion is left out).
+    Mean normalised edit distance (Levenshtein / longer length over Unicode NFC text,
+    0 = unchanged) between a suggested caption and the final caption, over decided
+    caption suggestions. The final caption is the image's caption when the image is
+    reviewed and has one (a caption accepted, then rewritten, counts as rewritten);
+    otherwise the value an accepted or edited suggestion left (a rejected one is then
+    left out).
 ``calibration``
-    Decided label suggestions with a score, in ten score bins: count, mean score and
-    the fraction accepted (accepted or edited). A calibrated suggester's mean score
-    matches its fraction accepted.
+    Decided label suggestions with a score from 0 to 1, in ten score bins: count, mean
+    score and the fraction accepted (accepted or edited). A calibrated suggester's mean
+    score matches its fraction accepted. Scores outside 0-1 or not finite (imported)
+    are counted in ``calibration_excluded``.
 ``over_time``
     Per day of decision (UTC): decided, accepted (or edited) and the rate; overall and
     per model (``over_time_by_model``).
 """
 from __future__ import annotations
 
+import math
+import unicodedata
 from collections import defaultdict
 from datetime import datetime, timezone
 from typing import Optional
@@ -51,6 +64,7 @@ def levenshtein(a: str, b: str) -> int:
 
 
 def normalised_edit_distance(a: str, b: str) -> float:
+    a, b = unicodedata.normalize("NFC", a), unicodedata.normalize("NFC", b)
     n = max(len(a), len(b))
     return levenshtein(a, b) / n if n else 0.0
 
@@ -60,27 +74,40 @@ def _ratio(num: float, den: float) -> Optional[float]:
 
 
 def _prf(tp: int, fp: int, fn: int) -> dict:
-    """Precision, recall, F1 of one label. A label never predicted has no precision, but
-    if the reviews carry it (support > 0) its recall is 0 and so is its F1: it counts
-    as 0 in the macro mean, not left out."""
+    """Precision, recall, F1 of one label. A label never predicted has no precision, and
+    one never reviewed no recall, but either one that is wrong somewhere (fn or fp > 0)
+    has F1 0: it counts as 0 in the macro mean, not left out."""
     p, r = _ratio(tp, tp + fp), _ratio(tp, tp + fn)
     if p is not None and r is not None:
         f1 = 2 * p * r / (p + r) if (p + r) else 0.0
     else:
-        f1 = 0.0 if tp == 0 and fn > 0 else None
+        f1 = 0.0 if tp == 0 and (fn or fp) else None
     return {"tp": tp, "fp": fp, "fn": fn, "support": tp + fn, "precision": p, "recall": r, "f1": f1}
 
 
+def finite(score) -> Optional[float]:
+    """A score as a float, or None when there is none or it is not a finite number."""
+    if score is None:
+        return None
+    x = float(score)
+    return x if math.isfinite(x) else None
+
+
 def predicted_labels(suggestions: list[tuple[str, Optional[float]]]) -> set[str]:
-    """(value, score) label suggestions of one model for one image -> the predicted set."""
-    if not suggestions:
-        return set()
+    """(value, score) label suggestions of one model for one image -> the predicted set:
+    the unscored ones, those scoring >= 0.5 and the top one (ties: the first name)."""
     best: dict[str, float] = {}
+    out: set[str] = set()
     for value, score in suggestions:
-        s = -1.0 if score is None else float(score)
-        best[value] = max(best.get(value, -1.0), s)
-    top = max(best.items(), key=lambda kv: (kv[1], kv[0]))[0]
-    return {v for v, s in best.items() if s >= TOP1_THRESHOLD} | {top}
+        x = finite(score)
+        if x is None:
+            out.add(value)
+        else:
+            best[value] = max(best.get(value, -math.inf), x)
+    if best:
+        out.add(min(best.items(), key=lambda kv: (-kv[1], kv[0]))[0])
+        out |= {v for v, x in best.items() if x >= TOP1_THRESHOLD}
+    return out
 
 
 def _label_scores(pred: dict[int, set[str]], truth: dict[int, set[str]], vocabulary: set[str]) -> dict:
@@ -97,7 +124,7 @@ def _label_scores(pred: dict[int, set[str]], truth: dict[int, set[str]], vocabul
                 c[2] += 1
     per_label = [{"label": name, **_prf(*c)} for name, c in sorted(counts.items())]
     tp, fp, fn = (sum(c[i] for c in counts.values()) for i in range(3))
-    f1s = [row["f1"] for row in per_label if row["support"] and row["f1"] is not None]
+    f1s = [row["f1"] for row in per_label if (row["support"] or row["fp"]) and row["f1"] is not None]
     return {
         "images": len(pred),
         "per_label": per_label,
@@ -106,28 +133,79 @@ def _label_scores(pred: dict[int, set[str]], truth: dict[int, set[str]], vocabul
     }
 
 
+def _truth(project):
+    """Reviewed and rejected images (by review status: a missing file's review counts):
+    (records, {image id: review status})."""
+    from sqlalchemy import select
+
+    from ..store import models as m
+
+    with project.store.read() as s:
+        status = dict(s.execute(select(m.Image.id, m.Image.review_status).where(
+            m.Image.review_status.in_((m.STATUS_REVIEWED, m.STATUS_REJECTED)))).all())
+    return project.images(sorted(status)), status
+
+
+def _reviewed_at(s) -> dict[int, datetime]:
+    """{image id: when it was first marked reviewed}, from the history."""
+    from sqlalchemy import func, or_, select
+
+    from ..store import models as m
+    from ..store.convert import dumps
+
+    ev = m.Event
+    rows = s.execute(select(ev.image_id, func.min(ev.at)).where(
+        or_(ev.action == "status", ev.action.like("%:status")), ev.after == dumps(m.STATUS_REVIEWED),
+    ).group_by(ev.image_id)).all()
+    return {i: _utc(at) for i, at in rows}
+
+
+def _utc(at: datetime) -> datetime:
+    return at if at.tzinfo else at.replace(tzinfo=timezone.utc)
+
+
+def _label_rows(rows, truth: dict, reviewed_at: dict) -> dict[str, dict[int, list]]:
+    """{model id: {image id: [(label, score)]}}: label suggestions on reviewed images, of
+    the model's latest revision there, leaving out the learned suggester's made after the
+    image was reviewed (rows: oldest first, for the file's current content)."""
+    from .learned import MODEL_PREFIX
+
+    latest: dict[tuple[str, int], Optional[str]] = {}
+    for r in rows:
+        if r.kind == "label" and r.image_id in truth:
+            latest[(r.model_id, r.image_id)] = r.model_revision
+    out: dict[str, dict[int, list]] = defaultdict(lambda: defaultdict(list))
+    for r in rows:
+        if r.kind != "label" or r.image_id not in truth or latest[(r.model_id, r.image_id)] != r.model_revision:
+            continue
+        seen = reviewed_at.get(r.image_id)
+        if r.model_id.startswith(MODEL_PREFIX) and seen is not None and _utc(r.created_at) >= seen:
+            continue
+        out[r.model_id][r.image_id].append((r.value, r.score))
+    return out
+
+
 def evaluate(project) -> dict:
     """The suggestion quality report of a project (see the module docstring)."""
     from sqlalchemy import select
 
     from ..store import models as m
-    from ..store.records import ImageFilter
+    from ..store.repo_suggest import _for_current_content
 
     with project.store.read() as s:
         rows = s.execute(select(
             m.Suggestion.image_id, m.Suggestion.kind, m.Suggestion.value, m.Suggestion.score,
-            m.Suggestion.model_id, m.Suggestion.outcome, m.Suggestion.final_value, m.Suggestion.decided_at,
-        ).order_by(m.Suggestion.id)).all()
-    reviewed = project.images(project.image_ids(ImageFilter(statuses=("reviewed",))))
-    truth = {r.id: set(r.labels) for r in reviewed}
-    captions = {r.id: r.caption for r in reviewed}
+            m.Suggestion.model_id, m.Suggestion.model_revision, m.Suggestion.outcome, m.Suggestion.final_value,
+            m.Suggestion.decided_at, m.Suggestion.created_at, _for_current_content().label("current"),
+        ).join(m.Image, m.Image.id == m.Suggestion.image_id).order_by(m.Suggestion.id)).all()
+        reviewed_at = _reviewed_at(s)
+    records, review_status = _truth(project)
+    truth = {r.id: set(r.labels) for r in records}
+    captions = {r.id: r.caption for r in records if review_status[r.id] == m.STATUS_REVIEWED}
     vocabulary = {d.name for d in project.labels()} | {x for t in truth.values() for x in t}
 
     # labels: predicted sets per (model, image) and pooled per image
-    per_model_image: dict[str, dict[int, list]] = defaultdict(lambda: defaultdict(list))
-    for r in rows:
-        if r.kind == "label" and r.image_id in truth:
-            per_model_image[r.model_id][r.image_id].append((r.value, r.score))
+    per_model_image = _label_rows([r for r in rows if r.current], truth, reviewed_at)
     by_model = {}
     pooled: dict[int, set[str]] = {}
     for model_id, images in sorted(per_model_image.items()):
@@ -136,8 +214,8 @@ def evaluate(project) -> dict:
         for i, p in pred.items():
             pooled.setdefault(i, set()).update(p)
     labels = _label_scores(pooled, truth, vocabulary)
-    labels["rule"] = (f"predicted = label suggestions scoring >= {TOP1_THRESHOLD} plus each model's top-1 "
-                      "per image; over reviewed images with label suggestions")
+    labels["rule"] = (f"predicted = unscored label suggestions, those scoring >= {TOP1_THRESHOLD} and each "
+                      "model's top-1 per image; over reviewed or rejected images with label suggestions")
     labels["by_model"] = by_model
 
     # acceptance per model
@@ -156,7 +234,9 @@ def evaluate(project) -> dict:
     for r in rows:
         if r.kind != "caption" or r.outcome == "pending":
             continue
-        final = r.final_value if r.outcome in ("accepted", "edited") else captions.get(r.image_id)
+        final = captions.get(r.image_id)
+        if not (final and final.strip()) and r.outcome in ("accepted", "edited"):
+            final = r.final_value
         if final is None or not str(final).strip():
             continue
         dists[r.model_id].append(normalised_edit_distance(r.value, final))
@@ -169,12 +249,17 @@ def evaluate(project) -> dict:
 
     # calibration of label scores
     bins = [{"lo": i / N_BINS, "hi": (i + 1) / N_BINS, "count": 0, "_sum": 0.0, "_acc": 0} for i in range(N_BINS)]
+    excluded = 0
     for r in rows:
         if r.kind != "label" or r.outcome == "pending" or r.score is None:
             continue
-        b = bins[min(N_BINS - 1, max(0, int(float(r.score) * N_BINS)))]
+        x = finite(r.score)
+        if x is None or not 0.0 <= x <= 1.0:  # not a probability (an imported score)
+            excluded += 1
+            continue
+        b = bins[min(N_BINS - 1, int(x * N_BINS))]
         b["count"] += 1
-        b["_sum"] += float(r.score)
+        b["_sum"] += x
         b["_acc"] += r.outcome in ("accepted", "edited")
     calibration = [{"bin": f"{b['lo']:.1f}-{b['hi']:.1f}", "lo": b["lo"], "hi": b["hi"], "count": b["count"],
                     "mean_score": _ratio(b["_sum"], b["count"]), "accepted_fraction": _ratio(b["_acc"], b["count"])}
@@ -198,12 +283,14 @@ def evaluate(project) -> dict:
 
     return {
         "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "images": {"reviewed": len(reviewed), "with_label_suggestions": len(pooled)},
+        "images": {"reviewed": len(captions), "rejected": len(records) - len(captions),
+                   "with_label_suggestions": len(pooled)},
         "suggestions": len(rows),
         "labels": labels,
         "acceptance": acceptance,
         "captions": caps,
         "calibration": calibration,
+        "calibration_excluded": excluded,
         "over_time": _series(days),
         "over_time_by_model": {k: _series(v) for k, v in sorted(days_by_model.items())},
     }
@@ -216,21 +303,24 @@ def format_report(report: dict) -> str:
             return "-"
         return f"{100 * x:.1f}%" if pct else f"{x:.3f}"
 
-    lines = [f"{report['images']['reviewed']} reviewed images, {report['suggestions']} suggestions, "
-             f"{report['images']['with_label_suggestions']} reviewed images with label suggestions", ""]
+    im = report["images"]
+    lines = [f"{im['reviewed']} reviewed images ({im.get('rejected', 0)} rejected), {report['suggestions']} "
+             f"suggestions, {im['with_label_suggestions']} of them with label suggestions", ""]
     lab = report["labels"]
     lines.append("Labels (" + lab["rule"] + ")")
-    lines.append(f"  {'label':<20} {'precision':>9} {'recall':>7} {'F1':>6} {'support':>7}")
+    w = max([20] + [len(row["label"]) for row in lab["per_label"]])  # whole names: two may share a start
+    lines.append(f"  {'label':<{w}} {'precision':>9} {'recall':>7} {'F1':>6} {'support':>7}")
     for row in lab["per_label"]:
-        lines.append(f"  {row['label'][:20]:<20} {f(row['precision']):>9} {f(row['recall']):>7} "
+        lines.append(f"  {row['label']:<{w}} {f(row['precision']):>9} {f(row['recall']):>7} "
                      f"{f(row['f1']):>6} {row['support']:>7}")
     mi = lab["micro"]
-    lines.append(f"  {'(micro)':<20} {f(mi['precision']):>9} {f(mi['recall']):>7} {f(mi['f1']):>6} "
+    lines.append(f"  {'(micro)':<{w}} {f(mi['precision']):>9} {f(mi['recall']):>7} {f(mi['f1']):>6} "
                  f"{mi['support']:>7}   macro F1 {f(lab['macro_f1'])}")
     lines += ["", "Acceptance per model"]
-    lines.append(f"  {'model':<36} {'decided':>7} {'accepted':>8} {'edited':>6} {'rejected':>8} {'pending':>7} {'rate':>7}")
+    w = max([36] + [len(a["model_id"]) for a in report["acceptance"]])
+    lines.append(f"  {'model':<{w}} {'decided':>7} {'accepted':>8} {'edited':>6} {'rejected':>8} {'pending':>7} {'rate':>7}")
     for a in report["acceptance"]:
-        lines.append(f"  {a['model_id'][:36]:<36} {a['decided']:>7} {a['accepted']:>8} {a['edited']:>6} "
+        lines.append(f"  {a['model_id']:<{w}} {a['decided']:>7} {a['accepted']:>8} {a['edited']:>6} "
                      f"{a['rejected']:>8} {a['pending']:>7} {f(a['rate'], True):>7}")
     if not report["acceptance"]:
         lines.append("  (no suggestions yet)")
@@ -241,6 +331,8 @@ def format_report(report: dict) -> str:
     for b in report["calibration"]:
         if b["count"]:
             lines.append(f"  {b['bin']:<9} {b['count']:>6} {f(b['mean_score']):>10} {f(b['accepted_fraction'], True):>9}")
+    if report.get("calibration_excluded"):
+        lines.append(f"  ({report['calibration_excluded']} with a score outside 0-1 left out)")
     if report["over_time"]:
         lines += ["", "Acceptance over time"]
         for d in report["over_time"]:

@@ -26,7 +26,7 @@ import json
 import logging
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Optional, Sequence
 
 import numpy as np
@@ -275,7 +275,9 @@ class LearnedSuggester:
         ``only_unsuggested`` an image this model already suggested for is skipped."""
         if self.model is None:
             self.train(token, progress)
-        flt = flt or ImageFilter(statuses=("new", "suggested"))
+        if flt is None or not flt.statuses:  # a folder or text filter alone keeps to unreviewed images:
+            # suggestions for the images the model was trained on would grade its own homework
+            flt = replace(flt or ImageFilter(), statuses=("new", "suggested"))
         ids = self.project.image_ids(flt, "name")
         if only_unsuggested:
             done = _images_with_suggestions_from(self.project, self.model_id)

@@ -12,6 +12,7 @@ Public API
 from __future__ import annotations
 
 import html
+from datetime import date
 from typing import Optional
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt
@@ -233,6 +234,13 @@ class LabelBars(_Plot):
         p.drawLine(QPointF(area.left(), area.top() - 2), QPointF(area.right(), area.top() - 2))
 
 
+def day_positions(days: list[date], left: float, width: float) -> list[float]:
+    """x of each day, placed by date (a month without decisions takes a month's room,
+    not a day's); a single day in the middle."""
+    span = (days[-1] - days[0]).days
+    return [left + ((d - days[0]).days / span * width if span else width / 2) for d in days]
+
+
 class TimeLine(_Plot):
     """Acceptance rate per day as a line with dots; the decided count under each day."""
 
@@ -249,13 +257,11 @@ class TimeLine(_Plot):
             return
         area = self.plot_rect()
         self._axes(p, area, pct=True)
-        self._legend(p, [("accepted or edited / decided, per day", QColor("#43a047"))])
+        self._legend(p, [("accepted or edited / decided, per day (UTC)", QColor("#43a047"))])
         n = len(self.series)
-        step = area.width() / max(1, n - 1) if n > 1 else 0
-        pts = []
-        for i, d in enumerate(self.series):
-            x = area.left() + (i * step if n > 1 else area.width() / 2)
-            pts.append(QPointF(x, area.bottom() - d["rate"] * area.height()))
+        days = [date.fromisoformat(d["day"]) for d in self.series]
+        xs = day_positions(days, area.left(), area.width())
+        pts = [QPointF(x, area.bottom() - d["rate"] * area.height()) for x, d in zip(xs, self.series)]
         path = QPainterPath(pts[0])
         for pt in pts[1:]:
             path.lineTo(pt)
@@ -265,11 +271,15 @@ class TimeLine(_Plot):
         for pt in pts:
             p.drawEllipse(pt, 3.5, 3.5)
         p.setPen(self.palette().text().color())
-        every = max(1, n // 6)
+        years = days[0].year != days[-1].year
+        last_right = -1e9
         for i, (pt, d) in enumerate(zip(pts, self.series)):
-            if i % every == 0 or i == n - 1:
-                p.drawText(QRectF(pt.x() - 45, area.bottom() + 4, 90, 16), Qt.AlignHCenter, d["day"][5:])
-                p.drawText(QRectF(pt.x() - 45, area.bottom() + 19, 90, 16), Qt.AlignHCenter, f"n={d['decided']}")
+            text = d["day"] if years else d["day"][5:]
+            if pt.x() - 45 < last_right and i != n - 1:  # no room: the next one that fits
+                continue
+            p.drawText(QRectF(pt.x() - 45, area.bottom() + 4, 90, 16), Qt.AlignHCenter, text)
+            p.drawText(QRectF(pt.x() - 45, area.bottom() + 19, 90, 16), Qt.AlignHCenter, f"n={d['decided']}")
+            last_right = pt.x() + 45
 
 
 class Reliability(_Plot):
@@ -351,7 +361,9 @@ class EvaluationDialog(QDialog):
         mi = lab["micro"]
         rates = [a for a in report["acceptance"] if a["rate"] is not None]
         self.summary.setText(
-            f"<b>{report['images']['reviewed']}</b> reviewed images, <b>{report['suggestions']}</b> suggestions. "
+            f"<b>{report['images']['reviewed']}</b> reviewed images"
+            + (f" and <b>{report['images']['rejected']}</b> rejected" if report["images"].get("rejected") else "")
+            + f", <b>{report['suggestions']}</b> suggestions. "
             f"Labels: precision <b>{_fmt(mi['precision'])}</b>, recall <b>{_fmt(mi['recall'])}</b>, "
             f"F1 <b>{_fmt(mi['f1'])}</b> (micro). "
             f"Caption edit distance <b>{_fmt(caps['mean_edit_distance'])}</b>. "
