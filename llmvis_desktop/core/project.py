@@ -187,8 +187,12 @@ class Project:
             return rl.update_label(s, name, **changes)
 
     def remove_label(self, name: str, actor: str, force: bool = False) -> int:
+        """Remove a label (see :func:`.store.repo_labels.remove_label`); its pending
+        suggestions are withdrawn (accepting one would have brought the label back)."""
         with self.store.write() as s:
-            return rl.remove_label(s, name, actor, force=force)
+            n = rl.remove_label(s, name, actor, force=force)
+            rs.withdraw_label(s, name)
+            return n
 
     def label_usage(self) -> dict[str, int]:
         with self.store.read() as s:
@@ -229,13 +233,15 @@ class Project:
 
     # --- suggestions and repairs ---------------------------------------------
     def add_suggestions(self, items: Sequence[NewSuggestion], skip_done: bool = False,
-                        skip_same_pending: bool = False) -> list[int]:
+                        skip_same_pending: bool = False, replaces: Optional[str] = None) -> list[int]:
         """Store ``items``; ids of the rows stored. ``skip_done``: not those whose image
         already has a suggestion of the same model, revision, kind and prompt for its
         current content (another job stored it meanwhile); ``skip_same_pending``: not
-        those identical to one still pending."""
+        those identical to one still pending; ``replaces``: a model id prefix whose other
+        pending suggestions on these images are withdrawn (see
+        :func:`.store.repo_suggest.add_suggestions`)."""
         with self.store.write() as s:
-            return rs.add_suggestions(s, items, skip_done, skip_same_pending)
+            return rs.add_suggestions(s, items, skip_done, skip_same_pending, replaces)
 
     def suggestions(self, image_id: int, pending_only: bool = False) -> list[SuggestionRecord]:
         with self.store.read() as s:

@@ -219,7 +219,11 @@ class SuggestController(QObject):
                 log.warning("cannot save %s: %s", AUTO_SETTING, exc)
 
     def _on_record_changed(self, rec) -> None:
-        if rec is None or self.win.project is None or rec.status != "reviewed":
+        if rec is None or self.win.project is None:
+            return
+        if rec.status != "reviewed":
+            if self.learned_ready:  # an undone review can leave it short of reviews again
+                self.refresh_learned_status()
             return
         self.reviews_since_train += 1
         if self.learned_ready is not True or self.reviews_since_train % RETRAIN_EVERY == 0:

@@ -22,7 +22,7 @@ def test_index_and_info_json(png_folder, capsys):
     assert info["images"] == 5
     assert info["by_status"]["new"] == 5 and info["by_status"]["error"] == 0
     assert info["labels"] == {"ok": 0, "scratch": 0}
-    assert info["suggestions"] == {"pending": 0, "accepted": 0, "edited": 0, "rejected": 0}
+    assert info["suggestions"] == {"pending": 0, "accepted": 0, "edited": 0, "rejected": 0, "withdrawn": 0}
     assert info["repairs"] == 0
 
 

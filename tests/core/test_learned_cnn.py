@@ -128,8 +128,10 @@ def test_suggester_uses_the_cnn_saves_it_and_reuses_it(tmp_path):
         assert sugg.kind == "cnn" and sugg.model_id == "learned:cnn-v1" and report.images == 40
         assert isinstance(sugg.model, CombinedModel) and sugg.model.labels == sorted(CLASSES)
         assert sugg._model_path is not None and sugg._model_path.exists()
+        kept = len(sugg._inputs_cache)
         n = sugg.run()
         assert n > 0
+        assert len(sugg._inputs_cache) == kept == 40  # the reviewed images' inputs only, not every image's
         todo = [p.image_by_path(rel).id for rel, _ in rows if p.image_by_path(rel).status != "reviewed"]
         sugs = [s for i in todo for s in p.suggestions(i)]
         assert {s.model_id for s in sugs} == {"learned:cnn-v1"}

@@ -230,7 +230,7 @@ def test_suggestions_and_decisions(project):
     assert any(e.action == "caption" and e.suggestion_id == sids[0] for e in hist)
     assert project.image(b).status == "new"  # its only suggestion was rejected
     info = project.info()
-    assert info["suggestions"] == {"pending": 0, "accepted": 1, "edited": 1, "rejected": 1}
+    assert info["suggestions"] == {"pending": 0, "accepted": 1, "edited": 1, "rejected": 1, "withdrawn": 0}
 
 
 def test_add_suggestions_in_bulk_keeps_order_events_and_refuses_unknown_images(project):

@@ -171,24 +171,41 @@ def test_not_ready_says_how_many_more(qtbot, window, tmp_path):
     open_and_index(qtbot, win, folder)
     sc = win.suggest_ctl
     qtbot.waitUntil(lambda: sc.learned_ready is False, timeout=20000)
-    assert "needs 9 more reviewed images" in sc.status_label.text()
+    # ready once two of the three labels have 5 reviewed images each: 3 more of two of them
+    assert "needs 6 more reviewed images" in sc.status_label.text()
     panel = win.panel_ctl.suggestions
-    assert panel.placeholder.isVisible() and "needs 9 more reviewed images" in panel.placeholder.text()
+    assert panel.placeholder.isVisible() and "needs 6 more reviewed images" in panel.placeholder.text()
     assert "Suggestions menu" in panel.placeholder.text()
     with qtbot.waitSignal(sc.learned_done, timeout=20000) as b:
         win.act_learned.trigger()
-    assert "needs 9 more" in str(b.args[0])
-    assert "needs 9 more" in win.statusBar().currentMessage()
+    assert "needs 6 more" in str(b.args[0])
+    assert "needs 6 more" in win.statusBar().currentMessage()
     assert not _learned(win.project)
     # each review moves the count on at once (it was refreshed every 10th review only)
     p = win.project
     todo = next(i for i in p.image_ids() if p.image(i).review_status == "new")
     win.review.set_labels([KINDS[0]], todo)
     win.review.set_status("reviewed", todo)
-    qtbot.waitUntil(lambda: "needs 8 more reviewed images" in sc.status_label.text(), timeout=10000)
+    qtbot.waitUntil(lambda: "needs 5 more reviewed images" in sc.status_label.text(), timeout=10000)
     # and so does a change of the taxonomy (it kept the old text until the next review)
-    win.panel_ctl._add_label("burn", "")
-    qtbot.waitUntil(lambda: "'burn'" in sc.status_label.text(), timeout=10000)
+    win.panel_ctl._label_change(KINDS[0], new_name="burn")
+    qtbot.waitUntil(lambda: "2 more of 'burn'" in sc.status_label.text(), timeout=10000)
+
+
+def test_an_undone_review_can_make_it_not_ready_again(qtbot, window, tmp_path):
+    """The readiness was refreshed only when an image became reviewed: one set back to new
+    left "learns 3 labels" up while it needed more reviews."""
+    folder = _defect_folder(tmp_path, per_class=5, reviewed_per_class=5)
+    win = window
+    open_and_index(qtbot, win, folder)
+    sc = win.suggest_ctl
+    qtbot.waitUntil(lambda: sc.learned_ready is True, timeout=20000)
+    p = win.project
+    reviewed = [p.image(i) for i in p.image_ids() if p.image(i).review_status == "reviewed"]
+    for kind in KINDS[:2]:  # one label short of 5 on two of the three: not ready
+        win.review.set_status("new", next(r.id for r in reviewed if kind in r.labels))
+    qtbot.waitUntil(lambda: sc.learned_ready is False, timeout=10000)
+    assert "needs 1 more" in sc.status_label.text()
 
 
 def test_auto_retrain_after_ten_reviews(qtbot, window, tmp_path):

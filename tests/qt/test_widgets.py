@@ -546,6 +546,9 @@ def test_suggestions_accept_reject_edit(suggestions, qtbot):
     assert blocker.args == [2, "A metal plate with two scratches."]
     suggestions.set_suggestions([])
     assert suggestions.is_empty() and suggestions.placeholder.isVisible()
+    # a card a retrained suggester withdrew is history, not a card
+    suggestions.set_suggestions([_sug(5, "label", "dent", 0.4, outcome="withdrawn"), _sug(6, "label", "ok", 0.7)])
+    assert suggestions.card(5) is None and suggestions.card(6) is not None
 
 
 # --- jobs ------------------------------------------------------------------------------

@@ -40,7 +40,9 @@ STATUS_ERROR = "error"
 REVIEW_STATUSES = (STATUS_NEW, STATUS_SUGGESTED, STATUS_REVIEWED, STATUS_REJECTED)
 ALL_STATUSES = REVIEW_STATUSES + (STATUS_MISSING, STATUS_ERROR)
 
-OUTCOMES = ("pending", "accepted", "edited", "rejected")
+OUTCOMES = ("pending", "accepted", "edited", "rejected", "withdrawn")
+#: withdrawn: taken back before anyone decided (a newer revision of the learned suggester
+#: replaced it, or its label was removed); never shown for review, never counted as decided
 SUGGESTION_KINDS = ("caption", "label", "answer")
 
 

@@ -46,14 +46,18 @@ def _request(it: NewSuggestion) -> tuple:
 
 
 def add_suggestions(session: Session, items: Sequence[NewSuggestion], skip_done: bool = False,
-                    skip_same_pending: bool = False) -> list[int]:
+                    skip_same_pending: bool = False, replaces: Optional[str] = None) -> list[int]:
     """Store suggestions; never touches a reviewed annotation. New images become ``suggested``.
 
     ``skip_done``: leave out a suggestion whose image already has one of the same request
     (:func:`same_request_done`), checked with the images locked: two jobs over the same
     folder at once do not store everything twice. ``skip_same_pending``: leave out one
     identical to a suggestion still pending (same request and value): a job run again
-    over every image adds no duplicate cards. Returns the ids of the rows stored.
+    over every image adds no duplicate cards. ``replaces`` (a model id prefix): the
+    stored rows replace the pending suggestions of models with that prefix on their
+    images, other than their own model and revision's, which are withdrawn (a retrained
+    learned suggester's cards take the place of its older ones). Returns the ids of the
+    rows stored.
 
     Bulk statements (one multi-row insert for the suggestions, one for their history
     events, one query and one update for the images they touch): a batch job stores
@@ -81,6 +85,8 @@ def add_suggestions(session: Session, items: Sequence[NewSuggestion], skip_done:
         return []
     touched = {item.image_id for item in items}
     now = m.utcnow()
+    if replaces:
+        _withdraw(session, touched, replaces, {(it.model_id, it.model_revision) for it in items}, now)
     # Core statements on the tables (one executemany each): the ORM's bulk path costs more
     ids = list(session.execute(
         insert(m.Suggestion.__table__).returning(m.Suggestion.__table__.c.id, sort_by_parameter_order=True),
@@ -97,6 +103,47 @@ def add_suggestions(session: Session, items: Sequence[NewSuggestion], skip_done:
     ])
     _refresh_images(session, touched, {i: images[i] for i in touched})
     return ids
+
+
+def _withdraw(session: Session, image_ids, prefix: str, keep: set, now) -> None:
+    """Withdraw the pending suggestions on ``image_ids`` of models whose id starts with
+    ``prefix``, except those of the (model id, revision) pairs in ``keep`` made for the
+    file's current content; each gets a ``withdraw`` history event."""
+    sg = m.Suggestion
+    rows = [r for r in session.execute(
+        select(sg.id, sg.image_id, sg.model_id, sg.model_revision, sg.kind, sg.value,
+               _for_current_content().label("current"))
+        .join(m.Image, m.Image.id == sg.image_id)
+        .where(sg.image_id.in_(sorted(image_ids)), sg.outcome == "pending", sg.model_id.startswith(prefix)))
+        if not r.current or (r.model_id, r.model_revision) not in keep]
+    if not rows:
+        return
+    for r in rows:
+        session.execute(update(sg).where(sg.id == r.id).values(
+            outcome="withdrawn", decided_at=now, decided_by=_model_actor(r.model_id)))
+    session.execute(insert(m.Event.__table__), [
+        {"image_id": r.image_id, "actor": _model_actor(r.model_id), "at": now, "action": "withdraw",
+         "before": dumps({"kind": r.kind, "value": r.value}), "after": None, "suggestion_id": r.id}
+        for r in rows])
+
+
+def withdraw_label(session: Session, name: str) -> int:
+    """Withdraw the pending suggestions of label ``name`` (it is being removed); returns
+    how many. Their images' suggestion state is refreshed."""
+    sg = m.Suggestion
+    rows = session.execute(select(sg.id, sg.image_id, sg.model_id).where(
+        sg.kind == "label", sg.value == name, sg.outcome == "pending")).all()
+    if not rows:
+        return 0
+    now = m.utcnow()
+    session.execute(update(sg).where(sg.id.in_([r.id for r in rows])).values(
+        outcome="withdrawn", decided_at=now, decided_by="label removed"))
+    session.execute(insert(m.Event.__table__), [
+        {"image_id": r.image_id, "actor": _model_actor(r.model_id), "at": now, "action": "withdraw",
+         "before": dumps({"kind": "label", "value": name}), "after": dumps("label removed"),
+         "suggestion_id": r.id} for r in rows])
+    _refresh_images(session, {r.image_id for r in rows})
+    return len(rows)
 
 
 def _not_done(session: Session, items: list[NewSuggestion]) -> list[NewSuggestion]:

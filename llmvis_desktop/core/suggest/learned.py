@@ -32,6 +32,7 @@ from typing import Optional, Sequence
 import numpy as np
 
 from ..store.records import ImageFilter, ImageRecord, NewSuggestion
+from ..store.repo_suggest import same_request_done
 from ..tasks import CancelToken, Progress, ProgressFn, no_progress
 from .cnn import NAME as CNN_NAME
 from .cnn import CNNConfig
@@ -128,11 +129,12 @@ class LearnedSuggester:
         if len(ready) < 2:
             if len(counts) < 2:
                 return False, f"needs at least two labels with {n} reviewed images each"
-            missing = short[: max(0, 2 - len(ready)) + 2]
-            parts = ", ".join(f"{m} more of '{k}'" for m, k in missing)
-            total = sum(m for m, _ in short)
-            return False, (f"needs {total} more reviewed images ({n} per label): {parts}"
-                           + ("..." if len(short) > len(missing) else ""))
+            # ready once two labels have n each: the labels closest to it, at the least
+            need = short[: 2 - len(ready)]
+            total = sum(m for m, _ in need)
+            parts = ", ".join(f"{m} more of '{k}'" for m, k in need)
+            return False, (f"needs {total} more reviewed images ({n} per label, for two labels): {parts}"
+                           + (" (or of another label)" if len(short) > len(need) else ""))
         msg = f"learns {len(ready)} labels from {len(recs)} reviewed images"
         if short:
             msg += "; " + ", ".join(f"needs {m} more reviewed images of '{k}'" for m, k in short[:3])
@@ -200,14 +202,19 @@ class LearnedSuggester:
         return TrainReport(len(recs), tuple(labels), skipped, revision, time.perf_counter() - t0,
                            sum(c is not None for c in self._ref_captions))
 
-    def _read(self, recs, cnn: bool, check, on_item):
-        """(handcrafted features, or with ``cnn`` (features, network inputs)), readable indices."""
+    def _read(self, recs, cnn: bool, check, on_item, training: bool = True):
+        """(handcrafted features, or with ``cnn`` (features, network inputs)), readable indices.
+        The network inputs of the reviewed images are kept in memory for the next fit;
+        those of images suggested for are not (72 KiB each, for every image of the folder)."""
         if cnn:
+            kept = self._inputs_cache if training else FeatureCache(None, self._inputs.name)
             Xh, Xc, keep = read_both(self.project, recs, self.extractor, self._cache, self._inputs,
-                                     self._inputs_cache, check, on_item)
-            return (Xh, Xc), keep
-        X, keep = features_for(self.project, recs, self.extractor, self._cache, check, on_item)
-        self._cache.save()
+                                     kept, check, on_item)
+            X = (Xh, Xc)
+        else:
+            X, keep = features_for(self.project, recs, self.extractor, self._cache, check, on_item)
+        if training:  # a suggestion job saves once at its end: rewriting the whole file after
+            self._cache.save()  # every batch grew with the square of the folder's size
         return X, keep
 
     # --- prediction ---------------------------------------------------------------
@@ -221,7 +228,8 @@ class LearnedSuggester:
             raise NotReady(self.status()[1] if not self.status()[0] else "the learned suggester is not trained yet")
         check = token.check if token is not None else (lambda: None)
         recs = self.project.images(list(image_ids))
-        X, keep = self._read(recs, kind == "cnn", check, lambda d: progress(Progress("features", d, len(recs))))
+        X, keep = self._read(recs, kind == "cnn", check, lambda d: progress(Progress("features", d, len(recs))),
+                             training=False)
         if not keep:
             return []
         if kind == "cnn":
@@ -230,8 +238,10 @@ class LearnedSuggester:
             P, U = model.predict_proba(X), _unit(model, X)
         sims = U @ ref.T if ref is not None and len(ref_ids) else np.zeros((len(keep), 0))
         out: list[NewSuggestion] = []
-        base = {"extractor": CNN_NAME, "model": "cnn"} if kind == "cnn" else {"extractor": self.extractor.name,
-                                                                             "l2": self.l2}
+        # the CNN's score is the mean with the linear model on the handcrafted features
+        base = ({"extractor": CNN_NAME, "model": "cnn", "averaged_with": self.extractor.name}
+                if kind == "cnn" else {"extractor": self.extractor.name})
+        base.update(l2=self.l2, min_per_label=self.min_per_label)
         for row, i in enumerate(keep):
             rec = recs[i]
             order = np.argsort(-P[row])
@@ -262,9 +272,9 @@ class LearnedSuggester:
                 continue
             best, best_j = float(sims[j]), int(j)
             break
-        if best_j is None:
+        if best_j is None or best <= 0:  # no reviewed image is anywhere near: no caption
             return None
-        return ref_ids[best_j], caps[best_j], max(0.0, min(1.0, best))
+        return ref_ids[best_j], caps[best_j], min(1.0, best)
 
     # --- the batch job ------------------------------------------------------------
     def run(self, flt: Optional[ImageFilter] = None, only_unsuggested: bool = True,
@@ -279,30 +289,26 @@ class LearnedSuggester:
             # suggestions for the images the model was trained on would grade its own homework
             flt = replace(flt or ImageFilter(), statuses=("new", "suggested"))
         ids = self.project.image_ids(flt, "name")
-        if only_unsuggested:
-            done = _images_with_suggestions_from(self.project, self.model_id)
+        if only_unsuggested:  # done: this revision suggested for the file's current content
+            with self.project.store.read() as s:
+                done = same_request_done(s, self.model_id, self.revision, "label", None)
             ids = [i for i in ids if i not in done]
         written = 0
         progress(Progress("suggest", 0, len(ids), self.model_id))
-        for start in range(0, len(ids), batch_size):
-            if token is not None:
-                token.check()
-            chunk = ids[start:start + batch_size]
-            items = self.predict(chunk, token)
-            if items:
-                self.project.add_suggestions(items)
-            written += len(items)
-            progress(Progress("suggest", min(start + batch_size, len(ids)), len(ids), self.model_id))
+        try:
+            for start in range(0, len(ids), batch_size):
+                if token is not None:
+                    token.check()
+                chunk = ids[start:start + batch_size]
+                items = self.predict(chunk, token)
+                if items:  # the new revision's cards replace the suggester's older pending ones;
+                    # nothing twice (another job storing the same meanwhile, or --all over pending ones)
+                    written += len(self.project.add_suggestions(items, skip_done=only_unsuggested,
+                                                                skip_same_pending=True, replaces=MODEL_PREFIX))
+                progress(Progress("suggest", min(start + batch_size, len(ids)), len(ids), self.model_id))
+        finally:
+            self._cache.save()  # the features read for the job (a cancelled one's too)
         return written
-
-
-def _images_with_suggestions_from(project, model_id: str) -> set[int]:
-    from sqlalchemy import select
-
-    from ..store import models as m
-
-    with project.store.read() as s:
-        return set(s.scalars(select(m.Suggestion.image_id).where(m.Suggestion.model_id == model_id).distinct()))
 
 
 def run(project, flt: Optional[ImageFilter] = None, only_unsuggested: bool = True,

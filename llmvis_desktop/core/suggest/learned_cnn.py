@@ -119,5 +119,4 @@ def read_both(project, recs, extractor, cache, inputs: CNNInputs, inputs_cache, 
     """Handcrafted features and network inputs of ``recs``, each image read once (the ones
     both could use): (features, inputs (n, c, s, s), indices into ``recs``)."""
     (Xh, Xc), keep = features_for_all(project, recs, [(extractor, cache), (inputs, inputs_cache)], check, on_item)
-    cache.save()
     return Xh, inputs.unflatten(Xc), keep

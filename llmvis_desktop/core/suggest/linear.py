@@ -42,21 +42,51 @@ def _fit_logistic(X: np.ndarray, y: np.ndarray, l2: float, max_iter: int = 30) -
     return w
 
 
+def _platt_loss(w: np.ndarray, X: np.ndarray, t: np.ndarray) -> float:
+    z = X @ w
+    return float(np.sum(np.logaddexp(0.0, z) - t * z) + 0.5e-6 * (w @ w))
+
+
 def _fit_platt(s: np.ndarray, y: np.ndarray, max_iter: int = 50) -> tuple[float, float]:
-    """Fit p = sigmoid(a*s + b) by Newton, with Platt's smoothed targets."""
+    """Fit p = sigmoid(a*s + b) with Platt's smoothed targets: Newton steps on the scores
+    standardised, each halved until the loss goes down. Full steps from a = 1 overshot
+    and oscillated on weakly informative scores, ending at a or b in the millions, where
+    every score is 0 or 1."""
+    s = np.asarray(s, np.float64)
     n_pos, n_neg = float(y.sum()), float(len(y) - y.sum())
     t = np.where(y > 0, (n_pos + 1) / (n_pos + 2), 1 / (n_neg + 2))
-    X = np.stack([s, np.ones_like(s)], 1)
+    mu, sd = float(s.mean()), float(s.std()) or 1.0
+    X = np.stack([(s - mu) / sd, np.ones_like(s)], 1)
     w = np.array([1.0, 0.0])
+    loss = _platt_loss(w, X, t)
     for _ in range(max_iter):
         p = _sigmoid(X @ w)
         grad = X.T @ (p - t) + 1e-6 * w
         hess = (X * (p * (1 - p) + 1e-9)[:, None]).T @ X + 1e-6 * np.eye(2)
         step = np.linalg.solve(hess, grad)
-        w -= step
-        if np.abs(step).max() < 1e-8:
+        lr = 1.0
+        while lr > 1e-4:
+            cand = w - lr * step
+            cand_loss = _platt_loss(cand, X, t)
+            if cand_loss <= loss:
+                break
+            lr /= 2
+        else:
+            break  # no step lowers the loss: at the optimum, to rounding
+        w, loss = cand, cand_loss
+        if np.abs(lr * step).max() < 1e-8:
             break
-    return max(float(w[0]), 0.05), float(w[1])  # a > 0 keeps the ranking of the raw scores
+    if w[0] < 0.05:  # a > 0 keeps the ranking of the raw scores; b is fitted again for it
+        w[0] = 0.05
+        lo, hi = -50.0, 50.0  # sum(p - t) grows with b: bisect for its zero
+        for _ in range(60):
+            w[1] = (lo + hi) / 2
+            if float(np.sum(_sigmoid(X @ w) - t)) > 0:
+                hi = w[1]
+            else:
+                lo = w[1]
+    a = float(w[0]) / sd
+    return a, float(w[1]) - a * mu
 
 
 @dataclass

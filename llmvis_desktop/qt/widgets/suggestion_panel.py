@@ -364,7 +364,8 @@ class SuggestionPanel(QWidget):
 
     def set_suggestions(self, items: list[SuggestionRecord]) -> None:
         ordered = sorted(
-            items,
+            # withdrawn ones (replaced by a retrained suggester's) stay in the history only
+            (s for s in items if s.outcome != "withdrawn"),
             key=lambda s: (s.outcome != "pending", _KIND_ORDER.get(s.kind, 9),
                            -(s.score if s.score is not None else -1.0), s.id),
         )
