@@ -60,6 +60,19 @@ def state(tmp_path, db_url):
     p.close()
 
 
+def test_the_bit_parallel_distance_agrees_with_the_table():
+    import random
+
+    from llmvis_desktop.core.suggest.evaluate import levenshtein_table
+
+    rng = random.Random(0)
+    for alphabet, longest in (("ab", 20), ("abcdefgh ", 40), ("a\u00e9\U0001f642 x", 30), ("abcd ", 300)):
+        for _ in range(300):
+            a = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, longest)))
+            b = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, longest)))
+            assert levenshtein(a, b) == levenshtein_table(a, b), (a, b)
+
+
 def test_edit_distance_and_prediction_rule():
     assert levenshtein("kitten", "sitting") == 3
     assert levenshtein("", "abc") == 3 and levenshtein("same", "same") == 0
