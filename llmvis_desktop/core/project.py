@@ -20,7 +20,7 @@ from .store import repo_labels as rl
 from .store import repo_review as rr
 from .store import repo_suggest as rs
 from .store.engine import Store, default_db_location, sqlite_url
-from .store.migrate import SchemaError, upgrade_to_head
+from .store.migrate import SchemaError, open_lock, upgrade_to_head
 from .store.records import (
     EventRecord,
     ImageFilter,
@@ -66,10 +66,11 @@ class Project:
         where = _describe(db_url)
         store = Store(db_url)
         try:
-            upgrade_to_head(store.engine, where)
-            with store.write() as s:
-                if s.get(m.ProjectRow, 1) is None:
-                    s.add(m.ProjectRow(id=1, root=str(root), created_at=m.utcnow(), settings_json="{}"))
+            with open_lock(store.engine):  # two processes opening a new folder take turns
+                upgrade_to_head(store.engine, where)
+                with store.write() as s:
+                    if s.get(m.ProjectRow, 1) is None:
+                        s.add(m.ProjectRow(id=1, root=str(root), created_at=m.utcnow(), settings_json="{}"))
         except SchemaError as exc:
             store.dispose()
             raise ProjectError(str(exc)) from exc

@@ -310,3 +310,44 @@ def test_text_search_ignores_case_beyond_ascii(tmp_path):
         assert found("ärger") == found("ÄRGER") == ["Ärger.png"]
         assert found("café") == ["CAFÉ_02.png"]
         assert found("éclair") == ["plain.png"]
+
+
+_OPEN = """
+import sys
+from llmvis_desktop.core.project import Project
+with Project.open(sys.argv[1], sys.argv[2] or None) as p:
+    p.index()
+    print(p.info()["images"])
+"""
+
+
+def test_two_processes_opening_a_new_folder_take_turns(tmp_path, db_url):
+    """Both set the new database up at once: one saw the other's half-made tables ("not
+    written by llmvis_desktop") or failed with "database is locked" (9 runs in 10)."""
+    import os
+    import subprocess
+    import sys
+
+    from PIL import Image
+
+    env = dict(os.environ)
+    for round_ in range(3):
+        folder = tmp_path / f"new{round_}"
+        folder.mkdir()
+        for k in range(3):
+            Image.new("RGB", (8, 8), (k, 0, 0)).save(folder / f"i{k}.png")
+        url = db_url or ""
+        if db_url:  # a fresh, empty database for each round
+            from llmvis_desktop.core.store.engine import make_engine
+
+            eng = make_engine(db_url)
+            with eng.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+            eng.dispose()
+        procs = [subprocess.Popen([sys.executable, "-c", _OPEN, str(folder), url], env=env,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+        outs = [p.communicate(timeout=120) for p in procs]
+        for p, (out, err) in zip(procs, outs):
+            assert p.returncode == 0, err
+            assert out.strip() == "3"
