@@ -1,5 +1,6 @@
 """Core tests run without Qt; every test gets its own config/data/cache dirs."""
 import os
+from pathlib import Path
 
 import pytest
 
@@ -34,13 +35,22 @@ def pytest_configure(config):
 
 
 @pytest.fixture(scope="session")
-def pg_server(tmp_path_factory):
-    """A PostgreSQL server for the session (tests/core/pg.py)."""
+def pg_server():
+    """A PostgreSQL server for the session (tests/core/pg.py). Its data folder is not
+    under pytest's temporary root: run as root, the server runs as another user, and
+    any other pytest session starting meanwhile resets that root to 0700, and the
+    server died (PANIC: pg_control: Permission denied)."""
+    import shutil
+    import tempfile
+
     import pg
 
-    server = pg.Server.start(tmp_path_factory.mktemp("postgres"))
+    work = Path(tempfile.mkdtemp(prefix="llmvis-test-pg-"))
+    work.chmod(0o755)
+    server = pg.Server.start(work)
     yield server
     server.stop()
+    shutil.rmtree(work, ignore_errors=True)
 
 
 @pytest.fixture
