@@ -85,14 +85,12 @@ def cmd_labels(args) -> int:
     from .core.config import load_config
 
     with _project(args) as project:
-        if args.labels_cmd == "add":
-            for name in args.names:
-                label = project.add_label(name, args.color, args.key, args.description or "")
+        if args.labels_cmd == "add":  # all the names, or (one refused) none
+            for label in project.add_labels(args.names, args.color, args.key, args.description or ""):
                 print(f"added {label.name} (key {label.shortcut or '-'}, colour {label.color})")
         elif args.labels_cmd == "remove":
             actor = load_config().reviewer or "cli"
-            for name in args.names:
-                n = project.remove_label(name, actor, force=args.force)
+            for name, n in zip(args.names, project.remove_labels(args.names, actor, force=args.force)):
                 print(f"removed {name}" + (f" from {n} image(s)" if n else ""))
         else:
             usage = project.label_usage()
@@ -134,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
     q = lsub.add_parser("add", parents=[common], help="add labels")
     q.add_argument("names", nargs="+")
     q.add_argument("--color", default=None, help="#rrggbb")
-    q.add_argument("--key", default=None, help="shortcut key (default: next free 1-9)")
+    q.add_argument("--key", default=None, help="shortcut key 1-9 (default: the next free one; with one name only)")
     q.add_argument("--description", default=None)
     q = lsub.add_parser("list", parents=[common], help="list labels with image counts")
     q.add_argument("--json", action="store_true")

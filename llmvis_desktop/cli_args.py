@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 
 
 def positive(text: str) -> int:
@@ -26,3 +27,22 @@ def _integer(text: str) -> int:
         return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+
+
+def positive_float(text: str) -> float:
+    """A finite number above 0 (``nan`` and ``inf`` are refused)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a number above 0, not {text}")
+    return value
+
+
+def tile_side(text: str) -> int:
+    """A training tile's side: a multiple of 8 from 16 to 1024 (the networks halve it three times)."""
+    value = _integer(text)
+    if value % 8 or not 16 <= value <= 1024:
+        raise argparse.ArgumentTypeError(f"must be a multiple of 8 from 16 to 1024, not {text}")
+    return value

@@ -7,6 +7,7 @@ returns an exit code: 0 done, 1 refused or failed (one line on stderr saying why
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 
 from .core.errors import first_line
@@ -22,7 +23,8 @@ def _split(text: str) -> tuple[float, float, float]:
         parts = [float(x) for x in text.split(",")]
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r}: give fractions like 0.8,0.1,0.1") from None
-    if not 1 <= len(parts) <= 3 or any(p < 0 for p in parts) or sum(parts) <= 0:
+    if (not 1 <= len(parts) <= 3 or any(not math.isfinite(p) or p < 0 for p in parts)
+            or sum(parts) <= 0):
         raise argparse.ArgumentTypeError(f"{text!r}: give one to three non-negative fractions")
     parts += [0.0] * (3 - len(parts))
     return tuple(parts)  # type: ignore[return-value]
@@ -80,7 +82,7 @@ def run_export(args) -> int:
 def _guarded(command: str, suffix: str, work, args):
     """Run ``work(project, bar)``: (its report, 0), or (None, exit code) with one line on
     stderr (1 an error, 130 interrupted; the traceback only with --debug)."""
-    bar = ProgressBar(enabled=True)
+    bar = ProgressBar(enabled=None)  # a bar on a terminal only, not \r-redrawn lines in a log file
     code = 1
     try:
         with _open(args) as project:

@@ -14,7 +14,7 @@ from pathlib import Path
 import argparse
 import re
 
-from .cli_args import non_negative, positive
+from .cli_args import non_negative, positive, positive_float, tile_side
 from .core.repair import DEFAULT_DETAIL
 from .core.tasks import Cancelled, CancelToken, Progress
 
@@ -52,7 +52,7 @@ def add_parsers(subparsers) -> None:
 
     t = sub.add_parser("train", help="train or fine-tune the repair GAN on a folder's images")
     t.add_argument("folder", help="the project's image folder")
-    t.add_argument("--minutes", type=float, default=None, help="time budget (stops at the first of minutes/steps)")
+    t.add_argument("--minutes", type=positive_float, default=None, help="time budget (stops at the first of minutes/steps)")
     t.add_argument("--steps", type=positive, default=None, help="number of steps (default 2000 if no --minutes)")
     t.add_argument("--from", dest="from_ckpt", default=None,
                    help="start from this checkpoint (default: the shipped starter; 'scratch' for none)")
@@ -61,9 +61,9 @@ def add_parsers(subparsers) -> None:
     t.add_argument("--force", action="store_true", help="start over even if --out holds a trained checkpoint")
     t.add_argument("--device", type=_device, default="auto", help="auto, cpu, cuda, cuda:1 ...")
     t.add_argument("--label", default=None, help="only images carrying this label (e.g. defect-free)")
-    t.add_argument("--tile", type=int, default=64)
-    t.add_argument("--batch", type=int, default=8)
-    t.add_argument("--threads", type=int, default=None, help="CPU threads for torch")
+    t.add_argument("--tile", type=tile_side, default=64, help="training tile side (a multiple of 8, 16-1024)")
+    t.add_argument("--batch", type=positive, default=8)
+    t.add_argument("--threads", type=positive, default=None, help="CPU threads for torch")
     t.add_argument("--db", default=None, help="project database URL (default: the folder's own)")
     t.set_defaults(func=cmd_train)
 

@@ -183,6 +183,12 @@ class Project:
         with self.store.write() as s:
             return rl.add_label(s, name, color, shortcut, description)
 
+    def add_labels(self, names: Sequence[str], color: Optional[str] = None, shortcut: Optional[str] = None,
+                   description: str = "") -> list[LabelDef]:
+        """Add several labels: all of them, or (one refused) none."""
+        with self.store.write() as s:
+            return [rl.add_label(s, n, color, shortcut, description) for n in names]
+
     def update_label(self, name: str, **changes) -> LabelDef:
         with self.store.write() as s:
             return rl.update_label(s, name, **changes)
@@ -194,6 +200,16 @@ class Project:
             n = rl.remove_label(s, name, actor, force=force)
             rs.withdraw_label(s, name)
             return n
+
+    def remove_labels(self, names: Sequence[str], actor: str, force: bool = False) -> list[int]:
+        """Remove several labels: all of them, or (one refused) none; per label, how many
+        images lost it."""
+        with self.store.write() as s:
+            out = []
+            for name in names:
+                out.append(rl.remove_label(s, name, actor, force=force))
+                rs.withdraw_label(s, name)
+            return out
 
     def label_usage(self) -> dict[str, int]:
         with self.store.read() as s:

@@ -139,3 +139,48 @@ def test_cache_errors(capsys):
         assert main(argv) == 1
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and err[0].startswith("error: ") and "thumbnail_cache_mb -3 is negative" in err[0]
+
+
+def test_labels_with_several_names_are_all_added_or_none(png_folder, capsys):
+    """One name refused (a key used twice, a name twice, an unknown one to remove) used to
+    leave the names before it changed and exit 1."""
+    from llmvis_desktop.core.project import Project
+
+    assert main(["labels", "add", str(png_folder), "scratch", "crack", "--key", "5"]) == 1
+    assert main(["labels", "add", str(png_folder), "dent", "dent"]) == 1
+    assert main(["labels", "add", str(png_folder), "ok", "--key", "J"]) == 1  # J is "next", not a label key
+    assert "1 to 9" in capsys.readouterr().err
+    with Project.open(png_folder) as p:
+        assert p.labels() == []
+    assert main(["labels", "add", str(png_folder), "scratch", "crack", "ok"]) == 0
+    assert main(["labels", "remove", str(png_folder), "scratch", "nosuch"]) == 1
+    with Project.open(png_folder) as p:
+        labels = {d.name: d for d in p.labels()}
+        assert set(labels) == {"scratch", "crack", "ok"}
+        used = {d.color for d in labels.values()}
+    # a removed label's colour comes free for the next one (it reused one in use)
+    assert main(["labels", "remove", str(png_folder), "crack"]) == 0
+    assert main(["labels", "add", str(png_folder), "stain", "pitting"]) == 0
+    with Project.open(png_folder) as p:
+        colors = [d.color for d in p.labels()]
+    assert len(set(colors)) == len(colors) == 4 and labels["crack"].color in colors and used <= set(colors)
+
+
+@pytest.mark.parametrize("argv", [
+    ["repair", "train", "{f}", "--minutes", "nan"],
+    ["repair", "train", "{f}", "--minutes", "-1"],
+    ["repair", "train", "{f}", "--tile", "7"],
+    ["repair", "train", "{f}", "--tile", "0"],
+    ["repair", "train", "{f}", "--batch", "0"],
+    ["repair", "train", "{f}", "--threads", "0"],
+    ["export", "{f}", "--format", "jsonl", "--out", "{f}/../out", "--split", "nan,0.2"],
+    ["export", "{f}", "--format", "jsonl", "--out", "{f}/../out", "--split", "inf"],
+])
+def test_bad_numbers_are_usage_errors(png_folder, capsys, argv):
+    """They ran forever (--minutes nan), wrote an empty checkpoint (-1), or failed deep
+    inside with exit 1 and a numpy or KeyError line."""
+    with pytest.raises(SystemExit) as exc:
+        main([a.format(f=png_folder) for a in argv])
+    assert exc.value.code == 2
+    assert not (png_folder.parent / "out").exists()
+    capsys.readouterr()

@@ -29,6 +29,10 @@ def list_labels(session: Session) -> list[LabelDef]:
     return [label_def(r) for r in rows]
 
 
+#: the keys that toggle labels in the review window (letters and 0 are review commands)
+SHORTCUT_KEYS = "123456789"
+
+
 def _check(name: str, color: Optional[str], shortcut: Optional[str]) -> None:
     if not name or not name.strip() or name != name.strip():
         raise LabelError(f"label name {name!r} is empty or has surrounding spaces")
@@ -38,8 +42,9 @@ def _check(name: str, color: Optional[str], shortcut: Optional[str]) -> None:
         raise LabelError(f"label name {name!r} holds a control character (a line break, a tab...)")
     if color is not None and not _COLOR.match(color):
         raise LabelError(f"colour {color!r} is not of the form #rrggbb")
-    if shortcut is not None and len(shortcut) != 1:
-        raise LabelError(f"shortcut {shortcut!r} must be a single key")
+    if shortcut is not None and (len(shortcut) != 1 or shortcut not in SHORTCUT_KEYS):
+        raise LabelError(f"shortcut {shortcut!r} must be one of the keys 1 to 9 (those toggle labels "
+                         f"while reviewing; the other keys are review commands)")
 
 
 def _no_lookalike(name: str, others) -> None:
@@ -50,6 +55,11 @@ def _no_lookalike(name: str, others) -> None:
         if other != name and unicodedata.normalize("NFC", other) == key:
             raise LabelError(f"label {name!r} looks the same as the existing label {other!r} "
                              f"(the same letters in another Unicode form)")
+
+
+def _free_color(used: set[str], n: int) -> str:
+    """The first palette colour no label has (a removed label's comes free again)."""
+    return next((c for c in PALETTE if c not in used), PALETTE[n % len(PALETTE)])
 
 
 def add_label(
@@ -72,7 +82,7 @@ def add_label(
     position = (max((lbl.position for lbl in existing), default=-1)) + 1
     row = m.Label(
         name=name,
-        color=color or PALETTE[len(existing) % len(PALETTE)],
+        color=color or _free_color({lbl.color for lbl in existing}, len(existing)),
         shortcut=shortcut,
         description=description,
         position=position,
