@@ -318,3 +318,27 @@ def test_scores_that_are_not_finite_are_refused(proj, tmp_path):
     with pytest.raises(InterchangeError, match="llmvis_score 'nan' is not a finite number"):
         import_file(proj, "cvat", cvat)
     assert db_fingerprint(proj) == before
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "yolo"])
+def test_damaged_files_are_left_out_of_folder_exports(tmp_path, fmt):
+    """A file the index could not read was copied and listed: load_dataset("imagefolder")
+    then failed on it. DICOM stays in, and the export says the loader cannot decode it."""
+    folder = make_files(tmp_path / "imgs")
+    (folder / "corrupt.png").write_bytes(b"\x89PNG\r\n\x1a\n not an image")
+    p = open_scanned(folder)
+    try:
+        p.index()  # the header pass finds it damaged
+        bad = p.image_by_path("corrupt.png")
+        assert bad.status == "error"
+        p.add_label("dent")
+        p.toggle_label(bad.id, "dent", "tester")
+        out = tmp_path / "out"
+        report = export_project(p, fmt, out)
+    finally:
+        p.close()
+    assert not list(out.rglob("corrupt.png"))
+    assert any("corrupt.png" in w and "damaged" in w for w in report.warnings)
+    if fmt == "jsonl":
+        assert "corrupt.png" not in "".join(f.read_text() for f in out.rglob("metadata.jsonl"))
+        assert any("DICOM" in w and "imagefolder" in w for w in report.warnings)

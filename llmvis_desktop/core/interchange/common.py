@@ -158,6 +158,8 @@ class ExportRow:
     dicom: bool = False
     derived_from: Optional[str] = None  # exported name of the source image
     suggestions: tuple[SuggestionOut, ...] = ()
+    readable: bool = True  # False: the index could not read the file (status error)
+    dicom_file: bool = False  # the file itself is DICOM (``dicom``: also a repair of one, for its name)
 
     @property
     def annotated(self) -> bool:
@@ -264,6 +266,9 @@ class ExportContext:
         if not src.is_file():
             self.warn(f"{row.name}: file is missing, not copied")
             return False
+        if not row.readable:  # a dataset loader would fail on it
+            self.warn(f"{row.name}: the file could not be read when indexed (damaged); not exported")
+            return False
         dest.parent.mkdir(parents=True, exist_ok=True)
         if row.dicom and self.options.anonymize:
             from .anonymize import anonymize_file
@@ -305,7 +310,7 @@ def gather(ctx: ExportContext, chunk: int = CHUNK) -> Iterator[list[ExportRow]]:
             for i, rel in s.execute(select(m.Image.id, m.Image.relpath).where(m.Image.id.in_(set(derived.values())))):
                 source_rel[i] = rel
     cols = (m.Image.id, m.Image.relpath, m.Image.width, m.Image.height, m.Image.caption,
-            m.Image.review_status, m.Image.updated_by, m.Image.updated_at, m.Image.format)
+            m.Image.review_status, m.Image.updated_by, m.Image.updated_at, m.Image.format, m.Image.status)
     last: Optional[str] = None
     while True:
         ctx.token.check()
@@ -340,9 +345,10 @@ def gather(ctx: ExportContext, chunk: int = CHUNK) -> Iterator[list[ExportRow]]:
                 ):
                     sugg.setdefault(r[0], []).append(SuggestionOut(*r[1:]))
         rows = []
-        for image_id, rel, w, h, caption, status, by, at, fmt in page:
+        for image_id, rel, w, h, caption, status, by, at, fmt, index_status in page:
             src_id = derived.get(image_id)
-            dicom = is_dicom(ctx.project.root, rel, fmt) or (src_id is not None and src_id in dicom_sources)
+            dicom_file = is_dicom(ctx.project.root, rel, fmt)
+            dicom = dicom_file or (src_id is not None and src_id in dicom_sources)
             name = export_name(ctx, rel, dicom)
             derived_from = None
             if opts.include_repairs and src_id is not None and src_id in source_rel:
@@ -351,7 +357,7 @@ def gather(ctx: ExportContext, chunk: int = CHUNK) -> Iterator[list[ExportRow]]:
             rows.append(ExportRow(
                 image_id, rel, name, w, h, caption or None,
                 tuple(sorted(labels.get(image_id, ()))), status, by, iso(at), dicom, derived_from,
-                tuple(sugg.get(image_id, ())),
+                tuple(sugg.get(image_id, ())), index_status != m.STATUS_ERROR, dicom_file,
             ))
         last = page[-1][1]
         yield rows

@@ -34,7 +34,7 @@ def export(ctx: ExportContext) -> None:
     out = prepare_folder(ctx.out)
     handles = {}
     total = ctx.total()
-    n = 0
+    n = dicoms = 0
     try:
         for name in splits_used(opts.split):
             (out / name).mkdir(exist_ok=True)
@@ -44,6 +44,7 @@ def export(ctx: ExportContext) -> None:
                 split = split_of(opts.seed, row.relpath, opts.split)
                 if not ctx.copy_image(row, out / split / row.name):
                     continue
+                dicoms += row.dicom_file
                 rec = {"file_name": row.name, "text": row.caption or "", "labels": list(row.labels),
                        "status": row.status, "reviewer": row.reviewer, "time": row.time}
                 if opts.include_repairs:
@@ -63,6 +64,9 @@ def export(ctx: ExportContext) -> None:
         for fh in handles.values():
             fh.close()
     ctx.report.files_written += len(handles)
+    if dicoms:
+        ctx.warn(f"{dicoms} DICOM image(s) written as DICOM files{' (de-identified)' if opts.anonymize else ''}: "
+                 "Hugging Face's imagefolder loader cannot decode them (pydicom can)")
 
 
 def parse(path: Path) -> ParsedFile:
