@@ -4,9 +4,23 @@ from __future__ import annotations
 from typing import Optional
 
 
+#: an optional package that is not installed: what to install (the bare "No module named
+#: 'psycopg'" left the user to guess)
+MISSING_PACKAGE = {
+    "torch": "torch is not installed; models, the GAN repair and the learned CNN need it (pip install torch)",
+    "transformers": "transformers is not installed; local models need it (pip install transformers)",
+    "psycopg": "the PostgreSQL driver is not installed (pip install \"llmvis_desktop[postgresql]\")",
+    "psycopg2": "the PostgreSQL driver is not installed (pip install \"llmvis_desktop[postgresql]\")",
+}
+
+
 def first_line(exc: BaseException, limit: Optional[int] = None) -> str:
     """The first non-blank line of ``exc``'s message, at most ``limit`` characters; the
-    exception's type name when the message is empty (a library's bare ``KeyError()``)."""
+    exception's type name when the message is empty (a library's bare ``KeyError()``);
+    for a missing optional package, what to install."""
+    if isinstance(exc, ModuleNotFoundError) and (exc.name or "").split(".")[0] in MISSING_PACKAGE:
+        line = MISSING_PACKAGE[exc.name.split(".")[0]]
+        return line if limit is None else line[:limit]
     for line in str(exc).splitlines():
         if line.strip():
             line = line.strip()

@@ -18,3 +18,15 @@ def test_an_empty_message_names_the_exception_type():
     # a bare KeyError() or a blank message used to raise IndexError where it was sliced
     assert first_line(KeyError()) == "KeyError"
     assert first_line(RuntimeError("  \n ")) == "RuntimeError"
+
+
+def test_a_missing_optional_package_says_what_to_install():
+    from llmvis_desktop.core.errors import first_line
+
+    try:
+        import psycopg_not_here  # noqa: F401
+    except ModuleNotFoundError as exc:
+        assert first_line(exc) == "No module named 'psycopg_not_here'"
+    assert "pip install torch" in first_line(ModuleNotFoundError("No module named 'torch'", name="torch"))
+    assert "[postgresql]" in first_line(ModuleNotFoundError("No module named 'psycopg'", name="psycopg"))
+    assert "pip install" in first_line(ModuleNotFoundError("x", name="torch.nn"))
