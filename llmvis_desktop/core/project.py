@@ -57,6 +57,8 @@ class Project:
     ) -> "Project":
         root = Path(folder).expanduser()
         if not root.is_dir():
+            if root.exists():
+                raise ProjectError(f"{root}: is a file, not a folder; open the folder that holds the images")
             raise ProjectError(f"{root}: no such folder (or it cannot be reached)")
         root = root.resolve()
         note = None

@@ -47,6 +47,9 @@ def test_missing_folder_is_one_line(tmp_path, capsys):
     assert main(["info", str(tmp_path / "nope")]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "nope" in err[0] and "no such folder" in err[0]
+    (tmp_path / "a.png").write_bytes(b"x")
+    assert main(["info", str(tmp_path / "a.png")]) == 1
+    assert "is a file, not a folder" in capsys.readouterr().err
 
 
 def test_db_url_option(png_folder, tmp_path, capsys):

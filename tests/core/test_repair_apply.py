@@ -304,3 +304,26 @@ def test_an_image_outside_the_project_is_refused_before_anything_is_saved(tmp_pa
         with pytest.raises(RepairError, match="not inside the project folder.*nothing was saved"):
             apply_mod.repair_file(tmp_path / "elsewhere" / "x.png", mask, method="telea", project=p)
     assert not (tmp_path / "elsewhere" / "repaired").exists()
+
+
+def test_a_repair_never_replaces_another_original_image(tmp_path):
+    """--out other.png --force wrote the repair over another original of the project; a
+    repair's own earlier output may still be replaced."""
+    from llmvis_desktop.core.project import Project
+
+    root = tmp_path / "proj"
+    root.mkdir()
+    _noise(root / "part.png")
+    _noise(root / "other.png", seed=9)
+    before = (root / "other.png").read_bytes()
+    mask = _mask_file(tmp_path / "m.png", slice(5, 15))
+    with Project.open(root) as p:
+        p.index()
+        with pytest.raises(RepairError, match="is an original image of the project"):
+            apply_mod.repair_file(root / "part.png", mask, method="telea", project=p, out=root / "other.png",
+                                  overwrite=True)
+        assert (root / "other.png").read_bytes() == before
+        first = apply_mod.repair_file(root / "part.png", mask, method="telea", project=p)
+        again = apply_mod.repair_file(root / "part.png", mask, method="ns", project=p, out=first.output_path,
+                                      overwrite=True)
+        assert again.output_path == first.output_path

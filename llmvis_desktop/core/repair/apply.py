@@ -296,6 +296,9 @@ def repair_file(
     replacing = out_path.exists()
     if replacing and not overwrite:
         raise RepairError(f"{out_path}: already exists (choose another --out, or allow overwriting)")
+    if replacing and project is not None and _is_original(project, out_path):
+        raise RepairError(f"{out_path}: is an original image of the project; a repair never replaces one "
+                          f"(choose another --out)")
     mask_path = _mask_name(out_path, replacing)
     result = RepairResult(out_path, mask_path, method, params, ck_hash, src_hash, pixels=repaired)
     if not save:
@@ -317,6 +320,20 @@ def repair_file(
     if project is not None:
         _record(project, image_path, result, actor)
     return result
+
+
+def _is_original(project, path: Path) -> bool:
+    """Whether ``path`` is an indexed image of the project that no repair wrote."""
+    from sqlalchemy import select
+
+    from ..store import models as m
+
+    rel = _relative(project, path)
+    img = project.image_by_path(rel) if rel is not None else None
+    if img is None:
+        return False
+    with project.store.read() as s:
+        return s.scalar(select(m.Repair.id).where(m.Repair.output_image_id == img.id).limit(1)) is None
 
 
 def _relative(project, path: Path) -> Optional[str]:
