@@ -357,3 +357,18 @@ def test_removing_a_label_withdraws_its_pending_suggestions(defect_folder):
         assert not [s for s in _pending(p) if s.kind == "label" and s.value == name]
         review_actions.accept(p, victim.image_id, "tester")  # the rest of its cards
         assert name not in {d.name for d in p.labels()}  # accepting no longer brings it back
+
+
+def test_the_feature_cache_tells_a_file_of_another_size_apart(tmp_path):
+    """A file replaced with the same mtime (a copy keeping times) but another size kept its
+    old features; a cache written with the older (id, mtime) keys reads as empty."""
+    from llmvis_desktop.core.suggest.features import FeatureCache
+
+    path = tmp_path / "f.npz"
+    cache = FeatureCache(path, "x")
+    cache.put(1, 1000, np.ones(3), size=10)
+    cache.save()
+    again = FeatureCache(path, "x")
+    assert again.get(1, 1000, 10) is not None and again.get(1, 1000, 11) is None
+    np.savez(path, keys=np.array([[1, 1000]], np.int64), vectors=np.ones((1, 3), np.float32), extractor=np.array("x"))
+    assert len(FeatureCache(path, "x")) == 0

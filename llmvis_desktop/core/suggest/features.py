@@ -108,7 +108,10 @@ class ClipFeatures:
 
 # --------------------------------------------------------------------------- caching
 class FeatureCache:
-    """Features per (image id, mtime) for one extractor: in memory, persisted to an .npz file.
+    """Features per (image id, mtime, file size) for one extractor: in memory, persisted to
+    an .npz file. (A file replaced by one of another size with the same mtime, as a copy
+    that keeps times does, was taken for the old one when only the mtime was compared;
+    a cache of the older two-column keys is read as empty.)
 
     The file lives in the project's ``.llmvis/features/`` folder (next to its SQLite
     database) or under the user cache dir when the folder is read-only.
@@ -117,34 +120,34 @@ class FeatureCache:
     def __init__(self, path: Optional[Path], extractor_name: str) -> None:
         self.path = path
         self.extractor_name = extractor_name
-        self._mem: dict[tuple[int, int], np.ndarray] = {}
+        self._mem: dict[tuple[int, int, int], np.ndarray] = {}
         self._dirty = False
         self._lock = threading.Lock()
         if path is not None and path.exists():
             try:
                 with np.load(path, allow_pickle=False) as z:
-                    if str(z["extractor"]) == extractor_name:
+                    if str(z["extractor"]) == extractor_name and z["keys"].ndim == 2 and z["keys"].shape[1] == 3:
                         for key, vec in zip(z["keys"], z["vectors"]):
-                            self._mem[(int(key[0]), int(key[1]))] = vec
+                            self._mem[(int(key[0]), int(key[1]), int(key[2]))] = vec
             except Exception as exc:  # a broken cache is only a cache
                 log.warning("ignoring feature cache %s: %s", path, exc)
 
     def __len__(self) -> int:
         return len(self._mem)
 
-    def get(self, image_id: int, mtime_ns: int) -> Optional[np.ndarray]:
-        return self._mem.get((image_id, mtime_ns))
+    def get(self, image_id: int, mtime_ns: int, size: int = 0) -> Optional[np.ndarray]:
+        return self._mem.get((image_id, mtime_ns, size))
 
-    def put(self, image_id: int, mtime_ns: int, vec: np.ndarray) -> None:
+    def put(self, image_id: int, mtime_ns: int, vec: np.ndarray, size: int = 0) -> None:
         with self._lock:
-            self._mem[(image_id, mtime_ns)] = np.asarray(vec, np.float32)
+            self._mem[(image_id, mtime_ns, size)] = np.asarray(vec, np.float32)
             self._dirty = True
 
     def save(self) -> None:
         if self.path is None or not self._dirty:
             return
         with self._lock:
-            keys = np.array(list(self._mem.keys()), np.int64).reshape(-1, 2)
+            keys = np.array(list(self._mem.keys()), np.int64).reshape(-1, 3)
             vecs = np.stack(list(self._mem.values())) if self._mem else np.zeros((0, 0), np.float32)
             self._dirty = False
         try:
@@ -206,7 +209,7 @@ def features_for_all(
     for i, rec in enumerate(records):
         complete = True
         for k, (ext, cache) in enumerate(pairs):
-            vec = cache.get(rec.id, rec.mtime_ns) if cache is not None else None
+            vec = cache.get(rec.id, rec.mtime_ns, rec.size) if cache is not None else None
             if vec is not None and vec.shape[0] == getattr(ext, "dim", vec.shape[0]):
                 rows[k][i] = vec
             else:
@@ -234,7 +237,7 @@ def features_for_all(
                 i = chunk[n]
                 rows[k][i] = vec
                 if cache is not None:
-                    cache.put(records[i].id, records[i].mtime_ns, vec)
+                    cache.put(records[i].id, records[i].mtime_ns, vec, records[i].size)
         done += len(todo[start:start + batch_size])
         on_item(done)
     order = sorted(set.intersection(*(set(r) for r in rows))) if rows else []

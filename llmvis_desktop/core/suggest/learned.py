@@ -179,7 +179,7 @@ class LearnedSuggester:
         key = json.dumps({
             "extractor": self.extractor.name, "min": self.min_per_label, "l2": self.l2,
             **({"cnn": repr(self._inputs.cfg)} if use_cnn else {}),
-            "train": [(r.id, r.mtime_ns, sorted(r.labels), r.caption or "") for r in recs],
+            "train": [(r.id, r.mtime_ns, r.size, sorted(r.labels), r.caption or "") for r in recs],
         }, sort_keys=True)
         revision = hashlib.sha1(key.encode()).hexdigest()[:12]
         progress(Progress("train", 0, 1, f"fitting {len(labels)} labels"))
