@@ -18,8 +18,8 @@ def first_line(exc: BaseException, limit: Optional[int] = None) -> str:
     """The first non-blank line of ``exc``'s message, at most ``limit`` characters; the
     exception's type name when the message is empty (a library's bare ``KeyError()``);
     for a missing optional package, what to install."""
-    if isinstance(exc, ModuleNotFoundError) and (exc.name or "").split(".")[0] in MISSING_PACKAGE:
-        line = MISSING_PACKAGE[exc.name.split(".")[0]]
+    if isinstance(exc, ModuleNotFoundError) and exc.name in MISSING_PACKAGE:  # not a missing submodule
+        line = MISSING_PACKAGE[exc.name]
         return line if limit is None else line[:limit]
     for line in str(exc).splitlines():
         if line.strip():

@@ -200,7 +200,7 @@ class Project:
         suggestions are withdrawn (accepting one would have brought the label back)."""
         with self.store.write() as s:
             n = rl.remove_label(s, name, actor, force=force)
-            rs.withdraw_label(s, name)
+            rs.withdraw_label(s, name, actor)
             return n
 
     def remove_labels(self, names: Sequence[str], actor: str, force: bool = False) -> list[int]:
@@ -210,7 +210,7 @@ class Project:
             out = []
             for name in names:
                 out.append(rl.remove_label(s, name, actor, force=force))
-                rs.withdraw_label(s, name)
+                rs.withdraw_label(s, name, actor)
             return out
 
     def label_usage(self) -> dict[str, int]:

@@ -339,3 +339,64 @@ def test_long_names_are_printed_whole(small):
                        NewSuggestion(ids["img1.png"], "caption", "c", long_b, 0.5)])
     text = format_report(evaluate(p))
     assert long_a in text and long_b in text
+
+
+def test_withdrawn_suggestions_are_not_decisions(small):
+    """A retrained suggester's replaced cards (withdrawn) showed up as decided and
+    rejected: in the calibration, over time, the caption distance and "suggested"."""
+    p, ids = small
+    i = ids["img1.png"]
+    p.add_suggestions([NewSuggestion(i, "label", "a", "learned:x", 0.95, "r1"),
+                       NewSuggestion(i, "caption", "a cat", "learned:x", 0.9, "r1")], replaces="learned:")
+    p.add_suggestions([NewSuggestion(i, "label", "b", "learned:x", 0.9, "r2"),
+                       NewSuggestion(i, "caption", "a dog", "learned:x", 0.9, "r2")], replaces="learned:")
+    assert sorted(s.outcome for s in p.suggestions(i)) == ["pending", "pending", "withdrawn", "withdrawn"]
+    _review(p, i, ["b"], caption="a dog on a mat")
+    r = evaluate(p)
+    assert sum(b["count"] for b in r["calibration"]) == 0 and r["over_time"] == []
+    assert r["captions"]["decided"] == 0
+    acc = r["acceptance"][0]
+    assert acc["suggested"] == 2 and acc["withdrawn"] == 2 and acc["decided"] == 0
+    micro = r["labels"]["micro"]
+    assert (micro["tp"], micro["fp"]) == (1, 0)  # the withdrawn "a" is no prediction
+
+
+def test_a_learned_guess_before_the_review_still_counts_after_a_later_one(small):
+    """The latest revision was picked before leaving out guesses made after the review,
+    so a later post-review guess made the image drop out of the scores."""
+    p, ids = small
+    i = ids["img1.png"]
+    p.add_suggestions([NewSuggestion(i, "label", "a", "learned:x", 0.9, "r1")])
+    _review(p, i, ["b"])
+    p.add_suggestions([NewSuggestion(i, "label", "b", "learned:x", 0.9, "r2")])
+    micro = evaluate(p)["labels"]["by_model"]["learned:x"]["micro"]
+    assert (micro["tp"], micro["fp"], micro["fn"]) == (0, 1, 1)
+
+
+def test_a_withdrawn_card_cannot_be_decided(small):
+    """A card still on another reviewer's screen after its label was removed: accepting it
+    brought the label back."""
+    from llmvis_desktop.core.store.repo_suggest import Withdrawn
+
+    p, ids = small
+    i = ids["img1.png"]
+    (sid,) = p.add_suggestions([NewSuggestion(i, "label", "a", "clip:x", 0.9, "r")])
+    p.remove_label("a", "alice", force=True)
+    with pytest.raises(Withdrawn, match="withdrawn"):
+        p.decide_suggestion(sid, "accepted", "bob")
+    assert "a" not in {d.name for d in p.labels()}
+    ev = [e for e in p.history(i) if e.action == "withdraw"]
+    assert len(ev) == 1 and ev[0].actor == "alice"  # by the remover: other windows see it
+
+
+def test_undo_does_not_bring_back_a_card_suggested_again(small):
+    from llmvis_desktop.core import review_actions as ra
+
+    p, ids = small
+    i = ids["img1.png"]
+    (old,) = p.add_suggestions([NewSuggestion(i, "label", "a", "learned:x", 0.4, "r1")], replaces="learned:")
+    res = ra.decide_suggestion(p, i, old, "rejected", "tester")
+    p.add_suggestions([NewSuggestion(i, "label", "a", "learned:x", 0.6, "r2")], replaces="learned:")
+    ra.apply_state(p, i, res.before, "tester", "undo", expect=res.after)
+    pending = [s for s in p.suggestions(i) if s.outcome == "pending"]
+    assert [(s.value, s.model_revision) for s in pending] == [("a", "r2")]

@@ -83,10 +83,18 @@ def add_suggestions(session: Session, items: Sequence[NewSuggestion], skip_done:
         items = _not_same_pending(session, items, touched)
     if not items:
         return []
-    touched = {item.image_id for item in items}
     now = m.utcnow()
     if replaces:
-        _withdraw(session, touched, replaces, {(it.model_id, it.model_revision) for it in items}, now)
+        revised = {it.image_id for it in items}
+        keep_pairs = {(it.model_id, it.model_revision) for it in items}
+        items = _revise_same(session, items, replaces, now)
+        _withdraw(session, revised, replaces, keep_pairs, now)
+        if not items:
+            _refresh_images(session, revised, {i: images[i] for i in revised})
+            return []
+        touched = {item.image_id for item in items} | revised
+    else:
+        touched = {item.image_id for item in items}
     # Core statements on the tables (one executemany each): the ORM's bulk path costs more
     ids = list(session.execute(
         insert(m.Suggestion.__table__).returning(m.Suggestion.__table__.c.id, sort_by_parameter_order=True),
@@ -103,6 +111,37 @@ def add_suggestions(session: Session, items: Sequence[NewSuggestion], skip_done:
     ])
     _refresh_images(session, touched, {i: images[i] for i in touched})
     return ids
+
+
+def _revise_same(session: Session, items: list[NewSuggestion], prefix: str, now) -> list[NewSuggestion]:
+    """``items`` less those whose image already has a pending suggestion of the same model,
+    kind and value (from an older revision, for the file's current content): that row
+    takes the new revision, score and parameters, with a ``revise`` history event, and is
+    kept. A retrain that guesses the same for most images rewrote every card (a withdraw
+    and a suggest event each, the rows growing by the folder's size per retrain)."""
+    sg = m.Suggestion
+    rows = session.execute(
+        select(sg.id, sg.image_id, sg.model_id, sg.kind, sg.value, sg.model_revision,
+               _for_current_content().label("current"))
+        .join(m.Image, m.Image.id == sg.image_id)
+        .where(sg.image_id.in_(sorted({it.image_id for it in items})), sg.outcome == "pending",
+               sg.model_id.startswith(prefix))).all()
+    pending = {(r.image_id, r.model_id, r.kind, r.value): r for r in rows if r.current}
+    out, events = [], []
+    for it in items:
+        r = pending.pop((it.image_id, it.model_id, it.kind, it.value), None)
+        if r is None:
+            out.append(it)
+            continue
+        if r.model_revision != it.model_revision:
+            session.execute(update(sg).where(sg.id == r.id).values(
+                model_revision=it.model_revision, score=it.score, params_json=json.dumps(it.params, sort_keys=True)))
+            events.append({"image_id": r.image_id, "actor": _model_actor(r.model_id), "at": now, "action": "revise",
+                           "before": dumps(r.model_revision), "after": dumps(it.model_revision),
+                           "suggestion_id": r.id})
+    if events:
+        session.execute(insert(m.Event.__table__), events)
+    return out
 
 
 def _withdraw(session: Session, image_ids, prefix: str, keep: set, now) -> None:
@@ -127,9 +166,9 @@ def _withdraw(session: Session, image_ids, prefix: str, keep: set, now) -> None:
         for r in rows])
 
 
-def withdraw_label(session: Session, name: str) -> int:
-    """Withdraw the pending suggestions of label ``name`` (it is being removed); returns
-    how many. Their images' suggestion state is refreshed."""
+def withdraw_label(session: Session, name: str, actor: str) -> int:
+    """Withdraw the pending suggestions of label ``name`` (``actor`` is removing it);
+    returns how many. Their images' suggestion state is refreshed."""
     sg = m.Suggestion
     rows = session.execute(select(sg.id, sg.image_id, sg.model_id).where(
         sg.kind == "label", sg.value == name, sg.outcome == "pending")).all()
@@ -137,9 +176,9 @@ def withdraw_label(session: Session, name: str) -> int:
         return 0
     now = m.utcnow()
     session.execute(update(sg).where(sg.id.in_([r.id for r in rows])).values(
-        outcome="withdrawn", decided_at=now, decided_by="label removed"))
-    session.execute(insert(m.Event.__table__), [
-        {"image_id": r.image_id, "actor": _model_actor(r.model_id), "at": now, "action": "withdraw",
+        outcome="withdrawn", decided_at=now, decided_by=actor))
+    session.execute(insert(m.Event.__table__), [  # by the remover: other windows see the change
+        {"image_id": r.image_id, "actor": actor, "at": now, "action": "withdraw",
          "before": dumps({"kind": "label", "value": name}), "after": dumps("label removed"),
          "suggestion_id": r.id} for r in rows])
     _refresh_images(session, {r.image_id for r in rows})
@@ -153,6 +192,10 @@ def _not_done(session: Session, items: list[NewSuggestion]) -> list[NewSuggestio
         requests.setdefault(_request(it), set()).add(it.image_id)
     done = {key: same_request_done(session, *key, image_ids=ids) for key, ids in requests.items()}
     return [it for it in items if it.image_id not in done[_request(it)]]
+
+
+class Withdrawn(ValueError):
+    """A suggestion that was withdrawn cannot be decided any more."""
 
 
 def _model_actor(model_id: str) -> str:
@@ -256,6 +299,11 @@ def decide(
     if row is None:
         raise NotFound(f"suggestion id {suggestion_id} does not exist")
     locked_image(session, row.image_id)  # another reviewer's change to the image waits, or we wait
+    session.refresh(row)  # as it is now that the image is ours
+    if row.outcome == "withdrawn":  # a card still on someone's screen: accepting it would
+        # bring back a removed label, or a retrained suggester's replaced guess
+        raise Withdrawn(f"the suggestion {row.value!r} was withdrawn ({row.decided_by or 'replaced'}) "
+                        f"and can no longer be decided; the image's suggestions are shown afresh")
     value = row.value if outcome == "accepted" else (final_value if outcome == "edited" else None)
     if outcome == "edited" and not value:
         raise ValueError("an edited suggestion needs its final value")
@@ -288,6 +336,11 @@ def restore_outcome(session: Session, suggestion_id: int, outcome: str, final_va
     row = session.get(m.Suggestion, suggestion_id)
     if row is None or (row.outcome, row.final_value) == (outcome, final_value):
         return False
+    sg = m.Suggestion
+    if outcome == "pending" and session.scalar(select(sg.id).where(  # suggested again meanwhile (a
+            sg.image_id == row.image_id, sg.kind == row.kind, sg.value == row.value,  # retrained suggester):
+            sg.model_id == row.model_id, sg.outcome == "pending", sg.id != row.id).limit(1)) is not None:
+        return False  # one card for it is enough
     before = row.outcome
     row.outcome, row.final_value = outcome, final_value
     row.decided_at = None if outcome == "pending" else m.utcnow()

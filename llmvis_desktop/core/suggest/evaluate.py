@@ -21,6 +21,8 @@
     (a rename also renames the suggestions of the label).
 ``acceptance``
     Per model id: counts by outcome and ``rate`` = (accepted + edited) / decided.
+    ``withdrawn`` ones (replaced by a retrained suggester, or their label removed) are
+    neither decided nor counted in ``suggested``, nor anywhere below.
 ``captions``
     Mean normalised edit distance (Levenshtein / longer length over Unicode NFC text,
     0 = unchanged) between a suggested caption and the final caption, over decided
@@ -46,6 +48,7 @@ from datetime import datetime, timezone
 from typing import Optional
 
 TOP1_THRESHOLD = 0.5
+DECIDED = ("accepted", "edited", "rejected")  # not pending, nor withdrawn (nobody decided it)
 N_BINS = 10
 
 
@@ -202,22 +205,22 @@ def _utc(at: datetime) -> datetime:
 
 def _label_rows(rows, truth: dict, reviewed_at: dict) -> dict[str, dict[int, list]]:
     """{model id: {image id: [(label, score)]}}: label suggestions on reviewed images, of
-    the model's latest revision there, leaving out the learned suggester's made after the
-    image was reviewed (rows: oldest first, for the file's current content)."""
+    the model's latest revision there among those that count: not withdrawn, and not the
+    learned suggester's made after the image was reviewed (rows: oldest first, for the
+    file's current content)."""
     from .learned import MODEL_PREFIX
 
-    latest: dict[tuple[str, int], Optional[str]] = {}
-    for r in rows:
-        if r.kind == "label" and r.image_id in truth:
-            latest[(r.model_id, r.image_id)] = r.model_revision
-    out: dict[str, dict[int, list]] = defaultdict(lambda: defaultdict(list))
-    for r in rows:
-        if r.kind != "label" or r.image_id not in truth or latest[(r.model_id, r.image_id)] != r.model_revision:
-            continue
+    def tested(r) -> bool:  # a learned guess made after the review may have learnt from it
         seen = reviewed_at.get(r.image_id)
-        if r.model_id.startswith(MODEL_PREFIX) and seen is not None and _utc(r.created_at) >= seen:
-            continue
-        out[r.model_id][r.image_id].append((r.value, r.score))
+        return not (r.model_id.startswith(MODEL_PREFIX) and seen is not None and _utc(r.created_at) >= seen)
+
+    usable = [r for r in rows if r.kind == "label" and r.image_id in truth and r.outcome != "withdrawn"
+              and tested(r)]
+    latest = {(r.model_id, r.image_id): r.model_revision for r in usable}  # rows: oldest first
+    out: dict[str, dict[int, list]] = defaultdict(lambda: defaultdict(list))
+    for r in usable:
+        if latest[(r.model_id, r.image_id)] == r.model_revision:
+            out[r.model_id][r.image_id].append((r.value, r.score))
     return out
 
 
@@ -261,14 +264,15 @@ def evaluate(project) -> dict:
     acceptance = []
     for model_id, c in sorted(acc.items()):
         decided = c["accepted"] + c["edited"] + c["rejected"]
-        acceptance.append({"model_id": model_id, "suggested": sum(c.values()), "decided": decided,
+        # withdrawn ones were replaced by a newer revision's (counted apart, not as suggested)
+        acceptance.append({"model_id": model_id, "suggested": sum(c.values()) - c["withdrawn"], "decided": decided,
                            **{k: c[k] for k in m.OUTCOMES},
                            "rate": _ratio(c["accepted"] + c["edited"], decided)})
 
     # captions: normalised edit distance
     dists: dict[str, list[float]] = defaultdict(list)
     for r in rows:
-        if r.kind != "caption" or r.outcome == "pending":
+        if r.kind != "caption" or r.outcome not in DECIDED:
             continue
         final = captions.get(r.image_id)
         if not (final and final.strip()) and r.outcome in ("accepted", "edited"):
@@ -287,7 +291,7 @@ def evaluate(project) -> dict:
     bins = [{"lo": i / N_BINS, "hi": (i + 1) / N_BINS, "count": 0, "_sum": 0.0, "_acc": 0} for i in range(N_BINS)]
     excluded = 0
     for r in rows:
-        if r.kind != "label" or r.outcome == "pending" or r.score is None:
+        if r.kind != "label" or r.outcome not in DECIDED or r.score is None:
             continue
         x = finite(r.score)
         if x is None or not 0.0 <= x <= 1.0:  # not a probability (an imported score)
@@ -305,7 +309,7 @@ def evaluate(project) -> dict:
     days: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     days_by_model: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
     for r in rows:
-        if r.outcome == "pending" or r.decided_at is None:
+        if r.outcome not in DECIDED or r.decided_at is None:
             continue
         at = r.decided_at if r.decided_at.tzinfo else r.decided_at.replace(tzinfo=timezone.utc)
         day = at.astimezone(timezone.utc).date().isoformat()

@@ -94,6 +94,12 @@ def describe_event(ev: EventRecord) -> str:
         return f"accepted suggestion {_short(ev.after)}"
     if base == "note":
         return f"note: {_short(ev.after)}"
+    if base == "withdraw":  # a retrained suggester replaced the card, or its label was removed
+        before = ev.before if isinstance(ev.before, dict) else {}
+        why = f" ({ev.after})" if isinstance(ev.after, str) else " (replaced by a newer revision)"
+        return f"withdrew {before.get('kind', 'suggestion')} {_short(before.get('value'))}{why}"
+    if base == "revise":
+        return f"suggestion {_short(ev.before)} {ARROW} {_short(ev.after)} (same value, newer revision)"
     line = f"{base or 'change'}: {_short(ev.before)} {ARROW} {_short(ev.after)}"
     return f"{prefix}: {line}" if prefix else line
 
