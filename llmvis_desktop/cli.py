@@ -153,7 +153,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
     multiprocessing.freeze_support()  # in a frozen build, the suggest job's reader processes start here
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # --debug after the subcommand too (`llmvis index X --debug` was a usage error)
+    end = argv.index("--") if "--" in argv else len(argv)
+    debug = "--debug" in argv[:end]
+    argv = [a for a in argv[:end] if a != "--debug"] + argv[end:]
     args = parser.parse_args(argv)
+    args.debug = args.debug or debug
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     try:

@@ -187,3 +187,12 @@ def test_bad_numbers_are_usage_errors(png_folder, capsys, argv):
     assert exc.value.code == 2
     assert not (png_folder.parent / "out").exists()
     capsys.readouterr()
+
+
+def test_debug_is_taken_after_the_subcommand_too(tmp_path, capsys):
+    """`llmvis info X --debug` was a usage error; --debug worked only before the subcommand."""
+    from llmvis_desktop.core.project import ProjectError
+
+    with pytest.raises(ProjectError):  # with --debug the error is raised, with its traceback
+        main(["info", str(tmp_path / "nope"), "--debug"])
+    assert main(["info", str(tmp_path / "nope")]) == 1
