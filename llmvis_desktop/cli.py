@@ -162,6 +162,22 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args.debug = args.debug or debug
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    if not getattr(args, "json", False):
+        return _run(args)
+    # --json: a failure prints a JSON object too ({"error", "exit_code"}), for scripts
+    # that read stdout; the one-line message stays on stderr
+    out, err = _Recorder(sys.stdout), _Recorder(sys.stderr)
+    sys.stdout, sys.stderr = out, err
+    try:
+        code = _run(args)
+    finally:
+        sys.stdout, sys.stderr = out.stream, err.stream
+    if code != EXIT_OK and not out.written:
+        print(json.dumps({"error": err.last_line() or "failed", "exit_code": code}))
+    return code
+
+
+def _run(args) -> int:
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
@@ -172,6 +188,30 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             raise
         print(f"error: {_message(exc)}", file=sys.stderr)
         return EXIT_ERROR
+
+
+class _Recorder:
+    """A stream that passes writes through and keeps them (``--json`` failures)."""
+
+    def __init__(self, stream) -> None:
+        self.stream = stream
+        self.parts: list[str] = []
+
+    def write(self, text: str) -> int:
+        self.parts.append(text)
+        return self.stream.write(text)
+
+    def __getattr__(self, name):
+        return getattr(self.stream, name)
+
+    @property
+    def written(self) -> bool:
+        return any(p.strip() for p in self.parts)
+
+    def last_line(self) -> str:
+        """The last line written (after any progress bar's carriage return)."""
+        lines = [ln.rsplit("\r", 1)[-1].strip() for ln in "".join(self.parts).splitlines()]
+        return next((ln for ln in reversed(lines) if ln), "")
 
 
 def _message(exc: BaseException) -> str:

@@ -196,3 +196,14 @@ def test_debug_is_taken_after_the_subcommand_too(tmp_path, capsys):
     with pytest.raises(ProjectError):  # with --debug the error is raised, with its traceback
         main(["info", str(tmp_path / "nope"), "--debug"])
     assert main(["info", str(tmp_path / "nope")]) == 1
+
+
+@pytest.mark.parametrize("argv", [["index", "{d}/nope", "--json"], ["info", "{d}/nope", "--json"],
+                                  ["labels", "list", "{d}/nope", "--json"], ["evaluate", "{d}/nope", "--json"]])
+def test_a_failure_with_json_prints_json(tmp_path, capsys, argv):
+    """A script reading --json output got nothing on stdout when the command failed."""
+    assert main([a.format(d=tmp_path) for a in argv]) == 1
+    out, err = capsys.readouterr()
+    doc = json.loads(out)
+    assert doc["exit_code"] == 1 and "nope" in doc["error"] and "no such folder" in doc["error"]
+    assert "nope" in err  # the one line on stderr stays
