@@ -66,9 +66,12 @@ class _TextKeyGuard(QObject):
 
 
 def _read_image(path: Path, max_pixels: int, frame: int = 0):
+    """On the loader thread: (ImageData, its display ready for the screen or None)."""
     from ..core.imaging.reader import read_image
+    from .widgets.viewer_display import screen_image
 
-    return read_image(path, max_pixels=max_pixels, frame=frame)
+    data = read_image(path, max_pixels=max_pixels, frame=frame)
+    return data, screen_image(data.display)
 
 
 class MainWindow(QMainWindow):
@@ -300,7 +303,8 @@ class MainWindow(QMainWindow):
             reason = getattr(error, "reason", None) or f"{type(error).__name__}: {error}"
             self.viewer_call("show_error", str(self._loading_path), reason)
         else:
-            self.viewer_call("show_image", data)
+            data, ready = data
+            self.viewer_call("show_image", data, ready)
 
     def viewer_call(self, name: str, *args) -> None:
         fn = getattr(self.viewer, name, None)

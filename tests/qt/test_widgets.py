@@ -84,6 +84,24 @@ def test_viewer_rgb8(viewer, qtbot):
     shot(viewer, "viewer_rgb8")
 
 
+def test_a_large_display_is_made_screen_ready_off_the_gui_thread(viewer, qtbot, monkeypatch):
+    """The loader thread converts a large display to the pixmap's format; the GUI thread
+    then only wraps it (a 12000x9000 photo stalled the window 0.2 s converting it)."""
+    from llmvis_desktop.qt.widgets import viewer_display
+
+    assert viewer_display.screen_image(rgb8()) is None  # small: converted in no time anyway
+    monkeypatch.setattr(viewer_display, "SCREEN_READY_PIXELS", 1000)
+    data = make_data(rgb8())
+    ready = viewer_display.screen_image(data.display)
+    assert ready is not None and ready.format() == ready.Format.Format_RGB32
+    viewer.show_image(data, ready)
+    img = viewer._item.pixmap().toImage()
+    for x, y in ((0, 0), (199, 0), (57, 91), (199, 119)):
+        c = img.pixelColor(x, y)
+        assert (c.red(), c.green(), c.blue()) == tuple(int(v) for v in data.display[y, x])
+    assert np.array_equal(viewer.current_display(), data.display)
+
+
 def test_viewer_zoom_keys_and_unclaimed_keys(viewer, qtbot):
     viewer.show_image(make_data(rgb8()))
     fit_zoom = viewer.zoom()

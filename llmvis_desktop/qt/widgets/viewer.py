@@ -191,8 +191,10 @@ class ImageViewer(QWidget):
         self.clear()
 
     # --- public API ---------------------------------------------------------------
-    def show_image(self, data) -> None:
-        """Show ``data`` (an ``ImageData``); the view starts fitted."""
+    def show_image(self, data, ready=None) -> None:
+        """Show ``data`` (an ``ImageData``); the view starts fitted. ``ready``: its display
+        already converted for the screen on the loader thread
+        (:func:`.viewer_display.screen_image`), or None."""
         self._data = data
         self._pixels = np.asarray(data.pixels)
         # MONOCHROME1 DICOM: low values are white, for every window the user picks too
@@ -202,7 +204,7 @@ class ImageViewer(QWidget):
         if self.window_enabled():
             self._range = data_range(self._pixels)
             self._window = self._loaded_window or auto_window(self._pixels)
-        self._set_display(np.asarray(data.display))
+        self._set_display(np.asarray(data.display), ready)
         self._show_frames()
         self._mode = "image"
         self._hover_text = ""
@@ -333,11 +335,14 @@ class ImageViewer(QWidget):
         self.preset_combo.setVisible(wl)
         self.wl_label.setVisible(wl)
 
-    def _set_display(self, display: np.ndarray) -> None:
+    def _set_display(self, display: np.ndarray, ready=None) -> None:
         qimg, buf = ndarray_to_qimage(display)
         self._buffer = buf
         self._display = buf
-        self._item.setPixmap(QPixmap.fromImage(qimg))
+        if ready is not None and ready.width() == qimg.width() and ready.height() == qimg.height():
+            self._item.setPixmap(QPixmap.fromImage(ready, Qt.ImageConversionFlag.NoFormatConversion))
+        else:
+            self._item.setPixmap(QPixmap.fromImage(qimg))
         self._scene.setSceneRect(QRectF(self._item.pixmap().rect()))
 
     def _fill_presets(self) -> None:
