@@ -374,6 +374,8 @@ class MainWindow(QMainWindow):
         if getattr(self, "_shut", False):
             return
         self._shut = True
+        if self.project is not None:
+            self.panel_ctl.flush_caption()  # a caption being typed when the window closes
         self.review.save_position()
         self.jobs.shutdown()
         self.suggest_ctl.shutdown()

@@ -113,6 +113,14 @@ class PanelController(RepairActions, QObject):
         self.win.model.reload_labels()
         self.win.filter_bar.set_labels([d.name for d in defs])
 
+    def flush_caption(self) -> None:
+        """Save a caption being typed (the project or the window is closing)."""
+        if self.caption is not None and self.caption.is_dirty() and self._caption_id is not None:
+            try:
+                self.caption.commit()
+            except Exception:  # the failure was reported by the review controller
+                log.warning("the caption being typed could not be saved", exc_info=True)
+
     def set_record(self, rec) -> None:
         self.record = rec
         project = self.win.project

@@ -105,6 +105,7 @@ class ProjectController(QObject):
         win = self.win
         if win.project is None:
             return
+        win.panel_ctl.flush_caption()  # a caption being typed is saved, in this project
         win.team_watch.stop()
         win.review.save_position()
         win.jobs.cancel_all()
@@ -202,14 +203,16 @@ class ProjectController(QObject):
             self.update_counts()
             return
         keep = win.grid.current_id()
-        win.model.set_ids(ids)
-        row = win.model.row_of(keep) if keep is not None else None
-        if row is not None:
-            win.grid.select_row(row)
-        elif win.model.rowCount() and first:
-            win.grid.select_row(0)  # a filter left the current image out: the first one
-        elif win.model.rowCount() and keep is None:
-            win.review.restore_position()
+        with win.grid.holding_current():  # the current image kept: no "None" in between
+            win.model.set_ids(ids)
+            row = win.model.row_of(keep) if keep is not None else None
+            if row is not None:
+                win.grid.select_row(row)
+        if row is None and win.model.rowCount():
+            if first:
+                win.grid.select_row(0)  # a filter left the current image out: the first one
+            elif keep is None:
+                win.review.restore_position()
         self.update_counts()
 
     _select_first = False

@@ -263,3 +263,83 @@ def test_a_caption_that_could_not_be_saved_stays_typed_and_unsaved(qtbot, window
     assert editor.commit()  # tried again once the database answers
     with db(labelled_folder) as p:
         assert p.image(rec.id).caption == "typed during the outage"
+
+
+def _typing(qtbot, win, text):
+    win.grid.setFocus()
+    key(win, Qt.Key.Key_F2)
+    edit = win.panel_ctl.caption.edit
+    qtbot.waitUntil(edit.hasFocus)
+    QTest.keyClicks(edit, text)
+    return edit
+
+
+def test_a_caption_being_typed_survives_a_requery(qtbot, window, labelled_folder):
+    """A finished job re-queries the grid (the images reviewed meanwhile leave the
+    "Unreviewed" view): the half-typed caption was saved as its own step and the editor
+    refilled with the cursor at the start ('near the edgea scratch')."""
+    win = window
+    open_and_index(qtbot, win, labelled_folder)
+    fb = win.filter_bar
+    fb.status.setCurrentIndex(fb.status.findText("Unreviewed"))
+    qtbot.wait(200)
+    win.grid.setFocus()
+    key(win, Qt.Key.Key_Return)
+    key(win, Qt.Key.Key_Return)
+    cur = win.review.current.id
+    rows = win.model.rowCount()
+    edit = _typing(qtbot, win, "a scratch")
+    win.panel_ctl.refresh_after_bulk()  # what a finished job does
+    qtbot.waitUntil(lambda: win.model.rowCount() == rows - 2, timeout=5000)
+    qtbot.wait(100)
+    assert edit.hasFocus() and not edit.isReadOnly()
+    QTest.keyClicks(edit, " near the edge")
+    QTest.keyClick(edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    with db(labelled_folder) as p:
+        assert p.image(cur).caption == "a scratch near the edge"
+        assert actions(p, cur) == ["caption"]
+
+
+def test_a_caption_being_typed_is_saved_when_the_project_or_window_closes(qtbot, window, labelled_folder,
+                                                                          tmp_path):
+    win = window
+    open_and_index(qtbot, win, labelled_folder)
+    cur = win.review.current.id
+    _typing(qtbot, win, "typed, then another folder opened")
+    other = tmp_path / "other"
+    other.mkdir()
+    from PIL import Image
+
+    Image.new("RGB", (16, 16)).save(other / "x.png")
+    open_and_index(qtbot, win, other)
+    with db(labelled_folder) as p:
+        assert p.image(cur).caption == "typed, then another folder opened"
+    with db(other) as p:
+        assert not any(p.image(i).caption for i in p.image_ids())
+    cur2 = win.review.current.id
+    _typing(qtbot, win, "typed, then the window closed")
+    win.close()
+    with db(other) as p:
+        assert p.image(cur2).caption == "typed, then the window closed"
+
+
+def test_a_card_being_edited_survives_a_refresh(qtbot, window, labelled_folder):
+    win = window
+    project = open_and_index(qtbot, win, labelled_folder)
+    cur = win.review.current.id
+    (sid,) = project.add_suggestions([NewSuggestion(cur, "caption", "a plate", "model:test", score=0.5)])
+    win.review._refresh(cur)
+    panel = win.panel_ctl.suggestions
+    qtbot.waitUntil(lambda: panel.card(sid) is not None)
+    panel.card(sid).edit_button.click()
+    editor = panel.card(sid).editor
+    qtbot.waitUntil(editor.hasFocus)
+    QTest.keyClick(editor, Qt.Key.Key_End)
+    QTest.keyClicks(editor, " with a scratch")
+    win.panel_ctl.refresh_after_bulk()  # a job ended
+    qtbot.wait(100)
+    card = panel.card(sid)
+    assert card.edit_box.isVisible() and card.editor.toPlainText() == "a plate with a scratch"
+    QTest.keyClick(card.editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    with db(labelled_folder) as p:
+        assert p.image(cur).caption == "a plate with a scratch"

@@ -7,7 +7,8 @@ reports the image the keyboard or mouse moved to.
 """
 from __future__ import annotations
 
-from typing import Optional
+from contextlib import contextmanager
+from typing import Iterator, Optional
 
 from PySide6.QtCore import QItemSelectionModel, QPersistentModelIndex, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import QAbstractItemView, QListView
@@ -57,7 +58,7 @@ class GridView(QListView):
         if old is not None:
             old.deleteLater()
         self.selectionModel().currentChanged.connect(self._on_current)
-        model.modelReset.connect(void(lambda: self.current_changed.emit(None)))
+        model.modelReset.connect(void(self._on_reset))
 
     def dataChanged(self, top_left, bottom_right, roles=()) -> None:  # noqa: N802 - Qt API
         """Repaint the changed cells, never re-lay out the grid.
@@ -133,7 +134,29 @@ class GridView(QListView):
         QTimer.singleShot(50, self, lambda: self._scroll_when_laid_out(idx, tries - 1))
 
     def _on_current(self, current, _previous) -> None:
-        self.current_changed.emit(current.data(IdRole) if current.isValid() else None)
+        if not self._holding:
+            self.current_changed.emit(current.data(IdRole) if current.isValid() else None)
+
+    def _on_reset(self) -> None:
+        if not self._holding:
+            self.current_changed.emit(None)
+
+    _holding = False
+
+    @contextmanager
+    def holding_current(self) -> Iterator[None]:
+        """Model changes made inside report the current image once, afterwards, and only
+        if it changed: a re-query that keeps the image reported None, then the image
+        again, and a caption being typed was saved half-way and its editor refilled."""
+        before = self.current_id()
+        self._holding = True
+        try:
+            yield
+        finally:
+            self._holding = False
+        now = self.current_id()
+        if now != before:
+            self.current_changed.emit(now)
 
     def _on_double_click(self, index) -> None:
         if index.isValid():

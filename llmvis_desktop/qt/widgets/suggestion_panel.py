@@ -27,7 +27,7 @@ from __future__ import annotations
 from typing import Optional
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut, QTextCursor
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -285,6 +285,15 @@ class _Card(QFrame):
         self.editor.setFocus()
         self.editor.selectAll()
 
+    def resume_edit(self, text: str, focus: bool) -> None:
+        """Open the edit box again with ``text`` (typed before the panel was refilled)."""
+        self.start_edit()
+        if self.editor is not None:
+            self.editor.setPlainText(text)
+            self.editor.moveCursor(QTextCursor.MoveOperation.End)
+            if not focus:
+                self.editor.clearFocus()
+
     def save_edit(self) -> None:
         if self.editor is None:
             return
@@ -363,6 +372,9 @@ class SuggestionPanel(QWidget):
         return self._cards.get(sid)
 
     def set_suggestions(self, items: list[SuggestionRecord]) -> None:
+        # a caption card being edited keeps its typed text through a refresh (a job ending)
+        editing = {c.sid: (c.editor.toPlainText(), c.editor.hasFocus()) for c in self._pool
+                   if c.isVisible() and c.editor is not None and c.edit_box.isVisible()}
         ordered = sorted(
             # withdrawn ones (replaced by a retrained suggester's) stay in the history only
             (s for s in items if s.outcome != "withdrawn"),
@@ -380,6 +392,10 @@ class SuggestionPanel(QWidget):
             self._cards[s.id] = card
         for card in self._pool[len(ordered):]:
             card.hide()
+        for sid, (text, focus) in editing.items():
+            card = self._cards.get(sid)
+            if card is not None and card.edit_button is not None:
+                card.resume_edit(text, focus)
         empty = not ordered
         self.placeholder.setVisible(empty)
         self.scroll.setVisible(not empty)
