@@ -130,10 +130,11 @@ def apply_state(target, image_id: int, state: dict, actor: str, action_prefix: s
     skipped: list[str] = []
 
     def change(s: Session):
-        if expect is None:
-            plan = state
+        now_state, now_expect = _current_names(s, state, skipped), _current_names(s, expect, skipped)
+        if now_expect is None:
+            plan = now_state
         else:
-            plan = _merge(rr.snapshot(s, image_id, outcomes=True), state, expect, skipped)
+            plan = _merge(rr.snapshot(s, image_id, outcomes=True), now_state, now_expect, skipped)
         for sid, (outcome, final) in (plan.get("suggestions") or {}).items():  # before the status
             rs.restore_outcome(s, sid, outcome, final, actor, f"{action_prefix}:suggestion")
         if "caption" in plan:
@@ -142,8 +143,32 @@ def apply_state(target, image_id: int, state: dict, actor: str, action_prefix: s
             rr.set_labels(s, image_id, plan["labels"], actor, action=f"{action_prefix}:labels")
         if "review_status" in plan:
             rr.set_status(s, image_id, plan["review_status"], actor, action=f"{action_prefix}:status")
+            if plan["review_status"] in (m.STATUS_NEW, m.STATUS_SUGGESTED):
+                # a job may have suggested for it since: "new" with pending cards is "suggested"
+                rs.refresh_image(s, image_id)
 
     return run(target, image_id, change, skipped)
+
+
+def _current_names(s: Session, snap: Optional[dict], skipped: list) -> Optional[dict]:
+    """``snap`` with its labels under their names now (a label renamed since the snapshot
+    made undo fail, "not in the taxonomy", and blocked every undo before it); a label
+    removed since is left out, and said in ``skipped``."""
+    if not snap or not snap.get("label_ids"):
+        return snap
+    from sqlalchemy import select
+
+    from .store import models as m
+
+    ids = snap["label_ids"]
+    now = dict(s.execute(select(m.Label.id, m.Label.name).where(m.Label.id.in_(list(ids.values())))).all())
+    names = []
+    for name in snap.get("labels", ()):
+        if name in ids and ids[name] not in now:
+            skipped.append(f"label {name!r} (removed since)")
+            continue
+        names.append(now.get(ids.get(name), name))
+    return dict(snap, labels=sorted(names), label_ids={now[i]: i for i in ids.values() if i in now})
 
 
 def _merge(current: dict, state: dict, expect: dict, skipped: list) -> dict:

@@ -325,9 +325,21 @@ class MainWindow(QMainWindow):
         if box is None:  # one non-modal box, reused: errors never pile up or block the keys
             box = QMessageBox(QMessageBox.Icon.Warning, "llmvis", "", QMessageBox.StandardButton.Ok, self)
             box.setWindowModality(Qt.WindowModality.NonModal)
+            # shown without taking the keyboard: the next review key went to its OK button
+            box.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating)
             self.last_error_box = box
         box.setText(text)
+        focus = QApplication.focusWidget()
         box.show()
+        if focus is not None and focus.window() is self:  # and if a platform activates it anyway
+            QTimer.singleShot(0, lambda: self._take_keys_back(focus))
+
+    def _take_keys_back(self, focus) -> None:
+        try:
+            self.activateWindow()
+            focus.setFocus(Qt.FocusReason.OtherFocusReason)
+        except RuntimeError:  # the widget is gone meanwhile
+            pass
 
     def open_settings(self) -> None:
         self.panel_ctl.open_settings()

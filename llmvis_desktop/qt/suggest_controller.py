@@ -63,6 +63,7 @@ class SuggestController(QObject):
         super().__init__(win)
         self.win = win
         self.learned = None  # LearnedSuggester for the open project
+        self._statuses: dict[int, str] = {}  # the last status seen per image: reviews are counted once
         self.learned_job = None
         self.models_job = None
         self.eval_job = None
@@ -92,6 +93,7 @@ class SuggestController(QObject):
     def _on_project_opened(self, project) -> None:
         self.learned = None
         self.reviews_since_train = 0
+        self._statuses.clear()
         self.chat_model = None
         try:
             self.auto_retrain = bool(project.settings().get(AUTO_SETTING))
@@ -219,11 +221,17 @@ class SuggestController(QObject):
                 log.warning("cannot save %s: %s", AUTO_SETTING, exc)
 
     def _on_record_changed(self, rec) -> None:
-        if rec is None or self.win.project is None:
+        if rec is None or self.win.project is None or getattr(self.win, "_shut", False):
             return
+        was = self._statuses.get(rec.id)
+        if len(self._statuses) > 50_000:
+            self._statuses.clear()
+        self._statuses[rec.id] = rec.status
         if rec.status != "reviewed":
             if self.learned_ready:  # an undone review can leave it short of reviews again
                 self.refresh_learned_status()
+            return
+        if was == "reviewed":  # a label toggled, a refresh: not a new review
             return
         self.reviews_since_train += 1
         if self.learned_ready is not True or self.reviews_since_train % RETRAIN_EVERY == 0:

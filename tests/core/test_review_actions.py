@@ -157,3 +157,32 @@ def test_undo_takes_back_only_what_the_action_changed(project):
     # redo makes the change again the same way
     redone = ra.apply_state(project, image_id, mine.after, "alice", "redo", expect=mine.before)
     assert set(redone.record.labels) == {"dent", "scratch"}
+
+
+def test_undo_after_a_label_rename_uses_the_labels_new_name(project):
+    """Undo snapshots held label names: after a rename, undoing a label change failed with
+    "not in the taxonomy" on every try, and every undo before it was blocked."""
+    image_id = project.image_ids()[0]
+    on = ra.set_labels(project, image_id, ["dent"], "tester")
+    off = ra.set_labels(project, image_id, [], "tester")
+    project.update_label("dent", new_name="dents")
+    res = ra.apply_state(project, image_id, off.before, "tester", "undo", expect=off.after)
+    assert res.record.labels == ("dents",)
+    res = ra.apply_state(project, image_id, on.before, "tester", "undo", expect=on.after)
+    assert res.record.labels == ()
+    # a label removed since: left out, and said so
+    ra.set_labels(project, image_id, ["scratch"], "tester")
+    gone = ra.set_labels(project, image_id, [], "tester")
+    project.remove_label("scratch", "tester")
+    res = ra.apply_state(project, image_id, gone.before, "tester", "undo", expect=gone.after)
+    assert res.record.labels == () and any("removed" in s for s in res.skipped)
+
+
+def test_undoing_an_accept_after_a_job_suggested_leaves_the_image_suggested(project):
+    """The job picked the image before the reviewer accepted it and stored its cards
+    after: undoing the accept wrote "new" back beside a pending card."""
+    image_id = project.image_ids()[0]
+    res = ra.accept(project, image_id, "tester")
+    project.add_suggestions([NewSuggestion(image_id, "label", "dent", "learned:x", score=0.9)])
+    back = ra.apply_state(project, image_id, res.before, "tester", "undo", expect=res.after)
+    assert back.record.status == "suggested" and back.record.review_status == "suggested"

@@ -343,3 +343,39 @@ def test_a_card_being_edited_survives_a_refresh(qtbot, window, labelled_folder):
     QTest.keyClick(card.editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     with db(labelled_folder) as p:
         assert p.image(cur).caption == "a plate with a scratch"
+
+
+def test_an_error_box_leaves_the_keyboard_to_the_review(qtbot, window, labelled_folder):
+    """The error box (a job failing in the background) became the active window and the
+    next review key went to its OK button."""
+    from PySide6.QtWidgets import QApplication
+
+    win = window
+    open_and_index(qtbot, win, labelled_folder)
+    win.activateWindow()
+    win.grid.setFocus()
+    qtbot.wait(50)
+    cur = win.review.current.id
+    win.show_error("The learned suggester failed: boom")
+    qtbot.wait(100)
+    assert win.last_error_box.isVisible()
+    QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_1)  # where a real keyboard sends it
+    with db(labelled_folder) as p:
+        assert p.image(cur).labels == ("scratch",)
+
+
+def test_only_new_reviews_count_towards_a_retrain(qtbot, window, labelled_folder):
+    """Every change to a reviewed image counted as a review (label toggles, undo, a
+    refresh), so the learned suggester retrained early."""
+    win = window
+    open_and_index(qtbot, win, labelled_folder)
+    win.grid.setFocus()
+    sc = win.suggest_ctl
+    start = sc.reviews_since_train
+    cur = win.review.current.id
+    win.review.set_status("reviewed", cur)
+    assert sc.reviews_since_train == start + 1
+    for _ in range(3):
+        win.review.toggle_label("scratch", cur)
+    win.review._refresh(cur)
+    assert sc.reviews_since_train == start + 1

@@ -212,9 +212,10 @@ def event_field(action: str) -> Optional[str]:
 
 def snapshot(session: Session, image_id: int, outcomes: bool = False) -> dict:
     """The image's annotation (caption, labels, review status: what :func:`replay`
-    rebuilds from the history). ``outcomes``: also its suggestions' outcomes ({id:
-    (outcome, final value)}), as undo needs them: an undone accept leaves its
-    suggestions pending again, and deciding one suggestion is a change of its own."""
+    rebuilds from the history). ``outcomes``: also what undo needs: its suggestions'
+    outcomes ({id: (outcome, final value)}: an undone accept leaves its suggestions
+    pending again, and deciding one suggestion is a change of its own), and its labels'
+    ids by name (``label_ids``: a label renamed before the undo is the same label)."""
     row = locked_image(session, image_id)
     state = {
         "caption": row.caption,
@@ -225,6 +226,8 @@ def snapshot(session: Session, image_id: int, outcomes: bool = False) -> dict:
         state["suggestions"] = {sid: (outcome, final) for sid, outcome, final in session.execute(
             select(m.Suggestion.id, m.Suggestion.outcome, m.Suggestion.final_value)
             .where(m.Suggestion.image_id == image_id))}
+        state["label_ids"] = dict(session.execute(
+            select(m.Label.name, m.Label.id).where(m.Label.name.in_(state["labels"]))).all())
     return state
 
 

@@ -253,6 +253,12 @@ def _refresh_images(session: Session, image_ids, current: Optional[dict] = None)
         session.execute(update(m.Image), updates)
 
 
+def refresh_image(session: Session, image_id: int) -> None:
+    """Recompute the image's best pending score and its new/suggested status."""
+    session.flush()
+    _refresh_image(session, image_id)
+
+
 def _refresh_image(session: Session, image_id: int) -> None:
     """Recompute the image's best pending score and its new/suggested status."""
     best = session.scalar(
