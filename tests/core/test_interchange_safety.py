@@ -5,6 +5,7 @@ import json
 import os
 from pathlib import Path
 
+import numpy as np
 import pydicom
 import pytest
 
@@ -342,3 +343,64 @@ def test_damaged_files_are_left_out_of_folder_exports(tmp_path, fmt):
     if fmt == "jsonl":
         assert "corrupt.png" not in "".join(f.read_text() for f in out.rglob("metadata.jsonl"))
         assert any("DICOM" in w and "imagefolder" in w for w in report.warnings)
+
+
+def test_identifiers_inside_sequences_free_text_and_overlays_are_removed(tmp_path):
+    """Only the top level was blanked: a patient ID inside ReferencedPatientSequence, an
+    accession number in a request, 'for DOE JOHN' in the study description, the image
+    comments and an overlay's text went out in the de-identified file."""
+    from pydicom.dataset import Dataset
+    from pydicom.sequence import Sequence
+
+    folder = tmp_path / "imgs"
+    (folder / "x").mkdir(parents=True)
+    ds = pydicom.dcmread(ct_small())
+    ref = Dataset()
+    ref.PatientID, ref.PatientBirthDate, ref.AccessionNumber = "MRN778899", "19500101", "ACC4455"
+    ds.ReferencedPatientSequence = Sequence([ref])
+    req = Dataset()
+    req.AccessionNumber = "ACC4455"
+    ds.ReferencedRequestSequence = Sequence([req])
+    ds.StudyDescription = "CT CHEST for DOE JOHN"
+    ds.ImageComments = "pt DOE JOHN MRN778899"
+    ds.add_new(0x60000022, "LO", "overlay DOE JOHN")
+    ds.save_as(folder / "x" / "ct.dcm", enforce_file_format=False)
+    p = open_scanned(folder)
+    try:
+        p.add_label("dent")
+        p.toggle_label(p.image_ids()[0], "dent", "tester")
+        export_project(p, "yolo", tmp_path / "out")
+    finally:
+        p.close()
+    (out,) = [f for f in (tmp_path / "out").rglob("*.dcm")]
+    data = out.read_bytes()
+    for secret in (b"MRN778899", b"ACC4455", b"DOE", b"JOHN", b"19500101"):
+        assert secret not in data, secret
+    back = pydicom.dcmread(out)
+    assert np.array_equal(back.pixel_array, ds.pixel_array)
+    assert back.PatientIdentityRemoved == "YES"
+
+
+def test_a_repaired_dicom_exports_as_its_tiff_under_a_neutral_name(tmp_path):
+    """The repair of a DICOM (a TIFF) was read as DICOM by the de-identification: the
+    jsonl and YOLO exports failed, the others named it '.dcm'."""
+    from llmvis_desktop.core.repair import apply as repair_apply
+
+    folder = make_files(tmp_path / "imgs")
+    p = open_scanned(folder)
+    try:
+        p.index()
+        mask = np.zeros(pydicom.dcmread(ct_small()).pixel_array.shape, np.uint8)
+        mask[20:30, 20:30] = 255
+        from PIL import Image
+
+        Image.fromarray(mask).save(tmp_path / "m.png")
+        repair_apply.repair_file(folder / DICOM, tmp_path / "m.png", method="telea", project=p)
+        for fmt in ("jsonl", "csv"):
+            export_project(p, fmt, tmp_path / f"out_{fmt}", ExportOptions(include_repairs=True))
+    finally:
+        p.close()
+    tifs = list((tmp_path / "out_jsonl").rglob("*.tif"))
+    assert len(tifs) == 1 and tifs[0].parent.name == "anon"
+    text = (tmp_path / "out_csv").read_text()
+    assert ".tif" in text and "DOE_JOHN" not in text and "repaired" not in text

@@ -1,7 +1,8 @@
 """DICOM de-identification for exports (pydicom, on the source file).
 
-Removes or blanks the patient, institution and physician attributes listed in
-:data:`BLANK` / :data:`REMOVE`, drops every private tag, remaps every UID that is
+Removes or blanks the patient, institution and physician attributes and the free text
+listed in :data:`BLANK` / :data:`REMOVE` at every level (inside sequences too), drops
+overlays and curves (drawn text), every private tag and the sending station's name, remaps every UID that is
 not a DICOM-defined one (``1.2.840.10008.*``) with a keyed, deterministic mapping
 (the same UID maps to the same new UID in every file of an export, and in every
 export that uses the same secret), marks the dataset ``PatientIdentityRemoved``
@@ -37,7 +38,18 @@ REMOVE = (
     "PerformedProcedureStepID", "ScheduledProcedureStepID", "RequestedProcedureID",
     "AdmissionID", "ResponsiblePerson", "ResponsibleOrganization", "PersonName",
     "ContentCreatorName", "VerifyingObserverName", "ReviewerName",
+    # free text that often names the patient, and references to them (the basic profile's X)
+    "StudyDescription", "SeriesDescription", "ImageComments", "StudyComments",
+    "RequestedProcedureDescription", "PerformedProcedureStepDescription", "ReasonForStudy",
+    "RequestedProcedureComments", "ImagingServiceRequestComments", "AdmittingDiagnosesDescription",
+    "DerivationDescription", "InterpretationText", "TextValue", "ProtocolName",
+    "ReferencedPatientSequence", "ReferencedPatientPhotoSequence", "PatientInsurancePlanCodeSequence",
+    "FillerOrderNumberImagingServiceRequest", "PlacerOrderNumberImagingServiceRequest",
+    "PatientState", "PregnancyStatus", "MedicalAlerts", "Allergies",
+    "SpecialNeeds", "CountryOfResidence", "RegionOfResidence", "CurrentPatientLocation",
 )
+#: Overlay and curve groups (60xx, 50xx): drawn text and their descriptions
+_DRAWN_GROUPS = (0x5000, 0x6000)
 DICOM_ROOT = "1.2.840.10008."
 
 
@@ -69,13 +81,12 @@ def anonymize_dataset(ds, uid_map: UidMapper) -> list[str]:
     if str(getattr(ds, "BurnedInAnnotation", "")).strip().upper() == "YES":
         warnings.append("BurnedInAnnotation is YES: the pixels may show identifying text, which is not removed")
     ds.remove_private_tags()
-    for name in BLANK:
-        if name in ds:
-            ds.data_element(name).value = ""
 
-    def scrub(dataset, elem) -> None:
-        if elem.keyword in REMOVE:
+    def scrub(dataset, elem) -> None:  # every level, sequences' items too
+        if elem.keyword in REMOVE or (elem.tag.group & 0xFF00) in _DRAWN_GROUPS:
             del dataset[elem.tag]
+        elif elem.keyword in BLANK:
+            elem.value = ""
         elif elem.VR == "UI" and elem.value:
             if elem.VM > 1:
                 elem.value = [uid_map(v) for v in elem.value]
@@ -88,6 +99,11 @@ def anonymize_dataset(ds, uid_map: UidMapper) -> list[str]:
     meta = getattr(ds, "file_meta", None)
     if meta is not None and "MediaStorageSOPInstanceUID" in meta:
         meta.MediaStorageSOPInstanceUID = uid_map(meta.MediaStorageSOPInstanceUID)
+    if meta is not None:  # the sending station's name
+        for name in ("SourceApplicationEntityTitle", "SendingApplicationEntityTitle",
+                     "ReceivingApplicationEntityTitle"):
+            if name in meta:
+                del meta[name]
     ds.PatientIdentityRemoved = "YES"
     ds.DeidentificationMethod = "llmvis: basic subset, private tags removed, UIDs remapped"
     return warnings

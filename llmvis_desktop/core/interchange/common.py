@@ -270,7 +270,7 @@ class ExportContext:
             self.warn(f"{row.name}: the file could not be read when indexed (damaged); not exported")
             return False
         dest.parent.mkdir(parents=True, exist_ok=True)
-        if row.dicom and self.options.anonymize:
+        if row.dicom_file and self.options.anonymize:  # a repair of one is a plain TIFF: copied
             from .anonymize import anonymize_file
 
             for w in anonymize_file(src, dest, self.uid_mapper):
@@ -349,7 +349,7 @@ def gather(ctx: ExportContext, chunk: int = CHUNK) -> Iterator[list[ExportRow]]:
             src_id = derived.get(image_id)
             dicom_file = is_dicom(ctx.project.root, rel, fmt)
             dicom = dicom_file or (src_id is not None and src_id in dicom_sources)
-            name = export_name(ctx, rel, dicom)
+            name = export_name(ctx, rel, dicom, dicom_file)
             derived_from = None
             if opts.include_repairs and src_id is not None and src_id in source_rel:
                 srel = source_rel[src_id]
@@ -372,9 +372,13 @@ def anon_suffix(relpath: str) -> str:
     return suffix if suffix in DICOM_SUFFIXES else ".dcm"
 
 
-def export_name(ctx: ExportContext, relpath: str, dicom: bool) -> str:
+def export_name(ctx: ExportContext, relpath: str, dicom: bool, dicom_file: bool = True) -> str:
+    """The name an image is exported under: a neutral one for DICOM and anything made
+    from it (a repair) when de-identifying, with the file's own suffix (a repaired
+    DICOM is a TIFF, not a ``.dcm``)."""
     if dicom and ctx.options.anonymize:
-        return neutral_name(ctx.secret, relpath, anon_suffix(relpath))
+        suffix = anon_suffix(relpath) if dicom_file else PurePosixPath(relpath).suffix.lower()
+        return neutral_name(ctx.secret, relpath, suffix)
     return relpath
 
 
