@@ -65,12 +65,12 @@ class _TextKeyGuard(QObject):
         return False
 
 
-def _read_image(path: Path, max_pixels: int, frame: int = 0):
+def _read_image(path: Path, max_pixels: int, frame: int = 0, window=None):
     """On the loader thread: (ImageData, its display ready for the screen or None)."""
     from ..core.imaging.reader import read_image
     from .widgets.viewer_display import screen_image
 
-    data = read_image(path, max_pixels=max_pixels, frame=frame)
+    data = read_image(path, max_pixels=max_pixels, frame=frame, window=window)
     return data, screen_image(data.display)
 
 
@@ -291,12 +291,16 @@ class MainWindow(QMainWindow):
     def show_frame(self, frame: int) -> None:
         """``viewer.frameRequested``: read another frame of the image shown."""
         if self.review.current is not None and self.project is not None:
-            self._load(self.review.current, frame)
+            # through the window the reviewer has now: it was reset at every step, and
+            # frames without a window of their own were each stretched to their own range
+            window = self.viewer.window() if self.viewer.window_enabled() else None
+            self._load(self.review.current, frame, window)
 
-    def _load(self, rec, frame: int = 0) -> None:
-        """Read ``frame`` of ``rec``'s file off the GUI thread; the viewer shows it when read."""
+    def _load(self, rec, frame: int = 0, window=None) -> None:
+        """Read ``frame`` of ``rec``'s file off the GUI thread (through ``window`` when
+        given); the viewer shows it when read."""
         self._loading_path = self.project.path_of(rec)
-        self.image_loader.submit(_read_image, self._loading_path, self.config.max_image_pixels, frame)
+        self.image_loader.submit(_read_image, self._loading_path, self.config.max_image_pixels, frame, window)
 
     def _on_image_loaded(self, data, error) -> None:
         if error is not None:

@@ -342,3 +342,36 @@ def test_draft_side_decodes_a_large_jpeg_at_reduced_scale_keeping_orientation(tm
     png = tmp_path / "same.png"
     im.save(png)
     assert read_image(png, draft_side=500).pixels.shape == (1600, 2400, 3)  # only JPEG is drafted
+
+
+def test_an_enhanced_ct_takes_its_rescale_and_window_from_the_functional_groups(tmp_path):
+    """Modern scanners write the rescale and window per frame or shared, not at the top
+    level: the stored values were shown (1024 off in Hounsfield units) through min/max."""
+    import pydicom
+    from pydicom.data import get_testdata_file
+    from pydicom.dataset import Dataset
+    from pydicom.sequence import Sequence
+
+    ds = pydicom.dcmread(get_testdata_file("CT_small.dcm", download=False))
+    raw = ds.pixel_array.copy()
+    slope, intercept = float(ds.RescaleSlope), float(ds.RescaleIntercept)
+    for kw in ("RescaleSlope", "RescaleIntercept", "WindowCenter", "WindowWidth"):
+        if kw in ds:
+            delattr(ds, kw)
+    pvt, voi, shared, own = Dataset(), Dataset(), Dataset(), Dataset()
+    pvt.RescaleSlope, pvt.RescaleIntercept = slope, intercept
+    voi.WindowCenter, voi.WindowWidth = 40, 400
+    shared.PixelValueTransformationSequence = Sequence([pvt])
+    shared.FrameVOILUTSequence = Sequence([voi])
+    frame2 = Dataset()
+    frame2.WindowCenter, frame2.WindowWidth = 300, 1500  # the second frame has its own
+    own.FrameVOILUTSequence = Sequence([frame2])
+    ds.SharedFunctionalGroupsSequence = Sequence([shared])
+    ds.PerFrameFunctionalGroupsSequence = Sequence([Dataset(), own])
+    ds.NumberOfFrames = 2
+    ds.PixelData = np.stack([raw, raw]).astype(raw.dtype).tobytes()
+    path = tmp_path / "enhanced.dcm"
+    ds.save_as(path, enforce_file_format=False)
+    first, second = read_image(path), read_image(path, frame=1)
+    assert first.pixels.min() == raw.min() * slope + intercept and first.window == (40.0, 400.0)
+    assert second.window == (300.0, 1500.0)

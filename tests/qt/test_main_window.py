@@ -235,3 +235,34 @@ def test_the_frames_of_a_multi_frame_image_can_be_stepped_through(qtbot, window,
     qtbot.waitUntil(lambda: viewer.frames()[0] == 0, timeout=10000)
     window.act_prev_frame.trigger()  # at the first frame: stays
     assert viewer.frames()[0] == 0
+    # the reviewer's window stays through the steps (it was reset at each, and frames
+    # without a window of their own were each stretched to their own range)
+    viewer.set_window(1_000_000.0, 100_000.0)
+    window.act_next_frame.trigger()
+    qtbot.waitUntil(lambda: viewer.frames()[0] == 1, timeout=10000)
+    assert viewer.window() == (1_000_000.0, 100_000.0)
+
+
+def test_an_8_bit_dicom_can_be_windowed(qtbot, window, tmp_path):
+    """Its narrow file window (79% of the pixels saturated) could not be widened: window/level
+    was offered for data deeper than 8 bits only."""
+    import numpy as np
+    import pydicom
+    from pydicom.data import get_testdata_file
+
+    folder = tmp_path / "eight"
+    folder.mkdir()
+    ds = pydicom.dcmread(get_testdata_file("CT_small.dcm", download=False))
+    px = (np.arange(128 * 128).reshape(128, 128) % 256).astype(np.uint8)
+    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 8, 8, 7, 0
+    del ds.RescaleSlope, ds.RescaleIntercept  # stored values as they are: uint8 pixels
+    ds.WindowCenter, ds.WindowWidth = 60, 40
+    ds.PixelData = px.tobytes()
+    ds.save_as(folder / "eight.dcm", enforce_file_format=False)
+    open_and_index(qtbot, window, folder)
+    viewer = window.viewer
+    qtbot.waitUntil(lambda: viewer.mode() == "image", timeout=10000)
+    assert viewer.window_enabled() and viewer.window() == (60.0, 40.0)
+    viewer.set_window(128.0, 256.0)
+    assert viewer.window() == (128.0, 256.0)
+    assert np.abs(viewer.current_display().astype(int) - px).max() <= 1  # 0-255 shown about as stored

@@ -198,6 +198,42 @@ def _tag_window(ds) -> tuple[float, float] | None:
     return (center, width) if width > 0 else None
 
 
+def _functional(ds, frame: int, sequence: str):
+    """An Enhanced (multi-frame) object's ``sequence`` item for ``frame``: from the
+    frame's own functional groups, else the shared ones; None when there is none.
+    Modern CT/MR put their rescale and window there, not at the top level."""
+    for groups, index in (("PerFrameFunctionalGroupsSequence", frame), ("SharedFunctionalGroupsSequence", 0)):
+        seq = ds.get(groups)
+        if seq and index < len(seq):
+            item = seq[index].get(sequence)
+            if item:
+                return item[0]
+    return None
+
+
+def _modality(arr: np.ndarray, ds, frame: int) -> np.ndarray:
+    """Stored values -> modality values (CT: Hounsfield units): the top-level LUT or
+    rescale, or an Enhanced object's per-frame/shared pixel value transformation."""
+    if "RescaleSlope" in ds or "RescaleIntercept" in ds or "ModalityLUTSequence" in ds:
+        return apply_modality_lut(arr, ds)
+    item = _functional(ds, frame, "PixelValueTransformationSequence")
+    if item is None or ("RescaleSlope" not in item and "RescaleIntercept" not in item):
+        return arr
+    slope, intercept = float(item.get("RescaleSlope", 1.0)), float(item.get("RescaleIntercept", 0.0))
+    if slope == 1.0 and intercept == 0.0:
+        return arr
+    return arr.astype(np.float64) * slope + intercept
+
+
+def _frame_window(ds, frame: int) -> tuple[float, float] | None:
+    """The file's window for ``frame``: top level, else an Enhanced object's frame VOI."""
+    used = _tag_window(ds)
+    if used is None:
+        item = _functional(ds, frame, "FrameVOILUTSequence")
+        used = _tag_window(item) if item is not None else None
+    return used
+
+
 def _voi_lut_display(pixels: np.ndarray, ds) -> tuple[np.ndarray, tuple[float, float]] | None:
     """Display through the first VOI LUT, and the input window it roughly spans."""
     seq = ds.get("VOILUTSequence")
@@ -232,8 +268,8 @@ def read(fh, path: PathLike, frame: int, max_pixels: int | None, window):
             return arr, arr, meta, None
         used = window or (float(arr.max()) / 2.0, float(arr.max()) or 1.0)
         return arr, to_display(arr, used), meta, used
-    pixels = _integral(apply_modality_lut(arr, ds))
-    used = window or _tag_window(ds)
+    pixels = _integral(_modality(arr, ds, frame))
+    used = window or _frame_window(ds, frame)
     voi = None if used else _voi_lut_display(pixels, ds)
     if voi is not None:
         display, used = voi

@@ -17,7 +17,7 @@ Methods
     ``set_zoom(factor)`` / ``zoom() -> float``   1.0 == 100 %.
     ``set_window(center, width)``     apply a window/level (no-op for plain 8-bit images).
     ``window() -> (center, width) | None``
-    ``window_enabled() -> bool``      True when the pixels are deeper than 8 bits.
+    ``window_enabled() -> bool``      True for pixels deeper than 8 bits, or a grayscale DICOM.
     ``current_display() -> ndarray | None``  the uint8 array on screen.
     ``mode() -> "empty" | "image" | "error"``
     ``status_text() -> str``          what the status line shows (size, bit depth, zoom, W/L).
@@ -253,7 +253,12 @@ class ImageViewer(QWidget):
         return self._window
 
     def window_enabled(self) -> bool:
-        return self._pixels is not None and self._pixels.dtype != np.uint8
+        """Window/level applies: data deeper than 8 bits, or a grayscale DICOM (an 8-bit
+        one shown through a narrow file window could not be widened)."""
+        if self._pixels is None:
+            return False
+        fmt = str(getattr(getattr(self._data, "meta", None), "format", "") or "").upper()
+        return self._pixels.dtype != np.uint8 or (fmt == "DICOM" and self._pixels.ndim == 2)
 
     def set_window(self, center: float, width: float) -> None:
         if not self.window_enabled():
