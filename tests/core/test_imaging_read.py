@@ -375,3 +375,16 @@ def test_an_enhanced_ct_takes_its_rescale_and_window_from_the_functional_groups(
     first, second = read_image(path), read_image(path, frame=1)
     assert first.pixels.min() == raw.min() * slope + intercept and first.window == (40.0, 400.0)
     assert second.window == (300.0, 1500.0)
+
+
+@pytest.mark.parametrize("name", ["SC_ybr_full_422_uncompressed.dcm", "image_dfl.dcm"])
+def test_valid_dicom_is_not_taken_for_truncated(name):
+    """YBR_FULL_422 holds 2/3 of the bytes the plain formula wants, and a deflated file's
+    position after its header says nothing: both were indexed as damaged."""
+    from pydicom.data import get_testdata_file
+
+    from llmvis_desktop.core.imaging.reader import read_header
+
+    path = get_testdata_file(name, download=False)
+    assert read_header(path).format == "DICOM"
+    assert read_image(path).pixels.size

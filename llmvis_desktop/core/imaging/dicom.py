@@ -132,11 +132,15 @@ def _check_pixel_bytes(ds, fh, path: PathLike) -> None:
         if not _decoder_available(ts):
             raise ImageReadError(path, f"compressed DICOM (transfer syntax {ts.name}) {_PLUGIN_HINT}")
         return
+    if ts is not None and str(ts) == "1.2.840.10008.1.2.1.99":  # deflated: the file position
+        return  # after the header says nothing about the pixel bytes (decoding checks them)
     rows, cols = _int_tag(ds, "Rows", 0), _int_tag(ds, "Columns", 0)
     frames = max(1, _int_tag(ds, "NumberOfFrames", 1))
     samples = _int_tag(ds, "SamplesPerPixel", 1)
     bits = _int_tag(ds, "BitsAllocated", 16)
     expected = rows * cols * frames * samples * bits // 8
+    if str(getattr(ds, "PhotometricInterpretation", "")).strip() == "YBR_FULL_422":
+        expected = expected * 2 // 3  # two chroma samples shared by each pair of pixels
     try:
         here = fh.tell()  # stop_before_pixels leaves the file at the pixel data element
         fh.seek(0, 2)
