@@ -279,7 +279,6 @@ def test_history_formatting():
     assert describe_event(_ev(1, "alice", "withdraw", {"kind": "label", "value": "dent"}, "alice")) == \
         "withdrew label 'dent' (alice)"
     assert "newer revision" in describe_event(_ev(1, "model:learned:x", "withdraw", {"kind": "label", "value": "dent"}, None))
-    assert describe_event(_ev(1, "model:learned:x", "revise", "r1", "r2")).endswith("(same value, newer revision)")
     assert describe_event(_ev(1, "ann", "undo:labels", ["dent"], [])) == "undo: labels: \u2212dent"
     assert describe_event(_ev(1, "model:blip", "suggest", None,
                               {"kind": "caption", "value": "a crack", "score": 0.871}, sid=4)) == \

@@ -101,6 +101,10 @@ def apply_import(project, fmt: str, source: Path, parsed: ParsedFile, as_: str, 
             if done % 200 == 0:
                 token.check()
                 progress(Progress(f"import {fmt}", done, total))
+                # written rows leave the session (still one transaction): every autoflush
+                # checked all the images and events loaded so far, O(n^2) over a big import
+                s.flush()
+                s.expunge_all()
             image_id = ids.get(rel)
             if image_id is None:
                 report.unmatched.append(item.name)

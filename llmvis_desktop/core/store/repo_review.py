@@ -118,7 +118,10 @@ def set_labels(
     unknown = [n for n in wanted if n not in ids]
     if unknown:
         raise NotFound(f"label(s) not in the taxonomy: {', '.join(unknown)}")
-    session.execute(delete(m.ImageLabel).where(m.ImageLabel.image_id == image_id))
+    # no ORM objects of image labels are loaded: without synchronize_session=False each
+    # delete scanned the session's whole identity map (an import of 40k images: O(n^2))
+    session.execute(delete(m.ImageLabel).where(m.ImageLabel.image_id == image_id),
+                    execution_options={"synchronize_session": False})
     if wanted:
         session.execute(insert(m.ImageLabel), [{"image_id": image_id, "label_id": ids[n]} for n in wanted])
     add_event(session, image_id, actor, action, before, wanted, suggestion_id)

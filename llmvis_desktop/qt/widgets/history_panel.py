@@ -98,8 +98,6 @@ def describe_event(ev: EventRecord) -> str:
         before = ev.before if isinstance(ev.before, dict) else {}
         why = f" ({ev.after})" if isinstance(ev.after, str) else " (replaced by a newer revision)"
         return f"withdrew {before.get('kind', 'suggestion')} {_short(before.get('value'))}{why}"
-    if base == "revise":
-        return f"suggestion {_short(ev.before)} {ARROW} {_short(ev.after)} (same value, newer revision)"
     line = f"{base or 'change'}: {_short(ev.before)} {ARROW} {_short(ev.after)}"
     return f"{prefix}: {line}" if prefix else line
 
