@@ -13,6 +13,7 @@ from .imaging.scan import FolderListing, WalkReport, walk_folders
 from .store import models as m
 from .store import repo_folders as rf
 from .store import repo_images as ri
+from .store import repo_moves
 from .store.engine import Store
 from .tasks import FOREGROUND, CancelToken, Progress, ProgressFn, no_progress
 
@@ -24,6 +25,7 @@ class ScanResult:
     changed: int = 0
     missing: int = 0
     restored: int = 0
+    moved: int = 0  # files moved or renamed, their rows (reviews, history) kept
     unreadable_folders: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -38,7 +40,8 @@ def scan(
 
     New files are added (headers pending), changed ones re-queued for headers,
     vanished ones marked ``missing`` (their annotations stay), returning ones get
-    their review status back. Files are not opened. A cancelled scan marks nothing
+    their review status back, and files moved or renamed within the project keep their
+    row (:mod:`.store.repo_moves`). Files are not opened. A cancelled scan marks nothing
     missing outside the folders it finished.
 
     A folder whose listing digest matches the one stored at the last scan is skipped
@@ -84,6 +87,11 @@ def scan(
                 ri.mark_missing(s, ids)
                 result.missing += len(ids)
             rf.forget(s, gone)
+    if result.added:  # some may be files moved within the project
+        with store.write() as s:
+            result.moved = repo_moves.relink_moved(s)
+        result.added -= result.moved
+        result.missing -= min(result.missing, result.moved)
     progress(Progress("scan", result.seen, result.seen, "listing done"))
     return result
 

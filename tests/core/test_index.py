@@ -205,3 +205,39 @@ def test_folder_named_like_an_image_is_walked(png_folder):
     names = sorted(e.relpath for b in walk_images(png_folder) for e in b)
     assert "looks_like.png/inner.png" in names and "looks_like.png" not in names
     assert "1.2.840.10008" not in names and len(names) == 6
+
+
+def test_a_renamed_folder_keeps_its_reviews(tmp_path):
+    """Renaming a camera folder left its 30 reviews behind as "missing" rows and brought
+    the same images back as new ones: nothing reviewed any more."""
+    import os
+
+    from PIL import Image
+
+    from llmvis_desktop.core.project import Project
+
+    root = tmp_path / "line"
+    (root / "cam_0").mkdir(parents=True)
+    for i in range(3):
+        Image.new("L", (4, 4), i * 40).save(root / "cam_0" / f"f{i}.png")
+    Image.new("L", (4, 4), 9).save(root / "cam_0" / "copy.png")
+    with Project.open(root) as p:
+        p.index()
+        p.add_label("dent")
+        first = p.image_by_path("cam_0/f0.png")
+        p.apply_state(first.id, {"labels": ["dent"], "caption": "a dent", "review_status": "reviewed"},
+                      "tester", "review")
+    os.rename(root / "cam_0", root / "cam_0_renamed")
+    # a copy elsewhere with the same name and time is not taken for the moved file
+    (root / "other").mkdir()
+    Image.new("L", (4, 4), 9).save(root / "other" / "copy.png")
+    os.utime(root / "other" / "copy.png", ns=(os.stat(root / "cam_0_renamed" / "copy.png").st_mtime_ns,) * 2)
+    with Project.open(root) as p:
+        res = p.scan()
+        assert (res.moved, res.added, res.missing) == (3, 2, 1)
+        moved = p.image(first.id)
+        assert moved.relpath == "cam_0_renamed/f0.png" and moved.status == "reviewed"
+        assert moved.labels == ("dent",) and moved.caption == "a dent"
+        assert [e.action for e in p.history(first.id)][-1] == "move"
+        assert p.image_by_path("cam_0/copy.png").status == "missing"  # two candidates: left alone
+        assert len(p.image_ids()) == 6

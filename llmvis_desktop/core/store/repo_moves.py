@@ -1,0 +1,66 @@
+"""Files moved or renamed within the project keep their image row (reviews, history).
+
+The listing pass sees a moved file as one that vanished (its row marked ``missing``)
+and a new one at another path. When a new row and a missing row agree on file name,
+size and modification time, and each is the only one with that key (``mv`` and folder
+renames keep the time; a copy does not), the missing row takes the new path and the
+new row, made in this very scan and carrying nothing yet, is dropped. The image's
+history gets a ``move`` event. A folder renamed by an inspection team left every
+review of it behind as "missing", with the same images back as "new".
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from . import models as m
+from .convert import dumps
+
+ACTOR = "indexer"
+
+
+def _key(relpath: str, size: int, mtime_ns: int) -> tuple:
+    return relpath.rsplit("/", 1)[-1], int(size or 0), int(mtime_ns or 0)
+
+
+def relink_moved(session: Session) -> int:
+    """Give missing rows the path of their moved files (see the module); returns how many."""
+    img = m.Image
+    missing = defaultdict(list)
+    for i, rel, size, mtime in session.execute(
+            select(img.id, img.relpath, img.size, img.mtime_ns).where(img.status == m.STATUS_MISSING)):
+        missing[_key(rel, size, mtime)].append((i, rel))
+    if not missing:
+        return 0
+    times = sorted({k[2] for k in missing})
+    fresh = defaultdict(list)
+    for start in range(0, len(times), 500):
+        for i, rel, size, mtime in session.execute(
+                select(img.id, img.relpath, img.size, img.mtime_ns).where(
+                    img.status == m.STATUS_NEW, img.review_status == m.STATUS_NEW,
+                    img.mtime_ns.in_(times[start:start + 500]))):
+            key = _key(rel, size, mtime)
+            if key in missing:
+                fresh[key].append((i, rel))
+    pairs = [(missing[k][0], fresh[k][0]) for k in fresh if len(missing[k]) == 1 and len(fresh[k]) == 1]
+    moved = 0
+    for (old_id, old_rel), (new_id, new_rel) in pairs:
+        if _carries_anything(session, new_id):  # not a row of this scan after all
+            continue
+        session.execute(delete(img).where(img.id == new_id))
+        session.execute(update(img).where(img.id == old_id).values(relpath=new_rel, status=img.review_status))
+        session.add(m.Event(image_id=old_id, actor=ACTOR, at=m.utcnow(), action="move",
+                            before=dumps(old_rel), after=dumps(new_rel)))
+        moved += 1
+    return moved
+
+
+def _carries_anything(session: Session, image_id: int) -> bool:
+    for table, column in ((m.Event, m.Event.image_id), (m.Suggestion, m.Suggestion.image_id),
+                          (m.ImageLabel, m.ImageLabel.image_id), (m.Repair, m.Repair.source_image_id),
+                          (m.Repair, m.Repair.output_image_id)):
+        if session.scalar(select(func.count()).select_from(table).where(column == image_id)):
+            return True
+    return False
