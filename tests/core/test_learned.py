@@ -389,3 +389,30 @@ def test_the_feature_cache_tells_a_file_of_another_size_apart(tmp_path):
     assert again.get(1, 1000, 10) is not None and again.get(1, 1000, 11) is None
     np.savez(path, keys=np.array([[1, 1000]], np.int64), vectors=np.ones((1, 3), np.float32), extractor=np.array("x"))
     assert len(FeatureCache(path, "x")) == 0
+
+
+def test_a_job_stopped_part_way_keeps_the_features_it_read(defect_folder, monkeypatch):
+    """Features were saved only when the job ended: one killed part way lost them all."""
+    from llmvis_desktop.core.suggest import learned as learned_mod
+    from llmvis_desktop.core.suggest.features import FeatureCache
+
+    root, train, _test = defect_folder
+    with _open(root) as p:
+        _review(p, train, n_per_class=5)
+        sugg = LearnedSuggester(p, model="linear")
+        sugg.train()
+        saved_after_training = len(FeatureCache(sugg._cache.path, sugg.extractor.name))
+        monkeypatch.setattr(learned_mod, "FEATURES_SAVE_EVERY_S", 0.0)
+        real, calls = sugg.predict, []
+
+        def dies_on_the_second_batch(ids, token=None, progress=None):
+            calls.append(1)
+            if len(calls) == 2:
+                monkeypatch.setattr(sugg._cache, "save", lambda: None)  # as if killed: no final save
+                raise KeyboardInterrupt
+            return real(ids, token)
+
+        monkeypatch.setattr(sugg, "predict", dies_on_the_second_batch)
+        with pytest.raises(KeyboardInterrupt):
+            sugg.run(batch_size=4)
+        assert len(FeatureCache(sugg._cache.path, sugg.extractor.name)) == saved_after_training + 4
