@@ -23,9 +23,9 @@ from .common import (
     ExportReport,
     ImportReport,
     InterchangeError,
-    ParsedFile,
     resolve_inside,
 )
+from .parsing import ParsedFile
 
 __all__ = [
     "FORMATS", "FormatSpec", "ExportOptions", "ExportReport", "ImportReport", "Conflict",

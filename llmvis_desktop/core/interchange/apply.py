@@ -21,18 +21,16 @@ from ..store.records import NewSuggestion
 from ..tasks import CancelToken, Progress, ProgressFn, no_progress
 from .common import (
     ANON_DIR,
-    MISSING,
     SECRET_SETTING,
     Conflict,
-    ImportItem,
     ImportReport,
     InterchangeError,
-    ParsedFile,
     anon_suffix,
     iso,
     neutral_name,
     resolve_inside,
 )
+from .parsing import MISSING, ImportItem, ParsedFile
 
 
 def apply_import(project, fmt: str, source: Path, parsed: ParsedFile, as_: str, overwrite: bool,

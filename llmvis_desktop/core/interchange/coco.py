@@ -11,17 +11,15 @@ import json
 from pathlib import Path
 
 from ..store.records import NewSuggestion
-from .common import (
-    ExportContext,
+from .common import ExportContext, InterchangeError, write_atomic
+from .parsing import (
     ImportItem,
-    InterchangeError,
     ParsedFile,
-    score_value,
     check_labels,
     check_status,
     check_text,
     parse_time,
-    write_atomic,
+    score_value,
 )
 
 EXTENSION_VERSION = 1

@@ -1,22 +1,23 @@
-"""What every interchange format shares: options, reports, chunked row gathering,
-safe path resolution, exported names (neutral ones for DICOM), the seeded split,
-and the plain shapes an import file is parsed into (applied by :mod:`.apply`).
+"""What every interchange format shares on the way out: options, reports, chunked
+row gathering, safe path resolution, exported names (neutral ones for DICOM) and the
+seeded split. The plain shapes an import file is parsed into, and the checks of its
+values, are in :mod:`.parsing` (applied by :mod:`.apply`).
 
 Formats only translate between their file layout and two plain shapes:
-:class:`ExportRow` (what an export writes per image) and :class:`ImportItem`
-(what a parsed file says about one image). Everything that touches the database
-lives here, so every format gets the same guarantees.
+:class:`ExportRow` (what an export writes per image) and
+:class:`.parsing.ImportItem` (what a parsed file says about one image). Everything
+that touches the database lives here and in :mod:`.apply`, so every format gets the
+same guarantees.
 """
 from __future__ import annotations
 
 import hashlib
 import hmac
-import math
 import os
 import secrets
 import shutil
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Callable, Iterator, Optional, Sequence
 
@@ -24,7 +25,6 @@ from sqlalchemy import and_, select
 
 from ..store import models as m
 from ..store.convert import as_utc
-from ..store.records import NewSuggestion
 from ..tasks import CancelToken, Progress, ProgressFn
 
 DICOM_SUFFIXES = (".dcm", ".dicom")
@@ -35,22 +35,6 @@ CHUNK = 5000
 
 class InterchangeError(Exception):
     """An export or import is refused; the message names the file and the record."""
-
-
-def score_value(raw, where: str, name: str = "score") -> Optional[float]:
-    """An imported suggestion's score: None, or a finite number (``where`` names the
-    file and record in the error)."""
-    if raw is None or raw == "":
-        return None
-    if isinstance(raw, bool):
-        raise InterchangeError(f"{where}: {name} {raw!r} is not a number")
-    try:
-        x = float(raw)
-    except (TypeError, ValueError):
-        raise InterchangeError(f"{where}: {name} {raw!r} is not a number") from None
-    if not math.isfinite(x):
-        raise InterchangeError(f"{where}: {name} {raw!r} is not a finite number")
-    return x
 
 
 # --- options and reports ------------------------------------------------------
@@ -169,20 +153,6 @@ class ExportRow:
 def iso(dt: Optional[datetime]) -> Optional[str]:
     dt = as_utc(dt)
     return None if dt is None else dt.isoformat()
-
-
-def parse_time(text, where: str) -> Optional[datetime]:
-    if text in (None, ""):
-        return None
-    if not isinstance(text, str):
-        raise InterchangeError(f"{where}: time {text!r} is not text")
-    try:
-        dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise InterchangeError(f"{where}: time {text!r} is not an ISO 8601 date-time") from None
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
-    return dt.astimezone(timezone.utc)
 
 
 def is_dicom_name(relpath: str) -> bool:
@@ -483,58 +453,3 @@ def resolve_inside(root: Path | str, name, where: str = "") -> str:
     if target != root_real and not target.startswith(root_real.rstrip(os.sep) + os.sep):
         raise InterchangeError(f"{label}file name {name!r} leads out of the project through a symbolic link")
     return rel
-
-
-# --- what an import file says -------------------------------------------------------
-
-MISSING = object()
-
-
-@dataclass
-class ImportItem:
-    name: str  # as written in the file
-    where: str  # the record, for messages: "line 7", "annotations[3]", "task 12"
-    caption: object = MISSING  # MISSING = the format does not carry it; None = no caption
-    labels: Optional[list[str]] = None  # None = not carried
-    status: Optional[str] = None
-    reviewer: Optional[str] = None
-    time: Optional[datetime] = None
-    suggestions: list[NewSuggestion] = field(default_factory=list)  # image_id filled in later (0)
-    path_checked: bool = False  # name is already project-relative and checked
-    alt: Optional[Path] = None  # the file itself, tried when the name matches no image
-    by_stem: bool = False  # name is a path without its suffix (caption sidecars)
-    review_meta: bool = False  # the format carries reviewer and time: keep the file's
-
-
-@dataclass
-class ParsedFile:
-    items: list[ImportItem]
-    taxonomy: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-
-
-def check_status(value, where: str) -> Optional[str]:
-    if value in (None, ""):
-        return None
-    if value not in m.REVIEW_STATUSES:
-        raise InterchangeError(f"{where}: status {value!r} is not one of {', '.join(m.REVIEW_STATUSES)}")
-    return value
-
-
-def check_text(value, where: str, what: str) -> Optional[str]:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise InterchangeError(f"{where}: {what} {value!r} is not text")
-    return value
-
-
-def check_labels(values, where: str) -> list[str]:
-    if not isinstance(values, (list, tuple)):
-        raise InterchangeError(f"{where}: labels {values!r} is not a list")
-    out = []
-    for v in values:
-        if not isinstance(v, str) or not v.strip() or v != v.strip():
-            raise InterchangeError(f"{where}: label {v!r} is empty, not text or has surrounding spaces")
-        out.append(v)
-    return out

@@ -10,16 +10,8 @@ import json
 from pathlib import Path
 
 from .coco import suggestion_from
-from .common import (
-    ExportContext,
-    ImportItem,
-    InterchangeError,
-    ParsedFile,
-    check_labels,
-    check_status,
-    parse_time,
-    write_atomic,
-)
+from .common import ExportContext, InterchangeError, write_atomic
+from .parsing import ImportItem, ParsedFile, check_labels, check_status, parse_time
 
 BASE_COLUMNS = ["file_name", "labels", "caption", "status", "reviewer", "time"]
 

@@ -14,17 +14,8 @@ from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
 from ..store.records import NewSuggestion
-from .common import (
-    ExportContext,
-    ImportItem,
-    InterchangeError,
-    ParsedFile,
-    score_value,
-    check_labels,
-    check_status,
-    parse_time,
-    write_atomic,
-)
+from .common import ExportContext, InterchangeError, write_atomic
+from .parsing import ImportItem, ParsedFile, score_value, check_labels, check_status, parse_time
 
 CAPTION = "llmvis_caption"
 REVIEW = "llmvis_review"

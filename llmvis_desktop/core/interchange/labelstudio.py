@@ -15,17 +15,15 @@ from urllib.parse import unquote
 
 from ..store.records import NewSuggestion
 from .coco import load_json
-from .common import (
-    ExportContext,
+from .common import ExportContext, InterchangeError, write_atomic
+from .parsing import (
     ImportItem,
-    InterchangeError,
     ParsedFile,
-    score_value,
     check_labels,
     check_status,
     check_text,
     parse_time,
-    write_atomic,
+    score_value,
 )
 
 LOCAL_FILES = "/data/local-files/?d="

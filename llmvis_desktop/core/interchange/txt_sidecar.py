@@ -12,7 +12,8 @@ from __future__ import annotations
 import os
 from pathlib import Path, PurePosixPath
 
-from .common import ExportContext, ImportItem, InterchangeError, ParsedFile, prepare_folder
+from .common import ExportContext, InterchangeError, prepare_folder
+from .parsing import ImportItem, ParsedFile
 
 MAX_BYTES = 1 << 20
 

@@ -13,15 +13,14 @@ from pathlib import Path
 
 from .common import (
     ExportContext,
-    ImportItem,
     InterchangeError,
-    ParsedFile,
     folder_to_label,
     label_to_folder,
     prepare_folder,
     split_of,
     splits_used,
 )
+from .parsing import ImportItem, ParsedFile
 from ..imaging.formats import SUPPORTED_EXTENSIONS, sniff_dicom
 
 SPLITS = ("train", "val", "test")

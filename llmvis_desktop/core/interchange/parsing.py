@@ -1,0 +1,96 @@
+"""What an import file says, and the checks of its values: every format parses into
+:class:`ParsedFile` (a list of :class:`ImportItem`), which :mod:`.apply` writes."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Optional
+
+from ..store import models as m
+from ..store.records import NewSuggestion
+from .common import InterchangeError
+
+
+def score_value(raw, where: str, name: str = "score") -> Optional[float]:
+    """An imported suggestion's score: None, or a finite number (``where`` names the
+    file and record in the error)."""
+    if raw is None or raw == "":
+        return None
+    if isinstance(raw, bool):
+        raise InterchangeError(f"{where}: {name} {raw!r} is not a number")
+    try:
+        x = float(raw)
+    except (TypeError, ValueError):
+        raise InterchangeError(f"{where}: {name} {raw!r} is not a number") from None
+    if not math.isfinite(x):
+        raise InterchangeError(f"{where}: {name} {raw!r} is not a finite number")
+    return x
+
+
+def parse_time(text, where: str) -> Optional[datetime]:
+    if text in (None, ""):
+        return None
+    if not isinstance(text, str):
+        raise InterchangeError(f"{where}: time {text!r} is not text")
+    try:
+        dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise InterchangeError(f"{where}: time {text!r} is not an ISO 8601 date-time") from None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=timezone.utc)
+    return dt.astimezone(timezone.utc)
+
+
+MISSING = object()
+
+
+@dataclass
+class ImportItem:
+    name: str  # as written in the file
+    where: str  # the record, for messages: "line 7", "annotations[3]", "task 12"
+    caption: object = MISSING  # MISSING = the format does not carry it; None = no caption
+    labels: Optional[list[str]] = None  # None = not carried
+    status: Optional[str] = None
+    reviewer: Optional[str] = None
+    time: Optional[datetime] = None
+    suggestions: list[NewSuggestion] = field(default_factory=list)  # image_id filled in later (0)
+    path_checked: bool = False  # name is already project-relative and checked
+    alt: Optional[Path] = None  # the file itself, tried when the name matches no image
+    by_stem: bool = False  # name is a path without its suffix (caption sidecars)
+    review_meta: bool = False  # the format carries reviewer and time: keep the file's
+
+
+@dataclass
+class ParsedFile:
+    items: list[ImportItem]
+    taxonomy: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def check_status(value, where: str) -> Optional[str]:
+    if value in (None, ""):
+        return None
+    if value not in m.REVIEW_STATUSES:
+        raise InterchangeError(f"{where}: status {value!r} is not one of {', '.join(m.REVIEW_STATUSES)}")
+    return value
+
+
+def check_text(value, where: str, what: str) -> Optional[str]:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InterchangeError(f"{where}: {what} {value!r} is not text")
+    return value
+
+
+def check_labels(values, where: str) -> list[str]:
+    if not isinstance(values, (list, tuple)):
+        raise InterchangeError(f"{where}: labels {values!r} is not a list")
+    out = []
+    for v in values:
+        if not isinstance(v, str) or not v.strip() or v != v.strip():
+            raise InterchangeError(f"{where}: label {v!r} is empty, not text or has surrounding spaces")
+        out.append(v)
+    return out
