@@ -413,6 +413,9 @@ class SuggestController(QObject):
             return
         device = self.win.config.device
         self._asked = (rec.id, rec.relpath)  # the answer names this image, wherever the review has moved
+        viewer = getattr(self.win, "viewer", None)  # what the reviewer is looking at
+        frame = viewer.frames()[0] if viewer is not None and viewer.has_image() else 0
+        window = viewer.window() if viewer is not None and viewer.has_image() and viewer.window_enabled() else None
 
         def job(token, progress):
             from ..core.suggest.batch import ask_image
@@ -420,7 +423,8 @@ class SuggestController(QObject):
             from ..core.tasks import Progress
 
             progress(Progress("ask", 0, 1, info.model_id))
-            return ask_image(project, rec.id, info, question, worker=shared_worker(), device=device, store=False)
+            return ask_image(project, rec.id, info, question, worker=shared_worker(), device=device, store=False,
+                             frame=frame, window=window)
 
         self.ask_job = self.win.jobs.start(f"Ask the image ({rec.relpath})", job)
         self.ask_job.signals.result.connect(self._show_answer)

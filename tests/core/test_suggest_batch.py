@@ -645,3 +645,41 @@ def test_the_model_gets_what_its_processor_makes_of_the_full_images(tiny, worker
             assert torch.equal(torch.cat(seen), want)
     finally:
         project.close()
+
+
+def test_ask_the_image_about_the_frame_and_window_shown(tiny, worker, tmp_path, monkeypatch):
+    """Viewing frame 12 of a multi-frame DICOM through a chosen window, the question was
+    answered about frame 0 through the file's window, and the answer did not say which."""
+    import shutil
+
+    import numpy as np
+    from pydicom.data import get_testdata_file
+
+    from llmvis_desktop.core.imaging.reader import read_image
+    from llmvis_desktop.core.suggest import batch as batch_mod
+
+    folder = tmp_path / "series"
+    folder.mkdir()
+    shutil.copyfile(get_testdata_file("rtdose.dcm", download=False), folder / "dose.dcm")
+    project = tiny_models.labelled_project(folder, LABELS)
+    try:
+        image_id = project.image_ids()[0]
+        seen = []
+        real = batch_mod.model_image
+
+        def spy(*a, **k):
+            im = real(*a, **k)
+            seen.append(np.asarray(im))
+            return im
+
+        monkeypatch.setattr(batch_mod, "model_image", spy)
+        llava = inspect_folder(tiny["llava"])
+        got = ask_image(project, image_id, llava, "is it hot?", worker=worker, max_new_tokens=2,
+                        frame=12, window=(1_000_000.0, 100_000.0))
+        assert got.params["frame"] == 12 and got.params["window"] == [1_000_000.0, 100_000.0]
+        want = read_image(folder / "dose.dcm", frame=12, window=(1_000_000.0, 100_000.0)).display
+        assert np.array_equal(seen[0][..., 0], want)  # gray, as RGB
+        plain = ask_image(project, image_id, llava, "and now?", worker=worker, max_new_tokens=2)
+        assert "frame" not in plain.params and "window" not in plain.params
+    finally:
+        project.close()

@@ -355,9 +355,12 @@ def _infer(engines, roles, recs, images, done, labels, batch, max_new_tokens, to
 
 
 def ask_image(project: Project, image_id: int, info: ModelInfo, question: str, *, worker=None,
-              device: str = "auto", store: bool = True,
+              device: str = "auto", store: bool = True, frame: int = 0, window: Optional[tuple] = None,
               max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS) -> Union[SuggestionRecord, NewSuggestion]:
-    """"Ask the image": one chat-model answer, stored as an ``answer`` suggestion when ``store``."""
+    """"Ask the image": one chat-model answer, stored as an ``answer`` suggestion when ``store``.
+    ``frame`` and ``window``: what the reviewer is looking at (a multi-frame DICOM's frame
+    12 through a bone window was answered about frame 0 through the file's window); both
+    are recorded in the parameters when not the defaults."""
     if info.kind != "chat":
         raise ModelRefused(f"{info.path}: a {info.family} model cannot answer questions; use a chat model")
     a_bin, a_rc = optins_for(project, info)
@@ -366,12 +369,16 @@ def ask_image(project: Project, image_id: int, info: ModelInfo, question: str, *
 
     worker = worker or shared_worker()
     rec = project.image(image_id)
-    im = load_pil(project, rec)
+    im = model_image(project.path_of(rec), project.max_pixels, MAX_SIDE, frame=frame, window=window)
     eng = worker.engine(info, "answer", device, allow_bin=a_bin, allow_remote_code=a_rc)
     (g,) = worker.call(eng.answer, [im], question, batch=1, max_new_tokens=max_new_tokens)
-    row = NewSuggestion(image_id, "answer", g.text, info.model_id, g.score, info.revision, question.strip(),
-                        {"family": info.family, "device": eng.device, "dtype": eng.dtype_name,
-                         "max_new_tokens": max_new_tokens, "decoding": "greedy"})
+    params = {"family": info.family, "device": eng.device, "dtype": eng.dtype_name,
+              "max_new_tokens": max_new_tokens, "decoding": "greedy"}
+    if frame:
+        params["frame"] = frame
+    if window is not None:
+        params["window"] = [float(window[0]), float(window[1])]
+    row = NewSuggestion(image_id, "answer", g.text, info.model_id, g.score, info.revision, question.strip(), params)
     if not store:
         return row
     (sid,) = project.add_suggestions([row])

@@ -39,9 +39,11 @@ CRASH_ENV = "LLMVIS_TEST_READER_CRASH_ON"
 
 
 def model_image(path, max_pixels: Optional[int] = None, max_side: int = MAX_SIDE,
-                draft_side: Optional[int] = None, resize: Optional[tuple] = None):
+                draft_side: Optional[int] = None, resize: Optional[tuple] = None,
+                frame: int = 0, window: Optional[tuple] = None):
     """The image as the model sees it: the 8-bit display rendering, RGB, orientation applied,
-    no larger than ``max_side``.
+    no larger than ``max_side``; ``frame`` of a multi-frame file, shown through
+    ``window`` (center, width) when given, else the file's own.
 
     ``resize`` (:func:`.resize.reader_resize`): the resize the model's processor does
     first, done here instead, exactly as the processor would (the processor then leaves
@@ -64,7 +66,7 @@ def model_image(path, max_pixels: Optional[int] = None, max_side: int = MAX_SIDE
     from ..imaging.reader import DEFAULT_MAX_PIXELS, read_image
 
     data = read_image(path, max_pixels=max_pixels or DEFAULT_MAX_PIXELS,
-                      draft_side=min(draft_side or max_side, max_side))
+                      draft_side=min(draft_side or max_side, max_side), frame=frame, window=window)
     im = Image.fromarray(data.display)
     if im.mode != "RGB":
         im = im.convert("RGB")
