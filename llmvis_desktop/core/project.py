@@ -182,8 +182,7 @@ class Project:
 
     def add_label(self, name: str, color: Optional[str] = None, shortcut: Optional[str] = None,
                   description: str = "") -> LabelDef:
-        with self.store.write() as s:
-            return rl.add_label(s, name, color, shortcut, description)
+        return self.add_labels([name], color, shortcut, description)[0]
 
     def add_labels(self, names: Sequence[str], color: Optional[str] = None, shortcut: Optional[str] = None,
                    description: str = "") -> list[LabelDef]:
@@ -198,10 +197,7 @@ class Project:
     def remove_label(self, name: str, actor: str, force: bool = False) -> int:
         """Remove a label (see :func:`.store.repo_labels.remove_label`); its pending
         suggestions are withdrawn (accepting one would have brought the label back)."""
-        with self.store.write() as s:
-            n = rl.remove_label(s, name, actor, force=force)
-            rs.withdraw_label(s, name, actor)
-            return n
+        return self.remove_labels([name], actor, force)[0]
 
     def remove_labels(self, names: Sequence[str], actor: str, force: bool = False) -> list[int]:
         """Remove several labels: all of them, or (one refused) none; per label, how many

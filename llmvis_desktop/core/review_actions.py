@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Iterable, Optional, Union
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .store import models as m
@@ -156,10 +157,6 @@ def _current_names(s: Session, snap: Optional[dict], skipped: list) -> Optional[
     removed since is left out, and said in ``skipped``."""
     if not snap or not snap.get("label_ids"):
         return snap
-    from sqlalchemy import select
-
-    from .store import models as m
-
     ids = snap["label_ids"]
     now = dict(s.execute(select(m.Label.id, m.Label.name).where(m.Label.id.in_(list(ids.values())))).all())
     names = []

@@ -154,33 +154,32 @@ def _withdraw(session: Session, image_ids, prefix: str, keep: set, now) -> None:
         .join(m.Image, m.Image.id == sg.image_id)
         .where(sg.image_id.in_(sorted(image_ids)), sg.outcome == "pending", sg.model_id.startswith(prefix)))
         if not r.current or (r.model_id, r.model_revision) not in keep]
-    if not rows:
-        return
-    session.execute(update(sg.__table__).where(sg.__table__.c.id == bindparam("sid")).values(
+    if rows:
+        _mark_withdrawn(session, rows, now)
+
+
+def _mark_withdrawn(session: Session, rows, now, actor: Optional[str] = None, why: Optional[str] = None) -> None:
+    """Withdraw ``rows`` (id, image_id, model_id, kind, value), each with a ``withdraw``
+    event: by ``actor`` (default: the suggestion's model), ``why`` as its after-value."""
+    sg = m.Suggestion.__table__
+    session.execute(update(sg).where(sg.c.id == bindparam("sid")).values(
         outcome="withdrawn", decided_at=now, decided_by=bindparam("by")),
-        [{"sid": r.id, "by": _model_actor(r.model_id)} for r in rows])
+        [{"sid": r.id, "by": actor or _model_actor(r.model_id)} for r in rows])
     session.execute(insert(m.Event.__table__), [
-        {"image_id": r.image_id, "actor": _model_actor(r.model_id), "at": now, "action": "withdraw",
-         "before": dumps({"kind": r.kind, "value": r.value}), "after": None, "suggestion_id": r.id}
+        {"image_id": r.image_id, "actor": actor or _model_actor(r.model_id), "at": now, "action": "withdraw",
+         "before": dumps({"kind": r.kind, "value": r.value}), "after": dumps(why), "suggestion_id": r.id}
         for r in rows])
 
 
 def withdraw_label(session: Session, name: str, actor: str) -> int:
-    """Withdraw the pending suggestions of label ``name`` (``actor`` is removing it);
-    returns how many. Their images' suggestion state is refreshed."""
+    """Withdraw the pending suggestions of label ``name`` (``actor`` is removing it: other
+    windows see the change); returns how many. Their images' suggestion state is refreshed."""
     sg = m.Suggestion
-    rows = session.execute(select(sg.id, sg.image_id, sg.model_id).where(
+    rows = session.execute(select(sg.id, sg.image_id, sg.model_id, sg.kind, sg.value).where(
         sg.kind == "label", sg.value == name, sg.outcome == "pending")).all()
-    if not rows:
-        return 0
-    now = m.utcnow()
-    session.execute(update(sg).where(sg.id.in_([r.id for r in rows])).values(
-        outcome="withdrawn", decided_at=now, decided_by=actor))
-    session.execute(insert(m.Event.__table__), [  # by the remover: other windows see the change
-        {"image_id": r.image_id, "actor": actor, "at": now, "action": "withdraw",
-         "before": dumps({"kind": "label", "value": name}), "after": dumps("label removed"),
-         "suggestion_id": r.id} for r in rows])
-    _refresh_images(session, {r.image_id for r in rows})
+    if rows:
+        _mark_withdrawn(session, rows, m.utcnow(), actor, "label removed")
+        _refresh_images(session, {r.image_id for r in rows})
     return len(rows)
 
 
