@@ -173,3 +173,53 @@ def test_broken_binding_is_refused(monkeypatch):
     monkeypatch.setattr(q.sys, "version_info", (3, 11, 7))
     with pytest.raises(q.QtVersionError, match="PySide6-Essentials!=6.12.0"):
         q.check_qt_binding()
+
+
+def _paint_devices_in(obj, seen=None) -> list:
+    from PySide6.QtGui import QPaintDevice
+    seen = set() if seen is None else seen
+    if id(obj) in seen:
+        return []
+    seen.add(id(obj))
+    if isinstance(obj, QPaintDevice):
+        return [obj]
+    if isinstance(obj, dict):
+        return [d for k, v in obj.items() for x in (k, v) for d in _paint_devices_in(x, seen)]
+    if isinstance(obj, (list, tuple, set)):
+        return [d for x in obj for d in _paint_devices_in(x, seen)]
+    return []
+
+
+def test_delegate_keeps_no_wrapper_of_the_device_it_painted_on(qtbot, image_folder, tmp_path):
+    """A paint device is no QObject: a wrapper kept after Qt deletes it (a closed
+    window's backing store) is returned for the next object at its address; CI saw
+    menu.addAction(text, slot) fail with "'QPaintDevice' has no attribute 'connect'"."""
+    from PySide6.QtGui import QPainter, QPixmap
+    from PySide6.QtWidgets import QStyleOptionViewItem
+    with Project.open(image_folder) as p:
+        p.index()
+        loader = ThumbLoader(make_cache(tmp_path / "thumbs"))
+        model = GridModel()
+        model.set_project(p, loader)
+        view = GridView(thumb_size=96)
+        qtbot.addWidget(view)
+        view.setModel(model)
+        try:
+            delegate = view.itemDelegate()
+            target = QPixmap(200, 200)
+            painter = QPainter(target)
+            option = QStyleOptionViewItem()
+            option.rect = view.visualRect(model.index(0)).adjusted(0, 0, 120, 160)
+            try:
+                for row in range(3):
+                    model.index(row).data(RecordRole)
+                qtbot.waitUntil(lambda: model.cached_record(0) is not None, timeout=10000)
+                delegate.paint(painter, option, model.index(0))
+            finally:
+                painter.end()
+            assert delegate._overlays  # the cell was really drawn, overlay included
+            kept = [d for d in _paint_devices_in(vars(delegate))
+                    if not isinstance(d, QPixmap) or d.cacheKey() == target.cacheKey()]
+            assert kept == []
+        finally:
+            assert loader.shutdown()

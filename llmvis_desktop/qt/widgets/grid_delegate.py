@@ -124,13 +124,14 @@ class GridDelegate(QStyledItemDelegate):
                                                           bool(rec.has_repair), colors)
         return pm
 
-    _dpr_cache: tuple = (None, 1.0)
-
-    def _dpr(self, painter: QPainter) -> float:
+    @staticmethod
+    def _dpr(painter: QPainter) -> float:
+        # The device's wrapper must not outlive this call: a paint device is not a
+        # QObject, so shiboken never learns when Qt deletes it (a closed window's
+        # backing store), and a wrapper kept past that is handed back for whatever
+        # Qt allocates next at its address (a QAction came back as a QPaintDevice).
         device = painter.device()
-        if self._dpr_cache[0] is not device:
-            self._dpr_cache = (device, device.devicePixelRatioF() if device is not None else 1.0)
-        return self._dpr_cache[1]
+        return device.devicePixelRatioF() if device is not None else 1.0
 
     def _draw_overlay(self, size: int, dpr: float, status: str, error: bool, repair: bool,
                       colors: tuple) -> QPixmap:
