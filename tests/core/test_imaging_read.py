@@ -388,3 +388,20 @@ def test_valid_dicom_is_not_taken_for_truncated(name):
     path = get_testdata_file(name, download=False)
     assert read_header(path).format == "DICOM"
     assert read_image(path).pixels.size
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+def test_min_is_white_tiff_keeps_its_values_and_shows_inverted(tmp_path, dtype):
+    """A gray TIFF whose PhotometricInterpretation says 0 is white (scanners, some X-ray
+    exports, and the repairs of MONOCHROME1 DICOM) showed as a negative at 16 bits."""
+    import tifffile
+
+    arr = (np.arange(64 * 48).reshape(48, 64) * (7 if dtype == np.uint16 else 1) % 250).astype(dtype)
+    tifffile.imwrite(tmp_path / "black.tif", arr, photometric="minisblack")
+    tifffile.imwrite(tmp_path / "white.tif", arr, photometric="miniswhite")
+    black, white = read_image(tmp_path / "black.tif"), read_image(tmp_path / "white.tif")
+    assert white.meta.inverted and not black.meta.inverted
+    assert read_header(tmp_path / "white.tif").inverted
+    np.testing.assert_array_equal(white.pixels, arr)  # stored values, as DICOM keeps them
+    np.testing.assert_array_equal(white.display, 255 - black.display.astype(np.int16))
+    np.testing.assert_array_equal(white.display, to_display(white.pixels, white.window, invert=True))

@@ -327,3 +327,28 @@ def test_a_repair_never_replaces_another_original_image(tmp_path):
         again = apply_mod.repair_file(root / "part.png", mask, method="ns", project=p, out=first.output_path,
                                       overwrite=True)
         assert again.output_path == first.output_path
+
+
+def test_monochrome1_dicom_repair_is_a_min_is_white_tiff_shown_the_same_way(tmp_path):
+    """The repair of a MONOCHROME1 image (low values white) was a plain 16-bit PNG: shown
+    as a negative of the image it repaired, in the viewer, thumbnails and exports."""
+    import tifffile
+
+    from imagegen import write_dicom_monochrome1
+    from llmvis_desktop.core.imaging.reader import read_image
+
+    src = write_dicom_monochrome1(tmp_path)
+    orig = read_image(src)
+    m = np.zeros(orig.pixels.shape, bool)
+    m[20:30, 20:30] = True
+    res = apply_mod.repair_file(src, m, method="ns")
+    assert res.output_path.suffix == ".tif"
+    with tifffile.TiffFile(res.output_path) as tf:
+        assert int(tf.pages.first.photometric) == 0  # MinIsWhite
+    back = read_image(res.output_path, window=orig.window)
+    assert back.meta.inverted
+    hole = dilate(m, 2)
+    np.testing.assert_array_equal(back.pixels[~hole], orig.pixels[~hole])
+    np.testing.assert_array_equal(back.display[~hole], orig.display[~hole])
+    with pytest.raises(RepairError, match="low values white.*give a .tif"):
+        apply_mod.repair_file(src, m, method="ns", out=tmp_path / "x.png")

@@ -76,13 +76,14 @@ def _composite_on_white(pixels: np.ndarray) -> np.ndarray:
 
 
 def display_for(
-    pixels: np.ndarray, window: tuple[float, float] | None
+    pixels: np.ndarray, window: tuple[float, float] | None, *, invert: bool = False
 ) -> tuple[np.ndarray, tuple[float, float] | None]:
-    """Display image and the window used: 8-bit passes through unless a window is given."""
-    if pixels.dtype == np.uint8 and window is None:
+    """Display image and the window used: 8-bit passes through unless a window is given
+    or it is to be shown inverted (``ImageMeta.inverted``)."""
+    if pixels.dtype == np.uint8 and window is None and not invert:
         if pixels.ndim == 3 and pixels.shape[2] in (2, 4):
             return _composite_on_white(pixels), None
         return _color_part(pixels), None
     if window is None:
-        window = auto_window(_color_part(pixels))
-    return to_display(pixels, window), window
+        window = (127.5, 255.0) if pixels.dtype == np.uint8 else auto_window(_color_part(pixels))
+    return to_display(pixels, window, invert=invert), window

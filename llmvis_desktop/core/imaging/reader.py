@@ -63,6 +63,12 @@ class ImageMeta:
     channels: int  # channels of ``ImageData.pixels`` (1 gray, 3 RGB, 4 RGBA...)
     frames: int
     mode: str  # Pillow mode ("RGB", "I;16"...) or DICOM photometric interpretation
+    min_is_white: bool = False  # a gray TIFF that says 0 is white (PhotometricInterpretation 0)
+
+    @property
+    def inverted(self) -> bool:
+        """Low values show white: DICOM MONOCHROME1, a MinIsWhite gray TIFF."""
+        return self.min_is_white or self.mode == "MONOCHROME1"
 
 
 @dataclass(frozen=True, eq=False)  # arrays: compare/hash by identity, never element-wise
@@ -289,8 +295,12 @@ def _tiff(fh, path, frame, max_pixels, *, decode: bool):
             page = tf.pages.first
             width, height, depth, channels, mode, _, orientation = _tiff_page_info(page)
             check_size(path, width, height, max_pixels)
-            meta = ImageMeta(width, height, "TIFF", depth, channels, frames, mode)
-            pil_ok = frames == 1 and depth == 8 and width * height <= (Image.MAX_IMAGE_PIXELS or _HUGE)
+            # MinIsWhite gray (8 bits or more): kept as stored and shown inverted, like
+            # DICOM MONOCHROME1 (Pillow would invert the values themselves)
+            white = int(page.photometric) == 0 and channels == 1 and int(page.bitspersample) >= 8
+            meta = ImageMeta(width, height, "TIFF", depth, channels, frames, mode, white)
+            pil_ok = (frames == 1 and depth == 8 and not white
+                      and width * height <= (Image.MAX_IMAGE_PIXELS or _HUGE))
             if pil_ok or not decode:
                 return (None if pil_ok else meta), None
             _check_frame(path, frame, frames)
@@ -396,7 +406,7 @@ def read_image(
         if pixels is None:
             fh.seek(0)
             pixels, meta = _read_pillow(fh, path, frame, max_pixels, draft_side)
-    display, used = display_for(pixels, window)
+    display, used = display_for(pixels, window, invert=meta.inverted)
     return ImageData(pixels, display, meta, used, frame)
 
 

@@ -97,12 +97,14 @@ def load_engine(checkpoint: Optional[Path | str] = None):
 
 # --------------------------------------------------------------------------- saving
 
-def output_format(src_format: Optional[str], pixels: np.ndarray) -> str:
+def output_format(src_format: Optional[str], pixels: np.ndarray, inverted: bool = False) -> str:
     """'png' or 'tiff': lossless, at the source depth.  JPEG/BMP/WEBP become PNG (a JPEG
     re-encode would change pixels outside the mask); DICOM becomes a derived PNG
-    (8/16-bit gray, 8-bit RGB) or TIFF (signed, float, 16-bit RGB)."""
+    (8/16-bit gray, 8-bit RGB) or TIFF (signed, float, 16-bit RGB).  A gray image shown
+    with low values white (``inverted``: MONOCHROME1, MinIsWhite) becomes a MinIsWhite
+    TIFF, the only one of the two that can say so."""
     fmt = (src_format or "").upper()
-    if fmt == "TIFF":
+    if fmt == "TIFF" or (inverted and pixels.ndim == 2):
         return "tiff"
     if pixels.dtype == np.uint8:
         return "png"
@@ -111,20 +113,19 @@ def output_format(src_format: Optional[str], pixels: np.ndarray) -> str:
     return "tiff"
 
 
-def encode(pixels: np.ndarray, fmt: str) -> bytes:
+def encode(pixels: np.ndarray, fmt: str, inverted: bool = False) -> bytes:
     buf = io.BytesIO()
     if fmt == "png":
         from PIL import Image
 
-        if pixels.dtype == np.uint16:
-            im = Image.fromarray(pixels)
-        else:
-            im = Image.fromarray(pixels)
-        im.save(buf, format="PNG")
+        Image.fromarray(pixels).save(buf, format="PNG")
     else:
         import tifffile
 
-        photometric = "rgb" if pixels.ndim == 3 and pixels.shape[2] in (3, 4) else "minisblack"
+        if pixels.ndim == 3 and pixels.shape[2] in (3, 4):
+            photometric = "rgb"
+        else:
+            photometric = "miniswhite" if inverted else "minisblack"
         tifffile.imwrite(buf, pixels, photometric=photometric, compression="zlib")
     return buf.getvalue()
 
@@ -171,7 +172,8 @@ def resolve_out_dir(image_path: Path | str, out_dir: Optional[Path | str] = None
     return folder if folder.is_absolute() else image_path.parent / folder
 
 
-def _output_path(image_path: Path, out, out_dir, fmt: str, repaired: np.ndarray) -> tuple[Path, str]:
+def _output_path(image_path: Path, out, out_dir, fmt: str, repaired: np.ndarray,
+                 inverted: bool = False) -> tuple[Path, str]:
     """Where the repair goes, and its format. ``out`` names the file (a .png, or a .tif);
     an existing folder, or a path ending in a separator, is the folder to save it in.
     Another suffix is refused, not swapped: swapping it once wrote over a different file
@@ -185,8 +187,10 @@ def _output_path(image_path: Path, out, out_dir, fmt: str, repaired: np.ndarray)
     if suffix in (".tif", ".tiff"):
         return out_path, "tiff"
     if suffix == ".png" and fmt == "tiff":
-        raise RepairError(f"{out_path}: this image ({repaired.dtype}, {repaired.shape}) needs TIFF to keep "
-                          "its depth; give a .tif output")
+        why = ("shows low values white, which a PNG cannot record" if inverted
+               else "needs TIFF to keep its depth")
+        raise RepairError(f"{out_path}: this image ({repaired.dtype}, {repaired.shape}) {why}; "
+                          "give a .tif output")
     if suffix != ".png":
         want = ".tif" if fmt == "tiff" else ".png"
         raise RepairError(f"{out_path}: repairs are saved as PNG or TIFF; give a {want} name "
@@ -289,8 +293,9 @@ def repair_file(
         repaired = inpaint(pixels, m, method=method, generator=generator, dilate_px=dilate_px, margin=margin,
                            tile=tile, radius=radius, device=device, detail=detail, seed=seed, token=token)
     src_hash = file_sha256(image_path)
-    fmt = output_format(data.meta.format, repaired)
-    out_path, fmt = _output_path(image_path, out, out_dir, fmt, repaired)
+    inverted = bool(data.meta.inverted) and repaired.ndim == 2
+    fmt = output_format(data.meta.format, repaired, inverted)
+    out_path, fmt = _output_path(image_path, out, out_dir, fmt, repaired, inverted)
     if out_path.resolve() == image_path.resolve():
         raise RepairError(f"{out_path}: refusing to overwrite the original image")
     replacing = out_path.exists()
@@ -310,7 +315,7 @@ def repair_file(
     Image.fromarray(m.astype(np.uint8) * 255).save(mbuf, format="PNG")
     atomic_write(mask_path, mbuf.getvalue())
     try:
-        atomic_write(out_path, encode(repaired, fmt))
+        atomic_write(out_path, encode(repaired, fmt, inverted))
     except BaseException:
         mask_path.unlink(missing_ok=True)
         raise

@@ -197,8 +197,9 @@ class ImageViewer(QWidget):
         (:func:`.viewer_display.screen_image`), or None."""
         self._data = data
         self._pixels = np.asarray(data.pixels)
-        # MONOCHROME1 DICOM: low values are white, for every window the user picks too
-        self._invert = getattr(getattr(data, "meta", None), "mode", None) == "MONOCHROME1"
+        # MONOCHROME1 DICOM, MinIsWhite TIFF: low values are white, for every window the
+        # user picks too
+        self._invert = bool(getattr(getattr(data, "meta", None), "inverted", False))
         self._window = None
         self._loaded_window = tuple(data.window) if data.window is not None else None
         if self.window_enabled():
