@@ -405,3 +405,22 @@ def test_min_is_white_tiff_keeps_its_values_and_shows_inverted(tmp_path, dtype):
     np.testing.assert_array_equal(white.pixels, arr)  # stored values, as DICOM keeps them
     np.testing.assert_array_equal(white.display, 255 - black.display.astype(np.int16))
     np.testing.assert_array_equal(white.display, to_display(white.pixels, white.window, invert=True))
+
+
+def test_voi_lut_function_sigmoid_is_an_s_curve_for_every_window(tmp_path, samples):
+    """VOI LUT Function SIGMOID (some mammography and radiography) was drawn as the
+    linear ramp: the reviewer saw other contrast than the modality intended."""
+    import pydicom
+
+    ds = pydicom.dcmread(samples["mr"])
+    ds.VOILUTFunction = "SIGMOID"
+    ds.save_as(tmp_path / "sig.dcm")
+    linear, sig = read_image(samples["mr"]), read_image(tmp_path / "sig.dcm")
+    assert sig.meta.sigmoid and not linear.meta.sigmoid
+    c, w = sig.window
+    x = sig.pixels.astype(np.float64)
+    want = 255.0 / (1.0 + np.exp(-4.0 * (x - c) / w))  # PS3.3 C.11.2.1.3.1
+    assert np.abs(sig.display - want).max() <= 0.5 + 1e-6
+    assert not np.array_equal(sig.display, linear.display)
+    # the viewer re-renders a window/level drag with the same helper
+    np.testing.assert_array_equal(sig.display, to_display(sig.pixels, sig.window, sigmoid=True))

@@ -191,6 +191,26 @@ def test_viewer_keeps_monochrome1_inverted_when_the_window_changes(viewer, qtbot
     assert viewer.current_display()[0, 0] > viewer.current_display()[0, -1]  # low values stay bright
 
 
+@pytest.mark.parametrize("kind", ["min_is_white", "sigmoid"])
+def test_viewer_keeps_inversion_and_curve_when_the_window_changes(viewer, qtbot, kind):
+    """A MinIsWhite TIFF shows inverted and a DICOM whose VOI LUT Function is SIGMOID
+    keeps its S-curve for every window the reviewer picks."""
+    from dataclasses import replace
+
+    y, x = np.mgrid[0:64, 0:64]
+    px = (x * 40).astype(np.uint16)
+    flags = {"min_is_white": dict(invert=True), "sigmoid": dict(sigmoid=True)}[kind]
+    data = make_data(px, fmt="TIFF" if kind == "min_is_white" else "DICOM", bit_depth=16,
+                     window=(1200.0, 2400.0))
+    data = replace(data, meta=replace(data.meta, **{kind: True}),
+                   display=to_display(px, (1200.0, 2400.0), **flags))
+    viewer.show_image(data)
+    with qtbot.waitSignal(viewer.windowChanged, timeout=1000):
+        viewer.set_window(1000, 1000)
+    assert np.array_equal(viewer.current_display(), to_display(px, (1000, 1000), **flags))
+    assert not np.array_equal(viewer.current_display(), to_display(px, (1000, 1000)))
+
+
 def test_viewer_right_drag_changes_window(viewer, qtbot):
     px = gray16()
     viewer.show_image(make_data(px, fmt="TIFF", bit_depth=16))

@@ -102,7 +102,17 @@ def _meta(ds) -> ImageMeta:
     else:
         channels = samples
         depth = 32 if fractional or bits > 16 else (16 if bits > 8 else 8)
-    return ImageMeta(cols, rows, "DICOM", depth, channels, frames, photometric)
+    return ImageMeta(cols, rows, "DICOM", depth, channels, frames, photometric, sigmoid=_sigmoid(ds))
+
+
+def _sigmoid(ds) -> bool:
+    """Whether the window is applied as the standard's SIGMOID curve (some mammography and
+    radiography): VOI LUT Function at the top level, else an Enhanced object's first frame."""
+    value = ds.get("VOILUTFunction")
+    if value is None:
+        item = _functional(ds, 0, "FrameVOILUTSequence")
+        value = item.get("VOILUTFunction") if item is not None else None
+    return str(value or "").strip().upper() == "SIGMOID"
 
 
 def header(fh, path: PathLike, max_pixels: int | None) -> ImageMeta:
@@ -281,7 +291,7 @@ def read(fh, path: PathLike, frame: int, max_pixels: int | None, window):
         if used is None:
             lo, hi = float(pixels.min()), float(pixels.max())
             used = ((lo + hi) / 2.0, (hi - lo) or 1.0)
-        display = to_display(pixels, used, invert=photometric == "MONOCHROME1")
+        display = to_display(pixels, used, invert=photometric == "MONOCHROME1", sigmoid=meta.sigmoid)
     if voi is not None and photometric == "MONOCHROME1":
         display = 255 - display
     return pixels, display, meta, used

@@ -36,14 +36,16 @@ def _color_part(pixels: np.ndarray) -> np.ndarray:
 
 
 def to_display(
-    pixels: np.ndarray, window: tuple[float, float] | None = None, *, invert: bool = False
+    pixels: np.ndarray, window: tuple[float, float] | None = None, *, invert: bool = False,
+    sigmoid: bool = False,
 ) -> np.ndarray:
     """Map pixels linearly to uint8: ``center - width/2`` -> 0, ``center + width/2`` -> 255.
 
     ``window`` None means :func:`auto_window`.  Alpha/extra channels are dropped
     (result is HxW or HxWx3).  ``invert`` flips the ramp (DICOM MONOCHROME1: pass
     ``meta.mode == "MONOCHROME1"``).  Integer inputs up to 16 bits go through a lookup
-    table, fast enough to call on every mouse move of a window/level drag.
+    table, fast enough to call on every mouse move of a window/level drag.  ``sigmoid``:
+    the DICOM VOI LUT Function SIGMOID, ``255 / (1 + exp(-4 (x - center) / width))``.
     """
     arr = _color_part(np.asarray(pixels))
     if window is None:
@@ -52,7 +54,11 @@ def to_display(
     lo, scale = center - width / 2.0, 255.0 / width
 
     def ramp(values: np.ndarray) -> np.ndarray:
-        out = (values.astype(np.float32) - np.float32(lo)) * np.float32(scale)
+        if sigmoid:
+            z = (values.astype(np.float64) - center) * (-4.0 / width)
+            out = (255.0 / (1.0 + np.exp(np.clip(z, -700.0, 700.0)))).astype(np.float32)
+        else:
+            out = (values.astype(np.float32) - np.float32(lo)) * np.float32(scale)
         np.clip(out, 0.0, 255.0, out=out)
         out += 0.5
         result = out.astype(np.uint8)

@@ -64,6 +64,7 @@ class ImageMeta:
     frames: int
     mode: str  # Pillow mode ("RGB", "I;16"...) or DICOM photometric interpretation
     min_is_white: bool = False  # a gray TIFF that says 0 is white (PhotometricInterpretation 0)
+    sigmoid: bool = False  # DICOM VOI LUT Function SIGMOID: the window is an S-curve, not a ramp
 
     @property
     def inverted(self) -> bool:

@@ -182,7 +182,8 @@ class RepairDialog(QDialog):
     def _display(self, pixels: np.ndarray) -> np.ndarray:
         if pixels.dtype == np.uint8 and self.data.window is None:
             return pixels[..., :3] if pixels.ndim == 3 else pixels
-        return to_display(pixels, self.data.window, invert=self.data.meta.inverted)
+        return to_display(pixels, self.data.window, invert=self.data.meta.inverted,
+                          sigmoid=self.data.meta.sigmoid)
 
     def _mask_changed(self) -> None:
         """The mask or a setting changed: every preview is stale, and so is a running repair

@@ -92,6 +92,7 @@ class ImageViewer(QWidget):
         self._data = None
         self._pixels: Optional[np.ndarray] = None
         self._invert = False  # MONOCHROME1: low values white
+        self._sigmoid = False  # DICOM VOI LUT Function SIGMOID
         self._display: Optional[np.ndarray] = None
         self._buffer: Optional[np.ndarray] = None  # keeps the QImage's memory alive
         self._window: Optional[tuple[float, float]] = None
@@ -200,6 +201,7 @@ class ImageViewer(QWidget):
         # MONOCHROME1 DICOM, MinIsWhite TIFF: low values are white, for every window the
         # user picks too
         self._invert = bool(getattr(getattr(data, "meta", None), "inverted", False))
+        self._sigmoid = bool(getattr(getattr(data, "meta", None), "sigmoid", False))
         self._window = None
         self._loaded_window = tuple(data.window) if data.window is not None else None
         if self.window_enabled():
@@ -322,7 +324,7 @@ class ImageViewer(QWidget):
     def _reset_image(self) -> None:
         self._data = None
         self._pixels = None
-        self._invert = False
+        self._invert = self._sigmoid = False
         self._display = None
         self._buffer = None
         self._window = None
@@ -404,7 +406,8 @@ class ImageViewer(QWidget):
             return
         self._window = self._pending_window
         self._pending_window = None
-        self._set_display(to_display(self._pixels, self._window, invert=self._invert))
+        self._set_display(to_display(self._pixels, self._window, invert=self._invert,
+                                     sigmoid=self._sigmoid))
         self._update_status()
         self.windowChanged.emit(float(self._window[0]), float(self._window[1]))
 
