@@ -683,3 +683,41 @@ def test_ask_the_image_about_the_frame_and_window_shown(tiny, worker, tmp_path, 
         assert "frame" not in plain.params and "window" not in plain.params
     finally:
         project.close()
+
+
+def test_a_label_added_to_the_taxonomy_gets_the_labeler_to_score_again(tiny, project, worker):
+    """The labeler scores a label set (softmax over it): after a label joined, a job over
+    the images not yet suggested skipped every one and never offered the new label. A
+    re-scored image's cards take the place of the old ones: the same label stays as one
+    card with its new score, a label no longer ranked is withdrawn."""
+    clip = inspect_folder(tiny["clip"])
+    first = run_suggest(project, None, clip, batch=4, top_k=10, min_score=0.0, worker=worker)
+    assert first.images == 6 and len(_all(project)) == 6 * len(LABELS)
+    assert run_suggest(project, None, clip, batch=4, top_k=10, min_score=0.0, worker=worker).images == 0
+
+    time.sleep(0.01)
+    project.add_label("hole")
+    again = run_suggest(project, None, clip, batch=4, top_k=10, min_score=0.0, worker=worker)
+    assert again.images == 6
+    pending = [s for s in _all(project) if s.outcome == "pending"]
+    assert len(pending) == 6 * (len(LABELS) + 1)
+    per_image: dict[int, list] = {}
+    for s in pending:
+        per_image.setdefault(s.image_id, []).append(s)
+    for cards in per_image.values():
+        assert sorted(c.value for c in cards) == sorted((*LABELS, "hole"))  # one card per label
+        assert sum(c.score for c in cards) == pytest.approx(1.0, abs=1e-5)  # all from the new scoring
+        assert {c.params["taxonomy_size"] for c in cards} == {len(LABELS) + 1}
+
+    # scored again keeping only the best label: the others are withdrawn, with an event each
+    time.sleep(0.01)
+    project.add_label("stain")
+    run_suggest(project, None, clip, batch=4, top_k=1, min_score=0.99, worker=worker)
+    rows = _all(project)
+    image_id = rows[0].image_id
+    mine = [s for s in rows if s.image_id == image_id]
+    (best,) = [s for s in mine if s.outcome == "pending"]
+    withdrawn = {s.id for s in mine if s.outcome == "withdrawn"}
+    assert {s.value for s in mine if s.outcome == "withdrawn"} == {*LABELS, "hole"} - {best.value}
+    events = [e for e in project.history(image_id) if e.action == "withdraw"]
+    assert {e.suggestion_id for e in events} == withdrawn

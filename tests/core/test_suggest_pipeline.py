@@ -104,7 +104,7 @@ def test_cancel_keeps_what_the_model_finished_and_runs_nothing_after(project, wo
 
 
 def test_a_failed_commit_stops_the_job_with_its_error(project, worker, monkeypatch):
-    def full(rows, skip_done=False, skip_same_pending=False):
+    def full(rows, skip_done=False, **how):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(project, "add_suggestions", full)

@@ -19,10 +19,15 @@ def same_request_done(session: Session, model_id: str, revision: Optional[str], 
                       prompt: Optional[str], image_ids: Optional[Iterable[int]] = None) -> set[int]:
     """Images that already have a ``kind`` suggestion from this model id and revision for
     this prompt (or question, or label template), made for the file's current content
-    (after the indexer last saw it change)."""
+    (after the indexer last saw it change); a label suggestion also after the newest
+    label joined the taxonomy (the labels were scored against a set without it)."""
     stmt = (select(m.Suggestion.image_id).join(m.Image, m.Image.id == m.Suggestion.image_id)
             .where(m.Suggestion.model_id == model_id, m.Suggestion.kind == kind, _for_current_content())
             .distinct())
+    if kind == "label":
+        newest = session.scalar(select(func.max(m.Label.created_at)))
+        if newest is not None:
+            stmt = stmt.where(m.Suggestion.created_at >= newest)
     stmt = stmt.where(m.Suggestion.model_revision.is_(None) if revision is None
                       else m.Suggestion.model_revision == revision)
     stmt = stmt.where(m.Suggestion.prompt.is_(None) if prompt is None else m.Suggestion.prompt == prompt)
@@ -46,7 +51,8 @@ def _request(it: NewSuggestion) -> tuple:
 
 
 def add_suggestions(session: Session, items: Sequence[NewSuggestion], skip_done: bool = False,
-                    skip_same_pending: bool = False, replaces: Optional[str] = None) -> list[int]:
+                    skip_same_pending: bool = False, replaces: Optional[str] = None,
+                    supersede: bool = False) -> list[int]:
     """Store suggestions; never touches a reviewed annotation. New images become ``suggested``.
 
     ``skip_done``: leave out a suggestion whose image already has one of the same request
@@ -56,7 +62,9 @@ def add_suggestions(session: Session, items: Sequence[NewSuggestion], skip_done:
     over every image adds no duplicate cards. ``replaces`` (a model id prefix): the
     stored rows replace the pending suggestions of models with that prefix on their
     images, other than their own model and revision's, which are withdrawn (a retrained
-    learned suggester's cards take the place of its older ones). Returns the ids of the
+    learned suggester's cards take the place of its older ones). ``supersede``: instead of
+    ``skip_same_pending``, the items take the place of their own request's pending cards
+    on their images (:func:`_supersede`; a batch job run again). Returns the ids of the
     rows stored.
 
     Bulk statements (one multi-row insert for the suggestions, one for their history
@@ -79,11 +87,16 @@ def add_suggestions(session: Session, items: Sequence[NewSuggestion], skip_done:
         raise NotFound(f"image id {min(missing)} is not in this project")
     if skip_done:
         items = _not_done(session, items)
-    if skip_same_pending:
+    now = m.utcnow()
+    superseded: set[int] = set()
+    if supersede:
+        items, superseded = _supersede(session, items, now)
+    elif skip_same_pending:
         items = _not_same_pending(session, items, touched)
     if not items:
+        if superseded:
+            _refresh_images(session, superseded, {i: images[i] for i in superseded})
         return []
-    now = m.utcnow()
     if replaces:
         revised = {it.image_id for it in items}
         keep_pairs = {(it.model_id, it.model_revision) for it in items}
@@ -94,7 +107,7 @@ def add_suggestions(session: Session, items: Sequence[NewSuggestion], skip_done:
             return []
         touched = {item.image_id for item in items} | revised
     else:
-        touched = {item.image_id for item in items}
+        touched = {item.image_id for item in items} | superseded
     # Core statements on the tables (one executemany each): the ORM's bulk path costs more
     ids = list(session.execute(
         insert(m.Suggestion.__table__).returning(m.Suggestion.__table__.c.id, sort_by_parameter_order=True),
@@ -212,6 +225,41 @@ def _not_same_pending(session: Session, items: list[NewSuggestion], image_ids) -
         .join(m.Image, m.Image.id == c.image_id)
         .where(c.image_id.in_(sorted(image_ids)), c.outcome == "pending", _for_current_content())))
     return [it for it in items if (it.image_id, it.value, *_request(it)) not in pending]
+
+
+def _supersede(session: Session, items: list[NewSuggestion], now) -> tuple[list[NewSuggestion], set[int]]:
+    """A request (model, revision, kind, prompt) run again over an image takes the place
+    of its own pending cards there: a card of the same value stays, with the new score
+    and parameters (no event: its value is unchanged), the others are withdrawn (a
+    labeler re-scoring after a label joined the taxonomy no longer ranks them). Returns
+    the items still to store and the images whose cards were withdrawn."""
+    c = m.Suggestion
+    keys = {(it.image_id, *_request(it)) for it in items}
+    rows = [r for r in session.execute(
+        select(c.id, c.image_id, c.model_id, c.model_revision, c.kind, c.prompt, c.value, c.score,
+               c.params_json, _for_current_content().label("current"))
+        .join(m.Image, m.Image.id == c.image_id)
+        .where(c.image_id.in_(sorted({k[0] for k in keys})), c.outcome == "pending"))
+        if (r.image_id, r.model_id, r.model_revision, r.kind, r.prompt) in keys]
+    same = {(r.image_id, r.model_id, r.model_revision, r.kind, r.prompt, r.value): r for r in rows if r.current}
+    out, kept, changes = [], set(), []
+    for it in items:
+        r = same.get((it.image_id, *_request(it), it.value))
+        if r is None or r.id in kept:
+            out.append(it)
+            continue
+        kept.add(r.id)
+        params = json.dumps(it.params, sort_keys=True)
+        if r.score != it.score or r.params_json != params:
+            changes.append({"sid": r.id, "score": it.score, "params": params})
+    if changes:
+        t = c.__table__
+        session.execute(update(t).where(t.c.id == bindparam("sid")).values(
+            score=bindparam("score"), params_json=bindparam("params")), changes)
+    stale = [r for r in rows if r.id not in kept]
+    if stale:
+        _mark_withdrawn(session, stale, now, why="superseded: the same model scored the image again")
+    return out, {r.image_id for r in stale} | {r.image_id for r in rows if r.id in kept}
 
 
 def _locked_states(session: Session, image_ids) -> dict[int, tuple]:

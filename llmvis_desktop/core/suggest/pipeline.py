@@ -90,7 +90,7 @@ class GroupCommitter:
 
     def _store(self, rows: list[NewSuggestion]) -> None:
         """On the writer thread (one commit at a time)."""
-        stored = self._project.add_suggestions(rows, self._skip_done, skip_same_pending=True)
+        stored = self._project.add_suggestions(rows, self._skip_done, supersede=True)
         self.dropped += len(rows) - len(stored)
 
     def flush(self) -> None:
