@@ -79,7 +79,11 @@ def scan(
         if rel not in seen and not any(rel == b or rel.startswith(b + "/") for b in blocked)
     ]
     token.check()
-    if gone:
+    # Vanished files are marked missing and moved ones relinked in one transaction; the
+    # relink also runs when nothing vanished this time but rows are missing: a scan
+    # killed or cancelled between the two left a renamed folder's reviews on rows marked
+    # missing, and a rerun, seeing nothing new, never relinked them.
+    if gone or _any_missing(store):
         with store.write() as s:
             for rel in gone:
                 rows = rf.files_in_folder(s, rel)
@@ -87,13 +91,16 @@ def scan(
                 ri.mark_missing(s, ids)
                 result.missing += len(ids)
             rf.forget(s, gone)
-    if result.added:  # some may be files moved within the project
-        with store.write() as s:
             result.moved = repo_moves.relink_moved(s)
-        result.added -= result.moved
+        result.added -= min(result.added, result.moved)
         result.missing -= min(result.missing, result.moved)
     progress(Progress("scan", result.seen, result.seen, "listing done"))
     return result
+
+
+def _any_missing(store: Store) -> bool:
+    with store.read() as s:
+        return repo_moves.any_missing(s)
 
 
 def _apply(store: Store, folders: list[FolderListing], stored: dict, undigested: bool,

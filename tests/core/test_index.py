@@ -241,3 +241,38 @@ def test_a_renamed_folder_keeps_its_reviews(tmp_path):
         assert [e.action for e in p.history(first.id)][-1] == "move"
         assert p.image_by_path("cam_0/copy.png").status == "missing"  # two candidates: left alone
         assert len(p.image_ids()) == 6
+
+
+def test_a_rescan_relinks_moves_that_a_killed_scan_left_behind(tmp_path, monkeypatch):
+    """A scan killed (or cancelled) after it marked a renamed folder's rows missing and
+    before it relinked them left every review on a 'missing' row: the rerun saw nothing
+    new and never relinked."""
+    import os
+
+    from PIL import Image
+
+    from llmvis_desktop.core.project import Project
+    from llmvis_desktop.core.store import repo_moves
+
+    root = tmp_path / "line"
+    (root / "cam_0").mkdir(parents=True)
+    for i in range(2):
+        Image.new("L", (4, 4), i * 40).save(root / "cam_0" / f"f{i}.png")
+    with Project.open(root) as p:
+        p.index()
+        first = p.image_by_path("cam_0/f0.png")
+        p.set_caption(first.id, "a dent", "tester")
+    os.rename(root / "cam_0", root / "cam_1")
+    real = repo_moves.relink_moved
+    monkeypatch.setattr(repo_moves, "relink_moved", lambda s: 0)  # the scan that died
+    with Project.open(root) as p:
+        p.scan()
+        assert p.image(first.id).status == "missing"
+    monkeypatch.setattr(repo_moves, "relink_moved", real)
+    with Project.open(root) as p:
+        res = p.scan()
+        assert (res.moved, res.added, res.missing) == (2, 0, 0)
+        moved = p.image(first.id)
+        assert moved.relpath == "cam_1/f0.png" and moved.caption == "a dent"
+        assert len(p.image_ids()) == 2
+        assert p.scan().moved == 0  # nothing left to relink: no write at all

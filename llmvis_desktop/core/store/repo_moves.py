@@ -25,6 +25,11 @@ def _key(relpath: str, size: int, mtime_ns: int) -> tuple:
     return relpath.rsplit("/", 1)[-1], int(size or 0), int(mtime_ns or 0)
 
 
+def any_missing(session: Session) -> bool:
+    img = m.Image
+    return session.scalar(select(img.id).where(img.status == m.STATUS_MISSING).limit(1)) is not None
+
+
 def relink_moved(session: Session) -> int:
     """Give missing rows the path of their moved files (see the module); returns how many."""
     img = m.Image
