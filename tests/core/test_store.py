@@ -233,6 +233,21 @@ def test_suggestions_and_decisions(project):
     assert info["suggestions"] == {"pending": 0, "accepted": 1, "edited": 1, "rejected": 1, "withdrawn": 0}
 
 
+def test_accepting_a_caption_the_image_already_has_is_in_the_history(project):
+    """The caption was unchanged, so set_caption wrote nothing: the decision had no event
+    (an accepted label in the same case had one)."""
+    a = project.image_ids()[0]
+    project.set_caption(a, "a dent", "alice")
+    sid, sid2 = project.add_suggestions([NewSuggestion(a, "caption", "a dent", "blip-tiny", score=0.9),
+                                         NewSuggestion(a, "caption", "x", "git-tiny", score=0.5)])
+    project.decide_suggestion(sid, "accepted", "bob")
+    project.decide_suggestion(sid2, "edited", "bob", final_value="a dent")
+    events = [e for e in project.history(a) if e.suggestion_id in (sid, sid2) and e.action != "suggest"]
+    assert [(e.suggestion_id, e.actor, e.action) for e in events] == [
+        (sid, "bob", "accept_suggestion"), (sid2, "bob", "accept_suggestion")]
+    assert project.image(a).caption == "a dent"
+
+
 def test_add_suggestions_in_bulk_keeps_order_events_and_refuses_unknown_images(project):
     from llmvis_desktop.core.store import models as m
     from llmvis_desktop.core.store import repo_suggest as rs
