@@ -366,3 +366,35 @@ def test_two_processes_opening_a_new_folder_take_turns(tmp_path, db_url):
         for p, (out, err) in zip(procs, outs):
             assert p.returncode == 0, err
             assert out.strip() == "3"
+
+
+@pytest.mark.parametrize("how", ["delete", "rename", "replace"])
+def test_a_write_after_the_database_file_went_away_fails_and_says_so(tmp_path, how):
+    """With its folder deleted, SQLite went on writing into the unlinked file: every
+    review reported as saved, all lost when the project closed."""
+    import shutil
+
+    from PIL import Image
+
+    from llmvis_desktop.core.store.engine import DatabaseGone
+
+    root = tmp_path / "line"
+    root.mkdir()
+    Image.new("L", (4, 4)).save(root / "a.png")
+    p = Project.open(root)
+    try:
+        p.index()
+        (iid,) = p.image_ids()
+        p.set_caption(iid, "before", "alice")
+        db = root / ".llmvis" / "project.sqlite"
+        if how == "delete":
+            shutil.rmtree(root)
+        elif how == "rename":
+            root.rename(tmp_path / "moved")
+        else:
+            db.rename(tmp_path / "old.sqlite")
+            shutil.copy(tmp_path / "old.sqlite", db)
+        with pytest.raises(DatabaseGone, match=r"project database .*project\.sqlite .*nothing was saved"):
+            p.set_caption(iid, "after", "alice")
+    finally:
+        p.close()

@@ -69,6 +69,10 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+class DatabaseGone(OSError):
+    """The project's database file is no longer where the project opened it."""
+
+
 class Store:
     """An engine plus the two ways to use it: short read sessions and write transactions.
 
@@ -87,6 +91,32 @@ class Store:
         self._write = sessionmaker(
             self.engine.execution_options(llmvis_write=True), expire_on_commit=False
         )
+        # a SQLite file: every write first checks it is still the file opened (deleted
+        # with its folder, SQLite went on writing into the unlinked file: every review
+        # "saved", then lost when the project closed)
+        path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else ""
+        self._db_file = Path(path) if path and not path.startswith(":memory:") else None
+        self._db_identity: tuple | None = None
+        if self._db_file is not None and self._db_file.exists():
+            self._check_file()
+
+    def _check_file(self) -> None:
+        if self._db_file is None:
+            return
+        try:
+            st = os.stat(self._db_file)
+        except FileNotFoundError:
+            if self._db_identity is None:
+                return  # not made yet: this write makes it
+            raise DatabaseGone(f"the project database {self._db_file} is gone (was the "
+                               f"folder deleted, moved or renamed?); nothing was saved. Open the "
+                               f"project again") from None
+        identity = (st.st_dev, st.st_ino)
+        if self._db_identity is None:
+            self._db_identity = identity
+        elif identity != self._db_identity:
+            raise DatabaseGone(f"the project database {self._db_file} was replaced by "
+                               f"another file; nothing was saved. Open the project again")
 
     @property
     def dialect(self) -> str:
@@ -94,8 +124,10 @@ class Store:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        with self._write_lock, self._write.begin() as session:
-            yield session
+        with self._write_lock:
+            self._check_file()
+            with self._write.begin() as session:
+                yield session
 
     @contextmanager
     def read(self) -> Iterator[Session]:
