@@ -366,7 +366,9 @@ def decide(
     if outcome == "rejected":
         add_event(session, row.image_id, actor, "reject_suggestion", row.value, None, row.id)
     elif row.kind == "caption":
-        set_caption(session, row.image_id, value, actor, suggestion_id=row.id)
+        if not set_caption(session, row.image_id, value, actor, suggestion_id=row.id):
+            # the caption already said so: the decision is still one of the history's
+            add_event(session, row.image_id, actor, "accept_suggestion", None, value, row.id)
     elif row.kind == "label":
         if session.scalar(select(m.Label.id).where(m.Label.name == value)) is None:
             add_label(session, value)
