@@ -70,9 +70,14 @@ class Project:
         try:
             with open_lock(store.engine):  # two processes opening a new folder take turns
                 upgrade_to_head(store.engine, where)
-                with store.write() as s:
-                    if s.get(m.ProjectRow, 1) is None:
-                        s.add(m.ProjectRow(id=1, root=str(root), created_at=m.utcnow(), settings_json="{}"))
+                # a read first: opening a made project writes nothing, so it does not wait
+                # for (or fail behind) another process's long write such as an import
+                with store.read() as s:
+                    made = s.get(m.ProjectRow, 1) is not None
+                if not made:
+                    with store.write() as s:
+                        if s.get(m.ProjectRow, 1) is None:
+                            s.add(m.ProjectRow(id=1, root=str(root), created_at=m.utcnow(), settings_json="{}"))
         except SchemaError as exc:
             store.dispose()
             raise ProjectError(str(exc)) from exc

@@ -398,3 +398,30 @@ def test_a_write_after_the_database_file_went_away_fails_and_says_so(tmp_path, h
             p.set_caption(iid, "after", "alice")
     finally:
         p.close()
+
+
+def test_opening_a_made_project_writes_nothing_so_a_long_writer_does_not_block_it(tmp_path):
+    """Opening always took the write lock: while another process imported (one long
+    write), `llmvis info`, `labels list` and the GUI failed with "database is locked"."""
+    import sqlite3
+    import time
+
+    from PIL import Image
+
+    root = tmp_path / "line"
+    root.mkdir()
+    Image.new("L", (4, 4)).save(root / "a.png")
+    with Project.open(root) as p:
+        p.index()
+        p.add_label("dent")
+    other = sqlite3.connect(root / ".llmvis" / "project.sqlite", isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("UPDATE images SET caption = 'x'")
+        started = time.monotonic()
+        with Project.open(root) as p:
+            assert [lab.name for lab in p.labels()] == ["dent"] and len(p.image_ids()) == 1
+        assert time.monotonic() - started < 5  # the busy timeout is 16 s
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
