@@ -14,6 +14,17 @@ MISSING_PACKAGE = {
 }
 
 
+#: what SQLite's terse errors mean to a user (the driver's message, lower case -> the line)
+DATABASE_STATES = {
+    "database is locked": "the project database is busy: another process (an import, an index, "
+                          "another window) is writing to it; try again when it has finished",
+    "attempt to write a readonly database": "the project database cannot be written (its file or "
+                                            "folder is read-only); this needs write access",
+    "disk i/o error": "the project database could not be read or written (disk I/O error)",
+    "database or disk is full": "the disk holding the project database is full; nothing was saved",
+}
+
+
 def first_line(exc: BaseException, limit: Optional[int] = None) -> str:
     """The first non-blank line of ``exc``'s message, at most ``limit`` characters; the
     exception's type name when the message is empty (a library's bare ``KeyError()``);
@@ -21,6 +32,11 @@ def first_line(exc: BaseException, limit: Optional[int] = None) -> str:
     if isinstance(exc, ModuleNotFoundError) and exc.name in MISSING_PACKAGE:  # not a missing submodule
         line = MISSING_PACKAGE[exc.name]
         return line if limit is None else line[:limit]
+    if type(exc).__name__ == "OperationalError":  # sqlite3's, or SQLAlchemy's wrapping it
+        text = str(exc).lower()
+        for key, line in DATABASE_STATES.items():
+            if key in text:
+                return line if limit is None else line[:limit]
     for line in str(exc).splitlines():
         if line.strip():
             line = line.strip()

@@ -32,3 +32,18 @@ def test_a_missing_optional_package_says_what_to_install():
     # a submodule missing from an installed package is not a missing package
     sub = ModuleNotFoundError("No module named 'transformers.models.florence9_vl'", name="transformers.models.florence9_vl")
     assert first_line(sub) == "No module named 'transformers.models.florence9_vl'"
+
+
+def test_sqlite_busy_and_read_only_databases_are_said_in_words():
+    """'OperationalError: (sqlite3.OperationalError) database is locked' left the user to
+    guess that another process (an import) was writing."""
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    busy = OperationalError("UPDATE images ...", {}, sqlite3.OperationalError("database is locked"))
+    assert first_line(busy).startswith("the project database is busy: another process")
+    ro = sqlite3.OperationalError("attempt to write a readonly database")
+    assert "cannot be written" in first_line(ro)
+    other = sqlite3.OperationalError("no such table: images")
+    assert first_line(other) == "no such table: images"
