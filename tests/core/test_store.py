@@ -101,6 +101,47 @@ def test_read_only_folder_with_its_own_database_works_on_a_copy(png_folder, monk
     assert own.read_bytes() == before  # the folder's own file was only read
 
 
+def test_a_read_only_copy_is_refreshed_or_its_work_pointed_to(png_folder, monkeypatch, tmp_path):
+    """The copy was made once and reused for ever: read-only again after the folder's
+    database changed, it showed the old annotations; writable again, the work done in
+    the copy was silently left behind."""
+    import llmvis_desktop.core.store.engine as eng
+
+    data = tmp_path / "data"
+    with Project.open(png_folder) as p:
+        p.index()
+        first, second, third = p.image_ids()[:3]
+    real_access, real_writable = eng.os.access, eng._writable_dir
+    ro = str(png_folder.resolve())
+
+    def read_only(on: bool) -> None:
+        monkeypatch.setattr(eng.os, "access", lambda path, mode: False if on and str(path).startswith(ro)
+                            and mode & eng.os.W_OK else real_access(path, mode))
+        monkeypatch.setattr(eng, "_writable_dir", lambda d: False if on and str(d).startswith(ro)
+                            else real_writable(d))
+
+    read_only(True)
+    with Project.open(png_folder, data_dir=data) as p:  # copied; nothing done in it
+        assert str(data) in p.db_url
+    read_only(False)
+    with Project.open(png_folder, data_dir=data) as p:  # the folder's database moves on
+        assert p.db_note is None
+        p.set_caption(first, "made in the folder", "alice")
+    read_only(True)
+    with Project.open(png_folder, data_dir=data) as p:  # the untouched copy is made afresh
+        assert p.image(first).caption == "made in the folder"
+        p.set_caption(second, "made in the copy", "bob")
+    read_only(False)
+    with Project.open(png_folder, data_dir=data) as p:
+        assert p.image(second).caption is None
+        assert "changes made while" in p.db_note and str(data) in p.db_note and "llmvis import" in p.db_note
+        p.set_caption(third, "folder again", "alice")
+    read_only(True)
+    with Project.open(png_folder, data_dir=data) as p:  # both changed: the copy is kept, and said so
+        assert p.image(second).caption == "made in the copy" and p.image(third).caption is None
+        assert "has changed since it was copied, and so has the copy" in p.db_note
+
+
 def test_newer_database_refused_untouched(png_folder, tmp_path):
     db = tmp_path / "future.sqlite"
     with Project.open(png_folder, f"sqlite:///{db}"):

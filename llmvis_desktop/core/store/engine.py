@@ -152,23 +152,31 @@ def default_db_location(root: Path, data_dir: Path) -> tuple[Path, str | None]:
     ``<root>/.llmvis/project.sqlite`` normally; when the folder is read-only, a file
     under the user data dir keyed by the folder's absolute path.
     """
+    from . import readonly_copy
+
     root = Path(root).resolve()
     inside = root / ".llmvis"
-    if (inside / "project.sqlite").exists() and os.access(inside, os.W_OK | os.X_OK):
-        return inside / "project.sqlite", None
-    if os.access(root, os.W_OK | os.X_OK) and _writable_dir(inside):
-        return inside / "project.sqlite", None
+    own = inside / "project.sqlite"
     key = hashlib.sha1(str(root).encode("utf-8", "surrogateescape")).hexdigest()[:16]
     safe_name = "".join(c if c.isalnum() or c in "-_." else "_" for c in root.name)[:40]
     fallback = Path(data_dir) / "projects" / f"{safe_name}-{key}"
-    fallback.mkdir(parents=True, exist_ok=True)
     db = fallback / "project.sqlite"
-    own = inside / "project.sqlite"
+    if (own.exists() and os.access(inside, os.W_OK | os.X_OK)) or (
+            os.access(root, os.W_OK | os.X_OK) and _writable_dir(inside)):
+        return own, readonly_copy.left_behind_note(root, own, db)
+    fallback.mkdir(parents=True, exist_ok=True)
     if own.exists():  # the folder carries its annotations: work on a copy of them, never an empty one
-        if not db.exists():
+        own_changed, copy_changed = readonly_copy.changed(db) if db.exists() else (None, None)
+        fresh = not db.exists() or (own_changed and copy_changed is False)
+        if fresh:
             _copy_database(own, db)
-        return db, (f"folder {root} is read-only; its project database {own} was copied to {db}, "
-                    f"and changes are kept in the copy")
+            readonly_copy.remember(own, db)
+        note = (f"folder {root} is read-only; its project database {own} was copied to {db}, "
+                f"and changes are kept in the copy")
+        if own_changed and copy_changed:
+            note += (f"; the folder's database has changed since it was copied, and so has the copy: "
+                     f"the copy is used, and the folder's newer changes are not shown")
+        return db, note
     note = f"folder {root} is read-only; the project database is kept at {db}"
     return db, note
 
