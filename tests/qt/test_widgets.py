@@ -239,6 +239,29 @@ def test_viewer_right_drag_changes_window(viewer, qtbot):
     assert np.array_equal(viewer.current_display(), to_display(px, viewer.window()))
 
 
+def test_a_window_drag_on_a_large_image_previews_then_settles_at_full_resolution(viewer, qtbot, monkeypatch):
+    """Every step of a drag converted the whole image on the GUI thread (0.5 s a step at
+    100 MP, 16-bit): steps now show a subsampled copy over the same area, and the full
+    resolution follows when the drag pauses."""
+    from llmvis_desktop.qt.widgets import viewer as viewer_mod
+
+    monkeypatch.setattr(viewer_mod, "DRAG_PREVIEW_PIXELS", 1000)
+    px = gray16()
+    viewer.show_image(make_data(px, fmt="TIFF", bit_depth=16))
+    full_rect = viewer._scene.sceneRect()
+    viewer._drag_window(viewer.window(), -30, -20)
+    qtbot.waitUntil(viewer.is_preview, timeout=1000)
+    shown = viewer.current_display()
+    step = viewer._preview_step
+    assert step > 1 and shown.shape == px[::step, ::step].shape
+    assert np.array_equal(shown, to_display(px[::step, ::step], viewer.window()))
+    assert viewer._scene.sceneRect() == full_rect  # the copy covers the same area
+    assert viewer._item.sceneBoundingRect().width() >= full_rect.width()
+    qtbot.waitUntil(lambda: not viewer.is_preview(), timeout=2000)
+    assert np.array_equal(viewer.current_display(), to_display(px, viewer.window()))
+    assert viewer._item.scale() == 1 and viewer._scene.sceneRect() == full_rect
+
+
 def test_viewer_error_panel_and_clear(viewer, qtbot):
     viewer.show_image(make_data(rgb8()))
     viewer.show_error("/data/line3/cam2/img_0042.tif", "truncated or corrupt image data")
