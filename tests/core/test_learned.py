@@ -416,3 +416,29 @@ def test_a_job_stopped_part_way_keeps_the_features_it_read(defect_folder, monkey
         with pytest.raises(KeyboardInterrupt):
             sugg.run(batch_size=4)
         assert len(FeatureCache(sugg._cache.path, sugg.extractor.name)) == saved_after_training + 4
+
+
+def test_a_one_label_taxonomy_learns_the_label_against_images_without_it(defect_folder):
+    """'defect' or nothing is a common inspection taxonomy: it was refused for good with
+    "needs at least two labels"."""
+    root, train, test = defect_folder
+    with Project.open(root) as p:
+        p.index()
+        p.add_label("defect")
+        sugg = LearnedSuggester(p, min_per_label=5)
+        ready, msg = sugg.status()
+        assert not ready and "needs 5 reviewed images of 'defect' and 5 without it" in msg
+        for rel, kind in train:
+            p.apply_state(p.image_by_path(rel).id, {"labels": [] if kind == "ok" else ["defect"],
+                                                    "review_status": "reviewed"}, "tester", "review")
+        ready, msg = sugg.status()
+        assert ready and f"learns 'defect' against {TRAIN_PER_CLASS} reviewed images without it" in msg, msg
+        report = sugg.train()
+        assert report.labels == ("defect",) or list(report.labels) == ["defect"]
+        truth = {p.image_by_path(rel).id: kind != "ok" for rel, kind in test}
+        out = [s for s in sugg.predict(list(truth)) if s.kind == "label"]
+        assert {s.value for s in out} == {"defect"} and len(out) == len(truth)
+        scores = {s.image_id: s.score for s in out}
+        defects = [scores[i] for i, d in truth.items() if d]
+        oks = [scores[i] for i, d in truth.items() if not d]
+        assert np.mean(defects) > np.mean(oks)  # the ok tiles score lower

@@ -16,8 +16,9 @@ network's pooled features on the CNN path).
 
 It only ever writes *suggestions* (``Project.add_suggestions``), never annotations.
 A label is learned once ``min_per_label`` reviewed images carry it; until two labels
-have that many, :meth:`LearnedSuggester.status` says how many more are needed and
-nothing is suggested.
+have that many (or one label has, and as many reviewed images are without it: a
+"defect or not" taxonomy), :meth:`LearnedSuggester.status` says how many more are
+needed and nothing is suggested.
 """
 from __future__ import annotations
 
@@ -130,9 +131,18 @@ class LearnedSuggester:
         short = sorted(((n - v, k) for k, v in counts.items() if v < n), key=lambda t: (t[0], t[1]))
         if not counts:
             return False, f"needs a label taxonomy and {n} reviewed images per label"
+        without = {k: len(recs) - v for k, v in counts.items()}
+        if len(ready) == 1 and without[ready[0]] >= n:
+            # one label learned against the reviewed images without it ("defect" or not)
+            msg = f"learns '{ready[0]}' against {without[ready[0]]} reviewed images without it"
+            return True, msg + self._short_note(short, n)
         if len(ready) < 2:
             if len(counts) < 2:
-                return False, f"needs at least two labels with {n} reviewed images each"
+                (label,) = counts
+                parts = [f"{m} more {what}" for m, what in ((n - counts[label], f"of '{label}'"),
+                                                            (n - without[label], "without it")) if m > 0]
+                return False, (f"needs {n} reviewed images of '{label}' and {n} without it: "
+                               + ", ".join(parts))
             # ready once two labels have n each: the labels closest to it, at the least
             need = short[: 2 - len(ready)]
             total = sum(m for m, _ in need)
@@ -140,12 +150,16 @@ class LearnedSuggester:
             return False, (f"needs {total} more reviewed images ({n} per label, for two labels): {parts}"
                            + (" (or of another label)" if len(short) > len(need) else ""))
         msg = f"learns {len(ready)} labels from {len(recs)} reviewed images"
-        if short:
-            msg += "; " + ", ".join(f"needs {m} more reviewed images of '{k}'" for m, k in short[:3])
-            if len(short) > 3:
-                msg += f" and {len(short) - 3} more labels"
-            msg += f" ({n} per label)"
-        return True, msg
+        return True, msg + self._short_note(short, n)
+
+    @staticmethod
+    def _short_note(short: list, n: int) -> str:
+        if not short:
+            return ""
+        msg = "; " + ", ".join(f"needs {m} more reviewed images of '{k}'" for m, k in short[:3])
+        if len(short) > 3:
+            msg += f" and {len(short) - 3} more labels"
+        return msg + f" ({n} per label)"
 
     def should_retrain(self, n_new_reviews: Optional[int] = None, every: int = 10) -> bool:
         """True when a model is missing or ``every`` reviews were made since it was trained.
@@ -180,6 +194,8 @@ class LearnedSuggester:
         lacking = [lab for j, lab in enumerate(labels) if Y[:, j].sum() < self.min_per_label]
         if lacking or len(recs) < 2:  # unreadable files took some below the bar
             raise NotReady(f"needs more readable reviewed images of {', '.join(repr(x) for x in lacking)}")
+        if len(labels) == 1 and len(recs) - Y[:, 0].sum() < self.min_per_label:
+            raise NotReady(f"needs more readable reviewed images without '{labels[0]}'")
         key = json.dumps({
             "extractor": self.extractor.name, "min": self.min_per_label, "l2": self.l2,
             **({"cnn": repr(self._inputs.cfg)} if use_cnn else {}),
