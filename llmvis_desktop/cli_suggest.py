@@ -24,7 +24,7 @@ def add_parsers(subparsers) -> None:
     p.add_argument("--db", metavar="URL", default=None, help="SQLAlchemy database URL")
     p.add_argument("--captioner", metavar="PATH", help="captioner or chat model: folder, name in a model dir, or org/name in the HF cache")
     p.add_argument("--labeler", metavar="PATH", help="zero-shot labeler (CLIP, SigLIP) scoring the project's labels")
-    p.add_argument("--learned", action="store_true", help="also run the built-in suggester learned from reviewed images (--limit does not apply)")
+    p.add_argument("--learned", action="store_true", help="also run the built-in suggester learned from reviewed images")
     p.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default=None,
                    help="default: the configured device (auto: CUDA, then MPS, then CPU)")
     p.add_argument("--batch", type=positive, default=8, metavar="N", help="images per model call (halved on out-of-memory)")
@@ -165,7 +165,8 @@ def run_suggest_cmd(args) -> int:
             reports.append(("models", report))
         if args.learned:
             # beside models that ran, a learned suggester not ready yet is a warning, not a failure
-            reports.append(("learned", _run_learned(project, flt, not args.redo, bar, alone=not reports)))
+            reports.append(("learned", _run_learned(project, flt, not args.redo, bar, alone=not reports,
+                                                      limit=args.limit)))
     except (ModelRefused, ProjectError) as exc:
         bar.close()
         return _err("suggest", str(exc))
@@ -228,7 +229,7 @@ class _LearnedReport:
                 "ran": not self.messages, "messages": list(self.messages)}
 
 
-def _run_learned(project, flt, only_unsuggested, progress, alone: bool = True):
+def _run_learned(project, flt, only_unsuggested, progress, alone: bool = True, limit=None):
     """The built-in suggester (core.suggest.learned): trains on reviewed images, suggests for
     the rest. Not ready yet: an error when it was all that was asked for, otherwise a
     report saying so (the models' suggestions are stored and reported)."""
@@ -238,7 +239,7 @@ def _run_learned(project, flt, only_unsuggested, progress, alone: bool = True):
 
     started = time.monotonic()
     try:
-        count = learned.run(project, flt=flt, only_unsuggested=only_unsuggested, progress=progress)
+        count = learned.run(project, flt=flt, only_unsuggested=only_unsuggested, progress=progress, limit=limit)
     except learned.NotReady as exc:
         if alone:
             raise ValueError(f"learned suggester: {exc}") from None

@@ -442,3 +442,21 @@ def test_a_one_label_taxonomy_learns_the_label_against_images_without_it(defect_
         defects = [scores[i] for i, d in truth.items() if d]
         oks = [scores[i] for i, d in truth.items() if not d]
         assert np.mean(defects) > np.mean(oks)  # the ok tiles score lower
+
+
+def test_limit_applies_to_the_learned_suggester(defect_folder, capsys):
+    """`llmvis suggest --learned --limit N` suggested for every image (the help said
+    --limit does not apply); it takes N now, the next run the next N."""
+    from llmvis_desktop.cli import main
+
+    root, train, test = defect_folder
+    with _open(root) as p:
+        _review(p, train)
+        unreviewed = len(p.image_ids(ImageFilter(statuses=("new",))))
+    assert unreviewed > 6
+    assert main(["suggest", str(root), "--learned", "--limit", "3", "--no-index"]) == 0
+    with Project.open(root) as p:
+        assert len(p.image_ids(ImageFilter(statuses=("suggested",)))) == 3
+    assert main(["suggest", str(root), "--learned", "--limit", "3", "--no-index"]) == 0
+    with Project.open(root) as p:
+        assert len(p.image_ids(ImageFilter(statuses=("suggested",)))) == 6

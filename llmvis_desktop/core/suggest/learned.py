@@ -299,10 +299,11 @@ class LearnedSuggester:
     # --- the batch job ------------------------------------------------------------
     def run(self, flt: Optional[ImageFilter] = None, only_unsuggested: bool = True,
             token: Optional[CancelToken] = None, progress: ProgressFn = no_progress,
-            batch_size: int = 64) -> int:
+            batch_size: int = 64, limit: Optional[int] = None) -> int:
         """Suggest for the images in ``flt`` (default: new and suggested ones); returns how many
         suggestions were written. Trains first when there is no model yet. Resumable: with
-        ``only_unsuggested`` an image this model already suggested for is skipped."""
+        ``only_unsuggested`` an image this model already suggested for is skipped.
+        ``limit``: at most that many images this run."""
         if self.model is None:
             self.train(token, progress)
         if flt is None or not flt.statuses:  # a folder or text filter alone keeps to unreviewed images:
@@ -313,6 +314,8 @@ class LearnedSuggester:
             with self.project.store.read() as s:
                 done = same_request_done(s, self.model_id, self.revision, "label", None)
             ids = [i for i in ids if i not in done]
+        if limit is not None:
+            ids = ids[:max(0, limit)]
         written = 0
         progress(Progress("suggest", 0, len(ids), self.model_id))
         saved = time.monotonic()
@@ -337,8 +340,9 @@ class LearnedSuggester:
 
 def run(project, flt: Optional[ImageFilter] = None, only_unsuggested: bool = True,
         token: Optional[CancelToken] = None, progress: ProgressFn = no_progress,
-        extractor: Optional[FeatureExtractor] = None, min_per_label: int = 5, model: str = "auto") -> int:
+        extractor: Optional[FeatureExtractor] = None, min_per_label: int = 5, model: str = "auto",
+        limit: Optional[int] = None) -> int:
     """Train on the reviewed images and write suggestions for the rest (see :meth:`LearnedSuggester.run`)."""
     sugg = LearnedSuggester(project, extractor, min_per_label, model=model)
     sugg.train(token, progress)
-    return sugg.run(flt, only_unsuggested, token, progress)
+    return sugg.run(flt, only_unsuggested, token, progress, limit=limit)
