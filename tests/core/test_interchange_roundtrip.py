@@ -103,7 +103,7 @@ def test_reviewed_only_and_repairs(tmp_path):
         rows = {r["file_name"]: r for r in csv.DictReader(open(out, encoding="utf-8"))}
         assert rows["img5.png"]["derived_from"] == "img1.png"
         assert rows["img1.png"]["labels"] == "dent;rust/oxide"
-        export_project(p, "csv", out, ExportOptions(reviewed_only=True, anonymize=False))
+        export_project(p, "csv", out, ExportOptions(reviewed_only=True, anonymize=False), force=True)
         rows = {r["file_name"]: r for r in csv.DictReader(open(out, encoding="utf-8"))}
         assert set(rows) == {"img0.png", "img1.png", "sub/img6.png", "patients/DOE_JOHN_12345.dcm"}
     finally:

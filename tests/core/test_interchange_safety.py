@@ -404,3 +404,51 @@ def test_a_repaired_dicom_exports_as_its_tiff_under_a_neutral_name(tmp_path):
     assert len(tifs) == 1 and tifs[0].parent.name == "anon"
     text = (tmp_path / "out_csv").read_text()
     assert ".tif" in text and "DOE_JOHN" not in text and "repaired" not in text
+
+
+# --- export destinations ----------------------------------------------------------------
+
+def test_file_export_never_replaces_the_database_or_an_image_and_needs_force_for_others(proj, tmp_path):
+    """--out naming the project database or one of its images replaced it (the project was
+    lost, an image became a CSV); any other existing file was replaced without a word."""
+    db = proj.root / ".llmvis" / "project.sqlite"
+    img = proj.root / "img5.png"
+    img_bytes = img.read_bytes()
+    for target in (db, proj.root / ".llmvis" / "new.json", img, proj.root / "sub" / "new.png"):
+        for force in (False, True):
+            with pytest.raises(InterchangeError, match="never") as exc:
+                export_project(proj, "coco", target, force=force)
+            assert str(target) in str(exc.value)
+    assert img.read_bytes() == img_bytes and not (proj.root / "sub" / "new.png").exists()
+    assert not (proj.root / ".llmvis" / "new.json").exists()
+    assert proj.image_by_path("img0.png").caption == "a scratch near the edge"  # the database is intact
+    notes = tmp_path / "notes.csv"
+    notes.write_text("precious notes")
+    with pytest.raises(InterchangeError, match="exists; pass --force"):
+        export_project(proj, "csv", notes)
+    assert notes.read_text() == "precious notes"
+    export_project(proj, "csv", notes, force=True)
+    assert notes.read_text().startswith("file_name,")
+    # Label Studio writes its labeling config next to the tasks: refused first, nothing written
+    (tmp_path / "ls.label_config.xml").write_text("mine")
+    with pytest.raises(InterchangeError, match="ls.label_config.xml: exists"):
+        export_project(proj, "labelstudio", tmp_path / "ls.json")
+    assert not (tmp_path / "ls.json").exists()
+    # a file export beside the images (not over one) stays allowed
+    export_project(proj, "csv", proj.root / "annotations.csv")
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "yolo"])
+def test_folder_export_inside_the_project_is_refused(proj, fmt):
+    """A folder export into the project copied its images there; the next scan indexed the
+    copies as new images."""
+    n = len(proj.image_ids())
+    with pytest.raises(InterchangeError, match="inside the project folder"):
+        export_project(proj, fmt, proj.root / "hf")
+    assert not (proj.root / "hf").exists()
+    proj.scan()
+    assert len(proj.image_ids()) == n
+    with pytest.raises(InterchangeError, match="database"):
+        export_project(proj, "txt", proj.root / ".llmvis" / "caps")
+    export_project(proj, "txt", proj.root)  # sidecars next to the images: their documented place
+    assert (proj.root / "img0.txt").read_text() == "a scratch near the edge"

@@ -65,7 +65,7 @@ def export(ctx: ExportContext) -> None:
     if ctx.options.include_suggestions:
         doc["llmvis_suggestions"] = suggestions
     text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))  # one-shot: the C encoder
-    write_atomic(ctx.out, lambda fh: fh.write(text))
+    write_atomic(ctx.out, lambda fh: fh.write(text), replace=ctx.force)
     ctx.report.images = len(images)
     ctx.report.annotations = ann_id
     ctx.report.suggestions = len(suggestions)

@@ -191,8 +191,9 @@ class ExportContext:
     """One export in progress: its options, warnings, progress and neutral naming."""
 
     def __init__(self, project, fmt: str, out: Path, options: ExportOptions,
-                 token: Optional[CancelToken], progress: ProgressFn) -> None:
+                 token: Optional[CancelToken], progress: ProgressFn, force: bool = False) -> None:
         self.project = project
+        self.force = force  # an existing output file may be replaced (checked before writing)
         self.fmt = fmt
         self.out = Path(out)
         self.options = options
@@ -379,8 +380,9 @@ def prepare_folder(out: Path, allow_nonempty: bool = False) -> Path:
     return out
 
 
-def write_atomic(path: Path, write: Callable[[object], None], mode: str = "w") -> None:
-    """Write a file through a temporary sibling, then rename it into place."""
+def write_atomic(path: Path, write: Callable[[object], None], mode: str = "w", replace: bool = False) -> None:
+    """Write a file through a temporary sibling, then rename it into place; an existing
+    file is replaced only when ``replace`` (the export's ``force``)."""
     path = Path(path)
     if path.is_dir():
         raise InterchangeError(f"{path}: is a folder; give a file name")
@@ -394,6 +396,8 @@ def write_atomic(path: Path, write: Callable[[object], None], mode: str = "w") -
     try:
         with open(tmp, mode, **kwargs) as fh:
             write(fh)
+        if not replace and os.path.lexists(path):
+            raise InterchangeError(f"{path}: exists; pass --force to replace it, or choose another path")
         os.replace(tmp, path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)

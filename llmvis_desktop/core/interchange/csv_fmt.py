@@ -68,7 +68,7 @@ def export(ctx: ExportContext) -> None:
             ctx.tick(n, total)
         ctx.report.images = n
 
-    write_atomic(ctx.out, write)
+    write_atomic(ctx.out, write, replace=ctx.force)
     ctx.report.files_written += 1
 
 

@@ -88,7 +88,7 @@ def export(ctx: ExportContext) -> None:
         fh.writelines(body)
         fh.write("</annotations>\n")
 
-    write_atomic(ctx.out, write)
+    write_atomic(ctx.out, write, replace=ctx.force)
     ctx.report.images = n
     ctx.report.files_written += 1
 

@@ -16,6 +16,7 @@ from urllib.parse import unquote
 from ..store.records import NewSuggestion
 from .coco import load_json
 from .common import ExportContext, InterchangeError, write_atomic
+from .target import check_file_target
 from .parsing import (
     ImportItem,
     ParsedFile,
@@ -48,7 +49,14 @@ def _choices_result(names) -> dict:
             "value": {"choices": list(names)}}
 
 
+def config_path(out: Path) -> Path:
+    """The labeling config written next to the task file."""
+    return out.with_name(out.stem + ".label_config.xml")
+
+
 def export(ctx: ExportContext) -> None:
+    config = config_path(ctx.out)
+    check_file_target(ctx.project, config, ctx.force)  # refused before the task file is written
     total = ctx.total()
     tasks = []
     for rows in ctx.rows():
@@ -85,10 +93,9 @@ def export(ctx: ExportContext) -> None:
             tasks.append(task)
         ctx.tick(len(tasks), total)
     text = json.dumps(tasks, ensure_ascii=False, separators=(",", ":"))  # one-shot: the C encoder
-    write_atomic(ctx.out, lambda fh: fh.write(text))
+    write_atomic(ctx.out, lambda fh: fh.write(text), replace=ctx.force)
     choices = "\n".join(f'    <Choice value="{_xml_attr(lbl.name)}"/>' for lbl in ctx.project.labels())
-    config = ctx.out.with_name(ctx.out.stem + ".label_config.xml")
-    write_atomic(config, lambda fh: fh.write(LABEL_CONFIG.format(choices=choices)))
+    write_atomic(config, lambda fh: fh.write(LABEL_CONFIG.format(choices=choices)), replace=ctx.force)
     ctx.report.images = len(tasks)
     ctx.report.files_written += 2
 
