@@ -452,3 +452,56 @@ def test_folder_export_inside_the_project_is_refused(proj, fmt):
         export_project(proj, "txt", proj.root / ".llmvis" / "caps")
     export_project(proj, "txt", proj.root)  # sidecars next to the images: their documented place
     assert (proj.root / "img0.txt").read_text() == "a scratch near the edge"
+
+
+# --- a field the file does not carry is left alone -------------------------------------
+
+_LABELS_ONLY = {
+    "coco": ("json", json.dumps({"images": [{"id": 1, "file_name": "img0.png"}],
+                                 "annotations": [{"id": 1, "image_id": 1, "category_id": 1}],
+                                 "categories": [{"id": 1, "name": "dent"}]})),
+    "labelstudio": ("json", json.dumps([{"id": 1, "data": {"image": "/data/local-files/?d=img0.png"},
+                                         "annotations": [{"id": 1, "result": [
+                                             {"from_name": "choice", "to_name": "image", "type": "choices",
+                                              "value": {"choices": ["dent"]}}]}]}])),
+    "cvat": ("xml", '<annotations><version>1.1</version><meta><task><labels><label><name>dent</name>'
+                    '<type>tag</type></label></labels></task></meta><image id="0" name="img0.png">'
+                    '<tag label="dent" source="manual"/></image></annotations>'),
+}
+_CAPTIONS_ONLY = {
+    "coco": ("json", json.dumps({"images": [{"id": 1, "file_name": "img0.png"}],
+                                 "annotations": [{"id": 1, "image_id": 1, "caption": "new words"}]})),
+    "labelstudio": ("json", json.dumps([{"id": 1, "data": {"image": "img0.png"}, "annotations": [{"id": 1, "result": [
+        {"from_name": "caption", "to_name": "image", "type": "textarea", "value": {"text": ["new words"]}}]}]}])),
+    "cvat": ("xml", '<annotations><image id="0" name="img0.png"><tag label="llmvis_caption" source="manual">'
+                    '<attribute name="text">new words</attribute></tag></image></annotations>'),
+}
+
+
+@pytest.mark.parametrize("overwrite", [False, True])
+@pytest.mark.parametrize("fmt", sorted(_LABELS_ONLY))
+def test_a_labels_only_file_leaves_captions_alone(proj, tmp_path, fmt, overwrite):
+    """A COCO categories file, a Label Studio choices project or a CVAT tag task carries
+    no caption; it was read as "caption: empty": a conflict, and with --overwrite the
+    reviewed caption was deleted."""
+    suffix, text = _LABELS_ONLY[fmt]
+    f = tmp_path / f"labels.{suffix}"
+    f.write_text(text)
+    rep = import_file(proj, fmt, f, overwrite=overwrite)
+    img0 = proj.image_by_path("img0.png")
+    assert img0.caption == "a scratch near the edge"
+    assert not [c for c in rep.conflicts if c.field == "caption"]
+    if overwrite:
+        assert img0.labels == ("dent",)
+    else:
+        assert [(c.field, c.incoming) for c in rep.conflicts] == [("labels", ["dent"])]
+
+
+@pytest.mark.parametrize("fmt", sorted(_CAPTIONS_ONLY))
+def test_a_captions_only_file_leaves_labels_alone(proj, tmp_path, fmt):
+    suffix, text = _CAPTIONS_ONLY[fmt]
+    f = tmp_path / f"captions.{suffix}"
+    f.write_text(text)
+    rep = import_file(proj, fmt, f, overwrite=True)
+    img0 = proj.image_by_path("img0.png")
+    assert img0.caption == "new words" and img0.labels == ("scratch",) and rep.overwritten == 1

@@ -13,6 +13,7 @@ from pathlib import Path
 from ..store.records import NewSuggestion
 from .common import ExportContext, InterchangeError, write_atomic
 from .parsing import (
+    MISSING,
     ImportItem,
     ParsedFile,
     check_labels,
@@ -113,6 +114,11 @@ def parse(path: Path) -> ParsedFile:
         if categories.get(cid, name) != name:
             raise InterchangeError(f"{where}: category id {cid} is also {categories[cid]!r}")
         categories[cid] = name
+    # a field the file does not carry at all (a categories-only file has no caption
+    # annotation, a captions file no category) is left alone, not cleared
+    ours = isinstance(doc.get("info"), dict) and "llmvis_extension" in doc["info"]
+    has_captions = ours or any(isinstance(a, dict) and "caption" in a for a in anns)
+    has_labels = ours or bool(categories) or any(isinstance(a, dict) and "category_id" in a for a in anns)
     items: dict[int, ImportItem] = {}
     order: list[int] = []
     for i, img in enumerate(doc["images"]):
@@ -125,7 +131,8 @@ def parse(path: Path) -> ParsedFile:
         name = img.get("file_name")
         if not isinstance(name, str):
             raise InterchangeError(f"{f} {where}: file_name {name!r} is not text")
-        item = ImportItem(name, f"{where} (id {iid})", caption=None, labels=[], review_meta="llmvis_status" in img,
+        item = ImportItem(name, f"{where} (id {iid})", caption=None if has_captions else MISSING,
+                          labels=[] if has_labels else None, review_meta="llmvis_status" in img,
                           status=check_status(img.get("llmvis_status"), f"{f} {where}"),
                           reviewer=check_text(img.get("llmvis_reviewer"), f"{f} {where}", "reviewer"),
                           time=parse_time(img.get("llmvis_time"), f"{f} {where}"))

@@ -15,7 +15,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from ..store.records import NewSuggestion
 from .common import ExportContext, InterchangeError, write_atomic
-from .parsing import ImportItem, ParsedFile, score_value, check_labels, check_status, parse_time
+from .parsing import MISSING, ImportItem, ParsedFile, check_labels, check_status, parse_time, score_value
 
 CAPTION = "llmvis_caption"
 REVIEW = "llmvis_review"
@@ -109,10 +109,14 @@ def parse(path: Path) -> ParsedFile:
         raise InterchangeError(f"{f}: malformed XML at line {line}, column {col}") from None
     if root.tag != "annotations":
         raise InterchangeError(f"{f}: the root element is <{root.tag}>, not <annotations>")
-    taxonomy = [el.findtext("name") for el in root.iterfind("meta/task/labels/label")]
-    taxonomy += [el.findtext("name") for el in root.iterfind("meta/project/labels/label")]
-    taxonomy = [t for t in taxonomy if t and t not in RESERVED]
+    declared = [el.findtext("name") for el in root.iterfind("meta/task/labels/label")]
+    declared += [el.findtext("name") for el in root.iterfind("meta/project/labels/label")]
+    taxonomy = [t for t in declared if t and t not in RESERVED]
     check_labels(taxonomy, f"{f} meta labels")
+    # a field the file does not carry at all (a tag task has no caption, a file of
+    # caption tags no label) is left alone, not cleared
+    has_captions = CAPTION in declared
+    has_labels = bool(taxonomy)
     items = []
     for i, image in enumerate(root.iterfind("image")):
         name = image.get("name")
@@ -120,7 +124,7 @@ def parse(path: Path) -> ParsedFile:
         fw = f"{f} {where}"
         if not name:
             raise InterchangeError(f"{fw}: no name attribute")
-        item = ImportItem(name, where, caption=None, labels=[])
+        item = ImportItem(name, where, caption=MISSING, labels=None)
         for k, tag in enumerate(image.iter("tag")):
             label = tag.get("label")
             tw = f"{fw} tag {k + 1}"
@@ -131,6 +135,7 @@ def parse(path: Path) -> ParsedFile:
             if source == "auto":
                 item.suggestions.append(_suggestion(label, attrs, tw))
             elif label == CAPTION:
+                has_captions = True
                 item.caption = attrs.get("text") or None
             elif label == REVIEW:
                 item.review_meta = True
@@ -140,8 +145,14 @@ def parse(path: Path) -> ParsedFile:
             elif label == DERIVED:
                 continue
             else:
-                item.labels.extend(check_labels([label], tw))
+                has_labels = True
+                item.labels = (item.labels or []) + check_labels([label], tw)
         items.append(item)
+    for item in items:
+        if has_captions and item.caption is MISSING:
+            item.caption = None
+        if has_labels and item.labels is None:
+            item.labels = []
     return ParsedFile(items, taxonomy=taxonomy)
 
 

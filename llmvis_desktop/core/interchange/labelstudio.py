@@ -18,6 +18,7 @@ from .coco import load_json
 from .common import ExportContext, InterchangeError, write_atomic
 from .target import check_file_target
 from .parsing import (
+    MISSING,
     ImportItem,
     ParsedFile,
     check_labels,
@@ -130,6 +131,8 @@ def parse(path: Path) -> ParsedFile:
     if not isinstance(tasks, list):
         raise InterchangeError(f"{f}: not a list of Label Studio tasks")
     items = []
+    has_captions = has_labels = False
+    annotated: list[ImportItem] = []  # tasks whose annotation says something of every field the file carries
     for i, task in enumerate(tasks):
         where = f"{f} task[{i}]"
         if not isinstance(task, dict) or not isinstance(task.get("data"), dict):
@@ -148,8 +151,10 @@ def parse(path: Path) -> ParsedFile:
         if any(not isinstance(a, dict) for a in anns):
             raise InterchangeError(f"{where}: an annotation is not an object")
         live = [a for a in anns if not a.get("was_cancelled")]
-        item.caption = None
-        item.labels = []
+        if live or item.review_meta:  # ours: an image without annotation has no caption and no label
+            annotated.append(item)
+        if item.review_meta:
+            item.caption, item.labels = None, []
         if live:
             ann = live[-1]  # the latest completed annotation
             aw = f"{where} annotation {ann.get('id', len(live))}"
@@ -159,8 +164,11 @@ def parse(path: Path) -> ParsedFile:
                     if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
                         raise InterchangeError(f"{aw} result[{k}]: text is not a list of strings")
                     item.caption = "\n".join(texts) or None
+                    has_captions = True
                 elif r.get("type") == "choices":
-                    item.labels.extend(check_labels(r["value"].get("choices") or [], f"{aw} result[{k}]"))
+                    item.labels = (item.labels or []) + check_labels(r["value"].get("choices") or [],
+                                                                     f"{aw} result[{k}]")
+                    has_labels = True
         preds = task.get("predictions") or []
         if not isinstance(preds, list):
             raise InterchangeError(f"{where}: predictions is not a list")
@@ -192,4 +200,11 @@ def parse(path: Path) -> ParsedFile:
                         item.suggestions.append(NewSuggestion(0, "label", c, model,
                                                               score, rev, prompt))
         items.append(item)
+    # a field no annotation of the file carries (a choices-only project has no caption)
+    # is left alone, not cleared; a task without annotation says nothing
+    for item in annotated:
+        if has_captions and item.caption is MISSING:
+            item.caption = None
+        if has_labels and item.labels is None:
+            item.labels = []
     return ParsedFile(items)
