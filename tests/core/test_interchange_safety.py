@@ -505,3 +505,18 @@ def test_a_captions_only_file_leaves_labels_alone(proj, tmp_path, fmt):
     rep = import_file(proj, fmt, f, overwrite=True)
     img0 = proj.image_by_path("img0.png")
     assert img0.caption == "new words" and img0.labels == ("scratch",) and rep.overwritten == 1
+
+
+def test_txt_export_removes_the_sidecar_of_a_caption_now_empty(proj, tmp_path):
+    """A cleared caption kept its old sidecar: importing the sidecars brought it back."""
+    export_project(proj, "txt", proj.root)
+    assert (proj.root / "img2.txt").read_text() == "caption, not yet reviewed"
+    (proj.root / "img3.txt").write_text("old words")  # img3.png has no caption: its sidecar is stale too
+    (proj.root / "notes.txt").write_text("keep")
+    proj.set_caption(proj.image_by_path("img2.png").id, None, "bob")
+    rep = export_project(proj, "txt", proj.root)
+    assert not (proj.root / "img2.txt").exists()
+    assert (proj.root / "notes.txt").read_text() == "keep" and (proj.root / "img0.txt").exists()
+    assert any("2 stale sidecar(s) removed" in w for w in rep.warnings), rep.warnings
+    import_file(proj, "txt", proj.root)
+    assert proj.image_by_path("img2.png").caption is None
