@@ -136,3 +136,63 @@ def test_a_large_import_applies_every_record(tmp_path):
             r = recs[f"i{i:04d}.png"]
             assert r.caption == f"cap {i}" and r.labels == (("dent",) if i % 2 else ("ok",))
             assert r.review_status == "reviewed"
+
+
+@pytest.mark.parametrize("fmt", ["cvat", "txt", "csv", "coco", "labelstudio", "jsonl"])
+def test_control_characters_and_crlf(fmt, tmp_path):
+    """CVAT wrote a form feed raw (XML its own import refused) and turned \\r\\n into \\n, as
+    the txt import did. Now \\r\\n survives every format, and a control character XML cannot
+    carry is written as its visible symbol with a warning (an import refuses it raw)."""
+    import xml.etree.ElementTree as ET
+
+    src = make_files(tmp_path / "src")
+    p = open_scanned(src)
+    try:
+        ids = {r.relpath: r.id for r in p.images(p.image_ids())}
+        p.set_caption(ids["img0.png"], "scratch\x0cnear edge", "alice")
+        p.set_caption(ids["img1.png"], "line1\r\nline2\rthree\n", "alice")
+        out = _out(tmp_path, fmt, "out")
+        rep = export_project(p, fmt, out, ExportOptions(split=(1.0, 0.0, 0.0)))
+    finally:
+        p.close()
+    assert [w for w in rep.warnings if "img0.png" in w and "control characters" in w]
+    if fmt == "cvat":
+        ET.parse(out)  # well-formed
+    q = open_scanned(copy_files(src, tmp_path / "dst"))
+    try:
+        import_file(q, fmt, out)
+        assert q.image_by_path("img0.png").caption == "scratch\u240cnear edge"
+        want = "line1\r\nline2\rthree" if fmt == "txt" else "line1\r\nline2\rthree\n"  # a sidecar's last newline goes
+        assert q.image_by_path("img1.png").caption == want
+    finally:
+        q.close()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "coco", "labelstudio", "jsonl", "txt"])
+def test_control_characters_are_refused_on_import(fmt, tmp_path):
+    import json
+
+    p = open_scanned(make_files(tmp_path / "imgs"))
+    bad = "a\x0bb"
+    files = {
+        "csv": ("t.csv", f'file_name,caption\nimg5.png,ok\nimg4.png,"{bad}"\n', "t.csv line 3: caption"),
+        "coco": ("t.json", json.dumps({"images": [{"id": 1, "file_name": "img4.png"}],
+                                       "annotations": [{"id": 1, "image_id": 1, "caption": bad}]}),
+                 r"t.json annotations\[0\]: caption"),
+        "labelstudio": ("t.json", json.dumps([{"id": 4, "data": {"image": "img4.png"}, "annotations": [
+            {"id": 1, "result": [{"type": "textarea", "from_name": "caption", "value": {"text": [bad]}}]}]}]),
+            r"t.json task\[0\] \(id 4\) annotation 1 result\[0\]: caption"),
+        "jsonl": ("d/metadata.jsonl", json.dumps({"file_name": "img4.png", "text": bad}) + "\n",
+                  "metadata.jsonl line 1: text"),
+        "txt": ("d/img4.txt", bad, "img4.txt: caption"),
+    }
+    name, text, where = files[fmt]
+    f = tmp_path / name
+    f.parent.mkdir(exist_ok=True)
+    f.write_text(text, newline="")
+    try:
+        with pytest.raises(Exception, match=where + " holds the control character U\\+000B"):
+            import_file(p, fmt, f.parent if FORMATS[fmt].in_is_folder else f)
+        assert p.image_by_path("img4.png").caption is None
+    finally:
+        p.close()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import re
 import secrets
 import shutil
 from dataclasses import dataclass, field
@@ -35,6 +36,19 @@ CHUNK = 5000
 
 class InterchangeError(Exception):
     """An export or import is refused; the message names the file and the record."""
+
+
+#: C0 control characters other than tab, line feed and carriage return: XML 1.0 cannot
+#: carry them, PostgreSQL refuses NUL; an import refuses them, an export shows them
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def visible_controls(text: Optional[str]) -> Optional[str]:
+    """``text`` with each control character in :data:`CONTROL` replaced by its visible
+    symbol from the Control Pictures block (form feed -> U+240C)."""
+    if not text or not CONTROL.search(text):
+        return text
+    return CONTROL.sub(lambda m: chr(0x2400 + ord(m.group())), text)
 
 
 # --- options and reports ------------------------------------------------------
@@ -321,6 +335,16 @@ def gather(ctx: ExportContext, chunk: int = CHUNK) -> Iterator[list[ExportRow]]:
             dicom_file = is_dicom(ctx.project.root, rel, fmt)
             dicom = dicom_file or (src_id is not None and src_id in dicom_sources)
             name = export_name(ctx, rel, dicom, dicom_file)
+            shown = visible_controls(caption)
+            if shown != caption or any(visible_controls(sg.value) != sg.value
+                                       or visible_controls(sg.prompt) != sg.prompt
+                                       for sg in sugg.get(image_id, ())):
+                ctx.warn(f"{name}: control characters in the caption or a suggestion are written as visible "
+                         "symbols (form feed -> \u240c): XML cannot carry them and an import refuses them")
+                caption = shown
+                sugg[image_id] = [SuggestionOut(sg.kind, visible_controls(sg.value), sg.score, sg.model_id,
+                                                sg.model_revision, visible_controls(sg.prompt))
+                                  for sg in sugg.get(image_id, ())]
             derived_from = None
             if opts.include_repairs and src_id is not None and src_id in source_rel:
                 srel = source_rel[src_id]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .coco import suggestion_from
 from .common import ExportContext, InterchangeError, write_atomic
-from .parsing import ImportItem, ParsedFile, check_labels, check_status, parse_time
+from .parsing import ImportItem, ParsedFile, check_labels, check_status, check_text, parse_time
 
 BASE_COLUMNS = ["file_name", "labels", "caption", "status", "reviewer", "time"]
 
@@ -104,11 +104,11 @@ def parse(path: Path) -> ParsedFile:
                 item = ImportItem(get("file_name"), where, review_meta="reviewer" in col or "time" in col)
                 fw = f"{f} {where}"
                 if "caption" in col:
-                    item.caption = get("caption") or None
+                    item.caption = check_text(get("caption"), fw, "caption") or None
                 if "labels" in col:
                     item.labels = split_labels(get("labels"), fw)
                 item.status = check_status(get("status"), fw)
-                item.reviewer = get("reviewer") or None
+                item.reviewer = check_text(get("reviewer"), fw, "reviewer") or None
                 item.time = parse_time(get("time"), fw)
                 raw = get("suggestions")
                 if raw:

@@ -14,7 +14,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
 from ..store.records import NewSuggestion
-from .common import ExportContext, InterchangeError, write_atomic
+from .common import ExportContext, InterchangeError, visible_controls, write_atomic
 from .parsing import MISSING, ImportItem, ParsedFile, check_labels, check_status, parse_time, score_value
 
 CAPTION = "llmvis_caption"
@@ -34,10 +34,18 @@ def _label_decl(name: str, color: str, attrs) -> str:
             f"<attributes>{''.join(_attr_decl(a) for a in attrs)}</attributes></label>")
 
 
+def _text(value) -> str:
+    """Element text: escaped, control characters XML cannot carry shown as symbols (the
+    export warned of captions holding them), a \r as a reference (a parser turns a raw
+    \r\n into \n)."""
+    return escape(visible_controls(str(value))).replace("\r", "&#13;")
+
+
 def _tag(label: str, source: str, attrs: dict) -> str:
-    inner = "".join(f"<attribute name={quoteattr(k)}>{escape(str(v))}</attribute>"
+    # a \r is written as a reference: a parser turns a raw \r\n into \n
+    inner = "".join(f"<attribute name={quoteattr(k)}>{_text(v)}</attribute>"
                     for k, v in attrs.items() if v is not None)
-    return f"    <tag label={quoteattr(label)} source=\"{source}\">{inner}</tag>\n"
+    return f"    <tag label={quoteattr(visible_controls(label))} source=\"{source}\">{inner}</tag>\n"
 
 
 def export(ctx: ExportContext) -> None:
@@ -54,7 +62,7 @@ def export(ctx: ExportContext) -> None:
         for row in rows:
             w = "" if row.width is None else str(row.width)
             h = "" if row.height is None else str(row.height)
-            body.append(f"  <image id=\"{n}\" name={quoteattr(row.name)} width=\"{w}\" height=\"{h}\">\n")
+            body.append(f"  <image id=\"{n}\" name={quoteattr(visible_controls(row.name))} width=\"{w}\" height=\"{h}\">\n")
             for name in row.labels:
                 body.append(_tag(name, "manual", {}))
             if row.caption:

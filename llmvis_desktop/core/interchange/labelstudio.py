@@ -163,7 +163,7 @@ def parse(path: Path) -> ParsedFile:
                     texts = r["value"].get("text") or []
                     if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
                         raise InterchangeError(f"{aw} result[{k}]: text is not a list of strings")
-                    item.caption = "\n".join(texts) or None
+                    item.caption = check_text("\n".join(texts), f"{aw} result[{k}]", "caption") or None
                     has_captions = True
                 elif r.get("type") == "choices":
                     item.labels = (item.labels or []) + check_labels(r["value"].get("choices") or [],
@@ -193,7 +193,8 @@ def parse(path: Path) -> ParsedFile:
                         raise InterchangeError(f"{pw} result[{k}]: text is not a list of strings")
                     kind = "answer" if r.get("from_name") == "answer" else "caption"
                     if texts:
-                        item.suggestions.append(NewSuggestion(0, kind, "\n".join(texts), model,
+                        text = check_text("\n".join(texts), f"{pw} result[{k}]", "text")
+                        item.suggestions.append(NewSuggestion(0, kind, text, model,
                                                               score, rev, prompt))
                 elif r.get("type") == "choices":
                     for c in check_labels(r["value"].get("choices") or [], f"{pw} result[{k}]"):

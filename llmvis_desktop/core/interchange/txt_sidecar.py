@@ -15,7 +15,7 @@ import os
 from pathlib import Path, PurePosixPath
 
 from .common import ExportContext, InterchangeError, prepare_folder
-from .parsing import ImportItem, ParsedFile
+from .parsing import ImportItem, ParsedFile, check_text
 
 MAX_BYTES = 1 << 20
 
@@ -75,9 +75,11 @@ def parse(path: Path) -> ParsedFile:
             if full.stat().st_size > MAX_BYTES:
                 raise InterchangeError(f"{rel}: sidecar is larger than 1 MiB; not a caption")
             try:
-                text = full.read_text(encoding="utf-8-sig")
+                with open(full, encoding="utf-8-sig", newline="") as fh:  # a caption's \r\n stays \r\n
+                    text = fh.read()
             except UnicodeDecodeError as exc:
                 raise InterchangeError(f"{rel}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+            check_text(text, rel, "caption")
             stem = rel[: -len(".txt")]
             items.append(ImportItem(stem, rel, caption=text.rstrip("\r\n") or None, by_stem=True,
                                     alt=full.with_suffix("")))
