@@ -196,3 +196,25 @@ def test_control_characters_are_refused_on_import(fmt, tmp_path):
         assert p.image_by_path("img4.png").caption is None
     finally:
         p.close()
+
+
+def test_csv_takes_a_caption_over_128_kib(tmp_path):
+    """A caption over the csv module's default field limit (128 KiB) was exported, and its
+    import refused: 'field larger than field limit'."""
+    import csv
+
+    src = make_files(tmp_path / "src")
+    p = open_scanned(src)
+    long = "long caption " * 20000  # 260 kB
+    try:
+        p.set_caption(p.image_by_path("img0.png").id, long, "alice")
+        export_project(p, "csv", tmp_path / "big.csv")
+    finally:
+        p.close()
+    q = open_scanned(copy_files(src, tmp_path / "dst"))
+    try:
+        import_file(q, "csv", tmp_path / "big.csv")
+        assert q.image_by_path("img0.png").caption == long
+    finally:
+        q.close()
+    assert csv.field_size_limit() == 131072  # the process-wide limit is left as it was

@@ -14,6 +14,9 @@ from .common import ExportContext, InterchangeError, write_atomic
 from .parsing import ImportItem, ParsedFile, check_labels, check_status, check_text, parse_time
 
 BASE_COLUMNS = ["file_name", "labels", "caption", "status", "reviewer", "time"]
+#: the largest field read (the csv module's default, 128 KiB, refused long captions and
+#: suggestion lists the export itself writes); bounded so a broken file cannot eat memory
+FIELD_LIMIT = 64 << 20
 
 
 def join_labels(labels) -> str:
@@ -76,6 +79,8 @@ def parse(path: Path) -> ParsedFile:
     path = Path(path)
     f = path.name
     items = []
+    limit = csv.field_size_limit()
+    csv.field_size_limit(max(limit, FIELD_LIMIT))
     try:
         with open(path, encoding="utf-8-sig", newline="") as fh:
             reader = csv.reader(fh, strict=True)  # an unclosed quote is an error, not a caption eating the rest
@@ -127,6 +132,8 @@ def parse(path: Path) -> ParsedFile:
         raise InterchangeError(f"{f}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     except OSError as exc:
         raise InterchangeError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    finally:
+        csv.field_size_limit(limit)
     return ParsedFile(items)
 
 
