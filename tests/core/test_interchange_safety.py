@@ -520,3 +520,23 @@ def test_txt_export_removes_the_sidecar_of_a_caption_now_empty(proj, tmp_path):
     assert any("2 stale sidecar(s) removed" in w for w in rep.warnings), rep.warnings
     import_file(proj, "txt", proj.root)
     assert proj.image_by_path("img2.png").caption is None
+
+
+def test_coco_captions_file_with_five_captions_per_image(proj, tmp_path):
+    """A real COCO captions file (captions_train2017.json: about five per image) was refused."""
+    doc = {"info": {"description": "COCO 2017 Dataset"}, "licenses": [],
+           "images": [{"id": 9, "file_name": "img5.png", "height": 8, "width": 10},
+                      {"id": 25, "file_name": "img4.png"}],
+           "annotations": [{"image_id": 9, "id": 1, "caption": "Closeup of bins of food."},
+                           {"image_id": 9, "id": 2, "caption": "A meal in plastic trays."},
+                           {"image_id": 9, "id": 3, "caption": "Closeup of bins of food."},
+                           {"image_id": 9, "id": 4, "caption": "Food in trays."},
+                           {"image_id": 25, "id": 5, "caption": "A giraffe eating."}]}
+    f = tmp_path / "captions_train2017.json"
+    f.write_text(json.dumps(doc))
+    rep = import_file(proj, "coco", f)
+    assert proj.image_by_path("img5.png").caption == "Closeup of bins of food."
+    assert proj.image_by_path("img4.png").caption == "A giraffe eating."
+    assert rep.changed == 2
+    assert any("1 image(s) have more than one caption ('img5.png')" in w and "2 other caption(s)" in w
+               for w in rep.warnings), rep.warnings

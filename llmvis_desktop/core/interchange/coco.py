@@ -138,6 +138,7 @@ def parse(path: Path) -> ParsedFile:
                           time=parse_time(img.get("llmvis_time"), f"{f} {where}"))
         items[iid] = item
         order.append(iid)
+    dropped: dict[int, int] = {}  # image id -> further captions not kept
     for i, a in enumerate(anns):
         where = f"{f} annotations[{i}]"
         if not isinstance(a, dict):
@@ -148,10 +149,10 @@ def parse(path: Path) -> ParsedFile:
             raise InterchangeError(f"{where}: image_id {iid} is not in 'images'")
         if "caption" in a:
             cap = check_text(a["caption"], where, "caption")
-            if item.caption and cap and item.caption != cap:
-                raise InterchangeError(f"{where}: image {iid} already has a different caption "
-                                       "(one caption per image is kept)")
-            item.caption = cap or item.caption
+            if cap and item.caption and item.caption != cap:
+                dropped[iid] = dropped.get(iid, 0) + 1  # COCO captions files carry five per image
+            else:
+                item.caption = cap or item.caption
         if "category_id" in a:
             cid = _int(a["category_id"], where, "category_id")
             if cid not in categories:
@@ -165,7 +166,13 @@ def parse(path: Path) -> ParsedFile:
         if iid not in items:
             raise InterchangeError(f"{where}: image_id {iid} is not in 'images'")
         items[iid].suggestions.append(suggestion_from(sg, where))
-    return ParsedFile([items[i] for i in order], taxonomy=list(categories.values()))
+    warnings = []
+    if dropped:
+        shown = ", ".join(repr(items[i].name) for i in list(dropped)[:3])
+        warnings.append(f"{f}: {len(dropped)} image(s) have more than one caption ({shown}"
+                        f"{'...' if len(dropped) > 3 else ''}); the first of each was kept, "
+                        f"{sum(dropped.values())} other caption(s) were not imported")
+    return ParsedFile([items[i] for i in order], taxonomy=list(categories.values()), warnings=warnings)
 
 
 def suggestion_from(sg: dict, where: str) -> NewSuggestion:
