@@ -540,3 +540,30 @@ def test_coco_captions_file_with_five_captions_per_image(proj, tmp_path):
     assert rep.changed == 2
     assert any("1 image(s) have more than one caption ('img5.png')" in w and "2 other caption(s)" in w
                for w in rep.warnings), rep.warnings
+
+
+def test_labelstudio_uploaded_files_match_by_name_or_are_skipped(proj, tmp_path):
+    """A task whose image was uploaded to Label Studio (/data/upload/3/5f1c2a9e-dog.jpg)
+    refused the whole file as an absolute path."""
+    import shutil
+
+    (proj.root / "other").mkdir()
+    shutil.copyfile(proj.root / "img2.png", proj.root / "other" / "img2.png")  # two images named img2.png
+    proj.scan()
+
+    def task(i, image, text):
+        return {"id": i, "data": {"image": image}, "annotations": [{"id": i, "result": [
+            {"from_name": "caption", "to_name": "image", "type": "textarea", "value": {"text": [text]}}]}]}
+
+    f = tmp_path / "project-3-at-2024-05-01.json"
+    f.write_text(json.dumps([task(1, "/data/local-files/?d=img5.png", "five"),
+                             task(2, "/data/upload/3/5f1c2a9e-img4.png", "four"),
+                             task(3, "/data/upload/3/0badcafe-img2.png", "two?"),
+                             task(4, "/data/upload/3/12345678-nothere.png", "none")]))
+    rep = import_file(proj, "labelstudio", f)
+    assert proj.image_by_path("img5.png").caption == "five"
+    assert proj.image_by_path("img4.png").caption == "four"
+    assert proj.image_by_path("other/img2.png").caption is None
+    assert rep.matched == 2 and rep.unmatched == ["img2.png", "nothere.png"]
+    assert any("task[2] (id 3)" in w and "any of 2 images" in w for w in rep.warnings), rep.warnings
+    assert any("3 task(s) name a file uploaded" in w for w in rep.warnings)

@@ -2,7 +2,8 @@
 
 One task per image: ``data.image`` is the image's project-relative path (serve the
 project folder with Label Studio's local-files storage; ``/data/local-files/?d=``
-prefixes are understood on import). Reviewed captions and labels are the task's
+prefixes are understood on import; an uploaded file, ``/data/upload/3/5f1c2a9e-dog.jpg``,
+is matched to the one project image named ``dog.jpg``, else skipped). Reviewed captions and labels are the task's
 ``annotations`` (a ``textarea`` named ``caption`` and ``choices`` named ``labels``);
 each pending suggestion is a ``prediction`` with its ``score`` and ``model_version``.
 Review status, reviewer and time travel as ``data.llmvis_*`` fields.
@@ -10,6 +11,7 @@ Review status, reviewer and time travel as ``data.llmvis_*`` fields.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -29,6 +31,8 @@ from .parsing import (
 )
 
 LOCAL_FILES = "/data/local-files/?d="
+UPLOAD = "/data/upload/"
+UPLOAD_PREFIX = re.compile(r"^[0-9a-f]{8}-")  # Label Studio prefixes an uploaded file's name
 
 LABEL_CONFIG = """<View>
   <Image name="image" value="$image"/>
@@ -105,12 +109,17 @@ def _xml_attr(text: str) -> str:
     return text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _image_name(value, where: str) -> str:
+def _image_name(value, where: str) -> tuple[str, bool]:
+    """The image a task names, and whether it is only a file name (an uploaded file:
+    ``/data/upload/<project>/<8 hex>-<name>``, matched to the one project image so named)."""
     if not isinstance(value, str):
         raise InterchangeError(f"{where}: data.image {value!r} is not text")
     if value.startswith(LOCAL_FILES):
-        return unquote(value[len(LOCAL_FILES):])
-    return value
+        return unquote(value[len(LOCAL_FILES):]), False
+    if value.startswith(UPLOAD):
+        base = unquote(value.rsplit("/", 1)[-1])
+        return UPLOAD_PREFIX.sub("", base, count=1) or base, True
+    return value, False
 
 
 def _results(result, where: str):
@@ -132,6 +141,7 @@ def parse(path: Path) -> ParsedFile:
         raise InterchangeError(f"{f}: not a list of Label Studio tasks")
     items = []
     has_captions = has_labels = False
+    uploads = 0
     annotated: list[ImportItem] = []  # tasks whose annotation says something of every field the file carries
     for i, task in enumerate(tasks):
         where = f"{f} task[{i}]"
@@ -140,8 +150,9 @@ def parse(path: Path) -> ParsedFile:
         if "id" in task:
             where += f" (id {task['id']})"
         data = task["data"]
-        item = ImportItem(_image_name(data.get("image"), where), where[len(f) + 1:],
-                          review_meta="llmvis_status" in data)
+        name, uploaded = _image_name(data.get("image"), where)
+        item = ImportItem(name, where[len(f) + 1:], review_meta="llmvis_status" in data, by_basename=uploaded)
+        uploads += uploaded
         item.status = check_status(data.get("llmvis_status"), where)
         item.reviewer = check_text(data.get("llmvis_reviewer"), where, "llmvis_reviewer")
         item.time = parse_time(data.get("llmvis_time"), where)
@@ -208,4 +219,8 @@ def parse(path: Path) -> ParsedFile:
             item.caption = None
         if has_labels and item.labels is None:
             item.labels = []
-    return ParsedFile(items)
+    warnings = []
+    if uploads:
+        warnings.append(f"{f}: {uploads} task(s) name a file uploaded to Label Studio ({UPLOAD}...): each is "
+                        "matched to the one project image of that file name, or skipped")
+    return ParsedFile(items, warnings=warnings)

@@ -60,6 +60,7 @@ class ImportItem:
     alt: Optional[Path] = None  # the file itself, tried when the name matches no image
     by_stem: bool = False  # name is a path without its suffix (caption sidecars)
     review_meta: bool = False  # the format carries reviewer and time: keep the file's
+    by_basename: bool = False  # name is a bare file name (a Label Studio upload): the one image so named
 
 
 @dataclass
