@@ -567,3 +567,18 @@ def test_labelstudio_uploaded_files_match_by_name_or_are_skipped(proj, tmp_path)
     assert rep.matched == 2 and rep.unmatched == ["img2.png", "nothere.png"]
     assert any("task[2] (id 3)" in w and "any of 2 images" in w for w in rep.warnings), rep.warnings
     assert any("3 task(s) name a file uploaded" in w for w in rep.warnings)
+
+
+def test_csv_reads_a_hugging_face_metadata_csv(proj, tmp_path):
+    """metadata.csv (file_name,text) imported nothing: the text column was ignored silently."""
+    f = tmp_path / "metadata.csv"
+    f.write_text('file_name,text,license\nimg5.png,a red square,cc0\nimg4.png,"a square, darker",cc0\n')
+    rep = import_file(proj, "csv", f)
+    assert proj.image_by_path("img5.png").caption == "a red square"
+    assert proj.image_by_path("img4.png").caption == "a square, darker"
+    assert any("'license' not read" in w for w in rep.warnings), rep.warnings
+    both = tmp_path / "both.csv"
+    both.write_text("file_name,caption,text\nimg3.png,the caption,the text\n")
+    rep = import_file(proj, "csv", both, overwrite=True)
+    assert proj.image_by_path("img3.png").caption == "the caption"
+    assert any("'text' not read" in w for w in rep.warnings), rep.warnings

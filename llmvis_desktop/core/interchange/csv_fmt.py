@@ -2,6 +2,8 @@
 
 Columns: file_name, labels (``;``-separated; a JSON list when a label holds ``;``),
 caption, status, reviewer, time, and optionally derived_from and suggestions (JSON).
+Import also reads a Hugging Face ``metadata.csv`` (``file_name,text``): ``text`` is the
+caption when there is no ``caption`` column; other columns are named in a warning.
 """
 from __future__ import annotations
 
@@ -17,6 +19,8 @@ BASE_COLUMNS = ["file_name", "labels", "caption", "status", "reviewer", "time"]
 #: the largest field read (the csv module's default, 128 KiB, refused long captions and
 #: suggestion lists the export itself writes); bounded so a broken file cannot eat memory
 FIELD_LIMIT = 64 << 20
+#: read on import; ``text`` is the caption when there is no ``caption`` column
+KNOWN_COLUMNS = frozenset(BASE_COLUMNS + ["derived_from", "suggestions", "text"])
 
 
 def join_labels(labels) -> str:
@@ -79,6 +83,7 @@ def parse(path: Path) -> ParsedFile:
     path = Path(path)
     f = path.name
     items = []
+    warnings: list[str] = []
     limit = csv.field_size_limit()
     csv.field_size_limit(max(limit, FIELD_LIMIT))
     try:
@@ -95,6 +100,11 @@ def parse(path: Path) -> ParsedFile:
             if len(set(header)) != len(header):
                 raise InterchangeError(f"{f} line 1: a column name appears twice")
             col = {name: i for i, name in enumerate(header)}
+            caption_col = "caption" if "caption" in col else "text"  # Hugging Face metadata.csv: text
+            unknown = [c for c in header if c not in KNOWN_COLUMNS or (c == "text" and caption_col != "text")]
+            if unknown:
+                shown = ", ".join(repr(c) for c in unknown[:5]) + ("..." if len(unknown) > 5 else "")
+                warnings.append(f"{f}: column(s) {shown} not read (read: {', '.join(c for c in header if c not in unknown)})")
             for fields in reader:
                 where = f"line {reader.line_num}"
                 if not fields or all(not x.strip() for x in fields):
@@ -108,8 +118,8 @@ def parse(path: Path) -> ParsedFile:
 
                 item = ImportItem(get("file_name"), where, review_meta="reviewer" in col or "time" in col)
                 fw = f"{f} {where}"
-                if "caption" in col:
-                    item.caption = check_text(get("caption"), fw, "caption") or None
+                if caption_col in col:
+                    item.caption = check_text(get(caption_col), fw, caption_col) or None
                 if "labels" in col:
                     item.labels = split_labels(get("labels"), fw)
                 item.status = check_status(get("status"), fw)
@@ -134,7 +144,7 @@ def parse(path: Path) -> ParsedFile:
         raise InterchangeError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     finally:
         csv.field_size_limit(limit)
-    return ParsedFile(items)
+    return ParsedFile(items, warnings=warnings)
 
 
 def _bad(where: str):
