@@ -582,3 +582,18 @@ def test_csv_reads_a_hugging_face_metadata_csv(proj, tmp_path):
     rep = import_file(proj, "csv", both, overwrite=True)
     assert proj.image_by_path("img3.png").caption == "the caption"
     assert any("'text' not read" in w for w in rep.warnings), rep.warnings
+
+
+def test_blank_reviewer_and_time_keep_the_import_actor_and_time(proj, tmp_path):
+    """A CSV whose reviewer/time cells were blank (captioned in a spreadsheet) left the
+    image with no updated_by and no updated_at."""
+    f = tmp_path / "sheet.csv"
+    f.write_text("file_name,labels,caption,status,reviewer,time\n"
+                 "img5.png,,typed in Excel,reviewed,,\n"
+                 "img4.png,,from carol,reviewed,carol,\n")
+    import_file(proj, "csv", f)
+    img5 = proj.image_by_path("img5.png")
+    assert img5.caption == "typed in Excel"
+    assert img5.updated_by == "import:sheet.csv" and img5.updated_at is not None
+    img4 = proj.image_by_path("img4.png")
+    assert img4.updated_by == "carol" and img4.updated_at is not None

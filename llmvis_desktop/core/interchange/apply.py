@@ -245,9 +245,14 @@ def _apply_reviewed(s, image_id: int, rel: str, item: ImportItem, actor: str, ov
     if "status" in differs:
         rr.set_status(s, image_id, differs["status"], actor, action="import:status")
     if item.review_meta:
-        # keep who reviewed it and when, as the file says; the history keeps the import itself
+        # keep who reviewed it and when, as the file says; the history keeps the import
+        # itself. A blank reviewer or time (a spreadsheet left it empty) keeps the import's
+        # own where the import wrote a caption, labels or a decision; where it only moved
+        # the status (new, suggested), nobody reviewed it, as the file says
+        authored = ("caption" in differs or "labels" in differs
+                    or differs.get("status") in (m.STATUS_REVIEWED, m.STATUS_REJECTED))
         rr.add_event(s, image_id, actor, "import", None,
                      {"reviewer": item.reviewer, "time": iso(item.time)})
-        row.updated_by = item.reviewer
-        row.updated_at = item.time
+        row.updated_by = item.reviewer or (row.updated_by if authored else None)
+        row.updated_at = item.time or (row.updated_at if authored else None)
     report.changed += 1
