@@ -218,3 +218,29 @@ def test_csv_takes_a_caption_over_128_kib(tmp_path):
     finally:
         q.close()
     assert csv.field_size_limit() == 131072  # the process-wide limit is left as it was
+
+
+def test_yolo_takes_labels_too_long_for_a_folder_name(tmp_path):
+    """A label of 90 CJK characters (270 bytes) failed the export: 'File name too long'."""
+    src = make_files(tmp_path / "src")
+    p = open_scanned(src)
+    long_a = "表面の微細な亀裂" * 11 + "亀裂"
+    long_b = "表面の微細な亀裂" * 11 + "錆び"  # the same first 200 bytes
+    try:
+        p.add_labels([long_a, long_b, "dent"])
+        p.set_labels(p.image_by_path("img0.png").id, [long_a], "alice")
+        p.set_labels(p.image_by_path("img1.png").id, [long_b, "dent"], "alice")
+        out = tmp_path / "y"
+        rep = export_project(p, "yolo", out, ExportOptions(split=(1.0, 0.0, 0.0)))
+    finally:
+        p.close()
+    folders = [d.name for d in (out / "train").iterdir()]
+    assert len(folders) == 3 and all(len(n.encode()) <= 200 for n in folders)
+    assert any("cut" in w for w in rep.warnings)
+    q = open_scanned(copy_files(src, tmp_path / "dst"))
+    try:
+        import_file(q, "yolo", out)
+        assert q.image_by_path("img0.png").labels == (long_a,)
+        assert sorted(q.image_by_path("img1.png").labels) == sorted([long_b, "dent"])
+    finally:
+        q.close()

@@ -436,15 +436,30 @@ def write_atomic(path: Path, write: Callable[[object], None], mode: str = "w", r
 _UNSAFE = set('/\\%:*?"<>|\0')
 
 
+#: a folder name's most bytes (file systems allow 255): a longer one is cut, with a hash
+MAX_FOLDER_BYTES = 200
+
+
 def label_to_folder(name: str) -> str:
-    """A label as one safe folder name: unsafe characters percent-encoded."""
+    """A label as one safe folder name: unsafe characters percent-encoded; a name longer
+    than :data:`MAX_FOLDER_BYTES` in UTF-8 (90 CJK characters are 270) is cut at a
+    character and ends ``~<8 hex>`` of the label's hash, so two long labels stay apart."""
     out = []
     for i, ch in enumerate(name):
         if ch in _UNSAFE or ord(ch) < 32 or (i == 0 and ch == "."):
             out.append("".join(f"%{b:02X}" for b in ch.encode("utf-8")))
         else:
             out.append(ch)
-    return "".join(out)
+    text = "".join(out)
+    if len(text.encode("utf-8")) <= MAX_FOLDER_BYTES:
+        return text
+    room, kept = MAX_FOLDER_BYTES - 9, []
+    for piece in out:
+        room -= len(piece.encode("utf-8"))
+        if room < 0:
+            break
+        kept.append(piece)
+    return "".join(kept) + "~" + hashlib.sha1(name.encode("utf-8")).hexdigest()[:8]
 
 
 def folder_to_label(folder: str) -> str:
