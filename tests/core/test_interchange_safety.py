@@ -597,3 +597,34 @@ def test_blank_reviewer_and_time_keep_the_import_actor_and_time(proj, tmp_path):
     assert img5.updated_by == "import:sheet.csv" and img5.updated_at is not None
     img4 = proj.image_by_path("img4.png")
     assert img4.updated_by == "carol" and img4.updated_at is not None
+
+
+@pytest.mark.parametrize("fmt", ["coco", "labelstudio", "csv", "jsonl"])
+def test_deeply_nested_json_is_refused_naming_the_file(proj, tmp_path, fmt):
+    """'failed: RecursionError' named neither the file nor the reason."""
+    deep = "[" * 100_000 + "]" * 100_000
+    if fmt == "csv":
+        f = tmp_path / "deep.csv"
+        f.write_text(f'file_name,suggestions\nimg5.png,"{deep}"\n')
+    elif fmt == "jsonl":
+        f = tmp_path / "deep"
+        f.mkdir()
+        (f / "metadata.jsonl").write_text('{"file_name": "img5.png", "suggestions": ' + deep + "}\n")
+    else:
+        f = tmp_path / "deep.json"
+        f.write_text(deep)
+    before = db_fingerprint(proj)
+    with pytest.raises(InterchangeError, match="deep.* nested too deeply"):
+        import_file(proj, fmt, f)
+    assert db_fingerprint(proj) == before
+
+
+def test_cvat_second_different_caption_is_refused(proj, tmp_path):
+    f = tmp_path / "two.xml"
+    f.write_text('<annotations><image id="0" name="img5.png">'
+                 '<tag label="llmvis_caption" source="manual"><attribute name="text">one</attribute></tag>'
+                 '<tag label="llmvis_caption" source="manual"><attribute name="text">two</attribute></tag>'
+                 '</image></annotations>')
+    with pytest.raises(InterchangeError, match=r"two.xml image #1 \(id 0\) tag 2: second, different caption"):
+        import_file(proj, "cvat", f)
+    assert proj.image_by_path("img5.png").caption is None

@@ -143,7 +143,10 @@ def import_file(project, fmt: str, path: Path | str, as_: str = "reviewed", over
     if not spec.in_is_folder and path.is_dir():
         raise InterchangeError(f"{path}: the {fmt} format is imported from a file, not a folder")
     start = time.perf_counter()
-    parsed = spec.parse(path)
+    try:
+        parsed = spec.parse(path)
+    except RecursionError:  # json and the checks recurse: a hostile file nests thousands deep
+        raise InterchangeError(f"{path.name}: nested too deeply to be read (not a {fmt} file)") from None
     report = apply_import(project, fmt, path, parsed, as_, overwrite, token, progress)
     report.seconds = round(time.perf_counter() - start, 3)
     return report

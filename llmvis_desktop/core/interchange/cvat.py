@@ -144,7 +144,10 @@ def parse(path: Path) -> ParsedFile:
                 item.suggestions.append(_suggestion(label, attrs, tw))
             elif label == CAPTION:
                 has_captions = True
-                item.caption = attrs.get("text") or None
+                text = attrs.get("text") or None
+                if text and item.caption not in (MISSING, None, text):
+                    raise InterchangeError(f"{tw}: second, different caption for {name!r}")
+                item.caption = text or (None if item.caption is MISSING else item.caption)
             elif label == REVIEW:
                 item.review_meta = True
                 item.status = check_status(attrs.get("status"), tw)
