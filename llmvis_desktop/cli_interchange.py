@@ -36,7 +36,11 @@ def add_parsers(subparsers) -> None:
     ex.add_argument("folder", help="the project's image folder")
     ex.add_argument("--db", metavar="URL", default=None, help="SQLAlchemy database URL (a team's PostgreSQL)")
     ex.add_argument("--format", required=True, choices=fmts)
-    ex.add_argument("--out", required=True, help="output file (coco, csv, labelstudio, cvat) or folder")
+    ex.add_argument("--out", required=True,
+                    help="output file (coco, csv, labelstudio, cvat) or folder; a folder export (yolo, jsonl) "
+                         "goes outside the project folder, txt sidecars may go next to the images")
+    ex.add_argument("--force", action="store_true",
+                    help="replace an existing output file (never the project's database or one of its images)")
     ex.add_argument("--reviewed-only", action="store_true", help="only images whose status is reviewed")
     ex.add_argument("--include-suggestions", action="store_true", help="also pending model suggestions")
     ex.add_argument("--include-repairs", action="store_true", help="link repaired images to their source")
@@ -70,7 +74,7 @@ def run_export(args) -> int:
         anonymize=not args.keep_dicom_identifiers,
     )
     report, code = _guarded("export", "", lambda project, bar: export_project(
-        project, args.format, args.out, opts, progress=bar), args)
+        project, args.format, args.out, opts, progress=bar, force=args.force), args)
     if report is None:
         return code
     for w in report.warnings:

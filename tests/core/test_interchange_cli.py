@@ -104,3 +104,30 @@ def test_import_and_export_take_the_team_database(tmp_path):
     ex = parser.parse_args(["export", "F", "--db", url, "--format", "csv", "--out", "o.csv"])
     im = parser.parse_args(["import", "F", "--db", url, "--format", "csv", "in.csv"])
     assert ex.db == url and im.db == url
+
+
+def test_export_replaces_an_existing_file_only_with_force(tmp_path, capsys):
+    """An existing --out file was replaced silently, the project's database and images too."""
+    src = make_files(tmp_path / "src")
+    p = open_scanned(src)
+    annotate(p)
+    p.close()
+    notes = tmp_path / "notes.csv"
+    notes.write_text("precious notes")
+    assert _run(["export", str(src), "--format", "csv", "--out", str(notes)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and str(notes) in err[0] and "--force" in err[0]
+    assert notes.read_text() == "precious notes"
+    assert _run(["export", str(src), "--format", "csv", "--out", str(notes), "--force"]) == 0
+    assert notes.read_text().startswith("file_name,")
+    image = (src / "img1.png").read_bytes()
+    for target in (src / "img1.png", src / ".llmvis" / "project.sqlite"):
+        capsys.readouterr()
+        assert _run(["export", str(src), "--format", "coco", "--out", str(target), "--force"]) == 1
+        assert str(target) in capsys.readouterr().err
+    assert (src / "img1.png").read_bytes() == image
+    p = open_scanned(src)
+    try:
+        assert p.image_by_path("img0.png").caption == "a scratch near the edge"
+    finally:
+        p.close()

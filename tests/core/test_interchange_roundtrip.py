@@ -103,7 +103,7 @@ def test_reviewed_only_and_repairs(tmp_path):
         rows = {r["file_name"]: r for r in csv.DictReader(open(out, encoding="utf-8"))}
         assert rows["img5.png"]["derived_from"] == "img1.png"
         assert rows["img1.png"]["labels"] == "dent;rust/oxide"
-        export_project(p, "csv", out, ExportOptions(reviewed_only=True, anonymize=False))
+        export_project(p, "csv", out, ExportOptions(reviewed_only=True, anonymize=False), force=True)
         rows = {r["file_name"]: r for r in csv.DictReader(open(out, encoding="utf-8"))}
         assert set(rows) == {"img0.png", "img1.png", "sub/img6.png", "patients/DOE_JOHN_12345.dcm"}
     finally:
@@ -136,3 +136,111 @@ def test_a_large_import_applies_every_record(tmp_path):
             r = recs[f"i{i:04d}.png"]
             assert r.caption == f"cap {i}" and r.labels == (("dent",) if i % 2 else ("ok",))
             assert r.review_status == "reviewed"
+
+
+@pytest.mark.parametrize("fmt", ["cvat", "txt", "csv", "coco", "labelstudio", "jsonl"])
+def test_control_characters_and_crlf(fmt, tmp_path):
+    """CVAT wrote a form feed raw (XML its own import refused) and turned \\r\\n into \\n, as
+    the txt import did. Now \\r\\n survives every format, and a control character XML cannot
+    carry is written as its visible symbol with a warning (an import refuses it raw)."""
+    import xml.etree.ElementTree as ET
+
+    src = make_files(tmp_path / "src")
+    p = open_scanned(src)
+    try:
+        ids = {r.relpath: r.id for r in p.images(p.image_ids())}
+        p.set_caption(ids["img0.png"], "scratch\x0cnear edge", "alice")
+        p.set_caption(ids["img1.png"], "line1\r\nline2\rthree\n", "alice")
+        out = _out(tmp_path, fmt, "out")
+        rep = export_project(p, fmt, out, ExportOptions(split=(1.0, 0.0, 0.0)))
+    finally:
+        p.close()
+    assert [w for w in rep.warnings if "img0.png" in w and "control characters" in w]
+    if fmt == "cvat":
+        ET.parse(out)  # well-formed
+    q = open_scanned(copy_files(src, tmp_path / "dst"))
+    try:
+        import_file(q, fmt, out)
+        assert q.image_by_path("img0.png").caption == "scratch\u240cnear edge"
+        want = "line1\r\nline2\rthree" if fmt == "txt" else "line1\r\nline2\rthree\n"  # a sidecar's last newline goes
+        assert q.image_by_path("img1.png").caption == want
+    finally:
+        q.close()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "coco", "labelstudio", "jsonl", "txt"])
+def test_control_characters_are_refused_on_import(fmt, tmp_path):
+    import json
+
+    p = open_scanned(make_files(tmp_path / "imgs"))
+    bad = "a\x0bb"
+    files = {
+        "csv": ("t.csv", f'file_name,caption\nimg5.png,ok\nimg4.png,"{bad}"\n', "t.csv line 3: caption"),
+        "coco": ("t.json", json.dumps({"images": [{"id": 1, "file_name": "img4.png"}],
+                                       "annotations": [{"id": 1, "image_id": 1, "caption": bad}]}),
+                 r"t.json annotations\[0\]: caption"),
+        "labelstudio": ("t.json", json.dumps([{"id": 4, "data": {"image": "img4.png"}, "annotations": [
+            {"id": 1, "result": [{"type": "textarea", "from_name": "caption", "value": {"text": [bad]}}]}]}]),
+            r"t.json task\[0\] \(id 4\) annotation 1 result\[0\]: caption"),
+        "jsonl": ("d/metadata.jsonl", json.dumps({"file_name": "img4.png", "text": bad}) + "\n",
+                  "metadata.jsonl line 1: text"),
+        "txt": ("d/img4.txt", bad, "img4.txt: caption"),
+    }
+    name, text, where = files[fmt]
+    f = tmp_path / name
+    f.parent.mkdir(exist_ok=True)
+    f.write_text(text, newline="")
+    try:
+        with pytest.raises(Exception, match=where + " holds the control character U\\+000B"):
+            import_file(p, fmt, f.parent if FORMATS[fmt].in_is_folder else f)
+        assert p.image_by_path("img4.png").caption is None
+    finally:
+        p.close()
+
+
+def test_csv_takes_a_caption_over_128_kib(tmp_path):
+    """A caption over the csv module's default field limit (128 KiB) was exported, and its
+    import refused: 'field larger than field limit'."""
+    import csv
+
+    src = make_files(tmp_path / "src")
+    p = open_scanned(src)
+    long = "long caption " * 20000  # 260 kB
+    try:
+        p.set_caption(p.image_by_path("img0.png").id, long, "alice")
+        export_project(p, "csv", tmp_path / "big.csv")
+    finally:
+        p.close()
+    q = open_scanned(copy_files(src, tmp_path / "dst"))
+    try:
+        import_file(q, "csv", tmp_path / "big.csv")
+        assert q.image_by_path("img0.png").caption == long
+    finally:
+        q.close()
+    assert csv.field_size_limit() == 131072  # the process-wide limit is left as it was
+
+
+def test_yolo_takes_labels_too_long_for_a_folder_name(tmp_path):
+    """A label of 90 CJK characters (270 bytes) failed the export: 'File name too long'."""
+    src = make_files(tmp_path / "src")
+    p = open_scanned(src)
+    long_a = "表面の微細な亀裂" * 11 + "亀裂"
+    long_b = "表面の微細な亀裂" * 11 + "錆び"  # the same first 200 bytes
+    try:
+        p.add_labels([long_a, long_b, "dent"])
+        p.set_labels(p.image_by_path("img0.png").id, [long_a], "alice")
+        p.set_labels(p.image_by_path("img1.png").id, [long_b, "dent"], "alice")
+        out = tmp_path / "y"
+        rep = export_project(p, "yolo", out, ExportOptions(split=(1.0, 0.0, 0.0)))
+    finally:
+        p.close()
+    folders = [d.name for d in (out / "train").iterdir()]
+    assert len(folders) == 3 and all(len(n.encode()) <= 200 for n in folders)
+    assert any("cut" in w for w in rep.warnings)
+    q = open_scanned(copy_files(src, tmp_path / "dst"))
+    try:
+        import_file(q, "yolo", out)
+        assert q.image_by_path("img0.png").labels == (long_a,)
+        assert sorted(q.image_by_path("img1.png").labels) == sorted([long_b, "dent"])
+    finally:
+        q.close()

@@ -404,3 +404,227 @@ def test_a_repaired_dicom_exports_as_its_tiff_under_a_neutral_name(tmp_path):
     assert len(tifs) == 1 and tifs[0].parent.name == "anon"
     text = (tmp_path / "out_csv").read_text()
     assert ".tif" in text and "DOE_JOHN" not in text and "repaired" not in text
+
+
+# --- export destinations ----------------------------------------------------------------
+
+def test_file_export_never_replaces_the_database_or_an_image_and_needs_force_for_others(proj, tmp_path):
+    """--out naming the project database or one of its images replaced it (the project was
+    lost, an image became a CSV); any other existing file was replaced without a word."""
+    db = proj.root / ".llmvis" / "project.sqlite"
+    img = proj.root / "img5.png"
+    img_bytes = img.read_bytes()
+    for target in (db, proj.root / ".llmvis" / "new.json", img, proj.root / "sub" / "new.png"):
+        for force in (False, True):
+            with pytest.raises(InterchangeError, match="never") as exc:
+                export_project(proj, "coco", target, force=force)
+            assert str(target) in str(exc.value)
+    assert img.read_bytes() == img_bytes and not (proj.root / "sub" / "new.png").exists()
+    assert not (proj.root / ".llmvis" / "new.json").exists()
+    assert proj.image_by_path("img0.png").caption == "a scratch near the edge"  # the database is intact
+    notes = tmp_path / "notes.csv"
+    notes.write_text("precious notes")
+    with pytest.raises(InterchangeError, match="exists; pass --force"):
+        export_project(proj, "csv", notes)
+    assert notes.read_text() == "precious notes"
+    export_project(proj, "csv", notes, force=True)
+    assert notes.read_text().startswith("file_name,")
+    # Label Studio writes its labeling config next to the tasks: refused first, nothing written
+    (tmp_path / "ls.label_config.xml").write_text("mine")
+    with pytest.raises(InterchangeError, match="ls.label_config.xml: exists"):
+        export_project(proj, "labelstudio", tmp_path / "ls.json")
+    assert not (tmp_path / "ls.json").exists()
+    # a file export beside the images (not over one) stays allowed
+    export_project(proj, "csv", proj.root / "annotations.csv")
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "yolo"])
+def test_folder_export_inside_the_project_is_refused(proj, fmt):
+    """A folder export into the project copied its images there; the next scan indexed the
+    copies as new images."""
+    n = len(proj.image_ids())
+    with pytest.raises(InterchangeError, match="inside the project folder"):
+        export_project(proj, fmt, proj.root / "hf")
+    assert not (proj.root / "hf").exists()
+    proj.scan()
+    assert len(proj.image_ids()) == n
+    with pytest.raises(InterchangeError, match="database"):
+        export_project(proj, "txt", proj.root / ".llmvis" / "caps")
+    export_project(proj, "txt", proj.root)  # sidecars next to the images: their documented place
+    assert (proj.root / "img0.txt").read_text() == "a scratch near the edge"
+
+
+# --- a field the file does not carry is left alone -------------------------------------
+
+_LABELS_ONLY = {
+    "coco": ("json", json.dumps({"images": [{"id": 1, "file_name": "img0.png"}],
+                                 "annotations": [{"id": 1, "image_id": 1, "category_id": 1}],
+                                 "categories": [{"id": 1, "name": "dent"}]})),
+    "labelstudio": ("json", json.dumps([{"id": 1, "data": {"image": "/data/local-files/?d=img0.png"},
+                                         "annotations": [{"id": 1, "result": [
+                                             {"from_name": "choice", "to_name": "image", "type": "choices",
+                                              "value": {"choices": ["dent"]}}]}]}])),
+    "cvat": ("xml", '<annotations><version>1.1</version><meta><task><labels><label><name>dent</name>'
+                    '<type>tag</type></label></labels></task></meta><image id="0" name="img0.png">'
+                    '<tag label="dent" source="manual"/></image></annotations>'),
+}
+_CAPTIONS_ONLY = {
+    "coco": ("json", json.dumps({"images": [{"id": 1, "file_name": "img0.png"}],
+                                 "annotations": [{"id": 1, "image_id": 1, "caption": "new words"}]})),
+    "labelstudio": ("json", json.dumps([{"id": 1, "data": {"image": "img0.png"}, "annotations": [{"id": 1, "result": [
+        {"from_name": "caption", "to_name": "image", "type": "textarea", "value": {"text": ["new words"]}}]}]}])),
+    "cvat": ("xml", '<annotations><image id="0" name="img0.png"><tag label="llmvis_caption" source="manual">'
+                    '<attribute name="text">new words</attribute></tag></image></annotations>'),
+}
+
+
+@pytest.mark.parametrize("overwrite", [False, True])
+@pytest.mark.parametrize("fmt", sorted(_LABELS_ONLY))
+def test_a_labels_only_file_leaves_captions_alone(proj, tmp_path, fmt, overwrite):
+    """A COCO categories file, a Label Studio choices project or a CVAT tag task carries
+    no caption; it was read as "caption: empty": a conflict, and with --overwrite the
+    reviewed caption was deleted."""
+    suffix, text = _LABELS_ONLY[fmt]
+    f = tmp_path / f"labels.{suffix}"
+    f.write_text(text)
+    rep = import_file(proj, fmt, f, overwrite=overwrite)
+    img0 = proj.image_by_path("img0.png")
+    assert img0.caption == "a scratch near the edge"
+    assert not [c for c in rep.conflicts if c.field == "caption"]
+    if overwrite:
+        assert img0.labels == ("dent",)
+    else:
+        assert [(c.field, c.incoming) for c in rep.conflicts] == [("labels", ["dent"])]
+
+
+@pytest.mark.parametrize("fmt", sorted(_CAPTIONS_ONLY))
+def test_a_captions_only_file_leaves_labels_alone(proj, tmp_path, fmt):
+    suffix, text = _CAPTIONS_ONLY[fmt]
+    f = tmp_path / f"captions.{suffix}"
+    f.write_text(text)
+    rep = import_file(proj, fmt, f, overwrite=True)
+    img0 = proj.image_by_path("img0.png")
+    assert img0.caption == "new words" and img0.labels == ("scratch",) and rep.overwritten == 1
+
+
+def test_txt_export_removes_the_sidecar_of_a_caption_now_empty(proj, tmp_path):
+    """A cleared caption kept its old sidecar: importing the sidecars brought it back."""
+    export_project(proj, "txt", proj.root)
+    assert (proj.root / "img2.txt").read_text() == "caption, not yet reviewed"
+    (proj.root / "img3.txt").write_text("old words")  # img3.png has no caption: its sidecar is stale too
+    (proj.root / "notes.txt").write_text("keep")
+    proj.set_caption(proj.image_by_path("img2.png").id, None, "bob")
+    rep = export_project(proj, "txt", proj.root)
+    assert not (proj.root / "img2.txt").exists()
+    assert (proj.root / "notes.txt").read_text() == "keep" and (proj.root / "img0.txt").exists()
+    assert any("2 stale sidecar(s) removed" in w for w in rep.warnings), rep.warnings
+    import_file(proj, "txt", proj.root)
+    assert proj.image_by_path("img2.png").caption is None
+
+
+def test_coco_captions_file_with_five_captions_per_image(proj, tmp_path):
+    """A real COCO captions file (captions_train2017.json: about five per image) was refused."""
+    doc = {"info": {"description": "COCO 2017 Dataset"}, "licenses": [],
+           "images": [{"id": 9, "file_name": "img5.png", "height": 8, "width": 10},
+                      {"id": 25, "file_name": "img4.png"}],
+           "annotations": [{"image_id": 9, "id": 1, "caption": "Closeup of bins of food."},
+                           {"image_id": 9, "id": 2, "caption": "A meal in plastic trays."},
+                           {"image_id": 9, "id": 3, "caption": "Closeup of bins of food."},
+                           {"image_id": 9, "id": 4, "caption": "Food in trays."},
+                           {"image_id": 25, "id": 5, "caption": "A giraffe eating."}]}
+    f = tmp_path / "captions_train2017.json"
+    f.write_text(json.dumps(doc))
+    rep = import_file(proj, "coco", f)
+    assert proj.image_by_path("img5.png").caption == "Closeup of bins of food."
+    assert proj.image_by_path("img4.png").caption == "A giraffe eating."
+    assert rep.changed == 2
+    assert any("1 image(s) have more than one caption ('img5.png')" in w and "2 other caption(s)" in w
+               for w in rep.warnings), rep.warnings
+
+
+def test_labelstudio_uploaded_files_match_by_name_or_are_skipped(proj, tmp_path):
+    """A task whose image was uploaded to Label Studio (/data/upload/3/5f1c2a9e-dog.jpg)
+    refused the whole file as an absolute path."""
+    import shutil
+
+    (proj.root / "other").mkdir()
+    shutil.copyfile(proj.root / "img2.png", proj.root / "other" / "img2.png")  # two images named img2.png
+    proj.scan()
+
+    def task(i, image, text):
+        return {"id": i, "data": {"image": image}, "annotations": [{"id": i, "result": [
+            {"from_name": "caption", "to_name": "image", "type": "textarea", "value": {"text": [text]}}]}]}
+
+    f = tmp_path / "project-3-at-2024-05-01.json"
+    f.write_text(json.dumps([task(1, "/data/local-files/?d=img5.png", "five"),
+                             task(2, "/data/upload/3/5f1c2a9e-img4.png", "four"),
+                             task(3, "/data/upload/3/0badcafe-img2.png", "two?"),
+                             task(4, "/data/upload/3/12345678-nothere.png", "none")]))
+    rep = import_file(proj, "labelstudio", f)
+    assert proj.image_by_path("img5.png").caption == "five"
+    assert proj.image_by_path("img4.png").caption == "four"
+    assert proj.image_by_path("other/img2.png").caption is None
+    assert rep.matched == 2 and rep.unmatched == ["img2.png", "nothere.png"]
+    assert any("task[2] (id 3)" in w and "any of 2 images" in w for w in rep.warnings), rep.warnings
+    assert any("3 task(s) name a file uploaded" in w for w in rep.warnings)
+
+
+def test_csv_reads_a_hugging_face_metadata_csv(proj, tmp_path):
+    """metadata.csv (file_name,text) imported nothing: the text column was ignored silently."""
+    f = tmp_path / "metadata.csv"
+    f.write_text('file_name,text,license\nimg5.png,a red square,cc0\nimg4.png,"a square, darker",cc0\n')
+    rep = import_file(proj, "csv", f)
+    assert proj.image_by_path("img5.png").caption == "a red square"
+    assert proj.image_by_path("img4.png").caption == "a square, darker"
+    assert any("'license' not read" in w for w in rep.warnings), rep.warnings
+    both = tmp_path / "both.csv"
+    both.write_text("file_name,caption,text\nimg3.png,the caption,the text\n")
+    rep = import_file(proj, "csv", both, overwrite=True)
+    assert proj.image_by_path("img3.png").caption == "the caption"
+    assert any("'text' not read" in w for w in rep.warnings), rep.warnings
+
+
+def test_blank_reviewer_and_time_keep_the_import_actor_and_time(proj, tmp_path):
+    """A CSV whose reviewer/time cells were blank (captioned in a spreadsheet) left the
+    image with no updated_by and no updated_at."""
+    f = tmp_path / "sheet.csv"
+    f.write_text("file_name,labels,caption,status,reviewer,time\n"
+                 "img5.png,,typed in Excel,reviewed,,\n"
+                 "img4.png,,from carol,reviewed,carol,\n")
+    import_file(proj, "csv", f)
+    img5 = proj.image_by_path("img5.png")
+    assert img5.caption == "typed in Excel"
+    assert img5.updated_by == "import:sheet.csv" and img5.updated_at is not None
+    img4 = proj.image_by_path("img4.png")
+    assert img4.updated_by == "carol" and img4.updated_at is not None
+
+
+@pytest.mark.parametrize("fmt", ["coco", "labelstudio", "csv", "jsonl"])
+def test_deeply_nested_json_is_refused_naming_the_file(proj, tmp_path, fmt):
+    """'failed: RecursionError' named neither the file nor the reason."""
+    deep = "[" * 100_000 + "]" * 100_000
+    if fmt == "csv":
+        f = tmp_path / "deep.csv"
+        f.write_text(f'file_name,suggestions\nimg5.png,"{deep}"\n')
+    elif fmt == "jsonl":
+        f = tmp_path / "deep"
+        f.mkdir()
+        (f / "metadata.jsonl").write_text('{"file_name": "img5.png", "suggestions": ' + deep + "}\n")
+    else:
+        f = tmp_path / "deep.json"
+        f.write_text(deep)
+    before = db_fingerprint(proj)
+    with pytest.raises(InterchangeError, match="deep.* nested too deeply"):
+        import_file(proj, fmt, f)
+    assert db_fingerprint(proj) == before
+
+
+def test_cvat_second_different_caption_is_refused(proj, tmp_path):
+    f = tmp_path / "two.xml"
+    f.write_text('<annotations><image id="0" name="img5.png">'
+                 '<tag label="llmvis_caption" source="manual"><attribute name="text">one</attribute></tag>'
+                 '<tag label="llmvis_caption" source="manual"><attribute name="text">two</attribute></tag>'
+                 '</image></annotations>')
+    with pytest.raises(InterchangeError, match=r"two.xml image #1 \(id 0\) tag 2: second, different caption"):
+        import_file(proj, "cvat", f)
+    assert proj.image_by_path("img5.png").caption is None

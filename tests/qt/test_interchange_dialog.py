@@ -63,3 +63,35 @@ def test_export_then_import_via_dialog(qtbot, labelled_folder, tmp_path):
         dlg.close()
     finally:
         p.close()
+
+
+def test_dialog_replaces_an_existing_file_only_after_consent(qtbot, labelled_folder, tmp_path, monkeypatch):
+    """The export replaced any existing file, the project's images and database too."""
+    p = _project(labelled_folder)
+    try:
+        dlg = ExportImportDialog(p)
+        qtbot.addWidget(dlg)
+        dlg.set_format("csv")
+        asked = []
+        answer = {"yes": False}
+        monkeypatch.setattr(dlg, "_confirm_replace", lambda files: asked.append(files) or answer["yes"])
+        image = p.path_of(p.images(p.image_ids()[:1])[0])
+        before = image.read_bytes()
+        for target in (image, labelled_folder / ".llmvis" / "project.sqlite"):
+            dlg.path.setText(str(target))
+            dlg.start()
+            assert not dlg.is_running() and "never" in dlg.last_error and not asked
+        assert image.read_bytes() == before
+        notes = tmp_path / "notes.csv"
+        notes.write_text("precious")
+        dlg.path.setText(str(notes))
+        dlg.start()  # the reviewer says no
+        assert not dlg.is_running() and asked == [[notes]] and notes.read_text() == "precious"
+        answer["yes"] = True
+        with qtbot.waitSignal(dlg.finished_job, timeout=20000):
+            dlg.start()
+        qtbot.waitUntil(lambda: not dlg.is_running(), timeout=5000)
+        assert dlg.last_error is None and notes.read_text().startswith("file_name,")
+        dlg.close()
+    finally:
+        p.close()

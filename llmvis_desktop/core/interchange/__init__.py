@@ -26,10 +26,12 @@ from .common import (
     resolve_inside,
 )
 from .parsing import ParsedFile
+from .target import check_file_target, check_folder_target
 
 __all__ = [
     "FORMATS", "FormatSpec", "ExportOptions", "ExportReport", "ImportReport", "Conflict",
-    "InterchangeError", "export_project", "import_file", "resolve_inside",
+    "InterchangeError", "export_project", "import_file", "resolve_inside", "check_export_target",
+    "output_files",
 ]
 
 
@@ -43,6 +45,7 @@ class FormatSpec:
     in_is_folder: bool  # import reads a folder (else one file)
     suffix: str  # default file suffix ("" for folders)
     carries: frozenset[str]  # fields that survive a round trip
+    next_to_images: bool = False  # a folder export that may go inside the project (sidecars)
 
 
 _ALL = frozenset({"caption", "labels", "status", "reviewer", "time", "suggestions"})
@@ -57,7 +60,7 @@ FORMATS: dict[str, FormatSpec] = {
     "jsonl": FormatSpec("jsonl", "Hugging Face imagefolder (metadata.jsonl per split)", hf_jsonl.export,
                         hf_jsonl.parse, True, True, "", _ALL),
     "txt": FormatSpec("txt", "Caption .txt sidecars", txt_sidecar.export, txt_sidecar.parse,
-                      True, True, "", frozenset({"caption"})),
+                      True, True, "", frozenset({"caption"}), next_to_images=True),
     "labelstudio": FormatSpec("labelstudio", "Label Studio JSON tasks (with predictions)", labelstudio.export,
                               labelstudio.parse, False, False, ".json", _ALL),
     "cvat": FormatSpec("cvat", "CVAT for images 1.1 XML (tags)", cvat.export, cvat.parse,
@@ -72,17 +75,40 @@ def _spec(fmt: str) -> FormatSpec:
     return spec
 
 
+def output_files(fmt: str, out: Path | str) -> list[Path]:
+    """The files a file export of ``fmt`` writes (none listed for a folder export)."""
+    spec = _spec(fmt)
+    if spec.out_is_folder:
+        return []
+    out = Path(out)
+    return [out, labelstudio.config_path(out)] if fmt == "labelstudio" else [out]
+
+
+def check_export_target(project, fmt: str, out: Path | str, force: bool = False) -> None:
+    """Refuse (InterchangeError) an export of ``fmt`` to ``out`` before anything is written:
+    never over the project's database or images; a folder export not inside the project
+    (caption sidecars excepted); an existing file only with ``force``."""
+    spec = _spec(fmt)
+    if spec.out_is_folder:
+        check_folder_target(project, out, next_to_images=spec.next_to_images)
+    else:
+        check_file_target(project, out, force)
+
+
 def export_project(project, fmt: str, out: Path | str, options: Optional[ExportOptions] = None,
-                   token: Optional[CancelToken] = None, progress: ProgressFn = no_progress) -> ExportReport:
+                   token: Optional[CancelToken] = None, progress: ProgressFn = no_progress,
+                   force: bool = False) -> ExportReport:
     """Export the project's annotations to ``out`` in format ``fmt``. A folder export that
     fails or is cancelled removes what it wrote (the folder was new or empty), so running
     it again does not meet "folder is not empty"; a file export writes its file whole or
-    not at all."""
+    not at all. An existing file is replaced only with ``force``; the project's database
+    and images never are (see :func:`check_export_target`)."""
     spec = _spec(fmt)
     start = time.perf_counter()
     out = Path(out)
+    check_export_target(project, fmt, out, force)
     fresh = spec.out_is_folder and (not out.exists() or (out.is_dir() and not any(out.iterdir())))
-    ctx = ExportContext(project, fmt, out, options or ExportOptions(), token, progress)
+    ctx = ExportContext(project, fmt, out, options or ExportOptions(), token, progress, force)
     try:
         spec.export(ctx)
     except BaseException:
@@ -117,7 +143,10 @@ def import_file(project, fmt: str, path: Path | str, as_: str = "reviewed", over
     if not spec.in_is_folder and path.is_dir():
         raise InterchangeError(f"{path}: the {fmt} format is imported from a file, not a folder")
     start = time.perf_counter()
-    parsed = spec.parse(path)
+    try:
+        parsed = spec.parse(path)
+    except RecursionError:  # json and the checks recurse: a hostile file nests thousands deep
+        raise InterchangeError(f"{path.name}: nested too deeply to be read (not a {fmt} file)") from None
     report = apply_import(project, fmt, path, parsed, as_, overwrite, token, progress)
     report.seconds = round(time.perf_counter() - start, 3)
     return report

@@ -8,6 +8,7 @@ transaction through the repo functions, so each change gets its history event
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Optional
 
@@ -53,10 +54,8 @@ def apply_import(project, fmt: str, source: Path, parsed: ParsedFile, as_: str, 
     for item, rel in resolved:
         have = merged.get(rel)
         if have is None:
-            merged[rel] = ImportItem(item.name, item.where, item.caption,
-                                     list(item.labels) if item.labels is not None else None,
-                                     item.status, item.reviewer, item.time, list(item.suggestions), True,
-                                     item.alt, item.by_stem, item.review_meta)
+            merged[rel] = replace(item, labels=list(item.labels) if item.labels is not None else None,
+                                  suggestions=list(item.suggestions), path_checked=True)
             continue
         if item.labels is not None:
             have.labels = sorted(set(have.labels or []) | set(item.labels))
@@ -73,7 +72,7 @@ def apply_import(project, fmt: str, source: Path, parsed: ParsedFile, as_: str, 
         have.suggestions.extend(item.suggestions)
     total = len(merged)
     with project.store.write() as s:
-        ids = _name_lookup(project, s, merged)
+        ids = _name_lookup(project, s, merged, report.warnings, source.name)
         if merged and not ids:  # the wrong file or folder: add no labels, change nothing
             sample = ", ".join(repr(it.name) for it in list(merged.values())[:3])
             raise InterchangeError(f"{source.name}: none of its {len(merged)} record(s) names an image of this "
@@ -137,8 +136,8 @@ def apply_import(project, fmt: str, source: Path, parsed: ParsedFile, as_: str, 
     return report
 
 
-def _name_lookup(project, s, merged: dict) -> dict[str, int]:
-    names = [n for n, it in merged.items() if not it.by_stem]
+def _name_lookup(project, s, merged: dict, warnings: list, source: str = "") -> dict[str, int]:
+    names = [n for n, it in merged.items() if not (it.by_stem or it.by_basename)]
     ids: dict[str, int] = {}
     for i in range(0, len(names), 500):
         chunk = names[i:i + 500]
@@ -147,13 +146,16 @@ def _name_lookup(project, s, merged: dict) -> dict[str, int]:
     anon = [n for n in names if n not in ids and n.startswith(ANON_DIR + "/")]
     stems = [n for n, it in merged.items() if it.by_stem]
     needs_alt = any(it.alt is not None for n, it in merged.items() if n not in ids)
-    if not (anon or stems or needs_alt):
+    bare = [n for n, it in merged.items() if it.by_basename]
+    if not (anon or stems or needs_alt or bare):
         return ids
     # a full pass over the image table: neutral names, stems, places
     secret = project.settings().get(SECRET_SETTING)
     by_name: dict[str, int] = {}
     by_stem: dict[str, list[int]] = {}
+    by_base: dict[str, list[int]] = {}
     for image_id, rel in s.execute(select(m.Image.id, m.Image.relpath)):
+        by_base.setdefault(rel.rsplit("/", 1)[-1], []).append(image_id)
         names_of = [rel]
         if secret:
             names_of.append(neutral_name(secret, rel, anon_suffix(rel)))
@@ -163,6 +165,13 @@ def _name_lookup(project, s, merged: dict) -> dict[str, int]:
     for n in anon:
         if n in by_name:
             ids[n] = by_name[n]
+    for n in bare:
+        hits = by_base.get(n, [])
+        if len(hits) == 1:
+            ids[n] = hits[0]
+        elif hits:
+            warnings.append(f"{source} {merged[n].where}: the uploaded file {n!r} could be any of {len(hits)} images "
+                            "of the project with that name; skipped")
     root = os.path.realpath(project.root)
     for n, item in merged.items():
         if n in ids:
@@ -236,9 +245,14 @@ def _apply_reviewed(s, image_id: int, rel: str, item: ImportItem, actor: str, ov
     if "status" in differs:
         rr.set_status(s, image_id, differs["status"], actor, action="import:status")
     if item.review_meta:
-        # keep who reviewed it and when, as the file says; the history keeps the import itself
+        # keep who reviewed it and when, as the file says; the history keeps the import
+        # itself. A blank reviewer or time (a spreadsheet left it empty) keeps the import's
+        # own where the import wrote a caption, labels or a decision; where it only moved
+        # the status (new, suggested), nobody reviewed it, as the file says
+        authored = ("caption" in differs or "labels" in differs
+                    or differs.get("status") in (m.STATUS_REVIEWED, m.STATUS_REJECTED))
         rr.add_event(s, image_id, actor, "import", None,
                      {"reviewer": item.reviewer, "time": iso(item.time)})
-        row.updated_by = item.reviewer
-        row.updated_at = item.time
+        row.updated_by = item.reviewer or (row.updated_by if authored else None)
+        row.updated_at = item.time or (row.updated_at if authored else None)
     report.changed += 1

@@ -13,6 +13,7 @@ from pathlib import Path
 from ..store.records import NewSuggestion
 from .common import ExportContext, InterchangeError, write_atomic
 from .parsing import (
+    MISSING,
     ImportItem,
     ParsedFile,
     check_labels,
@@ -65,7 +66,7 @@ def export(ctx: ExportContext) -> None:
     if ctx.options.include_suggestions:
         doc["llmvis_suggestions"] = suggestions
     text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))  # one-shot: the C encoder
-    write_atomic(ctx.out, lambda fh: fh.write(text))
+    write_atomic(ctx.out, lambda fh: fh.write(text), replace=ctx.force)
     ctx.report.images = len(images)
     ctx.report.annotations = ann_id
     ctx.report.suggestions = len(suggestions)
@@ -113,6 +114,11 @@ def parse(path: Path) -> ParsedFile:
         if categories.get(cid, name) != name:
             raise InterchangeError(f"{where}: category id {cid} is also {categories[cid]!r}")
         categories[cid] = name
+    # a field the file does not carry at all (a categories-only file has no caption
+    # annotation, a captions file no category) is left alone, not cleared
+    ours = isinstance(doc.get("info"), dict) and "llmvis_extension" in doc["info"]
+    has_captions = ours or any(isinstance(a, dict) and "caption" in a for a in anns)
+    has_labels = ours or bool(categories) or any(isinstance(a, dict) and "category_id" in a for a in anns)
     items: dict[int, ImportItem] = {}
     order: list[int] = []
     for i, img in enumerate(doc["images"]):
@@ -125,12 +131,14 @@ def parse(path: Path) -> ParsedFile:
         name = img.get("file_name")
         if not isinstance(name, str):
             raise InterchangeError(f"{f} {where}: file_name {name!r} is not text")
-        item = ImportItem(name, f"{where} (id {iid})", caption=None, labels=[], review_meta="llmvis_status" in img,
+        item = ImportItem(name, f"{where} (id {iid})", caption=None if has_captions else MISSING,
+                          labels=[] if has_labels else None, review_meta="llmvis_status" in img,
                           status=check_status(img.get("llmvis_status"), f"{f} {where}"),
                           reviewer=check_text(img.get("llmvis_reviewer"), f"{f} {where}", "reviewer"),
                           time=parse_time(img.get("llmvis_time"), f"{f} {where}"))
         items[iid] = item
         order.append(iid)
+    dropped: dict[int, int] = {}  # image id -> further captions not kept
     for i, a in enumerate(anns):
         where = f"{f} annotations[{i}]"
         if not isinstance(a, dict):
@@ -141,10 +149,10 @@ def parse(path: Path) -> ParsedFile:
             raise InterchangeError(f"{where}: image_id {iid} is not in 'images'")
         if "caption" in a:
             cap = check_text(a["caption"], where, "caption")
-            if item.caption and cap and item.caption != cap:
-                raise InterchangeError(f"{where}: image {iid} already has a different caption "
-                                       "(one caption per image is kept)")
-            item.caption = cap or item.caption
+            if cap and item.caption and item.caption != cap:
+                dropped[iid] = dropped.get(iid, 0) + 1  # COCO captions files carry five per image
+            else:
+                item.caption = cap or item.caption
         if "category_id" in a:
             cid = _int(a["category_id"], where, "category_id")
             if cid not in categories:
@@ -158,7 +166,13 @@ def parse(path: Path) -> ParsedFile:
         if iid not in items:
             raise InterchangeError(f"{where}: image_id {iid} is not in 'images'")
         items[iid].suggestions.append(suggestion_from(sg, where))
-    return ParsedFile([items[i] for i in order], taxonomy=list(categories.values()))
+    warnings = []
+    if dropped:
+        shown = ", ".join(repr(items[i].name) for i in list(dropped)[:3])
+        warnings.append(f"{f}: {len(dropped)} image(s) have more than one caption ({shown}"
+                        f"{'...' if len(dropped) > 3 else ''}); the first of each was kept, "
+                        f"{sum(dropped.values())} other caption(s) were not imported")
+    return ParsedFile([items[i] for i in order], taxonomy=list(categories.values()), warnings=warnings)
 
 
 def suggestion_from(sg: dict, where: str) -> NewSuggestion:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import re
 import secrets
 import shutil
 from dataclasses import dataclass, field
@@ -35,6 +36,19 @@ CHUNK = 5000
 
 class InterchangeError(Exception):
     """An export or import is refused; the message names the file and the record."""
+
+
+#: C0 control characters other than tab, line feed and carriage return: XML 1.0 cannot
+#: carry them, PostgreSQL refuses NUL; an import refuses them, an export shows them
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def visible_controls(text: Optional[str]) -> Optional[str]:
+    """``text`` with each control character in :data:`CONTROL` replaced by its visible
+    symbol from the Control Pictures block (form feed -> U+240C)."""
+    if not text or not CONTROL.search(text):
+        return text
+    return CONTROL.sub(lambda m: chr(0x2400 + ord(m.group())), text)
 
 
 # --- options and reports ------------------------------------------------------
@@ -191,8 +205,9 @@ class ExportContext:
     """One export in progress: its options, warnings, progress and neutral naming."""
 
     def __init__(self, project, fmt: str, out: Path, options: ExportOptions,
-                 token: Optional[CancelToken], progress: ProgressFn) -> None:
+                 token: Optional[CancelToken], progress: ProgressFn, force: bool = False) -> None:
         self.project = project
+        self.force = force  # an existing output file may be replaced (checked before writing)
         self.fmt = fmt
         self.out = Path(out)
         self.options = options
@@ -320,6 +335,16 @@ def gather(ctx: ExportContext, chunk: int = CHUNK) -> Iterator[list[ExportRow]]:
             dicom_file = is_dicom(ctx.project.root, rel, fmt)
             dicom = dicom_file or (src_id is not None and src_id in dicom_sources)
             name = export_name(ctx, rel, dicom, dicom_file)
+            shown = visible_controls(caption)
+            if shown != caption or any(visible_controls(sg.value) != sg.value
+                                       or visible_controls(sg.prompt) != sg.prompt
+                                       for sg in sugg.get(image_id, ())):
+                ctx.warn(f"{name}: control characters in the caption or a suggestion are written as visible "
+                         "symbols (form feed -> \u240c): XML cannot carry them and an import refuses them")
+                caption = shown
+                sugg[image_id] = [SuggestionOut(sg.kind, visible_controls(sg.value), sg.score, sg.model_id,
+                                                sg.model_revision, visible_controls(sg.prompt))
+                                  for sg in sugg.get(image_id, ())]
             derived_from = None
             if opts.include_repairs and src_id is not None and src_id in source_rel:
                 srel = source_rel[src_id]
@@ -379,8 +404,9 @@ def prepare_folder(out: Path, allow_nonempty: bool = False) -> Path:
     return out
 
 
-def write_atomic(path: Path, write: Callable[[object], None], mode: str = "w") -> None:
-    """Write a file through a temporary sibling, then rename it into place."""
+def write_atomic(path: Path, write: Callable[[object], None], mode: str = "w", replace: bool = False) -> None:
+    """Write a file through a temporary sibling, then rename it into place; an existing
+    file is replaced only when ``replace`` (the export's ``force``)."""
     path = Path(path)
     if path.is_dir():
         raise InterchangeError(f"{path}: is a folder; give a file name")
@@ -394,6 +420,8 @@ def write_atomic(path: Path, write: Callable[[object], None], mode: str = "w") -
     try:
         with open(tmp, mode, **kwargs) as fh:
             write(fh)
+        if not replace and os.path.lexists(path):
+            raise InterchangeError(f"{path}: exists; pass --force to replace it, or choose another path")
         os.replace(tmp, path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
@@ -408,15 +436,30 @@ def write_atomic(path: Path, write: Callable[[object], None], mode: str = "w") -
 _UNSAFE = set('/\\%:*?"<>|\0')
 
 
+#: a folder name's most bytes (file systems allow 255): a longer one is cut, with a hash
+MAX_FOLDER_BYTES = 200
+
+
 def label_to_folder(name: str) -> str:
-    """A label as one safe folder name: unsafe characters percent-encoded."""
+    """A label as one safe folder name: unsafe characters percent-encoded; a name longer
+    than :data:`MAX_FOLDER_BYTES` in UTF-8 (90 CJK characters are 270) is cut at a
+    character and ends ``~<8 hex>`` of the label's hash, so two long labels stay apart."""
     out = []
     for i, ch in enumerate(name):
         if ch in _UNSAFE or ord(ch) < 32 or (i == 0 and ch == "."):
             out.append("".join(f"%{b:02X}" for b in ch.encode("utf-8")))
         else:
             out.append(ch)
-    return "".join(out)
+    text = "".join(out)
+    if len(text.encode("utf-8")) <= MAX_FOLDER_BYTES:
+        return text
+    room, kept = MAX_FOLDER_BYTES - 9, []
+    for piece in out:
+        room -= len(piece.encode("utf-8"))
+        if room < 0:
+            break
+        kept.append(piece)
+    return "".join(kept) + "~" + hashlib.sha1(name.encode("utf-8")).hexdigest()[:8]
 
 
 def folder_to_label(folder: str) -> str:

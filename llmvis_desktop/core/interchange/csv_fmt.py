@@ -2,6 +2,8 @@
 
 Columns: file_name, labels (``;``-separated; a JSON list when a label holds ``;``),
 caption, status, reviewer, time, and optionally derived_from and suggestions (JSON).
+Import also reads a Hugging Face ``metadata.csv`` (``file_name,text``): ``text`` is the
+caption when there is no ``caption`` column; other columns are named in a warning.
 """
 from __future__ import annotations
 
@@ -11,9 +13,14 @@ from pathlib import Path
 
 from .coco import suggestion_from
 from .common import ExportContext, InterchangeError, write_atomic
-from .parsing import ImportItem, ParsedFile, check_labels, check_status, parse_time
+from .parsing import ImportItem, ParsedFile, check_labels, check_status, check_text, parse_time
 
 BASE_COLUMNS = ["file_name", "labels", "caption", "status", "reviewer", "time"]
+#: the largest field read (the csv module's default, 128 KiB, refused long captions and
+#: suggestion lists the export itself writes); bounded so a broken file cannot eat memory
+FIELD_LIMIT = 64 << 20
+#: read on import; ``text`` is the caption when there is no ``caption`` column
+KNOWN_COLUMNS = frozenset(BASE_COLUMNS + ["derived_from", "suggestions", "text"])
 
 
 def join_labels(labels) -> str:
@@ -68,7 +75,7 @@ def export(ctx: ExportContext) -> None:
             ctx.tick(n, total)
         ctx.report.images = n
 
-    write_atomic(ctx.out, write)
+    write_atomic(ctx.out, write, replace=ctx.force)
     ctx.report.files_written += 1
 
 
@@ -76,6 +83,9 @@ def parse(path: Path) -> ParsedFile:
     path = Path(path)
     f = path.name
     items = []
+    warnings: list[str] = []
+    limit = csv.field_size_limit()
+    csv.field_size_limit(max(limit, FIELD_LIMIT))
     try:
         with open(path, encoding="utf-8-sig", newline="") as fh:
             reader = csv.reader(fh, strict=True)  # an unclosed quote is an error, not a caption eating the rest
@@ -90,6 +100,11 @@ def parse(path: Path) -> ParsedFile:
             if len(set(header)) != len(header):
                 raise InterchangeError(f"{f} line 1: a column name appears twice")
             col = {name: i for i, name in enumerate(header)}
+            caption_col = "caption" if "caption" in col else "text"  # Hugging Face metadata.csv: text
+            unknown = [c for c in header if c not in KNOWN_COLUMNS or (c == "text" and caption_col != "text")]
+            if unknown:
+                shown = ", ".join(repr(c) for c in unknown[:5]) + ("..." if len(unknown) > 5 else "")
+                warnings.append(f"{f}: column(s) {shown} not read (read: {', '.join(c for c in header if c not in unknown)})")
             for fields in reader:
                 where = f"line {reader.line_num}"
                 if not fields or all(not x.strip() for x in fields):
@@ -103,12 +118,12 @@ def parse(path: Path) -> ParsedFile:
 
                 item = ImportItem(get("file_name"), where, review_meta="reviewer" in col or "time" in col)
                 fw = f"{f} {where}"
-                if "caption" in col:
-                    item.caption = get("caption") or None
+                if caption_col in col:
+                    item.caption = check_text(get(caption_col), fw, caption_col) or None
                 if "labels" in col:
                     item.labels = split_labels(get("labels"), fw)
                 item.status = check_status(get("status"), fw)
-                item.reviewer = get("reviewer") or None
+                item.reviewer = check_text(get("reviewer"), fw, "reviewer") or None
                 item.time = parse_time(get("time"), fw)
                 raw = get("suggestions")
                 if raw:
@@ -127,7 +142,9 @@ def parse(path: Path) -> ParsedFile:
         raise InterchangeError(f"{f}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     except OSError as exc:
         raise InterchangeError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-    return ParsedFile(items)
+    finally:
+        csv.field_size_limit(limit)
+    return ParsedFile(items, warnings=warnings)
 
 
 def _bad(where: str):

@@ -14,8 +14,8 @@ from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
 from ..store.records import NewSuggestion
-from .common import ExportContext, InterchangeError, write_atomic
-from .parsing import ImportItem, ParsedFile, score_value, check_labels, check_status, parse_time
+from .common import ExportContext, InterchangeError, visible_controls, write_atomic
+from .parsing import MISSING, ImportItem, ParsedFile, check_labels, check_status, parse_time, score_value
 
 CAPTION = "llmvis_caption"
 REVIEW = "llmvis_review"
@@ -34,10 +34,18 @@ def _label_decl(name: str, color: str, attrs) -> str:
             f"<attributes>{''.join(_attr_decl(a) for a in attrs)}</attributes></label>")
 
 
+def _text(value) -> str:
+    """Element text: escaped, control characters XML cannot carry shown as symbols (the
+    export warned of captions holding them), a \r as a reference (a parser turns a raw
+    \r\n into \n)."""
+    return escape(visible_controls(str(value))).replace("\r", "&#13;")
+
+
 def _tag(label: str, source: str, attrs: dict) -> str:
-    inner = "".join(f"<attribute name={quoteattr(k)}>{escape(str(v))}</attribute>"
+    # a \r is written as a reference: a parser turns a raw \r\n into \n
+    inner = "".join(f"<attribute name={quoteattr(k)}>{_text(v)}</attribute>"
                     for k, v in attrs.items() if v is not None)
-    return f"    <tag label={quoteattr(label)} source=\"{source}\">{inner}</tag>\n"
+    return f"    <tag label={quoteattr(visible_controls(label))} source=\"{source}\">{inner}</tag>\n"
 
 
 def export(ctx: ExportContext) -> None:
@@ -54,7 +62,7 @@ def export(ctx: ExportContext) -> None:
         for row in rows:
             w = "" if row.width is None else str(row.width)
             h = "" if row.height is None else str(row.height)
-            body.append(f"  <image id=\"{n}\" name={quoteattr(row.name)} width=\"{w}\" height=\"{h}\">\n")
+            body.append(f"  <image id=\"{n}\" name={quoteattr(visible_controls(row.name))} width=\"{w}\" height=\"{h}\">\n")
             for name in row.labels:
                 body.append(_tag(name, "manual", {}))
             if row.caption:
@@ -88,7 +96,7 @@ def export(ctx: ExportContext) -> None:
         fh.writelines(body)
         fh.write("</annotations>\n")
 
-    write_atomic(ctx.out, write)
+    write_atomic(ctx.out, write, replace=ctx.force)
     ctx.report.images = n
     ctx.report.files_written += 1
 
@@ -109,10 +117,14 @@ def parse(path: Path) -> ParsedFile:
         raise InterchangeError(f"{f}: malformed XML at line {line}, column {col}") from None
     if root.tag != "annotations":
         raise InterchangeError(f"{f}: the root element is <{root.tag}>, not <annotations>")
-    taxonomy = [el.findtext("name") for el in root.iterfind("meta/task/labels/label")]
-    taxonomy += [el.findtext("name") for el in root.iterfind("meta/project/labels/label")]
-    taxonomy = [t for t in taxonomy if t and t not in RESERVED]
+    declared = [el.findtext("name") for el in root.iterfind("meta/task/labels/label")]
+    declared += [el.findtext("name") for el in root.iterfind("meta/project/labels/label")]
+    taxonomy = [t for t in declared if t and t not in RESERVED]
     check_labels(taxonomy, f"{f} meta labels")
+    # a field the file does not carry at all (a tag task has no caption, a file of
+    # caption tags no label) is left alone, not cleared
+    has_captions = CAPTION in declared
+    has_labels = bool(taxonomy)
     items = []
     for i, image in enumerate(root.iterfind("image")):
         name = image.get("name")
@@ -120,7 +132,7 @@ def parse(path: Path) -> ParsedFile:
         fw = f"{f} {where}"
         if not name:
             raise InterchangeError(f"{fw}: no name attribute")
-        item = ImportItem(name, where, caption=None, labels=[])
+        item = ImportItem(name, where, caption=MISSING, labels=None)
         for k, tag in enumerate(image.iter("tag")):
             label = tag.get("label")
             tw = f"{fw} tag {k + 1}"
@@ -131,7 +143,11 @@ def parse(path: Path) -> ParsedFile:
             if source == "auto":
                 item.suggestions.append(_suggestion(label, attrs, tw))
             elif label == CAPTION:
-                item.caption = attrs.get("text") or None
+                has_captions = True
+                text = attrs.get("text") or None
+                if text and item.caption not in (MISSING, None, text):
+                    raise InterchangeError(f"{tw}: second, different caption for {name!r}")
+                item.caption = text or (None if item.caption is MISSING else item.caption)
             elif label == REVIEW:
                 item.review_meta = True
                 item.status = check_status(attrs.get("status"), tw)
@@ -140,8 +156,14 @@ def parse(path: Path) -> ParsedFile:
             elif label == DERIVED:
                 continue
             else:
-                item.labels.extend(check_labels([label], tw))
+                has_labels = True
+                item.labels = (item.labels or []) + check_labels([label], tw)
         items.append(item)
+    for item in items:
+        if has_captions and item.caption is MISSING:
+            item.caption = None
+        if has_labels and item.labels is None:
+            item.labels = []
     return ParsedFile(items, taxonomy=taxonomy)
 
 

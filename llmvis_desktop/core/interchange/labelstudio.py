@@ -2,7 +2,8 @@
 
 One task per image: ``data.image`` is the image's project-relative path (serve the
 project folder with Label Studio's local-files storage; ``/data/local-files/?d=``
-prefixes are understood on import). Reviewed captions and labels are the task's
+prefixes are understood on import; an uploaded file, ``/data/upload/3/5f1c2a9e-dog.jpg``,
+is matched to the one project image named ``dog.jpg``, else skipped). Reviewed captions and labels are the task's
 ``annotations`` (a ``textarea`` named ``caption`` and ``choices`` named ``labels``);
 each pending suggestion is a ``prediction`` with its ``score`` and ``model_version``.
 Review status, reviewer and time travel as ``data.llmvis_*`` fields.
@@ -10,13 +11,16 @@ Review status, reviewer and time travel as ``data.llmvis_*`` fields.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from urllib.parse import unquote
 
 from ..store.records import NewSuggestion
 from .coco import load_json
 from .common import ExportContext, InterchangeError, write_atomic
+from .target import check_file_target
 from .parsing import (
+    MISSING,
     ImportItem,
     ParsedFile,
     check_labels,
@@ -27,6 +31,8 @@ from .parsing import (
 )
 
 LOCAL_FILES = "/data/local-files/?d="
+UPLOAD = "/data/upload/"
+UPLOAD_PREFIX = re.compile(r"^[0-9a-f]{8}-")  # Label Studio prefixes an uploaded file's name
 
 LABEL_CONFIG = """<View>
   <Image name="image" value="$image"/>
@@ -48,7 +54,14 @@ def _choices_result(names) -> dict:
             "value": {"choices": list(names)}}
 
 
+def config_path(out: Path) -> Path:
+    """The labeling config written next to the task file."""
+    return out.with_name(out.stem + ".label_config.xml")
+
+
 def export(ctx: ExportContext) -> None:
+    config = config_path(ctx.out)
+    check_file_target(ctx.project, config, ctx.force)  # refused before the task file is written
     total = ctx.total()
     tasks = []
     for rows in ctx.rows():
@@ -85,10 +98,9 @@ def export(ctx: ExportContext) -> None:
             tasks.append(task)
         ctx.tick(len(tasks), total)
     text = json.dumps(tasks, ensure_ascii=False, separators=(",", ":"))  # one-shot: the C encoder
-    write_atomic(ctx.out, lambda fh: fh.write(text))
+    write_atomic(ctx.out, lambda fh: fh.write(text), replace=ctx.force)
     choices = "\n".join(f'    <Choice value="{_xml_attr(lbl.name)}"/>' for lbl in ctx.project.labels())
-    config = ctx.out.with_name(ctx.out.stem + ".label_config.xml")
-    write_atomic(config, lambda fh: fh.write(LABEL_CONFIG.format(choices=choices)))
+    write_atomic(config, lambda fh: fh.write(LABEL_CONFIG.format(choices=choices)), replace=ctx.force)
     ctx.report.images = len(tasks)
     ctx.report.files_written += 2
 
@@ -97,12 +109,17 @@ def _xml_attr(text: str) -> str:
     return text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _image_name(value, where: str) -> str:
+def _image_name(value, where: str) -> tuple[str, bool]:
+    """The image a task names, and whether it is only a file name (an uploaded file:
+    ``/data/upload/<project>/<8 hex>-<name>``, matched to the one project image so named)."""
     if not isinstance(value, str):
         raise InterchangeError(f"{where}: data.image {value!r} is not text")
     if value.startswith(LOCAL_FILES):
-        return unquote(value[len(LOCAL_FILES):])
-    return value
+        return unquote(value[len(LOCAL_FILES):]), False
+    if value.startswith(UPLOAD):
+        base = unquote(value.rsplit("/", 1)[-1])
+        return UPLOAD_PREFIX.sub("", base, count=1) or base, True
+    return value, False
 
 
 def _results(result, where: str):
@@ -123,6 +140,9 @@ def parse(path: Path) -> ParsedFile:
     if not isinstance(tasks, list):
         raise InterchangeError(f"{f}: not a list of Label Studio tasks")
     items = []
+    has_captions = has_labels = False
+    uploads = 0
+    annotated: list[ImportItem] = []  # tasks whose annotation says something of every field the file carries
     for i, task in enumerate(tasks):
         where = f"{f} task[{i}]"
         if not isinstance(task, dict) or not isinstance(task.get("data"), dict):
@@ -130,8 +150,9 @@ def parse(path: Path) -> ParsedFile:
         if "id" in task:
             where += f" (id {task['id']})"
         data = task["data"]
-        item = ImportItem(_image_name(data.get("image"), where), where[len(f) + 1:],
-                          review_meta="llmvis_status" in data)
+        name, uploaded = _image_name(data.get("image"), where)
+        item = ImportItem(name, where[len(f) + 1:], review_meta="llmvis_status" in data, by_basename=uploaded)
+        uploads += uploaded
         item.status = check_status(data.get("llmvis_status"), where)
         item.reviewer = check_text(data.get("llmvis_reviewer"), where, "llmvis_reviewer")
         item.time = parse_time(data.get("llmvis_time"), where)
@@ -141,8 +162,10 @@ def parse(path: Path) -> ParsedFile:
         if any(not isinstance(a, dict) for a in anns):
             raise InterchangeError(f"{where}: an annotation is not an object")
         live = [a for a in anns if not a.get("was_cancelled")]
-        item.caption = None
-        item.labels = []
+        if live or item.review_meta:  # ours: an image without annotation has no caption and no label
+            annotated.append(item)
+        if item.review_meta:
+            item.caption, item.labels = None, []
         if live:
             ann = live[-1]  # the latest completed annotation
             aw = f"{where} annotation {ann.get('id', len(live))}"
@@ -151,9 +174,12 @@ def parse(path: Path) -> ParsedFile:
                     texts = r["value"].get("text") or []
                     if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
                         raise InterchangeError(f"{aw} result[{k}]: text is not a list of strings")
-                    item.caption = "\n".join(texts) or None
+                    item.caption = check_text("\n".join(texts), f"{aw} result[{k}]", "caption") or None
+                    has_captions = True
                 elif r.get("type") == "choices":
-                    item.labels.extend(check_labels(r["value"].get("choices") or [], f"{aw} result[{k}]"))
+                    item.labels = (item.labels or []) + check_labels(r["value"].get("choices") or [],
+                                                                     f"{aw} result[{k}]")
+                    has_labels = True
         preds = task.get("predictions") or []
         if not isinstance(preds, list):
             raise InterchangeError(f"{where}: predictions is not a list")
@@ -178,11 +204,23 @@ def parse(path: Path) -> ParsedFile:
                         raise InterchangeError(f"{pw} result[{k}]: text is not a list of strings")
                     kind = "answer" if r.get("from_name") == "answer" else "caption"
                     if texts:
-                        item.suggestions.append(NewSuggestion(0, kind, "\n".join(texts), model,
+                        text = check_text("\n".join(texts), f"{pw} result[{k}]", "text")
+                        item.suggestions.append(NewSuggestion(0, kind, text, model,
                                                               score, rev, prompt))
                 elif r.get("type") == "choices":
                     for c in check_labels(r["value"].get("choices") or [], f"{pw} result[{k}]"):
                         item.suggestions.append(NewSuggestion(0, "label", c, model,
                                                               score, rev, prompt))
         items.append(item)
-    return ParsedFile(items)
+    # a field no annotation of the file carries (a choices-only project has no caption)
+    # is left alone, not cleared; a task without annotation says nothing
+    for item in annotated:
+        if has_captions and item.caption is MISSING:
+            item.caption = None
+        if has_labels and item.labels is None:
+            item.labels = []
+    warnings = []
+    if uploads:
+        warnings.append(f"{f}: {uploads} task(s) name a file uploaded to Label Studio ({UPLOAD}...): each is "
+                        "matched to the one project image of that file name, or skipped")
+    return ParsedFile(items, warnings=warnings)

@@ -10,7 +10,7 @@ from typing import Optional
 
 from ..store import models as m
 from ..store.records import NewSuggestion
-from .common import InterchangeError
+from .common import CONTROL, InterchangeError
 
 
 def score_value(raw, where: str, name: str = "score") -> Optional[float]:
@@ -60,6 +60,7 @@ class ImportItem:
     alt: Optional[Path] = None  # the file itself, tried when the name matches no image
     by_stem: bool = False  # name is a path without its suffix (caption sidecars)
     review_meta: bool = False  # the format carries reviewer and time: keep the file's
+    by_basename: bool = False  # name is a bare file name (a Label Studio upload): the one image so named
 
 
 @dataclass
@@ -82,6 +83,10 @@ def check_text(value, where: str, what: str) -> Optional[str]:
         return None
     if not isinstance(value, str):
         raise InterchangeError(f"{where}: {what} {value!r} is not text")
+    bad = CONTROL.search(value)
+    if bad:
+        raise InterchangeError(f"{where}: {what} holds the control character U+{ord(bad.group()):04X} "
+                               f"at position {bad.start()}; only tabs and line breaks are accepted")
     return value
 
 

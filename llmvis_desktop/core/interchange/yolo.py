@@ -3,11 +3,14 @@
 Every label taxonomy entry gets a folder in every split (so empty classes survive);
 an image with several labels is placed in each of its class folders, in the same
 split (seeded per image). Unlabelled images are left out. Class folder names are
-label names with unsafe characters percent-encoded. Inside a class folder an image
+label names with unsafe characters percent-encoded; a name over 200 bytes is cut with
+a hash suffix, and ``llmvis_labels.json`` (folder name -> label) is written next to the
+split folders so an import gets the whole label back. Inside a class folder an image
 keeps its project-relative path, so an import finds it by that path.
 """
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -20,10 +23,11 @@ from .common import (
     split_of,
     splits_used,
 )
-from .parsing import ImportItem, ParsedFile
+from .parsing import ImportItem, ParsedFile, check_labels
 from ..imaging.formats import SUPPORTED_EXTENSIONS, sniff_dicom
 
 SPLITS = ("train", "val", "test")
+LABELS_FILE = "llmvis_labels.json"  # folder name -> label, for the names that were cut
 
 
 def export(ctx: ExportContext) -> None:
@@ -31,6 +35,12 @@ def export(ctx: ExportContext) -> None:
     out = prepare_folder(ctx.out)
     labels = [lbl.name for lbl in ctx.project.labels()]
     folders = {name: label_to_folder(name) for name in labels}
+    cut = {folders[n]: n for n in labels if folder_to_label(folders[n]) != n}
+    if cut:
+        (out / LABELS_FILE).write_text(json.dumps(cut, ensure_ascii=False, indent=1), encoding="utf-8")
+        ctx.report.files_written += 1
+        ctx.warn(f"{len(cut)} label(s) too long for a folder name were cut (with a hash); "
+                 f"{LABELS_FILE} maps each folder to its label")
     for split in splits_used(opts.split):
         for name in labels:
             (out / split / folders[name]).mkdir(parents=True, exist_ok=True)
@@ -53,6 +63,21 @@ def export(ctx: ExportContext) -> None:
         ctx.warn("YOLO classification folders hold no suggestions; pending suggestions were not exported")
 
 
+def _full_names(path: Path) -> dict[str, str]:
+    """The export's map of cut folder names to their labels, when it wrote one."""
+    f = path / LABELS_FILE
+    if not f.is_file():
+        return {}
+    try:
+        names = json.loads(f.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise InterchangeError(f"{f}: cannot be read as JSON ({exc})") from None
+    if not isinstance(names, dict) or not all(isinstance(k, str) for k in names):
+        raise InterchangeError(f"{f}: not an object of folder name -> label")
+    check_labels(list(names.values()), f"{f}")
+    return names
+
+
 def parse(path: Path) -> ParsedFile:
     path = Path(path)
     splits = [path / s for s in SPLITS if (path / s).is_dir()]
@@ -61,9 +86,10 @@ def parse(path: Path) -> ParsedFile:
     items: list[ImportItem] = []
     taxonomy: list[str] = []
     skipped: list[str] = []
+    full_names = _full_names(path)
     for split in splits:
         for cls in sorted(p for p in split.iterdir() if p.is_dir() and not p.name.startswith(".")):
-            label = folder_to_label(cls.name)
+            label = full_names.get(cls.name) or folder_to_label(cls.name)
             if label not in taxonomy:
                 taxonomy.append(label)
             for dirpath, dirnames, filenames in os.walk(cls):  # does not follow symlinked folders

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
@@ -42,7 +43,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...core.interchange import FORMATS, ExportOptions, InterchangeError, export_project, import_file
+from ...core.interchange import (
+    FORMATS,
+    ExportOptions,
+    InterchangeError,
+    export_project,
+    import_file,
+    output_files,
+)
+from ...core.interchange.target import check_file_target
 from ...core.tasks import CancelToken, Cancelled, Progress
 from ..workers import KeptRunnable, RunnableKeeper
 
@@ -91,6 +100,7 @@ class ExportImportDialog(QDialog):
         self._token: Optional[CancelToken] = None
         self._job: Optional[_Job] = None
         self._keeper = RunnableKeeper()  # the pool never deletes a job (see KeptRunnable)
+        self._confirmed_out: Optional[Path] = None  # an existing file the save dialog agreed to replace
 
         self.mode = QComboBox()
         self.mode.addItem("Export", "export")
@@ -214,7 +224,9 @@ class ExportImportDialog(QDialog):
         if folder:
             path = QFileDialog.getExistingDirectory(self, "Choose a folder", self.path.text())
         elif exporting:
+            # the save dialog asks before it returns an existing file: that is the consent to replace it
             path, _ = QFileDialog.getSaveFileName(self, "Export to", self.path.text(), f"*{spec.suffix}")
+            self._confirmed_out = Path(path).expanduser() if path and Path(path).exists() else None
         else:
             path, _ = QFileDialog.getOpenFileName(self, "Import from", self.path.text(), f"*{spec.suffix}")
         if path:
@@ -247,9 +259,12 @@ class ExportImportDialog(QDialog):
         project = self.project
         if self.current_mode() == "export":
             opts = self.options()
+            force = self._may_replace(fmt, path)
+            if force is None:
+                return
 
             def fn(token, progress):
-                return export_project(project, fmt, path, opts, token, progress)
+                return export_project(project, fmt, path, opts, token, progress, force=force)
         else:
             as_, overwrite = self.as_.currentData(), self.overwrite.isChecked()
 
@@ -269,6 +284,32 @@ class ExportImportDialog(QDialog):
         self.progress.setRange(0, 0)  # busy until the first report
         self.summary.setPlainText(f"{self.run_button.text()}ing {fmt} …")
         self._keeper.start(self._pool, job)
+
+    def _may_replace(self, fmt: str, path: Path) -> Optional[bool]:
+        """Whether the export may replace its existing output file(s): True after the save
+        dialog or a question agreed, False when none exists, None (refused, shown) when the
+        target is the project's database or an image, or the reviewer said no."""
+        existing = [f for f in output_files(fmt, path) if f.exists()]
+        if not existing:
+            return False
+        try:
+            for f in existing:  # the project's database and images are never replaced
+                check_file_target(self.project, f, force=True)
+        except InterchangeError as exc:
+            self._show_error(str(exc))
+            return None
+        if existing == [path] and path == self._confirmed_out:
+            return True
+        if self._confirm_replace(existing):
+            return True
+        self._show_error(f"{existing[0]}: exists and was not replaced; choose another path")
+        return None
+
+    def _confirm_replace(self, files: list[Path]) -> bool:
+        names = "\n".join(str(f) for f in files)
+        answer = QMessageBox.question(self, "Replace existing file?", f"Replace the existing file(s)?\n{names}",
+                                      QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
+        return answer == QMessageBox.Yes
 
     def cancel(self) -> None:
         if self._token is not None:
