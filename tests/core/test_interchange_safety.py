@@ -628,3 +628,35 @@ def test_cvat_second_different_caption_is_refused(proj, tmp_path):
     with pytest.raises(InterchangeError, match=r"two.xml image #1 \(id 0\) tag 2: second, different caption"):
         import_file(proj, "cvat", f)
     assert proj.image_by_path("img5.png").caption is None
+
+
+def test_the_de_identification_key_is_made_only_when_a_dicom_image_needs_it(tmp_path, monkeypatch):
+    """Every export wrote the key into the project settings: on a read-only database an
+    export of plain images failed ('attempt to write a readonly database')."""
+    from llmvis_desktop.core.interchange.common import SECRET_SETTING
+
+    folder = tmp_path / "plain"
+    folder.mkdir()
+    from PIL import Image
+
+    Image.new("RGB", (8, 8)).save(folder / "a.png")
+    p = open_scanned(folder)
+    try:
+        export_project(p, "csv", tmp_path / "plain.csv")
+        assert SECRET_SETTING not in p.settings()
+    finally:
+        p.close()
+
+    p = open_scanned(make_files(tmp_path / "imgs"))  # with a DICOM image: the key is needed
+    try:
+        import sqlite3
+
+        def read_only(*a, **k):
+            raise sqlite3.OperationalError("attempt to write a readonly database")
+
+        monkeypatch.setattr(p, "set_setting", read_only)
+        report = export_project(p, "csv", tmp_path / "dicom.csv")
+        assert any("de-identification key could not be saved" in w for w in report.warnings)
+        assert "DOE_JOHN" not in (tmp_path / "dicom.csv").read_text()
+    finally:
+        p.close()

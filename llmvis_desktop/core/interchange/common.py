@@ -26,6 +26,7 @@ from sqlalchemy import and_, select
 
 from ..store import models as m
 from ..store.convert import as_utc
+from ..errors import first_line
 from ..tasks import CancelToken, Progress, ProgressFn
 
 DICOM_SUFFIXES = (".dcm", ".dicom")
@@ -214,8 +215,24 @@ class ExportContext:
         self.token = token or CancelToken()
         self.progress = progress
         self.report = ExportReport(fmt, str(out))
-        self.secret = options.secret or (project_secret(project) if options.anonymize else "")
+        self._secret: Optional[str] = options.secret or (None if options.anonymize else "")
         self._uid_mapper = None
+
+    @property
+    def secret(self) -> str:
+        """The key of neutral names and UID remapping, made (and kept in the project) only
+        when a DICOM image needs it: an export of plain images writes nothing to the
+        database (on a read-only one it failed)."""
+        if self._secret is None:
+            try:
+                self._secret = project_secret(self.project)
+            except Exception as exc:  # a database that cannot be written: this export only
+                if "OperationalError" not in type(exc).__name__ and not isinstance(exc, OSError):
+                    raise
+                self._secret = secrets.token_hex(32)
+                self.warn(f"the project's de-identification key could not be saved ({first_line(exc)}); "
+                          f"this export's neutral names and UIDs differ from other exports'")
+        return self._secret
 
     def warn(self, text: str) -> None:
         if len(self.report.warnings) < 1000:
