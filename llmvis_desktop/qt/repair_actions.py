@@ -9,9 +9,11 @@ uses the host's ``win`` (the main window), ``record`` (the current image) and
 from __future__ import annotations
 
 import logging
+from functools import partial
 from pathlib import Path
 from typing import Optional
 
+import shiboken6
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QUndoCommand
 from PySide6.QtWidgets import QInputDialog, QMessageBox
@@ -37,6 +39,7 @@ class RepairCommand(QUndoCommand):
         self.unlinked = False
         self._pushing = True
         self._restoring = False
+        self.project = ctl.win.project  # the project whose repair this is; undo acts only on it
 
     def write(self, undo: bool) -> None:
         """The review controller's annotation write before it moves the stack: nothing here."""
@@ -84,43 +87,64 @@ class RepairActions:
             win.show_error(f"Cannot open the repair dialog: {exc}")
             return
         dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dlg.repaired.connect(self._repaired)
-        dlg.destroyed.connect(lambda *_: setattr(self, "repair_dialog", None))
+        # the project and the image are bound now: the result of this dialog is pushed on this
+        # project's undo stack, for this image, whatever is open or shown when it is accepted
+        dlg.repaired.connect(partial(self._repaired, project=win.project, image_id=rec.id))
+        dlg.destroyed.connect(partial(self._repair_dialog_gone, dlg))
+        self.repair_dialogs = [*self.open_repair_dialogs(), dlg]
         self.repair_dialog = dlg
         dlg.show()
+
+    repair_dialog = None  # the repair dialog opened last (while it is open)
+    repair_dialogs: list = []  # every open repair dialog
+
+    def open_repair_dialogs(self) -> list:
+        return [d for d in self.repair_dialogs if shiboken6.isValid(d)]
+
+    def _repair_dialog_gone(self, dlg, *_) -> None:
+        self.repair_dialogs = [d for d in self.repair_dialogs if d is not dlg]
+        if self.repair_dialog is dlg:
+            self.repair_dialog = self.repair_dialogs[-1] if self.repair_dialogs else None
+
+    def close_repair_dialogs(self) -> int:
+        """The project closes: its open repair dialogs close too (an unsaved repair is
+        discarded; a saved one is already in the project). Returns how many were open."""
+        dialogs = self.open_repair_dialogs()
+        for dlg in dialogs:
+            dlg.reject()
+            dlg.close()
+        self.repair_dialogs, self.repair_dialog = [], None
+        return len(dialogs)
 
     def repair_checkpoint(self) -> Path:
         """The project's trained repair checkpoint (``llmvis repair train`` and Image ▸ Train write it)."""
         return self.win.project.root / ".llmvis" / "repair.safetensors"
 
-    def _repaired(self, result) -> None:
-        self.win.statusBar().showMessage(f"Repair saved as {getattr(result, 'output_path', '')}", 8000)
+    def _repaired(self, result, project=None, image_id: Optional[int] = None) -> None:
+        """A repair dialog's ``repaired``: ``project`` and ``image_id`` are those it was opened
+        for. Its undo command goes on the undo stack only while that project is the open one."""
+        win = self.win
+        out = getattr(result, "output_path", "")
+        if project is not None and project is not win.project:
+            log.warning("repair %s saved in a project no longer open (%s); not undoable here",
+                        getattr(result, "repair_id", None), getattr(project, "root", "?"))
+            win.statusBar().showMessage(
+                f"Repair saved as {out} in the project it was opened for, which is no longer open; "
+                f"it cannot be undone from here.", 10000)
+            return
+        win.statusBar().showMessage(f"Repair saved as {out}", 8000)
         self.refresh_after_bulk()  # the new file is indexed by the repair; show it and the has-repair mark
         repair_id = getattr(result, "repair_id", None)
-        if repair_id is not None and self.win.project is not None:
-            image_id = self._repair_source()
-            if image_id is not None:
-                self.win.review.undo_stack.push(RepairCommand(self, repair_id, image_id, result.output_path))
-
-    def _repair_source(self) -> Optional[int]:
-        """The id of the image the open repair dialog repaired."""
-        dlg = getattr(self, "repair_dialog", None)
-        path = getattr(dlg, "image_path", None)
-        project = self.win.project
-        if path is not None:
-            try:
-                img = project.image_by_path(Path(path).resolve().relative_to(project.root.resolve()).as_posix())
-                if img is not None:
-                    return img.id
-            except ValueError:
-                pass
-        return self.record.id if self.record is not None else None
+        if repair_id is not None and win.project is not None and image_id is not None:
+            cmd = RepairCommand(self, repair_id, image_id, out)
+            cmd.project = win.project
+            win.review.undo_stack.push(cmd)
 
     def unlink_repair(self, cmd: RepairCommand) -> bool:
         """Undo of an accepted repair: unlink it; delete the repaired file only if the user says so.
         False (nothing changed) on Cancel or an error."""
         win = self.win
-        if win.project is None:
+        if win.project is None or cmd.project is not win.project:
             return False
         ans = QMessageBox.question(
             win, "Undo repair",
@@ -149,7 +173,7 @@ class RepairActions:
         was deleted on undo or the relink fails; the command then stays unlinked, so a later
         undo is a no-op."""
         win = self.win
-        if win.project is None:
+        if win.project is None or cmd.project is not win.project:
             return False
         try:
             win.project.relink_repair(cmd.repair_id, win.reviewer())
