@@ -155,6 +155,29 @@ def test_full_disk_leaves_no_partial_file(tmp_path, ckpt, monkeypatch):
     assert src.read_bytes() == before
 
 
+@pytest.mark.parametrize("where", ["folder", "write"])
+def test_read_only_output_folder_is_a_clear_error(tmp_path, monkeypatch, where):
+    """A read-only output folder raised a bare OSError ("[Errno 30]") out of the GUI's
+    Accept and the CLI. (The suite runs as root, where chmod stops no write: the
+    read-only file system is simulated.)"""
+    src = tmp_path / "a.png"
+    Image.fromarray(np.full((32, 32), 100, np.uint8)).save(src)
+    mask = np.zeros((32, 32), bool)
+    mask[8:16, 8:16] = True
+
+    def read_only(*a, **k):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    if where == "folder":
+        monkeypatch.setattr(apply_mod.tempfile, "mkstemp", read_only)
+    else:
+        monkeypatch.setattr(apply_mod, "_write_file", read_only)
+    with pytest.raises(RepairError, match=r"cannot save .*repaired.*read-only file system.*repair_output"):
+        apply_mod.repair_file(src, mask, method="telea")
+    left = [p for p in (tmp_path / "repaired").rglob("*") if p.is_file()]
+    assert left == []
+
+
 def test_project_provenance_and_cli(tmp_path, ckpt):
     from llmvis_desktop import cli_repair
     from llmvis_desktop.core.project import Project

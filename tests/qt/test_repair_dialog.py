@@ -133,6 +133,35 @@ def test_repair_dialog_texture_detail_is_used_and_recorded(qtbot, brick_project)
         assert np.array_equal(saved, dlg.results["telea"].pixels)
 
 
+def test_repair_dialog_accept_in_a_read_only_folder_says_so(qtbot, brick_project, monkeypatch):
+    """Accept in a read-only folder raised an OSError out of the click and left the dialog
+    with its stale "Compare with the slider" status."""
+    import errno
+
+    from llmvis_desktop.core.repair import apply
+    from llmvis_desktop.qt.dialogs.repair_dialog import RepairDialog
+
+    dlg = RepairDialog(brick_project / "brick.png", None)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    dlg.editor.canvas.fill_rect(18, 57, 182, 69)
+    dlg.method.setCurrentIndex(dlg.method.findData("telea"))
+    dlg.run_repair()
+    qtbot.waitUntil(lambda: "telea" in dlg.results, timeout=15000)
+
+    def read_only(*a, **k):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(apply.tempfile, "mkstemp", read_only)
+    got = []
+    dlg.repaired.connect(got.append)
+    dlg.save_repair()
+    assert not got and dlg.isVisible() and dlg.accept_btn.isEnabled()  # nothing lost: fix the folder, Accept
+    assert "Not saved" in dlg.status.text() and "read-only" in dlg.status.text()
+    assert "repair_output" in dlg.status.text()
+    assert not [p for p in (brick_project / "repaired").rglob("*") if p.is_file()]
+
+
 @pytest.fixture
 def gated_repair(monkeypatch):
     """Holds every background repair in its worker until ``gate.set()`` (the test decides

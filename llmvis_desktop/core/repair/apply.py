@@ -139,8 +139,14 @@ def _write_file(path: Path, data: bytes) -> None:
 
 
 def atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    """Write ``data`` to ``path`` through a temporary file in its folder (created if need be);
+    any failure (a read-only folder, a full disk) is a :class:`RepairError` naming ``path``,
+    with nothing left behind."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    except OSError as exc:
+        raise RepairError(save_error(path, exc)) from None
     os.close(fd)
     tmp_path = Path(tmp)
     try:
@@ -151,13 +157,21 @@ def atomic_write(path: Path, data: bytes) -> None:
         os.replace(tmp_path, path)
     except OSError as exc:
         tmp_path.unlink(missing_ok=True)
-        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-            raise RepairError(f"cannot save {path}: the disk is full; nothing was written, "
-                              "the original is untouched") from None
-        raise RepairError(f"cannot save {path}: {exc.strerror or exc}; nothing was written") from None
+        raise RepairError(save_error(path, exc)) from None
     except BaseException:
         tmp_path.unlink(missing_ok=True)
         raise
+
+
+def save_error(path: Path, exc: OSError) -> str:
+    """Why ``path`` cannot be saved, in words, with what to do about it."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"cannot save {path}: the disk is full; nothing was written, the original is untouched"
+    if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        why = "read-only file system" if exc.errno == errno.EROFS else "permission denied"
+        return (f"cannot save {path}: {why}; nothing was written. Choose another output folder "
+                f"(the repair_output setting, or --out)")
+    return f"cannot save {path}: {exc.strerror or exc}; nothing was written"
 
 
 def resolve_out_dir(image_path: Path | str, out_dir: Optional[Path | str] = None) -> Path:

@@ -335,7 +335,7 @@ class RepairDialog(QDialog):
                                       out_dir=self.out_dir, project=self.project, actor=self.actor,
                                       detail=prev.params["detail"], seed=prev.params["seed"],
                                       result_pixels=prev.pixels, mask_source="painted")
-        except RepairError as exc:
+        except (RepairError, OSError) as exc:  # a read-only or full output folder: say so, stay open
             self.status.setText(f"Not saved: {exc}")
             return
         self.repaired.emit(self.result)
