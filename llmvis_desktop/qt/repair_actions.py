@@ -214,9 +214,10 @@ class RepairActions:
         def work(token, progress, project=project, ck=ck, start=start, minutes=minutes, device=device):
             import os
 
+            from ..core.repair.checkpoint import ensure_writable
             from ..core.repair.train import train
 
-            ck.parent.mkdir(parents=True, exist_ok=True)
+            ensure_writable(ck)  # a read-only project folder: said before training, not after
             tmp = ck.with_name("repair.training.safetensors")
             sidecars = (".json", ".preview.png")
             try:
