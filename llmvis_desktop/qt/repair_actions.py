@@ -157,14 +157,18 @@ class RepairActions:
             return False
         delete = ans == QMessageBox.StandardButton.Yes
         try:
-            win.project.unlink_repair(cmd.repair_id, win.reviewer(), delete_file=delete)
+            rec = win.project.unlink_repair(cmd.repair_id, win.reviewer(), delete_file=delete)
         except Exception as exc:
             win.show_error(f"Cannot undo the repair: {exc}")
             return False
         cmd.unlinked = True
-        win.statusBar().showMessage(
-            "Repair unlinked" + ("; the repaired file was deleted." if delete else "; the repaired file was kept."),
-            8000)
+        out = Path(rec.output_path)
+        kept = (out if out.is_absolute() else win.project.root / out).is_file()
+        if delete and kept:  # another repair was made from it: never deleted under that one
+            msg = "Repair unlinked; the repaired file was kept (another repair uses it)."
+        else:
+            msg = "Repair unlinked" + ("; the repaired file was kept." if kept else "; the repaired file was deleted.")
+        win.statusBar().showMessage(msg, 8000)
         self.refresh_after_bulk()
         return True
 
