@@ -133,6 +133,66 @@ def test_repair_dialog_texture_detail_is_used_and_recorded(qtbot, brick_project)
         assert np.array_equal(saved, dlg.results["telea"].pixels)
 
 
+def test_mask_brush_updates_the_overlay_in_place(qtbot, monkeypatch):
+    """Every repaint built a new full-resolution overlay image (0.1 s per mouse move at
+    4000x4000, 0.5 s at 8000x8000): strokes now update the overlay where they paint, and
+    the coverage is counted as they go, yet both always match the mask."""
+    from PySide6.QtCore import QEvent, QPointF, Qt
+    from PySide6.QtGui import QImage, QMouseEvent
+
+    from llmvis_desktop.qt.widgets import mask_editor
+    from llmvis_desktop.qt.widgets.mask_editor import ERASER, MaskEditor
+
+    ed = MaskEditor(np.full((300, 400), 128, np.uint8))
+    qtbot.addWidget(ed)
+    ed.resize(800, 600)
+    ed.show()
+    qtbot.waitExposed(ed)
+    c = ed.canvas
+    made = []
+
+    class CountingImage(QImage):
+        def __init__(self, *a):
+            super().__init__(*a)
+            if self.width() * self.height() >= 300 * 400:
+                made.append(self.size())
+
+    monkeypatch.setattr(mask_editor, "QImage", CountingImage)
+
+    def mouse(kind, x, y):
+        c.__getattribute__({QEvent.Type.MouseButtonPress: "mousePressEvent", QEvent.Type.MouseMove: "mouseMoveEvent",
+                            QEvent.Type.MouseButtonRelease: "mouseReleaseEvent"}[kind])(
+            QMouseEvent(kind, QPointF(x, y), QPointF(x, y), Qt.MouseButton.LeftButton, Qt.MouseButton.LeftButton,
+                        Qt.KeyboardModifier.NoModifier))
+
+    def drag(y, xs):
+        mouse(QEvent.Type.MouseButtonPress, xs[0], y)
+        for x in xs[1:]:
+            mouse(QEvent.Type.MouseMove, x, y)
+            c.grab()  # a paint per move, as on screen
+        mouse(QEvent.Type.MouseButtonRelease, xs[-1], y)
+
+    drag(300, range(200, 600, 10))
+    painted = c.mask().sum()
+    ed.set_tool(ERASER)
+    drag(300, range(350, 450, 10))
+    assert made == []  # no full-size image per move or paint
+    assert 0 < c.mask().sum() < painted
+
+    def overlay_matches():
+        ov = c._overlay.convertToFormat(QImage.Format.Format_ARGB32)
+        alpha = np.frombuffer(ov.constBits(), np.uint8).reshape(ov.height(), ov.bytesPerLine())[:, 3::4]
+        return np.array_equal(alpha[:, : ov.width()] > 0, c.mask())
+
+    m = c.mask()
+    assert overlay_matches()
+    assert ed.coverage.text() == f"mask {100.0 * m.mean():.1f}%"
+    c.invert()
+    assert overlay_matches() and ed.coverage.text() == f"mask {100.0 * c.mask().mean():.1f}%"
+    c.fill_rect(0, 0, 50, 40, value=False)
+    assert overlay_matches() and ed.coverage.text() == f"mask {100.0 * c.mask().mean():.1f}%"
+
+
 def test_repair_dialog_accept_in_a_read_only_folder_says_so(qtbot, brick_project, monkeypatch):
     """Accept in a read-only folder raised an OSError out of the click and left the dialog
     with its stale "Compare with the slider" status."""
