@@ -155,6 +155,20 @@ def test_full_disk_leaves_no_partial_file(tmp_path, ckpt, monkeypatch):
     assert src.read_bytes() == before
 
 
+@pytest.mark.parametrize("channels", [2, 4])
+@pytest.mark.parametrize("method", ["telea", "gan"])
+def test_alpha_is_kept_as_is(gen, channels, method):
+    """Gray + alpha: the alpha plane was repaired like a colour (inference says alpha is kept)."""
+    rng = np.random.default_rng(5)
+    img = rng.integers(0, 255, (48, 64, channels)).astype(np.uint8)
+    img[..., -1] = np.tile(np.linspace(0, 255, 64).astype(np.uint8), (48, 1))  # a ramp of alpha
+    mask = np.zeros((48, 64), bool)
+    mask[10:30, 10:40] = True
+    out = inpaint(img, mask, method=method, generator=gen if method == "gan" else None)
+    assert np.array_equal(out[..., -1], img[..., -1])
+    assert not np.array_equal(out[..., 0], img[..., 0])  # the colour was repaired
+
+
 @pytest.mark.parametrize("where", ["folder", "write"])
 def test_read_only_output_folder_is_a_clear_error(tmp_path, monkeypatch, where):
     """A read-only output folder raised a bare OSError ("[Errno 30]") out of the GUI's

@@ -133,6 +133,34 @@ def test_repair_dialog_texture_detail_is_used_and_recorded(qtbot, brick_project)
         assert np.array_equal(saved, dlg.results["telea"].pixels)
 
 
+@pytest.mark.parametrize("mode", ["LA", "RGBA"])
+def test_repair_dialog_after_is_rendered_like_before(qtbot, tmp_path, mode):
+    """RGBA: "before" was composited on white, "after" drawn without alpha; gray + alpha:
+    "after" was an invalid 0x0 image."""
+    from llmvis_desktop.qt.dialogs.repair_dialog import RepairDialog
+
+    rng = np.random.default_rng(3)
+    chans = 2 if mode == "LA" else 4
+    px = rng.integers(0, 255, (72, 96, chans)).astype(np.uint8)
+    px[..., -1] = 255
+    px[:20, :30, -1] = 0  # transparent corner
+    px[50:, 60:, -1] = 100  # half-transparent
+    Image.fromarray(px, mode).save(tmp_path / "a.png")
+    dlg = RepairDialog(tmp_path / "a.png", None)
+    qtbot.addWidget(dlg)
+    dlg.editor.canvas.fill_rect(35, 25, 55, 40)
+    dlg.method.setCurrentIndex(dlg.method.findData("telea"))
+    dlg.run_repair()
+    qtbot.waitUntil(lambda: "telea" in dlg.results, timeout=15000)
+    before, after = dlg.view.before, dlg.view.after
+    assert after is not None and not after.isNull()
+    assert (after.width(), after.height(), after.format()) == (before.width(), before.height(), before.format())
+    for x, y in [(2, 2), (80, 65), (90, 10), (10, 60)]:  # outside the mask: the same pixel
+        assert after.pixel(x, y) == before.pixel(x, y), (x, y)
+    res = dlg.results["telea"].pixels
+    assert np.array_equal(res[..., -1], px[..., -1])  # alpha kept
+
+
 def test_mask_brush_updates_the_overlay_in_place(qtbot, monkeypatch):
     """Every repaint built a new full-resolution overlay image (0.1 s per mouse move at
     4000x4000, 0.5 s at 8000x8000): strokes now update the overlay where they paint, and

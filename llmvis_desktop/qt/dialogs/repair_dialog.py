@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
                                QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider, QSpinBox, QSplitter,
                                QVBoxLayout, QWidget)
 
-from ...core.imaging.display import to_display
+from ...core.imaging.display import display_for, to_display
 from ...core.imaging.reader import read_image
 from ...core.repair import DEFAULT_DETAIL
 from ..widgets.mask_editor import MaskEditor, to_qimage
@@ -180,10 +180,14 @@ class RepairDialog(QDialog):
 
     # --- helpers
     def _display(self, pixels: np.ndarray) -> np.ndarray:
-        if pixels.dtype == np.uint8 and self.data.window is None:
-            return pixels[..., :3] if pixels.ndim == 3 else pixels
-        return to_display(pixels, self.data.window, invert=self.data.meta.inverted,
-                          sigmoid=self.data.meta.sigmoid)
+        """A repair's pixels rendered as the "before" image was (by :func:`display_for`, as
+        ``read_image`` does): alpha composited on white, the image's window, inversion and
+        S-curve. (The after of an RGBA image was drawn without its alpha, and that of a
+        gray + alpha one was an invalid 0x0 image.)"""
+        meta = self.data.meta
+        if meta.sigmoid:
+            return to_display(pixels, self.data.window, invert=meta.inverted, sigmoid=True)
+        return display_for(pixels, self.data.window, invert=meta.inverted)[0]
 
     def _mask_changed(self) -> None:
         """The mask or a setting changed: every preview is stale, and so is a running repair
