@@ -80,9 +80,12 @@ class RepairActions:
             return
         ck = self.repair_checkpoint()
         out_dir = getattr(win.config, "repair_output", "") or None
+        viewer = getattr(win, "viewer", None)  # the page (frame) on screen is the one repaired
+        shown, count = viewer.frames() if viewer is not None and hasattr(viewer, "frames") else (0, 1)
+        frame = shown if count > 1 else 0
         try:
             dlg = RepairDialog(win.project.path_of(rec), win.project, checkpoint=ck if ck.is_file() else None,
-                               out_dir=out_dir, actor=win.reviewer(), jobs=win.jobs, parent=win)
+                               out_dir=out_dir, actor=win.reviewer(), jobs=win.jobs, parent=win, frame=frame)
         except Exception as exc:  # an unreadable image: say so, never crash the window
             win.show_error(f"Cannot open the repair dialog: {exc}")
             return

@@ -389,3 +389,20 @@ def test_monochrome1_dicom_repair_is_a_min_is_white_tiff_shown_the_same_way(tmp_
     np.testing.assert_array_equal(back.display[~hole], orig.display[~hole])
     with pytest.raises(RepairError, match="low values white.*give a .tif"):
         apply_mod.repair_file(src, m, method="ns", out=tmp_path / "x.png")
+
+
+def test_a_page_of_a_multi_page_tiff_is_repaired_and_recorded(tmp_path):
+    import tifffile
+
+    src = tmp_path / "stack.tif"
+    frames = np.stack([np.full((40, 48), v, np.uint16) for v in (1000, 30000, 60000)])
+    frames[2, 10:20, 10:30] = 0
+    tifffile.imwrite(src, frames, photometric="minisblack")
+    mask = np.zeros((40, 48), bool)
+    mask[9:21, 9:31] = True
+    res = apply_mod.repair_file(src, mask, method="telea", frame=2)
+    assert res.params["frame"] == 2
+    pages = tifffile.TiffFile(res.output_path).pages
+    assert len(pages) == 1 and abs(int(pages[0].asarray()[15, 20]) - 60000) < 2
+    with pytest.raises(RepairError, match="frame|page"):
+        apply_mod.repair_file(src, mask, method="telea", frame=3, save=False)

@@ -224,3 +224,38 @@ def test_two_repair_dialogs_undo_goes_to_the_image_of_the_accepted_one(qtbot, wi
     window.review.undo()
     assert project.repairs(first_id) == []
     qtbot.waitUntil(lambda: pc.record is not None and pc.record.id == first_id, timeout=5000)
+
+
+def test_repair_of_a_multi_page_tiff_is_of_the_page_on_screen(qtbot, window, tmp_path):
+    """The dialog repaired page 1 whatever page the viewer showed."""
+    import tifffile
+
+    folder = tmp_path / "imgs"
+    folder.mkdir()
+    frames = np.stack([np.full((64, 80), v, np.uint16) for v in (1000, 30000, 60000)])
+    frames[1, 20:30, 20:40] = 65535  # the defect is on page 2
+    tifffile.imwrite(folder / "stack.tif", frames, photometric="minisblack")
+    project = open_and_index(qtbot, window, folder)
+    window.grid.select_row(0)
+    qtbot.waitUntil(lambda: window.panel_ctl.record is not None, timeout=5000)
+    qtbot.waitUntil(lambda: window.viewer.frames()[1] == 3, timeout=5000)
+    window.viewer.step_frame(+1)
+    qtbot.waitUntil(lambda: window.viewer.frames()[0] == 1, timeout=5000)
+    window.panel_ctl.open_repair()
+    dlg = window.panel_ctl.repair_dialog
+    assert dlg.data.frame == 1 and dlg.data.pixels.max() == 65535
+    assert "page 2 of 3" in dlg.windowTitle() and "page 2 of 3" in dlg.status.text()
+    dlg.editor.canvas.fill_rect(18, 18, 42, 32)
+    dlg.method.setCurrentIndex(dlg.method.findData("telea"))
+    dlg.run_repair()
+    qtbot.waitUntil(lambda: "telea" in dlg.results, timeout=15000)
+    assert "page 2 of 3 is repaired; it is saved as its own file" in dlg.status.text()
+    got = []
+    dlg.repaired.connect(got.append)
+    dlg.save_repair()
+    pages = tifffile.TiffFile(got[0].output_path).pages
+    assert len(pages) == 1
+    out = pages[0].asarray()
+    assert out.max() < 65535 and abs(int(out[5, 5]) - 30000) < 2  # page 2, repaired
+    src = project.image_by_path("stack.tif")
+    assert project.repairs(src.id)[0].params["frame"] == 1

@@ -257,6 +257,7 @@ def repair_file(
     save: bool = True,
     mask_source: Optional[str] = None,
     result_pixels: Optional[np.ndarray] = None,
+    frame: int = 0,
 ) -> RepairResult:
     """Repair ``image_path`` under ``mask`` (a path or an array); save a new file.
 
@@ -265,7 +266,9 @@ def repair_file(
     written and the result only carries the pixels (GUI preview); ``result_pixels`` saves
     a preview computed before (same image, mask and settings) without recomputing.
     ``detail`` (default :data:`DEFAULT_DETAIL`) re-injects texture from the surround,
-    chosen with ``seed`` (:mod:`detail`); both are recorded in the provenance."""
+    chosen with ``seed`` (:mod:`detail`); both are recorded in the provenance. ``frame``
+    (0-based) is the page of a multi-page TIFF or the frame of a multi-frame DICOM to
+    repair; the output is that one page, and ``params["frame"]`` records which."""
     from ..imaging.errors import ImageReadError
     from ..imaging.reader import read_image
     from .inference import as_mask, inpaint
@@ -276,7 +279,7 @@ def repair_file(
     if project is not None and save and _relative(project, image_path) is None:  # before any work or file
         raise RepairError(f"{image_path}: not inside the project folder {project.root}; nothing was saved")
     try:
-        data = read_image(image_path)
+        data = read_image(image_path, frame=int(frame))
     except ImageReadError as exc:
         raise RepairError(f"cannot repair: {exc}") from None
     except OSError as exc:
