@@ -78,6 +78,8 @@ def add_parsers(subparsers) -> None:
     a.add_argument("--detail", type=_detail, default=DEFAULT_DETAIL,
                    help="texture detail re-injected from the surround: 0 = the engine's plain (smooth) fill, "
                         "best PSNR/SSIM; 1 = the surround's texture restored (default %(default)s)")
+    a.add_argument("--frame", type=int, default=1,
+                   help="the page of a multi-page TIFF (or frame of a DICOM) to repair, from 1; saved as its own file")
     a.add_argument("--seed", type=int, default=0, help="seed of the texture detail (same seed, same pixels)")
     a.add_argument("--device", type=_device, default="auto", help="where the GAN runs: auto (CUDA when there is one), cpu, cuda ...")
     a.add_argument("--project", default=None, help="project folder: record provenance and index the result")
@@ -108,7 +110,7 @@ def cmd_apply(args) -> int:
         t0 = time.monotonic()
         res = repair_file(args.image, args.mask, out=args.out, method=args.method, checkpoint=args.checkpoint,
                           dilate_px=args.dilate, radius=args.radius, device=args.device, detail=args.detail,
-                          seed=args.seed, project=project,
+                          seed=args.seed, project=project, frame=args.frame - 1,
                           actor=args.actor, overwrite=args.force)
     except RepairError as exc:
         return _err(str(exc))

@@ -106,6 +106,9 @@ class ProjectController(QObject):
         if win.project is None:
             return
         win.panel_ctl.flush_caption()  # a caption being typed is saved, in this project
+        if win.panel_ctl.close_repair_dialogs():  # they belong to this project (its undo stack)
+            win.statusBar().showMessage("The open repair dialogs were closed with the project; "
+                                        "their unsaved repairs were discarded.", 8000)
         win.team_watch.stop()
         win.review.save_position()
         win.jobs.cancel_all()

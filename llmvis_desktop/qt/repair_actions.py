@@ -9,9 +9,11 @@ uses the host's ``win`` (the main window), ``record`` (the current image) and
 from __future__ import annotations
 
 import logging
+from functools import partial
 from pathlib import Path
 from typing import Optional
 
+import shiboken6
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QUndoCommand
 from PySide6.QtWidgets import QInputDialog, QMessageBox
@@ -37,6 +39,7 @@ class RepairCommand(QUndoCommand):
         self.unlinked = False
         self._pushing = True
         self._restoring = False
+        self.project = ctl.win.project  # the project whose repair this is; undo acts only on it
 
     def write(self, undo: bool) -> None:
         """The review controller's annotation write before it moves the stack: nothing here."""
@@ -77,50 +80,74 @@ class RepairActions:
             return
         ck = self.repair_checkpoint()
         out_dir = getattr(win.config, "repair_output", "") or None
+        viewer = getattr(win, "viewer", None)  # the page (frame) on screen is the one repaired
+        shown, count = viewer.frames() if viewer is not None and hasattr(viewer, "frames") else (0, 1)
+        frame = shown if count > 1 else 0
         try:
             dlg = RepairDialog(win.project.path_of(rec), win.project, checkpoint=ck if ck.is_file() else None,
-                               out_dir=out_dir, actor=win.reviewer(), jobs=win.jobs, parent=win)
+                               out_dir=out_dir, actor=win.reviewer(), jobs=win.jobs, parent=win, frame=frame)
         except Exception as exc:  # an unreadable image: say so, never crash the window
             win.show_error(f"Cannot open the repair dialog: {exc}")
             return
         dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dlg.repaired.connect(self._repaired)
-        dlg.destroyed.connect(lambda *_: setattr(self, "repair_dialog", None))
+        # the project and the image are bound now: the result of this dialog is pushed on this
+        # project's undo stack, for this image, whatever is open or shown when it is accepted
+        dlg.repaired.connect(partial(self._repaired, project=win.project, image_id=rec.id))
+        dlg.destroyed.connect(partial(self._repair_dialog_gone, dlg))
+        self.repair_dialogs = [*self.open_repair_dialogs(), dlg]
         self.repair_dialog = dlg
         dlg.show()
+
+    repair_dialog = None  # the repair dialog opened last (while it is open)
+    repair_dialogs: list = []  # every open repair dialog
+
+    def open_repair_dialogs(self) -> list:
+        return [d for d in self.repair_dialogs if shiboken6.isValid(d)]
+
+    def _repair_dialog_gone(self, dlg, *_) -> None:
+        self.repair_dialogs = [d for d in self.repair_dialogs if d is not dlg]
+        if self.repair_dialog is dlg:
+            self.repair_dialog = self.repair_dialogs[-1] if self.repair_dialogs else None
+
+    def close_repair_dialogs(self) -> int:
+        """The project closes: its open repair dialogs close too (an unsaved repair is
+        discarded; a saved one is already in the project). Returns how many were open."""
+        dialogs = self.open_repair_dialogs()
+        for dlg in dialogs:
+            dlg.reject()
+            dlg.close()
+        self.repair_dialogs, self.repair_dialog = [], None
+        return len(dialogs)
 
     def repair_checkpoint(self) -> Path:
         """The project's trained repair checkpoint (``llmvis repair train`` and Image ▸ Train write it)."""
         return self.win.project.root / ".llmvis" / "repair.safetensors"
 
-    def _repaired(self, result) -> None:
-        self.win.statusBar().showMessage(f"Repair saved as {getattr(result, 'output_path', '')}", 8000)
+    def _repaired(self, result, project=None, image_id: Optional[int] = None) -> None:
+        """A repair dialog's ``repaired``: ``project`` and ``image_id`` are those it was opened
+        for. Its undo command goes on the undo stack only while that project is the open one."""
+        win = self.win
+        out = getattr(result, "output_path", "")
+        if project is not None and project is not win.project:
+            log.warning("repair %s saved in a project no longer open (%s); not undoable here",
+                        getattr(result, "repair_id", None), getattr(project, "root", "?"))
+            win.statusBar().showMessage(
+                f"Repair saved as {out} in the project it was opened for, which is no longer open; "
+                f"it cannot be undone from here.", 10000)
+            return
+        win.statusBar().showMessage(f"Repair saved as {out}", 8000)
         self.refresh_after_bulk()  # the new file is indexed by the repair; show it and the has-repair mark
         repair_id = getattr(result, "repair_id", None)
-        if repair_id is not None and self.win.project is not None:
-            image_id = self._repair_source()
-            if image_id is not None:
-                self.win.review.undo_stack.push(RepairCommand(self, repair_id, image_id, result.output_path))
-
-    def _repair_source(self) -> Optional[int]:
-        """The id of the image the open repair dialog repaired."""
-        dlg = getattr(self, "repair_dialog", None)
-        path = getattr(dlg, "image_path", None)
-        project = self.win.project
-        if path is not None:
-            try:
-                img = project.image_by_path(Path(path).resolve().relative_to(project.root.resolve()).as_posix())
-                if img is not None:
-                    return img.id
-            except ValueError:
-                pass
-        return self.record.id if self.record is not None else None
+        if repair_id is not None and win.project is not None and image_id is not None:
+            cmd = RepairCommand(self, repair_id, image_id, out)
+            cmd.project = win.project
+            win.review.undo_stack.push(cmd)
 
     def unlink_repair(self, cmd: RepairCommand) -> bool:
         """Undo of an accepted repair: unlink it; delete the repaired file only if the user says so.
         False (nothing changed) on Cancel or an error."""
         win = self.win
-        if win.project is None:
+        if win.project is None or cmd.project is not win.project:
             return False
         ans = QMessageBox.question(
             win, "Undo repair",
@@ -133,14 +160,18 @@ class RepairActions:
             return False
         delete = ans == QMessageBox.StandardButton.Yes
         try:
-            win.project.unlink_repair(cmd.repair_id, win.reviewer(), delete_file=delete)
+            rec = win.project.unlink_repair(cmd.repair_id, win.reviewer(), delete_file=delete)
         except Exception as exc:
             win.show_error(f"Cannot undo the repair: {exc}")
             return False
         cmd.unlinked = True
-        win.statusBar().showMessage(
-            "Repair unlinked" + ("; the repaired file was deleted." if delete else "; the repaired file was kept."),
-            8000)
+        out = Path(rec.output_path)
+        kept = (out if out.is_absolute() else win.project.root / out).is_file()
+        if delete and kept:  # another repair was made from it: never deleted under that one
+            msg = "Repair unlinked; the repaired file was kept (another repair uses it)."
+        else:
+            msg = "Repair unlinked" + ("; the repaired file was kept." if kept else "; the repaired file was deleted.")
+        win.statusBar().showMessage(msg, 8000)
         self.refresh_after_bulk()
         return True
 
@@ -149,7 +180,7 @@ class RepairActions:
         was deleted on undo or the relink fails; the command then stays unlinked, so a later
         undo is a no-op."""
         win = self.win
-        if win.project is None:
+        if win.project is None or cmd.project is not win.project:
             return False
         try:
             win.project.relink_repair(cmd.repair_id, win.reviewer())
@@ -190,9 +221,10 @@ class RepairActions:
         def work(token, progress, project=project, ck=ck, start=start, minutes=minutes, device=device):
             import os
 
+            from ..core.repair.checkpoint import ensure_writable
             from ..core.repair.train import train
 
-            ck.parent.mkdir(parents=True, exist_ok=True)
+            ensure_writable(ck)  # a read-only project folder: said before training, not after
             tmp = ck.with_name("repair.training.safetensors")
             sidecars = (".json", ".preview.png")
             try:

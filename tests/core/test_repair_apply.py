@@ -155,6 +155,43 @@ def test_full_disk_leaves_no_partial_file(tmp_path, ckpt, monkeypatch):
     assert src.read_bytes() == before
 
 
+@pytest.mark.parametrize("channels", [2, 4])
+@pytest.mark.parametrize("method", ["telea", "gan"])
+def test_alpha_is_kept_as_is(gen, channels, method):
+    """Gray + alpha: the alpha plane was repaired like a colour (inference says alpha is kept)."""
+    rng = np.random.default_rng(5)
+    img = rng.integers(0, 255, (48, 64, channels)).astype(np.uint8)
+    img[..., -1] = np.tile(np.linspace(0, 255, 64).astype(np.uint8), (48, 1))  # a ramp of alpha
+    mask = np.zeros((48, 64), bool)
+    mask[10:30, 10:40] = True
+    out = inpaint(img, mask, method=method, generator=gen if method == "gan" else None)
+    assert np.array_equal(out[..., -1], img[..., -1])
+    assert not np.array_equal(out[..., 0], img[..., 0])  # the colour was repaired
+
+
+@pytest.mark.parametrize("where", ["folder", "write"])
+def test_read_only_output_folder_is_a_clear_error(tmp_path, monkeypatch, where):
+    """A read-only output folder raised a bare OSError ("[Errno 30]") out of the GUI's
+    Accept and the CLI. (The suite runs as root, where chmod stops no write: the
+    read-only file system is simulated.)"""
+    src = tmp_path / "a.png"
+    Image.fromarray(np.full((32, 32), 100, np.uint8)).save(src)
+    mask = np.zeros((32, 32), bool)
+    mask[8:16, 8:16] = True
+
+    def read_only(*a, **k):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    if where == "folder":
+        monkeypatch.setattr(apply_mod.tempfile, "mkstemp", read_only)
+    else:
+        monkeypatch.setattr(apply_mod, "_write_file", read_only)
+    with pytest.raises(RepairError, match=r"cannot save .*repaired.*read-only file system.*repair_output"):
+        apply_mod.repair_file(src, mask, method="telea")
+    left = [p for p in (tmp_path / "repaired").rglob("*") if p.is_file()]
+    assert left == []
+
+
 def test_project_provenance_and_cli(tmp_path, ckpt):
     from llmvis_desktop import cli_repair
     from llmvis_desktop.core.project import Project
@@ -352,3 +389,20 @@ def test_monochrome1_dicom_repair_is_a_min_is_white_tiff_shown_the_same_way(tmp_
     np.testing.assert_array_equal(back.display[~hole], orig.display[~hole])
     with pytest.raises(RepairError, match="low values white.*give a .tif"):
         apply_mod.repair_file(src, m, method="ns", out=tmp_path / "x.png")
+
+
+def test_a_page_of_a_multi_page_tiff_is_repaired_and_recorded(tmp_path):
+    import tifffile
+
+    src = tmp_path / "stack.tif"
+    frames = np.stack([np.full((40, 48), v, np.uint16) for v in (1000, 30000, 60000)])
+    frames[2, 10:20, 10:30] = 0
+    tifffile.imwrite(src, frames, photometric="minisblack")
+    mask = np.zeros((40, 48), bool)
+    mask[9:21, 9:31] = True
+    res = apply_mod.repair_file(src, mask, method="telea", frame=2)
+    assert res.params["frame"] == 2
+    pages = tifffile.TiffFile(res.output_path).pages
+    assert len(pages) == 1 and abs(int(pages[0].asarray()[15, 20]) - 60000) < 2
+    with pytest.raises(RepairError, match="frame|page"):
+        apply_mod.repair_file(src, mask, method="telea", frame=3, save=False)

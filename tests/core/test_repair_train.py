@@ -214,3 +214,37 @@ def test_generator_on_another_device_is_a_kept_copy_and_never_moves_the_original
     assert other is not g and next(other.parameters()).device.type == "meta"
     assert next(g.parameters()).device.type == "cpu"  # the cached original stays where it was
     assert generator_on(g, "meta") is other  # made once
+
+
+def test_cli_train_in_a_read_only_folder_fails_before_training(tmp_path, capsys, monkeypatch):
+    """It trained to the end, then failed to save with a bare "[Errno 30]". (The suite
+    runs as root, where chmod stops no write: the read-only file system is simulated.)"""
+    import argparse
+    import errno
+
+    from PIL import Image
+
+    from llmvis_desktop import cli_repair
+    from llmvis_desktop.core.repair import checkpoint, train as train_mod
+
+    root = tmp_path / "proj"
+    root.mkdir()
+    Image.fromarray(_texture(0, 64)).save(root / "t0.png")
+    real = checkpoint.tempfile.mkstemp
+
+    def read_only(*a, dir=None, **k):
+        if ".llmvis" in str(dir):
+            raise OSError(errno.EROFS, "Read-only file system")
+        return real(*a, dir=dir, **k)
+
+    monkeypatch.setattr(checkpoint.tempfile, "mkstemp", read_only)
+    trained = []
+    monkeypatch.setattr(train_mod, "data_from_project", lambda *a, **k: trained.append(1) or 1 / 0)
+    parser = argparse.ArgumentParser()
+    cli_repair.add_parsers(parser.add_subparsers())
+    args = parser.parse_args(["repair", "train", str(root), "--from", "scratch", "--steps", "2", "--tile", "32",
+                              "--batch", "2", "--device", "cpu"])
+    assert args.func(args) == 1
+    err = capsys.readouterr().err
+    assert "read-only file system" in err and ".llmvis" in err and "--out" in err
+    assert not trained  # refused before any image was read

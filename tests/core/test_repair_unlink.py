@@ -172,3 +172,51 @@ def test_relink_refused_when_file_deleted(project):
         p.relink_repair(res.repair_id, "tester")
     assert p.repairs(src.id) == [] and p.info()["repairs"] == 0
     assert len(p.history(src.id)) == n and _state(p, res.repair_id)[1] == "tester"
+
+
+def test_undo_with_delete_of_a_rerepaired_file_keeps_it_and_says_so(project):
+    """The file stays (another repair was made from it), so the image must not be marked
+    missing (it stayed missing for good), and the event must not say file_deleted."""
+    p = project
+    src = p.image_by_path("a.png")
+    r1 = _repair(p, "a.png")
+    r2 = apply_mod.repair_file(r1.output_path, _mask(), method="telea", project=p, actor="tester")
+    p.unlink_repair(r1.repair_id, "tester", delete_file=True)
+    assert r1.output_path.is_file() and r2.output_path.is_file()
+    out_img = p.image_by_path("repaired/a.repaired.png")
+    assert out_img.status != "missing"
+    ev = [e for e in p.history(src.id) if e.action == "unrepair"][-1]
+    assert ev.after["file_deleted"] is False and str(r1.output_path) not in ev.after["deleted"]
+    assert "kept" in ev.after["kept"]
+    assert not r1.mask_path.exists()  # its own mask went, as asked
+    # a plain undo-with-delete still deletes and marks missing
+    p.unlink_repair(r2.repair_id, "tester", delete_file=True)
+    assert not r2.output_path.exists()
+    assert p.image_by_path("repaired/repaired/a.repaired.repaired.png").status == "missing"
+    ev = [e for e in p.history(out_img.id) if e.action == "unrepair"][-1]
+    assert ev.after["file_deleted"] is True and "kept" not in ev.after
+
+
+def test_export_leaves_undone_repairs_unlinked_and_deleted_files_out(project):
+    """Exports still named undone repairs' outputs derived_from their source, and listed
+    the files deleted on undo."""
+    import csv
+
+    from llmvis_desktop.core.interchange import ExportOptions, export_project
+
+    p = project
+    kept = _repair(p, "a.png")
+    undone_keep = _repair(p, "b.png")
+    undone_del = _repair(p, "a.png")
+    p.unlink_repair(undone_keep.repair_id, "tester", delete_file=False)
+    p.unlink_repair(undone_del.repair_id, "tester", delete_file=True)
+    for fmt in ("csv", "coco"):
+        out = p.root.parent / f"out.{fmt}"
+        rep = export_project(p, fmt, out, ExportOptions(include_repairs=True, anonymize=False))
+        gone = undone_del.output_path.relative_to(p.root).as_posix()
+        assert any(gone in w and "missing" in w for w in rep.warnings), rep.warnings
+        if fmt == "csv":
+            rows = {r["file_name"]: r for r in csv.DictReader(open(out, encoding="utf-8"))}
+            assert rows[kept.output_path.relative_to(p.root).as_posix()]["derived_from"] == "a.png"
+            assert rows[undone_keep.output_path.relative_to(p.root).as_posix()]["derived_from"] == ""
+            assert gone not in rows

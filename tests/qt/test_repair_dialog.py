@@ -133,6 +133,123 @@ def test_repair_dialog_texture_detail_is_used_and_recorded(qtbot, brick_project)
         assert np.array_equal(saved, dlg.results["telea"].pixels)
 
 
+@pytest.mark.parametrize("mode", ["LA", "RGBA"])
+def test_repair_dialog_after_is_rendered_like_before(qtbot, tmp_path, mode):
+    """RGBA: "before" was composited on white, "after" drawn without alpha; gray + alpha:
+    "after" was an invalid 0x0 image."""
+    from llmvis_desktop.qt.dialogs.repair_dialog import RepairDialog
+
+    rng = np.random.default_rng(3)
+    chans = 2 if mode == "LA" else 4
+    px = rng.integers(0, 255, (72, 96, chans)).astype(np.uint8)
+    px[..., -1] = 255
+    px[:20, :30, -1] = 0  # transparent corner
+    px[50:, 60:, -1] = 100  # half-transparent
+    Image.fromarray(px, mode).save(tmp_path / "a.png")
+    dlg = RepairDialog(tmp_path / "a.png", None)
+    qtbot.addWidget(dlg)
+    dlg.editor.canvas.fill_rect(35, 25, 55, 40)
+    dlg.method.setCurrentIndex(dlg.method.findData("telea"))
+    dlg.run_repair()
+    qtbot.waitUntil(lambda: "telea" in dlg.results, timeout=15000)
+    before, after = dlg.view.before, dlg.view.after
+    assert after is not None and not after.isNull()
+    assert (after.width(), after.height(), after.format()) == (before.width(), before.height(), before.format())
+    for x, y in [(2, 2), (80, 65), (90, 10), (10, 60)]:  # outside the mask: the same pixel
+        assert after.pixel(x, y) == before.pixel(x, y), (x, y)
+    res = dlg.results["telea"].pixels
+    assert np.array_equal(res[..., -1], px[..., -1])  # alpha kept
+
+
+def test_mask_brush_updates_the_overlay_in_place(qtbot, monkeypatch):
+    """Every repaint built a new full-resolution overlay image (0.1 s per mouse move at
+    4000x4000, 0.5 s at 8000x8000): strokes now update the overlay where they paint, and
+    the coverage is counted as they go, yet both always match the mask."""
+    from PySide6.QtCore import QEvent, QPointF, Qt
+    from PySide6.QtGui import QImage, QMouseEvent
+
+    from llmvis_desktop.qt.widgets import mask_editor
+    from llmvis_desktop.qt.widgets.mask_editor import ERASER, MaskEditor
+
+    ed = MaskEditor(np.full((300, 400), 128, np.uint8))
+    qtbot.addWidget(ed)
+    ed.resize(800, 600)
+    ed.show()
+    qtbot.waitExposed(ed)
+    c = ed.canvas
+    made = []
+
+    class CountingImage(QImage):
+        def __init__(self, *a):
+            super().__init__(*a)
+            if self.width() * self.height() >= 300 * 400:
+                made.append(self.size())
+
+    monkeypatch.setattr(mask_editor, "QImage", CountingImage)
+
+    def mouse(kind, x, y):
+        c.__getattribute__({QEvent.Type.MouseButtonPress: "mousePressEvent", QEvent.Type.MouseMove: "mouseMoveEvent",
+                            QEvent.Type.MouseButtonRelease: "mouseReleaseEvent"}[kind])(
+            QMouseEvent(kind, QPointF(x, y), QPointF(x, y), Qt.MouseButton.LeftButton, Qt.MouseButton.LeftButton,
+                        Qt.KeyboardModifier.NoModifier))
+
+    def drag(y, xs):
+        mouse(QEvent.Type.MouseButtonPress, xs[0], y)
+        for x in xs[1:]:
+            mouse(QEvent.Type.MouseMove, x, y)
+            c.grab()  # a paint per move, as on screen
+        mouse(QEvent.Type.MouseButtonRelease, xs[-1], y)
+
+    drag(300, range(200, 600, 10))
+    painted = c.mask().sum()
+    ed.set_tool(ERASER)
+    drag(300, range(350, 450, 10))
+    assert made == []  # no full-size image per move or paint
+    assert 0 < c.mask().sum() < painted
+
+    def overlay_matches():
+        ov = c._overlay.convertToFormat(QImage.Format.Format_ARGB32)
+        alpha = np.frombuffer(ov.constBits(), np.uint8).reshape(ov.height(), ov.bytesPerLine())[:, 3::4]
+        return np.array_equal(alpha[:, : ov.width()] > 0, c.mask())
+
+    m = c.mask()
+    assert overlay_matches()
+    assert ed.coverage.text() == f"mask {100.0 * m.mean():.1f}%"
+    c.invert()
+    assert overlay_matches() and ed.coverage.text() == f"mask {100.0 * c.mask().mean():.1f}%"
+    c.fill_rect(0, 0, 50, 40, value=False)
+    assert overlay_matches() and ed.coverage.text() == f"mask {100.0 * c.mask().mean():.1f}%"
+
+
+def test_repair_dialog_accept_in_a_read_only_folder_says_so(qtbot, brick_project, monkeypatch):
+    """Accept in a read-only folder raised an OSError out of the click and left the dialog
+    with its stale "Compare with the slider" status."""
+    import errno
+
+    from llmvis_desktop.core.repair import apply
+    from llmvis_desktop.qt.dialogs.repair_dialog import RepairDialog
+
+    dlg = RepairDialog(brick_project / "brick.png", None)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    dlg.editor.canvas.fill_rect(18, 57, 182, 69)
+    dlg.method.setCurrentIndex(dlg.method.findData("telea"))
+    dlg.run_repair()
+    qtbot.waitUntil(lambda: "telea" in dlg.results, timeout=15000)
+
+    def read_only(*a, **k):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(apply.tempfile, "mkstemp", read_only)
+    got = []
+    dlg.repaired.connect(got.append)
+    dlg.save_repair()
+    assert not got and dlg.isVisible() and dlg.accept_btn.isEnabled()  # nothing lost: fix the folder, Accept
+    assert "Not saved" in dlg.status.text() and "read-only" in dlg.status.text()
+    assert "repair_output" in dlg.status.text()
+    assert not [p for p in (brick_project / "repaired").rglob("*") if p.is_file()]
+
+
 @pytest.fixture
 def gated_repair(monkeypatch):
     """Holds every background repair in its worker until ``gate.set()`` (the test decides

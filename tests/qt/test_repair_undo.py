@@ -3,6 +3,7 @@ question "Also delete the repaired file?" (No keeps the file, Cancel changes not
 redo relinks it with an appended event, unless its file was deleted."""
 import numpy as np
 import pytest
+import shiboken6
 from PySide6.QtWidgets import QMessageBox
 
 import cv2  # noqa: E402,F401 - a runtime dependency
@@ -135,3 +136,126 @@ def test_train_repair_job_writes_project_checkpoint(qtbot, window, tmp_path):
     assert job.error is None, job.error
     ck = project.root / ".llmvis" / "repair.safetensors"
     assert ck.is_file() and not ck.with_name("repair.training.safetensors").exists()
+
+
+def _run_telea(qtbot, dlg):
+    dlg.editor.canvas.fill_rect(10, 10, 40, 30)
+    dlg.method.setCurrentIndex(dlg.method.findData("telea"))
+    dlg.run_repair()
+    qtbot.waitUntil(lambda: "telea" in dlg.results, timeout=15000)
+
+
+def _project_b_with_a_repair(folder):
+    from llmvis_desktop.core.project import Project
+    from llmvis_desktop.core.repair.apply import repair_file
+
+    make_images(folder, n=2)
+    with Project.open(folder) as pb:
+        pb.index()
+        m = np.zeros((72, 96), bool)
+        m[5:15, 5:15] = True
+        return repair_file(folder / "a" / "img_000.png", m, method="telea", project=pb, actor="bob").repair_id
+
+
+def test_switching_project_closes_its_repair_dialogs(qtbot, window, tmp_path, monkeypatch):
+    a, b = tmp_path / "A", tmp_path / "B"
+    make_images(a, n=2)
+    b_repair = _project_b_with_a_repair(b)
+    open_and_index(qtbot, window, a)
+    window.grid.select_row(0)
+    qtbot.waitUntil(lambda: window.panel_ctl.record is not None, timeout=5000)
+    window.panel_ctl.open_repair()
+    dlg = window.panel_ctl.repair_dialog
+    _run_telea(qtbot, dlg)
+    got = []
+    dlg.repaired.connect(got.append)
+    pb = open_and_index(qtbot, window, b)
+    assert not shiboken6.isValid(dlg) or not dlg.isVisible()  # closed with its project
+    assert window.panel_ctl.repair_dialog is None
+    assert not got and not window.review.undo_stack.canUndo()
+    assert [r.id for i in pb.image_ids() for r in pb.repairs(i)] == [b_repair]
+
+
+def test_repair_accepted_for_a_closed_project_never_touches_the_open_ones_undo(qtbot, window, tmp_path,
+                                                                                 monkeypatch):
+    a, b = tmp_path / "A", tmp_path / "B"
+    make_images(a, n=2)
+    b_repair = _project_b_with_a_repair(b)
+    open_and_index(qtbot, window, a)
+    window.grid.select_row(0)
+    qtbot.waitUntil(lambda: window.panel_ctl.record is not None, timeout=5000)
+    window.panel_ctl.open_repair()
+    dlg = window.panel_ctl.repair_dialog
+    _run_telea(qtbot, dlg)
+    # a dialog that outlives its project (here: not closed with it) and is accepted afterwards
+    monkeypatch.setattr(window.panel_ctl, "close_repair_dialogs", lambda: 0, raising=False)
+    pb = open_and_index(qtbot, window, b)
+    got = []
+    dlg.repaired.connect(got.append)
+    dlg.save_repair()
+    assert got and a in got[0].output_path.parents  # saved in A, the project it was opened for
+    assert not window.review.undo_stack.canUndo()  # nothing on B's stack
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.No)
+    window.review.undo()
+    assert [r.id for i in pb.image_ids() for r in pb.repairs(i)] == [b_repair]
+    assert not any(e.action == "unrepair" for i in pb.image_ids() for e in pb.history(i))
+
+
+def test_two_repair_dialogs_undo_goes_to_the_image_of_the_accepted_one(qtbot, window, tmp_path, monkeypatch):
+    make_images(tmp_path / "imgs", n=3)
+    project = open_and_index(qtbot, window, tmp_path / "imgs")
+    pc = window.panel_ctl
+    window.grid.select_row(0)
+    qtbot.waitUntil(lambda: pc.record is not None, timeout=5000)
+    first_id = pc.record.id
+    pc.open_repair()
+    dlg1 = pc.repair_dialog
+    window.grid.select_row(1)
+    qtbot.waitUntil(lambda: pc.record.id != first_id, timeout=5000)
+    pc.open_repair()
+    dlg2 = pc.repair_dialog
+    assert dlg2 is not dlg1
+    _run_telea(qtbot, dlg1)
+    dlg1.save_repair()
+    assert window.review.undo_stack.command(0).image_id == first_id
+    assert pc.repair_dialog is dlg2  # the one still open
+    window.grid.select_row(2)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.No)
+    window.review.undo()
+    assert project.repairs(first_id) == []
+    qtbot.waitUntil(lambda: pc.record is not None and pc.record.id == first_id, timeout=5000)
+
+
+def test_repair_of_a_multi_page_tiff_is_of_the_page_on_screen(qtbot, window, tmp_path):
+    """The dialog repaired page 1 whatever page the viewer showed."""
+    import tifffile
+
+    folder = tmp_path / "imgs"
+    folder.mkdir()
+    frames = np.stack([np.full((64, 80), v, np.uint16) for v in (1000, 30000, 60000)])
+    frames[1, 20:30, 20:40] = 65535  # the defect is on page 2
+    tifffile.imwrite(folder / "stack.tif", frames, photometric="minisblack")
+    project = open_and_index(qtbot, window, folder)
+    window.grid.select_row(0)
+    qtbot.waitUntil(lambda: window.panel_ctl.record is not None, timeout=5000)
+    qtbot.waitUntil(lambda: window.viewer.frames()[1] == 3, timeout=5000)
+    window.viewer.step_frame(+1)
+    qtbot.waitUntil(lambda: window.viewer.frames()[0] == 1, timeout=5000)
+    window.panel_ctl.open_repair()
+    dlg = window.panel_ctl.repair_dialog
+    assert dlg.data.frame == 1 and dlg.data.pixels.max() == 65535
+    assert "page 2 of 3" in dlg.windowTitle() and "page 2 of 3" in dlg.status.text()
+    dlg.editor.canvas.fill_rect(18, 18, 42, 32)
+    dlg.method.setCurrentIndex(dlg.method.findData("telea"))
+    dlg.run_repair()
+    qtbot.waitUntil(lambda: "telea" in dlg.results, timeout=15000)
+    assert "page 2 of 3 is repaired; it is saved as its own file" in dlg.status.text()
+    got = []
+    dlg.repaired.connect(got.append)
+    dlg.save_repair()
+    pages = tifffile.TiffFile(got[0].output_path).pages
+    assert len(pages) == 1
+    out = pages[0].asarray()
+    assert out.max() < 65535 and abs(int(out[5, 5]) - 30000) < 2  # page 2, repaired
+    src = project.image_by_path("stack.tif")
+    assert project.repairs(src.id)[0].params["frame"] == 1

@@ -297,14 +297,18 @@ def gather(ctx: ExportContext, chunk: int = CHUNK) -> Iterator[list[ExportRow]]:
     opts = ctx.options
     with ctx.project.store.read() as s:
         dicom_sources: set[int] = set()
-        derived: dict[int, int] = {}  # output image id -> source image id
+        derived: dict[int, int] = {}  # output image id -> source image id (undone repairs too: DICOM naming)
+        linked: set[int] = set()  # outputs of repairs not undone: only these are derived_from their source
         if opts.include_repairs or opts.anonymize:
-            for src_id, out_id, src_rel, src_fmt in s.execute(
-                select(m.Repair.source_image_id, m.Repair.output_image_id, m.Image.relpath, m.Image.format)
+            for src_id, out_id, src_rel, src_fmt, unlinked_at in s.execute(
+                select(m.Repair.source_image_id, m.Repair.output_image_id, m.Image.relpath, m.Image.format,
+                       m.Repair.unlinked_at)
                 .join(m.Image, m.Image.id == m.Repair.source_image_id)
             ):
-                if out_id is not None:
+                if out_id is not None and (unlinked_at is None or out_id not in linked):
                     derived[out_id] = src_id
+                    if unlinked_at is None:
+                        linked.add(out_id)
                 if is_dicom(ctx.project.root, src_rel, src_fmt):
                     dicom_sources.add(src_id)
         source_rel: dict[int, str] = {}
@@ -352,6 +356,9 @@ def gather(ctx: ExportContext, chunk: int = CHUNK) -> Iterator[list[ExportRow]]:
             dicom_file = is_dicom(ctx.project.root, rel, fmt)
             dicom = dicom_file or (src_id is not None and src_id in dicom_sources)
             name = export_name(ctx, rel, dicom, dicom_file)
+            if index_status == m.STATUS_MISSING:  # e.g. a repair's file deleted on undo
+                ctx.warn(f"{name}: file is missing (deleted or moved since it was indexed); not exported")
+                continue
             shown = visible_controls(caption)
             if shown != caption or any(visible_controls(sg.value) != sg.value
                                        or visible_controls(sg.prompt) != sg.prompt
@@ -363,7 +370,7 @@ def gather(ctx: ExportContext, chunk: int = CHUNK) -> Iterator[list[ExportRow]]:
                                                 sg.model_revision, visible_controls(sg.prompt))
                                   for sg in sugg.get(image_id, ())]
             derived_from = None
-            if opts.include_repairs and src_id is not None and src_id in source_rel:
+            if opts.include_repairs and image_id in linked and src_id in source_rel:
                 srel = source_rel[src_id]
                 derived_from = export_name(ctx, srel, src_id in dicom_sources)
             rows.append(ExportRow(

@@ -139,8 +139,14 @@ def _write_file(path: Path, data: bytes) -> None:
 
 
 def atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    """Write ``data`` to ``path`` through a temporary file in its folder (created if need be);
+    any failure (a read-only folder, a full disk) is a :class:`RepairError` naming ``path``,
+    with nothing left behind."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    except OSError as exc:
+        raise RepairError(save_error(path, exc)) from None
     os.close(fd)
     tmp_path = Path(tmp)
     try:
@@ -151,13 +157,21 @@ def atomic_write(path: Path, data: bytes) -> None:
         os.replace(tmp_path, path)
     except OSError as exc:
         tmp_path.unlink(missing_ok=True)
-        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-            raise RepairError(f"cannot save {path}: the disk is full; nothing was written, "
-                              "the original is untouched") from None
-        raise RepairError(f"cannot save {path}: {exc.strerror or exc}; nothing was written") from None
+        raise RepairError(save_error(path, exc)) from None
     except BaseException:
         tmp_path.unlink(missing_ok=True)
         raise
+
+
+def save_error(path: Path, exc: OSError) -> str:
+    """Why ``path`` cannot be saved, in words, with what to do about it."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"cannot save {path}: the disk is full; nothing was written, the original is untouched"
+    if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        why = "read-only file system" if exc.errno == errno.EROFS else "permission denied"
+        return (f"cannot save {path}: {why}; nothing was written. Choose another output folder "
+                f"(the repair_output setting, or --out)")
+    return f"cannot save {path}: {exc.strerror or exc}; nothing was written"
 
 
 def resolve_out_dir(image_path: Path | str, out_dir: Optional[Path | str] = None) -> Path:
@@ -243,6 +257,7 @@ def repair_file(
     save: bool = True,
     mask_source: Optional[str] = None,
     result_pixels: Optional[np.ndarray] = None,
+    frame: int = 0,
 ) -> RepairResult:
     """Repair ``image_path`` under ``mask`` (a path or an array); save a new file.
 
@@ -251,7 +266,9 @@ def repair_file(
     written and the result only carries the pixels (GUI preview); ``result_pixels`` saves
     a preview computed before (same image, mask and settings) without recomputing.
     ``detail`` (default :data:`DEFAULT_DETAIL`) re-injects texture from the surround,
-    chosen with ``seed`` (:mod:`detail`); both are recorded in the provenance."""
+    chosen with ``seed`` (:mod:`detail`); both are recorded in the provenance. ``frame``
+    (0-based) is the page of a multi-page TIFF or the frame of a multi-frame DICOM to
+    repair; the output is that one page, and ``params["frame"]`` records which."""
     from ..imaging.errors import ImageReadError
     from ..imaging.reader import read_image
     from .inference import as_mask, inpaint
@@ -262,7 +279,7 @@ def repair_file(
     if project is not None and save and _relative(project, image_path) is None:  # before any work or file
         raise RepairError(f"{image_path}: not inside the project folder {project.root}; nothing was saved")
     try:
-        data = read_image(image_path)
+        data = read_image(image_path, frame=int(frame))
     except ImageReadError as exc:
         raise RepairError(f"cannot repair: {exc}") from None
     except OSError as exc:

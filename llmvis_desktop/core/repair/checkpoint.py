@@ -49,6 +49,26 @@ def checkpoint_hash(path: Path | str) -> str:
     return h.hexdigest()
 
 
+def ensure_writable(path: Path | str) -> None:
+    """Check, before any training, that a checkpoint can be saved as ``path``: its folder is
+    created and a temporary file written and removed there. A :class:`RepairError` says
+    why not (training to the end and then failing to save lost the whole run)."""
+    import errno
+
+    folder = Path(path).parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".write-test.", suffix=".tmp", dir=folder)
+        os.close(fd)
+        os.unlink(tmp)
+    except OSError as exc:
+        why = {errno.EROFS: "read-only file system", errno.EACCES: "permission denied",
+               errno.EPERM: "permission denied", errno.ENOSPC: "the disk is full"}.get(exc.errno,
+                                                                                    exc.strerror or str(exc))
+        raise RepairError(f"cannot save the checkpoint {path}: {folder} is not writable ({why}); "
+                          f"nothing was trained. Give another output (--out)") from None
+
+
 def _atomic_write_bytes(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)

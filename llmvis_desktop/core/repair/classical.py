@@ -29,7 +29,9 @@ def classical_fill(region: np.ndarray, hole: np.ndarray, method: str = "telea", 
     m8 = hole.astype(np.uint8) * 255
     a = np.ascontiguousarray(region)
     if a.ndim == 3:
-        a = np.ascontiguousarray(a[..., :min(a.shape[2], 3)])
+        from .inference import color_planes
+
+        a = np.ascontiguousarray(a[..., :color_planes(a)])  # gray + alpha: the gray plane only
     if a.dtype == np.uint8 and (a.ndim == 2 or a.shape[2] in (1, 3)):
         res = cv2.inpaint(a, m8, float(radius), flag)
         res = res.reshape(a.shape)

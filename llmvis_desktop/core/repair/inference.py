@@ -97,7 +97,8 @@ def feather_alpha(mask: np.ndarray, hole: np.ndarray, px: int) -> np.ndarray:
 
 
 def color_planes(pixels: np.ndarray) -> int:
-    return 1 if pixels.ndim == 2 else min(pixels.shape[2], 3)
+    """The planes a repair fills: gray (and gray + alpha) 1, RGB (and RGBA) 3; alpha is kept."""
+    return 1 if pixels.ndim == 2 or pixels.shape[2] < 3 else 3
 
 
 def _value_range(pixels: np.ndarray) -> tuple:

@@ -127,7 +127,7 @@ def train(
     ``prefetch``: draw batches on a helper thread (default: on a GPU only)."""
     import torch
 
-    from .checkpoint import load_checkpoint, save_checkpoint
+    from .checkpoint import ensure_writable, load_checkpoint, save_checkpoint
     from .losses import (d_loss_nonsat, feature_matching, fft_amplitude, g_loss_nonsat, gradient_l1,
                          masked_l1, r1_penalty)
     from .networks import DEFAULT_CONFIG, Discriminator, build_generator, count_params
@@ -136,6 +136,7 @@ def train(
     w.update(weights or {})
     token = token or CancelToken()
     out = Path(out)
+    ensure_writable(out)  # before minutes of training, not after
     if steps is None and minutes is None:
         steps = 2000
     dev = resolve_device(device)

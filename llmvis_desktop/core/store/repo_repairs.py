@@ -121,17 +121,20 @@ def unlink_repair(
     if row.unlinked_at is not None:
         raise RepairStateError(f"repair {repair_id} is already unlinked")
     files = repair_files(session, row, root) if delete_file else []
+    out = _resolve(row.output_path, root)
+    out_deleted = out is not None and _key(out) in {_key(p) for p in files}
     row.unlinked_at = m.utcnow()
     row.unlinked_by = actor
-    if delete_file and row.output_image_id is not None:  # its file goes: the grid shows it missing at once
+    if out_deleted and row.output_image_id is not None:  # its file goes: the grid shows it missing at once
         out_img = session.get(m.Image, row.output_image_id)
         if out_img is not None:
             out_img.status = m.STATUS_MISSING
-    add_event(
-        session, row.source_image_id, actor, "unrepair",
-        {"repair_id": row.id, "output": row.output_path},
-        {"repair_id": row.id, "file_deleted": bool(delete_file), "deleted": [str(p) for p in files]},
-    )
+    after = {"repair_id": row.id, "file_deleted": out_deleted, "deleted": [str(p) for p in files]}
+    if delete_file and not out_deleted:  # what really happened, not what was asked
+        after["kept"] = ("the repaired file is used by another repair (or is an original), so it was kept"
+                         if out is not None and out.is_file() else "the repaired file was already gone")
+    add_event(session, row.source_image_id, actor, "unrepair", {"repair_id": row.id, "output": row.output_path},
+              after)
     session.flush()
     if files:
         _after_commit(session, files)

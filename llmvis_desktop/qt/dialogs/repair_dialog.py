@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
                                QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider, QSpinBox, QSplitter,
                                QVBoxLayout, QWidget)
 
-from ...core.imaging.display import to_display
+from ...core.imaging.display import display_for, to_display
 from ...core.imaging.reader import read_image
 from ...core.repair import DEFAULT_DETAIL
 from ..widgets.mask_editor import MaskEditor, to_qimage
@@ -72,17 +72,18 @@ class RepairDialog(QDialog):
     repaired = Signal(object)
 
     def __init__(self, image_path, project=None, *, checkpoint=None, out_dir=None, actor: str = "user",
-                 jobs: Optional[JobManager] = None, parent: Optional[QWidget] = None) -> None:
+                 jobs: Optional[JobManager] = None, parent: Optional[QWidget] = None, frame: int = 0) -> None:
         super().__init__(parent)
-        self.setWindowTitle(f"Repair — {Path(image_path).name}")
         self.image_path = Path(image_path)
+        self.frame = int(frame)  # the page (TIFF) or frame (DICOM) repaired: the one the viewer shows
         self.project = project
         self.checkpoint = checkpoint
         self.out_dir = out_dir
         self.actor = actor
         self.jobs = jobs or JobManager(self)
         self._own_jobs = jobs is None
-        self.data = read_image(self.image_path)
+        self.data = read_image(self.image_path, frame=self.frame)
+        self.setWindowTitle(f"Repair — {self.image_path.name}{self._page_text(' ({} {} of {})')}")
         self.results: dict = {}  # method -> RepairResult (preview, not saved)
         self.result = None
         self._job = None  # the running (or last) repair job
@@ -114,7 +115,7 @@ class RepairDialog(QDialog):
         self.seed.valueChanged.connect(lambda *_: self._mask_changed())
         self.run_btn = QPushButton("Repair", self)
         self.run_btn.clicked.connect(self.run_repair)
-        self.status = QLabel("Paint over the defect, then Repair.", self)
+        self.status = QLabel("Paint over the defect, then Repair." + self._page_note(), self)
         self.status.setWordWrap(True)
 
         self.view = BeforeAfterView(self)
@@ -179,11 +180,27 @@ class RepairDialog(QDialog):
         self.resize(1100, 620)
 
     # --- helpers
+    def _page_text(self, fmt: str = "{} {} of {}") -> str:
+        """"page 2 of 3" for a multi-page image ("frame" for DICOM); "" for a single one."""
+        frames = int(getattr(self.data.meta, "frames", 1) or 1)
+        if frames <= 1:
+            return ""
+        kind = "frame" if self.data.meta.format == "DICOM" else "page"
+        return fmt.format(kind, self.frame + 1, frames)
+
+    def _page_note(self) -> str:
+        page = self._page_text()
+        return f" Only {page} is repaired; it is saved as its own file." if page else ""
+
     def _display(self, pixels: np.ndarray) -> np.ndarray:
-        if pixels.dtype == np.uint8 and self.data.window is None:
-            return pixels[..., :3] if pixels.ndim == 3 else pixels
-        return to_display(pixels, self.data.window, invert=self.data.meta.inverted,
-                          sigmoid=self.data.meta.sigmoid)
+        """A repair's pixels rendered as the "before" image was (by :func:`display_for`, as
+        ``read_image`` does): alpha composited on white, the image's window, inversion and
+        S-curve. (The after of an RGBA image was drawn without its alpha, and that of a
+        gray + alpha one was an invalid 0x0 image.)"""
+        meta = self.data.meta
+        if meta.sigmoid:
+            return to_display(pixels, self.data.window, invert=meta.inverted, sigmoid=True)
+        return display_for(pixels, self.data.window, invert=meta.inverted)[0]
 
     def _mask_changed(self) -> None:
         """The mask or a setting changed: every preview is stale, and so is a running repair
@@ -227,13 +244,13 @@ class RepairDialog(QDialog):
         self._drop_job(cancel=True)  # a repair still running is superseded by this one
 
         def work(token, progress, path=self.image_path, mask=mask, methods=methods, ck=self.checkpoint,
-                 detail=self.detail.value(), seed=self.seed.value()):
+                 detail=self.detail.value(), seed=self.seed.value(), frame=self.frame):
             out = {}
             for i, meth in enumerate(methods):
                 progress(Progress("repair", i, len(methods), METHOD_NAMES[meth]))
                 try:
                     out[meth] = repair_file(path, mask, method=meth, checkpoint=ck, save=False, token=token,
-                                            detail=detail, seed=seed)
+                                            detail=detail, seed=seed, frame=frame)
                 except RepairError as exc:
                     out[meth] = exc
             return out
@@ -309,7 +326,8 @@ class RepairDialog(QDialog):
         self._show_current()
         gan = self.results.get("gan")
         where = f" The GAN ran on {_device_name(gan.params.get('device'))}." if gan is not None and "gan" in out else ""
-        self.status.setText("; ".join(errors) if errors else f"Compare with the slider; Accept saves a new file.{where}")
+        self.status.setText("; ".join(errors) if errors else
+                            f"Compare with the slider; Accept saves a new file.{where}{self._page_note()}")
 
     def _on_error(self, msg: str) -> None:
         self.status.setText(f"Repair failed: {msg}")
@@ -334,8 +352,8 @@ class RepairDialog(QDialog):
             self.result = repair_file(self.image_path, mask, method=meth, checkpoint=self.checkpoint,
                                       out_dir=self.out_dir, project=self.project, actor=self.actor,
                                       detail=prev.params["detail"], seed=prev.params["seed"],
-                                      result_pixels=prev.pixels, mask_source="painted")
-        except RepairError as exc:
+                                      result_pixels=prev.pixels, mask_source="painted", frame=self.frame)
+        except (RepairError, OSError) as exc:  # a read-only or full output folder: say so, stay open
             self.status.setText(f"Not saved: {exc}")
             return
         self.repaired.emit(self.result)
