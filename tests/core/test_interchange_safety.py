@@ -660,3 +660,30 @@ def test_the_de_identification_key_is_made_only_when_a_dicom_image_needs_it(tmp_
         assert "DOE_JOHN" not in (tmp_path / "dicom.csv").read_text()
     finally:
         p.close()
+
+
+def test_a_missing_file_with_a_review_keeps_its_annotations_in_the_export(tmp_path):
+    """A file missing now (a disk not mounted) keeps its reviewed annotations in an
+    annotation export, with a warning; a missing one that carries nothing is left out."""
+    import csv
+
+    from PIL import Image
+
+    folder = tmp_path / "f"
+    folder.mkdir()
+    for name in ("kept.png", "bare.png", "here.png"):
+        Image.new("RGB", (8, 8)).save(folder / name)
+    p = open_scanned(folder)
+    try:
+        kept = p.image_by_path("kept.png").id
+        p.apply_state(kept, {"caption": "a dent", "review_status": "reviewed"}, "alice", "review")
+        (folder / "kept.png").unlink()
+        (folder / "bare.png").unlink()
+        p.index()
+        report = export_project(p, "csv", tmp_path / "out.csv")
+        rows = {r["file_name"]: r for r in csv.DictReader(open(tmp_path / "out.csv", newline=""))}
+        assert set(rows) == {"kept.png", "here.png"} and rows["kept.png"]["caption"] == "a dent"
+        assert any("kept.png" in w and "annotations are exported" in w for w in report.warnings)
+        assert any("bare.png" in w and "not exported" in w for w in report.warnings)
+    finally:
+        p.close()

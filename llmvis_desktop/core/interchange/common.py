@@ -357,8 +357,12 @@ def gather(ctx: ExportContext, chunk: int = CHUNK) -> Iterator[list[ExportRow]]:
             dicom = dicom_file or (src_id is not None and src_id in dicom_sources)
             name = export_name(ctx, rel, dicom, dicom_file)
             if index_status == m.STATUS_MISSING:  # e.g. a repair's file deleted on undo
-                ctx.warn(f"{name}: file is missing (deleted or moved since it was indexed); not exported")
-                continue
+                if not (caption or labels.get(image_id) or status in (m.STATUS_REVIEWED, m.STATUS_REJECTED)):
+                    ctx.warn(f"{name}: file is missing (deleted or moved since it was indexed); not exported")
+                    continue
+                # a reviewer's work on a file on a disk not mounted now is still the team's
+                ctx.warn(f"{name}: file is missing (deleted or moved since it was indexed); its "
+                         f"annotations are exported")
             shown = visible_controls(caption)
             if shown != caption or any(visible_controls(sg.value) != sg.value
                                        or visible_controls(sg.prompt) != sg.prompt
