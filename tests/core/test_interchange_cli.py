@@ -89,7 +89,8 @@ def test_interrupted_export_exits_130_and_removes_its_partial_folder(tmp_path, c
     monkeypatch.setattr(common.ExportContext, "copy_image", copy_then_interrupt)
     assert _run(["export", str(src), "--format", "jsonl", "--out", str(out)]) == 130
     assert "interrupted" in capsys.readouterr().err
-    assert calls["n"] == 3 and not any(out.iterdir())
+    assert calls["n"] == 3 and not out.exists()  # written aside, renamed into place only when complete
+    assert [x.name for x in tmp_path.iterdir() if ".partial" in x.name] == []
     monkeypatch.setattr(common.ExportContext, "copy_image", real_copy)
     assert _run(["export", str(src), "--format", "jsonl", "--out", str(out)]) == 0
 

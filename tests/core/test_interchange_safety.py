@@ -687,3 +687,24 @@ def test_a_missing_file_with_a_review_keeps_its_annotations_in_the_export(tmp_pa
         assert any("bare.png" in w and "not exported" in w for w in report.warnings)
     finally:
         p.close()
+
+
+def test_a_folder_export_appears_only_when_complete(proj, tmp_path):
+    """A folder export killed part way left a folder that looked complete (25,116 of
+    40,000 rows) and imported as such: it is written in a hidden sibling and renamed
+    into place at its end."""
+    out = tmp_path / "hf"
+    seen = []
+
+    def progress(p):
+        seen.append((out.exists(), sorted(x.name for x in tmp_path.iterdir() if x.name.startswith(".hf.partial"))))
+
+    report = export_project(proj, "jsonl", out, progress=progress)
+    assert seen and all(not exists and partial for exists, partial in seen)
+    assert report.out == str(out) and (out / "train" / "metadata.jsonl").exists()
+    assert not [x for x in tmp_path.iterdir() if x.name.startswith(".hf.partial")]
+    # an empty folder given as the target is filled the same way
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    export_project(proj, "yolo", empty)
+    assert any(empty.iterdir()) and not [x for x in tmp_path.iterdir() if ".partial" in x.name]

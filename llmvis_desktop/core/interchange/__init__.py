@@ -8,6 +8,7 @@ events are shared.
 """
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,15 +109,34 @@ def export_project(project, fmt: str, out: Path | str, options: Optional[ExportO
     out = Path(out)
     check_export_target(project, fmt, out, force)
     fresh = spec.out_is_folder and (not out.exists() or (out.is_dir() and not any(out.iterdir())))
-    ctx = ExportContext(project, fmt, out, options or ExportOptions(), token, progress, force)
+    # a new folder export is written in a hidden sibling and renamed into place at its
+    # end: a killed one left a folder that looked complete (and imported as such)
+    staging = out.parent / f".{out.name}.partial-{os.getpid()}" if fresh and not spec.next_to_images else None
+    if staging is not None:
+        _remove_tree(staging)
+    ctx = ExportContext(project, fmt, staging or out, options or ExportOptions(), token, progress, force)
+    ctx.report.out = str(out)
     try:
         spec.export(ctx)
+        if staging is not None:
+            if out.is_dir():
+                out.rmdir()  # empty (checked above)
+            os.replace(staging, out)
     except BaseException:
-        if fresh:
+        if staging is not None:
+            _remove_tree(staging)
+        elif fresh:
             _remove_partial(out)
         raise
     ctx.report.seconds = round(time.perf_counter() - start, 3)
     return ctx.report
+
+
+def _remove_tree(path: Path) -> None:
+    import shutil
+
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def _remove_partial(out: Path) -> None:
