@@ -132,8 +132,9 @@ class LearnedSuggester:
         if not counts:
             return False, f"needs a label taxonomy and {n} reviewed images per label"
         without = {k: len(recs) - v for k, v in counts.items()}
-        if len(ready) == 1 and without[ready[0]] >= n:
-            # one label learned against the reviewed images without it ("defect" or not)
+        if len(counts) == 1 and len(ready) == 1 and without[ready[0]] >= n:
+            # a one-label taxonomy, learned against the reviewed images without it
+            # ("defect" or not; with more labels, one alone would be every image's top guess)
             msg = f"learns '{ready[0]}' against {without[ready[0]]} reviewed images without it"
             return True, msg + self._short_note(short, n)
         if len(ready) < 2:
