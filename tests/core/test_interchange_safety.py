@@ -511,13 +511,17 @@ def test_txt_export_removes_the_sidecar_of_a_caption_now_empty(proj, tmp_path):
     """A cleared caption kept its old sidecar: importing the sidecars brought it back."""
     export_project(proj, "txt", proj.root)
     assert (proj.root / "img2.txt").read_text() == "caption, not yet reviewed"
-    (proj.root / "img3.txt").write_text("old words")  # img3.png has no caption: its sidecar is stale too
+    # img3.png has no caption and never had one here: the dataset's own sidecar stays (it
+    # was deleted, the user's own captions lost)
+    (proj.root / "img3.txt").write_text("old words")
     (proj.root / "notes.txt").write_text("keep")
     proj.set_caption(proj.image_by_path("img2.png").id, None, "bob")
     rep = export_project(proj, "txt", proj.root)
     assert not (proj.root / "img2.txt").exists()
+    assert (proj.root / "img3.txt").read_text() == "old words"
     assert (proj.root / "notes.txt").read_text() == "keep" and (proj.root / "img0.txt").exists()
-    assert any("2 stale sidecar(s) removed" in w for w in rep.warnings), rep.warnings
+    assert any("1 stale sidecar(s) removed" in w for w in rep.warnings), rep.warnings
+    assert any("1 sidecar(s) of images without a caption kept" in w for w in rep.warnings), rep.warnings
     import_file(proj, "txt", proj.root)
     assert proj.image_by_path("img2.png").caption is None
 

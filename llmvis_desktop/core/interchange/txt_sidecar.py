@@ -4,7 +4,8 @@ Export writes ``OUT/<folder>/<stem>.txt`` holding the caption, mirroring the
 project's folders (a neutral name for DICOM-derived images). The folder may be the
 project folder itself, so the sidecars sit next to the images, as caption-training
 tools expect; an existing sidecar is replaced, and the sidecar of an image whose
-caption is now empty is removed (only that exact path; the export says how many),
+caption is now empty is removed when it holds a caption the image had here (only that
+exact path; the export says how many; a sidecar with other text stays),
 so a re-import does not bring the old caption back. Import reads every ``.txt`` under a
 folder and finds the image with the same path and stem; a stem shared by two
 images (``a.png`` and ``a.jpg``) is reported, not guessed.
@@ -24,14 +25,14 @@ def export(ctx: ExportContext) -> None:
     out = prepare_folder(ctx.out, allow_nonempty=True)
     total = ctx.total()
     seen: dict[str, str] = {}
-    empty: set[str] = set()  # stems of images without a caption: their old sidecar is stale
+    empty: dict[str, int] = {}  # stems of images without a caption: their old sidecar may be stale
     made: set = set()
     n = 0
     for rows in ctx.rows():
         for row in rows:
             stem = str(PurePosixPath(row.name).with_suffix(""))
             if not row.caption:
-                empty.add(stem)
+                empty.setdefault(stem, row.image_id)
                 continue
             if stem in seen:
                 ctx.warn(f"{row.name}: shares the sidecar name {stem}.txt with {seen[stem]}; not written")
@@ -48,16 +49,65 @@ def export(ctx: ExportContext) -> None:
             ctx.report.annotations += 1
         n += len(rows)
         ctx.tick(n, total)
-    removed = 0
-    for stem in sorted(empty - set(seen)):  # a stem another image wrote a caption to stays
-        dest = out.joinpath(*f"{stem}.txt".split("/"))
-        if dest.is_file() and not dest.is_symlink():
-            dest.unlink()
-            removed += 1
-    if removed:
-        ctx.warn(f"{removed} stale sidecar(s) removed: their image's caption is now empty")
+    _remove_stale(ctx, out, {stem: i for stem, i in empty.items() if stem not in seen})
     if ctx.options.include_suggestions:
         ctx.warn("caption sidecars hold no suggestions; pending suggestions were not exported")
+
+
+def _remove_stale(ctx: ExportContext, out: Path, empty: dict[str, int]) -> None:
+    """Remove the sidecar of an image whose caption is now empty when it holds a caption
+    the image had in this project (its history says so): a re-import would bring it
+    back. One with other text (the dataset's own, never imported as a caption) stays."""
+    found = {stem: out.joinpath(*f"{stem}.txt".split("/")) for stem in sorted(empty)}
+    found = {stem: p for stem, p in found.items() if p.is_file() and not p.is_symlink()
+             and p.stat().st_size <= MAX_BYTES}
+    if not found:
+        return
+    known = _past_captions(ctx.project, [empty[stem] for stem in found])
+    removed = kept = 0
+    for stem, dest in found.items():
+        try:
+            with open(dest, encoding="utf-8-sig", newline="") as fh:
+                text = fh.read()
+        except (OSError, UnicodeDecodeError):
+            continue
+        if text in known.get(empty[stem], ()) or text.rstrip("\r\n") in known.get(empty[stem], ()):
+            dest.unlink()
+            removed += 1
+        else:
+            kept += 1
+    if removed:
+        ctx.warn(f"{removed} stale sidecar(s) removed: their image's caption is now empty")
+    if kept:
+        ctx.warn(f"{kept} sidecar(s) of images without a caption kept: their text was never a caption "
+                 f"of the image here")
+
+
+def _past_captions(project, image_ids) -> dict[int, set[str]]:
+    """Every caption the images' history shows them with (before or after a change)."""
+    import json
+
+    from sqlalchemy import select
+
+    from ..store import models as m
+
+    out: dict[int, set[str]] = {}
+    ids = sorted(set(image_ids))
+    with project.store.read() as s:
+        for i in range(0, len(ids), 500):
+            for image_id, before, after in s.execute(
+                    select(m.Event.image_id, m.Event.before, m.Event.after)
+                    .where(m.Event.image_id.in_(ids[i:i + 500]))):
+                for raw in (before, after):
+                    try:
+                        value = json.loads(raw) if raw else None
+                    except ValueError:
+                        continue
+                    if isinstance(value, dict):
+                        value = value.get("caption")
+                    if isinstance(value, str) and value:
+                        out.setdefault(image_id, set()).add(value)
+    return out
 
 
 def parse(path: Path) -> ParsedFile:
