@@ -80,10 +80,11 @@ def scan(
     ]
     token.check()
     # Vanished files are marked missing and moved ones relinked in one transaction; the
-    # relink also runs when nothing vanished this time but rows are missing: a scan
-    # killed or cancelled between the two left a renamed folder's reviews on rows marked
-    # missing, and a rerun, seeing nothing new, never relinked them.
-    if gone or _any_missing(store):
+    # relink also runs when nothing vanished this time but missing rows have moved
+    # counterparts (an older version's scan killed between the two left a renamed
+    # folder's reviews on rows marked missing, and a rerun, seeing nothing new, never
+    # relinked them); looking for those only reads (no write lock for a plain rescan)
+    if gone or _moves_waiting(store):
         with store.write() as s:
             for rel in gone:
                 rows = rf.files_in_folder(s, rel)
@@ -98,9 +99,9 @@ def scan(
     return result
 
 
-def _any_missing(store: Store) -> bool:
+def _moves_waiting(store: Store) -> bool:
     with store.read() as s:
-        return repo_moves.any_missing(s)
+        return bool(repo_moves.find_moves(s))
 
 
 def _apply(store: Store, folders: list[FolderListing], stored: dict, undigested: bool,

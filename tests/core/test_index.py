@@ -276,3 +276,32 @@ def test_a_rescan_relinks_moves_that_a_killed_scan_left_behind(tmp_path, monkeyp
         assert moved.relpath == "cam_1/f0.png" and moved.caption == "a dent"
         assert len(p.image_ids()) == 2
         assert p.scan().moved == 0  # nothing left to relink: no write at all
+
+
+def test_a_rescan_with_missing_files_and_nothing_to_relink_takes_no_write_lock(tmp_path):
+    """Looking for moves opened a write transaction on every rescan of a project with a
+    missing file: behind another process's import, the GUI's open and `llmvis suggest`
+    (both index first) failed with 'database is locked'."""
+    import sqlite3
+
+    from PIL import Image
+
+    from llmvis_desktop.core.project import Project
+
+    root = tmp_path / "line"
+    root.mkdir()
+    for name in ("a.png", "b.png"):
+        Image.new("L", (4, 4)).save(root / name)
+    with Project.open(root) as p:
+        p.index()
+        (root / "b.png").unlink()
+        assert p.scan().missing == 1
+        other = sqlite3.connect(root / ".llmvis" / "project.sqlite", isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("UPDATE images SET caption = 'x'")
+            res = p.scan()
+            assert (res.added, res.missing, res.moved) == (0, 0, 0)
+        finally:
+            other.execute("ROLLBACK")
+            other.close()

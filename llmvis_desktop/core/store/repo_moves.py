@@ -25,41 +25,42 @@ def _key(relpath: str, size: int, mtime_ns: int) -> tuple:
     return relpath.rsplit("/", 1)[-1], int(size or 0), int(mtime_ns or 0)
 
 
-def any_missing(session: Session) -> bool:
-    img = m.Image
-    return session.scalar(select(img.id).where(img.status == m.STATUS_MISSING).limit(1)) is not None
-
-
 def relink_moved(session: Session) -> int:
     """Give missing rows the path of their moved files (see the module); returns how many."""
-    img = m.Image
-    missing = defaultdict(list)
-    for i, rel, size, mtime in session.execute(
-            select(img.id, img.relpath, img.size, img.mtime_ns).where(img.status == m.STATUS_MISSING)):
-        missing[_key(rel, size, mtime)].append((i, rel))
-    if not missing:
-        return 0
-    times = sorted({k[2] for k in missing})
-    fresh = defaultdict(list)
-    for start in range(0, len(times), 500):
-        for i, rel, size, mtime in session.execute(
-                select(img.id, img.relpath, img.size, img.mtime_ns).where(
-                    img.status == m.STATUS_NEW, img.review_status == m.STATUS_NEW,
-                    img.mtime_ns.in_(times[start:start + 500]))):
-            key = _key(rel, size, mtime)
-            if key in missing:
-                fresh[key].append((i, rel))
-    pairs = [(missing[k][0], fresh[k][0]) for k in fresh if len(missing[k]) == 1 and len(fresh[k]) == 1]
     moved = 0
-    for (old_id, old_rel), (new_id, new_rel) in pairs:
+    for (old_id, old_rel), (new_id, new_rel) in find_moves(session):
         if _carries_anything(session, new_id):  # not a row of this scan after all
             continue
+        img = m.Image
         session.execute(delete(img).where(img.id == new_id))
         session.execute(update(img).where(img.id == old_id).values(relpath=new_rel, status=img.review_status))
         session.add(m.Event(image_id=old_id, actor=ACTOR, at=m.utcnow(), action="move",
                             before=dumps(old_rel), after=dumps(new_rel)))
         moved += 1
     return moved
+
+
+def find_moves(session: Session) -> list[tuple[tuple[int, str], tuple[int, str]]]:
+    """((missing id, its path), (new id, its path)) of the files that look moved; reads only
+    (a rescan with nothing to relink takes no write lock)."""
+    img = m.Image
+    missing = defaultdict(list)
+    for i, rel, size, mtime in session.execute(
+            select(img.id, img.relpath, img.size, img.mtime_ns).where(img.status == m.STATUS_MISSING)):
+        missing[_key(rel, size, mtime)].append((i, rel))
+    if not missing:
+        return []
+    times = sorted({k[2] for k in missing})
+    new_rows = select(img.id, img.relpath, img.size, img.mtime_ns).where(
+        img.status == m.STATUS_NEW, img.review_status == m.STATUS_NEW)
+    if len(times) <= 500:  # few: one query by time; many: one pass over the new rows
+        new_rows = new_rows.where(img.mtime_ns.in_(times))
+    fresh = defaultdict(list)
+    for i, rel, size, mtime in session.execute(new_rows):
+        key = _key(rel, size, mtime)
+        if key in missing:
+            fresh[key].append((i, rel))
+    return [(missing[k][0], fresh[k][0]) for k in fresh if len(missing[k]) == 1 and len(fresh[k]) == 1]
 
 
 def _carries_anything(session: Session, image_id: int) -> bool:
