@@ -708,11 +708,14 @@ def test_a_label_added_to_the_taxonomy_gets_the_labeler_to_score_again(tiny, pro
         assert sorted(c.value for c in cards) == sorted((*LABELS, "hole"))  # one card per label
         assert sum(c.score for c in cards) == pytest.approx(1.0, abs=1e-5)  # all from the new scoring
         assert {c.params["taxonomy_size"] for c in cards} == {len(LABELS) + 1}
+    # and counted as done: the cards kept from before the label was added are of the new scoring
+    assert run_suggest(project, None, clip, batch=4, top_k=10, min_score=0.0, worker=worker).images == 0
+    time.sleep(0.01)
+    project.add_label("bird")  # ranks nowhere in a top 1: nothing new is stored, the kept card is renewed
+    run_suggest(project, None, clip, batch=4, top_k=1, min_score=0.99, worker=worker)
+    assert run_suggest(project, None, clip, batch=4, top_k=1, min_score=0.99, worker=worker).images == 0
 
     # scored again keeping only the best label: the others are withdrawn, with an event each
-    time.sleep(0.01)
-    project.add_label("stain")
-    run_suggest(project, None, clip, batch=4, top_k=1, min_score=0.99, worker=worker)
     rows = _all(project)
     image_id = rows[0].image_id
     mine = [s for s in rows if s.image_id == image_id]

@@ -249,13 +249,13 @@ def _supersede(session: Session, items: list[NewSuggestion], now) -> tuple[list[
             out.append(it)
             continue
         kept.add(r.id)
-        params = json.dumps(it.params, sort_keys=True)
-        if r.score != it.score or r.params_json != params:
-            changes.append({"sid": r.id, "score": it.score, "params": params})
+        # made again now: its time moves on too (a labeler's card kept across a taxonomy
+        # change is then one of the new scoring, and the image counts as done)
+        changes.append({"sid": r.id, "score": it.score, "params": json.dumps(it.params, sort_keys=True)})
     if changes:
         t = c.__table__
         session.execute(update(t).where(t.c.id == bindparam("sid")).values(
-            score=bindparam("score"), params_json=bindparam("params")), changes)
+            score=bindparam("score"), params_json=bindparam("params"), created_at=now), changes)
     stale = [r for r in rows if r.id not in kept]
     if stale:
         _mark_withdrawn(session, stale, now, why="superseded: the same model scored the image again")
