@@ -466,3 +466,27 @@ def test_opening_a_made_project_writes_nothing_so_a_long_writer_does_not_block_i
     finally:
         other.execute("ROLLBACK")
         other.close()
+
+
+def test_newest_event_reads_a_database_that_cannot_be_opened_read_only(png_folder, monkeypatch):
+    """In a folder that cannot be written, a WAL database refuses mode=ro (no shared-memory
+    file can be made): the copy's bookkeeping saw None and never refreshed the copy."""
+    import sqlite3
+
+    from llmvis_desktop.core.store import readonly_copy
+
+    with Project.open(png_folder) as p:
+        p.index()
+        p.set_caption(p.image_ids()[0], "v1", "alice")
+    db = png_folder / ".llmvis" / "project.sqlite"
+    real = sqlite3.connect
+
+    def connect(uri, *a, **k):
+        conn = real(uri, *a, **k)
+        if "mode=ro" in str(uri):
+            conn.close()
+            raise sqlite3.OperationalError("attempt to write a readonly database")
+        return conn
+
+    monkeypatch.setattr(readonly_copy.sqlite3, "connect", connect)
+    assert readonly_copy.newest_event(db) >= 1

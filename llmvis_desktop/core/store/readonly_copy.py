@@ -25,17 +25,21 @@ MARKER = "copied-from.json"
 
 def newest_event(db: Path) -> Optional[int]:
     """The newest history event id of a project database (0: none), read-only; None when
-    it cannot be read."""
-    try:
-        conn = sqlite3.connect(f"{Path(db).resolve().as_uri()}?mode=ro", uri=True, timeout=2.0)
-    except sqlite3.Error:
-        return None
-    try:
-        return int(conn.execute("SELECT COALESCE(MAX(id), 0) FROM events").fetchone()[0])
-    except sqlite3.Error:
-        return None
-    finally:
-        conn.close()
+    it cannot be read. In a folder that cannot be written, a WAL database cannot make its
+    shared-memory file: it is read as immutable then (its main file, without the log)."""
+    uri = Path(db).resolve().as_uri()
+    for query in ("?mode=ro", "?immutable=1"):
+        try:
+            conn = sqlite3.connect(uri + query, uri=True, timeout=2.0)
+        except sqlite3.Error:
+            continue
+        try:
+            return int(conn.execute("SELECT COALESCE(MAX(id), 0) FROM events").fetchone()[0])
+        except sqlite3.Error:
+            continue
+        finally:
+            conn.close()
+    return None
 
 
 def remember(own: Path, copy: Path) -> None:
