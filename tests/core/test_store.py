@@ -481,9 +481,9 @@ def test_newest_event_reads_a_database_that_cannot_be_opened_read_only(png_folde
     db = png_folder / ".llmvis" / "project.sqlite"
     real = sqlite3.connect
 
-    def connect(uri, *a, **k):
-        conn = real(uri, *a, **k)
-        if "mode=ro" in str(uri):
+    def connect(database, *a, **k):
+        conn = real(database, *a, **k)
+        if "mode=ro" in str(database):
             conn.close()
             raise sqlite3.OperationalError("attempt to write a readonly database")
         return conn
