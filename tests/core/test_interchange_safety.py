@@ -712,3 +712,36 @@ def test_a_folder_export_appears_only_when_complete(proj, tmp_path):
     empty.mkdir()
     export_project(proj, "yolo", empty)
     assert any(empty.iterdir()) and not [x for x in tmp_path.iterdir() if ".partial" in x.name]
+
+
+def test_a_folder_export_into_an_existing_empty_folder_is_marked_until_complete(proj, tmp_path, monkeypatch):
+    """'--out .' (inside the empty folder) and a link to an empty folder failed with raw
+    OSErrors once exports were staged beside the folder; they are written in place,
+    marked incomplete until the end: an import refuses the marked folder and a new
+    export clears it."""
+    from llmvis_desktop.core.interchange.common import INCOMPLETE
+
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    seen = []
+    export_project(proj, "jsonl", Path("."), progress=lambda p: seen.append((here / INCOMPLETE).exists()))
+    assert seen and all(seen) and not (here / INCOMPLETE).exists()
+    assert (here / "train" / "metadata.jsonl").exists()
+
+    target = tmp_path / "target"
+    target.mkdir()
+    link = tmp_path / "link"
+    link.symlink_to(target, target_is_directory=True)
+    export_project(proj, "yolo", link)
+    assert any(target.iterdir()) and not (target / INCOMPLETE).exists()
+
+    # what a killed export leaves: refused on import, cleared by the next export
+    stopped = tmp_path / "stopped"
+    (stopped / "train").mkdir(parents=True)
+    (stopped / "train" / "metadata.jsonl").write_text('{"file_name": "img0.png"}\n')
+    (stopped / INCOMPLETE).write_text("x")
+    with pytest.raises(InterchangeError, match="stopped before it finished"):
+        import_file(proj, "jsonl", stopped)
+    export_project(proj, "jsonl", stopped)
+    assert not (stopped / INCOMPLETE).exists() and len((stopped / "train" / "metadata.jsonl").read_text().splitlines()) > 1

@@ -23,7 +23,9 @@ from .common import (
     ExportOptions,
     ExportReport,
     ImportReport,
+    INCOMPLETE,
     InterchangeError,
+    folder_is_empty,
     resolve_inside,
 )
 from .parsing import ParsedFile
@@ -108,20 +110,29 @@ def export_project(project, fmt: str, out: Path | str, options: Optional[ExportO
     start = time.perf_counter()
     out = Path(out)
     check_export_target(project, fmt, out, force)
-    fresh = spec.out_is_folder and (not out.exists() or (out.is_dir() and not any(out.iterdir())))
-    # a new folder export is written in a hidden sibling and renamed into place at its
-    # end: a killed one left a folder that looked complete (and imported as such)
-    staging = out.parent / f".{out.name}.partial-{os.getpid()}" if fresh and not spec.next_to_images else None
+    fresh = spec.out_is_folder and (not out.exists() or (out.is_dir() and folder_is_empty(out)))
+    if fresh and (out / INCOMPLETE).exists():  # what an export stopped part way left: cleared
+        _remove_partial(out)
+    # A killed folder export left a folder that looked complete (and imported as such).
+    # A new folder is written as a hidden sibling and renamed into place at the end; an
+    # existing empty one (".", a link, a mount point) is written in place, marked
+    # incomplete until the end (an import refuses it, a new export clears it).
+    staged = fresh and not spec.next_to_images
+    staging = (out.parent / f".{out.name}.partial-{os.getpid()}"
+               if staged and not os.path.lexists(out) and out.name not in ("", ".", "..") else None)
     if staging is not None:
         _remove_tree(staging)
+    elif staged:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / INCOMPLETE).write_text("an llmvis export into this folder has not finished\n", encoding="utf-8")
     ctx = ExportContext(project, fmt, staging or out, options or ExportOptions(), token, progress, force)
     ctx.report.out = str(out)
     try:
         spec.export(ctx)
         if staging is not None:
-            if out.is_dir():
-                out.rmdir()  # empty (checked above)
             os.replace(staging, out)
+        elif staged:
+            (out / INCOMPLETE).unlink(missing_ok=True)
     except BaseException:
         if staging is not None:
             _remove_tree(staging)
@@ -160,6 +171,9 @@ def import_file(project, fmt: str, path: Path | str, as_: str = "reviewed", over
         raise InterchangeError(f"{path}: no such {'folder' if spec.in_is_folder else 'file'}")
     if spec.in_is_folder and not path.is_dir():
         raise InterchangeError(f"{path}: the {fmt} format is imported from a folder")
+    if spec.in_is_folder and (path / INCOMPLETE).exists():
+        raise InterchangeError(f"{path}: an export into this folder was stopped before it finished "
+                               f"({INCOMPLETE}); export again")
     if not spec.in_is_folder and path.is_dir():
         raise InterchangeError(f"{path}: the {fmt} format is imported from a file, not a folder")
     start = time.perf_counter()

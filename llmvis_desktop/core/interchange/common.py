@@ -422,11 +422,20 @@ def splits_used(split: Sequence[float]) -> list[str]:
     return [n for n, p in zip(("train", "val", "test"), split) if p > 0] or ["train"]
 
 
+#: in a folder export's folder until it has finished (see export_project)
+INCOMPLETE = ".llmvis-export-incomplete"
+
+
+def folder_is_empty(out: Path) -> bool:
+    """Empty, or holding only what an unfinished export of ours left (its marker)."""
+    return all(c.name == INCOMPLETE for c in out.iterdir()) or (out / INCOMPLETE).exists()
+
+
 def prepare_folder(out: Path, allow_nonempty: bool = False) -> Path:
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise InterchangeError(f"{out}: exists and is not a folder")
-    if out.exists() and not allow_nonempty and any(out.iterdir()):
+    if out.exists() and not allow_nonempty and not folder_is_empty(out):
         raise InterchangeError(f"{out}: folder is not empty; choose an empty or new folder")
     out.mkdir(parents=True, exist_ok=True)
     return out
