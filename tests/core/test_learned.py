@@ -437,11 +437,10 @@ def test_a_one_label_taxonomy_learns_the_label_against_images_without_it(defect_
         assert report.labels == ("defect",) or list(report.labels) == ["defect"]
         truth = {p.image_by_path(rel).id: kind != "ok" for rel, kind in test}
         out = [s for s in sugg.predict(list(truth)) if s.kind == "label"]
-        assert {s.value for s in out} == {"defect"} and len(out) == len(truth)
-        scores = {s.image_id: s.score for s in out}
-        defects = [scores[i] for i, d in truth.items() if d]
-        oks = [scores[i] for i, d in truth.items() if not d]
-        assert np.mean(defects) > np.mean(oks)  # the ok tiles score lower
+        # suggested only where likely: "defect" on every clean tile would tell nothing
+        assert {s.value for s in out} == {"defect"} and all(s.score >= 0.5 for s in out)
+        hits = sum(truth[s.image_id] for s in out)
+        assert hits >= 0.7 * sum(truth.values()) and len(out) - hits <= sum(not d for d in truth.values()) // 2
 
 
 def test_limit_applies_to_the_learned_suggester(defect_folder, capsys):

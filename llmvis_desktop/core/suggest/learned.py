@@ -241,7 +241,9 @@ class LearnedSuggester:
     # --- prediction ---------------------------------------------------------------
     def predict(self, image_ids: Sequence[int], token: Optional[CancelToken] = None,
                 progress: ProgressFn = no_progress) -> list[NewSuggestion]:
-        """Label suggestions (the top label, plus any other scoring >= 0.5) and a retrieved caption."""
+        """Label suggestions (the top label, plus any other scoring >= 0.5; with a one-label
+        taxonomy, the label only when it scores >= 0.5: "defect" on every clean image
+        would be no suggestion at all) and a retrieved caption."""
         with self._lock:
             model, revision, kind, model_id = self.model, self.revision, self.kind, self.model_id
             ref, ref_ids, ref_caps = self._ref_feats, self._ref_ids, self._ref_captions
@@ -268,7 +270,7 @@ class LearnedSuggester:
             order = np.argsort(-P[row])
             for rank, j in enumerate(order):
                 p = float(P[row, j])
-                if rank > 0 and p < 0.5:
+                if p < 0.5 and (rank > 0 or len(model.labels) == 1):
                     break
                 out.append(NewSuggestion(
                     image_id=rec.id, kind="label", value=model.labels[j], model_id=model_id,
