@@ -78,7 +78,7 @@ def add_parsers(subparsers) -> None:
     a.add_argument("--detail", type=_detail, default=DEFAULT_DETAIL,
                    help="texture detail re-injected from the surround: 0 = the engine's plain (smooth) fill, "
                         "best PSNR/SSIM; 1 = the surround's texture restored (default %(default)s)")
-    a.add_argument("--frame", type=int, default=1,
+    a.add_argument("--frame", type=positive, default=1,
                    help="the page of a multi-page TIFF (or frame of a DICOM) to repair, from 1; saved as its own file")
     a.add_argument("--seed", type=int, default=0, help="seed of the texture detail (same seed, same pixels)")
     a.add_argument("--device", type=_device, default="auto", help="where the GAN runs: auto (CUDA when there is one), cpu, cuda ...")
@@ -107,6 +107,9 @@ def cmd_apply(args) -> int:
                 project = Project.open(args.project, args.db)
             except ProjectError as exc:
                 return _err(str(exc))
+        frames = _frames(args.image)
+        if args.frame > frames:
+            return _err(f"--frame {args.frame}: {args.image} has {frames} page(s); give 1 to {frames}")
         t0 = time.monotonic()
         res = repair_file(args.image, args.mask, out=args.out, method=args.method, checkpoint=args.checkpoint,
                           dilate_px=args.dilate, radius=args.radius, device=args.device, detail=args.detail,
@@ -173,3 +176,15 @@ def cmd_train(args) -> int:
     print(json.dumps({"checkpoint": str(out), "steps": res.step, "data": res.data,
                       "val_masked_psnr_db": round(res.metrics["val_masked_psnr_db"], 2)}))
     return 0
+
+
+def _frames(image) -> int:
+    """How many pages (frames) the image has; 1 when its header cannot be read (the
+    repair then says why)."""
+    from .core.imaging.errors import ImageReadError
+    from .core.imaging.reader import read_header
+
+    try:
+        return max(1, int(read_header(image).frames or 1))
+    except (ImageReadError, OSError):
+        return 1

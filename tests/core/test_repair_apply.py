@@ -1,6 +1,7 @@
 """Repair inference and apply: untouched pixels, depth kept, tiling, errors, atomic save,
 provenance, CLI."""
 import argparse
+import re
 import errno
 
 import numpy as np
@@ -406,3 +407,24 @@ def test_a_page_of_a_multi_page_tiff_is_repaired_and_recorded(tmp_path):
     assert len(pages) == 1 and abs(int(pages[0].asarray()[15, 20]) - 60000) < 2
     with pytest.raises(RepairError, match="frame|page"):
         apply_mod.repair_file(src, mask, method="telea", frame=3, save=False)
+
+
+@pytest.mark.parametrize("frame, message", [("0", "must be|positive|at least"), ("4", "has 3 page")])
+def test_repair_apply_frame_counts_from_one_in_its_errors_too(tmp_path, frame, message, capsys):
+    """--frame counts from 1, but its errors counted from 0: '--frame 4' said 'frame 3 out
+    of range' and '--frame 0' said 'frame -1'."""
+    import tifffile
+
+    from llmvis_desktop.cli import main
+
+    src = tmp_path / "stack.tif"
+    tifffile.imwrite(src, np.zeros((3, 40, 48), np.uint16), photometric="minisblack")
+    mask = _mask_file(tmp_path / "m.png", slice(5, 10), size=40)
+    Image.fromarray(np.pad(np.asarray(Image.open(mask)), ((0, 0), (0, 8)))).save(mask)
+    try:
+        rc = main(["repair", "apply", str(src), "--mask", str(mask), "--method", "telea", "--frame", frame])
+    except SystemExit as exc:  # argparse refuses 0
+        rc = exc.code
+    assert rc != 0
+    err = capsys.readouterr().err
+    assert re.search(message, err) and "-1" not in err and "frame 3" not in err
