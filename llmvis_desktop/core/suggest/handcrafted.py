@@ -278,7 +278,9 @@ def _envelope_feats(g: np.ndarray) -> list[float]:
             p2 = float(_pct(e, 2))
             out += [float(e.min()), p2, float(e.min()) / mad, p2 / mad, float((e < -2 * mad).mean())]
     for r in (4, 8):
-        sm = np.log(box(g ** 8, r, r) ** (1 / 8) + 0.03)
+        # the box mean of a dark area comes out a hair below 0 (cumulative sums cancel):
+        # its 8th root was NaN, and the NaN spread through the blur (an eye fundus image)
+        sm = np.log(np.maximum(box(g ** 8, r, r), 0.0) ** (1 / 8) + 0.03)
         env = gaussian(sm, r / 2)[m[0]:-m[0], m[1]:-m[1]]
         e = env - float(_med(env))
         mad = 1.4826 * float(_med(np.abs(e))) + _EPS
@@ -333,7 +335,7 @@ def handcrafted_vector(img: np.ndarray, size: int = SIZE, upscale: bool = True) 
 class HandcraftedFeatures:
     """Colour/texture/gradient/anomaly-map features (numpy + Pillow only) at 128 px."""
 
-    name = "handcrafted-v5"
+    name = "handcrafted-v6"  # v5 with the dark-area NaN fixed (cached v5 vectors had zeros there)
 
     def __init__(self) -> None:
         self.dim = int(handcrafted_vector(np.zeros((32, 32), np.uint8)).shape[0])
