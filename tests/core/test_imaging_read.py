@@ -424,3 +424,15 @@ def test_voi_lut_function_sigmoid_is_an_s_curve_for_every_window(tmp_path, sampl
     assert not np.array_equal(sig.display, linear.display)
     # the viewer re-renders a window/level drag with the same helper
     np.testing.assert_array_equal(sig.display, to_display(sig.pixels, sig.window, sigmoid=True))
+
+
+def test_a_cut_short_file_is_said_the_same_way_when_indexed_and_when_viewed(tmp_path):
+    """The grid said 'the JPEG end marker is missing: the file was cut short', the viewer
+    'truncated or corrupt image data (image file is truncated (2 bytes not processed))'."""
+    rng = np.random.default_rng(0)
+    Image.fromarray(rng.integers(0, 255, (64, 64, 3), dtype=np.uint8)).save(tmp_path / "a.jpg", quality=90)
+    data = (tmp_path / "a.jpg").read_bytes()
+    (tmp_path / "a.jpg").write_bytes(data[: len(data) * 2 // 3])
+    with pytest.raises(ImageReadError) as viewed:
+        read_image(tmp_path / "a.jpg")
+    assert "the file was cut short" in viewed.value.reason and "not processed" not in viewed.value.reason

@@ -126,7 +126,12 @@ def _decode_error(path: PathLike, exc: BaseException) -> ImageReadError:
         return from_os_error(path, exc)
     if isinstance(exc, Image.DecompressionBombError):
         return ImageReadError(path, f"image too large ({short_detail(exc)})")
-    return ImageReadError(path, f"{TRUNCATED} ({short_detail(exc)})")
+    detail = short_detail(exc)
+    if detail.startswith("image file is truncated"):  # Pillow's words for what the index calls
+        detail = "the file was cut short"  # a missing end marker: one sentence in both places
+    elif "broken data stream" in detail:
+        detail = "the compressed data is damaged"
+    return ImageReadError(path, f"{TRUNCATED} ({detail})")
 
 
 def open_pillow(fh, path: PathLike, max_pixels: int | None) -> Image.Image:
