@@ -311,13 +311,8 @@ class Project:
 
 
 def _describe(url: str) -> str:
-    if url.startswith("sqlite:///"):
-        return url[len("sqlite:///"):]
-    from sqlalchemy.engine import make_url
+    from .store.engine import describe_url
 
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return "the database URL given"
+    return describe_url(url)
 
 

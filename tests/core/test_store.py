@@ -490,3 +490,20 @@ def test_newest_event_reads_a_database_that_cannot_be_opened_read_only(png_folde
 
     monkeypatch.setattr(readonly_copy.sqlite3, "connect", connect)
     assert readonly_copy.newest_event(db) >= 1
+
+
+def test_a_password_in_the_url_query_is_never_shown_or_remembered(tmp_path):
+    """libpq takes ?password=...: it was printed in errors and `info`, and kept in the
+    config, where user:pw@host was masked."""
+    from llmvis_desktop.core.store.engine import describe_url, url_without_password
+
+    url = "postgresql+psycopg://alice@/teamdb?host=/tmp/pg&password=S3cret%21&sslmode=disable"
+    for text in (describe_url(url), url_without_password(url)):
+        assert "S3cret" not in text and "host=" in text and "sslmode=disable" in text
+    assert "host=/tmp/pg" in describe_url(url)
+    assert "password=***" in describe_url(url)
+    assert "S3cret" not in describe_url("postgresql+psycopg://alice:S3cret@db/teamdb")
+    assert url_without_password("postgresql+psycopg://alice@db/teamdb") == "postgresql+psycopg://alice@db/teamdb"
+    with pytest.raises(ProjectError) as exc:  # a server that is not there: the error names it without the password
+        Project.open(tmp_path, "postgresql+psycopg://alice@127.0.0.1:1/teamdb?password=S3cret&connect_timeout=2")
+    assert "S3cret" not in str(exc.value)

@@ -214,8 +214,31 @@ def url_without_password(url: str) -> str:
         parsed = make_url(url)
     except Exception:
         return url
-    if parsed.password is None:
+    # libpq also takes the password as a query parameter (?password=...)
+    query = {k: v for k, v in parsed.query.items() if k.lower() not in SECRET_QUERY_KEYS}
+    if parsed.password is None and len(query) == len(parsed.query):
         return url
     plain = URL.create(parsed.drivername, parsed.username, None, parsed.host, parsed.port, parsed.database,
-                       parsed.query)  # (URL.set ignores a None password)
+                       query)  # (URL.set ignores a None password)
     return plain.render_as_string(hide_password=False)
+
+
+#: query parameters of a database URL that hold a secret (libpq's keywords)
+SECRET_QUERY_KEYS = frozenset({"password", "sslpassword", "passfile"})
+
+
+def describe_url(url: str) -> str:
+    """A database URL to show: a SQLite file's path, else the URL with every password
+    (in the user part or the query) shown as ***."""
+    if url.startswith("sqlite:///"):
+        return url[len("sqlite:///"):]
+    from sqlalchemy.engine import make_url
+
+    try:
+        parsed = make_url(url)
+    except Exception:
+        return "the database URL given"
+    from urllib.parse import unquote
+
+    query = {k: ("***" if k.lower() in SECRET_QUERY_KEYS else v) for k, v in parsed.query.items()}
+    return unquote(parsed.set(query=query).render_as_string(hide_password=True))  # read, not reused
