@@ -63,6 +63,10 @@ def make_engine(url: str) -> Engine:
         kwargs["connect_args"] = {"options": f"-c lock_timeout={PG_LOCK_TIMEOUT_MS}",
                                   "connect_timeout": PG_CONNECT_TIMEOUT_S, "keepalives": 1,
                                   "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3}
+        # a pooled connection the server dropped (a restart) is noticed before use: the
+        # first action after a restart failed ("terminating connection ...") though the
+        # server was back
+        kwargs["pool_pre_ping"] = True
     engine = create_engine(url, **kwargs)
     if is_sqlite:
         _harden_sqlite(engine)
