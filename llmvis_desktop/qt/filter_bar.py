@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Optional
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import QSize, QTimer, Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QLineEdit, QToolButton, QWidget
 
 from ..core.store.records import ImageFilter
+from .widgets.elided_label import ElidedLabel
 
 STATUS_CHOICES: list[tuple[str, tuple[str, ...]]] = [
     ("All images", ()),
@@ -34,6 +35,20 @@ ANY_LABEL = "__any__"
 UNLABELED = "__unlabeled__"
 
 
+class _ShrinkCombo(QComboBox):
+    """A combo box as wide as its longest choice when there is room, down to
+    ``min_width`` when not (its text is cut then): the bar's combos at their full width
+    made the main window at least ~800 px wider than the viewer and the docks."""
+
+    def __init__(self, min_width: int = 64, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._min_width = min_width
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        base = super().minimumSizeHint()
+        return QSize(min(base.width(), self._min_width), base.height())
+
+
 class FilterBar(QWidget):
     changed = Signal(object, str, bool)  # ImageFilter | None, sort, descending
 
@@ -41,22 +56,24 @@ class FilterBar(QWidget):
         super().__init__(parent)
         lay = QHBoxLayout(self)
         lay.setContentsMargins(4, 2, 4, 2)
-        self.status = QComboBox(objectName="filterStatus")
+        lay.setSpacing(4)
+        self.status = _ShrinkCombo(objectName="filterStatus")
         for text, statuses in STATUS_CHOICES:
             self.status.addItem(text, statuses)
-        self.label = QComboBox(objectName="filterLabel")
+        self.label = _ShrinkCombo(objectName="filterLabel")
         self.label.setMinimumContentsLength(10)
         self.repair = QCheckBox("Has repair", objectName="filterRepair")
         self.text = QLineEdit(objectName="filterText", placeholderText="Search caption or path…")
         self.text.setClearButtonEnabled(True)
-        self.text.setMinimumWidth(140)
-        self.sort = QComboBox(objectName="sortCombo")
+        self.text.setMinimumWidth(70)
+        self.sort = _ShrinkCombo(objectName="sortCombo")
+        self.sort.setToolTip("Sort order")
         self.sort.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         for text, key in SORT_CHOICES:
             self.sort.addItem(text, key)
         self.desc = QToolButton(objectName="sortDesc", checkable=True, text="↓")
         self.desc.setToolTip("Descending")
-        self.count_label = QLabel(objectName="filterCount")
+        self.count_label = ElidedLabel(objectName="filterCount", min_width=40)
         lay.addWidget(self.status)
         lay.addWidget(self.label)
         lay.addWidget(self.repair)

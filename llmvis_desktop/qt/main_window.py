@@ -44,6 +44,7 @@ from .project_controller import ProjectController
 from .review_controller import ReviewController
 from .team_watch import TeamWatch
 from .thumb_loader import ThumbLoader, make_cache
+from .widgets.elided_label import ElidedLabel
 from .widgets.grid_view import GridView
 from .workers import JobManager, LatestOnly, background_thread, void
 
@@ -211,8 +212,10 @@ class MainWindow(QMainWindow):
 
     def _make_status_bar(self) -> None:
         sb = self.statusBar()
-        self.counts_label = QLabel(objectName="countsLabel")
-        self.job_label = QLabel(objectName="jobLabel")
+        # elided, never wider than the window: a long job message or count line made the
+        # window's minimum width grow
+        self.counts_label = ElidedLabel(objectName="countsLabel", min_width=120)
+        self.job_label = ElidedLabel(objectName="jobLabel", min_width=80)
         self.job_bar = QProgressBar(maximumWidth=160, textVisible=False)
         self.job_bar.hide()
         self.db_label = QLabel(objectName="dbLabel")

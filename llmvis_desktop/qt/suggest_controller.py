@@ -25,9 +25,9 @@ import logging
 from typing import Optional
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtWidgets import QLabel
 
 from .widgets.answer_box import AnswerBox
+from .widgets.elided_label import ElidedLabel
 from .workers import LatestOnly, void
 
 log = logging.getLogger(__name__)
@@ -80,7 +80,9 @@ class SuggestController(QObject):
         self._status_loader.done.connect(self._on_status)
         self._ask_loader = LatestOnly(self)
         self._ask_loader.done.connect(self._on_chat_model)
-        self.status_label = QLabel(objectName="learnedLabel")
+        # elided: its readiness text ("needs 10 more reviewed images (5 per label...") is
+        # long, and a plain label made the window at least that wide
+        self.status_label = ElidedLabel(objectName="learnedLabel", min_width=120)
         win.statusBar().addPermanentWidget(self.status_label)
         win.project_opened.connect(self._on_project_opened)
         win.project_closed.connect(self._on_project_closed)

@@ -266,3 +266,59 @@ def test_an_8_bit_dicom_can_be_windowed(qtbot, window, tmp_path):
     viewer.set_window(128.0, 256.0)
     assert viewer.window() == (128.0, 256.0)
     assert np.abs(viewer.current_display().astype(int) - px).max() <= 1  # 0-255 shown about as stored
+
+
+def _settle(qtbot, window) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    for _ in range(3):
+        QApplication.processEvents()
+        qtbot.wait(30)
+
+
+def test_the_window_can_be_1024_wide_whatever_its_texts_say(qtbot, window, image_folder):
+    """The window could not be narrower than ~1440 px (the filter bar, the learned
+    suggester's status line, the caption hint, the viewer's status line each asked for
+    their whole width) and grew while a long caption was typed."""
+    import shutil
+
+    long_name = "line3_camera2_2024-05-17T14-33-05_lot-A77812_" * 4 + "scratch.png"
+    assert len(long_name) >= 190
+    shutil.copyfile(image_folder / "a" / "img_000.png", image_folder / long_name)
+    (image_folder / ("broken_" + long_name)).write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 40)
+    open_and_index(qtbot, window, image_folder)
+    window.suggest_ctl.status_label.setText("Learned suggester: needs 10 more reviewed images "
+                                           + "(5 more of 'scratch', 5 more of 'ok') " * 6)
+    window.resize(1024, 700)
+    _settle(qtbot, window)
+    assert window.width() <= 1024 and window.height() <= 700
+    for name in (long_name, "broken_" + long_name):
+        row = next(i for i in range(window.model.rowCount()) if window.model.index(i, 0).data() == name)
+        window.review.go_to_row(row)
+        qtbot.waitUntil(lambda: window.viewer.mode() in ("image", "error"), timeout=10000)
+        window.resize(1024, 700)
+        _settle(qtbot, window)
+        assert window.width() <= 1024, name
+    window.edit_caption()
+    QTest.keyClicks(window.panel_ctl.caption.edit, "a long caption about a scratch " * 13)
+    window.resize(1024, 700)
+    _settle(qtbot, window)
+    assert window.width() <= 1024 and window.height() <= 700
+    assert window.minimumSizeHint().width() <= 1024
+
+
+def test_the_label_chips_are_never_drawn_under_the_add_field(qtbot, window, image_folder):
+    """At 1024x700 the Labels dock was shorter than its wrapped chips: the second line of
+    chips was drawn under the "+ Add label" field."""
+    project = open_and_index(qtbot, window, image_folder)
+    for i in range(9):
+        project.add_label(f"defect kind {i}")
+    window.panel_ctl.reload_labels()
+    window.resize(1024, 700)
+    _settle(qtbot, window)
+    panel = window.panel_ctl.labels
+    field = panel.add_edit.geometry()
+    for i in range(9):
+        chip = panel.chip(f"defect kind {i}")
+        bottom = chip.mapTo(panel.add_edit.parentWidget(), chip.rect().bottomLeft()).y()
+        assert bottom < field.top(), (i, bottom, field.top())

@@ -141,6 +141,22 @@ def test_viewer_16bit_not_clipped(viewer, qtbot):
     shot(viewer, "viewer_gray16")
 
 
+def test_viewer_window_level_is_readable_in_a_narrow_viewer(viewer, qtbot):
+    """At 1440 px the status line was cut at "... zoom 71% (fit) · W 4": the window/level
+    is on a label of its own, first, shown whole however narrow the viewer is."""
+    viewer.show_image(make_data(gray16(), fmt="TIFF", bit_depth=16))
+    viewer.set_window(30000.0, 40000.0)
+    viewer.resize(360, 300)
+    qtbot.wait(20)
+    wl = viewer.wl_status
+    assert wl.isVisible() and wl.text() == "W 40000  L 30000"
+    assert wl.width() >= wl.fontMetrics().horizontalAdvance(wl.text())
+    assert wl.x() < viewer.status_label.x()  # before the size, format and zoom
+    assert viewer.status_text().startswith("W 40000  L 30000")
+    viewer.clear()
+    assert not wl.isVisible() and viewer.status_text() == ""
+
+
 def test_viewer_window_api_and_presets(viewer, qtbot):
     px = gray16()
     viewer.show_image(make_data(px, fmt="TIFF", bit_depth=16))
