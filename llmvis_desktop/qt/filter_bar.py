@@ -68,7 +68,10 @@ class FilterBar(QWidget):
         self.text.setMinimumWidth(70)
         self.sort = _ShrinkCombo(objectName="sortCombo")
         self.sort.setToolTip("Sort order")
-        self.sort.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        # as wide as "Uncertainty" (the popup lists the whole names): the search box
+        # gets the room first
+        self.sort.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.sort.setMinimumContentsLength(11)
         for text, key in SORT_CHOICES:
             self.sort.addItem(text, key)
         self.desc = QToolButton(objectName="sortDesc", checkable=True, text="↓")
