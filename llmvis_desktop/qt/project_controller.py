@@ -121,6 +121,8 @@ class ProjectController(QObject):
         win.project.close()
         win.project = None
         win.viewer_call("clear")
+        win.counts_label.setText("")  # the closed project's counts stayed on the welcome page
+        win.filter_bar.count_label.setText("")
         win.setWindowTitle("llmvis")
         if win.welcome is not None:
             win.stack.setCurrentWidget(win.welcome)

@@ -259,10 +259,16 @@ class SuggestController(QObject):
         win = self.win
         has_project = win.project is not None
         cap, lab = self._chosen()
+        # project-only actions: disabled on the welcome page (F5, training and the review
+        # keys stayed enabled after a project was closed); "unavailable" ones (a feature
+        # missing from this build) stay disabled
         for name in ("act_learned", "act_auto_retrain", "act_models", "act_evaluate", "act_export", "act_import",
-                     "act_repair"):
+                     "act_repair", "act_train_repair", "act_reindex", "act_prev_frame", "act_next_frame"):
             act = getattr(win, name, None)
             if act is not None:
+                act.setEnabled(has_project and not act.property("unavailable"))
+        for key, act in win.review.actions().items():
+            if key not in ("undo", "redo"):  # those follow the undo stack
                 act.setEnabled(has_project)
         running = self.models_job is not None and self.models_job.is_active
         for name in ("act_run_all", "act_run_filtered", "act_run_unsuggested"):

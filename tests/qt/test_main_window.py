@@ -322,3 +322,22 @@ def test_the_label_chips_are_never_drawn_under_the_add_field(qtbot, window, imag
         chip = panel.chip(f"defect kind {i}")
         bottom = chip.mapTo(panel.add_edit.parentWidget(), chip.rect().bottomLeft()).y()
         assert bottom < field.top(), (i, bottom, field.top())
+
+
+def test_closing_a_project_clears_its_counts_and_disables_its_actions(qtbot, window, image_folder):
+    """After File > Close the welcome page still said "12 images · new 12", and F5, Train
+    repair model and the review keys (Enter, Delete, Right...) were still enabled."""
+    review = window.review.actions()
+    keys = ("accept", "reject", "next", "prev", "mark_reviewed", "edit_caption", "label_1")
+    assert not window.act_reindex.isEnabled() and not any(review[k].isEnabled() for k in keys)
+    open_and_index(qtbot, window, image_folder)
+    qtbot.waitUntil(lambda: "12 images" in window.counts_label.text())
+    assert window.act_reindex.isEnabled() and all(review[k].isEnabled() for k in keys)
+    train = window.act_train_repair
+    assert train.isEnabled() == (not train.property("unavailable"))
+    window.close_project()
+    assert window.counts_label.text() == "" and window.filter_bar.count_label.text() == ""
+    assert not window.act_reindex.isEnabled() and not train.isEnabled()
+    assert not any(review[k].isEnabled() for k in keys)
+    open_and_index(qtbot, window, image_folder)
+    assert window.act_reindex.isEnabled() and all(review[k].isEnabled() for k in keys)
