@@ -327,6 +327,31 @@ def _ev(i, actor, action, before, after, sid=None, minute=0):
     return EventRecord(i, 1, actor, datetime(2024, 5, 1, 9, minute, tzinfo=timezone.utc), action, before, after, sid)
 
 
+def test_history_formats_repairs_moves_and_imports_readably():
+    """A repair read "repair: (empty) \u2192 '{'output': 'surfaces/brick/...png', ...'": the
+    raw Python dict of the event."""
+    from llmvis_desktop.qt.widgets.history_panel import describe_event
+
+    out = "surfaces/brick/brick_01_scratch.repaired-2.png"
+    assert describe_event(_ev(1, "ann", "repair", None, {"repair_id": 3, "output": out})) == \
+        "repaired \u2192 brick_01_scratch.repaired-2.png"
+    assert describe_event(_ev(1, "ann", "unrepair", {"repair_id": 3, "output": out},
+                              {"repair_id": 3, "file_deleted": True, "deleted": [out]})) == \
+        "repair undone (brick_01_scratch.repaired-2.png deleted)"
+    assert describe_event(_ev(1, "ann", "unrepair", {"repair_id": 3, "output": out},
+                              {"repair_id": 3, "file_deleted": False})) == \
+        "repair undone (brick_01_scratch.repaired-2.png kept)"
+    assert describe_event(_ev(1, "ann", "rerepair", {"repair_id": 3, "unlinked_at": "x"},
+                              {"repair_id": 3, "output": out})) == \
+        "repair redone \u2192 brick_01_scratch.repaired-2.png"
+    assert describe_event(_ev(1, "scan", "move", "a/x.png", "b/x.png")) == "moved: 'a/x.png' \u2192 'b/x.png'"
+    assert describe_event(_ev(1, "ann", "import", None, {"reviewer": "alice", "time": "2024-05-01T09:00:00"})) == \
+        "imported annotations (reviewer alice, reviewed 2024-05-01T09:00:00)"
+    # a kind without a sentence of its own: never a Python dict
+    text = describe_event(_ev(1, "ann", "relabel", None, {"from": "dent", "to": "scratch"}))
+    assert "{" not in text and "from: dent, to: scratch" in text
+
+
 def test_history_formatting():
     from llmvis_desktop.qt.widgets.history_panel import describe_event, format_when, is_model_event
 
