@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from PySide6.QtCore import QSize, QTimer, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QLineEdit, QToolButton, QWidget
 
 from ..core.store.records import ImageFilter
@@ -51,6 +51,7 @@ class _ShrinkCombo(QComboBox):
 
 class FilterBar(QWidget):
     changed = Signal(object, str, bool)  # ImageFilter | None, sort, descending
+    finished = Signal()  # Esc or Enter in the search box: the grid should take the keys back
 
     def __init__(self, parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
@@ -94,6 +95,8 @@ class FilterBar(QWidget):
         self.desc.toggled.connect(self._emit)
         self.text.textChanged.connect(lambda _t: self._timer.start())
         self.text.returnPressed.connect(self._emit)
+        self.text.returnPressed.connect(self.finished.emit)
+        self.text.installEventFilter(self)
         self._quiet = False
         self.set_labels([])
 
@@ -139,6 +142,32 @@ class FilterBar(QWidget):
         self.sort.setCurrentIndex(0)
         self.desc.setChecked(False)
         self._quiet = False
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt API
+        """Esc in the search box clears it and hands the keys back to the grid."""
+        if obj is self.text and event.type() in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress) \
+                and event.key() == Qt.Key.Key_Escape and not event.modifiers():
+            if event.type() == QEvent.Type.ShortcutOverride:
+                event.accept()  # the key press comes here, not to a window shortcut
+                return False
+            self.text.clear()
+            self._emit()
+            self.finished.emit()
+            return True
+        return super().eventFilter(obj, event)
+
+    def is_filtering(self) -> bool:
+        return self.current()[0] is not None
+
+    def clear_filters(self) -> None:
+        """All images again (the sort is kept)."""
+        self._quiet = True
+        self.status.setCurrentIndex(0)
+        self.label.setCurrentIndex(0)
+        self.repair.setChecked(False)
+        self.text.clear()
+        self._quiet = False
+        self._emit()
 
     def _emit(self, *_args) -> None:
         if self._quiet:

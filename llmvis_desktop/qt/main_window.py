@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Optional
 
 from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QApplication,
@@ -129,6 +130,10 @@ class MainWindow(QMainWindow):
         self.review.message.connect(void(lambda m: self.statusBar().showMessage(m, 4000)))
         self.review.edit_caption_requested.connect(self.edit_caption)
         self.filter_bar.changed.connect(self.project_ctl.on_filter)
+        self.filter_bar.finished.connect(lambda: self.grid.setFocus(Qt.FocusReason.ShortcutFocusReason))
+        # Esc in the grid: all images again (the empty grid of a filter says so)
+        esc = QShortcut(QKeySequence(Qt.Key.Key_Escape), self.grid, context=Qt.ShortcutContext.WidgetShortcut)
+        esc.activated.connect(lambda: self.filter_bar.is_filtering() and self.filter_bar.clear_filters())
         self.grid.thumb_size_changed.connect(self._on_thumb_size)
         self._restore_layout()
 

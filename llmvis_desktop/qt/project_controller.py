@@ -28,6 +28,7 @@ from ..core.project import Project, ProjectError
 from ..core.store.engine import url_without_password
 
 log = logging.getLogger(__name__)
+NO_MATCH_TEXT = "No images match the filter \u2014 Esc clears it"
 
 
 class ProjectController(QObject):
@@ -205,9 +206,12 @@ class ProjectController(QObject):
         win = self.win
         first, self._select_first = self._select_first, False
         if ids == win.model.ids:
+            win.grid.set_empty_text(NO_MATCH_TEXT if win.model.filter is not None else "")
             self.update_counts()
             return
         keep = win.grid.current_id()
+        # a filter that matches nothing said nothing: a blank grid
+        win.grid.set_empty_text(NO_MATCH_TEXT if win.model.filter is not None else "")
         with win.grid.holding_current():  # the current image kept: no "None" in between
             win.model.set_ids(ids)
             row = win.model.row_of(keep) if keep is not None else None

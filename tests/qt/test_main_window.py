@@ -341,3 +341,39 @@ def test_closing_a_project_clears_its_counts_and_disables_its_actions(qtbot, win
     assert not any(review[k].isEnabled() for k in keys)
     open_and_index(qtbot, window, image_folder)
     assert window.act_reindex.isEnabled() and all(review[k].isEnabled() for k in keys)
+
+
+def test_search_box_esc_and_enter_hand_the_keys_back_and_an_empty_filter_says_so(qtbot, window, image_folder):
+    """Esc in the search box did nothing and Enter kept the focus there; a filter that
+    matched nothing showed a blank grid, and the panels said "No suggestions for this
+    image yet" / "press F2 or E to write one" with no image selected."""
+    from PySide6.QtWidgets import QApplication
+
+    open_and_index(qtbot, window, image_folder)
+    window.activateWindow()
+    fb, grid = window.filter_bar, window.grid
+    fb.text.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is fb.text)
+    QTest.keyClicks(fb.text, "zzzz")
+    qtbot.waitUntil(lambda: window.model.rowCount() == 0, timeout=5000)
+    qtbot.waitUntil(lambda: window.review.current is None, timeout=5000)
+    assert "No images match the filter" in grid.empty_text
+    ctl = window.panel_ctl
+    assert ctl.suggestions.placeholder.text() == "No image selected"
+    assert ctl.history.placeholder.text().startswith("No image selected")
+    assert ctl.caption.edit.placeholderText() == "No image selected"
+    QTest.keyClick(fb.text, Qt.Key.Key_Escape)
+    assert fb.text.text() == "" and QApplication.focusWidget() is grid
+    qtbot.waitUntil(lambda: window.model.rowCount() == 12, timeout=5000)
+    qtbot.waitUntil(lambda: window.review.current is not None, timeout=5000)
+    assert "No suggestions" in ctl.suggestions.placeholder.text()
+    fb.text.setFocus()
+    QTest.keyClicks(fb.text, "img_00")
+    QTest.keyClick(fb.text, Qt.Key.Key_Return)
+    assert QApplication.focusWidget() is grid and fb.text.text() == "img_00"
+    qtbot.waitUntil(lambda: window.model.rowCount() == 10, timeout=5000)
+    fb.status.setCurrentIndex(fb.status.findText("Rejected"))
+    qtbot.waitUntil(lambda: window.model.rowCount() == 0, timeout=5000)
+    QTest.keyClick(grid, Qt.Key.Key_Escape)  # Esc in the grid: all images again
+    qtbot.waitUntil(lambda: window.model.rowCount() == 12, timeout=5000)
+    assert fb.status.currentIndex() == 0 and fb.text.text() == ""

@@ -138,6 +138,8 @@ class CaptionEditor(QWidget):
 
     def set_editable(self, on: bool) -> None:
         self.edit.setReadOnly(not on)
+        # read-only means no image selected: "press F2 or E to write one" was wrong there
+        self.edit.setPlaceholderText("No caption \u2014 press F2 or E to write one" if on else "No image selected")
         self._update_hint()
 
     # --- internals --------------------------------------------------------------------
