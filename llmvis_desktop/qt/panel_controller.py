@@ -306,7 +306,11 @@ class PanelController(RepairActions, QObject):
         from .workers import STATE_CANCELLED, STATE_DONE
 
         if job.state == STATE_DONE:
-            self.jobs.finish_job(str(job.id), True, "done")
+            from ..core.indexer import ScanResult
+            from .project_controller import scan_summary
+
+            found = f": {scan_summary(job.result)}" if isinstance(job.result, ScanResult) else ""
+            self.jobs.finish_job(str(job.id), True, "done" + found)
         elif job.state == STATE_CANCELLED:
             self.jobs.finish_job(str(job.id), False, "cancelled")
         else:

@@ -28,6 +28,17 @@ from ..core.project import Project, ProjectError
 from ..core.store.engine import url_without_password
 
 log = logging.getLogger(__name__)
+def scan_summary(result) -> str:
+    """What a re-index found, as the job row and the status bar say it:
+    "2 new, 0 changed, 0 missing" (and moved / restored files when there are any)."""
+    parts = [f"{getattr(result, 'added', 0)} new", f"{getattr(result, 'changed', 0)} changed",
+             f"{getattr(result, 'missing', 0)} missing"]
+    for name, word in (("moved", "moved"), ("restored", "back")):
+        if getattr(result, name, 0):
+            parts.append(f"{getattr(result, name)} {word}")
+    return ", ".join(parts)
+
+
 NO_MATCH_TEXT = "No images match the filter \u2014 Esc clears it"
 
 
@@ -157,6 +168,9 @@ class ProjectController(QObject):
             more = "..." if len(result.unreadable_folders) > 3 else ""
             self.win.statusBar().showMessage(f"{len(result.unreadable_folders)} folder(s) could not be read: "
                                              f"{shown}{more}", 8000)
+        else:  # "Index demo — done" said nothing of what it found
+            self.win.statusBar().showMessage(f"Index {self.win.project.root.name if self.win.project else ''}: "
+                                             f"{scan_summary(result)}", 8000)
         if result.changed or result.missing:
             # changed or removed files: thumbnails in memory and the grid's rows are stale
             # (the disk cache is keyed by the file's time and size, so it is not)

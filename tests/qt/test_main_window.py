@@ -377,3 +377,18 @@ def test_search_box_esc_and_enter_hand_the_keys_back_and_an_empty_filter_says_so
     QTest.keyClick(grid, Qt.Key.Key_Escape)  # Esc in the grid: all images again
     qtbot.waitUntil(lambda: window.model.rowCount() == 12, timeout=5000)
     assert fb.status.currentIndex() == 0 and fb.text.text() == ""
+
+
+def test_a_reindex_says_what_it_found(qtbot, window, image_folder):
+    """F5 that found 2 new files only added "Index images — done", with no counts."""
+    import shutil
+
+    open_and_index(qtbot, window, image_folder)
+    shutil.copyfile(image_folder / "a" / "img_000.png", image_folder / "new_1.png")
+    shutil.copyfile(image_folder / "a" / "img_000.png", image_folder / "new_2.png")
+    with qtbot.waitSignal(window.index_finished, timeout=20000):
+        window.act_reindex.trigger()
+    panel = window.panel_ctl.jobs
+    qtbot.waitUntil(lambda: panel._done and "2 new" in panel._done[0].done_label.text(), timeout=5000)
+    assert "2 new, 0 changed, 0 missing" in panel._done[0].done_label.text()
+    assert "2 new, 0 changed, 0 missing" in window.statusBar().currentMessage()
