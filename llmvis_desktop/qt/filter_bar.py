@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Optional
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QLineEdit, QToolButton, QWidget
 
 from ..core.store.records import ImageFilter
+from .widgets.elided_label import ElidedLabel
 
 STATUS_CHOICES: list[tuple[str, tuple[str, ...]]] = [
     ("All images", ()),
@@ -34,29 +35,49 @@ ANY_LABEL = "__any__"
 UNLABELED = "__unlabeled__"
 
 
+class _ShrinkCombo(QComboBox):
+    """A combo box as wide as its longest choice when there is room, down to
+    ``min_width`` when not (its text is cut then): the bar's combos at their full width
+    made the main window at least ~800 px wider than the viewer and the docks."""
+
+    def __init__(self, min_width: int = 64, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._min_width = min_width
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        base = super().minimumSizeHint()
+        return QSize(min(base.width(), self._min_width), base.height())
+
+
 class FilterBar(QWidget):
     changed = Signal(object, str, bool)  # ImageFilter | None, sort, descending
+    finished = Signal()  # Esc or Enter in the search box: the grid should take the keys back
 
     def __init__(self, parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
         lay = QHBoxLayout(self)
         lay.setContentsMargins(4, 2, 4, 2)
-        self.status = QComboBox(objectName="filterStatus")
+        lay.setSpacing(4)
+        self.status = _ShrinkCombo(objectName="filterStatus")
         for text, statuses in STATUS_CHOICES:
             self.status.addItem(text, statuses)
-        self.label = QComboBox(objectName="filterLabel")
+        self.label = _ShrinkCombo(objectName="filterLabel")
         self.label.setMinimumContentsLength(10)
         self.repair = QCheckBox("Has repair", objectName="filterRepair")
         self.text = QLineEdit(objectName="filterText", placeholderText="Search caption or path…")
         self.text.setClearButtonEnabled(True)
-        self.text.setMinimumWidth(140)
-        self.sort = QComboBox(objectName="sortCombo")
-        self.sort.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.text.setMinimumWidth(70)
+        self.sort = _ShrinkCombo(objectName="sortCombo")
+        self.sort.setToolTip("Sort order")
+        # as wide as "Uncertainty" (the popup lists the whole names): the search box
+        # gets the room first
+        self.sort.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.sort.setMinimumContentsLength(11)
         for text, key in SORT_CHOICES:
             self.sort.addItem(text, key)
         self.desc = QToolButton(objectName="sortDesc", checkable=True, text="↓")
         self.desc.setToolTip("Descending")
-        self.count_label = QLabel(objectName="filterCount")
+        self.count_label = ElidedLabel(objectName="filterCount", min_width=40)
         lay.addWidget(self.status)
         lay.addWidget(self.label)
         lay.addWidget(self.repair)
@@ -74,6 +95,8 @@ class FilterBar(QWidget):
         self.desc.toggled.connect(self._emit)
         self.text.textChanged.connect(lambda _t: self._timer.start())
         self.text.returnPressed.connect(self._emit)
+        self.text.returnPressed.connect(self.finished.emit)
+        self.text.installEventFilter(self)
         self._quiet = False
         self.set_labels([])
 
@@ -119,6 +142,32 @@ class FilterBar(QWidget):
         self.sort.setCurrentIndex(0)
         self.desc.setChecked(False)
         self._quiet = False
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt API
+        """Esc in the search box clears it and hands the keys back to the grid."""
+        if obj is self.text and event.type() in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress) \
+                and event.key() == Qt.Key.Key_Escape and not event.modifiers():
+            if event.type() == QEvent.Type.ShortcutOverride:
+                event.accept()  # the key press comes here, not to a window shortcut
+                return False
+            self.text.clear()
+            self._emit()
+            self.finished.emit()
+            return True
+        return super().eventFilter(obj, event)
+
+    def is_filtering(self) -> bool:
+        return self.current()[0] is not None
+
+    def clear_filters(self) -> None:
+        """All images again (the sort is kept)."""
+        self._quiet = True
+        self.status.setCurrentIndex(0)
+        self.label.setCurrentIndex(0)
+        self.repair.setChecked(False)
+        self.text.clear()
+        self._quiet = False
+        self._emit()
 
     def _emit(self, *_args) -> None:
         if self._quiet:

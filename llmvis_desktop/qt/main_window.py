@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Optional
 
 from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QApplication,
@@ -44,6 +45,7 @@ from .project_controller import ProjectController
 from .review_controller import ReviewController
 from .team_watch import TeamWatch
 from .thumb_loader import ThumbLoader, make_cache
+from .widgets.elided_label import ElidedLabel
 from .widgets.grid_view import GridView
 from .workers import JobManager, LatestOnly, background_thread, void
 
@@ -128,6 +130,10 @@ class MainWindow(QMainWindow):
         self.review.message.connect(void(lambda m: self.statusBar().showMessage(m, 4000)))
         self.review.edit_caption_requested.connect(self.edit_caption)
         self.filter_bar.changed.connect(self.project_ctl.on_filter)
+        self.filter_bar.finished.connect(lambda: self.grid.setFocus(Qt.FocusReason.ShortcutFocusReason))
+        # Esc in the grid: all images again (the empty grid of a filter says so)
+        esc = QShortcut(QKeySequence(Qt.Key.Key_Escape), self.grid, context=Qt.ShortcutContext.WidgetShortcut)
+        esc.activated.connect(lambda: self.filter_bar.is_filtering() and self.filter_bar.clear_filters())
         self.grid.thumb_size_changed.connect(self._on_thumb_size)
         self._restore_layout()
 
@@ -211,8 +217,10 @@ class MainWindow(QMainWindow):
 
     def _make_status_bar(self) -> None:
         sb = self.statusBar()
-        self.counts_label = QLabel(objectName="countsLabel")
-        self.job_label = QLabel(objectName="jobLabel")
+        # elided, never wider than the window: a long job message or count line made the
+        # window's minimum width grow
+        self.counts_label = ElidedLabel(objectName="countsLabel", min_width=120)
+        self.job_label = ElidedLabel(objectName="jobLabel", min_width=80)
         self.job_bar = QProgressBar(maximumWidth=160, textVisible=False)
         self.job_bar.hide()
         self.db_label = QLabel(objectName="dbLabel")

@@ -100,11 +100,13 @@ def build_menus(win) -> None:
     win.act_repair = image.addAction("&Repair defect…", pc.open_repair)
     if not _has_module("llmvis_desktop.qt.dialogs.repair_dialog"):
         win.act_repair.setEnabled(False)
+        win.act_repair.setProperty("unavailable", True)  # stays disabled with a project open
         win.act_repair.setToolTip("The repair dialog is not part of this build yet "
                                   "(the `llmvis repair` command line works).")
     win.act_train_repair = image.addAction("&Train repair model on this project\u2026", pc.train_repair)
     if not _has_module("torch"):
         win.act_train_repair.setEnabled(False)
+        win.act_train_repair.setProperty("unavailable", True)
         win.act_train_repair.setToolTip("Training needs PyTorch, which is not installed.")
     image.setToolTipsVisible(True)
     sug.setToolTipsVisible(True)

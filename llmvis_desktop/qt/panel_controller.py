@@ -24,6 +24,7 @@ from .repair_actions import RepairActions, RepairCommand  # noqa: F401  (RepairC
 from .workers import void
 
 HISTORY_DELAY_MS = 120
+NO_IMAGE_TEXT = "No image selected"
 
 log = logging.getLogger(__name__)
 
@@ -150,7 +151,7 @@ class PanelController(RepairActions, QObject):
             if rec is None or project is None:
                 self._history_timer.stop()
                 self._history_for = None
-                self.history.clear()
+                self.history.clear(NO_IMAGE_TEXT)
             else:
                 if self._history_for is None or self._history_for[0] != rec.id:
                     self.history.set_pending()  # never show the previous image's trail
@@ -237,7 +238,8 @@ class PanelController(RepairActions, QObject):
         if panel is not None and hasattr(panel, "placeholder"):
             from .widgets.suggestion_panel import EMPTY_TEXT
 
-            panel.placeholder.setText(EMPTY_TEXT + (f"\n\n{hint}" if hint else ""))
+            if self.record is not None:
+                panel.placeholder.setText(EMPTY_TEXT + (f"\n\n{hint}" if hint else ""))
 
     def refresh_after_bulk(self) -> None:
         """After a job wrote many rows (suggestions, an import, a repair): grid, counts, panels."""
@@ -279,6 +281,11 @@ class PanelController(RepairActions, QObject):
             getattr(panel, "clear", lambda: None)()
         elif hasattr(panel, "set_suggestions"):
             panel.set_suggestions(suggestions)
+        if hasattr(panel, "placeholder"):  # "No suggestions for this image yet" with no image
+            from .widgets.suggestion_panel import EMPTY_TEXT
+
+            hint = getattr(self, "_suggestion_hint", "")
+            panel.placeholder.setText(NO_IMAGE_TEXT if rec is None else EMPTY_TEXT + (f"\n\n{hint}" if hint else ""))
 
     # --- jobs ----------------------------------------------------------------------------------
     def _wire_jobs(self) -> None:
@@ -299,7 +306,11 @@ class PanelController(RepairActions, QObject):
         from .workers import STATE_CANCELLED, STATE_DONE
 
         if job.state == STATE_DONE:
-            self.jobs.finish_job(str(job.id), True, "done")
+            from ..core.indexer import ScanResult
+            from .project_controller import scan_summary
+
+            found = f": {scan_summary(job.result)}" if isinstance(job.result, ScanResult) else ""
+            self.jobs.finish_job(str(job.id), True, "done" + found)
         elif job.state == STATE_CANCELLED:
             self.jobs.finish_job(str(job.id), False, "cancelled")
         else:

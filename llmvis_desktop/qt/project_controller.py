@@ -28,6 +28,18 @@ from ..core.project import Project, ProjectError
 from ..core.store.engine import url_without_password
 
 log = logging.getLogger(__name__)
+def scan_summary(result) -> str:
+    """What a re-index found, as the job row and the status bar say it:
+    "2 new, 0 changed, 0 missing" (and moved / restored files when there are any)."""
+    parts = [f"{getattr(result, 'added', 0)} new", f"{getattr(result, 'changed', 0)} changed",
+             f"{getattr(result, 'missing', 0)} missing"]
+    for name, word in (("moved", "moved"), ("restored", "back")):
+        if getattr(result, name, 0):
+            parts.append(f"{getattr(result, name)} {word}")
+    return ", ".join(parts)
+
+
+NO_MATCH_TEXT = "No images match the filter \u2014 Esc clears it"
 
 
 class ProjectController(QObject):
@@ -121,6 +133,8 @@ class ProjectController(QObject):
         win.project.close()
         win.project = None
         win.viewer_call("clear")
+        win.counts_label.setText("")  # the closed project's counts stayed on the welcome page
+        win.filter_bar.count_label.setText("")
         win.setWindowTitle("llmvis")
         if win.welcome is not None:
             win.stack.setCurrentWidget(win.welcome)
@@ -154,6 +168,9 @@ class ProjectController(QObject):
             more = "..." if len(result.unreadable_folders) > 3 else ""
             self.win.statusBar().showMessage(f"{len(result.unreadable_folders)} folder(s) could not be read: "
                                              f"{shown}{more}", 8000)
+        else:  # "Index demo — done" said nothing of what it found
+            self.win.statusBar().showMessage(f"Index {self.win.project.root.name if self.win.project else ''}: "
+                                             f"{scan_summary(result)}", 8000)
         if result.changed or result.missing:
             # changed or removed files: thumbnails in memory and the grid's rows are stale
             # (the disk cache is keyed by the file's time and size, so it is not)
@@ -203,9 +220,12 @@ class ProjectController(QObject):
         win = self.win
         first, self._select_first = self._select_first, False
         if ids == win.model.ids:
+            win.grid.set_empty_text(NO_MATCH_TEXT if win.model.filter is not None else "")
             self.update_counts()
             return
         keep = win.grid.current_id()
+        # a filter that matches nothing said nothing: a blank grid
+        win.grid.set_empty_text(NO_MATCH_TEXT if win.model.filter is not None else "")
         with win.grid.holding_current():  # the current image kept: no "None" in between
             win.model.set_ids(ids)
             row = win.model.row_of(keep) if keep is not None else None

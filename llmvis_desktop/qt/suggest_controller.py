@@ -25,9 +25,9 @@ import logging
 from typing import Optional
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtWidgets import QLabel
 
 from .widgets.answer_box import AnswerBox
+from .widgets.elided_label import ElidedLabel
 from .workers import LatestOnly, void
 
 log = logging.getLogger(__name__)
@@ -80,7 +80,9 @@ class SuggestController(QObject):
         self._status_loader.done.connect(self._on_status)
         self._ask_loader = LatestOnly(self)
         self._ask_loader.done.connect(self._on_chat_model)
-        self.status_label = QLabel(objectName="learnedLabel")
+        # elided: its readiness text ("needs 10 more reviewed images (5 per label...") is
+        # long, and a plain label made the window at least that wide
+        self.status_label = ElidedLabel(objectName="learnedLabel", min_width=120)
         win.statusBar().addPermanentWidget(self.status_label)
         win.project_opened.connect(self._on_project_opened)
         win.project_closed.connect(self._on_project_closed)
@@ -257,10 +259,16 @@ class SuggestController(QObject):
         win = self.win
         has_project = win.project is not None
         cap, lab = self._chosen()
+        # project-only actions: disabled on the welcome page (F5, training and the review
+        # keys stayed enabled after a project was closed); "unavailable" ones (a feature
+        # missing from this build) stay disabled
         for name in ("act_learned", "act_auto_retrain", "act_models", "act_evaluate", "act_export", "act_import",
-                     "act_repair"):
+                     "act_repair", "act_train_repair", "act_reindex", "act_prev_frame", "act_next_frame"):
             act = getattr(win, name, None)
             if act is not None:
+                act.setEnabled(has_project and not act.property("unavailable"))
+        for key, act in win.review.actions().items():
+            if key not in ("undo", "redo"):  # those follow the undo stack
                 act.setEnabled(has_project)
         running = self.models_job is not None and self.models_job.is_active
         for name in ("act_run_all", "act_run_filtered", "act_run_unsuggested"):

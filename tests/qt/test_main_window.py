@@ -266,3 +266,129 @@ def test_an_8_bit_dicom_can_be_windowed(qtbot, window, tmp_path):
     viewer.set_window(128.0, 256.0)
     assert viewer.window() == (128.0, 256.0)
     assert np.abs(viewer.current_display().astype(int) - px).max() <= 1  # 0-255 shown about as stored
+
+
+def _settle(qtbot, window) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    for _ in range(3):
+        QApplication.processEvents()
+        qtbot.wait(30)
+
+
+def test_the_window_can_be_1024_wide_whatever_its_texts_say(qtbot, window, image_folder):
+    """The window could not be narrower than ~1440 px (the filter bar, the learned
+    suggester's status line, the caption hint, the viewer's status line each asked for
+    their whole width) and grew while a long caption was typed."""
+    import shutil
+
+    long_name = "line3_camera2_2024-05-17T14-33-05_lot-A77812_" * 4 + "scratch.png"
+    assert len(long_name) >= 190
+    shutil.copyfile(image_folder / "a" / "img_000.png", image_folder / long_name)
+    (image_folder / ("broken_" + long_name)).write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 40)
+    open_and_index(qtbot, window, image_folder)
+    window.suggest_ctl.status_label.setText("Learned suggester: needs 10 more reviewed images "
+                                           + "(5 more of 'scratch', 5 more of 'ok') " * 6)
+    window.resize(1024, 700)
+    _settle(qtbot, window)
+    assert window.width() <= 1024 and window.height() <= 700
+    for name in (long_name, "broken_" + long_name):
+        row = next(i for i in range(window.model.rowCount()) if window.model.index(i, 0).data() == name)
+        window.review.go_to_row(row)
+        qtbot.waitUntil(lambda: window.viewer.mode() in ("image", "error"), timeout=10000)
+        window.resize(1024, 700)
+        _settle(qtbot, window)
+        assert window.width() <= 1024, name
+    window.edit_caption()
+    QTest.keyClicks(window.panel_ctl.caption.edit, "a long caption about a scratch " * 13)
+    window.resize(1024, 700)
+    _settle(qtbot, window)
+    assert window.width() <= 1024 and window.height() <= 700
+    assert window.minimumSizeHint().width() <= 1024
+
+
+def test_the_label_chips_are_never_drawn_under_the_add_field(qtbot, window, image_folder):
+    """At 1024x700 the Labels dock was shorter than its wrapped chips: the second line of
+    chips was drawn under the "+ Add label" field."""
+    project = open_and_index(qtbot, window, image_folder)
+    for i in range(9):
+        project.add_label(f"defect kind {i}")
+    window.panel_ctl.reload_labels()
+    window.resize(1024, 700)
+    _settle(qtbot, window)
+    panel = window.panel_ctl.labels
+    field = panel.add_edit.geometry()
+    for i in range(9):
+        chip = panel.chip(f"defect kind {i}")
+        bottom = chip.mapTo(panel.add_edit.parentWidget(), chip.rect().bottomLeft()).y()
+        assert bottom < field.top(), (i, bottom, field.top())
+
+
+def test_closing_a_project_clears_its_counts_and_disables_its_actions(qtbot, window, image_folder):
+    """After File > Close the welcome page still said "12 images · new 12", and F5, Train
+    repair model and the review keys (Enter, Delete, Right...) were still enabled."""
+    review = window.review.actions()
+    keys = ("accept", "reject", "next", "prev", "mark_reviewed", "edit_caption", "label_1")
+    assert not window.act_reindex.isEnabled() and not any(review[k].isEnabled() for k in keys)
+    open_and_index(qtbot, window, image_folder)
+    qtbot.waitUntil(lambda: "12 images" in window.counts_label.text())
+    assert window.act_reindex.isEnabled() and all(review[k].isEnabled() for k in keys)
+    train = window.act_train_repair
+    assert train.isEnabled() == (not train.property("unavailable"))
+    window.close_project()
+    assert window.counts_label.text() == "" and window.filter_bar.count_label.text() == ""
+    assert not window.act_reindex.isEnabled() and not train.isEnabled()
+    assert not any(review[k].isEnabled() for k in keys)
+    open_and_index(qtbot, window, image_folder)
+    assert window.act_reindex.isEnabled() and all(review[k].isEnabled() for k in keys)
+
+
+def test_search_box_esc_and_enter_hand_the_keys_back_and_an_empty_filter_says_so(qtbot, window, image_folder):
+    """Esc in the search box did nothing and Enter kept the focus there; a filter that
+    matched nothing showed a blank grid, and the panels said "No suggestions for this
+    image yet" / "press F2 or E to write one" with no image selected."""
+    from PySide6.QtWidgets import QApplication
+
+    open_and_index(qtbot, window, image_folder)
+    window.activateWindow()
+    fb, grid = window.filter_bar, window.grid
+    fb.text.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is fb.text)
+    QTest.keyClicks(fb.text, "zzzz")
+    qtbot.waitUntil(lambda: window.model.rowCount() == 0, timeout=5000)
+    qtbot.waitUntil(lambda: window.review.current is None, timeout=5000)
+    assert "No images match the filter" in grid.empty_text
+    ctl = window.panel_ctl
+    assert ctl.suggestions.placeholder.text() == "No image selected"
+    assert ctl.history.placeholder.text().startswith("No image selected")
+    assert ctl.caption.edit.placeholderText() == "No image selected"
+    QTest.keyClick(fb.text, Qt.Key.Key_Escape)
+    assert fb.text.text() == "" and QApplication.focusWidget() is grid
+    qtbot.waitUntil(lambda: window.model.rowCount() == 12, timeout=5000)
+    qtbot.waitUntil(lambda: window.review.current is not None, timeout=5000)
+    assert "No suggestions" in ctl.suggestions.placeholder.text()
+    fb.text.setFocus()
+    QTest.keyClicks(fb.text, "img_00")
+    QTest.keyClick(fb.text, Qt.Key.Key_Return)
+    assert QApplication.focusWidget() is grid and fb.text.text() == "img_00"
+    qtbot.waitUntil(lambda: window.model.rowCount() == 10, timeout=5000)
+    fb.status.setCurrentIndex(fb.status.findText("Rejected"))
+    qtbot.waitUntil(lambda: window.model.rowCount() == 0, timeout=5000)
+    QTest.keyClick(grid, Qt.Key.Key_Escape)  # Esc in the grid: all images again
+    qtbot.waitUntil(lambda: window.model.rowCount() == 12, timeout=5000)
+    assert fb.status.currentIndex() == 0 and fb.text.text() == ""
+
+
+def test_a_reindex_says_what_it_found(qtbot, window, image_folder):
+    """F5 that found 2 new files only added "Index images — done", with no counts."""
+    import shutil
+
+    open_and_index(qtbot, window, image_folder)
+    shutil.copyfile(image_folder / "a" / "img_000.png", image_folder / "new_1.png")
+    shutil.copyfile(image_folder / "a" / "img_000.png", image_folder / "new_2.png")
+    with qtbot.waitSignal(window.index_finished, timeout=20000):
+        window.act_reindex.trigger()
+    panel = window.panel_ctl.jobs
+    qtbot.waitUntil(lambda: panel._done and "2 new" in panel._done[0].done_label.text(), timeout=5000)
+    assert "2 new, 0 changed, 0 missing" in panel._done[0].done_label.text()
+    assert "2 new, 0 changed, 0 missing" in window.statusBar().currentMessage()

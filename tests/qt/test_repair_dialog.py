@@ -373,3 +373,30 @@ def test_repair_dialog_closed_mid_repair_cancels_its_job(qtbot, brick_project, g
     finally:
         gated_repair.set()
         jobs.shutdown()
+
+
+def test_repair_dialog_status_follows_the_mask_and_tiles_only_side_by_side(qtbot, brick_project):
+    """After a repair refused for an empty mask, painting left "the mask is empty" shown
+    until Repair was pressed again; three black preview tiles stood under the view with
+    "All engines side by side" unchecked."""
+    from llmvis_desktop.core.project import Project
+    from llmvis_desktop.qt.dialogs.repair_dialog import RepairDialog
+
+    with Project.open(brick_project) as p:
+        dlg = RepairDialog(brick_project / "brick.png", p, actor="tester")
+        qtbot.addWidget(dlg)
+        dlg.show()
+        assert not dlg.side_by_side.isChecked() and not dlg.thumbs_box.isVisible()
+        dlg.side_by_side.setChecked(True)
+        assert dlg.thumbs_box.isVisible()
+        dlg.side_by_side.setChecked(False)
+        assert not dlg.thumbs_box.isVisible()
+        dlg.method.setCurrentIndex(dlg.method.findData("telea"))
+        dlg.run_repair()
+        qtbot.waitUntil(lambda: "mask is empty" in dlg.status.text(), timeout=15000)
+        qtbot.waitUntil(lambda: dlg.run_btn.isEnabled(), timeout=5000)
+        dlg.editor.canvas.fill_rect(18, 57, 182, 69)
+        assert "empty" not in dlg.status.text() and "Repair" in dlg.status.text()
+        dlg.editor.canvas.invert()
+        dlg.editor.canvas.invert()
+        assert "empty" not in dlg.status.text()

@@ -141,6 +141,22 @@ def test_viewer_16bit_not_clipped(viewer, qtbot):
     shot(viewer, "viewer_gray16")
 
 
+def test_viewer_window_level_is_readable_in_a_narrow_viewer(viewer, qtbot):
+    """At 1440 px the status line was cut at "... zoom 71% (fit) · W 4": the window/level
+    is on a label of its own, first, shown whole however narrow the viewer is."""
+    viewer.show_image(make_data(gray16(), fmt="TIFF", bit_depth=16))
+    viewer.set_window(30000.0, 40000.0)
+    viewer.resize(360, 300)
+    qtbot.wait(20)
+    wl = viewer.wl_status
+    assert wl.isVisible() and wl.text() == "W 40000  L 30000"
+    assert wl.width() >= wl.fontMetrics().horizontalAdvance(wl.text())
+    assert wl.x() < viewer.status_label.x()  # before the size, format and zoom
+    assert viewer.status_text().startswith("W 40000  L 30000")
+    viewer.clear()
+    assert not wl.isVisible() and viewer.status_text() == ""
+
+
 def test_viewer_window_api_and_presets(viewer, qtbot):
     px = gray16()
     viewer.show_image(make_data(px, fmt="TIFF", bit_depth=16))
@@ -309,6 +325,31 @@ def _ev(i, actor, action, before, after, sid=None, minute=0):
     from llmvis_desktop.core.store.records import EventRecord
 
     return EventRecord(i, 1, actor, datetime(2024, 5, 1, 9, minute, tzinfo=timezone.utc), action, before, after, sid)
+
+
+def test_history_formats_repairs_moves_and_imports_readably():
+    """A repair read "repair: (empty) \u2192 '{'output': 'surfaces/brick/...png', ...'": the
+    raw Python dict of the event."""
+    from llmvis_desktop.qt.widgets.history_panel import describe_event
+
+    out = "surfaces/brick/brick_01_scratch.repaired-2.png"
+    assert describe_event(_ev(1, "ann", "repair", None, {"repair_id": 3, "output": out})) == \
+        "repaired \u2192 brick_01_scratch.repaired-2.png"
+    assert describe_event(_ev(1, "ann", "unrepair", {"repair_id": 3, "output": out},
+                              {"repair_id": 3, "file_deleted": True, "deleted": [out]})) == \
+        "repair undone (brick_01_scratch.repaired-2.png deleted)"
+    assert describe_event(_ev(1, "ann", "unrepair", {"repair_id": 3, "output": out},
+                              {"repair_id": 3, "file_deleted": False})) == \
+        "repair undone (brick_01_scratch.repaired-2.png kept)"
+    assert describe_event(_ev(1, "ann", "rerepair", {"repair_id": 3, "unlinked_at": "x"},
+                              {"repair_id": 3, "output": out})) == \
+        "repair redone \u2192 brick_01_scratch.repaired-2.png"
+    assert describe_event(_ev(1, "scan", "move", "a/x.png", "b/x.png")) == "moved: 'a/x.png' \u2192 'b/x.png'"
+    assert describe_event(_ev(1, "ann", "import", None, {"reviewer": "alice", "time": "2024-05-01T09:00:00"})) == \
+        "imported annotations (reviewer alice, reviewed 2024-05-01T09:00:00)"
+    # a kind without a sentence of its own: never a Python dict
+    text = describe_event(_ev(1, "ann", "relabel", None, {"from": "dent", "to": "scratch"}))
+    assert "{" not in text and "from: dent, to: scratch" in text
 
 
 def test_history_formatting():

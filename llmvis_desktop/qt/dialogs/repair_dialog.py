@@ -127,7 +127,11 @@ class RepairDialog(QDialog):
         self.toggle = QCheckBox("Show original", self)
         self.toggle.toggled.connect(self._toggle)
         self.thumbs = {}
-        grid = QGridLayout()
+        # the engines' previews: shown only when they are asked for (three black tiles
+        # stood under the view with "side by side" unchecked)
+        self.thumbs_box = QWidget(self)
+        grid = QGridLayout(self.thumbs_box)
+        grid.setContentsMargins(0, 0, 0, 0)
         for i, k in enumerate(METHOD_NAMES):
             cap = QLabel(METHOD_NAMES[k], self)
             cap.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -161,7 +165,9 @@ class RepairDialog(QDialog):
         sl.addWidget(QLabel("After"))
         sl.addWidget(self.toggle)
         rl.addLayout(sl)
-        rl.addLayout(grid)
+        rl.addWidget(self.thumbs_box)
+        self.thumbs_box.setVisible(False)
+        self.side_by_side.toggled.connect(self.thumbs_box.setVisible)
         rl.addWidget(self.status)
 
         split = QSplitter(self)
@@ -215,6 +221,13 @@ class RepairDialog(QDialog):
         if self._job is not None and self._job.is_active:
             self._job.cancel()
             self.status.setText(STALE_MESSAGE)
+        else:  # what was said (a failed or finished repair: "the mask is empty"...) is stale too
+            self.status.setText(self._idle_message())
+
+    def _idle_message(self) -> str:
+        if not self.editor.canvas.masked_pixels:  # kept up to date stroke by stroke
+            return "Paint over the defect, then Repair." + self._page_note()
+        return "Press Repair to fill the painted region." + self._page_note()
 
     def _toggle(self, on: bool) -> None:
         self.view.show_original = on

@@ -32,6 +32,7 @@ from PySide6.QtGui import QFocusEvent, QKeyEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
 from .. import style
+from .elided_label import ElidedLabel
 
 
 class _Edit(QPlainTextEdit):
@@ -75,7 +76,7 @@ class CaptionEditor(QWidget):
             f"QPlainTextEdit:read-only {{ background: {style.PANEL_BG}; }}"
         )
         self.edit.textChanged.connect(self._update_hint)
-        self.hint = QLabel()
+        self.hint = ElidedLabel(min_width=40)  # never wider than the dock (it set the window's width)
         self.hint.setStyleSheet(f"color: {style.TEXT_MUTED}; font-size: small;")
         self.count = QLabel()
         self.count.setStyleSheet(f"color: {style.TEXT_MUTED}; font-size: small;")
@@ -137,6 +138,8 @@ class CaptionEditor(QWidget):
 
     def set_editable(self, on: bool) -> None:
         self.edit.setReadOnly(not on)
+        # read-only means no image selected: "press F2 or E to write one" was wrong there
+        self.edit.setPlaceholderText("No caption \u2014 press F2 or E to write one" if on else "No image selected")
         self._update_hint()
 
     # --- internals --------------------------------------------------------------------
@@ -155,8 +158,11 @@ class CaptionEditor(QWidget):
         if self.edit.isReadOnly():
             self.hint.setText("")
         elif self.is_dirty():
-            self.hint.setText("<b>Unsaved</b> \u2014 Ctrl+Enter to save, Esc to cancel")
+            self.hint.setText("Unsaved \u2014 Ctrl+Enter to save, Esc to cancel")
         else:
             self.hint.setText("F2 / E to edit \u00b7 Ctrl+Enter save \u00b7 Esc cancel")
+        font = self.hint.font()
+        font.setBold(self.is_dirty() and not self.edit.isReadOnly())
+        self.hint.setFont(font)
         n = len(self.text())
         self.count.setText(f"{n} char{'s' if n != 1 else ''}" if n else "")

@@ -27,6 +27,7 @@ class ErrorPanel(QFrame):
         lay.setSpacing(8)
         self.title = QLabel("Cannot show this image")
         self.title.setStyleSheet(f"color: {style.ERROR_FG}; font-size: 15pt; font-weight: bold;")
+        self.title.setWordWrap(True)  # a narrow viewer wraps it (it set the window's minimum width)
         self.reason = QLabel()
         self.reason.setWordWrap(True)
         self.reason.setStyleSheet(f"color: {style.ERROR_FG}; font-size: 12pt; font-weight: bold;")
@@ -43,6 +44,31 @@ class ErrorPanel(QFrame):
             lay.addWidget(w)
 
     def set_error(self, path: str, reason: str) -> None:
-        self.reason.setText(reason)
-        self.path.setText(str(path))
+        self._reason, self._path = str(reason), str(path)
+        self.reason.setText(breakable(self._reason))
+        self.path.setText(breakable(self._path))
+
+    def reason_text(self) -> str:
+        return getattr(self, "_reason", "")
+
+    def path_text(self) -> str:
+        return getattr(self, "_path", "")
+
+
+#: a word-wrapped label cannot break inside a word: a 200-character file name made the
+#: panel, hence the window, at least that wide. Zero-width spaces let it break after
+#: these characters and every RUN characters of a longer run.
+_BREAK_AFTER = "/\\_-."
+_RUN = 24
+
+
+def breakable(text: str) -> str:
+    out, run = [], 0
+    for ch in text:
+        out.append(ch)
+        run = 0 if ch.isspace() else run + 1
+        if ch in _BREAK_AFTER or run >= _RUN:
+            out.append("\u200b")
+            run = 0
+    return "".join(out)
 

@@ -70,10 +70,28 @@ class GridView(QListView):
         """
         QAbstractItemView.dataChanged(self, top_left, bottom_right, list(roles or ()))
 
+    #: drawn in the empty grid (a filter that matches nothing); "" draws nothing
+    empty_text = ""
+
+    def set_empty_text(self, text: str) -> None:
+        if text != self.empty_text:
+            self.empty_text = text
+            self.viewport().update()
+
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt API
         # background threads step aside while the visible cells are painted
         with FOREGROUND.busy():
             super().paintEvent(event)
+        model = self.model()
+        if self.empty_text and model is not None and model.rowCount() == 0:
+            from PySide6.QtGui import QPainter
+
+            painter = QPainter(self.viewport())
+            painter.setPen(self.palette().color(self.palette().ColorRole.PlaceholderText))
+            rect = self.viewport().rect().adjusted(16, 16, -16, -16)
+            painter.drawText(rect, int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop
+                                       | Qt.TextFlag.TextWordWrap), self.empty_text)
+            painter.end()
 
     # --- thumbnail size -----------------------------------------------------
     @property

@@ -77,6 +77,45 @@ def _score(value) -> str:
         return ""
 
 
+def _file_name(path) -> str:
+    return str(path).replace("\\", "/").rsplit("/", 1)[-1] if path else "?"
+
+
+def _value(value) -> str:
+    """An event value of a kind this panel has no sentence for: a dict as "key: value"
+    pairs (it was shown as a raw Python dict), anything else quoted and shortened."""
+    if isinstance(value, dict):
+        text = ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in value.items() if v not in (None, "", [], {}))
+        return _short(text or None)
+    if isinstance(value, (list, tuple)):
+        return _short(", ".join(str(v) for v in value) or None)
+    return _short(value)
+
+
+def _describe_other(base: str, before, after) -> Optional[str]:
+    """Repairs, moves and imports, whose values are dicts or paths."""
+    b = before if isinstance(before, dict) else {}
+    a = after if isinstance(after, dict) else {}
+    if base == "repair":
+        return f"repaired {ARROW} {_file_name(a.get('output'))}"
+    if base == "rerepair":
+        return f"repair redone {ARROW} {_file_name(a.get('output'))}"
+    if base == "unrepair":
+        name = _file_name(b.get("output"))
+        if a.get("file_deleted"):
+            return f"repair undone ({name} deleted)"
+        kept = a.get("kept")
+        return f"repair undone ({name} kept" + (f": {kept})" if kept else ")")
+    if base == "move":
+        return f"moved: {_short(before)} {ARROW} {_short(after)}"
+    if base == "import":
+        parts = [f"reviewer {a['reviewer']}" if a.get("reviewer") else "",
+                 f"reviewed {a['time']}" if a.get("time") else ""]
+        detail = ", ".join(p for p in parts if p)
+        return "imported annotations" + (f" ({detail})" if detail else "")
+    return None
+
+
 def describe_event(ev: EventRecord) -> str:
     """One human-readable line for an event."""
     action = ev.action or ""
@@ -98,7 +137,10 @@ def describe_event(ev: EventRecord) -> str:
         before = ev.before if isinstance(ev.before, dict) else {}
         why = f" ({ev.after})" if isinstance(ev.after, str) else " (replaced by a newer revision)"
         return f"withdrew {before.get('kind', 'suggestion')} {_short(before.get('value'))}{why}"
-    line = f"{base or 'change'}: {_short(ev.before)} {ARROW} {_short(ev.after)}"
+    text = _describe_other(base, ev.before, ev.after)
+    if text is not None:
+        return f"{prefix}: {text}" if prefix else text
+    line = f"{base or 'change'}: {_value(ev.before)} {ARROW} {_value(ev.after)}"
     return f"{prefix}: {line}" if prefix else line
 
 

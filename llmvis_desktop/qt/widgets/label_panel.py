@@ -37,12 +37,14 @@ from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QColorDialog,
+    QFrame,
     QInputDialog,
     QLabel,
     QLayout,
     QLineEdit,
     QMenu,
     QMessageBox,
+    QScrollArea,
     QSizePolicy,
     QToolButton,
     QVBoxLayout,
@@ -175,7 +177,11 @@ class LabelPanel(QWidget):
         self.hint.setStyleSheet(f"color: {style.ERROR_FG};")
         self.hint.hide()
 
-        lay = QVBoxLayout(self)
+        # the chips scroll when the dock is shorter than their wrapped lines: a dock's
+        # height ignores height-for-width, and the chips were drawn under the field
+        inner = QWidget()
+        inner.setObjectName("labelPanelInner")
+        lay = QVBoxLayout(inner)
         lay.setContentsMargins(6, 6, 6, 6)
         lay.setSpacing(6)
         lay.addWidget(self.empty_label)
@@ -183,6 +189,15 @@ class LabelPanel(QWidget):
         lay.addWidget(self.add_edit)
         lay.addWidget(self.hint)
         lay.addStretch(1)
+        self.scroll = QScrollArea()
+        self.scroll.setObjectName("labelPanelScroll")
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setWidget(inner)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.scroll)
 
     # --- public API ------------------------------------------------------------------
     def set_labels(self, defs: list[LabelDef], usage: Optional[dict[str, int]] = None) -> None:

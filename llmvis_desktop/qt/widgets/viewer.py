@@ -66,6 +66,7 @@ from PySide6.QtWidgets import (
 from llmvis_desktop.core.imaging.reader import auto_window, to_display
 
 from .. import style
+from .elided_label import ElidedLabel
 from .error_panel import ErrorPanel
 from .viewer_display import (
     CT_PRESETS,
@@ -79,6 +80,7 @@ from .viewer_display import (
     pixel_text,
     preset_window,
     status_line,
+    window_text,
 )
 from .zoom_pan_view import MAX_ZOOM, MIN_ZOOM, ZOOM_STEP, ZoomPanView
 
@@ -171,14 +173,28 @@ class ImageViewer(QWidget):
         hb.addWidget(self.preset_combo)
         hb.addStretch(1)
 
-        # status line
-        self.status_label = QLabel("")
-        self.status_label.setObjectName("viewerStatus")
-        self.status_label.setStyleSheet(
-            f"#viewerStatus {{ background: {style.PANEL_BG}; color: {style.TEXT};"
-            f" border-top: 1px solid {style.BORDER}; padding: 2px 8px; }}"
+        # status line: size, format, zoom and the hovered pixel, elided when the viewer is
+        # narrow; the window/level on a label of its own, first, that is never cut (a
+        # narrow viewer showed "... zoom 71% (fit) · W 4")
+        status_row = QWidget()
+        status_row.setObjectName("viewerStatusRow")
+        status_row.setStyleSheet(
+            f"#viewerStatusRow {{ background: {style.PANEL_BG}; border-top: 1px solid {style.BORDER}; }}"
+            f" #viewerStatusRow QLabel {{ color: {style.TEXT}; background: transparent; }}"
         )
+        sl = QHBoxLayout(status_row)
+        sl.setContentsMargins(8, 2, 8, 2)
+        sl.setSpacing(0)
+        self.wl_status = QLabel("")
+        self.wl_status.setObjectName("viewerWL")
+        self.wl_status.setStyleSheet("#viewerWL { font-weight: bold; padding-right: 12px; }")
+        self.wl_status.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
+        self.wl_status.hide()
+        self.status_label = ElidedLabel("", min_width=20)
+        self.status_label.setObjectName("viewerStatus")
         self.status_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        sl.addWidget(self.wl_status)
+        sl.addWidget(self.status_label, 1)
 
         self._placeholder = QLabel("No image selected")
         self._placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -200,7 +216,7 @@ class ImageViewer(QWidget):
         lay.setSpacing(0)
         lay.addWidget(bar)
         lay.addWidget(self._stack, 1)
-        lay.addWidget(self.status_label)
+        lay.addWidget(status_row)
         self.setFocusProxy(self._view)
         self.clear()
 
@@ -243,7 +259,7 @@ class ImageViewer(QWidget):
         self._mode = "error"
         self._stack.setCurrentIndex(2)
         self._set_controls_enabled(False)
-        self.status_label.setText(f"Error: {reason}")
+        self._set_status(f"Error: {reason}")
 
     def clear(self) -> None:
         self._reset_image()
@@ -251,7 +267,7 @@ class ImageViewer(QWidget):
         self._mode = "empty"
         self._stack.setCurrentWidget(self._placeholder)
         self._set_controls_enabled(False)
-        self.status_label.setText("")
+        self._set_status("")
 
     def mode(self) -> str:
         return self._mode
@@ -263,7 +279,7 @@ class ImageViewer(QWidget):
         """The error panel's reason and path (empty unless ``mode() == "error"``)."""
         if self._mode != "error":
             return ""
-        return f"{self._error.reason.text()}\n{self._error.path.text()}"
+        return f"{self._error.reason_text()}\n{self._error.path_text()}"
 
     def current_display(self) -> Optional[np.ndarray]:
         return self._display
@@ -312,7 +328,15 @@ class ImageViewer(QWidget):
         self._zoom_by(1.0 / ZOOM_STEP)
 
     def status_text(self) -> str:
-        return self.status_label.text()
+        """The whole status line: the window/level (when it applies), then the rest."""
+        wl = self.wl_status.text() if not self.wl_status.isHidden() else ""
+        return "   \u00b7   ".join(t for t in (wl, self.status_label.text()) if t)
+
+    def _set_status(self, text: str, wl: str = "") -> None:
+        self.status_label.setText(text)
+        self.status_label.setToolTip(text)  # the whole line, when the viewer is too narrow for it
+        self.wl_status.setText(wl)
+        self.wl_status.setVisible(bool(wl))
 
     # --- frames ---------------------------------------------------------------------
     def frames(self) -> tuple[int, int]:
@@ -506,5 +530,6 @@ class ImageViewer(QWidget):
     def _update_status(self) -> None:
         if self._mode != "image" or self._pixels is None:
             return
-        self.status_label.setText(status_line(self._data, self._pixels, self.zoom(), self._fit_mode,
-                                              self._window, self._hover_text))
+        self._set_status(status_line(self._data, self._pixels, self.zoom(), self._fit_mode, None,
+                                     self._hover_text),
+                         window_text(self._window) if self._window is not None else "")

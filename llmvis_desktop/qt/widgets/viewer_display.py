@@ -133,6 +133,11 @@ def pixel_text(pixels: np.ndarray, sx: float, sy: float) -> str:
     return ""
 
 
+def window_text(window: tuple[float, float]) -> str:
+    """A (center, width) window/level as the status line shows it: "W 400  L 40"."""
+    return f"W {_fmt_num(window[1])}  L {_fmt_num(window[0])}"
+
+
 def status_line(data, pixels: np.ndarray, zoom: float, fit: bool,
                 window: Optional[tuple[float, float]], hover: str) -> str:
     """Size, format and bit depth, frame, zoom (and "(fit)"), W/L and the hovered pixel
@@ -151,7 +156,7 @@ def status_line(data, pixels: np.ndarray, zoom: float, fit: bool,
             parts.append(f"frame {getattr(data, 'frame', 0) + 1}/{meta.frames}")
     parts.append(f"zoom {zoom * 100:.0f}%" + (" (fit)" if fit else ""))
     if window is not None:
-        parts.append(f"W {_fmt_num(window[1])}  L {_fmt_num(window[0])}")
+        parts.append(window_text(window))
     if hover:
         parts.append(hover)
     return "   \u00b7   ".join(parts)

@@ -1,0 +1,58 @@
+"""ElidedLabel: a one-line label that shortens its text with "…" instead of widening
+its window.
+
+A plain ``QLabel``'s minimum width is its whole text: one long status line (the
+learned suggester's readiness, a file name, a caption hint) made the main window
+wider than the screen. This label asks for its text's width when there is room
+(``sizeHint``) but accepts ``min_width`` (``minimumSizeHint``); what does not fit is
+elided on screen, ``text()`` is always the whole text, and the tooltip shows it when
+it is cut (unless a tooltip of its own was set). Plain text only.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+from PySide6.QtCore import QEvent, QSize, Qt
+from PySide6.QtGui import QPainter
+from PySide6.QtWidgets import QLabel, QSizePolicy, QToolTip, QWidget
+
+
+class ElidedLabel(QLabel):
+    def __init__(self, text: str = "", parent: Optional[QWidget] = None, min_width: int = 40, **kwargs) -> None:
+        super().__init__(text, parent, **kwargs)
+        self._min_width = int(min_width)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setWordWrap(False)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, self.sizePolicy().verticalPolicy())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        base = super().minimumSizeHint()
+        return QSize(min(base.width(), self._min_width), base.height())
+
+    def _text_rect(self):
+        rect = self.contentsRect()
+        m = self.margin()
+        return rect.adjusted(m, m, -m, -m)
+
+    def is_elided(self) -> bool:
+        """Whether the text shown is shortened (it does not fit the label's width)."""
+        return self.fontMetrics().horizontalAdvance(self.text()) > self._text_rect().width()
+
+    def shown_text(self) -> str:
+        """What is drawn: the text, elided to the label's width."""
+        return self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight,
+                                             max(0, self._text_rect().width()))
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt API
+        painter = QPainter(self)
+        self.drawFrame(painter)
+        rect = self._text_rect()
+        self.style().drawItemText(painter, rect, int(self.alignment().value), self.palette(),
+                                  self.isEnabled(), self.shown_text(), self.foregroundRole())
+        painter.end()
+
+    def event(self, event) -> bool:
+        if event.type() == QEvent.Type.ToolTip and not self.toolTip() and self.is_elided():
+            QToolTip.showText(event.globalPos(), self.text(), self)
+            return True
+        return super().event(event)
