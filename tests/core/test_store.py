@@ -498,8 +498,8 @@ def test_a_password_in_the_url_query_is_never_shown_or_remembered(tmp_path):
     from llmvis_desktop.core.store.engine import describe_url, url_without_password
 
     url = "postgresql+psycopg://alice@/teamdb?host=/tmp/pg&password=S3cret%21&sslmode=disable"
-    for text in (describe_url(url), url_without_password(url)):
-        assert "S3cret" not in text and "host=" in text and "sslmode=disable" in text
+    for shown in (describe_url(url), url_without_password(url)):
+        assert "S3cret" not in shown and "host=" in shown and "sslmode=disable" in shown
     assert "host=/tmp/pg" in describe_url(url)
     assert "password=***" in describe_url(url)
     assert "S3cret" not in describe_url("postgresql+psycopg://alice:S3cret@db/teamdb")

@@ -178,8 +178,8 @@ def default_db_location(root: Path, data_dir: Path) -> tuple[Path, str | None]:
         note = (f"folder {root} is read-only; its project database {own} was copied to {db}, "
                 f"and changes are kept in the copy")
         if own_changed and copy_changed:
-            note += (f"; the folder's database has changed since it was copied, and so has the copy: "
-                     f"the copy is used, and the folder's newer changes are not shown")
+            note += ("; the folder's database has changed since it was copied, and so has the copy: "
+                     "the copy is used, and the folder's newer changes are not shown")
         return db, note
     note = f"folder {root} is read-only; the project database is kept at {db}"
     return db, note
