@@ -166,6 +166,12 @@ class Project:
         with self.store.read() as s:
             return rr.changes_after(s, event_id, exclude_actor)
 
+    def events_since(self, after: int, gaps=()) -> list[tuple[int, int, str]]:
+        """Every history event after ``after`` or in the id ranges ``gaps`` (see
+        :func:`.store.repo_review.events_since`): a team window's look at the others' work."""
+        with self.store.read() as s:
+            return rr.events_since(s, after, gaps)
+
     def info(self) -> dict:
         with self.store.read() as s:
             by_status = ri.counts_by_status(s)

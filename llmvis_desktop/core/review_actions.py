@@ -15,7 +15,7 @@ Pure core: no Qt. ``target`` is a ``Project`` or a ``Store``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Iterable, Optional, Union
+from typing import Callable, Collection, Iterable, Optional, Union
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -69,25 +69,33 @@ def _pick_for_accept(pending: list[SuggestionRecord]) -> list[SuggestionRecord]:
     return captions[:1] + [sg for sg in pending if sg.kind == "label"]
 
 
-def accept(target, image_id: int, actor: str, status: str = m.STATUS_REVIEWED) -> ActionResult:
+def _pending(s: Session, image_id: int, shown: Optional[Collection[int]]):
+    pending = rs.suggestions_for(s, image_id, pending_only=True)
+    return pending if shown is None else [sg for sg in pending if sg.id in shown]
+
+
+def accept(target, image_id: int, actor: str, status: str = m.STATUS_REVIEWED,
+           shown: Optional[Collection[int]] = None) -> ActionResult:
     """Accept the pending suggestions (best caption, every label) and mark the image
-    ``status`` (reviewed), in one transaction with one history event per change."""
+    ``status`` (reviewed), in one transaction with one history event per change.
+    ``shown``: only suggestions with these ids, the cards the reviewer was shown (another
+    reviewer's job may have added some meanwhile: they stay pending)."""
 
     def change(s: Session):
-        pending = rs.suggestions_for(s, image_id, pending_only=True)
-        decided = [rs.decide(s, sg.id, "accepted", actor) for sg in _pick_for_accept(pending)]
+        decided = [rs.decide(s, sg.id, "accepted", actor) for sg in _pick_for_accept(_pending(s, image_id, shown))]
         rr.set_status(s, image_id, status, actor)
         return decided
 
     return run(target, image_id, change)
 
 
-def reject(target, image_id: int, actor: str, status: str = m.STATUS_REJECTED) -> ActionResult:
-    """Reject every pending suggestion and mark the image ``status`` (rejected)."""
+def reject(target, image_id: int, actor: str, status: str = m.STATUS_REJECTED,
+           shown: Optional[Collection[int]] = None) -> ActionResult:
+    """Reject every pending suggestion (``shown``: of these ids) and mark the image
+    ``status`` (rejected)."""
 
     def change(s: Session):
-        pending = rs.suggestions_for(s, image_id, pending_only=True)
-        decided = [rs.decide(s, sg.id, "rejected", actor) for sg in pending]
+        decided = [rs.decide(s, sg.id, "rejected", actor) for sg in _pending(s, image_id, shown)]
         rr.set_status(s, image_id, status, actor)
         return decided
 

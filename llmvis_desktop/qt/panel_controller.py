@@ -224,9 +224,20 @@ class PanelController(RepairActions, QObject):
             ctl.refresh_learned_status()
 
     # --- suggestions ---------------------------------------------------------------------------
+    def shown_suggestion_ids(self, image_id: int) -> Optional[set]:
+        """The ids of the suggestion cards on screen when they are ``image_id``'s (none
+        shown: an empty set); None without a suggestion panel."""
+        panel = self.suggestions
+        if panel is None:
+            return None
+        if self.record is None or self.record.id != image_id:
+            return set()
+        return panel.card_ids()
+
     def _wire_suggestions(self) -> None:
         panel = self.suggestions
         review = self.win.review
+        review.shown_suggestions = self.shown_suggestion_ids
         panel.accepted.connect(void(lambda sid: review.decide_suggestion(sid, "accepted")))
         panel.rejected.connect(void(lambda sid: review.decide_suggestion(sid, "rejected")))
         panel.edited.connect(void(lambda sid, text: review.decide_suggestion(sid, "edited", text)))

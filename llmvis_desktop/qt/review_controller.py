@@ -283,7 +283,9 @@ class ReviewController(QObject):
         image_id = self._target()
         if image_id is None:
             return
-        self._act_and_next("Accept", image_id, lambda: ra.accept(self.project, image_id, self.actor()))
+        shown = self._shown(image_id)
+        self._act_and_next("Accept", image_id,
+                           lambda: ra.accept(self.project, image_id, self.actor(), shown=shown))
 
     def decide_suggestion(self, suggestion_id: int, outcome: str, final_value: Optional[str] = None,
                           image_id: Optional[int] = None, text: Optional[str] = None) -> bool:
@@ -301,7 +303,17 @@ class ReviewController(QObject):
         image_id = self._target()
         if image_id is None:
             return
-        self._act_and_next("Reject", image_id, lambda: ra.reject(self.project, image_id, self.actor()))
+        shown = self._shown(image_id)
+        self._act_and_next("Reject", image_id,
+                           lambda: ra.reject(self.project, image_id, self.actor(), shown=shown))
+
+    #: image id -> the ids of the suggestion cards on screen for it, or None (no panel):
+    #: set by the window; Accept and Reject decide only those (another reviewer's job may
+    #: have added suggestions a moment ago, never seen)
+    shown_suggestions: Optional[Callable[[int], Optional[set]]] = None
+
+    def _shown(self, image_id: int) -> Optional[set]:
+        return self.shown_suggestions(image_id) if self.shown_suggestions is not None else None
 
     # --- undo / redo ------------------------------------------------------------------
     def undo(self) -> None:

@@ -52,19 +52,19 @@ def test_an_unreachable_database_is_said_once_and_the_watch_recovers(qtbot, wind
     watch.timer.setInterval(100)
     qtbot.waitUntil(lambda: watch._last is not None, timeout=10000)
     calls = {"n": 0}
-    real = project.changes_after
+    real = project.events_since
 
     def down(*args):
         calls["n"] += 1
         raise OSError("connection to server at db.example failed: Connection refused")
 
-    monkeypatch.setattr(project, "changes_after", down)
+    monkeypatch.setattr(project, "events_since", down)
     qtbot.waitUntil(lambda: "cannot be reached" in window.statusBar().currentMessage(), timeout=10000)
     assert "Connection refused" in window.statusBar().currentMessage()
     window.statusBar().clearMessage()
     qtbot.waitUntil(lambda: calls["n"] >= 4, timeout=10000)  # it keeps looking...
     assert window.statusBar().currentMessage() == ""  # ...without saying it again
-    monkeypatch.setattr(project, "changes_after", real)
+    monkeypatch.setattr(project, "events_since", real)
     current = window.review.current
     with Project.open(image_folder, project.db_url) as alice:
         ra.set_caption(alice, current.id, "back online", "alice")
@@ -79,3 +79,50 @@ def test_a_lock_timeout_is_explained_to_the_reviewer():
     msg = describe_db_error(exc)
     assert msg.startswith("Another reviewer or job has been changing this image for 15 s. Nothing was changed")
     assert "lock timeout" in msg
+
+
+def test_suggestions_from_another_process_show_and_accept_takes_only_those_on_screen(qtbot, window, image_folder):
+    """Another reviewer's job (or `llmvis suggest`) added cards to the open image: this
+    window never showed them, and Return accepted them unseen."""
+    from llmvis_desktop.core.store.records import NewSuggestion
+
+    project = open_and_index(qtbot, window, image_folder)
+    watch = window.team_watch
+    watch.timer.setInterval(100)
+    qtbot.waitUntil(lambda: watch._last is not None, timeout=10000)
+    current = window.review.current
+    with Project.open(image_folder, project.db_url) as bob:
+        bob.add_label("dent")
+        (first,) = bob.add_suggestions([NewSuggestion(current.id, "label", "dent", "labeler-x", 0.31)])
+    qtbot.waitUntil(lambda: window.panel_ctl.shown_suggestion_ids(current.id) == {first}, timeout=10000)
+    assert window.model.record(current.id).review_status == "suggested"
+    with Project.open(image_folder, project.db_url) as bob:  # a moment before Return: not on screen
+        (late,) = bob.add_suggestions([NewSuggestion(current.id, "caption", "a dented plate", "cap-y", 0.4)])
+        window.review.accept()
+    rec = project.image(current.id)
+    assert rec.labels == ("dent",) and rec.caption is None and rec.review_status == "reviewed"
+    outcomes = {s.id: s.outcome for s in project.suggestions(current.id)}
+    assert outcomes == {first: "accepted", late: "pending"}
+
+
+def test_a_change_that_commits_late_is_still_seen(qtbot, window, image_folder):
+    """A long import took ids before others committed theirs: the look went back a fixed
+    200 ids and missed the rest of the import's images for good."""
+    from llmvis_desktop.qt import team_watch as tw
+
+    project = open_and_index(qtbot, window, image_folder)
+    watch = window.team_watch
+    watch.timer.setInterval(100)
+    qtbot.waitUntil(lambda: watch._last is not None, timeout=10000)
+    ids = window.model.ids
+    seen = []
+    real_apply = watch.apply
+    watch.apply = lambda image_ids, actors, n=None: (seen.extend(image_ids), real_apply(image_ids, actors, n))
+    # ids 1000 past the newest are in use by a change not committed yet; a later one is
+    start = project.last_event_id()
+    watch._on_result((project, None, [(start + 1001, ids[0], "bob")], tw._names(project)), None)
+    assert watch._gaps and watch._gaps[0][:2] == (start + 1, start + 1000)
+    late = [(start + 1 + k, ids[1 + k % (len(ids) - 1)], "import:x.csv") for k in range(0, 1000, 97)]
+    watch._on_result((project, None, late, tw._names(project)), None)
+    assert set(ids[1:]) & set(seen) == {i for _, i, _ in late}
+    assert all(not (lo <= e <= hi) for lo, hi, _ in watch._gaps for e, _, _ in late)

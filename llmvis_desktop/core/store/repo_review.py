@@ -2,9 +2,9 @@
 caller's transaction, so both commit together or not at all."""
 from __future__ import annotations
 
-from typing import Iterable, Optional
+from typing import Iterable, Optional, Sequence
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from . import models as m
@@ -181,6 +181,20 @@ def changes_after(session: Session, event_id: int, exclude_actor: str,
         select(m.Event.id, m.Event.image_id, m.Event.actor)
         .where(m.Event.id > event_id, m.Event.actor != exclude_actor, ~m.Event.actor.startswith("model:"))
         .order_by(m.Event.id).limit(limit))]
+
+
+def events_since(session: Session, after: int, gaps: Sequence[tuple[int, int]] = (),
+                 limit: int = 5000) -> list[tuple[int, int, str]]:
+    """(event id, image id, actor) of every history event after ``after`` or with an id in
+    one of the ``gaps`` (inclusive id ranges at or below it not seen yet: on PostgreSQL
+    an id is handed out when a change starts, so a long one commits after later ones),
+    in id order."""
+    ev = m.Event
+    cond = ev.id > after
+    for lo, hi in gaps:
+        cond = or_(cond, ev.id.between(lo, hi))
+    return [tuple(r) for r in session.execute(
+        select(ev.id, ev.image_id, ev.actor).where(cond).order_by(ev.id).limit(limit))]
 
 
 def replay(events: Iterable[EventRecord]) -> dict:

@@ -371,6 +371,10 @@ class SuggestionPanel(QWidget):
     def card(self, sid: int) -> Optional[_Card]:
         return self._cards.get(sid)
 
+    def card_ids(self) -> set[int]:
+        """The suggestions shown as cards now."""
+        return set(self._cards)
+
     def set_suggestions(self, items: list[SuggestionRecord]) -> None:
         # a caption card being edited keeps its typed text through a refresh (a job ending)
         editing = {c.sid: (c.editor.toPlainText(), c.editor.hasFocus()) for c in self._pool
