@@ -309,8 +309,8 @@ class Project:
             return json.loads(s.scalar(select(m.ProjectRow.settings_json).where(m.ProjectRow.id == 1)) or "{}")
 
     def set_setting(self, key: str, value) -> None:
-        with self.store.write() as s:
-            row = s.get(m.ProjectRow, 1)
+        with self.store.write() as s:  # the row locked: two reviewers' settings both stay
+            row = s.get(m.ProjectRow, 1, with_for_update=True)
             data = json.loads(row.settings_json or "{}")
             data[key] = value
             row.settings_json = json.dumps(data, sort_keys=True)

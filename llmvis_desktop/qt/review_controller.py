@@ -114,7 +114,8 @@ class ReviewController(QObject):
             return False
         row = 0
         try:
-            rel = self.project.settings().get("position")
+            settings = self.project.settings()  # (one shared "position" before)
+            rel = settings.get(self._position_key()) or settings.get("position")
             rec = self.project.image_by_path(rel) if rel else None
             if rec is not None and self.model.row_of(rec.id) is not None:
                 row = self.model.row_of(rec.id)
@@ -123,13 +124,18 @@ class ReviewController(QObject):
         self.grid.select_row(row)
         return True
 
+    def _position_key(self) -> str:
+        """Each reviewer's own place in a shared project (one key for all reopened everyone
+        at whatever image someone else last looked at)."""
+        return f"position:{self.actor()}"
+
     def save_position(self) -> None:
         self._save_timer.stop()
         if self.project is None or self.current is None:
             return
         try:
-            if self.project.settings().get("position") != self.current.relpath:
-                self.project.set_setting("position", self.current.relpath)
+            if self.project.settings().get(self._position_key()) != self.current.relpath:
+                self.project.set_setting(self._position_key(), self.current.relpath)
         except Exception:
             log.warning("cannot save the review position", exc_info=True)
 

@@ -184,3 +184,41 @@ def test_a_server_that_never_answers_fails_in_bounded_time(png_folder, monkeypat
     finally:
         silent.close()
     assert time.monotonic() - t < 30 and "timeout" in message.lower()
+
+
+def test_two_settings_written_at_once_are_both_kept(png_folder, db_url, monkeypatch):
+    """set_setting read, changed and wrote the whole row unlocked: on PostgreSQL one
+    reviewer's setting silently replaced another's written at the same moment."""
+    import json
+    import threading
+    import types
+
+    import llmvis_desktop.core.project as project_mod
+
+    with Project.open(png_folder, db_url) as p:
+        p.scan()
+    read_a, go_a = threading.Event(), threading.Event()
+
+    def loads(text):  # reviewer a has read the row; b writes before a writes it back
+        if threading.current_thread().name == "a" and not read_a.is_set():
+            read_a.set()
+            go_a.wait(2.0)
+        return json.loads(text)
+
+    monkeypatch.setattr(project_mod, "json", types.SimpleNamespace(loads=loads, dumps=json.dumps))
+
+    def write(key):
+        with Project.open(png_folder, db_url) as q:
+            q.set_setting(key, True)
+
+    a = threading.Thread(target=write, args=("a",), name="a")
+    a.start()
+    assert read_a.wait(10)
+    b = threading.Thread(target=write, args=("b",), name="b")
+    b.start()
+    b.join(0.5)  # b waits for a's lock (or, unlocked, is done already)
+    go_a.set()
+    a.join(10)
+    b.join(10)
+    with Project.open(png_folder, db_url) as p:
+        assert p.settings().get("a") is True and p.settings().get("b") is True

@@ -39,8 +39,10 @@ def test_position_remembered(qtbot, window, image_folder, config):
         QTest.keyClick(window.grid, Qt.Key.Key_Right)
     rel = window.review.current.relpath
     window.close_project()
-    with Project.open(image_folder) as p:
-        assert p.settings()["position"] == rel
+    with Project.open(image_folder) as p:  # each reviewer's own place
+        assert p.settings()[f"position:{window.review.actor()}"] == rel
+        assert "position" not in p.settings()
+        p.set_setting("position:someone else", "b.png")
     open_and_index(qtbot, window, image_folder)
     assert window.review.current.relpath == rel
 
