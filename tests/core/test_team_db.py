@@ -222,3 +222,90 @@ def test_two_settings_written_at_once_are_both_kept(png_folder, db_url, monkeypa
     b.join(10)
     with Project.open(png_folder, db_url) as p:
         assert p.settings().get("a") is True and p.settings().get("b") is True
+
+
+def test_two_labels_added_at_once_get_their_own_keys_and_colours(png_folder, db_url, monkeypatch):
+    """Two reviewers adding a label at the same moment both got key 1 and the same
+    colour (on PostgreSQL): one of them could not be reached from the keyboard."""
+    import threading
+
+    from llmvis_desktop.core.store import repo_labels as rl
+
+    with Project.open(png_folder, db_url) as p:
+        p.scan()
+    listed_a, go_a = threading.Event(), threading.Event()
+    real = rl.list_labels
+
+    def list_labels(session):  # reviewer a has looked at the taxonomy; b adds before a does
+        out = real(session)
+        if threading.current_thread().name == "a" and not listed_a.is_set():
+            listed_a.set()
+            go_a.wait(2.0)
+        return out
+
+    monkeypatch.setattr(rl, "list_labels", list_labels)
+
+    def add(name):
+        with Project.open(png_folder, db_url) as q:
+            q.add_label(name)
+
+    a = threading.Thread(target=add, args=("scratch",), name="a")
+    a.start()
+    assert listed_a.wait(10)
+    b = threading.Thread(target=add, args=("dent",), name="b")
+    b.start()
+    b.join(0.5)
+    go_a.set()
+    a.join(10)
+    b.join(10)
+    with Project.open(png_folder, db_url) as p:
+        labels = p.labels()
+    assert sorted(d.name for d in labels) == ["dent", "scratch"]
+    assert len({d.shortcut for d in labels}) == 2 and len({d.color for d in labels}) == 2
+
+
+def test_removing_a_label_while_another_reviewer_applies_it(png_folder, db_url, monkeypatch):
+    """The removal listed the label's images while another change was adding it to one
+    more: it then failed with a raw foreign-key error (on PostgreSQL)."""
+    import threading
+
+    from llmvis_desktop.core.store import repo_review as rr
+
+    with Project.open(png_folder, db_url) as p:
+        p.scan()
+        p.add_label("dent")
+        ids = p.image_ids()
+        p.set_labels(ids[0], ["dent"], "alice")
+    applied, go = threading.Event(), threading.Event()
+    real = rr.add_event
+
+    def add_event(session, *args, **kw):  # alice's change is written, not committed yet
+        real(session, *args, **kw)
+        if threading.current_thread().name == "alice" and not applied.is_set():
+            applied.set()
+            go.wait(2.0)
+
+    monkeypatch.setattr(rr, "add_event", add_event)
+    errors = []
+
+    def run(name, fn):
+        try:
+            with Project.open(png_folder, db_url) as q:
+                fn(q)
+        except Exception as exc:
+            errors.append((name, exc))
+
+    alice = threading.Thread(target=run, args=("alice", lambda q: q.set_labels(ids[1], ["dent"], "alice")),
+                             name="alice")
+    alice.start()
+    assert applied.wait(10)
+    bob = threading.Thread(target=run, args=("bob", lambda q: q.remove_labels(["dent"], "bob", force=True)),
+                           name="bob")
+    bob.start()
+    bob.join(0.5)
+    go.set()
+    alice.join(10)
+    bob.join(10)
+    assert errors == []
+    with Project.open(png_folder, db_url) as p:
+        assert p.labels() == [] and p.image(ids[0]).labels == () and p.image(ids[1]).labels == ()

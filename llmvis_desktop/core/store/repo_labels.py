@@ -70,6 +70,7 @@ def add_label(
     description: str = "",
 ) -> LabelDef:
     _check(name, color, shortcut)
+    lock_taxonomy(session)
     if session.scalar(select(m.Label.id).where(m.Label.name == name)) is not None:
         raise LabelError(f"label {name!r} already exists")
     existing = list_labels(session)
@@ -93,6 +94,12 @@ def add_label(
     return label_def(row)
 
 
+def lock_taxonomy(session: Session) -> None:
+    """Changes of the taxonomy take turns (the project row, locked until the commit): two
+    labels added at once by two reviewers got the same free key and colour."""
+    session.execute(select(m.ProjectRow.id).where(m.ProjectRow.id == 1).with_for_update())
+
+
 def update_label(
     session: Session,
     name: str,
@@ -108,6 +115,7 @@ def update_label(
     label's suggestions; history rows keep the name that was current when they were
     written.
     """
+    lock_taxonomy(session)
     row = session.scalar(select(m.Label).where(m.Label.name == name))
     if row is None:
         raise LabelError(f"label {name!r} does not exist")
@@ -154,10 +162,13 @@ def remove_label(session: Session, name: str, actor: str, *, force: bool = False
     Refused (LabelError) when images carry it, unless ``force``. Returns how many
     images lost it.
     """
-    row = session.scalar(select(m.Label).where(m.Label.name == name))
+    lock_taxonomy(session)
+    # the label locked first: a change applying it meanwhile finishes before its images
+    # are listed (one missed failed the removal with a foreign-key error)
+    row = session.scalar(select(m.Label).where(m.Label.name == name).with_for_update())
     if row is None:
         raise LabelError(f"label {name!r} does not exist")
-    image_ids = list(session.scalars(select(m.ImageLabel.image_id).where(m.ImageLabel.label_id == row.id)))
+    image_ids = sorted(session.scalars(select(m.ImageLabel.image_id).where(m.ImageLabel.label_id == row.id)))
     if image_ids and not force:
         raise LabelError(
             f"label {name!r} is on {len(image_ids)} image(s); remove it anyway with --force "

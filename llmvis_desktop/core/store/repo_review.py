@@ -114,7 +114,10 @@ def set_labels(
     before = current_labels(session, image_id)
     if before == wanted:
         return False
-    ids = dict(session.execute(select(m.Label.name, m.Label.id).where(m.Label.name.in_(wanted))).all())
+    # the labels held (shared) until the commit: a label removed meanwhile waits for this
+    # change, or this one finds it gone (it failed with a foreign-key error)
+    ids = dict(session.execute(select(m.Label.name, m.Label.id).where(m.Label.name.in_(wanted))
+                               .order_by(m.Label.id).with_for_update(read=True)).all())
     unknown = [n for n in wanted if n not in ids]
     if unknown:
         raise NotFound(f"label(s) not in the taxonomy: {', '.join(unknown)}")
