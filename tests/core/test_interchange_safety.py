@@ -745,3 +745,24 @@ def test_a_folder_export_into_an_existing_empty_folder_is_marked_until_complete(
         import_file(proj, "jsonl", stopped)
     export_project(proj, "jsonl", stopped)
     assert not (stopped / INCOMPLETE).exists() and len((stopped / "train" / "metadata.jsonl").read_text().splitlines()) > 1
+
+
+def test_an_import_locks_images_in_id_order(proj, tmp_path, monkeypatch):
+    """An import locked images in the file's order, a suggestion job in id order: the two
+    over the same images deadlocked on PostgreSQL and the whole import was lost."""
+    import csv
+
+    from llmvis_desktop.core.store import repo_review as rr
+
+    rows = sorted(((proj.image(i).relpath, i) for i in proj.image_ids()), key=lambda t: -t[1])
+    f = tmp_path / "reverse.csv"
+    with open(f, "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["file_name", "caption"])
+        for rel, _ in rows:
+            w.writerow([rel, f"caption of {rel}"])
+    locked = []
+    real = rr.locked_image
+    monkeypatch.setattr(rr, "locked_image", lambda s, image_id: (locked.append(image_id), real(s, image_id))[1])
+    import_file(proj, "csv", f, overwrite=True)
+    assert locked and locked == sorted(locked)

@@ -94,7 +94,10 @@ def apply_import(project, fmt: str, source: Path, parsed: ParsedFile, as_: str, 
                 report.labels_created += 1
         pending = _pending_keys(s, ids.values())
         new_suggestions: list[NewSuggestion] = []
-        for done, (rel, item) in enumerate(merged.items(), 1):
+        # images locked in id order, as every writer does: in file order an import and a
+        # suggestion job over the same images deadlocked (PostgreSQL), losing the import
+        in_id_order = sorted(merged.items(), key=lambda kv: (kv[0] in ids, ids.get(kv[0], 0)))
+        for done, (rel, item) in enumerate(in_id_order, 1):
             if done % 200 == 0:
                 token.check()
                 progress(Progress(f"import {fmt}", done, total))
