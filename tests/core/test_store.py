@@ -507,3 +507,18 @@ def test_a_password_in_the_url_query_is_never_shown_or_remembered(tmp_path):
     with pytest.raises(ProjectError) as exc:  # a server that is not there: the error names it without the password
         Project.open(tmp_path, "postgresql+psycopg://alice@127.0.0.1:1/teamdb?password=S3cret&connect_timeout=2")
     assert "S3cret" not in str(exc.value)
+
+
+def test_a_folder_filter_keeps_to_the_folder_as_written(tmp_path, db_url):
+    """On SQLite, LIKE ignores ASCII case: the folder cam1 took in CAM1/ and Cam1/ too
+    (llmvis suggest --path-prefix cam1 ran on three folders); PostgreSQL did not."""
+    from PIL import Image
+
+    root = tmp_path / "line"
+    for folder in ("cam1", "CAM1", "Cam1", "cam10"):
+        (root / folder).mkdir(parents=True)
+        Image.new("L", (4, 4)).save(root / folder / "a.png")
+    with Project.open(root, db_url) as p:
+        p.scan()
+        got = [p.image(i).relpath for i in p.image_ids(ImageFilter(path_prefix="cam1"))]
+        assert got == ["cam1/a.png"]

@@ -174,8 +174,10 @@ def _filtered(stmt, flt: Optional[ImageFilter]):
         has = exists().where(m.Repair.source_image_id == m.Image.id, m.Repair.unlinked_at.is_(None))
         stmt = stmt.where(has if flt.has_repair else ~has)
     folder = folder_prefix(flt.path_prefix)
-    if folder:  # "cam1" is the folder cam1/, not cam10/ too
-        stmt = stmt.where(m.Image.relpath.like(_escape_like(folder) + "%", escape="\\"))
+    if folder:  # "cam1" is the folder cam1/, not cam10/ too; nor CAM1/ (SQLite's LIKE
+        # ignores ASCII case, PostgreSQL's does not): the LIKE narrows, substr decides
+        stmt = stmt.where(m.Image.relpath.like(_escape_like(folder) + "%", escape="\\"),
+                          func.substr(m.Image.relpath, 1, len(folder)) == folder)
     return stmt
 
 
