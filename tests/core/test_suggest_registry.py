@@ -177,7 +177,31 @@ def test_a_folder_that_fails_to_load_is_refused_clearly(tiny, tmp_path):
     (broken / "model.safetensors").write_bytes(b"\x08\x00\x00\x00\x00\x00\x00\x00{bad json")
     with pytest.raises(ModelRefused) as err:
         Captioner(inspect_folder(broken), "cpu")
-    assert str(err.value).startswith(f"{broken}: cannot load this model")
+    assert str(err.value).startswith(f"{broken}: model.safetensors is damaged")
+
+
+@pytest.mark.parametrize("how", ["cut", "lfs"])
+def test_damaged_weights_are_refused_when_listed_not_when_a_job_loads_them(tiny, tmp_path, how):
+    """A download cut short, or a Git LFS pointer where the weights should be (a clone
+    without LFS), was listed as usable ("fits") and failed only when a job started."""
+    import shutil
+
+    from llmvis_desktop.core.suggest import discover
+
+    folder = tmp_path / "models" / f"{how}-blip"
+    shutil.copytree(tiny["blip"], folder)
+    weights = folder / "model.safetensors"
+    if how == "cut":
+        data = weights.read_bytes()
+        weights.write_bytes(data[: len(data) - 1000])
+    else:
+        weights.write_text("version https://git-lfs.github.com/spec/v1\noid sha256:00\nsize 123456\n")
+    info = inspect_folder(folder)
+    want = "cut short" if how == "cut" else "Git LFS pointer"
+    assert info.problem and want in info.problem
+    (listed,) = discover([tmp_path / "models"], include_hf_cache=False)
+    assert want in listed.problem
+    assert inspect_folder(tiny["blip"]).problem is None  # a whole one is not
 
 
 def test_suggest_learned_not_ready_is_one_line(tmp_path, capsys):
@@ -262,3 +286,19 @@ def test_opt_ins_saved_for_a_linked_folder_apply_to_jobs(tiny, tmp_path):
         assert optins_for(p, resolve_model(str(link))) == (True, False)
         assert optins_for(p, resolve_model("linked-bin", [tmp_path / "models"])) == (True, False)
         assert optins_for(p, inspect_folder(os.path.realpath(link))) == (True, False)
+
+
+def test_a_link_to_a_model_folder_is_the_same_model(tiny, tmp_path):
+    """A link sorting before its folder hid the folder from the list, and a job run
+    through the link was a new model (every image again, a second card each)."""
+    import shutil
+
+    models = tmp_path / "models"
+    models.mkdir()
+    real = models / "tiny-blip"
+    shutil.copytree(tiny["blip"], real)
+    os.symlink(real, models / "a-link-blip", target_is_directory=True)
+    listed = discover([models], include_hf_cache=False)
+    assert [Path(i.path).name for i in listed] == ["tiny-blip"]
+    via_link, direct = resolve_model(models / "a-link-blip"), resolve_model(real)
+    assert via_link.model_id == direct.model_id == os.path.realpath(real) == listed[0].model_id

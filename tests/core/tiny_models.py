@@ -299,12 +299,17 @@ def build_all(base: Path) -> dict[str, Path]:
     return {key: builder(base / name) for key, (builder, name) in BUILDERS.items()}
 
 
+#: a whole safetensors file with no tensors (8-byte header length, then "{}"): weights
+#: that pass the damaged-file check, in folders refused for another reason
+EMPTY_SAFETENSORS = (2).to_bytes(8, "little") + b"{}"
+
+
 def write_refused(base: Path) -> dict[str, Path]:
     """Folders the registry must refuse, each for its own reason."""
     out = {}
     d = base / "no-config"
     d.mkdir(parents=True, exist_ok=True)
-    (d / "model.safetensors").write_bytes(b"\0" * 16)
+    (d / "model.safetensors").write_bytes(EMPTY_SAFETENSORS)
     out["no_config"] = d
     d = base / "no-weights"
     d.mkdir(parents=True, exist_ok=True)
@@ -313,7 +318,7 @@ def write_refused(base: Path) -> dict[str, Path]:
     d = base / "unknown-arch"
     d.mkdir(parents=True, exist_ok=True)
     (d / "config.json").write_text(json.dumps({"model_type": "bert", "architectures": ["BertForMaskedLM"]}))
-    (d / "model.safetensors").write_bytes(b"\0" * 16)
+    (d / "model.safetensors").write_bytes(EMPTY_SAFETENSORS)
     out["unknown"] = d
     d = base / "pickle-only"
     d.mkdir(parents=True, exist_ok=True)
@@ -325,7 +330,7 @@ def write_refused(base: Path) -> dict[str, Path]:
     (d / "config.json").write_text(json.dumps({
         "model_type": "florence2", "architectures": ["Florence2ForConditionalGeneration"],
         "auto_map": {"AutoModelForCausalLM": "modeling_florence2.Florence2ForConditionalGeneration"}}))
-    (d / "model.safetensors").write_bytes(b"\0" * 16)
+    (d / "model.safetensors").write_bytes(EMPTY_SAFETENSORS)
     out["remote"] = d
     return out
 

@@ -44,6 +44,7 @@ class ModelInfo:
     architecture: Optional[str] = None
     params: Optional[int] = None  # parameter count, read from safetensors headers
     source: str = "folder"  # "folder" | "hf-cache"
+    damaged: Optional[str] = None  # a weights file that cannot be whole (cut short, a Git LFS pointer)
 
     @property
     def name(self) -> str:
@@ -114,29 +115,44 @@ def _digest(config_bytes: bytes, weights: list[Path]) -> str:
     return h.hexdigest()[:16]
 
 
-def _param_count(files: list[Path]) -> Optional[int]:
-    total = 0
-    found = False
+def _param_count(files: list[Path]) -> tuple[Optional[int], Optional[str]]:
+    """(parameter count, or None; why a file cannot be whole, or None) from the
+    safetensors headers: a file cut short (a download stopped) or a Git LFS pointer (a
+    clone without LFS) was listed as usable and failed only when a job loaded it."""
+    total, found = 0, False
     for p in files:
         if not p.name.endswith(".safetensors"):
             continue
         try:
+            size = p.stat().st_size
             with open(p, "rb") as fh:
-                (n,) = struct.unpack("<Q", fh.read(8))
-                if n > 100 * 1024 * 1024:
-                    return None
+                head = fh.read(8)
+                if head.startswith(b"version "):
+                    return None, (f"{p.name} is a Git LFS pointer, not the weights (fetch them: "
+                                  f"git lfs pull)")
+                (n,) = struct.unpack("<Q", head)
+                if n > min(100 * 1024 * 1024, size - 8):
+                    return None, f"{p.name} is damaged (its header does not fit the file)"
                 header = json.loads(fh.read(n))
-        except (OSError, ValueError, struct.error):
-            return None
-        for key, meta in header.items():
-            if key == "__metadata__" or not isinstance(meta, dict):
-                continue
-            count = 1
-            for d in meta.get("shape", []):
-                count *= int(d)
-            total += count
-            found = True
-    return total if found else None
+            if not isinstance(header, dict):
+                raise ValueError("header is not a JSON object")
+            end = 0
+            for key, meta in header.items():
+                if key == "__metadata__" or not isinstance(meta, dict):
+                    continue
+                offsets, shape = meta.get("data_offsets") or [0, 0], meta.get("shape") or []
+                end = max(end, int(offsets[1]))
+                count = 1
+                for d in shape:
+                    count *= int(d)
+                total += count
+                found = True
+        except (OSError, ValueError, TypeError, IndexError, struct.error) as exc:
+            return None, f"{p.name} is damaged ({exc})"
+        if 8 + n + end > size:
+            return None, (f"{p.name} is cut short: {size:,} of {8 + n + end:,} bytes (the download "
+                          f"did not finish)")
+    return (total if found else None), None
 
 
 def inspect_folder(folder: Path | str, model_id: Optional[str] = None, source: str = "folder") -> ModelInfo:
@@ -161,6 +177,7 @@ def inspect_folder(folder: Path | str, model_id: Optional[str] = None, source: s
     weights = safe or pickled
     fam = family_for(config) if config else None
     archs = config.get("architectures") or []
+    params, damaged = _param_count(safe)
     info = ModelInfo(
         path=str(folder),
         model_id=model_id or str(folder),
@@ -173,8 +190,9 @@ def inspect_folder(folder: Path | str, model_id: Optional[str] = None, source: s
         problem=None,
         has_config=has_config and bad_config is None,
         architecture=(archs[0] if archs else config.get("model_type")) or None,
-        params=_param_count(safe),
+        params=params,
         source=source,
+        damaged=damaged,
     )
     problem = refusal(info, bad_config=bad_config)
     if problem:
@@ -209,6 +227,8 @@ def refusal(info: ModelInfo, allow_bin: bool = False, allow_remote_code: bool = 
     if info.needs_remote_code and not allow_remote_code:
         return (f"{where}: this model needs its own Python code (trust_remote_code); use a converted "
                 f"checkpoint, or opt in for this model (--trust-remote-code)")
+    if info.damaged:
+        return f"{where}: {info.damaged}"
     return None
 
 
@@ -273,7 +293,7 @@ def scan_folder(root: Path, depth: int = 2) -> list[ModelInfo]:
     """A model folder itself, or model folders below it (``name/`` or ``org/name/``)."""
     root = Path(root).expanduser()
     if _looks_like_model(root):
-        return [inspect_folder(root)]
+        return [inspect_folder(root, model_id=os.path.realpath(root))]  # as _folder_model
     out: list[ModelInfo] = []
     if depth <= 0:
         return out
@@ -295,18 +315,20 @@ def discover(model_dirs: Iterable[str | Path] = (), include_hf_cache: bool = Tru
     from the HF cache, which also holds unrelated text models, only known families
     unless ``cache_known_only`` is False.
     """
-    seen: set[str] = set()
-    out: list[ModelInfo] = []
     found = [i for d in model_dirs for i in scan_folder(Path(d))]
     if include_hf_cache:
         found += [i for i in scan_hf_cache(hf_cache) if i.family or not cache_known_only]
+    # one entry per folder; of a folder and a link to it, the folder itself (listed by a
+    # link's name that sorted first, the real folder was missing from the list)
+    chosen: dict[str, ModelInfo] = {}
     for info in found:
-        key = os.path.realpath(info.path)
-        if key in seen or (known_only and info.family is None):
+        if known_only and info.family is None:
             continue
-        seen.add(key)
-        out.append(info)
-    return out
+        key = os.path.realpath(info.path)
+        have = chosen.get(key)
+        if have is None or (os.path.islink(have.path) and not os.path.islink(info.path)):
+            chosen[key] = info
+    return list(chosen.values())
 
 
 def _folder_model(folder: Path) -> ModelInfo:
@@ -319,7 +341,9 @@ def _folder_model(folder: Path) -> ModelInfo:
     repo = real.parent.parent
     if real.parent.name == "snapshots" and repo.name.startswith("models--"):
         return inspect_folder(folder, model_id=repo.name[len("models--"):].replace("--", "/"), source="hf-cache")
-    return inspect_folder(folder)
+    # its id is the real folder's: through a link it is the same model (its suggestions
+    # count as done, no second card for each image)
+    return inspect_folder(folder, model_id=str(real))
 
 
 def resolve_model(spec: str | Path, model_dirs: Iterable[str | Path] = (),
