@@ -164,6 +164,18 @@ def test_out_of_memory_halves_the_batch_then_falls_back_to_cpu(tiny, project, mo
     out = eng.caption(imgs, batch=8, max_new_tokens=3)
     assert len(out) == 8 and sizes[:3] == [8, 4, 2] and eng.batch_size == 2
     assert any("batch size now 4" in m for m in eng.messages)
+    # the next batches of the job start at the size that fitted (each began again at 8
+    # and ran out of memory twice more)
+    sizes.clear()
+    eng.caption(imgs, batch=8, max_new_tokens=3)
+    assert sizes == [2, 2, 2, 2]
+
+    # the CPU allocator's own words are out of memory too (the job stopped on them)
+    from llmvis_desktop.core.suggest.engines import is_oom
+
+    assert is_oom(RuntimeError("[enforce fail at alloc_cpu.cpp:127] data. DefaultCPUAllocator: "
+                               "can't allocate memory: you tried to allocate 80000000000000 bytes"))
+    assert not is_oom(RuntimeError("size mismatch for weight"))
 
     # pretend the model is on a GPU that cannot take even one image: it moves to the CPU
     eng.device = eng.loaded.device = "cuda"

@@ -29,9 +29,15 @@ def _offline() -> None:
 def is_oom(exc: BaseException) -> bool:
     import torch
 
-    if isinstance(exc, torch.cuda.OutOfMemoryError):
+    if isinstance(exc, (torch.cuda.OutOfMemoryError, MemoryError)):
         return True
-    return isinstance(exc, RuntimeError) and "out of memory" in str(exc).lower()
+    text = str(exc).lower()
+    # CUDA/MPS say "out of memory"; the CPU allocator "DefaultCPUAllocator: can't allocate
+    # memory" (or, on Windows, "not enough memory")
+    return isinstance(exc, RuntimeError) and any(k in text for k in OOM_WORDS)
+
+
+OOM_WORDS = ("out of memory", "can't allocate memory", "not enough memory")
 
 
 def free_cache(device: str) -> None:
@@ -65,6 +71,8 @@ class Engine:
         self.messages: list[str] = []
         self._on_message = on_message
         self.loaded: Optional[Loaded] = None
+        # the batch size out-of-memory came down to, kept while the model stays loaded here
+        self.batch_size: Optional[int] = None
         self.load()
 
     # --- lifecycle ----------------------------------------------------------------
@@ -134,7 +142,9 @@ class Engine:
         if self.loaded is None:
             raise RuntimeError(f"{self.info.name} is unloaded")
         out: list = []
-        size = max(1, int(batch))
+        # a size halved on out-of-memory stays halved for the rest of the job (every
+        # batch started again at the full size and ran out of memory twice more)
+        size = max(1, min(int(batch), self.batch_size or int(batch)))
         i = 0
         with torch.inference_mode():
             while i < len(items):
