@@ -485,7 +485,7 @@ def test_two_jobs_at_once_store_each_suggestion_once(tiny, project, worker, monk
     project.decide_suggestion(caps[0].id, "rejected", "tester")
     redo = run_suggest(project, blip, None, batch=4, max_new_tokens=3, worker=worker, only_unsuggested=False)
     assert redo.images == 6 and redo.suggestions == 1
-    assert any("5 suggestions were the same as suggestions still pending" in m for m in redo.messages)
+    assert any("5 suggestions were the same as cards still pending: kept" in m for m in redo.messages)
     pending = [s for s in _all(project) if s.kind == "caption" and s.outcome == "pending"]
     assert len(pending) == 6 and len({s.image_id for s in pending}) == 6
 
@@ -723,6 +723,11 @@ def test_a_label_added_to_the_taxonomy_gets_the_labeler_to_score_again(tiny, pro
     # and counted as done: the cards kept from before the label was added are of the new scoring
     assert run_suggest(project, None, clip, batch=4, top_k=10, min_score=0.0, worker=worker).images == 0
     time.sleep(0.01)
+    project.add_label("owl")  # every label card scored again and kept: said so, not "another job"
+    rescored = run_suggest(project, None, clip, batch=4, top_k=10, min_score=0.0, worker=worker)
+    assert not any("another job" in m for m in rescored.messages), rescored.messages
+    assert any("the same as cards still pending: kept, with the new score" in m for m in rescored.messages)
+    time.sleep(0.01)
     project.add_label("bird")  # ranks nowhere in a top 1: nothing new is stored, the kept card is renewed
     run_suggest(project, None, clip, batch=4, top_k=1, min_score=0.99, worker=worker)
     assert run_suggest(project, None, clip, batch=4, top_k=1, min_score=0.99, worker=worker).images == 0
@@ -733,6 +738,6 @@ def test_a_label_added_to_the_taxonomy_gets_the_labeler_to_score_again(tiny, pro
     mine = [s for s in rows if s.image_id == image_id]
     (best,) = [s for s in mine if s.outcome == "pending"]
     withdrawn = {s.id for s in mine if s.outcome == "withdrawn"}
-    assert {s.value for s in mine if s.outcome == "withdrawn"} == {*LABELS, "hole"} - {best.value}
+    assert {s.value for s in mine if s.outcome == "withdrawn"} == {*LABELS, "hole", "owl"} - {best.value}
     events = [e for e in project.history(image_id) if e.action == "withdraw"]
     assert {e.suggestion_id for e in events} == withdrawn

@@ -52,7 +52,7 @@ def _request(it: NewSuggestion) -> tuple:
 
 def add_suggestions(session: Session, items: Sequence[NewSuggestion], skip_done: bool = False,
                     skip_same_pending: bool = False, replaces: Optional[str] = None,
-                    supersede: bool = False) -> list[int]:
+                    supersede: bool = False, stats: Optional[dict] = None) -> list[int]:
     """Store suggestions; never touches a reviewed annotation. New images become ``suggested``.
 
     ``skip_done``: leave out a suggestion whose image already has one of the same request
@@ -64,8 +64,8 @@ def add_suggestions(session: Session, items: Sequence[NewSuggestion], skip_done:
     images, other than their own model and revision's, which are withdrawn (a retrained
     learned suggester's cards take the place of its older ones). ``supersede``: instead of
     ``skip_same_pending``, the items take the place of their own request's pending cards
-    on their images (:func:`_supersede`; a batch job run again). Returns the ids of the
-    rows stored.
+    on their images (:func:`_supersede`; a batch job run again); ``stats["renewed"]``
+    counts the cards kept that way. Returns the ids of the rows stored.
 
     Bulk statements (one multi-row insert for the suggestions, one for their history
     events, one query and one update for the images they touch): a batch job stores
@@ -90,7 +90,10 @@ def add_suggestions(session: Session, items: Sequence[NewSuggestion], skip_done:
     now = m.utcnow()
     superseded: set[int] = set()
     if supersede:
+        before = len(items)
         items, superseded = _supersede(session, items, now)
+        if stats is not None:  # the same card again: kept, with the new score and time
+            stats["renewed"] = stats.get("renewed", 0) + before - len(items)
     elif skip_same_pending:
         items = _not_same_pending(session, items, touched)
     if not items:

@@ -79,6 +79,10 @@ def _count(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
+def _were(n: int) -> str:
+    return "was" if n == 1 else "were"
+
+
 @dataclass(frozen=True)
 class _Role:
     role: str  # engine role: caption | label | answer
@@ -259,9 +263,13 @@ def run_suggest(
                                     worker, on_batch, token, share, skip_done=only_unsuggested)
             if committer.dropped:  # another job over the same images stored them first, or a rerun
                 report.suggestions -= committer.dropped
-                why = ("were already stored by another job running at the same time" if only_unsuggested
-                       else "were the same as suggestions still pending")
-                report.messages.append(f"{_count(committer.dropped, 'suggestion')} {why}; not stored twice")
+                renewed, other = committer.renewed, committer.dropped - committer.renewed
+                if renewed:
+                    report.messages.append(f"{_count(renewed, 'suggestion')} {_were(renewed)} the same as "
+                                           f"cards still pending: kept, with the new score")
+                if other:
+                    report.messages.append(f"{_count(other, 'suggestion')} {_were(other)} already stored by "
+                                           f"another job running at the same time; not stored twice")
         finally:
             if share is not None:  # a cancelled job measured something too
                 cores_saved.save(memory, cores_saved.saved_path(), cores)

@@ -65,6 +65,7 @@ class GroupCommitter:
         self._skip_done = skip_done  # see Project.add_suggestions
         # rows not stored: another job had stored the same meanwhile, or one identical is pending
         self.dropped = 0
+        self.renewed = 0  # of those, the same card still pending (kept, new score and time)
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="llmvis-suggest-write")
         self._running: Optional[Future] = None
         self._buffer: list[NewSuggestion] = []
@@ -90,8 +91,10 @@ class GroupCommitter:
 
     def _store(self, rows: list[NewSuggestion]) -> None:
         """On the writer thread (one commit at a time)."""
-        stored = self._project.add_suggestions(rows, self._skip_done, supersede=True)
+        stats: dict = {}
+        stored = self._project.add_suggestions(rows, self._skip_done, supersede=True, stats=stats)
         self.dropped += len(rows) - len(stored)
+        self.renewed += stats.get("renewed", 0)
 
     def flush(self) -> None:
         """Commit everything buffered and wait until it is stored."""
