@@ -10,6 +10,7 @@ import argparse
 import json
 import os
 import sys
+from pathlib import Path
 from typing import Optional, Sequence
 
 from .cli_args import non_negative, positive
@@ -82,6 +83,9 @@ def run_models_cmd(args) -> int:
 
     cfg = _config()
     dirs = list(cfg.model_dirs) + list(args.dir)
+    for d in args.dir:
+        if not Path(d).expanduser().is_dir():
+            print(f"warning: --dir {d}: no such folder", file=sys.stderr)
     infos = discover(dirs, include_hf_cache=not args.no_cache, cache_known_only=not args.show_all)
     try:
         device = resolve(args.device or cfg.device)
@@ -147,6 +151,12 @@ def run_suggest_cmd(args) -> int:
         flt = None
         if args.path_prefix or args.status:
             flt = ImageFilter(statuses=tuple(args.status or ()), path_prefix=args.path_prefix)
+            if args.path_prefix and not project.image_ids(ImageFilter(path_prefix=args.path_prefix)):
+                return _err("suggest", f"--path-prefix {args.path_prefix}: no image of {project.root} is "
+                                       f"in that folder (a path relative to the project folder)")
+        if args.prompt and args.ask:
+            return _err("suggest", "--prompt and --ask do not go together: --ask is the question a "
+                                   "chat model answers, --prompt starts a caption")
         reports = []
         if captioner is not None or labeler is not None:
             from .core.suggest.batch import run_suggest

@@ -199,6 +199,24 @@ def test_labeler_needs_a_taxonomy(tiny, tmp_path, worker):
             run_suggest(p, None, inspect_folder(tiny["clip"]), worker=worker)
         with pytest.raises(ModelRefused, match="not a captioner"):
             run_suggest(p, inspect_folder(tiny["clip"]), None, worker=worker)
+        # a captioner beside it still runs (a labeler picked before labels were made
+        # blocked the captioner too), and the report says the labeler did not
+        rep = run_suggest(p, inspect_folder(tiny["blip"]), inspect_folder(tiny["clip"]), worker=worker,
+                          max_new_tokens=3)
+        assert rep.images == 1 and {s.kind for s in _all(p)} == {"caption"}
+        assert any("the labeler did not run" in m for m in rep.messages)
+
+
+def test_suggest_refuses_a_folder_with_no_image_and_a_prompt_beside_a_question(tiny, tmp_path, capsys):
+    """--path-prefix naming no folder ran on nothing and said it was done; --prompt with
+    --ask was dropped without a word."""
+    from llmvis_desktop.cli_suggest import main
+
+    folder = tiny_models.image_folder(tmp_path / "imgs", 2)
+    assert main(["suggest", str(folder), "--captioner", str(tiny["blip"]), "--path-prefix", "nosuch"]) == 1
+    assert "--path-prefix nosuch: no image" in capsys.readouterr().err
+    assert main(["suggest", str(folder), "--captioner", str(tiny["llava"]), "--prompt", "a", "--ask", "b?"]) == 1
+    assert "do not go together" in capsys.readouterr().err
 
 
 _SLOW_CLI = """

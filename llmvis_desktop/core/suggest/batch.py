@@ -169,10 +169,15 @@ def run_suggest(
     roles = _roles(project, captioner, labeler, prompt, question, label_template,
                    allow_bin, allow_remote_code)
     labels = [l.name for l in project.labels()] if any(r.role == "label" for r in roles) else []
+    no_labels = "the project has no labels for the labeler to score; add some first " \
+                "(llmvis labels add FOLDER scratch dent ...)"
     if any(r.role == "label" for r in roles) and not labels:
-        raise SuggestError("the project has no labels for the labeler to score; add some first "
-                           "(llmvis labels add FOLDER scratch dent ...)")
+        if all(r.role == "label" for r in roles):
+            raise SuggestError(no_labels)
+        roles = [r for r in roles if r.role != "label"]  # the captioner still runs
     report = SuggestReport(models={r.role: f"{r.info.model_id}@{r.info.revision}" for r in roles})
+    if labeler is not None and not labels:
+        report.messages.append(no_labels + "; the labeler did not run")
     if prompt and not question:  # say so rather than drop it silently
         from .registry import family_named
 

@@ -223,10 +223,12 @@ def refusal(info: ModelInfo, allow_bin: bool = False, allow_remote_code: bool = 
                 f"known model types: {known}")
     if info.weights_format == "bin" and not allow_bin:
         return (f"{where}: weights only in pickle .bin form, which can run code when loaded; "
-                f"convert them to safetensors, or opt in for this model (--allow-bin)")
+                f"convert them to safetensors, or opt in for this model (--allow-bin; in the model "
+                f"manager, its check box)")
     if info.needs_remote_code and not allow_remote_code:
         return (f"{where}: this model needs its own Python code (trust_remote_code); use a converted "
-                f"checkpoint, or opt in for this model (--trust-remote-code)")
+                f"checkpoint, or opt in for this model (--trust-remote-code; in the model manager, its "
+                f"check box)")
     if info.damaged:
         return f"{where}: {info.damaged}"
     return None
