@@ -138,6 +138,8 @@ class PanelController(RepairActions, QObject):
             self._caption_id = rec.id if rec else None
             if not typing:
                 self.caption.set_caption(rec.caption if rec else None)
+            else:  # the stored caption may have changed under the typed text
+                self.caption.set_saved(rec.caption)
             self.caption.set_editable(rec is not None)
         suggestions = []
         if rec is not None and project is not None:

@@ -44,6 +44,14 @@ def test_other_reviewers_changes_show_up(qtbot, window, image_folder):
         ra.set_status(alice, current.id, "rejected", "alice")
     qtbot.waitUntil(lambda: window.review.current.review_status == "rejected", timeout=10000)
     assert window.panel_ctl.caption.text() == "my own words, not saved yet"
+    # alice saves a caption for it meanwhile: the typed text stays, the hint says so, and
+    # Esc shows hers (it showed the caption from before, and saving replaced hers unsaid)
+    with Project.open(image_folder, project.db_url) as alice:
+        ra.set_caption(alice, current.id, "alice's second look", "alice")
+    qtbot.waitUntil(lambda: "someone else" in window.panel_ctl.caption.hint.text(), timeout=10000)
+    assert window.panel_ctl.caption.text() == "my own words, not saved yet"
+    window.panel_ctl.caption.cancel()
+    assert window.panel_ctl.caption.text() == "alice's second look"
 
 
 def test_an_unreachable_database_is_said_once_and_the_watch_recovers(qtbot, window, image_folder, monkeypatch):

@@ -66,6 +66,7 @@ class CaptionEditor(QWidget):
     def __init__(self, parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
         self._caption = ""
+        self._changed_underneath = False  # the stored caption changed while one typed
         self.edit = _Edit(self)
         self.edit.setPlaceholderText("No caption \u2014 press F2 or E to write one")
         self.edit.setTabChangesFocus(True)
@@ -95,6 +96,7 @@ class CaptionEditor(QWidget):
     # --- public API ------------------------------------------------------------------
     def set_caption(self, text: Optional[str]) -> None:
         self._caption = text or ""
+        self._changed_underneath = False
         self.edit.blockSignals(True)
         self.edit.setPlainText(self._caption)
         self.edit.blockSignals(False)
@@ -102,6 +104,16 @@ class CaptionEditor(QWidget):
 
     def caption(self) -> str:
         return self._caption
+
+    def set_saved(self, text: Optional[str]) -> None:
+        """The stored caption changed while the reviewer types (another reviewer saved one):
+        the typed text stays, Esc now brings back the new stored one, and the hint says so
+        (Esc showed the caption from before, and saving replaced theirs without a word)."""
+        new = text or ""
+        if new.strip() != self._caption.strip():
+            self._caption = new
+            self._changed_underneath = True
+            self._update_hint()
 
     def text(self) -> str:
         return self.edit.toPlainText()
@@ -119,6 +131,7 @@ class CaptionEditor(QWidget):
         if not self.is_dirty():
             return False
         self._caption = self.text().strip()
+        self._changed_underneath = False
         self._update_hint()
         self.captionCommitted.emit(self._caption)
         return True
@@ -157,6 +170,9 @@ class CaptionEditor(QWidget):
     def _update_hint(self) -> None:
         if self.edit.isReadOnly():
             self.hint.setText("")
+        elif self.is_dirty() and self._changed_underneath:
+            self.hint.setText("Changed by someone else meanwhile \u2014 Ctrl+Enter saves yours over "
+                              "it, Esc shows theirs")
         elif self.is_dirty():
             self.hint.setText("Unsaved \u2014 Ctrl+Enter to save, Esc to cancel")
         else:
