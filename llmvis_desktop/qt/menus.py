@@ -118,6 +118,14 @@ def build_menus(win) -> None:
     smaller = win.view_menu.addAction("Smaller thumbnails", lambda: win.grid.set_thumb_size(win.grid.thumb_size - 32))
     smaller.setShortcut("Ctrl+-")
     win.view_menu.addSeparator()
+    # the viewer's keys work from the grid too (they did only once the viewer had the focus)
+    viewer_keys = (("act_fit", "&Fit image", "fit", ["F"]), ("act_actual", "&Actual pixels (1:1)", "actual_size", ["0"]),
+                   ("act_zoom_in", "Zoom &in", "zoom_in", ["+", "="]), ("act_zoom_out", "Zoom &out", "zoom_out", ["-"]))
+    for attr, text, method, keys in viewer_keys:
+        act = win.view_menu.addAction(text, lambda m=method: win.viewer_call(m))
+        act.setShortcuts([QKeySequence(k) for k in keys])
+        setattr(win, attr, act)
+    win.view_menu.addSeparator()
     for dock in win.findChildren(QDockWidget):
         win.view_menu.addAction(dock.toggleViewAction())
 

@@ -394,3 +394,24 @@ def test_a_reindex_says_what_it_found(qtbot, window, image_folder):
     qtbot.waitUntil(lambda: panel._done and "2 new" in panel._done[0].done_label.text(), timeout=5000)
     assert "2 new, 0 changed, 0 missing" in panel._done[0].done_label.text()
     assert "2 new, 0 changed, 0 missing" in window.statusBar().currentMessage()
+
+
+def test_viewer_keys_work_from_the_grid(qtbot, window, image_folder):
+    """The shortcuts dialog lists F, 0 and +/- beside the review keys, but they worked only
+    once the viewer had the focus."""
+    open_and_index(qtbot, window, image_folder)
+    qtbot.waitUntil(lambda: window.viewer.has_image(), timeout=10000)
+    window.grid.setFocus()
+    QTest.keyClick(window.grid, Qt.Key.Key_0)
+    assert window.viewer.zoom() == 1.0
+    QTest.keyClick(window.grid, Qt.Key.Key_Plus)
+    assert window.viewer.zoom() > 1.0
+    QTest.keyClick(window.grid, Qt.Key.Key_Minus)
+    QTest.keyClick(window.grid, Qt.Key.Key_Minus)
+    assert window.viewer.zoom() < 1.0
+    QTest.keyClick(window.grid, Qt.Key.Key_F)
+    assert window.viewer._fit_mode
+    # typed in the search box, they are text
+    window.filter_bar.text.setFocus()
+    QTest.keyClicks(window.filter_bar.text, "0f")
+    assert window.filter_bar.text.text() == "0f" and window.viewer._fit_mode
