@@ -308,6 +308,14 @@ class PanelController(RepairActions, QObject):
         mgr.job_changed.connect(self._job_changed)
         mgr.job_finished.connect(self._job_finished)
         panel.cancelRequested.connect(self._cancel_job)
+        panel.wantsHeight.connect(self._fit_jobs_dock)
+
+    def _fit_jobs_dock(self, height: int) -> None:
+        """A running job's row shown whole (the dock's 90 px hid it behind a scrollbar)."""
+        dock = self.jobs.parentWidget()
+        if dock is not None and dock.isVisible() and self.jobs.height() < height:
+            title = max(0, dock.height() - self.jobs.height())  # the dock's own title bar
+            self.win.resizeDocks([dock], [height + title], Qt.Orientation.Vertical)
 
     def _job_changed(self, job) -> None:
         p = job.last_progress

@@ -415,3 +415,15 @@ def test_viewer_keys_work_from_the_grid(qtbot, window, image_folder):
     window.filter_bar.text.setFocus()
     QTest.keyClicks(window.filter_bar.text, "0f")
     assert window.filter_bar.text.text() == "0f" and window.viewer._fit_mode
+
+
+def test_a_running_job_row_is_shown_whole(qtbot, window, image_folder):
+    """The jobs dock was 90 px: a running job's row sat half behind a scrollbar."""
+    open_and_index(qtbot, window, image_folder)
+    window.resize(1280, 800)
+    panel = window.panel_ctl.jobs
+    panel.add_job("t1", "Suggestions (tiny-blip)")
+    panel.update_job("t1", 3, 10, "3.0 images/s, ETA 2 s")
+    qtbot.wait(50)
+    row = panel._rows["t1"]
+    assert panel.height() >= row.sizeHint().height() + 8

@@ -172,6 +172,8 @@ def _esc(text: str) -> str:
 
 class JobsPanel(QWidget):
     cancelRequested = Signal(str)
+    #: a running job's row was added: the height the panel needs to show it whole
+    wantsHeight = Signal(int)
 
     def __init__(self, parent: Optional[QWidget] = None, keep_finished: int = 20) -> None:
         super().__init__(parent)
@@ -204,6 +206,7 @@ class JobsPanel(QWidget):
         # running jobs first, above the done lines
         self._lay.insertWidget(1 + self._running_count(), row)  # index 0: placeholder
         self._refresh_placeholder()
+        self.wantsHeight.emit(row.sizeHint().height() + 16)  # the panel's margins and a little air
 
     def update_job(self, job_id: str, done: int, total: Optional[int], message: str = "",
                    eta_s: Optional[float] = None, rate: Optional[float] = None) -> None:
