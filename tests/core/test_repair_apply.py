@@ -427,4 +427,4 @@ def test_repair_apply_frame_counts_from_one_in_its_errors_too(tmp_path, frame, m
         rc = exc.code
     assert rc != 0
     err = capsys.readouterr().err
-    assert re.search(message, err) and "-1" not in err and "frame 3" not in err
+    assert re.search(message, err) and "frame -1" not in err and "frame 3 out of range" not in err
