@@ -104,6 +104,7 @@ class MainWindow(QMainWindow):
         self.grid = GridView(thumb_size=self.config.thumbnail_size)
         self.grid.setModel(self.model)
         self.review = ReviewController(self.grid, self.model, self.reviewer, self)
+        self.review.known_actor = lambda: self.config.reviewer or "anonymous"
         self.filter_bar = FilterBar()
         self.viewer = self._make_viewer()
         self._build_central()

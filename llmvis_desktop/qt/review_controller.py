@@ -124,10 +124,15 @@ class ReviewController(QObject):
         self.grid.select_row(row)
         return True
 
+    #: the reviewer's name without asking for it (None: ``actor`` itself): browsing never
+    #: asks, only a change does
+    known_actor: Optional[Callable[[], str]] = None
+
     def _position_key(self) -> str:
         """Each reviewer's own place in a shared project (one key for all reopened everyone
         at whatever image someone else last looked at)."""
-        return f"position:{self.actor()}"
+        name = self.known_actor() if self.known_actor is not None else self.actor()
+        return f"position:{name}"
 
     def save_position(self) -> None:
         self._save_timer.stop()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
 from llmvis_desktop.core import review_actions as ra
 from llmvis_desktop.core.project import Project
 from llmvis_desktop.core.store.repo_review import replay
@@ -309,3 +311,87 @@ def test_removing_a_label_while_another_reviewer_applies_it(png_folder, db_url, 
     assert errors == []
     with Project.open(png_folder, db_url) as p:
         assert p.labels() == [] and p.image(ids[0]).labels == () and p.image(ids[1]).labels == ()
+
+
+def test_removing_a_label_while_another_change_holds_an_image_that_carries_it(png_folder, db_url, monkeypatch):
+    """The removal locked the label before the images, a label change the image before
+    the labels: a toggle on an image carrying the label deadlocked with its removal."""
+    import threading
+
+    from llmvis_desktop.core.store import repo_review as rr
+
+    with Project.open(png_folder, db_url) as p:
+        p.scan()
+        p.add_labels(["A", "B"])
+        image = p.image_ids()[0]
+        p.set_labels(image, ["A"], "alice")
+    inside, go = threading.Event(), threading.Event()
+    real = rr.current_labels
+
+    def current_labels(session, image_id):  # alice holds the image, not yet the labels
+        if threading.current_thread().name == "alice" and not inside.is_set():
+            inside.set()
+            go.wait(2.0)
+        return real(session, image_id)
+
+    monkeypatch.setattr(rr, "current_labels", current_labels)
+    errors = []
+
+    def run(fn):
+        try:
+            with Project.open(png_folder, db_url) as q:
+                fn(q)
+        except Exception as exc:
+            errors.append(exc)
+
+    alice = threading.Thread(target=run, args=(lambda q: q.toggle_label(image, "B", "alice"),), name="alice")
+    alice.start()
+    assert inside.wait(10)
+    bob = threading.Thread(target=run, args=(lambda q: q.remove_labels(["A"], "bob", force=True),), name="bob")
+    bob.start()
+    bob.join(0.5)
+    go.set()
+    alice.join(20)
+    bob.join(20)
+    assert errors == []
+    with Project.open(png_folder, db_url) as p:
+        assert [d.name for d in p.labels()] == ["B"] and p.image(image).labels == ("B",)
+
+
+def test_a_long_change_that_makes_a_label_does_not_hold_up_settings_or_a_recolour(png_folder, db_url):
+    """The taxonomy lock was the project row: an import that made a label held up every
+    reviewer's position save (on the GUI thread) for 15 s and then failed; the labels an
+    import applied were held so a recolour waited as long."""
+    import threading
+    import time
+
+    from llmvis_desktop.core.store import repo_labels as rl
+    from llmvis_desktop.core.store import repo_review as rr
+
+    if not db_url or not db_url.startswith("postgresql"):
+        pytest.skip("SQLite's writers take turns by design; the row locks are PostgreSQL's")
+    with Project.open(png_folder, db_url) as p:
+        p.scan()
+        p.add_label("A")
+        image = p.image_ids()[0]
+    holding, done = threading.Event(), threading.Event()
+
+    def long_import():
+        with Project.open(png_folder, db_url) as q, q.store.write() as s:
+            rl.add_label(s, "made-by-import")
+            rr.set_labels(s, image, ["A"], "import:x.csv")
+            holding.set()
+            done.wait(10)
+
+    t = threading.Thread(target=long_import)
+    t.start()
+    try:
+        assert holding.wait(10)
+        with Project.open(png_folder, db_url) as bob:
+            start = time.monotonic()
+            bob.set_setting("position:bob", "a.png")
+            bob.update_label("A", color="#123456")
+            assert time.monotonic() - start < 3
+    finally:
+        done.set()
+        t.join(10)

@@ -427,3 +427,19 @@ def test_a_running_job_row_is_shown_whole(qtbot, window, image_folder):
     qtbot.wait(50)
     row = panel._rows["t1"]
     assert panel.height() >= row.sizeHint().height() + 8
+
+
+def test_browsing_never_asks_for_the_reviewer_name(qtbot, window, image_folder):
+    """With no name set yet, saving each reviewer's position asked for it on opening,
+    on every move and on closing, though nothing was changed."""
+    window.config.reviewer = ""
+    asked = []
+    window.panel_ctl.ask_reviewer = lambda: asked.append(1)  # the reviewer presses Cancel
+    open_and_index(qtbot, window, image_folder)
+    for _ in range(3):
+        QTest.keyClick(window.grid, Qt.Key.Key_Right)
+    window.review.save_position()
+    window.close_project()
+    assert asked == []
+    with Project.open(image_folder) as p:
+        assert "position:anonymous" in p.settings()

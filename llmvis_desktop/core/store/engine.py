@@ -228,7 +228,7 @@ def url_without_password(url: str) -> str:
 
 
 #: query parameters of a database URL that hold a secret (libpq's keywords)
-SECRET_QUERY_KEYS = frozenset({"password", "sslpassword", "passfile"})
+SECRET_QUERY_KEYS = frozenset({"password", "sslpassword"})  # (passfile names a file: kept)
 
 
 def describe_url(url: str) -> str:

@@ -5,7 +5,8 @@ import re
 import unicodedata
 from typing import Optional
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, text, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from . import models as m
@@ -94,10 +95,17 @@ def add_label(
     return label_def(row)
 
 
+#: PostgreSQL advisory lock key of the taxonomy (an arbitrary constant of this app)
+TAXONOMY_LOCK = 0x6C6D7673_7478  # "lmvs" "tx"
+
+
 def lock_taxonomy(session: Session) -> None:
-    """Changes of the taxonomy take turns (the project row, locked until the commit): two
-    labels added at once by two reviewers got the same free key and colour."""
-    session.execute(select(m.ProjectRow.id).where(m.ProjectRow.id == 1).with_for_update())
+    """Changes of the taxonomy take turns, until the commit: two labels added at once by
+    two reviewers got the same free key and colour. A lock of its own (PostgreSQL's
+    advisory lock; SQLite's writers take turns anyway): on the project row it held up
+    every reviewer's settings for the length of an import that made a label."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": TAXONOMY_LOCK})
 
 
 def update_label(
@@ -115,7 +123,8 @@ def update_label(
     label's suggestions; history rows keep the name that was current when they were
     written.
     """
-    lock_taxonomy(session)
+    if (new_name and new_name != name) or shortcut != "":  # names and keys are unique: take turns
+        lock_taxonomy(session)  # (a recolour need not wait for an import that makes labels)
     row = session.scalar(select(m.Label).where(m.Label.name == name))
     if row is None:
         raise LabelError(f"label {name!r} does not exist")
@@ -163,20 +172,30 @@ def remove_label(session: Session, name: str, actor: str, *, force: bool = False
     images lost it.
     """
     lock_taxonomy(session)
-    # the label locked first: a change applying it meanwhile finishes before its images
-    # are listed (one missed failed the removal with a foreign-key error)
-    row = session.scalar(select(m.Label).where(m.Label.name == name).with_for_update())
+    row = session.scalar(select(m.Label).where(m.Label.name == name))
     if row is None:
         raise LabelError(f"label {name!r} does not exist")
-    image_ids = sorted(session.scalars(select(m.ImageLabel.image_id).where(m.ImageLabel.label_id == row.id)))
-    if image_ids and not force:
-        raise LabelError(
-            f"label {name!r} is on {len(image_ids)} image(s); remove it anyway with --force "
-            "(each image keeps the change in its history)"
-        )
-    for image_id in image_ids:
-        locked_image(session, image_id)
-        remaining = [n for n in current_labels(session, image_id) if n != name]
-        set_labels(session, image_id, remaining, actor, action="labels")
-    session.execute(delete(m.Label).where(m.Label.id == row.id))
-    return len(image_ids)
+    removed: set[int] = set()
+    # Images first (in id order), the label last, as every change applying a label locks
+    # them: the label locked first deadlocked with one. A change applying it to one more
+    # image meanwhile makes the delete fail: that image is taken too, and it tries again.
+    for attempt in range(5):
+        image_ids = sorted(set(session.scalars(select(m.ImageLabel.image_id)
+                                               .where(m.ImageLabel.label_id == row.id))) - removed)
+        if image_ids and not force:
+            raise LabelError(
+                f"label {name!r} is on {len(image_ids) + len(removed)} image(s); remove it anyway with "
+                "--force (each image keeps the change in its history)"
+            )
+        for image_id in image_ids:
+            locked_image(session, image_id)
+            remaining = [n for n in current_labels(session, image_id) if n != name]
+            set_labels(session, image_id, remaining, actor, action="labels")
+            removed.add(image_id)
+        try:
+            with session.begin_nested():
+                session.execute(delete(m.Label).where(m.Label.id == row.id))
+            return len(removed)
+        except IntegrityError:
+            continue
+    raise LabelError(f"label {name!r} is being put on images by someone else right now; try again")

@@ -114,10 +114,11 @@ def set_labels(
     before = current_labels(session, image_id)
     if before == wanted:
         return False
-    # the labels held (shared) until the commit: a label removed meanwhile waits for this
-    # change, or this one finds it gone (it failed with a foreign-key error)
+    # the labels held (key share, as the foreign key would) until the commit: a label
+    # removed meanwhile waits for this change, or this one finds it gone; a recolour or
+    # rename does not wait
     ids = dict(session.execute(select(m.Label.name, m.Label.id).where(m.Label.name.in_(wanted))
-                               .order_by(m.Label.id).with_for_update(read=True)).all())
+                               .order_by(m.Label.id).with_for_update(read=True, key_share=True)).all())
     unknown = [n for n in wanted if n not in ids]
     if unknown:
         raise NotFound(f"label(s) not in the taxonomy: {', '.join(unknown)}")

@@ -295,7 +295,7 @@ def scan_folder(root: Path, depth: int = 2) -> list[ModelInfo]:
     """A model folder itself, or model folders below it (``name/`` or ``org/name/``)."""
     root = Path(root).expanduser()
     if _looks_like_model(root):
-        return [inspect_folder(root, model_id=os.path.realpath(root))]  # as _folder_model
+        return [inspect_folder(root)]
     out: list[ModelInfo] = []
     if depth <= 0:
         return out
@@ -343,9 +343,7 @@ def _folder_model(folder: Path) -> ModelInfo:
     repo = real.parent.parent
     if real.parent.name == "snapshots" and repo.name.startswith("models--"):
         return inspect_folder(folder, model_id=repo.name[len("models--"):].replace("--", "/"), source="hf-cache")
-    # its id is the real folder's: through a link it is the same model (its suggestions
-    # count as done, no second card for each image)
-    return inspect_folder(folder, model_id=str(real))
+    return inspect_folder(folder)
 
 
 def resolve_model(spec: str | Path, model_dirs: Iterable[str | Path] = (),
