@@ -504,6 +504,8 @@ def test_a_password_in_the_url_query_is_never_shown_or_remembered(tmp_path):
     assert "password=***" in describe_url(url)
     assert "S3cret" not in describe_url("postgresql+psycopg://alice:S3cret@db/teamdb")
     assert url_without_password("postgresql+psycopg://alice@db/teamdb") == "postgresql+psycopg://alice@db/teamdb"
+    kept = "postgresql+psycopg://alice@db/teamdb?passfile=/home/alice/team.pgpass"  # a file, not a secret
+    assert "team.pgpass" in url_without_password(kept) and "team.pgpass" in describe_url(kept)
     with pytest.raises(ProjectError) as exc:  # a server that is not there: the error names it without the password
         Project.open(tmp_path, "postgresql+psycopg://alice@127.0.0.1:1/teamdb?password=S3cret&connect_timeout=2")
     assert "S3cret" not in str(exc.value)
