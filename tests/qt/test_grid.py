@@ -223,3 +223,26 @@ def test_delegate_keeps_no_wrapper_of_the_device_it_painted_on(qtbot, image_fold
             assert kept == []
         finally:
             assert loader.shutdown()
+
+
+def test_refresh_reads_only_rows_in_memory(qtbot, image_folder, tmp_path, monkeypatch):
+    """A team's suggestion jobs name thousands of rows; each was read again on the GUI
+    thread, shown or not. Rows not in memory are read when shown anyway."""
+    from llmvis_desktop.qt.models import grid_model
+
+    monkeypatch.setattr(grid_model, "WINDOW", 4)
+    with Project.open(image_folder) as p:
+        p.index()
+        loader = ThumbLoader(make_cache(tmp_path / "thumbs"))
+        model = GridModel()
+        model.set_project(p, loader)
+        try:
+            model.index(1).data(RecordRole)  # window 0 (rows 0-3) only
+            qtbot.waitUntil(lambda: model.cached_record(1) is not None, timeout=10000)
+            asked = []
+            real = p.images
+            monkeypatch.setattr(p, "images", lambda ids: (asked.append(list(ids)), real(ids))[1])
+            model.refresh_ids(model.ids)
+            assert asked == [model.ids[:4]]
+        finally:
+            assert loader.shutdown()

@@ -283,11 +283,13 @@ class GridModel(QAbstractListModel):
             self.dataChanged.emit(idx, idx, RECORD_ROLES)
 
     def refresh_ids(self, ids: Iterable[int]) -> None:
-        """Re-read these rows from the database (after an action changed them)."""
-        rows = [self._row_of[i] for i in ids if i in self._row_of]
+        """Re-read these rows from the database (after an action changed them). Only rows
+        of windows in memory: the others are read fresh when they are shown (a team's
+        suggestion jobs name thousands of rows, read on the GUI thread)."""
+        rows = [r for r in (self._row_of[i] for i in ids if i in self._row_of) if (r // WINDOW) in self._windows]
+        self._edit_seq += 1  # a window being fetched now is fetched again (it may hold old rows)
         if not rows or self.project is None:
             return
-        self._edit_seq += 1
         fresh = {r.id: r for r in self.project.images([self._ids[r] for r in rows])}
         for row in rows:
             w = row // WINDOW
