@@ -299,6 +299,7 @@ def gather(ctx: ExportContext, chunk: int = CHUNK) -> Iterator[list[ExportRow]]:
         dicom_sources: set[int] = set()
         derived: dict[int, int] = {}  # output image id -> source image id (undone repairs too: DICOM naming)
         linked: set[int] = set()  # outputs of repairs not undone: only these are derived_from their source
+        pairs: list[tuple[int, int]] = []
         if opts.include_repairs or opts.anonymize:
             for src_id, out_id, src_rel, src_fmt, unlinked_at in s.execute(
                 select(m.Repair.source_image_id, m.Repair.output_image_id, m.Image.relpath, m.Image.format,
@@ -309,8 +310,20 @@ def gather(ctx: ExportContext, chunk: int = CHUNK) -> Iterator[list[ExportRow]]:
                     derived[out_id] = src_id
                     if unlinked_at is None:
                         linked.add(out_id)
+                if out_id is not None:
+                    pairs.append((src_id, out_id))
                 if is_dicom(ctx.project.root, src_rel, src_fmt):
                     dicom_sources.add(src_id)
+        # a repair of a repair of a DICOM image is DICOM-derived too (its name, the source's
+        # name written as derived_from): it went out under the patient's file name
+        dicom_like = set(dicom_sources)
+        grew = True
+        while grew:
+            grew = False
+            for src_id, out_id in pairs:
+                if src_id in dicom_like and out_id not in dicom_like:
+                    dicom_like.add(out_id)
+                    grew = True
         source_rel: dict[int, str] = {}
         if derived:
             for i, rel in s.execute(select(m.Image.id, m.Image.relpath).where(m.Image.id.in_(set(derived.values())))):
@@ -354,7 +367,7 @@ def gather(ctx: ExportContext, chunk: int = CHUNK) -> Iterator[list[ExportRow]]:
         for image_id, rel, w, h, caption, status, by, at, fmt, index_status in page:
             src_id = derived.get(image_id)
             dicom_file = is_dicom(ctx.project.root, rel, fmt)
-            dicom = dicom_file or (src_id is not None and src_id in dicom_sources)
+            dicom = dicom_file or image_id in dicom_like
             name = export_name(ctx, rel, dicom, dicom_file)
             if index_status == m.STATUS_MISSING:  # e.g. a repair's file deleted on undo
                 if not (caption or labels.get(image_id) or status in (m.STATUS_REVIEWED, m.STATUS_REJECTED)):
@@ -376,7 +389,7 @@ def gather(ctx: ExportContext, chunk: int = CHUNK) -> Iterator[list[ExportRow]]:
             derived_from = None
             if opts.include_repairs and image_id in linked and src_id in source_rel:
                 srel = source_rel[src_id]
-                derived_from = export_name(ctx, srel, src_id in dicom_sources)
+                derived_from = export_name(ctx, srel, src_id in dicom_like, dicom_file=src_id in dicom_sources)
             rows.append(ExportRow(
                 image_id, rel, name, w, h, caption or None,
                 tuple(sorted(labels.get(image_id, ()))), status, by, iso(at), dicom, derived_from,
