@@ -769,3 +769,31 @@ def test_an_import_locks_images_in_id_order(proj, tmp_path, monkeypatch):
     monkeypatch.setattr(rr, "locked_image", lambda s, image_id: (locked.append(image_id), real(s, image_id))[1])
     import_file(proj, "csv", f, overwrite=True)
     assert locked and locked == sorted(locked)
+
+
+def test_contact_details_places_device_ids_comments_and_the_icon_are_removed(tmp_path):
+    """Still in a file marked PatientIdentityRemoved=YES: the patient's telecom details,
+    the trial subject id, stations and places, acquisition and visit comments, device
+    ids, and the icon image (a small copy that can carry burned-in text)."""
+    from pydicom.dataset import Dataset
+    from pydicom.sequence import Sequence
+
+    from llmvis_desktop.core.interchange.anonymize import UidMapper, anonymize_dataset
+
+    ds = pydicom.dcmread(ct_small())
+    values = {
+        "PatientTelecomInformation": "tel:+1-555-0100 john.doe@mail.com", "ClinicalTrialSubjectID": "SUBJ-42",
+        "OrderCallbackPhoneNumber": "555-0199", "PerformedStationName": "CT-DOE-ROOM", "PerformedLocation": "Ward 7",
+        "ScheduledStationName": "CT2", "AcquisitionComments": "patient John Doe anxious",
+        "ScheduledProcedureStepDescription": "CT for John Doe", "VisitComments": "Doe family present",
+        "PatientInstitutionResidence": "St Elsewhere", "ServiceEpisodeID": "EP-9", "DetectorID": "DET-123",
+        "PlateID": "PL-77",
+    }
+    for key, value in values.items():
+        setattr(ds, key, value)
+    icon = Dataset()
+    icon.Rows = icon.Columns = 2
+    ds.IconImageSequence = Sequence([icon])
+    anonymize_dataset(ds, UidMapper("k"))
+    for key in (*values, "IconImageSequence"):
+        assert key not in ds, key

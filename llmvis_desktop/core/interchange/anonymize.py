@@ -47,6 +47,23 @@ REMOVE = (
     "FillerOrderNumberImagingServiceRequest", "PlacerOrderNumberImagingServiceRequest",
     "PatientState", "PregnancyStatus", "MedicalAlerts", "Allergies",
     "SpecialNeeds", "CountryOfResidence", "RegionOfResidence", "CurrentPatientLocation",
+    # more of PS3.15's basic profile: contact details, places, device ids, free text,
+    # clinical-trial subject ids, and the icon (a small copy that may show burned-in text)
+    "PatientTelecomInformation", "PersonAddress", "PersonTelephoneNumbers", "PersonTelecomInformation",
+    "OrderCallbackPhoneNumber", "OrderCallbackTelecomInformation", "ClinicalTrialSubjectID",
+    "ClinicalTrialSubjectReadingID", "PerformedStationName", "PerformedLocation", "ScheduledStationName",
+    "PerformedStationAETitle", "ScheduledStationAETitle", "ScheduledProcedureStepLocation",
+    "PatientInstitutionResidence", "ScheduledPatientInstitutionResidence", "PatientTransportArrangements",
+    "ServiceEpisodeID", "ServiceEpisodeDescription", "RequestingService", "VerifyingOrganization",
+    "ConsultingPhysicianName", "ConsultingPhysicianIdentificationSequence", "HumanPerformerName",
+    "HumanPerformerOrganization", "NamesOfIntendedRecipientsOfResults",
+    "IntendedRecipientsOfResultsIdentificationSequence", "AcquisitionComments", "FrameComments",
+    "ScheduledProcedureStepDescription", "CommentsOnThePerformedProcedureStep", "VisitComments",
+    "DischargeDiagnosisDescription", "AdmittingDiagnosesCodeSequence", "ReasonForTheRequestedProcedure",
+    "ImagePresentationComments", "AcquisitionDeviceProcessingDescription", "IconImageSequence",
+    "OriginalAttributesSequence", "ModifiedAttributesSequence", "DigitalSignaturesSequence",
+    "MACParametersSequence", "EncryptedAttributesSequence", "DetectorID", "GantryID", "GeneratorID",
+    "PlateID", "CassetteID", "SourceSerialNumber",
 )
 #: Overlay and curve groups (60xx, 50xx): drawn text and their descriptions
 _DRAWN_GROUPS = (0x5000, 0x6000)
