@@ -304,6 +304,7 @@ class MainWindow(QMainWindow):
             # frames without a window of their own were each stretched to their own range
             window = self.viewer.window() if self.viewer.window_enabled() else None
             self._load(self.review.current, frame, window)
+            self._frame_step = self._loading_path  # shown as a frame of the same image
 
     def _load(self, rec, frame: int = 0, window=None) -> None:
         """Read ``frame`` of ``rec``'s file off the GUI thread (through ``window`` when
@@ -317,7 +318,9 @@ class MainWindow(QMainWindow):
             self.viewer_call("show_error", str(self._loading_path), reason)
         else:
             data, ready = data
-            self.viewer_call("show_image", data, ready)
+            step = getattr(self, "_frame_step", None) == self._loading_path
+            self.viewer_call("show_frame_data" if step else "show_image", data, ready)
+        self._frame_step = None
 
     def viewer_call(self, name: str, *args) -> None:
         fn = getattr(self.viewer, name, None)

@@ -239,10 +239,18 @@ def test_the_frames_of_a_multi_frame_image_can_be_stepped_through(qtbot, window,
     assert viewer.frames()[0] == 0
     # the reviewer's window stays through the steps (it was reset at each, and frames
     # without a window of their own were each stretched to their own range)
+    loaded = viewer._loaded_window
     viewer.set_window(1_000_000.0, 100_000.0)
+    viewer.set_zoom(4.0)
     window.act_next_frame.trigger()
     qtbot.waitUntil(lambda: viewer.frames()[0] == 1, timeout=10000)
     assert viewer.window() == (1_000_000.0, 100_000.0)
+    # the zoom stays (each step went back to Fit) and so does the box: still the
+    # reviewer's own window, and "As loaded" brings back the image's (it kept the reviewer's)
+    assert viewer.zoom() == 4.0 and not viewer._fit_mode
+    assert viewer.preset_combo.currentText() == "Custom"
+    viewer._on_preset(viewer.preset_combo.findText("As loaded"))
+    assert viewer.window() == loaded
 
 
 def test_an_8_bit_dicom_can_be_windowed(qtbot, window, tmp_path):

@@ -252,6 +252,26 @@ class ImageViewer(QWidget):
         if self._window is not None:
             self.windowChanged.emit(float(self._window[0]), float(self._window[1]))
 
+    def show_frame_data(self, data, ready=None) -> None:
+        """Another frame of the image shown (read through the reviewer's window): the zoom,
+        the pan, the preset named in the box and what "As loaded" brings back stay as they
+        were (each step went back to Fit, and the box said "As loaded" for the reviewer's
+        window, which "As loaded" then kept)."""
+        fit, transform = self._fit_mode, self._view.transform()
+        scroll = (self._view.horizontalScrollBar().value(), self._view.verticalScrollBar().value())
+        preset, loaded = self.preset_combo.currentText(), self._loaded_window
+        self.show_image(data, ready)
+        if loaded is not None and self.window_enabled():
+            self._loaded_window = loaded
+        if preset and preset != self.preset_combo.currentText():
+            self._select_preset(preset)
+        if not fit:
+            self._fit_mode = False
+            self._view.setTransform(transform)
+            self._view.horizontalScrollBar().setValue(scroll[0])
+            self._view.verticalScrollBar().setValue(scroll[1])
+            self._zoom_updated()
+
     def show_error(self, path, reason: str) -> None:
         """Replace the image with an error panel naming ``path`` and ``reason``."""
         self._reset_image()
