@@ -436,3 +436,18 @@ def test_a_cut_short_file_is_said_the_same_way_when_indexed_and_when_viewed(tmp_
     with pytest.raises(ImageReadError) as viewed:
         read_image(tmp_path / "a.jpg")
     assert "the file was cut short" in viewed.value.reason and "not processed" not in viewed.value.reason
+
+
+def test_a_palette_dicom_without_its_colour_tables_is_an_image_read_error(tmp_path):
+    """A raw ValueError ('No suitable Palette Color Lookup Table Module found') came out of
+    read_image and the thumbnails, naming no file."""
+    import pydicom
+    from pydicom.data import get_testdata_file
+
+    ds = pydicom.dcmread(get_testdata_file("examples_palette.dcm", download=False))
+    assert ds.PhotometricInterpretation == "PALETTE COLOR"
+    del ds.RedPaletteColorLookupTableData
+    ds.save_as(tmp_path / "pal.dcm")
+    with pytest.raises(ImageReadError, match="colour tables are missing") as exc:
+        read_image(tmp_path / "pal.dcm")
+    assert "pal.dcm" in str(exc.value)

@@ -273,7 +273,11 @@ def read(fh, path: PathLike, frame: int, max_pixels: int | None, window):
     arr = _decode_frame(ds, path, frame, meta.frames)
     photometric = meta.mode
     if photometric == "PALETTE COLOR":
-        rgb = apply_color_lut(arr, ds)
+        try:
+            rgb = apply_color_lut(arr, ds)
+        except (ValueError, KeyError, IndexError, AttributeError) as exc:  # a raw ValueError before
+            raise ImageReadError(path, f"DICOM palette colour image whose colour tables are missing or "
+                                       f"damaged ({short_detail(exc)})") from None
         pixels = (rgb >> 8).astype(np.uint8) if rgb.dtype.itemsize > 1 else rgb.astype(np.uint8)
         display = to_display(pixels, window) if window else pixels
         return pixels, display, meta, window
