@@ -400,3 +400,37 @@ def test_repair_dialog_status_follows_the_mask_and_tiles_only_side_by_side(qtbot
         dlg.editor.canvas.invert()
         dlg.editor.canvas.invert()
         assert "empty" not in dlg.status.text()
+
+
+def test_repair_dialog_after_of_a_voi_lut_dicom_matches_before_outside_the_mask(qtbot, tmp_path):
+    """A DICOM drawn through its VOI LUT has no exact window: "after" was drawn through an
+    approximate one, 53 grey levels off everywhere, so the slider showed a jump."""
+    from pydicom.data import get_testdata_file
+
+    from llmvis_desktop.qt.dialogs.repair_dialog import RepairDialog
+
+    import pydicom
+    from pydicom.dataset import Dataset
+    from pydicom.sequence import Sequence
+
+    src = tmp_path / "voi.dcm"
+    ds = pydicom.dcmread(get_testdata_file("MR_small.dcm", download=False))  # 16-bit, values 0-4000
+    for key in ("WindowCenter", "WindowWidth"):
+        if key in ds:
+            delattr(ds, key)
+    voi = Dataset()
+    voi.LUTDescriptor = [4096, 0, 12]
+    voi.LUTData = (4095 * (np.arange(4096) / 4095.0) ** 0.4).astype(int).tolist()  # far from a straight window
+    voi["LUTData"].VR = "US"
+    ds.VOILUTSequence = Sequence([voi])
+    ds.save_as(src)
+    dlg = RepairDialog(src, None)
+    qtbot.addWidget(dlg)
+    h, w = dlg.data.pixels.shape[:2]
+    dlg.editor.canvas.fill_rect(w // 3, h // 3, w // 3 + 20, h // 3 + 20)
+    dlg.method.setCurrentIndex(dlg.method.findData("telea"))
+    dlg.run_repair()
+    qtbot.waitUntil(lambda: "telea" in dlg.results, timeout=15000)
+    before, after = dlg.view.before, dlg.view.after
+    for x, y in [(2, 2), (w - 3, h - 3), (w // 2, h - 5), (5, h // 2)]:
+        assert after.pixel(x, y) == before.pixel(x, y), (x, y)

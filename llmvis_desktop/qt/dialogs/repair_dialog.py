@@ -205,8 +205,20 @@ class RepairDialog(QDialog):
         gray + alpha one was an invalid 0x0 image.)"""
         meta = self.data.meta
         if meta.sigmoid:
-            return to_display(pixels, self.data.window, invert=meta.inverted, sigmoid=True)
-        return display_for(pixels, self.data.window, invert=meta.inverted)[0]
+            out = to_display(pixels, self.data.window, invert=meta.inverted, sigmoid=True)
+        else:
+            out = display_for(pixels, self.data.window, invert=meta.inverted)[0]
+        # Pixels the repair left as they were show as in the "before" image: a DICOM drawn
+        # through its VOI LUT has no exact window, so the rendering above differed from it
+        # everywhere and the slider showed a jump in brightness across its line.
+        orig, before = np.asarray(self.data.pixels), np.asarray(self.data.display)
+        if orig.shape == pixels.shape and before.shape == out.shape:
+            same = pixels == orig
+            if same.ndim == 3:
+                same = same.all(axis=2)
+            out = out.copy()
+            out[same] = before[same]
+        return out
 
     def _mask_changed(self) -> None:
         """The mask or a setting changed: every preview is stale, and so is a running repair
