@@ -428,3 +428,31 @@ def test_repair_apply_frame_counts_from_one_in_its_errors_too(tmp_path, frame, m
     assert rc != 0
     err = capsys.readouterr().err
     assert re.search(message, err) and "frame -1" not in err and "frame 3 out of range" not in err
+
+
+@pytest.mark.parametrize("kind", ["window", "sigmoid", "monochrome1"])
+def test_a_repaired_dicom_shows_through_its_sources_window(tmp_path, kind):
+    """The repair of a DICOM was shown through an automatic, linear window: next to the
+    original in the grid it looked like another study (31-46 grey levels off)."""
+    import pydicom
+    from pydicom.data import get_testdata_file
+
+    from llmvis_desktop.core.imaging.reader import read_image
+
+    ds = pydicom.dcmread(get_testdata_file("CT_small.dcm", download=False))
+    ds.WindowCenter, ds.WindowWidth = 40, 400
+    if kind == "sigmoid":
+        ds.VOILUTFunction = "SIGMOID"
+    if kind == "monochrome1":
+        ds.PhotometricInterpretation = "MONOCHROME1"
+    src = tmp_path / "ct.dcm"
+    ds.save_as(src)
+    orig = read_image(src)
+    m = np.zeros(orig.pixels.shape, bool)
+    m[30:40, 30:40] = True
+    res = apply_mod.repair_file(src, m, method="ns")
+    assert res.output_path.suffix == ".tif"
+    back = read_image(res.output_path)
+    hole = dilate(m, 2)
+    assert back.window == orig.window and back.meta.sigmoid == orig.meta.sigmoid
+    np.testing.assert_array_equal(back.display[~hole], orig.display[~hole])

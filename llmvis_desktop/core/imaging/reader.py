@@ -65,6 +65,7 @@ class ImageMeta:
     mode: str  # Pillow mode ("RGB", "I;16"...) or DICOM photometric interpretation
     min_is_white: bool = False  # a gray TIFF that says 0 is white (PhotometricInterpretation 0)
     sigmoid: bool = False  # DICOM VOI LUT Function SIGMOID: the window is an S-curve, not a ramp
+    file_window: tuple[float, float] | None = None  # (center, width) the file says to show it with
 
     @property
     def inverted(self) -> bool:
@@ -291,6 +292,26 @@ def _tiff_page_info(page) -> tuple[int, int, int, int, str, bool, int]:
     return width, height, depth, channels, mode, is_float, orientation
 
 
+#: the key of the display hints a repair of a DICOM image writes in its TIFF's description
+DISPLAY_HINTS = "llmvis_display"
+
+
+def _display_hints(page) -> tuple[tuple[float, float] | None, bool]:
+    """(window, S-curve) a repair of a DICOM image wrote into its TIFF, so that it shows as
+    its source did (it was shown through an automatic window, linear: another study)."""
+    import json
+
+    try:
+        text = page.description or ""
+        if DISPLAY_HINTS not in text:
+            return None, False
+        hints = json.loads(text).get(DISPLAY_HINTS) or {}
+        c, w = (float(v) for v in hints.get("window") or ())
+        return ((c, w) if w > 0 else None), bool(hints.get("sigmoid"))
+    except (ValueError, TypeError, AttributeError):
+        return None, False
+
+
 def _tiff(fh, path, frame, max_pixels, *, decode: bool):
     """Header (and pixels) via tifffile; returns None when Pillow should decode instead."""
     import tifffile
@@ -304,7 +325,8 @@ def _tiff(fh, path, frame, max_pixels, *, decode: bool):
             # MinIsWhite gray (8 bits or more): kept as stored and shown inverted, like
             # DICOM MONOCHROME1 (Pillow would invert the values themselves)
             white = int(page.photometric) == 0 and channels == 1 and int(page.bitspersample) >= 8
-            meta = ImageMeta(width, height, "TIFF", depth, channels, frames, mode, white)
+            window, sigmoid = _display_hints(page)
+            meta = ImageMeta(width, height, "TIFF", depth, channels, frames, mode, white, sigmoid, window)
             pil_ok = (frames == 1 and depth == 8 and not white
                       and width * height <= (Image.MAX_IMAGE_PIXELS or _HUGE))
             if pil_ok or not decode:
@@ -412,7 +434,11 @@ def read_image(
         if pixels is None:
             fh.seek(0)
             pixels, meta = _read_pillow(fh, path, frame, max_pixels, draft_side)
-    display, used = display_for(pixels, window, invert=meta.inverted)
+    window = window or meta.file_window
+    if meta.sigmoid and window is not None:
+        display, used = to_display(pixels, window, invert=meta.inverted, sigmoid=True), window
+    else:
+        display, used = display_for(pixels, window, invert=meta.inverted)
     return ImageData(pixels, display, meta, used, frame)
 
 

@@ -113,7 +113,9 @@ def output_format(src_format: Optional[str], pixels: np.ndarray, inverted: bool 
     return "tiff"
 
 
-def encode(pixels: np.ndarray, fmt: str, inverted: bool = False) -> bytes:
+def encode(pixels: np.ndarray, fmt: str, inverted: bool = False, hints: Optional[dict] = None) -> bytes:
+    """``hints``: how to show it (a DICOM source's window and S-curve), kept in a TIFF's
+    description for the reader (:data:`..imaging.reader.DISPLAY_HINTS`)."""
     buf = io.BytesIO()
     if fmt == "png":
         from PIL import Image
@@ -126,7 +128,14 @@ def encode(pixels: np.ndarray, fmt: str, inverted: bool = False) -> bytes:
             photometric = "rgb"
         else:
             photometric = "miniswhite" if inverted else "minisblack"
-        tifffile.imwrite(buf, pixels, photometric=photometric, compression="zlib")
+        extra = {}
+        if hints:
+            import json
+
+            from ..imaging.reader import DISPLAY_HINTS
+
+            extra = {"description": json.dumps({DISPLAY_HINTS: hints}), "metadata": None}
+        tifffile.imwrite(buf, pixels, photometric=photometric, compression="zlib", **extra)
     return buf.getvalue()
 
 
@@ -311,7 +320,14 @@ def repair_file(
                            tile=tile, radius=radius, device=device, detail=detail, seed=seed, token=token)
     src_hash = file_sha256(image_path)
     inverted = bool(data.meta.inverted) and repaired.ndim == 2
+    # a gray DICOM shown through its own window (S-curve or not): a TIFF that says so,
+    # so the repair looks like the image it repairs (it got an automatic window)
+    hints = None
+    if data.meta.format == "DICOM" and repaired.ndim == 2 and data.window is not None:
+        hints = {"window": [float(data.window[0]), float(data.window[1])], "sigmoid": bool(data.meta.sigmoid)}
     fmt = output_format(data.meta.format, repaired, inverted)
+    if hints is not None and not str(out or "").lower().endswith(".png"):  # (a .png asked for: as before)
+        fmt = "tiff"
     out_path, fmt = _output_path(image_path, out, out_dir, fmt, repaired, inverted)
     if out_path.resolve() == image_path.resolve():
         raise RepairError(f"{out_path}: refusing to overwrite the original image")
@@ -332,7 +348,7 @@ def repair_file(
     Image.fromarray(m.astype(np.uint8) * 255).save(mbuf, format="PNG")
     atomic_write(mask_path, mbuf.getvalue())
     try:
-        atomic_write(out_path, encode(repaired, fmt, inverted))
+        atomic_write(out_path, encode(repaired, fmt, inverted, hints if fmt == "tiff" else None))
     except BaseException:
         mask_path.unlink(missing_ok=True)
         raise
