@@ -67,7 +67,6 @@ class TeamWatch(QObject):
         project, last = self._project, self._last
         if project is None:
             return
-        me = self.win.config.reviewer or "anonymous"
         if last is None:  # the first look: where the history stands, and what counts as seen
             def first_look():
                 start = project.last_event_id()
