@@ -454,16 +454,21 @@ def prepare_folder(out: Path, allow_nonempty: bool = False) -> Path:
     return out
 
 
-def write_atomic(path: Path, write: Callable[[object], None], mode: str = "w", replace: bool = False) -> None:
-    """Write a file through a temporary sibling, then rename it into place; an existing
-    file is replaced only when ``replace`` (the export's ``force``)."""
-    path = Path(path)
+def refuse_non_file(path: Path) -> Path:
+    """``path``, unless it is a folder or something other than a plain file (renaming over
+    it would replace a link, a device such as /dev/full, or a pipe with a file)."""
     if path.is_dir():
         raise InterchangeError(f"{path}: is a folder; give a file name")
     if os.path.lexists(path) and (path.is_symlink() or not path.is_file()):
-        # renaming over it would replace a link, a device (/dev/full) or a pipe with a file
         raise InterchangeError(f"{path}: exists and is not a plain file (a link, device or pipe); "
                                f"give a new file name")
+    return path
+
+
+def write_atomic(path: Path, write: Callable[[object], None], mode: str = "w", replace: bool = False) -> None:
+    """Write a file through a temporary sibling, then rename it into place; an existing
+    file is replaced only when ``replace`` (the export's ``force``)."""
+    path = refuse_non_file(Path(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.part")
     kwargs = {"encoding": "utf-8", "newline": ""} if "b" not in mode else {}

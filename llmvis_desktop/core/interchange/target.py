@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 
 from ..imaging.formats import is_candidate
-from .common import InterchangeError
+from .common import InterchangeError, refuse_non_file
 
 META_DIR = ".llmvis"
 
@@ -45,12 +45,7 @@ def _refuse_project_data(project, path: Path, real: Path) -> None:
 def check_file_target(project, path, force: bool = False) -> None:
     """Refuse a file export to ``path`` that would replace the project's database or one
     of its images (always), or another existing file (unless ``force``)."""
-    path = Path(path)
-    if path.is_dir():
-        raise InterchangeError(f"{path}: is a folder; give a file name")
-    if os.path.lexists(path) and (path.is_symlink() or not path.is_file()):
-        raise InterchangeError(f"{path}: exists and is not a plain file (a link, device or pipe); "
-                               f"give a new file name")
+    path = refuse_non_file(Path(path))
     real = _real(path)
     _refuse_project_data(project, path, real)
     root = _real(project.root)
