@@ -342,8 +342,10 @@ class SuggestController(QObject):
     def _on_models_cancelled(self) -> None:
         job = self.models_job
         done = job.last_progress.done if job is not None and job.last_progress is not None else 0
-        self.win.statusBar().showMessage(f"Model suggestions cancelled: the {done} images done are kept; "
-                                         f"running it again on images not yet suggested goes on from there", 15000)
+        # (the last progress report can be a batch behind what was stored: "at least")
+        self.win.statusBar().showMessage(f"Model suggestions cancelled: the images done (at least {done}) are "
+                                         f"kept; running it again on images not yet suggested goes on from there",
+                                         15000)
         self.win.panel_ctl.refresh_after_bulk()
 
     def _on_models_error(self, exc) -> None:
