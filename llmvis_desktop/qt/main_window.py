@@ -289,6 +289,7 @@ class MainWindow(QMainWindow):
         self.panels_call("set_record", rec)
         if rec is None:
             self.image_loader.cancel()
+            self._frame_step = None
             self.viewer_call("clear")
             self._shown_id = None  # the same image selected again (a re-sort, a filter) is shown again
             return
@@ -310,6 +311,7 @@ class MainWindow(QMainWindow):
         """Read ``frame`` of ``rec``'s file off the GUI thread (through ``window`` when
         given); the viewer shows it when read."""
         self._loading_path = self.project.path_of(rec)
+        self._frame_step = None  # set by show_frame after this; any other load is an image of its own
         self.image_loader.submit(_read_image, self._loading_path, self.config.max_image_pixels, frame, window)
 
     def _on_image_loaded(self, data, error) -> None:

@@ -456,3 +456,29 @@ def test_a_repaired_dicom_shows_through_its_sources_window(tmp_path, kind):
     hole = dilate(m, 2)
     assert back.window == orig.window and back.meta.sigmoid == orig.meta.sigmoid
     np.testing.assert_array_equal(back.display[~hole], orig.display[~hole])
+
+
+def test_an_8_bit_dicoms_repair_keeps_its_window_too(tmp_path):
+    """A single-page 8-bit TIFF went to Pillow, which never read the display hints: the
+    repair of an 8-bit DICOM lost its source's window."""
+    import pydicom
+    from pydicom.data import get_testdata_file
+
+    from llmvis_desktop.core.imaging.reader import read_header, read_image
+
+    ds = pydicom.dcmread(get_testdata_file("CT_small.dcm", download=False))
+    px = (np.arange(128 * 128).reshape(128, 128) % 256).astype(np.uint8)
+    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 8, 8, 7, 0
+    del ds.RescaleSlope, ds.RescaleIntercept
+    ds.WindowCenter, ds.WindowWidth = 100, 50
+    ds.PixelData = px.tobytes()
+    src = tmp_path / "eight.dcm"
+    ds.save_as(src)
+    orig = read_image(src)
+    m = np.zeros(orig.pixels.shape, bool)
+    m[30:40, 30:40] = True
+    res = apply_mod.repair_file(src, m, method="ns")
+    back = read_image(res.output_path)
+    assert back.window == (100.0, 50.0) == read_header(res.output_path).file_window
+    hole = dilate(m, 2)
+    np.testing.assert_array_equal(back.display[~hole], orig.display[~hole])

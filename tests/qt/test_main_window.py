@@ -451,3 +451,27 @@ def test_browsing_never_asks_for_the_reviewer_name(qtbot, window, image_folder):
     assert asked == []
     with Project.open(image_folder) as p:
         assert "position:anonymous" in p.settings()
+
+
+def test_a_frame_step_overtaken_by_moving_away_and_back_is_a_fresh_image(qtbot, window, tmp_path):
+    """The step's mark stayed when its read was dropped (moving on, and back): the image
+    came back with the old zoom and a 'Custom' box over its own window."""
+    import shutil
+
+    from pydicom.data import get_testdata_file
+
+    folder = tmp_path / "series"
+    folder.mkdir()
+    for name in ("a.dcm", "b.dcm"):
+        shutil.copyfile(get_testdata_file("rtdose.dcm", download=False), folder / name)
+    open_and_index(qtbot, window, folder)
+    viewer = window.viewer
+    qtbot.waitUntil(lambda: viewer.mode() == "image", timeout=10000)
+    viewer.set_zoom(4.0)
+    viewer.set_window(1_000_000.0, 100_000.0)
+    window.act_next_frame.trigger()  # a step of a.dcm, not read yet...
+    window.review.next()  # ...the reviewer moves on and comes back at once
+    window.review.prev()
+    qtbot.waitUntil(lambda: window._frame_step is None and viewer.frames()[0] == 0 and viewer._fit_mode,
+                    timeout=10000)
+    assert viewer.preset_combo.currentText() == "As loaded"

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import struct
 import sys
 import threading
@@ -307,7 +308,8 @@ def _display_hints(page) -> tuple[tuple[float, float] | None, bool]:
             return None, False
         hints = json.loads(text).get(DISPLAY_HINTS) or {}
         c, w = (float(v) for v in hints.get("window") or ())
-        return ((c, w) if w > 0 else None), bool(hints.get("sigmoid"))
+        ok = math.isfinite(c) and math.isfinite(w) and w > 0
+        return ((c, w) if ok else None), bool(hints.get("sigmoid"))
     except (ValueError, TypeError, AttributeError):
         return None, False
 
@@ -327,7 +329,7 @@ def _tiff(fh, path, frame, max_pixels, *, decode: bool):
             white = int(page.photometric) == 0 and channels == 1 and int(page.bitspersample) >= 8
             window, sigmoid = _display_hints(page)
             meta = ImageMeta(width, height, "TIFF", depth, channels, frames, mode, white, sigmoid, window)
-            pil_ok = (frames == 1 and depth == 8 and not white
+            pil_ok = (frames == 1 and depth == 8 and not white and window is None
                       and width * height <= (Image.MAX_IMAGE_PIXELS or _HUGE))
             if pil_ok or not decode:
                 return (None if pil_ok else meta), None
