@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import threading
 
-import pytest
-
 from llmvis_desktop.core import review_actions as ra
 from llmvis_desktop.core.project import Project
 from llmvis_desktop.core.store.repo_review import replay
@@ -358,7 +356,7 @@ def test_removing_a_label_while_another_change_holds_an_image_that_carries_it(pn
         assert [d.name for d in p.labels()] == ["B"] and p.image(image).labels == ("B",)
 
 
-def test_a_long_change_that_makes_a_label_does_not_hold_up_settings_or_a_recolour(png_folder, db_url):
+def test_a_long_change_that_makes_a_label_does_not_hold_up_settings_or_a_recolour(png_folder, pg_url):
     """The taxonomy lock was the project row: an import that made a label held up every
     reviewer's position save (on the GUI thread) for 15 s and then failed; the labels an
     import applied were held so a recolour waited as long."""
@@ -368,8 +366,7 @@ def test_a_long_change_that_makes_a_label_does_not_hold_up_settings_or_a_recolou
     from llmvis_desktop.core.store import repo_labels as rl
     from llmvis_desktop.core.store import repo_review as rr
 
-    if not db_url or not db_url.startswith("postgresql"):
-        pytest.skip("SQLite's writers take turns by design; the row locks are PostgreSQL's")
+    db_url = pg_url  # row locks are PostgreSQL's: SQLite's writers take turns by design
     with Project.open(png_folder, db_url) as p:
         p.scan()
         p.add_label("A")
