@@ -163,8 +163,8 @@ class Project:
     def changes_after(self, event_id: int, exclude_actor: str) -> list[tuple[int, int, str]]:
         """(event id, image id, actor) of other people's changes after ``event_id``
         (a team database: what the other reviewers did meanwhile)."""
-        with self.store.read() as s:
-            return rr.changes_after(s, event_id, exclude_actor)
+        return [r for r in self.events_since(event_id)
+                if r[2] != exclude_actor and not r[2].startswith("model:")]
 
     def events_since(self, after: int, gaps=()) -> list[tuple[int, int, str]]:
         """Every history event after ``after`` or in the id ranges ``gaps`` (see

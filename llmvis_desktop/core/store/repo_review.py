@@ -177,16 +177,6 @@ def last_event_id(session: Session) -> int:
     return session.scalar(select(func.max(m.Event.id))) or 0
 
 
-def changes_after(session: Session, event_id: int, exclude_actor: str,
-                  limit: int = 5000) -> list[tuple[int, int, str]]:
-    """(event id, image id, actor) of the people's history events after ``event_id``, in
-    id order, leaving out ``exclude_actor``'s own and the models' (suggestions)."""
-    return [tuple(r) for r in session.execute(
-        select(m.Event.id, m.Event.image_id, m.Event.actor)
-        .where(m.Event.id > event_id, m.Event.actor != exclude_actor, ~m.Event.actor.startswith("model:"))
-        .order_by(m.Event.id).limit(limit))]
-
-
 def events_since(session: Session, after: int, gaps: Sequence[tuple[int, int]] = (),
                  limit: int = 5000) -> list[tuple[int, int, str]]:
     """(event id, image id, actor) of every history event after ``after`` or with an id in
