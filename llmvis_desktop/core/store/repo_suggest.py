@@ -232,15 +232,15 @@ def _not_same_pending(session: Session, items: list[NewSuggestion], image_ids) -
 
 def _supersede(session: Session, items: list[NewSuggestion], now) -> tuple[list[NewSuggestion], set[int]]:
     """A request (model, revision, kind, prompt) run again over an image takes the place
-    of its own pending cards there: a card of the same value stays, with the new score
-    and parameters (no event: its value is unchanged), the others are withdrawn (a
+    of its own pending cards there: a card of the same value stays, with the new score,
+    parameters and time (no event: its value is unchanged), the others are withdrawn (a
     labeler re-scoring after a label joined the taxonomy no longer ranks them). Returns
     the items still to store and the images whose cards were withdrawn."""
     c = m.Suggestion
     keys = {(it.image_id, *_request(it)) for it in items}
     rows = [r for r in session.execute(
-        select(c.id, c.image_id, c.model_id, c.model_revision, c.kind, c.prompt, c.value, c.score,
-               c.params_json, _for_current_content().label("current"))
+        select(c.id, c.image_id, c.model_id, c.model_revision, c.kind, c.prompt, c.value,
+               _for_current_content().label("current"))
         .join(m.Image, m.Image.id == c.image_id)
         .where(c.image_id.in_(sorted({k[0] for k in keys})), c.outcome == "pending"))
         if (r.image_id, r.model_id, r.model_revision, r.kind, r.prompt) in keys]
