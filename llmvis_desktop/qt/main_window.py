@@ -85,6 +85,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.config = config or cfg_mod.load_config()
         self.project: Optional[Project] = None
+        self._frame_step = None  # True: the image being read is another frame of the one shown
         self.index_job = None
         self.setWindowTitle("llmvis")
         self.setWindowIcon(app_icon())
@@ -305,7 +306,7 @@ class MainWindow(QMainWindow):
             # frames without a window of their own were each stretched to their own range
             window = self.viewer.window() if self.viewer.window_enabled() else None
             self._load(self.review.current, frame, window)
-            self._frame_step = self._loading_path  # shown as a frame of the same image
+            self._frame_step = True  # shown as a frame of the same image
 
     def _load(self, rec, frame: int = 0, window=None) -> None:
         """Read ``frame`` of ``rec``'s file off the GUI thread (through ``window`` when
@@ -320,8 +321,7 @@ class MainWindow(QMainWindow):
             self.viewer_call("show_error", str(self._loading_path), reason)
         else:
             data, ready = data
-            step = getattr(self, "_frame_step", None) == self._loading_path
-            self.viewer_call("show_frame_data" if step else "show_image", data, ready)
+            self.viewer_call("show_frame_data" if self._frame_step else "show_image", data, ready)
         self._frame_step = None
 
     def viewer_call(self, name: str, *args) -> None:
