@@ -186,6 +186,48 @@ def test_a_server_that_never_answers_fails_in_bounded_time(png_folder, monkeypat
     assert time.monotonic() - t < 30 and "timeout" in message.lower()
 
 
+def _interleave(monkeypatch, module, name: str, folder, url, first, second, pause_before: bool = False) -> list:
+    """Run ``first(project)`` in a thread until it calls ``module.name`` (before or after
+    that call), run ``second(project)`` meanwhile (given half a second: it may wait for a
+    lock), then let ``first`` go on. Returns the exceptions raised, by name."""
+    import threading
+
+    paused, go = threading.Event(), threading.Event()
+    real = getattr(module, name)
+
+    def wrapper(*args, **kw):
+        mine = threading.current_thread().name == "first" and not paused.is_set()
+        if mine and pause_before:
+            paused.set()
+            go.wait(2.0)
+        out = real(*args, **kw)
+        if mine and not pause_before:
+            paused.set()
+            go.wait(2.0)
+        return out
+
+    monkeypatch.setattr(module, name, wrapper)
+    errors = []
+
+    def run(fn):
+        try:
+            with Project.open(folder, url) as q:
+                fn(q)
+        except Exception as exc:
+            errors.append(exc)
+
+    a = threading.Thread(target=run, args=(first,), name="first")
+    a.start()
+    assert paused.wait(10)
+    b = threading.Thread(target=run, args=(second,), name="second")
+    b.start()
+    b.join(0.5)
+    go.set()
+    a.join(20)
+    b.join(20)
+    return errors
+
+
 def test_two_settings_written_at_once_are_both_kept(png_folder, db_url, monkeypatch):
     """set_setting read, changed and wrote the whole row unlocked: on PostgreSQL one
     reviewer's setting silently replaced another's written at the same moment."""
@@ -227,37 +269,13 @@ def test_two_settings_written_at_once_are_both_kept(png_folder, db_url, monkeypa
 def test_two_labels_added_at_once_get_their_own_keys_and_colours(png_folder, db_url, monkeypatch):
     """Two reviewers adding a label at the same moment both got key 1 and the same
     colour (on PostgreSQL): one of them could not be reached from the keyboard."""
-    import threading
-
     from llmvis_desktop.core.store import repo_labels as rl
 
     with Project.open(png_folder, db_url) as p:
         p.scan()
-    listed_a, go_a = threading.Event(), threading.Event()
-    real = rl.list_labels
-
-    def list_labels(session):  # reviewer a has looked at the taxonomy; b adds before a does
-        out = real(session)
-        if threading.current_thread().name == "a" and not listed_a.is_set():
-            listed_a.set()
-            go_a.wait(2.0)
-        return out
-
-    monkeypatch.setattr(rl, "list_labels", list_labels)
-
-    def add(name):
-        with Project.open(png_folder, db_url) as q:
-            q.add_label(name)
-
-    a = threading.Thread(target=add, args=("scratch",), name="a")
-    a.start()
-    assert listed_a.wait(10)
-    b = threading.Thread(target=add, args=("dent",), name="b")
-    b.start()
-    b.join(0.5)
-    go_a.set()
-    a.join(10)
-    b.join(10)
+    # reviewer a has looked at the taxonomy; b adds before a does
+    _interleave(monkeypatch, rl, "list_labels", png_folder, db_url,
+                lambda q: q.add_label("scratch"), lambda q: q.add_label("dent"))
     with Project.open(png_folder, db_url) as p:
         labels = p.labels()
     assert sorted(d.name for d in labels) == ["dent", "scratch"]
@@ -267,8 +285,6 @@ def test_two_labels_added_at_once_get_their_own_keys_and_colours(png_folder, db_
 def test_removing_a_label_while_another_reviewer_applies_it(png_folder, db_url, monkeypatch):
     """The removal listed the label's images while another change was adding it to one
     more: it then failed with a raw foreign-key error (on PostgreSQL)."""
-    import threading
-
     from llmvis_desktop.core.store import repo_review as rr
 
     with Project.open(png_folder, db_url) as p:
@@ -276,36 +292,10 @@ def test_removing_a_label_while_another_reviewer_applies_it(png_folder, db_url, 
         p.add_label("dent")
         ids = p.image_ids()
         p.set_labels(ids[0], ["dent"], "alice")
-    applied, go = threading.Event(), threading.Event()
-    real = rr.add_event
-
-    def add_event(session, *args, **kw):  # alice's change is written, not committed yet
-        real(session, *args, **kw)
-        if threading.current_thread().name == "alice" and not applied.is_set():
-            applied.set()
-            go.wait(2.0)
-
-    monkeypatch.setattr(rr, "add_event", add_event)
-    errors = []
-
-    def run(name, fn):
-        try:
-            with Project.open(png_folder, db_url) as q:
-                fn(q)
-        except Exception as exc:
-            errors.append((name, exc))
-
-    alice = threading.Thread(target=run, args=("alice", lambda q: q.set_labels(ids[1], ["dent"], "alice")),
-                             name="alice")
-    alice.start()
-    assert applied.wait(10)
-    bob = threading.Thread(target=run, args=("bob", lambda q: q.remove_labels(["dent"], "bob", force=True)),
-                           name="bob")
-    bob.start()
-    bob.join(0.5)
-    go.set()
-    alice.join(10)
-    bob.join(10)
+    # alice's change is written, not committed yet, when bob removes the label
+    errors = _interleave(monkeypatch, rr, "add_event", png_folder, db_url,
+                         lambda q: q.set_labels(ids[1], ["dent"], "alice"),
+                         lambda q: q.remove_labels(["dent"], "bob", force=True))
     assert errors == []
     with Project.open(png_folder, db_url) as p:
         assert p.labels() == [] and p.image(ids[0]).labels == () and p.image(ids[1]).labels == ()
@@ -314,8 +304,6 @@ def test_removing_a_label_while_another_reviewer_applies_it(png_folder, db_url, 
 def test_removing_a_label_while_another_change_holds_an_image_that_carries_it(png_folder, db_url, monkeypatch):
     """The removal locked the label before the images, a label change the image before
     the labels: a toggle on an image carrying the label deadlocked with its removal."""
-    import threading
-
     from llmvis_desktop.core.store import repo_review as rr
 
     with Project.open(png_folder, db_url) as p:
@@ -323,34 +311,10 @@ def test_removing_a_label_while_another_change_holds_an_image_that_carries_it(pn
         p.add_labels(["A", "B"])
         image = p.image_ids()[0]
         p.set_labels(image, ["A"], "alice")
-    inside, go = threading.Event(), threading.Event()
-    real = rr.current_labels
-
-    def current_labels(session, image_id):  # alice holds the image, not yet the labels
-        if threading.current_thread().name == "alice" and not inside.is_set():
-            inside.set()
-            go.wait(2.0)
-        return real(session, image_id)
-
-    monkeypatch.setattr(rr, "current_labels", current_labels)
-    errors = []
-
-    def run(fn):
-        try:
-            with Project.open(png_folder, db_url) as q:
-                fn(q)
-        except Exception as exc:
-            errors.append(exc)
-
-    alice = threading.Thread(target=run, args=(lambda q: q.toggle_label(image, "B", "alice"),), name="alice")
-    alice.start()
-    assert inside.wait(10)
-    bob = threading.Thread(target=run, args=(lambda q: q.remove_labels(["A"], "bob", force=True),), name="bob")
-    bob.start()
-    bob.join(0.5)
-    go.set()
-    alice.join(20)
-    bob.join(20)
+    # alice holds the image, not yet the labels, when bob removes A
+    errors = _interleave(monkeypatch, rr, "current_labels", png_folder, db_url,
+                         lambda q: q.toggle_label(image, "B", "alice"),
+                         lambda q: q.remove_labels(["A"], "bob", force=True), pause_before=True)
     assert errors == []
     with Project.open(png_folder, db_url) as p:
         assert [d.name for d in p.labels()] == ["B"] and p.image(image).labels == ("B",)
