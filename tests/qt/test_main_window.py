@@ -475,3 +475,20 @@ def test_a_frame_step_overtaken_by_moving_away_and_back_is_a_fresh_image(qtbot, 
     qtbot.waitUntil(lambda: window._frame_step is None and viewer.frames()[0] == 0 and viewer._fit_mode,
                     timeout=10000)
     assert viewer.preset_combo.currentText() == "As loaded"
+
+
+def test_the_window_stays_1024_wide_with_a_dicom_shown(qtbot, window, tmp_path):
+    """With window/level offered (a DICOM, a 16-bit image), the preset box took the width
+    of its longest name and the window could not be narrower than about 1026-1105 px."""
+    import shutil
+
+    from pydicom.data import get_testdata_file
+
+    folder = tmp_path / "ct"
+    folder.mkdir()
+    shutil.copyfile(get_testdata_file("CT_small.dcm", download=False), folder / "ct.dcm")
+    open_and_index(qtbot, window, folder)
+    qtbot.waitUntil(lambda: window.viewer.mode() == "image" and window.viewer.window_enabled(), timeout=10000)
+    window.resize(1024, 700)
+    _settle(qtbot, window)
+    assert window.width() <= 1024 and window.minimumSizeHint().width() <= 1024

@@ -177,6 +177,7 @@ class HistoryPanel(QWidget):
         self.browser.setStyleSheet(f"QTextBrowser {{ background: white; border: 1px solid {style.BORDER}; }}")
         self.placeholder = QLabel("No history for this image yet.")
         self.placeholder.setStyleSheet(f"color: {style.TEXT_MUTED}; padding: 8px;")
+        self.placeholder.setWordWrap(True)  # (on one line it held the docks, and the window, wide)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.placeholder)

@@ -168,7 +168,10 @@ class ImageViewer(QWidget):
         self.preset_combo = QComboBox()
         self.preset_combo.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.preset_combo.setToolTip("Window/level preset (right-drag on the image to adjust)")
-        self.preset_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        # as wide as ten characters, not the longest preset name (its popup shows them
+        # whole): with a DICOM shown, the box alone made the window wider than 1024 px
+        self.preset_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.preset_combo.setMinimumContentsLength(10)
         self.preset_combo.activated.connect(self._on_preset)
         hb.addWidget(self.preset_combo)
         hb.addStretch(1)
