@@ -20,7 +20,9 @@ def one_torch_thread():
     torch.set_num_threads(n)
 
 
-@pytest.fixture
-def gen():
+@pytest.fixture(name="gen")
+def gen_fixture():
+    """``gen``: a small generator, seeded (named apart so tests taking ``gen`` do not
+    shadow an imported name)."""
     torch.manual_seed(0)
     return build_generator(SMALL).eval()

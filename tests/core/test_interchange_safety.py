@@ -10,7 +10,7 @@ import pydicom
 import pytest
 
 from llmvis_desktop.core.interchange import ExportOptions, InterchangeError, export_project, import_file
-from llmvis_desktop.core.interchange.common import resolve_inside
+from llmvis_desktop.core.interchange.files import resolve_inside
 
 from interchange_helpers import DICOM, annotate, ct_small, db_fingerprint, make_files, open_scanned
 
@@ -722,7 +722,7 @@ def test_a_folder_export_into_an_existing_empty_folder_is_marked_until_complete(
     OSErrors once exports were staged beside the folder; they are written in place,
     marked incomplete until the end: an import refuses the marked folder and a new
     export clears it."""
-    from llmvis_desktop.core.interchange.common import INCOMPLETE
+    from llmvis_desktop.core.interchange.files import INCOMPLETE
 
     here = tmp_path / "here"
     here.mkdir()

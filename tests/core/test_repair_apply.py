@@ -16,7 +16,7 @@ from llmvis_desktop.core.repair import apply as apply_mod  # noqa: E402
 from llmvis_desktop.core.repair.checkpoint import save_checkpoint  # noqa: E402
 from llmvis_desktop.core.repair.inference import component_boxes, dilate, inpaint  # noqa: E402
 
-from repair_helpers import SMALL, gen, one_torch_thread  # noqa: E402,F401 - fixtures
+from repair_helpers import SMALL, gen_fixture, one_torch_thread  # noqa: E402,F401 - fixtures
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from llmvis_desktop.core.repair.checkpoint import load_generator, save_checkpoin
 from llmvis_desktop.core.repair.detail import detail_field  # noqa: E402
 from llmvis_desktop.core.repair.inference import dilate, inpaint  # noqa: E402
 
-from repair_helpers import SMALL, gen, one_torch_thread  # noqa: E402,F401 - fixtures
+from repair_helpers import SMALL, gen_fixture, one_torch_thread  # noqa: E402,F401 - fixtures
 
 
 def _texture(shape, seed=1, dtype=np.uint8):

@@ -23,11 +23,9 @@ from .common import (
     ExportOptions,
     ExportReport,
     ImportReport,
-    INCOMPLETE,
     InterchangeError,
-    folder_is_empty,
-    resolve_inside,
 )
+from .files import INCOMPLETE, folder_is_empty, resolve_inside
 from .parsing import ParsedFile
 from .target import check_file_target, check_folder_target
 

@@ -29,8 +29,8 @@ from .common import (
     anon_suffix,
     iso,
     neutral_name,
-    resolve_inside,
 )
+from .files import resolve_inside
 from .parsing import MISSING, ImportItem, ParsedFile
 
 

@@ -11,7 +11,8 @@ import json
 from pathlib import Path
 
 from ..store.records import NewSuggestion
-from .common import ExportContext, InterchangeError, write_atomic
+from .common import ExportContext, InterchangeError
+from .files import write_atomic
 from .parsing import (
     MISSING,
     ImportItem,

@@ -12,7 +12,8 @@ import json
 from pathlib import Path
 
 from .coco import suggestion_from
-from .common import ExportContext, InterchangeError, write_atomic
+from .common import ExportContext, InterchangeError
+from .files import write_atomic
 from .parsing import ImportItem, ParsedFile, check_labels, check_status, check_text, parse_time
 
 BASE_COLUMNS = ["file_name", "labels", "caption", "status", "reviewer", "time"]

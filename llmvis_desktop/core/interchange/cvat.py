@@ -14,7 +14,8 @@ from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
 from ..store.records import NewSuggestion
-from .common import ExportContext, InterchangeError, visible_controls, write_atomic
+from .common import ExportContext, InterchangeError, visible_controls
+from .files import write_atomic
 from .parsing import MISSING, ImportItem, ParsedFile, check_labels, check_status, parse_time, score_value
 
 CAPTION = "llmvis_caption"

@@ -12,7 +12,8 @@ import json
 from pathlib import Path
 
 from .coco import suggestion_from
-from .common import ExportContext, InterchangeError, prepare_folder, split_of, splits_used
+from .common import ExportContext, InterchangeError, split_of, splits_used
+from .files import prepare_folder
 from .parsing import ImportItem, ParsedFile, check_labels, check_status, check_text, parse_time
 
 META = "metadata.jsonl"

@@ -17,7 +17,8 @@ from urllib.parse import unquote
 
 from ..store.records import NewSuggestion
 from .coco import load_json
-from .common import ExportContext, InterchangeError, write_atomic
+from .common import ExportContext, InterchangeError
+from .files import write_atomic
 from .target import check_file_target
 from .parsing import (
     MISSING,

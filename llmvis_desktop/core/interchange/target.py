@@ -12,7 +12,8 @@ import os
 from pathlib import Path
 
 from ..imaging.formats import is_candidate
-from .common import InterchangeError, refuse_non_file
+from .common import InterchangeError
+from .files import refuse_non_file
 
 META_DIR = ".llmvis"
 

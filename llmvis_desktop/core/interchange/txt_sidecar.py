@@ -15,7 +15,8 @@ from __future__ import annotations
 import os
 from pathlib import Path, PurePosixPath
 
-from .common import ExportContext, InterchangeError, prepare_folder
+from .common import ExportContext, InterchangeError
+from .files import prepare_folder
 from .parsing import ImportItem, ParsedFile, check_text
 
 MAX_BYTES = 1 << 20

@@ -14,15 +14,8 @@ import json
 import os
 from pathlib import Path
 
-from .common import (
-    ExportContext,
-    InterchangeError,
-    folder_to_label,
-    label_to_folder,
-    prepare_folder,
-    split_of,
-    splits_used,
-)
+from .common import ExportContext, InterchangeError, split_of, splits_used
+from .files import folder_to_label, label_to_folder, prepare_folder
 from .parsing import ImportItem, ParsedFile, check_labels
 from ..imaging.formats import SUPPORTED_EXTENSIONS, sniff_dicom
 

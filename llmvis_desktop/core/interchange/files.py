@@ -1,0 +1,128 @@
+"""The files and folders an interchange run writes or reads: an export's folder (and
+the marker of an unfinished one), atomic writes, labels as folder names, and names
+from an import file resolved inside the project (never outside it)."""
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from typing import Callable
+
+from .common import InterchangeError
+
+#: in a folder export's folder until it has finished (see export_project)
+INCOMPLETE = ".llmvis-export-incomplete"
+
+
+def folder_is_empty(out: Path) -> bool:
+    """Empty, or holding only what an unfinished export of ours left (its marker)."""
+    return all(c.name == INCOMPLETE for c in out.iterdir()) or (out / INCOMPLETE).exists()
+
+
+def prepare_folder(out: Path, allow_nonempty: bool = False) -> Path:
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise InterchangeError(f"{out}: exists and is not a folder")
+    if out.exists() and not allow_nonempty and not folder_is_empty(out):
+        raise InterchangeError(f"{out}: folder is not empty; choose an empty or new folder")
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def refuse_non_file(path: Path) -> Path:
+    """``path``, unless it is a folder or something other than a plain file (renaming over
+    it would replace a link, a device such as /dev/full, or a pipe with a file)."""
+    if path.is_dir():
+        raise InterchangeError(f"{path}: is a folder; give a file name")
+    if os.path.lexists(path) and (path.is_symlink() or not path.is_file()):
+        raise InterchangeError(f"{path}: exists and is not a plain file (a link, device or pipe); "
+                               f"give a new file name")
+    return path
+
+
+def write_atomic(path: Path, write: Callable[[object], None], mode: str = "w", replace: bool = False) -> None:
+    """Write a file through a temporary sibling, then rename it into place; an existing
+    file is replaced only when ``replace`` (the export's ``force``)."""
+    path = refuse_non_file(Path(path))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.part")
+    kwargs = {"encoding": "utf-8", "newline": ""} if "b" not in mode else {}
+    try:
+        with open(tmp, mode, **kwargs) as fh:
+            write(fh)
+        if not replace and os.path.lexists(path):
+            raise InterchangeError(f"{path}: exists; pass --force to replace it, or choose another path")
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise OSError(exc.errno, f"cannot write {path}: {exc.strerror or exc}") from exc
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+# --- folder names for labels ------------------------------------------------------
+
+_UNSAFE = set('/\\%:*?"<>|\0')
+
+
+#: a folder name's most bytes (file systems allow 255): a longer one is cut, with a hash
+MAX_FOLDER_BYTES = 200
+
+
+def label_to_folder(name: str) -> str:
+    """A label as one safe folder name: unsafe characters percent-encoded; a name longer
+    than :data:`MAX_FOLDER_BYTES` in UTF-8 (90 CJK characters are 270) is cut at a
+    character and ends ``~<8 hex>`` of the label's hash, so two long labels stay apart."""
+    out = []
+    for i, ch in enumerate(name):
+        if ch in _UNSAFE or ord(ch) < 32 or (i == 0 and ch == "."):
+            out.append("".join(f"%{b:02X}" for b in ch.encode("utf-8")))
+        else:
+            out.append(ch)
+    text = "".join(out)
+    if len(text.encode("utf-8")) <= MAX_FOLDER_BYTES:
+        return text
+    room, kept = MAX_FOLDER_BYTES - 9, []
+    for piece in out:
+        room -= len(piece.encode("utf-8"))
+        if room < 0:
+            break
+        kept.append(piece)
+    return "".join(kept) + "~" + hashlib.sha1(name.encode("utf-8")).hexdigest()[:8]
+
+
+def folder_to_label(folder: str) -> str:
+    from urllib.parse import unquote
+
+    return unquote(folder)
+
+
+# --- safe paths -------------------------------------------------------------------
+
+
+def resolve_inside(root: Path | str, name, where: str = "") -> str:
+    """The project-relative posix path ``name`` names, refusing anything outside ``root``.
+
+    Refused: empty names, absolute paths (``/x``, ``C:\\x``, ``\\\\server``), any ``..``
+    component, NUL bytes, and names whose existing symlinks lead out of the root.
+    """
+    label = f"{where}: " if where else ""
+    if not isinstance(name, str) or not name.strip():
+        raise InterchangeError(f"{label}file name {name!r} is empty or not text")
+    if "\0" in name:
+        raise InterchangeError(f"{label}file name {name!r} contains a NUL byte")
+    text = name.replace("\\", "/")
+    if text.startswith("/") or (len(text) > 1 and text[1] == ":" and text[0].isalpha()):
+        raise InterchangeError(f"{label}file name {name!r} is an absolute path; only paths inside the project are accepted")
+    parts = [p for p in text.split("/") if p not in ("", ".")]
+    if any(p == ".." for p in parts):
+        raise InterchangeError(f"{label}file name {name!r} climbs out of the project with '..'")
+    if not parts:
+        raise InterchangeError(f"{label}file name {name!r} names no file")
+    rel = "/".join(parts)
+    root_real = os.path.realpath(root)
+    target = os.path.realpath(os.path.join(root_real, *parts))
+    if target != root_real and not target.startswith(root_real.rstrip(os.sep) + os.sep):
+        raise InterchangeError(f"{label}file name {name!r} leads out of the project through a symbolic link")
+    return rel
