@@ -36,7 +36,8 @@ The W/L presets combobox offers "As loaded", "Auto" (0.5-99.5 percentile stretch
 "Full range" (data min..max) and, for signed (DICOM/CT-like) data, CT Soft tissue
 40/400, Lung -600/1500 and Bone 400/1800. A drag selects "Custom".
 
-Parts: the mouse/key handling is :class:`.zoom_pan_view.ZoomPanView`, the error panel
+Parts: the toolbar and status row are :mod:`.viewer_bars`, the mouse/key handling
+:class:`.zoom_pan_view.ZoomPanView`, the error panel
 :class:`.error_panel.ErrorPanel`, and the array/preset/status arithmetic
 :mod:`.viewer_display` (``ndarray_to_qimage``, the ``PRESET_*`` names, ``CT_PRESETS``
 and ``ZOOM_STEP`` / ``MIN_ZOOM`` / ``MAX_ZOOM`` are importable from here as before).
@@ -50,15 +51,11 @@ import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QPainter, QPixmap
 from PySide6.QtWidgets import (
-    QComboBox,
     QGraphicsPixmapItem,
     QGraphicsScene,
     QGraphicsView,
-    QHBoxLayout,
     QLabel,
-    QSizePolicy,
     QStackedWidget,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -66,8 +63,8 @@ from PySide6.QtWidgets import (
 from llmvis_desktop.core.imaging.reader import auto_window, to_display
 
 from .. import style
-from .elided_label import ElidedLabel
 from .error_panel import ErrorPanel
+from .viewer_bars import ViewerStatusRow, ViewerToolBar
 from .viewer_display import (
     CT_PRESETS,
     PRESET_AS_LOADED,
@@ -130,74 +127,15 @@ class ImageViewer(QWidget):
         self._full_timer.timeout.connect(self._apply_full_window)
         self._preview_step = 1
 
-        # toolbar
-        bar = QWidget()
-        bar.setObjectName("viewerBar")
-        bar.setStyleSheet(f"#viewerBar {{ background: {style.PANEL_BG}; border-bottom: 1px solid {style.BORDER}; }}")
-        hb = QHBoxLayout(bar)
-        hb.setContentsMargins(6, 3, 6, 3)
-        hb.setSpacing(4)
-
-        def tool(text: str, tip: str, slot) -> QToolButton:
-            b = QToolButton()
-            b.setText(text)
-            b.setToolTip(tip)
-            b.setAutoRaise(True)
-            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-            b.clicked.connect(slot)
-            hb.addWidget(b)
-            return b
-
-        self.fit_button = tool("Fit", "Fit the image in the view (F)", self.fit)
-        self.actual_button = tool("1:1", "Actual pixels (0)", self.actual_size)
-        self.zoom_out_button = tool("\u2212", "Zoom out (-)", self.zoom_out)
-        self.zoom_in_button = tool("+", "Zoom in (+)", self.zoom_in)
-        self.zoom_label = QLabel("")
-        self.zoom_label.setMinimumWidth(48)
-        self.zoom_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        hb.addWidget(self.zoom_label)
-        # frames of a multi-frame DICOM / multi-page TIFF (shown only for those)
-        hb.addSpacing(8)
-        self.prev_frame_button = tool("\u25c0", "Previous frame ([)", lambda: self.step_frame(-1))
-        self.frame_label = QLabel("")
-        hb.addWidget(self.frame_label)
-        self.next_frame_button = tool("\u25b6", "Next frame (])", lambda: self.step_frame(1))
-        hb.addSpacing(12)
-        self.wl_label = QLabel("W/L")
-        hb.addWidget(self.wl_label)
-        self.preset_combo = QComboBox()
-        self.preset_combo.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.preset_combo.setToolTip("Window/level preset (right-drag on the image to adjust)")
-        # as wide as ten characters, not the longest preset name (its popup shows them
-        # whole): with a DICOM shown, the box alone made the window wider than 1024 px
-        self.preset_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.preset_combo.setMinimumContentsLength(10)
+        bar = ViewerToolBar(self)
+        self.fit_button, self.actual_button = bar.fit_button, bar.actual_button
+        self.zoom_out_button, self.zoom_in_button = bar.zoom_out_button, bar.zoom_in_button
+        self.zoom_label, self.frame_label = bar.zoom_label, bar.frame_label
+        self.prev_frame_button, self.next_frame_button = bar.prev_frame_button, bar.next_frame_button
+        self.wl_label, self.preset_combo = bar.wl_label, bar.preset_combo
         self.preset_combo.activated.connect(self._on_preset)
-        hb.addWidget(self.preset_combo)
-        hb.addStretch(1)
-
-        # status line: size, format, zoom and the hovered pixel, elided when the viewer is
-        # narrow; the window/level on a label of its own, first, that is never cut (a
-        # narrow viewer showed "... zoom 71% (fit) · W 4")
-        status_row = QWidget()
-        status_row.setObjectName("viewerStatusRow")
-        status_row.setStyleSheet(
-            f"#viewerStatusRow {{ background: {style.PANEL_BG}; border-top: 1px solid {style.BORDER}; }}"
-            f" #viewerStatusRow QLabel {{ color: {style.TEXT}; background: transparent; }}"
-        )
-        sl = QHBoxLayout(status_row)
-        sl.setContentsMargins(8, 2, 8, 2)
-        sl.setSpacing(0)
-        self.wl_status = QLabel("")
-        self.wl_status.setObjectName("viewerWL")
-        self.wl_status.setStyleSheet("#viewerWL { font-weight: bold; padding-right: 12px; }")
-        self.wl_status.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
-        self.wl_status.hide()
-        self.status_label = ElidedLabel("", min_width=20)
-        self.status_label.setObjectName("viewerStatus")
-        self.status_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-        sl.addWidget(self.wl_status)
-        sl.addWidget(self.status_label, 1)
+        status_row = ViewerStatusRow()
+        self.wl_status, self.status_label = status_row.wl_status, status_row.status_label
 
         self._placeholder = QLabel("No image selected")
         self._placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
