@@ -1,5 +1,6 @@
-"""Suggestion jobs for the main window: the learned suggester, local models, the
-evaluation report and "Ask the image".
+"""Suggestion jobs for the main window: the learned suggester, local models and the
+evaluation report; "Ask the image" is :class:`.ask_controller.AskController`
+(``self.asker``).
 
 Every long call runs through the window's :class:`~.workers.JobManager` (jobs panel:
 progress, rate, ETA, cancel); nothing here touches the database on the GUI thread
@@ -26,7 +27,7 @@ from typing import Optional
 
 from PySide6.QtCore import QObject, Qt, Signal
 
-from .widgets.answer_box import AnswerBox
+from .ask_controller import AskController
 from .widgets.elided_label import ElidedLabel
 from .workers import LatestOnly, void
 
@@ -35,28 +36,16 @@ log = logging.getLogger(__name__)
 RETRAIN_EVERY = 10
 AUTO_SETTING = "learned_auto_retrain"
 NO_MODEL_TIP = "Choose a captioner or labeler in Suggestions ▸ Models… first."
-ASK_NO_CHAT_TIP = ("Ask the image needs a chat model (LLaVA, SmolVLM, Qwen-VL) chosen as the captioner "
-                   "in Suggestions ▸ Models….")
-ASK_TIP = "Type a question about this image and press Enter; {model} answers it locally."
-ASK_MAX_CHARS = 1000  # what the ask box takes
 
 
 def _learned_status(suggester):
     return suggester, suggester.status()
 
 
-def _resolve_chat(spec: str, model_dirs):
-    from ..core.suggest.discovery import resolve_model
-
-    info = resolve_model(spec, model_dirs)
-    return info if info.kind == "chat" else None
-
-
 class SuggestController(QObject):
     learned_done = Signal(object)  # (TrainReport, n written) or the exception
     models_done = Signal(object)  # SuggestReport or the exception
     evaluation_ready = Signal(object)  # the EvaluationDialog
-    answer_ready = Signal(object)  # NewSuggestion (not stored yet)
     status_changed = Signal(str)
 
     def __init__(self, win) -> None:
@@ -67,19 +56,14 @@ class SuggestController(QObject):
         self.learned_job = None
         self.models_job = None
         self.eval_job = None
-        self.ask_job = None
         self.auto_retrain = False
         self.reviews_since_train = 0
         self.learned_ready: Optional[bool] = None
         self.learned_message = ""
-        self.chat_model = None  # ModelInfo of a chosen chat captioner
         self.evaluation_dialog = None
         self.model_dialog = None
-        self.answer_box: Optional[AnswerBox] = None
         self._status_loader = LatestOnly(self)
         self._status_loader.done.connect(self._on_status)
-        self._ask_loader = LatestOnly(self)
-        self._ask_loader.done.connect(self._on_chat_model)
         # elided: its readiness text ("needs 10 more reviewed images (5 per label...") is
         # long, and a plain label made the window at least that wide
         self.status_label = ElidedLabel(objectName="learnedLabel", min_width=120)
@@ -87,16 +71,13 @@ class SuggestController(QObject):
         win.project_opened.connect(self._on_project_opened)
         win.project_closed.connect(self._on_project_closed)
         win.review.record_changed.connect(self._on_record_changed)
-        panel = win.panel_ctl.suggestions
-        if panel is not None:
-            panel.ask_edit.returnPressed.connect(self.ask)
+        self.asker = AskController(win, self._chosen)  # "Ask the image"
 
     # --- project -----------------------------------------------------------------------
     def _on_project_opened(self, project) -> None:
         self.learned = None
         self.reviews_since_train = 0
         self._statuses.clear()
-        self.chat_model = None
         try:
             self.auto_retrain = bool(project.settings().get(AUTO_SETTING))
         except Exception:
@@ -107,19 +88,17 @@ class SuggestController(QObject):
             act.setChecked(self.auto_retrain)
             act.blockSignals(False)
         self.refresh_learned_status()
-        self.refresh_chat_model()
+        self.asker.refresh()
         self.update_actions()
 
     def _on_project_closed(self) -> None:
         self.learned = None
         self.learned_ready = None
         self.learned_message = ""
-        self.chat_model = None
         self._status_loader.cancel()
-        self._ask_loader.cancel()
+        self.asker.closed()
         self.status_label.setText("")
         self.win.panel_ctl.set_suggestion_hint("")
-        self._set_ask(False, ASK_NO_CHAT_TIP)
         self.update_actions()
 
     def suggester(self):
@@ -134,7 +113,7 @@ class SuggestController(QObject):
         from ..core.suggest.worker import shutdown_shared
 
         self._status_loader.shutdown()
-        self._ask_loader.shutdown()
+        self.asker.shutdown()
         shutdown_shared()  # the model thread: no thread outlives the window
         reading.shutdown_shared()  # nor a reader process
 
@@ -293,7 +272,7 @@ class SuggestController(QObject):
         cfg = self.win.config
         dlg = ModelManagerDialog(self.win.project, cfg.model_dirs, cfg.device, self.win)
         dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dlg.modelChosen.connect(void(lambda _role, _path: (self.update_actions(), self.refresh_chat_model())))
+        dlg.modelChosen.connect(void(lambda _role, _path: (self.update_actions(), self.asker.refresh())))
         self.model_dialog = dlg
         dlg.destroyed.connect(lambda *_: setattr(self, "model_dialog", None))
         dlg.show()
@@ -385,122 +364,3 @@ class SuggestController(QObject):
         self.evaluation_dialog.show()
         self.evaluation_dialog.raise_()
         self.evaluation_ready.emit(self.evaluation_dialog)
-
-    # --- ask the image -----------------------------------------------------------------------------
-    def refresh_chat_model(self) -> None:
-        cap, _lab = self._chosen()
-        if not cap:
-            self.chat_model = None
-            self._set_ask(False, ASK_NO_CHAT_TIP)
-            return
-        self._ask_loader.submit(_resolve_chat, cap, list(self.win.config.model_dirs))
-
-    def _on_chat_model(self, info, error) -> None:
-        if self.win.project is None:
-            return
-        self.chat_model = info if error is None else None
-        if error is not None:
-            self._set_ask(False, f"The chosen captioner cannot be found: {error}")
-        elif info is None:
-            self._set_ask(False, ASK_NO_CHAT_TIP)
-        else:
-            self._set_ask(True, ASK_TIP.format(model=info.model_id))
-
-    def _set_ask(self, on: bool, tip: str) -> None:
-        panel = self.win.panel_ctl.suggestions
-        if panel is not None:
-            panel.ask_edit.setMaxLength(ASK_MAX_CHARS)  # a pasted essay would make an unreadable answer box
-            panel.ask_edit.setEnabled(on)
-            panel.ask_edit.setToolTip(tip)
-
-    def ask(self) -> None:
-        panel = self.win.panel_ctl.suggestions
-        rec = self.win.review.current
-        project, info = self.win.project, self.chat_model
-        if panel is None or rec is None or project is None or info is None:
-            return
-        question = panel.ask_edit.text().strip()
-        if not question or (self.ask_job is not None and self.ask_job.is_active):
-            return
-        device = self.win.config.device
-        self._asked = (rec.id, rec.relpath)  # the answer names this image, wherever the review has moved
-        viewer = getattr(self.win, "viewer", None)  # what the reviewer is looking at
-        frame = viewer.frames()[0] if viewer is not None and viewer.has_image() else 0
-        window = viewer.window() if viewer is not None and viewer.has_image() and viewer.window_enabled() else None
-
-        def job(token, progress):
-            from ..core.suggest.batch import ask_image
-            from ..core.suggest.worker import shared_worker
-            from ..core.tasks import Progress
-
-            progress(Progress("ask", 0, 1, info.model_id))
-            return ask_image(project, rec.id, info, question, worker=shared_worker(), device=device, store=False,
-                             frame=frame, window=window)
-
-        self.ask_job = self.win.jobs.start(f"Ask the image ({rec.relpath})", job)
-        self.ask_job.signals.result.connect(self._show_answer)
-        self.ask_job.signals.error.connect(
-            void(lambda exc: self.win.show_error(f"No answer about {rec.relpath}: {exc}")))
-
-    def _relpath_of(self, image_id: int) -> str:
-        asked = getattr(self, "_asked", None)
-        if asked is not None and asked[0] == image_id:
-            return asked[1]
-        rec = self.win.model.record(image_id)
-        if rec is None and self.win.project is not None:
-            try:
-                rec = self.win.project.image(image_id)
-            except Exception:
-                rec = None
-        return rec.relpath if rec is not None else f"image #{image_id}"
-
-    def _show_answer(self, row) -> None:
-        box = self.answer_box
-        if box is None:  # one non-modal box, reused
-            box = AnswerBox(self.win)
-            self.keep_button = box.keep_button
-            self.keep_button.clicked.connect(void(self.keep_answer))
-            self.win.review.current_changed.connect(self._update_answer_about)
-            self.answer_box = box
-        self._answer = row
-        self._answer_relpath = self._relpath_of(row.image_id)
-        box.set_answer(row.prompt, row.value,
-                       f"{row.model_id}" + (f" · score {row.score:.2f}" if row.score is not None else ""))
-        self._update_answer_about()
-        box.fit_to_screen()
-        box.show()
-        box.raise_()
-        self.answer_ready.emit(row)
-
-    def _update_answer_about(self, *_args) -> None:
-        """The box says which image its answer is about, and plainly when that is not the one shown."""
-        row, box = getattr(self, "_answer", None), self.answer_box
-        if row is None or box is None:
-            return
-        cur = self.win.review.current
-        box.set_about(self._answer_relpath, None if cur is not None and cur.id == row.image_id
-                      else (cur.relpath if cur is not None else ""))
-
-    def keep_answer(self) -> Optional[int]:
-        row, project = getattr(self, "_answer", None), self.win.project
-        if row is None or project is None:
-            return None
-        relpath = getattr(self, "_answer_relpath", None) or self._relpath_of(row.image_id)
-        self._answer = None
-        try:
-            (sid,) = project.add_suggestions([row])
-        except Exception as exc:
-            self.win.show_error(f"Cannot keep the answer: {exc}")
-            return None
-        cur = self.win.review.current
-        # undoable, in the history, on the image the answer is about (undo selects it again)
-        kept = self.win.review.decide_suggestion(sid, "accepted", image_id=row.image_id,
-                                                 text=f"Keep answer as note on {relpath}")
-        if kept and (cur is None or cur.id != row.image_id):
-            self.win.statusBar().showMessage(f"Kept the answer as a note on {relpath}; Undo takes it back.", 8000)
-        if self.answer_box is not None:
-            self.answer_box.hide()
-        panel = self.win.panel_ctl.suggestions
-        if panel is not None and panel.ask_edit.text().strip() == row.prompt:
-            panel.ask_edit.clear()  # not a new question typed meanwhile
-        return sid

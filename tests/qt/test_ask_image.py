@@ -59,7 +59,7 @@ def _fake_chat(monkeypatch, answer="yes, a scratch", gate=None):
 
 def _enable_ask(qtbot, win, spec=CHAT_PATH):
     win.project.set_setting("captioner", spec)
-    win.suggest_ctl.refresh_chat_model()
+    win.suggest_ctl.asker.refresh()
     ask = win.panel_ctl.suggestions.ask_edit
     qtbot.waitUntil(ask.isEnabled, timeout=20000)
     return ask
@@ -73,7 +73,7 @@ def _select(qtbot, win, image_id):
 
 def _ask_then_move(qtbot, win, ask, question, a_id, b_id, gate):
     """Ask on image A, move to image B, then let the answer come."""
-    sc = win.suggest_ctl
+    sc = win.suggest_ctl.asker
     got = []
     sc.answer_ready.connect(got.append)
     a = _select(qtbot, win, a_id)
@@ -102,7 +102,7 @@ def test_answer_names_the_image_it_is_about_after_moving_on(qtbot, window, folde
     a, b, row = _ask_then_move(qtbot, win, ask, "is there a scratch?", ids[0], ids[3], gate)
     assert row.image_id == a.id and win.review.current.id == b.id
 
-    box = win.suggest_ctl.answer_box
+    box = win.suggest_ctl.asker.answer_box
     assert box.isVisible()
     text = box.text()
     assert "yes, a scratch" in text and "is there a scratch?" in text
@@ -116,7 +116,7 @@ def test_answer_names_the_image_it_is_about_after_moving_on(qtbot, window, folde
     assert f"about {a.relpath}, not the image shown" in box.text()
 
     # keep as note: stored on A (not B), accepted, and undoable from B
-    win.suggest_ctl.keep_button.click()
+    win.suggest_ctl.asker.keep_button.click()
     _pump(0.1)
     assert not box.isVisible()
     (s,) = _answers(folder, a.id)
@@ -140,13 +140,13 @@ def test_answer_about_the_image_shown(qtbot, window, folder, monkeypatch):
     _fake_chat(monkeypatch)
     ask = _enable_ask(qtbot, win)
     rec = _select(qtbot, win, win.project.image_ids()[2])
-    with qtbot.waitSignal(win.suggest_ctl.answer_ready, timeout=10000):
+    with qtbot.waitSignal(win.suggest_ctl.asker.answer_ready, timeout=10000):
         ask.setText("what is this?")
         ask.returnPressed.emit()
     _pump(0.1)
-    box = win.suggest_ctl.answer_box
+    box = win.suggest_ctl.asker.answer_box
     assert box.isVisible() and rec.relpath in box.text() and "not the image shown" not in box.text()
-    win.suggest_ctl.keep_button.click()
+    win.suggest_ctl.asker.keep_button.click()
     _pump(0.1)
     (s,) = _answers(folder, rec.id)
     assert s.outcome == "accepted"
@@ -178,12 +178,12 @@ def test_long_question_is_elided_and_box_fits_on_screen(qtbot, window, folder, m
     ask = _enable_ask(qtbot, win)
     question = "Is there a scratch on the metal surface near the edge of the plate and " * 200 + "?"
     ask.setText(question)
-    with qtbot.waitSignal(win.suggest_ctl.answer_ready, timeout=10000) as blocker:
+    with qtbot.waitSignal(win.suggest_ctl.asker.answer_ready, timeout=10000) as blocker:
         ask.returnPressed.emit()
     asked = blocker.args[0].prompt
     _pump(0.2)
-    box = win.suggest_ctl.answer_box
-    assert box.isVisible() and win.suggest_ctl.keep_button.isVisible()
+    box = win.suggest_ctl.asker.answer_box
+    assert box.isVisible() and win.suggest_ctl.asker.keep_button.isVisible()
     _on_screen(box)
     assert len(asked) <= ask.maxLength() <= 1000  # the ask box takes at most 1000 characters
     shown = box.question_label.text()
@@ -193,13 +193,13 @@ def test_long_question_is_elided_and_box_fits_on_screen(qtbot, window, folder, m
 
     # an answer row with a huge question from elsewhere (not typed in the box) fits too
     row = NewSuggestion(win.review.current.id, "answer", long_answer, CHAT_PATH, 0.5, "r1", question * 2, {})
-    win.suggest_ctl._show_answer(row)
+    win.suggest_ctl.asker._show_answer(row)
     _pump(0.2)
     assert len(box.text()) < 300 + len(long_answer) + 400
     tip = box.question_label.toolTip()  # a tooltip of 28,000 characters would fill the screen: cut, says so
     assert len(tip) < 2200 and "28402 characters" in tip
     _on_screen(box)
-    win.suggest_ctl.keep_button.click()
+    win.suggest_ctl.asker.keep_button.click()
     _pump(0.1)
     (s,) = _answers(folder, row.image_id)
     assert s.prompt == question * 2  # the full question is kept, only its display is short
@@ -224,9 +224,9 @@ def test_real_tiny_llava_answer_after_moving_on(qtbot, window, folder, monkeypat
     ask = _enable_ask(qtbot, win, str(model))
     ids = win.project.image_ids()
     a, b, row = _ask_then_move(qtbot, win, ask, "is there a scratch?", ids[1], ids[4], gate)
-    box = win.suggest_ctl.answer_box
+    box = win.suggest_ctl.asker.answer_box
     assert row.image_id == a.id and f"about {a.relpath}, not the image shown" in box.text()
-    win.suggest_ctl.keep_button.click()
+    win.suggest_ctl.asker.keep_button.click()
     _pump(0.1)
     (s,) = _answers(folder, a.id)
     assert s.outcome == "accepted" and _answers(folder, b.id) == []

@@ -290,16 +290,16 @@ def test_ask_the_image_keep_as_note(qtbot, window, ready_folder, monkeypatch):
 
     monkeypatch.setattr(batch, "ask_image", fake_ask)
     win.project.set_setting("captioner", "/m/llava")
-    win.suggest_ctl.refresh_chat_model()
+    win.suggest_ctl.asker.refresh()
     ask = win.panel_ctl.suggestions.ask_edit
     qtbot.waitUntil(ask.isEnabled, timeout=5000)
     rec = win.review.current
     ask.setText("is there a scratch?")
-    with qtbot.waitSignal(win.suggest_ctl.answer_ready, timeout=10000):
+    with qtbot.waitSignal(win.suggest_ctl.asker.answer_ready, timeout=10000):
         QTest.keyClick(ask, Qt.Key.Key_Return)
-    box = win.suggest_ctl.answer_box
+    box = win.suggest_ctl.asker.answer_box
     assert box.isVisible() and "yes, a scratch" in box.text()
-    win.suggest_ctl.keep_button.click()
+    win.suggest_ctl.asker.keep_button.click()
     with Project.open(ready_folder) as p:
         (s,) = [x for x in p.suggestions(rec.id) if x.kind == "answer"]
         assert s.outcome == "accepted" and s.prompt == "is there a scratch?" and s.model_id == "/m/llava"

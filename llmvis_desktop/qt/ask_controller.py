@@ -1,0 +1,173 @@
+""""Ask the image" for the main window: the question box in the suggestion panel is
+enabled when the project's captioner is a chat model (LLaVA, SmolVLM, Qwen-VL); a
+question runs on the shared model thread as a job, the answer shows in one non-modal
+:class:`.widgets.answer_box.AnswerBox`, and "Keep as note" stores it as an accepted
+suggestion on the image it is about (undoable, in the history), wherever the review
+has moved meanwhile. Nothing is stored until the reviewer keeps the answer.
+"""
+from __future__ import annotations
+
+from typing import Callable, Optional
+
+from PySide6.QtCore import QObject, Signal
+
+from .widgets.answer_box import AnswerBox
+from .workers import LatestOnly, void
+
+ASK_NO_CHAT_TIP = ("Ask the image needs a chat model (LLaVA, SmolVLM, Qwen-VL) chosen as the captioner "
+                   "in Suggestions ▸ Models….")
+ASK_TIP = "Type a question about this image and press Enter; {model} answers it locally."
+ASK_MAX_CHARS = 1000  # what the ask box takes
+
+
+def _resolve_chat(spec: str, model_dirs):
+    from ..core.suggest.discovery import resolve_model
+
+    info = resolve_model(spec, model_dirs)
+    return info if info.kind == "chat" else None
+
+
+class AskController(QObject):
+    answer_ready = Signal(object)  # NewSuggestion (not stored yet)
+
+    def __init__(self, win, chosen: Callable[[], tuple]) -> None:
+        """``chosen()``: the project's (captioner, labeler) settings."""
+        super().__init__(win)
+        self.win = win
+        self._chosen = chosen
+        self.chat_model = None  # ModelInfo of a chosen chat captioner
+        self.ask_job = None
+        self.answer_box: Optional[AnswerBox] = None
+        self._loader = LatestOnly(self)
+        self._loader.done.connect(self._on_chat_model)
+        panel = win.panel_ctl.suggestions
+        if panel is not None:
+            panel.ask_edit.returnPressed.connect(self.ask)
+
+    def closed(self) -> None:
+        """The project was closed: no chat model, the box disabled."""
+        self.chat_model = None
+        self._loader.cancel()
+        self._set_ask(False, ASK_NO_CHAT_TIP)
+
+    def shutdown(self) -> None:
+        self._loader.shutdown()
+
+    def refresh(self) -> None:
+        """Find out (off the GUI thread) whether the project's captioner is a chat model."""
+        cap, _lab = self._chosen()
+        if not cap:
+            self.chat_model = None
+            self._set_ask(False, ASK_NO_CHAT_TIP)
+            return
+        self._loader.submit(_resolve_chat, cap, list(self.win.config.model_dirs))
+
+    def _on_chat_model(self, info, error) -> None:
+        if self.win.project is None:
+            return
+        self.chat_model = info if error is None else None
+        if error is not None:
+            self._set_ask(False, f"The chosen captioner cannot be found: {error}")
+        elif info is None:
+            self._set_ask(False, ASK_NO_CHAT_TIP)
+        else:
+            self._set_ask(True, ASK_TIP.format(model=info.model_id))
+
+    def _set_ask(self, on: bool, tip: str) -> None:
+        panel = self.win.panel_ctl.suggestions
+        if panel is not None:
+            panel.ask_edit.setMaxLength(ASK_MAX_CHARS)  # a pasted essay would make an unreadable answer box
+            panel.ask_edit.setEnabled(on)
+            panel.ask_edit.setToolTip(tip)
+
+    def ask(self) -> None:
+        panel = self.win.panel_ctl.suggestions
+        rec = self.win.review.current
+        project, info = self.win.project, self.chat_model
+        if panel is None or rec is None or project is None or info is None:
+            return
+        question = panel.ask_edit.text().strip()
+        if not question or (self.ask_job is not None and self.ask_job.is_active):
+            return
+        device = self.win.config.device
+        self._asked = (rec.id, rec.relpath)  # the answer names this image, wherever the review has moved
+        viewer = getattr(self.win, "viewer", None)  # what the reviewer is looking at
+        frame = viewer.frames()[0] if viewer is not None and viewer.has_image() else 0
+        window = viewer.window() if viewer is not None and viewer.has_image() and viewer.window_enabled() else None
+
+        def job(token, progress):
+            from ..core.suggest.batch import ask_image
+            from ..core.suggest.worker import shared_worker
+            from ..core.tasks import Progress
+
+            progress(Progress("ask", 0, 1, info.model_id))
+            return ask_image(project, rec.id, info, question, worker=shared_worker(), device=device, store=False,
+                             frame=frame, window=window)
+
+        self.ask_job = self.win.jobs.start(f"Ask the image ({rec.relpath})", job)
+        self.ask_job.signals.result.connect(self._show_answer)
+        self.ask_job.signals.error.connect(
+            void(lambda exc: self.win.show_error(f"No answer about {rec.relpath}: {exc}")))
+
+    def _relpath_of(self, image_id: int) -> str:
+        asked = getattr(self, "_asked", None)
+        if asked is not None and asked[0] == image_id:
+            return asked[1]
+        rec = self.win.model.record(image_id)
+        if rec is None and self.win.project is not None:
+            try:
+                rec = self.win.project.image(image_id)
+            except Exception:
+                rec = None
+        return rec.relpath if rec is not None else f"image #{image_id}"
+
+    def _show_answer(self, row) -> None:
+        box = self.answer_box
+        if box is None:  # one non-modal box, reused
+            box = AnswerBox(self.win)
+            self.keep_button = box.keep_button
+            self.keep_button.clicked.connect(void(self.keep_answer))
+            self.win.review.current_changed.connect(self._update_answer_about)
+            self.answer_box = box
+        self._answer = row
+        self._answer_relpath = self._relpath_of(row.image_id)
+        box.set_answer(row.prompt, row.value,
+                       f"{row.model_id}" + (f" · score {row.score:.2f}" if row.score is not None else ""))
+        self._update_answer_about()
+        box.fit_to_screen()
+        box.show()
+        box.raise_()
+        self.answer_ready.emit(row)
+
+    def _update_answer_about(self, *_args) -> None:
+        """The box says which image its answer is about, and plainly when that is not the one shown."""
+        row, box = getattr(self, "_answer", None), self.answer_box
+        if row is None or box is None:
+            return
+        cur = self.win.review.current
+        box.set_about(self._answer_relpath, None if cur is not None and cur.id == row.image_id
+                      else (cur.relpath if cur is not None else ""))
+
+    def keep_answer(self) -> Optional[int]:
+        row, project = getattr(self, "_answer", None), self.win.project
+        if row is None or project is None:
+            return None
+        relpath = getattr(self, "_answer_relpath", None) or self._relpath_of(row.image_id)
+        self._answer = None
+        try:
+            (sid,) = project.add_suggestions([row])
+        except Exception as exc:
+            self.win.show_error(f"Cannot keep the answer: {exc}")
+            return None
+        cur = self.win.review.current
+        # undoable, in the history, on the image the answer is about (undo selects it again)
+        kept = self.win.review.decide_suggestion(sid, "accepted", image_id=row.image_id,
+                                                 text=f"Keep answer as note on {relpath}")
+        if kept and (cur is None or cur.id != row.image_id):
+            self.win.statusBar().showMessage(f"Kept the answer as a note on {relpath}; Undo takes it back.", 8000)
+        if self.answer_box is not None:
+            self.answer_box.hide()
+        panel = self.win.panel_ctl.suggestions
+        if panel is not None and panel.ask_edit.text().strip() == row.prompt:
+            panel.ask_edit.clear()  # not a new question typed meanwhile
+        return sid
