@@ -79,10 +79,20 @@ def accept(target, image_id: int, actor: str, status: str = m.STATUS_REVIEWED,
     """Accept the pending suggestions (best caption, every label) and mark the image
     ``status`` (reviewed), in one transaction with one history event per change.
     ``shown``: only suggestions with these ids, the cards the reviewer was shown (another
-    reviewer's job may have added some meanwhile: they stay pending)."""
+    reviewer's job may have added some meanwhile: they stay pending).
+
+    A caption the image already has (typed by a reviewer, or one decided earlier) is
+    kept: the best caption suggestion is then recorded as edited to it, its final value
+    the caption kept (Accept replaced a caption the reviewer had just typed)."""
 
     def change(s: Session):
-        decided = [rs.decide(s, sg.id, "accepted", actor) for sg in _pick_for_accept(_pending(s, image_id, shown))]
+        kept = s.get(m.Image, image_id).caption
+        decided = []
+        for sg in _pick_for_accept(_pending(s, image_id, shown)):
+            if sg.kind == "caption" and kept and kept != sg.value:
+                decided.append(rs.decide(s, sg.id, "edited", actor, kept))
+            else:
+                decided.append(rs.decide(s, sg.id, "accepted", actor))
         rr.set_status(s, image_id, status, actor)
         return decided
 

@@ -105,6 +105,7 @@ class AskController(QObject):
                              frame=frame, window=window)
 
         self.ask_job = self.win.jobs.start(f"Ask the image ({rec.relpath})", job)
+        self.win.grid.setFocus()  # the review keys work again while the answer comes
         self.ask_job.signals.result.connect(self._show_answer)
         self.ask_job.signals.error.connect(
             void(lambda exc: self.win.show_error(f"No answer about {rec.relpath}: {exc}")))

@@ -405,7 +405,7 @@ class MainWindow(QMainWindow):
             return
         self._shut = True
         if self.project is not None:
-            self.panel_ctl.flush_caption()  # a caption being typed when the window closes
+            self.panel_ctl.flush_edits()  # a caption (or card edit) being typed when the window closes
         self.review.save_position()
         self.jobs.shutdown()
         self.suggest_ctl.shutdown()

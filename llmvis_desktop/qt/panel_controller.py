@@ -67,6 +67,7 @@ class PanelController(RepairActions, QObject):
             self.labels.renameRequested.connect(void(lambda old, new: self._label_change(old, new_name=new)))
             self.labels.recolorRequested.connect(void(lambda name, c: self._label_change(name, color=c)))
             self.labels.removeRequested.connect(self._remove_label)
+            self.labels.finished.connect(void(win.grid.setFocus))  # the keys back to the review
             self.labels.set_enabled_for_image(False)
             win.review.label_for_key = self.labels.name_for_key
         if self.caption is not None:
@@ -122,8 +123,26 @@ class PanelController(RepairActions, QObject):
             except Exception:  # the failure was reported by the review controller
                 log.warning("the caption being typed could not be saved", exc_info=True)
 
+    def flush_edits(self) -> None:
+        """Save what is being typed on the image shown: the caption editor's text, and a
+        suggestion card's edit (decided as edited). Before Accept, Reject, Undo, Redo."""
+        self.flush_caption()
+        if self.record is not None:
+            self._flush_card_edits(self.record.id)
+
+    def _flush_card_edits(self, image_id: int) -> None:
+        """A caption card's typed edit is stored (as edited), like the caption editor's
+        text: moving to another image, or Enter, threw it away."""
+        panel = self.suggestions
+        if self.win.project is None or not hasattr(panel, "open_edits"):
+            return
+        for sid, text in panel.open_edits().items():
+            self.win.review.decide_suggestion(sid, "edited", text, image_id=image_id)
+
     def set_record(self, rec) -> None:
-        self.record = rec
+        leaving, self.record = self.record, rec
+        if leaving is not None and (rec is None or rec.id != leaving.id):
+            self._flush_card_edits(leaving.id)
         project = self.win.project
         if self.labels is not None:
             self.labels.set_enabled_for_image(rec is not None)
@@ -232,14 +251,17 @@ class PanelController(RepairActions, QObject):
         panel = self.suggestions
         if panel is None:
             return None
-        if self.record is None or self.record.id != image_id:
-            return set()
+        if self.record is None or self.record.id != image_id or not panel.isVisibleTo(self.win):
+            return set()  # (a closed or hidden dock shows no card)
         return panel.card_ids()
 
     def _wire_suggestions(self) -> None:
         panel = self.suggestions
         review = self.win.review
         review.shown_suggestions = self.shown_suggestion_ids
+        review.before_action = self.flush_edits
+        if hasattr(panel, "finished"):  # an edit saved or cancelled, a card decided
+            panel.finished.connect(void(self.win.grid.setFocus))
         panel.accepted.connect(void(lambda sid: review.decide_suggestion(sid, "accepted")))
         panel.rejected.connect(void(lambda sid: review.decide_suggestion(sid, "rejected")))
         panel.edited.connect(void(lambda sid, text: review.decide_suggestion(sid, "edited", text)))

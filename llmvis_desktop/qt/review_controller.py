@@ -290,13 +290,21 @@ class ReviewController(QObject):
         self.set_status("reviewed")
 
     def accept(self) -> None:
-        """Accept the pending suggestions (best caption, every label), mark reviewed, next."""
+        """Accept the pending suggestions (best caption, every label), mark reviewed, next.
+        A caption the image has (one just typed) is kept (``core.review_actions.accept``)."""
+        self._flush()
         image_id = self._target()
         if image_id is None:
             return
         shown = self._shown(image_id)
-        self._act_and_next("Accept", image_id,
-                           lambda: ra.accept(self.project, image_id, self.actor(), shown=shown))
+
+        def action():
+            res = ra.accept(self.project, image_id, self.actor(), shown=shown)
+            if any(d.kind == "caption" and d.outcome == "edited" for d in res.decided):
+                self.message.emit("Kept the image's caption; the suggested caption is recorded as edited to it.")
+            return res
+
+        self._act_and_next("Accept", image_id, action)
 
     def decide_suggestion(self, suggestion_id: int, outcome: str, final_value: Optional[str] = None,
                           image_id: Optional[int] = None, text: Optional[str] = None) -> bool:
@@ -311,6 +319,7 @@ class ReviewController(QObject):
 
     def reject(self) -> None:
         """Reject the pending suggestions, mark the image rejected, next."""
+        self._flush()
         image_id = self._target()
         if image_id is None:
             return
@@ -326,6 +335,14 @@ class ReviewController(QObject):
     def _shown(self, image_id: int) -> Optional[set]:
         return self.shown_suggestions(image_id) if self.shown_suggestions is not None else None
 
+    #: set by the window: saves what is being typed (the caption editor, a suggestion
+    #: card's edit) before Accept, Reject, Undo or Redo act on the database
+    before_action: Optional[Callable[[], None]] = None
+
+    def _flush(self) -> None:
+        if self.before_action is not None:
+            self.before_action()
+
     # --- undo / redo ------------------------------------------------------------------
     def undo(self) -> None:
         self._step(undo=True)
@@ -334,10 +351,15 @@ class ReviewController(QObject):
         self._step(undo=False)
 
     def _step(self, undo: bool) -> None:
+        # a caption being typed is saved first (then it is what Undo takes back): saved
+        # later, when the step selected its image, its new command deleted the one just
+        # undone (a RuntimeError) and Redo was lost
+        self._flush()
         stack = self.undo_stack
         if not (stack.canUndo() if undo else stack.canRedo()):
             return
         cmd = stack.command(stack.index() - 1 if undo else stack.index())
+        text, image_id = cmd.text(), cmd.image_id
         try:
             cmd.write(undo)
         except Exception as exc:
@@ -349,10 +371,10 @@ class ReviewController(QObject):
             stack.undo() if undo else stack.redo()
         finally:
             self._skip_write = False
-        row = self.model.row_of(cmd.image_id)
-        if row is not None and (self.current is None or self.current.id != cmd.image_id):
+        row = self.model.row_of(image_id)
+        if row is not None and (self.current is None or self.current.id != image_id):
             self.grid.select_row(row)
-        self.message.emit(("Undone: " if undo else "Redone: ") + cmd.text())
+        self.message.emit(("Undone: " if undo else "Redone: ") + text)
 
     _skip_write = False
 

@@ -60,6 +60,27 @@ def test_accept_is_one_transaction_with_every_event(project):
     assert replay(hist) == after  # the history alone rebuilds the annotation
 
 
+def test_accept_keeps_a_caption_the_image_has(project):
+    """Accept took the model's caption over one the reviewer had just typed (and called
+    the model's "accepted"): the typed caption stays, the card is recorded as edited to it."""
+    image_id = project.image_ids()[3]
+    project.add_suggestions([NewSuggestion(image_id, "caption", "model caption", "m", score=0.9),
+                             NewSuggestion(image_id, "label", "dent", "m", score=0.8)])
+    ra.set_caption(project, image_id, "hairline crack near bolt hole", "alice")
+    res = ra.accept(project, image_id, "alice")
+    assert res.record.caption == "hairline crack near bolt hole" and res.record.labels == ("dent",)
+    outcomes = {s.value: (s.outcome, s.final_value) for s in project.suggestions(image_id)}
+    assert outcomes == {"model caption": ("edited", "hairline crack near bolt hole"), "dent": ("accepted", "dent")}
+    captions = [e.after for e in project.history(image_id) if e.action == "caption"]
+    assert captions == ["hairline crack near bolt hole"]  # written once, by the reviewer
+    # the same caption as the card's: accepted as it is
+    other = project.image_ids()[4]
+    project.add_suggestions([NewSuggestion(other, "caption", "same words", "m", score=0.9)])
+    ra.set_caption(project, other, "same words", "alice")
+    ra.accept(project, other, "alice")
+    assert [s.outcome for s in project.suggestions(other)] == ["accepted"]
+
+
 def test_reject_and_undo_state(project):
     image_id = project.image_ids()[1]
     project.add_suggestions([NewSuggestion(image_id, "label", "scratch", "m", score=0.5)])

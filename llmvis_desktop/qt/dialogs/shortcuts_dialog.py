@@ -33,7 +33,7 @@ SHORTCUTS: list[tuple[str, str]] = [
     ("Right / J", "Next image"),
     ("Left / K", "Previous image"),
     ("N", "Next unreviewed image"),
-    ("Enter", "Accept the suggestions (caption and labels)"),
+    ("Enter", "Accept the suggestions shown (labels; the caption unless the image has one) and go on"),
     ("Delete", "Reject the suggestions"),
     ("F2 / E", "Edit the caption"),
     ("Ctrl+Enter", "Commit the caption edit"),

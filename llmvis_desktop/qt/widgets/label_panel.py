@@ -21,6 +21,8 @@ Signals (user intent only; the controller changes the store then calls
 ``set_labels``/``set_checked``)
     ``toggled(str name)``                 a chip was clicked.
     ``addRequested(str name, str color)`` from the "+ Add label" field (Enter).
+    ``finished()``                        Enter (the label added, or nothing typed) or
+                                          Esc in that field: the keys go back to the review.
     ``renameRequested(str old, str new)``  chip context menu > Rename…
     ``recolorRequested(str name, str color)``  chip context menu > Colour… (QColorDialog)
     ``removeRequested(str name)``          chip context menu > Remove… (asks to confirm
@@ -34,7 +36,7 @@ from __future__ import annotations
 from typing import Iterable, Optional
 
 from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QColorDialog,
     QFrame,
@@ -155,6 +157,7 @@ class LabelPanel(QWidget):
     renameRequested = Signal(str, str)
     recolorRequested = Signal(str, str)
     removeRequested = Signal(str)
+    finished = Signal()  # Enter or Esc in the "+ Add label" field: the keys go back to the review
 
     def __init__(self, parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
@@ -172,6 +175,9 @@ class LabelPanel(QWidget):
         self.add_edit.setPlaceholderText("+ Add label (Enter)")
         self.add_edit.setClearButtonEnabled(True)
         self.add_edit.returnPressed.connect(self._on_add)
+        esc = QShortcut(QKeySequence("Escape"), self.add_edit)
+        esc.setContext(Qt.ShortcutContext.WidgetShortcut)
+        esc.activated.connect(lambda: (self.add_edit.clear(), self.hint.hide(), self.finished.emit()))
         self.add_edit.textEdited.connect(lambda _t: self.hint.hide())
         self.hint = QLabel()
         self.hint.setStyleSheet(f"color: {style.ERROR_FG};")
@@ -350,6 +356,7 @@ class LabelPanel(QWidget):
     def _on_add(self) -> None:
         name = " ".join(self.add_edit.text().split())
         if not name:
+            self.finished.emit()
             return
         if any(d.name.lower() == name.lower() for d in self._defs):
             self._show_hint(f"\u201c{name}\u201d is already in the taxonomy.")
@@ -358,3 +365,4 @@ class LabelPanel(QWidget):
         color = style.next_label_color([d.color for d in self._defs])
         self.add_edit.clear()
         self.addRequested.emit(name, color)
+        self.finished.emit()

@@ -17,6 +17,11 @@ Signals (intent only; the controller calls ``Project.decide_suggestion``)
     ``rejected(int sid)``
     ``edited(int sid, str text)``   after "Edit" then "Save" (or Ctrl+Enter) with
                                     non-empty text different from the proposal.
+    ``finished()``                  an edit saved or cancelled, a card's Accept/Reject
+                                    clicked: the window gives the keys back to the grid.
+
+``open_edits() -> {sid: text}``: edits typed but not saved; the window stores them as
+edited before Accept/Reject/Undo and when the reviewer moves to another image.
 
 The "Ask the image" field (``ask_edit``) starts disabled; the window's suggestion
 controller enables it (and answers on Enter) once a chat model is chosen as the
@@ -172,9 +177,9 @@ class _Card(QFrame):
         buttons = QHBoxLayout(self._buttons)
         buttons.setContentsMargins(0, 0, 0, 0)
         buttons.setSpacing(6)
-        self._accept = self._button("Accept", "sgAccept", lambda: panel.accepted.emit(self.sid))
+        self._accept = self._button("Accept", "sgAccept", lambda: self._decided(panel.accepted))
         self._edit = self._button("Edit\u2026", "sgEdit", self.start_edit)
-        self._reject = self._button("Reject", "sgReject", lambda: panel.rejected.emit(self.sid))
+        self._reject = self._button("Reject", "sgReject", lambda: self._decided(panel.rejected))
         for b in (self._accept, self._edit, self._reject):
             buttons.addWidget(b)
         buttons.addStretch(1)
@@ -184,6 +189,21 @@ class _Card(QFrame):
         self.outcome_label.setObjectName("sgOutcome")
         lay.addWidget(self.outcome_label)
         self.editor: Optional[QPlainTextEdit] = None
+
+    def _decided(self, signal) -> None:
+        sid = self.sid
+        signal.emit(sid)
+        # the keys go back to the review (a focused button, reused by the next image's
+        # card, took Space)
+        self._panel.finished.emit()
+
+    def open_edit(self) -> Optional[str]:
+        """The text typed in this card's open edit box, when it would be saved as an
+        edit (not empty, not the proposal); else None."""
+        if self.editor is None or not self.edit_box.isVisible() or not self.pending:
+            return None
+        text = self.editor.toPlainText().strip()
+        return text if text and text != self._s.value.strip() else None
 
     # the action buttons of a pending suggestion (None when it has none)
     @property
@@ -307,16 +327,19 @@ class _Card(QFrame):
             self._panel.accepted.emit(self.sid)
         else:
             self._panel.edited.emit(self.sid, text)
+        self._panel.finished.emit()
 
     def cancel_edit(self) -> None:
         if self.editor is not None:
             self.edit_box.hide()
+            self._panel.finished.emit()
 
 
 class SuggestionPanel(QWidget):
     accepted = Signal(int)
     rejected = Signal(int)
     edited = Signal(int, str)
+    finished = Signal()  # an edit saved or cancelled, a card decided: the grid takes the keys back
 
     def __init__(self, parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
@@ -370,6 +393,12 @@ class SuggestionPanel(QWidget):
 
     def card(self, sid: int) -> Optional[_Card]:
         return self._cards.get(sid)
+
+    def open_edits(self) -> dict[int, str]:
+        """Suggestion id -> text typed in its card's open edit box, for edits that would
+        be saved (see ``_Card.open_edit``)."""
+        edits = {sid: card.open_edit() for sid, card in self._cards.items()}
+        return {sid: text for sid, text in edits.items() if text is not None}
 
     def card_ids(self) -> set[int]:
         """The suggestions shown as cards now."""
