@@ -109,7 +109,7 @@ def test_exact_numbers(state):
 
     cal = {b["bin"]: b for b in r["calibration"] if b["count"]}
     assert set(cal) == {"0.2-0.3", "0.3-0.4", "0.5-0.6", "0.6-0.7", "0.9-1.0"}
-    assert cal["0.3-0.4"]["accepted_fraction"] == 1.0 and cal["0.6-0.7"]["accepted_fraction"] == 0.0
+    assert cal["0.3-0.4"]["right_fraction"] == 1.0 and cal["0.6-0.7"]["right_fraction"] == 0.0
     assert cal["0.5-0.6"]["mean_score"] == pytest.approx(0.55)
     assert sum(b["count"] for b in r["calibration"]) == 5
 
@@ -214,6 +214,8 @@ def test_scores_that_are_not_probabilities_stay_out_of_the_calibration(small):
         s.execute(update(m.Suggestion).where(m.Suggestion.id == sid[1]).values(score=1.5))
     for k in sid:
         p.decide_suggestion(k, "accepted", "tester")
+    for name in ("img1.png", "img2.png", "img3.png"):
+        _review(p, ids[name], ["a"])
     r = evaluate(p)
     assert r["calibration_excluded"] == 2
     assert [b["count"] for b in r["calibration"] if b["count"]] == [1]
@@ -353,7 +355,10 @@ def test_withdrawn_suggestions_are_not_decisions(small):
     assert sorted(s.outcome for s in p.suggestions(i)) == ["pending", "pending", "withdrawn", "withdrawn"]
     _review(p, i, ["b"], caption="a dog on a mat")
     r = evaluate(p)
-    assert sum(b["count"] for b in r["calibration"]) == 0 and r["over_time"] == []
+    # only the pending "b" card (right) is calibrated: the withdrawn "a" is no prediction
+    assert [(b["bin"], b["count"], b["right_fraction"]) for b in r["calibration"] if b["count"]] == [
+        ("0.9-1.0", 1, 1.0)]
+    assert r["over_time"] == []
     assert r["captions"]["decided"] == 0
     acc = r["acceptance"][0]
     assert acc["suggested"] == 2 and acc["withdrawn"] == 2 and acc["decided"] == 0
@@ -400,3 +405,74 @@ def test_undo_does_not_bring_back_a_card_suggested_again(small):
     ra.apply_state(p, i, res.before, "tester", "undo", expect=res.after)
     pending = [s for s in p.suggestions(i) if s.outcome == "pending"]
     assert [(s.value, s.model_revision) for s in pending] == [("a", "r2")]
+    # the undone card itself is pending again, with the newer guess's revision and score
+    # (it stayed "rejected", a decision the evaluation kept counting); the newer one went
+    assert pending[0].id == old and pending[0].score == 0.6
+    assert sorted(s.outcome for s in p.suggestions(i)) == ["pending", "withdrawn"]
+    r = evaluate(p)
+    assert r["acceptance"][0]["decided"] == 0 and r["over_time"] == []
+
+
+def test_calibration_follows_the_labels_the_images_have_now(small):
+    """Outcomes are frozen when a card is decided: a label accepted and later taken off
+    the image stayed "right" in the calibration, and a label card edited to another label
+    counted as accepted."""
+    p, ids = small
+    i1, i2, i3 = ids["img1.png"], ids["img2.png"], ids["img3.png"]
+    s1, s2, s3 = p.add_suggestions([NewSuggestion(i1, "label", "a", "clip:x", 0.95, "r"),
+                                    NewSuggestion(i2, "label", "a", "clip:x", 0.25, "r"),
+                                    NewSuggestion(i3, "label", "a", "clip:x", 0.75, "r")])
+    p.decide_suggestion(s1, "accepted", "tester")
+    _review(p, i1, [])  # then the reviewer took "a" off again
+    p.decide_suggestion(s2, "rejected", "tester")
+    _review(p, i2, ["a"])  # and put it on this one after all
+    p.decide_suggestion(s3, "edited", "tester", "b")  # the label was b, not a
+    _review(p, i3, ["b"])
+    cal = {b["bin"]: b["right_fraction"] for b in evaluate(p)["calibration"] if b["count"]}
+    assert cal == {"0.9-1.0": 0.0, "0.2-0.3": 1.0, "0.7-0.8": 0.0}
+
+
+def test_suggestions_of_a_removed_label_are_left_out(small):
+    """Removing a label takes it off every image: its right, decided cards became false
+    positives (micro precision 0.33 instead of 1)."""
+    p, ids = small
+    rows = [NewSuggestion(ids[f"img{k}.png"], "label", v, "clip:x", 0.9, "r") for k, v in ((1, "a"), (2, "a"), (3, "b"))]
+    for sid in p.add_suggestions(rows):
+        p.decide_suggestion(sid, "accepted", "tester")
+    for k in (1, 2, 3):
+        _review(p, ids[f"img{k}.png"], p.image(ids[f"img{k}.png"]).labels)
+    p.remove_label("a", "tester", force=True)
+    r = evaluate(p)
+    assert r["labels"]["micro"]["precision"] == 1.0 and r["labels"]["macro_f1"] == 1.0
+    assert "a" not in {row["label"] for row in r["labels"]["per_label"]}
+    assert r["labels"]["outside_taxonomy"] == 2 and sum(b["count"] for b in r["calibration"]) == 1
+    assert "2 suggestions of labels no longer in the taxonomy left out" in format_report(r)
+
+
+def test_the_caption_distance_is_to_the_caption_now(small):
+    p, ids = small
+    i1, i2, i3 = ids["img1.png"], ids["img2.png"], ids["img3.png"]
+    s1, s2, s3 = p.add_suggestions([NewSuggestion(i, "caption", "a crack", "cap:x", 0.8, "r") for i in (i1, i2, i3)])
+    p.decide_suggestion(s1, "edited", "tester", "a long crack")
+    p.set_caption(i1, "two cracks", "tester")  # rewritten again, the image not reviewed yet
+    p.decide_suggestion(s2, "accepted", "tester")
+    _review(p, i2, [], caption="")  # reviewed with the caption deleted: nothing kept
+    p.decide_suggestion(s3, "rejected", "tester")  # rejected, no caption, not reviewed: left out
+    c = evaluate(p)["captions"]
+    assert c["decided"] == 2
+    assert c["mean_edit_distance"] == pytest.approx((normalised_edit_distance("a crack", "two cracks") + 1.0) / 2)
+
+
+def test_a_retrained_guess_renewed_after_the_review_is_not_held_out(small):
+    """A pending card of revision 1 (made before the review) renewed by revision 2, trained
+    on that review, kept its old time and was scored as a held-out guess."""
+    p, ids = small
+    i = ids["img1.png"]
+    p.add_suggestions([NewSuggestion(i, "label", "a", "learned:x", 0.6, "r1")], replaces="learned:")
+    _review(p, i, ["a"])  # the label set by hand: the card stays pending
+    p.add_suggestions([NewSuggestion(i, "label", "a", "learned:x", 0.97, "r2"),
+                       NewSuggestion(i, "label", "b", "learned:x", 0.7, "r2")], replaces="learned:")
+    card = next(s for s in p.suggestions(i) if s.value == "a")
+    assert card.model_revision == "r2" and card.score == 0.97
+    r = evaluate(p)
+    assert "learned:x" not in r["labels"]["by_model"] and sum(b["count"] for b in r["calibration"]) == 0

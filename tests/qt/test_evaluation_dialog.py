@@ -30,7 +30,7 @@ def _report():
         n = [0, 3, 5, 4, 6, 8, 9, 12, 20, 30][i]
         cal.append({"bin": f"{i / 10:.1f}-{(i + 1) / 10:.1f}", "lo": i / 10, "hi": (i + 1) / 10, "count": n,
                     "mean_score": (i + 0.5) / 10 if n else None,
-                    "accepted_fraction": min(1.0, (i + 0.3) / 10) if n else None})
+                    "right_fraction": min(1.0, (i + 0.3) / 10) if n else None})
     days = [{"day": f"2026-03-{d:02d}", "decided": 20 + d, "accepted": 10 + d, "rate": (10 + d) / (20 + d)}
             for d in range(1, 9)]
     return {
@@ -225,3 +225,18 @@ def test_days_are_placed_by_date_and_show_the_year_across_years(qtbot):
     qtbot.wait(10)
     SHOTS.mkdir(exist_ok=True)
     assert w.grab().save(str(SHOTS / "evaluation_acceptance_years.png"))
+
+
+def test_the_summary_names_macro_f1_and_every_model_count(qtbot):
+    """The summary gave no macro F1, and named the first three models alphabetically,
+    saying nothing of a fourth."""
+    rep = _report()
+    rep["labels"]["macro_f1"] = 0.508
+    rep["acceptance"] = [{"model_id": f"m{i}<x>", "suggested": 10, "decided": d, "pending": 0, "accepted": d,
+                          "edited": 0, "rejected": 0, "rate": 1.0} for i, d in ((1, 2), (2, 9), (3, 5), (4, 7))]
+    w = EvaluationDialog(rep)
+    qtbot.addWidget(w)
+    text = w.summary.text()
+    assert "macro F1 <b>0.51</b>" in text
+    assert text.index("m2&lt;x&gt;") < text.index("m4&lt;x&gt;") < text.index("m3&lt;x&gt;")  # most decided first
+    assert "m1&lt;x&gt;" not in text and "and 1 more model (Acceptance tab)" in text

@@ -103,7 +103,7 @@ def add_suggestions(session: Session, items: Sequence[NewSuggestion], skip_done:
     if replaces:
         revised = {it.image_id for it in items}
         keep_pairs = {(it.model_id, it.model_revision) for it in items}
-        items = _revise_same(session, items, replaces)
+        items = _revise_same(session, items, replaces, now)
         _withdraw(session, revised, replaces, keep_pairs, now)
         if not items:
             _refresh_images(session, revised, {i: images[i] for i in revised})
@@ -129,14 +129,15 @@ def add_suggestions(session: Session, items: Sequence[NewSuggestion], skip_done:
     return ids
 
 
-def _revise_same(session: Session, items: list[NewSuggestion], prefix: str) -> list[NewSuggestion]:
+def _revise_same(session: Session, items: list[NewSuggestion], prefix: str, now) -> list[NewSuggestion]:
     """``items`` less those whose image already has a pending suggestion of the same model,
     kind and value (from an older revision, for the file's current content): that row
     takes the new revision, score and parameters and is kept. A retrain that guesses the
     same for most images rewrote every card (a withdraw and a suggest event each, the
     rows growing by the folder's size per retrain). No history event: the image's
     annotation and its cards are unchanged (events for this grew by two per unreviewed
-    image per retrain); the card's ``created_at`` stays, its revision is the newest."""
+    image per retrain). The card takes the newest revision and its time (``created_at``):
+    the evaluation tells a learned guess made before a review from one made after by it."""
     sg = m.Suggestion
     rows = session.execute(
         select(sg.id, sg.image_id, sg.model_id, sg.kind, sg.value, sg.model_revision,
@@ -155,7 +156,8 @@ def _revise_same(session: Session, items: list[NewSuggestion], prefix: str) -> l
                             "params": json.dumps(it.params, sort_keys=True)})
     if changes:  # one executemany
         session.execute(update(sg.__table__).where(sg.__table__.c.id == bindparam("sid")).values(
-            model_revision=bindparam("rev"), score=bindparam("score"), params_json=bindparam("params")), changes)
+            model_revision=bindparam("rev"), score=bindparam("score"), params_json=bindparam("params"),
+            created_at=now), changes)
     return out
 
 
@@ -393,19 +395,37 @@ def restore_outcome(session: Session, suggestion_id: int, outcome: str, final_va
     row = session.get(m.Suggestion, suggestion_id)
     if row is None or (row.outcome, row.final_value) == (outcome, final_value):
         return False
-    sg = m.Suggestion
-    if outcome == "pending" and session.scalar(select(sg.id).where(  # suggested again meanwhile (a
-            sg.image_id == row.image_id, sg.kind == row.kind, sg.value == row.value,  # retrained suggester):
-            sg.model_id == row.model_id, sg.outcome == "pending", sg.id != row.id).limit(1)) is not None:
-        return False  # one card for it is enough
+    now = m.utcnow()
+    if outcome == "pending":
+        _take_over_same_pending(session, row, now)
     before = row.outcome
     row.outcome, row.final_value = outcome, final_value
-    row.decided_at = None if outcome == "pending" else m.utcnow()
+    row.decided_at = None if outcome == "pending" else now
     row.decided_by = None if outcome == "pending" else actor
     add_event(session, row.image_id, actor, action, before, outcome, row.id)
     session.flush()
     _refresh_image(session, row.image_id)
     return True
+
+
+def _take_over_same_pending(session: Session, row: m.Suggestion, now) -> None:
+    """A decision being undone whose card was suggested again meanwhile (a retrained
+    suggester, pending): the card comes back with the newer one's revision, score,
+    parameters and time, as a retrain renews a pending card, and the newer one is
+    withdrawn. (The undo used to leave the old card decided, so the evaluation kept
+    counting a decision the reviewer had taken back.)"""
+    sg = m.Suggestion
+    dups = session.scalars(select(sg).where(
+        sg.image_id == row.image_id, sg.kind == row.kind, sg.value == row.value, sg.model_id == row.model_id,
+        sg.outcome == "pending", sg.id != row.id).order_by(sg.id)).all()
+    if not dups:
+        return
+    newest = dups[-1]
+    row.model_revision, row.score, row.params_json, row.created_at = (
+        newest.model_revision, newest.score, newest.params_json, newest.created_at)
+    _mark_withdrawn(session, dups, now, why="the same card, brought back by an undo")
+    for d in dups:
+        session.expire(d)
 
 
 def outcome_counts(session: Session) -> dict[str, int]:

@@ -18,7 +18,9 @@
     (``per_label``, ``micro``, ``macro_f1``) and per model (``by_model``). The macro
     mean is over every label reviewed or predicted (one only ever predicted wrongly has
     F1 0). Undefined ratios (0/0) are ``None``. Label names are compared as they are now
-    (a rename also renames the suggestions of the label).
+    (a rename also renames the suggestions of the label); suggestions of a label no
+    longer in the taxonomy (removed: the reviewers took it off every image) are left out
+    and counted in ``outside_taxonomy``: they were right when they were decided.
 ``acceptance``
     Per model id: counts by outcome and ``rate`` = (accepted + edited) / decided.
     ``withdrawn`` ones (replaced by a retrained suggester, or their label removed) are
@@ -26,15 +28,19 @@
 ``captions``
     Mean normalised edit distance (Levenshtein / longer length over Unicode NFC text,
     0 = unchanged) between a suggested caption and the final caption, over decided
-    caption suggestions. The final caption is the image's caption when the image is
-    reviewed and has one (a caption accepted, then rewritten, counts as rewritten);
-    otherwise the value an accepted or edited suggestion left (a rejected one is then
-    left out).
+    caption suggestions. The final caption is the image's caption now, when it has one
+    (a caption accepted, then rewritten, counts as rewritten); an image reviewed or
+    rejected with no caption kept nothing of it (distance 1); otherwise the value an
+    accepted or edited suggestion left (a rejected one is then left out).
 ``calibration``
-    Decided label suggestions with a score from 0 to 1, in ten score bins: count, mean
-    score and the fraction accepted (accepted or edited). A calibrated suggester's mean
-    score matches its fraction accepted. Scores outside 0-1 or not finite (imported)
-    are counted in ``calibration_excluded``.
+    The label suggestions the per-label figures score (reviewed or rejected images, the
+    file's current content, labels in the taxonomy, the learned suggester's guesses made
+    before the review), decided or not, with a score from 0 to 1, in ten score bins:
+    count, mean score and ``right_fraction``, the fraction whose label the image has. A
+    calibrated suggester's mean score matches its fraction right. (Against the cards'
+    outcomes instead, a label accepted and later taken off the image stayed "right", and
+    a label card edited to another label counted as accepted.) Scores outside 0-1 or not
+    finite (imported) are counted in ``calibration_excluded``.
 ``over_time``
     Per day of decision (UTC): decided, accepted (or edited) and the rate; overall and
     per model (``over_time_by_model``).
@@ -203,19 +209,24 @@ def _utc(at: datetime) -> datetime:
     return at if at.tzinfo else at.replace(tzinfo=timezone.utc)
 
 
-def _label_rows(rows, truth: dict, reviewed_at: dict) -> dict[str, dict[int, list]]:
-    """{model id: {image id: [(label, score)]}}: label suggestions on reviewed images, of
-    the model's latest revision there among those that count: not withdrawn, and not the
-    learned suggester's made after the image was reviewed (rows: oldest first, for the
-    file's current content)."""
+def _usable_label_rows(rows, truth: dict, reviewed_at: dict, taxonomy: set[str]) -> list:
+    """The label suggestions that count (rows: oldest first, for the file's current
+    content): on reviewed images, not withdrawn, of a label in the taxonomy, and not the
+    learned suggester's made after the image was reviewed (it may have learnt from it;
+    a card renewed by a retrain has the retrain's time)."""
     from .learned import MODEL_PREFIX
 
-    def tested(r) -> bool:  # a learned guess made after the review may have learnt from it
+    def tested(r) -> bool:
         seen = reviewed_at.get(r.image_id)
         return not (r.model_id.startswith(MODEL_PREFIX) and seen is not None and _utc(r.created_at) >= seen)
 
-    usable = [r for r in rows if r.kind == "label" and r.image_id in truth and r.outcome != "withdrawn"
-              and tested(r)]
+    return [r for r in rows if r.kind == "label" and r.image_id in truth and r.outcome != "withdrawn"
+            and r.value in taxonomy and tested(r)]
+
+
+def _label_rows(usable) -> dict[str, dict[int, list]]:
+    """{model id: {image id: [(label, score)]}}: the usable label suggestions of each
+    model's latest revision on each image."""
     latest = {(r.model_id, r.image_id): r.model_revision for r in usable}  # rows: oldest first
     out: dict[str, dict[int, list]] = defaultdict(lambda: defaultdict(list))
     for r in usable:
@@ -236,15 +247,18 @@ def evaluate(project) -> dict:
             m.Suggestion.image_id, m.Suggestion.kind, m.Suggestion.value, m.Suggestion.score,
             m.Suggestion.model_id, m.Suggestion.model_revision, m.Suggestion.outcome, m.Suggestion.final_value,
             m.Suggestion.decided_at, m.Suggestion.created_at, _for_current_content().label("current"),
+            m.Image.caption.label("caption_now"), m.Image.review_status,
         ).join(m.Image, m.Image.id == m.Suggestion.image_id).order_by(m.Suggestion.id)).all()
         reviewed_at = _reviewed_at(s)
     records, review_status = _truth(project)
     truth = {r.id: set(r.labels) for r in records}
-    captions = {r.id: r.caption for r in records if review_status[r.id] == m.STATUS_REVIEWED}
-    vocabulary = {d.name for d in project.labels()} | {x for t in truth.values() for x in t}
+    reviewed = sum(1 for st in review_status.values() if st == m.STATUS_REVIEWED)
+    taxonomy = {d.name for d in project.labels()}
+    vocabulary = taxonomy | {x for t in truth.values() for x in t}
 
     # labels: predicted sets per (model, image) and pooled per image
-    per_model_image = _label_rows([r for r in rows if r.current], truth, reviewed_at)
+    usable = _usable_label_rows([r for r in rows if r.current], truth, reviewed_at, taxonomy)
+    per_model_image = _label_rows(usable)
     by_model = {}
     pooled: dict[int, set[str]] = {}
     for model_id, images in sorted(per_model_image.items()):
@@ -256,6 +270,8 @@ def evaluate(project) -> dict:
     labels["rule"] = (f"predicted = unscored label suggestions, those scoring >= {TOP1_THRESHOLD} and each "
                       "model's top-1 per image; over reviewed or rejected images with label suggestions")
     labels["by_model"] = by_model
+    labels["outside_taxonomy"] = sum(1 for r in rows if r.kind == "label" and r.outcome != "withdrawn"
+                                     and r.value not in taxonomy)
 
     # acceptance per model
     acc: dict[str, dict[str, int]] = defaultdict(lambda: {k: 0 for k in m.OUTCOMES})
@@ -274,10 +290,13 @@ def evaluate(project) -> dict:
     for r in rows:
         if r.kind != "caption" or r.outcome not in DECIDED:
             continue
-        final = captions.get(r.image_id)
-        if not (final and final.strip()) and r.outcome in ("accepted", "edited"):
-            final = r.final_value
-        if final is None or not str(final).strip():
+        if r.caption_now and r.caption_now.strip():
+            final = r.caption_now
+        elif r.review_status in (m.STATUS_REVIEWED, m.STATUS_REJECTED):
+            final = ""  # reviewed with no caption: nothing of the suggestion was kept
+        elif r.outcome in ("accepted", "edited") and r.final_value and r.final_value.strip():
+            final = r.final_value  # taken off again, the image not reviewed yet
+        else:
             continue
         dists[r.model_id].append(normalised_edit_distance(r.value, final))
     all_d = [d for v in dists.values() for d in v]
@@ -287,11 +306,11 @@ def evaluate(project) -> dict:
         "by_model": {k: {"decided": len(v), "mean_edit_distance": sum(v) / len(v)} for k, v in sorted(dists.items())},
     }
 
-    # calibration of label scores
+    # calibration of label scores, against the labels the images have
     bins = [{"lo": i / N_BINS, "hi": (i + 1) / N_BINS, "count": 0, "_sum": 0.0, "_acc": 0} for i in range(N_BINS)]
     excluded = 0
-    for r in rows:
-        if r.kind != "label" or r.outcome not in DECIDED or r.score is None:
+    for r in usable:
+        if r.score is None:
             continue
         x = finite(r.score)
         if x is None or not 0.0 <= x <= 1.0:  # not a probability (an imported score)
@@ -300,9 +319,9 @@ def evaluate(project) -> dict:
         b = bins[min(N_BINS - 1, int(x * N_BINS))]
         b["count"] += 1
         b["_sum"] += x
-        b["_acc"] += r.outcome in ("accepted", "edited")
+        b["_acc"] += r.value in truth[r.image_id]
     calibration = [{"bin": f"{b['lo']:.1f}-{b['hi']:.1f}", "lo": b["lo"], "hi": b["hi"], "count": b["count"],
-                    "mean_score": _ratio(b["_sum"], b["count"]), "accepted_fraction": _ratio(b["_acc"], b["count"])}
+                    "mean_score": _ratio(b["_sum"], b["count"]), "right_fraction": _ratio(b["_acc"], b["count"])}
                    for b in bins]
 
     # acceptance over time
@@ -323,7 +342,7 @@ def evaluate(project) -> dict:
 
     return {
         "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "images": {"reviewed": len(captions), "rejected": len(records) - len(captions),
+        "images": {"reviewed": reviewed, "rejected": len(records) - reviewed,
                    "with_label_suggestions": len(pooled)},
         "suggestions": len(rows),
         "labels": labels,
@@ -356,6 +375,8 @@ def format_report(report: dict) -> str:
     mi = lab["micro"]
     lines.append(f"  {'(micro)':<{w}} {f(mi['precision']):>9} {f(mi['recall']):>7} {f(mi['f1']):>6} "
                  f"{mi['support']:>7}   macro F1 {f(lab['macro_f1'])}")
+    if lab.get("outside_taxonomy"):
+        lines.append(f"  ({lab['outside_taxonomy']} suggestions of labels no longer in the taxonomy left out)")
     lines += ["", "Acceptance per model"]
     w = max([36] + [len(a["model_id"]) for a in report["acceptance"]])
     lines.append(f"  {'model':<{w}} {'decided':>7} {'accepted':>8} {'edited':>6} {'rejected':>8} {'pending':>7} {'rate':>7}")
@@ -366,11 +387,11 @@ def format_report(report: dict) -> str:
         lines.append("  (no suggestions yet)")
     c = report["captions"]
     lines += ["", f"Captions: mean normalised edit distance {f(c['mean_edit_distance'])} over {c['decided']} decided"]
-    lines += ["", "Calibration (decided label suggestions)",
-              f"  {'score':<9} {'count':>6} {'mean score':>10} {'accepted':>9}"]
+    lines += ["", "Calibration (label suggestions on reviewed images; right = the image has the label)",
+              f"  {'score':<9} {'count':>6} {'mean score':>10} {'right':>9}"]
     for b in report["calibration"]:
         if b["count"]:
-            lines.append(f"  {b['bin']:<9} {b['count']:>6} {f(b['mean_score']):>10} {f(b['accepted_fraction'], True):>9}")
+            lines.append(f"  {b['bin']:<9} {b['count']:>6} {f(b['mean_score']):>10} {f(b['right_fraction'], True):>9}")
     if report.get("calibration_excluded"):
         lines.append(f"  ({report['calibration_excluded']} with a score outside 0-1 left out)")
     if report["over_time"]:

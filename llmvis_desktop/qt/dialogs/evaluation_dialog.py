@@ -283,12 +283,13 @@ class TimeLine(_Plot):
 
 
 class Reliability(_Plot):
-    """Fraction accepted against mean score per score bin, with the diagonal of perfect calibration."""
+    """Fraction right (the reviewed image has the label) against mean score per score bin,
+    with the diagonal of perfect calibration."""
 
     def __init__(self, bins: list[dict], parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
         self.bins = [b for b in bins if b["count"]]
-        self.empty_text = "no decided label suggestion with a score yet"
+        self.empty_text = "no scored label suggestion on a reviewed image yet"
 
     def paintEvent(self, _e) -> None:
         p = QPainter(self)
@@ -300,7 +301,7 @@ class Reliability(_Plot):
         side = min(area.width(), area.height())
         area = QRectF(area.left(), area.top(), side, side)
         self._axes(p, area, pct=True)
-        self._legend(p, [("accepted vs score", QColor("#1e88e5"))])
+        self._legend(p, [("right vs score", QColor("#1e88e5"))])
         p.setPen(QPen(self.palette().mid().color(), 1, Qt.DashLine))
         p.drawLine(area.bottomLeft(), area.topRight())
         top = max(b["count"] for b in self.bins)
@@ -308,11 +309,20 @@ class Reliability(_Plot):
         p.setBrush(QColor("#1e88e5"))
         for b in self.bins:
             x = area.left() + b["mean_score"] * area.width()
-            y = area.bottom() - b["accepted_fraction"] * area.height()
+            y = area.bottom() - b["right_fraction"] * area.height()
             r = 3 + 6 * (b["count"] / top) ** 0.5
             p.drawEllipse(QPointF(x, y), r, r)
         p.setPen(self.palette().text().color())
         p.drawText(QRectF(area.left(), area.bottom() + 4, area.width(), 16), Qt.AlignHCenter, "mean score")
+
+
+def _acceptance_sentence(rates: list[dict], shown: int = 3) -> str:
+    """The acceptance of the models with the most decisions, and how many more there are
+    (the summary named the first three by name and said nothing of a fourth)."""
+    top = sorted(rates, key=lambda a: (-a["decided"], a["model_id"]))
+    text = "Acceptance " + ", ".join(html.escape(a["model_id"]) + " " + _fmt(a["rate"], True) for a in top[:shown])
+    more = len(top) - shown
+    return text + (f" and {more} more model{'s' if more != 1 else ''} (Acceptance tab)." if more > 0 else ".")
 
 
 def _table(headers: list[str], rows: list[list[str]]) -> QTableWidget:
@@ -365,10 +375,9 @@ class EvaluationDialog(QDialog):
             + (f" and <b>{report['images']['rejected']}</b> rejected" if report["images"].get("rejected") else "")
             + f", <b>{report['suggestions']}</b> suggestions. "
             f"Labels: precision <b>{_fmt(mi['precision'])}</b>, recall <b>{_fmt(mi['recall'])}</b>, "
-            f"F1 <b>{_fmt(mi['f1'])}</b> (micro). "
+            f"F1 <b>{_fmt(mi['f1'])}</b> (micro), macro F1 <b>{_fmt(lab['macro_f1'])}</b>. "
             f"Caption edit distance <b>{_fmt(caps['mean_edit_distance'])}</b>. "
-            + ("Acceptance " + ", ".join(a["model_id"] + " " + _fmt(a["rate"], True) for a in rates[:3]) + "."
-               if rates else "No suggestion decided yet.")
+            + (_acceptance_sentence(rates) if rates else "No suggestion decided yet.")
         )
         rows = [r for r in lab["per_label"] if r["support"] or r["tp"] or r["fp"]]
 
@@ -418,8 +427,8 @@ class EvaluationDialog(QDialog):
         v.addWidget(_table(["model", "decided", "mean edit distance"], cap_rows), 1)
         cal = [b for b in report["calibration"] if b["count"]]
         row = QHBoxLayout()
-        row.addWidget(_table(["score bin", "count", "mean score", "accepted"], [
-            [b["bin"], str(b["count"]), _fmt(b["mean_score"]), _fmt(b["accepted_fraction"], True)] for b in cal]), 1)
+        row.addWidget(_table(["score bin", "count", "mean score", "right"], [
+            [b["bin"], str(b["count"]), _fmt(b["mean_score"]), _fmt(b["right_fraction"], True)] for b in cal]), 1)
         self.reliability = Reliability(report["calibration"])
         row.addWidget(self.reliability, 1)
         v.addLayout(row, 3)
