@@ -305,3 +305,39 @@ def test_a_rescan_with_missing_files_and_nothing_to_relink_takes_no_write_lock(t
         finally:
             other.execute("ROLLBACK")
             other.close()
+
+
+def test_a_file_renamed_in_case_or_unicode_form_keeps_its_review(tmp_path):
+    """img_0001.png renamed IMG_0001.png (and a name rewritten from NFD to NFC) left
+    the reviewed row missing, with its caption, and the file back as a new empty row."""
+    import unicodedata
+
+    root = tmp_path / "line"
+    root.mkdir()
+    nfd = unicodedata.normalize("NFD", "défaut.png")
+    for i, name in enumerate(("img_0001.png", nfd, "twin_a.png", "Twin_A.png", "other.png")):
+        Image.new("L", (4, 4), i * 40).save(root / name)
+        os.utime(root / name, ns=(1_700_000_000_000_000_000,) * 2)  # twins: same time
+    with Project.open(root) as p:
+        p.index()
+        ids = {}
+        for name in ("img_0001.png", nfd, "twin_a.png"):
+            ids[name] = p.image_by_path(name).id
+            p.set_caption(ids[name], f"seen {name}", "alice")
+            p.set_status(ids[name], "reviewed", "alice")
+    os.rename(root / "img_0001.png", root / "IMG_0001.png")
+    os.rename(root / nfd, root / unicodedata.normalize("NFC", nfd))
+    # two rows could be the one renamed TWIN_A.png: left alone
+    os.rename(root / "twin_a.png", root / "TWIN_A.png")
+    with Project.open(root) as p:
+        res = p.scan()
+        assert (res.moved, res.added, res.missing) == (2, 1, 1)
+        img = p.image(ids["img_0001.png"])
+        assert img.relpath == "IMG_0001.png" and img.status == "reviewed"
+        assert img.caption == "seen img_0001.png"
+        assert [e.action for e in p.history(img.id)][-1] == "move"
+        accented = p.image(ids[nfd])
+        assert accented.relpath == unicodedata.normalize("NFC", nfd) and accented.status == "reviewed"
+        assert p.image(ids["twin_a.png"]).status == "missing"
+        assert p.image_by_path("TWIN_A.png").status == "new"
+        assert len(p.image_ids()) == 6

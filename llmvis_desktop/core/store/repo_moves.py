@@ -4,12 +4,16 @@ The listing pass sees a moved file as one that vanished (its row marked ``missin
 and a new one at another path. When a new row and a missing row agree on file name,
 size and modification time, and each is the only one with that key (``mv`` and folder
 renames keep the time; a copy does not), the missing row takes the new path and the
-new row, made in this very scan and carrying nothing yet, is dropped. The image's
-history gets a ``move`` event. A folder renamed by an inspection team left every
+new row, made in this very scan and carrying nothing yet, is dropped. A missing row
+with no new row of its exact name is also matched to one whose name differs only by
+case or Unicode normalisation (``img_0001.png`` renamed ``IMG_0001.png``, a name
+written in NFD by one system and NFC by another), same size and time, again one
+candidate each way. The image's history gets a ``move`` event. A folder renamed by an inspection team left every
 review of it behind as "missing", with the same images back as "new".
 """
 from __future__ import annotations
 
+import unicodedata
 from collections import defaultdict
 
 from sqlalchemy import delete, func, select, update
@@ -23,6 +27,12 @@ ACTOR = "indexer"
 
 def _key(relpath: str, size: int, mtime_ns: int) -> tuple:
     return relpath.rsplit("/", 1)[-1], int(size or 0), int(mtime_ns or 0)
+
+
+def _loose(key: tuple) -> tuple:
+    """``key`` with its name compared without case and Unicode normalisation."""
+    name, size, mtime = key
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", name).casefold()), size, mtime
 
 
 def relink_moved(session: Session) -> int:
@@ -55,12 +65,26 @@ def find_moves(session: Session) -> list[tuple[tuple[int, str], tuple[int, str]]
         img.status == m.STATUS_NEW, img.review_status == m.STATUS_NEW)
     if len(times) <= 500:  # few: one query by time; many: one pass over the new rows
         new_rows = new_rows.where(img.mtime_ns.in_(times))
+    stamps = {(k[1], k[2]) for k in missing}
     fresh = defaultdict(list)
     for i, rel, size, mtime in session.execute(new_rows):
         key = _key(rel, size, mtime)
-        if key in missing:
+        if key[1:] in stamps:
             fresh[key].append((i, rel))
-    return [(missing[k][0], fresh[k][0]) for k in fresh if len(missing[k]) == 1 and len(fresh[k]) == 1]
+    moves = [(missing[k][0], fresh[k][0]) for k in fresh
+             if len(missing.get(k, ())) == 1 and len(fresh[k]) == 1]
+    # rows with no exact-name candidate on the other side: the same name up to case and
+    # Unicode normalisation, still one candidate each way
+    loose_missing, loose_fresh = defaultdict(list), defaultdict(list)
+    for k, rows in missing.items():
+        if k not in fresh:
+            loose_missing[_loose(k)].extend(rows)
+    for k, rows in fresh.items():
+        if k not in missing:
+            loose_fresh[_loose(k)].extend(rows)
+    moves += [(loose_missing[k][0], rows[0]) for k, rows in loose_fresh.items()
+              if len(rows) == 1 and len(loose_missing.get(k, ())) == 1]
+    return moves
 
 
 def _carries_anything(session: Session, image_id: int) -> bool:
