@@ -49,6 +49,56 @@ def test_resolve_inside(tmp_path):
             resolve_inside(root, bad, "rec 1")
 
 
+@pytest.mark.skipif(os.sep != "/", reason="a backslash is a separator on Windows")
+def test_resolve_inside_takes_a_backslash_name_of_the_project_as_it_is(tmp_path):
+    """back\\slash.png, a file name of its own on POSIX, came back from an export as
+    back/slash.png: the import matched no image."""
+    root = tmp_path / "root"
+    (root / "a").mkdir(parents=True)
+    (root / "back\\slash.png").write_bytes(b"x")
+    (root / "a" / "x\\y.png").write_bytes(b"x")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    os.symlink(outside, root / "ev\\il")
+    assert resolve_inside(root, "back\\slash.png") == "back\\slash.png"
+    assert resolve_inside(root, "a/x\\y.png") == "a/x\\y.png"
+    assert resolve_inside(root, "a\\x\\y.png") == "a/x/y.png"  # no such file: separators
+    assert resolve_inside(root, "gone\\one.png") == "gone/one.png"
+    assert resolve_inside(root, "gone\\one.png", known={"gone\\one.png"}) == "gone\\one.png"
+    for bad, why in [("..\\x.png", "'..'"), ("\\\\server\\x.png", "absolute"),
+                     ("C:\\x.png", "absolute"), ("ev\\il/x.png", "symbolic link")]:
+        with pytest.raises(InterchangeError, match=why):
+            resolve_inside(root, bad, "rec 1", known={bad})
+
+
+@pytest.mark.skipif(os.sep != "/", reason="a backslash is a separator on Windows")
+def test_a_backslash_name_survives_export_then_import(tmp_path):
+    from PIL import Image
+
+    from llmvis_desktop.core.project import Project
+
+    src = tmp_path / "p"
+    src.mkdir()
+    for name in ("back\\slash.png", "plain.png"):
+        Image.new("L", (4, 4)).save(src / name)
+    with Project.open(src) as p:
+        p.scan()
+        for i in p.image_ids():
+            p.set_caption(i, "cap", "alice")
+            p.set_status(i, "reviewed", "alice")
+        export_project(p, "csv", tmp_path / "x.csv")
+    dst = tmp_path / "q"
+    dst.mkdir()
+    for name in ("back\\slash.png", "plain.png"):
+        (dst / name).write_bytes((src / name).read_bytes())
+    with Project.open(dst) as q:
+        q.scan()
+        (dst / "back\\slash.png").unlink()  # an image of the project, its file gone: still matched
+        report = import_file(q, "csv", tmp_path / "x.csv")
+        assert report.matched == 2 and not report.unmatched
+        assert q.image_by_path("back\\slash.png").caption == "cap"
+
+
 @pytest.mark.parametrize("bad", ["../x.png", "/etc/passwd", "evil/x.png"])
 def test_import_refuses_paths_outside_root(proj, tmp_path, bad):
     outside = tmp_path / "outside"

@@ -46,8 +46,10 @@ def apply_import(project, fmt: str, source: Path, parsed: ParsedFile, as_: str, 
     report.warnings.extend(parsed.warnings)
     # 1. every name must resolve inside the root before anything is written
     resolved: list[tuple[ImportItem, str]] = []
+    known = _backslash_names(project, parsed.items)
     for item in parsed.items:
-        rel = item.name if item.path_checked else resolve_inside(project.root, item.name, f"{source.name} {item.where}")
+        rel = item.name if item.path_checked else resolve_inside(project.root, item.name, f"{source.name} {item.where}",
+                                                                  known)
         resolved.append((item, rel))
     # 2. merge records naming the same image (YOLO: one per class folder)
     merged: dict[str, ImportItem] = {}
@@ -137,6 +139,15 @@ def apply_import(project, fmt: str, source: Path, parsed: ParsedFile, as_: str, 
         shown = ", ".join(report.unmatched[:5])
         report.warnings.append(f"{len(report.unmatched)} record(s) name no image of this project (e.g. {shown})")
     return report
+
+
+def _backslash_names(project, items) -> set[str]:
+    """The project's image paths with a backslash in them (a file name of its own on POSIX,
+    which an import takes as it is), when any record's name has one."""
+    if not any(isinstance(it.name, str) and "\\" in it.name and not it.path_checked for it in items):
+        return set()
+    with project.store.read() as s:
+        return set(s.scalars(select(m.Image.relpath).where(m.Image.relpath.contains("\\", autoescape=True))))
 
 
 def _name_lookup(project, s, merged: dict, warnings: list, source: str = "") -> dict[str, int]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Container
 
 from .common import InterchangeError
 
@@ -101,11 +101,15 @@ def folder_to_label(folder: str) -> str:
 # --- safe paths -------------------------------------------------------------------
 
 
-def resolve_inside(root: Path | str, name, where: str = "") -> str:
+def resolve_inside(root: Path | str, name, where: str = "", known: Container[str] = ()) -> str:
     """The project-relative posix path ``name`` names, refusing anything outside ``root``.
 
     Refused: empty names, absolute paths (``/x``, ``C:\\x``, ``\\\\server``), any ``..``
     component, NUL bytes, and names whose existing symlinks lead out of the root.
+    A backslash is a Windows separator (``a\\x.png`` is ``a/x.png``), unless the name,
+    backslash included, is that of an existing file under the root or one of ``known``
+    (the project's images): on POSIX ``back\\slash.png`` is a file name of its own, and an
+    export of it came back unmatched. The refusals above hold either way.
     """
     label = f"{where}: " if where else ""
     if not isinstance(name, str) or not name.strip():
@@ -120,8 +124,12 @@ def resolve_inside(root: Path | str, name, where: str = "") -> str:
         raise InterchangeError(f"{label}file name {name!r} climbs out of the project with '..'")
     if not parts:
         raise InterchangeError(f"{label}file name {name!r} names no file")
-    rel = "/".join(parts)
     root_real = os.path.realpath(root)
+    if "\\" in name and os.sep == "/":  # a literal backslash is a name's own only where "/" alone separates
+        literal = [p for p in name.split("/") if p not in ("", ".")]
+        if "/".join(literal) in known or os.path.lexists(os.path.join(root_real, *literal)):
+            parts = literal
+    rel = "/".join(parts)
     target = os.path.realpath(os.path.join(root_real, *parts))
     if target != root_real and not target.startswith(root_real.rstrip(os.sep) + os.sep):
         raise InterchangeError(f"{label}file name {name!r} leads out of the project through a symbolic link")
