@@ -46,6 +46,7 @@ def cmd_index(args) -> int:
         "changed": result.changed,
         "missing": result.missing,
         "restored": result.restored,
+        "moved": result.moved,  # moved or renamed files: their rows (reviews, history) kept
         "headers_read": read,
         "errors": counts.get("error", 0),
         "unreadable_folders": [f"{p}: {why}" for p, why in result.unreadable_folders],
@@ -55,7 +56,7 @@ def cmd_index(args) -> int:
     else:
         print(
             f"{project.root}: {result.seen} image files listed, {result.added} new, "
-            f"{result.changed} changed, {result.missing} missing, {read} headers read, "
+            f"{result.changed} changed, {result.missing} missing, {result.moved} moved, {read} headers read, "
             f"{summary['errors']} unreadable"
         )
         for line in summary["unreadable_folders"]:

@@ -207,3 +207,19 @@ def test_a_failure_with_json_prints_json(tmp_path, capsys, argv):
     doc = json.loads(out)
     assert doc["exit_code"] == 1 and "nope" in doc["error"] and "no such folder" in doc["error"]
     assert "nope" in err  # the one line on stderr stays
+
+
+def test_index_reports_moved_files(png_folder, capsys):
+    """A file moved within the folder kept its row, but `llmvis index` said "0 new,
+    0 changed, 0 missing" and its --json had no "moved"."""
+    assert main(["index", str(png_folder), "--quiet"]) == 0
+    os.rename(png_folder / "img1.png", png_folder / "sub" / "img1.png")
+    capsys.readouterr()
+    assert main(["index", str(png_folder), "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "0 new, 0 changed, 0 missing, 1 moved" in out
+    os.rename(png_folder / "sub" / "img1.png", png_folder / "img1_renamed.png")
+    os.rename(png_folder / "img2.png", png_folder / "IMG2.png")
+    assert main(["index", str(png_folder), "--quiet", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert (summary["moved"], summary["added"], summary["missing"]) == (1, 1, 1)
