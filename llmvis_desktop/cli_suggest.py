@@ -29,7 +29,8 @@ def add_parsers(subparsers) -> None:
     p.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default=None,
                    help="default: the configured device (auto: CUDA, then MPS, then CPU)")
     p.add_argument("--batch", type=positive, default=8, metavar="N", help="images per model call (halved on out-of-memory)")
-    p.add_argument("--limit", type=non_negative, default=None, metavar="N", help="at most N images this run")
+    p.add_argument("--limit", type=_image_limit, default=None, metavar="N",
+                   help="at most N images this run (1 or more; leave it out for no limit)")
     p.add_argument("--read-processes", type=non_negative, default=None, metavar="N",
                    help="helper processes that decode the images (0: one thread; default: a quarter of "
                         "the cores, 2 to 8)")
@@ -58,6 +59,17 @@ def add_parsers(subparsers) -> None:
     q.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default=None,
                    help="say whether each model fits this device (default: the configured one)")
     mp.set_defaults(func=run_models_cmd)
+
+
+def _image_limit(text: str) -> int:
+    """--limit N: 1 or more (0 ran nothing and exited 0, naming no device)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more images (leave --limit out for no limit), not {text}")
+    return value
 
 
 def _err(cmd: str, msg: str) -> int:

@@ -223,3 +223,14 @@ def test_index_reports_moved_files(png_folder, capsys):
     assert main(["index", str(png_folder), "--quiet", "--json"]) == 0
     summary = json.loads(capsys.readouterr().out)
     assert (summary["moved"], summary["added"], summary["missing"]) == (1, 1, 1)
+
+
+@pytest.mark.parametrize("value", ["0", "-1"])
+def test_suggest_limit_below_one_is_a_usage_error(png_folder, capsys, value):
+    """--limit 0 ran nothing, exited 0 and printed "on no device"."""
+    with pytest.raises(SystemExit) as exc:
+        main(["suggest", str(png_folder), "--learned", "--limit", value])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "--limit" in err and "1 or more" in err
+    assert not (png_folder / ".llmvis").exists()  # nothing indexed either
