@@ -77,7 +77,9 @@ def cmd_info(args) -> int:
     print("labels    " + (", ".join(f"{k} {v}" for k, v in info["labels"].items()) or "(none)"))
     print("suggest.  " + ", ".join(f"{k} {v}" for k, v in info["suggestions"].items()))
     print(f"repairs   {info['repairs']}")
-    if not info["images"]:
+    if not info["images"] and info["indexed"]:
+        print(f"(no images found in {info['root']}: it is indexed and holds no image files)", file=sys.stderr)
+    elif not info["images"]:
         print(f"(no images indexed yet: llmvis index {args.folder})", file=sys.stderr)
     return EXIT_OK
 

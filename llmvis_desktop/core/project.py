@@ -15,6 +15,7 @@ from . import config as cfg_mod
 from .errors import first_line
 from .indexer import ScanResult, read_headers, scan
 from .store import models as m
+from .store import repo_folders as rf
 from .store import repo_images as ri
 from .store import repo_labels as rl
 from .store import repo_review as rr
@@ -184,6 +185,7 @@ class Project:
                 "labels": rl.usage(s),
                 "suggestions": {k: rs.outcome_counts(s).get(k, 0) for k in m.OUTCOMES},
                 "repairs": rs.repair_count(s),
+                "indexed": rf.listed_once(s) or bool(by_status),  # False: never indexed
             }
 
     # --- taxonomy -------------------------------------------------------------

@@ -234,3 +234,21 @@ def test_suggest_limit_below_one_is_a_usage_error(png_folder, capsys, value):
     err = capsys.readouterr().err
     assert "--limit" in err and "1 or more" in err
     assert not (png_folder / ".llmvis").exists()  # nothing indexed either
+
+
+def test_info_on_an_indexed_empty_folder_says_it_holds_no_images(tmp_path, capsys):
+    """It said "(no images indexed yet: llmvis index ...)" after `llmvis index` had run."""
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    assert main(["info", str(folder), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["indexed"] is False
+    assert main(["info", str(folder)]) == 0
+    assert "no images indexed yet: llmvis index" in capsys.readouterr().err
+    assert main(["index", str(folder), "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["info", str(folder)]) == 0
+    err = capsys.readouterr().err
+    assert "no images found in" in err and "indexed" in err and "llmvis index" not in err
+    assert main(["info", str(folder), "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["indexed"] is True and info["images"] == 0

@@ -19,6 +19,12 @@ def digested_file_count(session: Session) -> int:
     return session.scalar(select(func.coalesce(func.sum(m.Folder.files), 0)))
 
 
+def listed_once(session: Session) -> bool:
+    """Whether a scan has ever finished listing a folder of the project (an empty
+    folder, once indexed, has the digest of its empty root)."""
+    return session.scalar(select(m.Folder.id).limit(1)) is not None
+
+
 def image_count(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(m.Image))
 
