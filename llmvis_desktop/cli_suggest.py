@@ -95,9 +95,9 @@ def run_models_cmd(args) -> int:
 
     cfg = _config()
     dirs = list(cfg.model_dirs) + list(args.dir)
-    for d in args.dir:
-        if not Path(d).expanduser().is_dir():
-            print(f"warning: --dir {d}: no such folder", file=sys.stderr)
+    absent = [d for d in dict.fromkeys(args.dir) if not Path(d).expanduser().is_dir()]
+    for d in absent:
+        print(f"warning: --dir {d}: no such folder", file=sys.stderr)
     infos = discover(dirs, include_hf_cache=not args.no_cache, cache_known_only=not args.show_all)
     try:
         device = resolve(args.device or cfg.device)
@@ -114,10 +114,13 @@ def run_models_cmd(args) -> int:
     if args.json:
         print(json.dumps(rows, indent=2))
         return EXIT_OK
-    if not rows:
-        where = ", ".join(dirs) or "(no model folder configured)"
-        print(f"no models found in {where}" + ("" if args.no_cache else " or the Hugging Face cache")
-              + "; put a model folder (config.json + weights) there, or add one with --dir", file=sys.stderr)
+    if not rows:  # the places looked in (a missing --dir was said above, once)
+        places = [d for d in dict.fromkeys(dirs) if d not in absent] + ([] if args.no_cache else ["the Hugging Face cache"])
+        where = (" in " + (", ".join(places[:-1]) + " or " if len(places) > 1 else "") + places[-1]
+                 if places else " (no model folder to look in)")
+        hint = ("put a model folder (config.json + weights) there, or add one with --dir" if places
+                else "give a folder of models (each a folder with config.json + weights) with --dir")
+        print(f"no models found{where}; {hint}", file=sys.stderr)
         return EXIT_OK
     for r in rows:
         fit = {True: "fits", False: "too big", None: "?"}[r["fits"]] if not r["problem"] else "refused"

@@ -252,3 +252,18 @@ def test_info_on_an_indexed_empty_folder_says_it_holds_no_images(tmp_path, capsy
     assert main(["info", str(folder), "--json"]) == 0
     info = json.loads(capsys.readouterr().out)
     assert info["indexed"] is True and info["images"] == 0
+
+
+def test_models_list_names_a_missing_dir_once(tmp_path, capsys):
+    """--dir /nonexistent warned it did not exist, then said "no models found in
+    /nonexistent"."""
+    missing = str(tmp_path / "nonexistent")
+    assert main(["models", "list", "--dir", missing, "--no-cache"]) == 0
+    err = capsys.readouterr().err
+    assert err.count(missing) == 1 and "no such folder" in err and "no models found" in err
+    empty = tmp_path / "models"
+    empty.mkdir()
+    assert main(["models", "list", "--dir", str(empty), "--dir", missing, "--dir", missing, "--no-cache"]) == 0
+    err = capsys.readouterr().err
+    assert err.count(missing) == 1
+    assert f"no models found in {empty}; put" in err
