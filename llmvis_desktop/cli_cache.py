@@ -82,7 +82,14 @@ def cmd_prune(args) -> int:
         result = _cache(cfg).prune(limit_mb * MB)
     removed = result.removed_files if result else 0
     freed = result.removed_bytes if result else 0
-    left = result.bytes_left if result and not result.skipped else None
+    # always a number (--json gave null): no cache holds 0 bytes; with no limit the
+    # prune walked nothing, so the cache's size is read here
+    if result is None:
+        left = 0
+    elif result.skipped:
+        left = _cache(cfg).usage().bytes
+    else:
+        left = result.bytes_left
     if args.json:
         print(json.dumps({"location": str(folder), "limit_mb": limit_mb, "removed_files": removed,
                           "removed_bytes": freed, "bytes_left": left}))

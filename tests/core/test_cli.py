@@ -101,6 +101,14 @@ def test_cache_info_before_first_use_creates_nothing(capsys):
     assert not folder.exists()
     assert main(["cache", "prune"]) == 0
     assert "nothing to prune" in capsys.readouterr().out and not folder.exists()
+    # --json: numbers, never null (bytes_left was null)
+    assert main(["cache", "prune", "--json"]) == 0
+    done = json.loads(capsys.readouterr().out)
+    assert (done["removed_files"], done["removed_bytes"], done["bytes_left"]) == (0, 0, 0)
+    assert main(["cache", "info", "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert (info["exists"], info["files"], info["bytes"], info["thumbnails"], info["failures"]) == (False, 0, 0, 0, 0)
+    assert not folder.exists()
 
 
 def test_cache_info_and_prune(capsys):
@@ -114,6 +122,8 @@ def test_cache_info_and_prune(capsys):
     assert main(["cache", "prune", "--max-mb", "0"]) == 0  # no limit
     assert capsys.readouterr().out.strip() == f"{folder}: no size limit (0), nothing pruned"
     assert all(p.exists() for p in paths)
+    assert main(["cache", "prune", "--max-mb", "0", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["bytes_left"] == 6 * 400 * 1024  # no limit: the size now
     assert main(["cache", "prune", "--max-mb", "2"]) == 0
     assert capsys.readouterr().out.strip() == f"{folder}: 2 file(s) removed (0.8 MiB), 1.6 MiB left, limit 2 MiB"
     assert [p.exists() for p in paths] == [False, False, True, True, True, True]
