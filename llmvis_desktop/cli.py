@@ -87,6 +87,10 @@ def cmd_info(args) -> int:
 def cmd_labels(args) -> int:
     from .core.config import load_config
 
+    if args.labels_cmd == "add" and args.key is not None and len(args.names) > 1:
+        # one shortcut for several labels: the second was refused as 'already used'
+        args.add_parser.error(f"--key takes one label name (it is that label's shortcut), not "
+                              f"{len(args.names)}; add the others without --key")
     with _project(args) as project:
         if args.labels_cmd == "add":  # all the names, or (one refused) none
             for label in project.add_labels(args.names, args.color, args.key, args.description or ""):
@@ -137,6 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--color", default=None, help="#rrggbb")
     q.add_argument("--key", default=None, help="shortcut key 1-9 (default: the next free one; with one name only)")
     q.add_argument("--description", default=None)
+    q.set_defaults(add_parser=q)  # its usage errors (--key with several names)
     q = lsub.add_parser("list", parents=[common], help="list labels with image counts")
     q.add_argument("--json", action="store_true")
     q = lsub.add_parser("remove", parents=[common], help="remove labels")

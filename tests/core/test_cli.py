@@ -159,7 +159,9 @@ def test_labels_with_several_names_are_all_added_or_none(png_folder, capsys):
     leave the names before it changed and exit 1."""
     from llmvis_desktop.core.project import Project
 
-    assert main(["labels", "add", str(png_folder), "scratch", "crack", "--key", "5"]) == 1
+    with pytest.raises(SystemExit) as exc:  # one key for two labels: a usage error now
+        main(["labels", "add", str(png_folder), "scratch", "crack", "--key", "5"])
+    assert exc.value.code == 2
     assert main(["labels", "add", str(png_folder), "dent", "dent"]) == 1
     assert main(["labels", "add", str(png_folder), "ok", "--key", "J"]) == 1  # J is "next", not a label key
     assert "1 to 9" in capsys.readouterr().err
@@ -277,3 +279,19 @@ def test_models_list_names_a_missing_dir_once(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.count(missing) == 1
     assert f"no models found in {empty}; put" in err
+
+
+def test_labels_add_key_with_several_names_is_a_usage_error(png_folder, capsys):
+    """`labels add F burn ok --key 7` (7 free) said "shortcut '7' is already used by
+    another label" (the second name got the key too)."""
+    assert main(["labels", "add", str(png_folder), "dent"]) == 0
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exc:
+        main(["labels", "add", str(png_folder), "burn", "ok", "--key", "7"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "--key takes one label name" in err and "already used" not in err
+    assert main(["labels", "list", str(png_folder), "--json"]) == 0
+    assert [l["name"] for l in json.loads(capsys.readouterr().out)] == ["dent"]
+    assert main(["labels", "add", str(png_folder), "burn", "--key", "7"]) == 0
+    assert "added burn (key 7" in capsys.readouterr().out
