@@ -317,6 +317,42 @@ def test_the_window_can_be_1024_wide_whatever_its_texts_say(qtbot, window, image
     assert window.minimumSizeHint().width() <= 1024
 
 
+def test_a_dicom_shown_at_1024_leaves_the_docks_their_width(qtbot, window, image_folder):
+    """Showing one DICOM (or 16-bit image) at 1024x700 put the viewer's W/L box on its
+    toolbar's row: the viewer's minimum width grew by 160 px and the main window took
+    it from the right-hand docks (317 -> 156 px), for good, even on PNGs after."""
+    import shutil
+
+    from PySide6.QtCore import QRect
+    from pydicom.data import get_testdata_file
+
+    shutil.copyfile(get_testdata_file("CT_small.dcm", download=False), image_folder / "ct.dcm")
+    shutil.copyfile(get_testdata_file("rtdose.dcm", download=False), image_folder / "dose.dcm")
+    open_and_index(qtbot, window, image_folder)
+    window.resize(1024, 700)
+    viewer = window.viewer
+
+    def show(name: str) -> None:
+        row = next(i for i in range(window.model.rowCount()) if window.model.index(i, 0).data() == name)
+        window.review.go_to_row(row)
+        qtbot.waitUntil(lambda: viewer.mode() == "image" and window.review.current.name == name, timeout=10000)
+        _settle(qtbot, window)
+
+    docks = [window.panels[k].parentWidget() for k in ("labels", "caption", "suggestions", "history")]
+    show("img_000.png")
+    widths, viewer_min = [d.width() for d in docks], viewer.minimumSizeHint().width()
+    assert min(widths) >= 300
+    for name in ("ct.dcm", "dose.dcm", "img_000.png", "dose.dcm"):
+        show(name)
+        assert [d.width() for d in docks] == widths, name
+        assert viewer.minimumSizeHint().width() <= viewer_min, name
+    # the W/L box and the frame stepper are shown whole (on a second line of the toolbar)
+    inside = QRect(0, 0, viewer.width(), viewer.height())
+    for w in (viewer.preset_combo, viewer.next_frame_button, viewer.zoom_in_button):
+        assert w.isVisible() and inside.contains(QRect(w.mapTo(viewer, w.rect().topLeft()), w.size())), w
+    assert viewer.preset_combo.width() >= viewer.preset_combo.minimumSizeHint().width()
+
+
 def test_the_label_chips_are_never_drawn_under_the_add_field(qtbot, window, image_folder):
     """At 1024x700 the Labels dock was shorter than its wrapped chips: the second line of
     chips was drawn under the "+ Add label" field."""

@@ -61,10 +61,11 @@ from .. import style
 class FlowLayout(QLayout):
     """Lays children left to right, wrapping to a new line when the width runs out."""
 
-    def __init__(self, parent: Optional[QWidget] = None, spacing: int = 6) -> None:
+    def __init__(self, parent: Optional[QWidget] = None, spacing: int = 6, line_spacing: Optional[int] = None) -> None:
         super().__init__(parent)
         self._items: list = []
         self._spacing = spacing
+        self._line_spacing = spacing if line_spacing is None else line_spacing
         self.setContentsMargins(0, 0, 0, 0)
 
     def addItem(self, item) -> None:  # noqa: N802
@@ -110,9 +111,13 @@ class FlowLayout(QLayout):
             if item.widget() is not None and not item.widget().isVisibleTo(self.parentWidget()):
                 continue
             hint = item.sizeHint()
+            if hint.isEmpty():  # takes no room, and no spacing (a toolbar group with nothing shown)
+                if apply:
+                    item.setGeometry(QRect(area.topLeft(), QSize(0, 0)))
+                continue
             if x + hint.width() > area.right() + 1 and line_h > 0:
                 x = area.x()
-                y += line_h + self._spacing
+                y += line_h + self._line_spacing
                 line_h = 0
             if apply:
                 item.setGeometry(QRect(QPoint(x, y), hint))
