@@ -128,7 +128,9 @@ def build_demo(dest: Path, *, seed: int = 7) -> Path:
     import tifffile
 
     tifffile.imwrite(industrial / "line_scan_16bit.tif", arr16.astype(np.uint16))
-    broken = dest / "broken"
+    # "unreadable/" sorts after "industrial/", "medical/" and "surfaces/": the demo opens
+    # on an image, not on the red card of its broken file ("broken/" sorted first)
+    broken = dest / "unreadable"
     broken.mkdir()
     good = industrial / "tmp.jpg"
     Image.fromarray((ramp * 255).astype(np.uint8)).save(good, quality=90)

@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Optional
 
 from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
-from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QLineEdit, QToolButton, QWidget
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QLineEdit, QStyle, QStyleOptionComboBox,
+                               QToolButton, QVBoxLayout, QWidget)
 
 from ..core.store.records import ImageFilter
 from .widgets.elided_label import ElidedLabel
@@ -35,18 +36,32 @@ ANY_LABEL = "__any__"
 UNLABELED = "__unlabeled__"
 
 
-class _ShrinkCombo(QComboBox):
-    """A combo box as wide as its longest choice when there is room, down to
-    ``min_width`` when not (its text is cut then): the bar's combos at their full width
-    made the main window at least ~800 px wider than the viewer and the docks."""
+class _FitCombo(QComboBox):
+    """A combo box that shows its current choice whole: its minimum width and size
+    hint are the current text's (up to ``max_chars`` characters; the popup lists the
+    choices whole). (Shrunk to a fixed 64 px the filter bar read "All ima", "Any la".)"""
 
-    def __init__(self, min_width: int = 64, **kwargs) -> None:
+    def __init__(self, max_chars: int = 24, **kwargs) -> None:
         super().__init__(**kwargs)
-        self._min_width = min_width
+        self._max_chars = max_chars
+        self.currentIndexChanged.connect(lambda _i: self.updateGeometry())
+
+    def _width_for(self, text: str) -> int:
+        fm = self.fontMetrics()
+        if len(text) > self._max_chars:
+            text = text[: self._max_chars]
+        opt = QStyleOptionComboBox()
+        self.initStyleOption(opt)
+        size = QSize(fm.horizontalAdvance(text) + 12, fm.height())  # + the text field's own margins
+        return self.style().sizeFromContents(QStyle.ContentsType.CT_ComboBox, opt, size, self).width()
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt API
-        base = super().minimumSizeHint()
-        return QSize(min(base.width(), self._min_width), base.height())
+        return QSize(self._width_for(self.currentText()), super().minimumSizeHint().height())
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        """The current choice's width too: at the longest choice's ("Uncertainty (review
+        queue)") the sort box took the search box's and the count's room."""
+        return QSize(self.minimumSizeHint().width(), super().sizeHint().height())
 
 
 class FilterBar(QWidget):
@@ -55,37 +70,38 @@ class FilterBar(QWidget):
 
     def __init__(self, parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
-        lay = QHBoxLayout(self)
-        lay.setContentsMargins(4, 2, 4, 2)
-        lay.setSpacing(4)
-        self.status = _ShrinkCombo(objectName="filterStatus")
+        self.status = _FitCombo(objectName="filterStatus")
         for text, statuses in STATUS_CHOICES:
             self.status.addItem(text, statuses)
-        self.label = _ShrinkCombo(objectName="filterLabel")
-        self.label.setMinimumContentsLength(10)
+        self.label = _FitCombo(objectName="filterLabel")
         self.repair = QCheckBox("Has repair", objectName="filterRepair")
         self.text = QLineEdit(objectName="filterText", placeholderText="Search caption or path…")
         self.text.setClearButtonEnabled(True)
-        self.text.setMinimumWidth(70)
-        self.sort = _ShrinkCombo(objectName="sortCombo")
+        self.text.setMinimumWidth(90)
+        self.sort = _FitCombo(objectName="sortCombo")
         self.sort.setToolTip("Sort order")
-        # as wide as "Uncertainty" (the popup lists the whole names): the search box
-        # gets the room first
-        self.sort.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.sort.setMinimumContentsLength(11)
         for text, key in SORT_CHOICES:
             self.sort.addItem(text, key)
         self.desc = QToolButton(objectName="sortDesc", checkable=True, text="↓")
         self.desc.setToolTip("Descending")
         self.count_label = ElidedLabel(objectName="filterCount", min_width=40)
-        lay.addWidget(self.status)
-        lay.addWidget(self.label)
-        lay.addWidget(self.repair)
-        lay.addWidget(self.text, 1)
-        lay.addWidget(QLabel("Sort:"))
-        lay.addWidget(self.sort, 0)
-        lay.addWidget(self.desc)
-        lay.addWidget(self.count_label)
+        self.count_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.sort_label = QLabel("Sort:")
+        # one row when the grid is wide enough for every part at its size hint, else
+        # two (the filters; the sort and the count): on one row at 1024 px the combos,
+        # the search box and the count were all cut ("All ima", "Any la", "66 i…")
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(4, 2, 4, 2)
+        outer.setSpacing(2)
+        self._row1, self._row2 = QHBoxLayout(), QHBoxLayout()
+        for row in (self._row1, self._row2):
+            row.setContentsMargins(0, 0, 0, 0)
+            row.setSpacing(4)
+            outer.addLayout(row)
+        self._first = [(self.status, 0), (self.label, 0), (self.repair, 0), (self.text, 1)]
+        self._second = [(self.sort_label, 0), (self.sort, 0), (self.desc, 0), (self.count_label, 1)]
+        self._one_row: Optional[bool] = None
+        self._arrange(False)
         self._timer = QTimer(self, singleShot=True, interval=250)
         self._timer.timeout.connect(self._emit)
         self.status.currentIndexChanged.connect(self._emit)
@@ -99,6 +115,48 @@ class FilterBar(QWidget):
         self.text.installEventFilter(self)
         self._quiet = False
         self.set_labels([])
+
+    # --- one row or two ------------------------------------------------------------
+    def _arrange(self, one_row: bool) -> None:
+        if one_row == self._one_row:
+            return
+        self._one_row = one_row
+        for w, _ in self._first + self._second:
+            for row in (self._row1, self._row2):
+                row.removeWidget(w)
+        for w, stretch in self._first:
+            self._row1.addWidget(w, stretch)
+        for w, stretch in self._second:  # on one row the search box takes the room
+            (self._row1 if one_row else self._row2).addWidget(w, 0 if one_row else stretch)
+
+    def _one_row_width(self) -> int:
+        parts = [w for w, _ in self._first + self._second if not w.isHidden()]
+        m = self.layout().contentsMargins()
+        # the combos with their current choice whole, a search box with room to type
+        width = sum(w.sizeHint().width() for w in parts if w is not self.text)
+        width += 120
+        return width + 4 * (len(parts) - 1) + m.left() + m.right()
+
+    def _two_rows_min(self) -> QSize:
+        m = self.layout().contentsMargins()
+        widths = []
+        for row in (self._first, self._second):
+            parts = [w for w, _ in row if not w.isHidden()]
+            widths.append(sum(w.minimumSizeHint().width() for w in parts) + 4 * max(0, len(parts) - 1))
+        return QSize(max(widths) + m.left() + m.right(), super().minimumSizeHint().height())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        """Two rows' minimum, whichever is shown (one row is only used when it fits)."""
+        return self._two_rows_min()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        self._arrange(event.size().width() >= self._one_row_width())
+        super().resizeEvent(event)
+
+    def event(self, event) -> bool:
+        if event.type() == QEvent.Type.LayoutRequest and self._one_row is not None:
+            self._arrange(self.width() >= self._one_row_width())  # a longer choice, a count
+        return super().event(event)
 
     def set_labels(self, names: list[str]) -> None:
         """Fill the label choice (keeps the current one when it still exists)."""

@@ -201,8 +201,9 @@ class MainWindow(QMainWindow):
             keys = [k for k in sizes if k in self.panels]
             docks = [self.panels[k].parentWidget() for k in keys]
             self.resizeDocks(docks, [sizes[k] for k in keys], Qt.Orientation.Vertical)
-            if docks:  # a card's score + model + revision line needs ~400 px
-                self.resizeDocks(docks[:1], [410], Qt.Orientation.Horizontal)
+            if docks:  # a card's score + model + revision line needs ~400 px; on a
+                # small screen the grid keeps two columns and the viewer some room
+                self.resizeDocks(docks[:1], [min(410, int(self.width() * 0.32))], Qt.Orientation.Horizontal)
 
     def _dock(self, key: str, title: str, widget: QWidget, area=Qt.DockWidgetArea.RightDockWidgetArea):
         dock = QDockWidget(title, self)
@@ -222,11 +223,14 @@ class MainWindow(QMainWindow):
         # elided, never wider than the window: a long job message or count line made the
         # window's minimum width grow
         self.counts_label = ElidedLabel(objectName="countsLabel", min_width=120)
+        self.counts_label.setToolTip("")  # the whole line as its tooltip when it is cut
         self.job_label = ElidedLabel(objectName="jobLabel", min_width=80)
         self.job_bar = QProgressBar(maximumWidth=160, textVisible=False)
         self.job_bar.hide()
         self.db_label = QLabel(objectName="dbLabel")
-        sb.addWidget(self.counts_label)
+        # permanent, the first on the left of them: as a plain status-bar widget every
+        # message (showMessage) hid the counts
+        sb.addPermanentWidget(self.counts_label)
         sb.addPermanentWidget(self.db_label)
         sb.addPermanentWidget(self.job_label)
         sb.addPermanentWidget(self.job_bar)

@@ -42,6 +42,20 @@ def scan_summary(result) -> str:
 NO_MATCH_TEXT = "No images match the filter \u2014 Esc clears it"
 
 
+def counts_text(counts: dict, short: bool = False) -> str:
+    """"66 images · 1 error · new 65 · ...": the problems (errors, missing files) right
+    after the total, so that the line, elided at its end when narrow, cuts the plain
+    counts first; ``short``: the total and the problems only."""
+    total = sum(counts.values())
+    parts = [f"{total:,} images"]
+    for k, one, many in (("error", "error", "errors"), ("missing", "missing", "missing")):
+        if counts.get(k):
+            parts.append(f"{counts[k]:,} {one if counts[k] == 1 else many}")
+    if not short:
+        parts += [f"{k} {counts[k]:,}" for k in ("new", "suggested", "reviewed", "rejected") if counts.get(k)]
+    return " · ".join(parts)
+
+
 class ProjectController(QObject):
     def __init__(self, win) -> None:
         super().__init__(win)
@@ -269,8 +283,9 @@ class ProjectController(QObject):
         if project is not self.win.project:
             return
         total = sum(counts.values())
-        parts = [f"{total:,} images"] + [f"{k} {counts[k]:,}" for k in
-                                          ("new", "suggested", "reviewed", "rejected", "error", "missing")
-                                          if counts.get(k)]
-        self.win.counts_label.setText(" · ".join(parts))
+        self.win.counts_label.setText(counts_text(counts))
+        # never cut below the images and their problems (the errors were cut first: "erro…")
+        label = self.win.counts_label
+        label._min_width = min(260, label.fontMetrics().horizontalAdvance(counts_text(counts, short=True)) + 8)
+        label.updateGeometry()
         self.win.filter_bar.set_count(self.win.model.rowCount(), total)

@@ -68,6 +68,9 @@ class SuggestController(QObject):
         # long, and a plain label made the window at least that wide
         self.status_label = ElidedLabel(objectName="learnedLabel", min_width=120)
         win.statusBar().addPermanentWidget(self.status_label)
+        # it gives way to a message (the Suggestions panel says it too): at 1024 px its
+        # long line left a message no room at all beside the counts
+        win.statusBar().messageChanged.connect(lambda msg: self.status_label.setVisible(not msg))
         win.project_opened.connect(self._on_project_opened)
         win.project_closed.connect(self._on_project_closed)
         win.review.record_changed.connect(self._on_record_changed)

@@ -80,7 +80,9 @@ def test_empty_report(qtbot):
     w = EvaluationDialog(report)
     qtbot.addWidget(w)
     w.show()
-    assert "No suggestion decided yet" in w.summary.text()
+    text = w.summary.text()
+    assert "Acceptance: no suggestion decided yet." in text
+    assert "no reviewed image with label suggestions" in text and "0.00" not in text and "–" not in text
     assert w.label_bars.rows == [] and w.grab().width() > 0
     w.set_report(_report())
     assert w.tabs.count() == 3 and len(w.label_bars.rows) == 6
@@ -240,3 +242,25 @@ def test_the_summary_names_macro_f1_and_every_model_count(qtbot):
     assert "macro F1 <b>0.51</b>" in text
     assert text.index("m2&lt;x&gt;") < text.index("m4&lt;x&gt;") < text.index("m3&lt;x&gt;")  # most decided first
     assert "m1&lt;x&gt;" not in text and "and 1 more model (Acceptance tab)" in text
+
+
+def test_the_summary_says_where_label_figures_come_from_and_that_acceptance_is_apart(qtbot):
+    """With suggestions all wrong and none decided the headline read "precision 0.00,
+    recall 0.00 ... No suggestion decided yet." while the table showed FP 5: as if
+    nothing had been evaluated. The figures name their counts now, and the last sentence
+    is about acceptance."""
+    rep = _report()
+    rep["labels"]["images"] = 5
+    rep["labels"]["per_label"] = [{"label": "ok", "tp": 0, "fp": 5, "fn": 5, "support": 5, "precision": 0.0,
+                                   "recall": 0.0, "f1": 0.0}]
+    rep["labels"]["micro"] = {"tp": 0, "fp": 5, "fn": 5, "support": 5, "precision": 0.0, "recall": 0.0, "f1": 0.0}
+    rep["labels"]["macro_f1"] = 0.0
+    rep["acceptance"] = [dict(a, decided=0, accepted=0, edited=0, rejected=0, rate=None) for a in rep["acceptance"]]
+    rep["captions"] = {"decided": 0, "mean_edit_distance": None, "by_model": {}}
+    w = EvaluationDialog(rep)
+    qtbot.addWidget(w)
+    text = w.summary.text()
+    assert "over <b>5</b> reviewed images with label suggestions" in text and "TP 0, FP 5, FN 5" in text
+    assert "No suggestion decided yet" not in text
+    assert text.endswith("Acceptance: no suggestion decided yet.")
+    assert "Captions: no suggested caption decided yet." in text

@@ -246,3 +246,29 @@ def test_refresh_reads_only_rows_in_memory(qtbot, image_folder, tmp_path, monkey
             assert asked == [model.ids[:4]]
         finally:
             assert loader.shutdown()
+
+
+def test_resizing_the_window_keeps_the_current_image_in_view(qtbot, window, tmp_path):
+    """From 1600x1000 to 1024x700 the grid kept its pixel offset with fewer columns: the
+    current image, in view before, was off screen after."""
+    from qthelpers import make_images, open_and_index
+
+    folder = tmp_path / "many"
+    make_images(folder, n=240, size=(32, 32))
+    open_and_index(qtbot, window, folder, timeout=60000)
+    grid = window.grid
+    window.resize(1600, 1000)
+    qtbot.waitUntil(lambda: grid.model().rowCount() == 240, timeout=20000)
+
+    def in_view() -> bool:
+        return grid.viewport().rect().contains(grid.visualRect(grid.currentIndex()))
+
+    for row in (150, 239, 60):
+        window.resize(1600, 1000)
+        grid.select_row(row)
+        qtbot.waitUntil(in_view, timeout=5000)
+        assert grid.verticalScrollBar().value() > 0 or row == 60
+        window.resize(1024, 700)
+        qtbot.wait(100)
+        qtbot.waitUntil(in_view, timeout=3000)
+        assert grid.currentIndex().row() == row

@@ -317,6 +317,91 @@ def test_the_window_can_be_1024_wide_whatever_its_texts_say(qtbot, window, image
     assert window.minimumSizeHint().width() <= 1024
 
 
+def test_a_dicom_shown_at_1024_leaves_the_docks_their_width(qtbot, window, image_folder):
+    """Showing one DICOM (or 16-bit image) at 1024x700 put the viewer's W/L box on its
+    toolbar's row: the viewer's minimum width grew by 160 px and the main window took
+    it from the right-hand docks (317 -> 156 px), for good, even on PNGs after."""
+    import shutil
+
+    from PySide6.QtCore import QRect
+    from pydicom.data import get_testdata_file
+
+    shutil.copyfile(get_testdata_file("CT_small.dcm", download=False), image_folder / "ct.dcm")
+    shutil.copyfile(get_testdata_file("rtdose.dcm", download=False), image_folder / "dose.dcm")
+    open_and_index(qtbot, window, image_folder)
+    window.resize(1024, 700)
+    viewer = window.viewer
+
+    def show(name: str) -> None:
+        row = next(i for i in range(window.model.rowCount()) if window.model.index(i, 0).data() == name)
+        window.review.go_to_row(row)
+        qtbot.waitUntil(lambda: viewer.mode() == "image" and window.review.current.name == name, timeout=10000)
+        _settle(qtbot, window)
+
+    docks = [window.panels[k].parentWidget() for k in ("labels", "caption", "suggestions", "history")]
+    show("img_000.png")
+    widths, viewer_min = [d.width() for d in docks], viewer.minimumSizeHint().width()
+    assert min(widths) >= 300
+    for name in ("ct.dcm", "dose.dcm", "img_000.png", "dose.dcm"):
+        show(name)
+        assert [d.width() for d in docks] == widths, name
+        assert viewer.minimumSizeHint().width() <= viewer_min, name
+    # the W/L box and the frame stepper are shown whole (on a second line of the toolbar)
+    inside = QRect(0, 0, viewer.width(), viewer.height())
+    for w in (viewer.preset_combo, viewer.next_frame_button, viewer.zoom_in_button):
+        assert w.isVisible() and inside.contains(QRect(w.mapTo(viewer, w.rect().topLeft()), w.size())), w
+    assert viewer.preset_combo.width() >= viewer.preset_combo.minimumSizeHint().width()
+
+
+def test_at_1024_the_labels_dock_shows_every_chip_and_the_add_field(qtbot, window, labelled_folder):
+    """At 1024x700 the Labels dock showed 4 of the demo's 5 chips (the fifth cut in half)
+    and no "+ Add label" field, behind a tiny scroll bar: the chips are the review keys."""
+    from PySide6.QtCore import QRect
+
+    project = open_and_index(qtbot, window, labelled_folder)
+    project.add_label("pitting")
+    window.panel_ctl.reload_labels()
+    window.resize(1024, 700)
+    _settle(qtbot, window)
+    qtbot.wait(50)
+    _settle(qtbot, window)
+    panel = window.panel_ctl.labels
+    view = panel.scroll.viewport()
+    shown = QRect(0, 0, view.width(), view.height())
+    names = [d.name for d in project.labels()]
+    assert len(names) == 5
+    for w in [panel.chip(n) for n in names] + [panel.add_edit]:
+        box = QRect(w.mapTo(view, w.rect().topLeft()), w.size())
+        assert shown.contains(box), (w.text(), box, shown)
+    assert panel.scroll.verticalScrollBar().maximum() == 0
+
+
+def test_at_1024_the_filter_bar_and_the_counts_are_whole_and_a_message_leaves_the_counts(
+        qtbot, window, image_folder):
+    """At 1024 px the filter bar read "All ima", "Any la", "66 i…"; the status bar's counts
+    cut their error count ("new 65 · erro…"), and any message hid the counts."""
+    (image_folder / "zz_broken.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 40)
+    open_and_index(qtbot, window, image_folder)
+    window.resize(1024, 700)
+    qtbot.waitUntil(lambda: "13 images" in window.counts_label.text(), timeout=10000)
+    _settle(qtbot, window)
+    bar = window.filter_bar
+    for combo in (bar.status, bar.label, bar.sort):
+        need = combo.fontMetrics().horizontalAdvance(combo.currentText()) + 20  # + the arrow
+        assert combo.width() >= need, (combo.currentText(), combo.width(), need)
+    bar.sort.setCurrentIndex(2)  # "Uncertainty (review queue)"
+    _settle(qtbot, window)
+    need = bar.sort.fontMetrics().horizontalAdvance(bar.sort.currentText()) + 20
+    assert bar.sort.width() >= need
+    assert not bar.count_label.is_elided() and bar.text.width() >= 90
+    assert window.width() <= 1024
+    counts = window.counts_label
+    assert "1 error" in counts.shown_text(), counts.shown_text()
+    window.statusBar().showMessage("Saved the caption", 4000)
+    _settle(qtbot, window)
+    assert counts.isVisible() and "1 error" in counts.shown_text()
+
+
 def test_the_label_chips_are_never_drawn_under_the_add_field(qtbot, window, image_folder):
     """At 1024x700 the Labels dock was shorter than its wrapped chips: the second line of
     chips was drawn under the "+ Add label" field."""

@@ -434,3 +434,28 @@ def test_repair_dialog_after_of_a_voi_lut_dicom_matches_before_outside_the_mask(
     before, after = dlg.view.before, dlg.view.after
     for x, y in [(2, 2), (w - 3, h - 3), (w // 2, h - 5), (5, h // 2)]:
         assert after.pixel(x, y) == before.pixel(x, y), (x, y)
+
+
+def test_repair_dialog_fits_a_1024_px_screen(qtbot, brick_project):
+    """The mask tools and the engine settings were one row each: the dialog could not be
+    narrower than 1175 px. At 1000 px every tool and setting is shown whole."""
+    from PySide6.QtCore import QRect
+    from PySide6.QtWidgets import QAbstractButton, QAbstractSpinBox, QComboBox, QSlider
+
+    from llmvis_desktop.qt.dialogs.repair_dialog import RepairDialog
+
+    dlg = RepairDialog(brick_project / "brick.png")
+    qtbot.addWidget(dlg)
+    dlg.show()
+    assert dlg.minimumSizeHint().width() <= 1000
+    dlg.resize(1000, 640)
+    qtbot.wait(20)
+    assert dlg.width() <= 1000
+    inside = QRect(0, 0, dlg.width(), dlg.height())
+    from PySide6.QtWidgets import QWidget
+
+    for w in dlg.findChildren(QWidget):
+        if w.isVisible() and isinstance(w, (QAbstractButton, QAbstractSpinBox, QComboBox, QSlider)):
+            box = QRect(w.mapTo(dlg, w.rect().topLeft()), w.size())
+            assert inside.contains(box), (w.text() if hasattr(w, "text") else w, box)
+            assert w.width() >= w.minimumSizeHint().width(), w

@@ -316,11 +316,27 @@ class Reliability(_Plot):
         p.drawText(QRectF(area.left(), area.bottom() + 4, area.width(), 16), Qt.AlignHCenter, "mean score")
 
 
+def _labels_sentence(lab: dict) -> str:
+    """The label figures with the counts they come from, or that there are none: the
+    summary said "precision 0.00, recall 0.00 ... No suggestion decided yet." over a
+    table with FP 5, as if nothing had been evaluated (the label figures compare the
+    suggestions with the reviews and need no decision)."""
+    mi = lab["micro"]
+    if not (mi.get("tp") or mi.get("fp") or mi.get("fn")):
+        return "Labels: no reviewed image with label suggestions to score yet."
+    n = lab.get("images")
+    over = (f" over <b>{n}</b> reviewed image{'s' if n != 1 else ''} with label suggestions"
+            if isinstance(n, int) else "")
+    return (f"Labels{over}: precision <b>{_fmt(mi['precision'])}</b>, recall <b>{_fmt(mi['recall'])}</b>, "
+            f"F1 <b>{_fmt(mi['f1'])}</b> (micro; TP {mi['tp']}, FP {mi['fp']}, FN {mi['fn']}), "
+            f"macro F1 <b>{_fmt(lab['macro_f1'])}</b>.")
+
+
 def _acceptance_sentence(rates: list[dict], shown: int = 3) -> str:
     """The acceptance of the models with the most decisions, and how many more there are
     (the summary named the first three by name and said nothing of a fourth)."""
     top = sorted(rates, key=lambda a: (-a["decided"], a["model_id"]))
-    text = "Acceptance " + ", ".join(html.escape(a["model_id"]) + " " + _fmt(a["rate"], True) for a in top[:shown])
+    text = "Acceptance: " + ", ".join(html.escape(a["model_id"]) + " " + _fmt(a["rate"], True) for a in top[:shown])
     more = len(top) - shown
     return text + (f" and {more} more model{'s' if more != 1 else ''} (Acceptance tab)." if more > 0 else ".")
 
@@ -368,16 +384,15 @@ class EvaluationDialog(QDialog):
             self.tabs.removeTab(0)
             w.deleteLater()
         lab, caps = report["labels"], report["captions"]
-        mi = lab["micro"]
         rates = [a for a in report["acceptance"] if a["rate"] is not None]
         self.summary.setText(
             f"<b>{report['images']['reviewed']}</b> reviewed images"
             + (f" and <b>{report['images']['rejected']}</b> rejected" if report["images"].get("rejected") else "")
             + f", <b>{report['suggestions']}</b> suggestions. "
-            f"Labels: precision <b>{_fmt(mi['precision'])}</b>, recall <b>{_fmt(mi['recall'])}</b>, "
-            f"F1 <b>{_fmt(mi['f1'])}</b> (micro), macro F1 <b>{_fmt(lab['macro_f1'])}</b>. "
-            f"Caption edit distance <b>{_fmt(caps['mean_edit_distance'])}</b>. "
-            + (_acceptance_sentence(rates) if rates else "No suggestion decided yet.")
+            + _labels_sentence(lab) + " "
+            + (f"Caption edit distance <b>{_fmt(caps['mean_edit_distance'])}</b>. "
+               if caps.get("mean_edit_distance") is not None else "Captions: no suggested caption decided yet. ")
+            + (_acceptance_sentence(rates) if rates else "Acceptance: no suggestion decided yet.")
         )
         rows = [r for r in lab["per_label"] if r["support"] or r["tp"] or r["fp"]]
 

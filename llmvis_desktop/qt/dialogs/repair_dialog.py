@@ -150,21 +150,28 @@ class RepairDialog(QDialog):
         top.addWidget(self.method, 1)
         top.addWidget(self.run_btn)
         rl.addLayout(top)
+        # the settings, the slider and the two check boxes on rows of their own: on one
+        # row with "All engines side by side" the dialog could not fit a 1024-px screen
         opts = QHBoxLayout()
-        opts.addWidget(self.side_by_side)
-        opts.addStretch(1)
         opts.addWidget(QLabel("Texture detail"))
         opts.addWidget(self.detail)
+        opts.addSpacing(8)
         opts.addWidget(QLabel("Seed"))
         opts.addWidget(self.seed)
+        opts.addStretch(1)
         rl.addLayout(opts)
         rl.addWidget(self.view, 1)
         sl = QHBoxLayout()
         sl.addWidget(QLabel("Before"))
         sl.addWidget(self.slider, 1)
         sl.addWidget(QLabel("After"))
-        sl.addWidget(self.toggle)
         rl.addLayout(sl)
+        checks = QHBoxLayout()
+        checks.addWidget(self.toggle)
+        checks.addSpacing(12)
+        checks.addWidget(self.side_by_side)
+        checks.addStretch(1)
+        rl.addLayout(checks)
         rl.addWidget(self.thumbs_box)
         self.thumbs_box.setVisible(False)
         self.side_by_side.toggled.connect(self.thumbs_box.setVisible)
@@ -183,7 +190,7 @@ class RepairDialog(QDialog):
         lay = QVBoxLayout(self)
         lay.addWidget(split, 1)
         lay.addWidget(self.buttons)
-        self.resize(1100, 620)
+        self.resize(1000, 640)  # fits a 1024x768 screen
 
     # --- helpers
     def _page_text(self, fmt: str = "{} {} of {}") -> str:

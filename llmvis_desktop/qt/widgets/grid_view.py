@@ -10,7 +10,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Iterator, Optional
 
-from PySide6.QtCore import QItemSelectionModel, QPersistentModelIndex, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QItemSelectionModel, QPersistentModelIndex, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import QAbstractItemView, QListView
 
 from ...core.tasks import FOREGROUND
@@ -51,6 +51,9 @@ class GridView(QListView):
         self.setItemDelegate(self.delegate)
         self._apply_size()
         self.doubleClicked.connect(self._on_double_click)
+        self._keep: Optional[QPersistentModelIndex] = None  # the current image to keep in view after a resize
+        self._keep_timer = QTimer(self, singleShot=True, interval=0)
+        self._keep_timer.timeout.connect(self._keep_current_in_view)
 
     def setModel(self, model) -> None:  # noqa: N802 - Qt API
         old = self.selectionModel()
@@ -150,6 +153,28 @@ class GridView(QListView):
             self.scrollTo(index)
             return
         QTimer.singleShot(50, self, lambda: self._scroll_when_laid_out(idx, tries - 1))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        """Keep the current image in view when the grid is resized, if it was in view:
+        the grid kept its pixel offset with fewer (or more) columns, and the current
+        image went off screen (a window made smaller, a dock widened)."""
+        old, current = event.oldSize(), self.currentIndex()
+        pending = self._keep_timer.isActive() and self._keep is not None and self._keep.row() == current.row()
+        if not pending and current.isValid() and old.isValid():  # (pending: decided on an earlier layout)
+            vp = self.viewport()
+            before = QRect(0, 0, old.width() - (self.width() - vp.width()),
+                           old.height() - (self.height() - vp.height()))
+            if self.visualRect(current).intersects(before):
+                self._keep = QPersistentModelIndex(current)
+                self._keep_timer.start()
+        super().resizeEvent(event)
+
+    def _keep_current_in_view(self) -> None:
+        keep, self._keep = self._keep, None
+        if keep is None or not keep.isValid() or self.currentIndex().row() != keep.row():
+            return
+        self.executeDelayedItemsLayout()  # the new columns, before scrolling
+        self._scroll_when_laid_out(keep, 40)
 
     def _on_current(self, current, _previous) -> None:
         if not self._holding:

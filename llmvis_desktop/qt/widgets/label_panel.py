@@ -35,7 +35,7 @@ from __future__ import annotations
 
 from typing import Iterable, Optional
 
-from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
+from PySide6.QtCore import QPoint, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QColorDialog,
@@ -61,10 +61,11 @@ from .. import style
 class FlowLayout(QLayout):
     """Lays children left to right, wrapping to a new line when the width runs out."""
 
-    def __init__(self, parent: Optional[QWidget] = None, spacing: int = 6) -> None:
+    def __init__(self, parent: Optional[QWidget] = None, spacing: int = 6, line_spacing: Optional[int] = None) -> None:
         super().__init__(parent)
         self._items: list = []
         self._spacing = spacing
+        self._line_spacing = spacing if line_spacing is None else line_spacing
         self.setContentsMargins(0, 0, 0, 0)
 
     def addItem(self, item) -> None:  # noqa: N802
@@ -88,6 +89,10 @@ class FlowLayout(QLayout):
     def heightForWidth(self, width: int) -> int:  # noqa: N802
         return self._do_layout(QRect(0, 0, width, 0), apply=False)
 
+    def height_of_first(self, width: int, n: int) -> int:
+        """The height the first ``n`` shown items take at ``width``."""
+        return self._do_layout(QRect(0, 0, width, 0), apply=False, first=n)
+
     def setGeometry(self, rect: QRect) -> None:  # noqa: N802
         super().setGeometry(rect)
         self._do_layout(rect, apply=True)
@@ -102,17 +107,25 @@ class FlowLayout(QLayout):
         m = self.contentsMargins()
         return size + QSize(m.left() + m.right(), m.top() + m.bottom())
 
-    def _do_layout(self, rect: QRect, apply: bool) -> int:
+    def _do_layout(self, rect: QRect, apply: bool, first: Optional[int] = None) -> int:
         m = self.contentsMargins()
         area = rect.adjusted(m.left(), m.top(), -m.right(), -m.bottom())
         x, y, line_h = area.x(), area.y(), 0
+        placed = 0
         for item in self._items:
             if item.widget() is not None and not item.widget().isVisibleTo(self.parentWidget()):
                 continue
+            if first is not None and placed >= first:
+                break
+            placed += 1
             hint = item.sizeHint()
+            if hint.isEmpty():  # takes no room, and no spacing (a toolbar group with nothing shown)
+                if apply:
+                    item.setGeometry(QRect(area.topLeft(), QSize(0, 0)))
+                continue
             if x + hint.width() > area.right() + 1 and line_h > 0:
                 x = area.x()
-                y += line_h + self._spacing
+                y += line_h + self._line_spacing
                 line_h = 0
             if apply:
                 item.setGeometry(QRect(QPoint(x, y), hint))
@@ -205,6 +218,44 @@ class LabelPanel(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.scroll)
 
+    #: the chips the panel makes room for without scrolling: the review keys 1-9
+    CHIPS_SHOWN = 9
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        """Tall enough for the first nine chips (the review keys) at the panel's width and
+        the "+ Add label" field: at 1024x700 the dock showed 4 of the demo's 5 chips, the
+        fifth cut in half, the field out of sight behind a tiny scroll bar."""
+        base = super().minimumSizeHint()
+        inner = self.scroll.widget()
+        lay = inner.layout()
+        m = lay.contentsMargins()
+        width = max(60, self.width() - m.left() - m.right())
+        height = m.top() + m.bottom()
+        parts = [self.empty_label] if not self._defs else []
+        parts += [self.add_edit] + ([self.hint] if not self.hint.isHidden() else [])
+        for w in parts:
+            height += (w.heightForWidth(width) if w.hasHeightForWidth() else w.sizeHint().height()) + lay.spacing()
+        if self._defs:
+            height += self.box.flow.height_of_first(width, self.CHIPS_SHOWN) + lay.spacing()
+        return QSize(base.width(), max(base.height(), height))
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        hint = super().sizeHint()
+        return QSize(hint.width(), max(hint.height(), self.minimumSizeHint().height()))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        if self.minimumSizeHint().height() != self._asked_height:
+            # the chips wrap differently: another minimum height, asked for once this
+            # resize is over (asked for during the main window's own layout, it was lost)
+            QTimer.singleShot(0, self, self._ask_height)
+
+    _asked_height = -1
+
+    def _ask_height(self) -> None:
+        self._asked_height = self.minimumSizeHint().height()
+        self.updateGeometry()
+
     # --- public API ------------------------------------------------------------------
     def set_labels(self, defs: list[LabelDef], usage: Optional[dict[str, int]] = None) -> None:
         self._defs = sorted(defs, key=lambda d: (d.position, d.name))
@@ -232,6 +283,7 @@ class LabelPanel(QWidget):
             self.box.flow.addWidget(chip)
         self.empty_label.setVisible(not self._defs)
         self.box.updateGeometry()
+        self._ask_height()  # room for the chips (minimumSizeHint)
 
     def set_checked(self, names: Iterable[str]) -> None:
         self._checked = set(names)

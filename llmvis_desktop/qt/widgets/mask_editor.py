@@ -220,7 +220,10 @@ class MaskEditor(QWidget):
         super().__init__(parent)
         self.canvas = MaskCanvas(display, self)
         self.canvas.changed.connect(self.changed)
+        # two rows (tools and actions; brush size, opacity and coverage): on one row they
+        # made the repair dialog at least 1175 px wide, more than a 1024-px screen
         row = QHBoxLayout()
+        row2 = QHBoxLayout()
         self.tool_buttons = {}
         group = QButtonGroup(self)
         for tool, text, tip in ((BRUSH, "Brush", "Paint the region to repair (B)"),
@@ -236,20 +239,21 @@ class MaskEditor(QWidget):
             row.addWidget(b)
             self.tool_buttons[tool] = b
         self.tool_buttons[BRUSH].setChecked(True)
-        row.addWidget(QLabel("Size"))
+        row.addSpacing(8)
+        row2.addWidget(QLabel("Size"))
         self.size_spin = QSpinBox(self)
         self.size_spin.setRange(1, 500)
         self.size_spin.setValue(self.canvas.brush)
         self.size_spin.valueChanged.connect(self._set_size)
-        row.addWidget(self.size_spin)
-        row.addWidget(QLabel("Opacity"))
+        row2.addWidget(self.size_spin)
+        row2.addWidget(QLabel("Opacity"))
         self.opacity_slider = QSlider(Qt.Orientation.Horizontal, self)
         self.opacity_slider.setRange(0, 100)
         self.opacity_slider.setValue(int(self.canvas.opacity * 100))
         self.opacity_slider.setMinimumWidth(70)
         self.opacity_slider.setMaximumWidth(120)
         self.opacity_slider.valueChanged.connect(self._set_opacity)
-        row.addWidget(self.opacity_slider)
+        row2.addWidget(self.opacity_slider)
         for text, slot, tip in (("Clear", self.canvas.clear, "Empty the mask"),
                                 ("Invert", self.canvas.invert, "Swap masked and unmasked"),
                                 ("Import…", self.import_dialog, "Load a mask PNG of the image's size")):
@@ -259,11 +263,13 @@ class MaskEditor(QWidget):
             b.clicked.connect(lambda _c=False, f=slot: f())
             row.addWidget(b)
         row.addStretch(1)
+        row2.addStretch(1)
         self.coverage = QLabel("", self)
-        row.addWidget(self.coverage)
+        row2.addWidget(self.coverage)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addLayout(row)
+        lay.addLayout(row2)
         lay.addWidget(self.canvas, 1)
         self.changed.connect(self._update_coverage)
         self._update_coverage()

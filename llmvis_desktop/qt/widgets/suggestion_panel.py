@@ -358,6 +358,13 @@ class SuggestionPanel(QWidget):
         # shown only while there are no cards: it takes the panel's free room, where its
         # wrapped lines fit (held to its size hint, the last lines were cut off)
         self.placeholder.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
+        # and it scrolls when the panel is shorter than its lines (a short dock cut the
+        # help text mid-sentence, with no scroll bar)
+        self.placeholder_scroll = QScrollArea()
+        self.placeholder_scroll.setWidgetResizable(True)
+        self.placeholder_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.placeholder_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.placeholder_scroll.setWidget(self.placeholder)
 
         self._list = QWidget()
         self._list.setStyleSheet(CARD_STYLE)
@@ -379,7 +386,7 @@ class SuggestionPanel(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(6, 6, 6, 6)
         lay.setSpacing(6)
-        lay.addWidget(self.placeholder, 1)
+        lay.addWidget(self.placeholder_scroll, 1)
         lay.addWidget(self.scroll, 1)
         lay.addStretch(0)  # takes the room while the list is hidden
         lay.addWidget(self.ask_edit)
@@ -431,4 +438,5 @@ class SuggestionPanel(QWidget):
                 card.resume_edit(text, focus)
         empty = not ordered
         self.placeholder.setVisible(empty)
+        self.placeholder_scroll.setVisible(empty)
         self.scroll.setVisible(not empty)

@@ -1,57 +1,88 @@
 """The image viewer's two bars: the toolbar (zoom buttons, the frame stepper of a
-multi-frame image, the window/level preset box) and the status row (the window/level,
+multi-frame image, the window/level preset box; wrapping onto two lines when narrow) and the status row (the window/level,
 never cut, then size, format, zoom and the hovered pixel, elided when narrow).
 
 Both only hold widgets; :class:`.viewer.ImageViewer` fills and enables them.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QSize, Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QWidget
 
 from .. import style
 from .elided_label import ElidedLabel
+from .label_panel import FlowLayout
+
+
+class _Group(QWidget):
+    """A row of the toolbar's widgets kept together when the bar wraps; it takes no
+    room (and no spacing) while all of them are hidden."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.row = QHBoxLayout(self)
+        self.row.setContentsMargins(0, 0, 0, 0)
+        self.row.setSpacing(4)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        return super().sizeHint() if self._shown() else QSize(0, 0)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        return super().minimumSizeHint() if self._shown() else QSize(0, 0)
+
+    def _shown(self) -> bool:
+        return any(not self.row.itemAt(i).widget().isHidden()
+                   for i in range(self.row.count()) if self.row.itemAt(i).widget() is not None)
 
 
 class ViewerToolBar(QWidget):
     """Buttons wired to ``viewer``'s fit, 1:1, zoom and frame steps; the preset box is
-    left for the viewer to connect."""
+    left for the viewer to connect.
+
+    Three groups (zoom; frames; window/level) that wrap onto a second line when the
+    viewer is narrow: on one row, showing a DICOM or a 16-bit image (its W/L box)
+    raised the viewer's minimum width by 160 px, and the main window took it from the
+    right-hand docks for good (317 -> 156 px at 1024x700). The bar's minimum width is
+    its widest group's, the zoom group's, whatever is shown."""
 
     def __init__(self, viewer) -> None:
         super().__init__()
         self.setObjectName("viewerBar")
         self.setStyleSheet(f"#viewerBar {{ background: {style.PANEL_BG}; border-bottom: 1px solid {style.BORDER}; }}")
-        hb = QHBoxLayout(self)
-        hb.setContentsMargins(6, 3, 6, 3)
-        hb.setSpacing(4)
+        self.flow = FlowLayout(self, spacing=12, line_spacing=3)
+        self.flow.setContentsMargins(6, 3, 6, 3)
+        sp = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        sp.setHeightForWidth(True)  # one or two lines (a Fixed height cut the second off)
+        self.setSizePolicy(sp)
+        zoom, frames, wl = _Group(), _Group(), _Group()
+        for group in (zoom, frames, wl):
+            self.flow.addWidget(group)
 
-        def tool(text: str, tip: str, slot) -> QToolButton:
+        def tool(group: _Group, text: str, tip: str, slot) -> QToolButton:
             b = QToolButton()
             b.setText(text)
             b.setToolTip(tip)
             b.setAutoRaise(True)
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys stay with the view / window
             b.clicked.connect(slot)
-            hb.addWidget(b)
+            group.row.addWidget(b)
             return b
 
-        self.fit_button = tool("Fit", "Fit the image in the view (F)", viewer.fit)
-        self.actual_button = tool("1:1", "Actual pixels (0)", viewer.actual_size)
-        self.zoom_out_button = tool("\u2212", "Zoom out (-)", viewer.zoom_out)
-        self.zoom_in_button = tool("+", "Zoom in (+)", viewer.zoom_in)
+        self.fit_button = tool(zoom, "Fit", "Fit the image in the view (F)", viewer.fit)
+        self.actual_button = tool(zoom, "1:1", "Actual pixels (0)", viewer.actual_size)
+        self.zoom_out_button = tool(zoom, "\u2212", "Zoom out (-)", viewer.zoom_out)
+        self.zoom_in_button = tool(zoom, "+", "Zoom in (+)", viewer.zoom_in)
         self.zoom_label = QLabel("")
         self.zoom_label.setMinimumWidth(48)
         self.zoom_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        hb.addWidget(self.zoom_label)
+        zoom.row.addWidget(self.zoom_label)
         # frames of a multi-frame DICOM / multi-page TIFF (shown only for those)
-        hb.addSpacing(8)
-        self.prev_frame_button = tool("\u25c0", "Previous frame ([)", lambda: viewer.step_frame(-1))
+        self.prev_frame_button = tool(frames, "\u25c0", "Previous frame ([)", lambda: viewer.step_frame(-1))
         self.frame_label = QLabel("")
-        hb.addWidget(self.frame_label)
-        self.next_frame_button = tool("\u25b6", "Next frame (])", lambda: viewer.step_frame(1))
-        hb.addSpacing(12)
+        frames.row.addWidget(self.frame_label)
+        self.next_frame_button = tool(frames, "\u25b6", "Next frame (])", lambda: viewer.step_frame(1))
         self.wl_label = QLabel("W/L")
-        hb.addWidget(self.wl_label)
+        wl.row.addWidget(self.wl_label)
         self.preset_combo = QComboBox()
         self.preset_combo.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.preset_combo.setToolTip("Window/level preset (right-drag on the image to adjust)")
@@ -59,8 +90,35 @@ class ViewerToolBar(QWidget):
         # whole): with a DICOM shown, the box alone made the window wider than 1024 px
         self.preset_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.preset_combo.setMinimumContentsLength(10)
-        hb.addWidget(self.preset_combo)
-        hb.addStretch(1)
+        wl.row.addWidget(self.preset_combo)
+        for group in (zoom, frames, wl):  # a group's size follows what the viewer shows in it
+            for i in range(group.row.count()):
+                group.row.itemAt(i).widget().installEventFilter(self)
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt API
+        if event.type() in (QEvent.Type.ShowToParent, QEvent.Type.HideToParent):
+            obj.parentWidget().updateGeometry()
+            self.flow.invalidate()
+            self.updateGeometry()
+        return False
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt API
+        return True
+
+    def heightForWidth(self, w: int) -> int:  # noqa: N802 - Qt API
+        return self.flow.heightForWidth(w)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        """All groups on one row."""
+        m = self.flow.contentsMargins()
+        hints = [self.flow.itemAt(i).sizeHint() for i in range(self.flow.count())]
+        shown = [h for h in hints if not h.isEmpty()]
+        width = sum(h.width() for h in shown) + 12 * max(0, len(shown) - 1) + m.left() + m.right()
+        height = max((h.height() for h in shown), default=0) + m.top() + m.bottom()
+        return QSize(width, height)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        return QSize(self.flow.minimumSize().width(), self.sizeHint().height())
 
 
 class ViewerStatusRow(QWidget):
