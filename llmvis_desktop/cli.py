@@ -49,6 +49,7 @@ def cmd_index(args) -> int:
         "headers_read": read,
         "errors": counts.get("error", 0),
         "unreadable_folders": [f"{p}: {why}" for p, why in result.unreadable_folders],
+        "skipped": [{"count": sk.count, "reason": sk.reason, "examples": sk.examples} for sk in result.skipped],
     }
     if args.json:
         print(json.dumps(summary))
@@ -60,6 +61,8 @@ def cmd_index(args) -> int:
         )
         for line in summary["unreadable_folders"]:
             print(f"warning: folder not listed: {line}", file=sys.stderr)
+        for line in result.skipped_lines():
+            print(f"warning: {line}", file=sys.stderr)
     return EXIT_OK
 
 

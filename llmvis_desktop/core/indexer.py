@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-from .imaging.scan import FolderListing, WalkReport, walk_folders
+from .imaging.scan import FolderListing, Skipped, WalkReport, walk_folders
 from .store import models as m
 from .store import repo_folders as rf
 from .store import repo_images as ri
@@ -27,6 +27,12 @@ class ScanResult:
     restored: int = 0
     moved: int = 0  # files moved or renamed, their rows (reviews, history) kept
     unreadable_folders: list[tuple[str, str]] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)  # entries left out, by reason
+
+    def skipped_lines(self) -> list[str]:
+        """One line per reason entries were left out: how many, why, a few of them."""
+        return [f"{sk.count} left out: {sk.reason} (e.g. {', '.join(sk.examples)})"
+                for sk in self.skipped]
 
 
 def scan(
@@ -73,6 +79,7 @@ def scan(
             progress(Progress("scan", result.seen, None, f"{result.seen} files listed"))
     _apply(store, pending, stored, undigested, result)
     result.unreadable_folders = list(report.unreadable)
+    result.skipped = list(report.skipped.values())
     blocked = tuple(rel for rel, _ in report.unreadable)
     gone = [
         rel for rel in stored

@@ -38,6 +38,7 @@ from .errors import (
     short_detail,
     too_large,
 )
+from .files import open_regular
 from .formats import has_dicom_magic, is_dicom_name
 
 log = logging.getLogger(__name__)
@@ -89,8 +90,9 @@ class ImageData:
 
 
 def _open_file(path: PathLike):
-    """The single place files are opened (tests monkeypatch it to simulate OS errors)."""
-    return open(path, "rb")
+    """The single place files are opened (tests monkeypatch it to simulate OS errors).
+    A pipe, device or folder is refused without blocking (ImageReadError)."""
+    return open_regular(path)
 
 
 @contextlib.contextmanager
@@ -98,7 +100,8 @@ def open_source(path: PathLike) -> Iterator[tuple[object, str]]:
     """Open ``path`` for reading and classify its content: yields ``(fh, kind)``.
 
     ``kind`` is ``"dicom"``, ``"tiff"`` or ``"pillow"``.  Missing files, broken links,
-    permission problems and empty files become ImageReadError.
+    permission problems, empty files and anything but a regular file (a pipe, a
+    device: refused without blocking) become ImageReadError.
     """
     try:
         fh = _open_file(path)

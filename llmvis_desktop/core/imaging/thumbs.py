@@ -44,6 +44,7 @@ from .errors import (
     PathLike,
     from_os_error,
 )
+from .files import not_regular
 from .reader import (
     DEFAULT_MAX_PIXELS,
     _pil_orientation,
@@ -203,9 +204,12 @@ class ThumbnailCache:
     @staticmethod
     def _stat(path: PathLike) -> os.stat_result:
         try:
-            return os.stat(path)
+            st = os.stat(path)
         except OSError as exc:
             raise from_os_error(path, exc) from None
+        if not stat.S_ISREG(st.st_mode):  # a pipe would block the loader; nothing cached
+            raise ImageReadError(path, not_regular(st.st_mode))
+        return st
 
     # ------------------------------------------------------------------ lookup
     def get(self, path: PathLike, size: int) -> Image.Image:
