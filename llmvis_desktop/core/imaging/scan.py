@@ -4,7 +4,9 @@ skipped, symlink loops are cut by remembering every directory's (device, inode).
 Links to folders are followed, except one to a folder that holds the project (a link
 to ``/`` or ``..``: it would list the project again and everything beside it). Only
 regular files are listed: a pipe, device or socket, even one named ``x.png``, is left
-out and reported (opening a pipe blocks until someone writes to it).
+out and reported (opening a pipe blocks until someone writes to it). So is a file or
+folder whose name is not valid UTF-8 (the database stores names as UTF-8 text): it is
+reported, to be renamed, and everything else is indexed.
 
 Each folder comes with a digest of its listing (names, sizes, mtimes), so a rescan can
 skip every folder whose digest the index already holds without asking the database
@@ -143,12 +145,16 @@ def walk_folders(
                     except OSError:
                         is_dir = False
                     if is_dir:
+                        if not (name.isascii() or _valid_name(name, prefix, report)):
+                            continue
                         sub = _enter(entry, prefix + name, seen_dirs, above, report)
                         if sub is not None:
                             stack.append(sub)
                         continue
                     if (ext and not ext[1:].isdigit()) or not _sniff(entry):
                         continue
+                if not (name.isascii() or _valid_name(name, prefix, report)):
+                    continue
                 try:
                     fst = entry.stat()
                     size, mtime = fst.st_size, fst.st_mtime_ns
@@ -191,6 +197,21 @@ def walk_images(
             batch = batch[batch_size:]
     if batch:
         yield batch
+
+
+BAD_NAME = ("name is not valid UTF-8 (the index stores names as UTF-8 text); rename it "
+            "to index it")
+
+
+def _valid_name(name: str, prefix: str, report: WalkReport) -> bool:
+    """False (and reported) for a name holding bytes that are not UTF-8, which Python
+    keeps as lone surrogates ("bad\\udcff.png"); no database can store it."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        report.skip(prefix + name, BAD_NAME)
+        return False
+    return True
 
 
 LINK_ABOVE = ("a link to a folder that holds the project (it would list the project "
