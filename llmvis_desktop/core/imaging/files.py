@@ -16,8 +16,28 @@ from typing import BinaryIO
 
 from .errors import IS_DIRECTORY, ImageReadError, PathLike, from_os_error
 
-_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)  # POSIX; Windows has no FIFOs in its folders
+
+
+class _Special(Exception):
+    """Raised by the opener for a file that is not a regular one (its ``st_mode``)."""
+
+
+def _opener(path, flags: int) -> int:
+    """open()'s opener: without blocking, and only a regular file."""
+    fd = os.open(path, flags | _NONBLOCK)
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise _Special(mode)
+        if _NONBLOCK:  # a regular file ignores O_NONBLOCK; cleared all the same, for plain reads
+            import fcntl
+
+            fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~_NONBLOCK)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
 
 
 def not_regular(mode: int) -> str:
@@ -40,35 +60,16 @@ def open_regular(path: PathLike) -> BinaryIO:
 
     Raises ImageReadError naming the file for a pipe, device, socket or folder, and
     for the OS errors of opening (missing, permission denied...)."""
-    if not _NONBLOCK:  # no O_NONBLOCK: look before opening
+    if not _NONBLOCK:  # no O_NONBLOCK (Windows): look before opening
         try:
             mode = os.stat(path).st_mode
         except OSError as exc:
             raise from_os_error(path, exc) from None
         if not stat.S_ISREG(mode):
             raise ImageReadError(path, not_regular(mode))
-        try:
-            return open(path, "rb")
-        except OSError as exc:
-            raise from_os_error(path, exc) from None
     try:
-        fd = os.open(path, _FLAGS | _NONBLOCK)
+        return open(path, "rb", opener=_opener)  # the file's name stays ``path`` (tifffile uses it)
+    except _Special as exc:
+        raise ImageReadError(path, not_regular(exc.args[0])) from None
     except OSError as exc:
         raise from_os_error(path, exc) from None
-    try:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            raise ImageReadError(path, not_regular(mode))
-        try:  # a regular file ignores O_NONBLOCK; cleared all the same, for plain reads
-            import fcntl
-
-            fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~_NONBLOCK)
-        except (ImportError, OSError):
-            pass
-        return os.fdopen(fd, "rb")
-    except OSError as exc:
-        os.close(fd)
-        raise from_os_error(path, exc) from None
-    except BaseException:
-        os.close(fd)
-        raise
