@@ -14,7 +14,7 @@ import os
 import stat
 from typing import BinaryIO
 
-from .errors import IS_DIRECTORY, ImageReadError, PathLike, from_os_error
+from .errors import IS_DIRECTORY, NOT_REGULAR, ImageReadError, PathLike, from_os_error
 
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)  # POSIX; Windows has no FIFOs in its folders
 
@@ -52,7 +52,7 @@ def not_regular(mode: int) -> str:
         kind = "a socket"
     else:
         kind = "a special file"
-    return f"not a regular file ({kind})"
+    return f"{NOT_REGULAR} ({kind})"
 
 
 def open_regular(path: PathLike) -> BinaryIO:
