@@ -165,6 +165,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args.debug = args.debug or debug
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    if not args.debug:  # Pillow's UserWarnings on damaged files ("Truncated File Read"): the
+        import warnings  # file's one-line error already says it
+
+        warnings.filterwarnings("ignore", category=UserWarning, module=r"PIL\.")
     if not getattr(args, "json", False):
         return _run(args)
     # --json: a failure prints a JSON object too ({"error", "exit_code"}), for scripts
