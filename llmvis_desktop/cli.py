@@ -50,6 +50,7 @@ def cmd_index(args) -> int:
         "headers_read": read,
         "errors": counts.get("error", 0),
         "unreadable_folders": [f"{p}: {why}" for p, why in result.unreadable_folders],
+        "skipped": [{"count": sk.count, "reason": sk.reason, "examples": sk.examples} for sk in result.skipped],
     }
     if args.json:
         print(json.dumps(summary))
@@ -61,6 +62,8 @@ def cmd_index(args) -> int:
         )
         for line in summary["unreadable_folders"]:
             print(f"warning: folder not listed: {line}", file=sys.stderr)
+        for line in result.skipped_lines():
+            print(f"warning: {line}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -170,6 +173,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args.debug = args.debug or debug
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    if not args.debug:  # Pillow's UserWarnings on damaged files ("Truncated File Read"): the
+        import warnings  # file's one-line error already says it
+
+        warnings.filterwarnings("ignore", category=UserWarning, module=r"PIL\.")
     if not getattr(args, "json", False):
         return _run(args)
     # --json: a failure prints a JSON object too ({"error", "exit_code"}), for scripts

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-from .imaging.scan import FolderListing, WalkReport, walk_folders
+from .imaging.scan import FolderListing, Skipped, WalkReport, walk_folders
 from .store import models as m
 from .store import repo_folders as rf
 from .store import repo_images as ri
@@ -27,6 +27,12 @@ class ScanResult:
     restored: int = 0
     moved: int = 0  # files moved or renamed, their rows (reviews, history) kept
     unreadable_folders: list[tuple[str, str]] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)  # entries left out, by reason
+
+    def skipped_lines(self) -> list[str]:
+        """One line per reason entries were left out: how many, why, a few of them."""
+        return [f"{sk.count} left out: {sk.reason} (e.g. {', '.join(sk.examples)})"
+                for sk in self.skipped]
 
 
 def scan(
@@ -73,6 +79,7 @@ def scan(
             progress(Progress("scan", result.seen, None, f"{result.seen} files listed"))
     _apply(store, pending, stored, undigested, result)
     result.unreadable_folders = list(report.unreadable)
+    result.skipped = list(report.skipped.values())
     blocked = tuple(rel for rel, _ in report.unreadable)
     gone = [
         rel for rel in stored
@@ -149,9 +156,12 @@ def read_headers(
     """Read dimensions, bit depth and frame count of every image still pending.
 
     Resumable: it works through rows whose header is not yet stored, in id order.
-    Unreadable files get status ``error`` with the reason. Returns how many were read.
+    Unreadable files get status ``error`` with the reason. A failure that can go away
+    with the file unchanged (permission denied, the file gone for a moment, an I/O
+    error: :func:`.imaging.errors.is_transient`) leaves the header pending, so the next
+    run tries again whatever the folder digests say. Returns how many were read.
     """
-    from .imaging.errors import ImageReadError
+    from .imaging.errors import ImageReadError, is_transient
     from .imaging.reader import read_header
 
     token = token or CancelToken()
@@ -168,13 +178,13 @@ def read_headers(
             todo = ri.pending_headers(s, last_id, batch_size)
         if not todo:
             break
-        ok, failed = [], []
+        ok, failed, retry = [], [], []
         for image_id, rel in todo:
             FOREGROUND.yield_to()
             try:
                 meta = read_header(root / rel, **kwargs)
             except ImageReadError as exc:
-                failed.append((image_id, exc.reason))
+                (retry if is_transient(exc.reason) else failed).append((image_id, exc.reason))
             except Exception as exc:  # a reader bug must not stop the index
                 failed.append((image_id, f"unexpected error: {type(exc).__name__}: {exc}"))
             else:
@@ -189,7 +199,7 @@ def read_headers(
                     }
                 )
         with store.write() as s:
-            ri.store_headers(s, ok, failed)
+            ri.store_headers(s, ok, failed, retry)
         last_id = todo[-1][0]
         done += len(todo)
         progress(Progress("headers", done, total, f"{done}/{total} headers"))

@@ -62,6 +62,13 @@ class Project:
                 raise ProjectError(f"{root}: is a file, not a folder; open the folder that holds the images")
             raise ProjectError(f"{root}: no such folder (or it cannot be reached)")
         root = root.resolve()
+        try:
+            str(root).encode("utf-8")
+        except UnicodeEncodeError:  # bytes that are not UTF-8: no database stores the path
+            from .imaging.scan import printable
+
+            raise ProjectError(f"{printable(str(root))}: the folder's path is not valid UTF-8 (the project "
+                               f"stores it as text); rename the folder, or the one holding it") from None
         note = None
         if db_url is None:
             db_path, note = default_db_location(root, data_dir or cfg_mod.data_dir())

@@ -180,11 +180,13 @@ class ProjectController(QObject):
         if result.unreadable_folders:
             shown = ", ".join(str(folder) for folder, _why in result.unreadable_folders[:3])
             more = "..." if len(result.unreadable_folders) > 3 else ""
-            self.win.statusBar().showMessage(f"{len(result.unreadable_folders)} folder(s) could not be read: "
-                                             f"{shown}{more}", 8000)
+            text = f"{len(result.unreadable_folders)} folder(s) could not be read: {shown}{more}"
         else:  # "Index demo — done" said nothing of what it found
-            self.win.statusBar().showMessage(f"Index {self.win.project.root.name if self.win.project else ''}: "
-                                             f"{scan_summary(result)}", 8000)
+            text = f"Index {self.win.project.root.name if self.win.project else ''}: {scan_summary(result)}"
+        skipped = getattr(result, "skipped_lines", lambda: [])()
+        if skipped:  # files left out of the index (a pipe, a name that is not UTF-8): say so
+            text += "; " + "; ".join(skipped)
+        self.win.statusBar().showMessage(text, 15000 if skipped else 8000)
         if result.changed or result.missing:
             # changed or removed files: thumbnails in memory and the grid's rows are stale
             # (the disk cache is keyed by the file's time and size, so it is not)

@@ -451,3 +451,80 @@ def test_a_palette_dicom_without_its_colour_tables_is_an_image_read_error(tmp_pa
     with pytest.raises(ImageReadError, match="colour tables are missing") as exc:
         read_image(tmp_path / "pal.dcm")
     assert "pal.dcm" in str(exc.value)
+
+
+def _noise_tiff(tmp_path, **save) -> bytes:
+    import io
+
+    buf = io.BytesIO()
+    Image.effect_noise((256, 256), 50).save(buf, "TIFF", **save)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("keep", [0.5, 200])
+def test_a_truncated_tiff_is_caught_at_header_time(tmp_path, keep):
+    """Its header, at the start, read fine: the index listed it as a good image."""
+    import tifffile
+
+    data = _noise_tiff(tmp_path)
+    cut = tmp_path / "cut.tif"
+    cut.write_bytes(data[: int(len(data) * keep) if keep < 1 else keep])
+    with pytest.raises(ImageReadError) as err:
+        read_header(cut)
+    assert errors.TRUNCATED in err.value.reason and "cut short" in err.value.reason
+    tiles = tmp_path / "tiles.tif"  # a 16-bit tiled one goes through tifffile alone
+    tifffile.imwrite(tiles, np.arange(64 * 64, dtype=np.uint16).reshape(64, 64), tile=(16, 16))
+    whole = tiles.read_bytes()
+    assert read_header(tiles).width == 64
+    tiles.write_bytes(whole[: len(whole) - 100])
+    with pytest.raises(ImageReadError, match="cut short"):
+        read_header(tiles)
+
+
+def test_a_tiff_whose_structure_is_damaged_says_so_in_words(tmp_path):
+    """tifffile's KeyError(0) came out as 'truncated or corrupt image data (0)'."""
+    import struct
+
+    bad = tmp_path / "far.tif"
+    bad.write_bytes(b"II*\x00" + struct.pack("<I", 10_000) + bytes(100))  # first IFD past the end
+    with pytest.raises(ImageReadError) as err:
+        read_header(bad)
+    assert "(0)" not in err.value.reason and "damaged" in err.value.reason
+
+
+def test_tifffile_log_lines_stay_out_of_a_warning_level_log(tmp_path, caplog):
+    """A damaged TIFF's reason is its ImageReadError; tifffile's own 'WARNING tifffile: ...'
+    lines leaked to the CLI's stderr. They are debug detail now."""
+    import logging
+
+    import io
+
+    import tifffile
+
+    buf = io.BytesIO()
+    tifffile.imwrite(buf, np.arange(64 * 64, dtype=np.uint16).reshape(64, 64), tile=(16, 16))
+    data = buf.getvalue()
+    files = []
+    for n in range(190, 330, 10):  # cut inside the tag values: tifffile logs what it skips
+        path = tmp_path / f"cut{n}.tif"
+        path.write_bytes(data[:n])
+        files.append(path)
+
+    def read_all():
+        for path in files:
+            try:
+                read_header(path)
+            except ImageReadError:
+                pass
+
+    caplog.set_level(logging.WARNING)
+    read_all()  # and each one is an error, not a good image with a size
+    for path in files:
+        with pytest.raises(ImageReadError, match="cut short|damaged|corrupt"):
+            read_header(path)
+    assert not [r for r in caplog.records if r.name.startswith("tifffile")]
+    caplog.clear()
+    caplog.set_level(logging.DEBUG)
+    read_all()
+    logged = [r for r in caplog.records if r.name.startswith("tifffile")]
+    assert logged and all(r.levelno == logging.DEBUG for r in logged)  # --debug still shows them

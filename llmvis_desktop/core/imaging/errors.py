@@ -71,6 +71,18 @@ def check_size(path: PathLike, width: int, height: int, max_pixels: int | None) 
         raise ImageReadError(path, too_large(width, height, max_pixels))
 
 
+NOT_REGULAR = "not a regular file"  # the start of the reason for a pipe, device or socket
+_TRANSIENT = (PERMISSION_DENIED, FILE_NOT_FOUND, BROKEN_SYMLINK, IS_DIRECTORY)
+_TRANSIENT_STARTS = ("I/O error", "cannot read file", "image too large", NOT_REGULAR)
+
+
+def is_transient(reason: str) -> bool:
+    """True for a failure that can go away without the file changing (permission
+    denied, the file missing or vanished for a moment, an I/O error, a pixel limit the
+    user may raise): it is tried again, not remembered as the file's verdict."""
+    return reason in _TRANSIENT or reason.startswith(_TRANSIENT_STARTS)
+
+
 def reason_for_os_error(path: PathLike, exc: OSError) -> str:
     """Human reason for an OSError raised while opening or reading ``path``."""
     if isinstance(exc, FileNotFoundError) or exc.errno == errno.ENOENT:

@@ -79,12 +79,16 @@ def has_dicom_magic(head: bytes) -> bool:
 def sniff_dicom(path: PathLike) -> bool:
     """True when the file is a DICOM Part 10 file (preamble + ``DICM`` at offset 128).
 
-    Returns False for unreadable, missing or short files instead of raising, so the
+    Returns False for unreadable, missing or short files and for anything but a regular
+    file (a pipe or device is never read: it could block) instead of raising, so the
     folder scanner can call it on anything.
     """
+    from .errors import ImageReadError
+    from .files import open_regular
+
     try:
-        with open(path, "rb") as fh:
+        with open_regular(path) as fh:
             head = fh.read(DICOM_MAGIC_OFFSET + 4)
-    except OSError:
+    except (ImageReadError, OSError):
         return False
     return has_dicom_magic(head)

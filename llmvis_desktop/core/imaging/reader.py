@@ -38,9 +38,25 @@ from .errors import (
     short_detail,
     too_large,
 )
+from .files import open_regular
 from .formats import has_dicom_magic, is_dicom_name
 
 log = logging.getLogger(__name__)
+_TIFF_LOG = logging.getLogger("tifffile")
+
+
+class _TiffLogToDebug(logging.Filter):
+    """tifffile logs what it finds wrong in a damaged file (``WARNING tifffile: ...``)
+    besides raising; the reason reaches the user as the ImageReadError, so the log
+    lines are debug detail: kept only when debug logging is on (``--debug``)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno > logging.DEBUG:
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        return _TIFF_LOG.getEffectiveLevel() <= logging.DEBUG
+
+
+_TIFF_LOG.addFilter(_TiffLogToDebug())
 
 #: Pillow's own error threshold (twice its warning threshold): ~178.9 MP.
 DEFAULT_MAX_PIXELS: int = (Image.MAX_IMAGE_PIXELS or 89_478_485) * 2
@@ -89,8 +105,9 @@ class ImageData:
 
 
 def _open_file(path: PathLike):
-    """The single place files are opened (tests monkeypatch it to simulate OS errors)."""
-    return open(path, "rb")
+    """The single place files are opened (tests monkeypatch it to simulate OS errors).
+    A pipe, device or folder is refused without blocking (ImageReadError)."""
+    return open_regular(path)
 
 
 @contextlib.contextmanager
@@ -98,7 +115,8 @@ def open_source(path: PathLike) -> Iterator[tuple[object, str]]:
     """Open ``path`` for reading and classify its content: yields ``(fh, kind)``.
 
     ``kind`` is ``"dicom"``, ``"tiff"`` or ``"pillow"``.  Missing files, broken links,
-    permission problems and empty files become ImageReadError.
+    permission problems, empty files and anything but a regular file (a pipe, a
+    device: refused without blocking) become ImageReadError.
     """
     try:
         fh = _open_file(path)
@@ -129,7 +147,9 @@ def _decode_error(path: PathLike, exc: BaseException) -> ImageReadError:
     if isinstance(exc, Image.DecompressionBombError):
         return ImageReadError(path, f"image too large ({short_detail(exc)})")
     detail = short_detail(exc)
-    if detail.startswith("image file is truncated"):  # Pillow's words for what the index calls
+    if isinstance(exc, (KeyError, IndexError)) or not any(c.isalpha() for c in detail):
+        detail = "the file's structure is damaged"  # KeyError(0) said "(0)"
+    elif detail.startswith("image file is truncated"):  # Pillow's words for what the index calls
         detail = "the file was cut short"  # a missing end marker: one sentence in both places
     elif "broken data stream" in detail:
         detail = "the compressed data is damaged"
@@ -314,6 +334,24 @@ def _display_hints(page) -> tuple[tuple[float, float] | None, bool]:
         return None, False
 
 
+def _check_data_inside(tf, page, path) -> None:
+    """Catch a truncated TIFF at header time (the header sits at the start, so it reads
+    fine): every strip or tile of the first page must end inside the file. No data is
+    read, only the offsets and byte counts the header gives."""
+    try:
+        size = int(tf.filehandle.size)
+        offsets, counts = page.dataoffsets, page.databytecounts
+        end = max((int(o) + int(n) for o, n in zip(offsets, counts) if n), default=0)
+    except Exception:  # no usable offsets: left to the decoder (Pillow may still read it)
+        return
+    if not len(offsets):  # the table of strips or tiles points past the end (tifffile dropped it)
+        raise ImageReadError(path, f"{TRUNCATED} (the table of its image data is missing or lies past "
+                                   f"the end of the file: the file was cut short)")
+    if end > size:
+        raise ImageReadError(path, f"{TRUNCATED} (the image data runs to byte {end} but the file has "
+                                   f"{size}: the file was cut short)")
+
+
 def _tiff(fh, path, frame, max_pixels, *, decode: bool):
     """Header (and pixels) via tifffile; returns None when Pillow should decode instead."""
     import tifffile
@@ -327,6 +365,8 @@ def _tiff(fh, path, frame, max_pixels, *, decode: bool):
             # MinIsWhite gray (8 bits or more): kept as stored and shown inverted, like
             # DICOM MONOCHROME1 (Pillow would invert the values themselves)
             white = int(page.photometric) == 0 and channels == 1 and int(page.bitspersample) >= 8
+            if not decode:  # the header pass: the data must be in the file
+                _check_data_inside(tf, page, path)
             window, sigmoid = _display_hints(page)
             meta = ImageMeta(width, height, "TIFF", depth, channels, frames, mode, white, sigmoid, window)
             pil_ok = (frames == 1 and depth == 8 and not white and window is None

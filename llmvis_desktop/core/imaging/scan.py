@@ -1,6 +1,12 @@
 """Streaming recursive folder scan: lists and stats files, opens none (bar DICOM sniffing
-of extension-less or UID-named files). Hidden folders and ``.llmvis`` are skipped,
-symlink loops are cut by remembering every directory's (device, inode).
+of extension-less or UID-named regular files). Hidden folders and ``.llmvis`` are
+skipped, symlink loops are cut by remembering every directory's (device, inode).
+Links to folders are followed, except one to a folder that holds the project (a link
+to ``/`` or ``..``: it would list the project again and everything beside it). Only
+regular files are listed: a pipe, device or socket, even one named ``x.png``, is left
+out and reported (opening a pipe blocks until someone writes to it). So is a file or
+folder whose name is not valid UTF-8 (the database stores names as UTF-8 text): it is
+reported, to be renamed, and everything else is indexed.
 
 Each folder comes with a digest of its listing (names, sizes, mtimes), so a rescan can
 skip every folder whose digest the index already holds without asking the database
@@ -17,6 +23,7 @@ from pathlib import Path
 from typing import Iterator, NamedTuple, Optional
 
 from ..tasks import CancelToken
+from .files import not_regular
 from .formats import SUPPORTED_EXTENSIONS, sniff_dicom
 
 
@@ -37,12 +44,40 @@ class FolderListing(NamedTuple):
 _new_entry = tuple.__new__  # builds a FileEntry without the Python-level __new__ (hot loop)
 
 
+MAX_EXAMPLES = 3
+
+
+@dataclass
+class Skipped:
+    """Entries the walk left out for one reason: how many, and the first few of them."""
+
+    reason: str
+    count: int = 0
+    examples: list[str] = field(default_factory=list)  # printable relative paths
+
+
 @dataclass
 class WalkReport:
-    """Folders that could not be listed (relative posix paths, "" for the root)."""
+    """Folders that could not be listed (relative posix paths, "" for the root), and
+    entries left out (by reason)."""
 
     unreadable: list[tuple[str, str]] = field(default_factory=list)
     folders: int = 0
+    skipped: dict[str, Skipped] = field(default_factory=dict)
+
+    def skip(self, relpath: str, reason: str) -> None:
+        found = self.skipped.get(reason)
+        if found is None:
+            found = self.skipped[reason] = Skipped(reason)
+        found.count += 1
+        if len(found.examples) < MAX_EXAMPLES:
+            found.examples.append(printable(relpath))
+
+
+def printable(text: str) -> str:
+    """A path as it can be shown and stored: bytes that are not UTF-8 (kept by Python as
+    lone surrogates) written as ``\\xff``."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 class RootUnavailable(Exception):
@@ -76,6 +111,7 @@ def walk_folders(
     if not stat_mod.S_ISDIR(st.st_mode):
         raise RootUnavailable(f"{root}: not a folder")
     seen_dirs = {(st.st_dev, st.st_ino)}
+    above = _folders_above(root)
     stack: list[tuple[str, str]] = [(str(root), "")]
     exts = SUPPORTED_EXTENSIONS
     while stack:
@@ -109,12 +145,16 @@ def walk_folders(
                     except OSError:
                         is_dir = False
                     if is_dir:
-                        sub = _enter(entry, prefix + name, seen_dirs, report)
+                        if not (name.isascii() or _valid_name(name, prefix, report)):
+                            continue
+                        sub = _enter(entry, prefix + name, seen_dirs, above, report)
                         if sub is not None:
                             stack.append(sub)
                         continue
-                    if (ext and not ext[1:].isdigit()) or not _sniff(entry.path):
+                    if (ext and not ext[1:].isdigit()) or not _sniff(entry):
                         continue
+                if not (name.isascii() or _valid_name(name, prefix, report)):
+                    continue
                 try:
                     fst = entry.stat()
                     size, mtime = fst.st_size, fst.st_mtime_ns
@@ -126,10 +166,14 @@ def walk_folders(
                 except OSError:
                     size, mtime = 0, 0
                 else:
-                    if fst.st_mode & 0o170000 == stat_mod.S_IFDIR:  # a folder named like an image
-                        sub = _enter(entry, prefix + name, seen_dirs, report)
+                    kind = fst.st_mode & 0o170000
+                    if kind == stat_mod.S_IFDIR:  # a folder named like an image
+                        sub = _enter(entry, prefix + name, seen_dirs, above, report)
                         if sub is not None:
                             stack.append(sub)
+                        continue
+                    if kind != stat_mod.S_IFREG:  # a pipe, device or socket named like an image
+                        report.skip(prefix + name, not_regular(fst.st_mode))
                         continue
                 files.append(_new_entry(FileEntry, (prefix + name, size, mtime)))
                 names.append(name)
@@ -155,9 +199,41 @@ def walk_images(
         yield batch
 
 
-def _enter(entry, rel: str, seen_dirs: set, report: WalkReport) -> Optional[tuple[str, str]]:
+BAD_NAME = ("name is not valid UTF-8 (the index stores names as UTF-8 text); rename it "
+            "to index it")
+
+
+def _valid_name(name: str, prefix: str, report: WalkReport) -> bool:
+    """False (and reported) for a name holding bytes that are not UTF-8, which Python
+    keeps as lone surrogates ("bad\\udcff.png"); no database can store it."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        report.skip(prefix + name, BAD_NAME)
+        return False
+    return True
+
+
+LINK_ABOVE = ("a link to a folder that holds the project (it would list the project "
+              "again and everything beside it); not followed")
+
+
+def _folders_above(root: Path) -> set[tuple[int, int]]:
+    """(device, inode) of every folder that holds ``root`` (links resolved)."""
+    found = set()
+    for folder in Path(os.path.realpath(root)).parents:
+        try:
+            st = os.stat(folder)
+        except OSError:
+            continue
+        found.add((st.st_dev, st.st_ino))
+    return found
+
+
+def _enter(entry, rel: str, seen_dirs: set, above: set, report: WalkReport) -> Optional[tuple[str, str]]:
     """The (path, relpath) to list next for a folder entry, or None for a folder already
-    listed (a symlink loop or a second link to it) or one that cannot be opened."""
+    listed (a symlink loop or a second link to it), a link to a folder above the root,
+    or one that cannot be opened."""
     try:
         st = entry.stat()
     except OSError as exc:
@@ -166,12 +242,16 @@ def _enter(entry, rel: str, seen_dirs: set, report: WalkReport) -> Optional[tupl
     key = (st.st_dev, st.st_ino)
     if key in seen_dirs:
         return None
+    if key in above:
+        report.skip(rel, LINK_ABOVE)
+        return None
     seen_dirs.add(key)
     return entry.path, rel
 
 
-def _sniff(path: str) -> bool:
+def _sniff(entry) -> bool:
+    """A DICOM without an image name: only a regular file is opened (a pipe would block)."""
     try:
-        return sniff_dicom(path)
+        return entry.is_file() and sniff_dicom(entry.path)  # is_file: regular, links followed
     except OSError:
         return False

@@ -36,14 +36,12 @@ from typing import Callable
 from PIL import Image
 
 from .errors import (
-    BROKEN_SYMLINK,
-    FILE_NOT_FOUND,
-    IS_DIRECTORY,
-    PERMISSION_DENIED,
     ImageReadError,
     PathLike,
     from_os_error,
+    is_transient,
 )
+from .files import not_regular
 from .reader import (
     DEFAULT_MAX_PIXELS,
     _pil_orientation,
@@ -63,7 +61,6 @@ STAMP = ".prune-stamp"  # beside the fan-out folders: when the last prune ran, i
 _FANOUT = re.compile(r"[0-9a-f]{2}")
 _ENTRY = re.compile(r"[0-9a-f]{40}\.(?:jpg|err)")
 _TMP = re.compile(r"\.tmp-[a-z0-9_]+\.(?:jpg|err)")  # tempfile.mkstemp's names in _store
-_TRANSIENT = (PERMISSION_DENIED, FILE_NOT_FOUND, BROKEN_SYMLINK, IS_DIRECTORY)
 _TRANSPOSE = {
     2: Image.Transpose.FLIP_LEFT_RIGHT,
     3: Image.Transpose.ROTATE_180,
@@ -118,13 +115,6 @@ def make_thumbnail(
     thumb = Image.fromarray(read_image(path, max_pixels=max_pixels).display)
     thumb.thumbnail(box)
     return thumb
-
-
-def _is_transient(reason: str) -> bool:
-    return (
-        reason in _TRANSIENT
-        or reason.startswith(("I/O error", "cannot read file", "image too large"))
-    )
 
 
 @dataclass
@@ -203,9 +193,12 @@ class ThumbnailCache:
     @staticmethod
     def _stat(path: PathLike) -> os.stat_result:
         try:
-            return os.stat(path)
+            st = os.stat(path)
         except OSError as exc:
             raise from_os_error(path, exc) from None
+        if not stat.S_ISREG(st.st_mode):  # a pipe would block the loader; nothing cached
+            raise ImageReadError(path, not_regular(st.st_mode))
+        return st
 
     # ------------------------------------------------------------------ lookup
     def get(self, path: PathLike, size: int) -> Image.Image:
@@ -229,7 +222,7 @@ class ThumbnailCache:
                 thumb = make_thumbnail(path, size, self.max_pixels)
             except ImageReadError as exc:
                 reason = exc.reason.encode()
-                if not _is_transient(exc.reason):
+                if not is_transient(exc.reason):
                     self._store(target.with_suffix(".err"), lambda f: f.write(reason))
                 raise
             self._store(target, lambda f: thumb.save(f, "JPEG", quality=self.quality))

@@ -35,6 +35,10 @@ def export(ctx: ExportContext) -> None:
     ann_id = 0
     for rows in ctx.rows():
         for row in rows:
+            if row.width is None or row.height is None:  # COCO images need both
+                ctx.warn(f"{row.name}: image size unknown (the file could not be read; see the index's "
+                         f"error for it); left out of the COCO file, whose images need a width and height")
+                continue
             img_id = len(images) + 1
             entry = {"id": img_id, "file_name": row.name, "width": row.width, "height": row.height,
                      "llmvis_status": row.status}

@@ -386,6 +386,8 @@ def gather(ctx: ExportContext, chunk: int = CHUNK) -> Iterator[list[ExportRow]]:
                 sugg[image_id] = [SuggestionOut(sg.kind, visible_controls(sg.value), sg.score, sg.model_id,
                                                 sg.model_revision, visible_controls(sg.prompt))
                                   for sg in sugg.get(image_id, ())]
+            if (w is None or h is None) and index_status != m.STATUS_MISSING:
+                w, h = size_now(ctx.project, rel)  # its header is not known (yet): read it now
             derived_from = None
             if opts.include_repairs and image_id in linked and src_id in source_rel:
                 srel = source_rel[src_id]
@@ -399,6 +401,21 @@ def gather(ctx: ExportContext, chunk: int = CHUNK) -> Iterator[list[ExportRow]]:
         yield rows
         if len(page) < chunk:
             return
+
+
+def size_now(project, relpath: str) -> tuple[Optional[int], Optional[int]]:
+    """(width, height) from the file's header, for an image whose header the index has not
+    stored (not read yet, or its read failed); (None, None) when it cannot be read. The
+    database is not written: an export only reads it."""
+    from ..imaging.errors import ImageReadError
+    from ..imaging.reader import DEFAULT_MAX_PIXELS, read_header
+
+    limit = getattr(project, "max_pixels", None) or DEFAULT_MAX_PIXELS
+    try:
+        meta = read_header(Path(project.root) / relpath, max_pixels=limit)
+    except ImageReadError:
+        return None, None
+    return meta.width, meta.height
 
 
 def anon_suffix(relpath: str) -> str:

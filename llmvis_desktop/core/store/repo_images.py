@@ -81,8 +81,14 @@ def mark_changed(session: Session, changes: Sequence[tuple[int, int, int]]) -> N
 
 
 def restore_present(session: Session, ids: Sequence[int]) -> None:
-    """Files seen again after being missing get their review status back."""
+    """Files seen again after being missing get their review status back; one that could
+    not be read before (it may have vanished while its header was read) is read again."""
     for chunk in _chunks(ids, 500):
+        session.execute(
+            update(m.Image)
+            .where(m.Image.id.in_(chunk), m.Image.status == m.STATUS_MISSING, m.Image.error.is_not(None))
+            .values(status=m.STATUS_ERROR, header_done=False)
+        )
         session.execute(
             update(m.Image)
             .where(m.Image.id.in_(chunk), m.Image.status == m.STATUS_MISSING)
@@ -119,8 +125,12 @@ def count_pending_headers(session: Session) -> int:
     )
 
 
-def store_headers(session: Session, ok: Iterable[dict], failed: Iterable[tuple[int, str]]) -> None:
-    """``ok``: dicts with id, width, height, format, bit_depth, frames; ``failed``: (id, reason)."""
+def store_headers(session: Session, ok: Iterable[dict], failed: Iterable[tuple[int, str]],
+                  retry: Iterable[tuple[int, str]] = ()) -> None:
+    """``ok``: dicts with id, width, height, format, bit_depth, frames; ``failed``: (id,
+    reason); ``retry``: (id, reason) of failures that may go away with the file unchanged
+    (permission denied...): status ``error`` too, but the header stays pending, so the
+    next header pass reads it again."""
     ok = list(ok)
     if ok:
         session.execute(
@@ -141,6 +151,15 @@ def store_headers(session: Session, ok: Iterable[dict], failed: Iterable[tuple[i
             [
                 {"id": i, "header_done": True, "error": reason, "status": m.STATUS_ERROR}
                 for i, reason in failed
+            ],
+        )
+    retry = list(retry)
+    if retry:
+        session.execute(
+            update(m.Image),
+            [
+                {"id": i, "header_done": False, "error": reason, "status": m.STATUS_ERROR}
+                for i, reason in retry
             ],
         )
 
