@@ -88,3 +88,28 @@ def test_coco_never_writes_an_unknown_size(tmp_path):
     images = json.loads(out.read_text("utf-8"))["images"]
     assert [(i["file_name"], i["width"], i["height"]) for i in images] == [("a.png", 8, 6)]
     assert any("bad.png" in w and "size unknown" in w for w in report.warnings)
+
+
+def test_a_database_from_before_the_retry_reads_its_transient_errors_again(tmp_path):
+    """Migration 0005: rows an older version left as final "permission denied" (or a
+    file missing for a moment) errors get their header pending again; a damaged file's
+    verdict stays."""
+    import sqlite3
+
+    Image.new("RGB", (8, 6)).save(tmp_path / "a.png")
+    (tmp_path / "bad.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 40)
+    with Project.open(tmp_path) as p:
+        p.index()
+    db = tmp_path / ".llmvis" / "project.sqlite"
+    con = sqlite3.connect(db)
+    with con:  # what 0004 left for a file read while it was unreadable
+        con.execute("UPDATE images SET status='error', error='permission denied', header_done=1, width=NULL "
+                    "WHERE relpath='a.png'")
+        con.execute("UPDATE alembic_version SET version_num='0004'")
+    con.close()
+    with Project.open(tmp_path) as p:
+        assert p.info()["headers_pending"] == 1
+        p.index()
+        rows = _rows(p)
+        assert (rows["a.png"].status, rows["a.png"].width) == ("new", 8)
+        assert rows["bad.png"].status == "error"
