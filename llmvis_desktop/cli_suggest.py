@@ -1,7 +1,8 @@
 """``llmvis suggest`` and ``llmvis models list``: argparse wiring over core.suggest.
 
 The lead's ``cli.py`` calls :func:`add_parsers` with its subparsers. Handlers return
-an exit code (0 done, 1 refused or failed with one line on stderr, 130 interrupted).
+an exit code (0 done, 1 refused or failed with one line on stderr, or one of the job's
+two models failed while the other's suggestions were stored; 130 interrupted).
 ``python -m llmvis_desktop.cli_suggest ...`` runs them stand-alone.
 """
 from __future__ import annotations
@@ -215,6 +216,8 @@ def run_suggest_cmd(args) -> int:
             print(f"indexed: {indexed.added} new and {indexed.changed} changed files")
         for name, rep in reports:
             print(rep.summary() if hasattr(rep, "summary") else f"{name}: {rep}")
+    if any(getattr(rep, "model_failures", None) for _name, rep in reports):
+        return EXIT_ERROR  # the other model's suggestions are stored; the warning says which failed
     return EXIT_OK
 
 

@@ -759,3 +759,64 @@ def test_a_label_added_to_the_taxonomy_gets_the_labeler_to_score_again(tiny, pro
     assert {s.value for s in mine if s.outcome == "withdrawn"} == {*LABELS, "hole", "owl"} - {best.value}
     events = [e for e in project.history(image_id) if e.action == "withdraw"]
     assert {e.suggestion_id for e in events} == withdrawn
+
+
+def test_a_refused_or_unloadable_labeler_does_not_stop_the_captioner(tiny, project, worker, tmp_path, capsys):
+    """One broken model ended the whole job with one error, nothing stored for the other."""
+    import shutil
+
+    from llmvis_desktop.cli_suggest import main
+
+    blip = inspect_folder(tiny["blip"])
+    rep = run_suggest(project, blip, inspect_folder(tiny["refused_unknown"]), worker=worker, max_new_tokens=3)
+    assert {s.kind for s in _all(project)} == {"caption"} and rep.suggestions == 6
+    assert list(rep.model_failures) == ["label"] and "caption" in rep.models and "label" not in rep.models
+    line = rep.model_failures["label"]
+    assert line.startswith("the labeler did not run: ") and str(tiny["refused_unknown"]) in line
+    assert line in rep.messages and "1 model failed (the labeler)" in rep.summary()
+    assert rep.as_dict()["model_failures"] == {"label": line}
+    # fails to load (no image processor file): the captioner still runs
+    noproc = tmp_path / "clip-no-processor"
+    shutil.copytree(tiny["clip"], noproc)
+    for f in noproc.glob("*"):
+        if "processor" in f.name:
+            f.unlink()
+    rep = run_suggest(project, blip, inspect_folder(noproc), worker=worker, max_new_tokens=3, only_unsuggested=False)
+    assert rep.images == 6 and list(rep.model_failures) == ["label"]  # (the same captions: renewed)
+    assert f"{noproc}: cannot load this model" in rep.model_failures["label"]
+    # the command line stores the captions, warns in one line and exits 1
+    folder = str(project.root)
+    db = [] if project.store.dialect == "sqlite" else ["--db", project.db_url]
+    assert main(["suggest", folder, *db, "--device", "cpu", "--all", "--captioner", str(tiny["blip"]),
+                 "--labeler", str(tiny["refused_unknown"])]) == 1
+    err = capsys.readouterr()
+    assert [line for line in err.err.splitlines() if "labeler" in line] == [
+        f"warning: the labeler did not run: {tiny['refused_unknown']}: architecture BertForMaskedLM is not one "
+        f"we can run; known model types: " + err.err.split("known model types: ")[1].splitlines()[0]]
+    assert "1 model failed (the labeler)" in err.out
+    # both refused: one error naming both
+    with pytest.raises(ModelRefused) as both:
+        run_suggest(project, inspect_folder(tiny["refused_bin"]), inspect_folder(tiny["refused_unknown"]),
+                    worker=worker)
+    assert str(tiny["refused_bin"]) in str(both.value) and str(tiny["refused_unknown"]) in str(both.value)
+
+
+def test_a_model_failing_while_running_leaves_the_other_models_suggestions(tiny, project, worker, monkeypatch):
+    from llmvis_desktop.core.suggest import registry
+
+    calls = []
+
+    def broken(self, *a, **k):
+        calls.append(1)
+        raise RuntimeError("the labeler broke")
+
+    monkeypatch.setattr(registry.ClipFamily, "scores", broken)
+    rep = run_suggest(project, inspect_folder(tiny["blip"]), inspect_folder(tiny["clip"]), batch=2,
+                      worker=worker, max_new_tokens=3, read_processes=0)
+    assert {s.kind for s in _all(project)} == {"caption"} and rep.suggestions == 6 == rep.images
+    assert rep.model_failures == {"label": "the labeler failed while running; it made no more suggestions: "
+                                           "tiny-clip: RuntimeError: the labeler broke"}
+    assert len(calls) == 1  # not tried again on every batch
+    # a job of that one model fails as before
+    with pytest.raises(RuntimeError, match="the labeler broke"):
+        run_suggest(project, None, inspect_folder(tiny["clip"]), worker=worker, read_processes=0)
