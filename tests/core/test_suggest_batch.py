@@ -820,3 +820,18 @@ def test_a_model_failing_while_running_leaves_the_other_models_suggestions(tiny,
     # a job of that one model fails as before
     with pytest.raises(RuntimeError, match="the labeler broke"):
         run_suggest(project, None, inspect_folder(tiny["clip"]), worker=worker, read_processes=0)
+
+
+def test_an_empty_caption_is_never_stored(tiny, project, worker, monkeypatch):
+    from llmvis_desktop.core.suggest import registry
+
+    made = iter(range(100))  # the engine may split the batch
+
+    def run(self, loaded, images, **kw):
+        return [registry.Generated(" \n" if k % 2 else "", 0.5) if k < 4 else registry.Generated("a dent", 0.5)
+                for k in (next(made) for _ in images)]
+
+    monkeypatch.setattr(registry.BlipFamily, "run", run)
+    rep = run_suggest(project, inspect_folder(tiny["blip"]), None, batch=6, worker=worker, read_processes=0)
+    assert [s.value for s in _all(project)] == ["a dent", "a dent"] and rep.suggestions == 2
+    assert rep.no_text == 4 and "4 with no text (not stored)" in rep.summary()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -302,3 +303,41 @@ def test_a_link_to_a_model_folder_does_not_hide_the_folder(tiny, tmp_path):
     listed = discover([models], include_hf_cache=False)
     assert [Path(i.path).name for i in listed] == ["tiny-blip"]
     assert resolve_model(real).model_id == listed[0].model_id == str(real)
+
+
+@pytest.mark.parametrize("how", ["half", "empty", "nan", "no_tokenizer"])
+def test_a_folder_with_missing_or_broken_parts_is_refused_at_load(tiny, tmp_path, how):
+    """Weights missing (empty, only the vision tower's), NaN weights, no tokenizer files:
+    each loaded (random or empty parts) and stored junk suggestions without a word."""
+    import shutil
+
+    import torch
+    from safetensors.torch import load_file, save_file
+
+    from llmvis_desktop.core.suggest.engines import Captioner
+
+    folder = tmp_path / f"blip-{how}"
+    shutil.copytree(tiny["blip"], folder)
+    weights = folder / "model.safetensors"
+    tensors = load_file(weights)
+    if how == "half":
+        save_file({k: v for k, v in tensors.items() if k.startswith("vision_model.")}, weights)
+    elif how == "empty":
+        save_file({}, weights)
+    elif how == "nan":
+        name = next(k for k in sorted(tensors) if k.startswith("text_decoder.") and k.endswith(".weight"))
+        tensors[name] = torch.full_like(tensors[name], float("nan"))
+        save_file(tensors, weights)
+    else:
+        for f in folder.iterdir():
+            if f.name.startswith(("tokenizer", "vocab", "special_tokens")):
+                f.unlink()
+    with pytest.raises(ModelRefused) as err:
+        Captioner(inspect_folder(folder), "cpu")
+    msg = str(err.value)
+    assert msg.startswith(f"{folder}: ") and "\n" not in msg
+    expected = {"half": r"\d+ weights missing from the checkpoint \(text_decoder\.\* \d+\)",
+                "empty": r"\d+ weights missing from the checkpoint \((text_decoder|vision_model)\.\* \d+, ",
+                "nan": r"1 weight tensor holds NaN or infinite values \(text_decoder\.\*\)",
+                "no_tokenizer": "no tokenizer files"}[how]
+    assert re.search(expected, msg), msg

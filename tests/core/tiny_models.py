@@ -242,6 +242,9 @@ def build_florence2(folder: Path, image_size: int = 32) -> Path:
     model = Florence2ForConditionalGeneration(
         Florence2Config(vision_config=vision, text_config=text, image_token_id=vocab["<image>"])).eval()
     model.generation_config.max_new_tokens = 4
+    # random weights put the end token first: an empty caption, which is never stored
+    model.generation_config.min_new_tokens = 2
+    model.generation_config.suppress_tokens = [vocab[t] for t in special if t != "</s>"]
     improc = CLIPImageProcessor(size={"height": image_size, "width": image_size}, do_center_crop=False)
     improc.image_seq_length = (image_size // 8) ** 2 + 1  # strides 4 x 2, plus the pooled token
     folder.mkdir(parents=True, exist_ok=True)

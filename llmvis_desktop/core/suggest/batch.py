@@ -57,6 +57,7 @@ class SuggestReport:
     # role -> why that model made no (or no more) suggestions: refused, failed to load or
     # failed while running; the job's other model went on and its suggestions are stored
     model_failures: dict[str, str] = field(default_factory=dict)
+    no_text: int = 0  # captions or answers that came out empty: not stored
 
     @property
     def images_per_s(self) -> float:
@@ -72,6 +73,8 @@ class SuggestReport:
                 f"{self.skipped} already done")
         if self.failed:
             text += f", {len(self.failed)} unreadable"
+        if self.no_text:
+            text += f", {self.no_text} with no text (not stored)"
         if self.model_failures:
             failed = ", ".join(_ROLE_NOUN.get(r, r) for r in self.model_failures)
             text += f", {_count(len(self.model_failures), 'model')} failed (the {failed})"
@@ -83,7 +86,7 @@ class SuggestReport:
                 "load_seconds": round(self.load_seconds, 3),
                 "images_per_s": round(self.images_per_s, 3), "device": self.device,
                 "messages": list(self.messages), "models": dict(self.models), "cores": dict(self.cores),
-                "model_failures": dict(self.model_failures)}
+                "model_failures": dict(self.model_failures), "no_text": self.no_text}
 
     def fail(self, role: str, why: str, running: bool = False) -> None:
         """``role``'s model was refused, failed to load or (``running``) failed while
@@ -287,10 +290,11 @@ def run_suggest(
         infer_started = time.monotonic()
 
         broken: dict[str, str] = {}  # role -> why its model failed while running
+        no_text = [0]  # empty captions/answers, not stored
 
         def infer(recs, images):
             return _infer(engines, roles, recs, images, done, labels, batch, max_new_tokens, top_k,
-                          min_score, max_side, broken)
+                          min_score, max_side, broken, no_text)
 
         def on_batch(recs, rows, failed, size):
             nonlocal processed
@@ -317,6 +321,7 @@ def run_suggest(
             finally:
                 for role, why in list(broken.items()):
                     report.fail(role, why, running=True)
+                report.no_text = no_text[0]
             if committer.dropped:  # another job over the same images stored them first, or a rerun
                 report.suggestions -= committer.dropped
                 renewed, other = committer.renewed, committer.dropped - committer.renewed
@@ -406,18 +411,19 @@ def _captioner_role(project, captioner, prompt, question, allow_bin, allow_rc) -
 
 
 def _infer(engines, roles, recs, images, done, labels, batch, max_new_tokens, top_k, min_score,
-           max_side, broken: Optional[dict] = None) -> list[NewSuggestion]:
+           max_side, broken: Optional[dict] = None, no_text: Optional[list] = None) -> list[NewSuggestion]:
     """Runs on the model thread: every role over the images that still need it. A role
     whose model fails goes into ``broken`` (role -> why) and runs no more; the other
     roles' rows are kept. A job of one role, or whose every role failed, raises."""
     broken = {} if broken is None else broken
+    no_text = [0] if no_text is None else no_text  # [count]: an empty text is never a suggestion
     rows: list[NewSuggestion] = []
     for r in roles:
         if r.role in broken:
             continue
         try:
             rows.extend(_infer_role(engines[r.role], r, recs, images, done, labels, batch, max_new_tokens,
-                                    top_k, min_score, max_side))
+                                    top_k, min_score, max_side, no_text))
         except Exception as exc:
             if len(roles) == 1 or isinstance(exc, Cancelled):
                 raise
@@ -429,7 +435,7 @@ def _infer(engines, roles, recs, images, done, labels, batch, max_new_tokens, to
 
 
 def _infer_role(eng, r, recs, images, done, labels, batch, max_new_tokens, top_k, min_score,
-                max_side) -> list[NewSuggestion]:
+                max_side, no_text: list) -> list[NewSuggestion]:
     rows: list[NewSuggestion] = []
     idx = [i for i, rec in enumerate(recs) if rec.id not in done[r.role]]
     if not idx:
@@ -454,6 +460,9 @@ def _infer_role(eng, r, recs, images, done, labels, batch, max_new_tokens, top_k
     else:
         outs = eng.caption(ims, r.prompt, batch=batch, max_new_tokens=max_new_tokens)
     for i, g in zip(idx, outs):
+        if not (g.text or "").strip():
+            no_text[0] += 1
+            continue
         rows.append(NewSuggestion(
             recs[i].id, r.kind, g.text, eng.info.model_id, g.score, eng.info.revision, r.prompt,
             dict(base, max_new_tokens=max_new_tokens, decoding="greedy",
