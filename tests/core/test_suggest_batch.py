@@ -336,6 +336,16 @@ def test_siglip_labeler_scores_with_sigmoid(tiny, project, worker):
     assert all(abs(sum(v) - 1.0) > 1e-3 for v in per_image.values())  # independent, not a softmax
 
 
+def test_siglip2_labeler_gets_its_patch_mask_and_spatial_shapes(tiny, project, worker):
+    """Every SigLIP2 job failed: only pixel_values reached get_image_features."""
+    info = inspect_folder(tiny["siglip2"])
+    assert (info.family, info.kind) == ("siglip", "labeler") and info.problem is None
+    rep = run_suggest(project, None, info, batch=4, top_k=4, min_score=0.0, worker=worker)
+    labs = _all(project)
+    assert rep.suggestions == len(labs) == 6 * len(LABELS) and rep.model_failures == {}
+    assert all(s.params["scoring"] == "sigmoid" and 0.0 <= s.score <= 1.0 for s in labs)
+
+
 def test_idefics3_chat_model_batches_mixed_sizes(tiny, project, worker):
     info = inspect_folder(tiny["idefics3"])
     assert (info.family, info.kind) == ("idefics3", "chat")

@@ -130,6 +130,30 @@ def build_siglip(folder: Path, hidden: int = 32, layers: int = 2, image_size: in
     return folder
 
 
+def build_siglip2(folder: Path, hidden: int = 32, layers: int = 2, patch: int = 8, patches: int = 16) -> Path:
+    """A SigLIP2 (NaFlex) labeler: images cut into at most ``patches`` patches at their own
+    aspect ratio; the image features need the patch mask and spatial shapes."""
+    from tokenizers import Tokenizer, models, pre_tokenizers
+    from transformers import (PreTrainedTokenizerFast, Siglip2Config, Siglip2ImageProcessor, Siglip2Model,
+                              Siglip2Processor)
+
+    _seed()
+    vocab = {w: i for i, w in enumerate(["<pad>", "<unk>", "</s>"] + WORDS + ["burn", "pitting"])}
+    backend = Tokenizer(models.WordLevel(vocab=vocab, unk_token="<unk>"))
+    backend.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+    tok = PreTrainedTokenizerFast(tokenizer_object=backend, pad_token="<pad>", unk_token="<unk>", eos_token="</s>")
+    text = dict(vocab_size=len(vocab), hidden_size=hidden, num_hidden_layers=layers, num_attention_heads=2,
+                intermediate_size=hidden * 2, max_position_embeddings=64, pad_token_id=0, bos_token_id=None,
+                eos_token_id=2)
+    vision = dict(hidden_size=hidden, num_hidden_layers=layers, num_attention_heads=2,
+                  intermediate_size=hidden * 2, num_patches=patches, patch_size=patch)
+    model = Siglip2Model(Siglip2Config(text_config=text, vision_config=vision)).eval()
+    folder.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(folder)
+    Siglip2Processor(Siglip2ImageProcessor(patch_size=patch, max_num_patches=patches), tok).save_pretrained(folder)
+    return folder
+
+
 CHAT_TEMPLATE = (
     "{% for message in messages %}{{ message['role'] }}: "
     "{% if message['content'] is string %}{{ message['content'] }}"
@@ -344,6 +368,7 @@ BUILDERS = {
     "llava": (build_llava, "tiny-llava"),
     "git": (build_git, "tiny-git"),
     "siglip": (build_siglip, "tiny-siglip"),
+    "siglip2": (build_siglip2, "tiny-siglip2"),
     "idefics3": (build_idefics3, "tiny-idefics3"),
     "qwen2_vl": (build_qwen2_vl, "tiny-qwen2-vl"),
     "florence2": (build_florence2, "tiny-florence2"),

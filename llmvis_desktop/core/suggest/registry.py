@@ -410,8 +410,11 @@ class ZeroShotFamily(Family):
         prompts = tuple(template.format(label=l) for l in labels)
         txt = self.text_embeddings(loaded, prompts)
         ip = getattr(loaded.processor, "image_processor", loaded.processor)
-        inputs = ip(images=list(images), return_tensors="pt")
-        img = _features(loaded.model.get_image_features(pixel_values=_to_device(inputs, loaded)["pixel_values"]))
+        inputs = _to_device(ip(images=list(images), return_tensors="pt"), loaded)
+        # every tensor the processor makes that the model takes: SigLIP2 needs its patch
+        # mask and spatial shapes beside the pixels
+        takes = _parameters(loaded.model.get_image_features)
+        img = _features(loaded.model.get_image_features(**{k: v for k, v in inputs.items() if k in takes}))
         img = torch.nn.functional.normalize(img.float(), dim=-1)
         logits = img @ txt.T * loaded.model.logit_scale.float().exp()
         bias = getattr(loaded.model, "logit_bias", None)
@@ -419,6 +422,14 @@ class ZeroShotFamily(Family):
             logits = logits + bias.float()
         probs = logits.sigmoid() if self.use_sigmoid else logits.softmax(dim=-1)
         return probs.cpu().tolist()
+
+
+def _parameters(fn) -> set[str]:
+    """The named parameters of ``fn`` (not ``*args``/``**kwargs``)."""
+    import inspect
+
+    kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    return {n for n, p in inspect.signature(fn).parameters.items() if p.kind in kinds}
 
 
 def _features(out):
