@@ -53,6 +53,40 @@ def test_revision_is_copy_stable_and_changes_with_weights(tiny, tmp_path):
     assert inspect_folder(copy).revision != inspect_folder(tiny["blip"]).revision
 
 
+def test_revision_follows_the_whole_weights_and_is_hashed_once(tiny, tmp_path, monkeypatch):
+    """A re-save with the same tensor names, shapes and dtypes (a fine-tune with frozen first
+    and last layers) kept the revision: only the first and last 64 KiB were hashed."""
+    import shutil
+
+    from llmvis_desktop.core.suggest import discovery
+
+    copy = tmp_path / "tuned"
+    shutil.copytree(tiny["blip"], copy)
+    before = inspect_folder(copy).revision
+    assert before == inspect_folder(tiny["blip"]).revision
+    weights = copy / "model.safetensors"
+    size = weights.stat().st_size
+    with open(weights, "r+b") as fh:  # a weight in the middle of the file changes
+        fh.seek(size // 2)
+        old = fh.read(4)
+        fh.seek(size // 2)
+        fh.write(bytes(b ^ 0x5A for b in old))
+    assert weights.stat().st_size == size
+    tuned = inspect_folder(copy).revision
+    assert tuned != before
+    # unrelated files do not count
+    (copy / "README.md").write_text("# fine-tuned")
+    assert inspect_folder(copy).revision == tuned
+    # each weight file is hashed once: then the cache answers, until the file changes
+    hashed = []
+    real = discovery._sha256
+    monkeypatch.setattr(discovery, "_sha256", lambda p, *a: hashed.append(p) or real(p, *a))
+    assert inspect_folder(copy).revision == tuned and hashed == []
+    assert discovery.digest_cache_path().is_file()
+    os.utime(weights, ns=(1, 1))  # touched: hashed again, the same content
+    assert inspect_folder(copy).revision == tuned and hashed == [str(weights.resolve())]
+
+
 @pytest.mark.parametrize("key, phrase", [
     ("refused_no_config", "no config.json"),
     ("refused_no_weights", "no weights"),
