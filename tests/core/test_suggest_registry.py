@@ -375,3 +375,20 @@ def test_a_folder_with_missing_or_broken_parts_is_refused_at_load(tiny, tmp_path
                 "nan": r"1 weight tensor holds NaN or infinite values \(text_decoder\.\*\)",
                 "no_tokenizer": "no tokenizer files"}[how]
     assert re.search(expected, msg), msg
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_a_named_pipe_for_weights_is_refused_without_blocking(tiny, tmp_path):
+    """``models list`` hung for ever on a model.safetensors that was a named pipe."""
+    import shutil
+
+    folder = tmp_path / "fifo-model"
+    folder.mkdir()
+    shutil.copy(tiny["blip"] / "config.json", folder)
+    os.mkfifo(folder / "model.safetensors")
+    code = (f"from llmvis_desktop.core.suggest import inspect_folder\n"
+            f"print(inspect_folder({str(folder)!r}).problem)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == f"{folder}: model.safetensors is not a regular file"

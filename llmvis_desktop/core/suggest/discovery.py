@@ -77,6 +77,8 @@ def _weight_files(folder: Path) -> tuple[list[Path], list[Path]]:
 def _shards_present(index: Path) -> bool:
     """Whether every shard a safetensors index names is there (a download cut short
     leaves the index and some shards)."""
+    if not index.is_file():  # a named pipe would block the read
+        return False
     try:
         shards = set((json.loads(index.read_text()).get("weight_map") or {}).values())
     except (OSError, ValueError, AttributeError):
@@ -190,7 +192,10 @@ def _param_count(files: list[Path]) -> tuple[Optional[int], Optional[str]]:
         if not p.name.endswith(".safetensors"):
             continue
         try:
-            size = p.stat().st_size
+            st = p.stat()
+            if not stat.S_ISREG(st.st_mode):  # a named pipe blocked open() for ever
+                return None, f"{p.name} is not a regular file"
+            size = st.st_size
             with open(p, "rb") as fh:
                 head = fh.read(8)
                 if head.startswith(b"version "):
