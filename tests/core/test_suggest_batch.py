@@ -845,3 +845,18 @@ def test_an_empty_caption_is_never_stored(tiny, project, worker, monkeypatch):
     rep = run_suggest(project, inspect_folder(tiny["blip"]), None, batch=6, worker=worker, read_processes=0)
     assert [s.value for s in _all(project)] == ["a dent", "a dent"] and rep.suggestions == 2
     assert rep.no_text == 4 and "4 with no text (not stored)" in rep.summary()
+
+
+def test_a_clip_labeler_with_one_label_is_refused_siglip_scores_it(tiny, tmp_path, worker):
+    """Softmax over a one-label taxonomy gave that label 1.0 on every image."""
+    folder = tiny_models.image_folder(tmp_path / "imgs", 2)
+    with tiny_models.labelled_project(folder, ["defect"]) as p:
+        clip = inspect_folder(tiny["clip"])
+        with pytest.raises(SuggestError, match=r"CLIP-style labeler compares labels .* add a second label, e\.g\. 'ok'"):
+            run_suggest(p, None, clip, worker=worker)
+        rep = run_suggest(p, inspect_folder(tiny["blip"]), clip, worker=worker, max_new_tokens=3)
+        assert {s.kind for s in _all(p)} == {"caption"} and list(rep.model_failures) == ["label"]
+        assert "add a second label" in rep.model_failures["label"]
+        rep = run_suggest(p, None, inspect_folder(tiny["siglip"]), worker=worker)  # sigmoid: one label is fine
+        scores = [s.score for s in _all(p) if s.kind == "label"]
+        assert rep.suggestions == 2 == len(scores) and all(0.0 < x < 1.0 for x in scores)

@@ -29,7 +29,7 @@ from .discovery import ModelInfo, ModelRefused, check
 from .cores import CoreShare, usable_cores
 from .pipeline import run_batches
 from .reading import MAX_SIDE, ThreadReader, auto_processes, model_image, shared_read_pool
-from .registry import DEFAULT_LABEL_TEMPLATE, DEFAULT_MAX_NEW_TOKENS, input_side
+from .registry import DEFAULT_LABEL_TEMPLATE, DEFAULT_MAX_NEW_TOKENS, family_named, input_side
 from .resize import reader_resize
 
 log = logging.getLogger(__name__)
@@ -204,14 +204,20 @@ def run_suggest(
         if all(r.role == "label" for r in roles):
             raise SuggestError(no_labels)
         roles = [r for r in roles if r.role != "label"]  # the captioner still runs
+    lab = next((r for r in roles if r.role == "label"), None)
+    if lab is not None and len(labels) == 1 and not family_named(lab.info.family).use_sigmoid:
+        # softmax over one label is 1.0 for every image
+        one = SuggestError(one_label_refusal(lab.info, labels[0]))
+        if len(roles) == 1:
+            raise one
+        roles = [r for r in roles if r.role != "label"]
+        refused.append(("label", one))
     report = SuggestReport(models={r.role: f"{r.info.model_id}@{r.info.revision}" for r in roles})
     for role, exc in refused:
         report.fail(role, str(exc))
     if labeler is not None and not labels:
         report.messages.append(no_labels + "; the labeler did not run")
     if prompt and not question:  # say so rather than drop it silently
-        from .registry import family_named
-
         if captioner is None:
             report.messages.append("the prompt applies to captioners only (a labeler scores its label "
                                    "template); it was not used")
@@ -349,6 +355,11 @@ def run_suggest(
     return report
 
 
+def one_label_refusal(info: ModelInfo, label: str) -> str:
+    return (f"{info.path}: a CLIP-style labeler compares labels (softmax over the taxonomy), so with one "
+            f"label ('{label}') every image scores 1.0; add a second label, e.g. 'ok'")
+
+
 def _resolve_optins(project, info, allow_bin, allow_rc) -> tuple[bool, bool]:
     saved_bin, saved_rc = optins_for(project, info) if (allow_bin is None or allow_rc is None) else (False, False)
     a_bin = saved_bin if allow_bin is None else _opted(allow_bin, info)
@@ -403,8 +414,6 @@ def _captioner_role(project, captioner, prompt, question, allow_bin, allow_rc) -
             raise ModelRefused(f"{captioner.path}: a {captioner.family} model cannot answer questions; "
                                f"use a chat model (LLaVA, SmolVLM, Qwen-VL)")
         return _Role("answer", "answer", captioner, question.strip(), *opts)
-    from .registry import family_named
-
     fam = family_named(captioner.family)
     p = (prompt if fam.takes_prompt else None) or fam.default_prompt
     return _Role("caption", "caption", captioner, p, *opts)
