@@ -364,6 +364,16 @@ def test_qwen2_vl_without_a_video_processor(tiny, project, worker):
     assert all(c.kind == "caption" and c.params["family"] == "qwen2_vl" for c in caps)
 
 
+def test_smolvlm2_without_torchvision_answers_with_an_image_only_processor(tiny, project, worker):
+    """SmolVLM2's processor needs a video processor (torchvision): every job failed to load."""
+    info = inspect_folder(tiny["smolvlm2"])
+    assert (info.family, info.kind, info.problem) == ("idefics3", "chat", None)
+    report = run_suggest(project, info, None, batch=3, max_new_tokens=3, question="what is there?", worker=worker)
+    answers = _all(project)
+    assert report.model_failures == {} and report.suggestions + report.no_text == 6 and report.suggestions
+    assert report.suggestions == len(answers) and {a.kind for a in answers} <= {"answer"}
+
+
 def test_native_florence2_with_a_task_prompt(tiny, project, worker):
     info = inspect_folder(tiny["florence2"])
     assert (info.family, info.kind, info.needs_remote_code) == ("florence2", "captioner", False)

@@ -243,6 +243,45 @@ def build_idefics3(folder: Path, hidden: int = 32, layers: int = 2, image_size: 
     return folder
 
 
+def build_smolvlm2(folder: Path, hidden: int = 32, layers: int = 2, image_size: int = 32) -> Path:
+    """A SmolVLM2-style folder: model_type ``smolvlm`` and a processor_config.json naming
+    ``SmolVLMProcessor``, which transformers builds only with torchvision (its video
+    processor) and num2words. Written by hand here for that reason, as the Hub's are."""
+    from tokenizers import Tokenizer, models, pre_tokenizers
+    from transformers import (PreTrainedTokenizerFast, SmolVLMConfig, SmolVLMForConditionalGeneration,
+                              SmolVLMImageProcessor)
+
+    _seed()
+    special = ["<pad>", "<unk>", "<s>", "</s>", "<fake_token_around_image>", "<image>", "<end_of_utterance>",
+               "<global-img>"]
+    vocab = {w: i for i, w in enumerate(special + WORDS + ["user", "assistant", ":", "describe"])}
+    backend = Tokenizer(models.WordLevel(vocab=vocab, unk_token="<unk>"))
+    backend.pre_tokenizer = pre_tokenizers.Sequence([pre_tokenizers.WhitespaceSplit(), pre_tokenizers.Punctuation()])
+    tok = PreTrainedTokenizerFast(tokenizer_object=backend, pad_token="<pad>", eos_token="</s>", bos_token="<s>",
+                                  unk_token="<unk>")
+    tok.add_special_tokens({"additional_special_tokens": special[4:]})
+    patch, scale = 8, 2
+    vision = dict(hidden_size=hidden, num_hidden_layers=layers, num_attention_heads=2, intermediate_size=hidden * 2,
+                  image_size=image_size, patch_size=patch)
+    text = dict(model_type="llama", vocab_size=len(vocab), hidden_size=hidden, num_hidden_layers=layers,
+                num_attention_heads=2, num_key_value_heads=2, intermediate_size=hidden * 2,
+                max_position_embeddings=256, pad_token_id=0, bos_token_id=2, eos_token_id=3)
+    model = SmolVLMForConditionalGeneration(SmolVLMConfig(vision_config=vision, text_config=text, scale_factor=scale,
+                                                          image_token_id=vocab["<image>"], pad_token_id=0)).eval()
+    model.generation_config.pad_token_id = 0
+    model.generation_config.eos_token_id = 3
+    model.generation_config.max_new_tokens = 4
+    folder.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(folder)
+    SmolVLMImageProcessor(size={"longest_edge": image_size}, max_image_size={"longest_edge": image_size},
+                          do_image_splitting=False).save_pretrained(folder)
+    tok.save_pretrained(folder)
+    (folder / "processor_config.json").write_text(json.dumps(
+        {"processor_class": "SmolVLMProcessor", "image_seq_len": (image_size // patch) ** 2 // scale ** 2}))
+    (folder / "chat_template.jinja").write_text(CHAT_TEMPLATE)
+    return folder
+
+
 def build_florence2(folder: Path, image_size: int = 32) -> Path:
     """A native (converted-checkpoint) Florence-2: tiny DaViT vision tower + BART, task prompts."""
     from tokenizers import Tokenizer, models, pre_tokenizers
@@ -372,6 +411,7 @@ BUILDERS = {
     "idefics3": (build_idefics3, "tiny-idefics3"),
     "qwen2_vl": (build_qwen2_vl, "tiny-qwen2-vl"),
     "florence2": (build_florence2, "tiny-florence2"),
+    "smolvlm2": (build_smolvlm2, "tiny-smolvlm2"),
 }
 
 

@@ -63,19 +63,23 @@ class Family:
     def load(self, path: Path, device: str, dtype, *, trust_remote_code: bool = False,
              use_safetensors: bool = True) -> Loaded:
         import transformers
-        from transformers import AutoProcessor
 
         cls = getattr(transformers, self.auto_class)
         kw = dict(local_files_only=True, trust_remote_code=trust_remote_code)
         need_tokenizer(path)
-        try:
-            processor = AutoProcessor.from_pretrained(str(path), **kw, **self.processor_kwargs())
-        except TypeError:
-            processor = AutoProcessor.from_pretrained(str(path), **kw)
+        processor = self.make_processor(path, kw)
         model = _from_pretrained(cls, path, dtype, kw, use_safetensors)
         model.to(device)
         model.eval()
         return Loaded(self, model, processor, device, dtype, Path(path))
+
+    def make_processor(self, path: Path, kw: dict):
+        from transformers import AutoProcessor
+
+        try:
+            return AutoProcessor.from_pretrained(str(path), **kw, **self.processor_kwargs())
+        except TypeError:
+            return AutoProcessor.from_pretrained(str(path), **kw)
 
     # --- running --------------------------------------------------------------
     def run(self, loaded: Loaded, images: Sequence, *, prompt: Optional[str] = None,
@@ -317,6 +321,45 @@ class Idefics3Family(ChatFamily):
     arch_prefixes = ("Idefics3", "SmolVLM")
     nested_images = True
     fixed_input = False  # splits large images into tiles
+
+    def make_processor(self, path, kw):
+        try:
+            return super().make_processor(path, kw)
+        except (ImportError, AttributeError, OSError, ValueError) as exc:
+            # SmolVLM2's processor wants a video processor (torchvision) and num2words; for
+            # still images it lays out the prompt exactly as Idefics3's does
+            try:
+                return _idefics3_image_only(Path(path), kw)
+            except Exception:
+                raise exc from None
+
+
+def _idefics3_image_only(path: Path, kw: dict):
+    """An ``Idefics3Processor`` from the folder's image processor, tokenizer, image
+    sequence length and chat template."""
+    import json
+
+    import transformers
+
+    def read(name):
+        try:
+            return json.loads((path / name).read_text())
+        except (OSError, ValueError):
+            return {}
+
+    proc_cfg, cfg = read("processor_config.json"), read("config.json")
+    seq_len = proc_cfg.get("image_seq_len")
+    if not seq_len:
+        vision = cfg.get("vision_config") or {}
+        seq_len = int((vision.get("image_size", 512) // vision.get("patch_size", 16)) ** 2
+                      / cfg.get("scale_factor", 4) ** 2)
+    template = proc_cfg.get("chat_template") or read("chat_template.json").get("chat_template")
+    if not template and (path / "chat_template.jinja").is_file():
+        template = (path / "chat_template.jinja").read_text()
+    tok = transformers.AutoTokenizer.from_pretrained(str(path), **kw)
+    return transformers.Idefics3Processor(
+        image_processor=transformers.AutoImageProcessor.from_pretrained(str(path), **kw), tokenizer=tok,
+        image_seq_len=int(seq_len), chat_template=template or getattr(tok, "chat_template", None))
 
 
 class QwenVLFamily(ChatFamily):
