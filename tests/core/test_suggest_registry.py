@@ -392,3 +392,12 @@ def test_a_named_pipe_for_weights_is_refused_without_blocking(tiny, tmp_path):
                          env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == f"{folder}: model.safetensors is not a regular file"
+
+
+def test_architectures_given_as_a_string_is_one_name(tmp_path):
+    folder = tmp_path / "one-arch"
+    folder.mkdir()
+    (folder / "config.json").write_text(json.dumps({"architectures": "BlipForConditionalGeneration"}))
+    (folder / "model.safetensors").write_bytes(tiny_models.EMPTY_SAFETENSORS)
+    info = inspect_folder(folder)
+    assert (info.family, info.architecture) == ("blip", "BlipForConditionalGeneration")

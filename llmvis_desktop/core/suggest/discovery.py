@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Optional
 
-from .registry import FAMILIES, family_for
+from .registry import FAMILIES, architectures, family_for
 
 WEIGHT_SUFFIXES = (".safetensors",)
 _BIN_NAMES = ("pytorch_model.bin", "pytorch_model.bin.index.json", "model.bin")
@@ -247,7 +247,7 @@ def inspect_folder(folder: Path | str, model_id: Optional[str] = None, source: s
     fmt = "safetensors" if safe else ("bin" if pickled else None)
     weights = safe or pickled
     fam = family_for(config) if config else None
-    archs = config.get("architectures") or []
+    archs = architectures(config)
     params, damaged = _param_count(safe)
     info = ModelInfo(
         path=str(folder),

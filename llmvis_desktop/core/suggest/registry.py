@@ -39,6 +39,17 @@ class Generated:
     score: Optional[float]  # mean token probability of the generated text, 0..1
 
 
+def architectures(config: dict) -> list[str]:
+    """The config's ``architectures`` as a list of names (a single name given as a string
+    was walked character by character)."""
+    archs = config.get("architectures")
+    if isinstance(archs, str):
+        return [archs]
+    if isinstance(archs, (list, tuple)):
+        return [str(a) for a in archs if a]
+    return []
+
+
 class Family:
     name = ""
     kind = "captioner"
@@ -53,8 +64,7 @@ class Family:
         mt = str(config.get("model_type") or "").lower()
         if mt:
             return mt in self.model_types
-        archs = config.get("architectures") or []
-        return any(str(a).startswith(p) for a in archs for p in self.arch_prefixes)
+        return any(a.startswith(p) for a in architectures(config) for p in self.arch_prefixes)
 
     # --- loading --------------------------------------------------------------
     def processor_kwargs(self) -> dict:
