@@ -870,3 +870,18 @@ def test_a_clip_labeler_with_one_label_is_refused_siglip_scores_it(tiny, tmp_pat
         rep = run_suggest(p, None, inspect_folder(tiny["siglip"]), worker=worker)  # sigmoid: one label is fine
         scores = [s.score for s in _all(p) if s.kind == "label"]
         assert rep.suggestions == 2 == len(scores) and all(0.0 < x < 1.0 for x in scores)
+
+
+@pytest.mark.parametrize("template, phrase", [
+    ("a {surface} with {label}", "has a placeholder {surface}; only {label} is filled in"),
+    ("a {label} defect {", "cannot be filled in"),
+    ("a defect", "needs a {label} placeholder"),
+])
+def test_a_bad_label_template_is_refused_before_models_load(tiny, project, monkeypatch, template, phrase):
+    from llmvis_desktop.core.suggest import worker as worker_mod
+
+    monkeypatch.setattr(worker_mod.ModelWorker, "engine", lambda *a, **k: pytest.fail("a model was loaded"))
+    with pytest.raises(SuggestError) as err:
+        run_suggest(project, inspect_folder(tiny["blip"]), inspect_folder(tiny["clip"]), label_template=template)
+    assert str(err.value).startswith(f"the label template {template!r}") and phrase in str(err.value)
+

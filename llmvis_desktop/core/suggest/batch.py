@@ -195,6 +195,10 @@ def run_suggest(
         raise SuggestError("the batch size must be at least 1")
     if question is not None and not question.strip():  # it ran a caption job instead
         raise SuggestError("the question is empty; ask something (--ask \"is there a scratch?\")")
+    if labeler is not None:  # a bad template failed only once the models had loaded
+        bad = template_problem(label_template)
+        if bad:
+            raise SuggestError(bad)
     roles, refused = _roles(project, captioner, labeler, prompt, question, label_template,
                             allow_bin, allow_remote_code)
     labels = [l.name for l in project.labels()] if labeler is not None else []
@@ -353,6 +357,21 @@ def run_suggest(
             worker.shutdown()
         report.seconds = time.monotonic() - started
     return report
+
+
+def template_problem(template: str) -> Optional[str]:
+    """Why the label prompt template cannot be used, or None: it needs ``{label}`` and no
+    other placeholder (``{surface}``: KeyError; a stray ``{``: ValueError)."""
+    where = f"the label template {template!r}"
+    try:
+        filled = template.format(label="\0")
+    except KeyError as exc:
+        return f"{where} has a placeholder {{{exc.args[0]}}}; only {{label}} is filled in (write {{{{ for a brace)"
+    except (ValueError, IndexError) as exc:
+        return f"{where} cannot be filled in ({exc}); write {{{{ and }}}} for braces, {{label}} for the label"
+    if "\0" not in filled:
+        return f"{where} needs a {{label}} placeholder (e.g. \"a photo of a {{label}} defect\")"
+    return None
 
 
 def one_label_refusal(info: ModelInfo, label: str) -> str:
