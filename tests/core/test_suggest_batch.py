@@ -885,3 +885,8 @@ def test_a_bad_label_template_is_refused_before_models_load(tiny, project, monke
         run_suggest(project, inspect_folder(tiny["blip"]), inspect_folder(tiny["clip"]), label_template=template)
     assert str(err.value).startswith(f"the label template {template!r}") and phrase in str(err.value)
 
+
+def test_a_question_for_a_labeler_alone_is_reported(tiny, project, worker):
+    rep = run_suggest(project, None, inspect_folder(tiny["clip"]), question="is there a scratch?", worker=worker)
+    assert rep.suggestions > 0 and {s.kind for s in _all(project)} == {"label"}
+    assert any("the question applies to chat models" in m and "it was not asked" in m for m in rep.messages)

@@ -221,6 +221,9 @@ def run_suggest(
         report.fail(role, str(exc))
     if labeler is not None and not labels:
         report.messages.append(no_labels + "; the labeler did not run")
+    if question and captioner is None:  # dropped without a word
+        report.messages.append("the question applies to chat models (--captioner) only; a labeler scores "
+                               "its label template; it was not asked")
     if prompt and not question:  # say so rather than drop it silently
         if captioner is None:
             report.messages.append("the prompt applies to captioners only (a labeler scores its label "
