@@ -83,7 +83,8 @@ def run_models_cmd(args) -> int:
     from .core.suggest.discovery import discover
 
     cfg = _config()
-    dirs = list(cfg.model_dirs) + list(args.dir)
+    # absolute, as the paths suggestions store (a relative --dir listed relative paths)
+    dirs = [os.path.abspath(os.path.expanduser(d)) for d in [*cfg.model_dirs, *args.dir]]
     for d in args.dir:
         if not Path(d).expanduser().is_dir():
             print(f"warning: --dir {d}: no such folder", file=sys.stderr)

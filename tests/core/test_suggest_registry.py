@@ -401,3 +401,12 @@ def test_architectures_given_as_a_string_is_one_name(tmp_path):
     (folder / "model.safetensors").write_bytes(tiny_models.EMPTY_SAFETENSORS)
     info = inspect_folder(folder)
     assert (info.family, info.architecture) == ("blip", "BlipForConditionalGeneration")
+
+
+def test_models_list_json_paths_are_absolute_for_a_relative_dir(tiny, capsys, monkeypatch):
+    from llmvis_desktop.cli_suggest import main
+
+    monkeypatch.chdir(Path(tiny["blip"]).parent)
+    assert main(["models", "list", "--json", "--no-cache", "--dir", Path(tiny["blip"]).name]) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    assert row["path"] == str(tiny["blip"]) == row["model_id"] and os.path.isabs(row["path"])
