@@ -1,7 +1,8 @@
 """``llmvis suggest`` and ``llmvis models list``: argparse wiring over core.suggest.
 
 The lead's ``cli.py`` calls :func:`add_parsers` with its subparsers. Handlers return
-an exit code (0 done, 1 refused or failed with one line on stderr, 130 interrupted).
+an exit code (0 done, 1 refused or failed with one line on stderr, or one of the job's
+two models failed while the other's suggestions were stored; 130 interrupted).
 ``python -m llmvis_desktop.cli_suggest ...`` runs them stand-alone.
 """
 from __future__ import annotations
@@ -94,10 +95,13 @@ def run_models_cmd(args) -> int:
     from .core.suggest.discovery import discover
 
     cfg = _config()
-    dirs = list(cfg.model_dirs) + list(args.dir)
-    absent = [d for d in dict.fromkeys(args.dir) if not Path(d).expanduser().is_dir()]
-    for d in absent:
-        print(f"warning: --dir {d}: no such folder", file=sys.stderr)
+    # absolute, as the paths suggestions store (a relative --dir listed relative paths)
+    dirs = [os.path.abspath(os.path.expanduser(d)) for d in [*cfg.model_dirs, *args.dir]]
+    absent = set()
+    for d in dict.fromkeys(args.dir):
+        if not Path(d).expanduser().is_dir():
+            print(f"warning: --dir {d}: no such folder", file=sys.stderr)
+            absent.add(os.path.abspath(os.path.expanduser(d)))
     infos = discover(dirs, include_hf_cache=not args.no_cache, cache_known_only=not args.show_all)
     try:
         device = resolve(args.device or cfg.device)
@@ -230,6 +234,8 @@ def run_suggest_cmd(args) -> int:
             print(f"indexed: {indexed.added} new and {indexed.changed} changed files")
         for name, rep in reports:
             print(rep.summary() if hasattr(rep, "summary") else f"{name}: {rep}")
+    if any(getattr(rep, "model_failures", None) for _name, rep in reports):
+        return EXIT_ERROR  # the other model's suggestions are stored; the warning says which failed
     return EXIT_OK
 
 

@@ -318,6 +318,9 @@ class SuggestController(QObject):
         self.win.statusBar().showMessage("Model suggestions: " + report.summary() + notes, 15000)
         for msg in report.messages:
             log.warning("suggest: %s", msg)
+        if report.model_failures:  # the other model's suggestions are stored; say which one failed
+            self.win.show_error("Model suggestions: " + report.summary() + "\n\n"
+                                + "\n".join(report.model_failures.values()))
         self.win.panel_ctl.refresh_after_bulk()
         self.models_done.emit(report)
 

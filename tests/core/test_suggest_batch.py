@@ -336,6 +336,16 @@ def test_siglip_labeler_scores_with_sigmoid(tiny, project, worker):
     assert all(abs(sum(v) - 1.0) > 1e-3 for v in per_image.values())  # independent, not a softmax
 
 
+def test_siglip2_labeler_gets_its_patch_mask_and_spatial_shapes(tiny, project, worker):
+    """Every SigLIP2 job failed: only pixel_values reached get_image_features."""
+    info = inspect_folder(tiny["siglip2"])
+    assert (info.family, info.kind) == ("siglip", "labeler") and info.problem is None
+    rep = run_suggest(project, None, info, batch=4, top_k=4, min_score=0.0, worker=worker)
+    labs = _all(project)
+    assert rep.suggestions == len(labs) == 6 * len(LABELS) and rep.model_failures == {}
+    assert all(s.params["scoring"] == "sigmoid" and 0.0 <= s.score <= 1.0 for s in labs)
+
+
 def test_idefics3_chat_model_batches_mixed_sizes(tiny, project, worker):
     info = inspect_folder(tiny["idefics3"])
     assert (info.family, info.kind) == ("idefics3", "chat")
@@ -352,6 +362,16 @@ def test_qwen2_vl_without_a_video_processor(tiny, project, worker):
     caps = _all(project)
     assert report.suggestions == len(caps) == 6
     assert all(c.kind == "caption" and c.params["family"] == "qwen2_vl" for c in caps)
+
+
+def test_smolvlm2_without_torchvision_answers_with_an_image_only_processor(tiny, project, worker):
+    """SmolVLM2's processor needs a video processor (torchvision): every job failed to load."""
+    info = inspect_folder(tiny["smolvlm2"])
+    assert (info.family, info.kind, info.problem) == ("idefics3", "chat", None)
+    report = run_suggest(project, info, None, batch=3, max_new_tokens=3, question="what is there?", worker=worker)
+    answers = _all(project)
+    assert report.model_failures == {} and report.suggestions + report.no_text == 6 and report.suggestions
+    assert report.suggestions == len(answers) and {a.kind for a in answers} <= {"answer"}
 
 
 def test_native_florence2_with_a_task_prompt(tiny, project, worker):
@@ -759,3 +779,114 @@ def test_a_label_added_to_the_taxonomy_gets_the_labeler_to_score_again(tiny, pro
     assert {s.value for s in mine if s.outcome == "withdrawn"} == {*LABELS, "hole", "owl"} - {best.value}
     events = [e for e in project.history(image_id) if e.action == "withdraw"]
     assert {e.suggestion_id for e in events} == withdrawn
+
+
+def test_a_refused_or_unloadable_labeler_does_not_stop_the_captioner(tiny, project, worker, tmp_path, capsys):
+    """One broken model ended the whole job with one error, nothing stored for the other."""
+    import shutil
+
+    from llmvis_desktop.cli_suggest import main
+
+    blip = inspect_folder(tiny["blip"])
+    rep = run_suggest(project, blip, inspect_folder(tiny["refused_unknown"]), worker=worker, max_new_tokens=3)
+    assert {s.kind for s in _all(project)} == {"caption"} and rep.suggestions == 6
+    assert list(rep.model_failures) == ["label"] and "caption" in rep.models and "label" not in rep.models
+    line = rep.model_failures["label"]
+    assert line.startswith("the labeler did not run: ") and str(tiny["refused_unknown"]) in line
+    assert line in rep.messages and "1 model failed (the labeler)" in rep.summary()
+    assert rep.as_dict()["model_failures"] == {"label": line}
+    # fails to load (no image processor file): the captioner still runs
+    noproc = tmp_path / "clip-no-processor"
+    shutil.copytree(tiny["clip"], noproc)
+    for f in noproc.glob("*"):
+        if "processor" in f.name:
+            f.unlink()
+    rep = run_suggest(project, blip, inspect_folder(noproc), worker=worker, max_new_tokens=3, only_unsuggested=False)
+    assert rep.images == 6 and list(rep.model_failures) == ["label"]  # (the same captions: renewed)
+    assert f"{noproc}: cannot load this model" in rep.model_failures["label"]
+    # the command line stores the captions, warns in one line and exits 1
+    folder = str(project.root)
+    db = [] if project.store.dialect == "sqlite" else ["--db", project.db_url]
+    assert main(["suggest", folder, *db, "--device", "cpu", "--all", "--captioner", str(tiny["blip"]),
+                 "--labeler", str(tiny["refused_unknown"])]) == 1
+    err = capsys.readouterr()
+    assert [line for line in err.err.splitlines() if "labeler" in line] == [
+        f"warning: the labeler did not run: {tiny['refused_unknown']}: architecture BertForMaskedLM is not one "
+        f"we can run; known model types: " + err.err.split("known model types: ")[1].splitlines()[0]]
+    assert "1 model failed (the labeler)" in err.out
+    # both refused: one error naming both
+    with pytest.raises(ModelRefused) as both:
+        run_suggest(project, inspect_folder(tiny["refused_bin"]), inspect_folder(tiny["refused_unknown"]),
+                    worker=worker)
+    assert str(tiny["refused_bin"]) in str(both.value) and str(tiny["refused_unknown"]) in str(both.value)
+
+
+def test_a_model_failing_while_running_leaves_the_other_models_suggestions(tiny, project, worker, monkeypatch):
+    from llmvis_desktop.core.suggest import registry
+
+    calls = []
+
+    def broken(self, *a, **k):
+        calls.append(1)
+        raise RuntimeError("the labeler broke")
+
+    monkeypatch.setattr(registry.ClipFamily, "scores", broken)
+    rep = run_suggest(project, inspect_folder(tiny["blip"]), inspect_folder(tiny["clip"]), batch=2,
+                      worker=worker, max_new_tokens=3, read_processes=0)
+    assert {s.kind for s in _all(project)} == {"caption"} and rep.suggestions == 6 == rep.images
+    assert rep.model_failures == {"label": "the labeler failed while running; it made no more suggestions: "
+                                           "tiny-clip: RuntimeError: the labeler broke"}
+    assert len(calls) == 1  # not tried again on every batch
+    # a job of that one model fails as before
+    with pytest.raises(RuntimeError, match="the labeler broke"):
+        run_suggest(project, None, inspect_folder(tiny["clip"]), worker=worker, read_processes=0)
+
+
+def test_an_empty_caption_is_never_stored(tiny, project, worker, monkeypatch):
+    from llmvis_desktop.core.suggest import registry
+
+    made = iter(range(100))  # the engine may split the batch
+
+    def run(self, loaded, images, **kw):
+        return [registry.Generated(" \n" if k % 2 else "", 0.5) if k < 4 else registry.Generated("a dent", 0.5)
+                for k in (next(made) for _ in images)]
+
+    monkeypatch.setattr(registry.BlipFamily, "run", run)
+    rep = run_suggest(project, inspect_folder(tiny["blip"]), None, batch=6, worker=worker, read_processes=0)
+    assert [s.value for s in _all(project)] == ["a dent", "a dent"] and rep.suggestions == 2
+    assert rep.no_text == 4 and "4 with no text (not stored)" in rep.summary()
+
+
+def test_a_clip_labeler_with_one_label_is_refused_siglip_scores_it(tiny, tmp_path, worker):
+    """Softmax over a one-label taxonomy gave that label 1.0 on every image."""
+    folder = tiny_models.image_folder(tmp_path / "imgs", 2)
+    with tiny_models.labelled_project(folder, ["defect"]) as p:
+        clip = inspect_folder(tiny["clip"])
+        with pytest.raises(SuggestError, match=r"CLIP-style labeler compares labels .* add a second label, e\.g\. 'ok'"):
+            run_suggest(p, None, clip, worker=worker)
+        rep = run_suggest(p, inspect_folder(tiny["blip"]), clip, worker=worker, max_new_tokens=3)
+        assert {s.kind for s in _all(p)} == {"caption"} and list(rep.model_failures) == ["label"]
+        assert "add a second label" in rep.model_failures["label"]
+        rep = run_suggest(p, None, inspect_folder(tiny["siglip"]), worker=worker)  # sigmoid: one label is fine
+        scores = [s.score for s in _all(p) if s.kind == "label"]
+        assert rep.suggestions == 2 == len(scores) and all(0.0 < x < 1.0 for x in scores)
+
+
+@pytest.mark.parametrize("template, phrase", [
+    ("a {surface} with {label}", "has a placeholder {surface}; only {label} is filled in"),
+    ("a {label} defect {", "cannot be filled in"),
+    ("a defect", "needs a {label} placeholder"),
+])
+def test_a_bad_label_template_is_refused_before_models_load(tiny, project, monkeypatch, template, phrase):
+    from llmvis_desktop.core.suggest import worker as worker_mod
+
+    monkeypatch.setattr(worker_mod.ModelWorker, "engine", lambda *a, **k: pytest.fail("a model was loaded"))
+    with pytest.raises(SuggestError) as err:
+        run_suggest(project, inspect_folder(tiny["blip"]), inspect_folder(tiny["clip"]), label_template=template)
+    assert str(err.value).startswith(f"the label template {template!r}") and phrase in str(err.value)
+
+
+def test_a_question_for_a_labeler_alone_is_reported(tiny, project, worker):
+    rep = run_suggest(project, None, inspect_folder(tiny["clip"]), question="is there a scratch?", worker=worker)
+    assert rep.suggestions > 0 and {s.kind for s in _all(project)} == {"label"}
+    assert any("the question applies to chat models" in m and "it was not asked" in m for m in rep.messages)

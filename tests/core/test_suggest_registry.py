@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -50,6 +51,40 @@ def test_revision_is_copy_stable_and_changes_with_weights(tiny, tmp_path):
     cfg["note"] = "edited"
     (copy / "config.json").write_text(json.dumps(cfg))
     assert inspect_folder(copy).revision != inspect_folder(tiny["blip"]).revision
+
+
+def test_revision_follows_the_whole_weights_and_is_hashed_once(tiny, tmp_path, monkeypatch):
+    """A re-save with the same tensor names, shapes and dtypes (a fine-tune with frozen first
+    and last layers) kept the revision: only the first and last 64 KiB were hashed."""
+    import shutil
+
+    from llmvis_desktop.core.suggest import discovery
+
+    copy = tmp_path / "tuned"
+    shutil.copytree(tiny["blip"], copy)
+    before = inspect_folder(copy).revision
+    assert before == inspect_folder(tiny["blip"]).revision
+    weights = copy / "model.safetensors"
+    size = weights.stat().st_size
+    with open(weights, "r+b") as fh:  # a weight in the middle of the file changes
+        fh.seek(size // 2)
+        old = fh.read(4)
+        fh.seek(size // 2)
+        fh.write(bytes(b ^ 0x5A for b in old))
+    assert weights.stat().st_size == size
+    tuned = inspect_folder(copy).revision
+    assert tuned != before
+    # unrelated files do not count
+    (copy / "README.md").write_text("# fine-tuned")
+    assert inspect_folder(copy).revision == tuned
+    # each weight file is hashed once: then the cache answers, until the file changes
+    hashed = []
+    real = discovery._sha256
+    monkeypatch.setattr(discovery, "_sha256", lambda p, *a: hashed.append(p) or real(p, *a))
+    assert inspect_folder(copy).revision == tuned and hashed == []
+    assert discovery.digest_cache_path().is_file()
+    os.utime(weights, ns=(1, 1))  # touched: hashed again, the same content
+    assert inspect_folder(copy).revision == tuned and hashed == [str(weights.resolve())]
 
 
 @pytest.mark.parametrize("key, phrase", [
@@ -302,3 +337,76 @@ def test_a_link_to_a_model_folder_does_not_hide_the_folder(tiny, tmp_path):
     listed = discover([models], include_hf_cache=False)
     assert [Path(i.path).name for i in listed] == ["tiny-blip"]
     assert resolve_model(real).model_id == listed[0].model_id == str(real)
+
+
+@pytest.mark.parametrize("how", ["half", "empty", "nan", "no_tokenizer"])
+def test_a_folder_with_missing_or_broken_parts_is_refused_at_load(tiny, tmp_path, how):
+    """Weights missing (empty, only the vision tower's), NaN weights, no tokenizer files:
+    each loaded (random or empty parts) and stored junk suggestions without a word."""
+    import shutil
+
+    import torch
+    from safetensors.torch import load_file, save_file
+
+    from llmvis_desktop.core.suggest.engines import Captioner
+
+    folder = tmp_path / f"blip-{how}"
+    shutil.copytree(tiny["blip"], folder)
+    weights = folder / "model.safetensors"
+    tensors = load_file(weights)
+    if how == "half":
+        save_file({k: v for k, v in tensors.items() if k.startswith("vision_model.")}, weights)
+    elif how == "empty":
+        save_file({}, weights)
+    elif how == "nan":
+        name = next(k for k in sorted(tensors) if k.startswith("text_decoder.") and k.endswith(".weight"))
+        tensors[name] = torch.full_like(tensors[name], float("nan"))
+        save_file(tensors, weights)
+    else:
+        for f in folder.iterdir():
+            if f.name.startswith(("tokenizer", "vocab", "special_tokens")):
+                f.unlink()
+    with pytest.raises(ModelRefused) as err:
+        Captioner(inspect_folder(folder), "cpu")
+    msg = str(err.value)
+    assert msg.startswith(f"{folder}: ") and "\n" not in msg
+    expected = {"half": r"\d+ weights missing from the checkpoint \(text_decoder\.\* \d+\)",
+                "empty": r"\d+ weights missing from the checkpoint \((text_decoder|vision_model)\.\* \d+, ",
+                "nan": r"1 weight tensor holds NaN or infinite values \(text_decoder\.\*\)",
+                "no_tokenizer": "no tokenizer files"}[how]
+    assert re.search(expected, msg), msg
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_a_named_pipe_for_weights_is_refused_without_blocking(tiny, tmp_path):
+    """``models list`` hung for ever on a model.safetensors that was a named pipe."""
+    import shutil
+
+    folder = tmp_path / "fifo-model"
+    folder.mkdir()
+    shutil.copy(tiny["blip"] / "config.json", folder)
+    os.mkfifo(folder / "model.safetensors")
+    code = (f"from llmvis_desktop.core.suggest import inspect_folder\n"
+            f"print(inspect_folder({str(folder)!r}).problem)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == f"{folder}: model.safetensors is not a regular file"
+
+
+def test_architectures_given_as_a_string_is_one_name(tmp_path):
+    folder = tmp_path / "one-arch"
+    folder.mkdir()
+    (folder / "config.json").write_text(json.dumps({"architectures": "BlipForConditionalGeneration"}))
+    (folder / "model.safetensors").write_bytes(tiny_models.EMPTY_SAFETENSORS)
+    info = inspect_folder(folder)
+    assert (info.family, info.architecture) == ("blip", "BlipForConditionalGeneration")
+
+
+def test_models_list_json_paths_are_absolute_for_a_relative_dir(tiny, capsys, monkeypatch):
+    from llmvis_desktop.cli_suggest import main
+
+    monkeypatch.chdir(Path(tiny["blip"]).parent)
+    assert main(["models", "list", "--json", "--no-cache", "--dir", Path(tiny["blip"]).name]) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    assert row["path"] == str(tiny["blip"]) == row["model_id"] and os.path.isabs(row["path"])

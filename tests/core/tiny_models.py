@@ -130,6 +130,30 @@ def build_siglip(folder: Path, hidden: int = 32, layers: int = 2, image_size: in
     return folder
 
 
+def build_siglip2(folder: Path, hidden: int = 32, layers: int = 2, patch: int = 8, patches: int = 16) -> Path:
+    """A SigLIP2 (NaFlex) labeler: images cut into at most ``patches`` patches at their own
+    aspect ratio; the image features need the patch mask and spatial shapes."""
+    from tokenizers import Tokenizer, models, pre_tokenizers
+    from transformers import (PreTrainedTokenizerFast, Siglip2Config, Siglip2ImageProcessor, Siglip2Model,
+                              Siglip2Processor)
+
+    _seed()
+    vocab = {w: i for i, w in enumerate(["<pad>", "<unk>", "</s>"] + WORDS + ["burn", "pitting"])}
+    backend = Tokenizer(models.WordLevel(vocab=vocab, unk_token="<unk>"))
+    backend.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+    tok = PreTrainedTokenizerFast(tokenizer_object=backend, pad_token="<pad>", unk_token="<unk>", eos_token="</s>")
+    text = dict(vocab_size=len(vocab), hidden_size=hidden, num_hidden_layers=layers, num_attention_heads=2,
+                intermediate_size=hidden * 2, max_position_embeddings=64, pad_token_id=0, bos_token_id=None,
+                eos_token_id=2)
+    vision = dict(hidden_size=hidden, num_hidden_layers=layers, num_attention_heads=2,
+                  intermediate_size=hidden * 2, num_patches=patches, patch_size=patch)
+    model = Siglip2Model(Siglip2Config(text_config=text, vision_config=vision)).eval()
+    folder.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(folder)
+    Siglip2Processor(Siglip2ImageProcessor(patch_size=patch, max_num_patches=patches), tok).save_pretrained(folder)
+    return folder
+
+
 CHAT_TEMPLATE = (
     "{% for message in messages %}{{ message['role'] }}: "
     "{% if message['content'] is string %}{{ message['content'] }}"
@@ -219,6 +243,45 @@ def build_idefics3(folder: Path, hidden: int = 32, layers: int = 2, image_size: 
     return folder
 
 
+def build_smolvlm2(folder: Path, hidden: int = 32, layers: int = 2, image_size: int = 32) -> Path:
+    """A SmolVLM2-style folder: model_type ``smolvlm`` and a processor_config.json naming
+    ``SmolVLMProcessor``, which transformers builds only with torchvision (its video
+    processor) and num2words. Written by hand here for that reason, as the Hub's are."""
+    from tokenizers import Tokenizer, models, pre_tokenizers
+    from transformers import (PreTrainedTokenizerFast, SmolVLMConfig, SmolVLMForConditionalGeneration,
+                              SmolVLMImageProcessor)
+
+    _seed()
+    special = ["<pad>", "<unk>", "<s>", "</s>", "<fake_token_around_image>", "<image>", "<end_of_utterance>",
+               "<global-img>"]
+    vocab = {w: i for i, w in enumerate(special + WORDS + ["user", "assistant", ":", "describe"])}
+    backend = Tokenizer(models.WordLevel(vocab=vocab, unk_token="<unk>"))
+    backend.pre_tokenizer = pre_tokenizers.Sequence([pre_tokenizers.WhitespaceSplit(), pre_tokenizers.Punctuation()])
+    tok = PreTrainedTokenizerFast(tokenizer_object=backend, pad_token="<pad>", eos_token="</s>", bos_token="<s>",
+                                  unk_token="<unk>")
+    tok.add_special_tokens({"additional_special_tokens": special[4:]})
+    patch, scale = 8, 2
+    vision = dict(hidden_size=hidden, num_hidden_layers=layers, num_attention_heads=2, intermediate_size=hidden * 2,
+                  image_size=image_size, patch_size=patch)
+    text = dict(model_type="llama", vocab_size=len(vocab), hidden_size=hidden, num_hidden_layers=layers,
+                num_attention_heads=2, num_key_value_heads=2, intermediate_size=hidden * 2,
+                max_position_embeddings=256, pad_token_id=0, bos_token_id=2, eos_token_id=3)
+    model = SmolVLMForConditionalGeneration(SmolVLMConfig(vision_config=vision, text_config=text, scale_factor=scale,
+                                                          image_token_id=vocab["<image>"], pad_token_id=0)).eval()
+    model.generation_config.pad_token_id = 0
+    model.generation_config.eos_token_id = 3
+    model.generation_config.max_new_tokens = 4
+    folder.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(folder)
+    SmolVLMImageProcessor(size={"longest_edge": image_size}, max_image_size={"longest_edge": image_size},
+                          do_image_splitting=False).save_pretrained(folder)
+    tok.save_pretrained(folder)
+    (folder / "processor_config.json").write_text(json.dumps(
+        {"processor_class": "SmolVLMProcessor", "image_seq_len": (image_size // patch) ** 2 // scale ** 2}))
+    (folder / "chat_template.jinja").write_text(CHAT_TEMPLATE)
+    return folder
+
+
 def build_florence2(folder: Path, image_size: int = 32) -> Path:
     """A native (converted-checkpoint) Florence-2: tiny DaViT vision tower + BART, task prompts."""
     from tokenizers import Tokenizer, models, pre_tokenizers
@@ -242,6 +305,9 @@ def build_florence2(folder: Path, image_size: int = 32) -> Path:
     model = Florence2ForConditionalGeneration(
         Florence2Config(vision_config=vision, text_config=text, image_token_id=vocab["<image>"])).eval()
     model.generation_config.max_new_tokens = 4
+    # random weights put the end token first: an empty caption, which is never stored
+    model.generation_config.min_new_tokens = 2
+    model.generation_config.suppress_tokens = [vocab[t] for t in special if t != "</s>"]
     improc = CLIPImageProcessor(size={"height": image_size, "width": image_size}, do_center_crop=False)
     improc.image_seq_length = (image_size // 8) ** 2 + 1  # strides 4 x 2, plus the pooled token
     folder.mkdir(parents=True, exist_ok=True)
@@ -341,9 +407,11 @@ BUILDERS = {
     "llava": (build_llava, "tiny-llava"),
     "git": (build_git, "tiny-git"),
     "siglip": (build_siglip, "tiny-siglip"),
+    "siglip2": (build_siglip2, "tiny-siglip2"),
     "idefics3": (build_idefics3, "tiny-idefics3"),
     "qwen2_vl": (build_qwen2_vl, "tiny-qwen2-vl"),
     "florence2": (build_florence2, "tiny-florence2"),
+    "smolvlm2": (build_smolvlm2, "tiny-smolvlm2"),
 }
 
 

@@ -10,6 +10,7 @@ read by helper processes (:mod:`.reading`) while the model thread runs a batch
 """
 from __future__ import annotations
 
+import logging
 import os
 import time
 from dataclasses import dataclass, field
@@ -21,14 +22,17 @@ from ..project import Project
 from ..store import models as m
 from ..store.records import ImageFilter, ImageRecord, NewSuggestion, SuggestionRecord
 from ..store.repo_suggest import same_request_done
-from ..tasks import CancelToken, Progress, ProgressFn, no_progress
+from ..errors import first_line
+from ..tasks import Cancelled, CancelToken, Progress, ProgressFn, no_progress
 from . import cores_saved
 from .discovery import ModelInfo, ModelRefused, check
 from .cores import CoreShare, usable_cores
 from .pipeline import run_batches
 from .reading import MAX_SIDE, ThreadReader, auto_processes, model_image, shared_read_pool
-from .registry import DEFAULT_LABEL_TEMPLATE, DEFAULT_MAX_NEW_TOKENS, input_side
+from .registry import DEFAULT_LABEL_TEMPLATE, DEFAULT_MAX_NEW_TOKENS, family_named, input_side
 from .resize import reader_resize
+
+log = logging.getLogger(__name__)
 
 OptIn = Union[bool, Collection[str]]
 OPTINS_SETTING = "model_optins"  # project setting: {path: ["bin", "remote_code"]}
@@ -50,6 +54,10 @@ class SuggestReport:
     messages: list[str] = field(default_factory=list)
     models: dict[str, str] = field(default_factory=dict)  # role -> "model_id@revision"
     cores: dict = field(default_factory=dict)  # how a CPU job shared the cores (cores.CoreShare.summary)
+    # role -> why that model made no (or no more) suggestions: refused, failed to load or
+    # failed while running; the job's other model went on and its suggestions are stored
+    model_failures: dict[str, str] = field(default_factory=dict)
+    no_text: int = 0  # captions or answers that came out empty: not stored
 
     @property
     def images_per_s(self) -> float:
@@ -65,6 +73,11 @@ class SuggestReport:
                 f"{self.skipped} already done")
         if self.failed:
             text += f", {len(self.failed)} unreadable"
+        if self.no_text:
+            text += f", {self.no_text} with no text (not stored)"
+        if self.model_failures:
+            failed = ", ".join(_ROLE_NOUN.get(r, r) for r in self.model_failures)
+            text += f", {_count(len(self.model_failures), 'model')} failed (the {failed})"
         return text
 
     def as_dict(self) -> dict:
@@ -72,7 +85,23 @@ class SuggestReport:
                 "failed": [list(f) for f in self.failed], "seconds": round(self.seconds, 3),
                 "load_seconds": round(self.load_seconds, 3),
                 "images_per_s": round(self.images_per_s, 3), "device": self.device,
-                "messages": list(self.messages), "models": dict(self.models), "cores": dict(self.cores)}
+                "messages": list(self.messages), "models": dict(self.models), "cores": dict(self.cores),
+                "model_failures": dict(self.model_failures), "no_text": self.no_text}
+
+    def fail(self, role: str, why: str, running: bool = False) -> None:
+        """``role``'s model was refused, failed to load or (``running``) failed while
+        running: one warning line naming it and why; the job's other model goes on."""
+        if role in self.model_failures:
+            return
+        noun = _ROLE_NOUN.get(role, role)
+        line = (f"the {noun} failed while running; it made no more suggestions: {why}" if running
+                else f"the {noun} did not run: {why}")
+        self.model_failures[role] = line
+        self.models.pop(role, None)
+        self.messages.append(line)
+
+
+_ROLE_NOUN = {"caption": "captioner", "label": "labeler", "answer": "chat model"}
 
 
 def _count(n: int, word: str) -> str:
@@ -166,21 +195,36 @@ def run_suggest(
         raise SuggestError("the batch size must be at least 1")
     if question is not None and not question.strip():  # it ran a caption job instead
         raise SuggestError("the question is empty; ask something (--ask \"is there a scratch?\")")
-    roles = _roles(project, captioner, labeler, prompt, question, label_template,
-                   allow_bin, allow_remote_code)
-    labels = [l.name for l in project.labels()] if any(r.role == "label" for r in roles) else []
+    if labeler is not None:  # a bad template failed only once the models had loaded
+        bad = template_problem(label_template)
+        if bad:
+            raise SuggestError(bad)
+    roles, refused = _roles(project, captioner, labeler, prompt, question, label_template,
+                            allow_bin, allow_remote_code)
+    labels = [l.name for l in project.labels()] if labeler is not None else []
     no_labels = "the project has no labels for the labeler to score; add some first " \
                 "(llmvis labels add FOLDER scratch dent ...)"
     if any(r.role == "label" for r in roles) and not labels:
         if all(r.role == "label" for r in roles):
             raise SuggestError(no_labels)
         roles = [r for r in roles if r.role != "label"]  # the captioner still runs
+    lab = next((r for r in roles if r.role == "label"), None)
+    if lab is not None and len(labels) == 1 and not family_named(lab.info.family).use_sigmoid:
+        # softmax over one label is 1.0 for every image
+        one = SuggestError(one_label_refusal(lab.info, labels[0]))
+        if len(roles) == 1:
+            raise one
+        roles = [r for r in roles if r.role != "label"]
+        refused.append(("label", one))
     report = SuggestReport(models={r.role: f"{r.info.model_id}@{r.info.revision}" for r in roles})
+    for role, exc in refused:
+        report.fail(role, str(exc))
     if labeler is not None and not labels:
         report.messages.append(no_labels + "; the labeler did not run")
+    if question and captioner is None:  # dropped without a word
+        report.messages.append("the question applies to chat models (--captioner) only; a labeler scores "
+                               "its label template; it was not asked")
     if prompt and not question:  # say so rather than drop it silently
-        from .registry import family_named
-
         if captioner is None:
             report.messages.append("the prompt applies to captioners only (a labeler scores its label "
                                    "template); it was not used")
@@ -198,13 +242,13 @@ def run_suggest(
                                f"(missing or damaged files) and got no suggestions; `llmvis info` counts them")
     done = {r.role: (done_image_ids(project, r.info, r.kind, r.prompt) if only_unsuggested else set())
             for r in roles}
-    todo: list[int] = []
-    for image_id in ids:
-        if any(image_id not in done[r.role] for r in roles):
-            todo.append(image_id)
-    report.skipped = len(ids) - len(todo)
-    if limit is not None:
-        todo = todo[:max(0, limit)]
+
+    def work(roles) -> list[int]:
+        todo = [i for i in ids if any(i not in done[r.role] for r in roles)]
+        report.skipped = len(ids) - len(todo)
+        return todo if limit is None else todo[:max(0, limit)]
+
+    todo = work(roles)
     total = len(todo)
     progress(Progress("suggest", 0, total, "loading models"))
     if not todo:
@@ -222,10 +266,27 @@ def run_suggest(
     reader = shared_read_pool(n_proc) if n_proc else ThreadReader()
     reader.start()
     try:
-        engines = {}
+        engines, load_errors = {}, []
         for r in roles:
-            engines[r.role] = worker.engine(r.info, r.role, device, allow_bin=r.allow_bin,
-                                            allow_remote_code=r.allow_remote_code, on_message=None)
+            try:
+                engines[r.role] = worker.engine(r.info, r.role, device, allow_bin=r.allow_bin,
+                                                allow_remote_code=r.allow_remote_code, on_message=None)
+            except Exception as exc:  # the other model still runs
+                if len(roles) == 1:
+                    raise
+                load_errors.append(exc)
+                report.fail(r.role, str(exc) if isinstance(exc, ModelRefused)
+                            else f"{r.info.path}: cannot load this model ({type(exc).__name__}: {first_line(exc, 300)})")
+        if not engines:
+            raise _all_failed(load_errors)
+        if len(engines) < len(roles):
+            roles = [r for r in roles if r.role in engines]
+            todo = work(roles)  # images only the failed model still needed are not read
+            total = len(todo)
+            if not todo:
+                report.seconds = time.monotonic() - started
+                progress(Progress("suggest", 0, 0, "nothing to do"))
+                return report
         report.device = ",".join(sorted({e.device for e in engines.values()}))
         report.load_seconds = time.monotonic() - started
         # decode no larger than the models need (None: one of them sizes images itself)
@@ -241,9 +302,12 @@ def run_suggest(
         progress(Progress("suggest", 0, total, "suggesting"))  # the models are loaded: rates count from here
         infer_started = time.monotonic()
 
+        broken: dict[str, str] = {}  # role -> why its model failed while running
+        no_text = [0]  # empty captions/answers, not stored
+
         def infer(recs, images):
             return _infer(engines, roles, recs, images, done, labels, batch, max_new_tokens, top_k,
-                          min_score, max_side)
+                          min_score, max_side, broken, no_text)
 
         def on_batch(recs, rows, failed, size):
             nonlocal processed
@@ -264,8 +328,13 @@ def run_suggest(
             share = CoreShare(cores, reader.parallel, memory=memory,
                               key=tuple((r.info.path, r.info.revision, r.role) for r in roles))
         try:
-            committer = run_batches(project, chunks, reader, (project.max_pixels, max_side, draft_side, resize), infer,
-                                    worker, on_batch, token, share, skip_done=only_unsuggested)
+            try:
+                committer = run_batches(project, chunks, reader, (project.max_pixels, max_side, draft_side, resize),
+                                        infer, worker, on_batch, token, share, skip_done=only_unsuggested)
+            finally:
+                for role, why in list(broken.items()):
+                    report.fail(role, why, running=True)
+                report.no_text = no_text[0]
             if committer.dropped:  # another job over the same images stored them first, or a rerun
                 report.suggestions -= committer.dropped
                 renewed, other = committer.renewed, committer.dropped - committer.renewed
@@ -293,6 +362,26 @@ def run_suggest(
     return report
 
 
+def template_problem(template: str) -> Optional[str]:
+    """Why the label prompt template cannot be used, or None: it needs ``{label}`` and no
+    other placeholder (``{surface}``: KeyError; a stray ``{``: ValueError)."""
+    where = f"the label template {template!r}"
+    try:
+        filled = template.format(label="\0")
+    except KeyError as exc:
+        return f"{where} has a placeholder {{{exc.args[0]}}}; only {{label}} is filled in (write {{{{ for a brace)"
+    except (ValueError, IndexError) as exc:
+        return f"{where} cannot be filled in ({exc}); write {{{{ and }}}} for braces, {{label}} for the label"
+    if "\0" not in filled:
+        return f"{where} needs a {{label}} placeholder (e.g. \"a photo of a {{label}} defect\")"
+    return None
+
+
+def one_label_refusal(info: ModelInfo, label: str) -> str:
+    return (f"{info.path}: a CLIP-style labeler compares labels (softmax over the taxonomy), so with one "
+            f"label ('{label}') every image scores 1.0; add a second label, e.g. 'ok'")
+
+
 def _resolve_optins(project, info, allow_bin, allow_rc) -> tuple[bool, bool]:
     saved_bin, saved_rc = optins_for(project, info) if (allow_bin is None or allow_rc is None) else (False, False)
     a_bin = saved_bin if allow_bin is None else _opted(allow_bin, info)
@@ -300,70 +389,115 @@ def _resolve_optins(project, info, allow_bin, allow_rc) -> tuple[bool, bool]:
     return a_bin, a_rc
 
 
-def _roles(project, captioner, labeler, prompt, question, template, allow_bin, allow_rc) -> list[_Role]:
+def _roles(project, captioner, labeler, prompt, question, template, allow_bin, allow_rc
+           ) -> tuple[list[_Role], list[tuple[str, ModelRefused]]]:
+    """(the roles that may run, [(role, why refused)]): a refused model does not stop the
+    job's other model. Raises when no model may run."""
     roles: list[_Role] = []
+    refused: list[tuple[str, ModelRefused]] = []
     if captioner is None and labeler is None:
         raise SuggestError("choose a captioner and/or a labeler (model manager, or --captioner/--labeler)")
     if captioner is not None:
-        opts = _resolve_optins(project, captioner, allow_bin, allow_rc)
-        check(captioner, *opts)
-        if captioner.kind not in ("captioner", "chat"):
-            raise ModelRefused(f"{captioner.path}: a {captioner.family} model is a {captioner.kind}, "
-                               f"not a captioner")
-        if question:
-            if captioner.kind != "chat":
-                raise ModelRefused(f"{captioner.path}: a {captioner.family} model cannot answer questions; "
-                                   f"use a chat model (LLaVA, SmolVLM, Qwen-VL)")
-            roles.append(_Role("answer", "answer", captioner, question.strip(), *opts))
-        else:
-            from .registry import family_named
-
-            fam = family_named(captioner.family)
-            p = (prompt if fam.takes_prompt else None) or fam.default_prompt
-            roles.append(_Role("caption", "caption", captioner, p, *opts))
+        role = "answer" if question else "caption"
+        try:
+            roles.append(_captioner_role(project, captioner, prompt, question, allow_bin, allow_rc))
+        except ModelRefused as exc:
+            refused.append((role, exc))
     if labeler is not None:
-        opts = _resolve_optins(project, labeler, allow_bin, allow_rc)
-        check(labeler, *opts)
-        if labeler.kind != "labeler":
-            raise ModelRefused(f"{labeler.path}: a {labeler.family} model is a {labeler.kind}, "
-                               f"not a zero-shot labeler (CLIP, SigLIP)")
-        roles.append(_Role("label", "label", labeler, template, *opts))
-    return roles
+        try:
+            opts = _resolve_optins(project, labeler, allow_bin, allow_rc)
+            check(labeler, *opts)
+            if labeler.kind != "labeler":
+                raise ModelRefused(f"{labeler.path}: a {labeler.family} model is a {labeler.kind}, "
+                                   f"not a zero-shot labeler (CLIP, SigLIP)")
+            roles.append(_Role("label", "label", labeler, template, *opts))
+        except ModelRefused as exc:
+            refused.append(("label", exc))
+    if not roles:
+        raise _all_failed([exc for _, exc in refused])
+    return roles, refused
+
+
+def _all_failed(errors: list) -> Exception:
+    """The error for a job none of whose models could run: the one, or all in one line."""
+    if len(errors) == 1:
+        return errors[0]
+    return ModelRefused("; ".join(str(e) for e in errors))
+
+
+def _captioner_role(project, captioner, prompt, question, allow_bin, allow_rc) -> _Role:
+    opts = _resolve_optins(project, captioner, allow_bin, allow_rc)
+    check(captioner, *opts)
+    if captioner.kind not in ("captioner", "chat"):
+        raise ModelRefused(f"{captioner.path}: a {captioner.family} model is a {captioner.kind}, "
+                           f"not a captioner")
+    if question:
+        if captioner.kind != "chat":
+            raise ModelRefused(f"{captioner.path}: a {captioner.family} model cannot answer questions; "
+                               f"use a chat model (LLaVA, SmolVLM, Qwen-VL)")
+        return _Role("answer", "answer", captioner, question.strip(), *opts)
+    fam = family_named(captioner.family)
+    p = (prompt if fam.takes_prompt else None) or fam.default_prompt
+    return _Role("caption", "caption", captioner, p, *opts)
 
 
 def _infer(engines, roles, recs, images, done, labels, batch, max_new_tokens, top_k, min_score,
-           max_side) -> list[NewSuggestion]:
-    """Runs on the model thread: every role over the images that still need it."""
+           max_side, broken: Optional[dict] = None, no_text: Optional[list] = None) -> list[NewSuggestion]:
+    """Runs on the model thread: every role over the images that still need it. A role
+    whose model fails goes into ``broken`` (role -> why) and runs no more; the other
+    roles' rows are kept. A job of one role, or whose every role failed, raises."""
+    broken = {} if broken is None else broken
+    no_text = [0] if no_text is None else no_text  # [count]: an empty text is never a suggestion
     rows: list[NewSuggestion] = []
     for r in roles:
-        idx = [i for i, rec in enumerate(recs) if rec.id not in done[r.role]]
-        if not idx:
+        if r.role in broken:
             continue
-        eng = engines[r.role]
-        ims = [images[i] for i in idx]
-        base = {"family": eng.info.family, "device": eng.device, "dtype": eng.dtype_name, "max_side": max_side}
-        if r.role == "label":
-            scores = eng.scores(ims, labels, r.prompt, batch=batch)
-            scoring = "sigmoid" if getattr(eng.family, "use_sigmoid", False) else "softmax"
-            for i, row in zip(idx, scores):
-                ranked = sorted(zip(labels, row), key=lambda t: -t[1])
-                for rank, (name, score) in enumerate(ranked[:max(1, top_k)], start=1):
-                    if rank > 1 and score < min_score:
-                        break
-                    rows.append(NewSuggestion(
-                        recs[i].id, "label", name, eng.info.model_id, float(score), eng.info.revision,
-                        r.prompt, dict(base, rank=rank, scoring=scoring, top_k=top_k, min_score=min_score,
-                                       taxonomy_size=len(labels))))
-        else:
-            if r.role == "answer":
-                outs = eng.answer(ims, r.prompt, batch=batch, max_new_tokens=max_new_tokens)
-            else:
-                outs = eng.caption(ims, r.prompt, batch=batch, max_new_tokens=max_new_tokens)
-            for i, g in zip(idx, outs):
+        try:
+            rows.extend(_infer_role(engines[r.role], r, recs, images, done, labels, batch, max_new_tokens,
+                                    top_k, min_score, max_side, no_text))
+        except Exception as exc:
+            if len(roles) == 1 or isinstance(exc, Cancelled):
+                raise
+            broken[r.role] = f"{engines[r.role].info.name}: {type(exc).__name__}: {first_line(exc, 300)}"
+            log.debug("suggest: the %s model failed", r.role, exc_info=True)
+            if all(x.role in broken for x in roles):
+                raise SuggestError("every model of the job failed: " + "; ".join(broken.values())) from exc
+    return rows
+
+
+def _infer_role(eng, r, recs, images, done, labels, batch, max_new_tokens, top_k, min_score,
+                max_side, no_text: list) -> list[NewSuggestion]:
+    rows: list[NewSuggestion] = []
+    idx = [i for i, rec in enumerate(recs) if rec.id not in done[r.role]]
+    if not idx:
+        return rows
+    ims = [images[i] for i in idx]
+    base = {"family": eng.info.family, "device": eng.device, "dtype": eng.dtype_name, "max_side": max_side}
+    if r.role == "label":
+        scores = eng.scores(ims, labels, r.prompt, batch=batch)
+        scoring = "sigmoid" if getattr(eng.family, "use_sigmoid", False) else "softmax"
+        for i, row in zip(idx, scores):
+            ranked = sorted(zip(labels, row), key=lambda t: -t[1])
+            for rank, (name, score) in enumerate(ranked[:max(1, top_k)], start=1):
+                if rank > 1 and score < min_score:
+                    break
                 rows.append(NewSuggestion(
-                    recs[i].id, r.kind, g.text, eng.info.model_id, g.score, eng.info.revision, r.prompt,
-                    dict(base, max_new_tokens=max_new_tokens, decoding="greedy",
-                         score_kind="mean token probability")))
+                    recs[i].id, "label", name, eng.info.model_id, float(score), eng.info.revision,
+                    r.prompt, dict(base, rank=rank, scoring=scoring, top_k=top_k, min_score=min_score,
+                                   taxonomy_size=len(labels))))
+        return rows
+    if r.role == "answer":
+        outs = eng.answer(ims, r.prompt, batch=batch, max_new_tokens=max_new_tokens)
+    else:
+        outs = eng.caption(ims, r.prompt, batch=batch, max_new_tokens=max_new_tokens)
+    for i, g in zip(idx, outs):
+        if not (g.text or "").strip():
+            no_text[0] += 1
+            continue
+        rows.append(NewSuggestion(
+            recs[i].id, r.kind, g.text, eng.info.model_id, g.score, eng.info.revision, r.prompt,
+            dict(base, max_new_tokens=max_new_tokens, decoding="greedy",
+                 score_kind="mean token probability")))
     return rows
 
 

@@ -1,7 +1,7 @@
 """Find models on disk (configured folders, the local Hugging Face cache) and vet them.
 
-Offline and torch-free: reads ``config.json``, file names, sizes and the first/last
-bytes of weight files. :func:`check` refuses a model with a message naming its
+Offline and torch-free: reads ``config.json``, file names, sizes and safetensors
+headers, and hashes weight files once (the hash is cached). :func:`check` refuses a model with a message naming its
 folder: no config, no weights, an unknown architecture, pickle-only weights without
 the per-model opt-in, or custom code (``trust_remote_code``) without the opt-in.
 """
@@ -10,17 +10,17 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 import struct
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Optional
 
-from .registry import FAMILIES, family_for
+from .registry import FAMILIES, architectures, family_for
 
 WEIGHT_SUFFIXES = (".safetensors",)
 _BIN_NAMES = ("pytorch_model.bin", "pytorch_model.bin.index.json", "model.bin")
 _NOT_WEIGHTS = ("training_args.bin", "optimizer.bin", "scheduler.bin", "rng_state.bin")
-_HASH_EDGE = 64 * 1024
 _DTYPE_BYTES = {"F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2, "I8": 1,
                 "U8": 1, "BOOL": 1, "F8_E4M3": 1, "F8_E5M2": 1}
 
@@ -36,7 +36,7 @@ class ModelInfo:
     family: Optional[str]
     kind: Optional[str]  # captioner | chat | labeler
     size_bytes: int  # weights on disk
-    revision: Optional[str]  # short hash of config + weights (copy-stable, cheap)
+    revision: Optional[str]  # short hash of config + weights' content (copy-stable; hashes cached)
     weights_format: Optional[str]  # "safetensors" | "bin" | None
     needs_remote_code: bool
     problem: Optional[str]  # why it would be refused without opt-ins; None when usable
@@ -77,6 +77,8 @@ def _weight_files(folder: Path) -> tuple[list[Path], list[Path]]:
 def _shards_present(index: Path) -> bool:
     """Whether every shard a safetensors index names is there (a download cut short
     leaves the index and some shards)."""
+    if not index.is_file():  # a named pipe would block the read
+        return False
     try:
         shards = set((json.loads(index.read_text()).get("weight_map") or {}).values())
     except (OSError, ValueError, AttributeError):
@@ -95,24 +97,90 @@ def _size(paths: Iterable[Path]) -> int:
 
 
 def _digest(config_bytes: bytes, weights: list[Path]) -> str:
-    """Config bytes + for each weight file its name, size and first/last 64 KiB.
+    """Config bytes + for each weight file its name and the SHA-256 of its whole content.
 
-    Copying or re-downloading a model keeps its revision; any re-save changes the
-    safetensors header (the first bytes) and so the revision.
+    Copying or re-downloading a model keeps its revision; any change to the weights
+    changes it (a fine-tune of the middle layers keeps the file's size and header and
+    its first and last bytes). A file's hash is computed once and kept in
+    :func:`digest_cache_path`, keyed by (path, size, mtime_ns, inode).
     """
     h = hashlib.sha256(config_bytes)
-    for p in weights:
-        try:
-            size = p.stat().st_size
-            h.update(f"{p.name}:{size}".encode())
-            with open(p, "rb") as fh:
-                h.update(fh.read(_HASH_EDGE))
-                if size > 2 * _HASH_EDGE:
-                    fh.seek(-_HASH_EDGE, os.SEEK_END)
-                    h.update(fh.read(_HASH_EDGE))
-        except OSError:
-            h.update(p.name.encode())
+    with _DigestCache() as cache:
+        for p in weights:
+            content = cache.hash(p)
+            h.update(f"{p.name}:{content or 'unreadable'}".encode())
     return h.hexdigest()[:16]
+
+
+def _sha256(path: str, block: int = 4 << 20) -> str:
+    h = hashlib.sha256()
+    buf = bytearray(block)
+    view = memoryview(buf)
+    with open(path, "rb") as fh:
+        while True:
+            n = fh.readinto(buf)
+            if not n:
+                return h.hexdigest()
+            h.update(view[:n])
+
+
+DIGEST_CACHE_NAME = "model_digests.json"
+_DIGEST_CACHE_MAX = 4096  # entries kept; the oldest go first
+
+
+def digest_cache_path() -> Path:
+    from ..config import cache_dir
+
+    return cache_dir() / DIGEST_CACHE_NAME
+
+
+class _DigestCache:
+    """Weight files' SHA-256, kept on disk between runs (a 15 GB model is read once, not
+    on every ``models list``). A damaged or unwritable cache only costs time."""
+
+    def __init__(self) -> None:
+        self.path = digest_cache_path()
+        self.entries: dict = {}
+        self.changed = False
+
+    def __enter__(self) -> "_DigestCache":
+        try:
+            data = json.loads(self.path.read_text())
+            if isinstance(data, dict):
+                self.entries = data
+        except (OSError, ValueError):
+            pass
+        return self
+
+    def hash(self, p: Path) -> Optional[str]:
+        try:
+            real = os.path.realpath(p)  # the HF cache's blob, shared by its snapshots
+            st = os.stat(real)
+            if not stat.S_ISREG(st.st_mode):
+                return None
+            key = [st.st_size, st.st_mtime_ns, st.st_ino]
+            have = self.entries.get(real)
+            if isinstance(have, list) and have[:3] == key and len(have) == 4:
+                return str(have[3])
+            value = _sha256(real)
+        except OSError:
+            return None
+        self.entries.pop(real, None)
+        self.entries[real] = [*key, value]
+        self.changed = True
+        return value
+
+    def __exit__(self, *exc) -> None:
+        if not self.changed:
+            return
+        entries = dict(list(self.entries.items())[-_DIGEST_CACHE_MAX:])
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(entries))
+            os.replace(tmp, self.path)
+        except OSError:
+            pass
 
 
 def _param_count(files: list[Path]) -> tuple[Optional[int], Optional[str]]:
@@ -124,7 +192,10 @@ def _param_count(files: list[Path]) -> tuple[Optional[int], Optional[str]]:
         if not p.name.endswith(".safetensors"):
             continue
         try:
-            size = p.stat().st_size
+            st = p.stat()
+            if not stat.S_ISREG(st.st_mode):  # a named pipe blocked open() for ever
+                return None, f"{p.name} is not a regular file"
+            size = st.st_size
             with open(p, "rb") as fh:
                 head = fh.read(8)
                 if head.startswith(b"version "):
@@ -176,7 +247,7 @@ def inspect_folder(folder: Path | str, model_id: Optional[str] = None, source: s
     fmt = "safetensors" if safe else ("bin" if pickled else None)
     weights = safe or pickled
     fam = family_for(config) if config else None
-    archs = config.get("architectures") or []
+    archs = architectures(config)
     params, damaged = _param_count(safe)
     info = ModelInfo(
         path=str(folder),

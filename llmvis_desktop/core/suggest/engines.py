@@ -217,6 +217,9 @@ class ZeroShotLabeler(Engine):
         if "{label}" not in template:
             raise ValueError("the label prompt template needs a {label} placeholder")
         fam = self.family
+        if len(labels) < 2 and not getattr(fam, "use_sigmoid", False):
+            raise ValueError(f"{self.info.path}: a CLIP-style labeler compares labels (softmax), so one label "
+                             f"scores 1.0 on every image; add a second label, e.g. 'ok'")
         return self.batched(lambda lo, ims: fam.scores(lo, ims, labels, template), list(images), batch)
 
 
