@@ -198,3 +198,26 @@ def test_a_very_long_model_name_is_elided(qtbot, setup, tmp_path):
     assert long_name in dlg.current_label.text() and dlg.current_label.wordWrap()
     assert dlg.minimumSizeHint().width() < 1000
     dlg.grab().save(str(tmp_path / "long.png"))
+
+
+def test_the_model_manager_reads_no_weight_file_whole(qtbot, tmp_path, monkeypatch):
+    """A revision hashes every weight file (15 s the first time for a 15 GB model): the
+    dialog lists without revisions, on the GUI thread; the job resolves one."""
+    from llmvis_desktop.core.project import Project
+    from llmvis_desktop.core.suggest import discovery
+    from llmvis_desktop.qt.dialogs.model_manager import ModelManagerDialog
+
+    models = tmp_path / "models" / "m"
+    models.mkdir(parents=True)
+    (models / "config.json").write_text('{"model_type": "blip", "architectures": ["BlipForConditionalGeneration"]}')
+    (models / "model.safetensors").write_bytes(b"\x08\x00\x00\x00\x00\x00\x00\x00{}      ")
+    hashed = []
+    monkeypatch.setattr(discovery, "_sha256", lambda path, *a: hashed.append(path) or "0" * 64)
+    (tmp_path / "imgs").mkdir()
+    with Project.open(tmp_path / "imgs") as p:
+        dlg = ModelManagerDialog(p, [str(tmp_path / "models")], "cpu")
+        qtbot.addWidget(dlg)
+        assert [i.name for i in dlg.infos] == ["m"] and dlg.infos[0].revision is None
+        dlg.rescan()
+        assert hashed == []
+    assert discovery.resolve_model(str(models)).revision is not None and hashed

@@ -226,7 +226,8 @@ def _param_count(files: list[Path]) -> tuple[Optional[int], Optional[str]]:
     return (total if found else None), None
 
 
-def inspect_folder(folder: Path | str, model_id: Optional[str] = None, source: str = "folder") -> ModelInfo:
+def inspect_folder(folder: Path | str, model_id: Optional[str] = None, source: str = "folder",
+                   revision: bool = True) -> ModelInfo:
     """Describe one model folder (never raises for a bad folder: ``problem`` says why)."""
     folder = Path(folder).expanduser()
     cfg_path = folder / "config.json"
@@ -255,7 +256,7 @@ def inspect_folder(folder: Path | str, model_id: Optional[str] = None, source: s
         family=fam.name if fam else None,
         kind=fam.kind if fam else None,
         size_bytes=_size(weights),
-        revision=_digest(config_bytes, weights) if (has_config or weights) else None,
+        revision=_digest(config_bytes, weights) if revision and (has_config or weights) else None,
         weights_format=fmt,
         needs_remote_code=bool(config.get("auto_map")),
         problem=None,
@@ -339,7 +340,7 @@ def _snapshot(repo_dir: Path) -> Optional[Path]:
     return max(candidates, key=lambda p: p.stat().st_mtime) if candidates else None
 
 
-def scan_hf_cache(cache: Optional[Path] = None) -> list[ModelInfo]:
+def scan_hf_cache(cache: Optional[Path] = None, revisions: bool = True) -> list[ModelInfo]:
     cache = cache or hf_hub_cache()
     out = []
     try:
@@ -351,7 +352,7 @@ def scan_hf_cache(cache: Optional[Path] = None) -> list[ModelInfo]:
         if snap is None:
             continue
         model_id = repo.name[len("models--"):].replace("--", "/")
-        out.append(inspect_folder(snap, model_id=model_id, source="hf-cache"))
+        out.append(inspect_folder(snap, model_id=model_id, source="hf-cache", revision=revisions))
     return out
 
 
@@ -362,11 +363,11 @@ def _looks_like_model(folder: Path) -> bool:
     return bool(safe or pickled)
 
 
-def scan_folder(root: Path, depth: int = 2) -> list[ModelInfo]:
+def scan_folder(root: Path, depth: int = 2, revisions: bool = True) -> list[ModelInfo]:
     """A model folder itself, or model folders below it (``name/`` or ``org/name/``)."""
     root = Path(root).expanduser()
     if _looks_like_model(root):
-        return [inspect_folder(root)]
+        return [inspect_folder(root, revision=revisions)]
     out: list[ModelInfo] = []
     if depth <= 0:
         return out
@@ -375,22 +376,24 @@ def scan_folder(root: Path, depth: int = 2) -> list[ModelInfo]:
     except OSError:
         return out
     for sub in subs:
-        out.extend(scan_folder(sub, depth - 1))
+        out.extend(scan_folder(sub, depth - 1, revisions))
     return out
 
 
 def discover(model_dirs: Iterable[str | Path] = (), include_hf_cache: bool = True,
              hf_cache: Optional[Path] = None, known_only: bool = False,
-             cache_known_only: bool = True) -> list[ModelInfo]:
+             cache_known_only: bool = True, revisions: bool = True) -> list[ModelInfo]:
     """Every model under the configured folders, then in the HF cache; no network, no torch.
+    ``revisions=False``: no revision (``None``), so no weight file is read whole (the
+    model manager lists without them; a job resolves its model with one).
 
     Folders the user configured are listed whatever they hold (a refused one says why);
     from the HF cache, which also holds unrelated text models, only known families
     unless ``cache_known_only`` is False.
     """
-    found = [i for d in model_dirs for i in scan_folder(Path(d))]
+    found = [i for d in model_dirs for i in scan_folder(Path(d), revisions=revisions)]
     if include_hf_cache:
-        found += [i for i in scan_hf_cache(hf_cache) if i.family or not cache_known_only]
+        found += [i for i in scan_hf_cache(hf_cache, revisions) if i.family or not cache_known_only]
     # one entry per folder; of a folder and a link to it, the folder itself (listed by a
     # link's name that sorted first, the real folder was missing from the list)
     chosen: dict[str, ModelInfo] = {}

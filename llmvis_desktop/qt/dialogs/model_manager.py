@@ -205,7 +205,10 @@ class ModelManagerDialog(QDialog):
         # model lands on the same row number (the wrong one when the list changed).
         self.table.clearSelection()
         self.table.setCurrentCell(-1, -1)
-        self.infos = discover(self.model_dirs, include_hf_cache=self.include_hf_cache, hf_cache=self.hf_cache)
+        # without revisions: hashing a large model's weights the first time (15 s for 15 GB)
+        # would freeze the window; the job resolves its model with one
+        self.infos = discover(self.model_dirs, include_hf_cache=self.include_hf_cache, hf_cache=self.hf_cache,
+                              revisions=False)
         self.table.setRowCount(len(self.infos))
         for r, info in enumerate(self.infos):
             self._fill_row(r, info)
@@ -284,7 +287,7 @@ class ModelManagerDialog(QDialog):
         if not Path(info.path).is_dir():
             raise ModelRefused(f"{info.path}: this model's folder is no longer there (moved or deleted "
                                f"since the list was made); press Rescan and choose again.")
-        fresh = inspect_folder(info.path, model_id=info.model_id, source=info.source)
+        fresh = inspect_folder(info.path, model_id=info.model_id, source=info.source, revision=False)
         if fresh != info:
             self._refresh_row(fresh)
             self._selection_changed()
