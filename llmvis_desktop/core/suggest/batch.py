@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Collection, Optional, Union
 
 from sqlalchemy import select
@@ -30,86 +30,13 @@ from .cores import CoreShare, usable_cores
 from .pipeline import run_batches
 from .reading import MAX_SIDE, ThreadReader, auto_processes, model_image, shared_read_pool
 from .registry import DEFAULT_LABEL_TEMPLATE, DEFAULT_MAX_NEW_TOKENS, family_named, input_side
+from .report import SuggestError, SuggestReport, _count, _were  # noqa: F401 (both importable from here, as before)
 from .resize import reader_resize
 
 log = logging.getLogger(__name__)
 
 OptIn = Union[bool, Collection[str]]
 OPTINS_SETTING = "model_optins"  # project setting: {path: ["bin", "remote_code"]}
-
-
-class SuggestError(Exception):
-    """The job cannot run as asked (no model, no labels...); the message says why."""
-
-
-@dataclass
-class SuggestReport:
-    images: int = 0  # images that went through a model in this run
-    suggestions: int = 0
-    skipped: int = 0  # already suggested by the same model and revision
-    failed: list[tuple[str, str]] = field(default_factory=list)  # (relpath, why)
-    seconds: float = 0.0  # the whole job, loading the models included
-    load_seconds: float = 0.0  # of which: loading the models (0 when they were loaded already)
-    device: str = ""
-    messages: list[str] = field(default_factory=list)
-    models: dict[str, str] = field(default_factory=dict)  # role -> "model_id@revision"
-    cores: dict = field(default_factory=dict)  # how a CPU job shared the cores (cores.CoreShare.summary)
-    # role -> why that model made no (or no more) suggestions: refused, failed to load or
-    # failed while running; the job's other model went on and its suggestions are stored
-    model_failures: dict[str, str] = field(default_factory=dict)
-    no_text: int = 0  # captions or answers that came out empty: not stored
-
-    @property
-    def images_per_s(self) -> float:
-        """The rate once the models were loaded: what a longer job would run at."""
-        busy = self.seconds - self.load_seconds
-        return self.images / busy if busy > 0 else 0.0
-
-    def summary(self) -> str:
-        loading = f"models loaded in {self.load_seconds:.1f} s, then " if self.load_seconds >= 0.05 else ""
-        text = (f"{_count(self.suggestions, 'suggestion')} for {_count(self.images, 'image')} "
-                f"in {self.seconds:.1f} s "
-                f"({loading}{self.images_per_s:.1f} images/s on {self.device or 'no device'}), "
-                f"{self.skipped} already done")
-        if self.failed:
-            text += f", {len(self.failed)} unreadable"
-        if self.no_text:
-            text += f", {self.no_text} with no text (not stored)"
-        if self.model_failures:
-            failed = ", ".join(_ROLE_NOUN.get(r, r) for r in self.model_failures)
-            text += f", {_count(len(self.model_failures), 'model')} failed (the {failed})"
-        return text
-
-    def as_dict(self) -> dict:
-        return {"images": self.images, "suggestions": self.suggestions, "skipped": self.skipped,
-                "failed": [list(f) for f in self.failed], "seconds": round(self.seconds, 3),
-                "load_seconds": round(self.load_seconds, 3),
-                "images_per_s": round(self.images_per_s, 3), "device": self.device,
-                "messages": list(self.messages), "models": dict(self.models), "cores": dict(self.cores),
-                "model_failures": dict(self.model_failures), "no_text": self.no_text}
-
-    def fail(self, role: str, why: str, running: bool = False) -> None:
-        """``role``'s model was refused, failed to load or (``running``) failed while
-        running: one warning line naming it and why; the job's other model goes on."""
-        if role in self.model_failures:
-            return
-        noun = _ROLE_NOUN.get(role, role)
-        line = (f"the {noun} failed while running; it made no more suggestions: {why}" if running
-                else f"the {noun} did not run: {why}")
-        self.model_failures[role] = line
-        self.models.pop(role, None)
-        self.messages.append(line)
-
-
-_ROLE_NOUN = {"caption": "captioner", "label": "labeler", "answer": "chat model"}
-
-
-def _count(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
-def _were(n: int) -> str:
-    return "was" if n == 1 else "were"
 
 
 @dataclass(frozen=True)
