@@ -15,6 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
+from .loading import from_pretrained as _from_pretrained
+from .loading import need_tokenizer
+
 DEFAULT_CAPTION_INSTRUCTION = "Describe this image in one sentence."
 DEFAULT_LABEL_TEMPLATE = "a photo of a {label} defect"
 DEFAULT_MAX_NEW_TOKENS = 40
@@ -95,82 +98,6 @@ class Family:
     def run(self, loaded: Loaded, images: Sequence, *, prompt: Optional[str] = None,
             max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS) -> list[Generated]:
         raise NotImplementedError
-
-
-def _from_pretrained(cls, path, dtype, kw, use_safetensors):
-    """The model, refused (:class:`~.discovery.ModelRefused`) when the checkpoint lacks
-    weights the model has (they would be random: junk suggestions, no error) or holds
-    NaN or infinite values."""
-    try:
-        model, info = cls.from_pretrained(str(path), dtype=dtype, use_safetensors=use_safetensors,
-                                          output_loading_info=True, **kw)
-    except TypeError:  # transformers 4.x before the dtype= rename
-        model, info = cls.from_pretrained(str(path), torch_dtype=dtype, use_safetensors=use_safetensors,
-                                          output_loading_info=True, **kw)
-    params = {name for name, _ in model.named_parameters()}
-    missing = sorted(k for k in (info.get("missing_keys") or ()) if k in params)
-    if missing:
-        _refuse(f"{path}: {len(missing)} {_plural(len(missing), 'weight')} missing from the checkpoint "
-                f"({_groups(missing)}); the download or conversion is incomplete")
-    bad = non_finite(model)
-    if bad:
-        _refuse(f"{path}: {len(bad)} weight {_plural(len(bad), 'tensor')} "
-                f"{'holds' if len(bad) == 1 else 'hold'} NaN or infinite values "
-                f"({_groups(bad)}); the checkpoint is damaged")
-    return model
-
-
-def _plural(n: int, word: str) -> str:
-    return word if n == 1 else word + "s"
-
-
-def _groups(names: Sequence[str], show: int = 3) -> str:
-    """``text_decoder.* 63, vision_model.* 2``: how many names under each top-level module."""
-    counts: dict[str, int] = {}
-    for n in names:
-        head = n.split(".", 1)[0] + (".*" if "." in n else "")
-        counts[head] = counts.get(head, 0) + 1
-    parts = [f"{head} {c}" if c > 1 else head for head, c in sorted(counts.items(), key=lambda t: -t[1])]
-    return ", ".join(parts[:show]) + (f" and {len(parts) - show} more" if len(parts) > show else "")
-
-
-def non_finite(model) -> list[str]:
-    """Names of the model's floating-point parameters and buffers holding NaN or inf. A
-    float32 sum is NaN or inf exactly then (real weights are far too small to overflow
-    it): 0.1 s for 134 M parameters on two CPU cores, where ``isfinite().all()`` took 1.4 s."""
-    import torch
-
-    bad = []
-    for name, t in [*model.named_parameters(), *model.named_buffers()]:
-        if t.is_floating_point() and t.numel() and not bool(torch.isfinite(t.detach().sum(dtype=torch.float32))):
-            bad.append(name)
-    return bad
-
-
-#: files a tokenizer is built from (a folder with none got a few-token tokenizer and empty captions)
-TOKENIZER_FILES = ("tokenizer.json", "vocab.json", "vocab.txt", "tokenizer.model", "spiece.model",
-                   "sentencepiece.bpe.model")
-
-
-def need_tokenizer(path) -> None:
-    """Refuse a model folder with no tokenizer files: transformers builds a tokenizer of its
-    special tokens alone, and every caption decodes to nothing."""
-    folder = Path(path)
-    if any((folder / n).is_file() for n in TOKENIZER_FILES):
-        return
-    try:
-        if any(p.suffix in (".model", ".tiktoken") and p.is_file() for p in folder.iterdir()):
-            return
-    except OSError:
-        pass
-    _refuse(f"{folder}: no tokenizer files ({', '.join(TOKENIZER_FILES[:4])}...) beside config.json; "
-            f"the download is incomplete")
-
-
-def _refuse(msg: str):
-    from .discovery import ModelRefused
-
-    raise ModelRefused(msg)
 
 
 def input_side(loaded: Loaded) -> Optional[int]:
