@@ -85,7 +85,8 @@ def add_parsers(subparsers) -> None:
     a.add_argument("--project", default=None, help="project folder: record provenance and index the result")
     a.add_argument("--db", default=None, help="project database URL (with --project)")
     a.add_argument("--actor", default="cli")
-    a.add_argument("--force", action="store_true", help="overwrite --out if it exists (never the original)")
+    a.add_argument("--force", action="store_true", help="overwrite --out if it exists and is an earlier repair output (in repaired/, recorded by the "
+                        "project, or with its mask in .masks/ beside it); never an original or any other file")
     a.set_defaults(func=cmd_apply)
 
 

@@ -463,3 +463,31 @@ def test_a_repaired_dicom_shows_through_its_sources_window(tmp_path, kind):
     assert back.window == orig.window == read_header(res.output_path).file_window
     assert back.meta.sigmoid == orig.meta.sigmoid
     np.testing.assert_array_equal(back.display[~hole], orig.display[~hole])
+
+
+def test_overwriting_replaces_only_an_earlier_repair_output(tmp_path):
+    """--out OTHER.png --force replaced another original image whenever the database did not
+    say it was one: a project folder not indexed yet, or no --project at all."""
+    from llmvis_desktop.core.project import Project
+
+    root = tmp_path / "proj"
+    root.mkdir()
+    _noise(root / "part.png")
+    _noise(root / "other.png", seed=9)
+    _noise(tmp_path / "outside.png", seed=3)
+    before = {p: p.read_bytes() for p in (root / "other.png", tmp_path / "outside.png")}
+    mask = _mask_file(tmp_path / "m.png", slice(5, 15))
+    for target in before:  # no project
+        with pytest.raises(RepairError, match=re.escape(str(target)) + ".*not an earlier repair output"):
+            apply_mod.repair_file(root / "part.png", mask, method="telea", out=target, overwrite=True)
+    with Project.open(root) as p:  # a project never indexed: the database knows no image yet
+        with pytest.raises(RepairError, match="other.png.*not an earlier repair output"):
+            apply_mod.repair_file(root / "part.png", mask, method="telea", project=p, out=root / "other.png",
+                                  overwrite=True)
+    assert all(p.read_bytes() == b for p, b in before.items())
+    # our own outputs may still be replaced: the default one, and one given by --out (its mask beside it)
+    first = apply_mod.repair_file(root / "part.png", mask, method="telea")
+    again = apply_mod.repair_file(root / "part.png", mask, method="ns", out=first.output_path, overwrite=True)
+    assert again.output_path == first.output_path
+    own = apply_mod.repair_file(root / "part.png", mask, method="telea", out=tmp_path / "fixed.png")
+    apply_mod.repair_file(root / "part.png", mask, method="ns", out=own.output_path, overwrite=True)

@@ -14,6 +14,7 @@ import errno
 import hashlib
 import io
 import os
+import re
 import tempfile
 import threading
 from dataclasses import dataclass, field
@@ -334,9 +335,11 @@ def repair_file(
     replacing = out_path.exists()
     if replacing and not overwrite:
         raise RepairError(f"{out_path}: already exists (choose another --out, or allow overwriting)")
-    if replacing and project is not None and _is_original(project, out_path):
-        raise RepairError(f"{out_path}: is an original image of the project; a repair never replaces one "
-                          f"(choose another --out)")
+    if replacing:
+        why = _why_not_replaceable(project, out_path)
+        if why:
+            raise RepairError(f"{out_path}: {why}; overwriting replaces only an earlier repair output, "
+                              f"never another file (choose another --out)")
     mask_path = _mask_name(out_path, replacing)
     result = RepairResult(out_path, mask_path, method, params, ck_hash, src_hash, pixels=repaired)
     if not save:
@@ -358,6 +361,47 @@ def repair_file(
     if project is not None:
         _record(project, image_path, result, actor)
     return result
+
+
+_OUR_NAME = re.compile(r".+\.repaired(-\d+)?\.(png|tif)")
+
+
+def _why_not_replaceable(project, path: Path) -> Optional[str]:
+    """None when ``path`` is an earlier repair output of ours, which overwriting may replace;
+    otherwise why it may not be. An earlier output is one a repair record names (with a
+    project), one with our name in a ``repaired/`` folder, or one with its repair mask
+    beside it (``.masks/NAME.mask.png``, written with every output). Anything else (an
+    original image, indexed or not, in the project or outside it) is never replaced."""
+    if not path.is_file() or path.is_symlink():
+        return "is not a plain file"
+    if project is not None:
+        if _is_original(project, path):
+            return "is an original image of the project; a repair never replaces one"
+        if _recorded_outputs(project, path):
+            return None
+    if path.parent.name == DEFAULT_DIR and _OUR_NAME.fullmatch(path.name):
+        return None
+    if (path.parent / MASK_DIR / f"{path.stem}.mask.png").is_file():
+        return None
+    return "is not an earlier repair output (it may be an original image)"
+
+
+def _recorded_outputs(project, path: Path, active_only: bool = False) -> list:
+    """Ids of the project's repair records whose output is ``path`` (recorded relative to
+    the project, or by full path outside it); ``active_only``: only linked ones."""
+    from sqlalchemy import select
+
+    from ..store import models as m
+
+    names = {str(path.resolve())}
+    rel = _relative(project, path)
+    if rel is not None:
+        names.add(rel)
+    q = select(m.Repair.id).where(m.Repair.output_path.in_(sorted(names)))
+    if active_only:
+        q = q.where(m.Repair.unlinked_at.is_(None))
+    with project.store.read() as s:
+        return list(s.scalars(q.order_by(m.Repair.id)))
 
 
 def _is_original(project, path: Path) -> bool:
