@@ -160,6 +160,7 @@ def cmd_train(args) -> int:
         project = Project.open(folder, args.db)
     except ProjectError as exc:
         return _err(str(exc))
+    restore_term = _term_as_interrupt()  # a kill (SIGTERM) saves a resumable checkpoint as Ctrl-C does
     try:
         project.index()  # incremental: images added since the last run are trained on too
         res = train(project, steps=args.steps, minutes=args.minutes, from_ckpt=start, out=out,
@@ -169,14 +170,45 @@ def cmd_train(args) -> int:
     except RepairError as exc:
         return _err(str(exc))
     except (KeyboardInterrupt, Cancelled):
-        saved = f"resumable checkpoint at {out} (use --resume)" if out.exists() else "no checkpoint was saved yet"
-        print(f"cancelled; {saved}", file=sys.stderr)
+        print(f"cancelled; {_resumable(out)}", file=sys.stderr)
         return 130
     finally:
+        restore_term()
         project.close()
     print(json.dumps({"checkpoint": str(out), "steps": res.step, "data": res.data,
                       "val_masked_psnr_db": round(res.metrics["val_masked_psnr_db"], 2)}))
     return 0
+
+
+def _term_as_interrupt():
+    """Handle SIGTERM as Ctrl-C (KeyboardInterrupt: training saves, then stops) until the
+    returned function is called. A no-op off the main thread."""
+    import signal
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    try:
+        old = signal.signal(signal.SIGTERM, interrupt)
+    except (ValueError, OSError):  # not the main thread
+        return lambda: None
+    return lambda: signal.signal(signal.SIGTERM, old)
+
+
+def _resumable(out: Path) -> str:
+    """What is at ``out`` after a cancelled run, said only as far as it is true: a
+    checkpoint is called resumable only when it loads."""
+    from .core.repair.checkpoint import CheckpointError, load_checkpoint
+
+    if not out.exists():
+        return "no checkpoint was saved yet"
+    try:
+        ck = load_checkpoint(out)
+    except CheckpointError as exc:
+        return f"the checkpoint at {out} cannot be resumed: {exc}"
+    except KeyboardInterrupt:
+        return f"the checkpoint at {out} was not checked"
+    return f"resumable checkpoint at {out}, step {ck.step} (use --resume)"
 
 
 def _frames(image) -> int:
