@@ -267,6 +267,7 @@ def repair_file(
     save: bool = True,
     mask_source: Optional[str] = None,
     result_pixels: Optional[np.ndarray] = None,
+    result_checkpoint_hash: Optional[str] = None,
     frame: int = 0,
 ) -> RepairResult:
     """Repair ``image_path`` under ``mask`` (a path or an array); save a new file.
@@ -274,7 +275,10 @@ def repair_file(
     ``out`` is the output file; otherwise ``out_dir`` (default ``repaired/`` beside the
     original) with a free ``NAME.repaired.EXT`` name.  With ``save=False`` nothing is
     written and the result only carries the pixels (GUI preview); ``result_pixels`` saves
-    a preview computed before (same image, mask and settings) without recomputing.
+    a preview computed before (same image, mask and settings) without recomputing, and
+    ``result_checkpoint_hash`` is the hash of the checkpoint that made it (the preview's
+    ``checkpoint_hash``): recorded as is, since the checkpoint file may have changed since
+    (training saves into it) and the saved pixels are the preview's.
     ``detail`` (default :data:`DEFAULT_DETAIL`) re-injects texture from the surround,
     chosen with ``seed`` (:mod:`detail`); both are recorded in the provenance. ``frame``
     (0-based) is the page of a multi-page TIFF or the frame of a multi-frame DICOM to
@@ -301,8 +305,13 @@ def repair_file(
     m = as_mask(np.asarray(mask), pixels.shape)
 
     generator = ck_hash = None
+    reuse = (result_pixels is not None and result_pixels.shape == pixels.shape
+             and result_pixels.dtype == pixels.dtype)
     if method == "gan":
-        generator, ck_hash = load_engine(checkpoint)
+        if reuse and result_checkpoint_hash:
+            ck_hash = result_checkpoint_hash  # what made these pixels, not what the file holds now
+        else:
+            generator, ck_hash = load_engine(checkpoint)
     detail = DEFAULT_DETAIL if detail is None else float(detail)
     params = {"dilate_px": dilate_px, "margin": margin, "tile": tile, "frame": data.frame,
               "detail": detail, "seed": int(seed)}
@@ -314,7 +323,7 @@ def repair_file(
         params["device"] = device
     else:
         params["radius"] = radius
-    if result_pixels is not None and result_pixels.shape == pixels.shape and result_pixels.dtype == pixels.dtype:
+    if reuse:
         repaired = result_pixels
     else:
         repaired = inpaint(pixels, m, method=method, generator=generator, dilate_px=dilate_px, margin=margin,
