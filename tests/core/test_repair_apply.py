@@ -491,3 +491,23 @@ def test_overwriting_replaces_only_an_earlier_repair_output(tmp_path):
     assert again.output_path == first.output_path
     own = apply_mod.repair_file(root / "part.png", mask, method="telea", out=tmp_path / "fixed.png")
     apply_mod.repair_file(root / "part.png", mask, method="ns", out=own.output_path, overwrite=True)
+
+
+def test_replacing_a_repair_output_closes_the_repair_it_replaced(tmp_path):
+    """--out repaired/fix.png --force --project twice left two linked repairs for one file,
+    the older one describing pixels that were no longer there."""
+    from llmvis_desktop.core.project import Project
+
+    root = tmp_path / "proj"
+    root.mkdir()
+    _noise(root / "part.png")
+    mask = _mask_file(tmp_path / "m.png", slice(5, 15))
+    with Project.open(root) as p:
+        p.index()
+        out = root / "repaired" / "fix.png"
+        first = apply_mod.repair_file(root / "part.png", mask, method="telea", project=p, out=out)
+        second = apply_mod.repair_file(root / "part.png", mask, method="ns", project=p, out=out, overwrite=True)
+        reps = p.repairs(p.image_by_path("part.png").id)
+        assert [(r.id, r.engine) for r in reps] == [(second.repair_id, "ns")]
+        assert first.repair_id != second.repair_id and out.is_file()
+        assert reps[0].output_image_id == p.image_by_path("repaired/fix.png").id

@@ -447,6 +447,10 @@ def _record(project, image_path: Path, result: RepairResult, actor: str) -> None
     if src is None:
         raise RepairError(f"{rel}: not indexed in the project; repair saved to {result.output_path}")
     out_img = project.image_by_path(out_rel) if out_rel else None
+    # the file replaced an earlier repair's output: that repair no longer describes it, and is
+    # closed as undo closes one (kept in the history), so one file has one linked repair
+    for old_id in _recorded_outputs(project, result.output_path, active_only=True):
+        project.unlink_repair(old_id, actor)
     # outside the project: absolute paths (relative ones are read against the project root)
     mask_rel = _relative(project, result.mask_path) or str(result.mask_path.resolve())
     rec = project.add_repair(
