@@ -56,7 +56,7 @@ def add_parsers(subparsers) -> None:
     t.add_argument("--steps", type=positive, default=None, help="number of steps (default 2000 if no --minutes)")
     t.add_argument("--from", dest="from_ckpt", default=None,
                    help="start from this checkpoint (default: the shipped starter; 'scratch' for none)")
-    t.add_argument("--out", default=None, help="output checkpoint (default FOLDER/.llmvis/repair.safetensors)")
+    t.add_argument("--out", default=None, help="output checkpoint, a .safetensors file (default FOLDER/.llmvis/repair.safetensors)")
     t.add_argument("--resume", action="store_true", help="continue from --out if it exists")
     t.add_argument("--force", action="store_true", help="start over even if --out holds a trained checkpoint")
     t.add_argument("--device", type=_device, default="auto", help="auto, cpu, cuda, cuda:1 ...")
@@ -153,6 +153,12 @@ def cmd_train(args) -> int:
         if p.message:
             print(p.message, file=sys.stderr, flush=True)
 
+    from .core.repair.checkpoint import check_checkpoint_path
+
+    try:
+        check_checkpoint_path(out)
+    except RepairError as exc:
+        return _err(str(exc))
     if out.exists() and not (args.resume or args.force):
         return _err(f"{out} already holds a trained checkpoint; --resume continues it, --force starts over "
                     f"(replacing it), or give another --out")

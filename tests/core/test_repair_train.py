@@ -365,3 +365,26 @@ def test_cli_train_saves_on_sigterm_and_says_only_what_is_true(tmp_path, capsys,
     out.write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{not json at all")
     said = cli_repair._resumable(out)
     assert "cannot be resumed" in said and "use --resume" not in said
+
+
+def test_cli_train_refuses_a_folder_or_a_pickle_name_as_out_before_training(tmp_path, capsys, monkeypatch):
+    """--out EXISTING_DIR --force trained to the end, then failed "Is a directory" (without
+    --force it said the folder "already holds a trained checkpoint"); --out ck.pt trained and
+    saved a file every loader then refused as pickle-based."""
+    from llmvis_desktop.core.repair import train as train_mod
+
+    trained = []
+    monkeypatch.setattr(train_mod, "data_from_project", lambda *a, **k: trained.append(1) or 1 / 0)
+    root = _project(tmp_path, n=1)
+    (tmp_path / "somedir").mkdir()
+    for out, extra in ((tmp_path / "somedir", ["--force"]), (tmp_path / "somedir", []),
+                       (tmp_path / "ck.pt", []), (tmp_path / "ck", [])):
+        args = _cli_parser().parse_args(["repair", "train", str(root), "--from", "scratch", "--steps", "2",
+                                         "--out", str(out), "--device", "cpu", *extra])
+        assert args.func(args) == 1
+        err = capsys.readouterr().err
+        assert str(out) in err and "already holds" not in err
+        assert ("is a folder" in err) if out.name == "somedir" else (".safetensors" in err)
+    assert not trained and not (tmp_path / "ck.pt").exists()
+    with pytest.raises(RepairError, match="is a folder"):
+        train([_texture(0)], steps=1, out=tmp_path / "somedir", device="cpu", tile=32, batch=2, config=SMALL)

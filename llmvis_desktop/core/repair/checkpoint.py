@@ -53,12 +53,26 @@ def checkpoint_hash(path: Path | str) -> str:
     return h.hexdigest()
 
 
+def check_checkpoint_path(path: Path | str) -> None:
+    """Refuse, before any training, an output that could not be used as a checkpoint: a
+    folder (training ran to the end, then failed with "Is a directory"), or a name not
+    ending in .safetensors (saved, then refused by every loader as pickle-based)."""
+    path = Path(path)
+    if path.is_dir():
+        raise RepairError(f"{path}: is a folder; give a checkpoint file name "
+                          f"(e.g. {path / 'repair.safetensors'}); nothing was trained")
+    if path.suffix.lower() != ".safetensors":
+        raise RepairError(f"{path}: a checkpoint is saved as a .safetensors file; give a name ending in "
+                          f".safetensors (e.g. {path.with_suffix('.safetensors').name}); nothing was trained")
+
+
 def ensure_writable(path: Path | str) -> None:
     """Check, before any training, that a checkpoint can be saved as ``path``: its folder is
     created and a temporary file written and removed there. A :class:`RepairError` says
     why not (training to the end and then failing to save lost the whole run)."""
     import errno
 
+    check_checkpoint_path(path)
     folder = Path(path).parent
     try:
         folder.mkdir(parents=True, exist_ok=True)
