@@ -511,3 +511,34 @@ def test_replacing_a_repair_output_closes_the_repair_it_replaced(tmp_path):
         assert [(r.id, r.engine) for r in reps] == [(second.repair_id, "ns")]
         assert first.repair_id != second.repair_id and out.is_file()
         assert reps[0].output_image_id == p.image_by_path("repaired/fix.png").id
+
+
+def test_a_mask_file_is_read_at_half_its_range(tmp_path):
+    """Any value above 0 was masked: a soft-edged or JPEG-saved mask repaired far more than
+    was painted, and a mask on a near-black noisy background "covered the whole image"."""
+    from PIL import ImageFilter
+
+    painted = np.zeros((60, 80), np.uint8)
+    painted[20:40, 20:60] = 255
+    Image.fromarray(painted).filter(ImageFilter.GaussianBlur(4)).save(tmp_path / "soft.png")
+    Image.fromarray(painted).save(tmp_path / "rect.jpg", quality=75)
+    noisy = np.clip(np.random.default_rng(0).normal(4, 2, painted.shape), 0, 255).astype(np.uint8)
+    noisy[20:40, 20:60] = 250
+    Image.fromarray(noisy).save(tmp_path / "noisy.png")
+    Image.fromarray(painted.astype(np.uint16) * 257).save(tmp_path / "deep.png")  # 16-bit
+    low16 = np.where(painted > 0, 20000, 300).astype(np.uint16)  # under half of 16 bits: nothing
+    Image.fromarray(low16).save(tmp_path / "low16.png")
+    rgba = np.zeros((60, 80, 4), np.uint8)
+    rgba[..., 3] = np.asarray(Image.fromarray(painted).filter(ImageFilter.GaussianBlur(4)))
+    Image.fromarray(rgba).save(tmp_path / "alpha.png")
+    area = int((painted > 0).sum())
+    for name in ("soft.png", "rect.jpg", "noisy.png", "alpha.png"):
+        got = apply_mod.load_mask(tmp_path / name)
+        assert abs(int(got.sum()) - area) <= 0.1 * area, name
+        assert got[20:40, 20:60].mean() > 0.9 and not got[:10].any(), name
+    assert np.array_equal(apply_mod.load_mask(tmp_path / "deep.png"), painted > 0)
+    assert not apply_mod.load_mask(tmp_path / "low16.png").any()
+    _noise(tmp_path / "img.png", size=60)
+    Image.open(tmp_path / "img.png").crop((0, 0, 80, 60)).save(tmp_path / "img.png")
+    res = apply_mod.repair_file(tmp_path / "img.png", tmp_path / "noisy.png", method="telea", save=False)
+    assert res.pixels.shape == (60, 80, 3)  # not "the mask covers the whole image"

@@ -55,23 +55,45 @@ def file_sha256(path: Path) -> str:
 # --------------------------------------------------------------------------- loading
 
 def load_mask(path: Path | str) -> np.ndarray:
+    """A mask file -> bool (H, W): a pixel is masked (repaired) when its value is at least
+    half the format's range: >= 128 in an 8-bit mask, >= 32768 in a 16-bit one, >= 0.5 in
+    a float one; in colour, the brightest channel counts. A mask with varying transparency
+    is read by its alpha the same way (opaque = repaired). So a soft (antialiased) edge, a
+    JPEG's ringing or a near-black noisy background are not repaired; only what was painted
+    (was: any value above 0)."""
     from PIL import Image, UnidentifiedImageError
 
     path = Path(path)
     try:
         with Image.open(path) as im:
             im.load()
-            if im.mode in ("RGBA", "LA") or "transparency" in im.info:
+            if im.mode == "P":
+                im = im.convert("RGBA")
+            if im.mode in ("RGBA", "LA", "PA") or "transparency" in im.info:
                 rgba = np.asarray(im.convert("RGBA"))
                 alpha = rgba[..., 3]
-                m = alpha > 0 if alpha.min() != alpha.max() else rgba[..., :3].max(axis=2) > 0
-            else:
-                m = np.asarray(im.convert("L")) > 0
+                m = (alpha >= 128) if alpha.min() != alpha.max() else _at_least_half(rgba[..., :3].max(axis=2))
+            elif im.mode in ("1", "L", "RGB", "CMYK", "YCbCr", "LAB", "HSV"):
+                a = np.asarray(im.convert("RGB") if im.mode not in ("1", "L", "RGB") else im)
+                m = _at_least_half(a.max(axis=2) if a.ndim == 3 else a)
+            else:  # 16-bit (I;16*, I) or float (F) gray
+                m = _at_least_half(np.asarray(im), bits16=im.mode.startswith("I"))
     except FileNotFoundError:
         raise RepairError(f"{path}: mask file not found") from None
     except (UnidentifiedImageError, OSError, ValueError) as exc:
         raise RepairError(f"{path}: cannot read the mask ({first_line(exc, 100)})") from None
     return m
+
+
+def _at_least_half(a: np.ndarray, bits16: bool = False) -> np.ndarray:
+    a = np.asarray(a)
+    if a.dtype == bool:
+        return a.copy()
+    if a.dtype.kind == "f":
+        return a >= 0.5
+    if bits16 or a.dtype.itemsize >= 2:
+        return a.astype(np.int64) >= 32768
+    return a >= 128
 
 
 _GEN_CACHE: dict = {}
