@@ -388,3 +388,27 @@ def test_cli_train_refuses_a_folder_or_a_pickle_name_as_out_before_training(tmp_
     assert not trained and not (tmp_path / "ck.pt").exists()
     with pytest.raises(RepairError, match="is a folder"):
         train([_texture(0)], steps=1, out=tmp_path / "somedir", device="cpu", tile=32, batch=2, config=SMALL)
+
+
+def test_an_undone_repair_kept_outside_repaired_is_not_trained_on(tmp_path):
+    """Undone with its file kept (saved by --out or the repair_output setting, outside
+    repaired/), a repair was trained on as a real image and its source's defect was no
+    longer excluded."""
+    from PIL import Image
+
+    from llmvis_desktop.core.project import Project
+    from llmvis_desktop.core.repair.apply import repair_file
+    from llmvis_desktop.core.repair.train_data import data_from_project
+
+    root = _project(tmp_path, n=2)
+    mask = np.zeros((64, 64), np.uint8)
+    mask[:, :40] = 255
+    Image.fromarray(mask).save(tmp_path / "m.png")
+    with Project.open(root) as p:
+        p.index()
+        res = repair_file(root / "t0.png", tmp_path / "m.png", method="telea", project=p, out=root / "fixed" / "t0.png")
+        linked = data_from_project(p).summary
+        assert linked["images"] == 2 and linked["excluded_defect_pixels"] == 64 * 40
+        p.unlink_repair(res.repair_id, "tester", delete_file=False)
+        assert (root / "fixed" / "t0.png").is_file()
+        assert data_from_project(p).summary == linked
