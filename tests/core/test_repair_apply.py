@@ -542,3 +542,26 @@ def test_a_mask_file_is_read_at_half_its_range(tmp_path):
     Image.open(tmp_path / "img.png").crop((0, 0, 80, 60)).save(tmp_path / "img.png")
     res = apply_mod.repair_file(tmp_path / "img.png", tmp_path / "noisy.png", method="telea", save=False)
     assert res.pixels.shape == (60, 80, 3)  # not "the mask covers the whole image"
+
+
+def test_a_tiff_repair_keeps_the_source_resolution_and_description(tmp_path):
+    """A repaired 16-bit TIFF said 1 pixel per no unit instead of 300 dpi, and lost its
+    ImageDescription."""
+    import tifffile
+
+    img = np.random.default_rng(2).integers(0, 4000, (40, 40)).astype(np.uint16)
+    src = tmp_path / "scan.tif"
+    tifffile.imwrite(src, img, resolution=(300, 300), resolutionunit="INCH", description="slide 7, stain H&E",
+                     metadata=None)
+    mask = _mask_file(tmp_path / "m.png", slice(5, 15))
+    res = apply_mod.repair_file(src, mask, method="telea")
+    with tifffile.TiffFile(res.output_path) as t:
+        page = t.pages[0]
+        assert page.dtype == np.uint16
+        assert page.tags["XResolution"].value == (300, 1) and page.tags["YResolution"].value == (300, 1)
+        assert int(page.tags["ResolutionUnit"].value) == 2  # inch
+        assert page.tags["ImageDescription"].value == "slide 7, stain H&E"
+    # tifffile's own shape description is not carried over as if it were the source's
+    plain = tmp_path / "plain.tif"
+    tifffile.imwrite(plain, img)
+    assert "description" not in apply_mod.tiff_source_meta(plain)

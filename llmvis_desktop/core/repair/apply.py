@@ -136,9 +136,12 @@ def output_format(src_format: Optional[str], pixels: np.ndarray, inverted: bool 
     return "tiff"
 
 
-def encode(pixels: np.ndarray, fmt: str, inverted: bool = False, hints: Optional[dict] = None) -> bytes:
+def encode(pixels: np.ndarray, fmt: str, inverted: bool = False, hints: Optional[dict] = None,
+           tiff_meta: Optional[dict] = None) -> bytes:
     """``hints``: how to show it (a DICOM source's window and S-curve), kept in a TIFF's
-    description for the reader (:data:`..imaging.reader.DISPLAY_HINTS`)."""
+    description for the reader (:data:`..imaging.reader.DISPLAY_HINTS`). ``tiff_meta``: a
+    TIFF source's resolution, unit and description (:func:`tiff_source_meta`), kept in a
+    TIFF output."""
     buf = io.BytesIO()
     if fmt == "png":
         from PIL import Image
@@ -158,8 +161,51 @@ def encode(pixels: np.ndarray, fmt: str, inverted: bool = False, hints: Optional
             from ..imaging.reader import DISPLAY_HINTS
 
             extra = {"description": json.dumps({DISPLAY_HINTS: hints}), "metadata": None}
+        meta = tiff_meta or {}
+        if meta.get("resolution"):
+            extra["resolution"] = meta["resolution"]
+            extra["resolutionunit"] = meta.get("resolutionunit")
+        if meta.get("description") and "description" not in extra:
+            extra.update(description=meta["description"], metadata=None)
         tifffile.imwrite(buf, pixels, photometric=photometric, compression="zlib", **extra)
     return buf.getvalue()
+
+
+def tiff_source_meta(path: Path, frame: int = 0) -> dict:
+    """A TIFF's resolution (x, y as rationals), its unit and its own description, from page
+    ``frame``, to keep in its repair; {} for any other file or what cannot be read. A
+    description tifffile or llmvis wrote (shape JSON, display hints) is not the source's
+    own and is left out."""
+    try:
+        import tifffile
+
+        with tifffile.TiffFile(path) as t:
+            page = t.pages[min(int(frame), len(t.pages) - 1)]
+            tags = page.tags
+            out: dict = {}
+            x, y, unit = tags.get("XResolution"), tags.get("YResolution"), tags.get("ResolutionUnit")
+            if x is not None and y is not None:
+                out["resolution"] = (tuple(x.value), tuple(y.value))
+                out["resolutionunit"] = int(unit.value) if unit is not None else 2  # TIFF default: inch
+            desc = tags.get("ImageDescription")
+            text = desc.value if desc is not None and isinstance(desc.value, str) else ""
+            if text.strip() and not _generated_description(text):
+                out["description"] = text
+            return out
+    except Exception:  # not a TIFF, or unreadable tags: nothing to keep
+        return {}
+
+
+def _generated_description(text: str) -> bool:
+    import json
+
+    from ..imaging.reader import DISPLAY_HINTS
+
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return text.startswith("ImageJ=")  # ImageJ's own (it describes the stack, not the page)
+    return isinstance(value, dict) and ("shape" in value or DISPLAY_HINTS in value)
 
 
 def _write_file(path: Path, data: bytes) -> None:
@@ -382,7 +428,8 @@ def repair_file(
     Image.fromarray(m.astype(np.uint8) * 255).save(mbuf, format="PNG")
     atomic_write(mask_path, mbuf.getvalue())
     try:
-        atomic_write(out_path, encode(repaired, fmt, inverted, hints if fmt == "tiff" else None))
+        tiff_meta = tiff_source_meta(image_path, data.frame) if fmt == "tiff" and data.meta.format == "TIFF" else None
+        atomic_write(out_path, encode(repaired, fmt, inverted, hints if fmt == "tiff" else None, tiff_meta))
     except BaseException:
         mask_path.unlink(missing_ok=True)
         raise
