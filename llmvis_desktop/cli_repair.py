@@ -53,12 +53,16 @@ def add_parsers(subparsers) -> None:
     t = sub.add_parser("train", help="train or fine-tune the repair GAN on a folder's images")
     t.add_argument("folder", help="the project's image folder")
     t.add_argument("--minutes", type=positive_float, default=None, help="time budget (stops at the first of minutes/steps)")
-    t.add_argument("--steps", type=positive, default=None, help="number of steps (default 2000 if no --minutes)")
+    t.add_argument("--steps", type=positive, default=None,
+                   help="number of steps (default 2000 if no --minutes); with --resume, the total to reach: "
+                        "the steps --out has already had count, so the same command run again after Ctrl-C "
+                        "finishes the run rather than going past it")
     t.add_argument("--from", dest="from_ckpt", default=None,
                    help="start from this checkpoint (default: the shipped starter; 'scratch' for none)")
     t.add_argument("--out", default=None, help="output checkpoint, a .safetensors file (default FOLDER/.llmvis/repair.safetensors)")
-    t.add_argument("--resume", action="store_true", help="continue from --out if it exists")
-    t.add_argument("--force", action="store_true", help="start over even if --out holds a trained checkpoint")
+    again = t.add_mutually_exclusive_group()
+    again.add_argument("--resume", action="store_true", help="continue from --out if it exists")
+    again.add_argument("--force", action="store_true", help="start over even if --out holds a trained checkpoint")
     t.add_argument("--device", type=_device, default="auto", help="auto, cpu, cuda, cuda:1 ...")
     t.add_argument("--label", default=None, help="only images carrying this label (e.g. defect-free)")
     t.add_argument("--tile", type=tile_side, default=64, help="training tile side (a multiple of 8, 16-1024)")
@@ -163,6 +167,20 @@ def cmd_train(args) -> int:
     if out.exists() and not (args.resume or args.force):
         return _err(f"{out} already holds a trained checkpoint; --resume continues it, --force starts over "
                     f"(replacing it), or give another --out")
+    steps = args.steps
+    if args.resume and steps is not None and out.is_file():  # --steps is the total to reach
+        from .core.repair.checkpoint import load_checkpoint
+
+        try:
+            done = load_checkpoint(out).step
+        except RepairError as exc:
+            return _err(str(exc))
+        if done >= steps:
+            print(f"{out} has had {done} steps already (--steps {steps} is the total with --resume); "
+                  f"nothing to train", file=sys.stderr)
+            print(json.dumps({"checkpoint": str(out), "steps": done, "data": None, "val_masked_psnr_db": None}))
+            return 0
+        steps -= done
     try:
         project = Project.open(folder, args.db)
     except ProjectError as exc:
@@ -170,7 +188,7 @@ def cmd_train(args) -> int:
     restore_term = _term_as_interrupt()  # a kill (SIGTERM) saves a resumable checkpoint as Ctrl-C does
     try:
         project.index()  # incremental: images added since the last run are trained on too
-        res = train(project, steps=args.steps, minutes=args.minutes, from_ckpt=start, out=out,
+        res = train(project, steps=steps, minutes=args.minutes, from_ckpt=start, out=out,
                     device=args.device, token=token, progress=show, resume=args.resume, tile=args.tile,
                     batch=args.batch, label=args.label,
                     card_extra={"command": "llmvis repair train " + " ".join(sys.argv[3:])})

@@ -412,3 +412,29 @@ def test_an_undone_repair_kept_outside_repaired_is_not_trained_on(tmp_path):
         p.unlink_repair(res.repair_id, "tester", delete_file=False)
         assert (root / "fixed" / "t0.png").is_file()
         assert data_from_project(p).summary == linked
+
+
+def test_cli_train_resume_steps_label_and_force(tmp_path, capsys):
+    """--resume --force was taken (contradictory); --label matching no image said only "no
+    readable training images"; re-running `--steps N --resume` after Ctrl-C trained N more
+    steps, past the N asked for."""
+    root = _project(tmp_path, n=1)
+    out = tmp_path / "ck.safetensors"
+    base = ["repair", "train", str(root), "--from", "scratch", "--tile", "32", "--batch", "2", "--out", str(out),
+            "--device", "cpu"]
+    parser = _cli_parser()
+    with pytest.raises(SystemExit) as exc:
+        parser.parse_args(base + ["--resume", "--force"])
+    assert exc.value.code == 2 and "--force" in capsys.readouterr().err
+    args = parser.parse_args(base + ["--steps", "2", "--label", "defect-free"])
+    assert args.func(args) == 1
+    assert "no image has label 'defect-free'" in capsys.readouterr().err and not out.exists()
+    args = parser.parse_args(base + ["--steps", "2"])
+    assert args.func(args) == 0 and load_checkpoint(out).step == 2
+    capsys.readouterr()
+    args = parser.parse_args(base + ["--steps", "3", "--resume"])  # the total to reach
+    assert args.func(args) == 0 and json.loads(capsys.readouterr().out)["steps"] == 3
+    assert load_checkpoint(out).step == 3
+    args = parser.parse_args(base + ["--steps", "3", "--resume"])  # reached already: nothing to do
+    assert args.func(args) == 0 and load_checkpoint(out).step == 3
+    assert "nothing to train" in capsys.readouterr().err

@@ -77,7 +77,7 @@ def data_from_project(project, *, label: Optional[str] = None, max_side: int = 2
     from ..imaging.reader import read_image
 
     planes, excl = [], []
-    n_img = n_skipped = n_excluded = 0
+    n_img = n_skipped = n_excluded = n_labelled = 0
     outputs, masks_of = _repair_history(project)
     for rec in project.images(project.image_ids()):
         if token is not None:
@@ -86,6 +86,7 @@ def data_from_project(project, *, label: Optional[str] = None, max_side: int = 2
             continue
         if label is not None and label not in rec.labels:
             continue
+        n_labelled += 1
         try:
             data = read_image(project.path_of(rec), max_pixels=getattr(project, "max_pixels", None) or None)
         except Exception as exc:
@@ -118,6 +119,8 @@ def data_from_project(project, *, label: Optional[str] = None, max_side: int = 2
             planes.append(p)
             excl.append(ex)
         n_img += 1
+    if label is not None and not n_labelled:
+        raise RepairError(f"no image has label {label!r} (repair outputs left aside); nothing was trained")
     return TrainData(planes, excl, {"images": n_img, "planes": len(planes), "skipped": n_skipped,
                                     "excluded_defect_pixels": n_excluded,
                                     "pixels": int(sum(p.size for p in planes)),
