@@ -488,3 +488,44 @@ def test_repair_dialog_records_the_checkpoint_that_made_the_preview(qtbot, brick
         assert rep.engine == "gan" and rep.checkpoint_hash == made_by
         saved = np.asarray(Image.open(dlg.result.output_path))
         assert np.array_equal(saved, dlg.results["gan"].pixels)
+
+
+def test_mask_edits_undo_and_redo_in_the_repair_dialog(qtbot, brick_project):
+    """Ctrl+Z in the repair dialog did nothing: a Clear, an Invert or an eraser slip lost
+    the mask painted so far."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from llmvis_desktop.core.project import Project
+    from llmvis_desktop.qt.dialogs.repair_dialog import RepairDialog
+    from llmvis_desktop.qt.widgets.mask_editor import ERASER
+
+    with Project.open(brick_project) as p:
+        dlg = RepairDialog(brick_project / "brick.png", p, actor="tester")
+        qtbot.addWidget(dlg)
+        with qtbot.waitActive(dlg):
+            dlg.show()
+            dlg.activateWindow()
+        canvas = dlg.editor.canvas
+        canvas.fill_rect(18, 57, 182, 69)
+        painted = dlg.editor.mask().copy()
+        canvas.brush = 6
+        canvas.paint_stroke([(30, 20), (90, 20)])
+        stroked = dlg.editor.mask().copy()
+        dlg.editor.set_tool(ERASER)
+        canvas.paint_stroke([(20, 60), (150, 60)])  # a slip
+        canvas.invert()
+        canvas.clear()
+        assert not dlg.editor.mask().any()
+        dlg.run_btn.setFocus()  # anywhere in the dialog
+        ctrl, shift = Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.ShiftModifier
+        for _ in range(3):  # clear, invert, the eraser slip
+            QTest.keyClick(dlg, Qt.Key.Key_Z, ctrl)
+        assert np.array_equal(dlg.editor.mask(), stroked)
+        assert dlg.editor.coverage.text() == f"mask {100.0 * stroked.mean():.1f}%"
+        QTest.keyClick(dlg, Qt.Key.Key_Z, ctrl)
+        assert np.array_equal(dlg.editor.mask(), painted)
+        QTest.keyClick(dlg, Qt.Key.Key_Z, ctrl | shift)
+        assert np.array_equal(dlg.editor.mask(), stroked)
+        canvas.paint_stroke([(20, 100), (150, 100)])  # a new edit drops what could be redone
+        assert not canvas.can_redo() and canvas.can_undo()
