@@ -53,12 +53,16 @@ def add_parsers(subparsers) -> None:
     t = sub.add_parser("train", help="train or fine-tune the repair GAN on a folder's images")
     t.add_argument("folder", help="the project's image folder")
     t.add_argument("--minutes", type=positive_float, default=None, help="time budget (stops at the first of minutes/steps)")
-    t.add_argument("--steps", type=positive, default=None, help="number of steps (default 2000 if no --minutes)")
+    t.add_argument("--steps", type=positive, default=None,
+                   help="number of steps (default 2000 if no --minutes); with --resume, the total to reach: "
+                        "the steps --out has already had count, so the same command run again after Ctrl-C "
+                        "finishes the run rather than going past it")
     t.add_argument("--from", dest="from_ckpt", default=None,
                    help="start from this checkpoint (default: the shipped starter; 'scratch' for none)")
-    t.add_argument("--out", default=None, help="output checkpoint (default FOLDER/.llmvis/repair.safetensors)")
-    t.add_argument("--resume", action="store_true", help="continue from --out if it exists")
-    t.add_argument("--force", action="store_true", help="start over even if --out holds a trained checkpoint")
+    t.add_argument("--out", default=None, help="output checkpoint, a .safetensors file (default FOLDER/.llmvis/repair.safetensors)")
+    again = t.add_mutually_exclusive_group()
+    again.add_argument("--resume", action="store_true", help="continue from --out if it exists")
+    again.add_argument("--force", action="store_true", help="start over even if --out holds a trained checkpoint")
     t.add_argument("--device", type=_device, default="auto", help="auto, cpu, cuda, cuda:1 ...")
     t.add_argument("--label", default=None, help="only images carrying this label (e.g. defect-free)")
     t.add_argument("--tile", type=tile_side, default=64, help="training tile side (a multiple of 8, 16-1024)")
@@ -69,7 +73,8 @@ def add_parsers(subparsers) -> None:
 
     a = sub.add_parser("apply", help="repair one image under a mask; the result is saved as a new file")
     a.add_argument("image")
-    a.add_argument("--mask", required=True, help="mask PNG (white or opaque = repair), the image's size")
+    a.add_argument("--mask", required=True, help="mask PNG, the image's size: white (or opaque) = repair; a pixel is repaired when at least "
+                        "half-way (>= 128 of 255, >= 32768 in 16 bits), so soft edges and near-black noise are not")
     a.add_argument("--out", default=None, help="output file (default: repaired/ beside the image)")
     a.add_argument("--method", choices=("gan", "telea", "ns"), default="gan")
     a.add_argument("--checkpoint", default=None, help="GAN checkpoint (default: the shipped starter)")
@@ -85,7 +90,8 @@ def add_parsers(subparsers) -> None:
     a.add_argument("--project", default=None, help="project folder: record provenance and index the result")
     a.add_argument("--db", default=None, help="project database URL (with --project)")
     a.add_argument("--actor", default="cli")
-    a.add_argument("--force", action="store_true", help="overwrite --out if it exists (never the original)")
+    a.add_argument("--force", action="store_true", help="overwrite --out if it exists and is an earlier repair output (in repaired/, recorded by the "
+                        "project, or with its mask in .masks/ beside it); never an original or any other file")
     a.set_defaults(func=cmd_apply)
 
 
@@ -152,30 +158,82 @@ def cmd_train(args) -> int:
         if p.message:
             print(p.message, file=sys.stderr, flush=True)
 
+    from .core.repair.checkpoint import check_checkpoint_path
+
+    try:
+        check_checkpoint_path(out)
+    except RepairError as exc:
+        return _err(str(exc))
     if out.exists() and not (args.resume or args.force):
         return _err(f"{out} already holds a trained checkpoint; --resume continues it, --force starts over "
                     f"(replacing it), or give another --out")
+    steps = args.steps
+    if args.resume and steps is not None and out.is_file():  # --steps is the total to reach
+        from .core.repair.checkpoint import load_checkpoint
+
+        try:
+            done = load_checkpoint(out).step
+        except RepairError as exc:
+            return _err(str(exc))
+        if done >= steps:
+            print(f"{out} has had {done} steps already (--steps {steps} is the total with --resume); "
+                  f"nothing to train", file=sys.stderr)
+            print(json.dumps({"checkpoint": str(out), "steps": done, "data": None, "val_masked_psnr_db": None}))
+            return 0
+        steps -= done
     try:
         project = Project.open(folder, args.db)
     except ProjectError as exc:
         return _err(str(exc))
+    restore_term = _term_as_interrupt()  # a kill (SIGTERM) saves a resumable checkpoint as Ctrl-C does
     try:
         project.index()  # incremental: images added since the last run are trained on too
-        res = train(project, steps=args.steps, minutes=args.minutes, from_ckpt=start, out=out,
+        res = train(project, steps=steps, minutes=args.minutes, from_ckpt=start, out=out,
                     device=args.device, token=token, progress=show, resume=args.resume, tile=args.tile,
                     batch=args.batch, label=args.label,
                     card_extra={"command": "llmvis repair train " + " ".join(sys.argv[3:])})
     except RepairError as exc:
         return _err(str(exc))
     except (KeyboardInterrupt, Cancelled):
-        saved = f"resumable checkpoint at {out} (use --resume)" if out.exists() else "no checkpoint was saved yet"
-        print(f"cancelled; {saved}", file=sys.stderr)
+        print(f"cancelled; {_resumable(out)}", file=sys.stderr)
         return 130
     finally:
+        restore_term()
         project.close()
     print(json.dumps({"checkpoint": str(out), "steps": res.step, "data": res.data,
                       "val_masked_psnr_db": round(res.metrics["val_masked_psnr_db"], 2)}))
     return 0
+
+
+def _term_as_interrupt():
+    """Handle SIGTERM as Ctrl-C (KeyboardInterrupt: training saves, then stops) until the
+    returned function is called. A no-op off the main thread."""
+    import signal
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    try:
+        old = signal.signal(signal.SIGTERM, interrupt)
+    except (ValueError, OSError):  # not the main thread
+        return lambda: None
+    return lambda: signal.signal(signal.SIGTERM, old)
+
+
+def _resumable(out: Path) -> str:
+    """What is at ``out`` after a cancelled run, said only as far as it is true: a
+    checkpoint is called resumable only when it loads."""
+    from .core.repair.checkpoint import CheckpointError, load_checkpoint
+
+    if not out.exists():
+        return "no checkpoint was saved yet"
+    try:
+        ck = load_checkpoint(out)
+    except CheckpointError as exc:
+        return f"the checkpoint at {out} cannot be resumed: {exc}"
+    except KeyboardInterrupt:
+        return f"the checkpoint at {out} was not checked"
+    return f"resumable checkpoint at {out}, step {ck.step} (use --resume)"
 
 
 def _frames(image) -> int:

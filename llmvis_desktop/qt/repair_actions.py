@@ -219,9 +219,7 @@ class RepairActions:
         device = getattr(win.config, "device", "auto") or "auto"
 
         def work(token, progress, project=project, ck=ck, start=start, minutes=minutes, device=device):
-            import os
-
-            from ..core.repair.checkpoint import ensure_writable
+            from ..core.repair.checkpoint import ensure_writable, move_checkpoint
             from ..core.repair.train import train
 
             ensure_writable(ck)  # a read-only project folder: said before training, not after
@@ -234,10 +232,7 @@ class RepairActions:
                 for p in [tmp] + [tmp.with_suffix(x) for x in sidecars]:
                     p.unlink(missing_ok=True)
                 raise
-            os.replace(tmp, ck)
-            for x in sidecars:
-                if tmp.with_suffix(x).is_file():
-                    os.replace(tmp.with_suffix(x), ck.with_suffix(x))
+            move_checkpoint(tmp, ck, sidecars)  # interrupted anywhere, what is at ck still loads
             return res
 
         job = win.jobs.start("Train repair model", work)

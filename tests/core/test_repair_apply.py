@@ -463,3 +463,105 @@ def test_a_repaired_dicom_shows_through_its_sources_window(tmp_path, kind):
     assert back.window == orig.window == read_header(res.output_path).file_window
     assert back.meta.sigmoid == orig.meta.sigmoid
     np.testing.assert_array_equal(back.display[~hole], orig.display[~hole])
+
+
+def test_overwriting_replaces_only_an_earlier_repair_output(tmp_path):
+    """--out OTHER.png --force replaced another original image whenever the database did not
+    say it was one: a project folder not indexed yet, or no --project at all."""
+    from llmvis_desktop.core.project import Project
+
+    root = tmp_path / "proj"
+    root.mkdir()
+    _noise(root / "part.png")
+    _noise(root / "other.png", seed=9)
+    _noise(tmp_path / "outside.png", seed=3)
+    before = {p: p.read_bytes() for p in (root / "other.png", tmp_path / "outside.png")}
+    mask = _mask_file(tmp_path / "m.png", slice(5, 15))
+    for target in before:  # no project
+        with pytest.raises(RepairError, match=re.escape(str(target)) + ".*not an earlier repair output"):
+            apply_mod.repair_file(root / "part.png", mask, method="telea", out=target, overwrite=True)
+    with Project.open(root) as p:  # a project never indexed: the database knows no image yet
+        with pytest.raises(RepairError, match="other.png.*not an earlier repair output"):
+            apply_mod.repair_file(root / "part.png", mask, method="telea", project=p, out=root / "other.png",
+                                  overwrite=True)
+    assert all(p.read_bytes() == b for p, b in before.items())
+    # our own outputs may still be replaced: the default one, and one given by --out (its mask beside it)
+    first = apply_mod.repair_file(root / "part.png", mask, method="telea")
+    again = apply_mod.repair_file(root / "part.png", mask, method="ns", out=first.output_path, overwrite=True)
+    assert again.output_path == first.output_path
+    own = apply_mod.repair_file(root / "part.png", mask, method="telea", out=tmp_path / "fixed.png")
+    apply_mod.repair_file(root / "part.png", mask, method="ns", out=own.output_path, overwrite=True)
+
+
+def test_replacing_a_repair_output_closes_the_repair_it_replaced(tmp_path):
+    """--out repaired/fix.png --force --project twice left two linked repairs for one file,
+    the older one describing pixels that were no longer there."""
+    from llmvis_desktop.core.project import Project
+
+    root = tmp_path / "proj"
+    root.mkdir()
+    _noise(root / "part.png")
+    mask = _mask_file(tmp_path / "m.png", slice(5, 15))
+    with Project.open(root) as p:
+        p.index()
+        out = root / "repaired" / "fix.png"
+        first = apply_mod.repair_file(root / "part.png", mask, method="telea", project=p, out=out)
+        second = apply_mod.repair_file(root / "part.png", mask, method="ns", project=p, out=out, overwrite=True)
+        reps = p.repairs(p.image_by_path("part.png").id)
+        assert [(r.id, r.engine) for r in reps] == [(second.repair_id, "ns")]
+        assert first.repair_id != second.repair_id and out.is_file()
+        assert reps[0].output_image_id == p.image_by_path("repaired/fix.png").id
+
+
+def test_a_mask_file_is_read_at_half_its_range(tmp_path):
+    """Any value above 0 was masked: a soft-edged or JPEG-saved mask repaired far more than
+    was painted, and a mask on a near-black noisy background "covered the whole image"."""
+    from PIL import ImageFilter
+
+    painted = np.zeros((60, 80), np.uint8)
+    painted[20:40, 20:60] = 255
+    Image.fromarray(painted).filter(ImageFilter.GaussianBlur(4)).save(tmp_path / "soft.png")
+    Image.fromarray(painted).save(tmp_path / "rect.jpg", quality=75)
+    noisy = np.clip(np.random.default_rng(0).normal(4, 2, painted.shape), 0, 255).astype(np.uint8)
+    noisy[20:40, 20:60] = 250
+    Image.fromarray(noisy).save(tmp_path / "noisy.png")
+    Image.fromarray(painted.astype(np.uint16) * 257).save(tmp_path / "deep.png")  # 16-bit
+    low16 = np.where(painted > 0, 20000, 300).astype(np.uint16)  # under half of 16 bits: nothing
+    Image.fromarray(low16).save(tmp_path / "low16.png")
+    rgba = np.zeros((60, 80, 4), np.uint8)
+    rgba[..., 3] = np.asarray(Image.fromarray(painted).filter(ImageFilter.GaussianBlur(4)))
+    Image.fromarray(rgba).save(tmp_path / "alpha.png")
+    area = int((painted > 0).sum())
+    for name in ("soft.png", "rect.jpg", "noisy.png", "alpha.png"):
+        got = apply_mod.load_mask(tmp_path / name)
+        assert abs(int(got.sum()) - area) <= 0.1 * area, name
+        assert got[20:40, 20:60].mean() > 0.9 and not got[:10].any(), name
+    assert np.array_equal(apply_mod.load_mask(tmp_path / "deep.png"), painted > 0)
+    assert not apply_mod.load_mask(tmp_path / "low16.png").any()
+    _noise(tmp_path / "img.png", size=60)
+    Image.open(tmp_path / "img.png").crop((0, 0, 80, 60)).save(tmp_path / "img.png")
+    res = apply_mod.repair_file(tmp_path / "img.png", tmp_path / "noisy.png", method="telea", save=False)
+    assert res.pixels.shape == (60, 80, 3)  # not "the mask covers the whole image"
+
+
+def test_a_tiff_repair_keeps_the_source_resolution_and_description(tmp_path):
+    """A repaired 16-bit TIFF said 1 pixel per no unit instead of 300 dpi, and lost its
+    ImageDescription."""
+    import tifffile
+
+    img = np.random.default_rng(2).integers(0, 4000, (40, 40)).astype(np.uint16)
+    src = tmp_path / "scan.tif"
+    tifffile.imwrite(src, img, resolution=(300, 300), resolutionunit="INCH", description="slide 7, stain H&E",
+                     metadata=None)
+    mask = _mask_file(tmp_path / "m.png", slice(5, 15))
+    res = apply_mod.repair_file(src, mask, method="telea")
+    with tifffile.TiffFile(res.output_path) as t:
+        page = t.pages[0]
+        assert page.dtype == np.uint16
+        assert page.tags["XResolution"].value == (300, 1) and page.tags["YResolution"].value == (300, 1)
+        assert int(page.tags["ResolutionUnit"].value) == 2  # inch
+        assert page.tags["ImageDescription"].value == "slide 7, stain H&E"
+    # tifffile's own shape description is not carried over as if it were the source's
+    plain = tmp_path / "plain.tif"
+    tifffile.imwrite(plain, img)
+    assert "description" not in apply_mod.tiff_source_meta(plain)

@@ -248,3 +248,193 @@ def test_cli_train_in_a_read_only_folder_fails_before_training(tmp_path, capsys,
     err = capsys.readouterr().err
     assert "read-only file system" in err and ".llmvis" in err and "--out" in err
     assert not trained  # refused before any image was read
+
+
+def test_a_save_interrupted_between_weights_and_card_still_loads(tmp_path, monkeypatch):
+    """Weights and card were two renames: a second Ctrl-C or a kill between them left a
+    checkpoint that --resume, apply and the GUI refused as "damaged or replaced", while
+    the CLI had called it resumable."""
+    from llmvis_desktop.core.repair import checkpoint
+
+    cfg = {"arch": "gated-unet-v1", **SMALL}
+    out = tmp_path / "r.safetensors"
+    torch.manual_seed(0)
+    g = build_generator(SMALL)
+    save_checkpoint(out, cfg, g.state_dict(), step=3, card={"metrics": {"x": 1}})
+    real = checkpoint._atomic_write_bytes
+
+    def killed_before_card(path, data):
+        if path.suffix == ".json":
+            raise KeyboardInterrupt  # the second Ctrl-C, just after the weights were renamed
+        real(path, data)
+
+    monkeypatch.setattr(checkpoint, "_atomic_write_bytes", killed_before_card)
+    with pytest.raises(KeyboardInterrupt):
+        save_checkpoint(out, cfg, g.state_dict(), step=7, card={"metrics": {"x": 2}})
+    monkeypatch.setattr(checkpoint, "_atomic_write_bytes", real)
+    ck = load_checkpoint(out)
+    assert ck.step == 7 and ck.card["steps"] == 7 and ck.card["metrics"] == {"x": 2}
+    assert ck.card["sha256"] == checkpoint_hash(out)
+    # saving again over it (the card still one save behind) leaves a matching pair
+    save_checkpoint(out, cfg, g.state_dict(), step=9)
+    assert json.loads(out.with_suffix(".json").read_text())["sha256"] == checkpoint_hash(out)
+    assert load_checkpoint(out).step == 9
+    # a checkpoint whose card is gone carries its own
+    out.with_suffix(".json").unlink()
+    assert load_checkpoint(out).card["steps"] == 9
+    # the GUI's move of a finished training run, interrupted after the weights
+    from llmvis_desktop.core.repair.checkpoint import move_checkpoint
+
+    new = save_checkpoint(tmp_path / "training.safetensors", cfg, g.state_dict(), step=20)
+    save_checkpoint(out, cfg, g.state_dict(), step=10)
+    real_replace = checkpoint.os.replace
+
+    def die_after_weights(a, b):
+        real_replace(a, b)
+        if str(b).endswith(".safetensors"):
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(checkpoint.os, "replace", die_after_weights)
+    with pytest.raises(KeyboardInterrupt):
+        move_checkpoint(new, out)
+    monkeypatch.setattr(checkpoint.os, "replace", real_replace)
+    assert load_checkpoint(out).step == 20 and load_checkpoint(out).card["steps"] == 20
+
+
+def _cli_parser():
+    import argparse
+
+    from llmvis_desktop import cli_repair
+
+    parser = argparse.ArgumentParser()
+    cli_repair.add_parsers(parser.add_subparsers())
+    return parser
+
+
+def _project(tmp_path, n=2):
+    from PIL import Image
+
+    root = tmp_path / "proj"
+    root.mkdir()
+    for i in range(n):
+        Image.fromarray(_texture(i, 64)).save(root / f"t{i}.png")
+    return root
+
+
+def test_cli_train_saves_on_sigterm_and_says_only_what_is_true(tmp_path, capsys, monkeypatch):
+    """SIGTERM killed the run (up to 199 steps lost); after a cancel the CLI called any file
+    at --out "resumable", even one that would not load."""
+    import os
+    import signal
+
+    from llmvis_desktop.core.repair import train as train_mod
+
+    class Killed(Exception):
+        pass
+
+    def killed(signum, frame):
+        raise Killed
+
+    old = signal.signal(signal.SIGTERM, killed)  # without the fix: a clean failure, not a dead test run
+    real = train_mod.train
+
+    def term_at_step_2(*a, **k):
+        shown = k["progress"]
+
+        def prog(p):
+            shown(p)
+            if p.stage == "train" and p.done >= 2:
+                os.kill(os.getpid(), signal.SIGTERM)
+        return real(*a, **dict(k, progress=prog, report_every=1, save_every=0))
+
+    monkeypatch.setattr(train_mod, "train", term_at_step_2)
+    root = _project(tmp_path)
+    out = tmp_path / "ck.safetensors"
+    try:
+        args = _cli_parser().parse_args(["repair", "train", str(root), "--from", "scratch", "--steps", "50",
+                                         "--tile", "32", "--batch", "2", "--out", str(out), "--device", "cpu"])
+        assert args.func(args) == 130
+        assert signal.getsignal(signal.SIGTERM) is killed  # put back
+    finally:
+        signal.signal(signal.SIGTERM, old)
+    err = capsys.readouterr().err
+    assert load_checkpoint(out).step == 2 and "resumable checkpoint" in err and "step 2" in err
+    # a file that does not load is not called resumable
+    from llmvis_desktop import cli_repair
+
+    out.write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{not json at all")
+    said = cli_repair._resumable(out)
+    assert "cannot be resumed" in said and "use --resume" not in said
+
+
+def test_cli_train_refuses_a_folder_or_a_pickle_name_as_out_before_training(tmp_path, capsys, monkeypatch):
+    """--out EXISTING_DIR --force trained to the end, then failed "Is a directory" (without
+    --force it said the folder "already holds a trained checkpoint"); --out ck.pt trained and
+    saved a file every loader then refused as pickle-based."""
+    from llmvis_desktop.core.repair import train as train_mod
+
+    trained = []
+    monkeypatch.setattr(train_mod, "data_from_project", lambda *a, **k: trained.append(1) or 1 / 0)
+    root = _project(tmp_path, n=1)
+    (tmp_path / "somedir").mkdir()
+    for out, extra in ((tmp_path / "somedir", ["--force"]), (tmp_path / "somedir", []),
+                       (tmp_path / "ck.pt", []), (tmp_path / "ck", [])):
+        args = _cli_parser().parse_args(["repair", "train", str(root), "--from", "scratch", "--steps", "2",
+                                         "--out", str(out), "--device", "cpu", *extra])
+        assert args.func(args) == 1
+        err = capsys.readouterr().err
+        assert str(out) in err and "already holds" not in err
+        assert ("is a folder" in err) if out.name == "somedir" else (".safetensors" in err)
+    assert not trained and not (tmp_path / "ck.pt").exists()
+    with pytest.raises(RepairError, match="is a folder"):
+        train([_texture(0)], steps=1, out=tmp_path / "somedir", device="cpu", tile=32, batch=2, config=SMALL)
+
+
+def test_an_undone_repair_kept_outside_repaired_is_not_trained_on(tmp_path):
+    """Undone with its file kept (saved by --out or the repair_output setting, outside
+    repaired/), a repair was trained on as a real image and its source's defect was no
+    longer excluded."""
+    from PIL import Image
+
+    from llmvis_desktop.core.project import Project
+    from llmvis_desktop.core.repair.apply import repair_file
+    from llmvis_desktop.core.repair.train_data import data_from_project
+
+    root = _project(tmp_path, n=2)
+    mask = np.zeros((64, 64), np.uint8)
+    mask[:, :40] = 255
+    Image.fromarray(mask).save(tmp_path / "m.png")
+    with Project.open(root) as p:
+        p.index()
+        res = repair_file(root / "t0.png", tmp_path / "m.png", method="telea", project=p, out=root / "fixed" / "t0.png")
+        linked = data_from_project(p).summary
+        assert linked["images"] == 2 and linked["excluded_defect_pixels"] == 64 * 40
+        p.unlink_repair(res.repair_id, "tester", delete_file=False)
+        assert (root / "fixed" / "t0.png").is_file()
+        assert data_from_project(p).summary == linked
+
+
+def test_cli_train_resume_steps_label_and_force(tmp_path, capsys):
+    """--resume --force was taken (contradictory); --label matching no image said only "no
+    readable training images"; re-running `--steps N --resume` after Ctrl-C trained N more
+    steps, past the N asked for."""
+    root = _project(tmp_path, n=1)
+    out = tmp_path / "ck.safetensors"
+    base = ["repair", "train", str(root), "--from", "scratch", "--tile", "32", "--batch", "2", "--out", str(out),
+            "--device", "cpu"]
+    parser = _cli_parser()
+    with pytest.raises(SystemExit) as exc:
+        parser.parse_args(base + ["--resume", "--force"])
+    assert exc.value.code == 2 and "--force" in capsys.readouterr().err
+    args = parser.parse_args(base + ["--steps", "2", "--label", "defect-free"])
+    assert args.func(args) == 1
+    assert "no image has label 'defect-free'" in capsys.readouterr().err and not out.exists()
+    args = parser.parse_args(base + ["--steps", "2"])
+    assert args.func(args) == 0 and load_checkpoint(out).step == 2
+    capsys.readouterr()
+    args = parser.parse_args(base + ["--steps", "3", "--resume"])  # the total to reach
+    assert args.func(args) == 0 and json.loads(capsys.readouterr().out)["steps"] == 3
+    assert load_checkpoint(out).step == 3
+    args = parser.parse_args(base + ["--steps", "3", "--resume"])  # reached already: nothing to do
+    assert args.func(args) == 0 and load_checkpoint(out).step == 3
+    assert "nothing to train" in capsys.readouterr().err

@@ -459,3 +459,73 @@ def test_repair_dialog_fits_a_1024_px_screen(qtbot, brick_project):
             box = QRect(w.mapTo(dlg, w.rect().topLeft()), w.size())
             assert inside.contains(box), (w.text() if hasattr(w, "text") else w, box)
             assert w.width() >= w.minimumSizeHint().width(), w
+
+
+def test_repair_dialog_records_the_checkpoint_that_made_the_preview(qtbot, brick_project, tmp_path):
+    """Accept saved the preview's pixels but hashed the checkpoint file again: when training
+    had saved into it meanwhile, the record named a model that did not make the repair."""
+    from llmvis_desktop.core.project import Project
+    from llmvis_desktop.core.repair.checkpoint import checkpoint_hash, save_checkpoint
+    from llmvis_desktop.core.repair.networks import build_generator
+    from llmvis_desktop.qt.dialogs.repair_dialog import RepairDialog
+
+    torch.set_num_threads(1)
+    cfg = {"arch": "gated-unet-v1", "width": 8, "dilations": [2, 1]}
+    torch.manual_seed(0)
+    ck = save_checkpoint(tmp_path / "ck" / "a.safetensors", cfg, build_generator(cfg).state_dict(), step=1)
+    made_by = checkpoint_hash(ck)
+    with Project.open(brick_project) as p:
+        dlg = RepairDialog(brick_project / "brick.png", p, checkpoint=ck, actor="tester")
+        qtbot.addWidget(dlg)
+        dlg.editor.canvas.fill_rect(18, 57, 182, 69)
+        dlg.run_repair()
+        qtbot.waitUntil(lambda: "gan" in dlg.results, timeout=15000)
+        torch.manual_seed(1)  # training saves a new model into the same file
+        save_checkpoint(ck, cfg, build_generator(cfg).state_dict(), step=200)
+        assert checkpoint_hash(ck) != made_by
+        dlg.save_repair()
+        rep = p.repairs(p.image_by_path("brick.png").id)[0]
+        assert rep.engine == "gan" and rep.checkpoint_hash == made_by
+        saved = np.asarray(Image.open(dlg.result.output_path))
+        assert np.array_equal(saved, dlg.results["gan"].pixels)
+
+
+def test_mask_edits_undo_and_redo_in_the_repair_dialog(qtbot, brick_project):
+    """Ctrl+Z in the repair dialog did nothing: a Clear, an Invert or an eraser slip lost
+    the mask painted so far."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from llmvis_desktop.core.project import Project
+    from llmvis_desktop.qt.dialogs.repair_dialog import RepairDialog
+    from llmvis_desktop.qt.widgets.mask_editor import ERASER
+
+    with Project.open(brick_project) as p:
+        dlg = RepairDialog(brick_project / "brick.png", p, actor="tester")
+        qtbot.addWidget(dlg)
+        with qtbot.waitActive(dlg):
+            dlg.show()
+            dlg.activateWindow()
+        canvas = dlg.editor.canvas
+        canvas.fill_rect(18, 57, 182, 69)
+        painted = dlg.editor.mask().copy()
+        canvas.brush = 6
+        canvas.paint_stroke([(30, 20), (90, 20)])
+        stroked = dlg.editor.mask().copy()
+        dlg.editor.set_tool(ERASER)
+        canvas.paint_stroke([(20, 60), (150, 60)])  # a slip
+        canvas.invert()
+        canvas.clear()
+        assert not dlg.editor.mask().any()
+        dlg.run_btn.setFocus()  # anywhere in the dialog
+        ctrl, shift = Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.ShiftModifier
+        for _ in range(3):  # clear, invert, the eraser slip
+            QTest.keyClick(dlg, Qt.Key.Key_Z, ctrl)
+        assert np.array_equal(dlg.editor.mask(), stroked)
+        assert dlg.editor.coverage.text() == f"mask {100.0 * stroked.mean():.1f}%"
+        QTest.keyClick(dlg, Qt.Key.Key_Z, ctrl)
+        assert np.array_equal(dlg.editor.mask(), painted)
+        QTest.keyClick(dlg, Qt.Key.Key_Z, ctrl | shift)
+        assert np.array_equal(dlg.editor.mask(), stroked)
+        canvas.paint_stroke([(20, 100), (150, 100)])  # a new edit drops what could be redone
+        assert not canvas.can_redo() and canvas.can_undo()

@@ -14,6 +14,7 @@ import errno
 import hashlib
 import io
 import os
+import re
 import tempfile
 import threading
 from dataclasses import dataclass, field
@@ -54,23 +55,45 @@ def file_sha256(path: Path) -> str:
 # --------------------------------------------------------------------------- loading
 
 def load_mask(path: Path | str) -> np.ndarray:
+    """A mask file -> bool (H, W): a pixel is masked (repaired) when its value is at least
+    half the format's range: >= 128 in an 8-bit mask, >= 32768 in a 16-bit one, >= 0.5 in
+    a float one; in colour, the brightest channel counts. A mask with varying transparency
+    is read by its alpha the same way (opaque = repaired). So a soft (antialiased) edge, a
+    JPEG's ringing or a near-black noisy background are not repaired; only what was painted
+    (was: any value above 0)."""
     from PIL import Image, UnidentifiedImageError
 
     path = Path(path)
     try:
         with Image.open(path) as im:
             im.load()
-            if im.mode in ("RGBA", "LA") or "transparency" in im.info:
+            if im.mode == "P":
+                im = im.convert("RGBA")
+            if im.mode in ("RGBA", "LA", "PA") or "transparency" in im.info:
                 rgba = np.asarray(im.convert("RGBA"))
                 alpha = rgba[..., 3]
-                m = alpha > 0 if alpha.min() != alpha.max() else rgba[..., :3].max(axis=2) > 0
-            else:
-                m = np.asarray(im.convert("L")) > 0
+                m = (alpha >= 128) if alpha.min() != alpha.max() else _at_least_half(rgba[..., :3].max(axis=2))
+            elif im.mode in ("1", "L", "RGB", "CMYK", "YCbCr", "LAB", "HSV"):
+                a = np.asarray(im.convert("RGB") if im.mode not in ("1", "L", "RGB") else im)
+                m = _at_least_half(a.max(axis=2) if a.ndim == 3 else a)
+            else:  # 16-bit (I;16*, I) or float (F) gray
+                m = _at_least_half(np.asarray(im), bits16=im.mode.startswith("I"))
     except FileNotFoundError:
         raise RepairError(f"{path}: mask file not found") from None
     except (UnidentifiedImageError, OSError, ValueError) as exc:
         raise RepairError(f"{path}: cannot read the mask ({first_line(exc, 100)})") from None
     return m
+
+
+def _at_least_half(a: np.ndarray, bits16: bool = False) -> np.ndarray:
+    a = np.asarray(a)
+    if a.dtype == bool:
+        return a.copy()
+    if a.dtype.kind == "f":
+        return a >= 0.5
+    if bits16 or a.dtype.itemsize >= 2:
+        return a.astype(np.int64) >= 32768
+    return a >= 128
 
 
 _GEN_CACHE: dict = {}
@@ -113,9 +136,12 @@ def output_format(src_format: Optional[str], pixels: np.ndarray, inverted: bool 
     return "tiff"
 
 
-def encode(pixels: np.ndarray, fmt: str, inverted: bool = False, hints: Optional[dict] = None) -> bytes:
+def encode(pixels: np.ndarray, fmt: str, inverted: bool = False, hints: Optional[dict] = None,
+           tiff_meta: Optional[dict] = None) -> bytes:
     """``hints``: how to show it (a DICOM source's window and S-curve), kept in a TIFF's
-    description for the reader (:data:`..imaging.reader.DISPLAY_HINTS`)."""
+    description for the reader (:data:`..imaging.reader.DISPLAY_HINTS`). ``tiff_meta``: a
+    TIFF source's resolution, unit and description (:func:`tiff_source_meta`), kept in a
+    TIFF output."""
     buf = io.BytesIO()
     if fmt == "png":
         from PIL import Image
@@ -135,8 +161,51 @@ def encode(pixels: np.ndarray, fmt: str, inverted: bool = False, hints: Optional
             from ..imaging.reader import DISPLAY_HINTS
 
             extra = {"description": json.dumps({DISPLAY_HINTS: hints}), "metadata": None}
+        meta = tiff_meta or {}
+        if meta.get("resolution"):
+            extra["resolution"] = meta["resolution"]
+            extra["resolutionunit"] = meta.get("resolutionunit")
+        if meta.get("description") and "description" not in extra:
+            extra.update(description=meta["description"], metadata=None)
         tifffile.imwrite(buf, pixels, photometric=photometric, compression="zlib", **extra)
     return buf.getvalue()
+
+
+def tiff_source_meta(path: Path, frame: int = 0) -> dict:
+    """A TIFF's resolution (x, y as rationals), its unit and its own description, from page
+    ``frame``, to keep in its repair; {} for any other file or what cannot be read. A
+    description tifffile or llmvis wrote (shape JSON, display hints) is not the source's
+    own and is left out."""
+    try:
+        import tifffile
+
+        with tifffile.TiffFile(path) as t:
+            page = t.pages[min(int(frame), len(t.pages) - 1)]
+            tags = page.tags
+            out: dict = {}
+            x, y, unit = tags.get("XResolution"), tags.get("YResolution"), tags.get("ResolutionUnit")
+            if x is not None and y is not None:
+                out["resolution"] = (tuple(x.value), tuple(y.value))
+                out["resolutionunit"] = int(unit.value) if unit is not None else 2  # TIFF default: inch
+            desc = tags.get("ImageDescription")
+            text = desc.value if desc is not None and isinstance(desc.value, str) else ""
+            if text.strip() and not _generated_description(text):
+                out["description"] = text
+            return out
+    except Exception:  # not a TIFF, or unreadable tags: nothing to keep
+        return {}
+
+
+def _generated_description(text: str) -> bool:
+    import json
+
+    from ..imaging.reader import DISPLAY_HINTS
+
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return text.startswith("ImageJ=")  # ImageJ's own (it describes the stack, not the page)
+    return isinstance(value, dict) and ("shape" in value or DISPLAY_HINTS in value)
 
 
 def _write_file(path: Path, data: bytes) -> None:
@@ -266,6 +335,7 @@ def repair_file(
     save: bool = True,
     mask_source: Optional[str] = None,
     result_pixels: Optional[np.ndarray] = None,
+    result_checkpoint_hash: Optional[str] = None,
     frame: int = 0,
 ) -> RepairResult:
     """Repair ``image_path`` under ``mask`` (a path or an array); save a new file.
@@ -273,7 +343,10 @@ def repair_file(
     ``out`` is the output file; otherwise ``out_dir`` (default ``repaired/`` beside the
     original) with a free ``NAME.repaired.EXT`` name.  With ``save=False`` nothing is
     written and the result only carries the pixels (GUI preview); ``result_pixels`` saves
-    a preview computed before (same image, mask and settings) without recomputing.
+    a preview computed before (same image, mask and settings) without recomputing, and
+    ``result_checkpoint_hash`` is the hash of the checkpoint that made it (the preview's
+    ``checkpoint_hash``): recorded as is, since the checkpoint file may have changed since
+    (training saves into it) and the saved pixels are the preview's.
     ``detail`` (default :data:`DEFAULT_DETAIL`) re-injects texture from the surround,
     chosen with ``seed`` (:mod:`detail`); both are recorded in the provenance. ``frame``
     (0-based) is the page of a multi-page TIFF or the frame of a multi-frame DICOM to
@@ -300,8 +373,13 @@ def repair_file(
     m = as_mask(np.asarray(mask), pixels.shape)
 
     generator = ck_hash = None
+    reuse = (result_pixels is not None and result_pixels.shape == pixels.shape
+             and result_pixels.dtype == pixels.dtype)
     if method == "gan":
-        generator, ck_hash = load_engine(checkpoint)
+        if reuse and result_checkpoint_hash:
+            ck_hash = result_checkpoint_hash  # what made these pixels, not what the file holds now
+        else:
+            generator, ck_hash = load_engine(checkpoint)
     detail = DEFAULT_DETAIL if detail is None else float(detail)
     params = {"dilate_px": dilate_px, "margin": margin, "tile": tile, "frame": data.frame,
               "detail": detail, "seed": int(seed)}
@@ -313,7 +391,7 @@ def repair_file(
         params["device"] = device
     else:
         params["radius"] = radius
-    if result_pixels is not None and result_pixels.shape == pixels.shape and result_pixels.dtype == pixels.dtype:
+    if reuse:
         repaired = result_pixels
     else:
         repaired = inpaint(pixels, m, method=method, generator=generator, dilate_px=dilate_px, margin=margin,
@@ -334,9 +412,11 @@ def repair_file(
     replacing = out_path.exists()
     if replacing and not overwrite:
         raise RepairError(f"{out_path}: already exists (choose another --out, or allow overwriting)")
-    if replacing and project is not None and _is_original(project, out_path):
-        raise RepairError(f"{out_path}: is an original image of the project; a repair never replaces one "
-                          f"(choose another --out)")
+    if replacing:
+        why = _why_not_replaceable(project, out_path)
+        if why:
+            raise RepairError(f"{out_path}: {why}; overwriting replaces only an earlier repair output, "
+                              f"never another file (choose another --out)")
     mask_path = _mask_name(out_path, replacing)
     result = RepairResult(out_path, mask_path, method, params, ck_hash, src_hash, pixels=repaired)
     if not save:
@@ -348,7 +428,8 @@ def repair_file(
     Image.fromarray(m.astype(np.uint8) * 255).save(mbuf, format="PNG")
     atomic_write(mask_path, mbuf.getvalue())
     try:
-        atomic_write(out_path, encode(repaired, fmt, inverted, hints if fmt == "tiff" else None))
+        tiff_meta = tiff_source_meta(image_path, data.frame) if fmt == "tiff" and data.meta.format == "TIFF" else None
+        atomic_write(out_path, encode(repaired, fmt, inverted, hints if fmt == "tiff" else None, tiff_meta))
     except BaseException:
         mask_path.unlink(missing_ok=True)
         raise
@@ -358,6 +439,47 @@ def repair_file(
     if project is not None:
         _record(project, image_path, result, actor)
     return result
+
+
+_OUR_NAME = re.compile(r".+\.repaired(-\d+)?\.(png|tif)")
+
+
+def _why_not_replaceable(project, path: Path) -> Optional[str]:
+    """None when ``path`` is an earlier repair output of ours, which overwriting may replace;
+    otherwise why it may not be. An earlier output is one a repair record names (with a
+    project), one with our name in a ``repaired/`` folder, or one with its repair mask
+    beside it (``.masks/NAME.mask.png``, written with every output). Anything else (an
+    original image, indexed or not, in the project or outside it) is never replaced."""
+    if not path.is_file() or path.is_symlink():
+        return "is not a plain file"
+    if project is not None:
+        if _is_original(project, path):
+            return "is an original image of the project; a repair never replaces one"
+        if _recorded_outputs(project, path):
+            return None
+    if path.parent.name == DEFAULT_DIR and _OUR_NAME.fullmatch(path.name):
+        return None
+    if (path.parent / MASK_DIR / f"{path.stem}.mask.png").is_file():
+        return None
+    return "is not an earlier repair output (it may be an original image)"
+
+
+def _recorded_outputs(project, path: Path, active_only: bool = False) -> list:
+    """Ids of the project's repair records whose output is ``path`` (recorded relative to
+    the project, or by full path outside it); ``active_only``: only linked ones."""
+    from sqlalchemy import select
+
+    from ..store import models as m
+
+    names = {str(path.resolve())}
+    rel = _relative(project, path)
+    if rel is not None:
+        names.add(rel)
+    q = select(m.Repair.id).where(m.Repair.output_path.in_(sorted(names)))
+    if active_only:
+        q = q.where(m.Repair.unlinked_at.is_(None))
+    with project.store.read() as s:
+        return list(s.scalars(q.order_by(m.Repair.id)))
 
 
 def _is_original(project, path: Path) -> bool:
@@ -394,6 +516,10 @@ def _record(project, image_path: Path, result: RepairResult, actor: str) -> None
     if src is None:
         raise RepairError(f"{rel}: not indexed in the project; repair saved to {result.output_path}")
     out_img = project.image_by_path(out_rel) if out_rel else None
+    # the file replaced an earlier repair's output: that repair no longer describes it, and is
+    # closed as undo closes one (kept in the history), so one file has one linked repair
+    for old_id in _recorded_outputs(project, result.output_path, active_only=True):
+        project.unlink_repair(old_id, actor)
     # outside the project: absolute paths (relative ones are read against the project root)
     mask_rel = _relative(project, result.mask_path) or str(result.mask_path.resolve())
     rec = project.add_repair(

@@ -3,8 +3,12 @@
 ``NAME.safetensors`` holds the EMA generator under ``g.*`` (what inference uses) and,
 for resumable training checkpoints, the raw generator, the discriminator and the Adam
 moments under ``train.*``.  The safetensors header metadata carries the architecture
-config and the step; ``NAME.json`` is the human-readable card (architecture, data
-summary, steps, metrics, command).  Loading never unpickles anything.
+config, the step and the card itself; ``NAME.json`` is the human-readable card
+(architecture, data summary, steps, metrics, command) plus the file's sha256.  The
+weights are renamed into place before the card, and say which card they follow
+(``replaces_sha256``): a save interrupted between the two (a second Ctrl-C, a kill)
+leaves a checkpoint that loads with its own card; any other mismatch between file and
+card is refused as a damaged or replaced file.  Loading never unpickles anything.
 """
 from __future__ import annotations
 
@@ -49,12 +53,26 @@ def checkpoint_hash(path: Path | str) -> str:
     return h.hexdigest()
 
 
+def check_checkpoint_path(path: Path | str) -> None:
+    """Refuse, before any training, an output that could not be used as a checkpoint: a
+    folder (training ran to the end, then failed with "Is a directory"), or a name not
+    ending in .safetensors (saved, then refused by every loader as pickle-based)."""
+    path = Path(path)
+    if path.is_dir():
+        raise RepairError(f"{path}: is a folder; give a checkpoint file name "
+                          f"(e.g. {path / 'repair.safetensors'}); nothing was trained")
+    if path.suffix.lower() != ".safetensors":
+        raise RepairError(f"{path}: a checkpoint is saved as a .safetensors file; give a name ending in "
+                          f".safetensors (e.g. {path.with_suffix('.safetensors').name}); nothing was trained")
+
+
 def ensure_writable(path: Path | str) -> None:
     """Check, before any training, that a checkpoint can be saved as ``path``: its folder is
     created and a temporary file written and removed there. A :class:`RepairError` says
     why not (training to the end and then failing to save lost the whole run)."""
     import errno
 
+    check_checkpoint_path(path)
     folder = Path(path).parent
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -104,13 +122,40 @@ def save_checkpoint(path: Path | str, config: dict, generator_state: dict, *, st
         tensors[f"g.{k}"] = t.half() if half and t.is_floating_point() else t.float() if t.is_floating_point() else t
     for k, v in (train_state or {}).items():
         tensors[f"train.{k}"] = v.detach().cpu().contiguous() if isinstance(v, torch.Tensor) else torch.tensor(v)
-    meta = {"format": FORMAT, "config": json.dumps(config, sort_keys=True), "step": str(int(step))}
-    _atomic_write_bytes(path, save(tensors, metadata=meta))
     full_card = {"format": FORMAT, "architecture": config, "steps": int(step), **(card or {})}
+    meta = {"format": FORMAT, "config": json.dumps(config, sort_keys=True), "step": str(int(step)),
+            "card": json.dumps(full_card, sort_keys=True)}
+    # the card now beside ``path`` describes the file this one replaces: said in the new file,
+    # so that an interruption between the two renames (weights replaced, card not yet) leaves
+    # a checkpoint that still loads, with its own card, rather than one "damaged or replaced"
+    previous = _read_card(card_path(path)).get("sha256")
+    if previous:
+        meta["replaces_sha256"] = str(previous)
+    _atomic_write_bytes(path, save(tensors, metadata=meta))
     full_card["sha256"] = checkpoint_hash(path)
     full_card["size_bytes"] = path.stat().st_size
     _atomic_write_bytes(card_path(path), json.dumps(full_card, indent=2, sort_keys=True).encode())
     return path
+
+
+def _read_card(cp: Path) -> dict:
+    try:
+        card = json.loads(cp.read_text()) if cp.is_file() else {}
+    except (OSError, ValueError):
+        return {}
+    return card if isinstance(card, dict) else {}
+
+
+def move_checkpoint(src: Path | str, dst: Path | str, sidecars: tuple = (".json", ".preview.png")) -> None:
+    """Put the checkpoint ``src`` (and its card and preview) in place of ``dst``. The old
+    card goes first, then the weights, then the new card: however it is interrupted, what
+    is at ``dst`` loads (the weights carry their own card)."""
+    src, dst = Path(src), Path(dst)
+    card_path(dst).unlink(missing_ok=True)
+    os.replace(src, dst)
+    for x in sidecars:
+        if src.with_suffix(x).is_file():
+            os.replace(src.with_suffix(x), dst.with_suffix(x))
 
 
 def load_checkpoint(path: Path | str, *, with_train_state: bool = False) -> Checkpoint:
@@ -160,14 +205,18 @@ def load_checkpoint(path: Path | str, *, with_train_state: bool = False) -> Chec
     damaged = [k for k, v in gstate.items() if v.is_floating_point() and not bool(v.isfinite().all())]
     if damaged:  # they would fill every hole with black
         raise CheckpointError(f"{path}: weights hold NaN or infinite values ({damaged[0]}...): the file is damaged")
-    card = {}
     cp = card_path(path)
-    if cp.is_file():
-        try:
-            card = json.loads(cp.read_text())
-        except (OSError, ValueError):
-            card = {}
+    card = _read_card(cp)
+    own = {}
+    try:
+        own = json.loads(meta["card"]) if meta.get("card") else {}
+    except ValueError:
+        own = {}
     sha = checkpoint_hash(path)
+    if own and (not card or (card.get("sha256") != sha and meta.get("replaces_sha256") == card.get("sha256"))):
+        # no card beside it, or the card of the file it replaced (a save interrupted between
+        # its two renames): the file's own card describes it
+        card = dict(own, sha256=sha, size_bytes=path.stat().st_size)
     if card.get("sha256") and card["sha256"] != sha:
         raise CheckpointError(f"{path}: does not match its card {cp.name} (its sha256 differs): the file was "
                               f"damaged or replaced; restore it, or remove the card if the new file is meant")

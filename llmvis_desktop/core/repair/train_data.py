@@ -69,25 +69,24 @@ def data_from_arrays(arrays: Iterable[np.ndarray], excludes: Optional[Sequence] 
 def data_from_project(project, *, label: Optional[str] = None, max_side: int = 2048,
                       token: Optional[CancelToken] = None) -> TrainData:
     """All readable images of a project (or only those carrying ``label``, e.g. a
-    'defect-free' label), skipping outputs of earlier repairs; pixels under any
-    earlier repair mask are excluded from sampling."""
+    'defect-free' label), skipping every file that is or was a repair output (undone
+    repairs too); pixels under an earlier repair's mask are excluded from sampling
+    while that repair is linked or its output kept (:func:`_repair_history`)."""
     from PIL import Image
 
     from ..imaging.reader import read_image
 
     planes, excl = [], []
-    n_img = n_skipped = n_excluded = 0
-    repaired_outputs = set()
-    for rec in project.images(project.image_ids()):
-        for r in project.repairs(rec.id):
-            repaired_outputs.add(r.output_path)
+    n_img = n_skipped = n_excluded = n_labelled = 0
+    outputs, masks_of = _repair_history(project)
     for rec in project.images(project.image_ids()):
         if token is not None:
             token.check()
-        if rec.error or rec.relpath in repaired_outputs or rec.relpath.startswith("repaired/"):
+        if rec.error or rec.relpath.startswith("repaired/") or _key(project.root / rec.relpath) in outputs:
             continue
         if label is not None and label not in rec.labels:
             continue
+        n_labelled += 1
         try:
             data = read_image(project.path_of(rec), max_pixels=getattr(project, "max_pixels", None) or None)
         except Exception as exc:
@@ -98,8 +97,8 @@ def data_from_project(project, *, label: Optional[str] = None, max_side: int = 2
         if px.ndim == 3 and px.shape[2] == 4:
             px = px[..., :3]
         ex = None
-        for r in project.repairs(rec.id):
-            mp = Path(r.mask_path)
+        for mask_path in masks_of.get(rec.id, ()):
+            mp = Path(mask_path)
             mp = mp if mp.is_absolute() else project.root / mp
             try:
                 m = np.asarray(Image.open(mp).convert("L")) > 0
@@ -120,10 +119,42 @@ def data_from_project(project, *, label: Optional[str] = None, max_side: int = 2
             planes.append(p)
             excl.append(ex)
         n_img += 1
+    if label is not None and not n_labelled:
+        raise RepairError(f"no image has label {label!r} (repair outputs left aside); nothing was trained")
     return TrainData(planes, excl, {"images": n_img, "planes": len(planes), "skipped": n_skipped,
                                     "excluded_defect_pixels": n_excluded,
                                     "pixels": int(sum(p.size for p in planes)),
                                     "label": label})
+
+
+def _key(p: Path) -> str:
+    try:
+        return str(p.resolve())
+    except OSError:
+        return str(p.absolute())
+
+
+def _repair_history(project) -> tuple[set, dict]:
+    """(every file that is or was a repair output, as resolved paths; source image id ->
+    the masks of its repairs that still count). Every repair record counts for the first,
+    undone ones too: a repaired image is never trained on as a real one, wherever it was
+    saved (--out, the repair_output setting). A mask counts while its repair is linked,
+    or undone with its output kept (the defect it marked is still in the source)."""
+    from sqlalchemy import select
+
+    from ..store import models as m
+
+    with project.store.read() as s:
+        rows = s.execute(select(m.Repair.source_image_id, m.Repair.output_path, m.Repair.mask_path,
+                                m.Repair.unlinked_at).order_by(m.Repair.id)).all()
+    outputs, masks_of = set(), {}
+    for src_id, out, mask, unlinked in rows:
+        p = Path(out)
+        p = p if p.is_absolute() else project.root / p
+        outputs.add(_key(p))
+        if unlinked is None or p.is_file():
+            masks_of.setdefault(src_id, []).append(mask)
+    return outputs, masks_of
 
 
 class TileSampler:

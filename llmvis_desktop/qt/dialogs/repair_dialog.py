@@ -384,7 +384,8 @@ class RepairDialog(QDialog):
             self.result = repair_file(self.image_path, mask, method=meth, checkpoint=self.checkpoint,
                                       out_dir=self.out_dir, project=self.project, actor=self.actor,
                                       detail=prev.params["detail"], seed=prev.params["seed"],
-                                      result_pixels=prev.pixels, mask_source="painted", frame=self.frame)
+                                      result_pixels=prev.pixels, result_checkpoint_hash=prev.checkpoint_hash,
+                                      mask_source="painted", frame=self.frame)
         except (RepairError, OSError) as exc:  # a read-only or full output folder: say so, stay open
             self.status.setText(f"Not saved: {exc}")
             return

@@ -43,6 +43,7 @@ SHORTCUTS: list[tuple[str, str]] = [
     ("S", "Skip (next image, leave unreviewed)"),
     ("Ctrl+Z", "Undo"),
     ("Ctrl+Shift+Z", "Redo"),
+    ("Ctrl+Z / Ctrl+Shift+Z in the repair dialog", "Undo / redo on the mask (stroke, rectangle, clear, invert, import)"),
     ("F", "Fit the image in the viewer"),
     ("0", "Actual pixels (1:1)"),
     ("+ / -", "Zoom in / out"),

@@ -1,6 +1,7 @@
 """Mask painting for defect repair: brush, eraser, rectangle, clear, invert, opacity,
-import from PNG.  Self-contained: ``MaskEditor(display_uint8)``; ``mask()`` returns a
-bool (H, W) array at the image's full resolution, ``set_mask(array)`` loads one.
+import from PNG, undo / redo (Ctrl+Z / Ctrl+Shift+Z or Ctrl+Y, in the editor's window).
+Self-contained: ``MaskEditor(display_uint8)``; ``mask()`` returns a bool (H, W) array at
+the image's full resolution, ``set_mask(array)`` loads one.
 """
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Optional
 
 import numpy as np
 from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPen
+from PySide6.QtGui import QColor, QImage, QKeySequence, QMouseEvent, QPainter, QPen, QShortcut
 from PySide6.QtWidgets import (QButtonGroup, QFileDialog, QHBoxLayout, QLabel, QMessageBox, QSizePolicy, QSlider,
                                QSpinBox, QToolButton, QVBoxLayout, QWidget)
 
@@ -26,6 +27,7 @@ def to_qimage(display: np.ndarray) -> QImage:
 
 
 OVERLAY_RGBA = 0xFFE61E1E  # the mask's colour on the image (opaque; drawn at the editor's opacity)
+UNDO_BYTES = 256 << 20  # the undo history keeps whole masks (1 byte a pixel) up to this much, at least one
 
 
 def _pixels(img: QImage, dtype=np.uint8) -> np.ndarray:
@@ -60,6 +62,8 @@ class MaskCanvas(QWidget):
         self._last: Optional[QPointF] = None
         self._rect_start: Optional[QPointF] = None
         self._rect_now: Optional[QPointF] = None
+        self._undo: list = []  # masks (QImage copies) before each edit, oldest first
+        self._redo: list = []
         self.setMinimumSize(200, 150)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMouseTracking(False)
@@ -99,19 +103,51 @@ class MaskCanvas(QWidget):
             raise ValueError(f"the mask is {mask.shape[1]}x{mask.shape[0]} but the image is "
                              f"{self._image.width()}x{self._image.height()}; masks must have the image's size")
         a = np.ascontiguousarray((mask > 0).astype(np.uint8) * 255)
+        self._begin_edit()
         self._mask = QImage(a.data, a.shape[1], a.shape[0], a.strides[0], QImage.Format.Format_Grayscale8).copy()
         self._rebuild_overlay()
         self._changed()
 
     def clear(self) -> None:
+        self._begin_edit()
         self._mask.fill(0)
         self._rebuild_overlay()
         self._changed()
 
     def invert(self) -> None:
+        self._begin_edit()
         self._mask.invertPixels()
         self._rebuild_overlay()
         self._changed()
+
+    # --- undo / redo: one step per stroke, rectangle, clear, invert or loaded mask
+    def _begin_edit(self) -> None:
+        """Keep the mask as it is before an edit (for undo); an edit drops the redo steps."""
+        self._undo.append(self._mask.copy())
+        self._redo.clear()
+        keep = max(1, UNDO_BYTES // max(1, self._mask.sizeInBytes()))
+        del self._undo[:-keep]
+
+    def can_undo(self) -> bool:
+        return bool(self._undo)
+
+    def can_redo(self) -> bool:
+        return bool(self._redo)
+
+    def undo(self) -> bool:
+        return self._swap(self._undo, self._redo)
+
+    def redo(self) -> bool:
+        return self._swap(self._redo, self._undo)
+
+    def _swap(self, take: list, put: list) -> bool:
+        if not take or self._last is not None or self._rect_start is not None:  # not in the middle of a stroke
+            return False
+        put.append(self._mask)
+        self._mask = take.pop()
+        self._rebuild_overlay()
+        self._changed()
+        return True
 
     def _changed(self, dirty: Optional[QRect] = None) -> None:
         """Repaint (only ``dirty``, in image pixels, when given) and tell the editor."""
@@ -153,6 +189,7 @@ class MaskCanvas(QWidget):
     def paint_stroke(self, points) -> None:
         """Paint (or erase) a polyline in image coordinates (used by tests and scripts)."""
         pts = [QPointF(*pt) for pt in points]
+        self._begin_edit()
         dirty = QRect()
         for a, b in zip(pts, pts[1:] or pts):
             dirty = dirty.united(self._stroke(a, b))
@@ -160,6 +197,7 @@ class MaskCanvas(QWidget):
 
     def fill_rect(self, x0: int, y0: int, x1: int, y1: int, value: bool = True) -> None:
         r = QRect(QPoint(min(x0, x1), min(y0, y1)), QPoint(max(x0, x1) - 1, max(y0, y1) - 1))
+        self._begin_edit()
         p = QPainter(self._mask)
         p.fillRect(r, QColor(255, 255, 255) if value else QColor(0, 0, 0))
         p.end()
@@ -173,6 +211,7 @@ class MaskCanvas(QWidget):
         if self.tool == RECT:
             self._rect_start = self._rect_now = pt
         else:
+            self._begin_edit()
             self._last = pt
             self._changed(self._stroke(pt, pt))
 
@@ -262,6 +301,16 @@ class MaskEditor(QWidget):
             b.setToolTip(tip)
             b.clicked.connect(lambda _c=False, f=slot: f())
             row.addWidget(b)
+        self.shortcuts = []
+        for std, extra, slot in ((QKeySequence.StandardKey.Undo, ("Ctrl+Z",), self.canvas.undo),
+                                 (QKeySequence.StandardKey.Redo, ("Ctrl+Shift+Z", "Ctrl+Y"), self.canvas.redo)):
+            keys = {k.toString(): k for k in QKeySequence.keyBindings(std)}
+            keys.update({k: QKeySequence(k) for k in extra if k not in keys})
+            for seq in keys.values():  # in the editor's window (the repair dialog), not the main window's undo
+                sc = QShortcut(seq, self)
+                sc.setContext(Qt.ShortcutContext.WindowShortcut)
+                sc.activated.connect(slot)
+                self.shortcuts.append(sc)
         row.addStretch(1)
         row2.addStretch(1)
         self.coverage = QLabel("", self)
