@@ -74,7 +74,8 @@ def add_parsers(subparsers) -> None:
     a = sub.add_parser("apply", help="repair one image under a mask; the result is saved as a new file")
     a.add_argument("image")
     a.add_argument("--mask", required=True, help="mask PNG, the image's size: white (or opaque) = repair; a pixel is repaired when at least "
-                        "half-way (>= 128 of 255, >= 32768 in 16 bits), so soft edges and near-black noise are not")
+                        "half-way (>= 128 of 255, >= 32768 in 16 bits), so soft edges and near-black noise are not; "
+                        "a 0/1 mask at its 1s")
     a.add_argument("--out", default=None, help="output file (default: repaired/ beside the image)")
     a.add_argument("--method", choices=("gan", "telea", "ns"), default="gan")
     a.add_argument("--checkpoint", default=None, help="GAN checkpoint (default: the shipped starter)")

@@ -538,6 +538,11 @@ def test_a_mask_file_is_read_at_half_its_range(tmp_path):
         assert got[20:40, 20:60].mean() > 0.9 and not got[:10].any(), name
     assert np.array_equal(apply_mod.load_mask(tmp_path / "deep.png"), painted > 0)
     assert not apply_mod.load_mask(tmp_path / "low16.png").any()
+    # a 0/1 label mask (as many tools save one, 8- or 16-bit) is masked at its 1s
+    Image.fromarray((painted > 0).astype(np.uint8)).save(tmp_path / "labels01.png")
+    Image.fromarray((painted > 0).astype(np.uint16)).save(tmp_path / "labels01_16.png")
+    for name in ("labels01.png", "labels01_16.png"):
+        assert np.array_equal(apply_mod.load_mask(tmp_path / name), painted > 0), name
     _noise(tmp_path / "img.png", size=60)
     Image.open(tmp_path / "img.png").crop((0, 0, 80, 60)).save(tmp_path / "img.png")
     res = apply_mod.repair_file(tmp_path / "img.png", tmp_path / "noisy.png", method="telea", save=False)

@@ -60,7 +60,7 @@ def load_mask(path: Path | str) -> np.ndarray:
     a float one; in colour, the brightest channel counts. A mask with varying transparency
     is read by its alpha the same way (opaque = repaired). So a soft (antialiased) edge, a
     JPEG's ringing or a near-black noisy background are not repaired; only what was painted
-    (was: any value above 0)."""
+    (was: any value above 0). A mask holding only 0 and 1 (a label mask) is masked at its 1s."""
     from PIL import Image, UnidentifiedImageError
 
     path = Path(path)
@@ -91,6 +91,8 @@ def _at_least_half(a: np.ndarray, bits16: bool = False) -> np.ndarray:
         return a.copy()
     if a.dtype.kind == "f":
         return a >= 0.5
+    if a.size and a.max() <= 1:  # a 0/1 label mask, as many tools save one: its 1s
+        return a > 0
     if bits16 or a.dtype.itemsize >= 2:
         return a.astype(np.int64) >= 32768
     return a >= 128
