@@ -37,6 +37,12 @@ def cmd_index(args) -> int:
         try:
             result = project.scan(progress=bar, batch_size=args.batch)
             read = 0 if args.no_headers else project.read_headers(progress=bar)
+        except KeyboardInterrupt:
+            bar.close()
+            info = project.info()
+            print(f"interrupted; kept: {info['images']} images listed, {info['headers_pending']} headers still "
+                  f"to read; run again to finish", file=sys.stderr)
+            return EXIT_INTERRUPTED
         finally:
             bar.close()
         counts = project.counts_by_status()
@@ -160,6 +166,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:  # before a command began (loading its modules): nothing done yet
+        print("interrupted before anything was done", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _main(argv: Optional[Sequence[str]]) -> int:
     import multiprocessing
 
     multiprocessing.freeze_support()  # in a frozen build, the suggest job's reader processes start here

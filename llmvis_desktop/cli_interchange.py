@@ -74,7 +74,9 @@ def run_export(args) -> int:
         anonymize=not args.keep_dicom_identifiers,
     )
     report, code = _guarded("export", "", lambda project, bar: export_project(
-        project, args.format, args.out, opts, progress=bar, force=args.force), args)
+        project, args.format, args.out, opts, progress=bar, force=args.force), args,
+        interrupted="interrupted; nothing was left half-written (a new file or folder is removed; caption "
+                    "sidecars already written into an existing folder stay, each whole)")
     if report is None:
         return code
     for w in report.warnings:
@@ -83,16 +85,16 @@ def run_export(args) -> int:
     return 0
 
 
-def _guarded(command: str, suffix: str, work, args):
+def _guarded(command: str, suffix: str, work, args, interrupted: str = "interrupted"):
     """Run ``work(project, bar)``: (its report, 0), or (None, exit code) with one line on
-    stderr (1 an error, 130 interrupted; the traceback only with --debug)."""
+    stderr (1 an error, 130 ``interrupted``: what was kept; the traceback only with --debug)."""
     bar = ProgressBar(enabled=None)  # a bar on a terminal only, not \r-redrawn lines in a log file
     code = 1
     try:
         with _open(args) as project:
             return work(project, bar), 0
     except (Cancelled, KeyboardInterrupt):
-        message, code = "interrupted", 130
+        message, code = interrupted, 130
     except (ProjectError, InterchangeError, OSError) as exc:
         if getattr(args, "debug", False):
             raise

@@ -295,3 +295,37 @@ def test_labels_add_key_with_several_names_is_a_usage_error(png_folder, capsys):
     assert [l["name"] for l in json.loads(capsys.readouterr().out)] == ["dent"]
     assert main(["labels", "add", str(png_folder), "burn", "--key", "7"]) == 0
     assert "added burn (key 7" in capsys.readouterr().out
+
+
+def _no_escape(argv):
+    """main(argv); a KeyboardInterrupt escaping it fails the test (it would end the run)."""
+    try:
+        return main(argv)
+    except KeyboardInterrupt:
+        pytest.fail(f"KeyboardInterrupt escaped main({argv!r})")
+
+
+def test_ctrl_c_says_what_was_kept(png_folder, capsys, monkeypatch, tmp_path):
+    """Ctrl+C while a command's modules loaded printed a traceback and the process died of
+    SIGINT (not 130); index and export said nothing of what was kept."""
+    from llmvis_desktop import cli, cli_interchange
+    from llmvis_desktop.core.project import Project
+
+    def interrupt(*a, **k):
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as mp:
+        mp.setattr(cli, "build_parser", interrupt)
+        assert _no_escape(["index", str(png_folder)]) == 130
+    assert capsys.readouterr().err.strip() == "interrupted before anything was done"
+
+    with monkeypatch.context() as mp:
+        mp.setattr(Project, "read_headers", interrupt)
+        assert _no_escape(["index", str(png_folder)]) == 130
+    err = capsys.readouterr().err
+    assert "interrupted; kept: 5 images listed, 5 headers still to read; run again to finish" in err
+
+    with monkeypatch.context() as mp:
+        mp.setattr(cli_interchange, "export_project", interrupt)
+        assert _no_escape(["export", str(png_folder), "--format", "csv", "--out", str(tmp_path / "x.csv")]) == 130
+    assert "nothing was left half-written" in capsys.readouterr().err

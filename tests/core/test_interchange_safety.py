@@ -847,3 +847,79 @@ def test_contact_details_places_device_ids_comments_and_the_icon_are_removed(tmp
     anonymize_dataset(ds, UidMapper("k"))
     for key in (*values, "IconImageSequence"):
         assert key not in ds, key
+
+
+def test_a_caption_sidecar_export_is_written_whole_or_not_at_all(proj, tmp_path, monkeypatch):
+    """Sidecars into a new folder appeared one by one (a killed export imported as
+    complete); over a dataset's own sidecars a full disk left one cut short in place."""
+    import builtins
+
+    out = tmp_path / "captions"
+    seen = []
+    export_project(proj, "txt", out, progress=lambda p: seen.append(out.exists()))
+    assert seen and not any(seen) and (out / "img0.txt").read_text() == "a scratch near the edge"
+
+    dataset = tmp_path / "dataset"  # a folder of sidecars already there (not new)
+    dataset.mkdir()
+    for stem in ("img0", "img2"):
+        (dataset / f"{stem}.txt").write_text(f"the dataset's own {stem}")
+    real_open = builtins.open
+
+    class Full:
+        def __init__(self, fh):
+            self.fh = fh
+
+        def write(self, text):
+            self.fh.write(text[: len(text) // 2])
+            raise OSError(28, "No space left on device")
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.fh.close()
+
+    def filling(path, mode="r", *a, **k):
+        fh = real_open(path, mode, *a, **k)
+        return Full(fh) if "w" in mode and "img2" in str(path) else fh
+
+    monkeypatch.setattr(builtins, "open", filling)
+    with pytest.raises(OSError, match="No space left on device.*written before it, each whole"):
+        export_project(proj, "txt", dataset)
+    monkeypatch.setattr(builtins, "open", real_open)
+    assert (dataset / "img2.txt").read_text() == "the dataset's own img2"  # not cut short
+    assert sorted(p.name for p in dataset.iterdir() if p.name.startswith(".")) == []  # no temporary left
+
+
+def test_a_killed_exports_staging_folder_is_cleared(proj, tmp_path):
+    out = tmp_path / "hf"
+    dead = tmp_path / ".hf.partial-999999999"  # a pid no process has
+    (dead / "train").mkdir(parents=True)
+    (dead / "train" / "copy.png").write_bytes(b"x" * 1000)
+    export_project(proj, "jsonl", out)
+    assert not dead.exists() and out.is_dir()
+
+
+def test_a_label_studio_export_that_fails_leaves_no_config_behind(proj, tmp_path, monkeypatch):
+    """Failing between the two files left one behind (the tasks file, written first), and
+    the next export needed --force; now the config goes first and a failed tasks write
+    takes it back."""
+    from llmvis_desktop.core.interchange import files, labelstudio
+
+    out = tmp_path / "ls.json"
+    real = files.write_atomic
+    calls = []
+
+    def failing(path, write, *a, **k):  # the second of the two files fails
+        calls.append(path)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        return real(path, write, *a, **k)
+
+    monkeypatch.setattr(labelstudio, "write_atomic", failing)
+    with pytest.raises(OSError):
+        export_project(proj, "labelstudio", out)
+    assert not labelstudio.config_path(out).exists() and not out.exists()
+    monkeypatch.setattr(labelstudio, "write_atomic", real)
+    export_project(proj, "labelstudio", out)  # no --force needed
+    assert out.exists() and labelstudio.config_path(out).exists()

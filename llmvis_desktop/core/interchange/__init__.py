@@ -114,11 +114,13 @@ def export_project(project, fmt: str, out: Path | str, options: Optional[ExportO
     # A killed folder export left a folder that looked complete (and imported as such).
     # A new folder is written as a hidden sibling and renamed into place at the end; an
     # existing empty one (".", a link, a mount point) is written in place, marked
-    # incomplete until the end (an import refuses it, a new export clears it).
-    staged = fresh and not spec.next_to_images
+    # incomplete until the end (an import refuses it, a new export clears it). Caption
+    # sidecars too, when their folder is new or empty (next to the images, in place).
+    staged = fresh
     staging = (out.parent / f".{out.name}.partial-{os.getpid()}"
                if staged and not os.path.lexists(out) and out.name not in ("", ".", "..") else None)
     if staging is not None:
+        _remove_dead_staging(out)
         _remove_tree(staging)
     elif staged:
         out.mkdir(parents=True, exist_ok=True)
@@ -139,6 +141,30 @@ def export_project(project, fmt: str, out: Path | str, options: Optional[ExportO
         raise
     ctx.report.seconds = round(time.perf_counter() - start, 3)
     return ctx.report
+
+
+def _remove_dead_staging(out: Path) -> None:
+    """Remove the hidden staging folders of exports to ``out`` whose process is gone (a
+    killed export's copies stayed beside the target for good: hundreds of MB each)."""
+    prefix = f".{out.name}.partial-"
+    try:
+        siblings = [p for p in out.parent.iterdir() if p.name.startswith(prefix)]
+    except OSError:
+        return
+    for p in siblings:
+        pid = p.name[len(prefix):]
+        if pid.isdigit() and not _alive(int(pid)):
+            _remove_tree(p)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process: alive
+        return True
+    return True
 
 
 def _remove_tree(path: Path) -> None:

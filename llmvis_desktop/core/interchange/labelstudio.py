@@ -11,6 +11,7 @@ Review status, reviewer and time travel as ``data.llmvis_*`` fields.
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 from urllib.parse import unquote
@@ -99,9 +100,17 @@ def export(ctx: ExportContext) -> None:
             tasks.append(task)
         ctx.tick(len(tasks), total)
     text = json.dumps(tasks, ensure_ascii=False, separators=(",", ":"))  # one-shot: the C encoder
-    write_atomic(ctx.out, lambda fh: fh.write(text), replace=ctx.force)
     choices = "\n".join(f'    <Choice value="{_xml_attr(lbl.name)}"/>' for lbl in ctx.project.labels())
+    # the config first, and taken back when the tasks cannot be written: a config left alone
+    # made the next export need --force
+    had_config = os.path.lexists(config)
     write_atomic(config, lambda fh: fh.write(LABEL_CONFIG.format(choices=choices)), replace=ctx.force)
+    try:
+        write_atomic(ctx.out, lambda fh: fh.write(text), replace=ctx.force)
+    except BaseException:
+        if not had_config:
+            config.unlink(missing_ok=True)
+        raise
     ctx.report.images = len(tasks)
     ctx.report.files_written += 2
 

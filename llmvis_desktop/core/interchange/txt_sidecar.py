@@ -3,7 +3,8 @@
 Export writes ``OUT/<folder>/<stem>.txt`` holding the caption, mirroring the
 project's folders (a neutral name for DICOM-derived images). The folder may be the
 project folder itself, so the sidecars sit next to the images, as caption-training
-tools expect; an existing sidecar is replaced, and the sidecar of an image whose
+tools expect; an existing sidecar is replaced (each written whole, through a temporary
+file: a full disk or a kill never leaves one cut short), and the sidecar of an image whose
 caption is now empty is removed when it holds a caption the image had here (only that
 exact path; the export says how many; a sidecar with other text stays),
 so a re-import does not bring the old caption back. Import reads every ``.txt`` under a
@@ -16,7 +17,7 @@ import os
 from pathlib import Path, PurePosixPath
 
 from .common import ExportContext, InterchangeError
-from .files import prepare_folder
+from .files import prepare_folder, write_atomic
 from .parsing import ImportItem, ParsedFile, check_text
 
 MAX_BYTES = 1 << 20
@@ -43,8 +44,14 @@ def export(ctx: ExportContext) -> None:
             if dest.parent not in made:
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 made.add(dest.parent)
-            with open(dest, "w", encoding="utf-8", newline="") as fh:  # small files: plain writes
-                fh.write(row.caption)
+            try:  # whole or not at all: a full disk or a kill cut a dataset's sidecar in place
+                write_atomic(dest, lambda fh, text=row.caption: fh.write(text), replace=True)
+            except InterchangeError as exc:  # a link or device where the sidecar goes: left alone
+                ctx.warn(f"{exc}; not written")
+                continue
+            except OSError as exc:
+                raise OSError(exc.errno, f"{exc.strerror or exc}; {ctx.report.files_written} sidecar(s) were "
+                                         f"written before it, each whole") from exc
             ctx.report.files_written += 1
             ctx.report.images += 1
             ctx.report.annotations += 1
