@@ -410,3 +410,26 @@ def test_models_list_json_paths_are_absolute_for_a_relative_dir(tiny, capsys, mo
     assert main(["models", "list", "--json", "--no-cache", "--dir", Path(tiny["blip"]).name]) == 0
     (row,) = json.loads(capsys.readouterr().out)
     assert row["path"] == str(tiny["blip"]) == row["model_id"] and os.path.isabs(row["path"])
+
+
+def test_a_model_folder_deleted_while_it_loads_says_so(tiny, tmp_path, monkeypatch):
+    """Transformers took the vanished path for a hub repo id: "Repo id must be in the
+    form 'repo_name'..." (or "the download is incomplete")."""
+    import shutil
+
+    from llmvis_desktop.core.suggest import registry
+    from llmvis_desktop.core.suggest.engines import Captioner
+
+    folder = tmp_path / "blip"
+    shutil.copytree(tiny["blip"], folder)
+    info = inspect_folder(folder)
+    real = registry.Family.make_processor
+
+    def vanish(self, path, kw):
+        shutil.rmtree(folder)
+        return real(self, path, kw)
+
+    monkeypatch.setattr(registry.Family, "make_processor", vanish)
+    with pytest.raises(ModelRefused) as err:
+        Captioner(info, "cpu")
+    assert str(err.value) == f"{folder}: the model folder is no longer there (moved or deleted while it was loading)"

@@ -104,6 +104,10 @@ class Engine:
                 return
             if isinstance(exc, ModelRefused):
                 raise
+            if not Path(self.info.path).is_dir():  # moved or deleted while it loaded: transformers
+                # took the path for a hub repo id ("Repo id must be in the form ...")
+                raise ModelRefused(f"{self.info.path}: the model folder is no longer there (moved or deleted "
+                                   f"while it was loading)") from exc
             # a broken or incompatible folder, or a processor needing a missing extra (torchvision)
             raise ModelRefused(f"{self.info.path}: cannot load this model "
                                f"({type(exc).__name__}: {first_line(exc, 300)})") from exc
