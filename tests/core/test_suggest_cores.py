@@ -264,5 +264,5 @@ def test_cpu_job_restores_torch_threads_and_reports_the_share(blip, tmp_path):
         project.close()
     assert rep.images == 12 and after == 2
     # the plan is the measured one: whatever it is, torch never got more than it had
-    assert {"model_threads", "reads_at_once"} <= set(rep.cores) <= {"model_threads", "reads_at_once", "tried"}
+    assert {"model_threads", "reads_at_once"} <= set(rep.cores) <= {"model_threads", "reads_at_once", "tried", "tried_infer"}
     assert 1 <= rep.cores["model_threads"] <= 2 and rep.as_dict()["cores"] == rep.cores
