@@ -265,8 +265,8 @@ class RepairActions:
             log.info("repair training cancelled; %s", f"step {step} kept" if step else "nothing kept")
             return
         if step:
-            msg = (f"Repair training cancelled at step {step}; the model trained so far is saved to "
-                   f"{self.repair_checkpoint()} (training again continues from it).")
+            msg = (f"Repair training cancelled at step {step}; what it trained is kept (training again "
+                   f"continues from it), saved to {self.repair_checkpoint()}")
         else:
             msg = "Repair training cancelled before any step was trained; the repair model is unchanged."
         win.statusBar().showMessage(msg, 10000)

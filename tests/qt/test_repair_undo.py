@@ -144,7 +144,7 @@ def _ck_step(ck) -> int:
     return load_checkpoint(ck).step
 
 
-def test_cancelled_repair_training_keeps_what_it_trained(qtbot, window, tmp_path):
+def test_cancelled_repair_training_keeps_what_it_trained(qtbot, window, tmp_path, shots_dir):
     """The Jobs panel's Cancel ("work done so far is kept") and closing the window threw the
     cancelled run away: the project's checkpoint stayed at the first run's step."""
     import torch  # noqa: F401 - a runtime dependency
@@ -173,6 +173,8 @@ def test_cancelled_repair_training_keeps_what_it_trained(qtbot, window, tmp_path
     qtbot.waitUntil(lambda: "cancelled at step" in window.statusBar().currentMessage(), timeout=5000)
     assert f"step {step}" in window.statusBar().currentMessage()
     assert str(ck) in window.statusBar().currentMessage()
+    qtbot.waitUntil(lambda: ctl.jobs.row(str(job.id)).finished, timeout=5000)  # the row says cancelled
+    window.grab().save(str(shots_dir / "repair_training_cancelled.png"))
 
     # closing the window while training: cancelled, and what it trained is kept the same way
     before = load_checkpoint(ck)
