@@ -417,12 +417,14 @@ class PanelController(RepairActions, QObject):
             return
         from .dialogs.interchange_dialog import ExportImportDialog
 
-        dlg = ExportImportDialog(win.project, win, mode=mode)
+        # the export or import is a job of the window: the Jobs panel shows it (progress,
+        # Cancel), and closing the project or the window cancels it and waits for it
+        dlg = ExportImportDialog(win.project, win, mode=mode, jobs=win.jobs)
         dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dlg.finished_job.connect(void(lambda report, d=dlg: self._interchange_done(d, report)))
         dlg.destroyed.connect(lambda *_: setattr(self, "interchange_dialog", None))
         self.interchange_dialog = dlg
-        dlg.show()  # non-modal: the job runs on the dialog's own pool
+        dlg.show()  # non-modal
 
     def _interchange_done(self, dlg, report) -> None:
         if report is not None and dlg.current_mode() == "import":

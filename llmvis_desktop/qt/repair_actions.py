@@ -198,16 +198,23 @@ class RepairActions:
     def train_repair(self) -> None:
         """Image ▸ Train repair model on this project…: fine-tune the project's checkpoint (or
         the shipped starter) on this project's images for a few minutes, as a cancellable job.
-        The result replaces the project's checkpoint only when training finishes."""
+        The result replaces the project's checkpoint when training finishes, and when it is
+        cancelled (the Jobs panel's Cancel, closing the window) after at least one step: the
+        cancelled run started from that checkpoint, so what it trained is further along."""
         win = self.win
         if win.project is None:
             win.statusBar().showMessage("Open a project first.", 5000)
+            return
+        if self.train_job is not None and self.train_job.is_active:  # both would write one checkpoint
+            win.statusBar().showMessage("The repair model is being trained already (see the Jobs panel).", 5000)
             return
         minutes, ok = QInputDialog.getDouble(
             win, "Train repair model", "Training time (minutes):", 5.0, 0.5, 600.0, 1)
         if not ok:
             return
         self.start_repair_training(minutes)
+
+    train_job = None  # the repair-training job started last
 
     def start_repair_training(self, minutes: float, **train_kwargs):
         from ..core.repair import STARTER_CHECKPOINT
@@ -218,31 +225,83 @@ class RepairActions:
         start = ck if ck.is_file() else (STARTER_CHECKPOINT if STARTER_CHECKPOINT.is_file() else None)
         device = getattr(win.config, "device", "auto") or "auto"
 
+        kept: dict = {}  # what a cancelled run left (its step), for the status bar message
+
         def work(token, progress, project=project, ck=ck, start=start, minutes=minutes, device=device):
-            from ..core.repair.checkpoint import ensure_writable, move_checkpoint
+            from ..core.repair.checkpoint import ensure_writable
             from ..core.repair.train import train
+            from ..core.tasks import Cancelled
 
             ensure_writable(ck)  # a read-only project folder: said before training, not after
             tmp = ck.with_name("repair.training.safetensors")
             sidecars = (".json", ".preview.png")
+            files = [tmp] + [tmp.with_suffix(x) for x in sidecars]
+            for p in files:  # what an earlier run left (a crash): never taken for this run's result
+                p.unlink(missing_ok=True)
             try:
                 res = train(project, minutes=minutes, from_ckpt=start, out=tmp, device=device, token=token,
                             progress=progress, **train_kwargs)
+            except Cancelled:
+                # train() saved what it had trained before it stopped: kept, as the CLI keeps it
+                kept["step"] = _keep_cancelled(tmp, ck, sidecars)
+                raise
             except BaseException:
-                for p in [tmp] + [tmp.with_suffix(x) for x in sidecars]:
+                for p in files:
                     p.unlink(missing_ok=True)
                 raise
-            move_checkpoint(tmp, ck, sidecars)  # interrupted anywhere, what is at ck still loads
+            _put_in_place(tmp, ck, sidecars)
             return res
 
         job = win.jobs.start("Train repair model", work)
         job.signals.result.connect(void(self._trained))
+        job.signals.cancelled.connect(lambda: self._training_cancelled(kept.get("step")))
         job.signals.error.connect(lambda e: win.show_error(f"Repair training failed: {e}"))
         self.train_job = job
         return job
+
+    def _training_cancelled(self, step: Optional[int]) -> None:
+        win = self.win
+        if not shiboken6.isValid(win) or win.project is None:  # the window closed meanwhile
+            log.info("repair training cancelled; %s", f"step {step} kept" if step else "nothing kept")
+            return
+        if step:
+            msg = (f"Repair training cancelled at step {step}; what it trained is kept (training again "
+                   f"continues from it), saved to {self.repair_checkpoint()}")
+        else:
+            msg = "Repair training cancelled before any step was trained; the repair model is unchanged."
+        win.statusBar().showMessage(msg, 10000)
 
     def _trained(self, result) -> None:
         psnr = (getattr(result, "metrics", None) or {}).get("val_masked_psnr_db")
         msg = f"Repair model trained ({getattr(result, 'step', '?')} steps"
         msg += f", masked PSNR {psnr:.1f} dB)" if isinstance(psnr, (int, float)) else ")"
         self.win.statusBar().showMessage(msg + f"; saved to {self.repair_checkpoint()}", 10000)
+
+
+def _put_in_place(tmp: Path, ck: Path, sidecars: tuple) -> None:
+    from ..core.repair.checkpoint import move_checkpoint
+
+    move_checkpoint(tmp, ck, sidecars)  # interrupted anywhere, what is at ck still loads
+
+
+def _keep_cancelled(tmp: Path, ck: Path, sidecars: tuple) -> Optional[int]:
+    """A cancelled training run saved its checkpoint at ``tmp`` (core ``train()`` saves on
+    cancel). It started from the project's checkpoint (or the starter), so when it trained
+    at least one step and loads, it replaces the project's checkpoint ``ck``. Returns its
+    step, or None when nothing was kept (``tmp`` is then removed)."""
+    from ..core.repair.checkpoint import CheckpointError, load_checkpoint
+
+    files = [tmp] + [tmp.with_suffix(x) for x in sidecars]
+    step = None
+    try:
+        if tmp.is_file():
+            step = load_checkpoint(tmp).step or None
+        if step:
+            _put_in_place(tmp, ck, sidecars)
+    except (CheckpointError, OSError) as exc:
+        log.warning("the cancelled repair training's checkpoint %s was not kept: %s", tmp, exc)
+        step = None
+    finally:
+        for p in files:
+            p.unlink(missing_ok=True)
+    return step

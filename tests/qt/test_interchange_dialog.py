@@ -95,3 +95,91 @@ def test_dialog_replaces_an_existing_file_only_after_consent(qtbot, labelled_fol
         dlg.close()
     finally:
         p.close()
+
+
+def test_export_and_import_are_jobs_of_the_window(qtbot, window, image_folder, tmp_path, monkeypatch):
+    """Export and import ran on the dialog's own thread pool: never in the Jobs panel, a
+    cancel shown as "Refused: cancelled", and closing the window neither stopped nor waited
+    for a running export (it went on writing after the project was closed)."""
+    import time
+
+    from qthelpers import open_and_index
+
+    from llmvis_desktop.core.tasks import Progress
+    from llmvis_desktop.qt.dialogs import interchange_dialog
+
+    win = window
+    open_and_index(qtbot, win, image_folder)
+    calls = []
+
+    def slow_export(project, fmt, out, opts, token, progress, force=False):  # reports until cancelled
+        calls.append("started")
+        try:
+            for i in range(3000):  # 15 s at most, however the dialog fails
+                token.check()
+                progress(Progress(f"export {fmt}", i, 3000))
+                time.sleep(0.005)
+        finally:
+            calls.append("ended")
+
+    monkeypatch.setattr(interchange_dialog, "export_project", slow_export)
+    win.act_export.trigger()
+    dlg = win.panel_ctl.interchange_dialog
+    dlg.set_format("csv")
+    dlg.path.setText(str(tmp_path / "out.csv"))
+    dlg.start()
+    job = dlg._job
+    assert job in win.jobs.jobs and "Export" in job.name
+    panel = win.panel_ctl.jobs
+    qtbot.waitUntil(lambda: panel.has_job(str(job.id)) and job.last_progress is not None
+                    and job.last_progress.done > 5, timeout=10000)
+    qtbot.waitUntil(lambda: dlg.progress.maximum() == 3000 and dlg.progress.value() > 5, timeout=5000)
+    assert dlg.is_running() and dlg.cancel_button.isEnabled()
+    SHOTS.mkdir(exist_ok=True)
+    win.grab().save(str(SHOTS / "interchange_export_job.png"))
+
+    # the Jobs panel's Cancel stops it; the dialog says "cancelled", not "Refused"
+    with qtbot.waitSignal(dlg.finished_job, timeout=10000) as b:
+        panel.row(str(job.id)).cancel_button.click()
+    assert b.args[0] is None and job.state == "cancelled" and calls == ["started", "ended"]
+    text = dlg.summary.toPlainText()
+    assert "cancelled" in text.lower() and "Refused" not in text
+    assert dlg.last_error is None and dlg.last_cancelled and not dlg.is_running()
+    assert dlg.run_button.isEnabled() and not dlg.cancel_button.isEnabled()
+    dlg.grab().save(str(SHOTS / "interchange_dialog_cancelled.png"))
+
+    # closing the window cancels a running export and waits for it
+    dlg.start()
+    job = dlg._job
+    qtbot.waitUntil(lambda: job.last_progress is not None and job.last_progress.done > 5, timeout=10000)
+    win.close()
+    assert job.state == "cancelled" and calls[-1] == "ended" and not dlg.is_running()
+
+
+def test_import_cancel_says_nothing_was_imported(qtbot, labelled_folder, tmp_path, monkeypatch):
+    from llmvis_desktop.core.tasks import Progress
+    from llmvis_desktop.qt.dialogs import interchange_dialog
+
+    def slow_import(project, fmt, path, as_, overwrite, token, progress):
+        import time
+        for i in range(3000):  # 15 s at most, however the dialog fails
+            token.check()
+            progress(Progress(f"import {fmt}", i, 3000))
+            time.sleep(0.005)
+
+    monkeypatch.setattr(interchange_dialog, "import_file", slow_import)
+    p = _project(labelled_folder)
+    try:
+        dlg = ExportImportDialog(p, mode="import")
+        qtbot.addWidget(dlg)
+        dlg.set_format("csv")
+        dlg.path.setText(str(tmp_path / "in.csv"))
+        dlg.start()
+        qtbot.waitUntil(lambda: dlg.progress.value() > 5, timeout=10000)
+        with qtbot.waitSignal(dlg.finished_job, timeout=10000):
+            dlg.cancel_button.click()
+        assert dlg.summary.toPlainText() == "Import cancelled; nothing was imported."
+        assert dlg.last_error is None and dlg.last_cancelled
+        dlg.close()
+    finally:
+        p.close()

@@ -138,6 +138,55 @@ def test_train_repair_job_writes_project_checkpoint(qtbot, window, tmp_path):
     assert ck.is_file() and not ck.with_name("repair.training.safetensors").exists()
 
 
+def _ck_step(ck) -> int:
+    from llmvis_desktop.core.repair.checkpoint import load_checkpoint
+
+    return load_checkpoint(ck).step
+
+
+def test_cancelled_repair_training_keeps_what_it_trained(qtbot, window, tmp_path, shots_dir):
+    """The Jobs panel's Cancel ("work done so far is kept") and closing the window threw the
+    cancelled run away: the project's checkpoint stayed at the first run's step."""
+    import torch  # noqa: F401 - a runtime dependency
+    from llmvis_desktop.core.repair.checkpoint import load_checkpoint
+
+    folder = tmp_path / "imgs"
+    make_images(folder, n=3)
+    project = open_and_index(qtbot, window, folder)
+    ctl = window.panel_ctl
+    small = dict(tile=32, batch=2, save_every=0, preview_every=0, report_every=1,
+                 config={"width": 8, "dilations": [2, 1]})
+    ck = project.root / ".llmvis" / "repair.safetensors"
+    tmp = ck.with_name("repair.training.safetensors")
+    job = ctl.start_repair_training(5.0, steps=2, **small)
+    qtbot.waitUntil(lambda: not job.is_active, timeout=120000)
+    assert job.error is None and _ck_step(ck) == 2
+
+    # Cancel in the Jobs panel at step >= 6: the project's checkpoint is that run's
+    job = ctl.start_repair_training(5.0, steps=100000, **small)
+    qtbot.waitUntil(lambda: job.last_progress is not None and job.last_progress.done >= 6, timeout=120000)
+    ctl.jobs.row(str(job.id)).cancel_button.click()
+    qtbot.waitUntil(lambda: not job.is_active, timeout=120000)
+    assert job.state == "cancelled" and job.error is None
+    step = _ck_step(ck)
+    assert step >= 6 and not tmp.exists()
+    qtbot.waitUntil(lambda: "cancelled at step" in window.statusBar().currentMessage(), timeout=5000)
+    assert f"step {step}" in window.statusBar().currentMessage()
+    assert str(ck) in window.statusBar().currentMessage()
+    qtbot.waitUntil(lambda: ctl.jobs.row(str(job.id)).finished, timeout=5000)  # the row says cancelled
+    window.grab().save(str(shots_dir / "repair_training_cancelled.png"))
+
+    # closing the window while training: cancelled, and what it trained is kept the same way
+    before = load_checkpoint(ck)
+    job = ctl.start_repair_training(5.0, steps=100000, **small)
+    qtbot.waitUntil(lambda: job.last_progress is not None and job.last_progress.done >= 3, timeout=120000)
+    window.close()
+    assert job.state == "cancelled" and not tmp.exists()
+    after = load_checkpoint(ck)
+    assert after.sha256 != before.sha256 and after.step >= 3
+    assert after.card.get("from_checkpoint") == before.sha256  # trained on from the previous one
+
+
 def _run_telea(qtbot, dlg):
     dlg.editor.canvas.fill_rect(10, 10, 40, 30)
     dlg.method.setCurrentIndex(dlg.method.findData("telea"))

@@ -2,27 +2,35 @@
 
 Public API
 ----------
-``ExportImportDialog(project, parent=None, mode="export")``
+``ExportImportDialog(project, parent=None, mode="export", jobs=None)``
     ``mode`` is ``"export"`` or ``"import"`` (a combo at the top switches it).
+    ``jobs``: the main window's :class:`~llmvis_desktop.qt.workers.JobManager`; the export
+    or import is one of its jobs, so the Jobs panel shows it (progress, rate, ETA, Cancel)
+    and the window's shutdown cancels it and waits for it. Without one (the dialog on its
+    own), the dialog keeps a private manager.
 Methods
     ``start()``            runs what the form says (the Run button calls it)
-    ``cancel()``           asks the running job to stop (the Cancel button)
+    ``cancel()``           asks the running job to stop (the Cancel button; the Jobs panel's
+                           Cancel does the same)
     ``is_running() -> bool``
     ``last_report``        the ExportReport / ImportReport of the last job, or None
     ``last_error``         the one-line error of the last failed job, or None
+    ``last_cancelled``     whether the last job was cancelled
 Signals
     ``finished_job(object)``  the report (or None after an error/cancel), on the GUI thread
 
-The core function runs on the dialog's own ``QThreadPool`` through a ``QRunnable``
-with a small signals object (progress, result, error); it never touches a widget.
-Closing the dialog cancels a running job and waits for it.
+The core function never touches a widget; the job's signals (progress, result, error,
+cancelled) arrive on the GUI thread and feed the dialog's progress bar and summary.
+Closing the dialog cancels a running job (the window's job manager joins it; a private
+manager is waited for here).
 """
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Optional
 
-from PySide6.QtCore import QObject, QThreadPool, Signal
+import shiboken6
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -52,54 +60,24 @@ from ...core.interchange import (
     output_files,
 )
 from ...core.interchange.target import check_file_target
-from ...core.tasks import CancelToken, Cancelled, Progress
-from ..workers import KeptRunnable, RunnableKeeper
-
-
-class _Signals(QObject):
-    progress = Signal(int, int, str)
-    result = Signal(object)
-    error = Signal(str)
-
-
-class _Job(KeptRunnable):
-    def __init__(self, fn, token: CancelToken, cancel_text: str = "cancelled") -> None:
-        super().__init__()
-        self.fn = fn
-        self.cancel_text = cancel_text
-        self.token = token
-        self.signals = _Signals()
-
-    def _progress(self, p: Progress) -> None:
-        self.signals.progress.emit(int(p.done), int(p.total or 0), p.stage)
-
-    def work(self) -> None:  # worker thread: core calls and signal emits only
-        try:
-            report = self.fn(self.token, self._progress)
-        except Cancelled:
-            self.signals.error.emit(self.cancel_text)
-        except (InterchangeError, OSError) as exc:
-            self.signals.error.emit(str(exc))
-        except Exception as exc:  # noqa: BLE001 - shown to the user, never swallowed silently
-            self.signals.error.emit(f"{type(exc).__name__}: {exc}")
-        else:
-            self.signals.result.emit(report)
+from ...core.tasks import Progress
+from ..workers import Job, JobManager
 
 
 class ExportImportDialog(QDialog):
     finished_job = Signal(object)
 
-    def __init__(self, project, parent: Optional[QWidget] = None, mode: str = "export") -> None:
+    def __init__(self, project, parent: Optional[QWidget] = None, mode: str = "export",
+                 jobs: Optional[JobManager] = None) -> None:
         super().__init__(parent)
         self.project = project
         self.setWindowTitle("Export / import annotations")
         self.last_report = None
         self.last_error: Optional[str] = None
-        self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(1)
-        self._token: Optional[CancelToken] = None
-        self._job: Optional[_Job] = None
-        self._keeper = RunnableKeeper()  # the pool never deletes a job (see KeptRunnable)
+        self.last_cancelled = False
+        self._own_jobs = jobs is None
+        self._jobs = JobManager(self, max_threads=1) if jobs is None else jobs
+        self._job: Optional[Job] = None
         self._confirmed_out: Optional[Path] = None  # an existing file the save dialog agreed to replace
 
         self.mode = QComboBox()
@@ -245,7 +223,7 @@ class ExportImportDialog(QDialog):
 
     # --- running --------------------------------------------------------------------
     def is_running(self) -> bool:
-        return self._job is not None
+        return self._job is not None and self._job.is_active
 
     def start(self) -> None:
         if self.is_running():
@@ -257,33 +235,47 @@ class ExportImportDialog(QDialog):
         path = Path(text).expanduser()
         fmt = self.current_format()
         project = self.project
+        title = FORMATS[fmt].title.split(" (")[0]  # "CSV", "COCO JSON": short, for the Jobs panel
         if self.current_mode() == "export":
             opts = self.options()
             force = self._may_replace(fmt, path)
             if force is None:
                 return
+            name = f"Export {title} to {path.name or path}"
 
             def fn(token, progress):
                 return export_project(project, fmt, path, opts, token, progress, force=force)
         else:
             as_, overwrite = self.as_.currentData(), self.overwrite.isChecked()
+            name = f"Import {title} from {path.name or path}"
 
             def fn(token, progress):
                 return import_file(project, fmt, path, as_, overwrite, token, progress)
 
+        try:
+            job = self._jobs.start(name, fn)
+        except RuntimeError as exc:  # the window is closing: its job manager is shut down
+            self._show_error(str(exc))
+            return
         self.last_report = None
         self.last_error = None
-        self._token = CancelToken()
-        importing = self.current_mode() == "import"
-        job = _Job(fn, self._token, "cancelled; nothing was imported" if importing else "cancelled")
-        job.signals.progress.connect(self._on_progress)
-        job.signals.result.connect(self._on_result)
-        job.signals.error.connect(self._on_error)
+        self.last_cancelled = False
+        # lambdas bound to this job: a late signal of an earlier job, or one arriving after the
+        # dialog was deleted (closed with WA_DeleteOnClose), is ignored
+        job.signals.progress.connect(lambda p, j=job: self._for(j, self._on_progress, p))
+        job.signals.result.connect(lambda r, j=job: self._for(j, self._on_result, r))
+        job.signals.error.connect(lambda e, j=job: self._for(j, self._on_error, _one_line(e)))
+        job.signals.cancelled.connect(lambda j=job: self._for(j, self._on_cancelled))
         self._job = job
         self._set_busy(True)
         self.progress.setRange(0, 0)  # busy until the first report
-        self.summary.setPlainText(f"{self.run_button.text()}ing {fmt} …")
-        self._keeper.start(self._pool, job)
+        self.progress.setFormat("")
+        self.summary.setPlainText(f"{self.run_button.text()}ing {fmt} … (also shown in the Jobs panel)"
+                                  if not self._own_jobs else f"{self.run_button.text()}ing {fmt} …")
+
+    def _for(self, job: Job, slot, *args) -> None:
+        if shiboken6.isValid(self) and job is self._job:
+            slot(*args)
 
     def _may_replace(self, fmt: str, path: Path) -> Optional[bool]:
         """Whether the export may replace its existing output file(s): True after the save
@@ -312,8 +304,8 @@ class ExportImportDialog(QDialog):
         return answer == QMessageBox.Yes
 
     def cancel(self) -> None:
-        if self._token is not None:
-            self._token.cancel()
+        if self._job is not None:
+            self._job.cancel()
 
     def _set_busy(self, busy: bool) -> None:
         self.run_button.setEnabled(not busy)
@@ -321,15 +313,15 @@ class ExportImportDialog(QDialog):
         for w in (self.mode, self.fmt, self.path, self.export_box, self.import_box):
             w.setEnabled(not busy)
 
-    def _on_progress(self, done: int, total: int, stage: str) -> None:
+    def _on_progress(self, p: Progress) -> None:
+        done, total = int(p.done), int(p.total or 0)
         if total > 0:
             self.progress.setRange(0, total)
             self.progress.setValue(min(done, total))
-        self.progress.setFormat(f"{stage}: %v / %m")
+        self.progress.setFormat(f"{p.stage}: %v / %m")
 
     def _finish(self) -> None:
         self._job = None
-        self._token = None
         self._set_busy(False)
         self._mode_changed()
 
@@ -357,16 +349,38 @@ class ExportImportDialog(QDialog):
         self._finish()
         self.finished_job.emit(None)
 
+    def _on_cancelled(self) -> None:
+        importing = self.current_mode() == "import"
+        self.last_cancelled = True
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.progress.setFormat("cancelled")
+        self.summary.setPlainText("Import cancelled; nothing was imported." if importing else "Export cancelled.")
+        self._finish()
+        self.finished_job.emit(None)
+
     def _show_error(self, message: str) -> None:
         self.last_error = message
         self.summary.setPlainText(f"Refused: {message}")
 
-    def done(self, code: int) -> None:  # close/reject: stop the job first
+    def _stop(self) -> None:
+        """Closing: a running job is cancelled; a private manager's is waited for (the
+        window's manager joins its jobs when the project or the window closes)."""
         self.cancel()
-        self._pool.waitForDone()
+        if self._own_jobs:
+            self._jobs.cancel_all()
+            self._jobs.wait()
+
+    def done(self, code: int) -> None:  # close/reject: stop the job first
+        self._stop()
         super().done(code)
 
     def closeEvent(self, event) -> None:
-        self.cancel()
-        self._pool.waitForDone()
+        self._stop()
         super().closeEvent(event)
+
+
+def _one_line(exc: BaseException) -> str:
+    if isinstance(exc, (InterchangeError, OSError)):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
