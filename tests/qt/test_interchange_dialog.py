@@ -183,3 +183,17 @@ def test_import_cancel_says_nothing_was_imported(qtbot, labelled_folder, tmp_pat
         dlg.close()
     finally:
         p.close()
+
+
+def test_closing_the_project_closes_its_export_dialog(qtbot, window, image_folder):
+    """The dialog stayed open on a closed project (its job cancelled)."""
+    from qthelpers import open_and_index
+
+    win = window
+    open_and_index(qtbot, win, image_folder)
+    win.act_export.trigger()
+    dlg = win.panel_ctl.interchange_dialog
+    assert dlg is not None and dlg.isVisible()
+    win.project_ctl.close_project()
+    assert not dlg.isVisible()
+    qtbot.waitUntil(lambda: win.panel_ctl.interchange_dialog is None, timeout=3000)
