@@ -207,11 +207,11 @@ def build_llava(folder: Path, hidden: int = 32, layers: int = 2, image_size: int
     return folder
 
 
-def build_idefics3(folder: Path, hidden: int = 32, layers: int = 2, image_size: int = 32) -> Path:
-    """An Idefics3 (SmolVLM's architecture) chat VLM, one image tile, pixel-shuffle scale 2."""
+def _idefics3_parts(hidden: int, layers: int, image_size: int):
+    """What an Idefics3 and a SmolVLM2-style folder share (seeded): (vocab, tokenizer,
+    vision config, text config, patch size, pixel-shuffle scale)."""
     from tokenizers import Tokenizer, models, pre_tokenizers
-    from transformers import (Idefics3Config, Idefics3ForConditionalGeneration, Idefics3ImageProcessor,
-                              Idefics3Processor, PreTrainedTokenizerFast)
+    from transformers import PreTrainedTokenizerFast
 
     _seed()
     special = ["<pad>", "<unk>", "<s>", "</s>", "<fake_token_around_image>", "<image>", "<end_of_utterance>",
@@ -228,6 +228,14 @@ def build_idefics3(folder: Path, hidden: int = 32, layers: int = 2, image_size: 
     text = dict(model_type="llama", vocab_size=len(vocab), hidden_size=hidden, num_hidden_layers=layers,
                 num_attention_heads=2, num_key_value_heads=2, intermediate_size=hidden * 2,
                 max_position_embeddings=256, pad_token_id=0, bos_token_id=2, eos_token_id=3)
+    return vocab, tok, vision, text, patch, scale
+
+
+def build_idefics3(folder: Path, hidden: int = 32, layers: int = 2, image_size: int = 32) -> Path:
+    """An Idefics3 (SmolVLM's architecture) chat VLM, one image tile, pixel-shuffle scale 2."""
+    from transformers import Idefics3Config, Idefics3ForConditionalGeneration, Idefics3ImageProcessor, Idefics3Processor
+
+    vocab, tok, vision, text, patch, scale = _idefics3_parts(hidden, layers, image_size)
     config = Idefics3Config(vision_config=vision, text_config=text, scale_factor=scale,
                             image_token_id=vocab["<image>"], pad_token_id=0)
     model = Idefics3ForConditionalGeneration(config).eval()
@@ -247,25 +255,9 @@ def build_smolvlm2(folder: Path, hidden: int = 32, layers: int = 2, image_size: 
     """A SmolVLM2-style folder: model_type ``smolvlm`` and a processor_config.json naming
     ``SmolVLMProcessor``, which transformers builds only with torchvision (its video
     processor) and num2words. Written by hand here for that reason, as the Hub's are."""
-    from tokenizers import Tokenizer, models, pre_tokenizers
-    from transformers import (PreTrainedTokenizerFast, SmolVLMConfig, SmolVLMForConditionalGeneration,
-                              SmolVLMImageProcessor)
+    from transformers import SmolVLMConfig, SmolVLMForConditionalGeneration, SmolVLMImageProcessor
 
-    _seed()
-    special = ["<pad>", "<unk>", "<s>", "</s>", "<fake_token_around_image>", "<image>", "<end_of_utterance>",
-               "<global-img>"]
-    vocab = {w: i for i, w in enumerate(special + WORDS + ["user", "assistant", ":", "describe"])}
-    backend = Tokenizer(models.WordLevel(vocab=vocab, unk_token="<unk>"))
-    backend.pre_tokenizer = pre_tokenizers.Sequence([pre_tokenizers.WhitespaceSplit(), pre_tokenizers.Punctuation()])
-    tok = PreTrainedTokenizerFast(tokenizer_object=backend, pad_token="<pad>", eos_token="</s>", bos_token="<s>",
-                                  unk_token="<unk>")
-    tok.add_special_tokens({"additional_special_tokens": special[4:]})
-    patch, scale = 8, 2
-    vision = dict(hidden_size=hidden, num_hidden_layers=layers, num_attention_heads=2, intermediate_size=hidden * 2,
-                  image_size=image_size, patch_size=patch)
-    text = dict(model_type="llama", vocab_size=len(vocab), hidden_size=hidden, num_hidden_layers=layers,
-                num_attention_heads=2, num_key_value_heads=2, intermediate_size=hidden * 2,
-                max_position_embeddings=256, pad_token_id=0, bos_token_id=2, eos_token_id=3)
+    vocab, tok, vision, text, patch, scale = _idefics3_parts(hidden, layers, image_size)
     model = SmolVLMForConditionalGeneration(SmolVLMConfig(vision_config=vision, text_config=text, scale_factor=scale,
                                                           image_token_id=vocab["<image>"], pad_token_id=0)).eval()
     model.generation_config.pad_token_id = 0
