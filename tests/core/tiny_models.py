@@ -107,11 +107,10 @@ def build_clip(folder: Path, hidden: int = 32, layers: int = 2, image_size: int 
     return folder
 
 
-def build_siglip(folder: Path, hidden: int = 32, layers: int = 2, image_size: int = 32) -> Path:
-    """A SigLIP labeler (sigmoid scores) with a WordLevel tokenizer."""
+def _siglip_text(hidden: int, layers: int):
+    """What the SigLIP and SigLIP2 builders share (seeded): (tokenizer, text config)."""
     from tokenizers import Tokenizer, models, pre_tokenizers
-    from transformers import (PreTrainedTokenizerFast, SiglipConfig, SiglipImageProcessor, SiglipModel,
-                              SiglipProcessor)
+    from transformers import PreTrainedTokenizerFast
 
     _seed()
     vocab = {w: i for i, w in enumerate(["<pad>", "<unk>", "</s>"] + WORDS + ["burn", "pitting"])}
@@ -121,6 +120,14 @@ def build_siglip(folder: Path, hidden: int = 32, layers: int = 2, image_size: in
     text = dict(vocab_size=len(vocab), hidden_size=hidden, num_hidden_layers=layers, num_attention_heads=2,
                 intermediate_size=hidden * 2, max_position_embeddings=64, pad_token_id=0, bos_token_id=None,
                 eos_token_id=2)
+    return tok, text
+
+
+def build_siglip(folder: Path, hidden: int = 32, layers: int = 2, image_size: int = 32) -> Path:
+    """A SigLIP labeler (sigmoid scores) with a WordLevel tokenizer."""
+    from transformers import SiglipConfig, SiglipImageProcessor, SiglipModel, SiglipProcessor
+
+    tok, text = _siglip_text(hidden, layers)
     vision = dict(hidden_size=hidden, num_hidden_layers=layers, num_attention_heads=2,
                   intermediate_size=hidden * 2, image_size=image_size, patch_size=8)
     model = SiglipModel(SiglipConfig(text_config=text, vision_config=vision)).eval()
@@ -133,18 +140,9 @@ def build_siglip(folder: Path, hidden: int = 32, layers: int = 2, image_size: in
 def build_siglip2(folder: Path, hidden: int = 32, layers: int = 2, patch: int = 8, patches: int = 16) -> Path:
     """A SigLIP2 (NaFlex) labeler: images cut into at most ``patches`` patches at their own
     aspect ratio; the image features need the patch mask and spatial shapes."""
-    from tokenizers import Tokenizer, models, pre_tokenizers
-    from transformers import (PreTrainedTokenizerFast, Siglip2Config, Siglip2ImageProcessor, Siglip2Model,
-                              Siglip2Processor)
+    from transformers import Siglip2Config, Siglip2ImageProcessor, Siglip2Model, Siglip2Processor
 
-    _seed()
-    vocab = {w: i for i, w in enumerate(["<pad>", "<unk>", "</s>"] + WORDS + ["burn", "pitting"])}
-    backend = Tokenizer(models.WordLevel(vocab=vocab, unk_token="<unk>"))
-    backend.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
-    tok = PreTrainedTokenizerFast(tokenizer_object=backend, pad_token="<pad>", unk_token="<unk>", eos_token="</s>")
-    text = dict(vocab_size=len(vocab), hidden_size=hidden, num_hidden_layers=layers, num_attention_heads=2,
-                intermediate_size=hidden * 2, max_position_embeddings=64, pad_token_id=0, bos_token_id=None,
-                eos_token_id=2)
+    tok, text = _siglip_text(hidden, layers)
     vision = dict(hidden_size=hidden, num_hidden_layers=layers, num_attention_heads=2,
                   intermediate_size=hidden * 2, num_patches=patches, patch_size=patch)
     model = Siglip2Model(Siglip2Config(text_config=text, vision_config=vision)).eval()
