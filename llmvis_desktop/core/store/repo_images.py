@@ -144,24 +144,10 @@ def store_headers(session: Session, ok: Iterable[dict], failed: Iterable[tuple[i
                 .where(m.Image.id.in_(chunk), m.Image.status == m.STATUS_ERROR)
                 .values(status=m.Image.review_status)
             )
-    failed = list(failed)
-    if failed:
-        session.execute(
-            update(m.Image),
-            [
-                {"id": i, "header_done": True, "error": reason, "status": m.STATUS_ERROR}
-                for i, reason in failed
-            ],
-        )
-    retry = list(retry)
-    if retry:
-        session.execute(
-            update(m.Image),
-            [
-                {"id": i, "header_done": False, "error": reason, "status": m.STATUS_ERROR}
-                for i, reason in retry
-            ],
-        )
+    for rows, done in ((list(failed), True), (list(retry), False)):
+        if rows:
+            session.execute(update(m.Image), [
+                {"id": i, "header_done": done, "error": reason, "status": m.STATUS_ERROR} for i, reason in rows])
 
 
 # --- queries --------------------------------------------------------------
