@@ -38,6 +38,9 @@ class AskController(QObject):
         self.chat_model = None  # ModelInfo of a chosen chat captioner
         self.ask_job = None
         self.answer_box: Optional[AnswerBox] = None
+        self._asked: Optional[tuple[int, str]] = None  # (image id, relpath) of the last question
+        self._answer = None  # the answer shown (not stored yet)
+        self._answer_relpath = ""
         self._loader = LatestOnly(self)
         self._loader.done.connect(self._on_chat_model)
         panel = win.panel_ctl.suggestions
@@ -111,7 +114,7 @@ class AskController(QObject):
             void(lambda exc: self.win.show_error(f"No answer about {rec.relpath}: {exc}")))
 
     def _relpath_of(self, image_id: int) -> str:
-        asked = getattr(self, "_asked", None)
+        asked = self._asked
         if asked is not None and asked[0] == image_id:
             return asked[1]
         rec = self.win.model.record(image_id)
@@ -142,7 +145,7 @@ class AskController(QObject):
 
     def _update_answer_about(self, *_args) -> None:
         """The box says which image its answer is about, and plainly when that is not the one shown."""
-        row, box = getattr(self, "_answer", None), self.answer_box
+        row, box = self._answer, self.answer_box
         if row is None or box is None:
             return
         cur = self.win.review.current
@@ -150,10 +153,10 @@ class AskController(QObject):
                       else (cur.relpath if cur is not None else ""))
 
     def keep_answer(self) -> Optional[int]:
-        row, project = getattr(self, "_answer", None), self.win.project
+        row, project = self._answer, self.win.project
         if row is None or project is None:
             return None
-        relpath = getattr(self, "_answer_relpath", None) or self._relpath_of(row.image_id)
+        relpath = self._answer_relpath or self._relpath_of(row.image_id)
         self._answer = None
         try:
             (sid,) = project.add_suggestions([row])
