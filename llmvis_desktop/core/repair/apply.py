@@ -11,7 +11,6 @@ appears in the grid linked to its source.
 from __future__ import annotations
 
 import errno
-import hashlib
 import io
 import os
 import re
@@ -24,6 +23,7 @@ from typing import Optional
 import numpy as np
 
 from ..errors import first_line
+from ..hashing import file_sha256
 from ..tasks import CancelToken
 from . import DEFAULT_DETAIL, METHODS, STARTER_CHECKPOINT, RepairError
 
@@ -42,14 +42,6 @@ class RepairResult:
     repair_id: Optional[int] = None
     output_image_id: Optional[int] = None
     pixels: Optional[np.ndarray] = field(default=None, repr=False)
-
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 # --------------------------------------------------------------------------- loading

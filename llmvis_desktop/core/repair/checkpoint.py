@@ -12,7 +12,6 @@ card is refused as a damaged or replaced file.  Loading never unpickles anything
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import tempfile
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import Optional
 
 from ..errors import first_line
+from ..hashing import file_sha256
 from . import RepairError
 
 FORMAT = "llmvis-repair-1"
@@ -46,11 +46,7 @@ def card_path(path: Path | str) -> Path:
 
 
 def checkpoint_hash(path: Path | str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    return file_sha256(path)
 
 
 def check_checkpoint_path(path: Path | str) -> None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Optional
 
+from ..hashing import file_sha256 as _sha256  # (tests replace it)
 from .registry import FAMILIES, architectures, family_for
 
 WEIGHT_SUFFIXES = (".safetensors",)
@@ -110,18 +111,6 @@ def _digest(config_bytes: bytes, weights: list[Path]) -> str:
             content = cache.hash(p)
             h.update(f"{p.name}:{content or 'unreadable'}".encode())
     return h.hexdigest()[:16]
-
-
-def _sha256(path: str, block: int = 4 << 20) -> str:
-    h = hashlib.sha256()
-    buf = bytearray(block)
-    view = memoryview(buf)
-    with open(path, "rb") as fh:
-        while True:
-            n = fh.readinto(buf)
-            if not n:
-                return h.hexdigest()
-            h.update(view[:n])
 
 
 DIGEST_CACHE_NAME = "model_digests.json"
