@@ -1,0 +1,207 @@
+"""Smoke checks of a frozen build: run the two programs of ``dist/llmvis-desktop/`` the way
+a user would, offline, with fresh settings, and fail on the first thing that does not work.
+
+    python packaging/smoke.py [DIST_FOLDER] [--keep] [--gui-seconds 40]
+
+Run by ``packaging/build.sh`` after the build, with the build environment's Python (it
+writes the test images and the tiny random models; only the frozen programs run the
+app). What it checks, each with the frozen programs:
+
+1. ``llmvis --version``, ``llmvis-desktop --help``;
+2. index a folder of images, a taxonomy, ``models list`` finding the local models;
+3. ``suggest`` with a tiny random BLIP captioner and CLIP labeler (transformers' lazy
+   model imports, tokenizers, safetensors: what breaks offline model loading in other
+   tools' packaged builds), and the suggestions stored;
+4. ``repair apply`` with the GAN and the starter checkpoint (a shipped resource);
+5. ``export --format coco``; the database schema (the migrations shipped as files);
+6. the window: ``llmvis-desktop --demo`` offscreen, alive after ``--gui-seconds``, the
+   demo built (scikit-image and pydicom sample data) and indexed, no error logged.
+
+Prints one JSON object with each check's time; exit 0 when all passed.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "core"))
+
+
+class SmokeFailure(Exception):
+    pass
+
+
+def run(exe: Path, *args, env, timeout=600, ok=(0,)) -> subprocess.CompletedProcess:
+    proc = subprocess.run([str(exe), *map(str, args)], env=env, capture_output=True, text=True,
+                          timeout=timeout)
+    if proc.returncode not in ok:
+        raise SmokeFailure(f"{exe.name} {' '.join(map(str, args))} exited {proc.returncode}:\n"
+                           f"{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}")
+    return proc
+
+
+def run_json(exe: Path, *args, env, timeout=600):
+    out = run(exe, *args, "--json", env=env, timeout=timeout).stdout
+    try:
+        return json.loads(out)
+    except ValueError as exc:
+        raise SmokeFailure(f"{exe.name} {' '.join(map(str, args))} --json printed no JSON: {out[-1000:]!r}") from exc
+
+
+def make_images(folder: Path, n: int = 6) -> None:
+    import numpy as np
+    from PIL import Image
+
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(3)
+    for i in range(n):
+        Image.fromarray(rng.integers(0, 255, (48, 64, 3), dtype=np.uint8)).save(folder / f"img{i}.png")
+    mask = np.zeros((48, 64), np.uint8)
+    mask[10:20, 20:30] = 255
+    Image.fromarray(mask).save(folder.parent / "mask.png")
+
+
+def check_gui(gui: Path, env: dict, seconds: float, data_dir: Path, cli: Path) -> dict:
+    log = Path(env["LLMVIS_LOG_DIR"]) / "llmvis.log"
+    proc = subprocess.Popen([str(gui), "--demo"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True)
+    demo = data_dir / "demo"
+    deadline = time.monotonic() + seconds
+    indexed = None
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SmokeFailure(f"llmvis-desktop --demo exited {proc.returncode}:\n{proc.stdout.read()[-4000:]}")
+        time.sleep(1)
+    try:
+        if not demo.is_dir():
+            raise SmokeFailure(f"the demo folder was not built ({demo})")
+        wanted = {"scikit-image textures": "**/brick_*", "scikit-image fundus": "medical/fundus.jpg",
+                  "pydicom slices": "medical/**/*.dcm"}
+        absent = [what for what, pattern in wanted.items() if not any(demo.glob(pattern))]
+        if absent:
+            raise SmokeFailure(f"the demo lacks its {', '.join(absent)} (sample data not in the bundle?)")
+        info = run_json(cli, "info", demo, env=env)
+        indexed = info.get("images")
+        if not info.get("indexed") or not indexed:
+            raise SmokeFailure(f"the demo was not indexed after {seconds:.0f} s: {info}")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            out = proc.communicate(timeout=60)[0]
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out = proc.communicate()[0]
+    text = log.read_text(encoding="utf-8", errors="replace") if log.exists() else ""
+    bad = [line for line in (text + "\n" + (out or "")).splitlines()
+           if " ERROR " in line or line.startswith("Traceback") or " CRITICAL " in line]
+    if bad:
+        raise SmokeFailure("the window logged errors:\n" + "\n".join(bad[:20]))
+    return {"demo_images": indexed, "log_lines": len(text.splitlines())}
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("dist", nargs="?", default=str(ROOT / "dist" / "llmvis-desktop"))
+    ap.add_argument("--keep", action="store_true", help="keep the scratch folder")
+    ap.add_argument("--gui-seconds", type=float, default=40.0)
+    args = ap.parse_args(argv)
+    dist = Path(args.dist)
+    suffix = ".exe" if os.name == "nt" else ""
+    cli, gui = dist / f"llmvis{suffix}", dist / f"llmvis-desktop{suffix}"
+    for exe in (cli, gui):
+        if not exe.is_file():
+            print(json.dumps({"ok": False, "error": f"not built: {exe}"}))
+            return 1
+
+    work = Path(tempfile.mkdtemp(prefix="llmvis-smoke-"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV", "LLMVIS_"))}
+    for kind in ("config", "data", "cache", "log"):
+        (work / kind).mkdir()
+        env[f"LLMVIS_{kind.upper()}_DIR"] = str(work / kind)
+    env.update(QT_QPA_PLATFORM="offscreen", HF_HUB_OFFLINE="1", HF_HOME=str(work / "hf"),
+               HOME=str(work / "home"))
+    (work / "home").mkdir()
+    times: dict = {}
+    result: dict = {"ok": False, "dist": str(dist), "checks": times}
+
+    def step(name, fn):
+        t = time.perf_counter()
+        got = fn()
+        times[name] = {"s": round(time.perf_counter() - t, 2), **(got or {})}
+
+    try:
+        step("version", lambda: {"printed": run(cli, "--version", env=env).stdout.strip()})
+        step("gui_help", lambda: {"lines": len(run(gui, "--help", env=env).stdout.splitlines())})
+        images = work / "images"
+        make_images(images)
+
+        def index():
+            got = run_json(cli, "index", images, env=env)
+            run(cli, "labels", "add", images, "scratch", "ok", env=env)
+            return {"summary": got}
+        step("index", index)
+
+        import tiny_models
+
+        models = work / "models"
+        blip = tiny_models.build_blip(models / "tiny-blip")
+        clip = tiny_models.build_clip(models / "tiny-clip")
+
+        def models_list():
+            got = run_json(cli, "models", "list", "--dir", models, env=env)
+            found = {Path(m["path"]).name for m in got}
+            if not {"tiny-blip", "tiny-clip"} <= found:
+                raise SmokeFailure(f"models list did not find both tiny models: {got}")
+            return {"found": sorted(found)}
+        step("models_list", models_list)
+
+        def suggest():
+            run(cli, "suggest", images, "--captioner", blip, "--labeler", clip, "--device", "cpu", env=env)
+            info = run_json(cli, "info", images, env=env)
+            stored = sum((info.get("suggestions") or {}).values())
+            if not stored:
+                raise SmokeFailure(f"suggest stored nothing: {info}")
+            return {"suggestions": stored}
+        step("suggest", suggest)
+
+        def repair():
+            out = work / "repaired.png"
+            run(cli, "repair", "apply", images / "img0.png", "--mask", work / "mask.png", "--method", "gan",
+                "--device", "cpu", "--out", out, env=env)
+            if not out.is_file():
+                raise SmokeFailure("repair apply wrote no image")
+            return {"bytes": out.stat().st_size}
+        step("repair_gan", repair)
+
+        def export():
+            out = work / "coco.json"
+            run(cli, "export", images, "--format", "coco", "--out", out, env=env)
+            return {"images": len(json.loads(out.read_text())["images"])}
+        step("export_coco", export)
+
+        step("gui_demo", lambda: check_gui(gui, env, args.gui_seconds, work / "data", cli))
+        result["ok"] = True
+    except SmokeFailure as exc:
+        result["error"] = str(exc)
+    except subprocess.TimeoutExpired as exc:
+        result["error"] = f"timed out: {exc}"
+    finally:
+        if args.keep:
+            result["work"] = str(work)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+    print(json.dumps(result, indent=2))
+    return 0 if result["ok"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
