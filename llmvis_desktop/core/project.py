@@ -246,9 +246,9 @@ class Project:
             rr.set_labels(s, image_id, names, actor, action=action)
             return ri.records(s, [image_id])[0]
 
-    def toggle_label(self, image_id: int, name: str, actor: str) -> ImageRecord:
+    def toggle_label(self, image_id: int, name: str, actor: str, on: Optional[bool] = None) -> ImageRecord:
         with self.store.write() as s:
-            rr.toggle_label(s, image_id, name, actor)
+            rr.toggle_label(s, image_id, name, actor, on)
             return ri.records(s, [image_id])[0]
 
     def set_status(self, image_id: int, status: str, actor: str, action: str = "status") -> ImageRecord:

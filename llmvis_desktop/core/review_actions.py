@@ -70,16 +70,28 @@ def _pick_for_accept(pending: list[SuggestionRecord]) -> list[SuggestionRecord]:
 
 
 def _pending(s: Session, image_id: int, shown: Optional[Collection[int]]):
-    pending = rs.suggestions_for(s, image_id, pending_only=True)
-    return pending if shown is None else [sg for sg in pending if sg.id in shown]
+    """The image's pending suggestions (``shown``: of these ids, the cards on screen as
+    pending). A shown card no longer pending (withdrawn or replaced by a job, decided by a
+    teammate) refuses the whole action (:class:`~.store.repo_suggest.NotPending`, nothing
+    written): accepting the rest and marking the image reviewed decided on cards the
+    reviewer never saw (a replaced caption card left it reviewed with no caption)."""
+    everything = rs.suggestions_for(s, image_id)
+    if shown is None:
+        return [sg for sg in everything if sg.outcome == "pending"]
+    gone = [sg for sg in everything if sg.id in shown and sg.outcome != "pending"]
+    if gone:
+        err = rs.not_pending_error(gone[0])
+        raise type(err)(f"{err}. Nothing was changed: the image keeps its status.")
+    return [sg for sg in everything if sg.id in shown]
 
 
 def accept(target, image_id: int, actor: str, status: str = m.STATUS_REVIEWED,
            shown: Optional[Collection[int]] = None) -> ActionResult:
     """Accept the pending suggestions (best caption, every label) and mark the image
     ``status`` (reviewed), in one transaction with one history event per change.
-    ``shown``: only suggestions with these ids, the cards the reviewer was shown (another
-    reviewer's job may have added some meanwhile: they stay pending).
+    ``shown``: only suggestions with these ids, the cards the reviewer was shown pending
+    (another reviewer's job may have added some meanwhile: they stay pending); one of them
+    no longer pending refuses the action (:func:`_pending`).
 
     A caption the image already has (typed by a reviewer, or one decided earlier) is
     kept: the best caption suggestion is then recorded as edited to it, its final value
@@ -101,8 +113,8 @@ def accept(target, image_id: int, actor: str, status: str = m.STATUS_REVIEWED,
 
 def reject(target, image_id: int, actor: str, status: str = m.STATUS_REJECTED,
            shown: Optional[Collection[int]] = None) -> ActionResult:
-    """Reject every pending suggestion (``shown``: of these ids) and mark the image
-    ``status`` (rejected)."""
+    """Reject every pending suggestion (``shown``: of these ids, as :func:`accept`) and mark
+    the image ``status`` (rejected)."""
 
     def change(s: Session):
         decided = [rs.decide(s, sg.id, "rejected", actor) for sg in _pending(s, image_id, shown)]
@@ -125,8 +137,11 @@ def set_labels(target, image_id: int, names: Iterable[str], actor: str) -> Actio
     return run(target, image_id, lambda s: rr.set_labels(s, image_id, names, actor) and None)
 
 
-def toggle_label(target, image_id: int, name: str, actor: str) -> ActionResult:
-    return run(target, image_id, lambda s: rr.toggle_label(s, image_id, name, actor) and None)
+def toggle_label(target, image_id: int, name: str, actor: str, on: Optional[bool] = None) -> ActionResult:
+    """Toggle label ``name`` (``on``: add it, or remove it, as the reviewer meant from what
+    the screen showed; already so is no change, ``changed`` False: see
+    :func:`~.store.repo_review.toggle_label`)."""
+    return run(target, image_id, lambda s: rr.toggle_label(s, image_id, name, actor, on) and None)
 
 
 def decide_suggestion(target, image_id: int, suggestion_id: int, outcome: str, actor: str,

@@ -62,7 +62,7 @@ class PanelController(RepairActions, QObject):
             if widget is not None:
                 docks.append(win._dock(key, title, widget, area))
         if self.labels is not None:
-            self.labels.toggled.connect(void(win.review.toggle_label))
+            self.labels.toggled.connect(void(lambda name, on: win.review.toggle_label(name, on=on)))
             self.labels.addRequested.connect(self._add_label)
             self.labels.renameRequested.connect(void(lambda old, new: self._label_change(old, new_name=new)))
             self.labels.recolorRequested.connect(void(lambda name, c: self._label_change(name, color=c)))
@@ -115,42 +115,99 @@ class PanelController(RepairActions, QObject):
         self.win.model.reload_labels()
         self.win.filter_bar.set_labels([d.name for d in defs])
 
-    def flush_caption(self) -> None:
-        """Save a caption being typed (the project or the window is closing)."""
+    def flush_caption(self) -> bool:
+        """Save a caption being typed (the project or the window is closing, an action
+        follows); False when it could not be (the editor keeps it, marked unsaved)."""
         if self.caption is not None and self.caption.is_dirty() and self._caption_id is not None:
             try:
                 self.caption.commit()
             except Exception:  # the failure was reported by the review controller
                 log.warning("the caption being typed could not be saved", exc_info=True)
+            return not self.caption.is_dirty()
+        return True
 
-    def flush_edits(self) -> None:
+    def flush_edits(self) -> bool:
         """Save what is being typed on the image shown: the caption editor's text, and a
-        suggestion card's edit (decided as edited). Before Accept, Reject, Undo, Redo."""
-        self.flush_caption()
+        suggestion card's edit (decided as edited). Before Accept, Reject, Undo, Redo:
+        False (the action waits) when something typed could not be saved."""
+        ok = self.flush_caption()
         if self.record is not None:
-            self._flush_card_edits(self.record.id)
+            ok = self._flush_card_edits(self.record.id) and ok
+        return ok
 
-    def _flush_card_edits(self, image_id: int) -> None:
+    def _flush_card_edits(self, image_id: int) -> bool:
         """A caption card's typed edit is stored (as edited), like the caption editor's
-        text: moving to another image, or Enter, threw it away."""
+        text: moving to another image, or Enter, threw it away. False when one could not
+        be: its card keeps the text (the database refused), or, the card no longer
+        pending (a job replaced it, a teammate decided it), the text goes to the caption
+        editor, unsaved (:meth:`_keep_card_text`)."""
         panel = self.suggestions
         if self.win.project is None or not hasattr(panel, "open_edits"):
-            return
+            return True
+        ok = True
         for sid, text in panel.open_edits().items():
-            self.win.review.decide_suggestion(sid, "edited", text, image_id=image_id)
+            if self.win.review.decide_suggestion(sid, "edited", text, image_id=image_id):
+                continue
+            ok = False
+            if panel.open_edits().get(sid) is None:  # the card shown afresh has no edit box
+                self._keep_card_text(image_id, text)
+        return ok
+
+    def _keep_card_text(self, image_id: int, text: str) -> None:
+        """The typed edit of a card that can no longer take it: into the caption editor,
+        unsaved (Ctrl+Enter saves it as the image's caption), or else said in full."""
+        editor = self.caption
+        if editor is not None and self._caption_id == image_id and not editor.is_dirty():
+            saved = self.record.caption if self.record is not None and self.record.id == image_id else None
+            editor.keep_unsaved(text, saved)
+            self.win.show_error("The suggested caption you were editing was decided or replaced meanwhile. "
+                                "Your text is in the caption editor, not saved: Ctrl+Enter saves it as "
+                                "the caption, Esc drops it.")
+        else:
+            self.win.show_error(f"The suggested caption you were editing was decided or replaced meanwhile; "
+                                f"your text was not saved: \u201c{text}\u201d")
+
+    def _save_typing(self, leaving, rec) -> bool:
+        """Moving from ``leaving`` to ``rec``: save what was typed on ``leaving`` (a card's
+        edit, the caption editor's text). False when it could not be and the selection
+        goes back to ``leaving`` (its panels stay), the text kept there, unsaved: moving
+        on showed the next image's caption over the typed one, lost."""
+        saved = self._flush_card_edits(leaving.id)
+        if saved and self.caption is not None and self.caption.is_dirty() and \
+                self._caption_id is not None and (rec is None or rec.id != self._caption_id):
+            saved = self.flush_caption()
+        if saved:
+            return True
+        row = self.win.model.row_of(leaving.id)
+        if row is None:  # no longer in the view: moving on cannot be undone
+            if self.caption is not None and self.caption.is_dirty():
+                self.win.show_error(f"The caption typed for {leaving.relpath} could not be saved: "
+                                    f"\u201c{self.caption.text().strip()}\u201d")
+            return True
+        self.win.statusBar().showMessage(
+            f"Stayed on {leaving.relpath}: what you typed could not be saved and is kept, unsaved. "
+            "Try again (Ctrl+Enter, or move on), or Esc to drop it.", 10000)
+        QTimer.singleShot(0, self, lambda: self._go_back(leaving.id))
+        return False
+
+    def _go_back(self, image_id: int) -> None:
+        row = self.win.model.row_of(image_id)
+        cur = self.win.review.current
+        if row is not None and (cur is None or cur.id != image_id):
+            self.win.grid.select_row(row)
 
     def set_record(self, rec) -> None:
-        leaving, self.record = self.record, rec
-        if leaving is not None and (rec is None or rec.id != leaving.id):
-            self._flush_card_edits(leaving.id)
+        leaving = self.record
+        if leaving is not None and (rec is None or rec.id != leaving.id) and not self._save_typing(leaving, rec):
+            return  # back to ``leaving`` in a moment: its panels stay
+        if leaving is None and (rec is None or rec.id != self._caption_id):
+            self.flush_caption()  # (no image was shown: the project was set afresh)
+        self.record = rec
         project = self.win.project
         if self.labels is not None:
             self.labels.set_enabled_for_image(rec is not None)
             self.labels.set_checked(rec.labels if rec else ())
         if self.caption is not None:
-            if self.caption.is_dirty() and self._caption_id is not None and \
-                    (rec is None or rec.id != self._caption_id):
-                self.caption.commit()  # never lose typed text when moving on
             # the same image shown afresh (another reviewer changed it) while one types:
             # the typed text stays; saving it is the reviewer's own change
             typing = self.caption.is_dirty() and rec is not None and rec.id == self._caption_id
@@ -246,14 +303,14 @@ class PanelController(RepairActions, QObject):
 
     # --- suggestions ---------------------------------------------------------------------------
     def shown_suggestion_ids(self, image_id: int) -> Optional[set]:
-        """The ids of the suggestion cards on screen when they are ``image_id``'s (none
-        shown: an empty set); None without a suggestion panel."""
+        """The ids of the pending suggestion cards on screen when they are ``image_id``'s
+        (none shown: an empty set); None without a suggestion panel."""
         panel = self.suggestions
         if panel is None:
             return None
         if self.record is None or self.record.id != image_id or not panel.isVisibleTo(self.win):
             return set()  # (a closed or hidden dock shows no card)
-        return panel.card_ids()
+        return panel.pending_card_ids()
 
     def _wire_suggestions(self) -> None:
         panel = self.suggestions

@@ -12,7 +12,7 @@ unreachable database leaves stack and database in step and tells the user.
 
 Keys (window-wide actions, see :meth:`ReviewController.actions`): Right/J next,
 Left/K previous, N next unreviewed, Return accept (+ pending suggestions) and next,
-Delete reject and next, R mark reviewed, S skip, F2/E edit caption, 1-9 toggle a
+Delete reject and next, R mark reviewed, S skip, F2/E edit caption, 1-9 add or remove a
 label, Ctrl+Z / Ctrl+Shift+Z undo / redo.
 """
 from __future__ import annotations
@@ -245,12 +245,28 @@ class ReviewController(QObject):
         return self._do("Edit caption", image_id,
                         lambda: ra.set_caption(self.project, image_id, text, self.actor()))
 
-    def toggle_label(self, name: str, image_id: Optional[int] = None) -> bool:
+    def toggle_label(self, name: str, image_id: Optional[int] = None, on: Optional[bool] = None) -> bool:
+        """Add (``on``) or remove label ``name``, as the chip on screen asked; ``on`` None:
+        the opposite of the image's record shown (or, with none, of the database's).
+        A teammate's change made meanwhile is not undone: a label already added or
+        removed is left so, and the reviewer is told."""
         image_id = image_id if image_id is not None else self._target()
         if image_id is None:
             return False
-        return self._do(f"Toggle label {name}", image_id,
-                        lambda: ra.toggle_label(self.project, image_id, name, self.actor()))
+        if on is None:
+            shown = self.current if self.current is not None and self.current.id == image_id \
+                else self.model.record(image_id)
+            on = None if shown is None else name not in shown.labels
+
+        def action():
+            res = ra.toggle_label(self.project, image_id, name, self.actor(), on=on)
+            if on is not None and not res.changed:
+                self.message.emit(f"Label \u201c{name}\u201d was {'added to' if on else 'removed from'} "
+                                  "this image by someone else meanwhile: nothing to change.")
+            return res
+
+        verb = "Toggle" if on is None else ("Add" if on else "Remove")
+        return self._do(f"{verb} label {name}", image_id, action)
 
     def set_labels(self, names, image_id: Optional[int] = None) -> bool:
         image_id = image_id if image_id is not None else self._target()
@@ -291,8 +307,11 @@ class ReviewController(QObject):
 
     def accept(self) -> None:
         """Accept the pending suggestions (best caption, every label), mark reviewed, next.
-        A caption the image has (one just typed) is kept (``core.review_actions.accept``)."""
-        self._flush()
+        A caption the image has (one just typed) is kept (``core.review_actions.accept``).
+        A card on screen no longer pending (a job replaced it, a teammate decided it)
+        refuses it: nothing changes, the reviewer is told and shown the cards afresh."""
+        if not self._flush():
+            return
         image_id = self._target()
         if image_id is None:
             return
@@ -318,8 +337,10 @@ class ReviewController(QObject):
                                                      self.actor(), final_value))
 
     def reject(self) -> None:
-        """Reject the pending suggestions, mark the image rejected, next."""
-        self._flush()
+        """Reject the pending suggestions, mark the image rejected, next (refused as
+        :meth:`accept` is)."""
+        if not self._flush():
+            return
         image_id = self._target()
         if image_id is None:
             return
@@ -336,12 +357,14 @@ class ReviewController(QObject):
         return self.shown_suggestions(image_id) if self.shown_suggestions is not None else None
 
     #: set by the window: saves what is being typed (the caption editor, a suggestion
-    #: card's edit) before Accept, Reject, Undo or Redo act on the database
-    before_action: Optional[Callable[[], None]] = None
+    #: card's edit) before Accept, Reject, Undo or Redo act on the database; False when
+    #: something typed could not be saved (kept on screen, unsaved): the action waits
+    before_action: Optional[Callable[[], Optional[bool]]] = None
 
-    def _flush(self) -> None:
+    def _flush(self) -> bool:
         if self.before_action is not None:
-            self.before_action()
+            return self.before_action() is not False
+        return True
 
     # --- undo / redo ------------------------------------------------------------------
     def undo(self) -> None:
@@ -354,7 +377,8 @@ class ReviewController(QObject):
         # a caption being typed is saved first (then it is what Undo takes back): saved
         # later, when the step selected its image, its new command deleted the one just
         # undone (a RuntimeError) and Redo was lost
-        self._flush()
+        if not self._flush():
+            return
         stack = self.undo_stack
         if not (stack.canUndo() if undo else stack.canRedo()):
             return

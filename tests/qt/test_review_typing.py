@@ -127,7 +127,7 @@ def test_undo_from_the_menu_while_typing_on_another_image(qtbot, window, labelle
     with Project.open(labelled_folder) as p:
         assert p.image(second).caption is None and p.image(first).labels == ("scratch",)
     undo.trigger()
-    assert messages[-1] == "Undone: Toggle label scratch"
+    assert messages[-1] == "Undone: Add label scratch"
     with Project.open(labelled_folder) as p:
         assert p.image(first).labels == ()
     win.review.actions()["redo"].trigger()

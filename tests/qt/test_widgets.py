@@ -457,8 +457,11 @@ def test_label_chips_toggle_and_keys(labels, qtbot):
     assert labels.checked() == ["dent", "ok"]
     with qtbot.waitSignal(labels.toggled, timeout=1000) as blocker:
         QTest.mouseClick(labels.chip("crack"), Qt.MouseButton.LeftButton)
-    assert blocker.args == ["crack"]
+    assert blocker.args == ["crack", True]  # the change asked for: add (the chip was off)
     assert "crack" in labels.checked()
+    with qtbot.waitSignal(labels.toggled, timeout=1000) as blocker:
+        QTest.mouseClick(labels.chip("dent"), Qt.MouseButton.LeftButton)
+    assert blocker.args == ["dent", False]  # remove (it was on)
     # chips wrap onto several lines in a narrow panel
     ys = {labels.chip(n).geometry().y() for n, _ in TAXONOMY}
     assert len(ys) >= 3

@@ -133,11 +133,17 @@ def set_labels(
     return True
 
 
-def toggle_label(session: Session, image_id: int, name: str, actor: str) -> bool:
-    """Toggle one label; returns whether the image has it afterwards."""
+def toggle_label(session: Session, image_id: int, name: str, actor: str, on: Optional[bool] = None) -> bool:
+    """Toggle one label; returns whether the image has it afterwards. ``on``: the change
+    the reviewer meant (add when the chip on their screen was off, remove when it was on):
+    a label a teammate added (or removed) meanwhile is then left as it is, with no event.
+    A bare toggle read the image as it is now, so a click to add a label shown missing
+    removed the teammate's."""
     locked_image(session, image_id)  # locked before its labels are read
     labels = set(current_labels(session, image_id))
     present = name in labels
+    if on is not None and present == on:
+        return present
     labels.symmetric_difference_update({name})
     set_labels(session, image_id, labels, actor)
     return not present

@@ -210,8 +210,29 @@ def _not_done(session: Session, items: list[NewSuggestion]) -> list[NewSuggestio
     return [it for it in items if it.image_id not in done[_request(it)]]
 
 
-class Withdrawn(ValueError):
+class NotPending(ValueError):
+    """A suggestion that is no longer pending (withdrawn, or decided by someone else since
+    it was shown) cannot be decided any more: the reviewer is told, and shown it afresh."""
+
+
+class Withdrawn(NotPending):
     """A suggestion that was withdrawn cannot be decided any more."""
+
+
+class AlreadyDecided(NotPending):
+    """A suggestion decided already (a teammate's decision, made while the card was still
+    on this reviewer's screen) is not decided over again."""
+
+
+def not_pending_error(row) -> NotPending:
+    """The refusal for deciding ``row`` (a suggestion or its record) that is no longer pending."""
+    if row.outcome == "withdrawn":  # a card still on someone's screen: accepting it would
+        # bring back a removed label, or a retrained suggester's replaced guess
+        return Withdrawn(f"the suggestion {row.value!r} was withdrawn ({row.decided_by or 'replaced'}) "
+                         f"and can no longer be decided; the image's suggestions are shown afresh")
+    by = f" by {row.decided_by}" if row.decided_by else ""
+    return AlreadyDecided(f"the suggestion {row.value!r} was already {row.outcome}{by} and is not "
+                          f"decided again; the image's suggestions are shown afresh")
 
 
 def _model_actor(model_id: str) -> str:
@@ -349,7 +370,9 @@ def decide(
     actor: str,
     final_value: Optional[str] = None,
 ) -> SuggestionRecord:
-    """Accept, edit or reject a suggestion; accepted/edited ones become the annotation."""
+    """Accept, edit or reject a pending suggestion; accepted/edited ones become the
+    annotation. One no longer pending (withdrawn, or decided by someone else since it was
+    shown) is refused: :class:`NotPending`."""
     if outcome not in ("accepted", "edited", "rejected"):
         raise ValueError(f"outcome must be accepted, edited or rejected, not {outcome!r}")
     row = session.get(m.Suggestion, suggestion_id)
@@ -357,10 +380,11 @@ def decide(
         raise NotFound(f"suggestion id {suggestion_id} does not exist")
     locked_image(session, row.image_id)  # another reviewer's change to the image waits, or we wait
     session.refresh(row)  # as it is now that the image is ours
-    if row.outcome == "withdrawn":  # a card still on someone's screen: accepting it would
-        # bring back a removed label, or a retrained suggester's replaced guess
-        raise Withdrawn(f"the suggestion {row.value!r} was withdrawn ({row.decided_by or 'replaced'}) "
-                        f"and can no longer be decided; the image's suggestions are shown afresh")
+    if row.outcome != "pending":  # a card still on someone's screen: deciding it would
+        # bring back a removed label or a replaced guess, or overwrite a teammate's decision
+        # (and credit it to this reviewer). Undo and redo put an outcome back through
+        # restore_outcome, not here.
+        raise not_pending_error(row)
     value = row.value if outcome == "accepted" else (final_value if outcome == "edited" else None)
     if outcome == "edited" and not value:
         raise ValueError("an edited suggestion needs its final value")

@@ -19,7 +19,10 @@ Methods
 
 Signals (user intent only; the controller changes the store then calls
 ``set_labels``/``set_checked``)
-    ``toggled(str name)``                 a chip was clicked.
+    ``toggled(str name, bool on)``        a chip was clicked: ``on`` is the change asked
+                                          for (add when the chip was off on screen,
+                                          remove when it was on), never a bare toggle
+                                          of whatever the database holds by then.
     ``addRequested(str name, str color)`` from the "+ Add label" field (Enter).
     ``finished()``                        Enter (the label added, or nothing typed) or
                                           Esc in that field: the keys go back to the review.
@@ -165,7 +168,7 @@ def _chip_style(color: str) -> str:
 
 
 class LabelPanel(QWidget):
-    toggled = Signal(str)
+    toggled = Signal(str, bool)
     addRequested = Signal(str, str)
     renameRequested = Signal(str, str)
     recolorRequested = Signal(str, str)
@@ -335,12 +338,12 @@ class LabelPanel(QWidget):
 
     def _on_chip(self, name: str) -> None:
         chip = self._chips.get(name)
-        if chip is not None:
-            if chip.isChecked():
-                self._checked.add(name)
-            else:
-                self._checked.discard(name)
-        self.toggled.emit(name)
+        on = name not in self._checked if chip is None else chip.isChecked()
+        if on:
+            self._checked.add(name)
+        else:
+            self._checked.discard(name)
+        self.toggled.emit(name, on)
 
     def _def(self, name: str) -> Optional[LabelDef]:
         return next((d for d in self._defs if d.name == name), None)

@@ -411,6 +411,10 @@ class SuggestionPanel(QWidget):
         """The suggestions shown as cards now."""
         return set(self._cards)
 
+    def pending_card_ids(self) -> set[int]:
+        """The suggestions shown as pending cards now (with their Accept/Reject buttons)."""
+        return {sid for sid, card in self._cards.items() if card.pending}
+
     def set_suggestions(self, items: list[SuggestionRecord]) -> None:
         # a caption card being edited keeps its typed text through a refresh (a job ending)
         editing = {c.sid: (c.editor.toPlainText(), c.editor.hasFocus()) for c in self._pool
