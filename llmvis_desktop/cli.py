@@ -35,7 +35,7 @@ def cmd_index(args) -> int:
     bar = ProgressBar(enabled=None if not args.quiet else False)
     with _project(args) as project:
         try:
-            result = project.scan(progress=bar, batch_size=args.batch)
+            result = project.scan(progress=bar, batch_size=args.batch, allow_empty=args.allow_empty)
             read = 0 if args.no_headers else project.read_headers(progress=bar)
         except KeyboardInterrupt:
             bar.close()
@@ -134,6 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-headers", action="store_true", help="only list files; read headers later")
     p.add_argument("--batch", type=_positive, default=5000, metavar="N",
                    help="files per committed transaction while listing (default 5000)")
+    p.add_argument("--allow-empty", action="store_true",
+                   help="mark every image missing when the folder lists no file at all (without it, such a "
+                        "listing, an unmounted share most likely, is refused)")
     p.add_argument("--json", action="store_true", help="print a JSON summary")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_index)

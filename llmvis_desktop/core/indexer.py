@@ -17,6 +17,31 @@ from .store import repo_moves
 from .store.engine import Store
 from .tasks import FOREGROUND, CancelToken, Progress, ProgressFn, no_progress
 
+#: units a file system or share keeps modification times in, finest first after the
+#: nanosecond: SMB/NTFS 100 ns, some NFS servers and macOS 1 µs, ext3/HFS+ exports 1 ms
+#: and 1 s, FAT 2 s. One share seen from two machines' mounts shows each file's time in
+#: the coarser unit on one of them.
+MTIME_UNITS_NS = (100, 1_000, 1_000_000, 1_000_000_000, 2_000_000_000)
+
+
+class NothingListed(Exception):
+    """The scan listed no file at all where the project holds present images: an
+    unmounted share's empty mount folder, most likely. Nothing was marked missing."""
+
+
+def same_mtime(a: int, b: int) -> bool:
+    """Whether two modification times can be the same time seen by two mounts of different
+    precision: equal, or one a whole number of a unit of :data:`MTIME_UNITS_NS` that the
+    other, cut to that unit, equals. Any other difference is a change."""
+    a, b = int(a or 0), int(b or 0)
+    if a == b:
+        return True
+    for unit in MTIME_UNITS_NS:
+        if (a % unit == 0 and b - b % unit == a) or (b % unit == 0 and a - a % unit == b):
+            return True
+    return False
+
+
 
 @dataclass
 class ScanResult:
@@ -41,6 +66,7 @@ def scan(
     token: Optional[CancelToken] = None,
     progress: ProgressFn = no_progress,
     batch_size: int = 5000,  # files per transaction: each commit is an fsync
+    allow_empty: bool = False,
 ) -> ScanResult:
     """List the folder and bring the image table in line with it.
 
@@ -53,13 +79,25 @@ def scan(
     A folder whose listing digest matches the one stored at the last scan is skipped
     without a query; the others are compared file by file, and their changes and new
     digest are committed together, a few thousand files per transaction.
+
+    A listing with no file at all, where the project holds present images (an unmounted
+    share's empty mount folder), raises :class:`NothingListed` before anything is written,
+    unless ``allow_empty`` (the images really were all deleted).
     """
     token = token or CancelToken()
     with store.read() as s:
         stored = rf.folder_digests(s)
         # rows not covered by any digest (a project indexed before digests existed)
         # mean a folder without a digest may still hold rows
-        undigested = rf.image_count(s) > rf.digested_file_count(s)
+        digested = rf.digested_file_count(s)
+        undigested = rf.image_count(s) > digested
+        present = rf.present_count(s)
+        # after a full scan every listed file has a present row; more listed files than
+        # present rows means a folder's digest counts a file whose row is marked missing
+        # (two indexers at once, in an older version, marked a renamed folder's rows
+        # missing at their new paths): compare those folders file by file again
+        recheck = rf.folders_with_missing(s) & stored.keys() if digested > present else set()
+        made_at = rf.project_root(s)
     result = ScanResult()
     report = WalkReport()
     seen: set[str] = set()
@@ -69,14 +107,21 @@ def scan(
     for folder in walk_folders(root, token, report):
         seen.add(folder.relpath)
         result.seen += len(folder.files)
-        if stored.get(folder.relpath) == folder.digest:
+        if stored.get(folder.relpath) == folder.digest and folder.relpath not in recheck:
             continue
         pending.append(folder)
         pending_files += len(folder.files) + 1
-        if pending_files >= batch_size:
+        # nothing is written until a file is listed: an empty listing may be refused
+        if pending_files >= batch_size and result.seen:
             _apply(store, pending, stored, undigested, result)
             pending, pending_files = [], 0
             progress(Progress("scan", result.seen, None, f"{result.seen} files listed"))
+    if not result.seen and present and not allow_empty:
+        elsewhere = f" (the project was made from {made_at})" if made_at and made_at != str(root) else ""
+        raise NothingListed(
+            f"{root} lists none of the project's {present} images{elsewhere}; is the share mounted? "
+            f"nothing was marked missing (if the images really were all deleted, "
+            f"`llmvis index --allow-empty` marks them missing)")
     _apply(store, pending, stored, undigested, result)
     result.unreadable_folders = list(report.unreadable)
     result.skipped = list(report.skipped.values())
@@ -95,9 +140,9 @@ def scan(
         with store.write() as s:
             for rel in gone:
                 rows = rf.files_in_folder(s, rel)
-                ids = [v[0] for v in rows.values() if v[3] != m.STATUS_MISSING]
-                ri.mark_missing(s, ids)
-                result.missing += len(ids)
+                # (id, path) as read: a row another indexer moved meanwhile is left alone
+                result.missing += ri.mark_missing(
+                    s, [(v[0], r) for r, v in rows.items() if v[3] != m.STATUS_MISSING])
             rf.forget(s, gone)
             result.moved = repo_moves.relink_moved(s)
         result.added -= min(result.added, result.moved)
@@ -129,20 +174,20 @@ def _apply(store: Store, folders: list[FolderListing], stored: dict, undigested:
                 old = rows.get(rel)
                 if old is None:
                     new.append((rel, size, mtime))
-                elif old[1] != size or old[2] != mtime:
-                    changed.append((old[0], size, mtime))
+                elif old[1] != size or not same_mtime(old[2], mtime):
+                    changed.append((old[0], rel, size, mtime))
                 elif old[3] == m.STATUS_MISSING:
-                    back.append(old[0])
-            gone.extend(v[0] for rel, v in rows.items() if rel not in listed and v[3] != m.STATUS_MISSING)
+                    back.append((old[0], rel))
+            gone.extend((v[0], rel) for rel, v in rows.items() if rel not in listed and v[3] != m.STATUS_MISSING)
         ri.insert_new(s, new)
         ri.mark_changed(s, changed)
-        ri.restore_present(s, back)
-        ri.mark_missing(s, gone)
+        restored = ri.restore_present(s, back)
+        missing = ri.mark_missing(s, gone)
         rf.save_digests(s, [(f.relpath, len(f.files), f.digest) for f in folders])
     result.added += len(new)
     result.changed += len(changed)
-    result.restored += len(back)
-    result.missing += len(gone)
+    result.restored += restored
+    result.missing += missing
 
 
 def read_headers(

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from . import config as cfg_mod
 from .errors import first_line
-from .indexer import ScanResult, read_headers, scan
+from .indexer import NothingListed, ScanResult, read_headers, scan
 from .store import models as m
 from .store import repo_folders as rf
 from .store import repo_images as ri
@@ -113,12 +113,15 @@ class Project:
 
     # --- indexing -----------------------------------------------------------
     def scan(self, token: Optional[CancelToken] = None, progress: ProgressFn = no_progress,
-             batch_size: int = 5000) -> ScanResult:
+             batch_size: int = 5000, allow_empty: bool = False) -> ScanResult:
+        """Index the folder's listing (:func:`.indexer.scan`). A listing with no file where the
+        project holds present images (an unmounted share) is refused with a ProjectError
+        that names the folder, nothing marked missing, unless ``allow_empty``."""
         from .imaging.scan import RootUnavailable
 
         try:
-            return scan(self.store, self.root, token, progress, batch_size)
-        except RootUnavailable as exc:
+            return scan(self.store, self.root, token, progress, batch_size, allow_empty)
+        except (RootUnavailable, NothingListed) as exc:
             raise ProjectError(str(exc)) from exc
 
     def read_headers(self, token: Optional[CancelToken] = None, progress: ProgressFn = no_progress,

@@ -49,6 +49,8 @@ def test_a_file_gone_during_its_header_read_and_back_is_read_again(tmp_path):
     root = tmp_path / "d"
     root.mkdir()
     Image.new("RGB", (8, 6)).save(root / "a.png")
+    # another image that stays: a listing with no image at all is refused (an unmounted share)
+    Image.new("RGB", (4, 4)).save(root / "stays.png")
     shutil.copy2(root / "a.png", tmp_path / "keep.png")
     with Project.open(root) as p:
         p.scan()
@@ -64,6 +66,8 @@ def test_a_file_gone_during_its_header_read_and_back_is_read_again(tmp_path):
 
 def test_a_missing_damaged_file_coming_back_is_still_an_error(tmp_path):
     (tmp_path / "bad.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 40)
+    # another image that stays: a listing with no image at all is refused (an unmounted share)
+    Image.new("RGB", (4, 4)).save(tmp_path / "stays.png")
     with Project.open(tmp_path) as p:
         p.index()
         os.rename(tmp_path / "bad.png", tmp_path / "away")

@@ -577,3 +577,20 @@ def test_the_window_stays_1024_wide_with_a_dicom_shown(qtbot, window, tmp_path):
     window.resize(1024, 700)
     _settle(qtbot, window)
     assert window.width() <= 1024 and window.minimumSizeHint().width() <= 1024
+
+
+def test_opening_an_unmounted_share_marks_nothing_missing(qtbot, window, image_folder, tmp_path):
+    """A window opened on the team's database from an empty mount folder (the share did
+    not mount) indexed it on open and marked every image of the team missing, silently."""
+    team_db = f"sqlite:///{tmp_path / 'team.sqlite'}"  # stands in for the team's PostgreSQL URL
+    with Project.open(image_folder, team_db) as p:
+        p.scan()
+    empty = tmp_path / "mnt" / "images"
+    empty.mkdir(parents=True)
+    with qtbot.waitSignal(window.index_finished, timeout=20000) as blocker:
+        assert window.open_project(empty, team_db)
+    assert isinstance(blocker.args[0], Exception)
+    text = window.last_error_box.text()
+    assert f"{empty} lists none of the project's 12 images" in text and "is the share mounted?" in text
+    with Project.open(image_folder, team_db) as p:
+        assert p.counts_by_status() == {"new": 12}

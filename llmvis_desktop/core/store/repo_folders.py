@@ -29,6 +29,23 @@ def image_count(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(m.Image))
 
 
+def present_count(session: Session) -> int:
+    """Rows whose file the last scans listed (every status but ``missing``)."""
+    return session.scalar(select(func.count()).select_from(m.Image).where(m.Image.status != m.STATUS_MISSING))
+
+
+def folders_with_missing(session: Session) -> set[str]:
+    """The folders ("" for the root) that hold rows marked missing."""
+    rows = session.scalars(select(m.Image.relpath).where(m.Image.status == m.STATUS_MISSING))
+    return {rel.rpartition("/")[0] for rel in rows}
+
+
+def project_root(session: Session) -> str | None:
+    """The folder the project was made from (another machine's mount may differ)."""
+    row = session.get(m.ProjectRow, 1)
+    return row.root if row is not None else None
+
+
 def files_in_folder(session: Session, rel_dir: str) -> FileRows:
     """Rows of the files directly inside ``rel_dir`` (not in its subfolders)."""
     cols = (m.Image.relpath, m.Image.id, m.Image.size, m.Image.mtime_ns, m.Image.status)

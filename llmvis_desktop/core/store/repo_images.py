@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Iterable, Optional, Sequence
 
-from sqlalchemy import case, exists, func, insert, or_, select, update
+from sqlalchemy import bindparam, case, exists, func, insert, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from . import models as m
@@ -55,52 +55,62 @@ def insert_new(session: Session, entries: Sequence[tuple[str, int, int]]) -> Non
     )
 
 
-def mark_changed(session: Session, changes: Sequence[tuple[int, int, int]]) -> None:
-    """Files whose size or mtime moved (id, size, mtime_ns): headers are read again, and
-    the time is kept (``content_changed_at``): suggestions made before it were for the old
-    content."""
+def _as_read(rows: Sequence[tuple[int, str]]):
+    """Rows (id, relpath) as the indexer read them: an update by id alone also hit a row
+    another indexer moved meanwhile (a teammate's window relinking a renamed folder on the
+    team's PostgreSQL), which then stayed "missing" at its new path. Matching the path
+    too leaves such a row alone; PostgreSQL checks the condition again on the row as it is
+    once the other transaction's lock is released."""
+    return tuple_(m.Image.id, m.Image.relpath).in_(rows)
+
+
+def mark_changed(session: Session, changes: Sequence[tuple[int, str, int, int]]) -> None:
+    """Files whose size or mtime moved (id, relpath, size, mtime_ns): headers are read
+    again, and the time is kept (``content_changed_at``): suggestions made before it were
+    for the old content. A row no longer at that path is left alone."""
     if not changes:
         return
     now = m.utcnow()
+    img = m.Image.__table__
     session.execute(
-        update(m.Image),
-        [
-            {
-                "id": image_id,
-                "size": size,
-                "mtime_ns": mtime,
-                "header_done": False,
-                "width": None,
-                "height": None,
-                "content_changed_at": now,
-            }
-            for image_id, size, mtime in changes
-        ],
+        update(img)
+        .where(img.c.id == bindparam("b_id"), img.c.relpath == bindparam("b_rel"))
+        .values(size=bindparam("b_size"), mtime_ns=bindparam("b_mtime"), header_done=False,
+                width=None, height=None, content_changed_at=now),
+        [{"b_id": i, "b_rel": rel, "b_size": size, "b_mtime": mtime} for i, rel, size, mtime in changes],
     )
-    restore_present(session, [c[0] for c in changes])
+    restore_present(session, [(c[0], c[1]) for c in changes])
 
 
-def restore_present(session: Session, ids: Sequence[int]) -> None:
-    """Files seen again after being missing get their review status back; one that could
-    not be read before (it may have vanished while its header was read) is read again."""
-    for chunk in _chunks(ids, 500):
-        session.execute(
+def restore_present(session: Session, rows: Sequence[tuple[int, str]]) -> int:
+    """Files seen again after being missing, (id, relpath) as the scan read them, get their
+    review status back; one that could not be read before (it may have vanished while its
+    header was read) is read again. Returns how many came back."""
+    back = 0
+    for chunk in _chunks(rows, 500):
+        back += session.execute(
             update(m.Image)
-            .where(m.Image.id.in_(chunk), m.Image.status == m.STATUS_MISSING, m.Image.error.is_not(None))
+            .where(_as_read(chunk), m.Image.status == m.STATUS_MISSING, m.Image.error.is_not(None))
             .values(status=m.STATUS_ERROR, header_done=False)
-        )
-        session.execute(
+        ).rowcount
+        back += session.execute(
             update(m.Image)
-            .where(m.Image.id.in_(chunk), m.Image.status == m.STATUS_MISSING)
+            .where(_as_read(chunk), m.Image.status == m.STATUS_MISSING)
             .values(status=m.Image.review_status)
-        )
+        ).rowcount
+    return back
 
 
-def mark_missing(session: Session, ids: Sequence[int]) -> None:
-    for chunk in _chunks(ids, 500):
-        session.execute(
-            update(m.Image).where(m.Image.id.in_(chunk)).values(status=m.STATUS_MISSING)
-        )
+def mark_missing(session: Session, rows: Sequence[tuple[int, str]]) -> int:
+    """Mark rows missing, (id, relpath) as the scan read them; a row moved meanwhile or
+    already missing is left alone. Returns how many were marked."""
+    marked = 0
+    for chunk in _chunks(rows, 500):
+        marked += session.execute(
+            update(m.Image).where(_as_read(chunk), m.Image.status != m.STATUS_MISSING)
+            .values(status=m.STATUS_MISSING)
+        ).rowcount
+    return marked
 
 
 def pending_headers(session: Session, after_id: int, limit: int) -> list[tuple[int, str]]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import unicodedata
 from collections import defaultdict
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from . import models as m
@@ -39,6 +39,8 @@ def relink_moved(session: Session) -> int:
     """Give missing rows the path of their moved files (see the module); returns how many."""
     moved = 0
     for (old_id, old_rel), (new_id, new_rel) in find_moves(session):
+        if not _still_as_found(session, (old_id, old_rel), (new_id, new_rel)):
+            continue
         if _carries_anything(session, new_id):  # not a row of this scan after all
             continue
         img = m.Image
@@ -85,6 +87,24 @@ def find_moves(session: Session) -> list[tuple[tuple[int, str], tuple[int, str]]
     moves += [(loose_missing[k][0], rows[0]) for k, rows in loose_fresh.items()
               if len(rows) == 1 and len(loose_missing.get(k, ())) == 1]
     return moves
+
+
+def _still_as_found(session: Session, old: tuple[int, str], new: tuple[int, str]) -> bool:
+    """Lock both rows of a move and check they are still as :func:`find_moves` read them.
+
+    On PostgreSQL two indexers (two reviewers' windows opening the folder after a rename)
+    found the same moves; the second relinked again what the first had relinked (a second
+    ``move`` event). ``FOR UPDATE`` waits for the first one's transaction and then looks at
+    the rows as it left them: moved already, they no longer match. (SQLite's writers take
+    turns, so the rows read are the rows written; it has no ``FOR UPDATE``.)"""
+    img = m.Image
+    stmt = select(img.id).where(or_(
+        and_(img.id == old[0], img.relpath == old[1], img.status == m.STATUS_MISSING),
+        and_(img.id == new[0], img.relpath == new[1], img.status == m.STATUS_NEW,
+             img.review_status == m.STATUS_NEW)))
+    if session.get_bind().dialect.name != "sqlite":
+        stmt = stmt.with_for_update()
+    return len(session.execute(stmt).all()) == 2
 
 
 def _carries_anything(session: Session, image_id: int) -> bool:
