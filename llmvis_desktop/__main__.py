@@ -21,6 +21,9 @@ def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
     p.add_argument("--db", metavar="URL", help="database URL (default: SQLite next to the images)")
     p.add_argument("--demo", action="store_true", help="build and open the offline demo project")
     p.add_argument("--debug", action="store_true", help="log debug messages")
+    from . import __version__
+
+    p.add_argument("--version", action="version", version=f"llmvis-desktop {__version__}")
     return p.parse_args(argv)
 
 

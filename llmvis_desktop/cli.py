@@ -21,10 +21,10 @@ FRONT_MODULES = ("cli_interchange", "cli_evaluate", "cli_suggest", "cli_repair",
 
 
 def _project(args):
-    from .core.config import load_config
+    from .cli_args import load_config
     from .core.project import Project
 
-    cfg = load_config()
+    cfg = args.config = load_config()
     project = Project.open(args.folder, args.db, max_pixels=cfg.max_image_pixels)
     if project.db_note:
         print(f"note: {project.db_note}", file=sys.stderr)
@@ -94,8 +94,6 @@ def cmd_info(args) -> int:
 
 
 def cmd_labels(args) -> int:
-    from .core.config import load_config
-
     if args.labels_cmd == "add" and args.key is not None and len(args.names) > 1:
         # one shortcut for several labels: the second was refused as 'already used'
         args.add_parser.error(f"--key takes one label name (it is that label's shortcut), not "
@@ -105,7 +103,7 @@ def cmd_labels(args) -> int:
             for label in project.add_labels(args.names, args.color, args.key, args.description or ""):
                 print(f"added {label.name} (key {label.shortcut or '-'}, colour {label.color})")
         elif args.labels_cmd == "remove":
-            actor = load_config().reviewer or "cli"
+            actor = args.config.reviewer or "cli"
             for name, n in zip(args.names, project.remove_labels(args.names, actor, force=args.force)):
                 print(f"removed {name}" + (f" from {n} image(s)" if n else ""))
         else:

@@ -4,6 +4,16 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
+
+
+def load_config():
+    """The user's configuration for a command: each wrong setting is one ``warning:``
+    line on stderr and takes its default (as the desktop app does); the CLI never
+    writes the file."""
+    from .core.config import load_config as load
+
+    return load(warn=lambda line: print(f"warning: {line}", file=sys.stderr))
 
 
 def positive(text: str) -> int:

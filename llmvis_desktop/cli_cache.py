@@ -50,7 +50,7 @@ def _cache(cfg):
 
 
 def cmd_info(args) -> int:
-    from .core.config import load_config
+    from .cli_args import load_config
 
     cfg = load_config()
     folder = cfg.thumbnail_cache_dir()
@@ -71,7 +71,7 @@ def cmd_info(args) -> int:
 
 
 def cmd_prune(args) -> int:
-    from .core.config import load_config
+    from .cli_args import load_config
 
     cfg = load_config()
     limit_mb = cfg.thumbnail_cache_mb if args.max_mb is None else args.max_mb

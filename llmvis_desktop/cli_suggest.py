@@ -79,15 +79,9 @@ def _err(cmd: str, msg: str) -> int:
 
 
 def _config():
-    from .core.config import ConfigError, load_config
+    from .cli_args import load_config
 
-    try:
-        return load_config()
-    except ConfigError as exc:
-        print(f"warning: {exc}; using defaults", file=sys.stderr)
-        from .core.config import Config
-
-        return Config()
+    return load_config()
 
 
 def run_models_cmd(args) -> int:

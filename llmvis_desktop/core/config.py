@@ -6,11 +6,13 @@ platform folders (tests isolate themselves with these).
 from __future__ import annotations
 
 import json
+import logging
 import os
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Optional
 
+log = logging.getLogger(__name__)
 APP = "llmvis_desktop"
 DEFAULT_MAX_IMAGE_PIXELS = 178_956_970  # Pillow's error threshold (2 x its warning limit)
 
@@ -96,34 +98,123 @@ def config_path() -> Path:
     return config_dir() / "config.json"
 
 
-def load_config(path: Optional[Path] = None) -> Config:
+#: the thumbnail sizes the grid shows (Settings and Ctrl+wheel keep to them)
+THUMBNAIL_SIZE_MIN, THUMBNAIL_SIZE_MAX = 64, 384
+MIN_IMAGE_PIXELS = 1_000_000  # Settings' smallest limit (1 MP)
+DEVICES = ("auto", "cpu", "cuda", "mps")
+
+
+@dataclass
+class LoadedConfig:
+    """What :func:`read_config` found: the settings to use, one line per setting that
+    was wrong and what was used instead, and whether the file could not be read at all
+    (not JSON, not an object, unreadable): nothing in it was used."""
+
+    config: Config
+    path: Path
+    problems: list[str] = field(default_factory=list)
+    unreadable: bool = False
+
+
+def read_config(path: Optional[Path] = None) -> LoadedConfig:
+    """The configuration with every valid setting kept: a wrong setting takes its
+    default (or a value out of range the nearest allowed one, a list its valid items)
+    and is named in ``problems``. Never raises for the file's content; nothing is
+    written (see :func:`backup_config` before writing over a file with problems)."""
     path = path or config_path()
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        return Config()
-    except (OSError, ValueError) as exc:
-        raise ConfigError(f"{path}: cannot read the configuration ({exc})") from exc
+        return LoadedConfig(Config(), path)
+    except OSError as exc:
+        return LoadedConfig(Config(), path, [f"cannot read the file ({exc.strerror or exc}); "
+                                             f"every setting takes its default"], True)
+    except ValueError as exc:  # (UnicodeDecodeError too)
+        return LoadedConfig(Config(), path, [f"the file is not valid JSON ({exc}); "
+                                             f"every setting takes its default"], True)
     if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: the configuration must be a JSON object")
-    known = {f.name: f for f in fields(Config)}
-    values = {}
+        return LoadedConfig(Config(), path, [f"the file must hold a JSON object, not a "
+                                             f"{type(raw).__name__}; every setting takes its default"], True)
     defaults = Config()
+    known = {f.name for f in fields(Config)}
+    values: dict = {}
+    problems: list[str] = []
     for key, value in raw.items():
         if key not in known:
             continue  # written by a newer version; ignored, kept out of the way
-        expected = type(getattr(defaults, key))
-        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
-            raise ConfigError(f"{path}: setting {key!r} must be a {expected.__name__}, not {value!r}")
-        values[key] = value
-    if not all(isinstance(k, str) and isinstance(v, str) for k, v in values.get("project_databases", {}).items()):
-        raise ConfigError(f"{path}: setting 'project_databases' must map folders to database URLs")
-    cfg = Config(**values)
-    if cfg.max_image_pixels < 1_000_000:
-        raise ConfigError(f"{path}: max_image_pixels {cfg.max_image_pixels} is below 1,000,000")
-    if cfg.thumbnail_cache_mb < 0:
-        raise ConfigError(f"{path}: thumbnail_cache_mb {cfg.thumbnail_cache_mb} is negative (0: no limit)")
-    return cfg
+        checked, problem = _check(key, value, getattr(defaults, key))
+        if problem:
+            problems.append(f"setting {key!r}: {problem}")
+        values[key] = checked
+    return LoadedConfig(Config(**values), path, problems)
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check(key: str, value, default):
+    """(the value to use, None) or (the value used instead, what was wrong)."""
+    if isinstance(default, list):  # a list of strings: the strings are kept
+        if not isinstance(value, list):
+            return default, f"must be a list of strings, not {value!r}; the default (empty) is used"
+        good = [v for v in value if isinstance(v, str) and v]
+        if len(good) < len(value):
+            bad = [v for v in value if not (isinstance(v, str) and v)]
+            return good, f"{len(bad)} item(s) that are not paths left out ({', '.join(map(repr, bad[:3]))})"
+        return value, None
+    if isinstance(default, dict):  # folder -> database URL: the string pairs are kept
+        if not isinstance(value, dict):
+            return default, f"must map folders to database URLs, not {value!r}; the default (none) is used"
+        good = {k: v for k, v in value.items() if isinstance(k, str) and isinstance(v, str) and v}
+        if len(good) < len(value):
+            return good, f"{len(value) - len(good)} entry(ies) that are not a database URL left out"
+        return value, None
+    if isinstance(default, str):
+        if not isinstance(value, str):
+            return default, f"must be a string, not {value!r}; the default {default!r} is used"
+        if key == "device" and value.lower() not in DEVICES and not value.lower().startswith("cuda:"):
+            return default, f"{value!r} is not one of {', '.join(DEVICES)}; {default!r} is used"
+        return value, None
+    # a whole number (a whole float such as 2e8 is taken as one)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if not _is_int(value):
+        return default, f"must be a whole number, not {value!r}; the default {default} is used"
+    if key == "thumbnail_size" and not THUMBNAIL_SIZE_MIN <= value <= THUMBNAIL_SIZE_MAX:
+        used = min(THUMBNAIL_SIZE_MAX, max(THUMBNAIL_SIZE_MIN, value))
+        return used, (f"{value} is outside {THUMBNAIL_SIZE_MIN}-{THUMBNAIL_SIZE_MAX} px; {used} is used")
+    if key == "thumbnail_cache_mb" and value < 0:
+        return default, f"{value} is negative (0: no limit); the default {default} is used"
+    if key == "max_image_pixels" and value < MIN_IMAGE_PIXELS:
+        return default, f"{value} is below {MIN_IMAGE_PIXELS:,}; the default {default:,} is used"
+    return value, None
+
+
+def load_config(path: Optional[Path] = None, warn=None) -> Config:
+    """The configuration (see :func:`read_config`); each problem found is passed to
+    ``warn`` (one line each, naming the file), or logged when none is given."""
+    loaded = read_config(path)
+    for problem in loaded.problems:
+        (warn or log.warning)(f"{loaded.path}: {problem}")
+    return loaded.config
+
+
+def backup_config(path: Optional[Path] = None) -> Path:
+    """Copy the configuration file aside (``config.json.bad-<timestamp>``) before it is
+    written over; returns the copy. Raises OSError when it cannot be copied."""
+    import shutil
+    import time
+
+    path = path or config_path()
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.name}.bad-{stamp}")
+    n = 1
+    while target.exists():
+        n += 1
+        target = path.with_name(f"{path.name}.bad-{stamp}-{n}")
+    shutil.copy2(path, target)
+    return target
 
 
 def save_config(cfg: Config, path: Optional[Path] = None) -> Path:

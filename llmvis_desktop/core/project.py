@@ -71,10 +71,17 @@ class Project:
                                f"stores it as text); rename the folder, or the one holding it") from None
         note = None
         if db_url is None:
-            db_path, note = default_db_location(root, data_dir or cfg_mod.data_dir())
+            data = data_dir or cfg_mod.data_dir()
+            try:
+                db_path, note = default_db_location(root, data)
+            except OSError as exc:  # the folder is read-only and so is the data folder
+                raise ProjectError(
+                    f"{root}: the folder is read-only, and its database cannot be kept in the user data "
+                    f"folder {data} either ({first_line(exc, 200)}); start llmvis with --db naming a "
+                    f"database file in a writable place, e.g. --db sqlite:////tmp/project.sqlite") from None
             db_url = sqlite_url(db_path)
         where = _describe(db_url)
-        store = Store(db_url)
+        store = _open_store(db_url, where)
         try:
             with open_lock(store.engine):  # two processes opening a new folder take turns
                 upgrade_to_head(store.engine, where)
@@ -326,6 +333,28 @@ class Project:
             data = json.loads(row.settings_json or "{}")
             data[key] = value
             row.settings_json = json.dumps(data, sort_keys=True)
+
+
+PG_URL_HINT = "postgresql+psycopg://user@host/database (or sqlite:////path/to/file.sqlite)"
+
+
+def _open_store(db_url: str, where: str) -> Store:
+    """The store on ``db_url``, or a ProjectError saying what is wrong with the URL (one
+    that cannot be parsed, an unknown database type, a driver that is not installed)."""
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    try:
+        return Store(db_url)
+    except NoSuchModuleError:
+        scheme = db_url.split(":", 1)[0]
+        raise ProjectError(f"{where}: unknown database type {scheme!r}; a database URL looks like "
+                           f"{PG_URL_HINT}") from None
+    except ArgumentError:
+        shown = repr(db_url) if "@" not in db_url and len(db_url) < 200 else "given"  # (no password shown)
+        raise ProjectError(f"the database URL {shown} cannot be parsed; write it as {PG_URL_HINT}") from None
+    except ImportError as exc:
+        raise ProjectError(f"{where}: the database driver is not installed ({exc}); for PostgreSQL "
+                           f"install llmvis-desktop[postgresql] and use {PG_URL_HINT}") from None
 
 
 def _describe(url: str) -> str:

@@ -134,13 +134,13 @@ def build_window(folder: Optional[str] = None, db_url: Optional[str] = None, dem
     """Create the main window with its welcome page and open what the arguments ask for."""
     from .main_window import MainWindow
 
+    loaded = None
     if config is None:
-        try:
-            config = cfg_mod.load_config()
-        except cfg_mod.ConfigError as exc:
-            log.error("%s; using defaults", exc)
-            config = cfg_mod.Config()
+        loaded = cfg_mod.read_config()  # every valid setting kept; the wrong ones named
+        config = loaded.config
     win = MainWindow(config)
+    if loaded is not None and loaded.problems:
+        win.startup_notes.insert(0, config_notice(win, loaded))
     welcome = WelcomePage(config.recent_projects)
     welcome.open_folder.connect(void(win.choose_folder))
     welcome.open_demo.connect(void(win.open_demo))
@@ -153,8 +153,30 @@ def build_window(folder: Optional[str] = None, db_url: Optional[str] = None, dem
         win.open_project(folder, db_url)
     elif config.last_project and Path(config.last_project).is_dir():
         win.open_project(config.last_project, db_url)
+    if win.startup_notes:  # its own box: an error opening the folder does not replace it
+        win.show_error("\n\n".join(win.startup_notes), box_name="notice_box")
     settle_garbage_collector()
     return win
+
+
+def config_notice(win, loaded: "cfg_mod.LoadedConfig") -> str:
+    """What to tell the user of a config.json with wrong settings. The file is copied
+    aside first (the window saves its settings over it); one that cannot be copied is
+    left as it is and the window does not save over it."""
+    lines = [f"Some settings in {loaded.path} are wrong and were ignored:"]
+    lines += [f"\u2022 {p}" for p in loaded.problems]
+    if not loaded.unreadable:
+        lines.append("The other settings are used.")
+    try:
+        backup = cfg_mod.backup_config(loaded.path)
+    except OSError as exc:
+        win.config_file_kept = f"{loaded.path} cannot be copied aside ({exc.strerror or exc})"
+        lines.append(f"The file could not be copied aside ({exc.strerror or exc}), so llmvis does "
+                     f"not write over it: settings changed now are not saved.")
+    else:
+        lines.append(f"The file as it was is kept at {backup}; llmvis saves its settings "
+                     f"without these mistakes.")
+    return "\n".join(lines)
 
 
 GC_THRESHOLDS = (5000, 20, 20)

@@ -44,7 +44,7 @@ from .models.grid_model import GridModel
 from .project_controller import ProjectController
 from .review_controller import ReviewController
 from .team_watch import TeamWatch
-from .thumb_loader import ThumbLoader, make_cache
+from .thumb_loader import ThumbLoader, open_cache
 from .widgets.elided_label import ElidedLabel
 from .widgets.grid_view import GridView
 from .workers import JobManager, LatestOnly, background_thread, void
@@ -90,7 +90,13 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("llmvis")
         self.setWindowIcon(app_icon())
         self.jobs = JobManager(self)
-        cache = make_cache(self.config.thumbnail_cache_dir(), self.config.max_image_pixels)
+        # what the user should read once the window is up (a cache folder that cannot be
+        # made, wrong settings in config.json): app.build_window shows them in one box
+        self.startup_notes: list[str] = []
+        self.config_file_kept: Optional[str] = None  # why config.json must not be written over
+        cache, note = self._open_thumb_cache()
+        if note:
+            self.startup_notes.append(note)
         self.thumbs = ThumbLoader(cache, self)
         self.image_loader = LatestOnly(self)
         self.image_loader.done.connect(self._on_image_loaded)
@@ -101,8 +107,8 @@ class MainWindow(QMainWindow):
         self.counts_loader.done.connect(self.project_ctl.on_counts)
         self.team_watch = TeamWatch(self)  # other reviewers' changes, on a shared database
         self.model = GridModel(self)
-        self.model.thumb_size = self.config.thumbnail_size
         self.grid = GridView(thumb_size=self.config.thumbnail_size)
+        self.model.thumb_size = self.grid.thumb_size  # (clamped to the grid's sizes)
         self.grid.setModel(self.model)
         self.review = ReviewController(self.grid, self.model, self.reviewer, self)
         self.review.known_actor = lambda: self.config.reviewer or "anonymous"
@@ -340,16 +346,18 @@ class MainWindow(QMainWindow):
         self.panel_ctl.edit_caption()
 
     # --- dialogs -------------------------------------------------------------------------------
-    def show_error(self, text: str) -> None:
+    def show_error(self, text: str, box_name: str = "last_error_box") -> None:
+        """``text`` in the status bar and in a non-modal box; ``box_name``: another box than
+        the errors' (the start-up notes: an error opening the folder must not replace them)."""
         log.warning("shown to the user: %s", text)
-        self.statusBar().showMessage(text, 10000)
-        box = getattr(self, "last_error_box", None)
+        self.statusBar().showMessage(text.split("\n", 1)[0], 10000)
+        box = getattr(self, box_name, None)
         if box is None:  # one non-modal box, reused: errors never pile up or block the keys
             box = QMessageBox(QMessageBox.Icon.Warning, "llmvis", "", QMessageBox.StandardButton.Ok, self)
             box.setWindowModality(Qt.WindowModality.NonModal)
             # shown without taking the keyboard: the next review key went to its OK button
             box.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating)
-            self.last_error_box = box
+            setattr(self, box_name, box)
         box.setText(text)
         focus = QApplication.focusWidget()
         box.show()
@@ -386,11 +394,29 @@ class MainWindow(QMainWindow):
         self.config.thumbnail_size = size
 
     # --- settings and shutdown ---------------------------------------------------------------------
+    def _open_thumb_cache(self):
+        return open_cache(self.config.thumbnail_cache_dir(), cfg_mod.Config().thumbnail_cache_dir(),
+                          self.config.max_image_pixels)
+
+    def use_thumbnail_cache(self) -> Optional[str]:
+        """Settings changed the cache folder: thumbnails made from now on go there (the
+        ones shown stay). Returns the note when it could not be used, else None."""
+        cache, note = self._open_thumb_cache()
+        self.thumbs.cache = cache  # the loader threads read it for each thumbnail
+        return note
+
     def _save_config(self) -> None:
+        if self.config_file_kept:  # a config.json that could not be read nor copied aside
+            log.warning("the configuration is not saved: %s", self.config_file_kept)
+            return
         try:
             cfg_mod.save_config(self.config)
         except OSError as exc:
             log.warning("cannot save the configuration: %s", exc)
+            if not getattr(self, "_config_unsaved_said", False):  # once: a read-only home says it at every save
+                self._config_unsaved_said = True
+                self.statusBar().showMessage(f"Settings cannot be saved ({exc.strerror or exc}): "
+                                             f"they last until llmvis closes", 10000)
 
     def _restore_layout(self) -> None:
         s = QSettings("llmvis", "llmvis_desktop")

@@ -464,9 +464,16 @@ class PanelController(RepairActions, QObject):
         dlg = SettingsDialog(win.config, win)
         if dlg.exec():
             cfg = dlg.result_config()
+            moved = cfg.thumbnail_cache_dir() != win.config.thumbnail_cache_dir()
             win.config = cfg
             win._save_config()
             win.grid.set_thumb_size(cfg.thumbnail_size)
+            if moved:  # applied now (it took effect only at the next start, unsaid)
+                note = win.use_thumbnail_cache()
+                if note:
+                    win.show_error(note)
+                else:
+                    win.statusBar().showMessage(f"Thumbnails are now cached in {cfg.thumbnail_cache_dir()}", 8000)
 
     def open_interchange(self, mode: str = "export") -> None:
         win = self.win

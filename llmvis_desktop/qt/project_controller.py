@@ -21,13 +21,38 @@ from pathlib import Path
 from typing import Optional
 
 from PySide6.QtCore import QObject, QTimer
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from ..core import config as cfg_mod
 from ..core.project import Project, ProjectError
 from ..core.store.engine import url_without_password
 
 log = logging.getLogger(__name__)
+
+
+def folder_name(root: Path) -> str:
+    """A folder's name as the title and the job row show it: ``/`` (or ``C:\\``) has none."""
+    return root.name or str(root)
+
+
+def is_whole_disk(folder) -> bool:
+    """``/`` (a drive's root) or the home folder: opening it indexes every image on the disk."""
+    root = Path(folder).expanduser().resolve()
+    try:
+        home = Path.home().resolve()
+    except (RuntimeError, KeyError):  # no home folder known
+        home = None
+    return root == Path(root.anchor) or root == home
+
+
+def empty_text(root: Path) -> str:
+    """What the grid says when a folder holds no image at all (not "a blank grid")."""
+    from ..core.imaging.formats import SUPPORTED_EXTENSIONS
+
+    kinds = ", ".join(sorted(e.lstrip(".") for e in SUPPORTED_EXTENSIONS))
+    return f"No images in {root}\n\nSupported formats: {kinds}"
+
+
 def scan_summary(result) -> str:
     """What a re-index found, as the job row and the status bar say it:
     "2 new, 0 changed, 0 missing" (and moved / restored files when there are any)."""
@@ -86,9 +111,13 @@ class ProjectController(QObject):
 
     def open_project(self, folder, db_url: Optional[str] = None, index: bool = True) -> bool:
         win = self.win
-        if not Path(folder).expanduser().is_dir():  # (a recent project moved or deleted) keep the open one
-            win.show_error(f"{folder}: no such folder (moved, deleted, or its drive is not connected); "
-                           f"the open project stays open")
+        path = Path(folder).expanduser()
+        if not path.is_dir():  # (a recent project moved or deleted) keep the open one
+            what = ("is a file, not a folder; open the folder that holds the images" if path.exists()
+                    else "no such folder (moved, deleted, or its drive is not connected)")
+            win.show_error(f"{folder}: {what}" + ("; the open project stays open" if win.project else ""))
+            return False
+        if index and is_whole_disk(path) and not self.confirm_whole_disk(path.resolve()):
             return False
         self.close_project()
         if db_url is None:  # the team database this folder was opened with last, if any
@@ -107,7 +136,8 @@ class ProjectController(QObject):
         win.filter_bar.set_labels([d.name for d in project.labels()])
         win.stack.setCurrentWidget(win.browse_page)
         win._show_docks(True)
-        win.setWindowTitle(f"{project.root.name} — llmvis")
+        win.setWindowTitle(f"{folder_name(project.root)} — llmvis")
+        self._listed = not index  # the grid says "no images" only once the folder is listed
         shown = url_without_password(project.db_url)
         if project.db_note:
             win.db_label.setText("⚠ " + project.db_note)
@@ -126,6 +156,17 @@ class ProjectController(QObject):
         win._prune_thumbnail_cache()
         win.team_watch.start(project)
         return True
+
+    def confirm_whole_disk(self, root: Path) -> bool:
+        """Opening ``/`` or the home folder lists and indexes every image under it: asked first."""
+        what = "the root of the disk" if root == Path(root.anchor) else "your home folder"
+        answer = QMessageBox.question(
+            self.win, "Index a whole disk?",
+            f"{root} is {what}. Opening it lists every file below it and indexes every image "
+            f"it finds, which can take a long time and a large database.\n\nOpen it anyway?",
+            QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel)
+        return answer == QMessageBox.StandardButton.Open
 
     def close_project(self) -> None:
         win = self.win
@@ -164,7 +205,8 @@ class ProjectController(QObject):
         if win.project is None or (win.index_job is not None and win.index_job.is_active):
             return
         self._listing_shown = False
-        job = win.jobs.start(f"Index {win.project.root.name}", win.project.index)
+        self._listed = False
+        job = win.jobs.start(f"Index {folder_name(win.project.root)}", win.project.index)
         job.signals.progress.connect(self._on_index_progress)
         job.signals.result.connect(self._on_index_done)
         job.signals.error.connect(self._on_index_error)
@@ -185,7 +227,7 @@ class ProjectController(QObject):
             more = "..." if len(result.unreadable_folders) > 3 else ""
             text = f"{len(result.unreadable_folders)} folder(s) could not be read: {shown}{more}"
         else:  # "Index demo — done" said nothing of what it found
-            text = f"Index {self.win.project.root.name if self.win.project else ''}: {scan_summary(result)}"
+            text = f"Index {folder_name(self.win.project.root) if self.win.project else ''}: {scan_summary(result)}"
         skipped = getattr(result, "skipped_lines", lambda: [])()
         if skipped:  # files left out of the index (a pipe, a name that is not UTF-8): say so
             text += "; " + "; ".join(skipped)
@@ -198,11 +240,14 @@ class ProjectController(QObject):
             cur = self.win.review.current
             if cur is not None:  # its file may be the one that changed: shown again if so
                 self.win.review._refresh(cur.id)
+        self._listed = True
         self.requery(then=lambda: self.win.index_finished.emit(result))
 
     def _on_index_error(self, exc) -> None:
+        self._listed = True
         self.win.show_error(f"Indexing failed: {exc}")
         self.win.index_finished.emit(exc)
+        self.requery()
 
     # --- grid query and counts --------------------------------------------------------------
     def requery(self, then=None) -> None:
@@ -238,13 +283,12 @@ class ProjectController(QObject):
     def _apply_ids(self, ids) -> None:
         win = self.win
         first, self._select_first = self._select_first, False
+        # a filter that matches nothing, or a folder without images, said nothing: a blank grid
+        win.grid.set_empty_text(self._empty_text())
         if ids == win.model.ids:
-            win.grid.set_empty_text(NO_MATCH_TEXT if win.model.filter is not None else "")
             self.update_counts()
             return
         keep = win.grid.current_id()
-        # a filter that matches nothing said nothing: a blank grid
-        win.grid.set_empty_text(NO_MATCH_TEXT if win.model.filter is not None else "")
         with win.grid.holding_current():  # the current image kept: no "None" in between
             win.model.set_ids(ids)
             row = win.model.row_of(keep) if keep is not None else None
@@ -258,6 +302,14 @@ class ProjectController(QObject):
         self.update_counts()
 
     _select_first = False
+    _listed = False
+
+    def _empty_text(self) -> str:
+        if self.win.model.filter is not None:
+            return NO_MATCH_TEXT
+        if self._listed and self.win.project is not None:
+            return empty_text(self.win.project.root)
+        return ""  # still listing the folder
 
     def on_filter(self, flt, sort, descending) -> None:
         """``win.filter_bar.changed``: re-query the grid off the GUI thread (0.1-0.15 s at

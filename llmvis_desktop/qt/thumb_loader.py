@@ -30,18 +30,24 @@ log = logging.getLogger(__name__)
 
 
 class _Fallback:
-    """Used only while ``core.imaging.thumbs`` is unavailable: plain Pillow, no disk cache."""
+    """No disk cache (its folder cannot be made, or ``core.imaging.thumbs`` is missing):
+    every thumbnail is made from its file again."""
 
     def __init__(self, max_pixels: Optional[int] = None) -> None:
         self.max_pixels = max_pixels
 
     def get(self, path, size: int):
-        from PIL import Image
+        try:
+            from ..core.imaging.thumbs import make_thumbnail
+        except ImportError:  # pragma: no cover - only while the imaging layer is missing
+            from PIL import Image
 
-        with Image.open(path) as im:
-            im.draft("RGB", (size, size))
-            im.thumbnail((size, size))
-            return im.convert("RGBA") if im.mode not in ("RGB", "RGBA") else im.copy()
+            with Image.open(path) as im:
+                im.draft("RGB", (size, size))
+                im.thumbnail((size, size))
+                return im.convert("RGBA") if im.mode not in ("RGB", "RGBA") else im.copy()
+        kwargs = {} if self.max_pixels is None else {"max_pixels": self.max_pixels}
+        return make_thumbnail(path, size, **kwargs)
 
 
 def make_cache(cache_dir: Path, max_pixels: Optional[int] = None):
@@ -52,6 +58,22 @@ def make_cache(cache_dir: Path, max_pixels: Optional[int] = None):
         return _Fallback(max_pixels)
     kwargs = {} if max_pixels is None else {"max_pixels": max_pixels}
     return ThumbnailCache(Path(cache_dir), **kwargs)
+
+
+def open_cache(wanted: Path, default: Path, max_pixels: Optional[int] = None):
+    """(the thumbnail cache, None), or when the folder ``wanted`` cannot be made (a drive
+    not mounted, a read-only home) the default folder's cache, else no disk cache at all,
+    with a line saying so."""
+    try:
+        return make_cache(wanted, max_pixels), None
+    except OSError as exc:
+        why = f"The thumbnail cache folder {wanted} cannot be used ({exc.strerror or exc})"
+    if Path(wanted) != Path(default):
+        try:
+            return make_cache(default, max_pixels), f"{why}; the default folder {default} is used instead."
+        except OSError as exc:
+            why += f", nor can the default {default} ({exc.strerror or exc})"
+    return _Fallback(max_pixels), f"{why}; thumbnails are not kept on disk this session."
 
 
 def pil_to_qimage(im) -> QImage:

@@ -165,6 +165,10 @@ def default_db_location(root: Path, data_dir: Path) -> tuple[Path, str | None]:
     safe_name = "".join(c if c.isalnum() or c in "-_." else "_" for c in root.name)[:40]
     fallback = Path(data_dir) / "projects" / f"{safe_name}-{key}"
     db = fallback / "project.sqlite"
+    if inside.exists() and not inside.is_dir():  # another program's file named .llmvis
+        fallback.mkdir(parents=True, exist_ok=True)
+        return db, (f"{inside} is a file, not llmvis's folder (another program's?); the project "
+                    f"database is kept at {db}")
     if (own.exists() and os.access(inside, os.W_OK | os.X_OK)) or (
             os.access(root, os.W_OK | os.X_OK) and _writable_dir(inside)):
         return own, readonly_copy.left_behind_note(root, own, db)

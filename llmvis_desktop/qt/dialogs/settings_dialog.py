@@ -42,7 +42,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from llmvis_desktop.core.config import Config, cache_dir
+from llmvis_desktop.core.config import THUMBNAIL_SIZE_MAX, THUMBNAIL_SIZE_MIN, Config, cache_dir
 
 from .. import style
 
@@ -53,7 +53,7 @@ DEVICE_LABELS = {
     "cuda": "cuda (NVIDIA GPU)",
     "mps": "mps (Apple GPU)",
 }
-THUMB_MIN, THUMB_MAX = 64, 512
+THUMB_MIN, THUMB_MAX = THUMBNAIL_SIZE_MIN, THUMBNAIL_SIZE_MAX  # the sizes the grid shows
 MP = 1_000_000
 
 

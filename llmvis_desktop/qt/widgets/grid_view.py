@@ -13,12 +13,13 @@ from typing import Iterator, Optional
 from PySide6.QtCore import QItemSelectionModel, QPersistentModelIndex, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import QAbstractItemView, QListView
 
+from ...core.config import THUMBNAIL_SIZE_MAX, THUMBNAIL_SIZE_MIN
 from ...core.tasks import FOREGROUND
 from ..models.grid_model import IdRole
 from ..workers import void
 from .grid_delegate import GridDelegate
 
-MIN_SIZE, MAX_SIZE = 64, 384
+MIN_SIZE, MAX_SIZE = THUMBNAIL_SIZE_MIN, THUMBNAIL_SIZE_MAX  # (Settings offers the same range)
 
 
 class GridView(QListView):
@@ -47,7 +48,8 @@ class GridView(QListView):
         self.setSpacing(2)
         self.setMouseTracking(True)
         self.setObjectName("grid")
-        self.delegate = GridDelegate(self, thumb_size)
+        # clamped here too: a config.json size of 0 or 5000 was used as it was
+        self.delegate = GridDelegate(self, max(MIN_SIZE, min(MAX_SIZE, int(thumb_size))))
         self.setItemDelegate(self.delegate)
         self._apply_size()
         self.doubleClicked.connect(self._on_double_click)
