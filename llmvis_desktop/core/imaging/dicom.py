@@ -122,7 +122,18 @@ def _meta(ds) -> ImageMeta:
     else:
         channels = samples
         depth = 32 if fractional or bits > 16 else (16 if bits > 8 else 8)
-    return ImageMeta(cols, rows, "DICOM", depth, channels, frames, photometric, sigmoid=_sigmoid(ds))
+    return ImageMeta(cols, rows, "DICOM", depth, channels, frames, photometric, sigmoid=_sigmoid(ds),
+                     modality=str(ds.get("Modality", "") or "").strip().upper(), rescale_type=_rescale_type(ds))
+
+
+def _rescale_type(ds) -> str:
+    """What the modality values are in ("HU" for CT): top level, else an Enhanced object's
+    first frame's pixel value transformation; "" when the file does not say."""
+    value = ds.get("RescaleType")
+    if value is None:
+        item = _functional(ds, 0, "PixelValueTransformationSequence")
+        value = item.get("RescaleType") if item is not None else None
+    return str(value or "").strip().upper()
 
 
 def _sigmoid(ds) -> bool:
@@ -285,8 +296,9 @@ def _voi_lut_display(pixels: np.ndarray, ds) -> tuple[np.ndarray, tuple[float, f
     return to_display(out, (top / 2.0, top)), (first + entries / 2.0, float(entries))
 
 
-def read(fh, path: PathLike, frame: int, max_pixels: int | None, window):
-    """Returns (pixels, display, meta, window used)."""
+def read(fh, path: PathLike, frame: int, max_pixels: int | None, window, default_window=None):
+    """Returns (pixels, display, meta, window used). ``window`` overrides the file's
+    window or VOI LUT; ``default_window`` replaces min/max where the file has neither."""
     ds = _dataset(fh, path, header_only=False)
     meta = _meta(ds)
     check_size(path, meta.width, meta.height, max_pixels)
@@ -314,6 +326,7 @@ def read(fh, path: PathLike, frame: int, max_pixels: int | None, window):
     if voi is not None:
         display, used = voi
     else:
+        used = used or default_window
         if used is None:
             lo, hi = float(pixels.min()), float(pixels.max())
             used = ((lo + hi) / 2.0, (hi - lo) or 1.0)
