@@ -67,13 +67,24 @@ class _TextKeyGuard(QObject):
         return False
 
 
-def _read_image(path: Path, max_pixels: int, frame: int = 0, window=None):
-    """On the loader thread: (ImageData, its display ready for the screen or None)."""
-    from ..core.imaging.reader import read_image
+def _read_image(path: Path, max_pixels: int, frame: int = 0, window=None, default_window=None):
+    """On the loader thread: (ImageData to show, its display ready for the screen or None,
+    the frame as its file shows it when ``window`` changed that, else None).
+
+    ``window``: the reviewer's, shown through instead of the file's own window or VOI LUT
+    (kept too, for "As loaded"); ``default_window``: for a frame whose file gives none."""
+    from dataclasses import replace
+
+    from ..core.imaging.reader import read_image, to_display
     from .widgets.viewer_display import screen_image
 
-    data = read_image(path, max_pixels=max_pixels, frame=frame, window=window)
-    return data, screen_image(data.display)
+    data = read_image(path, max_pixels=max_pixels, frame=frame, default_window=default_window)
+    if window is None:
+        return data, screen_image(data.display), None
+    meta = data.meta  # as the viewer draws a window the reviewer sets
+    shown = replace(data, window=window,
+                    display=to_display(data.pixels, window, invert=meta.inverted, sigmoid=meta.sigmoid))
+    return shown, screen_image(shown.display), data
 
 
 class MainWindow(QMainWindow):
@@ -312,26 +323,31 @@ class MainWindow(QMainWindow):
     def show_frame(self, frame: int) -> None:
         """``viewer.frameRequested``: read another frame of the image shown."""
         if self.review.current is not None and self.project is not None:
-            # through the window the reviewer has now: it was reset at every step, and
-            # frames without a window of their own were each stretched to their own range
-            window = self.viewer.window() if self.viewer.window_enabled() else None
-            self._load(self.review.current, frame, window)
+            # through the window the reviewer chose (it was reset at every step); while the
+            # box says "As loaded", as the file shows that frame (its own window or VOI LUT:
+            # frame 1's was forced on the others), frames without one through frame 1's
+            # window (each was stretched to its own range)
+            self._load(self.review.current, frame, self.viewer.chosen_window(), self.viewer.loaded_window())
             self._frame_step = True  # shown as a frame of the same image
 
-    def _load(self, rec, frame: int = 0, window=None) -> None:
+    def _load(self, rec, frame: int = 0, window=None, default_window=None) -> None:
         """Read ``frame`` of ``rec``'s file off the GUI thread (through ``window`` when
         given); the viewer shows it when read."""
         self._loading_path = self.project.path_of(rec)
         self._frame_step = None  # set by show_frame after this; any other load is an image of its own
-        self.image_loader.submit(_read_image, self._loading_path, self.config.max_image_pixels, frame, window)
+        self.image_loader.submit(_read_image, self._loading_path, self.config.max_image_pixels, frame, window,
+                                 default_window)
 
     def _on_image_loaded(self, data, error) -> None:
         if error is not None:
             reason = getattr(error, "reason", None) or f"{type(error).__name__}: {error}"
             self.viewer_call("show_error", str(self._loading_path), reason)
         else:
-            data, ready = data
-            self.viewer_call("show_frame_data" if self._frame_step else "show_image", data, ready)
+            data, ready, loaded = data
+            if self._frame_step:
+                self.viewer_call("show_frame_data", data, ready, loaded)
+            else:
+                self.viewer_call("show_image", data, ready)
         self._frame_step = None
 
     def viewer_call(self, name: str, *args) -> None:

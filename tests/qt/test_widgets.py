@@ -36,7 +36,7 @@ def shot(widget, name: str) -> QImage:
     return img
 
 
-def make_data(pixels: np.ndarray, fmt: str = "PNG", bit_depth: int = 8, window=None) -> ImageData:
+def make_data(pixels: np.ndarray, fmt: str = "PNG", bit_depth: int = 8, window=None, modality: str = "") -> ImageData:
     channels = 1 if pixels.ndim == 2 else pixels.shape[2]
     if pixels.dtype == np.uint8 and window is None:
         display = pixels
@@ -44,7 +44,7 @@ def make_data(pixels: np.ndarray, fmt: str = "PNG", bit_depth: int = 8, window=N
         window = window or auto_window(pixels)
         display = to_display(pixels, window)
     meta = ImageMeta(width=pixels.shape[1], height=pixels.shape[0], format=fmt, bit_depth=bit_depth,
-                     channels=channels, frames=1, mode="RGB" if channels == 3 else "I;16")
+                     channels=channels, frames=1, mode="RGB" if channels == 3 else "I;16", modality=modality)
     return ImageData(pixels=pixels, display=display, meta=meta, window=window, frame=0)
 
 
@@ -179,7 +179,7 @@ def test_viewer_window_api_and_presets(viewer, qtbot):
 def test_viewer_ct_presets(viewer, qtbot):
     y, x = np.mgrid[0:128, 0:128]
     hu = (x * 30 - 1500).astype(np.int16)
-    viewer.show_image(make_data(hu, fmt="DICOM", bit_depth=16, window=(40.0, 400.0)))
+    viewer.show_image(make_data(hu, fmt="DICOM", bit_depth=16, window=(40.0, 400.0), modality="CT"))
     items = [viewer.preset_combo.itemText(i) for i in range(viewer.preset_combo.count())]
     lung = next(i for i, t in enumerate(items) if t.startswith("CT Lung"))
     viewer.preset_combo.setCurrentIndex(lung)

@@ -11,7 +11,9 @@ from typing import Any
 
 import numpy as np
 import pydicom
+from pydicom.dataset import FileMetaDataset
 from pydicom.errors import InvalidDicomError
+from pydicom.uid import ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian
 
 from .errors import (
     NO_PIXEL_DATA,
@@ -23,6 +25,7 @@ from .errors import (
     from_os_error,
     short_detail,
 )
+from . import dicom_decoders as decoders
 from .formats import is_dicom_name
 from .display import to_display
 from .reader import ImageMeta
@@ -39,9 +42,6 @@ except ImportError:  # pragma: no cover - pydicom 2.x
 
     _pixel_array = None
 
-_PLUGIN_HINT = "needs pylibjpeg/openjpeg plugins (pip install pylibjpeg pylibjpeg-libjpeg pylibjpeg-openjpeg)"
-
-
 def _dataset(fh, path: PathLike, *, header_only: bool):
     """Parse the file; files named .dcm without the DICM preamble are read with force."""
     try:
@@ -54,6 +54,7 @@ def _dataset(fh, path: PathLike, *, header_only: bool):
             ds = pydicom.dcmread(fh, stop_before_pixels=header_only, force=True)
             if "Rows" not in ds and "PixelData" not in ds and "SOPClassUID" not in ds:
                 raise ImageReadError(path, f"{NOT_DICOM} (no DICM marker, no DICOM tags)")
+            _guess_transfer_syntax(ds)
     except ImageReadError:
         raise
     except OSError as exc:
@@ -65,6 +66,25 @@ def _dataset(fh, path: PathLike, *, header_only: bool):
     if "Rows" not in ds or "Columns" not in ds:
         raise ImageReadError(path, NO_PIXEL_DATA)
     return ds
+
+
+def _guess_transfer_syntax(ds) -> None:
+    """A file without file meta (ACR-NEMA style, a bare dataset) names no transfer syntax,
+    so pydicom would not decode its pixels: take the encoding it detected while parsing
+    (such files are never compressed). Every read of them failed as "truncated or corrupt"."""
+    meta = getattr(ds, "file_meta", None)
+    if meta is None:
+        ds.file_meta = meta = FileMetaDataset()
+    if "TransferSyntaxUID" in meta:
+        return
+    encoding = getattr(ds, "original_encoding", None)  # pydicom 3
+    if encoding is None or None in encoding:
+        encoding = (getattr(ds, "is_implicit_VR", True), getattr(ds, "is_little_endian", True))
+    implicit, little = encoding
+    if implicit and little is not False:
+        meta.TransferSyntaxUID = ImplicitVRLittleEndian
+    elif not implicit:
+        meta.TransferSyntaxUID = ExplicitVRLittleEndian if little is not False else ExplicitVRBigEndian
 
 
 def _int_tag(ds, keyword: str, default: int) -> int:
@@ -102,7 +122,18 @@ def _meta(ds) -> ImageMeta:
     else:
         channels = samples
         depth = 32 if fractional or bits > 16 else (16 if bits > 8 else 8)
-    return ImageMeta(cols, rows, "DICOM", depth, channels, frames, photometric, sigmoid=_sigmoid(ds))
+    return ImageMeta(cols, rows, "DICOM", depth, channels, frames, photometric, sigmoid=_sigmoid(ds),
+                     modality=str(ds.get("Modality", "") or "").strip().upper(), rescale_type=_rescale_type(ds))
+
+
+def _rescale_type(ds) -> str:
+    """What the modality values are in ("HU" for CT): top level, else an Enhanced object's
+    first frame's pixel value transformation; "" when the file does not say."""
+    value = ds.get("RescaleType")
+    if value is None:
+        item = _functional(ds, 0, "PixelValueTransformationSequence")
+        value = item.get("RescaleType") if item is not None else None
+    return str(value or "").strip().upper()
 
 
 def _sigmoid(ds) -> bool:
@@ -123,24 +154,24 @@ def header(fh, path: PathLike, max_pixels: int | None) -> ImageMeta:
     return meta
 
 
-def _decoder_available(ts) -> bool:
-    try:
-        from pydicom.pixels import get_decoder
-    except ImportError:  # pydicom 2: find out when decoding
-        return True
-    try:
-        return bool(get_decoder(ts).is_available)
-    except (NotImplementedError, ValueError):
-        return False
+def _transfer_syntax(ds):
+    return getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", None)
+
+
+def _check_decoder(ds, ts, path: PathLike) -> None:
+    """A compressed file no installed decoder can read fails with the reason (the same
+    at index time and in the viewer), found from the header alone."""
+    problem = decoders.header_problem(ds, ts)
+    if problem is not None:
+        raise ImageReadError(path, problem)
 
 
 def _check_pixel_bytes(ds, fh, path: PathLike) -> None:
     """An uncompressed file must still hold all its pixel bytes after the header: a
     truncated DICOM is caught at index time without decoding it."""
-    ts = getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", None)
+    ts = _transfer_syntax(ds)
     if ts is not None and getattr(ts, "is_compressed", False):
-        if not _decoder_available(ts):
-            raise ImageReadError(path, f"compressed DICOM (transfer syntax {ts.name}) {_PLUGIN_HINT}")
+        _check_decoder(ds, ts, path)
         return
     if ts is not None and str(ts) == "1.2.840.10008.1.2.1.99":  # deflated: the file position
         return  # after the header says nothing about the pixel bytes (decoding checks them)
@@ -166,16 +197,18 @@ def _check_pixel_bytes(ds, fh, path: PathLike) -> None:
 def _decode_frame(ds, path: PathLike, frame: int, frames: int) -> np.ndarray:
     if "PixelData" not in ds and "FloatPixelData" not in ds and "DoubleFloatPixelData" not in ds:
         raise ImageReadError(path, NO_PIXEL_DATA)
+    ts = _transfer_syntax(ds)
+    compressed = ts is not None and getattr(ts, "is_compressed", False)
+    if compressed:
+        _check_decoder(ds, ts, path)
     try:
         if _pixel_array is not None:
             return _pixel_array(ds, index=frame)
         arr = ds.pixel_array
         return arr[frame] if frames > 1 else arr
     except (RuntimeError, NotImplementedError, ImportError) as exc:
-        ts = ds.file_meta.get("TransferSyntaxUID", None) if hasattr(ds, "file_meta") else None
-        name = getattr(ts, "name", None) or str(ts or "unknown")
-        if ts is not None and getattr(ts, "is_compressed", False):
-            raise ImageReadError(path, f"compressed DICOM (transfer syntax {name}) {_PLUGIN_HINT}") from None
+        if compressed:  # the decoders' own words (each said "needs plugins" before)
+            raise ImageReadError(path, decoders.decode_failure(ts, exc)) from None
         raise ImageReadError(path, f"cannot decode DICOM pixel data ({short_detail(exc)})") from None
     except (ValueError, EOFError, IndexError, KeyError, TypeError, AttributeError, struct.error) as exc:
         raise ImageReadError(path, f"{TRUNCATED} (DICOM: {short_detail(exc)})") from None
@@ -263,8 +296,9 @@ def _voi_lut_display(pixels: np.ndarray, ds) -> tuple[np.ndarray, tuple[float, f
     return to_display(out, (top / 2.0, top)), (first + entries / 2.0, float(entries))
 
 
-def read(fh, path: PathLike, frame: int, max_pixels: int | None, window):
-    """Returns (pixels, display, meta, window used)."""
+def read(fh, path: PathLike, frame: int, max_pixels: int | None, window, default_window=None):
+    """Returns (pixels, display, meta, window used). ``window`` overrides the file's
+    window or VOI LUT; ``default_window`` replaces min/max where the file has neither."""
     ds = _dataset(fh, path, header_only=False)
     meta = _meta(ds)
     check_size(path, meta.width, meta.height, max_pixels)
@@ -292,6 +326,7 @@ def read(fh, path: PathLike, frame: int, max_pixels: int | None, window):
     if voi is not None:
         display, used = voi
     else:
+        used = used or default_window
         if used is None:
             lo, hi = float(pixels.min()), float(pixels.max())
             used = ((lo + hi) / 2.0, (hi - lo) or 1.0)

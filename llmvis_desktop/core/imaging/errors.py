@@ -17,6 +17,9 @@ FILE_NOT_FOUND = "file not found"
 IS_DIRECTORY = "is a directory, not a file"
 NO_PIXEL_DATA = "DICOM has no pixel data"
 NOT_DICOM = "not a DICOM file"
+#: the start of the reason for a compressed DICOM that no installed decoder can read
+#: (none installed, or one that cannot handle this kind): installing one brings it back
+NEEDS_DECODER = "compressed DICOM (transfer syntax"
 
 
 class ImageReadError(Exception):
@@ -73,13 +76,14 @@ def check_size(path: PathLike, width: int, height: int, max_pixels: int | None) 
 
 NOT_REGULAR = "not a regular file"  # the start of the reason for a pipe, device or socket
 _TRANSIENT = (PERMISSION_DENIED, FILE_NOT_FOUND, BROKEN_SYMLINK, IS_DIRECTORY)
-_TRANSIENT_STARTS = ("I/O error", "cannot read file", "image too large", NOT_REGULAR)
+_TRANSIENT_STARTS = ("I/O error", "cannot read file", "image too large", NOT_REGULAR, NEEDS_DECODER)
 
 
 def is_transient(reason: str) -> bool:
     """True for a failure that can go away without the file changing (permission
     denied, the file missing or vanished for a moment, an I/O error, a pixel limit the
-    user may raise): it is tried again, not remembered as the file's verdict."""
+    user may raise, a DICOM decoder plugin the user may install): it is tried again,
+    not remembered as the file's verdict."""
     return reason in _TRANSIENT or reason.startswith(_TRANSIENT_STARTS)
 
 

@@ -83,6 +83,8 @@ class ImageMeta:
     min_is_white: bool = False  # a gray TIFF that says 0 is white (PhotometricInterpretation 0)
     sigmoid: bool = False  # DICOM VOI LUT Function SIGMOID: the window is an S-curve, not a ramp
     file_window: tuple[float, float] | None = None  # (center, width) the file says to show it with
+    modality: str = ""  # DICOM Modality ("CT", "MR"...); "" for other files
+    rescale_type: str = ""  # DICOM Rescale Type of the modality values ("HU"...) when the file says
 
     @property
     def inverted(self) -> bool:
@@ -453,6 +455,7 @@ def read_image(
     max_pixels: int | None = DEFAULT_MAX_PIXELS,
     window: tuple[float, float] | None = None,
     draft_side: int | None = None,
+    default_window: tuple[float, float] | None = None,
 ) -> ImageData:
     """Decode one frame at full depth, plus a uint8 display rendering.
 
@@ -463,12 +466,14 @@ def read_image(
     ``window`` (center, width) overrides the display window; otherwise 8-bit images
     display as stored, 16-bit/float images with a 0.5-99.5 percentile stretch and
     DICOM with its own window/VOI LUT (min/max when it has none).
+    ``default_window`` replaces that stretch or min/max when the file itself gives no
+    window for the frame (another frame shown like the first one was).
     """
     with open_source(path) as (fh, kind):
         if kind == "dicom":
             from . import dicom
 
-            pixels, display, meta, used = dicom.read(fh, path, frame, max_pixels, window)
+            pixels, display, meta, used = dicom.read(fh, path, frame, max_pixels, window, default_window)
             return ImageData(pixels, display, meta, used, frame)
         pixels = None
         if kind == "tiff":
@@ -476,7 +481,7 @@ def read_image(
         if pixels is None:
             fh.seek(0)
             pixels, meta = _read_pillow(fh, path, frame, max_pixels, draft_side)
-    window = window or meta.file_window
+    window = window or meta.file_window or (default_window if pixels.dtype != np.uint8 else None)
     if meta.sigmoid and window is not None:
         display, used = to_display(pixels, window, invert=meta.inverted, sigmoid=True), window
     else:

@@ -205,7 +205,9 @@ class ThumbnailCache:
         """The thumbnail of ``path`` (RGB or L, longest side <= ``size``).
 
         Served from disk when cached; otherwise made, stored and returned.
-        Raises ImageReadError for unreadable files (remembered until the file changes).
+        Raises ImageReadError for unreadable files (remembered until the file changes,
+        unless the failure can pass with the file unchanged: :func:`.errors.is_transient`,
+        a missing DICOM decoder among them).
         """
         st = self._stat(path)
         target = self.path_for(path, size, st)
@@ -262,6 +264,12 @@ class ThumbnailCache:
                 cls._mark_used(fh, err)
                 reason = fh.read().decode("utf-8", "replace").strip()
         except OSError:
+            return
+        if reason and is_transient(reason):  # stored by an older version ("needs pylibjpeg
+            try:                             # plugins"): the plugin may be installed now
+                err.unlink()
+            except OSError:
+                pass
             return
         raise ImageReadError(path, reason or "unreadable image (cached failure)")
 

@@ -33,8 +33,10 @@ ignored so they reach the window's review shortcuts):
     Shift+arrows: pan; F: fit; 0: 1:1; +/=/-: zoom; double-click: fit.
 
 The W/L presets combobox offers "As loaded", "Auto" (0.5-99.5 percentile stretch),
-"Full range" (data min..max) and, for signed (DICOM/CT-like) data, CT Soft tissue
-40/400, Lung -600/1500 and Bone 400/1800. A drag selects "Custom".
+"Full range" (data min..max) and, for a CT DICOM in HU (or signed non-DICOM data), CT
+Soft tissue 40/400, Lung -600/1500 and Bone 400/1800. A drag selects "Custom".
+"As loaded" shows the frame as its file does (its window, or its VOI LUT); a window the
+reviewer chose is kept through frame steps (:meth:`chosen_window`).
 
 Parts: the toolbar and status row are :mod:`.viewer_bars`, the mouse/key handling
 :class:`.zoom_pan_view.ZoomPanView`, the error panel
@@ -71,6 +73,7 @@ from .viewer_display import (
     PRESET_AUTO,
     PRESET_CUSTOM,
     PRESET_FULL,
+    ct_presets_fit,
     data_range,
     drag_window,
     ndarray_to_qimage,
@@ -102,6 +105,7 @@ class ImageViewer(QWidget):
         self._buffer: Optional[np.ndarray] = None  # keeps the QImage's memory alive
         self._window: Optional[tuple[float, float]] = None
         self._loaded_window: Optional[tuple[float, float]] = None
+        self._loaded = None  # the frame shown as the file shows it (ImageData): what "As loaded" brings back
         self._range: tuple[float, float] = (0.0, 1.0)
         self._fit_mode = True
         self._pending_window: Optional[tuple[float, float]] = None
@@ -176,6 +180,7 @@ class ImageViewer(QWidget):
         self._full_timer.stop()
         self._preview_step = 1
         self._item.setScale(1)
+        self._loaded = data
         self._loaded_window = tuple(data.window) if data.window is not None else None
         if self.window_enabled():
             self._range = data_range(self._pixels)
@@ -193,17 +198,20 @@ class ImageViewer(QWidget):
         if self._window is not None:
             self.windowChanged.emit(float(self._window[0]), float(self._window[1]))
 
-    def show_frame_data(self, data, ready=None) -> None:
-        """Another frame of the image shown (read through the reviewer's window): the zoom,
-        the pan, the preset named in the box and what "As loaded" brings back stay as they
-        were (each step went back to Fit, and the box said "As loaded" for the reviewer's
-        window, which "As loaded" then kept)."""
+    def show_frame_data(self, data, ready=None, loaded=None) -> None:
+        """Another frame of the image shown: ``data`` read through the reviewer's window
+        (:meth:`chosen_window`), ``loaded`` the same frame as the file shows it (through
+        its own window or VOI LUT), or None when ``data`` is that. The zoom, the pan and the
+        preset named in the box stay as they were (each step went back to Fit, and the box
+        said "As loaded" for the reviewer's window); "As loaded" brings back this frame's
+        own look (it brought back the first frame's window, or a VOI LUT's linear stand-in)."""
         fit, transform = self._fit_mode, self._view.transform()
         scroll = (self._view.horizontalScrollBar().value(), self._view.verticalScrollBar().value())
-        preset, loaded = self.preset_combo.currentText(), self._loaded_window
+        preset = self.preset_combo.currentText()
         self.show_image(data, ready)
         if loaded is not None and self.window_enabled():
-            self._loaded_window = loaded
+            self._loaded = loaded
+            self._loaded_window = tuple(loaded.window) if loaded.window is not None else None
         if preset and preset != self.preset_combo.currentText():
             self._select_preset(preset)
         if not fit:
@@ -247,6 +255,16 @@ class ImageViewer(QWidget):
 
     def window(self) -> Optional[tuple[float, float]]:
         return self._window
+
+    def chosen_window(self) -> Optional[tuple[float, float]]:
+        """The reviewer's window (a drag, a preset) for the next frame; None for "As loaded"."""
+        if not self.window_enabled() or self.preset_combo.currentText() in ("", PRESET_AS_LOADED):
+            return None
+        return self._window
+
+    def loaded_window(self) -> Optional[tuple[float, float]]:
+        """The window the frame was loaded with (for other frames of a file without one)."""
+        return self._loaded_window if self.window_enabled() else None
 
     def window_enabled(self) -> bool:
         """Window/level applies: data deeper than 8 bits, or a grayscale DICOM (an 8-bit
@@ -330,6 +348,7 @@ class ImageViewer(QWidget):
         self._buffer = None
         self._window = None
         self._loaded_window = None
+        self._loaded = None
         self._apply_timer.stop()
         self._full_timer.stop()
         self._preview_step = 1
@@ -371,10 +390,7 @@ class ImageViewer(QWidget):
         combo.setCurrentIndex(0)
 
     def _is_ct_like(self) -> bool:
-        if self._pixels is None:
-            return False
-        fmt = str(getattr(getattr(self._data, "meta", None), "format", "") or "").upper()
-        return fmt == "DICOM" or self._pixels.dtype.kind == "i"
+        return self._pixels is not None and ct_presets_fit(getattr(self._data, "meta", None), self._pixels)
 
     def _select_preset(self, name: str) -> None:
         combo = self.preset_combo
@@ -386,9 +402,31 @@ class ImageViewer(QWidget):
             combo.setCurrentIndex(i)
 
     def _on_preset(self, index: int) -> None:
+        if self.preset_combo.itemText(index) == PRESET_AS_LOADED and self._show_loaded():
+            return
         w = preset_window(self.preset_combo.itemText(index), self._pixels, self._loaded_window, self._range)
         if w is not None:
             self._change_window(w, immediate=True)
+
+    def _show_loaded(self) -> bool:
+        """Put the frame back as its file shows it (its window, or its VOI LUT, which no
+        window can give: "As loaded" showed a linear stand-in); False when that is not known."""
+        loaded = self._loaded
+        if loaded is None or loaded.window is None or not self.window_enabled():
+            return False
+        display = np.asarray(loaded.display)
+        if display.shape[:2] != self._pixels.shape[:2]:
+            return False
+        self._apply_timer.stop()
+        self._full_timer.stop()
+        self._pending_window = None
+        self._window = (float(loaded.window[0]), float(loaded.window[1]))
+        self._preview_step = 1
+        self._item.setScale(1)
+        self._set_display(display)
+        self._update_status()
+        self.windowChanged.emit(self._window[0], self._window[1])
+        return True
 
     def _drag_window(self, start: tuple[float, float], dx: float, dy: float) -> None:
         window = drag_window(start, dx, dy, self._range)

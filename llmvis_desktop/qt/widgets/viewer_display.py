@@ -7,6 +7,7 @@ Public API
 ``data_range(pixels) -> (lo, hi)``                the data's min..max (sampled), hi > lo.
 ``preset_window(name, pixels, loaded_window, value_range) -> (center, width) | None``
                                                   the window a W/L preset applies.
+``ct_presets_fit(meta, pixels) -> bool``        whether the CT (HU) presets are offered.
 ``drag_window(start, dx, dy, value_range) -> (center, width)``
                                                   the window after a right-drag of dx, dy px.
 ``pixel_text(pixels, x, y) -> str``               "(x, y) = value" at a scene point, or "".
@@ -14,7 +15,7 @@ Public API
 
 Presets: ``PRESET_AS_LOADED``, ``PRESET_AUTO`` (0.5-99.5 percentile stretch),
 ``PRESET_FULL`` (data min..max), ``PRESET_CUSTOM`` (after a drag) and ``CT_PRESETS``
-(name -> (center, width)) for signed (DICOM/CT-like) data.
+(name -> (center, width)) for a CT DICOM in HU, or signed non-DICOM data.
 """
 from __future__ import annotations
 
@@ -105,6 +106,16 @@ def preset_window(name: str, pixels: Optional[np.ndarray],
         lo, hi = value_range
         return ((lo + hi) / 2.0, hi - lo)
     return CT_PRESETS.get(name)
+
+
+def ct_presets_fit(meta, pixels: np.ndarray) -> bool:
+    """CT presets (Hounsfield units) fit a gray CT DICOM whose values are HU (Rescale Type
+    HU or unsaid), or signed non-DICOM data (a CT's repair); they were offered for every
+    DICOM: MR, RGB, RT dose."""
+    if str(getattr(meta, "format", "") or "").upper() == "DICOM":
+        return (pixels.ndim == 2 and getattr(meta, "modality", "") == "CT"
+                and getattr(meta, "rescale_type", "") in ("", "HU"))
+    return pixels.dtype.kind == "i"
 
 
 def drag_window(start: tuple[float, float], dx: float, dy: float,
