@@ -1,8 +1,11 @@
 """Thumbnails and their disk cache.
 
-A thumbnail is keyed by sha1(absolute path, size, mtime_ns, file size): editing or
-replacing a file gives it a new key, so entries never need invalidating (stale ones are
-simply never asked for again).  Files live under two levels of fan-out directories
+A thumbnail is keyed by sha1(absolute path, size, mtime_ns, file size, inode,
+ctime_ns): editing or replacing a file gives it a new key, so entries never need
+invalidating (stale ones are simply never asked for again).  The inode and ctime catch
+a file replaced by one of the same byte size with its mtime kept (``cp -p``,
+``rsync -t``, ``tar x``): no program can set ctime, and any write, rename or replace
+changes it.  (A ``chmod`` changes it too: that costs one thumbnail made again.)  Files live under two levels of fan-out directories
 (``ab/cd/abcd....jpg``) and are written atomically (temporary file + ``os.replace``), so a
 reader never sees half a file even with several processes sharing the cache.
 
@@ -180,7 +183,8 @@ class ThumbnailCache:
     # ------------------------------------------------------------------ keys
     @staticmethod
     def key(path: PathLike, size: int, st: os.stat_result) -> str:
-        text = f"{os.path.abspath(os.fspath(path))}\0{int(size)}\0{st.st_mtime_ns}\0{st.st_size}"
+        text = (f"{os.path.abspath(os.fspath(path))}\0{int(size)}\0{st.st_mtime_ns}\0{st.st_size}"
+                f"\0{st.st_ino}\0{st.st_ctime_ns}")
         return hashlib.sha1(text.encode("utf-8", "surrogateescape")).hexdigest()
 
     def path_for(self, path: PathLike, size: int, st: os.stat_result | None = None) -> Path:
