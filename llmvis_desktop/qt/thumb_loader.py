@@ -45,7 +45,7 @@ class _Fallback:
     def __init__(self, max_pixels: Optional[int] = None) -> None:
         self.max_pixels = max_pixels
 
-    def get(self, path, size: int):
+    def get(self, path, size: int, larger=()):
         from PIL import Image
 
         with Image.open(path) as im:
@@ -122,12 +122,13 @@ class _Runner(KeptRunnable):
             item = loader._pop()
             if item is None:
                 return
-            gen, image_id, path, size, ratio = item
+            gen, image_id, path, size, ratio, larger = item
             FOREGROUND.yield_to()
             img, err = None, ""
             sig = signature(path)  # before reading: a change meanwhile shows at revalidate()
             try:
-                img = pil_to_qimage(loader.cache.get(path, size))
+                img = pil_to_qimage(loader.cache.get(path, size, larger) if larger
+                                    else loader.cache.get(path, size))
             except Exception as exc:  # ImageReadError and reader bugs alike
                 err = getattr(exc, "reason", None) or f"{type(exc).__name__}: {exc}"
             loader._deliver((gen, image_id, size, ratio, img, err, path, sig))
@@ -143,7 +144,8 @@ class ThumbLoader(QObject):
         self.cache = cache
         self.generation = 0
         self._lock = threading.Lock()
-        self._stack: list[tuple[int, int, Path, int, float]] = []  # gen, id, path, size, ratio
+        # gen, id, path, size, ratio, larger sizes in memory (their disk thumbnails may do)
+        self._stack: list[tuple[int, int, Path, int, float, tuple]] = []
         self._done: list[tuple] = []  # results waiting for the GUI thread
         self._queued: set[tuple[int, int]] = set()
         self._runners = 0
@@ -307,7 +309,8 @@ class ThumbLoader(QObject):
                         break
             else:
                 self._queued.add(key)
-                self._stack.append((self.generation, image_id, Path(path), size, ratio))
+                larger = tuple(s for s in self._sizes.get(image_id, ()) if s > size)
+                self._stack.append((self.generation, image_id, Path(path), size, ratio, larger))
                 # a long fast scroll leaves old requests behind: keep the newest ones
                 # (a few screens). Rows scrolled past are not worth the CPU the GUI
                 # thread needs while scrolling; painted again, they are asked again.

@@ -143,6 +143,23 @@ def test_same_size_and_mtime_but_new_pixels_invalidates(tmp_path, how):
     assert cache.get(src, 16).getpixel((8, 4)) == (0, 0, 255)
 
 
+def test_a_smaller_size_is_made_from_a_larger_cached_one(tmp_path, counting):
+    """A smaller grid size decoded every original again (seconds for a large TIFF)."""
+    big, small = tmp_path / "big.png", tmp_path / "small.png"
+    Image.new("RGB", (400, 300), (0, 128, 255)).save(big)
+    Image.new("RGB", (10, 5), (255, 128, 0)).save(small)
+    cache = ThumbnailCache(tmp_path / "cache")
+    cache.get(big, 64)
+    cache.get(small, 64)
+    assert len(counting) == 2
+    assert cache.get(big, 48, larger=(64, 200)).size == (48, 36)  # 200: not cached, skipped
+    assert cache.get(small, 48, larger=(64,)).size == (10, 5)
+    assert len(counting) == 2  # no decode
+    assert cache.path_for(big, 48).exists()  # stored under its own size
+    assert cache.get(big, 32, larger=(16,)).size == (32, 24)  # only larger ones serve
+    assert len(counting) == 3
+
+
 def test_failure_is_cached_and_reraised_until_the_file_changes(tmp_path, counting):
     src = tmp_path / "broken.jpg"
     src.write_text("not a jpeg")

@@ -205,10 +205,12 @@ class ThumbnailCache:
         return st
 
     # ------------------------------------------------------------------ lookup
-    def get(self, path: PathLike, size: int) -> Image.Image:
+    def get(self, path: PathLike, size: int, larger: tuple[int, ...] = ()) -> Image.Image:
         """The thumbnail of ``path`` (RGB or L, longest side <= ``size``).
 
-        Served from disk when cached; otherwise made, stored and returned.
+        Served from disk when cached; otherwise made, stored and returned: from the
+        cached thumbnail of one of the sizes ``larger`` if there is one (a smaller grid
+        size without decoding a large original again), else from the file.
         Raises ImageReadError for unreadable files (remembered until the file changes).
         """
         st = self._stat(path)
@@ -222,8 +224,10 @@ class ThumbnailCache:
             if cached is not None:
                 return cached
             self._raise_cached_error(path, target)
+            thumb = self._from_larger(path, size, larger, st)
             try:
-                thumb = make_thumbnail(path, size, self.max_pixels)
+                if thumb is None:
+                    thumb = make_thumbnail(path, size, self.max_pixels)
             except ImageReadError as exc:
                 reason = exc.reason.encode()
                 if not is_transient(exc.reason):
@@ -231,6 +235,15 @@ class ThumbnailCache:
                 raise
             self._store(target, lambda f: thumb.save(f, "JPEG", quality=self.quality))
             return thumb
+
+    def _from_larger(self, path: PathLike, size: int, larger: tuple[int, ...],
+                     st: os.stat_result) -> Image.Image | None:
+        for other in sorted(s for s in larger if s > size):
+            big = self._load_cached(self.path_for(path, other, st))
+            if big is not None:
+                big.thumbnail((size, size))  # (a thumbnail under its size was the whole image)
+                return big
+        return None
 
     def _load_cached(self, target: Path) -> Image.Image | None:
         try:
