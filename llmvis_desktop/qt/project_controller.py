@@ -232,10 +232,12 @@ class ProjectController(QObject):
         if skipped:  # files left out of the index (a pipe, a name that is not UTF-8): say so
             text += "; " + "; ".join(skipped)
         self.win.statusBar().showMessage(text, 15000 if skipped else 8000)
-        if result.changed or result.missing:
-            # changed or removed files: thumbnails in memory and the grid's rows are stale
-            # (the disk cache is keyed by the file's time and size, so it is not)
-            self.win.thumbs.clear()
+        # thumbnails in memory of files that changed are dropped and made again (the disk
+        # cache's key has the file's size, times and inode, so it is never stale). Not only
+        # when the index saw changes: it compares size and mtime, and a file replaced with
+        # both kept (cp -p, rsync -t) is seen by the thumbnails' inode and ctime alone.
+        self.win.thumbs.revalidate()
+        if result.changed or result.missing:  # the grid's rows are stale
             self.win.model.refresh_all()
             cur = self.win.review.current
             if cur is not None:  # its file may be the one that changed: shown again if so

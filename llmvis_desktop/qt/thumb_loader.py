@@ -1,7 +1,10 @@
 """Thumbnails off the GUI thread.
 
-``ThumbLoader.pixmap(image_id, path, size)`` answers from a pixmap LRU at once or
-returns None and queues the request. Workers serve the newest request first (a LIFO
+``ThumbLoader.pixmap(image_id, path, size, ratio)`` answers from a pixmap LRU at once or
+returns None and queues the request. ``size`` is in device pixels (the grid asks for
+its logical size times the screen's device pixel ratio, and the pixmap comes back
+tagged with ``ratio``, so a 2x screen gets sharp thumbnails); the LRU is bounded in
+bytes (``max_bytes``), not items, as a 384 px thumbnail weighs 36 times a 64 px one. Workers serve the newest request first (a LIFO
 stack: what the user scrolled to last is what they look at), read through the core's
 disk cache (``core.imaging.thumbs.ThumbnailCache``), build a ``QImage`` in the worker
 and hand it to the GUI thread, which turns it into a ``QPixmap`` (pixmaps are GUI-
@@ -11,16 +14,23 @@ was empty, and the GUI thread takes everything queued in one call (one signal pe
 batch instead of one per thumbnail: during a fast scroll that dispatch was most of
 what the GUI thread did besides painting). ``reset()`` bumps a generation
 counter: results of requests made before it (other folder, other filter) are dropped.
+
+While a new size is on its way (Ctrl+wheel), ``stand_in`` gives the pixmap of another
+size already in memory, scaled, so cells are not blanked for the seconds a large file
+takes. ``revalidate()`` (after a re-index) stats the files of what is in memory on a
+worker and drops what changed, by size, mtime, inode or ctime; the indexer compares
+only size and mtime, so a file replaced with both kept was shown stale.
 """
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections import OrderedDict
 from pathlib import Path
 from typing import Optional
 
-from PySide6.QtCore import QObject, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, QThreadPool, Qt, Signal, Slot
 from PySide6.QtGui import QImage, QPixmap
 
 from ..core.tasks import FOREGROUND
@@ -36,7 +46,7 @@ class _Fallback:
     def __init__(self, max_pixels: Optional[int] = None) -> None:
         self.max_pixels = max_pixels
 
-    def get(self, path, size: int):
+    def get(self, path, size: int, larger=()):
         try:
             from ..core.imaging.thumbs import make_thumbnail
         except ImportError:  # pragma: no cover - only while the imaging layer is missing
@@ -88,8 +98,38 @@ def pil_to_qimage(im) -> QImage:
     return QImage(data, im.width, im.height, bpl, fmt).copy()
 
 
+MAX_BYTES = 256 * 2**20  # pixmap memory kept (width x height x 4 each)
+
+
+def signature(path) -> Optional[tuple]:
+    """What says a file is still the one a thumbnail was made of (None: cannot stat).
+    The same fields as the disk cache's key (``ThumbnailCache.key``)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
+
+
+def pixmap_bytes(pm: QPixmap) -> int:
+    return pm.width() * pm.height() * 4
+
+
 class _Signals(QObject):
     wake = Signal()  # results are queued in ``ThumbLoader._done``
+    stale = Signal(object)  # [(image_id, signature checked)] whose file changed
+
+
+class _Revalidate(KeptRunnable):
+    def __init__(self, loader: "ThumbLoader", items: list) -> None:
+        super().__init__()
+        self.loader, self.items = loader, items
+
+    def work(self) -> None:
+        background_thread()
+        changed = [(image_id, sig) for image_id, path, sig in self.items if signature(path) != sig]
+        if changed and not self.loader._closed:
+            self.loader._signals.stale.emit(changed)
 
 
 class _Runner(KeptRunnable):
@@ -104,14 +144,16 @@ class _Runner(KeptRunnable):
             item = loader._pop()
             if item is None:
                 return
-            gen, image_id, path, size = item
+            gen, image_id, path, size, ratio, larger = item
             FOREGROUND.yield_to()
             img, err = None, ""
+            sig = signature(path)  # before reading: a change meanwhile shows at revalidate()
             try:
-                img = pil_to_qimage(loader.cache.get(path, size))
+                img = pil_to_qimage(loader.cache.get(path, size, larger) if larger
+                                    else loader.cache.get(path, size))
             except Exception as exc:  # ImageReadError and reader bugs alike
                 err = getattr(exc, "reason", None) or f"{type(exc).__name__}: {exc}"
-            loader._deliver((gen, image_id, size, img, err))
+            loader._deliver((gen, image_id, size, ratio, img, err, path, sig))
 
 
 class ThumbLoader(QObject):
@@ -119,18 +161,24 @@ class ThumbLoader(QObject):
     failed = Signal(int, str)
 
     def __init__(self, cache, parent: Optional[QObject] = None, threads: int = 2,
-                 lru_items: int = 1500) -> None:
+                 max_bytes: int = MAX_BYTES) -> None:
         super().__init__(parent)
         self.cache = cache
         self.generation = 0
         self._lock = threading.Lock()
-        self._stack: list[tuple[int, int, Path, int]] = []
+        # gen, id, path, size, ratio, larger sizes in memory (their disk thumbnails may do)
+        self._stack: list[tuple[int, int, Path, int, float, tuple]] = []
         self._done: list[tuple] = []  # results waiting for the GUI thread
         self._queued: set[tuple[int, int]] = set()
         self._runners = 0
         self._threads = threads
         self._lru: OrderedDict[tuple[int, int], QPixmap] = OrderedDict()
-        self._lru_items = lru_items
+        self._lru_bytes = 0
+        self._max_bytes = max_bytes
+        self._made: dict[tuple[int, int], tuple[Path, Optional[tuple]]] = {}  # LRU key -> file, signature
+        self._sizes: dict[int, set[int]] = {}  # image id -> its sizes in the LRU
+        self._error_sigs: dict[int, tuple[Path, Optional[tuple]]] = {}
+        self._stand_ins: dict[tuple[int, int], QPixmap] = {}  # made for sizes on their way
         self.max_pending = 400  # queued requests kept (newest first); older ones dropped
         self._errors: dict[int, str] = {}
         favour_gui_thread()
@@ -139,11 +187,13 @@ class ThumbLoader(QObject):
         self._keeper = RunnableKeeper()
         self._signals = _Signals()
         self._signals.wake.connect(self._on_loaded)
+        self._signals.stale.connect(self._on_stale)
         self._closed = False
         self._companions: list = []  # shutdown(timeout_ms) -> bool of threads that go with ours
 
     # --- GUI thread -----------------------------------------------------------
-    def pixmap(self, image_id: int, path: Path, size: int) -> Optional[QPixmap]:
+    def pixmap(self, image_id: int, path: Path, size: int, ratio: float = 1.0) -> Optional[QPixmap]:
+        """The thumbnail at ``size`` device pixels, tagged with device pixel ratio ``ratio``."""
         key = (image_id, size)
         pm = self._lru.get(key)
         if pm is not None:
@@ -151,8 +201,35 @@ class ThumbLoader(QObject):
             return pm
         if image_id in self._errors or self._closed:
             return None
-        self._push(image_id, path, size)
+        self._push(image_id, path, size, ratio)
         return None
+
+    def stand_in(self, image_id: int, size: int, ratio: float = 1.0) -> Optional[QPixmap]:
+        """While ``size`` is on its way: another size of the image already in memory,
+        scaled to about what ``size`` will be (made once, dropped when the real one
+        arrives or at ``reset``). None when there is no other size."""
+        key = (image_id, size)
+        pm = self._stand_ins.get(key)
+        if pm is not None or image_id in self._errors:
+            return pm
+        sizes = [s for s in self._sizes.get(image_id, ()) if s != size]
+        if not sizes:
+            return None
+        larger = [s for s in sizes if s > size]
+        old = min(larger) if larger else max(sizes)  # the nearest larger one looks best
+        src = self._lru[(image_id, old)]
+        longest = max(src.width(), src.height())
+        # the new thumbnail's longest side: ``size`` unless the image is smaller than that
+        # (a thumbnail smaller than its size was the whole image)
+        target = min(longest, size) if longest < old else size
+        if target == longest:
+            pm = QPixmap(src)
+        else:
+            pm = src.scaled(target, target, Qt.AspectRatioMode.KeepAspectRatio,
+                            Qt.TransformationMode.SmoothTransformation)
+        pm.setDevicePixelRatio(ratio)
+        self._stand_ins[key] = pm
+        return pm
 
     def cached(self, image_id: int, size: int) -> Optional[QPixmap]:
         """The pixmap when it is in memory (marked recently used), else None; queues nothing."""
@@ -168,24 +245,63 @@ class ThumbLoader(QObject):
     def forget(self, image_id: int) -> None:
         """Drop what is known of one image (its file changed)."""
         self._errors.pop(image_id, None)
-        for key in [k for k in self._lru if k[0] == image_id]:
-            del self._lru[key]
+        self._error_sigs.pop(image_id, None)
+        for size in list(self._sizes.get(image_id, ())):
+            self._drop((image_id, size))
+        for key in [k for k in self._stand_ins if k[0] == image_id]:
+            del self._stand_ins[key]
+
+    def revalidate(self) -> None:
+        """Drop (and repaint, via ``ready``) the thumbnails and errors of files that
+        changed since they were read; the files are stat'ed on a worker thread."""
+        if self._closed:
+            return
+        items = [(k[0], path, sig) for k, (path, sig) in self._made.items()]
+        items += [(i, path, sig) for i, (path, sig) in self._error_sigs.items()]
+        if items:
+            self._keeper.start(self.pool, _Revalidate(self, items))
+
+    @Slot(object)
+    def _on_stale(self, changed) -> None:
+        if self._closed:
+            return
+        ids = []
+        for image_id, sig in changed:
+            known = [self._made[(image_id, size)][1] for size in self._sizes.get(image_id, ())]
+            if image_id in self._error_sigs:
+                known.append(self._error_sigs[image_id][1])
+            if sig in known:  # (not made again from the new file meanwhile)
+                self.forget(image_id)
+                ids.append(image_id)
+        if ids:
+            log.info("%d thumbnail(s) dropped: their files changed", len(ids))
+            self.ready.emit(ids)
 
     def reset(self) -> None:
-        """New folder or filter: pending requests and late results are dropped."""
+        """New folder, filter or size: pending requests and late results are dropped."""
         with self._lock:
             self.generation += 1
             self._stack.clear()
             self._queued.clear()
+        self._stand_ins.clear()
 
     def clear(self) -> None:
         self.reset()
         self._lru.clear()
+        self._made.clear()
+        self._sizes.clear()
+        self._lru_bytes = 0
         self._errors.clear()
+        self._error_sigs.clear()
 
-    def set_capacity(self, items: int) -> None:
-        self._lru_items = max(100, items)
+    def set_capacity(self, max_bytes: int) -> None:
+        """Pixmap memory kept, in bytes (at least 16 MB)."""
+        self._max_bytes = max(16 * 2**20, int(max_bytes))
         self._trim()
+
+    def memory(self) -> int:
+        """Bytes of pixmaps in the LRU (width x height x 4 each)."""
+        return self._lru_bytes
 
     def pending(self) -> int:
         with self._lock:
@@ -203,7 +319,7 @@ class ThumbLoader(QObject):
         ok = all([fn(timeout_ms) for fn in self._companions])
         return self.pool.waitForDone(timeout_ms) and ok
 
-    def _push(self, image_id: int, path: Path, size: int) -> None:
+    def _push(self, image_id: int, path: Path, size: int, ratio: float = 1.0) -> None:
         start = False
         with self._lock:
             key = (image_id, size)
@@ -215,7 +331,8 @@ class ThumbLoader(QObject):
                         break
             else:
                 self._queued.add(key)
-                self._stack.append((self.generation, image_id, Path(path), size))
+                larger = tuple(s for s in self._sizes.get(image_id, ()) if s > size)
+                self._stack.append((self.generation, image_id, Path(path), size, ratio, larger))
                 # a long fast scroll leaves old requests behind: keep the newest ones
                 # (a few screens). Rows scrolled past are not worth the CPU the GUI
                 # thread needs while scrolling; painted again, they are asked again.
@@ -246,24 +363,45 @@ class ThumbLoader(QObject):
             return
         ready = []
         with FOREGROUND.busy():
-            for gen, image_id, size, img, err in done:
+            for gen, image_id, size, ratio, img, err, path, sig in done:
                 if gen != self.generation:
                     continue
                 with self._lock:
                     self._queued.discard((image_id, size))
                 if img is None:
                     self._errors[image_id] = err or "cannot read the image"
+                    self._error_sigs[image_id] = (path, sig)
                     self.failed.emit(image_id, self._errors[image_id])
                 else:
-                    self._lru[(image_id, size)] = QPixmap.fromImage(img)
+                    key = (image_id, size)
+                    self._drop(key)
+                    pm = QPixmap.fromImage(img)
+                    pm.setDevicePixelRatio(ratio)
+                    self._lru[key] = pm
+                    self._lru_bytes += pixmap_bytes(pm)
+                    self._made[key] = (path, sig)
+                    self._sizes.setdefault(image_id, set()).add(size)
+                    self._stand_ins.pop(key, None)
                 ready.append(image_id)
             self._trim()
             if ready:
                 self.ready.emit(ready)
 
+    def _drop(self, key: tuple[int, int]) -> None:
+        pm = self._lru.pop(key, None)
+        if pm is None:
+            return
+        self._lru_bytes -= pixmap_bytes(pm)
+        self._made.pop(key, None)
+        sizes = self._sizes.get(key[0])
+        if sizes is not None:
+            sizes.discard(key[1])
+            if not sizes:
+                del self._sizes[key[0]]
+
     def _trim(self) -> None:
-        while len(self._lru) > self._lru_items:
-            self._lru.popitem(last=False)
+        while self._lru_bytes > self._max_bytes and len(self._lru) > 1:
+            self._drop(next(iter(self._lru)))
 
     # --- worker threads -------------------------------------------------------
     def _pop(self):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -117,6 +118,46 @@ def test_mtime_change_invalidates(tmp_path, counting):
     assert cache.path_for(src, 16) != old_entry
     cache.get(src, 16)
     assert len(counting) == 2
+
+
+@pytest.mark.parametrize("how", ["replaced", "rewritten in place"])
+def test_same_size_and_mtime_but_new_pixels_invalidates(tmp_path, how):
+    """``cp -p``, ``rsync -t``, ``tar x``: same byte size, mtime kept, new pixels. The old
+    thumbnail was served forever while the viewer showed the new image."""
+    src = tmp_path / "frame.bmp"
+    Image.new("RGB", (40, 20), (255, 0, 0)).save(src)
+    cache = ThumbnailCache(tmp_path / "cache")
+    assert cache.get(src, 16).getpixel((8, 4)) == (255, 0, 0)
+    st = os.stat(src)
+    time.sleep(0.05)  # ctime has the kernel's coarse clock (a few ms)
+    new = tmp_path / "new.bmp"
+    Image.new("RGB", (40, 20), (0, 0, 255)).save(new)
+    if how == "replaced":
+        os.replace(new, src)
+    else:
+        with open(src, "r+b") as fh:
+            fh.write(new.read_bytes())
+    os.utime(src, ns=(st.st_atime_ns, st.st_mtime_ns))
+    after = os.stat(src)
+    assert (after.st_size, after.st_mtime_ns) == (st.st_size, st.st_mtime_ns)
+    assert cache.get(src, 16).getpixel((8, 4)) == (0, 0, 255)
+
+
+def test_a_smaller_size_is_made_from_a_larger_cached_one(tmp_path, counting):
+    """A smaller grid size decoded every original again (seconds for a large TIFF)."""
+    big, small = tmp_path / "big.png", tmp_path / "small.png"
+    Image.new("RGB", (400, 300), (0, 128, 255)).save(big)
+    Image.new("RGB", (10, 5), (255, 128, 0)).save(small)
+    cache = ThumbnailCache(tmp_path / "cache")
+    cache.get(big, 64)
+    cache.get(small, 64)
+    assert len(counting) == 2
+    assert cache.get(big, 48, larger=(64, 200)).size == (48, 36)  # 200: not cached, skipped
+    assert cache.get(small, 48, larger=(64,)).size == (10, 5)
+    assert len(counting) == 2  # no decode
+    assert cache.path_for(big, 48).exists()  # stored under its own size
+    assert cache.get(big, 32, larger=(16,)).size == (32, 24)  # only larger ones serve
+    assert len(counting) == 3
 
 
 def test_failure_is_cached_and_reraised_until_the_file_changes(tmp_path, counting):

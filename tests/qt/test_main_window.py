@@ -165,6 +165,41 @@ def test_a_reindex_shows_a_changed_file_anew(qtbot, window, image_folder):
     qtbot.waitUntil(lambda: window.review.current.width == 90, timeout=10000)
 
 
+def test_a_reindex_shows_a_file_replaced_with_its_size_and_mtime_kept(qtbot, window, image_folder):
+    """cp -p, rsync -t, tar x: same byte size, same mtime, new pixels. The index saw no
+    change, and the grid kept the old thumbnail (memory and disk) while the viewer showed
+    the new image."""
+    import os
+    import time
+
+    from PIL import Image
+
+    path = image_folder / "zz_frame.bmp"
+    Image.new("RGB", (40, 30), (255, 0, 0)).save(path)
+    open_and_index(qtbot, window, image_folder)
+    rec = next(r for r in map(window.model.record_at, range(window.model.rowCount()))
+               if r.name == "zz_frame.bmp")
+    size = window.model.thumb_size
+
+    def center():
+        pm = window.thumbs.pixmap(rec.id, path, size)  # queued when missing
+        if pm is None:
+            return None
+        c = pm.toImage().pixelColor(pm.width() // 2, pm.height() // 2)
+        return (c.red(), c.green(), c.blue())
+
+    qtbot.waitUntil(lambda: center() == (255, 0, 0), timeout=10000)
+    st = os.stat(path)
+    time.sleep(0.05)  # ctime has the kernel's coarse clock
+    Image.new("RGB", (40, 30), (0, 0, 255)).save(image_folder / "new.tmp", "BMP")
+    os.replace(image_folder / "new.tmp", path)
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert os.stat(path).st_size == st.st_size
+    with qtbot.waitSignal(window.index_finished, timeout=20000):
+        window.project_ctl.start_index()
+    qtbot.waitUntil(lambda: center() == (0, 0, 255), timeout=10000)
+
+
 def test_a_recent_project_that_is_gone_leaves_the_open_one_open(qtbot, window, image_folder, tmp_path):
     open_and_index(qtbot, window, image_folder)
     assert window.project_ctl.open_project(tmp_path / "deleted-since") is False

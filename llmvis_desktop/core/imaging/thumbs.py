@@ -1,8 +1,11 @@
 """Thumbnails and their disk cache.
 
-A thumbnail is keyed by sha1(absolute path, size, mtime_ns, file size): editing or
-replacing a file gives it a new key, so entries never need invalidating (stale ones are
-simply never asked for again).  Files live under two levels of fan-out directories
+A thumbnail is keyed by sha1(absolute path, size, mtime_ns, file size, inode,
+ctime_ns): editing or replacing a file gives it a new key, so entries never need
+invalidating (stale ones are simply never asked for again).  The inode and ctime catch
+a file replaced by one of the same byte size with its mtime kept (``cp -p``,
+``rsync -t``, ``tar x``): no program can set ctime, and any write, rename or replace
+changes it.  (A ``chmod`` changes it too: that costs one thumbnail made again.)  Files live under two levels of fan-out directories
 (``ab/cd/abcd....jpg``) and are written atomically (temporary file + ``os.replace``), so a
 reader never sees half a file even with several processes sharing the cache.
 
@@ -180,7 +183,8 @@ class ThumbnailCache:
     # ------------------------------------------------------------------ keys
     @staticmethod
     def key(path: PathLike, size: int, st: os.stat_result) -> str:
-        text = f"{os.path.abspath(os.fspath(path))}\0{int(size)}\0{st.st_mtime_ns}\0{st.st_size}"
+        text = (f"{os.path.abspath(os.fspath(path))}\0{int(size)}\0{st.st_mtime_ns}\0{st.st_size}"
+                f"\0{st.st_ino}\0{st.st_ctime_ns}")
         return hashlib.sha1(text.encode("utf-8", "surrogateescape")).hexdigest()
 
     def path_for(self, path: PathLike, size: int, st: os.stat_result | None = None) -> Path:
@@ -201,10 +205,12 @@ class ThumbnailCache:
         return st
 
     # ------------------------------------------------------------------ lookup
-    def get(self, path: PathLike, size: int) -> Image.Image:
+    def get(self, path: PathLike, size: int, larger: tuple[int, ...] = ()) -> Image.Image:
         """The thumbnail of ``path`` (RGB or L, longest side <= ``size``).
 
-        Served from disk when cached; otherwise made, stored and returned.
+        Served from disk when cached; otherwise made, stored and returned: from the
+        cached thumbnail of one of the sizes ``larger`` if there is one (a smaller grid
+        size without decoding a large original again), else from the file.
         Raises ImageReadError for unreadable files (remembered until the file changes,
         unless the failure can pass with the file unchanged: :func:`.errors.is_transient`,
         a missing DICOM decoder among them).
@@ -220,8 +226,10 @@ class ThumbnailCache:
             if cached is not None:
                 return cached
             self._raise_cached_error(path, target)
+            thumb = self._from_larger(path, size, larger, st)
             try:
-                thumb = make_thumbnail(path, size, self.max_pixels)
+                if thumb is None:
+                    thumb = make_thumbnail(path, size, self.max_pixels)
             except ImageReadError as exc:
                 reason = exc.reason.encode()
                 if not is_transient(exc.reason):
@@ -229,6 +237,15 @@ class ThumbnailCache:
                 raise
             self._store(target, lambda f: thumb.save(f, "JPEG", quality=self.quality))
             return thumb
+
+    def _from_larger(self, path: PathLike, size: int, larger: tuple[int, ...],
+                     st: os.stat_result) -> Image.Image | None:
+        for other in sorted(s for s in larger if s > size):
+            big = self._load_cached(self.path_for(path, other, st))
+            if big is not None:
+                big.thumbnail((size, size))  # (a thumbnail under its size was the whole image)
+                return big
+        return None
 
     def _load_cached(self, target: Path) -> Image.Image | None:
         try:

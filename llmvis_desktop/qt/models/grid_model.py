@@ -5,7 +5,8 @@ query (filtering and sorting never happen in Python). Records are fetched on dem
 in windows of ``WINDOW`` rows and kept in a small LRU of windows; after a review
 action ``refresh_ids([id])`` re-reads just those rows. Thumbnails come from a
 :class:`~llmvis_desktop.qt.thumb_loader.ThumbLoader`; a row whose thumbnail arrives
-gets a ``dataChanged``.
+gets a ``dataChanged``. Thumbnails are asked for at the cell's size times the screen's
+device pixel ratio (:func:`thumb_pixels`), so a 2x screen gets twice the pixels.
 """
 from __future__ import annotations
 
@@ -35,6 +36,11 @@ MAX_WINDOWS = 64
 MAX_PENDING_WINDOWS = 8  # a fast scroll leaves old requests behind: keep the newest
 
 log = logging.getLogger(__name__)
+
+
+def thumb_pixels(size: int, ratio: float) -> int:
+    """Device pixels of a ``size`` (logical pixels) thumbnail on a screen of ``ratio``."""
+    return max(1, round(size * ratio))
 
 
 class _FetchSignals(QObject):
@@ -75,6 +81,7 @@ class GridModel(QAbstractListModel):
         self.project = None
         self.loader = None
         self.thumb_size = 160
+        self.thumb_ratio = 1.0  # device pixel ratio of the view (the delegate keeps it up to date)
         self.filter: Optional[ImageFilter] = None
         self.sort = "name"
         self.descending = False
@@ -323,9 +330,7 @@ class GridModel(QAbstractListModel):
         if role == RecordRole:
             return rec
         if role == ThumbRole:
-            if self.loader is None:
-                return None
-            return self.loader.pixmap(rec.id, self.project.path_of(rec), self.thumb_size)
+            return self.thumb_for(row, rec)
         if role == ThumbErrorRole:
             return self.loader.error(rec.id) if self.loader is not None else None
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -341,15 +346,23 @@ class GridModel(QAbstractListModel):
             return "\n".join(parts)
         return None
 
-    def thumb_for(self, row: int, rec: ImageRecord):
-        """The thumbnail of ``rec`` (at ``row``) or None (then it is queued): the
-        delegate's direct path, without a ``data()`` round trip through Qt."""
+    def thumb_for(self, row: int, rec: ImageRecord, ratio: Optional[float] = None):
+        """The thumbnail of ``rec`` (at ``row``) for a screen of device pixel ratio
+        ``ratio`` (None: ``thumb_ratio``), or None (then it is queued): the delegate's
+        direct path, without a ``data()`` round trip through Qt. While the size asked
+        for is on its way, another size already in memory stands in, scaled."""
         if self.loader is None or self.project is None:
             return None
-        pm = self.loader.cached(rec.id, self.thumb_size)
+        if ratio is None:
+            ratio = self.thumb_ratio
+        px = thumb_pixels(self.thumb_size, ratio)
+        pm = self.loader.cached(rec.id, px)
         if pm is not None:
             return pm
-        return self.loader.pixmap(rec.id, self.project.path_of(rec), self.thumb_size)
+        pm = self.loader.pixmap(rec.id, self.project.path_of(rec), px, ratio)
+        if pm is not None:
+            return pm
+        return self.loader.stand_in(rec.id, px, ratio)
 
     def _thumb_ready(self, image_ids) -> None:
         rows = [r for r in map(self._row_of.get, image_ids) if r is not None]

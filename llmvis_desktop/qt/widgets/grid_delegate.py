@@ -72,14 +72,24 @@ class GridDelegate(QStyledItemDelegate):
         if rec is None:
             painter.fillRect(bx, by, size, size, self._placeholder)
             return
+        dpr = self._dpr(painter)
         thumb = getattr(model, "thumb_for", None)
-        pm = thumb(row, rec) if thumb is not None else index.data(ThumbRole)
+        if thumb is not None:
+            if getattr(model, "thumb_ratio", dpr) != dpr:
+                model.thumb_ratio = dpr  # for data(ThumbRole) too
+            pm = thumb(row, rec, dpr)
+        else:
+            pm = index.data(ThumbRole)
         if pm is not None and not pm.isNull():
-            w, h = pm.width(), pm.height()
-            if w > size or h > size:  # a larger cached size during a resize
-                pm = pm.scaled(size, size, Qt.AspectRatioMode.KeepAspectRatio,
-                               Qt.TransformationMode.FastTransformation)
-                w, h = pm.width(), pm.height()
+            # sizes in logical pixels: a pixmap made for a 2x screen has twice the pixels
+            pr = pm.devicePixelRatio()
+            w, h = round(pm.width() / pr), round(pm.height() / pr)
+            if w > size or h > size:  # made for a larger size or another screen
+                side = round(size * dpr)
+                pm = pm.scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio,
+                               Qt.TransformationMode.SmoothTransformation)
+                pm.setDevicePixelRatio(dpr)
+                w, h = round(pm.width() / dpr), round(pm.height() / dpr)
             painter.drawPixmap(bx + (size - w) // 2, by + (size - h) // 2, pm)
         else:
             err = index.data(ThumbErrorRole) or rec.error
@@ -90,7 +100,7 @@ class GridDelegate(QStyledItemDelegate):
                 painter.drawText(QRect(bx + 6, by + 6, size - 12, size - 12),
                                  Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
                                  "⚠ " + err[:80])
-        painter.drawPixmap(bx, by, self._overlay(painter, model, rec, size))
+        painter.drawPixmap(bx, by, self._overlay(dpr, model, rec, size))
         # name
         painter.setPen(option.palette.highlightedText().color() if selected else option.palette.text().color())
         painter.setFont(self._font)
@@ -109,12 +119,11 @@ class GridDelegate(QStyledItemDelegate):
             text = self._names[key] = self._fm.elidedText(name, Qt.TextElideMode.ElideMiddle, size)
         return text
 
-    def _overlay(self, painter: QPainter, model, rec, size: int) -> QPixmap:
+    def _overlay(self, dpr: float, model, rec, size: int) -> QPixmap:
         """Status bar, status/error/repair badges and label dots, drawn once per combination."""
         colors = tuple(model.label_color(n) if hasattr(model, "label_color") else "#888888"
                        for n in rec.labels[:8])
         error = bool(rec.error or rec.status == "error")
-        dpr = self._dpr(painter)
         key = (size, dpr, rec.status, error, bool(rec.has_repair), colors)
         pm = self._overlays.get(key)
         if pm is None:
