@@ -1,72 +1,28 @@
 """DICOM de-identification for exports (pydicom, on the source file).
 
-Removes or blanks the patient, institution and physician attributes and the free text
-listed in :data:`BLANK` / :data:`REMOVE` at every level (inside sequences too), drops
-overlays and curves (drawn text), every private tag and the sending station's name, remaps every UID that is
-not a DICOM-defined one (``1.2.840.10008.*``) with a keyed, deterministic mapping
-(the same UID maps to the same new UID in every file of an export, and in every
-export that uses the same secret), marks the dataset ``PatientIdentityRemoved``
-and warns when ``BurnedInAnnotation`` is ``YES`` (text in the pixels cannot be
-removed here).
+Follows DICOM PS3.15 Annex E's Basic Application Level Confidentiality Profile (the
+lists and the safety net are in :mod:`.deid_profile`) at every level, inside sequences
+too: patient, institution, physician and device attributes and free text are emptied
+or removed, every person name is emptied, the patient/study/visit/procedure groups keep
+only allow-listed free text, overlays and curves (drawn text) and every private tag go,
+and so do the file meta's application entity titles. Every UID that is not a
+DICOM-defined one (``1.2.840.10008.*``) is remapped with a keyed, deterministic mapping
+(the same UID maps to the same new UID in every file of an export, and in every export
+that uses the same secret). The dataset is marked ``PatientIdentityRemoved`` and written
+as a DICOM file with a file meta, whatever the source had. A warning says when the
+pixels may show text (``BurnedInAnnotation`` YES, or absent on a modality that usually
+burns text in): that cannot be removed here.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import uuid
 from pathlib import Path
 
-#: Type-2 attributes kept present but emptied (so the file stays conformant).
-BLANK = (
-    "PatientName", "PatientID", "PatientBirthDate", "ReferringPhysicianName",
-    "AccessionNumber", "StudyID",
-)
-#: Attributes removed outright.
-REMOVE = (
-    "PatientBirthTime", "PatientSex", "PatientAge", "PatientSize", "PatientWeight",
-    "PatientAddress", "PatientTelephoneNumbers", "PatientMotherBirthName", "OtherPatientIDs",
-    "OtherPatientNames", "OtherPatientIDsSequence", "PatientBirthName", "MilitaryRank",
-    "BranchOfService", "MedicalRecordLocator", "EthnicGroup", "Occupation",
-    "AdditionalPatientHistory", "PatientComments", "PatientReligiousPreference",
-    "InstitutionName", "InstitutionAddress", "InstitutionalDepartmentName",
-    "InstitutionCodeSequence", "ReferringPhysicianAddress", "ReferringPhysicianTelephoneNumbers",
-    "ReferringPhysicianIdentificationSequence", "PerformingPhysicianName",
-    "PerformingPhysicianIdentificationSequence", "OperatorsName", "OperatorIdentificationSequence",
-    "PhysiciansOfRecord", "PhysiciansOfRecordIdentificationSequence", "NameOfPhysiciansReadingStudy",
-    "PhysiciansReadingStudyIdentificationSequence", "RequestingPhysician", "ScheduledPerformingPhysicianName",
-    "StationName", "DeviceSerialNumber", "RequestAttributesSequence", "IssuerOfPatientID",
-    "PerformedProcedureStepID", "ScheduledProcedureStepID", "RequestedProcedureID",
-    "AdmissionID", "ResponsiblePerson", "ResponsibleOrganization", "PersonName",
-    "ContentCreatorName", "VerifyingObserverName", "ReviewerName",
-    # free text that often names the patient, and references to them (the basic profile's X)
-    "StudyDescription", "SeriesDescription", "ImageComments", "StudyComments",
-    "RequestedProcedureDescription", "PerformedProcedureStepDescription", "ReasonForStudy",
-    "RequestedProcedureComments", "ImagingServiceRequestComments", "AdmittingDiagnosesDescription",
-    "DerivationDescription", "InterpretationText", "TextValue", "ProtocolName",
-    "ReferencedPatientSequence", "ReferencedPatientPhotoSequence", "PatientInsurancePlanCodeSequence",
-    "FillerOrderNumberImagingServiceRequest", "PlacerOrderNumberImagingServiceRequest",
-    "PatientState", "PregnancyStatus", "MedicalAlerts", "Allergies",
-    "SpecialNeeds", "CountryOfResidence", "RegionOfResidence", "CurrentPatientLocation",
-    # more of PS3.15's basic profile: contact details, places, device ids, free text,
-    # clinical-trial subject ids, and the icon (a small copy that may show burned-in text)
-    "PatientTelecomInformation", "PersonAddress", "PersonTelephoneNumbers", "PersonTelecomInformation",
-    "OrderCallbackPhoneNumber", "OrderCallbackTelecomInformation", "ClinicalTrialSubjectID",
-    "ClinicalTrialSubjectReadingID", "PerformedStationName", "PerformedLocation", "ScheduledStationName",
-    "PerformedStationAETitle", "ScheduledStationAETitle", "ScheduledProcedureStepLocation",
-    "PatientInstitutionResidence", "ScheduledPatientInstitutionResidence", "PatientTransportArrangements",
-    "ServiceEpisodeID", "ServiceEpisodeDescription", "RequestingService", "VerifyingOrganization",
-    "ConsultingPhysicianName", "ConsultingPhysicianIdentificationSequence", "HumanPerformerName",
-    "HumanPerformerOrganization", "NamesOfIntendedRecipientsOfResults",
-    "IntendedRecipientsOfResultsIdentificationSequence", "AcquisitionComments", "FrameComments",
-    "ScheduledProcedureStepDescription", "CommentsOnThePerformedProcedureStep", "VisitComments",
-    "DischargeDiagnosisDescription", "AdmittingDiagnosesCodeSequence", "ReasonForTheRequestedProcedure",
-    "ImagePresentationComments", "AcquisitionDeviceProcessingDescription", "IconImageSequence",
-    "OriginalAttributesSequence", "ModifiedAttributesSequence", "DigitalSignaturesSequence",
-    "MACParametersSequence", "EncryptedAttributesSequence", "DetectorID", "GantryID", "GeneratorID",
-    "PlateID", "CassetteID", "SourceSerialNumber",
-)
-#: Overlay and curve groups (60xx, 50xx): drawn text and their descriptions
-_DRAWN_GROUPS = (0x5000, 0x6000)
+from . import deid_profile as profile
+
 DICOM_ROOT = "1.2.840.10008."
 
 
@@ -92,25 +48,84 @@ class UidMapper:
         return new
 
 
+#: Modalities whose images usually carry text burned into the pixels (ultrasound,
+#: angiography and fluoroscopy, endoscopy and photography, microscopy, ophthalmic
+#: photography, secondary capture, other).
+BURNS_IN_TEXT = frozenset({"US", "IVUS", "XA", "RF", "ES", "XC", "GM", "OP", "SC", "OT"})
+#: Secondary capture image storage (and its multi-frame variants, ``.7.1`` to ``.7.4``).
+SECONDARY_CAPTURE = "1.2.840.10008.5.1.4.1.1.7"
+
+
+@functools.cache
+def _rules() -> tuple[frozenset, frozenset, frozenset]:
+    """(blank, remove, allow) as tag sets; a keyword this pydicom does not know is skipped."""
+    from pydicom.datadict import tag_for_keyword
+
+    def tags(keywords) -> frozenset:
+        return frozenset(t for t in map(tag_for_keyword, keywords) if t is not None)
+
+    return tags(profile.BLANK), tags(profile.REMOVE), tags(profile.ALLOW)
+
+
+def _caught_by_net(elem, allow: frozenset) -> bool:
+    """The safety net: what the lists miss in the patient, study, visit and procedure groups."""
+    group = elem.tag.group
+    if group not in profile.NET_GROUPS or elem.tag in allow:
+        return False
+    if group == 0x0010 and elem.tag.element != 0:  # the patient's: nothing but the Z attributes
+        return True
+    if elem.VR in profile.TEXT_VRS:
+        return True
+    if elem.VR in profile.DATE_VRS and group in profile.DATED_GROUPS:
+        return True
+    keyword = elem.keyword or ""
+    return elem.VR == "SQ" and ("Identification" in keyword or keyword.startswith("IssuerOf"))
+
+
+def burned_in_warning(ds) -> str | None:
+    """Why the pixels may show identifying text, or None."""
+    flag = str(ds.get("BurnedInAnnotation", "") or "").strip().upper()
+    if flag == "YES":
+        return "BurnedInAnnotation is YES: the pixels may carry identifying text, which is not removed"
+    if flag:  # NO, stated
+        return None
+    modality = str(ds.get("Modality", "") or "").strip().upper()
+    sop_class = str(ds.get("SOPClassUID", "") or "").strip()
+    if sop_class == SECONDARY_CAPTURE or sop_class.startswith(SECONDARY_CAPTURE + "."):
+        kind = "secondary capture"
+    elif modality in BURNS_IN_TEXT:
+        kind = modality
+    else:
+        return None
+    return (f"BurnedInAnnotation is absent and {kind} images often have text burned in: the pixels "
+            "may carry identifying text (names, IDs, dates), which is not removed; check them")
+
+
 def anonymize_dataset(ds, uid_map: UidMapper) -> list[str]:
     """De-identify ``ds`` in place; returns warnings (e.g. burned-in annotation)."""
-    warnings = []
-    if str(getattr(ds, "BurnedInAnnotation", "")).strip().upper() == "YES":
-        warnings.append("BurnedInAnnotation is YES: the pixels may show identifying text, which is not removed")
+    from pydicom.sequence import Sequence
+
+    warning = burned_in_warning(ds)
+    warnings = [warning] if warning else []
     ds.remove_private_tags()
+    blank, remove, allow = _rules()
 
     def scrub(dataset, elem) -> None:  # every level, sequences' items too
-        if elem.keyword in REMOVE or (elem.tag.group & 0xFF00) in _DRAWN_GROUPS:
+        group = elem.tag.group
+        if (group & 0xFF00) in profile.DRAWN_GROUPS or group in profile.DROPPED_GROUPS:
             del dataset[elem.tag]
-        elif elem.keyword in BLANK:
-            elem.value = ""
+        elif elem.tag in blank:
+            elem.value = Sequence() if elem.VR == "SQ" else ""
+        elif elem.tag in remove or _caught_by_net(elem, allow):
+            del dataset[elem.tag]
+        elif elem.VR == "PN":
+            if elem.value:
+                elem.value = ""
         elif elem.VR == "UI" and elem.value:
             if elem.VM > 1:
                 elem.value = [uid_map(v) for v in elem.value]
             else:
                 elem.value = uid_map(elem.value)
-        elif elem.VR == "PN" and elem.value:
-            elem.value = ""
 
     ds.walk(scrub)
     meta = getattr(ds, "file_meta", None)
@@ -122,8 +137,35 @@ def anonymize_dataset(ds, uid_map: UidMapper) -> list[str]:
             if name in meta:
                 del meta[name]
     ds.PatientIdentityRemoved = "YES"
-    ds.DeidentificationMethod = "llmvis: basic subset, private tags removed, UIDs remapped"
+    ds.DeidentificationMethod = "llmvis: PS3.15 basic profile, dates kept, UIDs remapped"
+    ds.LongitudinalTemporalInformationModified = "UNMODIFIED"
     return warnings
+
+
+def _complete_file_meta(ds) -> bool:
+    """Give ``ds`` the file meta a DICOM file needs (an ACR-NEMA style source has none):
+    the transfer syntax it was read with, and the media storage SOP class and instance
+    from its (remapped) SOP UIDs. False when the dataset lacks a SOP UID to name them."""
+    from pydicom.dataset import FileMetaDataset
+    from pydicom.uid import ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian
+
+    meta = getattr(ds, "file_meta", None)
+    if meta is None:
+        meta = ds.file_meta = FileMetaDataset()
+    if "TransferSyntaxUID" not in meta:
+        implicit, little = ds.original_encoding
+        if little is False:  # implicit big endian is not a transfer syntax: written explicit
+            meta.TransferSyntaxUID = ExplicitVRBigEndian
+        elif implicit is False:
+            meta.TransferSyntaxUID = ExplicitVRLittleEndian
+        else:
+            meta.TransferSyntaxUID = ImplicitVRLittleEndian
+    for name, source in (("MediaStorageSOPClassUID", "SOPClassUID"),
+                         ("MediaStorageSOPInstanceUID", "SOPInstanceUID")):
+        if not str(meta.get(name, "") or "").strip() and ds.get(source):
+            setattr(meta, name, ds.get(source))
+    return all(str(meta.get(n, "") or "").strip() for n in
+               ("TransferSyntaxUID", "MediaStorageSOPClassUID", "MediaStorageSOPInstanceUID"))
 
 
 def anonymize_file(src: Path, dst: Path, uid_map: UidMapper) -> list[str]:
@@ -131,9 +173,11 @@ def anonymize_file(src: Path, dst: Path, uid_map: UidMapper) -> list[str]:
 
     ds = pydicom.dcmread(str(src), force=True)
     warnings = anonymize_dataset(ds, uid_map)
+    complete = _complete_file_meta(ds)
+    ds.preamble = b"\0" * 128  # the source's is application data: not carried over
     tmp = Path(dst).with_name(f".{Path(dst).name}.part")
     try:
-        ds.save_as(str(tmp), enforce_file_format=False)
+        ds.save_as(str(tmp), enforce_file_format=complete)
         tmp.replace(dst)
     except BaseException:
         tmp.unlink(missing_ok=True)
