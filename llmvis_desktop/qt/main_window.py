@@ -456,6 +456,7 @@ class MainWindow(QMainWindow):
         self.jobs.shutdown()
         self.suggest_ctl.shutdown()
         self.image_loader.shutdown()
+        self.viewer_call("shutdown")  # its window/level renderer's thread
         self.query_loader.shutdown()
         self.counts_loader.shutdown()
         self.team_watch.shutdown()

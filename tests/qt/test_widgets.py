@@ -259,7 +259,7 @@ def test_a_window_drag_on_a_large_image_previews_then_settles_at_full_resolution
     """Every step of a drag converted the whole image on the GUI thread (0.5 s a step at
     100 MP, 16-bit): steps now show a subsampled copy over the same area, and the full
     resolution follows when the drag pauses."""
-    from llmvis_desktop.qt.widgets import viewer as viewer_mod
+    from llmvis_desktop.qt.widgets import viewer_window as viewer_mod
 
     monkeypatch.setattr(viewer_mod, "DRAG_PREVIEW_PIXELS", 1000)
     px = gray16()

@@ -12,13 +12,21 @@ Methods
     ``clear()``                       show the empty placeholder.
     ``fit()``                         fit the whole image in the view (also: F key, toolbar);
                                       the view stays fitted while it is resized.
-    ``actual_size()``                 1:1 pixels (also: 0 key, toolbar).
+    ``actual_size()``                 1:1: one image pixel per screen (device) pixel,
+                                      on a 2x screen too (also: 0 key, toolbar).
     ``zoom_in()`` / ``zoom_out()``    by 1.25x (also: + / - keys, wheel, toolbar).
-    ``set_zoom(factor)`` / ``zoom() -> float``   1.0 == 100 %.
-    ``set_window(center, width)``     apply a window/level (no-op for plain 8-bit images).
+    ``set_zoom(factor)`` / ``zoom() -> float``   device pixels per image pixel: 1.0 is
+                                      1:1, shown as "100%" (on a 2x screen the view's own
+                                      scale is then 0.5).
+    ``device_pixel_ratio() -> float`` the view's devicePixelRatioF() (tests replace it).
+    ``set_window(center, width)``     apply a window/level (no-op for plain 8-bit images);
+                                      on a large image a preview shows at once and the
+                                      full resolution, rendered off the GUI thread, follows.
     ``window() -> (center, width) | None``
     ``window_enabled() -> bool``      True for pixels deeper than 8 bits, or a grayscale DICOM.
     ``current_display() -> ndarray | None``  the uint8 array on screen.
+    ``is_preview() -> bool``          a window's subsampled preview is on screen.
+    ``shutdown()``                    stop the window renderer's thread (window close).
     ``mode() -> "empty" | "image" | "error"``
     ``status_text() -> str``          what the status line shows (size, bit depth, zoom, W/L).
 
@@ -40,17 +48,18 @@ reviewer chose is kept through frame steps (:meth:`chosen_window`).
 
 Parts: the toolbar and status row are :mod:`.viewer_bars`, the mouse/key handling
 :class:`.zoom_pan_view.ZoomPanView`, the error panel
-:class:`.error_panel.ErrorPanel`, and the array/preset/status arithmetic
+:class:`.error_panel.ErrorPanel`, window/level (presets, drags, previews)
+:class:`.viewer_window.WindowLevelMixin`, full-resolution window renders off the GUI
+thread :mod:`.viewer_render`, and the array/preset/status arithmetic
 :mod:`.viewer_display` (``ndarray_to_qimage``, the ``PRESET_*`` names, ``CT_PRESETS``
 and ``ZOOM_STEP`` / ``MIN_ZOOM`` / ``MAX_ZOOM`` are importable from here as before).
 """
 from __future__ import annotations
 
-import math
 from typing import Optional
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QPainter, QPixmap
 from PySide6.QtWidgets import (
     QGraphicsPixmapItem,
@@ -62,35 +71,29 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from llmvis_desktop.core.imaging.reader import auto_window, to_display
+from llmvis_desktop.core.imaging.reader import auto_window
 
 from .. import style
 from .error_panel import ErrorPanel
 from .viewer_bars import ViewerStatusRow, ViewerToolBar
-from .viewer_display import (
+from .viewer_display import (  # noqa: F401 - CT_PRESETS, PRESET_*: importable from here
     CT_PRESETS,
     PRESET_AS_LOADED,
     PRESET_AUTO,
     PRESET_CUSTOM,
     PRESET_FULL,
-    ct_presets_fit,
     data_range,
-    drag_window,
     ndarray_to_qimage,
     pixel_text,
-    preset_window,
     status_line,
     window_text,
 )
+from .viewer_render import WindowRenderer
+from .viewer_window import DRAG_PREVIEW_PIXELS, DRAG_SETTLE_MS, WindowLevelMixin  # noqa: F401
 from .zoom_pan_view import MAX_ZOOM, MIN_ZOOM, ZOOM_STEP, ZoomPanView
 
-#: a window/level drag shows its steps on a copy of at most this many pixels ...
-DRAG_PREVIEW_PIXELS = 4_000_000
-#: ... and the full resolution once the drag has paused this long
-DRAG_SETTLE_MS = 150
 
-
-class ImageViewer(QWidget):
+class ImageViewer(WindowLevelMixin, QWidget):
     windowChanged = Signal(float, float)
     zoomChanged = Signal(float)
     frameRequested = Signal(int)  # 0-based frame of the image shown, to be read and shown
@@ -130,6 +133,9 @@ class ImageViewer(QWidget):
         self._full_timer.setInterval(DRAG_SETTLE_MS)
         self._full_timer.timeout.connect(self._apply_full_window)
         self._preview_step = 1
+        self._renderer = WindowRenderer(self)  # full-resolution windows, off the GUI thread
+        self._renderer.rendered.connect(self._on_rendered)
+        self._device_zoom = 1.0  # zoom() as last shown: kept when the screen's ratio changes
 
         bar = ViewerToolBar(self)
         self.fit_button, self.actual_button = bar.fit_button, bar.actual_button
@@ -177,9 +183,7 @@ class ImageViewer(QWidget):
         self._invert = bool(getattr(getattr(data, "meta", None), "inverted", False))
         self._sigmoid = bool(getattr(getattr(data, "meta", None), "sigmoid", False))
         self._window = None
-        self._full_timer.stop()
-        self._preview_step = 1
-        self._item.setScale(1)
+        self._stop_window_work()
         self._loaded = data
         self._loaded_window = tuple(data.window) if data.window is not None else None
         if self.window_enabled():
@@ -253,41 +257,24 @@ class ImageViewer(QWidget):
     def current_display(self) -> Optional[np.ndarray]:
         return self._display
 
-    def window(self) -> Optional[tuple[float, float]]:
-        return self._window
+    def shutdown(self) -> None:
+        """Stop the window renderer (joins its thread); the window calls it on close."""
+        self._stop_window_work()
+        self._renderer.shutdown()
 
-    def chosen_window(self) -> Optional[tuple[float, float]]:
-        """The reviewer's window (a drag, a preset) for the next frame; None for "As loaded"."""
-        if not self.window_enabled() or self.preset_combo.currentText() in ("", PRESET_AS_LOADED):
-            return None
-        return self._window
-
-    def loaded_window(self) -> Optional[tuple[float, float]]:
-        """The window the frame was loaded with (for other frames of a file without one)."""
-        return self._loaded_window if self.window_enabled() else None
-
-    def window_enabled(self) -> bool:
-        """Window/level applies: data deeper than 8 bits, or a grayscale DICOM (an 8-bit
-        one shown through a narrow file window could not be widened)."""
-        if self._pixels is None:
-            return False
-        fmt = str(getattr(getattr(self._data, "meta", None), "format", "") or "").upper()
-        return self._pixels.dtype != np.uint8 or (fmt == "DICOM" and self._pixels.ndim == 2)
-
-    def set_window(self, center: float, width: float) -> None:
-        if not self.window_enabled():
-            return
-        self._select_preset(PRESET_CUSTOM)
-        self._change_window((float(center), float(width)), immediate=True)
+    def device_pixel_ratio(self) -> float:
+        """Device pixels per view pixel: 2.0 on a 2x (HiDPI) screen."""
+        return float(self._view.devicePixelRatioF()) or 1.0
 
     def zoom(self) -> float:
-        return float(self._view.transform().m11())
+        """Device (screen) pixels per image pixel: 1.0 is 1:1 on any screen."""
+        return float(self._view.transform().m11()) * self.device_pixel_ratio()
 
     def set_zoom(self, factor: float) -> None:
         if not self.has_image():
             return
         self._fit_mode = False
-        factor = min(MAX_ZOOM, max(MIN_ZOOM, float(factor)))
+        factor = min(MAX_ZOOM, max(MIN_ZOOM, float(factor))) / self.device_pixel_ratio()
         self._view.resetTransform()
         self._view.scale(factor, factor)
         self._zoom_updated()
@@ -349,11 +336,7 @@ class ImageViewer(QWidget):
         self._window = None
         self._loaded_window = None
         self._loaded = None
-        self._apply_timer.stop()
-        self._full_timer.stop()
-        self._preview_step = 1
-        self._item.setScale(1)
-        self._pending_window = None
+        self._stop_window_work()
         self._item.setPixmap(QPixmap())
         self.zoom_label.setText("")
         self.preset_combo.clear()
@@ -376,104 +359,6 @@ class ImageViewer(QWidget):
             self._item.setPixmap(QPixmap.fromImage(qimg))
         self._scene.setSceneRect(QRectF(self._item.pixmap().rect()))
 
-    def _fill_presets(self) -> None:
-        combo = self.preset_combo
-        combo.clear()
-        if not self.window_enabled():
-            return
-        combo.addItem(PRESET_AS_LOADED)
-        combo.addItem(PRESET_AUTO)
-        combo.addItem(PRESET_FULL)
-        if self._is_ct_like():
-            for name in CT_PRESETS:
-                combo.addItem(name)
-        combo.setCurrentIndex(0)
-
-    def _is_ct_like(self) -> bool:
-        return self._pixels is not None and ct_presets_fit(getattr(self._data, "meta", None), self._pixels)
-
-    def _select_preset(self, name: str) -> None:
-        combo = self.preset_combo
-        i = combo.findText(name)
-        if i < 0 and name == PRESET_CUSTOM and combo.count():
-            combo.addItem(PRESET_CUSTOM)
-            i = combo.count() - 1
-        if i >= 0:
-            combo.setCurrentIndex(i)
-
-    def _on_preset(self, index: int) -> None:
-        if self.preset_combo.itemText(index) == PRESET_AS_LOADED and self._show_loaded():
-            return
-        w = preset_window(self.preset_combo.itemText(index), self._pixels, self._loaded_window, self._range)
-        if w is not None:
-            self._change_window(w, immediate=True)
-
-    def _show_loaded(self) -> bool:
-        """Put the frame back as its file shows it (its window, or its VOI LUT, which no
-        window can give: "As loaded" showed a linear stand-in); False when that is not known."""
-        loaded = self._loaded
-        if loaded is None or loaded.window is None or not self.window_enabled():
-            return False
-        display = np.asarray(loaded.display)
-        if display.shape[:2] != self._pixels.shape[:2]:
-            return False
-        self._apply_timer.stop()
-        self._full_timer.stop()
-        self._pending_window = None
-        self._window = (float(loaded.window[0]), float(loaded.window[1]))
-        self._preview_step = 1
-        self._item.setScale(1)
-        self._set_display(display)
-        self._update_status()
-        self.windowChanged.emit(self._window[0], self._window[1])
-        return True
-
-    def _drag_window(self, start: tuple[float, float], dx: float, dy: float) -> None:
-        window = drag_window(start, dx, dy, self._range)
-        self._select_preset(PRESET_CUSTOM)
-        self._change_window(window, immediate=False)
-
-    def _change_window(self, window: tuple[float, float], immediate: bool) -> None:
-        if not self.window_enabled():
-            return
-        self._pending_window = (float(window[0]), max(float(window[1]), 1e-6))
-        if immediate:
-            self._apply_timer.stop()
-            self._apply_pending_window(preview=False)
-        elif not self._apply_timer.isActive():
-            self._apply_timer.start()
-
-    def _apply_pending_window(self, preview: bool = True) -> None:
-        if self._pending_window is None or self._pixels is None:
-            return
-        self._window = self._pending_window
-        self._pending_window = None
-        h, w = self._pixels.shape[:2]
-        step = max(1, math.ceil(math.sqrt(h * w / DRAG_PREVIEW_PIXELS))) if preview else 1
-        if step > 1:
-            self._render_window(self._pixels[::step, ::step], step)
-            self._full_timer.start()  # restarted by every step of the drag
-        else:
-            self._full_timer.stop()
-            self._render_window(self._pixels, 1)
-        self._update_status()
-        self.windowChanged.emit(float(self._window[0]), float(self._window[1]))
-
-    def _apply_full_window(self) -> None:
-        if self._pixels is not None and self._window is not None and self._preview_step > 1:
-            self._render_window(self._pixels, 1)
-
-    def is_preview(self) -> bool:
-        """Whether a window drag's subsampled copy is on screen (full resolution follows)."""
-        return self._preview_step > 1
-
-    def _render_window(self, pixels: np.ndarray, step: int) -> None:
-        full = QRectF(0, 0, self._pixels.shape[1], self._pixels.shape[0])
-        self._set_display(to_display(pixels, self._window, invert=self._invert, sigmoid=self._sigmoid))
-        self._preview_step = step
-        self._item.setScale(step)  # the copy covers the image's whole area
-        self._scene.setSceneRect(full)
-
     def _apply_fit(self) -> None:
         if not self.has_image() and self._display is None:
             return
@@ -484,8 +369,9 @@ class ImageViewer(QWidget):
         vp = self._view.viewport().rect()
         if vp.width() < 2 or vp.height() < 2:
             return
-        s = min(vp.width() / rect.width(), vp.height() / rect.height())
-        s = min(MAX_ZOOM, max(MIN_ZOOM, s))
+        dpr = self.device_pixel_ratio()
+        s = min(vp.width() / rect.width(), vp.height() / rect.height()) * dpr
+        s = min(MAX_ZOOM, max(MIN_ZOOM, s)) / dpr
         self._view.scale(s, s)
         self._view.centerOn(rect.center())
         self._zoom_updated(fit=True)
@@ -506,8 +392,8 @@ class ImageViewer(QWidget):
         self._zoom_updated()
 
     def _zoom_updated(self, fit: bool = False) -> None:
-        z = self.zoom()
-        # smooth when shrinking, crisp pixels when magnifying (inspection)
+        z = self._device_zoom = self.zoom()
+        # smooth when shrinking, crisp pixels from 1:1 up (in device pixels: inspection)
         mode = (Qt.TransformationMode.SmoothTransformation if z < 1.0
                 else Qt.TransformationMode.FastTransformation)
         self._item.setTransformationMode(mode)
@@ -519,6 +405,25 @@ class ImageViewer(QWidget):
     def _on_resized(self) -> None:
         if self._fit_mode and self.has_image():
             self._apply_fit()
+
+    def event(self, event) -> bool:  # noqa: D401 - Qt API
+        if event.type() == QEvent.Type.DevicePixelRatioChange and self.has_image():
+            QTimer.singleShot(0, self, self._on_ratio_changed)  # once the view has its new ratio
+        return super().event(event)
+
+    def _on_ratio_changed(self) -> None:
+        """Moved to a screen of another pixel ratio: fitted stays fitted, 1:1 stays 1:1."""
+        if not self.has_image():
+            return
+        if self._fit_mode:
+            self._apply_fit()
+            return
+        ratio = self._device_zoom / self.zoom()
+        if abs(ratio - 1.0) > 1e-9:
+            self._view.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
+            self._view.scale(ratio, ratio)
+            self._view.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self._zoom_updated()
 
     def _hover(self, scene_pos: QPointF) -> None:
         if self._pixels is None:

@@ -69,11 +69,13 @@ class ViewerToolBar(QWidget):
             return b
 
         self.fit_button = tool(zoom, "Fit", "Fit the image in the view (F)", viewer.fit)
-        self.actual_button = tool(zoom, "1:1", "Actual pixels (0)", viewer.actual_size)
+        self.actual_button = tool(zoom, "1:1", "Actual pixels: one image pixel per screen pixel (0)",
+                                  viewer.actual_size)
         self.zoom_out_button = tool(zoom, "\u2212", "Zoom out (-)", viewer.zoom_out)
         self.zoom_in_button = tool(zoom, "+", "Zoom in (+)", viewer.zoom_in)
         self.zoom_label = QLabel("")
         self.zoom_label.setMinimumWidth(48)
+        self.zoom_label.setToolTip("Zoom: screen (device) pixels per image pixel; 100% is 1:1")
         self.zoom_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         zoom.row.addWidget(self.zoom_label)
         # frames of a multi-frame DICOM / multi-page TIFF (shown only for those)

@@ -4,6 +4,9 @@ QImage, the window/level presets and drags, and the status-line text.
 Public API
 ----------
 ``ndarray_to_qimage(arr) -> (QImage, buffer)``   wrap a uint8 array without copying.
+``pixmap_image(display) -> QImage``               a copy in a pixmap's own format (any thread).
+``rgb32_image(w, h)`` / ``fill_rgb32(src, out)``   the same, filled band by band.
+``screen_image(display) -> QImage | None``        the same for a large display (the loader's).
 ``data_range(pixels) -> (lo, hi)``                the data's min..max (sampled), hi > lo.
 ``preset_window(name, pixels, loaded_window, value_range) -> (center, width) | None``
                                                   the window a W/L preset applies.
@@ -49,8 +52,48 @@ def screen_image(display: np.ndarray) -> QImage | None:
     arr = np.asarray(display)
     if arr.ndim < 2 or arr.shape[0] * arr.shape[1] < SCREEN_READY_PIXELS:
         return None
-    qimg, _buf = ndarray_to_qimage(arr)
-    return qimg.convertToFormat(QImage.Format.Format_RGB32)  # a copy: owns its pixels
+    return pixmap_image(arr)
+
+
+def pixmap_image(display: np.ndarray) -> QImage:
+    """A uint8 display array as a QImage that owns its pixels, in the format a pixmap
+    keeps (RGB32): ``QPixmap.fromImage`` with ``NoFormatConversion`` takes it as it is
+    (shared, no copy), and its pixels are those ``fromImage`` of
+    :func:`ndarray_to_qimage` gives. Made with numpy, which lets other threads run
+    (``QImage.convertToFormat`` holds Python's lock: 80-170 ms of a frozen GUI thread
+    for 48 MP made on a worker thread); an RGBA array is converted by Qt."""
+    arr = np.asarray(display)
+    if arr.ndim == 3 and arr.shape[2] == 1:
+        arr = arr[:, :, 0]
+    if arr.dtype != np.uint8 or not (arr.ndim == 2 or arr.shape[2] == 3):
+        qimg, _buf = ndarray_to_qimage(arr)
+        return qimg.convertToFormat(QImage.Format.Format_ARGB32_Premultiplied if qimg.hasAlphaChannel()
+                                    else QImage.Format.Format_RGB32)  # a converted copy: owns its pixels
+    image, out = rgb32_image(arr.shape[1], arr.shape[0])
+    fill_rgb32(arr, out)
+    return image
+
+
+def rgb32_image(width: int, height: int) -> tuple[QImage, np.ndarray]:
+    """A new RGB32 QImage and a ``height x width`` uint32 view of its pixels to fill
+    (:func:`fill_rgb32`); drop the view before the image."""
+    image = QImage(width, height, QImage.Format.Format_RGB32)
+    if image.isNull():
+        raise MemoryError(f"no memory for a {width} x {height} image")
+    rows = np.frombuffer(image.bits(), np.uint32).reshape(height, image.bytesPerLine() // 4)
+    return image, rows[:, :width]
+
+
+def fill_rgb32(src: np.ndarray, out: np.ndarray) -> None:
+    """Write uint8 gray (HxW) or RGB (HxWx3) ``src`` into uint32 ``out`` as RGB32
+    (``0xffRRGGBB``, what Qt's Grayscale8/RGB888 -> RGB32 conversion gives)."""
+    if src.ndim == 2:
+        np.multiply(src, np.uint32(0x010101), out=out, dtype=np.uint32)
+    else:
+        np.left_shift(src[:, :, 0], np.uint32(16), out=out, dtype=np.uint32)
+        out |= np.left_shift(src[:, :, 1], np.uint32(8), dtype=np.uint32)
+        out |= src[:, :, 2]
+    out |= np.uint32(0xFF000000)
 
 
 def ndarray_to_qimage(arr: np.ndarray) -> tuple[QImage, np.ndarray]:
