@@ -12,6 +12,7 @@ import sys
 from typing import Optional, Sequence
 
 from . import __version__
+from .cli_args import add_actor
 from .cli_args import positive as _positive
 from .cli_progress import ProgressBar
 from .core.errors import first_line
@@ -103,7 +104,9 @@ def cmd_labels(args) -> int:
             for label in project.add_labels(args.names, args.color, args.key, args.description or ""):
                 print(f"added {label.name} (key {label.shortcut or '-'}, colour {label.color})")
         elif args.labels_cmd == "remove":
-            actor = args.config.reviewer or "cli"
+            from .cli_args import actor as _actor
+
+            actor = _actor(args, args.config)
             for name, n in zip(args.names, project.remove_labels(args.names, actor, force=args.force)):
                 print(f"removed {name}" + (f" from {n} image(s)" if n else ""))
         else:
@@ -157,6 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     q = lsub.add_parser("remove", parents=[common], help="remove labels")
     q.add_argument("names", nargs="+")
     q.add_argument("--force", action="store_true", help="also when images carry the label")
+    add_actor(q)
     p.set_defaults(func=cmd_labels)
 
     from importlib import import_module

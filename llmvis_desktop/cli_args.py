@@ -16,6 +16,22 @@ def load_config():
     return load(warn=lambda line: print(f"warning: {line}", file=sys.stderr))
 
 
+def add_actor(parser) -> None:
+    """``--actor NAME``: who the history records for the command's changes."""
+    parser.add_argument("--actor", default=None, metavar="NAME",
+                        help="who the history records for these changes (default: the reviewer name in the "
+                             "configuration, else your user name)")
+
+
+def actor(args, cfg=None) -> str:
+    """The person a command's changes are recorded as (see :func:`..core.config.person`)."""
+    from .core.config import person
+
+    if cfg is None and not getattr(args, "actor", None):
+        cfg = getattr(args, "config", None) or load_config()
+    return person(getattr(args, "actor", None), cfg)
+
+
 def positive(text: str) -> int:
     """An integer of at least 1."""
     value = _integer(text)

@@ -14,6 +14,7 @@ from .core.errors import first_line
 
 from .core.interchange import FORMATS, ExportOptions, InterchangeError, export_project, import_file
 from .core.project import Project, ProjectError
+from .cli_args import actor, add_actor
 from .cli_progress import ProgressBar
 from .core.tasks import Cancelled
 
@@ -32,17 +33,21 @@ def _split(text: str) -> tuple[float, float, float]:
 
 def add_parsers(subparsers) -> None:
     fmts = list(FORMATS)
-    ex = subparsers.add_parser("export", help="export annotations (COCO, YOLO, CSV, HF jsonl, txt, Label Studio, CVAT)")
+    readable = [k for k, spec in FORMATS.items() if spec.parse is not None]  # history: export only
+    ex = subparsers.add_parser("export", help="export annotations (COCO, YOLO, CSV, HF jsonl, txt, Label Studio, "
+                                              "CVAT) or the audit trail (history)")
     ex.add_argument("folder", help="the project's image folder")
     ex.add_argument("--db", metavar="URL", default=None, help="SQLAlchemy database URL (a team's PostgreSQL)")
     ex.add_argument("--format", required=True, choices=fmts)
     ex.add_argument("--out", required=True,
-                    help="output file (coco, csv, labelstudio, cvat) or folder; a folder export (yolo, jsonl) "
+                    help="output file (coco, csv, labelstudio, cvat, history) or folder; a folder export (yolo, jsonl) "
                          "goes outside the project folder, txt sidecars may go next to the images")
     ex.add_argument("--force", action="store_true",
                     help="replace an existing output file (never the project's database or one of its images)")
     ex.add_argument("--reviewed-only", action="store_true", help="only images whose status is reviewed")
-    ex.add_argument("--include-suggestions", action="store_true", help="also pending model suggestions")
+    ex.add_argument("--include-suggestions", action="store_true",
+                    help="also the pending model suggestions (labelstudio: the decided ones too, with their outcome; "
+                         "--format history exports every suggestion and event whatever this says)")
     ex.add_argument("--include-repairs", action="store_true", help="link repaired images to their source")
     ex.add_argument("--split", type=_split, default=(0.8, 0.2, 0.0), help="train,val[,test] fractions (yolo, jsonl)")
     ex.add_argument("--seed", type=int, default=0, help="seed of the per-image split")
@@ -54,12 +59,13 @@ def add_parsers(subparsers) -> None:
     im = subparsers.add_parser("import", help="import annotations or suggestions from a file or folder")
     im.add_argument("folder", help="the project's image folder")
     im.add_argument("--db", metavar="URL", default=None, help="SQLAlchemy database URL (a team's PostgreSQL)")
-    im.add_argument("--format", required=True, choices=fmts)
+    im.add_argument("--format", required=True, choices=readable)
     im.add_argument("path", help="file (coco, csv, labelstudio, cvat) or folder (yolo, jsonl, txt) to import")
     im.add_argument("--as", dest="as_", choices=("reviewed", "suggestions"), default="reviewed",
                     help="write reviewed annotations (default) or pending suggestions")
     im.add_argument("--overwrite", action="store_true",
                     help="replace existing reviewed annotations that differ (default: report them)")
+    add_actor(im)
     im.set_defaults(func=run_import)
 
 
@@ -110,8 +116,9 @@ def _guarded(command: str, suffix: str, work, args, interrupted: str = "interrup
 
 
 def run_import(args) -> int:
+    who = actor(args)
     report, code = _guarded("import", " (nothing was imported)", lambda project, bar: import_file(
-        project, args.format, args.path, as_=args.as_, overwrite=args.overwrite, progress=bar), args)
+        project, args.format, args.path, as_=args.as_, overwrite=args.overwrite, progress=bar, actor=who), args)
     if report is None:
         return code
     for w in report.warnings:

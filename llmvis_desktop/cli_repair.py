@@ -14,7 +14,7 @@ from pathlib import Path
 import argparse
 import re
 
-from .cli_args import non_negative, positive, positive_float, tile_side
+from .cli_args import actor, add_actor, non_negative, positive, positive_float, tile_side
 from .core.repair import DEFAULT_DETAIL
 from .core.tasks import Cancelled, CancelToken, Progress
 
@@ -90,7 +90,7 @@ def add_parsers(subparsers) -> None:
     a.add_argument("--device", type=_device, default="auto", help="where the GAN runs: auto (CUDA when there is one), cpu, cuda ...")
     a.add_argument("--project", default=None, help="project folder: record provenance and index the result")
     a.add_argument("--db", default=None, help="project database URL (with --project)")
-    a.add_argument("--actor", default="cli")
+    add_actor(a)
     a.add_argument("--force", action="store_true", help="overwrite --out if it exists and is an earlier repair output (in repaired/, recorded by the "
                         "project, or with its mask in .masks/ beside it); never an original or any other file")
     a.set_defaults(func=cmd_apply)
@@ -121,7 +121,7 @@ def cmd_apply(args) -> int:
         res = repair_file(args.image, args.mask, out=args.out, method=args.method, checkpoint=args.checkpoint,
                           dilate_px=args.dilate, radius=args.radius, device=args.device, detail=args.detail,
                           seed=args.seed, project=project, frame=args.frame - 1,
-                          actor=args.actor, overwrite=args.force)
+                          actor=actor(args), overwrite=args.force)
     except RepairError as exc:
         return _err(str(exc))
     except KeyboardInterrupt:

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Optional, Sequence
 
-from .cli_args import non_negative, positive
+from .cli_args import actor, add_actor, non_negative, positive
 from .core.errors import first_line
 
 EXIT_OK, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 130
@@ -47,6 +47,7 @@ def add_parsers(subparsers) -> None:
     p.add_argument("--no-index", action="store_true",
                    help="skip indexing the folder first (new or changed files then get no suggestions)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
+    add_actor(p)
     p.set_defaults(func=run_suggest_cmd)
 
     mp = subparsers.add_parser("models", help="local models: list what is found")
@@ -183,7 +184,7 @@ def run_suggest_cmd(args) -> int:
                 allow_bin=named if args.allow_bin else None,
                 allow_remote_code=named if args.trust_remote_code else None,
                 read_processes=args.read_processes,
-                progress=bar,
+                progress=bar, started_by=actor(args, cfg),
             )
             reports.append(("models", report))
         if args.learned:

@@ -225,3 +225,28 @@ def save_config(cfg: Config, path: Optional[Path] = None) -> Path:
     tmp.write_text(json.dumps(asdict(cfg), indent=2, sort_keys=True), encoding="utf-8")
     os.replace(tmp, path)
     return path
+
+
+#: the most characters of a history event's actor (the ``events.actor`` column)
+ACTOR_MAX = 200
+
+
+def os_user() -> Optional[str]:
+    """The operating system's name for the person running this process, or None."""
+    import getpass
+
+    try:
+        name = getpass.getuser()
+    except Exception:  # no USER/LOGNAME and no passwd entry (a container's uid)
+        return None
+    return name.strip() or None
+
+
+def person(explicit: Optional[str] = None, cfg: Optional[Config] = None) -> str:
+    """Who a change made outside the window is recorded as: ``explicit`` (``--actor``),
+    else the configured reviewer name, else the operating system's user name. The history
+    names a person for every change (``cli`` named nobody)."""
+    for name in (explicit, cfg.reviewer if cfg is not None else None, os_user()):
+        if name and name.strip():
+            return name.strip()[:ACTOR_MAX]
+    return "unknown user"

@@ -214,7 +214,7 @@ class MainWindow(QMainWindow):
         if on and "jobs" in self.panels:
             self.resizeDocks([self.panels["jobs"].parentWidget()], [90], Qt.Orientation.Vertical)
         if on and not getattr(self, "_layout_restored", False):  # first run: room for suggestion cards
-            sizes = {"labels": 140, "caption": 90, "suggestions": 320, "history": 140}
+            sizes = {"labels": 110, "caption": 90, "suggestions": 300, "history": 240}
             keys = [k for k in sizes if k in self.panels]
             docks = [self.panels[k].parentWidget() for k in keys]
             self.resizeDocks(docks, [sizes[k] for k in keys], Qt.Orientation.Vertical)

@@ -483,7 +483,7 @@ class PanelController(RepairActions, QObject):
 
         # the export or import is a job of the window: the Jobs panel shows it (progress,
         # Cancel), and closing the project or the window cancels it and waits for it
-        dlg = ExportImportDialog(win.project, win, mode=mode, jobs=win.jobs)
+        dlg = ExportImportDialog(win.project, win, mode=mode, jobs=win.jobs, actor=win.reviewer)
         dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dlg.finished_job.connect(void(lambda report, d=dlg: self._interchange_done(d, report)))
         dlg.destroyed.connect(lambda *_: setattr(self, "interchange_dialog", None))

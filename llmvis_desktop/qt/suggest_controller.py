@@ -292,6 +292,9 @@ class SuggestController(QObject):
         flt = self.win.model.filter if scope == "filtered" else None
         only_unsuggested = scope == "unsuggested"
         dirs, device = list(self.win.config.model_dirs), self.win.config.device
+        from ..core.config import person
+
+        started_by = person(None, self.win.config)  # kept with each suggestion (no dialog for a name)
 
         def job(token, progress):
             from ..core.suggest.batch import run_suggest
@@ -301,7 +304,8 @@ class SuggestController(QObject):
             captioner = resolve_model(cap, dirs) if cap else None
             labeler = resolve_model(lab, dirs) if lab else None
             return run_suggest(project, captioner, labeler, flt=flt, only_unsuggested=only_unsuggested,
-                               device=device, worker=shared_worker(), token=token, progress=progress)
+                               device=device, worker=shared_worker(), token=token, progress=progress,
+                               started_by=started_by)
 
         label = {"all": "all images", "filtered": "filtered images", "unsuggested": "images not yet suggested"}
         self.models_job = self.win.jobs.start(f"Model suggestions ({label.get(scope, scope)})", job)

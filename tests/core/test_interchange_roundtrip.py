@@ -24,7 +24,7 @@ def _out(tmp_path, fmt, tag):
     return tmp_path / f"{tag}_{fmt}{spec.suffix}"
 
 
-@pytest.mark.parametrize("fmt", list(FORMATS))
+@pytest.mark.parametrize("fmt", [k for k, spec in FORMATS.items() if spec.parse is not None])  # history: export only
 def test_round_trip(fmt, source, tmp_path, db_url):
     """Imported into a project on SQLite and on PostgreSQL (conftest.db_url)."""
     spec = FORMATS[fmt]
@@ -60,10 +60,10 @@ def test_round_trip(fmt, source, tmp_path, db_url):
             if "suggestions" in spec.carries:
                 assert ga == gb, rel
 
-        # the history names the import as the actor
+        # the history names the import, and who imported it (the OS user by default), as the actor
         img0 = fresh.image_by_path("img0.png") if fmt != "txt" else fresh.image_by_path("img2.png")
         actors = {e.actor for e in fresh.history(img0.id)}
-        assert f"import:{out1.name}" in actors
+        assert any(a.startswith(f"import:{out1.name} by ") and a.split(" by ", 1)[1] for a in actors), actors
 
         # a second import changes nothing and reports no conflict
         again = import_file(fresh, fmt, out1, as_="reviewed")

@@ -179,12 +179,12 @@ def test_conflicts_reported_then_overwritten(proj, tmp_path):
     new = proj.image_by_path("img5.png")
     assert new.caption == "new one" and new.labels == ("dent",) and new.review_status == "reviewed"
 
-    rep = import_file(proj, "csv", c, overwrite=True)
+    rep = import_file(proj, "csv", c, overwrite=True, actor="dr_alice")
     assert rep.overwritten == 1 and not rep.conflicts
     img0 = proj.image_by_path("img0.png")
     assert img0.caption == "another caption"
     last = proj.history(img0.id)[-1]
-    assert last.actor == "import:team.csv" and last.before == "a scratch near the edge"
+    assert last.actor == "import:team.csv by dr_alice" and last.before == "a scratch near the edge"
 
 
 def test_unmatched_records_are_reported(proj, tmp_path):
@@ -648,10 +648,10 @@ def test_blank_reviewer_and_time_keep_the_import_actor_and_time(proj, tmp_path):
     f.write_text("file_name,labels,caption,status,reviewer,time\n"
                  "img5.png,,typed in Excel,reviewed,,\n"
                  "img4.png,,from carol,reviewed,carol,\n")
-    import_file(proj, "csv", f)
+    import_file(proj, "csv", f, actor="dana")
     img5 = proj.image_by_path("img5.png")
     assert img5.caption == "typed in Excel"
-    assert img5.updated_by == "import:sheet.csv" and img5.updated_at is not None
+    assert img5.updated_by == "import:sheet.csv by dana" and img5.updated_at is not None
     img4 = proj.image_by_path("img4.png")
     assert img4.updated_by == "carol" and img4.updated_at is not None
 

@@ -134,12 +134,21 @@ def test_a_read_only_copy_is_refreshed_or_its_work_pointed_to(png_folder, monkey
     read_only(False)
     with Project.open(png_folder, data_dir=data) as p:
         assert p.image(second).caption is None
-        assert "changes made while" in p.db_note and str(data) in p.db_note and "llmvis import" in p.db_note
+        # the folder's database has not changed since the copy: the copy's file takes its
+        # place, history and all (a CSV export and import, as advised, flattened the history)
+        note = p.db_note
+        assert "changes made while" in note and str(data) in note and "whole history" in note
+        assert "llmvis import" not in note and "csv" not in note
         p.set_caption(third, "folder again", "alice")
     read_only(True)
     with Project.open(png_folder, data_dir=data) as p:  # both changed: the copy is kept, and said so
         assert p.image(second).caption == "made in the copy" and p.image(third).caption is None
         assert "has changed since it was copied, and so has the copy" in p.db_note
+    read_only(False)
+    with Project.open(png_folder, data_dir=data) as p:  # both changed: no merge; what a CSV loses is said
+        note = p.db_note
+        assert "llmvis import" in note and "--include-suggestions" in note and "loses the copy's history" in note
+        assert "--format history" in note
 
 
 def test_newer_database_refused_untouched(png_folder, tmp_path):

@@ -314,9 +314,12 @@ def test_cli_suggest_uses_project_choices_and_resumes(tiny, project, capsys):
     db = [] if project.store.dialect == "sqlite" else ["--db", project.db_url]
     project.set_setting("captioner", str(tiny["blip"]))
     project.set_setting("labeler", str(tiny["clip"]))
-    assert main(["suggest", folder, *db, "--json", "--device", "cpu", "--batch", "4", "--limit", "4"]) == 0
+    assert main(["suggest", folder, *db, "--json", "--device", "cpu", "--batch", "4", "--limit", "4",
+                 "--actor", "dr_alice"]) == 0
     rep = json.loads(capsys.readouterr().out)["models"]
     assert rep["images"] == 4 and rep["suggestions"] >= 8 and rep["device"] == "cpu"
+    # who started the job stays with what it proposed (the history's actor is the model)
+    assert {s.params.get("started_by") for s in _all(project)} == {"dr_alice"}
     assert rep["models"]["caption"].startswith(str(tiny["blip"]) + "@")
     assert main(["suggest", folder, *db, "--device", "cpu"]) == 0
     out = capsys.readouterr().out

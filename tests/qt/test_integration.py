@@ -271,6 +271,7 @@ def test_model_run_uses_chosen_models(qtbot, window, ready_folder, monkeypatch):
     assert isinstance(b.args[0], batch.SuggestReport)
     assert seen["captioner"].path == "/m/blip" and seen["labeler"] is None and seen["only"] is True
     assert "worker" in seen["kw"]
+    assert seen["kw"]["started_by"] == "tester"  # the reviewer who started it, kept with its suggestions
     assert "1 suggestion for 3 images" in win.statusBar().currentMessage()
     qtbot.waitUntil(lambda: "suggested 1" in win.counts_label.text(), timeout=10000)
 

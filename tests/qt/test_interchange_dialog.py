@@ -160,7 +160,7 @@ def test_import_cancel_says_nothing_was_imported(qtbot, labelled_folder, tmp_pat
     from llmvis_desktop.core.tasks import Progress
     from llmvis_desktop.qt.dialogs import interchange_dialog
 
-    def slow_import(project, fmt, path, as_, overwrite, token, progress):
+    def slow_import(project, fmt, path, as_, overwrite, token, progress, actor=None):
         import time
         for i in range(3000):  # 15 s at most, however the dialog fails
             token.check()
@@ -197,3 +197,35 @@ def test_closing_the_project_closes_its_export_dialog(qtbot, window, image_folde
     win.project_ctl.close_project()
     assert not dlg.isVisible()
     qtbot.waitUntil(lambda: win.panel_ctl.interchange_dialog is None, timeout=3000)
+
+
+def test_the_dialog_exports_the_history_and_never_imports_it(qtbot, labelled_folder, tmp_path):
+    """The audit trail could not leave the tool from the window either."""
+    p = _project(labelled_folder)
+    try:
+        dlg = ExportImportDialog(p, actor=lambda: "dr_alice")
+        qtbot.addWidget(dlg)
+        dlg.set_format("history")
+        out = tmp_path / "trail.jsonl"
+        dlg.path.setText(str(out))
+        with qtbot.waitSignal(dlg.finished_job, timeout=20000):
+            dlg.start()
+        qtbot.waitUntil(lambda: not dlg.is_running(), timeout=5000)
+        assert dlg.last_error is None
+        lines = [json.loads(x) for x in out.read_text().splitlines()]
+        assert lines[0]["format"] == "llmvis-history" and [x["actor"] for x in lines[1:]] == ["alice"] * 3
+        dlg.mode.setCurrentIndex(1)  # import: the history is not a format read back
+        assert not dlg.run_button.isEnabled()
+        dlg.set_format("csv")
+        assert dlg.run_button.isEnabled()
+        csv = tmp_path / "in.csv"
+        csv.write_text(f"file_name,caption\n{p.images(p.image_ids()[1:2])[0].relpath},typed\n")
+        dlg.path.setText(str(csv))
+        with qtbot.waitSignal(dlg.finished_job, timeout=20000):
+            dlg.start()
+        qtbot.waitUntil(lambda: not dlg.is_running(), timeout=5000)
+        assert dlg.last_error is None
+        assert p.history(p.image_ids()[1])[0].actor == "import:in.csv by dr_alice"
+        dlg.close()
+    finally:
+        p.close()

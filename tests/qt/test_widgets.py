@@ -373,7 +373,64 @@ def test_history_formatting():
     assert not is_model_event(_ev(1, "ann", "caption", None, "x"))
     naive = datetime(2024, 5, 1, 9, 0)
     assert format_when(naive) == format_when(naive.replace(tzinfo=timezone.utc))
-    assert len(format_when(naive)) == 19
+    assert format_when(naive)[:19].count(":") == 2 and len(format_when(naive)) > 19  # a zone after it
+
+
+def test_history_times_name_their_zone(monkeypatch):
+    """Local times had no zone: 09:00 read as UTC at one site was 09:00 CET at another."""
+    import time
+
+    from llmvis_desktop.qt.widgets.history_panel import format_when, zone_label
+
+    if not hasattr(time, "tzset"):
+        pytest.skip("no tzset on this platform")
+    try:
+        monkeypatch.setenv("TZ", "CET-1CEST,M3.5.0,M10.5.0/3")
+        time.tzset()
+        assert format_when(datetime(2024, 1, 15, 13, 3, tzinfo=timezone.utc)) == "2024-01-15 14:03:00 CET"
+        assert format_when(datetime(2024, 7, 15, 12, 3, tzinfo=timezone.utc)) == "2024-07-15 14:03:00 CEST"
+        monkeypatch.setenv("TZ", "<+0530>-5:30")  # a zone with no letters: its offset
+        time.tzset()
+        assert format_when(datetime(2024, 1, 15, 8, 33, tzinfo=timezone.utc)) == "2024-01-15 14:03:00 UTC+05:30"
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    from datetime import timedelta
+
+    west = datetime(2024, 1, 1, 12, 0, tzinfo=timezone(timedelta(hours=-3, minutes=-30), "Newfoundland Std"))
+    assert zone_label(west) == "UTC-03:30"
+
+
+def test_history_panel_orders_by_event_id_not_clock(qtbot):
+    """Two reviewers on one database, bob's machine 3 minutes slow: by the writers' clocks
+    bob's v2 showed as the newest change although alice's v3 replaced it (and replay,
+    by id, says v3)."""
+    from llmvis_desktop.qt.widgets.history_panel import HistoryPanel
+
+    p = HistoryPanel()
+    qtbot.addWidget(p)
+    p.set_events([_ev(1, "alice", "caption", None, "v1", minute=10),
+                  _ev(2, "bob", "caption", "v1", "v2", minute=7),  # his clock, 3 min behind
+                  _ev(3, "alice", "caption", "v2", "v3", minute=11)])
+    assert [e["id"] for e in p.entries()] == [3, 2, 1]
+    assert p.entries()[0]["what"] == "caption: 'v2' \u2192 'v3'"
+
+
+def test_history_panel_names_model_revision_and_prompt(qtbot):
+    from llmvis_desktop.core.store.records import SuggestionRecord
+    from llmvis_desktop.qt.widgets.history_panel import MIN_HEIGHT, HistoryPanel
+
+    p = HistoryPanel()
+    qtbot.addWidget(p)
+    sug = SuggestionRecord(4, 1, "caption", "a dent", 0.8, "Salesforce/blip-base", "rev-abc123", "a photo of", {},
+                           datetime(2024, 5, 1, 9, 1, tzinfo=timezone.utc), "accepted", None, None, None)
+    p.set_events([_ev(1, "model:Salesforce/blip-base", "suggest", None, {"kind": "caption", "value": "a dent"}, 4),
+                  _ev(2, "dr_alice", "caption", None, "a dent", 4, 2)], {4: sug})
+    text = p.browser.toPlainText()
+    assert "proposed by Salesforce/blip-base @ rev-abc123 \u00b7 prompt 'a photo of' (score 0.80)" in text
+    assert "revision rev-abc123 \u00b7 prompt 'a photo of'" in text  # under the model's own event
+    # several events fit: in the default window the dock showed one and a half
+    assert p.minimumHeight() >= MIN_HEIGHT >= 150
 
 
 def test_history_panel(qtbot):

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from ..tasks import CancelToken, ProgressFn, no_progress
-from . import coco, csv_fmt, cvat, hf_jsonl, labelstudio, txt_sidecar, yolo
+from . import coco, csv_fmt, cvat, hf_jsonl, history, labelstudio, txt_sidecar, yolo
 from .apply import apply_import
 from .common import (
     Conflict,
@@ -41,7 +41,7 @@ class FormatSpec:
     key: str
     title: str
     export: Callable[[ExportContext], None]
-    parse: Callable[[Path], ParsedFile]
+    parse: Optional[Callable[[Path], ParsedFile]]  # None: export only (the history)
     out_is_folder: bool  # export writes a folder (else one file)
     in_is_folder: bool  # import reads a folder (else one file)
     suffix: str  # default file suffix ("" for folders)
@@ -66,6 +66,9 @@ FORMATS: dict[str, FormatSpec] = {
                               labelstudio.parse, False, False, ".json", _ALL),
     "cvat": FormatSpec("cvat", "CVAT for images 1.1 XML (tags)", cvat.export, cvat.parse,
                        False, False, ".xml", _ALL),
+    # export only: the audit trail (every event and suggestion with its provenance)
+    "history": FormatSpec("history", "History JSON Lines (audit trail: events and suggestions; export only)",
+                          history.export, None, False, False, ".jsonl", frozenset()),
 }
 
 
@@ -187,9 +190,14 @@ def _remove_partial(out: Path) -> None:
 
 
 def import_file(project, fmt: str, path: Path | str, as_: str = "reviewed", overwrite: bool = False,
-                token: Optional[CancelToken] = None, progress: ProgressFn = no_progress) -> ImportReport:
-    """Import ``path`` (a file or folder in format ``fmt``) into the project, all or nothing."""
+                token: Optional[CancelToken] = None, progress: ProgressFn = no_progress,
+                actor: Optional[str] = None) -> ImportReport:
+    """Import ``path`` (a file or folder in format ``fmt``) into the project, all or nothing.
+    ``actor``: the person importing, recorded with each change as ``import:<file> by <actor>``
+    (default: the operating system's user name)."""
     spec = _spec(fmt)
+    if spec.parse is None:
+        raise InterchangeError(f"the {fmt} format is export only: nothing reads it back into a project")
     path = Path(path)
     if not path.exists():
         raise InterchangeError(f"{path}: no such {'folder' if spec.in_is_folder else 'file'}")
@@ -205,6 +213,6 @@ def import_file(project, fmt: str, path: Path | str, as_: str = "reviewed", over
         parsed = spec.parse(path)
     except RecursionError:  # json and the checks recurse: a hostile file nests thousands deep
         raise InterchangeError(f"{path.name}: nested too deeply to be read (not a {fmt} file)") from None
-    report = apply_import(project, fmt, path, parsed, as_, overwrite, token, progress)
+    report = apply_import(project, fmt, path, parsed, as_, overwrite, token, progress, actor)
     report.seconds = round(time.perf_counter() - start, 3)
     return report

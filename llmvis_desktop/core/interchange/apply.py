@@ -3,7 +3,9 @@
 Names are resolved inside the root first (a bad one refuses the whole file), records
 naming the same image are merged, then everything is written in ONE ``store.write()``
 transaction through the repo functions, so each change gets its history event
-(actor ``import:<file name>``) and a failure anywhere leaves the database as it was.
+(actor ``import:<file name> by <person>``: the file the change came from and who
+imported it) and a failure anywhere leaves the database as it was. Suggestions an
+import stores carry ``imported_by`` and ``imported_from`` in their parameters.
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from typing import Optional
 
 from sqlalchemy import select
 
+from ..config import ACTOR_MAX, person
 from ..store import models as m
 from ..store import repo_labels as rl
 from ..store import repo_review as rr
@@ -34,14 +37,30 @@ from .files import resolve_inside
 from .parsing import MISSING, ImportItem, ParsedFile
 
 
+def import_actor(file_name: str, person: str) -> str:
+    """The history actor of an import's changes: ``import:<file name> by <person>``, the
+    file name shortened (with an ellipsis) so the whole fits the actor column."""
+    tail = f" by {person}"
+    room = ACTOR_MAX - len("import:") - len(tail)
+    if room < 16:  # a very long person name: the file keeps 16 characters, the name the rest
+        tail = tail[:ACTOR_MAX - len("import:") - 16]
+        room = 16
+    name = file_name if len(file_name) <= room else file_name[:room - 1] + "\u2026"
+    return f"import:{name}{tail}"
+
+
 def apply_import(project, fmt: str, source: Path, parsed: ParsedFile, as_: str, overwrite: bool,
-                 token: Optional[CancelToken] = None, progress: ProgressFn = no_progress) -> ImportReport:
-    """Write what ``parsed`` says into the project in ONE transaction (all or nothing)."""
+                 token: Optional[CancelToken] = None, progress: ProgressFn = no_progress,
+                 actor: Optional[str] = None) -> ImportReport:
+    """Write what ``parsed`` says into the project in ONE transaction (all or nothing).
+    ``actor``: the person importing (default: the operating system's user name)."""
     if as_ not in ("reviewed", "suggestions"):
         raise InterchangeError(f"import as {as_!r}: choose 'reviewed' or 'suggestions'")
     token = token or CancelToken()
     source = Path(source)
-    actor = f"import:{source.name}"
+    who = person(actor)
+    actor = import_actor(source.name, who)
+    provenance = {"imported_by": who, "imported_from": source.name}
     report = ImportReport(fmt, str(source), as_, records=len(parsed.items))
     report.warnings.extend(parsed.warnings)
     # 1. every name must resolve inside the root before anything is written
@@ -115,14 +134,15 @@ def apply_import(project, fmt: str, source: Path, parsed: ParsedFile, as_: str, 
             if as_ == "suggestions":
                 model = f"import:{source.name}"
                 if item.caption not in (MISSING, None):
-                    new_suggestions.append(NewSuggestion(image_id, "caption", item.caption, model))
+                    new_suggestions.append(NewSuggestion(image_id, "caption", item.caption, model,
+                                                         params=dict(provenance)))
                 for lbl in item.labels or []:
-                    new_suggestions.append(NewSuggestion(image_id, "label", lbl, model))
+                    new_suggestions.append(NewSuggestion(image_id, "label", lbl, model, params=dict(provenance)))
             else:
                 _apply_reviewed(s, image_id, rel, item, actor, overwrite, report)
             for sg in item.suggestions:
                 new_suggestions.append(NewSuggestion(image_id, sg.kind, sg.value, sg.model_id, sg.score,
-                                                     sg.model_revision, sg.prompt, dict(sg.params)))
+                                                     sg.model_revision, sg.prompt, {**sg.params, **provenance}))
         fresh = []
         for sg in new_suggestions:
             key = (sg.image_id, sg.kind, sg.value, sg.model_id)

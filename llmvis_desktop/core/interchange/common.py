@@ -17,7 +17,7 @@ import os
 import re
 import secrets
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Iterator, Optional, Sequence
@@ -140,6 +140,11 @@ class SuggestionOut:
     model_id: str
     model_revision: Optional[str]
     prompt: Optional[str]
+    #: the rest only for decided suggestions (``ExportContext.rows(decided=True)``)
+    outcome: str = "pending"
+    final_value: Optional[str] = None
+    decided_by: Optional[str] = None
+    decided_at: Optional[str] = None  # UTC ISO 8601
 
 
 @dataclass
@@ -246,8 +251,11 @@ class ExportContext:
             self._uid_mapper = UidMapper(self.secret)
         return self._uid_mapper
 
-    def rows(self) -> Iterator[list[ExportRow]]:
-        return gather(self)
+    def rows(self, decided: bool = False) -> Iterator[list[ExportRow]]:
+        """The rows to export; with ``include_suggestions`` each carries its image's pending
+        suggestions, and with ``decided`` also the accepted, edited and rejected ones (with
+        their outcome, final value, who and when; withdrawn ones never)."""
+        return gather(self, decided=decided)
 
     def total(self) -> int:
         with self.project.store.read() as s:
@@ -288,7 +296,44 @@ class ExportContext:
         return True
 
 
-def gather(ctx: ExportContext, chunk: int = CHUNK) -> Iterator[list[ExportRow]]:
+def repair_links(ctx: ExportContext, s) -> tuple[set[int], set[int], dict[int, int], set[int]]:
+    """What the repairs say about naming, in session ``s``: (the DICOM images that are a
+    repair's source, every image DICOM-derived through a chain of repairs from one (named
+    neutrally, de-identified), output image id -> source image id (undone repairs too),
+    the outputs of repairs not undone (only these are ``derived_from`` their source))."""
+    opts = ctx.options
+    dicom_sources: set[int] = set()
+    derived: dict[int, int] = {}  # output image id -> source image id (undone repairs too: DICOM naming)
+    linked: set[int] = set()  # outputs of repairs not undone: only these are derived_from their source
+    pairs: list[tuple[int, int]] = []
+    if opts.include_repairs or opts.anonymize:
+        for src_id, out_id, src_rel, src_fmt, unlinked_at in s.execute(
+            select(m.Repair.source_image_id, m.Repair.output_image_id, m.Image.relpath, m.Image.format,
+                   m.Repair.unlinked_at)
+            .join(m.Image, m.Image.id == m.Repair.source_image_id)
+        ):
+            if out_id is not None and (unlinked_at is None or out_id not in linked):
+                derived[out_id] = src_id
+                if unlinked_at is None:
+                    linked.add(out_id)
+            if out_id is not None:
+                pairs.append((src_id, out_id))
+            if is_dicom(ctx.project.root, src_rel, src_fmt):
+                dicom_sources.add(src_id)
+    # a repair of a repair of a DICOM image is DICOM-derived too (its name, the source's
+    # name written as derived_from): it went out under the patient's file name
+    dicom_like = set(dicom_sources)
+    grew = True
+    while grew:
+        grew = False
+        for src_id, out_id in pairs:
+            if src_id in dicom_like and out_id not in dicom_like:
+                dicom_like.add(out_id)
+                grew = True
+    return dicom_sources, dicom_like, derived, linked
+
+
+def gather(ctx: ExportContext, chunk: int = CHUNK, decided: bool = False) -> Iterator[list[ExportRow]]:
     """Yield the rows to export in relpath order, ``chunk`` images per query round.
 
     Each round reads one keyset page of images, then their labels and (optionally)
@@ -296,34 +341,7 @@ def gather(ctx: ExportContext, chunk: int = CHUNK) -> Iterator[list[ExportRow]]:
     """
     opts = ctx.options
     with ctx.project.store.read() as s:
-        dicom_sources: set[int] = set()
-        derived: dict[int, int] = {}  # output image id -> source image id (undone repairs too: DICOM naming)
-        linked: set[int] = set()  # outputs of repairs not undone: only these are derived_from their source
-        pairs: list[tuple[int, int]] = []
-        if opts.include_repairs or opts.anonymize:
-            for src_id, out_id, src_rel, src_fmt, unlinked_at in s.execute(
-                select(m.Repair.source_image_id, m.Repair.output_image_id, m.Image.relpath, m.Image.format,
-                       m.Repair.unlinked_at)
-                .join(m.Image, m.Image.id == m.Repair.source_image_id)
-            ):
-                if out_id is not None and (unlinked_at is None or out_id not in linked):
-                    derived[out_id] = src_id
-                    if unlinked_at is None:
-                        linked.add(out_id)
-                if out_id is not None:
-                    pairs.append((src_id, out_id))
-                if is_dicom(ctx.project.root, src_rel, src_fmt):
-                    dicom_sources.add(src_id)
-        # a repair of a repair of a DICOM image is DICOM-derived too (its name, the source's
-        # name written as derived_from): it went out under the patient's file name
-        dicom_like = set(dicom_sources)
-        grew = True
-        while grew:
-            grew = False
-            for src_id, out_id in pairs:
-                if src_id in dicom_like and out_id not in dicom_like:
-                    dicom_like.add(out_id)
-                    grew = True
+        dicom_sources, dicom_like, derived, linked = repair_links(ctx, s)
         source_rel: dict[int, str] = {}
         if derived:
             for i, rel in s.execute(select(m.Image.id, m.Image.relpath).where(m.Image.id.in_(set(derived.values())))):
@@ -354,15 +372,18 @@ def gather(ctx: ExportContext, chunk: int = CHUNK) -> Iterator[list[ExportRow]]:
                 labels.setdefault(image_id, []).append(name)
             sugg: dict[int, list[SuggestionOut]] = {}
             if opts.include_suggestions:
+                outcomes = ("pending", "accepted", "edited", "rejected") if decided else ("pending",)
                 for r in s.execute(
                     select(m.Suggestion.image_id, m.Suggestion.kind, m.Suggestion.value, m.Suggestion.score,
-                           m.Suggestion.model_id, m.Suggestion.model_revision, m.Suggestion.prompt)
+                           m.Suggestion.model_id, m.Suggestion.model_revision, m.Suggestion.prompt,
+                           m.Suggestion.outcome, m.Suggestion.final_value, m.Suggestion.decided_by,
+                           m.Suggestion.decided_at)
                     .join(m.Image, m.Image.id == m.Suggestion.image_id)
-                    .where(in_range, m.Suggestion.outcome == "pending")
+                    .where(in_range, m.Suggestion.outcome.in_(outcomes))
                     .order_by(m.Suggestion.image_id, m.Suggestion.kind, m.Suggestion.value, m.Suggestion.model_id,
                               m.Suggestion.id)
                 ):
-                    sugg.setdefault(r[0], []).append(SuggestionOut(*r[1:]))
+                    sugg.setdefault(r[0], []).append(SuggestionOut(*r[1:10], iso(r[10])))
         rows = []
         for image_id, rel, w, h, caption, status, by, at, fmt, index_status in page:
             src_id = derived.get(image_id)
@@ -379,12 +400,13 @@ def gather(ctx: ExportContext, chunk: int = CHUNK) -> Iterator[list[ExportRow]]:
             shown = visible_controls(caption)
             if shown != caption or any(visible_controls(sg.value) != sg.value
                                        or visible_controls(sg.prompt) != sg.prompt
+                                       or visible_controls(sg.final_value) != sg.final_value
                                        for sg in sugg.get(image_id, ())):
                 ctx.warn(f"{name}: control characters in the caption or a suggestion are written as visible "
                          "symbols (form feed -> \u240c): XML cannot carry them and an import refuses them")
                 caption = shown
-                sugg[image_id] = [SuggestionOut(sg.kind, visible_controls(sg.value), sg.score, sg.model_id,
-                                                sg.model_revision, visible_controls(sg.prompt))
+                sugg[image_id] = [replace(sg, value=visible_controls(sg.value), prompt=visible_controls(sg.prompt),
+                                          final_value=visible_controls(sg.final_value))
                                   for sg in sugg.get(image_id, ())]
             if (w is None or h is None) and index_status != m.STATUS_MISSING:
                 w, h = size_now(ctx.project, rel)  # its header is not known (yet): read it now

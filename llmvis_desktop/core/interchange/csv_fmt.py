@@ -1,7 +1,12 @@
 """CSV with a ``file_name`` column, so the file doubles as a Hugging Face ``metadata.csv``.
 
 Columns: file_name, labels (``;``-separated; a JSON list when a label holds ``;``),
-caption, status, reviewer, time, and optionally derived_from and suggestions (JSON).
+caption, status, reviewer and time (the image's last change: who, when in UTC), and
+optionally derived_from and suggestions: a JSON list of the image's **pending**
+suggestions (``kind``, ``value``, ``score``, ``model_id``, ``model_revision``,
+``prompt``), the cards still waiting for a reviewer. An accepted or edited suggestion
+is already in caption/labels and a rejected one is not there; who decided them and
+what the model proposed is only in the ``history`` export.
 Import also reads a Hugging Face ``metadata.csv`` (``file_name,text``): ``text`` is the
 caption when there is no ``caption`` column; other columns are named in a warning.
 """

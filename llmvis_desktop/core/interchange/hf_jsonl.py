@@ -1,7 +1,9 @@
 """Hugging Face imagefolder: ``<split>/metadata.jsonl`` next to the split's images.
 
 Each line: ``{"file_name", "text", "labels", "status", "reviewer", "time"}`` plus
-``derived_from`` and ``suggestions`` when asked. ``file_name`` is relative to the
+``derived_from`` and ``suggestions`` when asked: the image's **pending** suggestions
+only (as in CSV: decided ones are in ``text``/``labels``, their provenance only in the
+``history`` export). ``file_name`` is relative to the
 split folder and equals the image's project-relative path (a neutral name for
 DICOM-derived images), so ``load_dataset("imagefolder", data_dir=OUT)`` works and
 an import finds the project image by the same name.

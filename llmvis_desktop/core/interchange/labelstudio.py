@@ -5,7 +5,13 @@ project folder with Label Studio's local-files storage; ``/data/local-files/?d=`
 prefixes are understood on import; an uploaded file, ``/data/upload/3/5f1c2a9e-dog.jpg``,
 is matched to the one project image named ``dog.jpg``, else skipped). Reviewed captions and labels are the task's
 ``annotations`` (a ``textarea`` named ``caption`` and ``choices`` named ``labels``);
-each pending suggestion is a ``prediction`` with its ``score`` and ``model_version``.
+with suggestions included, each pending, accepted, edited or rejected suggestion is a
+``prediction`` with its ``score`` and ``model_version`` (the model id; Label Studio
+compares models by it), and an ``llmvis`` object with the model revision, the prompt,
+the ``outcome``, the ``final_value`` a reviewer kept (an edit), ``decided_by`` and
+``decided_at`` (UTC). A withdrawn suggestion is not exported. On import only pending
+predictions (and those of other tools, without an ``llmvis`` outcome) become
+suggestions: a decided one is already part of the annotation it was decided into.
 Review status, reviewer and time travel as ``data.llmvis_*`` fields.
 """
 from __future__ import annotations
@@ -66,7 +72,7 @@ def export(ctx: ExportContext) -> None:
     check_file_target(ctx.project, config, ctx.force)  # refused before the task file is written
     total = ctx.total()
     tasks = []
-    for rows in ctx.rows():
+    for rows in ctx.rows(decided=True):
         for row in rows:
             data = {"image": row.name, "llmvis_status": row.status}
             if row.reviewer:
@@ -92,9 +98,11 @@ def export(ctx: ExportContext) -> None:
                     res = _choices_result([sg.value])
                 else:
                     res = _caption_result(sg.value, "caption" if sg.kind == "caption" else "answer")
+                extra = {"model_revision": sg.model_revision, "prompt": sg.prompt, "outcome": sg.outcome}
+                if sg.outcome != "pending":
+                    extra.update(final_value=sg.final_value, decided_by=sg.decided_by, decided_at=sg.decided_at)
                 task["predictions"].append({
-                    "model_version": sg.model_id, "score": sg.score, "result": [res],
-                    "llmvis": {"model_revision": sg.model_revision, "prompt": sg.prompt},
+                    "model_version": sg.model_id, "score": sg.score, "result": [res], "llmvis": extra,
                 })
                 ctx.report.suggestions += 1
             tasks.append(task)
@@ -151,7 +159,7 @@ def parse(path: Path) -> ParsedFile:
         raise InterchangeError(f"{f}: not a list of Label Studio tasks")
     items = []
     has_captions = has_labels = False
-    uploads = 0
+    uploads = decided = 0
     annotated: list[ImportItem] = []  # tasks whose annotation says something of every field the file carries
     for i, task in enumerate(tasks):
         where = f"{f} task[{i}]"
@@ -205,6 +213,9 @@ def parse(path: Path) -> ParsedFile:
                 raise InterchangeError(f"{pw}: score {score!r} is not a number")
             score = score_value(score, pw)
             extra = pred.get("llmvis") if isinstance(pred.get("llmvis"), dict) else {}
+            if extra.get("outcome") not in (None, "pending"):  # decided in llmvis: not a card again
+                decided += 1
+                continue
             rev = check_text(extra.get("model_revision"), pw, "model_revision")
             prompt = check_text(extra.get("prompt"), pw, "prompt")
             for k, r in _results(pred.get("result", []), pw):
@@ -230,6 +241,9 @@ def parse(path: Path) -> ParsedFile:
         if has_labels and item.labels is None:
             item.labels = []
     warnings = []
+    if decided:
+        warnings.append(f"{f}: {decided} prediction(s) were already decided (accepted, edited or rejected) "
+                        "when exported; not imported as suggestions")
     if uploads:
         warnings.append(f"{f}: {uploads} task(s) name a file uploaded to Label Studio ({UPLOAD}...): each is "
                         "matched to the one project image of that file name, or skipped")

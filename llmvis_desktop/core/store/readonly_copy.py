@@ -11,7 +11,9 @@ beside it) keeps both files' newest event ids at the time of the copy.
   says the two went their own ways;
 - the folder writable again while the copy holds work of its own: the folder's
   database is used and the note says where that work is and how to bring it over
-  (it was silently left behind).
+  (it was silently left behind): losslessly, the copy's file in place of the folder's
+  when that has not changed since; else a CSV export and import, which loses the
+  copy's history (the note says so, and how to keep it in a history export).
 """
 from __future__ import annotations
 
@@ -73,16 +75,31 @@ def changed(copy: Path) -> tuple[Optional[bool], Optional[bool]]:
 
 def left_behind_note(root: Path, own: Path, copy: Path) -> Optional[str]:
     """For a folder writable again: a note when its read-only copy holds work the
-    folder's database does not."""
+    folder's database does not, and how to bring it over: the copy's file in place of
+    the folder's when the folder's has not changed since (lossless: the history comes
+    along); otherwise there is no merge, and the note says what a CSV export and import
+    keeps and what it loses (the copy's history, kept apart in a history export)."""
     if not copy.exists():
         return None
     if _marker(copy) is None:  # kept there from the start (the folder had no database then)
         copy_changed = bool(newest_event(copy))
+        own_now = newest_event(own) if own.exists() else 0
+        own_changed = None if own_now is None else own_now > 0
     else:
-        _, copy_changed = changed(copy)
+        own_changed, copy_changed = changed(copy)
     if not copy_changed:
         return None
-    return (f"changes made while {root} was read-only are in {copy}, not in the folder's database "
-            f"{own}; bring them over with: llmvis export {root} --db sqlite:///{copy} --format csv "
-            f"--out work.csv, then llmvis import {root} work.csv (and remove {copy.parent} to stop "
-            f"this note)")
+    stop = f"remove {copy.parent} to stop this note"
+    if own_changed is False:
+        return (f"changes made while {root} was read-only are in {copy}, not in the folder's database "
+                f"{own}, which has not changed since; to bring them over with their whole history, close "
+                f"llmvis and copy {copy} (and {copy.name}-wal beside it, if there is one) over {own}; then "
+                f"{stop}")
+    db = f"--db sqlite:///{copy}"
+    return (f"changes made while {root} was read-only are in {copy}, not in the folder's database {own}, "
+            f"and both have changed, so neither file can replace the other (there is no merge). "
+            f"`llmvis export {root} {db} --format csv --include-suggestions --out work.csv`, then "
+            f"`llmvis import {root} --format csv work.csv` brings over each image's caption, labels, status, "
+            f"reviewer and time and the pending suggestions, recorded as an import; it loses the copy's history "
+            f"(who changed what, when, which suggestions were accepted or rejected): keep that with "
+            f"`llmvis export {root} {db} --format history --out history.jsonl` first; then {stop}")

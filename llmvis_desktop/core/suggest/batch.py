@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Collection, Optional, Union
 
 from sqlalchemy import select
@@ -106,6 +106,7 @@ def run_suggest(
     read_processes: Optional[int] = None,
     token: Optional[CancelToken] = None,
     progress: ProgressFn = no_progress,
+    started_by: Optional[str] = None,
 ) -> SuggestReport:
     """Suggest captions (or, with ``question``, answers) and labels for the project's images.
 
@@ -115,6 +116,8 @@ def run_suggest(
     helper processes that decode the files (0: one helper thread; None:
     :func:`.reading.auto_processes`). Cancelling raises
     :class:`~llmvis_desktop.core.tasks.Cancelled` between batches; what was committed stays.
+    ``started_by``: the person who started the job, kept in each suggestion's parameters
+    (``started_by``; the history's actor is the model).
     """
     token = token or CancelToken()
     started = time.monotonic()
@@ -233,8 +236,11 @@ def run_suggest(
         no_text = [0]  # empty captions/answers, not stored
 
         def infer(recs, images):
-            return _infer(engines, roles, recs, images, done, labels, batch, max_new_tokens, top_k,
+            rows = _infer(engines, roles, recs, images, done, labels, batch, max_new_tokens, top_k,
                           min_score, max_side, broken, no_text)
+            if started_by:
+                rows = [replace(r, params={**r.params, "started_by": started_by}) for r in rows]
+            return rows
 
         def on_batch(recs, rows, failed, size):
             nonlocal processed

@@ -2,8 +2,10 @@
 
 Public API
 ----------
-``ExportImportDialog(project, parent=None, mode="export", jobs=None)``
+``ExportImportDialog(project, parent=None, mode="export", jobs=None, actor=None)``
     ``mode`` is ``"export"`` or ``"import"`` (a combo at the top switches it).
+    ``actor``: a callable giving the reviewer's name, asked when an import starts (the
+    history records its changes as ``import:<file> by <name>``).
     ``jobs``: the main window's :class:`~llmvis_desktop.qt.workers.JobManager`; the export
     or import is one of its jobs, so the Jobs panel shows it (progress, rate, ETA, Cancel)
     and the window's shutdown cancels it and waits for it. Without one (the dialog on its
@@ -27,7 +29,7 @@ manager is waited for here).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
 import shiboken6
 from PySide6.QtCore import Signal
@@ -68,9 +70,10 @@ class ExportImportDialog(QDialog):
     finished_job = Signal(object)
 
     def __init__(self, project, parent: Optional[QWidget] = None, mode: str = "export",
-                 jobs: Optional[JobManager] = None) -> None:
+                 jobs: Optional[JobManager] = None, actor: Optional[Callable[[], str]] = None) -> None:
         super().__init__(parent)
         self.project = project
+        self._actor = actor  # who an import is recorded as, asked when it starts (None: the OS user)
         self.setWindowTitle("Export / import annotations")
         self.last_report = None
         self.last_error: Optional[str] = None
@@ -186,6 +189,7 @@ class ExportImportDialog(QDialog):
         self.import_box.setVisible(not exporting)
         self.run_button.setText("Export" if exporting else "Import")
         spec = FORMATS[self.current_format()]
+        self.run_button.setEnabled(self._runnable())
         folder = spec.out_is_folder if exporting else spec.in_is_folder
         what = "folder" if folder else f"file ({spec.suffix})"
         self.path.setPlaceholderText(f"{'output' if exporting else 'input'} {what}")
@@ -246,11 +250,15 @@ class ExportImportDialog(QDialog):
             def fn(token, progress):
                 return export_project(project, fmt, path, opts, token, progress, force=force)
         else:
+            if FORMATS[fmt].parse is None:
+                self._show_error(f"the {title} format is export only")
+                return
             as_, overwrite = self.as_.currentData(), self.overwrite.isChecked()
             name = f"Import {title} from {path.name or path}"
+            who = self._actor() if self._actor is not None else None
 
             def fn(token, progress):
-                return import_file(project, fmt, path, as_, overwrite, token, progress)
+                return import_file(project, fmt, path, as_, overwrite, token, progress, actor=who)
 
         try:
             job = self._jobs.start(name, fn)
@@ -307,8 +315,13 @@ class ExportImportDialog(QDialog):
         if self._job is not None:
             self._job.cancel()
 
+    def _runnable(self) -> bool:
+        """Whether the form can run: an export, or an import of a format read back (the
+        history is export only)."""
+        return self.current_mode() == "export" or FORMATS[self.current_format()].parse is not None
+
     def _set_busy(self, busy: bool) -> None:
-        self.run_button.setEnabled(not busy)
+        self.run_button.setEnabled(not busy and self._runnable())
         self.cancel_button.setEnabled(busy)
         for w in (self.mode, self.fmt, self.path, self.export_box, self.import_box):
             w.setEnabled(not busy)

@@ -10,7 +10,8 @@ Methods
         human decision on a suggestion name the model that proposed it.
     ``clear()``; ``set_pending()`` (another image is chosen, its events follow)
     ``entries() -> list[dict]``  every event, newest first: keys ``who``, ``when``,
-        ``what``, ``model`` (bool: model-proposed).
+        ``what``, ``model`` (bool: model-proposed), ``id`` (the event id: the order,
+        newest first, is the database's, never the writers' clocks).
     Only the newest ``SHOWN`` events are rendered at first (laying out a long trail as
     rich text took ~8 ms per 50 events on every image change); a link at the end shows
     the rest.
@@ -19,8 +20,8 @@ Module functions (pure, usable by the CLI or tooltips)
     ``describe_event(ev: EventRecord) -> str``   e.g. ``"labels: +scratch −ok"``,
         ``"caption: 'a' → 'b'"``, ``"status: new → reviewed"``, ``"undo: labels: +dent"``,
         ``"suggested caption 'a crack' (score 0.87)"``.
-    ``format_when(at: datetime) -> str``   local time "YYYY-MM-DD HH:MM:SS"
-        (naive datetimes are taken as UTC, as the store writes them).
+    ``format_when(at: datetime) -> str``   local time with its zone, "YYYY-MM-DD HH:MM:SS CET"
+        (or "... UTC+05:30"; naive datetimes are taken as UTC, as the store writes them).
     ``is_model_event(ev) -> bool``  actor starts with ``model:`` or the event carries a suggestion id.
 
 No signals: the panel is read-only.
@@ -144,12 +145,30 @@ def describe_event(ev: EventRecord) -> str:
     return f"{prefix}: {line}" if prefix else line
 
 
+def zone_label(local: datetime) -> str:
+    """The zone of an aware local time as a reader knows it: its abbreviation ("CET",
+    "UTC") when the system has a short one, else its offset ("UTC+05:30"; Windows names
+    zones in long words, some systems give "+0530")."""
+    name = local.tzname() or ""
+    if name and len(name) <= 5 and name.isalpha():
+        return name
+    offset = local.utcoffset()
+    if offset is None:
+        return "UTC"
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
 def format_when(at: Optional[datetime]) -> str:
+    """Local time with its zone, "YYYY-MM-DD HH:MM:SS CET" (a bare local time read as
+    another reviewer's, or as UTC, across sites)."""
     if at is None:
         return "?"
     if at.tzinfo is None:
         at = at.replace(tzinfo=timezone.utc)
-    return at.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    local = at.astimezone()
+    return f"{local.strftime('%Y-%m-%d %H:%M:%S')} {zone_label(local)}"
 
 
 def is_model_event(ev: EventRecord) -> bool:
@@ -157,13 +176,25 @@ def is_model_event(ev: EventRecord) -> bool:
 
 
 def _sort_key(ev: EventRecord):
-    at = ev.at
-    if at is not None and at.tzinfo is None:
-        at = at.replace(tzinfo=timezone.utc)
-    return (at or datetime.min.replace(tzinfo=timezone.utc), ev.id)
+    """The database's order (the event id), the order :func:`replay` rebuilds the
+    annotation in: each event's time is its writer's clock, and two reviewers' machines
+    (offline, no NTP) disagree by minutes, so by time a later change showed below the
+    one it replaced."""
+    return ev.id
+
+
+def _provenance(suggestion) -> str:
+    """ " @ rev · prompt '...'" of a suggestion: which revision of the model, asked what."""
+    text = f" @ {suggestion.model_revision}" if suggestion.model_revision else ""
+    if suggestion.prompt:
+        text += f" \u00b7 prompt {_short(suggestion.prompt)}"
+    return text
 
 
 SHOWN = 20  # events rendered before "show all"
+#: the panel's least height: about three events (in a 1280x800 window the dock was
+#: squeezed to one event and a half beside labels, caption and suggestions)
+MIN_HEIGHT = 170
 
 
 class HistoryPanel(QWidget):
@@ -182,6 +213,7 @@ class HistoryPanel(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.placeholder)
         lay.addWidget(self.browser, 1)
+        self.setMinimumHeight(MIN_HEIGHT)
         self.clear()
 
     def clear(self, text: str = "No history for this image yet.") -> None:
@@ -209,7 +241,7 @@ class HistoryPanel(QWidget):
             what = describe_event(ev)
             who = str(ev.actor)
             when = format_when(ev.at)
-            self._entries.append({"who": who, "when": when, "what": what, "model": model})
+            self._entries.append({"id": ev.id, "who": who, "when": when, "what": what, "model": model})
             rows.append(self._row_html(ev, who, when, what, model, suggestions_by_id.get(ev.suggestion_id)))
         if not rows:
             self.clear()
@@ -253,9 +285,14 @@ class HistoryPanel(QWidget):
             badge = (f"<span style='background:{style.MODEL_BADGE}; color:white; font-size:small;"
                      f" font-weight:bold;'>&nbsp;{tag}&nbsp;</span>&nbsp;")
         via = ""
-        if suggestion is not None and not str(ev.actor).startswith("model:"):
-            via = (f"<br><span style='color:{style.TEXT_MUTED}; font-size:small;'>proposed by "
-                   f"{html.escape(suggestion.model_id)}{html.escape(_score(suggestion.score))}</span>")
+        if suggestion is not None:
+            if str(ev.actor).startswith("model:"):  # the model is named above: its revision, prompt
+                line = _provenance(suggestion).strip(" @\u00b7")
+                line = f"revision {line}" if suggestion.model_revision else line
+            else:
+                line = f"proposed by {suggestion.model_id}{_provenance(suggestion)}{_score(suggestion.score)}"
+            via = (f"<br><span style='color:{style.TEXT_MUTED}; font-size:small;'>"
+                   f"{html.escape(line)}</span>") if line else ""
         who_html = html.escape(who)
         if model and str(ev.actor).startswith("model:"):
             who_html = f"<span style='color:{style.MODEL_BADGE};'>{who_html}</span>"
