@@ -18,6 +18,7 @@ from .store import models as m
 from .store import repo_folders as rf
 from .store import repo_images as ri
 from .store import repo_labels as rl
+from .store import repo_repairs as rrep
 from .store import repo_review as rr
 from .store import repo_suggest as rs
 from .store.engine import Store, default_db_location, sqlite_url
@@ -201,7 +202,7 @@ class Project:
                 "headers_pending": ri.count_pending_headers(s),
                 "labels": rl.usage(s),
                 "suggestions": {k: rs.outcome_counts(s).get(k, 0) for k in m.OUTCOMES},
-                "repairs": rs.repair_count(s),
+                "repairs": rrep.repair_count(s),
                 "indexed": rf.listed_once(s) or bool(by_status),  # False: never indexed
             }
 
@@ -221,6 +222,7 @@ class Project:
             return [rl.add_label(s, n, color, shortcut, description) for n in names]
 
     def update_label(self, name: str, **changes) -> LabelDef:
+        """See :func:`.store.repo_labels.update_label` (``actor=``: who renames, for the history)."""
         with self.store.write() as s:
             return rl.update_label(s, name, **changes)
 
@@ -301,11 +303,11 @@ class Project:
 
     def add_repair(self, source_image_id: int, **fields) -> RepairRecord:
         with self.store.write() as s:
-            return rs.add_repair(s, source_image_id, **fields)
+            return rrep.add_repair(s, source_image_id, **fields)
 
     def repairs(self, image_id: int) -> list[RepairRecord]:
         with self.store.read() as s:
-            return rs.repairs_for(s, image_id)
+            return rrep.repairs_for(s, image_id)
 
     def unlink_repair(self, repair_id: int, actor: str, delete_file: bool = False) -> RepairRecord:
         """Undo an accepted repair: it stops counting; its files are deleted only if asked."""

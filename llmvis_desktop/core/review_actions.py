@@ -99,13 +99,14 @@ def accept(target, image_id: int, actor: str, status: str = m.STATUS_REVIEWED,
 
     def change(s: Session):
         kept = s.get(m.Image, image_id).caption
+        seen = rr.locked_image(s, image_id).review_status  # deciding the cards turns suggested into new
         decided = []
         for sg in _pick_for_accept(_pending(s, image_id, shown)):
             if sg.kind == "caption" and kept and kept != sg.value:
                 decided.append(rs.decide(s, sg.id, "edited", actor, kept))
             else:
                 decided.append(rs.decide(s, sg.id, "accepted", actor))
-        rr.set_status(s, image_id, status, actor)
+        rr.set_status(s, image_id, status, actor, before=seen)
         return decided
 
     return run(target, image_id, change)
@@ -117,8 +118,9 @@ def reject(target, image_id: int, actor: str, status: str = m.STATUS_REJECTED,
     the image ``status`` (rejected)."""
 
     def change(s: Session):
+        seen = rr.locked_image(s, image_id).review_status
         decided = [rs.decide(s, sg.id, "rejected", actor) for sg in _pending(s, image_id, shown)]
-        rr.set_status(s, image_id, status, actor)
+        rr.set_status(s, image_id, status, actor, before=seen)
         return decided
 
     return run(target, image_id, change)

@@ -279,7 +279,7 @@ class PanelController(RepairActions, QObject):
         self._taxonomy(lambda p: p.add_label(name, color=color or None))
 
     def _label_change(self, name: str, **changes) -> None:
-        self._taxonomy(lambda p: p.update_label(name, **changes))
+        self._taxonomy(lambda p: p.update_label(name, actor=self.win.reviewer(), **changes))
 
     def _remove_label(self, name: str) -> None:
         self._taxonomy(lambda p: p.remove_label(name, self.win.reviewer(), force=True))

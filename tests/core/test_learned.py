@@ -333,14 +333,19 @@ def test_a_retrained_suggester_replaces_its_pending_suggestions(defect_folder):
             pend = [(s.kind, s.value) for s in _pending(p) if s.image_id == i]
             assert len(pend) == len(set(pend))  # never two cards for one guess
             assert not {(s.kind, s.value) for s in gone if s.image_id == i} & set(pend)
-        # kept cards moved to the new revision without an event: the history grows by one
-        # event per new card and one per withdrawn card, not by every unreviewed image
-        # (with the retrain's time: the evaluation holds out only guesses made before a review)
+        # kept cards moved to the new revision with one suggest_revised event each (the
+        # history keeps the revision and score the reviewer saw when); the history grows by
+        # one event per new card, per withdrawn card and per kept card, not by a withdraw and
+        # a suggest per unreviewed image (with the retrain's time: the evaluation holds out
+        # only guesses made before a review)
         kept = [s for s in _pending(p) if s.id in times_before]
         assert kept and {s.model_revision for s in kept} == {sugg.revision}
         assert all(s.created_at > times_before[s.id] for s in kept)
         events_after = sum(len(p.history(i)) for i in p.image_ids())
-        assert events_after - events_before == (len(everything) - rows_before) + len(gone)
+        assert events_after - events_before == (len(everything) - rows_before) + len(gone) + len(kept)
+        for s in kept:
+            assert [e.after["revision"] for e in p.history(s.image_id)
+                    if e.action == "suggest_revised" and e.suggestion_id == s.id] == [sugg.revision]
         for g in gone:
             assert any(e.action == "withdraw" and e.suggestion_id == g.id for e in p.history(g.image_id))
 

@@ -293,8 +293,9 @@ def test_accepting_a_caption_the_image_already_has_is_in_the_history(project):
     project.decide_suggestion(sid, "accepted", "bob")
     project.decide_suggestion(sid2, "edited", "bob", final_value="a dent")
     events = [e for e in project.history(a) if e.suggestion_id in (sid, sid2) and e.action != "suggest"]
-    assert [(e.suggestion_id, e.actor, e.action) for e in events] == [
-        (sid, "bob", "accept_suggestion"), (sid2, "bob", "accept_suggestion")]
+    # the second was the model's "x" edited to the caption there: not an accept of "a dent"
+    assert [(e.suggestion_id, e.actor, e.action, e.before, e.after) for e in events] == [
+        (sid, "bob", "accept_suggestion", None, "a dent"), (sid2, "bob", "edit_suggestion", "x", "a dent")]
     assert project.image(a).caption == "a dent"
 
 
@@ -312,7 +313,8 @@ def test_add_suggestions_in_bulk_keeps_order_events_and_refuses_unknown_images(p
     assert [(by_id[s].image_id, by_id[s].value) for s in sids] == [(it.image_id, it.value) for it in items]
     events = [e for e in project.history(ids[0]) if e.action == "suggest"]
     assert [e.suggestion_id for e in events] == [sids[0], sids[3], sids[6]]
-    assert events[0].after == {"kind": "label", "value": "v0", "score": 0.0}
+    assert events[0].after == {"kind": "label", "value": "v0", "score": 0.0, "model_id": "m",
+                               "revision": None, "prompt": None}
     assert project.image(ids[0]).status == "suggested" and project.image(ids[0]).max_score == 0.6
     assert project.image(ids[1]).status == "reviewed"  # a reviewed image stays reviewed
     before = project.info()["suggestions"]

@@ -7,7 +7,7 @@ from sqlalchemy import bindparam, case, exists, func, insert, or_, select, tuple
 from sqlalchemy.orm import Session
 
 from . import models as m
-from .convert import IMAGE_RECORD_COLUMNS, image_record
+from .convert import IMAGE_RECORD_COLUMNS, dumps, image_record
 from .records import ImageFilter, ImageRecord
 
 # --- ingest ---------------------------------------------------------------
@@ -72,6 +72,13 @@ def mark_changed(session: Session, changes: Sequence[tuple[int, str, int, int]])
         return
     now = m.utcnow()
     img = m.Image.__table__
+    seen = {i: rest for i, *rest in _with_history(session, [c[0] for c in changes],
+                                                    img.c.size, img.c.mtime_ns, img.c.relpath)}
+    if seen:  # a reviewed file whose content changed: its history says so (sizes and times)
+        _file_events(session, [(i, {"size": seen[i][0], "mtime_ns": seen[i][1]},
+                                {"size": size, "mtime_ns": mtime})
+                               for i, rel, size, mtime in changes if i in seen and seen[i][2] == rel],
+                     "file_changed", now)
     session.execute(
         update(img)
         .where(img.c.id == bindparam("b_id"), img.c.relpath == bindparam("b_rel"))
@@ -86,31 +93,59 @@ def restore_present(session: Session, rows: Sequence[tuple[int, str]]) -> int:
     """Files seen again after being missing, (id, relpath) as the scan read them, get their
     review status back; one that could not be read before (it may have vanished while its
     header was read) is read again. Returns how many came back."""
-    back = 0
+    back: list[int] = []
     for chunk in _chunks(rows, 500):
-        back += session.execute(
+        back += session.scalars(
             update(m.Image)
             .where(_as_read(chunk), m.Image.status == m.STATUS_MISSING, m.Image.error.is_not(None))
-            .values(status=m.STATUS_ERROR, header_done=False)
-        ).rowcount
-        back += session.execute(
+            .values(status=m.STATUS_ERROR, header_done=False).returning(m.Image.id)
+        ).all()
+        back += session.scalars(
             update(m.Image)
             .where(_as_read(chunk), m.Image.status == m.STATUS_MISSING)
-            .values(status=m.Image.review_status)
-        ).rowcount
-    return back
+            .values(status=m.Image.review_status).returning(m.Image.id)
+        ).all()
+    _file_events(session, [(i, "missing", "present") for i, in _with_history(session, back)], "file_restored")
+    return len(back)
 
 
 def mark_missing(session: Session, rows: Sequence[tuple[int, str]]) -> int:
     """Mark rows missing, (id, relpath) as the scan read them; a row moved meanwhile or
     already missing is left alone. Returns how many were marked."""
-    marked = 0
+    marked: list[int] = []
     for chunk in _chunks(rows, 500):
-        marked += session.execute(
+        marked += session.scalars(
             update(m.Image).where(_as_read(chunk), m.Image.status != m.STATUS_MISSING)
-            .values(status=m.STATUS_MISSING)
-        ).rowcount
-    return marked
+            .values(status=m.STATUS_MISSING).returning(m.Image.id)
+        ).all()
+    _file_events(session, [(i, "present", "missing") for i, in _with_history(session, marked)], "file_missing")
+    return len(marked)
+
+
+#: the history actor of what the indexer saw happen to a file
+INDEX_ACTOR = "indexer"  # as the move events the indexer writes
+
+
+def _with_history(session: Session, image_ids: Sequence[int], *columns) -> list[tuple]:
+    """(id, *columns) of the images among ``image_ids`` that have a history (a review, a
+    suggestion, a caption...): only those get an event for what happened to their file,
+    so a first index of 100k new files writes none."""
+    out: list[tuple] = []
+    for chunk in _chunks(sorted(set(image_ids)), 500):
+        has = exists().where(m.Event.image_id == m.Image.id)
+        out += [tuple(r) for r in session.execute(
+            select(m.Image.id, *columns).where(m.Image.id.in_(chunk), has))]
+    return out
+
+
+def _file_events(session: Session, rows: Sequence[tuple], action: str, now=None) -> None:
+    """One history event ``action`` by the indexer per (image id, before, after)."""
+    if not rows:
+        return
+    now = now or m.utcnow()
+    session.execute(insert(m.Event.__table__), [
+        {"image_id": i, "actor": INDEX_ACTOR, "at": now, "action": action, "before": dumps(before),
+         "after": dumps(after), "suggestion_id": None} for i, before, after in rows])
 
 
 def pending_headers(session: Session, after_id: int, limit: int) -> list[tuple[int, str]]:

@@ -5,12 +5,12 @@ import re
 import unicodedata
 from typing import Optional
 
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import delete, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from . import models as m
-from .convert import label_def
+from .convert import dumps, label_def, loads
 from .records import LabelDef
 from .repo_review import current_labels, locked_image, set_labels
 
@@ -116,12 +116,19 @@ def update_label(
     color: Optional[str] = None,
     shortcut: Optional[str] = "",
     description: Optional[str] = None,
+    actor: Optional[str] = None,
 ) -> LabelDef:
     """Rename / recolour / re-key a label. ``shortcut=""`` leaves it, ``None`` clears it.
 
-    A rename keeps every image's label (images link to the label's id) and renames the
-    label's suggestions; history rows keep the name that was current when they were
-    written.
+    A rename keeps every image's label (images link to the label's id) and is in the
+    history (by ``actor``; "unknown" when not given): each image carrying the label gets a
+    ``label_renamed`` event (its label list before and after), so that the history still
+    replays to its labels; each of the label's suggestions a ``suggestion_renamed`` event
+    (the old name before, the new one after). A pending suggestion follows the rename (its
+    value becomes the new name: accepting it later gives the label, not the old name back);
+    a decided one keeps the value the model proposed and the final value decided, and the
+    evaluation reads its label's name now from that event (:func:`card_label_names`).
+    Older history rows keep the name that was current when they were written.
     """
     if (new_name and new_name != name) or shortcut != "":  # names and keys are unique: take turns
         lock_taxonomy(session)  # (a recolour need not wait for an import that makes labels)
@@ -133,12 +140,8 @@ def update_label(
         if session.scalar(select(m.Label.id).where(m.Label.name == new_name)) is not None:
             raise LabelError(f"label {new_name!r} already exists")
         _no_lookalike(new_name, [n for n in session.scalars(select(m.Label.name)) if n != name])
+        _rename_in_history(session, row.id, name, new_name, actor or "unknown")
         row.name = new_name
-        # the label's suggestions follow: a pending one accepted later gives the label its
-        # new name (not the old one back), and the evaluation compares like with like
-        sg = m.Suggestion
-        session.execute(update(sg).where(sg.kind == "label", sg.value == name).values(value=new_name))
-        session.execute(update(sg).where(sg.kind == "label", sg.final_value == name).values(final_value=new_name))
     if color:
         row.color = color
     if shortcut != "":
@@ -153,6 +156,54 @@ def update_label(
         row.description = description
     session.flush()
     return label_def(row)
+
+
+#: the event of a label suggestion whose label was renamed (before: old name, after: new)
+CARD_RENAMED = "suggestion_renamed"
+
+
+def card_label_names(session: Session, suggestion_ids=None) -> dict[int, str]:
+    """{suggestion id: its label's name now} for the label suggestions whose label was
+    renamed since they were made (the latest ``suggestion_renamed`` event of each); the
+    others' label is their value."""
+    ev = m.Event
+    stmt = select(ev.suggestion_id, ev.after).where(ev.action == CARD_RENAMED).order_by(ev.id)
+    if suggestion_ids is not None:
+        stmt = stmt.where(ev.suggestion_id.in_(list(suggestion_ids)))
+    return {sid: loads(after) for sid, after in session.execute(stmt)}
+
+
+def _rename_in_history(session: Session, label_id: int, old: str, new: str, actor: str) -> None:
+    """The events of renaming label ``old`` (id ``label_id``) to ``new``: see :func:`update_label`."""
+    now = m.utcnow()
+    image_ids = sorted(session.scalars(select(m.ImageLabel.image_id).where(m.ImageLabel.label_id == label_id)))
+    events = []
+    for i in range(0, len(image_ids), 500):  # locked in id order, as every annotation change
+        chunk = image_ids[i:i + 500]
+        session.execute(select(m.Image.id).where(m.Image.id.in_(chunk)).order_by(m.Image.id).with_for_update())
+        labels: dict[int, list[str]] = {}
+        for image_id, label in session.execute(
+                select(m.ImageLabel.image_id, m.Label.name).join(m.Label, m.Label.id == m.ImageLabel.label_id)
+                .where(m.ImageLabel.image_id.in_(chunk))):
+            labels.setdefault(image_id, []).append(label)
+        for image_id in chunk:
+            before = sorted(labels.get(image_id, []))
+            after = sorted(new if n == old else n for n in before)
+            events.append({"image_id": image_id, "actor": actor, "at": now, "action": "label_renamed",
+                           "before": dumps(before), "after": dumps(after), "suggestion_id": None})
+    sg = m.Suggestion
+    renamed = card_label_names(session)
+    cards = [(sid, image_id, outcome) for sid, image_id, value, outcome in session.execute(
+        select(sg.id, sg.image_id, sg.value, sg.outcome).where(sg.kind == "label")
+        .where(sg.value == old if not renamed else or_(sg.value == old, sg.id.in_(list(renamed)))))
+        if renamed.get(sid, value) == old]
+    events += [{"image_id": image_id, "actor": actor, "at": now, "action": CARD_RENAMED, "before": dumps(old),
+                "after": dumps(new), "suggestion_id": sid} for sid, image_id, _ in cards]
+    pending = [sid for sid, _, outcome in cards if outcome == "pending"]
+    for i in range(0, len(pending), 500):
+        session.execute(update(sg).where(sg.id.in_(pending[i:i + 500])).values(value=new))
+    if events:
+        session.execute(insert(m.Event.__table__), events)
 
 
 def usage(session: Session) -> dict[str, int]:
@@ -190,7 +241,8 @@ def remove_label(session: Session, name: str, actor: str, *, force: bool = False
         for image_id in image_ids:
             locked_image(session, image_id)
             remaining = [n for n in current_labels(session, image_id) if n != name]
-            set_labels(session, image_id, remaining, actor, action="labels")
+            # an event of its own: the actor's own edit of the image's labels it is not
+            set_labels(session, image_id, remaining, actor, action="label_removed")
             removed.add(image_id)
         try:
             with session.begin_nested():

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+import json
 from typing import Optional
 
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from . import models as m
@@ -174,3 +175,45 @@ def is_unlinked(session: Session, repair_id: int) -> bool:
     if row is None:
         raise NotFound(f"no repair with id {repair_id}")
     return row.unlinked_at is not None
+
+
+def add_repair(
+    session: Session,
+    source_image_id: int,
+    *,
+    mask_path: str,
+    output_path: str,
+    engine: str,
+    actor: str,
+    output_image_id: Optional[int] = None,
+    source_sha256: Optional[str] = None,
+    checkpoint_hash: Optional[str] = None,
+    params: Optional[dict] = None,
+) -> RepairRecord:
+    row = m.Repair(
+        source_image_id=source_image_id,
+        output_image_id=output_image_id,
+        mask_path=mask_path,
+        output_path=output_path,
+        source_sha256=source_sha256,
+        engine=engine,
+        checkpoint_hash=checkpoint_hash,
+        params_json=json.dumps(params or {}, sort_keys=True),
+        created_at=m.utcnow(),
+        created_by=actor,
+    )
+    session.add(row)
+    session.flush()
+    add_event(session, source_image_id, actor, "repair", None, {"repair_id": row.id, "output": output_path})
+    return repair_record(row)
+
+
+def repairs_for(session: Session, image_id: int) -> list[RepairRecord]:
+    """The linked (not undone) repairs of ``image_id``."""
+    rows = session.scalars(select(m.Repair).where(m.Repair.source_image_id == image_id,
+                                                  m.Repair.unlinked_at.is_(None)).order_by(m.Repair.id))
+    return [repair_record(r) for r in rows]
+
+
+def repair_count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(m.Repair).where(m.Repair.unlinked_at.is_(None)))

@@ -150,14 +150,25 @@ def toggle_label(session: Session, image_id: int, name: str, actor: str, on: Opt
 
 
 def set_status(
-    session: Session, image_id: int, status: str, actor: str, *, action: str = "status"
+    session: Session, image_id: int, status: str, actor: str, *, action: str = "status",
+    before: Optional[str] = None,
 ) -> bool:
+    """Set the review status. ``new`` and ``suggested`` are one status, told apart by the
+    image's pending suggestions (new with some is suggested): either is stored as the one
+    that holds, as :func:`replay` rebuilds it. ``before``: the status the reviewer saw, for
+    the event (an action that first decided the image's cards turned suggested into new
+    on the way: the event said the reviewer had changed a "new" image)."""
     if status not in m.REVIEW_STATUSES:
         raise ValueError(f"status must be one of {', '.join(m.REVIEW_STATUSES)}, not {status!r}")
     row = locked_image(session, image_id)
+    if status in (m.STATUS_NEW, m.STATUS_SUGGESTED):
+        session.flush()
+        pending = session.scalar(select(func.count()).select_from(m.Suggestion).where(
+            m.Suggestion.image_id == image_id, m.Suggestion.outcome == "pending"))
+        status = m.STATUS_SUGGESTED if pending else m.STATUS_NEW
     if row.review_status == status and row.status == status:
         return False
-    add_event(session, image_id, actor, action, row.review_status, status)
+    add_event(session, image_id, actor, action, before or row.review_status, status)
     row.review_status = status
     if row.status not in (m.STATUS_MISSING, m.STATUS_ERROR):
         # a missing or unreadable file keeps showing that; its review status comes
@@ -175,7 +186,13 @@ def history(session: Session, image_id: int) -> list[EventRecord]:
 
 
 CAPTION_ACTIONS = {"caption"}
-LABEL_ACTIONS = {"labels"}
+#: "label_renamed": a rename of one of the image's labels; "label_removed": a label taken
+#: out of the taxonomy (forced): both carry the image's whole label list, as "labels"
+LABEL_ACTIONS = {"labels", "label_renamed", "label_removed"}
+#: events that decide a pending suggestion (with its id); the caption or labels event of
+#: an accepted card decides it too
+DECIDING_ACTIONS = {"accept_suggestion", "edit_suggestion", "reject_suggestion", "note", "withdraw",
+                    "caption", "labels"}
 STATUS_ACTIONS = {"status"}
 
 
@@ -202,9 +219,21 @@ def replay(events: Iterable[EventRecord]) -> dict:
 
     Each event stores the field it changed in its ``after``; the event's ``action``
     names the field (an undo/redo/import event carries a ``field:`` prefix).
+
+    ``new`` and ``suggested`` are one review status, told apart by the image's pending
+    suggestions, as the store keeps it (suggestions arriving or decided change it with no
+    event of its own): the replay follows each suggestion from its ``suggest`` event to the
+    event that decides or withdraws it (an undo's ``undo:suggestion`` puts it back).
     """
     state = {"caption": None, "labels": [], "review_status": m.STATUS_NEW}
+    pending: set[int] = set()
     for ev in events:
+        base = ev.action.split(":", 1)[-1]
+        if ev.suggestion_id is not None:
+            if base == "suggest" or (base == "suggestion" and ev.after == "pending"):
+                pending.add(ev.suggestion_id)
+            elif base == "suggestion" or base in DECIDING_ACTIONS:
+                pending.discard(ev.suggestion_id)
         field = event_field(ev.action)
         if field == "caption":
             state["caption"] = ev.after
@@ -212,6 +241,8 @@ def replay(events: Iterable[EventRecord]) -> dict:
             state["labels"] = list(ev.after or [])
         elif field == "status":
             state["review_status"] = ev.after
+    if state["review_status"] in (m.STATUS_NEW, m.STATUS_SUGGESTED):
+        state["review_status"] = m.STATUS_SUGGESTED if pending else m.STATUS_NEW
     return state
 
 

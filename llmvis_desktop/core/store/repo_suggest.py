@@ -1,17 +1,19 @@
-"""Suggestions (model proposals with provenance and outcome) and repairs."""
+"""Suggestions (model proposals with provenance and outcome)."""
 from __future__ import annotations
 
 import json
 import math
 from typing import Iterable, Optional, Sequence
 
-from sqlalchemy import bindparam, func, insert, or_, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from . import models as m
-from .convert import dumps, repair_record, suggestion_record
-from .records import NewSuggestion, RepairRecord, SuggestionRecord
-from .repo_labels import add_label
+from .convert import dumps, suggestion_record
+from .records import NewSuggestion, SuggestionRecord
+from .repo_labels import add_label, card_label_names
+from .repo_renew import (_for_current_content, _mark_withdrawn, _model_actor, _provenance, _request,  # noqa: F401
+                         _revise_same, _supersede, _take_over_same_pending, _withdraw)
 from .repo_review import NotFound, add_event, current_labels, locked_image, set_caption, set_labels
 
 
@@ -37,17 +39,6 @@ def same_request_done(session: Session, model_id: str, revision: Optional[str], 
     for i in range(0, len(ids), 500):  # bound the IN list
         done.update(session.scalars(stmt.where(m.Suggestion.image_id.in_(ids[i:i + 500]))))
     return done
-
-
-def _for_current_content():
-    """A suggestion made since the indexer last saw its image's file change (joined to
-    the image): one made before was for the old content."""
-    return or_(m.Image.content_changed_at.is_(None), m.Suggestion.created_at >= m.Image.content_changed_at)
-
-
-def _request(it: NewSuggestion) -> tuple:
-    """What makes two suggestions the same request: model, revision, kind and prompt."""
-    return it.model_id, it.model_revision, it.kind, it.prompt
 
 
 def add_suggestions(session: Session, items: Sequence[NewSuggestion], skip_done: bool = False,
@@ -121,72 +112,12 @@ def add_suggestions(session: Session, items: Sequence[NewSuggestion], skip_done:
     ).scalars())
     session.execute(insert(m.Event.__table__), [
         {"image_id": it.image_id, "actor": _model_actor(it.model_id), "at": now, "action": "suggest",
-         "before": None, "after": dumps({"kind": it.kind, "value": it.value, "score": it.score}),
+         "before": None, "after": dumps(_provenance(it)),
          "suggestion_id": sid}
         for it, sid in zip(items, ids)
     ])
     _refresh_images(session, touched, {i: images[i] for i in touched})
     return ids
-
-
-def _revise_same(session: Session, items: list[NewSuggestion], prefix: str, now) -> list[NewSuggestion]:
-    """``items`` less those whose image already has a pending suggestion of the same model,
-    kind and value (from an older revision, for the file's current content): that row
-    takes the new revision, score and parameters and is kept. A retrain that guesses the
-    same for most images rewrote every card (a withdraw and a suggest event each, the
-    rows growing by the folder's size per retrain). No history event: the image's
-    annotation and its cards are unchanged (events for this grew by two per unreviewed
-    image per retrain). The card takes the newest revision and its time (``created_at``):
-    the evaluation tells a learned guess made before a review from one made after by it."""
-    sg = m.Suggestion
-    rows = session.execute(
-        select(sg.id, sg.image_id, sg.model_id, sg.kind, sg.value, sg.model_revision,
-               _for_current_content().label("current"))
-        .join(m.Image, m.Image.id == sg.image_id)
-        .where(sg.image_id.in_(sorted({it.image_id for it in items})), sg.outcome == "pending",
-               sg.model_id.startswith(prefix))).all()
-    pending = {(r.image_id, r.model_id, r.kind, r.value): r for r in rows if r.current}
-    out, changes = [], []
-    for it in items:
-        r = pending.pop((it.image_id, it.model_id, it.kind, it.value), None)
-        if r is None:
-            out.append(it)
-        elif r.model_revision != it.model_revision:
-            changes.append({"sid": r.id, "rev": it.model_revision, "score": it.score,
-                            "params": json.dumps(it.params, sort_keys=True)})
-    if changes:  # one executemany
-        session.execute(update(sg.__table__).where(sg.__table__.c.id == bindparam("sid")).values(
-            model_revision=bindparam("rev"), score=bindparam("score"), params_json=bindparam("params"),
-            created_at=now), changes)
-    return out
-
-
-def _withdraw(session: Session, image_ids, prefix: str, keep: set, now) -> None:
-    """Withdraw the pending suggestions on ``image_ids`` of models whose id starts with
-    ``prefix``, except those of the (model id, revision) pairs in ``keep`` made for the
-    file's current content; each gets a ``withdraw`` history event."""
-    sg = m.Suggestion
-    rows = [r for r in session.execute(
-        select(sg.id, sg.image_id, sg.model_id, sg.model_revision, sg.kind, sg.value,
-               _for_current_content().label("current"))
-        .join(m.Image, m.Image.id == sg.image_id)
-        .where(sg.image_id.in_(sorted(image_ids)), sg.outcome == "pending", sg.model_id.startswith(prefix)))
-        if not r.current or (r.model_id, r.model_revision) not in keep]
-    if rows:
-        _mark_withdrawn(session, rows, now)
-
-
-def _mark_withdrawn(session: Session, rows, now, actor: Optional[str] = None, why: Optional[str] = None) -> None:
-    """Withdraw ``rows`` (id, image_id, model_id, kind, value), each with a ``withdraw``
-    event: by ``actor`` (default: the suggestion's model), ``why`` as its after-value."""
-    sg = m.Suggestion.__table__
-    session.execute(update(sg).where(sg.c.id == bindparam("sid")).values(
-        outcome="withdrawn", decided_at=now, decided_by=bindparam("by")),
-        [{"sid": r.id, "by": actor or _model_actor(r.model_id)} for r in rows])
-    session.execute(insert(m.Event.__table__), [
-        {"image_id": r.image_id, "actor": actor or _model_actor(r.model_id), "at": now, "action": "withdraw",
-         "before": dumps({"kind": r.kind, "value": r.value}), "after": dumps(why), "suggestion_id": r.id}
-        for r in rows])
 
 
 def withdraw_label(session: Session, name: str, actor: str) -> int:
@@ -235,11 +166,6 @@ def not_pending_error(row) -> NotPending:
                           f"decided again; the image's suggestions are shown afresh")
 
 
-def _model_actor(model_id: str) -> str:
-    """The history actor of a model's suggestion: ``model:ID`` (once, if the id has it)."""
-    return model_id if model_id.startswith("model:") else f"model:{model_id}"
-
-
 def _not_same_pending(session: Session, items: list[NewSuggestion], image_ids) -> list[NewSuggestion]:
     """``items`` less those identical to a pending suggestion made for their image's
     current content."""
@@ -251,41 +177,6 @@ def _not_same_pending(session: Session, items: list[NewSuggestion], image_ids) -
         .join(m.Image, m.Image.id == c.image_id)
         .where(c.image_id.in_(sorted(image_ids)), c.outcome == "pending", _for_current_content())))
     return [it for it in items if (it.image_id, it.value, *_request(it)) not in pending]
-
-
-def _supersede(session: Session, items: list[NewSuggestion], now) -> tuple[list[NewSuggestion], set[int]]:
-    """A request (model, revision, kind, prompt) run again over an image takes the place
-    of its own pending cards there: a card of the same value stays, with the new score,
-    parameters and time (no event: its value is unchanged), the others are withdrawn (a
-    labeler re-scoring after a label joined the taxonomy no longer ranks them). Returns
-    the items still to store and the images whose cards were withdrawn."""
-    c = m.Suggestion
-    keys = {(it.image_id, *_request(it)) for it in items}
-    rows = [r for r in session.execute(
-        select(c.id, c.image_id, c.model_id, c.model_revision, c.kind, c.prompt, c.value,
-               _for_current_content().label("current"))
-        .join(m.Image, m.Image.id == c.image_id)
-        .where(c.image_id.in_(sorted({k[0] for k in keys})), c.outcome == "pending"))
-        if (r.image_id, r.model_id, r.model_revision, r.kind, r.prompt) in keys]
-    same = {(r.image_id, r.model_id, r.model_revision, r.kind, r.prompt, r.value): r for r in rows if r.current}
-    out, kept, changes = [], set(), []
-    for it in items:
-        r = same.get((it.image_id, *_request(it), it.value))
-        if r is None or r.id in kept:
-            out.append(it)
-            continue
-        kept.add(r.id)
-        # made again now: its time moves on too (a labeler's card kept across a taxonomy
-        # change is then one of the new scoring, and the image counts as done)
-        changes.append({"sid": r.id, "score": it.score, "params": json.dumps(it.params, sort_keys=True)})
-    if changes:
-        t = c.__table__
-        session.execute(update(t).where(t.c.id == bindparam("sid")).values(
-            score=bindparam("score"), params_json=bindparam("params"), created_at=now), changes)
-    stale = [r for r in rows if r.id not in kept]
-    if stale:
-        _mark_withdrawn(session, stale, now, why="superseded: the same model scored the image again")
-    return out, {r.image_id for r in stale} | {r.image_id for r in rows if r.id in kept}
 
 
 def _locked_states(session: Session, image_ids) -> dict[int, tuple]:
@@ -397,18 +288,30 @@ def decide(
     elif row.kind == "caption":
         if not set_caption(session, row.image_id, value, actor, suggestion_id=row.id):
             # the caption already said so: the decision is still one of the history's
-            add_event(session, row.image_id, actor, "accept_suggestion", None, value, row.id)
+            _decision_event(session, row, outcome, value, actor)
     elif row.kind == "label":
         if session.scalar(select(m.Label.id).where(m.Label.name == value)) is None:
             add_label(session, value)
         labels = set(current_labels(session, row.image_id)) | {value}
         if not set_labels(session, row.image_id, labels, actor, suggestion_id=row.id):
-            add_event(session, row.image_id, actor, "accept_suggestion", None, value, row.id)
+            _decision_event(session, row, outcome, value, actor)
     else:  # an answer kept as a note
         add_event(session, row.image_id, actor, "note", None, value, row.id)
     session.flush()
     _refresh_image(session, row.image_id)
     return suggestion_record(row)
+
+
+def _decision_event(session: Session, row: m.Suggestion, outcome: str, value: str, actor: str) -> None:
+    """The event of a decision that left the annotation as it was (the image already had
+    that caption or label): ``accept_suggestion`` (after: the model's value) or, when the
+    reviewer's value differs from the model's (a caption typed before Accept),
+    ``edit_suggestion`` with the model's value before and the final one after: an
+    accept_suggestion of the typed text credited the reviewer's words to the model."""
+    if outcome == "edited" and value != row.value:
+        add_event(session, row.image_id, actor, "edit_suggestion", row.value, value, row.id)
+    else:
+        add_event(session, row.image_id, actor, "accept_suggestion", None, value, row.id)
 
 
 def restore_outcome(session: Session, suggestion_id: int, outcome: str, final_value: Optional[str],
@@ -420,82 +323,21 @@ def restore_outcome(session: Session, suggestion_id: int, outcome: str, final_va
     if row is None or (row.outcome, row.final_value) == (outcome, final_value):
         return False
     now = m.utcnow()
-    if outcome == "pending":
-        _take_over_same_pending(session, row, now)
     before = row.outcome
     row.outcome, row.final_value = outcome, final_value
     row.decided_at = None if outcome == "pending" else now
     row.decided_by = None if outcome == "pending" else actor
     add_event(session, row.image_id, actor, action, before, outcome, row.id)
+    if outcome == "pending":  # pending again first: a decided card is never revised
+        session.flush()
+        if row.kind == "label":  # a pending card follows a rename of its label
+            row.value = card_label_names(session, [row.id]).get(row.id, row.value)
+        _take_over_same_pending(session, row, now, actor)
     session.flush()
     _refresh_image(session, row.image_id)
     return True
 
 
-def _take_over_same_pending(session: Session, row: m.Suggestion, now) -> None:
-    """A decision being undone whose card was suggested again meanwhile (a retrained
-    suggester, pending): the card comes back with the newer one's revision, score,
-    parameters and time, as a retrain renews a pending card, and the newer one is
-    withdrawn. (The undo used to leave the old card decided, so the evaluation kept
-    counting a decision the reviewer had taken back.)"""
-    sg = m.Suggestion
-    dups = session.scalars(select(sg).where(
-        sg.image_id == row.image_id, sg.kind == row.kind, sg.value == row.value, sg.model_id == row.model_id,
-        sg.outcome == "pending", sg.id != row.id).order_by(sg.id)).all()
-    if not dups:
-        return
-    newest = dups[-1]
-    row.model_revision, row.score, row.params_json, row.created_at = (
-        newest.model_revision, newest.score, newest.params_json, newest.created_at)
-    _mark_withdrawn(session, dups, now, why="the same card, brought back by an undo")
-    for d in dups:
-        session.expire(d)
-
-
 def outcome_counts(session: Session) -> dict[str, int]:
     rows = session.execute(select(m.Suggestion.outcome, func.count()).group_by(m.Suggestion.outcome))
     return {k: n for k, n in rows}
-
-
-def add_repair(
-    session: Session,
-    source_image_id: int,
-    *,
-    mask_path: str,
-    output_path: str,
-    engine: str,
-    actor: str,
-    output_image_id: Optional[int] = None,
-    source_sha256: Optional[str] = None,
-    checkpoint_hash: Optional[str] = None,
-    params: Optional[dict] = None,
-) -> RepairRecord:
-    row = m.Repair(
-        source_image_id=source_image_id,
-        output_image_id=output_image_id,
-        mask_path=mask_path,
-        output_path=output_path,
-        source_sha256=source_sha256,
-        engine=engine,
-        checkpoint_hash=checkpoint_hash,
-        params_json=json.dumps(params or {}, sort_keys=True),
-        created_at=m.utcnow(),
-        created_by=actor,
-    )
-    session.add(row)
-    session.flush()
-    add_event(session, source_image_id, actor, "repair", None, {"repair_id": row.id, "output": output_path})
-    return repair_record(row)
-
-
-def repairs_for(session: Session, image_id: int) -> list[RepairRecord]:
-    """The linked (not undone) repairs of ``image_id``."""
-    rows = session.scalars(select(m.Repair).where(m.Repair.source_image_id == image_id,
-                                                  m.Repair.unlinked_at.is_(None)).order_by(m.Repair.id))
-    return [repair_record(r) for r in rows]
-
-
-def repair_count(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(m.Repair).where(m.Repair.unlinked_at.is_(None)))
-
-

@@ -51,6 +51,7 @@ import math
 import unicodedata
 from collections import defaultdict
 from datetime import datetime, timezone
+from types import SimpleNamespace
 from typing import Optional
 
 TOP1_THRESHOLD = 0.5
@@ -240,16 +241,20 @@ def evaluate(project) -> dict:
     from sqlalchemy import select
 
     from ..store import models as m
+    from ..store.repo_labels import card_label_names
     from ..store.repo_suggest import _for_current_content
 
     with project.store.read() as s:
         rows = s.execute(select(
-            m.Suggestion.image_id, m.Suggestion.kind, m.Suggestion.value, m.Suggestion.score,
+            m.Suggestion.id, m.Suggestion.image_id, m.Suggestion.kind, m.Suggestion.value, m.Suggestion.score,
             m.Suggestion.model_id, m.Suggestion.model_revision, m.Suggestion.outcome, m.Suggestion.final_value,
             m.Suggestion.decided_at, m.Suggestion.created_at, _for_current_content().label("current"),
             m.Image.caption.label("caption_now"), m.Image.review_status,
         ).join(m.Image, m.Image.id == m.Suggestion.image_id).order_by(m.Suggestion.id)).all()
         reviewed_at = _reviewed_at(s)
+        renamed = card_label_names(s)
+    if renamed:  # a decided label suggestion keeps the name the model gave: compared under the label's name now
+        rows = [SimpleNamespace(**dict(r._asdict(), value=renamed[r.id])) if r.id in renamed else r for r in rows]
     records, review_status = _truth(project)
     truth = {r.id: set(r.labels) for r in records}
     reviewed = sum(1 for st in review_status.values() if st == m.STATUS_REVIEWED)

@@ -1,0 +1,181 @@
+"""Pending suggestion cards renewed in place (a retrain, a job run again, an undo taking
+over a newer card) or withdrawn, each with its history event: a card's provenance as the
+reviewer saw it stays in the history. Pending cards only: a decided card keeps what it
+was decided on."""
+from __future__ import annotations
+
+import json
+from typing import Optional
+
+from sqlalchemy import bindparam, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from . import models as m
+from .convert import dumps
+from .records import NewSuggestion
+
+
+def _for_current_content():
+    """A suggestion made since the indexer last saw its image's file change (joined to
+    the image): one made before was for the old content."""
+    return or_(m.Image.content_changed_at.is_(None), m.Suggestion.created_at >= m.Image.content_changed_at)
+
+
+def _request(it: NewSuggestion) -> tuple:
+    """What makes two suggestions the same request: model, revision, kind and prompt."""
+    return it.model_id, it.model_revision, it.kind, it.prompt
+
+
+def _revise_same(session: Session, items: list[NewSuggestion], prefix: str, now) -> list[NewSuggestion]:
+    """``items`` less those whose image already has a pending suggestion of the same model,
+    kind and value (from an older revision, for the file's current content): that row
+    takes the new revision, score and parameters and is kept. A retrain that guesses the
+    same for most images rewrote every card (a withdraw and a suggest event each, the
+    rows growing by the folder's size per retrain). One ``suggest_revised`` event per card
+    renewed (old and new revision and score: the history tells what the reviewer was shown
+    when; a withdraw and a suggest event each used to be two). Pending cards only: a decided
+    card keeps the provenance it was decided on. The card takes the newest revision and its time (``created_at``):
+    the evaluation tells a learned guess made before a review from one made after by it."""
+    sg = m.Suggestion
+    rows = session.execute(
+        select(sg.id, sg.image_id, sg.model_id, sg.kind, sg.value, sg.model_revision, sg.score,
+               _for_current_content().label("current"))
+        .join(m.Image, m.Image.id == sg.image_id)
+        .where(sg.image_id.in_(sorted({it.image_id for it in items})), sg.outcome == "pending",
+               sg.model_id.startswith(prefix))).all()
+    pending = {(r.image_id, r.model_id, r.kind, r.value): r for r in rows if r.current}
+    out, changes, events = [], [], []
+    for it in items:
+        r = pending.pop((it.image_id, it.model_id, it.kind, it.value), None)
+        if r is None:
+            out.append(it)
+        elif r.model_revision != it.model_revision:
+            changes.append({"sid": r.id, "rev": it.model_revision, "score": it.score,
+                            "params": json.dumps(it.params, sort_keys=True)})
+            events.append((r, {"revision": r.model_revision, "score": r.score},
+                           {"revision": it.model_revision, "score": it.score, "params": it.params}))
+    if changes:  # one executemany
+        session.execute(update(sg.__table__).where(sg.__table__.c.id == bindparam("sid")).values(
+            model_revision=bindparam("rev"), score=bindparam("score"), params_json=bindparam("params"),
+            created_at=now), changes)
+        _revised_events(session, events, now)
+    return out
+
+
+def _provenance(it: NewSuggestion) -> dict:
+    """A ``suggest`` event's after-value: what was proposed, by which model, revision and
+    prompt, with which score (the card's row may be renewed later: the event keeps what
+    the reviewer was shown)."""
+    return {"kind": it.kind, "value": it.value, "score": it.score, "model_id": it.model_id,
+            "revision": it.model_revision, "prompt": it.prompt}
+
+
+def _revised_events(session: Session, rows, now, actor: Optional[str] = None) -> None:
+    """A ``suggest_revised`` event per pending card renewed in place, (row with id,
+    image_id, model_id; before; after): its revision or score as shown until now and as
+    shown from now on (a retrain, a job run again, an undo taking over a newer card)."""
+    session.execute(insert(m.Event.__table__), [
+        {"image_id": r.image_id, "actor": actor or _model_actor(r.model_id), "at": now,
+         "action": "suggest_revised", "before": dumps(before), "after": dumps(after), "suggestion_id": r.id}
+        for r, before, after in rows])
+
+
+def _withdraw(session: Session, image_ids, prefix: str, keep: set, now) -> None:
+    """Withdraw the pending suggestions on ``image_ids`` of models whose id starts with
+    ``prefix``, except those of the (model id, revision) pairs in ``keep`` made for the
+    file's current content; each gets a ``withdraw`` history event."""
+    sg = m.Suggestion
+    rows = [r for r in session.execute(
+        select(sg.id, sg.image_id, sg.model_id, sg.model_revision, sg.kind, sg.value,
+               _for_current_content().label("current"))
+        .join(m.Image, m.Image.id == sg.image_id)
+        .where(sg.image_id.in_(sorted(image_ids)), sg.outcome == "pending", sg.model_id.startswith(prefix)))
+        if not r.current or (r.model_id, r.model_revision) not in keep]
+    if rows:
+        _mark_withdrawn(session, rows, now)
+
+
+def _mark_withdrawn(session: Session, rows, now, actor: Optional[str] = None, why: Optional[str] = None) -> None:
+    """Withdraw ``rows`` (id, image_id, model_id, kind, value), each with a ``withdraw``
+    event: by ``actor`` (default: the suggestion's model), ``why`` as its after-value."""
+    sg = m.Suggestion.__table__
+    session.execute(update(sg).where(sg.c.id == bindparam("sid")).values(
+        outcome="withdrawn", decided_at=now, decided_by=bindparam("by")),
+        [{"sid": r.id, "by": actor or _model_actor(r.model_id)} for r in rows])
+    session.execute(insert(m.Event.__table__), [
+        {"image_id": r.image_id, "actor": actor or _model_actor(r.model_id), "at": now, "action": "withdraw",
+         "before": dumps({"kind": r.kind, "value": r.value}), "after": dumps(why), "suggestion_id": r.id}
+        for r in rows])
+
+
+def _model_actor(model_id: str) -> str:
+    """The history actor of a model's suggestion: ``model:ID`` (once, if the id has it)."""
+    return model_id if model_id.startswith("model:") else f"model:{model_id}"
+
+
+def _supersede(session: Session, items: list[NewSuggestion], now) -> tuple[list[NewSuggestion], set[int]]:
+    """A request (model, revision, kind, prompt) run again over an image takes the place
+    of its own pending cards there: a card of the same value stays, with the new score,
+    parameters and time (a ``suggest_revised`` event when its score or parameters moved:
+    the history keeps the score the reviewer saw when), the others are withdrawn (a
+    labeler re-scoring after a label joined the taxonomy no longer ranks them). Returns
+    the items still to store and the images whose cards were withdrawn."""
+    c = m.Suggestion
+    keys = {(it.image_id, *_request(it)) for it in items}
+    rows = [r for r in session.execute(
+        select(c.id, c.image_id, c.model_id, c.model_revision, c.kind, c.prompt, c.value, c.score,
+               c.params_json, _for_current_content().label("current"))
+        .join(m.Image, m.Image.id == c.image_id)
+        .where(c.image_id.in_(sorted({k[0] for k in keys})), c.outcome == "pending"))
+        if (r.image_id, r.model_id, r.model_revision, r.kind, r.prompt) in keys]
+    same = {(r.image_id, r.model_id, r.model_revision, r.kind, r.prompt, r.value): r for r in rows if r.current}
+    out, kept, changes, events = [], set(), [], []
+    for it in items:
+        r = same.get((it.image_id, *_request(it), it.value))
+        if r is None or r.id in kept:
+            out.append(it)
+            continue
+        kept.add(r.id)
+        # made again now: its time moves on too (a labeler's card kept across a taxonomy
+        # change is then one of the new scoring, and the image counts as done)
+        params = json.dumps(it.params, sort_keys=True)
+        changes.append({"sid": r.id, "score": it.score, "params": params})
+        if (r.score, r.params_json) != (it.score, params):  # what the card shows changed: said so
+            events.append((r, {"revision": r.model_revision, "score": r.score},
+                           {"revision": it.model_revision, "score": it.score, "params": it.params}))
+    if changes:
+        t = c.__table__
+        session.execute(update(t).where(t.c.id == bindparam("sid")).values(
+            score=bindparam("score"), params_json=bindparam("params"), created_at=now), changes)
+    if events:
+        _revised_events(session, events, now)
+    stale = [r for r in rows if r.id not in kept]
+    if stale:
+        _mark_withdrawn(session, stale, now, why="superseded: the same model scored the image again")
+    return out, {r.image_id for r in stale} | {r.image_id for r in rows if r.id in kept}
+
+
+def _take_over_same_pending(session: Session, row: m.Suggestion, now, actor: str) -> None:
+    """A decision being undone whose card was suggested again meanwhile (a retrained
+    suggester, pending): the card comes back with the newer one's revision, score,
+    parameters and time, as a retrain renews a pending card, and the newer one is
+    withdrawn, with a ``suggest_revised`` event by ``actor`` (what the card showed before
+    and shows now). (The undo used to leave the old card decided, so the evaluation kept
+    counting a decision the reviewer had taken back.) ``row`` must be pending already."""
+    if row.outcome != "pending":
+        raise ValueError("a decided suggestion is never revised")
+    sg = m.Suggestion
+    dups = session.scalars(select(sg).where(
+        sg.image_id == row.image_id, sg.kind == row.kind, sg.value == row.value, sg.model_id == row.model_id,
+        sg.outcome == "pending", sg.id != row.id).order_by(sg.id)).all()
+    if not dups:
+        return
+    newest = dups[-1]
+    if (row.model_revision, row.score) != (newest.model_revision, newest.score):
+        _revised_events(session, [(row, {"revision": row.model_revision, "score": row.score},
+                                   {"revision": newest.model_revision, "score": newest.score})], now, actor)
+    row.model_revision, row.score, row.params_json, row.created_at = (
+        newest.model_revision, newest.score, newest.params_json, newest.created_at)
+    _mark_withdrawn(session, dups, now, why="the same card, brought back by an undo")
+    for d in dups:
+        session.expire(d)
