@@ -352,6 +352,31 @@ def test_history_formats_repairs_moves_and_imports_readably():
     assert "{" not in text and "from: dent, to: scratch" in text
 
 
+def test_history_words_the_provenance_events():
+    """Renames, forced removals, renewed cards, edits over a kept caption and what the
+    indexer saw read as sentences (they showed as "label_renamed: ['dent'] -> ..." or a
+    flattened dict)."""
+    from llmvis_desktop.qt.widgets.history_panel import describe_event
+
+    arrow, minus = "\u2192", "\u2212"
+    assert describe_event(_ev(1, "ann", "label_renamed", ["dent"], ["bruise"])) == \
+        f"labels (label renamed): +bruise {minus}dent"
+    assert describe_event(_ev(1, "ann", "label_removed", ["dent", "ok"], ["ok"])) == \
+        f"labels (label removed from the taxonomy): {minus}dent"
+    assert describe_event(_ev(1, "ann", "suggestion_renamed", "dent", "bruise", sid=4)) == \
+        f"suggested label renamed: 'dent' {arrow} 'bruise'"
+    assert describe_event(_ev(1, "ann", "edit_suggestion", "a benign nevus", "melanoma, refer", sid=4)) == \
+        f"edited suggestion 'a benign nevus' {arrow} 'melanoma, refer'"
+    assert describe_event(_ev(1, "model:learned", "suggest_revised", {"revision": "a1", "score": 0.55},
+                              {"revision": "b2", "score": 0.97, "params": {}}, sid=4)) == \
+        f"suggestion renewed: revision a1 {arrow} b2, score 0.55 {arrow} score 0.97"
+    assert describe_event(_ev(1, "indexer", "file_changed", {"size": 10, "mtime_ns": 1},
+                              {"size": 12, "mtime_ns": 2})) == f"file changed on disk (size 10 {arrow} 12 bytes)"
+    assert describe_event(_ev(1, "indexer", "file_missing", "present", "missing")) == \
+        "file missing from the folder (reviews kept)"
+    assert describe_event(_ev(1, "indexer", "file_restored", "missing", "present")) == "file back in the folder"
+
+
 def test_history_formatting():
     from llmvis_desktop.qt.widgets.history_panel import describe_event, format_when, is_model_event
 

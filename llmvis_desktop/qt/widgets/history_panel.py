@@ -61,9 +61,15 @@ def _labels_diff(before, after) -> str:
     return " ".join(parts) if parts else "(unchanged)"
 
 
+#: label-list events written for the taxonomy rather than by a reviewer's own edit
+_LABEL_EVENTS = {"label_renamed": "label renamed", "label_removed": "label removed from the taxonomy"}
+
+
 def _describe_field(field: str, before, after) -> Optional[str]:
     if field == "labels":
         return f"labels: {_labels_diff(before, after)}"
+    if field in _LABEL_EVENTS:
+        return f"labels ({_LABEL_EVENTS[field]}): {_labels_diff(before, after)}"
     if field == "caption":
         return f"caption: {_short(before)} {ARROW} {_short(after)}"
     if field == "status":
@@ -93,10 +99,43 @@ def _value(value) -> str:
     return _short(value)
 
 
+def _revised(before: dict, after: dict) -> str:
+    """What a renewed pending card changed: revision and score, as shown before and after."""
+    parts = []
+    if before.get("revision") != after.get("revision"):
+        parts.append(f"revision {before.get('revision') or '?'} {ARROW} {after.get('revision') or '?'}")
+    if before.get("score") != after.get("score"):
+        old, new = _score(before.get("score")).strip(" ()"), _score(after.get("score")).strip(" ()")
+        parts.append(f"{old or 'no score'} {ARROW} {new or 'no score'}")
+    return "suggestion renewed" + (f": {', '.join(parts)}" if parts else " (same revision and score)")
+
+
+def _describe_file(base: str, before, after) -> Optional[str]:
+    """What the indexer saw happen to the file of an image that has a history."""
+    if base == "file_missing":
+        return "file missing from the folder (reviews kept)"
+    if base == "file_restored":
+        return "file back in the folder"
+    if base == "file_changed":
+        b = before if isinstance(before, dict) else {}
+        a = after if isinstance(after, dict) else {}
+        size = (f" (size {b.get('size')} {ARROW} {a.get('size')} bytes)"
+                if b.get("size") != a.get("size") else " (same size, new time)")
+        return "file changed on disk" + size
+    return None
+
+
 def _describe_other(base: str, before, after) -> Optional[str]:
-    """Repairs, moves and imports, whose values are dicts or paths."""
+    """Repairs, moves, imports, renewed cards and files, whose values are dicts or paths."""
     b = before if isinstance(before, dict) else {}
     a = after if isinstance(after, dict) else {}
+    if base == "suggest_revised":
+        return _revised(b, a)
+    if base == "suggestion_renamed":
+        return f"suggested label renamed: {_short(before)} {ARROW} {_short(after)}"
+    text = _describe_file(base, before, after)
+    if text is not None:
+        return text
     if base == "repair":
         return f"repaired {ARROW} {_file_name(a.get('output'))}"
     if base == "rerepair":
@@ -132,6 +171,8 @@ def describe_event(ev: EventRecord) -> str:
         return f"rejected suggestion {_short(ev.before)}"
     if base == "accept_suggestion":
         return f"accepted suggestion {_short(ev.after)}"
+    if base == "edit_suggestion":  # accepted with another value (the one already typed, or an edit)
+        return f"edited suggestion {_short(ev.before)} {ARROW} {_short(ev.after)}"
     if base == "note":
         return f"note: {_short(ev.after)}"
     if base == "withdraw":  # a retrained suggester replaced the card, or its label was removed
