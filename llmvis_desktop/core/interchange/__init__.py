@@ -52,7 +52,7 @@ class FormatSpec:
 _ALL = frozenset({"caption", "labels", "status", "reviewer", "time", "suggestions"})
 
 FORMATS: dict[str, FormatSpec] = {
-    "coco": FormatSpec("coco", "COCO JSON (captions + image-level categories)", coco.export, coco.parse,
+    "coco": FormatSpec("coco", "COCO JSON (image-level categories + a captions file)", coco.export, coco.parse,
                        False, False, ".json", _ALL),
     "yolo": FormatSpec("yolo", "YOLO classification folders", yolo.export, yolo.parse,
                        True, True, "", frozenset({"labels"})),
@@ -85,7 +85,11 @@ def output_files(fmt: str, out: Path | str) -> list[Path]:
     if spec.out_is_folder:
         return []
     out = Path(out)
-    return [out, labelstudio.config_path(out)] if fmt == "labelstudio" else [out]
+    if fmt == "labelstudio":
+        return [out, labelstudio.config_path(out)]
+    if fmt == "coco":
+        return [out, coco.captions_path(out)]
+    return [out]
 
 
 def check_export_target(project, fmt: str, out: Path | str, force: bool = False) -> None:

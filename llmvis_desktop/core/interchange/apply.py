@@ -70,36 +70,30 @@ def apply_import(project, fmt: str, source: Path, parsed: ParsedFile, as_: str, 
         rel = item.name if item.path_checked else resolve_inside(project.root, item.name, f"{source.name} {item.where}",
                                                                   known)
         resolved.append((item, rel))
-    # 2. merge records naming the same image (YOLO: one per class folder)
-    merged: dict[str, ImportItem] = {}
-    for item, rel in resolved:
-        have = merged.get(rel)
-        if have is None:
-            merged[rel] = replace(item, labels=list(item.labels) if item.labels is not None else None,
-                                  suggestions=list(item.suggestions), path_checked=True)
-            continue
-        if item.labels is not None:
-            have.labels = sorted(set(have.labels or []) | set(item.labels))
-        if item.caption is not MISSING and item.caption is not None:
-            if have.caption not in (MISSING, None, item.caption):
-                raise InterchangeError(f"{source.name} {item.where}: second, different caption for {item.name!r}")
-            have.caption = item.caption
-        if have.status and item.status and have.status != item.status:
-            raise InterchangeError(f"{source.name} {item.where}: second, different status for {item.name!r} "
-                                   f"({item.status!r}, was {have.status!r})")
-        have.status = have.status or item.status
-        have.reviewer = have.reviewer or item.reviewer
-        have.time = have.time or item.time
-        have.suggestions.extend(item.suggestions)
-    total = len(merged)
     with project.store.write() as s:
-        ids = _name_lookup(project, s, merged, report.warnings, source.name)
-        if merged and not ids:  # the wrong file or folder: add no labels, change nothing
-            sample = ", ".join(repr(it.name) for it in list(merged.values())[:3])
-            raise InterchangeError(f"{source.name}: none of its {len(merged)} record(s) names an image of this "
+        # 2. each record is matched to its own image (the file itself first: a YOLO class
+        # folder or an imagefolder split holding the project's own files), then records
+        # naming the same image (YOLO: one per class folder) are merged
+        matches = _match(project, s, resolved, report.warnings, source.name)
+        merged: dict[int, ImportItem] = {}
+        unmatched: dict[str, None] = {}
+        for (item, rel), image_id in zip(resolved, matches):
+            if image_id is None:
+                unmatched.setdefault(item.name)
+                continue
+            have = merged.get(image_id)
+            if have is None:
+                merged[image_id] = replace(item, labels=list(item.labels) if item.labels is not None else None,
+                                           suggestions=list(item.suggestions), path_checked=True)
+                continue
+            _merge(have, item, source.name)
+        total = len(merged)
+        if resolved and not merged:  # the wrong file or folder: add no labels, change nothing
+            sample = ", ".join(repr(n) for n in list(unmatched)[:3])
+            raise InterchangeError(f"{source.name}: none of its {len(unmatched)} record(s) names an image of this "
                                    f"project ({sample}...); is it the right folder and format?")
         existing_labels = set(s.scalars(select(m.Label.name)))
-        used = [it for rel, it in merged.items() if rel in ids]  # labels of records that match an image
+        used = list(merged.values())  # labels of records that match an image
         wanted = list(dict.fromkeys(
             list(parsed.taxonomy)
             + [n for it in used for n in (it.labels or [])]
@@ -113,12 +107,12 @@ def apply_import(project, fmt: str, source: Path, parsed: ParsedFile, as_: str, 
                     raise InterchangeError(f"{source.name}: label {name!r} refused: {exc}") from None
                 existing_labels.add(name)
                 report.labels_created += 1
-        pending = _pending_keys(s, ids.values())
+        known = _known_suggestions(s, merged)
         new_suggestions: list[NewSuggestion] = []
+        report.unmatched.extend(unmatched)
         # images locked in id order, as every writer does: in file order an import and a
         # suggestion job over the same images deadlocked (PostgreSQL), losing the import
-        in_id_order = sorted(merged.items(), key=lambda kv: (kv[0] in ids, ids.get(kv[0], 0)))
-        for done, (rel, item) in enumerate(in_id_order, 1):
+        for done, (image_id, item) in enumerate(sorted(merged.items()), 1):
             if done % 200 == 0:
                 token.check()
                 progress(Progress(f"import {fmt}", done, total))
@@ -126,10 +120,6 @@ def apply_import(project, fmt: str, source: Path, parsed: ParsedFile, as_: str, 
                 # checked all the images and events loaded so far, O(n^2) over a big import
                 s.flush()
                 s.expunge_all()
-            image_id = ids.get(rel)
-            if image_id is None:
-                report.unmatched.append(item.name)
-                continue
             report.matched += 1
             if as_ == "suggestions":
                 model = f"import:{source.name}"
@@ -139,16 +129,24 @@ def apply_import(project, fmt: str, source: Path, parsed: ParsedFile, as_: str, 
                 for lbl in item.labels or []:
                     new_suggestions.append(NewSuggestion(image_id, "label", lbl, model, params=dict(provenance)))
             else:
-                _apply_reviewed(s, image_id, rel, item, actor, overwrite, report)
+                _apply_reviewed(s, image_id, item, actor, overwrite, report)
             for sg in item.suggestions:
                 new_suggestions.append(NewSuggestion(image_id, sg.kind, sg.value, sg.model_id, sg.score,
                                                      sg.model_revision, sg.prompt, {**sg.params, **provenance}))
         fresh = []
         for sg in new_suggestions:
             key = (sg.image_id, sg.kind, sg.value, sg.model_id)
-            if key in pending:
+            # pending (or earlier in this file): one card per (image, kind, value, model); a
+            # decided one (accepted or rejected) is the same suggestion when its revision and
+            # prompt match, where the file gives them: re-importing an earlier export does
+            # not bring back what a reviewer already decided
+            same = [outcome for rev, prompt, outcome in known.get(key, ())
+                    if outcome in ("pending", "new") or ((sg.model_revision is None or sg.model_revision == rev)
+                                                         and (sg.prompt is None or sg.prompt == prompt))]
+            if same:
+                report.suggestions_known += any(o != "new" for o in same)
                 continue
-            pending.add(key)
+            known.setdefault(key, []).append((sg.model_revision, sg.prompt, "new"))
             fresh.append(sg)
         if fresh:
             rs.add_suggestions(s, fresh)
@@ -170,81 +168,139 @@ def _backslash_names(project, items) -> set[str]:
         return set(s.scalars(select(m.Image.relpath).where(m.Image.relpath.contains("\\", autoescape=True))))
 
 
-def _name_lookup(project, s, merged: dict, warnings: list, source: str = "") -> dict[str, int]:
-    names = [n for n, it in merged.items() if not (it.by_stem or it.by_basename)]
+def _merge(have: ImportItem, item: ImportItem, source: str) -> None:
+    """Fold a second record of the same image into the first (labels united)."""
+    if item.labels is not None:
+        have.labels = sorted(set(have.labels or []) | set(item.labels))
+    if item.caption is not MISSING and item.caption is not None:
+        if have.caption not in (MISSING, None, item.caption):
+            raise InterchangeError(f"{source} {item.where}: second, different caption for {item.name!r} "
+                                   f"(also {have.where})")
+        have.caption = item.caption
+    if have.status and item.status and have.status != item.status:
+        raise InterchangeError(f"{source} {item.where}: second, different status for {item.name!r} "
+                               f"({item.status!r}, was {have.status!r})")
+    have.status = have.status or item.status
+    have.reviewer = have.reviewer or item.reviewer
+    have.time = have.time or item.time
+    have.suggestions.extend(item.suggestions)
+
+
+def _alt_rel(project, root: str, alt) -> Optional[str]:
+    """The project path of a record's own file (``item.alt``), when it lies inside the root."""
+    if alt is None:
+        return None
+    real = os.path.realpath(alt)
+    if not real.startswith(root.rstrip(os.sep) + os.sep):
+        return None
+    rel = Path(os.path.relpath(os.path.abspath(alt), project.root)).as_posix()
+    return None if rel.startswith("../") or rel == ".." else rel
+
+
+def _suffixes(name: str) -> list[str]:
+    """``name`` without 1, 2, ... of its leading folders (a Label Studio local-files path
+    below a document root that is a parent of the project)."""
+    parts = name.split("/")
+    return ["/".join(parts[k:]) for k in range(1, len(parts))]
+
+
+def _match(project, s, resolved: list, warnings: list, source: str = "") -> list[Optional[int]]:
+    """The project image each record names (None: none), one by one: the record's own
+    file when it is an image of the project (``alt``), else its name (exact, a neutral
+    DICOM name, a stem, a bare upload name, a local-files path below its prefix)."""
+    root = os.path.realpath(project.root)
+    alts = [_alt_rel(project, root, it.alt) for it, _ in resolved]
+    exact = {rel for it, rel in resolved if not (it.by_stem or it.by_basename)}
+    exact |= {a for a, (it, _) in zip(alts, resolved) if a is not None and not it.by_stem}
     ids: dict[str, int] = {}
+    names = sorted(exact)
     for i in range(0, len(names), 500):
         chunk = names[i:i + 500]
         for image_id, rel in s.execute(select(m.Image.id, m.Image.relpath).where(m.Image.relpath.in_(chunk))):
             ids[rel] = image_id
-    anon = [n for n in names if n not in ids and n.startswith(ANON_DIR + "/")]
-    stems = [n for n, it in merged.items() if it.by_stem]
-    needs_alt = any(it.alt is not None for n, it in merged.items() if n not in ids)
-    bare = [n for n, it in merged.items() if it.by_basename]
-    if not (anon or stems or needs_alt or bare):
-        return ids
-    # a full pass over the image table: neutral names, stems, places
-    secret = project.settings().get(SECRET_SETTING)
-    by_name: dict[str, int] = {}
+    full_pass = any(it.by_stem or it.by_basename
+                    or (rel not in ids and (rel.startswith(ANON_DIR + "/") or it.by_suffix))
+                    for it, rel in resolved)
+    by_name: dict[str, int] = dict(ids)
     by_stem: dict[str, list[int]] = {}
     by_base: dict[str, list[int]] = {}
-    for image_id, rel in s.execute(select(m.Image.id, m.Image.relpath)):
-        by_base.setdefault(rel.rsplit("/", 1)[-1], []).append(image_id)
-        names_of = [rel]
-        if secret:
-            names_of.append(neutral_name(secret, rel, anon_suffix(rel)))
-        for n in names_of:
-            by_name[n] = image_id
-            by_stem.setdefault(n.rsplit(".", 1)[0] if "." in n.rsplit("/", 1)[-1] else n, []).append(image_id)
-    for n in anon:
-        if n in by_name:
-            ids[n] = by_name[n]
-    for n in bare:
-        hits = by_base.get(n, [])
-        if len(hits) == 1:
-            ids[n] = hits[0]
-        elif hits:
-            warnings.append(f"{source} {merged[n].where}: the uploaded file {n!r} could be any of {len(hits)} images "
-                            "of the project with that name; skipped")
-    root = os.path.realpath(project.root)
-    for n, item in merged.items():
-        if n in ids:
-            continue
+    if full_pass:  # a full pass over the image table: neutral names, stems, places
+        secret = project.settings().get(SECRET_SETTING)
+        for image_id, rel in s.execute(select(m.Image.id, m.Image.relpath)):
+            by_base.setdefault(rel.rsplit("/", 1)[-1], []).append(image_id)
+            names_of = [rel]
+            if secret:
+                names_of.append(neutral_name(secret, rel, anon_suffix(rel)))
+            for n in names_of:
+                by_name[n] = image_id
+                by_stem.setdefault(n.rsplit(".", 1)[0] if "." in n.rsplit("/", 1)[-1] else n, []).append(image_id)
+
+    def one(hits):
+        return hits[0] if len(hits) == 1 else None
+
+    out: list[Optional[int]] = []
+    unsure: list[int] = []  # local-files paths a different prefix would match otherwise
+    prefixes: dict[str, int] = {}
+    ambiguous: list[str] = []
+    for k, ((item, rel), alt) in enumerate(zip(resolved, alts)):
+        own = None
+        if alt is not None:
+            own = one(by_stem.get(alt, [])) if item.by_stem else by_name.get(alt)
         if item.by_stem:
-            hits = by_stem.get(n, [])
-            if len(hits) == 1:
-                ids[n] = hits[0]
-                continue
-        if item.alt is None:
+            named = one(by_stem.get(rel, []))
+        elif item.by_basename:
+            hits = by_base.get(rel, [])
+            named = one(hits)
+            if len(hits) > 1 and own is None:
+                warnings.append(f"{source} {item.where}: the uploaded file {rel!r} could be any of {len(hits)} "
+                                "images of the project with that name; skipped")
+        else:
+            named = by_name.get(rel)
+        if own is not None:
+            if named is not None and named != own:
+                ambiguous.append(f"{item.where} ({rel!r})")
+            out.append(own)
             continue
-        real = os.path.realpath(item.alt)
-        if not real.startswith(root.rstrip(os.sep) + os.sep):
-            continue
-        alt_rel = Path(os.path.relpath(os.path.abspath(item.alt), project.root)).as_posix()
-        if alt_rel.startswith("../"):
-            continue
-        if item.by_stem:
-            hits = by_stem.get(alt_rel, [])
-            if len(hits) == 1:
-                ids[n] = hits[0]
-        elif alt_rel in by_name:
-            ids[n] = by_name[alt_rel]
-    return ids
+        if named is None and item.by_suffix:
+            cands = [(rel[:len(rel) - len(suf)], by_name[suf]) for suf in _suffixes(rel) if suf in by_name]
+            if len(cands) == 1:
+                prefixes[cands[0][0]] = prefixes.get(cands[0][0], 0) + 1
+                named = cands[0][1]
+            elif cands:
+                unsure.append(k)
+        out.append(named)
+    for k in unsure:  # the prefix the other records of the file agree on, if there is one
+        item, rel = resolved[k]
+        cands = {rel[:len(rel) - len(suf)]: by_name[suf] for suf in _suffixes(rel) if suf in by_name}
+        agreed = [p for p in cands if p in prefixes]
+        if len(agreed) == 1:
+            out[k] = cands[agreed[0]]
+        else:
+            warnings.append(f"{source} {item.where}: {rel!r} could be any of {len(cands)} images of the project "
+                            f"once its leading folders are taken off; skipped")
+    if ambiguous:
+        warnings.append(f"{source}: {len(ambiguous)} record(s) were matched to their own file, not to the "
+                        f"other project image their name also names: {', '.join(ambiguous[:3])}"
+                        f"{'...' if len(ambiguous) > 3 else ''}")
+    return out
 
 
-def _pending_keys(s, image_ids) -> set:
-    keys = set()
-    image_ids = list(image_ids)
+def _known_suggestions(s, merged: dict[int, ImportItem]) -> dict[tuple, list[tuple]]:
+    """(image, kind, value, model) -> [(revision, prompt, outcome)] of the suggestions the
+    images already have, in any outcome."""
+    keys: dict[tuple, list[tuple]] = {}
+    image_ids = list(merged)
     for i in range(0, len(image_ids), 500):
         for r in s.execute(
-            select(m.Suggestion.image_id, m.Suggestion.kind, m.Suggestion.value, m.Suggestion.model_id)
-            .where(m.Suggestion.image_id.in_(image_ids[i:i + 500]), m.Suggestion.outcome == "pending")
+            select(m.Suggestion.image_id, m.Suggestion.kind, m.Suggestion.value, m.Suggestion.model_id,
+                   m.Suggestion.model_revision, m.Suggestion.prompt, m.Suggestion.outcome)
+            .where(m.Suggestion.image_id.in_(image_ids[i:i + 500]))
         ):
-            keys.add(tuple(r))
+            keys.setdefault(tuple(r[:4]), []).append(tuple(r[4:]))
     return keys
 
 
-def _apply_reviewed(s, image_id: int, rel: str, item: ImportItem, actor: str, overwrite: bool,
+def _apply_reviewed(s, image_id: int, item: ImportItem, actor: str, overwrite: bool,
                     report: ImportReport) -> None:
     # locked and read afresh before deciding what clashes: a reviewer's caption saved while
     # the import ran was overwritten without --overwrite (decided on a stale row)

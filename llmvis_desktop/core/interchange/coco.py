@@ -1,9 +1,20 @@
-"""COCO: captions as caption annotations, image-level labels as categories.
+"""COCO: image-level labels as categories, captions in a COCO captions file beside it.
 
-Extension (documented in docs/interchange.md): a label annotation carries
-``category_id`` and no ``bbox``/``segmentation``; an image entry may carry
-``llmvis_status``, ``llmvis_reviewer``, ``llmvis_time`` and ``llmvis_derived_from``;
-pending suggestions go in a top-level ``llmvis_suggestions`` list.
+Two files, each loadable by pycocotools (which reads the ``category_id`` of every
+annotation of a file that has ``categories``): ``OUT.json`` holds the images, the
+categories and one annotation per label of an image (``category_id``, no
+``bbox``/``segmentation``); ``OUT.captions.json`` is a COCO captions file (the same
+images and ids, caption annotations, no categories). Extension (documented in
+docs/interchange.md): an image entry may carry ``llmvis_status``, ``llmvis_reviewer``,
+``llmvis_time`` and ``llmvis_derived_from``; pending suggestions go in a top-level
+``llmvis_suggestions`` list; ``info.llmvis_captions_file`` names the captions file.
+An import of OUT.json reads the captions file too; version 1 exports (captions and
+labels in one file) still import.
+
+Another tool's file: a region (``bbox``/``segmentation``, a crowd region too) gives
+its category to its image as an image-level label, and the import warns how many
+regions' geometry was not imported; a category no annotation uses is not added to
+the taxonomy (named in a warning), except from an llmvis export (its whole taxonomy).
 """
 from __future__ import annotations
 
@@ -11,8 +22,11 @@ import json
 from pathlib import Path
 
 from ..store.records import NewSuggestion
+import os
+
 from .common import ExportContext, InterchangeError
 from .files import write_atomic
+from .target import check_file_target
 from .parsing import (
     MISSING,
     ImportItem,
@@ -24,13 +38,21 @@ from .parsing import (
     score_value,
 )
 
-EXTENSION_VERSION = 1
+EXTENSION_VERSION = 2
+
+
+def captions_path(out: Path) -> Path:
+    """The COCO captions file written next to the labels file."""
+    out = Path(out)
+    return out.with_name(out.stem + ".captions.json")
 
 
 def export(ctx: ExportContext) -> None:
+    captions_file = captions_path(ctx.out)
+    check_file_target(ctx.project, captions_file, ctx.force)  # refused before anything is written
     labels = ctx.project.labels()
     cat_id = {lbl.name: i for i, lbl in enumerate(labels, 1)}
-    images, annotations, suggestions = [], [], []
+    images, annotations, suggestions, captions = [], [], [], []
     total = ctx.total()
     ann_id = 0
     for rows in ctx.rows():
@@ -50,8 +72,7 @@ def export(ctx: ExportContext) -> None:
                 entry["llmvis_derived_from"] = row.derived_from
             images.append(entry)
             if row.caption:
-                ann_id += 1
-                annotations.append({"id": ann_id, "image_id": img_id, "caption": row.caption})
+                captions.append({"id": len(captions) + 1, "image_id": img_id, "caption": row.caption})
             for name in row.labels:
                 ann_id += 1
                 annotations.append({"id": ann_id, "image_id": img_id, "category_id": cat_id[name]})
@@ -62,7 +83,7 @@ def export(ctx: ExportContext) -> None:
         ctx.tick(len(images), total)
     doc = {
         "info": {"description": "llmvis_desktop export", "version": "1.0",
-                 "llmvis_extension": EXTENSION_VERSION},
+                 "llmvis_extension": EXTENSION_VERSION, "llmvis_captions_file": captions_file.name},
         "licenses": [],
         "images": images,
         "annotations": annotations,
@@ -70,12 +91,28 @@ def export(ctx: ExportContext) -> None:
     }
     if ctx.options.include_suggestions:
         doc["llmvis_suggestions"] = suggestions
+    caps = {
+        "info": {"description": "llmvis_desktop export: captions", "version": "1.0",
+                 "llmvis_extension": EXTENSION_VERSION, "llmvis_captions_of": Path(ctx.out).name},
+        "licenses": [],
+        "images": [{k: img[k] for k in ("id", "file_name", "width", "height")} for img in images],
+        "annotations": captions,
+    }
     text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))  # one-shot: the C encoder
-    write_atomic(ctx.out, lambda fh: fh.write(text), replace=ctx.force)
+    cap_text = json.dumps(caps, ensure_ascii=False, separators=(",", ":"))
+    # the captions file first, and taken back when the labels file cannot be written
+    had_captions = os.path.lexists(captions_file)
+    write_atomic(captions_file, lambda fh: fh.write(cap_text), replace=ctx.force)
+    try:
+        write_atomic(ctx.out, lambda fh: fh.write(text), replace=ctx.force)
+    except BaseException:
+        if not had_captions:
+            captions_file.unlink(missing_ok=True)
+        raise
     ctx.report.images = len(images)
-    ctx.report.annotations = ann_id
+    ctx.report.annotations = ann_id + len(captions)
     ctx.report.suggestions = len(suggestions)
-    ctx.report.files_written += 1
+    ctx.report.files_written += 2
 
 
 def load_json(path: Path):
@@ -94,6 +131,33 @@ def _int(value, where: str, what: str) -> int:
     if not isinstance(value, int) or isinstance(value, bool):
         raise InterchangeError(f"{where}: {what} {value!r} is not an integer")
     return value
+
+
+def _region(a: dict) -> bool:
+    """Whether an annotation is a region (a box, a polygon or mask, a crowd region)."""
+    return bool(a.get("bbox")) or bool(a.get("segmentation")) or a.get("iscrowd") in (1, True)
+
+
+def _captions_beside(path: Path, info: dict, images: dict, warnings: list) -> "list | None":
+    """The caption annotations of the captions file an llmvis export names (None: no file)."""
+    name = info.get("llmvis_captions_file")
+    if not isinstance(name, str) or not name:
+        return None
+    if name != Path(name).name or name in (".", ".."):
+        raise InterchangeError(f"{path.name}: info.llmvis_captions_file {name!r} is not a file name")
+    other = path.with_name(name)
+    if not other.is_file():
+        warnings.append(f"{path.name}: its captions file {name} is not beside it; captions are left as they are")
+        return None
+    doc = load_json(other)
+    if not isinstance(doc, dict) or not isinstance(doc.get("images"), list) or not isinstance(
+            doc.get("annotations", []), list):
+        raise InterchangeError(f"{name}: not a COCO captions file")
+    names = {img.get("id"): img.get("file_name") for img in doc["images"] if isinstance(img, dict)}
+    for iid, fname in names.items():
+        if iid in images and images[iid] != fname:
+            raise InterchangeError(f"{name}: image id {iid} is {fname!r}, {path.name} says {images[iid]!r}")
+    return [(f"{name} annotations[{i}]", a) for i, a in enumerate(doc.get("annotations", []))]
 
 
 def parse(path: Path) -> ParsedFile:
@@ -119,11 +183,22 @@ def parse(path: Path) -> ParsedFile:
         if categories.get(cid, name) != name:
             raise InterchangeError(f"{where}: category id {cid} is also {categories[cid]!r}")
         categories[cid] = name
+    info = doc.get("info") if isinstance(doc.get("info"), dict) else {}
+    ours = "llmvis_extension" in info
+    warnings: list[str] = []
     # a field the file does not carry at all (a categories-only file has no caption
     # annotation, a captions file no category) is left alone, not cleared
-    ours = isinstance(doc.get("info"), dict) and "llmvis_extension" in doc["info"]
-    has_captions = ours or any(isinstance(a, dict) and "caption" in a for a in anns)
-    has_labels = ours or bool(categories) or any(isinstance(a, dict) and "category_id" in a for a in anns)
+    entries = [(f"{f} annotations[{i}]", a) for i, a in enumerate(anns)]
+    images_named = {img.get("id"): img.get("file_name") for img in doc["images"] if isinstance(img, dict)}
+    beside = _captions_beside(path, info, images_named, warnings) if ours else None
+    if ours and "llmvis_captions_file" in info:  # version 2: captions in their own file
+        has_captions = beside is not None
+        entries += beside or []
+    else:
+        has_captions = ours or any(isinstance(a, dict) and "caption" in a for a in anns)
+    captions_part = ours and "llmvis_captions_of" in info  # the captions file of an export, alone
+    has_labels = (ours and not captions_part) or bool(categories) or any(
+        isinstance(a, dict) and "category_id" in a for a in anns)
     items: dict[int, ImportItem] = {}
     order: list[int] = []
     for i, img in enumerate(doc["images"]):
@@ -144,8 +219,9 @@ def parse(path: Path) -> ParsedFile:
         items[iid] = item
         order.append(iid)
     dropped: dict[int, int] = {}  # image id -> further captions not kept
-    for i, a in enumerate(anns):
-        where = f"{f} annotations[{i}]"
+    used: dict[int, None] = {}  # categories some annotation uses, in file order
+    regions = crowd = 0
+    for where, a in entries:
         if not isinstance(a, dict):
             raise InterchangeError(f"{where}: not an object")
         iid = _int(a.get("image_id"), where, "image_id")
@@ -162,7 +238,12 @@ def parse(path: Path) -> ParsedFile:
             cid = _int(a["category_id"], where, "category_id")
             if cid not in categories:
                 raise InterchangeError(f"{where}: category_id {cid} is not in 'categories'")
-            item.labels.append(categories[cid])
+            if _region(a):  # its category labels the image; the geometry is not imported
+                regions += 1
+                crowd += a.get("iscrowd") in (1, True)
+            if categories[cid] not in item.labels:
+                item.labels.append(categories[cid])
+            used.setdefault(cid)
     for i, sg in enumerate(doc.get("llmvis_suggestions") or []):
         where = f"{f} llmvis_suggestions[{i}]"
         if not isinstance(sg, dict):
@@ -171,13 +252,25 @@ def parse(path: Path) -> ParsedFile:
         if iid not in items:
             raise InterchangeError(f"{where}: image_id {iid} is not in 'images'")
         items[iid].suggestions.append(suggestion_from(sg, where))
-    warnings = []
     if dropped:
         shown = ", ".join(repr(items[i].name) for i in list(dropped)[:3])
         warnings.append(f"{f}: {len(dropped)} image(s) have more than one caption ({shown}"
                         f"{'...' if len(dropped) > 3 else ''}); the first of each was kept, "
                         f"{sum(dropped.values())} other caption(s) were not imported")
-    return ParsedFile([items[i] for i in order], taxonomy=list(categories.values()), warnings=warnings)
+    if regions:
+        warnings.append(f"{f}: {regions} region(s) (bbox or segmentation{f', {crowd} of them crowd' if crowd else ''}) "
+                        "each gave its category to its image as an image-level label; their geometry was not "
+                        "imported")
+    if ours:  # an llmvis export: its whole taxonomy, empty classes included
+        taxonomy = list(categories.values())
+    else:
+        taxonomy = [categories[c] for c in used]
+        unused = [n for c, n in categories.items() if c not in used]
+        if unused:
+            warnings.append(f"{f}: {len(unused)} categor{'y' if len(unused) == 1 else 'ies'} no annotation uses "
+                            f"not added to the labels ({', '.join(map(repr, unused[:5]))}"
+                            f"{'...' if len(unused) > 5 else ''})")
+    return ParsedFile([items[i] for i in order], taxonomy=taxonomy, warnings=warnings)
 
 
 def suggestion_from(sg: dict, where: str) -> NewSuggestion:

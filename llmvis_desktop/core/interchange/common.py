@@ -110,6 +110,8 @@ class ImportReport:
     unchanged: int = 0
     overwritten: int = 0
     suggestions_added: int = 0
+    #: suggestions of the file the images already have (pending, accepted or rejected): not added
+    suggestions_known: int = 0
     labels_created: int = 0
     unmatched: list[str] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
@@ -120,6 +122,8 @@ class ImportReport:
         text = (f"{self.format} {self.source}: {self.records} record(s), {self.matched} image(s) matched, "
                 f"{self.changed} changed, {self.unchanged} unchanged, {self.suggestions_added} suggestion(s), "
                 f"{self.labels_created} new label(s)")
+        if self.suggestions_known:
+            text += f", {self.suggestions_known} suggestion(s) already there"
         if self.conflicts:
             text += f", {len(self.conflicts)} conflict(s) left untouched"
         if self.overwritten:

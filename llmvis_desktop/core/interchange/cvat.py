@@ -6,6 +6,13 @@ reviewer and time a tag ``llmvis_review``; a derived image a tag ``llmvis_derive
 with ``source``. Pending suggestions are tags with ``source="auto"`` carrying
 ``llmvis_score``, ``llmvis_model``, ``llmvis_revision`` and ``llmvis_prompt``.
 Files with a DOCTYPE or entity declarations are refused.
+
+Another tool's file: a shape (box, polygon, polyline, points, ellipse, mask, cuboid,
+skeleton) gives its label to its image as an image-level label (an automatic one a
+label suggestion), and the import warns how many shapes' geometry was not imported;
+attributes of a tag or shape are not imported (named in a warning); a declared label
+no tag or shape uses is not added to the taxonomy (named in a warning), except from an
+llmvis export (its whole taxonomy).
 """
 from __future__ import annotations
 
@@ -23,6 +30,7 @@ REVIEW = "llmvis_review"
 DERIVED = "llmvis_derived"
 RESERVED = {CAPTION, REVIEW, DERIVED}
 SUGG_ATTRS = ("llmvis_score", "llmvis_model", "llmvis_revision", "llmvis_prompt")
+SHAPES = ("box", "polygon", "polyline", "points", "ellipse", "mask", "cuboid", "skeleton")
 
 
 def _attr_decl(name: str) -> str:
@@ -120,13 +128,17 @@ def parse(path: Path) -> ParsedFile:
         raise InterchangeError(f"{f}: the root element is <{root.tag}>, not <annotations>")
     declared = [el.findtext("name") for el in root.iterfind("meta/task/labels/label")]
     declared += [el.findtext("name") for el in root.iterfind("meta/project/labels/label")]
-    taxonomy = [t for t in declared if t and t not in RESERVED]
-    check_labels(taxonomy, f"{f} meta labels")
+    declared_labels = [t for t in declared if t and t not in RESERVED]
+    check_labels(declared_labels, f"{f} meta labels")
+    ours = REVIEW in declared  # an llmvis export declares its review tag
     # a field the file does not carry at all (a tag task has no caption, a file of
     # caption tags no label) is left alone, not cleared
     has_captions = CAPTION in declared
-    has_labels = bool(taxonomy)
+    has_labels = bool(declared_labels)
     items = []
+    used: dict[str, None] = {}
+    shapes: dict[str, int] = {}
+    dropped_attrs: dict[str, None] = {}
     for i, image in enumerate(root.iterfind("image")):
         name = image.get("name")
         where = f"image #{i + 1} (id {image.get('id')})"
@@ -134,15 +146,22 @@ def parse(path: Path) -> ParsedFile:
         if not name:
             raise InterchangeError(f"{fw}: no name attribute")
         item = ImportItem(name, where, caption=MISSING, labels=None)
-        for k, tag in enumerate(image.iter("tag")):
+        for k, tag in enumerate(el for el in image if el.tag == "tag" or el.tag in SHAPES):
             label = tag.get("label")
-            tw = f"{fw} tag {k + 1}"
+            tw = f"{fw} {tag.tag} {k + 1}"
             if not label:
                 raise InterchangeError(f"{tw}: no label attribute")
             attrs = {a.get("name"): (a.text or "") for a in tag.iterfind("attribute")}
             source = tag.get("source", "manual")
-            if source == "auto":
+            if tag.tag != "tag":
+                shapes[tag.tag] = shapes.get(tag.tag, 0) + 1
+                if label in RESERVED:
+                    raise InterchangeError(f"{tw}: a {tag.tag} of the reserved label {label!r}")
+            if source in ("auto", "semi-auto") and not (tag.tag == "tag" and label in (REVIEW, DERIVED)):
+                ours_attrs = set(SUGG_ATTRS) | ({"text", "kind"} if label == CAPTION else set())
+                dropped_attrs.update(dict.fromkeys(a for a in attrs if a not in ours_attrs))
                 item.suggestions.append(_suggestion(label, attrs, tw))
+                used.setdefault(label)
             elif label == CAPTION:
                 has_captions = True
                 text = attrs.get("text") or None
@@ -157,15 +176,38 @@ def parse(path: Path) -> ParsedFile:
             elif label == DERIVED:
                 continue
             else:
+                dropped_attrs.update(dict.fromkeys(attrs))
                 has_labels = True
-                item.labels = (item.labels or []) + check_labels([label], tw)
+                used.setdefault(label)
+                if label not in (item.labels or []):
+                    item.labels = (item.labels or []) + check_labels([label], tw)
         items.append(item)
     for item in items:
         if has_captions and item.caption is MISSING:
             item.caption = None
         if has_labels and item.labels is None:
             item.labels = []
-    return ParsedFile(items, taxonomy=taxonomy)
+    warnings = []
+    if shapes:
+        kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(shapes.items()))
+        warnings.append(f"{f}: {sum(shapes.values())} shape(s) ({kinds}) each gave its label to its image as an "
+                        "image-level label; their geometry was not imported")
+    if dropped_attrs:
+        names = list(dropped_attrs)
+        warnings.append(f"{f}: tag and shape attribute(s) {', '.join(map(repr, names[:5]))}"
+                        f"{'...' if len(names) > 5 else ''} not imported (only labels are)")
+    tracks = len(root.findall("track"))
+    if tracks:
+        warnings.append(f"{f}: {tracks} track(s) (video annotation) not imported")
+    if ours:  # an llmvis export: its whole taxonomy, empty classes included
+        taxonomy = declared_labels
+    else:
+        taxonomy = [n for n in declared_labels if n in used]
+        unused = [n for n in declared_labels if n not in used]
+        if unused:
+            warnings.append(f"{f}: {len(unused)} declared label(s) no tag or shape uses not added to the labels "
+                            f"({', '.join(map(repr, unused[:5]))}{'...' if len(unused) > 5 else ''})")
+    return ParsedFile(items, taxonomy=taxonomy, warnings=warnings)
 
 
 def _suggestion(label: str, attrs: dict, where: str) -> NewSuggestion:

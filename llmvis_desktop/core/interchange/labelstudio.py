@@ -48,6 +48,7 @@ LABEL_CONFIG = """<View>
 {choices}
   </Choices>
   <TextArea name="caption" toName="image" maxSubmissions="1" editable="true"/>
+  <TextArea name="answer" toName="image" maxSubmissions="1" editable="true"/>
 </View>
 """
 
@@ -149,6 +150,60 @@ def _results(result, where: str):
         yield k, r
 
 
+#: names a TextArea of the caption goes by, in the order taken when a file has several
+CAPTION_NAMES = ("caption", "text", "description")
+#: names the Choices of the labels goes by when a file has several: the export's, then
+#: those of Label Studio's classification templates
+LABEL_NAMES = ("labels", "label", "choice", "choices", "class")
+
+
+def _controls(tasks) -> tuple[set, set]:
+    """The names of the TextArea and Choices controls the file's results use."""
+    texts, choices = set(), set()
+    for task in tasks:
+        if not isinstance(task, dict):
+            continue
+        for key in ("annotations", "predictions"):
+            group = task.get(key)
+            for a in group if isinstance(group, list) else ():
+                result = a.get("result") if isinstance(a, dict) else None
+                for r in result if isinstance(result, list) else ():
+                    if not isinstance(r, dict):
+                        continue
+                    name = r.get("from_name", "caption" if r.get("type") == "textarea" else "labels")
+                    if r.get("type") == "textarea" and not (key == "predictions" and name == "answer"):
+                        texts.add(name)
+                    elif r.get("type") == "choices":
+                        choices.add(name)
+    return texts, choices
+
+
+def _pick(names: set, preferred: tuple) -> "str | None":
+    if len(names) == 1:
+        return next(iter(names))
+    return next((n for n in preferred if n in names), None)
+
+
+def _when(ann: dict):
+    """An annotation's time (updated_at, else created_at), None when it has none."""
+    for key in ("updated_at", "created_at"):
+        try:
+            t = parse_time(ann.get(key), "")
+        except InterchangeError:
+            t = None
+        if t is not None:
+            return t
+    return None
+
+
+def _newest(live: list) -> dict:
+    """The newest annotation by updated_at/created_at; without times, the last listed."""
+    timed = [(t, k) for k, a in enumerate(live) if (t := _when(a)) is not None]
+    if timed:
+        return live[max(timed)[1]]
+    return live[-1]
+
+
 def parse(path: Path) -> ParsedFile:
     path = Path(path)
     f = path.name
@@ -157,9 +212,24 @@ def parse(path: Path) -> ParsedFile:
         tasks = [tasks]
     if not isinstance(tasks, list):
         raise InterchangeError(f"{f}: not a list of Label Studio tasks")
+    text_names, choice_names = _controls(tasks)
+    # the caption is the only TextArea, or the one named caption/text/description; the
+    # labels are the Choices named as the export's ("labels"), or the only one
+    caption_name = _pick(text_names, CAPTION_NAMES)
+    labels_name = _pick(choice_names, LABEL_NAMES)
+    warnings = []
+    ignored_texts = sorted(text_names - {caption_name})
+    if ignored_texts:
+        warnings.append(f"{f}: TextArea control(s) {', '.join(map(repr, ignored_texts))} not imported "
+                        f"(the caption is {'the one named ' + repr(caption_name) if caption_name else 'one named ' + ', '.join(CAPTION_NAMES)})")
+    ignored_choices = sorted(choice_names - {labels_name})
+    if ignored_choices:
+        warnings.append(f"{f}: Choices control(s) {', '.join(map(repr, ignored_choices))} not imported "
+                        f"(labels are {'the ' + repr(labels_name) + ' control' if labels_name else 'one named ' + ', '.join(LABEL_NAMES)})")
     items = []
     has_captions = has_labels = False
     uploads = decided = 0
+    disagree: list[str] = []
     annotated: list[ImportItem] = []  # tasks whose annotation says something of every field the file carries
     for i, task in enumerate(tasks):
         where = f"{f} task[{i}]"
@@ -169,7 +239,8 @@ def parse(path: Path) -> ParsedFile:
             where += f" (id {task['id']})"
         data = task["data"]
         name, uploaded = _image_name(data.get("image"), where)
-        item = ImportItem(name, where[len(f) + 1:], review_meta="llmvis_status" in data, by_basename=uploaded)
+        item = ImportItem(name, where[len(f) + 1:], review_meta="llmvis_status" in data, by_basename=uploaded,
+                          by_suffix=isinstance(data.get("image"), str) and data["image"].startswith(LOCAL_FILES))
         uploads += uploaded
         item.status = check_status(data.get("llmvis_status"), where)
         item.reviewer = check_text(data.get("llmvis_reviewer"), where, "llmvis_reviewer")
@@ -185,19 +256,18 @@ def parse(path: Path) -> ParsedFile:
         if item.review_meta:
             item.caption, item.labels = None, []
         if live:
-            ann = live[-1]  # the latest completed annotation
-            aw = f"{where} annotation {ann.get('id', len(live))}"
-            for k, r in _results(ann.get("result", []), aw):
-                if r.get("type") == "textarea" and r.get("from_name", "caption") == "caption":
-                    texts = r["value"].get("text") or []
-                    if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
-                        raise InterchangeError(f"{aw} result[{k}]: text is not a list of strings")
-                    item.caption = check_text("\n".join(texts), f"{aw} result[{k}]", "caption") or None
-                    has_captions = True
-                elif r.get("type") == "choices":
-                    item.labels = (item.labels or []) + check_labels(r["value"].get("choices") or [],
-                                                                     f"{aw} result[{k}]")
-                    has_labels = True
+            read = [(a, _read_annotation(a, f"{where} annotation {a.get('id', k + 1)}", caption_name, labels_name))
+                    for k, a in enumerate(live)]
+            ann = _newest(live)  # several annotators: the newest completed annotation
+            caption, labels = next(r for a, r in read if a is ann)
+            if len({(c if c is not MISSING else None, tuple(sorted(lb or ()))) for _, (c, lb) in read}) > 1:
+                disagree.append(str(task.get("id", i)))
+            if caption is not MISSING:
+                item.caption = caption
+                has_captions = True
+            if labels is not None:
+                item.labels = labels
+                has_labels = True
         preds = task.get("predictions") or []
         if not isinstance(preds, list):
             raise InterchangeError(f"{where}: predictions is not a list")
@@ -220,15 +290,19 @@ def parse(path: Path) -> ParsedFile:
             prompt = check_text(extra.get("prompt"), pw, "prompt")
             for k, r in _results(pred.get("result", []), pw):
                 if r.get("type") == "textarea":
-                    texts = r["value"].get("text") or []
-                    if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
-                        raise InterchangeError(f"{pw} result[{k}]: text is not a list of strings")
-                    kind = "answer" if r.get("from_name") == "answer" else "caption"
+                    from_name = r.get("from_name", "caption")
+                    if from_name == "answer":
+                        kind = "answer"
+                    elif from_name == caption_name:
+                        kind = "caption"
+                    else:
+                        continue  # named in the warning
+                    texts = _texts(r, f"{pw} result[{k}]")
                     if texts:
                         text = check_text("\n".join(texts), f"{pw} result[{k}]", "text")
                         item.suggestions.append(NewSuggestion(0, kind, text, model,
                                                               score, rev, prompt))
-                elif r.get("type") == "choices":
+                elif r.get("type") == "choices" and r.get("from_name", "labels") == labels_name:
                     for c in check_labels(r["value"].get("choices") or [], f"{pw} result[{k}]"):
                         item.suggestions.append(NewSuggestion(0, "label", c, model,
                                                               score, rev, prompt))
@@ -240,11 +314,34 @@ def parse(path: Path) -> ParsedFile:
             item.caption = None
         if has_labels and item.labels is None:
             item.labels = []
-    warnings = []
     if decided:
         warnings.append(f"{f}: {decided} prediction(s) were already decided (accepted, edited or rejected) "
                         "when exported; not imported as suggestions")
+    if disagree:
+        warnings.append(f"{f}: {len(disagree)} task(s) have annotations that disagree (ids "
+                        f"{', '.join(disagree[:5])}{'...' if len(disagree) > 5 else ''}); the newest annotation "
+                        "of each (updated_at, else created_at) was imported")
     if uploads:
         warnings.append(f"{f}: {uploads} task(s) name a file uploaded to Label Studio ({UPLOAD}...): each is "
                         "matched to the one project image of that file name, or skipped")
     return ParsedFile(items, warnings=warnings)
+
+
+def _texts(r: dict, where: str) -> list:
+    texts = r["value"].get("text") or []
+    if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
+        raise InterchangeError(f"{where}: text is not a list of strings")
+    return texts
+
+
+def _read_annotation(ann: dict, aw: str, caption_name, labels_name) -> tuple:
+    """(caption or MISSING, labels or None) of one annotation, from the caption TextArea
+    and the labels Choices only."""
+    caption, labels = MISSING, None
+    for k, r in _results(ann.get("result", []), aw):
+        if r.get("type") == "textarea" and r.get("from_name", "caption") == caption_name:
+            texts = _texts(r, f"{aw} result[{k}]")
+            caption = check_text("\n".join(texts), f"{aw} result[{k}]", "caption") or None
+        elif r.get("type") == "choices" and r.get("from_name", "labels") == labels_name:
+            labels = (labels or []) + check_labels(r["value"].get("choices") or [], f"{aw} result[{k}]")
+    return caption, labels

@@ -20,6 +20,8 @@ from .parsing import ImportItem, ParsedFile, check_labels
 from ..imaging.formats import SUPPORTED_EXTENSIONS, sniff_dicom
 
 SPLITS = ("train", "val", "test")
+#: split folders an import reads: Roboflow writes ``valid``, Ultralytics accepts ``validation``
+READ_SPLITS = ("train", "val", "valid", "validation", "test")
 LABELS_FILE = "llmvis_labels.json"  # folder name -> label, for the names that were cut
 
 
@@ -71,11 +73,38 @@ def _full_names(path: Path) -> dict[str, str]:
     return names
 
 
+def _detection_layout(path: Path, splits: list[Path]) -> str:
+    """Why ``path`` looks like a YOLO detection dataset ("" when it does not): a split with
+    ``images/`` and a ``labels/`` of .txt files, or a data.yaml with ``nc``/``names``."""
+    for split in splits:
+        labels = split / "labels"
+        if (split / "images").is_dir() and labels.is_dir() and any(
+                p.suffix == ".txt" for p in labels.rglob("*.txt")):
+            return f"{split.name}/images and {split.name}/labels (box .txt files)"
+    for name in ("data.yaml", "data.yml", "dataset.yaml"):
+        f = path / name
+        if f.is_file():
+            try:
+                text = f.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                continue
+            keys = {line.split(":", 1)[0].strip() for line in text.splitlines()
+                    if ":" in line and not line[:1].isspace() and not line.startswith("#")}
+            if {"nc", "names"} & keys and {"train", "val"} & keys:
+                return f"{name} with {', '.join(sorted(({'nc', 'names', 'train', 'val'} & keys)))}"
+    return ""
+
+
 def parse(path: Path) -> ParsedFile:
     path = Path(path)
-    splits = [path / s for s in SPLITS if (path / s).is_dir()]
+    splits = [path / s for s in READ_SPLITS if (path / s).is_dir()]
+    why = _detection_layout(path, splits)
+    if why:
+        raise InterchangeError(f"{path}: a YOLO detection dataset ({why}), not classification folders "
+                               "(<split>/<class>/<image>); its boxes cannot be imported as labels")
     if not splits:
-        raise InterchangeError(f"{path}: no train/, val/ or test/ folder (YOLO classification layout)")
+        raise InterchangeError(f"{path}: no train/, val/, valid/, validation/ or test/ folder "
+                               "(YOLO classification layout)")
     items: list[ImportItem] = []
     taxonomy: list[str] = []
     skipped: list[str] = []
@@ -100,6 +129,11 @@ def parse(path: Path) -> ParsedFile:
     if not taxonomy:
         raise InterchangeError(f"{path}: the split folders hold no class folder")
     warnings = []
+    others = sorted(p.name for p in path.iterdir() if p.is_dir() and not p.name.startswith(".")
+                    and p.name not in READ_SPLITS)
+    if others:
+        warnings.append(f"folder(s) {', '.join(others[:5])}{'...' if len(others) > 5 else ''} not read "
+                        f"(split folders: {', '.join(READ_SPLITS)})")
     if skipped:
         warnings.append(f"{len(skipped)} file(s) in the class folders are not images and were skipped "
                         f"({', '.join(skipped[:3])}{'...' if len(skipped) > 3 else ''})")
