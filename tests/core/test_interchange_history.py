@@ -188,9 +188,9 @@ def test_cli_changes_name_the_configured_reviewer_or_the_actor_given(tmp_path, r
     assert set(_actors(root)) == {("import:t10.csv by dr_alice", "import:labels"),
                                   ("import:t10.csv by dr_alice", "import:status")}
     assert main(["labels", "remove", str(root), "lesion", "--force", "--actor", "dr_bob"]) == 0
-    assert _actors(root)[-1] == ("dr_bob", "labels")
+    assert _actors(root)[-1] == ("dr_bob", "label_removed")
     assert main(["labels", "remove", str(root), "scar", "--force"]) == 0
-    assert _actors(root, "img1.png")[-1] == ("dr_alice", "labels")
+    assert _actors(root, "img1.png")[-1] == ("dr_alice", "label_removed")
 
 
 def test_cli_repair_records_the_reviewer_not_cli(tmp_path, reviewer_config, capsys):
