@@ -67,6 +67,7 @@ class PanelController(RepairActions, QObject):
             self.labels.renameRequested.connect(void(lambda old, new: self._label_change(old, new_name=new)))
             self.labels.recolorRequested.connect(void(lambda name, c: self._label_change(name, color=c)))
             self.labels.removeRequested.connect(self._remove_label)
+            self.labels.keyRequested.connect(void(lambda name, key: self._label_change(name, shortcut=key)))
             self.labels.finished.connect(void(win.grid.setFocus))  # the keys back to the review
             self.labels.set_enabled_for_image(False)
             win.review.label_for_key = self.labels.name_for_key
