@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QTextEdit,
+    QWidget,
 )
 
 from .widgets.grid_view import GridView
@@ -75,3 +76,27 @@ class _TextKeyGuard(QObject):
             obj.click()
             return True
         return False
+
+
+def main_tab_order(win) -> None:
+    """Tab through the main window as it is laid out: the filter bar, the grid, the viewer,
+    the label chips and "+ Add label", then the caption, suggestion, history and jobs
+    panels. The chips are made anew with each taxonomy or count change, and a new widget
+    goes to the end of the window's focus chain (after the filter bar): they are put
+    back between the viewer and the caption. (The ends are looked up each time, among
+    the live children: a widget kept from an earlier call may be gone.)"""
+    labels = win.panels.get("labels")
+    add = getattr(labels, "add_edit", None)
+    if add is None:
+        return
+    chips = list(getattr(labels, "_chips", {}).values())
+    viewer = [w for w in [win.viewer] + win.viewer.findChildren(QWidget) if _tab_stop(w)]
+    caption = win.panels.get("caption")
+    after = [w for w in ([caption] + caption.findChildren(QWidget) if caption is not None else []) if _tab_stop(w)]
+    chain = [viewer[-1] if viewer else win.grid] + chips + [add] + after[:1]
+    for before, nxt in zip(chain, chain[1:]):
+        QWidget.setTabOrder(before, nxt)
+
+
+def _tab_stop(w) -> bool:
+    return bool(w.focusPolicy() & Qt.FocusPolicy.TabFocus)

@@ -35,7 +35,7 @@ from ..core.project import Project
 from ..core.tasks import FOREGROUND
 from .filter_bar import FilterBar
 from .icons import app_icon
-from .key_guard import CONTROLS, GUARDED, TEXT_INPUTS, _TextKeyGuard
+from .key_guard import CONTROLS, GUARDED, TEXT_INPUTS, _TextKeyGuard, main_tab_order
 from .menus import build_menus
 from .models.grid_model import GridModel
 from .project_controller import ProjectController
@@ -137,6 +137,10 @@ class MainWindow(QMainWindow):
         esc = QShortcut(QKeySequence(Qt.Key.Key_Escape), self.grid, context=Qt.ShortcutContext.WidgetShortcut)
         esc.activated.connect(lambda: self.filter_bar.is_filtering() and self.filter_bar.clear_filters())
         self.grid.thumb_size_changed.connect(self._on_thumb_size)
+        labels = self.panels.get("labels")
+        if labels is not None and hasattr(labels, "chipsRebuilt"):
+            labels.chipsRebuilt.connect(lambda: main_tab_order(self))
+        main_tab_order(self)
         self._restore_layout()
 
     def _guard_text_input(self, _old, new) -> None:

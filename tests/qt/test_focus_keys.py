@@ -161,3 +161,48 @@ def test_settings_has_a_shortcut_and_models_opens_once(qtbot, window, labelled_f
     assert len([w for w in QApplication.topLevelWidgets()
                 if type(w).__name__ == "ModelManagerDialog" and w.isVisible()]) == 1
     first.close()
+
+
+def test_tab_follows_the_layout(qtbot, window, labelled_folder):
+    """The chips (made anew at each count change) came after every other panel."""
+    win = window
+    open_and_index(qtbot, win, labelled_folder)
+    labels = win.panel_ctl.labels
+    qtbot.waitUntil(lambda: "(0)" in labels.chip("ok").text(), timeout=5000)  # the counts are in
+    seen, w = [win.grid], win.grid.nextInFocusChain()  # the Tab stops from the grid, in order
+    while w is not win.grid and len(seen) < 5000:
+        if w.focusPolicy() & Qt.FocusPolicy.TabFocus and w.isVisible() and w.isEnabled():
+            seen.append(w)
+        w = w.nextInFocusChain()
+    chips = [labels.chip(n) for n in ("scratch", "dent", "crack", "ok")]
+    assert all(c in seen for c in chips), [f"{type(w).__name__}:{getattr(w, 'text', str)()}" for w in seen]
+    caption = [w for w in seen if win.panel_ctl.caption.isAncestorOf(w)]
+    order = [seen.index(win.grid)] + [seen.index(c) for c in chips] + [seen.index(labels.add_edit),
+                                                                        seen.index(caption[0]),
+                                                                        seen.index(win.filter_bar.text)]
+    assert order == sorted(order), [type(w).__name__ for w in seen]
+    # a toggle rebuilds the chips (their counts): still in place
+    chips[0].click()
+    qtbot.waitUntil(lambda: "(1)" in labels.chip("scratch").text(), timeout=5000)
+    assert labels.chip("ok").nextInFocusChain() is labels.add_edit
+    assert labels.chip("scratch").previousInFocusChain() is not None
+    w = labels.chip("scratch").previousInFocusChain()
+    while not (w.focusPolicy() & Qt.FocusPolicy.TabFocus):
+        w = w.previousInFocusChain()
+    assert w is win.viewer or win.viewer.isAncestorOf(w)
+
+
+def test_dialogs_fit_a_960x540_screen(qtbot, window, labelled_folder, monkeypatch):
+    """1920x1080 at 2x scaling: the dialogs' default sizes put their buttons off-screen."""
+    from PySide6.QtCore import QSize
+
+    from llmvis_desktop.qt import screen
+    from llmvis_desktop.qt.dialogs.interchange_dialog import ExportImportDialog
+    from llmvis_desktop.qt.dialogs.shortcuts_dialog import ShortcutsDialog
+
+    monkeypatch.setattr(screen, "available_size", lambda _w: QSize(960, 540))
+    open_and_index(qtbot, window, labelled_folder)
+    for dlg in (ShortcutsDialog(window), ExportImportDialog(window.project, window, jobs=window.jobs)):
+        qtbot.addWidget(dlg)
+        assert dlg.width() <= 960 and dlg.height() <= 540 - screen.FRAME_MARGIN.height(), type(dlg).__name__
+        dlg.close()

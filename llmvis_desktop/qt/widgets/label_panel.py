@@ -181,6 +181,7 @@ class LabelPanel(QWidget):
     recolorRequested = Signal(str, str)
     removeRequested = Signal(str)
     keyRequested = Signal(str, object)  # name, "1".."9" or None (no key)
+    chipsRebuilt = Signal()  # set_labels made new chips (the window's Tab order takes them in)
     finished = Signal()  # Enter or Esc in the "+ Add label" field: the keys go back to the review
 
     def __init__(self, parent: Optional[QWidget] = None) -> None:
@@ -221,6 +222,7 @@ class LabelPanel(QWidget):
         lay.addStretch(1)
         self.scroll = QScrollArea()
         self.scroll.setObjectName("labelPanelScroll")
+        self.scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # no Tab stop of its own before the chips
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -296,6 +298,7 @@ class LabelPanel(QWidget):
             self._chips[d.name] = chip
             self.box.flow.addWidget(chip)
         self.empty_label.setVisible(not self._defs)
+        self.chipsRebuilt.emit()  # the window puts them in its Tab order
         if focused is not None:
             new = self._chips.get(focused)
             if new is not None:
