@@ -15,21 +15,17 @@ import threading
 from pathlib import Path
 from typing import Optional
 
-from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractSpinBox,
     QApplication,
     QDockWidget,
     QLabel,
-    QLineEdit,
     QMainWindow,
     QMessageBox,
-    QPlainTextEdit,
     QProgressBar,
     QSplitter,
     QStackedWidget,
-    QTextEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -39,6 +35,7 @@ from ..core.project import Project
 from ..core.tasks import FOREGROUND
 from .filter_bar import FilterBar
 from .icons import app_icon
+from .key_guard import CONTROLS, GUARDED, TEXT_INPUTS, _TextKeyGuard, main_tab_order
 from .menus import build_menus
 from .models.grid_model import GridModel
 from .project_controller import ProjectController
@@ -50,21 +47,7 @@ from .widgets.grid_view import GridView
 from .workers import JobManager, LatestOnly, background_thread, void
 
 log = logging.getLogger(__name__)
-TEXT_INPUTS = (QLineEdit, QTextEdit, QPlainTextEdit, QAbstractSpinBox)
 PRUNE_EVERY_S = 3600  # the thumbnail cache is pruned at most this often (its stamp file)
-
-
-class _TextKeyGuard(QObject):
-    """Single-key review shortcuts (1-9, J, Return, Delete...) must not fire while the
-    user types in a text box: claim those keys for the text box first."""
-
-    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt API
-        if event.type() == QEvent.Type.ShortcutOverride and isinstance(obj, TEXT_INPUTS):
-            mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
-            if mods in (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.ShiftModifier) \
-                    and event.key() not in (Qt.Key.Key_Escape, Qt.Key.Key_F1, Qt.Key.Key_F2, Qt.Key.Key_F5):
-                event.accept()
-        return False
 
 
 def _read_image(path: Path, max_pixels: int, frame: int = 0, window=None, default_window=None):
@@ -137,7 +120,7 @@ class MainWindow(QMainWindow):
         # application-wide filter takes the GIL for every event of every object (each
         # paint, timer, update), the largest cost the 100k grid bench showed
         self._guard = _TextKeyGuard(self)
-        for cls in TEXT_INPUTS:  # the window's own boxes now, later ones on focus
+        for cls in GUARDED:  # the window's own boxes and controls now, later ones on focus
             for box in self.findChildren(cls):
                 self._guard_text_input(None, box)
         QApplication.instance().focusChanged.connect(self._guard_text_input)
@@ -154,12 +137,24 @@ class MainWindow(QMainWindow):
         esc = QShortcut(QKeySequence(Qt.Key.Key_Escape), self.grid, context=Qt.ShortcutContext.WidgetShortcut)
         esc.activated.connect(lambda: self.filter_bar.is_filtering() and self.filter_bar.clear_filters())
         self.grid.thumb_size_changed.connect(self._on_thumb_size)
+        labels = self.panels.get("labels")
+        if labels is not None and hasattr(labels, "chipsRebuilt"):
+            labels.chipsRebuilt.connect(lambda: main_tab_order(self))
+        main_tab_order(self)
         self._restore_layout()
 
     def _guard_text_input(self, _old, new) -> None:
-        if isinstance(new, TEXT_INPUTS) and not new.property("llmvis_key_guard"):
+        if isinstance(new, TEXT_INPUTS) or (isinstance(new, CONTROLS) and self._owns(new)):
+            if new.property("llmvis_key_guard"):
+                return
             new.installEventFilter(self._guard)
             new.setProperty("llmvis_key_guard", True)
+
+    def _owns(self, widget) -> bool:
+        """A widget of this window or of one of its floating docks (the window's shortcuts
+        reach those); a dialog's keys are its own."""
+        top = widget.window()
+        return top is self or (isinstance(top, QDockWidget) and top.parentWidget() is self)
 
     # --- assembly -------------------------------------------------------------------
     def _make_viewer(self) -> QWidget:
@@ -329,6 +324,16 @@ class MainWindow(QMainWindow):
             # window (each was stretched to its own range)
             self._load(self.review.current, frame, self.viewer.chosen_window(), self.viewer.loaded_window())
             self._frame_step = True  # shown as a frame of the same image
+
+    def step_frame(self, delta: int) -> None:
+        """[ and ]: the previous or next frame; on an image of one frame, a word saying so
+        (the keys did nothing at all)."""
+        frames = getattr(self.viewer, "frames", None)
+        if frames is not None and self.review.current is not None and frames()[1] <= 1:
+            self.statusBar().showMessage("This image has a single frame ([ and ] step through the frames "
+                                         "of multi-frame DICOM and multi-page TIFF files).", 4000)
+            return
+        self.viewer_call("step_frame", delta)
 
     def _load(self, rec, frame: int = 0, window=None, default_window=None) -> None:
         """Read ``frame`` of ``rec``'s file off the GUI thread (through ``window`` when

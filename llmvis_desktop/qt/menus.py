@@ -58,7 +58,10 @@ def build_menus(win) -> None:
     find = edit.addAction("&Find…", lambda: win.filter_bar.text.setFocus())
     find.setShortcut(QKeySequence.StandardKey.Find)
     edit.addSeparator()
-    edit.addAction("&Settings…", win.open_settings).setShortcut(QKeySequence.StandardKey.Preferences)
+    win.act_settings = edit.addAction("&Settings…", win.open_settings)
+    # the platform's key (none on Linux or Windows) and Ctrl+, (Cmd+, on macOS) everywhere
+    keys = QKeySequence.keyBindings(QKeySequence.StandardKey.Preferences) + [QKeySequence("Ctrl+,")]
+    win.act_settings.setShortcuts(list({k.toString(): k for k in keys if not k.isEmpty()}.values()))
     edit.addAction("Reviewer &name…", win.ask_reviewer)
 
     review = mb.addMenu("&Review")
@@ -92,9 +95,9 @@ def build_menus(win) -> None:
 
     image = mb.addMenu("&Image")
     # frames of a multi-frame DICOM or multi-page TIFF ([ and ]: free single keys)
-    win.act_prev_frame = image.addAction("Previous frame", lambda: win.viewer_call("step_frame", -1))
+    win.act_prev_frame = image.addAction("Previous frame", lambda: win.step_frame(-1))
     win.act_prev_frame.setShortcut("[")
-    win.act_next_frame = image.addAction("Next frame", lambda: win.viewer_call("step_frame", 1))
+    win.act_next_frame = image.addAction("Next frame", lambda: win.step_frame(1))
     win.act_next_frame.setShortcut("]")
     image.addSeparator()
     win.act_repair = image.addAction("&Repair defect…", pc.open_repair)

@@ -67,6 +67,7 @@ class PanelController(RepairActions, QObject):
             self.labels.renameRequested.connect(void(lambda old, new: self._label_change(old, new_name=new)))
             self.labels.recolorRequested.connect(void(lambda name, c: self._label_change(name, color=c)))
             self.labels.removeRequested.connect(self._remove_label)
+            self.labels.keyRequested.connect(void(lambda name, key: self._label_change(name, shortcut=key)))
             self.labels.finished.connect(void(win.grid.setFocus))  # the keys back to the review
             self.labels.set_enabled_for_image(False)
             win.review.label_for_key = self.labels.name_for_key
@@ -481,19 +482,37 @@ class PanelController(RepairActions, QObject):
             return
         from .dialogs.interchange_dialog import ExportImportDialog
 
+        dlg = getattr(self, "interchange_dialog", None)
+        if dlg is not None:  # one dialog: the open one comes to the front
+            if not dlg.is_running():
+                dlg.mode.setCurrentIndex(dlg.mode.findData(mode))
+            dlg.show()
+            dlg.raise_()
+            dlg.activateWindow()
+            return
         # the export or import is a job of the window: the Jobs panel shows it (progress,
-        # Cancel), and closing the project or the window cancels it and waits for it
-        dlg = ExportImportDialog(win.project, win, mode=mode, jobs=win.jobs, actor=win.reviewer)
+        # Cancel); closing the dialog leaves it running, closing the project or the window
+        # cancels it and waits for it. The form's choices are kept in the project, for
+        # each reviewer (as the review position is).
+        key = f"interchange:{win.config.reviewer or 'anonymous'}"
+        dlg = ExportImportDialog(win.project, win, mode=mode, jobs=win.jobs, actor=win.reviewer, settings_key=key)
         dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dlg.finished_job.connect(void(lambda report, d=dlg: self._interchange_done(d, report)))
+        dlg.job_started.connect(self._interchange_started)
         dlg.destroyed.connect(lambda *_: setattr(self, "interchange_dialog", None))
         self.interchange_dialog = dlg
         dlg.show()  # non-modal
 
-    def _interchange_done(self, dlg, report) -> None:
-        if report is not None and dlg.current_mode() == "import":
-            self.refresh_after_bulk()
-            self.win.statusBar().showMessage("Import finished; the grid shows the imported annotations.", 6000)
+    def _interchange_started(self, job, mode: str) -> None:
+        """Follow the job itself: an import that ends after its dialog was closed still
+        refreshes the grid."""
+        if mode == "import":
+            job.signals.result.connect(void(lambda _report: self._interchange_done()))
+
+    def _interchange_done(self) -> None:
+        if self.win.project is None:
+            return
+        self.refresh_after_bulk()
+        self.win.statusBar().showMessage("Import finished; the grid shows the imported annotations.", 6000)
 
     def show_shortcuts(self) -> None:
         win = self.win

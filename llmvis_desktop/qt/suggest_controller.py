@@ -155,13 +155,13 @@ class SuggestController(QObject):
         if project is None or (self.learned_job is not None and self.learned_job.is_active):
             return
         sugg = self.suggester()
-        if not auto and not self.auto_retrain:
-            self.set_auto_retrain(True)  # the user asked for it once: keep it up to date
-            act = getattr(self.win, "act_auto_retrain", None)
-            if act is not None:
-                act.blockSignals(True)
-                act.setChecked(True)
-                act.blockSignals(False)
+        if not auto and self.learned_ready is False:
+            # not ready (the status read off the GUI thread says how many more reviews it
+            # needs): said at once; no failed job, no retraining switched on
+            self.win.statusBar().showMessage(f"Learned suggester: {self.learned_message}", 10000)
+            self.refresh_learned_status()
+            return
+        self._keep_up = not auto  # asked for once: kept up to date, once it ran
 
         def job(token, progress):
             from ..core.suggest.learned import NotReady
@@ -181,6 +181,13 @@ class SuggestController(QObject):
 
     def _on_learned_result(self, result) -> None:
         report, written = result
+        if getattr(self, "_keep_up", False) and not self.auto_retrain:
+            self.set_auto_retrain(True)  # the user asked for it once: keep it up to date
+            act = getattr(self.win, "act_auto_retrain", None)
+            if act is not None:
+                act.blockSignals(True)
+                act.setChecked(True)
+                act.blockSignals(False)
         self.win.statusBar().showMessage(
             f"Learned suggester: {len(report.labels)} labels from {report.images} reviewed images "
             f"({report.seconds:.1f} s); {written} new suggestions", 8000)
@@ -272,6 +279,12 @@ class SuggestController(QObject):
             return
         from .dialogs.model_manager import ModelManagerDialog
 
+        dlg = getattr(self, "model_dialog", None)
+        if dlg is not None:  # one manager: the open one comes to the front
+            dlg.show()
+            dlg.raise_()
+            dlg.activateWindow()
+            return
         cfg = self.win.config
         dlg = ModelManagerDialog(self.win.project, cfg.model_dirs, cfg.device, self.win)
         dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

@@ -264,3 +264,21 @@ def test_the_summary_says_where_label_figures_come_from_and_that_acceptance_is_a
     assert "No suggestion decided yet" not in text
     assert text.endswith("Acceptance: no suggestion decided yet.")
     assert "Captions: no suggested caption decided yet." in text
+
+
+def test_tab_leaves_the_tables_and_close_comes_last(qtbot):
+    from PySide6.QtWidgets import QTableWidget
+
+    w = EvaluationDialog(_report())
+    qtbot.addWidget(w)
+    w.show()
+    tables = w.findChildren(QTableWidget)
+    assert tables and not any(t.tabKeyNavigation() for t in tables)
+    # the focus chain: the tabs and their content, then Close (Close came before the tables)
+    chain, x = [], w.tabs
+    for _ in range(200):
+        x = x.nextInFocusChain()
+        if x is w.tabs:
+            break
+        chain.append(x)
+    assert chain.index(w.label_table) < chain.index(w.close_button)

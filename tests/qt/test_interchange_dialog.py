@@ -229,3 +229,91 @@ def test_the_dialog_exports_the_history_and_never_imports_it(qtbot, labelled_fol
         dlg.close()
     finally:
         p.close()
+
+
+def _slow_export(calls):
+    import time
+
+    from llmvis_desktop.core.tasks import Progress
+
+    def slow_export(project, fmt, out, opts, token, progress, force=False):  # reports until cancelled
+        calls.append("started")
+        try:
+            for i in range(3000):  # 15 s at most
+                token.check()
+                progress(Progress(f"export {fmt}", i, 3000))
+                time.sleep(0.005)
+        finally:
+            calls.append("ended")
+
+    return slow_export
+
+
+def test_esc_leaves_a_running_export_in_the_jobs_panel(qtbot, window, image_folder, tmp_path, monkeypatch):
+    """Esc or Close cancelled the export without a word; it is a job of the window (the
+    Jobs panel shows it, with its own Cancel): it goes on, and the dialog said so."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+    from qthelpers import open_and_index
+
+    from llmvis_desktop.qt.dialogs import interchange_dialog
+
+    win = window
+    open_and_index(qtbot, win, image_folder)
+    calls = []
+    monkeypatch.setattr(interchange_dialog, "export_project", _slow_export(calls))
+    win.act_export.trigger()
+    dlg = win.panel_ctl.interchange_dialog
+    dlg.set_format("csv")
+    dlg.path.setText(str(tmp_path / "out.csv"))
+    dlg.start()
+    job = dlg._job
+    assert "closing this window leaves it running" in dlg.summary.toPlainText()
+    qtbot.waitUntil(lambda: job.last_progress is not None and job.last_progress.done > 5, timeout=10000)
+    QTest.keyClick(dlg, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: win.panel_ctl.interchange_dialog is None, timeout=3000)
+    assert job.is_active and calls == ["started"]
+    assert "Jobs panel" in win.statusBar().currentMessage()
+    assert win.panel_ctl.jobs.has_job(str(job.id))
+    # closing the project still cancels it and waits for it
+    win.project_ctl.close_project()
+    assert job.state == "cancelled" and calls == ["started", "ended"]
+
+
+def test_the_dialog_remembers_its_choices(qtbot, window, image_folder, tmp_path, monkeypatch):
+    from qthelpers import open_and_index
+
+    from llmvis_desktop.qt.dialogs import interchange_dialog
+
+    win = window
+    open_and_index(qtbot, win, image_folder)
+    from llmvis_desktop.core.interchange import ExportReport
+
+    ran = []
+
+    def export(project, fmt, out, opts, token, progress, force=False):
+        ran.append((fmt, out, opts))
+        return ExportReport(fmt, str(out))
+
+    monkeypatch.setattr(interchange_dialog, "export_project", export)
+    win.act_export.trigger()
+    dlg = win.panel_ctl.interchange_dialog
+    dlg.set_format("yolo")
+    dlg.path.setText(str(tmp_path / "yolo-out"))
+    dlg.reviewed_only.setChecked(True)
+    for box, v in zip(dlg.split, (0.7, 0.2, 0.1)):
+        box.setValue(v)
+    dlg.seed.setValue(1234)
+    with qtbot.waitSignal(dlg.finished_job, timeout=10000):
+        dlg.start()
+    assert ran and ran[0][0] == "yolo"
+    dlg.close()
+    qtbot.waitUntil(lambda: win.panel_ctl.interchange_dialog is None, timeout=3000)
+
+    win.act_import.trigger()
+    dlg = win.panel_ctl.interchange_dialog
+    assert dlg.current_mode() == "import" and dlg.current_format() == "yolo"
+    assert dlg.path.text() == str(tmp_path / "yolo-out")
+    assert dlg.reviewed_only.isChecked() and dlg.seed.value() == 1234
+    assert [round(b.value(), 2) for b in dlg.split] == [0.7, 0.2, 0.1]
+    dlg.close()

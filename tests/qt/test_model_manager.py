@@ -221,3 +221,25 @@ def test_the_model_manager_reads_no_weight_file_whole(qtbot, tmp_path, monkeypat
         dlg.rescan()
         assert hashed == []
     assert discovery.resolve_model(str(models)).revision is not None and hashed
+
+
+def test_no_model_folder_is_worded_plainly(qtbot, tmp_path):
+    """It said "No models found in no model folder set (...)"."""
+    images = tmp_path / "images"
+    images.mkdir()
+    with Project.open(images) as project:
+        dlg = ModelManagerDialog(project, [], device="cpu", hf_cache=tmp_path / "no-cache")
+        qtbot.addWidget(dlg)
+        text = dlg.empty_label.text()
+        assert "in no model folder" not in text
+        assert text.startswith("No models found in the Hugging Face cache, and no model folder is set")
+
+
+def test_the_model_in_use_is_selected_and_tab_leaves_the_table(qtbot, setup, tmp_path):
+    project, models = setup
+    project.set_setting("labeler", str(models / "clip-x"))
+    dlg = ModelManagerDialog(project, [str(models)], device="cpu", hf_cache=tmp_path / "no-cache")
+    qtbot.addWidget(dlg)
+    assert dlg._selected() is not None and dlg._selected().path == str(models / "clip-x")
+    assert dlg.label_btn.isEnabled()
+    assert not dlg.table.tabKeyNavigation()

@@ -575,7 +575,8 @@ def test_label_add_rename_recolor_remove(labels, qtbot):
         labels.request_remove("ok")
     assert blocker.args == ["ok"] and asked == [("ok", 3012)]
     menu = labels.build_menu("ok")
-    assert [a.text() for a in menu.actions() if a.text()] == ["Rename\u2026", "Colour\u2026", "Remove\u2026"]
+    assert [a.text() for a in menu.actions() if a.text()] == ["Rename\u2026", "Colour\u2026", "Number key\u2026",
+                                                             "Remove\u2026"]
 
 
 # --- caption editor ----------------------------------------------------------------
@@ -827,21 +828,24 @@ def test_settings_dialog_round_trip(qtbot, tmp_path):
 
 
 def test_shortcuts_dialog(qtbot):
-    from llmvis_desktop.qt.dialogs.shortcuts_dialog import SHORTCUTS, ShortcutsDialog
+    from llmvis_desktop.qt.dialogs.shortcuts_dialog import DEFAULT_ROWS, SHORTCUTS, ShortcutsDialog
 
     keys = " | ".join(k for k, _ in SHORTCUTS)
     for k in ("Right / J", "Left / K", "N", "Enter", "Delete", "F2 / E", "Ctrl+Enter", "Esc", "1-9", "R", "S",
-              "Ctrl+Z", "Ctrl+Shift+Z", "F", "0", "+ / -", "?", "Ctrl+F", "Ctrl+O"):
+              "Ctrl+Z", "Ctrl+Shift+Z / Ctrl+Y", "F", "0", "+ / =", "-", "F1 / ?", "Ctrl+F", "Ctrl+O", "Ctrl+L",
+              "Ctrl+Shift+E", "Ctrl+Shift+I", "F5", "Ctrl+= / Ctrl+-"):
         assert k in [s[0] for s in SHORTCUTS], k
-    assert len({k for k, _ in SHORTCUTS}) == len(SHORTCUTS), keys
+    # a key once per place it acts (Esc: in the grid and in the caption editor)
+    assert len({(s, k) for s, k, _ in DEFAULT_ROWS}) == len(DEFAULT_ROWS), keys
     dlg = ShortcutsDialog()
     qtbot.addWidget(dlg)
     dlg.show()
-    assert dlg.table.rowCount() == len(SHORTCUTS)
+    sections = len(dict.fromkeys(s for s, _k, _a in DEFAULT_ROWS))
+    assert dlg.table.rowCount() == len(SHORTCUTS) + sections
     shot(dlg, "shortcuts_dialog")
-    dlg.filter_edit.setText("edit")
-    visible = [SHORTCUTS[r][0] for r in range(dlg.table.rowCount()) if not dlg.table.isRowHidden(r)]
-    assert set(visible) == {"F2 / E", "Ctrl+Enter", "Esc"}
+    dlg.filter_edit.setText("caption edit")
+    visible = [dlg.table.item(r, 0).text() for r in range(dlg.table.rowCount()) if not dlg.table.isRowHidden(r)]
+    assert visible == ["Caption editor", "Ctrl+Enter", "Esc"]
 
 
 def test_reviewer_dialog(qtbot):

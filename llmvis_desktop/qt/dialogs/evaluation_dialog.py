@@ -16,7 +16,15 @@ from datetime import date
 from typing import Optional
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPainterPath, QPalette, QPen
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QPainter,
+    QPainterPath,
+    QPalette,
+    QPen,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -33,6 +41,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from ..screen import fit_to_screen
 
 SERIES = (("precision", QColor("#1e88e5")), ("recall", QColor("#fb8c00")), ("f1", QColor("#43a047")))
 
@@ -347,6 +357,7 @@ def _table(headers: list[str], rows: list[list[str]]) -> QTableWidget:
     t.verticalHeader().setVisible(False)
     t.setEditTriggers(QAbstractItemView.NoEditTriggers)
     t.setSelectionMode(QAbstractItemView.NoSelection)
+    t.setTabKeyNavigation(False)  # Tab leaves the table (it went from cell to cell, trapped)
     for r, row in enumerate(rows):
         for c, text in enumerate(row):
             item = QTableWidgetItem(text)
@@ -365,12 +376,13 @@ class EvaluationDialog(QDialog):
     def __init__(self, report: dict, parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("How good are the suggestions")
-        self.resize(760, 560)
+        fit_to_screen(self, 760, 560)
         self.tabs = QTabWidget()
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.Close)
         buttons.rejected.connect(self.reject)
+        self.close_button = buttons.button(QDialogButtonBox.Close)
         lay = QVBoxLayout(self)
         lay.addWidget(self.summary)
         lay.addWidget(self.tabs, 1)
@@ -448,3 +460,9 @@ class EvaluationDialog(QDialog):
         row.addWidget(self.reliability, 1)
         v.addLayout(row, 3)
         self.tabs.addTab(page, "Captions && calibration")
+        # the content before Close (the tables, made after the buttons, came after them)
+        content = [w for i in range(self.tabs.count()) for w in self.tabs.widget(i).findChildren(QWidget)
+                   if w.focusPolicy() & Qt.FocusPolicy.TabFocus]
+        chain = [self.tabs] + content + [self.close_button]
+        for before, after in zip(chain, chain[1:]):
+            QWidget.setTabOrder(before, after)

@@ -2,10 +2,13 @@
 
 Public API
 ----------
-``ExportImportDialog(project, parent=None, mode="export", jobs=None, actor=None)``
+``ExportImportDialog(project, parent=None, mode="export", jobs=None, actor=None, settings_key=None)``
     ``mode`` is ``"export"`` or ``"import"`` (a combo at the top switches it).
     ``actor``: a callable giving the reviewer's name, asked when an import starts (the
     history records its changes as ``import:<file> by <name>``).
+    ``settings_key``: the project setting the form's choices are kept under (format,
+    paths, reviewed-only, the other export options, split, seed, import-as); each run
+    saves them and the next dialog starts from them. None: nothing is remembered.
     ``jobs``: the main window's :class:`~llmvis_desktop.qt.workers.JobManager`; the export
     or import is one of its jobs, so the Jobs panel shows it (progress, rate, ETA, Cancel)
     and the window's shutdown cancels it and waits for it. Without one (the dialog on its
@@ -20,11 +23,15 @@ Methods
     ``last_cancelled``     whether the last job was cancelled
 Signals
     ``finished_job(object)``  the report (or None after an error/cancel), on the GUI thread
+    ``job_started(object, str)``  the Job and its mode ("export"/"import"), as it starts:
+                           the window follows the job itself (an import that ends after the
+                           dialog was closed still refreshes the grid)
 
 The core function never touches a widget; the job's signals (progress, result, error,
 cancelled) arrive on the GUI thread and feed the dialog's progress bar and summary.
-Closing the dialog cancels a running job (the window's job manager joins it; a private
-manager is waited for here).
+Closing the dialog leaves a job of the window's manager running: the Jobs panel shows it
+and can cancel it; closing the project or the window cancels it and waits for it. A
+private manager's job is cancelled and waited for when the dialog closes.
 """
 from __future__ import annotations
 
@@ -63,17 +70,21 @@ from ...core.interchange import (
 )
 from ...core.interchange.target import check_file_target
 from ...core.tasks import Progress
+from ..screen import fit_to_screen
 from ..workers import Job, JobManager
 
 
 class ExportImportDialog(QDialog):
     finished_job = Signal(object)
+    job_started = Signal(object, str)
 
     def __init__(self, project, parent: Optional[QWidget] = None, mode: str = "export",
-                 jobs: Optional[JobManager] = None, actor: Optional[Callable[[], str]] = None) -> None:
+                 jobs: Optional[JobManager] = None, actor: Optional[Callable[[], str]] = None,
+                 settings_key: Optional[str] = None) -> None:
         super().__init__(parent)
         self.project = project
         self._actor = actor  # who an import is recorded as, asked when it starts (None: the OS user)
+        self._settings_key = settings_key
         self.setWindowTitle("Export / import annotations")
         self.last_report = None
         self.last_error: Optional[str] = None
@@ -169,9 +180,10 @@ class ExportImportDialog(QDialog):
 
         self.mode.currentIndexChanged.connect(self._mode_changed)
         self.fmt.currentIndexChanged.connect(self._mode_changed)
+        self._restore()
         self.mode.setCurrentIndex(1 if mode == "import" else 0)
         self._mode_changed()
-        self.resize(560, 560)
+        fit_to_screen(self, 560, 560)
 
     # --- form ---------------------------------------------------------------------
     def current_mode(self) -> str:
@@ -225,6 +237,51 @@ class ExportImportDialog(QDialog):
             anonymize=self.anonymize.isChecked(),
         )
 
+    # --- remembered choices ----------------------------------------------------------
+    def choices(self) -> dict:
+        return {
+            "format": self.current_format(), "path": self.path.text().strip(),
+            "reviewed_only": self.reviewed_only.isChecked(),
+            "include_suggestions": self.include_suggestions.isChecked(),
+            "include_repairs": self.include_repairs.isChecked(), "link": self.link.isChecked(),
+            "anonymize": self.anonymize.isChecked(), "split": [b.value() for b in self.split],
+            "seed": self.seed.value(), "import_as": self.as_.currentData(),
+        }
+
+    def _restore(self) -> None:
+        if not self._settings_key or self.project is None:
+            return
+        try:
+            saved = self.project.settings().get(self._settings_key)
+        except Exception:  # a convenience: never a reason not to open
+            saved = None
+        if not isinstance(saved, dict):
+            return
+        if saved.get("format") in FORMATS:
+            self.set_format(saved["format"])
+        if isinstance(saved.get("path"), str):
+            self.path.setText(saved["path"])
+        for name in ("reviewed_only", "include_suggestions", "include_repairs", "link", "anonymize"):
+            if isinstance(saved.get(name), bool):
+                getattr(self, name).setChecked(saved[name])
+        split = saved.get("split")
+        if isinstance(split, list) and len(split) == 3 and all(isinstance(v, (int, float)) for v in split):
+            for box, value in zip(self.split, split):
+                box.setValue(float(value))
+        if isinstance(saved.get("seed"), int):
+            self.seed.setValue(saved["seed"])
+        index = self.as_.findData(saved.get("import_as"))
+        if index >= 0:
+            self.as_.setCurrentIndex(index)
+
+    def _remember(self) -> None:
+        if not self._settings_key or self.project is None:
+            return
+        try:
+            self.project.set_setting(self._settings_key, self.choices())
+        except Exception:  # a read-only or unreachable database: the choices are not kept
+            pass
+
     # --- running --------------------------------------------------------------------
     def is_running(self) -> bool:
         return self._job is not None and self._job.is_active
@@ -260,6 +317,7 @@ class ExportImportDialog(QDialog):
             def fn(token, progress):
                 return import_file(project, fmt, path, as_, overwrite, token, progress, actor=who)
 
+        self._remember()
         try:
             job = self._jobs.start(name, fn)
         except RuntimeError as exc:  # the window is closing: its job manager is shut down
@@ -278,8 +336,10 @@ class ExportImportDialog(QDialog):
         self._set_busy(True)
         self.progress.setRange(0, 0)  # busy until the first report
         self.progress.setFormat("")
-        self.summary.setPlainText(f"{self.run_button.text()}ing {fmt} … (also shown in the Jobs panel)"
+        self.summary.setPlainText(f"{self.run_button.text()}ing {fmt} … It is also shown in the Jobs panel: "
+                                  f"closing this window leaves it running there (Cancel it there or here)."
                                   if not self._own_jobs else f"{self.run_button.text()}ing {fmt} …")
+        self.job_started.emit(job, self.current_mode())
 
     def _for(self, job: Job, slot, *args) -> None:
         if shiboken6.isValid(self) and job is self._job:
@@ -377,14 +437,19 @@ class ExportImportDialog(QDialog):
         self.summary.setPlainText(f"Refused: {message}")
 
     def _stop(self) -> None:
-        """Closing: a running job is cancelled; a private manager's is waited for (the
-        window's manager joins its jobs when the project or the window closes)."""
-        self.cancel()
+        """Closing: a job of the window's manager goes on (the Jobs panel shows it and can
+        cancel it; closing the project or the window cancels it and waits for it); a
+        private manager's job is cancelled and waited for."""
         if self._own_jobs:
+            self.cancel()
             self._jobs.cancel_all()
             self._jobs.wait()
+        elif self.is_running() and isinstance(self.parent(), QWidget):
+            bar = getattr(self.parent(), "statusBar", None)
+            if callable(bar):
+                bar().showMessage(f"{self._job.name} goes on in the Jobs panel (Cancel it there).", 8000)
 
-    def done(self, code: int) -> None:  # close/reject: stop the job first
+    def done(self, code: int) -> None:  # close/reject (Esc, Close)
         self._stop()
         super().done(code)
 

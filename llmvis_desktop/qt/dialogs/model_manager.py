@@ -99,6 +99,7 @@ class ModelManagerDialog(QDialog):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table (arrows move in it)
         self.table.verticalHeader().setVisible(False)
         hdr = self.table.horizontalHeader()
         hdr.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
@@ -216,15 +217,22 @@ class ModelManagerDialog(QDialog):
         if self.infos:
             self.empty_label.setText("")
         else:
-            where = ", ".join(self.model_dirs) or "no model folder set (Settings → Model folders)"
+            hf = self.include_hf_cache
+            if self.model_dirs:
+                where = f"in {', '.join(self.model_dirs)}" + (" or the Hugging Face cache" if hf else "")
+            else:
+                where = ("in the Hugging Face cache, and no model folder is set" if hf
+                         else "(no model folder is set)") + " (Settings \u2192 Model folders)"
             self.empty_label.setText(
-                f"No models found in {where}" + (" or the Hugging Face cache" if self.include_hf_cache else "")
-                + ". Copy a model folder (config.json + *.safetensors, as save_pretrained writes it) "
-                  "into a model folder, then Rescan.")
+                f"No models found {where}. Copy a model folder (config.json + *.safetensors, as "
+                "save_pretrained writes it) into a model folder, then Rescan.")
         self._show_current()
         if keep is not None and not self.select_path(keep.path):
             self.status_label.setText(f"{keep.name} is no longer listed (its folder was moved or "
                                       f"deleted); select another model.")
+        elif keep is None:  # the model in use, selected: its opt-ins and buttons at hand
+            s = self._settings()
+            any(self.select_path(p) for p in (s.get("captioner"), s.get("labeler")) if p)
         self._selection_changed()
 
     def _show_current(self) -> None:

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
 from ...core.imaging.display import display_for, to_display
 from ...core.imaging.reader import read_image
 from ...core.repair import DEFAULT_DETAIL
+from ..screen import fit_to_screen
 from ..widgets.mask_editor import MaskEditor, to_qimage
 from ..workers import JobManager
 
@@ -190,7 +191,13 @@ class RepairDialog(QDialog):
         lay = QVBoxLayout(self)
         lay.addWidget(split, 1)
         lay.addWidget(self.buttons)
-        self.resize(1000, 640)  # fits a 1024x768 screen
+        fit_to_screen(self, 1000, 640)  # fits a 1024x768 screen; less on a smaller (or 2x) one
+        # Tab: the mask editor, then the right column top to bottom, then the buttons
+        # (the order the widgets were made in jumped from the engine to the slider and back)
+        chain = [self.method, self.run_btn, self.detail, self.seed, self.slider, self.toggle, self.side_by_side,
+                 self.accept_btn, self.buttons.button(QDialogButtonBox.StandardButton.Cancel)]
+        for before, after in zip(chain, chain[1:]):
+            QWidget.setTabOrder(before, after)
 
     # --- helpers
     def _page_text(self, fmt: str = "{} {} of {}") -> str:

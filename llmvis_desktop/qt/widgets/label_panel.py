@@ -30,8 +30,11 @@ Signals (user intent only; the controller changes the store then calls
     ``recolorRequested(str name, str color)``  chip context menu > Colour… (QColorDialog)
     ``removeRequested(str name)``          chip context menu > Remove… (asks to confirm
                                           when the label is in use)
+    ``keyRequested(str name, object key)`` chip context menu > Number key…: "1".."9",
+                                          or None (no key of its own: the chip shows
+                                          the next free digit, as for any such label)
 
-The dialogs are methods (``_ask_rename``, ``_ask_color``, ``_confirm_remove``) so
+The dialogs are methods (``_ask_rename``, ``_ask_color``, ``_ask_key``, ``_confirm_remove``) so
 tests can replace them.
 """
 from __future__ import annotations
@@ -154,6 +157,10 @@ class _FlowBox(QWidget):
         return self.flow.heightForWidth(w)
 
 
+_UNCHANGED = object()
+_NO_KEY = "None (the next free key, if any)"
+
+
 def _chip_style(color: str) -> str:
     fg = style.contrast_text(color)
     return (
@@ -173,6 +180,8 @@ class LabelPanel(QWidget):
     renameRequested = Signal(str, str)
     recolorRequested = Signal(str, str)
     removeRequested = Signal(str)
+    keyRequested = Signal(str, object)  # name, "1".."9" or None (no key)
+    chipsRebuilt = Signal()  # set_labels made new chips (the window's Tab order takes them in)
     finished = Signal()  # Enter or Esc in the "+ Add label" field: the keys go back to the review
 
     def __init__(self, parent: Optional[QWidget] = None) -> None:
@@ -213,6 +222,7 @@ class LabelPanel(QWidget):
         lay.addStretch(1)
         self.scroll = QScrollArea()
         self.scroll.setObjectName("labelPanelScroll")
+        self.scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # no Tab stop of its own before the chips
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -263,6 +273,9 @@ class LabelPanel(QWidget):
     def set_labels(self, defs: list[LabelDef], usage: Optional[dict[str, int]] = None) -> None:
         self._defs = sorted(defs, key=lambda d: (d.position, d.name))
         self._usage = dict(usage or {})
+        # the chip with the keyboard focus (Space toggled it; the usage counts rebuild the
+        # chips a moment later): its new chip takes the focus, the keyboard user's place kept
+        focused = next((n for n, c in self._chips.items() if c.hasFocus()), None)
         for chip in self._chips.values():
             self.box.flow.removeWidget(chip)
             chip.deleteLater()
@@ -285,6 +298,14 @@ class LabelPanel(QWidget):
             self._chips[d.name] = chip
             self.box.flow.addWidget(chip)
         self.empty_label.setVisible(not self._defs)
+        self.chipsRebuilt.emit()  # the window puts them in its Tab order
+        if focused is not None:
+            new = self._chips.get(focused)
+            if new is not None:
+                new.show()  # (a hidden widget takes no focus; the layout shows it later)
+                new.setFocus(Qt.FocusReason.OtherFocusReason)
+            else:  # the label is gone (removed, renamed): the panel keeps the keys
+                self.add_edit.setFocus(Qt.FocusReason.OtherFocusReason)
         self.box.updateGeometry()
         self._ask_height()  # room for the chips (minimumSizeHint)
 
@@ -329,7 +350,7 @@ class LabelPanel(QWidget):
             tip += f"\nKey: {key}"
         if n is not None:
             tip += f"\nUsed on {n} image{'s' if n != 1 else ''}"
-        chip.setToolTip(tip + "\nRight-click: rename, colour, remove")
+        chip.setToolTip(tip + "\nRight-click: rename, colour, number key, remove")
         chip.setProperty("labelName", d.name)
         chip.clicked.connect(lambda _checked=False, name=d.name: self._on_chip(name))
         chip.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -360,6 +381,7 @@ class LabelPanel(QWidget):
         menu = QMenu(self)
         menu.addAction("Rename\u2026", lambda: self.request_rename(name))
         menu.addAction("Colour\u2026", lambda: self.request_recolor(name))
+        menu.addAction("Number key\u2026", lambda: self.request_key(name))
         menu.addSeparator()
         menu.addAction("Remove\u2026", lambda: self.request_remove(name))
         return menu
@@ -381,6 +403,30 @@ class LabelPanel(QWidget):
         color = self._ask_color(name, d.color if d else "#888888")
         if color and (d is None or color.lower() != d.color.lower()):
             self.recolorRequested.emit(name, color)
+
+    def request_key(self, name: str) -> None:
+        """Ask which key 1-9 toggles ``name`` (or none); a key another label holds is
+        refused by the store, named in the question so the reviewer can free it first."""
+        key = self._ask_key(name)
+        if key is _UNCHANGED:
+            return
+        d = self._def(name)
+        if d is not None and key == d.shortcut:
+            return
+        self.keyRequested.emit(name, key)
+
+    def _ask_key(self, name: str):
+        """"1".."9", None (no key) or ``_UNCHANGED`` (cancelled)."""
+        held = {k: n for n, k in self._keys.items()}
+        items = [f"{k}" + (f"  (now {held[k]})" if k in held and held[k] != name else "") for k in "123456789"]
+        items.append(_NO_KEY)
+        current = self._keys.get(name)
+        index = "123456789".index(current) if current and current in "123456789" else len(items) - 1
+        text, ok = QInputDialog.getItem(self, "Number key", f"Key that toggles \u201c{name}\u201d:",
+                                        items, index, False)
+        if not ok:
+            return _UNCHANGED
+        return None if text == _NO_KEY else text[0]
 
     def request_remove(self, name: str) -> None:
         if self._confirm_remove(name, self._usage.get(name, 0)):

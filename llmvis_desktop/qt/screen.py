@@ -1,0 +1,33 @@
+"""Window sizes that fit the screen: a dialog's default size, clamped to the room the
+screen has (a 1920x1080 screen at 2x scaling is 960x540 logical pixels: a 900 px tall
+dialog put its buttons out of reach)."""
+from __future__ import annotations
+
+from PySide6.QtCore import QSize
+from PySide6.QtGui import QGuiApplication
+
+#: room kept for a window's title bar and border, when the frame is not known yet
+FRAME_MARGIN = QSize(16, 48)
+
+
+def available_size(widget) -> QSize | None:
+    """The available geometry's size of the screen ``widget`` (or its parent) is on."""
+    screen = widget.screen()
+    parent = widget.parentWidget()
+    if screen is None and parent is not None:
+        screen = parent.screen()
+    screen = screen or QGuiApplication.primaryScreen()
+    return screen.availableGeometry().size() if screen is not None else None
+
+
+def fit_to_screen(widget, width: int, height: int) -> QSize:
+    """``widget.resize(width, height)``, each side no larger than the screen's available
+    room less a window frame; returns the size asked for."""
+    avail = available_size(widget)
+    if avail is not None:
+        frame = widget.frameGeometry().size() - widget.size() if widget.isVisible() else FRAME_MARGIN
+        width = min(width, max(200, avail.width() - max(0, frame.width())))
+        height = min(height, max(150, avail.height() - max(0, frame.height())))
+    size = QSize(width, height)
+    widget.resize(size)
+    return size

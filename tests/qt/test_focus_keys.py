@@ -1,0 +1,208 @@
+"""The single-key review shortcuts act where the review is (the grid, the viewer), not on
+a control the keyboard user has Tabbed to: a combo box, a label chip, a check box, a
+button keep their own keys (letters, Return, Space, arrows)."""
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QComboBox
+
+from qthelpers import open_and_index
+
+from llmvis_desktop.core.project import Project
+
+
+def _focus(qtbot, win, widget):
+    win.activateWindow()
+    widget.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(widget.hasFocus, timeout=3000)
+
+
+def _state(win):
+    cur = win.review.current
+    return cur.relpath, cur.status, tuple(sorted(cur.labels))
+
+
+def test_a_focused_control_keeps_its_keys(qtbot, window, labelled_folder):
+    win = window
+    open_and_index(qtbot, win, labelled_folder)
+    qtbot.waitUntil(lambda: win.review.current is not None, timeout=5000)
+    start = _state(win)
+    fired = []
+    for k, a in win.review.actions().items():
+        a.triggered.connect(lambda *_, k=k: fired.append(k))
+
+    # Right on the "Has repair" check box: not the next image
+    _focus(qtbot, win, win.filter_bar.repair)
+    QTest.keyClick(win.filter_bar.repair, Qt.Key.Key_Right)
+    assert fired == [] and _state(win) == start
+
+    # Return on a label chip presses the chip (the label), not Accept-and-next
+    chip = win.panel_ctl.labels.chip("scratch")
+    _focus(qtbot, win, chip)
+    QTest.keyClick(chip, Qt.Key.Key_Return)
+    assert fired == []
+    assert _state(win) == (start[0], start[1], ("scratch",))
+
+    # Return on the status filter: not Accept-and-next
+    combo = win.filter_bar.findChild(QComboBox, "filterStatus")
+    _focus(qtbot, win, combo)
+    QTest.keyClick(combo, Qt.Key.Key_Return)
+    assert fired == []
+    with Project.open(labelled_folder) as p:
+        assert p.image_by_path(start[0]).status == start[1]  # not marked reviewed nor accepted
+
+    # the grid still gets every review key
+    combo.setCurrentIndex(0)
+    qtbot.waitUntil(lambda: win.review.current is not None, timeout=5000)
+    _focus(qtbot, win, win.grid)
+    QTest.keyClick(win.grid, Qt.Key.Key_R)
+    assert fired == ["mark_reviewed"]
+
+
+def test_letters_on_a_focused_combo_do_not_mark_the_image(qtbot, window, labelled_folder):
+    win = window
+    open_and_index(qtbot, win, labelled_folder)
+    qtbot.waitUntil(lambda: win.review.current is not None, timeout=5000)
+    fired = []
+    win.review.actions()["mark_reviewed"].triggered.connect(lambda *_: fired.append("R"))
+    combo = win.filter_bar.findChild(QComboBox, "sortCombo")
+    _focus(qtbot, win, combo)
+    QTest.keyClick(combo, Qt.Key.Key_R)
+    assert fired == []
+
+
+def test_return_on_the_jobs_panel_cancel_button_cancels_the_job(qtbot, window, labelled_folder):
+    win = window
+    open_and_index(qtbot, win, labelled_folder)
+    qtbot.waitUntil(lambda: win.review.current is not None, timeout=5000)
+    start = _state(win)
+
+    def slow(token, progress):
+        for _ in range(400):  # 20 s at most
+            token.check()
+            time.sleep(0.05)
+
+    job = win.jobs.start("Slow job", slow)
+    panel = win.panel_ctl.jobs
+    qtbot.waitUntil(lambda: panel.row(str(job.id)) is not None, timeout=5000)
+    button = panel.row(str(job.id)).cancel_button
+    _focus(qtbot, win, button)
+    QTest.keyClick(button, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: job.state == "cancelled", timeout=10000)
+    assert _state(win) == start  # not accepted, not moved on
+
+
+def test_space_on_a_chip_keeps_the_focus_on_that_chip(qtbot, window, labelled_folder):
+    """The usage counts rebuild the chips ~400 ms after a toggle: the focus was lost."""
+    win = window
+    open_and_index(qtbot, win, labelled_folder)
+    qtbot.waitUntil(lambda: win.review.current is not None, timeout=5000)
+    labels = win.panel_ctl.labels
+    chip = labels.chip("dent")
+    _focus(qtbot, win, chip)
+    QTest.keyClick(chip, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: labels.chip("dent") is not chip and "(1)" in labels.chip("dent").text(), timeout=5000)
+    new = labels.chip("dent")
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is new, timeout=3000)
+    assert new.isChecked()
+
+
+def test_number_key_from_the_chip_menu(qtbot, window, labelled_folder):
+    win = window
+    open_and_index(qtbot, win, labelled_folder)
+    labels = win.panel_ctl.labels
+    assert "Number key\u2026" in [a.text() for a in labels.build_menu("ok").actions()]
+    assert labels.key_for("ok") == "4"
+    labels._ask_key = lambda name: None  # "no key": 4 is free for another label
+    labels.request_key("ok")
+    labels._ask_key = lambda name: "7"
+    labels.request_key("ok")
+    qtbot.waitUntil(lambda: labels.key_for("ok") == "7", timeout=3000)
+    assert labels.chip("ok").text().startswith("7 \u00b7 ok")
+    assert {d.name: d.shortcut for d in win.project.labels()}["ok"] == "7"
+    labels._ask_key = lambda name: "1"  # held by "scratch": refused, said
+    errors = []
+    win.show_error = errors.append
+    labels.request_key("ok")
+    assert errors and "already used" in errors[0] and labels.key_for("ok") == "7"
+
+
+def test_frame_keys_on_a_single_frame_image_say_so(qtbot, window, labelled_folder):
+    win = window
+    open_and_index(qtbot, win, labelled_folder)
+    qtbot.waitUntil(lambda: win.viewer.mode() == "image", timeout=10000)
+    win.act_next_frame.trigger()
+    assert "single frame" in win.statusBar().currentMessage()
+
+
+def test_learned_suggester_not_ready_runs_no_job(qtbot, window, labelled_folder):
+    win = window
+    open_and_index(qtbot, win, labelled_folder)
+    sc = win.suggest_ctl
+    qtbot.waitUntil(lambda: sc.learned_ready is False, timeout=10000)
+    before = list(win.jobs.jobs)
+    win.act_learned.trigger()
+    assert list(win.jobs.jobs) == before
+    assert not win.act_auto_retrain.isChecked() and not sc.auto_retrain
+    assert "needs" in win.statusBar().currentMessage()
+
+
+def test_settings_has_a_shortcut_and_models_opens_once(qtbot, window, labelled_folder):
+    win = window
+    assert "Ctrl+," in [k.toString() for k in win.act_settings.shortcuts()]
+    open_and_index(qtbot, win, labelled_folder)
+    win.act_models.trigger()
+    first = win.suggest_ctl.model_dialog
+    win.act_models.trigger()
+    assert win.suggest_ctl.model_dialog is first
+    assert len([w for w in QApplication.topLevelWidgets()
+                if type(w).__name__ == "ModelManagerDialog" and w.isVisible()]) == 1
+    first.close()
+
+
+def test_tab_follows_the_layout(qtbot, window, labelled_folder):
+    """The chips (made anew at each count change) came after every other panel."""
+    win = window
+    open_and_index(qtbot, win, labelled_folder)
+    labels = win.panel_ctl.labels
+    qtbot.waitUntil(lambda: "(0)" in labels.chip("ok").text(), timeout=5000)  # the counts are in
+    seen, w = [win.grid], win.grid.nextInFocusChain()  # the Tab stops from the grid, in order
+    while w is not win.grid and len(seen) < 5000:
+        if w.focusPolicy() & Qt.FocusPolicy.TabFocus and w.isVisible() and w.isEnabled():
+            seen.append(w)
+        w = w.nextInFocusChain()
+    chips = [labels.chip(n) for n in ("scratch", "dent", "crack", "ok")]
+    assert all(c in seen for c in chips), [f"{type(w).__name__}:{getattr(w, 'text', str)()}" for w in seen]
+    caption = [w for w in seen if win.panel_ctl.caption.isAncestorOf(w)]
+    order = [seen.index(win.grid)] + [seen.index(c) for c in chips] + [seen.index(labels.add_edit),
+                                                                        seen.index(caption[0]),
+                                                                        seen.index(win.filter_bar.text)]
+    assert order == sorted(order), [type(w).__name__ for w in seen]
+    # a toggle rebuilds the chips (their counts): still in place
+    chips[0].click()
+    qtbot.waitUntil(lambda: "(1)" in labels.chip("scratch").text(), timeout=5000)
+    assert labels.chip("ok").nextInFocusChain() is labels.add_edit
+    assert labels.chip("scratch").previousInFocusChain() is not None
+    w = labels.chip("scratch").previousInFocusChain()
+    while not (w.focusPolicy() & Qt.FocusPolicy.TabFocus):
+        w = w.previousInFocusChain()
+    assert w is win.viewer or win.viewer.isAncestorOf(w)
+
+
+def test_dialogs_fit_a_960x540_screen(qtbot, window, labelled_folder, monkeypatch):
+    """1920x1080 at 2x scaling: the dialogs' default sizes put their buttons off-screen."""
+    from PySide6.QtCore import QSize
+
+    from llmvis_desktop.qt import screen
+    from llmvis_desktop.qt.dialogs.interchange_dialog import ExportImportDialog
+    from llmvis_desktop.qt.dialogs.shortcuts_dialog import ShortcutsDialog
+
+    monkeypatch.setattr(screen, "available_size", lambda _w: QSize(960, 540))
+    open_and_index(qtbot, window, labelled_folder)
+    for dlg in (ShortcutsDialog(window), ExportImportDialog(window.project, window, jobs=window.jobs)):
+        qtbot.addWidget(dlg)
+        assert dlg.width() <= 960 and dlg.height() <= 540 - screen.FRAME_MARGIN.height(), type(dlg).__name__
+        dlg.close()
