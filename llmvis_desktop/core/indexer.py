@@ -90,8 +90,8 @@ def scan(
         # rows not covered by any digest (a project indexed before digests existed)
         # mean a folder without a digest may still hold rows
         digested = rf.digested_file_count(s)
-        undigested = rf.image_count(s) > digested
-        present = rf.present_count(s)
+        total, present = rf.image_counts(s)
+        undigested = total > digested
         # after a full scan every listed file has a present row; more listed files than
         # present rows means a folder's digest counts a file whose row is marked missing
         # (two indexers at once, in an older version, marked a renamed folder's rows
@@ -106,11 +106,11 @@ def scan(
     progress(Progress("scan", 0, None, "listing files"))
     for folder in walk_folders(root, token, report):
         seen.add(folder.relpath)
-        result.seen += len(folder.files)
+        result.seen += folder.count
         if stored.get(folder.relpath) == folder.digest and folder.relpath not in recheck:
             continue
         pending.append(folder)
-        pending_files += len(folder.files) + 1
+        pending_files += folder.count + 1
         # nothing is written until a file is listed: an empty listing may be refused
         if pending_files >= batch_size and result.seen:
             _apply(store, pending, stored, undigested, result)
@@ -183,7 +183,7 @@ def _apply(store: Store, folders: list[FolderListing], stored: dict, undigested:
         ri.mark_changed(s, changed)
         restored = ri.restore_present(s, back)
         missing = ri.mark_missing(s, gone)
-        rf.save_digests(s, [(f.relpath, len(f.files), f.digest) for f in folders])
+        rf.save_digests(s, [(f.relpath, f.count, f.digest) for f in folders])
     result.added += len(new)
     result.changed += len(changed)
     result.restored += restored

@@ -35,13 +35,36 @@ class FileEntry(NamedTuple):
     mtime_ns: int
 
 
-class FolderListing(NamedTuple):
-    relpath: str  # "" for the root
-    files: list[FileEntry]
-    digest: str  # changes whenever a file is added, removed, resized or touched
-
-
 _new_entry = tuple.__new__  # builds a FileEntry without the Python-level __new__ (hot loop)
+
+
+class FolderListing:
+    """A listed folder: ``relpath`` ("" for the root), the ``digest`` of its listing
+    (changes whenever a file is added, removed, resized or touched), ``count`` files and
+    the ``files`` themselves, built when first asked for: a rescan asks only for the
+    folders whose digest changed, so an unchanged 100k folder builds none of them."""
+
+    __slots__ = ("relpath", "digest", "_names", "_numbers", "_files")
+
+    def __init__(self, relpath: str, names: list[str], numbers: list[int], digest: str) -> None:
+        self.relpath = relpath
+        self.digest = digest
+        self._names = names  # file names, in listing order
+        self._numbers = numbers  # size, mtime_ns of each file, flat
+        self._files: Optional[list[FileEntry]] = None
+
+    @property
+    def count(self) -> int:
+        return len(self._names)
+
+    @property
+    def files(self) -> list[FileEntry]:
+        if self._files is None:
+            prefix = self.relpath + "/" if self.relpath else ""
+            nums = self._numbers
+            self._files = [_new_entry(FileEntry, (prefix + name, size, mtime))
+                           for name, size, mtime in zip(self._names, nums[0::2], nums[1::2])]
+        return self._files
 
 
 MAX_EXAMPLES = 3
@@ -126,7 +149,6 @@ def walk_folders(
                 raise RootUnavailable(f"{root}: folder cannot be listed ({exc.strerror or exc})") from exc
             report.unreadable.append((rel_dir, exc.strerror or str(exc)))
             continue
-        files: list[FileEntry] = []
         names: list[str] = []
         numbers: list[int] = []
         prefix = rel_dir + "/" if rel_dir else ""
@@ -175,11 +197,10 @@ def walk_folders(
                     if kind != stat_mod.S_IFREG:  # a pipe, device or socket named like an image
                         report.skip(prefix + name, not_regular(fst.st_mode))
                         continue
-                files.append(_new_entry(FileEntry, (prefix + name, size, mtime)))
                 names.append(name)
                 numbers.append(size)
                 numbers.append(mtime)
-        yield FolderListing(rel_dir, files, folder_digest(names, numbers))
+        yield FolderListing(rel_dir, names, numbers, folder_digest(names, numbers))
 
 
 def walk_images(
