@@ -171,6 +171,9 @@ def apply_state(target, image_id: int, state: dict, actor: str, action_prefix: s
             plan = now_state
         else:
             plan = _merge(rr.snapshot(s, image_id, outcomes=True), now_state, now_expect, skipped)
+        # the status as the reviewer saw it: restoring the cards' outcomes first turns a
+        # "suggested" image into "new" (a redo of an accept recorded "new -> reviewed")
+        seen = rr.locked_image(s, image_id).review_status
         for sid, (outcome, final) in (plan.get("suggestions") or {}).items():  # before the status
             rs.restore_outcome(s, sid, outcome, final, actor, f"{action_prefix}:suggestion")
         if "caption" in plan:
@@ -178,7 +181,7 @@ def apply_state(target, image_id: int, state: dict, actor: str, action_prefix: s
         if "labels" in plan:
             rr.set_labels(s, image_id, plan["labels"], actor, action=f"{action_prefix}:labels")
         if "review_status" in plan:
-            rr.set_status(s, image_id, plan["review_status"], actor, action=f"{action_prefix}:status")
+            rr.set_status(s, image_id, plan["review_status"], actor, action=f"{action_prefix}:status", before=seen)
             if plan["review_status"] in (m.STATUS_NEW, m.STATUS_SUGGESTED):
                 # a job may have suggested for it since: "new" with pending cards is "suggested"
                 rs.refresh_image(s, image_id)

@@ -124,6 +124,22 @@ def test_the_status_event_says_what_the_reviewer_saw_and_suggested_replays(proje
     assert r.record.review_status == "new" and replay(p.history(j)) == p.snapshot(j)
 
 
+def test_undo_and_redo_of_an_accept_record_the_status_the_reviewer_saw(project):
+    """The redo restored the cards first (suggested turned into new on the way) and said
+    "new -> reviewed"; the accept itself had said "suggested -> reviewed"."""
+    p = project
+    i = p.image_ids()[0]
+    p.add_suggestions([NewSuggestion(i, "caption", "cap", "blip", .9, "r1", "q")])
+    r = ra.accept(p, i, "alice")
+    ra.apply_state(p, i, r.before, "alice", "undo", expect=r.after)
+    ra.apply_state(p, i, r.after, "alice", "redo", expect=r.before)
+    assert _events(p, i, "status", "undo:status", "redo:status") == [
+        ("alice", "status", "suggested", "reviewed"),
+        ("alice", "undo:status", "reviewed", "suggested"),
+        ("alice", "redo:status", "suggested", "reviewed")]
+    assert replay(p.history(i)) == p.snapshot(i)
+
+
 def test_the_indexer_records_what_happened_to_a_reviewed_file(tmp_path):
     root = tmp_path / "imgs"
     root.mkdir()

@@ -1,6 +1,8 @@
 """Behaviour and screenshots of the standalone widgets and dialogs."""
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -369,12 +371,16 @@ def test_history_words_the_provenance_events():
         f"edited suggestion 'a benign nevus' {arrow} 'melanoma, refer'"
     assert describe_event(_ev(1, "model:learned", "suggest_revised", {"revision": "a1", "score": 0.55},
                               {"revision": "b2", "score": 0.97, "params": {}}, sid=4)) == \
-        f"suggestion renewed: revision a1 {arrow} b2, score 0.55 {arrow} score 0.97"
+        f"suggestion renewed: revision a1 {arrow} b2, score 0.55 {arrow} 0.97"
     assert describe_event(_ev(1, "indexer", "file_changed", {"size": 10, "mtime_ns": 1},
                               {"size": 12, "mtime_ns": 2})) == f"file changed on disk (size 10 {arrow} 12 bytes)"
     assert describe_event(_ev(1, "indexer", "file_missing", "present", "missing")) == \
         "file missing from the folder (reviews kept)"
     assert describe_event(_ev(1, "indexer", "file_restored", "missing", "present")) == "file back in the folder"
+    # an undone decision names its card (it read "undo: suggestion: 'accepted' -> 'pending'")
+    card = SimpleNamespace(kind="caption", value="a scratch")
+    assert describe_event(_ev(1, "ann", "undo:suggestion", "accepted", "pending", sid=4), card) == \
+        f"undo: caption suggestion 'a scratch': accepted {arrow} pending"
 
 
 def test_history_formatting():

@@ -105,8 +105,8 @@ def _revised(before: dict, after: dict) -> str:
     if before.get("revision") != after.get("revision"):
         parts.append(f"revision {before.get('revision') or '?'} {ARROW} {after.get('revision') or '?'}")
     if before.get("score") != after.get("score"):
-        old, new = _score(before.get("score")).strip(" ()"), _score(after.get("score")).strip(" ()")
-        parts.append(f"{old or 'no score'} {ARROW} {new or 'no score'}")
+        old, new = (_score(v).strip(" ()").removeprefix("score ") for v in (before.get("score"), after.get("score")))
+        parts.append(f"score {old or 'none'} {ARROW} {new or 'none'}")
     return "suggestion renewed" + (f": {', '.join(parts)}" if parts else " (same revision and score)")
 
 
@@ -156,10 +156,15 @@ def _describe_other(base: str, before, after) -> Optional[str]:
     return None
 
 
-def describe_event(ev: EventRecord) -> str:
-    """One human-readable line for an event."""
+def describe_event(ev: EventRecord, suggestion=None) -> str:
+    """One human-readable line for an event (``suggestion``: the record of the card it is
+    about, when known: an undone or redone decision names the card)."""
     action = ev.action or ""
     prefix, _, base = action.rpartition(":")
+    if base == "suggestion" and suggestion is not None:  # undo/redo of a card's outcome
+        line = (f"{suggestion.kind} suggestion {_short(suggestion.value)}: "
+                f"{ev.before or '?'} {ARROW} {ev.after or '?'}")
+        return f"{prefix}: {line}" if prefix else line
     text = _describe_field(base, ev.before, ev.after)
     if text is not None:
         return f"{prefix}: {text}" if prefix else text
@@ -279,7 +284,7 @@ class HistoryPanel(QWidget):
         rows = []
         for ev in ordered:
             model = is_model_event(ev)
-            what = describe_event(ev)
+            what = describe_event(ev, suggestions_by_id.get(ev.suggestion_id))
             who = str(ev.actor)
             when = format_when(ev.at)
             self._entries.append({"id": ev.id, "who": who, "when": when, "what": what, "model": model})
