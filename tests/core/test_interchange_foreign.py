@@ -247,3 +247,27 @@ def test_jsonl_export_gives_every_split_the_same_types(proj, tmp_path):
                                                                                             "scratch"}
     finally:
         fresh.close()
+
+
+def test_a_caption_the_image_already_has_does_not_mark_it_reviewed(tmp_path):
+    """Formats with no status mark what they set as reviewed: a caption equal to the
+    image's own sets nothing (a suggested image with a pending card became reviewed)."""
+    d = _images(tmp_path / "imgs", ["a.png", "b.png"])
+    p = open_scanned(d)
+    try:
+        rows = _by_path(p)
+        a, b = rows["a.png"].id, rows["b.png"].id
+        p.add_label("dent")
+        p.set_caption(a, "a dent", "alice")
+        p.add_suggestions([NewSuggestion(a, "label", "dent", "clip", 0.7, "r1", None)])
+        assert p.image(a).review_status == "suggested"
+        side = tmp_path / "txt"
+        side.mkdir()
+        (side / "a.txt").write_text("a dent")
+        (side / "b.txt").write_text("a scratch")
+        rep = import_file(p, "txt", side)
+        assert (rep.unchanged, rep.changed) == (1, 1)
+        assert p.image(a).review_status == "suggested" and p.suggestions(a, pending_only=True)
+        assert (p.image(b).caption, p.image(b).review_status) == ("a scratch", "reviewed")
+    finally:
+        p.close()

@@ -312,8 +312,11 @@ def _apply_reviewed(s, image_id: int, item: ImportItem, actor: str, overwrite: b
     if item.labels is not None:
         incoming["labels"] = sorted(set(item.labels))
     status = item.status
-    if status is None and (incoming.get("caption") or incoming.get("labels")):
-        status = m.STATUS_REVIEWED  # the format carries no status: what it carries was reviewed
+    sets = [k for k in ("caption", "labels") if incoming.get(k) and current[k] != incoming[k]]
+    if status is None and sets:
+        # the format carries no status: what it sets was reviewed (a caption the image
+        # already has sets nothing: a suggested image with a pending card stayed so)
+        status = m.STATUS_REVIEWED
     if status is not None:
         incoming["status"] = status
     differs = {k: v for k, v in incoming.items() if current[k] != v}
