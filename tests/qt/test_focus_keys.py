@@ -110,6 +110,28 @@ def test_space_on_a_chip_keeps_the_focus_on_that_chip(qtbot, window, labelled_fo
     assert new.isChecked()
 
 
+def test_a_teammates_rename_or_removal_of_the_focused_chip(qtbot, window, labelled_folder):
+    """A rename elsewhere: the focus stays on the renamed chip. A removal: the keys go back
+    to the grid. Both had put the focus in "+ Add label", where the reviewer's "2" then
+    Return added a label "2" to the team's taxonomy."""
+    win = window
+    open_and_index(qtbot, win, labelled_folder)
+    qtbot.waitUntil(lambda: win.review.current is not None, timeout=5000)
+    labels = win.panel_ctl.labels
+    _focus(qtbot, win, labels.chip("dent"))
+    with Project.open(labelled_folder) as other:  # a teammate's process
+        other.update_label("dent", new_name="dint", actor="alice")
+    win.panel_ctl.reload_labels()
+    qtbot.waitUntil(lambda: labels.chip("dint") is not None, timeout=5000)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is labels.chip("dint"), timeout=3000)
+    with Project.open(labelled_folder) as other:
+        other.remove_label("dint", force=True, actor="alice")
+    win.panel_ctl.reload_labels()
+    qtbot.waitUntil(lambda: labels.chip("dint") is None, timeout=5000)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is win.grid, timeout=3000)
+    assert not labels.add_edit.hasFocus()
+
+
 def test_number_key_from_the_chip_menu(qtbot, window, labelled_folder):
     win = window
     open_and_index(qtbot, win, labelled_folder)

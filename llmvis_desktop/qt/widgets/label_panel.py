@@ -189,6 +189,7 @@ class LabelPanel(QWidget):
         self._defs: list[LabelDef] = []
         self._usage: dict[str, int] = {}
         self._chips: dict[str, QToolButton] = {}
+        self._ids: dict[str, int] = {}  # label id by name (a renamed chip keeps the focus)
         self._keys: dict[str, str] = {}
         self._checked: set[str] = set()
 
@@ -276,6 +277,12 @@ class LabelPanel(QWidget):
         # the chip with the keyboard focus (Space toggled it; the usage counts rebuild the
         # chips a moment later): its new chip takes the focus, the keyboard user's place kept
         focused = next((n for n, c in self._chips.items() if c.hasFocus()), None)
+        had_focus = focused is not None
+        # followed by label id: a teammate's rename keeps the focus on the renamed chip
+        focused_id = self._ids.get(focused) if focused is not None else None
+        self._ids = {d.name: d.id for d in self._defs}
+        if focused_id is not None:
+            focused = next((n for n, i in self._ids.items() if i == focused_id), None)
         for chip in self._chips.values():
             self.box.flow.removeWidget(chip)
             chip.deleteLater()
@@ -299,13 +306,16 @@ class LabelPanel(QWidget):
             self.box.flow.addWidget(chip)
         self.empty_label.setVisible(not self._defs)
         self.chipsRebuilt.emit()  # the window puts them in its Tab order
-        if focused is not None:
-            new = self._chips.get(focused)
+        if had_focus:
+            new = self._chips.get(focused) if focused is not None else None
             if new is not None:
                 new.show()  # (a hidden widget takes no focus; the layout shows it later)
                 new.setFocus(Qt.FocusReason.OtherFocusReason)
-            else:  # the label is gone (removed, renamed): the panel keeps the keys
-                self.add_edit.setFocus(Qt.FocusReason.OtherFocusReason)
+            else:
+                # the label is gone (a teammate removed it): the keys go back to the
+                # review. In "+ Add label" a reviewer's "2" then Return added a label "2"
+                # to everyone's taxonomy
+                self.finished.emit()
         self.box.updateGeometry()
         self._ask_height()  # room for the chips (minimumSizeHint)
 
