@@ -46,7 +46,17 @@ def describe_db_error(exc: BaseException) -> str:
     if "lock timeout" in first:  # PostgreSQL: another session held this image for 15 s
         return ("Another reviewer or job has been changing this image for 15 s. "
                 f"Nothing was changed; try again. ({first})")
+    if getattr(exc, "connection_invalidated", False) or any(w in first.lower() for w in _UNREACHABLE):
+        # the server is down or the network gone: nothing refused the change itself
+        return ("The project database cannot be reached. Nothing was changed; "
+                f"try again when it is back. ({first})")
     return f"The database refused the change; nothing was changed. ({first})"
+
+
+#: what drivers say when the database server cannot be reached (psycopg, SQLite's file)
+_UNREACHABLE = ("connection is bad", "connection refused", "could not connect", "connection to server",
+                "server closed the connection", "terminating connection", "unable to open database file",
+                "connection timed out", "ssl syscall error", "the connection is closed")
 
 
 class StateCommand(QUndoCommand):

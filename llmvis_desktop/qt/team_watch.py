@@ -147,5 +147,7 @@ def _missing(after: int, upto: int, seen: set, since: Optional[float] = None) ->
     return out
 
 
-def _names(project) -> list[str]:
-    return [d.name for d in project.labels()]
+def _names(project) -> list[tuple]:
+    """The taxonomy as the window shows it: names, colours, keys and order (a teammate's
+    recolour or new key writes no image event: compared here, it reloads the panel)."""
+    return [(d.name, d.color, d.shortcut, d.position) for d in project.labels()]

@@ -89,6 +89,30 @@ def test_a_lock_timeout_is_explained_to_the_reviewer():
     assert "lock timeout" in msg
 
 
+def test_an_unreachable_server_is_not_called_a_refusal():
+    """A stopped PostgreSQL server read "The database refused the change"."""
+    from llmvis_desktop.qt.review_controller import describe_db_error
+
+    exc = RuntimeError('(psycopg.OperationalError) connection is bad: connection to server on socket '
+                       '"/tmp/.s.PGSQL.5432" failed: No such file or directory')
+    msg = describe_db_error(exc)
+    assert msg.startswith("The project database cannot be reached. Nothing was changed")
+
+
+def test_a_teammates_recolour_reaches_this_window(qtbot, window, image_folder):
+    """A recolour (or a new key) writes no image event: the watch compared names only."""
+    project = open_and_index(qtbot, window, image_folder)
+    project.add_label("dent", color="#e53935")
+    window.panel_ctl.reload_labels()
+    watch = window.team_watch
+    watch.timer.setInterval(100)
+    qtbot.waitUntil(lambda: watch._labels is not None and any(n[0] == "dent" for n in watch._labels),
+                    timeout=10000)
+    with Project.open(image_folder, project.db_url) as alice:
+        alice.update_label("dent", color="#123456", actor="alice")
+    qtbot.waitUntil(lambda: window.model.label_color("dent").lower() == "#123456", timeout=10000)
+
+
 def test_suggestions_from_another_process_show_and_accept_takes_only_those_on_screen(qtbot, window, image_folder):
     """Another reviewer's job (or `llmvis suggest`) added cards to the open image: this
     window never showed them, and Return accepted them unseen."""
