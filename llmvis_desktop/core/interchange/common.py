@@ -79,9 +79,12 @@ class ExportReport:
     files_written: int = 0
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    events: Optional[int] = None  # history events written (the history export)
 
     def summary(self) -> str:
-        text = (f"{self.format}: {self.images} image(s), {self.annotations} annotation(s), "
+        what = (f"{self.events} history event(s)" if self.events is not None
+                else f"{self.annotations} annotation(s)")
+        text = (f"{self.format}: {self.images} image(s), {what}, "
                 f"{self.suggestions} suggestion(s), {self.files_written} file(s) -> {self.out}")
         if self.warnings:
             text += f"; {len(self.warnings)} warning(s)"

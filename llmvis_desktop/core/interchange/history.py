@@ -67,9 +67,11 @@ def export(ctx: ExportContext) -> None:
                 "reviewed_only": ctx.options.reviewed_only}
         fh.write(_line(head))
         done = 0
+        ctx.report.events = 0
         for line in _event_lines(ctx, names, neutral):
             fh.write(line)
             done += 1
+            ctx.report.events += 1
             if done % CHUNK == 0:
                 ctx.tick(done, total)
         for line in _suggestion_lines(ctx, names, neutral):
