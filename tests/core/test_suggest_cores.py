@@ -238,7 +238,10 @@ def test_pipeline_reads_no_more_at_once_than_the_plan_allows(tmp_path):
     assert first_most[0] == 1 and max(first_most) <= 2  # one read until measured, then the plan's two
     # torch's own threads, then the trial of one, then whichever made the job go faster
     assert share.decided and set(share.tried) == {1, 2}
-    kept = 1 if share.tried[1] <= 1.05 * share.tried[2] else 2
+    # the rule of cores.CoreShare: fewer threads stay unless both the job's pace and the
+    # model's own time were over 5% slower on them (pace alone predicted it wrongly under load)
+    worse = share.tried[1] > 1.05 * share.tried[2] and share.tried_infer[1] > 1.05 * share.tried_infer[2]
+    kept = 2 if worse else 1
     assert threads_seen[:9] == [2, 2, 2, 1, 1, 1, kept, kept, kept]
     assert after == 2  # and torch got its threads back when the job ended
     assert reader.most[:2] == [1, 2] and later.remembered and threads_seen[9:] == [kept] * 3
