@@ -52,6 +52,9 @@ def add_parsers(subparsers) -> None:
     ex.add_argument("--split", type=_split, default=(0.8, 0.2, 0.0), help="train,val[,test] fractions (yolo, jsonl)")
     ex.add_argument("--seed", type=int, default=0, help="seed of the per-image split")
     ex.add_argument("--link", action="store_true", help="hard-link (or symlink) images instead of copying")
+    ex.add_argument("--images-8bit", action="store_true",
+                    help="yolo, jsonl: write 16-bit and float images as 8-bit PNG (<name>.png), rendered as the "
+                         "viewer shows them, instead of copying them as they are (training loaders misread them)")
     ex.add_argument("--keep-dicom-identifiers", action="store_true",
                     help="do NOT de-identify DICOM-derived images (names, tags, UIDs)")
     ex.set_defaults(func=run_export)
@@ -77,7 +80,7 @@ def run_export(args) -> int:
     opts = ExportOptions(
         reviewed_only=args.reviewed_only, include_suggestions=args.include_suggestions,
         include_repairs=args.include_repairs, split=args.split, seed=args.seed, link=args.link,
-        anonymize=not args.keep_dicom_identifiers,
+        anonymize=not args.keep_dicom_identifiers, images_8bit=args.images_8bit,
     )
     report, code = _guarded("export", "", lambda project, bar: export_project(
         project, args.format, args.out, opts, progress=bar, force=args.force), args,

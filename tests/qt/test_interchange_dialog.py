@@ -317,3 +317,25 @@ def test_the_dialog_remembers_its_choices(qtbot, window, image_folder, tmp_path,
     assert dlg.reviewed_only.isChecked() and dlg.seed.value() == 1234
     assert [round(b.value(), 2) for b in dlg.split] == [0.7, 0.2, 0.1]
     dlg.close()
+
+
+def test_the_dialog_passes_and_remembers_images_8bit(qtbot, labelled_folder, tmp_path):
+    """16-bit and float images as 8-bit PNG: a check box for the formats that copy images."""
+    p = _project(labelled_folder)
+    try:
+        dlg = ExportImportDialog(p, settings_key="interchange_test")
+        qtbot.addWidget(dlg)
+        dlg.set_format("csv")
+        assert not dlg.images_8bit.isEnabled() and not dlg.options().images_8bit
+        dlg.set_format("jsonl")
+        assert dlg.images_8bit.isEnabled()
+        dlg.images_8bit.setChecked(True)
+        assert dlg.options().images_8bit and dlg.choices()["images_8bit"] is True
+        dlg._remember()
+        dlg.close()
+        again = ExportImportDialog(p, settings_key="interchange_test")
+        qtbot.addWidget(again)
+        assert again.current_format() == "jsonl" and again.images_8bit.isChecked()
+        again.close()
+    finally:
+        p.close()

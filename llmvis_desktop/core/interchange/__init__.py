@@ -136,6 +136,7 @@ def export_project(project, fmt: str, out: Path | str, options: Optional[ExportO
     ctx.report.out = str(out)
     try:
         spec.export(ctx)
+        ctx.finish()
         if staging is not None:
             os.replace(staging, out)
         elif staged:

@@ -27,12 +27,14 @@ from .common import (
     ANON_DIR,
     SECRET_SETTING,
     Conflict,
+    PNG_SUFFIX,
     ImportReport,
     InterchangeError,
     anon_suffix,
     iso,
     neutral_name,
 )
+from ..imaging.formats import SUPPORTED_EXTENSIONS
 from .files import resolve_inside
 from .parsing import MISSING, ImportItem, ParsedFile
 
@@ -197,6 +199,16 @@ def _alt_rel(project, root: str, alt) -> Optional[str]:
     return None if rel.startswith("../") or rel == ".." else rel
 
 
+def _unpng(name: str) -> Optional[str]:
+    """The image an export with 8-bit PNG images wrote as ``name`` (``scan.tif.png`` ->
+    ``scan.tif``), when ``name`` is such a name; else None."""
+    if not name.lower().endswith(PNG_SUFFIX):
+        return None
+    base = name[:-len(PNG_SUFFIX)]
+    tail = base.rsplit("/", 1)[-1]
+    return base if "." in tail.strip(".") and os.path.splitext(tail)[1].lower() in SUPPORTED_EXTENSIONS else None
+
+
 def _suffixes(name: str) -> list[str]:
     """``name`` without 1, 2, ... of its leading folders (a Label Studio local-files path
     below a document root that is a parent of the project)."""
@@ -212,6 +224,7 @@ def _match(project, s, resolved: list, warnings: list, source: str = "") -> list
     alts = [_alt_rel(project, root, it.alt) for it, _ in resolved]
     exact = {rel for it, rel in resolved if not (it.by_stem or it.by_basename)}
     exact |= {a for a, (it, _) in zip(alts, resolved) if a is not None and not it.by_stem}
+    exact |= {u for u in map(_unpng, exact) if u is not None}  # written as 8-bit PNG: <name>.png
     ids: dict[str, int] = {}
     names = sorted(exact)
     for i in range(0, len(names), 500):
@@ -256,6 +269,8 @@ def _match(project, s, resolved: list, warnings: list, source: str = "") -> list
                                 "images of the project with that name; skipped")
         else:
             named = by_name.get(rel)
+            if named is None and _unpng(rel) is not None:
+                named = by_name.get(_unpng(rel))
         if own is not None:
             if named is not None and named != own:
                 ambiguous.append(f"{item.where} ({rel!r})")

@@ -30,6 +30,11 @@ from ..errors import first_line
 from ..tasks import CancelToken, Progress, ProgressFn
 
 DICOM_SUFFIXES = (".dcm", ".dicom")
+#: appended to the name of an image written as 8-bit PNG (``ExportOptions.images_8bit``):
+#: ``scan.tif`` -> ``scan.tif.png``, unique and mapped back to ``scan.tif`` by an import
+PNG_SUFFIX = ".png"
+#: formats that copy the image files into a training layout
+COPY_FORMATS = ("yolo", "jsonl")
 ANON_DIR = "anon"
 SECRET_SETTING = "interchange_secret"
 CHUNK = 5000
@@ -65,6 +70,9 @@ class ExportOptions:
     link: bool = False
     #: de-identify DICOM-derived images (names, copies, metadata); on by default
     anonymize: bool = True
+    #: yolo/jsonl: write 16-bit and float images as 8-bit PNG (rendered as the viewer shows
+    #: them, named ``<name>.png``) instead of copying them as they are; off by default
+    images_8bit: bool = False
     #: secret for neutral names and UID remapping; None = the project's own
     secret: Optional[str] = None
 
@@ -171,6 +179,14 @@ class ExportRow:
     suggestions: tuple[SuggestionOut, ...] = ()
     readable: bool = True  # False: the index could not read the file (status error)
     dicom_file: bool = False  # the file itself is DICOM (``dicom``: also a repair of one, for its name)
+    bit_depth: Optional[int] = None  # bits per sample (16, 32 for float), None when unknown
+    frames: Optional[int] = None
+    as_8bit: bool = False  # written as an 8-bit PNG rendering (``name`` ends with PNG_SUFFIX)
+
+    @property
+    def deep(self) -> bool:
+        """More than 8 bits per sample (16-bit, float): not DICOM, which is written as DICOM."""
+        return bool(self.bit_depth and self.bit_depth > 8 and not self.dicom_file)
 
     @property
     def annotated(self) -> bool:
@@ -229,6 +245,9 @@ class ExportContext:
         self.report = ExportReport(fmt, str(out))
         self._secret: Optional[str] = options.secret or (None if options.anonymize else "")
         self._uid_mapper = None
+        self._deep_copied: set[int] = set()  # 16-bit/float images copied as they are
+        self._deep_converted: set[int] = set()  # ... written as 8-bit PNG (``images_8bit``)
+        self._rendered: dict[int, Path] = {}  # the last image written as 8-bit PNG
 
     @property
     def secret(self) -> str:
@@ -287,7 +306,10 @@ class ExportContext:
             self.warn(f"{row.name}: the file could not be read when indexed (damaged); not exported")
             return False
         dest.parent.mkdir(parents=True, exist_ok=True)
-        if row.dicom_file and self.options.anonymize:  # a repair of one is a plain TIFF: copied
+        if row.as_8bit:
+            if not self._write_8bit(row, src, dest):
+                return False
+        elif row.dicom_file and self.options.anonymize:  # a repair of one is a plain TIFF: copied
             from .anonymize import anonymize_file
 
             for w in anonymize_file(src, dest, self.uid_mapper):
@@ -299,8 +321,47 @@ class ExportContext:
                 os.symlink(src.resolve(), dest)
         else:
             shutil.copyfile(src, dest)
+        if row.deep and not row.as_8bit:
+            self._deep_copied.add(row.image_id)
         self.report.files_written += 1
         return True
+
+    def _write_8bit(self, row: ExportRow, src: Path, dest: Path) -> bool:
+        """Write ``row``'s image as an 8-bit PNG, rendered through its display window (the
+        viewer's default: the file's own window, else a 0.5-99.5 percentile stretch)."""
+        from PIL import Image
+
+        from ..imaging.errors import ImageReadError
+        from ..imaging.reader import DEFAULT_MAX_PIXELS, read_image
+
+        done = self._rendered.get(row.image_id)
+        if done is not None and done.is_file():  # another class folder of the same image
+            shutil.copyfile(done, dest)
+            return True
+        limit = getattr(self.project, "max_pixels", None) or DEFAULT_MAX_PIXELS
+        try:
+            data = read_image(src, max_pixels=limit)
+        except ImageReadError as exc:
+            self.warn(f"{row.name}: could not be read to write it as 8-bit PNG ({first_line(exc)}); not exported")
+            return False
+        Image.fromarray(data.display).save(dest, format="PNG")
+        self._rendered = {row.image_id: dest}
+        if (row.frames or 1) > 1:
+            self.warn(f"{row.name}: {row.frames} frames; only the first was written as 8-bit PNG")
+        self._deep_converted.add(row.image_id)
+        return True
+
+    def finish(self) -> None:
+        """The export's closing warnings (after its format wrote everything)."""
+        if self._deep_copied:
+            self.warn(f"{len(self._deep_copied)} 16-bit or float image(s) copied as they are: common training "
+                      f"loaders misread them (PIL .convert('RGB'), as torchvision's ImageFolder and many Hugging "
+                      f"Face pipelines use, shows them all white; OpenCV's default read, dim); export with "
+                      f"8-bit PNG images (--images-8bit) to write them as the viewer shows them")
+        if self._deep_converted:
+            self.warn(f"{len(self._deep_converted)} 16-bit or float image(s) written as 8-bit PNG "
+                      f"(<name>{PNG_SUFFIX}), rendered through their display window: the full bit depth is "
+                      f"only in the project's own files")
 
 
 def repair_links(ctx: ExportContext, s) -> tuple[set[int], set[int], dict[int, int], set[int]]:
@@ -350,11 +411,17 @@ def gather(ctx: ExportContext, chunk: int = CHUNK, decided: bool = False) -> Ite
     with ctx.project.store.read() as s:
         dicom_sources, dicom_like, derived, linked = repair_links(ctx, s)
         source_rel: dict[int, str] = {}
+        source_deep: set[int] = set()  # sources written as 8-bit PNG: their names end with PNG_SUFFIX
         if derived:
-            for i, rel in s.execute(select(m.Image.id, m.Image.relpath).where(m.Image.id.in_(set(derived.values())))):
+            for i, rel, depth in s.execute(select(m.Image.id, m.Image.relpath, m.Image.bit_depth)
+                                           .where(m.Image.id.in_(set(derived.values())))):
                 source_rel[i] = rel
+                if depth and depth > 8:
+                    source_deep.add(i)
+    to_8bit = opts.images_8bit and ctx.fmt in COPY_FORMATS
     cols = (m.Image.id, m.Image.relpath, m.Image.width, m.Image.height, m.Image.caption,
-            m.Image.review_status, m.Image.updated_by, m.Image.updated_at, m.Image.format, m.Image.status)
+            m.Image.review_status, m.Image.updated_by, m.Image.updated_at, m.Image.format, m.Image.status,
+            m.Image.bit_depth, m.Image.frames)
     last: Optional[str] = None
     while True:
         ctx.token.check()
@@ -392,7 +459,7 @@ def gather(ctx: ExportContext, chunk: int = CHUNK, decided: bool = False) -> Ite
                 ):
                     sugg.setdefault(r[0], []).append(SuggestionOut(*r[1:10], iso(r[10])))
         rows = []
-        for image_id, rel, w, h, caption, status, by, at, fmt, index_status in page:
+        for image_id, rel, w, h, caption, status, by, at, fmt, index_status, depth, frames in page:
             src_id = derived.get(image_id)
             dicom_file = is_dicom(ctx.project.root, rel, fmt)
             dicom = dicom_file or image_id in dicom_like
@@ -415,16 +482,23 @@ def gather(ctx: ExportContext, chunk: int = CHUNK, decided: bool = False) -> Ite
                 sugg[image_id] = [replace(sg, value=visible_controls(sg.value), prompt=visible_controls(sg.prompt),
                                           final_value=visible_controls(sg.final_value))
                                   for sg in sugg.get(image_id, ())]
-            if (w is None or h is None) and index_status != m.STATUS_MISSING:
-                w, h = size_now(ctx.project, rel)  # its header is not known (yet): read it now
+            if ((w is None or h is None or (depth is None and ctx.fmt in COPY_FORMATS))
+                    and index_status != m.STATUS_MISSING):
+                w, h, depth = header_now(ctx.project, rel)  # its header is not known (yet): read it now
+            as_8bit = to_8bit and bool(depth and depth > 8) and not dicom_file
+            if as_8bit:
+                name += PNG_SUFFIX
             derived_from = None
             if opts.include_repairs and image_id in linked and src_id in source_rel:
                 srel = source_rel[src_id]
                 derived_from = export_name(ctx, srel, src_id in dicom_like, dicom_file=src_id in dicom_sources)
+                if to_8bit and src_id in source_deep and src_id not in dicom_sources:
+                    derived_from += PNG_SUFFIX
             rows.append(ExportRow(
                 image_id, rel, name, w, h, caption or None,
                 tuple(sorted(labels.get(image_id, ()))), status, by, iso(at), dicom, derived_from,
                 tuple(sugg.get(image_id, ())), index_status != m.STATUS_ERROR, dicom_file,
+                depth, frames, as_8bit,
             ))
         last = page[-1][1]
         yield rows
@@ -436,6 +510,11 @@ def size_now(project, relpath: str) -> tuple[Optional[int], Optional[int]]:
     """(width, height) from the file's header, for an image whose header the index has not
     stored (not read yet, or its read failed); (None, None) when it cannot be read. The
     database is not written: an export only reads it."""
+    return header_now(project, relpath)[:2]
+
+
+def header_now(project, relpath: str) -> tuple[Optional[int], Optional[int], Optional[int]]:
+    """(width, height, bit depth) from the file's header, as :func:`size_now`."""
     from ..imaging.errors import ImageReadError
     from ..imaging.reader import DEFAULT_MAX_PIXELS, read_header
 
@@ -443,8 +522,8 @@ def size_now(project, relpath: str) -> tuple[Optional[int], Optional[int]]:
     try:
         meta = read_header(Path(project.root) / relpath, max_pixels=limit)
     except ImageReadError:
-        return None, None
-    return meta.width, meta.height
+        return None, None, None
+    return meta.width, meta.height, meta.bit_depth
 
 
 def anon_suffix(relpath: str) -> str:

@@ -118,6 +118,9 @@ class ExportImportDialog(QDialog):
         self.include_suggestions = QCheckBox("Include pending suggestions")
         self.include_repairs = QCheckBox("Include repaired images, linked to their source")
         self.link = QCheckBox("Link images instead of copying (YOLO, imagefolder)")
+        self.images_8bit = QCheckBox("Write 16-bit and float images as 8-bit PNG, as shown (YOLO, imagefolder)")
+        self.images_8bit.setToolTip("Training loaders misread 16-bit images (PIL's convert('RGB') shows them all "
+                                    "white); unchecked, they are copied as they are and the export warns")
         self.anonymize = QCheckBox("De-identify DICOM-derived images (recommended)")
         self.anonymize.setChecked(True)
         self.split = [QDoubleSpinBox() for _ in range(3)]
@@ -135,7 +138,8 @@ class ExportImportDialog(QDialog):
         split_row.addWidget(self.seed)
         self.export_box = QGroupBox("Export options")
         ex = QVBoxLayout(self.export_box)
-        for w in (self.reviewed_only, self.include_suggestions, self.include_repairs, self.link, self.anonymize):
+        for w in (self.reviewed_only, self.include_suggestions, self.include_repairs, self.link, self.images_8bit,
+                  self.anonymize):
             ex.addWidget(w)
         ex.addLayout(split_row)
 
@@ -207,6 +211,7 @@ class ExportImportDialog(QDialog):
         self.path.setPlaceholderText(f"{'output' if exporting else 'input'} {what}")
         copies = self.current_format() in ("yolo", "jsonl")
         self.link.setEnabled(copies)
+        self.images_8bit.setEnabled(copies)
         for box in self.split:
             box.setEnabled(copies)
         self.seed.setEnabled(copies)
@@ -235,6 +240,7 @@ class ExportImportDialog(QDialog):
             seed=self.seed.value(),
             link=self.link.isChecked(),
             anonymize=self.anonymize.isChecked(),
+            images_8bit=self.images_8bit.isChecked(),
         )
 
     # --- remembered choices ----------------------------------------------------------
@@ -244,7 +250,8 @@ class ExportImportDialog(QDialog):
             "reviewed_only": self.reviewed_only.isChecked(),
             "include_suggestions": self.include_suggestions.isChecked(),
             "include_repairs": self.include_repairs.isChecked(), "link": self.link.isChecked(),
-            "anonymize": self.anonymize.isChecked(), "split": [b.value() for b in self.split],
+            "anonymize": self.anonymize.isChecked(), "images_8bit": self.images_8bit.isChecked(),
+            "split": [b.value() for b in self.split],
             "seed": self.seed.value(), "import_as": self.as_.currentData(),
         }
 
@@ -261,7 +268,7 @@ class ExportImportDialog(QDialog):
             self.set_format(saved["format"])
         if isinstance(saved.get("path"), str):
             self.path.setText(saved["path"])
-        for name in ("reviewed_only", "include_suggestions", "include_repairs", "link", "anonymize"):
+        for name in ("reviewed_only", "include_suggestions", "include_repairs", "link", "anonymize", "images_8bit"):
             if isinstance(saved.get(name), bool):
                 getattr(self, name).setChecked(saved[name])
         split = saved.get("split")
