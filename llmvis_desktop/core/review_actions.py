@@ -62,11 +62,42 @@ def run(target, image_id: int, change: Callable[[Session], Iterable[SuggestionRe
     return ActionResult(image_id, before, after, record, decided, tuple(skipped or ()))
 
 
-def _pick_for_accept(pending: list[SuggestionRecord]) -> list[SuggestionRecord]:
-    """The best caption (highest score; unscored last) and every label suggestion."""
+#: Enter (Accept) takes every label card scoring at least this; when none does, the one
+#: best-scoring card on an image with no label yet (see :func:`_pick_for_accept`)
+ACCEPT_LABEL_SCORE = 0.5
+
+
+def _pick_for_accept(pending: list[SuggestionRecord], labels_now: Collection[str] = ()
+                     ) -> tuple[list[SuggestionRecord], list[SuggestionRecord]]:
+    """What Accept (Enter) decides: ``(accepted, rejected)``.
+
+    Accepted: the best caption (highest score; unscored last; the other captions stay
+    pending) and, of the label cards, every one scoring >= :data:`ACCEPT_LABEL_SCORE`, or,
+    when none does and the image has no label yet, the single best-scoring one (a tie:
+    the first card; an image a reviewer already labelled gets no low-scoring guess on
+    top of its labels). A card with no score is unknown: the unscored cards are accepted
+    only when no label card has a score (predictions imported without scores: all of
+    them, as before); next to scored cards they are rejected. A card suggesting a label the image already has, or
+    the same label as a card accepted (a second model agreeing), is accepted too.
+
+    Rejected: every other label card. Taking every label card of every model whatever
+    its score put "ok" and a defect on the same image; the cards left out are rejected
+    (the reviewer saw them and accepted the image without them), not left pending on a
+    reviewed image."""
     captions = [sg for sg in pending if sg.kind == "caption"]
     captions.sort(key=lambda sg: -(sg.score if sg.score is not None else -1.0))
-    return captions[:1] + [sg for sg in pending if sg.kind == "label"]
+    labels = [sg for sg in pending if sg.kind == "label"]
+    scored = [sg for sg in labels if sg.score is not None]
+    if not scored:
+        chosen = labels
+    else:
+        chosen = [sg for sg in scored if sg.score >= ACCEPT_LABEL_SCORE]
+        if not chosen and not labels_now:
+            chosen = [max(scored, key=lambda sg: sg.score)]
+    values = {sg.value for sg in chosen} | set(labels_now)
+    accepted = [sg for sg in labels if sg.value in values]
+    rejected = [sg for sg in labels if sg.value not in values]
+    return captions[:1] + accepted, rejected
 
 
 def _pending(s: Session, image_id: int, shown: Optional[Collection[int]]):
@@ -87,8 +118,10 @@ def _pending(s: Session, image_id: int, shown: Optional[Collection[int]]):
 
 def accept(target, image_id: int, actor: str, status: str = m.STATUS_REVIEWED,
            shown: Optional[Collection[int]] = None) -> ActionResult:
-    """Accept the pending suggestions (best caption, every label) and mark the image
-    ``status`` (reviewed), in one transaction with one history event per change.
+    """Accept the pending suggestions (the best caption; the label cards scoring >= 0.5,
+    or else the best one; the other label cards rejected: :func:`_pick_for_accept`) and
+    mark the image ``status`` (reviewed), in one transaction with one history event per
+    change; ``decided`` holds the rejected cards too (undo puts them all back pending).
     ``shown``: only suggestions with these ids, the cards the reviewer was shown pending
     (another reviewer's job may have added some meanwhile: they stay pending); one of them
     no longer pending refuses the action (:func:`_pending`).
@@ -101,11 +134,13 @@ def accept(target, image_id: int, actor: str, status: str = m.STATUS_REVIEWED,
         kept = s.get(m.Image, image_id).caption
         seen = rr.locked_image(s, image_id).review_status  # deciding the cards turns suggested into new
         decided = []
-        for sg in _pick_for_accept(_pending(s, image_id, shown)):
+        take, leave = _pick_for_accept(_pending(s, image_id, shown), rr.current_labels(s, image_id))
+        for sg in take:
             if sg.kind == "caption" and kept and kept != sg.value:
                 decided.append(rs.decide(s, sg.id, "edited", actor, kept))
             else:
                 decided.append(rs.decide(s, sg.id, "accepted", actor))
+        decided.extend(rs.decide(s, sg.id, "rejected", actor) for sg in leave)
         rr.set_status(s, image_id, status, actor, before=seen)
         return decided
 

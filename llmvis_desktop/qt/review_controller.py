@@ -11,7 +11,7 @@ The undo stack only moves once the database write has succeeded: a locked or
 unreachable database leaves stack and database in step and tells the user.
 
 Keys (window-wide actions, see :meth:`ReviewController.actions`): Right/J next,
-Left/K previous, N next unreviewed, Return accept (+ pending suggestions) and next,
+Left/K previous, N next unreviewed, Return accept (+ pending suggestions: best caption, labels >= 0.5 or the best) and next,
 Delete reject and next, R mark reviewed, S skip, F2/E edit caption, 1-9 add or remove a
 label, Ctrl+Z / Ctrl+Shift+Z undo / redo.
 """
@@ -316,7 +316,9 @@ class ReviewController(QObject):
         self.set_status("reviewed")
 
     def accept(self) -> None:
-        """Accept the pending suggestions (best caption, every label), mark reviewed, next.
+        """Accept the pending suggestions (best caption; the label cards scoring >= 0.5,
+        or else the best one, the others rejected), mark reviewed, next; the status bar
+        says what was accepted and how many label cards were rejected.
         A caption the image has (one just typed) is kept (``core.review_actions.accept``).
         A card on screen no longer pending (a job replaced it, a teammate decided it)
         refuses it: nothing changes, the reviewer is told and shown the cards afresh."""
@@ -329,8 +331,9 @@ class ReviewController(QObject):
 
         def action():
             res = ra.accept(self.project, image_id, self.actor(), shown=shown)
-            if any(d.kind == "caption" and d.outcome == "edited" for d in res.decided):
-                self.message.emit("Kept the image's caption; the suggested caption is recorded as edited to it.")
+            said = accept_message(res.decided)
+            if said:
+                self.message.emit(said)
             return res
 
         self._act_and_next("Accept", image_id, action)
@@ -482,3 +485,27 @@ class ReviewController(QObject):
             msg = f"{type(exc).__name__}: {exc}" if not str(exc) else str(exc)
         log.warning("review action failed: %s", msg, exc_info=exc)
         self.error.emit(msg)
+
+
+def accept_message(decided) -> str:
+    """The status-bar line after Accept (Enter): what it accepted, how many label cards it
+    rejected (below the threshold: ``core.review_actions._pick_for_accept``), and a caption
+    kept over the model's. Empty when it decided no card."""
+    if not decided:
+        return ""
+    labels = sorted({d.value for d in decided if d.kind == "label" and d.outcome == "accepted"})
+    caption = [d for d in decided if d.kind == "caption"]
+    rejected = [d for d in decided if d.kind == "label" and d.outcome == "rejected"]
+    parts = []
+    if caption and caption[0].outcome != "edited":
+        parts.append("the suggested caption")
+    if labels:
+        parts.append(("label " if len(labels) == 1 else "labels ") + ", ".join(labels))
+    text = f"Accepted {' and '.join(parts)}." if parts else "Accepted no suggestion."
+    if caption and caption[0].outcome == "edited":
+        text += " Kept the image's caption; the suggested caption is recorded as edited to it."
+    if rejected:
+        n = len(rejected)
+        text += (f" Rejected {n} label card{'s' if n != 1 else ''} below the threshold "
+                 f"(score < {ra.ACCEPT_LABEL_SCORE:g}, not the best).")
+    return text

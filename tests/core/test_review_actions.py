@@ -207,3 +207,92 @@ def test_undoing_an_accept_after_a_job_suggested_leaves_the_image_suggested(proj
     project.add_suggestions([NewSuggestion(image_id, "label", "dent", "learned:x", score=0.9)])
     back = ra.apply_state(project, image_id, res.before, "tester", "undo", expect=res.after)
     assert back.record.status == "suggested" and back.record.review_status == "suggested"
+
+
+def _outcomes(project, image_id):
+    return {(s.value, s.model_id): s.outcome for s in project.suggestions(image_id)}
+
+
+def test_accept_takes_only_the_best_label_card_when_none_scores_half(project):
+    """Enter saved every label card of every model whatever its score: cards scratch 0.35
+    (learned), ok 0.48 (CLIP) and burn 0.19 left the image labelled scratch + burn + ok.
+    Now: the best one (none scores >= 0.5); the others rejected, not left pending; undo
+    puts every card back pending and the image as it was."""
+    for name in ("ok", "burn"):
+        project.add_label(name)
+    image_id = project.image_ids()[0]
+    project.add_suggestions([NewSuggestion(image_id, "label", "scratch", "learned:handcrafted-v6", score=0.35),
+                             NewSuggestion(image_id, "label", "ok", "zero-shot-a", score=0.48),
+                             NewSuggestion(image_id, "label", "burn", "zero-shot-b", score=0.19)])
+    res = ra.accept(project, image_id, "alice")
+    assert res.record.labels == ("ok",) and res.record.status == "reviewed"
+    assert _outcomes(project, image_id) == {("scratch", "learned:handcrafted-v6"): "rejected",
+                                            ("ok", "zero-shot-a"): "accepted",
+                                            ("burn", "zero-shot-b"): "rejected"}
+    assert not project.suggestions(image_id, pending_only=True)
+    assert sorted((d.value, d.outcome) for d in res.decided) == [
+        ("burn", "rejected"), ("ok", "accepted"), ("scratch", "rejected")]
+    assert sorted(e.action for e in project.history(image_id)).count("reject_suggestion") == 2
+    assert replay(project.history(image_id)) == project.snapshot(image_id)
+    undone = ra.apply_state(project, image_id, res.before, "alice", "undo", expect=res.after)
+    assert undone.after == res.before
+    assert {s.outcome for s in project.suggestions(image_id)} == {"pending"}
+    assert project.image(image_id).labels == () and replay(project.history(image_id)) == project.snapshot(image_id)
+    redone = ra.apply_state(project, image_id, res.after, "alice", "redo", expect=res.before)
+    assert redone.after == res.after and project.image(image_id).labels == ("ok",)
+
+
+def test_accept_takes_every_label_card_scoring_half_or_more(project):
+    project.add_label("ok")
+    image_id = project.image_ids()[1]
+    project.add_suggestions([NewSuggestion(image_id, "caption", "a dent and a scratch", "cap", score=0.7),
+                             NewSuggestion(image_id, "label", "dent", "clip", score=0.8),
+                             NewSuggestion(image_id, "label", "scratch", "learned:x", score=0.5),
+                             NewSuggestion(image_id, "label", "ok", "clip", score=0.49),
+                             NewSuggestion(image_id, "label", "dent", "learned:x", score=0.2)])  # agrees
+    res = ra.accept(project, image_id, "alice")
+    assert set(res.record.labels) == {"dent", "scratch"} and res.record.caption == "a dent and a scratch"
+    assert _outcomes(project, image_id) == {("a dent and a scratch", "cap"): "accepted",
+                                            ("dent", "clip"): "accepted", ("scratch", "learned:x"): "accepted",
+                                            ("ok", "clip"): "rejected", ("dent", "learned:x"): "accepted"}
+
+
+def test_accept_with_unscored_label_cards(project):
+    """A card with no score is unknown: the unscored cards are taken only when no label
+    card has a score (imported predictions: all of them); next to scored ones, rejected."""
+    a, b = project.image_ids()[:2]
+    project.add_suggestions([NewSuggestion(a, "label", "dent", "import"),
+                             NewSuggestion(a, "label", "scratch", "import")])
+    assert set(ra.accept(project, a, "alice").record.labels) == {"dent", "scratch"}
+    project.add_suggestions([NewSuggestion(b, "label", "dent", "import"),
+                             NewSuggestion(b, "label", "scratch", "clip", score=0.3)])
+    assert ra.accept(project, b, "alice").record.labels == ("scratch",)
+    assert _outcomes(project, b) == {("dent", "import"): "rejected", ("scratch", "clip"): "accepted"}
+
+
+def test_accept_adds_no_low_guess_to_an_image_already_labelled(project):
+    """A reviewer's label stays the image's label: low-scoring cards (none >= 0.5) add
+    nothing; a card for a label it has is accepted, the others rejected."""
+    project.add_label("ok")
+    image_id = project.image_ids()[2]
+    ra.toggle_label(project, image_id, "dent", "alice")
+    project.add_suggestions([NewSuggestion(image_id, "label", "ok", "clip", score=0.45),
+                             NewSuggestion(image_id, "label", "dent", "clip", score=0.30),
+                             NewSuggestion(image_id, "label", "scratch", "clip", score=0.25)])
+    res = ra.accept(project, image_id, "alice")
+    assert res.record.labels == ("dent",)
+    assert _outcomes(project, image_id) == {("ok", "clip"): "rejected", ("dent", "clip"): "accepted",
+                                            ("scratch", "clip"): "rejected"}
+
+
+def test_accept_decides_only_the_cards_shown(project):
+    """A card added after the screen showed the others (a teammate's job) stays pending:
+    neither accepted nor rejected."""
+    image_id = project.image_ids()[3]
+    shown = project.add_suggestions([NewSuggestion(image_id, "label", "dent", "clip", score=0.4),
+                                     NewSuggestion(image_id, "label", "scratch", "clip", score=0.2)])
+    later = project.add_suggestions([NewSuggestion(image_id, "label", "scratch", "learned:x", score=0.9)])
+    res = ra.accept(project, image_id, "alice", shown=set(shown))
+    assert res.record.labels == ("dent",)
+    assert {s.id: s.outcome for s in project.suggestions(image_id)} == {
+        shown[0]: "accepted", shown[1]: "rejected", later[0]: "pending"}
