@@ -78,7 +78,9 @@ def add_parsers(subparsers) -> None:
                         "a 0/1 mask at its 1s")
     a.add_argument("--out", default=None, help="output file (default: repaired/ beside the image)")
     a.add_argument("--method", choices=("gan", "telea", "ns"), default="gan")
-    a.add_argument("--checkpoint", default=None, help="GAN checkpoint (default: the shipped starter)")
+    a.add_argument("--checkpoint", default=None,
+                   help="GAN checkpoint (default: the project's trained one, .llmvis/repair.safetensors, when the "
+                        "image lies in a project that has one; else the shipped starter)")
     a.add_argument("--dilate", type=_dilate, default=2, help="grow the mask by this many pixels (feathered)")
     a.add_argument("--radius", type=positive, default=5, help="Telea/NS neighbourhood radius")
     a.add_argument("--detail", type=_detail, default=DEFAULT_DETAIL,
@@ -88,8 +90,10 @@ def add_parsers(subparsers) -> None:
                    help="the page of a multi-page TIFF (or frame of a DICOM) to repair, from 1; saved as its own file")
     a.add_argument("--seed", type=int, default=0, help="seed of the texture detail (same seed, same pixels)")
     a.add_argument("--device", type=_device, default="auto", help="where the GAN runs: auto (CUDA when there is one), cpu, cuda ...")
-    a.add_argument("--project", default=None, help="project folder: record provenance and index the result")
-    a.add_argument("--db", default=None, help="project database URL (with --project)")
+    a.add_argument("--project", default=None,
+                   help="project folder: record provenance and index the result (default: the project folder "
+                        "the image lies in, if any)")
+    a.add_argument("--db", default=None, help="project database URL (default: the project folder's own)")
     add_actor(a)
     a.add_argument("--force", action="store_true", help="overwrite --out if it exists and is an earlier repair output (in repaired/, recorded by the "
                         "project, or with its mask in .masks/ beside it); never an original or any other file")
@@ -101,24 +105,41 @@ def _err(msg: str) -> int:
     return 1
 
 
+def project_checkpoint(root: Path | str) -> Path:
+    """A project's trained repair checkpoint (what ``llmvis repair train`` writes and the
+    GUI repairs with), whether or not it exists yet."""
+    return Path(root) / ".llmvis" / "repair.safetensors"
+
+
 def cmd_apply(args) -> int:
-    from .core.repair import RepairError
+    from .core.repair import STARTER_CHECKPOINT, RepairError
     from .core.repair.apply import repair_file
 
     project = None
     try:
-        if args.project:
-            from .core.project import Project, ProjectError
+        from .core.project import Project, ProjectError, enclosing_project
 
+        # without --project, an image inside a project folder is repaired for that project:
+        # recorded there (its output linked to its source and never trained on) and with
+        # the project's trained checkpoint
+        folder = args.project or enclosing_project(args.image)
+        if folder is not None:
             try:
-                project = Project.open(args.project, args.db)
+                project = Project.open(folder, args.db)
             except ProjectError as exc:
-                return _err(str(exc))
+                if args.project:
+                    return _err(str(exc))
+                return _err(f"{args.image} lies in the project {folder}, which cannot be opened ({exc}); "
+                            f"nothing was repaired (give --project and --db to name its database)")
+        checkpoint = args.checkpoint
+        if checkpoint is None and args.method == "gan" and project is not None:
+            trained = project_checkpoint(project.root)
+            checkpoint = trained if trained.is_file() else None
         frames = _frames(args.image)
         if args.frame > frames:
             return _err(f"--frame {args.frame}: {args.image} has {frames} page(s); give 1 to {frames}")
         t0 = time.monotonic()
-        res = repair_file(args.image, args.mask, out=args.out, method=args.method, checkpoint=args.checkpoint,
+        res = repair_file(args.image, args.mask, out=args.out, method=args.method, checkpoint=checkpoint,
                           dilate_px=args.dilate, radius=args.radius, device=args.device, detail=args.detail,
                           seed=args.seed, project=project, frame=args.frame - 1,
                           actor=actor(args), overwrite=args.force)
@@ -130,8 +151,13 @@ def cmd_apply(args) -> int:
     finally:
         if project is not None:
             project.close()
+    used = None
+    if res.method == "gan":
+        used = str(Path(checkpoint)) if checkpoint else f"starter ({STARTER_CHECKPOINT})"
+        print(f"checkpoint: {used}", file=sys.stderr)
     print(json.dumps({"output": str(res.output_path), "mask": str(res.mask_path), "method": res.method,
-                      "checkpoint_sha256": res.checkpoint_hash, "repair_id": res.repair_id,
+                      "checkpoint": used, "checkpoint_sha256": res.checkpoint_hash,
+                      "project": str(project.root) if project is not None else None, "repair_id": res.repair_id,
                       "seconds": round(time.monotonic() - t0, 2)}))
     return 0
 

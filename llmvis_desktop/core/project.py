@@ -21,7 +21,7 @@ from .store import repo_labels as rl
 from .store import repo_repairs as rrep
 from .store import repo_review as rr
 from .store import repo_suggest as rs
-from .store.engine import Store, default_db_location, sqlite_url
+from .store.engine import Store, default_db_location, fallback_db_path, sqlite_url
 from .store.migrate import SchemaError, open_lock, upgrade_to_head
 from .store.records import (
     EventRecord,
@@ -338,6 +338,26 @@ class Project:
 
 
 PG_URL_HINT = "postgresql+psycopg://user@host/database (or sqlite:////path/to/file.sqlite)"
+
+
+def enclosing_project(path: Path | str, data_dir: Optional[Path] = None) -> Optional[Path]:
+    """The project folder ``path`` (a file or folder) lies in: the nearest folder at or above
+    it whose database exists, ``.llmvis/project.sqlite`` inside it or, for a read-only
+    folder, its copy in the user data folder (where :meth:`Project.open` looks). None when
+    no folder above it is a project. Creates nothing."""
+    try:
+        start = Path(path).expanduser().resolve()
+    except OSError:
+        return None
+    data = data_dir or cfg_mod.data_dir()
+    folder = start if start.is_dir() else start.parent
+    for cand in (folder, *folder.parents):
+        try:
+            if (cand / ".llmvis" / "project.sqlite").is_file() or fallback_db_path(cand, data).is_file():
+                return cand
+        except OSError:
+            continue
+    return None
 
 
 def _open_store(db_url: str, where: str) -> Store:

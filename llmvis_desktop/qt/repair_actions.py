@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Optional
 
 import shiboken6
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtGui import QUndoCommand
 from PySide6.QtWidgets import QInputDialog, QMessageBox
 
@@ -114,6 +114,9 @@ class RepairActions:
         discarded; a saved one is already in the project). Returns how many were open."""
         dialogs = self.open_repair_dialogs()
         for dlg in dialogs:
+            if getattr(dlg, "saving", False):  # an accepted repair being written: it ends in this project
+                dlg.wait_saved()
+                QCoreApplication.sendPostedEvents()  # its outcome (recorded, undoable; or why not)
             dlg.reject()
             dlg.close()
         self.repair_dialogs, self.repair_dialog = [], None

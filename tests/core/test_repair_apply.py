@@ -570,3 +570,59 @@ def test_a_tiff_repair_keeps_the_source_resolution_and_description(tmp_path):
     plain = tmp_path / "plain.tif"
     tifffile.imwrite(plain, img)
     assert "description" not in apply_mod.tiff_source_meta(plain)
+
+
+def _cli_apply(argv, capsys):
+    import json
+
+    from llmvis_desktop.cli import main
+
+    rc = main(["repair", "apply", *argv])
+    out = capsys.readouterr()
+    return rc, (json.loads(out.out.strip().splitlines()[-1]) if rc == 0 else None), out.err
+
+
+def test_cli_apply_inside_a_project_uses_its_trained_checkpoint_and_records_the_repair(tmp_path, gen, capsys):
+    """Without --project, `repair apply` on an image of a project repaired with the shipped
+    starter, not the project's trained checkpoint (which the GUI uses), and its output was
+    not recorded: indexed as a plain new image, not linked to its source, trained on."""
+    from llmvis_desktop.core.project import Project
+    from llmvis_desktop.core.repair.checkpoint import load_checkpoint
+
+    root = tmp_path / "proj"
+    (root / "line1").mkdir(parents=True)
+    rng = np.random.default_rng(4)
+    Image.fromarray(rng.integers(0, 255, (40, 40)).astype(np.uint8)).save(root / "line1" / "part.png")
+    _mask_file(tmp_path / "mask.png", slice(5, 15), size=40)
+    with Project.open(root) as p:
+        p.index()
+    trained = save_checkpoint(root / ".llmvis" / "repair.safetensors", SMALL, gen.state_dict())
+    rc, out, err = _cli_apply([str(root / "line1" / "part.png"), "--mask", str(tmp_path / "mask.png"),
+                               "--device", "cpu"], capsys)
+    assert rc == 0, err
+    want = load_checkpoint(trained).sha256
+    assert out["checkpoint"] == str(trained) and out["checkpoint_sha256"] == want
+    assert str(trained) in err  # said which checkpoint was used
+    assert out["project"] == str(root.resolve()) and out["repair_id"] is not None
+    with Project.open(root) as p:
+        reps = p.repairs(p.image_by_path("line1/part.png").id)
+        assert len(reps) == 1 and reps[0].output_path == "line1/repaired/part.repaired.png"
+        assert reps[0].output_image_id is not None and reps[0].checkpoint_hash == want
+    # --checkpoint still wins; a project without a trained checkpoint: the starter
+    trained.unlink()
+    rc, out, err = _cli_apply([str(root / "line1" / "part.png"), "--mask", str(tmp_path / "mask.png"),
+                               "--device", "cpu"], capsys)
+    assert rc == 0, err
+    assert out["checkpoint"].startswith("starter") and out["repair_id"] is not None
+
+
+def test_cli_apply_outside_any_project_records_nothing(tmp_path, capsys):
+    folder = tmp_path / "loose"
+    folder.mkdir()
+    Image.fromarray(np.random.default_rng(1).integers(0, 255, (40, 40)).astype(np.uint8)).save(folder / "a.png")
+    _mask_file(tmp_path / "mask.png", slice(5, 15), size=40)
+    rc, out, err = _cli_apply([str(folder / "a.png"), "--mask", str(tmp_path / "mask.png"), "--method", "telea"],
+                              capsys)
+    assert rc == 0, err
+    assert out["project"] is None and out["repair_id"] is None and out["checkpoint"] is None
+    assert (folder / "repaired" / "a.repaired.png").is_file() and not (folder / ".llmvis").exists()

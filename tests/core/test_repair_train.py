@@ -438,3 +438,22 @@ def test_cli_train_resume_steps_label_and_force(tmp_path, capsys):
     args = parser.parse_args(base + ["--steps", "3", "--resume"])  # reached already: nothing to do
     assert args.func(args) == 0 and load_checkpoint(out).step == 3
     assert "nothing to train" in capsys.readouterr().err
+
+
+def test_unrecorded_repair_outputs_in_any_repaired_folder_are_not_trained_on(tmp_path):
+    """Only a top-level repaired/ folder was left out: an older output with no repair record
+    (from `repair apply` without --project) in line1/repaired/ was trained on as a real image."""
+    from PIL import Image
+
+    from llmvis_desktop.core.project import Project
+    from llmvis_desktop.core.repair.train_data import data_from_project
+
+    root = _project(tmp_path, n=1)
+    (root / "line1" / "repaired").mkdir(parents=True)
+    Image.fromarray(_texture(5, 64)).save(root / "line1" / "t5.png")
+    Image.fromarray(_texture(5, 64)).save(root / "line1" / "repaired" / "t5.repaired.png")
+    Image.fromarray(_texture(5, 64)).save(root / "line1" / "repaired" / "t5.repaired-2.png")
+    Image.fromarray(_texture(6, 64)).save(root / "line1" / "repaired" / "photo.png")  # not our name: an image
+    with Project.open(root) as p:
+        p.index()
+        assert data_from_project(p).summary["images"] == 3  # t0, line1/t5, line1/repaired/photo

@@ -322,6 +322,7 @@ def test_repair_from_image_menu_refreshes_grid(qtbot, window, ready_folder):
     dlg.run_repair()  # a job in the window's jobs panel
     qtbot.waitUntil(lambda: "telea" in dlg.results, timeout=20000)
     dlg.save_repair()
+    qtbot.waitUntil(lambda: not dlg.saving, timeout=15000)  # saved on a worker
     assert win.project.repairs(rec.id)
     qtbot.waitUntil(lambda: win.model.rowCount() == n + 1, timeout=10000)
 

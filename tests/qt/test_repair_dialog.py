@@ -96,6 +96,7 @@ def test_repair_dialog_flow(qtbot, brick_project, small_ckpt):
         got = []
         dlg.repaired.connect(got.append)
         dlg.save_repair()
+        qtbot.waitUntil(lambda: not dlg.saving, timeout=15000)  # saved on a worker
         assert got and got[0].output_path.is_file()
         src = p.image_by_path("brick.png")
         reps = p.repairs(src.id)
@@ -127,6 +128,7 @@ def test_repair_dialog_texture_detail_is_used_and_recorded(qtbot, brick_project)
         qtbot.waitUntil(lambda: "telea" in dlg.results, timeout=15000)
         assert not np.array_equal(first, dlg.results["telea"].pixels)
         dlg.save_repair()
+        qtbot.waitUntil(lambda: not dlg.saving, timeout=15000)  # saved on a worker
         reps = p.repairs(p.image_by_path("brick.png").id)
         assert len(reps) == 1 and reps[0].params["detail"] == 0.5 and reps[0].params["seed"] == 5
         saved = np.asarray(Image.open(dlg.result.output_path))
@@ -244,6 +246,7 @@ def test_repair_dialog_accept_in_a_read_only_folder_says_so(qtbot, brick_project
     got = []
     dlg.repaired.connect(got.append)
     dlg.save_repair()
+    qtbot.waitUntil(lambda: not dlg.saving, timeout=15000)  # saved on a worker
     assert not got and dlg.isVisible() and dlg.accept_btn.isEnabled()  # nothing lost: fix the folder, Accept
     assert "Not saved" in dlg.status.text() and "read-only" in dlg.status.text()
     assert "repair_output" in dlg.status.text()
@@ -306,6 +309,7 @@ def test_repair_dialog_mask_edit_during_repair_discards_its_results(qtbot, brick
         assert not dlg.results and not dlg.accept_btn.isEnabled()
         assert "changed" in dlg.status.text() and "again" in dlg.status.text()
         dlg.save_repair()
+        qtbot.waitUntil(lambda: not dlg.saving, timeout=15000)  # saved on a worker
         assert dlg.result is None and p.repairs(p.image_by_path("brick.png").id) == []
 
         # 2. the repair has ended in its worker, its results are still on their way: a new
@@ -328,6 +332,7 @@ def test_repair_dialog_mask_edit_during_repair_discards_its_results(qtbot, brick
         qtbot.waitUntil(lambda: "telea" in dlg.results, timeout=15000)
         assert dlg.accept_btn.isEnabled()
         dlg.save_repair()
+        qtbot.waitUntil(lambda: not dlg.saving, timeout=15000)  # saved on a worker
         assert dlg.result is not None
         saved_mask = np.asarray(Image.open(dlg.result.mask_path)) > 0
         assert saved_mask[120:150, 10:60].all() and not saved_mask[57:69, 18:182].any()
@@ -484,6 +489,7 @@ def test_repair_dialog_records_the_checkpoint_that_made_the_preview(qtbot, brick
         save_checkpoint(ck, cfg, build_generator(cfg).state_dict(), step=200)
         assert checkpoint_hash(ck) != made_by
         dlg.save_repair()
+        qtbot.waitUntil(lambda: not dlg.saving, timeout=15000)  # saved on a worker
         rep = p.repairs(p.image_by_path("brick.png").id)[0]
         assert rep.engine == "gan" and rep.checkpoint_hash == made_by
         saved = np.asarray(Image.open(dlg.result.output_path))
@@ -529,3 +535,86 @@ def test_mask_edits_undo_and_redo_in_the_repair_dialog(qtbot, brick_project):
         assert np.array_equal(dlg.editor.mask(), stroked)
         canvas.paint_stroke([(20, 100), (150, 100)])  # a new edit drops what could be redone
         assert not canvas.can_redo() and canvas.can_undo()
+
+
+def test_repair_dialog_accept_saves_on_a_worker_and_holds_the_dialog(qtbot, brick_project, monkeypatch):
+    """Accept and save encoded and wrote the file on the GUI thread (1.4 s frozen for an
+    8192x2048 TIFF): it runs on a worker, the dialog's controls off and "Saving…" shown;
+    Cancel meanwhile waits for the save; the repair is recorded once the file is written."""
+    import threading
+
+    from llmvis_desktop.core.project import Project
+    from llmvis_desktop.core.repair import apply
+    from llmvis_desktop.qt.dialogs.repair_dialog import RepairDialog
+
+    real = apply.atomic_write
+    gate, threads = threading.Event(), []
+
+    def held(path, data):
+        threads.append(threading.current_thread())
+        gate.wait(10)
+        return real(path, data)
+
+    with Project.open(brick_project) as p:
+        p.index()
+        dlg = RepairDialog(brick_project / "brick.png", p, actor="tester")
+        qtbot.addWidget(dlg)
+        dlg.show()
+        dlg.editor.canvas.fill_rect(18, 57, 182, 69)
+        dlg.method.setCurrentIndex(dlg.method.findData("telea"))
+        dlg.run_repair()
+        qtbot.waitUntil(lambda: "telea" in dlg.results and dlg.run_btn.isEnabled(), timeout=15000)
+        monkeypatch.setattr(apply, "atomic_write", held)
+        got = []
+        dlg.repaired.connect(got.append)
+        try:
+            dlg.save_repair()
+            assert dlg.saving and dlg.status.text().startswith("Saving")
+            assert not dlg.accept_btn.isEnabled() and not dlg.run_btn.isEnabled() and not dlg.buttons.isEnabled()
+            dlg.reject()  # Cancel / Escape while saving: the save is finished first
+            assert dlg.isVisible() and not got
+            qtbot.waitUntil(lambda: bool(threads), timeout=15000)  # the worker is held at the write
+            assert threads[0] is not threading.main_thread()
+            assert not p.repairs(p.image_by_path("brick.png").id)  # not recorded before it is written
+        finally:
+            gate.set()
+        qtbot.waitUntil(lambda: not dlg.saving, timeout=15000)
+        assert got and got[0].output_path.is_file() and not dlg.isVisible()
+        assert len(p.repairs(p.image_by_path("brick.png").id)) == 1
+
+
+def test_repair_dialog_a_failed_save_records_nothing_and_keeps_the_repair(qtbot, brick_project, monkeypatch):
+    import errno
+    import threading
+
+    from llmvis_desktop.core.project import Project
+    from llmvis_desktop.core.repair import apply
+    from llmvis_desktop.qt.dialogs.repair_dialog import RepairDialog
+
+    threads = []
+
+    def full(path, data):
+        threads.append(threading.current_thread())
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with Project.open(brick_project) as p:
+        p.index()
+        dlg = RepairDialog(brick_project / "brick.png", p, actor="tester")
+        qtbot.addWidget(dlg)
+        dlg.show()
+        dlg.editor.canvas.fill_rect(18, 57, 182, 69)
+        dlg.method.setCurrentIndex(dlg.method.findData("telea"))
+        dlg.run_repair()
+        qtbot.waitUntil(lambda: "telea" in dlg.results and dlg.run_btn.isEnabled(), timeout=15000)
+        monkeypatch.setattr(apply, "atomic_write", full)
+        got = []
+        dlg.repaired.connect(got.append)
+        dlg.save_repair()
+        qtbot.waitUntil(lambda: not dlg.saving, timeout=15000)
+        assert threads and threads[0] is not threading.main_thread()
+        assert not got and dlg.isVisible() and "Not saved" in dlg.status.text()
+        assert "space" in dlg.status.text().lower()
+        assert dlg.accept_btn.isEnabled() and dlg.run_btn.isEnabled() and dlg.buttons.isEnabled()
+        assert "telea" in dlg.results  # nothing lost: free some space, Accept again
+        assert not p.repairs(p.image_by_path("brick.png").id)
+        assert not [f for f in (brick_project / "repaired").rglob("*") if f.is_file()]

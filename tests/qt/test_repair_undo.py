@@ -25,6 +25,7 @@ def _accept_telea_repair(qtbot, win):
     got = []
     dlg.repaired.connect(got.append)
     dlg.save_repair()
+    qtbot.waitUntil(lambda: not dlg.saving, timeout=15000)  # saved on a worker
     assert got and got[0].output_path.is_file()
     return src_id, got[0]
 
@@ -242,6 +243,7 @@ def test_repair_accepted_for_a_closed_project_never_touches_the_open_ones_undo(q
     got = []
     dlg.repaired.connect(got.append)
     dlg.save_repair()
+    qtbot.waitUntil(lambda: not dlg.saving, timeout=15000)  # saved on a worker
     assert got and a in got[0].output_path.parents  # saved in A, the project it was opened for
     assert not window.review.undo_stack.canUndo()  # nothing on B's stack
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.No)
@@ -266,6 +268,7 @@ def test_two_repair_dialogs_undo_goes_to_the_image_of_the_accepted_one(qtbot, wi
     assert dlg2 is not dlg1
     _run_telea(qtbot, dlg1)
     dlg1.save_repair()
+    qtbot.waitUntil(lambda: not dlg1.saving, timeout=15000)  # saved on a worker
     assert window.review.undo_stack.command(0).image_id == first_id
     assert pc.repair_dialog is dlg2  # the one still open
     window.grid.select_row(2)
@@ -302,6 +305,7 @@ def test_repair_of_a_multi_page_tiff_is_of_the_page_on_screen(qtbot, window, tmp
     got = []
     dlg.repaired.connect(got.append)
     dlg.save_repair()
+    qtbot.waitUntil(lambda: not dlg.saving, timeout=15000)  # saved on a worker
     pages = tifffile.TiffFile(got[0].output_path).pages
     assert len(pages) == 1
     out = pages[0].asarray()

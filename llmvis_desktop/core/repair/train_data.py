@@ -82,7 +82,7 @@ def data_from_project(project, *, label: Optional[str] = None, max_side: int = 2
     for rec in project.images(project.image_ids()):
         if token is not None:
             token.check()
-        if rec.error or rec.relpath.startswith("repaired/") or _key(project.root / rec.relpath) in outputs:
+        if rec.error or _is_repair_output_name(rec.relpath) or _key(project.root / rec.relpath) in outputs:
             continue
         if label is not None and label not in rec.labels:
             continue
@@ -125,6 +125,19 @@ def data_from_project(project, *, label: Optional[str] = None, max_side: int = 2
                                     "excluded_defect_pixels": n_excluded,
                                     "pixels": int(sum(p.size for p in planes)),
                                     "label": label})
+
+
+def _is_repair_output_name(relpath: str) -> bool:
+    """Whether a project file is, by its place and name, a repair output even when no repair
+    record names it (an older, unrecorded output): anything under the top-level ``repaired/``
+    folder, or a ``NAME.repaired.EXT`` file (the name the repair writes) in any ``repaired/``
+    folder."""
+    from .apply import _OUR_NAME, DEFAULT_DIR
+
+    parts = relpath.split("/")
+    if parts[0] == DEFAULT_DIR and len(parts) > 1:
+        return True
+    return DEFAULT_DIR in parts[:-1] and _OUR_NAME.fullmatch(parts[-1]) is not None
 
 
 def _key(p: Path) -> str:

@@ -150,6 +150,15 @@ def _writable_dir(path: Path) -> bool:
     return os.access(path, os.W_OK | os.X_OK)
 
 
+def fallback_db_path(root: Path, data_dir: Path) -> Path:
+    """Where a folder's database is kept when it cannot be inside the folder (a read-only
+    folder): under the user data dir, keyed by the folder's absolute path."""
+    root = Path(root).resolve()
+    key = hashlib.sha1(str(root).encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    safe_name = "".join(c if c.isalnum() or c in "-_." else "_" for c in root.name)[:40]
+    return Path(data_dir) / "projects" / f"{safe_name}-{key}" / "project.sqlite"
+
+
 def default_db_location(root: Path, data_dir: Path) -> tuple[Path, str | None]:
     """Where a folder's database lives, and a note when it is not inside the folder.
 
@@ -161,10 +170,8 @@ def default_db_location(root: Path, data_dir: Path) -> tuple[Path, str | None]:
     root = Path(root).resolve()
     inside = root / ".llmvis"
     own = inside / "project.sqlite"
-    key = hashlib.sha1(str(root).encode("utf-8", "surrogateescape")).hexdigest()[:16]
-    safe_name = "".join(c if c.isalnum() or c in "-_." else "_" for c in root.name)[:40]
-    fallback = Path(data_dir) / "projects" / f"{safe_name}-{key}"
-    db = fallback / "project.sqlite"
+    db = fallback_db_path(root, data_dir)
+    fallback = db.parent
     if inside.exists() and not inside.is_dir():  # another program's file named .llmvis
         fallback.mkdir(parents=True, exist_ok=True)
         return db, (f"{inside} is a file, not llmvis's folder (another program's?); the project "

@@ -4,6 +4,7 @@ new file in ``repaired/`` with provenance.  The original is never touched.
 """
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Optional
 
@@ -93,6 +94,9 @@ class RepairDialog(QDialog):
         self._generation = 0  # bumped by every edit of the mask or the settings
         self._results_mask: Optional[np.ndarray] = None  # the mask self.results were computed with
         self._closed = False
+        self._save_job = None  # the job saving an accepted repair
+        self._save_slots: list = []
+        self._save_done = threading.Event()
 
         self.editor = MaskEditor(self.data.display, self)
         self.editor.changed.connect(self._mask_changed)
@@ -371,11 +375,25 @@ class RepairDialog(QDialog):
     def _on_error(self, msg: str) -> None:
         self.status.setText(f"Repair failed: {msg}")
 
-    # --- accept
+    # --- accept: the file is encoded and written on a worker (a large TIFF's compression
+    # took seconds on the GUI thread); the dialog stays open, its controls off, until it is
+    @property
+    def saving(self) -> bool:
+        """True while an accepted repair is being saved, until its outcome is shown (its
+        controls are off meanwhile)."""
+        return self._save_job is not None
+
+    def wait_saved(self, timeout: float = 60.0) -> bool:
+        """Block until a save in progress has ended (written and recorded, or failed); True
+        when none is running now. For the project closing under an open dialog."""
+        return self._save_job is None or self._save_done.wait(timeout)
+
     def save_repair(self) -> None:
         from ...core.repair import RepairError
         from ...core.repair.apply import repair_file
 
+        if self._closed or self._save_job is not None:
+            return
         meth = self.method.currentData()
         prev = self.results.get(meth)
         if prev is None:
@@ -387,26 +405,89 @@ class RepairDialog(QDialog):
             self._mask_changed()
             self.status.setText(STALE_MESSAGE)
             return
-        try:
-            self.result = repair_file(self.image_path, mask, method=meth, checkpoint=self.checkpoint,
-                                      out_dir=self.out_dir, project=self.project, actor=self.actor,
-                                      detail=prev.params["detail"], seed=prev.params["seed"],
-                                      result_pixels=prev.pixels, result_checkpoint_hash=prev.checkpoint_hash,
-                                      mask_source="painted", frame=self.frame)
-        except (RepairError, OSError) as exc:  # a read-only or full output folder: say so, stay open
-            self.status.setText(f"Not saved: {exc}")
+        done = self._save_done = threading.Event()
+
+        def work(token, progress, path=self.image_path, mask=mask, meth=meth, ck=self.checkpoint,
+                 out_dir=self.out_dir, project=self.project, actor=self.actor, prev=prev, frame=self.frame):
+            # repair_file writes the file first and records the repair only once it is written
+            try:
+                return repair_file(path, mask, method=meth, checkpoint=ck, out_dir=out_dir, project=project,
+                                   actor=actor, detail=prev.params["detail"], seed=prev.params["seed"],
+                                   result_pixels=prev.pixels, result_checkpoint_hash=prev.checkpoint_hash,
+                                   mask_source="painted", frame=frame)
+            except (RepairError, OSError) as exc:  # a read-only or full output folder: said in the dialog
+                return exc
+            finally:
+                done.set()
+
+        self._set_saving(True)
+        self.status.setText("Saving…")
+        job = self.jobs.start("Save repair", work)
+        self._save_job = job
+        self._save_slots = [
+            (job.signals.result, lambda out, j=job: self._save_result(j, out)),
+            (job.signals.error, lambda e, j=job: self._save_failed(j, e)),
+            (job.signals.cancelled, lambda j=job: self._save_failed(j, None)),
+        ]
+        for signal, slot in self._save_slots:
+            signal.connect(slot)
+
+    def _set_saving(self, on: bool) -> None:
+        for w in (self.editor, self.method, self.run_btn, self.detail, self.seed, self.side_by_side, self.buttons):
+            w.setEnabled(not on)
+        if not on:
+            self.accept_btn.setEnabled(self.results.get(self.method.currentData()) is not None)
+
+    def _end_save(self, job) -> bool:
+        """Forget the save job; False when it is not this open dialog's (closed meanwhile)."""
+        if job is not self._save_job:
+            return False
+        for signal, slot in self._save_slots:
+            try:
+                signal.disconnect(slot)
+            except (RuntimeError, TypeError):
+                pass
+        self._save_job, self._save_slots = None, []
+        return self._alive()
+
+    def _save_result(self, job, out) -> None:
+        if not self._end_save(job):
             return
+        if isinstance(out, Exception):
+            self._save_failed(None, out)
+            return
+        self.result = out
+        self._set_saving(False)
         self.repaired.emit(self.result)
         self.accept()
+
+    def _save_failed(self, job, exc) -> None:
+        if job is not None and not self._end_save(job):
+            return
+        self._set_saving(False)
+        if exc is None:
+            self.status.setText("Not saved: the save was cancelled; Accept saves it again.")
+        else:
+            self.status.setText(f"Not saved: {exc}")
+
+    def reject(self) -> None:  # noqa: D401 - QDialog API
+        if self.saving:  # Cancel, Escape or the close button while the file is written: it is finished first
+            self.status.setText("Saving… (the dialog closes when the file is saved)")
+            return
+        super().reject()
+
+    def closeEvent(self, e) -> None:  # noqa: N802 - Qt API
+        if self.saving:
+            e.ignore()
+            self.status.setText("Saving… (the dialog closes when the file is saved)")
+            return
+        super().closeEvent(e)  # rejects (-> done) when visible
+        if e.isAccepted():
+            self._shut()
 
     def done(self, r: int) -> None:  # noqa: D401 - QDialog API
         self._shut()
         super().done(r)
-
-    def closeEvent(self, e) -> None:  # noqa: N802 - Qt API
-        super().closeEvent(e)  # rejects (-> done) when visible
-        if e.isAccepted():
-            self._shut()
 
     def _shut(self) -> None:
         """Closing (Accept, Cancel, the window's close button): stop the running repair and
@@ -415,6 +496,8 @@ class RepairDialog(QDialog):
             return
         self._closed = True
         self._drop_job(cancel=True)
+        if self._save_job is not None:  # (a save is never cancelled: it ends, or has ended, on its own)
+            self._end_save(self._save_job)
         if self._own_jobs:
             self.jobs.shutdown()
 
