@@ -102,13 +102,25 @@ def _pick_for_accept(pending: list[SuggestionRecord], labels_now: Collection[str
 
 def _pending(s: Session, image_id: int, shown: Optional[Collection[int]]):
     """The image's pending suggestions (``shown``: of these ids, the cards on screen as
-    pending). A shown card no longer pending (withdrawn or replaced by a job, decided by a
-    teammate) refuses the whole action (:class:`~.store.repo_suggest.NotPending`, nothing
+    pending). A shown card withdrawn with a pending card of the same kind and value on the
+    image (renewed) stands for that card. A shown card otherwise no longer pending
+    (withdrawn by a job, decided by a teammate) refuses the whole action (:class:`~.store.repo_suggest.NotPending`, nothing
     written): accepting the rest and marking the image reviewed decided on cards the
     reviewer never saw (a replaced caption card left it reviewed with no caption)."""
     everything = rs.suggestions_for(s, image_id)
     if shown is None:
         return [sg for sg in everything if sg.outcome == "pending"]
+    shown = set(shown)
+    for sg in [sg for sg in everything if sg.id in shown and sg.outcome == "withdrawn"]:
+        # renewed, not taken back: a card withdrawn while a pending card of the same kind
+        # and value stands on the image (a retrain, a job run again, an undo taking over a
+        # newer card) showed what that one shows; the reviewer decides that one. (The
+        # reviewer's own background retrain refused every few Enters.)
+        same = [o for o in everything if o.outcome == "pending" and o.id not in shown
+                and (o.kind, o.value) == (sg.kind, sg.value)]
+        if same:
+            shown.discard(sg.id)
+            shown.add(max(o.id for o in same))
     gone = [sg for sg in everything if sg.id in shown and sg.outcome != "pending"]
     if gone:
         err = rs.not_pending_error(gone[0])

@@ -173,8 +173,15 @@ class FilterBar(QWidget):
         if i < 0 and keep not in (None, ANY_LABEL):
             self._emit()  # the label filtered by was renamed or removed: the grid shows any label again
 
-    def set_count(self, shown: int, total: int) -> None:
-        self.count_label.setText(f"{shown:,} of {total:,}" if shown != total else f"{total:,} images")
+    def set_count(self, shown: int, total: int, matching: Optional[int] = None) -> None:
+        """``shown`` rows listed of ``total`` images; ``matching``: how many match the filter
+        now. A filtered queue keeps an image reviewed meanwhile listed (the reviewer's place,
+        until the filter is applied again): the count then says both, "6 listed · 3 still
+        match · 8 images", not "6 of 8" for a "Suggested" view with 3 suggested left."""
+        if matching is not None and matching != shown:
+            self.count_label.setText(f"{shown:,} listed · {matching:,} still match · {total:,} images")
+        else:
+            self.count_label.setText(f"{shown:,} of {total:,}" if shown != total else f"{total:,} images")
 
     def current(self) -> tuple[Optional[ImageFilter], str, bool]:
         label = self.label.currentData()

@@ -330,15 +330,21 @@ class ProjectController(QObject):
         if win.project is None:
             win.counts_label.setText("")
             return
-        project = win.project
-        win.counts_loader.submit(lambda: (project, project.counts_by_status()))
+        project, flt = win.project, win.model.filter
+
+        def counts():
+            # a filtered view keeps the images reviewed meanwhile listed (the reviewer's
+            # place): how many still match is counted, not the rows listed
+            return project, project.counts_by_status(), flt, (project.count(flt) if flt is not None else None)
+
+        win.counts_loader.submit(counts)
 
     def on_counts(self, result, error) -> None:
         """``win.counts_loader.done``: "N images · new n · ..." and the filter bar's count."""
         if error is not None:  # a locked database must not break the status bar
             log.warning("counts: %s", error)
             return
-        project, counts = result
+        project, counts, flt, matching = result
         if project is not self.win.project:
             return
         total = sum(counts.values())
@@ -347,4 +353,6 @@ class ProjectController(QObject):
         label = self.win.counts_label
         label._min_width = min(260, label.fontMetrics().horizontalAdvance(counts_text(counts, short=True)) + 8)
         label.updateGeometry()
-        self.win.filter_bar.set_count(self.win.model.rowCount(), total)
+        if flt is None or flt != self.win.model.filter:
+            matching = None  # the filter changed meanwhile: the next counts say it
+        self.win.filter_bar.set_count(self.win.model.rowCount(), total, matching)

@@ -479,11 +479,19 @@ class ReviewController(QObject):
     def _report(self, exc: BaseException) -> None:
         from sqlalchemy.exc import OperationalError
 
+        from ..core.store.repo_suggest import NotPending
+
         if isinstance(exc, OperationalError):
             msg = describe_db_error(exc)
         else:
             msg = f"{type(exc).__name__}: {exc}" if not str(exc) else str(exc)
-        log.warning("review action failed: %s", msg, exc_info=exc)
+        if isinstance(exc, (OperationalError, NotPending)):
+            # expected (a card decided or withdrawn meanwhile, a locked database): one
+            # line; the traceback only at debug level
+            log.warning("review action refused: %s", msg)
+            log.debug("review action refused", exc_info=exc)
+        else:
+            log.warning("review action failed: %s", msg, exc_info=exc)
         self.error.emit(msg)
 
 

@@ -170,7 +170,9 @@ class SuggestController(QObject):
             if not ready:
                 raise NotReady(message)
             report = sugg.train(token, progress)
-            return report, sugg.run(None, True, token, progress)
+            # the image on the reviewer's screen keeps its cards: renewing or withdrawing
+            # them under the reviewer refused the next Enter (read at each batch's write)
+            return report, sugg.run(None, True, token, progress, hold=self._on_screen)
 
         self.reviews_since_train = 0
         name = "Retrain learned suggester" if auto else "Learned suggestions"
@@ -178,6 +180,12 @@ class SuggestController(QObject):
         self.learned_job.signals.result.connect(self._on_learned_result)
         self.learned_job.signals.error.connect(self._on_learned_error)
         self.learned_job.signals.finished.connect(self.refresh_learned_status)
+
+    def _on_screen(self) -> tuple:
+        """The id of the image the reviewer has on screen (read from the job's thread: one
+        attribute read), or none."""
+        cur = getattr(self.win.review, "current", None)
+        return (cur.id,) if cur is not None else ()
 
     def _on_learned_result(self, result) -> None:
         report, written = result

@@ -483,3 +483,25 @@ def test_features_of_an_image_with_a_black_surround_have_no_nan():
         warnings.simplefilter("error")
         v = handcrafted_vector(img)
     assert np.isfinite(v).all()
+
+
+def test_a_retrain_leaves_the_image_on_the_reviewers_screen_alone(defect_folder):
+    """Automatic retraining (every 10 reviews) renewed and withdrew the cards of the image
+    the reviewer was looking at, so the next Enter was refused. ``hold``: that image keeps
+    its cards this run; a later run covers it."""
+    root, train, _test = defect_folder
+    with _open(root) as p:
+        _review(p, train, n_per_class=5)
+        sugg = LearnedSuggester(p)
+        sugg.train()
+        assert sugg.run() > 0
+        on_screen = next(s.image_id for s in _pending(p) if p.image(s.image_id).relpath.startswith("test/"))
+        cards = sorted((s.id, s.model_revision, s.score, s.outcome) for s in p.suggestions(on_screen))
+        _review(p, train, n_per_class=7)
+        sugg.train()
+        assert sugg.run(hold=lambda: (on_screen,)) > 0
+        assert sorted((s.id, s.model_revision, s.score, s.outcome) for s in p.suggestions(on_screen)) == cards
+        others = {s.model_revision for s in _pending(p) if s.image_id != on_screen}
+        assert others == {sugg.revision}
+        sugg.run()  # the next run covers it
+        assert {s.model_revision for s in _pending(p)} == {sugg.revision}

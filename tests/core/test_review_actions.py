@@ -296,3 +296,33 @@ def test_accept_decides_only_the_cards_shown(project):
     assert res.record.labels == ("dent",)
     assert {s.id: s.outcome for s in project.suggestions(image_id)} == {
         shown[0]: "accepted", shown[1]: "rejected", later[0]: "pending"}
+
+
+def test_a_card_renewed_by_a_learned_retrain_is_accepted_as_the_one_shown(project):
+    """The reviewer's own background retrain replaced the card on screen by a newer one of
+    the same kind and value: Enter was refused ("the suggestion 'dent' was withdrawn")."""
+    image_id = project.image_ids()[0]
+    (old,) = project.add_suggestions([NewSuggestion(image_id, "label", "dent", "learned:a", score=0.4, model_revision="r1")],
+                                     replaces="learned:")
+    # the retrain (another learned model) takes its place: the old card is withdrawn
+    (new,) = project.add_suggestions([NewSuggestion(image_id, "label", "dent", "learned:b", score=0.7, model_revision="r2")],
+                                     replaces="learned:")
+    outcomes = {s.id: s.outcome for s in project.suggestions(image_id)}
+    assert outcomes == {old: "withdrawn", new: "pending"}
+    res = ra.accept(project, image_id, "alice", shown={old})
+    assert [d.id for d in res.decided] == [new]
+    rec = project.image(image_id)
+    assert rec.labels == ("dent",) and rec.status == "reviewed"
+
+
+def test_a_card_withdrawn_without_a_replacement_still_refuses(project):
+    from llmvis_desktop.core.store.repo_suggest import NotPending
+
+    image_id = project.image_ids()[0]
+    (old,) = project.add_suggestions([NewSuggestion(image_id, "label", "dent", "learned:a", score=0.4, model_revision="r1")],
+                                     replaces="learned:")
+    project.add_suggestions([NewSuggestion(image_id, "label", "scratch", "learned:a", score=0.7, model_revision="r2")],
+                            replaces="learned:")
+    with pytest.raises(NotPending, match="withdrawn"):
+        ra.accept(project, image_id, "alice", shown={old})
+    assert project.image(image_id).status == "suggested"

@@ -258,7 +258,7 @@ def test_suggestions_and_decisions(project):
         NewSuggestion(a, "label", "scratch", "clip-tiny", score=0.4),
         NewSuggestion(b, "label", "ok", "clip-tiny", score=0.2),
     ])
-    assert project.image(a).status == "suggested" and project.image(a).max_score == 0.9
+    assert project.image(a).status == "suggested" and project.image(a).max_score == 0.4  # the label card's, not the caption's 0.9
     # the review queue: least confident first, unsuggested last
     queue = project.image_ids(sort="uncertainty")
     assert queue[:2] == [b, a]

@@ -28,7 +28,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, replace
-from typing import Optional, Sequence
+from typing import Callable, Collection, Optional, Sequence
 
 import numpy as np
 
@@ -302,11 +302,15 @@ class LearnedSuggester:
     # --- the batch job ------------------------------------------------------------
     def run(self, flt: Optional[ImageFilter] = None, only_unsuggested: bool = True,
             token: Optional[CancelToken] = None, progress: ProgressFn = no_progress,
-            batch_size: int = 64, limit: Optional[int] = None) -> int:
+            batch_size: int = 64, limit: Optional[int] = None,
+            hold: Optional[Callable[[], Collection[int]]] = None) -> int:
         """Suggest for the images in ``flt`` (default: new and suggested ones); returns how many
         suggestions were written. Trains first when there is no model yet. Resumable: with
         ``only_unsuggested`` an image this model already suggested for is skipped.
-        ``limit``: at most that many images this run."""
+        ``limit``: at most that many images this run. ``hold``: called before each batch is
+        stored, the ids of images to leave alone this run (the one on the reviewer's
+        screen: its cards are not renewed or withdrawn under the reviewer; a later run
+        covers it)."""
         if self.model is None:
             self.train(token, progress)
         if flt is None or not flt.statuses:  # a folder or text filter alone keeps to unreviewed images:
@@ -331,6 +335,9 @@ class LearnedSuggester:
                     saved = time.monotonic()
                 chunk = ids[start:start + batch_size]
                 items = self.predict(chunk, token)
+                if items and hold is not None:
+                    held = set(hold() or ())
+                    items = [it for it in items if it.image_id not in held]
                 if items:  # the new revision's cards replace the suggester's older pending ones;
                     # nothing twice (another job storing the same meanwhile, or --all over pending ones)
                     written += len(self.project.add_suggestions(items, skip_done=only_unsuggested,

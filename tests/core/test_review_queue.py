@@ -1,0 +1,66 @@
+"""The review queue (sort "uncertainty"): ordered by the labeler's confidence, not by a
+caption card's similarity; the stored column is recomputed for older databases (0007)."""
+from __future__ import annotations
+
+import sqlite3
+
+import numpy as np
+from PIL import Image
+
+from llmvis_desktop.core.project import Project
+from llmvis_desktop.core.store.records import ImageFilter, NewSuggestion
+
+MODEL = "learned:handcrafted-v6"
+
+
+def _project(tmp_path, names=("a_unsure.png", "b_sure.png", "c_caption_only.png")):
+    for n in names:
+        Image.fromarray(np.random.default_rng(0).integers(0, 255, (32, 32), dtype=np.uint8)).save(tmp_path / n)
+    p = Project.open(tmp_path)
+    p.index()
+    for name in ("scratch", "ok"):
+        p.add_label(name)
+    return p
+
+
+def _order(p, sort="uncertainty", descending=False):
+    return [p.image(i).relpath for i in p.image_ids(ImageFilter(statuses=("suggested",)), sort=sort,
+                                                    descending=descending)]
+
+
+def _suggest(p):
+    a, b, c = (p.image_by_path(n) for n in ("a_unsure.png", "b_sure.png", "c_caption_only.png"))
+    p.add_suggestions([
+        NewSuggestion(a.id, "label", "scratch", MODEL, score=0.12),
+        NewSuggestion(a.id, "caption", "a scratch defect", MODEL, score=0.90),
+        NewSuggestion(b.id, "label", "ok", MODEL, score=0.60),
+        NewSuggestion(c.id, "caption", "a similar image", MODEL, score=0.30),
+    ])
+    return a, b, c
+
+
+def test_the_queue_is_ordered_by_the_label_cards_score(tmp_path):
+    with _project(tmp_path) as p:
+        a, b, c = _suggest(p)
+        assert p.image(a.id).max_score == 0.12  # the caption's 0.90 does not hide the label guess
+        assert _order(p) == ["a_unsure.png", "c_caption_only.png", "b_sure.png"]
+        assert _order(p, "score") == ["b_sure.png", "c_caption_only.png", "a_unsure.png"]
+        # the label card decided: the caption's score is the image's score then
+        sid = next(s.id for s in p.suggestions(a.id) if s.kind == "label")
+        p.decide_suggestion(sid, "rejected", "alice")
+        assert p.image(a.id).max_score == 0.90
+
+
+def test_a_database_from_before_gets_its_queue_scores_recomputed(tmp_path):
+    with _project(tmp_path) as p:
+        a, b, c = _suggest(p)
+    con = sqlite3.connect(tmp_path / ".llmvis" / "project.sqlite")
+    with con:  # as 0006 stored it: the best score of any card
+        con.execute("UPDATE images SET max_score=0.9 WHERE id=?", (a.id,))
+        con.execute("UPDATE alembic_version SET version_num='0006'")
+    con.close()
+    with Project.open(tmp_path) as p:
+        assert p.image(a.id).max_score == 0.12
+        assert p.image(b.id).max_score == 0.60
+        assert p.image(c.id).max_score == 0.30
+        assert _order(p)[0] == "a_unsure.png"
