@@ -115,6 +115,24 @@ def test_images_8bit_writes_png_renderings_that_import_back(fmt, tmp_path):
         assert all(caption == f"caption of {rel}" for rel, (_, caption) in got.items())
 
 
+@pytest.mark.parametrize("fmt", ["yolo", "jsonl"])
+def test_images_8bit_refuses_a_name_another_image_already_has(fmt, tmp_path):
+    """sub/scan.tif written as sub/scan.tif.png beside a real sub/scan.tif.png: one file
+    overwrote the other under two records (and --link stopped on a raw "File exists")."""
+    from llmvis_desktop.core.interchange import InterchangeError
+
+    root = _folder(tmp_path)
+    Image.fromarray(np.zeros((10, 12, 3), np.uint8)).save(root / "sub" / "scan.tif.png")
+    with Project.open(root) as p:
+        p.scan()
+    out = tmp_path / "out"
+    with pytest.raises(InterchangeError, match=r"sub/scan\.tif -> sub/scan\.tif\.png"):
+        _export(root, fmt, out, images_8bit=True)
+    assert not out.exists() or not _written(out)
+    _export(root, fmt, out)  # as they are: no clash
+    assert any(w.endswith("sub/scan.tif") for w in _written(out))
+
+
 def test_the_cli_flag(tmp_path, capsys):
     root = _folder(tmp_path)
 

@@ -23,6 +23,7 @@ from pathlib import Path, PurePosixPath
 from typing import Iterator, Optional, Sequence
 
 from sqlalchemy import and_, select
+from sqlalchemy.orm import aliased
 
 from ..store import models as m
 from ..store.convert import as_utc
@@ -419,6 +420,8 @@ def gather(ctx: ExportContext, chunk: int = CHUNK, decided: bool = False) -> Ite
                 if depth and depth > 8:
                     source_deep.add(i)
     to_8bit = opts.images_8bit and ctx.fmt in COPY_FORMATS
+    if to_8bit:
+        _refuse_8bit_clashes(ctx)
     cols = (m.Image.id, m.Image.relpath, m.Image.width, m.Image.height, m.Image.caption,
             m.Image.review_status, m.Image.updated_by, m.Image.updated_at, m.Image.format, m.Image.status,
             m.Image.bit_depth, m.Image.frames)
@@ -504,6 +507,26 @@ def gather(ctx: ExportContext, chunk: int = CHUNK, decided: bool = False) -> Ite
         yield rows
         if len(page) < chunk:
             return
+
+
+def _refuse_8bit_clashes(ctx) -> None:
+    """A deep image written as ``<name>.png`` where the project also has an image of that
+    very name: both would be written to one file (one overwriting the other) under two
+    records. Refused before anything is written, naming them."""
+    other = aliased(m.Image)
+    with ctx.project.store.read() as s:
+        pairs = s.execute(
+            select(m.Image.relpath, m.Image.bit_depth)
+            .join(other, other.relpath == m.Image.relpath + PNG_SUFFIX)
+            .order_by(m.Image.relpath)).all()
+    # (a few names at most: the depth of one the index has not read yet is read now)
+    clashes = [rel for rel, depth in pairs
+               if (depth if depth is not None else (header_now(ctx.project, rel)[2] or 0)) > 8][:5]
+    if clashes:
+        named = ", ".join(f"{rel} -> {rel}{PNG_SUFFIX}" for rel in clashes)
+        raise InterchangeError(
+            f"--images-8bit would write {named} over an image of the project with that name; "
+            "rename one of them, or export without --images-8bit (nothing was written)")
 
 
 def size_now(project, relpath: str) -> tuple[Optional[int], Optional[int]]:
