@@ -93,7 +93,8 @@ def add_parsers(subparsers) -> None:
     a.add_argument("--project", default=None,
                    help="project folder: record provenance and index the result (default: the project folder "
                         "the image lies in, if any)")
-    a.add_argument("--db", default=None, help="project database URL (default: the project folder's own)")
+    a.add_argument("--db", default=None, help="project database URL (default: the project folder's own; "
+                   "with a database elsewhere, give --project too)")
     add_actor(a)
     a.add_argument("--force", action="store_true", help="overwrite --out if it exists and is an earlier repair output (in repaired/, recorded by the "
                         "project, or with its mask in .masks/ beside it); never an original or any other file")
@@ -123,6 +124,12 @@ def cmd_apply(args) -> int:
         # recorded there (its output linked to its source and never trained on) and with
         # the project's trained checkpoint
         folder = args.project or enclosing_project(args.image)
+        if folder is None and args.db:
+            # a database elsewhere (a team's PostgreSQL) leaves no mark in the folder: which
+            # folder is its root cannot be told, and repairing unrecorded would leave an
+            # untracked output that the next index takes for a real image
+            return _err(f"--db names a project database, but not which folder is its root: give "
+                        f"--project FOLDER too; nothing was repaired")
         if folder is not None:
             try:
                 project = Project.open(folder, args.db)

@@ -626,3 +626,28 @@ def test_cli_apply_outside_any_project_records_nothing(tmp_path, capsys):
     assert rc == 0, err
     assert out["project"] is None and out["repair_id"] is None and out["checkpoint"] is None
     assert (folder / "repaired" / "a.repaired.png").is_file() and not (folder / ".llmvis").exists()
+
+
+def test_cli_apply_with_a_database_elsewhere_needs_the_project_folder(tmp_path, capsys):
+    """`--db URL` without `--project`: the repair ran unrecorded (the folder holds no mark of
+    a database kept elsewhere) and the next index took its output for a real image."""
+    folder = tmp_path / "proj"
+    folder.mkdir()
+    Image.fromarray(np.random.default_rng(1).integers(0, 255, (40, 40)).astype(np.uint8)).save(folder / "a.png")
+    _mask_file(tmp_path / "mask.png", slice(5, 15), size=40)
+    from llmvis_desktop.core.project import Project
+
+    db = f"sqlite:///{tmp_path / 'elsewhere.sqlite'}"
+    with Project.open(folder, db) as p:
+        p.scan()
+    from llmvis_desktop.cli import main
+
+    rc = main(["repair", "apply", str(folder / "a.png"), "--mask", str(tmp_path / "mask.png"), "--method",
+               "telea", "--db", db])
+    err = capsys.readouterr().err
+    assert rc == 1 and "give --project FOLDER too" in err
+    assert not (folder / "repaired").exists()
+    rc, out, err = _cli_apply([str(folder / "a.png"), "--mask", str(tmp_path / "mask.png"), "--method", "telea",
+                               "--db", db, "--project", str(folder)], capsys)
+    assert rc == 0, err
+    assert out["repair_id"] is not None
