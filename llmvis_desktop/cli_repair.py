@@ -128,8 +128,8 @@ def cmd_apply(args) -> int:
             # a database elsewhere (a team's PostgreSQL) leaves no mark in the folder: which
             # folder is its root cannot be told, and repairing unrecorded would leave an
             # untracked output that the next index takes for a real image
-            return _err(f"--db names a project database, but not which folder is its root: give "
-                        f"--project FOLDER too; nothing was repaired")
+            return _err("--db names a project database, but not which folder is its root: give "
+                        "--project FOLDER too; nothing was repaired")
         if folder is not None:
             try:
                 project = Project.open(folder, args.db)
