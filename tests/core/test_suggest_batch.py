@@ -205,6 +205,8 @@ def test_labeler_needs_a_taxonomy(tiny, tmp_path, worker):
                           max_new_tokens=3)
         assert rep.images == 1 and {s.kind for s in _all(p)} == {"caption"}
         assert any("the labeler did not run" in m for m in rep.messages)
+        # a model that did not run is a failure (warning, exit code 1), as the one-label refusal
+        assert "no labels" in rep.model_failures["label"]
 
 
 def test_suggest_refuses_a_folder_with_no_image_and_a_prompt_beside_a_question(tiny, tmp_path, capsys):
@@ -893,3 +895,21 @@ def test_a_question_for_a_labeler_alone_is_reported(tiny, project, worker):
     rep = run_suggest(project, None, inspect_folder(tiny["clip"]), question="is there a scratch?", worker=worker)
     assert rep.suggestions > 0 and {s.kind for s in _all(project)} == {"label"}
     assert any("the question applies to chat models" in m and "it was not asked" in m for m in rep.messages)
+
+
+def test_cli_a_labeler_with_no_labels_beside_a_captioner_exits_1(tiny, tmp_path, capsys):
+    """The labeler dropped because the project has no labels exited 0 with only a
+    message; a model that did not run is a warning and exit code 1 (as one label)."""
+    import json
+
+    from llmvis_desktop.cli_suggest import main
+
+    folder = tiny_models.image_folder(tmp_path / "images", 2)
+    rc = main(["suggest", str(folder), "--captioner", str(tiny["blip"]), "--labeler", str(tiny["clip"]),
+               "--device", "cpu", "--json"])
+    captured = capsys.readouterr()
+    assert rc == 1
+    out = json.loads(captured.out)
+    assert "no labels" in out["models"]["model_failures"]["label"]
+    assert out["models"]["suggestions"] == 2
+    assert "warning: the labeler did not run: the project has no labels" in captured.err

@@ -138,6 +138,7 @@ def run_suggest(
         if all(r.role == "label" for r in roles):
             raise SuggestError(no_labels)
         roles = [r for r in roles if r.role != "label"]  # the captioner still runs
+        refused.append(("label", SuggestError(no_labels)))  # a warning, exit code 1 (as one label)
     lab = next((r for r in roles if r.role == "label"), None)
     if lab is not None and len(labels) == 1 and not family_named(lab.info.family).use_sigmoid:
         # softmax over one label is 1.0 for every image
@@ -149,8 +150,6 @@ def run_suggest(
     report = SuggestReport(models={r.role: f"{r.info.model_id}@{r.info.revision}" for r in roles})
     for role, exc in refused:
         report.fail(role, str(exc))
-    if labeler is not None and not labels:
-        report.messages.append(no_labels + "; the labeler did not run")
     if question and captioner is None:  # dropped without a word
         report.messages.append("the question applies to chat models (--captioner) only; a labeler scores "
                                "its label template; it was not asked")
