@@ -14,6 +14,7 @@ from typing import Optional, Sequence
 from . import __version__
 from .cli_args import add_actor
 from .cli_args import positive as _positive
+from .cli_args import term_as_interrupt
 from .cli_progress import ProgressBar
 from .core.errors import first_line
 
@@ -171,11 +172,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    restore_term = term_as_interrupt()  # a kill (SIGTERM) stops every command as Ctrl+C does
     try:
         return _main(argv)
     except KeyboardInterrupt:  # before a command began (loading its modules): nothing done yet
         print("interrupted before anything was done", file=sys.stderr)
         return EXIT_INTERRUPTED
+    finally:
+        restore_term()
 
 
 def _main(argv: Optional[Sequence[str]]) -> int:

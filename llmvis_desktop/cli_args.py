@@ -72,3 +72,19 @@ def tile_side(text: str) -> int:
     if value % 8 or not 16 <= value <= 1024:
         raise argparse.ArgumentTypeError(f"must be a multiple of 8 from 16 to 1024, not {text}")
     return value
+
+
+def term_as_interrupt():
+    """Handle SIGTERM as Ctrl+C (KeyboardInterrupt: the command keeps what it committed,
+    stops its helper processes and exits 130) until the returned function is called,
+    which puts the previous handler back. A no-op off the main thread."""
+    import signal
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    try:
+        old = signal.signal(signal.SIGTERM, interrupt)
+    except (ValueError, OSError, AttributeError):  # not the main thread
+        return lambda: None
+    return lambda: signal.signal(signal.SIGTERM, signal.SIG_DFL if old is None else old)

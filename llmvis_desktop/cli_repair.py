@@ -241,17 +241,11 @@ def cmd_train(args) -> int:
 
 def _term_as_interrupt():
     """Handle SIGTERM as Ctrl-C (KeyboardInterrupt: training saves, then stops) until the
-    returned function is called. A no-op off the main thread."""
-    import signal
+    returned function is called (``llmvis`` does so for every command; this keeps it when
+    the command is run on its own). A no-op off the main thread."""
+    from .cli_args import term_as_interrupt
 
-    def interrupt(signum, frame):
-        raise KeyboardInterrupt
-
-    try:
-        old = signal.signal(signal.SIGTERM, interrupt)
-    except (ValueError, OSError):  # not the main thread
-        return lambda: None
-    return lambda: signal.signal(signal.SIGTERM, old)
+    return term_as_interrupt()
 
 
 def _resumable(out: Path) -> str:

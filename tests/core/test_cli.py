@@ -329,3 +329,47 @@ def test_ctrl_c_says_what_was_kept(png_folder, capsys, monkeypatch, tmp_path):
         mp.setattr(cli_interchange, "export_project", interrupt)
         assert _no_escape(["export", str(png_folder), "--format", "csv", "--out", str(tmp_path / "x.csv")]) == 130
     assert "nothing was left half-written" in capsys.readouterr().err
+
+
+def test_sigterm_stops_any_command_as_ctrl_c_does(png_folder, tmp_path):
+    """SIGTERM was handled only by `repair train`: `llmvis index` (any command) died of
+    the signal with nothing said; it now says what was kept and exits 130, as Ctrl+C."""
+    import signal
+    from pathlib import Path
+
+    import llmvis_desktop
+
+    ready = tmp_path / "ready"
+    code = (
+        "import sys, time, pathlib\n"
+        "from llmvis_desktop.core.project import Project\n"
+        "def slow(self, *a, **k):\n"
+        f"    pathlib.Path({str(ready)!r}).write_text('1')\n"
+        "    time.sleep(60)\n"
+        "Project.read_headers = slow\n"
+        "from llmvis_desktop.cli import main\n"
+        f"sys.exit(main(['index', {str(png_folder)!r}]))\n"
+    )
+    env = dict(os.environ, PYTHONPATH=str(Path(llmvis_desktop.__file__).parent.parent))
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=env)
+    try:
+        deadline = time.monotonic() + 60
+        while not ready.exists() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert ready.exists(), proc.communicate(timeout=10)
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err
+    assert "interrupted; kept: 5 images listed" in err and "run again to finish" in err
+
+
+def test_sigterm_handler_is_restored_after_main(png_folder, capsys):
+    import signal
+
+    before = signal.getsignal(signal.SIGTERM)
+    assert main(["info", str(png_folder)]) in (0, 1)
+    assert signal.getsignal(signal.SIGTERM) is before
