@@ -1,21 +1,40 @@
-"""The one progress bar every `llmvis` subcommand draws on stderr."""
+"""The one progress report every `llmvis` subcommand writes on stderr: a redrawn bar on
+a terminal; plain lines (no carriage returns) in a log file or pipe."""
 from __future__ import annotations
 
 import sys
 import time
 from typing import Optional
 
+_UNIT = {"scan": "files", "train": "steps", "load": "steps"}
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(max(0, seconds))
+    if seconds >= 3600:
+        return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+    if seconds >= 60:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    return f"{seconds}s"
+
 
 class ProgressBar:
-    """A one-line progress bar on stderr (redrawn at most ~10 times a second)."""
+    """A one-line progress bar on stderr (redrawn at most ~10 times a second) when it is a
+    terminal; otherwise a plain line at most every ``interval`` seconds and at each 10%
+    step of a known total, nothing per item (``plain``: None decides by the stream)."""
 
-    def __init__(self, stream=None, enabled: Optional[bool] = None) -> None:
+    def __init__(self, stream=None, enabled: Optional[bool] = None, interval: float = 30.0,
+                 plain: Optional[bool] = None) -> None:
         self.stream = stream or sys.stderr
-        self.enabled = self.stream.isatty() if enabled is None else enabled
+        tty = _isatty(self.stream)
+        self.enabled = True if enabled is None else enabled
+        self.plain = (not tty) if plain is None else plain
+        self.interval = interval
         self._last = 0.0
         self._start = time.monotonic()
         self._stage = None
         self._dirty = False
+        self._step = 0  # the last 10% step written (plain lines)
 
     def __call__(self, p) -> None:
         if not self.enabled:
@@ -23,7 +42,10 @@ class ProgressBar:
         now = time.monotonic()
         if p.stage != self._stage:
             self.close()
-            self._stage, self._start = p.stage, now
+            self._stage, self._start, self._step, self._last = p.stage, now, 0, now
+        if self.plain:
+            self._plain(p, now)
+            return
         if now - self._last < 0.1 and (p.total is None or p.done < p.total):
             return
         self._last = now
@@ -39,8 +61,36 @@ class ProgressBar:
         self.stream.flush()
         self._dirty = True
 
+    def _plain(self, p, now: float) -> None:
+        step = int(10 * min(1.0, p.done / p.total)) if p.total else 0
+        if step > self._step:
+            self._step = step
+        elif now - self._last < self.interval:
+            return
+        self._last = now
+        elapsed = now - self._start
+        unit = _UNIT.get(p.stage, "images")
+        if p.total:
+            frac = min(1.0, p.done / p.total)
+            line = f"{p.stage}: {p.done:,}/{p.total:,} {unit} ({int(frac * 100)}%)"
+        else:
+            line = f"{p.stage}: {p.done:,} {unit}" + (f", {p.message}" if p.message else "")
+        if elapsed > 0 and p.done:
+            line += f", {p.done / elapsed:.1f} {unit}/s"
+            if p.total and p.done < p.total:
+                line += f", ETA {_duration((p.total - p.done) * elapsed / p.done)}"
+        self.stream.write(line + "\n")
+        self.stream.flush()
+
     def close(self) -> None:
         if self.enabled and self._dirty:
             self.stream.write("\n")
             self.stream.flush()
             self._dirty = False
+
+
+def _isatty(stream) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False

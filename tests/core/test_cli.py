@@ -373,3 +373,48 @@ def test_sigterm_handler_is_restored_after_main(png_folder, capsys):
     before = signal.getsignal(signal.SIGTERM)
     assert main(["info", str(png_folder)]) in (0, 1)
     assert signal.getsignal(signal.SIGTERM) is before
+
+
+def test_progress_in_a_log_is_plain_lines_at_each_tenth_and_interval(monkeypatch):
+    """stderr not a terminal showed no progress at all: a long suggest run in a log
+    said nothing for hours. Now a plain line (no carriage return) at each 10% step of a
+    known total and at most every ``interval`` seconds, nothing per item."""
+    import io
+
+    from llmvis_desktop import cli_progress
+    from llmvis_desktop.cli_progress import ProgressBar
+    from llmvis_desktop.core.tasks import Progress
+
+    clock = [1000.0]
+    monkeypatch.setattr(cli_progress.time, "monotonic", lambda: clock[0])
+    out = io.StringIO()
+    bar = ProgressBar(stream=out, interval=30)
+    bar(Progress("suggest", 0, 100_000))
+    for done in range(1, 100_001, 250):  # 400 reports, 1 s apart
+        clock[0] += 1
+        bar(Progress("suggest", done, 100_000))
+    clock[0] += 1
+    bar(Progress("suggest", 100_000, 100_000))
+    bar.close()
+    lines = out.getvalue().splitlines()
+    assert "\r" not in out.getvalue()
+    tenths = [ln for ln in lines if "0%)" in ln]
+    assert [ln.split("(")[1].split(")")[0] for ln in tenths][-10:] == [f"{p}%" for p in range(10, 101, 10)]
+    assert len(lines) <= 10 + 400 // 30 + 1  # the steps, plus one every 30 s, never one per item
+    assert lines[0].startswith("suggest: ") and " images (" in lines[0] and "images/s, ETA " in lines[0]
+    assert lines[-1].startswith("suggest: 100,000/100,000 images (100%)")
+
+    out = io.StringIO()  # an unknown total: only the interval
+    bar = ProgressBar(stream=out, interval=5)
+    for done in range(20):
+        clock[0] += 1
+        bar(Progress("scan", done))
+    assert len(out.getvalue().splitlines()) == 3 and "\r" not in out.getvalue()
+
+
+def test_index_in_a_log_reports_progress_in_plain_lines(png_folder, capsys):
+    assert main(["index", str(png_folder)]) == 0
+    err = capsys.readouterr().err
+    assert "headers: 5/5 images (100%)" in err and "\r" not in err
+    assert main(["index", str(png_folder), "--quiet"]) == 0
+    assert "images (" not in capsys.readouterr().err
