@@ -192,7 +192,19 @@ def _main(argv: Optional[Sequence[str]]) -> int:
     end = argv.index("--") if "--" in argv else len(argv)
     debug = "--debug" in argv[:end]
     argv = [a for a in argv[:end] if a != "--debug"] + argv[end:]
-    args = parser.parse_args(argv)
+    json_asked = "--json" in argv[:end]
+    err = _Recorder(sys.stderr) if json_asked else None
+    if err is not None:
+        sys.stderr = err
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # a usage error (2) says so on stdout too with --json
+        if err is not None:
+            _usage_json(exc, err)
+        raise
+    finally:
+        if err is not None:
+            sys.stderr = err.stream
     args.debug = args.debug or debug
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
@@ -208,6 +220,11 @@ def _main(argv: Optional[Sequence[str]]) -> int:
     sys.stdout, sys.stderr = out, err
     try:
         code = _run(args)
+    except SystemExit as exc:  # a usage error found by the command (parser.error)
+        sys.stdout = out.stream
+        if not out.written:
+            _usage_json(exc, err)
+        raise
     finally:
         sys.stdout, sys.stderr = out.stream, err.stream
     if code != EXIT_OK and not out.written:
@@ -226,6 +243,12 @@ def _run(args) -> int:
             raise
         print(f"error: {_message(exc)}", file=sys.stderr)
         return EXIT_ERROR
+
+
+def _usage_json(exc: SystemExit, err: "_Recorder") -> None:
+    """With --json, a usage error (exit 2) prints {"error", "exit_code"} on stdout too."""
+    if exc.code == EXIT_USAGE:
+        print(json.dumps({"error": err.last_line() or "bad usage", "exit_code": EXIT_USAGE}))
 
 
 class _Recorder:

@@ -12,6 +12,7 @@ import sys
 
 from .core.errors import first_line
 
+from .core.interchange.common import COPY_FORMATS
 from .core.interchange import FORMATS, ExportOptions, InterchangeError, export_project, import_file
 from .core.project import Project, ProjectError
 from .cli_args import actor, add_actor
@@ -57,7 +58,7 @@ def add_parsers(subparsers) -> None:
                          "viewer shows them, instead of copying them as they are (training loaders misread them)")
     ex.add_argument("--keep-dicom-identifiers", action="store_true",
                     help="do NOT de-identify DICOM-derived images (names, tags, UIDs)")
-    ex.set_defaults(func=run_export)
+    ex.set_defaults(func=run_export, export_parser=ex)
 
     im = subparsers.add_parser("import", help="import annotations or suggestions from a file or folder")
     im.add_argument("folder", help="the project's image folder")
@@ -77,6 +78,9 @@ def _open(args) -> Project:
 
 
 def run_export(args) -> int:
+    if args.images_8bit and args.format not in COPY_FORMATS:  # it was accepted and did nothing
+        args.export_parser.error(f"--images-8bit applies to the formats that copy the images "
+                                 f"({', '.join(COPY_FORMATS)}), not {args.format}")
     opts = ExportOptions(
         reviewed_only=args.reviewed_only, include_suggestions=args.include_suggestions,
         include_repairs=args.include_repairs, split=args.split, seed=args.seed, link=args.link,
@@ -97,7 +101,7 @@ def run_export(args) -> int:
 def _guarded(command: str, suffix: str, work, args, interrupted: str = "interrupted"):
     """Run ``work(project, bar)``: (its report, 0), or (None, exit code) with one line on
     stderr (1 an error, 130 ``interrupted``: what was kept; the traceback only with --debug)."""
-    bar = ProgressBar(enabled=None)  # a bar on a terminal only, not \r-redrawn lines in a log file
+    bar = ProgressBar(enabled=None)  # a bar on a terminal; plain lines (no \r) in a log file
     code = 1
     try:
         with _open(args) as project:

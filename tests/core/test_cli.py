@@ -418,3 +418,30 @@ def test_index_in_a_log_reports_progress_in_plain_lines(png_folder, capsys):
     assert "headers: 5/5 images (100%)" in err and "\r" not in err
     assert main(["index", str(png_folder), "--quiet"]) == 0
     assert "images (" not in capsys.readouterr().err
+
+
+def test_a_usage_error_with_json_prints_the_error_object(png_folder, capsys, monkeypatch):
+    """README: with --json a failure also prints {"error", "exit_code"} on stdout; a
+    usage error (exit 2) printed nothing there."""
+    with pytest.raises(SystemExit) as exc:
+        main(["info", str(png_folder), "--json", "--bogus"])
+    assert exc.value.code == 2
+    captured = capsys.readouterr()
+    out = json.loads(captured.out)
+    assert out["exit_code"] == 2 and "unrecognized arguments: --bogus" in out["error"]
+    assert "unrecognized arguments" in captured.err
+    with pytest.raises(SystemExit) as exc:  # without --json: stdout stays empty
+        main(["info", str(png_folder), "--bogus"])
+    assert exc.value.code == 2 and capsys.readouterr().out == ""
+    import argparse
+
+    from llmvis_desktop import cli
+
+    def refuse(args):
+        argparse.ArgumentParser(prog="llmvis info").error("no such thing")
+
+    monkeypatch.setattr(cli, "cmd_info", refuse)
+    with pytest.raises(SystemExit) as exc:  # a usage error found by the command itself
+        main(["info", str(png_folder), "--json"])
+    captured = capsys.readouterr()
+    assert exc.value.code == 2 and json.loads(captured.out)["exit_code"] == 2

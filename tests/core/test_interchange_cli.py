@@ -132,3 +132,18 @@ def test_export_replaces_an_existing_file_only_with_force(tmp_path, capsys):
         assert p.image_by_path("img0.png").caption == "a scratch near the edge"
     finally:
         p.close()
+
+
+def test_images_8bit_for_a_format_that_ignores_it_is_a_usage_error(tmp_path, capsys):
+    """--images-8bit was accepted for coco (or csv ...) and did nothing."""
+    import pytest
+
+    src = make_files(tmp_path / "src")
+    open_scanned(src).close()
+    out = tmp_path / "x.json"
+    with pytest.raises(SystemExit) as exc:
+        _run(["export", str(src), "--format", "coco", "--out", str(out), "--images-8bit"])
+    assert exc.value.code == 2 and not out.exists()
+    err = capsys.readouterr().err
+    assert "--images-8bit applies to" in err and "yolo, jsonl" in err and "not coco" in err
+    assert _run(["export", str(src), "--format", "yolo", "--out", str(tmp_path / "y"), "--images-8bit"]) == 0
