@@ -70,6 +70,7 @@ class StateCommand(QUndoCommand):
         self.before = before
         self.after = after
         self.applied_by_controller = True  # the first redo (on push) does nothing
+        self.moves_on = False  # set for Accept/Reject, which went on to the next image
 
     def redo(self) -> None:
         if self.applied_by_controller:
@@ -243,7 +244,9 @@ class ReviewController(QObject):
                 log.warning("image %s not re-read after a failed action", image_id, exc_info=True)
             return False
         if res.changed:
-            self.undo_stack.push(StateCommand(self, image_id, res.before, res.after, text))
+            cmd = StateCommand(self, image_id, res.before, res.after, text)
+            cmd.moves_on = moving  # Accept/Reject went on to the next image: a redo does too
+            self.undo_stack.push(cmd)
         self._show_record(res.record, show=not moving)
         return True
 
@@ -411,6 +414,10 @@ class ReviewController(QObject):
         row = self.model.row_of(image_id)
         if row is not None and (self.current is None or self.current.id != image_id):
             self.grid.select_row(row)
+        if not undo and getattr(cmd, "moves_on", False) and self._has_next():
+            # a redone Delete (or Enter) moves on as the action did: left on the image, the
+            # next Enter turned the rejection just redone into "reviewed"
+            self.next()
         self.message.emit(("Undone: " if undo else "Redone: ") + text)
 
     _skip_write = False

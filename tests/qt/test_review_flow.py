@@ -379,3 +379,23 @@ def test_only_new_reviews_count_towards_a_retrain(qtbot, window, labelled_folder
         win.review.toggle_label("scratch", cur)
     win.review._refresh(cur)
     assert sc.reviews_since_train == start + 1
+
+
+def test_redo_of_delete_moves_on_as_delete_did(qtbot, window, labelled_folder):
+    """Delete, undo, redo left the reviewer on the image just rejected again: the next
+    Enter turned that rejection into "reviewed" without a word."""
+    open_and_index(qtbot, window, labelled_folder)
+    win = window
+    win.grid.setFocus()
+    first = win.review.current
+    key(win, Qt.Key.Key_Delete)
+    assert win.review.current.id != first.id
+    key(win, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: win.review.current.id == first.id, timeout=3000)
+    win.review.redo()
+    with db(labelled_folder) as p:
+        assert p.image(first.id).review_status == "rejected"
+    assert win.review.current.id != first.id  # moved on, as the Delete did
+    key(win, Qt.Key.Key_Return)  # accepts the image now shown, not the rejected one
+    with db(labelled_folder) as p:
+        assert p.image(first.id).review_status == "rejected"
