@@ -59,21 +59,74 @@ def test_a_dicom_without_preamble_or_file_meta_reads_like_its_source(tmp_path, i
 # ------------------------------------------------------------------ missing decoder
 
 
-def test_a_missing_decoder_is_retried_by_the_next_index_once_installed(tmp_path, plugins):
-    """Installing the plugin, as the message advised, never brought the image back: the
-    error was the file's final verdict until the file itself changed."""
-    imagegen.copy_dicom(tmp_path, "MR_small_jpeg_ls_lossless.dcm", "ls.dcm")
+def test_a_missing_decoder_still_indexes_the_size_and_only_the_pixels_need_it(tmp_path, plugins):
+    """The header step raised the missing-decoder error, so the file stayed "error" with
+    no size and its header pending at every index, although Rows/Columns read fine
+    without the pixels: exports called it damaged and COCO left it out for no size."""
+    path = imagegen.copy_dicom(tmp_path, "MR_small_jpeg_ls_lossless.dcm", "ls.dcm")
     plugins()  # none installed for JPEG-LS
+    meta = read_header(path)
+    assert (meta.width, meta.height, meta.format, meta.bit_depth, meta.frames, meta.modality) == (
+        64, 64, "DICOM", 16, 1, "MR")
     with Project.open(tmp_path) as p:
         p.index()
         row = p.images(p.image_ids())[0]
-        assert row.status == "error" and row.error.startswith(NEEDS_DECODER)
-        assert "JPEG-LS" in row.error and "pip install pylibjpeg pylibjpeg-libjpeg" in row.error
-        assert is_transient(row.error)
-        plugins("pylibjpeg")  # pip install pylibjpeg pylibjpeg-libjpeg
+        assert (row.status, row.error, row.width, row.height) == ("new", None, 64, 64)
+        assert p.info()["headers_pending"] == 0
+    with pytest.raises(ImageReadError) as view:  # the pixels still need the plugin
+        read_image(path)
+    reason = view.value.reason
+    assert reason.startswith(NEEDS_DECODER) and "needs a decoder plugin" in reason
+    assert "JPEG-LS" in reason and "pip install pylibjpeg pylibjpeg-libjpeg" in reason
+    assert is_transient(reason)
+
+
+def test_a_row_an_older_version_left_pending_for_a_decoder_gets_its_size(tmp_path, plugins):
+    """A row left "error" with the header pending (the retryable missing-decoder verdict)
+    is read at the next index, decoder or not, and is no longer an error."""
+    import sqlite3
+
+    imagegen.copy_dicom(tmp_path, "JPEG-lossy.dcm", "lossy.dcm")  # 12-bit JPEG
+    plugins("pillow")
+    with Project.open(tmp_path) as p:
+        p.index()
+    con = sqlite3.connect(tmp_path / ".llmvis" / "project.sqlite")
+    with con:
+        con.execute("UPDATE images SET status='error', header_done=0, width=NULL, height=NULL, "
+                    "error='compressed DICOM (transfer syntax JPEG Extended (Process 2 and 4)) needs a "
+                    "decoder plugin: 12-bit JPEG; pip install pylibjpeg pylibjpeg-libjpeg'")
+    con.close()
+    with Project.open(tmp_path) as p:
+        assert p.info()["headers_pending"] == 1
         p.index()
         row = p.images(p.image_ids())[0]
-        assert (row.status, row.error, row.width, row.height) == ("new", None, 64, 64)
+        assert (row.status, row.error, row.width, row.height) == ("new", None, 256, 1024)
+        assert p.info()["headers_pending"] == 0
+
+
+def test_an_export_copies_a_dicom_no_decoder_can_read(tmp_path, plugins):
+    """jsonl/yolo said "could not be read when indexed (damaged); not exported" and COCO
+    "image size unknown": de-identifying and copying the file needs no pixel decoding."""
+    import json
+
+    from llmvis_desktop.core.interchange import export_project
+
+    folder = tmp_path / "imgs"
+    folder.mkdir()
+    imagegen.copy_dicom(folder, "MR_small_jpeg_ls_lossless.dcm", "ls.dcm")
+    plugins()
+    with Project.open(folder) as p:
+        p.index()
+        report = export_project(p, "jsonl", tmp_path / "out")
+        coco = export_project(p, "coco", tmp_path / "coco.json")
+    assert not any("damaged" in w for w in report.warnings), report.warnings
+    written = list((tmp_path / "out").rglob("*.dcm"))
+    assert len(written) == 1
+    ds = pydicom.dcmread(written[0], stop_before_pixels=True)
+    assert (ds.Rows, ds.Columns) == (64, 64)
+    assert not any("size unknown" in w for w in coco.warnings), coco.warnings
+    images = json.loads((tmp_path / "coco.json").read_text())["images"]
+    assert [(i["width"], i["height"]) for i in images] == [(64, 64)]
 
 
 def test_a_database_from_before_reads_its_missing_decoder_errors_again(tmp_path, plugins):
@@ -129,16 +182,14 @@ def test_a_damaged_file_is_still_remembered_by_the_thumbnail_cache(tmp_path):
 # ------------------------------------------------------------------ the decoder's own reason
 
 
-def test_a_12_bit_jpeg_pillow_cannot_decode_says_so_at_index_time_and_in_the_viewer(tmp_path, plugins):
-    """Indexed as a good image; every view said "needs pylibjpeg/openjpeg plugins",
-    hiding the reason (Pillow decodes 8-bit JPEG only)."""
+def test_a_12_bit_jpeg_pillow_cannot_decode_says_so_in_the_viewer(tmp_path, plugins):
+    """Every view said "needs pylibjpeg/openjpeg plugins", hiding the reason (Pillow
+    decodes 8-bit JPEG only); the index reads its size from the tags all the same."""
     path = imagegen.copy_dicom(tmp_path, "JPGExtended.dcm", "ext.dcm")
     plugins("pillow")
-    with pytest.raises(ImageReadError) as header:
-        read_header(path)
+    assert read_header(path).width == 256  # the size needs no decoder: indexed with it
     with pytest.raises(ImageReadError) as view:
         read_image(path)
-    assert header.value.reason == view.value.reason  # the index and the viewer agree
     assert str(view.value).startswith(f"{path}: ")  # names the file
     reason = view.value.reason
     assert "12-bit JPEG" in reason and "Pillow" in reason and "pip install pylibjpeg pylibjpeg-libjpeg" in reason

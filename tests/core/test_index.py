@@ -171,6 +171,9 @@ def test_bad_files_become_error_rows_and_index_carries_on(png_folder):
         rows = {r.relpath: r for r in p.images(p.image_ids())}
     for name, reason in expected.items():
         rel = f"bad/{name}"
+        if name == "jpegls.dcm":  # only its pixels need the missing decoder: indexed with its size
+            assert (rows[rel].status, rows[rel].error, rows[rel].width) == ("new", None, 64), rows[rel]
+            continue
         assert rows[rel].status == "error", (rel, rows[rel])
         assert reason.lower() in rows[rel].error.lower(), (rel, rows[rel].error)
     good = [r for r in rows.values() if not r.relpath.startswith("bad/")]

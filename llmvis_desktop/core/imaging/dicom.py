@@ -159,8 +159,8 @@ def _transfer_syntax(ds):
 
 
 def _check_decoder(ds, ts, path: PathLike) -> None:
-    """A compressed file no installed decoder can read fails with the reason (the same
-    at index time and in the viewer), found from the header alone."""
+    """Reading the pixels of a compressed file no installed decoder can read fails with
+    the reason, found from the header alone (the index does not ask: it needs no pixels)."""
     problem = decoders.header_problem(ds, ts)
     if problem is not None:
         raise ImageReadError(path, problem)
@@ -168,10 +168,14 @@ def _check_decoder(ds, ts, path: PathLike) -> None:
 
 def _check_pixel_bytes(ds, fh, path: PathLike) -> None:
     """An uncompressed file must still hold all its pixel bytes after the header: a
-    truncated DICOM is caught at index time without decoding it."""
+    truncated DICOM is caught at index time without decoding it.
+
+    A compressed file is not checked here, and a missing decoder is not a header failure:
+    its size, depth, frames and modality come from the tags alone, so it is indexed with
+    them; only its pixels need the decoder, which :func:`read` says ("needs a decoder
+    plugin", retried once one is installed)."""
     ts = _transfer_syntax(ds)
     if ts is not None and getattr(ts, "is_compressed", False):
-        _check_decoder(ds, ts, path)
         return
     if ts is not None and str(ts) == "1.2.840.10008.1.2.1.99":  # deflated: the file position
         return  # after the header says nothing about the pixel bytes (decoding checks them)

@@ -4,8 +4,10 @@ A missing or unsuitable decoder is not the file's fault: its reason starts with
 :data:`.errors.NEEDS_DECODER`, which :func:`.errors.is_transient` treats as a failure
 that installing a plugin takes away (the index reads the header again, the thumbnail
 cache does not remember it). Pillow is the usual only decoder; what it refuses from the
-header alone (12-bit JPEG, colour JPEG 2000 over 8 bits) is said at index time, without
-decoding anything; what it fails on while decoding is said with its own words.
+header alone (12-bit JPEG, colour JPEG 2000 over 8 bits) is said before decoding
+anything; what it fails on while decoding is said with its own words. Only reading the
+pixels needs a decoder: the index reads a compressed file's size, depth and frames from
+its tags whatever is installed.
 """
 
 from __future__ import annotations
