@@ -75,6 +75,20 @@ def window(qtbot, config):
 
 
 @pytest.fixture
+def viewer(qtbot):
+    """A lone image viewer, 640x480, shown; its window/level renderer stopped after."""
+    from llmvis_desktop.qt.widgets.viewer import ImageViewer
+
+    v = ImageViewer()
+    qtbot.addWidget(v)
+    v.resize(640, 480)
+    v.show()
+    qtbot.waitExposed(v)
+    yield v
+    v.shutdown()
+
+
+@pytest.fixture
 def shots_dir() -> Path:
     SHOTS.mkdir(exist_ok=True)
     return SHOTS

@@ -22,18 +22,6 @@ def stripes(h=400, w=600) -> ImageData:
     return ImageData(pixels=a, display=a, meta=meta, window=None, frame=0)
 
 
-@pytest.fixture
-def viewer(qtbot):
-    from llmvis_desktop.qt.widgets.viewer import ImageViewer
-
-    v = ImageViewer()
-    qtbot.addWidget(v)
-    v.resize(640, 480)
-    v.show()
-    qtbot.waitExposed(v)
-    return v
-
-
 def _ratio(viewer, monkeypatch, r: float) -> None:
     monkeypatch.setattr(viewer, "device_pixel_ratio", lambda: r, raising=False)
 

@@ -60,20 +60,6 @@ def large(monkeypatch):
     return calls
 
 
-@pytest.fixture
-def viewer(qtbot):
-    from llmvis_desktop.qt.widgets.viewer import ImageViewer
-
-    v = ImageViewer()
-    qtbot.addWidget(v)
-    v.resize(640, 480)
-    v.show()
-    qtbot.waitExposed(v)
-    yield v
-    if hasattr(v, "shutdown"):
-        v.shutdown()
-
-
 def _synchronous_pixmap(display: np.ndarray):
     """What the viewer's pixmap held when it converted on the GUI thread."""
     from llmvis_desktop.qt.widgets.viewer_display import ndarray_to_qimage

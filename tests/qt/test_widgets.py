@@ -61,18 +61,6 @@ def gray16(h=200, w=300) -> np.ndarray:
 
 
 # --- viewer ------------------------------------------------------------------------
-@pytest.fixture
-def viewer(qtbot):
-    from llmvis_desktop.qt.widgets.viewer import ImageViewer
-
-    v = ImageViewer()
-    qtbot.addWidget(v)
-    v.resize(640, 480)
-    v.show()
-    qtbot.waitExposed(v)
-    return v
-
-
 def test_viewer_rgb8(viewer, qtbot):
     data = make_data(rgb8())
     viewer.show_image(data)
