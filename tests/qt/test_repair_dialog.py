@@ -545,7 +545,6 @@ def test_repair_dialog_accept_saves_on_a_worker_and_holds_the_dialog(qtbot, bric
 
     from llmvis_desktop.core.project import Project
     from llmvis_desktop.core.repair import apply
-    from llmvis_desktop.qt.dialogs.repair_dialog import RepairDialog
 
     real = apply.atomic_write
     gate, threads = threading.Event(), []
@@ -557,13 +556,7 @@ def test_repair_dialog_accept_saves_on_a_worker_and_holds_the_dialog(qtbot, bric
 
     with Project.open(brick_project) as p:
         p.index()
-        dlg = RepairDialog(brick_project / "brick.png", p, actor="tester")
-        qtbot.addWidget(dlg)
-        dlg.show()
-        dlg.editor.canvas.fill_rect(18, 57, 182, 69)
-        dlg.method.setCurrentIndex(dlg.method.findData("telea"))
-        dlg.run_repair()
-        qtbot.waitUntil(lambda: "telea" in dlg.results and dlg.run_btn.isEnabled(), timeout=15000)
+        dlg = _telea_preview(qtbot, brick_project, p)
         monkeypatch.setattr(apply, "atomic_write", held)
         got = []
         dlg.repaired.connect(got.append)
@@ -583,13 +576,26 @@ def test_repair_dialog_accept_saves_on_a_worker_and_holds_the_dialog(qtbot, bric
         assert len(p.repairs(p.image_by_path("brick.png").id)) == 1
 
 
+def _telea_preview(qtbot, folder, project):
+    """The dialog on brick.png with a Telea repair of a painted band, ready to accept."""
+    from llmvis_desktop.qt.dialogs.repair_dialog import RepairDialog
+
+    dlg = RepairDialog(folder / "brick.png", project, actor="tester")
+    qtbot.addWidget(dlg)
+    dlg.show()
+    dlg.editor.canvas.fill_rect(18, 57, 182, 69)
+    dlg.method.setCurrentIndex(dlg.method.findData("telea"))
+    dlg.run_repair()
+    qtbot.waitUntil(lambda: "telea" in dlg.results and dlg.run_btn.isEnabled(), timeout=15000)
+    return dlg
+
+
 def test_repair_dialog_a_failed_save_records_nothing_and_keeps_the_repair(qtbot, brick_project, monkeypatch):
     import errno
     import threading
 
     from llmvis_desktop.core.project import Project
     from llmvis_desktop.core.repair import apply
-    from llmvis_desktop.qt.dialogs.repair_dialog import RepairDialog
 
     threads = []
 
@@ -599,13 +605,7 @@ def test_repair_dialog_a_failed_save_records_nothing_and_keeps_the_repair(qtbot,
 
     with Project.open(brick_project) as p:
         p.index()
-        dlg = RepairDialog(brick_project / "brick.png", p, actor="tester")
-        qtbot.addWidget(dlg)
-        dlg.show()
-        dlg.editor.canvas.fill_rect(18, 57, 182, 69)
-        dlg.method.setCurrentIndex(dlg.method.findData("telea"))
-        dlg.run_repair()
-        qtbot.waitUntil(lambda: "telea" in dlg.results and dlg.run_btn.isEnabled(), timeout=15000)
+        dlg = _telea_preview(qtbot, brick_project, p)
         monkeypatch.setattr(apply, "atomic_write", full)
         got = []
         dlg.repaired.connect(got.append)
