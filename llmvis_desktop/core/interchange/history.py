@@ -68,18 +68,15 @@ def export(ctx: ExportContext) -> None:
         fh.write(_line(head))
         done = 0
         ctx.report.events = 0
-        for line in _event_lines(ctx, names, neutral):
-            fh.write(line)
-            done += 1
-            ctx.report.events += 1
-            if done % CHUNK == 0:
-                ctx.tick(done, total)
-        for line in _suggestion_lines(ctx, names, neutral):
-            fh.write(line)
-            done += 1
-            ctx.report.suggestions += 1
-            if done % CHUNK == 0:
-                ctx.tick(done, total)
+        # the events (in id order), then the suggestions, each counted in the report
+        for count, lines in (("events", _event_lines(ctx, names, neutral)),
+                             ("suggestions", _suggestion_lines(ctx, names, neutral))):
+            for line in lines:
+                fh.write(line)
+                done += 1
+                setattr(ctx.report, count, getattr(ctx.report, count) + 1)
+                if done % CHUNK == 0:
+                    ctx.tick(done, total)
         ctx.tick(done, total, "done")
 
     write_atomic(ctx.out, write, replace=ctx.force)
