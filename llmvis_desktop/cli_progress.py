@@ -8,6 +8,10 @@ from typing import Optional
 
 _UNIT = {"scan": "files", "train": "steps", "load": "steps"}
 
+#: plain lines (a log, a pipe) start once a stage has run this long: a command done in a
+#: moment writes none (its one-line result or error stays the whole of stderr)
+QUIET_S = 5.0
+
 
 def _duration(seconds: float) -> str:
     seconds = int(max(0, seconds))
@@ -20,8 +24,9 @@ def _duration(seconds: float) -> str:
 
 class ProgressBar:
     """A one-line progress bar on stderr (redrawn at most ~10 times a second) when it is a
-    terminal; otherwise a plain line at most every ``interval`` seconds and at each 10%
-    step of a known total, nothing per item (``plain``: None decides by the stream)."""
+    terminal; otherwise, once a stage has run :data:`QUIET_S` seconds, a plain line at most
+    every ``interval`` seconds and at each 10% step of a known total, nothing per item
+    (``plain``: None decides by the stream)."""
 
     def __init__(self, stream=None, enabled: Optional[bool] = None, interval: float = 30.0,
                  plain: Optional[bool] = None) -> None:
@@ -62,6 +67,8 @@ class ProgressBar:
         self._dirty = True
 
     def _plain(self, p, now: float) -> None:
+        if now - self._start < QUIET_S:
+            return
         step = int(10 * min(1.0, p.done / p.total)) if p.total else 0
         if step > self._step:
             self._step = step

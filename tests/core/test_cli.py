@@ -412,7 +412,13 @@ def test_progress_in_a_log_is_plain_lines_at_each_tenth_and_interval(monkeypatch
     assert len(out.getvalue().splitlines()) == 3 and "\r" not in out.getvalue()
 
 
-def test_index_in_a_log_reports_progress_in_plain_lines(png_folder, capsys):
+def test_index_in_a_log_reports_progress_in_plain_lines(png_folder, capsys, monkeypatch):
+    from llmvis_desktop import cli_progress
+
+    assert main(["index", str(png_folder)]) == 0  # done in a moment: no progress lines
+    assert "images (" not in capsys.readouterr().err
+    (png_folder / ".llmvis" / "project.sqlite").unlink()
+    monkeypatch.setattr(cli_progress, "QUIET_S", 0.0)  # as a long job, past its first seconds
     assert main(["index", str(png_folder)]) == 0
     err = capsys.readouterr().err
     assert "headers: 5/5 images (100%)" in err and "\r" not in err
