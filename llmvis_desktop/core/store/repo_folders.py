@@ -50,9 +50,14 @@ def files_in_folder(session: Session, rel_dir: str) -> FileRows:
     cols = (m.Image.relpath, m.Image.id, m.Image.size, m.Image.mtime_ns, m.Image.status)
     if rel_dir:
         prefix = rel_dir + "/"
-        # a range on the unique relpath index: every path that starts with prefix
-        # sorts between "dir/" and "dir0" ("0" follows "/")
-        stmt = select(*cols).where(m.Image.relpath >= prefix, m.Image.relpath < rel_dir + "0")
+        # a range on an index of relpath: every path that starts with prefix sorts
+        # between "dir/" and "dir0" ("0" follows "/") in bytewise order. PostgreSQL
+        # compares in the database's collation, where a glibc locale (en_US.UTF-8) puts
+        # "dir/a" after "dir0": there the range is taken in "C" (indexed by migration 0008)
+        col = m.Image.relpath
+        if session.get_bind().dialect.name == "postgresql":
+            col = col.collate("C")
+        stmt = select(*cols).where(col >= prefix, col < rel_dir + "0")
     else:
         prefix = ""
         stmt = select(*cols).where(~m.Image.relpath.contains("/"))
