@@ -476,3 +476,66 @@ def test_a_retrained_guess_renewed_after_the_review_is_not_held_out(small):
     assert card.model_revision == "r2" and card.score == 0.97
     r = evaluate(p)
     assert "learned:x" not in r["labels"]["by_model"] and sum(b["count"] for b in r["calibration"]) == 0
+
+
+def _removed_a_then_reused(p, ids, reuse):
+    rows = [NewSuggestion(ids[f"img{k}.png"], "label", v, "clip:x", 0.9, "r") for k, v in ((1, "a"), (2, "b"))]
+    for sid in p.add_suggestions(rows):
+        p.decide_suggestion(sid, "accepted", "tester")
+    for k in (1, 2):
+        _review(p, ids[f"img{k}.png"], p.image(ids[f"img{k}.png"]).labels)
+    p.remove_label("a", "tester", force=True)
+    if reuse == "rename":
+        p.update_label("b", new_name="a", actor="tester")
+    else:
+        p.add_label("a")
+    return evaluate(p)
+
+
+@pytest.mark.parametrize("reuse", ["rename", "add"])
+def test_a_removed_labels_cards_stay_out_when_another_label_takes_its_name(small, reuse):
+    """A forced removal left the decided cards at the old name: a label given the name
+    later (renamed or added) took them back into the scores (as false positives)."""
+    p, ids = small
+    r = _removed_a_then_reused(p, ids, reuse)
+    assert r["labels"]["outside_taxonomy"] == 1
+    assert r["labels"]["micro"]["fp"] == 0 and r["labels"]["micro"]["precision"] == 1.0
+    assert sum(b["count"] for b in r["calibration"]) == 1
+    i1 = ids["img1.png"]
+    assert [e.action for e in p.history(i1) if e.action == "suggestion_label_removed"] == ["suggestion_label_removed"]
+
+
+def test_a_removed_top1_does_not_promote_a_lower_card(small):
+    """The removed label's rows were dropped before the top-1 pick: the model's rejected
+    0.2 card became its prediction, a false positive."""
+    p, ids = small
+    i1 = ids["img1.png"]
+    s1, s2 = p.add_suggestions([NewSuggestion(i1, "label", "a", "clip:x", 0.9, "r"),
+                                NewSuggestion(i1, "label", "b", "clip:x", 0.2, "r")])
+    p.decide_suggestion(s1, "accepted", "tester")
+    p.decide_suggestion(s2, "rejected", "tester")
+    _review(p, i1, ["a"])
+    p.remove_label("a", "tester", force=True)
+    r = evaluate(p)
+    assert r["labels"]["by_model"]["clip:x"]["micro"]["fp"] == 0
+    assert r["labels"]["micro"]["fp"] == 0
+
+
+def test_calibration_uses_the_latest_revision_like_the_scores(small):
+    p, ids = small
+    i = ids["img1.png"]
+    p.add_suggestions([NewSuggestion(i, "label", "a", M2, 0.95, "old")])
+    p.add_suggestions([NewSuggestion(i, "label", "b", M2, 0.85, "new")])
+    _review(p, i, ["b"])
+    cal = {b["bin"]: b["count"] for b in evaluate(p)["calibration"] if b["count"]}
+    assert cal == {"0.8-0.9": 1}
+
+
+def test_the_text_header_counts_rejected_images_apart(small):
+    p, ids = small
+    for k, st in ((1, "reviewed"), (2, "rejected")):
+        p.add_suggestions([NewSuggestion(ids[f"img{k}.png"], "label", "a", "clip:x", 0.9, "r")])
+        _review(p, ids[f"img{k}.png"], [], status=st)
+    head = format_report(evaluate(p)).splitlines()[0]
+    assert head.startswith("1 reviewed images and 1 rejected, 2 suggestions")
+    assert "over 2 reviewed images with label suggestions" in head and "(1 rejected)" not in head

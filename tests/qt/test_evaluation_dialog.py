@@ -282,3 +282,14 @@ def test_tab_leaves_the_tables_and_close_comes_last(qtbot):
             break
         chain.append(x)
     assert chain.index(w.label_table) < chain.index(w.close_button)
+
+
+def test_the_summary_gives_the_counts_left_out_like_the_cli(qtbot):
+    rep = _report()
+    rep["labels"]["outside_taxonomy"] = 3
+    rep["calibration_excluded"] = 2
+    w = EvaluationDialog(rep)
+    qtbot.addWidget(w)
+    text = w.summary.text()
+    assert "<b>3</b> suggestions of labels no longer in the taxonomy left out" in text
+    assert "<b>2</b> scores outside 0-1 left out of the calibration" in text

@@ -160,17 +160,32 @@ def update_label(
 
 #: the event of a label suggestion whose label was renamed (before: old name, after: new)
 CARD_RENAMED = "suggestion_renamed"
+#: the event of a decided label suggestion whose label was removed (before: its name, after: null)
+CARD_LABEL_REMOVED = "suggestion_label_removed"
 
 
-def card_label_names(session: Session, suggestion_ids=None) -> dict[int, str]:
+def card_label_names(session: Session, suggestion_ids=None) -> dict[int, Optional[str]]:
     """{suggestion id: its label's name now} for the label suggestions whose label was
-    renamed since they were made (the latest ``suggestion_renamed`` event of each); the
-    others' label is their value."""
+    renamed since they were made (the latest ``suggestion_renamed`` event of each), or
+    ``None`` for those whose label was removed since (``suggestion_label_removed``: a
+    label given that name later is another label); the others' label is their value."""
     ev = m.Event
-    stmt = select(ev.suggestion_id, ev.after).where(ev.action == CARD_RENAMED).order_by(ev.id)
+    stmt = (select(ev.suggestion_id, ev.action, ev.after)
+            .where(ev.action.in_((CARD_RENAMED, CARD_LABEL_REMOVED))).order_by(ev.id))
     if suggestion_ids is not None:
         stmt = stmt.where(ev.suggestion_id.in_(list(suggestion_ids)))
-    return {sid: loads(after) for sid, after in session.execute(stmt)}
+    return {sid: (None if action == CARD_LABEL_REMOVED else loads(after))
+            for sid, action, after in session.execute(stmt)}
+
+
+def _cards_of(session: Session, name: str) -> list[tuple[int, int, str]]:
+    """(id, image id, outcome) of the label suggestions whose label is ``name`` now."""
+    sg = m.Suggestion
+    renamed = card_label_names(session)
+    return [(sid, image_id, outcome) for sid, image_id, value, outcome in session.execute(
+        select(sg.id, sg.image_id, sg.value, sg.outcome).where(sg.kind == "label")
+        .where(sg.value == name if not renamed else or_(sg.value == name, sg.id.in_(list(renamed)))))
+        if renamed.get(sid, value) == name]
 
 
 def _rename_in_history(session: Session, label_id: int, old: str, new: str, actor: str) -> None:
@@ -192,16 +207,21 @@ def _rename_in_history(session: Session, label_id: int, old: str, new: str, acto
             events.append({"image_id": image_id, "actor": actor, "at": now, "action": "label_renamed",
                            "before": dumps(before), "after": dumps(after), "suggestion_id": None})
     sg = m.Suggestion
-    renamed = card_label_names(session)
-    cards = [(sid, image_id, outcome) for sid, image_id, value, outcome in session.execute(
-        select(sg.id, sg.image_id, sg.value, sg.outcome).where(sg.kind == "label")
-        .where(sg.value == old if not renamed else or_(sg.value == old, sg.id.in_(list(renamed)))))
-        if renamed.get(sid, value) == old]
+    cards = _cards_of(session, old)
     events += [{"image_id": image_id, "actor": actor, "at": now, "action": CARD_RENAMED, "before": dumps(old),
                 "after": dumps(new), "suggestion_id": sid} for sid, image_id, _ in cards]
     pending = [sid for sid, _, outcome in cards if outcome == "pending"]
     for i in range(0, len(pending), 500):
         session.execute(update(sg).where(sg.id.in_(pending[i:i + 500])).values(value=new))
+    if events:
+        session.execute(insert(m.Event.__table__), events)
+
+
+def _mark_cards_removed(session: Session, name: str, actor: str) -> None:
+    now = m.utcnow()
+    events = [{"image_id": image_id, "actor": actor, "at": now, "action": CARD_LABEL_REMOVED,
+               "before": dumps(name), "after": dumps(None), "suggestion_id": sid}
+              for sid, image_id, outcome in _cards_of(session, name) if outcome in ("accepted", "edited", "rejected")]
     if events:
         session.execute(insert(m.Event.__table__), events)
 
@@ -220,7 +240,9 @@ def remove_label(session: Session, name: str, actor: str, *, force: bool = False
     """Remove a label; images that carry it lose it, each with a history event.
 
     Refused (LabelError) when images carry it, unless ``force``. Returns how many
-    images lost it.
+    images lost it. Each decided suggestion of the label gets a ``suggestion_label_removed``
+    event (:func:`card_label_names` then gives it no name): the evaluation leaves it out
+    even when another label later takes the name. (Pending ones are withdrawn by the caller.)
     """
     lock_taxonomy(session)
     row = session.scalar(select(m.Label).where(m.Label.name == name))
@@ -247,6 +269,7 @@ def remove_label(session: Session, name: str, actor: str, *, force: bool = False
         try:
             with session.begin_nested():
                 session.execute(delete(m.Label).where(m.Label.id == row.id))
+            _mark_cards_removed(session, name, actor)
             return len(removed)
         except IntegrityError:
             continue

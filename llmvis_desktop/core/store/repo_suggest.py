@@ -342,7 +342,7 @@ def restore_outcome(session: Session, suggestion_id: int, outcome: str, final_va
     if outcome == "pending":  # pending again first: a decided card is never revised
         session.flush()
         if row.kind == "label":  # a pending card follows a rename of its label
-            row.value = card_label_names(session, [row.id]).get(row.id, row.value)
+            row.value = card_label_names(session, [row.id]).get(row.id) or row.value  # (removed: None)
         _take_over_same_pending(session, row, now, actor)
     session.flush()
     _refresh_image(session, row.image_id)

@@ -33,8 +33,9 @@
     rejected with no caption kept nothing of it (distance 1); otherwise the value an
     accepted or edited suggestion left (a rejected one is then left out).
 ``calibration``
-    The label suggestions the per-label figures score (reviewed or rejected images, the
-    file's current content, labels in the taxonomy, the learned suggester's guesses made
+    The label suggestions the per-label figures score (reviewed or rejected images, each
+    model's latest revision,
+    the file's current content, labels in the taxonomy, the learned suggester's guesses made
     before the review), decided or not, with a score from 0 to 1, in ten score bins:
     count, mean score and ``right_fraction``, the fraction whose label the image has. A
     calibrated suggester's mean score matches its fraction right. (Against the cards'
@@ -210,11 +211,12 @@ def _utc(at: datetime) -> datetime:
     return at if at.tzinfo else at.replace(tzinfo=timezone.utc)
 
 
-def _usable_label_rows(rows, truth: dict, reviewed_at: dict, taxonomy: set[str]) -> list:
+def _usable_label_rows(rows, truth: dict, reviewed_at: dict) -> list:
     """The label suggestions that count (rows: oldest first, for the file's current
-    content): on reviewed images, not withdrawn, of a label in the taxonomy, and not the
-    learned suggester's made after the image was reviewed (it may have learnt from it;
-    a card renewed by a retrain has the retrain's time)."""
+    content): on reviewed images, not withdrawn, and not the learned suggester's made
+    after the image was reviewed (it may have learnt from it; a card renewed by a retrain
+    has the retrain's time). Those of labels no longer in the taxonomy are still here:
+    they take part in picking each model's top-1 (:func:`_predicted`)."""
     from .learned import MODEL_PREFIX
 
     def tested(r) -> bool:
@@ -222,18 +224,37 @@ def _usable_label_rows(rows, truth: dict, reviewed_at: dict, taxonomy: set[str])
         return not (r.model_id.startswith(MODEL_PREFIX) and seen is not None and _utc(r.created_at) >= seen)
 
     return [r for r in rows if r.kind == "label" and r.image_id in truth and r.outcome != "withdrawn"
-            and r.value in taxonomy and tested(r)]
+            and tested(r)]
 
 
-def _label_rows(usable) -> dict[str, dict[int, list]]:
-    """{model id: {image id: [(label, score)]}}: the usable label suggestions of each
-    model's latest revision on each image."""
+#: the prediction key of a suggestion whose label was removed (no label name holds a control character)
+_GONE = "\x00removed:"
+
+
+def _key(r, taxonomy: set[str]) -> str:
+    """A suggestion's label for picking the top-1: its name, or a key no label has when
+    its label is no longer in the taxonomy (removed, even if a label has the name since)."""
+    return r.value if r.value is not None and r.value in taxonomy else _GONE + str(r.value_given)
+
+
+def _latest_rows(usable) -> list:
+    """The usable label suggestions of each model's latest revision on each image."""
     latest = {(r.model_id, r.image_id): r.model_revision for r in usable}  # rows: oldest first
+    return [r for r in usable if latest[(r.model_id, r.image_id)] == r.model_revision]
+
+
+def _label_rows(latest_rows, taxonomy: set[str]) -> dict[str, dict[int, list]]:
+    """{model id: {image id: [(label key, score)]}} of the latest revisions' suggestions."""
     out: dict[str, dict[int, list]] = defaultdict(lambda: defaultdict(list))
-    for r in usable:
-        if latest[(r.model_id, r.image_id)] == r.model_revision:
-            out[r.model_id][r.image_id].append((r.value, r.score))
+    for r in latest_rows:
+        out[r.model_id][r.image_id].append((_key(r, taxonomy), r.score))
     return out
+
+
+def _predicted(suggestions, taxonomy: set[str]) -> set[str]:
+    """The predicted set over all of a model's suggestions for an image, less the labels
+    no longer in the taxonomy (a removed label's top-1 does not promote a lower card)."""
+    return {v for v in predicted_labels(suggestions) if v in taxonomy}
 
 
 def evaluate(project) -> dict:
@@ -253,8 +274,10 @@ def evaluate(project) -> dict:
         ).join(m.Image, m.Image.id == m.Suggestion.image_id).order_by(m.Suggestion.id)).all()
         reviewed_at = _reviewed_at(s)
         renamed = card_label_names(s)
-    if renamed:  # a decided label suggestion keeps the name the model gave: compared under the label's name now
-        rows = [SimpleNamespace(**dict(r._asdict(), value=renamed[r.id])) if r.id in renamed else r for r in rows]
+    # a decided label suggestion keeps the name the model gave: compared under the label's name
+    # now, or none (None) when its label was removed since
+    rows = [SimpleNamespace(**dict(r._asdict(), value=renamed[r.id] if r.id in renamed else r.value,
+                                   value_given=r.value)) for r in rows]
     records, review_status = _truth(project)
     truth = {r.id: set(r.labels) for r in records}
     reviewed = sum(1 for st in review_status.values() if st == m.STATUS_REVIEWED)
@@ -262,12 +285,14 @@ def evaluate(project) -> dict:
     vocabulary = taxonomy | {x for t in truth.values() for x in t}
 
     # labels: predicted sets per (model, image) and pooled per image
-    usable = _usable_label_rows([r for r in rows if r.current], truth, reviewed_at, taxonomy)
-    per_model_image = _label_rows(usable)
+    usable = _usable_label_rows([r for r in rows if r.current], truth, reviewed_at)
+    latest_rows = _latest_rows(usable)
+    per_model_image = _label_rows(latest_rows, taxonomy)
     by_model = {}
     pooled: dict[int, set[str]] = {}
     for model_id, images in sorted(per_model_image.items()):
-        pred = {i: predicted_labels(v) for i, v in images.items()}
+        pred = {i: _predicted(v, taxonomy) for i, v in images.items()}
+        pred = {i: p for i, p in pred.items() if p or any(v in taxonomy for v, _ in images[i])}
         by_model[model_id] = _label_scores(pred, truth, vocabulary)
         for i, p in pred.items():
             pooled.setdefault(i, set()).update(p)
@@ -276,7 +301,7 @@ def evaluate(project) -> dict:
                       "model's top-1 per image; over reviewed or rejected images with label suggestions")
     labels["by_model"] = by_model
     labels["outside_taxonomy"] = sum(1 for r in rows if r.kind == "label" and r.outcome != "withdrawn"
-                                     and r.value not in taxonomy)
+                                     and (r.value is None or r.value not in taxonomy))
 
     # acceptance per model
     acc: dict[str, dict[str, int]] = defaultdict(lambda: {k: 0 for k in m.OUTCOMES})
@@ -314,8 +339,8 @@ def evaluate(project) -> dict:
     # calibration of label scores, against the labels the images have
     bins = [{"lo": i / N_BINS, "hi": (i + 1) / N_BINS, "count": 0, "_sum": 0.0, "_acc": 0} for i in range(N_BINS)]
     excluded = 0
-    for r in usable:
-        if r.score is None:
+    for r in latest_rows:  # the rows the per-label figures score
+        if r.score is None or r.value is None or r.value not in taxonomy:
             continue
         x = finite(r.score)
         if x is None or not 0.0 <= x <= 1.0:  # not a probability (an imported score)
@@ -368,8 +393,9 @@ def format_report(report: dict) -> str:
         return f"{100 * x:.1f}%" if pct else f"{x:.3f}"
 
     im = report["images"]
-    lines = [f"{im['reviewed']} reviewed images ({im.get('rejected', 0)} rejected), {report['suggestions']} "
-             f"suggestions, {im['with_label_suggestions']} of them with label suggestions", ""]
+    rejected = f" and {im['rejected']} rejected" if im.get("rejected") else ""
+    lines = [f"{im['reviewed']} reviewed images{rejected}, {report['suggestions']} suggestions; label "
+             f"suggestions scored over {im['with_label_suggestions']} reviewed images with label suggestions", ""]
     lab = report["labels"]
     lines.append("Labels (" + lab["rule"] + ")")
     w = max([20] + [len(row["label"]) for row in lab["per_label"]])  # whole names: two may share a start

@@ -405,6 +405,10 @@ class EvaluationDialog(QDialog):
             + (f"Caption edit distance <b>{_fmt(caps['mean_edit_distance'])}</b>. "
                if caps.get("mean_edit_distance") is not None else "Captions: no suggested caption decided yet. ")
             + (_acceptance_sentence(rates) if rates else "Acceptance: no suggestion decided yet.")
+            + (f" <b>{lab['outside_taxonomy']}</b> suggestions of labels no longer in the taxonomy left out."
+               if lab.get("outside_taxonomy") else "")
+            + (f" <b>{report['calibration_excluded']}</b> scores outside 0-1 left out of the calibration."
+               if report.get("calibration_excluded") else "")
         )
         rows = [r for r in lab["per_label"] if r["support"] or r["tp"] or r["fp"]]
 

@@ -133,6 +133,8 @@ def _describe_other(base: str, before, after) -> Optional[str]:
         return _revised(b, a)
     if base == "suggestion_renamed":
         return f"suggested label renamed: {_short(before)} {ARROW} {_short(after)}"
+    if base == "suggestion_label_removed":
+        return f"suggested label removed: {_short(before)}"
     text = _describe_file(base, before, after)
     if text is not None:
         return text
