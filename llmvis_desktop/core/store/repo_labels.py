@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 from . import models as m
 from .convert import dumps, label_def, loads
 from .records import LabelDef
-from .repo_review import current_labels, locked_image, set_labels
 
 PALETTE = (
     "#4caf50", "#e53935", "#fb8c00", "#8e24aa", "#1e88e5",
@@ -236,6 +235,33 @@ def usage(session: Session) -> dict[str, int]:
     return {name: n for name, n in rows}
 
 
+def _take_off(session: Session, label_id: int, name: str, image_ids: list[int], actor: str) -> None:
+    """Label ``name`` off these images, 500 at a time (each image locked in id order, as
+    every annotation change; one read of their labels, one delete, one bulk insert of
+    ``label_removed`` events: an event of its own, the actor's own edit of the image's
+    labels it is not). Per image it took 7 statements: 35 s for 10k images on a team's
+    PostgreSQL."""
+    now = m.utcnow()
+    for i in range(0, len(image_ids), 500):
+        chunk = image_ids[i:i + 500]
+        session.execute(select(m.Image.id).where(m.Image.id.in_(chunk)).order_by(m.Image.id).with_for_update())
+        labels: dict[int, list[str]] = {}
+        for image_id, label in session.execute(
+                select(m.ImageLabel.image_id, m.Label.name).join(m.Label, m.Label.id == m.ImageLabel.label_id)
+                .where(m.ImageLabel.image_id.in_(chunk))):
+            labels.setdefault(image_id, []).append(label)
+        session.execute(delete(m.ImageLabel).where(m.ImageLabel.label_id == label_id,
+                                                   m.ImageLabel.image_id.in_(chunk)),
+                        execution_options={"synchronize_session": False})
+        session.execute(insert(m.Event.__table__), [
+            {"image_id": image_id, "actor": actor, "at": now, "action": "label_removed",
+             "before": dumps(sorted(labels.get(image_id, []))),
+             "after": dumps(sorted(n for n in labels.get(image_id, []) if n != name)), "suggestion_id": None}
+            for image_id in chunk])
+        session.execute(update(m.Image).where(m.Image.id.in_(chunk)).values(updated_at=now, updated_by=actor),
+                        execution_options={"synchronize_session": False})
+
+
 def remove_label(session: Session, name: str, actor: str, *, force: bool = False) -> int:
     """Remove a label; images that carry it lose it, each with a history event.
 
@@ -260,12 +286,8 @@ def remove_label(session: Session, name: str, actor: str, *, force: bool = False
                 f"label {name!r} is on {len(image_ids) + len(removed)} image(s); remove it anyway with "
                 "--force (each image keeps the change in its history)"
             )
-        for image_id in image_ids:
-            locked_image(session, image_id)
-            remaining = [n for n in current_labels(session, image_id) if n != name]
-            # an event of its own: the actor's own edit of the image's labels it is not
-            set_labels(session, image_id, remaining, actor, action="label_removed")
-            removed.add(image_id)
+        _take_off(session, row.id, name, image_ids, actor)
+        removed.update(image_ids)
         try:
             with session.begin_nested():
                 session.execute(delete(m.Label).where(m.Label.id == row.id))
