@@ -187,6 +187,18 @@ def _cards_of(session: Session, name: str) -> list[tuple[int, int, str]]:
         if renamed.get(sid, value) == name]
 
 
+def _locked_labels(session: Session, chunk: list[int]) -> dict[int, list[str]]:
+    """Lock these images (id order, as every annotation change) and read their labels in
+    one query: {image id: label names}."""
+    session.execute(select(m.Image.id).where(m.Image.id.in_(chunk)).order_by(m.Image.id).with_for_update())
+    labels: dict[int, list[str]] = {}
+    for image_id, label in session.execute(
+            select(m.ImageLabel.image_id, m.Label.name).join(m.Label, m.Label.id == m.ImageLabel.label_id)
+            .where(m.ImageLabel.image_id.in_(chunk))):
+        labels.setdefault(image_id, []).append(label)
+    return labels
+
+
 def _rename_in_history(session: Session, label_id: int, old: str, new: str, actor: str) -> None:
     """The events of renaming label ``old`` (id ``label_id``) to ``new``: see :func:`update_label`."""
     now = m.utcnow()
@@ -194,12 +206,7 @@ def _rename_in_history(session: Session, label_id: int, old: str, new: str, acto
     events = []
     for i in range(0, len(image_ids), 500):  # locked in id order, as every annotation change
         chunk = image_ids[i:i + 500]
-        session.execute(select(m.Image.id).where(m.Image.id.in_(chunk)).order_by(m.Image.id).with_for_update())
-        labels: dict[int, list[str]] = {}
-        for image_id, label in session.execute(
-                select(m.ImageLabel.image_id, m.Label.name).join(m.Label, m.Label.id == m.ImageLabel.label_id)
-                .where(m.ImageLabel.image_id.in_(chunk))):
-            labels.setdefault(image_id, []).append(label)
+        labels = _locked_labels(session, chunk)
         for image_id in chunk:
             before = sorted(labels.get(image_id, []))
             after = sorted(new if n == old else n for n in before)
@@ -244,12 +251,7 @@ def _take_off(session: Session, label_id: int, name: str, image_ids: list[int], 
     now = m.utcnow()
     for i in range(0, len(image_ids), 500):
         chunk = image_ids[i:i + 500]
-        session.execute(select(m.Image.id).where(m.Image.id.in_(chunk)).order_by(m.Image.id).with_for_update())
-        labels: dict[int, list[str]] = {}
-        for image_id, label in session.execute(
-                select(m.ImageLabel.image_id, m.Label.name).join(m.Label, m.Label.id == m.ImageLabel.label_id)
-                .where(m.ImageLabel.image_id.in_(chunk))):
-            labels.setdefault(image_id, []).append(label)
+        labels = _locked_labels(session, chunk)
         session.execute(delete(m.ImageLabel).where(m.ImageLabel.label_id == label_id,
                                                    m.ImageLabel.image_id.in_(chunk)),
                         execution_options={"synchronize_session": False})
