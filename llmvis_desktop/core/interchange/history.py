@@ -43,9 +43,9 @@ from .common import (
     is_dicom_name,
     iso,
     neutral_name,
-    repair_links,
     visible_controls,
 )
+from .export_rows import repair_links
 from .files import write_atomic
 
 FORMAT = "llmvis-history"

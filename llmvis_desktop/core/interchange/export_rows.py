@@ -1,0 +1,213 @@
+"""The rows an export writes, read from the database: :func:`gather` pages through the
+images in relpath order, ``CHUNK`` per query round, with their labels, suggestions
+and repair links (:func:`repair_links`, also the history export's), reading a header
+now where the index has not; the refusal of 8-bit PNG names that clash. The row
+shapes, naming and :class:`.common.ExportContext` are in :mod:`.common`.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Iterator, Optional
+
+from sqlalchemy import and_, select
+from sqlalchemy.orm import aliased
+
+from ..store import models as m
+from .common import (
+    CHUNK,
+    COPY_FORMATS,
+    PNG_SUFFIX,
+    ExportContext,
+    ExportRow,
+    InterchangeError,
+    SuggestionOut,
+    export_name,
+    is_dicom,
+    iso,
+    visible_controls,
+)
+
+
+def repair_links(ctx: ExportContext, s) -> tuple[set[int], set[int], dict[int, int], set[int]]:
+    """What the repairs say about naming, in session ``s``: (the DICOM images that are a
+    repair's source, every image DICOM-derived through a chain of repairs from one (named
+    neutrally, de-identified), output image id -> source image id (undone repairs too),
+    the outputs of repairs not undone (only these are ``derived_from`` their source))."""
+    opts = ctx.options
+    dicom_sources: set[int] = set()
+    derived: dict[int, int] = {}  # output image id -> source image id (undone repairs too: DICOM naming)
+    linked: set[int] = set()  # outputs of repairs not undone: only these are derived_from their source
+    pairs: list[tuple[int, int]] = []
+    if opts.include_repairs or opts.anonymize:
+        for src_id, out_id, src_rel, src_fmt, unlinked_at in s.execute(
+            select(m.Repair.source_image_id, m.Repair.output_image_id, m.Image.relpath, m.Image.format,
+                   m.Repair.unlinked_at)
+            .join(m.Image, m.Image.id == m.Repair.source_image_id)
+        ):
+            if out_id is not None and (unlinked_at is None or out_id not in linked):
+                derived[out_id] = src_id
+                if unlinked_at is None:
+                    linked.add(out_id)
+            if out_id is not None:
+                pairs.append((src_id, out_id))
+            if is_dicom(ctx.project.root, src_rel, src_fmt):
+                dicom_sources.add(src_id)
+    # a repair of a repair of a DICOM image is DICOM-derived too (its name, the source's
+    # name written as derived_from): it went out under the patient's file name
+    dicom_like = set(dicom_sources)
+    grew = True
+    while grew:
+        grew = False
+        for src_id, out_id in pairs:
+            if src_id in dicom_like and out_id not in dicom_like:
+                dicom_like.add(out_id)
+                grew = True
+    return dicom_sources, dicom_like, derived, linked
+
+
+def gather(ctx: ExportContext, chunk: int = CHUNK, decided: bool = False) -> Iterator[list[ExportRow]]:
+    """Yield the rows to export in relpath order, ``chunk`` images per query round.
+
+    Each round reads one keyset page of images, then their labels and (optionally)
+    pending suggestions with a range join on the unique relpath, so no giant IN lists.
+    """
+    opts = ctx.options
+    with ctx.project.store.read() as s:
+        dicom_sources, dicom_like, derived, linked = repair_links(ctx, s)
+        source_rel: dict[int, str] = {}
+        source_deep: set[int] = set()  # sources written as 8-bit PNG: their names end with PNG_SUFFIX
+        if derived:
+            for i, rel, depth in s.execute(select(m.Image.id, m.Image.relpath, m.Image.bit_depth)
+                                           .where(m.Image.id.in_(set(derived.values())))):
+                source_rel[i] = rel
+                if depth and depth > 8:
+                    source_deep.add(i)
+    to_8bit = opts.images_8bit and ctx.fmt in COPY_FORMATS
+    if to_8bit:
+        _refuse_8bit_clashes(ctx)
+    cols = (m.Image.id, m.Image.relpath, m.Image.width, m.Image.height, m.Image.caption,
+            m.Image.review_status, m.Image.updated_by, m.Image.updated_at, m.Image.format, m.Image.status,
+            m.Image.bit_depth, m.Image.frames)
+    last: Optional[str] = None
+    while True:
+        ctx.token.check()
+        with ctx.project.store.read() as s:
+            stmt = select(*cols).order_by(m.Image.relpath).limit(chunk)
+            if last is not None:
+                stmt = stmt.where(m.Image.relpath > last)
+            if opts.reviewed_only:
+                stmt = stmt.where(m.Image.review_status == m.STATUS_REVIEWED)
+            page = s.execute(stmt).all()
+            if not page:
+                return
+            lo, hi = page[0][1], page[-1][1]
+            in_range = and_(m.Image.relpath >= lo, m.Image.relpath <= hi)
+            labels: dict[int, list[str]] = {}
+            for image_id, name in s.execute(
+                select(m.ImageLabel.image_id, m.Label.name)
+                .join(m.Image, m.Image.id == m.ImageLabel.image_id)
+                .join(m.Label, m.Label.id == m.ImageLabel.label_id)
+                .where(in_range)
+            ):
+                labels.setdefault(image_id, []).append(name)
+            sugg: dict[int, list[SuggestionOut]] = {}
+            if opts.include_suggestions:
+                outcomes = ("pending", "accepted", "edited", "rejected") if decided else ("pending",)
+                for r in s.execute(
+                    select(m.Suggestion.image_id, m.Suggestion.kind, m.Suggestion.value, m.Suggestion.score,
+                           m.Suggestion.model_id, m.Suggestion.model_revision, m.Suggestion.prompt,
+                           m.Suggestion.outcome, m.Suggestion.final_value, m.Suggestion.decided_by,
+                           m.Suggestion.decided_at)
+                    .join(m.Image, m.Image.id == m.Suggestion.image_id)
+                    .where(in_range, m.Suggestion.outcome.in_(outcomes))
+                    .order_by(m.Suggestion.image_id, m.Suggestion.kind, m.Suggestion.value, m.Suggestion.model_id,
+                              m.Suggestion.id)
+                ):
+                    sugg.setdefault(r[0], []).append(SuggestionOut(*r[1:10], iso(r[10])))
+        rows = []
+        for image_id, rel, w, h, caption, status, by, at, fmt, index_status, depth, frames in page:
+            src_id = derived.get(image_id)
+            dicom_file = is_dicom(ctx.project.root, rel, fmt)
+            dicom = dicom_file or image_id in dicom_like
+            name = export_name(ctx, rel, dicom, dicom_file)
+            if index_status == m.STATUS_MISSING:  # e.g. a repair's file deleted on undo
+                if not (caption or labels.get(image_id) or status in (m.STATUS_REVIEWED, m.STATUS_REJECTED)):
+                    ctx.warn(f"{name}: file is missing (deleted or moved since it was indexed); not exported")
+                    continue
+                # a reviewer's work on a file on a disk not mounted now is still the team's
+                ctx.warn(f"{name}: file is missing (deleted or moved since it was indexed); its "
+                         f"annotations are exported")
+            shown = visible_controls(caption)
+            if shown != caption or any(visible_controls(sg.value) != sg.value
+                                       or visible_controls(sg.prompt) != sg.prompt
+                                       or visible_controls(sg.final_value) != sg.final_value
+                                       for sg in sugg.get(image_id, ())):
+                ctx.warn(f"{name}: control characters in the caption or a suggestion are written as visible "
+                         "symbols (form feed -> \u240c): XML cannot carry them and an import refuses them")
+                caption = shown
+                sugg[image_id] = [replace(sg, value=visible_controls(sg.value), prompt=visible_controls(sg.prompt),
+                                          final_value=visible_controls(sg.final_value))
+                                  for sg in sugg.get(image_id, ())]
+            if ((w is None or h is None or (depth is None and ctx.fmt in COPY_FORMATS))
+                    and index_status != m.STATUS_MISSING):
+                w, h, depth = header_now(ctx.project, rel)  # its header is not known (yet): read it now
+            as_8bit = to_8bit and bool(depth and depth > 8) and not dicom_file
+            if as_8bit:
+                name += PNG_SUFFIX
+            derived_from = None
+            if opts.include_repairs and image_id in linked and src_id in source_rel:
+                srel = source_rel[src_id]
+                derived_from = export_name(ctx, srel, src_id in dicom_like, dicom_file=src_id in dicom_sources)
+                if to_8bit and src_id in source_deep and src_id not in dicom_sources:
+                    derived_from += PNG_SUFFIX
+            rows.append(ExportRow(
+                image_id, rel, name, w, h, caption or None,
+                tuple(sorted(labels.get(image_id, ()))), status, by, iso(at), dicom, derived_from,
+                tuple(sugg.get(image_id, ())), index_status != m.STATUS_ERROR, dicom_file,
+                depth, frames, as_8bit,
+            ))
+        last = page[-1][1]
+        yield rows
+        if len(page) < chunk:
+            return
+
+
+def _refuse_8bit_clashes(ctx) -> None:
+    """A deep image written as ``<name>.png`` where the project also has an image of that
+    very name: both would be written to one file (one overwriting the other) under two
+    records. Refused before anything is written, naming them."""
+    other = aliased(m.Image)
+    with ctx.project.store.read() as s:
+        pairs = s.execute(
+            select(m.Image.relpath, m.Image.bit_depth)
+            .join(other, other.relpath == m.Image.relpath + PNG_SUFFIX)
+            .order_by(m.Image.relpath)).all()
+    # (a few names at most: the depth of one the index has not read yet is read now)
+    clashes = [rel for rel, depth in pairs
+               if (depth if depth is not None else (header_now(ctx.project, rel)[2] or 0)) > 8][:5]
+    if clashes:
+        named = ", ".join(f"{rel} -> {rel}{PNG_SUFFIX}" for rel in clashes)
+        raise InterchangeError(
+            f"--images-8bit would write {named} over an image of the project with that name; "
+            "rename one of them, or export without --images-8bit (nothing was written)")
+
+
+def size_now(project, relpath: str) -> tuple[Optional[int], Optional[int]]:
+    """(width, height) from the file's header, for an image whose header the index has not
+    stored (not read yet, or its read failed); (None, None) when it cannot be read. The
+    database is not written: an export only reads it."""
+    return header_now(project, relpath)[:2]
+
+
+def header_now(project, relpath: str) -> tuple[Optional[int], Optional[int], Optional[int]]:
+    """(width, height, bit depth) from the file's header, as :func:`size_now`."""
+    from ..imaging.errors import ImageReadError
+    from ..imaging.reader import DEFAULT_MAX_PIXELS, read_header
+
+    limit = getattr(project, "max_pixels", None) or DEFAULT_MAX_PIXELS
+    try:
+        meta = read_header(Path(project.root) / relpath, max_pixels=limit)
+    except ImageReadError:
+        return None, None, None
+    return meta.width, meta.height, meta.bit_depth
