@@ -8,7 +8,9 @@ available is left out, never a reason for the window to fail.
 
 The repair actions (the repair dialog, undo/redo of an accepted repair, the
 repair-training job) are the :class:`~.repair_actions.RepairActions` mixin, in their
-own module; :class:`RepairCommand` is re-exported here.
+own module; :class:`RepairCommand` is re-exported here. The dialogs it opens
+(Settings, Export/Import, Keyboard shortcuts, the reviewer's name) are the
+:class:`~.dialog_actions.DialogActions` mixin.
 """
 from __future__ import annotations
 
@@ -18,8 +20,9 @@ import time
 from typing import Optional
 
 from PySide6.QtCore import QObject, Qt, QTimer
-from PySide6.QtWidgets import QDockWidget, QInputDialog, QMessageBox
+from PySide6.QtWidgets import QDockWidget
 
+from .dialog_actions import DialogActions
 from .repair_actions import RepairActions, RepairCommand  # noqa: F401  (RepairCommand re-exported)
 from .workers import void
 
@@ -38,7 +41,7 @@ def _optional(module: str, cls: str, *args):
         return None
 
 
-class PanelController(RepairActions, QObject):
+class PanelController(RepairActions, DialogActions, QObject):
     def __init__(self, win) -> None:
         super().__init__(win)
         self.win = win
@@ -422,7 +425,7 @@ class PanelController(RepairActions, QObject):
             if str(job.id) == str(job_id):
                 job.cancel()
 
-    # --- status bar and reviewer ---
+    # --- status bar ---
     def show_job_status(self, job) -> None:
         active = self.win.jobs.active()
         if not active:
@@ -441,87 +444,3 @@ class PanelController(RepairActions, QObject):
         if frac is not None:
             self.win.job_bar.setValue(int(frac * 1000))
         self.win.job_bar.show()
-
-    def ask_reviewer(self) -> None:
-        try:
-            from .dialogs.reviewer_dialog import ask_reviewer_name
-            name = ask_reviewer_name(self.win, self.win.config.reviewer)
-        except ImportError:
-            name, ok = QInputDialog.getText(self.win, "Reviewer", "Your name (recorded in the history):",
-                                            text=self.win.config.reviewer)
-            name = name if ok else None
-        if name and name.strip():
-            self.win.config.reviewer = name.strip()
-            self.win._save_config()
-
-    # --- dialogs -------------------------------------------------------------------------------
-    def open_settings(self) -> None:
-        win = self.win
-        try:
-            from .dialogs.settings_dialog import SettingsDialog
-        except ImportError:
-            QMessageBox.information(win, "Settings", "The settings dialog is not available in this build.")
-            return
-        dlg = SettingsDialog(win.config, win)
-        if dlg.exec():
-            cfg = dlg.result_config()
-            moved = cfg.thumbnail_cache_dir() != win.config.thumbnail_cache_dir()
-            win.config = cfg
-            win._save_config()
-            win.grid.set_thumb_size(cfg.thumbnail_size)
-            if moved:  # applied now (it took effect only at the next start, unsaid)
-                note = win.use_thumbnail_cache()
-                if note:
-                    win.show_error(note)
-                else:
-                    win.statusBar().showMessage(f"Thumbnails are now cached in {cfg.thumbnail_cache_dir()}", 8000)
-
-    def open_interchange(self, mode: str = "export") -> None:
-        win = self.win
-        if win.project is None:
-            return
-        from .dialogs.interchange_dialog import ExportImportDialog
-
-        dlg = getattr(self, "interchange_dialog", None)
-        if dlg is not None:  # one dialog: the open one comes to the front
-            if not dlg.is_running():
-                dlg.mode.setCurrentIndex(dlg.mode.findData(mode))
-            dlg.show()
-            dlg.raise_()
-            dlg.activateWindow()
-            return
-        # the export or import is a job of the window: the Jobs panel shows it (progress,
-        # Cancel); closing the dialog leaves it running, closing the project or the window
-        # cancels it and waits for it. The form's choices are kept in the project, for
-        # each reviewer (as the review position is).
-        key = f"interchange:{win.config.reviewer or 'anonymous'}"
-        dlg = ExportImportDialog(win.project, win, mode=mode, jobs=win.jobs, actor=win.reviewer, settings_key=key)
-        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dlg.job_started.connect(self._interchange_started)
-        dlg.destroyed.connect(lambda *_: setattr(self, "interchange_dialog", None))
-        self.interchange_dialog = dlg
-        dlg.show()  # non-modal
-
-    def _interchange_started(self, job, mode: str) -> None:
-        """Follow the job itself: an import that ends after its dialog was closed still
-        refreshes the grid."""
-        if mode == "import":
-            job.signals.result.connect(void(lambda _report: self._interchange_done()))
-
-    def _interchange_done(self) -> None:
-        if self.win.project is None:
-            return
-        self.refresh_after_bulk()
-        self.win.statusBar().showMessage("Import finished; the grid shows the imported annotations.", 6000)
-
-    def show_shortcuts(self) -> None:
-        win = self.win
-        try:
-            from .dialogs.shortcuts_dialog import ShortcutsDialog
-            dlg = ShortcutsDialog(win)
-            dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        except ImportError:
-            lines = [f"{a.shortcut().toString()}\t{a.text()}" for a in win.review.actions().values()]
-            QMessageBox.information(win, "Keyboard shortcuts", "\n".join(lines))
-            return
-        dlg.show()  # non-modal: the reviewer can keep it open while working
