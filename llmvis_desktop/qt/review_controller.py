@@ -8,7 +8,9 @@ holding both snapshots and updates just that grid row from the returned record (
 re-read). Undo/redo write the snapshot back with ``review_actions.apply_state``
 (history actions ``undo:...``/``redo:...``), so the audit trail records them too.
 The undo stack only moves once the database write has succeeded: a locked or
-unreachable database leaves stack and database in step and tells the user.
+unreachable database leaves stack and database in step and tells the user. The
+command and the undo/redo steps are in :mod:`.review_undo` (the
+:class:`~.review_undo.ReviewUndo` mixin).
 
 Keys (window-wide actions, see :meth:`ReviewController.actions`): Right/J next,
 Left/K previous, N next unreviewed, Return accept (+ pending suggestions: best caption, labels >= 0.5 or the best) and next,
@@ -21,11 +23,12 @@ import logging
 from typing import Callable, Optional
 
 from PySide6.QtCore import QObject, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence, QUndoCommand, QUndoStack
+from PySide6.QtGui import QAction, QKeySequence, QUndoStack
 
 from ..core import review_actions as ra
 from ..core.store.records import ImageFilter, ImageRecord
 from ..core.tasks import FOREGROUND
+from .review_undo import ReviewUndo, StateCommand
 from .workers import ACTION_HOLD_S, foreground
 
 log = logging.getLogger(__name__)
@@ -59,37 +62,7 @@ _UNREACHABLE = ("connection is bad", "connection refused", "could not connect", 
                 "connection timed out", "ssl syscall error", "the connection is closed")
 
 
-class StateCommand(QUndoCommand):
-    """An already-applied change of one image: undo/redo write a snapshot back."""
-
-    def __init__(self, ctl: "ReviewController", image_id: int, before: dict, after: dict,
-                 text: str) -> None:
-        super().__init__(text)
-        self.ctl = ctl
-        self.image_id = image_id
-        self.before = before
-        self.after = after
-        self.applied_by_controller = True  # the first redo (on push) does nothing
-        self.moves_on = False  # set for Accept/Reject, which went on to the next image
-
-    def redo(self) -> None:
-        if self.applied_by_controller:
-            self.applied_by_controller = False
-            return
-        self.write(undo=False)
-
-    def undo(self) -> None:
-        self.write(undo=True)
-
-    def write(self, undo: bool) -> None:
-        """Take the change back (``undo``) or make it again, against the image as it is now."""
-        if undo:
-            self.ctl._write_state(self.image_id, self.before, "undo", expect=self.after)
-        else:
-            self.ctl._write_state(self.image_id, self.after, "redo", expect=self.before)
-
-
-class ReviewController(QObject):
+class ReviewController(ReviewUndo, QObject):
     current_changed = Signal(object)  # ImageRecord | None
     record_changed = Signal(object)  # ImageRecord after an action (current or not)
     error = Signal(str)
@@ -381,57 +354,6 @@ class ReviewController(QObject):
         if self.before_action is not None:
             return self.before_action() is not False
         return True
-
-    # --- undo / redo ------------------------------------------------------------------
-    def undo(self) -> None:
-        self._step(undo=True)
-
-    def redo(self) -> None:
-        self._step(undo=False)
-
-    def _step(self, undo: bool) -> None:
-        # a caption being typed is saved first (then it is what Undo takes back): saved
-        # later, when the step selected its image, its new command deleted the one just
-        # undone (a RuntimeError) and Redo was lost
-        if not self._flush():
-            return
-        stack = self.undo_stack
-        if not (stack.canUndo() if undo else stack.canRedo()):
-            return
-        cmd = stack.command(stack.index() - 1 if undo else stack.index())
-        text, image_id = cmd.text(), cmd.image_id
-        try:
-            cmd.write(undo)
-        except Exception as exc:
-            self._report(exc)  # the stack did not move: it still matches the database
-            return
-        # the database holds the new state: move the stack without writing again
-        self._skip_write = True
-        try:
-            stack.undo() if undo else stack.redo()
-        finally:
-            self._skip_write = False
-        row = self.model.row_of(image_id)
-        if row is not None and (self.current is None or self.current.id != image_id):
-            self.grid.select_row(row)
-        if not undo and getattr(cmd, "moves_on", False) and self._has_next():
-            # a redone Delete (or Enter) moves on as the action did: left on the image, the
-            # next Enter turned the rejection just redone into "reviewed"
-            self.next()
-        self.message.emit(("Undone: " if undo else "Redone: ") + text)
-
-    _skip_write = False
-
-    def _write_state(self, image_id: int, state: dict, prefix: str, expect: Optional[dict] = None) -> None:
-        """Undo/redo: take back (or make again) only what the action changed; what someone
-        else changed since on the team's database stays, and the user is told."""
-        if self._skip_write:
-            return
-        res = ra.apply_state(self.project, image_id, state, self.actor(), prefix, expect=expect)
-        self._show_record(res.record)
-        if res.skipped:
-            fields = ", ".join(dict.fromkeys(res.skipped))
-            self.message.emit(f"{prefix.capitalize()}: left the {fields} alone: changed by someone else since.")
 
     # --- helpers ----------------------------------------------------------------------
     def _has_next(self) -> bool:

@@ -1,0 +1,104 @@
+"""The review controller's undo stack: :class:`StateCommand`, one already-applied change
+of one image, and the :class:`ReviewUndo` mixin that moves the stack only once the
+database write has succeeded (Ctrl+Z / Ctrl+Shift+Z).
+
+Undo/redo write a snapshot back with ``review_actions.apply_state`` (history actions
+``undo:...``/``redo:...``), taking back only what the action changed: what someone else
+changed since stays, and the reviewer is told. :class:`ReviewUndo` is a mixin of
+:class:`~.review_controller.ReviewController`: it uses the host's ``project``,
+``actor``, ``undo_stack``, ``model``, ``grid``, ``current``, ``message``, and its
+``_flush``, ``_report``, ``_show_record``, ``_has_next`` and ``next``. Other commands
+on the stack (:class:`~.repair_actions.RepairCommand`) have ``image_id`` and ``write``
+too.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+from PySide6.QtGui import QUndoCommand
+
+from ..core import review_actions as ra
+
+
+class StateCommand(QUndoCommand):
+    """An already-applied change of one image: undo/redo write a snapshot back."""
+
+    def __init__(self, ctl: "ReviewUndo", image_id: int, before: dict, after: dict,
+                 text: str) -> None:
+        super().__init__(text)
+        self.ctl = ctl
+        self.image_id = image_id
+        self.before = before
+        self.after = after
+        self.applied_by_controller = True  # the first redo (on push) does nothing
+        self.moves_on = False  # set for Accept/Reject, which went on to the next image
+
+    def redo(self) -> None:
+        if self.applied_by_controller:
+            self.applied_by_controller = False
+            return
+        self.write(undo=False)
+
+    def undo(self) -> None:
+        self.write(undo=True)
+
+    def write(self, undo: bool) -> None:
+        """Take the change back (``undo``) or make it again, against the image as it is now."""
+        if undo:
+            self.ctl._write_state(self.image_id, self.before, "undo", expect=self.after)
+        else:
+            self.ctl._write_state(self.image_id, self.after, "redo", expect=self.before)
+
+
+class ReviewUndo:
+    """Undo and redo of the review controller (see the module docstring)."""
+
+    def undo(self) -> None:
+        self._step(undo=True)
+
+    def redo(self) -> None:
+        self._step(undo=False)
+
+    def _step(self, undo: bool) -> None:
+        # a caption being typed is saved first (then it is what Undo takes back): saved
+        # later, when the step selected its image, its new command deleted the one just
+        # undone (a RuntimeError) and Redo was lost
+        if not self._flush():
+            return
+        stack = self.undo_stack
+        if not (stack.canUndo() if undo else stack.canRedo()):
+            return
+        cmd = stack.command(stack.index() - 1 if undo else stack.index())
+        text, image_id = cmd.text(), cmd.image_id
+        try:
+            cmd.write(undo)
+        except Exception as exc:
+            self._report(exc)  # the stack did not move: it still matches the database
+            return
+        # the database holds the new state: move the stack without writing again
+        self._skip_write = True
+        try:
+            stack.undo() if undo else stack.redo()
+        finally:
+            self._skip_write = False
+        row = self.model.row_of(image_id)
+        if row is not None and (self.current is None or self.current.id != image_id):
+            self.grid.select_row(row)
+        if not undo and getattr(cmd, "moves_on", False) and self._has_next():
+            # a redone Delete (or Enter) moves on as the action did: left on the image, the
+            # next Enter turned the rejection just redone into "reviewed"
+            self.next()
+        self.message.emit(("Undone: " if undo else "Redone: ") + text)
+
+    _skip_write = False
+
+    def _write_state(self, image_id: int, state: dict, prefix: str, expect: Optional[dict] = None) -> None:
+        """Undo/redo: take back (or make again) only what the action changed; what someone
+        else changed since on the team's database stays, and the user is told."""
+        if self._skip_write:
+            return
+        res = ra.apply_state(self.project, image_id, state, self.actor(), prefix, expect=expect)
+        self._show_record(res.record)
+        if res.skipped:
+            fields = ", ".join(dict.fromkeys(res.skipped))
+            self.message.emit(f"{prefix.capitalize()}: left the {fields} alone: changed by someone else since.")
