@@ -13,6 +13,7 @@ import cv2  # noqa: E402,F401 - a runtime dependency
 
 from llmvis_desktop.core.repair import RepairError  # noqa: E402
 from llmvis_desktop.core.repair import apply as apply_mod  # noqa: E402
+from llmvis_desktop.core.repair import save as save_mod  # noqa: E402
 from llmvis_desktop.core.repair.checkpoint import save_checkpoint  # noqa: E402
 from llmvis_desktop.core.repair.inference import component_boxes, dilate, inpaint  # noqa: E402
 
@@ -138,7 +139,7 @@ def test_full_disk_leaves_no_partial_file(tmp_path, ckpt, monkeypatch):
     mask = np.zeros((32, 32), bool)
     mask[8:16, 8:16] = True
     calls = {"n": 0}
-    real = apply_mod._write_file
+    real = save_mod._write_file
 
     def fake(path, data):
         calls["n"] += 1
@@ -148,7 +149,7 @@ def test_full_disk_leaves_no_partial_file(tmp_path, ckpt, monkeypatch):
             raise OSError(errno.ENOSPC, "No space left on device")
         real(path, data)
 
-    monkeypatch.setattr(apply_mod, "_write_file", fake)
+    monkeypatch.setattr(save_mod, "_write_file", fake)
     with pytest.raises(RepairError, match="disk is full"):
         apply_mod.repair_file(src, mask, checkpoint=ckpt)
     left = [p for p in (tmp_path / "repaired").rglob("*") if p.is_file()]
@@ -184,9 +185,9 @@ def test_read_only_output_folder_is_a_clear_error(tmp_path, monkeypatch, where):
         raise OSError(errno.EROFS, "Read-only file system")
 
     if where == "folder":
-        monkeypatch.setattr(apply_mod.tempfile, "mkstemp", read_only)
+        monkeypatch.setattr(save_mod.tempfile, "mkstemp", read_only)
     else:
-        monkeypatch.setattr(apply_mod, "_write_file", read_only)
+        monkeypatch.setattr(save_mod, "_write_file", read_only)
     with pytest.raises(RepairError, match=r"cannot save .*repaired.*read-only file system.*repair_output"):
         apply_mod.repair_file(src, mask, method="telea")
     left = [p for p in (tmp_path / "repaired").rglob("*") if p.is_file()]
@@ -569,7 +570,7 @@ def test_a_tiff_repair_keeps_the_source_resolution_and_description(tmp_path):
     # tifffile's own shape description is not carried over as if it were the source's
     plain = tmp_path / "plain.tif"
     tifffile.imwrite(plain, img)
-    assert "description" not in apply_mod.tiff_source_meta(plain)
+    assert "description" not in save_mod.tiff_source_meta(plain)
 
 
 def _cli_apply(argv, capsys):

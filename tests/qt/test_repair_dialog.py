@@ -228,7 +228,7 @@ def test_repair_dialog_accept_in_a_read_only_folder_says_so(qtbot, brick_project
     with its stale "Compare with the slider" status."""
     import errno
 
-    from llmvis_desktop.core.repair import apply
+    from llmvis_desktop.core.repair import save
     from llmvis_desktop.qt.dialogs.repair_dialog import RepairDialog
 
     dlg = RepairDialog(brick_project / "brick.png", None)
@@ -242,7 +242,7 @@ def test_repair_dialog_accept_in_a_read_only_folder_says_so(qtbot, brick_project
     def read_only(*a, **k):
         raise OSError(errno.EROFS, "Read-only file system")
 
-    monkeypatch.setattr(apply.tempfile, "mkstemp", read_only)
+    monkeypatch.setattr(save.tempfile, "mkstemp", read_only)
     got = []
     dlg.repaired.connect(got.append)
     dlg.save_repair()
