@@ -1,6 +1,7 @@
 """Defect repair dialog: paint a mask, run a repair in the background, compare
 before/after (slider or toggle, and the three engines side by side), accept to save a
-new file in ``repaired/`` with provenance.  The original is never touched.
+new file in ``repaired/`` with provenance.  The original is never touched. Accept
+saves on a worker: the :class:`~.repair_saving.RepairSaving` mixin.
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from ...core.repair import DEFAULT_DETAIL
 from ..screen import fit_to_screen
 from ..widgets.mask_editor import MaskEditor, to_qimage
 from ..workers import JobManager
+from .repair_saving import STALE_MESSAGE, RepairSaving
 
 METHOD_NAMES = {"gan": "GAN (learned)", "telea": "Telea (OpenCV)", "ns": "Navier-Stokes (OpenCV)"}
 
@@ -66,7 +68,7 @@ class BeforeAfterView(QWidget):
         p.end()
 
 
-class RepairDialog(QDialog):
+class RepairDialog(RepairSaving, QDialog):
     """``RepairDialog(image_path, project=None, checkpoint=None, out_dir=None)``.
 
     Emits ``repaired(RepairResult)`` after a repair is accepted and saved."""
@@ -375,101 +377,7 @@ class RepairDialog(QDialog):
     def _on_error(self, msg: str) -> None:
         self.status.setText(f"Repair failed: {msg}")
 
-    # --- accept: the file is encoded and written on a worker (a large TIFF's compression
-    # took seconds on the GUI thread); the dialog stays open, its controls off, until it is
-    @property
-    def saving(self) -> bool:
-        """True while an accepted repair is being saved, until its outcome is shown (its
-        controls are off meanwhile)."""
-        return self._save_job is not None
-
-    def wait_saved(self, timeout: float = 60.0) -> bool:
-        """Block until a save in progress has ended (written and recorded, or failed); True
-        when none is running now. For the project closing under an open dialog."""
-        return self._save_job is None or self._save_done.wait(timeout)
-
-    def save_repair(self) -> None:
-        from ...core.repair import RepairError
-        from ...core.repair.apply import repair_file
-
-        if self._closed or self._save_job is not None:
-            return
-        meth = self.method.currentData()
-        prev = self.results.get(meth)
-        if prev is None:
-            self.status.setText("Run the repair first.")
-            return
-        mask = self._results_mask
-        if mask is None or not np.array_equal(mask, self.editor.mask()):
-            # never pair pixels computed from one mask with another mask as provenance
-            self._mask_changed()
-            self.status.setText(STALE_MESSAGE)
-            return
-        done = self._save_done = threading.Event()
-
-        def work(token, progress, path=self.image_path, mask=mask, meth=meth, ck=self.checkpoint,
-                 out_dir=self.out_dir, project=self.project, actor=self.actor, prev=prev, frame=self.frame):
-            # repair_file writes the file first and records the repair only once it is written
-            try:
-                return repair_file(path, mask, method=meth, checkpoint=ck, out_dir=out_dir, project=project,
-                                   actor=actor, detail=prev.params["detail"], seed=prev.params["seed"],
-                                   result_pixels=prev.pixels, result_checkpoint_hash=prev.checkpoint_hash,
-                                   mask_source="painted", frame=frame)
-            except (RepairError, OSError) as exc:  # a read-only or full output folder: said in the dialog
-                return exc
-            finally:
-                done.set()
-
-        self._set_saving(True)
-        self.status.setText("Saving…")
-        job = self.jobs.start("Save repair", work)
-        self._save_job = job
-        self._save_slots = [
-            (job.signals.result, lambda out, j=job: self._save_result(j, out)),
-            (job.signals.error, lambda e, j=job: self._save_failed(j, e)),
-            (job.signals.cancelled, lambda j=job: self._save_failed(j, None)),
-        ]
-        for signal, slot in self._save_slots:
-            signal.connect(slot)
-
-    def _set_saving(self, on: bool) -> None:
-        for w in (self.editor, self.method, self.run_btn, self.detail, self.seed, self.side_by_side, self.buttons):
-            w.setEnabled(not on)
-        if not on:
-            self.accept_btn.setEnabled(self.results.get(self.method.currentData()) is not None)
-
-    def _end_save(self, job) -> bool:
-        """Forget the save job; False when it is not this open dialog's (closed meanwhile)."""
-        if job is not self._save_job:
-            return False
-        for signal, slot in self._save_slots:
-            try:
-                signal.disconnect(slot)
-            except (RuntimeError, TypeError):
-                pass
-        self._save_job, self._save_slots = None, []
-        return self._alive()
-
-    def _save_result(self, job, out) -> None:
-        if not self._end_save(job):
-            return
-        if isinstance(out, Exception):
-            self._save_failed(None, out)
-            return
-        self.result = out
-        self._set_saving(False)
-        self.repaired.emit(self.result)
-        self.accept()
-
-    def _save_failed(self, job, exc) -> None:
-        if job is not None and not self._end_save(job):
-            return
-        self._set_saving(False)
-        if exc is None:
-            self.status.setText("Not saved: the save was cancelled; Accept saves it again.")
-        else:
-            self.status.setText(f"Not saved: {exc}")
-
+    # --- accept: saved on a worker by the RepairSaving mixin (:mod:`.repair_saving`)
     def reject(self) -> None:  # noqa: D401 - QDialog API
         if self.saving:  # Cancel, Escape or the close button while the file is written: it is finished first
             self.status.setText("Saving… (the dialog closes when the file is saved)")
@@ -501,8 +409,6 @@ class RepairDialog(QDialog):
         if self._own_jobs:
             self.jobs.shutdown()
 
-
-STALE_MESSAGE = "The mask or the settings changed during the repair: run the repair again."
 
 
 def _device_name(device) -> str:
