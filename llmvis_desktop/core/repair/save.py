@@ -37,7 +37,7 @@ def output_format(src_format: Optional[str], pixels: np.ndarray, inverted: bool 
 def encode(pixels: np.ndarray, fmt: str, inverted: bool = False, hints: Optional[dict] = None,
            tiff_meta: Optional[dict] = None) -> bytes:
     """``hints``: how to show it (a DICOM source's window and S-curve), kept in a TIFF's
-    description for the reader (:data:`..imaging.reader.DISPLAY_HINTS`). ``tiff_meta``: a
+    description for the reader (:data:`..imaging.tiff.DISPLAY_HINTS`). ``tiff_meta``: a
     TIFF source's resolution, unit and description (:func:`tiff_source_meta`), kept in a
     TIFF output."""
     buf = io.BytesIO()
@@ -56,7 +56,7 @@ def encode(pixels: np.ndarray, fmt: str, inverted: bool = False, hints: Optional
         if hints:
             import json
 
-            from ..imaging.reader import DISPLAY_HINTS
+            from ..imaging.tiff import DISPLAY_HINTS
 
             extra = {"description": json.dumps({DISPLAY_HINTS: hints}), "metadata": None}
         meta = tiff_meta or {}
@@ -97,7 +97,7 @@ def tiff_source_meta(path: Path, frame: int = 0) -> dict:
 def _generated_description(text: str) -> bool:
     import json
 
-    from ..imaging.reader import DISPLAY_HINTS
+    from ..imaging.tiff import DISPLAY_HINTS
 
     try:
         value = json.loads(text)

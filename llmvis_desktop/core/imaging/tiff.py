@@ -1,0 +1,138 @@
+"""Read a TIFF with tifffile: 16-bit, float, multi-page, MinIsWhite and palette TIFFs at
+full depth, with the TIFF orientation applied; a truncated file caught at header time
+(:func:`_check_data_inside`) and the display hints a repair of a DICOM image writes
+(:data:`DISPLAY_HINTS`). A plain 8-bit single-page TIFF is left to Pillow.
+
+Used by :mod:`.reader` (:func:`.reader.read_header`, :func:`.reader.read_image`), which
+imports it when it first reads a TIFF, as it does :mod:`.dicom`.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PIL import Image
+
+from .errors import TRUNCATED, ImageReadError, check_size
+from .reader import _HUGE, ImageMeta, _check_frame, _decode_error
+
+
+def _orient(arr: np.ndarray, orientation: int) -> np.ndarray:
+    """Apply a TIFF/EXIF orientation (1-8) to an HxW[xC] array."""
+    if orientation in (2, 4, 5, 7):
+        arr = arr[:, ::-1] if orientation in (2, 7) else arr[::-1]
+    if orientation in (5, 6, 7, 8):  # 5: transpose, 6: rot 90 CW, 7: transverse, 8: rot 90 CCW
+        arr = np.swapaxes(arr, 0, 1)
+        if orientation in (6, 7):
+            arr = arr[:, ::-1]
+        elif orientation == 8:
+            arr = arr[::-1]
+    elif orientation == 3:
+        arr = arr[::-1, ::-1]
+    return np.ascontiguousarray(arr)
+
+
+def _tiff_page_info(page) -> tuple[int, int, int, int, str, bool, int]:
+    """(width, height, bit_depth, channels, mode, is_float, orientation) of a tifffile page."""
+    bits = int(page.bitspersample)
+    samples = int(page.samplesperpixel)
+    is_float = int(page.sampleformat) == 3
+    palette = int(page.photometric) == 3
+    depth = 32 if is_float or bits > 16 else (16 if bits > 8 else 8)
+    channels = 3 if palette else samples
+    if palette:
+        mode = "P"
+    elif channels == 1:
+        mode = {8: "L", 16: "I;16"}.get(depth, "F" if is_float else "I")
+    else:
+        mode = {3: "RGB", 4: "RGBA"}.get(channels, f"{channels}ch") + ("" if depth == 8 else f";{depth}")
+    tag = page.tags.get(274)
+    orientation = int(tag.value) if tag is not None and 1 <= int(tag.value) <= 8 else 1
+    width, height = int(page.imagewidth), int(page.imagelength)
+    if orientation >= 5:
+        width, height = height, width
+    return width, height, depth, channels, mode, is_float, orientation
+
+
+#: the key of the display hints a repair of a DICOM image writes in its TIFF's description
+DISPLAY_HINTS = "llmvis_display"
+
+
+def _display_hints(page) -> tuple[tuple[float, float] | None, bool]:
+    """(window, S-curve) a repair of a DICOM image wrote into its TIFF, so that it shows as
+    its source did (it was shown through an automatic window, linear: another study)."""
+    import json
+
+    try:
+        text = page.description or ""
+        if DISPLAY_HINTS not in text:
+            return None, False
+        hints = json.loads(text).get(DISPLAY_HINTS) or {}
+        c, w = (float(v) for v in hints.get("window") or ())
+        ok = math.isfinite(c) and math.isfinite(w) and w > 0
+        return ((c, w) if ok else None), bool(hints.get("sigmoid"))
+    except (ValueError, TypeError, AttributeError):
+        return None, False
+
+
+def _check_data_inside(tf, page, path) -> None:
+    """Catch a truncated TIFF at header time (the header sits at the start, so it reads
+    fine): every strip or tile of the first page must end inside the file. No data is
+    read, only the offsets and byte counts the header gives."""
+    try:
+        size = int(tf.filehandle.size)
+        offsets, counts = page.dataoffsets, page.databytecounts
+        end = max((int(o) + int(n) for o, n in zip(offsets, counts) if n), default=0)
+    except Exception:  # no usable offsets: left to the decoder (Pillow may still read it)
+        return
+    if not len(offsets):  # the table of strips or tiles points past the end (tifffile dropped it)
+        raise ImageReadError(path, f"{TRUNCATED} (the table of its image data is missing or lies past "
+                                   f"the end of the file: the file was cut short)")
+    if end > size:
+        raise ImageReadError(path, f"{TRUNCATED} (the image data runs to byte {end} but the file has "
+                                   f"{size}: the file was cut short)")
+
+
+def read_tiff(fh, path, frame, max_pixels, *, decode: bool):
+    """Header (and pixels) via tifffile; returns None when Pillow should decode instead."""
+    import tifffile
+
+    try:
+        with tifffile.TiffFile(fh) as tf:
+            frames = len(tf.pages)
+            page = tf.pages.first
+            width, height, depth, channels, mode, _, orientation = _tiff_page_info(page)
+            check_size(path, width, height, max_pixels)
+            # MinIsWhite gray (8 bits or more): kept as stored and shown inverted, like
+            # DICOM MONOCHROME1 (Pillow would invert the values themselves)
+            white = int(page.photometric) == 0 and channels == 1 and int(page.bitspersample) >= 8
+            if not decode:  # the header pass: the data must be in the file
+                _check_data_inside(tf, page, path)
+            window, sigmoid = _display_hints(page)
+            meta = ImageMeta(width, height, "TIFF", depth, channels, frames, mode, white, sigmoid, window)
+            pil_ok = (frames == 1 and depth == 8 and not white and window is None
+                      and width * height <= (Image.MAX_IMAGE_PIXELS or _HUGE))
+            if pil_ok or not decode:
+                return (None if pil_ok else meta), None
+            _check_frame(path, frame, frames)
+            page = tf.pages[frame]
+            arr = page.asarray()
+            if int(page.planarconfig) == 2 and arr.ndim == 3:
+                arr = np.moveaxis(arr, 0, -1)
+            if int(page.photometric) == 3 and page.colormap is not None:
+                arr = (np.moveaxis(page.colormap[:, arr], 0, -1) // 257).astype(np.uint8)
+            if arr.ndim == 3 and arr.shape[2] == 1:
+                arr = arr[:, :, 0]
+            return meta, _orient(arr, _tiff_page_info(page)[6])
+    except ImageReadError:
+        raise
+    except (ValueError, KeyError) as exc:
+        if "imagecodecs" in str(exc):  # e.g. LZW without imagecodecs: Pillow can decode it
+            fh.seek(0)
+            return None, None
+        raise _decode_error(path, exc) from None
+    except Exception as exc:  # tifffile raises a wide variety on corrupt files
+        fh.seek(0)
+        if decode:
+            return None, None  # give Pillow a chance; it reports its own error
+        raise _decode_error(path, exc) from None
