@@ -289,7 +289,10 @@ class ReviewController(ReviewUndo, QObject):
                         lambda: ra.set_status(self.project, image_id, status, self.actor()))
 
     def mark_reviewed(self) -> None:
-        self.set_status("reviewed")
+        # said every time: the line left by the previous image's Enter ("Accepted ...")
+        # otherwise read as if it were about this one
+        if self.set_status("reviewed"):
+            self.message.emit("Marked reviewed.")
 
     def accept(self) -> None:
         """Accept the pending suggestions (best caption; the label cards scoring >= 0.5,
@@ -307,9 +310,7 @@ class ReviewController(ReviewUndo, QObject):
 
         def action():
             res = ra.accept(self.project, image_id, self.actor(), shown=shown)
-            said = accept_message(res.decided)
-            if said:
-                self.message.emit(said)
+            self.message.emit(accept_message(res.decided))
             return res
 
         self._act_and_next("Accept", image_id, action)
@@ -334,8 +335,13 @@ class ReviewController(ReviewUndo, QObject):
         if image_id is None:
             return
         shown = self._shown(image_id)
-        self._act_and_next("Reject", image_id,
-                           lambda: ra.reject(self.project, image_id, self.actor(), shown=shown))
+
+        def action():
+            res = ra.reject(self.project, image_id, self.actor(), shown=shown)
+            self.message.emit(reject_message(res.decided))
+            return res
+
+        self._act_and_next("Reject", image_id, action)
 
     #: image id -> the ids of the suggestion cards on screen for it, or None (no panel):
     #: set by the window; Accept and Reject decide only those (another reviewer's job may
@@ -427,9 +433,10 @@ class ReviewController(ReviewUndo, QObject):
 def accept_message(decided) -> str:
     """The status-bar line after Accept (Enter): what it accepted, how many label cards it
     rejected (below the threshold: ``core.review_actions._pick_for_accept``), and a caption
-    kept over the model's. Empty when it decided no card."""
+    kept over the model's. Said also when it decided no card: the previous image's line
+    must not stay up as if it were about this one."""
     if not decided:
-        return ""
+        return "Marked reviewed; no suggestion was pending."
     labels = sorted({d.value for d in decided if d.kind == "label" and d.outcome == "accepted"})
     caption = [d for d in decided if d.kind == "caption"]
     rejected = [d for d in decided if d.kind == "label" and d.outcome == "rejected"]
@@ -446,3 +453,11 @@ def accept_message(decided) -> str:
         text += (f" Rejected {n} label card{'s' if n != 1 else ''} below the threshold "
                  f"(score < {ra.ACCEPT_LABEL_SCORE:g}, not the best).")
     return text
+
+
+def reject_message(decided) -> str:
+    """The status-bar line after Reject (Delete): how many cards it rejected."""
+    n = len(decided)
+    if not n:
+        return "Marked rejected; no suggestion was pending."
+    return f"Marked rejected; rejected {n} suggestion{'s' if n != 1 else ''}."

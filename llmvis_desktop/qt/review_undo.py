@@ -84,9 +84,10 @@ class ReviewUndo:
         row = self.model.row_of(image_id)
         if row is not None and (self.current is None or self.current.id != image_id):
             self.grid.select_row(row)
-        if not undo and getattr(cmd, "moves_on", False) and self._has_next():
+        if row is not None and not undo and getattr(cmd, "moves_on", False) and self._has_next():
             # a redone Delete (or Enter) moves on as the action did: left on the image, the
-            # next Enter turned the rejection just redone into "reviewed"
+            # next Enter turned the rejection just redone into "reviewed"; an image no
+            # longer listed (a filter applied again) leaves the reviewer's place alone
             self.next()
         self.message.emit(("Undone: " if undo else "Redone: ") + text)
 

@@ -40,3 +40,62 @@ def test_enter_accepts_the_best_label_card_not_every_one(qtbot, window, labelled
     with Project.open(labelled_folder) as p:
         assert p.image(cur).labels == ()
         assert {s.outcome for s in p.suggestions(cur)} == {"pending"}
+
+
+def test_every_review_key_replaces_the_status_line(qtbot, window, labelled_folder):
+    """After Enter on an image with cards, the line "Accepted ... Rejected 1 label card"
+    stayed up through Enter on an image with nothing pending, Delete and R on the next
+    ones (4 s), as if it were about them; Delete never said what it rejected."""
+    win = window
+    project = open_and_index(qtbot, win, labelled_folder)
+    ids = project.image_ids()
+    first = win.review.current.id
+    third = ids[ids.index(first) + 2]
+    project.add_suggestions([NewSuggestion(first, "label", "scratch", "zero-shot-a", score=0.9),
+                             NewSuggestion(first, "label", "dent", "zero-shot-a", score=0.1),
+                             NewSuggestion(third, "label", "dent", "zero-shot-a", score=0.7),
+                             NewSuggestion(third, "caption", "a dent", "cap-a", score=0.7)])
+    win.review._refresh(first)
+    win.grid.setFocus()
+    bar = win.statusBar()
+    QTest.keyClick(win.grid, Qt.Key.Key_Return)
+    assert "Rejected 1 label card" in bar.currentMessage()
+    QTest.keyClick(win.grid, Qt.Key.Key_Return)  # the second image: no card pending
+    assert bar.currentMessage() == "Marked reviewed; no suggestion was pending."
+    assert win.review.current.id == third
+    win.review._refresh(third)
+    QTest.keyClick(win.grid, Qt.Key.Key_Delete)
+    assert bar.currentMessage() == "Marked rejected; rejected 2 suggestions."
+    QTest.keyClick(win.grid, Qt.Key.Key_Delete)
+    assert bar.currentMessage() == "Marked rejected; no suggestion was pending."
+    QTest.keyClick(win.grid, Qt.Key.Key_R)
+    assert bar.currentMessage() == "Marked reviewed."
+
+
+def test_redo_of_an_image_no_longer_listed_leaves_the_place_alone(qtbot, window, labelled_folder):
+    """In a re-applied "Unreviewed" queue, each Ctrl+Y of an Enter or Delete whose image
+    had dropped out moved the reviewer's unrelated selection on one row (0 -> 1 -> 2),
+    skipping images never looked at."""
+    win = window
+    open_and_index(qtbot, win, labelled_folder)
+    fb = win.filter_bar
+    fb.status.setCurrentIndex(fb.status.findText("Unreviewed"))
+    qtbot.waitUntil(lambda: win.model.rowCount() > 4, timeout=3000)
+    total = win.model.rowCount()
+    win.grid.select_row(0)
+    win.grid.setFocus()
+    QTest.keyClick(win.grid, Qt.Key.Key_Return)
+    QTest.keyClick(win.grid, Qt.Key.Key_Delete)
+    # the filter applied again: the two drop out
+    fb.status.setCurrentIndex(0)
+    fb.status.setCurrentIndex(fb.status.findText("Unreviewed"))
+    qtbot.waitUntil(lambda: win.model.rowCount() == total - 2, timeout=3000)
+    win.grid.select_row(0)
+    place = win.review.current.id
+    QTest.keyClick(win.grid, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    QTest.keyClick(win.grid, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert win.review.current.id == place
+    QTest.keyClick(win.grid, Qt.Key.Key_Y, Qt.KeyboardModifier.ControlModifier)
+    QTest.keyClick(win.grid, Qt.Key.Key_Y, Qt.KeyboardModifier.ControlModifier)
+    assert win.statusBar().currentMessage().startswith("Redone")
+    assert win.review.current.id == place
