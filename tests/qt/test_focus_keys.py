@@ -228,3 +228,31 @@ def test_dialogs_fit_a_960x540_screen(qtbot, window, labelled_folder, monkeypatc
         qtbot.addWidget(dlg)
         assert dlg.width() <= 960 and dlg.height() <= 540 - screen.FRAME_MARGIN.height(), type(dlg).__name__
         dlg.close()
+
+
+def test_tab_reaches_the_suggestion_cards_before_the_history(qtbot, window, labelled_folder):
+    """The cards (made as an image needs them) were at the end of the focus chain: Tab
+    from the caption went to History and Jobs before the cards' Accept / Edit / Reject."""
+    from llmvis_desktop.core.store.records import NewSuggestion
+
+    win = window
+    project = open_and_index(qtbot, win, labelled_folder)
+    cur = win.review.current.id
+    ids = project.add_suggestions([NewSuggestion(cur, "label", "dent", "zero-shot-a", score=0.7),
+                                   NewSuggestion(cur, "caption", "a dent", "cap-a", score=0.6)])
+    win.review._refresh(cur)
+    panel = win.panel_ctl.suggestions
+    qtbot.waitUntil(lambda: all(panel.card(i) is not None for i in ids), timeout=3000)
+    seen, w = [win.grid], win.grid.nextInFocusChain()
+    while w is not win.grid and len(seen) < 5000:
+        if w.focusPolicy() & Qt.FocusPolicy.TabFocus and w.isVisible() and w.isEnabled():
+            seen.append(w)
+        w = w.nextInFocusChain()
+    names = [f"{type(w).__name__}:{w.objectName()}" for w in seen]
+    caption = max(seen.index(w) for w in seen if win.panel_ctl.caption.isAncestorOf(w))
+    buttons = [seen.index(w) for w in seen if panel.isAncestorOf(w) and w.objectName() in ("sgAccept", "sgReject")]
+    history = [seen.index(w) for w in seen if win.panel_ctl.history.isAncestorOf(w)
+               or w is win.panel_ctl.history]
+    jobs = [seen.index(w) for w in seen if win.panel_ctl.jobs.isAncestorOf(w) or w is win.panel_ctl.jobs]
+    assert len(buttons) == 4, names
+    assert caption < min(buttons) and max(buttons) < min(history + jobs), names

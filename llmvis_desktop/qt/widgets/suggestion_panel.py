@@ -340,6 +340,7 @@ class SuggestionPanel(QWidget):
     rejected = Signal(int)
     edited = Signal(int, str)
     finished = Signal()  # an edit saved or cancelled, a card decided: the grid takes the keys back
+    cardsAdded = Signal()  # new cards were made: the window puts their buttons in its Tab order
 
     def __init__(self, parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
@@ -407,6 +408,14 @@ class SuggestionPanel(QWidget):
         edits = {sid: card.open_edit() for sid, card in self._cards.items()}
         return {sid: text for sid, text in edits.items() if text is not None}
 
+    def tab_stops(self) -> list[QWidget]:
+        """The panel's controls in the order Tab should visit them: the card list, each
+        card's buttons (and edit box) from the top card down, then "Ask the image"."""
+        stops = [self.scroll]
+        for card in self._pool:
+            stops += [w for w in card.findChildren(QWidget) if w.focusPolicy() & Qt.FocusPolicy.TabFocus]
+        return stops + [self.ask_edit]
+
     def card_ids(self) -> set[int]:
         """The suggestions shown as cards now."""
         return set(self._cards)
@@ -425,6 +434,7 @@ class SuggestionPanel(QWidget):
             key=lambda s: (s.outcome != "pending", _KIND_ORDER.get(s.kind, 9),
                            -(s.score if s.score is not None else -1.0), s.id),
         )
+        grown = len(self._pool) < len(ordered)
         while len(self._pool) < len(ordered):
             card = _Card(self)
             self._pool.append(card)
@@ -440,6 +450,8 @@ class SuggestionPanel(QWidget):
             card = self._cards.get(sid)
             if card is not None and card.edit_button is not None:
                 card.resume_edit(text, focus)
+        if grown:
+            self.cardsAdded.emit()
         empty = not ordered
         self.placeholder.setVisible(empty)
         self.placeholder_scroll.setVisible(empty)
