@@ -923,3 +923,58 @@ def test_a_label_studio_export_that_fails_leaves_no_config_behind(proj, tmp_path
     monkeypatch.setattr(labelstudio, "write_atomic", real)
     export_project(proj, "labelstudio", out)  # no --force needed
     assert out.exists() and labelstudio.config_path(out).exists()
+
+
+@pytest.mark.parametrize("fmt, side", [("coco", "x.captions.json"), ("labelstudio", "x.label_config.xml")])
+@pytest.mark.parametrize("fail", ["write", "rename"])
+def test_a_two_file_export_that_fails_leaves_both_old_files(proj, tmp_path, monkeypatch, fmt, side, fail):
+    """COCO (labels + captions file) and Label Studio (tasks + label config) re-exported
+    with --force onto a full disk replaced the side file, then failed on the main one: the
+    new captions beside the old labels, the old captions gone."""
+    import errno
+    import builtins
+
+    from llmvis_desktop.core.interchange import files
+
+    out = tmp_path / "x.json"
+    export_project(proj, fmt, out)
+    old_main, old_side = out.read_bytes(), (tmp_path / side).read_bytes()
+    proj.set_caption(proj.image_by_path("img0.png").id, "changed since the first export", "tester")
+    proj.add_label("pitting")  # the Label Studio config lists the labels
+    if fail == "write":  # the disk fills while the main file is written
+        real_open = builtins.open
+
+        def full(path, *a, **kw):
+            if str(path).endswith(".x.json.part"):
+                raise OSError(errno.ENOSPC, "No space left on device")
+            return real_open(path, *a, **kw)
+
+        monkeypatch.setattr(builtins, "open", full)
+    else:  # the rename of the main file fails, after the side file's
+        real_replace = os.replace
+
+        def refuse(src, dst):
+            if str(src).endswith(".x.json.part"):
+                raise OSError(errno.EIO, "Input/output error")
+            return real_replace(src, dst)
+
+        monkeypatch.setattr(files.os, "replace", refuse)
+    with pytest.raises(OSError, match="x.json"):
+        export_project(proj, fmt, out, force=True)
+    assert out.read_bytes() == old_main and (tmp_path / side).read_bytes() == old_side
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("x") or p.name.startswith(".x")) \
+        == sorted(["x.json", side])
+
+
+def test_coco_import_refuses_a_captions_file_of_another_export(proj, tmp_path):
+    """A COCO export killed between its two renames left the new captions file beside the
+    old labels file; an import mixed the two states of the project."""
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.mkdir(), second.mkdir()
+    export_project(proj, "coco", first / "x.json")
+    proj.set_caption(proj.image_by_path("img0.png").id, "changed since the first export", "tester")
+    export_project(proj, "coco", second / "x.json")
+    (first / "x.captions.json").write_bytes((second / "x.captions.json").read_bytes())
+    with pytest.raises(InterchangeError, match="x.captions.json is not from the same export as x.json"):
+        import_file(proj, "coco", first / "x.json")
+    import_file(proj, "coco", second / "x.json")  # a matching pair imports

@@ -18,14 +18,14 @@ the taxonomy (named in a warning), except from an llmvis export (its whole taxon
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
 from ..store.records import NewSuggestion
-import os
 
 from .common import ExportContext, InterchangeError
-from .files import write_atomic
+from .files import write_pair_atomic
 from .target import check_file_target
 from .parsing import (
     MISSING,
@@ -98,17 +98,19 @@ def export(ctx: ExportContext) -> None:
         "images": [{k: img[k] for k in ("id", "file_name", "width", "height")} for img in images],
         "annotations": captions,
     }
+    # both files carry the same id, a digest of what both hold but their names (the same
+    # project state exports the same bytes): an import refuses a labels file beside the
+    # captions of another export
+    digest = hashlib.sha256()
+    for part in (doc, caps):
+        body = {k: v for k, v in part.items() if k != "info"}
+        digest.update(json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass"))
+    doc["info"]["llmvis_export_id"] = caps["info"]["llmvis_export_id"] = digest.hexdigest()[:16]
     text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))  # one-shot: the C encoder
     cap_text = json.dumps(caps, ensure_ascii=False, separators=(",", ":"))
-    # the captions file first, and taken back when the labels file cannot be written
-    had_captions = os.path.lexists(captions_file)
-    write_atomic(captions_file, lambda fh: fh.write(cap_text), replace=ctx.force)
-    try:
-        write_atomic(ctx.out, lambda fh: fh.write(text), replace=ctx.force)
-    except BaseException:
-        if not had_captions:
-            captions_file.unlink(missing_ok=True)
-        raise
+    # both written in full, then put in place together: a full disk or a failed rename
+    # left the new captions file beside the old labels file
+    write_pair_atomic([(captions_file, cap_text), (Path(ctx.out), text)], replace=ctx.force)
     ctx.report.images = len(images)
     ctx.report.annotations = ann_id + len(captions)
     ctx.report.suggestions = len(suggestions)
@@ -153,6 +155,10 @@ def _captions_beside(path: Path, info: dict, images: dict, warnings: list) -> "l
     if not isinstance(doc, dict) or not isinstance(doc.get("images"), list) or not isinstance(
             doc.get("annotations", []), list):
         raise InterchangeError(f"{name}: not a COCO captions file")
+    theirs = doc.get("info", {}).get("llmvis_export_id") if isinstance(doc.get("info"), dict) else None
+    if info.get("llmvis_export_id") and theirs != info["llmvis_export_id"]:
+        raise InterchangeError(f"{name} is not from the same export as {path.name} (an export stopped "
+                               f"part way, or one of the two copied from elsewhere?); export again")
     names = {img.get("id"): img.get("file_name") for img in doc["images"] if isinstance(img, dict)}
     for iid, fname in names.items():
         if iid in images and images[iid] != fname:

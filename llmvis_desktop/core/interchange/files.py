@@ -61,6 +61,55 @@ def write_atomic(path: Path, write: Callable[[object], None], mode: str = "w", r
         raise
 
 
+def write_pair_atomic(files: list[tuple[Path, str]], replace: bool = False) -> None:
+    """Write files that belong together (an export's labels file and its side file) so
+    they are both old or both new: every one is written in full to a temporary sibling
+    first (a full disk fails here, before any is replaced), then they are renamed into
+    place back to back; a rename that fails puts back the files already replaced (the old
+    ones are kept aside until then) and removes the new ones that had no old file."""
+    paths = [refuse_non_file(Path(p)) for p, _ in files]
+    temps: list[Path] = []
+    try:
+        for path, (_, text) in zip(paths, files):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.part")
+            temps.append(tmp)
+            try:
+                with open(tmp, "w", encoding="utf-8", newline="") as fh:
+                    fh.write(text)
+            except OSError as exc:
+                raise OSError(exc.errno, f"cannot write {path}: {exc.strerror or exc}") from exc
+        if not replace:
+            for path in paths:
+                if os.path.lexists(path):
+                    raise InterchangeError(f"{path}: exists; pass --force to replace it, or choose another path")
+        done: list[tuple[Path, "Path | None"]] = []  # replaced, and where its old file is kept
+        try:
+            for path, tmp in zip(paths, temps):
+                kept = None
+                if os.path.lexists(path):
+                    kept = path.with_name(f".{path.name}.old")
+                    os.replace(path, kept)
+                done.append((path, kept))
+                try:
+                    os.replace(tmp, path)
+                except OSError as exc:
+                    raise OSError(exc.errno, f"cannot write {path}: {exc.strerror or exc}") from exc
+        except BaseException:
+            for path, kept in reversed(done):
+                if kept is not None:
+                    os.replace(kept, path)
+                else:
+                    path.unlink(missing_ok=True)
+            raise
+        for _, kept in done:
+            if kept is not None:
+                kept.unlink(missing_ok=True)
+    finally:
+        for tmp in temps:
+            tmp.unlink(missing_ok=True)
+
+
 # --- folder names for labels ------------------------------------------------------
 
 _UNSAFE = set('/\\%:*?"<>|\0')

@@ -17,7 +17,6 @@ Review status, reviewer and time travel as ``data.llmvis_*`` fields.
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 from urllib.parse import unquote
@@ -25,7 +24,7 @@ from urllib.parse import unquote
 from ..store.records import NewSuggestion
 from .coco import load_json
 from .common import ExportContext, InterchangeError
-from .files import write_atomic
+from .files import write_pair_atomic
 from .target import check_file_target
 from .parsing import (
     MISSING,
@@ -110,16 +109,10 @@ def export(ctx: ExportContext) -> None:
         ctx.tick(len(tasks), total)
     text = json.dumps(tasks, ensure_ascii=False, separators=(",", ":"))  # one-shot: the C encoder
     choices = "\n".join(f'    <Choice value="{_xml_attr(lbl.name)}"/>' for lbl in ctx.project.labels())
-    # the config first, and taken back when the tasks cannot be written: a config left alone
-    # made the next export need --force
-    had_config = os.path.lexists(config)
-    write_atomic(config, lambda fh: fh.write(LABEL_CONFIG.format(choices=choices)), replace=ctx.force)
-    try:
-        write_atomic(ctx.out, lambda fh: fh.write(text), replace=ctx.force)
-    except BaseException:
-        if not had_config:
-            config.unlink(missing_ok=True)
-        raise
+    # both written in full, then put in place together: the new config was left beside the
+    # old tasks file when the tasks could not be written (a full disk)
+    write_pair_atomic([(config, LABEL_CONFIG.format(choices=choices)), (Path(ctx.out), text)],
+                      replace=ctx.force)
     ctx.report.images = len(tasks)
     ctx.report.files_written += 2
 
