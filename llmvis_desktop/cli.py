@@ -48,6 +48,7 @@ def cmd_index(args) -> int:
         finally:
             bar.close()
         counts = project.counts_by_status()
+        unreadable = project.unreadable_files(UNREADABLE_SHOWN) if counts.get("error") else []
     summary = {
         "listed": result.seen,
         "added": result.added,
@@ -57,6 +58,7 @@ def cmd_index(args) -> int:
         "moved": result.moved,  # moved or renamed files: their rows (reviews, history) kept
         "headers_read": read,
         "errors": counts.get("error", 0),
+        "unreadable": [{"path": rel, "error": why} for rel, why in unreadable],
         "unreadable_folders": [f"{p}: {why}" for p, why in result.unreadable_folders],
         "skipped": [{"count": sk.count, "reason": sk.reason, "examples": sk.examples} for sk in result.skipped],
     }
@@ -70,9 +72,23 @@ def cmd_index(args) -> int:
         )
         for line in summary["unreadable_folders"]:
             print(f"warning: folder not listed: {line}", file=sys.stderr)
+        for line in unreadable_lines(unreadable, summary["errors"]):
+            print(f"warning: {line}", file=sys.stderr)
         for line in result.skipped_lines():
             print(f"warning: {line}", file=sys.stderr)
     return EXIT_OK
+
+
+#: damaged files named by `index` (and `info` as text) before "... and N more"
+UNREADABLE_SHOWN = 10
+
+
+def unreadable_lines(files: list[tuple[str, str]], total: int, more: str = "`llmvis info --json` lists them all"):
+    """One line per damaged file (its path and why), then how many more there are."""
+    lines = [f"could not read {rel}: {why}" for rel, why in files]
+    if total > len(files):
+        lines.append(f"... and {total - len(files)} more unreadable files ({more})")
+    return lines
 
 
 def cmd_info(args) -> int:
@@ -88,6 +104,9 @@ def cmd_info(args) -> int:
     print("labels    " + (", ".join(f"{k} {v}" for k, v in info["labels"].items()) or "(none)"))
     print("suggest.  " + ", ".join(f"{k} {v}" for k, v in info["suggestions"].items()))
     print(f"repairs   {info['repairs']}")
+    bad = [(u["path"], u["error"]) for u in info["unreadable"]]
+    for line in unreadable_lines(bad[:UNREADABLE_SHOWN], len(bad), more="--json lists them all"):
+        print(f"unreadable {line}")
     if not info["images"] and info["indexed"]:
         print(f"(no images found in {info['root']}: it is indexed and holds no image files)", file=sys.stderr)
     elif not info["images"]:

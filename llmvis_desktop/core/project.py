@@ -204,7 +204,14 @@ class Project:
                 "suggestions": {k: rs.outcome_counts(s).get(k, 0) for k in m.OUTCOMES},
                 "repairs": rrep.repair_count(s),
                 "indexed": rf.listed_once(s) or bool(by_status),  # False: never indexed
+                # the damaged files by name, with why (by_status "error" counts them)
+                "unreadable": [{"path": rel, "error": why} for rel, why in ri.unreadable(s)],
             }
+
+    def unreadable_files(self, limit: Optional[int] = None) -> list[tuple[str, str]]:
+        """(relpath, why) of the files the index could not read, by name (the first ``limit``)."""
+        with self.store.read() as s:
+            return ri.unreadable(s, limit)
 
     # --- taxonomy -------------------------------------------------------------
     def labels(self) -> list[LabelDef]:

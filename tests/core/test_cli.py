@@ -451,3 +451,33 @@ def test_a_usage_error_with_json_prints_the_error_object(png_folder, capsys, mon
         main(["info", str(png_folder), "--json"])
     captured = capsys.readouterr()
     assert exc.value.code == 2 and json.loads(captured.out)["exit_code"] == 2
+
+
+def test_index_and_info_name_the_damaged_files(png_folder, capsys):
+    """index, info and suggest said "2 unreadable" / "error 2" and never which files,
+    though the database keeps each one's reason."""
+    (png_folder / "zero.png").write_bytes(b"")
+    good = next(p for p in sorted(png_folder.iterdir()) if p.suffix == ".png" and p.stat().st_size)
+    (png_folder / "cut.png").write_bytes(good.read_bytes()[:40])
+    assert main(["index", str(png_folder), "--quiet"]) == 0
+    err = capsys.readouterr().err
+    assert "could not read cut.png:" in err and "could not read zero.png:" in err, err
+    assert main(["index", str(png_folder), "--json"]) == 0
+    out = capsys.readouterr().out
+    summary = json.loads(out.strip().splitlines()[-1])
+    assert [u["path"] for u in summary["unreadable"]] == ["cut.png", "zero.png"]
+    assert all(u["error"] for u in summary["unreadable"])
+    assert main(["info", str(png_folder), "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert [u["path"] for u in info["unreadable"]] == ["cut.png", "zero.png"]
+    assert main(["info", str(png_folder)]) == 0
+    out = capsys.readouterr().out
+    assert "unreadable could not read zero.png: " in out
+
+
+def test_unreadable_lines_say_how_many_more():
+    from llmvis_desktop.cli import unreadable_lines
+
+    lines = unreadable_lines([("a.png", "empty file (0 bytes)")], 4)
+    assert lines == ["could not read a.png: empty file (0 bytes)",
+                     "... and 3 more unreadable files (`llmvis info --json` lists them all)"]

@@ -278,6 +278,14 @@ def counts_by_status(session: Session) -> dict[str, int]:
     return {status: n for status, n in rows}
 
 
+def unreadable(session: Session, limit: Optional[int] = None) -> list[tuple[str, str]]:
+    """(relpath, why) of the files the index could not read (damaged, cut short, empty),
+    by name; the first ``limit`` of them."""
+    q = (select(m.Image.relpath, m.Image.error).where(m.Image.status == m.STATUS_ERROR)
+         .order_by(m.Image.relpath).limit(limit))
+    return [(rel, why or "unreadable") for rel, why in session.execute(q)]
+
+
 def labels_of(session: Session, ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
     out: dict[int, list[str]] = {}
     for chunk in _chunks(list(ids), 500):

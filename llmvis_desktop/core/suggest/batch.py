@@ -167,8 +167,11 @@ def run_suggest(
     listed = project.image_ids(flt, sort="name")
     ids = [i for i in listed if i not in unreadable]
     if len(ids) < len(listed):
+        named = project.unreadable_files(3)
+        eg = f" (damaged: {', '.join(rel for rel, _ in named)}{', ...' if len(named) == 3 else ''})" if named else ""
         report.messages.append(f"{_count(len(listed) - len(ids), 'image')} could not be read when indexed "
-                               f"(missing or damaged files) and got no suggestions; `llmvis info` counts them")
+                               f"(missing or damaged files){eg} and got no suggestions; `llmvis info` names "
+                               f"the damaged ones and why")
     done = {r.role: (done_image_ids(project, r.info, r.kind, r.prompt) if only_unsuggested else set())
             for r in roles}
 
