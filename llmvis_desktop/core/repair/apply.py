@@ -25,7 +25,7 @@ from ..errors import first_line
 from ..hashing import file_sha256
 from ..tasks import CancelToken
 from . import DEFAULT_DETAIL, METHODS, STARTER_CHECKPOINT, RepairError
-from .save import atomic_write, encode, output_format, tiff_source_meta
+from .save import atomic_write, encode, output_format, source_meta
 
 DEFAULT_DIR = "repaired"
 MASK_DIR = ".masks"
@@ -290,8 +290,8 @@ def repair_file(
     Image.fromarray(m.astype(np.uint8) * 255).save(mbuf, format="PNG")
     atomic_write(mask_path, mbuf.getvalue())
     try:
-        tiff_meta = tiff_source_meta(image_path, data.frame) if fmt == "tiff" and data.meta.format == "TIFF" else None
-        atomic_write(out_path, encode(repaired, fmt, inverted, hints if fmt == "tiff" else None, tiff_meta))
+        kept = source_meta(image_path, data.meta.format, data.frame)
+        atomic_write(out_path, encode(repaired, fmt, inverted, hints if fmt == "tiff" else None, kept))
     except BaseException:
         mask_path.unlink(missing_ok=True)
         raise

@@ -1,0 +1,86 @@
+"""Where a repair is saved and what it keeps of its source: the colour profile, the
+resolution and EXIF of a PNG/JPEG, a DICOM's pixel spacing; the configured output
+folder in the CLI; a repair of a repair beside its parent, not nested."""
+import functools
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from llmvis_desktop.core.repair import apply as apply_mod
+
+from repair_helpers import one_torch_thread  # noqa: F401 - fixture
+
+ORIENTATION, MAKE, DATETIME, EXIF_IFD, DATETIME_ORIGINAL = 0x0112, 0x010F, 0x0132, 0x8769, 0x9003
+
+
+@functools.lru_cache(maxsize=None)
+def _profile() -> bytes:
+    """An sRGB profile, made once (its header holds the time it was made)."""
+    from PIL import ImageCms
+
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+
+
+def _camera_image(path, orientation=1):
+    """A 40x60 RGB image with an ICC profile, 300 dpi and camera EXIF."""
+    rng = np.random.default_rng(3)
+    im = Image.fromarray(rng.integers(0, 255, (40, 60, 3)).astype(np.uint8))
+    ex = im.getexif()
+    ex[MAKE] = "CamMaker"
+    ex[DATETIME] = "2026:01:02 03:04:05"
+    ex[ORIENTATION] = orientation
+    ex.get_ifd(EXIF_IFD)[DATETIME_ORIGINAL] = "2026:01:02 03:04:05"
+    kw = {"quality": 95} if path.suffix == ".jpg" else {}
+    im.save(path, icc_profile=_profile(), dpi=(300, 300), exif=ex.tobytes(), **kw)
+    return path
+
+
+@pytest.mark.parametrize("name,orientation", [("cam.png", 1), ("cam.jpg", 1), ("cam.jpg", 6)])
+def test_a_png_or_jpeg_repair_keeps_the_profile_resolution_and_exif(tmp_path, name, orientation):
+    """The repaired PNG had no ICC profile (colours shift in a colour-managed viewer), no
+    dpi and no EXIF (capture date, camera)."""
+    src = _camera_image(tmp_path / name, orientation)
+    with Image.open(src) as im:
+        upright = im.size if orientation == 1 else im.size[::-1]
+    mask = np.zeros(upright[::-1], bool)
+    mask[5:15, 5:25] = True
+    res = apply_mod.repair_file(src, mask, method="telea")
+    with Image.open(res.output_path) as out:
+        assert out.format == "PNG" and out.size == upright  # saved upright
+        assert out.info.get("icc_profile") == _profile()
+        assert out.info.get("dpi") == pytest.approx((300, 300), abs=0.1)
+        ex = out.getexif()
+        assert ex.get(MAKE) == "CamMaker" and ex.get(DATETIME) == "2026:01:02 03:04:05"
+        assert ex.get_ifd(EXIF_IFD).get(DATETIME_ORIGINAL) == "2026:01:02 03:04:05"
+        assert ex.get(ORIENTATION, 1) == 1  # the pixels are upright: shown as they are
+
+
+def test_a_plain_png_repair_gets_no_invented_metadata(tmp_path):
+    src = tmp_path / "plain.png"
+    Image.fromarray(np.full((30, 30), 90, np.uint8)).save(src)
+    mask = np.zeros((30, 30), bool)
+    mask[5:10, 5:10] = True
+    res = apply_mod.repair_file(src, mask, method="telea")
+    with Image.open(res.output_path) as out:
+        assert "icc_profile" not in out.info and "dpi" not in out.info and not dict(out.getexif())
+
+
+def test_a_dicom_repair_keeps_its_pixel_spacing_as_tiff_resolution(tmp_path):
+    """The derived TIFF said 1 pixel per no unit: measurements on the repair were impossible."""
+    import shutil
+
+    import pydicom.data as pydicom_data
+    import tifffile
+
+    src = tmp_path / "ct.dcm"
+    shutil.copy(pydicom_data.get_testdata_file("CT_small.dcm", download=False), src)
+    m = np.zeros((128, 128), bool)
+    m[40:60, 50:70] = True
+    res = apply_mod.repair_file(src, m, method="telea")
+    with tifffile.TiffFile(res.output_path) as t:
+        tags = t.pages[0].tags
+        x, y = tags["XResolution"].value, tags["YResolution"].value
+        assert int(tags["ResolutionUnit"].value) == 3  # centimetre
+        assert x[0] / x[1] == pytest.approx(10 / 0.661468, rel=1e-5)
+        assert y[0] / y[1] == pytest.approx(10 / 0.661468, rel=1e-5)
