@@ -75,7 +75,10 @@ def add_parsers(subparsers) -> None:
     a.add_argument("image")
     a.add_argument("--mask", required=True, help="mask PNG, the image's size: white (or opaque) = repair; a pixel is repaired when at least "
                         "half-way (>= 128 of 255, >= 32768 in 16 bits), so soft edges and near-black noise are not; "
-                        "a 0/1 mask at its 1s")
+                        "a mask whose values all stay below that (a 0/1 or class-index label mask, 0/255 in 16 bits) "
+                        "wherever it is not 0; a TIFF by its stored values")
+    a.add_argument("--allow-large-mask", action="store_true",
+                   help="repair even when the mask covers more than half the image (refused without it: an inverted mask?)")
     a.add_argument("--out", default=None, help="output file (default: repaired/ beside the image)")
     a.add_argument("--method", choices=("gan", "telea", "ns"), default="gan")
     a.add_argument("--checkpoint", default=None,
@@ -146,10 +149,16 @@ def cmd_apply(args) -> int:
         if args.frame > frames:
             return _err(f"--frame {args.frame}: {args.image} has {frames} page(s); give 1 to {frames}")
         t0 = time.monotonic()
+
+        def large_mask(warning: str) -> None:
+            if not args.allow_large_mask:
+                raise RepairError(f"{warning}; nothing was repaired (--allow-large-mask repairs it anyway)")
+            print(f"warning: {warning}", file=sys.stderr)
+
         res = repair_file(args.image, args.mask, out=args.out, method=args.method, checkpoint=checkpoint,
                           dilate_px=args.dilate, radius=args.radius, device=args.device, detail=args.detail,
                           seed=args.seed, project=project, frame=args.frame - 1,
-                          actor=actor(args), overwrite=args.force)
+                          actor=actor(args), overwrite=args.force, large_mask=large_mask)
     except RepairError as exc:
         return _err(str(exc))
     except KeyboardInterrupt:

@@ -17,14 +17,14 @@ import re
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
 import numpy as np
 
-from ..errors import first_line
 from ..hashing import file_sha256
 from ..tasks import CancelToken
 from . import DEFAULT_DETAIL, METHODS, STARTER_CHECKPOINT, RepairError
+from .mask_file import coverage_warning, load_mask  # (the dialog's Import takes load_mask from here)
 from .save import atomic_write, encode, output_format, source_meta
 
 DEFAULT_DIR = "repaired"
@@ -45,50 +45,6 @@ class RepairResult:
 
 
 # --------------------------------------------------------------------------- loading
-
-def load_mask(path: Path | str) -> np.ndarray:
-    """A mask file -> bool (H, W): a pixel is masked (repaired) when its value is at least
-    half the format's range: >= 128 in an 8-bit mask, >= 32768 in a 16-bit one, >= 0.5 in
-    a float one; in colour, the brightest channel counts. A mask with varying transparency
-    is read by its alpha the same way (opaque = repaired). So a soft (antialiased) edge, a
-    JPEG's ringing or a near-black noisy background are not repaired; only what was painted
-    (was: any value above 0). A mask holding only 0 and 1 (a label mask) is masked at its 1s."""
-    from PIL import Image, UnidentifiedImageError
-
-    path = Path(path)
-    try:
-        with Image.open(path) as im:
-            im.load()
-            if im.mode == "P":
-                im = im.convert("RGBA")
-            if im.mode in ("RGBA", "LA", "PA") or "transparency" in im.info:
-                rgba = np.asarray(im.convert("RGBA"))
-                alpha = rgba[..., 3]
-                m = (alpha >= 128) if alpha.min() != alpha.max() else _at_least_half(rgba[..., :3].max(axis=2))
-            elif im.mode in ("1", "L", "RGB", "CMYK", "YCbCr", "LAB", "HSV"):
-                a = np.asarray(im.convert("RGB") if im.mode not in ("1", "L", "RGB") else im)
-                m = _at_least_half(a.max(axis=2) if a.ndim == 3 else a)
-            else:  # 16-bit (I;16*, I) or float (F) gray
-                m = _at_least_half(np.asarray(im), bits16=im.mode.startswith("I"))
-    except FileNotFoundError:
-        raise RepairError(f"{path}: mask file not found") from None
-    except (UnidentifiedImageError, OSError, ValueError) as exc:
-        raise RepairError(f"{path}: cannot read the mask ({first_line(exc, 100)})") from None
-    return m
-
-
-def _at_least_half(a: np.ndarray, bits16: bool = False) -> np.ndarray:
-    a = np.asarray(a)
-    if a.dtype == bool:
-        return a.copy()
-    if a.dtype.kind == "f":
-        return a >= 0.5
-    if a.size and a.max() <= 1:  # a 0/1 label mask, as many tools save one: its 1s
-        return a > 0
-    if bits16 or a.dtype.itemsize >= 2:
-        return a.astype(np.int64) >= 32768
-    return a >= 128
-
 
 _GEN_CACHE: dict = {}
 _GEN_LOCK = threading.Lock()
@@ -199,6 +155,7 @@ def repair_file(
     result_pixels: Optional[np.ndarray] = None,
     result_checkpoint_hash: Optional[str] = None,
     frame: int = 0,
+    large_mask: Optional[Callable[[str], None]] = None,
 ) -> RepairResult:
     """Repair ``image_path`` under ``mask`` (a path or an array); save a new file.
 
@@ -212,7 +169,10 @@ def repair_file(
     ``detail`` (default :data:`DEFAULT_DETAIL`) re-injects texture from the surround,
     chosen with ``seed`` (:mod:`detail`); both are recorded in the provenance. ``frame``
     (0-based) is the page of a multi-page TIFF or the frame of a multi-frame DICOM to
-    repair; the output is that one page, and ``params["frame"]`` records which."""
+    repair; the output is that one page, and ``params["frame"]`` records which.
+    ``large_mask`` is called with a warning (:func:`.mask_file.coverage_warning`) when the
+    mask covers more than half the image (inverted?), before any work; it may raise
+    :class:`RepairError` to refuse (the CLI does, without ``--allow-large-mask``)."""
     from ..imaging.errors import ImageReadError
     from ..imaging.reader import read_image
     from .inference import as_mask, inpaint
@@ -233,6 +193,9 @@ def repair_file(
         mask_source = mask_source or str(mask)
         mask = load_mask(mask)
     m = as_mask(np.asarray(mask), pixels.shape)
+    warning = coverage_warning(m) if large_mask is not None else None
+    if warning:
+        large_mask(warning)
 
     generator = ck_hash = None
     reuse = (result_pixels is not None and result_pixels.shape == pixels.shape
