@@ -84,3 +84,58 @@ def test_a_dicom_repair_keeps_its_pixel_spacing_as_tiff_resolution(tmp_path):
         assert int(tags["ResolutionUnit"].value) == 3  # centimetre
         assert x[0] / x[1] == pytest.approx(10 / 0.661468, rel=1e-5)
         assert y[0] / y[1] == pytest.approx(10 / 0.661468, rel=1e-5)
+
+
+def _save_repair_output(value):
+    from llmvis_desktop.core.config import Config, save_config
+
+    save_config(Config(repair_output=value))
+
+
+def _loose_image(folder):
+    folder.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(np.random.default_rng(1).integers(0, 255, (40, 40)).astype(np.uint8)).save(folder / "a.png")
+    m = np.zeros((40, 40), np.uint8)
+    m[5:15, 5:25] = 255
+    Image.fromarray(m).save(folder.parent / "mask.png")
+    return folder / "a.png", folder.parent / "mask.png"
+
+
+def test_cli_apply_saves_where_the_repair_output_setting_says(tmp_path, capsys):
+    """The CLI's save error pointed to the repair_output setting, which it never read."""
+    import json
+
+    from llmvis_desktop.cli import main
+
+    img, mask = _loose_image(tmp_path / "imgs")
+    _save_repair_output(str(tmp_path / "alt"))
+    assert main(["repair", "apply", str(img), "--mask", str(mask), "--method", "telea"]) == 0
+    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert out["output"] == str(tmp_path / "alt" / "a.repaired.png") and not (tmp_path / "imgs" / "repaired").exists()
+    _save_repair_output("fixed")  # a relative folder: beside the image
+    assert main(["repair", "apply", str(img), "--mask", str(mask), "--method", "telea"]) == 0
+    assert (tmp_path / "imgs" / "fixed" / "a.repaired.png").is_file()
+    # --out still wins
+    assert main(["repair", "apply", str(img), "--mask", str(mask), "--method", "telea",
+                 "--out", str(tmp_path / "mine.png")]) == 0
+    assert (tmp_path / "mine.png").is_file()
+
+
+def test_a_read_only_output_folder_is_named_not_the_hidden_mask(tmp_path, monkeypatch):
+    """The error named repaired/.masks/a.repaired.mask.png (written first), not the image."""
+    import errno
+
+    from llmvis_desktop.core.repair import RepairError
+    from llmvis_desktop.core.repair import save as save_mod
+
+    img, mask = _loose_image(tmp_path / "imgs")
+
+    def read_only(*a, **k):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(save_mod.tempfile, "mkstemp", read_only)
+    with pytest.raises(RepairError) as err:
+        apply_mod.repair_file(img, mask, method="telea")
+    text = str(err.value)
+    assert f"cannot save {tmp_path / 'imgs' / 'repaired' / 'a.repaired.png'}: read-only" in text
+    assert ".masks" not in text

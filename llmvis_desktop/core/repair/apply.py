@@ -25,7 +25,7 @@ from ..hashing import file_sha256
 from ..tasks import CancelToken
 from . import DEFAULT_DETAIL, METHODS, STARTER_CHECKPOINT, RepairError
 from .mask_file import coverage_warning, load_mask  # (the dialog's Import takes load_mask from here)
-from .save import atomic_write, encode, output_format, source_meta
+from .save import atomic_write, check_folder, encode, output_format, source_meta
 
 DEFAULT_DIR = "repaired"
 MASK_DIR = ".masks"
@@ -251,6 +251,7 @@ def repair_file(
 
     mbuf = io.BytesIO()
     Image.fromarray(m.astype(np.uint8) * 255).save(mbuf, format="PNG")
+    check_folder(out_path)  # a folder it cannot go to is said of the image, not of its mask
     atomic_write(mask_path, mbuf.getvalue())
     try:
         kept = source_meta(image_path, data.meta.format, data.frame)

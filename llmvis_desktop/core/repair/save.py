@@ -238,6 +238,19 @@ def atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
+def check_folder(path: Path) -> None:
+    """Make ``path``'s folder (if need be) and check a file can be written there, before
+    anything is: a read-only or missing folder is a :class:`RepairError` naming ``path``
+    (the repair's image, not the hidden mask file written beside it)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    except OSError as exc:
+        raise RepairError(save_error(path, exc)) from None
+    os.close(fd)
+    Path(tmp).unlink(missing_ok=True)
+
+
 def save_error(path: Path, exc: OSError) -> str:
     """Why ``path`` cannot be saved, in words, with what to do about it."""
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
