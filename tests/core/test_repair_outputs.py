@@ -139,3 +139,45 @@ def test_a_read_only_output_folder_is_named_not_the_hidden_mask(tmp_path, monkey
     text = str(err.value)
     assert f"cannot save {tmp_path / 'imgs' / 'repaired' / 'a.repaired.png'}: read-only" in text
     assert ".masks" not in text
+
+
+def test_repairing_a_repair_numbers_it_beside_its_parent_not_nested(tmp_path):
+    """A second repair of a repaired image landed in repaired/repaired/a.repaired.repaired.png,
+    a third one level deeper."""
+    from llmvis_desktop.core.project import Project
+
+    root = tmp_path / "proj"
+    img, mask = _loose_image(root)
+    with Project.open(root) as p:
+        p.index()
+        first = apply_mod.repair_file(img, mask, method="telea", project=p)
+        second = apply_mod.repair_file(first.output_path, mask, method="telea", project=p)
+        third = apply_mod.repair_file(second.output_path, mask, method="ns", project=p)
+        assert first.output_path == root / "repaired" / "a.repaired.png"
+        assert second.output_path == root / "repaired" / "a.repaired-2.png"
+        assert third.output_path == root / "repaired" / "a.repaired-3.png"
+        assert second.mask_path == root / "repaired" / ".masks" / "a.repaired-2.mask.png"
+        # provenance still links each repair to the file it was made from
+        parent = p.image_by_path("repaired/a.repaired.png")
+        reps = p.repairs(parent.id)
+        assert [r.output_path for r in reps] == ["repaired/a.repaired-2.png"]
+        reps = p.repairs(p.image_by_path("repaired/a.repaired-2.png").id)
+        assert [r.output_path for r in reps] == ["repaired/a.repaired-3.png"]
+
+
+def test_a_repair_of_a_recorded_output_saved_elsewhere_stays_in_its_folder(tmp_path):
+    from llmvis_desktop.core.project import Project
+
+    root = tmp_path / "proj"
+    img, mask = _loose_image(root)
+    with Project.open(root) as p:
+        p.index()
+        first = apply_mod.repair_file(img, mask, method="telea", project=p, out=root / "fixes" / "one.png")
+        again = apply_mod.repair_file(first.output_path, mask, method="telea", project=p, out_dir="fixed")
+        assert again.output_path == root / "fixes" / "one.repaired.png"
+    # without a project, by name and folder: the setting's relative folder is not nested either
+    loose = tmp_path / "loose"
+    img, mask = _loose_image(loose)
+    one = apply_mod.repair_file(img, mask, method="telea", out_dir="fixed")
+    two = apply_mod.repair_file(one.output_path, mask, method="telea", out_dir="fixed")
+    assert (one.output_path, two.output_path) == (loose / "fixed" / "a.repaired.png", loose / "fixed" / "a.repaired-2.png")

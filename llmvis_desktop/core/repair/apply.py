@@ -83,15 +83,22 @@ def resolve_out_dir(image_path: Path | str, out_dir: Optional[Path | str] = None
 
 
 def _output_path(image_path: Path, out, out_dir, fmt: str, repaired: np.ndarray,
-                 inverted: bool = False) -> tuple[Path, str]:
+                 inverted: bool = False, project=None) -> tuple[Path, str]:
     """Where the repair goes, and its format. ``out`` names the file (a .png, or a .tif);
     an existing folder, or a path ending in a separator, is the folder to save it in.
     Another suffix is refused, not swapped: swapping it once wrote over a different file
-    (``other.jpg --force`` replaced ``other.png``)."""
+    (``other.jpg --force`` replaced ``other.png``). A repair of a repair output goes
+    beside it, numbered from the original's name (``a.repaired-2.png``), not into a
+    nested ``repaired/repaired/a.repaired.repaired.png``."""
     text = "" if out is None else str(out)
     if out is None or text.endswith(("/", os.sep)) or Path(text).is_dir():
         folder = resolve_out_dir(image_path, out_dir) if out is None else Path(text)
-        return _free_name(folder, image_path.stem, "tif" if fmt == "tiff" else "png"), fmt
+        stem = image_path.stem
+        if _is_repair_output(image_path, out_dir, project):
+            stem = _REPAIRED_SUFFIX.sub("", stem) or stem
+            if out is None and not _fixed_folder(out_dir):
+                folder = image_path.parent
+        return _free_name(folder, stem, "tif" if fmt == "tiff" else "png"), fmt
     out_path = Path(text)
     suffix = out_path.suffix.lower()
     if suffix in (".tif", ".tiff"):
@@ -106,6 +113,30 @@ def _output_path(image_path: Path, out, out_dir, fmt: str, repaired: np.ndarray,
         raise RepairError(f"{out_path}: repairs are saved as PNG or TIFF; give a {want} name "
                           f"(e.g. {out_path.with_suffix(want).name})")
     return out_path, fmt
+
+
+_REPAIRED_SUFFIX = re.compile(r"\.repaired(-\d+)?$")
+
+
+def _fixed_folder(out_dir) -> bool:
+    """Whether ``out_dir`` (the repair_output setting) is one absolute folder, the same for
+    every image (so a repair of a repair cannot nest there)."""
+    text = str(out_dir).strip() if out_dir is not None else ""
+    return bool(text) and Path(text).expanduser().is_absolute()
+
+
+def _is_repair_output(image_path: Path, out_dir, project) -> bool:
+    """Whether ``image_path`` is a repair output: it lies in a ``repaired/`` folder (or the
+    relative folder ``out_dir`` names), or a repair record of ``project`` names it."""
+    parent = image_path.parent
+    text = str(out_dir).strip() if out_dir is not None else ""
+    if parent.name == DEFAULT_DIR:
+        return True
+    if text and not _fixed_folder(out_dir):
+        rel = Path(text).expanduser().parts
+        if rel and parent.parts[-len(rel):] == rel:
+            return True
+    return project is not None and bool(_recorded_outputs(project, image_path))
 
 
 def _mask_name(out_path: Path, replacing: bool) -> Path:
@@ -231,7 +262,7 @@ def repair_file(
     fmt = output_format(data.meta.format, repaired, inverted)
     if hints is not None and not str(out or "").lower().endswith(".png"):  # (a .png asked for: as before)
         fmt = "tiff"
-    out_path, fmt = _output_path(image_path, out, out_dir, fmt, repaired, inverted)
+    out_path, fmt = _output_path(image_path, out, out_dir, fmt, repaired, inverted, project)
     if out_path.resolve() == image_path.resolve():
         raise RepairError(f"{out_path}: refusing to overwrite the original image")
     replacing = out_path.exists()
