@@ -181,3 +181,22 @@ def test_a_repair_of_a_recorded_output_saved_elsewhere_stays_in_its_folder(tmp_p
     one = apply_mod.repair_file(img, mask, method="telea", out_dir="fixed")
     two = apply_mod.repair_file(one.output_path, mask, method="telea", out_dir="fixed")
     assert (one.output_path, two.output_path) == (loose / "fixed" / "a.repaired.png", loose / "fixed" / "a.repaired-2.png")
+
+
+def test_a_pngs_dpi_is_kept_as_written_and_fits_a_tiff_output(tmp_path):
+    """A PNG's pHYs is per metre (200 dpi reads back as 199.9996); a source kept in a TIFF
+    output (a deep image) gets its resolution and profile as TIFF tags."""
+    import io
+
+    import tifffile
+
+    from llmvis_desktop.core.repair import save as save_mod
+
+    Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(tmp_path / "s.png", dpi=(200, 200), icc_profile=_profile())
+    meta = save_mod.source_meta(tmp_path / "s.png", "PNG")
+    assert meta["resolution"] == (200, 200) and meta["resolutionunit"] == 2
+    data = save_mod.encode(np.zeros((8, 8, 3), np.uint16), "tiff", False, None, meta)
+    with tifffile.TiffFile(io.BytesIO(data)) as t:
+        tags = t.pages[0].tags
+        assert tags["XResolution"].value == (200, 1) and int(tags["ResolutionUnit"].value) == 2
+        assert tags["InterColorProfile"].value == _profile()

@@ -103,7 +103,8 @@ def source_meta(path: Path, src_format: Optional[str], frame: int = 0) -> dict:
             turned = int(exif.get(ORIENTATION) or 1) >= 5  # shown turned a quarter: x and y swap
             dpi = im.info.get("dpi")
             if dpi and len(dpi) == 2 and min(float(dpi[0]), float(dpi[1])) > 0:
-                x, y = float(dpi[0]), float(dpi[1])
+                # a PNG's pHYs is per metre: 300 dpi reads back as 299.9994; kept as 300
+                x, y = (round(float(v)) if abs(float(v) - round(float(v))) < 0.01 else float(v) for v in dpi)
                 out["resolution"], out["resolutionunit"] = ((y, x) if turned else (x, y)), 2
             if im.info.get("icc_profile"):
                 out["icc_profile"] = bytes(im.info["icc_profile"])
