@@ -14,7 +14,7 @@ from pathlib import Path
 import argparse
 import re
 
-from .cli_args import actor, add_actor, non_negative, positive, positive_float, tile_side
+from .cli_args import actor, add_actor, load_config, non_negative, positive, positive_float, tile_side
 from .core.repair import DEFAULT_DETAIL
 from .core.tasks import Cancelled, CancelToken, Progress
 
@@ -75,8 +75,12 @@ def add_parsers(subparsers) -> None:
     a.add_argument("image")
     a.add_argument("--mask", required=True, help="mask PNG, the image's size: white (or opaque) = repair; a pixel is repaired when at least "
                         "half-way (>= 128 of 255, >= 32768 in 16 bits), so soft edges and near-black noise are not; "
-                        "a 0/1 mask at its 1s")
-    a.add_argument("--out", default=None, help="output file (default: repaired/ beside the image)")
+                        "a mask whose values all stay below that (a 0/1 or class-index label mask, 0/255 in 16 bits) "
+                        "wherever it is not 0; a TIFF by its stored values")
+    a.add_argument("--allow-large-mask", action="store_true",
+                   help="repair even when the mask covers more than half the image (refused without it: an inverted mask?)")
+    a.add_argument("--out", default=None, help="output file, or folder ending in / (default: the repair_output setting, "
+                        "a relative folder taken beside the image; when it is empty, repaired/ beside the image)")
     a.add_argument("--method", choices=("gan", "telea", "ns"), default="gan")
     a.add_argument("--checkpoint", default=None,
                    help="GAN checkpoint (default: the project's trained one, .llmvis/repair.safetensors, when the "
@@ -146,10 +150,18 @@ def cmd_apply(args) -> int:
         if args.frame > frames:
             return _err(f"--frame {args.frame}: {args.image} has {frames} page(s); give 1 to {frames}")
         t0 = time.monotonic()
-        res = repair_file(args.image, args.mask, out=args.out, method=args.method, checkpoint=checkpoint,
+
+        def large_mask(warning: str) -> None:
+            if not args.allow_large_mask:
+                raise RepairError(f"{warning}; nothing was repaired (--allow-large-mask repairs it anyway)")
+            print(f"warning: {warning}", file=sys.stderr)
+
+        # the folder the desktop app saves repairs in (the Settings' repair_output), as a save error says
+        out_dir = load_config().repair_output if args.out is None else None
+        res = repair_file(args.image, args.mask, out=args.out, out_dir=out_dir, method=args.method, checkpoint=checkpoint,
                           dilate_px=args.dilate, radius=args.radius, device=args.device, detail=args.detail,
                           seed=args.seed, project=project, frame=args.frame - 1,
-                          actor=actor(args), overwrite=args.force)
+                          actor=actor(args), overwrite=args.force, large_mask=large_mask)
     except RepairError as exc:
         return _err(str(exc))
     except KeyboardInterrupt:

@@ -192,7 +192,7 @@ def test_undo_with_delete_of_a_rerepaired_file_keeps_it_and_says_so(project):
     # a plain undo-with-delete still deletes and marks missing
     p.unlink_repair(r2.repair_id, "tester", delete_file=True)
     assert not r2.output_path.exists()
-    assert p.image_by_path("repaired/repaired/a.repaired.repaired.png").status == "missing"
+    assert p.image_by_path("repaired/a.repaired-2.png").status == "missing"
     ev = [e for e in p.history(out_img.id) if e.action == "unrepair"][-1]
     assert ev.after["file_deleted"] is True and "kept" not in ev.after
 

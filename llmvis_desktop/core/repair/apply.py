@@ -17,15 +17,15 @@ import re
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
 import numpy as np
 
-from ..errors import first_line
 from ..hashing import file_sha256
 from ..tasks import CancelToken
 from . import DEFAULT_DETAIL, METHODS, STARTER_CHECKPOINT, RepairError
-from .save import atomic_write, encode, output_format, tiff_source_meta
+from .mask_file import coverage_warning, load_mask  # (the dialog's Import takes load_mask from here)
+from .save import atomic_write, check_folder, encode, output_format, source_meta
 
 DEFAULT_DIR = "repaired"
 MASK_DIR = ".masks"
@@ -45,50 +45,6 @@ class RepairResult:
 
 
 # --------------------------------------------------------------------------- loading
-
-def load_mask(path: Path | str) -> np.ndarray:
-    """A mask file -> bool (H, W): a pixel is masked (repaired) when its value is at least
-    half the format's range: >= 128 in an 8-bit mask, >= 32768 in a 16-bit one, >= 0.5 in
-    a float one; in colour, the brightest channel counts. A mask with varying transparency
-    is read by its alpha the same way (opaque = repaired). So a soft (antialiased) edge, a
-    JPEG's ringing or a near-black noisy background are not repaired; only what was painted
-    (was: any value above 0). A mask holding only 0 and 1 (a label mask) is masked at its 1s."""
-    from PIL import Image, UnidentifiedImageError
-
-    path = Path(path)
-    try:
-        with Image.open(path) as im:
-            im.load()
-            if im.mode == "P":
-                im = im.convert("RGBA")
-            if im.mode in ("RGBA", "LA", "PA") or "transparency" in im.info:
-                rgba = np.asarray(im.convert("RGBA"))
-                alpha = rgba[..., 3]
-                m = (alpha >= 128) if alpha.min() != alpha.max() else _at_least_half(rgba[..., :3].max(axis=2))
-            elif im.mode in ("1", "L", "RGB", "CMYK", "YCbCr", "LAB", "HSV"):
-                a = np.asarray(im.convert("RGB") if im.mode not in ("1", "L", "RGB") else im)
-                m = _at_least_half(a.max(axis=2) if a.ndim == 3 else a)
-            else:  # 16-bit (I;16*, I) or float (F) gray
-                m = _at_least_half(np.asarray(im), bits16=im.mode.startswith("I"))
-    except FileNotFoundError:
-        raise RepairError(f"{path}: mask file not found") from None
-    except (UnidentifiedImageError, OSError, ValueError) as exc:
-        raise RepairError(f"{path}: cannot read the mask ({first_line(exc, 100)})") from None
-    return m
-
-
-def _at_least_half(a: np.ndarray, bits16: bool = False) -> np.ndarray:
-    a = np.asarray(a)
-    if a.dtype == bool:
-        return a.copy()
-    if a.dtype.kind == "f":
-        return a >= 0.5
-    if a.size and a.max() <= 1:  # a 0/1 label mask, as many tools save one: its 1s
-        return a > 0
-    if bits16 or a.dtype.itemsize >= 2:
-        return a.astype(np.int64) >= 32768
-    return a >= 128
-
 
 _GEN_CACHE: dict = {}
 _GEN_LOCK = threading.Lock()
@@ -127,15 +83,22 @@ def resolve_out_dir(image_path: Path | str, out_dir: Optional[Path | str] = None
 
 
 def _output_path(image_path: Path, out, out_dir, fmt: str, repaired: np.ndarray,
-                 inverted: bool = False) -> tuple[Path, str]:
+                 inverted: bool = False, project=None) -> tuple[Path, str]:
     """Where the repair goes, and its format. ``out`` names the file (a .png, or a .tif);
     an existing folder, or a path ending in a separator, is the folder to save it in.
     Another suffix is refused, not swapped: swapping it once wrote over a different file
-    (``other.jpg --force`` replaced ``other.png``)."""
+    (``other.jpg --force`` replaced ``other.png``). A repair of a repair output goes
+    beside it, numbered from the original's name (``a.repaired-2.png``), not into a
+    nested ``repaired/repaired/a.repaired.repaired.png``."""
     text = "" if out is None else str(out)
     if out is None or text.endswith(("/", os.sep)) or Path(text).is_dir():
         folder = resolve_out_dir(image_path, out_dir) if out is None else Path(text)
-        return _free_name(folder, image_path.stem, "tif" if fmt == "tiff" else "png"), fmt
+        stem = image_path.stem
+        if _is_repair_output(image_path, out_dir, project):
+            stem = _REPAIRED_SUFFIX.sub("", stem) or stem
+            if out is None and not _fixed_folder(out_dir):
+                folder = image_path.parent
+        return _free_name(folder, stem, "tif" if fmt == "tiff" else "png"), fmt
     out_path = Path(text)
     suffix = out_path.suffix.lower()
     if suffix in (".tif", ".tiff"):
@@ -150,6 +113,30 @@ def _output_path(image_path: Path, out, out_dir, fmt: str, repaired: np.ndarray,
         raise RepairError(f"{out_path}: repairs are saved as PNG or TIFF; give a {want} name "
                           f"(e.g. {out_path.with_suffix(want).name})")
     return out_path, fmt
+
+
+_REPAIRED_SUFFIX = re.compile(r"\.repaired(-\d+)?$")
+
+
+def _fixed_folder(out_dir) -> bool:
+    """Whether ``out_dir`` (the repair_output setting) is one absolute folder, the same for
+    every image (so a repair of a repair cannot nest there)."""
+    text = str(out_dir).strip() if out_dir is not None else ""
+    return bool(text) and Path(text).expanduser().is_absolute()
+
+
+def _is_repair_output(image_path: Path, out_dir, project) -> bool:
+    """Whether ``image_path`` is a repair output: it lies in a ``repaired/`` folder (or the
+    relative folder ``out_dir`` names), or a repair record of ``project`` names it."""
+    parent = image_path.parent
+    text = str(out_dir).strip() if out_dir is not None else ""
+    if parent.name == DEFAULT_DIR:
+        return True
+    if text and not _fixed_folder(out_dir):
+        rel = Path(text).expanduser().parts
+        if rel and parent.parts[-len(rel):] == rel:
+            return True
+    return project is not None and bool(_recorded_outputs(project, image_path))
 
 
 def _mask_name(out_path: Path, replacing: bool) -> Path:
@@ -199,6 +186,7 @@ def repair_file(
     result_pixels: Optional[np.ndarray] = None,
     result_checkpoint_hash: Optional[str] = None,
     frame: int = 0,
+    large_mask: Optional[Callable[[str], None]] = None,
 ) -> RepairResult:
     """Repair ``image_path`` under ``mask`` (a path or an array); save a new file.
 
@@ -212,7 +200,10 @@ def repair_file(
     ``detail`` (default :data:`DEFAULT_DETAIL`) re-injects texture from the surround,
     chosen with ``seed`` (:mod:`detail`); both are recorded in the provenance. ``frame``
     (0-based) is the page of a multi-page TIFF or the frame of a multi-frame DICOM to
-    repair; the output is that one page, and ``params["frame"]`` records which."""
+    repair; the output is that one page, and ``params["frame"]`` records which.
+    ``large_mask`` is called with a warning (:func:`.mask_file.coverage_warning`) when the
+    mask covers more than half the image (inverted?), before any work; it may raise
+    :class:`RepairError` to refuse (the CLI does, without ``--allow-large-mask``)."""
     from ..imaging.errors import ImageReadError
     from ..imaging.reader import read_image
     from .inference import as_mask, inpaint
@@ -233,6 +224,9 @@ def repair_file(
         mask_source = mask_source or str(mask)
         mask = load_mask(mask)
     m = as_mask(np.asarray(mask), pixels.shape)
+    warning = coverage_warning(m) if large_mask is not None else None
+    if warning:
+        large_mask(warning)
 
     generator = ck_hash = None
     reuse = (result_pixels is not None and result_pixels.shape == pixels.shape
@@ -268,7 +262,7 @@ def repair_file(
     fmt = output_format(data.meta.format, repaired, inverted)
     if hints is not None and not str(out or "").lower().endswith(".png"):  # (a .png asked for: as before)
         fmt = "tiff"
-    out_path, fmt = _output_path(image_path, out, out_dir, fmt, repaired, inverted)
+    out_path, fmt = _output_path(image_path, out, out_dir, fmt, repaired, inverted, project)
     if out_path.resolve() == image_path.resolve():
         raise RepairError(f"{out_path}: refusing to overwrite the original image")
     replacing = out_path.exists()
@@ -288,10 +282,11 @@ def repair_file(
 
     mbuf = io.BytesIO()
     Image.fromarray(m.astype(np.uint8) * 255).save(mbuf, format="PNG")
+    check_folder(out_path)  # a folder it cannot go to is said of the image, not of its mask
     atomic_write(mask_path, mbuf.getvalue())
     try:
-        tiff_meta = tiff_source_meta(image_path, data.frame) if fmt == "tiff" and data.meta.format == "TIFF" else None
-        atomic_write(out_path, encode(repaired, fmt, inverted, hints if fmt == "tiff" else None, tiff_meta))
+        kept = source_meta(image_path, data.meta.format, data.frame)
+        atomic_write(out_path, encode(repaired, fmt, inverted, hints if fmt == "tiff" else None, kept))
     except BaseException:
         mask_path.unlink(missing_ok=True)
         raise

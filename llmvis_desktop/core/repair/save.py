@@ -1,7 +1,8 @@
 """How a repair is written to disk: its lossless format (:func:`output_format`), the
-encoded bytes (:func:`encode`, keeping a TIFF source's resolution and description and
-a DICOM source's display hints) and the atomic write through a temporary file
-(:func:`atomic_write`), whose failures are said in words (:func:`save_error`).
+encoded bytes (:func:`encode`, keeping what :func:`source_meta` read of the source: a
+TIFF's resolution and description, a PNG/JPEG's colour profile, dpi and EXIF, a DICOM's
+pixel spacing, and a DICOM's display hints) and the atomic write through a temporary
+file (:func:`atomic_write`), whose failures are said in words (:func:`save_error`).
 Used by :func:`.apply.repair_file`.
 """
 from __future__ import annotations
@@ -37,14 +38,25 @@ def output_format(src_format: Optional[str], pixels: np.ndarray, inverted: bool 
 def encode(pixels: np.ndarray, fmt: str, inverted: bool = False, hints: Optional[dict] = None,
            tiff_meta: Optional[dict] = None) -> bytes:
     """``hints``: how to show it (a DICOM source's window and S-curve), kept in a TIFF's
-    description for the reader (:data:`..imaging.tiff.DISPLAY_HINTS`). ``tiff_meta``: a
-    TIFF source's resolution, unit and description (:func:`tiff_source_meta`), kept in a
-    TIFF output."""
+    description for the reader (:data:`..imaging.tiff.DISPLAY_HINTS`). ``tiff_meta``:
+    what the source says of itself (:func:`source_meta`): its resolution and unit (a PNG's
+    dpi), its own description (TIFF only), its colour profile (when it describes the
+    output's colours: RGB or gray) and its EXIF (PNG only)."""
     buf = io.BytesIO()
+    meta = tiff_meta or {}
+    icc = meta.get("icc_profile") if _icc_fits(meta.get("icc_profile"), pixels) else None
     if fmt == "png":
         from PIL import Image
 
-        Image.fromarray(pixels).save(buf, format="PNG")
+        extra: dict = {}
+        dpi = _per_inch(meta)
+        if dpi:
+            extra["dpi"] = dpi
+        if icc:
+            extra["icc_profile"] = icc
+        if meta.get("exif"):
+            extra["exif"] = meta["exif"]
+        Image.fromarray(pixels).save(buf, format="PNG", **extra)
     else:
         import tifffile
 
@@ -59,7 +71,8 @@ def encode(pixels: np.ndarray, fmt: str, inverted: bool = False, hints: Optional
             from ..imaging.tiff import DISPLAY_HINTS
 
             extra = {"description": json.dumps({DISPLAY_HINTS: hints}), "metadata": None}
-        meta = tiff_meta or {}
+        if icc:
+            extra["iccprofile"] = icc
         if meta.get("resolution"):
             extra["resolution"] = meta["resolution"]
             extra["resolutionunit"] = meta.get("resolutionunit")
@@ -67,6 +80,90 @@ def encode(pixels: np.ndarray, fmt: str, inverted: bool = False, hints: Optional
             extra.update(description=meta["description"], metadata=None)
         tifffile.imwrite(buf, pixels, photometric=photometric, compression="zlib", **extra)
     return buf.getvalue()
+
+
+def source_meta(path: Path, src_format: Optional[str], frame: int = 0) -> dict:
+    """What a repair keeps of its source (for :func:`encode`): a TIFF's (:func:`tiff_source_meta`);
+    a DICOM's pixel spacing as a resolution per centimetre (:func:`dicom_source_meta`); a
+    PNG/JPEG/WebP/BMP's ICC profile, dpi (as a resolution per inch) and EXIF, its
+    orientation set to 1 (the repair's pixels are saved upright). {} when unreadable."""
+    fmt = (src_format or "").upper()
+    if fmt == "TIFF":
+        return tiff_source_meta(path, frame)
+    if fmt == "DICOM":
+        return dicom_source_meta(path, frame)
+    try:
+        from PIL import Image
+
+        with Image.open(path) as im:
+            if frame:
+                im.seek(frame)
+            out: dict = {}
+            exif = im.getexif()
+            turned = int(exif.get(ORIENTATION) or 1) >= 5  # shown turned a quarter: x and y swap
+            dpi = im.info.get("dpi")
+            if dpi and len(dpi) == 2 and min(float(dpi[0]), float(dpi[1])) > 0:
+                # a PNG's pHYs is per metre: 300 dpi reads back as 299.9994; kept as 300
+                x, y = (round(float(v)) if abs(float(v) - round(float(v))) < 0.01 else float(v) for v in dpi)
+                out["resolution"], out["resolutionunit"] = ((y, x) if turned else (x, y)), 2
+            if im.info.get("icc_profile"):
+                out["icc_profile"] = bytes(im.info["icc_profile"])
+            raw = im.info.get("exif")
+            if int(exif.get(ORIENTATION) or 1) != 1 or (len(exif) and not raw):
+                for ifd in (0x8769, 0x8825, 0xA005):  # Exif, GPS, Interop: loaded so they are written
+                    exif.get_ifd(ifd)
+                exif[ORIENTATION] = 1
+                raw = exif.tobytes()
+            if raw:
+                out["exif"] = bytes(raw)
+            return out
+    except Exception:  # unreadable metadata: the pixels are saved without it
+        return {}
+
+
+ORIENTATION = 0x0112
+
+
+def dicom_source_meta(path: Path, frame: int = 0) -> dict:
+    """A DICOM's PixelSpacing (mm: between rows, between columns; for an Enhanced object,
+    the frame's or the shared Pixel Measures) as a resolution per centimetre (10 / spacing);
+    {} without one."""
+    try:
+        import pydicom
+
+        from ..imaging.dicom import _functional
+
+        ds = pydicom.dcmread(path, stop_before_pixels=True, force=True)
+        spacing = ds.get("PixelSpacing")
+        if not spacing:
+            item = _functional(ds, int(frame), "PixelMeasuresSequence")
+            spacing = item.get("PixelSpacing") if item is not None else None
+        row, col = float(spacing[0]), float(spacing[1])
+    except Exception:  # no spacing, or not readable: nothing to keep
+        return {}
+    if not (row > 0 and col > 0 and np.isfinite(row) and np.isfinite(col)):
+        return {}
+    return {"resolution": (10.0 / col, 10.0 / row), "resolutionunit": 3}
+
+
+def _per_inch(meta: dict):
+    """The resolution in ``meta`` as a PNG's dpi (x, y); None without one or a unit."""
+    res, unit = meta.get("resolution"), meta.get("resolutionunit")
+    if not res or unit not in (2, 3):
+        return None
+    x, y = (float(v[0]) / float(v[1]) if isinstance(v, tuple) else float(v) for v in res)
+    scale = 2.54 if unit == 3 else 1.0
+    return (x * scale, y * scale) if x > 0 and y > 0 else None
+
+
+def _icc_fits(icc, pixels: np.ndarray) -> bool:
+    """Whether the ICC profile describes the output's colours: an RGB profile for RGB(A),
+    a gray one for gray (a CMYK JPEG's profile does not fit its RGB repair)."""
+    if not icc or len(icc) < 20:
+        return False
+    space = bytes(icc[16:20])
+    colour = pixels.ndim == 3 and pixels.shape[2] in (3, 4)
+    return space == (b"RGB " if colour else b"GRAY")
 
 
 def tiff_source_meta(path: Path, frame: int = 0) -> dict:
@@ -85,6 +182,9 @@ def tiff_source_meta(path: Path, frame: int = 0) -> dict:
             if x is not None and y is not None:
                 out["resolution"] = (tuple(x.value), tuple(y.value))
                 out["resolutionunit"] = int(unit.value) if unit is not None else 2  # TIFF default: inch
+            icc = tags.get("InterColorProfile")
+            if icc is not None and isinstance(icc.value, (bytes, bytearray)):
+                out["icc_profile"] = bytes(icc.value)
             desc = tags.get("ImageDescription")
             text = desc.value if desc is not None and isinstance(desc.value, str) else ""
             if text.strip() and not _generated_description(text):
@@ -137,6 +237,19 @@ def atomic_write(path: Path, data: bytes) -> None:
     except BaseException:
         tmp_path.unlink(missing_ok=True)
         raise
+
+
+def check_folder(path: Path) -> None:
+    """Make ``path``'s folder (if need be) and check a file can be written there, before
+    anything is: a read-only or missing folder is a :class:`RepairError` naming ``path``
+    (the repair's image, not the hidden mask file written beside it)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    except OSError as exc:
+        raise RepairError(save_error(path, exc)) from None
+    os.close(fd)
+    Path(tmp).unlink(missing_ok=True)
 
 
 def save_error(path: Path, exc: OSError) -> str:
