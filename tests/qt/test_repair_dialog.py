@@ -5,6 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+from PySide6.QtWidgets import QApplication
 
 import torch  # noqa: E402 - a runtime dependency: missing means a broken install
 import cv2  # noqa: E402,F401 - a runtime dependency
@@ -618,3 +619,83 @@ def test_repair_dialog_a_failed_save_records_nothing_and_keeps_the_repair(qtbot,
         assert "telea" in dlg.results  # nothing lost: free some space, Accept again
         assert not p.repairs(p.image_by_path("brick.png").id)
         assert not [f for f in (brick_project / "repaired").rglob("*") if f.is_file()]
+
+
+def test_repair_dialog_save_to_another_folder_keeps_the_repair(qtbot, brick_project, monkeypatch, tmp_path):
+    """A read-only output folder: Accept failed, and the only way to save elsewhere was to
+    close the dialog (losing the mask and the computed repair) and change the setting. Save
+    to… asks for a folder and saves the repair shown there."""
+    import errno
+
+    from PySide6.QtWidgets import QFileDialog
+
+    from llmvis_desktop.core.project import Project
+    from llmvis_desktop.core.repair import save
+
+    real = save.tempfile.mkstemp
+    ro = brick_project / "repaired"
+
+    def mkstemp(*a, dir=None, **k):
+        if dir is not None and Path(dir).resolve().is_relative_to(ro.resolve()):
+            raise OSError(errno.EROFS, "Read-only file system")
+        return real(*a, dir=dir, **k)
+
+    monkeypatch.setattr(save.tempfile, "mkstemp", mkstemp)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    asked = []
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory",
+                        lambda parent, caption, start, *a, **k: asked.append(start) or str(elsewhere))
+    with Project.open(brick_project) as p:
+        dlg = _telea_preview(qtbot, brick_project, p)
+        assert dlg.save_to_btn.isEnabled()
+        preview = dlg.results["telea"].pixels.copy()
+        got = []
+        dlg.repaired.connect(got.append)
+        dlg.accept_btn.click()
+        qtbot.waitUntil(lambda: not dlg.saving, timeout=15000)
+        assert not got and dlg.isVisible() and "Not saved" in dlg.status.text()
+        assert "Save to" in dlg.status.text()  # says what to do about it
+        assert dlg.save_to_btn.isEnabled() and "telea" in dlg.results
+        dlg.save_to_btn.click()
+        assert asked and Path(asked[0]) in (ro, brick_project)  # starts where it would have saved
+        qtbot.waitUntil(lambda: not dlg.saving, timeout=15000)
+        assert got, dlg.status.text()
+        out = got[0].output_path
+        assert out.parent == elsewhere and out.is_file()
+        assert np.array_equal(np.asarray(Image.open(out)), preview)  # the repair shown, not a new one
+        assert len(p.repairs(p.image_by_path("brick.png").id)) == 1
+
+
+def test_repair_dialog_status_is_never_clipped(qtbot, brick_project):
+    """With the engines side by side the status (the result, or why a save failed) was cut
+    through its first and last lines; made whole, it overlapped the rows above it (the
+    view drawn over the slider) when the dialog was not tall: its minimum height was one line."""
+    from llmvis_desktop.qt.dialogs.repair_dialog import RepairDialog
+
+    dlg = RepairDialog(brick_project / "brick.png")
+    qtbot.addWidget(dlg)
+    dlg.show()
+    dlg.editor.canvas.fill_rect(18, 57, 182, 69)
+    dlg.side_by_side.setChecked(True)
+    dlg.method.setCurrentIndex(dlg.method.findData("telea"))
+    dlg.run_repair()
+    qtbot.waitUntil(lambda: len(dlg.results) == 3 and dlg.run_btn.isEnabled(), timeout=60000)
+    long = ("Not saved: cannot save /a/rather/long/path/to/a/read/only/share/repaired/brick.repaired.png: "
+            "read-only file system; nothing was written. Choose another output folder (the repair_output "
+            "setting) and Accept again, or Save to… another folder.")
+    for text in (dlg.status.text(), long):
+        dlg.status.setText(text)
+        for _ in range(3):  # the layout is redone from posted events
+            QApplication.processEvents()
+        dlg.resize(dlg.width(), 400)  # as small as the dialog can be made (a small screen, the user)
+        for _ in range(3):
+            QApplication.processEvents()
+        s = dlg.status
+        assert s.height() >= s.heightForWidth(s.width()), (s.height(), s.heightForWidth(s.width()), text)
+        assert s.height() >= 2 * s.fontMetrics().lineSpacing()
+        assert s.geometry().bottom() < s.parentWidget().height()
+        # and nothing above it was squeezed under the next row to make room for it
+        assert s.geometry().top() > dlg.thumbs_box.geometry().bottom()
+        assert dlg.view.geometry().bottom() < dlg.slider.geometry().top()
+    dlg.grab().save(str(SHOTS / "repair_dialog_long_status.png"))

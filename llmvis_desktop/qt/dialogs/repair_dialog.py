@@ -23,7 +23,7 @@ from ...core.repair import DEFAULT_DETAIL
 from ..screen import fit_to_screen
 from ..widgets.mask_editor import MaskEditor, to_qimage
 from ..workers import JobManager
-from .repair_saving import STALE_MESSAGE, RepairSaving
+from .repair_saving import STALE_MESSAGE, RepairSaving, StatusLabel
 
 METHOD_NAMES = {"gan": "GAN (learned)", "telea": "Telea (OpenCV)", "ns": "Navier-Stokes (OpenCV)"}
 
@@ -122,8 +122,7 @@ class RepairDialog(RepairSaving, QDialog):
         self.seed.valueChanged.connect(lambda *_: self._mask_changed())
         self.run_btn = QPushButton("Repair", self)
         self.run_btn.clicked.connect(self.run_repair)
-        self.status = QLabel("Paint over the defect, then Repair." + self._page_note(), self)
-        self.status.setWordWrap(True)
+        self.status = StatusLabel("Paint over the defect, then Repair." + self._page_note(), self)
 
         self.view = BeforeAfterView(self)
         self.view.set_images(to_qimage(self.data.display), None)
@@ -191,6 +190,10 @@ class RepairDialog(RepairSaving, QDialog):
         self.buttons = QDialogButtonBox(self)
         self.accept_btn = self.buttons.addButton("Accept and save", QDialogButtonBox.ButtonRole.AcceptRole)
         self.accept_btn.setEnabled(False)
+        self.save_to_btn = self.buttons.addButton("Save to…", QDialogButtonBox.ButtonRole.ActionRole)
+        self.save_to_btn.setToolTip("Save the repair shown in another folder (this dialog only)")
+        self.save_to_btn.setEnabled(False)
+        self.save_to_btn.clicked.connect(lambda: self.save_repair_to())
         self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self.save_repair)
         self.buttons.rejected.connect(self.reject)
@@ -201,7 +204,7 @@ class RepairDialog(RepairSaving, QDialog):
         # Tab: the mask editor, then the right column top to bottom, then the buttons
         # (the order the widgets were made in jumped from the engine to the slider and back)
         chain = [self.method, self.run_btn, self.detail, self.seed, self.slider, self.toggle, self.side_by_side,
-                 self.accept_btn, self.buttons.button(QDialogButtonBox.StandardButton.Cancel)]
+                 self.save_to_btn, self.accept_btn, self.buttons.button(QDialogButtonBox.StandardButton.Cancel)]
         for before, after in zip(chain, chain[1:]):
             QWidget.setTabOrder(before, after)
 
@@ -248,7 +251,7 @@ class RepairDialog(RepairSaving, QDialog):
         self._results_mask = None
         for img in self.thumbs.values():
             img.clear()
-        self.accept_btn.setEnabled(False)
+        self._set_acceptable(False)
         self.view.set_images(self.view.before, None)
         if self._job is not None and self._job.is_active:
             self._job.cancel()
@@ -268,7 +271,7 @@ class RepairDialog(RepairSaving, QDialog):
     def _show_current(self) -> None:
         res = self.results.get(self.method.currentData())
         self.view.set_images(self.view.before, to_qimage(self._display(res.pixels)) if res else None)
-        self.accept_btn.setEnabled(res is not None)
+        self._set_acceptable(res is not None)
 
     # --- repair in the background
     def _methods(self) -> list:
