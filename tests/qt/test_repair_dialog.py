@@ -699,3 +699,47 @@ def test_repair_dialog_status_is_never_clipped(qtbot, brick_project):
         assert s.geometry().top() > dlg.thumbs_box.geometry().bottom()
         assert dlg.view.geometry().bottom() < dlg.slider.geometry().top()
     dlg.grab().save(str(SHOTS / "repair_dialog_long_status.png"))
+
+
+def test_import_mask_dialog_lists_jpeg_masks_and_starts_near_the_image(qtbot, brick_project, tmp_path,
+                                                                        monkeypatch):
+    """Import… listed only PNG/TIFF/BMP (a JPEG mask from another tool, which the CLI takes,
+    was hidden) and opened in the process's working folder. It lists JPEG/WebP and all
+    files, starts in the image's repaired/.masks (an earlier repair's masks) when there is
+    one, else the image's folder, and then in the folder a mask was last imported from."""
+    from PySide6.QtWidgets import QFileDialog
+
+    from llmvis_desktop.qt.dialogs.repair_dialog import RepairDialog
+    from llmvis_desktop.qt.widgets.mask_editor import MaskEditor
+
+    monkeypatch.setattr(MaskEditor, "last_import_dir", None, raising=False)  # nothing imported yet
+    other = tmp_path / "exported"
+    other.mkdir()
+    a = np.zeros((160, 200), np.uint8)
+    a[60:66, 20:180] = 255
+    Image.fromarray(a).save(other / "brick_mask.jpg", quality=95)
+    asked, answer = [], []
+    monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                        lambda parent, caption, start, filt, *x, **k: asked.append((start, filt)) or (answer[0], ""))
+
+    def import_via(dlg, path):
+        answer[:] = [str(path)]
+        dlg.editor.import_dialog()
+        return asked[-1]
+
+    dlg = RepairDialog(brick_project / "brick.png")
+    qtbot.addWidget(dlg)
+    start, filt = import_via(dlg, "")  # cancelled
+    assert Path(start) == brick_project
+    for ext in ("*.png", "*.tif", "*.jpg", "*.jpeg", "*.webp", "All files (*)"):
+        assert ext in filt
+    masks = brick_project / "repaired" / ".masks"
+    masks.mkdir(parents=True)
+    start, _ = import_via(dlg, "")
+    assert Path(start) == masks  # an earlier repair's masks are there
+    import_via(dlg, other / "brick_mask.jpg")
+    assert dlg.editor.mask().sum() >= 6 * 160 * 0.9  # the JPEG mask is loaded
+    dlg2 = RepairDialog(brick_project / "brick.png")  # another dialog, later
+    qtbot.addWidget(dlg2)
+    start, _ = import_via(dlg2, "")
+    assert Path(start) == other  # where the last mask came from

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
 from ...core.imaging.display import display_for, to_display
 from ...core.imaging.reader import read_image
 from ...core.repair import DEFAULT_DETAIL
+from ...core.repair.apply import MASK_DIR, resolve_out_dir
 from ..screen import fit_to_screen
 from ..widgets.mask_editor import MaskEditor, to_qimage
 from ..workers import JobManager
@@ -101,6 +102,8 @@ class RepairDialog(RepairSaving, QDialog):
         self._save_done = threading.Event()
 
         self.editor = MaskEditor(self.data.display, self)
+        # Import… starts in the masks of earlier repairs of this image's folder, else beside the image
+        self.editor.import_dirs = (resolve_out_dir(self.image_path, out_dir) / MASK_DIR, self.image_path.parent)
         self.editor.changed.connect(self._mask_changed)
         self.method = QComboBox(self)
         for k, v in METHOD_NAMES.items():

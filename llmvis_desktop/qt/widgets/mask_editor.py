@@ -5,6 +5,7 @@ the image's full resolution, ``set_mask(array)`` loads one.
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Optional
 
 import numpy as np
@@ -14,6 +15,7 @@ from PySide6.QtWidgets import (QButtonGroup, QFileDialog, QHBoxLayout, QLabel, Q
                                QSpinBox, QToolButton, QVBoxLayout, QWidget)
 
 BRUSH, ERASER, RECT = "brush", "eraser", "rect"
+IMPORT_FILTER = "Masks (*.png *.tif *.tiff *.bmp *.jpg *.jpeg *.webp);;All files (*)"  # what load_mask reads
 
 
 def to_qimage(display: np.ndarray) -> QImage:
@@ -295,7 +297,7 @@ class MaskEditor(QWidget):
         row2.addWidget(self.opacity_slider)
         for text, slot, tip in (("Clear", self.canvas.clear, "Empty the mask"),
                                 ("Invert", self.canvas.invert, "Swap masked and unmasked"),
-                                ("Import…", self.import_dialog, "Load a mask PNG of the image's size")):
+                                ("Import…", self.import_dialog, "Load a mask image (PNG, TIFF, JPEG…) of the image's size")):
             b = QToolButton(self)
             b.setText(text)
             b.setToolTip(tip)
@@ -354,10 +356,20 @@ class MaskEditor(QWidget):
             raise ValueError(str(exc)) from None
         self.canvas.set_mask(m)
 
+    last_import_dir: Optional[Path] = None  # the folder a mask was last imported from (this session)
+    import_dirs: tuple = ()  # where Import… starts when nothing was imported yet, first existing one
+
+    def _import_start(self) -> str:
+        for d in (self.last_import_dir, *self.import_dirs):
+            if d is not None and Path(d).is_dir():
+                return str(d)
+        return ""
+
     def import_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Import mask", "", "Images (*.png *.tif *.tiff *.bmp)")
+        path, _ = QFileDialog.getOpenFileName(self, "Import mask", self._import_start(), IMPORT_FILTER)
         if not path:
             return
+        MaskEditor.last_import_dir = Path(path).parent  # the next Import… starts there, in any dialog
         try:
             self.import_mask(path)
         except ValueError as exc:
