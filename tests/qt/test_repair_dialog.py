@@ -743,3 +743,85 @@ def test_import_mask_dialog_lists_jpeg_masks_and_starts_near_the_image(qtbot, br
     qtbot.addWidget(dlg2)
     start, _ = import_via(dlg2, "")
     assert Path(start) == other  # where the last mask came from
+
+
+def _wheel(widget, pos, notches, ctrl=True):
+    from PySide6.QtCore import QPoint, QPointF, Qt
+    from PySide6.QtGui import QWheelEvent
+
+    mods = Qt.KeyboardModifier.ControlModifier if ctrl else Qt.KeyboardModifier.NoModifier
+    ev = QWheelEvent(QPointF(pos), QPointF(widget.mapToGlobal(pos)), QPoint(0, 0), QPoint(0, 120 * notches),
+                     Qt.MouseButton.NoButton, mods, Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(widget, ev)
+
+
+def test_repair_dialog_zooms_and_pans_the_editor_and_the_view_together(qtbot, brick_project):
+    """The mask editor and the before/after view always fit the whole image: a thin defect
+    on a large image could not be painted precisely nor the repair inspected. The wheel
+    (or Ctrl+wheel) zooms about the cursor, Ctrl+= / Ctrl+- / Ctrl+0 (fit) zoom from the keys, the middle
+    button or Space + drag pans; the before/after view follows the editor."""
+    from PySide6.QtCore import QPoint, QPointF, Qt
+    from PySide6.QtTest import QTest
+
+    from llmvis_desktop.qt.dialogs.repair_dialog import RepairDialog
+
+    dlg = RepairDialog(brick_project / "brick.png")
+    qtbot.addWidget(dlg)
+    dlg.show()
+    qtbot.waitExposed(dlg)
+    cv, view = dlg.editor.canvas, dlg.view
+    fit_cv = cv._target()
+    h, w = dlg.data.display.shape[:2]
+    fit_view = min(view.width() / w, view.height() / h) * w  # the width the image is drawn at, fit
+    at = QPoint(int(fit_cv.x() + fit_cv.width() * 0.3), int(fit_cv.y() + fit_cv.height() * 0.6))
+    under = cv.to_image(QPointF(at))
+
+    _wheel(cv, at, 3)
+    t = cv._target()
+    assert t.width() > fit_cv.width() * 1.8
+    moved = cv.to_image(QPointF(at))
+    assert abs(moved.x() - under.x()) < 0.5 and abs(moved.y() - under.y()) < 0.5  # about the cursor
+    assert view._target().width() > fit_view * 1.8  # the view follows
+    _wheel(cv, at, -3, ctrl=False)  # the plain wheel zooms too (as in the main window's viewer)
+    assert cv._target() == fit_cv
+    _wheel(cv, at, 3, ctrl=False)
+    assert cv._target() == t
+
+    # painting lands on the image pixel under the cursor, zoomed
+    cv.brush = 1
+    QTest.mouseClick(cv, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, at)
+    m = dlg.editor.mask()
+    assert m.sum() >= 1 and m[int(under.y()), int(under.x())]
+
+    # the middle button drags the image: the point grabbed stays under the cursor
+    grab, to = QPoint(at), QPoint(at.x() + 40, at.y() + 25)
+    before = cv.to_image(QPointF(grab))
+    QTest.mousePress(cv, Qt.MouseButton.MiddleButton, Qt.KeyboardModifier.NoModifier, grab)
+    QTest.mouseMove(cv, to)
+    QTest.mouseRelease(cv, Qt.MouseButton.MiddleButton, Qt.KeyboardModifier.NoModifier, to)
+    after = cv.to_image(QPointF(to))
+    assert abs(after.x() - before.x()) < 0.5 and abs(after.y() - before.y()) < 0.5
+    assert dlg.editor.mask().sum() == m.sum()  # panning paints nothing
+
+    # Space held + the left button drags too (and paints nothing)
+    cv.setFocus()
+    QTest.keyPress(cv, Qt.Key.Key_Space)
+    before = cv.to_image(QPointF(to))
+    QTest.mousePress(cv, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, to)
+    QTest.mouseMove(cv, grab)
+    QTest.mouseRelease(cv, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, grab)
+    QTest.keyRelease(cv, Qt.Key.Key_Space)
+    after = cv.to_image(QPointF(grab))
+    assert abs(after.x() - before.x()) < 0.5 and abs(after.y() - before.y()) < 0.5
+    assert dlg.editor.mask().sum() == m.sum()
+
+    # the keys, in the dialog's window
+    dlg.activateWindow()
+    qtbot.waitUntil(lambda: dlg.isActiveWindow(), timeout=5000)
+    QTest.keyClick(dlg, Qt.Key.Key_0, Qt.KeyboardModifier.ControlModifier)
+    assert cv._target() == fit_cv and abs(view._target().width() - fit_view) < 1e-6
+    QTest.keyClick(dlg, Qt.Key.Key_Equal, Qt.KeyboardModifier.ControlModifier)
+    assert cv._target().width() > fit_cv.width() * 1.2
+    QTest.keyClick(dlg, Qt.Key.Key_Minus, Qt.KeyboardModifier.ControlModifier)
+    assert abs(cv._target().width() - fit_cv.width()) < 1e-6
+    dlg.grab().save(str(SHOTS / "repair_dialog_zoomed.png"))

@@ -372,3 +372,29 @@ def test_repair_training_resumes_a_killed_runs_saved_progress(qtbot, window, tmp
     after = load_checkpoint(ck)
     assert after.step == 2 and after.card.get("from_checkpoint") == third
     assert any("discarded" in m for m in shown), shown
+
+
+def test_repair_dialog_zoom_keys_do_not_reach_the_main_window(qtbot, window, tmp_path):
+    """Ctrl+= / Ctrl+- are the main window's Larger / Smaller thumbnails: pressed in the
+    repair dialog they zoom the dialog's image, and the thumbnails stay as they are."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    folder = tmp_path / "imgs"
+    make_images(folder, n=2)
+    open_and_index(qtbot, window, folder)
+    window.grid.select_row(0)
+    qtbot.waitUntil(lambda: window.panel_ctl.record is not None, timeout=5000)
+    window.panel_ctl.open_repair()
+    dlg = window.panel_ctl.repair_dialog
+    qtbot.waitExposed(dlg)
+    dlg.activateWindow()
+    qtbot.waitUntil(lambda: dlg.isActiveWindow(), timeout=5000)
+    size = window.grid.thumb_size
+    fit = dlg.editor.canvas._target()
+    QTest.keyClick(dlg, Qt.Key.Key_Equal, Qt.KeyboardModifier.ControlModifier)
+    assert dlg.editor.canvas._target().width() > fit.width()
+    assert window.grid.thumb_size == size
+    QTest.keyClick(dlg, Qt.Key.Key_0, Qt.KeyboardModifier.ControlModifier)
+    assert dlg.editor.canvas._target() == fit
+    dlg.reject()

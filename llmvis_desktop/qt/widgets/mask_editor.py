@@ -1,5 +1,6 @@
 """Mask painting for defect repair: brush, eraser, rectangle, clear, invert, opacity,
-import from PNG, undo / redo (Ctrl+Z / Ctrl+Shift+Z or Ctrl+Y, in the editor's window).
+import from PNG, undo / redo (Ctrl+Z / Ctrl+Shift+Z or Ctrl+Y, in the editor's window),
+zoom and pan (:mod:`.zoom`).
 Self-contained: ``MaskEditor(display_uint8)``; ``mask()`` returns a bool (H, W) array at
 the image's full resolution, ``set_mask(array)`` loads one.
 """
@@ -13,6 +14,8 @@ from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QKeySequence, QMouseEvent, QPainter, QPen, QShortcut
 from PySide6.QtWidgets import (QButtonGroup, QFileDialog, QHBoxLayout, QLabel, QMessageBox, QSizePolicy, QSlider,
                                QSpinBox, QToolButton, QVBoxLayout, QWidget)
+
+from .zoom import Viewport, ZoomPan, draw_visible, zoom_shortcuts
 
 BRUSH, ERASER, RECT = "brush", "eraser", "rect"
 IMPORT_FILTER = "Masks (*.png *.tif *.tiff *.bmp *.jpg *.jpeg *.webp);;All files (*)"  # what load_mask reads
@@ -38,7 +41,7 @@ def _pixels(img: QImage, dtype=np.uint8) -> np.ndarray:
     return a.reshape(img.height(), img.bytesPerLine()).view(dtype)[:, : img.width()]
 
 
-class MaskCanvas(QWidget):
+class MaskCanvas(ZoomPan, QWidget):
     """The image with the mask painted over it (red, adjustable opacity).
 
     The red overlay is a persistent full-resolution image: a brush stroke updates only the
@@ -69,13 +72,15 @@ class MaskCanvas(QWidget):
         self.setMinimumSize(200, 150)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMouseTracking(False)
-        self.setCursor(Qt.CursorShape.CrossCursor)
+        self.idle_cursor = Qt.CursorShape.CrossCursor
+        self.setCursor(self.idle_cursor)
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # Space held: drag the image (ZoomPan)
+        self.viewport = Viewport(self)  # zoom and pan (Ctrl+wheel, middle or Space drag), shared
+        self.viewport.changed.connect(self.update)
 
-    # --- geometry
-    def _target(self) -> QRectF:
-        w, h = self._image.width(), self._image.height()
-        s = min(self.width() / w, self.height() / h)
-        return QRectF((self.width() - w * s) / 2, (self.height() - h * s) / 2, w * s, h * s)
+    # --- geometry (``_target``, where the image is drawn: :class:`ZoomPan`)
+    def _image_size(self):
+        return self._image.size()
 
     def to_image(self, p: QPointF) -> QPointF:
         t = self._target()
@@ -207,7 +212,7 @@ class MaskCanvas(QWidget):
         self._changed(r)
 
     def mousePressEvent(self, e: QMouseEvent) -> None:
-        if e.button() != Qt.MouseButton.LeftButton:
+        if self._pan_press(e) or e.button() != Qt.MouseButton.LeftButton:
             return
         pt = self.to_image(e.position())
         if self.tool == RECT:
@@ -218,6 +223,8 @@ class MaskCanvas(QWidget):
             self._changed(self._stroke(pt, pt))
 
     def mouseMoveEvent(self, e: QMouseEvent) -> None:
+        if self._pan_move(e):
+            return
         pt = self.to_image(e.position())
         if self.tool == RECT and self._rect_start is not None:
             self._rect_now = pt
@@ -228,6 +235,8 @@ class MaskCanvas(QWidget):
             self._changed(dirty)
 
     def mouseReleaseEvent(self, e: QMouseEvent) -> None:
+        if self._pan_release(e):
+            return
         if self.tool == RECT and self._rect_start is not None:
             a, b = self._rect_start, self.to_image(e.position())
             self._rect_start = self._rect_now = None
@@ -239,9 +248,9 @@ class MaskCanvas(QWidget):
         p.setClipRect(e.rect())
         p.fillRect(self.rect(), QColor(40, 40, 40))
         t = self._target()
-        p.drawImage(t, self._image)
+        draw_visible(p, t, self._image, QRectF(e.rect()))
         p.setOpacity(self.opacity)
-        p.drawImage(t, self._overlay)
+        draw_visible(p, t, self._overlay, QRectF(e.rect()))
         p.setOpacity(1.0)
         if self._rect_start is not None and self._rect_now is not None:
             s = t.width() / self._image.width()
@@ -313,6 +322,8 @@ class MaskEditor(QWidget):
                 sc.setContext(Qt.ShortcutContext.WindowShortcut)
                 sc.activated.connect(slot)
                 self.shortcuts.append(sc)
+        # Ctrl+= / Ctrl++ / Ctrl+- / Ctrl+0 (fit) / Ctrl+1 (actual pixels), in the editor's window
+        self.shortcuts += zoom_shortcuts(self, self.canvas.viewport, self.canvas)
         row.addStretch(1)
         row2.addStretch(1)
         self.coverage = QLabel("", self)
