@@ -229,21 +229,29 @@ class RepairActions:
         device = getattr(win.config, "device", "auto") or "auto"
 
         kept: dict = {}  # what a cancelled run left (its step), for the status bar message
+        earlier: dict = {}  # what an earlier, killed run left: resumed (its step) or discarded (why)
 
         def work(token, progress, project=project, ck=ck, start=start, minutes=minutes, device=device):
             from ..core.repair.checkpoint import ensure_writable
             from ..core.repair.train import train
-            from ..core.tasks import Cancelled
+            from ..core.tasks import Cancelled, Progress
 
             ensure_writable(ck)  # a read-only project folder: said before training, not after
             tmp = ck.with_name("repair.training.safetensors")
             sidecars = (".json", ".preview.png")
             files = [tmp] + [tmp.with_suffix(x) for x in sidecars]
-            for p in files:  # what an earlier run left (a crash): never taken for this run's result
-                p.unlink(missing_ok=True)
+            # what an earlier run left (killed, crashed): its periodic saves are continued when
+            # they load and were trained from this run's start; anything else is removed
+            earlier.update(_leftover(tmp, start, sidecars))
+            kw = dict(train_kwargs)
+            if earlier.get("step"):
+                kw["resume"] = True  # train() continues from ``out`` (tmp), optimiser state included
+                kw["card_extra"] = {**(kw.get("card_extra") or {}), "from_checkpoint": earlier["start_sha"]}
+            if earlier.get("message"):
+                progress(Progress("resume", 0, None, earlier["message"]))
             try:
                 res = train(project, minutes=minutes, from_ckpt=start, out=tmp, device=device, token=token,
-                            progress=progress, **train_kwargs)
+                            progress=progress, **kw)
             except Cancelled:
                 # train() saved what it had trained before it stopped: kept, as the CLI keeps it
                 kept["step"] = _keep_cancelled(tmp, ck, sidecars)
@@ -256,7 +264,8 @@ class RepairActions:
             return res
 
         job = win.jobs.start("Train repair model", work)
-        job.signals.result.connect(void(self._trained))
+        job.signals.progress.connect(self._training_progress)
+        job.signals.result.connect(void(lambda res: self._trained(res, earlier.get("message"))))
         job.signals.cancelled.connect(lambda: self._training_cancelled(kept.get("step")))
         job.signals.error.connect(lambda e: win.show_error(f"Repair training failed: {e}"))
         self.train_job = job
@@ -274,11 +283,17 @@ class RepairActions:
             msg = "Repair training cancelled before any step was trained; the repair model is unchanged."
         win.statusBar().showMessage(msg, 10000)
 
-    def _trained(self, result) -> None:
+    def _training_progress(self, p) -> None:
+        """The training job said what it did with an earlier run's leftover: in the status bar."""
+        if getattr(p, "stage", "") == "resume" and shiboken6.isValid(self.win):
+            self.win.statusBar().showMessage(p.message, 10000)
+
+    def _trained(self, result, earlier: Optional[str] = None) -> None:
         psnr = (getattr(result, "metrics", None) or {}).get("val_masked_psnr_db")
         msg = f"Repair model trained ({getattr(result, 'step', '?')} steps"
         msg += f", masked PSNR {psnr:.1f} dB)" if isinstance(psnr, (int, float)) else ")"
-        self.win.statusBar().showMessage(msg + f"; saved to {self.repair_checkpoint()}", 10000)
+        msg += f"; saved to {self.repair_checkpoint()}"
+        self.win.statusBar().showMessage(msg + (f". {earlier}" if earlier else ""), 10000)
 
 
 def _put_in_place(tmp: Path, ck: Path, sidecars: tuple) -> None:
@@ -308,3 +323,33 @@ def _keep_cancelled(tmp: Path, ck: Path, sidecars: tuple) -> Optional[int]:
         for p in files:
             p.unlink(missing_ok=True)
     return step
+
+
+def _leftover(tmp: Path, start: Optional[Path], sidecars: tuple) -> dict:
+    """What an earlier training run left at ``tmp`` (its periodic saves; the run was killed
+    before it could put them in place). When it loads and was trained from ``start`` (its
+    card's ``from_checkpoint`` is ``start``'s hash), it is kept to be continued:
+    ``{"step", "start_sha", "message"}``. Otherwise it is removed: ``{"message"}`` says why
+    (``{}`` when there was nothing)."""
+    from ..core.repair.checkpoint import CheckpointError, checkpoint_hash, load_checkpoint
+
+    files = [tmp] + [tmp.with_suffix(x) for x in sidecars]
+    if not tmp.is_file():
+        for p in files:
+            p.unlink(missing_ok=True)
+        return {}
+    try:
+        left = load_checkpoint(tmp)
+        start_sha = checkpoint_hash(start) if start is not None else None
+    except (CheckpointError, OSError) as exc:
+        log.warning("an earlier repair training's checkpoint %s is discarded: %s", tmp, exc)
+        why = "it is damaged"
+    else:
+        if left.step and left.card.get("from_checkpoint") == start_sha:
+            return {"step": left.step, "start_sha": start_sha,
+                    "message": f"Repair training continues an interrupted run's saved progress (step {left.step})."}
+        why = "it was trained from another model" if left.step else "it trained no step"
+    for p in files:
+        p.unlink(missing_ok=True)
+    return {"message": f"An interrupted repair training's saved progress was discarded ({why}); "
+                       f"this run starts from {start.name if start is not None else 'scratch'}."}

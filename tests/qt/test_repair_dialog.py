@@ -5,6 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+from PySide6.QtWidgets import QApplication
 
 import torch  # noqa: E402 - a runtime dependency: missing means a broken install
 import cv2  # noqa: E402,F401 - a runtime dependency
@@ -618,3 +619,209 @@ def test_repair_dialog_a_failed_save_records_nothing_and_keeps_the_repair(qtbot,
         assert "telea" in dlg.results  # nothing lost: free some space, Accept again
         assert not p.repairs(p.image_by_path("brick.png").id)
         assert not [f for f in (brick_project / "repaired").rglob("*") if f.is_file()]
+
+
+def test_repair_dialog_save_to_another_folder_keeps_the_repair(qtbot, brick_project, monkeypatch, tmp_path):
+    """A read-only output folder: Accept failed, and the only way to save elsewhere was to
+    close the dialog (losing the mask and the computed repair) and change the setting. Save
+    to… asks for a folder and saves the repair shown there."""
+    import errno
+
+    from PySide6.QtWidgets import QFileDialog
+
+    from llmvis_desktop.core.project import Project
+    from llmvis_desktop.core.repair import save
+
+    real = save.tempfile.mkstemp
+    ro = brick_project / "repaired"
+
+    def mkstemp(*a, dir=None, **k):
+        if dir is not None and Path(dir).resolve().is_relative_to(ro.resolve()):
+            raise OSError(errno.EROFS, "Read-only file system")
+        return real(*a, dir=dir, **k)
+
+    monkeypatch.setattr(save.tempfile, "mkstemp", mkstemp)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    asked = []
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory",
+                        lambda parent, caption, start, *a, **k: asked.append(start) or str(elsewhere))
+    with Project.open(brick_project) as p:
+        dlg = _telea_preview(qtbot, brick_project, p)
+        assert dlg.save_to_btn.isEnabled()
+        preview = dlg.results["telea"].pixels.copy()
+        got = []
+        dlg.repaired.connect(got.append)
+        dlg.accept_btn.click()
+        qtbot.waitUntil(lambda: not dlg.saving, timeout=15000)
+        assert not got and dlg.isVisible() and "Not saved" in dlg.status.text()
+        assert "Save to" in dlg.status.text()  # says what to do about it
+        assert dlg.save_to_btn.isEnabled() and "telea" in dlg.results
+        dlg.save_to_btn.click()
+        assert asked and Path(asked[0]) in (ro, brick_project)  # starts where it would have saved
+        qtbot.waitUntil(lambda: not dlg.saving, timeout=15000)
+        assert got, dlg.status.text()
+        out = got[0].output_path
+        assert out.parent == elsewhere and out.is_file()
+        assert np.array_equal(np.asarray(Image.open(out)), preview)  # the repair shown, not a new one
+        assert len(p.repairs(p.image_by_path("brick.png").id)) == 1
+
+
+def test_repair_dialog_status_is_never_clipped(qtbot, brick_project):
+    """With the engines side by side the status (the result, or why a save failed) was cut
+    through its first and last lines; made whole, it overlapped the rows above it (the
+    view drawn over the slider) when the dialog was not tall: its minimum height was one line."""
+    from llmvis_desktop.qt.dialogs.repair_dialog import RepairDialog
+
+    dlg = RepairDialog(brick_project / "brick.png")
+    qtbot.addWidget(dlg)
+    dlg.show()
+    dlg.editor.canvas.fill_rect(18, 57, 182, 69)
+    dlg.side_by_side.setChecked(True)
+    dlg.method.setCurrentIndex(dlg.method.findData("telea"))
+    dlg.run_repair()
+    qtbot.waitUntil(lambda: len(dlg.results) == 3 and dlg.run_btn.isEnabled(), timeout=60000)
+    long = ("Not saved: cannot save /a/rather/long/path/to/a/read/only/share/repaired/brick.repaired.png: "
+            "read-only file system; nothing was written. Choose another output folder (the repair_output "
+            "setting) and Accept again, or Save to… another folder.")
+    for text in (dlg.status.text(), long):
+        dlg.status.setText(text)
+        for _ in range(3):  # the layout is redone from posted events
+            QApplication.processEvents()
+        dlg.resize(dlg.width(), 400)  # as small as the dialog can be made (a small screen, the user)
+        for _ in range(3):
+            QApplication.processEvents()
+        s = dlg.status
+        assert s.height() >= s.heightForWidth(s.width()), (s.height(), s.heightForWidth(s.width()), text)
+        assert s.height() >= 2 * s.fontMetrics().lineSpacing()
+        assert s.geometry().bottom() < s.parentWidget().height()
+        # and nothing above it was squeezed under the next row to make room for it
+        assert s.geometry().top() > dlg.thumbs_box.geometry().bottom()
+        assert dlg.view.geometry().bottom() < dlg.slider.geometry().top()
+    dlg.grab().save(str(SHOTS / "repair_dialog_long_status.png"))
+
+
+def test_import_mask_dialog_lists_jpeg_masks_and_starts_near_the_image(qtbot, brick_project, tmp_path,
+                                                                        monkeypatch):
+    """Import… listed only PNG/TIFF/BMP (a JPEG mask from another tool, which the CLI takes,
+    was hidden) and opened in the process's working folder. It lists JPEG/WebP and all
+    files, starts in the image's repaired/.masks (an earlier repair's masks) when there is
+    one, else the image's folder, and then in the folder a mask was last imported from."""
+    from PySide6.QtWidgets import QFileDialog
+
+    from llmvis_desktop.qt.dialogs.repair_dialog import RepairDialog
+    from llmvis_desktop.qt.widgets.mask_editor import MaskEditor
+
+    monkeypatch.setattr(MaskEditor, "last_import_dir", None, raising=False)  # nothing imported yet
+    other = tmp_path / "exported"
+    other.mkdir()
+    a = np.zeros((160, 200), np.uint8)
+    a[60:66, 20:180] = 255
+    Image.fromarray(a).save(other / "brick_mask.jpg", quality=95)
+    asked, answer = [], []
+    monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                        lambda parent, caption, start, filt, *x, **k: asked.append((start, filt)) or (answer[0], ""))
+
+    def import_via(dlg, path):
+        answer[:] = [str(path)]
+        dlg.editor.import_dialog()
+        return asked[-1]
+
+    dlg = RepairDialog(brick_project / "brick.png")
+    qtbot.addWidget(dlg)
+    start, filt = import_via(dlg, "")  # cancelled
+    assert Path(start) == brick_project
+    for ext in ("*.png", "*.tif", "*.jpg", "*.jpeg", "*.webp", "All files (*)"):
+        assert ext in filt
+    masks = brick_project / "repaired" / ".masks"
+    masks.mkdir(parents=True)
+    start, _ = import_via(dlg, "")
+    assert Path(start) == masks  # an earlier repair's masks are there
+    import_via(dlg, other / "brick_mask.jpg")
+    assert dlg.editor.mask().sum() >= 6 * 160 * 0.9  # the JPEG mask is loaded
+    dlg2 = RepairDialog(brick_project / "brick.png")  # another dialog, later
+    qtbot.addWidget(dlg2)
+    start, _ = import_via(dlg2, "")
+    assert Path(start) == other  # where the last mask came from
+
+
+def _wheel(widget, pos, notches, ctrl=True):
+    from PySide6.QtCore import QPoint, QPointF, Qt
+    from PySide6.QtGui import QWheelEvent
+
+    mods = Qt.KeyboardModifier.ControlModifier if ctrl else Qt.KeyboardModifier.NoModifier
+    ev = QWheelEvent(QPointF(pos), QPointF(widget.mapToGlobal(pos)), QPoint(0, 0), QPoint(0, 120 * notches),
+                     Qt.MouseButton.NoButton, mods, Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(widget, ev)
+
+
+def test_repair_dialog_zooms_and_pans_the_editor_and_the_view_together(qtbot, brick_project):
+    """The mask editor and the before/after view always fit the whole image: a thin defect
+    on a large image could not be painted precisely nor the repair inspected. The wheel
+    (or Ctrl+wheel) zooms about the cursor, Ctrl+= / Ctrl+- / Ctrl+0 (fit) zoom from the keys, the middle
+    button or Space + drag pans; the before/after view follows the editor."""
+    from PySide6.QtCore import QPoint, QPointF, Qt
+    from PySide6.QtTest import QTest
+
+    from llmvis_desktop.qt.dialogs.repair_dialog import RepairDialog
+
+    dlg = RepairDialog(brick_project / "brick.png")
+    qtbot.addWidget(dlg)
+    dlg.show()
+    qtbot.waitExposed(dlg)
+    cv, view = dlg.editor.canvas, dlg.view
+    fit_cv = cv._target()
+    h, w = dlg.data.display.shape[:2]
+    fit_view = min(view.width() / w, view.height() / h) * w  # the width the image is drawn at, fit
+    at = QPoint(int(fit_cv.x() + fit_cv.width() * 0.3), int(fit_cv.y() + fit_cv.height() * 0.6))
+    under = cv.to_image(QPointF(at))
+
+    _wheel(cv, at, 3)
+    t = cv._target()
+    assert t.width() > fit_cv.width() * 1.8
+    moved = cv.to_image(QPointF(at))
+    assert abs(moved.x() - under.x()) < 0.5 and abs(moved.y() - under.y()) < 0.5  # about the cursor
+    assert view._target().width() > fit_view * 1.8  # the view follows
+    _wheel(cv, at, -3, ctrl=False)  # the plain wheel zooms too (as in the main window's viewer)
+    assert cv._target() == fit_cv
+    _wheel(cv, at, 3, ctrl=False)
+    assert cv._target() == t
+
+    # painting lands on the image pixel under the cursor, zoomed
+    cv.brush = 1
+    QTest.mouseClick(cv, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, at)
+    m = dlg.editor.mask()
+    assert m.sum() >= 1 and m[int(under.y()), int(under.x())]
+
+    # the middle button drags the image: the point grabbed stays under the cursor
+    grab, to = QPoint(at), QPoint(at.x() + 40, at.y() + 25)
+    before = cv.to_image(QPointF(grab))
+    QTest.mousePress(cv, Qt.MouseButton.MiddleButton, Qt.KeyboardModifier.NoModifier, grab)
+    QTest.mouseMove(cv, to)
+    QTest.mouseRelease(cv, Qt.MouseButton.MiddleButton, Qt.KeyboardModifier.NoModifier, to)
+    after = cv.to_image(QPointF(to))
+    assert abs(after.x() - before.x()) < 0.5 and abs(after.y() - before.y()) < 0.5
+    assert dlg.editor.mask().sum() == m.sum()  # panning paints nothing
+
+    # Space held + the left button drags too (and paints nothing)
+    cv.setFocus()
+    QTest.keyPress(cv, Qt.Key.Key_Space)
+    before = cv.to_image(QPointF(to))
+    QTest.mousePress(cv, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, to)
+    QTest.mouseMove(cv, grab)
+    QTest.mouseRelease(cv, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, grab)
+    QTest.keyRelease(cv, Qt.Key.Key_Space)
+    after = cv.to_image(QPointF(grab))
+    assert abs(after.x() - before.x()) < 0.5 and abs(after.y() - before.y()) < 0.5
+    assert dlg.editor.mask().sum() == m.sum()
+
+    # the keys, in the dialog's window
+    dlg.activateWindow()
+    qtbot.waitUntil(lambda: dlg.isActiveWindow(), timeout=5000)
+    QTest.keyClick(dlg, Qt.Key.Key_0, Qt.KeyboardModifier.ControlModifier)
+    assert cv._target() == fit_cv and abs(view._target().width() - fit_view) < 1e-6
+    QTest.keyClick(dlg, Qt.Key.Key_Equal, Qt.KeyboardModifier.ControlModifier)
+    assert cv._target().width() > fit_cv.width() * 1.2
+    QTest.keyClick(dlg, Qt.Key.Key_Minus, Qt.KeyboardModifier.ControlModifier)
+    assert abs(cv._target().width() - fit_cv.width()) < 1e-6
+    dlg.grab().save(str(SHOTS / "repair_dialog_zoomed.png"))

@@ -312,3 +312,89 @@ def test_repair_of_a_multi_page_tiff_is_of_the_page_on_screen(qtbot, window, tmp
     assert out.max() < 65535 and abs(int(out[5, 5]) - 30000) < 2  # page 2, repaired
     src = project.image_by_path("stack.tif")
     assert project.repairs(src.id)[0].params["frame"] == 1
+
+
+def test_repair_training_resumes_a_killed_runs_saved_progress(qtbot, window, tmp_path):
+    """A GUI training run killed (crash, SIGKILL, power loss) after its periodic saves left
+    .llmvis/repair.training.safetensors; the next Image ▸ Train deleted it and started again
+    from the starter. It now continues from it (and says so); a damaged leftover, or one
+    trained from another starting model, is discarded with a message."""
+    import torch  # noqa: F401 - a runtime dependency
+    from llmvis_desktop.core.repair.checkpoint import checkpoint_hash, load_checkpoint
+    from llmvis_desktop.core.repair.train import train
+
+    folder = tmp_path / "imgs"
+    make_images(folder, n=3)
+    project = open_and_index(qtbot, window, folder)
+    ctl = window.panel_ctl
+    small = dict(tile=32, batch=2, save_every=0, preview_every=0, report_every=1,
+                 config={"width": 8, "dilations": [2, 1]})
+    ck = project.root / ".llmvis" / "repair.safetensors"
+    tmp = ck.with_name("repair.training.safetensors")
+    job = ctl.start_repair_training(5.0, steps=2, **small)  # the project's checkpoint (step 2)
+    qtbot.waitUntil(lambda: not job.is_active, timeout=120000)
+    assert job.error is None and _ck_step(ck) == 2
+    first = checkpoint_hash(ck)
+
+    # what a run killed at step 3 left: its periodic save, trained from the project's checkpoint
+    train(project, steps=3, from_ckpt=ck, out=tmp, device="cpu", **small)
+    assert load_checkpoint(tmp).step == 3
+    shown = []
+    orig = window.statusBar().showMessage
+    window.statusBar().showMessage = lambda m, *a: (shown.append(m), orig(m, *a))
+    job = ctl.start_repair_training(5.0, steps=2, **small)
+    qtbot.waitUntil(lambda: not job.is_active, timeout=120000)
+    assert job.error is None, job.error
+    after = load_checkpoint(ck)
+    assert after.step == 5  # 3 kept + 2 more, not 2 from the start again
+    assert after.card.get("from_checkpoint") == first  # still trained on from the project's checkpoint
+    assert not tmp.exists()
+    assert any("continu" in m and "step 3" in m for m in shown), shown
+    assert "step 3" in window.statusBar().currentMessage()
+
+    # a damaged leftover: discarded, training starts from the project's checkpoint, and it says so
+    second = checkpoint_hash(ck)
+    tmp.write_bytes(b"\x00" * 100)
+    shown.clear()
+    job = ctl.start_repair_training(5.0, steps=2, **small)
+    qtbot.waitUntil(lambda: not job.is_active, timeout=120000)
+    assert job.error is None, job.error
+    after = load_checkpoint(ck)
+    assert after.step == 2 and after.card.get("from_checkpoint") == second
+    assert any("discarded" in m for m in shown), shown
+
+    # a leftover trained from another model (the project's checkpoint changed since): not taken
+    train(project, steps=4, from_ckpt=None, out=tmp, device="cpu", **small)
+    third = checkpoint_hash(ck)
+    shown.clear()
+    job = ctl.start_repair_training(5.0, steps=2, **small)
+    qtbot.waitUntil(lambda: not job.is_active, timeout=120000)
+    after = load_checkpoint(ck)
+    assert after.step == 2 and after.card.get("from_checkpoint") == third
+    assert any("discarded" in m for m in shown), shown
+
+
+def test_repair_dialog_zoom_keys_do_not_reach_the_main_window(qtbot, window, tmp_path):
+    """Ctrl+= / Ctrl+- are the main window's Larger / Smaller thumbnails: pressed in the
+    repair dialog they zoom the dialog's image, and the thumbnails stay as they are."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    folder = tmp_path / "imgs"
+    make_images(folder, n=2)
+    open_and_index(qtbot, window, folder)
+    window.grid.select_row(0)
+    qtbot.waitUntil(lambda: window.panel_ctl.record is not None, timeout=5000)
+    window.panel_ctl.open_repair()
+    dlg = window.panel_ctl.repair_dialog
+    qtbot.waitExposed(dlg)
+    dlg.activateWindow()
+    qtbot.waitUntil(lambda: dlg.isActiveWindow(), timeout=5000)
+    size = window.grid.thumb_size
+    fit = dlg.editor.canvas._target()
+    QTest.keyClick(dlg, Qt.Key.Key_Equal, Qt.KeyboardModifier.ControlModifier)
+    assert dlg.editor.canvas._target().width() > fit.width()
+    assert window.grid.thumb_size == size
+    QTest.keyClick(dlg, Qt.Key.Key_0, Qt.KeyboardModifier.ControlModifier)
+    assert dlg.editor.canvas._target() == fit
+    dlg.reject()

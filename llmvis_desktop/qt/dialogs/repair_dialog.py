@@ -11,7 +11,7 @@ from typing import Optional
 
 import numpy as np
 import shiboken6
-from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QGridLayout,
                                QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider, QSpinBox, QSplitter,
@@ -20,16 +20,19 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
 from ...core.imaging.display import display_for, to_display
 from ...core.imaging.reader import read_image
 from ...core.repair import DEFAULT_DETAIL
+from ...core.repair.apply import MASK_DIR, resolve_out_dir
 from ..screen import fit_to_screen
 from ..widgets.mask_editor import MaskEditor, to_qimage
+from ..widgets.zoom import Viewport, ZoomPan, draw_visible
 from ..workers import JobManager
-from .repair_saving import STALE_MESSAGE, RepairSaving
+from .repair_saving import STALE_MESSAGE, RepairSaving, StatusLabel
 
 METHOD_NAMES = {"gan": "GAN (learned)", "telea": "Telea (OpenCV)", "ns": "Navier-Stokes (OpenCV)"}
 
 
-class BeforeAfterView(QWidget):
-    """Before on the left of the split, after on the right; split in [0, 1]."""
+class BeforeAfterView(ZoomPan, QWidget):
+    """Before on the left of the split, after on the right; split in [0, 1] of the part of
+    the image shown. Zoomed and panned with the mask editor (:meth:`share`)."""
 
     def __init__(self, parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
@@ -39,6 +42,17 @@ class BeforeAfterView(QWidget):
         self.show_original = False
         self.setMinimumSize(200, 150)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # Space held: drag the image
+        self.share(Viewport(self))
+
+    def share(self, viewport: Viewport) -> None:
+        """Show the image through ``viewport`` (the mask editor's: one zoom and pan for both)."""
+        self.viewport = viewport
+        viewport.changed.connect(self.update)
+        self.update()
+
+    def _image_size(self):
+        return self.before.size() if self.before is not None else QSize(1, 1)
 
     def set_images(self, before: QImage, after: Optional[QImage]) -> None:
         self.before, self.after = before, after
@@ -48,23 +62,29 @@ class BeforeAfterView(QWidget):
         self.split = min(max(v, 0.0), 1.0)
         self.update()
 
+    def mousePressEvent(self, e) -> None:  # noqa: N802 - Qt API
+        self._pan_press(e)
+
+    def mouseMoveEvent(self, e) -> None:  # noqa: N802 - Qt API
+        self._pan_move(e)
+
+    def mouseReleaseEvent(self, e) -> None:  # noqa: N802 - Qt API
+        self._pan_release(e)
+
     def paintEvent(self, _e) -> None:
         p = QPainter(self)
         p.fillRect(self.rect(), QColor(40, 40, 40))
         if self.before is None:
             p.end()
             return
-        w, h = self.before.width(), self.before.height()
-        s = min(self.width() / w, self.height() / h)
-        t = QRectF((self.width() - w * s) / 2, (self.height() - h * s) / 2, w * s, h * s)
-        p.drawImage(t, self.before)
-        if self.after is not None and not self.show_original:
-            sx = int(w * self.split)
-            src = QRectF(sx, 0, w - sx, h)
-            dst = QRectF(t.x() + sx * s, t.y(), (w - sx) * s, t.height())
-            p.drawImage(dst, self.after, src)
+        t = self._target()
+        vis = t.intersected(QRectF(self.rect()))
+        draw_visible(p, t, self.before, vis)
+        if self.after is not None and not self.show_original and not vis.isEmpty():
+            x = vis.x() + vis.width() * self.split
+            draw_visible(p, t, self.after, QRectF(x, vis.y(), vis.right() - x, vis.height()))
             p.setPen(QPen(QColor(255, 220, 0), 2))
-            p.drawLine(int(dst.x()), int(t.y()), int(dst.x()), int(t.bottom()))
+            p.drawLine(int(x), int(vis.y()), int(x), int(vis.bottom()))
         p.end()
 
 
@@ -101,6 +121,8 @@ class RepairDialog(RepairSaving, QDialog):
         self._save_done = threading.Event()
 
         self.editor = MaskEditor(self.data.display, self)
+        # Import… starts in the masks of earlier repairs of this image's folder, else beside the image
+        self.editor.import_dirs = (resolve_out_dir(self.image_path, out_dir) / MASK_DIR, self.image_path.parent)
         self.editor.changed.connect(self._mask_changed)
         self.method = QComboBox(self)
         for k, v in METHOD_NAMES.items():
@@ -122,11 +144,11 @@ class RepairDialog(RepairSaving, QDialog):
         self.seed.valueChanged.connect(lambda *_: self._mask_changed())
         self.run_btn = QPushButton("Repair", self)
         self.run_btn.clicked.connect(self.run_repair)
-        self.status = QLabel("Paint over the defect, then Repair." + self._page_note(), self)
-        self.status.setWordWrap(True)
+        self.status = StatusLabel("Paint over the defect, then Repair." + self._page_note(), self)
 
         self.view = BeforeAfterView(self)
         self.view.set_images(to_qimage(self.data.display), None)
+        self.view.share(self.editor.canvas.viewport)  # zoom and pan the editor and the view together
         self.slider = QSlider(Qt.Orientation.Horizontal, self)
         self.slider.setRange(0, 100)
         self.slider.setValue(50)
@@ -191,6 +213,10 @@ class RepairDialog(RepairSaving, QDialog):
         self.buttons = QDialogButtonBox(self)
         self.accept_btn = self.buttons.addButton("Accept and save", QDialogButtonBox.ButtonRole.AcceptRole)
         self.accept_btn.setEnabled(False)
+        self.save_to_btn = self.buttons.addButton("Save to…", QDialogButtonBox.ButtonRole.ActionRole)
+        self.save_to_btn.setToolTip("Save the repair shown in another folder (this dialog only)")
+        self.save_to_btn.setEnabled(False)
+        self.save_to_btn.clicked.connect(lambda: self.save_repair_to())
         self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self.save_repair)
         self.buttons.rejected.connect(self.reject)
@@ -201,7 +227,7 @@ class RepairDialog(RepairSaving, QDialog):
         # Tab: the mask editor, then the right column top to bottom, then the buttons
         # (the order the widgets were made in jumped from the engine to the slider and back)
         chain = [self.method, self.run_btn, self.detail, self.seed, self.slider, self.toggle, self.side_by_side,
-                 self.accept_btn, self.buttons.button(QDialogButtonBox.StandardButton.Cancel)]
+                 self.save_to_btn, self.accept_btn, self.buttons.button(QDialogButtonBox.StandardButton.Cancel)]
         for before, after in zip(chain, chain[1:]):
             QWidget.setTabOrder(before, after)
 
@@ -248,7 +274,7 @@ class RepairDialog(RepairSaving, QDialog):
         self._results_mask = None
         for img in self.thumbs.values():
             img.clear()
-        self.accept_btn.setEnabled(False)
+        self._set_acceptable(False)
         self.view.set_images(self.view.before, None)
         if self._job is not None and self._job.is_active:
             self._job.cancel()
@@ -268,7 +294,7 @@ class RepairDialog(RepairSaving, QDialog):
     def _show_current(self) -> None:
         res = self.results.get(self.method.currentData())
         self.view.set_images(self.view.before, to_qimage(self._display(res.pixels)) if res else None)
-        self.accept_btn.setEnabled(res is not None)
+        self._set_acceptable(res is not None)
 
     # --- repair in the background
     def _methods(self) -> list:

@@ -10,10 +10,41 @@ host (``_save_job``, ``_save_slots``, ``_save_done``, set up by the dialog).
 from __future__ import annotations
 
 import threading
+from pathlib import Path
+from typing import Optional
 
 import numpy as np
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtWidgets import QFileDialog, QLabel
 
 STALE_MESSAGE = "The mask or the settings changed during the repair: run the repair again."
+
+
+class StatusLabel(QLabel):
+    """The dialog's word-wrapped status line. Its minimum height is that of its whole text
+    at its width (at least two lines): a long message (why a save failed, with its path)
+    was cut through, or, made whole by the layout, drawn over the rows above it."""
+
+    def __init__(self, text: str, parent=None) -> None:
+        super().__init__(text, parent)
+        self.setWordWrap(True)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)  # a path to copy
+        self.setToolTip(text)
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt API
+        super().setText(text)
+        self.setToolTip(text)
+        self.updateGeometry()
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        m = super().minimumSizeHint()
+        lines = 2 * self.fontMetrics().lineSpacing() + 2 * self.margin()
+        return QSize(m.width(), max(lines, self.heightForWidth(max(self.width(), m.width()))))
+
+    def resizeEvent(self, e) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(e)
+        if e.oldSize().width() != e.size().width():  # another width wraps into another height
+            self.updateGeometry()
 
 
 class RepairSaving:
@@ -74,11 +105,34 @@ class RepairSaving:
         for signal, slot in self._save_slots:
             signal.connect(slot)
 
+    def save_repair_to(self, folder: Optional[str] = None) -> None:
+        """Save to…: ask for a folder (``folder`` given: that one), then save the repair shown
+        there, as Accept does. For an output folder that cannot be written (a read-only
+        share): the mask and the computed repair are kept, only the folder changes."""
+        from ...core.repair.apply import resolve_out_dir
+
+        if self._closed or self._save_job is not None:
+            return
+        if folder is None:
+            start = resolve_out_dir(self.image_path, self.out_dir)
+            while not start.is_dir() and start.parent != start:
+                start = start.parent
+            folder = QFileDialog.getExistingDirectory(self, "Save the repair in", str(start))
+            if not folder:
+                return
+        self.out_dir = str(Path(folder))
+        self.save_repair()
+
+    def _set_acceptable(self, on: bool) -> None:
+        """Accept and Save to… are on when a repair is shown to be saved."""
+        self.accept_btn.setEnabled(on)
+        self.save_to_btn.setEnabled(on)
+
     def _set_saving(self, on: bool) -> None:
         for w in (self.editor, self.method, self.run_btn, self.detail, self.seed, self.side_by_side, self.buttons):
             w.setEnabled(not on)
         if not on:
-            self.accept_btn.setEnabled(self.results.get(self.method.currentData()) is not None)
+            self._set_acceptable(self.results.get(self.method.currentData()) is not None)
 
     def _end_save(self, job) -> bool:
         """Forget the save job; False when it is not this open dialog's (closed meanwhile)."""
@@ -109,5 +163,6 @@ class RepairSaving:
         self._set_saving(False)
         if exc is None:
             self.status.setText("Not saved: the save was cancelled; Accept saves it again.")
-        else:
-            self.status.setText(f"Not saved: {exc}")
+        else:  # the mask and the repair are kept: another try, or another folder
+            self.status.setText(f"Not saved: {str(exc).rstrip('.')}. Accept tries again; Save to… saves it "
+                                f"in another folder.")

@@ -83,6 +83,9 @@ OTHER_KEYS: list[tuple[str, str, str]] = [
     ("Viewer (mouse)", "Left / middle drag", "Pan the image"),
     ("Viewer (mouse)", "Right drag", "Window / level (16-bit, DICOM)"),
     ("Repair dialog", "Ctrl+Z / Ctrl+Shift+Z", "Undo / redo on the mask (stroke, rectangle, clear, invert, import)"),
+    ("Repair dialog", "Wheel / Ctrl+= / Ctrl+-", "Zoom the mask and the before / after (the wheel: about the cursor)"),
+    ("Repair dialog", "Ctrl+0 / Ctrl+1", "Fit the image / actual pixels (1:1)"),
+    ("Repair dialog", "Middle drag / Space+drag", "Pan the image"),
 ]
 
 #: the window's action keys written out, for the dialog without a window (kept equal to

@@ -1,10 +1,12 @@
 """Mask painting for defect repair: brush, eraser, rectangle, clear, invert, opacity,
-import from PNG, undo / redo (Ctrl+Z / Ctrl+Shift+Z or Ctrl+Y, in the editor's window).
+import from PNG, undo / redo (Ctrl+Z / Ctrl+Shift+Z or Ctrl+Y, in the editor's window),
+zoom and pan (:mod:`.zoom`).
 Self-contained: ``MaskEditor(display_uint8)``; ``mask()`` returns a bool (H, W) array at
 the image's full resolution, ``set_mask(array)`` loads one.
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Optional
 
 import numpy as np
@@ -13,7 +15,10 @@ from PySide6.QtGui import QColor, QImage, QKeySequence, QMouseEvent, QPainter, Q
 from PySide6.QtWidgets import (QButtonGroup, QFileDialog, QHBoxLayout, QLabel, QMessageBox, QSizePolicy, QSlider,
                                QSpinBox, QToolButton, QVBoxLayout, QWidget)
 
+from .zoom import Viewport, ZoomPan, draw_visible, zoom_shortcuts
+
 BRUSH, ERASER, RECT = "brush", "eraser", "rect"
+IMPORT_FILTER = "Masks (*.png *.tif *.tiff *.bmp *.jpg *.jpeg *.webp);;All files (*)"  # what load_mask reads
 
 
 def to_qimage(display: np.ndarray) -> QImage:
@@ -36,7 +41,7 @@ def _pixels(img: QImage, dtype=np.uint8) -> np.ndarray:
     return a.reshape(img.height(), img.bytesPerLine()).view(dtype)[:, : img.width()]
 
 
-class MaskCanvas(QWidget):
+class MaskCanvas(ZoomPan, QWidget):
     """The image with the mask painted over it (red, adjustable opacity).
 
     The red overlay is a persistent full-resolution image: a brush stroke updates only the
@@ -67,13 +72,15 @@ class MaskCanvas(QWidget):
         self.setMinimumSize(200, 150)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMouseTracking(False)
-        self.setCursor(Qt.CursorShape.CrossCursor)
+        self.idle_cursor = Qt.CursorShape.CrossCursor
+        self.setCursor(self.idle_cursor)
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # Space held: drag the image (ZoomPan)
+        self.viewport = Viewport(self)  # zoom and pan (Ctrl+wheel, middle or Space drag), shared
+        self.viewport.changed.connect(self.update)
 
-    # --- geometry
-    def _target(self) -> QRectF:
-        w, h = self._image.width(), self._image.height()
-        s = min(self.width() / w, self.height() / h)
-        return QRectF((self.width() - w * s) / 2, (self.height() - h * s) / 2, w * s, h * s)
+    # --- geometry (``_target``, where the image is drawn: :class:`ZoomPan`)
+    def _image_size(self):
+        return self._image.size()
 
     def to_image(self, p: QPointF) -> QPointF:
         t = self._target()
@@ -205,7 +212,7 @@ class MaskCanvas(QWidget):
         self._changed(r)
 
     def mousePressEvent(self, e: QMouseEvent) -> None:
-        if e.button() != Qt.MouseButton.LeftButton:
+        if self._pan_press(e) or e.button() != Qt.MouseButton.LeftButton:
             return
         pt = self.to_image(e.position())
         if self.tool == RECT:
@@ -216,6 +223,8 @@ class MaskCanvas(QWidget):
             self._changed(self._stroke(pt, pt))
 
     def mouseMoveEvent(self, e: QMouseEvent) -> None:
+        if self._pan_move(e):
+            return
         pt = self.to_image(e.position())
         if self.tool == RECT and self._rect_start is not None:
             self._rect_now = pt
@@ -226,6 +235,8 @@ class MaskCanvas(QWidget):
             self._changed(dirty)
 
     def mouseReleaseEvent(self, e: QMouseEvent) -> None:
+        if self._pan_release(e):
+            return
         if self.tool == RECT and self._rect_start is not None:
             a, b = self._rect_start, self.to_image(e.position())
             self._rect_start = self._rect_now = None
@@ -237,9 +248,9 @@ class MaskCanvas(QWidget):
         p.setClipRect(e.rect())
         p.fillRect(self.rect(), QColor(40, 40, 40))
         t = self._target()
-        p.drawImage(t, self._image)
+        draw_visible(p, t, self._image, QRectF(e.rect()))
         p.setOpacity(self.opacity)
-        p.drawImage(t, self._overlay)
+        draw_visible(p, t, self._overlay, QRectF(e.rect()))
         p.setOpacity(1.0)
         if self._rect_start is not None and self._rect_now is not None:
             s = t.width() / self._image.width()
@@ -295,7 +306,7 @@ class MaskEditor(QWidget):
         row2.addWidget(self.opacity_slider)
         for text, slot, tip in (("Clear", self.canvas.clear, "Empty the mask"),
                                 ("Invert", self.canvas.invert, "Swap masked and unmasked"),
-                                ("Import…", self.import_dialog, "Load a mask PNG of the image's size")):
+                                ("Import…", self.import_dialog, "Load a mask image (PNG, TIFF, JPEG…) of the image's size")):
             b = QToolButton(self)
             b.setText(text)
             b.setToolTip(tip)
@@ -311,6 +322,8 @@ class MaskEditor(QWidget):
                 sc.setContext(Qt.ShortcutContext.WindowShortcut)
                 sc.activated.connect(slot)
                 self.shortcuts.append(sc)
+        # Ctrl+= / Ctrl++ / Ctrl+- / Ctrl+0 (fit) / Ctrl+1 (actual pixels), in the editor's window
+        self.shortcuts += zoom_shortcuts(self, self.canvas.viewport, self.canvas)
         row.addStretch(1)
         row2.addStretch(1)
         self.coverage = QLabel("", self)
@@ -354,10 +367,20 @@ class MaskEditor(QWidget):
             raise ValueError(str(exc)) from None
         self.canvas.set_mask(m)
 
+    last_import_dir: Optional[Path] = None  # the folder a mask was last imported from (this session)
+    import_dirs: tuple = ()  # where Import… starts when nothing was imported yet, first existing one
+
+    def _import_start(self) -> str:
+        for d in (self.last_import_dir, *self.import_dirs):
+            if d is not None and Path(d).is_dir():
+                return str(d)
+        return ""
+
     def import_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Import mask", "", "Images (*.png *.tif *.tiff *.bmp)")
+        path, _ = QFileDialog.getOpenFileName(self, "Import mask", self._import_start(), IMPORT_FILTER)
         if not path:
             return
+        MaskEditor.last_import_dir = Path(path).parent  # the next Import… starts there, in any dialog
         try:
             self.import_mask(path)
         except ValueError as exc:
