@@ -825,3 +825,24 @@ def test_repair_dialog_zooms_and_pans_the_editor_and_the_view_together(qtbot, br
     QTest.keyClick(dlg, Qt.Key.Key_Minus, Qt.KeyboardModifier.ControlModifier)
     assert abs(cv._target().width() - fit_cv.width()) < 1e-6
     dlg.grab().save(str(SHOTS / "repair_dialog_zoomed.png"))
+
+
+def test_repair_dialog_says_when_the_mask_looks_inverted(qtbot, brick_project, tmp_path):
+    """An inverted mask imported in the dialog (defect black on white) was taken silently:
+    Repair rewrote nearly all of the image."""
+    from llmvis_desktop.core.project import Project
+    from llmvis_desktop.qt.dialogs.repair_dialog import RepairDialog
+
+    with Project.open(brick_project) as p:
+        dlg = RepairDialog(brick_project / "brick.png", p, actor="tester")
+        qtbot.addWidget(dlg)
+        h, w = dlg.editor.mask().shape
+        inverted = np.full((h, w), 255, np.uint8)
+        inverted[10:20, 10:30] = 0
+        Image.fromarray(inverted).save(tmp_path / "inv.png")
+        dlg.editor.import_mask(tmp_path / "inv.png")
+        assert "inverted?" in dlg.status.text() and "% of the image" in dlg.status.text()
+        dlg.editor.canvas.clear()
+        dlg.editor.canvas.fill_rect(10, 10, 30, 20)
+        assert "inverted?" not in dlg.status.text()
+        dlg.close()

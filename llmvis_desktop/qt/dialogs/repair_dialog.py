@@ -283,8 +283,14 @@ class RepairDialog(RepairSaving, QDialog):
             self.status.setText(self._idle_message())
 
     def _idle_message(self) -> str:
-        if not self.editor.canvas.masked_pixels:  # kept up to date stroke by stroke
+        from ...core.repair.mask_file import LARGE_MASK
+
+        canvas = self.editor.canvas
+        if not canvas.masked_pixels:  # kept up to date stroke by stroke
             return "Paint over the defect, then Repair." + self._page_note()
+        if canvas.coverage() > LARGE_MASK:  # an inverted mask (imported, or read inverted)
+            return (f"The mask covers {canvas.coverage():.0%} of the image: inverted? Invert turns it "
+                    f"over; Repair fills all of it." + self._page_note())
         return "Press Repair to fill the painted region." + self._page_note()
 
     def _toggle(self, on: bool) -> None:
