@@ -182,8 +182,11 @@ class AskController(QObject):
                 self.refresh()  # the box says the captioner cannot be found
 
     def _start_pending(self) -> None:
-        pending, self._pending = self._pending, None
-        if pending is None or pending[0] is not self.win.project or self._busy():
+        pending = self._pending
+        if pending is None or self._busy():
+            return  # (asked after a question started since: it waits for that one)
+        self._pending = None
+        if pending[0] is not self.win.project:
             return
         if self.chat_model is None:  # the captioner was changed to one that cannot answer
             self.win.statusBar().showMessage(f"The question about {pending[2].relpath} was not asked: "

@@ -426,3 +426,42 @@ def test_refused_chat_captioner_disables_the_box(qtbot, window, folder, monkeypa
     assert not ask.isEnabled()
     assert ask.toolTip().startswith("The chosen captioner is refused: ") and "cut short" in ask.toolTip()
     assert win.suggest_ctl.asker.chat_model is None
+
+
+def test_queued_question_survives_cancelling_the_running_one(qtbot, window, folder, monkeypatch):
+    """Q1 running, Q2 queued, Q1 cancelled, Q3 asked (starts at once): Q2 is still asked, after Q3."""
+    from llmvis_desktop.core.suggest import batch
+
+    win = window
+    open_and_index(qtbot, win, folder)
+    _recording_chat(monkeypatch)
+    gates = {"q1?": threading.Event(), "q3?": threading.Event()}
+    calls = []
+
+    def fake_ask(project, image_id, info, question, **kw):
+        calls.append(question)
+        if question in gates:
+            assert gates[question].wait(20), "the test never let the model answer"
+        return NewSuggestion(image_id, "answer", "a", info.model_id, 0.7, info.revision, question, {})
+
+    monkeypatch.setattr(batch, "ask_image", fake_ask)
+    ask = _enable_ask(qtbot, win)
+    sc = win.suggest_ctl.asker
+    got = []
+    sc.answer_ready.connect(got.append)
+    _select(qtbot, win, win.project.image_ids()[0])
+    _ask(win, ask, "q1?")
+    first = sc.ask_job
+    ended = []
+    first.signals.finished.connect(lambda: ended.append(True))
+    qtbot.waitUntil(lambda: calls == ["q1?"], timeout=10000)
+    _ask(win, ask, "q2?")
+    first.cancel()
+    _ask(win, ask, "q3?")
+    assert sc.ask_job is not first
+    qtbot.waitUntil(lambda: calls == ["q1?", "q3?"], timeout=10000)
+    gates["q1?"].set()  # the cancelled one ends while q3 is still generating
+    qtbot.waitUntil(lambda: bool(ended), timeout=10000)
+    gates["q3?"].set()
+    qtbot.waitUntil(lambda: len(got) == 2, timeout=20000)
+    assert [r.prompt for r in got] == ["q3?", "q2?"]
