@@ -7,6 +7,7 @@ has moved meanwhile. Nothing is stored until the reviewer keeps the answer.
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Callable, Optional
 
 from PySide6.QtCore import QObject, Signal
@@ -20,11 +21,24 @@ ASK_TIP = "Type a question about this image and press Enter; {model} answers it 
 ASK_MAX_CHARS = 1000  # what the ask box takes
 
 
-def _resolve_chat(spec: str, model_dirs):
-    from ..core.suggest.discovery import resolve_model
+MISSING_TIP = ("{path}: this model's folder is no longer there (moved or deleted); choose the captioner "
+               "again in Suggestions ▸ Models…")
+
+
+def _resolve_chat(spec: str, model_dirs, optins: dict):
+    """(chat ModelInfo or None, why it is refused or None); ``optins``: the project's saved opt-ins."""
+    from ..core.suggest.batch import optin_keys
+    from ..core.suggest.discovery import ModelRefused, check, resolve_model
 
     info = resolve_model(spec, model_dirs)
-    return info if info.kind == "chat" else None
+    if info.kind != "chat":
+        return None, None
+    saved = {kind for key in optin_keys(optins, info.path) for kind in optins[key]}
+    try:
+        check(info, "bin" in saved, "remote_code" in saved)
+    except ModelRefused as exc:  # a cut-short download: refused before anyone types a question
+        return info, str(exc)
+    return info, None
 
 
 class AskController(QObject):
@@ -38,9 +52,12 @@ class AskController(QObject):
         self.chat_model = None  # ModelInfo of a chosen chat captioner
         self.ask_job = None
         self.answer_box: Optional[AnswerBox] = None
-        self._asked: Optional[tuple[int, str]] = None  # (image id, relpath) of the last question
+        # (project, image id, relpath) of the last question: its answer belongs to that project only
+        self._asked: Optional[tuple] = None
         self._answer = None  # the answer shown (not stored yet)
+        self._answer_project = None  # the project it was asked in
         self._answer_relpath = ""
+        self._pending = None  # the latest question asked while another was being answered
         self._loader = LatestOnly(self)
         self._loader.done.connect(self._on_chat_model)
         panel = win.panel_ctl.suggestions
@@ -48,10 +65,15 @@ class AskController(QObject):
             panel.ask_edit.returnPressed.connect(self.ask)
 
     def closed(self) -> None:
-        """The project was closed: no chat model, the box disabled."""
+        """The project was closed: no chat model, the box disabled, and its answer (not
+        kept) and queued question dropped: they belong to the closed project."""
         self.chat_model = None
         self._loader.cancel()
         self._set_ask(False, ASK_NO_CHAT_TIP)
+        self._pending = None
+        self._answer = self._answer_project = self._asked = None
+        if self.answer_box is not None:
+            self.answer_box.hide()
 
     def shutdown(self) -> None:
         self._loader.shutdown()
@@ -59,20 +81,29 @@ class AskController(QObject):
     def refresh(self) -> None:
         """Find out (off the GUI thread) whether the project's captioner is a chat model."""
         cap, _lab = self._chosen()
-        if not cap:
+        if not cap or self.win.project is None:
             self.chat_model = None
             self._set_ask(False, ASK_NO_CHAT_TIP)
             return
-        self._loader.submit(_resolve_chat, cap, list(self.win.config.model_dirs))
+        from ..core.suggest.batch import OPTINS_SETTING
 
-    def _on_chat_model(self, info, error) -> None:
+        try:
+            optins = dict(self.win.project.settings().get(OPTINS_SETTING) or {})
+        except Exception:
+            optins = {}
+        self._loader.submit(_resolve_chat, cap, list(self.win.config.model_dirs), optins)
+
+    def _on_chat_model(self, result, error) -> None:
         if self.win.project is None:
             return
-        self.chat_model = info if error is None else None
+        info, refused = result if error is None else (None, None)
+        self.chat_model = info if error is None and refused is None else None
         if error is not None:
             self._set_ask(False, f"The chosen captioner cannot be found: {error}")
         elif info is None:
             self._set_ask(False, ASK_NO_CHAT_TIP)
+        elif refused is not None:
+            self._set_ask(False, f"The chosen captioner is refused: {refused}")
         else:
             self._set_ask(True, ASK_TIP.format(model=info.model_id))
 
@@ -83,6 +114,10 @@ class AskController(QObject):
             panel.ask_edit.setEnabled(on)
             panel.ask_edit.setToolTip(tip)
 
+    def _busy(self) -> bool:
+        job = self.ask_job  # a cancelled job may still be generating: its answer is dropped
+        return job is not None and job.is_active and not job.token.cancelled
+
     def ask(self) -> None:
         panel = self.win.panel_ctl.suggestions
         rec = self.win.review.current
@@ -90,33 +125,80 @@ class AskController(QObject):
         if panel is None or rec is None or project is None or info is None:
             return
         question = panel.ask_edit.text().strip()
-        if not question or (self.ask_job is not None and self.ask_job.is_active):
+        if not question:
             return
-        device = self.win.config.device
-        self._asked = (rec.id, rec.relpath)  # the answer names this image, wherever the review has moved
+        frame, window = 0, None  # the file as it is, unless the viewer shows this image already
         viewer = getattr(self.win, "viewer", None)  # what the reviewer is looking at
-        frame = viewer.frames()[0] if viewer is not None and viewer.has_image() else 0
-        window = viewer.window() if viewer is not None and viewer.has_image() and viewer.window_enabled() else None
+        if (viewer is not None and viewer.has_image()
+                and getattr(self.win, "viewer_image", None) == (project, rec.id)):
+            frame = viewer.frames()[0]
+            window = viewer.window() if viewer.window_enabled() else None
+        if self._busy():  # asked next (only the latest question waits)
+            self._pending = (project, info, rec, question, frame, window)
+            busy_about = self._asked[2] if self._asked is not None else "an image"
+            self.win.statusBar().showMessage(
+                f"Still answering about {busy_about}; the question about {rec.relpath} is asked next.", 8000)
+            self.win.grid.setFocus()
+            return
+        self._start(project, info, rec, question, frame, window)
+
+    def _start(self, project, info, rec, question: str, frame: int, window) -> None:
+        device = self.win.config.device
+        self._asked = (project, rec.id, rec.relpath)  # the answer names this image, wherever the review has moved
 
         def job(token, progress):
             from ..core.suggest.batch import ask_image
+            from ..core.suggest.discovery import ModelRefused
             from ..core.suggest.worker import shared_worker
             from ..core.tasks import Progress
 
             progress(Progress("ask", 0, 1, info.model_id))
-            return ask_image(project, rec.id, info, question, worker=shared_worker(), device=device, store=False,
-                             frame=frame, window=window)
+            try:
+                row = ask_image(project, rec.id, info, question, worker=shared_worker(), device=device,
+                                store=False, frame=frame, window=window)
+            except ModelRefused as exc:
+                if not Path(info.path).is_dir():  # moved or deleted since it was chosen
+                    raise ModelRefused(MISSING_TIP.format(path=info.path)) from exc
+                raise
+            token.check()  # cancelled while the model generated: the answer is dropped
+            return row
 
-        self.ask_job = self.win.jobs.start(f"Ask the image ({rec.relpath})", job)
+        self.ask_job = job_ = self.win.jobs.start(f"Ask the image ({rec.relpath})", job)
         self.win.grid.setFocus()  # the review keys work again while the answer comes
-        self.ask_job.signals.result.connect(self._show_answer)
-        self.ask_job.signals.error.connect(
-            void(lambda exc: self.win.show_error(f"No answer about {rec.relpath}: {exc}")))
+        job_.signals.result.connect(lambda row: self._on_result(job_, project, row))
+        job_.signals.error.connect(
+            void(lambda exc: self._on_error(project, f"No answer about {rec.relpath}: {exc}")))
+        job_.signals.finished.connect(self._start_pending)
+
+    def _on_result(self, job, project, row) -> None:
+        if job.token.cancelled or project is not self.win.project:
+            return  # cancelled, or asked in a project since closed
+        self._show_answer(row)
+
+    def _on_error(self, project, text: str) -> None:
+        if project is self.win.project:
+            self.win.show_error(text)
+            if self.chat_model is not None and not Path(self.chat_model.path).is_dir():
+                self.refresh()  # the box says the captioner cannot be found
+
+    def _start_pending(self) -> None:
+        pending = self._pending
+        if pending is None or self._busy():
+            return  # (asked after a question started since: it waits for that one)
+        self._pending = None
+        if pending[0] is not self.win.project:
+            return
+        if self.chat_model is None:  # the captioner was changed to one that cannot answer
+            self.win.statusBar().showMessage(f"The question about {pending[2].relpath} was not asked: "
+                                             f"the chosen captioner cannot answer questions now.", 8000)
+            return
+        project, _info, rec, question, frame, window = pending
+        self._start(project, self.chat_model, rec, question, frame, window)
 
     def _relpath_of(self, image_id: int) -> str:
         asked = self._asked
-        if asked is not None and asked[0] == image_id:
-            return asked[1]
+        if asked is not None and asked[0] is self.win.project and asked[1] == image_id:
+            return asked[2]
         rec = self.win.model.record(image_id)
         if rec is None and self.win.project is not None:
             try:
@@ -134,6 +216,7 @@ class AskController(QObject):
             self.win.review.current_changed.connect(self._update_answer_about)
             self.answer_box = box
         self._answer = row
+        self._answer_project = self.win.project
         self._answer_relpath = self._relpath_of(row.image_id)
         box.set_answer(row.prompt, row.value,
                        f"{row.model_id}" + (f" · score {row.score:.2f}" if row.score is not None else ""))
@@ -155,6 +238,10 @@ class AskController(QObject):
     def keep_answer(self) -> Optional[int]:
         row, project = self._answer, self.win.project
         if row is None or project is None:
+            return None
+        if self._answer_project is not project:  # image ids repeat across projects: never on another's image
+            self.win.statusBar().showMessage("The answer was not kept: it was asked in a project that is "
+                                             "no longer open.", 8000)
             return None
         relpath = self._answer_relpath or self._relpath_of(row.image_id)
         self._answer = None

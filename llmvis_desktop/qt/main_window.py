@@ -311,6 +311,7 @@ class MainWindow(QMainWindow):
             self.image_loader.cancel()
             self._frame_step = None
             self.viewer_call("clear")
+            self.viewer_image = None
             self._shown_id = None  # the same image selected again (a re-sort, a filter) is shown again
             return
         if getattr(self, "_shown_id", None) == (rec.id, rec.mtime_ns):
@@ -342,6 +343,7 @@ class MainWindow(QMainWindow):
         """Read ``frame`` of ``rec``'s file off the GUI thread (through ``window`` when
         given); the viewer shows it when read."""
         self._loading_path = self.project.path_of(rec)
+        self._loading_key = (self.project, rec.id)
         self._frame_step = None  # set by show_frame after this; any other load is an image of its own
         self.image_loader.submit(_read_image, self._loading_path, self.config.max_image_pixels, frame, window,
                                  default_window)
@@ -350,7 +352,11 @@ class MainWindow(QMainWindow):
         if error is not None:
             reason = getattr(error, "reason", None) or f"{type(error).__name__}: {error}"
             self.viewer_call("show_error", str(self._loading_path), reason)
+            self.viewer_image = None
         else:
+            # (project, image id) of the pixels shown: Ask the image takes the viewer's frame
+            # and window only for that image (not for one whose load is still under way)
+            self.viewer_image = getattr(self, "_loading_key", None)
             data, ready, loaded = data
             if self._frame_step:
                 self.viewer_call("show_frame_data", data, ready, loaded)

@@ -913,3 +913,21 @@ def test_cli_a_labeler_with_no_labels_beside_a_captioner_exits_1(tiny, tmp_path,
     assert "no labels" in out["models"]["model_failures"]["label"]
     assert out["models"]["suggestions"] == 2
     assert "warning: the labeler did not run: the project has no labels" in captured.err
+
+
+def test_ask_the_image_with_a_model_folder_since_deleted(project, tmp_path):
+    """The info was read when the model was chosen; its folder deleted since, asking said
+    "no tokenizer files ... the download is incomplete" (after loading started)."""
+    from llmvis_desktop.core.suggest.discovery import ModelInfo, ModelRefused
+
+    gone = tmp_path / "llava-del"
+    info = ModelInfo(path=str(gone), model_id=str(gone), family="llava", kind="chat", size_bytes=1,
+                     revision="r1", weights_format="safetensors", needs_remote_code=False, problem=None)
+
+    class NoWorker:
+        def engine(self, *a, **k):
+            raise AssertionError("a model whose folder is gone was loaded")
+
+    with pytest.raises(ModelRefused, match="this model's folder is no longer there"):
+        ask_image(project, next(i for i in project.image_ids() if project.image(i).relpath != "broken.png"),
+                  info, "what?", worker=NoWorker())

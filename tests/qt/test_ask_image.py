@@ -231,3 +231,237 @@ def test_real_tiny_llava_answer_after_moving_on(qtbot, window, folder, monkeypat
     (s,) = _answers(folder, a.id)
     assert s.outcome == "accepted" and _answers(folder, b.id) == []
     assert win.review.undo_stack.canUndo()
+
+
+# --- guards: another project, the viewer's pixels, cancel, a second question, a bad model ---------
+def _recording_chat(monkeypatch, gate=None, info_kw=None):
+    """Like _fake_chat, returning the list of (image id, question, frame, window) asked."""
+    from llmvis_desktop.core.suggest import batch, discovery
+
+    chat = discovery.ModelInfo(path=CHAT_PATH, model_id=CHAT_PATH, family="llava", kind="chat", size_bytes=1,
+                               revision="r1", weights_format="safetensors", needs_remote_code=False, problem=None,
+                               **(info_kw or {}))
+    monkeypatch.setattr(discovery, "resolve_model", lambda spec, dirs=(): chat)
+    calls = []
+
+    def fake_ask(project, image_id, info, question, **kw):
+        calls.append((image_id, question, kw.get("frame"), kw.get("window")))
+        if gate is not None:
+            assert gate.wait(20), "the test never let the model answer"
+        return NewSuggestion(image_id, "answer", f"about {question}", info.model_id, 0.7, info.revision,
+                             question.strip(), {})
+
+    monkeypatch.setattr(batch, "ask_image", fake_ask)
+    return chat, calls
+
+
+def _ask(win, ask, question):
+    ask.setText(question)
+    ask.returnPressed.emit()
+
+
+def test_keep_after_opening_another_project_stores_nothing_there(qtbot, window, folder, monkeypatch, tmp_path):
+    """An answer asked in project A, kept after B is open, once landed on B's image of the same id."""
+    win = window
+    other = tiny_models.image_folder(tmp_path / "other", 6)
+    open_and_index(qtbot, win, folder)
+    _recording_chat(monkeypatch)
+    ask = _enable_ask(qtbot, win)
+    sc = win.suggest_ctl.asker
+    rec = _select(qtbot, win, win.project.image_ids()[2])
+    with qtbot.waitSignal(sc.answer_ready, timeout=10000):
+        _ask(win, ask, "is there a dent?")
+    _pump(0.1)
+    assert sc.answer_box.isVisible()
+    open_and_index(qtbot, win, other)
+    _pump(0.1)
+    assert rec.id in win.project.image_ids()  # B has an image of the same id
+    assert not sc.answer_box.isVisible()  # closing A closed its answer
+    assert sc.keep_answer() is None
+    assert _answers(other, rec.id) == [] and _answers(folder, rec.id) == []
+
+
+def test_answer_arriving_after_opening_another_project_is_dropped(qtbot, window, folder, monkeypatch, tmp_path):
+    win = window
+    other = tiny_models.image_folder(tmp_path / "other", 6)
+    open_and_index(qtbot, win, folder)
+    gate = threading.Event()
+    _chat, calls = _recording_chat(monkeypatch, gate=gate)
+    ask = _enable_ask(qtbot, win)
+    sc = win.suggest_ctl.asker
+    got = []
+    sc.answer_ready.connect(got.append)
+    rec = _select(qtbot, win, win.project.image_ids()[2])
+    _ask(win, ask, "is there a dent?")
+    job = sc.ask_job
+    ended = []
+    job.signals.finished.connect(lambda: ended.append(True))
+    qtbot.waitUntil(lambda: len(calls) == 1, timeout=10000)  # the model is generating
+    gate.set()  # answered while B opens: its result is delivered once B is open
+    open_and_index(qtbot, win, other)
+    qtbot.waitUntil(lambda: bool(ended), timeout=10000)
+    _pump(0.1)
+    assert got == [] and (sc.answer_box is None or not sc.answer_box.isVisible())
+    assert sc.keep_answer() is None
+    assert _answers(other, rec.id) == [] and _answers(folder, rec.id) == []
+
+
+def test_ask_before_the_viewer_shows_the_image_uses_the_file_as_it_is(qtbot, window, folder, monkeypatch):
+    """The viewer's frame and window are the previous image's until the new one is read."""
+    from llmvis_desktop.qt import main_window
+
+    win = window
+    open_and_index(qtbot, win, folder)
+    _chat, calls = _recording_chat(monkeypatch)
+    ask = _enable_ask(qtbot, win)
+    sc = win.suggest_ctl.asker
+    ids = win.project.image_ids()
+    first = _select(qtbot, win, ids[0])
+    qtbot.waitUntil(lambda: getattr(win, "viewer_image", None) == (win.project, first.id), timeout=10000)
+    # the viewer shows frame 2 of a CT through a bone window
+    monkeypatch.setattr(win.viewer, "frames", lambda: (2, 3))
+    monkeypatch.setattr(win.viewer, "window", lambda: (135.5, 2063.0))
+    monkeypatch.setattr(win.viewer, "window_enabled", lambda: True)
+    loaded = threading.Event()
+    real_read = main_window._read_image
+
+    def gated_read(path, *args):
+        if Path(path).name == second_name:
+            assert loaded.wait(20), "the test never let the image load"
+        return real_read(path, *args)
+
+    second_name = Path(win.project.path_of(win.project.image(ids[1]))).name
+    monkeypatch.setattr(main_window, "_read_image", gated_read)
+    try:
+        second = _select(qtbot, win, ids[1])
+        with qtbot.waitSignal(sc.answer_ready, timeout=10000):
+            _ask(win, ask, "what now?")
+        assert calls[-1] == (second.id, "what now?", 0, None)
+    finally:
+        loaded.set()
+    qtbot.waitUntil(lambda: getattr(win, "viewer_image", None) == (win.project, second.id), timeout=10000)
+    with qtbot.waitSignal(sc.answer_ready, timeout=10000):
+        _ask(win, ask, "and now?")  # the viewer shows it: its frame and window are what was asked about
+    assert calls[-1] == (second.id, "and now?", 2, (135.5, 2063.0))
+
+
+def test_cancelled_question_is_dropped_and_a_new_one_starts(qtbot, window, folder, monkeypatch):
+    win = window
+    open_and_index(qtbot, win, folder)
+    gate = threading.Event()
+    _chat, calls = _recording_chat(monkeypatch, gate=gate)
+    ask = _enable_ask(qtbot, win)
+    sc = win.suggest_ctl.asker
+    got = []
+    sc.answer_ready.connect(got.append)
+    ids = win.project.image_ids()
+    _select(qtbot, win, ids[1])
+    _ask(win, ask, "slow, cancel me?")
+    first = sc.ask_job
+    ended = []
+    first.signals.finished.connect(lambda: ended.append(True))
+    qtbot.waitUntil(lambda: len(calls) == 1, timeout=10000)  # generating
+    first.cancel()  # the Jobs panel's Cancel
+    _ask(win, ask, "a new question?")
+    assert sc.ask_job is not first  # not blocked by the cancelled one
+    with qtbot.waitSignal(sc.answer_ready, timeout=10000):
+        gate.set()
+    qtbot.waitUntil(lambda: bool(ended), timeout=10000)
+    _pump(0.1)
+    assert [r.prompt for r in got] == ["a new question?"]
+    assert first.state == "cancelled"
+
+
+def test_second_question_while_answering_is_asked_next(qtbot, window, folder, monkeypatch):
+    win = window
+    open_and_index(qtbot, win, folder)
+    gate = threading.Event()
+    _chat, calls = _recording_chat(monkeypatch, gate=gate)
+    ask = _enable_ask(qtbot, win)
+    sc = win.suggest_ctl.asker
+    got = []
+    sc.answer_ready.connect(got.append)
+    ids = win.project.image_ids()
+    a = _select(qtbot, win, ids[0])
+    _ask(win, ask, "first question?")
+    b = _select(qtbot, win, ids[3])
+    _ask(win, ask, "second question?")
+    status = win.statusBar().currentMessage()
+    assert a.relpath in status and b.relpath in status and "asked next" in status
+    gate.set()
+    qtbot.waitUntil(lambda: len(got) == 2, timeout=20000)
+    assert [(r.image_id, r.prompt) for r in got] == [(a.id, "first question?"), (b.id, "second question?")]
+    assert [c[:2] for c in calls] == [(a.id, "first question?"), (b.id, "second question?")]
+    assert b.relpath in sc.answer_box.text()
+
+
+def test_chat_model_folder_deleted_says_so(qtbot, window, folder, monkeypatch, tmp_path):
+    """The real ask_image on a model whose folder is gone: not "no tokenizer files"."""
+    from llmvis_desktop.core.suggest import discovery
+
+    gone = tmp_path / "llava-del"
+    chat = discovery.ModelInfo(path=str(gone), model_id=str(gone), family="llava", kind="chat", size_bytes=1,
+                               revision="r1", weights_format="safetensors", needs_remote_code=False, problem=None)
+    monkeypatch.setattr(discovery, "resolve_model", lambda spec, dirs=(): chat)
+    win = window
+    open_and_index(qtbot, win, folder)
+    ask = _enable_ask(qtbot, win, str(gone))
+    errors = []
+    monkeypatch.setattr(win, "show_error", lambda text, *a: errors.append(text))
+    _select(qtbot, win, win.project.image_ids()[1])
+    _ask(win, ask, "what is it?")
+    qtbot.waitUntil(lambda: bool(errors), timeout=60000)
+    assert "this model's folder is no longer there (moved or deleted)" in errors[0], errors
+    assert "Suggestions ▸ Models" in errors[0] and "tokenizer" not in errors[0]
+
+
+def test_refused_chat_captioner_disables_the_box(qtbot, window, folder, monkeypatch):
+    win = window
+    open_and_index(qtbot, win, folder)
+    _recording_chat(monkeypatch, info_kw={"damaged": "model.safetensors is cut short: 101,036 of 202,072 bytes"})
+    win.project.set_setting("captioner", CHAT_PATH)
+    win.suggest_ctl.asker.refresh()
+    ask = win.panel_ctl.suggestions.ask_edit
+    qtbot.waitUntil(lambda: "refused" in ask.toolTip(), timeout=10000)
+    assert not ask.isEnabled()
+    assert ask.toolTip().startswith("The chosen captioner is refused: ") and "cut short" in ask.toolTip()
+    assert win.suggest_ctl.asker.chat_model is None
+
+
+def test_queued_question_survives_cancelling_the_running_one(qtbot, window, folder, monkeypatch):
+    """Q1 running, Q2 queued, Q1 cancelled, Q3 asked (starts at once): Q2 is still asked, after Q3."""
+    from llmvis_desktop.core.suggest import batch
+
+    win = window
+    open_and_index(qtbot, win, folder)
+    _recording_chat(monkeypatch)
+    gates = {"q1?": threading.Event(), "q3?": threading.Event()}
+    calls = []
+
+    def fake_ask(project, image_id, info, question, **kw):
+        calls.append(question)
+        if question in gates:
+            assert gates[question].wait(20), "the test never let the model answer"
+        return NewSuggestion(image_id, "answer", "a", info.model_id, 0.7, info.revision, question, {})
+
+    monkeypatch.setattr(batch, "ask_image", fake_ask)
+    ask = _enable_ask(qtbot, win)
+    sc = win.suggest_ctl.asker
+    got = []
+    sc.answer_ready.connect(got.append)
+    _select(qtbot, win, win.project.image_ids()[0])
+    _ask(win, ask, "q1?")
+    first = sc.ask_job
+    ended = []
+    first.signals.finished.connect(lambda: ended.append(True))
+    qtbot.waitUntil(lambda: calls == ["q1?"], timeout=10000)
+    _ask(win, ask, "q2?")
+    first.cancel()
+    _ask(win, ask, "q3?")
+    assert sc.ask_job is not first
+    qtbot.waitUntil(lambda: calls == ["q1?", "q3?"], timeout=10000)
+    gates["q1?"].set()  # the cancelled one ends while q3 is still generating
+    qtbot.waitUntil(lambda: bool(ended), timeout=10000)
+    gates["q3?"].set()
+    qtbot.waitUntil(lambda: len(got) == 2, timeout=20000)
+    assert [r.prompt for r in got] == ["q3?", "q2?"]

@@ -445,6 +445,8 @@ def ask_image(project: Project, image_id: int, info: ModelInfo, question: str, *
     are recorded in the parameters when not the defaults."""
     if info.kind != "chat":
         raise ModelRefused(f"{info.path}: a {info.family} model cannot answer questions; use a chat model")
+    if not os.path.isdir(info.path):  # the info is from when it was chosen: not "no tokenizer files"
+        raise ModelRefused(f"{info.path}: this model's folder is no longer there (moved or deleted)")
     a_bin, a_rc = optins_for(project, info)
     check(info, a_bin, a_rc)
     from .worker import shared_worker
