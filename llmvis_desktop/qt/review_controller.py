@@ -49,12 +49,19 @@ def describe_db_error(exc: BaseException) -> str:
     if "lock timeout" in first:  # PostgreSQL: another session held this image for 15 s
         return ("Another reviewer or job has been changing this image for 15 s. "
                 f"Nothing was changed; try again. ({first})")
+    if any(w in first.lower() for w in _DISK_FULL):  # SQLite's file, or the server's disk
+        return ("The disk holding the project database is full. Nothing was changed; free some "
+                f"space there, then try again. ({first})")
     if getattr(exc, "connection_invalidated", False) or any(w in first.lower() for w in _UNREACHABLE):
         # the server is down or the network gone: nothing refused the change itself
         return ("The project database cannot be reached. Nothing was changed; "
                 f"try again when it is back. ({first})")
     return f"The database refused the change; nothing was changed. ({first})"
 
+
+#: what SQLite and PostgreSQL say when the disk under the database is full
+_DISK_FULL = ("database or disk is full", "no space left on device", "could not extend file",
+              "disk quota exceeded")
 
 #: what drivers say when the database server cannot be reached (psycopg, SQLite's file)
 _UNREACHABLE = ("connection is bad", "connection refused", "could not connect", "connection to server",

@@ -2,6 +2,8 @@
 row, the open image's panels and a status-bar line; a caption being typed is kept."""
 from __future__ import annotations
 
+import pytest
+
 from qthelpers import open_and_index
 
 from llmvis_desktop.core import review_actions as ra
@@ -158,3 +160,14 @@ def test_a_change_that_commits_late_is_still_seen(qtbot, window, image_folder):
     watch._on_result((project, None, late, tw._names(project)), None)
     assert set(ids[1:]) & set(seen) == {i for _, i, _ in late}
     assert all(not (lo <= e <= hi) for lo, hi, _ in watch._gaps for e, _, _ in late)
+
+
+@pytest.mark.parametrize("said", ["(sqlite3.OperationalError) database or disk is full",
+                                  '(psycopg.errors.DiskFull) could not extend file "base/16384/2619": '
+                                  'No space left on device'])
+def test_a_full_disk_is_not_called_a_refusal(said):
+    """A full disk under the database read "The database refused the change"."""
+    from llmvis_desktop.qt.review_controller import describe_db_error
+
+    msg = describe_db_error(RuntimeError(said))
+    assert msg.startswith("The disk holding the project database is full. Nothing was changed; free some space")
