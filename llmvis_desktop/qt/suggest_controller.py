@@ -318,15 +318,15 @@ class SuggestController(QObject):
         started_by = person(None, self.win.config)  # kept with each suggestion (no dialog for a name)
 
         def job(token, progress):
-            from ..core.suggest.batch import run_suggest
-            from ..core.suggest.discovery import resolve_model
+            from ..core.suggest.batch import resolve_spec, run_suggest
             from ..core.suggest.worker import shared_worker
 
-            captioner = resolve_model(cap, dirs) if cap else None
-            labeler = resolve_model(lab, dirs) if lab else None
+            # a model whose folder is gone stays its spec: run_suggest reports it as that
+            # model's failure and stores the other model's suggestions
+            captioner, labeler = resolve_spec(cap, dirs), resolve_spec(lab, dirs)
             return run_suggest(project, captioner, labeler, flt=flt, only_unsuggested=only_unsuggested,
                                device=device, worker=shared_worker(), token=token, progress=progress,
-                               started_by=started_by)
+                               started_by=started_by, model_dirs=dirs)
 
         label = {"all": "all images", "filtered": "filtered images", "unsuggested": "images not yet suggested"}
         self.models_job = self.win.jobs.start(f"Model suggestions ({label.get(scope, scope)})", job)

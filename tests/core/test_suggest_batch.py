@@ -209,6 +209,27 @@ def test_labeler_needs_a_taxonomy(tiny, tmp_path, worker):
         assert "no labels" in rep.model_failures["label"]
 
 
+def test_a_missing_model_folder_is_that_models_failure(tiny, project, worker, tmp_path, capsys):
+    """The project's captioner folder deleted: nothing was stored (the labeler never ran), in
+    the GUI and in `llmvis suggest`; now the captioner is a one-line failure naming it."""
+    from llmvis_desktop.cli_suggest import main
+
+    gone = str(tmp_path / "deleted-blip")
+    rep = run_suggest(project, gone, str(tiny["clip"]), worker=worker, device="cpu")
+    assert {s.kind for s in _all(project)} == {"label"} and rep.suggestions > 0
+    assert "deleted-blip: no such model folder" in rep.model_failures["caption"]
+    assert "label" not in rep.model_failures
+    with pytest.raises(ModelRefused, match="no such model folder"):  # alone: the job cannot run
+        run_suggest(project, gone, None, worker=worker)
+
+    db = [] if project.store.dialect == "sqlite" else ["--db", project.db_url]
+    project.set_setting("captioner", gone)
+    project.set_setting("labeler", str(tiny["clip"]))
+    assert main(["suggest", str(project.root), *db, "--all", "--device", "cpu", "--no-index"]) == 1
+    err = capsys.readouterr().err
+    assert "warning: the captioner did not run:" in err and "deleted-blip" in err
+
+
 def test_suggest_refuses_a_folder_with_no_image_and_a_prompt_beside_a_question(tiny, tmp_path, capsys):
     """--path-prefix naming no folder ran on nothing and said it was done; --prompt with
     --ask was dropped without a word."""

@@ -243,3 +243,49 @@ def test_the_model_in_use_is_selected_and_tab_leaves_the_table(qtbot, setup, tmp
     assert dlg._selected() is not None and dlg._selected().path == str(models / "clip-x")
     assert dlg.label_btn.isEnabled()
     assert not dlg.table.tabKeyNavigation()
+
+
+def test_stop_using_a_captioner_or_labeler(qtbot, setup, tmp_path):
+    """The manager had only "Use as ...": a captioner whose folder was gone could not be let go."""
+    project, models = setup
+    project.set_setting("captioner", str(tmp_path / "gone-blip"))
+    project.set_setting("labeler", str(models / "clip-x"))
+    dlg = ModelManagerDialog(project, [str(models)], device="cpu", hf_cache=tmp_path / "no-cache")
+    qtbot.addWidget(dlg)
+    assert dlg.clear_cap_btn.isEnabled() and dlg.clear_lab_btn.isEnabled()
+    with qtbot.waitSignal(dlg.modelChosen) as sig:
+        dlg.clear_cap_btn.click()
+    assert sig.args == ["captioner", ""]
+    assert project.settings()["captioner"] is None and project.settings()["labeler"] == str(models / "clip-x")
+    assert "no longer uses a captioner" in dlg.status_text() and "Captioner: (none)" in dlg.current_label.text()
+    assert not dlg.clear_cap_btn.isEnabled() and not dlg.clear(("captioner"))
+    assert dlg.clear("labeler") and project.settings()["labeler"] is None and not dlg.clear_lab_btn.isEnabled()
+
+
+def test_run_suggestions_with_a_missing_captioner_still_runs_the_labeler(qtbot, window, image_folder, tmp_path,
+                                                                         monkeypatch):
+    """A captioner folder gone stopped the whole job before the labeler ran ("Model suggestions
+    stopped: ...: no such model folder"); now the job runs, the missing one is that model's failure."""
+    from qthelpers import open_and_index
+
+    from llmvis_desktop.core.suggest import batch
+
+    models = tmp_path / "models"
+    clip = _fake_model(models / "clip-x", "clip", "CLIPModel")
+    seen = {}
+
+    def fake_run(project, captioner, labeler, **kw):
+        seen.update(captioner=captioner, labeler=labeler, dirs=kw.get("model_dirs"))
+        return batch.SuggestReport(images=1, suggestions=1, device="cpu",
+                                   model_failures={"caption": "the captioner did not run: gone"})
+
+    monkeypatch.setattr(batch, "run_suggest", fake_run)
+    monkeypatch.setattr(window, "show_error", lambda msg: seen.setdefault("error", msg))
+    open_and_index(qtbot, window, image_folder)
+    window.project.set_setting("captioner", str(tmp_path / "gone-blip"))
+    window.project.set_setting("labeler", str(clip))
+    with qtbot.waitSignal(window.suggest_ctl.models_done, timeout=20000) as done:
+        window.suggest_ctl.run_models("all")
+    assert isinstance(done.args[0], batch.SuggestReport), done.args[0]
+    assert seen["captioner"] == str(tmp_path / "gone-blip") and seen["labeler"].path == str(clip)
+    assert "the captioner did not run" in seen["error"]

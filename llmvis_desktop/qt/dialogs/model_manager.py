@@ -23,6 +23,8 @@ Methods / attributes
                                    (False, with the reason in ``status_text()``, when refused;
                                    its folder is inspected again first, so a model deleted or
                                    changed since the scan is refused)
+    ``clear(role) -> bool``        the project stops using a captioner / labeler ("Stop using"
+                                   buttons; modelChosen(role, ""))
     ``set_opt_in(kind, on)``       kind "bin" | "remote_code" for the selected model
     ``status_text() -> str``
 
@@ -121,6 +123,11 @@ class ModelManagerDialog(QDialog):
         self.caption_btn = QPushButton("Use as captioner")
         self.label_btn = QPushButton("Use as labeler")
         self.rescan_btn = QPushButton("Rescan")
+        # a chosen model can be let go (its folder gone, or not wanted): no captioner/labeler
+        self.clear_cap_btn = QPushButton("Stop using captioner")
+        self.clear_lab_btn = QPushButton("Stop using labeler")
+        self.clear_cap_btn.clicked.connect(lambda: self.clear("captioner"))
+        self.clear_lab_btn.clicked.connect(lambda: self.clear("labeler"))
         self.caption_btn.clicked.connect(lambda: self.use_as("captioner"))
         self.label_btn.clicked.connect(lambda: self.use_as("labeler"))
         self.rescan_btn.clicked.connect(self.rescan)
@@ -132,7 +139,7 @@ class ModelManagerDialog(QDialog):
         self.code_box.toggled.connect(lambda on: self.set_opt_in("remote_code", on))
 
         row = QHBoxLayout()
-        for w in (self.caption_btn, self.label_btn):
+        for w in (self.caption_btn, self.label_btn, self.clear_cap_btn, self.clear_lab_btn):
             row.addWidget(w)
         row.addStretch(1)
         row.addWidget(self.rescan_btn)
@@ -239,6 +246,8 @@ class ModelManagerDialog(QDialog):
         s = self._settings()
         cap, lab = s.get("captioner"), s.get("labeler")
         self.current_label.setText(f"Captioner: {cap or '(none)'}    Labeler: {lab or '(none)'}")
+        self.clear_cap_btn.setEnabled(bool(cap))
+        self.clear_lab_btn.setEnabled(bool(lab))
 
     def _selected(self) -> Optional[ModelInfo]:
         rows = {i.row() for i in self.table.selectedIndexes()}
@@ -324,4 +333,15 @@ class ModelManagerDialog(QDialog):
         self.status_label.setText(f"{info.name} is now the project's {role}.")
         self._show_current()
         self.modelChosen.emit(role, info.path)
+        return True
+
+    def clear(self, role: str) -> bool:
+        """The project stops using a ``role`` ("captioner" | "labeler") model."""
+        if self.project is None or not self._settings().get(role):
+            return False
+        was = self._settings().get(role)
+        self.project.set_setting(role, None)
+        self.status_label.setText(f"The project no longer uses a {role} (it was {was}).")
+        self._show_current()
+        self.modelChosen.emit(role, "")
         return True
