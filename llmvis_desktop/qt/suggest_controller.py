@@ -99,6 +99,7 @@ class SuggestController(QObject):
         self.learned_ready = None
         self.learned_message = ""
         self._status_loader.cancel()
+        self.close_models_dialog()
         self.asker.closed()
         self.status_label.setText("")
         self.win.panel_ctl.set_suggestion_hint("")
@@ -298,8 +299,16 @@ class SuggestController(QObject):
         dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dlg.modelChosen.connect(void(lambda _role, _path: (self.update_actions(), self.asker.refresh())))
         self.model_dialog = dlg
-        dlg.destroyed.connect(lambda *_: setattr(self, "model_dialog", None))
+        # (a later manager may be open by the time this one is deleted)
+        dlg.destroyed.connect(lambda *_: self.model_dialog is dlg and setattr(self, "model_dialog", None))
         dlg.show()
+
+    def close_models_dialog(self) -> None:
+        """The manager writes its choices into the project it was opened on: it closes with
+        that project (left open across File ▸ Open it wrote into the previous project)."""
+        dlg, self.model_dialog = self.model_dialog, None
+        if dlg is not None:
+            dlg.close()
 
     def run_models(self, scope: str = "unsuggested") -> None:
         """scope: "all" (redo every image), "filtered" (the grid's filter), "unsuggested"."""

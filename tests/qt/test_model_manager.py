@@ -289,3 +289,33 @@ def test_run_suggestions_with_a_missing_captioner_still_runs_the_labeler(qtbot, 
     assert isinstance(done.args[0], batch.SuggestReport), done.args[0]
     assert seen["captioner"] == str(tmp_path / "gone-blip") and seen["labeler"].path == str(clip)
     assert "the captioner did not run" in seen["error"]
+
+
+def test_the_models_dialog_closes_with_its_project(qtbot, window, image_folder, tmp_path):
+    """Left open across File ▸ Open, the manager wrote the choice into the previous project
+    ("... is now the project's captioner", while the open one still had none)."""
+    from qthelpers import make_images, open_and_index
+
+    models = tmp_path / "models"
+    blip = _fake_model(models / "blip-x", "blip", "BlipForConditionalGeneration")
+    window.config.model_dirs = [str(models)]
+    other = tmp_path / "other_images"
+    make_images(other, 3)
+    open_and_index(qtbot, window, image_folder)
+    first = window.project
+    window.suggest_ctl.open_models()
+    dlg = window.suggest_ctl.model_dialog
+    assert dlg is not None and dlg.project is first
+    assert dlg.current_label.text().startswith(f"Project {image_folder.name}:")
+    open_and_index(qtbot, window, other)
+    import shiboken6
+
+    assert window.suggest_ctl.model_dialog is None and not (shiboken6.isValid(dlg) and dlg.isVisible())
+    window.suggest_ctl.open_models()
+    dlg2 = window.suggest_ctl.model_dialog
+    assert dlg2 is not dlg and dlg2.project is window.project and dlg2.isVisible()
+    assert dlg2.current_label.text().startswith(f"Project {other.name}:")
+    assert dlg2.select_path(str(blip)) and dlg2.use_as("captioner")
+    assert window.project.settings()["captioner"] == str(blip)
+    with Project.open(image_folder) as a:
+        assert a.settings().get("captioner") is None

@@ -87,7 +87,7 @@ class ModelManagerDialog(QDialog):
                  parent: Optional[QWidget] = None, *, include_hf_cache: bool = True,
                  hf_cache: Optional[Path] = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Models")
+        self.setWindowTitle("Models" if project is None else f"Models — {Path(project.root).name}")
         self.setMinimumSize(820, 420)
         self.project = project
         self.model_dirs = list(model_dirs)
@@ -245,7 +245,8 @@ class ModelManagerDialog(QDialog):
     def _show_current(self) -> None:
         s = self._settings()
         cap, lab = s.get("captioner"), s.get("labeler")
-        self.current_label.setText(f"Captioner: {cap or '(none)'}    Labeler: {lab or '(none)'}")
+        where = f"Project {Path(self.project.root).name}:    " if self.project is not None else ""
+        self.current_label.setText(f"{where}Captioner: {cap or '(none)'}    Labeler: {lab or '(none)'}")
         self.clear_cap_btn.setEnabled(bool(cap))
         self.clear_lab_btn.setEnabled(bool(lab))
 
