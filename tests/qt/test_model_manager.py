@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import struct
 from pathlib import Path
 
@@ -172,7 +173,7 @@ def test_use_as_keeps_the_hf_cache_model_id(qtbot, tmp_path):
         qtbot.addWidget(dlg)
         assert [i.name for i in dlg.infos] == ["acme/tiny-blip"]
         assert dlg.select_path(str(snap)) and dlg.use_as("captioner")
-        assert project.settings()["captioner"] == str(snap)
+        assert project.settings()["captioner"] == "acme/tiny-blip"  # not the snapshot: see below
         assert dlg.infos[0].model_id == "acme/tiny-blip" and dlg.infos[0].source == "hf-cache"
         assert dlg.table.item(0, 0).text() == "acme/tiny-blip"
 
@@ -319,3 +320,60 @@ def test_the_models_dialog_closes_with_its_project(qtbot, window, image_folder, 
     assert window.project.settings()["captioner"] == str(blip)
     with Project.open(image_folder) as a:
         assert a.settings().get("captioner") is None
+
+
+def test_an_hf_cache_model_is_saved_by_its_id(qtbot, tmp_path):
+    """A model picked from the HF cache was saved as its snapshot folder: once the model was
+    updated (refs/main moved, the old snapshot cleaned) the project's choice named nothing."""
+    from llmvis_desktop.core.suggest.batch import optins_for
+    from llmvis_desktop.core.suggest.discovery import resolve_model
+
+    cache = tmp_path / "hub"
+    repo = cache / "models--acme--old-blip"
+    _fake_model(repo / "snapshots" / "abc123", "blip", "BlipForConditionalGeneration", weights="bin")
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text("abc123")
+    images = tmp_path / "images"
+    images.mkdir()
+    with Project.open(images) as project:
+        dlg = ModelManagerDialog(project, [], device="cpu", hf_cache=cache)
+        qtbot.addWidget(dlg)
+        assert dlg.select_path("acme/old-blip")  # by id, as it is saved
+        dlg.bin_box.setChecked(True)
+        assert project.settings()["model_optins"] == {"acme/old-blip": ["bin"]}
+        with qtbot.waitSignal(dlg.modelChosen) as sig:
+            assert dlg.use_as("captioner")
+        assert sig.args == ["captioner", "acme/old-blip"]
+        assert project.settings()["captioner"] == "acme/old-blip"
+        dlg.close()
+
+        # the model is updated in the cache: a new snapshot, the old one cleaned
+        shutil.rmtree(repo / "snapshots" / "abc123")
+        new = _fake_model(repo / "snapshots" / "def456", "blip", "BlipForConditionalGeneration", weights="bin")
+        (repo / "refs" / "main").write_text("def456")
+        info = resolve_model(project.settings()["captioner"], [], hf_cache=cache)
+        assert info.path == str(new) and optins_for(project, info) == (True, False)
+        again = ModelManagerDialog(project, [], device="cpu", hf_cache=cache)
+        qtbot.addWidget(again)
+        assert again._selected() is not None and again._selected().path == str(new)  # the row in use
+        assert again.bin_box.isChecked() and again.table.item(0, 4).text() == "yes"
+        again.bin_box.setChecked(False)
+        assert project.settings()["model_optins"] == {}
+
+
+def test_old_settings_saved_by_snapshot_path_still_read(qtbot, tmp_path):
+    cache = tmp_path / "hub"
+    repo = cache / "models--acme--old-blip"
+    snap = _fake_model(repo / "snapshots" / "abc123", "blip", "BlipForConditionalGeneration", weights="bin")
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text("abc123")
+    images = tmp_path / "images"
+    images.mkdir()
+    with Project.open(images) as project:
+        project.set_setting("captioner", str(snap))
+        project.set_setting("model_optins", {str(snap): ["bin"]})
+        dlg = ModelManagerDialog(project, [], device="cpu", hf_cache=cache)
+        qtbot.addWidget(dlg)
+        assert dlg._selected().path == str(snap) and dlg.bin_box.isChecked()
+        dlg.bin_box.setChecked(False)
+        assert project.settings()["model_optins"] == {}

@@ -11,7 +11,8 @@ hf_cache=None)``
     Long model names are elided in the table (the full name in the tooltip). Choices are
     written at once to the project:
     ``project.set_setting("captioner", path)`` / ``("labeler", path)``, and per-model
-    opt-ins to ``"model_optins"`` ({path: ["bin", "remote_code"]}), which
+    opt-ins to ``"model_optins"`` ({path: ["bin", "remote_code"]}) (an HF-cache model by its
+    id, ``org/name``, not its snapshot folder: an updated model stays chosen), which
     ``core.suggest.batch.run_suggest`` reads.
 
 Methods / attributes
@@ -178,6 +179,12 @@ class ModelManagerDialog(QDialog):
         allow_bin, allow_code = self._opted_in(info)
         return refusal(info, allow_bin=allow_bin, allow_remote_code=allow_code)
 
+    @staticmethod
+    def _key(info: ModelInfo) -> str:
+        """What the project saves for ``info``: an HF-cache model by its id (``resolve_model``
+        follows refs/main, so an updated model stays chosen), a folder by its path."""
+        return info.model_id if info.source == "hf-cache" else info.path
+
     def _fill_row(self, r: int, info: ModelInfo) -> None:
         problem = self._problem(info)
         fit = None if problem else fits(info.size_bytes, self.device, info.params)
@@ -258,8 +265,9 @@ class ModelManagerDialog(QDialog):
         return self.infos[r] if 0 <= r < len(self.infos) else None
 
     def select_path(self, path: str) -> bool:
+        """Select the row of a folder, or of an HF-cache model by its id (as saved)."""
         for r, info in enumerate(self.infos):
-            if info.path == str(path):
+            if str(path) in (info.path, self._key(info)):
                 self.table.selectRow(r)
                 return True
         return False
@@ -287,9 +295,10 @@ class ModelManagerDialog(QDialog):
             return
         optins = self._optins()
         if on:
-            optins[info.path] = sorted(set(optins.get(info.path, [])) | {kind})
+            optins[self._key(info)] = sorted(set(optins.get(self._key(info), [])) | {kind})
         else:  # also where it was saved under another path to the same folder (optins_for reads those)
-            for key in optin_keys(optins, info.path):
+            for key in dict.fromkeys([*optin_keys(optins, info.path),
+                                      *([self._key(info)] if self._key(info) in optins else [])]):
                 kinds = set(optins[key]) - {kind}
                 if kinds:
                     optins[key] = sorted(kinds)
@@ -330,10 +339,10 @@ class ModelManagerDialog(QDialog):
         except ModelRefused as exc:
             self.status_label.setText(str(exc))
             return False
-        self.project.set_setting(role, info.path)
+        self.project.set_setting(role, self._key(info))
         self.status_label.setText(f"{info.name} is now the project's {role}.")
         self._show_current()
-        self.modelChosen.emit(role, info.path)
+        self.modelChosen.emit(role, self._key(info))
         return True
 
     def clear(self, role: str) -> bool:
