@@ -377,3 +377,30 @@ def test_old_settings_saved_by_snapshot_path_still_read(qtbot, tmp_path):
         assert dlg._selected().path == str(snap) and dlg.bin_box.isChecked()
         dlg.bin_box.setChecked(False)
         assert project.settings()["model_optins"] == {}
+
+
+def test_a_model_too_big_for_the_device_is_chosen_only_when_confirmed(qtbot, setup, tmp_path, monkeypatch):
+    """A row saying "too big" was accepted as captioner without a word."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from llmvis_desktop.qt.dialogs import model_manager
+
+    project, models = setup
+    monkeypatch.setattr(model_manager, "fits", lambda size, device, params=None: False)
+    monkeypatch.setattr(model_manager, "free_memory", lambda device: 2 * 1024 ** 3, raising=False)
+    asked = []
+    answer = [QMessageBox.StandardButton.No]
+    monkeypatch.setattr(QMessageBox, "question", lambda parent, title, text, *a: asked.append(text) or answer[0])
+    dlg = ModelManagerDialog(project, [str(models)], device="cpu", hf_cache=tmp_path / "no-cache")
+    qtbot.addWidget(dlg)
+    path = str(models / "blip-x")
+    assert dlg.select_path(path) and _row(dlg, path)[4] == "too big"
+    assert not dlg.use_as("captioner")
+    assert len(asked) == 1 and "too big for cpu" in asked[0] and "2.0 GB free" in asked[0]
+    assert project.settings().get("captioner") is None and "was not chosen" in dlg.status_text()
+    answer[0] = QMessageBox.StandardButton.Yes
+    assert dlg.use_as("captioner") and project.settings()["captioner"] == path
+    assert "Warning: it needs about" in dlg.status_text()
+    monkeypatch.setattr(model_manager, "fits", lambda size, device, params=None: True)
+    dlg.select_path(str(models / "clip-x"))
+    assert dlg.use_as("labeler") and len(asked) == 2  # one that fits: not asked

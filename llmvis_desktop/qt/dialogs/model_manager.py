@@ -23,7 +23,8 @@ Methods / attributes
     ``use_as(role) -> bool``       role "captioner" | "labeler": the selected model becomes it
                                    (False, with the reason in ``status_text()``, when refused;
                                    its folder is inspected again first, so a model deleted or
-                                   changed since the scan is refused)
+                                   changed since the scan is refused; one too big for the
+                                   device is chosen only once the user confirms)
     ``clear(role) -> bool``        the project stops using a captioner / labeler ("Stop using"
                                    buttons; modelChosen(role, ""))
     ``set_opt_in(kind, on)``       kind "bin" | "remote_code" for the selected model
@@ -47,6 +48,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMessageBox,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -55,7 +57,7 @@ from PySide6.QtWidgets import (
 )
 
 from llmvis_desktop.core.suggest.batch import OPTINS_SETTING, optin_keys, optins_for
-from llmvis_desktop.core.suggest.device import describe_size, fits
+from llmvis_desktop.core.suggest.device import describe_size, fits, free_memory, needed_bytes
 from llmvis_desktop.core.suggest.discovery import (
     ModelInfo,
     ModelRefused,
@@ -320,6 +322,22 @@ class ModelManagerDialog(QDialog):
             self._selection_changed()
         return fresh
 
+    def _too_big(self, info: ModelInfo) -> Optional[str]:
+        """Why ``info`` likely does not fit the device (its Fits column says "too big"), or None."""
+        if fits(info.size_bytes, self.device, info.params) is not False:
+            return None
+        free = free_memory(self.device)
+        has = f"{self.device} has {describe_size(free)} free" if free is not None else f"{self.device} has less free"
+        return (f"it needs about {describe_size(needed_bytes(info.size_bytes, self.device, info.params))} and "
+                f"{has}; it will likely fail to load, or swap")
+
+    def _confirm_too_big(self, info: ModelInfo, role: str, why: str) -> bool:
+        answer = QMessageBox.question(
+            self, "Model too big?", f"{info.name} is too big for {self.device}: {why}.\n\n"
+            f"Use it as the project's {role} anyway?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
+
     def use_as(self, role: str) -> bool:
         info = self._selected()
         if info is None or self.project is None:
@@ -339,8 +357,13 @@ class ModelManagerDialog(QDialog):
         except ModelRefused as exc:
             self.status_label.setText(str(exc))
             return False
+        too_big = self._too_big(info)
+        if too_big and not self._confirm_too_big(info, role, too_big):
+            self.status_label.setText(f"{info.name} was not chosen: {too_big}.")
+            return False
         self.project.set_setting(role, self._key(info))
-        self.status_label.setText(f"{info.name} is now the project's {role}.")
+        self.status_label.setText(f"{info.name} is now the project's {role}."
+                                  + (f" Warning: {too_big}." if too_big else ""))
         self._show_current()
         self.modelChosen.emit(role, self._key(info))
         return True
