@@ -328,6 +328,22 @@ def test_model_thread_loads_once_and_unloads(tiny):
             w.call(lambda: (_ for _ in ()).throw(ValueError("boom")))  # errors reach the caller
 
 
+def test_a_chat_model_is_loaded_once_for_captions_and_answers(tiny):
+    """Captions then a question with the same chat model loaded a second copy of its weights."""
+    from llmvis_desktop.core.suggest.worker import ModelWorker
+
+    llava, blip = inspect_folder(tiny["llava"]), inspect_folder(tiny["blip"])
+    with ModelWorker() as w:
+        cap = w.engine(llava, "caption", "cpu")
+        assert w.engine(llava, "answer", "cpu") is cap and w.loaded() == [(llava.path, "chat", "cpu")]
+        assert cap.caption and cap.answer  # both jobs' calls on the one model
+        w.engine(blip, "caption", "cpu")
+        w.unload_unused([str(tiny["blip"])]).result()
+        assert cap.loaded is None and w.loaded() == [(blip.path, "caption", "cpu")]
+        w.unload_unused([]).result()
+        assert w.loaded() == []
+
+
 def test_cli_suggest_uses_project_choices_and_resumes(tiny, project, capsys):
     import json
 

@@ -404,3 +404,50 @@ def test_a_model_too_big_for_the_device_is_chosen_only_when_confirmed(qtbot, set
     monkeypatch.setattr(model_manager, "fits", lambda size, device, params=None: True)
     dlg.select_path(str(models / "clip-x"))
     assert dlg.use_as("labeler") and len(asked) == 2  # one that fits: not asked
+
+
+class _FakeEngine:
+    """Stands for a loaded model on the model thread (no torch)."""
+
+    def __init__(self, info, device="auto", **opts):
+        self.info, self.device, self.loaded, self.messages = info, "cpu", object(), []
+
+    def unload(self):
+        self.loaded = None
+
+
+def test_models_no_longer_chosen_are_unloaded(qtbot, window, image_folder, tmp_path, monkeypatch):
+    """Replacing or clearing the captioner, or closing the project, left every model loaded on
+    the model thread until the app exited."""
+    from qthelpers import open_and_index
+
+    from llmvis_desktop.core.suggest import engines
+    from llmvis_desktop.core.suggest.discovery import inspect_folder
+    from llmvis_desktop.core.suggest.worker import shared_worker
+
+    monkeypatch.setattr(engines, "engine_class", lambda kind: _FakeEngine)
+    models = tmp_path / "models"
+    a = inspect_folder(_fake_model(models / "llava-a", "llava", "LlavaForConditionalGeneration"), revision=False)
+    b = inspect_folder(_fake_model(models / "llava-b", "llava", "LlavaForConditionalGeneration"), revision=False)
+    clip = inspect_folder(_fake_model(models / "clip-x", "clip", "CLIPModel"), revision=False)
+    assert a.kind == "chat" and a.problem is None
+    window.config.model_dirs = [str(models)]
+    open_and_index(qtbot, window, image_folder)
+    window.project.set_setting("captioner", "llava-a")  # a name in the model folder, as it may be saved
+    window.project.set_setting("labeler", clip.path)
+    worker = shared_worker()
+    for info, role in ((a, "caption"), (a, "answer"), (b, "answer"), (clip, "label")):
+        worker.engine(info, role, "cpu")
+
+    def loaded():
+        worker.call(lambda: None)  # what was queued before has run
+        return sorted({p for p, _role, _dev in worker.loaded()})
+
+    window.suggest_ctl.open_models()
+    dlg = window.suggest_ctl.model_dialog
+    assert dlg.select_path(b.path) and dlg.use_as("captioner")
+    assert loaded() == sorted([b.path, clip.path])  # llava-a is no longer chosen
+    assert dlg.clear("labeler") and loaded() == [b.path]
+    worker.engine(clip, "label", "cpu")
+    window.close_project()
+    assert loaded() == []
