@@ -131,9 +131,11 @@ def run_models_cmd(args) -> int:
 
 
 def _resolve(spec: Optional[str], dirs):
-    from .core.suggest.discovery import resolve_model
+    """The model, or the spec itself when it names none (run_suggest reports that model's
+    refusal, a warning, and stores the other model's suggestions)."""
+    from .core.suggest.batch import resolve_spec
 
-    return resolve_model(spec, dirs) if spec else None
+    return resolve_spec(spec, dirs) if spec else None
 
 
 def run_suggest_cmd(args) -> int:
@@ -175,7 +177,7 @@ def run_suggest_cmd(args) -> int:
         if captioner is not None or labeler is not None:
             from .core.suggest.batch import run_suggest
 
-            named = [i.path for i in (captioner, labeler) if i is not None]
+            named = [getattr(i, "path", i) for i in (captioner, labeler) if i is not None]
             report = run_suggest(
                 project, captioner, labeler, flt=flt, only_unsuggested=not args.redo, batch=args.batch,
                 limit=args.limit, prompt=args.prompt, question=args.ask,
@@ -184,7 +186,7 @@ def run_suggest_cmd(args) -> int:
                 allow_bin=named if args.allow_bin else None,
                 allow_remote_code=named if args.trust_remote_code else None,
                 read_processes=args.read_processes,
-                progress=bar, started_by=actor(args, cfg),
+                progress=bar, started_by=actor(args, cfg), model_dirs=dirs,
             )
             reports.append(("models", report))
         if args.learned:

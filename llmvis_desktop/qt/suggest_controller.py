@@ -99,7 +99,9 @@ class SuggestController(QObject):
         self.learned_ready = None
         self.learned_message = ""
         self._status_loader.cancel()
+        self.close_models_dialog()
         self.asker.closed()
+        self.free_unused_models()  # no project: every loaded model
         self.status_label.setText("")
         self.win.panel_ctl.set_suggestion_hint("")
         self.update_actions()
@@ -296,10 +298,35 @@ class SuggestController(QObject):
         cfg = self.win.config
         dlg = ModelManagerDialog(self.win.project, cfg.model_dirs, cfg.device, self.win)
         dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dlg.modelChosen.connect(void(lambda _role, _path: (self.update_actions(), self.asker.refresh())))
+        dlg.modelChosen.connect(void(lambda _role, _path: (self.update_actions(), self.asker.refresh(),
+                                                           self.free_unused_models())))
         self.model_dialog = dlg
-        dlg.destroyed.connect(lambda *_: setattr(self, "model_dialog", None))
+        # (a later manager may be open by the time this one is deleted)
+        dlg.destroyed.connect(lambda *_: self.model_dialog is dlg and setattr(self, "model_dialog", None))
         dlg.show()
+
+    def free_unused_models(self) -> None:
+        """Unload from the model thread the models the open project no longer uses (a
+        captioner replaced or cleared; all of them once the project is closed). Not under
+        a running model job: once it is done."""
+        from ..core.suggest.worker import started_shared
+
+        worker = started_shared()
+        if worker is None:
+            return
+        busy = [j for j in (self.models_job, getattr(self.asker, "ask_job", None)) if j is not None and j.is_active]
+        if busy:
+            for job in busy:
+                job.signals.finished.connect(self.free_unused_models)
+            return
+        worker.unload_unused([p for p in self._chosen() if p], list(self.win.config.model_dirs))
+
+    def close_models_dialog(self) -> None:
+        """The manager writes its choices into the project it was opened on: it closes with
+        that project (left open across File ▸ Open it wrote into the previous project)."""
+        dlg, self.model_dialog = self.model_dialog, None
+        if dlg is not None:
+            dlg.close()
 
     def run_models(self, scope: str = "unsuggested") -> None:
         """scope: "all" (redo every image), "filtered" (the grid's filter), "unsuggested"."""
@@ -318,15 +345,15 @@ class SuggestController(QObject):
         started_by = person(None, self.win.config)  # kept with each suggestion (no dialog for a name)
 
         def job(token, progress):
-            from ..core.suggest.batch import run_suggest
-            from ..core.suggest.discovery import resolve_model
+            from ..core.suggest.batch import resolve_spec, run_suggest
             from ..core.suggest.worker import shared_worker
 
-            captioner = resolve_model(cap, dirs) if cap else None
-            labeler = resolve_model(lab, dirs) if lab else None
+            # a model whose folder is gone stays its spec: run_suggest reports it as that
+            # model's failure and stores the other model's suggestions
+            captioner, labeler = resolve_spec(cap, dirs), resolve_spec(lab, dirs)
             return run_suggest(project, captioner, labeler, flt=flt, only_unsuggested=only_unsuggested,
                                device=device, worker=shared_worker(), token=token, progress=progress,
-                               started_by=started_by)
+                               started_by=started_by, model_dirs=dirs)
 
         label = {"all": "all images", "filtered": "filtered images", "unsuggested": "images not yet suggested"}
         self.models_job = self.win.jobs.start(f"Model suggestions ({label.get(scope, scope)})", job)
@@ -335,6 +362,7 @@ class SuggestController(QObject):
         self.models_job.signals.result.connect(self._on_models_result)
         self.models_job.signals.error.connect(self._on_models_error)
         self.models_job.signals.finished.connect(self.update_actions)
+        self.models_job.signals.finished.connect(self.free_unused_models)  # the choice may have changed
         self.models_job.signals.cancelled.connect(self._on_models_cancelled)
         self.update_actions()
 

@@ -209,6 +209,27 @@ def test_labeler_needs_a_taxonomy(tiny, tmp_path, worker):
         assert "no labels" in rep.model_failures["label"]
 
 
+def test_a_missing_model_folder_is_that_models_failure(tiny, project, worker, tmp_path, capsys):
+    """The project's captioner folder deleted: nothing was stored (the labeler never ran), in
+    the GUI and in `llmvis suggest`; now the captioner is a one-line failure naming it."""
+    from llmvis_desktop.cli_suggest import main
+
+    gone = str(tmp_path / "deleted-blip")
+    rep = run_suggest(project, gone, str(tiny["clip"]), worker=worker, device="cpu")
+    assert {s.kind for s in _all(project)} == {"label"} and rep.suggestions > 0
+    assert "deleted-blip: no such model folder" in rep.model_failures["caption"]
+    assert "label" not in rep.model_failures
+    with pytest.raises(ModelRefused, match="no such model folder"):  # alone: the job cannot run
+        run_suggest(project, gone, None, worker=worker)
+
+    db = [] if project.store.dialect == "sqlite" else ["--db", project.db_url]
+    project.set_setting("captioner", gone)
+    project.set_setting("labeler", str(tiny["clip"]))
+    assert main(["suggest", str(project.root), *db, "--all", "--device", "cpu", "--no-index"]) == 1
+    err = capsys.readouterr().err
+    assert "warning: the captioner did not run:" in err and "deleted-blip" in err
+
+
 def test_suggest_refuses_a_folder_with_no_image_and_a_prompt_beside_a_question(tiny, tmp_path, capsys):
     """--path-prefix naming no folder ran on nothing and said it was done; --prompt with
     --ask was dropped without a word."""
@@ -305,6 +326,22 @@ def test_model_thread_loads_once_and_unloads(tiny):
         assert a.loaded is None and w.loaded() == []
         with pytest.raises(ValueError):
             w.call(lambda: (_ for _ in ()).throw(ValueError("boom")))  # errors reach the caller
+
+
+def test_a_chat_model_is_loaded_once_for_captions_and_answers(tiny):
+    """Captions then a question with the same chat model loaded a second copy of its weights."""
+    from llmvis_desktop.core.suggest.worker import ModelWorker
+
+    llava, blip = inspect_folder(tiny["llava"]), inspect_folder(tiny["blip"])
+    with ModelWorker() as w:
+        cap = w.engine(llava, "caption", "cpu")
+        assert w.engine(llava, "answer", "cpu") is cap and w.loaded() == [(llava.path, "chat", "cpu")]
+        assert cap.caption and cap.answer  # both jobs' calls on the one model
+        w.engine(blip, "caption", "cpu")
+        w.unload_unused([str(tiny["blip"])]).result()
+        assert cap.loaded is None and w.loaded() == [(blip.path, "caption", "cpu")]
+        w.unload_unused([]).result()
+        assert w.loaded() == []
 
 
 def test_cli_suggest_uses_project_choices_and_resumes(tiny, project, capsys):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import struct
 from pathlib import Path
 
@@ -172,7 +173,7 @@ def test_use_as_keeps_the_hf_cache_model_id(qtbot, tmp_path):
         qtbot.addWidget(dlg)
         assert [i.name for i in dlg.infos] == ["acme/tiny-blip"]
         assert dlg.select_path(str(snap)) and dlg.use_as("captioner")
-        assert project.settings()["captioner"] == str(snap)
+        assert project.settings()["captioner"] == "acme/tiny-blip"  # not the snapshot: see below
         assert dlg.infos[0].model_id == "acme/tiny-blip" and dlg.infos[0].source == "hf-cache"
         assert dlg.table.item(0, 0).text() == "acme/tiny-blip"
 
@@ -243,3 +244,210 @@ def test_the_model_in_use_is_selected_and_tab_leaves_the_table(qtbot, setup, tmp
     assert dlg._selected() is not None and dlg._selected().path == str(models / "clip-x")
     assert dlg.label_btn.isEnabled()
     assert not dlg.table.tabKeyNavigation()
+
+
+def test_stop_using_a_captioner_or_labeler(qtbot, setup, tmp_path):
+    """The manager had only "Use as ...": a captioner whose folder was gone could not be let go."""
+    project, models = setup
+    project.set_setting("captioner", str(tmp_path / "gone-blip"))
+    project.set_setting("labeler", str(models / "clip-x"))
+    dlg = ModelManagerDialog(project, [str(models)], device="cpu", hf_cache=tmp_path / "no-cache")
+    qtbot.addWidget(dlg)
+    assert dlg.clear_cap_btn.isEnabled() and dlg.clear_lab_btn.isEnabled()
+    with qtbot.waitSignal(dlg.modelChosen) as sig:
+        dlg.clear_cap_btn.click()
+    assert sig.args == ["captioner", ""]
+    assert project.settings()["captioner"] is None and project.settings()["labeler"] == str(models / "clip-x")
+    assert "no longer uses a captioner" in dlg.status_text() and "Captioner: (none)" in dlg.current_label.text()
+    assert not dlg.clear_cap_btn.isEnabled() and not dlg.clear(("captioner"))
+    assert dlg.clear("labeler") and project.settings()["labeler"] is None and not dlg.clear_lab_btn.isEnabled()
+
+
+def test_run_suggestions_with_a_missing_captioner_still_runs_the_labeler(qtbot, window, image_folder, tmp_path,
+                                                                         monkeypatch):
+    """A captioner folder gone stopped the whole job before the labeler ran ("Model suggestions
+    stopped: ...: no such model folder"); now the job runs, the missing one is that model's failure."""
+    from qthelpers import open_and_index
+
+    from llmvis_desktop.core.suggest import batch
+
+    models = tmp_path / "models"
+    clip = _fake_model(models / "clip-x", "clip", "CLIPModel")
+    seen = {}
+
+    def fake_run(project, captioner, labeler, **kw):
+        seen.update(captioner=captioner, labeler=labeler, dirs=kw.get("model_dirs"))
+        return batch.SuggestReport(images=1, suggestions=1, device="cpu",
+                                   model_failures={"caption": "the captioner did not run: gone"})
+
+    monkeypatch.setattr(batch, "run_suggest", fake_run)
+    monkeypatch.setattr(window, "show_error", lambda msg: seen.setdefault("error", msg))
+    open_and_index(qtbot, window, image_folder)
+    window.project.set_setting("captioner", str(tmp_path / "gone-blip"))
+    window.project.set_setting("labeler", str(clip))
+    with qtbot.waitSignal(window.suggest_ctl.models_done, timeout=20000) as done:
+        window.suggest_ctl.run_models("all")
+    assert isinstance(done.args[0], batch.SuggestReport), done.args[0]
+    assert seen["captioner"] == str(tmp_path / "gone-blip") and seen["labeler"].path == str(clip)
+    assert "the captioner did not run" in seen["error"]
+
+
+def test_the_models_dialog_closes_with_its_project(qtbot, window, image_folder, tmp_path):
+    """Left open across File ▸ Open, the manager wrote the choice into the previous project
+    ("... is now the project's captioner", while the open one still had none)."""
+    from qthelpers import make_images, open_and_index
+
+    models = tmp_path / "models"
+    blip = _fake_model(models / "blip-x", "blip", "BlipForConditionalGeneration")
+    window.config.model_dirs = [str(models)]
+    other = tmp_path / "other_images"
+    make_images(other, 3)
+    open_and_index(qtbot, window, image_folder)
+    first = window.project
+    window.suggest_ctl.open_models()
+    dlg = window.suggest_ctl.model_dialog
+    assert dlg is not None and dlg.project is first
+    assert dlg.current_label.text().startswith(f"Project {image_folder.name}:")
+    open_and_index(qtbot, window, other)
+    import shiboken6
+
+    assert window.suggest_ctl.model_dialog is None and not (shiboken6.isValid(dlg) and dlg.isVisible())
+    window.suggest_ctl.open_models()
+    dlg2 = window.suggest_ctl.model_dialog
+    assert dlg2 is not dlg and dlg2.project is window.project and dlg2.isVisible()
+    assert dlg2.current_label.text().startswith(f"Project {other.name}:")
+    assert dlg2.select_path(str(blip)) and dlg2.use_as("captioner")
+    assert window.project.settings()["captioner"] == str(blip)
+    with Project.open(image_folder) as a:
+        assert a.settings().get("captioner") is None
+
+
+def test_an_hf_cache_model_is_saved_by_its_id(qtbot, tmp_path):
+    """A model picked from the HF cache was saved as its snapshot folder: once the model was
+    updated (refs/main moved, the old snapshot cleaned) the project's choice named nothing."""
+    from llmvis_desktop.core.suggest.batch import optins_for
+    from llmvis_desktop.core.suggest.discovery import resolve_model
+
+    cache = tmp_path / "hub"
+    repo = cache / "models--acme--old-blip"
+    _fake_model(repo / "snapshots" / "abc123", "blip", "BlipForConditionalGeneration", weights="bin")
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text("abc123")
+    images = tmp_path / "images"
+    images.mkdir()
+    with Project.open(images) as project:
+        dlg = ModelManagerDialog(project, [], device="cpu", hf_cache=cache)
+        qtbot.addWidget(dlg)
+        assert dlg.select_path("acme/old-blip")  # by id, as it is saved
+        dlg.bin_box.setChecked(True)
+        assert project.settings()["model_optins"] == {"acme/old-blip": ["bin"]}
+        with qtbot.waitSignal(dlg.modelChosen) as sig:
+            assert dlg.use_as("captioner")
+        assert sig.args == ["captioner", "acme/old-blip"]
+        assert project.settings()["captioner"] == "acme/old-blip"
+        dlg.close()
+
+        # the model is updated in the cache: a new snapshot, the old one cleaned
+        shutil.rmtree(repo / "snapshots" / "abc123")
+        new = _fake_model(repo / "snapshots" / "def456", "blip", "BlipForConditionalGeneration", weights="bin")
+        (repo / "refs" / "main").write_text("def456")
+        info = resolve_model(project.settings()["captioner"], [], hf_cache=cache)
+        assert info.path == str(new) and optins_for(project, info) == (True, False)
+        again = ModelManagerDialog(project, [], device="cpu", hf_cache=cache)
+        qtbot.addWidget(again)
+        assert again._selected() is not None and again._selected().path == str(new)  # the row in use
+        assert again.bin_box.isChecked() and again.table.item(0, 4).text() == "yes"
+        again.bin_box.setChecked(False)
+        assert project.settings()["model_optins"] == {}
+
+
+def test_old_settings_saved_by_snapshot_path_still_read(qtbot, tmp_path):
+    cache = tmp_path / "hub"
+    repo = cache / "models--acme--old-blip"
+    snap = _fake_model(repo / "snapshots" / "abc123", "blip", "BlipForConditionalGeneration", weights="bin")
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text("abc123")
+    images = tmp_path / "images"
+    images.mkdir()
+    with Project.open(images) as project:
+        project.set_setting("captioner", str(snap))
+        project.set_setting("model_optins", {str(snap): ["bin"]})
+        dlg = ModelManagerDialog(project, [], device="cpu", hf_cache=cache)
+        qtbot.addWidget(dlg)
+        assert dlg._selected().path == str(snap) and dlg.bin_box.isChecked()
+        dlg.bin_box.setChecked(False)
+        assert project.settings()["model_optins"] == {}
+
+
+def test_a_model_too_big_for_the_device_is_chosen_only_when_confirmed(qtbot, setup, tmp_path, monkeypatch):
+    """A row saying "too big" was accepted as captioner without a word."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from llmvis_desktop.qt.dialogs import model_manager
+
+    project, models = setup
+    monkeypatch.setattr(model_manager, "fits", lambda size, device, params=None: False)
+    monkeypatch.setattr(model_manager, "free_memory", lambda device: 2 * 1024 ** 3, raising=False)
+    asked = []
+    answer = [QMessageBox.StandardButton.No]
+    monkeypatch.setattr(QMessageBox, "question", lambda parent, title, text, *a: asked.append(text) or answer[0])
+    dlg = ModelManagerDialog(project, [str(models)], device="cpu", hf_cache=tmp_path / "no-cache")
+    qtbot.addWidget(dlg)
+    path = str(models / "blip-x")
+    assert dlg.select_path(path) and _row(dlg, path)[4] == "too big"
+    assert not dlg.use_as("captioner")
+    assert len(asked) == 1 and "too big for cpu" in asked[0] and "2.0 GB free" in asked[0]
+    assert project.settings().get("captioner") is None and "was not chosen" in dlg.status_text()
+    answer[0] = QMessageBox.StandardButton.Yes
+    assert dlg.use_as("captioner") and project.settings()["captioner"] == path
+    assert "Warning: it needs about" in dlg.status_text()
+    monkeypatch.setattr(model_manager, "fits", lambda size, device, params=None: True)
+    dlg.select_path(str(models / "clip-x"))
+    assert dlg.use_as("labeler") and len(asked) == 2  # one that fits: not asked
+
+
+class _FakeEngine:
+    """Stands for a loaded model on the model thread (no torch)."""
+
+    def __init__(self, info, device="auto", **opts):
+        self.info, self.device, self.loaded, self.messages = info, "cpu", object(), []
+
+    def unload(self):
+        self.loaded = None
+
+
+def test_models_no_longer_chosen_are_unloaded(qtbot, window, image_folder, tmp_path, monkeypatch):
+    """Replacing or clearing the captioner, or closing the project, left every model loaded on
+    the model thread until the app exited."""
+    from qthelpers import open_and_index
+
+    from llmvis_desktop.core.suggest import engines
+    from llmvis_desktop.core.suggest.discovery import inspect_folder
+    from llmvis_desktop.core.suggest.worker import shared_worker
+
+    monkeypatch.setattr(engines, "engine_class", lambda kind: _FakeEngine)
+    models = tmp_path / "models"
+    a = inspect_folder(_fake_model(models / "llava-a", "llava", "LlavaForConditionalGeneration"), revision=False)
+    b = inspect_folder(_fake_model(models / "llava-b", "llava", "LlavaForConditionalGeneration"), revision=False)
+    clip = inspect_folder(_fake_model(models / "clip-x", "clip", "CLIPModel"), revision=False)
+    assert a.kind == "chat" and a.problem is None
+    window.config.model_dirs = [str(models)]
+    open_and_index(qtbot, window, image_folder)
+    window.project.set_setting("captioner", "llava-a")  # a name in the model folder, as it may be saved
+    window.project.set_setting("labeler", clip.path)
+    worker = shared_worker()
+    for info, role in ((a, "caption"), (a, "answer"), (b, "answer"), (clip, "label")):
+        worker.engine(info, role, "cpu")
+
+    def loaded():
+        worker.call(lambda: None)  # what was queued before has run
+        return sorted({p for p, _role, _dev in worker.loaded()})
+
+    window.suggest_ctl.open_models()
+    dlg = window.suggest_ctl.model_dialog
+    assert dlg.select_path(b.path) and dlg.use_as("captioner")
+    assert loaded() == sorted([b.path, clip.path])  # llava-a is no longer chosen
+    assert dlg.clear("labeler") and loaded() == [b.path]
+    worker.engine(clip, "label", "cpu")
+    window.close_project()
+    assert loaded() == []

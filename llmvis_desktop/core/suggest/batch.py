@@ -52,7 +52,8 @@ class _Role:
 def optins_for(project: Project, info: ModelInfo) -> tuple[bool, bool]:
     """The per-model opt-ins saved in the project (model manager): (allow_bin, allow_remote_code)."""
     optins = project.settings().get(OPTINS_SETTING) or {}
-    saved = {kind for key in optin_keys(optins, info.path) for kind in optins[key]}
+    keys = optin_keys(optins, info.path) + ([info.model_id] if info.source == "hf-cache" else [])
+    saved = {kind for key in keys for kind in optins.get(key, ())}  # an HF-cache model: by id too
     return "bin" in saved, "remote_code" in saved
 
 
@@ -85,8 +86,8 @@ def load_pil(project: Project, image: ImageRecord, max_side: int = MAX_SIDE, dra
 
 def run_suggest(
     project: Project,
-    captioner: Optional[ModelInfo] = None,
-    labeler: Optional[ModelInfo] = None,
+    captioner: Union[ModelInfo, str, None] = None,
+    labeler: Union[ModelInfo, str, None] = None,
     *,
     flt: Optional[ImageFilter] = None,
     only_unsuggested: bool = True,
@@ -107,6 +108,7 @@ def run_suggest(
     token: Optional[CancelToken] = None,
     progress: ProgressFn = no_progress,
     started_by: Optional[str] = None,
+    model_dirs: Collection[str] = (),
 ) -> SuggestReport:
     """Suggest captions (or, with ``question``, answers) and labels for the project's images.
 
@@ -118,8 +120,11 @@ def run_suggest(
     :class:`~llmvis_desktop.core.tasks.Cancelled` between batches; what was committed stays.
     ``started_by``: the person who started the job, kept in each suggestion's parameters
     (``started_by``; the history's actor is the model).
+    ``captioner`` / ``labeler`` may be given as a spec (folder, name in ``model_dirs``, HF id):
+    resolved here, one that cannot be (folder gone) is that model's failure, as a refusal.
     """
     token = token or CancelToken()
+    asked_captioner = captioner is not None
     started = time.monotonic()
     if batch < 1:
         raise SuggestError("the batch size must be at least 1")
@@ -129,8 +134,17 @@ def run_suggest(
         bad = template_problem(label_template)
         if bad:
             raise SuggestError(bad)
+    unresolved: list[tuple[str, ModelRefused]] = []  # a spec naming no model: that model's failure
+    models = {"answer" if question else "caption": captioner, "label": labeler}
+    for role, spec in models.items():
+        try:
+            models[role] = _resolve_spec(spec, model_dirs)
+        except ModelRefused as exc:
+            unresolved.append((role, exc))
+            models[role] = None
+    captioner, labeler = models.values()
     roles, refused = _roles(project, captioner, labeler, prompt, question, label_template,
-                            allow_bin, allow_remote_code)
+                            allow_bin, allow_remote_code, unresolved)
     labels = [l.name for l in project.labels()] if labeler is not None else []
     no_labels = "the project has no labels for the labeler to score; add some first " \
                 "(llmvis labels add FOLDER scratch dent ...)"
@@ -150,14 +164,14 @@ def run_suggest(
     report = SuggestReport(models={r.role: f"{r.info.model_id}@{r.info.revision}" for r in roles})
     for role, exc in refused:
         report.fail(role, str(exc))
-    if question and captioner is None:  # dropped without a word
+    if question and not asked_captioner:  # dropped without a word
         report.messages.append("the question applies to chat models (--captioner) only; a labeler scores "
                                "its label template; it was not asked")
     if prompt and not question:  # say so rather than drop it silently
-        if captioner is None:
+        if not asked_captioner:
             report.messages.append("the prompt applies to captioners only (a labeler scores its label "
                                    "template); it was not used")
-        elif not family_named(captioner.family).takes_prompt:
+        elif captioner is not None and not family_named(captioner.family).takes_prompt:
             report.messages.append(f"{captioner.name}: a {captioner.family} model takes no prompt; "
                                    f"the prompt was not used")
 
@@ -324,13 +338,29 @@ def _resolve_optins(project, info, allow_bin, allow_rc) -> tuple[bool, bool]:
     return a_bin, a_rc
 
 
-def _roles(project, captioner, labeler, prompt, question, template, allow_bin, allow_rc
+def resolve_spec(spec, model_dirs: Collection[str] = ()):
+    """The model ``spec`` names (``discovery.resolve_model``), or the spec itself when it
+    names none: :func:`run_suggest` then reports that model's refusal and runs the other."""
+    try:
+        return _resolve_spec(spec, model_dirs)
+    except ModelRefused:
+        return str(spec)
+
+
+def _resolve_spec(spec, model_dirs):
+    from . import discovery
+
+    return spec if spec is None or isinstance(spec, ModelInfo) else discovery.resolve_model(spec, model_dirs)
+
+
+def _roles(project, captioner, labeler, prompt, question, template, allow_bin, allow_rc, unresolved=()
            ) -> tuple[list[_Role], list[tuple[str, ModelRefused]]]:
-    """(the roles that may run, [(role, why refused)]): a refused model does not stop the
-    job's other model. Raises when no model may run."""
+    """(the roles that may run, [(role, why refused)]): a refused model (or one in
+    ``unresolved``, its folder not found) does not stop the job's other model. Raises when
+    no model may run."""
     roles: list[_Role] = []
-    refused: list[tuple[str, ModelRefused]] = []
-    if captioner is None and labeler is None:
+    refused: list[tuple[str, ModelRefused]] = list(unresolved)
+    if captioner is None and labeler is None and not refused:
         raise SuggestError("choose a captioner and/or a labeler (model manager, or --captioner/--labeler)")
     if captioner is not None:
         role = "answer" if question else "caption"

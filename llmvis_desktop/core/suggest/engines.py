@@ -227,5 +227,12 @@ class ZeroShotLabeler(Engine):
         return self.batched(lambda lo, ims: fam.scores(lo, ims, labels, template), list(images), batch)
 
 
+class ChatEngine(Captioner, Answerer):
+    """A chat VLM loaded once for both captions and answers (only the generate call differs)."""
+
+    kinds = ("chat",)
+
+
 def engine_class(kind: str) -> type[Engine]:
-    return {"caption": Captioner, "label": ZeroShotLabeler, "answer": Answerer}[kind]
+    """kind: caption | label | answer, or chat (caption and answer over one loaded chat model)."""
+    return {"caption": Captioner, "label": ZeroShotLabeler, "answer": Answerer, "chat": ChatEngine}[kind]

@@ -2,14 +2,18 @@
 
 Jobs are callables queued to it; each returns a ``concurrent.futures.Future``.
 Models load once, keyed by (path, revision, role, device), and stay until
-:meth:`ModelWorker.unload` or :meth:`ModelWorker.shutdown`. Qt-free: plain threading.
+:meth:`ModelWorker.unload`, :meth:`ModelWorker.unload_unused` or :meth:`ModelWorker.shutdown`;
+a chat model's caption and answer roles share one loaded model (role "chat" in the key).
+Qt-free: plain threading.
 """
 from __future__ import annotations
 
+import os
 import queue
 import threading
 from concurrent.futures import Future
-from typing import Any, Callable, Optional
+from pathlib import Path
+from typing import Any, Callable, Optional, Sequence
 
 from .discovery import ModelInfo
 
@@ -62,13 +66,14 @@ class ModelWorker:
         return self.call(self._engine, info, role, device, opts)
 
     def _engine(self, info: ModelInfo, role: str, device: str, opts: dict):
-        from .engines import engine_class
+        from . import engines
 
+        if info.kind == "chat" and role in ("caption", "answer"):
+            role = "chat"  # captions and answers of one chat model: one copy of its weights
         key = (info.path, info.revision, role, device)
         eng = self._engines.get(key)
         if eng is None or eng.loaded is None:
-            # an Answerer and a Captioner on the same chat model share nothing: keep memory honest
-            eng = engine_class(role)(info, device, **opts)
+            eng = engines.engine_class(role)(info, device, **opts)
             self._engines[key] = eng
         return eng
 
@@ -81,6 +86,15 @@ class ModelWorker:
 
     def _unload(self, path: Optional[str]) -> None:
         for key in [k for k in self._engines if path is None or k[0] == path]:
+            self._engines.pop(key).unload()
+
+    def unload_unused(self, keep: Sequence[str] = (), model_dirs: Sequence[str] = ()) -> Future:
+        """Unload every model none of ``keep`` names (specs as saved: a folder, a folder name
+        in ``model_dirs``, an HF id); queued to the model thread, returns at once."""
+        return self.submit(self._unload_unused, [str(k) for k in keep if k], list(model_dirs))
+
+    def _unload_unused(self, keep: list, model_dirs: list) -> None:
+        for key in [k for k, e in self._engines.items() if not any(_names(s, e.info, model_dirs) for s in keep)]:
             self._engines.pop(key).unload()
 
     def _unload_all(self) -> None:
@@ -104,6 +118,14 @@ class ModelWorker:
         self.shutdown()
 
 
+def _names(spec: str, info: ModelInfo, model_dirs: Sequence[str]) -> bool:
+    """Whether the saved model ``spec`` is the model ``info`` (no disk look but realpath)."""
+    if spec in (info.path, info.model_id):
+        return True
+    real = os.path.realpath(info.path)
+    return any(os.path.realpath(Path(d).expanduser() / spec) == real for d in ["", *model_dirs])
+
+
 _shared: Optional[ModelWorker] = None
 _shared_lock = threading.Lock()
 
@@ -115,6 +137,12 @@ def shared_worker() -> ModelWorker:
         if _shared is None or _shared._closed:
             _shared = ModelWorker()
         return _shared
+
+
+def started_shared() -> Optional[ModelWorker]:
+    """The session's model thread if one is running (None: nothing loaded; none is started)."""
+    with _shared_lock:
+        return _shared if _shared is not None and not _shared._closed else None
 
 
 def shutdown_shared(wait: bool = True) -> None:

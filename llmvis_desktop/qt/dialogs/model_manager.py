@@ -11,7 +11,8 @@ hf_cache=None)``
     Long model names are elided in the table (the full name in the tooltip). Choices are
     written at once to the project:
     ``project.set_setting("captioner", path)`` / ``("labeler", path)``, and per-model
-    opt-ins to ``"model_optins"`` ({path: ["bin", "remote_code"]}), which
+    opt-ins to ``"model_optins"`` ({path: ["bin", "remote_code"]}) (an HF-cache model by its
+    id, ``org/name``, not its snapshot folder: an updated model stays chosen), which
     ``core.suggest.batch.run_suggest`` reads.
 
 Methods / attributes
@@ -22,7 +23,10 @@ Methods / attributes
     ``use_as(role) -> bool``       role "captioner" | "labeler": the selected model becomes it
                                    (False, with the reason in ``status_text()``, when refused;
                                    its folder is inspected again first, so a model deleted or
-                                   changed since the scan is refused)
+                                   changed since the scan is refused; one too big for the
+                                   device is chosen only once the user confirms)
+    ``clear(role) -> bool``        the project stops using a captioner / labeler ("Stop using"
+                                   buttons; modelChosen(role, ""))
     ``set_opt_in(kind, on)``       kind "bin" | "remote_code" for the selected model
     ``status_text() -> str``
 
@@ -44,6 +48,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMessageBox,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -52,7 +57,7 @@ from PySide6.QtWidgets import (
 )
 
 from llmvis_desktop.core.suggest.batch import OPTINS_SETTING, optin_keys, optins_for
-from llmvis_desktop.core.suggest.device import describe_size, fits
+from llmvis_desktop.core.suggest.device import describe_size, fits, free_memory, needed_bytes
 from llmvis_desktop.core.suggest.discovery import (
     ModelInfo,
     ModelRefused,
@@ -85,7 +90,7 @@ class ModelManagerDialog(QDialog):
                  parent: Optional[QWidget] = None, *, include_hf_cache: bool = True,
                  hf_cache: Optional[Path] = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Models")
+        self.setWindowTitle("Models" if project is None else f"Models — {Path(project.root).name}")
         self.setMinimumSize(820, 420)
         self.project = project
         self.model_dirs = list(model_dirs)
@@ -121,6 +126,11 @@ class ModelManagerDialog(QDialog):
         self.caption_btn = QPushButton("Use as captioner")
         self.label_btn = QPushButton("Use as labeler")
         self.rescan_btn = QPushButton("Rescan")
+        # a chosen model can be let go (its folder gone, or not wanted): no captioner/labeler
+        self.clear_cap_btn = QPushButton("Stop using captioner")
+        self.clear_lab_btn = QPushButton("Stop using labeler")
+        self.clear_cap_btn.clicked.connect(lambda: self.clear("captioner"))
+        self.clear_lab_btn.clicked.connect(lambda: self.clear("labeler"))
         self.caption_btn.clicked.connect(lambda: self.use_as("captioner"))
         self.label_btn.clicked.connect(lambda: self.use_as("labeler"))
         self.rescan_btn.clicked.connect(self.rescan)
@@ -132,7 +142,7 @@ class ModelManagerDialog(QDialog):
         self.code_box.toggled.connect(lambda on: self.set_opt_in("remote_code", on))
 
         row = QHBoxLayout()
-        for w in (self.caption_btn, self.label_btn):
+        for w in (self.caption_btn, self.label_btn, self.clear_cap_btn, self.clear_lab_btn):
             row.addWidget(w)
         row.addStretch(1)
         row.addWidget(self.rescan_btn)
@@ -170,6 +180,12 @@ class ModelManagerDialog(QDialog):
             return info.problem  # no opt-in lifts a missing or unreadable config.json
         allow_bin, allow_code = self._opted_in(info)
         return refusal(info, allow_bin=allow_bin, allow_remote_code=allow_code)
+
+    @staticmethod
+    def _key(info: ModelInfo) -> str:
+        """What the project saves for ``info``: an HF-cache model by its id (``resolve_model``
+        follows refs/main, so an updated model stays chosen), a folder by its path."""
+        return info.model_id if info.source == "hf-cache" else info.path
 
     def _fill_row(self, r: int, info: ModelInfo) -> None:
         problem = self._problem(info)
@@ -238,7 +254,10 @@ class ModelManagerDialog(QDialog):
     def _show_current(self) -> None:
         s = self._settings()
         cap, lab = s.get("captioner"), s.get("labeler")
-        self.current_label.setText(f"Captioner: {cap or '(none)'}    Labeler: {lab or '(none)'}")
+        where = f"Project {Path(self.project.root).name}:    " if self.project is not None else ""
+        self.current_label.setText(f"{where}Captioner: {cap or '(none)'}    Labeler: {lab or '(none)'}")
+        self.clear_cap_btn.setEnabled(bool(cap))
+        self.clear_lab_btn.setEnabled(bool(lab))
 
     def _selected(self) -> Optional[ModelInfo]:
         rows = {i.row() for i in self.table.selectedIndexes()}
@@ -248,8 +267,9 @@ class ModelManagerDialog(QDialog):
         return self.infos[r] if 0 <= r < len(self.infos) else None
 
     def select_path(self, path: str) -> bool:
+        """Select the row of a folder, or of an HF-cache model by its id (as saved)."""
         for r, info in enumerate(self.infos):
-            if info.path == str(path):
+            if str(path) in (info.path, self._key(info)):
                 self.table.selectRow(r)
                 return True
         return False
@@ -277,9 +297,10 @@ class ModelManagerDialog(QDialog):
             return
         optins = self._optins()
         if on:
-            optins[info.path] = sorted(set(optins.get(info.path, [])) | {kind})
+            optins[self._key(info)] = sorted(set(optins.get(self._key(info), [])) | {kind})
         else:  # also where it was saved under another path to the same folder (optins_for reads those)
-            for key in optin_keys(optins, info.path):
+            for key in dict.fromkeys([*optin_keys(optins, info.path),
+                                      *([self._key(info)] if self._key(info) in optins else [])]):
                 kinds = set(optins[key]) - {kind}
                 if kinds:
                     optins[key] = sorted(kinds)
@@ -301,6 +322,22 @@ class ModelManagerDialog(QDialog):
             self._selection_changed()
         return fresh
 
+    def _too_big(self, info: ModelInfo) -> Optional[str]:
+        """Why ``info`` likely does not fit the device (its Fits column says "too big"), or None."""
+        if fits(info.size_bytes, self.device, info.params) is not False:
+            return None
+        free = free_memory(self.device)
+        has = f"{self.device} has {describe_size(free)} free" if free is not None else f"{self.device} has less free"
+        return (f"it needs about {describe_size(needed_bytes(info.size_bytes, self.device, info.params))} and "
+                f"{has}; it will likely fail to load, or swap")
+
+    def _confirm_too_big(self, info: ModelInfo, role: str, why: str) -> bool:
+        answer = QMessageBox.question(
+            self, "Model too big?", f"{info.name} is too big for {self.device}: {why}.\n\n"
+            f"Use it as the project's {role} anyway?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
+
     def use_as(self, role: str) -> bool:
         info = self._selected()
         if info is None or self.project is None:
@@ -320,8 +357,24 @@ class ModelManagerDialog(QDialog):
         except ModelRefused as exc:
             self.status_label.setText(str(exc))
             return False
-        self.project.set_setting(role, info.path)
-        self.status_label.setText(f"{info.name} is now the project's {role}.")
+        too_big = self._too_big(info)
+        if too_big and not self._confirm_too_big(info, role, too_big):
+            self.status_label.setText(f"{info.name} was not chosen: {too_big}.")
+            return False
+        self.project.set_setting(role, self._key(info))
+        self.status_label.setText(f"{info.name} is now the project's {role}."
+                                  + (f" Warning: {too_big}." if too_big else ""))
         self._show_current()
-        self.modelChosen.emit(role, info.path)
+        self.modelChosen.emit(role, self._key(info))
+        return True
+
+    def clear(self, role: str) -> bool:
+        """The project stops using a ``role`` ("captioner" | "labeler") model."""
+        if self.project is None or not self._settings().get(role):
+            return False
+        was = self._settings().get(role)
+        self.project.set_setting(role, None)
+        self.status_label.setText(f"The project no longer uses a {role} (it was {was}).")
+        self._show_current()
+        self.modelChosen.emit(role, "")
         return True
