@@ -9,6 +9,13 @@ ring.  Every pixel outside the hole keeps its exact stored value.  Pixels stay a
 their depth and type (uint8, uint16, int16, float); RGB is three planes, an alpha
 channel is kept as is.
 
+The GAN's intensity normalisation (per channel, the 1-99 % range mapped to [-1, 1])
+comes from the known pixels around each hole region and is shared by all its tiles, so
+the values under the mask never steer the fill and tiles meet without brightness steps.
+A region deeper than half a tile is filled from the outside in, one ring of half a tile
+at a time, each ring using the rings already filled as known context, so no tile is
+filled without context however large the hole.
+
 ``detail`` > 0 adds high-frequency texture from nearby known patches on top of any
 engine's fill (:mod:`detail`; seeded, so deterministic), written through the same
 hole-only write-back.
@@ -16,6 +23,7 @@ hole-only write-back.
 from __future__ import annotations
 
 import copy
+import itertools
 import threading
 import weakref
 from typing import Callable, Optional
@@ -165,17 +173,12 @@ class GanFiller:
         self.device = device
         self.multiple = MULTIPLE
 
-    def _run(self, planes: np.ndarray, hole: np.ndarray, min_span: float) -> np.ndarray:
-        """planes (C, h, w) float32 raw values; returns predictions (C, h, w) in raw units."""
+    def _run(self, planes: np.ndarray, hole: np.ndarray, norm: tuple) -> np.ndarray:
+        """planes (C, h, w) float32 raw values; ``norm`` (lo, span) per channel, shared by
+        every tile of a region; returns predictions (C, h, w) in raw units."""
         import torch
 
-        known = ~hole
-        lo = np.empty(planes.shape[0], np.float32)
-        span = np.empty(planes.shape[0], np.float32)
-        for c in range(planes.shape[0]):
-            vals = planes[c][known] if known.any() else planes[c].ravel()
-            a, b = np.percentile(vals, [1, 99])
-            lo[c], span[c] = a, max(b - a, min_span)
+        lo, span = norm
         x = (planes - lo[:, None, None]) / span[:, None, None] * 2 - 1
         h, w = hole.shape
         ph, pw = (-h) % self.multiple, (-w) % self.multiple
@@ -194,10 +197,14 @@ class GanFiller:
         p = pred[:, 0, :h, :w].clamp(-1, 1).float().cpu().numpy()
         return (p + 1) / 2 * span[:, None, None] + lo[:, None, None]
 
-    def fill(self, planes_src: Callable[[int, int, int, int], np.ndarray], hole: np.ndarray, min_span: float,
-             emit: Callable[[int, int, np.ndarray], None], token: Optional[CancelToken] = None) -> None:
+    def fill(self, planes_src: Callable[[int, int, int, int], np.ndarray], hole: np.ndarray, norm: tuple,
+             emit: Callable[[int, int, np.ndarray, np.ndarray], None], token: Optional[CancelToken] = None,
+             need: Optional[np.ndarray] = None, sighted: bool = False) -> None:
         """Tile the crop; ``planes_src(y0, y1, x0, x1)`` gives (C, h, w) float32; ``emit(y0, y1,
-        pred_rows)`` receives final predictions band by band (rows y0:y1, full crop width)."""
+        pred_rows, covered_rows)`` receives final predictions band by band (rows y0:y1, full
+        crop width; ``covered_rows``: where a tile predicted).  Only tiles holding a pixel of
+        ``need`` (default: the hole) run; with ``sighted``, only those with a known pixel."""
+        need = hole if need is None else need
         h, w = hole.shape
         t, ov = self.tile, self.overlap
         stride = t - ov
@@ -212,10 +219,9 @@ class GanFiller:
             if token is not None:
                 token.check()
             for x in xs:
-                hsub = hole[y:y + th, x:x + tw]
-                if not hsub.any():
+                if not need[y:y + th, x:x + tw].any() or (sighted and hole[y:y + th, x:x + tw].all()):
                     continue
-                pred = self._run(planes_src(y, y + th, x, x + tw), hsub, min_span)
+                pred = self._run(planes_src(y, y + th, x, x + tw), hole[y:y + th, x:x + tw], norm)
                 if acc is None:
                     C = pred.shape[0]
                     acc = np.zeros((C, th, w), np.float32)
@@ -228,12 +234,81 @@ class GanFiller:
                 base = nxt
                 continue
             done = nxt - base
-            emit(base, nxt, acc[:, :done] / np.maximum(wsum[:done], 1e-8))
+            emit(base, nxt, acc[:, :done] / np.maximum(wsum[:done], 1e-8), wsum[:done] > 0)
             acc = np.roll(acc, -done, axis=1)
             wsum = np.roll(wsum, -done, axis=0)
             acc[:, th - done:] = 0
             wsum[th - done:] = 0
             base = nxt
+
+    def fill_region(self, planes_src: Callable[[int, int, int, int], np.ndarray], hole: np.ndarray,
+                    own: np.ndarray, norm: tuple, emit: Callable, token: Optional[CancelToken] = None) -> None:
+        """Fill one hole region (``own``, within a crop whose hole is ``hole``) from the
+        outside in: ring k holds the region's pixels at (chessboard) depth k*D+1..(k+1)*D
+        from the known pixels, D = half a tile; while ring k is filled, the rings before it
+        are known context (``planes_src`` must read them back once written), except their
+        last D/2 px, which ring k fills again and blends in (no step between rings).  A
+        ring's tiles without any known pixel are skipped; what only they would cover stays
+        a hole for the next pass (so nothing is filled from no context).
+        ``emit(y0, y1, pred_rows, keep_rows)``: write ``pred_rows`` weighted by ``keep_rows``
+        (None: the whole region's rows, weight 1).  A region no deeper than D is one pass."""
+        d = self.tile // 2
+        h, w = hole.shape
+        depth = ndi.distance_transform_cdt(hole, metric="chessboard") if min(h, w) > 2 * d else None
+        top = int(depth.max()) if depth is not None else 0
+        if top <= d:
+            self.fill(planes_src, hole, norm, lambda a, b, p, _c: emit(a, b, p, None), token)
+            return
+        depth = depth.astype(np.uint16) if top < 65535 else depth
+        others = hole & ~own  # other regions in the crop: never context
+        filled = np.zeros_like(hole)
+        ov = d // 2  # a ring re-fills the last ov px of the one before, blending in
+        for k in itertools.count():
+            left = hole & own & ~filled
+            if k * d >= top and not left.any():
+                return
+            start = max(k * d - ov, 0)
+            # still a hole: deeper than this ring's start, other regions, and what an
+            # earlier pass left unfilled (it lay only in tiles without context)
+            hole_k = (depth > start) | others | left
+            ring = hole_k & (depth <= (k + 1) * d) & own
+            del left
+
+            def emit_ring(a, b, p, covered, _ring=ring, _start=start):
+                ramp = np.clip((depth[a:b].astype(np.float32) - _start) / (ov + 1), 0, 1)
+                keep = _ring[a:b] & covered
+                emit(a, b, p, keep * np.where(filled[a:b], ramp, np.float32(1)))
+                filled[a:b] |= keep
+
+            before = int(np.count_nonzero(filled))
+            self.fill(planes_src, hole_k, norm, emit_ring, token, need=ring, sighted=True)
+            if int(np.count_nonzero(filled)) == before and ring.any():
+                # no tile of the ring had context (cannot happen while context grows
+                # by a ring per pass; kept so the loop always ends)
+                self.fill(planes_src, hole_k, norm, emit_ring, token, need=ring)
+            del hole_k, ring
+
+
+def known_range(region: np.ndarray, hole: np.ndarray, nplanes: int, min_span: float,
+                limit: int = 1_000_000) -> Optional[tuple]:
+    """(lo, span) per colour plane (float32 arrays): the 1-99 % range of ``region``'s
+    pixels outside ``hole`` (as training normalises), at least ``min_span`` wide; read
+    on a regular subsample of about ``limit`` pixels. None when no pixel is known."""
+    h, w = hole.shape
+    step = max(1, int(np.sqrt(h * w / limit)))
+    known = ~hole[::step, ::step]
+    if not known.any() and step > 1:
+        step, known = 1, ~hole
+    if not known.any():
+        return None
+    sub = region[::step, ::step]
+    lo = np.empty(nplanes, np.float32)
+    span = np.empty(nplanes, np.float32)
+    for c in range(nplanes):
+        plane = sub if sub.ndim == 2 else sub[..., c]
+        a, b = np.percentile(plane[known].astype(np.float32), [1, 99])
+        lo[c], span[c] = a, max(b - a, min_span)
+    return lo, span
 
 
 # --------------------------------------------------------------------------- driver
@@ -289,13 +364,18 @@ def inpaint(pixels: np.ndarray, mask: np.ndarray, *, method: str = "gan", genera
             return fill
 
         if method == "gan":
-            # hole pixels filled by an earlier band stay marked as hole, so they are never
-            # taken as known context or for normalisation
-            def emit(a, b, pred, _box=box, _alpha=alpha):
+            # hole pixels filled by an earlier band of rows stay marked as hole (only an
+            # earlier ring of a deep region is context), and never count for normalisation
+            def emit(a, b, pred, keep, _box=box, _alpha=alpha):
                 band = (_box[0] + a, _box[0] + b, _box[2], _box[3])
-                write_back(out, band, textured(pred, band), _alpha[a:b])
+                write_back(out, band, textured(pred, band), _alpha[a:b] if keep is None else _alpha[a:b] * keep)
 
-            filler.fill(src, hole_c, min_span, emit, token)
+            # normalised by the known pixels around the region (never the hole's own
+            # values), the same for all its tiles; the whole image's known pixels when
+            # the crop has none
+            norm = known_range(out[y0:y1, x0:x1], hole_c, nplanes, min_span) or known_range(
+                out, hole, nplanes, min_span)
+            filler.fill_region(src, hole_c, own, norm, emit, token)
         else:
             fill = classical_fill(out[y0:y1, x0:x1], hole_c, method, radius)
             write_back(out, box, textured(fill, box), alpha)
