@@ -11,7 +11,7 @@ from llmvis_desktop.core import review_actions as ra
 from llmvis_desktop.core.project import Project
 from llmvis_desktop.core.store import repo_suggest as rs
 from llmvis_desktop.core.store.records import ImageFilter, NewSuggestion
-from llmvis_desktop.core.suggest.learned import LearnedSuggester
+from llmvis_desktop.core.suggest.learned import MODEL_PREFIX, LearnedSuggester
 
 KINDS3 = ("ok", "scratch", "crack")
 
@@ -144,3 +144,39 @@ def test_enter_without_a_list_of_cards_leaves_out_a_card_of_a_removed_label(proj
     assert "dent" not in _taxonomy(project)
     assert [s.outcome for s in project.suggestions(image_id)] == ["withdrawn"]
 
+
+# --- an image reviewed while the job predicted ------------------------------------------
+
+def test_a_job_for_unreviewed_images_stores_nothing_on_one_reviewed_meanwhile(project):
+    image_id, other = project.image_ids()[:2]
+    ra.accept(project, image_id, "alice")
+    ra.reject(project, other, "alice")
+    items = [NewSuggestion(i, "label", "scratch", "learned:x", 0.9, "r1") for i in (image_id, other)]
+    assert project.add_suggestions(items, replaces=MODEL_PREFIX, unreviewed_only=True) == []
+    assert project.suggestions(image_id) == [] and project.suggestions(other) == []
+    # a run asked for reviewed images (`llmvis suggest --status reviewed`) still stores
+    assert len(project.add_suggestions(items, replaces=MODEL_PREFIX)) == 2
+
+
+def test_a_retrain_puts_no_fresh_cards_on_an_image_accepted_while_it_predicted(learned):
+    """The reviewer pressed Enter on an image while the retrain predicted its batch and
+    moved on: the image got a pending card of the new revision next to the accepted one."""
+    p, rows = learned
+    sugg = LearnedSuggester(p)
+    sugg.train()
+    sugg.run()
+    review_first(p, rows, 7, actor="alice")
+    sugg.train()
+    victim = p.image_ids(ImageFilter(statuses=("suggested",)))[0]
+
+    def hold():  # before the batch is stored: bob pressed Enter on the victim and moved on
+        if p.image(victim).review_status != "reviewed":
+            ra.accept(p, victim, "bob")
+        return ()
+
+    sugg.run(only_unsuggested=False, hold=hold)
+    assert p.image(victim).review_status == "reviewed"
+    assert p.suggestions(victim, pending_only=True) == []
+    # asked for reviewed images (`llmvis suggest --learned --status reviewed`): stored
+    assert sugg.run(ImageFilter(statuses=("reviewed",)), only_unsuggested=False) > 0
+    assert p.suggestions(victim, pending_only=True) != []

@@ -43,7 +43,8 @@ def same_request_done(session: Session, model_id: str, revision: Optional[str], 
 
 def add_suggestions(session: Session, items: Sequence[NewSuggestion], skip_done: bool = False,
                     skip_same_pending: bool = False, replaces: Optional[str] = None,
-                    supersede: bool = False, stats: Optional[dict] = None) -> list[int]:
+                    supersede: bool = False, stats: Optional[dict] = None,
+                    unreviewed_only: bool = False) -> list[int]:
     """Store suggestions; never touches a reviewed annotation. New images become ``suggested``.
 
     ``skip_done``: leave out a suggestion whose image already has one of the same request
@@ -61,6 +62,9 @@ def add_suggestions(session: Session, items: Sequence[NewSuggestion], skip_done:
     A label suggestion whose label is not in the taxonomy now is left out (counted in
     ``stats["unknown_label"]``): the job scored the labels as they were when it started,
     and a label renamed or removed since would come back with its card accepted.
+    ``unreviewed_only``: the job picked its images as unreviewed (the learned suggester):
+    one a reviewer accepted or rejected while it predicted gets nothing (checked with the
+    images locked; counted in ``stats["reviewed_meanwhile"]``).
 
     Bulk statements (one multi-row insert for the suggestions, one for their history
     events, one query and one update for the images they touch): a batch job stores
@@ -86,6 +90,11 @@ def add_suggestions(session: Session, items: Sequence[NewSuggestion], skip_done:
     if stats is not None and len(kept) < len(items):
         stats["unknown_label"] = stats.get("unknown_label", 0) + len(items) - len(kept)
     items = kept
+    if unreviewed_only:
+        kept = [it for it in items if images[it.image_id][0] not in (m.STATUS_REVIEWED, m.STATUS_REJECTED)]
+        if stats is not None and len(kept) < len(items):
+            stats["reviewed_meanwhile"] = stats.get("reviewed_meanwhile", 0) + len(items) - len(kept)
+        items = kept
     if skip_done:
         items = _not_done(session, items)
     now = m.utcnow()

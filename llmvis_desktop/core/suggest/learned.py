@@ -317,6 +317,9 @@ class LearnedSuggester:
         if flt is None or not flt.statuses:  # a folder or text filter alone keeps to unreviewed images:
             # suggestions for the images the model was trained on would grade its own homework
             flt = replace(flt or ImageFilter(), statuses=("new", "suggested"))
+        # picked as unreviewed: one reviewed while a batch is predicted gets nothing (checked
+        # when it is stored); a run asked for reviewed images (--status reviewed) still stores
+        unreviewed_only = not set(flt.statuses) & {"reviewed", "rejected"}
         ids = self.project.image_ids(flt, "name")
         if only_unsuggested:  # done: this revision suggested for the file's current content
             with self.project.store.read() as s:
@@ -343,7 +346,7 @@ class LearnedSuggester:
                     # nothing twice (another job storing the same meanwhile, or --all over pending ones)
                     written += len(self.project.add_suggestions(items, skip_done=only_unsuggested,
                                                                 skip_same_pending=True, replaces=MODEL_PREFIX,
-                                                                stats=stats))
+                                                                stats=stats, unreviewed_only=unreviewed_only))
                 progress(Progress("suggest", min(start + batch_size, len(ids)), len(ids), self.model_id))
         finally:
             self._cache.save()  # the features read for the job (a cancelled one's too)
