@@ -288,16 +288,19 @@ class Project:
     # --- suggestions and repairs ---------------------------------------------
     def add_suggestions(self, items: Sequence[NewSuggestion], skip_done: bool = False,
                         skip_same_pending: bool = False, replaces: Optional[str] = None,
-                        supersede: bool = False, stats: Optional[dict] = None) -> list[int]:
+                        supersede: bool = False, stats: Optional[dict] = None,
+                        unreviewed_only: bool = False) -> list[int]:
         """Store ``items``; ids of the rows stored. ``skip_done``: not those whose image
         already has a suggestion of the same model, revision, kind and prompt for its
         current content (another job stored it meanwhile); ``skip_same_pending``: not
         those identical to one still pending; ``replaces``: a model id prefix whose other
         pending suggestions on these images are withdrawn; ``supersede``: the items take
-        the place of their own request's pending cards on their images (see
+        the place of their own request's pending cards on their images; ``unreviewed_only``:
+        not on images reviewed or rejected by now (see
         :func:`.store.repo_suggest.add_suggestions`)."""
         with self.store.write() as s:
-            return rs.add_suggestions(s, items, skip_done, skip_same_pending, replaces, supersede, stats)
+            return rs.add_suggestions(s, items, skip_done, skip_same_pending, replaces, supersede, stats,
+                                      unreviewed_only)
 
     def suggestions(self, image_id: int, pending_only: bool = False) -> list[SuggestionRecord]:
         with self.store.read() as s:

@@ -142,7 +142,11 @@ def accept(target, image_id: int, actor: str, status: str = m.STATUS_REVIEWED,
     kept: the best caption suggestion is then recorded as edited to it, its final value
     the caption kept (Accept replaced a caption the reviewer had just typed)."""
 
+    refused: list[Exception] = []
+
     def change(s: Session):
+        if _orphans_shown(s, image_id, actor, shown, refused):
+            return []
         kept = s.get(m.Image, image_id).caption
         seen = rr.locked_image(s, image_id).review_status  # deciding the cards turns suggested into new
         decided = []
@@ -156,7 +160,30 @@ def accept(target, image_id: int, actor: str, status: str = m.STATUS_REVIEWED,
         rr.set_status(s, image_id, status, actor, before=seen)
         return decided
 
-    return run(target, image_id, change)
+    return _refusing(run(target, image_id, change), refused)
+
+
+def _orphans_shown(s: Session, image_id: int, actor: str, shown: Optional[Collection[int]],
+                   refused: list) -> bool:
+    """Withdraw the image's pending label cards whose label is no longer in the taxonomy
+    (removed, or renamed while a job still wrote the old name: accepting one brought the
+    label back). True (the refusal put in ``refused``) when one of them is among the cards
+    ``shown`` (None: the caller named no cards, and is not refused): the action then
+    decides nothing else, as for a card a job replaced, and the withdrawal is kept (the
+    next try goes through)."""
+    gone = [sid for sid in rs.withdraw_orphans(s, image_id, actor) if shown is not None and sid in set(shown)]
+    if gone:
+        [value] = s.scalars(select(m.Suggestion.value).where(m.Suggestion.id == gone[0]))
+        refused.append(rs.label_gone_error(value))
+    return bool(gone)
+
+
+def _refusing(result: ActionResult, refused: list) -> ActionResult:
+    """``result``, or the refusal made inside its transaction (committed: the cards withdrawn)."""
+    if refused:
+        err = refused[0]
+        raise type(err)(f"{err}. Nothing else was changed: the image keeps its status.")
+    return result
 
 
 def reject(target, image_id: int, actor: str, status: str = m.STATUS_REJECTED,
@@ -195,9 +222,17 @@ def toggle_label(target, image_id: int, name: str, actor: str, on: Optional[bool
 
 def decide_suggestion(target, image_id: int, suggestion_id: int, outcome: str, actor: str,
                       final_value: Optional[str] = None) -> ActionResult:
-    """Decide one suggestion of ``image_id`` (accepted, edited or rejected)."""
-    return run(target, image_id,
-               lambda s: [rs.decide(s, suggestion_id, outcome, actor, final_value)])
+    """Decide one suggestion of ``image_id`` (accepted, edited or rejected). A label card
+    whose label is no longer in the taxonomy is withdrawn instead, and the accept or edit
+    refused (:class:`~.store.repo_suggest.LabelGone`)."""
+    refused: list[Exception] = []
+
+    def change(s: Session):
+        if outcome != "rejected" and _orphans_shown(s, image_id, actor, [suggestion_id], refused):
+            return []
+        return [rs.decide(s, suggestion_id, outcome, actor, final_value)]
+
+    return _refusing(run(target, image_id, change), refused)
 
 
 def apply_state(target, image_id: int, state: dict, actor: str, action_prefix: str,

@@ -198,9 +198,11 @@ class SuggestController(QObject):
                 act.blockSignals(True)
                 act.setChecked(True)
                 act.blockSignals(False)
+        gone = getattr(self.learned, "unknown_label_cards", 0)  # (a label renamed or removed meanwhile)
         self.win.statusBar().showMessage(
             f"Learned suggester: {len(report.labels)} labels from {report.images} reviewed images "
-            f"({report.seconds:.1f} s); {written} new suggestions", 8000)
+            f"({report.seconds:.1f} s); {written} new suggestions"
+            + (f"; {gone} cards of labels renamed or removed meanwhile left out" if gone else ""), 8000)
         self.win.panel_ctl.refresh_after_bulk()
         self.learned_done.emit(result)
 

@@ -306,6 +306,7 @@ def test_add_suggestions_in_bulk_keeps_order_events_and_refuses_unknown_images(p
 
     ids = project.image_ids()
     project.set_status(ids[1], "reviewed", "alice")
+    project.add_labels([f"v{k}" for k in range(7)] + ["x"])  # (a card of another label is left out)
     items = [NewSuggestion(ids[k % 3], "label", f"v{k}", "m", score=k / 10) for k in range(7)]
     sids = project.add_suggestions(items)
     assert sids == sorted(sids) and len(set(sids)) == 7

@@ -82,6 +82,32 @@ def test_return_on_a_replaced_card_says_so_and_stays(qtbot, window, labelled_fol
     assert project.image(cur).caption == "dent on the left edge" and win.review.current.id != cur
 
 
+def test_return_on_a_card_of_a_removed_label_says_so_and_does_not_bring_it_back(qtbot, window, labelled_folder):
+    """A pending card of label 'crack', removed from the taxonomy since (a job that read
+    the labels before the removal, an undo after it): Return put 'crack' on the image and
+    back into the taxonomy. Now refused like a replaced card: the card is withdrawn, the
+    image stays; the next Return accepts the rest and moves on."""
+    win = window
+    project = open_and_index(qtbot, win, labelled_folder)
+    cur = win.review.current.id
+    [sid] = project.add_suggestions([NewSuggestion(cur, "label", "crack", "learned:v1", 0.9, "r1")])
+    with _teammate(win) as alice:
+        done = ra.decide_suggestion(alice, cur, sid, "accepted", "alice")
+        alice.remove_label("crack", "bob", force=True)
+        ra.apply_state(alice, cur, done.before, "alice", "undo", expect=done.after)  # pending again
+    [cap] = project.add_suggestions([NewSuggestion(cur, "caption", "a crack", "blip", 0.8)])
+    panel = _show_cards(qtbot, win, [sid, cap])
+    errors, _ = _collect(win)
+    key(win, Qt.Key.Key_Return)
+    assert errors and "no longer in the taxonomy" in errors[-1] and "Nothing else was changed" in errors[-1]
+    assert win.review.current.id == cur  # not moved on
+    assert "crack" not in [d.name for d in project.labels()]
+    assert project.image(cur).caption is None and panel.pending_card_ids() == {cap}
+    key(win, Qt.Key.Key_Return)
+    assert project.image(cur).caption == "a crack" and project.image(cur).labels == ()
+    assert win.review.current.id != cur and "crack" not in [d.name for d in project.labels()]
+
+
 def test_a_stale_label_chip_or_key_does_not_undo_a_teammates_label(qtbot, window, labelled_folder):
     """The chip (or key) sent a toggle, applied to the database as it was by then: a click
     to add a label shown missing removed the one a teammate had just added."""

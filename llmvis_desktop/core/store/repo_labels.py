@@ -107,6 +107,16 @@ def lock_taxonomy(session: Session) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": TAXONOMY_LOCK})
 
 
+def taxonomy_names(session: Session) -> set[str]:
+    """The label names now, read while no taxonomy change can be under way (PostgreSQL: the
+    taxonomy lock in shared mode, so jobs reading it do not wait for one another; a rename
+    or a removal waits until this transaction ends, or is waited for). Taken before any
+    image is locked, as the taxonomy changes do."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock_shared(:k)"), {"k": TAXONOMY_LOCK})
+    return set(session.scalars(select(m.Label.name)))
+
+
 def update_label(
     session: Session,
     name: str,

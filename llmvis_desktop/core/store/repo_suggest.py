@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from . import models as m
 from .convert import dumps, suggestion_record
 from .records import NewSuggestion, SuggestionRecord
-from .repo_labels import add_label, card_label_names
+from .repo_labels import card_label_names, taxonomy_names
 from .repo_renew import (_for_current_content, _mark_withdrawn, _model_actor, _provenance, _request,  # noqa: F401
                          _revise_same, _supersede, _take_over_same_pending, _withdraw)
 from .repo_review import NotFound, add_event, current_labels, locked_image, set_caption, set_labels
@@ -43,7 +43,8 @@ def same_request_done(session: Session, model_id: str, revision: Optional[str], 
 
 def add_suggestions(session: Session, items: Sequence[NewSuggestion], skip_done: bool = False,
                     skip_same_pending: bool = False, replaces: Optional[str] = None,
-                    supersede: bool = False, stats: Optional[dict] = None) -> list[int]:
+                    supersede: bool = False, stats: Optional[dict] = None,
+                    unreviewed_only: bool = False) -> list[int]:
     """Store suggestions; never touches a reviewed annotation. New images become ``suggested``.
 
     ``skip_done``: leave out a suggestion whose image already has one of the same request
@@ -58,6 +59,13 @@ def add_suggestions(session: Session, items: Sequence[NewSuggestion], skip_done:
     on their images (:func:`_supersede`; a batch job run again); ``stats["renewed"]``
     counts the cards kept that way. Returns the ids of the rows stored.
 
+    A label suggestion whose label is not in the taxonomy now is left out (counted in
+    ``stats["unknown_label"]``): the job scored the labels as they were when it started,
+    and a label renamed or removed since would come back with its card accepted.
+    ``unreviewed_only``: the job picked its images as unreviewed (the learned suggester):
+    one a reviewer accepted or rejected while it predicted gets nothing (checked with the
+    images locked; counted in ``stats["reviewed_meanwhile"]``).
+
     Bulk statements (one multi-row insert for the suggestions, one for their history
     events, one query and one update for the images they touch): a batch job stores
     a batch at a time, and one ORM object and flush per row cost more than a tiny
@@ -71,11 +79,22 @@ def add_suggestions(session: Session, items: Sequence[NewSuggestion], skip_done:
             raise ValueError(f"a suggestion's score must be a finite number, not {item.score!r}")
     if not items:
         return []
+    known = taxonomy_names(session) if any(it.kind == "label" for it in items) else set()
+    # (read before the images are locked: the taxonomy changes lock in that order)
     touched = {item.image_id for item in items}
     images = _locked_states(session, touched)
     missing = touched - images.keys()
     if missing:
         raise NotFound(f"image id {min(missing)} is not in this project")
+    kept = [it for it in items if it.kind != "label" or it.value in known]
+    if stats is not None and len(kept) < len(items):
+        stats["unknown_label"] = stats.get("unknown_label", 0) + len(items) - len(kept)
+    items = kept
+    if unreviewed_only:
+        kept = [it for it in items if images[it.image_id][0] not in (m.STATUS_REVIEWED, m.STATUS_REJECTED)]
+        if stats is not None and len(kept) < len(items):
+            stats["reviewed_meanwhile"] = stats.get("reviewed_meanwhile", 0) + len(items) - len(kept)
+        items = kept
     if skip_done:
         items = _not_done(session, items)
     now = m.utcnow()
@@ -148,6 +167,31 @@ class NotPending(ValueError):
 
 class Withdrawn(NotPending):
     """A suggestion that was withdrawn cannot be decided any more."""
+
+
+class LabelGone(NotPending):
+    """A label suggestion whose label is no longer in the taxonomy (removed, or renamed
+    while a job still wrote the old name) is not accepted: that would bring the label back."""
+
+
+def label_gone_error(value: str) -> LabelGone:
+    return LabelGone(f"the suggestion {value!r} names a label no longer in the taxonomy (removed or "
+                     f"renamed since) and is not accepted; it is withdrawn and the image's suggestions "
+                     f"are shown afresh")
+
+
+def withdraw_orphans(session: Session, image_id: int, actor: str) -> list[int]:
+    """Withdraw the image's pending label suggestions whose label is no longer in the
+    taxonomy, in ``actor``'s name; their ids."""
+    sg = m.Suggestion
+    known = taxonomy_names(session)
+    rows = [r for r in session.execute(select(sg.id, sg.image_id, sg.model_id, sg.kind, sg.value).where(
+        sg.image_id == image_id, sg.kind == "label", sg.outcome == "pending")) if r.value not in known]
+    if rows:
+        _mark_withdrawn(session, rows, m.utcnow(), actor, "label removed")
+        session.flush()
+        _refresh_image(session, image_id)
+    return [r.id for r in rows]
 
 
 class AlreadyDecided(NotPending):
@@ -290,6 +334,11 @@ def decide(
     value = row.value if outcome == "accepted" else (final_value if outcome == "edited" else None)
     if outcome == "edited" and not value:
         raise ValueError("an edited suggestion needs its final value")
+    if row.kind == "label" and outcome != "rejected" and \
+            session.scalar(select(m.Label.id).where(m.Label.name == value)) is None:
+        if value != row.value:  # a card edited to a name the team never made
+            raise ValueError(f"label {value!r} is not in the taxonomy (add it first)")
+        raise label_gone_error(value)  # review_actions withdraws the card (this is rolled back)
     row.outcome = outcome
     row.final_value = value
     row.decided_at = m.utcnow()
@@ -301,8 +350,6 @@ def decide(
             # the caption already said so: the decision is still one of the history's
             _decision_event(session, row, outcome, value, actor)
     elif row.kind == "label":
-        if session.scalar(select(m.Label.id).where(m.Label.name == value)) is None:
-            add_label(session, value)
         labels = set(current_labels(session, row.image_id)) | {value}
         if not set_labels(session, row.image_id, labels, actor, suggestion_id=row.id):
             _decision_event(session, row, outcome, value, actor)

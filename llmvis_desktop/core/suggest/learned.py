@@ -310,12 +310,16 @@ class LearnedSuggester:
         ``limit``: at most that many images this run. ``hold``: called before each batch is
         stored, the ids of images to leave alone this run (the one on the reviewer's
         screen: its cards are not renewed or withdrawn under the reviewer; a later run
-        covers it)."""
+        covers it). Cards of a label renamed or removed since the fit are not stored
+        (the store leaves them out); ``unknown_label_cards`` counts them."""
         if self.model is None:
             self.train(token, progress)
         if flt is None or not flt.statuses:  # a folder or text filter alone keeps to unreviewed images:
             # suggestions for the images the model was trained on would grade its own homework
             flt = replace(flt or ImageFilter(), statuses=("new", "suggested"))
+        # picked as unreviewed: one reviewed while a batch is predicted gets nothing (checked
+        # when it is stored); a run asked for reviewed images (--status reviewed) still stores
+        unreviewed_only = not set(flt.statuses) & {"reviewed", "rejected"}
         ids = self.project.image_ids(flt, "name")
         if only_unsuggested:  # done: this revision suggested for the file's current content
             with self.project.store.read() as s:
@@ -323,7 +327,7 @@ class LearnedSuggester:
             ids = [i for i in ids if i not in done]
         if limit is not None:
             ids = ids[:max(0, limit)]
-        written = 0
+        written, stats = 0, {}
         progress(Progress("suggest", 0, len(ids), self.model_id))
         saved = time.monotonic()
         try:
@@ -341,10 +345,13 @@ class LearnedSuggester:
                 if items:  # the new revision's cards replace the suggester's older pending ones;
                     # nothing twice (another job storing the same meanwhile, or --all over pending ones)
                     written += len(self.project.add_suggestions(items, skip_done=only_unsuggested,
-                                                                skip_same_pending=True, replaces=MODEL_PREFIX))
+                                                                skip_same_pending=True, replaces=MODEL_PREFIX,
+                                                                stats=stats, unreviewed_only=unreviewed_only))
                 progress(Progress("suggest", min(start + batch_size, len(ids)), len(ids), self.model_id))
         finally:
             self._cache.save()  # the features read for the job (a cancelled one's too)
+            # cards of a label renamed or removed since the fit: not stored
+            self.unknown_label_cards = stats.get("unknown_label", 0)
         return written
 
 
