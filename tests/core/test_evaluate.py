@@ -366,6 +366,22 @@ def test_withdrawn_suggestions_are_not_decisions(small):
     assert (micro["tp"], micro["fp"]) == (1, 0)  # the withdrawn "a" is no prediction
 
 
+def test_the_header_count_of_suggestions_leaves_withdrawn_ones_out(small):
+    """After a retrain the dashboard header said "4 suggestions" while the model's row
+    said 2 suggested: the header counted the withdrawn cards the README says are never
+    counted as suggested."""
+    p, ids = small
+    i = ids["img1.png"]
+    p.add_suggestions([NewSuggestion(i, "label", "a", "learned:x", 0.95, "r1"),
+                       NewSuggestion(i, "caption", "a cat", "learned:x", 0.9, "r1")], replaces="learned:")
+    p.add_suggestions([NewSuggestion(i, "label", "b", "learned:x", 0.9, "r2"),
+                       NewSuggestion(i, "caption", "a dog", "learned:x", 0.9, "r2")], replaces="learned:")
+    r = evaluate(p)
+    assert r["suggestions"] == 2 == r["acceptance"][0]["suggested"]
+    assert r["withdrawn"] == 2
+    assert format_report(r).splitlines()[0].startswith("0 reviewed images, 2 suggestions (2 withdrawn left out)")
+
+
 def test_a_learned_guess_before_the_review_still_counts_after_a_later_one(small):
     """The latest revision was picked before leaving out guesses made after the review,
     so a later post-review guess made the image drop out of the scores."""

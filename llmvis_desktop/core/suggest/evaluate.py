@@ -374,7 +374,9 @@ def evaluate(project) -> dict:
         "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "images": {"reviewed": reviewed, "rejected": len(records) - reviewed,
                    "with_label_suggestions": len(pooled)},
-        "suggestions": len(rows),
+        # withdrawn cards (replaced by a retrain, their label removed) were never suggested
+        "suggestions": sum(1 for r in rows if r.outcome != "withdrawn"),
+        "withdrawn": sum(1 for r in rows if r.outcome == "withdrawn"),
         "labels": labels,
         "acceptance": acceptance,
         "captions": caps,
@@ -394,7 +396,8 @@ def format_report(report: dict) -> str:
 
     im = report["images"]
     rejected = f" and {im['rejected']} rejected" if im.get("rejected") else ""
-    lines = [f"{im['reviewed']} reviewed images{rejected}, {report['suggestions']} suggestions; label "
+    gone = f" ({report['withdrawn']} withdrawn left out)" if report.get("withdrawn") else ""
+    lines = [f"{im['reviewed']} reviewed images{rejected}, {report['suggestions']} suggestions{gone}; label "
              f"suggestions scored over {im['with_label_suggestions']} reviewed images with label suggestions", ""]
     lab = report["labels"]
     lines.append("Labels (" + lab["rule"] + ")")
