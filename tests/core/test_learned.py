@@ -505,3 +505,34 @@ def test_a_retrain_leaves_the_image_on_the_reviewers_screen_alone(defect_folder)
         assert others == {sugg.revision}
         sugg.run()  # the next run covers it
         assert {s.model_revision for s in _pending(p)} == {sugg.revision}
+
+
+def test_a_reviewed_file_missing_on_disk_skips_its_label_instead_of_refusing(defect_folder):
+    """A reviewed file deleted outside the tool (not re-indexed yet) made training refuse
+    every label ("needs more readable reviewed images of 'crack'", no file named) while
+    the readiness line said ready: the label left short is skipped now, the others are
+    learned, and the unreadable file is named."""
+    root, train, _test = defect_folder
+    with _open(root) as p:
+        _review(p, train, n_per_class=5)
+        reviewed = p.images(p.image_ids(ImageFilter(statuses=("reviewed",)), "name"))
+        by_kind = {k: [r for r in reviewed if k in r.labels] for k in KINDS}
+        gone = by_kind["crack"][0].relpath
+        os.remove(root / gone)
+        sugg = LearnedSuggester(p, model="linear")
+        assert sugg.status()[0]
+        report = sugg.train()
+        assert "crack" not in report.labels and len(report.labels) == len(KINDS) - 1
+        assert "crack" in report.skipped_labels
+        assert report.unreadable == (gone,)
+        assert sugg.run() > 0
+        # with every label but one short, training is refused and names the files
+        # (cache=False: the features of a file read before it was deleted are kept)
+        for k in KINDS[1:]:
+            if k != "crack":
+                os.remove(root / by_kind[k][0].relpath)
+        with pytest.raises(NotReady) as exc:
+            LearnedSuggester(p, model="linear", cache=False).train()
+        msg = str(exc.value)
+        assert "could not read 4 reviewed images" in msg and gone in msg and "and 1 more" in msg
+        assert "'crack' has 4 readable of 5" in msg

@@ -64,6 +64,8 @@ class TrainReport:
     revision: str
     seconds: float
     captions: int
+    #: reviewed images whose file could not be read (relative paths): left out of the fit
+    unreadable: tuple[str, ...] = ()
 
 
 class LearnedSuggester:
@@ -190,13 +192,11 @@ class LearnedSuggester:
         use_cnn = self._use_cnn(counts, labels)
         X, keep = self._read(recs, use_cnn, check,
                              lambda done: progress(Progress("features", done, total, "reading reviewed images")))
+        kept = set(keep)
+        unreadable = tuple(r.relpath for i, r in enumerate(recs) if i not in kept)
         recs = [recs[i] for i in keep]
+        labels, skipped = self._drop_unreadable(labels, recs, counts, skipped, unreadable)
         Y = np.array([[1.0 if name in r.labels else 0.0 for name in labels] for r in recs]).reshape(len(recs), len(labels))
-        lacking = [lab for j, lab in enumerate(labels) if Y[:, j].sum() < self.min_per_label]
-        if lacking or len(recs) < 2:  # unreadable files took some below the bar
-            raise NotReady(f"needs more readable reviewed images of {', '.join(repr(x) for x in lacking)}")
-        if len(labels) == 1 and len(recs) - Y[:, 0].sum() < self.min_per_label:
-            raise NotReady(f"needs more readable reviewed images without '{labels[0]}'")
         key = json.dumps({
             "extractor": self.extractor.name, "min": self.min_per_label, "l2": self.l2,
             **({"cnn": repr(self._inputs.cfg)} if use_cnn else {}),
@@ -221,7 +221,30 @@ class LearnedSuggester:
             self._ref_ids = [r.id for r in recs]
             self._ref_captions = [r.caption if (r.caption or "").strip() else None for r in recs]
         return TrainReport(len(recs), tuple(labels), skipped, revision, time.perf_counter() - t0,
-                           sum(c is not None for c in self._ref_captions))
+                           sum(c is not None for c in self._ref_captions), unreadable)
+
+    def _drop_unreadable(self, labels, recs, counts, skipped, unreadable):
+        """Unreadable reviewed files (deleted or moved outside the tool, not re-indexed yet)
+        can leave a label below ``min_per_label``: it is skipped, as a label with too few
+        reviews is, and the readiness rule is checked again on what is left (raises
+        :class:`NotReady` naming the files). Returns (labels, skipped)."""
+        if not unreadable:
+            return labels, skipped
+        readable = {k: sum(1 for r in recs if k in r.labels) for k in labels}
+        kept = [k for k in labels if readable[k] >= self.min_per_label]
+        files = ", ".join(unreadable[:3]) + (f" and {len(unreadable) - 3} more" if len(unreadable) > 3 else "")
+        note = f"could not read {len(unreadable)} reviewed image{'s' if len(unreadable) != 1 else ''}: {files}"
+        log.warning("learned suggester: %s", note)
+        one_label = len(counts) == 1  # "defect" or not: learned against the images without it
+        if not kept or (len(kept) < 2 and not one_label) or len(recs) < 2:
+            short = ", ".join(f"'{k}' has {readable[k]} readable of {self.min_per_label}"
+                              for k in labels if k not in kept)
+            raise NotReady(f"needs more readable reviewed images ({short or 'too few left'}); {note}")
+        if one_label and len(recs) - readable[kept[0]] < self.min_per_label:
+            raise NotReady(f"needs more readable reviewed images without '{kept[0]}'; {note}")
+        if len(kept) < len(labels):
+            skipped = tuple(sorted(set(skipped) | (set(labels) - set(kept))))
+        return kept, skipped
 
     def _read(self, recs, cnn: bool, check, on_item, training: bool = True):
         """(handcrafted features, or with ``cnn`` (features, network inputs)), readable indices.
