@@ -536,3 +536,30 @@ def test_a_reviewed_file_missing_on_disk_skips_its_label_instead_of_refusing(def
         msg = str(exc.value)
         assert "could not read 4 reviewed images" in msg and gone in msg and "and 1 more" in msg
         assert "'crack' has 4 readable of 5" in msg
+
+
+def test_a_retrieved_caption_agrees_with_the_predicted_labels(defect_folder):
+    """Caption retrieval took the nearest reviewed image whatever its labels: an image
+    with the card 'crack' got the caption "a tile showing ok", and Enter saved both. It
+    now retrieves from reference images with the predicted labels (else the top one),
+    and the card says where it came from."""
+    root, train, test = defect_folder
+    with _open(root) as p:
+        _review(p, train, n_per_class=5)
+        sugg = LearnedSuggester(p, model="linear")
+        sugg.train()
+        labels = list(sugg.model.labels)
+        ids = [p.image_by_path(rel).id for rel, _kind in test]
+
+        def fixed(scores):
+            row = np.array([scores.get(k, 0.01) for k in labels])
+            return lambda X: np.tile(row, (len(X), 1))
+
+        for scores, among in (({"crack": 0.9}, "same labels"), ({"crack": 0.9, "stain": 0.8}, "top label")):
+            sugg.model.predict_proba = fixed(scores)
+            caps = [s for s in sugg.predict(ids) if s.kind == "caption"]
+            assert len(caps) == len(ids)
+            for c in caps:
+                assert c.value == "a tile showing crack", (scores, c.value)
+                assert c.params["retrieved_labels"] == ["crack"] and c.params["retrieved_among"] == among
+                assert p.image(c.params["retrieved_from"]).labels == ("crack",)

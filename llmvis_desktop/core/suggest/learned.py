@@ -11,8 +11,9 @@ is given); :class:`~.linear.LabelModel` fits one L2-regularised logistic
 regression per label (one-vs-rest, so an image may carry several labels) by Newton's
 method, and one shared Platt scaling fitted on out-of-fold scores makes its scores
 calibrated probabilities. Caption suggestions are retrieved: the caption of the most
-similar reviewed image, scored by the cosine similarity of the two feature vectors (the
-network's pooled features on the CNN path).
+similar reviewed image with the predicted labels (else with the top one, else any), scored
+by the cosine similarity of the two feature vectors (the network's pooled features on
+the CNN path).
 
 It only ever writes *suggestions* (``Project.add_suggestions``), never annotations.
 A label is learned once ``min_per_label`` reviewed images carry it; until two labels
@@ -98,6 +99,7 @@ class LearnedSuggester:
         self._ref_feats: Optional[np.ndarray] = None
         self._ref_ids: list[int] = []
         self._ref_captions: list[Optional[str]] = []
+        self._ref_labels: list[frozenset[str]] = []
 
     @property
     def model_id(self) -> str:
@@ -220,6 +222,7 @@ class LearnedSuggester:
             self._ref_feats = ref
             self._ref_ids = [r.id for r in recs]
             self._ref_captions = [r.caption if (r.caption or "").strip() else None for r in recs]
+            self._ref_labels = [frozenset(r.labels) for r in recs]
         return TrainReport(len(recs), tuple(labels), skipped, revision, time.perf_counter() - t0,
                            sum(c is not None for c in self._ref_captions), unreadable)
 
@@ -270,6 +273,7 @@ class LearnedSuggester:
         with self._lock:
             model, revision, kind, model_id = self.model, self.revision, self.kind, self.model_id
             ref, ref_ids, ref_caps = self._ref_feats, self._ref_ids, self._ref_captions
+            ref_labels = self._ref_labels
         if model is None:
             raise NotReady(self.status()[1] if not self.status()[0] else "the learned suggester is not trained yet")
         check = token.check if token is not None else (lambda: None)
@@ -291,36 +295,56 @@ class LearnedSuggester:
         for row, i in enumerate(keep):
             rec = recs[i]
             order = np.argsort(-P[row])
+            predicted: list[str] = []  # best first
             for rank, j in enumerate(order):
                 p = float(P[row, j])
                 if p < 0.5 and (rank > 0 or len(model.labels) == 1):
                     break
+                predicted.append(model.labels[j])
                 out.append(NewSuggestion(
                     image_id=rec.id, kind="label", value=model.labels[j], model_id=model_id,
                     score=round(p, 4), model_revision=revision, prompt=None,
                     params={**base, "rank": rank + 1, "top1": rank == 0},
                 ))
-            cap = self._retrieve(sims[row], rec.id, ref_ids, ref_caps)
+            cap = self._retrieve(sims[row], rec.id, ref_ids, ref_caps,
+                                 self._agreeing(predicted, model.labels, ref_labels))
             if cap is not None:
-                src, caption, sim = cap
+                j, caption, sim, agree = cap
                 out.append(NewSuggestion(
                     image_id=rec.id, kind="caption", value=caption, model_id=model_id,
                     score=round(sim, 4), model_revision=revision, prompt=None,
-                    params={**base, "retrieved_from": src},
+                    # the source, its labels and how it was chosen (see _agreeing)
+                    params={**base, "retrieved_from": ref_ids[j], "retrieved_labels": sorted(ref_labels[j]),
+                            "retrieved_among": agree},
                 ))
         return out
 
     @staticmethod
-    def _retrieve(sims: np.ndarray, image_id: int, ref_ids: list[int], caps: list[Optional[str]]):
-        best, best_j = -2.0, None
-        for j in np.argsort(-sims):
-            if caps[j] is None or ref_ids[j] == image_id:
-                continue
-            best, best_j = float(sims[j]), int(j)
-            break
-        if best_j is None or best <= 0:  # no reviewed image is anywhere near: no caption
-            return None
-        return ref_ids[best_j], caps[best_j], min(1.0, best)
+    def _agreeing(predicted: Sequence[str], learned: Sequence[str], ref_labels: list[frozenset[str]]):
+        """The reference images a caption may be retrieved from, tier by tier: those whose
+        learned labels are exactly the predicted ones (none predicted: those with none of
+        them, "clean"), else those carrying the top predicted label. A caption of a clean
+        tile on an image whose card says 'crack' contradicted the card, and Enter saved both."""
+        want, known = frozenset(predicted), frozenset(learned)
+        same = [j for j, labs in enumerate(ref_labels) if labs & known == want]
+        top = [j for j, labs in enumerate(ref_labels) if predicted and predicted[0] in labs]
+        return [("same labels", same), ("top label", top)]
+
+    @staticmethod
+    def _retrieve(sims: np.ndarray, image_id: int, ref_ids: list[int], caps: list[Optional[str]],
+                  tiers: Sequence[tuple[str, list[int]]] = ()):
+        """(reference index, caption, similarity, tier name) of the most similar captioned
+        reference image of the first tier that has one ("any": all of them), or None."""
+        order = [int(j) for j in np.argsort(-sims) if caps[j] is not None and ref_ids[j] != image_id]
+        for name, allowed in (*tiers, ("any", None)):
+            ok = set(allowed) if allowed is not None else None
+            j = next((j for j in order if ok is None or j in ok), None)
+            if j is None:
+                continue  # no captioned reference image in this tier
+            if float(sims[j]) <= 0:  # no reviewed image is anywhere near: no caption
+                return None
+            return j, caps[j], min(1.0, float(sims[j])), name
+        return None
 
     # --- the batch job ------------------------------------------------------------
     def run(self, flt: Optional[ImageFilter] = None, only_unsuggested: bool = True,
