@@ -413,12 +413,12 @@ def test_a_job_stopped_part_way_keeps_the_features_it_read(defect_folder, monkey
         monkeypatch.setattr(learned_mod, "FEATURES_SAVE_EVERY_S", 0.0)
         real, calls = sugg.predict, []
 
-        def dies_on_the_second_batch(ids, token=None, progress=None):
+        def dies_on_the_second_batch(ids, token=None, progress=None, ran=None):
             calls.append(1)
             if len(calls) == 2:
                 monkeypatch.setattr(sugg._cache, "save", lambda: None)  # as if killed: no final save
                 raise KeyboardInterrupt
-            return real(ids, token)
+            return real(ids, token, ran=ran)
 
         monkeypatch.setattr(sugg, "predict", dies_on_the_second_batch)
         with pytest.raises(KeyboardInterrupt):
@@ -563,3 +563,37 @@ def test_a_retrieved_caption_agrees_with_the_predicted_labels(defect_folder):
                 assert c.value == "a tile showing crack", (scores, c.value)
                 assert c.params["retrieved_labels"] == ["crack"] and c.params["retrieved_among"] == among
                 assert p.image(c.params["retrieved_from"]).labels == ("crack",)
+
+
+def test_a_one_label_run_records_the_images_it_judged_clean(defect_folder):
+    """'defect' or nothing: an image judged clean got no label card, so `llmvis evaluate`
+    left every missed defect out (recall 1.000 where it was lower) and each run of the same
+    revision read all those images again. The run is recorded now: evaluate counts a miss
+    as a false negative, and the next run of the revision has nothing left to do."""
+    from llmvis_desktop.core.suggest.evaluate import evaluate
+
+    root, train, test = defect_folder
+    with Project.open(root) as p:
+        p.index()
+        p.add_label("defect")
+        for rel, kind in train:
+            p.apply_state(p.image_by_path(rel).id, {"labels": [] if kind == "ok" else ["defect"],
+                                                    "review_status": "reviewed"}, "tester", "review")
+        sugg = LearnedSuggester(p, model="linear")
+        sugg.train()
+        sugg.run()
+        truth = {p.image_by_path(rel).id: kind != "ok" for rel, kind in test}
+        carded = {i for i in truth if any(s.kind == "label" for s in p.suggestions(i))}
+        assert len(carded) < len(truth)  # some judged clean: the case at hand
+        assert all(p.judged_without_labels(i) for i in truth if i not in carded)
+        seen = []
+        sugg.run(progress=seen.append)
+        assert seen[0].total == 0  # nothing to do again for this revision
+        for i, defect in truth.items():
+            p.apply_state(i, {"labels": ["defect"] if defect else [], "review_status": "reviewed"},
+                          "tester", "review")
+        fn = sum(1 for i, defect in truth.items() if defect and i not in carded)
+        tp = sum(1 for i, defect in truth.items() if defect and i in carded)
+        row = evaluate(p)["labels"]["by_model"][sugg.model_id]["per_label"][0]
+        assert (row["label"], row["tp"], row["fn"]) == ("defect", tp, fn)
+        assert row["support"] == sum(truth.values())

@@ -5,11 +5,14 @@
 ``labels``
     Per-label precision / recall / F1 of the *label* suggestions against the reviewed
     labels, over reviewed images that got at least one label suggestion from the model
-    (an image nobody suggested for says nothing about the suggester). Reviewed means
+    or that it scored and left without a label card (``suggest_runs``: the learned
+    suggester judged it free of every label, a predicted "no"; ``judged_without_labels``
+    counts them); an image nobody scored says nothing about the suggester. Reviewed means
     marked reviewed, or rejected ("the suggestions are wrong": the labels it has, most
     often none, are the truth, so what was suggested there counts as false positives),
     whether or not its file is still there. For one model and image the **predicted
-    labels** are those of the model's latest revision for the file's current content:
+    labels** are those of the model's latest revision for the file's current content
+    (its latest recorded run's, when one is recorded; none if that run left no card):
     every label suggested without a score (an imported prediction), every one scoring
     >= 0.5, and the top-scoring one (so a single-label suggester always predicts one
     label per image). A label suggested twice (re-runs) counts once. The learned
@@ -237,10 +240,29 @@ def _key(r, taxonomy: set[str]) -> str:
     return r.value if r.value is not None and r.value in taxonomy else _GONE + str(r.value_given)
 
 
-def _latest_rows(usable) -> list:
-    """The usable label suggestions of each model's latest revision on each image."""
+def _latest_rows(usable, marks: Optional[dict] = None) -> list:
+    """The usable label suggestions of each model's latest revision on each image: the
+    revision of its latest usable run (``marks``, :func:`_run_marks`) when one is recorded,
+    else of its latest card."""
     latest = {(r.model_id, r.image_id): r.model_revision for r in usable}  # rows: oldest first
+    latest.update(marks or {})
     return [r for r in usable if latest[(r.model_id, r.image_id)] == r.model_revision]
+
+
+def _run_marks(runs, truth: dict, reviewed_at: dict) -> dict:
+    """{(model id, image id): revision} of each model's latest recorded run on a reviewed
+    image's current content (``suggest_runs``: the learned suggester's, cards or not),
+    leaving out, as for its cards, a learned run made after the image was reviewed."""
+    from .learned import MODEL_PREFIX
+
+    out = {}
+    for r in runs:  # oldest first
+        seen = reviewed_at.get(r.image_id)
+        if r.image_id not in truth or (r.model_id.startswith(MODEL_PREFIX) and seen is not None
+                                       and _utc(r.ran_at) >= seen):
+            continue
+        out[(r.model_id, r.image_id)] = r.model_revision
+    return out
 
 
 def _label_rows(latest_rows, taxonomy: set[str]) -> dict[str, dict[int, list]]:
@@ -263,6 +285,7 @@ def evaluate(project) -> dict:
 
     from ..store import models as m
     from ..store.repo_labels import card_label_names
+    from ..store.repo_runs import current_runs
     from ..store.repo_suggest import _for_current_content
 
     with project.store.read() as s:
@@ -274,6 +297,7 @@ def evaluate(project) -> dict:
         ).join(m.Image, m.Image.id == m.Suggestion.image_id).order_by(m.Suggestion.id)).all()
         reviewed_at = _reviewed_at(s)
         renamed = card_label_names(s)
+        runs = current_runs(s)
     # a decided label suggestion keeps the name the model gave: compared under the label's name
     # now, or none (None) when its label was removed since
     rows = [SimpleNamespace(**dict(r._asdict(), value=renamed[r.id] if r.id in renamed else r.value,
@@ -286,19 +310,24 @@ def evaluate(project) -> dict:
 
     # labels: predicted sets per (model, image) and pooled per image
     usable = _usable_label_rows([r for r in rows if r.current], truth, reviewed_at)
-    latest_rows = _latest_rows(usable)
+    marks = _run_marks(runs, truth, reviewed_at)
+    latest_rows = _latest_rows(usable, marks)
     per_model_image = _label_rows(latest_rows, taxonomy)
+    # an image a model scored and left without a label card: predicted with no labels
+    silent = {(mid, i) for mid, i in marks if not per_model_image[mid][i]}
     by_model = {}
     pooled: dict[int, set[str]] = {}
     for model_id, images in sorted(per_model_image.items()):
         pred = {i: _predicted(v, taxonomy) for i, v in images.items()}
-        pred = {i: p for i, p in pred.items() if p or any(v in taxonomy for v, _ in images[i])}
+        pred = {i: p for i, p in pred.items()
+                if p or any(v in taxonomy for v, _ in images[i]) or (model_id, i) in silent}
         by_model[model_id] = _label_scores(pred, truth, vocabulary)
         for i, p in pred.items():
             pooled.setdefault(i, set()).update(p)
     labels = _label_scores(pooled, truth, vocabulary)
     labels["rule"] = (f"predicted = unscored label suggestions, those scoring >= {TOP1_THRESHOLD} and each "
-                      "model's top-1 per image; over reviewed or rejected images with label suggestions")
+                      "model's top-1 per image (none where a model scored the image and left no label "
+                      "card); over reviewed or rejected images with label suggestions or judged without")
     labels["by_model"] = by_model
     labels["outside_taxonomy"] = sum(1 for r in rows if r.kind == "label" and r.outcome != "withdrawn"
                                      and (r.value is None or r.value not in taxonomy))
@@ -373,7 +402,9 @@ def evaluate(project) -> dict:
     return {
         "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "images": {"reviewed": reviewed, "rejected": len(records) - reviewed,
-                   "with_label_suggestions": len(pooled)},
+                   "with_label_suggestions": len(pooled),
+                   # of those, images no model gave a label card: scored, judged free of every label
+                   "judged_without_labels": sum(1 for p in pooled.values() if not p)},
         # withdrawn cards (replaced by a retrain, their label removed) were never suggested
         "suggestions": sum(1 for r in rows if r.outcome != "withdrawn"),
         "withdrawn": sum(1 for r in rows if r.outcome == "withdrawn"),
@@ -397,8 +428,11 @@ def format_report(report: dict) -> str:
     im = report["images"]
     rejected = f" and {im['rejected']} rejected" if im.get("rejected") else ""
     gone = f" ({report['withdrawn']} withdrawn left out)" if report.get("withdrawn") else ""
+    clean = (f" ({im['judged_without_labels']} of them judged without labels)"
+             if im.get("judged_without_labels") else "")
     lines = [f"{im['reviewed']} reviewed images{rejected}, {report['suggestions']} suggestions{gone}; label "
-             f"suggestions scored over {im['with_label_suggestions']} reviewed images with label suggestions", ""]
+             f"suggestions scored over {im['with_label_suggestions']} reviewed images with label suggestions"
+             f"{clean}", ""]
     lab = report["labels"]
     lines.append("Labels (" + lab["rule"] + ")")
     w = max([20] + [len(row["label"]) for row in lab["per_label"]])  # whole names: two may share a start

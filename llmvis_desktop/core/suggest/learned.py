@@ -34,6 +34,7 @@ from typing import Callable, Collection, Optional, Sequence
 import numpy as np
 
 from ..store.records import ImageFilter, ImageRecord, NewSuggestion
+from ..store.repo_runs import runs_done
 from ..store.repo_suggest import same_request_done
 from ..tasks import CancelToken, Progress, ProgressFn, no_progress
 from .cnn import NAME as CNN_NAME
@@ -266,10 +267,12 @@ class LearnedSuggester:
 
     # --- prediction ---------------------------------------------------------------
     def predict(self, image_ids: Sequence[int], token: Optional[CancelToken] = None,
-                progress: ProgressFn = no_progress) -> list[NewSuggestion]:
+                progress: ProgressFn = no_progress, ran: Optional[dict] = None) -> list[NewSuggestion]:
         """Label suggestions (the top label, plus any other scoring >= 0.5; with a one-label
         taxonomy, the label only when it scores >= 0.5: "defect" on every clean image
-        would be no suggestion at all) and a retrieved caption."""
+        would be no suggestion at all) and a retrieved caption. ``ran``: a dict given gets
+        what the model scored: "ids" (the images it could read), "model_id", "revision"
+        and "labels", for :meth:`Project.record_suggest_runs` (a "no" leaves no card)."""
         with self._lock:
             model, revision, kind, model_id = self.model, self.revision, self.kind, self.model_id
             ref, ref_ids, ref_caps = self._ref_feats, self._ref_ids, self._ref_captions
@@ -280,6 +283,9 @@ class LearnedSuggester:
         recs = self.project.images(list(image_ids))
         X, keep = self._read(recs, kind == "cnn", check, lambda d: progress(Progress("features", d, len(recs))),
                              training=False)
+        if ran is not None:
+            ran.update(ids=[recs[i].id for i in keep], model_id=model_id, revision=revision,
+                       labels=list(model.labels))
         if not keep:
             return []
         if kind == "cnn":
@@ -364,9 +370,11 @@ class LearnedSuggester:
             # suggestions for the images the model was trained on would grade its own homework
             flt = replace(flt or ImageFilter(), statuses=("new", "suggested"))
         ids = self.project.image_ids(flt, "name")
-        if only_unsuggested:  # done: this revision suggested for the file's current content
+        if only_unsuggested:  # done: this revision scored the file's current content (with a
+            # label card, or without: judged free of every label, recorded in suggest_runs)
             with self.project.store.read() as s:
                 done = same_request_done(s, self.model_id, self.revision, "label", None)
+                done |= runs_done(s, self.model_id, self.revision)
             ids = [i for i in ids if i not in done]
         if limit is not None:
             ids = ids[:max(0, limit)]
@@ -381,14 +389,22 @@ class LearnedSuggester:
                     self._cache.save()
                     saved = time.monotonic()
                 chunk = ids[start:start + batch_size]
-                items = self.predict(chunk, token)
-                if items and hold is not None:
-                    held = set(hold() or ())
-                    items = [it for it in items if it.image_id not in held]
+                ran: dict = {}
+                items = self.predict(chunk, token, ran=ran)
+                held = set(hold() or ()) if hold is not None and (items or ran.get("ids")) else set()
+                items = [it for it in items if it.image_id not in held]
                 if items:  # the new revision's cards replace the suggester's older pending ones;
                     # nothing twice (another job storing the same meanwhile, or --all over pending ones)
                     written += len(self.project.add_suggestions(items, skip_done=only_unsuggested,
                                                                 skip_same_pending=True, replaces=MODEL_PREFIX))
+                if ran.get("ids"):  # after the cards (a failed store is done again): the images it
+                    # scored, its "no" included (an image judged clean has no label card)
+                    # (no card at all there: its older revision's pending cards are withdrawn)
+                    scored = [i for i in ran["ids"] if i not in held]
+                    carded = {it.image_id for it in items}
+                    self.project.record_suggest_runs(scored, ran["model_id"], ran["revision"], ran["labels"],
+                                                     replaces=MODEL_PREFIX,
+                                                     without_cards=[i for i in scored if i not in carded])
                 progress(Progress("suggest", min(start + batch_size, len(ids)), len(ids), self.model_id))
         finally:
             self._cache.save()  # the features read for the job (a cancelled one's too)
