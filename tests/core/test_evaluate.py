@@ -588,7 +588,7 @@ def test_a_newer_run_without_a_card_outweighs_an_older_revisions_card(small):
     i = ids["img1.png"]
     p.add_suggestions([NewSuggestion(i, "label", "a", "learned:x", 0.9, "r1")])
     p.record_suggest_runs([i], "learned:x", "r1", ["a"])
-    p.record_suggest_runs([i], "learned:x", "r2", ["a"])  # r2 judged it clean
+    p.record_suggest_runs([i], "learned:x", "r2", ["a"], replaces="learned:", without_cards=[i])  # r2: clean
     _review(p, i, [])
     micro = evaluate(p)["labels"]["micro"]
     assert (micro["tp"], micro["fp"], micro["fn"]) == (0, 0, 0)
@@ -606,3 +606,15 @@ def test_a_retrained_no_withdraws_the_older_revisions_pending_yes(small):
     assert [s.outcome for s in p.suggestions(i1)] == ["withdrawn"]
     assert p.image(i1).status == "new"
     assert [s.outcome for s in p.suggestions(i2)] == ["pending"] and p.image(i2).status == "reviewed"
+
+
+def test_a_run_record_does_not_turn_a_card_renewed_after_the_review_into_a_no(small):
+    p, ids = small
+    i = ids["img1.png"]
+    p.add_suggestions([NewSuggestion(i, "label", "a", "learned:x", 0.6, "r1")], replaces="learned:")
+    p.record_suggest_runs([i], "learned:x", "r1", ["a", "b"])
+    _review(p, i, ["a"])
+    p.add_suggestions([NewSuggestion(i, "label", "a", "learned:x", 0.97, "r2")], replaces="learned:")
+    p.record_suggest_runs([i], "learned:x", "r2", ["a", "b"])
+    r = evaluate(p)  # r1's card became r2's after the review: held out, as without run records
+    assert "learned:x" not in r["labels"]["by_model"] and r["images"]["with_label_suggestions"] == 0

@@ -12,7 +12,7 @@
     often none, are the truth, so what was suggested there counts as false positives),
     whether or not its file is still there. For one model and image the **predicted
     labels** are those of the model's latest revision for the file's current content
-    (its latest recorded run's, when one is recorded; none if that run left no card):
+    (none where it scored the image and left no label card, not withdrawn, at all):
     every label suggested without a score (an imported prediction), every one scoring
     >= 0.5, and the top-scoring one (so a single-label suggester always predicts one
     label per image). A label suggested twice (re-runs) counts once. The learned
@@ -240,28 +240,30 @@ def _key(r, taxonomy: set[str]) -> str:
     return r.value if r.value is not None and r.value in taxonomy else _GONE + str(r.value_given)
 
 
-def _latest_rows(usable, marks: Optional[dict] = None) -> list:
-    """The usable label suggestions of each model's latest revision on each image: the
-    revision of its latest usable run (``marks``, :func:`_run_marks`) when one is recorded,
-    else of its latest card."""
+def _latest_rows(usable) -> list:
+    """The usable label suggestions of each model's latest revision on each image."""
     latest = {(r.model_id, r.image_id): r.model_revision for r in usable}  # rows: oldest first
-    latest.update(marks or {})
     return [r for r in usable if latest[(r.model_id, r.image_id)] == r.model_revision]
 
 
-def _run_marks(runs, truth: dict, reviewed_at: dict) -> dict:
-    """{(model id, image id): revision} of each model's latest recorded run on a reviewed
-    image's current content (``suggest_runs``: the learned suggester's, cards or not),
-    leaving out, as for its cards, a learned run made after the image was reviewed."""
+def _silent(runs, rows, truth: dict, reviewed_at: dict) -> set:
+    """{(model id, image id)}: reviewed images a model scored (``suggest_runs``, the learned
+    suggester's) for their current content and left without any label card of its own
+    (none not withdrawn: a later revision's "no" withdraws an older one's pending cards),
+    so its prediction there is "no label". As for its cards, a learned run made after the
+    image was reviewed is left out. An image with a card of the model keeps the card rule
+    (a card renewed after the review must not turn into a "no")."""
     from .learned import MODEL_PREFIX
 
-    out = {}
-    for r in runs:  # oldest first
+    carded = {(r.model_id, r.image_id) for r in rows
+              if r.kind == "label" and r.current and r.outcome != "withdrawn"}
+    out = set()
+    for r in runs:
         seen = reviewed_at.get(r.image_id)
-        if r.image_id not in truth or (r.model_id.startswith(MODEL_PREFIX) and seen is not None
-                                       and _utc(r.ran_at) >= seen):
+        if r.image_id not in truth or (r.model_id, r.image_id) in carded or (
+                r.model_id.startswith(MODEL_PREFIX) and seen is not None and _utc(r.ran_at) >= seen):
             continue
-        out[(r.model_id, r.image_id)] = r.model_revision
+        out.add((r.model_id, r.image_id))
     return out
 
 
@@ -310,11 +312,12 @@ def evaluate(project) -> dict:
 
     # labels: predicted sets per (model, image) and pooled per image
     usable = _usable_label_rows([r for r in rows if r.current], truth, reviewed_at)
-    marks = _run_marks(runs, truth, reviewed_at)
-    latest_rows = _latest_rows(usable, marks)
+    latest_rows = _latest_rows(usable)
     per_model_image = _label_rows(latest_rows, taxonomy)
     # an image a model scored and left without a label card: predicted with no labels
-    silent = {(mid, i) for mid, i in marks if not per_model_image[mid][i]}
+    silent = _silent(runs, rows, truth, reviewed_at)
+    for mid, i in silent:
+        per_model_image[mid].setdefault(i, [])
     by_model = {}
     pooled: dict[int, set[str]] = {}
     for model_id, images in sorted(per_model_image.items()):
