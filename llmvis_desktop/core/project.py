@@ -20,6 +20,7 @@ from .store import repo_images as ri
 from .store import repo_labels as rl
 from .store import repo_repairs as rrep
 from .store import repo_review as rr
+from .store import repo_runs as rruns
 from .store import repo_suggest as rs
 from .store.engine import Store, default_db_location, fallback_db_path, sqlite_url
 from .store.migrate import SchemaError, open_lock, upgrade_to_head
@@ -301,6 +302,22 @@ class Project:
         with self.store.write() as s:
             return rs.add_suggestions(s, items, skip_done, skip_same_pending, replaces, supersede, stats,
                                       unreviewed_only)
+
+    def record_suggest_runs(self, image_ids: Iterable[int], model_id: str, revision: Optional[str],
+                            labels: Sequence[str], replaces: Optional[str] = None,
+                            without_cards: Iterable[int] = ()) -> int:
+        """Record that a label model scored ``labels`` on ``image_ids``, cards or not
+        (:func:`.store.repo_runs.record_runs`: its "no" counts in the evaluation; with
+        ``replaces``, older pending cards on ``without_cards`` are withdrawn)."""
+        with self.store.write() as s:
+            return rruns.record_runs(s, image_ids, model_id, revision, labels,
+                                     replaces=replaces, without_cards=without_cards)
+
+    def judged_without_labels(self, image_id: int) -> list[dict]:
+        """The models whose latest run on the image left no label card: they judged it free
+        of every label they scored (see :func:`.store.repo_runs.judged_without_labels`)."""
+        with self.store.read() as s:
+            return rruns.judged_without_labels(s, image_id)
 
     def suggestions(self, image_id: int, pending_only: bool = False) -> list[SuggestionRecord]:
         with self.store.read() as s:

@@ -87,7 +87,7 @@ def test_edit_distance_and_prediction_rule():
 def test_exact_numbers(state):
     p, _ = state
     r = evaluate(p)
-    assert r["images"] == {"reviewed": 3, "rejected": 0, "with_label_suggestions": 3}
+    assert r["images"] == {"reviewed": 3, "rejected": 0, "with_label_suggestions": 3, "judged_without_labels": 0}
     per = {row["label"]: row for row in r["labels"]["per_label"]}
     assert per["a"] == {"label": "a", "tp": 1, "fp": 1, "fn": 1, "support": 2,
                         "precision": 0.5, "recall": 0.5, "f1": 0.5}
@@ -366,6 +366,22 @@ def test_withdrawn_suggestions_are_not_decisions(small):
     assert (micro["tp"], micro["fp"]) == (1, 0)  # the withdrawn "a" is no prediction
 
 
+def test_the_header_count_of_suggestions_leaves_withdrawn_ones_out(small):
+    """After a retrain the dashboard header said "4 suggestions" while the model's row
+    said 2 suggested: the header counted the withdrawn cards the README says are never
+    counted as suggested."""
+    p, ids = small
+    i = ids["img1.png"]
+    p.add_suggestions([NewSuggestion(i, "label", "a", "learned:x", 0.95, "r1"),
+                       NewSuggestion(i, "caption", "a cat", "learned:x", 0.9, "r1")], replaces="learned:")
+    p.add_suggestions([NewSuggestion(i, "label", "b", "learned:x", 0.9, "r2"),
+                       NewSuggestion(i, "caption", "a dog", "learned:x", 0.9, "r2")], replaces="learned:")
+    r = evaluate(p)
+    assert r["suggestions"] == 2 == r["acceptance"][0]["suggested"]
+    assert r["withdrawn"] == 2
+    assert format_report(r).splitlines()[0].startswith("0 reviewed images, 2 suggestions (2 withdrawn left out)")
+
+
 def test_a_learned_guess_before_the_review_still_counts_after_a_later_one(small):
     """The latest revision was picked before leaving out guesses made after the review,
     so a later post-review guess made the image drop out of the scores."""
@@ -539,3 +555,66 @@ def test_the_text_header_counts_rejected_images_apart(small):
     head = format_report(evaluate(p)).splitlines()[0]
     assert head.startswith("1 reviewed images and 1 rejected, 2 suggestions")
     assert "over 2 reviewed images with label suggestions" in head and "(1 rejected)" not in head
+
+
+def test_an_image_the_model_scored_without_a_card_is_a_predicted_no(small):
+    """One-label taxonomy: the learned suggester writes a card only for a label scoring
+    >= 0.5, so the images it judged clean had no card and evaluate left its misses out
+    (recall 1.000 where it was 0.737). A recorded run with no card is a "no"."""
+    p, ids = small
+    i1, i2, i3, i4 = (ids[f"img{k}.png"] for k in range(1, 5))
+    p.add_suggestions([NewSuggestion(i1, "label", "a", "learned:x", 0.9, "r1")])
+    p.record_suggest_runs([i1, i2, i3], "learned:x", "r1", ["a"])
+    _review(p, i1, ["a"])   # TP
+    _review(p, i2, ["a"])   # judged clean, has a: FN
+    _review(p, i3, [])      # judged clean, clean: nothing wrong
+    _review(p, i4, ["a"])   # reviewed before the model ran on it: left out (it may have learnt from it)
+    p.record_suggest_runs([i4], "learned:x", "r1", ["a"])
+    r = evaluate(p)
+    for scores in (r["labels"], r["labels"]["by_model"]["learned:x"]):
+        micro = scores["micro"]
+        assert (micro["tp"], micro["fp"], micro["fn"]) == (1, 0, 1)
+        assert scores["images"] == 3
+    assert r["images"]["with_label_suggestions"] == 3 and r["images"]["judged_without_labels"] == 2
+    assert "(2 of them judged without labels)" in format_report(r).splitlines()[0]
+    # the GUI can tell "the model says clean" from "not looked at"
+    (j,) = p.judged_without_labels(i2)
+    assert (j["model_id"], j["revision"], j["labels"]) == ("learned:x", "r1", ["a"])
+    assert p.judged_without_labels(i1) == []
+
+
+def test_a_newer_run_without_a_card_outweighs_an_older_revisions_card(small):
+    p, ids = small
+    i = ids["img1.png"]
+    p.add_suggestions([NewSuggestion(i, "label", "a", "learned:x", 0.9, "r1")])
+    p.record_suggest_runs([i], "learned:x", "r1", ["a"])
+    p.record_suggest_runs([i], "learned:x", "r2", ["a"], replaces="learned:", without_cards=[i])  # r2: clean
+    _review(p, i, [])
+    micro = evaluate(p)["labels"]["micro"]
+    assert (micro["tp"], micro["fp"], micro["fn"]) == (0, 0, 0)
+    assert evaluate(p)["labels"]["images"] == 1
+
+
+def test_a_retrained_no_withdraws_the_older_revisions_pending_yes(small):
+    """A retrain judging an image clean left its older revision's 'a' card pending (only
+    images with new cards had their old ones replaced): the reviewer saw a stale guess."""
+    p, ids = small
+    i1, i2 = ids["img1.png"], ids["img2.png"]
+    p.add_suggestions([NewSuggestion(i, "label", "a", "learned:x", 0.9, "r1") for i in (i1, i2)])
+    _review(p, i2, ["b"])  # decided meanwhile: its card is left as it is
+    p.record_suggest_runs([i1, i2], "learned:x", "r2", ["a"], replaces="learned:", without_cards=[i1, i2])
+    assert [s.outcome for s in p.suggestions(i1)] == ["withdrawn"]
+    assert p.image(i1).status == "new"
+    assert [s.outcome for s in p.suggestions(i2)] == ["pending"] and p.image(i2).status == "reviewed"
+
+
+def test_a_run_record_does_not_turn_a_card_renewed_after_the_review_into_a_no(small):
+    p, ids = small
+    i = ids["img1.png"]
+    p.add_suggestions([NewSuggestion(i, "label", "a", "learned:x", 0.6, "r1")], replaces="learned:")
+    p.record_suggest_runs([i], "learned:x", "r1", ["a", "b"])
+    _review(p, i, ["a"])
+    p.add_suggestions([NewSuggestion(i, "label", "a", "learned:x", 0.97, "r2")], replaces="learned:")
+    p.record_suggest_runs([i], "learned:x", "r2", ["a", "b"])
+    r = evaluate(p)  # r1's card became r2's after the review: held out, as without run records
+    assert "learned:x" not in r["labels"]["by_model"] and r["images"]["with_label_suggestions"] == 0

@@ -413,12 +413,12 @@ def test_a_job_stopped_part_way_keeps_the_features_it_read(defect_folder, monkey
         monkeypatch.setattr(learned_mod, "FEATURES_SAVE_EVERY_S", 0.0)
         real, calls = sugg.predict, []
 
-        def dies_on_the_second_batch(ids, token=None, progress=None):
+        def dies_on_the_second_batch(ids, token=None, progress=None, ran=None):
             calls.append(1)
             if len(calls) == 2:
                 monkeypatch.setattr(sugg._cache, "save", lambda: None)  # as if killed: no final save
                 raise KeyboardInterrupt
-            return real(ids, token)
+            return real(ids, token, ran=ran)
 
         monkeypatch.setattr(sugg, "predict", dies_on_the_second_batch)
         with pytest.raises(KeyboardInterrupt):
@@ -505,3 +505,95 @@ def test_a_retrain_leaves_the_image_on_the_reviewers_screen_alone(defect_folder)
         assert others == {sugg.revision}
         sugg.run()  # the next run covers it
         assert {s.model_revision for s in _pending(p)} == {sugg.revision}
+
+
+def test_a_reviewed_file_missing_on_disk_skips_its_label_instead_of_refusing(defect_folder):
+    """A reviewed file deleted outside the tool (not re-indexed yet) made training refuse
+    every label ("needs more readable reviewed images of 'crack'", no file named) while
+    the readiness line said ready: the label left short is skipped now, the others are
+    learned, and the unreadable file is named."""
+    root, train, _test = defect_folder
+    with _open(root) as p:
+        _review(p, train, n_per_class=5)
+        reviewed = p.images(p.image_ids(ImageFilter(statuses=("reviewed",)), "name"))
+        by_kind = {k: [r for r in reviewed if k in r.labels] for k in KINDS}
+        gone = by_kind["crack"][0].relpath
+        os.remove(root / gone)
+        sugg = LearnedSuggester(p, model="linear")
+        assert sugg.status()[0]
+        report = sugg.train()
+        assert "crack" not in report.labels and len(report.labels) == len(KINDS) - 1
+        assert "crack" in report.skipped_labels
+        assert report.unreadable == (gone,)
+        assert sugg.run() > 0
+        # with every label but one short, training is refused and names the files
+        # (cache=False: the features of a file read before it was deleted are kept)
+        for k in KINDS[1:]:
+            if k != "crack":
+                os.remove(root / by_kind[k][0].relpath)
+        with pytest.raises(NotReady) as exc:
+            LearnedSuggester(p, model="linear", cache=False).train()
+        msg = str(exc.value)
+        assert "could not read 4 reviewed images" in msg and gone in msg and "and 1 more" in msg
+        assert "'crack' has 4 readable of 5" in msg
+
+
+def test_a_retrieved_caption_agrees_with_the_predicted_labels(defect_folder):
+    """Caption retrieval took the nearest reviewed image whatever its labels: an image
+    with the card 'crack' got the caption "a tile showing ok", and Enter saved both. It
+    now retrieves from reference images with the predicted labels (else the top one),
+    and the card says where it came from."""
+    root, train, test = defect_folder
+    with _open(root) as p:
+        _review(p, train, n_per_class=5)
+        sugg = LearnedSuggester(p, model="linear")
+        sugg.train()
+        labels = list(sugg.model.labels)
+        ids = [p.image_by_path(rel).id for rel, _kind in test]
+
+        def fixed(scores):
+            row = np.array([scores.get(k, 0.01) for k in labels])
+            return lambda X: np.tile(row, (len(X), 1))
+
+        for scores, among in (({"crack": 0.9}, "same labels"), ({"crack": 0.9, "stain": 0.8}, "top label")):
+            sugg.model.predict_proba = fixed(scores)
+            caps = [s for s in sugg.predict(ids) if s.kind == "caption"]
+            assert len(caps) == len(ids)
+            for c in caps:
+                assert c.value == "a tile showing crack", (scores, c.value)
+                assert c.params["retrieved_labels"] == ["crack"] and c.params["retrieved_among"] == among
+                assert p.image(c.params["retrieved_from"]).labels == ("crack",)
+
+
+def test_a_one_label_run_records_the_images_it_judged_clean(defect_folder):
+    """'defect' or nothing: an image judged clean got no label card, so `llmvis evaluate`
+    left every missed defect out (recall 1.000 where it was lower) and each run of the same
+    revision read all those images again. The run is recorded now: evaluate counts a miss
+    as a false negative, and the next run of the revision has nothing left to do."""
+    from llmvis_desktop.core.suggest.evaluate import evaluate
+
+    root, train, test = defect_folder
+    with Project.open(root) as p:
+        p.index()
+        p.add_label("defect")
+        for rel, kind in train:
+            p.apply_state(p.image_by_path(rel).id, {"labels": [] if kind == "ok" else ["defect"],
+                                                    "review_status": "reviewed"}, "tester", "review")
+        sugg = LearnedSuggester(p, model="linear")
+        sugg.train()
+        sugg.run()
+        truth = {p.image_by_path(rel).id: kind != "ok" for rel, kind in test}
+        carded = {i for i in truth if any(s.kind == "label" for s in p.suggestions(i))}
+        assert len(carded) < len(truth)  # some judged clean: the case at hand
+        assert all(p.judged_without_labels(i) for i in truth if i not in carded)
+        seen = []
+        sugg.run(progress=seen.append)
+        assert seen[0].total == 0  # nothing to do again for this revision
+        for i, defect in truth.items():
+            p.apply_state(i, {"labels": ["defect"] if defect else [], "review_status": "reviewed"},
+                          "tester", "review")
+        fn = sum(1 for i, defect in truth.items() if defect and i not in carded)
+        tp = sum(1 for i, defect in truth.items() if defect and i in carded)
+        row = evaluate(p)["labels"]["by_model"][sugg.model_id]["per_label"][0]
+        assert (row["label"], row["tp"], row["fn"]) == ("defect", tp, fn)
+        assert row["support"] == sum(truth.values())

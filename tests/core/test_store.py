@@ -536,3 +536,26 @@ def test_a_folder_filter_keeps_to_the_folder_as_written(tmp_path, db_url):
         p.scan()
         got = [p.image(i).relpath for i in p.image_ids(ImageFilter(path_prefix="cam1"))]
         assert got == ["cam1/a.png"]
+
+
+def test_suggest_runs_record_what_a_model_scored_for_the_current_content(project):
+    """suggest_runs (0009): the learned suggester's "no" on an image it judged clean."""
+    from sqlalchemy import update
+
+    from llmvis_desktop.core.store import models as m
+    from llmvis_desktop.core.store.repo_runs import runs_done
+
+    i1, i2 = project.image_ids()[:2]
+    assert project.record_suggest_runs([i1, i2], "learned:x", "r1", ["scratch", "ok"]) == 2
+    assert project.record_suggest_runs([i1], "learned:x", "r1", ["scratch", "ok"]) == 0  # not twice
+    with project.store.read() as s:
+        assert runs_done(s, "learned:x", "r1") == {i1, i2} and runs_done(s, "learned:x", "r2") == set()
+    (j,) = project.judged_without_labels(i1)
+    assert (j["model_id"], j["revision"], j["labels"]) == ("learned:x", "r1", ["ok", "scratch"])
+    project.add_suggestions([NewSuggestion(i2, "label", "ok", "learned:x", 0.9, "r1")])
+    assert project.judged_without_labels(i2) == []  # it said "ok" there
+    with project.store.write() as s:  # the file changed since: the run was for the old content
+        s.execute(update(m.Image).where(m.Image.id == i1).values(content_changed_at=m.utcnow()))
+    with project.store.read() as s:
+        assert runs_done(s, "learned:x", "r1") == {i2}
+    assert project.judged_without_labels(i1) == []

@@ -129,6 +129,24 @@ class Suggestion(Base):
     decided_by: Mapped[Optional[str]] = mapped_column(String(200), nullable=True)
 
 
+class SuggestRun(Base):
+    """An image a label model scored, cards or not: the learned suggester writes a label
+    card only for a label it finds likely, so an image it judged clean had no trace (the
+    evaluation left its misses out, and each run of the same revision read it again).
+    One row per image, model and revision (a later run of the same revision for changed
+    content adds a row); ``labels_json``: the labels it scored."""
+
+    __tablename__ = "suggest_runs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    image_id: Mapped[int] = mapped_column(ForeignKey("images.id"), index=True)
+    model_id: Mapped[str] = mapped_column(String(500))
+    model_revision: Mapped[Optional[str]] = mapped_column(String(200), nullable=True)
+    labels_json: Mapped[str] = mapped_column(Text, default="[]")
+    ran_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (Index("ix_suggest_runs_model", "model_id", "model_revision"),)
+
+
 class Event(Base):
     """Append-only review history. Rows are never updated or deleted."""
 

@@ -5,11 +5,14 @@
 ``labels``
     Per-label precision / recall / F1 of the *label* suggestions against the reviewed
     labels, over reviewed images that got at least one label suggestion from the model
-    (an image nobody suggested for says nothing about the suggester). Reviewed means
+    or that it scored and left without a label card (``suggest_runs``: the learned
+    suggester judged it free of every label, a predicted "no"; ``judged_without_labels``
+    counts them); an image nobody scored says nothing about the suggester. Reviewed means
     marked reviewed, or rejected ("the suggestions are wrong": the labels it has, most
     often none, are the truth, so what was suggested there counts as false positives),
     whether or not its file is still there. For one model and image the **predicted
-    labels** are those of the model's latest revision for the file's current content:
+    labels** are those of the model's latest revision for the file's current content
+    (none where it scored the image and left no label card, not withdrawn, at all):
     every label suggested without a score (an imported prediction), every one scoring
     >= 0.5, and the top-scoring one (so a single-label suggester always predicts one
     label per image). A label suggested twice (re-runs) counts once. The learned
@@ -243,6 +246,27 @@ def _latest_rows(usable) -> list:
     return [r for r in usable if latest[(r.model_id, r.image_id)] == r.model_revision]
 
 
+def _silent(runs, rows, truth: dict, reviewed_at: dict) -> set:
+    """{(model id, image id)}: reviewed images a model scored (``suggest_runs``, the learned
+    suggester's) for their current content and left without any label card of its own
+    (none not withdrawn: a later revision's "no" withdraws an older one's pending cards),
+    so its prediction there is "no label". As for its cards, a learned run made after the
+    image was reviewed is left out. An image with a card of the model keeps the card rule
+    (a card renewed after the review must not turn into a "no")."""
+    from .learned import MODEL_PREFIX
+
+    carded = {(r.model_id, r.image_id) for r in rows
+              if r.kind == "label" and r.current and r.outcome != "withdrawn"}
+    out = set()
+    for r in runs:
+        seen = reviewed_at.get(r.image_id)
+        if r.image_id not in truth or (r.model_id, r.image_id) in carded or (
+                r.model_id.startswith(MODEL_PREFIX) and seen is not None and _utc(r.ran_at) >= seen):
+            continue
+        out.add((r.model_id, r.image_id))
+    return out
+
+
 def _label_rows(latest_rows, taxonomy: set[str]) -> dict[str, dict[int, list]]:
     """{model id: {image id: [(label key, score)]}} of the latest revisions' suggestions."""
     out: dict[str, dict[int, list]] = defaultdict(lambda: defaultdict(list))
@@ -263,6 +287,7 @@ def evaluate(project) -> dict:
 
     from ..store import models as m
     from ..store.repo_labels import card_label_names
+    from ..store.repo_runs import current_runs
     from ..store.repo_suggest import _for_current_content
 
     with project.store.read() as s:
@@ -274,6 +299,7 @@ def evaluate(project) -> dict:
         ).join(m.Image, m.Image.id == m.Suggestion.image_id).order_by(m.Suggestion.id)).all()
         reviewed_at = _reviewed_at(s)
         renamed = card_label_names(s)
+        runs = current_runs(s)
     # a decided label suggestion keeps the name the model gave: compared under the label's name
     # now, or none (None) when its label was removed since
     rows = [SimpleNamespace(**dict(r._asdict(), value=renamed[r.id] if r.id in renamed else r.value,
@@ -288,17 +314,23 @@ def evaluate(project) -> dict:
     usable = _usable_label_rows([r for r in rows if r.current], truth, reviewed_at)
     latest_rows = _latest_rows(usable)
     per_model_image = _label_rows(latest_rows, taxonomy)
+    # an image a model scored and left without a label card: predicted with no labels
+    silent = _silent(runs, rows, truth, reviewed_at)
+    for mid, i in silent:
+        per_model_image[mid].setdefault(i, [])
     by_model = {}
     pooled: dict[int, set[str]] = {}
     for model_id, images in sorted(per_model_image.items()):
         pred = {i: _predicted(v, taxonomy) for i, v in images.items()}
-        pred = {i: p for i, p in pred.items() if p or any(v in taxonomy for v, _ in images[i])}
+        pred = {i: p for i, p in pred.items()
+                if p or any(v in taxonomy for v, _ in images[i]) or (model_id, i) in silent}
         by_model[model_id] = _label_scores(pred, truth, vocabulary)
         for i, p in pred.items():
             pooled.setdefault(i, set()).update(p)
     labels = _label_scores(pooled, truth, vocabulary)
     labels["rule"] = (f"predicted = unscored label suggestions, those scoring >= {TOP1_THRESHOLD} and each "
-                      "model's top-1 per image; over reviewed or rejected images with label suggestions")
+                      "model's top-1 per image (none where a model scored the image and left no label "
+                      "card); over reviewed or rejected images with label suggestions or judged without")
     labels["by_model"] = by_model
     labels["outside_taxonomy"] = sum(1 for r in rows if r.kind == "label" and r.outcome != "withdrawn"
                                      and (r.value is None or r.value not in taxonomy))
@@ -373,8 +405,12 @@ def evaluate(project) -> dict:
     return {
         "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "images": {"reviewed": reviewed, "rejected": len(records) - reviewed,
-                   "with_label_suggestions": len(pooled)},
-        "suggestions": len(rows),
+                   "with_label_suggestions": len(pooled),
+                   # of those, images no model gave a label card: scored, judged free of every label
+                   "judged_without_labels": sum(1 for p in pooled.values() if not p)},
+        # withdrawn cards (replaced by a retrain, their label removed) were never suggested
+        "suggestions": sum(1 for r in rows if r.outcome != "withdrawn"),
+        "withdrawn": sum(1 for r in rows if r.outcome == "withdrawn"),
         "labels": labels,
         "acceptance": acceptance,
         "captions": caps,
@@ -394,8 +430,12 @@ def format_report(report: dict) -> str:
 
     im = report["images"]
     rejected = f" and {im['rejected']} rejected" if im.get("rejected") else ""
-    lines = [f"{im['reviewed']} reviewed images{rejected}, {report['suggestions']} suggestions; label "
-             f"suggestions scored over {im['with_label_suggestions']} reviewed images with label suggestions", ""]
+    gone = f" ({report['withdrawn']} withdrawn left out)" if report.get("withdrawn") else ""
+    clean = (f" ({im['judged_without_labels']} of them judged without labels)"
+             if im.get("judged_without_labels") else "")
+    lines = [f"{im['reviewed']} reviewed images{rejected}, {report['suggestions']} suggestions{gone}; label "
+             f"suggestions scored over {im['with_label_suggestions']} reviewed images with label suggestions"
+             f"{clean}", ""]
     lab = report["labels"]
     lines.append("Labels (" + lab["rule"] + ")")
     w = max([20] + [len(row["label"]) for row in lab["per_label"]])  # whole names: two may share a start

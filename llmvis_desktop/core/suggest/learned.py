@@ -11,8 +11,9 @@ is given); :class:`~.linear.LabelModel` fits one L2-regularised logistic
 regression per label (one-vs-rest, so an image may carry several labels) by Newton's
 method, and one shared Platt scaling fitted on out-of-fold scores makes its scores
 calibrated probabilities. Caption suggestions are retrieved: the caption of the most
-similar reviewed image, scored by the cosine similarity of the two feature vectors (the
-network's pooled features on the CNN path).
+similar reviewed image with the predicted labels (else with the top one, else any), scored
+by the cosine similarity of the two feature vectors (the network's pooled features on
+the CNN path).
 
 It only ever writes *suggestions* (``Project.add_suggestions``), never annotations.
 A label is learned once ``min_per_label`` reviewed images carry it; until two labels
@@ -33,6 +34,7 @@ from typing import Callable, Collection, Optional, Sequence
 import numpy as np
 
 from ..store.records import ImageFilter, ImageRecord, NewSuggestion
+from ..store.repo_runs import runs_done
 from ..store.repo_suggest import same_request_done
 from ..tasks import CancelToken, Progress, ProgressFn, no_progress
 from .cnn import NAME as CNN_NAME
@@ -64,6 +66,8 @@ class TrainReport:
     revision: str
     seconds: float
     captions: int
+    #: reviewed images whose file could not be read (relative paths): left out of the fit
+    unreadable: tuple[str, ...] = ()
 
 
 class LearnedSuggester:
@@ -96,6 +100,7 @@ class LearnedSuggester:
         self._ref_feats: Optional[np.ndarray] = None
         self._ref_ids: list[int] = []
         self._ref_captions: list[Optional[str]] = []
+        self._ref_labels: list[frozenset[str]] = []
 
     @property
     def model_id(self) -> str:
@@ -190,13 +195,11 @@ class LearnedSuggester:
         use_cnn = self._use_cnn(counts, labels)
         X, keep = self._read(recs, use_cnn, check,
                              lambda done: progress(Progress("features", done, total, "reading reviewed images")))
+        kept = set(keep)
+        unreadable = tuple(r.relpath for i, r in enumerate(recs) if i not in kept)
         recs = [recs[i] for i in keep]
+        labels, skipped = self._drop_unreadable(labels, recs, counts, skipped, unreadable)
         Y = np.array([[1.0 if name in r.labels else 0.0 for name in labels] for r in recs]).reshape(len(recs), len(labels))
-        lacking = [lab for j, lab in enumerate(labels) if Y[:, j].sum() < self.min_per_label]
-        if lacking or len(recs) < 2:  # unreadable files took some below the bar
-            raise NotReady(f"needs more readable reviewed images of {', '.join(repr(x) for x in lacking)}")
-        if len(labels) == 1 and len(recs) - Y[:, 0].sum() < self.min_per_label:
-            raise NotReady(f"needs more readable reviewed images without '{labels[0]}'")
         key = json.dumps({
             "extractor": self.extractor.name, "min": self.min_per_label, "l2": self.l2,
             **({"cnn": repr(self._inputs.cfg)} if use_cnn else {}),
@@ -220,8 +223,32 @@ class LearnedSuggester:
             self._ref_feats = ref
             self._ref_ids = [r.id for r in recs]
             self._ref_captions = [r.caption if (r.caption or "").strip() else None for r in recs]
+            self._ref_labels = [frozenset(r.labels) for r in recs]
         return TrainReport(len(recs), tuple(labels), skipped, revision, time.perf_counter() - t0,
-                           sum(c is not None for c in self._ref_captions))
+                           sum(c is not None for c in self._ref_captions), unreadable)
+
+    def _drop_unreadable(self, labels, recs, counts, skipped, unreadable):
+        """Unreadable reviewed files (deleted or moved outside the tool, not re-indexed yet)
+        can leave a label below ``min_per_label``: it is skipped, as a label with too few
+        reviews is, and the readiness rule is checked again on what is left (raises
+        :class:`NotReady` naming the files). Returns (labels, skipped)."""
+        if not unreadable:
+            return labels, skipped
+        readable = {k: sum(1 for r in recs if k in r.labels) for k in labels}
+        kept = [k for k in labels if readable[k] >= self.min_per_label]
+        files = ", ".join(unreadable[:3]) + (f" and {len(unreadable) - 3} more" if len(unreadable) > 3 else "")
+        note = f"could not read {len(unreadable)} reviewed image{'s' if len(unreadable) != 1 else ''}: {files}"
+        log.warning("learned suggester: %s", note)
+        one_label = len(counts) == 1  # "defect" or not: learned against the images without it
+        if not kept or (len(kept) < 2 and not one_label) or len(recs) < 2:
+            short = ", ".join(f"'{k}' has {readable[k]} readable of {self.min_per_label}"
+                              for k in labels if k not in kept)
+            raise NotReady(f"needs more readable reviewed images ({short or 'too few left'}); {note}")
+        if one_label and len(recs) - readable[kept[0]] < self.min_per_label:
+            raise NotReady(f"needs more readable reviewed images without '{kept[0]}'; {note}")
+        if len(kept) < len(labels):
+            skipped = tuple(sorted(set(skipped) | (set(labels) - set(kept))))
+        return kept, skipped
 
     def _read(self, recs, cnn: bool, check, on_item, training: bool = True):
         """(handcrafted features, or with ``cnn`` (features, network inputs)), readable indices.
@@ -240,19 +267,25 @@ class LearnedSuggester:
 
     # --- prediction ---------------------------------------------------------------
     def predict(self, image_ids: Sequence[int], token: Optional[CancelToken] = None,
-                progress: ProgressFn = no_progress) -> list[NewSuggestion]:
+                progress: ProgressFn = no_progress, ran: Optional[dict] = None) -> list[NewSuggestion]:
         """Label suggestions (the top label, plus any other scoring >= 0.5; with a one-label
         taxonomy, the label only when it scores >= 0.5: "defect" on every clean image
-        would be no suggestion at all) and a retrieved caption."""
+        would be no suggestion at all) and a retrieved caption. ``ran``: a dict given gets
+        what the model scored: "ids" (the images it could read), "model_id", "revision"
+        and "labels", for :meth:`Project.record_suggest_runs` (a "no" leaves no card)."""
         with self._lock:
             model, revision, kind, model_id = self.model, self.revision, self.kind, self.model_id
             ref, ref_ids, ref_caps = self._ref_feats, self._ref_ids, self._ref_captions
+            ref_labels = self._ref_labels
         if model is None:
             raise NotReady(self.status()[1] if not self.status()[0] else "the learned suggester is not trained yet")
         check = token.check if token is not None else (lambda: None)
         recs = self.project.images(list(image_ids))
         X, keep = self._read(recs, kind == "cnn", check, lambda d: progress(Progress("features", d, len(recs))),
                              training=False)
+        if ran is not None:
+            ran.update(ids=[recs[i].id for i in keep], model_id=model_id, revision=revision,
+                       labels=list(model.labels))
         if not keep:
             return []
         if kind == "cnn":
@@ -268,36 +301,56 @@ class LearnedSuggester:
         for row, i in enumerate(keep):
             rec = recs[i]
             order = np.argsort(-P[row])
+            predicted: list[str] = []  # best first
             for rank, j in enumerate(order):
                 p = float(P[row, j])
                 if p < 0.5 and (rank > 0 or len(model.labels) == 1):
                     break
+                predicted.append(model.labels[j])
                 out.append(NewSuggestion(
                     image_id=rec.id, kind="label", value=model.labels[j], model_id=model_id,
                     score=round(p, 4), model_revision=revision, prompt=None,
                     params={**base, "rank": rank + 1, "top1": rank == 0},
                 ))
-            cap = self._retrieve(sims[row], rec.id, ref_ids, ref_caps)
+            cap = self._retrieve(sims[row], rec.id, ref_ids, ref_caps,
+                                 self._agreeing(predicted, model.labels, ref_labels))
             if cap is not None:
-                src, caption, sim = cap
+                j, caption, sim, agree = cap
                 out.append(NewSuggestion(
                     image_id=rec.id, kind="caption", value=caption, model_id=model_id,
                     score=round(sim, 4), model_revision=revision, prompt=None,
-                    params={**base, "retrieved_from": src},
+                    # the source, its labels and how it was chosen (see _agreeing)
+                    params={**base, "retrieved_from": ref_ids[j], "retrieved_labels": sorted(ref_labels[j]),
+                            "retrieved_among": agree},
                 ))
         return out
 
     @staticmethod
-    def _retrieve(sims: np.ndarray, image_id: int, ref_ids: list[int], caps: list[Optional[str]]):
-        best, best_j = -2.0, None
-        for j in np.argsort(-sims):
-            if caps[j] is None or ref_ids[j] == image_id:
-                continue
-            best, best_j = float(sims[j]), int(j)
-            break
-        if best_j is None or best <= 0:  # no reviewed image is anywhere near: no caption
-            return None
-        return ref_ids[best_j], caps[best_j], min(1.0, best)
+    def _agreeing(predicted: Sequence[str], learned: Sequence[str], ref_labels: list[frozenset[str]]):
+        """The reference images a caption may be retrieved from, tier by tier: those whose
+        learned labels are exactly the predicted ones (none predicted: those with none of
+        them, "clean"), else those carrying the top predicted label. A caption of a clean
+        tile on an image whose card says 'crack' contradicted the card, and Enter saved both."""
+        want, known = frozenset(predicted), frozenset(learned)
+        same = [j for j, labs in enumerate(ref_labels) if labs & known == want]
+        top = [j for j, labs in enumerate(ref_labels) if predicted and predicted[0] in labs]
+        return [("same labels", same), ("top label", top)]
+
+    @staticmethod
+    def _retrieve(sims: np.ndarray, image_id: int, ref_ids: list[int], caps: list[Optional[str]],
+                  tiers: Sequence[tuple[str, list[int]]] = ()):
+        """(reference index, caption, similarity, tier name) of the most similar captioned
+        reference image of the first tier that has one ("any": all of them), or None."""
+        order = [int(j) for j in np.argsort(-sims) if caps[j] is not None and ref_ids[j] != image_id]
+        for name, allowed in (*tiers, ("any", None)):
+            ok = set(allowed) if allowed is not None else None
+            j = next((j for j in order if ok is None or j in ok), None)
+            if j is None:
+                continue  # no captioned reference image in this tier
+            if float(sims[j]) <= 0:  # no reviewed image is anywhere near: no caption
+                return None
+            return j, caps[j], min(1.0, float(sims[j])), name
+        return None
 
     # --- the batch job ------------------------------------------------------------
     def run(self, flt: Optional[ImageFilter] = None, only_unsuggested: bool = True,
@@ -321,9 +374,11 @@ class LearnedSuggester:
         # when it is stored); a run asked for reviewed images (--status reviewed) still stores
         unreviewed_only = not set(flt.statuses) & {"reviewed", "rejected"}
         ids = self.project.image_ids(flt, "name")
-        if only_unsuggested:  # done: this revision suggested for the file's current content
+        if only_unsuggested:  # done: this revision scored the file's current content (with a
+            # label card, or without: judged free of every label, recorded in suggest_runs)
             with self.project.store.read() as s:
                 done = same_request_done(s, self.model_id, self.revision, "label", None)
+                done |= runs_done(s, self.model_id, self.revision)
             ids = [i for i in ids if i not in done]
         if limit is not None:
             ids = ids[:max(0, limit)]
@@ -338,15 +393,23 @@ class LearnedSuggester:
                     self._cache.save()
                     saved = time.monotonic()
                 chunk = ids[start:start + batch_size]
-                items = self.predict(chunk, token)
-                if items and hold is not None:
-                    held = set(hold() or ())
-                    items = [it for it in items if it.image_id not in held]
+                ran: dict = {}
+                items = self.predict(chunk, token, ran=ran)
+                held = set(hold() or ()) if hold is not None and (items or ran.get("ids")) else set()
+                items = [it for it in items if it.image_id not in held]
                 if items:  # the new revision's cards replace the suggester's older pending ones;
                     # nothing twice (another job storing the same meanwhile, or --all over pending ones)
                     written += len(self.project.add_suggestions(items, skip_done=only_unsuggested,
                                                                 skip_same_pending=True, replaces=MODEL_PREFIX,
                                                                 stats=stats, unreviewed_only=unreviewed_only))
+                if ran.get("ids"):  # after the cards (a failed store is done again): the images it
+                    # scored, its "no" included (an image judged clean has no label card)
+                    # (no card at all there: its older revision's pending cards are withdrawn)
+                    scored = [i for i in ran["ids"] if i not in held]
+                    carded = {it.image_id for it in items}
+                    self.project.record_suggest_runs(scored, ran["model_id"], ran["revision"], ran["labels"],
+                                                     replaces=MODEL_PREFIX,
+                                                     without_cards=[i for i in scored if i not in carded])
                 progress(Progress("suggest", min(start + batch_size, len(ids)), len(ids), self.model_id))
         finally:
             self._cache.save()  # the features read for the job (a cancelled one's too)
