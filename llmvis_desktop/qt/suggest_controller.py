@@ -170,9 +170,10 @@ class SuggestController(QObject):
             if not ready:
                 raise NotReady(message)
             report = sugg.train(token, progress)
-            # the image on the reviewer's screen keeps its cards: renewing or withdrawing
-            # them under the reviewer refused the next Enter (read at each batch's write)
-            return report, sugg.run(None, True, token, progress, hold=self._on_screen)
+            # the image on the reviewer's screen keeps the learned cards it shows: renewing
+            # or withdrawing them under the reviewer refused the next Enter (read at each
+            # batch's write); one showing none gets them
+            return report, sugg.run(None, True, token, progress, hold=lambda: self._on_screen(project))
 
         self.reviews_since_train = 0
         name = "Retrain learned suggester" if auto else "Learned suggestions"
@@ -181,11 +182,23 @@ class SuggestController(QObject):
         self.learned_job.signals.error.connect(self._on_learned_error)
         self.learned_job.signals.finished.connect(self.refresh_learned_status)
 
-    def _on_screen(self) -> tuple:
-        """The id of the image the reviewer has on screen (read from the job's thread: one
-        attribute read), or none."""
+    def _on_screen(self, project) -> tuple:
+        """The id of the image the reviewer has on screen when it shows pending learned
+        cards, or none (called from the job's thread before each batch is stored: one
+        attribute read and one short read session). An image without learned cards is not
+        held: it gets them like the rest (holding it left it with none, and Enter then
+        marked it reviewed with no labels); the panel shows them when the job ends."""
+        from ..core.suggest.learned import MODEL_PREFIX
+
         cur = getattr(self.win.review, "current", None)
-        return (cur.id,) if cur is not None else ()
+        if cur is None or project is None or self.win.project is not project:
+            return ()
+        try:
+            pending = project.suggestions(cur.id, pending_only=True)
+        except Exception as exc:  # unsure: hold it, as before
+            log.warning("learned suggester: cards of the image on screen: %s", exc)
+            return (cur.id,)
+        return (cur.id,) if any(s.model_id.startswith(MODEL_PREFIX) for s in pending) else ()
 
     def _on_learned_result(self, result) -> None:
         report, written = result

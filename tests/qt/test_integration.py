@@ -363,3 +363,25 @@ def test_the_current_image_catches_up_while_a_model_job_runs(qtbot, window, read
     finally:
         release.set()
     qtbot.waitUntil(lambda: not win.suggest_ctl.models_job.is_active, timeout=10000)
+
+
+def test_the_image_on_screen_at_ctrl_l_gets_its_cards_too(qtbot, window, ready_folder):
+    """Ctrl+L on an unreviewed image: every other image got learned cards, the one on
+    screen none ("No suggestions for this image yet", also after moving away and back),
+    and Enter then marked it reviewed with no labels. Only an image that already shows
+    learned cards is held (they are not renewed or withdrawn under the reviewer)."""
+    win = window
+    open_and_index(qtbot, win, ready_folder)
+    sc = win.suggest_ctl
+    qtbot.waitUntil(lambda: sc.learned_ready is True, timeout=20000)
+    p = win.project
+    target = p.image_ids(ImageFilter(statuses=("new",)))[0]
+    win.grid.select_row(win.model.row_of(target))
+    qtbot.waitUntil(lambda: win.review.current is not None and win.review.current.id == target, timeout=5000)
+    _run_learned(qtbot, win)
+    cards = [s for s in p.suggestions(target, pending_only=True) if s.model_id.startswith("learned:")]
+    assert any(s.kind == "label" for s in cards)
+    panel = win.panel_ctl.suggestions
+    qtbot.waitUntil(lambda: all(panel.card(s.id) is not None for s in cards), timeout=5000)
+    # now it shows learned cards: a retrain leaves them alone while it is on screen
+    assert sc._on_screen(p) == (target,)
