@@ -38,6 +38,17 @@ AUTO_SETTING = "learned_auto_retrain"
 NO_MODEL_TIP = "Choose a captioner or labeler in Suggestions ▸ Models… first."
 
 
+def learned_result_text(report, written: int) -> str:
+    """The status bar's line when a learned job ends: "3 labels from 15 reviewed images
+    (2.0 s); 31 new suggestions" (it said "1 labels", "1 new suggestions")."""
+    from ..core.wording import plural
+
+    n = len(report.labels)
+    return (f"Learned suggester: {n} {plural(n, 'label')} from {report.images} "
+            f"{plural(report.images, 'reviewed image')} ({report.seconds:.1f} s); "
+            f"{written} new {plural(written, 'suggestion')}")
+
+
 def _learned_status(suggester):
     return suggester, suggester.status()
 
@@ -209,9 +220,7 @@ class SuggestController(QObject):
                 act.blockSignals(True)
                 act.setChecked(True)
                 act.blockSignals(False)
-        self.win.statusBar().showMessage(
-            f"Learned suggester: {len(report.labels)} labels from {report.images} reviewed images "
-            f"({report.seconds:.1f} s); {written} new suggestions", 8000)
+        self.win.statusBar().showMessage(learned_result_text(report, written), 8000)
         self.win.panel_ctl.refresh_after_bulk()
         self.learned_done.emit(result)
 
@@ -246,8 +255,10 @@ class SuggestController(QObject):
         if was == "reviewed":  # a label toggled, a refresh: not a new review
             return
         self.reviews_since_train += 1
-        if self.learned_ready is not True or self.reviews_since_train % RETRAIN_EVERY == 0:
-            self.refresh_learned_status()  # "needs N more" moves on with every review until it is ready
+        # with every review, also once ready (it was every 10th: the line read "from 14
+        # reviewed images; needs 1 more ..." after the 15th); read off the GUI thread and
+        # coalesced (LatestOnly): a burst of reviews costs one read
+        self.refresh_learned_status()
         if not self.auto_retrain or (self.learned_job is not None and self.learned_job.is_active):
             return
         sugg = self.suggester()

@@ -505,3 +505,15 @@ def test_a_retrain_leaves_the_image_on_the_reviewers_screen_alone(defect_folder)
         assert others == {sugg.revision}
         sugg.run()  # the next run covers it
         assert {s.model_revision for s in _pending(p)} == {sugg.revision}
+
+
+def test_the_readiness_sentence_says_one_image_not_one_images(defect_folder):
+    """The status bar read "needs 1 more reviewed images of 'scratch'"."""
+    root, train, _test = defect_folder
+    with _open(root) as p:
+        _review(p, train, n_per_class=5)
+        one = p.image_by_path(next(rel for rel, kind in train if kind == KINDS[0])).id
+        p.set_status(one, "new", "alice")
+        ready, msg = LearnedSuggester(p).status()
+        assert ready and f"needs 1 more reviewed image of '{KINDS[0]}' (5 per label)" in msg, msg
+        assert "1 more reviewed images" not in msg
