@@ -488,5 +488,8 @@ class MainWindow(QMainWindow):
         if getattr(self, "_docks_on", True):  # the welcome page hides the docks: not a layout
             s.setValue("state", self.saveState())
         self._save_config()
+        if self.jobs.active():  # joining a running job takes a moment (a CNN fit: up to a
+            # step): off the screen meanwhile, not a frozen window
+            self.hide()
         self.shutdown()
         super().closeEvent(event)

@@ -38,6 +38,17 @@ AUTO_SETTING = "learned_auto_retrain"
 NO_MODEL_TIP = "Choose a captioner or labeler in Suggestions ▸ Models… first."
 
 
+def learned_result_text(report, written: int) -> str:
+    """The status bar's line when a learned job ends: "3 labels from 15 reviewed images
+    (2.0 s); 31 new suggestions" (it said "1 labels", "1 new suggestions")."""
+    from ..core.wording import plural
+
+    n = len(report.labels)
+    return (f"Learned suggester: {n} {plural(n, 'label')} from {report.images} "
+            f"{plural(report.images, 'reviewed image')} ({report.seconds:.1f} s); "
+            f"{written} new {plural(written, 'suggestion')}")
+
+
 def _learned_status(suggester):
     return suggester, suggester.status()
 
@@ -172,9 +183,10 @@ class SuggestController(QObject):
             if not ready:
                 raise NotReady(message)
             report = sugg.train(token, progress)
-            # the image on the reviewer's screen keeps its cards: renewing or withdrawing
-            # them under the reviewer refused the next Enter (read at each batch's write)
-            return report, sugg.run(None, True, token, progress, hold=self._on_screen)
+            # the image on the reviewer's screen keeps the learned cards it shows: renewing
+            # or withdrawing them under the reviewer refused the next Enter (read at each
+            # batch's write); one showing none gets them
+            return report, sugg.run(None, True, token, progress, hold=lambda: self._on_screen(project))
 
         self.reviews_since_train = 0
         name = "Retrain learned suggester" if auto else "Learned suggestions"
@@ -183,11 +195,23 @@ class SuggestController(QObject):
         self.learned_job.signals.error.connect(self._on_learned_error)
         self.learned_job.signals.finished.connect(self.refresh_learned_status)
 
-    def _on_screen(self) -> tuple:
-        """The id of the image the reviewer has on screen (read from the job's thread: one
-        attribute read), or none."""
+    def _on_screen(self, project) -> tuple:
+        """The id of the image the reviewer has on screen when it shows pending learned
+        cards, or none (called from the job's thread before each batch is stored: one
+        attribute read and one short read session). An image without learned cards is not
+        held: it gets them like the rest (holding it left it with none, and Enter then
+        marked it reviewed with no labels); the panel shows them when the job ends."""
+        from ..core.suggest.learned import MODEL_PREFIX
+
         cur = getattr(self.win.review, "current", None)
-        return (cur.id,) if cur is not None else ()
+        if cur is None or project is None or self.win.project is not project:
+            return ()
+        try:
+            pending = project.suggestions(cur.id, pending_only=True)
+        except Exception as exc:  # unsure: hold it, as before
+            log.warning("learned suggester: cards of the image on screen: %s", exc)
+            return (cur.id,)
+        return (cur.id,) if any(s.model_id.startswith(MODEL_PREFIX) for s in pending) else ()
 
     def _on_learned_result(self, result) -> None:
         report, written = result
@@ -200,8 +224,7 @@ class SuggestController(QObject):
                 act.blockSignals(False)
         gone = getattr(self.learned, "unknown_label_cards", 0)  # (a label renamed or removed meanwhile)
         self.win.statusBar().showMessage(
-            f"Learned suggester: {len(report.labels)} labels from {report.images} reviewed images "
-            f"({report.seconds:.1f} s); {written} new suggestions"
+            learned_result_text(report, written)
             + (f"; {gone} cards of labels renamed or removed meanwhile left out" if gone else ""), 8000)
         self.win.panel_ctl.refresh_after_bulk()
         self.learned_done.emit(result)
@@ -237,8 +260,10 @@ class SuggestController(QObject):
         if was == "reviewed":  # a label toggled, a refresh: not a new review
             return
         self.reviews_since_train += 1
-        if self.learned_ready is not True or self.reviews_since_train % RETRAIN_EVERY == 0:
-            self.refresh_learned_status()  # "needs N more" moves on with every review until it is ready
+        # with every review, also once ready (it was every 10th: the line read "from 14
+        # reviewed images; needs 1 more ..." after the 15th); read off the GUI thread and
+        # coalesced (LatestOnly): a burst of reviews costs one read
+        self.refresh_learned_status()
         if not self.auto_retrain or (self.learned_job is not None and self.learned_job.is_active):
             return
         sugg = self.suggester()

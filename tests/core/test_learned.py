@@ -597,3 +597,15 @@ def test_a_one_label_run_records_the_images_it_judged_clean(defect_folder):
         row = evaluate(p)["labels"]["by_model"][sugg.model_id]["per_label"][0]
         assert (row["label"], row["tp"], row["fn"]) == ("defect", tp, fn)
         assert row["support"] == sum(truth.values())
+
+
+def test_the_readiness_sentence_says_one_image_not_one_images(defect_folder):
+    """The status bar read "needs 1 more reviewed images of 'scratch'"."""
+    root, train, _test = defect_folder
+    with _open(root) as p:
+        _review(p, train, n_per_class=5)
+        one = p.image_by_path(next(rel for rel, kind in train if kind == KINDS[0])).id
+        p.set_status(one, "new", "alice")
+        ready, msg = LearnedSuggester(p).status()
+        assert ready and f"needs 1 more reviewed image of '{KINDS[0]}' (5 per label)" in msg, msg
+        assert "1 more reviewed images" not in msg

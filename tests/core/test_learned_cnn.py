@@ -164,3 +164,45 @@ def test_suggester_uses_the_cnn_saves_it_and_reuses_it(tmp_path):
         with pytest.raises(Cancelled):
             fresh.train(token)
     shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_cancel_is_honoured_at_the_next_step(small_set, monkeypatch):
+    """Closing the window (or Cancel in the Jobs panel) while the CNN fitted waited for the
+    next 20-step check: 11-20 s on a loaded machine, the window frozen meanwhile. The
+    token is checked before every step: one cancelled at the first progress report stops
+    the fit before a second step runs (steps counted by their augmentation call)."""
+    from llmvis_desktop.core.suggest import cnn
+
+    train, _ = small_set
+    Y = np.eye(len(CLASSES))[[CLASSES.index(k) for _, k, _ in train]]
+    token = CancelToken()
+    steps = []
+    real = cnn._augment
+    monkeypatch.setattr(cnn, "_augment", lambda *a: (steps.append(1), real(*a))[1])
+
+    def on_step(done, total):
+        token.cancel()
+
+    with pytest.raises(Cancelled):
+        CNNModel(CNNConfig(**{**FAST, "min_steps": 200, "max_steps": 200})).fit(
+            [a for a, _, _ in train], Y, CLASSES, token.check, on_step)
+    assert len(steps) <= 1
+
+
+def test_progress_is_reported_by_time_between_step_counts(small_set, monkeypatch):
+    """The Jobs panel showed "0 / 600 (0%)" for the first 20 steps (6-20 s on a loaded
+    machine): progress went out every 20 steps only. It also goes out once half a second
+    passed (a clock that moves a second per reading: every step)."""
+    import types
+
+    from llmvis_desktop.core.suggest import cnn
+
+    clock = iter(range(10**6))
+    monkeypatch.setattr(cnn, "time", types.SimpleNamespace(perf_counter=cnn.time.perf_counter,
+                                                           monotonic=lambda: float(next(clock))))
+    train, _ = small_set
+    Y = np.eye(len(CLASSES))[[CLASSES.index(k) for _, k, _ in train]]
+    seen = []
+    cfg = CNNConfig(**{**FAST, "min_steps": 10, "max_steps": 10, "members": 1})
+    CNNModel(cfg).fit([a for a, _, _ in train], Y, CLASSES, on_step=lambda d, t: seen.append(d))
+    assert seen == list(range(11))

@@ -363,3 +363,47 @@ def test_the_current_image_catches_up_while_a_model_job_runs(qtbot, window, read
     finally:
         release.set()
     qtbot.waitUntil(lambda: not win.suggest_ctl.models_job.is_active, timeout=10000)
+
+
+def test_the_image_on_screen_at_ctrl_l_gets_its_cards_too(qtbot, window, ready_folder):
+    """Ctrl+L on an unreviewed image: every other image got learned cards, the one on
+    screen none ("No suggestions for this image yet", also after moving away and back),
+    and Enter then marked it reviewed with no labels. Only an image that already shows
+    learned cards is held (they are not renewed or withdrawn under the reviewer)."""
+    win = window
+    open_and_index(qtbot, win, ready_folder)
+    sc = win.suggest_ctl
+    qtbot.waitUntil(lambda: sc.learned_ready is True, timeout=20000)
+    p = win.project
+    target = p.image_ids(ImageFilter(statuses=("new",)))[0]
+    win.grid.select_row(win.model.row_of(target))
+    qtbot.waitUntil(lambda: win.review.current is not None and win.review.current.id == target, timeout=5000)
+    _run_learned(qtbot, win)
+    cards = [s for s in p.suggestions(target, pending_only=True) if s.model_id.startswith("learned:")]
+    assert any(s.kind == "label" for s in cards)
+    panel = win.panel_ctl.suggestions
+    qtbot.waitUntil(lambda: all(panel.card(s.id) is not None for s in cards), timeout=5000)
+    # now it shows learned cards: a retrain leaves them alone while it is on screen
+    assert sc._on_screen(p) == (target,)
+
+
+def test_the_learned_status_line_follows_every_review_once_ready(qtbot, window, tmp_path):
+    """Once ready, the line was refreshed every 10th review only: after the 15th review
+    it still read "from 14 reviewed images; needs 1 more reviewed images of 'scratch'"."""
+    folder = _defect_folder(tmp_path, per_class=9, reviewed_per_class=5)
+    win = window
+    open_and_index(qtbot, win, folder)
+    sc = win.suggest_ctl
+    qtbot.waitUntil(lambda: "learns 3 labels from 15 reviewed images" in sc.status_label.text(), timeout=20000)
+    p = win.project
+    todo = p.image_ids(ImageFilter(statuses=("new",)))
+    win.review.set_status("reviewed", todo[0])  # reviewed with no label: one more reviewed image
+    qtbot.waitUntil(lambda: "learns 3 labels from 16 reviewed images" in sc.status_label.text(), timeout=10000)
+    win.review.set_status("reviewed", todo[1])
+    qtbot.waitUntil(lambda: "learns 3 labels from 17 reviewed images" in sc.status_label.text(), timeout=10000)
+    # and the job's result says "1 label", "1 new suggestion" (a one-label taxonomy)
+    from llmvis_desktop.core.suggest.learned import TrainReport
+    from llmvis_desktop.qt.suggest_controller import learned_result_text
+
+    text = learned_result_text(TrainReport(10, ("scratch",), (), "r", 1.04, 0), 1)
+    assert text == "Learned suggester: 1 label from 10 reviewed images (1.0 s); 1 new suggestion"

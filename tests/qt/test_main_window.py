@@ -640,3 +640,24 @@ def test_opening_an_unmounted_share_marks_nothing_missing(qtbot, window, image_f
     assert f"{empty} lists none of the project's 12 images" in text and "is the share mounted?" in text
     with Project.open(image_folder, team_db) as p:
         assert p.counts_by_status() == {"new": 12}
+
+
+def test_close_while_a_job_runs_hides_the_window_before_joining(qtbot, window, monkeypatch):
+    """Closing the window while the learned CNN trained left it on screen, frozen with no
+    feedback, while the job was joined (~16 s on a loaded machine): it is hidden first."""
+    import threading
+
+    release = threading.Event()
+    job = window.jobs.start("long job", lambda token, progress: release.wait(30))
+    qtbot.waitUntil(lambda: job.state == "running", timeout=10000)
+    seen = []
+    real = window.jobs.shutdown
+
+    def shutdown(*a, **kw):
+        seen.append(window.isVisible())
+        release.set()
+        return real(*a, **kw)
+
+    monkeypatch.setattr(window.jobs, "shutdown", shutdown)
+    window.close()
+    assert seen == [False]

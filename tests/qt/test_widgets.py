@@ -452,6 +452,30 @@ def test_history_panel_names_model_revision_and_prompt(qtbot):
     assert p.minimumHeight() >= MIN_HEIGHT >= 150
 
 
+def test_history_panel_names_the_revision_that_made_an_old_suggestion(qtbot):
+    """After a retrain renewed a card, its old "suggested label 'crack' (score 0.57)" row
+    was captioned with the card's new revision (the row's current one), next to
+    "suggestion renewed: revision 366ef644f120 → 7b6fd40b4f6c": the event's own
+    revision is shown."""
+    from llmvis_desktop.core.store.records import SuggestionRecord
+    from llmvis_desktop.qt.widgets.history_panel import HistoryPanel
+
+    p = HistoryPanel()
+    qtbot.addWidget(p)
+    actor = "model:learned:handcrafted-v6"
+    sug = SuggestionRecord(4, 1, "label", "crack", 0.92, "learned:handcrafted-v6", "7b6fd40b4f6c", None, {},
+                           datetime(2024, 5, 1, 9, 1, tzinfo=timezone.utc), "pending", None, None, None)
+    p.set_events([_ev(1, actor, "suggest", None, {"kind": "label", "value": "crack", "score": 0.57,
+                                                   "model_id": "learned:handcrafted-v6",
+                                                   "revision": "366ef644f120", "prompt": None}, 4),
+                  _ev(2, actor, "suggest_revised", {"revision": "366ef644f120", "score": 0.57},
+                      {"revision": "7b6fd40b4f6c", "score": 0.92}, 4)], {4: sug})
+    rows = p.browser.toPlainText().split("suggested label")
+    assert len(rows) == 2
+    assert "(score 0.57)\nrevision 366ef644f120" in rows[1] and "7b6fd40b4f6c" not in rows[1]
+    assert "revision 366ef644f120 → 7b6fd40b4f6c" in rows[0]
+
+
 def test_history_panel(qtbot):
     from llmvis_desktop.core.store.records import SuggestionRecord
     from llmvis_desktop.qt.widgets.history_panel import HistoryPanel

@@ -34,6 +34,7 @@ from PIL import Image
 from .features import gaussian, to_gray_float
 
 NAME = "cnn-v1"
+PROGRESS_EVERY_S = 0.5  # fit progress: every 20 steps, or this often when steps are slow
 
 
 def cnn_input(img: np.ndarray, size: int = 96, blur: float = 0.0, linear: bool = False) -> np.ndarray:
@@ -203,6 +204,7 @@ class CNNModel:
             counts = np.bincount(primary, minlength=max(1, Y.shape[1]))
             wts = torch.from_numpy((1.0 / counts[primary]).astype(np.float64))
             self.nets = []
+            reported = time.monotonic()
             for m in range(cfg.members):
                 torch.manual_seed(cfg.seed * 1000 + m)
                 g = torch.Generator().manual_seed(cfg.seed * 1000 + m + 1)
@@ -212,9 +214,12 @@ class CNNModel:
                 lossf = torch.nn.BCEWithLogitsLoss()
                 net.train()
                 for step in range(steps):
-                    if step % 20 == 0:
-                        check()
+                    check()  # every step (an Event test): a cancel or a closing window waited
+                    # up to 20 steps, 11-20 s on a loaded machine
+                    now = time.monotonic()
+                    if step % 20 == 0 or now - reported >= PROGRESS_EVERY_S:
                         on_step(m * steps + step, total)
+                        reported = now
                     idx = torch.multinomial(wts, cfg.batch, replacement=True, generator=g)
                     xb = _augment(xt[idx], cfg, g)
                     loss = lossf(net(xb), yt[idx])

@@ -37,6 +37,7 @@ from ..store.records import ImageFilter, ImageRecord, NewSuggestion
 from ..store.repo_runs import runs_done
 from ..store.repo_suggest import same_request_done
 from ..tasks import CancelToken, Progress, ProgressFn, no_progress
+from ..wording import plural
 from .cnn import NAME as CNN_NAME
 from .cnn import CNNConfig
 from .features import FeatureCache, FeatureExtractor, HandcraftedFeatures, cache_path_for, features_for
@@ -135,36 +136,38 @@ class LearnedSuggester:
         ready = sorted(k for k, v in counts.items() if v >= n)
         short = sorted(((n - v, k) for k, v in counts.items() if v < n), key=lambda t: (t[0], t[1]))
         if not counts:
-            return False, f"needs a label taxonomy and {n} reviewed images per label"
+            return False, f"needs a label taxonomy and {n} {plural(n, 'reviewed image')} per label"
         without = {k: len(recs) - v for k, v in counts.items()}
         if len(counts) == 1 and len(ready) == 1 and without[ready[0]] >= n:
             # a one-label taxonomy, learned against the reviewed images without it
             # ("defect" or not; with more labels, one alone would be every image's top guess)
-            msg = f"learns '{ready[0]}' against {without[ready[0]]} reviewed images without it"
+            m = without[ready[0]]
+            msg = f"learns '{ready[0]}' against {m} {plural(m, 'reviewed image')} without it"
             return True, msg + self._short_note(short, n)
         if len(ready) < 2:
             if len(counts) < 2:
                 (label,) = counts
                 parts = [f"{m} more {what}" for m, what in ((n - counts[label], f"of '{label}'"),
                                                             (n - without[label], "without it")) if m > 0]
-                return False, (f"needs {n} reviewed images of '{label}' and {n} without it: "
+                return False, (f"needs {n} {plural(n, 'reviewed image')} of '{label}' and {n} without it: "
                                + ", ".join(parts))
             # ready once two labels have n each: the labels closest to it, at the least
             need = short[: 2 - len(ready)]
             total = sum(m for m, _ in need)
             parts = ", ".join(f"{m} more of '{k}'" for m, k in need)
-            return False, (f"needs {total} more reviewed images ({n} per label, for two labels): {parts}"
+            return False, (f"needs {total} more {plural(total, 'reviewed image')} ({n} per label, for two "
+                           f"labels): {parts}"
                            + (" (or of another label)" if len(short) > len(need) else ""))
-        msg = f"learns {len(ready)} labels from {len(recs)} reviewed images"
+        msg = f"learns {len(ready)} labels from {len(recs)} {plural(len(recs), 'reviewed image')}"
         return True, msg + self._short_note(short, n)
 
     @staticmethod
     def _short_note(short: list, n: int) -> str:
         if not short:
             return ""
-        msg = "; " + ", ".join(f"needs {m} more reviewed images of '{k}'" for m, k in short[:3])
+        msg = "; " + ", ".join(f"needs {m} more {plural(m, 'reviewed image')} of '{k}'" for m, k in short[:3])
         if len(short) > 3:
-            msg += f" and {len(short) - 3} more labels"
+            msg += f" and {len(short) - 3} more {plural(len(short) - 3, 'label')}"
         return msg + f" ({n} per label)"
 
     def should_retrain(self, n_new_reviews: Optional[int] = None, every: int = 10) -> bool:

@@ -231,11 +231,17 @@ def _sort_key(ev: EventRecord):
     return ev.id
 
 
-def _provenance(suggestion) -> str:
-    """ " @ rev · prompt '...'" of a suggestion: which revision of the model, asked what."""
-    text = f" @ {suggestion.model_revision}" if suggestion.model_revision else ""
-    if suggestion.prompt:
-        text += f" \u00b7 prompt {_short(suggestion.prompt)}"
+def _provenance(suggestion, ev=None) -> str:
+    """ " @ rev · prompt '...'" of a suggestion: which revision of the model, asked what.
+    With a model's event: the revision and prompt the event recorded (a retrain renews a
+    card in place: the row's are those of its latest revision)."""
+    revision, prompt = suggestion.model_revision, suggestion.prompt
+    shown = ev.after if ev is not None and isinstance(ev.after, dict) else {}
+    if "revision" in shown:
+        revision, prompt = shown.get("revision"), shown.get("prompt", prompt)
+    text = f" @ {revision}" if revision else ""
+    if prompt:
+        text += f" \u00b7 prompt {_short(prompt)}"
     return text
 
 
@@ -335,8 +341,9 @@ class HistoryPanel(QWidget):
         via = ""
         if suggestion is not None:
             if str(ev.actor).startswith("model:"):  # the model is named above: its revision, prompt
-                line = _provenance(suggestion).strip(" @\u00b7")
-                line = f"revision {line}" if suggestion.model_revision else line
+                text = _provenance(suggestion, ev)
+                line = text.strip(" @\u00b7")
+                line = f"revision {line}" if text.startswith(" @ ") else line
             else:
                 line = f"proposed by {suggestion.model_id}{_provenance(suggestion)}{_score(suggestion.score)}"
             via = (f"<br><span style='color:{style.TEXT_MUTED}; font-size:small;'>"
