@@ -32,8 +32,12 @@ SORT_CHOICES: list[tuple[str, str]] = [
     ("Score", "score"),
     ("Status", "status"),
 ]
-ANY_LABEL = "__any__"
-UNLABELED = "__unlabeled__"
+# the label choice's item roles: the choice's kind, apart from the label's name (a label
+# named "__unlabeled__" or "__any__" was taken for the Unlabeled / Any label choice), and
+# the label's id (a rename keeps the choice: it was looked up by name and reset)
+KIND_ROLE = Qt.ItemDataRole.UserRole + 1
+ID_ROLE = Qt.ItemDataRole.UserRole + 2
+ANY_LABEL, UNLABELED, ONE_LABEL = "any", "unlabeled", "label"
 
 
 class _FitCombo(QComboBox):
@@ -158,20 +162,33 @@ class FilterBar(QWidget):
             self._arrange(self.width() >= self._one_row_width())  # a longer choice, a count
         return super().event(event)
 
-    def set_labels(self, names: list[str]) -> None:
-        """Fill the label choice (keeps the current one when it still exists)."""
-        keep = self.label.currentData()
+    def set_labels(self, defs: list) -> Optional[str]:
+        """Fill the label choice from the project's labels (``LabelDef``s). The choice kept
+        is keyed by the label's id, so a renamed label stays chosen (under its new name,
+        and the grid is filtered by that); a removed one falls back to "Any label". Returns
+        the name of the label filtered by when it was removed (the caller says so), else None."""
+        keep_kind, keep_id = self.label.currentData(KIND_ROLE), self.label.currentData(ID_ROLE)
+        keep_name = self.label.currentData()
         self._quiet = True
         self.label.clear()
-        self.label.addItem("Any label", ANY_LABEL)
-        self.label.addItem("Unlabeled", UNLABELED)
-        for n in names:
-            self.label.addItem(n, n)
-        i = self.label.findData(keep)
-        self.label.setCurrentIndex(i if i >= 0 else 0)
+        self.label.addItem("Any label")
+        self.label.setItemData(0, ANY_LABEL, KIND_ROLE)
+        self.label.addItem("Unlabeled")
+        self.label.setItemData(1, UNLABELED, KIND_ROLE)
+        index = 1 if keep_kind == UNLABELED else 0
+        for d in defs:
+            self.label.addItem(d.name, d.name)  # the name in the user role (findData(name))
+            i = self.label.count() - 1
+            self.label.setItemData(i, ONE_LABEL, KIND_ROLE)
+            self.label.setItemData(i, d.id, ID_ROLE)
+            if keep_kind == ONE_LABEL and d.id == keep_id:
+                index = i
+        self.label.setCurrentIndex(index)
         self._quiet = False
-        if i < 0 and keep not in (None, ANY_LABEL):
-            self._emit()  # the label filtered by was renamed or removed: the grid shows any label again
+        if keep_kind == ONE_LABEL and (index == 0 or self.label.currentData() != keep_name):
+            self._emit()  # renamed: filtered by its new name; removed: any label again
+            return keep_name if index == 0 else None
+        return None
 
     def set_count(self, shown: int, total: int, matching: Optional[int] = None) -> None:
         """``shown`` rows listed of ``total`` images; ``matching``: how many match the filter
@@ -184,12 +201,12 @@ class FilterBar(QWidget):
             self.count_label.setText(f"{shown:,} of {total:,}" if shown != total else f"{total:,} images")
 
     def current(self) -> tuple[Optional[ImageFilter], str, bool]:
-        label = self.label.currentData()
+        kind = self.label.currentData(KIND_ROLE)
         text = self.text.text().strip() or None
         flt = ImageFilter(
             statuses=tuple(self.status.currentData() or ()),
-            label=label if label not in (ANY_LABEL, UNLABELED, None) else None,
-            unlabeled=label == UNLABELED,
+            label=self.label.currentData() if kind == ONE_LABEL else None,
+            unlabeled=kind == UNLABELED,
             text=text,
             has_repair=True if self.repair.isChecked() else None,
         )

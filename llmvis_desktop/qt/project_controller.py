@@ -133,7 +133,7 @@ class ProjectController(QObject):
         win.review.set_project(project)
         win.model.set_project(project, win.thumbs)
         win.filter_bar.reset()
-        win.filter_bar.set_labels([d.name for d in project.labels()])
+        win.filter_bar.set_labels(project.labels())
         win.stack.setCurrentWidget(win.browse_page)
         win._show_docks(True)
         win.setWindowTitle(f"{folder_name(project.root)} — llmvis")

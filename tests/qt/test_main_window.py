@@ -206,9 +206,10 @@ def test_a_recent_project_that_is_gone_leaves_the_open_one_open(qtbot, window, i
     assert window.project is not None and window.stack.currentWidget() is window.browse_page
 
 
-def test_a_renamed_label_filter_falls_back_to_any_label(qtbot, window, image_folder):
-    """Renaming or removing the label the grid was filtered by left the dropdown at 'Any
-    label' and the grid still filtered by the old name (0 images)."""
+def test_a_renamed_label_filter_follows_the_rename_and_a_removed_one_says_so(qtbot, window, image_folder):
+    """Renaming the label the grid was filtered by reset the dropdown to 'Any label' and
+    listed every image (the choice was looked up by name); a rename keeps every image's
+    label, so the filter follows it. Removing the label falls back to any label, in words."""
     project = open_and_index(qtbot, window, image_folder)
     project.add_label("scratch")
     first = project.image_ids()[0]
@@ -217,9 +218,15 @@ def test_a_renamed_label_filter_falls_back_to_any_label(qtbot, window, image_fol
     fb = window.filter_bar
     fb.label.setCurrentIndex(fb.label.findData("scratch"))
     qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=5000)
-    window.panel_ctl._label_change("scratch", new_name="scuff")
-    qtbot.waitUntil(lambda: window.model.rowCount() == 12, timeout=5000)
-    assert window.model.filter is None or window.model.filter.label is None
+    with qtbot.waitSignal(window.query_loader.done, timeout=5000):
+        window.panel_ctl._label_change("scratch", new_name="scuff")
+    assert fb.label.currentText() == "scuff" and window.model.filter.label == "scuff"
+    assert window.model.rowCount() == 1 and window.model.ids == [first]
+    with qtbot.waitSignal(window.query_loader.done, timeout=5000):
+        window.panel_ctl._remove_label("scuff")
+    assert fb.label.currentText() == "Any label" and window.model.filter is None
+    assert window.model.rowCount() == 12
+    assert "scuff" in window.statusBar().currentMessage()
 
 
 def test_a_filter_change_is_queried_off_the_gui_thread(qtbot, window, image_folder, monkeypatch):
@@ -640,3 +647,24 @@ def test_opening_an_unmounted_share_marks_nothing_missing(qtbot, window, image_f
     assert f"{empty} lists none of the project's 12 images" in text and "is the share mounted?" in text
     with Project.open(image_folder, team_db) as p:
         assert p.counts_by_status() == {"new": 12}
+
+
+def test_labels_named_like_the_label_choices_sentinels_filter_by_themselves(qtbot, window, image_folder):
+    """A label named "__unlabeled__" listed the unlabeled images and one named "__any__"
+    turned the label filter off: the labels' names and the choices' markers shared the data."""
+    project = open_and_index(qtbot, window, image_folder)
+    ids = project.image_ids()
+    for n, name in enumerate(("__unlabeled__", "__any__")):
+        project.add_label(name)
+        project.set_labels(ids[n], [name], "t")
+    window.panel_ctl.reload_labels()
+    fb = window.filter_bar
+    for n, name in enumerate(("__unlabeled__", "__any__")):
+        fb.label.setCurrentIndex(fb.label.findText(name))
+        flt = fb.current()[0]
+        assert flt is not None and flt.label == name and not flt.unlabeled
+        qtbot.waitUntil(lambda n=n: window.model.ids == [ids[n]], timeout=5000)
+    fb.label.setCurrentIndex(fb.label.findText("Unlabeled"))
+    assert fb.current()[0].unlabeled and fb.current()[0].label is None
+    fb.label.setCurrentIndex(fb.label.findText("Any label"))
+    assert fb.current()[0] is None
