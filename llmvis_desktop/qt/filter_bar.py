@@ -38,6 +38,8 @@ SORT_CHOICES: list[tuple[str, str]] = [
 KIND_ROLE = Qt.ItemDataRole.UserRole + 1
 ID_ROLE = Qt.ItemDataRole.UserRole + 2
 ANY_LABEL, UNLABELED, ONE_LABEL = "any", "unlabeled", "label"
+# the search box's length: a pasted 30,000 "é" made SQLite refuse the LIKE pattern
+MAX_SEARCH = 1000
 
 
 class _FitCombo(QComboBox):
@@ -82,6 +84,7 @@ class FilterBar(QWidget):
         self.text = QLineEdit(objectName="filterText", placeholderText="Search caption or path…")
         self.text.setClearButtonEnabled(True)
         self.text.setMinimumWidth(90)
+        self.text.setMaxLength(MAX_SEARCH)
         self.sort = _FitCombo(objectName="sortCombo")
         self.sort.setToolTip("Sort order")
         for text, key in SORT_CHOICES:

@@ -275,12 +275,26 @@ class ProjectController(QObject):
         """``win.query_loader.done``: apply the ids, then run the ``requery(then=...)`` calls."""
         try:
             if error is not None:
-                log.warning("grid query failed: %s", error)
+                self._query_failed(error)
             elif result[0] is self.win.project and result[1] == (self.win.model.filter, self.win.model.sort,
                                                                  self.win.model.descending):
                 self._apply_ids(result[2])
         finally:
             self._run_after_requery()
+
+    def _query_failed(self, error) -> None:
+        """Said, not only logged: the grid kept listing the previous filter's rows and
+        count under the new filter (a locked database; SQLite refusing a long pattern)."""
+        log.warning("grid query failed: %s", error)
+        win = self.win
+        reason = str(getattr(error, "orig", None) or error).split("\n", 1)[0][:160]
+        win.statusBar().showMessage(f"The grid's images could not be listed: {reason}", 10000)
+        if win.model.filter is None:
+            return  # a sort: the rows listed are still the right ones, in the old order
+        with win.grid.holding_current():
+            win.model.set_ids([])
+        win.grid.set_empty_text(f"The filter could not be applied ({reason}) \u2014 Esc clears it")
+        win.filter_bar.count_label.setText("the filter could not be applied")
 
     def _apply_ids(self, ids) -> None:
         win = self.win

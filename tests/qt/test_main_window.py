@@ -668,3 +668,46 @@ def test_labels_named_like_the_label_choices_sentinels_filter_by_themselves(qtbo
     assert fb.current()[0].unlabeled and fb.current()[0].label is None
     fb.label.setCurrentIndex(fb.label.findText("Any label"))
     assert fb.current()[0] is None
+
+
+def test_a_long_pasted_search_is_capped_and_still_filters(qtbot, window, image_folder):
+    """30,000 pasted "é" (60 KB) made SQLite refuse the LIKE pattern ("too complex"): the
+    grid kept listing every image, with no message. The search box takes 1,000 characters."""
+    open_and_index(qtbot, window, image_folder)
+    fb = window.filter_bar
+    for text in ("é" * 30000, "%" * 30000, "_" * 30000):
+        fb.text.clear()
+        fb.text.insert(text)  # what a paste does
+        assert len(fb.text.text()) == 1000
+        with qtbot.waitSignal(window.query_loader.done, timeout=5000):
+            fb._emit()
+        assert window.model.rowCount() == 0 and window.grid.empty_text
+
+
+def test_a_failed_grid_query_is_shown_not_only_logged(qtbot, window, image_folder, monkeypatch):
+    """A failed query (a locked database, a pattern SQLite refuses) was only logged: the
+    grid kept the previous filter's rows and count under the new filter."""
+    from sqlalchemy.exc import OperationalError
+
+    project = open_and_index(qtbot, window, image_folder)
+    real = project.image_ids
+
+    def failing(flt=None, *a, **k):
+        if flt is not None and flt.text == "boom":
+            raise OperationalError("SELECT", {}, Exception("database is locked"))
+        return real(flt, *a, **k)
+
+    monkeypatch.setattr(project, "image_ids", failing)
+    fb = window.filter_bar
+    fb.text.setText("boom")
+    with qtbot.waitSignal(window.query_loader.done, timeout=5000):
+        fb._emit()
+    assert window.model.rowCount() == 0
+    assert "could not" in window.grid.empty_text and "locked" in window.grid.empty_text
+    assert "could not" in window.statusBar().currentMessage()
+    assert "could not" in fb.count_label.text()
+    fb.text.clear()  # a query that works lists the rows again
+    with qtbot.waitSignal(window.query_loader.done, timeout=5000):
+        fb._emit()
+    assert window.model.rowCount() == 12
+    qtbot.waitUntil(lambda: fb.count_label.text() == "12 images", timeout=5000)
