@@ -301,6 +301,7 @@ class ProjectController(QObject):
         first, self._select_first = self._select_first, False
         # a filter that matches nothing, or a folder without images, said nothing: a blank grid
         win.grid.set_empty_text(self._empty_text())
+        self._count_at_once(ids)
         if ids == win.model.ids:
             self.update_counts()
             return
@@ -317,8 +318,21 @@ class ProjectController(QObject):
                 win.review.restore_position()
         self.update_counts()
 
+    def _count_at_once(self, ids) -> None:
+        """The filter bar's count from the ids just fetched: at 100k images it kept the
+        previous filter's figure until the counts query (the same scan again) returned.
+        The rows listed are what matches now; the counts then add "still match" when a
+        review later leaves some rows out of the filter, and the total when it changed."""
+        win = self.win
+        known = self._total
+        if win.model.filter is None:
+            win.filter_bar.set_count(len(ids), len(ids))
+        elif known is not None and known[0] is win.project:
+            win.filter_bar.set_count(len(ids), known[1])
+
     _select_first = False
     _listed = False
+    _total = None  # (project, the images it has) from the last counts
 
     def _empty_text(self) -> str:
         if self.win.model.filter is not None:
@@ -362,6 +376,7 @@ class ProjectController(QObject):
         if project is not self.win.project:
             return
         total = sum(counts.values())
+        self._total = (project, total)
         self.win.counts_label.setText(counts_text(counts))
         # never cut below the images and their problems (the errors were cut first: "erro…")
         label = self.win.counts_label
