@@ -70,6 +70,60 @@ class _FitCombo(QComboBox):
         return QSize(self.minimumSizeHint().width(), super().sizeHint().height())
 
 
+def _min_width(w: QWidget) -> int:
+    """What a layout gives ``w`` at least: its minimumWidth() counts too (the search box's
+    90 px, whose minimumSizeHint() is 28: the bar asked for 62 px less than its first row
+    needs, and the status combo was squeezed to "Unreviewe")."""
+    return max(w.minimumWidth(), w.minimumSizeHint().width())
+
+
+class _CountLabel(ElidedLabel):
+    """The count, shortened by dropping its last parts before it is cut: "94 listed · 91
+    still match · 144 images", then "94 listed · 91 still match", then "94 listed"; the
+    tooltip says it whole whenever less is shown (it read "94 listed · 91 s…")."""
+
+    _texts: tuple[str, ...] = ()
+
+    def set_texts(self, *texts: str, whole: Optional[str] = None) -> None:
+        """``texts``: the longest first; ``whole``: a text the minimum width keeps whole
+        (the queue's "94 listed · 91 still match"), else the minimum is 40 px."""
+        self._texts = texts
+        need = 40 if whole is None else min(200, self.fontMetrics().horizontalAdvance(whole) + 2 * self.margin() + 2)
+        if need != self._min_width:
+            self._min_width = need
+            self.updateGeometry()
+        self.setText(texts[0] if texts else "")
+        self._update_tip()
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt API
+        if not self._texts or text != self._texts[0]:  # a plain text: cut when it must be
+            self._texts = (text,)
+            if self._min_width != 40:
+                self._min_width = 40
+                self.updateGeometry()
+        super().setText(text)
+        self._update_tip()
+
+    def shown_text(self) -> str:
+        width = max(0, self._text_rect().width())
+        fm = self.fontMetrics()
+        for text in self._texts[:-1]:
+            if fm.horizontalAdvance(text) <= width:
+                return text
+        last = self._texts[-1] if self._texts else ""
+        return fm.elidedText(last, Qt.TextElideMode.ElideRight, width)
+
+    def is_elided(self) -> bool:
+        return self.shown_text() != self.text()
+
+    def _update_tip(self) -> None:
+        self.setToolTip(self.text() if self.text() and self.is_elided() else "")
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        self._update_tip()
+
+
 class FilterBar(QWidget):
     changed = Signal(object, str, bool)  # ImageFilter | None, sort, descending
     finished = Signal()  # Esc or Enter in the search box: the grid should take the keys back
@@ -91,7 +145,7 @@ class FilterBar(QWidget):
             self.sort.addItem(text, key)
         self.desc = QToolButton(objectName="sortDesc", checkable=True, text="↓")
         self.desc.setToolTip("Descending")
-        self.count_label = ElidedLabel(objectName="filterCount", min_width=40)
+        self.count_label = _CountLabel(objectName="filterCount", min_width=40)
         self.count_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.sort_label = QLabel("Sort:")
         # one row when the grid is wide enough for every part at its size hint, else
@@ -149,7 +203,7 @@ class FilterBar(QWidget):
         widths = []
         for row in (self._first, self._second):
             parts = [w for w, _ in row if not w.isHidden()]
-            widths.append(sum(w.minimumSizeHint().width() for w in parts) + 4 * max(0, len(parts) - 1))
+            widths.append(sum(_min_width(w) for w in parts) + 4 * max(0, len(parts) - 1))
         return QSize(max(widths) + m.left() + m.right(), super().minimumSizeHint().height())
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt API
@@ -199,9 +253,12 @@ class FilterBar(QWidget):
         until the filter is applied again): the count then says both, "6 listed · 3 still
         match · 8 images", not "6 of 8" for a "Suggested" view with 3 suggested left."""
         if matching is not None and matching != shown:
-            self.count_label.setText(f"{shown:,} listed · {matching:,} still match · {total:,} images")
+            listed = f"{shown:,} listed · {matching:,} still match"
+            self.count_label.set_texts(f"{listed} · {total:,} images", listed, f"{shown:,} listed", whole=listed)
+        elif shown != total:
+            self.count_label.set_texts(f"{shown:,} of {total:,}", f"{shown:,}")
         else:
-            self.count_label.setText(f"{shown:,} of {total:,}" if shown != total else f"{total:,} images")
+            self.count_label.set_texts(f"{total:,} images")
 
     def current(self) -> tuple[Optional[ImageFilter], str, bool]:
         kind = self.label.currentData(KIND_ROLE)

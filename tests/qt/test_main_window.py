@@ -711,3 +711,28 @@ def test_a_failed_grid_query_is_shown_not_only_logged(qtbot, window, image_folde
         fb._emit()
     assert window.model.rowCount() == 12
     qtbot.waitUntil(lambda: fb.count_label.text() == "12 images", timeout=5000)
+
+
+def test_at_1024_a_narrowed_filter_bar_keeps_its_choices_whole_and_the_queue_figures(qtbot, window, image_folder):
+    """At 1024 px with "Unreviewed", the review-queue sort and a search the bar asked for
+    62 px less than its first row needs (the search box's 90 px minimum was left out): the
+    status combo read "Unreviewe" and the count "94 listed · 91 s…"."""
+    open_and_index(qtbot, window, image_folder)
+    bar = window.filter_bar
+    bar.status.setCurrentIndex(bar.status.findText("Unreviewed"))
+    bar.sort.setCurrentIndex(2)  # "Uncertainty (review queue)"
+    bar.text.setText("img")
+    qtbot.waitUntil(lambda: window.model.filter is not None and window.model.filter.text == "img", timeout=5000)
+    window.resize(1024, 700)
+    _settle(qtbot, window)
+    bar.set_count(94, 144, 91)
+    _settle(qtbot, window)
+    row1 = sum(max(w.minimumWidth(), w.minimumSizeHint().width()) for w in (bar.status, bar.label, bar.repair, bar.text))
+    assert bar.minimumSizeHint().width() >= row1
+    for combo in (bar.status, bar.label, bar.sort):
+        need = combo.fontMetrics().horizontalAdvance(combo.currentText()) + 20  # + the arrow
+        assert combo.width() >= need, (combo.currentText(), combo.width(), need)
+    assert bar.text.width() >= 90
+    shown = bar.count_label.shown_text()
+    assert "94 listed" in shown and "91 still match" in shown, shown
+    assert "144 images" in bar.count_label.toolTip() or not bar.count_label.is_elided()
