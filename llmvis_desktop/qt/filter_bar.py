@@ -32,8 +32,14 @@ SORT_CHOICES: list[tuple[str, str]] = [
     ("Score", "score"),
     ("Status", "status"),
 ]
-ANY_LABEL = "__any__"
-UNLABELED = "__unlabeled__"
+# the label choice's item roles: the choice's kind, apart from the label's name (a label
+# named "__unlabeled__" or "__any__" was taken for the Unlabeled / Any label choice), and
+# the label's id (a rename keeps the choice: it was looked up by name and reset)
+KIND_ROLE = Qt.ItemDataRole.UserRole + 1
+ID_ROLE = Qt.ItemDataRole.UserRole + 2
+ANY_LABEL, UNLABELED, ONE_LABEL = "any", "unlabeled", "label"
+# the search box's length: a pasted 30,000 "é" made SQLite refuse the LIKE pattern
+MAX_SEARCH = 1000
 
 
 class _FitCombo(QComboBox):
@@ -64,6 +70,60 @@ class _FitCombo(QComboBox):
         return QSize(self.minimumSizeHint().width(), super().sizeHint().height())
 
 
+def _min_width(w: QWidget) -> int:
+    """What a layout gives ``w`` at least: its minimumWidth() counts too (the search box's
+    90 px, whose minimumSizeHint() is 28: the bar asked for 62 px less than its first row
+    needs, and the status combo was squeezed to "Unreviewe")."""
+    return max(w.minimumWidth(), w.minimumSizeHint().width())
+
+
+class _CountLabel(ElidedLabel):
+    """The count, shortened by dropping its last parts before it is cut: "94 listed · 91
+    still match · 144 images", then "94 listed · 91 still match", then "94 listed"; the
+    tooltip says it whole whenever less is shown (it read "94 listed · 91 s…")."""
+
+    _texts: tuple[str, ...] = ()
+
+    def set_texts(self, *texts: str, whole: Optional[str] = None) -> None:
+        """``texts``: the longest first; ``whole``: a text the minimum width keeps whole
+        (the queue's "94 listed · 91 still match"), else the minimum is 40 px."""
+        self._texts = texts
+        need = 40 if whole is None else min(200, self.fontMetrics().horizontalAdvance(whole) + 2 * self.margin() + 2)
+        if need != self._min_width:
+            self._min_width = need
+            self.updateGeometry()
+        self.setText(texts[0] if texts else "")
+        self._update_tip()
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt API
+        if not self._texts or text != self._texts[0]:  # a plain text: cut when it must be
+            self._texts = (text,)
+            if self._min_width != 40:
+                self._min_width = 40
+                self.updateGeometry()
+        super().setText(text)
+        self._update_tip()
+
+    def shown_text(self) -> str:
+        width = max(0, self._text_rect().width())
+        fm = self.fontMetrics()
+        for text in self._texts[:-1]:
+            if fm.horizontalAdvance(text) <= width:
+                return text
+        last = self._texts[-1] if self._texts else ""
+        return fm.elidedText(last, Qt.TextElideMode.ElideRight, width)
+
+    def is_elided(self) -> bool:
+        return self.shown_text() != self.text()
+
+    def _update_tip(self) -> None:
+        self.setToolTip(self.text() if self.text() and self.is_elided() else "")
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        self._update_tip()
+
+
 class FilterBar(QWidget):
     changed = Signal(object, str, bool)  # ImageFilter | None, sort, descending
     finished = Signal()  # Esc or Enter in the search box: the grid should take the keys back
@@ -78,13 +138,14 @@ class FilterBar(QWidget):
         self.text = QLineEdit(objectName="filterText", placeholderText="Search caption or path…")
         self.text.setClearButtonEnabled(True)
         self.text.setMinimumWidth(90)
+        self.text.setMaxLength(MAX_SEARCH)
         self.sort = _FitCombo(objectName="sortCombo")
         self.sort.setToolTip("Sort order")
         for text, key in SORT_CHOICES:
             self.sort.addItem(text, key)
         self.desc = QToolButton(objectName="sortDesc", checkable=True, text="↓")
         self.desc.setToolTip("Descending")
-        self.count_label = ElidedLabel(objectName="filterCount", min_width=40)
+        self.count_label = _CountLabel(objectName="filterCount", min_width=40)
         self.count_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.sort_label = QLabel("Sort:")
         # one row when the grid is wide enough for every part at its size hint, else
@@ -142,7 +203,7 @@ class FilterBar(QWidget):
         widths = []
         for row in (self._first, self._second):
             parts = [w for w, _ in row if not w.isHidden()]
-            widths.append(sum(w.minimumSizeHint().width() for w in parts) + 4 * max(0, len(parts) - 1))
+            widths.append(sum(_min_width(w) for w in parts) + 4 * max(0, len(parts) - 1))
         return QSize(max(widths) + m.left() + m.right(), super().minimumSizeHint().height())
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt API
@@ -158,20 +219,33 @@ class FilterBar(QWidget):
             self._arrange(self.width() >= self._one_row_width())  # a longer choice, a count
         return super().event(event)
 
-    def set_labels(self, names: list[str]) -> None:
-        """Fill the label choice (keeps the current one when it still exists)."""
-        keep = self.label.currentData()
+    def set_labels(self, defs: list) -> Optional[str]:
+        """Fill the label choice from the project's labels (``LabelDef``s). The choice kept
+        is keyed by the label's id, so a renamed label stays chosen (under its new name,
+        and the grid is filtered by that); a removed one falls back to "Any label". Returns
+        the name of the label filtered by when it was removed (the caller says so), else None."""
+        keep_kind, keep_id = self.label.currentData(KIND_ROLE), self.label.currentData(ID_ROLE)
+        keep_name = self.label.currentData()
         self._quiet = True
         self.label.clear()
-        self.label.addItem("Any label", ANY_LABEL)
-        self.label.addItem("Unlabeled", UNLABELED)
-        for n in names:
-            self.label.addItem(n, n)
-        i = self.label.findData(keep)
-        self.label.setCurrentIndex(i if i >= 0 else 0)
+        self.label.addItem("Any label")
+        self.label.setItemData(0, ANY_LABEL, KIND_ROLE)
+        self.label.addItem("Unlabeled")
+        self.label.setItemData(1, UNLABELED, KIND_ROLE)
+        index = 1 if keep_kind == UNLABELED else 0
+        for d in defs:
+            self.label.addItem(d.name, d.name)  # the name in the user role (findData(name))
+            i = self.label.count() - 1
+            self.label.setItemData(i, ONE_LABEL, KIND_ROLE)
+            self.label.setItemData(i, d.id, ID_ROLE)
+            if keep_kind == ONE_LABEL and d.id == keep_id:
+                index = i
+        self.label.setCurrentIndex(index)
         self._quiet = False
-        if i < 0 and keep not in (None, ANY_LABEL):
-            self._emit()  # the label filtered by was renamed or removed: the grid shows any label again
+        if keep_kind == ONE_LABEL and (index == 0 or self.label.currentData() != keep_name):
+            self._emit()  # renamed: filtered by its new name; removed: any label again
+            return keep_name if index == 0 else None
+        return None
 
     def set_count(self, shown: int, total: int, matching: Optional[int] = None) -> None:
         """``shown`` rows listed of ``total`` images; ``matching``: how many match the filter
@@ -179,17 +253,20 @@ class FilterBar(QWidget):
         until the filter is applied again): the count then says both, "6 listed · 3 still
         match · 8 images", not "6 of 8" for a "Suggested" view with 3 suggested left."""
         if matching is not None and matching != shown:
-            self.count_label.setText(f"{shown:,} listed · {matching:,} still match · {total:,} images")
+            listed = f"{shown:,} listed · {matching:,} still match"
+            self.count_label.set_texts(f"{listed} · {total:,} images", listed, f"{shown:,} listed", whole=listed)
+        elif shown != total:
+            self.count_label.set_texts(f"{shown:,} of {total:,}", f"{shown:,}")
         else:
-            self.count_label.setText(f"{shown:,} of {total:,}" if shown != total else f"{total:,} images")
+            self.count_label.set_texts(f"{total:,} images")
 
     def current(self) -> tuple[Optional[ImageFilter], str, bool]:
-        label = self.label.currentData()
+        kind = self.label.currentData(KIND_ROLE)
         text = self.text.text().strip() or None
         flt = ImageFilter(
             statuses=tuple(self.status.currentData() or ()),
-            label=label if label not in (ANY_LABEL, UNLABELED, None) else None,
-            unlabeled=label == UNLABELED,
+            label=self.label.currentData() if kind == ONE_LABEL else None,
+            unlabeled=kind == UNLABELED,
             text=text,
             has_repair=True if self.repair.isChecked() else None,
         )

@@ -117,7 +117,10 @@ class PanelController(RepairActions, DialogActions, QObject):
         if self.labels is not None:
             self.labels.set_labels(defs, project.label_usage())
         self.win.model.reload_labels()
-        self.win.filter_bar.set_labels([d.name for d in defs])
+        gone = self.win.filter_bar.set_labels(defs)
+        if gone is not None:  # the grid lists any label again: not without a word
+            self.win.statusBar().showMessage(
+                f"The label “{gone}” was removed: the grid is no longer filtered by it", 10000)
 
     def flush_caption(self) -> bool:
         """Save a caption being typed (the project or the window is closing, an action

@@ -133,7 +133,7 @@ class ProjectController(QObject):
         win.review.set_project(project)
         win.model.set_project(project, win.thumbs)
         win.filter_bar.reset()
-        win.filter_bar.set_labels([d.name for d in project.labels()])
+        win.filter_bar.set_labels(project.labels())
         win.stack.setCurrentWidget(win.browse_page)
         win._show_docks(True)
         win.setWindowTitle(f"{folder_name(project.root)} — llmvis")
@@ -275,18 +275,33 @@ class ProjectController(QObject):
         """``win.query_loader.done``: apply the ids, then run the ``requery(then=...)`` calls."""
         try:
             if error is not None:
-                log.warning("grid query failed: %s", error)
+                self._query_failed(error)
             elif result[0] is self.win.project and result[1] == (self.win.model.filter, self.win.model.sort,
                                                                  self.win.model.descending):
                 self._apply_ids(result[2])
         finally:
             self._run_after_requery()
 
+    def _query_failed(self, error) -> None:
+        """Said, not only logged: the grid kept listing the previous filter's rows and
+        count under the new filter (a locked database; SQLite refusing a long pattern)."""
+        log.warning("grid query failed: %s", error)
+        win = self.win
+        reason = str(getattr(error, "orig", None) or error).split("\n", 1)[0][:160]
+        win.statusBar().showMessage(f"The grid's images could not be listed: {reason}", 10000)
+        if win.model.filter is None:
+            return  # a sort: the rows listed are still the right ones, in the old order
+        with win.grid.holding_current():
+            win.model.set_ids([])
+        win.grid.set_empty_text(f"The filter could not be applied ({reason}) \u2014 Esc clears it")
+        win.filter_bar.count_label.setText("the filter could not be applied")
+
     def _apply_ids(self, ids) -> None:
         win = self.win
         first, self._select_first = self._select_first, False
         # a filter that matches nothing, or a folder without images, said nothing: a blank grid
         win.grid.set_empty_text(self._empty_text())
+        self._count_at_once(ids)
         if ids == win.model.ids:
             self.update_counts()
             return
@@ -303,8 +318,21 @@ class ProjectController(QObject):
                 win.review.restore_position()
         self.update_counts()
 
+    def _count_at_once(self, ids) -> None:
+        """The filter bar's count from the ids just fetched: at 100k images it kept the
+        previous filter's figure until the counts query (the same scan again) returned.
+        The rows listed are what matches now; the counts then add "still match" when a
+        review later leaves some rows out of the filter, and the total when it changed."""
+        win = self.win
+        known = self._total
+        if win.model.filter is None:
+            win.filter_bar.set_count(len(ids), len(ids))
+        elif known is not None and known[0] is win.project:
+            win.filter_bar.set_count(len(ids), known[1])
+
     _select_first = False
     _listed = False
+    _total = None  # (project, the images it has) from the last counts
 
     def _empty_text(self) -> str:
         if self.win.model.filter is not None:
@@ -348,6 +376,7 @@ class ProjectController(QObject):
         if project is not self.win.project:
             return
         total = sum(counts.values())
+        self._total = (project, total)
         self.win.counts_label.setText(counts_text(counts))
         # never cut below the images and their problems (the errors were cut first: "erro…")
         label = self.win.counts_label

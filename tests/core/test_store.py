@@ -380,6 +380,38 @@ def test_text_search_ignores_case_beyond_ascii(tmp_path):
         assert found("éclair") == ["plain.png"]
 
 
+def test_text_search_ignores_unicode_normalisation_and_folds_case(tmp_path, db_url):
+    """A share written by a Mac has NFD names: typing "café" (NFC) missed every NFD name
+    and caption, and the NFD text typed found only those; "STRASSE" missed "Straße"
+    (lower(), not casefold). Literal % and _ still match only themselves."""
+    import unicodedata
+
+    from PIL import Image
+
+    nfc, nfd = (unicodedata.normalize(f, "café") for f in ("NFC", "NFD"))
+    root = tmp_path / "u"
+    root.mkdir()
+    for name in (f"{nfc}_1.png", f"{nfd}_2.png", f"{nfd.upper()}_3.png", "plain.png", "other.png", "50%_x.png"):
+        Image.new("L", (4, 4)).save(root / name)
+    with Project.open(root, db_url) as p:
+        p.index()
+        by = {unicodedata.normalize("NFC", r.relpath): r.id for r in p.images(p.image_ids())}
+        p.set_caption(by["plain.png"], f"a {nfd} au lait in der Straße", "t")
+        p.set_caption(by["other.png"], f"ONE {nfc.upper()} STRASSE", "t")
+
+        def found(text):
+            return sorted(unicodedata.normalize("NFC", r.relpath) for r in p.images(p.image_ids(ImageFilter(text=text))))
+
+        cafe = sorted([f"{nfc}_1.png", f"{nfc}_2.png", f"{nfc.upper()}_3.png", "plain.png", "other.png"])
+        for text in (nfc, nfd, nfc.upper(), nfd.upper(), "Café"):
+            assert found(text) == cafe, text
+            assert p.count(ImageFilter(text=text)) == len(cafe)
+        assert found("STRASSE") == found("straße") == ["other.png", "plain.png"]
+        assert found("50%") == ["50%_x.png"] and found("0%_") == ["50%_x.png"] and found("%x") == []
+        assert found("_") == sorted(n for n in by if "_" in n)  # not any one character
+        assert found("é" * 30000) == []  # no LIKE pattern limit
+
+
 _OPEN = """
 import sys
 from llmvis_desktop.core.project import Project

@@ -206,9 +206,10 @@ def test_a_recent_project_that_is_gone_leaves_the_open_one_open(qtbot, window, i
     assert window.project is not None and window.stack.currentWidget() is window.browse_page
 
 
-def test_a_renamed_label_filter_falls_back_to_any_label(qtbot, window, image_folder):
-    """Renaming or removing the label the grid was filtered by left the dropdown at 'Any
-    label' and the grid still filtered by the old name (0 images)."""
+def test_a_renamed_label_filter_follows_the_rename_and_a_removed_one_says_so(qtbot, window, image_folder):
+    """Renaming the label the grid was filtered by reset the dropdown to 'Any label' and
+    listed every image (the choice was looked up by name); a rename keeps every image's
+    label, so the filter follows it. Removing the label falls back to any label, in words."""
     project = open_and_index(qtbot, window, image_folder)
     project.add_label("scratch")
     first = project.image_ids()[0]
@@ -217,9 +218,15 @@ def test_a_renamed_label_filter_falls_back_to_any_label(qtbot, window, image_fol
     fb = window.filter_bar
     fb.label.setCurrentIndex(fb.label.findData("scratch"))
     qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=5000)
-    window.panel_ctl._label_change("scratch", new_name="scuff")
-    qtbot.waitUntil(lambda: window.model.rowCount() == 12, timeout=5000)
-    assert window.model.filter is None or window.model.filter.label is None
+    with qtbot.waitSignal(window.query_loader.done, timeout=5000):
+        window.panel_ctl._label_change("scratch", new_name="scuff")
+    assert fb.label.currentText() == "scuff" and window.model.filter.label == "scuff"
+    assert window.model.rowCount() == 1 and window.model.ids == [first]
+    with qtbot.waitSignal(window.query_loader.done, timeout=5000):
+        window.panel_ctl._remove_label("scuff")
+    assert fb.label.currentText() == "Any label" and window.model.filter is None
+    assert window.model.rowCount() == 12
+    assert "scuff" in window.statusBar().currentMessage()
 
 
 def test_a_filter_change_is_queried_off_the_gui_thread(qtbot, window, image_folder, monkeypatch):
@@ -661,3 +668,92 @@ def test_close_while_a_job_runs_hides_the_window_before_joining(qtbot, window, m
     monkeypatch.setattr(window.jobs, "shutdown", shutdown)
     window.close()
     assert seen == [False]
+
+
+def test_labels_named_like_the_label_choices_sentinels_filter_by_themselves(qtbot, window, image_folder):
+    """A label named "__unlabeled__" listed the unlabeled images and one named "__any__"
+    turned the label filter off: the labels' names and the choices' markers shared the data."""
+    project = open_and_index(qtbot, window, image_folder)
+    ids = project.image_ids()
+    for n, name in enumerate(("__unlabeled__", "__any__")):
+        project.add_label(name)
+        project.set_labels(ids[n], [name], "t")
+    window.panel_ctl.reload_labels()
+    fb = window.filter_bar
+    for n, name in enumerate(("__unlabeled__", "__any__")):
+        fb.label.setCurrentIndex(fb.label.findText(name))
+        flt = fb.current()[0]
+        assert flt is not None and flt.label == name and not flt.unlabeled
+        qtbot.waitUntil(lambda n=n: window.model.ids == [ids[n]], timeout=5000)
+    fb.label.setCurrentIndex(fb.label.findText("Unlabeled"))
+    assert fb.current()[0].unlabeled and fb.current()[0].label is None
+    fb.label.setCurrentIndex(fb.label.findText("Any label"))
+    assert fb.current()[0] is None
+
+
+def test_a_long_pasted_search_is_capped_and_still_filters(qtbot, window, image_folder):
+    """30,000 pasted "é" (60 KB) made SQLite refuse the LIKE pattern ("too complex"): the
+    grid kept listing every image, with no message. The search box takes 1,000 characters."""
+    open_and_index(qtbot, window, image_folder)
+    fb = window.filter_bar
+    for text in ("é" * 30000, "%" * 30000, "_" * 30000):
+        fb.text.clear()
+        fb.text.insert(text)  # what a paste does
+        assert len(fb.text.text()) == 1000
+        with qtbot.waitSignal(window.query_loader.done, timeout=5000):
+            fb._emit()
+        assert window.model.rowCount() == 0 and window.grid.empty_text
+
+
+def test_a_failed_grid_query_is_shown_not_only_logged(qtbot, window, image_folder, monkeypatch):
+    """A failed query (a locked database, a pattern SQLite refuses) was only logged: the
+    grid kept the previous filter's rows and count under the new filter."""
+    from sqlalchemy.exc import OperationalError
+
+    project = open_and_index(qtbot, window, image_folder)
+    real = project.image_ids
+
+    def failing(flt=None, *a, **k):
+        if flt is not None and flt.text == "boom":
+            raise OperationalError("SELECT", {}, Exception("database is locked"))
+        return real(flt, *a, **k)
+
+    monkeypatch.setattr(project, "image_ids", failing)
+    fb = window.filter_bar
+    fb.text.setText("boom")
+    with qtbot.waitSignal(window.query_loader.done, timeout=5000):
+        fb._emit()
+    assert window.model.rowCount() == 0
+    assert "could not" in window.grid.empty_text and "locked" in window.grid.empty_text
+    assert "could not" in window.statusBar().currentMessage()
+    assert "could not" in fb.count_label.text()
+    fb.text.clear()  # a query that works lists the rows again
+    with qtbot.waitSignal(window.query_loader.done, timeout=5000):
+        fb._emit()
+    assert window.model.rowCount() == 12
+    qtbot.waitUntil(lambda: fb.count_label.text() == "12 images", timeout=5000)
+
+
+def test_at_1024_a_narrowed_filter_bar_keeps_its_choices_whole_and_the_queue_figures(qtbot, window, image_folder):
+    """At 1024 px with "Unreviewed", the review-queue sort and a search the bar asked for
+    62 px less than its first row needs (the search box's 90 px minimum was left out): the
+    status combo read "Unreviewe" and the count "94 listed · 91 s…"."""
+    open_and_index(qtbot, window, image_folder)
+    bar = window.filter_bar
+    bar.status.setCurrentIndex(bar.status.findText("Unreviewed"))
+    bar.sort.setCurrentIndex(2)  # "Uncertainty (review queue)"
+    bar.text.setText("img")
+    qtbot.waitUntil(lambda: window.model.filter is not None and window.model.filter.text == "img", timeout=5000)
+    window.resize(1024, 700)
+    _settle(qtbot, window)
+    bar.set_count(94, 144, 91)
+    _settle(qtbot, window)
+    row1 = sum(max(w.minimumWidth(), w.minimumSizeHint().width()) for w in (bar.status, bar.label, bar.repair, bar.text))
+    assert bar.minimumSizeHint().width() >= row1
+    for combo in (bar.status, bar.label, bar.sort):
+        need = combo.fontMetrics().horizontalAdvance(combo.currentText()) + 20  # + the arrow
+        assert combo.width() >= need, (combo.currentText(), combo.width(), need)
+    assert bar.text.width() >= 90
+    shown = bar.count_label.shown_text()
+    assert "94 listed" in shown and "91 still match" in shown, shown
+    assert "144 images" in bar.count_label.toolTip() or not bar.count_label.is_elided()

@@ -33,3 +33,36 @@ def test_a_filtered_queue_counts_what_still_matches(qtbot, window, labelled_fold
     fb.status.setCurrentIndex(fb.status.findText("Suggested"))
     qtbot.waitUntil(lambda: win.model.rowCount() == 2, timeout=3000)
     qtbot.waitUntil(lambda: fb.count_label.text() == f"2 of {total}", timeout=3000)
+
+
+def test_the_count_follows_the_rows_at_once_not_after_the_counts_query(qtbot, window, labelled_folder, monkeypatch):
+    """At 100k images the count kept the previous filter's figure ("100,000 images" over
+    5,535 rows) until a second query (the same scan again, 0.2-0.7 s) returned: it is
+    set from the ids fetched, the counts query only adds "still match" later."""
+    import threading
+
+    project = open_and_index(qtbot, window, labelled_folder)
+    fb = window.filter_bar
+    total = len(project.image_ids())
+    qtbot.waitUntil(lambda: fb.count_label.text() == f"{total} images", timeout=5000)
+    project.set_status(project.image_ids()[0], "rejected", "t")
+    gate = threading.Event()
+    real = project.counts_by_status
+
+    def held():
+        gate.wait(10)
+        return real()
+
+    monkeypatch.setattr(project, "counts_by_status", held)
+    try:
+        with qtbot.waitSignal(window.query_loader.done, timeout=5000):
+            fb.status.setCurrentIndex(fb.status.findText("Rejected"))
+        assert window.model.rowCount() == 1
+        assert fb.count_label.text() == f"1 of {total}"  # the counts query is still held
+        with qtbot.waitSignal(window.query_loader.done, timeout=5000):
+            fb.status.setCurrentIndex(0)
+        assert fb.count_label.text() == f"{total} images"
+    finally:
+        gate.set()
+    qtbot.waitUntil(lambda: not window.counts_loader._running, timeout=5000)
+    assert fb.count_label.text() == f"{total} images"

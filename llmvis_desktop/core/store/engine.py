@@ -12,6 +12,8 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from .fold import SQLITE_FOLD, fold
+
 SQLITE_BUSY_TIMEOUT_MS = 15000
 #: PostgreSQL: how long a change waits for another reviewer's lock on the same image
 #: (or a job's on a batch) before it fails with a message, as SQLite's busy timeout
@@ -40,6 +42,8 @@ def _harden_sqlite(engine: Engine) -> None:
         # SQLite's own lower() changes ASCII letters only: searching "ärger" never found
         # "Ärger.png". Python's, as PostgreSQL's, lowers every letter.
         dbapi_conn.create_function("lower", 1, _lower, deterministic=True)
+        # the text search's: NFC + casefold (store/fold.py)
+        dbapi_conn.create_function(SQLITE_FOLD, 1, fold, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):

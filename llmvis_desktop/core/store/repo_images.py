@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from . import models as m
 from .convert import IMAGE_RECORD_COLUMNS, dumps, image_record
+from .fold import folded_contains
 from .records import ImageFilter, ImageRecord
 
 # --- ingest ---------------------------------------------------------------
@@ -213,13 +214,8 @@ def _filtered(stmt, flt: Optional[ImageFilter]):
     if flt.unlabeled:
         stmt = stmt.where(~exists().where(m.ImageLabel.image_id == m.Image.id))
     if flt.text:
-        pattern = f"%{_escape_like(flt.text.lower())}%"
-        stmt = stmt.where(
-            or_(
-                func.lower(m.Image.caption).like(pattern, escape="\\"),
-                func.lower(m.Image.relpath).like(pattern, escape="\\"),
-            )
-        )
+        # case and Unicode normalisation ignored (NFC "café" finds an NFD name): store/fold.py
+        stmt = stmt.where(or_(folded_contains(m.Image.caption, flt.text), folded_contains(m.Image.relpath, flt.text)))
     if flt.has_repair is not None:
         has = exists().where(m.Repair.source_image_id == m.Image.id, m.Repair.unlinked_at.is_(None))
         stmt = stmt.where(has if flt.has_repair else ~has)

@@ -1,0 +1,71 @@
+"""Text search that ignores case and Unicode normalisation, on both databases.
+
+A name written by a Mac is NFD ("cafe" + a combining accent), one typed elsewhere NFC:
+``lower(col) LIKE lower(text)`` found only the items spelled the way the text was typed.
+``folded_contains(col, text)`` compares both sides folded the same way in SQL:
+
+* SQLite: ``instr(llmvis_fold(col), llmvis_fold(text)) > 0``; ``llmvis_fold`` is a
+  deterministic Python function (:func:`fold`: NFC, then ``casefold``, so "STRASSE"
+  finds "Straße"), registered on every connection by ``engine.py``.
+* PostgreSQL: ``strpos(F(col), F(text)) > 0`` with ``F(x) = lower(normalize(x, NFC))``
+  (``normalize`` is PostgreSQL 13+), and ``replace(.., 'ß', 'ss')`` around it when the
+  text holds "ss" or "ß" (PostgreSQL has no casefold before 18). A column is normalised
+  only when it is not ASCII, and only for a text that is not ASCII: ``normalize`` on
+  every row made the 100k-image search 4x slower (0.12 -> 0.48 s). An ASCII text is
+  compared with ``lower(col)`` as before, so "cafe" still finds an NFD "café" there.
+
+``instr``/``strpos`` need no LIKE escaping and have no pattern length limit (SQLite's
+LIKE refused patterns over 50,000 bytes).
+"""
+from __future__ import annotations
+
+import unicodedata
+
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import ColumnElement
+from sqlalchemy.types import Boolean
+
+SQLITE_FOLD = "llmvis_fold"
+
+
+def fold(text):
+    """NFC, then casefold (None and non-text pass through): the SQLite UDF."""
+    if not isinstance(text, str):
+        return text
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
+    return text.casefold()
+
+
+class folded_contains(ColumnElement):  # noqa: N801 - used like a SQL function
+    """``text`` occurs in ``column``, ignoring case and Unicode normalisation."""
+
+    type = Boolean()
+    inherit_cache = False  # its SQL depends on the text (ASCII, "ss"): never cached by SQLAlchemy
+
+    def __init__(self, column, text: str) -> None:
+        from sqlalchemy import literal
+
+        self.column = column
+        self.text = literal(text)
+        self.ascii = text.isascii()
+        self.sharp_s = "ss" in text.casefold()
+
+
+@compiles(folded_contains, "sqlite")
+def _sqlite(element, compiler, **kw):
+    col, text = compiler.process(element.column, **kw), compiler.process(element.text, **kw)
+    return f"instr({SQLITE_FOLD}({col}), {SQLITE_FOLD}({text})) > 0"
+
+
+@compiles(folded_contains)
+def _default(element, compiler, **kw):  # PostgreSQL
+    col, text = compiler.process(element.column, **kw), compiler.process(element.text, **kw)
+    if element.ascii:
+        col, text = f"lower({col})", f"lower({text})"
+    else:
+        col = f"lower(CASE WHEN octet_length({col}) = length({col}) THEN {col} ELSE normalize({col}, NFC) END)"
+        text = f"lower(normalize({text}, NFC))"
+    if element.sharp_s:
+        col, text = (f"replace({x}, 'ß', 'ss')" for x in (col, text))
+    return f"strpos({col}, {text}) > 0"
