@@ -224,10 +224,12 @@ class PanelController(RepairActions, DialogActions, QObject):
             else:  # the stored caption may have changed under the typed text
                 self.caption.set_saved(rec.caption)
             self.caption.set_editable(rec is not None)
-        suggestions = []
+        suggestions, self._judged = [], []
         if rec is not None and project is not None:
             try:
                 suggestions = project.suggestions(rec.id)
+                if not any(s.outcome != "withdrawn" for s in suggestions):  # no card: judged clean?
+                    self._judged = project.judged_without_labels(rec.id)
             except Exception as exc:
                 log.warning("suggestions: %s", exc)
         if self.suggestions is not None:
@@ -334,11 +336,8 @@ class PanelController(RepairActions, DialogActions, QObject):
         """Append a line (the learned suggester's readiness) to the panel's empty text."""
         self._suggestion_hint = hint
         panel = self.suggestions
-        if panel is not None and hasattr(panel, "placeholder"):
-            from .widgets.suggestion_panel import EMPTY_TEXT
-
-            if self.record is not None:
-                panel.placeholder.setText(EMPTY_TEXT + (f"\n\n{hint}" if hint else ""))
+        if panel is not None and hasattr(panel, "placeholder") and self.record is not None:
+            panel.placeholder.setText(self._empty_text(hint))
 
     def refresh_after_bulk(self) -> None:
         """After a job wrote many rows (suggestions, an import, a repair): grid, counts, panels."""
@@ -381,10 +380,18 @@ class PanelController(RepairActions, DialogActions, QObject):
         elif hasattr(panel, "set_suggestions"):
             panel.set_suggestions(suggestions)
         if hasattr(panel, "placeholder"):  # "No suggestions for this image yet" with no image
-            from .widgets.suggestion_panel import EMPTY_TEXT
-
             hint = getattr(self, "_suggestion_hint", "")
-            panel.placeholder.setText(NO_IMAGE_TEXT if rec is None else EMPTY_TEXT + (f"\n\n{hint}" if hint else ""))
+            panel.placeholder.setText(NO_IMAGE_TEXT if rec is None else self._empty_text(hint))
+
+    _judged: list = []  # the models that scored the current image and left no card
+
+    def _empty_text(self, hint: str) -> str:
+        """The suggestion panel's text with no card: judged free of every label (a learned
+        run said "none"), or no suggestion yet; then the learned suggester's readiness."""
+        from .widgets.suggestion_panel import EMPTY_TEXT, judged_text
+
+        text = judged_text(self._judged) if self._judged else EMPTY_TEXT
+        return text + (f"\n\n{hint}" if hint else "")
 
     # --- jobs ----------------------------------------------------------------------------------
     def _wire_jobs(self) -> None:

@@ -99,3 +99,28 @@ def test_redo_of_an_image_no_longer_listed_leaves_the_place_alone(qtbot, window,
     QTest.keyClick(win.grid, Qt.Key.Key_Y, Qt.KeyboardModifier.ControlModifier)
     assert win.statusBar().currentMessage().startswith("Redone")
     assert win.review.current.id == place
+
+
+def test_an_image_a_model_judged_clean_says_so_in_the_panel(qtbot, window, labelled_folder):
+    """An image the learned suggester scored and judged free of every label read "No
+    suggestions for this image yet": the reviewer could not tell "the model says clean"
+    from "not looked at"."""
+    win = window
+    project = open_and_index(qtbot, win, labelled_folder)
+    ids = project.image_ids()
+    cur = win.review.current.id
+    other = next(i for i in ids if i != cur)
+    project.record_suggest_runs([cur], "learned:handcrafted-v6", "abc123", ["scratch", "dent"],
+                                without_cards=[cur])
+    win.review._refresh(cur)
+    text = win.panel_ctl.suggestions.placeholder.text()
+    assert "learned:handcrafted-v6 (revision abc123) scored this image and judged it free of every label" in text
+    assert "(dent, scratch)" in text and "No suggestions for this image yet" not in text
+    win.grid.select_row(win.model.row_of(other))
+    qtbot.waitUntil(lambda: win.review.current.id == other, timeout=3000)
+    assert "No suggestions for this image yet" in win.panel_ctl.suggestions.placeholder.text()
+    # a card on the image: the cards, not the verdict
+    project.add_suggestions([NewSuggestion(cur, "caption", "a tile", "cap-a", score=0.5)])
+    win.grid.select_row(win.model.row_of(cur))
+    qtbot.waitUntil(lambda: win.review.current.id == cur, timeout=3000)
+    assert not win.panel_ctl.suggestions.is_empty()

@@ -78,6 +78,21 @@ from .. import style
 EMPTY_TEXT = ("No suggestions for this image yet. Suggestions menu: learn labels from reviewed "
               "images (no download), or run a captioner/labeler chosen in \u201cModels\u2026\u201d "
               "(headless: llmvis suggest FOLDER).")
+
+
+def judged_text(judged: list[dict]) -> str:
+    """The panel's text for an image that models scored and left without a label card
+    (``Project.judged_without_labels``): they said "none of the labels", which is not the
+    same as "not looked at"."""
+    lines = []
+    for j in judged:
+        labels = ", ".join(j.get("labels") or ()) or "the labels"
+        rev = f" (revision {j['revision']})" if j.get("revision") else ""
+        lines.append(f"{j['model_id']}{rev} scored this image and judged it free of every label "
+                     f"({labels}): no card to review. Enter marks it reviewed with the labels it has.")
+    return "\n\n".join(lines)
+
+
 # the panel alone has no answerer; the window's suggestion controller replaces this tooltip
 ASK_TOOLTIP = "not available yet"
 _KIND_ORDER = {"caption": 0, "label": 1, "answer": 2}
