@@ -240,3 +240,42 @@ def test_import_actor_fits_the_actor_column():
     long = import_actor("x" * 300 + ".csv", "dr_alice")
     assert len(long) <= 200 and long.endswith("\u2026 by dr_alice")
     assert len(import_actor("a.csv", "n" * 300)) <= 200
+
+
+def test_an_import_locks_the_taxonomy_before_any_image(tmp_path, pg_url):
+    """An import making no label locked its images, then took the taxonomy lock (shared)
+    only when it stored the file's suggestions, while a rename takes the taxonomy first
+    and then the images: the two deadlocked on a team's PostgreSQL and one was aborted."""
+    import shutil
+
+    from sqlalchemy import event
+
+    src = open_scanned(make_files(tmp_path / "imgs"))
+    try:
+        src.add_label("dent")
+        ids = {r.relpath: r.id for r in src.images(src.image_ids())}
+        src.set_labels(ids["img0.png"], ["dent"], "alice")
+        src.add_suggestions([NewSuggestion(ids["img1.png"], "label", "dent", "zero-shot-a", score=0.7)])
+        out = tmp_path / "ls.json"
+        export_project(src, "labelstudio", out, ExportOptions(include_suggestions=True))
+    finally:
+        src.close()
+    shutil.rmtree(tmp_path / "imgs" / ".llmvis")
+    p = open_scanned(tmp_path / "imgs", pg_url)
+    try:
+        p.add_label("dent")
+        seen = []
+
+        def spy(conn, cursor, statement, *args):
+            if "pg_advisory_xact_lock" in statement or " FOR UPDATE" in statement or "FOR NO KEY" in statement:
+                seen.append("taxonomy" if "advisory" in statement else "image")
+
+        event.listen(p.store.engine, "before_cursor_execute", spy)
+        try:
+            rep = import_file(p, "labelstudio", out, as_="reviewed", actor="dr_carol")
+        finally:
+            event.remove(p.store.engine, "before_cursor_execute", spy)
+        assert rep.suggestions_added == 1 and rep.changed >= 1
+        assert "image" in seen and seen[0] == "taxonomy", seen
+    finally:
+        p.close()

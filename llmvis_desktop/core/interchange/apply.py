@@ -94,13 +94,20 @@ def apply_import(project, fmt: str, source: Path, parsed: ParsedFile, as_: str, 
             sample = ", ".join(repr(n) for n in list(unmatched)[:3])
             raise InterchangeError(f"{source.name}: none of its {len(unmatched)} record(s) names an image of this "
                                    f"project ({sample}...); is it the right folder and format?")
-        existing_labels = set(s.scalars(select(m.Label.name)))
         used = list(merged.values())  # labels of records that match an image
         wanted = list(dict.fromkeys(
             list(parsed.taxonomy)
             + [n for it in used for n in (it.labels or [])]
             + [sg.value for it in used for sg in it.suggestions if sg.kind == "label"]
         ))
+        # the taxonomy locked before any image, as a rename or removal does (PostgreSQL):
+        # taken only when the import's suggestions were stored, after its image locks, a
+        # rename meanwhile deadlocked with it; exclusive when it makes labels
+        if set(wanted) - set(s.scalars(select(m.Label.name))):
+            rl.lock_taxonomy(s)
+            existing_labels = set(s.scalars(select(m.Label.name)))
+        else:
+            existing_labels = rl.taxonomy_names(s)
         for name in wanted:
             if name not in existing_labels:
                 try:
