@@ -902,25 +902,27 @@ def test_a_killed_exports_staging_folder_is_cleared(proj, tmp_path):
 
 def test_a_label_studio_export_that_fails_leaves_no_config_behind(proj, tmp_path, monkeypatch):
     """Failing between the two files left one behind (the tasks file, written first), and
-    the next export needed --force; now the config goes first and a failed tasks write
-    takes it back."""
-    from llmvis_desktop.core.interchange import files, labelstudio
+    the next export needed --force; now both are written in full before either is put in
+    place, so a failed tasks write leaves neither."""
+    import builtins
+    import errno
+
+    from llmvis_desktop.core.interchange import labelstudio
 
     out = tmp_path / "ls.json"
-    real = files.write_atomic
-    calls = []
+    real_open = builtins.open
 
-    def failing(path, write, *a, **k):  # the second of the two files fails
-        calls.append(path)
-        if len(calls) == 2:
-            raise OSError(28, "No space left on device")
-        return real(path, write, *a, **k)
+    def full(path, *a, **kw):  # the second of the two files fails
+        if str(path).endswith(".ls.json.part"):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_open(path, *a, **kw)
 
-    monkeypatch.setattr(labelstudio, "write_atomic", failing)
+    monkeypatch.setattr(builtins, "open", full)
     with pytest.raises(OSError):
         export_project(proj, "labelstudio", out)
+    monkeypatch.setattr(builtins, "open", real_open)
     assert not labelstudio.config_path(out).exists() and not out.exists()
-    monkeypatch.setattr(labelstudio, "write_atomic", real)
+    assert not list(tmp_path.glob(".*.part"))
     export_project(proj, "labelstudio", out)  # no --force needed
     assert out.exists() and labelstudio.config_path(out).exists()
 
