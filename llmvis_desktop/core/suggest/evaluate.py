@@ -52,71 +52,17 @@
 from __future__ import annotations
 
 import math
-import unicodedata
 from collections import defaultdict
 from datetime import datetime, timezone
 from types import SimpleNamespace
 from typing import Optional
 
+from .edit_distance import levenshtein, levenshtein_table, normalised_edit_distance  # noqa: F401
+from .evaluate_report import format_report  # noqa: F401
+
 TOP1_THRESHOLD = 0.5
 DECIDED = ("accepted", "edited", "rejected")  # not pending, nor withdrawn (nobody decided it)
 N_BINS = 10
-
-
-def levenshtein(a: str, b: str) -> int:
-    """Edit distance (insertions, deletions, substitutions of one character each), by the
-    bit-parallel algorithm of Myers (1999) in Hyyrö's form: one pass over ``a`` with the
-    column of ``b`` held in Python integers as bit vectors. On 150-character captions it
-    was 36x faster than the textbook table (:func:`levenshtein_table`), 0.26 against
-    9.3 ms a pair on a busy 2-core machine (tests/benchmarks/bench_evaluate.py)."""
-    if a == b:
-        return 0
-    if len(a) < len(b):
-        a, b = b, a
-    m = len(b)
-    if m == 0:
-        return len(a)
-    peq: dict[str, int] = {}
-    for i, c in enumerate(b):
-        peq[c] = peq.get(c, 0) | (1 << i)
-    full, last = (1 << m) - 1, 1 << (m - 1)
-    pv, mv, score = full, 0, m
-    for c in a:
-        eq = peq.get(c, 0)
-        xv = eq | mv
-        xh = (((eq & pv) + pv) ^ pv) | eq
-        ph = (mv | ~(xh | pv)) & full
-        mh = pv & xh
-        if ph & last:
-            score += 1
-        elif mh & last:
-            score -= 1
-        ph = ((ph << 1) | 1) & full  # row 0 of the table grows by one per character of a
-        mh = (mh << 1) & full
-        pv = (mh | ~(xv | ph)) & full
-        mv = ph & xv
-    return score
-
-
-def levenshtein_table(a: str, b: str) -> int:
-    """The same distance by the textbook dynamic-programming table (the reference)."""
-    if a == b:
-        return 0
-    if len(a) < len(b):
-        a, b = b, a
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        prev = cur
-    return prev[-1]
-
-
-def normalised_edit_distance(a: str, b: str) -> float:
-    a, b = unicodedata.normalize("NFC", a), unicodedata.normalize("NFC", b)
-    n = max(len(a), len(b))
-    return levenshtein(a, b) / n if n else 0.0
 
 
 def _ratio(num: float, den: float) -> Optional[float]:
@@ -419,54 +365,3 @@ def evaluate(project) -> dict:
         "over_time": _series(days),
         "over_time_by_model": {k: _series(v) for k, v in sorted(days_by_model.items())},
     }
-
-
-def format_report(report: dict) -> str:
-    """A plain-text rendering of :func:`evaluate`'s dict for the terminal."""
-    def f(x, pct=False):
-        if x is None:
-            return "-"
-        return f"{100 * x:.1f}%" if pct else f"{x:.3f}"
-
-    im = report["images"]
-    rejected = f" and {im['rejected']} rejected" if im.get("rejected") else ""
-    gone = f" ({report['withdrawn']} withdrawn left out)" if report.get("withdrawn") else ""
-    clean = (f" ({im['judged_without_labels']} of them judged without labels)"
-             if im.get("judged_without_labels") else "")
-    lines = [f"{im['reviewed']} reviewed images{rejected}, {report['suggestions']} suggestions{gone}; label "
-             f"suggestions scored over {im['with_label_suggestions']} reviewed images with label suggestions"
-             f"{clean}", ""]
-    lab = report["labels"]
-    lines.append("Labels (" + lab["rule"] + ")")
-    w = max([20] + [len(row["label"]) for row in lab["per_label"]])  # whole names: two may share a start
-    lines.append(f"  {'label':<{w}} {'precision':>9} {'recall':>7} {'F1':>6} {'support':>7}")
-    for row in lab["per_label"]:
-        lines.append(f"  {row['label']:<{w}} {f(row['precision']):>9} {f(row['recall']):>7} "
-                     f"{f(row['f1']):>6} {row['support']:>7}")
-    mi = lab["micro"]
-    lines.append(f"  {'(micro)':<{w}} {f(mi['precision']):>9} {f(mi['recall']):>7} {f(mi['f1']):>6} "
-                 f"{mi['support']:>7}   macro F1 {f(lab['macro_f1'])}")
-    if lab.get("outside_taxonomy"):
-        lines.append(f"  ({lab['outside_taxonomy']} suggestions of labels no longer in the taxonomy left out)")
-    lines += ["", "Acceptance per model"]
-    w = max([36] + [len(a["model_id"]) for a in report["acceptance"]])
-    lines.append(f"  {'model':<{w}} {'decided':>7} {'accepted':>8} {'edited':>6} {'rejected':>8} {'pending':>7} {'rate':>7}")
-    for a in report["acceptance"]:
-        lines.append(f"  {a['model_id']:<{w}} {a['decided']:>7} {a['accepted']:>8} {a['edited']:>6} "
-                     f"{a['rejected']:>8} {a['pending']:>7} {f(a['rate'], True):>7}")
-    if not report["acceptance"]:
-        lines.append("  (no suggestions yet)")
-    c = report["captions"]
-    lines += ["", f"Captions: mean normalised edit distance {f(c['mean_edit_distance'])} over {c['decided']} decided"]
-    lines += ["", "Calibration (label suggestions on reviewed images; right = the image has the label)",
-              f"  {'score':<9} {'count':>6} {'mean score':>10} {'right':>9}"]
-    for b in report["calibration"]:
-        if b["count"]:
-            lines.append(f"  {b['bin']:<9} {b['count']:>6} {f(b['mean_score']):>10} {f(b['right_fraction'], True):>9}")
-    if report.get("calibration_excluded"):
-        lines.append(f"  ({report['calibration_excluded']} with a score outside 0-1 left out)")
-    if report["over_time"]:
-        lines += ["", "Acceptance over time"]
-        for d in report["over_time"]:
-            lines.append(f"  {d['day']}  {d['accepted']:>5}/{d['decided']:<5} {f(d['rate'], True):>7}")
-    return "\n".join(lines)
