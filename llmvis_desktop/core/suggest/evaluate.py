@@ -11,12 +11,13 @@
     marked reviewed, or rejected ("the suggestions are wrong": the labels it has, most
     often none, are the truth, so what was suggested there counts as false positives),
     whether or not its file is still there. For one model and image the **predicted
-    labels** are those of the model's latest revision for the file's current content
-    (none where it scored the image and left no label card, not withdrawn, at all):
+    labels** are those of the model's latest run for the file's current content (the
+    revision and prompt of its newest card by time, a card a retrain renewed in place
+    included, and of those each label's newest card: a re-run of the same revision
+    replaces the older run's answers; none where it scored the image and left no label card, not withdrawn, at all):
     every label suggested without a score (an imported prediction), every one scoring
     >= 0.5, and the top-scoring one (so a single-label suggester always predicts one
-    label per image). A label suggested twice (re-runs) counts once. The learned
-    suggester's suggestions for an image made after the image was reviewed are left
+    label per image). The learned suggester's suggestions for an image made after the image was reviewed are left
     out: it may have been trained on that review. Pooled over all models
     (``per_label``, ``micro``, ``macro_f1``) and per model (``by_model``). The macro
     mean is over every label reviewed or predicted (one only ever predicted wrongly has
@@ -37,9 +38,8 @@
     accepted or edited suggestion left (a rejected one is then left out).
 ``calibration``
     The label suggestions the per-label figures score (reviewed or rejected images, each
-    model's latest revision,
-    the file's current content, labels in the taxonomy, the learned suggester's guesses made
-    before the review), decided or not, with a score from 0 to 1, in ten score bins:
+    model's latest run with each label's newest card once, the file's current content,
+    labels in the taxonomy, the learned suggester's guesses made before the review), decided or not, with a score from 0 to 1, in ten score bins:
     count, mean score and ``right_fraction``, the fraction whose label the image has. A
     calibrated suggester's mean score matches its fraction right. (Against the cards'
     outcomes instead, a label accepted and later taken off the image stayed "right", and
@@ -187,9 +187,28 @@ def _key(r, taxonomy: set[str]) -> str:
 
 
 def _latest_rows(usable) -> list:
-    """The usable label suggestions of each model's latest revision on each image."""
-    latest = {(r.model_id, r.image_id): r.model_revision for r in usable}  # rows: oldest first
-    return [r for r in usable if latest[(r.model_id, r.image_id)] == r.model_revision]
+    """The usable label suggestions of each model's latest run on each image: the
+    revision and prompt of its newest card (by ``created_at``: a card a retrain renewed in
+    place keeps its older id but takes the retrain's time), and of those each label's
+    newest card (a re-run of the same revision: the older run's cards still there, decided,
+    are not what the model says now)."""
+    def newest(r) -> tuple:
+        return _utc(r.created_at), r.id
+
+    top: dict[tuple, object] = {}
+    for r in usable:
+        k = (r.model_id, r.image_id)
+        if k not in top or newest(r) > newest(top[k]):
+            top[k] = r
+    per_label: dict[tuple, object] = {}
+    for r in usable:
+        t = top[(r.model_id, r.image_id)]
+        if (r.model_revision, r.prompt) != (t.model_revision, t.prompt):
+            continue
+        k = (r.model_id, r.image_id, r.value_given)
+        if k not in per_label or newest(r) > newest(per_label[k]):
+            per_label[k] = r
+    return sorted(per_label.values(), key=lambda r: r.id)
 
 
 def _silent(runs, rows, truth: dict, reviewed_at: dict) -> set:
@@ -239,7 +258,8 @@ def evaluate(project) -> dict:
     with project.store.read() as s:
         rows = s.execute(select(
             m.Suggestion.id, m.Suggestion.image_id, m.Suggestion.kind, m.Suggestion.value, m.Suggestion.score,
-            m.Suggestion.model_id, m.Suggestion.model_revision, m.Suggestion.outcome, m.Suggestion.final_value,
+            m.Suggestion.model_id, m.Suggestion.model_revision, m.Suggestion.prompt, m.Suggestion.outcome,
+            m.Suggestion.final_value,
             m.Suggestion.decided_at, m.Suggestion.created_at, _for_current_content().label("current"),
             m.Image.caption.label("caption_now"), m.Image.review_status,
         ).join(m.Image, m.Image.id == m.Suggestion.image_id).order_by(m.Suggestion.id)).all()

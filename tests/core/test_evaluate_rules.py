@@ -1,0 +1,64 @@
+"""evaluate(): which run is scored (retrains renewing cards in place, re-runs of the same
+revision), rejected images, changed file content and edited captions."""
+from __future__ import annotations
+
+import pytest
+from PIL import Image
+
+from llmvis_desktop.core import review_actions as ra
+from llmvis_desktop.core.project import Project
+from llmvis_desktop.core.store.records import NewSuggestion
+from llmvis_desktop.core.suggest.evaluate import evaluate
+
+L, Z, C = "learned:linear", "zeroshot:clip", "cap:test"
+
+
+@pytest.fixture
+def proj(tmp_path):
+    root = tmp_path / "imgs"
+    root.mkdir()
+    for k in range(3):
+        Image.new("RGB", (8, 8), (k * 60 + 10, 0, 0)).save(root / f"i{k}.png")
+    p = Project.open(root)
+    p.index()
+    p.add_labels(["scratch", "dent"])
+    yield p, root, p.image_ids()
+    p.close()
+
+
+def _per(r, model):
+    return {x["label"]: (x["tp"], x["fp"], x["fn"]) for x in r["labels"]["by_model"][model]["per_label"]}
+
+
+def test_a_retrain_renewing_a_card_in_place_is_scored_on_the_new_revision(proj):
+    p, _, (a, *_) = proj
+    p.add_suggestions([NewSuggestion(a, "label", "scratch", L, 0.8, "r1"),
+                       NewSuggestion(a, "label", "dent", L, 0.6, "r1")], skip_same_pending=True, replaces="learned:")
+    dent = next(s for s in p.suggestions(a) if s.value == "dent")
+    ra.decide_suggestion(p, a, dent.id, "rejected", "rev")
+    # the retrain guesses scratch again: the (older, lower id) card is renewed to r2
+    p.add_suggestions([NewSuggestion(a, "label", "scratch", L, 0.85, "r2")], skip_same_pending=True,
+                      replaces="learned:")
+    ra.accept(p, a, "rev")
+    r = evaluate(p)
+    assert _per(r, L) == {"scratch": (1, 0, 0), "dent": (0, 0, 0)}
+    m = r["labels"]["by_model"][L]["micro"]
+    assert m["precision"] == 1.0 and m["recall"] == 1.0
+    assert [(b["bin"], b["count"]) for b in r["calibration"] if b["count"]] == [("0.8-0.9", 1)]
+
+
+def test_a_rerun_of_the_same_revision_is_scored_on_its_newest_cards(proj):
+    p, _, (_, b, _) = proj
+    p.add_suggestions([NewSuggestion(b, "label", "scratch", Z, 0.9, "v1"),
+                       NewSuggestion(b, "label", "dent", Z, 0.1, "v1")], supersede=True)
+    ra.accept(p, b, "rev")  # reviewed: scratch
+    p.add_label("crack")
+    p.add_suggestions([NewSuggestion(b, "label", "scratch", Z, 0.3, "v1"),
+                       NewSuggestion(b, "label", "dent", Z, 0.1, "v1"),
+                       NewSuggestion(b, "label", "crack", Z, 0.6, "v1")], supersede=True)
+    r = evaluate(p)
+    # the model now predicts {crack}: scratch missed, crack wrong
+    assert _per(r, Z) == {"scratch": (0, 0, 1), "dent": (0, 0, 0), "crack": (0, 1, 0)}
+    # calibration: each label's latest card once (3 cards, not 5)
+    cal = {x["bin"]: (x["count"], x["right_fraction"]) for x in r["calibration"] if x["count"]}
+    assert cal == {"0.1-0.2": (1, 0.0), "0.3-0.4": (1, 1.0), "0.6-0.7": (1, 0.0)}
