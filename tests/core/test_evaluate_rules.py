@@ -62,3 +62,25 @@ def test_a_rerun_of_the_same_revision_is_scored_on_its_newest_cards(proj):
     # calibration: each label's latest card once (3 cards, not 5)
     cal = {x["bin"]: (x["count"], x["right_fraction"]) for x in r["calibration"] if x["count"]}
     assert cal == {"0.1-0.2": (1, 0.0), "0.3-0.4": (1, 1.0), "0.6-0.7": (1, 0.0)}
+
+
+def test_cards_accepted_on_an_image_rejected_later_count_as_wrong(proj):
+    p, _, (a, b, _) = proj
+    for i in (a, b):
+        p.add_suggestions([NewSuggestion(i, "label", "scratch", Z, 0.9, "v1"),
+                           NewSuggestion(i, "label", "dent", Z, 0.2, "v1"),
+                           NewSuggestion(i, "caption", "a scratch", C, 0.9, "c1")])
+        ra.accept(p, i, "rev")  # Enter: scratch and the caption accepted, dent rejected
+    ra.reject(p, a, "rev")  # then Delete on a: the image's suggestions were wrong
+    assert p.image(a).review_status == "rejected" and p.image(a).labels == ("scratch",)
+    r = evaluate(p)
+    assert r["images"]["rejected"] == 1
+    assert _per(r, Z) == {"scratch": (1, 1, 0), "dent": (0, 0, 0)}  # b right, a wrong
+    acc = {x["model_id"]: x for x in r["acceptance"]}
+    assert (acc[Z]["accepted"], acc[Z]["rejected"], acc[Z]["overruled"]) == (1, 3, 1)
+    assert acc[Z]["rate"] == pytest.approx(1 / 4)
+    assert (acc[C]["accepted"], acc[C]["rejected"], acc[C]["overruled"], acc[C]["rate"]) == (1, 1, 1, 0.5)
+    assert r["captions"]["mean_edit_distance"] == pytest.approx(0.5)  # a: 1, b: 0
+    cal = {x["bin"]: (x["count"], x["right_fraction"]) for x in r["calibration"] if x["count"]}
+    assert cal["0.9-1.0"] == (2, 0.5)
+    assert sum(d["accepted"] for d in r["over_time"]) == 2

@@ -9,12 +9,14 @@
     suggester judged it free of every label, a predicted "no"; ``judged_without_labels``
     counts them); an image nobody scored says nothing about the suggester. Reviewed means
     marked reviewed, or rejected ("the suggestions are wrong": the labels it has, most
-    often none, are the truth, so what was suggested there counts as false positives),
+    often none, less those a card accepted there before the image was rejected put on it,
+    are the truth, so what was suggested there counts as false positives),
     whether or not its file is still there. For one model and image the **predicted
     labels** are those of the model's latest run for the file's current content (the
     revision and prompt of its newest card by time, a card a retrain renewed in place
     included, and of those each label's newest card: a re-run of the same revision
-    replaces the older run's answers; none where it scored the image and left no label card, not withdrawn, at all):
+    replaces the older run's answers; none where it scored the image and left no label
+    card, not withdrawn, at all):
     every label suggested without a score (an imported prediction), every one scoring
     >= 0.5, and the top-scoring one (so a single-label suggester always predicts one
     label per image). The learned suggester's suggestions for an image made after the image was reviewed are left
@@ -26,15 +28,17 @@
     longer in the taxonomy (removed: the reviewers took it off every image) are left out
     and counted in ``outside_taxonomy``: they were right when they were decided.
 ``acceptance``
-    Per model id: counts by outcome and ``rate`` = (accepted + edited) / decided.
+    Per model id: counts by outcome and ``rate`` = (accepted + edited) / decided. A card
+    accepted or edited on an image rejected later (Enter, then Delete) counts as rejected
+    (and in ``overruled``): a rejected image's suggestions were wrong.
     ``withdrawn`` ones (replaced by a retrained suggester, or their label removed) are
     neither decided nor counted in ``suggested``, nor anywhere below.
 ``captions``
     Mean normalised edit distance (Levenshtein / longer length over Unicode NFC text,
     0 = unchanged) between a suggested caption and the final caption, over decided
     caption suggestions. The final caption is the image's caption now, when it has one
-    (a caption accepted, then rewritten, counts as rewritten); an image reviewed or
-    rejected with no caption kept nothing of it (distance 1); otherwise the value an
+    (a caption accepted, then rewritten, counts as rewritten); an image rejected, or
+    reviewed with no caption, kept nothing of it (distance 1); otherwise the value an
     accepted or edited suggestion left (a rejected one is then left out).
 ``calibration``
     The label suggestions the per-label figures score (reviewed or rejected images, each
@@ -240,6 +244,19 @@ def _label_rows(latest_rows, taxonomy: set[str]) -> dict[str, dict[int, list]]:
     return out
 
 
+def _overrule(rows, truth: dict) -> None:
+    """A rejected image's suggestions were wrong, whatever was decided on them before: a
+    card accepted or edited there (Enter, then Delete: the image keeps what Enter put on
+    it) counts as rejected (``overruled`` set, its ``outcome`` changed in the row), and the
+    labels such label cards put there are taken out of the image's truth (its other
+    labels, added by hand, stay)."""
+    for r in rows:
+        if r.review_status == "rejected" and r.outcome in ("accepted", "edited"):
+            if r.kind == "label" and r.image_id in truth:
+                truth[r.image_id].discard(r.value if r.outcome == "accepted" else r.final_value)
+            r.outcome, r.overruled = "rejected", True
+
+
 def _predicted(suggestions, taxonomy: set[str]) -> set[str]:
     """The predicted set over all of a model's suggestions for an image, less the labels
     no longer in the taxonomy (a removed label's top-1 does not promote a lower card)."""
@@ -269,9 +286,10 @@ def evaluate(project) -> dict:
     # a decided label suggestion keeps the name the model gave: compared under the label's name
     # now, or none (None) when its label was removed since
     rows = [SimpleNamespace(**dict(r._asdict(), value=renamed[r.id] if r.id in renamed else r.value,
-                                   value_given=r.value)) for r in rows]
+                                   value_given=r.value, overruled=False)) for r in rows]
     records, review_status = _truth(project)
     truth = {r.id: set(r.labels) for r in records}
+    _overrule(rows, truth)
     reviewed = sum(1 for st in review_status.values() if st == m.STATUS_REVIEWED)
     taxonomy = {d.name for d in project.labels()}
     vocabulary = taxonomy | {x for t in truth.values() for x in t}
@@ -302,15 +320,16 @@ def evaluate(project) -> dict:
                                      and (r.value is None or r.value not in taxonomy))
 
     # acceptance per model
-    acc: dict[str, dict[str, int]] = defaultdict(lambda: {k: 0 for k in m.OUTCOMES})
+    acc: dict[str, dict[str, int]] = defaultdict(lambda: {**{k: 0 for k in m.OUTCOMES}, "overruled": 0})
     for r in rows:
         acc[r.model_id][r.outcome] = acc[r.model_id].get(r.outcome, 0) + 1
+        acc[r.model_id]["overruled"] += r.overruled
     acceptance = []
     for model_id, c in sorted(acc.items()):
         decided = c["accepted"] + c["edited"] + c["rejected"]
         # withdrawn ones were replaced by a newer revision's (counted apart, not as suggested)
         acceptance.append({"model_id": model_id, "suggested": sum(c.values()) - c["withdrawn"], "decided": decided,
-                           **{k: c[k] for k in m.OUTCOMES},
+                           **{k: c[k] for k in m.OUTCOMES}, "overruled": c["overruled"],
                            "rate": _ratio(c["accepted"] + c["edited"], decided)})
 
     # captions: normalised edit distance
@@ -318,7 +337,9 @@ def evaluate(project) -> dict:
     for r in rows:
         if r.kind != "caption" or r.outcome not in DECIDED:
             continue
-        if r.caption_now and r.caption_now.strip():
+        if r.review_status == m.STATUS_REJECTED:
+            final = ""  # a rejected image's suggestions were wrong: nothing of it was kept
+        elif r.caption_now and r.caption_now.strip():
             final = r.caption_now
         elif r.review_status in (m.STATUS_REVIEWED, m.STATUS_REJECTED):
             final = ""  # reviewed with no caption: nothing of the suggestion was kept
