@@ -84,3 +84,25 @@ def test_cards_accepted_on_an_image_rejected_later_count_as_wrong(proj):
     cal = {x["bin"]: (x["count"], x["right_fraction"]) for x in r["calibration"] if x["count"]}
     assert cal["0.9-1.0"] == (2, 0.5)
     assert sum(d["accepted"] for d in r["over_time"]) == 2
+
+
+def test_caption_cards_for_a_files_old_content_are_not_compared_with_the_new_caption(proj):
+    import time
+
+    p, root, (a, *_) = proj
+    p.add_suggestions([NewSuggestion(a, "caption", "a scratch on metal", C, 0.9, "c1"),
+                       NewSuggestion(a, "caption", "an unrelated guess", "cap:other", 0.9, "c1")])
+    other = next(s for s in p.suggestions(a) if s.model_id == "cap:other")
+    ra.decide_suggestion(p, a, other.id, "rejected", "rev")
+    ra.accept(p, a, "rev")  # the C caption accepted as it is
+    time.sleep(1.1)
+    Image.new("RGB", (9, 9), (200, 0, 0)).save(root / "i0.png")  # new content, review kept
+    p.index()
+    p.add_suggestions([NewSuggestion(a, "caption", "a dent in the plate", C, 0.9, "c1")])
+    ra.set_caption(p, a, None, "rev")
+    ra.accept(p, a, "rev")
+    assert p.image(a).caption == "a dent in the plate"
+    caps = evaluate(p)["captions"]
+    # both of C's captions were kept as suggested; the other model's rejected guess was
+    # about the old content, whose final caption is gone: left out
+    assert caps["by_model"] == {C: {"decided": 2, "mean_edit_distance": 0.0}}

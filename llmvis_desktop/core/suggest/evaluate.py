@@ -36,7 +36,9 @@
 ``captions``
     Mean normalised edit distance (Levenshtein / longer length over Unicode NFC text,
     0 = unchanged) between a suggested caption and the final caption, over decided
-    caption suggestions. The final caption is the image's caption now, when it has one
+    caption suggestions. A suggestion for the file's old content (changed since) is
+    compared with the value its decision left (a rejected one is left out). Otherwise the
+    final caption is the image's caption now, when it has one
     (a caption accepted, then rewritten, counts as rewritten); an image rejected, or
     reviewed with no caption, kept nothing of it (distance 1); otherwise the value an
     accepted or edited suggestion left (a rejected one is then left out).
@@ -247,11 +249,11 @@ def _label_rows(latest_rows, taxonomy: set[str]) -> dict[str, dict[int, list]]:
 def _overrule(rows, truth: dict) -> None:
     """A rejected image's suggestions were wrong, whatever was decided on them before: a
     card accepted or edited there (Enter, then Delete: the image keeps what Enter put on
-    it) counts as rejected (``overruled`` set, its ``outcome`` changed in the row), and the
+    it) for the file's current content counts as rejected (``overruled`` set, its ``outcome`` changed in the row), and the
     labels such label cards put there are taken out of the image's truth (its other
     labels, added by hand, stay)."""
     for r in rows:
-        if r.review_status == "rejected" and r.outcome in ("accepted", "edited"):
+        if r.review_status == "rejected" and r.current and r.outcome in ("accepted", "edited"):
             if r.kind == "label" and r.image_id in truth:
                 truth[r.image_id].discard(r.value if r.outcome == "accepted" else r.final_value)
             r.outcome, r.overruled = "rejected", True
@@ -337,7 +339,11 @@ def evaluate(project) -> dict:
     for r in rows:
         if r.kind != "caption" or r.outcome not in DECIDED:
             continue
-        if r.review_status == m.STATUS_REJECTED:
+        if not r.current:  # a suggestion for the file's old content: what the reviewer made of it then
+            if r.outcome not in ("accepted", "edited") or not (r.final_value and r.final_value.strip()):
+                continue
+            final = r.final_value
+        elif r.review_status == m.STATUS_REJECTED:
             final = ""  # a rejected image's suggestions were wrong: nothing of it was kept
         elif r.caption_now and r.caption_now.strip():
             final = r.caption_now
