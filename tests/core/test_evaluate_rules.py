@@ -8,7 +8,7 @@ from PIL import Image
 from llmvis_desktop.core import review_actions as ra
 from llmvis_desktop.core.project import Project
 from llmvis_desktop.core.store.records import NewSuggestion
-from llmvis_desktop.core.suggest.evaluate import evaluate
+from llmvis_desktop.core.suggest.evaluate import evaluate, format_report
 
 L, Z, C = "learned:linear", "zeroshot:clip", "cap:test"
 
@@ -106,3 +106,20 @@ def test_caption_cards_for_a_files_old_content_are_not_compared_with_the_new_cap
     # both of C's captions were kept as suggested; the other model's rejected guess was
     # about the old content, whose final caption is gone: left out
     assert caps["by_model"] == {C: {"decided": 2, "mean_edit_distance": 0.0}}
+
+
+def test_an_edited_caption_whose_text_was_replaced_is_not_accepted(proj):
+    p, _, (a, b, c) = proj
+    p.add_suggestions([NewSuggestion(i, "caption", "a photo of a cat sitting on a sofa", C, 0.6, "c1")
+                       for i in (a, b, c)])
+    for i, typed in ((a, "hairline crack at the weld seam"), (b, "a photo of a cat sitting on the sofa")):
+        ra.set_caption(p, i, typed, "rev")  # typed by the reviewer first, then Enter: the card is "edited"
+        ra.accept(p, i, "rev")
+    ra.accept(p, c, "rev")  # accepted as it is
+    r = evaluate(p)
+    (acc,) = r["acceptance"]
+    assert (acc["accepted"], acc["edited"], acc["edited_kept"], acc["decided"]) == (1, 2, 1, 3)
+    assert acc["rate"] == pytest.approx(2 / 3)  # a's text was replaced: not accepted
+    assert acc["rate_as_is"] == pytest.approx(1 / 3)
+    assert r["over_time"][0]["accepted"] == 2
+    assert "as is" in format_report(r)

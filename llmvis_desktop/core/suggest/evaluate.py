@@ -28,7 +28,11 @@
     longer in the taxonomy (removed: the reviewers took it off every image) are left out
     and counted in ``outside_taxonomy``: they were right when they were decided.
 ``acceptance``
-    Per model id: counts by outcome and ``rate`` = (accepted + edited) / decided. A card
+    Per model id: counts by outcome; ``rate`` = (accepted + ``edited_kept``) / decided,
+    where ``edited_kept`` counts the captions edited with a normalised edit distance below
+    0.5 (``EDIT_KEPT``) between the suggestion and the text the decision left: a caption
+    the reviewer replaced (typed first, then Enter: "edited") or a label card edited to
+    another label was not accepted; ``rate_as_is`` = accepted / decided. A card
     accepted or edited on an image rejected later (Enter, then Delete) counts as rejected
     (and in ``overruled``): a rejected image's suggestions were wrong.
     ``withdrawn`` ones (replaced by a retrained suggester, or their label removed) are
@@ -52,7 +56,7 @@
     a label card edited to another label counted as accepted.) Scores outside 0-1 or not
     finite (imported) are counted in ``calibration_excluded``.
 ``over_time``
-    Per day of decision (UTC): decided, accepted (or edited) and the rate; overall and
+    Per day of decision (UTC): decided, accepted (as ``rate`` counts them) and the rate; overall and
     per model (``over_time_by_model``).
 """
 from __future__ import annotations
@@ -69,6 +73,9 @@ from .evaluate_report import format_report  # noqa: F401
 TOP1_THRESHOLD = 0.5
 DECIDED = ("accepted", "edited", "rejected")  # not pending, nor withdrawn (nobody decided it)
 N_BINS = 10
+#: an edited caption counts as accepted when its normalised edit distance to the text the
+#: reviewer kept is below this (a few words changed); above, the reviewer replaced it
+EDIT_KEPT = 0.5
 
 
 def _ratio(num: float, den: float) -> Optional[float]:
@@ -246,6 +253,16 @@ def _label_rows(latest_rows, taxonomy: set[str]) -> dict[str, dict[int, list]]:
     return out
 
 
+def _kept(r) -> bool:
+    """Whether a decided card counts as accepted: accepted as it is, or a caption edited
+    with a normalised edit distance below :data:`EDIT_KEPT` (a label card edited to
+    another label, or a caption the reviewer replaced, was wrong)."""
+    if r.outcome == "accepted":
+        return True
+    return (r.outcome == "edited" and r.kind == "caption" and bool(r.final_value)
+            and normalised_edit_distance(r.value, r.final_value) < EDIT_KEPT)
+
+
 def _overrule(rows, truth: dict) -> None:
     """A rejected image's suggestions were wrong, whatever was decided on them before: a
     card accepted or edited there (Enter, then Delete: the image keeps what Enter put on
@@ -322,17 +339,22 @@ def evaluate(project) -> dict:
                                      and (r.value is None or r.value not in taxonomy))
 
     # acceptance per model
-    acc: dict[str, dict[str, int]] = defaultdict(lambda: {**{k: 0 for k in m.OUTCOMES}, "overruled": 0})
+    acc: dict[str, dict[str, int]] = defaultdict(lambda: {**{k: 0 for k in m.OUTCOMES}, "overruled": 0,
+                                                          "edited_kept": 0})
     for r in rows:
+        r.kept = r.outcome in DECIDED and _kept(r)
         acc[r.model_id][r.outcome] = acc[r.model_id].get(r.outcome, 0) + 1
         acc[r.model_id]["overruled"] += r.overruled
+        acc[r.model_id]["edited_kept"] += r.kept and r.outcome == "edited"
     acceptance = []
     for model_id, c in sorted(acc.items()):
         decided = c["accepted"] + c["edited"] + c["rejected"]
         # withdrawn ones were replaced by a newer revision's (counted apart, not as suggested)
         acceptance.append({"model_id": model_id, "suggested": sum(c.values()) - c["withdrawn"], "decided": decided,
                            **{k: c[k] for k in m.OUTCOMES}, "overruled": c["overruled"],
-                           "rate": _ratio(c["accepted"] + c["edited"], decided)})
+                           "edited_kept": c["edited_kept"],
+                           "rate": _ratio(c["accepted"] + c["edited_kept"], decided),
+                           "rate_as_is": _ratio(c["accepted"], decided)})
 
     # captions: normalised edit distance
     dists: dict[str, list[float]] = defaultdict(list)
@@ -387,7 +409,7 @@ def evaluate(project) -> dict:
             continue
         at = r.decided_at if r.decided_at.tzinfo else r.decided_at.replace(tzinfo=timezone.utc)
         day = at.astimezone(timezone.utc).date().isoformat()
-        ok = int(r.outcome in ("accepted", "edited"))
+        ok = int(r.kept)
         for bucket in (days[day], days_by_model[r.model_id][day]):
             bucket[0] += 1
             bucket[1] += ok

@@ -29,12 +29,19 @@ def format_report(report: dict) -> str:
                  f"{mi['support']:>7}   macro F1 {f(lab['macro_f1'])}")
     if lab.get("outside_taxonomy"):
         lines.append(f"  ({lab['outside_taxonomy']} suggestions of labels no longer in the taxonomy left out)")
-    lines += ["", "Acceptance per model"]
+    lines += ["", "Acceptance per model (rate: accepted, or a caption edited by less than half of it, "
+              "per decided; as is: accepted unchanged per decided)"]
     w = max([36] + [len(a["model_id"]) for a in report["acceptance"]])
-    lines.append(f"  {'model':<{w}} {'decided':>7} {'accepted':>8} {'edited':>6} {'rejected':>8} {'pending':>7} {'rate':>7}")
+    lines.append(f"  {'model':<{w}} {'decided':>7} {'accepted':>8} {'edited (kept)':>13} {'rejected':>8} "
+                 f"{'pending':>7} {'rate':>7} {'as is':>7}")
     for a in report["acceptance"]:
-        lines.append(f"  {a['model_id']:<{w}} {a['decided']:>7} {a['accepted']:>8} {a['edited']:>6} "
-                     f"{a['rejected']:>8} {a['pending']:>7} {f(a['rate'], True):>7}")
+        edited = f"{a['edited']} ({a.get('edited_kept', a['edited'])})"
+        lines.append(f"  {a['model_id']:<{w}} {a['decided']:>7} {a['accepted']:>8} {edited:>13} "
+                     f"{a['rejected']:>8} {a['pending']:>7} {f(a['rate'], True):>7} "
+                     f"{f(a.get('rate_as_is'), True):>7}")
+    overruled = sum(a.get("overruled", 0) for a in report["acceptance"])
+    if overruled:
+        lines.append(f"  ({overruled} accepted on images rejected later counted as rejected)")
     if not report["acceptance"]:
         lines.append("  (no suggestions yet)")
     c = report["captions"]

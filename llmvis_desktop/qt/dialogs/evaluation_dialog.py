@@ -151,9 +151,17 @@ class EvaluationDialog(QDialog):
 
         page = QWidget()
         v = QVBoxLayout(page)
-        v.addWidget(_table(["model", "suggested", "decided", "accepted", "edited", "rejected", "rate"], [
-            [a["model_id"], str(a["suggested"]), str(a["decided"]), str(a["accepted"]), str(a["edited"]),
-             str(a["rejected"]), _fmt(a["rate"], True)] for a in report["acceptance"]]), 2)
+        self.acceptance_table = _table(
+            ["model", "suggested", "decided", "accepted", "edited (kept)", "rejected", "rate", "as is"], [
+                [a["model_id"], str(a["suggested"]), str(a["decided"]), str(a["accepted"]),
+                 f"{a['edited']} ({a.get('edited_kept', a['edited'])})", str(a["rejected"]),
+                 _fmt(a["rate"], True), _fmt(a.get("rate_as_is"), True)] for a in report["acceptance"]])
+        v.addWidget(self.acceptance_table, 2)
+        note = QLabel("rate: accepted, or a caption edited by less than half of it, per decided; "
+                      "as is: accepted unchanged per decided")
+        note.setWordWrap(True)
+        note.setStyleSheet("color: palette(placeholder-text)")
+        v.addWidget(note)
         self.timeline = TimeLine(report["over_time"])
         v.addWidget(self.timeline, 3)
         self.tabs.addTab(page, "Acceptance")

@@ -242,7 +242,7 @@ class TimeLine(_Plot):
             return
         area = self.plot_rect()
         self._axes(p, area, pct=True)
-        self._legend(p, [("accepted or edited / decided, per day (UTC)", QColor("#43a047"))])
+        self._legend(p, [("accepted / decided, per day (UTC)", QColor("#43a047"))])
         n = len(self.series)
         days = [date.fromisoformat(d["day"]) for d in self.series]
         xs = day_positions(days, area.left(), area.width())
