@@ -123,3 +123,25 @@ def test_an_edited_caption_whose_text_was_replaced_is_not_accepted(proj):
     assert acc["rate_as_is"] == pytest.approx(1 / 3)
     assert r["over_time"][0]["accepted"] == 2
     assert "as is" in format_report(r)
+
+
+def test_per_model_label_scores_and_calibration_are_reported(proj):
+    p, _, (a, b, c) = proj
+    for i in (a, b, c):  # G right everywhere; B says dent with 0.9 where the truth is scratch
+        p.add_suggestions([NewSuggestion(i, "label", "scratch", "zs:good", 0.85, "v1"),
+                           NewSuggestion(i, "label", "dent", "zs:bad", 0.9, "v1")])
+        ra.set_labels(p, i, ["scratch"], "rev")
+        ra.set_status(p, i, "reviewed", "rev")
+    r = evaluate(p)
+    byc = r["calibration_by_model"]
+    assert set(byc) == {"zs:good", "zs:bad"}
+    assert [(x["bin"], x["count"], x["right_fraction"]) for x in byc["zs:good"] if x["count"]] == [("0.8-0.9", 3, 1.0)]
+    assert [(x["bin"], x["count"], x["right_fraction"]) for x in byc["zs:bad"] if x["count"]] == [("0.9-1.0", 3, 0.0)]
+    text = format_report(r)
+    per_model = text[text.index("Labels per model"):]
+    good = next(line for line in per_model.splitlines() if line.strip().startswith("zs:good"))
+    bad = next(line for line in per_model.splitlines() if line.strip().startswith("zs:bad"))
+    assert good.split()[1:5] == ["3", "1.000", "1.000", "1.000"]  # images, P, R, F1
+    assert bad.split()[1:5] == ["3", "0.000", "0.000", "0.000"]
+    cal = text[text.index("Calibration per model"):]
+    assert "zs:bad" in cal and "0.9-1.0" in cal

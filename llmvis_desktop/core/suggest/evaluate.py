@@ -54,7 +54,9 @@
     calibrated suggester's mean score matches its fraction right. (Against the cards'
     outcomes instead, a label accepted and later taken off the image stayed "right", and
     a label card edited to another label counted as accepted.) Scores outside 0-1 or not
-    finite (imported) are counted in ``calibration_excluded``.
+    finite (imported) are counted in ``calibration_excluded``. Pooled over all models
+    (scores of different models are on different scales: read it per model), and per
+    model in ``calibration_by_model`` (models with a scored suggestion in 0-1).
 ``over_time``
     Per day of decision (UTC): decided, accepted (as ``rate`` counts them) and the rate; overall and
     per model (``over_time_by_model``).
@@ -282,6 +284,26 @@ def _predicted(suggestions, taxonomy: set[str]) -> set[str]:
     return {v for v in predicted_labels(suggestions) if v in taxonomy}
 
 
+def _calibration(latest_rows, truth: dict, taxonomy: set[str]) -> tuple[list[dict], int]:
+    """(the ten score bins of these label suggestions, how many had a score outside 0-1)."""
+    bins = [{"lo": i / N_BINS, "hi": (i + 1) / N_BINS, "count": 0, "_sum": 0.0, "_acc": 0} for i in range(N_BINS)]
+    excluded = 0
+    for r in latest_rows:  # the rows the per-label figures score
+        if r.score is None or r.value is None or r.value not in taxonomy:
+            continue
+        x = finite(r.score)
+        if x is None or not 0.0 <= x <= 1.0:  # not a probability (an imported score)
+            excluded += 1
+            continue
+        b = bins[min(N_BINS - 1, int(x * N_BINS))]
+        b["count"] += 1
+        b["_sum"] += x
+        b["_acc"] += r.value in truth[r.image_id]
+    return [{"bin": f"{b['lo']:.1f}-{b['hi']:.1f}", "lo": b["lo"], "hi": b["hi"], "count": b["count"],
+             "mean_score": _ratio(b["_sum"], b["count"]), "right_fraction": _ratio(b["_acc"], b["count"])}
+            for b in bins], excluded
+
+
 def evaluate(project) -> dict:
     """The suggestion quality report of a project (see the module docstring)."""
     from sqlalchemy import select
@@ -383,23 +405,13 @@ def evaluate(project) -> dict:
         "by_model": {k: {"decided": len(v), "mean_edit_distance": sum(v) / len(v)} for k, v in sorted(dists.items())},
     }
 
-    # calibration of label scores, against the labels the images have
-    bins = [{"lo": i / N_BINS, "hi": (i + 1) / N_BINS, "count": 0, "_sum": 0.0, "_acc": 0} for i in range(N_BINS)]
-    excluded = 0
-    for r in latest_rows:  # the rows the per-label figures score
-        if r.score is None or r.value is None or r.value not in taxonomy:
-            continue
-        x = finite(r.score)
-        if x is None or not 0.0 <= x <= 1.0:  # not a probability (an imported score)
-            excluded += 1
-            continue
-        b = bins[min(N_BINS - 1, int(x * N_BINS))]
-        b["count"] += 1
-        b["_sum"] += x
-        b["_acc"] += r.value in truth[r.image_id]
-    calibration = [{"bin": f"{b['lo']:.1f}-{b['hi']:.1f}", "lo": b["lo"], "hi": b["hi"], "count": b["count"],
-                    "mean_score": _ratio(b["_sum"], b["count"]), "right_fraction": _ratio(b["_acc"], b["count"])}
-                   for b in bins]
+    # calibration of label scores, against the labels the images have: pooled and per model
+    calibration, excluded = _calibration(latest_rows, truth, taxonomy)
+    calibration_by_model = {}
+    for model_id in sorted({r.model_id for r in latest_rows}):
+        bins, _ = _calibration([r for r in latest_rows if r.model_id == model_id], truth, taxonomy)
+        if any(b["count"] for b in bins):
+            calibration_by_model[model_id] = bins
 
     # acceptance over time
     days: dict[str, list[int]] = defaultdict(lambda: [0, 0])
@@ -431,6 +443,7 @@ def evaluate(project) -> dict:
         "captions": caps,
         "calibration": calibration,
         "calibration_excluded": excluded,
+        "calibration_by_model": calibration_by_model,
         "over_time": _series(days),
         "over_time_by_model": {k: _series(v) for k, v in sorted(days_by_model.items())},
     }

@@ -29,6 +29,15 @@ def format_report(report: dict) -> str:
                  f"{mi['support']:>7}   macro F1 {f(lab['macro_f1'])}")
     if lab.get("outside_taxonomy"):
         lines.append(f"  ({lab['outside_taxonomy']} suggestions of labels no longer in the taxonomy left out)")
+    by_model = lab.get("by_model") or {}
+    if by_model:
+        w = max([20] + [len(k) for k in by_model])
+        lines += ["", "Labels per model (micro: each model's own predictions)",
+                  f"  {'model':<{w}} {'images':>6} {'precision':>9} {'recall':>7} {'F1':>6} {'TP':>5} {'FP':>5} {'FN':>5}"]
+        for k, v in by_model.items():
+            mi = v["micro"]
+            lines.append(f"  {k:<{w}} {v['images']:>6} {f(mi['precision']):>9} {f(mi['recall']):>7} "
+                         f"{f(mi['f1']):>6} {mi['tp']:>5} {mi['fp']:>5} {mi['fn']:>5}")
     lines += ["", "Acceptance per model (rate: accepted, or a caption edited by less than half of it, "
               "per decided; as is: accepted unchanged per decided)"]
     w = max([36] + [len(a["model_id"]) for a in report["acceptance"]])
@@ -46,15 +55,23 @@ def format_report(report: dict) -> str:
         lines.append("  (no suggestions yet)")
     c = report["captions"]
     lines += ["", f"Captions: mean normalised edit distance {f(c['mean_edit_distance'])} over {c['decided']} decided"]
-    lines += ["", "Calibration (label suggestions on reviewed images; right = the image has the label)",
-              f"  {'score':<9} {'count':>6} {'mean score':>10} {'right':>9}"]
-    for b in report["calibration"]:
-        if b["count"]:
-            lines.append(f"  {b['bin']:<9} {b['count']:>6} {f(b['mean_score']):>10} {f(b['right_fraction'], True):>9}")
+    lines += ["", "Calibration, all models pooled (label suggestions on reviewed images; right = the image "
+              "has the label)", f"  {'score':<9} {'count':>6} {'mean score':>10} {'right':>9}"]
+    lines += _bins(report["calibration"], f) or ["  (none yet)"]
     if report.get("calibration_excluded"):
         lines.append(f"  ({report['calibration_excluded']} with a score outside 0-1 left out)")
+    by_model = report.get("calibration_by_model") or {}
+    if by_model:
+        lines += ["", "Calibration per model", f"  {'score':<9} {'count':>6} {'mean score':>10} {'right':>9}"]
+        for k, bins in by_model.items():
+            lines += [f"  {k}"] + ["  " + line for line in _bins(bins, f)]
     if report["over_time"]:
         lines += ["", "Acceptance over time"]
         for d in report["over_time"]:
             lines.append(f"  {d['day']}  {d['accepted']:>5}/{d['decided']:<5} {f(d['rate'], True):>7}")
     return "\n".join(lines)
+
+
+def _bins(bins: list[dict], f) -> list[str]:
+    return [f"  {b['bin']:<9} {b['count']:>6} {f(b['mean_score']):>10} {f(b['right_fraction'], True):>9}"
+            for b in bins if b["count"]]

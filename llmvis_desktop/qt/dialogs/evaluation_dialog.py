@@ -4,9 +4,11 @@ Public API
 ----------
 ``EvaluationDialog(report: dict, parent: QWidget | None = None)``  a QDialog with tabs:
     *Labels* (horizontal P/R/F1 bars, one band per label, scrolling when there are many,
-    with the exact numbers as tooltips; over a table), *Acceptance* (a table per
-    model and an acceptance-over-time line), *Captions & calibration* (edit distance
-    and the calibration table with a reliability plot). ``set_report(report)`` refreshes.
+    with the exact numbers as tooltips; over a table), *Acceptance* (a table per model with
+    its acceptance rates and its own label precision / recall / F1, and an
+    acceptance-over-time plot of all models or one picked), *Captions & calibration* (edit
+    distance, and the calibration table with a reliability plot of all models pooled or
+    one picked). ``set_report(report)`` refreshes.
     Self-contained: plots are drawn with QPainter, no plotting library.
 """
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Optional
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
@@ -66,6 +69,16 @@ def _table(headers: list[str], rows: list[list[str]]) -> QTableWidget:
     t.setEditTriggers(QAbstractItemView.NoEditTriggers)
     t.setSelectionMode(QAbstractItemView.NoSelection)
     t.setTabKeyNavigation(False)  # Tab leaves the table (it went from cell to cell, trapped)
+    _fill(t, headers, rows)
+    t.verticalHeader().setDefaultSectionSize(t.fontMetrics().height() + 8)  # compact rows: more of them show
+    t.horizontalHeader().setSectionResizeMode(0, QHeaderView.Stretch)
+    for c in range(1, len(headers)):
+        t.horizontalHeader().setSectionResizeMode(c, QHeaderView.ResizeToContents)
+    return t
+
+
+def _fill(t: QTableWidget, headers: list[str], rows: list[list[str]]) -> None:
+    t.setRowCount(len(rows))
     for r, row in enumerate(rows):
         for c, text in enumerate(row):
             item = QTableWidgetItem(text)
@@ -73,11 +86,48 @@ def _table(headers: list[str], rows: list[list[str]]) -> QTableWidget:
             if c > 0:
                 item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
             t.setItem(r, c, item)
-    t.verticalHeader().setDefaultSectionSize(t.fontMetrics().height() + 8)  # compact rows: more of them show
-    t.horizontalHeader().setSectionResizeMode(0, QHeaderView.Stretch)
-    for c in range(1, len(headers)):
-        t.horizontalHeader().setSectionResizeMode(c, QHeaderView.ResizeToContents)
-    return t
+
+
+def _picker(choices: list[tuple[str, str]], on_pick) -> QComboBox:
+    """A combo of (shown text, key) calling ``on_pick(key, text)`` on a choice."""
+    combo = QComboBox()
+    for text, key in choices:
+        combo.addItem(text, key)
+    combo.currentIndexChanged.connect(lambda i: on_pick(combo.itemData(i), combo.itemText(i)))
+    return combo
+
+
+ACCEPTANCE_HEADERS = ["model", "suggested", "decided", "accepted", "edited (kept)", "rejected", "rate", "as is",
+                      "label P", "label R", "label F1"]
+CALIBRATION_HEADERS = ["score bin", "count", "mean score", "right"]
+POOLED = "all models (pooled)"
+
+
+def _acceptance_rows(report: dict) -> list[list[str]]:
+    """A row per model: its decisions, and its own label precision / recall / F1 (micro;
+    "–" for a model that suggested no label on a reviewed image)."""
+    by_model = report["labels"].get("by_model") or {}
+    out = []
+    for a in report["acceptance"]:
+        mi = (by_model.get(a["model_id"]) or {}).get("micro") or {}
+        out.append([a["model_id"], str(a["suggested"]), str(a["decided"]), str(a["accepted"]),
+                    f"{a['edited']} ({a.get('edited_kept', a['edited'])})", str(a["rejected"]),
+                    _fmt(a["rate"], True), _fmt(a.get("rate_as_is"), True),
+                    _fmt(mi.get("precision")), _fmt(mi.get("recall")), _fmt(mi.get("f1"))])
+    return out
+
+
+def _calibration_rows(bins: list[dict]) -> list[list[str]]:
+    return [[b["bin"], str(b["count"]), _fmt(b["mean_score"]), _fmt(b["right_fraction"], True)]
+            for b in bins if b["count"]]
+
+
+def _row(*widgets) -> QHBoxLayout:
+    lay = QHBoxLayout()
+    for w in widgets:
+        lay.addWidget(w)
+    lay.addStretch(1)
+    return lay
 
 
 class EvaluationDialog(QDialog):
@@ -151,18 +201,19 @@ class EvaluationDialog(QDialog):
 
         page = QWidget()
         v = QVBoxLayout(page)
-        self.acceptance_table = _table(
-            ["model", "suggested", "decided", "accepted", "edited (kept)", "rejected", "rate", "as is"], [
-                [a["model_id"], str(a["suggested"]), str(a["decided"]), str(a["accepted"]),
-                 f"{a['edited']} ({a.get('edited_kept', a['edited'])})", str(a["rejected"]),
-                 _fmt(a["rate"], True), _fmt(a.get("rate_as_is"), True)] for a in report["acceptance"]])
+        self.acceptance_table = _table(ACCEPTANCE_HEADERS, _acceptance_rows(report))
         v.addWidget(self.acceptance_table, 2)
-        note = QLabel("rate: accepted, or a caption edited by less than half of it, per decided; "
-                      "as is: accepted unchanged per decided")
+        note = QLabel("rate: accepted, or a caption edited by less than half of it, per decided; as is: accepted "
+                      "unchanged per decided; label P / R / F1: the model's own label predictions (micro)")
         note.setWordWrap(True)
         note.setStyleSheet("color: palette(placeholder-text)")
         v.addWidget(note)
         self.timeline = TimeLine(report["over_time"])
+        over = report.get("over_time_by_model") or {}
+        self.timeline_picker = _picker(
+            [("all models", None)] + [(k, k) for k in over],
+            lambda key, text: self.timeline.set_series(report["over_time"] if key is None else over[key], text))
+        v.addLayout(_row(QLabel("Acceptance over time of"), self.timeline_picker))
         v.addWidget(self.timeline, 3)
         self.tabs.addTab(page, "Acceptance")
 
@@ -172,17 +223,25 @@ class EvaluationDialog(QDialog):
         v.addWidget(QLabel("Captions: normalised edit distance between suggested and final caption "
                            "(0 = kept as suggested, 1 = rewritten)"))
         v.addWidget(_table(["model", "decided", "mean edit distance"], cap_rows), 1)
-        cal = [b for b in report["calibration"] if b["count"]]
-        row = QHBoxLayout()
-        row.addWidget(_table(["score bin", "count", "mean score", "right"], [
-            [b["bin"], str(b["count"]), _fmt(b["mean_score"]), _fmt(b["right_fraction"], True)] for b in cal]), 1)
+        by_model = report.get("calibration_by_model") or {}
+        self.calibration_table = _table(CALIBRATION_HEADERS, _calibration_rows(report["calibration"]))
         self.reliability = Reliability(report["calibration"])
+
+        def pick(key, text) -> None:
+            bins = report["calibration"] if key is None else by_model[key]
+            _fill(self.calibration_table, CALIBRATION_HEADERS, _calibration_rows(bins))
+            self.reliability.set_bins(bins, "all models pooled" if key is None else text)
+
+        self.calibration_picker = _picker([(POOLED, None)] + [(k, k) for k in by_model], pick)
+        v.addLayout(_row(QLabel("Calibration of"), self.calibration_picker))
+        row = QHBoxLayout()
+        row.addWidget(self.calibration_table, 1)
         row.addWidget(self.reliability, 1)
         v.addLayout(row, 3)
         self.tabs.addTab(page, "Captions && calibration")
         # the content before Close (the tables, made after the buttons, came after them)
         content = [w for i in range(self.tabs.count()) for w in self.tabs.widget(i).findChildren(QWidget)
-                   if w.focusPolicy() & Qt.FocusPolicy.TabFocus]
+                   if w.focusPolicy() & Qt.FocusPolicy.TabFocus and w.window() is self]  # not a combo's popup
         chain = [self.tabs] + content + [self.close_button]
         for before, after in zip(chain, chain[1:]):
             QWidget.setTabOrder(before, after)

@@ -226,13 +226,38 @@ def day_positions(days: list[date], left: float, width: float) -> list[float]:
     return [left + ((d - days[0]).days / span * width if span else width / 2) for d in days]
 
 
+def day_runs(days: list[date]) -> list[list[int]]:
+    """Indices of ``days`` (sorted) in runs of consecutive days: the line is drawn within a
+    run only, so it does not bridge days without a single decision."""
+    runs: list[list[int]] = []
+    for i, d in enumerate(days):
+        if runs and (d - days[runs[-1][-1]]).days == 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return runs
+
+
+def dot_radius(count: int, top: int) -> float:
+    """A dot's radius by how many it stands for (its area grows with the count)."""
+    return 2.5 + 5.5 * (count / top) ** 0.5 if top else 2.5
+
+
 class TimeLine(_Plot):
-    """Acceptance rate per day as a line with dots; the decided count under each day."""
+    """Acceptance rate per day: a dot per day sized by the decisions it holds, joined by a
+    line only between consecutive days (a gap without decisions breaks it); the decided
+    count under each day. ``set_series(series, name)`` shows another model's."""
+
+    COLOR = QColor("#43a047")
 
     def __init__(self, series: list[dict], parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
-        self.series = series
         self.empty_text = "no suggestion has been decided yet"
+        self.set_series(series)
+
+    def set_series(self, series: list[dict], name: str = "all models") -> None:
+        self.series, self.name = series, name
+        self.update()
 
     def paintEvent(self, _e) -> None:
         p = QPainter(self)
@@ -242,19 +267,24 @@ class TimeLine(_Plot):
             return
         area = self.plot_rect()
         self._axes(p, area, pct=True)
-        self._legend(p, [("accepted / decided, per day (UTC)", QColor("#43a047"))])
+        self._legend(p, [(f"accepted / decided per day (UTC), {self.name}; dot size: decided", self.COLOR)])
         n = len(self.series)
         days = [date.fromisoformat(d["day"]) for d in self.series]
         xs = day_positions(days, area.left(), area.width())
         pts = [QPointF(x, area.bottom() - d["rate"] * area.height()) for x, d in zip(xs, self.series)]
-        path = QPainterPath(pts[0])
-        for pt in pts[1:]:
-            path.lineTo(pt)
-        p.setPen(QPen(QColor("#43a047"), 2))
-        p.drawPath(path)
-        p.setBrush(QColor("#43a047"))
-        for pt in pts:
-            p.drawEllipse(pt, 3.5, 3.5)
+        p.setPen(QPen(self.COLOR, 2))
+        for run in day_runs(days):
+            if len(run) > 1:
+                path = QPainterPath(pts[run[0]])
+                for i in run[1:]:
+                    path.lineTo(pts[i])
+                p.drawPath(path)
+        p.setPen(Qt.NoPen)
+        p.setBrush(self.COLOR)
+        top = max(d["decided"] for d in self.series)
+        for pt, d in zip(pts, self.series):
+            r = dot_radius(d["decided"], top)
+            p.drawEllipse(pt, r, r)
         p.setPen(self.palette().text().color())
         years = days[0].year != days[-1].year
         last_right = -1e9
@@ -269,12 +299,24 @@ class TimeLine(_Plot):
 
 class Reliability(_Plot):
     """Fraction right (the reviewed image has the label) against mean score per score bin,
-    with the diagonal of perfect calibration."""
+    with the diagonal of perfect calibration and the score axis 0-1 below.
+    ``set_bins(bins, name)`` shows another model's."""
+
+    X_TICKS = (0, 0.25, 0.5, 0.75, 1.0)
 
     def __init__(self, bins: list[dict], parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
-        self.bins = [b for b in bins if b["count"]]
         self.empty_text = "no scored label suggestion on a reviewed image yet"
+        self.set_bins(bins)
+
+    def set_bins(self, bins: list[dict], name: str = "all models pooled") -> None:
+        self.bins, self.name = [b for b in bins if b["count"]], name
+        self.update()
+
+    def square(self) -> QRectF:
+        area = self.plot_rect()
+        side = min(area.width(), area.height())
+        return QRectF(area.left(), area.top(), side, side)
 
     def paintEvent(self, _e) -> None:
         p = QPainter(self)
@@ -282,11 +324,15 @@ class Reliability(_Plot):
         if not self.bins:
             self._empty(p)
             return
-        area = self.plot_rect()
-        side = min(area.width(), area.height())
-        area = QRectF(area.left(), area.top(), side, side)
+        area = self.square()
         self._axes(p, area, pct=True)
-        self._legend(p, [("right vs score", QColor("#1e88e5"))])
+        for v in self.X_TICKS:  # the score axis: vertical grid lines and their values
+            x = area.left() + v * area.width()
+            p.setPen(QPen(self.palette().mid().color(), 1))
+            p.drawLine(QPointF(x, area.top()), QPointF(x, area.bottom()))
+            p.setPen(self.palette().text().color())
+            p.drawText(QRectF(x - 20, area.bottom() + 2, 40, 16), Qt.AlignHCenter | Qt.AlignTop, f"{v:g}")
+        self._legend(p, [(f"right vs score, {self.name}", QColor("#1e88e5"))])
         p.setPen(QPen(self.palette().mid().color(), 1, Qt.DashLine))
         p.drawLine(area.bottomLeft(), area.topRight())
         top = max(b["count"] for b in self.bins)
@@ -298,4 +344,4 @@ class Reliability(_Plot):
             r = 3 + 6 * (b["count"] / top) ** 0.5
             p.drawEllipse(QPointF(x, y), r, r)
         p.setPen(self.palette().text().color())
-        p.drawText(QRectF(area.left(), area.bottom() + 4, area.width(), 16), Qt.AlignHCenter, "mean score")
+        p.drawText(QRectF(area.left(), area.bottom() + 18, area.width(), 16), Qt.AlignHCenter, "mean score")
