@@ -145,3 +145,20 @@ def test_per_model_label_scores_and_calibration_are_reported(proj):
     assert bad.split()[1:5] == ["3", "0.000", "0.000", "0.000"]
     cal = text[text.index("Calibration per model"):]
     assert "zs:bad" in cal and "0.9-1.0" in cal
+
+
+def test_evaluate_refuses_a_folder_that_is_not_a_project_and_writes_nothing(tmp_path, capsys):
+    import argparse
+
+    from llmvis_desktop import cli_evaluate
+
+    folder = tmp_path / "noproj"
+    folder.mkdir()
+    Image.new("RGB", (8, 8)).save(folder / "a.png")
+    parser = argparse.ArgumentParser()
+    cli_evaluate.add_parsers(parser.add_subparsers())
+    args = parser.parse_args(["evaluate", str(folder)])
+    assert args.func(args) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no project here" in err[0] and "llmvis index" in err[0] and "--db" in err[0]
+    assert sorted(x.name for x in folder.iterdir()) == ["a.png"]  # no .llmvis made
