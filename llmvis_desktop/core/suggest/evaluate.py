@@ -66,6 +66,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from datetime import datetime, timezone
+from functools import lru_cache
 from types import SimpleNamespace
 from typing import Optional
 
@@ -255,14 +256,14 @@ def _label_rows(latest_rows, taxonomy: set[str]) -> dict[str, dict[int, list]]:
     return out
 
 
-def _kept(r) -> bool:
+def _kept(r, distance=normalised_edit_distance) -> bool:
     """Whether a decided card counts as accepted: accepted as it is, or a caption edited
     with a normalised edit distance below :data:`EDIT_KEPT` (a label card edited to
     another label, or a caption the reviewer replaced, was wrong)."""
     if r.outcome == "accepted":
         return True
     return (r.outcome == "edited" and r.kind == "caption" and bool(r.final_value)
-            and normalised_edit_distance(r.value, r.final_value) < EDIT_KEPT)
+            and distance(r.value, r.final_value) < EDIT_KEPT)
 
 
 def _overrule(rows, truth: dict) -> None:
@@ -360,11 +361,15 @@ def evaluate(project) -> dict:
     labels["outside_taxonomy"] = sum(1 for r in rows if r.kind == "label" and r.outcome != "withdrawn"
                                      and (r.value is None or r.value not in taxonomy))
 
+    # a captioner often says the same thing for many images, reviewed to the same caption:
+    # each (suggested, final) pair is measured once
+    distance = lru_cache(maxsize=None)(normalised_edit_distance)
+
     # acceptance per model
     acc: dict[str, dict[str, int]] = defaultdict(lambda: {**{k: 0 for k in m.OUTCOMES}, "overruled": 0,
                                                           "edited_kept": 0})
     for r in rows:
-        r.kept = r.outcome in DECIDED and _kept(r)
+        r.kept = r.outcome in DECIDED and _kept(r, distance)
         acc[r.model_id][r.outcome] = acc[r.model_id].get(r.outcome, 0) + 1
         acc[r.model_id]["overruled"] += r.overruled
         acc[r.model_id]["edited_kept"] += r.kept and r.outcome == "edited"
@@ -397,7 +402,7 @@ def evaluate(project) -> dict:
             final = r.final_value  # taken off again, the image not reviewed yet
         else:
             continue
-        dists[r.model_id].append(normalised_edit_distance(r.value, final))
+        dists[r.model_id].append(distance(r.value, final))
     all_d = [d for v in dists.values() for d in v]
     caps = {
         "decided": len(all_d),
