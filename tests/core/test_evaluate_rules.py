@@ -162,3 +162,16 @@ def test_evaluate_refuses_a_folder_that_is_not_a_project_and_writes_nothing(tmp_
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "no project here" in err[0] and "llmvis index" in err[0] and "--db" in err[0]
     assert sorted(x.name for x in folder.iterdir()) == ["a.png"]  # no .llmvis made
+
+
+def test_a_rerun_after_a_rename_replaces_the_renamed_cards(proj):
+    p, _, (a, *_) = proj
+    p.add_suggestions([NewSuggestion(a, "label", "scratch", Z, 0.9, "v1"),
+                       NewSuggestion(a, "label", "dent", Z, 0.2, "v1")], supersede=True)
+    ra.accept(p, a, "rev")  # scratch accepted, dent rejected
+    p.update_label("scratch", new_name="scrape")
+    p.add_suggestions([NewSuggestion(a, "label", "scrape", Z, 0.3, "v1"),
+                       NewSuggestion(a, "label", "dent", Z, 0.7, "v1")], supersede=True)
+    r = evaluate(p)
+    assert _per(r, Z) == {"scrape": (0, 0, 1), "dent": (0, 1, 0)}
+    assert sum(b["count"] for b in r["calibration"]) == 2

@@ -221,7 +221,9 @@ def _latest_rows(usable) -> list:
         t = top[(r.model_id, r.image_id)]
         if (r.model_revision, r.prompt) != (t.model_revision, t.prompt):
             continue
-        k = (r.model_id, r.image_id, r.value_given)
+        # the label's name now (a card decided before a rename carries the new name), or
+        # the name given when its label was removed
+        k = (r.model_id, r.image_id, r.value, None if r.value is not None else r.value_given)
         if k not in per_label or newest(r) > newest(per_label[k]):
             per_label[k] = r
     return sorted(per_label.values(), key=lambda r: r.id)
