@@ -26,8 +26,13 @@ def run_evaluate(args) -> int:
     from .core.project import Project, ProjectError
     from .core.suggest.evaluate import evaluate, format_report
 
+    db = getattr(args, "db", None)
+    missing = None if db else _no_project(args.folder)
+    if missing:  # a report reads a project: it does not make an empty one in a mistyped folder
+        print(f"llmvis evaluate: {missing}", file=sys.stderr)
+        return 1
     try:
-        with Project.open(args.folder, getattr(args, "db", None)) as project:
+        with Project.open(args.folder, db) as project:
             if project.db_note:
                 print(f"note: {project.db_note}", file=sys.stderr)
             report = evaluate(project)
@@ -47,3 +52,22 @@ def run_evaluate(args) -> int:
     else:
         print(format_report(report))
     return 0
+
+
+def _no_project(folder) -> str | None:
+    """Why ``folder`` holds no project database (its own ``.llmvis/project.sqlite``, or the
+    copy a read-only folder's is kept as in the data folder), or None when it has one or is
+    no folder at all (``Project.open`` says so)."""
+    from pathlib import Path
+
+    from .core import config
+    from .core.store.engine import fallback_db_path
+
+    root = Path(folder).expanduser()
+    if not root.is_dir():
+        return None
+    root = root.resolve()
+    if (root / ".llmvis" / "project.sqlite").exists() or fallback_db_path(root, config.data_dir()).exists():
+        return None
+    return (f"{folder}: no project here (no .llmvis/project.sqlite); run llmvis index {folder} first, "
+            f"or pass --db")

@@ -9,14 +9,17 @@
     suggester judged it free of every label, a predicted "no"; ``judged_without_labels``
     counts them); an image nobody scored says nothing about the suggester. Reviewed means
     marked reviewed, or rejected ("the suggestions are wrong": the labels it has, most
-    often none, are the truth, so what was suggested there counts as false positives),
+    often none, less those a card accepted there before the image was rejected put on it,
+    are the truth, so what was suggested there counts as false positives),
     whether or not its file is still there. For one model and image the **predicted
-    labels** are those of the model's latest revision for the file's current content
-    (none where it scored the image and left no label card, not withdrawn, at all):
+    labels** are those of the model's latest run for the file's current content (the
+    revision and prompt of its newest card by time, a card a retrain renewed in place
+    included, and of those each label's newest card: a re-run of the same revision
+    replaces the older run's answers; none where it scored the image and left no label
+    card, not withdrawn, at all):
     every label suggested without a score (an imported prediction), every one scoring
     >= 0.5, and the top-scoring one (so a single-label suggester always predicts one
-    label per image). A label suggested twice (re-runs) counts once. The learned
-    suggester's suggestions for an image made after the image was reviewed are left
+    label per image). The learned suggester's suggestions for an image made after the image was reviewed are left
     out: it may have been trained on that review. Pooled over all models
     (``per_label``, ``micro``, ``macro_f1``) and per model (``by_model``). The macro
     mean is over every label reviewed or predicted (one only ever predicted wrongly has
@@ -25,98 +28,57 @@
     longer in the taxonomy (removed: the reviewers took it off every image) are left out
     and counted in ``outside_taxonomy``: they were right when they were decided.
 ``acceptance``
-    Per model id: counts by outcome and ``rate`` = (accepted + edited) / decided.
+    Per model id: counts by outcome; ``rate`` = (accepted + ``edited_kept``) / decided,
+    where ``edited_kept`` counts the captions edited with a normalised edit distance below
+    0.5 (``EDIT_KEPT``) between the suggestion and the text the decision left: a caption
+    the reviewer replaced (typed first, then Enter: "edited") or a label card edited to
+    another label was not accepted; ``rate_as_is`` = accepted / decided. A card
+    accepted or edited on an image rejected later (Enter, then Delete) counts as rejected
+    (and in ``overruled``): a rejected image's suggestions were wrong.
     ``withdrawn`` ones (replaced by a retrained suggester, or their label removed) are
     neither decided nor counted in ``suggested``, nor anywhere below.
 ``captions``
     Mean normalised edit distance (Levenshtein / longer length over Unicode NFC text,
     0 = unchanged) between a suggested caption and the final caption, over decided
-    caption suggestions. The final caption is the image's caption now, when it has one
-    (a caption accepted, then rewritten, counts as rewritten); an image reviewed or
-    rejected with no caption kept nothing of it (distance 1); otherwise the value an
+    caption suggestions. A suggestion for the file's old content (changed since) is
+    compared with the value its decision left (a rejected one is left out). Otherwise the
+    final caption is the image's caption now, when it has one
+    (a caption accepted, then rewritten, counts as rewritten); an image rejected, or
+    reviewed with no caption, kept nothing of it (distance 1); otherwise the value an
     accepted or edited suggestion left (a rejected one is then left out).
 ``calibration``
     The label suggestions the per-label figures score (reviewed or rejected images, each
-    model's latest revision,
-    the file's current content, labels in the taxonomy, the learned suggester's guesses made
-    before the review), decided or not, with a score from 0 to 1, in ten score bins:
+    model's latest run with each label's newest card once, the file's current content,
+    labels in the taxonomy, the learned suggester's guesses made before the review), decided or not, with a score from 0 to 1, in ten score bins:
     count, mean score and ``right_fraction``, the fraction whose label the image has. A
     calibrated suggester's mean score matches its fraction right. (Against the cards'
     outcomes instead, a label accepted and later taken off the image stayed "right", and
     a label card edited to another label counted as accepted.) Scores outside 0-1 or not
-    finite (imported) are counted in ``calibration_excluded``.
+    finite (imported) are counted in ``calibration_excluded``. Pooled over all models
+    (scores of different models are on different scales: read it per model), and per
+    model in ``calibration_by_model`` (models with a scored suggestion in 0-1).
 ``over_time``
-    Per day of decision (UTC): decided, accepted (or edited) and the rate; overall and
+    Per day of decision (UTC): decided, accepted (as ``rate`` counts them) and the rate; overall and
     per model (``over_time_by_model``).
 """
 from __future__ import annotations
 
 import math
-import unicodedata
 from collections import defaultdict
 from datetime import datetime, timezone
+from functools import lru_cache
 from types import SimpleNamespace
 from typing import Optional
+
+from .edit_distance import levenshtein, levenshtein_table, normalised_edit_distance  # noqa: F401
+from .evaluate_report import format_report  # noqa: F401
 
 TOP1_THRESHOLD = 0.5
 DECIDED = ("accepted", "edited", "rejected")  # not pending, nor withdrawn (nobody decided it)
 N_BINS = 10
-
-
-def levenshtein(a: str, b: str) -> int:
-    """Edit distance (insertions, deletions, substitutions of one character each), by the
-    bit-parallel algorithm of Myers (1999) in Hyyrö's form: one pass over ``a`` with the
-    column of ``b`` held in Python integers as bit vectors. On 150-character captions it
-    was 36x faster than the textbook table (:func:`levenshtein_table`), 0.26 against
-    9.3 ms a pair on a busy 2-core machine (tests/benchmarks/bench_evaluate.py)."""
-    if a == b:
-        return 0
-    if len(a) < len(b):
-        a, b = b, a
-    m = len(b)
-    if m == 0:
-        return len(a)
-    peq: dict[str, int] = {}
-    for i, c in enumerate(b):
-        peq[c] = peq.get(c, 0) | (1 << i)
-    full, last = (1 << m) - 1, 1 << (m - 1)
-    pv, mv, score = full, 0, m
-    for c in a:
-        eq = peq.get(c, 0)
-        xv = eq | mv
-        xh = (((eq & pv) + pv) ^ pv) | eq
-        ph = (mv | ~(xh | pv)) & full
-        mh = pv & xh
-        if ph & last:
-            score += 1
-        elif mh & last:
-            score -= 1
-        ph = ((ph << 1) | 1) & full  # row 0 of the table grows by one per character of a
-        mh = (mh << 1) & full
-        pv = (mh | ~(xv | ph)) & full
-        mv = ph & xv
-    return score
-
-
-def levenshtein_table(a: str, b: str) -> int:
-    """The same distance by the textbook dynamic-programming table (the reference)."""
-    if a == b:
-        return 0
-    if len(a) < len(b):
-        a, b = b, a
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        prev = cur
-    return prev[-1]
-
-
-def normalised_edit_distance(a: str, b: str) -> float:
-    a, b = unicodedata.normalize("NFC", a), unicodedata.normalize("NFC", b)
-    n = max(len(a), len(b))
-    return levenshtein(a, b) / n if n else 0.0
+#: an edited caption counts as accepted when its normalised edit distance to the text the
+#: reviewer kept is below this (a few words changed); above, the reviewer replaced it
+EDIT_KEPT = 0.5
 
 
 def _ratio(num: float, den: float) -> Optional[float]:
@@ -241,9 +203,30 @@ def _key(r, taxonomy: set[str]) -> str:
 
 
 def _latest_rows(usable) -> list:
-    """The usable label suggestions of each model's latest revision on each image."""
-    latest = {(r.model_id, r.image_id): r.model_revision for r in usable}  # rows: oldest first
-    return [r for r in usable if latest[(r.model_id, r.image_id)] == r.model_revision]
+    """The usable label suggestions of each model's latest run on each image: the
+    revision and prompt of its newest card (by ``created_at``: a card a retrain renewed in
+    place keeps its older id but takes the retrain's time), and of those each label's
+    newest card (a re-run of the same revision: the older run's cards still there, decided,
+    are not what the model says now)."""
+    def newest(r) -> tuple:
+        return _utc(r.created_at), r.id
+
+    top: dict[tuple, object] = {}
+    for r in usable:
+        k = (r.model_id, r.image_id)
+        if k not in top or newest(r) > newest(top[k]):
+            top[k] = r
+    per_label: dict[tuple, object] = {}
+    for r in usable:
+        t = top[(r.model_id, r.image_id)]
+        if (r.model_revision, r.prompt) != (t.model_revision, t.prompt):
+            continue
+        # the label's name now (a card decided before a rename carries the new name), or
+        # the name given when its label was removed
+        k = (r.model_id, r.image_id, r.value, None if r.value is not None else r.value_given)
+        if k not in per_label or newest(r) > newest(per_label[k]):
+            per_label[k] = r
+    return sorted(per_label.values(), key=lambda r: r.id)
 
 
 def _silent(runs, rows, truth: dict, reviewed_at: dict) -> set:
@@ -275,10 +258,53 @@ def _label_rows(latest_rows, taxonomy: set[str]) -> dict[str, dict[int, list]]:
     return out
 
 
+def _kept(r, distance=normalised_edit_distance) -> bool:
+    """Whether a decided card counts as accepted: accepted as it is, or a caption edited
+    with a normalised edit distance below :data:`EDIT_KEPT` (a label card edited to
+    another label, or a caption the reviewer replaced, was wrong)."""
+    if r.outcome == "accepted":
+        return True
+    return (r.outcome == "edited" and r.kind == "caption" and bool(r.final_value)
+            and distance(r.value, r.final_value) < EDIT_KEPT)
+
+
+def _overrule(rows, truth: dict) -> None:
+    """A rejected image's suggestions were wrong, whatever was decided on them before: a
+    card accepted or edited there (Enter, then Delete: the image keeps what Enter put on
+    it) for the file's current content counts as rejected (``overruled`` set, its ``outcome`` changed in the row), and the
+    labels such label cards put there are taken out of the image's truth (its other
+    labels, added by hand, stay)."""
+    for r in rows:
+        if r.review_status == "rejected" and r.current and r.outcome in ("accepted", "edited"):
+            if r.kind == "label" and r.image_id in truth:
+                truth[r.image_id].discard(r.value if r.outcome == "accepted" else r.final_value)
+            r.outcome, r.overruled = "rejected", True
+
+
 def _predicted(suggestions, taxonomy: set[str]) -> set[str]:
     """The predicted set over all of a model's suggestions for an image, less the labels
     no longer in the taxonomy (a removed label's top-1 does not promote a lower card)."""
     return {v for v in predicted_labels(suggestions) if v in taxonomy}
+
+
+def _calibration(latest_rows, truth: dict, taxonomy: set[str]) -> tuple[list[dict], int]:
+    """(the ten score bins of these label suggestions, how many had a score outside 0-1)."""
+    bins = [{"lo": i / N_BINS, "hi": (i + 1) / N_BINS, "count": 0, "_sum": 0.0, "_acc": 0} for i in range(N_BINS)]
+    excluded = 0
+    for r in latest_rows:  # the rows the per-label figures score
+        if r.score is None or r.value is None or r.value not in taxonomy:
+            continue
+        x = finite(r.score)
+        if x is None or not 0.0 <= x <= 1.0:  # not a probability (an imported score)
+            excluded += 1
+            continue
+        b = bins[min(N_BINS - 1, int(x * N_BINS))]
+        b["count"] += 1
+        b["_sum"] += x
+        b["_acc"] += r.value in truth[r.image_id]
+    return [{"bin": f"{b['lo']:.1f}-{b['hi']:.1f}", "lo": b["lo"], "hi": b["hi"], "count": b["count"],
+             "mean_score": _ratio(b["_sum"], b["count"]), "right_fraction": _ratio(b["_acc"], b["count"])}
+            for b in bins], excluded
 
 
 def evaluate(project) -> dict:
@@ -293,7 +319,8 @@ def evaluate(project) -> dict:
     with project.store.read() as s:
         rows = s.execute(select(
             m.Suggestion.id, m.Suggestion.image_id, m.Suggestion.kind, m.Suggestion.value, m.Suggestion.score,
-            m.Suggestion.model_id, m.Suggestion.model_revision, m.Suggestion.outcome, m.Suggestion.final_value,
+            m.Suggestion.model_id, m.Suggestion.model_revision, m.Suggestion.prompt, m.Suggestion.outcome,
+            m.Suggestion.final_value,
             m.Suggestion.decided_at, m.Suggestion.created_at, _for_current_content().label("current"),
             m.Image.caption.label("caption_now"), m.Image.review_status,
         ).join(m.Image, m.Image.id == m.Suggestion.image_id).order_by(m.Suggestion.id)).all()
@@ -303,9 +330,10 @@ def evaluate(project) -> dict:
     # a decided label suggestion keeps the name the model gave: compared under the label's name
     # now, or none (None) when its label was removed since
     rows = [SimpleNamespace(**dict(r._asdict(), value=renamed[r.id] if r.id in renamed else r.value,
-                                   value_given=r.value)) for r in rows]
+                                   value_given=r.value, overruled=False)) for r in rows]
     records, review_status = _truth(project)
     truth = {r.id: set(r.labels) for r in records}
+    _overrule(rows, truth)
     reviewed = sum(1 for st in review_status.values() if st == m.STATUS_REVIEWED)
     taxonomy = {d.name for d in project.labels()}
     vocabulary = taxonomy | {x for t in truth.values() for x in t}
@@ -335,24 +363,40 @@ def evaluate(project) -> dict:
     labels["outside_taxonomy"] = sum(1 for r in rows if r.kind == "label" and r.outcome != "withdrawn"
                                      and (r.value is None or r.value not in taxonomy))
 
+    # a captioner often says the same thing for many images, reviewed to the same caption:
+    # each (suggested, final) pair is measured once
+    distance = lru_cache(maxsize=None)(normalised_edit_distance)
+
     # acceptance per model
-    acc: dict[str, dict[str, int]] = defaultdict(lambda: {k: 0 for k in m.OUTCOMES})
+    acc: dict[str, dict[str, int]] = defaultdict(lambda: {**{k: 0 for k in m.OUTCOMES}, "overruled": 0,
+                                                          "edited_kept": 0})
     for r in rows:
+        r.kept = r.outcome in DECIDED and _kept(r, distance)
         acc[r.model_id][r.outcome] = acc[r.model_id].get(r.outcome, 0) + 1
+        acc[r.model_id]["overruled"] += r.overruled
+        acc[r.model_id]["edited_kept"] += r.kept and r.outcome == "edited"
     acceptance = []
     for model_id, c in sorted(acc.items()):
         decided = c["accepted"] + c["edited"] + c["rejected"]
         # withdrawn ones were replaced by a newer revision's (counted apart, not as suggested)
         acceptance.append({"model_id": model_id, "suggested": sum(c.values()) - c["withdrawn"], "decided": decided,
-                           **{k: c[k] for k in m.OUTCOMES},
-                           "rate": _ratio(c["accepted"] + c["edited"], decided)})
+                           **{k: c[k] for k in m.OUTCOMES}, "overruled": c["overruled"],
+                           "edited_kept": c["edited_kept"],
+                           "rate": _ratio(c["accepted"] + c["edited_kept"], decided),
+                           "rate_as_is": _ratio(c["accepted"], decided)})
 
     # captions: normalised edit distance
     dists: dict[str, list[float]] = defaultdict(list)
     for r in rows:
         if r.kind != "caption" or r.outcome not in DECIDED:
             continue
-        if r.caption_now and r.caption_now.strip():
+        if not r.current:  # a suggestion for the file's old content: what the reviewer made of it then
+            if r.outcome not in ("accepted", "edited") or not (r.final_value and r.final_value.strip()):
+                continue
+            final = r.final_value
+        elif r.review_status == m.STATUS_REJECTED:
+            final = ""  # a rejected image's suggestions were wrong: nothing of it was kept
+        elif r.caption_now and r.caption_now.strip():
             final = r.caption_now
         elif r.review_status in (m.STATUS_REVIEWED, m.STATUS_REJECTED):
             final = ""  # reviewed with no caption: nothing of the suggestion was kept
@@ -360,7 +404,7 @@ def evaluate(project) -> dict:
             final = r.final_value  # taken off again, the image not reviewed yet
         else:
             continue
-        dists[r.model_id].append(normalised_edit_distance(r.value, final))
+        dists[r.model_id].append(distance(r.value, final))
     all_d = [d for v in dists.values() for d in v]
     caps = {
         "decided": len(all_d),
@@ -368,23 +412,13 @@ def evaluate(project) -> dict:
         "by_model": {k: {"decided": len(v), "mean_edit_distance": sum(v) / len(v)} for k, v in sorted(dists.items())},
     }
 
-    # calibration of label scores, against the labels the images have
-    bins = [{"lo": i / N_BINS, "hi": (i + 1) / N_BINS, "count": 0, "_sum": 0.0, "_acc": 0} for i in range(N_BINS)]
-    excluded = 0
-    for r in latest_rows:  # the rows the per-label figures score
-        if r.score is None or r.value is None or r.value not in taxonomy:
-            continue
-        x = finite(r.score)
-        if x is None or not 0.0 <= x <= 1.0:  # not a probability (an imported score)
-            excluded += 1
-            continue
-        b = bins[min(N_BINS - 1, int(x * N_BINS))]
-        b["count"] += 1
-        b["_sum"] += x
-        b["_acc"] += r.value in truth[r.image_id]
-    calibration = [{"bin": f"{b['lo']:.1f}-{b['hi']:.1f}", "lo": b["lo"], "hi": b["hi"], "count": b["count"],
-                    "mean_score": _ratio(b["_sum"], b["count"]), "right_fraction": _ratio(b["_acc"], b["count"])}
-                   for b in bins]
+    # calibration of label scores, against the labels the images have: pooled and per model
+    calibration, excluded = _calibration(latest_rows, truth, taxonomy)
+    calibration_by_model = {}
+    for model_id in sorted({r.model_id for r in latest_rows}):
+        bins, _ = _calibration([r for r in latest_rows if r.model_id == model_id], truth, taxonomy)
+        if any(b["count"] for b in bins):
+            calibration_by_model[model_id] = bins
 
     # acceptance over time
     days: dict[str, list[int]] = defaultdict(lambda: [0, 0])
@@ -394,7 +428,7 @@ def evaluate(project) -> dict:
             continue
         at = r.decided_at if r.decided_at.tzinfo else r.decided_at.replace(tzinfo=timezone.utc)
         day = at.astimezone(timezone.utc).date().isoformat()
-        ok = int(r.outcome in ("accepted", "edited"))
+        ok = int(r.kept)
         for bucket in (days[day], days_by_model[r.model_id][day]):
             bucket[0] += 1
             bucket[1] += ok
@@ -416,57 +450,7 @@ def evaluate(project) -> dict:
         "captions": caps,
         "calibration": calibration,
         "calibration_excluded": excluded,
+        "calibration_by_model": calibration_by_model,
         "over_time": _series(days),
         "over_time_by_model": {k: _series(v) for k, v in sorted(days_by_model.items())},
     }
-
-
-def format_report(report: dict) -> str:
-    """A plain-text rendering of :func:`evaluate`'s dict for the terminal."""
-    def f(x, pct=False):
-        if x is None:
-            return "-"
-        return f"{100 * x:.1f}%" if pct else f"{x:.3f}"
-
-    im = report["images"]
-    rejected = f" and {im['rejected']} rejected" if im.get("rejected") else ""
-    gone = f" ({report['withdrawn']} withdrawn left out)" if report.get("withdrawn") else ""
-    clean = (f" ({im['judged_without_labels']} of them judged without labels)"
-             if im.get("judged_without_labels") else "")
-    lines = [f"{im['reviewed']} reviewed images{rejected}, {report['suggestions']} suggestions{gone}; label "
-             f"suggestions scored over {im['with_label_suggestions']} reviewed images with label suggestions"
-             f"{clean}", ""]
-    lab = report["labels"]
-    lines.append("Labels (" + lab["rule"] + ")")
-    w = max([20] + [len(row["label"]) for row in lab["per_label"]])  # whole names: two may share a start
-    lines.append(f"  {'label':<{w}} {'precision':>9} {'recall':>7} {'F1':>6} {'support':>7}")
-    for row in lab["per_label"]:
-        lines.append(f"  {row['label']:<{w}} {f(row['precision']):>9} {f(row['recall']):>7} "
-                     f"{f(row['f1']):>6} {row['support']:>7}")
-    mi = lab["micro"]
-    lines.append(f"  {'(micro)':<{w}} {f(mi['precision']):>9} {f(mi['recall']):>7} {f(mi['f1']):>6} "
-                 f"{mi['support']:>7}   macro F1 {f(lab['macro_f1'])}")
-    if lab.get("outside_taxonomy"):
-        lines.append(f"  ({lab['outside_taxonomy']} suggestions of labels no longer in the taxonomy left out)")
-    lines += ["", "Acceptance per model"]
-    w = max([36] + [len(a["model_id"]) for a in report["acceptance"]])
-    lines.append(f"  {'model':<{w}} {'decided':>7} {'accepted':>8} {'edited':>6} {'rejected':>8} {'pending':>7} {'rate':>7}")
-    for a in report["acceptance"]:
-        lines.append(f"  {a['model_id']:<{w}} {a['decided']:>7} {a['accepted']:>8} {a['edited']:>6} "
-                     f"{a['rejected']:>8} {a['pending']:>7} {f(a['rate'], True):>7}")
-    if not report["acceptance"]:
-        lines.append("  (no suggestions yet)")
-    c = report["captions"]
-    lines += ["", f"Captions: mean normalised edit distance {f(c['mean_edit_distance'])} over {c['decided']} decided"]
-    lines += ["", "Calibration (label suggestions on reviewed images; right = the image has the label)",
-              f"  {'score':<9} {'count':>6} {'mean score':>10} {'right':>9}"]
-    for b in report["calibration"]:
-        if b["count"]:
-            lines.append(f"  {b['bin']:<9} {b['count']:>6} {f(b['mean_score']):>10} {f(b['right_fraction'], True):>9}")
-    if report.get("calibration_excluded"):
-        lines.append(f"  ({report['calibration_excluded']} with a score outside 0-1 left out)")
-    if report["over_time"]:
-        lines += ["", "Acceptance over time"]
-        for d in report["over_time"]:
-            lines.append(f"  {d['day']}  {d['accepted']:>5}/{d['decided']:<5} {f(d['rate'], True):>7}")
-    return "\n".join(lines)

@@ -1,0 +1,77 @@
+"""The plain-text rendering of :func:`llmvis_desktop.core.suggest.evaluate.evaluate`'s report."""
+from __future__ import annotations
+
+
+def format_report(report: dict) -> str:
+    """A plain-text rendering of :func:`evaluate`'s dict for the terminal."""
+    def f(x, pct=False):
+        if x is None:
+            return "-"
+        return f"{100 * x:.1f}%" if pct else f"{x:.3f}"
+
+    im = report["images"]
+    rejected = f" and {im['rejected']} rejected" if im.get("rejected") else ""
+    gone = f" ({report['withdrawn']} withdrawn left out)" if report.get("withdrawn") else ""
+    clean = (f" ({im['judged_without_labels']} of them judged without labels)"
+             if im.get("judged_without_labels") else "")
+    lines = [f"{im['reviewed']} reviewed images{rejected}, {report['suggestions']} suggestions{gone}; label "
+             f"suggestions scored over {im['with_label_suggestions']} reviewed images with label suggestions"
+             f"{clean}", ""]
+    lab = report["labels"]
+    lines.append("Labels (" + lab["rule"] + ")")
+    w = max([20] + [len(row["label"]) for row in lab["per_label"]])  # whole names: two may share a start
+    lines.append(f"  {'label':<{w}} {'precision':>9} {'recall':>7} {'F1':>6} {'support':>7}")
+    for row in lab["per_label"]:
+        lines.append(f"  {row['label']:<{w}} {f(row['precision']):>9} {f(row['recall']):>7} "
+                     f"{f(row['f1']):>6} {row['support']:>7}")
+    mi = lab["micro"]
+    lines.append(f"  {'(micro)':<{w}} {f(mi['precision']):>9} {f(mi['recall']):>7} {f(mi['f1']):>6} "
+                 f"{mi['support']:>7}   macro F1 {f(lab['macro_f1'])}")
+    if lab.get("outside_taxonomy"):
+        lines.append(f"  ({lab['outside_taxonomy']} suggestions of labels no longer in the taxonomy left out)")
+    by_model = lab.get("by_model") or {}
+    if by_model:
+        w = max([20] + [len(k) for k in by_model])
+        lines += ["", "Labels per model (micro: each model's own predictions)",
+                  f"  {'model':<{w}} {'images':>6} {'precision':>9} {'recall':>7} {'F1':>6} {'TP':>5} {'FP':>5} {'FN':>5}"]
+        for k, v in by_model.items():
+            mi = v["micro"]
+            lines.append(f"  {k:<{w}} {v['images']:>6} {f(mi['precision']):>9} {f(mi['recall']):>7} "
+                         f"{f(mi['f1']):>6} {mi['tp']:>5} {mi['fp']:>5} {mi['fn']:>5}")
+    lines += ["", "Acceptance per model (rate: accepted, or a caption edited by less than half of it, "
+              "per decided; as is: accepted unchanged per decided)"]
+    w = max([36] + [len(a["model_id"]) for a in report["acceptance"]])
+    lines.append(f"  {'model':<{w}} {'decided':>7} {'accepted':>8} {'edited (kept)':>13} {'rejected':>8} "
+                 f"{'pending':>7} {'rate':>7} {'as is':>7}")
+    for a in report["acceptance"]:
+        edited = f"{a['edited']} ({a.get('edited_kept', a['edited'])})"
+        lines.append(f"  {a['model_id']:<{w}} {a['decided']:>7} {a['accepted']:>8} {edited:>13} "
+                     f"{a['rejected']:>8} {a['pending']:>7} {f(a['rate'], True):>7} "
+                     f"{f(a.get('rate_as_is'), True):>7}")
+    overruled = sum(a.get("overruled", 0) for a in report["acceptance"])
+    if overruled:
+        lines.append(f"  ({overruled} accepted on images rejected later counted as rejected)")
+    if not report["acceptance"]:
+        lines.append("  (no suggestions yet)")
+    c = report["captions"]
+    lines += ["", f"Captions: mean normalised edit distance {f(c['mean_edit_distance'])} over {c['decided']} decided"]
+    lines += ["", "Calibration, all models pooled (label suggestions on reviewed images; right = the image "
+              "has the label)", f"  {'score':<9} {'count':>6} {'mean score':>10} {'right':>9}"]
+    lines += _bins(report["calibration"], f) or ["  (none yet)"]
+    if report.get("calibration_excluded"):
+        lines.append(f"  ({report['calibration_excluded']} with a score outside 0-1 left out)")
+    by_model = report.get("calibration_by_model") or {}
+    if by_model:
+        lines += ["", "Calibration per model", f"  {'score':<9} {'count':>6} {'mean score':>10} {'right':>9}"]
+        for k, bins in by_model.items():
+            lines += [f"  {k}"] + ["  " + line for line in _bins(bins, f)]
+    if report["over_time"]:
+        lines += ["", "Acceptance over time"]
+        for d in report["over_time"]:
+            lines.append(f"  {d['day']}  {d['accepted']:>5}/{d['decided']:<5} {f(d['rate'], True):>7}")
+    return "\n".join(lines)
+
+
+def _bins(bins: list[dict], f) -> list[str]:
+    return [f"  {b['bin']:<9} {b['count']:>6} {f(b['mean_score']):>10} {f(b['right_fraction'], True):>9}"
+            for b in bins if b["count"]]
