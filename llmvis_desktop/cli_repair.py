@@ -198,18 +198,44 @@ def cmd_train(args) -> int:
         start = Path(args.from_ckpt)
     else:
         start = STARTER_CHECKPOINT if STARTER_CHECKPOINT.is_file() else None
+    from .core.repair.checkpoint import check_checkpoint_path, ensure_writable
+    from .core.repair.out_lock import OutputLock, OutputLocked
+
+    try:
+        check_checkpoint_path(out)
+    except RepairError as exc:
+        return _err(str(exc))
+    try:
+        project = Project.open(folder, args.db)
+    except ProjectError as exc:
+        return _err(str(exc))
+    # one run per output: held from the "already holds" check until the final save (two
+    # runs on one --out both trained, and the last to finish silently replaced the other)
+    lock = OutputLock(out)
+    try:
+        ensure_writable(out)
+        lock.acquire()
+    except (RepairError, OutputLocked) as exc:
+        project.close()
+        return _err(str(exc))
+    try:
+        return _train_locked(args, project, out, start, train)
+    finally:
+        lock.release()
+        project.close()
+
+
+def _train_locked(args, project, out: Path, start, train) -> int:
+    """``cmd_train`` once the output's lock is held: the checks on what ``out`` holds, then
+    the run."""
+    from .core.repair import RepairError
+
     token = CancelToken()
 
     def show(p: Progress) -> None:
         if p.message:
             print(p.message, file=sys.stderr, flush=True)
 
-    from .core.repair.checkpoint import check_checkpoint_path
-
-    try:
-        check_checkpoint_path(out)
-    except RepairError as exc:
-        return _err(str(exc))
     if out.exists() and not (args.resume or args.force):
         return _err(f"{out} already holds a trained checkpoint; --resume continues it, --force starts over "
                     f"(replacing it), or give another --out")
@@ -227,10 +253,6 @@ def cmd_train(args) -> int:
             print(json.dumps({"checkpoint": str(out), "steps": done, "data": None, "val_masked_psnr_db": None}))
             return 0
         steps -= done
-    try:
-        project = Project.open(folder, args.db)
-    except ProjectError as exc:
-        return _err(str(exc))
     restore_term = _term_as_interrupt()  # a kill (SIGTERM) saves a resumable checkpoint as Ctrl-C does
     try:
         project.index()  # incremental: images added since the last run are trained on too
@@ -245,7 +267,6 @@ def cmd_train(args) -> int:
         return 130
     finally:
         restore_term()
-        project.close()
     print(json.dumps({"checkpoint": str(out), "steps": res.step, "data": res.data,
                       "val_masked_psnr_db": round(res.metrics["val_masked_psnr_db"], 2)}))
     return 0

@@ -1,0 +1,79 @@
+"""The batch commands run unattended (CI, a GPU server, a log file): one run per
+checkpoint, early refusals, quiet pipes, plain progress, honest interruption reports."""
+import json
+import os
+
+import numpy as np
+import pytest
+
+from llmvis_desktop.cli import main
+
+
+def _texture(seed=0, size=64):
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[:size, :size]
+    img = 120 + 60 * np.sin(xx / 3.0) * np.cos(yy / 5.0) + rng.normal(0, 8, (size, size))
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+def _project(tmp_path, n=2):
+    from PIL import Image
+
+    root = tmp_path / "proj"
+    root.mkdir()
+    for i in range(n):
+        Image.fromarray(_texture(i)).save(root / f"t{i}.png")
+    return root
+
+
+class _FakeResult:
+    def __init__(self, out, step):
+        self.out, self.step, self.data = out, step, {"images": 2}
+        self.metrics = {"val_masked_psnr_db": 30.0}
+
+
+def _fake_train(calls, during=None):
+    def train(project, *, out, steps=None, **kw):
+        calls.append(dict(kw, out=out, steps=steps))
+        if during is not None:
+            during()
+        out.write_bytes(b"trained")
+        return _FakeResult(out, steps or 1)
+    return train
+
+
+def test_two_train_runs_on_one_out_the_second_is_refused_naming_the_first(tmp_path, capsys, monkeypatch):
+    """Two `repair train` runs on one --out both trained and both exited 0; the last to
+    finish silently replaced the other's checkpoint. The output is locked from the
+    "already holds" check to the final save; a lock left by a dead run is taken over."""
+    from llmvis_desktop.core.repair import train as train_mod
+    from llmvis_desktop.core.repair.out_lock import OutputLock, OutputLocked, lock_path
+
+    root = _project(tmp_path)
+    out = tmp_path / "ck" / "par.safetensors"
+    out.parent.mkdir()
+    argv = ["repair", "train", str(root), "--from", "scratch", "--steps", "2", "--out", str(out), "--device", "cpu"]
+    calls, inner = [], []
+
+    def second_run():  # a second run started while the first trains
+        inner.append(main(argv))
+        with pytest.raises(OutputLocked):
+            OutputLock(out).acquire()
+
+    monkeypatch.setattr(train_mod, "train", _fake_train(calls, during=second_run))
+    assert main(argv) == 0
+    err = capsys.readouterr().err
+    assert inner == [1] and len(calls) == 1
+    assert f"another llmvis repair train is writing {out} (pid {os.getpid()})" in err
+    assert not lock_path(out).exists()  # released after the final save
+
+    held = OutputLock(out).acquire()  # held by "another process"
+    try:
+        assert main([*argv, "--force"]) == 1
+        assert f"(pid {os.getpid()})" in capsys.readouterr().err and len(calls) == 1
+    finally:
+        held.release()
+
+    lock_path(out).write_text("999999999\n")  # a run killed without releasing: no OS lock held
+    assert main([*argv, "--force"]) == 0 and len(calls) == 2
+    assert not lock_path(out).exists()
