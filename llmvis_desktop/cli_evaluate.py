@@ -30,6 +30,8 @@ def run_evaluate(args) -> int:
         with Project.open(args.folder, getattr(args, "db", None)) as project:
             if project.db_note:
                 print(f"note: {project.db_note}", file=sys.stderr)
+            if not project.ever_indexed():  # its report was all zeros, exit 0
+                raise ProjectError(f"{args.folder} is not indexed yet: llmvis index {args.folder}")
             report = evaluate(project)
     except ProjectError as exc:
         print(f"llmvis evaluate: {exc}", file=sys.stderr)

@@ -87,7 +87,7 @@ def run_export(args) -> int:
         anonymize=not args.keep_dicom_identifiers, images_8bit=args.images_8bit,
     )
     report, code = _guarded("export", "", lambda project, bar: export_project(
-        project, args.format, args.out, opts, progress=bar, force=args.force), args,
+        _indexed(project, args.folder), args.format, args.out, opts, progress=bar, force=args.force), args,
         interrupted="interrupted; nothing was left half-written (a new file or folder is removed; caption "
                     "sidecars already written into an existing folder stay, each whole)")
     if report is None:
@@ -96,6 +96,14 @@ def run_export(args) -> int:
         print(f"warning: {w}", file=sys.stderr)
     print(f"{report.summary()} in {report.seconds:.2f} s")
     return 0
+
+
+def _indexed(project: Project, folder: str) -> Project:
+    """The project, when an index has ever listed its folder: an export of a folder never
+    indexed wrote an empty dataset and exited 0 (a CI step copying images, then exporting)."""
+    if not project.ever_indexed():
+        raise ProjectError(f"{folder} is not indexed yet: llmvis index {folder}")
+    return project
 
 
 def _guarded(command: str, suffix: str, work, args, interrupted: str = "interrupted"):

@@ -77,3 +77,29 @@ def test_two_train_runs_on_one_out_the_second_is_refused_naming_the_first(tmp_pa
     lock_path(out).write_text("999999999\n")  # a run killed without releasing: no OS lock held
     assert main([*argv, "--force"]) == 0 and len(calls) == 2
     assert not lock_path(out).exists()
+
+
+@pytest.mark.parametrize("command", [["export", "{d}", "--format", "jsonl", "--out", "{o}"],
+                                     ["export", "{d}", "--format", "csv", "--out", "{o}.csv"],
+                                     ["evaluate", "{d}"], ["evaluate", "{d}", "--json"]])
+def test_export_and_evaluate_of_a_folder_never_indexed_are_refused(png_folder, tmp_path, capsys, command):
+    """`export` right after copying images (no `llmvis index`) wrote an empty dataset and
+    exited 0; `evaluate` printed an all-zero report. Both now say to index first."""
+    out = tmp_path / "ds"
+    argv = [a.format(d=png_folder, o=out) for a in command]
+    assert main(argv) == 1
+    captured = capsys.readouterr()
+    assert f"{png_folder} is not indexed yet: llmvis index {png_folder}" in captured.err
+    assert not out.exists() and not (tmp_path / "ds.csv").exists()
+    if "--json" in argv:
+        assert json.loads(captured.out)["exit_code"] == 1
+    assert main(["index", str(png_folder), "-q"]) == 0
+    capsys.readouterr()
+    assert main(argv) == 0
+
+
+def test_export_of_an_indexed_empty_folder_still_works(tmp_path, capsys):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["index", str(empty), "--allow-empty", "-q"]) == 0
+    assert main(["export", str(empty), "--format", "csv", "--out", str(tmp_path / "e.csv")]) == 0
