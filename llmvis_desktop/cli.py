@@ -19,6 +19,7 @@ from .cli_progress import ProgressBar
 from .core.errors import first_line
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_PIPE = 141  # 128 + SIGPIPE: what a shell reports for `ls` in `ls | head`
 FRONT_MODULES = ("cli_interchange", "cli_evaluate", "cli_suggest", "cli_repair", "cli_cache")
 
 
@@ -193,7 +194,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     restore_term = term_as_interrupt()  # a kill (SIGTERM) stops every command as Ctrl+C does
     try:
-        return _main(argv)
+        code = _main(argv)
+        sys.stdout.flush()  # here, not at exit: a reader gone (`| head`) is caught below
+        return code
+    except BrokenPipeError:  # the reader stopped reading (`llmvis labels list X | head -1`): a
+        _drop_stdout()       # quiet exit, as `ls | head` (it said "error: [Errno 32] Broken pipe", 1)
+        return EXIT_PIPE
     except KeyboardInterrupt:  # before a command began (loading its modules): nothing done yet
         print("interrupted before anything was done", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -257,11 +263,26 @@ def _run(args) -> int:
     except KeyboardInterrupt:
         print("interrupted; work committed so far is kept, run again to resume", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # stdout's reader went away: main() exits quietly
+        raise
     except Exception as exc:  # one clear line, the traceback only with --debug
         if args.debug:
             raise
         print(f"error: {_message(exc)}", file=sys.stderr)
         return EXIT_ERROR
+
+
+def _drop_stdout() -> None:
+    """Point stdout at the null device, so the interpreter's flush at exit does not fail
+    again on the closed pipe ("Exception ignored ... BrokenPipeError")."""
+    import os
+
+    try:
+        fd = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(fd, sys.stdout.fileno())
+        os.close(fd)
+    except (OSError, ValueError, AttributeError):  # not a real file (a test's capture)
+        pass
 
 
 def _usage_json(exc: SystemExit, err: "_Recorder") -> None:

@@ -103,3 +103,27 @@ def test_export_of_an_indexed_empty_folder_still_works(tmp_path, capsys):
     empty.mkdir()
     assert main(["index", str(empty), "--allow-empty", "-q"]) == 0
     assert main(["export", str(empty), "--format", "csv", "--out", str(tmp_path / "e.csv")]) == 0
+
+
+@pytest.mark.parametrize("command", [["labels", "list", "{d}"], ["info", "{d}", "--json"]])
+def test_a_reader_that_stops_reading_is_a_quiet_exit(png_folder, command):
+    """`llmvis labels list X | head -1` printed "error: [Errno 32] Broken pipe" and exited 1.
+    A reader gone is a quiet exit (141, as `ls | head`); the pipe here is closed before
+    the command writes, so it is the same every run."""
+    import subprocess
+    import sys
+
+    assert main(["index", str(png_folder), "-q"]) == 0
+    assert main(["labels", "add", str(png_folder), "scratch", "dent"]) == 0
+    r, w = os.pipe()
+    os.close(r)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    try:
+        proc = subprocess.run([sys.executable, "-m", "llmvis_desktop.cli",
+                               *[a.format(d=png_folder) for a in command]],
+                              stdout=w, stderr=subprocess.PIPE, env=env, timeout=120)
+    finally:
+        os.close(w)
+    err = proc.stderr.decode()
+    assert "Broken pipe" not in err and "Exception" not in err and "error" not in err, err
+    assert proc.returncode == 141
