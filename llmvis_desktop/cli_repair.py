@@ -12,9 +12,9 @@ import time
 from pathlib import Path
 
 import argparse
-import re
 
-from .cli_args import actor, add_actor, load_config, non_negative, positive, positive_float, tile_side
+from .cli_args import DEVICE_CHOICES, actor, add_actor, load_config, non_negative, positive, positive_float, tile_side
+from .cli_args import device as _device
 from .core.repair import DEFAULT_DETAIL
 from .core.tasks import Cancelled, CancelToken, Progress
 
@@ -39,12 +39,6 @@ def _dilate(text: str) -> int:
     return value
 
 
-def _device(text: str) -> str:
-    if not re.fullmatch(r"auto|cpu|mps|cuda(:\d+)?", text.strip().lower()):
-        raise argparse.ArgumentTypeError(f"unknown device {text!r} (auto, cpu, cuda, cuda:N, mps)")
-    return text.strip().lower()
-
-
 def add_parsers(subparsers) -> None:
     p = subparsers.add_parser("repair", help="defect repair: train the inpainting GAN, apply a repair")
     sub = p.add_subparsers(dest="repair_cmd", metavar="ACTION")
@@ -63,7 +57,8 @@ def add_parsers(subparsers) -> None:
     again = t.add_mutually_exclusive_group()
     again.add_argument("--resume", action="store_true", help="continue from --out if it exists")
     again.add_argument("--force", action="store_true", help="start over even if --out holds a trained checkpoint")
-    t.add_argument("--device", type=_device, default="auto", help="auto, cpu, cuda, cuda:1 ...")
+    t.add_argument("--device", type=_device, default="auto", metavar="DEVICE",
+                   help=f"where training runs: {DEVICE_CHOICES} (default %(default)s: CUDA when there is one)")
     t.add_argument("--label", default=None, help="only images carrying this label (e.g. defect-free)")
     t.add_argument("--tile", type=tile_side, default=64, help="training tile side (a multiple of 8, 16-1024)")
     t.add_argument("--batch", type=positive, default=8)
@@ -93,7 +88,8 @@ def add_parsers(subparsers) -> None:
     a.add_argument("--frame", type=positive, default=1,
                    help="the page of a multi-page TIFF (or frame of a DICOM) to repair, from 1; saved as its own file")
     a.add_argument("--seed", type=int, default=0, help="seed of the texture detail (same seed, same pixels)")
-    a.add_argument("--device", type=_device, default="auto", help="where the GAN runs: auto (CUDA when there is one), cpu, cuda ...")
+    a.add_argument("--device", type=_device, default="auto", metavar="DEVICE",
+                   help=f"where the GAN runs: {DEVICE_CHOICES} (default %(default)s: CUDA when there is one)")
     a.add_argument("--project", default=None,
                    help="project folder: record provenance and index the result (default: the project folder "
                         "the image lies in, if any)")

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Optional, Sequence
 
-from .cli_args import actor, add_actor, non_negative, positive
+from .cli_args import DEVICE_CHOICES, actor, add_actor, device, non_negative, positive
 from .core.errors import first_line
 
 EXIT_OK, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 130
@@ -27,8 +27,9 @@ def add_parsers(subparsers) -> None:
     p.add_argument("--captioner", metavar="PATH", help="captioner or chat model: folder, name in a model dir, or org/name in the HF cache")
     p.add_argument("--labeler", metavar="PATH", help="zero-shot labeler (CLIP, SigLIP) scoring the project's labels")
     p.add_argument("--learned", action="store_true", help="also run the built-in suggester learned from reviewed images")
-    p.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default=None,
-                   help="default: the configured device (auto: CUDA, then MPS, then CPU)")
+    p.add_argument("--device", type=device, default=None, metavar="DEVICE",
+                   help=f"{DEVICE_CHOICES} (cuda:N: that GPU of several; default: the configured device, "
+                        f"auto: CUDA, then MPS, then CPU)")
     p.add_argument("--batch", type=positive, default=8, metavar="N", help="images per model call (halved on out-of-memory)")
     p.add_argument("--limit", type=_image_limit, default=None, metavar="N",
                    help="at most N images this run (1 or more; leave it out for no limit)")
@@ -58,8 +59,8 @@ def add_parsers(subparsers) -> None:
     q.add_argument("--dir", action="append", default=[], metavar="FOLDER", help="also look in this folder")
     q.add_argument("--no-cache", action="store_true", help="skip the Hugging Face cache")
     q.add_argument("--all", dest="show_all", action="store_true", help="also HF-cache models of architectures we cannot run")
-    q.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default=None,
-                   help="say whether each model fits this device (default: the configured one)")
+    q.add_argument("--device", type=device, default=None, metavar="DEVICE",
+                   help=f"say whether each model fits this device: {DEVICE_CHOICES} (default: the configured one)")
     mp.set_defaults(func=run_models_cmd)
 
 

@@ -127,3 +127,39 @@ def test_a_reader_that_stops_reading_is_a_quiet_exit(png_folder, command):
     err = proc.stderr.decode()
     assert "Broken pipe" not in err and "Exception" not in err and "error" not in err, err
     assert proc.returncode == 141
+
+
+def test_suggest_and_models_list_take_a_gpu_of_several(tmp_path, capsys, monkeypatch):
+    """`suggest --device cuda:3` (and `models list`) was a usage error ("invalid choice")
+    while `repair --device cuda:3` was taken: on an 8-GPU server the suggest job could
+    not be put on a chosen GPU. One device type serves every command now."""
+    from llmvis_desktop.cli import build_parser
+    from llmvis_desktop.core.suggest import device as device_mod
+
+    parser = build_parser()
+    for argv in (["suggest", str(tmp_path), "--device", "cuda:3"], ["models", "list", "--device", "CUDA:3"],
+                 ["repair", "train", str(tmp_path), "--device", "cuda:3"]):
+        assert parser.parse_args(argv).device == "cuda:3"
+    for argv in (["suggest", str(tmp_path), "--device", "gpu"], ["models", "list", "--device", "cuda:x"]):
+        with pytest.raises(SystemExit) as exc:
+            parser.parse_args(argv)
+        assert exc.value.code == 2
+    capsys.readouterr()
+    # a GPU index the machine does not have is named (it was taken as given)
+    monkeypatch.setattr(device_mod, "available", lambda: ["cuda", "cpu"])
+
+    class _Cuda:
+        @staticmethod
+        def device_count():
+            return 2
+
+    class _Torch:
+        cuda = _Cuda
+
+    monkeypatch.setattr(device_mod, "_torch", lambda: _Torch)
+    assert device_mod.resolve("cuda:1") == "cuda:1"
+    with pytest.raises(device_mod.DeviceError, match="2 CUDA device"):
+        device_mod.resolve("cuda:2")
+    assert main(["models", "list", "--device", "cuda:2", "--no-cache", "--json"]) == 0
+    captured = capsys.readouterr()
+    assert "cuda:2" in captured.err and json.loads(captured.out) == []
