@@ -26,10 +26,12 @@ class ProgressBar:
     """A one-line progress bar on stderr (redrawn at most ~10 times a second) when it is a
     terminal; otherwise, once a stage has run :data:`QUIET_S` seconds, a plain line at most
     every ``interval`` seconds and at each 10% step of a known total, nothing per item
-    (``plain``: None decides by the stream)."""
+    (``plain``: None decides by the stream). ``detail``: each report's message is worth
+    showing beside the counts too (repair training's losses)."""
 
     def __init__(self, stream=None, enabled: Optional[bool] = None, interval: float = 30.0,
-                 plain: Optional[bool] = None) -> None:
+                 plain: Optional[bool] = None, detail: bool = False) -> None:
+        self.detail = detail
         self.stream = stream or sys.stderr
         tty = _isatty(self.stream)
         self.enabled = True if enabled is None else enabled
@@ -59,10 +61,12 @@ class ProgressBar:
             frac = min(1.0, p.done / p.total)
             bar = "#" * int(frac * 30)
             eta = (elapsed / frac - elapsed) if frac > 0 else 0
-            line = f"{p.stage:8s} [{bar:<30s}] {p.done}/{p.total} ETA {eta:5.1f}s"
+            line = f"{p.stage:8s} [{bar:<30s}] {p.done}/{p.total} ETA {_duration(eta)}"
+            if self.detail and p.message:
+                line += f"  {p.message}"
         else:
             line = f"{p.stage:8s} {p.message} ({elapsed:.1f}s)"
-        self.stream.write("\r" + line[:100].ljust(80))
+        self.stream.write("\r" + line[:110].ljust(80))
         self.stream.flush()
         self._dirty = True
 
@@ -86,6 +90,8 @@ class ProgressBar:
             line += f", {p.done / elapsed:.1f} {unit}/s"
             if p.total and p.done < p.total:
                 line += f", ETA {_duration((p.total - p.done) * elapsed / p.done)}"
+        if self.detail and p.total and p.message:
+            line += f"; {p.message}"
         self.stream.write(line + "\n")
         self.stream.flush()
 

@@ -226,11 +226,17 @@ def _train_locked(args, project, out: Path, start, train) -> int:
     the run."""
     from .core.repair import RepairError
 
+    from .cli_progress import ProgressBar
+
     token = CancelToken()
+    # the shared progress rules (README): a bar on a terminal; in a log, nothing for the
+    # first seconds, then a line per 10% and at most every 30 s (it was a line per 10 steps)
+    bar = ProgressBar(enabled=None, detail=True)
 
     def show(p: Progress) -> None:
-        if p.message:
-            print(p.message, file=sys.stderr, flush=True)
+        if p.stage == "train" and p.message:  # the losses; the bar says the step and ETA itself
+            p = Progress(p.stage, p.done, p.total, _losses(p.message))
+        bar(p)
 
     if out.exists() and not (args.resume or args.force):
         return _err(f"{out} already holds a trained checkpoint; --resume continues it, --force starts over "
@@ -259,13 +265,23 @@ def _train_locked(args, project, out: Path, start, train) -> int:
     except RepairError as exc:
         return _err(str(exc))
     except (KeyboardInterrupt, Cancelled):
+        bar.close()
         print(f"cancelled; {_resumable(out)}", file=sys.stderr)
         return 130
     finally:
+        bar.close()
         restore_term()
     print(json.dumps({"checkpoint": str(out), "steps": res.step, "data": res.data,
                       "val_masked_psnr_db": round(res.metrics["val_masked_psnr_db"], 2)}))
     return 0
+
+
+def _losses(message: str) -> str:
+    """``step 150  g 1.234  d 0.567  hole L1 0.089  ETA 12s`` (core training's report) as
+    ``g 1.234  d 0.567  hole L1 0.089``."""
+    import re
+
+    return re.sub(r"^step \d+\s+|\s+ETA \d+s$", "", message.strip())
 
 
 def _term_as_interrupt():

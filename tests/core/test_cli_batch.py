@@ -163,3 +163,68 @@ def test_suggest_and_models_list_take_a_gpu_of_several(tmp_path, capsys, monkeyp
     assert main(["models", "list", "--device", "cuda:2", "--no-cache", "--json"]) == 0
     captured = capsys.readouterr()
     assert "cuda:2" in captured.err and json.loads(captured.out) == []
+
+
+class _Clock:
+    def __init__(self, t=1000.0):
+        self.t = t
+
+    def monotonic(self):
+        return self.t
+
+
+def test_repair_train_progress_follows_the_shared_rules(tmp_path, capsys, monkeypatch):
+    """`repair train` printed a line every 10 steps (10,000 lines for a 100k-step run in a
+    log, several a second on a GPU, also in the first 5 s) and no bar on a terminal. It now
+    goes through the shared ProgressBar: nothing for 5 s, then a line per 10% (with the
+    losses) and at most every 30 s; a redrawn bar on a terminal."""
+    from llmvis_desktop import cli_progress
+    from llmvis_desktop.core.repair import train as train_mod
+    from llmvis_desktop.core.tasks import Progress
+
+    clock = _Clock()
+    monkeypatch.setattr(cli_progress, "time", clock)
+
+    def fake_train(project, *, out, steps=None, progress, **kw):
+        progress(Progress("load", 0, None, "reading training images"))
+        for step in range(10, steps + 1, 10):  # core training reports every 10 steps
+            clock.t += 0.1  # 100 steps a second
+            progress(Progress("train", step, steps, f"step {step}  g 1.250  d 0.500  hole L1 0.080  ETA 3s"))
+        out.write_bytes(b"trained")
+        return _FakeResult(out, steps)
+
+    monkeypatch.setattr(train_mod, "train", fake_train)
+    root = _project(tmp_path)
+    out = tmp_path / "a.safetensors"
+    argv = ["repair", "train", str(root), "--from", "scratch", "--steps", "2000", "--out", str(out), "--device", "cpu"]
+    assert main(argv) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert not any(ln.startswith("step ") for ln in err), err[:3]  # not one per 10 steps
+    assert 1 <= len(err) <= 10 and "\r" not in "".join(err), err
+    assert err[-1].startswith("train: 2,000/2,000 steps (100%)") and "g 1.250  d 0.500  hole L1 0.080" in err[-1]
+    assert "ETA 3s" not in err[-1] and "step 2000" not in err[-1]
+
+    out.unlink()  # a run done within the first 5 s writes no progress line at all
+    monkeypatch.setattr(train_mod, "train", lambda project, *, out, steps=None, progress, **kw: (
+        progress(Progress("train", 10, 10, "step 10  g 1.0  d 1.0  hole L1 0.1  ETA 0s")),
+        out.write_bytes(b"x"), _FakeResult(out, 10))[-1])
+    assert main([*argv[:-4], "--out", str(out), "--device", "cpu"]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_a_terminal_gets_a_redrawn_bar_with_the_details():
+    import io
+
+    from llmvis_desktop.cli_progress import ProgressBar
+    from llmvis_desktop.core.tasks import Progress
+
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    stream = Tty()
+    bar = ProgressBar(stream=stream, detail=True)
+    bar(Progress("train", 2000, 2000, "g 1.250  d 0.500"))
+    bar.close()
+    assert stream.getvalue().startswith("\rtrain    [") and "2000/2000" in stream.getvalue()
+    assert "g 1.250  d 0.500" in stream.getvalue()
