@@ -228,3 +228,40 @@ def test_a_terminal_gets_a_redrawn_bar_with_the_details():
     bar.close()
     assert stream.getvalue().startswith("\rtrain    [") and "2000/2000" in stream.getvalue()
     assert "g 1.250  d 0.500" in stream.getvalue()
+
+
+def test_progress_rate_and_eta_count_from_the_first_item_done(monkeypatch):
+    """`suggest: 20/200 images (10%), 1.2 images/s, ETA 2m32s` for a job done 5 s later at
+    40 images/s: the 16 s of loading the models counted as work. Rate and ETA are now
+    measured from the stage's first item done, in a log and on a terminal."""
+    import io
+
+    from llmvis_desktop import cli_progress
+    from llmvis_desktop.cli_progress import ProgressBar
+    from llmvis_desktop.core.tasks import Progress
+
+    clock = _Clock(0.0)
+    monkeypatch.setattr(cli_progress, "time", clock)
+
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    log, tty = io.StringIO(), Tty()
+    bars = [ProgressBar(stream=log), ProgressBar(stream=tty)]
+    for bar in bars:
+        bar(Progress("suggest", 0, 200, "loading models"))
+    clock.t = 16.0  # the models loaded
+    for done in range(4, 201, 4):  # a batch of 4 every 0.1 s: 40 images/s
+        clock.t += 0.1
+        for bar in bars:
+            bar(Progress("suggest", done, 200))
+    for bar in bars:
+        bar.close()
+    first = log.getvalue().splitlines()[0]
+    assert first.startswith("suggest: ") and "40.0 images/s" in first, first
+    eta = int(first.split("ETA ")[1].rstrip("s"))
+    assert eta <= 5, first
+    frames = [f for f in tty.getvalue().split("\r") if "/200 ETA" in f]
+    assert all("ETA 2m" not in f and "ETA 1m" not in f for f in frames), frames[:3]
+    assert "200/200 ETA 0s" in frames[-1]
