@@ -148,7 +148,15 @@ def run_suggest_cmd(args) -> int:
     from .cli_progress import ProgressBar
 
     cfg = _config()
-    bar = ProgressBar(enabled=None)
+    shown = ProgressBar(enabled=None)
+    seen: dict = {}  # the suggest stage's last report: what an interruption kept
+
+    def bar(p) -> None:
+        if p.stage == "suggest" and p.total:
+            seen.update(done=p.done, total=p.total)
+        shown(p)
+
+    bar.close = shown.close
     project = None
     try:
         project = Project.open(args.folder, args.db, max_pixels=cfg.max_image_pixels)
@@ -191,6 +199,8 @@ def run_suggest_cmd(args) -> int:
             )
             reports.append(("models", report))
         if args.learned:
+            seen.clear()  # what is counted from here is the learned suggester's work
+            seen["what"] = "the learned suggester's "
             # beside models that ran, a learned suggester not ready yet is a warning, not a failure
             reports.append(("learned", _run_learned(project, flt, not args.redo, bar, alone=not reports,
                                                       limit=args.limit)))
@@ -199,8 +209,7 @@ def run_suggest_cmd(args) -> int:
         return _err("suggest", str(exc))
     except (Cancelled, KeyboardInterrupt):
         bar.close()
-        print("llmvis suggest: interrupted; finished batches are kept, run again to resume", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return _interrupted(args, seen)
     except Exception as exc:
         bar.close()
         if getattr(args, "debug", False) or os.environ.get("LLMVIS_DEBUG"):
@@ -235,6 +244,22 @@ def run_suggest_cmd(args) -> int:
     if any(getattr(rep, "model_failures", None) for _name, rep in reports):
         return EXIT_ERROR  # the other model's suggestions are stored; the warning says which failed
     return EXIT_OK
+
+
+def _interrupted(args, seen: dict) -> int:
+    """Say what an interrupted job kept: the images it finished out of those it had to do
+    (it said only "finished batches are kept"), with --json in the object too."""
+    if "total" in seen:
+        done, total = seen["done"], seen["total"]
+        message = (f"interrupted; kept {seen.get('what', '')}suggestions for {done:,} of the {total:,} images "
+                   f"this run had to do ({total - done:,} to go); run again to resume")
+    else:
+        message = "interrupted before any suggestion was stored; run again to resume"
+    print(f"llmvis suggest: {message}", file=sys.stderr)
+    if getattr(args, "json", False):
+        print(json.dumps({"error": message, "exit_code": EXIT_INTERRUPTED, "images_done": seen.get("done"),
+                          "images_to_go": seen["total"] - seen["done"] if "total" in seen else None}))
+    return EXIT_INTERRUPTED
 
 
 def _default_template() -> str:

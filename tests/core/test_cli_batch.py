@@ -265,3 +265,29 @@ def test_progress_rate_and_eta_count_from_the_first_item_done(monkeypatch):
     frames = [f for f in tty.getvalue().split("\r") if "/200 ETA" in f]
     assert all("ETA 2m" not in f and "ETA 1m" not in f for f in frames), frames[:3]
     assert "200/200 ETA 0s" in frames[-1]
+
+
+def test_an_interrupted_suggest_says_what_it_kept(png_folder, capsys, monkeypatch):
+    """A suggest job killed by the scheduler said only "finished batches are kept", and
+    with --json {"error", "exit_code"}: not how many images were done or remain."""
+    from llmvis_desktop import cli_suggest
+    from llmvis_desktop.core.suggest import batch
+    from llmvis_desktop.core.tasks import Progress
+
+    def killed(project, captioner, labeler, *, progress, **kw):
+        progress(Progress("suggest", 0, 1500, "loading models"))
+        progress(Progress("suggest", 0, 1500, "suggesting"))
+        progress(Progress("suggest", 1416, 1500, "40.0 images/s, ETA 2 s"))
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(batch, "run_suggest", killed)
+    monkeypatch.setattr(cli_suggest, "_resolve", lambda spec, dirs: spec)
+    argv = ["suggest", str(png_folder), "--captioner", "some/model", "--no-index"]
+    assert main(argv) == 130
+    err = capsys.readouterr().err
+    assert "kept suggestions for 1,416 of the 1,500 images this run had to do (84 to go)" in err
+    assert main([*argv, "--json"]) == 130
+    captured = capsys.readouterr()
+    out = json.loads(captured.out)
+    assert out["exit_code"] == 130 and out["images_done"] == 1416 and out["images_to_go"] == 84
+    assert "1,416 of the 1,500" in out["error"]
