@@ -199,8 +199,14 @@ def cmd_train(args) -> int:
 
     try:
         check_checkpoint_path(out)
+        if start is not None and args.from_ckpt and not (args.resume and out.is_file()):
+            # before indexing and reading every training image (a typo was said only then)
+            from .core.repair.checkpoint import load_checkpoint
+
+            load_checkpoint(start)
     except RepairError as exc:
-        return _err(str(exc))
+        msg = str(exc)
+        return _err(msg if "nothing was trained" in msg else f"--from {msg}; nothing was trained")
     try:
         project = Project.open(folder, args.db)
     except ProjectError as exc:

@@ -291,3 +291,24 @@ def test_an_interrupted_suggest_says_what_it_kept(png_folder, capsys, monkeypatc
     out = json.loads(captured.out)
     assert out["exit_code"] == 130 and out["images_done"] == 1416 and out["images_to_go"] == 84
     assert "1,416 of the 1,500" in out["error"]
+
+
+def test_repair_train_from_a_missing_checkpoint_is_refused_before_indexing(tmp_path, capsys, monkeypatch):
+    """`--from` with a typo was found only after the project was indexed and every training
+    image read (minutes on a real dataset), or not at all when the images were too small."""
+    from llmvis_desktop.core.project import Project
+    from llmvis_desktop.core.repair import train as train_mod
+
+    root = _project(tmp_path)
+    indexed = []
+    monkeypatch.setattr(Project, "index", lambda self, *a, **k: indexed.append(1))
+    monkeypatch.setattr(train_mod, "data_from_project", lambda *a, **k: indexed.append(2) or 1 / 0)
+    bad = tmp_path / "bas.safetensors"
+    argv = ["repair", "train", str(root), "--from", str(bad), "--steps", "1", "--out", str(tmp_path / "h.safetensors")]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert f"{bad}: no such checkpoint file" in err and "nothing was trained" in err
+    assert not indexed and not (tmp_path / "h.safetensors").exists()
+    bad.write_bytes(b"not a checkpoint at all")
+    assert main(argv) == 1
+    assert str(bad) in capsys.readouterr().err and not indexed
