@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import re
 import sys
 from typing import Optional, Sequence
 
@@ -253,7 +254,7 @@ def _main(argv: Optional[Sequence[str]]) -> int:
     finally:
         sys.stdout, sys.stderr = out.stream, err.stream
     if code != EXIT_OK and not out.written:
-        print(json.dumps({"error": err.last_line() or "failed", "exit_code": code}))
+        print(json.dumps({"error": _bare(err.last_line()) or "failed", "exit_code": code}))
     return code
 
 
@@ -288,7 +289,14 @@ def _drop_stdout() -> None:
 def _usage_json(exc: SystemExit, err: "_Recorder") -> None:
     """With --json, a usage error (exit 2) prints {"error", "exit_code"} on stdout too."""
     if exc.code == EXIT_USAGE:
-        print(json.dumps({"error": err.last_line() or "bad usage", "exit_code": EXIT_USAGE}))
+        print(json.dumps({"error": _bare(err.last_line()) or "bad usage", "exit_code": EXIT_USAGE}))
+
+
+def _bare(line: str) -> str:
+    """The message of a stderr error line, for ``--json``'s "error": without the ``error: ``,
+    ``llmvis CMD: `` or ``llmvis CMD: error: `` before it, which differed from command to
+    command (scripts could not match the same failure)."""
+    return re.sub(r"^(?:llmvis(?: [\w-]+)*: )?(?:error: )?", "", line, count=1)
 
 
 class _Recorder:

@@ -312,3 +312,21 @@ def test_repair_train_from_a_missing_checkpoint_is_refused_before_indexing(tmp_p
     bad.write_bytes(b"not a checkpoint at all")
     assert main(argv) == 1
     assert str(bad) in capsys.readouterr().err and not indexed
+
+
+@pytest.mark.parametrize("argv", [["info", "{d}/nonexist"], ["labels", "list", "{d}/nonexist"],
+                                  ["evaluate", "{d}/nonexist"], ["suggest", "{d}/nonexist", "--learned"]])
+def test_json_error_is_the_bare_message_whatever_the_command(tmp_path, capsys, argv):
+    """`.error` read "error: X: no such folder..." for info, "llmvis evaluate: X: ..." for
+    evaluate, "llmvis suggest: ..." for suggest: the same failure, three strings."""
+    code = main([a.format(d=tmp_path) for a in argv] + ["--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == out["exit_code"] == 1
+    assert out["error"].startswith(f"{tmp_path}/nonexist: "), out
+
+
+def test_json_usage_error_is_the_bare_message(png_folder, capsys):
+    with pytest.raises(SystemExit):
+        main(["index", str(png_folder), "--batch", "0", "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert out["exit_code"] == 2 and out["error"].startswith("argument --batch: "), out
