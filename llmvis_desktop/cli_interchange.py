@@ -78,6 +78,9 @@ def _open(args) -> Project:
 
 
 def run_export(args) -> int:
+    if args.out.strip() == "-":  # it wrote a file named "-" and the summary into the pipe
+        args.export_parser.error("--out -: an export is written to files, not to stdout; give a file name "
+                                 "(coco, csv, labelstudio, cvat, history) or a folder (yolo, jsonl, txt)")
     if args.images_8bit and args.format not in COPY_FORMATS:  # it was accepted and did nothing
         args.export_parser.error(f"--images-8bit applies to the formats that copy the images "
                                  f"({', '.join(COPY_FORMATS)}), not {args.format}")

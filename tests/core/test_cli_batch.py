@@ -330,3 +330,15 @@ def test_json_usage_error_is_the_bare_message(png_folder, capsys):
         main(["index", str(png_folder), "--batch", "0", "--json"])
     out = json.loads(capsys.readouterr().out)
     assert out["exit_code"] == 2 and out["error"].startswith("argument --batch: "), out
+
+
+def test_export_to_dash_is_a_usage_error_not_a_file_named_dash(png_folder, tmp_path, capsys, monkeypatch):
+    """`llmvis export X --format csv --out - | gzip` created ./- and piped the summary."""
+    assert main(["index", str(png_folder), "-q"]) == 0
+    capsys.readouterr()
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exc:
+        main(["export", str(png_folder), "--format", "csv", "--out", "-"])
+    captured = capsys.readouterr()
+    assert exc.value.code == 2 and "--out -:" in captured.err and captured.out == ""
+    assert not (tmp_path / "-").exists()
