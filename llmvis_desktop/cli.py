@@ -214,6 +214,7 @@ def _main(argv: Optional[Sequence[str]]) -> int:
     multiprocessing.freeze_support()  # in a frozen build, the suggest job's reader processes start here
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
+    given = list(argv)  # as typed: what a checkpoint's card records
     # --debug after the subcommand too (`llmvis index X --debug` was a usage error)
     end = argv.index("--") if "--" in argv else len(argv)
     debug = "--debug" in argv[:end]
@@ -232,6 +233,7 @@ def _main(argv: Optional[Sequence[str]]) -> int:
         if err is not None:
             sys.stderr = err.stream
     args.debug = args.debug or debug
+    args.argv = given
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     if not args.debug:  # Pillow's UserWarnings on damaged files ("Truncated File Read"): the

@@ -267,7 +267,7 @@ def _train_locked(args, project, out: Path, start, train) -> int:
         res = train(project, steps=steps, minutes=args.minutes, from_ckpt=start, out=out,
                     device=args.device, token=token, progress=show, resume=args.resume, tile=args.tile,
                     batch=args.batch, label=args.label,
-                    card_extra={"command": "llmvis repair train " + " ".join(sys.argv[3:])})
+                    card_extra={"command": _command(args)})
     except RepairError as exc:
         return _err(str(exc))
     except (KeyboardInterrupt, Cancelled):
@@ -280,6 +280,15 @@ def _train_locked(args, project, out: Path, start, train) -> int:
     print(json.dumps({"checkpoint": str(out), "steps": res.step, "data": res.data,
                       "val_masked_psnr_db": round(res.metrics["val_masked_psnr_db"], 2)}))
     return 0
+
+
+def _command(args) -> str:
+    """The command line as parsed (the card said ``llmvis repair train train p1`` after a
+    global option, and whatever ``sys.argv`` was when run from ``cli.main([...])``)."""
+    import shlex
+
+    argv = getattr(args, "argv", None) or ["repair", "train", str(args.folder)]
+    return shlex.join(["llmvis", *argv])
 
 
 def _losses(message: str) -> str:

@@ -342,3 +342,19 @@ def test_export_to_dash_is_a_usage_error_not_a_file_named_dash(png_folder, tmp_p
     captured = capsys.readouterr()
     assert exc.value.code == 2 and "--out -:" in captured.err and captured.out == ""
     assert not (tmp_path / "-").exists()
+
+
+def test_the_checkpoint_card_records_the_command_as_given(tmp_path, capsys, monkeypatch):
+    """`llmvis --debug repair train p1 ...` recorded "llmvis repair train train p1 ..." (it
+    took sys.argv[3:]); from cli.main([...]) it recorded whatever sys.argv was."""
+    from llmvis_desktop.core.repair import train as train_mod
+
+    calls = []
+    monkeypatch.setattr(train_mod, "train", _fake_train(calls))
+    monkeypatch.setattr("sys.argv", ["pytest", "-q", "unrelated"])
+    root = _project(tmp_path)
+    out = tmp_path / "my ck.safetensors"
+    argv = ["--debug", "repair", "train", str(root), "--from", "scratch", "--steps", "1", "--out", str(out)]
+    assert main(argv) == 0
+    assert calls[0]["card_extra"]["command"] == (f"llmvis --debug repair train {root} --from scratch --steps 1 "
+                                                 f"--out '{out}'")
