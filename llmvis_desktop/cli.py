@@ -165,7 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_index)
 
     p = sub.add_parser("info", parents=[common], help="counts by status, labels, suggestions, repairs")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print the counts as JSON")
     p.set_defaults(func=cmd_info)
 
     p = sub.add_parser("labels", help="manage the label taxonomy")
@@ -175,10 +175,10 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("names", nargs="+")
     q.add_argument("--color", default=None, help="#rrggbb")
     q.add_argument("--key", default=None, help="shortcut key 1-9 (default: the next free one; with one name only)")
-    q.add_argument("--description", default=None)
+    q.add_argument("--description", default=None, metavar="TEXT", help="what the label means (shown to reviewers)")
     q.set_defaults(add_parser=q)  # its usage errors (--key with several names)
     q = lsub.add_parser("list", parents=[common], help="list labels with image counts")
-    q.add_argument("--json", action="store_true")
+    q.add_argument("--json", action="store_true", help="print the labels as JSON")
     q = lsub.add_parser("remove", parents=[common], help="remove labels")
     q.add_argument("names", nargs="+")
     q.add_argument("--force", action="store_true", help="also when images carry the label")

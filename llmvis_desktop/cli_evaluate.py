@@ -17,7 +17,7 @@ def add_parsers(subparsers) -> None:
         help="suggestion quality from the reviews: per-label P/R/F1, acceptance, caption edit distance, calibration",
     )
     p.add_argument("folder", help="the project's image folder")
-    p.add_argument("--db", default=None, help="SQLAlchemy database URL (default: FOLDER/.llmvis/project.sqlite)")
+    p.add_argument("--db", metavar="URL", default=None, help="SQLAlchemy database URL (default: FOLDER/.llmvis/project.sqlite)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=run_evaluate)
 

@@ -46,24 +46,29 @@ def add_parsers(subparsers) -> None:
 
     t = sub.add_parser("train", help="train or fine-tune the repair GAN on a folder's images")
     t.add_argument("folder", help="the project's image folder")
-    t.add_argument("--minutes", type=positive_float, default=None, help="time budget (stops at the first of minutes/steps)")
-    t.add_argument("--steps", type=positive, default=None,
+    t.add_argument("--minutes", type=positive_float, default=None, metavar="N",
+                   help="time budget (stops at the first of minutes/steps; default: none)")
+    t.add_argument("--steps", type=positive, default=None, metavar="N",
                    help="number of steps (default 2000 if no --minutes); with --resume, the total to reach: "
                         "the steps --out has already had count, so the same command run again after Ctrl-C "
                         "finishes the run rather than going past it")
-    t.add_argument("--from", dest="from_ckpt", default=None,
+    t.add_argument("--from", dest="from_ckpt", default=None, metavar="CKPT",
                    help="start from this checkpoint (default: the shipped starter; 'scratch' for none)")
-    t.add_argument("--out", default=None, help="output checkpoint, a .safetensors file (default FOLDER/.llmvis/repair.safetensors)")
+    t.add_argument("--out", default=None, metavar="CKPT", help="output checkpoint, a .safetensors file (default FOLDER/.llmvis/repair.safetensors)")
     again = t.add_mutually_exclusive_group()
     again.add_argument("--resume", action="store_true", help="continue from --out if it exists")
     again.add_argument("--force", action="store_true", help="start over even if --out holds a trained checkpoint")
     t.add_argument("--device", type=_device, default="auto", metavar="DEVICE",
                    help=f"where training runs: {DEVICE_CHOICES} (default %(default)s: CUDA when there is one)")
-    t.add_argument("--label", default=None, help="only images carrying this label (e.g. defect-free)")
-    t.add_argument("--tile", type=tile_side, default=64, help="training tile side (a multiple of 8, 16-1024)")
-    t.add_argument("--batch", type=positive, default=8)
-    t.add_argument("--threads", type=positive, default=None, help="CPU threads for torch")
-    t.add_argument("--db", default=None, help="project database URL (default: the folder's own)")
+    t.add_argument("--label", default=None, metavar="NAME",
+                   help="only images carrying this label, e.g. defect-free (default: every image)")
+    t.add_argument("--tile", type=tile_side, default=64, metavar="N",
+                   help="training tile side in pixels, a multiple of 8 from 16 to 1024 (default %(default)s)")
+    t.add_argument("--batch", type=positive, default=8, metavar="N",
+                   help="tiles per training step; lower it when the GPU runs out of memory (default %(default)s)")
+    t.add_argument("--threads", type=positive, default=None, metavar="N",
+                   help="CPU threads for torch (default: torch's own choice)")
+    t.add_argument("--db", metavar="URL", default=None, help="project database URL (default: the folder's own)")
     t.set_defaults(func=cmd_train)
 
     a = sub.add_parser("apply", help="repair one image under a mask; the result is saved as a new file")
@@ -76,24 +81,27 @@ def add_parsers(subparsers) -> None:
                    help="repair even when the mask covers more than half the image (refused without it: an inverted mask?)")
     a.add_argument("--out", default=None, help="output file, or folder ending in / (default: the repair_output setting, "
                         "a relative folder taken beside the image; when it is empty, repaired/ beside the image)")
-    a.add_argument("--method", choices=("gan", "telea", "ns"), default="gan")
+    a.add_argument("--method", choices=("gan", "telea", "ns"), default="gan",
+                   help="gan: the inpainting network; telea, ns: OpenCV's classical fills (default %(default)s)")
     a.add_argument("--checkpoint", default=None,
                    help="GAN checkpoint (default: the project's trained one, .llmvis/repair.safetensors, when the "
                         "image lies in a project that has one; else the shipped starter)")
-    a.add_argument("--dilate", type=_dilate, default=2, help="grow the mask by this many pixels (feathered)")
-    a.add_argument("--radius", type=positive, default=5, help="Telea/NS neighbourhood radius")
+    a.add_argument("--dilate", type=_dilate, default=2, metavar="PX",
+                   help="grow the mask by this many pixels, feathered (default %(default)s)")
+    a.add_argument("--radius", type=positive, default=5, metavar="PX",
+                   help="Telea/NS neighbourhood radius (default %(default)s)")
     a.add_argument("--detail", type=_detail, default=DEFAULT_DETAIL,
                    help="texture detail re-injected from the surround: 0 = the engine's plain (smooth) fill, "
                         "best PSNR/SSIM; 1 = the surround's texture restored (default %(default)s)")
     a.add_argument("--frame", type=positive, default=1,
                    help="the page of a multi-page TIFF (or frame of a DICOM) to repair, from 1; saved as its own file")
-    a.add_argument("--seed", type=int, default=0, help="seed of the texture detail (same seed, same pixels)")
+    a.add_argument("--seed", type=int, default=0, help="seed of the texture detail, same seed, same pixels (default %(default)s)")
     a.add_argument("--device", type=_device, default="auto", metavar="DEVICE",
                    help=f"where the GAN runs: {DEVICE_CHOICES} (default %(default)s: CUDA when there is one)")
     a.add_argument("--project", default=None,
                    help="project folder: record provenance and index the result (default: the project folder "
                         "the image lies in, if any)")
-    a.add_argument("--db", default=None, help="project database URL (default: the project folder's own; "
+    a.add_argument("--db", metavar="URL", default=None, help="project database URL (default: the project folder's own; "
                    "with a database elsewhere, give --project too)")
     add_actor(a)
     a.add_argument("--force", action="store_true", help="overwrite --out if it exists and is an earlier repair output (in repaired/, recorded by the "

@@ -30,7 +30,7 @@ def add_parsers(subparsers) -> None:
     p.add_argument("--device", type=device, default=None, metavar="DEVICE",
                    help=f"{DEVICE_CHOICES} (cuda:N: that GPU of several; default: the configured device, "
                         f"auto: CUDA, then MPS, then CPU)")
-    p.add_argument("--batch", type=positive, default=8, metavar="N", help="images per model call (halved on out-of-memory)")
+    p.add_argument("--batch", type=positive, default=8, metavar="N", help="images per model call, halved on out-of-memory (default %(default)s)")
     p.add_argument("--limit", type=_image_limit, default=None, metavar="N",
                    help="at most N images this run (1 or more; leave it out for no limit)")
     p.add_argument("--read-processes", type=non_negative, default=None, metavar="N",
@@ -55,7 +55,7 @@ def add_parsers(subparsers) -> None:
     msub = mp.add_subparsers(dest="models_cmd", metavar="ACTION")
     msub.required = True
     q = msub.add_parser("list", help="models in the configured model folders and the local HF cache")
-    q.add_argument("--json", action="store_true")
+    q.add_argument("--json", action="store_true", help="print the models as JSON")
     q.add_argument("--dir", action="append", default=[], metavar="FOLDER", help="also look in this folder")
     q.add_argument("--no-cache", action="store_true", help="skip the Hugging Face cache")
     q.add_argument("--all", dest="show_all", action="store_true", help="also HF-cache models of architectures we cannot run")

@@ -358,3 +358,46 @@ def test_the_checkpoint_card_records_the_command_as_given(tmp_path, capsys, monk
     assert main(argv) == 0
     assert calls[0]["card_extra"]["command"] == (f"llmvis --debug repair train {root} --from scratch --steps 1 "
                                                  f"--out '{out}'")
+
+
+def _subparsers(parser, path=()):
+    import argparse
+
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield (*path, name), sub
+                yield from _subparsers(sub, (*path, name))
+
+
+def test_every_option_says_what_it_does_and_db_is_a_url():
+    """`repair train --help` showed `--batch BATCH` with no text; --tile, --device,
+    suggest --batch, export --split/--seed, repair apply --method/--dilate/--radius did not
+    say their default; evaluate showed `--db DB`; info/labels list/models list --json had
+    no text at all."""
+    from llmvis_desktop.cli import build_parser
+
+    bare, db = [], []
+    for path, sub in _subparsers(build_parser()):
+        for action in sub._actions:
+            if action.option_strings and action.help is None:
+                bare.append((" ".join(path), action.option_strings[-1]))
+            if "--db" in action.option_strings and action.metavar != "URL":
+                db.append(" ".join(path))
+    assert not bare and not db, (bare, db)
+
+
+@pytest.mark.parametrize("command,expected", [
+    (["repair", "train"], ["(default 8)", "(default 64)", "(default auto", "--batch N", "--tile N"]),
+    (["repair", "apply"], ["(default gan)", "(default 2)", "(default 5)"]),
+    (["suggest"], ["(default 8)"]),
+    (["export"], ["default 0.8,0.2)", "(default 0)"]),
+    (["evaluate"], ["--db URL"]),
+])
+def test_help_states_the_defaults(capsys, command, expected):
+    with pytest.raises(SystemExit) as exc:
+        main([*command, "--help"])
+    assert exc.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())  # argparse wraps lines
+    for part in expected:
+        assert part in text, (part, text)
