@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import re
 import sys
 from typing import Optional, Sequence
 
@@ -19,6 +20,7 @@ from .cli_progress import ProgressBar
 from .core.errors import first_line
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_PIPE = 141  # 128 + SIGPIPE: what a shell reports for `ls` in `ls | head`
 FRONT_MODULES = ("cli_interchange", "cli_evaluate", "cli_suggest", "cli_repair", "cli_cache")
 
 
@@ -163,7 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_index)
 
     p = sub.add_parser("info", parents=[common], help="counts by status, labels, suggestions, repairs")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print the counts as JSON")
     p.set_defaults(func=cmd_info)
 
     p = sub.add_parser("labels", help="manage the label taxonomy")
@@ -173,10 +175,10 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("names", nargs="+")
     q.add_argument("--color", default=None, help="#rrggbb")
     q.add_argument("--key", default=None, help="shortcut key 1-9 (default: the next free one; with one name only)")
-    q.add_argument("--description", default=None)
+    q.add_argument("--description", default=None, metavar="TEXT", help="what the label means (shown to reviewers)")
     q.set_defaults(add_parser=q)  # its usage errors (--key with several names)
     q = lsub.add_parser("list", parents=[common], help="list labels with image counts")
-    q.add_argument("--json", action="store_true")
+    q.add_argument("--json", action="store_true", help="print the labels as JSON")
     q = lsub.add_parser("remove", parents=[common], help="remove labels")
     q.add_argument("names", nargs="+")
     q.add_argument("--force", action="store_true", help="also when images carry the label")
@@ -193,7 +195,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     restore_term = term_as_interrupt()  # a kill (SIGTERM) stops every command as Ctrl+C does
     try:
-        return _main(argv)
+        code = _main(argv)
+        sys.stdout.flush()  # here, not at exit: a reader gone (`| head`) is caught below
+        return code
+    except BrokenPipeError:  # the reader stopped reading (`llmvis labels list X | head -1`): a
+        _drop_stdout()       # quiet exit, as `ls | head` (it said "error: [Errno 32] Broken pipe", 1)
+        return EXIT_PIPE
     except KeyboardInterrupt:  # before a command began (loading its modules): nothing done yet
         print("interrupted before anything was done", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -207,6 +214,7 @@ def _main(argv: Optional[Sequence[str]]) -> int:
     multiprocessing.freeze_support()  # in a frozen build, the suggest job's reader processes start here
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
+    given = list(argv)  # as typed: what a checkpoint's card records
     # --debug after the subcommand too (`llmvis index X --debug` was a usage error)
     end = argv.index("--") if "--" in argv else len(argv)
     debug = "--debug" in argv[:end]
@@ -225,6 +233,7 @@ def _main(argv: Optional[Sequence[str]]) -> int:
         if err is not None:
             sys.stderr = err.stream
     args.debug = args.debug or debug
+    args.argv = given
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     if not args.debug:  # Pillow's UserWarnings on damaged files ("Truncated File Read"): the
@@ -247,7 +256,7 @@ def _main(argv: Optional[Sequence[str]]) -> int:
     finally:
         sys.stdout, sys.stderr = out.stream, err.stream
     if code != EXIT_OK and not out.written:
-        print(json.dumps({"error": err.last_line() or "failed", "exit_code": code}))
+        print(json.dumps({"error": _bare(err.last_line()) or "failed", "exit_code": code}))
     return code
 
 
@@ -257,6 +266,8 @@ def _run(args) -> int:
     except KeyboardInterrupt:
         print("interrupted; work committed so far is kept, run again to resume", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # stdout's reader went away: main() exits quietly
+        raise
     except Exception as exc:  # one clear line, the traceback only with --debug
         if args.debug:
             raise
@@ -264,10 +275,30 @@ def _run(args) -> int:
         return EXIT_ERROR
 
 
+def _drop_stdout() -> None:
+    """Point stdout at the null device, so the interpreter's flush at exit does not fail
+    again on the closed pipe ("Exception ignored ... BrokenPipeError")."""
+    import os
+
+    try:
+        fd = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(fd, sys.stdout.fileno())
+        os.close(fd)
+    except (OSError, ValueError, AttributeError):  # not a real file (a test's capture)
+        pass
+
+
 def _usage_json(exc: SystemExit, err: "_Recorder") -> None:
     """With --json, a usage error (exit 2) prints {"error", "exit_code"} on stdout too."""
     if exc.code == EXIT_USAGE:
-        print(json.dumps({"error": err.last_line() or "bad usage", "exit_code": EXIT_USAGE}))
+        print(json.dumps({"error": _bare(err.last_line()) or "bad usage", "exit_code": EXIT_USAGE}))
+
+
+def _bare(line: str) -> str:
+    """The message of a stderr error line, for ``--json``'s "error": without the ``error: ``,
+    ``llmvis CMD: `` or ``llmvis CMD: error: `` before it, which differed from command to
+    command (scripts could not match the same failure)."""
+    return re.sub(r"^(?:llmvis(?: [\w-]+)*: )?(?:error: )?", "", line, count=1)
 
 
 class _Recorder:

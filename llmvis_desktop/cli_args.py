@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import re
 import sys
 
 
@@ -63,6 +64,18 @@ def positive_float(text: str) -> float:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
     if not math.isfinite(value) or value <= 0:
         raise argparse.ArgumentTypeError(f"must be a number above 0, not {text}")
+    return value
+
+
+#: what ``--device`` takes, for the help texts
+DEVICE_CHOICES = "auto, cpu, cuda, cuda:N, mps"
+
+
+def device(text: str) -> str:
+    """``--device``: auto, cpu, mps, cuda or cuda:N (one GPU of several)."""
+    value = text.strip().lower()
+    if not re.fullmatch(r"auto|cpu|mps|cuda(:\d+)?", value):
+        raise argparse.ArgumentTypeError(f"unknown device {text!r} ({DEVICE_CHOICES})")
     return value
 
 

@@ -16,12 +16,12 @@ def add_parsers(subparsers) -> None:
     sub = p.add_subparsers(dest="cache_cmd", metavar="ACTION")
     sub.required = True
     q = sub.add_parser("info", help="where the thumbnail cache is, its size and file count")
-    q.add_argument("--json", action="store_true")
+    q.add_argument("--json", action="store_true", help="print the result as JSON")
     q.set_defaults(func=cmd_info)
     q = sub.add_parser("prune", help="delete least recently used thumbnails until under the limit")
     q.add_argument("--max-mb", type=_mb, default=None, metavar="N",
                    help="size limit in MiB (default: the thumbnail_cache_mb setting; 0 = no limit)")
-    q.add_argument("--json", action="store_true")
+    q.add_argument("--json", action="store_true", help="print the result as JSON")
     q.set_defaults(func=cmd_prune)
 
 

@@ -17,7 +17,7 @@ def add_parsers(subparsers) -> None:
         help="suggestion quality from the reviews: per-label P/R/F1, acceptance, caption edit distance, calibration",
     )
     p.add_argument("folder", help="the project's image folder")
-    p.add_argument("--db", default=None, help="SQLAlchemy database URL (default: FOLDER/.llmvis/project.sqlite)")
+    p.add_argument("--db", metavar="URL", default=None, help="SQLAlchemy database URL (default: FOLDER/.llmvis/project.sqlite)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=run_evaluate)
 
@@ -35,6 +35,8 @@ def run_evaluate(args) -> int:
         with Project.open(args.folder, db) as project:
             if project.db_note:
                 print(f"note: {project.db_note}", file=sys.stderr)
+            if not project.ever_indexed():  # its report was all zeros, exit 0
+                raise ProjectError(f"{args.folder} is not indexed yet: llmvis index {args.folder}")
             report = evaluate(project)
     except ProjectError as exc:
         print(f"llmvis evaluate: {exc}", file=sys.stderr)

@@ -39,8 +39,8 @@ def add_parsers(subparsers) -> None:
                                               "CVAT) or the audit trail (history)")
     ex.add_argument("folder", help="the project's image folder")
     ex.add_argument("--db", metavar="URL", default=None, help="SQLAlchemy database URL (a team's PostgreSQL)")
-    ex.add_argument("--format", required=True, choices=fmts)
-    ex.add_argument("--out", required=True,
+    ex.add_argument("--format", required=True, choices=fmts, help="the output format (docs/interchange.md)")
+    ex.add_argument("--out", required=True, metavar="PATH",
                     help="output file (coco, csv, labelstudio, cvat, history) or folder; a folder export (yolo, jsonl) "
                          "goes outside the project folder, txt sidecars may go next to the images")
     ex.add_argument("--force", action="store_true",
@@ -50,8 +50,9 @@ def add_parsers(subparsers) -> None:
                     help="also the pending model suggestions (labelstudio: the decided ones too, with their outcome; "
                          "--format history exports every suggestion and event whatever this says)")
     ex.add_argument("--include-repairs", action="store_true", help="link repaired images to their source")
-    ex.add_argument("--split", type=_split, default=(0.8, 0.2, 0.0), help="train,val[,test] fractions (yolo, jsonl)")
-    ex.add_argument("--seed", type=int, default=0, help="seed of the per-image split")
+    ex.add_argument("--split", type=_split, default=(0.8, 0.2, 0.0), metavar="TRAIN,VAL[,TEST]",
+                    help="split fractions (yolo, jsonl; default 0.8,0.2)")
+    ex.add_argument("--seed", type=int, default=0, help="seed of the per-image split (default %(default)s)")
     ex.add_argument("--link", action="store_true", help="hard-link (or symlink) images instead of copying")
     ex.add_argument("--images-8bit", action="store_true",
                     help="yolo, jsonl: write 16-bit and float images as 8-bit PNG (<name>.png), rendered as the "
@@ -63,7 +64,7 @@ def add_parsers(subparsers) -> None:
     im = subparsers.add_parser("import", help="import annotations or suggestions from a file or folder")
     im.add_argument("folder", help="the project's image folder")
     im.add_argument("--db", metavar="URL", default=None, help="SQLAlchemy database URL (a team's PostgreSQL)")
-    im.add_argument("--format", required=True, choices=readable)
+    im.add_argument("--format", required=True, choices=readable, help="the input's format (docs/interchange.md)")
     im.add_argument("path", help="file (coco, csv, labelstudio, cvat) or folder (yolo, jsonl, txt) to import")
     im.add_argument("--as", dest="as_", choices=("reviewed", "suggestions"), default="reviewed",
                     help="write reviewed annotations (default) or pending suggestions")
@@ -78,6 +79,9 @@ def _open(args) -> Project:
 
 
 def run_export(args) -> int:
+    if args.out.strip() == "-":  # it wrote a file named "-" and the summary into the pipe
+        args.export_parser.error("--out -: an export is written to files, not to stdout; give a file name "
+                                 "(coco, csv, labelstudio, cvat, history) or a folder (yolo, jsonl, txt)")
     if args.images_8bit and args.format not in COPY_FORMATS:  # it was accepted and did nothing
         args.export_parser.error(f"--images-8bit applies to the formats that copy the images "
                                  f"({', '.join(COPY_FORMATS)}), not {args.format}")
@@ -87,7 +91,7 @@ def run_export(args) -> int:
         anonymize=not args.keep_dicom_identifiers, images_8bit=args.images_8bit,
     )
     report, code = _guarded("export", "", lambda project, bar: export_project(
-        project, args.format, args.out, opts, progress=bar, force=args.force), args,
+        _indexed(project, args.folder), args.format, args.out, opts, progress=bar, force=args.force), args,
         interrupted="interrupted; nothing was left half-written (a new file or folder is removed; caption "
                     "sidecars already written into an existing folder stay, each whole)")
     if report is None:
@@ -96,6 +100,14 @@ def run_export(args) -> int:
         print(f"warning: {w}", file=sys.stderr)
     print(f"{report.summary()} in {report.seconds:.2f} s")
     return 0
+
+
+def _indexed(project: Project, folder: str) -> Project:
+    """The project, when an index has ever listed its folder: an export of a folder never
+    indexed wrote an empty dataset and exited 0 (a CI step copying images, then exporting)."""
+    if not project.ever_indexed():
+        raise ProjectError(f"{folder} is not indexed yet: llmvis index {folder}")
+    return project
 
 
 def _guarded(command: str, suffix: str, work, args, interrupted: str = "interrupted"):

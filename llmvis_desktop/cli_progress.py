@@ -26,10 +26,12 @@ class ProgressBar:
     """A one-line progress bar on stderr (redrawn at most ~10 times a second) when it is a
     terminal; otherwise, once a stage has run :data:`QUIET_S` seconds, a plain line at most
     every ``interval`` seconds and at each 10% step of a known total, nothing per item
-    (``plain``: None decides by the stream)."""
+    (``plain``: None decides by the stream). ``detail``: each report's message is worth
+    showing beside the counts too (repair training's losses)."""
 
     def __init__(self, stream=None, enabled: Optional[bool] = None, interval: float = 30.0,
-                 plain: Optional[bool] = None) -> None:
+                 plain: Optional[bool] = None, detail: bool = False) -> None:
+        self.detail = detail
         self.stream = stream or sys.stderr
         tty = _isatty(self.stream)
         self.enabled = True if enabled is None else enabled
@@ -40,6 +42,7 @@ class ProgressBar:
         self._stage = None
         self._dirty = False
         self._step = 0  # the last 10% step written (plain lines)
+        self._first: Optional[tuple[float, int]] = None  # (time, done) of the stage's first item done
 
     def __call__(self, p) -> None:
         if not self.enabled:
@@ -48,6 +51,9 @@ class ProgressBar:
         if p.stage != self._stage:
             self.close()
             self._stage, self._start, self._step, self._last = p.stage, now, 0, now
+            self._first = None
+        if self._first is None and p.done > 0:
+            self._first = (now, p.done)
         if self.plain:
             self._plain(p, now)
             return
@@ -58,11 +64,15 @@ class ProgressBar:
         if p.total:
             frac = min(1.0, p.done / p.total)
             bar = "#" * int(frac * 30)
-            eta = (elapsed / frac - elapsed) if frac > 0 else 0
-            line = f"{p.stage:8s} [{bar:<30s}] {p.done}/{p.total} ETA {eta:5.1f}s"
+            rate = self._rate(p, now)
+            eta = ("ETA 0s" if p.done >= p.total else f"ETA {_duration((p.total - p.done) / rate)}" if rate
+                   else "ETA ?")
+            line = f"{p.stage:8s} [{bar:<30s}] {p.done}/{p.total} {eta}"
+            if self.detail and p.message:
+                line += f"  {p.message}"
         else:
             line = f"{p.stage:8s} {p.message} ({elapsed:.1f}s)"
-        self.stream.write("\r" + line[:100].ljust(80))
+        self.stream.write("\r" + line[:110].ljust(80))
         self.stream.flush()
         self._dirty = True
 
@@ -75,19 +85,32 @@ class ProgressBar:
         elif now - self._last < self.interval:
             return
         self._last = now
-        elapsed = now - self._start
         unit = _UNIT.get(p.stage, "images")
         if p.total:
             frac = min(1.0, p.done / p.total)
             line = f"{p.stage}: {p.done:,}/{p.total:,} {unit} ({int(frac * 100)}%)"
         else:
             line = f"{p.stage}: {p.done:,} {unit}" + (f", {p.message}" if p.message else "")
-        if elapsed > 0 and p.done:
-            line += f", {p.done / elapsed:.1f} {unit}/s"
+        rate = self._rate(p, now)
+        if rate:
+            line += f", {rate:.1f} {unit}/s"
             if p.total and p.done < p.total:
-                line += f", ETA {_duration((p.total - p.done) * elapsed / p.done)}"
+                line += f", ETA {_duration((p.total - p.done) / rate)}"
+        if self.detail and p.total and p.message:
+            line += f"; {p.message}"
         self.stream.write(line + "\n")
         self.stream.flush()
+
+    def _rate(self, p, now: float) -> Optional[float]:
+        """Items a second since the stage's first item was done: the time before it (loading
+        the models, reading the first batch) is not counted as work, which made the first
+        ETAs of a suggest job minutes or hours too long. None until a second point."""
+        if self._first is None:
+            return None
+        t0, done0 = self._first
+        if now <= t0 or p.done <= done0:
+            return None
+        return (p.done - done0) / (now - t0)
 
     def close(self) -> None:
         if self.enabled and self._dirty:

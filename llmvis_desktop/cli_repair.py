@@ -12,9 +12,9 @@ import time
 from pathlib import Path
 
 import argparse
-import re
 
-from .cli_args import actor, add_actor, load_config, non_negative, positive, positive_float, tile_side
+from .cli_args import DEVICE_CHOICES, actor, add_actor, load_config, non_negative, positive, positive_float, tile_side
+from .cli_args import device as _device
 from .core.repair import DEFAULT_DETAIL
 from .core.tasks import Cancelled, CancelToken, Progress
 
@@ -39,12 +39,6 @@ def _dilate(text: str) -> int:
     return value
 
 
-def _device(text: str) -> str:
-    if not re.fullmatch(r"auto|cpu|mps|cuda(:\d+)?", text.strip().lower()):
-        raise argparse.ArgumentTypeError(f"unknown device {text!r} (auto, cpu, cuda, cuda:N, mps)")
-    return text.strip().lower()
-
-
 def add_parsers(subparsers) -> None:
     p = subparsers.add_parser("repair", help="defect repair: train the inpainting GAN, apply a repair")
     sub = p.add_subparsers(dest="repair_cmd", metavar="ACTION")
@@ -52,23 +46,29 @@ def add_parsers(subparsers) -> None:
 
     t = sub.add_parser("train", help="train or fine-tune the repair GAN on a folder's images")
     t.add_argument("folder", help="the project's image folder")
-    t.add_argument("--minutes", type=positive_float, default=None, help="time budget (stops at the first of minutes/steps)")
-    t.add_argument("--steps", type=positive, default=None,
+    t.add_argument("--minutes", type=positive_float, default=None, metavar="N",
+                   help="time budget (stops at the first of minutes/steps; default: none)")
+    t.add_argument("--steps", type=positive, default=None, metavar="N",
                    help="number of steps (default 2000 if no --minutes); with --resume, the total to reach: "
                         "the steps --out has already had count, so the same command run again after Ctrl-C "
                         "finishes the run rather than going past it")
-    t.add_argument("--from", dest="from_ckpt", default=None,
+    t.add_argument("--from", dest="from_ckpt", default=None, metavar="CKPT",
                    help="start from this checkpoint (default: the shipped starter; 'scratch' for none)")
-    t.add_argument("--out", default=None, help="output checkpoint, a .safetensors file (default FOLDER/.llmvis/repair.safetensors)")
+    t.add_argument("--out", default=None, metavar="CKPT", help="output checkpoint, a .safetensors file (default FOLDER/.llmvis/repair.safetensors)")
     again = t.add_mutually_exclusive_group()
     again.add_argument("--resume", action="store_true", help="continue from --out if it exists")
     again.add_argument("--force", action="store_true", help="start over even if --out holds a trained checkpoint")
-    t.add_argument("--device", type=_device, default="auto", help="auto, cpu, cuda, cuda:1 ...")
-    t.add_argument("--label", default=None, help="only images carrying this label (e.g. defect-free)")
-    t.add_argument("--tile", type=tile_side, default=64, help="training tile side (a multiple of 8, 16-1024)")
-    t.add_argument("--batch", type=positive, default=8)
-    t.add_argument("--threads", type=positive, default=None, help="CPU threads for torch")
-    t.add_argument("--db", default=None, help="project database URL (default: the folder's own)")
+    t.add_argument("--device", type=_device, default="auto", metavar="DEVICE",
+                   help=f"where training runs: {DEVICE_CHOICES} (default %(default)s: CUDA when there is one)")
+    t.add_argument("--label", default=None, metavar="NAME",
+                   help="only images carrying this label, e.g. defect-free (default: every image)")
+    t.add_argument("--tile", type=tile_side, default=64, metavar="N",
+                   help="training tile side in pixels, a multiple of 8 from 16 to 1024 (default %(default)s)")
+    t.add_argument("--batch", type=positive, default=8, metavar="N",
+                   help="tiles per training step; lower it when the GPU runs out of memory (default %(default)s)")
+    t.add_argument("--threads", type=positive, default=None, metavar="N",
+                   help="CPU threads for torch (default: torch's own choice)")
+    t.add_argument("--db", metavar="URL", default=None, help="project database URL (default: the folder's own)")
     t.set_defaults(func=cmd_train)
 
     a = sub.add_parser("apply", help="repair one image under a mask; the result is saved as a new file")
@@ -81,23 +81,27 @@ def add_parsers(subparsers) -> None:
                    help="repair even when the mask covers more than half the image (refused without it: an inverted mask?)")
     a.add_argument("--out", default=None, help="output file, or folder ending in / (default: the repair_output setting, "
                         "a relative folder taken beside the image; when it is empty, repaired/ beside the image)")
-    a.add_argument("--method", choices=("gan", "telea", "ns"), default="gan")
+    a.add_argument("--method", choices=("gan", "telea", "ns"), default="gan",
+                   help="gan: the inpainting network; telea, ns: OpenCV's classical fills (default %(default)s)")
     a.add_argument("--checkpoint", default=None,
                    help="GAN checkpoint (default: the project's trained one, .llmvis/repair.safetensors, when the "
                         "image lies in a project that has one; else the shipped starter)")
-    a.add_argument("--dilate", type=_dilate, default=2, help="grow the mask by this many pixels (feathered)")
-    a.add_argument("--radius", type=positive, default=5, help="Telea/NS neighbourhood radius")
+    a.add_argument("--dilate", type=_dilate, default=2, metavar="PX",
+                   help="grow the mask by this many pixels, feathered (default %(default)s)")
+    a.add_argument("--radius", type=positive, default=5, metavar="PX",
+                   help="Telea/NS neighbourhood radius (default %(default)s)")
     a.add_argument("--detail", type=_detail, default=DEFAULT_DETAIL,
                    help="texture detail re-injected from the surround: 0 = the engine's plain (smooth) fill, "
                         "best PSNR/SSIM; 1 = the surround's texture restored (default %(default)s)")
     a.add_argument("--frame", type=positive, default=1,
                    help="the page of a multi-page TIFF (or frame of a DICOM) to repair, from 1; saved as its own file")
-    a.add_argument("--seed", type=int, default=0, help="seed of the texture detail (same seed, same pixels)")
-    a.add_argument("--device", type=_device, default="auto", help="where the GAN runs: auto (CUDA when there is one), cpu, cuda ...")
+    a.add_argument("--seed", type=int, default=0, help="seed of the texture detail, same seed, same pixels (default %(default)s)")
+    a.add_argument("--device", type=_device, default="auto", metavar="DEVICE",
+                   help=f"where the GAN runs: {DEVICE_CHOICES} (default %(default)s: CUDA when there is one)")
     a.add_argument("--project", default=None,
                    help="project folder: record provenance and index the result (default: the project folder "
                         "the image lies in, if any)")
-    a.add_argument("--db", default=None, help="project database URL (default: the project folder's own; "
+    a.add_argument("--db", metavar="URL", default=None, help="project database URL (default: the project folder's own; "
                    "with a database elsewhere, give --project too)")
     add_actor(a)
     a.add_argument("--force", action="store_true", help="overwrite --out if it exists and is an earlier repair output (in repaired/, recorded by the "
@@ -198,18 +202,56 @@ def cmd_train(args) -> int:
         start = Path(args.from_ckpt)
     else:
         start = STARTER_CHECKPOINT if STARTER_CHECKPOINT.is_file() else None
-    token = CancelToken()
-
-    def show(p: Progress) -> None:
-        if p.message:
-            print(p.message, file=sys.stderr, flush=True)
-
-    from .core.repair.checkpoint import check_checkpoint_path
+    from .core.repair.checkpoint import check_checkpoint_path, ensure_writable
+    from .core.repair.out_lock import OutputLock, OutputLocked
 
     try:
         check_checkpoint_path(out)
+        if start is not None and args.from_ckpt and not (args.resume and out.is_file()):
+            # before indexing and reading every training image (a typo was said only then)
+            from .core.repair.checkpoint import load_checkpoint
+
+            load_checkpoint(start)
     except RepairError as exc:
+        msg = str(exc)
+        return _err(msg if "nothing was trained" in msg else f"--from {msg}; nothing was trained")
+    try:
+        project = Project.open(folder, args.db)
+    except ProjectError as exc:
         return _err(str(exc))
+    # one run per output: held from the "already holds" check until the final save (two
+    # runs on one --out both trained, and the last to finish silently replaced the other)
+    lock = OutputLock(out)
+    try:
+        ensure_writable(out)
+        lock.acquire()
+    except (RepairError, OutputLocked) as exc:
+        project.close()
+        return _err(str(exc))
+    try:
+        return _train_locked(args, project, out, start, train)
+    finally:
+        lock.release()
+        project.close()
+
+
+def _train_locked(args, project, out: Path, start, train) -> int:
+    """``cmd_train`` once the output's lock is held: the checks on what ``out`` holds, then
+    the run."""
+    from .core.repair import RepairError
+
+    from .cli_progress import ProgressBar
+
+    token = CancelToken()
+    # the shared progress rules (README): a bar on a terminal; in a log, nothing for the
+    # first seconds, then a line per 10% and at most every 30 s (it was a line per 10 steps)
+    bar = ProgressBar(enabled=None, detail=True)
+
+    def show(p: Progress) -> None:
+        if p.stage == "train" and p.message:  # the losses; the bar says the step and ETA itself
+            p = Progress(p.stage, p.done, p.total, _losses(p.message))
+        bar(p)
+
     if out.exists() and not (args.resume or args.force):
         return _err(f"{out} already holds a trained checkpoint; --resume continues it, --force starts over "
                     f"(replacing it), or give another --out")
@@ -227,28 +269,42 @@ def cmd_train(args) -> int:
             print(json.dumps({"checkpoint": str(out), "steps": done, "data": None, "val_masked_psnr_db": None}))
             return 0
         steps -= done
-    try:
-        project = Project.open(folder, args.db)
-    except ProjectError as exc:
-        return _err(str(exc))
     restore_term = _term_as_interrupt()  # a kill (SIGTERM) saves a resumable checkpoint as Ctrl-C does
     try:
         project.index()  # incremental: images added since the last run are trained on too
         res = train(project, steps=steps, minutes=args.minutes, from_ckpt=start, out=out,
                     device=args.device, token=token, progress=show, resume=args.resume, tile=args.tile,
                     batch=args.batch, label=args.label,
-                    card_extra={"command": "llmvis repair train " + " ".join(sys.argv[3:])})
+                    card_extra={"command": _command(args)})
     except RepairError as exc:
         return _err(str(exc))
     except (KeyboardInterrupt, Cancelled):
+        bar.close()
         print(f"cancelled; {_resumable(out)}", file=sys.stderr)
         return 130
     finally:
+        bar.close()
         restore_term()
-        project.close()
     print(json.dumps({"checkpoint": str(out), "steps": res.step, "data": res.data,
                       "val_masked_psnr_db": round(res.metrics["val_masked_psnr_db"], 2)}))
     return 0
+
+
+def _command(args) -> str:
+    """The command line as parsed (the card said ``llmvis repair train train p1`` after a
+    global option, and whatever ``sys.argv`` was when run from ``cli.main([...])``)."""
+    import shlex
+
+    argv = getattr(args, "argv", None) or ["repair", "train", str(args.folder)]
+    return shlex.join(["llmvis", *argv])
+
+
+def _losses(message: str) -> str:
+    """``step 150  g 1.234  d 0.567  hole L1 0.089  ETA 12s`` (core training's report) as
+    ``g 1.234  d 0.567  hole L1 0.089``."""
+    import re
+
+    return re.sub(r"^step \d+\s+|\s+ETA \d+s$", "", message.strip())
 
 
 def _term_as_interrupt():

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Optional, Sequence
 
-from .cli_args import actor, add_actor, non_negative, positive
+from .cli_args import DEVICE_CHOICES, actor, add_actor, device, non_negative, positive
 from .core.errors import first_line
 
 EXIT_OK, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 130
@@ -27,9 +27,10 @@ def add_parsers(subparsers) -> None:
     p.add_argument("--captioner", metavar="PATH", help="captioner or chat model: folder, name in a model dir, or org/name in the HF cache")
     p.add_argument("--labeler", metavar="PATH", help="zero-shot labeler (CLIP, SigLIP) scoring the project's labels")
     p.add_argument("--learned", action="store_true", help="also run the built-in suggester learned from reviewed images")
-    p.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default=None,
-                   help="default: the configured device (auto: CUDA, then MPS, then CPU)")
-    p.add_argument("--batch", type=positive, default=8, metavar="N", help="images per model call (halved on out-of-memory)")
+    p.add_argument("--device", type=device, default=None, metavar="DEVICE",
+                   help=f"{DEVICE_CHOICES} (cuda:N: that GPU of several; default: the configured device, "
+                        f"auto: CUDA, then MPS, then CPU)")
+    p.add_argument("--batch", type=positive, default=8, metavar="N", help="images per model call, halved on out-of-memory (default %(default)s)")
     p.add_argument("--limit", type=_image_limit, default=None, metavar="N",
                    help="at most N images this run (1 or more; leave it out for no limit)")
     p.add_argument("--read-processes", type=non_negative, default=None, metavar="N",
@@ -54,12 +55,12 @@ def add_parsers(subparsers) -> None:
     msub = mp.add_subparsers(dest="models_cmd", metavar="ACTION")
     msub.required = True
     q = msub.add_parser("list", help="models in the configured model folders and the local HF cache")
-    q.add_argument("--json", action="store_true")
+    q.add_argument("--json", action="store_true", help="print the models as JSON")
     q.add_argument("--dir", action="append", default=[], metavar="FOLDER", help="also look in this folder")
     q.add_argument("--no-cache", action="store_true", help="skip the Hugging Face cache")
     q.add_argument("--all", dest="show_all", action="store_true", help="also HF-cache models of architectures we cannot run")
-    q.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default=None,
-                   help="say whether each model fits this device (default: the configured one)")
+    q.add_argument("--device", type=device, default=None, metavar="DEVICE",
+                   help=f"say whether each model fits this device: {DEVICE_CHOICES} (default: the configured one)")
     mp.set_defaults(func=run_models_cmd)
 
 
@@ -147,7 +148,15 @@ def run_suggest_cmd(args) -> int:
     from .cli_progress import ProgressBar
 
     cfg = _config()
-    bar = ProgressBar(enabled=None)
+    shown = ProgressBar(enabled=None)
+    seen: dict = {}  # the suggest stage's last report: what an interruption kept
+
+    def bar(p) -> None:
+        if p.stage == "suggest" and p.total:
+            seen.update(done=p.done, total=p.total)
+        shown(p)
+
+    bar.close = shown.close
     project = None
     try:
         project = Project.open(args.folder, args.db, max_pixels=cfg.max_image_pixels)
@@ -190,6 +199,8 @@ def run_suggest_cmd(args) -> int:
             )
             reports.append(("models", report))
         if args.learned:
+            seen.clear()  # what is counted from here is the learned suggester's work
+            seen["what"] = "the learned suggester's "
             # beside models that ran, a learned suggester not ready yet is a warning, not a failure
             reports.append(("learned", _run_learned(project, flt, not args.redo, bar, alone=not reports,
                                                       limit=args.limit)))
@@ -198,8 +209,7 @@ def run_suggest_cmd(args) -> int:
         return _err("suggest", str(exc))
     except (Cancelled, KeyboardInterrupt):
         bar.close()
-        print("llmvis suggest: interrupted; finished batches are kept, run again to resume", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return _interrupted(args, seen)
     except Exception as exc:
         bar.close()
         if getattr(args, "debug", False) or os.environ.get("LLMVIS_DEBUG"):
@@ -234,6 +244,22 @@ def run_suggest_cmd(args) -> int:
     if any(getattr(rep, "model_failures", None) for _name, rep in reports):
         return EXIT_ERROR  # the other model's suggestions are stored; the warning says which failed
     return EXIT_OK
+
+
+def _interrupted(args, seen: dict) -> int:
+    """Say what an interrupted job kept: the images it finished out of those it had to do
+    (it said only "finished batches are kept"), with --json in the object too."""
+    if "total" in seen:
+        done, total = seen["done"], seen["total"]
+        message = (f"interrupted; kept {seen.get('what', '')}suggestions for {done:,} of the {total:,} images "
+                   f"this run had to do ({total - done:,} to go); run again to resume")
+    else:
+        message = "interrupted before any suggestion was stored; run again to resume"
+    print(f"llmvis suggest: {message}", file=sys.stderr)
+    if getattr(args, "json", False):
+        print(json.dumps({"error": message, "exit_code": EXIT_INTERRUPTED, "images_done": seen.get("done"),
+                          "images_to_go": seen["total"] - seen["done"] if "total" in seen else None}))
+    return EXIT_INTERRUPTED
 
 
 def _default_template() -> str:

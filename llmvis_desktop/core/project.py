@@ -209,6 +209,11 @@ class Project:
                 "unreadable": [{"path": rel, "error": why} for rel, why in ri.unreadable(s)],
             }
 
+    def ever_indexed(self) -> bool:
+        """Whether an index has ever listed the folder (``info()["indexed"]``, cheaply)."""
+        with self.store.read() as s:
+            return rf.listed_once(s) or bool(ri.counts_by_status(s))
+
     def unreadable_files(self, limit: Optional[int] = None) -> list[tuple[str, str]]:
         """(relpath, why) of the files the index could not read, by name (the first ``limit``)."""
         with self.store.read() as s:

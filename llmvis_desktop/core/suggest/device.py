@@ -48,6 +48,12 @@ def resolve(preference: Optional[str] = "auto") -> str:
         return have[0]
     if base not in have:
         raise DeviceError(f"device {preference!r} is not available here (found: {', '.join(have)})")
+    if base == "cuda" and pref != "cuda":  # cuda:N: that GPU must be there
+        count = _torch().cuda.device_count()
+        index = pref.split(":", 1)[1]
+        if not index.isdigit() or int(index) >= count:
+            raise DeviceError(f"device {preference!r} is not available here ({count} CUDA device(s): "
+                              f"cuda:0 to cuda:{count - 1})")
     return pref
 
 
