@@ -232,11 +232,29 @@ class RepairActions:
         earlier: dict = {}  # what an earlier, killed run left: resumed (its step) or discarded (why)
 
         def work(token, progress, project=project, ck=ck, start=start, minutes=minutes, device=device):
+            from ..core.repair import RepairError
             from ..core.repair.checkpoint import ensure_writable
+            from ..core.repair.out_lock import OutputLock, OutputLocked
+
+            ensure_writable(ck)  # a read-only project folder: said before training, not after
+            # one run per checkpoint, as `llmvis repair train` takes it: a CLI run on the
+            # project meanwhile (or another window) would be overwritten by this one's result
+            lock = OutputLock(ck)
+            try:
+                lock.acquire()
+            except OutputLocked as exc:
+                who = f" (pid {exc.pid})" if exc.pid else ""
+                raise RepairError(f"another llmvis repair train{who} is training {ck}; "
+                                  f"wait for it to finish, then train again") from None
+            try:
+                return _train(token, progress)
+            finally:
+                lock.release()
+
+        def _train(token, progress):
             from ..core.repair.train import train
             from ..core.tasks import Cancelled, Progress
 
-            ensure_writable(ck)  # a read-only project folder: said before training, not after
             tmp = ck.with_name("repair.training.safetensors")
             sidecars = (".json", ".preview.png")
             files = [tmp] + [tmp.with_suffix(x) for x in sidecars]

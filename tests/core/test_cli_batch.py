@@ -87,6 +87,11 @@ def test_export_and_evaluate_of_a_folder_never_indexed_are_refused(png_folder, t
     exited 0; `evaluate` printed an all-zero report. Both now say to index first."""
     out = tmp_path / "ds"
     argv = [a.format(d=png_folder, o=out) for a in command]
+    if command[0] == "evaluate":  # a folder with no project at all is refused before this
+        assert main(argv) == 1
+        assert "no project here" in capsys.readouterr().err
+        assert main(["labels", "add", str(png_folder), "dent"]) == 0  # a project, never indexed
+        capsys.readouterr()
     assert main(argv) == 1
     captured = capsys.readouterr()
     assert f"{png_folder} is not indexed yet: llmvis index {png_folder}" in captured.err

@@ -1,6 +1,8 @@
 """Undo of an accepted repair from the main window: the repair is unlinked after the
 question "Also delete the repaired file?" (No keeps the file, Cancel changes nothing);
 redo relinks it with an appended event, unless its file was deleted."""
+import os
+
 import numpy as np
 import pytest
 import shiboken6
@@ -398,3 +400,23 @@ def test_repair_dialog_zoom_keys_do_not_reach_the_main_window(qtbot, window, tmp
     QTest.keyClick(dlg, Qt.Key.Key_0, Qt.KeyboardModifier.ControlModifier)
     assert dlg.editor.canvas._target() == fit
     dlg.reject()
+
+
+def test_gui_training_is_refused_while_a_cli_run_trains_the_checkpoint(qtbot, window, tmp_path):
+    """`llmvis repair train` locks the checkpoint it writes, but Image ▸ Train repair model
+    did not: both trained, and the last to finish replaced the other's model."""
+    from llmvis_desktop.core.repair.out_lock import OutputLock
+
+    folder = tmp_path / "imgs"
+    make_images(folder, n=3)
+    project = open_and_index(qtbot, window, folder)
+    ck = project.root / ".llmvis" / "repair.safetensors"
+    errors = []
+    window.show_error = errors.append
+    with OutputLock(ck):  # what a CLI run on the project holds
+        job = window.panel_ctl.start_repair_training(5.0, steps=2, tile=32, batch=2, save_every=0,
+                                                     preview_every=0, config={"width": 8, "dilations": [2, 1]})
+        qtbot.waitUntil(lambda: not job.is_active, timeout=60000)
+    assert job.error is not None and "is training" in str(job.error), job.error
+    assert errors and f"(pid {os.getpid()})" in errors[0]
+    assert not ck.exists()
