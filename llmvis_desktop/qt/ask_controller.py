@@ -7,6 +7,8 @@ has moved meanwhile. Nothing is stored until the reviewer keeps the answer.
 """
 from __future__ import annotations
 
+import logging
+
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -14,6 +16,8 @@ from PySide6.QtCore import QObject, Signal
 
 from .widgets.answer_box import AnswerBox
 from .workers import LatestOnly, void
+
+log = logging.getLogger(__name__)
 
 ASK_NO_CHAT_TIP = ("Ask the image needs a chat model (LLaVA, SmolVLM, Qwen-VL) chosen as the captioner "
                    "in Suggestions ▸ Models….")
@@ -167,7 +171,7 @@ class AskController(QObject):
         self.win.grid.setFocus()  # the review keys work again while the answer comes
         job_.signals.result.connect(lambda row: self._on_result(job_, project, row))
         job_.signals.error.connect(
-            void(lambda exc: self._on_error(project, f"No answer about {rec.relpath}: {exc}")))
+            void(lambda exc: self._on_error(project, f"No answer about {rec.relpath}: {exc}", job_)))
         job_.signals.finished.connect(self._start_pending)
 
     def _on_result(self, job, project, row) -> None:
@@ -175,7 +179,10 @@ class AskController(QObject):
             return  # cancelled, or asked in a project since closed
         self._show_answer(row)
 
-    def _on_error(self, project, text: str) -> None:
+    def _on_error(self, project, text: str, job=None) -> None:
+        if job is not None and job.token.cancelled:  # the reviewer gave up on it: no box
+            log.info("cancelled question failed: %s", text)
+            return
         if project is self.win.project:
             self.win.show_error(text)
             if self.chat_model is not None and not Path(self.chat_model.path).is_dir():

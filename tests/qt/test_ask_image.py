@@ -465,3 +465,44 @@ def test_queued_question_survives_cancelling_the_running_one(qtbot, window, fold
     gates["q3?"].set()
     qtbot.waitUntil(lambda: len(got) == 2, timeout=20000)
     assert [r.prompt for r in got] == ["q3?", "q2?"]
+
+
+def test_a_cancelled_question_that_fails_shows_no_error_box(qtbot, window, folder, monkeypatch):
+    """Cancelled, the question's answer was dropped but its failure still opened an error
+    box about a question the reviewer had given up on."""
+    from llmvis_desktop.core.suggest import batch
+
+    win = window
+    open_and_index(qtbot, win, folder)
+    gate = threading.Event()
+    _recording_chat(monkeypatch, gate=gate)
+    ask = _enable_ask(qtbot, win)
+    started = threading.Event()
+
+    def failing(*a, **kw):
+        started.set()
+        assert gate.wait(20)
+        raise RuntimeError("CUDA out of memory")
+
+    monkeypatch.setattr(batch, "ask_image", failing)
+    shown = []
+    monkeypatch.setattr(win, "show_error", shown.append)
+    sc = win.suggest_ctl.asker
+    _select(qtbot, win, win.project.image_ids()[1])
+    _ask(win, ask, "doomed?")
+    job = sc.ask_job
+    qtbot.waitUntil(started.is_set, timeout=10000)
+    job.cancel()
+    gate.set()
+    qtbot.waitUntil(lambda: not job.is_active, timeout=10000)
+    _pump(0.1)
+    assert shown == []
+    # not cancelled: the failure is said
+    gate.clear()
+    started.clear()
+    _ask(win, ask, "doomed again?")
+    job = sc.ask_job
+    qtbot.waitUntil(started.is_set, timeout=10000)
+    gate.set()
+    qtbot.waitUntil(lambda: bool(shown), timeout=10000)
+    assert "CUDA out of memory" in shown[0]
