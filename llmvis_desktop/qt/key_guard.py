@@ -83,9 +83,10 @@ def main_tab_order(win) -> None:
     the label chips and "+ Add label", then the caption, suggestion, history and jobs
     panels. The chips are made anew with each taxonomy or count change, and a new widget
     goes to the end of the window's focus chain (after the filter bar): they are put
-    back between the viewer and the caption; the suggestion cards' buttons (made as an
-    image needs more cards) between the caption and the history. (The ends are looked up each time, among
-    the live children: a widget kept from an earlier call may be gone.)"""
+    back between the viewer and the caption. (The ends are looked up each time, among
+    the live children: a widget kept from an earlier call may be gone.) The suggestion
+    cards are made with their panel, in place (see ``SuggestionPanel.POOL``): laid in here
+    one by one, they closed a loop History -> Caption that Tab never left."""
     labels = win.panels.get("labels")
     add = getattr(labels, "add_edit", None)
     if add is None:
@@ -97,15 +98,6 @@ def main_tab_order(win) -> None:
     chain = [viewer[-1] if viewer else win.grid] + chips + [add] + after[:1]
     for before, nxt in zip(chain, chain[1:]):
         QWidget.setTabOrder(before, nxt)
-    # the suggestion cards, made as an image needs more of them, likewise: after the
-    # caption's last control and before the history panel
-    suggestions, history = win.panels.get("suggestions"), win.panels.get("history")
-    if caption is not None and suggestions is not None and hasattr(suggestions, "tab_stops"):
-        later = [w for w in ([history] + history.findChildren(QWidget) if history is not None else [])
-                 if _tab_stop(w)]
-        chain = after[-1:] + suggestions.tab_stops() + later[:1]
-        for before, nxt in zip(chain, chain[1:]):
-            QWidget.setTabOrder(before, nxt)
 
 
 def _tab_stop(w) -> bool:

@@ -140,9 +140,6 @@ class MainWindow(QMainWindow):
         labels = self.panels.get("labels")
         if labels is not None and hasattr(labels, "chipsRebuilt"):
             labels.chipsRebuilt.connect(lambda: main_tab_order(self))
-        suggestions = self.panels.get("suggestions")
-        if suggestions is not None and hasattr(suggestions, "cardsAdded"):
-            suggestions.cardsAdded.connect(lambda: main_tab_order(self))
         main_tab_order(self)
         self._restore_layout()
 

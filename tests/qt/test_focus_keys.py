@@ -7,7 +7,7 @@ import time
 
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QComboBox
+from PySide6.QtWidgets import QApplication, QComboBox, QWidget
 
 from qthelpers import open_and_index
 
@@ -254,5 +254,41 @@ def test_tab_reaches_the_suggestion_cards_before_the_history(qtbot, window, labe
     history = [seen.index(w) for w in seen if win.panel_ctl.history.isAncestorOf(w)
                or w is win.panel_ctl.history]
     jobs = [seen.index(w) for w in seen if win.panel_ctl.jobs.isAncestorOf(w) or w is win.panel_ctl.jobs]
+    ask = seen.index(panel.ask_edit) if panel.ask_edit in seen else None
     assert len(buttons) == 4, names
     assert caption < min(buttons) and max(buttons) < min(history + jobs), names
+    assert ask is None or max(buttons) < ask < min(history + jobs), names
+
+
+def test_tab_from_the_history_goes_on_round_the_window(qtbot, window, labelled_folder):
+    """Laying the cards in by themselves closed a loop: Tab from History went back to the
+    caption, the cards and History again, never to Jobs, the filter bar or the grid."""
+    from llmvis_desktop.core.store.records import NewSuggestion
+
+    win = window
+    project = open_and_index(qtbot, win, labelled_folder)
+    cur = win.review.current.id
+    ids = project.add_suggestions([NewSuggestion(cur, "label", "dent", "zero-shot-a", score=0.7),
+                                   NewSuggestion(cur, "caption", "a dent", "cap-a", score=0.6),
+                                   NewSuggestion(cur, "label", "scratch", "zero-shot-a", score=0.2)])
+    win.review._refresh(cur)
+    panel = win.panel_ctl.suggestions
+    qtbot.waitUntil(lambda: all(panel.card(i) is not None for i in ids), timeout=3000)
+    win.show()
+    history = win.panel_ctl.history
+    qtbot.waitUntil(lambda: any(w.isVisible() and w.focusPolicy() & Qt.FocusPolicy.TabFocus
+                                for w in history.findChildren(QWidget)), timeout=5000)
+    start = next(w for w in history.findChildren(QWidget)
+                 if w.focusPolicy() & Qt.FocusPolicy.TabFocus and w.isVisible())
+    start.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is start, timeout=3000)
+    seen = []
+    for _ in range(60):
+        QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        seen.append(QApplication.focusWidget())
+        if seen[-1] is win.grid:
+            break
+    names = [f"{type(w).__name__}:{w.objectName()}" for w in seen]
+    assert win.grid in seen, names
+    assert not any(win.panel_ctl.caption.isAncestorOf(w) for w in seen), names  # not back to the caption
+    assert any(win.filter_bar.isAncestorOf(w) for w in seen), names

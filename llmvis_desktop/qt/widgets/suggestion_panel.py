@@ -355,7 +355,9 @@ class SuggestionPanel(QWidget):
     rejected = Signal(int)
     edited = Signal(int, str)
     finished = Signal()  # an edit saved or cancelled, a card decided: the grid takes the keys back
-    cardsAdded = Signal()  # new cards were made: the window puts their buttons in its Tab order
+    #: cards made with the panel, hidden until needed: made later, a card went to the end of
+    #: the window's Tab order (after the filter bar) instead of after the caption
+    POOL = 8
 
     def __init__(self, parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
@@ -393,6 +395,11 @@ class SuggestionPanel(QWidget):
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)  # cards shrink instead
         self.scroll.setWidget(self._list)
+        for _ in range(self.POOL):  # in the Tab order now, between the list and "Ask the image"
+            card = _Card(self)
+            self._pool.append(card)
+            self._list_lay.insertWidget(self._list_lay.count() - 1, card)
+            card.hide()
 
         self.ask_edit = QLineEdit()
         self.ask_edit.setPlaceholderText("Ask the image\u2026")
@@ -423,14 +430,6 @@ class SuggestionPanel(QWidget):
         edits = {sid: card.open_edit() for sid, card in self._cards.items()}
         return {sid: text for sid, text in edits.items() if text is not None}
 
-    def tab_stops(self) -> list[QWidget]:
-        """The panel's controls in the order Tab should visit them: the card list, each
-        card's buttons (and edit box) from the top card down, then "Ask the image"."""
-        stops = [self.scroll]
-        for card in self._pool:
-            stops += [w for w in card.findChildren(QWidget) if w.focusPolicy() & Qt.FocusPolicy.TabFocus]
-        return stops + [self.ask_edit]
-
     def card_ids(self) -> set[int]:
         """The suggestions shown as cards now."""
         return set(self._cards)
@@ -449,7 +448,6 @@ class SuggestionPanel(QWidget):
             key=lambda s: (s.outcome != "pending", _KIND_ORDER.get(s.kind, 9),
                            -(s.score if s.score is not None else -1.0), s.id),
         )
-        grown = len(self._pool) < len(ordered)
         while len(self._pool) < len(ordered):
             card = _Card(self)
             self._pool.append(card)
@@ -465,8 +463,6 @@ class SuggestionPanel(QWidget):
             card = self._cards.get(sid)
             if card is not None and card.edit_button is not None:
                 card.resume_edit(text, focus)
-        if grown:
-            self.cardsAdded.emit()
         empty = not ordered
         self.placeholder.setVisible(empty)
         self.placeholder_scroll.setVisible(empty)
