@@ -295,8 +295,12 @@ class ProjectController(QObject):
             win.model.set_ids([])
         win.grid.set_empty_text(f"The filter could not be applied ({reason}) \u2014 Esc clears it")
         win.filter_bar.count_label.setText("the filter could not be applied")
+        self._failed_filter = win.model.filter  # the counts landing later must not say "0 of N"
+
+    _failed_filter = None  # the filter whose grid query failed, while it is the one applied
 
     def _apply_ids(self, ids) -> None:
+        self._failed_filter = None
         win = self.win
         first, self._select_first = self._select_first, False
         # a filter that matches nothing, or a folder without images, said nothing: a blank grid
@@ -384,4 +388,6 @@ class ProjectController(QObject):
         label.updateGeometry()
         if flt is None or flt != self.win.model.filter:
             matching = None  # the filter changed meanwhile: the next counts say it
+        if self._failed_filter is not None and self._failed_filter == self.win.model.filter:
+            return  # its rows could not be listed: the bar keeps saying so
         self.win.filter_bar.set_count(self.win.model.rowCount(), total, matching)

@@ -727,6 +727,8 @@ def test_a_failed_grid_query_is_shown_not_only_logged(qtbot, window, image_folde
     assert "could not" in window.grid.empty_text and "locked" in window.grid.empty_text
     assert "could not" in window.statusBar().currentMessage()
     assert "could not" in fb.count_label.text()
+    window.project_ctl.on_counts(*_counts_now(window))  # the counts, landing after the failure
+    assert "could not" in fb.count_label.text()
     fb.text.clear()  # a query that works lists the rows again
     with qtbot.waitSignal(window.query_loader.done, timeout=5000):
         fb._emit()
@@ -757,3 +759,9 @@ def test_at_1024_a_narrowed_filter_bar_keeps_its_choices_whole_and_the_queue_fig
     shown = bar.count_label.shown_text()
     assert "94 listed" in shown and "91 still match" in shown, shown
     assert "144 images" in bar.count_label.toolTip() or not bar.count_label.is_elided()
+
+
+def _counts_now(window):
+    """What the counts loader hands ``on_counts`` for the filter applied now."""
+    p, flt = window.project, window.model.filter
+    return (p, p.counts_by_status(), flt, 0), None
