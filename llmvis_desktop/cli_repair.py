@@ -13,7 +13,7 @@ from pathlib import Path
 
 import argparse
 
-from .cli_args import DEVICE_CHOICES, actor, add_actor, load_config, non_negative, positive, positive_float, tile_side
+from .cli_args import DEVICE_CHOICES, actor, add_actor, config_of, non_negative, open_project, positive, positive_float, tile_side
 from .cli_args import device as _device
 from .core.repair import DEFAULT_DETAIL
 from .core.tasks import Cancelled, CancelToken, Progress
@@ -126,7 +126,7 @@ def cmd_apply(args) -> int:
 
     project = None
     try:
-        from .core.project import Project, ProjectError, enclosing_project
+        from .core.project import ProjectError, enclosing_project
 
         # without --project, an image inside a project folder is repaired for that project:
         # recorded there (its output linked to its source and never trained on) and with
@@ -140,7 +140,7 @@ def cmd_apply(args) -> int:
                         "--project FOLDER too; nothing was repaired")
         if folder is not None:
             try:
-                project = Project.open(folder, args.db)
+                project = open_project(args, folder, args.db)
             except ProjectError as exc:
                 if args.project:
                     return _err(str(exc))
@@ -150,7 +150,8 @@ def cmd_apply(args) -> int:
         if checkpoint is None and args.method == "gan" and project is not None:
             trained = project_checkpoint(project.root)
             checkpoint = trained if trained.is_file() else None
-        frames = _frames(args.image)
+        limit = config_of(args).max_image_pixels
+        frames = _frames(args.image, limit)
         if args.frame > frames:
             return _err(f"--frame {args.frame}: {args.image} has {frames} page(s); give 1 to {frames}")
         t0 = time.monotonic()
@@ -161,10 +162,10 @@ def cmd_apply(args) -> int:
             print(f"warning: {warning}", file=sys.stderr)
 
         # the folder the desktop app saves repairs in (the Settings' repair_output), as a save error says
-        out_dir = load_config().repair_output if args.out is None else None
+        out_dir = config_of(args).repair_output if args.out is None else None
         res = repair_file(args.image, args.mask, out=args.out, out_dir=out_dir, method=args.method, checkpoint=checkpoint,
                           dilate_px=args.dilate, radius=args.radius, device=args.device, detail=args.detail,
-                          seed=args.seed, project=project, frame=args.frame - 1,
+                          seed=args.seed, project=project, frame=args.frame - 1, max_pixels=limit,
                           actor=actor(args), overwrite=args.force, large_mask=large_mask)
     except RepairError as exc:
         return _err(str(exc))
@@ -186,7 +187,7 @@ def cmd_apply(args) -> int:
 
 
 def cmd_train(args) -> int:
-    from .core.project import Project, ProjectError
+    from .core.project import ProjectError
     from .core.repair import STARTER_CHECKPOINT, RepairError
     from .core.repair.train import train
 
@@ -216,7 +217,7 @@ def cmd_train(args) -> int:
         msg = str(exc)
         return _err(msg if "nothing was trained" in msg else f"--from {msg}; nothing was trained")
     try:
-        project = Project.open(folder, args.db)
+        project = open_project(args, folder, args.db)
     except ProjectError as exc:
         return _err(str(exc))
     # one run per output: held from the "already holds" check until the final save (two
@@ -332,13 +333,13 @@ def _resumable(out: Path) -> str:
     return f"resumable checkpoint at {out}, step {ck.step} (use --resume)"
 
 
-def _frames(image) -> int:
+def _frames(image, max_pixels) -> int:
     """How many pages (frames) the image has; 1 when its header cannot be read (the
     repair then says why)."""
     from .core.imaging.errors import ImageReadError
     from .core.imaging.reader import read_header
 
     try:
-        return max(1, int(read_header(image).frames or 1))
+        return max(1, int(read_header(image, max_pixels=max_pixels).frames or 1))
     except (ImageReadError, OSError):
         return 1
