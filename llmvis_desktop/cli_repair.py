@@ -73,32 +73,33 @@ def add_parsers(subparsers) -> None:
 
     a = sub.add_parser("apply", help="repair one image under a mask; the result is saved as a new file")
     a.add_argument("image")
-    a.add_argument("--mask", required=True, help="mask PNG, the image's size: white (or opaque) = repair; a pixel is repaired when at least "
+    a.add_argument("--mask", required=True, metavar="MASK", help="mask PNG, the image's size: white (or opaque) = repair; a pixel is repaired when at least "
                         "half-way (>= 128 of 255, >= 32768 in 16 bits), so soft edges and near-black noise are not; "
                         "a mask whose values all stay below that (a 0/1 or class-index label mask, 0/255 in 16 bits) "
                         "wherever it is not 0; a TIFF by its stored values")
     a.add_argument("--allow-large-mask", action="store_true",
                    help="repair even when the mask covers more than half the image (refused without it: an inverted mask?)")
-    a.add_argument("--out", default=None, help="output file, or folder ending in / (default: the repair_output setting, "
+    a.add_argument("--out", default=None, metavar="PATH", help="output file, or folder ending in / (default: the repair_output setting, "
                         "a relative folder taken beside the image; when it is empty, repaired/ beside the image)")
     a.add_argument("--method", choices=("gan", "telea", "ns"), default="gan",
                    help="gan: the inpainting network; telea, ns: OpenCV's classical fills (default %(default)s)")
-    a.add_argument("--checkpoint", default=None,
+    a.add_argument("--checkpoint", default=None, metavar="CKPT",
                    help="GAN checkpoint (default: the project's trained one, .llmvis/repair.safetensors, when the "
                         "image lies in a project that has one; else the shipped starter)")
     a.add_argument("--dilate", type=_dilate, default=2, metavar="PX",
                    help="grow the mask by this many pixels, feathered (default %(default)s)")
     a.add_argument("--radius", type=positive, default=5, metavar="PX",
                    help="Telea/NS neighbourhood radius (default %(default)s)")
-    a.add_argument("--detail", type=_detail, default=DEFAULT_DETAIL,
+    a.add_argument("--detail", type=_detail, default=DEFAULT_DETAIL, metavar="0-1.5",
                    help="texture detail re-injected from the surround: 0 = the engine's plain (smooth) fill, "
                         "best PSNR/SSIM; 1 = the surround's texture restored (default %(default)s)")
-    a.add_argument("--frame", type=positive, default=1,
-                   help="the page of a multi-page TIFF (or frame of a DICOM) to repair, from 1; saved as its own file")
-    a.add_argument("--seed", type=int, default=0, help="seed of the texture detail, same seed, same pixels (default %(default)s)")
+    a.add_argument("--frame", type=positive, default=1, metavar="N",
+                   help="the page of a multi-page TIFF (or frame of a DICOM) to repair, from 1; saved as its own "
+                        "file (default %(default)s)")
+    a.add_argument("--seed", type=int, default=0, metavar="N", help="seed of the texture detail, same seed, same pixels (default %(default)s)")
     a.add_argument("--device", type=_device, default="auto", metavar="DEVICE",
                    help=f"where the GAN runs: {DEVICE_CHOICES} (default %(default)s: CUDA when there is one)")
-    a.add_argument("--project", default=None,
+    a.add_argument("--project", default=None, metavar="FOLDER",
                    help="project folder: record provenance and index the result (default: the project folder "
                         "the image lies in, if any)")
     a.add_argument("--db", metavar="URL", default=None, help="project database URL (default: the project folder's own; "

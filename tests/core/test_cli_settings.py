@@ -95,3 +95,15 @@ def test_export_of_a_folder_with_no_project_writes_nothing_and_says_so_as_evalua
     evaluate_err = capsys.readouterr().err
     assert "no project here" in export_err
     assert export_err.split(": ", 1)[1] == evaluate_err.split(": ", 1)[1]
+
+
+def test_help_names_the_database_default_and_readme_metavars(capsys):
+    import pytest
+
+    for argv in (["export"], ["import"], ["suggest"], ["repair", "apply"]):
+        with pytest.raises(SystemExit):
+            cli.main([*argv, "--help"])
+        text = " ".join(capsys.readouterr().out.split())
+        if argv[0] != "repair":
+            assert "default: FOLDER/.llmvis/project.sqlite" in text, argv
+    assert "[--frame N]" in text and "--checkpoint CKPT" in text and "(default 1)" in text
