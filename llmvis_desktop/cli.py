@@ -25,11 +25,9 @@ FRONT_MODULES = ("cli_interchange", "cli_evaluate", "cli_suggest", "cli_repair",
 
 
 def _project(args):
-    from .cli_args import load_config
-    from .core.project import Project
+    from .cli_args import open_project
 
-    cfg = args.config = load_config()
-    project = Project.open(args.folder, args.db, max_pixels=cfg.max_image_pixels)
+    project = open_project(args)
     if project.db_note:
         print(f"note: {project.db_note}", file=sys.stderr)
     return project

@@ -17,6 +17,51 @@ def load_config():
     return load(warn=lambda line: print(f"warning: {line}", file=sys.stderr))
 
 
+def config_of(args):
+    """The command's configuration, loaded once and kept on ``args.config`` (a command that
+    loaded it twice named each wrong setting twice)."""
+    cfg = getattr(args, "config", None)
+    if cfg is None:
+        cfg = args.config = load_config()
+    return cfg
+
+
+def open_project(args, folder=None, db=None):
+    """``Project.open`` as every command does it: the folder's project (``args.folder`` and
+    ``args.db`` unless given), its images read under the configured ``max_image_pixels``."""
+    from .core.project import Project
+
+    folder = args.folder if folder is None else folder
+    db = getattr(args, "db", None) if db is None else db
+    return Project.open(folder, db, max_pixels=config_of(args).max_image_pixels)
+
+
+def no_project(folder) -> str | None:
+    """Why ``folder`` holds no project database (its own ``.llmvis/project.sqlite``, or the
+    copy a read-only folder's is kept as in the data folder), or None when it has one or is
+    no folder at all (``Project.open`` says so). A command that only reads a project
+    (evaluate, export) refuses with this before ``Project.open`` would make an empty one."""
+    from pathlib import Path
+
+    from .core import config
+    from .core.store.engine import fallback_db_path
+
+    root = Path(folder).expanduser()
+    if not root.is_dir():
+        return None
+    root = root.resolve()
+    if (root / ".llmvis" / "project.sqlite").exists() or fallback_db_path(root, config.data_dir()).exists():
+        return None
+    return (f"{folder}: no project here (no .llmvis/project.sqlite); run llmvis index {folder} first, "
+            f"or pass --db")
+
+
+def add_db(parser, default: str = "FOLDER/.llmvis/project.sqlite") -> None:
+    """``--db URL``, its default said in ``--help``."""
+    parser.add_argument("--db", metavar="URL", default=None,
+                        help=f"SQLAlchemy database URL, e.g. a team's PostgreSQL (default: {default})")
+
+
 def add_actor(parser) -> None:
     """``--actor NAME``: who the history records for the command's changes."""
     parser.add_argument("--actor", default=None, metavar="NAME",
@@ -29,7 +74,7 @@ def actor(args, cfg=None) -> str:
     from .core.config import person
 
     if cfg is None and not getattr(args, "actor", None):
-        cfg = getattr(args, "config", None) or load_config()
+        cfg = config_of(args)
     return person(getattr(args, "actor", None), cfg)
 
 

@@ -23,16 +23,17 @@ def add_parsers(subparsers) -> None:
 
 
 def run_evaluate(args) -> int:
-    from .core.project import Project, ProjectError
+    from .cli_args import no_project, open_project
+    from .core.project import ProjectError
     from .core.suggest.evaluate import evaluate, format_report
 
     db = getattr(args, "db", None)
-    missing = None if db else _no_project(args.folder)
+    missing = None if db else no_project(args.folder)
     if missing:  # a report reads a project: it does not make an empty one in a mistyped folder
         print(f"llmvis evaluate: {missing}", file=sys.stderr)
         return 1
     try:
-        with Project.open(args.folder, db) as project:
+        with open_project(args) as project:
             if project.db_note:
                 print(f"note: {project.db_note}", file=sys.stderr)
             if not project.ever_indexed():  # its report was all zeros, exit 0
@@ -55,21 +56,3 @@ def run_evaluate(args) -> int:
         print(format_report(report))
     return 0
 
-
-def _no_project(folder) -> str | None:
-    """Why ``folder`` holds no project database (its own ``.llmvis/project.sqlite``, or the
-    copy a read-only folder's is kept as in the data folder), or None when it has one or is
-    no folder at all (``Project.open`` says so)."""
-    from pathlib import Path
-
-    from .core import config
-    from .core.store.engine import fallback_db_path
-
-    root = Path(folder).expanduser()
-    if not root.is_dir():
-        return None
-    root = root.resolve()
-    if (root / ".llmvis" / "project.sqlite").exists() or fallback_db_path(root, config.data_dir()).exists():
-        return None
-    return (f"{folder}: no project here (no .llmvis/project.sqlite); run llmvis index {folder} first, "
-            f"or pass --db")

@@ -15,7 +15,7 @@ from .core.errors import first_line
 from .core.interchange.common import COPY_FORMATS
 from .core.interchange import FORMATS, ExportOptions, InterchangeError, export_project, import_file
 from .core.project import Project, ProjectError
-from .cli_args import actor, add_actor
+from .cli_args import actor, add_actor, add_db, no_project, open_project
 from .cli_progress import ProgressBar
 from .core.tasks import Cancelled
 
@@ -38,7 +38,7 @@ def add_parsers(subparsers) -> None:
     ex = subparsers.add_parser("export", help="export annotations (COCO, YOLO, CSV, HF jsonl, txt, Label Studio, "
                                               "CVAT) or the audit trail (history)")
     ex.add_argument("folder", help="the project's image folder")
-    ex.add_argument("--db", metavar="URL", default=None, help="SQLAlchemy database URL (a team's PostgreSQL)")
+    add_db(ex)
     ex.add_argument("--format", required=True, choices=fmts, help="the output format (docs/interchange.md)")
     ex.add_argument("--out", required=True, metavar="PATH",
                     help="output file (coco, csv, labelstudio, cvat, history) or folder; a folder export (yolo, jsonl) "
@@ -52,7 +52,7 @@ def add_parsers(subparsers) -> None:
     ex.add_argument("--include-repairs", action="store_true", help="link repaired images to their source")
     ex.add_argument("--split", type=_split, default=(0.8, 0.2, 0.0), metavar="TRAIN,VAL[,TEST]",
                     help="split fractions (yolo, jsonl; default 0.8,0.2)")
-    ex.add_argument("--seed", type=int, default=0, help="seed of the per-image split (default %(default)s)")
+    ex.add_argument("--seed", type=int, default=0, metavar="N", help="seed of the per-image split (default %(default)s)")
     ex.add_argument("--link", action="store_true", help="hard-link (or symlink) images instead of copying")
     ex.add_argument("--images-8bit", action="store_true",
                     help="yolo, jsonl: write 16-bit and float images as 8-bit PNG (<name>.png), rendered as the "
@@ -63,7 +63,7 @@ def add_parsers(subparsers) -> None:
 
     im = subparsers.add_parser("import", help="import annotations or suggestions from a file or folder")
     im.add_argument("folder", help="the project's image folder")
-    im.add_argument("--db", metavar="URL", default=None, help="SQLAlchemy database URL (a team's PostgreSQL)")
+    add_db(im)
     im.add_argument("--format", required=True, choices=readable, help="the input's format (docs/interchange.md)")
     im.add_argument("path", help="file (coco, csv, labelstudio, cvat) or folder (yolo, jsonl, txt) to import")
     im.add_argument("--as", dest="as_", choices=("reviewed", "suggestions"), default="reviewed",
@@ -75,7 +75,7 @@ def add_parsers(subparsers) -> None:
 
 
 def _open(args) -> Project:
-    return Project.open(args.folder, getattr(args, "db", None))
+    return open_project(args)
 
 
 def run_export(args) -> int:
@@ -85,6 +85,10 @@ def run_export(args) -> int:
     if args.images_8bit and args.format not in COPY_FORMATS:  # it was accepted and did nothing
         args.export_parser.error(f"--images-8bit applies to the formats that copy the images "
                                  f"({', '.join(COPY_FORMATS)}), not {args.format}")
+    missing = None if getattr(args, "db", None) else no_project(args.folder)
+    if missing:  # before Project.open: it made an empty project database in a mistyped folder
+        print(f"llmvis export: {missing}", file=sys.stderr)
+        return 1
     opts = ExportOptions(
         reviewed_only=args.reviewed_only, include_suggestions=args.include_suggestions,
         include_repairs=args.include_repairs, split=args.split, seed=args.seed, link=args.link,

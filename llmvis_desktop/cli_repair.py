@@ -13,7 +13,7 @@ from pathlib import Path
 
 import argparse
 
-from .cli_args import DEVICE_CHOICES, actor, add_actor, load_config, non_negative, positive, positive_float, tile_side
+from .cli_args import DEVICE_CHOICES, actor, add_actor, config_of, non_negative, open_project, positive, positive_float, tile_side
 from .cli_args import device as _device
 from .core.repair import DEFAULT_DETAIL
 from .core.tasks import Cancelled, CancelToken, Progress
@@ -73,32 +73,33 @@ def add_parsers(subparsers) -> None:
 
     a = sub.add_parser("apply", help="repair one image under a mask; the result is saved as a new file")
     a.add_argument("image")
-    a.add_argument("--mask", required=True, help="mask PNG, the image's size: white (or opaque) = repair; a pixel is repaired when at least "
+    a.add_argument("--mask", required=True, metavar="MASK", help="mask PNG, the image's size: white (or opaque) = repair; a pixel is repaired when at least "
                         "half-way (>= 128 of 255, >= 32768 in 16 bits), so soft edges and near-black noise are not; "
                         "a mask whose values all stay below that (a 0/1 or class-index label mask, 0/255 in 16 bits) "
                         "wherever it is not 0; a TIFF by its stored values")
     a.add_argument("--allow-large-mask", action="store_true",
                    help="repair even when the mask covers more than half the image (refused without it: an inverted mask?)")
-    a.add_argument("--out", default=None, help="output file, or folder ending in / (default: the repair_output setting, "
+    a.add_argument("--out", default=None, metavar="PATH", help="output file, or folder ending in / (default: the repair_output setting, "
                         "a relative folder taken beside the image; when it is empty, repaired/ beside the image)")
     a.add_argument("--method", choices=("gan", "telea", "ns"), default="gan",
                    help="gan: the inpainting network; telea, ns: OpenCV's classical fills (default %(default)s)")
-    a.add_argument("--checkpoint", default=None,
+    a.add_argument("--checkpoint", default=None, metavar="CKPT",
                    help="GAN checkpoint (default: the project's trained one, .llmvis/repair.safetensors, when the "
                         "image lies in a project that has one; else the shipped starter)")
     a.add_argument("--dilate", type=_dilate, default=2, metavar="PX",
                    help="grow the mask by this many pixels, feathered (default %(default)s)")
     a.add_argument("--radius", type=positive, default=5, metavar="PX",
                    help="Telea/NS neighbourhood radius (default %(default)s)")
-    a.add_argument("--detail", type=_detail, default=DEFAULT_DETAIL,
+    a.add_argument("--detail", type=_detail, default=DEFAULT_DETAIL, metavar="0-1.5",
                    help="texture detail re-injected from the surround: 0 = the engine's plain (smooth) fill, "
                         "best PSNR/SSIM; 1 = the surround's texture restored (default %(default)s)")
-    a.add_argument("--frame", type=positive, default=1,
-                   help="the page of a multi-page TIFF (or frame of a DICOM) to repair, from 1; saved as its own file")
-    a.add_argument("--seed", type=int, default=0, help="seed of the texture detail, same seed, same pixels (default %(default)s)")
+    a.add_argument("--frame", type=positive, default=1, metavar="N",
+                   help="the page of a multi-page TIFF (or frame of a DICOM) to repair, from 1; saved as its own "
+                        "file (default %(default)s)")
+    a.add_argument("--seed", type=int, default=0, metavar="N", help="seed of the texture detail, same seed, same pixels (default %(default)s)")
     a.add_argument("--device", type=_device, default="auto", metavar="DEVICE",
                    help=f"where the GAN runs: {DEVICE_CHOICES} (default %(default)s: CUDA when there is one)")
-    a.add_argument("--project", default=None,
+    a.add_argument("--project", default=None, metavar="FOLDER",
                    help="project folder: record provenance and index the result (default: the project folder "
                         "the image lies in, if any)")
     a.add_argument("--db", metavar="URL", default=None, help="project database URL (default: the project folder's own; "
@@ -126,7 +127,7 @@ def cmd_apply(args) -> int:
 
     project = None
     try:
-        from .core.project import Project, ProjectError, enclosing_project
+        from .core.project import ProjectError, enclosing_project
 
         # without --project, an image inside a project folder is repaired for that project:
         # recorded there (its output linked to its source and never trained on) and with
@@ -140,7 +141,7 @@ def cmd_apply(args) -> int:
                         "--project FOLDER too; nothing was repaired")
         if folder is not None:
             try:
-                project = Project.open(folder, args.db)
+                project = open_project(args, folder, args.db)
             except ProjectError as exc:
                 if args.project:
                     return _err(str(exc))
@@ -150,7 +151,8 @@ def cmd_apply(args) -> int:
         if checkpoint is None and args.method == "gan" and project is not None:
             trained = project_checkpoint(project.root)
             checkpoint = trained if trained.is_file() else None
-        frames = _frames(args.image)
+        limit = config_of(args).max_image_pixels
+        frames = _frames(args.image, limit)
         if args.frame > frames:
             return _err(f"--frame {args.frame}: {args.image} has {frames} page(s); give 1 to {frames}")
         t0 = time.monotonic()
@@ -161,10 +163,10 @@ def cmd_apply(args) -> int:
             print(f"warning: {warning}", file=sys.stderr)
 
         # the folder the desktop app saves repairs in (the Settings' repair_output), as a save error says
-        out_dir = load_config().repair_output if args.out is None else None
+        out_dir = config_of(args).repair_output if args.out is None else None
         res = repair_file(args.image, args.mask, out=args.out, out_dir=out_dir, method=args.method, checkpoint=checkpoint,
                           dilate_px=args.dilate, radius=args.radius, device=args.device, detail=args.detail,
-                          seed=args.seed, project=project, frame=args.frame - 1,
+                          seed=args.seed, project=project, frame=args.frame - 1, max_pixels=limit,
                           actor=actor(args), overwrite=args.force, large_mask=large_mask)
     except RepairError as exc:
         return _err(str(exc))
@@ -186,7 +188,7 @@ def cmd_apply(args) -> int:
 
 
 def cmd_train(args) -> int:
-    from .core.project import Project, ProjectError
+    from .core.project import ProjectError
     from .core.repair import STARTER_CHECKPOINT, RepairError
     from .core.repair.train import train
 
@@ -216,7 +218,7 @@ def cmd_train(args) -> int:
         msg = str(exc)
         return _err(msg if "nothing was trained" in msg else f"--from {msg}; nothing was trained")
     try:
-        project = Project.open(folder, args.db)
+        project = open_project(args, folder, args.db)
     except ProjectError as exc:
         return _err(str(exc))
     # one run per output: held from the "already holds" check until the final save (two
@@ -332,13 +334,13 @@ def _resumable(out: Path) -> str:
     return f"resumable checkpoint at {out}, step {ck.step} (use --resume)"
 
 
-def _frames(image) -> int:
+def _frames(image, max_pixels) -> int:
     """How many pages (frames) the image has; 1 when its header cannot be read (the
     repair then says why)."""
     from .core.imaging.errors import ImageReadError
     from .core.imaging.reader import read_header
 
     try:
-        return max(1, int(read_header(image).frames or 1))
+        return max(1, int(read_header(image, max_pixels=max_pixels).frames or 1))
     except (ImageReadError, OSError):
         return 1

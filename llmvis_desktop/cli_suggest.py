@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Optional, Sequence
 
-from .cli_args import DEVICE_CHOICES, actor, add_actor, device, non_negative, positive
+from .cli_args import DEVICE_CHOICES, actor, add_actor, add_db, device, non_negative, positive
 from .core.errors import first_line
 
 EXIT_OK, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 130
@@ -23,7 +23,7 @@ EXIT_OK, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 130
 def add_parsers(subparsers) -> None:
     p = subparsers.add_parser("suggest", help="suggest captions/labels/answers with local models (resumable)")
     p.add_argument("folder", help="the project's image folder")
-    p.add_argument("--db", metavar="URL", default=None, help="SQLAlchemy database URL")
+    add_db(p)
     p.add_argument("--captioner", metavar="PATH", help="captioner or chat model: folder, name in a model dir, or org/name in the HF cache")
     p.add_argument("--labeler", metavar="PATH", help="zero-shot labeler (CLIP, SigLIP) scoring the project's labels")
     p.add_argument("--learned", action="store_true", help="also run the built-in suggester learned from reviewed images")
@@ -40,9 +40,11 @@ def add_parsers(subparsers) -> None:
     p.add_argument("--ask", default=None, metavar="QUESTION", help="ask each image this question (chat captioner): stored as answers")
     p.add_argument("--template", default=None, metavar="TEXT", help='labeler prompt template (default "a photo of a {label} defect")')
     p.add_argument("--all", dest="redo", action="store_true", help="also images this model already suggested for")
-    p.add_argument("--path-prefix", default=None, help="only images under this relative folder")
+    p.add_argument("--path-prefix", default=None, metavar="SUBFOLDER",
+                   help="only images under this folder, relative to FOLDER (default: all of FOLDER)")
     p.add_argument("--status", action="append", default=None,
-                   choices=("new", "suggested", "reviewed", "rejected"), help="only images with this status (repeatable)")
+                   choices=("new", "suggested", "reviewed", "rejected"),
+                   help="only images with this status (repeatable; default: any status)")
     p.add_argument("--allow-bin", action="store_true", help="opt in to pickle .bin weights for the models named here")
     p.add_argument("--trust-remote-code", action="store_true", help="opt in to the custom code of the models named here")
     p.add_argument("--no-index", action="store_true",

@@ -84,14 +84,16 @@ def test_two_train_runs_on_one_out_the_second_is_refused_naming_the_first(tmp_pa
                                      ["evaluate", "{d}"], ["evaluate", "{d}", "--json"]])
 def test_export_and_evaluate_of_a_folder_never_indexed_are_refused(png_folder, tmp_path, capsys, command):
     """`export` right after copying images (no `llmvis index`) wrote an empty dataset and
-    exited 0; `evaluate` printed an all-zero report. Both now say to index first."""
+    exited 0; `evaluate` printed an all-zero report. Both now say to index first: a folder
+    with no project at all before anything is written there (export made an empty
+    .llmvis/project.sqlite), one whose project was never indexed after opening it."""
     out = tmp_path / "ds"
     argv = [a.format(d=png_folder, o=out) for a in command]
-    if command[0] == "evaluate":  # a folder with no project at all is refused before this
-        assert main(argv) == 1
-        assert "no project here" in capsys.readouterr().err
-        assert main(["labels", "add", str(png_folder), "dent"]) == 0  # a project, never indexed
-        capsys.readouterr()
+    assert main(argv) == 1
+    assert "no project here" in capsys.readouterr().err
+    assert not (png_folder / ".llmvis").exists()
+    assert main(["labels", "add", str(png_folder), "dent"]) == 0  # a project, never indexed
+    capsys.readouterr()
     assert main(argv) == 1
     captured = capsys.readouterr()
     assert f"{png_folder} is not indexed yet: llmvis index {png_folder}" in captured.err

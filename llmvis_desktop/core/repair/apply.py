@@ -187,6 +187,7 @@ def repair_file(
     result_checkpoint_hash: Optional[str] = None,
     frame: int = 0,
     large_mask: Optional[Callable[[str], None]] = None,
+    max_pixels: Optional[int] = None,
 ) -> RepairResult:
     """Repair ``image_path`` under ``mask`` (a path or an array); save a new file.
 
@@ -203,9 +204,11 @@ def repair_file(
     repair; the output is that one page, and ``params["frame"]`` records which.
     ``large_mask`` is called with a warning (:func:`.mask_file.coverage_warning`) when the
     mask covers more than half the image (inverted?), before any work; it may raise
-    :class:`RepairError` to refuse (the CLI does, without ``--allow-large-mask``)."""
+    :class:`RepairError` to refuse (the CLI does, without ``--allow-large-mask``).
+    ``max_pixels``: the decompression-bomb limit (the max_image_pixels setting); default
+    the project's, else the reader's built-in one."""
     from ..imaging.errors import ImageReadError
-    from ..imaging.reader import read_image
+    from ..imaging.reader import DEFAULT_MAX_PIXELS, read_image
     from .inference import as_mask, inpaint
 
     if method not in METHODS:
@@ -214,7 +217,8 @@ def repair_file(
     if project is not None and save and _relative(project, image_path) is None:  # before any work or file
         raise RepairError(f"{image_path}: not inside the project folder {project.root}; nothing was saved")
     try:
-        data = read_image(image_path, frame=int(frame))
+        limit = max_pixels or getattr(project, "max_pixels", None) or DEFAULT_MAX_PIXELS
+        data = read_image(image_path, frame=int(frame), max_pixels=limit)
     except ImageReadError as exc:
         raise RepairError(f"cannot repair: {exc}") from None
     except OSError as exc:
