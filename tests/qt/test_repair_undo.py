@@ -418,5 +418,6 @@ def test_gui_training_is_refused_while_a_cli_run_trains_the_checkpoint(qtbot, wi
                                                      preview_every=0, config={"width": 8, "dilations": [2, 1]})
         qtbot.waitUntil(lambda: not job.is_active, timeout=60000)
     assert job.error is not None and "is training" in str(job.error), job.error
-    assert errors and f"(pid {os.getpid()})" in errors[0]
+    qtbot.waitUntil(lambda: bool(errors), timeout=10000)  # the error signal lands after the job ends
+    assert f"(pid {os.getpid()})" in errors[0]
     assert not ck.exists()
