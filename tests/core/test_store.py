@@ -591,3 +591,20 @@ def test_suggest_runs_record_what_a_model_scored_for_the_current_content(project
     with project.store.read() as s:
         assert runs_done(s, "learned:x", "r1") == {i2}
     assert project.judged_without_labels(i1) == []
+
+
+def test_judged_without_labels_names_the_labels_as_they_are_now(project):
+    """The panel's "judged it free of every label (scratch)" named a label renamed since
+    ("deep scratch") by its old name, and still named a removed one."""
+    i1, i2 = project.image_ids()[:2]
+    project.toggle_label(i2, "scratch", "tester")  # the label is on an image when renamed
+    project.record_suggest_runs([i1], "learned:x", "r1", ["ok", "scratch"])
+    project.update_label("scratch", new_name="deep scratch", actor="tester")
+    (j,) = project.judged_without_labels(i1)
+    assert j["labels"] == ["deep scratch", "ok"]
+    project.remove_label("ok", "tester", force=True)
+    project.add_label("ok")  # another label, made after the run: the run did not score it
+    (j,) = project.judged_without_labels(i1)
+    assert j["labels"] == ["deep scratch"]
+    project.remove_label("deep scratch", "tester", force=True)
+    assert project.judged_without_labels(i1) == []  # none of the labels it scored is left
