@@ -24,9 +24,16 @@ EXIT_PIPE = 141  # 128 + SIGPIPE: what a shell reports for `ls` in `ls | head`
 FRONT_MODULES = ("cli_interchange", "cli_evaluate", "cli_suggest", "cli_repair", "cli_cache")
 
 
-def _project(args):
-    from .cli_args import open_project
+def _project(args, create: bool = True):
+    """The folder's project; ``create`` False (a command that only reads it, or takes away):
+    a folder with no project database is refused (ProjectError, exit 1) with nothing written,
+    as `llmvis evaluate` refuses it (it made an empty .llmvis/project.sqlite there)."""
+    from .cli_args import no_project, open_project
+    from .core.project import ProjectError
 
+    missing = None if create or args.db else no_project(args.folder)
+    if missing:
+        raise ProjectError(missing)
     project = open_project(args)
     if project.db_note:
         print(f"note: {project.db_note}", file=sys.stderr)
@@ -92,7 +99,7 @@ def unreadable_lines(files: list[tuple[str, str]], total: int, more: str = "`llm
 
 
 def cmd_info(args) -> int:
-    with _project(args) as project:
+    with _project(args, create=False) as project:
         info = project.info()
     if args.json:
         print(json.dumps(info, indent=2))
@@ -119,7 +126,7 @@ def cmd_labels(args) -> int:
         # one shortcut for several labels: the second was refused as 'already used'
         args.add_parser.error(f"--key takes one label name (it is that label's shortcut), not "
                               f"{len(args.names)}; add the others without --key")
-    with _project(args) as project:
+    with _project(args, create=args.labels_cmd == "add") as project:  # list, remove: only a project there
         if args.labels_cmd == "add":  # all the names, or (one refused) none
             for label in project.add_labels(args.names, args.color, args.key, args.description or ""):
                 print(f"added {label.name} (key {label.shortcut or '-'}, colour {label.color})")

@@ -6,6 +6,7 @@ import argparse
 import math
 import re
 import sys
+from typing import Optional
 
 
 def load_config():
@@ -122,6 +123,22 @@ def device(text: str) -> str:
     if not re.fullmatch(r"auto|cpu|mps|cuda(:\d+)?", value):
         raise argparse.ArgumentTypeError(f"unknown device {text!r} ({DEVICE_CHOICES})")
     return value
+
+
+def device_problem(value: Optional[str]) -> Optional[str]:
+    """Why the ``--device`` given cannot be used on this machine (``device 'cuda:3' is not
+    available here (found: cpu)``, or naming how many GPUs it has), or None (none given,
+    auto, cpu, or there). Every command that takes --device checks it before any work, the
+    paths that never load a model (suggest --learned, repair apply with telea or ns) too."""
+    if value in (None, "auto", "cpu"):
+        return None
+    from .core.suggest.device import DeviceError, resolve
+
+    try:
+        resolve(value)
+    except DeviceError as exc:
+        return str(exc)
+    return None
 
 
 def tile_side(text: str) -> int:

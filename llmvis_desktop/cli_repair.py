@@ -15,6 +15,7 @@ import argparse
 
 from .cli_args import DEVICE_CHOICES, actor, add_actor, config_of, non_negative, open_project, positive, positive_float, tile_side
 from .cli_args import device as _device
+from .cli_args import device_problem
 from .core.repair import DEFAULT_DETAIL
 from .core.tasks import Cancelled, CancelToken, Progress
 
@@ -125,6 +126,9 @@ def cmd_apply(args) -> int:
     from .core.repair import STARTER_CHECKPOINT, RepairError
     from .core.repair.apply import repair_file
 
+    bad = device_problem(args.device)  # before any work, whatever the method (telea took any)
+    if bad:
+        return _err(bad)
     project = None
     try:
         from .core.project import ProjectError, enclosing_project
@@ -192,6 +196,9 @@ def cmd_train(args) -> int:
     from .core.repair import STARTER_CHECKPOINT, RepairError
     from .core.repair.train import train
 
+    bad = device_problem(args.device)  # a GPU index the machine lacks failed only once training began
+    if bad:
+        return _err(bad)
     if args.threads:
         import torch
 

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Optional, Sequence
 
-from .cli_args import DEVICE_CHOICES, actor, add_actor, add_db, device, non_negative, positive
+from .cli_args import DEVICE_CHOICES, actor, add_actor, add_db, device, device_problem, non_negative, positive
 from .core.errors import first_line
 
 EXIT_OK, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 130
@@ -150,6 +150,9 @@ def run_suggest_cmd(args) -> int:
     from .cli_progress import ProgressBar
 
     cfg = _config()
+    bad = device_problem(args.device)  # before any work: the learned path alone never resolved it
+    if bad:
+        return _err("suggest", bad)
     shown = ProgressBar(enabled=None)
     seen: dict = {}  # the suggest stage's last report: what an interruption kept
 

@@ -24,6 +24,7 @@ from .store import models as m
 from .store import repo_images as ri
 from .store import repo_review as rr
 from .store import repo_suggest as rs
+from .store.repo_labels import card_label_names, taxonomy_names
 from .store.engine import Store
 from .store.records import ImageRecord, SuggestionRecord
 
@@ -179,10 +180,14 @@ def _orphans_shown(s: Session, image_id: int, actor: str, shown: Optional[Collec
 
 
 def _refusing(result: ActionResult, refused: list) -> ActionResult:
-    """``result``, or the refusal made inside its transaction (committed: the cards withdrawn)."""
+    """``result``, or the refusal made inside its transaction (committed: the cards withdrawn;
+    with no card left pending a "suggested" image is "new" again, and the refusal says so)."""
     if refused:
         err = refused[0]
-        raise type(err)(f"{err}. Nothing else was changed: the image keeps its status.")
+        was, now = result.before.get("review_status"), result.after.get("review_status")
+        status = ("the image keeps its status" if was == now else
+                  f"with no suggestion left pending the image is {now} again (was {was})")
+        raise type(err)(f"{err}. Nothing else was changed: {status}.")
     return result
 
 
@@ -248,7 +253,10 @@ def apply_state(target, image_id: int, state: dict, actor: str, action_prefix: s
     skipped: list[str] = []
 
     def change(s: Session):
+        known = taxonomy_names(s)  # (PostgreSQL: the taxonomy lock first, as Enter takes it)
         now_state, now_expect = _current_names(s, state, skipped), _current_names(s, expect, skipped)
+        if now_state and now_state.get("suggestions"):  # before the merge: not "changed by someone else"
+            now_state = dict(now_state, suggestions=_without_orphans(s, now_state["suggestions"], known, skipped))
         if now_expect is None:
             plan = now_state
         else:
@@ -258,6 +266,8 @@ def apply_state(target, image_id: int, state: dict, actor: str, action_prefix: s
         seen = rr.locked_image(s, image_id).review_status
         for sid, (outcome, final) in (plan.get("suggestions") or {}).items():  # before the status
             rs.restore_outcome(s, sid, outcome, final, actor, f"{action_prefix}:suggestion")
+        # as Enter does: a pending card of a label no longer in the taxonomy is withdrawn
+        rs.withdraw_orphans(s, image_id, actor)
         if "caption" in plan:
             rr.set_caption(s, image_id, plan["caption"], actor, action=f"{action_prefix}:caption")
         if "labels" in plan:
@@ -269,6 +279,25 @@ def apply_state(target, image_id: int, state: dict, actor: str, action_prefix: s
                 rs.refresh_image(s, image_id)
 
     return run(target, image_id, change, skipped)
+
+
+def _without_orphans(s: Session, outcomes: dict, known: set, skipped: list) -> dict:
+    """``outcomes`` (suggestion id: (outcome, final value)) with the label cards whose label
+    is no longer in the taxonomy (removed since) withdrawn instead of made pending again (a
+    card of no label, which Enter refuses and withdraws), and left as they are instead of
+    accepted again (that recorded a label the image never got); said in ``skipped``."""
+    keep = {}
+    for sid, (outcome, final) in outcomes.items():
+        row = s.get(m.Suggestion, sid)
+        if row is not None and row.kind == "label" and outcome in ("pending", "accepted"):
+            name = card_label_names(s, [sid]).get(sid, row.value)
+            if name is None or name not in known:
+                skipped.append(f"suggestion {row.value!r} (its label was removed since: withdrawn)")
+                if outcome == "pending":
+                    keep[sid] = ("withdrawn", None)
+                continue
+        keep[sid] = (outcome, final)
+    return keep
 
 
 def _current_names(s: Session, snap: Optional[dict], skipped: list) -> Optional[dict]:

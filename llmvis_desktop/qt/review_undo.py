@@ -70,6 +70,7 @@ class ReviewUndo:
             return
         cmd = stack.command(stack.index() - 1 if undo else stack.index())
         text, image_id = cmd.text(), cmd.image_id
+        self._note = ""
         try:
             cmd.write(undo)
         except Exception as exc:
@@ -89,9 +90,11 @@ class ReviewUndo:
             # next Enter turned the rejection just redone into "reviewed"; an image no
             # longer listed (a filter applied again) leaves the reviewer's place alone
             self.next()
-        self.message.emit(("Undone: " if undo else "Redone: ") + text)
+        # what the write left out (said by _write_state) stays on the status bar after this
+        self.message.emit(("Undone: " if undo else "Redone: ") + text + (f" ({self._note})" if self._note else ""))
 
     _skip_write = False
+    _note = ""
 
     def _write_state(self, image_id: int, state: dict, prefix: str, expect: Optional[dict] = None) -> None:
         """Undo/redo: take back (or make again) only what the action changed; what someone
@@ -100,6 +103,13 @@ class ReviewUndo:
             return
         res = ra.apply_state(self.project, image_id, state, self.actor(), prefix, expect=expect)
         self._show_record(res.record)
-        if res.skipped:
-            fields = ", ".join(dict.fromkeys(res.skipped))
-            self.message.emit(f"{prefix.capitalize()}: left the {fields} alone: changed by someone else since.")
+        gone = [f for f in dict.fromkeys(res.skipped) if "removed since" in f]
+        others = [f for f in dict.fromkeys(res.skipped) if f not in gone]
+        said = []
+        if gone:  # a label removed since (by anyone): its label and cards are not brought back
+            said.append(f"left out the {', '.join(gone)}")
+        if others:
+            said.append(f"left the {', '.join(others)} alone: changed by someone else since")
+        if said:
+            self._note = "; ".join(said)
+            self.message.emit(f"{prefix.capitalize()}: {self._note}.")

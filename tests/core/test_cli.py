@@ -252,6 +252,8 @@ def test_info_on_an_indexed_empty_folder_says_it_holds_no_images(tmp_path, capsy
     """It said "(no images indexed yet: llmvis index ...)" after `llmvis index` had run."""
     folder = tmp_path / "empty"
     folder.mkdir()
+    assert main(["labels", "add", str(folder), "dent"]) == 0  # a project, never indexed
+    capsys.readouterr()
     assert main(["info", str(folder), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["indexed"] is False
     assert main(["info", str(folder)]) == 0
@@ -481,3 +483,24 @@ def test_unreadable_lines_say_how_many_more():
     lines = unreadable_lines([("a.png", "empty file (0 bytes)")], 4)
     assert lines == ["could not read a.png: empty file (0 bytes)",
                      "... and 3 more unreadable files (`llmvis info --json` lists them all)"]
+
+
+@pytest.mark.parametrize("argv", [["info"], ["info", "--json"], ["labels", "list"], ["labels", "list", "--json"],
+                                  ["labels", "remove", "--force"]])
+def test_a_read_only_command_on_a_folder_never_indexed_writes_nothing(png_folder, capsys, argv):
+    """`llmvis info` (or `labels list`) on a folder never indexed, or a mistyped existing one,
+    made .llmvis/project.sqlite there; `llmvis evaluate` then said "not indexed yet"."""
+    args = argv[:1] + ([argv[1]] if argv[0] == "labels" else []) + [str(png_folder)]
+    args += (["dent"] if "remove" in argv else []) + [a for a in argv[1:] if a.startswith("--")]
+    assert main(args) == 1
+    out, err = capsys.readouterr()
+    assert "no project here" in err and "llmvis index" in err and "Traceback" not in err
+    if "--json" in argv:
+        assert "no project here" in json.loads(out)["error"]
+    assert not (png_folder / ".llmvis").exists()
+    # `labels add` makes the project, as before; then the read-only commands read it
+    assert main(["labels", "add", str(png_folder), "dent"]) == 0
+    assert (png_folder / ".llmvis" / "project.sqlite").exists()
+    capsys.readouterr()
+    assert main(["labels", "list", str(png_folder)]) == 0 and "dent" in capsys.readouterr().out
+    assert main(["info", str(png_folder)]) == 0

@@ -408,3 +408,31 @@ def test_help_states_the_defaults(capsys, command, expected):
     text = " ".join(capsys.readouterr().out.split())  # argparse wraps lines
     for part in expected:
         assert part in text, (part, text)
+
+
+def test_every_device_option_is_checked_before_any_work(tmp_path, capsys, monkeypatch):
+    """`suggest --learned --device cuda:3` and `repair apply --method telea --device cuda:2`
+    exited 0 on a machine without that GPU (the device was checked only where a model ran)."""
+    from PIL import Image
+
+    from llmvis_desktop.core.suggest import device as device_mod
+
+    monkeypatch.setattr(device_mod, "available", lambda: ["cpu"])  # a machine with no GPU
+    folder = tmp_path / "img"
+    folder.mkdir()
+    Image.fromarray(np.full((32, 32, 3), 120, np.uint8)).save(folder / "a.png")
+    mask = np.zeros((32, 32), np.uint8)
+    mask[10:14, 10:14] = 255
+    Image.fromarray(mask).save(tmp_path / "m.png")
+    runs = (["suggest", str(folder), "--learned", "--device", "cuda:3"],
+            ["repair", "apply", str(folder / "a.png"), "--mask", str(tmp_path / "m.png"), "--method", "telea",
+             "--out", str(tmp_path / "out.png"), "--device", "cuda:2"],
+            ["repair", "train", str(folder), "--steps", "1", "--out", str(tmp_path / "r.safetensors"),
+             "--device", "cuda:1"])
+    for argv in runs:
+        capsys.readouterr()
+        assert main(argv) == 1, argv
+        err = capsys.readouterr().err
+        assert "is not available here" in err and "found: cpu" in err and "Traceback" not in err
+    assert not (folder / ".llmvis").exists() and not (tmp_path / "out.png").exists()
+    assert not (tmp_path / "r.safetensors").exists()

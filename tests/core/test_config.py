@@ -80,7 +80,7 @@ def test_the_cli_warns_once_per_wrong_setting_and_goes_on(png_folder, capsys):
 
     cfg_mod.config_path().parent.mkdir(parents=True, exist_ok=True)
     _write(cfg_mod.config_path(), {"thumbnail_cache_mb": "big", "max_image_pixels": 5, "reviewer": "x"})
-    assert main(["labels", "list", str(png_folder)]) == 0
+    assert main(["labels", "add", str(png_folder), "dent"]) == 0  # (list: refused in a folder with no project)
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 2 and all(line.startswith("warning: ") for line in err)
     assert "'thumbnail_cache_mb'" in err[0] and "'max_image_pixels'" in err[1]

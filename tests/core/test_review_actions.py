@@ -326,3 +326,43 @@ def test_a_card_withdrawn_without_a_replacement_still_refuses(project):
     with pytest.raises(NotPending, match="withdrawn"):
         ra.accept(project, image_id, "alice", shown={old})
     assert project.image(image_id).status == "suggested"
+
+
+@pytest.mark.parametrize("team", [False, True])
+def test_undo_and_redo_of_an_accept_leave_a_removed_labels_card_withdrawn(project, team):
+    """Enter accepted 'scratch', the label was then removed: undo put back a pending card
+    of a label no longer in the taxonomy (the image "suggested" again) and redo recorded it
+    accepted on an image without the label."""
+    image_id = project.image_ids()[0]
+    (sid,) = project.add_suggestions([NewSuggestion(image_id, "label", "scratch", "m", score=0.9)])
+    res = ra.accept(project, image_id, "alice")
+    project.remove_label("scratch", "alice", force=True)
+    undone = ra.apply_state(project, image_id, res.before, "alice", "undo",
+                            expect=res.after if team else None)
+    outcomes = {s.id: s.outcome for s in project.suggestions(image_id)}
+    assert outcomes == {sid: "withdrawn"}
+    rec = undone.record
+    assert rec.labels == () and rec.review_status == "new"
+    assert any("scratch" in s and "removed" in s for s in undone.skipped)
+    redone = ra.apply_state(project, image_id, res.after, "alice", "redo",
+                            expect=undone.after if team else None)
+    assert {s.id: s.outcome for s in project.suggestions(image_id)} == {sid: "withdrawn"}
+    assert redone.record.labels == () and "scratch" not in [d.name for d in project.labels()]
+    assert any("scratch" in s and "removed" in s for s in redone.skipped)
+
+
+def test_the_refusal_of_a_removed_labels_card_says_what_happened_to_the_status(project):
+    from llmvis_desktop.core.store.repo_suggest import LabelGone
+
+    image_id = project.image_ids()[0]
+    # a job still writing a label's old name after a rename: a pending card of no label
+    (sid,) = project.add_suggestions([NewSuggestion(image_id, "label", "scratch", "m", score=0.9)])
+    from llmvis_desktop.core.store import models as m
+
+    with project.store.write() as s:
+        s.get(m.Suggestion, sid).value = "scratches"
+    assert project.image(image_id).review_status == "suggested"
+    with pytest.raises(LabelGone) as err:
+        ra.accept(project, image_id, "alice", shown={sid})
+    assert project.image(image_id).review_status == "new"
+    assert "keeps its status" not in str(err.value) and "new" in str(err.value)

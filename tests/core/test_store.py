@@ -591,3 +591,45 @@ def test_suggest_runs_record_what_a_model_scored_for_the_current_content(project
     with project.store.read() as s:
         assert runs_done(s, "learned:x", "r1") == {i2}
     assert project.judged_without_labels(i1) == []
+
+
+def test_judged_without_labels_names_the_labels_as_they_are_now(project):
+    """The panel's "judged it free of every label (scratch)" named a label renamed since
+    ("deep scratch") by its old name, and still named a removed one."""
+    i1, i2 = project.image_ids()[:2]
+    project.toggle_label(i2, "scratch", "tester")  # the label is on an image when renamed
+    project.record_suggest_runs([i1], "learned:x", "r1", ["ok", "scratch"])
+    project.update_label("scratch", new_name="deep scratch", actor="tester")
+    (j,) = project.judged_without_labels(i1)
+    assert j["labels"] == ["deep scratch", "ok"]
+    project.remove_label("ok", "tester", force=True)
+    project.add_label("ok")  # another label, made after the run: the run did not score it
+    (j,) = project.judged_without_labels(i1)
+    assert j["labels"] == ["deep scratch"]
+    project.remove_label("deep scratch", "tester", force=True)
+    assert project.judged_without_labels(i1) == []  # none of the labels it scored is left
+
+
+def test_text_search_folds_greek_sigma_and_turkish_dotted_i_alike_on_both_databases(tmp_path, db_url):
+    """"σίσυφος" typed (final sigma) found a "ΣΊΣΥΦΟΣ" caption on SQLite (casefold) only,
+    "istanbul" found "İstanbul" on PostgreSQL (lower) only: a team's search differed by database."""
+    from PIL import Image
+
+    root = tmp_path / "g"
+    root.mkdir()
+    for name in ("a.png", "b.png", "c.png"):
+        Image.new("L", (4, 4)).save(root / name)
+    with Project.open(root, db_url) as p:
+        p.index()
+        by = {r.relpath: r.id for r in p.images(p.image_ids())}
+        p.set_caption(by["a.png"], "ΣΊΣΥΦΟΣ big", "t")
+        p.set_caption(by["b.png"], "plain İstanbul", "t")
+        p.set_caption(by["c.png"], "σίσυφος στο istanbul", "t")
+
+        def found(text):
+            return sorted(r.relpath for r in p.images(p.image_ids(ImageFilter(text=text))))
+
+        for text in ("σίσυφος", "ΣΊΣΥΦΟΣ", "σίσυφοσ", "Σίσυφος"):
+            assert found(text) == ["a.png", "c.png"], text
+        for text in ("istanbul", "İSTANBUL", "İstanbul", "ISTANBUL"):
+            assert found(text) == ["b.png", "c.png"], text

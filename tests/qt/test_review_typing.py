@@ -172,3 +172,25 @@ def test_enter_decides_no_card_when_the_suggestions_dock_is_closed(qtbot, window
     rec, outcomes = _state(labelled_folder, cur)
     assert rec.status == "reviewed" and rec.caption is None and rec.labels == ()
     assert outcomes == {"model caption": ("pending", None), "dent": ("pending", None)}
+
+
+def test_undo_and_redo_of_enter_after_its_label_was_removed(qtbot, window, labelled_folder):
+    """Undo put back a pending card of the removed label (the image "suggested" again) and
+    Redo recorded it accepted on an image without the label; the status bar said nothing."""
+    win = window
+    project = open_and_index(qtbot, win, labelled_folder)
+    cur, _cap, _lab = _with_cards(qtbot, win, project)
+    messages = []
+    win.review.message.connect(messages.append)
+    key(win, Qt.Key.Key_Return)  # accepts the caption and "dent"
+    assert _state(labelled_folder, cur)[0].labels == ("dent",)
+    project.remove_label("dent", "tester", force=True)
+    win.review.actions()["undo"].trigger()
+    rec, outcomes = _state(labelled_folder, cur)
+    assert outcomes["dent"][0] == "withdrawn" and outcomes["model caption"][0] == "pending"
+    assert rec.labels == () and rec.review_status == "suggested"  # the caption card is pending
+    assert messages[-1].startswith("Undone: Accept") and "'dent'" in messages[-1] and "removed since" in messages[-1]
+    win.review.actions()["redo"].trigger()
+    rec, outcomes = _state(labelled_folder, cur)
+    assert outcomes["dent"][0] == "withdrawn" and rec.labels == () and rec.status == "reviewed"
+    assert "someone else" not in messages[-1]

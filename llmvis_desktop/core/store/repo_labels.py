@@ -187,6 +187,38 @@ def card_label_names(session: Session, suggestion_ids=None) -> dict[int, Optiona
             for sid, action, after in session.execute(stmt)}
 
 
+def names_now(session: Session, names, since) -> dict[str, Optional[str]]:
+    """{name: the name now of the label so called at time ``since``} (a run's saved label
+    names, say), followed through the renames made since (their ``label_renamed`` and
+    ``suggestion_renamed`` events, as :func:`card_label_names` reads a card's), or ``None``
+    when that label is gone: removed since, or only a label made after ``since`` has the
+    name. (A label renamed while no image or card had it left no event: ``None`` too.)"""
+    ev = m.Event
+    renames, seen = [], set()
+    for at, action, before, after in session.execute(
+            select(ev.at, ev.action, ev.before, ev.after)
+            .where(ev.action.in_(("label_renamed", CARD_RENAMED)), ev.at >= since).order_by(ev.id)):
+        if action == CARD_RENAMED:
+            old, new = loads(before), loads(after)
+        else:  # an image's label list before and after: one name differs
+            gone, came = set(loads(before) or ()) - set(loads(after) or ()), set(loads(after) or ()) - set(loads(before) or ())
+            if len(gone) != 1 or len(came) != 1:
+                continue
+            (old,), (new,) = gone, came
+        if (at, old, new) not in seen:  # one rename writes many events at one time
+            seen.add((at, old, new))
+            renames.append((old, new))
+    known = set(session.scalars(select(m.Label.name).where(m.Label.created_at <= since)))
+    out = {}
+    for name in names:
+        now = name
+        for old, new in renames:
+            if now == old:
+                now = new
+        out[name] = now if now in known else None
+    return out
+
+
 def _cards_of(session: Session, name: str) -> list[tuple[int, int, str]]:
     """(id, image id, outcome) of the label suggestions whose label is ``name`` now."""
     sg = m.Suggestion

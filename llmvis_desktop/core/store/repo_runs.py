@@ -90,7 +90,11 @@ def judged_without_labels(session: Session, image_id: int) -> list[dict]:
     """For the GUI: the models whose latest run on the image (its current content) left
     no label card of that revision, i.e. they judged it free of every label they scored:
     [{"model_id", "revision", "labels", "ran_at"}]. A model with no run recorded is
-    missing here (not looked at), unlike one that said no."""
+    missing here (not looked at), unlike one that said no. ``labels``: the labels it
+    scored under their names now (renamed since: the new name; removed since: left out;
+    a run none of whose labels is left is left out)."""
+    from .repo_labels import names_now
+
     latest: dict[str, tuple] = {}
     for row in current_runs(session, [image_id]):
         latest[row.model_id] = row
@@ -101,6 +105,10 @@ def judged_without_labels(session: Session, image_id: int) -> list[dict]:
         card = session.scalar(select(sg.id).where(sg.image_id == image_id, sg.model_id == model_id, sg.kind == "label",
                                                   sg.outcome != "withdrawn", rev).limit(1))
         if card is None:
-            out.append({"model_id": model_id, "revision": row.model_revision,
-                        "labels": json.loads(row.labels_json), "ran_at": row.ran_at})
+            saved = json.loads(row.labels_json)
+            now = names_now(session, saved, row.ran_at)
+            labels = sorted({now[n] for n in saved if now[n] is not None})
+            if labels or not saved:
+                out.append({"model_id": model_id, "revision": row.model_revision,
+                            "labels": labels, "ran_at": row.ran_at})
     return out

@@ -34,9 +34,11 @@ from typing import Optional
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut, QTextCursor
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QFrame,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QPlainTextEdit,
     QProgressBar,
@@ -143,6 +145,32 @@ def _set_prop(widget: QWidget, name: str, value) -> None:
         st.polish(widget)
 
 
+class _ButtonRow(QWidget):
+    """A card's buttons side by side, or one above the other while the card is narrower
+    than they are side by side (in an 800 px window the Reject button was cut to "Re":
+    the row held the cards wider than the dock, with no horizontal scroll bar)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # the card's width rules
+        lay = QBoxLayout(QBoxLayout.Direction.LeftToRight, self)
+        lay.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(6)
+
+    def fit(self) -> None:
+        lay = self.layout()
+        shown = [w for w in (lay.itemAt(i).widget() for i in range(lay.count())) if w is not None and not w.isHidden()]
+        need = sum(w.sizeHint().width() for w in shown) + lay.spacing() * max(0, len(shown) - 1)
+        way = QBoxLayout.Direction.LeftToRight if self.width() >= need else QBoxLayout.Direction.TopToBottom
+        if lay.direction() != way:
+            lay.setDirection(way)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.fit()
+
+
 class _Card(QFrame):
     """One suggestion's card. Cards are kept and refilled (:meth:`show_suggestion`) as
     the reviewer moves between images: creating a card's dozen widgets and having the
@@ -188,10 +216,8 @@ class _Card(QFrame):
         meta.addWidget(self.model_label, 1)
         lay.addLayout(meta)
 
-        self._buttons = QWidget()
-        buttons = QHBoxLayout(self._buttons)
-        buttons.setContentsMargins(0, 0, 0, 0)
-        buttons.setSpacing(6)
+        self._buttons = _ButtonRow()
+        buttons = self._buttons.layout()
         self._accept = self._button("Accept", "sgAccept", lambda: self._decided(panel.accepted))
         self._edit = self._button("Edit\u2026", "sgEdit", self.start_edit)
         self._reject = self._button("Reject", "sgReject", lambda: self._decided(panel.rejected))
@@ -263,6 +289,7 @@ class _Card(QFrame):
         self.model_label.setToolTip(tip)
         self._buttons.setVisible(pending)
         self._edit.setVisible(pending and s.kind == "caption")
+        self._buttons.fit()
         if self.editor is not None:
             self.edit_box.hide()
         if pending:
