@@ -140,8 +140,13 @@ def _guarded(command: str, suffix: str, work, args, interrupted: str = "interrup
 
 def run_import(args) -> int:
     who = actor(args)
+    missing = None if getattr(args, "db", None) else no_project(args.folder)
+    if missing:  # as export: it made an empty project database in a mistyped folder
+        print(f"llmvis import: {missing} (nothing was imported)", file=sys.stderr)
+        return 1
     report, code = _guarded("import", " (nothing was imported)", lambda project, bar: import_file(
-        project, args.format, args.path, as_=args.as_, overwrite=args.overwrite, progress=bar, actor=who), args)
+        _indexed(project, args.folder), args.format, args.path, as_=args.as_, overwrite=args.overwrite,
+        progress=bar, actor=who), args)
     if report is None:
         return code
     for w in report.warnings:

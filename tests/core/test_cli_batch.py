@@ -436,3 +436,17 @@ def test_every_device_option_is_checked_before_any_work(tmp_path, capsys, monkey
         assert "is not available here" in err and "found: cpu" in err and "Traceback" not in err
     assert not (folder / ".llmvis").exists() and not (tmp_path / "out.png").exists()
     assert not (tmp_path / "r.safetensors").exists()
+
+
+def test_import_into_a_folder_with_no_project_writes_nothing(png_folder, tmp_path, capsys):
+    """An import into a mistyped folder made an empty .llmvis/project.sqlite there (and
+    then said none of the file's records named an image)."""
+    sheet = tmp_path / "s.csv"
+    sheet.write_text("file_name,caption\nimg0.png,a guess\n")
+    assert main(["import", str(png_folder), "--format", "csv", str(sheet)]) == 1
+    assert "no project here" in capsys.readouterr().err
+    assert not (png_folder / ".llmvis").exists()
+    assert main(["labels", "add", str(png_folder), "dent"]) == 0  # a project, never indexed
+    capsys.readouterr()
+    assert main(["import", str(png_folder), "--format", "csv", str(sheet)]) == 1
+    assert f"{png_folder} is not indexed yet" in capsys.readouterr().err
