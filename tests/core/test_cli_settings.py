@@ -107,3 +107,38 @@ def test_help_names_the_database_default_and_readme_metavars(capsys):
         if argv[0] != "repair":
             assert "default: FOLDER/.llmvis/project.sqlite" in text, argv
     assert "[--frame N]" in text and "--checkpoint CKPT" in text and "(default 1)" in text
+
+
+def test_an_image_over_the_limit_is_not_called_damaged_and_pillow_says_nothing(tmp_path, capsys):
+    """An image only over max_image_pixels was exported with "could not be read when indexed
+    (damaged)"; and one between the limit and twice it printed Pillow's own
+    DecompressionBombWarning line beside the tool's warning."""
+    _config({"max_image_pixels": 1_000_000})
+    folder = tmp_path / "imgs"
+    _big(folder)  # 1.21 MP: over the limit
+    Image.fromarray(np.zeros((8, 8), np.uint8)).save(folder / "small.png")
+    assert cli.main(["index", str(folder), "-q"]) == 0
+    err = capsys.readouterr().err
+    assert "DecompressionBombWarning" not in err
+    assert cli.main(["export", str(folder), "--format", "jsonl", "--out", str(tmp_path / "ds")]) == 0
+    err = capsys.readouterr().err
+    assert "big.png: the index could not read it (" in err and "max_image_pixels" in err, err
+    assert "damaged" not in err
+    # Pillow warns (rather than refuses) between its limit and twice it: not on our stderr
+    _config({"max_image_pixels": 3_000_000})
+    Image.fromarray(np.zeros((1100, 1100), np.uint8)).save(folder / "mid.png")
+    assert cli.main(["index", str(folder), "-q"]) == 0
+    assert "DecompressionBombWarning" not in capsys.readouterr().err
+
+
+def test_the_evaluation_rule_is_a_whole_sentence(tmp_path):
+    """The report's "predicted = ..." rule stopped mid-phrase ("... or judged without")."""
+    from llmvis_desktop.core.suggest.evaluate import evaluate
+
+    folder = tmp_path / "imgs"
+    folder.mkdir()
+    Image.fromarray(np.zeros((8, 8), np.uint8)).save(folder / "a.png")
+    with Project.open(folder) as p:
+        p.index()
+        rule = evaluate(p)["labels"]["rule"]
+    assert rule.endswith("judged free of every label"), rule

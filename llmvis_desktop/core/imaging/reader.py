@@ -21,6 +21,7 @@ import logging
 import struct
 import sys
 import threading
+import warnings
 import zlib
 from dataclasses import dataclass, replace
 from typing import Iterator
@@ -166,7 +167,9 @@ def open_pillow(fh, path: PathLike, max_pixels: int | None) -> Image.Image:
         Image.MAX_IMAGE_PIXELS = max_pixels if max_pixels else _HUGE
         try:
             try:
-                im = Image.open(fh, formats=_PIL_FORMATS)
+                with warnings.catch_warnings():  # the tool says it in one line of its own
+                    warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+                    im = Image.open(fh, formats=_PIL_FORMATS)
             except Image.DecompressionBombError:
                 fh.seek(0)  # reopen only to learn the dimensions for the message
                 Image.MAX_IMAGE_PIXELS = _HUGE

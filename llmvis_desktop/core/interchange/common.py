@@ -301,6 +301,15 @@ class ExportContext:
         self.token.check()
         self.progress(Progress(f"export {self.fmt}", done, total, message))
 
+    def _index_error(self, row: ExportRow) -> str:
+        """Why the index could not read the row's file, as it recorded it (a damaged file, or
+        one over the max_image_pixels setting: "damaged" alone was wrong for that one)."""
+        try:
+            why = self.project.image(row.image_id).error
+        except Exception:  # (a row removed meanwhile)
+            why = None
+        return (why or "damaged").split("\n", 1)[0][:200]
+
     def copy_image(self, row: ExportRow, dest: Path) -> bool:
         """Copy (or link) the image's file to ``dest``; DICOM is de-identified on the way."""
         src = self.project.root / row.relpath
@@ -308,7 +317,8 @@ class ExportContext:
             self.warn(f"{row.name}: file is missing, not copied")
             return False
         if not row.readable:  # a dataset loader would fail on it
-            self.warn(f"{row.name}: the file could not be read when indexed (damaged); not exported")
+            self.warn(f"{row.name}: the index could not read it ({self._index_error(row)}); not exported "
+                      f"(index the folder again once that is fixed)")
             return False
         dest.parent.mkdir(parents=True, exist_ok=True)
         if row.as_8bit:

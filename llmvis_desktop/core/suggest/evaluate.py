@@ -358,7 +358,8 @@ def evaluate(project) -> dict:
     labels = _label_scores(pooled, truth, vocabulary)
     labels["rule"] = (f"predicted = unscored label suggestions, those scoring >= {TOP1_THRESHOLD} and each "
                       "model's top-1 per image (none where a model scored the image and left no label "
-                      "card); over reviewed or rejected images with label suggestions or judged without")
+                      "card); over reviewed or rejected images with label suggestions, or that a model scored "
+                      "and judged free of every label")
     labels["by_model"] = by_model
     labels["outside_taxonomy"] = sum(1 for r in rows if r.kind == "label" and r.outcome != "withdrawn"
                                      and (r.value is None or r.value not in taxonomy))
