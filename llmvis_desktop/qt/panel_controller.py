@@ -388,7 +388,8 @@ class PanelController(RepairActions, DialogActions, QObject):
     def _empty_text(self, hint: str) -> str:
         """The suggestion panel's text with no card: judged free of every label (a learned
         run said "none"), or no suggestion yet; then the learned suggester's readiness."""
-        from .widgets.suggestion_panel import EMPTY_TEXT, judged_text
+        from .widgets.suggestion_panel import EMPTY_TEXT
+        from .widgets.suggestion_wording import judged_text
 
         text = judged_text(self._judged) if self._judged else EMPTY_TEXT
         return text + (f"\n\n{hint}" if hint else "")

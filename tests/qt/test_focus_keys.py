@@ -292,3 +292,30 @@ def test_tab_from_the_history_goes_on_round_the_window(qtbot, window, labelled_f
     assert win.grid in seen, names
     assert not any(win.panel_ctl.caption.isAncestorOf(w) for w in seen), names  # not back to the caption
     assert any(win.filter_bar.isAncestorOf(w) for w in seen), names
+
+
+def test_tab_reaches_cards_beyond_the_pool_before_the_history(qtbot, window, labelled_folder):
+    """With 12 cards on one image Tab went through cards 1-8, then History, then 9-12."""
+    from llmvis_desktop.core.store.records import NewSuggestion
+
+    win = window
+    project = open_and_index(qtbot, win, labelled_folder)
+    cur = win.review.current.id
+    panel = win.panel_ctl.suggestions
+    n = panel.POOL + 4
+    ids = project.add_suggestions([NewSuggestion(cur, "caption", f"caption {k}", f"cap-{k}", score=0.5)
+                                   for k in range(n)])
+    win.review._refresh(cur)
+    qtbot.waitUntil(lambda: all(panel.card(i) is not None for i in ids), timeout=3000)
+    seen, w = [win.grid], win.grid.nextInFocusChain()
+    while w is not win.grid and len(seen) < 5000:
+        if w.focusPolicy() & Qt.FocusPolicy.TabFocus and w.isVisible() and w.isEnabled():
+            seen.append(w)
+        w = w.nextInFocusChain()
+    accepts = [panel.card(i).accept_button for i in ids]
+    later = [k for k, w in enumerate(seen) if win.panel_ctl.jobs.isAncestorOf(w) or w is win.panel_ctl.jobs
+             or win.panel_ctl.history.isAncestorOf(w)]
+    at = [seen.index(b) for b in accepts]
+    assert sorted(at) == [seen.index(panel.card(i).accept_button) for i in
+                          sorted(ids, key=lambda i: panel._pool.index(panel.card(i)))]
+    assert max(at) < min(later), [type(w).__name__ for w in seen]

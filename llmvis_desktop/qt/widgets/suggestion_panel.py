@@ -82,19 +82,6 @@ EMPTY_TEXT = ("No suggestions for this image yet. Suggestions menu: learn labels
               "(headless: llmvis suggest FOLDER).")
 
 
-def judged_text(judged: list[dict]) -> str:
-    """The panel's text for an image that models scored and left without a label card
-    (``Project.judged_without_labels``): they said "none of the labels", which is not the
-    same as "not looked at"."""
-    lines = []
-    for j in judged:
-        labels = ", ".join(j.get("labels") or ()) or "the labels"
-        rev = f" (revision {j['revision']})" if j.get("revision") else ""
-        lines.append(f"{j['model_id']}{rev} scored this image and judged it free of every label "
-                     f"({labels}): no card to review. Enter marks it reviewed with the labels it has.")
-    return "\n\n".join(lines)
-
-
 # the panel alone has no answerer; the window's suggestion controller replaces this tooltip
 ASK_TOOLTIP = "not available yet"
 _KIND_ORDER = {"caption": 0, "label": 1, "answer": 2}
@@ -475,10 +462,11 @@ class SuggestionPanel(QWidget):
             key=lambda s: (s.outcome != "pending", _KIND_ORDER.get(s.kind, 9),
                            -(s.score if s.score is not None else -1.0), s.id),
         )
-        while len(self._pool) < len(ordered):
+        while len(self._pool) < len(ordered):  # more cards than the pool made with the panel
             card = _Card(self)
-            self._pool.append(card)
             self._list_lay.insertWidget(self._list_lay.count() - 1, card)
+            _tab_after(self._pool[-1] if self._pool else self.scroll, card)  # (once reparented)
+            self._pool.append(card)
         self._cards = {}
         for card, s in zip(self._pool, ordered):
             card.show_suggestion(s)
@@ -494,3 +482,16 @@ class SuggestionPanel(QWidget):
         self.placeholder.setVisible(empty)
         self.placeholder_scroll.setVisible(empty)
         self.scroll.setVisible(not empty)
+
+
+def _tab_after(before: QWidget, card: QWidget) -> None:
+    """Put a card made late (beyond ``SuggestionPanel.POOL``) in the Tab order right after
+    ``before`` (the card above it): made now, its buttons went to the end of the window's
+    Tab order (after History). Only widgets of this panel are moved: no loop can form."""
+    def stops(w):
+        return [c for c in [w] + w.findChildren(QWidget) if c.focusPolicy() & Qt.FocusPolicy.TabFocus]
+
+    prev = stops(before)
+    chain = prev[-1:] + stops(card)
+    for a, b in zip(chain, chain[1:]):
+        QWidget.setTabOrder(a, b)
