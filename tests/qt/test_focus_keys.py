@@ -191,11 +191,7 @@ def test_tab_follows_the_layout(qtbot, window, labelled_folder):
     open_and_index(qtbot, win, labelled_folder)
     labels = win.panel_ctl.labels
     qtbot.waitUntil(lambda: "(0)" in labels.chip("ok").text(), timeout=5000)  # the counts are in
-    seen, w = [win.grid], win.grid.nextInFocusChain()  # the Tab stops from the grid, in order
-    while w is not win.grid and len(seen) < 5000:
-        if w.focusPolicy() & Qt.FocusPolicy.TabFocus and w.isVisible() and w.isEnabled():
-            seen.append(w)
-        w = w.nextInFocusChain()
+    seen = _tab_stops_from_grid(win)
     chips = [labels.chip(n) for n in ("scratch", "dent", "crack", "ok")]
     assert all(c in seen for c in chips), [f"{type(w).__name__}:{getattr(w, 'text', str)()}" for w in seen]
     caption = [w for w in seen if win.panel_ctl.caption.isAncestorOf(w)]
@@ -243,11 +239,7 @@ def test_tab_reaches_the_suggestion_cards_before_the_history(qtbot, window, labe
     win.review._refresh(cur)
     panel = win.panel_ctl.suggestions
     qtbot.waitUntil(lambda: all(panel.card(i) is not None for i in ids), timeout=3000)
-    seen, w = [win.grid], win.grid.nextInFocusChain()
-    while w is not win.grid and len(seen) < 5000:
-        if w.focusPolicy() & Qt.FocusPolicy.TabFocus and w.isVisible() and w.isEnabled():
-            seen.append(w)
-        w = w.nextInFocusChain()
+    seen = _tab_stops_from_grid(win)
     names = [f"{type(w).__name__}:{w.objectName()}" for w in seen]
     caption = max(seen.index(w) for w in seen if win.panel_ctl.caption.isAncestorOf(w))
     buttons = [seen.index(w) for w in seen if panel.isAncestorOf(w) and w.objectName() in ("sgAccept", "sgReject")]
@@ -307,11 +299,7 @@ def test_tab_reaches_cards_beyond_the_pool_before_the_history(qtbot, window, lab
                                    for k in range(n)])
     win.review._refresh(cur)
     qtbot.waitUntil(lambda: all(panel.card(i) is not None for i in ids), timeout=3000)
-    seen, w = [win.grid], win.grid.nextInFocusChain()
-    while w is not win.grid and len(seen) < 5000:
-        if w.focusPolicy() & Qt.FocusPolicy.TabFocus and w.isVisible() and w.isEnabled():
-            seen.append(w)
-        w = w.nextInFocusChain()
+    seen = _tab_stops_from_grid(win)
     accepts = [panel.card(i).accept_button for i in ids]
     later = [k for k, w in enumerate(seen) if win.panel_ctl.jobs.isAncestorOf(w) or w is win.panel_ctl.jobs
              or win.panel_ctl.history.isAncestorOf(w)]
@@ -319,3 +307,13 @@ def test_tab_reaches_cards_beyond_the_pool_before_the_history(qtbot, window, lab
     assert sorted(at) == [seen.index(panel.card(i).accept_button) for i in
                           sorted(ids, key=lambda i: panel._pool.index(panel.card(i)))]
     assert max(at) < min(later), [type(w).__name__ for w in seen]
+
+
+def _tab_stops_from_grid(win) -> list:
+    """The widgets Tab visits now, in order, from the grid round the window's focus chain."""
+    seen, w = [win.grid], win.grid.nextInFocusChain()
+    while w is not win.grid and len(seen) < 5000:
+        if w.focusPolicy() & Qt.FocusPolicy.TabFocus and w.isVisible() and w.isEnabled():
+            seen.append(w)
+        w = w.nextInFocusChain()
+    return seen

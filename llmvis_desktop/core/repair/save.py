@@ -218,13 +218,7 @@ def atomic_write(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file in its folder (created if need be);
     any failure (a read-only folder, a full disk) is a :class:`RepairError` naming ``path``,
     with nothing left behind."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    except OSError as exc:
-        raise RepairError(save_error(path, exc)) from None
-    os.close(fd)
-    tmp_path = Path(tmp)
+    tmp_path = _temp_beside(path)
     try:
         _write_file(tmp_path, data)
         umask = os.umask(0)
@@ -243,13 +237,19 @@ def check_folder(path: Path) -> None:
     """Make ``path``'s folder (if need be) and check a file can be written there, before
     anything is: a read-only or missing folder is a :class:`RepairError` naming ``path``
     (the repair's image, not the hidden mask file written beside it)."""
+    _temp_beside(path).unlink(missing_ok=True)
+
+
+def _temp_beside(path: Path) -> Path:
+    """A new empty temporary file in ``path``'s folder (made if need be); a folder where
+    none can be made is a :class:`RepairError` naming ``path``."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     except OSError as exc:
         raise RepairError(save_error(path, exc)) from None
     os.close(fd)
-    Path(tmp).unlink(missing_ok=True)
+    return Path(tmp)
 
 
 def save_error(path: Path, exc: OSError) -> str:
