@@ -262,6 +262,7 @@ class RepairActions:
             # they load and were trained from this run's start; anything else is removed
             earlier.update(_leftover(tmp, start, sidecars))
             kw = dict(train_kwargs)
+            kw.setdefault("save_every_s", GUI_SAVE_EVERY_S)  # a crash loses at most a minute
             if earlier.get("step"):
                 kw["resume"] = True  # train() continues from ``out`` (tmp), optimiser state included
                 kw["card_extra"] = {**(kw.get("card_extra") or {}), "from_checkpoint": earlier["start_sha"]}
@@ -312,6 +313,10 @@ class RepairActions:
         msg += f", masked PSNR {psnr:.1f} dB)" if isinstance(psnr, (int, float)) else ")"
         msg += f"; saved to {self.repair_checkpoint()}"
         self.win.statusBar().showMessage(msg + (f". {earlier}" if earlier else ""), 10000)
+
+
+#: how often Image ▸ Train repair model saves its progress (a killed run continues from it)
+GUI_SAVE_EVERY_S = 60.0
 
 
 def _put_in_place(tmp: Path, ck: Path, sidecars: tuple) -> None:

@@ -457,3 +457,29 @@ def test_unrecorded_repair_outputs_in_any_repaired_folder_are_not_trained_on(tmp
     with Project.open(root) as p:
         p.index()
         assert data_from_project(p).summary["images"] == 3  # t0, line1/t5, line1/repaired/photo
+
+
+def test_progress_is_saved_by_time_as_well_as_by_steps(tmp_path, monkeypatch):
+    """The window's training saved every 200 steps only: minutes of CPU training that a crash
+    lost. ``save_every_s`` saves once that much time passed since the last save."""
+    from llmvis_desktop.core.repair import checkpoint, train as train_mod
+
+    clock = [1000.0]
+
+    def tick():  # each look at the clock is 10 s later: every step passes 5 s
+        clock[0] += 10.0
+        return clock[0]
+
+    monkeypatch.setattr(train_mod.time, "monotonic", tick)
+    saves = []
+    real = checkpoint.save_checkpoint
+    monkeypatch.setattr(checkpoint, "save_checkpoint", lambda *a, **k: (saves.append(1), real(*a, **k))[1])
+    data = data_from_arrays([_texture(2)])
+    out = tmp_path / "t.safetensors"
+    train(data, steps=4, out=out, device="cpu", tile=32, batch=2, config=SMALL, save_every=0,
+          save_every_s=15.0, preview_every=0)
+    assert len(saves) >= 3  # saved during the run, not only at its end
+    saves.clear()
+    train(data, steps=4, out=tmp_path / "u.safetensors", device="cpu", tile=32, batch=2, config=SMALL,
+          save_every=0, preview_every=0)
+    assert len(saves) == 1  # the end only

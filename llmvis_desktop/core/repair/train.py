@@ -116,6 +116,7 @@ def train(
     weights: Optional[dict] = None,
     seed: int = 0,
     save_every: int = 200,
+    save_every_s: Optional[float] = None,
     report_every: int = 10,
     preview_every: int = 100,
     config: Optional[dict] = None,
@@ -124,7 +125,9 @@ def train(
     prefetch: Optional[bool] = None,
 ) -> TrainResult:
     """Train; ``source`` is a Project, a TrainData, or a sequence of image arrays.
-    ``prefetch``: draw batches on a helper thread (default: on a GPU only)."""
+    ``prefetch``: draw batches on a helper thread (default: on a GPU only).
+    ``save_every_s``: also save progress once that many seconds passed since the last save
+    (the window's runs: 200 steps are minutes on a CPU, all lost to a crash)."""
     import torch
 
     from .checkpoint import ensure_writable, load_checkpoint, save_checkpoint
@@ -214,6 +217,7 @@ def train(
     losses_avg: dict = {}
     history: list = []
     t0 = time.monotonic()
+    saved_at = [t0]  # when progress was last saved (``save_every_s``)
     deadline = t0 + minutes * 60 if minutes is not None else None
     total = (step0 + steps) if steps is not None else None
     step = step0
@@ -331,8 +335,10 @@ def train(
                     _, prev = validate()
                 if report is not None:
                     report(TrainReport(step, total, dict(losses_avg), elapsed, eta, prev))
-            if save_every and step % save_every == 0:
+            if (save_every and step % save_every == 0) or (
+                    save_every_s is not None and time.monotonic() - saved_at[0] >= save_every_s):
                 save(final=False)
+                saved_at[0] = time.monotonic()
     except (Cancelled, KeyboardInterrupt):
         cancelled = True
     finally:
