@@ -66,3 +66,16 @@ def db_url(request):
     """Run the test on both databases a team can use: None (the folder's own SQLite
     file) and a fresh PostgreSQL database."""
     return None if request.param == "sqlite" else request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+def project(png_folder, db_url):
+    """A scanned project with the labels scratch and dent, on SQLite and on PostgreSQL
+    (``db_url``); a test module may define a ``project`` of its own."""
+    from llmvis_desktop.core.project import Project
+
+    with Project.open(png_folder, db_url) as p:
+        p.scan()
+        for name in ("scratch", "dent"):
+            p.add_label(name)
+        yield p

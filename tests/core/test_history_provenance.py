@@ -5,22 +5,12 @@ from __future__ import annotations
 
 import os
 
-import pytest
 from PIL import Image
 
 from llmvis_desktop.core import review_actions as ra
 from llmvis_desktop.core.project import Project
 from llmvis_desktop.core.store.records import NewSuggestion
 from llmvis_desktop.core.store.repo_review import replay
-
-
-@pytest.fixture
-def project(png_folder, db_url):
-    with Project.open(png_folder, db_url) as p:
-        p.scan()
-        p.add_label("scratch")
-        p.add_label("dent")
-        yield p
 
 
 def _events(p, i, *actions):

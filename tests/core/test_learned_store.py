@@ -17,16 +17,6 @@ KINDS3 = ("ok", "scratch", "crack")
 
 
 @pytest.fixture
-def project(png_folder, db_url):
-    """On SQLite and on PostgreSQL (conftest.db_url)."""
-    with Project.open(png_folder, db_url) as p:
-        p.scan()
-        for name in ("scratch", "dent"):
-            p.add_label(name)
-        yield p
-
-
-@pytest.fixture
 def learned(tmp_path):
     """(project, rows): 8 generated tiles of each of three kinds, 5 of each reviewed."""
     rows = write_folder(tmp_path / "tiles", 8, size=64, kinds=KINDS3)

@@ -11,7 +11,7 @@ the surround's range), not about texture quality, so they hold for any generator
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch")
+import torch  # noqa: E402 - a runtime dependency: missing means a broken install
 
 from llmvis_desktop.core.repair.apply import load_engine  # noqa: E402
 from llmvis_desktop.core.repair.inference import dilate, inpaint  # noqa: E402

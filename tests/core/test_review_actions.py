@@ -6,19 +6,8 @@ import pytest
 from sqlalchemy import event
 
 from llmvis_desktop.core import review_actions as ra
-from llmvis_desktop.core.project import Project
 from llmvis_desktop.core.store.records import NewSuggestion
 from llmvis_desktop.core.store.repo_review import replay
-
-
-@pytest.fixture
-def project(png_folder, db_url):
-    """On SQLite and on PostgreSQL (conftest.db_url)."""
-    with Project.open(png_folder, db_url) as p:
-        p.scan()
-        for name in ("scratch", "dent"):
-            p.add_label(name)
-        yield p
 
 
 def _commits(project):
