@@ -31,7 +31,7 @@ def _project(args, create: bool = True):
     from .cli_args import no_project, open_project
     from .core.project import ProjectError
 
-    missing = None if create or args.db else no_project(args.folder)
+    missing = None if create else no_project(args)
     if missing:
         raise ProjectError(missing)
     project = open_project(args)

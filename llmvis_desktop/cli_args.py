@@ -37,16 +37,20 @@ def open_project(args, folder=None, db=None):
     return Project.open(folder, db, max_pixels=config_of(args).max_image_pixels)
 
 
-def no_project(folder) -> str | None:
-    """Why ``folder`` holds no project database (its own ``.llmvis/project.sqlite``, or the
-    copy a read-only folder's is kept as in the data folder), or None when it has one or is
-    no folder at all (``Project.open`` says so). A command that only reads a project
-    (evaluate, export) refuses with this before ``Project.open`` would make an empty one."""
+def no_project(args) -> str | None:
+    """Why ``args.folder`` holds no project database (its own ``.llmvis/project.sqlite``, or
+    the copy a read-only folder's is kept as in the data folder), or None when it has one,
+    ``--db`` names the database, or it is no folder at all (``Project.open`` says so). A
+    command that only reads a project (info, labels list/remove, evaluate, export, import)
+    refuses with this before ``Project.open`` would make an empty one."""
     from pathlib import Path
 
     from .core import config
     from .core.store.engine import fallback_db_path
 
+    if getattr(args, "db", None):
+        return None
+    folder = args.folder
     root = Path(folder).expanduser()
     if not root.is_dir():
         return None
@@ -55,6 +59,16 @@ def no_project(folder) -> str | None:
         return None
     return (f"{folder}: no project here (no .llmvis/project.sqlite); run llmvis index {folder} first, "
             f"or pass --db")
+
+
+def require_indexed(project, folder):
+    """``project``, when an index has ever listed its folder: an export or a report of a
+    folder never indexed wrote an empty dataset, or all zeros, and exited 0."""
+    from .core.project import ProjectError
+
+    if not project.ever_indexed():
+        raise ProjectError(f"{folder} is not indexed yet: llmvis index {folder}")
+    return project
 
 
 def add_db(parser, default: str = "FOLDER/.llmvis/project.sqlite") -> None:

@@ -12,23 +12,24 @@ from .core.errors import first_line
 
 
 def add_parsers(subparsers) -> None:
+    from .cli_args import add_db
+
     p = subparsers.add_parser(
         "evaluate",
         help="suggestion quality from the reviews: per-label P/R/F1, acceptance, caption edit distance, calibration",
     )
     p.add_argument("folder", help="the project's image folder")
-    p.add_argument("--db", metavar="URL", default=None, help="SQLAlchemy database URL (default: FOLDER/.llmvis/project.sqlite)")
+    add_db(p)
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=run_evaluate)
 
 
 def run_evaluate(args) -> int:
-    from .cli_args import no_project, open_project
+    from .cli_args import no_project, open_project, require_indexed
     from .core.project import ProjectError
     from .core.suggest.evaluate import evaluate, format_report
 
-    db = getattr(args, "db", None)
-    missing = None if db else no_project(args.folder)
+    missing = no_project(args)
     if missing:  # a report reads a project: it does not make an empty one in a mistyped folder
         print(f"llmvis evaluate: {missing}", file=sys.stderr)
         return 1
@@ -36,9 +37,7 @@ def run_evaluate(args) -> int:
         with open_project(args) as project:
             if project.db_note:
                 print(f"note: {project.db_note}", file=sys.stderr)
-            if not project.ever_indexed():  # its report was all zeros, exit 0
-                raise ProjectError(f"{args.folder} is not indexed yet: llmvis index {args.folder}")
-            report = evaluate(project)
+            report = evaluate(require_indexed(project, args.folder))
     except ProjectError as exc:
         print(f"llmvis evaluate: {exc}", file=sys.stderr)
         return 1

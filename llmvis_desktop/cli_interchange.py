@@ -15,7 +15,7 @@ from .core.errors import first_line
 from .core.interchange.common import COPY_FORMATS
 from .core.interchange import FORMATS, ExportOptions, InterchangeError, export_project, import_file
 from .core.project import Project, ProjectError
-from .cli_args import actor, add_actor, add_db, no_project, open_project
+from .cli_args import actor, add_actor, add_db, no_project, open_project, require_indexed
 from .cli_progress import ProgressBar
 from .core.tasks import Cancelled
 
@@ -85,7 +85,7 @@ def run_export(args) -> int:
     if args.images_8bit and args.format not in COPY_FORMATS:  # it was accepted and did nothing
         args.export_parser.error(f"--images-8bit applies to the formats that copy the images "
                                  f"({', '.join(COPY_FORMATS)}), not {args.format}")
-    missing = None if getattr(args, "db", None) else no_project(args.folder)
+    missing = no_project(args)
     if missing:  # before Project.open: it made an empty project database in a mistyped folder
         print(f"llmvis export: {missing}", file=sys.stderr)
         return 1
@@ -95,7 +95,7 @@ def run_export(args) -> int:
         anonymize=not args.keep_dicom_identifiers, images_8bit=args.images_8bit,
     )
     report, code = _guarded("export", "", lambda project, bar: export_project(
-        _indexed(project, args.folder), args.format, args.out, opts, progress=bar, force=args.force), args,
+        require_indexed(project, args.folder), args.format, args.out, opts, progress=bar, force=args.force), args,
         interrupted="interrupted; nothing was left half-written (a new file or folder is removed; caption "
                     "sidecars already written into an existing folder stay, each whole)")
     if report is None:
@@ -104,14 +104,6 @@ def run_export(args) -> int:
         print(f"warning: {w}", file=sys.stderr)
     print(f"{report.summary()} in {report.seconds:.2f} s")
     return 0
-
-
-def _indexed(project: Project, folder: str) -> Project:
-    """The project, when an index has ever listed its folder: an export of a folder never
-    indexed wrote an empty dataset and exited 0 (a CI step copying images, then exporting)."""
-    if not project.ever_indexed():
-        raise ProjectError(f"{folder} is not indexed yet: llmvis index {folder}")
-    return project
 
 
 def _guarded(command: str, suffix: str, work, args, interrupted: str = "interrupted"):
@@ -140,12 +132,12 @@ def _guarded(command: str, suffix: str, work, args, interrupted: str = "interrup
 
 def run_import(args) -> int:
     who = actor(args)
-    missing = None if getattr(args, "db", None) else no_project(args.folder)
+    missing = no_project(args)
     if missing:  # as export: it made an empty project database in a mistyped folder
         print(f"llmvis import: {missing} (nothing was imported)", file=sys.stderr)
         return 1
     report, code = _guarded("import", " (nothing was imported)", lambda project, bar: import_file(
-        _indexed(project, args.folder), args.format, args.path, as_=args.as_, overwrite=args.overwrite,
+        require_indexed(project, args.folder), args.format, args.path, as_=args.as_, overwrite=args.overwrite,
         progress=bar, actor=who), args)
     if report is None:
         return code
