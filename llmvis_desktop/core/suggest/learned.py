@@ -34,7 +34,8 @@ from typing import Callable, Collection, Optional, Sequence
 import numpy as np
 
 from ..store.records import ImageFilter, ImageRecord, NewSuggestion
-from ..store.repo_runs import runs_done
+from ..store import repo_suggest as rs
+from ..store.repo_runs import record_runs, runs_done
 from ..store.repo_suggest import same_request_done
 from ..tasks import CancelToken, Progress, ProgressFn, no_progress
 from ..wording import plural
@@ -356,6 +357,23 @@ class LearnedSuggester:
         return None
 
     # --- the batch job ------------------------------------------------------------
+    def _store_batch(self, items, ran: dict, held: set, only_unsuggested: bool, unreviewed_only: bool,
+                     stats: dict) -> int:
+        """Store one batch's cards and record the images it scored, in one transaction; the
+        number of cards stored. The new revision's cards replace the suggester's older pending
+        ones, nothing twice (another job storing the same meanwhile, or --all over pending
+        ones). The run record holds its "no" too (an image judged clean has no label card:
+        there its older revision's pending cards are withdrawn)."""
+        with self.project.store.write() as s:
+            stored = rs.add_suggestions(s, items, only_unsuggested, True, MODEL_PREFIX, False, stats,
+                                        unreviewed_only) if items else []
+            if ran.get("ids"):
+                scored = [i for i in ran["ids"] if i not in held]
+                carded = {it.image_id for it in items}
+                record_runs(s, scored, ran["model_id"], ran["revision"], ran["labels"], replaces=MODEL_PREFIX,
+                            without_cards=[i for i in scored if i not in carded])
+        return len(stored)
+
     def run(self, flt: Optional[ImageFilter] = None, only_unsuggested: bool = True,
             token: Optional[CancelToken] = None, progress: ProgressFn = no_progress,
             batch_size: int = 64, limit: Optional[int] = None,
@@ -400,19 +418,8 @@ class LearnedSuggester:
                 items = self.predict(chunk, token, ran=ran)
                 held = set(hold() or ()) if hold is not None and (items or ran.get("ids")) else set()
                 items = [it for it in items if it.image_id not in held]
-                if items:  # the new revision's cards replace the suggester's older pending ones;
-                    # nothing twice (another job storing the same meanwhile, or --all over pending ones)
-                    written += len(self.project.add_suggestions(items, skip_done=only_unsuggested,
-                                                                skip_same_pending=True, replaces=MODEL_PREFIX,
-                                                                stats=stats, unreviewed_only=unreviewed_only))
-                if ran.get("ids"):  # after the cards (a failed store is done again): the images it
-                    # scored, its "no" included (an image judged clean has no label card)
-                    # (no card at all there: its older revision's pending cards are withdrawn)
-                    scored = [i for i in ran["ids"] if i not in held]
-                    carded = {it.image_id for it in items}
-                    self.project.record_suggest_runs(scored, ran["model_id"], ran["revision"], ran["labels"],
-                                                     replaces=MODEL_PREFIX,
-                                                     without_cards=[i for i in scored if i not in carded])
+                if items or ran.get("ids"):  # cards and the run record in one transaction
+                    written += self._store_batch(items, ran, held, only_unsuggested, unreviewed_only, stats)
                 progress(Progress("suggest", min(start + batch_size, len(ids)), len(ids), self.model_id))
         finally:
             self._cache.save()  # the features read for the job (a cancelled one's too)
