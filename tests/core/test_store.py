@@ -633,3 +633,17 @@ def test_text_search_folds_greek_sigma_and_turkish_dotted_i_alike_on_both_databa
             assert found(text) == ["a.png", "c.png"], text
         for text in ("istanbul", "İSTANBUL", "İstanbul", "ISTANBUL"):
             assert found(text) == ["b.png", "c.png"], text
+
+
+def test_the_renames_since_a_time_are_read_through_an_index(png_folder):
+    """The judged-clean text reads the label renames made since a run; with no index that
+    scanned every history event on the GUI thread, each time such an image was shown."""
+    from sqlalchemy import text
+
+    with Project.open(png_folder) as p:
+        p.scan()
+        with p.store.read() as s:
+            plan = " ".join(str(r[-1]) for r in s.execute(text(
+                "EXPLAIN QUERY PLAN SELECT at, action, before, after FROM events "
+                "WHERE action IN ('label_renamed', 'suggestion_renamed') AND at >= '2026-01-01' ORDER BY id")))
+    assert "ix_events_action_at" in plan, plan

@@ -160,7 +160,8 @@ class Event(Base):
     after: Mapped[Optional[str]] = mapped_column(Text, nullable=True)
     suggestion_id: Mapped[Optional[int]] = mapped_column(ForeignKey("suggestions.id"), nullable=True)
 
-    __table_args__ = (Index("ix_events_image_id_id", "image_id", "id"),)
+    __table_args__ = (Index("ix_events_image_id_id", "image_id", "id"),
+                      Index("ix_events_action_at", "action", "at"))  # renames since a time (0010)
 
 
 class Repair(Base):
