@@ -254,9 +254,11 @@ def apply_state(target, image_id: int, state: dict, actor: str, action_prefix: s
 
     def change(s: Session):
         known = taxonomy_names(s)  # (PostgreSQL: the taxonomy lock first, as Enter takes it)
+        gone = _removed_names(s, state, expect)
         now_state, now_expect = _current_names(s, state, skipped), _current_names(s, expect, skipped)
         if now_state and now_state.get("suggestions"):  # before the merge: not "changed by someone else"
-            now_state = dict(now_state, suggestions=_without_orphans(s, now_state["suggestions"], known, skipped))
+            now_state = dict(now_state, suggestions=_without_orphans(
+                s, now_state["suggestions"], known, skipped, gone, (expect or {}).get("suggestions") or {}))
         if now_expect is None:
             plan = now_state
         else:
@@ -281,11 +283,17 @@ def apply_state(target, image_id: int, state: dict, actor: str, action_prefix: s
     return run(target, image_id, change, skipped)
 
 
-def _without_orphans(s: Session, outcomes: dict, known: set, skipped: list) -> dict:
+def _without_orphans(s: Session, outcomes: dict, known: set, skipped: list, gone: frozenset = frozenset(),
+                     left: Optional[dict] = None) -> dict:
     """``outcomes`` (suggestion id: (outcome, final value)) with the label cards whose label
     is no longer in the taxonomy (removed since) withdrawn instead of made pending again (a
     card of no label, which Enter refuses and withdraws), and left as they are instead of
-    accepted again (that recorded a label the image never got); said in ``skipped``."""
+    accepted again (that recorded a label the image never got); said in ``skipped``.
+
+    A card edited to another label (``left``, what the action left: "dent" edited to
+    "scratch") whose label that edit gave is in ``gone`` (removed since) is treated alike:
+    undo withdraws it instead of making it live again, redo leaves it as it is instead of
+    recording it edited to a label the image no longer has."""
     keep = {}
     for sid, (outcome, final) in outcomes.items():
         row = s.get(m.Suggestion, sid)
@@ -296,8 +304,27 @@ def _without_orphans(s: Session, outcomes: dict, known: set, skipped: list) -> d
                 if outcome == "pending":
                     keep[sid] = ("withdrawn", None)
                 continue
+        if row is not None and row.kind == "label" and gone:
+            was, to = tuple((left or {}).get(sid) or (None, None))
+            edit_to = final if outcome == "edited" else (to if was == "edited" and outcome == "pending" else None)
+            if edit_to is not None and edit_to in gone:
+                skipped.append(f"suggestion {row.value!r} edited to {edit_to!r} (that label was removed since: "
+                               f"withdrawn)")
+                if outcome == "pending":
+                    keep[sid] = ("withdrawn", None)
+                continue
         keep[sid] = (outcome, final)
     return keep
+
+
+def _removed_names(s: Session, *snaps: Optional[dict]) -> frozenset:
+    """The names, as the snapshots knew them, of their labels no longer in the taxonomy
+    (by id: a label renamed since is not gone; one removed and made again is)."""
+    ids = {name: i for snap in snaps if snap for name, i in (snap.get("label_ids") or {}).items()}
+    if not ids:
+        return frozenset()
+    there = set(s.scalars(select(m.Label.id).where(m.Label.id.in_(list(set(ids.values()))))))
+    return frozenset(name for name, i in ids.items() if i not in there)
 
 
 def _current_names(s: Session, snap: Optional[dict], skipped: list) -> Optional[dict]:

@@ -355,3 +355,40 @@ def test_the_refusal_of_a_removed_labels_card_says_what_happened_to_the_status(p
         ra.accept(project, image_id, "alice", shown={sid})
     assert project.image(image_id).review_status == "new"
     assert "keeps its status" not in str(err.value) and "new" in str(err.value)
+
+
+def test_undo_and_redo_of_an_edit_to_a_label_removed_since(project):
+    """A label card edited to another label ("dent" -> "scratch"), then "scratch" removed:
+    undo made the card pending again, a live card the Enter after it accepted, and redo
+    recorded it edited to "scratch", a label the image no longer has. Both now leave it
+    withdrawn and say so, as undo/redo of an Enter whose label was removed since do."""
+    image_id = project.image_ids()[0]
+    (sid,) = project.add_suggestions([NewSuggestion(image_id, "label", "dent", "m", score=0.8)])
+    edit = ra.decide_suggestion(project, image_id, sid, "edited", "tester", final_value="scratch")
+    assert edit.after["suggestions"][sid] == ("edited", "scratch")
+    project.remove_label("scratch", "tester", force=True)
+
+    def card():
+        return next(s for s in project.suggestions(image_id) if s.id == sid)
+
+    undone = ra.apply_state(project, image_id, edit.before, "tester", "undo", expect=edit.after)
+    assert card().outcome == "withdrawn" and undone.record.labels == ()
+    assert undone.record.review_status == "new"  # no pending card left
+    assert any("'scratch'" in s and "removed since" in s for s in undone.skipped), undone.skipped
+    redone = ra.apply_state(project, image_id, edit.after, "tester", "redo", expect=edit.before)
+    assert card().outcome == "withdrawn" and card().final_value is None and redone.record.labels == ()
+    assert any("'scratch'" in s and "removed since" in s for s in redone.skipped), redone.skipped
+
+
+def test_an_edit_to_a_label_renamed_since_is_undone_as_usual(project):
+    """The same label under a new name is not a removed one: the card is pending again."""
+    image_id = project.image_ids()[0]
+    (sid,) = project.add_suggestions([NewSuggestion(image_id, "label", "dent", "m", score=0.8)])
+    edit = ra.decide_suggestion(project, image_id, sid, "edited", "tester", final_value="scratch")
+    project.update_label("scratch", new_name="scratches")
+    undone = ra.apply_state(project, image_id, edit.before, "tester", "undo", expect=edit.after)
+    card = next(s for s in project.suggestions(image_id) if s.id == sid)
+    assert card.outcome == "pending" and undone.record.labels == () and undone.skipped == ()
+    redone = ra.apply_state(project, image_id, edit.after, "tester", "redo", expect=edit.before)
+    card = next(s for s in project.suggestions(image_id) if s.id == sid)
+    assert card.outcome == "edited" and redone.record.labels == ("scratches",)

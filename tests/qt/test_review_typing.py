@@ -194,3 +194,28 @@ def test_undo_and_redo_of_enter_after_its_label_was_removed(qtbot, window, label
     rec, outcomes = _state(labelled_folder, cur)
     assert outcomes["dent"][0] == "withdrawn" and rec.labels == () and rec.status == "reviewed"
     assert "someone else" not in messages[-1]
+
+
+def test_undo_and_redo_of_a_card_edit_after_its_label_was_removed(qtbot, window, labelled_folder):
+    """A label card edited from "dent" to "scratch", then "scratch" removed: Undo put the
+    card back as a live "dent" card and Redo recorded it edited to "scratch" on an image
+    without that label; as for an Enter whose label was removed since, it stays withdrawn."""
+    win = window
+    project = open_and_index(qtbot, win, labelled_folder)
+    cur, _cap, lab = _with_cards(qtbot, win, project)
+    messages = []
+    win.review.message.connect(messages.append)
+    # (the panel edits caption cards only; a label card's edit comes through the review
+    # controller, undoable, as an imported or scripted decision does)
+    assert win.review.decide_suggestion(lab, "edited", "scratch")
+    rec, outcomes = _state(labelled_folder, cur)
+    assert outcomes["dent"] == ("edited", "scratch") and rec.labels == ("scratch",)
+    project.remove_label("scratch", "tester", force=True)
+    win.review.actions()["undo"].trigger()
+    rec, outcomes = _state(labelled_folder, cur)
+    assert outcomes["dent"][0] == "withdrawn" and rec.labels == ()
+    assert messages[-1].startswith("Undone: ") and "'scratch'" in messages[-1] and "removed since" in messages[-1]
+    win.review.actions()["redo"].trigger()
+    rec, outcomes = _state(labelled_folder, cur)
+    assert outcomes["dent"] == ("withdrawn", None) and rec.labels == ()
+    assert "someone else" not in messages[-1]
