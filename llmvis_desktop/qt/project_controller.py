@@ -87,6 +87,8 @@ class ProjectController(QObject):
         self.win = win
         self._after_requery: list = []
         self._listing_shown = False
+        #: True while open_project closes the previous project (project_closed: a switch)
+        self.switching = False
         self._requery_timer = QTimer(self, singleShot=True, interval=1000)
         self._requery_timer.timeout.connect(self.requery)
 
@@ -119,12 +121,19 @@ class ProjectController(QObject):
             return False
         if index and is_whole_disk(path) and not self.confirm_whole_disk(path.resolve()):
             return False
-        self.close_project()
+        # the loaded models stay through the switch: the project opened next unloads those it
+        # does not choose (or chooses with other opt-ins), and keeps the others loaded
+        self.switching = True
+        try:
+            self.close_project()
+        finally:
+            self.switching = False
         if db_url is None:  # the team database this folder was opened with last, if any
             db_url = win.config.database_for(folder)
         try:
             project = Project.open(folder, db_url, max_pixels=win.config.max_image_pixels)
         except ProjectError as exc:
+            win.suggest_ctl.free_unused_models()  # no project after all: every loaded model
             win.show_error(str(exc))
             return False
         win.project = project

@@ -104,6 +104,7 @@ class SuggestController(QObject):
         self.refresh_learned_status()
         self.asker.refresh()
         self.update_actions()
+        self.free_unused_models()  # kept through the switch: those this project does not choose
 
     def _on_project_closed(self) -> None:
         self.learned = None
@@ -112,7 +113,9 @@ class SuggestController(QObject):
         self._status_loader.cancel()
         self.close_models_dialog()
         self.asker.closed()
-        self.free_unused_models()  # no project: every loaded model
+        if not getattr(self.win.project_ctl, "switching", False):
+            self.free_unused_models()  # no project: every loaded model
+        # (File ▸ Open: the next project unloads those it does not choose, keeps the others)
         self.status_label.setText("")
         self.win.panel_ctl.set_suggestion_hint("")
         self.update_actions()
@@ -334,8 +337,10 @@ class SuggestController(QObject):
 
     def free_unused_models(self) -> None:
         """Unload from the model thread the models the open project no longer uses (a
-        captioner replaced or cleared; all of them once the project is closed). Not under
-        a running model job: once it is done."""
+        captioner replaced or cleared; all of them once the project is closed). After File ▸
+        Open, a model the new project also chooses stays loaded when it was loaded for the
+        device jobs use and with the opt-ins this project saved for it; the others go. Not
+        under a running model job: once it is done."""
         from ..core.suggest.worker import started_shared
 
         worker = started_shared()
@@ -346,7 +351,20 @@ class SuggestController(QObject):
             for job in busy:
                 job.signals.finished.connect(self.free_unused_models)
             return
-        worker.unload_unused([p for p in self._chosen() if p], list(self.win.config.model_dirs))
+        keep, optins = [], {}
+        if self.win.project is not None:
+            from ..core.suggest.batch import OPTINS_SETTING
+
+            try:
+                s = self.win.project.settings()
+            except Exception as exc:  # unknown choices: none kept (loaded again when used)
+                log.warning("models to keep loaded: %s", exc)
+            else:
+                keep = [p for p in (s.get("captioner"), s.get("labeler")) if p]
+                optins = dict(s.get(OPTINS_SETTING) or {})
+        # kept: a model the project chooses, for the device jobs use, with the opt-ins this
+        # project saved for it (one loaded with another project's opt-ins is not)
+        worker.unload_unused(keep, list(self.win.config.model_dirs), optins=optins, device=self.win.config.device)
 
     def close_models_dialog(self) -> None:
         """The manager writes its choices into the project it was opened on: it closes with

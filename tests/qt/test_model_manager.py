@@ -432,6 +432,7 @@ def test_models_no_longer_chosen_are_unloaded(qtbot, window, image_folder, tmp_p
     clip = inspect_folder(_fake_model(models / "clip-x", "clip", "CLIPModel"), revision=False)
     assert a.kind == "chat" and a.problem is None
     window.config.model_dirs = [str(models)]
+    window.config.device = "cpu"  # the device jobs ask for: models loaded for another are not kept
     open_and_index(qtbot, window, image_folder)
     window.project.set_setting("captioner", "llava-a")  # a name in the model folder, as it may be saved
     window.project.set_setting("labeler", clip.path)

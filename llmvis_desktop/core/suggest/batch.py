@@ -51,7 +51,11 @@ class _Role:
 
 def optins_for(project: Project, info: ModelInfo) -> tuple[bool, bool]:
     """The per-model opt-ins saved in the project (model manager): (allow_bin, allow_remote_code)."""
-    optins = project.settings().get(OPTINS_SETTING) or {}
+    return saved_optins(project.settings().get(OPTINS_SETTING) or {}, info)
+
+
+def saved_optins(optins: dict, info: ModelInfo) -> tuple[bool, bool]:
+    """(allow_bin, allow_remote_code) for ``info`` in a project's saved ``optins`` setting."""
     keys = optin_keys(optins, info.path) + ([info.model_id] if info.source == "hf-cache" else [])
     saved = {kind for key in keys for kind in optins.get(key, ())}  # an HF-cache model: by id too
     return "bin" in saved, "remote_code" in saved

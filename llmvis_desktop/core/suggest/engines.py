@@ -66,6 +66,7 @@ class Engine:
                                f"{type(self).__name__.lower()}")
         self.info = info
         self.family: Family = family_named(info.family)
+        self.allow_bin = allow_bin  # the opt-ins it was loaded with (the model worker compares them)
         self.allow_remote_code = allow_remote_code
         self.device = dev.resolve(device)
         self.messages: list[str] = []

@@ -4,7 +4,11 @@ Jobs are callables queued to it; each returns a ``concurrent.futures.Future``.
 Models load once, keyed by (path, revision, role, device), and stay until
 :meth:`ModelWorker.unload`, :meth:`ModelWorker.unload_unused` or :meth:`ModelWorker.shutdown`;
 a chat model's caption and answer roles share one loaded model (role "chat" in the key).
-Qt-free: plain threading.
+A loaded model is handed out only for the opt-ins (``allow_bin``, ``allow_remote_code``)
+it was loaded with, and only when they pass :func:`~.discovery.check` for the model as
+given: asked for with other opt-ins (another project's), it is loaded again with those,
+or refused. :meth:`ModelWorker.loaded_models` says what is loaded without waiting for
+the thread (the GUI reads it). Qt-free: plain threading.
 """
 from __future__ import annotations
 
@@ -24,6 +28,9 @@ class ModelWorker:
     def __init__(self, name: str = "llmvis-models") -> None:
         self._jobs: "queue.Queue" = queue.Queue()
         self._engines: dict[tuple, Any] = {}
+        #: what is loaded, as :meth:`loaded_models` gives it: replaced whole by the model
+        #: thread after each change, so another thread reads it without waiting or locking
+        self._snapshot: tuple = ()
         self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
         self._closed = False
         #: how suggestion jobs shared the CPU cores with these models (:mod:`.cores`)
@@ -67,18 +74,38 @@ class ModelWorker:
 
     def _engine(self, info: ModelInfo, role: str, device: str, opts: dict):
         from . import engines
+        from .discovery import check
 
         if info.kind == "chat" and role in ("caption", "answer"):
             role = "chat"  # captions and answers of one chat model: one copy of its weights
         key = (info.path, info.revision, role, device)
         eng = self._engines.get(key)
+        wanted = _optins(opts)
+        if eng is not None and eng.loaded is not None and _optins(vars(eng)) != wanted:
+            # loaded with other opt-ins (another project's): never handed out under these;
+            # loaded again with them (its constructor checks them), or refused
+            self._engines.pop(key).unload()
+            self._changed()
+            eng = None
         if eng is None or eng.loaded is None:
             eng = engines.engine_class(role)(info, device, **opts)
             self._engines[key] = eng
+            self._changed()
+        else:
+            check(info, *wanted)  # the gate a load goes through, for the model as given now
         return eng
 
     def loaded(self) -> list[tuple[str, str, str]]:
         return [(k[0], k[2], e.device) for k, e in self._engines.items() if e.loaded is not None]
+
+    def loaded_models(self) -> tuple:
+        """((ModelInfo, role, device, dtype name), ...) of the loaded models, read from any
+        thread without waiting for the model thread (a running job keeps it busy)."""
+        return self._snapshot
+
+    def _changed(self) -> None:
+        self._snapshot = tuple((e.info, k[2], e.device, getattr(e, "dtype_name", "")) for k, e in self._engines.items()
+                               if e.loaded is not None)
 
     def unload(self, path: Optional[str] = None) -> None:
         """Unload one model (every role it was loaded for) or all of them, freeing memory."""
@@ -87,15 +114,31 @@ class ModelWorker:
     def _unload(self, path: Optional[str]) -> None:
         for key in [k for k in self._engines if path is None or k[0] == path]:
             self._engines.pop(key).unload()
+        self._changed()
 
-    def unload_unused(self, keep: Sequence[str] = (), model_dirs: Sequence[str] = ()) -> Future:
+    def unload_unused(self, keep: Sequence[str] = (), model_dirs: Sequence[str] = (),
+                      optins: Optional[dict] = None, device: Optional[str] = None) -> Future:
         """Unload every model none of ``keep`` names (specs as saved: a folder, a folder name
-        in ``model_dirs``, an HF id); queued to the model thread, returns at once."""
-        return self.submit(self._unload_unused, [str(k) for k in keep if k], list(model_dirs))
+        in ``model_dirs``, an HF id); queued to the model thread, returns at once.
 
-    def _unload_unused(self, keep: list, model_dirs: list) -> None:
-        for key in [k for k, e in self._engines.items() if not any(_names(s, e.info, model_dirs) for s in keep)]:
+        ``optins``: the saved opt-ins of the project that keeps them (its ``model_optins``
+        setting): a model loaded with other opt-ins (another project's) is unloaded too.
+        ``device``: the device jobs ask for now; a model loaded for another one is unloaded."""
+        return self.submit(self._unload_unused, [str(k) for k in keep if k], list(model_dirs),
+                           None if optins is None else dict(optins), device)
+
+    def _unload_unused(self, keep: list, model_dirs: list, optins: Optional[dict] = None,
+                       device: Optional[str] = None) -> None:
+        from .batch import saved_optins
+
+        def kept(key, eng) -> bool:
+            return (any(_names(s, eng.info, model_dirs) for s in keep)
+                    and (device is None or key[3] == device)
+                    and (optins is None or saved_optins(optins, eng.info) == _optins(vars(eng))))
+
+        for key in [k for k, e in self._engines.items() if not kept(k, e)]:
             self._engines.pop(key).unload()
+        self._changed()
 
     def _unload_all(self) -> None:
         try:
@@ -116,6 +159,11 @@ class ModelWorker:
 
     def __exit__(self, *exc) -> None:
         self.shutdown()
+
+
+def _optins(opts: dict) -> tuple[bool, bool]:
+    """(allow_bin, allow_remote_code) of an engine's attributes or an ``engine()`` call's options."""
+    return bool(opts.get("allow_bin")), bool(opts.get("allow_remote_code"))
 
 
 def _names(spec: str, info: ModelInfo, model_dirs: Sequence[str]) -> bool:

@@ -1,0 +1,97 @@
+"""The model thread keeps a loaded model for the next project that chooses it, and never
+hands one out under opt-ins it was not loaded with (tiny models, the real load path)."""
+from __future__ import annotations
+
+import pytest
+import torch
+
+try:
+    from . import tiny_models
+except ImportError:
+    import tiny_models
+
+from llmvis_desktop.core.suggest import engines
+from llmvis_desktop.core.suggest.discovery import ModelRefused, inspect_folder
+from llmvis_desktop.core.suggest.worker import ModelWorker
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory):
+    """Tiny BLIP and CLIP, and a BLIP whose weights are only a pickle .bin (opt-in needed)."""
+    from safetensors.torch import load_file
+
+    base = tmp_path_factory.mktemp("keep_models")
+    blip, clip = tiny_models.build_blip(base / "tiny-blip"), tiny_models.build_clip(base / "tiny-clip")
+    pickled = tiny_models.build_blip(base / "tiny-blip-bin")
+    torch.save(load_file(str(pickled / "model.safetensors")), pickled / "pytorch_model.bin")
+    (pickled / "model.safetensors").unlink()
+    return {k: inspect_folder(p) for k, p in (("blip", blip), ("clip", clip), ("bin", pickled))}
+
+
+@pytest.fixture
+def loads(monkeypatch):
+    """The paths loaded from disk, in order (Engine.load is the one way weights are read)."""
+    seen = []
+    real = engines.Engine.load
+
+    def counting(self):
+        seen.append(self.info.path)
+        return real(self)
+
+    monkeypatch.setattr(engines.Engine, "load", counting)
+    return seen
+
+
+def _loaded(worker):
+    worker.call(lambda: None)  # what was queued before has run
+    return sorted((info.path, role) for info, role, _dev, _dtype in worker.loaded_models())
+
+
+def test_a_model_the_next_project_chooses_stays_loaded(models, loads):
+    blip, clip = models["blip"], models["clip"]
+    with ModelWorker() as worker:
+        first = worker.engine(blip, "caption", "cpu")
+        worker.engine(clip, "label", "cpu")
+        assert loads == [blip.path, clip.path]
+        assert _loaded(worker) == sorted([(blip.path, "caption"), (clip.path, "label")])
+        # the next project chooses the same captioner (by its folder name in a model folder)
+        # and no labeler, with no opt-ins
+        worker.unload_unused([blip.name], [str(models["blip"].path).rsplit("/", 1)[0]], optins={}, device="cpu")
+        assert _loaded(worker) == [(blip.path, "caption")]
+        assert worker.engine(blip, "caption", "cpu") is first and loads == [blip.path, clip.path]
+        assert first.loaded is not None and first.dtype_name == "float32"
+        # jobs now asking for another device: loaded again there, not kept for this one
+        worker.unload_unused([blip.path], optins={}, device="auto")
+        assert _loaded(worker) == []
+
+
+def test_a_model_loaded_with_one_projects_opt_in_is_not_usable_without_it(models, loads):
+    pickled = models["bin"]
+    assert pickled.weights_format == "bin"
+    with ModelWorker() as worker:
+        worker.engine(pickled, "caption", "cpu", allow_bin=True)  # project A opted in
+        assert loads == [pickled.path]
+        # asked for without the opt-in (project B's): refused, though it is loaded
+        with pytest.raises(ModelRefused, match="pickle"):
+            worker.engine(pickled, "caption", "cpu", allow_bin=False)
+        assert loads == [pickled.path] and _loaded(worker) == []  # not loaded again either
+        worker.engine(pickled, "caption", "cpu", allow_bin=True)
+        assert loads == [pickled.path] * 2
+        # B chooses it too but has not opted in: unloaded at the switch
+        worker.unload_unused([pickled.path], optins={}, device="cpu")
+        assert _loaded(worker) == []
+        # B with its own opt-in: kept
+        worker.engine(pickled, "caption", "cpu", allow_bin=True)
+        worker.unload_unused([pickled.path], optins={pickled.path: ["bin"]}, device="cpu")
+        assert _loaded(worker) == [(pickled.path, "caption")] and len(loads) == 3
+
+
+def test_other_opt_ins_load_the_model_again_with_them(models, loads):
+    """A safetensors model loaded under an opt-in it does not need: asked for without it,
+    it is loaded again (a model is handed out only as it was loaded)."""
+    blip = models["blip"]
+    with ModelWorker() as worker:
+        a = worker.engine(blip, "caption", "cpu", allow_remote_code=True)
+        b = worker.engine(blip, "caption", "cpu")
+        assert b is not a and a.loaded is None and not b.allow_remote_code
+        assert loads == [blip.path, blip.path] and _loaded(worker) == [(blip.path, "caption")]
