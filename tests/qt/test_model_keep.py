@@ -91,6 +91,9 @@ def test_switching_projects_keeps_the_captioner_both_choose(qtbot, window, setup
 
     b = _open(qtbot, win, folders["b"], "tiny-blip")  # the same captioner, no labeler
     assert _loaded() == [("tiny-blip", "caption")]  # the labeler B does not use: unloaded
+    win.suggest_ctl.open_models()  # the Models dialog says which are loaded
+    text = win.suggest_ctl.model_dialog.loaded_text()
+    assert "tiny-blip (captioner; cpu, float32)" in text and "tiny-clip" not in text, text
     report = _run(qtbot, win)
     assert report.suggestions > 0 and sorted(loads) == ["tiny-blip", "tiny-clip"]  # not loaded again
     assert {s.kind for s in tiny_models.all_suggestions(b)} == {"caption"}
@@ -122,8 +125,12 @@ def test_a_model_loaded_with_a_projects_opt_in_is_not_kept_for_one_without_it(qt
     assert tiny_models.all_suggestions(b) == []
 
     # B opts in for itself: loaded (with B's opt-in), and kept when A, opted in too, opens
+    win.suggest_ctl.open_models()
+    dlg = win.suggest_ctl.model_dialog
+    assert dlg.loaded_text().startswith("Loaded now: none")
     b.set_setting(OPTINS_SETTING, {pickled: ["bin"]})
     assert _run(qtbot, win).suggestions > 0 and loads == ["tiny-blip-bin"] * 2
+    qtbot.waitUntil(lambda: "tiny-blip-bin (captioner" in dlg.loaded_text(), timeout=5000)  # while shown
     _open(qtbot, win, folders["a"], pickled, optins={pickled: ["bin"]})
     assert _loaded() == [("tiny-blip-bin", "caption")]
     _run(qtbot, win)

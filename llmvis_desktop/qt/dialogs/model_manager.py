@@ -29,6 +29,8 @@ Methods / attributes
                                    buttons; modelChosen(role, ""))
     ``set_opt_in(kind, on)``       kind "bin" | "remote_code" for the selected model
     ``status_text() -> str``
+    ``loaded_text() -> str``       the line saying which models are loaded in memory now
+                                   (the session's model thread; kept up to date while shown)
 
 Signals
     ``modelChosen(str role, str path)``
@@ -39,7 +41,7 @@ import sys
 from pathlib import Path
 from typing import Optional, Sequence
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -68,6 +70,20 @@ from llmvis_desktop.core.suggest.discovery import (
 )
 
 COLUMNS = ("Model", "Family", "Kind", "Size", "Fits", "Source", "Problem")
+ROLE_NAMES = {"caption": "captioner", "label": "labeler", "answer": "answers", "chat": "captioner, answers"}
+LOADED_EVERY_MS = 1000  # the loaded line follows the model thread (a job loading, a switch unloading)
+
+
+def loaded_line(loaded) -> str:
+    """``loaded``: ``ModelWorker.loaded_models()``. "Loaded now: tiny-blip (captioner; cpu,
+    float32)", or that none is (and when one loads)."""
+    if not loaded:
+        return "Loaded now: none (a chosen model loads when it is first used, and stays loaded)"
+    parts: dict = {}
+    for info, role, device, dtype in loaded:
+        where = ", ".join(x for x in (device, dtype) if x)
+        parts.setdefault(info.name, []).append(ROLE_NAMES.get(role, role) + (f"; {where}" if where else ""))
+    return "Loaded now: " + ", ".join(f"{name} ({' / '.join(roles)})" for name, roles in parts.items())
 ROLE_KINDS = {"captioner": ("captioner", "chat"), "labeler": ("labeler",)}
 MODEL_COLUMN_MAX = 320  # px: a longer name is elided (full name in the tooltip)
 
@@ -118,6 +134,12 @@ class ModelManagerDialog(QDialog):
         self.current_label = QLabel()
         self.current_label.setWordWrap(True)  # long model paths wrap instead of widening the dialog
         self.current_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # which models are in memory (after File ▸ Open, those the project also chooses)
+        self.loaded_label = QLabel(objectName="loadedLabel")
+        self.loaded_label.setWordWrap(True)
+        self.loaded_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._loaded_timer = QTimer(self, interval=LOADED_EVERY_MS)
+        self._loaded_timer.timeout.connect(self.show_loaded)
         self.empty_label = QLabel()
         self.empty_label.setWordWrap(True)
         self.status_label = QLabel()
@@ -155,6 +177,7 @@ class ModelManagerDialog(QDialog):
 
         lay = QVBoxLayout(self)
         lay.addWidget(self.current_label)
+        lay.addWidget(self.loaded_label)
         lay.addWidget(self.table, 1)
         lay.addWidget(self.empty_label)
         lay.addLayout(row)
@@ -162,6 +185,20 @@ class ModelManagerDialog(QDialog):
         lay.addWidget(self.status_label)
         lay.addWidget(buttons)
         self.rescan()
+        self.show_loaded()
+        self._loaded_timer.start()
+
+    def show_loaded(self) -> None:
+        """Say which models the session's model thread holds (read without waiting for it)."""
+        from llmvis_desktop.core.suggest.worker import started_shared
+
+        worker = started_shared()
+        text = loaded_line(worker.loaded_models() if worker is not None else ())
+        if text != self.loaded_label.text():
+            self.loaded_label.setText(text)
+
+    def loaded_text(self) -> str:
+        return self.loaded_label.text()
 
     # --- data -------------------------------------------------------------------
     def _settings(self) -> dict:
