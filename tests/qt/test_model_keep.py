@@ -135,3 +135,23 @@ def test_a_model_loaded_with_a_projects_opt_in_is_not_kept_for_one_without_it(qt
     assert _loaded() == [("tiny-blip-bin", "caption")]
     _run(qtbot, win)
     assert loads == ["tiny-blip-bin"] * 2
+
+
+def test_an_open_that_fails_after_the_close_unloads_every_model(qtbot, window, setup, monkeypatch):
+    """The previous project closed, the next one refused: no project, so no model stays."""
+    from llmvis_desktop.core.suggest.discovery import resolve_model
+    from llmvis_desktop.qt import project_controller as pc
+
+    loads, folders = setup
+    _open(qtbot, window, folders["a"], "tiny-blip")
+    shared_worker().engine(resolve_model("tiny-blip", window.config.model_dirs), "caption", "cpu")
+    assert _loaded() == [("tiny-blip", "caption")]
+
+    def refuse(*args, **kwargs):
+        raise pc.ProjectError("cannot open this database")
+
+    monkeypatch.setattr(pc.Project, "open", refuse)
+    errors = []
+    window.show_error = errors.append
+    assert not window.open_project(folders["b"])
+    assert window.project is None and errors and _loaded() == []
