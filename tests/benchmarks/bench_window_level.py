@@ -15,8 +15,10 @@ full resolution is on screen (+200 ms), 40 more moves, release.
   drag_max_stall_ms / drag_p99_stall_ms   longest / 99th-percentile GUI-thread gap beyond
                           a 5 ms timer's period, from the press to the release (aim < 50)
   drag_stalls_over_50ms   how many gaps passed 50 ms during the drag
-  full_mid_drag_ms        from the last move before the long pause until its full
-                          resolution is shown and painted
+  drag_moving_* / drag_holding_*   the same while moves are sent / while the button is
+                          held still (the pauses)
+  full_mid_drag_ms        from the last move before the long pause (2.5 s) until its full
+                          resolution is shown and painted; null: not shown while held
   final_after_release_ms  from the release until the viewer shows the full resolution of
                           the final window (and that picture has been painted)
   settle_max_stall_ms     longest gap from the release until 500 ms after that
@@ -100,11 +102,15 @@ def child(path: str) -> None:
     clock = QElapsedTimer()
     clock.start()
     gaps: list[float] = []
+    phase = ["moving"]
+    phased: dict[str, list[float]] = {"moving": [], "holding": []}
     last = [clock.nsecsElapsed()]
 
     def tick():
         now = clock.nsecsElapsed()
-        gaps.append((now - last[0]) / 1e6 - 5.0)
+        gap = (now - last[0]) / 1e6 - 5.0
+        gaps.append(gap)
+        phased.setdefault(phase[0], []).append(gap)
         last[0] = now
 
     probe = QTimer()
@@ -132,8 +138,8 @@ def child(path: str) -> None:
         last[0] = clock.nsecsElapsed()
         probe.start()
 
-    def spread(prefix: str) -> dict:
-        g = sorted(gaps) or [0.0]
+    def spread(prefix: str, values=None) -> dict:
+        g = sorted(gaps if values is None else values) or [0.0]
         return {f"{prefix}_max_stall_ms": round(g[-1], 1),
                 f"{prefix}_p99_stall_ms": round(g[min(len(g) - 1, int(len(g) * 0.99))], 1),
                 f"{prefix}_stalls_over_50ms": sum(1 for x in g if x > 50),
@@ -149,6 +155,7 @@ def child(path: str) -> None:
 
     def drag(n: int) -> None:
         nonlocal pos, moves
+        phase[0] = "moving"
         for i in range(n):
             pos = QPointF(pos.x() + (3 if (moves // 10) % 2 == 0 else -2), pos.y() + (2 if moves % 7 < 4 else -1))
             post(QEvent.Type.MouseMove, pos, right)
@@ -157,14 +164,16 @@ def child(path: str) -> None:
 
     t_drag = time.perf_counter()
     drag(40)
+    phase[0] = "holding"
     run(0.4)  # a short pause: the full resolution is asked for, then dropped
     drag(40)
-    held = viewer.window()  # a long pause: the full resolution arrives, mid-drag
+    held = viewer.window()  # a long pause: the full resolution arrives, mid-drag, or not
+    phase[0] = "holding"
     full_before, t_pause = painted[0], time.perf_counter()
-    run(until=lambda: not viewer.is_preview() and viewer.window() == held
-        and viewer.current_display().shape[:2] == data.pixels.shape[:2], timeout=4)
+    shown = run(until=lambda: not viewer.is_preview() and viewer.window() == held
+                and viewer.current_display().shape[:2] == data.pixels.shape[:2], timeout=2.5) < 2.5
     run(until=lambda: painted[0] > full_before, timeout=1)
-    out["full_mid_drag_ms"] = round((time.perf_counter() - t_pause) * 1000, 1)
+    out["full_mid_drag_ms"] = round((time.perf_counter() - t_pause) * 1000, 1) if shown else None
     run(0.2)
     drag(40)
     post(QEvent.Type.MouseButtonRelease, pos, Qt.MouseButton.NoButton)
@@ -172,6 +181,8 @@ def child(path: str) -> None:
     out["drag_s"] = round(time.perf_counter() - t_drag, 2)
     probe.stop()
     out.update(spread("drag"))
+    out.update(spread("drag_moving", phased["moving"]))
+    out.update(spread("drag_holding", phased["holding"]))
     out["drag_moves"] = moves
     final = viewer.window()
     t_release = time.perf_counter()
@@ -225,14 +236,18 @@ def summarize(runs: list[dict]) -> dict:
         return runs[0]
     out = {}
     for key in runs[0]:
-        values = [r[key] for r in runs if key in r]
+        values = [r[key] for r in runs if r.get(key) is not None]
+        if not values:
+            out[key] = None
+            continue
         if all(isinstance(v, bool) for v in values):
             out[key] = all(values)
         elif key == "code":
             out[key] = values[0]
-        elif all(isinstance(v, (int, float)) for v in values):
+        elif values and all(isinstance(v, (int, float)) for v in values):
             out[key] = round(statistics.median(values), 1)
-    out["drag_max_stall_ms_worst"] = max(r.get("drag_max_stall_ms", 0) for r in runs)
+    for key in ("drag_max_stall_ms", "drag_moving_max_stall_ms"):
+        out[key + "_worst"] = max(r.get(key, 0) for r in runs)
     return out
 
 

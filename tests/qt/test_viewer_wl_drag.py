@@ -218,3 +218,43 @@ def test_as_loaded_on_a_large_image_previews_then_shows_the_files_own_look(large
     assert np.array_equal(viewer.current_display(), own)
     assert viewer._item.pixmap().toImage() == _pixmap_of(own)
     assert viewer.preset_combo.currentText() == "As loaded"
+
+
+def test_a_pause_mid_drag_renders_the_full_resolution_only_where_the_preview_is_coarse(large, qtbot):
+    """Zoomed out (a large image fitted), a preview pixel is about a screen pixel: the full
+    resolution, whose first paint took 15-45 ms on the GUI thread at 48 MP, waits for the
+    release; zoomed in, a pause shows it as before."""
+    viewer = large
+    px = gray16()
+    viewer.show_image(make_data(px))
+    start = _press(viewer)
+    _move(viewer, QPointF(start.x() - 20, start.y()), qtbot)
+    qtbot.waitUntil(viewer.is_preview, timeout=3000)
+    viewer.set_zoom(1.0 / (viewer._preview_step * 1.2))  # a preview pixel: under one screen pixel
+    viewer._full_timer.timeout.emit()  # a pause, the button held
+    qtbot.wait(200)
+    assert viewer.is_preview() and not viewer._renderer.busy()
+    viewer.set_zoom(1.0)  # zoomed in: the preview is coarse
+    viewer._full_timer.timeout.emit()
+    qtbot.waitUntil(lambda: not viewer.is_preview(), timeout=3000)
+    assert np.array_equal(viewer.current_display(), to_display(px, viewer.window()))
+    _move(viewer, QPointF(start.x() - 40, start.y()), qtbot)
+    viewer.set_zoom(1.0 / (viewer._preview_step * 1.2))
+    _release(viewer, QPointF(start.x() - 40, start.y()))  # the release: at any zoom
+    qtbot.waitUntil(lambda: not viewer.is_preview(), timeout=3000)
+    assert np.array_equal(viewer.current_display(), to_display(px, viewer.window()))
+
+
+def test_a_drag_whose_release_went_elsewhere_ends_at_the_next_move(large, qtbot):
+    viewer = large
+    px = gray16()
+    viewer.show_image(make_data(px))
+    start = _press(viewer)
+    _move(viewer, QPointF(start.x() - 20, start.y() + 10), qtbot)
+    final = viewer.window()
+    # a move with no button held: the release was delivered elsewhere (a dialog)
+    _mouse(viewer, QEvent.Type.MouseMove, QPointF(start.x() + 50, start.y() + 50), Qt.MouseButton.NoButton)
+    assert not viewer._view.dragging_window()
+    qtbot.waitUntil(lambda: not viewer.is_preview(), timeout=3000)
+    assert viewer.window() == final
+    assert np.array_equal(viewer.current_display(), to_display(px, final))

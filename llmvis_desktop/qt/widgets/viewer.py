@@ -89,7 +89,7 @@ from .viewer_display import (  # noqa: F401 - CT_PRESETS, PRESET_*: importable f
     window_text,
 )
 from .viewer_render import WindowRenderer
-from .viewer_window import DRAG_PREVIEW_PIXELS, DRAG_SETTLE_MS, WindowLevelMixin  # noqa: F401
+from .viewer_window import DRAG_PREVIEW_PIXELS, DRAG_SETTLE_MS, PREVIEW_COARSE, WindowLevelMixin  # noqa: F401
 from .zoom_pan_view import MAX_ZOOM, MIN_ZOOM, ZOOM_STEP, ZoomPanView
 
 
@@ -134,7 +134,7 @@ class ImageViewer(WindowLevelMixin, QWidget):
         self._full_timer = QTimer(self)
         self._full_timer.setSingleShot(True)
         self._full_timer.setInterval(DRAG_SETTLE_MS)
-        self._full_timer.timeout.connect(self._apply_full_window)
+        self._full_timer.timeout.connect(self._on_drag_paused)
         self._preview_step = 1
         self._renderer = WindowRenderer(self)  # full-resolution windows, off the GUI thread
         self._renderer.rendered.connect(self._on_rendered)

@@ -9,8 +9,9 @@ How a window is drawn: an image of at most :data:`DRAG_PREVIEW_PIXELS` pixels is
 converted at once on the GUI thread (a few ms). A larger one first shows a subsampled
 copy over the same area (every step of a right-drag), and its full resolution is
 rendered off the GUI thread (:class:`.viewer_render.WindowRenderer`): at once for a
-preset or :meth:`set_window`, once a drag has paused :data:`DRAG_SETTLE_MS` and when
-it ends (the right button's release). Only the
+preset or :meth:`set_window`, when a drag ends (the right button's release), and once
+it has paused :data:`DRAG_SETTLE_MS` where the preview is coarser than the screen
+(:data:`PREVIEW_COARSE`: zoomed in). Only the
 newest window's render reaches the screen; a newer window, another image or frame, or
 "As loaded" drops the one under way. Measured on 48 MP images (2 busy cores): a preset
 froze the window 0.2-0.4 s (16-bit gray) to 0.6-1.2 s (16-bit RGB, float32); now the GUI
@@ -53,6 +54,11 @@ from .viewer_render import PreviewSource
 DRAG_PREVIEW_PIXELS = 1_000_000
 #: ... and the full resolution, rendered off it, once a drag has paused this long
 DRAG_SETTLE_MS = 150
+#: ... where a preview pixel spans more screen pixels than this (zoomed in); zoomed out
+#: further (a large image fitted) the preview is about as fine as the screen, and the full
+#: resolution waits for the release: its first paint, a 48 MP picture scaled down, took
+#: the GUI thread 15-45 ms, in the middle of the drag
+PREVIEW_COARSE = 1.5
 
 
 def preview_step(shape: tuple[int, ...]) -> int:
@@ -211,6 +217,15 @@ class WindowLevelMixin:
             self._render_window(self._pixels, 1)
         self._update_status()
         self.windowChanged.emit(float(self._window[0]), float(self._window[1]))
+
+    def _on_drag_paused(self) -> None:
+        """A drag paused :data:`DRAG_SETTLE_MS`: its full resolution, if the button is no
+        longer held or the preview is coarser than the screen (:data:`PREVIEW_COARSE`)."""
+        if self._pixels is None:
+            return
+        coarse = preview_step(self._pixels.shape) * self.zoom() > PREVIEW_COARSE
+        if coarse or not self._view.dragging_window():
+            self._apply_full_window()
 
     def _apply_full_window(self) -> None:
         """Ask for the full resolution of the window on screen, off the GUI thread (not

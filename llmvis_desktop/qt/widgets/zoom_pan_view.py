@@ -6,7 +6,8 @@ The view holds no image state: every gesture is handed to its owner, the
     left or middle drag: pans the scroll bars; Shift+arrows: pan by a tenth of the view
     width (at least 20 px);
     right drag: ``owner._drag_window(start window, dx, dy)`` (relative to the press point),
-    its release ``owner._end_window_drag()``; ``cancel_drag()`` forgets a drag under way;
+    its release (or a move without the button: a release gone elsewhere)
+    ``owner._end_window_drag()``; ``dragging_window()``; ``cancel_drag()`` forgets a drag;
     double-click: ``owner.fit()``; F: ``fit()``; 0: ``actual_size()``; +/=/-: zoom;
     mouse move (not dragging): ``owner._hover(scene position)``; resize: ``owner._on_resized()``.
 Other keys (Left/Right/J/K/Up/Down/Enter...) are ignored so they reach the window's
@@ -82,7 +83,10 @@ class ZoomPanView(QGraphicsView):
             pos = event.position()
             if btn == Qt.MouseButton.RightButton:
                 start = self._wl_start
-                if start is not None:
+                if not event.buttons() & btn:  # its release went elsewhere (a dialog opened)
+                    self.cancel_drag()
+                    self._owner._end_window_drag()
+                elif start is not None:
                     total = pos - last  # relative to the press point
                     self._owner._drag_window(start, total.x(), total.y())
             else:
@@ -104,6 +108,10 @@ class ZoomPanView(QGraphicsView):
             event.accept()
             return
         super().mouseReleaseEvent(event)
+
+    def dragging_window(self) -> bool:
+        """A right-drag (window/level) is under way."""
+        return self._drag is not None and self._drag[0] == Qt.MouseButton.RightButton
 
     def cancel_drag(self) -> None:
         """Forget a drag under way (another image is shown: its moves until the release
