@@ -68,11 +68,10 @@ def child(path: str) -> None:
     from PySide6.QtGui import QMouseEvent
     from PySide6.QtWidgets import QApplication
 
+    import llmvis_desktop
     from llmvis_desktop.core.imaging.reader import read_image, to_display
     from llmvis_desktop.qt.widgets.viewer import ImageViewer
     from llmvis_desktop.qt.widgets.viewer_display import screen_image
-
-    import llmvis_desktop
 
     app = QApplication.instance() or QApplication([])
     out: dict = {"code": str(Path(llmvis_desktop.__file__).parent.parent)}

@@ -16,7 +16,12 @@ from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QMouseEvent, QPixmap
 from PySide6.QtWidgets import QApplication
 
-from llmvis_desktop.core.imaging.reader import ImageData, ImageMeta, auto_window, to_display
+from llmvis_desktop.core.imaging.reader import (
+    ImageData,
+    ImageMeta,
+    auto_window,
+    to_display,
+)
 
 
 def gray16(h=200, w=300, seed=0) -> np.ndarray:

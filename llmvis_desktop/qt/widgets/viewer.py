@@ -89,7 +89,12 @@ from .viewer_display import (  # noqa: F401 - CT_PRESETS, PRESET_*: importable f
     window_text,
 )
 from .viewer_render import WindowRenderer
-from .viewer_window import DRAG_PREVIEW_PIXELS, DRAG_SETTLE_MS, PREVIEW_COARSE, WindowLevelMixin  # noqa: F401
+from .viewer_window import (  # noqa: F401 - DRAG_*, PREVIEW_COARSE: importable from here
+    DRAG_PREVIEW_PIXELS,
+    DRAG_SETTLE_MS,
+    PREVIEW_COARSE,
+    WindowLevelMixin,
+)
 from .zoom_pan_view import MAX_ZOOM, MIN_ZOOM, ZOOM_STEP, ZoomPanView
 
 

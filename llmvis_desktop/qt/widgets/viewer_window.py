@@ -7,7 +7,8 @@ viewer's: ``set_window``, ``window``, ``chosen_window``, ``loaded_window``,
 
 How a window is drawn: an image of at most :data:`DRAG_PREVIEW_PIXELS` pixels is
 converted at once on the GUI thread (a few ms). A larger one first shows a subsampled
-copy over the same area (every step of a right-drag), and its full resolution is
+copy over the same area (every step of a right-drag, drawn off the GUI thread as well,
+latest wins; a preset's on it), and its full resolution is
 rendered off the GUI thread (:class:`.viewer_render.WindowRenderer`): at once for a
 preset or :meth:`set_window`, when a drag ends (the right button's release), and once
 it has paused :data:`DRAG_SETTLE_MS` where the preview is coarser than the screen
@@ -38,19 +39,19 @@ from llmvis_desktop.core.imaging.reader import to_display
 
 from .viewer_display import (
     CT_PRESETS,
-    pixmap_image,
     PRESET_AS_LOADED,
     PRESET_AUTO,
     PRESET_CUSTOM,
     PRESET_FULL,
     ct_presets_fit,
     drag_window,
+    pixmap_image,
     preset_window,
 )
 from .viewer_render import PreviewSource
 
-#: a window/level change shows its steps on a copy of at most this many pixels, drawn
-#: on the GUI thread ...
+#: a window/level change shows its steps on a copy of at most this many pixels (a
+#: drag's steps drawn off the GUI thread, a preset's on it) ...
 DRAG_PREVIEW_PIXELS = 1_000_000
 #: ... and the full resolution, rendered off it, once a drag has paused this long
 DRAG_SETTLE_MS = 150
