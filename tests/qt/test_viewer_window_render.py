@@ -135,9 +135,11 @@ def test_a_render_under_way_is_dropped_for_another_image_or_as_loaded(viewer, qt
     assert started.wait(5)
     i = viewer.preset_combo.findText("As loaded")
     viewer.preset_combo.setCurrentIndex(i)
-    viewer.preset_combo.activated.emit(i)  # the file's own look, at once
-    assert not viewer.is_preview() and np.array_equal(viewer.current_display(), data.display)
+    viewer.preset_combo.activated.emit(i)  # the file's own look: its preview at once
+    assert viewer.window() == tuple(data.window) and viewer.is_preview()
     gate.set()
+    qtbot.waitUntil(lambda: not viewer.is_preview(), timeout=3000)
+    assert np.array_equal(viewer.current_display(), data.display)
     qtbot.wait(200)
     assert np.array_equal(viewer.current_display(), data.display)  # the late render was dropped
     assert viewer.window() == tuple(data.window)

@@ -89,7 +89,12 @@ from .viewer_display import (  # noqa: F401 - CT_PRESETS, PRESET_*: importable f
     window_text,
 )
 from .viewer_render import WindowRenderer
-from .viewer_window import DRAG_PREVIEW_PIXELS, DRAG_SETTLE_MS, WindowLevelMixin  # noqa: F401
+from .viewer_window import (  # noqa: F401 - DRAG_*, PREVIEW_COARSE: importable from here
+    DRAG_PREVIEW_PIXELS,
+    DRAG_SETTLE_MS,
+    PREVIEW_COARSE,
+    WindowLevelMixin,
+)
 from .zoom_pan_view import MAX_ZOOM, MIN_ZOOM, ZOOM_STEP, ZoomPanView
 
 
@@ -106,6 +111,9 @@ class ImageViewer(WindowLevelMixin, QWidget):
         self._sigmoid = False  # DICOM VOI LUT Function SIGMOID
         self._display: Optional[np.ndarray] = None
         self._buffer: Optional[np.ndarray] = None  # keeps the QImage's memory alive
+        self._screen_image = None  # the QImage the pixmap shares its pixels with, if any
+        self._canvas = None  # a full-size screen image no longer shown: the next render's
+        self._preview_pixels = None  # PreviewSource: the subsampled copy of window previews
         self._window: Optional[tuple[float, float]] = None
         self._loaded_window: Optional[tuple[float, float]] = None
         self._loaded = None  # the frame shown as the file shows it (ImageData): what "As loaded" brings back
@@ -131,10 +139,14 @@ class ImageViewer(WindowLevelMixin, QWidget):
         self._full_timer = QTimer(self)
         self._full_timer.setSingleShot(True)
         self._full_timer.setInterval(DRAG_SETTLE_MS)
-        self._full_timer.timeout.connect(self._apply_full_window)
+        self._full_timer.timeout.connect(self._on_drag_paused)
         self._preview_step = 1
         self._renderer = WindowRenderer(self)  # full-resolution windows, off the GUI thread
         self._renderer.rendered.connect(self._on_rendered)
+        self._renderer.previewed.connect(self._on_previewed)
+        self._full_window: Optional[tuple[float, float]] = None  # its full resolution is on screen
+        self._shown_window: Optional[tuple[float, float]] = None  # its preview or full resolution is
+        self._loaded_look = True  # the frame as its file shows it is on screen
         self._device_zoom = 1.0  # zoom() as last shown: kept when the screen's ratio changes
 
         bar = ViewerToolBar(self)
@@ -184,12 +196,15 @@ class ImageViewer(WindowLevelMixin, QWidget):
         self._sigmoid = bool(getattr(getattr(data, "meta", None), "sigmoid", False))
         self._window = None
         self._stop_window_work()
+        self._view.cancel_drag()  # a right-drag's moves were the last image's
+        self._preview_pixels = None
         self._loaded = data
         self._loaded_window = tuple(data.window) if data.window is not None else None
         if self.window_enabled():
             self._range = data_range(self._pixels)
             self._window = self._loaded_window or auto_window(self._pixels)
         self._set_display(np.asarray(data.display), ready)
+        self._canvas = None  # the last image's picture: freed
         self._show_frames()
         self._mode = "image"
         self._hover_text = ""
@@ -337,7 +352,10 @@ class ImageViewer(WindowLevelMixin, QWidget):
         self._loaded_window = None
         self._loaded = None
         self._stop_window_work()
+        self._view.cancel_drag()
+        self._preview_pixels = None
         self._item.setPixmap(QPixmap())
+        self._screen_image = self._canvas = None
         self.zoom_label.setText("")
         self.preset_combo.clear()
 
@@ -353,10 +371,17 @@ class ImageViewer(WindowLevelMixin, QWidget):
         qimg, buf = ndarray_to_qimage(display)
         self._buffer = buf
         self._display = buf
+        previous = self._screen_image
         if ready is not None and ready.width() == qimg.width() and ready.height() == qimg.height():
             self._item.setPixmap(QPixmap.fromImage(ready, Qt.ImageConversionFlag.NoFormatConversion))
+            self._screen_image = ready
         else:
             self._item.setPixmap(QPixmap.fromImage(qimg))
+            self._screen_image = None
+        if self._canvas is self._screen_image:
+            self._canvas = None  # on screen now: never rendered into
+        if previous is not None and previous is not self._screen_image:
+            self._keep_canvas(previous)  # not freed here (30-60 ms at 48 MP)
         self._scene.setSceneRect(QRectF(self._item.pixmap().rect()))
 
     def _apply_fit(self) -> None:

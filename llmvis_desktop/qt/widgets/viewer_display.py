@@ -5,7 +5,7 @@ Public API
 ----------
 ``ndarray_to_qimage(arr) -> (QImage, buffer)``   wrap a uint8 array without copying.
 ``pixmap_image(display) -> QImage``               a copy in a pixmap's own format (any thread).
-``rgb32_image(w, h)`` / ``fill_rgb32(src, out)``   the same, filled band by band.
+``rgb32_image(w, h, reuse=None)`` / ``fill_rgb32(src, out)``   the same, filled band by band.
 ``screen_image(display) -> QImage | None``        the same for a large display (the loader's).
 ``data_range(pixels) -> (lo, hi)``                the data's min..max (sampled), hi > lo.
 ``preset_window(name, pixels, loaded_window, value_range) -> (center, width) | None``
@@ -74,10 +74,12 @@ def pixmap_image(display: np.ndarray) -> QImage:
     return image
 
 
-def rgb32_image(width: int, height: int) -> tuple[QImage, np.ndarray]:
-    """A new RGB32 QImage and a ``height x width`` uint32 view of its pixels to fill
-    (:func:`fill_rgb32`); drop the view before the image."""
-    image = QImage(width, height, QImage.Format.Format_RGB32)
+def rgb32_image(width: int, height: int, reuse: QImage | None = None) -> tuple[QImage, np.ndarray]:
+    """A new RGB32 QImage (``reuse`` when it is one of that size) and a ``height x width``
+    uint32 view of its pixels to fill (:func:`fill_rgb32`); drop the view before the image."""
+    fits = (reuse is not None and not reuse.isNull() and reuse.format() == QImage.Format.Format_RGB32
+            and reuse.width() == width and reuse.height() == height)
+    image = reuse if fits else QImage(width, height, QImage.Format.Format_RGB32)
     if image.isNull():
         raise MemoryError(f"no memory for a {width} x {height} image")
     rows = np.frombuffer(image.bits(), np.uint32).reshape(height, image.bytesPerLine() // 4)

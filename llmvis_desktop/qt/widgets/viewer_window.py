@@ -7,13 +7,25 @@ viewer's: ``set_window``, ``window``, ``chosen_window``, ``loaded_window``,
 
 How a window is drawn: an image of at most :data:`DRAG_PREVIEW_PIXELS` pixels is
 converted at once on the GUI thread (a few ms). A larger one first shows a subsampled
-copy over the same area (every step of a right-drag), and its full resolution is
+copy over the same area (every step of a right-drag, drawn off the GUI thread as well,
+latest wins; a preset's on it), and its full resolution is
 rendered off the GUI thread (:class:`.viewer_render.WindowRenderer`): at once for a
-preset or :meth:`set_window`, once a drag has paused :data:`DRAG_SETTLE_MS`. Only the
+preset or :meth:`set_window`, when a drag ends (the right button's release), and once
+it has paused :data:`DRAG_SETTLE_MS` where the preview is coarser than the screen
+(:data:`PREVIEW_COARSE`: zoomed in). Only the
 newest window's render reaches the screen; a newer window, another image or frame, or
 "As loaded" drops the one under way. Measured on 48 MP images (2 busy cores): a preset
 froze the window 0.2-0.4 s (16-bit gray) to 0.6-1.2 s (16-bit RGB, float32); now the GUI
 thread spends 12-40 ms on the preview, and the full resolution shows 0.4-1.3 s later.
+
+A drag's steps stay cheap on the GUI thread (``bench_window_level.py``: the longest
+stall of a drag on a 48 MP 16-bit TIFF was 63-75 ms): the subsampled copy of the pixels
+is made once per image, not at every step; the preview is made in the pixmap's own
+format with numpy (no Qt conversion); and the full-resolution picture a drag replaces
+is not freed (30-60 ms for its 192 MB) but kept as the canvas the next full
+resolution is rendered into. "As loaded" on a large image shows its preview at once
+and its full resolution converted off the GUI thread (it converted the whole picture
+there: 1.2 s at 48 MP).
 """
 from __future__ import annotations
 
@@ -33,14 +45,21 @@ from .viewer_display import (
     PRESET_FULL,
     ct_presets_fit,
     drag_window,
+    pixmap_image,
     preset_window,
 )
+from .viewer_render import PreviewSource
 
-#: a window/level change shows its steps on a copy of at most this many pixels, drawn
-#: on the GUI thread ...
+#: a window/level change shows its steps on a copy of at most this many pixels (a
+#: drag's steps drawn off the GUI thread, a preset's on it) ...
 DRAG_PREVIEW_PIXELS = 1_000_000
 #: ... and the full resolution, rendered off it, once a drag has paused this long
 DRAG_SETTLE_MS = 150
+#: ... where a preview pixel spans more screen pixels than this (zoomed in); zoomed out
+#: further (a large image fitted) the preview is about as fine as the screen, and the full
+#: resolution waits for the release: its first paint, a 48 MP picture scaled down, took
+#: the GUI thread 15-45 ms, in the middle of the drag
+PREVIEW_COARSE = 1.5
 
 
 def preview_step(shape: tuple[int, ...]) -> int:
@@ -130,7 +149,13 @@ class WindowLevelMixin:
             return False
         self._stop_window_work()
         self._window = (float(loaded.window[0]), float(loaded.window[1]))
-        self._set_display(display)
+        step = preview_step(self._pixels.shape)
+        if step > 1:  # its preview now, its full resolution converted off the GUI thread
+            preview = np.ascontiguousarray(display[::step, ::step])
+            self._show_window_display(preview, step, pixmap_image(preview))
+            self._renderer.request_display(display, self._window, self._canvas)
+        else:
+            self._set_display(display)
         self._update_status()
         self.windowChanged.emit(self._window[0], self._window[1])
         return True
@@ -144,11 +169,22 @@ class WindowLevelMixin:
         self._pending_window = None
         self._preview_step = 1
         self._item.setScale(1)
+        self._full_window = self._shown_window = None  # next: the file's own look, or nothing
+        self._loaded_look = True
 
     def _drag_window(self, start: tuple[float, float], dx: float, dy: float) -> None:
         window = drag_window(start, dx, dy, self._range)
         self._select_preset(PRESET_CUSTOM)
         self._change_window(window, immediate=False)
+
+    def _end_window_drag(self) -> None:
+        """The right button is released: the final window's full resolution is asked for
+        now (it waited for :data:`DRAG_SETTLE_MS` more)."""
+        if self._pending_window is not None:
+            self._apply_timer.stop()
+            self._apply_pending_window()
+        self._full_timer.stop()
+        self._apply_full_window()
 
     def _change_window(self, window: tuple[float, float], immediate: bool) -> None:
         if not self.window_enabled():
@@ -166,32 +202,77 @@ class WindowLevelMixin:
             return
         self._window = self._pending_window
         self._pending_window = None
+        self._loaded_look = False
         self._renderer.cancel()  # a render of an earlier window is stale
         step = preview_step(self._pixels.shape)
-        if step > 1:
-            self._render_window(self._pixels[::step, ::step], step)
-            if preview:
-                self._full_timer.start()  # restarted by every step of the drag
-            else:
-                self._full_timer.stop()
-                self._apply_full_window()
+        if step > 1 and preview:  # a drag step: its preview off the GUI thread too
+            self._renderer.request_preview(self._preview_source(step), self._window,
+                                           self._invert, self._sigmoid)
+            self._full_timer.start()  # restarted by every step of the drag
+        elif step > 1:
+            self._render_preview(step)
+            self._full_timer.stop()
+            self._apply_full_window()
         else:
             self._full_timer.stop()
             self._render_window(self._pixels, 1)
         self._update_status()
         self.windowChanged.emit(float(self._window[0]), float(self._window[1]))
 
+    def _on_drag_paused(self) -> None:
+        """A drag paused :data:`DRAG_SETTLE_MS`: its full resolution, if the button is no
+        longer held or the preview is coarser than the screen (:data:`PREVIEW_COARSE`)."""
+        if self._pixels is None:
+            return
+        coarse = preview_step(self._pixels.shape) * self.zoom() > PREVIEW_COARSE
+        if coarse or not self._view.dragging_window():
+            self._apply_full_window()
+
     def _apply_full_window(self) -> None:
-        """Ask for the full resolution of the window on screen, off the GUI thread."""
-        if self._pixels is not None and self._window is not None and self._preview_step > 1:
-            self._renderer.request(self._pixels, self._window, self._invert, self._sigmoid)
+        """Ask for the full resolution of the window on screen, off the GUI thread (not
+        again while it is on its way: a release after a pause)."""
+        if self._pixels is None or self._window is None or self._loaded_look:
+            return
+        if self._preview_step == 1 and self._full_window == self._window:
+            return  # on screen already
+        step = preview_step(self._pixels.shape)
+        if step > 1 and self._shown_window != self._window:
+            self._render_preview(step)  # the step's preview was still on its way: now, here
+        if self._renderer.asked() != self._window:
+            self._renderer.request(self._pixels, self._window, self._invert, self._sigmoid, self._canvas)
+
+    def _keep_canvas(self, image) -> None:
+        """``image``, a screen image the pixmap no longer shows: kept, when it is of the
+        image's full size, for the next full resolution to be rendered into."""
+        if self._pixels is not None and (image.height(), image.width()) == self._pixels.shape[:2]:
+            self._canvas = image
 
     def _on_rendered(self, window, display: np.ndarray, image) -> None:
         """``WindowRenderer.rendered``: the full resolution of ``window``."""
-        if self._pixels is None or window != self._window or self._preview_step <= 1 \
-                or display.shape[:2] != self._pixels.shape[:2]:
+        if self._pixels is None or window != self._window or display.shape[:2] != self._pixels.shape[:2]:
             return  # another image, or a window shown since
         self._show_window_display(display, 1, image)
+
+    def _on_previewed(self, window, display: np.ndarray, image, step: int) -> None:
+        """``WindowRenderer.previewed``: a drag step's preview of ``window``."""
+        if self._pixels is None or window != self._window or step != preview_step(self._pixels.shape):
+            return
+        self._show_window_display(display, step, image)
+
+    def _preview_source(self, step: int) -> PreviewSource:
+        """The image's subsampled copy for previews, made once per image (on the
+        thread that first needs it)."""
+        source = self._preview_pixels
+        if source is None or source.pixels is not self._pixels or source.step != step:
+            source = self._preview_pixels = PreviewSource(self._pixels, step)
+        return source
+
+    def _render_preview(self, step: int) -> None:
+        """Show the window on every ``step``-th pixel: a copy made once per image (every
+        step of a drag gathered them from the whole image), in the pixmap's own format."""
+        display = to_display(self._preview_source(step).get(), self._window, invert=self._invert,
+                             sigmoid=self._sigmoid)
+        self._show_window_display(display, step, pixmap_image(display))
 
     def _render_window(self, pixels: np.ndarray, step: int) -> None:
         """Convert ``pixels`` (the image, or every ``step``-th pixel of it) on this thread."""
@@ -202,5 +283,7 @@ class WindowLevelMixin:
         full = QRectF(0, 0, self._pixels.shape[1], self._pixels.shape[0])
         self._set_display(display, ready)
         self._preview_step = step
+        self._full_window = self._window if step == 1 and not self._loaded_look else None
+        self._shown_window = None if self._loaded_look else self._window
         self._item.setScale(step)  # the copy covers the image's whole area
         self._scene.setSceneRect(full)

@@ -5,7 +5,9 @@ The view holds no image state: every gesture is handed to its owner, the
     wheel / Ctrl+wheel: ``owner._zoom_by(ZOOM_STEP ** notches, anchor_under_mouse=True)``;
     left or middle drag: pans the scroll bars; Shift+arrows: pan by a tenth of the view
     width (at least 20 px);
-    right drag: ``owner._drag_window(start window, dx, dy)`` (relative to the press point);
+    right drag: ``owner._drag_window(start window, dx, dy)`` (relative to the press point),
+    its release (or a move without the button: a release gone elsewhere)
+    ``owner._end_window_drag()``; ``dragging_window()``; ``cancel_drag()`` forgets a drag;
     double-click: ``owner.fit()``; F: ``fit()``; 0: ``actual_size()``; +/=/-: zoom;
     mouse move (not dragging): ``owner._hover(scene position)``; resize: ``owner._on_resized()``.
 Other keys (Left/Right/J/K/Up/Down/Enter...) are ignored so they reach the window's
@@ -81,7 +83,10 @@ class ZoomPanView(QGraphicsView):
             pos = event.position()
             if btn == Qt.MouseButton.RightButton:
                 start = self._wl_start
-                if start is not None:
+                if not event.buttons() & btn:  # its release went elsewhere (a dialog opened)
+                    self.cancel_drag()
+                    self._owner._end_window_drag()
+                elif start is not None:
                     total = pos - last  # relative to the press point
                     self._owner._drag_window(start, total.x(), total.y())
             else:
@@ -96,12 +101,25 @@ class ZoomPanView(QGraphicsView):
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         if self._drag is not None and event.button() == self._drag[0]:
-            self._drag = None
-            self._wl_start = None
-            self.viewport().unsetCursor()
+            window_drag = self._drag[0] == Qt.MouseButton.RightButton
+            self.cancel_drag()
+            if window_drag:
+                self._owner._end_window_drag()
             event.accept()
             return
         super().mouseReleaseEvent(event)
+
+    def dragging_window(self) -> bool:
+        """A right-drag (window/level) is under way."""
+        return self._drag is not None and self._drag[0] == Qt.MouseButton.RightButton
+
+    def cancel_drag(self) -> None:
+        """Forget a drag under way (another image is shown: its moves until the release
+        are not applied to it, as they were, from the old image's window)."""
+        if self._drag is not None:
+            self._drag = None
+            self._wl_start = None
+            self.viewport().unsetCursor()
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         if event.button() == Qt.MouseButton.LeftButton and self._owner.has_image():
