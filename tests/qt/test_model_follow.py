@@ -1,0 +1,63 @@
+"""The Models dialog and the Ask box follow the project's saved choices as jobs read them:
+a chat model opted in by its Hugging Face cache id may answer questions, a captioner saved
+as a folder name (or an org/name) shows selected when the dialog opens, and unticking an
+opt-in unloads the model loaded with it. Fake model folders (config + weights file): no
+torch needed."""
+from __future__ import annotations
+
+import json
+import struct
+from pathlib import Path
+
+from qthelpers import open_and_index
+
+from llmvis_desktop.core.project import Project
+from llmvis_desktop.core.suggest.batch import OPTINS_SETTING
+from llmvis_desktop.qt.dialogs.model_manager import ModelManagerDialog
+
+
+def _fake_model(folder: Path, model_type: str, arch: str, weights: str = "safetensors") -> Path:
+    folder.mkdir(parents=True)
+    (folder / "config.json").write_text(json.dumps({"model_type": model_type, "architectures": [arch]}))
+    if weights == "safetensors":
+        header = json.dumps({"w": {"dtype": "F32", "shape": [4, 4], "data_offsets": [0, 64]}}).encode()
+        (folder / "model.safetensors").write_bytes(struct.pack("<Q", len(header)) + header + b"\0" * 64)
+    else:
+        (folder / "pytorch_model.bin").write_bytes(b"\0" * 64)
+    return folder
+
+
+def _cached(cache: Path, model_id: str, model_type: str, arch: str, weights: str) -> Path:
+    """A model in the Hugging Face cache layout (snapshots/<rev>/, refs/main)."""
+    repo = cache / ("models--" + model_id.replace("/", "--"))
+    snap = _fake_model(repo / "snapshots" / "abc123", model_type, arch, weights)
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text("abc123")
+    return snap
+
+
+def test_ask_takes_a_chat_model_opted_in_by_its_hf_cache_id(qtbot, window, image_folder, tmp_path, monkeypatch):
+    """The Models dialog saves an HF-cache model's opt-in under its id, and suggestion jobs
+    read it so; the Ask box read opt-ins by folder path only and refused the model."""
+    from llmvis_desktop.core.suggest.batch import optins_for
+    from llmvis_desktop.core.suggest.discovery import resolve_model
+
+    cache = tmp_path / "hub"
+    _cached(cache, "acme/tiny-llava", "llava", "LlavaForConditionalGeneration", "bin")
+    monkeypatch.setenv("HF_HUB_CACHE", str(cache))
+    open_and_index(qtbot, window, image_folder)
+    window.project.set_setting(OPTINS_SETTING, {"acme/tiny-llava": ["bin"]})  # as the dialog saves it
+    window.project.set_setting("captioner", "acme/tiny-llava")
+    info = resolve_model("acme/tiny-llava")
+    assert info.source == "hf-cache" and optins_for(window.project, info) == (True, False)  # jobs: opted in
+
+    asker = window.suggest_ctl.asker
+    asker.refresh()
+    ask = window.panel_ctl.suggestions.ask_edit
+    qtbot.waitUntil(lambda: asker.chat_model is not None or "refused" in ask.toolTip(), timeout=10000)
+    assert ask.isEnabled() and asker.chat_model.model_id == "acme/tiny-llava", ask.toolTip()
+
+    window.project.set_setting(OPTINS_SETTING, {})  # no opt-in: refused, saying why
+    asker.refresh()
+    qtbot.waitUntil(lambda: "refused" in ask.toolTip(), timeout=10000)
+    assert not ask.isEnabled() and "pickle .bin" in ask.toolTip()
