@@ -61,3 +61,31 @@ def test_ask_takes_a_chat_model_opted_in_by_its_hf_cache_id(qtbot, window, image
     asker.refresh()
     qtbot.waitUntil(lambda: "refused" in ask.toolTip(), timeout=10000)
     assert not ask.isEnabled() and "pickle .bin" in ask.toolTip()
+
+
+def test_the_dialog_opens_with_the_model_saved_as_a_folder_name_selected(qtbot, tmp_path):
+    """A captioner saved as a folder name in a model folder ("tiny-blip", as `llmvis suggest
+    --captioner` takes it) or an org/name below one was not selected when the dialog opened,
+    so its buttons and opt-ins started disabled."""
+    models = tmp_path / "models"
+    _fake_model(models / "clip-x", "clip", "CLIPModel")
+    _fake_model(models / "tiny-blip", "blip", "BlipForConditionalGeneration", weights="bin")
+    _fake_model(models / "acme" / "tiny-clip", "clip", "CLIPModel")
+    images = tmp_path / "images"
+    images.mkdir()
+    with Project.open(images) as project:
+        project.set_setting("captioner", "tiny-blip")
+        project.set_setting(OPTINS_SETTING, {str(models / "tiny-blip"): ["bin"]})
+        dlg = ModelManagerDialog(project, [str(models)], device="cpu", hf_cache=tmp_path / "no-cache")
+        qtbot.addWidget(dlg)
+        dlg.show()
+        assert dlg._selected() is not None and dlg._selected().path == str(models / "tiny-blip")
+        assert dlg.caption_btn.isEnabled() and dlg.bin_box.isEnabled() and dlg.bin_box.isChecked()
+        dlg.grab().save(str(tmp_path / "models-by-name.png"))
+
+        project.set_setting("captioner", None)
+        project.set_setting("labeler", "acme/tiny-clip")  # an org/name below a model folder
+        again = ModelManagerDialog(project, [str(models)], device="cpu", hf_cache=tmp_path / "no-cache")
+        qtbot.addWidget(again)
+        assert again._selected() is not None and again._selected().path == str(models / "acme" / "tiny-clip")
+        assert again.label_btn.isEnabled() and not again.caption_btn.isEnabled()

@@ -66,6 +66,7 @@ from llmvis_desktop.core.suggest.discovery import (
     check,
     discover,
     inspect_folder,
+    names_model,
     refusal,
 )
 
@@ -304,12 +305,16 @@ class ModelManagerDialog(QDialog):
         return self.infos[r] if 0 <= r < len(self.infos) else None
 
     def select_path(self, path: str) -> bool:
-        """Select the row of a folder, or of an HF-cache model by its id (as saved)."""
-        for r, info in enumerate(self.infos):
-            if str(path) in (info.path, self._key(info)):
-                self.table.selectRow(r)
-                return True
-        return False
+        """Select the row of a folder, or of a model as a project may have saved it: an
+        HF-cache model by its id, a folder by its name (or ``org/name``) in a model folder,
+        as ``llmvis suggest --captioner`` takes it (:func:`names_model`, the rule the model
+        thread keeps models by). A row of that very path or id first."""
+        spec = str(path)
+        rows = [r for r, info in enumerate(self.infos) if spec in (info.path, self._key(info))]
+        rows = rows or [r for r, info in enumerate(self.infos) if names_model(spec, info, self.model_dirs)]
+        if rows:
+            self.table.selectRow(rows[0])
+        return bool(rows)
 
     def _selection_changed(self) -> None:
         info = self._selected()
