@@ -89,3 +89,77 @@ def test_the_dialog_opens_with_the_model_saved_as_a_folder_name_selected(qtbot, 
         qtbot.addWidget(again)
         assert again._selected() is not None and again._selected().path == str(models / "acme" / "tiny-clip")
         assert again.label_btn.isEnabled() and not again.caption_btn.isEnabled()
+
+
+class _OptInEngine:
+    """Stands for a loaded model on the model thread, with the opt-ins it was loaded with."""
+
+    def __init__(self, info, device="auto", **opts):
+        self.info, self.device, self.loaded, self.messages = info, "cpu", object(), []
+        self.allow_bin = bool(opts.get("allow_bin"))
+        self.allow_remote_code = bool(opts.get("allow_remote_code"))
+
+    def unload(self):
+        self.loaded = None
+
+
+def test_unticking_an_opt_in_unloads_the_model_loaded_with_it(qtbot, window, image_folder, tmp_path, monkeypatch):
+    """Unticking left the model loaded (only unusable: the next job refused it) until the
+    project closed; now it is unloaded at once, and the dialog says so."""
+    from llmvis_desktop.core.suggest import engines
+    from llmvis_desktop.core.suggest.discovery import inspect_folder
+    from llmvis_desktop.core.suggest.worker import shared_worker
+
+    monkeypatch.setattr(engines, "engine_class", lambda kind: _OptInEngine)
+    models = tmp_path / "models"
+    pickled = inspect_folder(_fake_model(models / "old-blip", "blip", "BlipForConditionalGeneration", "bin"),
+                             revision=False)
+    clip = inspect_folder(_fake_model(models / "clip-x", "clip", "CLIPModel"), revision=False)
+    window.config.model_dirs = [str(models)]
+    window.config.device = "cpu"
+    open_and_index(qtbot, window, image_folder)
+    window.project.set_setting("captioner", pickled.path)
+    window.project.set_setting("labeler", clip.path)
+    window.project.set_setting(OPTINS_SETTING, {pickled.path: ["bin"]})
+    worker = shared_worker()
+    worker.engine(pickled, "caption", "cpu", allow_bin=True)
+    worker.engine(clip, "label", "cpu")
+
+    def loaded():
+        worker.call(lambda: None)  # what was queued before has run
+        return sorted(Path(info.path).name for info, _role, _dev, _dtype in worker.loaded_models())
+
+    assert loaded() == ["clip-x", "old-blip"]
+    window.suggest_ctl.open_models()
+    dlg = window.suggest_ctl.model_dialog
+    assert dlg.select_path(pickled.path) and dlg.bin_box.isChecked()
+    dlg.bin_box.setChecked(False)
+    assert window.project.settings()[OPTINS_SETTING] == {}
+    assert loaded() == ["clip-x"]  # the other model stays
+    assert "no longer opted in" in dlg.status_text() and "unloaded" in dlg.status_text(), dlg.status_text()
+    qtbot.waitUntil(lambda: "old-blip" not in dlg.loaded_text(), timeout=5000)
+    dlg.grab().save(str(tmp_path / "models-unticked.png"))
+
+    # ticked again: nothing to unload, and nothing said of it
+    dlg.bin_box.setChecked(True)
+    assert loaded() == ["clip-x"] and "unloaded" not in dlg.status_text()
+
+    # unticked while a model job runs: unloaded once it is done (it started with the opt-in)
+    from PySide6.QtCore import QObject, Signal
+
+    class _Signals(QObject):
+        finished = Signal()
+
+    class _Job:
+        is_active = True
+        signals = _Signals()
+
+    worker.engine(pickled, "caption", "cpu", allow_bin=True)
+    assert loaded() == ["clip-x", "old-blip"]
+    job = window.suggest_ctl.models_job = _Job()
+    dlg.bin_box.setChecked(False)
+    assert loaded() == ["clip-x", "old-blip"] and "once the running model job is done" in dlg.status_text()
+    job.is_active = False
+    job.signals.finished.emit()
+    assert loaded() == ["clip-x"]
+    window.suggest_ctl.models_job = None
