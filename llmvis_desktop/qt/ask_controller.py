@@ -30,16 +30,16 @@ MISSING_TIP = ("{path}: this model's folder is no longer there (moved or deleted
 
 
 def _resolve_chat(spec: str, model_dirs, optins: dict):
-    """(chat ModelInfo or None, why it is refused or None); ``optins``: the project's saved opt-ins."""
-    from ..core.suggest.batch import optin_keys
+    """(chat ModelInfo or None, why it is refused or None); ``optins``: the project's saved
+    opt-ins, read by the rule suggestion jobs and answers use (an HF-cache model by its id too)."""
+    from ..core.suggest.batch import saved_optins
     from ..core.suggest.discovery import ModelRefused, check, resolve_model
 
     info = resolve_model(spec, model_dirs)
     if info.kind != "chat":
         return None, None
-    saved = {kind for key in optin_keys(optins, info.path) for kind in optins[key]}
     try:
-        check(info, "bin" in saved, "remote_code" in saved)
+        check(info, *saved_optins(optins, info))
     except ModelRefused as exc:  # a cut-short download: refused before anyone types a question
         return info, str(exc)
     return info, None

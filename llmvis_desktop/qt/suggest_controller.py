@@ -326,7 +326,8 @@ class SuggestController(QObject):
             dlg.activateWindow()
             return
         cfg = self.win.config
-        dlg = ModelManagerDialog(self.win.project, cfg.model_dirs, cfg.device, self.win)
+        dlg = ModelManagerDialog(self.win.project, cfg.model_dirs, cfg.device, self.win,
+                                 opt_in_changed=self._opt_in_changed)
         dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dlg.modelChosen.connect(void(lambda _role, _path: (self.update_actions(), self.asker.refresh(),
                                                            self.free_unused_models())))
@@ -335,22 +336,31 @@ class SuggestController(QObject):
         dlg.destroyed.connect(lambda *_: self.model_dialog is dlg and setattr(self, "model_dialog", None))
         dlg.show()
 
-    def free_unused_models(self) -> None:
+    def _opt_in_changed(self, on: bool) -> bool:
+        """The Models dialog ticked or unticked an opt-in of the project's: the Ask box
+        follows, and a model loaded with an opt-in now unticked is unloaded (it would only be
+        refused when next used). True when that was queued at once, False when it waits for
+        the running model job."""
+        self.asker.refresh()
+        return True if on else self.free_unused_models()
+
+    def free_unused_models(self) -> bool:
         """Unload from the model thread the models the open project no longer uses (a
-        captioner replaced or cleared; all of them once the project is closed). After File ▸
-        Open, a model the new project also chooses stays loaded when it was loaded for the
-        device jobs use and with the opt-ins this project saved for it; the others go. Not
-        under a running model job: once it is done."""
+        captioner replaced or cleared, an opt-in it was loaded with unticked; all of them
+        once the project is closed). After File ▸ Open, a model the new project also chooses
+        stays loaded when it was loaded for the device jobs use and with the opt-ins this
+        project saved for it; the others go. Not under a running model job: once it is done
+        (then False; True when queued at once or nothing is loaded)."""
         from ..core.suggest.worker import started_shared
 
         worker = started_shared()
         if worker is None:
-            return
+            return True
         busy = [j for j in (self.models_job, getattr(self.asker, "ask_job", None)) if j is not None and j.is_active]
         if busy:
             for job in busy:
                 job.signals.finished.connect(self.free_unused_models)
-            return
+            return False
         keep, optins = [], {}
         if self.win.project is not None:
             from ..core.suggest.batch import OPTINS_SETTING
@@ -365,6 +375,7 @@ class SuggestController(QObject):
         # kept: a model the project chooses, for the device jobs use, with the opt-ins this
         # project saved for it (one loaded with another project's opt-ins is not)
         worker.unload_unused(keep, list(self.win.config.model_dirs), optins=optins, device=self.win.config.device)
+        return True
 
     def close_models_dialog(self) -> None:
         """The manager writes its choices into the project it was opened on: it closes with

@@ -11,6 +11,7 @@ except ImportError:
     import tiny_models
 
 from llmvis_desktop.core.suggest import engines
+from llmvis_desktop.core.suggest.batch import run_suggest
 from llmvis_desktop.core.suggest.discovery import ModelRefused, inspect_folder
 from llmvis_desktop.core.suggest.worker import ModelWorker
 
@@ -95,3 +96,64 @@ def test_other_opt_ins_load_the_model_again_with_them(models, loads):
         b = worker.engine(blip, "caption", "cpu")
         assert b is not a and a.loaded is None and not b.allow_remote_code
         assert loads == [blip.path, blip.path] and _loaded(worker) == [(blip.path, "caption")]
+
+
+def _job(tmp_path, name, info, worker, batch=4):
+    """A suggestion job over a fresh project ``name`` (4 images), reading in this process."""
+    folder = tiny_models.image_folder(tmp_path / name, 4)
+    with tiny_models.labelled_project(folder, ("scratch", "ok")) as project:
+        return run_suggest(project, info, None, worker=worker, device="cpu", batch=batch, max_new_tokens=3,
+                           read_processes=0)
+
+
+def test_a_jobs_report_says_only_what_happened_in_it(models, tmp_path, monkeypatch):
+    """A loaded model kept its out-of-memory messages as long as it stayed loaded: project
+    A's 'batch size now 2' came again in every later job's report, project B's too. Now a
+    report says what happened in its job, and what it inherited as a standing state."""
+    from llmvis_desktop.core.suggest import registry
+
+    blip = models["blip"]
+    real = registry.BlipFamily.run
+
+    def flaky(self, loaded, images, **kw):
+        if len(images) > 2:
+            raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+        return real(self, loaded, images, **kw)
+
+    monkeypatch.setattr(registry.BlipFamily, "run", flaky)
+    with ModelWorker() as worker:
+        a = _job(tmp_path, "a", blip, worker)
+        assert a.suggestions == 4 and any("batch size now 2" in m for m in a.messages), a.messages
+        b = _job(tmp_path, "b", blip, worker)  # the same loaded model, no out-of-memory in this job
+        assert b.suggestions == 4
+        assert not any("out of memory on cpu; batch size now" in m for m in b.messages), b.messages
+        assert any("batch size 2" in m and "earlier" in m for m in b.messages), b.messages
+
+        # an out-of-memory for one image moves it to the CPU: said in that job; later ones
+        # say it runs on the CPU since then, not that it just happened
+        eng = worker.engine(blip, "caption", "cpu")
+        eng.device = eng.loaded.device = "cuda"  # pretend it is on a GPU that takes no image
+
+        def gpu_oom(self, loaded, images, **kw):
+            if loaded.device != "cpu":
+                raise torch.cuda.OutOfMemoryError("CUDA out of memory")
+            return real(self, loaded, images, **kw)
+
+        monkeypatch.setattr(registry.BlipFamily, "run", gpu_oom)
+        c = _job(tmp_path, "c", blip, worker, batch=1)
+        assert any("continuing on the CPU" in m for m in c.messages), c.messages
+        d = _job(tmp_path, "d", blip, worker, batch=1)
+        assert not any("continuing on the CPU" in m for m in d.messages), d.messages
+        assert any("running on the CPU since an out-of-memory on cuda" in m for m in d.messages), d.messages
+
+
+def test_a_small_batch_does_not_cap_the_next_jobs(models):
+    """The batch size an out-of-memory came down to is kept while the model is loaded; a
+    job asking for 1 image a batch (no out-of-memory) capped every later job at 1."""
+    from PIL import Image
+
+    imgs = [Image.new("RGB", (32, 32), (i * 40, 0, 0)) for i in range(4)]
+    with ModelWorker() as worker:
+        eng = worker.engine(models["blip"], "caption", "cpu")
+        worker.call(eng.caption, imgs[:1], batch=1, max_new_tokens=2)
+        assert eng.batch_size is None

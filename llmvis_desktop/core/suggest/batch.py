@@ -24,7 +24,7 @@ from ..store.records import ImageFilter, ImageRecord, NewSuggestion, SuggestionR
 from ..store.repo_suggest import same_request_done
 from ..errors import first_line
 from ..tasks import Cancelled, CancelToken, Progress, ProgressFn, no_progress
-from . import cores_saved
+from . import cores_saved, job_log
 from .discovery import ModelInfo, ModelRefused, check
 from .cores import CoreShare, usable_cores
 from .pipeline import run_batches
@@ -216,7 +216,7 @@ def run_suggest(
     reader = shared_read_pool(n_proc) if n_proc else ThreadReader()
     reader.start()
     try:
-        engines, load_errors = {}, []
+        engines, load_errors, since = {}, [], job_log.mark()  # models outlive jobs: what they say from now
         for r in roles:
             try:
                 engines[r.role] = worker.engine(r.info, r.role, device, allow_bin=r.allow_bin,
@@ -302,10 +302,10 @@ def run_suggest(
                 cores_saved.save(memory, cores_saved.saved_path(), cores)
         if share is not None and share.planned:
             report.cores = share.summary()
-        for source in [*engines.values(), reader]:
-            for msg in source.messages:
-                if msg not in report.messages:
-                    report.messages.append(msg)
+        # what happened in this job (not what the models said in earlier ones, maybe another
+        # project's), and a state they carry in from before, said as such
+        report.messages += [m for m in job_log.job_messages(since, [*engines.values(), reader], batch)
+                            if m not in report.messages]
         report.device = ",".join(sorted({e.device for e in engines.values()}))
     finally:
         reader.close()

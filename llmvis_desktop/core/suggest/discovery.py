@@ -409,6 +409,17 @@ def _folder_model(folder: Path) -> ModelInfo:
     return inspect_folder(folder)
 
 
+def names_model(spec: str, info: ModelInfo, model_dirs: Iterable[str | Path] = ()) -> bool:
+    """Whether the saved model ``spec`` (a folder, a folder name or ``org/name`` in one of
+    ``model_dirs``, an HF-cache id) is the model ``info``; no disk look but realpath. The
+    model thread keeps loaded models by it, the Models dialog selects the saved ones by it."""
+    spec = str(spec)
+    if spec in (info.path, info.model_id):
+        return True
+    real = os.path.realpath(info.path)
+    return any(os.path.realpath(Path(d).expanduser() / spec) == real for d in ["", *model_dirs])
+
+
 def resolve_model(spec: str | Path, model_dirs: Iterable[str | Path] = (),
                   hf_cache: Optional[Path] = None) -> ModelInfo:
     """A model given as a folder path, a folder name inside a model dir, or an ``org/name`` cached id."""

@@ -3,7 +3,9 @@
 torch and transformers are imported here, lazily, and only after ``HF_HUB_OFFLINE=1``
 is set: no engine ever reaches a network. Inference runs under ``model.eval()`` and
 ``torch.inference_mode()``. Out of memory: free, halve the batch, retry; at a batch
-of one, move the model to the CPU (fp32), say so in ``messages``, and go on.
+of one, move the model to the CPU (fp32), say so in ``messages``, and go on. A model
+stays loaded across jobs (and projects): a job reports what its engines said during it
+(:mod:`.job_log`) and, from before, only the state they are still in (:meth:`Engine.standing`).
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from typing import Callable, Optional, Sequence
 from ..errors import first_line
 from . import device as dev
 from .discovery import ModelInfo, ModelRefused, check
+from .job_log import MessageLog
 from .registry import (DEFAULT_LABEL_TEMPLATE, DEFAULT_MAX_NEW_TOKENS, Family, Generated, Loaded,
                        family_named)
 
@@ -69,11 +72,13 @@ class Engine:
         self.allow_bin = allow_bin  # the opt-ins it was loaded with (the model worker compares them)
         self.allow_remote_code = allow_remote_code
         self.device = dev.resolve(device)
-        self.messages: list[str] = []
+        self.log = MessageLog()  # what it said, and when (a job reports its own part)
         self._on_message = on_message
         self.loaded: Optional[Loaded] = None
         # the batch size out-of-memory came down to, kept while the model stays loaded here
         self.batch_size: Optional[int] = None
+        self._halved: Optional[tuple[int, str]] = None  # (log mark, device) of the last halving
+        self.cpu_since: Optional[tuple[int, str]] = None  # (log mark, device) it left for the CPU
         self.load()
 
     # --- lifecycle ----------------------------------------------------------------
@@ -97,8 +102,8 @@ class Engine:
         except Exception as exc:
             if is_oom(exc) and self.device != "cpu":
                 free_cache(self.device)
-                self._say(f"{self.info.name}: not enough memory on {self.device} to load; using the CPU")
-                self.device = "cpu"
+                said = self._say(f"{self.info.name}: not enough memory on {self.device} to load; using the CPU")
+                self.cpu_since, self.device = (said, self.device), "cpu"
                 self.loaded = self.family.load(Path(self.info.path), "cpu", dev.dtype_for("cpu"),
                                                trust_remote_code=self.allow_remote_code,
                                                use_safetensors=self.info.weights_format == "safetensors")
@@ -119,11 +124,30 @@ class Engine:
             self.loaded = None
             free_cache(device)
 
-    def _say(self, msg: str) -> None:
+    def _say(self, msg: str) -> int:
         log.warning(msg)
-        self.messages.append(msg)
+        at = self.log.say(msg)
         if self._on_message:
             self._on_message(msg)
+        return at
+
+    @property
+    def messages(self) -> list[str]:
+        """Everything it said while loaded (a job's report: :func:`.job_log.job_messages`)."""
+        return self.log.all()
+
+    def standing(self, since: int, batch: int = 0) -> list[str]:
+        """The state an out-of-memory before ``since`` (an earlier job's, maybe another
+        project's) left this loaded model in, said as such: what it said then is not news."""
+        out = []
+        if self.cpu_since is not None and self.cpu_since[0] < since and self.device == "cpu":
+            out.append(f"{self.info.name}: running on the CPU since an out-of-memory on {self.cpu_since[1]} in "
+                       f"an earlier job (it stays there while it is loaded)")
+        if (self.batch_size is not None and self.batch_size < batch and self._halved is not None
+                and self._halved[0] < since):
+            out.append(f"{self.info.name}: batch size {self.batch_size}, as an out-of-memory on {self._halved[1]} "
+                       f"in an earlier job brought it down (kept while it is loaded)")
+        return out
 
     @property
     def dtype_name(self) -> str:
@@ -150,6 +174,7 @@ class Engine:
         # a size halved on out-of-memory stays halved for the rest of the job (every
         # batch started again at the full size and ran out of memory twice more)
         size = max(1, min(int(batch), self.batch_size or int(batch)))
+        halved = False  # (a small batch asked for is no limit for the next jobs)
         i = 0
         with torch.inference_mode():
             while i < len(items):
@@ -162,17 +187,19 @@ class Engine:
                     del exc
                     free_cache(self.device)
                     if size > 1:
-                        size = max(1, size // 2)
-                        self._say(f"{self.info.name}: out of memory on {self.device}; batch size now {size}")
+                        size, halved = max(1, size // 2), True
+                        self._halved = (self._say(f"{self.info.name}: out of memory on {self.device}; batch size "
+                                                  f"now {size}"), self.device)
                         continue
                     if self.device == "cpu":
                         raise
-                    self._say(f"{self.info.name}: out of memory on {self.device} even for one image; "
-                              f"continuing on the CPU (slower)")
+                    self.cpu_since = (self._say(f"{self.info.name}: out of memory on {self.device} even for one "
+                                                f"image; continuing on the CPU (slower)"), self.device)
                     self._to_cpu()
                     continue
                 i += len(chunk)
-        self.batch_size = size
+        if halved:
+            self.batch_size = size
         return out
 
 

@@ -28,6 +28,7 @@ from typing import Optional, Sequence
 
 from ..errors import first_line
 from . import handoff
+from .job_log import MessageLog
 from .resize import exact_size
 
 log = logging.getLogger(__name__)
@@ -156,7 +157,7 @@ class ThreadReader:
 
     def __init__(self) -> None:
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="llmvis-suggest-read")
-        self.messages: list[str] = []
+        self.log = MessageLog()  # (says nothing: one per job)
 
     def start(self) -> None:
         """Nothing to start: the thread starts with the first batch."""
@@ -184,7 +185,9 @@ class ProcessReader:
         self._pool: Optional[ProcessPoolExecutor] = None
         self.restarts = 0
         self.unusable: Optional[str] = None  # why helper processes cannot run here: read in-process
-        self.messages: list[str] = []
+        # what it said, and when: the helpers serve every job of the session, and a job
+        # reports what happened during it (:mod:`.job_log`)
+        self.log = MessageLog()
 
     def start(self) -> None:
         """Start the helpers now (they take a few tenths of a second), without waiting."""
@@ -198,14 +201,23 @@ class ProcessReader:
 
     def _give_up(self, exc: BaseException) -> None:
         self.unusable = first_line(exc)
-        self._say(f"reader processes cannot run here ({self.unusable}); "
-                  f"reading images in this process instead (slower)")
+        self._say(self._in_process())
+
+    def _in_process(self) -> str:
+        return f"reader processes cannot run here ({self.unusable}); reading images in this process instead (slower)"
+
+    def standing(self, since: int, batch: int = 0) -> list[str]:
+        """Helpers found unusable in an earlier job: every later job reads in-process too."""
+        return [self._in_process()] if self.unusable is not None else []
+
+    @property
+    def messages(self) -> list[str]:
+        return self.log.all()
 
     def _say(self, msg: str) -> None:
-        """Log ``msg`` and keep it (once) for the job's report."""
+        """Log ``msg`` and keep it, with when, for the report of the job it happened in."""
         log.warning(msg)
-        if msg not in self.messages:
-            self.messages.append(msg)
+        self.log.say(msg)
 
     def _executor(self) -> ProcessPoolExecutor:
         with self._lock:

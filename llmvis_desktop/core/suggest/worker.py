@@ -12,14 +12,12 @@ the thread (the GUI reads it). Qt-free: plain threading.
 """
 from __future__ import annotations
 
-import os
 import queue
 import threading
 from concurrent.futures import Future
-from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
 
-from .discovery import ModelInfo
+from .discovery import ModelInfo, names_model as _names
 
 _STOP = object()
 
@@ -164,14 +162,6 @@ class ModelWorker:
 def _optins(opts: dict) -> tuple[bool, bool]:
     """(allow_bin, allow_remote_code) of an engine's attributes or an ``engine()`` call's options."""
     return bool(opts.get("allow_bin")), bool(opts.get("allow_remote_code"))
-
-
-def _names(spec: str, info: ModelInfo, model_dirs: Sequence[str]) -> bool:
-    """Whether the saved model ``spec`` is the model ``info`` (no disk look but realpath)."""
-    if spec in (info.path, info.model_id):
-        return True
-    real = os.path.realpath(info.path)
-    return any(os.path.realpath(Path(d).expanduser() / spec) == real for d in ["", *model_dirs])
 
 
 _shared: Optional[ModelWorker] = None

@@ -3,7 +3,7 @@
 Public API
 ----------
 ``ModelManagerDialog(project, model_dirs, device="auto", parent=None, *, include_hf_cache=True,
-hf_cache=None)``
+hf_cache=None, opt_in_changed=None)``
     lists what ``core.suggest.discover`` finds in ``model_dirs`` (everything, refused ones
     saying why) and the local Hugging Face cache (known families only; offline; no torch import): name, family, kind, size, whether it fits the device,
     where it is, and why it would be refused with the project's saved opt-ins (a ticked
@@ -27,7 +27,11 @@ Methods / attributes
                                    device is chosen only once the user confirms)
     ``clear(role) -> bool``        the project stops using a captioner / labeler ("Stop using"
                                    buttons; modelChosen(role, ""))
-    ``set_opt_in(kind, on)``       kind "bin" | "remote_code" for the selected model
+    ``set_opt_in(kind, on)``       kind "bin" | "remote_code" for the selected model; then
+                                   ``opt_in_changed(on)`` (the window's: a model loaded with an
+                                   opt-in now unticked is unloaded; it returns True when that
+                                   was queued at once, False when it waits for the running
+                                   model job), and the status line says what became of it
     ``status_text() -> str``
     ``loaded_text() -> str``       the line saying which models are loaded in memory now
                                    (the session's model thread; kept up to date while shown)
@@ -37,9 +41,10 @@ Signals
 """
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Callable, Optional, Sequence
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -66,6 +71,7 @@ from llmvis_desktop.core.suggest.discovery import (
     check,
     discover,
     inspect_folder,
+    names_model,
     refusal,
 )
 
@@ -104,8 +110,10 @@ class ModelManagerDialog(QDialog):
 
     def __init__(self, project, model_dirs: Sequence[str], device: str = "auto",
                  parent: Optional[QWidget] = None, *, include_hf_cache: bool = True,
-                 hf_cache: Optional[Path] = None) -> None:
+                 hf_cache: Optional[Path] = None,
+                 opt_in_changed: Optional[Callable[[bool], Optional[bool]]] = None) -> None:
         super().__init__(parent)
+        self.opt_in_changed = opt_in_changed
         self.setWindowTitle("Models" if project is None else f"Models — {Path(project.root).name}")
         self.setMinimumSize(820, 420)
         self.project = project
@@ -304,12 +312,16 @@ class ModelManagerDialog(QDialog):
         return self.infos[r] if 0 <= r < len(self.infos) else None
 
     def select_path(self, path: str) -> bool:
-        """Select the row of a folder, or of an HF-cache model by its id (as saved)."""
-        for r, info in enumerate(self.infos):
-            if str(path) in (info.path, self._key(info)):
-                self.table.selectRow(r)
-                return True
-        return False
+        """Select the row of a folder, or of a model as a project may have saved it: an
+        HF-cache model by its id, a folder by its name (or ``org/name``) in a model folder,
+        as ``llmvis suggest --captioner`` takes it (:func:`names_model`, the rule the model
+        thread keeps models by). A row of that very path or id first."""
+        spec = str(path)
+        rows = [r for r, info in enumerate(self.infos) if spec in (info.path, self._key(info))]
+        rows = rows or [r for r, info in enumerate(self.infos) if names_model(spec, info, self.model_dirs)]
+        if rows:
+            self.table.selectRow(rows[0])
+        return bool(rows)
 
     def _selection_changed(self) -> None:
         info = self._selected()
@@ -345,8 +357,24 @@ class ModelManagerDialog(QDialog):
                     del optins[key]
         self.project.set_setting(OPTINS_SETTING, optins)
         self._refresh_row(info)  # Fits and Problem with the new opt-in
-        self.status_label.setText(f"{info.name}: " + (f"opted in to {kind.replace('_', ' ')}" if on
-                                                      else f"no longer opted in to {kind.replace('_', ' ')}"))
+        was_loaded = not on and self._is_loaded(info)  # (read before anything is unloaded)
+        unloaded = self.opt_in_changed(on) if self.opt_in_changed is not None else None
+        what = kind.replace('_', ' ')
+        text = f"{info.name}: " + (f"opted in to {what}" if on else f"no longer opted in to {what}")
+        if was_loaded and unloaded is not None:  # loaded with the opt-in, it may not stay in memory
+            text += ("; unloaded from memory (it was loaded with that opt-in)" if unloaded else
+                     "; it is unloaded from memory once the running model job is done (that job "
+                     "started with the opt-in)")
+        self.status_label.setText(text)
+
+    @staticmethod
+    def _is_loaded(info: ModelInfo) -> bool:
+        """Whether the session's model thread holds ``info`` (its folder, any role)."""
+        from llmvis_desktop.core.suggest.worker import started_shared
+
+        worker = started_shared()
+        real = os.path.realpath(info.path)
+        return worker is not None and any(os.path.realpath(m.path) == real for m, *_ in worker.loaded_models())
 
     def _reinspect(self, info: ModelInfo) -> ModelInfo:
         """The model as it is on disk now (the scan may be old); ModelRefused when its folder is gone."""
