@@ -186,6 +186,11 @@ class Project:
         return [r for r in self.events_since(event_id)
                 if r[2] != exclude_actor and not r[2].startswith("model:")]
 
+    def indexed_here(self, event_id: int) -> bool:
+        """Whether history event ``event_id`` was written by this project object's own
+        index runs (a window's F5), not by another process's indexer."""
+        return self.store.indexed_here(event_id)
+
     def events_since(self, after: int, gaps=()) -> list[tuple[int, int, str]]:
         """Every history event after ``after`` or in the id ranges ``gaps`` (see
         :func:`.store.repo_review.events_since`): a team window's look at the others' work."""

@@ -1,7 +1,8 @@
 """Other reviewers' changes, shown as they happen (a team's shared database).
 
 Every few seconds, off the GUI thread, the project's history is asked for the people's
-events written since the last look, other than this reviewer's own. The grid rows of
+events written since the last look, other than this reviewer's own and those of this
+window's own index runs (``Project.indexed_here``). The grid rows of
 the images they touched are re-read, the open image is shown afresh when it is one of
 them, and the status bar says who changed how many; a taxonomy changed elsewhere
 reloads the label panel, filter and colours. Suggestions arriving from a model (another
@@ -110,7 +111,11 @@ class TeamWatch(QObject):
         self._gaps = (gaps + _missing(self._last or 0, newest, ids, now))[-MAX_GAPS:]
         self._last = newest
         me = self.win.config.reviewer or "anonymous"
-        theirs = [(image_id, actor) for _, image_id, actor in rows if actor != me]
+        # not theirs: this reviewer's own, and what this window's own index wrote (its
+        # status-bar line says what it found; "indexer changed N images" is for another
+        # process's index)
+        theirs = [(image_id, actor) for eid, image_id, actor in rows
+                  if actor != me and not project.indexed_here(eid)]
         if theirs:
             by_people = {(i, a) for i, a in theirs if not a.startswith("model:")}
             self.apply(sorted({i for i, _ in theirs}), sorted({a for _, a in by_people}),

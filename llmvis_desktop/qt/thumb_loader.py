@@ -3,7 +3,9 @@
 ``ThumbLoader.pixmap(image_id, path, size, ratio)`` answers from a pixmap LRU at once or
 returns None and queues the request. ``size`` is in device pixels (the grid asks for
 its logical size times the screen's device pixel ratio, and the pixmap comes back
-tagged with ``ratio``, so a 2x screen gets sharp thumbnails); the LRU is bounded in
+tagged with ``ratio``, so a 2x screen gets sharp thumbnails; an image smaller than
+``size`` comes back whole, tagged so that it shows at its size on a 1x screen:
+``shown_ratio``); the LRU is bounded in
 bytes (``max_bytes``), not items, as a 384 px thumbnail weighs 36 times a 64 px one. Workers serve the newest request first (a LIFO
 stack: what the user scrolled to last is what they look at), read through the core's
 disk cache (``core.imaging.thumbs.ThumbnailCache``), build a ``QImage`` in the worker
@@ -109,6 +111,19 @@ def signature(path) -> Optional[tuple]:
     except OSError:
         return None
     return (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
+
+
+def shown_ratio(width: int, height: int, size: int, ratio: float) -> float:
+    """The device pixel ratio to tag a ``width`` x ``height`` thumbnail asked for at
+    ``size`` device pixels on a screen of ``ratio``. A thumbnail smaller than ``size``
+    is its whole image (thumbnails are never enlarged): tagged ``ratio`` it would be
+    drawn at 1/ratio of its size, a 64 px image at 32 logical pixels on a 2x screen.
+    It is shown at the logical size it has on a 1x screen instead: its own size up to
+    the grid's (``size / ratio``), with all its pixels (ratio 1 to ``ratio``)."""
+    longest = max(width, height)
+    if longest >= size or longest < 1 or ratio <= 0:
+        return ratio
+    return max(1.0, longest * ratio / size)
 
 
 def pixmap_bytes(pm: QPixmap) -> int:
@@ -227,7 +242,7 @@ class ThumbLoader(QObject):
         else:
             pm = src.scaled(target, target, Qt.AspectRatioMode.KeepAspectRatio,
                             Qt.TransformationMode.SmoothTransformation)
-        pm.setDevicePixelRatio(ratio)
+        pm.setDevicePixelRatio(shown_ratio(pm.width(), pm.height(), size, ratio))
         self._stand_ins[key] = pm
         return pm
 
@@ -376,7 +391,7 @@ class ThumbLoader(QObject):
                     key = (image_id, size)
                     self._drop(key)
                     pm = QPixmap.fromImage(img)
-                    pm.setDevicePixelRatio(ratio)
+                    pm.setDevicePixelRatio(shown_ratio(pm.width(), pm.height(), size, ratio))
                     self._lru[key] = pm
                     self._lru_bytes += pixmap_bytes(pm)
                     self._made[key] = (path, sig)

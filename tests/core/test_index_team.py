@@ -6,6 +6,7 @@ import os
 import threading
 
 import pytest
+from sqlalchemy import select
 
 from llmvis_desktop.cli import main
 from llmvis_desktop.core import review_actions as ra
@@ -197,3 +198,35 @@ def test_a_coarser_mount_of_the_same_files_changes_nothing(png_folder, db_url):
         assert _changed_at(p) == before
         _set_mtimes(png_folder, lambda t: t + 1)  # a real change, however small
         assert p.index().changed == 5
+
+
+def test_the_indexers_own_events_are_known_to_its_project_only(png_folder, db_url):
+    """A window told its own re-index apart from a teammate's by nothing: the history's
+    actor is "indexer" for both, so its team watch announced "indexer changed 65 images"
+    after its own F5. The events an index run writes (file_changed, file_missing,
+    file_restored, move) are known to the project that ran it, and to no other."""
+    with Project.open(png_folder, db_url) as p:
+        p.index()
+        url = p.db_url
+        files = sorted(png_folder.glob("img*.png"))
+        for i in p.image_ids():
+            ra.set_caption(p, i, "seen", "alice")
+        st = files[0].stat()
+        os.utime(files[0], ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))  # changed
+        (png_folder / "lot").mkdir()
+        files[1].rename(png_folder / "lot" / files[1].name)  # moved
+        gone, kept = files[2].read_bytes(), files[2].stat()
+        files[2].unlink()  # missing
+        before = p.last_event_id()
+        result = p.scan()
+        assert (result.changed, result.moved, result.missing) == (1, 1, 1)
+        files[2].write_bytes(gone)  # back again, as it was
+        os.utime(files[2], ns=(kept.st_atime_ns, kept.st_mtime_ns))
+        p.scan()
+        with p.store.read() as s:
+            written = s.execute(select(m.Event.id, m.Event.action).where(m.Event.id > before)).all()
+        assert {a for _, a in written} == {"file_changed", "file_missing", "file_restored", "move"}
+        assert all(p.indexed_here(eid) for eid, _ in written)
+        assert not p.indexed_here(before)  # alice's caption
+        with Project.open(png_folder, url) as other:
+            assert not any(other.indexed_here(eid) for eid, _ in written)

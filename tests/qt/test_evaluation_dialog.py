@@ -293,3 +293,21 @@ def test_the_summary_gives_the_counts_left_out_like_the_cli(qtbot):
     text = w.summary.text()
     assert "<b>3</b> suggestions of labels no longer in the taxonomy left out" in text
     assert "<b>2</b> scores outside 0-1 left out of the calibration" in text
+
+
+def test_reviewed_images_left_out_are_said_in_the_summary_and_the_labels_tab(qtbot):
+    """Files touched and re-indexed: the Labels tab said "no reviewed image has a label
+    suggestion yet" and the summary "no reviewed image with label suggestions to score
+    yet" beside 15 decided cards in the Acceptance tab, with no word of where they went."""
+    rep = _report()
+    rep["images"]["with_label_suggestions"] = 0
+    rep["labels"].update(per_label=[], macro_f1=None, left_out={"file_changed": 15},
+                         micro={"tp": 0, "fp": 0, "fn": 0, "support": 0, "precision": None, "recall": None,
+                                "f1": None})
+    w = _shown(qtbot, rep)
+    why = "15 reviewed images left out: their files changed since their label suggestions were made"
+    assert why in w.summary.text()
+    assert why in w.label_bars.empty_text
+    assert why in w.label_note.text()
+    w.tabs.setCurrentIndex(0)
+    w.grab().save(str(SHOTS / "evaluation_left_out.png")) if SHOTS.is_dir() else None

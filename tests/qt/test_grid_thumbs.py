@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
+import numpy as np
 import pytest
+from PIL import Image
 from PySide6.QtCore import QRect
 from PySide6.QtGui import QImage, QPainter, QPixmap
 from PySide6.QtWidgets import QStyleOptionViewItem
@@ -126,3 +128,60 @@ def test_pixmap_memory_is_capped_in_bytes(qtbot, grid):
         assert loader.memory() <= 2 * one + one // 2
     finally:
         assert loader.shutdown()
+
+
+@pytest.fixture
+def small_grid(qtbot, tmp_path):
+    """(project, model, loader, view) over red squares of 40, 150 and 600 px, thumbnails
+    at 96: one smaller than the size, one between it and twice it, one larger."""
+    folder = tmp_path / "small"
+    folder.mkdir()
+    for side in (40, 150, 600):
+        Image.fromarray(np.full((side, side, 3), (200, 30, 30), np.uint8)).save(folder / f"red_{side:04d}.png")
+    with Project.open(folder) as p:
+        p.index()
+        loader = ThumbLoader(make_cache(tmp_path / "thumbs"), threads=1)
+        model = GridModel()
+        model.set_project(p, loader)
+        view = GridView(thumb_size=96)
+        qtbot.addWidget(view)
+        view.setModel(model)
+        model.set_thumb_size(96)
+        try:
+            yield p, model, loader, view
+        finally:
+            assert loader.shutdown()
+
+
+def _red_width(shot: QPixmap) -> float:
+    """Logical width of the red drawn in a painted cell."""
+    img = shot.toImage().convertToFormat(QImage.Format.Format_RGB32)
+    a = np.frombuffer(img.constBits(), np.uint8).reshape(img.height(), img.bytesPerLine() // 4, 4)
+    red = (a[..., 2] > 150) & (a[..., 1] < 80) & (a[..., 0] < 80)  # BGRA
+    return red.any(axis=0).sum() / shot.devicePixelRatio()
+
+
+@pytest.mark.parametrize("ratio", [1.0, 2.0])
+def test_an_image_smaller_than_the_thumbnail_is_not_shrunk_on_a_2x_screen(qtbot, small_grid, ratio):
+    """QT_SCALE_FACTOR=2: the grid asks for 2 x 96 device pixels; an image smaller than
+    that came back whole, tagged as 2x, and was drawn at half its size (40 and 150 px
+    images at 20 and 75 logical pixels, against 40 and 96 at 1x)."""
+    _p, model, loader, view = small_grid
+    qtbot.waitUntil(lambda: model.cached_record(2) is not None, timeout=10000)
+    px = round(96 * ratio)
+    for row in range(3):
+        rec = model.cached_record(row)
+        _paint_cell(view, model, row, ratio)
+        qtbot.waitUntil(lambda i=rec.id: loader.cached(i, px) is not None, timeout=10000)
+    widths = {model.cached_record(r).name: _red_width(_paint_cell(view, model, r, ratio)) for r in range(3)}
+    assert widths == {"red_0040.png": 40, "red_0150.png": 96, "red_0600.png": 96}
+    big = loader.cached(model.cached_record(2).id, px)  # large images: every device pixel
+    assert (big.width(), big.devicePixelRatio()) == (px, ratio)
+    mid = loader.cached(model.cached_record(1).id, px)  # all its 150 pixels, in 96 logical ones
+    assert (mid.width(), mid.width() / mid.devicePixelRatio()) == (min(150, px), 96)
+    # a new size on its way (Ctrl+wheel): the stand-in keeps the logical size too
+    model.set_thumb_size(112)
+    with _held(loader):
+        for row, want in ((0, 40), (1, 112), (2, 112)):
+            pm = model.thumb_for(row, model.cached_record(row), ratio)
+            assert round(pm.width() / pm.devicePixelRatio()) == want

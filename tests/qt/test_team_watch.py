@@ -171,3 +171,36 @@ def test_a_full_disk_is_not_called_a_refusal(said):
 
     msg = describe_db_error(RuntimeError(said))
     assert msg.startswith("The disk holding the project database is full. Nothing was changed; free some space")
+
+
+def test_this_windows_own_index_is_not_announced_as_a_teammates(qtbot, window, image_folder):
+    """F5 after files were touched: "Index images: 0 new, 12 changed, 0 missing", then
+    "indexer changed 11 images" as if a teammate had done it (the indexer writes a
+    file_changed event on the images with a history only, hence 11). Another process's
+    index is still announced."""
+    import os
+
+    project = open_and_index(qtbot, window, image_folder)
+    ids = window.model.ids
+    for i in ids[1:]:  # every image but one has a history
+        ra.set_caption(project, i, "seen", "tester")
+    watch = window.team_watch
+    watch.timer.setInterval(100)
+    qtbot.waitUntil(lambda: watch._last is not None, timeout=10000)
+    qtbot.wait(300)
+    said = []
+    window.statusBar().messageChanged.connect(lambda text: text and said.append(text))
+    files = sorted(p for p in image_folder.rglob("*.png"))
+    for n, path in enumerate(files):
+        os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9 + n))
+    with qtbot.waitSignal(window.index_finished, timeout=20000) as done:
+        window.project_ctl.start_index()
+    assert done.args[0].changed == len(files)
+    qtbot.wait(800)  # several looks of the watch
+    assert [t for t in said if t.startswith("Index ")] == [f"Index images: 0 new, {len(files)} changed, 0 missing"]
+    assert not [t for t in said if "indexer" in t]
+    # the same change indexed by another process (a teammate's window, `llmvis index`)
+    os.utime(files[-1], ns=(files[-1].stat().st_atime_ns, files[-1].stat().st_mtime_ns + 10**9))
+    with Project.open(image_folder, project.db_url) as other:
+        assert other.scan().changed == 1
+    qtbot.waitUntil(lambda: any(t == "indexer changed 1 image" for t in said), timeout=10000)

@@ -77,6 +77,16 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+_INDEXER_EVENTS = "llmvis_indexer_events"  # session.info key: ids noted by note_indexer_events
+
+
+def note_indexer_events(session: Session, event_ids) -> None:
+    """The indexer wrote history events ``event_ids`` in this write transaction: once it
+    commits, ``Store.indexed_here`` knows them (a window does not announce its own index
+    as a teammate's change)."""
+    session.info.setdefault(_INDEXER_EVENTS, []).extend(event_ids)
+
+
 class DatabaseGone(OSError):
     """The project's database file is no longer where the project opened it."""
 
@@ -105,6 +115,7 @@ class Store:
         path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else ""
         self._db_file = Path(path) if path and not path.startswith(":memory:") else None
         self._db_identity: tuple | None = None
+        self._indexer_events: set[int] = set()  # see indexed_here
         if self._db_file is not None and self._db_file.exists():
             self._check_file()
 
@@ -134,8 +145,21 @@ class Store:
     def write(self) -> Iterator[Session]:
         with self._write_lock:
             self._check_file()
-            with self._write.begin() as session:
-                yield session
+            noted: list[int] = []
+            try:
+                with self._write.begin() as session:
+                    yield session
+                    # known before the commit: a look at the history that sees them knows them
+                    noted = session.info.pop(_INDEXER_EVENTS, [])
+                    self._indexer_events.update(noted)
+            except BaseException:
+                self._indexer_events.difference_update(noted)  # rolled back: never written
+                raise
+
+    def indexed_here(self, event_id: int) -> bool:
+        """Whether history event ``event_id`` was written by an index run through this
+        store (this process's indexer, not another window's or ``llmvis index``)."""
+        return event_id in self._indexer_events
 
     @contextmanager
     def read(self) -> Iterator[Session]:

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from . import models as m
 from .convert import IMAGE_RECORD_COLUMNS, dumps, image_record
+from .engine import note_indexer_events
 from .fold import folded_contains
 from .records import ImageFilter, ImageRecord
 
@@ -144,9 +145,10 @@ def _file_events(session: Session, rows: Sequence[tuple], action: str, now=None)
     if not rows:
         return
     now = now or m.utcnow()
-    session.execute(insert(m.Event.__table__), [
+    table = m.Event.__table__
+    note_indexer_events(session, session.scalars(insert(table).returning(table.c.id), [
         {"image_id": i, "actor": INDEX_ACTOR, "at": now, "action": action, "before": dumps(before),
-         "after": dumps(after), "suggestion_id": None} for i, before, after in rows])
+         "after": dumps(after), "suggestion_id": None} for i, before, after in rows]).all())
 
 
 def pending_headers(session: Session, after_id: int, limit: int) -> list[tuple[int, str]]:

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from . import models as m
 from .convert import dumps
+from .engine import note_indexer_events
 
 ACTOR = "indexer"
 
@@ -46,8 +47,11 @@ def relink_moved(session: Session) -> int:
         img = m.Image
         session.execute(delete(img).where(img.id == new_id))
         session.execute(update(img).where(img.id == old_id).values(relpath=new_rel, status=img.review_status))
-        session.add(m.Event(image_id=old_id, actor=ACTOR, at=m.utcnow(), action="move",
-                            before=dumps(old_rel), after=dumps(new_rel)))
+        event = m.Event(image_id=old_id, actor=ACTOR, at=m.utcnow(), action="move",
+                        before=dumps(old_rel), after=dumps(new_rel))
+        session.add(event)
+        session.flush()
+        note_indexer_events(session, [event.id])
         moved += 1
     return moved
 

@@ -20,7 +20,9 @@
     every label suggested without a score (an imported prediction), every one scoring
     >= 0.5, and the top-scoring one (so a single-label suggester always predicts one
     label per image). The learned suggester's suggestions for an image made after the image was reviewed are left
-    out: it may have been trained on that review. Pooled over all models
+    out: it may have been trained on that review. Reviewed images with label
+    suggestions none of which is scored are counted by why in ``left_out``
+    (:func:`_left_out`; ``left_out_lines`` says it in words). Pooled over all models
     (``per_label``, ``micro``, ``macro_f1``) and per model (``by_model``). The macro
     mean is over every label reviewed or predicted (one only ever predicted wrongly has
     F1 0). Undefined ratios (0/0) are ``None``. Label names are compared as they are now
@@ -71,7 +73,7 @@ from types import SimpleNamespace
 from typing import Optional
 
 from .edit_distance import levenshtein, levenshtein_table, normalised_edit_distance  # noqa: F401
-from .evaluate_report import format_report  # noqa: F401
+from .evaluate_report import format_report, left_out_lines  # noqa: F401
 
 TOP1_THRESHOLD = 0.5
 DECIDED = ("accepted", "edited", "rejected")  # not pending, nor withdrawn (nobody decided it)
@@ -258,6 +260,26 @@ def _label_rows(latest_rows, taxonomy: set[str]) -> dict[str, dict[int, list]]:
     return out
 
 
+#: why a reviewed image with label suggestions has none scored, in the order checked
+LEFT_OUT = ("file_changed", "after_review", "removed_labels")
+
+
+def _left_out(rows, truth: dict, usable, pooled: dict) -> dict[str, int]:
+    """{reason: images} of the reviewed (or rejected) images with label suggestions of
+    which none is scored (:data:`LEFT_OUT`): every one is for the file's old content
+    (the indexer saw its size or modification time change since); or the learned
+    suggester's guesses after the review; or cards of labels removed since. Reasons
+    with no image are left out of the dict."""
+    cards = [r for r in rows if r.kind == "label" and r.outcome != "withdrawn" and r.image_id in truth]
+    current = {r.image_id for r in cards if r.current}
+    tested = {r.image_id for r in usable}
+    counts = dict.fromkeys(LEFT_OUT, 0)
+    for i in {r.image_id for r in cards} - set(pooled):
+        counts["file_changed" if i not in current else "after_review" if i not in tested
+               else "removed_labels"] += 1
+    return {k: n for k, n in counts.items() if n}
+
+
 def _kept(r, distance=normalised_edit_distance) -> bool:
     """Whether a decided card counts as accepted: accepted as it is, or a caption edited
     with a normalised edit distance below :data:`EDIT_KEPT` (a label card edited to
@@ -361,6 +383,7 @@ def evaluate(project) -> dict:
                       "card); over reviewed or rejected images with label suggestions, or that a model scored "
                       "and judged free of every label")
     labels["by_model"] = by_model
+    labels["left_out"] = _left_out(rows, truth, usable, pooled)
     labels["outside_taxonomy"] = sum(1 for r in rows if r.kind == "label" and r.outcome != "withdrawn"
                                      and (r.value is None or r.value not in taxonomy))
 

@@ -16,7 +16,7 @@ def format_report(report: dict) -> str:
              if im.get("judged_without_labels") else "")
     lines = [f"{im['reviewed']} reviewed images{rejected}, {report['suggestions']} suggestions{gone}; label "
              f"suggestions scored over {im['with_label_suggestions']} reviewed images with label suggestions"
-             f"{clean}", ""]
+             f"{clean}"] + left_out_lines(report) + [""]
     lab = report["labels"]
     lines.append("Labels (" + lab["rule"] + ")")
     w = max([20] + [len(row["label"]) for row in lab["per_label"]])  # whole names: two may share a start
@@ -75,3 +75,25 @@ def format_report(report: dict) -> str:
 def _bins(bins: list[dict], f) -> list[str]:
     return [f"  {b['bin']:<9} {b['count']:>6} {f(b['mean_score']):>10} {f(b['right_fraction'], True):>9}"
             for b in bins if b["count"]]
+
+
+_WHY = {  # reason: (one image, several)
+    "file_changed": ("its file changed since its label suggestions were made (suggest again to score it)",
+                     "their files changed since their label suggestions were made (suggest again to score them)"),
+    "after_review": ("the learned suggester's guesses there came after the review (it may have learnt from it)",
+                     "the learned suggester's guesses there came after their reviews (it may have learnt "
+                     "from them)"),
+    "removed_labels": ("its label suggestions are all of labels removed since",
+                       "their label suggestions are all of labels removed since"),
+}
+
+
+def left_out_lines(report: dict) -> list[str]:
+    """One sentence per reason reviewed images with label suggestions were left out of
+    the label figures (``report["labels"]["left_out"]``), e.g. "15 reviewed images left
+    out: their files changed since their label suggestions were made (...)"."""
+    out = []
+    for reason, n in (report["labels"].get("left_out") or {}).items():
+        one, many = _WHY.get(reason, (reason, reason))
+        out.append(f"{n:,} reviewed image{'s' if n != 1 else ''} left out: {one if n == 1 else many}")
+    return out

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...core.suggest.evaluate_report import left_out_lines
 from ..screen import fit_to_screen
 from .evaluation_plots import LabelBars, Reliability, TimeLine, _fmt, day_positions  # noqa: F401
 
@@ -44,6 +45,8 @@ def _labels_sentence(lab: dict) -> str:
     suggestions with the reviews and need no decision)."""
     mi = lab["micro"]
     if not (mi.get("tp") or mi.get("fp") or mi.get("fn")):
+        if lab.get("left_out"):  # there are some, left out: the sentences after this one say why
+            return "Labels: no label suggestion on a reviewed image can be scored."
         return "Labels: no reviewed image with label suggestions to score yet."
     n = lab.get("images")
     over = (f" over <b>{n}</b> reviewed image{'s' if n != 1 else ''} with label suggestions"
@@ -154,12 +157,16 @@ class EvaluationDialog(QDialog):
             self.tabs.removeTab(0)
             w.deleteLater()
         lab, caps = report["labels"], report["captions"]
+        # reviewed images whose label suggestions are all left out, and why (files changed
+        # since: the Labels tab said only "no reviewed image has a label suggestion yet")
+        left_out = left_out_lines(report)
         rates = [a for a in report["acceptance"] if a["rate"] is not None]
         self.summary.setText(
             f"<b>{report['images']['reviewed']}</b> reviewed images"
             + (f" and <b>{report['images']['rejected']}</b> rejected" if report["images"].get("rejected") else "")
             + f", <b>{report['suggestions']}</b> suggestions. "
             + _labels_sentence(lab) + " "
+            + "".join(html.escape(line) + ". " for line in left_out)
             + (f"Caption edit distance <b>{_fmt(caps['mean_edit_distance'])}</b>. "
                if caps.get("mean_edit_distance") is not None else "Captions: no suggested caption decided yet. ")
             + (_acceptance_sentence(rates) if rates else "Acceptance: no suggestion decided yet.")
@@ -173,6 +180,9 @@ class EvaluationDialog(QDialog):
         page = QWidget()
         v = QVBoxLayout(page)
         self.label_bars = LabelBars(rows)
+        if left_out:
+            self.label_bars.empty_text = ("no reviewed image has a label suggestion to score:\n"
+                                          + "\n".join(left_out))
         # one band per label: with many labels the chart grows and scrolls; the splitter
         # between chart and table can be dragged
         self.label_scroll = QScrollArea()
@@ -193,7 +203,7 @@ class EvaluationDialog(QDialog):
         split.setSizes([min(self.label_bars.needed_height(), 600), min(max(table_h, 120), 600)])
         self.label_split = split
         v.addWidget(split, 1)
-        note = QLabel(lab.get("rule", ""))
+        note = self.label_note = QLabel("\n".join([lab.get("rule", "")] + left_out))
         note.setWordWrap(True)
         note.setStyleSheet("color: palette(placeholder-text)")
         v.addWidget(note)

@@ -63,7 +63,7 @@ class _Plot(QWidget):
 
     def _empty(self, p: QPainter) -> None:
         p.setPen(self.palette().placeholderText().color())
-        p.drawText(self.rect(), Qt.AlignCenter, self.empty_text)
+        p.drawText(self.rect().adjusted(12, 12, -12, -12), Qt.AlignCenter | Qt.TextWordWrap, self.empty_text)
 
 
 class LabelBars(_Plot):
