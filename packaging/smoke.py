@@ -12,7 +12,8 @@ app). What it checks, each with the frozen programs:
 3. ``suggest`` with a tiny random BLIP captioner and CLIP labeler (transformers' lazy
    model imports, tokenizers, safetensors: what breaks offline model loading in other
    tools' packaged builds), and the suggestions stored;
-4. ``repair apply`` with the GAN and the starter checkpoint (a shipped resource);
+4. ``repair apply`` with the GAN and the starter checkpoint (a shipped resource), and
+   a few steps of ``repair train`` (scikit-image's compiled mask drawing);
 5. ``export --format coco``; the database schema (the migrations shipped as files);
 6. the window: ``llmvis-desktop --demo`` offscreen, alive after ``--gui-seconds``, the
    demo built (scikit-image and pydicom sample data) and indexed, no error logged.
@@ -181,6 +182,17 @@ def main(argv=None) -> int:
                 raise SmokeFailure("repair apply wrote no image")
             return {"bytes": out.stat().st_size}
         step("repair_gan", repair)
+
+        def repair_train():
+            # a few steps of training: its masks come from scikit-image's compiled
+            # drawing module, whose own imports the build's analysis does not see
+            ckpt = work / "trained.safetensors"
+            run(cli, "repair", "train", images, "--steps", "3", "--tile", "32", "--batch", "2",
+                "--device", "cpu", "--out", ckpt, env=env)
+            if not ckpt.is_file():
+                raise SmokeFailure("repair train wrote no checkpoint")
+            return {"bytes": ckpt.stat().st_size}
+        step("repair_train", repair_train)
 
         def export():
             out = work / "coco.json"

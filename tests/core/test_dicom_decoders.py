@@ -232,3 +232,20 @@ def test_a_compressed_file_a_decoder_reads_still_shows(tmp_path):
     path = imagegen.copy_dicom(tmp_path, "SC_rgb_jpeg_dcmtk.dcm", "rgb.dcm")  # 8-bit JPEG: Pillow
     assert read_image(path).display.ndim == 3
     assert isinstance(make_thumbnail(path, 32), Image.Image)
+
+
+def test_a_packaged_build_does_not_tell_the_reviewer_to_run_pip(tmp_path, plugins, monkeypatch):
+    """A frozen build has no Python or pip: the reason said 'pip install pylibjpeg ...',
+    advice the reviewer could not follow; it now says the build lacks the decoder and what
+    to do instead (the pip command kept, for an install made with pip)."""
+    import sys
+
+    path = imagegen.copy_dicom(tmp_path, "JPGExtended.dcm", "ext.dcm")
+    plugins("pillow")
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    with pytest.raises(ImageReadError) as view:
+        read_image(path)
+    reason = view.value.reason
+    assert "this packaged build has no such decoder" in reason and "uncompressed DICOM" in reason
+    assert "installed with pip and then pip install pylibjpeg pylibjpeg-libjpeg" in reason
+    assert is_transient(reason)

@@ -12,6 +12,8 @@ its tags whatever is installed.
 
 from __future__ import annotations
 
+import sys
+
 from pydicom import uid
 
 from .errors import NEEDS_DECODER, short_detail
@@ -35,12 +37,18 @@ def _decoder(ts):
 
 
 def _install(ts) -> str:
-    """The pip command that brings a decoder for ``ts``."""
+    """The pip command that brings a decoder for ``ts``; in a packaged (frozen) build,
+    which has no pip to run, what the reviewer can do instead."""
     if ts in uid.JPEG2000TransferSyntaxes:
-        return "pip install pylibjpeg pylibjpeg-openjpeg"
-    if ts in uid.JPEGTransferSyntaxes or ts in uid.JPEGLSTransferSyntaxes:
-        return "pip install pylibjpeg pylibjpeg-libjpeg"
-    return "pip install pylibjpeg pylibjpeg-libjpeg pylibjpeg-openjpeg"
+        cmd = "pip install pylibjpeg pylibjpeg-openjpeg"
+    elif ts in uid.JPEGTransferSyntaxes or ts in uid.JPEGLSTransferSyntaxes:
+        cmd = "pip install pylibjpeg pylibjpeg-libjpeg"
+    else:
+        cmd = "pip install pylibjpeg pylibjpeg-libjpeg pylibjpeg-openjpeg"
+    if getattr(sys, "frozen", False):
+        return (f"this packaged build has no such decoder: convert the file to uncompressed DICOM, "
+                f"or use llmvis-desktop installed with pip and then {cmd}")
+    return cmd
 
 
 def _needs(ts, why: str) -> str:
