@@ -35,8 +35,10 @@ from .errors import (
     TRUNCATED,
     ImageReadError,
     PathLike,
+    check_size,
     from_os_error,
     not_an_image,
+    page_of,
     short_detail,
     too_large,
 )
@@ -268,6 +270,8 @@ def _read_pillow(fh, path, frame, max_pixels, draft_side=None) -> tuple[np.ndarr
                 im.seek(frame)
         except _DECODE_ERRORS as exc:
             raise _decode_error(path, exc) from None
+        if frame:  # a page of a multi-page file has its own size (Pillow checks only the first)
+            check_size(path, im.size[0], im.size[1], max_pixels, page_of(frame, meta.frames))
         if draft_side and im.format == "JPEG":  # DCT scaling: decode at 1/2..1/8, never below draft_side
             im.draft(im.mode, (draft_side, draft_side))
         load_strict(im, path)
