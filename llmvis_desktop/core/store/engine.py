@@ -10,9 +10,11 @@ from typing import Iterator
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .fold import SQLITE_FOLD, fold
+from .writable import read_only_reason, refused_write
 
 SQLITE_BUSY_TIMEOUT_MS = 15000
 #: PostgreSQL: how long a change waits for another reviewer's lock on the same image
@@ -132,10 +134,22 @@ class Store:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
+        """A write transaction; a SQLite file that cannot be written is a
+        :class:`.writable.DatabaseReadOnly` naming it and the fix."""
         with self._write_lock:
             self._check_file()
-            with self._write.begin() as session:
-                yield session
+            try:
+                with self._write.begin() as session:
+                    yield session
+            except OperationalError as exc:
+                refused = refused_write(self._db_file, exc) if self._db_file is not None else None
+                if refused is None:
+                    raise
+                raise refused from exc
+
+    def read_only(self) -> str | None:
+        """Why this project's SQLite file cannot be written (naming it and the fix), or None."""
+        return read_only_reason(self._db_file)
 
     @contextmanager
     def read(self) -> Iterator[Session]:
