@@ -72,3 +72,64 @@ def test_the_core_says_a_read_only_database_at_open_and_at_every_refused_change(
 def test_a_writable_database_is_not_called_read_only(png_folder):
     with Project.open(png_folder) as p:
         assert p.store.read_only() is None
+
+
+def _disk_full(monkeypatch, db):
+    """The disk holding ``db`` is full: SQLite cannot make the -shm file it needs to open
+    the database ("disk I/O error"), and no space is left there."""
+    import shutil
+
+    from sqlalchemy.exc import OperationalError
+
+    from llmvis_desktop.core import project as project_mod
+
+    real_usage = shutil.disk_usage
+
+    def usage(path):
+        got = real_usage(path)
+        return got._replace(free=0) if os.fspath(path) == str(db.parent) else got
+
+    def cannot_open(engine, where):
+        raise OperationalError("PRAGMA journal_mode=WAL", {}, Exception("disk I/O error"))
+
+    monkeypatch.setattr(shutil, "disk_usage", usage)
+    monkeypatch.setattr(project_mod, "upgrade_to_head", cannot_open)
+
+
+def test_a_project_on_a_full_disk_opens_read_only(png_folder, monkeypatch):
+    """It could not be opened even to read ("cannot open the project database (disk I/O
+    error)"): `llmvis info` and an export to another disk failed."""
+    from llmvis_desktop.core.store.writable import DatabaseReadOnly
+
+    with Project.open(png_folder) as p:
+        p.scan()
+        p.add_label("kept")
+    db = png_folder / ".llmvis" / "project.sqlite"
+    _disk_full(monkeypatch, db)
+    with Project.open(png_folder) as p:
+        assert [lab.name for lab in p.labels()] == ["kept"] and len(p.image_ids()) == 5
+        assert f"the disk holding {db} is full" in p.db_note and "read-only" in p.db_note
+        assert p.store.read_only() == p.db_note
+        try:
+            p.add_label("scratch")
+        except DatabaseReadOnly as exc:
+            assert f"the disk holding {db} is full" in str(exc)
+        else:
+            raise AssertionError("a change was accepted on a read-only database")
+    assert not db.with_name(db.name + "-shm").exists()  # the read-only open made none
+
+
+def test_a_full_disk_with_changes_still_in_the_log_says_the_disk_is_full(png_folder, monkeypatch):
+    """Reading without the write-ahead log would miss its changes: not opened, but the
+    message says why (it said "disk I/O error")."""
+    import pytest
+
+    from llmvis_desktop.core.project import ProjectError
+
+    with Project.open(png_folder) as p:
+        p.scan()
+    db = png_folder / ".llmvis" / "project.sqlite"
+    db.with_name(db.name + "-wal").write_bytes(b"\0" * 64)
+    _disk_full(monkeypatch, db)
+    with pytest.raises(ProjectError, match=f"the disk holding {db} is full"):
+        Project.open(png_folder)

@@ -90,8 +90,11 @@ class Store:
     (or rolls back on an exception) and never hands live ORM objects outwards.
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, read_only: str | None = None) -> None:
+        """``read_only``: why this store is opened read-only (a full disk), said when a
+        change is refused."""
         self.url = url
+        self._read_only = read_only
         self.engine = make_engine(url)
         # Writers of this process queue on a lock instead of in SQLite's busy handler,
         # which sleeps 1, 2, 5, 10 ms... between retries: a reviewer's accept waiting
@@ -105,6 +108,10 @@ class Store:
         # with its folder, SQLite went on writing into the unlinked file: every review
         # "saved", then lost when the project closed)
         path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else ""
+        if path.startswith("file:"):  # a URI filename (immutable_url): its path, unquoted
+            from urllib.parse import unquote
+
+            path = unquote(path[len("file:"):].split("?", 1)[0])
         self._db_file = Path(path) if path and not path.startswith(":memory:") else None
         self._db_identity: tuple | None = None
         if self._db_file is not None and self._db_file.exists():
@@ -129,6 +136,11 @@ class Store:
                                f"another file; nothing was saved. Open the project again")
 
     @property
+    def db_file(self) -> Path | None:
+        """The SQLite database file; None for a server's database."""
+        return self._db_file
+
+    @property
     def dialect(self) -> str:
         return self.engine.dialect.name
 
@@ -142,14 +154,14 @@ class Store:
                 with self._write.begin() as session:
                     yield session
             except OperationalError as exc:
-                refused = refused_write(self._db_file, exc) if self._db_file is not None else None
+                refused = refused_write(self.read_only(), self._db_file, exc) if self._db_file is not None else None
                 if refused is None:
                     raise
                 raise refused from exc
 
     def read_only(self) -> str | None:
         """Why this project's SQLite file cannot be written (naming it and the fix), or None."""
-        return read_only_reason(self._db_file)
+        return self._read_only or read_only_reason(self._db_file)
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -263,6 +275,10 @@ SECRET_QUERY_KEYS = frozenset({"password", "sslpassword"})  # (passfile names a 
 def describe_url(url: str) -> str:
     """A database URL to show: a SQLite file's path, else the URL with every password
     (in the user part or the query) shown as ***."""
+    if url.startswith("sqlite:///file:"):  # a URI filename: opened read-only (a full disk)
+        from urllib.parse import unquote
+
+        return unquote(url[len("sqlite:///file:"):].split("?", 1)[0]) + " (read-only)"
     if url.startswith("sqlite:///"):
         return url[len("sqlite:///"):]
     from sqlalchemy.engine import make_url

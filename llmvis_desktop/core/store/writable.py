@@ -41,11 +41,51 @@ def read_only_reason(db_file: Optional[Path]) -> Optional[str]:
     return None
 
 
-def refused_write(db_file: Optional[Path], exc: BaseException) -> Optional[DatabaseReadOnly]:
-    """The :class:`DatabaseReadOnly` for a write SQLite refused as read-only, else None."""
+def refused_write(why: Optional[str], db_file: Optional[Path], exc: BaseException) -> Optional[DatabaseReadOnly]:
+    """The :class:`DatabaseReadOnly` for a write SQLite refused as read-only, else None;
+    ``why``: the reason the store knows (:meth:`.engine.Store.read_only`)."""
     if SQLITE_READ_ONLY not in str(exc).lower():
         return None
-    why = read_only_reason(db_file) or (
+    why = why or (
         f"the project database {db_file} cannot be written (SQLite: attempt to write a readonly database); "
         f"check that it, its folder and its -wal and -shm files are writable, then open the project again")
     return DatabaseReadOnly(f"nothing was saved: {why}")
+
+
+#: less free space than this on the disk holding a database counts as full: SQLite could
+#: not even make its -shm file (32 KiB) there
+FULL_BELOW = 1 << 20
+
+
+def disk_full_reason(db_file: Optional[Path]) -> Optional[str]:
+    """"the disk holding PATH is full (N bytes free)" when it is, else None."""
+    import shutil
+
+    if db_file is None:
+        return None
+    try:
+        free = shutil.disk_usage(db_file.parent).free
+    except OSError:
+        return None
+    if free >= FULL_BELOW:
+        return None
+    return f"the disk holding {db_file} is full ({free:,} bytes free)"
+
+
+def wal_is_empty(db_file: Path) -> bool:
+    """Whether every committed change is in the database file itself: its write-ahead log
+    is absent or empty (a clean close checkpoints and removes it)."""
+    try:
+        return db_file.with_name(db_file.name + "-wal").stat().st_size == 0
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+
+
+def immutable_url(db_file: Path) -> str:
+    """A read-only URL of the SQLite file that makes no -wal or -shm file (SQLite's
+    ``immutable``): for reading a database whose disk is full, its log empty."""
+    from urllib.parse import quote
+
+    return f"sqlite:///file:{quote(str(db_file))}?mode=ro&immutable=1&uri=true"
