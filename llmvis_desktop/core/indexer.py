@@ -21,6 +21,8 @@ from .tasks import FOREGROUND, CancelToken, Progress, ProgressFn, no_progress
 #: nanosecond: SMB/NTFS 100 ns, some NFS servers and macOS 1 µs, ext3/HFS+ exports 1 ms
 #: and 1 s, FAT 2 s. One share seen from two machines' mounts shows each file's time in
 #: the coarser unit on one of them.
+#: the start of the reason of an image over the pixel limit (:func:`.imaging.errors.too_large`)
+TOO_LARGE = "image too large"
 MTIME_UNITS_NS = (100, 1_000, 1_000_000, 1_000_000_000, 2_000_000_000)
 
 
@@ -190,6 +192,17 @@ def _apply(store: Store, folders: list[FolderListing], stored: dict, undigested:
     result.missing += missing
 
 
+def _requeue_too_large(store: Store, limit: int) -> bool:
+    """Images recorded as over the pixel limit are read again when the limit is not the
+    one they were refused under (the setting was raised, or a team's other machine has
+    another); nothing is written otherwise. True when any were queued."""
+    with store.read() as s:
+        if not ri.too_large_done(s, TOO_LARGE) or ri.header_pixel_limit(s) == limit:
+            return False
+    with store.write() as s:
+        return ri.requeue_too_large(s, TOO_LARGE) > 0
+
+
 def read_headers(
     store: Store,
     root: Path,
@@ -204,10 +217,12 @@ def read_headers(
     Unreadable files get status ``error`` with the reason. A failure that can go away
     with the file unchanged (permission denied, the file gone for a moment, an I/O
     error: :func:`.imaging.errors.is_transient`) leaves the header pending, so the next
-    run tries again whatever the folder digests say. Returns how many were read.
+    run tries again whatever the folder digests say. An image over the pixel limit is
+    done (not pending for good, read again at every index) until the limit is another
+    (:func:`_requeue_too_large`). Returns how many were read.
     """
     from .imaging.errors import ImageReadError, is_transient
-    from .imaging.reader import read_header
+    from .imaging.reader import DEFAULT_MAX_PIXELS, read_header
 
     token = token or CancelToken()
     root = Path(root)
@@ -216,6 +231,10 @@ def read_headers(
     done = 0
     last_id = 0
     kwargs = {} if max_pixels is None else {"max_pixels": max_pixels}
+    limit = int(max_pixels or DEFAULT_MAX_PIXELS)
+    if _requeue_too_large(store, limit):
+        with store.read() as s:
+            total = ri.count_pending_headers(s)
     progress(Progress("headers", 0, total, "reading image headers"))
     while True:
         token.check()
@@ -229,7 +248,9 @@ def read_headers(
             try:
                 meta = read_header(root / rel, **kwargs)
             except ImageReadError as exc:
-                (retry if is_transient(exc.reason) else failed).append((image_id, exc.reason))
+                # too large is the file's state under this limit: done until the limit changes
+                again = is_transient(exc.reason) and not exc.reason.startswith(TOO_LARGE)
+                (retry if again else failed).append((image_id, exc.reason))
             except Exception as exc:  # a reader bug must not stop the index
                 failed.append((image_id, f"unexpected error: {type(exc).__name__}: {exc}"))
             else:
@@ -245,6 +266,8 @@ def read_headers(
                 )
         with store.write() as s:
             ri.store_headers(s, ok, failed, retry)
+            if any(reason.startswith(TOO_LARGE) for _, reason in failed):
+                ri.remember_header_limit(s, limit)  # the limit these were refused under
         last_id = todo[-1][0]
         done += len(todo)
         progress(Progress("headers", done, total, f"{done}/{total} headers"))

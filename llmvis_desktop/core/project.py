@@ -23,7 +23,8 @@ from .store import repo_review as rr
 from .store import repo_runs as rruns
 from .store import repo_suggest as rs
 from .store.engine import Store, default_db_location, fallback_db_path, sqlite_url
-from .store.migrate import SchemaError, open_lock, upgrade_to_head
+from .store.writable import disk_full_reason, wal_is_empty
+from .store.migrate import HEAD_REVISION, SchemaError, current_revision, open_lock, upgrade_to_head
 from .store.records import (
     EventRecord,
     ImageFilter,
@@ -100,7 +101,12 @@ class Project:
             raise ProjectError(str(exc)) from exc
         except Exception as exc:
             store.dispose()
-            raise ProjectError(f"{where}: cannot open the project database ({first_line(exc, 300)})") from exc
+            full = disk_full_reason(store.db_file)
+            if full is not None and wal_is_empty(store.db_file):  # still readable: read-only
+                read_only = _open_read_only(store.db_file, root, full)
+                if read_only is not None:
+                    return cls(root, read_only, read_only.read_only(), max_pixels)
+            raise ProjectError(f"{where}: cannot open the project database ({full or first_line(exc, 300)})") from exc
         return cls(root, store, note, max_pixels)
 
     def close(self) -> None:
@@ -395,6 +401,27 @@ def enclosing_project(path: Path | str, data_dir: Optional[Path] = None) -> Opti
         except OSError:
             continue
     return None
+
+
+def _open_read_only(db_file: Path, root: Path, full: str) -> Optional[Store]:
+    """The project database opened read-only without its -wal and -shm files, when the
+    disk holding it is full (SQLite could not make them: "disk I/O error") and its log is
+    empty; None when that fails too (or it is not a made project of this version)."""
+    from .store.writable import immutable_url
+
+    store = Store(immutable_url(db_file), read_only=f"{full}, so the project database is open read-only; "
+                                                    f"free some space there and open the project again to "
+                                                    f"save changes")
+    try:
+        if current_revision(store.engine) != HEAD_REVISION:
+            raise ValueError("not at this version's schema")
+        with store.read() as s:
+            if s.get(m.ProjectRow, 1) is None:
+                raise ValueError("no project row")
+    except Exception:
+        store.dispose()
+        return None
+    return store
 
 
 def _open_store(db_url: str, where: str) -> Store:

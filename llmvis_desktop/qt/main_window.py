@@ -323,16 +323,21 @@ class MainWindow(QMainWindow):
             # box says "As loaded", as the file shows that frame (its own window or VOI LUT:
             # frame 1's was forced on the others), frames without one through frame 1's
             # window (each was stretched to its own range)
+            count = self.viewer.frames()[1]
             self._load(self.review.current, frame, self.viewer.chosen_window(), self.viewer.loaded_window())
-            self._frame_step = True  # shown as a frame of the same image
+            self._frame_step = (frame, count)  # shown as a frame of the same image (or its error)
 
     def step_frame(self, delta: int) -> None:
         """[ and ]: the previous or next frame; on an image of one frame, a word saying so
         (the keys did nothing at all)."""
         frames = getattr(self.viewer, "frames", None)
         if frames is not None and self.review.current is not None and frames()[1] <= 1:
-            self.statusBar().showMessage("This image has a single frame ([ and ] step through the frames "
-                                         "of multi-frame DICOM and multi-page TIFF files).", 4000)
+            if getattr(self.viewer, "mode", lambda: "")() == "error":  # its frames are not known
+                self.statusBar().showMessage("This image could not be read, so it has no frames to step "
+                                             "through.", 4000)
+            else:
+                self.statusBar().showMessage("This image has a single frame ([ and ] step through the "
+                                             "frames of multi-frame DICOM and multi-page TIFF files).", 4000)
             return
         self.viewer_call("step_frame", delta)
 
@@ -348,7 +353,8 @@ class MainWindow(QMainWindow):
     def _on_image_loaded(self, data, error) -> None:
         if error is not None:
             reason = getattr(error, "reason", None) or f"{type(error).__name__}: {error}"
-            self.viewer_call("show_error", str(self._loading_path), reason)
+            step = (self._frame_step,) if self._frame_step else ()  # a frame that failed: the bar says which
+            self.viewer_call("show_error", str(self._loading_path), reason, *step)
             self.viewer_image = None
         else:
             # (project, image id) of the pixels shown: Ask the image takes the viewer's frame

@@ -155,6 +155,12 @@ class ProjectController(QObject):
         win.db_label.setToolTip(project.db_note or shown)
         if project.db_note:
             win.statusBar().showMessage(project.db_note, 10000)
+        read_only = project.store.read_only()
+        if read_only:  # said once, here: each change refused later says it again, briefly
+            win.db_label.setText("⚠ read-only database")
+            win.db_label.setToolTip(read_only)
+            win.show_error(f"This project can be browsed and exported, but no change can be saved: "
+                           f"{read_only}.", box_name="notice_box")
         win.panels_call("set_project", project)
         win.review.restore_position()
         self.update_counts()

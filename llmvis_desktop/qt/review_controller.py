@@ -27,6 +27,7 @@ from PySide6.QtGui import QAction, QKeySequence, QUndoStack
 
 from ..core import review_actions as ra
 from ..core.store.records import ImageFilter, ImageRecord
+from ..core.store.writable import DatabaseReadOnly
 from ..core.tasks import FOREGROUND
 from .review_undo import ReviewUndo, StateCommand
 from .workers import ACTION_HOLD_S, foreground
@@ -93,6 +94,9 @@ class ReviewController(ReviewUndo, QObject):
         grid.current_changed.connect(self._on_grid_current)
 
     # --- setup ------------------------------------------------------------------
+    #: the project whose read-only database refused the review position (logged once)
+    _position_refused = None
+
     def set_project(self, project) -> None:
         self.save_position()
         self.project = project
@@ -132,6 +136,10 @@ class ReviewController(ReviewUndo, QObject):
         try:
             if self.project.settings().get(self._position_key()) != self.current.relpath:
                 self.project.set_setting(self._position_key(), self.current.relpath)
+        except DatabaseReadOnly as exc:  # said at open; logged once, not at every selection
+            if self._position_refused is not self.project:
+                self._position_refused = self.project
+                log.info("the review position is not saved: %s", exc)
         except Exception:
             log.warning("cannot save the review position", exc_info=True)
 
@@ -427,7 +435,7 @@ class ReviewController(ReviewUndo, QObject):
             msg = describe_db_error(exc)
         else:
             msg = f"{type(exc).__name__}: {exc}" if not str(exc) else str(exc)
-        if isinstance(exc, (OperationalError, NotPending)):
+        if isinstance(exc, (OperationalError, NotPending, DatabaseReadOnly)):
             # expected (a card decided or withdrawn meanwhile, a locked database): one
             # line; the traceback only at debug level
             log.warning("review action refused: %s", msg)

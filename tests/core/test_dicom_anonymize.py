@@ -182,3 +182,39 @@ def test_a_source_without_file_meta_exports_as_a_readable_dicom_file(tmp_path, s
     assert meta.MediaStorageSOPClassUID == out.SOPClassUID == sop_class
     assert meta.MediaStorageSOPInstanceUID == out.SOPInstanceUID == UidMapper("k")(ds.SOPInstanceUID)
     assert np.array_equal(out.pixel_array, original)
+
+
+BAD_UID = "1.2.123.456.78.9.0123.4567.89012345678901"  # a leading zero: not a valid UID
+BAD_NAME = "DOE^JOHN^WITH^TOO^MANY^PARTS^" + "X" * 70  # a PN over 64 characters per group
+
+
+def test_pydicom_s_warnings_quoting_an_original_value_are_not_shown(tmp_path, capfd, caplog, recwarn):
+    """pydicom warned "Invalid value for VR UI: '<the original UID>'" on stderr (its logger
+    and a Python warning) while the export de-identified the file: the warning is said in
+    the tool's own words, by the exported (neutral) name, quoting nothing."""
+    import logging
+
+    ds = pydicom.dcmread(ct_small())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ds.ReferencedImageSequence = Sequence([_item(ReferencedSOPClassUID="1.2.840.10008.5.1.4.1.1.2",
+                                                     ReferencedSOPInstanceUID=BAD_UID)])
+        ds.ReferringPhysicianName = BAD_NAME
+    folder = tmp_path / "imgs"
+    folder.mkdir()
+    ds.save_as(folder / "DOE_JOHN.dcm")
+    p = open_scanned(folder)
+    caplog.set_level(logging.DEBUG)
+    caplog.clear()  # pydicom's words while the test built the file
+    capfd.readouterr()
+    recwarn.clear()
+    try:
+        report = export_project(p, "jsonl", tmp_path / "out")
+    finally:
+        p.close()
+    said = "\n".join([*report.warnings, *capfd.readouterr(), caplog.text, *(str(w.message) for w in recwarn)])
+    assert "0123.4567" not in said and "DOE" not in said, said
+    problem = [w for w in report.warnings if "not follow the DICOM standard" in w]
+    assert len(problem) == 1 and problem[0].startswith("anon/") and "VR UI" in problem[0], report.warnings
+    assert not any(BAD_UID in str(e.value) for e in pydicom.dcmread(next((tmp_path / "out").rglob("*.dcm"))).iterall()
+                   if e.VR == "UI")  # remapped all the same

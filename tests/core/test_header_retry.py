@@ -118,3 +118,24 @@ def test_a_database_from_before_the_retry_reads_its_transient_errors_again(tmp_p
         rows = _rows(p)
         assert (rows["a.png"].status, rows["a.png"].width) == ("new", 8)
         assert rows["bad.png"].status == "error"
+
+
+def test_an_image_over_the_pixel_limit_is_not_left_pending_until_the_limit_changes(tmp_path):
+    """A 50000 x 50000 PNG header stayed "headers pending" for good (`llmvis info`), and
+    every index read it again: too large is the file's state under this limit, recorded
+    as done; a different limit reads it again."""
+    from imagegen import bomb_png_bytes
+
+    (tmp_path / "huge.png").write_bytes(bomb_png_bytes(50000, 50000))
+    Image.new("RGB", (8, 6)).save(tmp_path / "ok.png")
+    with Project.open(tmp_path) as p:
+        p.index()
+        huge = _rows(p)["huge.png"]
+        assert huge.status == "error" and huge.error.startswith("image too large")
+        assert p.info()["headers_pending"] == 0
+        assert p.read_headers() == 0  # not read again
+    with Project.open(tmp_path, max_pixels=3_000_000_000) as p:  # a line-scan user raises the limit
+        assert p.read_headers() == 1
+        huge = _rows(p)["huge.png"]
+        assert (huge.status, huge.error, huge.width, huge.height) == ("new", None, 50000, 50000)
+        assert p.read_headers() == 0

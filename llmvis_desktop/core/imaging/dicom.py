@@ -192,6 +192,8 @@ def _check_pixel_bytes(ds, fh, path: PathLike) -> None:
         remaining = fh.tell() - here
     except OSError:
         return
+    if remaining == 0 and expected:  # the header ends the file: no pixel data element at all
+        raise ImageReadError(path, NO_PIXEL_DATA)
     if 0 <= remaining < expected:  # the element's own tag/length bytes come on top
         raise ImageReadError(
             path, f"{TRUNCATED} (DICOM pixel data needs {expected} bytes, the file holds {max(remaining, 0)})"

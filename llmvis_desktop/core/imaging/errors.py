@@ -60,18 +60,25 @@ def format_megapixels(pixels: int) -> str:
     return f"{tenths // 10}.{tenths % 10}"
 
 
-def too_large(width: int, height: int, max_pixels: int) -> str:
-    """Reason for an image over the pixel limit (the decompression-bomb guard)."""
+def too_large(width: int, height: int, max_pixels: int, part: str = "") -> str:
+    """Reason for an image over the pixel limit (the decompression-bomb guard); ``part``
+    names the page or frame over it in a multi-page file ("page 2 of 3")."""
+    what = f"{part}: " if part else ""
     return (
-        f"image too large: {width}x{height} = {format_megapixels(width * height)} MP "
+        f"image too large: {what}{width}x{height} = {format_megapixels(width * height)} MP "
         f"exceeds the limit of {format_megapixels(max_pixels)} MP (setting max_image_pixels)"
     )
 
 
-def check_size(path: PathLike, width: int, height: int, max_pixels: int | None) -> None:
+def page_of(frame: int, frames: int) -> str:
+    """``(1, 3) -> "page 2 of 3"``: a page of a multi-page file as people count them."""
+    return f"page {frame + 1} of {frames}"
+
+
+def check_size(path: PathLike, width: int, height: int, max_pixels: int | None, part: str = "") -> None:
     """Raise ImageReadError when ``width * height`` exceeds ``max_pixels`` (None: no limit)."""
     if max_pixels is not None and max(1, width) * max(1, height) > max_pixels:
-        raise ImageReadError(path, too_large(width, height, max_pixels))
+        raise ImageReadError(path, too_large(width, height, max_pixels, part))
 
 
 NOT_REGULAR = "not a regular file"  # the start of the reason for a pipe, device or socket

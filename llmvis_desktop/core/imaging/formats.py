@@ -92,3 +92,19 @@ def sniff_dicom(path: PathLike) -> bool:
     except (ImageReadError, OSError):
         return False
     return has_dicom_magic(head)
+
+
+#: the first bytes each raster format starts with (WebP: RIFF, then WEBP at byte 8)
+_SIGNATURES = ((b"\x89PNG\r\n\x1a\n", "PNG"), (b"\xff\xd8\xff", "JPEG"), (b"BM", "BMP"),
+               (b"II*\x00", "TIFF"), (b"MM\x00*", "TIFF"), (b"II+\x00", "TIFF"), (b"MM\x00+", "TIFF"))
+
+
+def format_by_signature(head: bytes) -> str | None:
+    """The raster format ``head`` (a file's first bytes) starts as, or None: a file that
+    starts as one but cannot be opened was cut short or damaged, not "not an image"."""
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "WEBP"
+    for magic, name in _SIGNATURES:
+        if head.startswith(magic):
+            return name
+    return None

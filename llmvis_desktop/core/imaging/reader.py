@@ -35,13 +35,15 @@ from .errors import (
     TRUNCATED,
     ImageReadError,
     PathLike,
+    check_size,
     from_os_error,
     not_an_image,
+    page_of,
     short_detail,
     too_large,
 )
 from .files import open_regular
-from .formats import has_dicom_magic, is_dicom_name
+from .formats import format_by_signature, has_dicom_magic, is_dicom_name
 
 log = logging.getLogger(__name__)
 _TIFF_LOG = logging.getLogger("tifffile")
@@ -175,7 +177,7 @@ def open_pillow(fh, path: PathLike, max_pixels: int | None) -> Image.Image:
                 Image.MAX_IMAGE_PIXELS = _HUGE
                 im = Image.open(fh, formats=_PIL_FORMATS)
         except UnidentifiedImageError:
-            raise ImageReadError(path, not_an_image(path)) from None
+            raise ImageReadError(path, _unidentified(fh, path)) from None
         except _DECODE_ERRORS as exc:
             raise _decode_error(path, exc) from None
         finally:
@@ -185,6 +187,19 @@ def open_pillow(fh, path: PathLike, max_pixels: int | None) -> Image.Image:
         im.close()
         raise ImageReadError(path, too_large(width, height, max_pixels))
     return im
+
+
+def _unidentified(fh, path: PathLike) -> str:
+    """Why Pillow could not open the file: one that starts as a PNG, JPEG... (a PNG cut
+    right after its header) is truncated or corrupt; anything else is not an image."""
+    try:
+        fh.seek(0)
+        fmt = format_by_signature(fh.read(16))
+    except OSError:
+        fmt = None
+    if fmt is None:
+        return not_an_image(path)
+    return f"{TRUNCATED} (the file starts as a {fmt} image, but its header is cut short or damaged)"
 
 
 def load_strict(im: Image.Image, path: PathLike) -> None:
@@ -268,6 +283,8 @@ def _read_pillow(fh, path, frame, max_pixels, draft_side=None) -> tuple[np.ndarr
                 im.seek(frame)
         except _DECODE_ERRORS as exc:
             raise _decode_error(path, exc) from None
+        if frame:  # a page of a multi-page file has its own size (Pillow checks only the first)
+            check_size(path, im.size[0], im.size[1], max_pixels, page_of(frame, meta.frames))
         if draft_side and im.format == "JPEG":  # DCT scaling: decode at 1/2..1/8, never below draft_side
             im.draft(im.mode, (draft_side, draft_side))
         load_strict(im, path)

@@ -13,7 +13,7 @@ import math
 import numpy as np
 from PIL import Image
 
-from .errors import TRUNCATED, ImageReadError, check_size
+from .errors import TRUNCATED, ImageReadError, check_size, page_of
 from .reader import _HUGE, ImageMeta, _check_frame, _decode_error
 
 
@@ -116,6 +116,9 @@ def read_tiff(fh, path, frame, max_pixels, *, decode: bool):
                 return (None if pil_ok else meta), None
             _check_frame(path, frame, frames)
             page = tf.pages[frame]
+            if frame:  # every page has its own size: checked from its header, before decoding
+                page_w, page_h = _tiff_page_info(page)[:2]
+                check_size(path, page_w, page_h, max_pixels, page_of(frame, frames))
             arr = page.asarray()
             if int(page.planarconfig) == 2 and arr.ndim == 3:
                 arr = np.moveaxis(arr, 0, -1)

@@ -22,6 +22,7 @@ import uuid
 from pathlib import Path
 
 from . import deid_profile as profile
+from .pydicom_quiet import in_own_words, quiet_pydicom
 
 DICOM_ROOT = "1.2.840.10008."
 
@@ -169,17 +170,20 @@ def _complete_file_meta(ds) -> bool:
 
 
 def anonymize_file(src: Path, dst: Path, uid_map: UidMapper) -> list[str]:
+    """De-identify ``src`` into ``dst``; returns warnings, none quoting the source's values
+    (pydicom's own, which quote them, are kept off the log and stderr: :func:`quiet_pydicom`)."""
     import pydicom
 
-    ds = pydicom.dcmread(str(src), force=True)
-    warnings = anonymize_dataset(ds, uid_map)
-    complete = _complete_file_meta(ds)
-    ds.preamble = b"\0" * 128  # the source's is application data: not carried over
-    tmp = Path(dst).with_name(f".{Path(dst).name}.part")
-    try:
-        ds.save_as(str(tmp), enforce_file_format=complete)
-        tmp.replace(dst)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return warnings
+    with quiet_pydicom() as heard:
+        ds = pydicom.dcmread(str(src), force=True)
+        warnings = anonymize_dataset(ds, uid_map)
+        complete = _complete_file_meta(ds)
+        ds.preamble = b"\0" * 128  # the source's is application data: not carried over
+        tmp = Path(dst).with_name(f".{Path(dst).name}.part")
+        try:
+            ds.save_as(str(tmp), enforce_file_format=complete)
+            tmp.replace(dst)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+    return warnings + in_own_words(heard)

@@ -227,6 +227,20 @@ def project_secret(project) -> str:
     return value
 
 
+def _not_a_file(src: Path) -> str:
+    """Why ``src`` is not a file to copy, as the index says it: missing, a broken symbolic
+    link or a loop of them (a loop was "missing" here and "symbolic link loop" in the
+    index), permission denied, or something other than a regular file."""
+    from ..imaging.errors import FILE_NOT_FOUND, reason_for_os_error
+
+    try:
+        os.stat(src)
+    except OSError as exc:
+        why = reason_for_os_error(src, exc)
+        return "file is missing" if why == FILE_NOT_FOUND else why
+    return "not a regular file"
+
+
 def neutral_name(secret: str, relpath: str, suffix: str) -> str:
     digest = hmac.new(secret.encode(), relpath.encode("utf-8", "surrogateescape"), hashlib.sha256)
     return f"{ANON_DIR}/{digest.hexdigest()[:20]}{suffix}"
@@ -314,7 +328,7 @@ class ExportContext:
         """Copy (or link) the image's file to ``dest``; DICOM is de-identified on the way."""
         src = self.project.root / row.relpath
         if not src.is_file():
-            self.warn(f"{row.name}: file is missing, not copied")
+            self.warn(f"{row.name}: {_not_a_file(src)}, not copied")
             return False
         if not row.readable:  # a dataset loader would fail on it
             self.warn(f"{row.name}: the index could not read it ({self._index_error(row)}); not exported "

@@ -10,9 +10,11 @@ from typing import Iterator
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .fold import SQLITE_FOLD, fold
+from .writable import read_only_reason, refused_write
 
 SQLITE_BUSY_TIMEOUT_MS = 15000
 #: PostgreSQL: how long a change waits for another reviewer's lock on the same image
@@ -98,8 +100,11 @@ class Store:
     (or rolls back on an exception) and never hands live ORM objects outwards.
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, read_only: str | None = None) -> None:
+        """``read_only``: why this store is opened read-only (a full disk), said when a
+        change is refused."""
         self.url = url
+        self._read_only = read_only
         self.engine = make_engine(url)
         # Writers of this process queue on a lock instead of in SQLite's busy handler,
         # which sleeps 1, 2, 5, 10 ms... between retries: a reviewer's accept waiting
@@ -113,6 +118,10 @@ class Store:
         # with its folder, SQLite went on writing into the unlinked file: every review
         # "saved", then lost when the project closed)
         path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else ""
+        if path.startswith("file:"):  # a URI filename (immutable_url): its path, unquoted
+            from urllib.parse import unquote
+
+            path = unquote(path[len("file:"):].split("?", 1)[0])
         self._db_file = Path(path) if path and not path.startswith(":memory:") else None
         self._db_identity: tuple | None = None
         self._indexer_events: set[int] = set()  # see indexed_here
@@ -138,11 +147,18 @@ class Store:
                                f"another file; nothing was saved. Open the project again")
 
     @property
+    def db_file(self) -> Path | None:
+        """The SQLite database file; None for a server's database."""
+        return self._db_file
+
+    @property
     def dialect(self) -> str:
         return self.engine.dialect.name
 
     @contextmanager
     def write(self) -> Iterator[Session]:
+        """A write transaction; a SQLite file that cannot be written is a
+        :class:`.writable.DatabaseReadOnly` naming it and the fix."""
         with self._write_lock:
             self._check_file()
             noted: list[int] = []
@@ -152,14 +168,22 @@ class Store:
                     # known before the commit: a look at the history that sees them knows them
                     noted = session.info.pop(_INDEXER_EVENTS, [])
                     self._indexer_events.update(noted)
-            except BaseException:
+            except BaseException as exc:
                 self._indexer_events.difference_update(noted)  # rolled back: never written
+                if isinstance(exc, OperationalError) and self._db_file is not None:
+                    refused = refused_write(self.read_only(), self._db_file, exc)
+                    if refused is not None:
+                        raise refused from exc
                 raise
 
     def indexed_here(self, event_id: int) -> bool:
         """Whether history event ``event_id`` was written by an index run through this
         store (this process's indexer, not another window's or ``llmvis index``)."""
         return event_id in self._indexer_events
+
+    def read_only(self) -> str | None:
+        """Why this project's SQLite file cannot be written (naming it and the fix), or None."""
+        return self._read_only or read_only_reason(self._db_file)
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -273,6 +297,10 @@ SECRET_QUERY_KEYS = frozenset({"password", "sslpassword"})  # (passfile names a 
 def describe_url(url: str) -> str:
     """A database URL to show: a SQLite file's path, else the URL with every password
     (in the user part or the query) shown as ***."""
+    if url.startswith("sqlite:///file:"):  # a URI filename: opened read-only (a full disk)
+        from urllib.parse import unquote
+
+        return unquote(url[len("sqlite:///file:"):].split("?", 1)[0]) + " (read-only)"
     if url.startswith("sqlite:///"):
         return url[len("sqlite:///"):]
     from sqlalchemy.engine import make_url

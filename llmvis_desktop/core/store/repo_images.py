@@ -173,6 +173,54 @@ def count_pending_headers(session: Session) -> int:
     )
 
 
+#: the project setting holding the pixel limit the last header pass read under
+HEADER_LIMIT_KEY = "header_pixel_limit"
+
+
+def header_pixel_limit(session: Session) -> Optional[int]:
+    """The pixel limit images were last refused under (None: not recorded)."""
+    import json
+
+    text = session.scalar(select(m.ProjectRow.settings_json).where(m.ProjectRow.id == 1))
+    try:
+        value = json.loads(text or "{}").get(HEADER_LIMIT_KEY)
+    except (ValueError, AttributeError):
+        return None
+    return value if isinstance(value, int) else None
+
+
+def too_large_done(session: Session, reason_start: str) -> int:
+    """How many images are recorded as refused over the pixel limit (their headers done)."""
+    return session.scalar(select(func.count()).select_from(m.Image).where(
+        m.Image.header_done.is_(True), m.Image.status == m.STATUS_ERROR,
+        m.Image.error.startswith(reason_start, autoescape=True))) or 0
+
+
+def requeue_too_large(session: Session, reason_start: str) -> int:
+    """Put the headers of images refused as too large back in the queue; how many."""
+    return session.execute(
+        update(m.Image).where(m.Image.header_done.is_(True), m.Image.status == m.STATUS_ERROR,
+                              m.Image.error.startswith(reason_start, autoescape=True))
+        .values(header_done=False)
+    ).rowcount or 0
+
+
+def remember_header_limit(session: Session, limit: int) -> None:
+    """Remember ``limit`` as the one images were refused under (:func:`header_pixel_limit`)."""
+    import json
+
+    row = session.get(m.ProjectRow, 1)
+    if row is None:
+        return
+    try:
+        data = json.loads(row.settings_json or "{}")
+    except ValueError:
+        data = {}
+    if data.get(HEADER_LIMIT_KEY) != int(limit):
+        data[HEADER_LIMIT_KEY] = int(limit)
+        row.settings_json = json.dumps(data, sort_keys=True)
+
+
 def store_headers(session: Session, ok: Iterable[dict], failed: Iterable[tuple[int, str]],
                   retry: Iterable[tuple[int, str]] = ()) -> None:
     """``ok``: dicts with id, width, height, format, bit_depth, frames; ``failed``: (id,

@@ -16,6 +16,12 @@ TEXT_H = 18
 PAD = 4
 
 
+#: the error text's box inside the tile: below the badges (3 + 16 + 3 px), above the
+#: label dots and the status bar (17 px from the bottom)
+ERROR_TOP = 22
+ERROR_BOTTOM = 19
+_WRAPPED = Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap
+
 OVERLAY_CACHE = 512  # distinct (status, badges, label colours, size) overlays kept
 NAME_CACHE = 20000  # elided names kept
 
@@ -94,12 +100,11 @@ class GridDelegate(QStyledItemDelegate):
         else:
             err = index.data(ThumbErrorRole) or rec.error
             painter.fillRect(bx, by, size, size, self._error_bg if err else self._placeholder)
-            if err:
+            if err:  # between the badges (top) and the label dots and status bar (bottom)
                 painter.setPen(self._error_fg)
                 painter.setFont(self._font)
-                painter.drawText(QRect(bx + 6, by + 6, size - 12, size - 12),
-                                 Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
-                                 "⚠ " + err[:80])
+                box = QRect(bx + 6, by + ERROR_TOP, size - 12, max(self._fm.height(), size - ERROR_TOP - ERROR_BOTTOM))
+                painter.drawText(box, _WRAPPED, self._error_text(err, box.width(), box.height()))
         painter.drawPixmap(bx, by, self._overlay(dpr, model, rec, size))
         # name
         painter.setPen(option.palette.highlightedText().color() if selected else option.palette.text().color())
@@ -109,6 +114,36 @@ class GridDelegate(QStyledItemDelegate):
             painter.setPen(QPen(option.palette.highlight().color().darker(130), 2))
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRect(r.adjusted(1, 1, -1, -1))
+
+    def _error_text(self, err: str, width: int, height: int) -> str:
+        """``err`` with a warning sign, cut at a word with an ellipsis where it would not
+        fit ``width`` x ``height`` wrapped (a too-large image's reason ran under the
+        badges and off the bottom); the viewer and the tooltip say it whole."""
+        key = ("\0error", err, width, height)
+        text = self._names.get(key)
+        if text is not None:
+            return text
+
+        def fits(t: str) -> bool:
+            return self._fm.boundingRect(QRect(0, 0, width, 100000), _WRAPPED, t).height() <= height
+
+        text = "⚠ " + " ".join(err.split())
+        if not fits(text):
+            words = text.split(" ")
+            lo, hi = 1, len(words) - 1  # the most words that fit with the ellipsis
+            while lo < hi:
+                mid = (lo + hi + 1) // 2
+                if fits(" ".join(words[:mid]) + "…"):
+                    lo = mid
+                else:
+                    hi = mid - 1
+            text = " ".join(words[:lo]).rstrip(":,;(") + "…"
+            if not fits(text):  # one word too long even alone: one line, elided
+                text = self._fm.elidedText(text, Qt.TextElideMode.ElideRight, width)
+        if len(self._names) >= NAME_CACHE:
+            self._names.clear()
+        self._names[key] = text
+        return text
 
     def _elided(self, name: str, size: int) -> str:
         key = (name, size)

@@ -106,6 +106,7 @@ class ImageViewer(WindowLevelMixin, QWidget):
     def __init__(self, parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
         self._data = None
+        self._error_frames: Optional[tuple[int, int]] = None  # a frame of the image shown that failed
         self._pixels: Optional[np.ndarray] = None
         self._invert = False  # MONOCHROME1: low values white
         self._sigmoid = False  # DICOM VOI LUT Function SIGMOID
@@ -240,12 +241,17 @@ class ImageViewer(WindowLevelMixin, QWidget):
             self._view.verticalScrollBar().setValue(scroll[1])
             self._zoom_updated()
 
-    def show_error(self, path, reason: str) -> None:
-        """Replace the image with an error panel naming ``path`` and ``reason``."""
+    def show_error(self, path, reason: str, frame: Optional[tuple[int, int]] = None) -> None:
+        """Replace the image with an error panel naming ``path`` and ``reason``. ``frame``
+        (the frame that failed, 0-based; how many the image has): a frame of the image
+        shown could not be read, and the frame bar says which, so ``[`` and ``]`` step on
+        past it; without it the frame bar goes (it was the last image's)."""
         self._reset_image()
+        self._error_frames = frame
         self._error.set_error(str(path), str(reason))
         self._mode = "error"
         self._stack.setCurrentIndex(2)
+        self._show_frames()
         self._set_controls_enabled(False)
         self._set_status(f"Error: {reason}")
 
@@ -322,6 +328,8 @@ class ImageViewer(WindowLevelMixin, QWidget):
     # --- frames ---------------------------------------------------------------------
     def frames(self) -> tuple[int, int]:
         """(the frame shown, 0-based; how many the image has); (0, 1) without an image."""
+        if self._data is None and self._error_frames is not None:
+            return self._error_frames
         meta = getattr(self._data, "meta", None)
         return (int(getattr(self._data, "frame", 0) or 0), max(1, int(getattr(meta, "frames", 1) or 1)))
 
@@ -329,7 +337,7 @@ class ImageViewer(WindowLevelMixin, QWidget):
         """Ask for the previous (-1) or next (+1) frame: ``frameRequested`` (the window reads it)."""
         shown, count = self.frames()
         want = min(max(shown + delta, 0), count - 1)
-        if self._mode == "image" and want != shown:
+        if (self._mode == "image" or self._error_frames is not None) and want != shown:
             self.frameRequested.emit(want)
 
     def _show_frames(self) -> None:
@@ -344,6 +352,7 @@ class ImageViewer(WindowLevelMixin, QWidget):
     # --- internals ------------------------------------------------------------------
     def _reset_image(self) -> None:
         self._data = None
+        self._error_frames = None
         self._pixels = None
         self._invert = self._sigmoid = False
         self._display = None
