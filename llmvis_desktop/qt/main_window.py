@@ -15,7 +15,7 @@ import threading
 from pathlib import Path
 from typing import Optional
 
-from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
@@ -142,6 +142,7 @@ class MainWindow(QMainWindow):
             labels.chipsRebuilt.connect(lambda: main_tab_order(self))
         main_tab_order(self)
         self._restore_layout()
+        self._fit_minimum()
 
     def _guard_text_input(self, _old, new) -> None:
         if isinstance(new, TEXT_INPUTS) or (isinstance(new, CONTROLS) and self._owns(new)):
@@ -206,16 +207,52 @@ class MainWindow(QMainWindow):
             else:
                 dock.setProperty("wanted", dock.isVisibleTo(self))
                 dock.hide()
-        if on and "jobs" in self.panels:
-            self.resizeDocks([self.panels["jobs"].parentWidget()], [90], Qt.Orientation.Vertical)
+        if on and "jobs" in self.panels:  # as tall as its lines (a fixed 90 px held one "done"
+            # line in 100 px while the suggestion cards above were cut off)
+            self.panel_ctl.fit_jobs_dock()
         if on and not getattr(self, "_layout_restored", False):  # first run: room for suggestion cards
-            sizes = {"labels": 110, "caption": 90, "suggestions": 300, "history": 240}
-            keys = [k for k in sizes if k in self.panels]
+            # labels and caption as small as they go, History its few events, and the
+            # suggestion cards the rest (cut off, they had less room than the others)
+            keys = [k for k in ("labels", "caption", "suggestions", "history") if k in self.panels]
             docks = [self.panels[k].parentWidget() for k in keys]
-            self.resizeDocks(docks, [sizes[k] for k in keys], Qt.Orientation.Vertical)
+            self.layout().activate()
+            room = sum(d.height() for d in docks)
+            sizes = [d.minimumSizeHint().height() for d in docks]
+            if "history" in keys:
+                i = keys.index("history")
+                sizes[i] = max(sizes[i], docks[i].sizeHint().height())
+            if "suggestions" in keys:
+                i = keys.index("suggestions")
+                sizes[i] = max(sizes[i], room - sum(sizes) + sizes[i])
+            self.resizeDocks(docks, sizes, Qt.Orientation.Vertical)
             if docks:  # a card's score + model + revision line needs ~400 px; on a
                 # small screen the grid keeps two columns and the viewer some room
                 self.resizeDocks(docks[:1], [min(410, int(self.width() * 0.32))], Qt.Orientation.Horizontal)
+
+    def event(self, event) -> bool:  # noqa: D401 - Qt API
+        ok = super().event(event)
+        if event.type() == QEvent.Type.LayoutRequest:  # (the layout has just been activated)
+            self._fit_minimum()
+        return ok
+
+    def _fit_minimum(self) -> None:
+        """The window's minimum is its layout's, never more than the screen's free room.
+
+        Set here, explicitly, so that the layout no longer sets it: Qt grew the window
+        to any minimum its docks asked for, past the bottom of the screen (a 1024x768
+        window became 812 px tall, the status bar off the screen), and never shrank it
+        back. Docks that ask for more than the screen are squeezed instead."""
+        lay = self.layout()
+        if lay is None:
+            return
+        need = lay.totalMinimumSize()
+        screen = self.screen()
+        if screen is not None:
+            frame = self.frameGeometry().size() - self.geometry().size()
+            room = screen.availableGeometry().size() - frame
+            need = need.boundedTo(room)
+        if need != self.minimumSize():
+            self.setMinimumSize(need)
 
     def _dock(self, key: str, title: str, widget: QWidget, area=Qt.DockWidgetArea.RightDockWidgetArea):
         dock = QDockWidget(title, self)

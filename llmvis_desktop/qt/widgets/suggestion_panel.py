@@ -479,9 +479,13 @@ class SuggestionPanel(QWidget):
             if card is not None and card.edit_button is not None:
                 card.resume_edit(text, focus)
         empty = not ordered
+        # the one going away first: while both were shown (a moment, but showing a widget
+        # lays its window out at once) the panel's minimum held both scroll areas, and a
+        # 1024x768 window grew 44 px taller than the screen, for good
+        hide, show = (self.scroll, self.placeholder_scroll) if empty else (self.placeholder_scroll, self.scroll)
+        hide.setVisible(False)
         self.placeholder.setVisible(empty)
-        self.placeholder_scroll.setVisible(empty)
-        self.scroll.setVisible(not empty)
+        show.setVisible(True)
 
 
 def _tab_after(before: QWidget, card: QWidget) -> None:
