@@ -34,6 +34,7 @@ from ..core import config as cfg_mod
 from ..core.project import Project
 from ..core.tasks import FOREGROUND
 from .filter_bar import FilterBar
+from .dock_layout import fit_minimum, show_docks
 from .icons import app_icon
 from .key_guard import CONTROLS, GUARDED, TEXT_INPUTS, _TextKeyGuard, main_tab_order
 from .menus import build_menus
@@ -142,7 +143,7 @@ class MainWindow(QMainWindow):
             labels.chipsRebuilt.connect(lambda: main_tab_order(self))
         main_tab_order(self)
         self._restore_layout()
-        self._fit_minimum()
+        fit_minimum(self)
 
     def _guard_text_input(self, _old, new) -> None:
         if isinstance(new, TEXT_INPUTS) or (isinstance(new, CONTROLS) and self._owns(new)):
@@ -198,61 +199,13 @@ class MainWindow(QMainWindow):
 
     def _show_docks(self, on: bool) -> None:
         """The welcome page stands alone; the docks belong to an open project."""
-        if on == getattr(self, "_docks_on", None):
-            return
-        self._docks_on = on
-        for dock in self.findChildren(QDockWidget):
-            if on:
-                dock.setVisible(dock.property("wanted") is not False)
-            else:
-                dock.setProperty("wanted", dock.isVisibleTo(self))
-                dock.hide()
-        if on and "jobs" in self.panels:  # as tall as its lines (a fixed 90 px held one "done"
-            # line in 100 px while the suggestion cards above were cut off)
-            self.panel_ctl.fit_jobs_dock()
-        if on and not getattr(self, "_layout_restored", False):  # first run: room for suggestion cards
-            # labels and caption as small as they go, History its few events, and the
-            # suggestion cards the rest (cut off, they had less room than the others)
-            keys = [k for k in ("labels", "caption", "suggestions", "history") if k in self.panels]
-            docks = [self.panels[k].parentWidget() for k in keys]
-            self.layout().activate()
-            room = sum(d.height() for d in docks)
-            sizes = [d.minimumSizeHint().height() for d in docks]
-            if "history" in keys:
-                i = keys.index("history")
-                sizes[i] = max(sizes[i], docks[i].sizeHint().height())
-            if "suggestions" in keys:
-                i = keys.index("suggestions")
-                sizes[i] = max(sizes[i], room - sum(sizes) + sizes[i])
-            self.resizeDocks(docks, sizes, Qt.Orientation.Vertical)
-            if docks:  # a card's score + model + revision line needs ~400 px; on a
-                # small screen the grid keeps two columns and the viewer some room
-                self.resizeDocks(docks[:1], [min(410, int(self.width() * 0.32))], Qt.Orientation.Horizontal)
+        show_docks(self, on)
 
     def event(self, event) -> bool:  # noqa: D401 - Qt API
         ok = super().event(event)
         if event.type() == QEvent.Type.LayoutRequest:  # (the layout has just been activated)
-            self._fit_minimum()
+            fit_minimum(self)
         return ok
-
-    def _fit_minimum(self) -> None:
-        """The window's minimum is its layout's, never more than the screen's free room.
-
-        Set here, explicitly, so that the layout no longer sets it: Qt grew the window
-        to any minimum its docks asked for, past the bottom of the screen (a 1024x768
-        window became 812 px tall, the status bar off the screen), and never shrank it
-        back. Docks that ask for more than the screen are squeezed instead."""
-        lay = self.layout()
-        if lay is None:
-            return
-        need = lay.totalMinimumSize()
-        screen = self.screen()
-        if screen is not None:
-            frame = self.frameGeometry().size() - self.geometry().size()
-            room = screen.availableGeometry().size() - frame
-            need = need.boundedTo(room)
-        if need != self.minimumSize():
-            self.setMinimumSize(need)
 
     def _dock(self, key: str, title: str, widget: QWidget, area=Qt.DockWidgetArea.RightDockWidgetArea):
         dock = QDockWidget(title, self)
