@@ -56,3 +56,43 @@ class ElidedLabel(QLabel):
             QToolTip.showText(event.globalPos(), self.text(), self)
             return True
         return super().event(event)
+
+
+class ModelLabel(QLabel):
+    """A suggestion's provenance on one line, "name @ revision": what does not fit is
+    taken from the revision first (shortened, then left out), the model's name last (cut
+    at its end). Elided in the middle, a card read "learned:ha…3268faf774": the hash
+    kept, the model's name gone. The whole of both is the tooltip the caller sets."""
+
+    SHORT_REVISION = 7  # as git shortens a hash
+
+    def __init__(self, parent: Optional[QWidget] = None) -> None:
+        super().__init__(parent)
+        self._name, self._revision = "", ""
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setMinimumWidth(0)
+
+    def set_model(self, name: str, revision: Optional[str] = None) -> None:
+        self._name, self._revision = name or "", revision or ""
+        self._fit()
+
+    def full_text(self) -> str:
+        return self._name + (f" @ {self._revision[:10]}" if self._revision else "")
+
+    def _fit(self) -> None:
+        fm, width = self.fontMetrics(), max(0, self.contentsRect().width())
+        tries = [self.full_text()]
+        if self._revision:
+            tries.append(f"{self._name} @ {self._revision[:self.SHORT_REVISION]}")
+        tries.append(self._name)
+        text = next((t for t in tries if fm.horizontalAdvance(t) <= width), None)
+        if text is None:
+            text = fm.elidedText(self._name, Qt.TextElideMode.ElideRight, width)
+        if text != self.text():
+            self.setText(text)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        self._fit()
+
