@@ -96,3 +96,47 @@ class ModelLabel(QLabel):
         super().resizeEvent(event)
         self._fit()
 
+
+class PartsLabel(ElidedLabel):
+    """A line of parts joined by dots, each ``(text, rank)`` or ``(text, rank, True)``:
+    what does not fit is taken from the lowest-ranked parts first, each left out whole
+    or, marked True (words, not figures: a cut number reads as another), shortened
+    first; a part ranked :data:`KEEP` is never cut while the others can give way.
+    ``text()`` is the whole line. Elided at its end, the viewer's line read "zoom 85…"
+    while the image's size and format stood whole before it."""
+
+    KEEP = 100
+    SEP = "   \u00b7   "
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._parts: list[tuple[str, int, bool]] = []
+
+    def set_parts(self, parts: list[tuple]) -> None:
+        self._parts = [(p[0], p[1], len(p) > 2 and bool(p[2])) for p in parts if p[0]]
+        self.setText(self.SEP.join(p[0] for p in self._parts))
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt API
+        if text != self.SEP.join(p[0] for p in self._parts):
+            self._parts = [(text, self.KEEP, True)] if text else []  # a plain line: elided at its end
+        super().setText(text)
+
+    def shown_text(self) -> str:
+        fm, room = self.fontMetrics(), max(0, self._text_rect().width())
+        shown = [p[0] for p in self._parts]
+
+        def width() -> int:
+            return fm.horizontalAdvance(self.SEP.join(t for t in shown if t))
+
+        for i in sorted(range(len(shown)), key=lambda i: self._parts[i][1]):
+            if width() <= room or self._parts[i][1] >= self.KEEP:
+                break
+            shown[i] = ""
+            if not self._parts[i][2]:
+                continue
+            rest = room - width() - (fm.horizontalAdvance(self.SEP) if any(shown) else 0)
+            cut = fm.elidedText(self._parts[i][0], Qt.TextElideMode.ElideRight, rest)
+            if len(cut.rstrip("\u2026")) >= 3:  # a few letters say what it was; fewer say nothing
+                shown[i] = cut
+        line = self.SEP.join(t for t in shown if t)
+        return fm.elidedText(line, Qt.TextElideMode.ElideRight, room)
