@@ -130,3 +130,20 @@ def _edit_field_width(combo) -> int:
     combo.initStyleOption(opt)
     return combo.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, opt,
                                         QStyle.SubControl.SC_ComboBoxEditField, combo).width()
+
+
+def test_a_long_recent_path_keeps_its_status_in_sight(qtbot, window):
+    """A long recent path pushed "(not reachable)" behind a horizontal scroll bar."""
+    from PySide6.QtCore import Qt
+
+    long = "/mnt/nas/inspection/plant-7/line-3/2026-11/camera-b/high-resolution-exports/batch-0042"
+    window.welcome.set_recent([long, "/data/fundus/2024"])
+    window.resize(1024, 700)
+    _settle(qtbot)
+    lst = window.welcome.recent
+    item = lst.item(0)
+    assert item.text().endswith("(not reachable)") and item.toolTip() == long
+    assert lst.fontMetrics().horizontalAdvance(item.text()) > lst.viewport().width()  # it does not fit
+    assert lst.horizontalScrollBar().maximum() == 0
+    assert lst.visualItemRect(item).right() <= lst.viewport().width()
+    assert lst.textElideMode() == Qt.TextElideMode.ElideMiddle  # the path's middle goes, its end stays
