@@ -147,3 +147,31 @@ def test_a_long_recent_path_keeps_its_status_in_sight(qtbot, window):
     assert lst.horizontalScrollBar().maximum() == 0
     assert lst.visualItemRect(item).right() <= lst.viewport().width()
     assert lst.textElideMode() == Qt.TextElideMode.ElideMiddle  # the path's middle goes, its end stays
+
+
+def test_the_evaluation_shows_each_models_name_whole(qtbot):
+    """The Acceptance tab's model column read "learned:handcr…" at every size: it was
+    stretched into what a fixed 760 px dialog left it."""
+    from test_evaluation_dialog import _report
+
+    from llmvis_desktop.qt.dialogs.evaluation_dialog import EvaluationDialog
+
+    rep = _report()
+    names = ["learned:handcrafted-v6", "Salesforce/blip-image-captioning-large"]
+    for a, name in zip(rep["acceptance"], names):
+        a["model_id"] = name
+    w = EvaluationDialog(rep)
+    qtbot.addWidget(w)
+    w.show()
+    w.tabs.setCurrentIndex(1)
+    _settle(qtbot)
+    t = w.acceptance_table
+    fm = t.fontMetrics()
+    assert t.columnWidth(0) >= max(fm.horizontalAdvance(n) for n in names) + 4
+    avail = w.screen().availableGeometry()
+    assert w.width() > 760 or avail.width() <= 760  # opened as wide as the table asks, within the screen
+    assert w.width() <= avail.width()
+    assert w.minimumWidth() < w.width() < w.maximumWidth()  # and resizable
+    w.resize(1400, 600)
+    _settle(qtbot)
+    assert t.horizontalScrollBar().maximum() == 0  # wide enough: every column whole
