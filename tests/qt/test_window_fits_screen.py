@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget
-
 from qthelpers import open_and_index
 
 from llmvis_desktop.core.store.records import NewSuggestion
