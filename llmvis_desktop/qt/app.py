@@ -99,6 +99,11 @@ class WelcomePage(QWidget):
         lay.addWidget(QLabel("<b>Recent projects</b>"))
         self.recent = QListWidget(objectName="recentList")
         self.recent.setMinimumHeight(160)
+        # a long path is shortened in its middle, its end and "(not reachable)" stay in
+        # sight (they went behind a horizontal scroll bar); the tooltip has it whole
+        self.recent.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.recent.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.recent.setUniformItemSizes(True)
         lay.addWidget(self.recent)
         self.set_recent(recent)
         hint = QLabel("Tip: start with <code>llmvis-desktop FOLDER</code> to open a folder directly.")
@@ -119,6 +124,7 @@ class WelcomePage(QWidget):
         for folder in recent:
             item = QListWidgetItem(icon("folder-open"), folder)
             item.setData(Qt.ItemDataRole.UserRole, folder)
+            item.setToolTip(folder)
             if not Path(folder).is_dir():
                 item.setText(f"{folder}  (not reachable)")
                 item.setForeground(Qt.GlobalColor.gray)

@@ -15,7 +15,7 @@ import threading
 from pathlib import Path
 from typing import Optional
 
-from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
@@ -34,6 +34,7 @@ from ..core import config as cfg_mod
 from ..core.project import Project
 from ..core.tasks import FOREGROUND
 from .filter_bar import FilterBar
+from .dock_layout import fit_minimum, show_docks
 from .icons import app_icon
 from .key_guard import CONTROLS, GUARDED, TEXT_INPUTS, _TextKeyGuard, main_tab_order
 from .menus import build_menus
@@ -142,6 +143,7 @@ class MainWindow(QMainWindow):
             labels.chipsRebuilt.connect(lambda: main_tab_order(self))
         main_tab_order(self)
         self._restore_layout()
+        fit_minimum(self)
 
     def _guard_text_input(self, _old, new) -> None:
         if isinstance(new, TEXT_INPUTS) or (isinstance(new, CONTROLS) and self._owns(new)):
@@ -197,25 +199,13 @@ class MainWindow(QMainWindow):
 
     def _show_docks(self, on: bool) -> None:
         """The welcome page stands alone; the docks belong to an open project."""
-        if on == getattr(self, "_docks_on", None):
-            return
-        self._docks_on = on
-        for dock in self.findChildren(QDockWidget):
-            if on:
-                dock.setVisible(dock.property("wanted") is not False)
-            else:
-                dock.setProperty("wanted", dock.isVisibleTo(self))
-                dock.hide()
-        if on and "jobs" in self.panels:
-            self.resizeDocks([self.panels["jobs"].parentWidget()], [90], Qt.Orientation.Vertical)
-        if on and not getattr(self, "_layout_restored", False):  # first run: room for suggestion cards
-            sizes = {"labels": 110, "caption": 90, "suggestions": 300, "history": 240}
-            keys = [k for k in sizes if k in self.panels]
-            docks = [self.panels[k].parentWidget() for k in keys]
-            self.resizeDocks(docks, [sizes[k] for k in keys], Qt.Orientation.Vertical)
-            if docks:  # a card's score + model + revision line needs ~400 px; on a
-                # small screen the grid keeps two columns and the viewer some room
-                self.resizeDocks(docks[:1], [min(410, int(self.width() * 0.32))], Qt.Orientation.Horizontal)
+        show_docks(self, on)
+
+    def event(self, event) -> bool:  # noqa: D401 - Qt API
+        ok = super().event(event)
+        if event.type() == QEvent.Type.LayoutRequest:  # (the layout has just been activated)
+            fit_minimum(self)
+        return ok
 
     def _dock(self, key: str, title: str, widget: QWidget, area=Qt.DockWidgetArea.RightDockWidgetArea):
         dock = QDockWidget(title, self)

@@ -20,7 +20,7 @@ import time
 from typing import Optional
 
 from PySide6.QtCore import QObject, Qt, QTimer
-from PySide6.QtWidgets import QDockWidget
+from PySide6.QtWidgets import QDockWidget, QSizePolicy
 
 from .dialog_actions import DialogActions
 from .repair_actions import RepairActions, RepairCommand  # noqa: F401  (RepairCommand re-exported)
@@ -64,6 +64,11 @@ class PanelController(RepairActions, DialogActions, QObject):
         ):
             if widget is not None:
                 docks.append(win._dock(key, title, widget, area))
+        for widget in (self.labels, self.caption):  # room to spare goes to the suggestion
+            if widget is not None:  # cards and the history (a dragged splitter still gives them more)
+                policy = widget.sizePolicy()
+                policy.setVerticalPolicy(QSizePolicy.Policy.Maximum)
+                widget.setSizePolicy(policy)
         if self.labels is not None:
             self.labels.toggled.connect(void(lambda name, on: win.review.toggle_label(name, on=on)))
             self.labels.addRequested.connect(self._add_label)
@@ -404,12 +409,20 @@ class PanelController(RepairActions, DialogActions, QObject):
         panel.cancelRequested.connect(self._cancel_job)
         panel.wantsHeight.connect(self._fit_jobs_dock)
 
+    def fit_jobs_dock(self) -> None:
+        """The Jobs dock as tall as its lines: the running jobs' rows whole (90 px hid one
+        behind a scroll bar), one line when none runs (it kept ~100 px for a single
+        "done" line while the suggestion cards above it were cut off)."""
+        if self.jobs is not None:
+            self._fit_jobs_dock(self.jobs.wanted_height())
+
     def _fit_jobs_dock(self, height: int) -> None:
-        """A running job's row shown whole (the dock's 90 px hid it behind a scrollbar)."""
         dock = self.jobs.parentWidget()
-        if dock is not None and dock.isVisible() and self.jobs.height() < height:
-            title = max(0, dock.height() - self.jobs.height())  # the dock's own title bar
-            self.win.resizeDocks([dock], [height + title], Qt.Orientation.Vertical)
+        if isinstance(dock, QDockWidget) and dock.isVisibleTo(self.win) and not dock.isFloating():
+            # the dock's own title bar
+            title = max(0, dock.minimumSizeHint().height() - self.jobs.minimumSizeHint().height())
+            if dock.height() != height + title:
+                self.win.resizeDocks([dock], [height + title], Qt.Orientation.Vertical)
 
     def _job_changed(self, job) -> None:
         p = job.last_progress

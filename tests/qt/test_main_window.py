@@ -421,12 +421,12 @@ def test_at_1024_the_labels_dock_shows_every_chip_and_the_add_field(qtbot, windo
 def test_the_history_dock_shows_several_events_in_the_default_window(qtbot, window, labelled_folder):
     """In the default 1280x800 window the History dock was squeezed under labels, caption
     and suggestions to about one event: a reviewer could not see who changed what."""
-    from llmvis_desktop.qt.widgets.history_panel import MIN_HEIGHT
-
     open_and_index(qtbot, window, labelled_folder)
     _settle(qtbot, window)
     history = window.panels["history"]
-    assert history.isVisible() and history.height() >= MIN_HEIGHT >= 150
+    # (its preferred height, given at first layout: the hard minimum is smaller, so that
+    # the docks fit a 1024x768 screen)
+    assert history.isVisible() and history.height() >= 150
 
 
 def test_at_1024_the_filter_bar_and_the_counts_are_whole_and_a_message_leaves_the_counts(

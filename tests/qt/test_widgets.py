@@ -437,7 +437,7 @@ def test_history_panel_orders_by_event_id_not_clock(qtbot):
 
 def test_history_panel_names_model_revision_and_prompt(qtbot):
     from llmvis_desktop.core.store.records import SuggestionRecord
-    from llmvis_desktop.qt.widgets.history_panel import MIN_HEIGHT, HistoryPanel
+    from llmvis_desktop.qt.widgets.history_panel import PREFERRED_HEIGHT, HistoryPanel
 
     p = HistoryPanel()
     qtbot.addWidget(p)
@@ -448,8 +448,9 @@ def test_history_panel_names_model_revision_and_prompt(qtbot):
     text = p.browser.toPlainText()
     assert "proposed by Salesforce/blip-base @ rev-abc123 \u00b7 prompt 'a photo of' (score 0.80)" in text
     assert "revision rev-abc123 \u00b7 prompt 'a photo of'" in text  # under the model's own event
-    # several events fit: in the default window the dock showed one and a half
-    assert p.minimumHeight() >= MIN_HEIGHT >= 150
+    # several events fit: in the default window the dock showed one and a half (asked
+    # for, not a hard minimum: the docks must fit a 1024x768 screen)
+    assert p.sizeHint().height() >= PREFERRED_HEIGHT >= 150
 
 
 def test_history_panel_names_the_revision_that_made_an_old_suggestion(qtbot):

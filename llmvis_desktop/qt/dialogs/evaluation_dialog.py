@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QScrollArea,
     QSplitter,
+    QStyle,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -74,10 +75,19 @@ def _table(headers: list[str], rows: list[list[str]]) -> QTableWidget:
     t.setTabKeyNavigation(False)  # Tab leaves the table (it went from cell to cell, trapped)
     _fill(t, headers, rows)
     t.verticalHeader().setDefaultSectionSize(t.fontMetrics().height() + 8)  # compact rows: more of them show
-    t.horizontalHeader().setSectionResizeMode(0, QHeaderView.Stretch)
-    for c in range(1, len(headers)):
+    # every column as wide as its contents, the first too: stretched to what was left of
+    # the dialog, it read "learned:handcr…" (the model's name cut) at every size; the
+    # dialog opens as wide as the table asks (:func:`_table_width`), within the screen
+    for c in range(len(headers)):
         t.horizontalHeader().setSectionResizeMode(c, QHeaderView.ResizeToContents)
     return t
+
+
+def _table_width(t: QTableWidget) -> int:
+    """The width that shows every column of ``t`` whole."""
+    header = t.horizontalHeader()
+    columns = sum(max(header.sectionSizeHint(c), t.sizeHintForColumn(c)) for c in range(t.columnCount()))
+    return columns + 2 * t.frameWidth() + t.verticalScrollBar().sizeHint().width()
 
 
 def _fill(t: QTableWidget, headers: list[str], rows: list[list[str]]) -> None:
@@ -149,6 +159,13 @@ class EvaluationDialog(QDialog):
         lay.addWidget(self.tabs, 1)
         lay.addWidget(buttons)
         self.set_report(report)
+        # as wide as the models' table asks (it was 760 px whatever the names), within the screen
+        need = _table_width(self.acceptance_table)
+        for layout in (lay, self.acceptance_table.parentWidget().layout()):
+            m = layout.contentsMargins()
+            need += m.left() + m.right()
+        frame = self.tabs.style().pixelMetric(QStyle.PixelMetric.PM_DefaultFrameWidth)
+        fit_to_screen(self, max(760, need + 2 * frame + 4), 560)
 
     def set_report(self, report: dict) -> None:
         self.report = report

@@ -56,3 +56,87 @@ class ElidedLabel(QLabel):
             QToolTip.showText(event.globalPos(), self.text(), self)
             return True
         return super().event(event)
+
+
+class ModelLabel(QLabel):
+    """A suggestion's provenance on one line, "name @ revision": what does not fit is
+    taken from the revision first (shortened, then left out), the model's name last (cut
+    at its end). Elided in the middle, a card read "learned:ha…3268faf774": the hash
+    kept, the model's name gone. The whole of both is the tooltip the caller sets."""
+
+    SHORT_REVISION = 7  # as git shortens a hash
+
+    def __init__(self, parent: Optional[QWidget] = None) -> None:
+        super().__init__(parent)
+        self._name, self._revision = "", ""
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setMinimumWidth(0)
+
+    def set_model(self, name: str, revision: Optional[str] = None) -> None:
+        self._name, self._revision = name or "", revision or ""
+        self._fit()
+
+    def full_text(self) -> str:
+        return self._name + (f" @ {self._revision[:10]}" if self._revision else "")
+
+    def _fit(self) -> None:
+        fm, width = self.fontMetrics(), max(0, self.contentsRect().width())
+        tries = [self.full_text()]
+        if self._revision:
+            tries.append(f"{self._name} @ {self._revision[:self.SHORT_REVISION]}")
+        tries.append(self._name)
+        text = next((t for t in tries if fm.horizontalAdvance(t) <= width), None)
+        if text is None:
+            text = fm.elidedText(self._name, Qt.TextElideMode.ElideRight, width)
+        if text != self.text():
+            self.setText(text)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        self._fit()
+
+
+class PartsLabel(ElidedLabel):
+    """A line of parts joined by dots, each ``(text, rank)`` or ``(text, rank, True)``:
+    what does not fit is taken from the lowest-ranked parts first, each left out whole
+    or, marked True (words, not figures: a cut number reads as another), shortened
+    first; a part ranked :data:`KEEP` is never cut while the others can give way.
+    ``text()`` is the whole line. Elided at its end, the viewer's line read "zoom 85…"
+    while the image's size and format stood whole before it."""
+
+    KEEP = 100
+    SEP = "   \u00b7   "
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._parts: list[tuple[str, int, bool]] = []
+
+    def set_parts(self, parts: list[tuple]) -> None:
+        self._parts = [(p[0], p[1], len(p) > 2 and bool(p[2])) for p in parts if p[0]]
+        self.setText(self.SEP.join(p[0] for p in self._parts))
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt API
+        if text != self.SEP.join(p[0] for p in self._parts):
+            self._parts = [(text, self.KEEP, True)] if text else []  # a plain line: elided at its end
+        super().setText(text)
+
+    def shown_text(self) -> str:
+        fm, room = self.fontMetrics(), max(0, self._text_rect().width())
+        shown = [p[0] for p in self._parts]
+
+        def width() -> int:
+            return fm.horizontalAdvance(self.SEP.join(t for t in shown if t))
+
+        for i in sorted(range(len(shown)), key=lambda i: self._parts[i][1]):
+            if width() <= room or self._parts[i][1] >= self.KEEP:
+                break
+            shown[i] = ""
+            if not self._parts[i][2]:
+                continue
+            rest = room - width() - (fm.horizontalAdvance(self.SEP) if any(shown) else 0)
+            cut = fm.elidedText(self._parts[i][0], Qt.TextElideMode.ElideRight, rest)
+            if len(cut.rstrip("\u2026")) >= 3:  # a few letters say what it was; fewer say nothing
+                shown[i] = cut
+        line = self.SEP.join(t for t in shown if t)
+        return fm.elidedText(line, Qt.TextElideMode.ElideRight, room)

@@ -32,6 +32,7 @@ import html
 from datetime import datetime, timezone
 from typing import Optional
 
+from PySide6.QtCore import QSize
 from PySide6.QtWidgets import QLabel, QTextBrowser, QVBoxLayout, QWidget
 
 from llmvis_desktop.core.store.records import EventRecord
@@ -246,9 +247,13 @@ def _provenance(suggestion, ev=None) -> str:
 
 
 SHOWN = 20  # events rendered before "show all"
-#: the panel's least height: about three events (in a 1280x800 window the dock was
-#: squeezed to one event and a half beside labels, caption and suggestions)
-MIN_HEIGHT = 170
+#: the panel's least height: about two events. It was 170 (three events), a hard floor
+#: that with the other docks' held a 1024x768 window 44 px taller than the screen
+MIN_HEIGHT = 96
+#: the height it asks for, given when the docks are first laid out: about three events
+#: (in a 1280x800 window the dock was squeezed to one event and a half beside labels,
+#: caption and suggestions)
+PREFERRED_HEIGHT = 170
 
 
 class HistoryPanel(QWidget):
@@ -269,6 +274,10 @@ class HistoryPanel(QWidget):
         lay.addWidget(self.browser, 1)
         self.setMinimumHeight(MIN_HEIGHT)
         self.clear()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        hint = super().sizeHint()
+        return QSize(hint.width(), max(hint.height(), PREFERRED_HEIGHT))
 
     def clear(self, text: str = "No history for this image yet.") -> None:
         self._entries = []

@@ -32,7 +32,7 @@ from __future__ import annotations
 import time
 from typing import Optional
 
-from PySide6.QtCore import QPropertyAnimation, Signal
+from PySide6.QtCore import QPropertyAnimation, QSize, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QGraphicsOpacityEffect,
@@ -172,7 +172,7 @@ def _esc(text: str) -> str:
 
 class JobsPanel(QWidget):
     cancelRequested = Signal(str)
-    #: a running job's row was added: the height the panel needs to show it whole
+    #: the height the panel needs (:meth:`wanted_height`), after a job started or ended
     wantsHeight = Signal(int)
 
     def __init__(self, parent: Optional[QWidget] = None, keep_finished: int = 20) -> None:
@@ -188,13 +188,34 @@ class JobsPanel(QWidget):
         self._lay.setSpacing(4)
         self._lay.addWidget(self.placeholder)
         self._lay.addStretch(1)
-        scroll = QScrollArea()
+        scroll = self._scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(body)
+        # one line at the least (a scroll area's own minimum, ~70 px, held the dock at
+        # 92 px for a single "done" line)
+        scroll.setMinimumHeight(self.placeholder.sizeHint().height())
         outer = QVBoxLayout(self)
         outer.setContentsMargins(4, 4, 4, 4)
         outer.addWidget(scroll)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        return QSize(super().sizeHint().width(), self.wanted_height())
+
+    def wanted_height(self) -> int:
+        """As tall as the running jobs' rows, or one line (the newest done one, or "No
+        background jobs.") when none runs; the older done lines scroll."""
+        rows = list(self._rows.values()) or self._done[:1] or [self.placeholder]
+        m = self.layout().contentsMargins()
+        width = self._scroll.viewport().width()
+
+        def height(row) -> int:  # a wrapped done line: its lines at the panel's width
+            if width > 0 and row.hasHeightForWidth():  # (its size hint wraps it to 3 lines)
+                return row.heightForWidth(width)
+            return row.sizeHint().height()
+
+        lines = sum(height(r) for r in rows) + self._lay.spacing() * (len(rows) - 1)
+        return lines + m.top() + m.bottom()
 
     # --- public API -----------------------------------------------------------------
     def add_job(self, job_id: str, title: str) -> None:
@@ -206,7 +227,7 @@ class JobsPanel(QWidget):
         # running jobs first, above the done lines
         self._lay.insertWidget(1 + self._running_count(), row)  # index 0: placeholder
         self._refresh_placeholder()
-        self.wantsHeight.emit(row.sizeHint().height() + 16)  # the panel's margins and a little air
+        self.wantsHeight.emit(self.wanted_height())
 
     def update_job(self, job_id: str, done: int, total: Optional[int], message: str = "",
                    eta_s: Optional[float] = None, rate: Optional[float] = None) -> None:
@@ -227,6 +248,7 @@ class JobsPanel(QWidget):
         while len(self._done) > self._keep:
             self._remove(self._done.pop())
         self._refresh_placeholder()
+        self.wantsHeight.emit(self.wanted_height())
 
     def clear_finished(self) -> None:
         while self._done:

@@ -125,6 +125,9 @@ class FlowLayout(QLayout):
                 break
             placed += 1
             hint = item.sizeHint()
+            if hint.width() > area.width():  # no wider than the row, down to its minimum (the
+                # W/L box asks for its whole preset name, and shortens it when it must)
+                hint.setWidth(max(item.minimumSize().width(), area.width()))
             if hint.isEmpty():  # takes no room, and no spacing (a toolbar group with nothing shown)
                 if apply:
                     item.setGeometry(QRect(area.topLeft(), QSize(0, 0)))

@@ -51,31 +51,8 @@ from PySide6.QtWidgets import (
 
 from llmvis_desktop.core.store.records import SuggestionRecord
 
-
-class ElidedLabel(QLabel):
-    """A one-line label that shortens its text with "…" instead of widening its parent."""
-
-    def __init__(self, text: str, parent: Optional[QWidget] = None) -> None:
-        super().__init__(text, parent)
-        self._full = text
-        self.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
-        self.setMinimumWidth(0)
-
-    def full_text(self) -> str:
-        return self._full
-
-    def set_full_text(self, text: str) -> None:
-        self._full = text
-        self._elide()
-
-    def _elide(self) -> None:
-        self.setText(self.fontMetrics().elidedText(self._full, Qt.ElideMiddle, max(0, self.width())))
-
-    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
-        super().resizeEvent(event)
-        self._elide()
-
 from .. import style
+from .elided_label import ModelLabel
 
 EMPTY_TEXT = ("No suggestions for this image yet. Suggestions menu: learn labels from reviewed "
               "images (no download), or run a captioner/labeler chosen in \u201cModels\u2026\u201d "
@@ -198,7 +175,7 @@ class _Card(QFrame):
         self.score_label = QLabel()
         self.score_label.setObjectName("sgSmall")
         meta.addWidget(self.score_label)
-        self.model_label = ElidedLabel("")
+        self.model_label = ModelLabel()
         self.model_label.setObjectName("sgMuted")
         meta.addWidget(self.model_label, 1)
         lay.addLayout(meta)
@@ -267,7 +244,7 @@ class _Card(QFrame):
         self.score_bar.setEnabled(s.score is not None)
         self.score_bar.setToolTip(f"score {score_text}")
         self.score_label.setText(score_text)
-        self.model_label.set_full_text(s.model_id + (f" @ {s.model_revision[:10]}" if s.model_revision else ""))
+        self.model_label.set_model(s.model_id, s.model_revision)
         tip = f"model: {s.model_id}"
         if s.model_revision:
             tip += f"\nrevision: {s.model_revision}"
@@ -479,9 +456,13 @@ class SuggestionPanel(QWidget):
             if card is not None and card.edit_button is not None:
                 card.resume_edit(text, focus)
         empty = not ordered
+        # the one going away first: while both were shown (a moment, but showing a widget
+        # lays its window out at once) the panel's minimum held both scroll areas, and a
+        # 1024x768 window grew 44 px taller than the screen, for good
+        hide, show = (self.scroll, self.placeholder_scroll) if empty else (self.placeholder_scroll, self.scroll)
+        hide.setVisible(False)
         self.placeholder.setVisible(empty)
-        self.placeholder_scroll.setVisible(empty)
-        self.scroll.setVisible(not empty)
+        show.setVisible(True)
 
 
 def _tab_after(before: QWidget, card: QWidget) -> None:

@@ -85,7 +85,7 @@ from .viewer_display import (  # noqa: F401 - CT_PRESETS, PRESET_*: importable f
     data_range,
     ndarray_to_qimage,
     pixel_text,
-    status_line,
+    status_parts,
     window_text,
 )
 from .viewer_render import WindowRenderer
@@ -319,8 +319,13 @@ class ImageViewer(WindowLevelMixin, QWidget):
         wl = self.wl_status.text() if not self.wl_status.isHidden() else ""
         return "   \u00b7   ".join(t for t in (wl, self.status_label.text()) if t)
 
-    def _set_status(self, text: str, wl: str = "") -> None:
-        self.status_label.setText(text)
+    def _set_status(self, text, wl: str = "") -> None:
+        """``text``: a line, or its parts with their ranks (the lowest give way first)."""
+        if isinstance(text, list):
+            self.status_label.set_parts(text)
+            text = self.status_label.text()
+        else:
+            self.status_label.setText(text)
         self.status_label.setToolTip(text)  # the whole line, when the viewer is too narrow for it
         self.wl_status.setText(wl)
         self.wl_status.setVisible(bool(wl))
@@ -468,6 +473,6 @@ class ImageViewer(WindowLevelMixin, QWidget):
     def _update_status(self) -> None:
         if self._mode != "image" or self._pixels is None:
             return
-        self._set_status(status_line(self._data, self._pixels, self.zoom(), self._fit_mode, None,
-                                     self._hover_text),
+        self._set_status(status_parts(self._data, self._pixels, self.zoom(), self._fit_mode, None,
+                                      self._hover_text),
                          window_text(self._window) if self._window is not None else "")

@@ -7,10 +7,20 @@ Both only hold widgets; :class:`.viewer.ImageViewer` fills and enables them.
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QSize, Qt
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QStyle,
+    QStyleOptionComboBox,
+    QStylePainter,
+    QToolButton,
+    QWidget,
+)
 
 from .. import style
-from .elided_label import ElidedLabel
+from .elided_label import PartsLabel
 from .label_panel import FlowLayout
 
 
@@ -33,6 +43,52 @@ class _Group(QWidget):
     def _shown(self) -> bool:
         return any(not self.row.itemAt(i).widget().isHidden()
                    for i in range(self.row.count()) if self.row.itemAt(i).widget() is not None)
+
+
+class PresetCombo(QComboBox):
+    """The W/L preset box: as wide as the chosen preset when the viewer has room for it,
+    never wider than ten characters' room at the least (its minimum: with a DICOM shown,
+    the box alone made the window wider than 1024 px); what does not fit ends in "…".
+    Its list is as wide as its longest preset. Held at ten characters, box and list read
+    "CT Soft tissue (4(": the preset's values cut, with no sign of it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.currentIndexChanged.connect(self.updateGeometry)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        hint = super().sizeHint()  # (ten characters' room)
+        fm = self.fontMetrics()
+        extra = fm.horizontalAdvance(self.currentText()) - fm.horizontalAdvance("x") * self.minimumContentsLength()
+        return QSize(hint.width() + max(0, extra), hint.height())
+
+    def _edit_field(self):
+        opt = QStyleOptionComboBox()
+        self.initStyleOption(opt)
+        rect = self.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, opt,
+                                           QStyle.SubControl.SC_ComboBoxEditField, self)
+        return opt, rect
+
+    def shown_text(self) -> str:
+        """The chosen preset as the box draws it."""
+        _opt, rect = self._edit_field()
+        return self.fontMetrics().elidedText(self.currentText(), Qt.TextElideMode.ElideRight, max(0, rect.width()))
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt API
+        painter = QStylePainter(self)
+        opt, _rect = self._edit_field()
+        opt.currentText = self.shown_text()
+        painter.drawComplexControl(QStyle.ComplexControl.CC_ComboBox, opt)
+        painter.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, opt)
+
+    def popup_width(self) -> int:
+        view = self.view()
+        frame = 2 * view.frameWidth() + view.verticalScrollBar().sizeHint().width() + 8
+        return max(self.width(), view.sizeHintForColumn(0) + frame)
+
+    def showPopup(self) -> None:  # noqa: N802 - Qt API
+        self.view().setMinimumWidth(self.popup_width())
+        super().showPopup()
 
 
 class ViewerToolBar(QWidget):
@@ -85,7 +141,7 @@ class ViewerToolBar(QWidget):
         self.next_frame_button = tool(frames, "\u25b6", "Next frame (])", lambda: viewer.step_frame(1))
         self.wl_label = QLabel("W/L")
         wl.row.addWidget(self.wl_label)
-        self.preset_combo = QComboBox()
+        self.preset_combo = PresetCombo()
         self.preset_combo.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.preset_combo.setToolTip("Window/level preset (right-drag on the image to adjust)")
         # as wide as ten characters, not the longest preset name (its popup shows them
@@ -142,7 +198,7 @@ class ViewerStatusRow(QWidget):
         self.wl_status.setStyleSheet("#viewerWL { font-weight: bold; padding-right: 12px; }")
         self.wl_status.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
         self.wl_status.hide()
-        self.status_label = ElidedLabel("", min_width=20)
+        self.status_label = PartsLabel("", min_width=20)  # the zoom kept whole, the rest gives way
         self.status_label.setObjectName("viewerStatus")
         self.status_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         sl.addWidget(self.wl_status)

@@ -14,7 +14,8 @@ Public API
 ``drag_window(start, dx, dy, value_range) -> (center, width)``
                                                   the window after a right-drag of dx, dy px.
 ``pixel_text(pixels, x, y) -> str``               "(x, y) = value" at a scene point, or "".
-``status_line(data, pixels, zoom, fit, window, hover) -> str``   the viewer's status line.
+``status_line(data, pixels, zoom, fit, window, hover) -> str``   the viewer's status line;
+``status_parts(...)``: its parts, each with the rank that says which give way first.
 
 Presets: ``PRESET_AS_LOADED``, ``PRESET_AUTO`` (0.5-99.5 percentile stretch),
 ``PRESET_FULL`` (data min..max), ``PRESET_CUSTOM`` (after a drag) and ``CT_PRESETS``
@@ -194,25 +195,37 @@ def window_text(window: tuple[float, float]) -> str:
     return f"W {_fmt_num(window[1])}  L {_fmt_num(window[0])}"
 
 
-def status_line(data, pixels: np.ndarray, zoom: float, fit: bool,
-                window: Optional[tuple[float, float]], hover: str) -> str:
-    """Size, format and bit depth, frame, zoom (and "(fit)"), W/L and the hovered pixel
-    of an ``ImageData`` whose pixels are ``pixels``, joined by dots."""
+#: the ranks of the status line's parts (:func:`status_parts`): the lowest give way first
+#: when the viewer is narrow; the zoom is never cut while another part can give way
+RANK_FORMAT, RANK_SIZE, RANK_HOVER, RANK_FRAME, RANK_ZOOM = 1, 2, 3, 4, 100
+
+
+def status_parts(data, pixels: np.ndarray, zoom: float, fit: bool,
+                 window: Optional[tuple[float, float]], hover: str) -> list[tuple]:
+    """(text, rank[, may be shortened]) of each part of :func:`status_line`, in its order
+    (see ``PartsLabel``)."""
     parts = []
     meta = getattr(data, "meta", None)
     h, w = pixels.shape[:2]
-    parts.append(f"{w} \u00d7 {h}")
+    parts.append((f"{w} \u00d7 {h}", RANK_SIZE))
     if meta is not None:
         kind = {1: "gray", 2: "gray+alpha", 3: "RGB", 4: "RGBA"}.get(meta.channels, f"{meta.channels} ch")
         desc = f"{meta.bit_depth}-bit {kind}"
         if meta.format:
             desc = f"{meta.format} {desc}"
-        parts.append(desc)
+        parts.append((desc, RANK_FORMAT, True))  # (words: shortened before it goes)
         if meta.frames and meta.frames > 1:
-            parts.append(f"frame {getattr(data, 'frame', 0) + 1}/{meta.frames}")
-    parts.append(f"zoom {zoom * 100:.0f}%" + (" (fit)" if fit else ""))
+            parts.append((f"frame {getattr(data, 'frame', 0) + 1}/{meta.frames}", RANK_FRAME))
+    parts.append((f"zoom {zoom * 100:.0f}%" + (" (fit)" if fit else ""), RANK_ZOOM))
     if window is not None:
-        parts.append(window_text(window))
+        parts.append((window_text(window), RANK_ZOOM))
     if hover:
-        parts.append(hover)
-    return "   \u00b7   ".join(parts)
+        parts.append((hover, RANK_HOVER))
+    return parts
+
+
+def status_line(data, pixels: np.ndarray, zoom: float, fit: bool,
+                window: Optional[tuple[float, float]], hover: str) -> str:
+    """Size, format and bit depth, frame, zoom (and "(fit)"), W/L and the hovered pixel
+    of an ``ImageData`` whose pixels are ``pixels``, joined by dots."""
+    return "   \u00b7   ".join(p[0] for p in status_parts(data, pixels, zoom, fit, window, hover))
