@@ -32,7 +32,9 @@ from dataclasses import dataclass, replace
 from typing import Callable, Collection, Optional, Sequence
 
 import numpy as np
+from sqlalchemy import select
 
+from ..store import models as sm
 from ..store.records import ImageFilter, ImageRecord, NewSuggestion
 from ..store import repo_suggest as rs
 from ..store.repo_runs import record_runs, runs_done
@@ -197,6 +199,7 @@ class LearnedSuggester:
         skipped = tuple(sorted(k for k, v in counts.items() if 0 < v < self.min_per_label))
         total = len(recs)
         use_cnn = self._use_cnn(counts, labels)
+        self._prune()
         X, keep = self._read(recs, use_cnn, check,
                              lambda done: progress(Progress("features", done, total, "reading reviewed images")))
         kept = set(keep)
@@ -253,6 +256,17 @@ class LearnedSuggester:
         if len(kept) < len(labels):
             skipped = tuple(sorted(set(skipped) | (set(labels) - set(kept))))
         return kept, skipped
+
+    def _prune(self) -> None:
+        """Drop the cached features of files deleted since (marked missing by the index) and
+        of the older content of changed ones (the key holds the file's mtime and size, so a
+        changed file is read again; its old vector was kept for good): once per fit."""
+        with self.project.store.read() as s:
+            live = {(int(i), int(t), int(n)) for i, t, n in s.execute(
+                select(sm.Image.id, sm.Image.mtime_ns, sm.Image.size).where(sm.Image.status != sm.STATUS_MISSING))}
+        dropped = self._cache.prune(live) + self._inputs_cache.prune(live)
+        if dropped:
+            log.info("learned suggester: dropped %d cached feature vectors of deleted or changed files", dropped)
 
     def _read(self, recs, cnn: bool, check, on_item, training: bool = True):
         """(handcrafted features, or with ``cnn`` (features, network inputs)), readable indices.
