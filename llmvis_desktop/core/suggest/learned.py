@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import threading
 import time
 from dataclasses import dataclass, replace
@@ -59,6 +60,15 @@ CNN_MIN_PER_LABEL = 10  # below this many reviewed images per label the linear m
 
 class NotReady(RuntimeError):
     """The suggester has not learned enough yet; the message says what it needs."""
+
+
+def _missing_note(missing: Sequence[str]) -> str:
+    """"; 2 reviewed images missing on disk (not counted): a.png, b.png", or ""."""
+    if not missing:
+        return ""
+    n = len(missing)
+    files = ", ".join(missing[:3]) + (f" and {n - 3} more" if n > 3 else "")
+    return f"; {n} {plural(n, 'reviewed image')} missing on disk (not counted): {files}"
 
 
 # --------------------------------------------------------------------------- the suggester
@@ -131,9 +141,33 @@ class LearnedSuggester:
                 counts[name] = counts.get(name, 0) + 1
         return counts
 
+    def _on_disk(self, recs: Sequence[ImageRecord]) -> tuple[list[ImageRecord], list[str]]:
+        """(the records whose file is there, the relative paths of those that are not): a
+        reviewed file deleted outside the tool stays "reviewed" until the folder is indexed
+        again, and the fit cannot use it (one stat per reviewed image, off the GUI thread)."""
+        present, missing = [], []
+        for r in recs:
+            try:
+                os.stat(self.project.path_of(r))
+            except OSError:
+                missing.append(r.relpath)
+            else:
+                present.append(r)
+        return present, missing
+
+    def _readiness(self) -> tuple[bool, str, list[ImageRecord], list[str]]:
+        """(ready, sentence, the reviewed records whose file is there, the missing ones' paths)."""
+        recs, missing = self._on_disk(self._reviewed())
+        ready, message = self._judge(recs)
+        return ready, message + _missing_note(missing), recs, missing
+
     def status(self) -> tuple[bool, str]:
-        """(ready, a sentence for the user): how many more reviews it needs, or what it learns."""
-        recs = self._reviewed()
+        """(ready, a sentence for the user): how many more reviews it needs, or what it learns.
+        Counted over the reviewed images whose file is there, as the fit is; the sentence
+        says how many are missing on disk (deleted, not re-indexed yet) and names some."""
+        return self._readiness()[:2]
+
+    def _judge(self, recs: Sequence[ImageRecord]) -> tuple[bool, str]:
         counts = self._label_counts(recs)
         n = self.min_per_label
         ready = sorted(k for k, v in counts.items() if v >= n)
@@ -190,10 +224,9 @@ class LearnedSuggester:
         """Fit on every reviewed image; raises :class:`NotReady` (with the reason) when too few."""
         t0 = time.perf_counter()
         check = token.check if token is not None else (lambda: None)
-        ready, message = self.status()
+        ready, message, recs, missing = self._readiness()
         if not ready:
             raise NotReady(message)
-        recs = [r for r in self._reviewed()]
         counts = self._label_counts(recs)
         labels = sorted(k for k, v in counts.items() if v >= self.min_per_label)
         skipped = tuple(sorted(k for k, v in counts.items() if 0 < v < self.min_per_label))
@@ -206,6 +239,9 @@ class LearnedSuggester:
         unreadable = tuple(r.relpath for i, r in enumerate(recs) if i not in kept)
         recs = [recs[i] for i in keep]
         labels, skipped = self._drop_unreadable(labels, recs, counts, skipped, unreadable)
+        if missing:
+            log.warning("learned suggester: left out%s", _missing_note(missing)[1:])
+        unreadable = tuple(missing) + unreadable
         Y = np.array([[1.0 if name in r.labels else 0.0 for name in labels] for r in recs]).reshape(len(recs), len(labels))
         key = json.dumps({
             "extractor": self.extractor.name, "min": self.min_per_label, "l2": self.l2,
