@@ -166,3 +166,17 @@ def test_judged_without_labels_follows_a_rename_of_a_label_no_image_carries(proj
     project.add_label("deep dent")  # another label of that name, made after the run
     (j,) = project.judged_without_labels(i1)
     assert j["labels"] == ["scratch"]
+
+
+def test_a_run_recorded_before_the_keys_were_kept_still_follows_the_rename_events(project):
+    """suggest_runs rows written before this change hold a list of names: read as before."""
+    from llmvis_desktop.core.store import models as m
+
+    i1, i2 = project.image_ids()[:2]
+    project.toggle_label(i2, "scratch", "tester")  # the label is on an image when renamed
+    with project.store.write() as s:
+        s.add(m.SuggestRun(image_id=i1, model_id="learned:x", model_revision="r1",
+                           labels_json='["dent", "scratch"]', ran_at=m.utcnow()))
+    project.update_label("scratch", new_name="deep scratch", actor="tester")
+    (j,) = project.judged_without_labels(i1)
+    assert j["labels"] == ["deep scratch", "dent"]

@@ -117,6 +117,30 @@ def taxonomy_names(session: Session) -> set[str]:
     return set(session.scalars(select(m.Label.name)))
 
 
+def label_keys(session: Session, names) -> dict[str, list]:
+    """{name: [id, creation time as text]} of the labels of ``names`` there now (the others
+    are left out): what stays a label's own through renames (its id), and tells it from a
+    later label given the same id (SQLite hands out again the id of the newest label once
+    it is removed) without comparing two machines' clocks. JSON-ready (a list, not a tuple)."""
+    names = sorted(set(names))
+    if not names:
+        return {}
+    return {name: [int(i), str(at)] for i, name, at in session.execute(
+        select(m.Label.id, m.Label.name, m.Label.created_at).where(m.Label.name.in_(names)))}
+
+
+def names_of_keys(session: Session, keys: dict) -> dict[str, Optional[str]]:
+    """{name given: the name now of the label it was, by :func:`label_keys`'s key} or
+    ``None`` when that label is gone (removed; a label made since has that name, or its id)."""
+    wanted = {n: (int(k[0]), str(k[1])) for n, k in keys.items() if k}
+    if not wanted:
+        return {n: None for n in keys}
+    now = {(int(i), str(at)): name for i, name, at in session.execute(
+        select(m.Label.id, m.Label.name, m.Label.created_at)
+        .where(m.Label.id.in_(sorted({i for i, _ in wanted.values()}))))}
+    return {n: now.get(wanted[n]) if n in wanted else None for n in keys}
+
+
 def update_label(
     session: Session,
     name: str,
