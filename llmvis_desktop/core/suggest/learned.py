@@ -37,14 +37,14 @@ from sqlalchemy import select
 
 from ..store import models as sm
 from ..store.records import ImageFilter, ImageRecord, NewSuggestion
-from ..store import repo_suggest as rs
-from ..store.repo_runs import record_runs, runs_done
+from ..store.repo_runs import runs_done
 from ..store.repo_suggest import same_request_done
 from ..tasks import CancelToken, Progress, ProgressFn, no_progress
 from ..wording import plural
 from .cnn import NAME as CNN_NAME
 from .cnn import CNNConfig
 from .features import FeatureCache, FeatureExtractor, HandcraftedFeatures, cache_path_for, features_for
+from .learned_store import fit_label_keys, store_batch
 from .learned_cnn import CNNInputs, CombinedModel, fit_or_load, model_path_for, read_both, torch_available, unit_rows
 from .linear import DEFAULT_L2, LabelModel, _unit  # noqa: F401 - DEFAULT_L2 re-exported
 
@@ -107,6 +107,7 @@ class LearnedSuggester:
         self.kind: Optional[str] = None
         self.revision: Optional[str] = None
         self.trained_reviews = 0
+        self._label_keys: dict = {}  # the learned labels' keys at the fit (learned_store)
         self._lock = threading.Lock()
         self._cache = FeatureCache(cache_path_for(project, self.extractor.name) if cache else None,
                                    self.extractor.name)
@@ -242,6 +243,7 @@ class LearnedSuggester:
         if missing:
             log.warning("learned suggester: left out%s", _missing_note(missing)[1:])
         unreadable = tuple(missing) + unreadable
+        keys = fit_label_keys(self.project, labels)  # (after the records: see fit_label_keys)
         Y = np.array([[1.0 if name in r.labels else 0.0 for name in labels] for r in recs]).reshape(len(recs), len(labels))
         key = json.dumps({
             "extractor": self.extractor.name, "min": self.min_per_label, "l2": self.l2,
@@ -263,6 +265,7 @@ class LearnedSuggester:
             self.kind = "cnn" if use_cnn else "linear"
             self.revision = revision
             self.trained_reviews = total
+            self._label_keys = keys
             self._ref_feats = ref
             self._ref_ids = [r.id for r in recs]
             self._ref_captions = [r.caption if (r.caption or "").strip() else None for r in recs]
@@ -330,7 +333,7 @@ class LearnedSuggester:
         with self._lock:
             model, revision, kind, model_id = self.model, self.revision, self.kind, self.model_id
             ref, ref_ids, ref_caps = self._ref_feats, self._ref_ids, self._ref_captions
-            ref_labels = self._ref_labels
+            ref_labels, keys = self._ref_labels, self._label_keys
         if model is None:
             raise NotReady(self.status()[1] if not self.status()[0] else "the learned suggester is not trained yet")
         check = token.check if token is not None else (lambda: None)
@@ -339,7 +342,7 @@ class LearnedSuggester:
                              training=False)
         if ran is not None:
             ran.update(ids=[recs[i].id for i in keep], model_id=model_id, revision=revision,
-                       labels=list(model.labels))
+                       labels=list(model.labels), keys=keys)
         if not keep:
             return []
         if kind == "cnn":
@@ -407,23 +410,6 @@ class LearnedSuggester:
         return None
 
     # --- the batch job ------------------------------------------------------------
-    def _store_batch(self, items, ran: dict, held: set, only_unsuggested: bool, unreviewed_only: bool,
-                     stats: dict) -> int:
-        """Store one batch's cards and record the images it scored, in one transaction; the
-        number of cards stored. The new revision's cards replace the suggester's older pending
-        ones, nothing twice (another job storing the same meanwhile, or --all over pending
-        ones). The run record holds its "no" too (an image judged clean has no label card:
-        there its older revision's pending cards are withdrawn)."""
-        with self.project.store.write() as s:
-            stored = rs.add_suggestions(s, items, only_unsuggested, True, MODEL_PREFIX, False, stats,
-                                        unreviewed_only) if items else []
-            if ran.get("ids"):
-                scored = [i for i in ran["ids"] if i not in held]
-                carded = {it.image_id for it in items}
-                record_runs(s, scored, ran["model_id"], ran["revision"], ran["labels"], replaces=MODEL_PREFIX,
-                            without_cards=[i for i in scored if i not in carded])
-        return len(stored)
-
     def run(self, flt: Optional[ImageFilter] = None, only_unsuggested: bool = True,
             token: Optional[CancelToken] = None, progress: ProgressFn = no_progress,
             batch_size: int = 64, limit: Optional[int] = None,
@@ -434,8 +420,9 @@ class LearnedSuggester:
         ``limit``: at most that many images this run. ``hold``: called before each batch is
         stored, the ids of images to leave alone this run (the one on the reviewer's
         screen: its cards are not renewed or withdrawn under the reviewer; a later run
-        covers it). Cards of a label renamed or removed since the fit are not stored
-        (the store leaves them out); ``unknown_label_cards`` counts them."""
+        covers it). A card of a label renamed since the fit is stored under its name now;
+        one of a label removed since is not (``unknown_label_cards`` counts them; see
+        :mod:`.learned_store`)."""
         if self.model is None:
             self.train(token, progress)
         if flt is None or not flt.statuses:  # a folder or text filter alone keeps to unreviewed images:
@@ -469,11 +456,12 @@ class LearnedSuggester:
                 held = set(hold() or ()) if hold is not None and (items or ran.get("ids")) else set()
                 items = [it for it in items if it.image_id not in held]
                 if items or ran.get("ids"):  # cards and the run record in one transaction
-                    written += self._store_batch(items, ran, held, only_unsuggested, unreviewed_only, stats)
+                    written += store_batch(self.project, items, ran, held, MODEL_PREFIX, only_unsuggested,
+                                           unreviewed_only, stats)
                 progress(Progress("suggest", min(start + batch_size, len(ids)), len(ids), self.model_id))
         finally:
             self._cache.save()  # the features read for the job (a cancelled one's too)
-            # cards of a label renamed or removed since the fit: not stored
+            # cards of a label removed since the fit (or renamed before it had read the labels): not stored
             self.unknown_label_cards = stats.get("unknown_label", 0)
         return written
 
