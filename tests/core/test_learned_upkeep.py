@@ -180,3 +180,19 @@ def test_a_run_recorded_before_the_keys_were_kept_still_follows_the_rename_event
     project.update_label("scratch", new_name="deep scratch", actor="tester")
     (j,) = project.judged_without_labels(i1)
     assert j["labels"] == ["deep scratch", "dent"]
+
+
+def test_a_label_key_matches_in_a_session_of_another_time_zone(project):
+    """A key written by one teammate's session was compared as the text of the label's
+    creation time, which PostgreSQL gives in each session's time zone: another machine's
+    session found the label gone."""
+    from sqlalchemy import text
+
+    from llmvis_desktop.core.store.repo_labels import label_keys, names_of_keys
+
+    with project.store.read() as s:
+        keys = label_keys(s, ["dent"])
+    with project.store.read() as s:
+        if s.get_bind().dialect.name == "postgresql":
+            s.execute(text("SET LOCAL TIME ZONE 'Asia/Tokyo'"))
+        assert names_of_keys(s, keys) == {"dent": "dent"}

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import timezone
 from typing import Optional
 
 from sqlalchemy import delete, func, insert, or_, select, text, update
@@ -125,8 +126,18 @@ def label_keys(session: Session, names) -> dict[str, list]:
     names = sorted(set(names))
     if not names:
         return {}
-    return {name: [int(i), str(at)] for i, name, at in session.execute(
+    return {name: [int(i), _stamp(at)] for i, name, at in session.execute(
         select(m.Label.id, m.Label.name, m.Label.created_at).where(m.Label.name.in_(names)))}
+
+
+def _stamp(at) -> str:
+    """A creation time as UTC text, the same whichever session read it (PostgreSQL hands a
+    time out in the session's time zone, which differs between teammates' machines)."""
+    if at is None:
+        return ""
+    if at.tzinfo is not None:
+        at = at.astimezone(timezone.utc).replace(tzinfo=None)
+    return at.isoformat()
 
 
 def names_of_keys(session: Session, keys: dict) -> dict[str, Optional[str]]:
@@ -135,7 +146,7 @@ def names_of_keys(session: Session, keys: dict) -> dict[str, Optional[str]]:
     wanted = {n: (int(k[0]), str(k[1])) for n, k in keys.items() if k}
     if not wanted:
         return {n: None for n in keys}
-    now = {(int(i), str(at)): name for i, name, at in session.execute(
+    now = {(int(i), _stamp(at)): name for i, name, at in session.execute(
         select(m.Label.id, m.Label.name, m.Label.created_at)
         .where(m.Label.id.in_(sorted({i for i, _ in wanted.values()}))))}
     return {n: now.get(wanted[n]) if n in wanted else None for n in keys}
