@@ -511,7 +511,8 @@ def test_a_reviewed_file_missing_on_disk_skips_its_label_instead_of_refusing(def
     """A reviewed file deleted outside the tool (not re-indexed yet) made training refuse
     every label ("needs more readable reviewed images of 'crack'", no file named) while
     the readiness line said ready: the label left short is skipped now, the others are
-    learned, and the unreadable file is named."""
+    learned, and the unreadable file is named (by the readiness line too, which no longer
+    counts it)."""
     root, train, _test = defect_folder
     with _open(root) as p:
         _review(p, train, n_per_class=5)
@@ -526,16 +527,17 @@ def test_a_reviewed_file_missing_on_disk_skips_its_label_instead_of_refusing(def
         assert "crack" in report.skipped_labels
         assert report.unreadable == (gone,)
         assert sugg.run() > 0
-        # with every label but one short, training is refused and names the files
-        # (cache=False: the features of a file read before it was deleted are kept)
+        # with every label but one short, training is refused and names the files; the
+        # readiness line said so before (it counted the missing files: "ready")
         for k in KINDS[1:]:
             if k != "crack":
                 os.remove(root / by_kind[k][0].relpath)
+        assert not LearnedSuggester(p, model="linear").status()[0]
         with pytest.raises(NotReady) as exc:
-            LearnedSuggester(p, model="linear", cache=False).train()
+            LearnedSuggester(p, model="linear").train()
         msg = str(exc.value)
-        assert "could not read 4 reviewed images" in msg and gone in msg and "and 1 more" in msg
-        assert "'crack' has 4 readable of 5" in msg
+        assert "4 reviewed images missing on disk" in msg and gone in msg and "and 1 more" in msg
+        assert "1 more of 'crack'" in msg
 
 
 def test_a_retrieved_caption_agrees_with_the_predicted_labels(defect_folder):

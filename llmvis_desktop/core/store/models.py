@@ -134,7 +134,8 @@ class SuggestRun(Base):
     card only for a label it finds likely, so an image it judged clean had no trace (the
     evaluation left its misses out, and each run of the same revision read it again).
     One row per image, model and revision (a later run of the same revision for changed
-    content adds a row); ``labels_json``: the labels it scored."""
+    content adds a row); ``labels_json``: the labels it scored, ``{"names": [...], "keys":
+    {name: [label id, creation time]}}`` (rows written before the keys: a list of names)."""
 
     __tablename__ = "suggest_runs"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

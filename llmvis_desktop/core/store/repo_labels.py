@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import timezone
 from typing import Optional
 
 from sqlalchemy import delete, func, insert, or_, select, text, update
@@ -115,6 +116,40 @@ def taxonomy_names(session: Session) -> set[str]:
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock_shared(:k)"), {"k": TAXONOMY_LOCK})
     return set(session.scalars(select(m.Label.name)))
+
+
+def label_keys(session: Session, names) -> dict[str, list]:
+    """{name: [id, creation time as text]} of the labels of ``names`` there now (the others
+    are left out): what stays a label's own through renames (its id), and tells it from a
+    later label given the same id (SQLite hands out again the id of the newest label once
+    it is removed) without comparing two machines' clocks. JSON-ready (a list, not a tuple)."""
+    names = sorted(set(names))
+    if not names:
+        return {}
+    return {name: [int(i), _stamp(at)] for i, name, at in session.execute(
+        select(m.Label.id, m.Label.name, m.Label.created_at).where(m.Label.name.in_(names)))}
+
+
+def _stamp(at) -> str:
+    """A creation time as UTC text, the same whichever session read it (PostgreSQL hands a
+    time out in the session's time zone, which differs between teammates' machines)."""
+    if at is None:
+        return ""
+    if at.tzinfo is not None:
+        at = at.astimezone(timezone.utc).replace(tzinfo=None)
+    return at.isoformat()
+
+
+def names_of_keys(session: Session, keys: dict) -> dict[str, Optional[str]]:
+    """{name given: the name now of the label it was, by :func:`label_keys`'s key} or
+    ``None`` when that label is gone (removed; a label made since has that name, or its id)."""
+    wanted = {n: (int(k[0]), str(k[1])) for n, k in keys.items() if k}
+    if not wanted:
+        return {n: None for n in keys}
+    now = {(int(i), _stamp(at)): name for i, name, at in session.execute(
+        select(m.Label.id, m.Label.name, m.Label.created_at)
+        .where(m.Label.id.in_(sorted({i for i, _ in wanted.values()}))))}
+    return {n: now.get(wanted[n]) if n in wanted else None for n in keys}
 
 
 def update_label(

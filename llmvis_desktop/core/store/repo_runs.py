@@ -47,8 +47,13 @@ def record_runs(session: Session, image_ids: Iterable[int], model_id: str, revis
             _withdraw(session, states, replaces, {(model_id, revision)}, now)
             _refresh_images(session, states, states)
     have = runs_done(session, model_id, revision, ids, after_newest_label=False)
+    from .repo_labels import label_keys
+
+    # the names and each label's key (id, creation time): the judged-clean text follows a
+    # rename since by the key (renaming a label no image or card carried left no event)
+    saved = json.dumps({"names": sorted(labels), "keys": label_keys(session, labels)}, sort_keys=True)
     rows = [{"image_id": i, "model_id": model_id, "model_revision": revision,
-             "labels_json": json.dumps(sorted(labels)), "ran_at": now} for i in ids if i not in have]
+             "labels_json": saved, "ran_at": now} for i in ids if i not in have]
     if rows:
         session.execute(insert(m.SuggestRun.__table__), rows)
     return len(rows)
@@ -92,8 +97,9 @@ def judged_without_labels(session: Session, image_id: int) -> list[dict]:
     [{"model_id", "revision", "labels", "ran_at"}]. A model with no run recorded is
     missing here (not looked at), unlike one that said no. ``labels``: the labels it
     scored under their names now (renamed since: the new name; removed since: left out;
-    a run none of whose labels is left is left out)."""
-    from .repo_labels import names_now
+    a run none of whose labels is left is left out). A run recorded with its labels' keys
+    follows them by key; an older one, through the rename events."""
+    from .repo_labels import names_now, names_of_keys
 
     latest: dict[str, tuple] = {}
     for row in current_runs(session, [image_id]):
@@ -106,7 +112,11 @@ def judged_without_labels(session: Session, image_id: int) -> list[dict]:
                                                   sg.outcome != "withdrawn", rev).limit(1))
         if card is None:
             saved = json.loads(row.labels_json)
-            now = names_now(session, saved, row.ran_at)
+            if isinstance(saved, dict):  # names and keys (label_keys)
+                now = names_of_keys(session, {n: saved.get("keys", {}).get(n) for n in saved.get("names", [])})
+                saved = list(now)
+            else:  # a list of names (before the keys were kept): followed through the events
+                now = names_now(session, saved, row.ran_at)
             labels = sorted({now[n] for n in saved if now[n] is not None})
             if labels or not saved:
                 out.append({"model_id": model_id, "revision": row.model_revision,

@@ -143,6 +143,20 @@ class FeatureCache:
             self._mem[(image_id, mtime_ns, size)] = np.asarray(vec, np.float32)
             self._dirty = True
 
+    def prune(self, live) -> int:
+        """Drop every vector whose key is not in ``live`` (the (image id, mtime, size) of the
+        project's files as the index has them now): a deleted file's, and each older
+        content's of a changed one, were kept for good, the file growing over the project's
+        life. Returns how many were dropped (saved at the next :meth:`save`)."""
+        live = live if isinstance(live, (set, frozenset)) else set(live)
+        with self._lock:
+            dead = [k for k in self._mem if k not in live]
+            for k in dead:
+                del self._mem[k]
+            if dead:
+                self._dirty = True
+        return len(dead)
+
     def save(self) -> None:
         if self.path is None or not self._dirty:
             return

@@ -26,22 +26,25 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import threading
 import time
 from dataclasses import dataclass, replace
 from typing import Callable, Collection, Optional, Sequence
 
 import numpy as np
+from sqlalchemy import select
 
+from ..store import models as sm
 from ..store.records import ImageFilter, ImageRecord, NewSuggestion
-from ..store import repo_suggest as rs
-from ..store.repo_runs import record_runs, runs_done
+from ..store.repo_runs import runs_done
 from ..store.repo_suggest import same_request_done
 from ..tasks import CancelToken, Progress, ProgressFn, no_progress
 from ..wording import plural
 from .cnn import NAME as CNN_NAME
 from .cnn import CNNConfig
 from .features import FeatureCache, FeatureExtractor, HandcraftedFeatures, cache_path_for, features_for
+from .learned_store import fit_label_keys, store_batch
 from .learned_cnn import CNNInputs, CombinedModel, fit_or_load, model_path_for, read_both, torch_available, unit_rows
 from .linear import DEFAULT_L2, LabelModel, _unit  # noqa: F401 - DEFAULT_L2 re-exported
 
@@ -57,6 +60,15 @@ CNN_MIN_PER_LABEL = 10  # below this many reviewed images per label the linear m
 
 class NotReady(RuntimeError):
     """The suggester has not learned enough yet; the message says what it needs."""
+
+
+def _missing_note(missing: Sequence[str]) -> str:
+    """"; 2 reviewed images missing on disk (not counted): a.png, b.png", or ""."""
+    if not missing:
+        return ""
+    n = len(missing)
+    files = ", ".join(missing[:3]) + (f" and {n - 3} more" if n > 3 else "")
+    return f"; {n} {plural(n, 'reviewed image')} missing on disk (not counted): {files}"
 
 
 # --------------------------------------------------------------------------- the suggester
@@ -95,6 +107,7 @@ class LearnedSuggester:
         self.kind: Optional[str] = None
         self.revision: Optional[str] = None
         self.trained_reviews = 0
+        self._label_keys: dict = {}  # the learned labels' keys at the fit (learned_store)
         self._lock = threading.Lock()
         self._cache = FeatureCache(cache_path_for(project, self.extractor.name) if cache else None,
                                    self.extractor.name)
@@ -129,9 +142,33 @@ class LearnedSuggester:
                 counts[name] = counts.get(name, 0) + 1
         return counts
 
+    def _on_disk(self, recs: Sequence[ImageRecord]) -> tuple[list[ImageRecord], list[str]]:
+        """(the records whose file is there, the relative paths of those that are not): a
+        reviewed file deleted outside the tool stays "reviewed" until the folder is indexed
+        again, and the fit cannot use it (one stat per reviewed image, off the GUI thread)."""
+        present, missing = [], []
+        for r in recs:
+            try:
+                os.stat(self.project.path_of(r))
+            except OSError:
+                missing.append(r.relpath)
+            else:
+                present.append(r)
+        return present, missing
+
+    def _readiness(self) -> tuple[bool, str, list[ImageRecord], list[str]]:
+        """(ready, sentence, the reviewed records whose file is there, the missing ones' paths)."""
+        recs, missing = self._on_disk(self._reviewed())
+        ready, message = self._judge(recs)
+        return ready, message + _missing_note(missing), recs, missing
+
     def status(self) -> tuple[bool, str]:
-        """(ready, a sentence for the user): how many more reviews it needs, or what it learns."""
-        recs = self._reviewed()
+        """(ready, a sentence for the user): how many more reviews it needs, or what it learns.
+        Counted over the reviewed images whose file is there, as the fit is; the sentence
+        says how many are missing on disk (deleted, not re-indexed yet) and names some."""
+        return self._readiness()[:2]
+
+    def _judge(self, recs: Sequence[ImageRecord]) -> tuple[bool, str]:
         counts = self._label_counts(recs)
         n = self.min_per_label
         ready = sorted(k for k, v in counts.items() if v >= n)
@@ -188,21 +225,25 @@ class LearnedSuggester:
         """Fit on every reviewed image; raises :class:`NotReady` (with the reason) when too few."""
         t0 = time.perf_counter()
         check = token.check if token is not None else (lambda: None)
-        ready, message = self.status()
+        ready, message, recs, missing = self._readiness()
         if not ready:
             raise NotReady(message)
-        recs = [r for r in self._reviewed()]
         counts = self._label_counts(recs)
         labels = sorted(k for k, v in counts.items() if v >= self.min_per_label)
         skipped = tuple(sorted(k for k, v in counts.items() if 0 < v < self.min_per_label))
         total = len(recs)
         use_cnn = self._use_cnn(counts, labels)
+        self._prune()
         X, keep = self._read(recs, use_cnn, check,
                              lambda done: progress(Progress("features", done, total, "reading reviewed images")))
         kept = set(keep)
         unreadable = tuple(r.relpath for i, r in enumerate(recs) if i not in kept)
         recs = [recs[i] for i in keep]
         labels, skipped = self._drop_unreadable(labels, recs, counts, skipped, unreadable)
+        if missing:
+            log.warning("learned suggester: left out%s", _missing_note(missing)[1:])
+        unreadable = tuple(missing) + unreadable
+        keys = fit_label_keys(self.project, labels)  # (after the records: see fit_label_keys)
         Y = np.array([[1.0 if name in r.labels else 0.0 for name in labels] for r in recs]).reshape(len(recs), len(labels))
         key = json.dumps({
             "extractor": self.extractor.name, "min": self.min_per_label, "l2": self.l2,
@@ -224,6 +265,7 @@ class LearnedSuggester:
             self.kind = "cnn" if use_cnn else "linear"
             self.revision = revision
             self.trained_reviews = total
+            self._label_keys = keys
             self._ref_feats = ref
             self._ref_ids = [r.id for r in recs]
             self._ref_captions = [r.caption if (r.caption or "").strip() else None for r in recs]
@@ -254,6 +296,17 @@ class LearnedSuggester:
             skipped = tuple(sorted(set(skipped) | (set(labels) - set(kept))))
         return kept, skipped
 
+    def _prune(self) -> None:
+        """Drop the cached features of files deleted since (marked missing by the index) and
+        of the older content of changed ones (the key holds the file's mtime and size, so a
+        changed file is read again; its old vector was kept for good): once per fit."""
+        with self.project.store.read() as s:
+            live = {(int(i), int(t), int(n)) for i, t, n in s.execute(
+                select(sm.Image.id, sm.Image.mtime_ns, sm.Image.size).where(sm.Image.status != sm.STATUS_MISSING))}
+        dropped = self._cache.prune(live) + self._inputs_cache.prune(live)
+        if dropped:
+            log.info("learned suggester: dropped %d cached feature vectors of deleted or changed files", dropped)
+
     def _read(self, recs, cnn: bool, check, on_item, training: bool = True):
         """(handcrafted features, or with ``cnn`` (features, network inputs)), readable indices.
         The network inputs of the reviewed images are kept in memory for the next fit;
@@ -280,7 +333,7 @@ class LearnedSuggester:
         with self._lock:
             model, revision, kind, model_id = self.model, self.revision, self.kind, self.model_id
             ref, ref_ids, ref_caps = self._ref_feats, self._ref_ids, self._ref_captions
-            ref_labels = self._ref_labels
+            ref_labels, keys = self._ref_labels, self._label_keys
         if model is None:
             raise NotReady(self.status()[1] if not self.status()[0] else "the learned suggester is not trained yet")
         check = token.check if token is not None else (lambda: None)
@@ -289,7 +342,7 @@ class LearnedSuggester:
                              training=False)
         if ran is not None:
             ran.update(ids=[recs[i].id for i in keep], model_id=model_id, revision=revision,
-                       labels=list(model.labels))
+                       labels=list(model.labels), keys=keys)
         if not keep:
             return []
         if kind == "cnn":
@@ -357,23 +410,6 @@ class LearnedSuggester:
         return None
 
     # --- the batch job ------------------------------------------------------------
-    def _store_batch(self, items, ran: dict, held: set, only_unsuggested: bool, unreviewed_only: bool,
-                     stats: dict) -> int:
-        """Store one batch's cards and record the images it scored, in one transaction; the
-        number of cards stored. The new revision's cards replace the suggester's older pending
-        ones, nothing twice (another job storing the same meanwhile, or --all over pending
-        ones). The run record holds its "no" too (an image judged clean has no label card:
-        there its older revision's pending cards are withdrawn)."""
-        with self.project.store.write() as s:
-            stored = rs.add_suggestions(s, items, only_unsuggested, True, MODEL_PREFIX, False, stats,
-                                        unreviewed_only) if items else []
-            if ran.get("ids"):
-                scored = [i for i in ran["ids"] if i not in held]
-                carded = {it.image_id for it in items}
-                record_runs(s, scored, ran["model_id"], ran["revision"], ran["labels"], replaces=MODEL_PREFIX,
-                            without_cards=[i for i in scored if i not in carded])
-        return len(stored)
-
     def run(self, flt: Optional[ImageFilter] = None, only_unsuggested: bool = True,
             token: Optional[CancelToken] = None, progress: ProgressFn = no_progress,
             batch_size: int = 64, limit: Optional[int] = None,
@@ -384,8 +420,9 @@ class LearnedSuggester:
         ``limit``: at most that many images this run. ``hold``: called before each batch is
         stored, the ids of images to leave alone this run (the one on the reviewer's
         screen: its cards are not renewed or withdrawn under the reviewer; a later run
-        covers it). Cards of a label renamed or removed since the fit are not stored
-        (the store leaves them out); ``unknown_label_cards`` counts them."""
+        covers it). A card of a label renamed since the fit is stored under its name now;
+        one of a label removed since is not (``unknown_label_cards`` counts them; see
+        :mod:`.learned_store`)."""
         if self.model is None:
             self.train(token, progress)
         if flt is None or not flt.statuses:  # a folder or text filter alone keeps to unreviewed images:
@@ -419,11 +456,12 @@ class LearnedSuggester:
                 held = set(hold() or ()) if hold is not None and (items or ran.get("ids")) else set()
                 items = [it for it in items if it.image_id not in held]
                 if items or ran.get("ids"):  # cards and the run record in one transaction
-                    written += self._store_batch(items, ran, held, only_unsuggested, unreviewed_only, stats)
+                    written += store_batch(self.project, items, ran, held, MODEL_PREFIX, only_unsuggested,
+                                           unreviewed_only, stats)
                 progress(Progress("suggest", min(start + batch_size, len(ids)), len(ids), self.model_id))
         finally:
             self._cache.save()  # the features read for the job (a cancelled one's too)
-            # cards of a label renamed or removed since the fit: not stored
+            # cards of a label removed since the fit (or renamed before it had read the labels): not stored
             self.unknown_label_cards = stats.get("unknown_label", 0)
         return written
 

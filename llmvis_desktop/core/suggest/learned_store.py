@@ -1,0 +1,71 @@
+"""Storing a learned job's batch (see :mod:`.learned`): its cards and the record of the
+images it scored, in one write transaction, under the label names of now.
+
+A fit learns the labels under the names they had when it read the reviewed images; the
+job may store its batches after a label was renamed (a reviewer renaming it while the
+job predicts, or a suggester fitted before the rename suggesting again). The fit keeps
+each label's key (:func:`~..store.repo_labels.label_keys`: its id and creation time), and
+each batch is stored under the name its label has now: a card of a renamed label was
+dropped as naming no label, and the older card the rename had carried over was withdrawn
+in its place, until the next retrain. A label removed since (its key gone, whatever now
+bears its name) gets no card and is counted in ``stats["unknown_label"]``.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Optional, Sequence
+
+from ..store import repo_suggest as rs
+from ..store.records import NewSuggestion
+from ..store.repo_labels import label_keys, names_of_keys, taxonomy_names
+from ..store.repo_runs import record_runs
+
+
+def fit_label_keys(project, labels: Sequence[str]) -> dict[str, list]:
+    """The keys of the labels a fit learned, read once the fit read its reviewed images (a
+    label renamed in between has none: its cards are left to the taxonomy check)."""
+    with project.store.read() as s:
+        return label_keys(s, labels)
+
+
+def follow_renames(items: Sequence[NewSuggestion], now: dict[str, Optional[str]]) -> tuple[list, int]:
+    """(the items with each label card under its label's name now, how many were dropped:
+    their label is gone). A renamed card keeps the name the model gave in its params
+    (``label_at_fit``); items of a label without a key are left as they are."""
+    out, gone = [], 0
+    for it in items:
+        if it.kind != "label" or it.value not in now:
+            out.append(it)
+        elif now[it.value] is None:
+            gone += 1
+        elif now[it.value] != it.value:
+            out.append(replace(it, value=now[it.value], params={**it.params, "label_at_fit": it.value}))
+        else:
+            out.append(it)
+    return out, gone
+
+
+def store_batch(project, items: Sequence[NewSuggestion], ran: dict, held: set, prefix: str,
+                only_unsuggested: bool, unreviewed_only: bool, stats: dict) -> int:
+    """Store one batch's cards and record the images it scored, in one transaction; the
+    number of cards stored. The new revision's cards replace the suggester's older pending
+    ones (model ids starting with ``prefix``), nothing twice (another job storing the same
+    meanwhile, or --all over pending ones). The run record holds its "no" too (an image
+    judged clean has no label card: there its older revision's pending cards are
+    withdrawn). ``ran["keys"]``: the fit's label keys (:func:`fit_label_keys`)."""
+    keys = ran.get("keys") or {}
+    with project.store.write() as s:
+        taxonomy_names(s)  # first, as the store does: no rename between this read and its check
+        now = names_of_keys(s, keys) if keys else {}
+        kept, gone = follow_renames(items, now)
+        if gone:
+            stats["unknown_label"] = stats.get("unknown_label", 0) + gone
+        stored = rs.add_suggestions(s, kept, only_unsuggested, True, prefix, False, stats,
+                                    unreviewed_only) if kept else []
+        if ran.get("ids"):
+            scored = [i for i in ran["ids"] if i not in held]
+            carded = {it.image_id for it in items}
+            labels = [now.get(n, n) for n in ran["labels"]]
+            record_runs(s, scored, ran["model_id"], ran["revision"], [n for n in labels if n is not None],
+                        replaces=prefix, without_cards=[i for i in scored if i not in carded])
+    return len(stored)
