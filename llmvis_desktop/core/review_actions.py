@@ -89,19 +89,19 @@ def run(target, image_id: int, change: Callable[[Session], Iterable[SuggestionRe
             if kind in WAITED:
                 raise _busy(store, image_id, kind) from exc
             raise
-        except Busy as exc:
-            raise Busy(f"{exc}; nothing was changed. Try again in a moment") from exc
+        except Busy as exc:  # this program's own job (an import, an index) holds the writer's turn
+            raise Busy(f"{str(exc)[:1].upper()}{str(exc)[1:]}. Nothing was changed; try again in a moment.") from exc
     raise AssertionError("unreachable")
 
 
 def _busy(store: Store, image_id: int, kind: str) -> Busy:
     """The refusal of an action that waited its limit for another writer's lock."""
     if kind == "busy":  # SQLite: the whole file
-        return Busy("another program or job is writing to the project database; nothing was changed. "
-                    "Try again in a moment")
+        return Busy("The project database is locked: another program or job is writing to it. Nothing was "
+                    "changed; try again in a moment.")
     who = _holder(store, image_id)
-    return Busy(f"{who or 'someone else'} is changing this image right now (a review, an import or a "
-                f"label change); nothing was changed. Try again in a moment")
+    return Busy(f"{who or 'Someone else'} is changing this image right now (a review, an import or a label "
+                f"change). Nothing was changed; try again in a moment.")
 
 
 def _holder(store: Store, image_id: int) -> Optional[str]:

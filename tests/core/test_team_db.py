@@ -145,7 +145,7 @@ def test_a_change_waiting_on_a_stuck_lock_fails_with_a_message(png_folder, pg_ur
                 assert time.monotonic() - t < 5
             # who holds it, by the session's name (the GUI shows it: tests/qt/test_team_watch.py)
             assert str(err.value).startswith("carol is changing this image right now")
-            assert "nothing was changed" in str(err.value)
+            assert "Nothing was changed" in str(err.value)
             assert p.image(image_id).caption is None and p.history(image_id) == []
 
 

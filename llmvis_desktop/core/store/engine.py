@@ -32,12 +32,13 @@ _WAIT_MS: ContextVar[Optional[int]] = ContextVar("llmvis_write_wait_ms", default
 
 
 @contextmanager
-def short_waits(ms: int = INTERACTIVE_WAIT_MS) -> Iterator[None]:
-    """Writes made in this block (this thread or task) wait at most ``ms`` for another
+def short_waits(ms: Optional[int] = None) -> Iterator[None]:
+    """Writes made in this block (this thread or task) wait at most ``ms`` (default
+    :data:`INTERACTIVE_WAIT_MS`) for another
     writer's lock (PostgreSQL's lock timeout, SQLite's busy timeout, this process's own
     writers' turn) instead of the batch jobs' 15 s; then they fail: :class:`Busy` for this
     process's own writers, the driver's lock timeout / "database is locked" otherwise."""
-    token = _WAIT_MS.set(int(ms))
+    token = _WAIT_MS.set(int(INTERACTIVE_WAIT_MS if ms is None else ms))
     try:
         yield
     finally:
@@ -82,11 +83,12 @@ def _harden_sqlite(engine: Engine) -> None:
         if wait is None:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
             return
+        was = conn.exec_driver_sql("PRAGMA busy_timeout").scalar()
         conn.exec_driver_sql(f"PRAGMA busy_timeout={int(wait)}")  # (short_waits)
         try:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         finally:
-            conn.exec_driver_sql(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            conn.exec_driver_sql(f"PRAGMA busy_timeout={int(was)}")
 
 
 def _pg_short_waits(engine: Engine) -> None:
