@@ -103,3 +103,62 @@ def test_review_actions_never_deadlock_with_taxonomy_changes(png_folder, pg_url,
     assert reviewed and changed  # both got work done
     # the lock order, not the retry, kept them apart: nothing was retried
     assert not [r for r in caplog.records if "deadlock" in r.getMessage().lower()]
+
+
+def test_an_action_the_database_broke_off_is_run_once_more(png_folder, caplog):
+    """The safety net: a deadlock (or serialization failure) the database ends by refusing
+    this transaction is run again once, from the start; a second one is reported."""
+    import psycopg.errors
+
+    with Project.open(png_folder) as p:
+        p.scan()
+        image_id = p.image_ids(sort="name")[0]
+        calls = []
+
+        def change(s, fail_times):
+            calls.append(1)
+            ra.rr.set_caption(s, image_id, f"try {len(calls)}", "alice")
+            if len(calls) <= fail_times:
+                s.flush()
+                raise OperationalError("UPDATE images", {}, psycopg.errors.DeadlockDetected("deadlock detected"))
+
+        caplog.set_level(logging.WARNING)
+        res = ra.run(p, image_id, lambda s: change(s, 1))
+        assert len(calls) == 2 and res.record.caption == "try 2"
+        assert [e.after for e in p.history(image_id)] == ["try 2"]  # the first try left nothing
+        assert any("running it again" in r.getMessage() for r in caplog.records)
+        calls.clear()
+        with pytest.raises(OperationalError):
+            ra.run(p, image_id, lambda s: change(s, 2))
+        assert len(calls) == 2 and p.image(image_id).caption == "try 2"
+
+
+def test_a_short_wait_for_this_programs_own_writer_is_refused_with_a_message(png_folder):
+    """A review action in the window waits briefly for a job of the same program (an
+    import's one transaction) and then says so, instead of freezing the window."""
+    from llmvis_desktop.core.store.engine import Busy, short_waits
+
+    with Project.open(png_folder) as p:
+        p.scan()
+        image_id = p.image_ids(sort="name")[0]
+        holding, done = threading.Event(), threading.Event()
+
+        def job():
+            with p.store.write():
+                holding.set()
+                done.wait(30)
+
+        t = threading.Thread(target=job)
+        t.start()
+        try:
+            holding.wait(10)
+            with short_waits(100), pytest.raises(Busy) as err:
+                ra.set_caption(p, image_id, "never", "alice")
+            assert str(err.value).startswith("Another job of this program has been writing")
+            assert "Nothing was changed" in str(err.value)
+        finally:
+            done.set()
+            t.join(30)
+        assert p.image(image_id).caption is None
+        with short_waits(100):
+            assert ra.set_caption(p, image_id, "now", "alice").record.caption == "now"
