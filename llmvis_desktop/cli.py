@@ -331,10 +331,8 @@ class _Recorder:
 
 
 def _message(exc: BaseException) -> str:
-    from sqlalchemy.exc import OperationalError
-
-    if isinstance(exc, OperationalError) and "locked" in str(exc):
-        return "the project database is locked by another program; try again when it is done"
+    # a database error by its code (core/store/db_errors.py): "locked" anywhere in the text
+    # took PostgreSQL's deadlock ("... blocked by process 34") for a locked database
     return first_line(exc)
 
 

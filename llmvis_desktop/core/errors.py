@@ -25,6 +25,21 @@ DATABASE_STATES = {
 }
 
 
+#: a database error's kind (store/db_errors.py) -> the line
+DATABASE_KINDS = {
+    "busy": DATABASE_STATES["database is locked"],
+    "readonly": DATABASE_STATES["attempt to write a readonly database"],
+    "io": DATABASE_STATES["disk i/o error"],
+    "disk_full": DATABASE_STATES["database or disk is full"],
+    "deadlock": "another change to the same images (a teammate's or a job's) crossed this one and the "
+                "database stopped it (deadlock detected); nothing was changed; run it again",
+    "serialization": "another change to the same images (a teammate's or a job's) crossed this one and the "
+                     "database stopped it (serialization failure); nothing was changed; run it again",
+    "lock_timeout": "another change (a teammate's or a job's) held what this needs past the lock timeout "
+                    "(15 s); nothing was changed; try again when it is done",
+}
+
+
 def first_line(exc: BaseException, limit: Optional[int] = None) -> str:
     """The first non-blank line of ``exc``'s message, at most ``limit`` characters; the
     exception's type name when the message is empty (a library's bare ``KeyError()``);
@@ -32,11 +47,14 @@ def first_line(exc: BaseException, limit: Optional[int] = None) -> str:
     if isinstance(exc, ModuleNotFoundError) and exc.name in MISSING_PACKAGE:  # not a missing submodule
         line = MISSING_PACKAGE[exc.name]
         return line if limit is None else line[:limit]
-    if type(exc).__name__ == "OperationalError":  # sqlite3's, or SQLAlchemy's wrapping it
-        text = str(exc).lower()
-        for key, line in DATABASE_STATES.items():
-            if key in text:
-                return line if limit is None else line[:limit]
+    if type(exc).__name__ == "OperationalError":  # a driver's, or SQLAlchemy's wrapping it
+        from .store.db_errors import db_error_kind
+
+        # by the driver's code, not by words in the text: PostgreSQL's detail of a
+        # deadlock ("blocked by process 34") read as "database is locked"
+        line = DATABASE_KINDS.get(db_error_kind(exc) or "")
+        if line:
+            return line if limit is None else line[:limit]
     for line in str(exc).splitlines():
         if line.strip():
             line = line.strip()

@@ -14,20 +14,24 @@ Pure core: no Qt. ``target`` is a ``Project`` or a ``Store``.
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Callable, Collection, Iterable, Optional, Union
 
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from .store import models as m
 from .store import repo_images as ri
 from .store import repo_review as rr
 from .store import repo_suggest as rs
-from .store.repo_labels import card_label_names, taxonomy_names
-from .store.engine import Store
+from .store.db_errors import RETRYABLE, WAITED, db_error_kind
+from .store.repo_labels import card_label_names, share_taxonomy, taxonomy_names
+from .store.engine import PG_APP_PREFIX, Busy, Store
 from .store.records import ImageRecord, SuggestionRecord
 
+log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class ActionResult:
@@ -52,15 +56,72 @@ def run(target, image_id: int, change: Callable[[Session], Iterable[SuggestionRe
     """Snapshot, ``change(session)``, snapshot and record, all in one write transaction.
 
     ``change`` may return the suggestions it decided. An exception rolls everything
-    back (nothing half-done reaches the database) and propagates.
+    back (nothing half-done reaches the database) and propagates; one waiting too long for
+    another writer's lock (:func:`~.store.engine.short_waits` in the window) as
+    :class:`~.store.engine.Busy`, saying who holds the image when known. A transaction the
+    database broke off to end a deadlock (or a serialization failure) is run once more
+    (``change`` must start afresh each time: ``skipped`` is emptied).
+
+    The taxonomy's shared lock is taken first, before the image row (PostgreSQL): Enter,
+    Delete and undo read the taxonomy (withdrawing the cards of a removed label) after
+    locking the image, and a rename, a removal or an import making labels takes the
+    taxonomy lock first and the images after; in the other order they deadlocked.
     """
-    with _store(target).write() as s:
-        before = rr.snapshot(s, image_id, outcomes=True)
-        decided = tuple(change(s) or ())
-        s.flush()
-        after = rr.snapshot(s, image_id, outcomes=True)
-        record = ri.records(s, [image_id])[0]
-    return ActionResult(image_id, before, after, record, decided, tuple(skipped or ()))
+    store = _store(target)
+    for attempt in (1, 2):
+        if skipped is not None:
+            skipped.clear()
+        try:
+            with store.write() as s:
+                share_taxonomy(s)  # the one lock order: the taxonomy, then the image
+                before = rr.snapshot(s, image_id, outcomes=True)
+                decided = tuple(change(s) or ())
+                s.flush()
+                after = rr.snapshot(s, image_id, outcomes=True)
+                record = ri.records(s, [image_id])[0]
+            return ActionResult(image_id, before, after, record, decided, tuple(skipped or ()))
+        except OperationalError as exc:
+            kind = db_error_kind(exc)
+            if kind in RETRYABLE and attempt == 1:
+                log.warning("review action on image %s broken off by the database (%s); running it again",
+                            image_id, kind)
+                continue
+            if kind in WAITED:
+                raise _busy(store, image_id, kind) from exc
+            raise
+        except Busy as exc:  # this program's own job (an import, an index) holds the writer's turn
+            raise Busy(f"{str(exc)[:1].upper()}{str(exc)[1:]}. Nothing was changed; try again in a moment.") from exc
+    raise AssertionError("unreachable")
+
+
+def _busy(store: Store, image_id: int, kind: str) -> Busy:
+    """The refusal of an action that waited its limit for another writer's lock."""
+    if kind == "busy":  # SQLite: the whole file
+        return Busy("The project database is locked: another program or job is writing to it. Nothing was "
+                    "changed; try again in a moment.")
+    who = _holder(store, image_id)
+    return Busy(f"{who or 'Someone else'} is changing this image right now (a review, an import or a label "
+                f"change). Nothing was changed; try again in a moment.")
+
+
+def _holder(store: Store, image_id: int) -> Optional[str]:
+    """Who holds the lock of image ``image_id`` (PostgreSQL: the session whose transaction
+    locked the row, by its application name, ``llmvis <person>``), or None."""
+    if store.dialect != "postgresql":
+        return None
+    try:
+        with store.read() as s:
+            name = s.execute(text(
+                "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+                "WHERE l.locktype = 'transactionid' AND l.mode = 'ExclusiveLock' AND l.granted "
+                "AND l.transactionid = (SELECT xmax FROM images WHERE id = :id) LIMIT 1"),
+                {"id": image_id}).scalar()
+    except Exception:  # a name is a courtesy
+        log.debug("cannot tell who holds image %s", image_id, exc_info=True)
+        return None
+    if name and name.startswith(PG_APP_PREFIX) and name[len(PG_APP_PREFIX):].strip():
+        return name[len(PG_APP_PREFIX):].strip()
+    return None
 
 
 #: Enter (Accept) takes every label card scoring at least this; when none does, the one
@@ -146,6 +207,7 @@ def accept(target, image_id: int, actor: str, status: str = m.STATUS_REVIEWED,
     refused: list[Exception] = []
 
     def change(s: Session):
+        refused.clear()  # (run may run it twice)
         if _orphans_shown(s, image_id, actor, shown, refused):
             return []
         kept = s.get(m.Image, image_id).caption
@@ -233,6 +295,7 @@ def decide_suggestion(target, image_id: int, suggestion_id: int, outcome: str, a
     refused: list[Exception] = []
 
     def change(s: Session):
+        refused.clear()  # (run may run it twice)
         if outcome != "rejected" and _orphans_shown(s, image_id, actor, [suggestion_id], refused):
             return []
         return [rs.decide(s, suggestion_id, outcome, actor, final_value)]
@@ -253,7 +316,7 @@ def apply_state(target, image_id: int, state: dict, actor: str, action_prefix: s
     skipped: list[str] = []
 
     def change(s: Session):
-        known = taxonomy_names(s)  # (PostgreSQL: the taxonomy lock first, as Enter takes it)
+        known = taxonomy_names(s)  # (its shared lock already held: run takes it before the image)
         gone = _removed_names(s, state, expect)
         now_state, now_expect = _current_names(s, state, skipped), _current_names(s, expect, skipped)
         if now_state and now_state.get("suggestions"):  # before the merge: not "changed by someone else"

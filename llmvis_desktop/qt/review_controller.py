@@ -26,6 +26,8 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QUndoStack
 
 from ..core import review_actions as ra
+from ..core.store.db_errors import db_error_kind
+from ..core.store.engine import Busy, short_waits
 from ..core.store.records import ImageFilter, ImageRecord
 from ..core.store.writable import DatabaseReadOnly
 from ..core.tasks import FOREGROUND
@@ -44,10 +46,14 @@ class ActionFailed(Exception):
 def describe_db_error(exc: BaseException) -> str:
     text = str(getattr(exc, "orig", None) or exc).strip().splitlines()
     first = text[0] if text else type(exc).__name__
-    if "locked" in first or "busy" in first:
+    kind = db_error_kind(exc)  # by the driver's code first
+    if kind in ("deadlock", "serialization"):
+        return ("Another change to this image (a teammate's or a job's) crossed this one and the database "
+                f"stopped it. Nothing was changed; try again. ({first})")
+    if kind == "busy" or (kind is None and ("locked" in first or "busy" in first)):
         return ("The project database is locked by another program or llmvis instance "
                 f"(waited 15 s). Nothing was changed; try again. ({first})")
-    if "lock timeout" in first:  # PostgreSQL: another session held this image for 15 s
+    if kind == "lock_timeout" or "lock timeout" in first:  # PostgreSQL: another session held this image for 15 s
         return ("Another reviewer or job has been changing this image for 15 s. "
                 f"Nothing was changed; try again. ({first})")
     if any(w in first.lower() for w in _DISK_FULL):  # SQLite's file, or the server's disk
@@ -223,7 +229,8 @@ class ReviewController(ReviewUndo, QObject):
         and returns the snapshots and the new record (``core.review_actions``); then
         push it as an undoable command and update just that row."""
         try:
-            res = action()
+            with short_waits():  # a teammate's lock: refused after 1.5 s, not a frozen window for 15
+                res = action()
         except Exception as exc:
             self._report(exc)
             try:
@@ -435,7 +442,7 @@ class ReviewController(ReviewUndo, QObject):
             msg = describe_db_error(exc)
         else:
             msg = f"{type(exc).__name__}: {exc}" if not str(exc) else str(exc)
-        if isinstance(exc, (OperationalError, NotPending, DatabaseReadOnly)):
+        if isinstance(exc, (OperationalError, NotPending, DatabaseReadOnly, Busy)):
             # expected (a card decided or withdrawn meanwhile, a locked database): one
             # line; the traceback only at debug level
             log.warning("review action refused: %s", msg)

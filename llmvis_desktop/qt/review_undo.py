@@ -18,6 +18,7 @@ from typing import Optional
 from PySide6.QtGui import QUndoCommand
 
 from ..core import review_actions as ra
+from ..core.store.engine import short_waits
 
 
 class StateCommand(QUndoCommand):
@@ -101,7 +102,8 @@ class ReviewUndo:
         else changed since on the team's database stays, and the user is told."""
         if self._skip_write:
             return
-        res = ra.apply_state(self.project, image_id, state, self.actor(), prefix, expect=expect)
+        with short_waits():  # as every review action (review_controller._do)
+            res = ra.apply_state(self.project, image_id, state, self.actor(), prefix, expect=expect)
         self._show_record(res.record)
         gone = [f for f in dict.fromkeys(res.skipped) if "removed since" in f]
         others = [f for f in dict.fromkeys(res.skipped) if f not in gone]

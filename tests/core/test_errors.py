@@ -47,3 +47,39 @@ def test_sqlite_busy_and_read_only_databases_are_said_in_words():
     assert "cannot be written" in first_line(ro)
     other = sqlite3.OperationalError("no such table: images")
     assert first_line(other) == "no such table: images"
+
+
+def _pg_error(cls_name: str, text: str):
+    import psycopg.errors
+    from sqlalchemy.exc import OperationalError
+
+    return OperationalError("UPDATE images ...", {}, getattr(psycopg.errors, cls_name)(text))
+
+
+def test_database_errors_are_told_apart_by_their_code_not_their_words():
+    """PostgreSQL's deadlock detail ('... blocked by process 34') read as 'locked': the CLI
+    said 'the project database is locked by another program' for a deadlock."""
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    from llmvis_desktop.cli import _message
+
+    deadlock = _pg_error("DeadlockDetected", "deadlock detected\nDETAIL:  Process 12 waits for ShareLock on "
+                                             "transaction 9; blocked by process 34.\nProcess 34 waits for "
+                                             "ExclusiveLock on advisory lock; blocked by process 12.")
+    msg = _message(deadlock)
+    assert "locked by another program" not in msg and "busy" not in msg
+    assert "deadlock" in msg and "nothing was changed" in msg and "again" in msg
+    timeout = _pg_error("LockNotAvailable", "canceling statement due to lock timeout\nCONTEXT:  while locking "
+                                            "tuple (0,1) in relation \"images\"")
+    msg = _message(timeout)
+    assert "lock timeout" in msg and "nothing was changed" in msg and "deadlock" not in msg
+    # SQLite's own "database is locked" (its code, or the exact message)
+    busy = OperationalError("BEGIN IMMEDIATE", {}, sqlite3.OperationalError("database is locked"))
+    assert "busy" in _message(busy) or "locked by another program" in _message(busy)
+    # a message that only mentions the word is not a lock
+    other = OperationalError("SELECT", {}, sqlite3.OperationalError('no such column: "locked"'))
+    assert _message(other) == first_line(other) and "busy" not in _message(other)
+    serial = _pg_error("SerializationFailure", "could not serialize access due to concurrent update")
+    assert "nothing was changed" in _message(serial)

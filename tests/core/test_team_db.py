@@ -130,18 +130,23 @@ def test_a_change_waiting_on_a_stuck_lock_fails_with_a_message(png_folder, pg_ur
     from llmvis_desktop.core.store import models as m
 
     monkeypatch.setattr(eng, "PG_LOCK_TIMEOUT_MS", 300)
-    with Project.open(png_folder, pg_url) as p, Project.open(png_folder, pg_url) as stuck:
-        p.scan()
-        image_id = p.image_ids(sort="name")[0]
-        with stuck.store.write() as s:
-            s.execute(select(m.Image).where(m.Image.id == image_id).with_for_update())
-            assert s.execute(text("SHOW lock_timeout")).scalar() == "300ms"
-            t = time.monotonic()
-            with pytest.raises(Exception) as err:
-                ra.set_caption(p, image_id, "never stored", "alice")
-            assert time.monotonic() - t < 5
-        assert "lock timeout" in str(err.value)  # the GUI's message for it: tests/qt/test_team_watch.py
-        assert p.image(image_id).caption is None and p.history(image_id) == []
+    monkeypatch.setattr(eng, "_who", lambda: "alice")
+    with Project.open(png_folder, pg_url) as p:
+        monkeypatch.setattr(eng, "_who", lambda: "carol")  # the teammate's session
+        with Project.open(png_folder, pg_url) as stuck:
+            p.scan()
+            image_id = p.image_ids(sort="name")[0]
+            with stuck.store.write() as s:
+                s.execute(select(m.Image).where(m.Image.id == image_id).with_for_update())
+                assert s.execute(text("SHOW lock_timeout")).scalar() == "300ms"
+                t = time.monotonic()
+                with pytest.raises(eng.Busy) as err:
+                    ra.set_caption(p, image_id, "never stored", "alice")
+                assert time.monotonic() - t < 5
+            # who holds it, by the session's name (the GUI shows it: tests/qt/test_team_watch.py)
+            assert str(err.value).startswith("carol is changing this image right now")
+            assert "Nothing was changed" in str(err.value)
+            assert p.image(image_id).caption is None and p.history(image_id) == []
 
 
 def test_two_indexers_listing_the_same_new_files_both_succeed(png_folder, db_url):

@@ -5,8 +5,9 @@ import hashlib
 import os
 import threading
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Optional
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
@@ -23,6 +24,31 @@ SQLITE_BUSY_TIMEOUT_MS = 15000
 PG_LOCK_TIMEOUT_MS = 15000
 #: PostgreSQL: how long opening a connection may take before it fails with a message
 PG_CONNECT_TIMEOUT_S = 10
+#: how long a reviewer's action in the window waits for another writer (a teammate's
+#: change to the same image, an import, another program on the SQLite file) before it is
+#: refused with a message: the long waits above are for batch jobs, and the window froze
+#: for them (:func:`short_waits`)
+INTERACTIVE_WAIT_MS = 1500
+
+_WAIT_MS: ContextVar[Optional[int]] = ContextVar("llmvis_write_wait_ms", default=None)
+
+
+@contextmanager
+def short_waits(ms: Optional[int] = None) -> Iterator[None]:
+    """Writes made in this block (this thread or task) wait at most ``ms`` (default
+    :data:`INTERACTIVE_WAIT_MS`) for another
+    writer's lock (PostgreSQL's lock timeout, SQLite's busy timeout, this process's own
+    writers' turn) instead of the batch jobs' 15 s; then they fail: :class:`Busy` for this
+    process's own writers, the driver's lock timeout / "database is locked" otherwise."""
+    token = _WAIT_MS.set(int(INTERACTIVE_WAIT_MS if ms is None else ms))
+    try:
+        yield
+    finally:
+        _WAIT_MS.reset(token)
+
+
+class Busy(RuntimeError):
+    """A write waited its limit (:func:`short_waits`) for another writer; nothing was written."""
 
 
 def _lower(text):
@@ -51,13 +77,48 @@ def _harden_sqlite(engine: Engine) -> None:
     def _on_begin(conn):
         # writers take the write lock up front: a deferred BEGIN that later upgrades
         # can fail with SQLITE_BUSY without waiting for the busy timeout
-        if conn.get_execution_options().get("llmvis_write"):
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-        else:
+        options = conn.get_execution_options()
+        if not options.get("llmvis_write"):
             conn.exec_driver_sql("BEGIN")
+            return
+        wait = options.get("llmvis_wait_ms")
+        if wait is None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            return
+        was = conn.exec_driver_sql("PRAGMA busy_timeout").scalar()
+        conn.exec_driver_sql(f"PRAGMA busy_timeout={int(wait)}")  # (short_waits)
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        finally:
+            conn.exec_driver_sql(f"PRAGMA busy_timeout={int(was)}")
 
 
-def make_engine(url: str) -> Engine:
+def _pg_short_waits(engine: Engine) -> None:
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        wait = conn.get_execution_options().get("llmvis_wait_ms")
+        if wait is not None:  # (short_waits) for this transaction only
+            conn.exec_driver_sql(f"SET LOCAL lock_timeout = {int(wait)}")
+
+
+#: PostgreSQL: the application name a session of this app shows to the others
+#: (``pg_stat_activity``), followed by who is working: a reviewer whose action waited
+#: for a teammate's lock is told whose (``review_actions``)
+PG_APP_PREFIX = "llmvis "
+
+
+def _who() -> str:
+    from ..config import load_config, person
+
+    try:
+        return person(None, load_config(warn=lambda *_: None))
+    except Exception:  # a name is a courtesy: never a reason not to open
+        return person()
+
+
+def make_engine(url: str, who: Optional[str] = None) -> Engine:
+    """``who``: the person working (PostgreSQL's application name, :data:`PG_APP_PREFIX`;
+    default: the configured reviewer name, else the operating system's user name)."""
     is_sqlite = url.startswith("sqlite")
     kwargs = {}
     if is_sqlite:
@@ -68,7 +129,8 @@ def make_engine(url: str) -> Engine:
         # connection later through TCP keepalives
         kwargs["connect_args"] = {"options": f"-c lock_timeout={PG_LOCK_TIMEOUT_MS}",
                                   "connect_timeout": PG_CONNECT_TIMEOUT_S, "keepalives": 1,
-                                  "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3}
+                                  "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3,
+                                  "application_name": (PG_APP_PREFIX + (who or _who()))[:63]}
         # a pooled connection the server dropped (a restart) is noticed before use: the
         # first action after a restart failed ("terminating connection ...") though the
         # server was back
@@ -76,6 +138,8 @@ def make_engine(url: str) -> Engine:
     engine = create_engine(url, **kwargs)
     if is_sqlite:
         _harden_sqlite(engine)
+    elif engine.dialect.name == "postgresql":
+        _pg_short_waits(engine)
     return engine
 
 
@@ -100,12 +164,13 @@ class Store:
     (or rolls back on an exception) and never hands live ORM objects outwards.
     """
 
-    def __init__(self, url: str, read_only: str | None = None) -> None:
-        """``read_only``: why this store is opened read-only (a full disk), said when a
+    def __init__(self, url: str, who: Optional[str] = None, read_only: str | None = None) -> None:
+        """``who``: the person this program acts for (named to teammates waiting on a lock);
+        ``read_only``: why this store is opened read-only (a full disk), said when a
         change is refused."""
         self.url = url
         self._read_only = read_only
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, who)
         # Writers of this process queue on a lock instead of in SQLite's busy handler,
         # which sleeps 1, 2, 5, 10 ms... between retries: a reviewer's accept waiting
         # behind the indexer's batch starts the moment that batch commits.
@@ -114,6 +179,7 @@ class Store:
         self._write = sessionmaker(
             self.engine.execution_options(llmvis_write=True), expire_on_commit=False
         )
+        self._short_makers: dict[int, sessionmaker] = {}  # short_waits: one per wait
         # a SQLite file: every write first checks it is still the file opened (deleted
         # with its folder, SQLite went on writing into the unlinked file: every review
         # "saved", then lost when the project closed)
@@ -158,12 +224,18 @@ class Store:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """A write transaction; a SQLite file that cannot be written is a
-        :class:`.writable.DatabaseReadOnly` naming it and the fix."""
-        with self._write_lock:
+        :class:`.writable.DatabaseReadOnly` naming it and the fix. Within
+        :func:`short_waits`, a lock held elsewhere is waited for that long only."""
+        wait = _WAIT_MS.get()
+        if not self._write_lock.acquire(timeout=-1 if wait is None else wait / 1000):
+            raise Busy(f"another job of this program has been writing to the project database "
+                       f"for {wait / 1000:g} s")
+        try:
             self._check_file()
             noted: list[int] = []
+            maker = self._write if wait is None else self._short_writes(wait)
             try:
-                with self._write.begin() as session:
+                with maker.begin() as session:
                     yield session
                     # known before the commit: a look at the history that sees them knows them
                     noted = session.info.pop(_INDEXER_EVENTS, [])
@@ -175,6 +247,15 @@ class Store:
                     if refused is not None:
                         raise refused from exc
                 raise
+        finally:
+            self._write_lock.release()
+
+    def _short_writes(self, wait: int) -> sessionmaker:
+        maker = self._short_makers.get(wait)
+        if maker is None:
+            maker = self._short_makers[wait] = sessionmaker(
+                self.engine.execution_options(llmvis_write=True, llmvis_wait_ms=wait), expire_on_commit=False)
+        return maker
 
     def indexed_here(self, event_id: int) -> bool:
         """Whether history event ``event_id`` was written by an index run through this

@@ -108,13 +108,26 @@ def lock_taxonomy(session: Session) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": TAXONOMY_LOCK})
 
 
-def taxonomy_names(session: Session) -> set[str]:
-    """The label names now, read while no taxonomy change can be under way (PostgreSQL: the
-    taxonomy lock in shared mode, so jobs reading it do not wait for one another; a rename
-    or a removal waits until this transaction ends, or is waited for). Taken before any
-    image is locked, as the taxonomy changes do."""
+def share_taxonomy(session: Session) -> None:
+    """Hold the taxonomy lock in shared mode until the commit (PostgreSQL; SQLite's writers
+    take turns anyway): no rename or removal of a label can be under way meanwhile, and
+    readers do not wait for one another.
+
+    The one lock order: the taxonomy lock BEFORE any image row. A taxonomy change (a rename,
+    a removal, an import making labels) takes it first and then locks the images it
+    changes; a transaction that locked an image and then asked for the taxonomy lock
+    deadlocked with it (a review action: Enter, undo). A transaction that may read the
+    taxonomy after locking an image takes this first (``review_actions.run`` does);
+    taking it again later is free."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock_shared(:k)"), {"k": TAXONOMY_LOCK})
+
+
+def taxonomy_names(session: Session) -> set[str]:
+    """The label names now, read while no taxonomy change can be under way (the shared
+    taxonomy lock, :func:`share_taxonomy`: call it before any image is locked, or have taken
+    it already)."""
+    share_taxonomy(session)
     return set(session.scalars(select(m.Label.name)))
 
 

@@ -182,7 +182,9 @@ def label_gone_error(value: str) -> LabelGone:
 
 def withdraw_orphans(session: Session, image_id: int, actor: str) -> list[int]:
     """Withdraw the image's pending label suggestions whose label is no longer in the
-    taxonomy, in ``actor``'s name; their ids."""
+    taxonomy, in ``actor``'s name; their ids. The caller took the taxonomy's shared lock
+    before locking the image (``review_actions.run``: the one lock order, see
+    :func:`~.repo_labels.share_taxonomy`)."""
     sg = m.Suggestion
     known = taxonomy_names(session)
     rows = [r for r in session.execute(select(sg.id, sg.image_id, sg.model_id, sg.kind, sg.value).where(

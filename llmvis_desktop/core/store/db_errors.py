@@ -1,0 +1,58 @@
+"""What a database error is, by the driver's own code (PostgreSQL's SQLSTATE, SQLite's
+result code), never by words somewhere in its text: PostgreSQL's detail of a deadlock
+("Process 12 waits for ShareLock ...; blocked by process 34") read as "database is locked".
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+#: PostgreSQL SQLSTATE -> kind
+_PG_STATES = {
+    "40P01": "deadlock",  # deadlock_detected
+    "40001": "serialization",  # serialization_failure
+    "55P03": "lock_timeout",  # lock_not_available: lock_timeout, NOWAIT
+    "53100": "disk_full",
+}
+
+#: SQLite's result code name (sqlite3's ``sqlite_errorname``) -> kind
+_SQLITE_CODES = {
+    "SQLITE_BUSY": "busy",
+    "SQLITE_LOCKED": "busy",
+    "SQLITE_READONLY": "readonly",
+    "SQLITE_IOERR": "io",
+    "SQLITE_FULL": "disk_full",
+}
+
+#: SQLite's exact messages for those (an older Python's sqlite3 has no code name)
+_SQLITE_MESSAGES = {
+    "database is locked": "busy",
+    "database table is locked": "busy",
+    "attempt to write a readonly database": "readonly",
+    "disk i/o error": "io",
+    "database or disk is full": "disk_full",
+}
+
+#: kinds where running the whole transaction again can succeed (the database chose it as
+#: the victim of a conflict with another transaction)
+RETRYABLE = frozenset({"deadlock", "serialization"})
+#: kinds where the change waited its limit for another transaction's lock
+WAITED = frozenset({"lock_timeout", "busy"})
+
+
+def db_error_kind(exc: BaseException) -> Optional[str]:
+    """``deadlock``, ``serialization``, ``lock_timeout`` (PostgreSQL waited its lock timeout),
+    ``busy`` (SQLite: another writer held the file for the busy timeout), ``readonly``,
+    ``io``, ``disk_full``, or None: ``exc`` is SQLAlchemy's wrapper or the driver's own."""
+    orig = getattr(exc, "orig", None) or exc
+    state = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)  # psycopg 3, psycopg2
+    if state:
+        return _PG_STATES.get(state)
+    if type(orig).__module__.startswith("sqlite3"):
+        code = getattr(orig, "sqlite_errorname", None)
+        if code:
+            base = code.split("_")
+            kind = _SQLITE_CODES.get("_".join(base[:2]))  # SQLITE_IOERR_WRITE: an I/O error
+            if kind:
+                return kind
+        return _SQLITE_MESSAGES.get(str(orig).strip().splitlines()[0].lower() if str(orig).strip() else "")
+    return None
