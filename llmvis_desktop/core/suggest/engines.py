@@ -3,9 +3,10 @@
 torch and transformers are imported here, lazily, and only after ``HF_HUB_OFFLINE=1``
 is set: no engine ever reaches a network. Inference runs under ``model.eval()`` and
 ``torch.inference_mode()``. Out of memory: free, halve the batch, retry; at a batch
-of one, move the model to the CPU (fp32), say so in ``messages``, and go on. A model
-stays loaded across jobs (and projects): a job reports what its engines said during it
-(:mod:`.job_log`) and, from before, only the state they are still in (:meth:`Engine.standing`).
+of one, move the model to the CPU (fp32) at the job's own batch size, say so in
+``messages``, and go on. A model stays loaded across jobs (and projects): a job reports
+what its engines said during it (:mod:`.job_log`) and, from before, only the state they
+are still in (:meth:`Engine.standing`).
 """
 from __future__ import annotations
 
@@ -196,6 +197,10 @@ class Engine:
                     self.cpu_since = (self._say(f"{self.info.name}: out of memory on {self.device} even for one "
                                                 f"image; continuing on the CPU (slower)"), self.device)
                     self._to_cpu()
+                    # the GPU's halvings are no limit on the CPU: the job's own batch again
+                    # (it halves there too if the CPU runs out), and none kept for later jobs
+                    size, halved = max(1, int(batch)), False
+                    self.batch_size = self._halved = None
                     continue
                 i += len(chunk)
         if halved:
