@@ -41,6 +41,11 @@ def test_on_the_cpu_the_batch_is_the_jobs_again(blip, monkeypatch):
     assert [m for m in said if "batch size now" in m] == [f"{blip.name}: out of memory on cuda; batch size now 2",
                                                          f"{blip.name}: out of memory on cuda; batch size now 1"]
     assert any("continuing on the CPU" in m for m in said), said
+    assert eng.notes.all() == [  # the same, in plain words (the Ask box shows them)
+        "The GPU (cuda) ran out of memory: the tool retried with a smaller batch (2 images at a time).",
+        "The GPU (cuda) ran out of memory: the tool retried with a smaller batch (1 image at a time).",
+        "The GPU (cuda) ran out of memory while the model worked, even for one image: the tool moved the model "
+        "to the CPU and went on there (slower; it stays on the CPU while it is loaded)."]
     assert cpu_chunks == [4, 4], cpu_chunks  # was [1] * 8
     assert eng.batch_size is None  # the GPU's limit is not the CPU's
     assert eng.standing(10**9, 4) == [f"{blip.name}: running on the CPU since an out-of-memory on cuda in an "
