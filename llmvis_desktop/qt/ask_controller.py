@@ -157,27 +157,28 @@ class AskController(QObject):
             from ..core.tasks import Progress
 
             progress(Progress("ask", 0, 1, info.model_id))
+            notes: list = []  # what happened to the model meanwhile (out of memory), in plain words
             try:
                 row = ask_image(project, rec.id, info, question, worker=shared_worker(), device=device,
-                                store=False, frame=frame, window=window)
+                                store=False, frame=frame, window=window, on_note=notes.append)
             except ModelRefused as exc:
                 if not Path(info.path).is_dir():  # moved or deleted since it was chosen
                     raise ModelRefused(MISSING_TIP.format(path=info.path)) from exc
                 raise
             token.check()  # cancelled while the model generated: the answer is dropped
-            return row
+            return row, notes
 
         self.ask_job = job_ = self.win.jobs.start(f"Ask the image ({rec.relpath})", job)
         self.win.grid.setFocus()  # the review keys work again while the answer comes
-        job_.signals.result.connect(lambda row: self._on_result(job_, project, row))
+        job_.signals.result.connect(lambda out: self._on_result(job_, project, *out))
         job_.signals.error.connect(
             void(lambda exc: self._on_error(project, f"No answer about {rec.relpath}: {exc}", job_)))
         job_.signals.finished.connect(self._start_pending)
 
-    def _on_result(self, job, project, row) -> None:
+    def _on_result(self, job, project, row, notes=()) -> None:
         if job.token.cancelled or project is not self.win.project:
             return  # cancelled, or asked in a project since closed
-        self._show_answer(row)
+        self._show_answer(row, notes)
 
     def _on_error(self, project, text: str, job=None) -> None:
         if job is not None and job.token.cancelled:  # the reviewer gave up on it: no box
@@ -214,7 +215,9 @@ class AskController(QObject):
                 rec = None
         return rec.relpath if rec is not None else f"image #{image_id}"
 
-    def _show_answer(self, row) -> None:
+    def _show_answer(self, row, notes=()) -> None:
+        """``notes``: what happened to the model while it answered (an out-of-memory moved
+        it to the CPU, or made it retry smaller), in plain words, shown above the answer."""
         box = self.answer_box
         if box is None:  # one non-modal box, reused
             box = AnswerBox(self.win)
@@ -227,6 +230,7 @@ class AskController(QObject):
         self._answer_relpath = self._relpath_of(row.image_id)
         box.set_answer(row.prompt, row.value,
                        f"{row.model_id}" + (f" · score {row.score:.2f}" if row.score is not None else ""))
+        box.set_note(" ".join(notes))
         self._update_answer_about()
         box.fit_to_screen()
         box.show()

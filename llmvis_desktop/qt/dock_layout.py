@@ -2,11 +2,14 @@
 sized at first run, and a window that never grows past the screen.
 
 Functions on the :class:`~.main_window.MainWindow` (its ``panels``, ``panel_ctl``):
-``show_docks(win, on)`` and ``fit_minimum(win)``.
+``show_docks(win, on)`` and ``fit_minimum(win)``; :class:`JobsDockFit` sizes the Jobs
+dock to its lines until the reviewer drags its height.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from typing import Optional
+
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QDockWidget
 
 
@@ -70,3 +73,53 @@ def fit_minimum(win) -> None:
         need = need.boundedTo(screen.availableGeometry().size() - frame)
     if need != win.minimumSize():
         win.setMinimumSize(need)
+
+
+class JobsDockFit(QObject):
+    """The Jobs dock as tall as its lines (the running jobs' rows whole, one line when
+    none runs), until the reviewer drags its height: from then on, this session, it is
+    never made shorter than the height they dragged it to (a job ending shrank it back
+    to one line, undoing their drag). Running rows that need more still get it, and it
+    goes back to the reviewer's height when they end."""
+
+    def __init__(self, win, panel) -> None:
+        super().__init__(win)
+        self.win = win
+        self.panel = panel
+        self.user_height: Optional[int] = None  # the height the reviewer dragged the dock to
+        self._press_height: Optional[int] = None
+        win.installEventFilter(self)
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt API
+        # the window's own mouse press (no child under it) is on a separator between docks
+        if obj is self.win and event.type() == QEvent.Type.MouseButtonPress:
+            if event.button() == Qt.MouseButton.LeftButton and self.win.childAt(event.position().toPoint()) is None:
+                self._press_height = self._dock().height()
+        elif obj is self.win and event.type() == QEvent.Type.MouseButtonRelease and self._press_height is not None:
+            pressed, self._press_height = self._press_height, None
+            height = self._dock().height()
+            if height != pressed and self._fits_in_window():
+                self.user_height = height
+        return False
+
+    def _dock(self):
+        return self.panel.parentWidget()
+
+    def _fits_in_window(self) -> bool:
+        dock = self._dock()
+        return isinstance(dock, QDockWidget) and dock.isVisibleTo(self.win) and not dock.isFloating()
+
+    def fit(self, height: int) -> None:
+        """Make the dock ``height`` (its lines) plus its title bar; never less than the
+        reviewer's height once they dragged it."""
+        if not self._fits_in_window():
+            return
+        dock = self._dock()
+        title = max(0, dock.minimumSizeHint().height() - self.panel.minimumSizeHint().height())
+        want = height + title
+        if self.user_height is not None:
+            want = max(want, self.user_height)
+        if dock.height() != want:
+            self.win.resizeDocks([dock], [want], Qt.Orientation.Vertical)
+        if self._press_height is not None:  # a fit while the mouse is down is not the reviewer's drag
+            self._press_height = dock.height()

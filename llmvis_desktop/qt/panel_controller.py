@@ -401,28 +401,24 @@ class PanelController(RepairActions, DialogActions, QObject):
 
     # --- jobs ----------------------------------------------------------------------------------
     def _wire_jobs(self) -> None:
+        from .dock_layout import JobsDockFit
+
         panel = self.jobs
         mgr = self.win.jobs
         mgr.job_added.connect(void(lambda job: panel.add_job(str(job.id), job.name)))
         mgr.job_changed.connect(self._job_changed)
         mgr.job_finished.connect(self._job_finished)
         panel.cancelRequested.connect(self._cancel_job)
-        panel.wantsHeight.connect(self._fit_jobs_dock)
+        self.jobs_fit = JobsDockFit(self.win, panel)
+        panel.wantsHeight.connect(self.jobs_fit.fit)
 
     def fit_jobs_dock(self) -> None:
         """The Jobs dock as tall as its lines: the running jobs' rows whole (90 px hid one
         behind a scroll bar), one line when none runs (it kept ~100 px for a single
-        "done" line while the suggestion cards above it were cut off)."""
+        "done" line while the suggestion cards above it were cut off); never shorter than
+        a height the reviewer dragged it to (:class:`.dock_layout.JobsDockFit`)."""
         if self.jobs is not None:
-            self._fit_jobs_dock(self.jobs.wanted_height())
-
-    def _fit_jobs_dock(self, height: int) -> None:
-        dock = self.jobs.parentWidget()
-        if isinstance(dock, QDockWidget) and dock.isVisibleTo(self.win) and not dock.isFloating():
-            # the dock's own title bar
-            title = max(0, dock.minimumSizeHint().height() - self.jobs.minimumSizeHint().height())
-            if dock.height() != height + title:
-                self.win.resizeDocks([dock], [height + title], Qt.Orientation.Vertical)
+            self.jobs_fit.fit(self.jobs.wanted_height())
 
     def _job_changed(self, job) -> None:
         p = job.last_progress

@@ -25,6 +25,7 @@ PANEL_BG = "#f6f8fa"
 ACCENT = STATUS_COLORS["suggested"]
 MODEL_BADGE = STATUS_COLORS["suggested"]
 ERROR_BG = "#fdecea"
+NOTE_BG = "#fff8c5"  # a notice (something the tool worked round), not an error
 ERROR_FG = STATUS_COLORS["error"]
 OK_FG = STATUS_COLORS["reviewed"]
 

@@ -748,7 +748,7 @@ def test_ask_the_image_about_the_frame_and_window_shown(tiny, worker, tmp_path, 
     from pydicom.data import get_testdata_file
 
     from llmvis_desktop.core.imaging.reader import read_image
-    from llmvis_desktop.core.suggest import batch as batch_mod
+    from llmvis_desktop.core.suggest import ask as ask_mod  # ask_image lives there (batch re-exports it)
 
     folder = tmp_path / "series"
     folder.mkdir()
@@ -757,14 +757,14 @@ def test_ask_the_image_about_the_frame_and_window_shown(tiny, worker, tmp_path, 
     try:
         image_id = project.image_ids()[0]
         seen = []
-        real = batch_mod.model_image
+        real = ask_mod.model_image
 
         def spy(*a, **k):
             im = real(*a, **k)
             seen.append(np.asarray(im))
             return im
 
-        monkeypatch.setattr(batch_mod, "model_image", spy)
+        monkeypatch.setattr(ask_mod, "model_image", spy)
         llava = inspect_folder(tiny["llava"])
         got = ask_image(project, image_id, llava, "is it hot?", worker=worker, max_new_tokens=2,
                         frame=12, window=(1_000_000.0, 100_000.0))

@@ -116,6 +116,7 @@ def test_real_out_of_memory_halves_the_batch_then_moves_to_the_cpu(models):
         out = eng.caption(imgs[:3], batch=2, max_new_tokens=4)
         assert len(out) == 3 and eng.device == "cpu" and eng.loaded.device == "cpu"
         assert any("continuing on the CPU" in m for m in eng.messages), eng.messages
+        assert eng.batch_size is None  # the GPU's halved size is no limit on the CPU
     finally:
         torch.cuda.set_per_process_memory_fraction(1.0)
         eng.unload()

@@ -60,12 +60,13 @@ def format_megapixels(pixels: int) -> str:
     return f"{tenths // 10}.{tenths % 10}"
 
 
-def too_large(width: int, height: int, max_pixels: int, part: str = "") -> str:
+def too_large(width: int, height: int, max_pixels: int, part: str = "", kind: str = "image") -> str:
     """Reason for an image over the pixel limit (the decompression-bomb guard); ``part``
-    names the page or frame over it in a multi-page file ("page 2 of 3")."""
+    names the page or frame over it in a multi-page file ("page 2 of 3"); ``kind`` what
+    the file is ("mask": a repair mask)."""
     what = f"{part}: " if part else ""
     return (
-        f"image too large: {what}{width}x{height} = {format_megapixels(width * height)} MP "
+        f"{kind} too large: {what}{width}x{height} = {format_megapixels(width * height)} MP "
         f"exceeds the limit of {format_megapixels(max_pixels)} MP (setting max_image_pixels)"
     )
 

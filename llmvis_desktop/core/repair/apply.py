@@ -226,7 +226,7 @@ def repair_file(
     pixels = data.pixels
     if isinstance(mask, (str, Path)):
         mask_source = mask_source or str(mask)
-        mask = load_mask(mask)
+        mask = load_mask(mask, limit)  # held to the image's pixel limit before it is decoded
     m = as_mask(np.asarray(mask), pixels.shape)
     warning = coverage_warning(m) if large_mask is not None else None
     if warning:

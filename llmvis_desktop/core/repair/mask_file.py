@@ -10,6 +10,8 @@ threshold (a 0/1 or class-index label mask, 0/1/2 as CVAT or labelme export one;
 8-bit 0/255 mask saved as 16 bits) is masked wherever it is not 0. TIFF masks are read
 by their stored values (tifffile): a bool TIFF written by tifffile is a 1-bit
 MinIsWhite file that an image viewer shows inverted, and it is masked where True.
+A mask is held to the pixel limit (the max_image_pixels setting) by its header, before
+any pixel is decoded, as images are: a header claiming 50000x50000 is refused, not read.
 """
 from __future__ import annotations
 
@@ -19,21 +21,27 @@ from typing import Optional
 import numpy as np
 
 from ..errors import first_line
+from ..imaging.errors import too_large
 from . import RepairError
 
 LARGE_MASK = 0.5  # a mask covering more of the image than this is probably inverted
 
 
-def load_mask(path: Path | str) -> np.ndarray:
-    """A mask file -> bool (H, W) (see the module's text for the rule)."""
-    from PIL import Image, UnidentifiedImageError
+def load_mask(path: Path | str, max_pixels: Optional[int] = None) -> np.ndarray:
+    """A mask file -> bool (H, W) (see the module's text for the rule). ``max_pixels``:
+    the pixel limit (the max_image_pixels setting; None: the image reader's default); a
+    mask over it is refused (:class:`RepairError` naming the file and its size)."""
+    from PIL import UnidentifiedImageError
+
+    from ..imaging.reader import DEFAULT_MAX_PIXELS
 
     path = Path(path)
+    limit = max_pixels or DEFAULT_MAX_PIXELS
     try:
-        raw = _tiff_values(path)
+        raw = _tiff_values(path, limit)
         if raw is not None:
             return _from_array(raw)
-        with Image.open(path) as im:
+        with _open_pillow(path, limit) as im:
             im.load()
             if im.mode == "P":
                 im = im.convert("RGBA")
@@ -51,9 +59,37 @@ def load_mask(path: Path | str) -> np.ndarray:
     return m
 
 
-def _tiff_values(path: Path) -> Optional[np.ndarray]:
+def _check_size(path: Path, width: int, height: int, limit: int) -> None:
+    if max(1, width) * max(1, height) > limit:
+        raise RepairError(f"{path}: {too_large(width, height, limit, kind='mask')}")
+
+
+def _open_pillow(path: Path, limit: int):
+    """Open (header only) under the setting's limit rather than Pillow's own guard (which
+    would refuse a line-scan mask the setting allows); nothing is decoded yet."""
+    from PIL import Image
+
+    from ..imaging.reader import _HUGE, _PIL_LIMIT_LOCK
+
+    with _PIL_LIMIT_LOCK:  # Pillow's guard is process-wide: as the image reader sets it
+        saved = Image.MAX_IMAGE_PIXELS
+        Image.MAX_IMAGE_PIXELS = _HUGE
+        try:
+            im = Image.open(path)
+        finally:
+            Image.MAX_IMAGE_PIXELS = saved
+    try:
+        _check_size(path, im.size[0], im.size[1], limit)
+    except RepairError:
+        im.close()
+        raise
+    return im
+
+
+def _tiff_values(path: Path, limit: int) -> Optional[np.ndarray]:
     """A TIFF mask's stored values (first page), or None for another file or one tifffile
-    cannot decode (then read as any other image)."""
+    cannot decode (then read as any other image); a first page over ``limit`` pixels is
+    refused before it is decoded."""
     with open(path, "rb") as f:
         magic = f.read(4)
     if magic not in (b"II*\0", b"MM\0*", b"II+\0", b"MM\0+"):
@@ -63,10 +99,13 @@ def _tiff_values(path: Path) -> Optional[np.ndarray]:
 
         with tifffile.TiffFile(path) as t:
             page = t.pages[0]
+            _check_size(path, page.imagewidth, page.imagelength, limit)
             a = page.asarray()
             if a.ndim == 3 and a.shape[0] in (2, 3, 4) and a.shape[2] not in (2, 3, 4):
                 a = np.moveaxis(a, 0, -1)  # stored planar: channels first
             return a if a.ndim in (2, 3) else None
+    except RepairError:
+        raise
     except Exception:  # compressed with a codec tifffile lacks, odd layout: PIL tries
         return None
 

@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from ..project import Project
 from ..store import models as m
-from ..store.records import ImageFilter, ImageRecord, NewSuggestion, SuggestionRecord
+from ..store.records import ImageFilter, ImageRecord, NewSuggestion
 from ..store.repo_suggest import same_request_done
 from ..errors import first_line
 from ..tasks import Cancelled, CancelToken, Progress, ProgressFn, no_progress
@@ -31,6 +31,7 @@ from .pipeline import run_batches
 from .reading import MAX_SIDE, ThreadReader, auto_processes, model_image, shared_read_pool
 from .registry import DEFAULT_LABEL_TEMPLATE, DEFAULT_MAX_NEW_TOKENS, family_named, input_side
 from .report import SuggestError, SuggestReport, _count, _were  # noqa: F401 (both importable from here, as before)
+from .ask import ask_image  # noqa: F401 (importable from here, as before)
 from .resize import reader_resize
 
 log = logging.getLogger(__name__)
@@ -468,36 +469,3 @@ def _infer_role(eng, r, recs, images, done, labels, batch, max_new_tokens, top_k
             dict(base, max_new_tokens=max_new_tokens, decoding="greedy",
                  score_kind="mean token probability")))
     return rows
-
-
-def ask_image(project: Project, image_id: int, info: ModelInfo, question: str, *, worker=None,
-              device: str = "auto", store: bool = True, frame: int = 0, window: Optional[tuple] = None,
-              max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS) -> Union[SuggestionRecord, NewSuggestion]:
-    """"Ask the image": one chat-model answer, stored as an ``answer`` suggestion when ``store``.
-    ``frame`` and ``window``: what the reviewer is looking at (a multi-frame DICOM's frame
-    12 through a bone window was answered about frame 0 through the file's window); both
-    are recorded in the parameters when not the defaults."""
-    if info.kind != "chat":
-        raise ModelRefused(f"{info.path}: a {info.family} model cannot answer questions; use a chat model")
-    if not os.path.isdir(info.path):  # the info is from when it was chosen: not "no tokenizer files"
-        raise ModelRefused(f"{info.path}: this model's folder is no longer there (moved or deleted)")
-    a_bin, a_rc = optins_for(project, info)
-    check(info, a_bin, a_rc)
-    from .worker import shared_worker
-
-    worker = worker or shared_worker()
-    rec = project.image(image_id)
-    im = model_image(project.path_of(rec), project.max_pixels, MAX_SIDE, frame=frame, window=window)
-    eng = worker.engine(info, "answer", device, allow_bin=a_bin, allow_remote_code=a_rc)
-    (g,) = worker.call(eng.answer, [im], question, batch=1, max_new_tokens=max_new_tokens)
-    params = {"family": info.family, "device": eng.device, "dtype": eng.dtype_name,
-              "max_new_tokens": max_new_tokens, "decoding": "greedy"}
-    if frame:
-        params["frame"] = frame
-    if window is not None:
-        params["window"] = [float(window[0]), float(window[1])]
-    row = NewSuggestion(image_id, "answer", g.text, info.model_id, g.score, info.revision, question.strip(), params)
-    if not store:
-        return row
-    (sid,) = project.add_suggestions([row])
-    return next(s for s in project.suggestions(image_id) if s.id == sid)

@@ -3,9 +3,10 @@
 torch and transformers are imported here, lazily, and only after ``HF_HUB_OFFLINE=1``
 is set: no engine ever reaches a network. Inference runs under ``model.eval()`` and
 ``torch.inference_mode()``. Out of memory: free, halve the batch, retry; at a batch
-of one, move the model to the CPU (fp32), say so in ``messages``, and go on. A model
-stays loaded across jobs (and projects): a job reports what its engines said during it
-(:mod:`.job_log`) and, from before, only the state they are still in (:meth:`Engine.standing`).
+of one, move the model to the CPU (fp32) at the job's own batch size, say so in
+``messages``, and go on. A model stays loaded across jobs (and projects): a job reports
+what its engines said during it (:mod:`.job_log`) and, from before, only the state they
+are still in (:meth:`Engine.standing`).
 """
 from __future__ import annotations
 
@@ -56,6 +57,12 @@ def free_cache(device: str) -> None:
             pass
 
 
+def _where(device: str, start: bool = False) -> str:
+    """``cuda:1`` -> "the GPU (cuda:1)", ``cpu`` -> "the CPU": a device in plain words
+    (``start``: "The ...", to begin a sentence)."""
+    return ("The" if start else "the") + (" CPU" if device == "cpu" else f" GPU ({device})")
+
+
 class Engine:
     """One model on one device. Not thread-safe: use it from one thread (the model worker)."""
 
@@ -73,6 +80,7 @@ class Engine:
         self.allow_remote_code = allow_remote_code
         self.device = dev.resolve(device)
         self.log = MessageLog()  # what it said, and when (a job reports its own part)
+        self.notes = MessageLog()  # the same events in plain words, for a person (the Ask box)
         self._on_message = on_message
         self.loaded: Optional[Loaded] = None
         # the batch size out-of-memory came down to, kept while the model stays loaded here
@@ -102,7 +110,10 @@ class Engine:
         except Exception as exc:
             if is_oom(exc) and self.device != "cpu":
                 free_cache(self.device)
-                said = self._say(f"{self.info.name}: not enough memory on {self.device} to load; using the CPU")
+                said = self._say(f"{self.info.name}: not enough memory on {self.device} to load; using the CPU",
+                                 f"There was not enough memory on {_where(self.device)} to load the model: the "
+                                 f"tool loaded it on the CPU instead (slower; it stays on the CPU while it is "
+                                 f"loaded).")
                 self.cpu_since, self.device = (said, self.device), "cpu"
                 self.loaded = self.family.load(Path(self.info.path), "cpu", dev.dtype_for("cpu"),
                                                trust_remote_code=self.allow_remote_code,
@@ -124,9 +135,13 @@ class Engine:
             self.loaded = None
             free_cache(device)
 
-    def _say(self, msg: str) -> int:
+    def _say(self, msg: str, plain: str = "") -> int:
+        """Log ``msg`` (a job's report takes it); ``plain``: the same in plain words (what
+        happened, what the tool did), kept in ``notes`` for a person."""
         log.warning(msg)
         at = self.log.say(msg)
+        if plain:
+            self.notes.say(plain)
         if self._on_message:
             self._on_message(msg)
         return at
@@ -189,13 +204,24 @@ class Engine:
                     if size > 1:
                         size, halved = max(1, size // 2), True
                         self._halved = (self._say(f"{self.info.name}: out of memory on {self.device}; batch size "
-                                                  f"now {size}"), self.device)
+                                                  f"now {size}",
+                                                  f"{_where(self.device, True)} ran out of memory: the tool "
+                                                  f"retried with a smaller batch ({size} image"
+                                                  f"{'s' if size > 1 else ''} at a time)."), self.device)
                         continue
                     if self.device == "cpu":
                         raise
                     self.cpu_since = (self._say(f"{self.info.name}: out of memory on {self.device} even for one "
-                                                f"image; continuing on the CPU (slower)"), self.device)
+                                                f"image; continuing on the CPU (slower)",
+                                                f"{_where(self.device, True)} ran out of memory while the "
+                                                f"model worked, even for one image: the tool moved the model to "
+                                                f"the CPU and went on there (slower; it stays on the CPU while it "
+                                                f"is loaded)."), self.device)
                     self._to_cpu()
+                    # the GPU's halvings are no limit on the CPU: the job's own batch again
+                    # (it halves there too if the CPU runs out), and none kept for later jobs
+                    size, halved = max(1, int(batch)), False
+                    self.batch_size = self._halved = None
                     continue
                 i += len(chunk)
         if halved:

@@ -123,6 +123,7 @@ class RepairDialog(RepairSaving, QDialog):
         self.editor = MaskEditor(self.data.display, self)
         # Import… starts in the masks of earlier repairs of this image's folder, else beside the image
         self.editor.import_dirs = (resolve_out_dir(self.image_path, out_dir) / MASK_DIR, self.image_path.parent)
+        self.editor.max_pixels = getattr(project, "max_pixels", None)  # Import… holds a mask to the setting
         self.editor.changed.connect(self._mask_changed)
         self.method = QComboBox(self)
         for k, v in METHOD_NAMES.items():

@@ -18,6 +18,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from .. import style
+
 ASK_SHOWN_CHARS = 300  # of the question, in the answer box (all of it in its tooltip)
 ASK_TOOLTIP_CHARS = 2000  # a question longer than the ask box takes (not typed there) is cut in the tooltip
 
@@ -75,14 +77,17 @@ class AnswerBox(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Ask the image")
         self.setWindowModality(Qt.WindowModality.NonModal)
-        self._about = self._question = self._answer = self._info = ""
+        self._about = self._question = self._answer = self._info = self._note = ""
         self.icon_label = QLabel()
         self.about_label = QLabel(objectName="answerAbout")
         self.question_label = QLabel(objectName="answerQuestion")
         self.answer_view = _AnswerView()
+        self.note_label = QLabel(objectName="answerNote")  # an out-of-memory while answering, said plainly
+        self.note_label.setStyleSheet(f"background: {style.NOTE_BG}; color: {style.TEXT}; padding: 4px")
+        self.note_label.hide()
         self.info_label = QLabel(objectName="answerModel")
         self.info_label.setStyleSheet("color: palette(placeholder-text)")
-        for label in (self.about_label, self.question_label, self.info_label):
+        for label in (self.about_label, self.question_label, self.note_label, self.info_label):
             label.setTextFormat(Qt.TextFormat.PlainText)  # model output and questions are not markup
             label.setWordWrap(True)
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -97,6 +102,7 @@ class AnswerBox(QDialog):
         lay = QVBoxLayout(self)
         lay.addLayout(top)
         lay.addWidget(self.question_label)
+        lay.addWidget(self.note_label)
         lay.addWidget(self.answer_view, 1)
         lay.addWidget(self.info_label)
         lay.addWidget(buttons)
@@ -131,9 +137,17 @@ class AnswerBox(QDialog):
         self._info = info
         self.info_label.setText(info)
 
+    def set_note(self, note: str) -> None:
+        """What happened while the model answered (an out-of-memory: moved to the CPU,
+        retried smaller), in plain words, above the answer; "" hides it."""
+        self._note = note.strip()
+        self.note_label.setText(_breakable(self._note))
+        self.note_label.setVisible(bool(self._note))
+
     def text(self) -> str:
         """What the box says, as plain text (the question as shown, elided)."""
-        return f"{self._about}\n\n{self._question}\n\nA: {self._answer}"
+        note = f"\n\n{self._note}" if self._note else ""
+        return f"{self._about}\n\n{self._question}{note}\n\nA: {self._answer}"
 
     def informativeText(self) -> str:
         return self._info

@@ -362,11 +362,12 @@ class MaskEditor(QWidget):
         from ...core.repair.apply import load_mask
 
         try:
-            m = load_mask(path)
+            m = load_mask(path, self.max_pixels)
         except RepairError as exc:
             raise ValueError(str(exc)) from None
         self.canvas.set_mask(m)
 
+    max_pixels: Optional[int] = None  # the pixel limit a mask is held to (the max_image_pixels setting)
     last_import_dir: Optional[Path] = None  # the folder a mask was last imported from (this session)
     import_dirs: tuple = ()  # where Import… starts when nothing was imported yet, first existing one
 
