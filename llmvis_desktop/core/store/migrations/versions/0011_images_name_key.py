@@ -1,0 +1,67 @@
+"""images.name_key: the Name sort's natural order, in an index
+
+The grid's Name sort ordered by the relative path's bytes: ``B.png`` before ``a.png``,
+``img10.png`` before ``img2.png``, ``Äpfel`` after ``zebra``. ``name_key`` (see
+``store/name_key.py``) is a text whose bytewise order is the natural, case- and
+accent-insensitive order; it is written with every relpath and indexed with the id
+(the sort's tie-break). The column is "C"-collated on PostgreSQL, so a server made with a
+glibc locale compares it bytewise too. Existing rows are computed here: on SQLite in one
+UPDATE through a Python function, on PostgreSQL in batches of ``(id, key)`` VALUES.
+
+The column is added only where missing and filled only where NULL, so a database put back
+to an older revision by hand (a test, a restored backup of alembic_version) upgrades again.
+
+Revision ID: 0011
+Revises: 0010
+Create Date: 2026-11-29
+"""
+import sqlalchemy as sa
+from alembic import op
+
+from llmvis_desktop.core.store.models import NAME_KEY_TYPE
+from llmvis_desktop.core.store.name_key import name_key
+
+revision = "0011"
+down_revision = "0010"
+branch_labels = None
+depends_on = None
+
+BATCH = 5000
+SQLITE_FUNCTION = "llmvis_name_key_0011"
+
+
+def upgrade() -> None:
+    bind = op.get_bind()
+    if "name_key" not in {c["name"] for c in sa.inspect(bind).get_columns("images")}:
+        op.add_column("images", sa.Column("name_key", NAME_KEY_TYPE, nullable=True))
+    backfill(bind)
+    op.create_index("ix_images_name_key", "images", ["name_key", "id"], if_not_exists=True)
+
+
+def backfill(bind) -> int:
+    """Compute name_key where it is NULL; returns how many rows."""
+    if bind.dialect.name == "sqlite":
+        raw = bind.connection.driver_connection
+        raw.create_function(SQLITE_FUNCTION, 1, name_key, deterministic=True)
+        return bind.exec_driver_sql(
+            f"UPDATE images SET name_key = {SQLITE_FUNCTION}(relpath) WHERE name_key IS NULL").rowcount
+    done, last = 0, 0
+    images = sa.table("images", sa.column("id", sa.Integer), sa.column("relpath", sa.Text),
+                      sa.column("name_key", sa.Text))
+    while True:
+        rows = bind.execute(sa.select(images.c.id, images.c.relpath)
+                            .where(images.c.id > last, images.c.name_key.is_(None))
+                            .order_by(images.c.id).limit(BATCH)).all()
+        if not rows:
+            return done
+        values = sa.values(sa.column("id", sa.Integer), sa.column("k", sa.Text), name="v").data(
+            [(i, name_key(rel)) for i, rel in rows])
+        bind.execute(images.update().where(images.c.id == values.c.id).values(name_key=values.c.k))
+        done += len(rows)
+        last = rows[-1][0]
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("images") as batch:  # SQLite: the table is copied without it
+        batch.drop_index("ix_images_name_key")
+        batch.drop_column("name_key")
