@@ -122,3 +122,24 @@ def test_the_name_sort_reads_the_index(tmp_path):
                 sql = str(_ordered(select(m.Image.id), "name", desc).compile(compile_kwargs={"literal_binds": True}))
                 plan = " ".join(r[-1] for r in s.execute(text("EXPLAIN QUERY PLAN " + sql)))
                 assert "ix_images_name_key" in plan and "TEMP B-TREE" not in plan, plan
+
+
+def test_an_export_lists_images_in_the_name_order_across_pages(tmp_path, db_url, monkeypatch):
+    """docs/interchange.md: exports list images in the project's Name order, the grid's."""
+    import json
+
+    from llmvis_desktop.core.interchange import ExportOptions, export_project
+    from llmvis_desktop.core.interchange import export_rows
+
+    root = _folder(tmp_path / "x", NATURAL)
+    monkeypatch.setattr(export_rows.gather, "__defaults__", (3, False))  # pages of 3 images
+    with Project.open(root, db_url) as p:
+        p.scan()
+        p.add_label("scratch")
+        for i in p.image_ids()[::2]:
+            p.toggle_label(i, "scratch", "tester")
+        export_project(p, "coco", tmp_path / "out.json", ExportOptions(anonymize=False))
+    coco = json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))
+    assert [im["file_name"] for im in coco["images"]] == NATURAL
+    by_id = {im["id"]: im["file_name"] for im in coco["images"]}
+    assert sorted(by_id[a["image_id"]] for a in coco["annotations"]) == sorted(NATURAL[::2])
