@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import sys
 import time
@@ -59,7 +60,8 @@ def main() -> None:
     ap.add_argument("--dir", default="/tmp/llmvis_bench_sort")
     ap.add_argument("--db", default=None, help="a database URL (PostgreSQL); default the folder's SQLite")
     args = ap.parse_args()
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    if not os.environ.get("PYTHONPATH"):  # else the code PYTHONPATH names (before/after)
+        sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
     from llmvis_desktop.core.project import Project
     from llmvis_desktop.core.store import migrate
     from llmvis_desktop.core.store.records import ImageFilter

@@ -183,7 +183,7 @@ def _refuse_8bit_clashes(ctx) -> None:
         pairs = s.execute(
             select(m.Image.relpath, m.Image.bit_depth)
             .join(other, other.relpath == m.Image.relpath + PNG_SUFFIX)
-            .order_by(m.Image.relpath)).all()
+            .order_by(m.Image.name_key, m.Image.id)).all()
     # (a few names at most: the depth of one the index has not read yet is read now)
     clashes = [rel for rel, depth in pairs
                if (depth if depth is not None else (header_now(ctx.project, rel)[2] or 0)) > 8][:5]
