@@ -35,7 +35,6 @@ import hashlib
 import re
 import unicodedata
 from functools import lru_cache
-from typing import Iterable, Iterator, Sequence
 
 #: ends a component's folded part, before the name as written; sorts below everything
 END = "\x01"
@@ -92,8 +91,3 @@ def name_key(relpath: str) -> str:
     digest = hashlib.sha256(relpath.encode("utf-8", "surrogatepass")).hexdigest()
     return key[:LONG_PREFIX] + END + END + digest
 
-
-def with_keys(entries: Iterable[Sequence]) -> Iterator[tuple]:
-    """``(relpath, *rest)`` rows as ``(relpath, name_key, *rest)``."""
-    for rel, *rest in entries:
-        yield (rel, name_key(rel), *rest)

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from . import models as m
 from .convert import IMAGE_RECORD_COLUMNS, dumps, image_record
 from .fold import folded_contains
-from .name_key import with_keys
+from .name_key import name_key
 from .records import ImageFilter, ImageRecord
 
 # --- ingest ---------------------------------------------------------------
@@ -37,7 +37,7 @@ def insert_new(session: Session, entries: Sequence[tuple[str, int, int]]) -> Non
     their Name sort key (``name_key``)."""
     if not entries:
         return
-    entries = list(with_keys(entries))
+    entries = [(rel, name_key(rel), size, mtime) for rel, size, mtime in entries]
     # the constant columns are literals in the statement, so the per-row Python work for
     # 100k rows is the sort key alone (a few µs each) and the tuples go to the driver
     # ON CONFLICT: another indexer (a teammate's window opening the same folder on the
