@@ -90,4 +90,3 @@ def name_key(relpath: str) -> str:
     # a full key never holds two ENDs in a row (a component's name as written is not empty)
     digest = hashlib.sha256(relpath.encode("utf-8", "surrogatepass")).hexdigest()
     return key[:LONG_PREFIX] + END + END + digest
-
