@@ -97,3 +97,13 @@ def test_keys_are_plain_text_a_database_stores():
         k = name_key(n)
         assert "\x00" not in k  # PostgreSQL text holds no NUL
         k.encode("utf-8", "surrogatepass")
+
+
+def test_the_ascii_fast_path_gives_the_general_key():
+    from llmvis_desktop.core.store import name_key as nk
+
+    rng = random.Random(11)
+    for _ in range(5000):
+        path = "/".join("".join(rng.choice("aB0_9.-x ") for _ in range(rng.randint(1, 6)))
+                        for _ in range(rng.randint(1, 3)))
+        assert name_key(path) == SEP.join(nk._component(part) for part in path.split("/")), path

@@ -77,10 +77,16 @@ def _component(name: str) -> str:
     return folded + END + name
 
 
+@lru_cache(maxsize=4096)  # a folder's files come one after another
+def _ascii_folder(folder: str) -> str:
+    return SEP.join([_DIGITS.sub(_number, part.lower()) + END + part for part in folder.split("/")]) + SEP
+
+
 def name_key(relpath: str) -> str:
     """The Name sort's key of a relative path (``/``-separated): see the module."""
     if relpath.isascii() and relpath.isprintable():  # the common case, 100k at a first index
-        key = SEP.join([_DIGITS.sub(_number, part.lower()) + END + part for part in relpath.split("/")])
+        folder, _, name = relpath.rpartition("/")
+        key = (_ascii_folder(folder) if folder else "") + _DIGITS.sub(_number, name.lower()) + END + name
         if len(key) <= MAX_CHARS:
             return key
     key = SEP.join(_component(part) for part in relpath.split("/"))
