@@ -50,17 +50,13 @@ _LOW = str.maketrans({END: ESC, SEP: ESC})  # in a folded part: END/SEP become E
 _ESCAPE = str.maketrans({ESC: ESC + "\x06", END: ESC + "\x04", SEP: ESC + "\x05"})
 
 
-@lru_cache(maxsize=4096)  # the same runs come back (batch001, 2024, 01): read by the million
-def _digits(run: str) -> str:
+def _number(match: re.Match) -> str:
+    run = match.group()
     if not run.isascii():  # another script's digits (Arabic-Indic...): by value too
         run = "".join(str(unicodedata.decimal(c)) for c in run)
     digits = run.lstrip("0") or "0"
-    count = str(len(digits))
-    return f"{len(count)}{count}{digits}"
-
-
-def _number(match: re.Match) -> str:
-    return _digits(match.group())
+    n = len(digits)
+    return f"1{n}{digits}" if n < 10 else f"{len(str(n))}{n}{digits}"
 
 
 def _fold(name: str) -> str:
