@@ -143,3 +143,21 @@ def test_an_export_lists_images_in_the_name_order_across_pages(tmp_path, db_url,
     assert [im["file_name"] for im in coco["images"]] == NATURAL
     by_id = {im["id"]: im["file_name"] for im in coco["images"]}
     assert sorted(by_id[a["image_id"]] for a in coco["annotations"]) == sorted(NATURAL[::2])
+
+
+def test_the_backfill_without_copy_gives_the_same_keys(tmp_path, db_url):
+    """0011 fills the keys by COPY on psycopg 3, else by an executemany by id (another
+    driver); both give name_key(relpath)."""
+    import importlib
+
+    backfill = importlib.import_module(
+        "llmvis_desktop.core.store.migrations.versions.0011_images_name_key").backfill
+    root = _folder(tmp_path / "b", NATURAL)
+    with Project.open(root, db_url) as p:
+        p.scan()
+        with p.store.engine.begin() as c:
+            c.execute(text("UPDATE images SET name_key = NULL WHERE relpath <> 'a.png'"))
+            assert backfill(c, copy=False) == len(NATURAL) - 1
+            keys = dict(c.execute(text("SELECT relpath, name_key FROM images")).all())
+        assert keys == {rel: name_key(rel) for rel in NATURAL}
+        assert _names(p) == NATURAL
