@@ -99,8 +99,11 @@ def test_a_0010_database_with_rows_gets_its_name_keys(tmp_path, db_url):
         p.scan()
         url = p.db_url
         ids = p.image_ids()
+        p.add_label("scratch")
+        p.toggle_label(ids[1], "scratch", "tester")  # rows that refer to the images (history, labels)
     _downgrade(url, "0010")
     with Project.open(root, db_url) as p:
+        assert p.image(ids[1]).labels == ("scratch",)
         with p.store.read() as s:
             assert s.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0011"
             keys = dict(s.execute(text("SELECT relpath, name_key FROM images")).all())
