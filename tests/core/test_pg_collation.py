@@ -66,3 +66,27 @@ def test_a_folders_files_are_read_under_a_locale_collation(tmp_path, en_us_serve
         res = p.scan()
         assert (res.added, res.missing) == (0, 1)
         assert p.image_by_path("dir/b.png").status == "missing"
+
+
+def test_the_name_sort_is_bytewise_in_a_locale_database(tmp_path, en_us_server):
+    """images.name_key is made for bytewise order; in a database whose default collation
+    is en_US.UTF-8 (punctuation and control characters ignored at first) the Name sort
+    would mix folders and names. The column is "C"-collated."""
+    from urllib.parse import urlsplit
+
+    from test_name_sort import NATURAL, _folder, _names
+
+    url = en_us_server.create_database()
+    name = urlsplit(url).path.lstrip("/")
+    with en_us_server._admin() as conn:
+        conn.execute(f'DROP DATABASE "{name}"')
+        conn.execute(f"CREATE DATABASE \"{name}\" TEMPLATE template0 LC_COLLATE 'en_US.UTF-8' "
+                     "LC_CTYPE 'en_US.UTF-8'")
+    root = _folder(tmp_path / "n", NATURAL)
+    with Project.open(root, url) as p:
+        p.scan()
+        with p.store.engine.begin() as c:
+            assert c.execute(sa.text("SELECT datcollate FROM pg_database WHERE datname = current_database()"
+                                     )).scalar() == "en_US.UTF-8"
+        assert _names(p) == NATURAL
+        assert _names(p, sort="name", descending=True) == NATURAL[::-1]

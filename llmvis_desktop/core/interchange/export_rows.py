@@ -1,6 +1,6 @@
 """The rows an export writes, read from the database: :func:`gather` pages through the
-images in relpath order, ``CHUNK`` per query round, with their labels, suggestions
-and repair links (:func:`repair_links`, also the history export's), reading a header
+images in the grid's Name order (``images.name_key``, then id), ``CHUNK`` per query
+round, with their labels, suggestions and repair links (:func:`repair_links`, also the history export's), reading a header
 now where the index has not; the refusal of 8-bit PNG names that clash. The row
 shapes, naming and :class:`.common.ExportContext` are in :mod:`.common`.
 """
@@ -10,7 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Iterator, Optional
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, select, tuple_
 from sqlalchemy.orm import aliased
 
 from ..store import models as m
@@ -67,10 +67,11 @@ def repair_links(ctx: ExportContext, s) -> tuple[set[int], set[int], dict[int, i
 
 
 def gather(ctx: ExportContext, chunk: int = CHUNK, decided: bool = False) -> Iterator[list[ExportRow]]:
-    """Yield the rows to export in relpath order, ``chunk`` images per query round.
+    """Yield the rows to export in the grid's Name order (natural, case-insensitive:
+    ``name_key``, then id), ``chunk`` images per query round.
 
     Each round reads one keyset page of images, then their labels and (optionally)
-    pending suggestions with a range join on the unique relpath, so no giant IN lists.
+    pending suggestions with a range join on the indexed name_key, so no giant IN lists.
     """
     opts = ctx.options
     with ctx.project.store.read() as s:
@@ -89,20 +90,20 @@ def gather(ctx: ExportContext, chunk: int = CHUNK, decided: bool = False) -> Ite
     cols = (m.Image.id, m.Image.relpath, m.Image.width, m.Image.height, m.Image.caption,
             m.Image.review_status, m.Image.updated_by, m.Image.updated_at, m.Image.format, m.Image.status,
             m.Image.bit_depth, m.Image.frames)
-    last: Optional[str] = None
+    last: Optional[tuple] = None  # (name_key, id) of the previous page's last row
     while True:
         ctx.token.check()
         with ctx.project.store.read() as s:
-            stmt = select(*cols).order_by(m.Image.relpath).limit(chunk)
+            stmt = select(*cols, m.Image.name_key).order_by(m.Image.name_key, m.Image.id).limit(chunk)
             if last is not None:
-                stmt = stmt.where(m.Image.relpath > last)
+                stmt = stmt.where(tuple_(m.Image.name_key, m.Image.id) > tuple_(*last))
             if opts.reviewed_only:
                 stmt = stmt.where(m.Image.review_status == m.STATUS_REVIEWED)
             page = s.execute(stmt).all()
             if not page:
                 return
-            lo, hi = page[0][1], page[-1][1]
-            in_range = and_(m.Image.relpath >= lo, m.Image.relpath <= hi)
+            lo, hi = page[0][-1], page[-1][-1]
+            in_range = and_(m.Image.name_key >= lo, m.Image.name_key <= hi)
             labels: dict[int, list[str]] = {}
             for image_id, name in s.execute(
                 select(m.ImageLabel.image_id, m.Label.name)
@@ -126,7 +127,7 @@ def gather(ctx: ExportContext, chunk: int = CHUNK, decided: bool = False) -> Ite
                 ):
                     sugg.setdefault(r[0], []).append(SuggestionOut(*r[1:10], iso(r[10])))
         rows = []
-        for image_id, rel, w, h, caption, status, by, at, fmt, index_status, depth, frames in page:
+        for image_id, rel, w, h, caption, status, by, at, fmt, index_status, depth, frames, _key in page:
             src_id = derived.get(image_id)
             dicom_file = is_dicom(ctx.project.root, rel, fmt)
             dicom = dicom_file or image_id in dicom_like
@@ -167,7 +168,7 @@ def gather(ctx: ExportContext, chunk: int = CHUNK, decided: bool = False) -> Ite
                 tuple(sugg.get(image_id, ())), index_status != m.STATUS_ERROR, dicom_file,
                 depth, frames, as_8bit,
             ))
-        last = page[-1][1]
+        last = (page[-1][-1], page[-1][0])
         yield rows
         if len(page) < chunk:
             return
@@ -182,7 +183,7 @@ def _refuse_8bit_clashes(ctx) -> None:
         pairs = s.execute(
             select(m.Image.relpath, m.Image.bit_depth)
             .join(other, other.relpath == m.Image.relpath + PNG_SUFFIX)
-            .order_by(m.Image.relpath)).all()
+            .order_by(m.Image.name_key, m.Image.id)).all()
     # (a few names at most: the depth of one the index has not read yet is read now)
     clashes = [rel for rel, depth in pairs
                if (depth if depth is not None else (header_now(ctx.project, rel)[2] or 0)) > 8][:5]

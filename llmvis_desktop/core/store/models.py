@@ -22,6 +22,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
+#: images.name_key: bytewise order on PostgreSQL whatever the database's locale
+NAME_KEY_TYPE = Text().with_variant(Text(collation="C"), "postgresql")
+
+
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -92,6 +96,11 @@ class Image(Base):
     # when the indexer last saw the file change (suggestions older than this were for the old content)
     content_changed_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True), nullable=True)
     updated_by: Mapped[Optional[str]] = mapped_column(String(200), nullable=True)
+    # the Name sort's key (store/name_key.py), written with relpath (0011); compared by
+    # bytes: SQLite's BINARY, and the "C" collation on PostgreSQL
+    name_key: Mapped[Optional[str]] = mapped_column(NAME_KEY_TYPE, nullable=True)
+
+    __table_args__ = (Index("ix_images_name_key", "name_key", "id"),)
 
 
 class Folder(Base):
