@@ -107,20 +107,33 @@ class PanelController(RepairActions, DialogActions, QObject):
         if project is None:
             self.set_record(None)
 
-    def reload_labels(self) -> None:
+    #: the open image's (id, suggestions, judged) as read off the GUI thread, while the
+    #: team watch shows it (set_record reads nothing then)
+    fetched: Optional[tuple] = None
+
+    def reload_labels(self, defs=None, usage=None, say: bool = True) -> Optional[str]:
+        """The taxonomy into the label panel, the grid's colours and the filter bar, from
+        ``defs`` and ``usage`` when read off the GUI thread (the team watch), else from the
+        project. Returns the note when the label filtered by was removed, and shows it
+        unless ``say`` is False (the caller says it with its own line)."""
         project = self.win.project
         if project is None:
             if self.labels is not None:
                 self.labels.set_labels([])
-            return
-        defs = project.labels()
+            return None
+        if defs is None:
+            defs, usage = project.labels(), None
         if self.labels is not None:
-            self.labels.set_labels(defs, project.label_usage())
-        self.win.model.reload_labels()
+            self.labels.set_labels(defs, project.label_usage() if usage is None else usage)
+        self.win.model.reload_labels(defs)
         gone = self.win.filter_bar.set_labels(defs)
-        if gone is not None:  # the grid lists any label again: not without a word
-            self.win.statusBar().showMessage(
-                f"The label “{gone}” was removed: the grid is no longer filtered by it", 10000)
+        if gone is None:
+            return None
+        # the grid lists any label again: not without a word
+        note = f"The label “{gone}” was removed: the grid is no longer filtered by it"
+        if say:
+            self.win.statusBar().showMessage(note, 10000)
+        return note
 
     def flush_caption(self) -> bool:
         """Save a caption being typed (the project or the window is closing, an action
@@ -225,7 +238,10 @@ class PanelController(RepairActions, DialogActions, QObject):
                 self.caption.set_saved(rec.caption)
             self.caption.set_editable(rec is not None)
         suggestions, self._judged = [], []
-        if rec is not None and project is not None:
+        fetched = self.fetched
+        if rec is not None and fetched is not None and fetched[0] == rec.id:  # read off the GUI thread
+            suggestions, self._judged = fetched[1], fetched[2]
+        elif rec is not None and project is not None:
             try:
                 suggestions = project.suggestions(rec.id)
                 if not any(s.outcome != "withdrawn" for s in suggestions):  # no card: judged clean?
