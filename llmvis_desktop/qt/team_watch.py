@@ -166,6 +166,7 @@ class TeamWatch(QObject):
         if said:  # one line: a note and the change after it would hide the note at once
             win.statusBar().showMessage("; ".join(said), 10000 if note else 8000)
         win.project_ctl.update_counts()
+        win.panel_ctl.update_usage_soon()  # the label chips' counts (images not shown too)
 
 
 @dataclass(frozen=True)

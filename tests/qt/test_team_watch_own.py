@@ -112,4 +112,33 @@ def test_a_teammates_change_is_read_off_the_gui_thread(qtbot, window, image_fold
     assert window.panel_ctl.caption.text() == "alice's words"
     assert list(window.model.record(window.model.ids[-1]).labels) == ["scratch"]
     assert window.model.label_color("scratch") != window.model.label_color("nonexistent")
+    qtbot.wait(700)  # the label panel's usage counts follow 400 ms after a change shown
+    assert window.panel_ctl.labels._usage.get("scratch") == 1
     assert on_gui == []
+
+
+def test_new_usage_counts_update_the_label_chips_in_place(qtbot, window, image_folder):
+    """Every change shown (the reviewer's own, a teammate's) made every label chip anew
+    400 ms later for the usage counts (a style sheet each, the flow laid out chip by chip:
+    20-70 ms on the GUI thread with 30 labels); the same labels now keep their chips."""
+    project = open_and_index(qtbot, window, image_folder)
+    for name in ("scratch", "dent"):
+        project.add_label(name)
+    window.panel_ctl.reload_labels()
+    panel = window.panel_ctl.labels
+    watch, said = _watching(qtbot, window)  # (its look after the labels were added made their chips again)
+    chip = panel.chip("scratch")
+    assert chip.text().endswith("scratch (0)")
+    with Project.open(image_folder, project.db_url) as alice:
+        ra.toggle_label(alice, window.model.ids[-1], "scratch", "alice")
+    qtbot.waitUntil(lambda: panel.chip("scratch").text().endswith("scratch (1)"), timeout=10000)
+    assert panel.chip("scratch") is chip and panel.chip("dent").text().endswith("dent (0)")
+    assert "Used on 1 image" in chip.toolTip()
+    window.review.toggle_label("dent", on=True)  # the reviewer's own change too
+    qtbot.waitUntil(lambda: panel.chip("dent").text().endswith("dent (1)"), timeout=5000)
+    assert panel.chip("scratch") is chip
+    # a teammate's new label: chips made anew, the counts with them
+    with Project.open(image_folder, project.db_url) as alice:
+        alice.add_label("rust")
+    qtbot.waitUntil(lambda: panel.chip("rust") is not None, timeout=10000)
+    assert panel.chip("scratch").text().endswith("scratch (1)")
