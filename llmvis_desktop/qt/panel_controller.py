@@ -32,6 +32,10 @@ NO_IMAGE_TEXT = "No image selected"
 log = logging.getLogger(__name__)
 
 
+def filter_gone_text(name: str) -> str:
+    return f"The label “{name}” was removed: the grid is no longer filtered by it"
+
+
 def _optional(module: str, cls: str, *args):
     try:
         mod = importlib.import_module(f"llmvis_desktop.qt.{module}")
@@ -136,8 +140,8 @@ class PanelController(RepairActions, DialogActions, QObject):
     def reload_labels(self, defs=None, usage=None, say: bool = True) -> Optional[str]:
         """The taxonomy into the label panel, the grid's colours and the filter bar, from
         ``defs`` and ``usage`` when read off the GUI thread (the team watch), else from the
-        project. Returns the note when the label filtered by was removed, and shows it
-        unless ``say`` is False (the caller says it with its own line)."""
+        project. Returns the name of the label filtered by when it was removed, said on
+        the status bar unless ``say`` is False (the caller says it in its own line)."""
         project = self.win.project
         if project is None:
             if self.labels is not None:
@@ -149,13 +153,9 @@ class PanelController(RepairActions, DialogActions, QObject):
             self.labels.set_labels(defs, project.label_usage() if usage is None else usage)
         self.win.model.reload_labels(defs)
         gone = self.win.filter_bar.set_labels(defs)
-        if gone is None:
-            return None
-        # the grid lists any label again: not without a word
-        note = f"The label “{gone}” was removed: the grid is no longer filtered by it"
-        if say:
-            self.win.statusBar().showMessage(note, 10000)
-        return note
+        if gone is not None and say:  # the grid lists any label again: not without a word
+            self.win.statusBar().showMessage(filter_gone_text(gone), 10000)
+        return gone
 
     def flush_caption(self) -> bool:
         """Save a caption being typed (the project or the window is closing, an action

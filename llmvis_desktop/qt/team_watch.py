@@ -28,6 +28,7 @@ from PySide6.QtCore import QObject, QTimer
 
 from ..core.errors import first_line
 
+from .panel_controller import filter_gone_text
 from .workers import LatestOnly
 
 log = logging.getLogger(__name__)
@@ -101,10 +102,10 @@ class TeamWatch(QObject):
         project, start, rows, labels, fetched = result
         if project is not self._project:
             return
-        note = None
+        gone = None  # the label the grid was filtered by, removed
         if self._labels is not None and labels != self._labels:  # someone changed the taxonomy
             taxonomy = fetched.taxonomy if fetched is not None else None
-            note = self.win.panel_ctl.reload_labels(*(taxonomy or ()), say=False)
+            gone = self.win.panel_ctl.reload_labels(*(taxonomy or ()), say=False)
         self._labels = labels
         if start is not None:  # the first look: what is already there is not news
             self._last = start
@@ -127,17 +128,17 @@ class TeamWatch(QObject):
         if theirs:
             by_people = {(i, a) for i, a in theirs if not a.startswith("model:")}
             self.apply(sorted({i for i, _ in theirs}), sorted({a for _, a in by_people}),
-                       len({i for i, _ in by_people}), fetched=fetched, note=note)
-        elif note:
-            self.win.statusBar().showMessage(note, 10000)
+                       len({i for i, _ in by_people}), fetched=fetched, gone=gone)
+        elif gone is not None:
+            self.win.statusBar().showMessage(filter_gone_text(gone), 10000)
 
     def apply(self, image_ids: list[int], actors: list[str], n_changed: Optional[int] = None,
-              fetched: Optional["_Fetched"] = None, note: Optional[str] = None) -> None:
+              fetched: Optional["_Fetched"] = None, gone: Optional[str] = None) -> None:
         """Show the changes others made to ``image_ids``; ``actors``: the people among
         them, who changed ``n_changed`` images (default: all of them). ``fetched``: the
         rows and the open image as the look read them off the GUI thread (without it, or
-        when this window changed rows since the look began, they are read here). ``note``:
-        a line to say first (the label filtered by was removed)."""
+        when this window changed rows since the look began, they are read here). ``gone``:
+        the label the grid was filtered by, removed meanwhile (said in the same line)."""
         win = self.win
         fresh = fetched is not None and fetched.edit_seq == win.model.edit_seq
         if len(image_ids) > MANY:
@@ -158,13 +159,16 @@ class TeamWatch(QObject):
                     win.panel_ctl.fetched = None
             else:
                 win.review.show_from_database(current.id)
-        said = [note] if note else []
+        line = None
         if actors:  # people, not only models' suggestions (those arrive without a word)
             who = ", ".join(actors)
             n = len(image_ids) if n_changed is None else n_changed
-            said.append(f"{who} changed {n} image{'s' if n != 1 else ''}")
-        if said:  # one line: a note and the change after it would hide the note at once
-            win.statusBar().showMessage("; ".join(said), 10000 if note else 8000)
+            line = f"{who} changed {n} image{'s' if n != 1 else ''}"
+        if gone is not None:  # one line: the change said after the note hid it at once
+            line = filter_gone_text(gone) if line is None else \
+                f"{line}; “{gone}” was removed: the grid is no longer filtered by it"
+        if line is not None:
+            win.statusBar().showMessage(line, 10000 if gone is not None else 8000)
         win.project_ctl.update_counts()
         win.panel_ctl.update_usage_soon()  # the label chips' counts (images not shown too)
 
