@@ -192,10 +192,16 @@ class Project:
         return [r for r in self.events_since(event_id)
                 if r[2] != exclude_actor and not r[2].startswith("model:")]
 
-    def indexed_here(self, event_id: int) -> bool:
-        """Whether history event ``event_id`` was written by this project object's own
-        index runs (a window's F5), not by another process's indexer."""
-        return self.store.indexed_here(event_id)
+    def written_here(self, event_id: int) -> bool:
+        """Whether history event ``event_id`` was written through this project object
+        (a window's own reviews, imports, jobs and index runs), not by another session,
+        window or process, whatever its actor: ``llmvis ... --actor alice`` is not
+        alice's window."""
+        return self.store.written_here(event_id)
+
+    def forget_written(self, below: int) -> None:
+        """:meth:`written_here` need not answer for ids under ``below`` any more."""
+        self.store.forget_written(below)
 
     def events_since(self, after: int, gaps=()) -> list[tuple[int, int, str]]:
         """Every history event after ``after`` or in the id ranges ``gaps`` (see

@@ -467,6 +467,7 @@ class MainWindow(QMainWindow):
         self.query_loader.shutdown()
         self.counts_loader.shutdown()
         self.team_watch.shutdown()
+        self.panel_ctl.shutdown()
         self.thumbs.shutdown()
         if getattr(self, "_prune_thread", None) is not None:
             self._prune_stop.set()

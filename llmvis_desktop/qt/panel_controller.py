@@ -24,12 +24,16 @@ from PySide6.QtWidgets import QDockWidget, QSizePolicy
 
 from .dialog_actions import DialogActions
 from .repair_actions import RepairActions, RepairCommand  # noqa: F401  (RepairCommand re-exported)
-from .workers import void
+from .workers import LatestOnly, void
 
 HISTORY_DELAY_MS = 120
 NO_IMAGE_TEXT = "No image selected"
 
 log = logging.getLogger(__name__)
+
+
+def filter_gone_text(name: str) -> str:
+    return f"The label “{name}” was removed: the grid is no longer filtered by it"
 
 
 def _optional(module: str, cls: str, *args):
@@ -95,15 +99,37 @@ class PanelController(RepairActions, DialogActions, QObject):
         self._history_for = None
         self._usage_timer = QTimer(self, singleShot=True, interval=400)
         self._usage_timer.timeout.connect(self._update_usage)
+        self._usage_loader = LatestOnly(self)
+        self._usage_loader.done.connect(self._on_usage)
+
+    def update_usage_soon(self) -> None:
+        """The label usage counts, once after a burst of changes (a teammate's too)."""
+        self._usage_timer.start()
 
     def _update_usage(self) -> None:
-        if self.labels is not None and self.win.project is not None:
-            try:
-                self.labels.set_labels(self.win.project.labels(), self.win.project.label_usage())
-                if self.record is not None:
-                    self.labels.set_checked(self.record.labels)
-            except Exception as exc:
-                log.warning("label usage: %s", exc)
+        """The label panel's usage counts, read off the GUI thread (6-20 ms on a team's
+        database, after every action and every teammate's change shown)."""
+        project = self.win.project
+        if self.labels is not None and project is not None:
+            self._usage_loader.submit(lambda: (project, project.labels(), project.label_usage()))
+
+    def shutdown(self) -> None:
+        """Stop the usage reads' thread (the window is closing)."""
+        self._usage_timer.stop()
+        self._usage_loader.shutdown()
+
+    def _on_usage(self, result, error) -> None:
+        if error is not None:
+            log.warning("label usage: %s", error)
+            return
+        project, defs, usage = result
+        if self.labels is not None and project is self.win.project:
+            if hasattr(self.labels, "shows") and self.labels.shows(defs):
+                self.labels.set_usage(usage)  # the same chips: their counts in place
+            else:
+                self.labels.set_labels(defs, usage)
+            if self.record is not None:
+                self.labels.set_checked(self.record.labels)
 
     # --- project and current image --------------------------------------------------
     def set_project(self, project) -> None:
@@ -112,20 +138,29 @@ class PanelController(RepairActions, DialogActions, QObject):
         if project is None:
             self.set_record(None)
 
-    def reload_labels(self) -> None:
+    #: the open image's (id, suggestions, judged) as read off the GUI thread, while the
+    #: team watch shows it (set_record reads nothing then)
+    fetched: Optional[tuple] = None
+
+    def reload_labels(self, defs=None, usage=None, say: bool = True) -> Optional[str]:
+        """The taxonomy into the label panel, the grid's colours and the filter bar, from
+        ``defs`` and ``usage`` when read off the GUI thread (the team watch), else from the
+        project. Returns the name of the label filtered by when it was removed, said on
+        the status bar unless ``say`` is False (the caller says it in its own line)."""
         project = self.win.project
         if project is None:
             if self.labels is not None:
                 self.labels.set_labels([])
-            return
-        defs = project.labels()
+            return None
+        if defs is None:
+            defs, usage = project.labels(), None
         if self.labels is not None:
-            self.labels.set_labels(defs, project.label_usage())
-        self.win.model.reload_labels()
+            self.labels.set_labels(defs, project.label_usage() if usage is None else usage)
+        self.win.model.reload_labels(defs)
         gone = self.win.filter_bar.set_labels(defs)
-        if gone is not None:  # the grid lists any label again: not without a word
-            self.win.statusBar().showMessage(
-                f"The label “{gone}” was removed: the grid is no longer filtered by it", 10000)
+        if gone is not None and say:  # the grid lists any label again: not without a word
+            self.win.statusBar().showMessage(filter_gone_text(gone), 10000)
+        return gone
 
     def flush_caption(self) -> bool:
         """Save a caption being typed (the project or the window is closing, an action
@@ -230,7 +265,10 @@ class PanelController(RepairActions, DialogActions, QObject):
                 self.caption.set_saved(rec.caption)
             self.caption.set_editable(rec is not None)
         suggestions, self._judged = [], []
-        if rec is not None and project is not None:
+        fetched = self.fetched
+        if rec is not None and fetched is not None and fetched[0] == rec.id:  # read off the GUI thread
+            suggestions, self._judged = fetched[1], fetched[2]
+        elif rec is not None and project is not None:
             try:
                 suggestions = project.suggestions(rec.id)
                 if not any(s.outcome != "withdrawn" for s in suggestions):  # no card: judged clean?

@@ -391,6 +391,11 @@ class ReviewController(ReviewUndo, QObject):
         """Someone else changed this image: re-read it and show it."""
         self._refresh(image_id)
 
+    def show_fetched(self, rec: ImageRecord) -> None:
+        """Someone else changed this image: show ``rec`` as read off the GUI thread (the
+        team watch), with no read here."""
+        self._show_record(rec)
+
     def _refresh(self, image_id: int, show: bool = True) -> None:
         """Re-read one image from the database (after a failed action, or a change made
         elsewhere) and show it."""

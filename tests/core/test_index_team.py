@@ -226,7 +226,7 @@ def test_the_indexers_own_events_are_known_to_its_project_only(png_folder, db_ur
         with p.store.read() as s:
             written = s.execute(select(m.Event.id, m.Event.action).where(m.Event.id > before)).all()
         assert {a for _, a in written} == {"file_changed", "file_missing", "file_restored", "move"}
-        assert all(p.indexed_here(eid) for eid, _ in written)
-        assert not p.indexed_here(before)  # alice's caption
+        assert all(p.written_here(eid) for eid, _ in written)
+        assert p.written_here(before)  # alice's caption, written through p too: every event it writes is its own
         with Project.open(png_folder, url) as other:
-            assert not any(other.indexed_here(eid) for eid, _ in written)
+            assert not any(other.written_here(eid) for eid, _ in written)

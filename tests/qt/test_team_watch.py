@@ -151,13 +151,18 @@ def test_a_change_that_commits_late_is_still_seen(qtbot, window, image_folder):
     ids = window.model.ids
     seen = []
     real_apply = watch.apply
-    watch.apply = lambda image_ids, actors, n=None: (seen.extend(image_ids), real_apply(image_ids, actors, n))
+    watch.apply = lambda image_ids, actors, n=None, **kw: (seen.extend(image_ids), real_apply(image_ids, actors, n))
+
+    def look(rows):  # a look's result as the watch's worker hands it over
+        fetched = tw._Fetched([(i, a) for _, i, a in rows], window.model.edit_seq)
+        return (project, None, rows, tw._names(project.labels()), fetched)
+
     # ids 1000 past the newest are in use by a change not committed yet; a later one is
     start = project.last_event_id()
-    watch._on_result((project, None, [(start + 1001, ids[0], "bob")], tw._names(project)), None)
+    watch._on_result(look([(start + 1001, ids[0], "bob")]), None)
     assert watch._gaps and watch._gaps[0][:2] == (start + 1, start + 1000)
     late = [(start + 1 + k, ids[1 + k % (len(ids) - 1)], "import:x.csv") for k in range(0, 1000, 97)]
-    watch._on_result((project, None, late, tw._names(project)), None)
+    watch._on_result(look(late), None)
     assert set(ids[1:]) & set(seen) == {i for _, i, _ in late}
     assert all(not (lo <= e <= hi) for lo, hi, _ in watch._gaps for e, _, _ in late)
 

@@ -9,7 +9,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Iterator, Optional
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -143,14 +143,34 @@ def make_engine(url: str, who: Optional[str] = None) -> Engine:
     return engine
 
 
-_INDEXER_EVENTS = "llmvis_indexer_events"  # session.info key: ids noted by note_indexer_events
+_WRITTEN = "llmvis_written_events"  # session.info key: ids noted by note_written_events
 
 
-def note_indexer_events(session: Session, event_ids) -> None:
-    """The indexer wrote history events ``event_ids`` in this write transaction: once it
-    commits, ``Store.indexed_here`` knows them (a window does not announce its own index
-    as a teammate's change)."""
-    session.info.setdefault(_INDEXER_EVENTS, []).extend(event_ids)
+def note_written_events(session: Session, event_ids) -> None:
+    """History events ``event_ids`` were written in this write transaction: once it
+    commits, ``Store.written_here`` knows them (a window does not announce its own
+    changes, index runs, reviews, imports, jobs, as a teammate's). Events added as ORM
+    objects are noted at flush; a Core insert goes through :func:`insert_events`."""
+    session.info.setdefault(_WRITTEN, []).extend(event_ids)
+
+
+def insert_events(session: Session, rows: list[dict]) -> None:
+    """Insert history event rows (one statement, ids returned) and note them as written
+    by this store (:func:`note_written_events`)."""
+    if not rows:
+        return
+    from .models import Event
+
+    table = Event.__table__
+    note_written_events(session, session.scalars(insert(table).returning(table.c.id), rows).all())
+
+
+def _note_flushed_events(session: Session, _flush_context) -> None:
+    from .models import Event
+
+    ids = [obj.id for obj in session.new if isinstance(obj, Event)]
+    if ids:
+        note_written_events(session, ids)
 
 
 class DatabaseGone(OSError):
@@ -180,6 +200,7 @@ class Store:
             self.engine.execution_options(llmvis_write=True), expire_on_commit=False
         )
         self._short_makers: dict[int, sessionmaker] = {}  # short_waits: one per wait
+        event.listen(self._write, "after_flush", _note_flushed_events)  # ORM-added events: noted
         # a SQLite file: every write first checks it is still the file opened (deleted
         # with its folder, SQLite went on writing into the unlinked file: every review
         # "saved", then lost when the project closed)
@@ -190,7 +211,8 @@ class Store:
             path = unquote(path[len("file:"):].split("?", 1)[0])
         self._db_file = Path(path) if path and not path.startswith(":memory:") else None
         self._db_identity: tuple | None = None
-        self._indexer_events: set[int] = set()  # see indexed_here
+        self._written: set[int] = set()  # see written_here
+        self._written_lock = threading.Lock()  # (forget_written runs on a watch's thread)
         if self._db_file is not None and self._db_file.exists():
             self._check_file()
 
@@ -238,10 +260,14 @@ class Store:
                 with maker.begin() as session:
                     yield session
                     # known before the commit: a look at the history that sees them knows them
-                    noted = session.info.pop(_INDEXER_EVENTS, [])
-                    self._indexer_events.update(noted)
+                    # (flushed first: events added since the last flush get their ids now)
+                    session.flush()
+                    noted = session.info.pop(_WRITTEN, [])
+                    with self._written_lock:
+                        self._written.update(noted)
             except BaseException as exc:
-                self._indexer_events.difference_update(noted)  # rolled back: never written
+                with self._written_lock:
+                    self._written.difference_update(noted)  # rolled back: never written
                 if isinstance(exc, OperationalError) and self._db_file is not None:
                     refused = refused_write(self.read_only(), self._db_file, exc)
                     if refused is not None:
@@ -257,10 +283,17 @@ class Store:
                 self.engine.execution_options(llmvis_write=True, llmvis_wait_ms=wait), expire_on_commit=False)
         return maker
 
-    def indexed_here(self, event_id: int) -> bool:
-        """Whether history event ``event_id`` was written by an index run through this
-        store (this process's indexer, not another window's or ``llmvis index``)."""
-        return event_id in self._indexer_events
+    def written_here(self, event_id: int) -> bool:
+        """Whether history event ``event_id`` was written through this store (this
+        project object: a window's own reviews, imports, jobs and index runs), not by
+        another session, window or process (``llmvis``), whatever its actor."""
+        return event_id in self._written
+
+    def forget_written(self, below: int) -> None:
+        """Drop the ids under ``below`` from what :meth:`written_here` knows (a watch that
+        will not ask about them again: an import of 100k rows is not kept for good)."""
+        with self._written_lock:
+            self._written = {e for e in self._written if e >= below}
 
     def read_only(self) -> str | None:
         """Why this project's SQLite file cannot be written (naming it and the fix), or None."""

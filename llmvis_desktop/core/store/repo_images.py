@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from . import models as m
 from .convert import IMAGE_RECORD_COLUMNS, dumps, image_record
-from .engine import note_indexer_events
+from .engine import insert_events
 from .fold import folded_contains
 from .name_key import name_key
 from .records import ImageFilter, ImageRecord
@@ -152,10 +152,9 @@ def _file_events(session: Session, rows: Sequence[tuple], action: str, now=None)
     if not rows:
         return
     now = now or m.utcnow()
-    table = m.Event.__table__
-    note_indexer_events(session, session.scalars(insert(table).returning(table.c.id), [
+    insert_events(session, [
         {"image_id": i, "actor": INDEX_ACTOR, "at": now, "action": action, "before": dumps(before),
-         "after": dumps(after), "suggestion_id": None} for i, before, after in rows]).all())
+         "after": dumps(after), "suggestion_id": None} for i, before, after in rows])
 
 
 def pending_headers(session: Session, after_id: int, limit: int) -> list[tuple[int, str]]:

@@ -6,11 +6,12 @@ import unicodedata
 from datetime import timezone
 from typing import Optional
 
-from sqlalchemy import delete, func, insert, or_, select, text, update
+from sqlalchemy import delete, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from . import models as m
+from .engine import insert_events
 from .convert import dumps, label_def, loads
 from .records import LabelDef
 
@@ -310,7 +311,7 @@ def _rename_in_history(session: Session, label_id: int, old: str, new: str, acto
     for i in range(0, len(pending), 500):
         session.execute(update(sg).where(sg.id.in_(pending[i:i + 500])).values(value=new))
     if events:
-        session.execute(insert(m.Event.__table__), events)
+        insert_events(session, events)
 
 
 def _mark_cards_removed(session: Session, name: str, actor: str) -> None:
@@ -319,7 +320,7 @@ def _mark_cards_removed(session: Session, name: str, actor: str) -> None:
                "before": dumps(name), "after": dumps(None), "suggestion_id": sid}
               for sid, image_id, outcome in _cards_of(session, name) if outcome in ("accepted", "edited", "rejected")]
     if events:
-        session.execute(insert(m.Event.__table__), events)
+        insert_events(session, events)
 
 
 def usage(session: Session) -> dict[str, int]:
@@ -345,7 +346,7 @@ def _take_off(session: Session, label_id: int, name: str, image_ids: list[int], 
         session.execute(delete(m.ImageLabel).where(m.ImageLabel.label_id == label_id,
                                                    m.ImageLabel.image_id.in_(chunk)),
                         execution_options={"synchronize_session": False})
-        session.execute(insert(m.Event.__table__), [
+        insert_events(session, [
             {"image_id": image_id, "actor": actor, "at": now, "action": "label_removed",
              "before": dumps(sorted(labels.get(image_id, []))),
              "after": dumps(sorted(n for n in labels.get(image_id, []) if n != name)), "suggestion_id": None}

@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 
 from . import models as m
 from .convert import dumps
-from .engine import note_indexer_events
 from .name_key import name_key
 
 ACTOR = "indexer"
@@ -49,11 +48,8 @@ def relink_moved(session: Session) -> int:
         session.execute(delete(img).where(img.id == new_id))
         session.execute(update(img).where(img.id == old_id).values(relpath=new_rel, name_key=name_key(new_rel),
                                                                    status=img.review_status))
-        event = m.Event(image_id=old_id, actor=ACTOR, at=m.utcnow(), action="move",
-                        before=dumps(old_rel), after=dumps(new_rel))
-        session.add(event)
-        session.flush()
-        note_indexer_events(session, [event.id])
+        session.add(m.Event(image_id=old_id, actor=ACTOR, at=m.utcnow(), action="move",
+                            before=dumps(old_rel), after=dumps(new_rel)))
         moved += 1
     return moved
 

@@ -7,10 +7,11 @@ from __future__ import annotations
 import json
 from typing import Optional
 
-from sqlalchemy import bindparam, insert, or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from . import models as m
+from .engine import insert_events
 from .convert import dumps
 from .records import NewSuggestion
 
@@ -74,7 +75,7 @@ def _revised_events(session: Session, rows, now, actor: Optional[str] = None) ->
     """A ``suggest_revised`` event per pending card renewed in place, (row with id,
     image_id, model_id; before; after): its revision or score as shown until now and as
     shown from now on (a retrain, a job run again, an undo taking over a newer card)."""
-    session.execute(insert(m.Event.__table__), [
+    insert_events(session, [
         {"image_id": r.image_id, "actor": actor or _model_actor(r.model_id), "at": now,
          "action": "suggest_revised", "before": dumps(before), "after": dumps(after), "suggestion_id": r.id}
         for r, before, after in rows])
@@ -102,7 +103,7 @@ def _mark_withdrawn(session: Session, rows, now, actor: Optional[str] = None, wh
     session.execute(update(sg).where(sg.c.id == bindparam("sid")).values(
         outcome="withdrawn", decided_at=now, decided_by=bindparam("by")),
         [{"sid": r.id, "by": actor or _model_actor(r.model_id)} for r in rows])
-    session.execute(insert(m.Event.__table__), [
+    insert_events(session, [
         {"image_id": r.image_id, "actor": actor or _model_actor(r.model_id), "at": now, "action": "withdraw",
          "before": dumps({"kind": r.kind, "value": r.value}), "after": dumps(why), "suggestion_id": r.id}
         for r in rows])

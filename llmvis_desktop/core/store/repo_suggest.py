@@ -9,6 +9,7 @@ from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from . import models as m
+from .engine import insert_events
 from .convert import dumps, suggestion_record
 from .records import NewSuggestion, SuggestionRecord
 from .repo_labels import card_label_names, taxonomy_names
@@ -129,7 +130,7 @@ def add_suggestions(session: Session, items: Sequence[NewSuggestion], skip_done:
           "params_json": json.dumps(it.params, sort_keys=True), "created_at": now, "outcome": "pending"}
          for it in items],
     ).scalars())
-    session.execute(insert(m.Event.__table__), [
+    insert_events(session, [
         {"image_id": it.image_id, "actor": _model_actor(it.model_id), "at": now, "action": "suggest",
          "before": None, "after": dumps(_provenance(it)),
          "suggestion_id": sid}

@@ -119,8 +119,17 @@ class GridModel(QAbstractListModel):
         self.reload_labels()
         self.set_query(None, "name", False)
 
-    def reload_labels(self) -> None:
-        self._label_colors = {d.name: d.color for d in self.project.labels()} if self.project else {}
+    def reload_labels(self, defs=None) -> None:
+        """The labels' colours, from ``defs`` (read off the GUI thread) or the project."""
+        if defs is None:
+            defs = self.project.labels() if self.project else []
+        self._label_colors = {d.name: d.color for d in defs}
+
+    @property
+    def edit_seq(self) -> int:
+        """Bumped whenever rows are changed or re-read: a caller that read rows off the GUI
+        thread since a value hands them over only while it is unchanged."""
+        return self._edit_seq
 
     def label_color(self, name: str) -> str:
         return self._label_colors.get(name, "#888888")
