@@ -70,3 +70,18 @@ def test_a_rolled_back_write_is_not_remembered(project):
     except RuntimeError:
         pass
     assert not any(project.written_here(e) for e in range(before + 1, before + 10))
+
+
+def test_a_review_made_with_a_short_wait_is_its_own_too(project):
+    """The window makes its review actions within short_waits (a 1.5 s lock wait), on
+    another session maker than the long-wait writes: its events were not noted, so the
+    window announced its own Enter as a teammate's ('tester changed 1 image')."""
+    from llmvis_desktop.core.store.engine import short_waits
+
+    ids = project.image_ids(sort="name")
+    before = project.last_event_id()
+    with short_waits():
+        ra.set_caption(project, ids[0], "typed in the window", "tester")
+        ra.toggle_label(project, ids[1], "scratch", "tester")
+    written = _events_after(project, before)
+    assert written and all(project.written_here(e.id) for e in written)

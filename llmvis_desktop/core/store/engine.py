@@ -281,6 +281,7 @@ class Store:
         if maker is None:
             maker = self._short_makers[wait] = sessionmaker(
                 self.engine.execution_options(llmvis_write=True, llmvis_wait_ms=wait), expire_on_commit=False)
+            event.listen(maker, "after_flush", _note_flushed_events)  # as self._write's: written_here
         return maker
 
     def written_here(self, event_id: int) -> bool:
