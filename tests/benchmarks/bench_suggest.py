@@ -8,6 +8,7 @@ loaded model, same generation settings.
                                              [--format png|jpg] [--image-size 320x240]
                                              [--read-processes N]
     python tests/benchmarks/bench_suggest.py --readers 1,2 [--format jpg --image-size 4000x3000]
+    python tests/benchmarks/bench_suggest.py --baseline REV [...]
 
 Prints one JSON object: medians of interleaved runs, wall (``overhead_pct``) and
 CPU time of the process and its reader processes (``cpu_overhead_pct``); ``*_vs_read`` compare with a direct loop
@@ -18,6 +19,12 @@ torch threads (jobs after the first start with what earlier jobs measured). Aim:
 medium random BLIP. The tiny model makes the fixed costs (file reading, database) most
 visible; the medium one is closer to real use. ``--readers``: the reading stage alone
 (images/s of the reader thread against reader processes), no model.
+
+``--baseline REV``: the job of git revision REV too (its ``llmvis_desktop`` extracted with
+``git archive`` and imported as ``llmvis_baseline``, with its own model thread, reader
+processes and a copy of the model folder), in the same process, its runs interleaved
+with the working tree's: ``baseline`` gives its job's figures against the same direct
+runs, and ``vs_baseline_pct`` the working tree's job against it.
 """
 from __future__ import annotations
 
@@ -25,6 +32,7 @@ import argparse
 import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -73,41 +81,68 @@ def cpu_seconds() -> float:
     return time.process_time() + sum(procs.cpu_seconds(c) for c in procs.children(os.getpid()))
 
 
+class _Code:
+    """One revision's job: its package (``llmvis_desktop``, or ``llmvis_baseline``), project,
+    model thread and loaded model."""
+
+    def __init__(self, pkg: str, work: Path, name: str, model_dir: Path, device: str) -> None:
+        import importlib
+
+        self.pkg = pkg
+        self.batch = importlib.import_module(f"{pkg}.core.suggest.batch")
+        self.registry = importlib.import_module(f"{pkg}.core.suggest.registry")
+        self.resize = importlib.import_module(f"{pkg}.core.suggest.resize")
+        self.models = importlib.import_module(f"{pkg}.core.store.models")
+        self.info = importlib.import_module(f"{pkg}.core.suggest").inspect_folder(model_dir)
+        self.project = importlib.import_module(f"{pkg}.core.project").Project.open(
+            work / "images", f"sqlite:///{work / f'{name}-{pkg}.sqlite'}")
+        self.project.index()
+        self.worker = importlib.import_module(f"{pkg}.core.suggest.worker").ModelWorker()
+        self.engine = self.worker.engine(self.info, "caption", device)
+        self.records = self.project.images(self.project.image_ids())
+
+    def load(self, rec, **kw):
+        return self.batch.load_pil(self.project, rec, **kw)
+
+    def close(self) -> None:
+        import importlib
+
+        self.worker.shutdown()
+        self.project.close()
+        importlib.import_module(f"{self.pkg}.core.suggest.reading").shutdown_shared()
+
+
 def bench_size(name: str, work: Path, n: int, batch: int, reps: int, tokens: int, device: str,
-               read_processes=None) -> dict:
+               read_processes=None, baseline: bool = False) -> dict:
+    import shutil
+
     import torch
     import tiny_models
 
-    from llmvis_desktop.core.project import Project
-    from llmvis_desktop.core.suggest import inspect_folder
-    from llmvis_desktop.core.suggest.batch import load_pil, run_suggest
-    from llmvis_desktop.core.suggest.registry import _to_device, input_side
-    from llmvis_desktop.core.suggest.resize import reader_resize
-    from llmvis_desktop.core.suggest.worker import ModelWorker
+    from llmvis_desktop.core.suggest.registry import _to_device
 
     hidden, layers, image = SIZES[name]
     model_dir = tiny_models.build_blip(work / f"blip-{name}", hidden=hidden, layers=layers, image_size=image,
                                        max_length=tokens)
-    info = inspect_folder(model_dir)
-    folder = work / "images"
-    project = Project.open(folder, f"sqlite:///{work / f'{name}.sqlite'}")
-    project.index()
-    worker = ModelWorker()
-    eng = worker.engine(info, "caption", device)
-    loaded = eng.loaded
-    records = project.images(project.image_ids())
-    pil = [load_pil(project, r) for r in records]
+    codes = {"current": _Code("llmvis_desktop", work, name, model_dir, device)}
+    if baseline:  # its own copy of the model: what jobs learn about the cores is kept per model folder
+        shutil.copytree(model_dir, work / f"blip-{name}-baseline")
+        codes["baseline"] = _Code("llmvis_baseline", work, name, work / f"blip-{name}-baseline", device)
+    cur = codes["current"]
+    worker, info, eng, loaded, records = cur.worker, cur.info, cur.engine, cur.engine.loaded, cur.records
+    pil = [cur.load(r) for r in records]
     batches = [pil[i:i + batch] for i in range(0, len(pil), batch)]
 
     def direct(read: bool = False) -> tuple[float, float]:
         """processor + generate + decode on the same batches; ``read``: decoding the
         files first, as any real caller has to, instead of using images in memory."""
         def work_fn():
-            t, c = time.perf_counter(), cpu_seconds()
+            c = cpu_seconds()  # (scanning /proc for reader processes: outside the timing)
+            t = time.perf_counter()
             with torch.inference_mode():
                 for i, b in enumerate(batches):
                     if read:
-                        b = [load_pil(project, r) for r in records[i * batch:(i + 1) * batch]]
+                        b = [cur.load(r) for r in records[i * batch:(i + 1) * batch]]
                     inputs = loaded.processor(images=b, return_tensors="pt")
                     inputs = _to_device(inputs, loaded)  # as the engines do: pixels in the model's dtype
                     out = loaded.model.generate(**inputs, max_new_tokens=tokens, do_sample=False)
@@ -118,64 +153,97 @@ def bench_size(name: str, work: Path, n: int, batch: int, reps: int, tokens: int
     def direct_read() -> tuple[float, float]:
         return direct(read=True)
 
-    def read_only() -> float:
+    def read_only(code: _Code) -> float:
         """Reading the files alone, as the job reads them (no model): a floor for any
         path that starts from the files on the job's single reader thread."""
+        side, spec = code.registry.input_side(code.engine.loaded), code.resize.reader_resize(code.engine.loaded)
         t = time.perf_counter()
-        for r in records:
-            load_pil(project, r, draft_side=input_side(loaded), resize=reader_resize(loaded))
+        for r in code.records:
+            code.load(r, draft_side=side, resize=spec)
         return time.perf_counter() - t
 
-    plans = []  # how each job shared the cores (core/suggest/cores.py)
+    plans: dict[str, list] = {k: [] for k in codes}  # how each job shared the cores (core/suggest/cores.py)
 
-    def batch_path() -> tuple[float, float]:
+    def batch_path(key: str) -> tuple[float, float]:
         # the job stores nothing identical to a suggestion still pending: decide the last
         # run's first (outside the timing), so every run stores all its rows
         from sqlalchemy import update
 
-        from llmvis_desktop.core.store import models as m
-
-        with project.store.write() as s:
+        code = codes[key]
+        m = code.models
+        with code.project.store.write() as s:
             s.execute(update(m.Suggestion).where(m.Suggestion.outcome == "pending").values(outcome="rejected"))
-        t, c = time.perf_counter(), cpu_seconds()
-        rep = run_suggest(project, info, None, only_unsuggested=False, batch=batch, max_new_tokens=tokens,
-                          device=device, worker=worker, read_processes=read_processes)
+        c = cpu_seconds()  # (scanning /proc for reader processes: outside the timing)
+        t = time.perf_counter()
+        rep = code.batch.run_suggest(code.project, code.info, None, only_unsuggested=False, batch=batch,
+                                     max_new_tokens=tokens, device=device, worker=code.worker,
+                                     read_processes=read_processes)
+        wall = time.perf_counter() - t
         assert rep.images == n and rep.suggestions == n, rep.summary()
-        plans.append(rep.cores)
-        return time.perf_counter() - t, cpu_seconds() - c
+        plans[key].append(rep.cores)
+        return wall, cpu_seconds() - c
 
-    direct(), direct_read(), batch_path()  # warm-up: lazy inits, caches, first SQLite writes
-    d_times, r_times, b_times, o_times = [], [], [], []
-    for _ in range(reps):  # interleaved, so machine load drifts hit all of them
+    direct(), direct_read()  # warm-up: lazy inits, caches, first SQLite writes
+    for key in codes:
+        batch_path(key)
+    d_times, r_times = [], []
+    b_times: dict[str, list] = {k: [] for k in codes}
+    o_times: dict[str, list] = {k: [] for k in codes}
+    for i in range(reps):  # interleaved, so machine load drifts hit all of them
         d_times.append(direct())
         r_times.append(direct_read())
-        b_times.append(batch_path())
-        o_times.append(read_only())
-    worker.shutdown()
-    project.close()
-    d, b = statistics.median(x[0] for x in d_times), statistics.median(x[0] for x in b_times)
-    dc, bc = statistics.median(x[1] for x in d_times), statistics.median(x[1] for x in b_times)
+        for key in (list(codes) if i % 2 == 0 else list(codes)[::-1]):
+            b_times[key].append(batch_path(key))
+        for key in codes:
+            o_times[key].append(read_only(codes[key]))
+    for code in codes.values():
+        code.close()
+    d, dc = statistics.median(x[0] for x in d_times), statistics.median(x[1] for x in d_times)
     r, rc = statistics.median(x[0] for x in r_times), statistics.median(x[1] for x in r_times)
-    return {
-        "params": info.params, "images": n, "batch": batch, "max_new_tokens": tokens, "device": eng.device,
-        "direct_s": round(d, 4), "batch_path_s": round(b, 4),
-        "direct_runs": [round(x[0], 4) for x in d_times], "batch_runs": [round(x[0], 4) for x in b_times],
-        "images_per_s": round(n / b, 2), "overhead_pct": round((b - d) / d * 100, 1),
-        # CPU seconds (all threads, and the reader processes): steadier than wall time
-        # on a shared machine;
-        # the batch path's includes decoding the image files, which the direct path skips
-        "direct_cpu_s": round(dc, 4), "batch_path_cpu_s": round(bc, 4),
-        "cpu_overhead_pct": round((bc - dc) / dc * 100, 1),
-        # against a direct loop that also reads the files: the job's own cost (scores, SQLite, threads)
-        "direct_read_s": round(r, 4), "direct_read_cpu_s": round(rc, 4),
-        "overhead_vs_read_pct": round((b - r) / r * 100, 1),
-        "cpu_overhead_vs_read_pct": round((bc - rc) / rc * 100, 1),
-        "read_only_s": round(statistics.median(o_times), 4),
-        "cores_plan": plans[-1],  # the last job's: torch threads and batches read at once
-        # the job that ran the trial of fewer torch threads: seconds per image on each, the
-        # pace (batch end to batch end) and the model alone
-        "cores_trial": next(({k: v for k, v in p.items() if k.startswith("tried")} for p in plans if "tried" in p), None),
-    }
+
+    def job(key: str) -> dict:
+        b, bc = statistics.median(x[0] for x in b_times[key]), statistics.median(x[1] for x in b_times[key])
+        out = {
+            "batch_path_s": round(b, 4), "batch_runs": [round(x[0], 4) for x in b_times[key]],
+            "images_per_s": round(n / b, 2), "overhead_pct": round((b - d) / d * 100, 1),
+            # CPU seconds (all threads, and the reader processes): steadier than wall time
+            # on a shared machine; the batch path's includes decoding the image files,
+            # which the direct path skips
+            "batch_path_cpu_s": round(bc, 4), "cpu_overhead_pct": round((bc - dc) / dc * 100, 1),
+            # against a direct loop that also reads the files: the job's own cost (scores, SQLite, threads)
+            "overhead_vs_read_pct": round((b - r) / r * 100, 1),
+            "cpu_overhead_vs_read_pct": round((bc - rc) / rc * 100, 1),
+            "read_only_s": round(statistics.median(o_times[key]), 4),
+            "cores_plan": plans[key][-1],  # the last job's: torch threads and batches read at once
+            # the job that ran the trial of fewer torch threads: seconds per image on each, the
+            # pace (batch end to batch end) and the model alone
+            "cores_trial": next(({k: v for k, v in p.items() if k.startswith("tried")}
+                                 for p in plans[key] if p and "tried" in p), None),
+        }
+        return out
+
+    out = {"params": info.params, "images": n, "batch": batch, "max_new_tokens": tokens, "device": eng.device,
+           "direct_s": round(d, 4), "direct_runs": [round(x[0], 4) for x in d_times],
+           "direct_cpu_s": round(dc, 4), "direct_read_s": round(r, 4), "direct_read_cpu_s": round(rc, 4),
+           **job("current")}
+    if baseline:
+        out["baseline"] = job("baseline")
+        b, base = out["batch_path_s"], out["baseline"]["batch_path_s"]
+        out["vs_baseline_pct"] = round((b - base) / base * 100, 1)
+        # each rep's job against the baseline's of the same rep (run next to it)
+        out["vs_baseline_paired_pct"] = round(statistics.median(
+            (x[0] - y[0]) / y[0] * 100 for x, y in zip(b_times["current"], b_times["baseline"])), 1)
+    return out
+
+
+def _import_baseline(rev: str, into: Path) -> None:
+    """``llmvis_desktop`` as of ``rev``, importable as ``llmvis_baseline`` (its imports are
+    relative), also in the reader processes (they take the parent's ``sys.path``)."""
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "llmvis_desktop"],
+                             check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    (into / "llmvis_desktop").rename(into / "llmvis_baseline")
+    sys.path.insert(0, str(into))
 
 
 def bench_readers(folder: Path, batch: int, reps: int, draft_side: int, processes: list[int]) -> dict:
@@ -233,6 +301,8 @@ def main() -> None:
     ap.add_argument("--draft-side", type=int, default=384, help="--readers: the model input side to decode for")
     ap.add_argument("--read-processes", type=int, default=None,
                     help="the job's reader processes (0: a thread; default: the job's own choice)")
+    ap.add_argument("--baseline", default=None, metavar="REV",
+                    help="also run the job of git revision REV, interleaved with the working tree's")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="llmvis_bench_suggest_") as tmp:
         work = Path(tmp)
@@ -251,9 +321,13 @@ def main() -> None:
         out = {"aim_overhead_pct": 15, "images": f"{args.n} {args.format} {w}x{h}",
                "read_processes": auto_processes() if args.read_processes is None else args.read_processes,
                "cpu_count": os.cpu_count()}
+        if args.baseline:
+            (work / "baseline").mkdir()
+            _import_baseline(args.baseline, work / "baseline")
+            out["baseline"] = args.baseline
         for name in args.sizes.split(","):
             out[name] = bench_size(name, work, args.n, args.batch, args.reps, args.tokens, args.device,
-                                   args.read_processes)
+                                   args.read_processes, baseline=bool(args.baseline))
         shutdown_shared()
     print(json.dumps(out, indent=2))
 

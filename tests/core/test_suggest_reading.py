@@ -149,3 +149,77 @@ def test_exact_size_follows_the_processors_rules():
     assert exact_size(short, (100, 100)) == (32, 32)
     assert exact_size(fixed, (30, 300)) is None  # would widen it: the processor does that
     assert exact_size(short, (20, 300)) is None
+
+
+@pytest.fixture
+def kinds(tmp_path):
+    """One file of each kind the model may be given, plain 8-bit or not."""
+    import imagegen
+
+    rng = np.random.default_rng(3)
+    rgb = rng.integers(0, 255, (45, 70, 3), dtype=np.uint8)
+    out = {k: str(v) for k, v in imagegen.write_samples(tmp_path / "samples").items()}
+    for name, im in {"rgb.png": Image.fromarray(rgb), "gray.png": Image.fromarray(rgb[:, :, 0]),
+                     "palette.png": Image.fromarray(rgb).quantize(16),
+                     "la.png": Image.fromarray(rgb[:, :, :2].copy(), "LA"),
+                     "bilevel.png": Image.fromarray(rgb[:, :, 0] > 128),
+                     "gray16.png": Image.fromarray(rgb[:, :, 0].astype(np.uint16) * 250),
+                     "photo.jpg": Image.fromarray(rgb), "cmyk.jpg": Image.fromarray(rgb).convert("CMYK")}.items():
+        im.save(tmp_path / name)
+        out[name] = str(tmp_path / name)
+    clear = Image.fromarray(rgb).quantize(16)
+    clear.info["transparency"] = 0  # a palette entry shown as transparent: composited on white
+    clear.save(tmp_path / "palette_clear.png")
+    out["palette_clear.png"] = str(tmp_path / "palette_clear.png")
+    png6 = Image.fromarray(rgb)  # a PNG with an EXIF orientation (eXIf chunk)
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    png6.save(tmp_path / "exif6.png", exif=exif.tobytes())
+    out["exif6.png"] = str(tmp_path / "exif6.png")
+    Image.fromarray(rgb).save(tmp_path / "mpo.jpg", "MPO", save_all=True, append_images=[Image.fromarray(rgb[::-1])])
+    out["mpo.jpg"] = str(tmp_path / "mpo.jpg")
+    return out
+
+
+def test_model_images_are_the_display_rendering_bit_for_bit(kinds):
+    """model_image hands a plain 8-bit file on as Pillow decoded it: the same pixels as the
+    display rendering through numpy, for every kind of file, oriented, shrunk or resized."""
+    from llmvis_desktop.core.imaging.reader import read_display_image, read_image
+
+    for name, path in kinds.items():
+        for side, draft, resize in ((1024, None, None), (1024, 32, ("size", 32, 24, 3)), (1024, 16, None),
+                                    (1024, 8, ("shortest", 8, 0, 2)), (24, None, None)):
+            data = read_image(path, draft_side=min(draft or side, side))
+            want = Image.fromarray(data.display)
+            got = read_display_image(path, draft_side=min(draft or side, side))
+            assert got.mode == want.mode and np.array_equal(np.asarray(got), np.asarray(want)), name
+            want = want.convert("RGB")
+            if resize and exact_size(resize, want.size):
+                want = want.resize(exact_size(resize, want.size), resize[3])
+            elif draft and min(want.size) // (2 * draft) >= 2:
+                k = min(want.size) // (2 * draft)
+                want = want.resize((round(want.width / k), round(want.height / k)), Image.BICUBIC, reducing_gap=2.0)
+            if max(want.size) > side and not resize:
+                want.thumbnail((side, side))  # (on an image of its own: Pillow's draft() cannot apply)
+            got = reading.model_image(path, None, side, draft, resize)
+            assert got.mode == "RGB" and np.array_equal(np.asarray(got), np.asarray(want)), (name, side, draft, resize)
+    assert read_display_image(kinds["exif6.png"]).size == (45, 70)  # turned
+    assert read_display_image(kinds["jpeg_exif6"]).size == read_image(kinds["jpeg_exif6"]).display.shape[1::-1]
+
+
+def test_plain_files_skip_the_trip_through_numpy(kinds, monkeypatch):
+    """A plain 8-bit file (RGB, gray, palette without transparency, EXIF-turned) never
+    becomes an array on its way to the model; the size limit still holds."""
+    from llmvis_desktop.core.imaging import ImageReadError
+    from llmvis_desktop.core.imaging import reader as imaging_reader
+
+    def no_arrays(im):
+        raise AssertionError("went through numpy")
+
+    monkeypatch.setattr(imaging_reader, "_pil_pixels", no_arrays)
+    for name in ("rgb.png", "gray.png", "palette.png", "photo.jpg", "exif6.png", "jpeg_exif6", "bmp", "mpo.jpg"):
+        assert reading.model_image(kinds[name], None, 1024, 32, ("size", 16, 12, 3)).size == (16, 12), name
+    with pytest.raises(AssertionError, match="numpy"):  # an alpha channel is composited on white, in numpy
+        reading.model_image(kinds["la.png"])
+    with pytest.raises(ImageReadError, match="too large"):
+        reading.model_image(kinds["rgb.png"], max_pixels=45 * 70 - 1)

@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 from typing import Iterator
 
 import numpy as np
-from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from .display import auto_window, display_for, to_display  # noqa: F401 (re-exported)
 from .errors import (
@@ -273,7 +273,27 @@ def _check_frame(path: PathLike, frame: int, frames: int) -> None:
         raise ImageReadError(path, f"frame {frame} out of range (file has {frames} frame(s))")
 
 
-def _read_pillow(fh, path, frame, max_pixels, draft_side=None) -> tuple[np.ndarray, ImageMeta]:
+_TRANSPOSED = frozenset(range(2, 9))  # EXIF orientations that ImageOps.exif_transpose applies
+
+
+def _oriented(im: Image.Image) -> Image.Image:
+    """``ImageOps.exif_transpose(im)`` (the same pixels), without its copy of an image
+    that needs no turning (0.3 ms for a 320x240 RGB); broken EXIF keeps ``im`` as stored."""
+    try:
+        if im.getexif().get(ExifTags.Base.Orientation, 1) not in _TRANSPOSED:
+            return im
+        return ImageOps.exif_transpose(im)
+    except Exception:  # broken EXIF: keep stored orientation
+        return im
+
+
+def _plain(im: Image.Image) -> bool:
+    """Whether the display rendering of ``im`` is ``im`` itself (as RGB for a palette)."""
+    return im.mode in ("RGB", "L") or (im.mode == "P" and "transparency" not in im.info)
+
+
+def _read_pillow(fh, path, frame, max_pixels, draft_side=None, plain=False):
+    """(pixels, meta); with ``plain``, (the Pillow image, meta) for a :func:`_plain` one."""
     im = open_pillow(fh, path, max_pixels)
     with im:
         meta = _pil_meta(im, swap=_pil_orientation(im) >= 5)
@@ -288,10 +308,9 @@ def _read_pillow(fh, path, frame, max_pixels, draft_side=None) -> tuple[np.ndarr
         if draft_side and im.format == "JPEG":  # DCT scaling: decode at 1/2..1/8, never below draft_side
             im.draft(im.mode, (draft_side, draft_side))
         load_strict(im, path)
-        try:
-            shown = ImageOps.exif_transpose(im)
-        except Exception:  # broken EXIF: keep stored orientation
-            shown = im
+        shown = _oriented(im)
+        if plain and _plain(shown):
+            return shown, replace(meta, width=shown.width, height=shown.height)
         pixels = _pil_pixels(shown)
     return pixels, replace(meta, width=pixels.shape[1], height=pixels.shape[0])
 
@@ -368,6 +387,25 @@ def read_image(
     ``default_window`` replaces that stretch or min/max when the file itself gives no
     window for the frame (another frame shown like the first one was).
     """
+    return _read(path, frame, max_pixels, window, draft_side, default_window)
+
+
+def read_display_image(path: PathLike, *, max_pixels: int | None = DEFAULT_MAX_PIXELS,
+                       draft_side: int | None = None) -> Image.Image:
+    """``Image.fromarray(read_image(path, ...).display)`` (the same pixels, mode "L" or
+    "RGB") for the first frame as the file shows it. A plain 8-bit file (RGB, gray, a
+    palette without transparency: most PNGs and JPEGs) comes as Pillow decoded and
+    turned it, without the trip through numpy and back (0.3 of 2.1 ms for a 320x240
+    PNG); any other goes through :func:`read_image`'s rendering."""
+    got = _read(path, 0, max_pixels, None, draft_side, None, plain=True)
+    if isinstance(got, Image.Image):
+        return got.convert("RGB") if got.mode == "P" else got
+    return Image.fromarray(got.display)
+
+
+def _read(path, frame, max_pixels, window, draft_side, default_window, plain=False):
+    """:func:`read_image`; with ``plain``, the Pillow image where :func:`_plain` (the
+    caller asks for no window and the first frame)."""
     with open_source(path) as (fh, kind):
         if kind == "dicom":
             from . import dicom
@@ -381,7 +419,9 @@ def read_image(
             meta, pixels = tiff.read_tiff(fh, path, frame, max_pixels, decode=True)
         if pixels is None:
             fh.seek(0)
-            pixels, meta = _read_pillow(fh, path, frame, max_pixels, draft_side)
+            pixels, meta = _read_pillow(fh, path, frame, max_pixels, draft_side, plain)
+            if isinstance(pixels, Image.Image):  # 8-bit, shown as stored (no window, not inverted)
+                return pixels
     window = window or meta.file_window or (default_window if pixels.dtype != np.uint8 else None)
     if meta.sigmoid and window is not None:
         display, used = to_display(pixels, window, invert=meta.inverted, sigmoid=True), window
@@ -396,6 +436,7 @@ __all__ = [
     "ImageMeta",
     "auto_window",
     "display_for",
+    "read_display_image",
     "read_header",
     "read_image",
     "to_display",

@@ -64,11 +64,14 @@ def model_image(path, max_pixels: Optional[int] = None, max_side: int = MAX_SIDE
     ``draft_side``)."""
     from PIL import Image
 
-    from ..imaging.reader import DEFAULT_MAX_PIXELS, read_image
+    from ..imaging.reader import DEFAULT_MAX_PIXELS, read_display_image, read_image
 
-    data = read_image(path, max_pixels=max_pixels or DEFAULT_MAX_PIXELS,
-                      draft_side=min(draft_side or max_side, max_side), frame=frame, window=window)
-    im = Image.fromarray(data.display)
+    limit, draft = max_pixels or DEFAULT_MAX_PIXELS, min(draft_side or max_side, max_side)
+    if frame == 0 and window is None:  # a plain 8-bit file skips the trip through numpy
+        im = read_display_image(path, max_pixels=limit, draft_side=draft)
+    else:
+        im = Image.fromarray(read_image(path, max_pixels=limit, draft_side=draft, frame=frame,
+                                        window=window).display)
     if im.mode != "RGB":
         im = im.convert("RGB")
     size = exact_size(resize, im.size) if resize else None
