@@ -205,3 +205,28 @@ def test_an_import_failing_after_it_made_its_labels_takes_them_back(png_folder, 
         with pytest.raises(Cancelled if how == "cancel" else RuntimeError):
             import_file(p, "csv", path, token=token)
         assert db_fingerprint(p) == before and [d.name for d in p.labels()] == labels
+
+
+def test_a_label_renamed_between_its_making_and_the_rows_is_made_again(png_folder, db_url, tmp_path, monkeypatch):
+    """The import's label, made in its own transaction, renamed by a teammate before the
+    rows go in: the import makes it again (the rows get the name the file says), instead
+    of failing on a label not in the taxonomy."""
+    with Project.open(png_folder, db_url) as p:
+        p.scan()
+        path = tmp_path / "team.csv"
+        _csv(p, path, "porosity", p.image_ids())
+        make = ia._make_labels
+        calls = []
+
+        def make_then_rename(project, *args):
+            made = make(project, *args)
+            calls.append(made)
+            if len(calls) == 1:
+                project.update_label("porosity", new_name="porosity-old", actor="carol")
+            return made
+
+        monkeypatch.setattr(ia, "_make_labels", make_then_rename)
+        report = import_file(p, "csv", path)
+        assert len(calls) == 2 and report.changed == len(p.image_ids())
+        assert {d.name for d in p.labels()} == {"porosity", "porosity-old"}
+        assert all(p.image(i).labels == ("porosity",) for i in p.image_ids())
