@@ -18,7 +18,7 @@ import logging
 from dataclasses import dataclass
 from typing import Callable, Collection, Iterable, Optional, Union
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -27,8 +27,9 @@ from .store import repo_images as ri
 from .store import repo_review as rr
 from .store import repo_suggest as rs
 from .store.db_errors import RETRYABLE, WAITED, db_error_kind
-from .store.repo_labels import card_label_names, share_taxonomy, taxonomy_names
-from .store.engine import PG_APP_PREFIX, Busy, Store
+from .review_busy import busy as _busy
+from .store.repo_labels import TAXONOMY_STATE, TaxonomyBusy, card_label_names, share_taxonomy, taxonomy_names
+from .store.engine import Busy, Store
 from .store.records import ImageRecord, SuggestionRecord
 
 log = logging.getLogger(__name__)
@@ -52,76 +53,62 @@ def _store(target) -> Store:
 
 
 def run(target, image_id: int, change: Callable[[Session], Iterable[SuggestionRecord] | None],
-        skipped: Optional[list] = None) -> ActionResult:
+        skipped: Optional[list] = None, taxonomy: Union[bool, Callable[[Session], bool]] = True) -> ActionResult:
     """Snapshot, ``change(session)``, snapshot and record, all in one write transaction.
 
     ``change`` may return the suggestions it decided. An exception rolls everything
     back (nothing half-done reaches the database) and propagates; one waiting too long for
     another writer's lock (:func:`~.store.engine.short_waits` in the window) as
-    :class:`~.store.engine.Busy`, saying who holds the image when known. A transaction the
-    database broke off to end a deadlock (or a serialization failure) is run once more
-    (``change`` must start afresh each time: ``skipped`` is emptied).
+    :class:`~.store.engine.Busy`, saying who holds the image (or the label list) when known.
+    A transaction the database broke off to end a deadlock (or a serialization failure) is
+    run once more (``change`` must start afresh each time: ``skipped`` is emptied).
 
-    The taxonomy's shared lock is taken first, before the image row (PostgreSQL): Enter,
-    Delete and undo read the taxonomy (withdrawing the cards of a removed label) after
-    locking the image, and a rename, a removal or an import making labels takes the
-    taxonomy lock first and the images after; in the other order they deadlocked.
+    ``taxonomy``: whether the action reads or changes the label list (a label key, Enter on
+    label cards, an undo putting labels back), or a function deciding it in the transaction
+    before the image is locked. Such an action takes the taxonomy's shared lock first,
+    before the image row (PostgreSQL): a rename, a removal or an import making labels takes
+    the taxonomy lock first and the images after; in the other order they deadlocked. Any
+    other (a caption, a status, Delete) does not wait for a taxonomy change: a look at the
+    label list it makes after all only tries for the lock (``repo_labels.TAXONOMY_STATE``);
+    finding it taken, a mere tidying (withdrawing a removed label's cards) is left for later,
+    and anything else runs the action again, the lock taken first.
     """
     store = _store(target)
-    for attempt in (1, 2):
+    retried, first = False, False
+    while True:
         if skipped is not None:
             skipped.clear()
+        waiting = []  # ["taxonomy"] while waiting for the taxonomy lock
         try:
             with store.write() as s:
-                share_taxonomy(s)  # the one lock order: the taxonomy, then the image
+                if first or (taxonomy(s) if callable(taxonomy) else taxonomy):
+                    waiting.append("taxonomy")
+                    share_taxonomy(s)  # the one lock order: the taxonomy, then the image
+                    waiting.clear()
+                else:
+                    s.info[TAXONOMY_STATE] = "try"
                 before = rr.snapshot(s, image_id, outcomes=True)
                 decided = tuple(change(s) or ())
                 s.flush()
                 after = rr.snapshot(s, image_id, outcomes=True)
                 record = ri.records(s, [image_id])[0]
             return ActionResult(image_id, before, after, record, decided, tuple(skipped or ()))
+        except TaxonomyBusy:
+            if first:
+                raise
+            first = True  # it needs the label list after all: again, the lock taken first
         except OperationalError as exc:
             kind = db_error_kind(exc)
-            if kind in RETRYABLE and attempt == 1:
+            if kind in RETRYABLE and not retried:
+                retried = True
                 log.warning("review action on image %s broken off by the database (%s); running it again",
                             image_id, kind)
                 continue
             if kind in WAITED:
-                raise _busy(store, image_id, kind) from exc
+                raise _busy(store, image_id, kind, bool(waiting)) from exc
             raise
         except Busy as exc:  # this program's own job (an import, an index) holds the writer's turn
             raise Busy(f"{str(exc)[:1].upper()}{str(exc)[1:]}. Nothing was changed; try again in a moment.") from exc
-    raise AssertionError("unreachable")
-
-
-def _busy(store: Store, image_id: int, kind: str) -> Busy:
-    """The refusal of an action that waited its limit for another writer's lock."""
-    if kind == "busy":  # SQLite: the whole file
-        return Busy("The project database is locked: another program or job is writing to it. Nothing was "
-                    "changed; try again in a moment.")
-    who = _holder(store, image_id)
-    return Busy(f"{who or 'Someone else'} is changing this image right now (a review, an import or a label "
-                f"change). Nothing was changed; try again in a moment.")
-
-
-def _holder(store: Store, image_id: int) -> Optional[str]:
-    """Who holds the lock of image ``image_id`` (PostgreSQL: the session whose transaction
-    locked the row, by its application name, ``llmvis <person>``), or None."""
-    if store.dialect != "postgresql":
-        return None
-    try:
-        with store.read() as s:
-            name = s.execute(text(
-                "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-                "WHERE l.locktype = 'transactionid' AND l.mode = 'ExclusiveLock' AND l.granted "
-                "AND l.transactionid = (SELECT xmax FROM images WHERE id = :id) LIMIT 1"),
-                {"id": image_id}).scalar()
-    except Exception:  # a name is a courtesy
-        log.debug("cannot tell who holds image %s", image_id, exc_info=True)
-        return None
-    if name and name.startswith(PG_APP_PREFIX) and name[len(PG_APP_PREFIX):].strip():
-        return name[len(PG_APP_PREFIX):].strip()
-    return None
 
 
 #: Enter (Accept) takes every label card scoring at least this; when none does, the one
@@ -214,6 +201,8 @@ def accept(target, image_id: int, actor: str, status: str = m.STATUS_REVIEWED,
         seen = rr.locked_image(s, image_id).review_status  # deciding the cards turns suggested into new
         decided = []
         take, leave = _pick_for_accept(_pending(s, image_id, shown), rr.current_labels(s, image_id))
+        if any(sg.kind == "label" for sg in take):
+            share_taxonomy(s)  # (a label card came meanwhile: run takes the lock first and runs this again)
         for sg in take:
             if sg.kind == "caption" and kept and kept != sg.value:
                 decided.append(rs.decide(s, sg.id, "edited", actor, kept))
@@ -223,7 +212,16 @@ def accept(target, image_id: int, actor: str, status: str = m.STATUS_REVIEWED,
         rr.set_status(s, image_id, status, actor, before=seen)
         return decided
 
-    return _refusing(run(target, image_id, change), refused)
+    return _refusing(run(target, image_id, change, taxonomy=lambda s: _label_cards(s, image_id, shown)), refused)
+
+
+def _label_cards(s: Session, image_id: int, shown: Optional[Collection[int]]) -> bool:
+    """Whether the image has label cards an Enter decides: of ``shown``, or else pending
+    (read before the image is locked: whether the action takes the taxonomy lock)."""
+    sg = m.Suggestion
+    where = [sg.image_id == image_id, sg.kind == "label"]
+    where.append(sg.id.in_(list(shown)) if shown is not None else sg.outcome == "pending")
+    return s.scalar(select(sg.id).where(*where).limit(1)) is not None
 
 
 def _orphans_shown(s: Session, image_id: int, actor: str, shown: Optional[Collection[int]],
@@ -264,15 +262,15 @@ def reject(target, image_id: int, actor: str, status: str = m.STATUS_REJECTED,
         rr.set_status(s, image_id, status, actor, before=seen)
         return decided
 
-    return run(target, image_id, change)
+    return run(target, image_id, change, taxonomy=False)  # (rejecting a card reads no label)
 
 
 def set_status(target, image_id: int, status: str, actor: str) -> ActionResult:
-    return run(target, image_id, lambda s: rr.set_status(s, image_id, status, actor) and None)
+    return run(target, image_id, lambda s: rr.set_status(s, image_id, status, actor) and None, taxonomy=False)
 
 
 def set_caption(target, image_id: int, caption: Optional[str], actor: str) -> ActionResult:
-    return run(target, image_id, lambda s: rr.set_caption(s, image_id, caption, actor) and None)
+    return run(target, image_id, lambda s: rr.set_caption(s, image_id, caption, actor) and None, taxonomy=False)
 
 
 def set_labels(target, image_id: int, names: Iterable[str], actor: str) -> ActionResult:
@@ -300,7 +298,11 @@ def decide_suggestion(target, image_id: int, suggestion_id: int, outcome: str, a
             return []
         return [rs.decide(s, suggestion_id, outcome, actor, final_value)]
 
-    return _refusing(run(target, image_id, change), refused)
+    def label_card(s: Session) -> bool:  # accepting or editing a label card reads the label list
+        return outcome != "rejected" and s.scalar(
+            select(m.Suggestion.kind).where(m.Suggestion.id == suggestion_id)) == "label"
+
+    return _refusing(run(target, image_id, change, taxonomy=label_card), refused)
 
 
 def apply_state(target, image_id: int, state: dict, actor: str, action_prefix: str,
@@ -316,10 +318,14 @@ def apply_state(target, image_id: int, state: dict, actor: str, action_prefix: s
     skipped: list[str] = []
 
     def change(s: Session):
-        known = taxonomy_names(s)  # (its shared lock already held: run takes it before the image)
+        try:
+            known = taxonomy_names(s)  # (its shared lock already held: run takes it before the image)
+        except TaxonomyBusy:  # an undo changing no label nor label card (_undo_reads_labels): the
+            known = None  # cards of a label removed meanwhile are withdrawn by the next action
         gone = _removed_names(s, state, expect)
         now_state, now_expect = _current_names(s, state, skipped), _current_names(s, expect, skipped)
-        if now_state and now_state.get("suggestions"):  # before the merge: not "changed by someone else"
+        if known is not None and now_state and now_state.get("suggestions"):  # before the merge: not "changed by
+            # someone else"
             now_state = dict(now_state, suggestions=_without_orphans(
                 s, now_state["suggestions"], known, skipped, gone, (expect or {}).get("suggestions") or {}))
         if now_expect is None:
@@ -343,7 +349,19 @@ def apply_state(target, image_id: int, state: dict, actor: str, action_prefix: s
                 # a job may have suggested for it since: "new" with pending cards is "suggested"
                 rs.refresh_image(s, image_id)
 
-    return run(target, image_id, change, skipped)
+    return run(target, image_id, change, skipped, taxonomy=lambda s: _undo_reads_labels(s, state, expect))
+
+
+def _undo_reads_labels(s: Session, state: dict, expect: Optional[dict]) -> bool:
+    """Whether an undo/redo puts labels or label cards back (it takes the taxonomy lock
+    first): the whole snapshot written (no ``expect``), labels changed, or a label card's
+    outcome. An undo of a caption or a status does not wait for a taxonomy change."""
+    if expect is None or set(state.get("labels") or ()) != set(expect.get("labels") or ()):
+        return True
+    was = expect.get("suggestions") or {}
+    cards = [sid for sid, value in (state.get("suggestions") or {}).items() if tuple(value) != tuple(was.get(sid, ()))]
+    return bool(cards) and s.scalar(select(m.Suggestion.id).where(
+        m.Suggestion.id.in_(cards), m.Suggestion.kind == "label").limit(1)) is not None
 
 
 def _without_orphans(s: Session, outcomes: dict, known: set, skipped: list, gone: frozenset = frozenset(),

@@ -6,15 +6,22 @@ transaction through the repo functions, so each change gets its history event
 (actor ``import:<file name> by <person>``: the file the change came from and who
 imported it) and a failure anywhere leaves the database as it was. Suggestions an
 import stores carry ``imported_by`` and ``imported_from`` in their parameters.
+
+The labels an import makes are made before, in a short transaction of their own under
+the taxonomy's exclusive lock; the rows are then applied holding its shared lock only, so
+reviewers' label keys are not held up for the import's length (a rename or a removal still
+waits for it). Should the import then fail or be cancelled, the labels it made and nobody
+used meanwhile are removed again.
 """
 from __future__ import annotations
 
 import os
 from dataclasses import replace
 from pathlib import Path
+import logging
 from typing import Optional
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from ..config import ACTOR_MAX, person
 from ..store import models as m
@@ -38,6 +45,16 @@ from ..imaging.formats import SUPPORTED_EXTENSIONS
 from .files import resolve_inside
 from .parsing import MISSING, ImportItem, ParsedFile
 
+log = logging.getLogger(__name__)
+
+#: rounds of (labels made, rows applied) before the last one, which makes any label a
+#: teammate removed or renamed in between under the exclusive lock held for its whole run
+_LABEL_ROUNDS = 3
+
+
+class _LabelsGone(Exception):
+    """A label made in its own transaction was renamed or removed before the rows went in."""
+
 
 def import_actor(file_name: str, person: str) -> str:
     """The history actor of an import's changes: ``import:<file name> by <person>``, the
@@ -54,8 +71,10 @@ def import_actor(file_name: str, person: str) -> str:
 def apply_import(project, fmt: str, source: Path, parsed: ParsedFile, as_: str, overwrite: bool,
                  token: Optional[CancelToken] = None, progress: ProgressFn = no_progress,
                  actor: Optional[str] = None) -> ImportReport:
-    """Write what ``parsed`` says into the project in ONE transaction (all or nothing).
-    ``actor``: the person importing (default: the operating system's user name)."""
+    """Write what ``parsed`` says into the project in ONE transaction (all or nothing: the
+    labels it needs are made just before in one of their own, and removed again when the
+    import fails; see the module's note). ``actor``: the person importing (default: the
+    operating system's user name)."""
     if as_ not in ("reviewed", "suggestions"):
         raise InterchangeError(f"import as {as_!r}: choose 'reviewed' or 'suggestions'")
     token = token or CancelToken()
@@ -72,48 +91,134 @@ def apply_import(project, fmt: str, source: Path, parsed: ParsedFile, as_: str, 
         rel = item.name if item.path_checked else resolve_inside(project.root, item.name, f"{source.name} {item.where}",
                                                                   known)
         resolved.append((item, rel))
+    made: list[tuple[int, str]] = []  # (id, name) of the labels made in their own transaction
+    try:
+        for rounds_left in range(_LABEL_ROUNDS - 1, -1, -1):
+            if rounds_left:
+                made += _make_labels(project, resolved, parsed, source.name)
+            try:
+                report.labels_created = len(made)
+                _apply(project, resolved, parsed, source, as_, overwrite, token, progress, actor, provenance, report,
+                       last=not rounds_left)
+                break
+            except _LabelsGone:
+                continue
+    except BaseException:
+        if made:
+            _take_back(project, made)
+        raise
+    progress(Progress(f"import {fmt}", report.matched, report.matched, "done"))
+    if report.unmatched:
+        shown = ", ".join(report.unmatched[:5])
+        report.warnings.append(f"{len(report.unmatched)} record(s) name no image of this project (e.g. {shown})")
+    return report
+
+
+def _plan(project, s, resolved: list, source: str, warnings: list) -> tuple[dict[int, ImportItem], dict]:
+    """({image id: the records naming it, merged}, {name of a record naming no image: None})."""
+    # each record is matched to its own image (the file itself first: a YOLO class folder
+    # or an imagefolder split holding the project's own files), then records naming the
+    # same image (YOLO: one per class folder) are merged
+    matches = _match(project, s, resolved, warnings, source)
+    merged: dict[int, ImportItem] = {}
+    unmatched: dict[str, None] = {}
+    for (item, rel), image_id in zip(resolved, matches):
+        if image_id is None:
+            unmatched.setdefault(item.name)
+            continue
+        have = merged.get(image_id)
+        if have is None:
+            merged[image_id] = replace(item, labels=list(item.labels) if item.labels is not None else None,
+                                       suggestions=list(item.suggestions), path_checked=True)
+            continue
+        _merge(have, item, source)
+    if resolved and not merged:  # the wrong file or folder: add no labels, change nothing
+        sample = ", ".join(repr(n) for n in list(unmatched)[:3])
+        raise InterchangeError(f"{source}: none of its {len(unmatched)} record(s) names an image of this "
+                               f"project ({sample}...); is it the right folder and format?")
+    return merged, unmatched
+
+
+def _wanted(parsed: ParsedFile, items) -> list[str]:
+    """The label names the file's taxonomy and ``items`` (its records) use, in file order."""
+    items = list(items)
+    return list(dict.fromkeys(
+        list(parsed.taxonomy)
+        + [n for it in items for n in (it.labels or [])]
+        + [sg.value for it in items for sg in it.suggestions if sg.kind == "label"]
+    ))
+
+
+def _add_label(s, name: str, source: str) -> int:
+    try:
+        return rl.add_label(s, name).id
+    except rl.LabelError as exc:
+        raise InterchangeError(f"{source}: label {name!r} refused: {exc}") from None
+
+
+def _make_labels(project, resolved: list, parsed: ParsedFile, source: str) -> list[tuple[int, str]]:
+    """Make the labels the import needs that the project lacks, in a transaction of their
+    own under the taxonomy's exclusive lock (taken after the names are matched, which locks
+    nothing): [(id, name)] of those made. A file naming no image, or refused while merging,
+    is refused here, before any label is made."""
+    with project.store.read() as s:
+        if not set(_wanted(parsed, (it for it, _ in resolved))) - set(s.scalars(select(m.Label.name))):
+            return []  # (the labels of every record are there: no need to match twice)
     with project.store.write() as s:
-        # 2. each record is matched to its own image (the file itself first: a YOLO class
-        # folder or an imagefolder split holding the project's own files), then records
-        # naming the same image (YOLO: one per class folder) are merged
-        matches = _match(project, s, resolved, report.warnings, source.name)
-        merged: dict[int, ImportItem] = {}
-        unmatched: dict[str, None] = {}
-        for (item, rel), image_id in zip(resolved, matches):
-            if image_id is None:
-                unmatched.setdefault(item.name)
-                continue
-            have = merged.get(image_id)
-            if have is None:
-                merged[image_id] = replace(item, labels=list(item.labels) if item.labels is not None else None,
-                                           suggestions=list(item.suggestions), path_checked=True)
-                continue
-            _merge(have, item, source.name)
+        merged, _ = _plan(project, s, resolved, source, [])
+        wanted = _wanted(parsed, merged.values())
+        if not set(wanted) - set(s.scalars(select(m.Label.name))):
+            return []
+        rl.lock_taxonomy(s)
+        there = set(s.scalars(select(m.Label.name)))
+        return [(_add_label(s, name, source), name) for name in wanted if name not in there]
+
+
+def _take_back(project, made: list[tuple[int, str]]) -> None:
+    """Remove the labels an import made in their own transaction (:func:`_make_labels`)
+    when the import then failed: those no image carries and no suggestion names (a
+    reviewer may have used one meanwhile; a renamed one is kept)."""
+    try:
+        with project.store.write() as s:
+            rl.lock_taxonomy(s)
+            for label_id, name in made:
+                used = s.scalar(select(m.ImageLabel.image_id).where(m.ImageLabel.label_id == label_id).limit(1))
+                named = s.scalar(select(m.Suggestion.id).where(m.Suggestion.kind == "label",
+                                                               m.Suggestion.value == name).limit(1))
+                if used is None and named is None:
+                    s.execute(delete(m.Label).where(m.Label.id == label_id, m.Label.name == name))
+    except Exception:  # the import's own error is the one to report
+        log.warning("the import failed; the labels it made (%s) could not be removed again",
+                    ", ".join(n for _, n in made), exc_info=True)
+
+
+def _apply(project, resolved: list, parsed: ParsedFile, source: Path, as_: str, overwrite: bool,
+           token: CancelToken, progress: ProgressFn, actor: str, provenance: dict, report: ImportReport,
+           last: bool) -> None:
+    """Apply the records in ONE transaction (all or nothing), the taxonomy's shared lock
+    taken before any image; a label still missing (removed or renamed since
+    :func:`_make_labels` made it) is :class:`_LabelsGone`, except in the ``last`` round,
+    which makes it under the exclusive lock, held then to the end."""
+    fmt = report.format
+    with project.store.write() as s:
+        found: list[str] = []
+        merged, unmatched = _plan(project, s, resolved, source.name, found)
         total = len(merged)
-        if resolved and not merged:  # the wrong file or folder: add no labels, change nothing
-            sample = ", ".join(repr(n) for n in list(unmatched)[:3])
-            raise InterchangeError(f"{source.name}: none of its {len(unmatched)} record(s) names an image of this "
-                                   f"project ({sample}...); is it the right folder and format?")
-        used = list(merged.values())  # labels of records that match an image
-        wanted = list(dict.fromkeys(
-            list(parsed.taxonomy)
-            + [n for it in used for n in (it.labels or [])]
-            + [sg.value for it in used for sg in it.suggestions if sg.kind == "label"]
-        ))
+        wanted = _wanted(parsed, merged.values())
         # the taxonomy locked before any image, as a rename or removal does (PostgreSQL):
         # taken only when the import's suggestions were stored, after its image locks, a
-        # rename meanwhile deadlocked with it; exclusive when it makes labels
-        if set(wanted) - set(s.scalars(select(m.Label.name))):
+        # rename meanwhile deadlocked with it
+        if last and set(wanted) - set(s.scalars(select(m.Label.name))):
             rl.lock_taxonomy(s)
             existing_labels = set(s.scalars(select(m.Label.name)))
         else:
             existing_labels = rl.taxonomy_names(s)
+            if not last and set(wanted) - existing_labels:
+                raise _LabelsGone()
+        report.warnings.extend(found)
         for name in wanted:
             if name not in existing_labels:
-                try:
-                    rl.add_label(s, name)
-                except rl.LabelError as exc:
-                    raise InterchangeError(f"{source.name}: label {name!r} refused: {exc}") from None
+                _add_label(s, name, source.name)
                 existing_labels.add(name)
                 report.labels_created += 1
         known = _known_suggestions(s, merged)
@@ -161,11 +266,6 @@ def apply_import(project, fmt: str, source: Path, parsed: ParsedFile, as_: str, 
             rs.add_suggestions(s, fresh)
         report.suggestions_added = len(fresh)
         token.check()
-    progress(Progress(f"import {fmt}", total, total, "done"))
-    if report.unmatched:
-        shown = ", ".join(report.unmatched[:5])
-        report.warnings.append(f"{len(report.unmatched)} record(s) name no image of this project (e.g. {shown})")
-    return report
 
 
 def _backslash_names(project, items) -> set[str]:

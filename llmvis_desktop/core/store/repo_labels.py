@@ -109,6 +109,20 @@ def lock_taxonomy(session: Session) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": TAXONOMY_LOCK})
 
 
+#: ``session.info`` key: how this transaction holds the taxonomy's shared lock, set by
+#: ``review_actions.run`` before it locks the image: ``"held"`` (taken first) or ``"try"``
+#: (not taken: the action need not read the label list, and image rows may be locked
+#: already, so a later wish for it may only try, :class:`TaxonomyBusy`)
+TAXONOMY_STATE = "llmvis_taxonomy"
+
+
+class TaxonomyBusy(RuntimeError):
+    """The taxonomy's shared lock, wished for after an image row was locked (``"try"``,
+    :data:`TAXONOMY_STATE`), is taken by a taxonomy change: waiting for it there could
+    deadlock, so nothing waits; the caller leaves its look at the label list for later or
+    runs the action again taking the lock first."""
+
+
 def share_taxonomy(session: Session) -> None:
     """Hold the taxonomy lock in shared mode until the commit (PostgreSQL; SQLite's writers
     take turns anyway): no rename or removal of a label can be under way meanwhile, and
@@ -118,10 +132,37 @@ def share_taxonomy(session: Session) -> None:
     a removal, an import making labels) takes it first and then locks the images it
     changes; a transaction that locked an image and then asked for the taxonomy lock
     deadlocked with it (a review action: Enter, undo). A transaction that may read the
-    taxonomy after locking an image takes this first (``review_actions.run`` does);
-    taking it again later is free."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock_shared(:k)"), {"k": TAXONOMY_LOCK})
+    taxonomy after locking an image takes this first (``review_actions.run`` does for the
+    actions that read or change the label list); taking it again later is free. In a
+    transaction marked ``"try"`` (:data:`TAXONOMY_STATE`) it only tries, and raises
+    :class:`TaxonomyBusy` when a taxonomy change holds it."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    state = session.info.get(TAXONOMY_STATE)
+    if state == "held":
+        return
+    if state == "try":
+        if not session.execute(text("SELECT pg_try_advisory_xact_lock_shared(:k)"), {"k": TAXONOMY_LOCK}).scalar():
+            raise TaxonomyBusy("a teammate is changing the label list")
+        session.info[TAXONOMY_STATE] = "held"
+        return
+    session.execute(text("SELECT pg_advisory_xact_lock_shared(:k)"), {"k": TAXONOMY_LOCK})
+    session.info[TAXONOMY_STATE] = "held"
+
+
+def taxonomy_holder(session: Session) -> Optional[str]:
+    """The application name of the session holding the taxonomy lock exclusively (a
+    rename, a removal, an import making labels), or of one waiting for it, or None
+    (PostgreSQL; its advisory lock shows in ``pg_locks`` as the key's two halves)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    return session.execute(text(
+        "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+        "WHERE l.locktype = 'advisory' AND l.mode = 'ExclusiveLock' AND l.objsubid = 1 "
+        "AND l.classid::bigint = :hi AND l.objid::bigint = :lo "
+        "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+        "ORDER BY l.granted DESC LIMIT 1"),
+        {"hi": TAXONOMY_LOCK >> 32, "lo": TAXONOMY_LOCK & 0xFFFFFFFF}).scalar()
 
 
 def taxonomy_names(session: Session) -> set[str]:

@@ -12,7 +12,7 @@ from . import models as m
 from .engine import insert_events
 from .convert import dumps, suggestion_record
 from .records import NewSuggestion, SuggestionRecord
-from .repo_labels import card_label_names, taxonomy_names
+from .repo_labels import TaxonomyBusy, card_label_names, taxonomy_names
 from .repo_renew import (_for_current_content, _mark_withdrawn, _model_actor, _provenance, _request,  # noqa: F401
                          _revise_same, _supersede, _take_over_same_pending, _withdraw)
 from .repo_review import NotFound, add_event, current_labels, locked_image, set_caption, set_labels
@@ -185,9 +185,14 @@ def withdraw_orphans(session: Session, image_id: int, actor: str) -> list[int]:
     """Withdraw the image's pending label suggestions whose label is no longer in the
     taxonomy, in ``actor``'s name; their ids. The caller took the taxonomy's shared lock
     before locking the image (``review_actions.run``: the one lock order, see
-    :func:`~.repo_labels.share_taxonomy`)."""
+    :func:`~.repo_labels.share_taxonomy`); in an action that took it not (``"try"``: a
+    caption card's Enter, an undo of a caption) while a taxonomy change holds it, none is
+    withdrawn now (the next action on the image does it)."""
     sg = m.Suggestion
-    known = taxonomy_names(session)
+    try:
+        known = taxonomy_names(session)
+    except TaxonomyBusy:
+        return []
     rows = [r for r in session.execute(select(sg.id, sg.image_id, sg.model_id, sg.kind, sg.value).where(
         sg.image_id == image_id, sg.kind == "label", sg.outcome == "pending")) if r.value not in known]
     if rows:

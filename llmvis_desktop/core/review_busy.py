@@ -1,0 +1,61 @@
+"""The refusal of a review action that waited its limit (``short_waits`` in the window)
+for another writer's lock, saying what is under way and who, when the database can tell:
+the image's row (PostgreSQL: the session whose transaction locked it, by the row's xmax),
+the taxonomy's lock (a rename, a removal, an import making labels: its advisory lock in
+``pg_locks``) or, on SQLite, the whole file. PostgreSQL sessions of this program carry
+``llmvis <person>`` as their application name (``store.engine.PG_APP_PREFIX``).
+
+Pure core: no Qt.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Callable, Optional
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from .store.engine import PG_APP_PREFIX, Busy, Store
+from .store.repo_labels import taxonomy_holder
+
+log = logging.getLogger(__name__)
+
+
+def busy(store: Store, image_id: int, kind: str, on_taxonomy: bool = False) -> Busy:
+    """The refusal of an action that waited its limit for another writer's lock (the
+    image's, or the taxonomy's: ``on_taxonomy``)."""
+    if kind == "busy":  # SQLite: the whole file
+        return Busy("The project database is locked: another program or job is writing to it. Nothing was "
+                    "changed; try again in a moment.")
+    if on_taxonomy:
+        who = _person(store, taxonomy_holder)
+        return Busy(f"{who or 'A teammate'} is changing the label list right now (an import making labels, a "
+                    f"rename or a removal). Nothing was changed; try again in a moment.")
+    who = _holder(store, image_id)
+    return Busy(f"{who or 'Someone else'} is changing this image right now (a review, an import or a label "
+                f"change). Nothing was changed; try again in a moment.")
+
+
+def _person(store: Store, find: Callable[[Session], Optional[str]]) -> Optional[str]:
+    """The person in the application name (``llmvis <person>``) ``find`` reads, or None."""
+    if store.dialect != "postgresql":
+        return None
+    try:
+        with store.read() as s:
+            name = find(s)
+    except Exception:  # a name is a courtesy
+        log.debug("cannot tell who holds the lock", exc_info=True)
+        return None
+    if name and name.startswith(PG_APP_PREFIX) and name[len(PG_APP_PREFIX):].strip():
+        return name[len(PG_APP_PREFIX):].strip()
+    return None
+
+
+def _holder(store: Store, image_id: int) -> Optional[str]:
+    """Who holds the lock of image ``image_id`` (PostgreSQL: the session whose transaction
+    locked the row, by its application name, ``llmvis <person>``), or None."""
+    return _person(store, lambda s: s.execute(text(
+        "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+        "WHERE l.locktype = 'transactionid' AND l.mode = 'ExclusiveLock' AND l.granted "
+        "AND l.transactionid = (SELECT xmax FROM images WHERE id = :id) LIMIT 1"),
+        {"id": image_id}).scalar())
