@@ -156,21 +156,35 @@ class LabelPanel(QWidget):
             width -= self.scroll.verticalScrollBar().sizeHint().width()
         return max(60, width)
 
+    _gen = 0  # bumped when the chips or their texts change: the heights below are measured anew
+    _heights: tuple = (None, (0, 0))  # ((width, gen), heights): asked many times a layout
+
     def _chip_heights(self) -> tuple[int, int]:
         """The chips' scroll area's (minimum, preferred) height at the panel's width: two
         lines of chips; the lines of the first nine (the review keys: at 1024x700 the
         dock showed 4 of the demo's 5 chips, the fifth cut in half). With no labels, the
         "No labels yet" text."""
+        key = (self.width(), self._gen)
+        if self._heights[0] == key:
+            return self._heights[1]
         m = self.scroll.widget().layout().contentsMargins()
         pad = m.top() + m.bottom()
         if not self._defs:
             h = pad + self.empty_label.heightForWidth(self._flow_width())
-            return h, h
-        flow = self.box.flow
-        low = flow.height_of_lines(self._flow_width(), self.LINES_SHOWN)
-        bar = flow.heightForWidth(self._flow_width()) > flow.height_of_first(self._flow_width(), self.CHIPS_SHOWN)
-        want = flow.height_of_first(self._flow_width(bar), self.CHIPS_SHOWN)  # (beside a scroll bar)
-        return pad + low, pad + max(low, want)
+            heights = (h, h)
+        else:
+            flow = self.box.flow
+            low = flow.height_of_lines(self._flow_width(), self.LINES_SHOWN)
+            bar = len(self._chips) > self.CHIPS_SHOWN  # (the others scroll: beside a scroll bar)
+            want = flow.height_of_first(self._flow_width(bar), self.CHIPS_SHOWN)
+            heights = (pad + low, pad + max(low, want))
+        self._heights = (key, heights)
+        return heights
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._gen += 1
+        super().changeEvent(event)
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt API
         """Two lines of chips and the "+ Add label" field (asked anew each time: chips
@@ -206,7 +220,9 @@ class LabelPanel(QWidget):
             self.roomWanted.emit(self._hinted)
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt API
-        if event.type() == QEvent.Type.FocusIn and isinstance(obj, LabelChip):
+        if event.type() in (QEvent.Type.Polish, QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._gen += 1  # a chip's style sheet applied (shown for the first time): another size
+        elif event.type() == QEvent.Type.FocusIn and isinstance(obj, LabelChip):
             # the focused chip scrolled into sight (Tab, a key, the focus kept over a
             # rebuild); once more after the layout has placed a chip just made
             self._show_chip(obj)
@@ -214,7 +230,7 @@ class LabelPanel(QWidget):
         return False
 
     def _show_chip(self, chip: LabelChip) -> None:
-        if chip.hasFocus() and any(c is chip for c in self._chips.values()):
+        if any(c is chip for c in self._chips.values()) and chip.hasFocus():  # (not one since deleted)
             self.scroll.ensureWidgetVisible(chip, 0, 4)
 
     # --- public API ------------------------------------------------------------------
@@ -263,6 +279,7 @@ class LabelPanel(QWidget):
                 # review. In "+ Add label" a reviewer's "2" then Return added a label "2"
                 # to everyone's taxonomy
                 self.finished.emit()
+        self._gen += 1
         self.box.updateGeometry()
         self._ask_height(grown=True)  # room for the chips
 
@@ -283,6 +300,7 @@ class LabelPanel(QWidget):
             chip = self._chips.get(d.name)
             if chip is not None:
                 self._set_chip_text(chip, d, self._keys.get(d.name))
+        self._gen += 1
         self.box.updateGeometry()
         self._ask_height(grown=True)
 
