@@ -151,6 +151,13 @@ def test_the_focused_chip_scrolls_into_view(qtbot, window, image_folder):
     first.setFocus(Qt.FocusReason.BacktabFocusReason)
     _settle(qtbot)
     assert seen(first)
+    # the arrows move between the chips: the one they reach is scrolled to as well
+    from PySide6.QtTest import QTest
+
+    for _ in range(len(NAMES) - 1):
+        QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Right)
+    _settle(qtbot)
+    assert QApplication.focusWidget() is last and seen(last)
     # the "+ Add label" field stays in sight whatever the chips' scroll
     assert panel.add_edit.isVisible() and not panel.scroll.isAncestorOf(panel.add_edit)
 
