@@ -17,7 +17,7 @@ from .cli_args import add_actor
 from .cli_args import positive as _positive
 from .cli_args import term_as_interrupt
 from .cli_progress import ProgressBar
-from .core.errors import first_line
+from .core.errors import disk_full_stopped, first_line, is_disk_full
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 EXIT_PIPE = 141  # 128 + SIGPIPE: what a shell reports for `ls` in `ls | head`
@@ -52,6 +52,10 @@ def cmd_index(args) -> int:
             print(f"interrupted; kept: {info['images']} images listed, {info['headers_pending']} headers still "
                   f"to read; run again to finish", file=sys.stderr)
             return EXIT_INTERRUPTED
+        except Exception as exc:
+            if is_disk_full(exc):  # the batches committed before are kept ("nothing was saved" was wrong)
+                raise _IndexStopped(_index_stopped(project)) from exc
+            raise
         finally:
             bar.close()
         counts = project.counts_by_status()
@@ -84,6 +88,21 @@ def cmd_index(args) -> int:
         for line in result.skipped_lines():
             print(f"warning: {line}", file=sys.stderr)
     return EXIT_OK
+
+
+class _IndexStopped(Exception):
+    """`llmvis index` stopped by a full disk: the message says what it kept."""
+
+
+def _index_stopped(project) -> str:
+    from .core.store.engine import describe_url
+
+    try:
+        n = project.info()["images"]
+        kept = f"{n:,} image{'s' if n != 1 else ''} indexed"
+    except Exception:  # noqa: BLE001 - counted if it can be; the line is said anyway
+        kept = None
+    return disk_full_stopped("the index", describe_url(project.db_url), kept, "llmvis index")
 
 
 #: damaged files named by `index` (and `info` as text) before "... and N more"
@@ -276,7 +295,7 @@ def _run(args) -> int:
     except Exception as exc:  # one clear line, the traceback only with --debug
         if args.debug:
             raise
-        print(f"error: {_message(exc)}", file=sys.stderr)
+        print(f"error: {_message(exc, getattr(args, 'database_shown', None))}", file=sys.stderr)
         return EXIT_ERROR
 
 
@@ -330,10 +349,11 @@ class _Recorder:
         return next((ln for ln in reversed(lines) if ln), "")
 
 
-def _message(exc: BaseException) -> str:
+def _message(exc: BaseException, database: Optional[str] = None) -> str:
     # a database error by its code (core/store/db_errors.py): "locked" anywhere in the text
-    # took PostgreSQL's deadlock ("... blocked by process 34") for a locked database
-    return first_line(exc)
+    # took PostgreSQL's deadlock ("... blocked by process 34") for a locked database;
+    # ``database``: the project's, as shown (a full disk names it)
+    return first_line(exc, database=database)
 
 
 if __name__ == "__main__":

@@ -32,9 +32,13 @@ def open_project(args, folder=None, db=None):
     ``args.db`` unless given), its images read under the configured ``max_image_pixels``."""
     from .core.project import Project
 
+    from .core.store.engine import describe_url
+
     folder = args.folder if folder is None else folder
     db = getattr(args, "db", None) if db is None else db
-    return Project.open(folder, db, max_pixels=config_of(args).max_image_pixels)
+    project = Project.open(folder, db, max_pixels=config_of(args).max_image_pixels)
+    args.database_shown = describe_url(project.db_url)  # named in a "disk full" error
+    return project
 
 
 def no_project(args) -> str | None:

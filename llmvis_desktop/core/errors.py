@@ -40,10 +40,37 @@ DATABASE_KINDS = {
 }
 
 
-def first_line(exc: BaseException, limit: Optional[int] = None) -> str:
+def disk_full(database: Optional[str] = None) -> str:
+    """A change refused because the disk holding ``database`` (its file, or the URL
+    shown) is full; without it, "the project database"."""
+    if database is None:
+        return DATABASE_KINDS["disk_full"]
+    return f"the disk holding {database} is full; nothing was saved; free some space there and try again"
+
+
+def disk_full_stopped(what: str, database: str, kept: Optional[str], again: str) -> str:
+    """A job of many transactions (``what``: "the index") stopped by a full disk: what
+    its committed transactions kept (``kept``: "10,000 images indexed"; None when it
+    could not be counted) and how to finish. "nothing was saved" was wrong for it."""
+    kept_line = f"{kept} before that are kept" if kept else "what was done before that is kept"
+    return (f"{what} stopped when the disk holding {database} filled up; {kept_line}; free some space "
+            f"and run {again} again to finish")
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether ``exc`` is the database's "disk full" (by the driver's code)."""
+    if type(exc).__name__ != "OperationalError":
+        return False
+    from .store.db_errors import db_error_kind
+
+    return db_error_kind(exc) == "disk_full"
+
+
+def first_line(exc: BaseException, limit: Optional[int] = None, database: Optional[str] = None) -> str:
     """The first non-blank line of ``exc``'s message, at most ``limit`` characters; the
     exception's type name when the message is empty (a library's bare ``KeyError()``);
-    for a missing optional package, what to install."""
+    for a missing optional package, what to install. ``database``: the project's
+    database as shown (its file), named when the disk holding it is full."""
     if isinstance(exc, ModuleNotFoundError) and exc.name in MISSING_PACKAGE:  # not a missing submodule
         line = MISSING_PACKAGE[exc.name]
         return line if limit is None else line[:limit]
@@ -52,7 +79,8 @@ def first_line(exc: BaseException, limit: Optional[int] = None) -> str:
 
         # by the driver's code, not by words in the text: PostgreSQL's detail of a
         # deadlock ("blocked by process 34") read as "database is locked"
-        line = DATABASE_KINDS.get(db_error_kind(exc) or "")
+        kind = db_error_kind(exc) or ""
+        line = disk_full(database) if kind == "disk_full" else DATABASE_KINDS.get(kind)
         if line:
             return line if limit is None else line[:limit]
     for line in str(exc).splitlines():

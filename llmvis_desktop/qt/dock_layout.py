@@ -2,21 +2,21 @@
 sized at first run, and a window that never grows past the screen.
 
 Functions on the :class:`~.main_window.MainWindow` (its ``panels``, ``panel_ctl``):
-``show_docks(win, on)`` and ``fit_minimum(win)``; :class:`JobsDockFit` sizes the Jobs
-dock to its lines until the reviewer drags its height.
+``show_docks(win, on)``, ``first_run_sizes(win)``, ``grow_dock(win, panel, height)`` and
+``fit_minimum(win)``; :class:`JobsDockFit` sizes the Jobs dock to its lines until the
+reviewer drags its height.
 """
 from __future__ import annotations
 
 from typing import Optional
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt
 from PySide6.QtWidgets import QDockWidget
 
 
 def show_docks(win, on: bool) -> None:
     """The docks shown (those the reviewer had not closed) or hidden; the Jobs dock as
-    tall as its lines; at first run (no saved layout), the suggestion cards given the
-    room the other docks do not need."""
+    tall as its lines (:func:`first_run_sizes` sizes the others)."""
     if on == getattr(win, "_docks_on", None):
         return
     win._docks_on = on
@@ -29,23 +29,44 @@ def show_docks(win, on: bool) -> None:
     if on and "jobs" in win.panels:  # as tall as its lines (a fixed 90 px held one "done"
         # line in 100 px while the suggestion cards above were cut off)
         win.panel_ctl.fit_jobs_dock()
-    if on and not getattr(win, "_layout_restored", False):
+
+
+def first_run_sizes(win) -> None:
+    """At first run (no saved layout), the docks of the project just opened sized to
+    what they show: called once its panels have it (the label chips' lines are known
+    only then)."""
+    if getattr(win, "_docks_on", False) and not getattr(win, "_layout_restored", False):
         _first_run_sizes(win)
 
 
 def _first_run_sizes(win) -> None:
     """Labels and caption as small as they go, History its few events, the suggestion
-    cards the rest (cut off, they had less room than the others)."""
+    cards their preferred height, then the label chips' lines up to the first nine (in
+    at most a third of the room: their minimum is two lines, so that many labels fit a
+    small screen), the suggestion cards the rest (cut off, they had less room than the
+    others)."""
     keys = [k for k in ("labels", "caption", "suggestions", "history") if k in win.panels]
     docks = [win.panels[k].parentWidget() for k in keys]
     if not docks:
         return
+    # the panels' new minimums (the label chips just set) laid out first
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
     win.layout().activate()
     room = sum(d.height() for d in docks)
     sizes = [d.minimumSizeHint().height() for d in docks]
+
+    def grow(key: str, up_to: int) -> None:
+        if key in keys:
+            i = keys.index(key)
+            sizes[i] += max(0, min(room - sum(sizes), up_to - sizes[i]))
+
     if "history" in keys:
         i = keys.index("history")
         sizes[i] = max(sizes[i], docks[i].sizeHint().height())
+    if "suggestions" in keys:
+        grow("suggestions", docks[keys.index("suggestions")].sizeHint().height())
+    if "labels" in keys:
+        grow("labels", min(docks[keys.index("labels")].sizeHint().height(), room // 3))
     if "suggestions" in keys:
         i = keys.index("suggestions")
         sizes[i] = max(sizes[i], room - sum(sizes) + sizes[i])
@@ -53,6 +74,34 @@ def _first_run_sizes(win) -> None:
     # a card's score + model + revision line needs ~400 px; on a small screen the grid
     # keeps two columns and the viewer some room
     win.resizeDocks(docks[:1], [min(410, int(win.width() * 0.32))], Qt.Orientation.Horizontal)
+
+
+def grow_dock(win, panel, height: int) -> None:
+    """The dock of ``panel`` as tall as ``height`` (the panel's; its title bar added), in
+    at most a third of its column, never shorter than it is: the label chips of a new
+    label (their minimum is two lines; a dock fitted to its chips keeps them). The room
+    is taken from the docks below and above with most to spare over their minimum."""
+    dock = panel.parentWidget()
+    if not isinstance(dock, QDockWidget) or dock.isFloating() or not dock.isVisibleTo(win):
+        return
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)  # its new size hint first
+    win.layout().activate()
+    area = win.dockWidgetArea(dock)
+    column = [d for d in win.findChildren(QDockWidget)
+              if d.isVisibleTo(win) and not d.isFloating() and win.dockWidgetArea(d) == area
+              and d.geometry().left() == dock.geometry().left()]
+    room = sum(d.height() for d in column)
+    need = min(height + dock.height() - panel.height(), room // 3) - dock.height()
+    if need <= 0:
+        return
+    sizes = {id(d): d.height() for d in column}
+    for other in sorted((d for d in column if d is not dock),
+                        key=lambda d: d.minimumSizeHint().height() - d.height()):
+        take = max(0, min(need, other.height() - other.minimumSizeHint().height()))
+        sizes[id(other)] -= take
+        sizes[id(dock)] += take
+        need -= take
+    win.resizeDocks(column, [sizes[id(d)] for d in column], Qt.Orientation.Vertical)
 
 
 def fit_minimum(win) -> None:

@@ -34,7 +34,7 @@ from ..core import config as cfg_mod
 from ..core.project import Project
 from ..core.tasks import FOREGROUND
 from .filter_bar import FilterBar
-from .dock_layout import fit_minimum, show_docks
+from .dock_layout import fit_minimum, grow_dock, show_docks
 from .icons import app_icon
 from .key_guard import CONTROLS, GUARDED, TEXT_INPUTS, _TextKeyGuard, main_tab_order
 from .menus import build_menus
@@ -141,6 +141,7 @@ class MainWindow(QMainWindow):
         labels = self.panels.get("labels")
         if labels is not None and hasattr(labels, "chipsRebuilt"):
             labels.chipsRebuilt.connect(lambda: main_tab_order(self))
+            labels.roomWanted.connect(lambda h: grow_dock(self, labels, h))  # a new label's line
         main_tab_order(self)
         self._restore_layout()
         fit_minimum(self)

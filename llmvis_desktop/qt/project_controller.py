@@ -26,6 +26,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 from ..core import config as cfg_mod
 from ..core.project import Project, ProjectError
 from ..core.store.engine import url_without_password
+from .dock_layout import first_run_sizes
 
 log = logging.getLogger(__name__)
 
@@ -162,6 +163,7 @@ class ProjectController(QObject):
             win.show_error(f"This project can be browsed and exported, but no change can be saved: "
                            f"{read_only}.", box_name="notice_box")
         win.panels_call("set_project", project)
+        first_run_sizes(win)  # (the label chips' lines are known now)
         win.review.restore_position()
         self.update_counts()
         win.grid.setFocus()

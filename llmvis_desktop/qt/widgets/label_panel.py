@@ -10,7 +10,7 @@ Methods
         that still exist. A chip shows its key, its name and the usage count.
     ``set_checked(names: Iterable[str])``  check exactly these chips; emits nothing.
     ``checked() -> list[str]``
-    ``chip(name) -> QToolButton | None``  the chip widget (tests, focus).
+    ``chip(name) -> LabelChip | None``    the chip widget (tests, focus).
     ``key_for(name) -> str | None``        key shown on the chip: ``LabelDef.shortcut``
         when set, else "1".."9" by order for the first nine labels.
     ``name_for_key(key: str) -> str | None``  the reverse: what the controller should
@@ -33,6 +33,9 @@ Signals (user intent only; the controller changes the store then calls
     ``keyRequested(str name, object key)`` chip context menu > Number key…: "1".."9",
                                           or None (no key of its own: the chip shows
                                           the next free digit, as for any such label)
+    ``roomWanted(int height)``            the chips changed and need more lines than
+                                          shown: the panel's preferred height (the
+                                          window grows the dock when there is room)
 
 The dialogs are methods (``_ask_rename``, ``_ask_color``, ``_ask_key``, ``_confirm_remove``) so
 tests can replace them.
@@ -41,20 +44,17 @@ from __future__ import annotations
 
 from typing import Iterable, Optional
 
-from PySide6.QtCore import QPoint, QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QPoint, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QColorDialog,
     QFrame,
     QInputDialog,
     QLabel,
-    QLayout,
     QLineEdit,
     QMenu,
     QMessageBox,
     QScrollArea,
-    QSizePolicy,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -62,119 +62,19 @@ from PySide6.QtWidgets import (
 from llmvis_desktop.core.store.records import LabelDef
 
 from .. import style
-
-
-class FlowLayout(QLayout):
-    """Lays children left to right, wrapping to a new line when the width runs out."""
-
-    def __init__(self, parent: Optional[QWidget] = None, spacing: int = 6, line_spacing: Optional[int] = None) -> None:
-        super().__init__(parent)
-        self._items: list = []
-        self._spacing = spacing
-        self._line_spacing = spacing if line_spacing is None else line_spacing
-        self.setContentsMargins(0, 0, 0, 0)
-
-    def addItem(self, item) -> None:  # noqa: N802
-        self._items.append(item)
-
-    def count(self) -> int:
-        return len(self._items)
-
-    def itemAt(self, index: int):  # noqa: N802
-        return self._items[index] if 0 <= index < len(self._items) else None
-
-    def takeAt(self, index: int):  # noqa: N802
-        return self._items.pop(index) if 0 <= index < len(self._items) else None
-
-    def expandingDirections(self):  # noqa: N802
-        return Qt.Orientation(0)
-
-    def hasHeightForWidth(self) -> bool:  # noqa: N802
-        return True
-
-    def heightForWidth(self, width: int) -> int:  # noqa: N802
-        return self._do_layout(QRect(0, 0, width, 0), apply=False)
-
-    def height_of_first(self, width: int, n: int) -> int:
-        """The height the first ``n`` shown items take at ``width``."""
-        return self._do_layout(QRect(0, 0, width, 0), apply=False, first=n)
-
-    def setGeometry(self, rect: QRect) -> None:  # noqa: N802
-        super().setGeometry(rect)
-        self._do_layout(rect, apply=True)
-
-    def sizeHint(self) -> QSize:  # noqa: N802
-        return self.minimumSize()
-
-    def minimumSize(self) -> QSize:  # noqa: N802
-        size = QSize()
-        for item in self._items:
-            size = size.expandedTo(item.minimumSize())
-        m = self.contentsMargins()
-        return size + QSize(m.left() + m.right(), m.top() + m.bottom())
-
-    def _do_layout(self, rect: QRect, apply: bool, first: Optional[int] = None) -> int:
-        m = self.contentsMargins()
-        area = rect.adjusted(m.left(), m.top(), -m.right(), -m.bottom())
-        x, y, line_h = area.x(), area.y(), 0
-        placed = 0
-        for item in self._items:
-            if item.widget() is not None and not item.widget().isVisibleTo(self.parentWidget()):
-                continue
-            if first is not None and placed >= first:
-                break
-            placed += 1
-            hint = item.sizeHint()
-            if hint.width() > area.width():  # no wider than the row, down to its minimum (the
-                # W/L box asks for its whole preset name, and shortens it when it must)
-                hint.setWidth(max(item.minimumSize().width(), area.width()))
-            if hint.isEmpty():  # takes no room, and no spacing (a toolbar group with nothing shown)
-                if apply:
-                    item.setGeometry(QRect(area.topLeft(), QSize(0, 0)))
-                continue
-            if x + hint.width() > area.right() + 1 and line_h > 0:
-                x = area.x()
-                y += line_h + self._line_spacing
-                line_h = 0
-            if apply:
-                item.setGeometry(QRect(QPoint(x, y), hint))
-            x += hint.width() + self._spacing
-            line_h = max(line_h, hint.height())
-        return y + line_h - rect.y() + m.bottom()
-
-
-class _FlowBox(QWidget):
-    """A widget whose height follows its flow layout's height for the given width."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.flow = FlowLayout(self)
-        sp = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
-        sp.setHeightForWidth(True)
-        self.setSizePolicy(sp)
-
-    def hasHeightForWidth(self) -> bool:  # noqa: N802
-        return True
-
-    def heightForWidth(self, w: int) -> int:  # noqa: N802
-        return self.flow.heightForWidth(w)
-
+from .flow_layout import FlowBox, FlowLayout  # noqa: F401 - FlowLayout: where it was
+from .label_chip import LabelChip, chip_style
 
 _UNCHANGED = object()
 _NO_KEY = "None (the next free key, if any)"
 
 
-def _chip_style(color: str) -> str:
-    fg = style.contrast_text(color)
-    return (
-        "QToolButton { border: 2px solid %(c)s; border-radius: 12px; padding: 3px 10px;"
-        " background: white; color: %(t)s; }"
-        "QToolButton:hover { background: %(hover)s; }"
-        "QToolButton:checked { background: %(c)s; color: %(fg)s; font-weight: bold; }"
-        "QToolButton:disabled { border-color: %(b)s; color: %(m)s; }"
-        "QToolButton:focus { outline: none; border-style: dashed; }"
-    ) % {"c": color, "fg": fg, "t": style.TEXT, "b": style.BORDER, "m": style.TEXT_MUTED,
-         "hover": QColor(color).lighter(185).name() if QColor(color).isValid() else "#eeeeee"}
+class _ChipScroll(QScrollArea):
+    """The chips' scroll area: as short as the panel makes it (the panel's own minimum
+    keeps two lines of chips in sight), not a scroll area's ~70 px."""
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        return QSize(super().minimumSizeHint().width(), 0)
 
 
 class LabelPanel(QWidget):
@@ -186,17 +86,18 @@ class LabelPanel(QWidget):
     keyRequested = Signal(str, object)  # name, "1".."9" or None (no key)
     chipsRebuilt = Signal()  # set_labels made new chips (the window's Tab order takes them in)
     finished = Signal()  # Enter or Esc in the "+ Add label" field: the keys go back to the review
+    roomWanted = Signal(int)  # new chips' lines: the panel's preferred height (the window grows its dock)
 
     def __init__(self, parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
         self._defs: list[LabelDef] = []
         self._usage: dict[str, int] = {}
-        self._chips: dict[str, QToolButton] = {}
+        self._chips: dict[str, LabelChip] = {}
         self._ids: dict[str, int] = {}  # label id by name (a renamed chip keeps the focus)
         self._keys: dict[str, str] = {}
         self._checked: set[str] = set()
 
-        self.box = _FlowBox()
+        self.box = FlowBox()
         self.empty_label = QLabel("No labels yet \u2014 type a name below and press Enter.")
         self.empty_label.setStyleSheet(f"color: {style.TEXT_MUTED};")
         self.empty_label.setWordWrap(True)
@@ -210,21 +111,22 @@ class LabelPanel(QWidget):
         self.add_edit.textEdited.connect(lambda _t: self.hint.hide())
         self.hint = QLabel()
         self.hint.setStyleSheet(f"color: {style.ERROR_FG};")
+        self.hint.setWordWrap(True)
         self.hint.hide()
 
-        # the chips scroll when the dock is shorter than their wrapped lines: a dock's
-        # height ignores height-for-width, and the chips were drawn under the field
+        # the chips scroll (up and down only: they wrap to the dock's width, a long name
+        # elided) when the dock is shorter than their lines; "+ Add label" stays below,
+        # in sight. The nine chips' lines as the dock's minimum drew it over the Caption
+        # and Suggestions docks on a small screen with many labels
         inner = QWidget()
         inner.setObjectName("labelPanelInner")
         lay = QVBoxLayout(inner)
-        lay.setContentsMargins(6, 6, 6, 6)
+        lay.setContentsMargins(6, 6, 6, 3)
         lay.setSpacing(6)
         lay.addWidget(self.empty_label)
         lay.addWidget(self.box)
-        lay.addWidget(self.add_edit)
-        lay.addWidget(self.hint)
         lay.addStretch(1)
-        self.scroll = QScrollArea()
+        self.scroll = _ChipScroll()
         self.scroll.setObjectName("labelPanelScroll")
         self.scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # no Tab stop of its own before the chips
         self.scroll.setWidgetResizable(True)
@@ -233,45 +135,103 @@ class LabelPanel(QWidget):
         self.scroll.setWidget(inner)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(self.scroll)
+        outer.setSpacing(0)
+        outer.addWidget(self.scroll, 1)
+        self._below = below = QVBoxLayout()
+        below.setContentsMargins(6, 3, 6, 6)
+        below.setSpacing(4)
+        below.addWidget(self.add_edit)
+        below.addWidget(self.hint)
+        outer.addLayout(below)
 
-    #: the chips the panel makes room for without scrolling: the review keys 1-9
+    #: the chips the panel asks room for (its preferred height): the review keys 1-9
     CHIPS_SHOWN = 9
+    #: the chips' lines kept in sight however short the dock (its minimum height)
+    LINES_SHOWN = 2
+
+    def _flow_width(self, bar: bool = False) -> int:
+        m = self.scroll.widget().layout().contentsMargins()
+        width = self.width() - m.left() - m.right()
+        if bar:
+            width -= self.scroll.verticalScrollBar().sizeHint().width()
+        return max(60, width)
+
+    _gen = 0  # bumped when the chips or their texts change: the heights below are measured anew
+    _heights: tuple = (None, (0, 0))  # ((width, gen), heights): asked many times a layout
+
+    def _chip_heights(self) -> tuple[int, int]:
+        """The chips' scroll area's (minimum, preferred) height at the panel's width: two
+        lines of chips; the lines of the first nine (the review keys: at 1024x700 the
+        dock showed 4 of the demo's 5 chips, the fifth cut in half). With no labels, the
+        "No labels yet" text."""
+        key = (self.width(), self._gen)
+        if self._heights[0] == key:
+            return self._heights[1]
+        m = self.scroll.widget().layout().contentsMargins()
+        pad = m.top() + m.bottom()
+        if not self._defs:
+            h = pad + self.empty_label.heightForWidth(self._flow_width())
+            heights = (h, h)
+        else:
+            flow = self.box.flow
+            low = flow.height_of_lines(self._flow_width(), self.LINES_SHOWN)
+            bar = len(self._chips) > self.CHIPS_SHOWN  # (the others scroll: beside a scroll bar)
+            want = flow.height_of_first(self._flow_width(bar), self.CHIPS_SHOWN)
+            heights = (pad + low, pad + max(low, want))
+        self._heights = (key, heights)
+        return heights
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._gen += 1
+        super().changeEvent(event)
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt API
-        """Tall enough for the first nine chips (the review keys) at the panel's width and
-        the "+ Add label" field: at 1024x700 the dock showed 4 of the demo's 5 chips, the
-        fifth cut in half, the field out of sight behind a tiny scroll bar."""
+        """Two lines of chips and the "+ Add label" field (asked anew each time: chips
+        just made are laid out once shown)."""
         base = super().minimumSizeHint()
-        inner = self.scroll.widget()
-        lay = inner.layout()
-        m = lay.contentsMargins()
-        width = max(60, self.width() - m.left() - m.right())
-        height = m.top() + m.bottom()
-        parts = [self.empty_label] if not self._defs else []
-        parts += [self.add_edit] + ([self.hint] if not self.hint.isHidden() else [])
-        for w in parts:
-            height += (w.heightForWidth(width) if w.hasHeightForWidth() else w.sizeHint().height()) + lay.spacing()
-        if self._defs:
-            height += self.box.flow.height_of_first(width, self.CHIPS_SHOWN) + lay.spacing()
-        return QSize(base.width(), max(base.height(), height))
+        low, _want = self._chip_heights()
+        return QSize(base.width(), low + self._below.minimumSize().height())
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
         hint = super().sizeHint()
-        return QSize(hint.width(), max(hint.height(), self.minimumSizeHint().height()))
+        low, want = self._chip_heights()
+        return QSize(hint.width(), self.minimumSizeHint().height() + want - low)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
         super().resizeEvent(event)
-        if self.minimumSizeHint().height() != self._asked_height:
-            # the chips wrap differently: another minimum height, asked for once this
-            # resize is over (asked for during the main window's own layout, it was lost)
+        if self._chip_heights() != self._asked:
+            # the chips wrap differently: another height, asked for once this resize is
+            # over (asked for during the main window's own layout, it was lost)
             QTimer.singleShot(0, self, self._ask_height)
 
-    _asked_height = -1
+    _asked = (-1, -1)
+    _hinted: Optional[int] = None  # the preferred height last asked for
 
-    def _ask_height(self) -> None:
-        self._asked_height = self.minimumSizeHint().height()
+    def _ask_height(self, grown: bool = False) -> None:
+        """Ask the chips' heights anew; ``grown``: the chips changed, and a panel that
+        showed all it asked for (not made shorter by the reviewer's drag) asks its dock
+        for the room of its new lines (:attr:`roomWanted`)."""
+        self._asked = self._chip_heights()
         self.updateGeometry()
+        before, self._hinted = self._hinted, self.sizeHint().height()
+        if grown and before is not None and self._hinted > before and self.isVisible() \
+                and self.height() >= before - 2:
+            self.roomWanted.emit(self._hinted)
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt API
+        if event.type() in (QEvent.Type.Polish, QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._gen += 1  # a chip's style sheet applied (shown for the first time): another size
+        elif event.type() == QEvent.Type.FocusIn and isinstance(obj, LabelChip):
+            # the focused chip scrolled into sight (Tab, a key, the focus kept over a
+            # rebuild); once more after the layout has placed a chip just made
+            self._show_chip(obj)
+            QTimer.singleShot(0, self, lambda chip=obj: self._show_chip(chip))
+        return False
+
+    def _show_chip(self, chip: LabelChip) -> None:
+        if any(c is chip for c in self._chips.values()) and chip.hasFocus():  # (not one since deleted)
+            self.scroll.ensureWidgetVisible(chip, 0, 4)
 
     # --- public API ------------------------------------------------------------------
     def set_labels(self, defs: list[LabelDef], usage: Optional[dict[str, int]] = None) -> None:
@@ -307,20 +267,21 @@ class LabelPanel(QWidget):
             chip = self._make_chip(d, key)
             self._chips[d.name] = chip
             self.box.flow.addWidget(chip)
+            chip.show()  # now, not when the layout gets to it: the lines are measured at once
         self.empty_label.setVisible(not self._defs)
         self.chipsRebuilt.emit()  # the window puts them in its Tab order
         if had_focus:
             new = self._chips.get(focused) if focused is not None else None
             if new is not None:
-                new.show()  # (a hidden widget takes no focus; the layout shows it later)
                 new.setFocus(Qt.FocusReason.OtherFocusReason)
             else:
                 # the label is gone (a teammate removed it): the keys go back to the
                 # review. In "+ Add label" a reviewer's "2" then Return added a label "2"
                 # to everyone's taxonomy
                 self.finished.emit()
+        self._gen += 1
         self.box.updateGeometry()
-        self._ask_height()  # room for the chips (minimumSizeHint)
+        self._ask_height(grown=True)  # room for the chips
 
     def shows(self, defs: list[LabelDef]) -> bool:
         """Whether the chips are these labels' (names, colours, keys, order): then
@@ -339,8 +300,9 @@ class LabelPanel(QWidget):
             chip = self._chips.get(d.name)
             if chip is not None:
                 self._set_chip_text(chip, d, self._keys.get(d.name))
+        self._gen += 1
         self.box.updateGeometry()
-        self._ask_height()
+        self._ask_height(grown=True)
 
     def set_checked(self, names: Iterable[str]) -> None:
         self._checked = set(names)
@@ -352,7 +314,7 @@ class LabelPanel(QWidget):
     def checked(self) -> list[str]:
         return [d.name for d in self._defs if self._chips[d.name].isChecked()]
 
-    def chip(self, name: str) -> Optional[QToolButton]:
+    def chip(self, name: str) -> Optional[LabelChip]:
         return self._chips.get(name)
 
     def key_for(self, name: str) -> Optional[str]:
@@ -369,23 +331,23 @@ class LabelPanel(QWidget):
             chip.setEnabled(on)
 
     # --- internals ----------------------------------------------------------------------
-    def _make_chip(self, d: LabelDef, key: Optional[str]) -> QToolButton:
-        chip = QToolButton(self.box)
+    def _make_chip(self, d: LabelDef, key: Optional[str]) -> LabelChip:
+        chip = LabelChip(self.box)
+        chip.installEventFilter(self)
         self._set_chip_text(chip, d, key)
         chip.setCheckable(True)
         chip.setChecked(d.name in self._checked)
         chip.setFocusPolicy(Qt.FocusPolicy.TabFocus)
-        chip.setStyleSheet(_chip_style(d.color))
+        chip.setStyleSheet(chip_style(d.color))
         chip.setProperty("labelName", d.name)
         chip.clicked.connect(lambda _checked=False, name=d.name: self._on_chip(name))
         chip.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         chip.customContextMenuRequested.connect(lambda pos, name=d.name: self._chip_menu(name, pos))
         return chip
 
-    def _set_chip_text(self, chip: QToolButton, d: LabelDef, key: Optional[str]) -> None:
+    def _set_chip_text(self, chip: LabelChip, d: LabelDef, key: Optional[str]) -> None:
         n = self._usage.get(d.name)
-        text = d.name if n is None else f"{d.name} ({n})"
-        chip.setText(f"{key} \u00b7 {text}" if key else text)
+        chip.set_parts(f"{key} \u00b7 " if key else "", d.name, "" if n is None else f" ({n})")
         tip = d.name + (f" \u2014 {d.description}" if d.description else "")
         if key:
             tip += f"\nKey: {key}"

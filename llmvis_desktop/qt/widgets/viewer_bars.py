@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from .. import style
 from .elided_label import PartsLabel
-from .label_panel import FlowLayout
+from .flow_layout import FlowLayout
 
 
 class _Group(QWidget):
