@@ -51,7 +51,7 @@ from .reader import (
     load_strict,
     open_pillow,
     open_source,
-    read_image,
+    read_display_image,
 )
 
 log = logging.getLogger(__name__)
@@ -94,8 +94,9 @@ def make_thumbnail(
 ) -> Image.Image:
     """A thumbnail (mode RGB or L, longest side <= ``size``, orientation applied), no cache.
 
-    JPEGs decode at reduced scale (``draft``); 16-bit, float, multi-page TIFF and DICOM
-    go through :func:`read_image` and use its 8-bit display rendering.
+    JPEGs decode at reduced scale (``draft``); TIFF and DICOM files, and 16-bit or float
+    ones, are shrunk from their 8-bit display rendering (:func:`read_display_image`: a
+    plain 8-bit TIFF as Pillow decoded and turned it, without a trip through numpy).
     """
     if size < 1:
         raise ValueError(f"thumbnail size must be positive, got {size}")
@@ -114,8 +115,8 @@ def make_thumbnail(
                     if orientation in _TRANSPOSE:
                         thumb = thumb.transpose(_TRANSPOSE[orientation])
                     return thumb
-    # high bit depth, TIFF via tifffile, DICOM: full decode, then the display rendering
-    thumb = Image.fromarray(read_image(path, max_pixels=max_pixels).display)
+    # TIFF, DICOM, high bit depth: full decode, then the display rendering
+    thumb = read_display_image(path, max_pixels=max_pixels)
     thumb.thumbnail(box)
     return thumb
 
