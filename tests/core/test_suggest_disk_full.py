@@ -102,3 +102,38 @@ def test_the_jobs_panel_says_the_same(tiny, tmp_path, monkeypatch):
     assert str(caught.value) == (f"the suggest job stopped when the disk holding {db} filled up; suggestions "
                                  f"for {kept} images before that are kept; free some space and run it again "
                                  f"to finish")
+
+
+def _disk_full():
+    return OperationalError("INSERT ...", {}, sqlite3.OperationalError("database or disk is full"))
+
+
+def test_a_full_disk_in_the_learned_suggester_or_the_index_first_says_stopped(png_folder, capsys, monkeypatch):
+    """The learned suggester stores each batch before it reports it; the index before the
+    models commits per batch too: neither "nothing was saved"."""
+    from llmvis_desktop.core import indexer
+    from llmvis_desktop.core.suggest import learned
+    from llmvis_desktop.core.tasks import Progress
+
+    def full_after_a_batch(project, *, progress, **kw):
+        progress(Progress("suggest", 0, 1500, "tiny"))
+        progress(Progress("suggest", 1024, 1500, "tiny"))
+        raise _disk_full()
+
+    monkeypatch.setattr(learned, "run", full_after_a_batch)
+    db = png_folder.resolve() / ".llmvis" / "project.sqlite"
+    assert main(["suggest", str(png_folder), "--learned"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err == (f"llmvis suggest: the learned suggester stopped when the disk holding {db} filled up; "
+                   f"suggestions for 1,024 images before that are kept; free some space and run llmvis "
+                   f"suggest again to finish"), err
+    (png_folder / "more.png").write_bytes((png_folder / "img0.png").read_bytes())
+
+    def full(*a, **k):
+        raise _disk_full()
+
+    monkeypatch.setattr(indexer.ri, "insert_new", full)
+    assert main(["suggest", str(png_folder), "--learned", "--json"]) == 1
+    said = json.loads(capsys.readouterr().out)
+    assert said["error"] == (f"the index stopped when the disk holding {db} filled up; what was done before "
+                             f"that is kept; free some space and run llmvis suggest again to finish"), said
