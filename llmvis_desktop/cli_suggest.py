@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from .cli_args import DEVICE_CHOICES, actor, add_actor, add_db, device, device_problem, non_negative, positive
-from .core.errors import first_line
+from .core.errors import first_line, is_disk_full
 
 EXIT_OK, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 130
 
@@ -145,6 +145,7 @@ def run_suggest_cmd(args) -> int:
     from .core.project import Project, ProjectError
     from .core.store.records import ImageFilter
     from .core.suggest.discovery import ModelRefused
+    from .core.suggest.report import SuggestStopped
     from .core.tasks import Cancelled
 
     from .cli_progress import ProgressBar
@@ -163,6 +164,7 @@ def run_suggest_cmd(args) -> int:
 
     bar.close = shown.close
     project = None
+    stage = "index"  # what a full disk stopped
     try:
         project = Project.open(args.folder, args.db, max_pixels=cfg.max_image_pixels)
         if project.db_note:
@@ -188,6 +190,7 @@ def run_suggest_cmd(args) -> int:
             return _err("suggest", "--prompt and --ask do not go together: --ask is the question a "
                                    "chat model answers, --prompt starts a caption")
         reports = []
+        stage = "models"
         if captioner is not None or labeler is not None:
             from .core.suggest.batch import run_suggest
 
@@ -206,9 +209,13 @@ def run_suggest_cmd(args) -> int:
         if args.learned:
             seen.clear()  # what is counted from here is the learned suggester's work
             seen["what"] = "the learned suggester's "
+            stage = "learned"
             # beside models that ran, a learned suggester not ready yet is a warning, not a failure
             reports.append(("learned", _run_learned(project, flt, not args.redo, bar, alone=not reports,
                                                       limit=args.limit)))
+    except SuggestStopped as exc:  # the models' batches committed before a full disk are kept
+        bar.close()
+        return _stopped(args, exc)
     except (ModelRefused, ProjectError) as exc:
         bar.close()
         return _err("suggest", str(exc))
@@ -219,6 +226,8 @@ def run_suggest_cmd(args) -> int:
         bar.close()
         if getattr(args, "debug", False) or os.environ.get("LLMVIS_DEBUG"):
             raise
+        if project is not None and is_disk_full(exc):  # "nothing was saved" was wrong here too
+            return _stopped(args, _stopped_at(stage, project, seen))
         name = type(exc).__name__
         if name in ("SuggestError", "DeviceError") or isinstance(exc, (ValueError, OSError)):
             return _err("suggest", first_line(exc))
@@ -265,6 +274,30 @@ def _interrupted(args, seen: dict) -> int:
         print(json.dumps({"error": message, "exit_code": EXIT_INTERRUPTED, "images_done": seen.get("done"),
                           "images_to_go": seen["total"] - seen["done"] if "total" in seen else None}))
     return EXIT_INTERRUPTED
+
+
+def _stopped(args, exc) -> int:
+    """A full disk stopped the job (a :class:`SuggestStopped`): where, what was kept, and
+    that a run again goes on from there; with --json the object says it too."""
+    again = "llmvis suggest" + (" without --all" if getattr(args, "redo", False) else "")  # --all redoes all
+    message = exc.say(again)
+    print(f"llmvis suggest: {message}", file=sys.stderr)
+    if getattr(args, "json", False):
+        print(json.dumps({"error": message, "exit_code": EXIT_ERROR, "images_kept": exc.images_kept}))
+    return EXIT_ERROR
+
+
+def _stopped_at(stage: str, project, seen: dict):
+    """The :class:`SuggestStopped` of a full disk met outside the models' batches: in the
+    index before them (the images listed are kept), or in the learned suggester (each
+    of its batches is committed before its progress is reported)."""
+    from .core.store.engine import describe_url
+    from .core.suggest.report import SuggestStopped
+
+    where = describe_url(project.db_url)
+    if stage == "learned":
+        return SuggestStopped("the learned suggester", where, seen.get("done", 0))
+    return SuggestStopped("the index" if stage == "index" else "the suggest job", where, None)
 
 
 def _default_template() -> str:

@@ -10,7 +10,8 @@ The repair actions (the repair dialog, undo/redo of an accepted repair, the
 repair-training job) are the :class:`~.repair_actions.RepairActions` mixin, in their
 own module; :class:`RepairCommand` is re-exported here. The dialogs it opens
 (Settings, Export/Import, Keyboard shortcuts, the reviewer's name) are the
-:class:`~.dialog_actions.DialogActions` mixin.
+:class:`~.dialog_actions.DialogActions` mixin; the Jobs panel and the status bar's job
+line are the :class:`~.job_actions.JobActions` mixin.
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QDockWidget, QSizePolicy
 
 from .dialog_actions import DialogActions
+from .job_actions import JobActions
 from .repair_actions import RepairActions, RepairCommand  # noqa: F401  (RepairCommand re-exported)
 from .workers import LatestOnly, void
 
@@ -45,7 +47,7 @@ def _optional(module: str, cls: str, *args):
         return None
 
 
-class PanelController(RepairActions, DialogActions, QObject):
+class PanelController(RepairActions, DialogActions, JobActions, QObject):
     def __init__(self, win) -> None:
         super().__init__(win)
         self.win = win
@@ -436,69 +438,3 @@ class PanelController(RepairActions, DialogActions, QObject):
 
         text = judged_text(self._judged) if self._judged else EMPTY_TEXT
         return text + (f"\n\n{hint}" if hint else "")
-
-    # --- jobs ----------------------------------------------------------------------------------
-    def _wire_jobs(self) -> None:
-        from .dock_layout import JobsDockFit
-
-        panel = self.jobs
-        mgr = self.win.jobs
-        mgr.job_added.connect(void(lambda job: panel.add_job(str(job.id), job.name)))
-        mgr.job_changed.connect(self._job_changed)
-        mgr.job_finished.connect(self._job_finished)
-        panel.cancelRequested.connect(self._cancel_job)
-        self.jobs_fit = JobsDockFit(self.win, panel)
-        panel.wantsHeight.connect(self.jobs_fit.fit)
-
-    def fit_jobs_dock(self) -> None:
-        """The Jobs dock as tall as its lines: the running jobs' rows whole (90 px hid one
-        behind a scroll bar), one line when none runs (it kept ~100 px for a single
-        "done" line while the suggestion cards above it were cut off); never shorter than
-        a height the reviewer dragged it to (:class:`.dock_layout.JobsDockFit`)."""
-        if self.jobs is not None:
-            self.jobs_fit.fit(self.jobs.wanted_height())
-
-    def _job_changed(self, job) -> None:
-        p = job.last_progress
-        if p is None or not job.is_active:
-            return
-        self.jobs.update_job(str(job.id), p.done, p.total, p.message, job.eta(), job.rate())
-
-    def _job_finished(self, job) -> None:
-        from .workers import STATE_CANCELLED, STATE_DONE
-
-        if job.state == STATE_DONE:
-            from ..core.indexer import ScanResult
-            from .project_controller import scan_summary
-
-            found = f": {scan_summary(job.result)}" if isinstance(job.result, ScanResult) else ""
-            self.jobs.finish_job(str(job.id), True, "done" + found)
-        elif job.state == STATE_CANCELLED:
-            self.jobs.finish_job(str(job.id), False, "cancelled")
-        else:
-            self.jobs.finish_job(str(job.id), False, f"failed: {job.error}")
-
-    def _cancel_job(self, job_id: str) -> None:
-        for job in self.win.jobs.jobs:
-            if str(job.id) == str(job_id):
-                job.cancel()
-
-    # --- status bar ---
-    def show_job_status(self, job) -> None:
-        active = self.win.jobs.active()
-        if not active:
-            self.win.job_label.setText("")
-            self.win.job_bar.hide()
-            return
-        j = active[0]
-        p = j.last_progress
-        text = j.name + (f": {p.message}" if p and p.message else "")
-        eta = j.eta()
-        if eta is not None:
-            text += f" (~{eta:.0f} s left)"
-        self.win.job_label.setText(text)
-        frac = j.fraction()
-        self.win.job_bar.setRange(0, 0 if frac is None else 1000)
-        if frac is not None:
-            self.win.job_bar.setValue(int(frac * 1000))
-        self.win.job_bar.show()

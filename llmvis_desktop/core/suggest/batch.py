@@ -22,15 +22,15 @@ from ..project import Project
 from ..store import models as m
 from ..store.records import ImageFilter, ImageRecord, NewSuggestion
 from ..store.repo_suggest import same_request_done
-from ..errors import first_line
+from ..errors import first_line, is_disk_full
 from ..tasks import Cancelled, CancelToken, Progress, ProgressFn, no_progress
 from . import cores_saved, job_log
 from .discovery import ModelInfo, ModelRefused, check
 from .cores import CoreShare, usable_cores
-from .pipeline import run_batches
+from .pipeline import GroupCommitter, run_batches
 from .reading import MAX_SIDE, ThreadReader, auto_processes, model_image, shared_read_pool
 from .registry import DEFAULT_LABEL_TEMPLATE, DEFAULT_MAX_NEW_TOKENS, family_named, input_side
-from .report import SuggestError, SuggestReport, _count, _were  # noqa: F401 (both importable from here, as before)
+from .report import SuggestError, SuggestReport, SuggestStopped, _count, _were  # noqa: F401 (importable from here, as before)
 from .ask import ask_image  # noqa: F401 (importable from here, as before)
 from .resize import reader_resize
 
@@ -282,9 +282,14 @@ def run_suggest(
             share = CoreShare(cores, reader.parallel, memory=memory,
                               key=tuple((r.info.path, r.info.revision, r.role) for r in roles))
         try:
+            committer = GroupCommitter(project, skip_done=only_unsuggested)
             try:
-                committer = run_batches(project, chunks, reader, (project.max_pixels, max_side, draft_side, resize),
-                                        infer, worker, on_batch, token, share, skip_done=only_unsuggested)
+                run_batches(project, chunks, reader, (project.max_pixels, max_side, draft_side, resize),
+                            infer, worker, on_batch, token, share, skip_done=only_unsuggested, committer=committer)
+            except Exception as exc:  # the batches committed before a full disk are kept: said so
+                if is_disk_full(exc):
+                    raise _stopped(project, committer) from exc
+                raise
             finally:
                 for role, why in list(broken.items()):
                     report.fail(role, why, running=True)
@@ -314,6 +319,13 @@ def run_suggest(
             worker.shutdown()
         report.seconds = time.monotonic() - started
     return report
+
+
+def _stopped(project: Project, committer) -> SuggestStopped:
+    """A full disk stopped the job: what its finished commits kept, and where."""
+    from ..store.engine import describe_url
+
+    return SuggestStopped("the suggest job", describe_url(project.db_url), len(committer.stored_images))
 
 
 def template_problem(template: str) -> Optional[str]:

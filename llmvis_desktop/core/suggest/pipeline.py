@@ -71,6 +71,7 @@ class GroupCommitter:
         self._buffer: list[NewSuggestion] = []
         self._last = time.monotonic()
         self.commits = 0
+        self.stored_images: set[int] = set()  # images with rows in a finished commit (a full disk: kept)
 
     def add(self, rows: Sequence[NewSuggestion]) -> None:
         """Buffer ``rows``; start a commit if it is time and none is running. A failed
@@ -94,6 +95,7 @@ class GroupCommitter:
         stats: dict = {}
         stored = self._project.add_suggestions(rows, self._skip_done, supersede=True, stats=stats)
         self.dropped += len(rows) - len(stored)
+        self.stored_images.update(r.image_id for r in rows)  # dropped ones: stored by another job
         self.renewed += stats.get("renewed", 0)
 
     def flush(self) -> None:
@@ -107,8 +109,12 @@ class GroupCommitter:
         """Store what is left (after a cancel or an error: best effort) and stop."""
         try:
             self.flush()
-        except Exception:
-            log.exception("storing the last suggestions failed")
+        except Exception as exc:
+            from ..errors import is_disk_full
+
+            # a full disk again: the job's own error says it (a traceback on the CLI's stderr did too)
+            (log.debug if is_disk_full(exc) else log.exception)("storing the last suggestions failed",
+                                                                  exc_info=True)
         finally:
             self._pool.shutdown(wait=True)
 
@@ -130,14 +136,16 @@ class _Records:
 
 def run_batches(project: Project, chunks: Sequence[Sequence[int]], reader, read_args: tuple,
                 infer: InferFn, worker, on_batch: DoneFn, token: CancelToken,
-                share: Optional[CoreShare] = None, skip_done: bool = False) -> GroupCommitter:
+                share: Optional[CoreShare] = None, skip_done: bool = False,
+                committer: Optional[GroupCommitter] = None) -> GroupCommitter:
     """Run every chunk of image ids through read -> infer -> commit; returns the
     committer, flushed. ``reader``: a :mod:`.reading` reader (thread or processes);
     ``read_args``: (max_pixels, max_side, draft_side, resize); ``worker``: the
     :class:`~.worker.ModelWorker` that infers; ``share``: for a model on the CPU, how
     the cores are shared between reading and the model (:mod:`.cores`); ``skip_done``:
-    rows another job stored meanwhile are not stored again (``committer.dropped``)."""
-    committer = GroupCommitter(project, skip_done=skip_done)
+    rows another job stored meanwhile are not stored again (``committer.dropped``);
+    ``committer``: the one to store with (the caller reads what it stored when this raises)."""
+    committer = committer or GroupCommitter(project, skip_done=skip_done)
     records = _Records(project, chunks)
     reads: deque = deque()  # (chunk size, readable records, unreadable, [(paths, read future)])
     infers: deque = deque()  # (inference future or None, records, unreadable, chunk size)

@@ -4,10 +4,29 @@ job cannot run as asked."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Optional
 
 
 class SuggestError(Exception):
     """The job cannot run as asked (no model, no labels...); the message says why."""
+
+
+class SuggestStopped(SuggestError):
+    """A suggest job stopped by a full disk under the project database: the batches it
+    committed before are kept ("nothing was saved" was wrong for it) and a rerun goes on
+    from there. ``images_kept``: images whose suggestions were committed (None: not
+    known); the message says to "run it again"; :meth:`say` words it for a command."""
+
+    def __init__(self, what: str, database: str, images_kept: Optional[int]) -> None:
+        self.what, self.database, self.images_kept = what, database, images_kept
+        super().__init__(self.say("it"))
+
+    def say(self, again: str) -> str:
+        from ..errors import disk_full_stopped
+
+        n = self.images_kept
+        kept = None if n is None else f"suggestions for {n:,} image{'' if n == 1 else 's'}"
+        return disk_full_stopped(self.what, self.database, kept, again)
 
 
 @dataclass

@@ -1,0 +1,79 @@
+"""The Jobs panel and the status bar's job line, fed from the window's job manager.
+
+:class:`JobActions` is a mixin of :class:`~.panel_controller.PanelController`: it uses
+the host's ``win`` (the main window: ``jobs``, ``job_label``, ``job_bar``) and ``jobs``
+(the Jobs panel, or None when its module is not available), and keeps the dock's
+height rule on the host (``jobs_fit``).
+"""
+from __future__ import annotations
+
+from .workers import void
+
+
+class JobActions:
+    """The jobs of the panel controller (see the module docstring)."""
+
+    def _wire_jobs(self) -> None:
+        from .dock_layout import JobsDockFit
+
+        panel = self.jobs
+        mgr = self.win.jobs
+        mgr.job_added.connect(void(lambda job: panel.add_job(str(job.id), job.name)))
+        mgr.job_changed.connect(self._job_changed)
+        mgr.job_finished.connect(self._job_finished)
+        panel.cancelRequested.connect(self._cancel_job)
+        self.jobs_fit = JobsDockFit(self.win, panel)
+        panel.wantsHeight.connect(self.jobs_fit.fit)
+
+    def fit_jobs_dock(self) -> None:
+        """The Jobs dock as tall as its lines: the running jobs' rows whole (90 px hid one
+        behind a scroll bar), one line when none runs (it kept ~100 px for a single
+        "done" line while the suggestion cards above it were cut off); never shorter than
+        a height the reviewer dragged it to (:class:`.dock_layout.JobsDockFit`)."""
+        if self.jobs is not None:
+            self.jobs_fit.fit(self.jobs.wanted_height())
+
+    def _job_changed(self, job) -> None:
+        p = job.last_progress
+        if p is None or not job.is_active:
+            return
+        self.jobs.update_job(str(job.id), p.done, p.total, p.message, job.eta(), job.rate())
+
+    def _job_finished(self, job) -> None:
+        from .workers import STATE_CANCELLED, STATE_DONE
+
+        if job.state == STATE_DONE:
+            from ..core.indexer import ScanResult
+            from .project_controller import scan_summary
+
+            found = f": {scan_summary(job.result)}" if isinstance(job.result, ScanResult) else ""
+            self.jobs.finish_job(str(job.id), True, "done" + found)
+        elif job.state == STATE_CANCELLED:
+            self.jobs.finish_job(str(job.id), False, "cancelled")
+        else:
+            self.jobs.finish_job(str(job.id), False, f"failed: {job.error}")
+
+    def _cancel_job(self, job_id: str) -> None:
+        for job in self.win.jobs.jobs:
+            if str(job.id) == str(job_id):
+                job.cancel()
+
+    # --- status bar ---
+    def show_job_status(self, job) -> None:
+        active = self.win.jobs.active()
+        if not active:
+            self.win.job_label.setText("")
+            self.win.job_bar.hide()
+            return
+        j = active[0]
+        p = j.last_progress
+        text = j.name + (f": {p.message}" if p and p.message else "")
+        eta = j.eta()
+        if eta is not None:
+            text += f" (~{eta:.0f} s left)"
+        self.win.job_label.setText(text)
+        frac = j.fraction()
+        self.win.job_bar.setRange(0, 0 if frac is None else 1000)
+        if frac is not None:
+            self.win.job_bar.setValue(int(frac * 1000))
+        self.win.job_bar.show()

@@ -1,0 +1,139 @@
+"""A full disk under the project database during `llmvis suggest`: the job commits its
+batches as it goes, yet it said "failed: OperationalError: the disk holding the project
+database is full; nothing was saved" (named no file; what was committed is kept, and a
+run again resumes), and the GUI's jobs panel showed SQLAlchemy's raw text."""
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+from sqlalchemy.exc import OperationalError
+
+from llmvis_desktop.cli import main
+
+try:
+    from . import tiny_models
+except ImportError:  # run as a plain module
+    import tiny_models
+
+N_IMAGES, BATCH = 12, 2
+
+
+@pytest.fixture(scope="session")
+def tiny(tmp_path_factory):
+    return tiny_models.session_models(tmp_path_factory)
+
+
+def _full_after(monkeypatch, commits: int) -> None:
+    """Every suggestion batch is committed on its own; the disk fills up at commit
+    ``commits + 1`` (SQLAlchemy's error around SQLite's)."""
+    from llmvis_desktop.core.project import Project
+    from llmvis_desktop.core.suggest import pipeline
+
+    # (every, skip_done): a commit whenever the previous one is done, not every 0.5 s
+    monkeypatch.setattr(pipeline.GroupCommitter.__init__, "__defaults__", (0.0, False))
+    real = Project.add_suggestions
+    done = []
+
+    def add_suggestions(self, rows, *a, **k):
+        if len(done) >= commits:
+            raise OperationalError("INSERT INTO suggestions ...", {},
+                                   sqlite3.OperationalError("database or disk is full"))
+        done.append(len(rows))
+        return real(self, rows, *a, **k)
+
+    monkeypatch.setattr(Project, "add_suggestions", add_suggestions)
+
+
+def _suggested(folder) -> int:
+    from llmvis_desktop.core.project import Project
+
+    with Project.open(folder) as p:
+        return sum(1 for i in p.image_ids() if p.suggestions(i))
+
+
+def test_suggest_on_a_full_disk_says_what_was_kept_and_resumes(tiny, tmp_path, capsys, monkeypatch):
+    folder = tiny_models.image_folder(tmp_path / "images", N_IMAGES)
+    blip = str(tiny["blip"])
+    args = ["suggest", str(folder), "--captioner", blip, "--batch", str(BATCH), "--read-processes", "0"]
+    _full_after(monkeypatch, 2)
+    assert main(args) == 1
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    kept = _suggested(folder)
+    assert 0 < kept < N_IMAGES
+    db = folder.resolve() / ".llmvis" / "project.sqlite"
+    assert err == (f"llmvis suggest: the suggest job stopped when the disk holding {db} filled up; suggestions "
+                   f"for {kept} images before that are kept; free some space and run llmvis suggest again "
+                   f"to finish"), err
+    # --json: the same line, and the count, in its object
+    monkeypatch.undo()
+    _full_after(monkeypatch, 1)
+    assert main([*args, "--json"]) == 1
+    said = json.loads(capsys.readouterr().out)
+    now = _suggested(folder)
+    assert kept < now < N_IMAGES
+    assert said["exit_code"] == 1 and said["images_kept"] == now - kept
+    assert said["error"].startswith(f"the suggest job stopped when the disk holding {db} filled up; "
+                                    f"suggestions for {now - kept} images")
+    # room again: the run goes on where it stopped
+    monkeypatch.undo()
+    assert main([*args, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["models"]["images"] == N_IMAGES - now
+    assert _suggested(folder) == N_IMAGES
+
+
+def test_the_jobs_panel_says_the_same(tiny, tmp_path, monkeypatch):
+    """The GUI's suggest job raises it as such: the jobs panel shows ``failed: {error}``."""
+    from llmvis_desktop.core.suggest.batch import run_suggest
+    from llmvis_desktop.core.suggest.report import SuggestStopped
+
+    folder = tiny_models.image_folder(tmp_path / "images", N_IMAGES)
+    project = tiny_models.labelled_project(folder, [])
+    _full_after(monkeypatch, 2)
+    try:
+        with pytest.raises(SuggestStopped) as caught:
+            run_suggest(project, str(tiny["blip"]), batch=BATCH, read_processes=0)
+    finally:
+        project.close()
+    monkeypatch.undo()
+    kept = _suggested(folder)
+    db = folder.resolve() / ".llmvis" / "project.sqlite"
+    assert str(caught.value) == (f"the suggest job stopped when the disk holding {db} filled up; suggestions "
+                                 f"for {kept} images before that are kept; free some space and run it again "
+                                 f"to finish")
+
+
+def _disk_full():
+    return OperationalError("INSERT ...", {}, sqlite3.OperationalError("database or disk is full"))
+
+
+def test_a_full_disk_in_the_learned_suggester_or_the_index_first_says_stopped(png_folder, capsys, monkeypatch):
+    """The learned suggester stores each batch before it reports it; the index before the
+    models commits per batch too: neither "nothing was saved"."""
+    from llmvis_desktop.core import indexer
+    from llmvis_desktop.core.suggest import learned
+    from llmvis_desktop.core.tasks import Progress
+
+    def full_after_a_batch(project, *, progress, **kw):
+        progress(Progress("suggest", 0, 1500, "tiny"))
+        progress(Progress("suggest", 1024, 1500, "tiny"))
+        raise _disk_full()
+
+    monkeypatch.setattr(learned, "run", full_after_a_batch)
+    db = png_folder.resolve() / ".llmvis" / "project.sqlite"
+    assert main(["suggest", str(png_folder), "--learned"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err == (f"llmvis suggest: the learned suggester stopped when the disk holding {db} filled up; "
+                   f"suggestions for 1,024 images before that are kept; free some space and run llmvis "
+                   f"suggest again to finish"), err
+    (png_folder / "more.png").write_bytes((png_folder / "img0.png").read_bytes())
+
+    def full(*a, **k):
+        raise _disk_full()
+
+    monkeypatch.setattr(indexer.ri, "insert_new", full)
+    assert main(["suggest", str(png_folder), "--learned", "--json"]) == 1
+    said = json.loads(capsys.readouterr().out)
+    assert said["error"] == (f"the index stopped when the disk holding {db} filled up; what was done before "
+                             f"that is kept; free some space and run llmvis suggest again to finish"), said
