@@ -18,11 +18,9 @@ from llmvis_desktop.qt.widgets.grid_delegate import PAD
 from llmvis_desktop.qt.widgets.grid_view import GridView
 
 
-@pytest.fixture
-def grid(qtbot, tmp_path):
-    """(project, model, loader, view) over three 400x300 images, thumbnails at 96."""
-    folder = tmp_path / "big"
-    make_images(folder, n=3, size=(400, 300))
+def _grid_over(qtbot, folder, tmp_path):
+    """(project, model, loader, view) over ``folder``'s images, thumbnails at 96; the
+    loader shut down after."""
     with Project.open(folder) as p:
         p.index()
         loader = ThumbLoader(make_cache(tmp_path / "thumbs"), threads=1)
@@ -36,6 +34,14 @@ def grid(qtbot, tmp_path):
             yield p, model, loader, view
         finally:
             assert loader.shutdown()
+
+
+@pytest.fixture
+def grid(qtbot, tmp_path):
+    """(project, model, loader, view) over three 400x300 images, thumbnails at 96."""
+    folder = tmp_path / "big"
+    make_images(folder, n=3, size=(400, 300))
+    yield from _grid_over(qtbot, folder, tmp_path)
 
 
 def _paint_cell(view, model, row, ratio):
@@ -138,19 +144,7 @@ def small_grid(qtbot, tmp_path):
     folder.mkdir()
     for side in (40, 150, 600):
         Image.fromarray(np.full((side, side, 3), (200, 30, 30), np.uint8)).save(folder / f"red_{side:04d}.png")
-    with Project.open(folder) as p:
-        p.index()
-        loader = ThumbLoader(make_cache(tmp_path / "thumbs"), threads=1)
-        model = GridModel()
-        model.set_project(p, loader)
-        view = GridView(thumb_size=96)
-        qtbot.addWidget(view)
-        view.setModel(model)
-        model.set_thumb_size(96)
-        try:
-            yield p, model, loader, view
-        finally:
-            assert loader.shutdown()
+    yield from _grid_over(qtbot, folder, tmp_path)
 
 
 def _red_width(shot: QPixmap) -> float:
