@@ -79,3 +79,21 @@ def project(png_folder, db_url):
         for name in ("scratch", "dent"):
             p.add_label(name)
         yield p
+
+
+@pytest.fixture
+def learned(tmp_path):
+    """(project, rows): 8 generated tiles of each of the kinds ok, scratch and crack, 5
+    of each reviewed by alice (the learned suggester's tests)."""
+    from defectgen import review_first, write_folder
+
+    from llmvis_desktop.core.project import Project
+
+    kinds = ("ok", "scratch", "crack")
+    rows = write_folder(tmp_path / "tiles", 8, size=64, kinds=kinds)
+    with Project.open(tmp_path / "tiles") as p:
+        p.index()
+        for k in kinds:
+            p.add_label(k)
+        review_first(p, rows, 5, actor="alice")
+        yield p, rows

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from defectgen import review_first, write_folder
+from defectgen import review_first
 from llmvis_desktop.core import review_actions as ra
-from llmvis_desktop.core.project import Project
 from llmvis_desktop.core.store import repo_suggest as rs
 from llmvis_desktop.core.store.records import ImageFilter, NewSuggestion
 from llmvis_desktop.core.suggest.learned import MODEL_PREFIX, LearnedSuggester
@@ -16,16 +15,6 @@ from llmvis_desktop.core.suggest.learned import MODEL_PREFIX, LearnedSuggester
 KINDS3 = ("ok", "scratch", "crack")
 
 
-@pytest.fixture
-def learned(tmp_path):
-    """(project, rows): 8 generated tiles of each of three kinds, 5 of each reviewed."""
-    rows = write_folder(tmp_path / "tiles", 8, size=64, kinds=KINDS3)
-    with Project.open(tmp_path / "tiles") as p:
-        p.scan()
-        for k in KINDS3:
-            p.add_label(k)
-        review_first(p, rows, 5, actor="alice")
-        yield p, rows
 
 
 def _taxonomy(p) -> list[str]:

@@ -8,8 +8,7 @@ import os
 import numpy as np
 import pytest
 
-from defectgen import review_first, write_folder
-from llmvis_desktop.core.project import Project
+from defectgen import review_first
 from llmvis_desktop.core.store.records import ImageFilter
 from llmvis_desktop.core.suggest.features import FeatureCache
 from llmvis_desktop.core.suggest.learned import LearnedSuggester, NotReady
@@ -17,16 +16,6 @@ from llmvis_desktop.core.suggest.learned import LearnedSuggester, NotReady
 KINDS3 = ("ok", "scratch", "crack")
 
 
-@pytest.fixture
-def learned(tmp_path):
-    """(project, rows): 8 generated tiles of each of three kinds, 5 of each reviewed."""
-    rows = write_folder(tmp_path / "tiles", 8, size=64, kinds=KINDS3)
-    with Project.open(tmp_path / "tiles") as p:
-        p.index()
-        for k in KINDS3:
-            p.add_label(k)
-        review_first(p, rows, 5, actor="alice")
-        yield p, rows
 
 
 def _unreviewed(p) -> list[int]:
