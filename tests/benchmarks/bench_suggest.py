@@ -113,7 +113,7 @@ class _Code:
 
 
 def bench_size(name: str, work: Path, n: int, batch: int, reps: int, tokens: int, device: str,
-               read_processes=None, baseline: bool = False) -> dict:
+               read_processes=None, baseline: bool = False, direct_threads=None) -> dict:
     import shutil
 
     import torch
@@ -137,6 +137,9 @@ def bench_size(name: str, work: Path, n: int, batch: int, reps: int, tokens: int
         """processor + generate + decode on the same batches; ``read``: decoding the
         files first, as any real caller has to, instead of using images in memory."""
         def work_fn():
+            base_threads = torch.get_num_threads()
+            if direct_threads:  # the direct loop on the torch threads asked for (the job plans its own)
+                torch.set_num_threads(direct_threads)
             c = cpu_seconds()  # (scanning /proc for reader processes: outside the timing)
             t = time.perf_counter()
             with torch.inference_mode():
@@ -147,7 +150,9 @@ def bench_size(name: str, work: Path, n: int, batch: int, reps: int, tokens: int
                     inputs = _to_device(inputs, loaded)  # as the engines do: pixels in the model's dtype
                     out = loaded.model.generate(**inputs, max_new_tokens=tokens, do_sample=False)
                     loaded.processor.batch_decode(out, skip_special_tokens=True)
-            return time.perf_counter() - t, cpu_seconds() - c
+            spent = time.perf_counter() - t, cpu_seconds() - c
+            torch.set_num_threads(base_threads)
+            return spent
         return worker.call(work_fn)
 
     def direct_read() -> tuple[float, float]:
@@ -301,6 +306,9 @@ def main() -> None:
     ap.add_argument("--draft-side", type=int, default=384, help="--readers: the model input side to decode for")
     ap.add_argument("--read-processes", type=int, default=None,
                     help="the job's reader processes (0: a thread; default: the job's own choice)")
+    ap.add_argument("--direct-threads", type=int, default=None, metavar="N",
+                    help="torch threads of the direct loops (default: torch's own, as the process starts); "
+                         "the job plans its own (cores_plan)")
     ap.add_argument("--baseline", default=None, metavar="REV",
                     help="also run the job of git revision REV, interleaved with the working tree's")
     args = ap.parse_args()
@@ -320,14 +328,15 @@ def main() -> None:
 
         out = {"aim_overhead_pct": 15, "images": f"{args.n} {args.format} {w}x{h}",
                "read_processes": auto_processes() if args.read_processes is None else args.read_processes,
-               "cpu_count": os.cpu_count()}
+               "cpu_count": os.cpu_count(), "direct_threads": args.direct_threads or "torch default"}
         if args.baseline:
             (work / "baseline").mkdir()
             _import_baseline(args.baseline, work / "baseline")
             out["baseline"] = args.baseline
         for name in args.sizes.split(","):
             out[name] = bench_size(name, work, args.n, args.batch, args.reps, args.tokens, args.device,
-                                   args.read_processes, baseline=bool(args.baseline))
+                                   args.read_processes, baseline=bool(args.baseline),
+                                   direct_threads=args.direct_threads)
         shutdown_shared()
     print(json.dumps(out, indent=2))
 
