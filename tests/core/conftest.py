@@ -97,3 +97,30 @@ def learned(tmp_path):
             p.add_label(k)
         review_first(p, rows, 5, actor="alice")
         yield p, rows
+
+
+@pytest.fixture
+def labeled_pngs(tmp_path):
+    """A maker: ``labeled_pngs(n)`` is (project, folder, image ids by name) over n 8x8
+    PNGs i0.png... of different reds, indexed, with the labels scratch and dent (the
+    evaluate rule tests); the projects are closed after the test."""
+    from PIL import Image
+
+    from llmvis_desktop.core.project import Project
+
+    opened = []
+
+    def make(n: int):
+        root = tmp_path / "imgs"
+        root.mkdir()
+        for k in range(n):
+            Image.new("RGB", (8, 8), (k * 60 + 10, 0, 0)).save(root / f"i{k}.png")
+        p = Project.open(root)
+        opened.append(p)
+        p.index()
+        p.add_labels(["scratch", "dent"])
+        return p, root, p.image_ids(sort="name")
+
+    yield make
+    for p in opened:
+        p.close()

@@ -343,15 +343,21 @@ def test_long_names_are_printed_whole(small):
     assert long_a in text and long_b in text
 
 
-def test_withdrawn_suggestions_are_not_decisions(small):
-    """A retrained suggester's replaced cards (withdrawn) showed up as decided and
-    rejected: in the calibration, over time, the caption distance and "suggested"."""
-    p, ids = small
-    i = ids["img1.png"]
+def _retrained(p, i: int) -> int:
+    """Image ``i`` with a label and a caption card of revision r1, replaced (withdrawn) by
+    those of a retrain, r2: "b" and "a dog" pending."""
     p.add_suggestions([NewSuggestion(i, "label", "a", "learned:x", 0.95, "r1"),
                        NewSuggestion(i, "caption", "a cat", "learned:x", 0.9, "r1")], replaces="learned:")
     p.add_suggestions([NewSuggestion(i, "label", "b", "learned:x", 0.9, "r2"),
                        NewSuggestion(i, "caption", "a dog", "learned:x", 0.9, "r2")], replaces="learned:")
+    return i
+
+
+def test_withdrawn_suggestions_are_not_decisions(small):
+    """A retrained suggester's replaced cards (withdrawn) showed up as decided and
+    rejected: in the calibration, over time, the caption distance and "suggested"."""
+    p, ids = small
+    i = _retrained(p, ids["img1.png"])
     assert sorted(s.outcome for s in p.suggestions(i)) == ["pending", "pending", "withdrawn", "withdrawn"]
     _review(p, i, ["b"], caption="a dog on a mat")
     r = evaluate(p)
@@ -371,11 +377,7 @@ def test_the_header_count_of_suggestions_leaves_withdrawn_ones_out(small):
     said 2 suggested: the header counted the withdrawn cards the README says are never
     counted as suggested."""
     p, ids = small
-    i = ids["img1.png"]
-    p.add_suggestions([NewSuggestion(i, "label", "a", "learned:x", 0.95, "r1"),
-                       NewSuggestion(i, "caption", "a cat", "learned:x", 0.9, "r1")], replaces="learned:")
-    p.add_suggestions([NewSuggestion(i, "label", "b", "learned:x", 0.9, "r2"),
-                       NewSuggestion(i, "caption", "a dog", "learned:x", 0.9, "r2")], replaces="learned:")
+    _retrained(p, ids["img1.png"])
     r = evaluate(p)
     assert r["suggestions"] == 2 == r["acceptance"][0]["suggested"]
     assert r["withdrawn"] == 2

@@ -10,11 +10,9 @@ import json
 import os
 
 import pytest
-from PIL import Image
 
 from llmvis_desktop import cli_evaluate
 from llmvis_desktop.core import review_actions as ra
-from llmvis_desktop.core.project import Project
 from llmvis_desktop.core.store.records import NewSuggestion
 from llmvis_desktop.core.suggest.evaluate import evaluate, format_report, left_out_lines
 
@@ -22,16 +20,8 @@ Z, L = "zeroshot:clip", "learned:linear"
 
 
 @pytest.fixture
-def proj(tmp_path):
-    root = tmp_path / "imgs"
-    root.mkdir()
-    for k in range(4):
-        Image.new("RGB", (8, 8), (k * 60 + 10, 0, 0)).save(root / f"i{k}.png")
-    p = Project.open(root)
-    p.index()
-    p.add_labels(["scratch", "dent"])
-    yield p, root, p.image_ids(sort="name")
-    p.close()
+def proj(labeled_pngs):
+    return labeled_pngs(4)
 
 
 def _cli(argv):

@@ -6,7 +6,6 @@ import pytest
 from PIL import Image
 
 from llmvis_desktop.core import review_actions as ra
-from llmvis_desktop.core.project import Project
 from llmvis_desktop.core.store.records import NewSuggestion
 from llmvis_desktop.core.suggest.evaluate import evaluate, format_report
 
@@ -14,16 +13,8 @@ L, Z, C = "learned:linear", "zeroshot:clip", "cap:test"
 
 
 @pytest.fixture
-def proj(tmp_path):
-    root = tmp_path / "imgs"
-    root.mkdir()
-    for k in range(3):
-        Image.new("RGB", (8, 8), (k * 60 + 10, 0, 0)).save(root / f"i{k}.png")
-    p = Project.open(root)
-    p.index()
-    p.add_labels(["scratch", "dent"])
-    yield p, root, p.image_ids()
-    p.close()
+def proj(labeled_pngs):
+    return labeled_pngs(3)
 
 
 def _per(r, model):
