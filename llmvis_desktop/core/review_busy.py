@@ -16,7 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from .store.engine import PG_APP_PREFIX, Busy, Store
-from .store.repo_labels import taxonomy_holder
+from .store.repo_labels import LOCK_HOLDER_SELECT, taxonomy_holder
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,6 @@ def _holder(store: Store, image_id: int) -> Optional[str]:
     """Who holds the lock of image ``image_id`` (PostgreSQL: the session whose transaction
     locked the row, by its application name, ``llmvis <person>``), or None."""
     return _person(store, lambda s: s.execute(text(
-        "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-        "WHERE l.locktype = 'transactionid' AND l.mode = 'ExclusiveLock' AND l.granted "
+        LOCK_HOLDER_SELECT + "l.locktype = 'transactionid' AND l.mode = 'ExclusiveLock' AND l.granted "
         "AND l.transactionid = (SELECT xmax FROM images WHERE id = :id) LIMIT 1"),
         {"id": image_id}).scalar())

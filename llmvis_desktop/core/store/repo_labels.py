@@ -150,6 +150,12 @@ def share_taxonomy(session: Session) -> None:
     session.info[TAXONOMY_STATE] = "held"
 
 
+#: the start of a query for the application name (``llmvis <person>``) of the session
+#: holding a lock in ``pg_locks``; the lock's condition follows
+LOCK_HOLDER_SELECT = ("SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+                      "WHERE ")
+
+
 def taxonomy_holder(session: Session) -> Optional[str]:
     """The application name of the session holding the taxonomy lock exclusively (a
     rename, a removal, an import making labels), or of one waiting for it, or None
@@ -157,8 +163,7 @@ def taxonomy_holder(session: Session) -> Optional[str]:
     if session.get_bind().dialect.name != "postgresql":
         return None
     return session.execute(text(
-        "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-        "WHERE l.locktype = 'advisory' AND l.mode = 'ExclusiveLock' AND l.objsubid = 1 "
+        LOCK_HOLDER_SELECT + "l.locktype = 'advisory' AND l.mode = 'ExclusiveLock' AND l.objsubid = 1 "
         "AND l.classid::bigint = :hi AND l.objid::bigint = :lo "
         "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
         "ORDER BY l.granted DESC LIMIT 1"),
