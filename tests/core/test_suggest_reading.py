@@ -223,3 +223,27 @@ def test_plain_files_skip_the_trip_through_numpy(kinds, monkeypatch):
         reading.model_image(kinds["la.png"])
     with pytest.raises(ImageReadError, match="too large"):
         reading.model_image(kinds["rgb.png"], max_pixels=45 * 70 - 1)
+
+
+def test_a_job_starting_on_running_helpers_sends_them_nothing():
+    """The helpers stay for the session: only the start that creates them warms them up
+    (a task per helper at every job's start was hand-offs the job waited on)."""
+    helpers = ProcessReader(2)
+    try:
+        helpers.start()
+        pool = helpers._executor()
+        sent = []
+        real = pool.submit
+
+        def spy(fn, *a, **k):
+            sent.append(fn.__name__)
+            return real(fn, *a, **k)
+
+        pool.submit = spy
+        helpers.start()  # the next job
+        assert sent == []
+        helpers._restart(pool)  # a helper died: the next start makes and warms a new pool
+        helpers.start()
+        assert helpers._pool is not pool
+    finally:
+        helpers.shutdown()

@@ -193,11 +193,15 @@ class ProcessReader:
         self.log = MessageLog()
 
     def start(self) -> None:
-        """Start the helpers now (they take a few tenths of a second), without waiting."""
+        """Start the helpers now (they take a few tenths of a second), without waiting.
+        Helpers already running are left alone: a warm-up task per helper at every job's
+        start cost the job a few ms of hand-offs to the pool's threads."""
         if self.unusable is None:
             try:
+                with self._lock:
+                    fresh = self._pool is None
                 pool = self._executor()
-                for _ in range(self.parallel):
+                for _ in range(self.parallel if fresh else 0):
                     pool.submit(_warm_up)
             except Exception as exc:  # no semaphores (/dev/shm), a process limit...
                 self._give_up(exc)
