@@ -66,6 +66,16 @@ def is_disk_full(exc: BaseException) -> bool:
     return db_error_kind(exc) == "disk_full"
 
 
+def is_out_of_space(exc: BaseException) -> bool:
+    """:func:`is_disk_full`, or an OS write refused for want of room (ENOSPC, or the
+    user's disk quota: EDQUOT) on a file the job writes beside the database."""
+    import errno
+
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        return True
+    return is_disk_full(exc)
+
+
 def first_line(exc: BaseException, limit: Optional[int] = None, database: Optional[str] = None) -> str:
     """The first non-blank line of ``exc``'s message, at most ``limit`` characters; the
     exception's type name when the message is empty (a library's bare ``KeyError()``);

@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 
 RETRAIN_EVERY = 10
 AUTO_SETTING = "learned_auto_retrain"
+LEARNED_ACTION = "Suggestions \u25b8 Suggest labels from reviewed images"  # the menu's words, for "run ... again"
 NO_MODEL_TIP = "Choose a captioner or labeler in Suggestions ▸ Models… first."
 
 
@@ -181,15 +182,22 @@ class SuggestController(QObject):
 
         def job(token, progress):
             from ..core.suggest.learned import NotReady
+            from ..core.suggest.learned_store import stopped_by_full_disk
 
             ready, message = sugg.status()
             if not ready:
                 raise NotReady(message)
-            report = sugg.train(token, progress)
-            # the image on the reviewer's screen keeps the learned cards it shows: renewing
-            # or withdrawing them under the reviewer refused the next Enter (read at each
-            # batch's write); one showing none gets them
-            return report, sugg.run(None, True, token, progress, hold=lambda: self._on_screen(project))
+            try:
+                report = sugg.train(token, progress)
+                # the image on the reviewer's screen keeps the learned cards it shows: renewing
+                # or withdrawing them under the reviewer refused the next Enter (read at each
+                # batch's write); one showing none gets them
+                return report, sugg.run(None, True, token, progress, hold=lambda: self._on_screen(project))
+            except Exception as exc:  # a full disk in its own words (run's batches say it already)
+                stopped = stopped_by_full_disk(project, exc, None)
+                if stopped is None:
+                    raise
+                raise stopped from exc
 
         self.reviews_since_train = 0
         name = "Retrain learned suggester" if auto else "Learned suggestions"
@@ -234,9 +242,13 @@ class SuggestController(QObject):
 
     def _on_learned_error(self, exc) -> None:
         from ..core.suggest.learned import NotReady
+        from ..core.suggest.report import SuggestStopped
 
         if isinstance(exc, NotReady):
             self.win.statusBar().showMessage(f"Learned suggester: {exc}", 10000)
+        elif isinstance(exc, SuggestStopped):  # a full disk: where, what was kept, how to finish
+            text = exc.say(f"{LEARNED_ACTION} (Ctrl+L)")
+            self.win.show_error(text[:1].upper() + text[1:])
         else:
             self.win.show_error(f"The learned suggester failed: {exc}")
         self.learned_done.emit(exc)

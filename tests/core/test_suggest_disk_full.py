@@ -137,3 +137,72 @@ def test_a_full_disk_in_the_learned_suggester_or_the_index_first_says_stopped(pn
     said = json.loads(capsys.readouterr().out)
     assert said["error"] == (f"the index stopped when the disk holding {db} filled up; what was done before "
                              f"that is kept; free some space and run llmvis suggest again to finish"), said
+
+
+def _store_fails_after(monkeypatch, batches: int, error) -> list:
+    """The learned suggester's batch store: ``batches`` stored, then ``error`` (the disk
+    full); returns the image ids of the batches stored."""
+    from llmvis_desktop.core.suggest import learned
+
+    real, stored = learned.store_batch, []
+
+    def store_batch(project, items, ran, *a, **k):
+        if len(stored) >= batches:
+            raise error
+        stored.append(list(ran.get("ids") or []))
+        return real(project, items, ran, *a, **k)
+
+    monkeypatch.setattr(learned, "store_batch", store_batch)
+    return stored
+
+
+@pytest.mark.parametrize("error", ["sqlite", "enospc"])
+def test_the_learned_suggester_stopped_by_a_full_disk_says_so_in_its_own_words(learned, monkeypatch, error):
+    """The GUI's learned job (auto-retrain after reviews) raised SQLAlchemy's "(sqlite3.
+    OperationalError) database or disk is full [SQL: ...]" (and an OSError's "[Errno 28] No
+    space left on device" as is): shown raw in the Jobs panel and the error box. It now
+    stops as a suggest job does, naming the database and the images whose cards are kept."""
+    import errno
+
+    from llmvis_desktop.core.suggest.learned import LearnedSuggester
+    from llmvis_desktop.core.suggest.report import SuggestStopped
+
+    p, _rows = learned
+    db = p.root.resolve() / ".llmvis" / "project.sqlite"
+    full = _disk_full() if error == "sqlite" else OSError(errno.ENOSPC, "No space left on device")
+    stored = _store_fails_after(monkeypatch, 1, full)
+    sugg = LearnedSuggester(p)
+    sugg.train()
+    with pytest.raises(SuggestStopped) as caught:
+        sugg.run(batch_size=4)
+    assert [len(ids) for ids in stored] == [4]
+    assert str(caught.value) == (f"the learned suggester stopped when the disk holding {db} filled up; "
+                                 f"suggestions for 4 images before that are kept; free some space and run "
+                                 f"it again to finish")
+    monkeypatch.undo()  # room again: the next run goes on after the 4 stored
+    rest = []
+    real_run = sugg.predict
+
+    def predict(ids, *a, **k):
+        rest.extend(ids)
+        return real_run(ids, *a, **k)
+
+    monkeypatch.setattr(sugg, "predict", predict)
+    sugg.run(batch_size=4)
+    assert rest and not set(rest) & set(stored[0])
+
+
+def test_llmvis_suggest_learned_says_a_full_disk_in_its_own_words(learned, capsys, monkeypatch):
+    """`llmvis suggest --learned`: an OSError "No space left on device" came out as is."""
+    import errno
+
+    p, _rows = learned
+    root = p.root.resolve()
+    p.close()
+    _store_fails_after(monkeypatch, 0, OSError(errno.ENOSPC, "No space left on device"))
+    assert main(["suggest", str(root), "--learned", "--no-index"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    db = root / ".llmvis" / "project.sqlite"
+    assert err == (f"llmvis suggest: the learned suggester stopped when the disk holding {db} filled up; "
+                   f"suggestions for 0 images before that are kept; free some space and run llmvis suggest "
+                   f"again to finish"), err

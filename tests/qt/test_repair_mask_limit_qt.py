@@ -25,3 +25,37 @@ def test_import_refuses_a_mask_over_the_projects_limit(qtbot, tmp_path):
         dlg.editor.import_mask(ok)
         assert dlg.editor.mask().all()
         dlg.close()
+
+
+def test_the_dialog_reads_the_image_under_the_projects_limit_and_names_it(qtbot, tmp_path, monkeypatch):
+    """The image itself was read with the default limit (~179 MP), whatever the project's
+    max_image_pixels: a file over the project's limit opened (and one over the default but
+    under a larger setting was refused). Over it, the dialog is refused naming the file
+    and the limit, as `repair apply` does."""
+    from llmvis_desktop.core.imaging.errors import ImageReadError
+    from llmvis_desktop.core.project import Project
+    from llmvis_desktop.qt.dialogs.repair_dialog import RepairDialog
+
+    root = tmp_path / "proj"
+    root.mkdir()
+    Image.fromarray(np.full((1000, 1100), 128, np.uint8)).save(root / "wide.png")  # 1.1 MP
+    with Project.open(root, max_pixels=1_000_000) as p:
+        with pytest.raises(ImageReadError) as caught:
+            RepairDialog(root / "wide.png", p)
+        assert "wide.png" in str(caught.value)
+        assert "1100x1000 = 1.1 MP exceeds the limit of 1.0 MP (setting max_image_pixels)" in str(caught.value)
+    # a project's limit above the built-in one (here made 0.5 MP): the image opens, and its
+    # preview repair (which read it again with the built-in limit) runs
+    from llmvis_desktop.core.imaging import reader
+
+    monkeypatch.setattr(reader, "DEFAULT_MAX_PIXELS", 500_000)
+    with Project.open(root, max_pixels=2_000_000) as p:
+        dlg = RepairDialog(root / "wide.png", p)
+        qtbot.addWidget(dlg)
+        assert dlg.data.display.shape[:2] == (1000, 1100)
+        dlg.editor.canvas.fill_rect(10, 10, 40, 30)
+        dlg.method.setCurrentIndex(dlg.method.findData("telea"))
+        dlg.run_repair()
+        qtbot.waitUntil(lambda: "telea" in dlg.results or "too large" in dlg.status.text(), timeout=15000)
+        assert "telea" in dlg.results, dlg.status.text()
+        dlg.close()

@@ -57,3 +57,45 @@ def test_the_jobs_panel_says_where_the_disk_filled_up_and_what_was_kept(qtbot, w
     db = folder.resolve() / ".llmvis" / "project.sqlite"
     assert shown == (f"failed: the suggest job stopped when the disk holding {db} filled up; suggestions for "
                      f"{kept} images before that are kept; free some space and run it again to finish"), shown
+
+
+def test_the_learned_job_stopped_by_a_full_disk_says_so_in_the_tools_words(qtbot, window, tmp_path, monkeypatch):
+    """The learned suggester's job (Ctrl+L, or the retrain every 10 reviews) met a full
+    disk: the Jobs panel and the error box showed "(sqlite3.OperationalError) database or
+    disk is full [SQL: ...]"; they now say where the disk filled up and what was kept."""
+    import defectgen
+
+    from llmvis_desktop.core.project import Project
+    from llmvis_desktop.core.suggest import learned
+
+    folder = tmp_path / "tiles"
+    rows = defectgen.write_folder(folder, 30, size=48, kinds=("ok", "scratch", "crack"))  # 90 tiles
+    with Project.open(folder) as p:
+        p.scan()
+        for k in ("ok", "scratch", "crack"):
+            p.add_label(k)
+        defectgen.review_first(p, rows, 5, actor="alice")  # 75 left to suggest for: batches of 64 and 11
+    win = window
+    open_and_index(qtbot, win, folder)
+    real, stored = learned.store_batch, []
+
+    def store_batch(project, items, ran, *a, **k):
+        if stored:
+            raise OperationalError("INSERT INTO suggestions ...", {},
+                                   sqlite3.OperationalError("database or disk is full"))
+        stored.append(len(ran.get("ids") or ()))
+        return real(project, items, ran, *a, **k)
+
+    monkeypatch.setattr(learned, "store_batch", store_batch)
+    with qtbot.waitSignal(win.suggest_ctl.learned_done, timeout=60000) as done:
+        win.suggest_ctl.run_learned()
+    assert isinstance(done.args[0], BaseException) and stored == [64]
+    db = folder.resolve() / ".llmvis" / "project.sqlite"
+    said = (f"the learned suggester stopped when the disk holding {db} filled up; suggestions for 64 images "
+            f"before that are kept; free some space and run ")
+    _pump_until(lambda: any(lb.toolTip().startswith("failed:") for lb in win.panel_ctl.jobs.findChildren(QLabel)))
+    shown = next(lb.toolTip() for lb in win.panel_ctl.jobs.findChildren(QLabel) if lb.toolTip().startswith("failed:"))
+    assert shown == f"failed: {said}it again to finish", shown
+    box = win.last_error_box.text()
+    assert box.startswith("T" + said[1:]) and box.endswith(" again to finish"), box
+    assert "OperationalError" not in box and "[SQL" not in box

@@ -44,7 +44,7 @@ from ..wording import plural
 from .cnn import NAME as CNN_NAME
 from .cnn import CNNConfig
 from .features import FeatureCache, FeatureExtractor, HandcraftedFeatures, cache_path_for, features_for
-from .learned_store import fit_label_keys, store_batch
+from .learned_store import fit_label_keys, stopped_by_full_disk, store_batch
 from .learned_cnn import CNNInputs, CombinedModel, fit_or_load, model_path_for, read_both, torch_available, unit_rows
 from .linear import DEFAULT_L2, LabelModel, _unit  # noqa: F401 - DEFAULT_L2 re-exported
 
@@ -440,7 +440,7 @@ class LearnedSuggester:
             ids = [i for i in ids if i not in done]
         if limit is not None:
             ids = ids[:max(0, limit)]
-        written, stats = 0, {}
+        written, stats, start = 0, {}, 0
         progress(Progress("suggest", 0, len(ids), self.model_id))
         saved = time.monotonic()
         try:
@@ -459,6 +459,11 @@ class LearnedSuggester:
                     written += store_batch(self.project, items, ran, held, MODEL_PREFIX, only_unsuggested,
                                            unreviewed_only, stats)
                 progress(Progress("suggest", min(start + batch_size, len(ids)), len(ids), self.model_id))
+        except Exception as exc:  # a full disk: the batches stored before are kept, a rerun goes on
+            stopped = stopped_by_full_disk(self.project, exc, start)  # (SQLAlchemy's raw text was shown)
+            if stopped is None:
+                raise
+            raise stopped from exc
         finally:
             self._cache.save()  # the features read for the job (a cancelled one's too)
             # cards of a label removed since the fit (or renamed before it had read the labels): not stored

@@ -21,6 +21,21 @@ from ..store.repo_labels import label_keys, names_of_keys, taxonomy_names
 from ..store.repo_runs import record_runs
 
 
+def stopped_by_full_disk(project, exc: BaseException, kept: Optional[int]):
+    """The :class:`~.report.SuggestStopped` of a learned job that ``exc`` stopped when the
+    disk filled up (None: ``exc`` is something else), in the tool's words as the models'
+    job and the index say it: the disk holding the database (or the file an OS write
+    names), what its stored batches kept (``kept`` images; None: not counted)."""
+    from ..errors import is_out_of_space
+    from ..store.engine import describe_url
+    from .report import SuggestStopped
+
+    if isinstance(exc, SuggestStopped) or not is_out_of_space(exc):
+        return None
+    where = getattr(exc, "filename", None) or describe_url(project.db_url)
+    return SuggestStopped("the learned suggester", str(where), kept)
+
+
 def fit_label_keys(project, labels: Sequence[str]) -> dict[str, list]:
     """The keys of the labels a fit learned, read once the fit read its reviewed images (a
     label renamed in between has none: its cards are left to the taxonomy check)."""

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
                                QVBoxLayout, QWidget)
 
 from ...core.imaging.display import display_for, to_display
+from ...core.imaging import reader
 from ...core.imaging.reader import read_image
 from ...core.repair import DEFAULT_DETAIL
 from ...core.repair.apply import MASK_DIR, resolve_out_dir
@@ -106,7 +107,12 @@ class RepairDialog(RepairSaving, QDialog):
         self.actor = actor
         self.jobs = jobs or JobManager(self)
         self._own_jobs = jobs is None
-        self.data = read_image(self.image_path, frame=self.frame)
+        # the project's pixel limit (the max_image_pixels setting it was opened with), as
+        # `repair apply` reads it: the built-in one opened a file over the project's limit
+        # and refused one under a larger setting; over it, ImageReadError names the file
+        # and the limit (the window says it)
+        self.max_pixels = getattr(project, "max_pixels", None) or reader.DEFAULT_MAX_PIXELS
+        self.data = read_image(self.image_path, frame=self.frame, max_pixels=self.max_pixels)
         self.setWindowTitle(f"Repair — {self.image_path.name}{self._page_text(' ({} {} of {})')}")
         self.results: dict = {}  # method -> RepairResult (preview, not saved)
         self.result = None
@@ -123,7 +129,7 @@ class RepairDialog(RepairSaving, QDialog):
         self.editor = MaskEditor(self.data.display, self)
         # Import… starts in the masks of earlier repairs of this image's folder, else beside the image
         self.editor.import_dirs = (resolve_out_dir(self.image_path, out_dir) / MASK_DIR, self.image_path.parent)
-        self.editor.max_pixels = getattr(project, "max_pixels", None)  # Import… holds a mask to the setting
+        self.editor.max_pixels = self.max_pixels  # Import… holds a mask to the setting
         self.editor.changed.connect(self._mask_changed)
         self.method = QComboBox(self)
         for k, v in METHOD_NAMES.items():
@@ -322,13 +328,13 @@ class RepairDialog(RepairSaving, QDialog):
         self._drop_job(cancel=True)  # a repair still running is superseded by this one
 
         def work(token, progress, path=self.image_path, mask=mask, methods=methods, ck=self.checkpoint,
-                 detail=self.detail.value(), seed=self.seed.value(), frame=self.frame):
+                 detail=self.detail.value(), seed=self.seed.value(), frame=self.frame, limit=self.max_pixels):
             out = {}
             for i, meth in enumerate(methods):
                 progress(Progress("repair", i, len(methods), METHOD_NAMES[meth]))
                 try:
                     out[meth] = repair_file(path, mask, method=meth, checkpoint=ck, save=False, token=token,
-                                            detail=detail, seed=seed, frame=frame)
+                                            detail=detail, seed=seed, frame=frame, max_pixels=limit)
                 except RepairError as exc:
                     out[meth] = exc
             return out

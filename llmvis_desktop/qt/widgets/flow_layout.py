@@ -35,6 +35,21 @@ class FlowLayout(QLayout):
     def takeAt(self, index: int):  # noqa: N802
         return self._items.pop(index) if 0 <= index < len(self._items) else None
 
+    def reorder(self, widgets: list) -> bool:
+        """The items in the order of ``widgets`` (any other after them, in their order);
+        True when that moved any (laid out again then)."""
+        from shiboken6 import getCppPointer
+
+        rank = {getCppPointer(w)[0]: i for i, w in enumerate(widgets)}
+        last = len(rank)
+        order = sorted(self._items, key=lambda it: rank.get(getCppPointer(it.widget())[0], last)
+                       if it.widget() is not None else last)
+        if all(a is b for a, b in zip(order, self._items)):
+            return False
+        self._items = order
+        self.invalidate()
+        return True
+
     def expandingDirections(self):  # noqa: N802
         return Qt.Orientation(0)
 

@@ -14,7 +14,10 @@ Methods
                  eta_s: float | None = None, rate: float | None = None)``
                                            ``total`` None: a busy (indeterminate) bar.
     ``finish_job(job_id, ok: bool, message: str = "")``  the row turns into a compact,
-                                           faded done line (green ✓ / red ✗); at most
+                                           faded done line (green ✓ / red ✗): the message
+                                           whole, wrapped, its line breaks kept (up to
+                                           ``MAX_DONE_LINES`` in view, then it scrolls); a
+                                           failure's has a Copy button; at most
                                            ``keep_finished`` done lines are kept.
     ``clear_finished()``
     ``running_ids() -> list[str]``, ``has_job(job_id) -> bool``
@@ -32,8 +35,9 @@ from __future__ import annotations
 import time
 from typing import Optional
 
-from PySide6.QtCore import QPropertyAnimation, QSize, Signal
+from PySide6.QtCore import QPropertyAnimation, QSize, Qt, Signal
 from PySide6.QtWidgets import (
+    QApplication,
     QFrame,
     QGraphicsOpacityEffect,
     QHBoxLayout,
@@ -42,11 +46,17 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSizePolicy,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from .. import style
+
+
+#: a done line (a failed job's reason) is shown whole up to this many lines; a longer one
+#: scrolls in the dock (Copy copies it all)
+MAX_DONE_LINES = 8
 
 
 def format_eta(seconds: Optional[float]) -> str:
@@ -138,12 +148,29 @@ class _JobRow(QFrame):
         took = time.monotonic() - self.started
         took_text = f" ({format_eta(took)})" if took >= 1 else ""
         text = f"<span style='color:{color}; font-weight:bold;'>{mark}</span> {_esc(self.title)}"
-        if message:
-            text += f" \u2014 {_esc(message)}"
+        if message:  # whole, its own line breaks kept (rich text ran them into one line)
+            text += " \u2014 " + "<br>".join(_esc(line) for line in message.splitlines())
         self.done_label = QLabel(text + f"<span style='color:{style.TEXT_MUTED};'>{took_text}</span>")
         self.done_label.setWordWrap(True)
         self.done_label.setToolTip(message)
-        layout.addWidget(self.done_label)
+        self.done_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        line = QHBoxLayout()
+        line.setSpacing(6)
+        line.addWidget(self.done_label, 1)
+        self.copy_button = None
+        if not ok and message and message != "cancelled":  # a failure's reason, to paste in a report
+            self.copy_button = QToolButton()
+            self.copy_button.setText("Copy")
+            self.copy_button.setAutoRaise(True)
+            self.copy_button.setToolTip("Copy the whole reason")
+            self.copy_button.clicked.connect(lambda: QApplication.clipboard().setText(f"{self.title} {message}"))
+            line.addWidget(self.copy_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(line)
+        # shown now, not on the next pass of the event loop: the panel measures this line
+        # for the dock's height at once (hidden, it measured none of it: one wrapped line)
+        self.done_label.show()
+        if self.copy_button is not None:
+            self.copy_button.show()
         effect = QGraphicsOpacityEffect(self)
         effect.setOpacity(1.0)
         self.setGraphicsEffect(effect)
@@ -211,8 +238,12 @@ class JobsPanel(QWidget):
 
         def height(row) -> int:  # a wrapped done line: its lines at the panel's width
             if width > 0 and row.hasHeightForWidth():  # (its size hint wraps it to 3 lines)
-                return row.heightForWidth(width)
-            return row.sizeHint().height()
+                h = row.heightForWidth(width)
+            else:
+                h = row.sizeHint().height()
+            if getattr(row, "finished", False):  # a long reason whole, up to a few lines; past them it scrolls
+                h = min(h, MAX_DONE_LINES * row.fontMetrics().lineSpacing() + 8)
+            return h
 
         lines = sum(height(r) for r in rows) + self._lay.spacing() * (len(rows) - 1)
         return lines + m.top() + m.bottom()

@@ -52,6 +52,8 @@ class LabelChip(QToolButton):
         """The chip's text: ``prefix`` (its key, "1 · "), the label's ``name`` and
         ``suffix`` (the usage count, " (12)"); only the name is shortened while the
         others fit."""
+        if (prefix, name, suffix) == self._parts:
+            return  # (a new text lays the flow out again)
         self._parts = (prefix, name, suffix)
         self.setText(prefix + name + suffix)
 
