@@ -33,7 +33,7 @@ def _code(value: str, meaning: str) -> Dataset:
 def test_every_profile_keyword_is_one_pydicom_knows():
     from pydicom.datadict import tag_for_keyword
 
-    for name in ("BLANK", "REMOVE", "ALLOW"):
+    for name in ("BLANK", "REMOVE", "ALLOW", "KEEP", "META_KEEP"):
         unknown = [k for k in getattr(deid_profile, name) if tag_for_keyword(k) is None]
         assert not unknown, (name, unknown)
     assert not set(deid_profile.BLANK) & set(deid_profile.REMOVE)

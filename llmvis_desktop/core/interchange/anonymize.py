@@ -1,11 +1,13 @@
 """DICOM de-identification for exports (pydicom, on the source file).
 
-Follows DICOM PS3.15 Annex E's Basic Application Level Confidentiality Profile (the
-lists and the safety net are in :mod:`.deid_profile`) at every level, inside sequences
-too: patient, institution, physician and device attributes and free text are emptied
-or removed, every person name is emptied, the patient/study/visit/procedure groups keep
-only allow-listed free text, overlays and curves (drawn text) and every private tag go,
-and so do the file meta's application entity titles. Every UID that is not a
+Follows DICOM PS3.15 Annex E's Basic Application Level Confidentiality Profile, Table
+E.1-1 (as data in :mod:`.deid_table`; the project's lists, kept dates and safety nets in
+:mod:`.deid_profile`) at every level, inside sequences too: the table's attributes are
+emptied or removed, every person name is emptied, every date and time but the study's,
+series', acquisition's and content's goes, and so do AE titles, URLs, unknown (UN)
+elements and free text outside the acquisition and image groups unless allow-listed;
+overlays, curves, signatures and every private tag go; the file meta keeps only its
+format (transfer syntax, media storage SOP class and instance). Every UID that is not a
 DICOM-defined one (``1.2.840.10008.*``) is remapped with a keyed, deterministic mapping
 (the same UID maps to the same new UID in every file of an export, and in every export
 that uses the same secret). The dataset is marked ``PatientIdentityRemoved`` and written
@@ -22,6 +24,7 @@ import uuid
 from pathlib import Path
 
 from . import deid_profile as profile
+from . import deid_table
 from .pydicom_quiet import in_own_words, quiet_pydicom
 
 DICOM_ROOT = "1.2.840.10008."
@@ -58,29 +61,44 @@ SECONDARY_CAPTURE = "1.2.840.10008.5.1.4.1.1.7"
 
 
 @functools.cache
-def _rules() -> tuple[frozenset, frozenset, frozenset]:
-    """(blank, remove, allow) as tag sets; a keyword this pydicom does not know is skipped."""
+def rules() -> tuple[frozenset, frozenset, frozenset, frozenset]:
+    """(blank, remove, keep, allow) as tag sets, from Table E.1-1 (:mod:`.deid_table`)
+    and the project's lists (:mod:`.deid_profile`); a keyword this pydicom does not
+    know is skipped. The project's lists win over the table: a ``Z`` attribute the
+    project removes is removed, a ``D`` person name the project empties is emptied,
+    and the dates the project keeps are kept."""
     from pydicom.datadict import tag_for_keyword
 
     def tags(keywords) -> frozenset:
         return frozenset(t for t in map(tag_for_keyword, keywords) if t is not None)
 
-    return tags(profile.BLANK), tags(profile.REMOVE), tags(profile.ALLOW)
+    by_action: dict[str, set] = {}
+    for tag_text, action, _ in deid_table.rows():
+        tag = deid_table.parse_tag(tag_text)
+        if tag is not None:
+            by_action.setdefault(action, set()).add(tag)
+    table_remove = set().union(*(by_action.get(a, set()) for a in deid_table.REMOVING))
+    keep = tags(profile.KEEP) | by_action.get("X/Z/U*", set())
+    listed_remove, listed_blank = tags(profile.REMOVE), tags(profile.BLANK)
+    blank = (listed_blank | by_action.get("Z", set())) - listed_remove - keep
+    remove = (table_remove | listed_remove) - blank - keep
+    return frozenset(blank), frozenset(remove), frozenset(keep), tags(profile.ALLOW)
 
 
 def _caught_by_net(elem, allow: frozenset) -> bool:
-    """The safety net: what the lists miss in the patient, study, visit and procedure groups."""
-    group = elem.tag.group
-    if group not in profile.NET_GROUPS or elem.tag in allow:
+    """The safety nets: what the lists miss, wherever it is."""
+    if elem.tag in allow:
         return False
+    vr = elem.VR
+    if vr in profile.DATE_VRS or vr in profile.ANYWHERE_VRS:
+        return True
+    group = elem.tag.group
     if group == 0x0010 and elem.tag.element != 0:  # the patient's: nothing but the Z attributes
         return True
-    if elem.VR in profile.TEXT_VRS:
-        return True
-    if elem.VR in profile.DATE_VRS and group in profile.DATED_GROUPS:
+    if vr in profile.TEXT_VRS and group not in profile.TEXT_SAFE_GROUPS:
         return True
     keyword = elem.keyword or ""
-    return elem.VR == "SQ" and ("Identification" in keyword or keyword.startswith("IssuerOf"))
+    return vr == "SQ" and ("Identification" in keyword or keyword.startswith("IssuerOf"))
 
 
 def burned_in_warning(ds) -> str | None:
@@ -109,12 +127,15 @@ def anonymize_dataset(ds, uid_map: UidMapper) -> list[str]:
     warning = burned_in_warning(ds)
     warnings = [warning] if warning else []
     ds.remove_private_tags()
-    blank, remove, allow = _rules()
+    blank, remove, keep, allow = rules()
 
     def scrub(dataset, elem) -> None:  # every level, sequences' items too
         group = elem.tag.group
         if (group & 0xFF00) in profile.DRAWN_GROUPS or group in profile.DROPPED_GROUPS:
             del dataset[elem.tag]
+        elif elem.tag in keep:
+            if elem.VR == "UI" and elem.value:
+                elem.value = uid_map(elem.value)
         elif elem.tag in blank:
             elem.value = Sequence() if elem.VR == "SQ" else ""
         elif elem.tag in remove or _caught_by_net(elem, allow):
@@ -130,17 +151,26 @@ def anonymize_dataset(ds, uid_map: UidMapper) -> list[str]:
 
     ds.walk(scrub)
     meta = getattr(ds, "file_meta", None)
-    if meta is not None and "MediaStorageSOPInstanceUID" in meta:
-        meta.MediaStorageSOPInstanceUID = uid_map(meta.MediaStorageSOPInstanceUID)
-    if meta is not None:  # the sending station's name
-        for name in ("SourceApplicationEntityTitle", "SendingApplicationEntityTitle",
-                     "ReceivingApplicationEntityTitle"):
-            if name in meta:
-                del meta[name]
+    if meta is not None:
+        _scrub_file_meta(meta, uid_map)
     ds.PatientIdentityRemoved = "YES"
     ds.DeidentificationMethod = "llmvis: PS3.15 basic profile, dates kept, UIDs remapped"
     ds.LongitudinalTemporalInformationModified = "UNMODIFIED"
     return warnings
+
+
+def _scrub_file_meta(meta, uid_map: UidMapper) -> None:
+    """Keep only what the file format needs (:data:`.deid_profile.META_KEEP`), the
+    instance UID remapped: the stations' names and addresses, the private information
+    and its creator, and the source's implementation UID and name go (pydicom, which
+    writes the file, names itself)."""
+    from pydicom.datadict import tag_for_keyword
+
+    kept = {tag_for_keyword(k) for k in profile.META_KEEP}
+    for tag in [t for t in meta.keys() if t not in kept]:
+        del meta[tag]
+    if "MediaStorageSOPInstanceUID" in meta:
+        meta.MediaStorageSOPInstanceUID = uid_map(meta.MediaStorageSOPInstanceUID)
 
 
 def _complete_file_meta(ds) -> bool:
