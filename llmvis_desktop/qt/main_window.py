@@ -402,8 +402,10 @@ class MainWindow(QMainWindow):
         self.panel_ctl.show_shortcuts()
 
     def show_about(self) -> None:
+        from .. import __version__
+
         QMessageBox.about(self, "About llmvis",
-                          "llmvis desktop — offline annotation assistant.\n"
+                          f"llmvis-desktop {__version__} — offline annotation assistant.\n"
                           f"Configuration: {cfg_mod.config_path()}\nLogs: {cfg_mod.log_dir()}")
 
     def _fill_recent(self) -> None:
