@@ -269,6 +269,9 @@ class LabelPanel(QWidget):
             self.box.flow.addWidget(chip)
             chip.show()  # now, not when the layout gets to it: the lines are measured at once
         self.empty_label.setVisible(not self._defs)
+        # no chips: no empty box below the hint either (its spacing made the content 6 px
+        # taller than the room asked for it: a stub scroll bar, and the hint wrapped beside it)
+        self.box.setVisible(bool(self._defs))
         self.chipsRebuilt.emit()  # the window puts them in its Tab order
         if had_focus:
             new = self._chips.get(focused) if focused is not None else None
