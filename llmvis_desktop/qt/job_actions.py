@@ -47,6 +47,8 @@ class JobActions:
             from .project_controller import scan_summary
 
             found = f": {scan_summary(job.result)}" if isinstance(job.result, ScanResult) else ""
+            if getattr(job, "done_text", ""):  # what the job's owner said of its result, whole
+                found = f": {job.done_text}"
             self.jobs.finish_job(str(job.id), True, "done" + found)
         elif job.state == STATE_CANCELLED:
             self.jobs.finish_job(str(job.id), False, "cancelled")

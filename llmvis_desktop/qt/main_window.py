@@ -45,6 +45,7 @@ from .team_watch import TeamWatch
 from .thumb_loader import ThumbLoader, open_cache
 from .widgets.elided_label import ElidedLabel
 from .widgets.grid_view import GridView
+from .widgets.status_bar import StatusBar
 from .workers import JobManager, LatestOnly, background_thread, void
 
 log = logging.getLogger(__name__)
@@ -222,6 +223,7 @@ class MainWindow(QMainWindow):
         self.panel_ctl = PanelController(self)
 
     def _make_status_bar(self) -> None:
+        self.setStatusBar(StatusBar(self))  # messages cut at a word, clear of the counts
         sb = self.statusBar()
         # elided, never wider than the window: a long job message or count line made the
         # window's minimum width grow
