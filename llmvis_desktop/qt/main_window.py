@@ -465,6 +465,7 @@ class MainWindow(QMainWindow):
         if self.project is not None:
             self.panel_ctl.flush_edits()  # a caption (or card edit) being typed when the window closes
         self.review.save_position()
+        self.project_ctl.shutdown()  # an open under way
         self.jobs.shutdown()
         self.suggest_ctl.shutdown()
         self.image_loader.shutdown()

@@ -357,6 +357,8 @@ class SuggestController(QObject):
         worker = started_shared()
         if worker is None:
             return True
+        if self.win.project is None and self.win.project_ctl.opening():
+            return True  # File ▸ Open under way: the project opened next decides (or its failure)
         busy = [j for j in (self.models_job, getattr(self.asker, "ask_job", None)) if j is not None and j.is_active]
         if busy:
             for job in busy:
