@@ -196,7 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
     lsub = p.add_subparsers(dest="labels_cmd", metavar="ACTION")
     lsub.required = True
     q = lsub.add_parser("add", parents=[common], help="add labels")
-    q.add_argument("names", nargs="+")
+    q.add_argument("names", nargs="+", metavar="NAME", help="the label names to add (all of them, or none if one is refused)")
     q.add_argument("--color", default=None, help="#rrggbb")
     q.add_argument("--key", default=None, help="shortcut key 1-9 (default: the next free one; with one name only)")
     q.add_argument("--description", default=None, metavar="TEXT", help="what the label means (shown to reviewers)")
@@ -204,7 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
     q = lsub.add_parser("list", parents=[common], help="list labels with image counts")
     q.add_argument("--json", action="store_true", help="print the labels as JSON")
     q = lsub.add_parser("remove", parents=[common], help="remove labels")
-    q.add_argument("names", nargs="+")
+    q.add_argument("names", nargs="+", metavar="NAME", help="the label names to remove")
     q.add_argument("--force", action="store_true", help="also when images carry the label")
     add_actor(q)
     p.set_defaults(func=cmd_labels)

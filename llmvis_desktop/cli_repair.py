@@ -73,7 +73,8 @@ def add_parsers(subparsers) -> None:
     t.set_defaults(func=cmd_train)
 
     a = sub.add_parser("apply", help="repair one image under a mask; the result is saved as a new file")
-    a.add_argument("image")
+    a.add_argument("image", help="the image file to repair (any supported format; inside a project folder, "
+                   "the repair is recorded in that project)")
     a.add_argument("--mask", required=True, metavar="MASK", help="mask PNG, the image's size: white (or opaque) = repair; a pixel is repaired when at least "
                         "half-way (>= 128 of 255, >= 32768 in 16 bits), so soft edges and near-black noise are not; "
                         "a mask whose values all stay below that (a 0/1 or class-index label mask, 0/255 in 16 bits) "

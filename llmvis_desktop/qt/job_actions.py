@@ -47,6 +47,8 @@ class JobActions:
             from .project_controller import scan_summary
 
             found = f": {scan_summary(job.result)}" if isinstance(job.result, ScanResult) else ""
+            if getattr(job, "done_text", ""):  # what the job's owner said of its result, whole
+                found = f": {job.done_text}"
             self.jobs.finish_job(str(job.id), True, "done" + found)
         elif job.state == STATE_CANCELLED:
             self.jobs.finish_job(str(job.id), False, "cancelled")
@@ -62,8 +64,10 @@ class JobActions:
     def show_job_status(self, job) -> None:
         active = self.win.jobs.active()
         if not active:
-            self.win.job_label.setText("")
-            self.win.job_bar.hide()
+            opening = self.win.project_ctl.opening_text()  # a project being opened: a busy bar
+            self.win.job_label.setText(opening)
+            self.win.job_bar.setRange(0, 0)
+            self.win.job_bar.setVisible(bool(opening))
             return
         j = active[0]
         p = j.last_progress

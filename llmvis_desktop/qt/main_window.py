@@ -45,6 +45,7 @@ from .team_watch import TeamWatch
 from .thumb_loader import ThumbLoader, open_cache
 from .widgets.elided_label import ElidedLabel
 from .widgets.grid_view import GridView
+from .widgets.status_bar import StatusBar
 from .workers import JobManager, LatestOnly, background_thread, void
 
 log = logging.getLogger(__name__)
@@ -222,6 +223,7 @@ class MainWindow(QMainWindow):
         self.panel_ctl = PanelController(self)
 
     def _make_status_bar(self) -> None:
+        self.setStatusBar(StatusBar(self))  # messages cut at a word, clear of the counts
         sb = self.statusBar()
         # elided, never wider than the window: a long job message or count line made the
         # window's minimum width grow
@@ -402,8 +404,10 @@ class MainWindow(QMainWindow):
         self.panel_ctl.show_shortcuts()
 
     def show_about(self) -> None:
+        from .. import __version__
+
         QMessageBox.about(self, "About llmvis",
-                          "llmvis desktop — offline annotation assistant.\n"
+                          f"llmvis-desktop {__version__} — offline annotation assistant.\n"
                           f"Configuration: {cfg_mod.config_path()}\nLogs: {cfg_mod.log_dir()}")
 
     def _fill_recent(self) -> None:
@@ -461,6 +465,7 @@ class MainWindow(QMainWindow):
         if self.project is not None:
             self.panel_ctl.flush_edits()  # a caption (or card edit) being typed when the window closes
         self.review.save_position()
+        self.project_ctl.shutdown()  # an open under way
         self.jobs.shutdown()
         self.suggest_ctl.shutdown()
         self.image_loader.shutdown()

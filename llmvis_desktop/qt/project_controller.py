@@ -8,7 +8,10 @@ the status-bar counts in step with the database.
 ``choose_folder``, ``open_demo``) as one-line calls into this controller, and wires the
 controller's slots to its loaders and filter bar.
 
-Every database read here runs off the GUI thread: the grid's id query on
+Opening runs off the GUI thread too (:mod:`.project_opener`: a new folder's database
+made and migrated, the demo built), the job line saying "Opening NAME…"; the window is
+set up for the project once it is open (``_opened``). Every database read here runs off
+the GUI thread: the grid's id query on
 ``win.query_loader`` (applied only if the project and query are still current and the
 ids changed) and the counts' GROUP BY on ``win.counts_loader``. While an index runs the
 grid is re-queried as the listing commits files (at most once a second) and when the
@@ -27,6 +30,7 @@ from ..core import config as cfg_mod
 from ..core.project import Project, ProjectError
 from ..core.store.engine import url_without_password
 from .dock_layout import first_run_sizes
+from .project_opener import OpenRequest, ProjectOpener
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +96,9 @@ class ProjectController(QObject):
         self.switching = False
         self._requery_timer = QTimer(self, singleShot=True, interval=1000)
         self._requery_timer.timeout.connect(self.requery)
+        self.opener = ProjectOpener(self)  # Project.open off the GUI thread
+        self.opener.opened.connect(self._opened)
+        self.opener.failed.connect(self._open_failed)
 
     # --- projects -------------------------------------------------------------------------
     def choose_folder(self) -> None:
@@ -101,18 +108,34 @@ class ProjectController(QObject):
             self.open_project(folder)
 
     def open_demo(self) -> bool:
-        try:
+        """Build the demo folder (first time: 1.4 s of image writing) and open it, both off
+        the GUI thread; False when the open cannot even start."""
+        folder = cfg_mod.data_dir() / "demo"
+        db_url = self.win.config.database_for(str(folder))
+        max_pixels = self.win.config.max_image_pixels
+
+        def work() -> Project:
             from ..core.demo import build_demo, seed_taxonomy
 
-            folder = build_demo(cfg_mod.data_dir() / "demo")
-            with Project.open(folder) as p:
-                seed_taxonomy(p)
-        except Exception as exc:
-            self.win.show_error(f"Cannot build the demo project: {exc}")
-            return False
-        return self.open_project(folder)
+            try:
+                build_demo(folder)
+            except Exception as exc:
+                raise ProjectError(f"Cannot build the demo project: {exc}") from exc
+            project = Project.open(folder, db_url, max_pixels=max_pixels)
+            try:
+                seed_taxonomy(project)
+            except Exception as exc:
+                project.close()
+                raise ProjectError(f"Cannot build the demo project: {exc}") from exc
+            return project
+
+        return self._start_open(OpenRequest(str(folder), db_url, True, "the demo project", work))
 
     def open_project(self, folder, db_url: Optional[str] = None, index: bool = True) -> bool:
+        """Open ``folder`` off the GUI thread (a new folder's database is made and migrated
+        there): the status bar says "Opening NAME…" meanwhile, ``win.project_opened`` is
+        emitted once it is open, and an error is shown as before. False when refused at
+        once (not a folder; / or the home folder declined), True when the open started."""
         win = self.win
         path = Path(folder).expanduser()
         if not path.is_dir():  # (a recent project moved or deleted) keep the open one
@@ -122,6 +145,23 @@ class ProjectController(QObject):
             return False
         if index and is_whole_disk(path) and not self.confirm_whole_disk(path.resolve()):
             return False
+        if db_url is None:  # the team database this folder was opened with last, if any
+            db_url = win.config.database_for(folder)
+        max_pixels = win.config.max_image_pixels
+        return self._start_open(OpenRequest(
+            str(folder), db_url, index, folder_name(path.resolve()),
+            lambda: Project.open(folder, db_url, max_pixels=max_pixels)))
+
+    def opening(self) -> bool:
+        """Whether a project is being opened (``win.project`` is then None)."""
+        return self.opener.busy()
+
+    def _start_open(self, request: OpenRequest) -> bool:
+        win = self.win
+        running = self.opener.request
+        if running is not None and (running.folder, running.db_url, running.index) == (
+                request.folder, request.db_url, request.index):
+            return True  # the same open again (a double click): the one under way goes on
         # the loaded models stay through the switch: the project opened next unloads those it
         # does not choose (or chooses with other opt-ins), and keeps the others loaded
         self.switching = True
@@ -129,14 +169,36 @@ class ProjectController(QObject):
             self.close_project()
         finally:
             self.switching = False
-        if db_url is None:  # the team database this folder was opened with last, if any
-            db_url = win.config.database_for(folder)
-        try:
-            project = Project.open(folder, db_url, max_pixels=win.config.max_image_pixels)
-        except ProjectError as exc:
-            win.suggest_ctl.free_unused_models()  # no project after all: every loaded model
-            win.show_error(str(exc))
-            return False
+        self.opener.start(request)  # (a running open of another folder is superseded)
+        win.panel_ctl.show_job_status(None)  # the job line says "Opening NAME…", with a busy bar
+        win.setWindowTitle(f"{self.opening_text()} \u2014 llmvis")
+        return True
+
+    def opening_text(self) -> str:
+        """"Opening NAME…" while a project is being opened, else ""."""
+        request = self.opener.request
+        return f"Opening {request.name}\u2026" if request is not None else ""
+
+    def _end_opening(self) -> None:
+        """The "Opening…" state is over: the job line says the jobs again."""
+        win = self.win
+        win.panel_ctl.show_job_status(None)
+        if win.project is None:
+            win.setWindowTitle("llmvis")
+
+    def _open_failed(self, request: OpenRequest, exc) -> None:
+        self._end_opening()
+        self.win.suggest_ctl.free_unused_models()  # no project after all: every loaded model
+        if isinstance(exc, ProjectError):
+            self.win.show_error(str(exc))
+        else:
+            log.exception("opening %s failed", request.folder, exc_info=exc)
+            self.win.show_error(f"{request.folder}: cannot open the project ({exc})")
+
+    def _opened(self, request: OpenRequest, project: Project) -> None:
+        self._end_opening()
+        win = self.win
+        db_url, index = request.db_url, request.index
         win.project = project
         win.config.remember_project(str(project.root), db_url)
         win._save_config()
@@ -172,7 +234,6 @@ class ProjectController(QObject):
             self.start_index()
         win._prune_thumbnail_cache()
         win.team_watch.start(project)
-        return True
 
     def confirm_whole_disk(self, root: Path) -> bool:
         """Opening ``/`` or the home folder lists and indexes every image under it: asked first."""
@@ -187,6 +248,10 @@ class ProjectController(QObject):
 
     def close_project(self) -> None:
         win = self.win
+        if not self.switching and self.opener.busy():  # closed while opening: not opened after all
+            self.opener.cancel()
+            self._end_opening()
+            win.suggest_ctl.free_unused_models()  # (kept through the switch) no project: none stays
         if win.project is None:
             return
         win.panel_ctl.flush_edits()  # a caption (or card edit) being typed is saved, in this project
@@ -215,6 +280,10 @@ class ProjectController(QObject):
             win.stack.setCurrentWidget(win.welcome)
             win._show_docks(False)
         win.project_closed.emit()
+
+    def shutdown(self) -> None:
+        """Stop the opener's thread (an open under way is closed unused)."""
+        self.opener.shutdown()
 
     # --- indexing -------------------------------------------------------------------------
     def start_index(self) -> None:

@@ -198,7 +198,9 @@ class ReviewController(ReviewUndo, QObject):
         self.go_to_row(max(0, self._current_row() - 1))
 
     def skip(self) -> None:
+        # said: the previous action's line ("Marked reviewed.") stayed under the next image
         self.next()
+        self.message.emit("Skipped.")
 
     def next_unreviewed(self) -> None:
         if self.project is None:

@@ -34,6 +34,7 @@ from .workers import LatestOnly, void
 log = logging.getLogger(__name__)
 
 RETRAIN_EVERY = 10
+LONG_REPORT = 120  # characters: a longer suggest report is said short, whole in the Jobs panel
 AUTO_SETTING = "learned_auto_retrain"
 LEARNED_ACTION = "Suggestions \u25b8 Suggest labels from reviewed images"  # the menu's words, for "run ... again"
 NO_MODEL_TIP = "Choose a captioner or labeler in Suggestions ▸ Models… first."
@@ -368,6 +369,8 @@ class SuggestController(QObject):
         worker = started_shared()
         if worker is None:
             return True
+        if self.win.project is None and self.win.project_ctl.opening():
+            return True  # File ▸ Open under way: the project opened next decides (or its failure)
         busy = [j for j in (self.models_job, getattr(self.asker, "ask_job", None)) if j is not None and j.is_active]
         if busy:
             for job in busy:
@@ -436,7 +439,13 @@ class SuggestController(QObject):
 
     def _on_models_result(self, report) -> None:
         notes = "".join(f"; {msg}" for msg in report.messages)  # what was not done, or not as asked
-        self.win.statusBar().showMessage("Model suggestions: " + report.summary() + notes, 15000)
+        whole = report.summary() + notes
+        if self.models_job is not None:  # the Jobs panel's line for the job says it whole
+            self.models_job.done_text = whole
+        if len(whole) > LONG_REPORT:  # (330 characters were cut off in the status bar)
+            more = f"; {len(report.messages)} note{'s' if len(report.messages) > 1 else ''}" if notes else ""
+            whole = report.summary().split(" (", 1)[0] + more + " \u2014 the whole report is in the Jobs panel"
+        self.win.statusBar().showMessage("Model suggestions: " + whole, 15000)
         for msg in report.messages:
             log.warning("suggest: %s", msg)
         if report.model_failures:  # the other model's suggestions are stored; say which one failed

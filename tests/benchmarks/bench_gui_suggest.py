@@ -126,7 +126,8 @@ def child(base: Path, seconds: float, kind: str) -> None:
             time.sleep(0.002)
         return False
 
-    pump(lambda: win.index_job is None or not win.index_job.is_active)
+    # (the project opens off the GUI thread: no index job before it is open)
+    pump(lambda: win.project is not None and (win.index_job is None or not win.index_job.is_active))
     pump(lambda: win.thumbs.pending() == 0)
 
     clock = QElapsedTimer()

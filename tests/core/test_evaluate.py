@@ -555,7 +555,7 @@ def test_the_text_header_counts_rejected_images_apart(small):
         p.add_suggestions([NewSuggestion(ids[f"img{k}.png"], "label", "a", "clip:x", 0.9, "r")])
         _review(p, ids[f"img{k}.png"], [], status=st)
     head = format_report(evaluate(p)).splitlines()[0]
-    assert head.startswith("1 reviewed images and 1 rejected, 2 suggestions")
+    assert head.startswith("1 reviewed image and 1 rejected, 2 suggestions")
     assert "over 2 reviewed images with label suggestions" in head and "(1 rejected)" not in head
 
 

@@ -105,5 +105,5 @@ def test_a_mask_of_another_size_keeps_its_message(tmp_path):
     Image.fromarray(np.full((40, 40), 128, np.uint8)).save(img)
     mask = tmp_path / "m.png"
     Image.fromarray(np.full((30, 50), 255, np.uint8)).save(mask)
-    with pytest.raises(RepairError, match="the mask is 50x30 but the image is 40x40; masks must have the image's size"):
+    with pytest.raises(RepairError, match=f"the mask {mask} is 50x30 but the image {img} is 40x40; masks must have the image's size"):
         apply_mod.repair_file(img, mask, method="telea", save=False, max_pixels=1_000_000)

@@ -79,7 +79,7 @@ def test_a_thumbnail_cache_folder_that_cannot_be_made_does_not_stop_the_start(qt
     win = start(str(image_folder))
     assert win.thumbs.cache.cache_dir == cfg_mod.cache_dir() / "thumbnails"  # the default one
     assert str(blocker / "thumbs") in win.notice_box.text() and "default" in win.notice_box.text()
-    assert win.project is not None
+    qtbot.waitUntil(lambda: win.project is not None, timeout=10000)  # opened off the GUI thread
     qtbot.waitUntil(lambda: win.model.rowCount() == 12, timeout=20000)
 
 
@@ -99,6 +99,7 @@ def test_no_disk_cache_at_all_still_shows_thumbnails(qtbot, tmp_path, image_fold
 @pytest.mark.parametrize("url", ["nonsense", "postgres://bob@localhost/team"])
 def test_a_database_url_that_cannot_be_used_leaves_the_welcome_page(qtbot, start, image_folder, url):
     win = start(str(image_folder), url)  # raised out of build_window before
+    qtbot.waitUntil(lambda: not win.project_ctl.opening(), timeout=10000)  # (off the GUI thread)
     assert win.project is None and win.stack.currentWidget() is win.welcome
     assert win.last_error_box.isVisible() and "postgresql+psycopg://" in win.last_error_box.text()
 

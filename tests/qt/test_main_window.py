@@ -53,7 +53,7 @@ def test_close_while_indexing_joins_threads(qtbot, window, tmp_path):
     folder = tmp_path / "many"
     make_images(folder, n=300, size=(32, 32))
     window.open_project(folder)
-    assert window.index_job is not None
+    qtbot.waitUntil(lambda: window.index_job is not None, timeout=10000)  # (opened off the GUI thread)
     window.close()
     assert window.jobs.pool.activeThreadCount() == 0
 

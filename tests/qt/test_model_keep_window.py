@@ -153,5 +153,6 @@ def test_an_open_that_fails_after_the_close_unloads_every_model(qtbot, window, s
     monkeypatch.setattr(pc.Project, "open", refuse)
     errors = []
     window.show_error = errors.append
-    assert not window.open_project(folders["b"])
+    assert window.open_project(folders["b"])  # started; refused on the opener's thread
+    qtbot.waitUntil(lambda: not window.project_ctl.opening(), timeout=10000)
     assert window.project is None and errors and _loaded() == []

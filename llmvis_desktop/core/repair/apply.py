@@ -224,10 +224,12 @@ def repair_file(
     except OSError as exc:
         raise RepairError(f"{image_path}: cannot read the image ({exc.strerror or exc})") from None
     pixels = data.pixels
+    names = ("", "")
     if isinstance(mask, (str, Path)):
         mask_source = mask_source or str(mask)
+        names = (str(mask), str(image_path))  # a size that differs names both files
         mask = load_mask(mask, limit)  # held to the image's pixel limit before it is decoded
-    m = as_mask(np.asarray(mask), pixels.shape)
+    m = as_mask(np.asarray(mask), pixels.shape, names)
     warning = coverage_warning(m) if large_mask is not None else None
     if warning:
         large_mask(warning)

@@ -58,14 +58,16 @@ def generator_on(generator, device: str):
     return g
 
 
-def as_mask(mask: np.ndarray, shape: tuple) -> np.ndarray:
-    """Any mask array (bool, 0/255, RGB, RGBA alpha) -> bool (H, W); size must match."""
+def as_mask(mask: np.ndarray, shape: tuple, names: tuple = ("", "")) -> np.ndarray:
+    """Any mask array (bool, 0/255, RGB, RGBA alpha) -> bool (H, W); size must match.
+    ``names``: the mask's and the image's files, named when the sizes differ."""
     m = np.asarray(mask)
     if m.ndim == 3:
         m = m[..., 3] if m.shape[2] == 4 and m[..., 3].min() != m[..., 3].max() else m[..., :3].max(axis=2)
     if m.shape != tuple(shape[:2]):
-        raise RepairError(f"the mask is {m.shape[1]}x{m.shape[0]} but the image is {shape[1]}x{shape[0]}; "
-                          "masks must have the image's size")
+        mask_name, image_name = (f" {n}" if n else "" for n in names)
+        raise RepairError(f"the mask{mask_name} is {m.shape[1]}x{m.shape[0]} but the image{image_name} is "
+                          f"{shape[1]}x{shape[0]}; masks must have the image's size")
     return m > 0
 
 

@@ -2,6 +2,11 @@
 from __future__ import annotations
 
 
+def plural(n: int, word: str) -> str:
+    """"1 reviewed image", "2 reviewed images" (and "1,234 suggestions")."""
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
 def format_report(report: dict) -> str:
     """A plain-text rendering of :func:`evaluate`'s dict for the terminal."""
     def f(x, pct=False):
@@ -14,9 +19,9 @@ def format_report(report: dict) -> str:
     gone = f" ({report['withdrawn']} withdrawn left out)" if report.get("withdrawn") else ""
     clean = (f" ({im['judged_without_labels']} of them judged without labels)"
              if im.get("judged_without_labels") else "")
-    lines = [f"{im['reviewed']} reviewed images{rejected}, {report['suggestions']} suggestions{gone}; label "
-             f"suggestions scored over {im['with_label_suggestions']} reviewed images with label suggestions"
-             f"{clean}"] + left_out_lines(report) + [""]
+    lines = [f"{plural(im['reviewed'], 'reviewed image')}{rejected}, {plural(report['suggestions'], 'suggestion')}"
+             f"{gone}; label suggestions scored over {plural(im['with_label_suggestions'], 'reviewed image')} "
+             f"with label suggestions{clean}"] + left_out_lines(report) + [""]
     lab = report["labels"]
     lines.append("Labels (" + lab["rule"] + ")")
     w = max([20] + [len(row["label"]) for row in lab["per_label"]])  # whole names: two may share a start

@@ -39,6 +39,12 @@ from ...core.suggest.evaluate_report import left_out_lines
 from ..screen import fit_to_screen
 from .evaluation_plots import LabelBars, Reliability, TimeLine, _fmt, day_positions  # noqa: F401
 
+
+def _count(n: int, word: str) -> str:
+    """"<b>1</b> reviewed image", "<b>2</b> reviewed images"."""
+    return f"<b>{n:,}</b> {word}{'' if n == 1 else 's'}"
+
+
 def _labels_sentence(lab: dict) -> str:
     """The label figures with the counts they come from, or that there are none: the
     summary said "precision 0.00, recall 0.00 ... No suggestion decided yet." over a
@@ -179,9 +185,9 @@ class EvaluationDialog(QDialog):
         left_out = left_out_lines(report)
         rates = [a for a in report["acceptance"] if a["rate"] is not None]
         self.summary.setText(
-            f"<b>{report['images']['reviewed']}</b> reviewed images"
+            _count(report["images"]["reviewed"], "reviewed image")
             + (f" and <b>{report['images']['rejected']}</b> rejected" if report["images"].get("rejected") else "")
-            + f", <b>{report['suggestions']}</b> suggestions. "
+            + ", " + _count(report["suggestions"], "suggestion") + ". "
             + _labels_sentence(lab) + " "
             + "".join(html.escape(line) + ". " for line in left_out)
             + (f"Caption edit distance <b>{_fmt(caps['mean_edit_distance'])}</b>. "

@@ -229,6 +229,15 @@ class JobsPanel(QWidget):
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
         return QSize(super().sizeHint().width(), self.wanted_height())
 
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        # a dock one line tall (the newest done line; the older ones scroll) showed a
+        # scroll bar of two arrows and no handle: none while there is no room for one
+        # (the wheel still scrolls); taller, the bar is back when the lines overflow
+        short = self._scroll.height() < self._scroll.verticalScrollBar().sizeHint().height()
+        self._scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff if short
+                                                else Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+
     def wanted_height(self) -> int:
         """As tall as the running jobs' rows, or one line (the newest done one, or "No
         background jobs.") when none runs; the older done lines scroll."""

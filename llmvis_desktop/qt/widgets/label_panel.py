@@ -273,6 +273,9 @@ class LabelPanel(QWidget):
         changed = self.box.flow.reorder(list(chips.values())) or changed
         self.set_checked(self._checked)
         self.empty_label.setVisible(not self._defs)
+        # no chips: no empty box below the hint either (its spacing made the content 6 px
+        # taller than the room asked for it: a stub scroll bar, and the hint wrapped beside it)
+        self.box.setVisible(bool(self._defs))
         if changed:
             self.chipsRebuilt.emit()
         if focused is not None and focused_id not in {d.id for d in self._defs}:

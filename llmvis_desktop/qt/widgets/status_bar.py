@@ -1,0 +1,91 @@
+"""StatusBar: a ``QStatusBar`` whose messages are cut at a word, with "…", clear of the
+permanent widgets.
+
+``QStatusBar`` draws a message (``showMessage``) clipped at the first permanent widget
+less 2 px: a long one was cut mid-word and ran into the image counts ("...when
+indexec33 images · 2 errors"). Here it is elided at a word boundary (:func:`elide_words`),
+ends :data:`GAP` px before the leftmost permanent widget, and its tooltip is the whole
+message when it is cut. ``currentMessage()``, timeouts and ``messageChanged`` are
+Qt's own.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QRect, Qt
+from PySide6.QtGui import QFontMetrics, QPainter
+from PySide6.QtWidgets import QStatusBar, QStyle, QStyleOption, QToolTip
+
+GAP = 16  # px between a message's end and the permanent widgets (the counts)
+ELLIPSIS = "\u2026"
+
+
+def elide_words(fm: QFontMetrics, text: str, width: int) -> str:
+    """``text`` if it fits ``width`` px, else its longest start that ends with a whole
+    word and "…" and fits (a single word too long for it: cut within the word)."""
+    if fm.horizontalAdvance(text) <= width:
+        return text
+    cut = fm.elidedText(text, Qt.TextElideMode.ElideRight, max(0, width))
+    head = cut[:-1] if cut.endswith(ELLIPSIS) else cut
+    if not head:
+        return cut
+    if len(head) < len(text) and not text[len(head)].isspace():  # the cut fell inside a word
+        space = max(head.rfind(" "), head.rfind("\t"))
+        if space > 0:
+            head = head[:space]
+    head = head.rstrip(" \t,;:(\u2014-")  # no "word, …" nor "word (…"
+    return head + ELLIPSIS if head else cut
+
+
+class StatusBar(QStatusBar):
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._permanent: list = []
+
+    def addPermanentWidget(self, widget, stretch: int = 0) -> None:  # noqa: N802 - Qt API
+        self._permanent.append(widget)
+        super().addPermanentWidget(widget, stretch)
+
+    def message_rect(self) -> QRect:
+        """Where a message is drawn: from the left to :data:`GAP` px before the leftmost
+        permanent widget shown."""
+        left, right = 6, self.width() - 12
+        shown = [w for w in self._permanent if w.isVisible() and w.width() > 0]
+        if shown:
+            right = min(right, min(w.x() for w in shown) - GAP)
+        return QRect(left, 0, max(0, right - left), self.height())
+
+    def shown_message(self) -> str:
+        """The message as drawn: elided at a word to :meth:`message_rect`'s width."""
+        return elide_words(self.fontMetrics(), self.currentMessage(), self.message_rect().width())
+
+    def is_message_elided(self) -> bool:
+        return self.shown_message() != self.currentMessage()
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt API
+        message = self.currentMessage()
+        if not message:
+            super().paintEvent(event)
+            return
+        # as QStatusBar paints with a message shown (its panel, the permanent widgets'
+        # frames), but the message elided
+        p = QPainter(self)
+        opt = QStyleOption()
+        opt.initFrom(self)
+        self.style().drawPrimitive(QStyle.PrimitiveElement.PE_PanelStatusBar, opt, p, self)
+        for w in self._permanent:
+            if w.isVisible():
+                item = QStyleOption()
+                item.rect = w.geometry().adjusted(-2, -1, 2, 1)
+                item.palette = self.palette()
+                item.state = QStyle.StateFlag.State_None
+                self.style().drawPrimitive(QStyle.PrimitiveElement.PE_FrameStatusBarItem, item, p, w)
+        p.setPen(self.palette().windowText().color())
+        p.drawText(self.message_rect(), int(Qt.AlignmentFlag.AlignLeading | Qt.AlignmentFlag.AlignVCenter
+                                            | Qt.TextFlag.TextSingleLine), self.shown_message())
+        p.end()
+
+    def event(self, event) -> bool:
+        if (event.type() == QEvent.Type.ToolTip and self.currentMessage()
+                and self.message_rect().contains(event.pos()) and self.is_message_elided()):
+            QToolTip.showText(event.globalPos(), self.currentMessage(), self)  # the whole message
+            return True
+        return super().event(event)
