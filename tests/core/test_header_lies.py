@@ -187,3 +187,14 @@ def test_a_valid_ct_is_untouched(tmp_path):
     ds.file_meta.TransferSyntaxUID = ImplicitVRLittleEndian
     ds.save_as(tmp_path / "implicit.dcm")
     assert read_header(tmp_path / "implicit.dcm").width == 128
+
+
+def test_a_cut_short_16bit_tiff_is_said_the_same_way_when_indexed_and_when_viewed(tmp_path):
+    """The index said 'the file was cut short', the viewer 'failed to read 524288 bytes, got 262016'."""
+    import tifffile
+
+    path = tmp_path / "trunc.tif"
+    tifffile.imwrite(path, np.arange(512 * 512, dtype=np.uint16).reshape(512, 512))
+    path.write_bytes(path.read_bytes()[:262272])
+    indexed = _reason(path)
+    assert "cut short" in indexed and _reason(path, read_image) == indexed
