@@ -9,6 +9,7 @@ import argparse
 import json
 import logging
 import re
+import shlex
 import sys
 from typing import Optional, Sequence
 
@@ -83,8 +84,14 @@ def cmd_index(args) -> int:
         )
         for line in summary["unreadable_folders"]:
             print(f"warning: folder not listed: {line}", file=sys.stderr)
-        for line in unreadable_lines(unreadable, summary["errors"]):
-            print(f"warning: {line}", file=sys.stderr)
+        if args.quiet and summary["errors"]:  # one line, not one per file (thousands in a damaged share)
+            n = summary["errors"]
+            where = shlex.quote(str(args.folder)) + (" --db URL" if args.db else "")
+            print(f"warning: {n} unreadable file{'s' if n != 1 else ''}; `llmvis info {where}` names them",
+                  file=sys.stderr)
+        else:
+            for line in unreadable_lines(unreadable, summary["errors"]):
+                print(f"warning: {line}", file=sys.stderr)
         for line in result.skipped_lines():
             print(f"warning: {line}", file=sys.stderr)
     return EXIT_OK
@@ -185,7 +192,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="mark every image missing when the folder lists no file at all (without it, such a "
                         "listing, an unmounted share most likely, is refused)")
     p.add_argument("--json", action="store_true", help="print a JSON summary")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.add_argument("-q", "--quiet", action="store_true",
+                   help="no progress bar; unreadable files counted in one line, not named (`llmvis info` names them)")
     p.set_defaults(func=cmd_index)
 
     p = sub.add_parser("info", parents=[common], help="counts by status, labels, suggestions, repairs")

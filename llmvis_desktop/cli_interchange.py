@@ -53,10 +53,14 @@ def add_parsers(subparsers) -> None:
     ex.add_argument("--split", type=_split, default=(0.8, 0.2, 0.0), metavar="TRAIN,VAL[,TEST]",
                     help="split fractions (yolo, jsonl; default 0.8,0.2)")
     ex.add_argument("--seed", type=int, default=0, metavar="N", help="seed of the per-image split (default %(default)s)")
-    ex.add_argument("--link", action="store_true", help="hard-link (or symlink) images instead of copying")
+    ex.add_argument("--link", action="store_true",
+                    help="yolo, jsonl: hard-link the images (a symbolic link where a hard link cannot be made) "
+                         "instead of copying them; DICOM files are still written de-identified (unless "
+                         "--keep-dicom-identifiers), and with --images-8bit 16-bit and float ones as PNG")
     ex.add_argument("--images-8bit", action="store_true",
                     help="yolo, jsonl: write 16-bit and float images as 8-bit PNG (<name>.png), rendered as the "
-                         "viewer shows them, instead of copying them as they are (training loaders misread them)")
+                         "viewer shows them, instead of copying (with --link, linking) them as they are "
+                         "(training loaders misread them)")
     ex.add_argument("--keep-dicom-identifiers", action="store_true",
                     help="do NOT de-identify DICOM-derived images (names, tags, UIDs)")
     ex.set_defaults(func=run_export, export_parser=ex)

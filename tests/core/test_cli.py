@@ -461,7 +461,7 @@ def test_index_and_info_name_the_damaged_files(png_folder, capsys):
     (png_folder / "zero.png").write_bytes(b"")
     good = next(p for p in sorted(png_folder.iterdir()) if p.suffix == ".png" and p.stat().st_size)
     (png_folder / "cut.png").write_bytes(good.read_bytes()[:40])
-    assert main(["index", str(png_folder), "--quiet"]) == 0
+    assert main(["index", str(png_folder)]) == 0
     err = capsys.readouterr().err
     assert "could not read cut.png:" in err and "could not read zero.png:" in err, err
     assert main(["index", str(png_folder), "--json"]) == 0
@@ -475,6 +475,17 @@ def test_index_and_info_name_the_damaged_files(png_folder, capsys):
     assert main(["info", str(png_folder)]) == 0
     out = capsys.readouterr().out
     assert "unreadable could not read zero.png: " in out
+
+
+def test_a_quiet_index_counts_the_damaged_files_instead_of_naming_each(png_folder, capsys):
+    """`index -q` printed one line per unreadable file (thousands in a damaged share)."""
+    (png_folder / "zero.png").write_bytes(b"")
+    (png_folder / "zero2.png").write_bytes(b"")
+    assert main(["index", str(png_folder), "-q"]) == 0
+    captured = capsys.readouterr()
+    assert "could not read" not in captured.err, captured.err
+    assert captured.err.strip() == (f"warning: 2 unreadable files; `llmvis info {png_folder}` names them"), captured.err
+    assert "2 unreadable" in captured.out
 
 
 def test_unreadable_lines_say_how_many_more():

@@ -12,7 +12,7 @@ import pytest
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 
-from llmvis_desktop.core.interchange import export_project
+from llmvis_desktop.core.interchange import ExportOptions, export_project
 from llmvis_desktop.core.interchange import deid_profile
 from llmvis_desktop.core.interchange.anonymize import UidMapper, anonymize_dataset, anonymize_file
 
@@ -154,6 +154,28 @@ def test_an_ultrasound_export_warns_about_burned_in_text(tmp_path):
     finally:
         p.close()
     assert any(w.startswith("anon/") and "identifying text" in w for w in report.warnings), report.warnings
+
+
+def test_a_yolo_export_warns_once_per_image_with_two_labels(tmp_path):
+    """An image in two class folders is written twice: the burned-in text warning (and an
+    unreadable image's) was said twice."""
+    folder = tmp_path / "imgs"
+    folder.mkdir()
+    shutil.copyfile(_palette(), folder / "us.dcm")
+    (folder / "zero.dcm").write_bytes(b"")
+    p = open_scanned(folder)
+    try:
+        p.read_headers()
+        p.add_labels(["a", "b"])
+        for image in p.images(p.image_ids()):
+            p.set_labels(image.id, ["a", "b"], "alice")
+        report = export_project(p, "yolo", tmp_path / "out", ExportOptions(split=(1.0, 0.0, 0.0)))
+    finally:
+        p.close()
+    burned = [w for w in report.warnings if "identifying text" in w]
+    unread = [w for w in report.warnings if "the index could not read it" in w]
+    assert len(burned) == 1 and len(unread) == 1, report.warnings
+    assert len(list((tmp_path / "out").rglob("*.dcm"))) == 2  # in both class folders still
 
 
 @pytest.mark.parametrize("source,implicit,little", [

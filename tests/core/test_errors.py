@@ -83,3 +83,17 @@ def test_database_errors_are_told_apart_by_their_code_not_their_words():
     assert _message(other) == first_line(other) and "busy" not in _message(other)
     serial = _pg_error("SerializationFailure", "could not serialize access due to concurrent update")
     assert "nothing was changed" in _message(serial)
+
+
+def test_a_long_library_message_is_cut_where_a_sentence_or_clause_ends():
+    """pydicom's 'less than expected (27906 vs 32768 bytes) - the dataset may be corrupted,
+    have an invalid ...' came out as '... may be corrupted, have a...': cut mid-word."""
+    from llmvis_desktop.core.imaging.errors import short_detail
+
+    text = ("The number of bytes of pixel data is less than expected (27906 vs 32768 bytes) - the dataset may "
+            "be corrupted, have an invalid group 0028 element value, or the transfer syntax may be incorrect")
+    assert short_detail(ValueError(text)) == "The number of bytes of pixel data is less than expected (27906 vs 32768 bytes)"
+    words = "word " * 40  # no clause to end on: cut between words, said to go on
+    cut = short_detail(ValueError(words), 50)
+    assert cut.endswith("word ...") and len(cut) <= 50, cut
+    assert short_detail(ValueError("short one")) == "short one"

@@ -149,3 +149,20 @@ def test_the_cli_flag(tmp_path, capsys):
                 "--images-8bit"]) == 0
     assert "written as 8-bit PNG" in capsys.readouterr().err
     assert (tmp_path / "b" / "train" / "dent" / "depth.tif.png").is_file()
+
+
+def test_linked_deep_images_are_said_to_be_linked_not_copied(tmp_path):
+    """With --link the closing warning said the images were 'copied as they are', and
+    --link's and --images-8bit's help spoke only of copying."""
+    root = _folder(tmp_path)
+    out = tmp_path / "out"
+    report = _export(root, "yolo", out, link=True)
+    deep = [w for w in report.warnings if "16-bit or float" in w]
+    assert len(deep) == 1 and deep[0].startswith("2 16-bit or float image(s) linked as they are"), deep
+    assert (out / "train" / "dent" / "depth.tif").stat().st_ino == (root / "depth.tif").stat().st_ino
+    parser = argparse.ArgumentParser(prog="llmvis")
+    cli_interchange.add_parsers(parser.add_subparsers(dest="command"))
+    export = parser._subparsers._group_actions[0].choices["export"]
+    helps = {a.dest: " ".join(a.help.split()) for a in export._actions if a.help}
+    assert "hard-link" in helps["link"] and "de-identified" in helps["link"], helps["link"]
+    assert "linking) them as they are" in helps["images_8bit"], helps["images_8bit"]

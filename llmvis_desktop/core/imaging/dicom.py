@@ -166,19 +166,17 @@ def _check_decoder(ds, ts, path: PathLike) -> None:
         raise ImageReadError(path, problem)
 
 
-def _check_pixel_bytes(ds, fh, path: PathLike) -> None:
-    """An uncompressed file must still hold all its pixel bytes after the header: a
-    truncated DICOM is caught at index time without decoding it.
-
-    A compressed file is not checked here, and a missing decoder is not a header failure:
-    its size, depth, frames and modality come from the tags alone, so it is indexed with
-    them; only its pixels need the decoder, which :func:`read` says ("needs a decoder
-    plugin", retried once one is installed)."""
+def _native(ds) -> bool:
+    """Whether the pixel data is stored plainly (not compressed, not deflated), so its
+    length follows from the header's size, depth, samples and frames."""
     ts = _transfer_syntax(ds)
     if ts is not None and getattr(ts, "is_compressed", False):
-        return
-    if ts is not None and str(ts) == "1.2.840.10008.1.2.1.99":  # deflated: the file position
-        return  # after the header says nothing about the pixel bytes (decoding checks them)
+        return False
+    return ts is None or str(ts) != "1.2.840.10008.1.2.1.99"  # deflated: checked when decoded
+
+
+def _expected_bytes(ds) -> int:
+    """The bytes of native pixel data the header asks for."""
     rows, cols = _int_tag(ds, "Rows", 0), _int_tag(ds, "Columns", 0)
     frames = max(1, _int_tag(ds, "NumberOfFrames", 1))
     samples = _int_tag(ds, "SamplesPerPixel", 1)
@@ -186,18 +184,93 @@ def _check_pixel_bytes(ds, fh, path: PathLike) -> None:
     expected = rows * cols * frames * samples * bits // 8
     if str(getattr(ds, "PhotometricInterpretation", "")).strip() == "YBR_FULL_422":
         expected = expected * 2 // 3  # two chroma samples shared by each pair of pixels
+    return expected
+
+
+def _short(path: PathLike, expected: int, held: int) -> ImageReadError:
+    """Pixel data cut short: the same words at index time and when viewed."""
+    return ImageReadError(path, f"{TRUNCATED} (DICOM pixel data needs {expected} bytes, the file holds {max(held, 0)})")
+
+
+_PIXEL_TAGS = frozenset({(0x7FE0, 0x0010), (0x7FE0, 0x0008), (0x7FE0, 0x0009)})
+_LONG_VRS = frozenset({b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"SV", b"UC", b"UN", b"UR", b"UT", b"UV"})
+_UNDEFINED = 0xFFFFFFFF
+
+
+def _pixel_element(ds, fh) -> tuple[int, int] | None:
+    """(bytes of its tag, VR and length; the length it gives) of the pixel data element
+    at the file's position (where ``stop_before_pixels`` left it); None when none is
+    there or its encoding is unknown."""
+    encoding = getattr(ds, "original_encoding", None)
+    if encoding is None or None in encoding:
+        ts = _transfer_syntax(ds)
+        if ts is None:
+            return None
+        encoding = (ts.is_implicit_VR, ts.is_little_endian)
+    implicit, little = encoding
+    head = fh.read(12)
+    if len(head) < 8:
+        return None
+    order = "<" if little else ">"
+    if struct.unpack(order + "HH", head[:4]) not in _PIXEL_TAGS:
+        return None
+    if implicit:
+        return 8, struct.unpack(order + "I", head[4:8])[0]
+    if head[4:6] not in _LONG_VRS:
+        return 8, struct.unpack(order + "H", head[6:8])[0]
+    return (12, struct.unpack(order + "I", head[8:12])[0]) if len(head) == 12 else None
+
+
+def _check_pixel_bytes(ds, fh, path: PathLike) -> None:
+    """An uncompressed file must still hold all its pixel bytes after the header, and its
+    pixel data element must say a length that holds them: a truncated DICOM, or one whose
+    element length is corrupt (read as no pixel data at all), is caught at index time
+    without decoding it.
+
+    A compressed file is not checked here, and a missing decoder is not a header failure:
+    its size, depth, frames and modality come from the tags alone, so it is indexed with
+    them; only its pixels need the decoder, which :func:`read` says ("needs a decoder
+    plugin", retried once one is installed)."""
+    if not _native(ds):
+        return
+    expected = _expected_bytes(ds)
     try:
         here = fh.tell()  # stop_before_pixels leaves the file at the pixel data element
         fh.seek(0, 2)
         remaining = fh.tell() - here
-    except OSError:
+        fh.seek(here)
+        element = _pixel_element(ds, fh)
+    except (OSError, struct.error):
         return
     if remaining == 0 and expected:  # the header ends the file: no pixel data element at all
         raise ImageReadError(path, NO_PIXEL_DATA)
-    if 0 <= remaining < expected:  # the element's own tag/length bytes come on top
-        raise ImageReadError(
-            path, f"{TRUNCATED} (DICOM pixel data needs {expected} bytes, the file holds {max(remaining, 0)})"
-        )
+    head, length = element or (0, None)
+    if length == _UNDEFINED:  # pydicom reads it as a sequence of items: it found no pixels
+        raise ImageReadError(path, f"{TRUNCATED} (the DICOM pixel data element's length is invalid: it says "
+                                   f"'undefined', which only compressed data may; the pixels need {expected} bytes)")
+    if remaining - head < expected:
+        raise _short(path, expected, remaining - head)
+    if length is not None and length < expected:
+        raise ImageReadError(path, f"{TRUNCATED} (the DICOM pixel data element's length is invalid: it says "
+                                   f"{length} bytes, the pixels need {expected})")
+
+
+def _header_failure(fh, path: PathLike) -> None:
+    """Raise the header pass's reason, if it finds one, for a file whose full read found
+    no or too few pixel bytes: the viewer then says what the index said (it said "DICOM
+    has no pixel data" of a file whose pixel data element's length is corrupt)."""
+    fh.seek(0)
+    _check_pixel_bytes(_dataset(fh, path, header_only=True), fh, path)
+
+
+def _pixels_short(ds) -> bool:
+    if not _native(ds):
+        return False
+    for keyword in ("PixelData", "FloatPixelData", "DoubleFloatPixelData"):
+        value = ds.get(keyword)
+        if value is not None:
+            return isinstance(value, bytes) and len(value) < _expected_bytes(ds)
+    return True
 
 
 def _decode_frame(ds, path: PathLike, frame: int, frames: int) -> np.ndarray:
@@ -305,9 +378,16 @@ def _voi_lut_display(pixels: np.ndarray, ds) -> tuple[np.ndarray, tuple[float, f
 def read(fh, path: PathLike, frame: int, max_pixels: int | None, window, default_window=None):
     """Returns (pixels, display, meta, window used). ``window`` overrides the file's
     window or VOI LUT; ``default_window`` replaces min/max where the file has neither."""
-    ds = _dataset(fh, path, header_only=False)
+    try:
+        ds = _dataset(fh, path, header_only=False)
+    except ImageReadError as exc:
+        if exc.reason == NO_PIXEL_DATA or exc.reason.startswith(TRUNCATED):
+            _header_failure(fh, path)
+        raise
     meta = _meta(ds)
     check_size(path, meta.width, meta.height, max_pixels)
+    if _pixels_short(ds):
+        _header_failure(fh, path)
     if not 0 <= frame < meta.frames:
         raise ImageReadError(path, f"frame {frame} out of range (file has {meta.frames} frame(s))")
     arr = _decode_frame(ds, path, frame, meta.frames)

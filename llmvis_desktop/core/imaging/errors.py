@@ -117,6 +117,17 @@ def from_os_error(path: PathLike, exc: OSError) -> ImageReadError:
 
 
 def short_detail(exc: BaseException, limit: int = 120) -> str:
-    """A one-line, length-limited description of a library exception."""
+    """A one-line, length-limited description of a library exception. A longer one is cut
+    where its last sentence or clause within the limit ends (". ", " - ", "; "), else
+    between two words with " ..." (it was cut mid-word: "... may be corrupted, have a...")."""
     text = " ".join(str(exc).split()) or type(exc).__name__
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+    if len(text) <= limit:
+        return text
+    head = text[: limit + 1]
+    ends = [head.rfind(". ") + 1, head.rfind(" - "), head.rfind("; ")]
+    end = max(ends)
+    if end >= limit // 3:
+        return text[:end]
+    room = text[: limit - 3]
+    space = room.rfind(" ")
+    return (room[:space] if space > 0 else room[: limit - 4]) + " ..."

@@ -75,22 +75,71 @@ def _display_hints(page) -> tuple[tuple[float, float] | None, bool]:
         return None, False
 
 
-def _check_data_inside(tf, page, path) -> None:
+def _check_data_inside(tf, page, path, part: str = "") -> None:
     """Catch a truncated TIFF at header time (the header sits at the start, so it reads
     fine): every strip or tile of the first page must end inside the file. No data is
-    read, only the offsets and byte counts the header gives."""
+    read, only the offsets and byte counts the header gives. Decoding a page checks it
+    first too, so the viewer says what the index said ("failed to read 524288 bytes,
+    got 262016" before)."""
     try:
         size = int(tf.filehandle.size)
         offsets, counts = page.dataoffsets, page.databytecounts
         end = max((int(o) + int(n) for o, n in zip(offsets, counts) if n), default=0)
     except Exception:  # no usable offsets: left to the decoder (Pillow may still read it)
         return
+    where = f"{part}: " if part else ""
     if not len(offsets):  # the table of strips or tiles points past the end (tifffile dropped it)
-        raise ImageReadError(path, f"{TRUNCATED} (the table of its image data is missing or lies past "
+        raise ImageReadError(path, f"{TRUNCATED} ({where}the table of its image data is missing or lies past "
                                    f"the end of the file: the file was cut short)")
     if end > size:
-        raise ImageReadError(path, f"{TRUNCATED} (the image data runs to byte {end} but the file has "
+        raise ImageReadError(path, f"{TRUNCATED} ({where}the image data runs to byte {end} but the file has "
                                    f"{size}: the file was cut short)")
+
+
+def _pixel_bytes(page) -> tuple[int, str] | None:
+    """(bytes of pixels the page's header asks for, "strips" or "tiles") for an
+    uncompressed page, from its size, depth, samples, planar configuration and strip or
+    tile layout alone; None where there is no cheap answer (compressed, subsampled)."""
+    if int(page.compression) != 1 or int(page.photometric) == 6:  # YCbCr may be subsampled
+        return None
+    bits, samples = int(page.bitspersample), int(page.samplesperpixel)
+    planes = samples if int(page.planarconfig) == 2 else 1
+    per_pixel = bits * (samples // planes)  # a row of each plane is padded to a whole byte
+    width, height, depth = int(page.imagewidth), int(page.imagelength), max(1, int(page.imagedepth))
+    if page.is_tiled:
+        tw, tl, td = int(page.tilewidth), int(page.tilelength), max(1, int(page.tiledepth))
+        tiles = -(-width // tw) * -(-height // tl) * -(-depth // td) * planes
+        return tiles * td * tl * -(-tw * per_pixel // 8), "tiles"
+    return planes * depth * height * -(-width * per_pixel // 8), "strips"
+
+
+def _described(page) -> str:
+    """``4000x4000 16-bit`` (``3x16-bit`` for 3 samples) as the page's header says it."""
+    samples = int(page.samplesperpixel)
+    each = f"{samples}x{int(page.bitspersample)}-bit" if samples > 1 else f"{int(page.bitspersample)}-bit"
+    size = f"{int(page.imagewidth)}x{int(page.imagelength)}"
+    depth = int(page.imagedepth)
+    return f"{size}x{depth} {each}" if depth > 1 else f"{size} {each}"
+
+
+def _check_pixel_bytes(page, path, part: str = "") -> None:
+    """Catch a header that asks for more pixel bytes than its uncompressed strips or tiles
+    hold (a size or bit depth changed by hand, a damaged tag): it was indexed as a good
+    image with the false size and failed only when viewed ("failed to read 32000000
+    bytes, got 524288"). Only the header's numbers are compared; no data is read."""
+    try:
+        wanted = _pixel_bytes(page)
+        counts = [int(n) for n in page.databytecounts]
+    except Exception:  # no usable layout: left to the decoder
+        return
+    if wanted is None or not counts or 0 in counts:  # a sparse file leaves chunks out
+        return
+    need, chunks = wanted
+    have = sum(counts)
+    if have < need:
+        where = f"{part}: " if part else ""
+        raise ImageReadError(path, f"{TRUNCATED} (the TIFF header is inconsistent with its data: {where}the header "
+                                   f"says {_described(page)} = {need:,} bytes of pixels, the {chunks} hold {have:,})")
 
 
 def read_tiff(fh, path, frame, max_pixels, *, decode: bool):
@@ -106,8 +155,8 @@ def read_tiff(fh, path, frame, max_pixels, *, decode: bool):
             # MinIsWhite gray (8 bits or more): kept as stored and shown inverted, like
             # DICOM MONOCHROME1 (Pillow would invert the values themselves)
             white = int(page.photometric) == 0 and channels == 1 and int(page.bitspersample) >= 8
-            if not decode:  # the header pass: the data must be in the file
-                _check_data_inside(tf, page, path)
+            _check_data_inside(tf, page, path)  # the data must be in the file (no data is read)
+            _check_pixel_bytes(page, path)  # and as much of it as the header says
             window, sigmoid = _display_hints(page)
             meta = ImageMeta(width, height, "TIFF", depth, channels, frames, mode, white, sigmoid, window)
             pil_ok = (frames == 1 and depth == 8 and not white and window is None
@@ -119,6 +168,8 @@ def read_tiff(fh, path, frame, max_pixels, *, decode: bool):
             if frame:  # every page has its own size: checked from its header, before decoding
                 page_w, page_h = _tiff_page_info(page)[:2]
                 check_size(path, page_w, page_h, max_pixels, page_of(frame, frames))
+                _check_data_inside(tf, page, path, page_of(frame, frames))
+                _check_pixel_bytes(page, path, page_of(frame, frames))
             arr = page.asarray()
             if int(page.planarconfig) == 2 and arr.ndim == 3:
                 arr = np.moveaxis(arr, 0, -1)

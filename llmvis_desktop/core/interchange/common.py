@@ -261,9 +261,10 @@ class ExportContext:
         self.report = ExportReport(fmt, str(out))
         self._secret: Optional[str] = options.secret or (None if options.anonymize else "")
         self._uid_mapper = None
-        self._deep_copied: set[int] = set()  # 16-bit/float images copied as they are
+        self._deep_copied: dict[int, str] = {}  # 16-bit/float images "copied" or "linked" as they are
         self._deep_converted: set[int] = set()  # ... written as 8-bit PNG (``images_8bit``)
         self._rendered: dict[int, Path] = {}  # the last image written as 8-bit PNG
+        self._said: set[tuple[int, str]] = set()  # (image, warning) given while writing its files
 
     @property
     def secret(self) -> str:
@@ -284,6 +285,13 @@ class ExportContext:
     def warn(self, text: str) -> None:
         if len(self.report.warnings) < 1000:
             self.report.warnings.append(text)
+
+    def _warn_image(self, row: ExportRow, text: str) -> None:
+        """A warning about one image's file, said once though the image is written once per
+        class folder (a YOLO image with two labels warned twice of its burned-in text)."""
+        if (row.image_id, text) not in self._said:
+            self._said.add((row.image_id, text))
+            self.warn(text)
 
     @property
     def uid_mapper(self):
@@ -328,11 +336,11 @@ class ExportContext:
         """Copy (or link) the image's file to ``dest``; DICOM is de-identified on the way."""
         src = self.project.root / row.relpath
         if not src.is_file():
-            self.warn(f"{row.name}: {_not_a_file(src)}, not copied")
+            self._warn_image(row, f"{row.name}: {_not_a_file(src)}, not copied")
             return False
         if not row.readable:  # a dataset loader would fail on it
-            self.warn(f"{row.name}: the index could not read it ({self._index_error(row)}); not exported "
-                      f"(index the folder again once that is fixed)")
+            self._warn_image(row, f"{row.name}: the index could not read it ({self._index_error(row)}); not "
+                                  f"exported (index the folder again once that is fixed)")
             return False
         dest.parent.mkdir(parents=True, exist_ok=True)
         if row.as_8bit:
@@ -342,7 +350,7 @@ class ExportContext:
             from .anonymize import anonymize_file
 
             for w in anonymize_file(src, dest, self.uid_mapper):
-                self.warn(f"{row.name}: {w}")
+                self._warn_image(row, f"{row.name}: {w}")
         elif self.options.link:
             try:
                 os.link(src, dest)
@@ -351,7 +359,8 @@ class ExportContext:
         else:
             shutil.copyfile(src, dest)
         if row.deep and not row.as_8bit:
-            self._deep_copied.add(row.image_id)
+            linked = self.options.link and not (row.dicom_file and self.options.anonymize)
+            self._deep_copied[row.image_id] = "linked" if linked else "copied"
         self.report.files_written += 1
         return True
 
@@ -371,7 +380,8 @@ class ExportContext:
         try:
             data = read_image(src, max_pixels=limit)
         except ImageReadError as exc:
-            self.warn(f"{row.name}: could not be read to write it as 8-bit PNG ({first_line(exc)}); not exported")
+            self._warn_image(row, f"{row.name}: could not be read to write it as 8-bit PNG ({first_line(exc)}); "
+                                  f"not exported")
             return False
         Image.fromarray(data.display).save(dest, format="PNG")
         self._rendered = {row.image_id: dest}
@@ -383,7 +393,10 @@ class ExportContext:
     def finish(self) -> None:
         """The export's closing warnings (after its format wrote everything)."""
         if self._deep_copied:
-            self.warn(f"{len(self._deep_copied)} 16-bit or float image(s) copied as they are: common training "
+            ways = sorted(set(self._deep_copied.values()))  # with --link: linked (a de-identified DICOM: copied)
+            how = " or ".join(ways) + ("" if len(ways) == 1 else " (" + ", ".join(
+                f"{list(self._deep_copied.values()).count(w)} {w}" for w in ways) + ")")
+            self.warn(f"{len(self._deep_copied)} 16-bit or float image(s) {how} as they are: common training "
                       f"loaders misread them (PIL .convert('RGB'), as torchvision's ImageFolder and many Hugging "
                       f"Face pipelines use, shows them all white; OpenCV's default read, dim); export with "
                       f"8-bit PNG images (--images-8bit) to write them as the viewer shows them")

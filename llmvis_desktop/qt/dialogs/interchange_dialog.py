@@ -120,7 +120,7 @@ class ExportImportDialog(QDialog):
         self.link = QCheckBox("Link images instead of copying (YOLO, imagefolder)")
         self.images_8bit = QCheckBox("Write 16-bit and float images as 8-bit PNG, as shown (YOLO, imagefolder)")
         self.images_8bit.setToolTip("Training loaders misread 16-bit images (PIL's convert('RGB') shows them all "
-                                    "white); unchecked, they are copied as they are and the export warns")
+                                    "white); unchecked, they are copied (or linked) as they are and the export warns")
         self.anonymize = QCheckBox("De-identify DICOM-derived images (recommended)")
         self.anonymize.setChecked(True)
         self.split = [QDoubleSpinBox() for _ in range(3)]
