@@ -9,11 +9,18 @@ is already in caption/labels and a rejected one is not there; who decided them a
 what the model proposed is only in the ``history`` export.
 Import also reads a Hugging Face ``metadata.csv`` (``file_name,text``): ``text`` is the
 caption when there is no ``caption`` column; other columns are named in a warning.
+
+A cell a spreadsheet would take as a formula (it starts with ``=``, ``+``, ``-``, ``@``,
+a tab or a carriage return, OWASP's CSV injection) is written behind an apostrophe, as
+spreadsheets themselves quote text; so is one that starts with apostrophes before such a
+character. An import takes one apostrophe off exactly those cells (``'=x`` -> ``=x``), so
+a round trip gives back the same text, and other text keeps its apostrophe (``'tis``).
 """
 from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 
 from .coco import suggestion_from
@@ -27,6 +34,18 @@ BASE_COLUMNS = ["file_name", "labels", "caption", "status", "reviewer", "time"]
 FIELD_LIMIT = 64 << 20
 #: read on import; ``text`` is the caption when there is no ``caption`` column
 KNOWN_COLUMNS = frozenset(BASE_COLUMNS + ["derived_from", "suggestions", "text"])
+#: a cell a spreadsheet runs as a formula, after any apostrophes (see the module's note)
+_FORMULA = re.compile("'*[=+\\-@\t\r]")
+
+
+def defuse(cell: str) -> str:
+    """``cell`` as written: behind an apostrophe when it would start a formula."""
+    return "'" + cell if _FORMULA.match(cell) else cell
+
+
+def undefuse(cell: str) -> str:
+    """A cell as :func:`defuse` wrote it, back as it was."""
+    return cell[1:] if cell.startswith("'") and _FORMULA.match(cell, 1) else cell
 
 
 def join_labels(labels) -> str:
@@ -75,7 +94,7 @@ def export(ctx: ExportContext) -> None:
                     ], ensure_ascii=False) if row.suggestions else "")
                     ctx.report.suggestions += len(row.suggestions)
                 ctx.report.annotations += len(row.labels) + (1 if row.caption else 0)
-                out.append(line)
+                out.append([defuse(c) for c in line])
             w.writerows(out)
             n += len(rows)
             ctx.tick(n, total)
@@ -120,7 +139,7 @@ def parse(path: Path) -> ParsedFile:
 
                 def get(name: str, fields=fields):
                     i = col.get(name)
-                    return fields[i] if i is not None else None
+                    return undefuse(fields[i]) if i is not None else None
 
                 item = ImportItem(get("file_name"), where, review_meta="reviewer" in col or "time" in col)
                 fw = f"{f} {where}"
