@@ -109,6 +109,15 @@ def test_labelstudio_round_trip_keeps_unused_labels_and_their_order(proj, fresh,
     assert [(lb.name, lb.shortcut) for lb in fresh.labels()] == [(lb.name, lb.shortcut) for lb in proj.labels()]
 
 
+def test_csv_round_trip_keeps_unused_labels_and_their_order(proj, fresh, tmp_path):
+    proj.add_label("empty class")
+    out = tmp_path / "t.csv"
+    export_project(proj, "csv", out, ExportOptions(anonymize=False))
+    assert (tmp_path / "t.labels.txt").is_file()
+    import_file(fresh, "csv", out)
+    assert [(lb.name, lb.shortcut) for lb in fresh.labels()] == [(lb.name, lb.shortcut) for lb in proj.labels()]
+
+
 def test_csv_creates_new_labels_in_the_files_first_seen_order(proj, tmp_path):
     f = tmp_path / "order.csv"
     f.write_text("file_name,labels\nimg5.png,zeta;alpha\nimg3.png,mid\n")

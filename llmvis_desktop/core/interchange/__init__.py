@@ -89,6 +89,8 @@ def output_files(fmt: str, out: Path | str) -> list[Path]:
         return [out, labelstudio.config_path(out)]
     if fmt == "coco":
         return [out, coco.captions_path(out)]
+    if fmt == "csv":
+        return [out, csv_fmt.labels_path(out)]
     return [out]
 
 
