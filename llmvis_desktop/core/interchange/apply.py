@@ -42,7 +42,7 @@ from ..imaging.formats import SUPPORTED_EXTENSIONS
 from .files import resolve_inside
 from .label_forms import one_form
 from .parsing import MISSING, ImportItem, ParsedFile
-from .reviewed import apply_reviewed
+from .reviewed import apply_reviewed as _apply_reviewed  # (by this name: tests patch it)
 
 log = logging.getLogger(__name__)
 
@@ -245,7 +245,7 @@ def _apply(project, resolved: list, parsed: ParsedFile, source: Path, as_: str, 
                 for lbl in item.labels or []:
                     new_suggestions.append(NewSuggestion(image_id, "label", lbl, model, params=dict(provenance)))
             else:
-                apply_reviewed(s, image_id, item, actor, overwrite, report, overwrite_newer)
+                _apply_reviewed(s, image_id, item, actor, overwrite, report, overwrite_newer)
             for sg in item.suggestions:
                 new_suggestions.append(NewSuggestion(image_id, sg.kind, sg.value, sg.model_id, sg.score,
                                                      sg.model_revision, sg.prompt, {**sg.params, **provenance}))
