@@ -73,7 +73,11 @@ def add_parsers(subparsers) -> None:
     im.add_argument("--as", dest="as_", choices=("reviewed", "suggestions"), default="reviewed",
                     help="write reviewed annotations (default) or pending suggestions")
     im.add_argument("--overwrite", action="store_true",
-                    help="replace existing reviewed annotations that differ (default: report them)")
+                    help="replace existing reviewed annotations that differ (default: report them); a record older "
+                         "than its image's last change is still reported, not applied")
+    im.add_argument("--overwrite-newer", action="store_true",
+                    help="with --overwrite: replace even annotations changed after the file's record (its time); "
+                         "the image's reviewer and time are never moved back")
     add_actor(im)
     im.set_defaults(func=run_import)
 
@@ -142,7 +146,7 @@ def run_import(args) -> int:
         return 1
     report, code = _guarded("import", " (nothing was imported)", lambda project, bar: import_file(
         require_indexed(project, args.folder), args.format, args.path, as_=args.as_, overwrite=args.overwrite,
-        progress=bar, actor=who), args)
+        progress=bar, actor=who, overwrite_newer=args.overwrite_newer), args)
     if report is None:
         return code
     for w in report.warnings:
@@ -152,6 +156,9 @@ def run_import(args) -> int:
     if len(report.conflicts) > 50:
         print(f"... and {len(report.conflicts) - 50} more conflict(s)", file=sys.stderr)
     if report.conflicts:
-        print("conflicting images were left untouched; re-run with --overwrite to replace them", file=sys.stderr)
+        newer = any(c.existing_time is not None for c in report.conflicts)
+        print("conflicting images were left untouched; re-run with --overwrite to replace them"
+              + (" (--overwrite --overwrite-newer for those changed after the file's record)" if newer else ""),
+              file=sys.stderr)
     print(f"{report.summary()} in {report.seconds:.2f} s")
     return 0

@@ -89,6 +89,8 @@ def output_files(fmt: str, out: Path | str) -> list[Path]:
         return [out, labelstudio.config_path(out)]
     if fmt == "coco":
         return [out, coco.captions_path(out)]
+    if fmt == "csv":
+        return [out, csv_fmt.labels_path(out)]
     return [out]
 
 
@@ -196,10 +198,12 @@ def _remove_partial(out: Path) -> None:
 
 def import_file(project, fmt: str, path: Path | str, as_: str = "reviewed", overwrite: bool = False,
                 token: Optional[CancelToken] = None, progress: ProgressFn = no_progress,
-                actor: Optional[str] = None) -> ImportReport:
+                actor: Optional[str] = None, overwrite_newer: bool = False) -> ImportReport:
     """Import ``path`` (a file or folder in format ``fmt``) into the project, all or nothing.
     ``actor``: the person importing, recorded with each change as ``import:<file> by <actor>``
-    (default: the operating system's user name)."""
+    (default: the operating system's user name). A record whose time is older than its
+    image's last change is a conflict (the newer value kept, even with ``overwrite``)
+    unless ``overwrite_newer``."""
     spec = _spec(fmt)
     if spec.parse is None:
         raise InterchangeError(f"the {fmt} format is export only: nothing reads it back into a project")
@@ -218,6 +222,6 @@ def import_file(project, fmt: str, path: Path | str, as_: str = "reviewed", over
         parsed = spec.parse(path)
     except RecursionError:  # json and the checks recurse: a hostile file nests thousands deep
         raise InterchangeError(f"{path.name}: nested too deeply to be read (not a {fmt} file)") from None
-    report = apply_import(project, fmt, path, parsed, as_, overwrite, token, progress, actor)
+    report = apply_import(project, fmt, path, parsed, as_, overwrite, token, progress, actor, overwrite_newer)
     report.seconds = round(time.perf_counter() - start, 3)
     return report

@@ -26,24 +26,23 @@ from sqlalchemy import delete, select
 from ..config import ACTOR_MAX, person
 from ..store import models as m
 from ..store import repo_labels as rl
-from ..store import repo_review as rr
 from ..store import repo_suggest as rs
 from ..store.records import NewSuggestion
 from ..tasks import CancelToken, Progress, ProgressFn, no_progress
 from .common import (
     ANON_DIR,
     SECRET_SETTING,
-    Conflict,
     PNG_SUFFIX,
     ImportReport,
     InterchangeError,
     anon_suffix,
-    iso,
     neutral_name,
 )
 from ..imaging.formats import SUPPORTED_EXTENSIONS
 from .files import resolve_inside
+from .label_forms import one_form
 from .parsing import MISSING, ImportItem, ParsedFile
+from .reviewed import apply_reviewed as _apply_reviewed  # (by this name: tests patch it)
 
 log = logging.getLogger(__name__)
 
@@ -70,11 +69,12 @@ def import_actor(file_name: str, person: str) -> str:
 
 def apply_import(project, fmt: str, source: Path, parsed: ParsedFile, as_: str, overwrite: bool,
                  token: Optional[CancelToken] = None, progress: ProgressFn = no_progress,
-                 actor: Optional[str] = None) -> ImportReport:
+                 actor: Optional[str] = None, overwrite_newer: bool = False) -> ImportReport:
     """Write what ``parsed`` says into the project in ONE transaction (all or nothing: the
     labels it needs are made just before in one of their own, and removed again when the
     import fails; see the module's note). ``actor``: the person importing (default: the
-    operating system's user name)."""
+    operating system's user name). ``overwrite_newer``: a file's record older than the
+    image's last change replaces it too (else that is a conflict, even with ``overwrite``)."""
     if as_ not in ("reviewed", "suggestions"):
         raise InterchangeError(f"import as {as_!r}: choose 'reviewed' or 'suggestions'")
     token = token or CancelToken()
@@ -82,6 +82,7 @@ def apply_import(project, fmt: str, source: Path, parsed: ParsedFile, as_: str, 
     who = person(actor)
     actor = import_actor(source.name, who)
     provenance = {"imported_by": who, "imported_from": source.name}
+    one_form(project, parsed, source.name)  # (before the report takes its warnings)
     report = ImportReport(fmt, str(source), as_, records=len(parsed.items))
     report.warnings.extend(parsed.warnings)
     # 1. every name must resolve inside the root before anything is written
@@ -99,7 +100,7 @@ def apply_import(project, fmt: str, source: Path, parsed: ParsedFile, as_: str, 
             try:
                 report.labels_created = len(made)
                 _apply(project, resolved, parsed, source, as_, overwrite, token, progress, actor, provenance, report,
-                       last=not rounds_left)
+                       last=not rounds_left, overwrite_newer=overwrite_newer)
                 break
             except _LabelsGone:
                 continue
@@ -134,8 +135,9 @@ def _plan(project, s, resolved: list, source: str, warnings: list) -> tuple[dict
         _merge(have, item, source)
     if resolved and not merged:  # the wrong file or folder: add no labels, change nothing
         sample = ", ".join(repr(n) for n in list(unmatched)[:3])
+        why = "; ".join(w.removeprefix(f"{source} ") for w in warnings[:3])
         raise InterchangeError(f"{source}: none of its {len(unmatched)} record(s) names an image of this "
-                               f"project ({sample}...); is it the right folder and format?")
+                               f"project ({sample}...); " + (why or "is it the right folder and format?"))
     return merged, unmatched
 
 
@@ -194,7 +196,7 @@ def _take_back(project, made: list[tuple[int, str]]) -> None:
 
 def _apply(project, resolved: list, parsed: ParsedFile, source: Path, as_: str, overwrite: bool,
            token: CancelToken, progress: ProgressFn, actor: str, provenance: dict, report: ImportReport,
-           last: bool) -> None:
+           last: bool, overwrite_newer: bool = False) -> None:
     """Apply the records in ONE transaction (all or nothing), the taxonomy's shared lock
     taken before any image; a label still missing (removed or renamed since
     :func:`_make_labels` made it) is :class:`_LabelsGone`, except in the ``last`` round,
@@ -243,7 +245,7 @@ def _apply(project, resolved: list, parsed: ParsedFile, source: Path, as_: str, 
                 for lbl in item.labels or []:
                     new_suggestions.append(NewSuggestion(image_id, "label", lbl, model, params=dict(provenance)))
             else:
-                _apply_reviewed(s, image_id, item, actor, overwrite, report)
+                _apply_reviewed(s, image_id, item, actor, overwrite, report, overwrite_newer)
             for sg in item.suggestions:
                 new_suggestions.append(NewSuggestion(image_id, sg.kind, sg.value, sg.model_id, sg.score,
                                                      sg.model_revision, sg.prompt, {**sg.params, **provenance}))
@@ -344,9 +346,11 @@ def _match(project, s, resolved: list, warnings: list, source: str = "") -> list
     by_name: dict[str, int] = dict(ids)
     by_stem: dict[str, list[int]] = {}
     by_base: dict[str, list[int]] = {}
+    paths: dict[int, str] = {}
     if full_pass:  # a full pass over the image table: neutral names, stems, places
         secret = project.settings().get(SECRET_SETTING)
         for image_id, rel in s.execute(select(m.Image.id, m.Image.relpath)):
+            paths[image_id] = rel
             by_base.setdefault(rel.rsplit("/", 1)[-1], []).append(image_id)
             names_of = [rel]
             if secret:
@@ -367,7 +371,12 @@ def _match(project, s, resolved: list, warnings: list, source: str = "") -> list
         if alt is not None:
             own = one(by_stem.get(alt, [])) if item.by_stem else by_name.get(alt)
         if item.by_stem:
-            named = one(by_stem.get(rel, []))
+            hits = by_stem.get(rel, [])
+            named = one(hits)
+            if len(hits) > 1 and own is None:
+                shown = ", ".join(sorted(repr(paths[i]) for i in hits)[:5])
+                warnings.append(f"{source} {item.where}: the name {rel!r} is ambiguous: images {shown} share it "
+                                f"(the same name with another suffix); skipped")
         elif item.by_basename:
             hits = by_base.get(rel, [])
             named = one(hits)
@@ -420,54 +429,3 @@ def _known_suggestions(s, merged: dict[int, ImportItem]) -> dict[tuple, list[tup
         ):
             keys.setdefault(tuple(r[:4]), []).append(tuple(r[4:]))
     return keys
-
-
-def _apply_reviewed(s, image_id: int, item: ImportItem, actor: str, overwrite: bool,
-                    report: ImportReport) -> None:
-    # locked and read afresh before deciding what clashes: a reviewer's caption saved while
-    # the import ran was overwritten without --overwrite (decided on a stale row)
-    row = rr.locked_image(s, image_id)
-    current = {"caption": row.caption, "labels": rr.current_labels(s, image_id), "status": row.review_status}
-    incoming: dict[str, object] = {}
-    if item.caption is not MISSING:
-        incoming["caption"] = item.caption or None
-    if item.labels is not None:
-        incoming["labels"] = sorted(set(item.labels))
-    status = item.status
-    sets = [k for k in ("caption", "labels") if incoming.get(k) and current[k] != incoming[k]]
-    if status is None and sets:
-        # the format carries no status: what it sets was reviewed (a caption the image
-        # already has sets nothing: a suggested image with a pending card stayed so)
-        status = m.STATUS_REVIEWED
-    if status is not None:
-        incoming["status"] = status
-    differs = {k: v for k, v in incoming.items() if current[k] != v}
-    if not differs:
-        report.unchanged += 1
-        return
-    decided = current["status"] in (m.STATUS_REVIEWED, m.STATUS_REJECTED)
-    clashes = [k for k in differs if decided or (k != "status" and current[k])]
-    if clashes and not overwrite:
-        for k in clashes:
-            report.conflicts.append(Conflict(item.name, k, current[k], incoming[k]))
-        return
-    if clashes:
-        report.overwritten += 1
-    if "caption" in differs:
-        rr.set_caption(s, image_id, differs["caption"], actor, action="import:caption")
-    if "labels" in differs:
-        rr.set_labels(s, image_id, differs["labels"], actor, action="import:labels")
-    if "status" in differs:
-        rr.set_status(s, image_id, differs["status"], actor, action="import:status")
-    if item.review_meta:
-        # keep who reviewed it and when, as the file says; the history keeps the import
-        # itself. A blank reviewer or time (a spreadsheet left it empty) keeps the import's
-        # own where the import wrote a caption, labels or a decision; where it only moved
-        # the status (new, suggested), nobody reviewed it, as the file says
-        authored = ("caption" in differs or "labels" in differs
-                    or differs.get("status") in (m.STATUS_REVIEWED, m.STATUS_REJECTED))
-        rr.add_event(s, image_id, actor, "import", None,
-                     {"reviewer": item.reviewer, "time": iso(item.time)})
-        row.updated_by = item.reviewer or (row.updated_by if authored else None)
-        row.updated_at = item.time or (row.updated_at if authored else None)
-    report.changed += 1

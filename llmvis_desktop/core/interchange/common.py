@@ -107,9 +107,24 @@ class Conflict:
     field: str
     existing: object
     incoming: object
+    #: set when the file's record is older than the image's last change (kept, not replaced)
+    existing_time: Optional[datetime] = None
+    existing_by: Optional[str] = None
+    incoming_time: Optional[datetime] = None
+    incoming_by: Optional[str] = None
 
     def __str__(self) -> str:
-        return f"{self.file_name}: {self.field} is {self.existing!r}, file has {self.incoming!r}"
+        def empty(value) -> bool:
+            return value is None or value == [] or value == ""
+
+        here = f"has no {self.field}" if empty(self.existing) else f"{self.field} is {self.existing!r}"
+        there = f"no {self.field}" if empty(self.incoming) else repr(self.incoming)
+        text = f"{self.file_name}: {here}, file has {there}"
+        if self.existing_time is not None:
+            text += (f" (changed here at {iso(self.existing_time)} by {self.existing_by or 'nobody named'}, after "
+                     f"the file's record of {iso(self.incoming_time)} by {self.incoming_by or 'nobody named'}; "
+                     f"the newer value is kept)")
+        return text
 
 
 @dataclass

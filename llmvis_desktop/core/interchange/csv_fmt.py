@@ -9,16 +9,30 @@ is already in caption/labels and a rejected one is not there; who decided them a
 what the model proposed is only in the ``history`` export.
 Import also reads a Hugging Face ``metadata.csv`` (``file_name,text``): ``text`` is the
 caption when there is no ``caption`` column; other columns are named in a warning.
+
+The taxonomy, every label in its order (unused ones too), is written beside the file as
+``<name>.labels.txt`` (a first line ``# llmvis taxonomy``, then one label per line; a
+label holds no line break), which an import reads when it lies beside the CSV: the labels
+it lacks are made in that order. Without it, in the order the file first names them.
+
+A cell a spreadsheet would take as a formula (it starts with ``=``, ``+``, ``-``, ``@``,
+a tab or a carriage return, OWASP's CSV injection) is written behind an apostrophe, as
+spreadsheets themselves quote text; so is one that starts with apostrophes before such a
+character. An import takes one apostrophe off exactly those cells (``'=x`` -> ``=x``), so
+a round trip gives back the same text, and other text keeps its apostrophe (``'tis``).
 """
 from __future__ import annotations
 
 import csv
+import io
 import json
+import re
 from pathlib import Path
 
 from .coco import suggestion_from
 from .common import ExportContext, InterchangeError
-from .files import write_atomic
+from .files import write_pair_atomic
+from .target import check_file_target
 from .parsing import ImportItem, ParsedFile, check_labels, check_status, check_text, parse_time
 
 BASE_COLUMNS = ["file_name", "labels", "caption", "status", "reviewer", "time"]
@@ -27,6 +41,25 @@ BASE_COLUMNS = ["file_name", "labels", "caption", "status", "reviewer", "time"]
 FIELD_LIMIT = 64 << 20
 #: read on import; ``text`` is the caption when there is no ``caption`` column
 KNOWN_COLUMNS = frozenset(BASE_COLUMNS + ["derived_from", "suggestions", "text"])
+#: the first line of the taxonomy file written beside the CSV
+TAXONOMY_HEADER = "# llmvis taxonomy"
+
+
+def labels_path(out: Path) -> Path:
+    """The taxonomy file written beside the CSV."""
+    return Path(out).with_name(Path(out).stem + ".labels.txt")
+#: a cell a spreadsheet runs as a formula, after any apostrophes (see the module's note)
+_FORMULA = re.compile("'*[=+\\-@\t\r]")
+
+
+def defuse(cell: str) -> str:
+    """``cell`` as written: behind an apostrophe when it would start a formula."""
+    return "'" + cell if _FORMULA.match(cell) else cell
+
+
+def undefuse(cell: str) -> str:
+    """A cell as :func:`defuse` wrote it, back as it was."""
+    return cell[1:] if cell.startswith("'") and _FORMULA.match(cell, 1) else cell
 
 
 def join_labels(labels) -> str:
@@ -49,6 +82,8 @@ def split_labels(text: str, where: str) -> list[str]:
 
 
 def export(ctx: ExportContext) -> None:
+    taxonomy_file = labels_path(ctx.out)
+    check_file_target(ctx.project, taxonomy_file, ctx.force)  # refused before anything is written
     opts = ctx.options
     columns = list(BASE_COLUMNS)
     if opts.include_repairs:
@@ -75,14 +110,32 @@ def export(ctx: ExportContext) -> None:
                     ], ensure_ascii=False) if row.suggestions else "")
                     ctx.report.suggestions += len(row.suggestions)
                 ctx.report.annotations += len(row.labels) + (1 if row.caption else 0)
-                out.append(line)
+                out.append([defuse(c) for c in line])
             w.writerows(out)
             n += len(rows)
             ctx.tick(n, total)
         ctx.report.images = n
 
-    write_atomic(ctx.out, write, replace=ctx.force)
-    ctx.report.files_written += 1
+    buf = io.StringIO(newline="")
+    write(buf)
+    taxonomy = "".join(f"{n}\n" for n in [TAXONOMY_HEADER] + [lbl.name for lbl in ctx.project.labels()])
+    # both written in full, then put in place together (as Label Studio's tasks and config)
+    write_pair_atomic([(taxonomy_file, taxonomy), (Path(ctx.out), buf.getvalue())], replace=ctx.force)
+    ctx.report.files_written += 2
+
+
+def _taxonomy_beside(path: Path) -> list[str]:
+    """The labels of the taxonomy file an export wrote beside ``path`` ([] when none)."""
+    side = labels_path(path)
+    if not side.is_file():
+        return []
+    try:
+        lines = side.read_text(encoding="utf-8-sig").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InterchangeError(f"{side.name}: cannot be read ({exc})") from None
+    if not lines or lines[0] != TAXONOMY_HEADER:
+        return []  # not ours
+    return check_labels([ln for ln in lines[1:] if ln], side.name)
 
 
 def parse(path: Path) -> ParsedFile:
@@ -120,7 +173,7 @@ def parse(path: Path) -> ParsedFile:
 
                 def get(name: str, fields=fields):
                     i = col.get(name)
-                    return fields[i] if i is not None else None
+                    return undefuse(fields[i]) if i is not None else None
 
                 item = ImportItem(get("file_name"), where, review_meta="reviewer" in col or "time" in col)
                 fw = f"{f} {where}"
@@ -150,7 +203,7 @@ def parse(path: Path) -> ParsedFile:
         raise InterchangeError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     finally:
         csv.field_size_limit(limit)
-    return ParsedFile(items, warnings=warnings)
+    return ParsedFile(items, taxonomy=_taxonomy_beside(path), warnings=warnings)
 
 
 def _bad(where: str):

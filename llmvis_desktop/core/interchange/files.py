@@ -150,10 +150,24 @@ def folder_to_label(folder: str) -> str:
 # --- safe paths -------------------------------------------------------------------
 
 
+def _under_root(root: Path | str, name: str, label: str) -> str:
+    """An absolute ``name`` of a file inside ``root`` as a path relative to it (the root as
+    given or with its links resolved); refused otherwise, naming the root expected."""
+    if os.sep == "/" and name.startswith("/") and not name.startswith("//"):
+        target = os.path.normpath(name)
+        for base in dict.fromkeys((os.path.abspath(root), os.path.realpath(root))):
+            rel = os.path.relpath(target, base)
+            if rel != "." and not rel.startswith(".." + os.sep) and rel != "..":
+                return rel
+    raise InterchangeError(f"{label}file name {name!r} is an absolute path outside the project folder {str(root)!r}; "
+                           f"only paths inside it are accepted")
+
+
 def resolve_inside(root: Path | str, name, where: str = "", known: Container[str] = ()) -> str:
     """The project-relative posix path ``name`` names, refusing anything outside ``root``.
 
-    Refused: empty names, absolute paths (``/x``, ``C:\\x``, ``\\\\server``), any ``..``
+    Refused: empty names, absolute paths (``/x``, ``C:\\x``, ``\\\\server``) other than one
+    of a file inside the root (taken relative to it, as COCO tools write them), any ``..``
     component, NUL bytes, and names whose existing symlinks lead out of the root.
     A backslash is a Windows separator (``a\\x.png`` is ``a/x.png``), unless the name,
     backslash included, is that of an existing file under the root or one of ``known``
@@ -167,7 +181,7 @@ def resolve_inside(root: Path | str, name, where: str = "", known: Container[str
         raise InterchangeError(f"{label}file name {name!r} contains a NUL byte")
     text = name.replace("\\", "/")
     if text.startswith("/") or (len(text) > 1 and text[1] == ":" and text[0].isalpha()):
-        raise InterchangeError(f"{label}file name {name!r} is an absolute path; only paths inside the project are accepted")
+        name = text = _under_root(root, name, label)
     parts = [p for p in text.split("/") if p not in ("", ".")]
     if any(p == ".." for p in parts):
         raise InterchangeError(f"{label}file name {name!r} climbs out of the project with '..'")

@@ -2,8 +2,11 @@
 
 One task per image: ``data.image`` is the image's project-relative path (serve the
 project folder with Label Studio's local-files storage; ``/data/local-files/?d=``
-prefixes are understood on import; an uploaded file, ``/data/upload/3/5f1c2a9e-dog.jpg``,
-is matched to the one project image named ``dog.jpg``, else skipped). Reviewed captions and labels are the task's
+prefixes are understood on import, with or without ``http(s)://host`` before them; an
+uploaded file, ``/data/upload/3/5f1c2a9e-dog.jpg``, is matched to the one project image
+named ``dog.jpg``, else skipped). The labeling config beside the file gives the order of
+the labels an import makes; a region's labels and a taxonomy's paths label its image
+(see :mod:`.labelstudio_read`). Reviewed captions and labels are the task's
 ``annotations`` (a ``textarea`` named ``caption`` and ``choices`` named ``labels``);
 with suggestions included, each pending, accepted, edited or rejected suggestion is a
 ``prediction`` with its ``score`` and ``model_version`` (the model id; Label Studio
@@ -17,14 +20,22 @@ Review status, reviewer and time travel as ``data.llmvis_*`` fields.
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
-from urllib.parse import unquote
 
 from ..store.records import NewSuggestion
 from .coco import load_json
 from .common import ExportContext, InterchangeError
 from .files import write_pair_atomic
+from .labelstudio_read import (
+    UPLOAD,
+    Tally,
+    config_labels,
+    config_path,
+    image_name,
+    is_region,
+    not_a_task,
+    result_labels,
+)
 from .target import check_file_target
 from .parsing import (
     MISSING,
@@ -36,10 +47,6 @@ from .parsing import (
     parse_time,
     score_value,
 )
-
-LOCAL_FILES = "/data/local-files/?d="
-UPLOAD = "/data/upload/"
-UPLOAD_PREFIX = re.compile(r"^[0-9a-f]{8}-")  # Label Studio prefixes an uploaded file's name
 
 LABEL_CONFIG = """<View>
   <Image name="image" value="$image"/>
@@ -60,11 +67,6 @@ def _caption_result(text: str, from_name: str = "caption") -> dict:
 def _choices_result(names) -> dict:
     return {"id": "labels", "from_name": "labels", "to_name": "image", "type": "choices",
             "value": {"choices": list(names)}}
-
-
-def config_path(out: Path) -> Path:
-    """The labeling config written next to the task file."""
-    return out.with_name(out.stem + ".label_config.xml")
 
 
 def export(ctx: ExportContext) -> None:
@@ -121,24 +123,17 @@ def _xml_attr(text: str) -> str:
     return text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _image_name(value, where: str) -> tuple[str, bool]:
-    """The image a task names, and whether it is only a file name (an uploaded file:
-    ``/data/upload/<project>/<8 hex>-<name>``, matched to the one project image so named)."""
-    if not isinstance(value, str):
-        raise InterchangeError(f"{where}: data.image {value!r} is not text")
-    if value.startswith(LOCAL_FILES):
-        return unquote(value[len(LOCAL_FILES):]), False
-    if value.startswith(UPLOAD):
-        base = unquote(value.rsplit("/", 1)[-1])
-        return UPLOAD_PREFIX.sub("", base, count=1) or base, True
-    return value, False
+def _read(r: dict) -> bool:
+    """Whether llmvis reads a result of this type (a caption, labels)."""
+    kind = r.get("type")
+    return kind in ("textarea", "choices", "taxonomy") or is_region(kind)
 
 
 def _results(result, where: str):
     if not isinstance(result, list):
         raise InterchangeError(f"{where}: result is not a list")
     for k, r in enumerate(result):
-        if not isinstance(r, dict) or not isinstance(r.get("value"), dict):
+        if not isinstance(r, dict) or (_read(r) and not isinstance(r.get("value"), dict)):
             raise InterchangeError(f"{where}: result[{k}] is not an object with a 'value'")
         yield k, r
 
@@ -224,16 +219,19 @@ def parse(path: Path) -> ParsedFile:
     uploads = decided = 0
     disagree: list[str] = []
     annotated: list[ImportItem] = []  # tasks whose annotation says something of every field the file carries
+    tally = Tally()
+    ours = False  # an llmvis export (its tasks carry llmvis_status)
     for i, task in enumerate(tasks):
         where = f"{f} task[{i}]"
         if not isinstance(task, dict) or not isinstance(task.get("data"), dict):
-            raise InterchangeError(f"{where}: not a task object with 'data'")
+            raise not_a_task(task, where)
         if "id" in task:
             where += f" (id {task['id']})"
         data = task["data"]
-        name, uploaded = _image_name(data.get("image"), where)
+        name, uploaded, local = image_name(data, where)
         item = ImportItem(name, where[len(f) + 1:], review_meta="llmvis_status" in data, by_basename=uploaded,
-                          by_suffix=isinstance(data.get("image"), str) and data["image"].startswith(LOCAL_FILES))
+                          by_suffix=local)
+        ours = ours or item.review_meta
         uploads += uploaded
         item.status = check_status(data.get("llmvis_status"), where)
         item.reviewer = check_text(data.get("llmvis_reviewer"), where, "llmvis_reviewer")
@@ -252,8 +250,9 @@ def parse(path: Path) -> ParsedFile:
             read = [(a, _read_annotation(a, f"{where} annotation {a.get('id', k + 1)}", caption_name, labels_name))
                     for k, a in enumerate(live)]
             ann = _newest(live)  # several annotators: the newest completed annotation
-            caption, labels = next(r for a, r in read if a is ann)
-            if len({(c if c is not MISSING else None, tuple(sorted(lb or ()))) for _, (c, lb) in read}) > 1:
+            caption, labels, counted = next(r for a, r in read if a is ann)
+            tally.add(counted)
+            if len({(c if c is not MISSING else None, tuple(sorted(lb or ()))) for _, (c, lb, _) in read}) > 1:
                 disagree.append(str(task.get("id", i)))
             if caption is not MISSING:
                 item.caption = caption
@@ -299,6 +298,13 @@ def parse(path: Path) -> ParsedFile:
                     for c in check_labels(r["value"].get("choices") or [], f"{pw} result[{k}]"):
                         item.suggestions.append(NewSuggestion(0, "label", c, model,
                                                               score, rev, prompt))
+                elif (given := result_labels(r, f"{pw} result[{k}]")) is not None:
+                    if is_region(r.get("type")):
+                        tally.regions[r["type"]] += 1
+                    for c in given:
+                        item.suggestions.append(NewSuggestion(0, "label", c, model, score, rev, prompt))
+                elif not _read(r):
+                    tally.unused[str(r.get("type"))] += 1
         items.append(item)
     # a field no annotation of the file carries (a choices-only project has no caption)
     # is left alone, not cleared; a task without annotation says nothing
@@ -317,7 +323,26 @@ def parse(path: Path) -> ParsedFile:
     if uploads:
         warnings.append(f"{f}: {uploads} task(s) name a file uploaded to Label Studio ({UPLOAD}...): each is "
                         "matched to the one project image of that file name, or skipped")
-    return ParsedFile(items, warnings=warnings)
+    warnings += tally.warnings(f)
+    return ParsedFile(items, taxonomy=_taxonomy(path, labels_name, items, ours, warnings), warnings=warnings)
+
+
+def _taxonomy(path: Path, labels_name, items: list, ours: bool, warnings: list) -> list[str]:
+    """The labels to make first, in order: those of the labeling config beside the file
+    (``<name>.label_config.xml``, as the export writes it): every one of an llmvis
+    export's, the used ones of another tool's (the rest named in a warning)."""
+    declared = config_labels(path, labels_name, LABEL_NAMES)
+    if declared is None:
+        return []
+    if ours:
+        return declared
+    used = {n for it in items for n in (it.labels or [])} | {
+        sg.value for it in items for sg in it.suggestions if sg.kind == "label"}
+    unused = [n for n in declared if n not in used]
+    if unused:
+        warnings.append(f"{path.name}: {len(unused)} label(s) of its labeling config no annotation uses not added to "
+                        f"the labels ({', '.join(map(repr, unused[:5]))}{'...' if len(unused) > 5 else ''})")
+    return [n for n in declared if n in used]
 
 
 def _texts(r: dict, where: str) -> list:
@@ -328,13 +353,20 @@ def _texts(r: dict, where: str) -> list:
 
 
 def _read_annotation(ann: dict, aw: str, caption_name, labels_name) -> tuple:
-    """(caption or MISSING, labels or None) of one annotation, from the caption TextArea
-    and the labels Choices only."""
-    caption, labels = MISSING, None
+    """(caption or MISSING, labels or None, its :class:`Tally`) of one annotation: the
+    caption TextArea, the labels Choices, each region's labels and each taxonomy path
+    (the other results counted, by type)."""
+    caption, labels, tally = MISSING, None, Tally()
     for k, r in _results(ann.get("result", []), aw):
         if r.get("type") == "textarea" and r.get("from_name", "caption") == caption_name:
             texts = _texts(r, f"{aw} result[{k}]")
             caption = check_text("\n".join(texts), f"{aw} result[{k}]", "caption") or None
         elif r.get("type") == "choices" and r.get("from_name", "labels") == labels_name:
             labels = (labels or []) + check_labels(r["value"].get("choices") or [], f"{aw} result[{k}]")
-    return caption, labels
+        elif (given := result_labels(r, f"{aw} result[{k}]")) is not None:
+            if is_region(r.get("type")):
+                tally.regions[r["type"]] += 1
+            labels = list(dict.fromkeys((labels or []) + given))
+        elif not _read(r):  # a rating, number, relation...: no place in llmvis
+            tally.unused[str(r.get("type"))] += 1
+    return caption, labels, tally

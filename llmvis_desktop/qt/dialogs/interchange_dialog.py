@@ -415,6 +415,9 @@ class ExportImportDialog(QDialog):
             lines.append(f"conflict: {c}")
         if getattr(report, "conflicts", None):
             lines.append("Conflicting images were left untouched; tick 'Overwrite' to replace them.")
+            if any(getattr(c, "existing_time", None) is not None for c in report.conflicts):
+                lines.append("Images changed here after the file's record keep the newer value even with "
+                             "'Overwrite' (llmvis import --overwrite --overwrite-newer replaces them).")
         lines += [f"warning: {w}" for w in report.warnings[:200]]
         self.summary.setPlainText("\n".join(lines))
         self._finish()
