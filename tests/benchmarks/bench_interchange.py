@@ -28,6 +28,7 @@ from sqlalchemy import insert  # noqa: E402
 from llmvis_desktop.core.interchange import FORMATS, ExportOptions, export_project  # noqa: E402
 from llmvis_desktop.core.project import Project  # noqa: E402
 from llmvis_desktop.core.store import models as m  # noqa: E402
+from llmvis_desktop.core.store.name_key import name_key  # noqa: E402
 
 LABELS = ["scratch", "dent", "crack", "stain", "pitting", "burn", "ok", "rust", "chip", "smudge"]
 
@@ -50,7 +51,8 @@ def build(root: Path, n: int, files: bool) -> tuple[Project, float]:
     statuses = ["reviewed", "reviewed", "reviewed", "new", "rejected"]
     with p.store.write() as s:
         s.execute(insert(m.Image), [
-            {"id": i + 1, "relpath": f"d{i // 1000:03d}/img{i:06d}.png", "size": 75, "mtime_ns": 0,
+            {"id": i + 1, "relpath": f"d{i // 1000:03d}/img{i:06d}.png",
+             "name_key": name_key(f"d{i // 1000:03d}/img{i:06d}.png"), "size": 75, "mtime_ns": 0,
              "width": 640, "height": 480, "format": "PNG", "status": statuses[i % 5],
              "review_status": statuses[i % 5], "header_done": True,
              "caption": f"a {LABELS[i % 10]} on part {i}" if i % 5 != 3 else None,
