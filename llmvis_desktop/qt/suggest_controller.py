@@ -23,6 +23,7 @@ filtered ones, or those not yet suggested, on the session's shared model thread.
 from __future__ import annotations
 
 import logging
+import sys
 from typing import Optional
 
 from PySide6.QtCore import QObject, Qt, Signal
@@ -36,6 +37,7 @@ log = logging.getLogger(__name__)
 
 RETRAIN_EVERY = 10
 AUTO_SETTING = "learned_auto_retrain"
+_WORKER_MODULE = __name__.rsplit(".", 2)[0] + ".core.suggest.worker"  # the session's model thread
 NO_MODEL_TIP = "Choose a captioner or labeler in Suggestions ▸ Models… first."
 
 
@@ -360,9 +362,10 @@ class SuggestController(QObject):
         stays loaded when it was loaded for the device jobs use and with the opt-ins this
         project saved for it; the others go. Not under a running model job: once it is done
         (then False; True when queued at once or nothing is loaded)."""
-        from ..core.suggest.worker import started_shared
-
-        worker = started_shared()
+        worker_module = sys.modules.get(_WORKER_MODULE)
+        if worker_module is None:  # never imported, so no model thread was started: nothing
+            return True  # to unload (importing it, at every project opened, took 50 ms)
+        worker = worker_module.started_shared()
         if worker is None:
             return True
         busy = [j for j in (self.models_job, getattr(self.asker, "ask_job", None)) if j is not None and j.is_active]

@@ -38,3 +38,14 @@ def test_the_gui_thread_never_builds_the_learned_suggester(qtbot, window, labell
     open_and_index(qtbot, window, labelled_folder)  # another project: its own, off the GUI thread too
     qtbot.waitUntil(lambda: len(built) == 2 and sc.learned_ready is False, timeout=20000)
     assert built[1] is not threading.main_thread()
+
+
+def test_opening_a_project_imports_no_model_package_when_no_model_thread_runs(qtbot, window, monkeypatch):
+    """free_unused_models (called at every project opened) imported the model worker, and
+    with it the model discovery package, only to learn that no model thread was running."""
+    import sys
+
+    name = "llmvis_desktop.core.suggest.worker"
+    monkeypatch.delitem(sys.modules, name, raising=False)  # as in a session that loaded no model
+    assert window.suggest_ctl.free_unused_models() is True
+    assert name not in sys.modules
