@@ -23,11 +23,13 @@ filtered ones, or those not yet suggested, on the session's shared model thread.
 from __future__ import annotations
 
 import logging
+import sys
 from typing import Optional
 
 from PySide6.QtCore import QObject, Qt, Signal
 
 from .ask_controller import AskController
+from .learned_holder import LearnedHolder
 from .widgets.elided_label import ElidedLabel
 from .workers import LatestOnly, void
 
@@ -37,6 +39,7 @@ RETRAIN_EVERY = 10
 LONG_REPORT = 120  # characters: a longer suggest report is said short, whole in the Jobs panel
 AUTO_SETTING = "learned_auto_retrain"
 LEARNED_ACTION = "Suggestions \u25b8 Suggest labels from reviewed images"  # the menu's words, for "run ... again"
+_WORKER_MODULE = __name__.rsplit(".", 2)[0] + ".core.suggest.worker"  # the session's model thread
 NO_MODEL_TIP = "Choose a captioner or labeler in Suggestions ▸ Models… first."
 
 
@@ -51,8 +54,9 @@ def learned_result_text(report, written: int) -> str:
             f"{written} new {plural(written, 'suggestion')}")
 
 
-def _learned_status(suggester):
-    return suggester, suggester.status()
+def _learned_status(holder):
+    """On the status loader's thread: (the holder, its suggester's (ready, sentence))."""
+    return holder, holder.get().status()
 
 
 class SuggestController(QObject):
@@ -64,7 +68,7 @@ class SuggestController(QObject):
     def __init__(self, win) -> None:
         super().__init__(win)
         self.win = win
-        self.learned = None  # LearnedSuggester for the open project
+        self._holder: Optional[LearnedHolder] = None  # the open project's learned suggester
         self._statuses: dict[int, str] = {}  # the last status seen per image: reviews are counted once
         self.learned_job = None
         self.models_job = None
@@ -90,8 +94,20 @@ class SuggestController(QObject):
         self.asker = AskController(win, self._chosen)  # "Ask the image"
 
     # --- project -----------------------------------------------------------------------
+    @property
+    def learned(self):
+        """The open project's LearnedSuggester, or None (no project, or not built yet)."""
+        return self._holder.suggester if self._holder is not None else None
+
+    @learned.setter
+    def learned(self, suggester) -> None:
+        if self.win.project is not None and (self._holder is None or self._holder.project is not self.win.project):
+            self._holder = LearnedHolder(self.win.project)
+        if self._holder is not None:
+            self._holder.set(suggester)
+
     def _on_project_opened(self, project) -> None:
-        self.learned = None
+        self._holder = LearnedHolder(project)  # its suggester is built off the GUI thread
         self.reviews_since_train = 0
         self._statuses.clear()
         try:
@@ -109,7 +125,7 @@ class SuggestController(QObject):
         self.free_unused_models()  # kept through the switch: those this project does not choose
 
     def _on_project_closed(self) -> None:
-        self.learned = None
+        self._holder = None
         self.learned_ready = None
         self.learned_message = ""
         self._status_loader.cancel()
@@ -122,13 +138,6 @@ class SuggestController(QObject):
         self.win.panel_ctl.set_suggestion_hint("")
         self.update_actions()
 
-    def suggester(self):
-        if self.learned is None and self.win.project is not None:
-            from ..core.suggest.learned import LearnedSuggester
-
-            self.learned = LearnedSuggester(self.win.project)
-        return self.learned
-
     def shutdown(self) -> None:
         from ..core.suggest import reading
         from ..core.suggest.worker import shutdown_shared
@@ -140,10 +149,10 @@ class SuggestController(QObject):
 
     # --- learned suggester: readiness ----------------------------------------------------
     def refresh_learned_status(self) -> None:
-        """Ask the suggester how ready it is, off the GUI thread (it reads every reviewed record)."""
-        sugg = self.suggester()
-        if sugg is not None:
-            self._status_loader.submit(_learned_status, sugg)
+        """Ask the suggester how ready it is, off the GUI thread (it reads every reviewed
+        record; the first time, the suggester is built there too)."""
+        if self._holder is not None:
+            self._status_loader.submit(_learned_status, self._holder)
 
     def _on_status(self, result, error) -> None:
         if self.win.project is None:
@@ -151,8 +160,8 @@ class SuggestController(QObject):
         if error is not None:
             log.warning("learned suggester status: %s", error)
             return
-        sugg, (ready, message) = result
-        if sugg is self.learned:  # not a late answer about a project closed meanwhile
+        holder, (ready, message) = result
+        if holder is self._holder:  # not a late answer about a project closed meanwhile
             self._set_learned_status(ready, message)
 
     def _set_learned_status(self, ready: bool, message: str) -> None:
@@ -169,10 +178,9 @@ class SuggestController(QObject):
 
     # --- learned suggester: jobs -----------------------------------------------------------
     def run_learned(self, auto: bool = False) -> None:
-        project = self.win.project
-        if project is None or (self.learned_job is not None and self.learned_job.is_active):
+        project, holder = self.win.project, self._holder
+        if project is None or holder is None or (self.learned_job is not None and self.learned_job.is_active):
             return
-        sugg = self.suggester()
         if not auto and self.learned_ready is False:
             # not ready (the status read off the GUI thread says how many more reviews it
             # needs): said at once; no failed job, no retraining switched on
@@ -185,6 +193,7 @@ class SuggestController(QObject):
             from ..core.suggest.learned import NotReady
             from ..core.suggest.learned_store import stopped_by_full_disk
 
+            sugg = holder.get()  # built here if the status loader has not yet
             ready, message = sugg.status()
             if not ready:
                 raise NotReady(message)
@@ -282,8 +291,10 @@ class SuggestController(QObject):
         self.refresh_learned_status()
         if not self.auto_retrain or (self.learned_job is not None and self.learned_job.is_active):
             return
-        sugg = self.suggester()
-        if sugg.should_retrain(self.reviews_since_train, every=RETRAIN_EVERY) and self.learned_ready is not False:
+        sugg, n = self.learned, self.reviews_since_train
+        # (not built yet: no model, and should_retrain of a count is only that count's)
+        due = sugg.should_retrain(n, every=RETRAIN_EVERY) if sugg is not None else n >= RETRAIN_EVERY
+        if due and self.learned_ready is not False:
             self.run_learned(auto=True)
 
     # --- local models --------------------------------------------------------------------------
@@ -364,9 +375,10 @@ class SuggestController(QObject):
         stays loaded when it was loaded for the device jobs use and with the opt-ins this
         project saved for it; the others go. Not under a running model job: once it is done
         (then False; True when queued at once or nothing is loaded)."""
-        from ..core.suggest.worker import started_shared
-
-        worker = started_shared()
+        worker_module = sys.modules.get(_WORKER_MODULE)
+        if worker_module is None:  # never imported, so no model thread was started: nothing
+            return True  # to unload (importing it, at every project opened, took 50 ms)
+        worker = worker_module.started_shared()
         if worker is None:
             return True
         if self.win.project is None and self.win.project_ctl.opening():

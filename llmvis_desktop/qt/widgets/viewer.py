@@ -107,6 +107,8 @@ class ImageViewer(WindowLevelMixin, QWidget):
         super().__init__(parent)
         self._data = None
         self._error_frames: Optional[tuple[int, int]] = None  # a frame of the image shown that failed
+        # the frame asked for (frameRequested) and not shown yet: [ and ] count on from it
+        self._frame_target: Optional[int] = None
         self._pixels: Optional[np.ndarray] = None
         self._invert = False  # MONOCHROME1: low values white
         self._sigmoid = False  # DICOM VOI LUT Function SIGMOID
@@ -190,6 +192,7 @@ class ImageViewer(WindowLevelMixin, QWidget):
         already converted for the screen on the loader thread
         (:func:`.viewer_display.screen_image`), or None."""
         self._data = data
+        self._frame_target = None  # the frame asked for is here (the loader delivers only the newest)
         self._pixels = np.asarray(data.pixels)
         # MONOCHROME1 DICOM, MinIsWhite TIFF: low values are white, for every window the
         # user picks too
@@ -339,14 +342,23 @@ class ImageViewer(WindowLevelMixin, QWidget):
         return (int(getattr(self._data, "frame", 0) or 0), max(1, int(getattr(meta, "frames", 1) or 1)))
 
     def step_frame(self, delta: int) -> None:
-        """Ask for the previous (-1) or next (+1) frame: ``frameRequested`` (the window reads it)."""
-        shown, count = self.frames()
-        want = min(max(shown + delta, 0), count - 1)
-        if (self._mode == "image" or self._error_frames is not None) and want != shown:
+        """Ask for the previous (-1) or next (+1) frame: ``frameRequested`` (the window reads
+        it). Counted from the frame already asked for while it is being read (from the one
+        shown, five quick presses of a held key moved one or two frames); the frame bar
+        says that frame at once."""
+        base, count = self.frame_target(), self.frames()[1]
+        want = min(max(base + delta, 0), count - 1)
+        if (self._mode == "image" or self._error_frames is not None) and want != base:
+            self._frame_target = want
+            self._show_frames()
             self.frameRequested.emit(want)
 
+    def frame_target(self) -> int:
+        """The frame asked for and still being read, else the frame shown (0-based)."""
+        return self.frames()[0] if self._frame_target is None else self._frame_target
+
     def _show_frames(self) -> None:
-        shown, count = self.frames()
+        shown, count = self.frame_target(), self.frames()[1]
         many = count > 1
         for w in (self.prev_frame_button, self.frame_label, self.next_frame_button):
             w.setVisible(many)
@@ -358,6 +370,7 @@ class ImageViewer(WindowLevelMixin, QWidget):
     def _reset_image(self) -> None:
         self._data = None
         self._error_frames = None
+        self._frame_target = None
         self._pixels = None
         self._invert = self._sigmoid = False
         self._display = None

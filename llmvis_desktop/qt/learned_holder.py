@@ -1,0 +1,29 @@
+"""The open project's learned suggester for :mod:`.suggest_controller`, built off the GUI
+thread (no Qt here: plain Python shared by the status loader and the job threads)."""
+from __future__ import annotations
+
+import threading
+
+
+class LearnedHolder:
+    """The open project's :class:`LearnedSuggester`, built on first use on the thread that
+    needs it (the status loader, a job), never on the GUI thread: building one imports the
+    learning modules and reads the project's feature cache (at every project opened, it
+    froze the window ~0.5 s). One per project; the lock makes it one instance."""
+
+    def __init__(self, project) -> None:
+        self.project = project
+        self.suggester = None  # read on the GUI thread: None while not built yet
+        self._lock = threading.Lock()
+
+    def get(self):
+        with self._lock:
+            if self.suggester is None:
+                from ..core.suggest.learned import LearnedSuggester
+
+                self.suggester = LearnedSuggester(self.project)
+            return self.suggester
+
+    def set(self, suggester) -> None:
+        with self._lock:
+            self.suggester = suggester
