@@ -23,8 +23,10 @@ def test_the_gui_thread_never_builds_the_learned_suggester(qtbot, window, labell
     sc = window.suggest_ctl
     with qtbot.waitSignal(window.index_finished, timeout=20000), \
             qtbot.waitSignal(sc.learned_done, timeout=20000) as done:
+        # at once as the project is open: whichever of it and the readiness check comes
+        # first builds it (the project opens on a worker thread)
+        window.project_opened.connect(lambda _p: sc.run_learned())
         assert window.open_project(labelled_folder)
-        sc.run_learned()  # at once: whichever of it and the readiness check comes first builds it
     assert "reviewed" in str(done.args[0])  # not ready: no image reviewed yet
     qtbot.waitUntil(lambda: sc.learned_ready is False, timeout=20000)
     assert "reviewed" in sc.learned_message
