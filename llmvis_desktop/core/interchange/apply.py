@@ -332,6 +332,7 @@ def _match(project, s, resolved: list, warnings: list, source: str = "") -> list
     exact = {rel for it, rel in resolved if not (it.by_stem or it.by_basename)}
     exact |= {a for a, (it, _) in zip(alts, resolved) if a is not None and not it.by_stem}
     exact |= {u for u in map(_unpng, exact) if u is not None}  # written as 8-bit PNG: <name>.png
+    exact |= {it.also for it, _ in resolved if it.also}
     ids: dict[str, int] = {}
     names = sorted(exact)
     for i in range(0, len(names), 500):
@@ -362,6 +363,7 @@ def _match(project, s, resolved: list, warnings: list, source: str = "") -> list
     unsure: list[int] = []  # local-files paths a different prefix would match otherwise
     prefixes: dict[str, int] = {}
     ambiguous: list[str] = []
+    doubtful: list[str] = []  # records whose file stands for another image as well (``also``)
     for k, ((item, rel), alt) in enumerate(zip(resolved, alts)):
         own = None
         if alt is not None:
@@ -378,6 +380,10 @@ def _match(project, s, resolved: list, warnings: list, source: str = "") -> list
             named = by_name.get(rel)
             if named is None and _unpng(rel) is not None:
                 named = by_name.get(_unpng(rel))
+        if own is None and named is not None and item.also and by_name.get(item.also, named) != named:
+            doubtful.append(f"{item.where} ({rel!r} or {item.also!r})")
+            out.append(None)
+            continue
         if own is not None:
             if named is not None and named != own:
                 ambiguous.append(f"{item.where} ({rel!r})")
@@ -400,6 +406,10 @@ def _match(project, s, resolved: list, warnings: list, source: str = "") -> list
         else:
             warnings.append(f"{source} {item.where}: {rel!r} could be any of {len(cands)} images of the project "
                             f"once its leading folders are taken off; skipped")
+    if doubtful:
+        warnings.append(f"{source}: {len(doubtful)} record(s) skipped: the file's path below its split folder "
+                        f"names an image of the project too, not the one its class folder would label: "
+                        f"{', '.join(doubtful[:3])}{'...' if len(doubtful) > 3 else ''}")
     if ambiguous:
         warnings.append(f"{source}: {len(ambiguous)} record(s) were matched to their own file, not to the "
                         f"other project image their name also names: {', '.join(ambiguous[:3])}"
