@@ -33,15 +33,14 @@ from ..tasks import CancelToken, Progress, ProgressFn, no_progress
 from .common import (
     ANON_DIR,
     SECRET_SETTING,
-    Conflict,
     PNG_SUFFIX,
     ImportReport,
     InterchangeError,
     anon_suffix,
-    iso,
     neutral_name,
 )
 from ..imaging.formats import SUPPORTED_EXTENSIONS
+from .apply_reviewed import CHUNK, apply_reviewed_chunk
 from .files import resolve_inside
 from .parsing import MISSING, ImportItem, ParsedFile
 
@@ -225,28 +224,35 @@ def _apply(project, resolved: list, parsed: ParsedFile, source: Path, as_: str, 
         new_suggestions: list[NewSuggestion] = []
         report.unmatched.extend(unmatched)
         # images locked in id order, as every writer does: in file order an import and a
-        # suggestion job over the same images deadlocked (PostgreSQL), losing the import
-        for done, (image_id, item) in enumerate(sorted(merged.items()), 1):
-            if done % 200 == 0:
+        # suggestion job over the same images deadlocked (PostgreSQL), losing the import;
+        # a chunk of them at a time (locked, read and written with a few statements)
+        todo = sorted(merged.items())
+        for start in range(0, total, CHUNK):
+            if start:
                 token.check()
-                progress(Progress(f"import {fmt}", done, total))
+                progress(Progress(f"import {fmt}", start, total))
                 # written rows leave the session (still one transaction): every autoflush
                 # checked all the images and events loaded so far, O(n^2) over a big import
                 s.flush()
                 s.expunge_all()
-            report.matched += 1
-            if as_ == "suggestions":
-                model = f"import:{source.name}"
-                if item.caption not in (MISSING, None):
-                    new_suggestions.append(NewSuggestion(image_id, "caption", item.caption, model,
-                                                         params=dict(provenance)))
-                for lbl in item.labels or []:
-                    new_suggestions.append(NewSuggestion(image_id, "label", lbl, model, params=dict(provenance)))
-            else:
-                _apply_reviewed(s, image_id, item, actor, overwrite, report)
-            for sg in item.suggestions:
-                new_suggestions.append(NewSuggestion(image_id, sg.kind, sg.value, sg.model_id, sg.score,
-                                                     sg.model_revision, sg.prompt, {**sg.params, **provenance}))
+                rr.forget_rows(s)
+            chunk = todo[start:start + CHUNK]
+            report.matched += len(chunk)
+            if as_ == "reviewed":
+                apply_reviewed_chunk(s, chunk, actor, overwrite, report)
+            for image_id, item in chunk:
+                if as_ == "suggestions":
+                    model = f"import:{source.name}"
+                    if item.caption not in (MISSING, None):
+                        new_suggestions.append(NewSuggestion(image_id, "caption", item.caption, model,
+                                                             params=dict(provenance)))
+                    for lbl in item.labels or []:
+                        new_suggestions.append(NewSuggestion(image_id, "label", lbl, model,
+                                                             params=dict(provenance)))
+                for sg in item.suggestions:
+                    new_suggestions.append(NewSuggestion(image_id, sg.kind, sg.value, sg.model_id, sg.score,
+                                                         sg.model_revision, sg.prompt,
+                                                         {**sg.params, **provenance}))
         fresh = []
         for sg in new_suggestions:
             key = (sg.image_id, sg.kind, sg.value, sg.model_id)
@@ -430,54 +436,3 @@ def _known_suggestions(s, merged: dict[int, ImportItem]) -> dict[tuple, list[tup
         ):
             keys.setdefault(tuple(r[:4]), []).append(tuple(r[4:]))
     return keys
-
-
-def _apply_reviewed(s, image_id: int, item: ImportItem, actor: str, overwrite: bool,
-                    report: ImportReport) -> None:
-    # locked and read afresh before deciding what clashes: a reviewer's caption saved while
-    # the import ran was overwritten without --overwrite (decided on a stale row)
-    row = rr.locked_image(s, image_id)
-    current = {"caption": row.caption, "labels": rr.current_labels(s, image_id), "status": row.review_status}
-    incoming: dict[str, object] = {}
-    if item.caption is not MISSING:
-        incoming["caption"] = item.caption or None
-    if item.labels is not None:
-        incoming["labels"] = sorted(set(item.labels))
-    status = item.status
-    sets = [k for k in ("caption", "labels") if incoming.get(k) and current[k] != incoming[k]]
-    if status is None and sets:
-        # the format carries no status: what it sets was reviewed (a caption the image
-        # already has sets nothing: a suggested image with a pending card stayed so)
-        status = m.STATUS_REVIEWED
-    if status is not None:
-        incoming["status"] = status
-    differs = {k: v for k, v in incoming.items() if current[k] != v}
-    if not differs:
-        report.unchanged += 1
-        return
-    decided = current["status"] in (m.STATUS_REVIEWED, m.STATUS_REJECTED)
-    clashes = [k for k in differs if decided or (k != "status" and current[k])]
-    if clashes and not overwrite:
-        for k in clashes:
-            report.conflicts.append(Conflict(item.name, k, current[k], incoming[k]))
-        return
-    if clashes:
-        report.overwritten += 1
-    if "caption" in differs:
-        rr.set_caption(s, image_id, differs["caption"], actor, action="import:caption")
-    if "labels" in differs:
-        rr.set_labels(s, image_id, differs["labels"], actor, action="import:labels")
-    if "status" in differs:
-        rr.set_status(s, image_id, differs["status"], actor, action="import:status")
-    if item.review_meta:
-        # keep who reviewed it and when, as the file says; the history keeps the import
-        # itself. A blank reviewer or time (a spreadsheet left it empty) keeps the import's
-        # own where the import wrote a caption, labels or a decision; where it only moved
-        # the status (new, suggested), nobody reviewed it, as the file says
-        authored = ("caption" in differs or "labels" in differs
-                    or differs.get("status") in (m.STATUS_REVIEWED, m.STATUS_REJECTED))
-        rr.add_event(s, image_id, actor, "import", None,
-                     {"reviewer": item.reviewer, "time": iso(item.time)})
-        row.updated_by = item.reviewer or (row.updated_by if authored else None)
-        row.updated_at = item.time or (row.updated_at if authored else None)
-    report.changed += 1
