@@ -253,6 +253,10 @@ def _apply(project, resolved: list, parsed: ParsedFile, source: Path, as_: str, 
                     new_suggestions.append(NewSuggestion(image_id, sg.kind, sg.value, sg.model_id, sg.score,
                                                          sg.model_revision, sg.prompt,
                                                          {**sg.params, **provenance}))
+        # nor are the last chunk's rows kept: the session's cycles hold session.info until the
+        # collector runs, and a collection walking 50k rows froze the window (1-3 s) after
+        # the import
+        rr.forget_rows(s)
         fresh = []
         for sg in new_suggestions:
             key = (sg.image_id, sg.kind, sg.value, sg.model_id)
