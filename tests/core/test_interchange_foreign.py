@@ -271,3 +271,42 @@ def test_a_caption_the_image_already_has_does_not_mark_it_reviewed(tmp_path):
         assert (p.image(b).caption, p.image(b).review_status) == ("a scratch", "reviewed")
     finally:
         p.close()
+
+
+def test_yolo_classification_folder_with_a_data_yaml_is_read_by_its_layout(tmp_path):
+    """An Ultralytics classification dataset may carry a data.yaml (names, nc, train: train,
+    val: val): its split/<class>/<image> folders, with no labels/ of box files, decide; it
+    was refused as a detection dataset because the yaml's keys were checked first."""
+    d = _images(tmp_path / "cls", ["train/scratch/a.png", "train/scratch/sub/b.png", "val/dent/e.png"])
+    (d / "data.yaml").write_text("names:\n  0: scratch\n  1: dent\nnc: 2\ntrain: train\nval: val\n")
+    p = open_scanned(d)
+    try:
+        rep = import_file(p, "yolo", d)
+        rows = _by_path(p)
+        assert rep.matched == 3
+        assert rows["train/scratch/a.png"].labels == ("scratch",)
+        assert rows["train/scratch/sub/b.png"].labels == ("scratch",)
+        assert rows["val/dent/e.png"].labels == ("dent",)
+    finally:
+        p.close()
+
+
+def test_yolo_import_of_a_folder_that_is_not_class_folders_labels_no_other_image(tmp_path):
+    """A folder laid out as split/<project path> (an imagefolder export) imported as YOLO:
+    train/nested/same.png is the project's nested/same.png, not the top-level same.png of
+    class "nested"; it labelled (and marked reviewed) same.png. Images lying directly in a
+    split folder, in no class folder, were skipped without a word."""
+    proj = _images(tmp_path / "proj", ["same.png", "nested/same.png", "plain.png"])
+    ds = _images(tmp_path / "ds", ["train/nested/same.png", "train/scratch/plain.png", "train/plain.png",
+                                   "train/other.png"])
+    p = open_scanned(proj)
+    try:
+        rep = import_file(p, "yolo", ds)
+        rows = _by_path(p)
+        assert rows["same.png"].labels == () and rows["same.png"].review_status != "reviewed"
+        assert rows["nested/same.png"].labels == ()
+        assert rows["plain.png"].labels == ("scratch",)  # a real class folder still counts
+        assert any("nested/same.png" in w for w in rep.warnings), rep.warnings
+        assert any("train/" in w and "2" in w and "class folder" in w for w in rep.warnings), rep.warnings
+    finally:
+        p.close()

@@ -151,14 +151,14 @@ def test_label_keys_go_through_while_an_import_that_made_a_label_applies_its_row
     path = tmp_path / "team.csv"
     _csv(alice, path, "porosity", theirs)
     applying, finish = threading.Event(), threading.Event()
-    apply_reviewed = ia._apply_reviewed
+    apply_reviewed = ia.apply_reviewed_chunk
 
     def slow(*args, **kwargs):  # the import, midway through its rows
         applying.set()
         finish.wait(60)
         return apply_reviewed(*args, **kwargs)
 
-    monkeypatch.setattr(ia, "_apply_reviewed", slow)
+    monkeypatch.setattr(ia, "apply_reviewed_chunk", slow)
     report = {}
     job = threading.Thread(target=lambda: report.update(r=import_file(carol, "csv", path, actor="carol")))
     job.start()
@@ -201,7 +201,7 @@ def test_an_import_failing_after_it_made_its_labels_takes_them_back(png_folder, 
                 token.check()
             raise RuntimeError("the disk went away")
 
-        monkeypatch.setattr(ia, "_apply_reviewed", fail)
+        monkeypatch.setattr(ia, "apply_reviewed_chunk", fail)
         with pytest.raises(Cancelled if how == "cancel" else RuntimeError):
             import_file(p, "csv", path, token=token)
         assert db_fingerprint(p) == before and [d.name for d in p.labels()] == labels

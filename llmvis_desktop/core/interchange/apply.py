@@ -26,6 +26,7 @@ from sqlalchemy import delete, select
 from ..config import ACTOR_MAX, person
 from ..store import models as m
 from ..store import repo_labels as rl
+from ..store import repo_review as rr
 from ..store import repo_suggest as rs
 from ..store.records import NewSuggestion
 from ..tasks import CancelToken, Progress, ProgressFn, no_progress
@@ -39,10 +40,10 @@ from .common import (
     neutral_name,
 )
 from ..imaging.formats import SUPPORTED_EXTENSIONS
+from .apply_reviewed import CHUNK, apply_reviewed_chunk
 from .files import resolve_inside
 from .label_forms import one_form
 from .parsing import MISSING, ImportItem, ParsedFile
-from .reviewed import apply_reviewed as _apply_reviewed  # (by this name: tests patch it)
 
 log = logging.getLogger(__name__)
 
@@ -227,28 +228,39 @@ def _apply(project, resolved: list, parsed: ParsedFile, source: Path, as_: str, 
         new_suggestions: list[NewSuggestion] = []
         report.unmatched.extend(unmatched)
         # images locked in id order, as every writer does: in file order an import and a
-        # suggestion job over the same images deadlocked (PostgreSQL), losing the import
-        for done, (image_id, item) in enumerate(sorted(merged.items()), 1):
-            if done % 200 == 0:
+        # suggestion job over the same images deadlocked (PostgreSQL), losing the import;
+        # a chunk of them at a time (locked, read and written with a few statements)
+        todo = sorted(merged.items())
+        for start in range(0, total, CHUNK):
+            if start:
                 token.check()
-                progress(Progress(f"import {fmt}", done, total))
+                progress(Progress(f"import {fmt}", start, total))
                 # written rows leave the session (still one transaction): every autoflush
                 # checked all the images and events loaded so far, O(n^2) over a big import
                 s.flush()
                 s.expunge_all()
-            report.matched += 1
-            if as_ == "suggestions":
-                model = f"import:{source.name}"
-                if item.caption not in (MISSING, None):
-                    new_suggestions.append(NewSuggestion(image_id, "caption", item.caption, model,
-                                                         params=dict(provenance)))
-                for lbl in item.labels or []:
-                    new_suggestions.append(NewSuggestion(image_id, "label", lbl, model, params=dict(provenance)))
-            else:
-                _apply_reviewed(s, image_id, item, actor, overwrite, report, overwrite_newer)
-            for sg in item.suggestions:
-                new_suggestions.append(NewSuggestion(image_id, sg.kind, sg.value, sg.model_id, sg.score,
-                                                     sg.model_revision, sg.prompt, {**sg.params, **provenance}))
+                rr.forget_rows(s)
+            chunk = todo[start:start + CHUNK]
+            report.matched += len(chunk)
+            if as_ == "reviewed":
+                apply_reviewed_chunk(s, chunk, actor, overwrite, report, overwrite_newer)
+            for image_id, item in chunk:
+                if as_ == "suggestions":
+                    model = f"import:{source.name}"
+                    if item.caption not in (MISSING, None):
+                        new_suggestions.append(NewSuggestion(image_id, "caption", item.caption, model,
+                                                             params=dict(provenance)))
+                    for lbl in item.labels or []:
+                        new_suggestions.append(NewSuggestion(image_id, "label", lbl, model,
+                                                             params=dict(provenance)))
+                for sg in item.suggestions:
+                    new_suggestions.append(NewSuggestion(image_id, sg.kind, sg.value, sg.model_id, sg.score,
+                                                         sg.model_revision, sg.prompt,
+                                                         {**sg.params, **provenance}))
+        # nor are the last chunk's rows kept: the session's cycles hold session.info until the
+        # collector runs, and a collection walking 50k rows froze the window (1-3 s) after
+        # the import
+        rr.forget_rows(s)
         fresh = []
         for sg in new_suggestions:
             key = (sg.image_id, sg.kind, sg.value, sg.model_id)
@@ -334,6 +346,7 @@ def _match(project, s, resolved: list, warnings: list, source: str = "") -> list
     exact = {rel for it, rel in resolved if not (it.by_stem or it.by_basename)}
     exact |= {a for a, (it, _) in zip(alts, resolved) if a is not None and not it.by_stem}
     exact |= {u for u in map(_unpng, exact) if u is not None}  # written as 8-bit PNG: <name>.png
+    exact |= {it.also for it, _ in resolved if it.also}
     ids: dict[str, int] = {}
     names = sorted(exact)
     for i in range(0, len(names), 500):
@@ -366,6 +379,7 @@ def _match(project, s, resolved: list, warnings: list, source: str = "") -> list
     unsure: list[int] = []  # local-files paths a different prefix would match otherwise
     prefixes: dict[str, int] = {}
     ambiguous: list[str] = []
+    doubtful: list[str] = []  # records whose file stands for another image as well (``also``)
     for k, ((item, rel), alt) in enumerate(zip(resolved, alts)):
         own = None
         if alt is not None:
@@ -387,6 +401,10 @@ def _match(project, s, resolved: list, warnings: list, source: str = "") -> list
             named = by_name.get(rel)
             if named is None and _unpng(rel) is not None:
                 named = by_name.get(_unpng(rel))
+        if own is None and named is not None and item.also and by_name.get(item.also, named) != named:
+            doubtful.append(f"{item.where} ({rel!r} or {item.also!r})")
+            out.append(None)
+            continue
         if own is not None:
             if named is not None and named != own:
                 ambiguous.append(f"{item.where} ({rel!r})")
@@ -409,6 +427,10 @@ def _match(project, s, resolved: list, warnings: list, source: str = "") -> list
         else:
             warnings.append(f"{source} {item.where}: {rel!r} could be any of {len(cands)} images of the project "
                             f"once its leading folders are taken off; skipped")
+    if doubtful:
+        warnings.append(f"{source}: {len(doubtful)} record(s) skipped: the file's path below its split folder "
+                        f"names an image of the project too, not the one its class folder would label: "
+                        f"{', '.join(doubtful[:3])}{'...' if len(doubtful) > 3 else ''}")
     if ambiguous:
         warnings.append(f"{source}: {len(ambiguous)} record(s) were matched to their own file, not to the "
                         f"other project image their name also names: {', '.join(ambiguous[:3])}"

@@ -64,6 +64,11 @@ class ImportItem:
     #: name may start with folders above the project (a Label Studio local-files path below
     #: a document root that is a parent of the project): taken off until it names an image
     by_suffix: bool = False
+    #: another project path the record's file may stand for (a YOLO class folder that is
+    #: really a subfolder: ``train/nested/same.png`` is ``nested/same.png`` as much as
+    #: ``same.png`` of class "nested"): when it names a different image, the record is
+    #: skipped with a warning instead of labelling the wrong one
+    also: Optional[str] = None
 
 
 @dataclass

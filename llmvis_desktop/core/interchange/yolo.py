@@ -73,9 +73,25 @@ def _full_names(path: Path) -> dict[str, str]:
     return names
 
 
+def _yaml_values(text: str) -> dict[str, list[str]]:
+    """The top-level keys of a data.yaml with their scalar or inline-list values (a
+    nested block, such as ``names:`` on lines of its own, gives [])."""
+    out: dict[str, list[str]] = {}
+    for line in text.splitlines():
+        if ":" not in line or line[:1].isspace() or line.startswith("#"):
+            continue
+        key, value = line.split(":", 1)
+        value = value.split(" #", 1)[0].strip().strip("[]")
+        out[key.strip()] = [v.strip().strip("'\"") for v in value.split(",") if v.strip()]
+    return out
+
+
 def _detection_layout(path: Path, splits: list[Path]) -> str:
     """Why ``path`` looks like a YOLO detection dataset ("" when it does not): a split with
-    ``images/`` and a ``labels/`` of .txt files, or a data.yaml with ``nc``/``names``."""
+    ``images/`` and a ``labels/`` of .txt files, or a data.yaml with ``nc``/``names`` whose
+    train/val name image folders (``images/train``, ``../train/images``) or list files
+    (``train.txt``). The folders decide: a classification dataset's data.yaml (``train:
+    train``, its split/<class>/<image> folders) was refused for its keys alone."""
     for split in splits:
         labels = split / "labels"
         if (split / "images").is_dir() and labels.is_dir() and any(
@@ -88,10 +104,14 @@ def _detection_layout(path: Path, splits: list[Path]) -> str:
                 text = f.read_text(encoding="utf-8", errors="replace")
             except OSError:
                 continue
-            keys = {line.split(":", 1)[0].strip() for line in text.splitlines()
-                    if ":" in line and not line[:1].isspace() and not line.startswith("#")}
-            if {"nc", "names"} & keys and {"train", "val"} & keys:
-                return f"{name} with {', '.join(sorted(({'nc', 'names', 'train', 'val'} & keys)))}"
+            keys = _yaml_values(text)
+            if not {"nc", "names"} & set(keys):
+                continue
+            for key in ("train", "val"):
+                for value in keys.get(key, []):
+                    parts = value.replace("\\", "/").split("/")
+                    if "images" in parts or value.lower().endswith(".txt"):
+                        return f"{name} with {key}: {value}"
     return ""
 
 
@@ -109,7 +129,11 @@ def parse(path: Path) -> ParsedFile:
     taxonomy: list[str] = []
     skipped: list[str] = []
     full_names = _full_names(path)
+    loose: list[str] = []  # images lying directly in a split folder, in no class folder
     for split in splits:
+        loose += sorted(p.relative_to(path).as_posix() for p in split.iterdir()
+                        if p.is_file() and not p.name.startswith(".")
+                        and p.suffix.lower() in SUPPORTED_EXTENSIONS)
         for cls in sorted(p for p in split.iterdir() if p.is_dir() and not p.name.startswith(".")):
             label = full_names.get(cls.name) or folder_to_label(cls.name)
             if label not in taxonomy:
@@ -125,7 +149,8 @@ def parse(path: Path) -> ParsedFile:
                         continue
                     rel = full.relative_to(cls).as_posix()
                     where = f"{full.relative_to(path).as_posix()}"
-                    items.append(ImportItem(rel, where, labels=[label], alt=full))
+                    items.append(ImportItem(rel, where, labels=[label], alt=full,
+                                            also=full.relative_to(split).as_posix()))
     if not taxonomy:
         raise InterchangeError(f"{path}: the split folders hold no class folder")
     warnings = []
@@ -134,6 +159,11 @@ def parse(path: Path) -> ParsedFile:
     if others:
         warnings.append(f"folder(s) {', '.join(others[:5])}{'...' if len(others) > 5 else ''} not read "
                         f"(split folders: {', '.join(READ_SPLITS)})")
+    if loose:
+        hint = ("; a split folder with metadata.jsonl is an imagefolder (jsonl) dataset: import it as jsonl"
+                if any((sp / "metadata.jsonl").is_file() for sp in splits) else "")
+        warnings.append(f"{len(loose)} image(s) lie directly in a split folder, in no class folder, and were "
+                        f"skipped ({', '.join(loose[:3])}{'...' if len(loose) > 3 else ''}){hint}")
     if skipped:
         warnings.append(f"{len(skipped)} file(s) in the class folders are not images and were skipped "
                         f"({', '.join(skipped[:3])}{'...' if len(skipped) > 3 else ''})")

@@ -2,6 +2,7 @@
 caller's transaction, so both commit together or not at all."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from typing import Iterable, Optional, Sequence
 
 from sqlalchemy import delete, func, insert, or_, select
@@ -9,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from . import models as m
 from .convert import dumps, event_record
+from .engine import insert_events
 from .records import EventRecord
 
 
@@ -42,6 +44,34 @@ def locked_image(session: Session, image_id: int) -> m.Image:
     return row
 
 
+def lock_images(session: Session, image_ids: Sequence[int]) -> dict[int, m.Image]:
+    """:func:`locked_image` for many images in one query (an import's chunk): locked in id
+    order, as every writer locks them, and kept for the later calls of this transaction.
+    An id not in the project is :class:`NotFound`."""
+    tx = session.get_transaction()
+    held = session.info.get("llmvis_locked")
+    if held is None or held[0] is not tx:
+        held = session.info["llmvis_locked"] = (tx, {})
+    todo = sorted({i for i in image_ids if i not in held[1]})
+    if todo:
+        rows = session.scalars(
+            select(m.Image).where(m.Image.id.in_(todo)).order_by(m.Image.id).with_for_update()
+            .execution_options(populate_existing=True))
+        held[1].update((row.id, row) for row in rows)
+    missing = [i for i in image_ids if i not in held[1]]
+    if missing:
+        raise NotFound(f"image id {missing[0]} is not in this project")
+    return {i: held[1][i] for i in image_ids}
+
+
+def forget_rows(session: Session) -> None:
+    """Drop the rows :func:`locked_image` keeps for this transaction (they stay locked):
+    after ``expunge_all`` they are detached, and a big import kept every one of them."""
+    held = session.info.get("llmvis_locked")
+    if held is not None:
+        held[1].clear()
+
+
 def add_event(
     session: Session,
     image_id: int,
@@ -51,17 +81,33 @@ def add_event(
     after=None,
     suggestion_id: Optional[int] = None,
 ) -> None:
-    session.add(
-        m.Event(
-            image_id=image_id,
-            actor=actor,
-            at=m.utcnow(),
-            action=action,
-            before=dumps(before),
-            after=dumps(after),
-            suggestion_id=suggestion_id,
-        )
-    )
+    values = dict(image_id=image_id, actor=actor, at=m.utcnow(), action=action, before=dumps(before),
+                  after=dumps(after), suggestion_id=suggestion_id)
+    held = session.info.get(_EVENTS)
+    if held is not None:  # inside batched_events: written with the others, in this order
+        held.append(values)
+    else:
+        session.add(m.Event(**values))
+
+
+_EVENTS = "llmvis_batched_events"  # session.info key: the events batched_events holds back
+
+
+@contextmanager
+def batched_events(session: Session):
+    """The events :func:`add_event` writes inside the block are inserted at its end with
+    one statement, in the order they were added (each image's as the repo functions write
+    them); on SQLite the ORM inserted each with a statement of its own (an import of 50k
+    images: 150k statements). Nothing is written when the block raises."""
+    if session.info.get(_EVENTS) is not None:
+        yield
+        return
+    held = session.info[_EVENTS] = []
+    try:
+        yield
+    finally:
+        session.info.pop(_EVENTS, None)
+    insert_events(session, held)
 
 
 def _touch(row: m.Image, actor: str) -> None:
@@ -99,6 +145,56 @@ def current_labels(session: Session, image_id: int) -> list[str]:
     return list(rows)
 
 
+def labels_of(session: Session, image_ids: Sequence[int]) -> dict[int, list[str]]:
+    """:func:`current_labels` of many images in one query: {image id: sorted names}."""
+    out: dict[int, list[str]] = {i: [] for i in image_ids}
+    for image_id, name in session.execute(
+        select(m.ImageLabel.image_id, m.Label.name).join(m.Label, m.ImageLabel.label_id == m.Label.id)
+        .where(m.ImageLabel.image_id.in_(list(image_ids)))
+    ):
+        out[image_id].append(name)
+    for names in out.values():
+        names.sort()
+    return out
+
+
+def hold_labels(session: Session, names: Iterable[str]) -> dict[str, int]:
+    """{name: id} of the labels ``names``, held (key share, as the foreign key would) until
+    the commit: a label removed meanwhile waits for this change, or this one finds it gone
+    (:class:`NotFound`); a recolour or rename does not wait."""
+    wanted = sorted(set(names))
+    if not wanted:  # no label: nothing to hold (a round trip saved per removal)
+        return {}
+    ids = dict(session.execute(select(m.Label.name, m.Label.id).where(m.Label.name.in_(wanted))
+                               .order_by(m.Label.id).with_for_update(read=True, key_share=True)).all())
+    unknown = [n for n in wanted if n not in ids]
+    if unknown:
+        raise NotFound(f"label(s) not in the taxonomy: {', '.join(unknown)}")
+    return ids
+
+
+def write_labels(session: Session, labels: dict[int, list[int]]) -> None:
+    """Replace the label rows of the images ``labels`` names ({image id: label ids}), with
+    no event (the caller writes it, as :func:`labels_event` does). No ORM objects of image
+    labels are loaded: without synchronize_session=False each delete scanned the session's
+    whole identity map (an import of 40k images: O(n^2))."""
+    ids = sorted(labels)
+    for i in range(0, len(ids), 500):
+        session.execute(delete(m.ImageLabel).where(m.ImageLabel.image_id.in_(ids[i:i + 500])),
+                        execution_options={"synchronize_session": False})
+    pairs = [{"image_id": i, "label_id": lid} for i in ids for lid in labels[i]]
+    if pairs:
+        session.execute(insert(m.ImageLabel), pairs)
+
+
+def labels_event(session: Session, row: m.Image, before: list[str], wanted: list[str], actor: str, *,
+                 suggestion_id: Optional[int] = None, action: str = "labels") -> None:
+    """The history event of a label change (and the row's last change), as
+    :func:`set_labels` writes it."""
+    add_event(session, row.id, actor, action, before, wanted, suggestion_id)
+    _touch(row, actor)
+
+
 def set_labels(
     session: Session,
     image_id: int,
@@ -114,23 +210,9 @@ def set_labels(
     before = current_labels(session, image_id)
     if before == wanted:
         return False
-    # the labels held (key share, as the foreign key would) until the commit: a label
-    # removed meanwhile waits for this change, or this one finds it gone; a recolour or
-    # rename does not wait
-    ids = dict(session.execute(select(m.Label.name, m.Label.id).where(m.Label.name.in_(wanted))
-                               .order_by(m.Label.id).with_for_update(read=True, key_share=True)).all()
-               ) if wanted else {}  # no label left: nothing to hold (a round trip saved per removal)
-    unknown = [n for n in wanted if n not in ids]
-    if unknown:
-        raise NotFound(f"label(s) not in the taxonomy: {', '.join(unknown)}")
-    # no ORM objects of image labels are loaded: without synchronize_session=False each
-    # delete scanned the session's whole identity map (an import of 40k images: O(n^2))
-    session.execute(delete(m.ImageLabel).where(m.ImageLabel.image_id == image_id),
-                    execution_options={"synchronize_session": False})
-    if wanted:
-        session.execute(insert(m.ImageLabel), [{"image_id": image_id, "label_id": ids[n]} for n in wanted])
-    add_event(session, image_id, actor, action, before, wanted, suggestion_id)
-    _touch(row, actor)
+    ids = hold_labels(session, wanted)
+    write_labels(session, {image_id: [ids[n] for n in wanted]})
+    labels_event(session, row, before, wanted, actor, suggestion_id=suggestion_id, action=action)
     return True
 
 
