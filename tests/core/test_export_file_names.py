@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 import errno
+import io
 import json
 from pathlib import Path
 
@@ -80,6 +81,7 @@ def _read_only(monkeypatch, folder: Path):
         return real_unlink(self, missing_ok=missing_ok)
 
     monkeypatch.setattr(builtins, "open", ro_open)
+    monkeypatch.setattr(io, "open", ro_open)  # (pathlib's write_text)
     monkeypatch.setattr(Path, "unlink", ro_unlink)
 
 
@@ -115,3 +117,27 @@ def test_a_refused_existing_file_is_still_an_interchange_error(proj, tmp_path):
     export_project(proj, "csv", out)
     with pytest.raises(InterchangeError, match="exists; pass --force"):
         export_project(proj, "csv", out)
+
+
+@pytest.mark.parametrize("fmt", ["yolo", "jsonl", "txt"])
+@pytest.mark.parametrize("existing", [False, True])
+def test_a_folder_export_into_a_read_only_folder_names_out(proj, tmp_path, monkeypatch, fmt, existing):
+    """It said "[Errno 30] Read-only file system: 'ro_out/.yo.partial-10724'" (the hidden
+    staging folder), or named the unfinished-export marker of an existing empty folder."""
+    import os
+
+    ro = tmp_path / "ro_out"
+    out = ro / "yo"
+    out.mkdir(parents=True) if existing else ro.mkdir()
+    real_mkdir = os.mkdir
+
+    def ro_mkdir(path, *a, **k):
+        if ro in Path(path).parents:
+            raise OSError(errno.EROFS, "Read-only file system", str(path))
+        return real_mkdir(path, *a, **k)
+
+    _read_only(monkeypatch, out if existing else ro)
+    monkeypatch.setattr(os, "mkdir", ro_mkdir)
+    with pytest.raises(OSError) as info:
+        export_project(proj, fmt, out)
+    assert str(info.value) == f"cannot write {out}: Read-only file system"
