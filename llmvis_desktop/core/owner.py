@@ -70,9 +70,7 @@ def gone(host: str, pid: int, since: float, now: Optional[float] = None,
     now = time.time() if now is None else now
     if host != host_name():
         return now - since > other_host_age
-    if pid == os.getpid():
-        return False
-    if not alive(pid):
+    if not alive(pid):  # (this process's own pid too: alive, gone only if it started after ``since``)
         return True
     start = _process_start(pid)
     return start is not None and start > since + 2.0
