@@ -6,6 +6,7 @@ history event; every method returns frozen records, never live ORM objects.
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import Iterable, Optional, Sequence
 
@@ -22,7 +23,7 @@ from .store import repo_repairs as rrep
 from .store import repo_review as rr
 from .store import repo_runs as rruns
 from .store import repo_suggest as rs
-from .store.engine import Store, default_db_location, fallback_db_path, sqlite_url
+from .store.engine import Store, default_db_location, fallback_db_path, short_waits, sqlite_url
 from .store.writable import disk_full_reason, wal_is_empty
 from .store.migrate import HEAD_REVISION, SchemaError, current_revision, open_lock, upgrade_to_head
 from .store.records import (
@@ -35,6 +36,8 @@ from .store.records import (
     SuggestionRecord,
 )
 from .tasks import CancelToken, ProgressFn, no_progress
+
+log = logging.getLogger(__name__)
 
 
 class ProjectError(Exception):
@@ -107,6 +110,8 @@ class Project:
                 if read_only is not None:
                     return cls(root, read_only, read_only.read_only(), max_pixels)
             raise ProjectError(f"{where}: cannot open the project database ({full or first_line(exc, 300)})") from exc
+        if made:
+            _take_back_abandoned_labels(store)
         return cls(root, store, note, max_pixels)
 
     def close(self) -> None:
@@ -407,6 +412,19 @@ def enclosing_project(path: Path | str, data_dir: Optional[Path] = None) -> Opti
         except OSError:
             continue
     return None
+
+
+def _take_back_abandoned_labels(store: Store) -> None:
+    """The labels an import killed before its commit made (its process gone) are taken
+    back (:mod:`.store.provisional_labels`): a read only, when there are none. Never fails
+    the open (a database another process is writing to: the next import does it)."""
+    from .store import provisional_labels
+
+    try:
+        with short_waits(2000):
+            provisional_labels.take_back_abandoned(store)
+    except Exception:
+        log.warning("could not take back the labels of an import that was stopped", exc_info=True)
 
 
 def _open_read_only(db_file: Path, root: Path, full: str) -> Optional[Store]:

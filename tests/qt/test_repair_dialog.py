@@ -547,18 +547,18 @@ def test_repair_dialog_accept_saves_on_a_worker_and_holds_the_dialog(qtbot, bric
     from llmvis_desktop.core.project import Project
     from llmvis_desktop.core.repair import apply
 
-    real = apply.atomic_write
+    real = apply.write_repair_files
     gate, threads = threading.Event(), []
 
-    def held(path, data):
+    def held(*args):
         threads.append(threading.current_thread())
         gate.wait(10)
-        return real(path, data)
+        return real(*args)
 
     with Project.open(brick_project) as p:
         p.index()
         dlg = _telea_preview(qtbot, brick_project, p)
-        monkeypatch.setattr(apply, "atomic_write", held)
+        monkeypatch.setattr(apply, "write_repair_files", held)
         got = []
         dlg.repaired.connect(got.append)
         try:
@@ -600,14 +600,14 @@ def test_repair_dialog_a_failed_save_records_nothing_and_keeps_the_repair(qtbot,
 
     threads = []
 
-    def full(path, data):
+    def full(*args):
         threads.append(threading.current_thread())
         raise OSError(errno.ENOSPC, "No space left on device")
 
     with Project.open(brick_project) as p:
         p.index()
         dlg = _telea_preview(qtbot, brick_project, p)
-        monkeypatch.setattr(apply, "atomic_write", full)
+        monkeypatch.setattr(apply, "write_repair_files", full)
         got = []
         dlg.repaired.connect(got.append)
         dlg.save_repair()

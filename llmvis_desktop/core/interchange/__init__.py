@@ -8,6 +8,7 @@ events are shared.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ from .common import (
     ImportReport,
     InterchangeError,
 )
-from .files import INCOMPLETE, folder_is_empty, resolve_inside
+from .files import INCOMPLETE, WriteError, folder_is_empty, resolve_inside
 from .parsing import ParsedFile
 from .target import check_file_target, check_folder_target
 
@@ -132,8 +133,13 @@ def export_project(project, fmt: str, out: Path | str, options: Optional[ExportO
         _remove_dead_staging(out)
         _remove_tree(staging)
     elif staged:
-        out.mkdir(parents=True, exist_ok=True)
-        (out / INCOMPLETE).write_text("an llmvis export into this folder has not finished\n", encoding="utf-8")
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            (out / INCOMPLETE).write_text("an llmvis export into this folder has not finished\n", encoding="utf-8")
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                (out / INCOMPLETE).unlink(missing_ok=True)
+            raise _named_by_out(exc, out, out) from exc
     ctx = ExportContext(project, fmt, staging or out, options or ExportOptions(), token, progress, force)
     ctx.report.out = str(out)
     try:
@@ -143,14 +149,30 @@ def export_project(project, fmt: str, out: Path | str, options: Optional[ExportO
             os.replace(staging, out)
         elif staged:
             (out / INCOMPLETE).unlink(missing_ok=True)
-    except BaseException:
-        if staging is not None:
-            _remove_tree(staging)
-        elif fresh:
-            _remove_partial(out)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):  # (a read-only folder refuses the cleanup too)
+            if staging is not None:
+                _remove_tree(staging)
+            elif fresh:
+                _remove_partial(out)
+        if isinstance(exc, OSError) and staged:
+            raise _named_by_out(exc, out, staging or out) from exc
         raise
     ctx.report.seconds = round(time.perf_counter() - start, 3)
     return ctx.report
+
+
+def _named_by_out(exc: OSError, out: Path, written: Path) -> OSError:
+    """``exc`` said of ``out`` when it names a file or folder in ``written`` (the hidden
+    staging folder, or the marker of an unfinished export): "cannot write OUT: Read-only
+    file system", not "[Errno 30] ...: 'ro/.out.partial-1234'"; else ``exc`` itself."""
+    name = getattr(exc, "filename", None)
+    if isinstance(exc, WriteError) or not name:
+        return exc
+    path = Path(os.fsdecode(name))
+    if path != written and written not in path.parents:
+        return exc
+    return WriteError(exc.errno, f"cannot write {out}: {exc.strerror or exc}")
 
 
 def _remove_dead_staging(out: Path) -> None:

@@ -11,7 +11,9 @@ The labels an import makes are made before, in a short transaction of their own 
 the taxonomy's exclusive lock; the rows are then applied holding its shared lock only, so
 reviewers' label keys are not held up for the import's length (a rename or a removal still
 waits for it). Should the import then fail or be cancelled, the labels it made and nobody
-used meanwhile are removed again.
+used meanwhile are removed again; that transaction records them as provisional (project
+settings, :mod:`..store.provisional_labels`) and the import's own commit clears the record,
+so those of an import killed in between are taken back by the next import or open.
 """
 from __future__ import annotations
 
@@ -21,10 +23,12 @@ from pathlib import Path
 import logging
 from typing import Optional
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from ..config import ACTOR_MAX, person
+from ..owner import this_process
 from ..store import models as m
+from ..store import provisional_labels
 from ..store import repo_labels as rl
 from ..store import repo_review as rr
 from ..store import repo_suggest as rs
@@ -93,21 +97,26 @@ def apply_import(project, fmt: str, source: Path, parsed: ParsedFile, as_: str, 
         rel = item.name if item.path_checked else resolve_inside(project.root, item.name, f"{source.name} {item.where}",
                                                                   known)
         resolved.append((item, rel))
+    try:  # what an import killed before its commit left (its process gone): see the module's note
+        provisional_labels.take_back_abandoned(project.store)
+    except Exception:
+        log.warning("could not take back the labels of an import that was stopped", exc_info=True)
+    claim = {**this_process(), "file": source.name}  # this import, in the record of the labels it makes
     made: list[tuple[int, str]] = []  # (id, name) of the labels made in their own transaction
     try:
         for rounds_left in range(_LABEL_ROUNDS - 1, -1, -1):
             if rounds_left:
-                made += _make_labels(project, resolved, parsed, source.name)
+                made += _make_labels(project, resolved, parsed, source.name, claim)
             try:
                 report.labels_created = len(made)
                 _apply(project, resolved, parsed, source, as_, overwrite, token, progress, actor, provenance, report,
-                       last=not rounds_left, overwrite_newer=overwrite_newer)
+                       last=not rounds_left, overwrite_newer=overwrite_newer, claim=claim if made else None)
                 break
             except _LabelsGone:
                 continue
     except BaseException:
         if made:
-            _take_back(project, made)
+            _take_back(project, made, claim)
         raise
     progress(Progress(f"import {fmt}", report.matched, report.matched, "done"))
     if report.unmatched:
@@ -159,11 +168,12 @@ def _add_label(s, name: str, source: str) -> int:
         raise InterchangeError(f"{source}: label {name!r} refused: {exc}") from None
 
 
-def _make_labels(project, resolved: list, parsed: ParsedFile, source: str) -> list[tuple[int, str]]:
+def _make_labels(project, resolved: list, parsed: ParsedFile, source: str, claim: dict) -> list[tuple[int, str]]:
     """Make the labels the import needs that the project lacks, in a transaction of their
     own under the taxonomy's exclusive lock (taken after the names are matched, which locks
-    nothing): [(id, name)] of those made. A file naming no image, or refused while merging,
-    is refused here, before any label is made."""
+    nothing), recorded in it as provisional for the import ``claim``: [(id, name)] of those
+    made. A file naming no image, or refused while merging, is refused here, before any
+    label is made."""
     with project.store.read() as s:
         if not set(_wanted(parsed, (it for it, _ in resolved))) - set(s.scalars(select(m.Label.name))):
             return []  # (the labels of every record are there: no need to match twice)
@@ -174,22 +184,19 @@ def _make_labels(project, resolved: list, parsed: ParsedFile, source: str) -> li
             return []
         rl.lock_taxonomy(s)
         there = set(s.scalars(select(m.Label.name)))
-        return [(_add_label(s, name, source), name) for name in wanted if name not in there]
+        made = [(_add_label(s, name, source), name) for name in wanted if name not in there]
+        provisional_labels.record(s, claim, made)
+        return made
 
 
-def _take_back(project, made: list[tuple[int, str]]) -> None:
+def _take_back(project, made: list[tuple[int, str]], claim: dict) -> None:
     """Remove the labels an import made in their own transaction (:func:`_make_labels`)
     when the import then failed: those no image carries and no suggestion names (a
-    reviewer may have used one meanwhile; a renamed one is kept)."""
+    reviewer may have used one meanwhile; a renamed, recoloured or re-keyed one is kept),
+    with the record of them (left, should this fail too, for the next import or open)."""
     try:
         with project.store.write() as s:
-            rl.lock_taxonomy(s)
-            for label_id, name in made:
-                used = s.scalar(select(m.ImageLabel.image_id).where(m.ImageLabel.label_id == label_id).limit(1))
-                named = s.scalar(select(m.Suggestion.id).where(m.Suggestion.kind == "label",
-                                                               m.Suggestion.value == name).limit(1))
-                if used is None and named is None:
-                    s.execute(delete(m.Label).where(m.Label.id == label_id, m.Label.name == name))
+            provisional_labels.take_back_own(s, claim)
     except Exception:  # the import's own error is the one to report
         log.warning("the import failed; the labels it made (%s) could not be removed again",
                     ", ".join(n for _, n in made), exc_info=True)
@@ -197,11 +204,12 @@ def _take_back(project, made: list[tuple[int, str]]) -> None:
 
 def _apply(project, resolved: list, parsed: ParsedFile, source: Path, as_: str, overwrite: bool,
            token: CancelToken, progress: ProgressFn, actor: str, provenance: dict, report: ImportReport,
-           last: bool, overwrite_newer: bool = False) -> None:
+           last: bool, overwrite_newer: bool = False, claim: Optional[dict] = None) -> None:
     """Apply the records in ONE transaction (all or nothing), the taxonomy's shared lock
     taken before any image; a label still missing (removed or renamed since
     :func:`_make_labels` made it) is :class:`_LabelsGone`, except in the ``last`` round,
-    which makes it under the exclusive lock, held then to the end."""
+    which makes it under the exclusive lock, held then to the end. The same transaction
+    clears the record of the labels made for the import ``claim``, after its images."""
     fmt = report.format
     with project.store.write() as s:
         found: list[str] = []
@@ -280,6 +288,8 @@ def _apply(project, resolved: list, parsed: ParsedFile, source: Path, as_: str, 
             rs.add_suggestions(s, fresh)
         report.suggestions_added = len(fresh)
         token.check()
+        if claim is not None:  # the labels it made are the project's with this commit
+            provisional_labels.clear(s, claim)
 
 
 def _backslash_names(project, items) -> set[str]:

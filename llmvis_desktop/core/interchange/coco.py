@@ -25,7 +25,7 @@ from pathlib import Path
 from ..store.records import NewSuggestion
 
 from .common import ExportContext, InterchangeError
-from .files import write_pair_atomic
+from .files import sidecar_path, write_pair_atomic
 from .target import check_file_target
 from .parsing import (
     MISSING,
@@ -42,9 +42,9 @@ EXTENSION_VERSION = 2
 
 
 def captions_path(out: Path) -> Path:
-    """The COCO captions file written next to the labels file."""
-    out = Path(out)
-    return out.with_name(out.stem + ".captions.json")
+    """The COCO captions file written next to the labels file: ``OUT.captions.json`` for
+    ``OUT.json``, ``NAME.captions.json`` for another name (see files.sidecar_path)."""
+    return sidecar_path(out, ".captions.json")
 
 
 def export(ctx: ExportContext) -> None:

@@ -31,7 +31,7 @@ from pathlib import Path
 
 from .coco import suggestion_from
 from .common import ExportContext, InterchangeError
-from .files import write_pair_atomic
+from .files import sidecar_path, write_pair_atomic
 from .target import check_file_target
 from .parsing import ImportItem, ParsedFile, check_labels, check_status, check_text, parse_time
 
@@ -46,8 +46,9 @@ TAXONOMY_HEADER = "# llmvis taxonomy"
 
 
 def labels_path(out: Path) -> Path:
-    """The taxonomy file written beside the CSV."""
-    return Path(out).with_name(Path(out).stem + ".labels.txt")
+    """The taxonomy file written beside the CSV: ``NAME.labels.txt`` for ``NAME.csv`` or
+    ``NAME`` (see files.sidecar_path)."""
+    return sidecar_path(out, ".labels.txt", ".csv")
 #: a cell a spreadsheet runs as a formula, after any apostrophes (see the module's note)
 _FORMULA = re.compile("'*[=+\\-@\t\r]")
 

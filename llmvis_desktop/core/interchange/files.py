@@ -3,6 +3,7 @@ the marker of an unfinished one), atomic writes, labels as folder names, and nam
 from an import file resolved inside the project (never outside it)."""
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 from pathlib import Path
@@ -40,6 +41,40 @@ def refuse_non_file(path: Path) -> Path:
     return path
 
 
+def sidecar_path(out: Path | str, suffix: str, main_ext: str = ".json") -> Path:
+    """The file an export writes beside its main file ``out`` (COCO's captions file, Label
+    Studio's label config), and that an import of ``out`` reads beside it: ``out`` less
+    ``main_ext`` (the main file's own extension, any case) plus ``suffix``; any other
+    name gets ``suffix`` appended whole, so ``release_v1.2`` gives
+    ``release_v1.2.captions.json`` (its last dot-part is part of the name, not an
+    extension: ``release_v1.3`` must not share it)."""
+    out = Path(out)
+    name = out.name
+    if len(name) > len(main_ext) and name.lower().endswith(main_ext.lower()):
+        name = name[: -len(main_ext)]
+    return out.with_name(name + suffix)
+
+
+class WriteError(OSError):
+    """A file of an export that could not be written: its message names the file as the
+    user gave it and why (``cannot write out/x.csv: Read-only file system``), without
+    the ``[Errno N]`` of a plain OSError; ``errno`` is kept for callers."""
+
+    def __str__(self) -> str:
+        return self.strerror or super().__str__()
+
+
+def _cannot_write(path: Path, exc: OSError) -> WriteError:
+    return WriteError(exc.errno, f"cannot write {path}: {exc.strerror or exc}")
+
+
+def _discard(path: Path) -> None:
+    """Remove a temporary file; never raise (a read-only folder refuses the unlink too,
+    with EROFS, and that must not replace the error that made us clean up)."""
+    with contextlib.suppress(OSError):
+        path.unlink(missing_ok=True)
+
+
 def write_atomic(path: Path, write: Callable[[object], None], mode: str = "w", replace: bool = False) -> None:
     """Write a file through a temporary sibling, then rename it into place; an existing
     file is replaced only when ``replace`` (the export's ``force``)."""
@@ -53,11 +88,14 @@ def write_atomic(path: Path, write: Callable[[object], None], mode: str = "w", r
         if not replace and os.path.lexists(path):
             raise InterchangeError(f"{path}: exists; pass --force to replace it, or choose another path")
         os.replace(tmp, path)
+    except WriteError:
+        _discard(tmp)
+        raise
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise OSError(exc.errno, f"cannot write {path}: {exc.strerror or exc}") from exc
+        _discard(tmp)
+        raise _cannot_write(path, exc) from exc
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        _discard(tmp)
         raise
 
 
@@ -65,20 +103,23 @@ def write_pair_atomic(files: list[tuple[Path, str]], replace: bool = False) -> N
     """Write files that belong together (an export's labels file and its side file) so
     they are both old or both new: every one is written in full to a temporary sibling
     first (a full disk fails here, before any is replaced), then they are renamed into
-    place back to back; a rename that fails puts back the files already replaced (the old
-    ones are kept aside until then) and removes the new ones that had no old file."""
+    place back to back, in the order given; a rename that fails puts back the files already
+    replaced (the old ones are kept aside until then) and removes the new ones that had no
+    old file. The temporaries are written last file first: the export's own file (``--out``)
+    comes last, so a folder that cannot be written (read-only) is named by it."""
     paths = [refuse_non_file(Path(p)) for p, _ in files]
     temps: list[Path] = []
     try:
-        for path, (_, text) in zip(paths, files):
-            path.parent.mkdir(parents=True, exist_ok=True)
+        for path, (_, text) in reversed(list(zip(paths, files))):
             tmp = path.with_name(f".{path.name}.part")
-            temps.append(tmp)
             try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                temps.append(tmp)
                 with open(tmp, "w", encoding="utf-8", newline="") as fh:
                     fh.write(text)
             except OSError as exc:
-                raise OSError(exc.errno, f"cannot write {path}: {exc.strerror or exc}") from exc
+                raise _cannot_write(path, exc) from exc
+        temps.reverse()
         if not replace:
             for path in paths:
                 if os.path.lexists(path):
@@ -94,20 +135,21 @@ def write_pair_atomic(files: list[tuple[Path, str]], replace: bool = False) -> N
                 try:
                     os.replace(tmp, path)
                 except OSError as exc:
-                    raise OSError(exc.errno, f"cannot write {path}: {exc.strerror or exc}") from exc
+                    raise _cannot_write(path, exc) from exc
         except BaseException:
-            for path, kept in reversed(done):
-                if kept is not None:
-                    os.replace(kept, path)
-                else:
-                    path.unlink(missing_ok=True)
+            for path, kept in reversed(done):  # each step tried; none replaces the error
+                with contextlib.suppress(OSError):
+                    if kept is not None:
+                        os.replace(kept, path)
+                    else:
+                        path.unlink(missing_ok=True)
             raise
         for _, kept in done:
             if kept is not None:
-                kept.unlink(missing_ok=True)
+                _discard(kept)
     finally:
         for tmp in temps:
-            tmp.unlink(missing_ok=True)
+            _discard(tmp)
 
 
 # --- folder names for labels ------------------------------------------------------

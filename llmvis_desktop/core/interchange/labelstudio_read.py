@@ -13,6 +13,7 @@ from typing import Optional
 from urllib.parse import unquote, urlsplit
 
 from .common import InterchangeError
+from .files import sidecar_path
 from .parsing import check_labels
 
 LOCAL_FILES = "/data/local-files/?d="
@@ -23,8 +24,9 @@ TAXONOMY_SEP = "/"
 
 
 def config_path(out: Path) -> Path:
-    """The labeling config written next to the task file."""
-    return out.with_name(out.stem + ".label_config.xml")
+    """The labeling config written next to the task file, and read beside it on import:
+    ``NAME.label_config.xml`` for ``NAME.json`` or ``NAME`` (see files.sidecar_path)."""
+    return sidecar_path(out, ".label_config.xml")
 
 
 def not_a_task(task, where: str) -> InterchangeError:

@@ -17,7 +17,7 @@ import os
 from pathlib import Path, PurePosixPath
 
 from .common import ExportContext, InterchangeError
-from .files import prepare_folder, write_atomic
+from .files import WriteError, prepare_folder, write_atomic
 from .parsing import ImportItem, ParsedFile, check_text
 
 MAX_BYTES = 1 << 20
@@ -50,8 +50,8 @@ def export(ctx: ExportContext) -> None:
                 ctx.warn(f"{exc}; not written")
                 continue
             except OSError as exc:
-                raise OSError(exc.errno, f"{exc.strerror or exc}; {ctx.report.files_written} sidecar(s) were "
-                                         f"written before it, each whole") from exc
+                raise WriteError(exc.errno, f"{exc.strerror or exc}; {ctx.report.files_written} sidecar(s) were "
+                                            f"written before it, each whole") from exc
             ctx.report.files_written += 1
             ctx.report.images += 1
             ctx.report.annotations += 1

@@ -25,7 +25,7 @@ from ..hashing import file_sha256
 from ..tasks import CancelToken
 from . import DEFAULT_DETAIL, METHODS, STARTER_CHECKPOINT, RepairError
 from .mask_file import coverage_warning, load_mask  # (the dialog's Import takes load_mask from here)
-from .save import atomic_write, check_folder, encode, output_format, source_meta
+from .save import check_folder, clear_dead_temps, encode, output_format, source_meta, write_repair_files
 
 DEFAULT_DIR = "repaired"
 MASK_DIR = ".masks"
@@ -148,13 +148,18 @@ def _mask_name(out_path: Path, replacing: bool) -> Path:
 
 
 def _free_name(folder: Path, stem: str, ext: str) -> Path:
-    return _first_free(folder / f"{stem}.repaired.{ext}")
+    """The first ``STEM.repaired[-N].EXT`` in ``folder`` free for an output and its mask (a
+    mask left without its output, by a save killed before this version wrote the pair as
+    one, would otherwise give the new output another number's mask)."""
+    return _first_free(folder / f"{stem}.repaired.{ext}",
+                       lambda p: (p.parent / MASK_DIR / f"{p.stem}.mask.png").exists())
 
 
-def _first_free(first: Path) -> Path:
-    """``first`` (NAME.EXT) if no file has that name, else the first free NAME-2.EXT, NAME-3.EXT..."""
+def _first_free(first: Path, taken=lambda p: False) -> Path:
+    """``first`` (NAME.EXT) if no file has that name (and not ``taken``), else the first
+    free NAME-2.EXT, NAME-3.EXT..."""
     p, i = first, 2
-    while p.exists():
+    while p.exists() or taken(p):
         p = first.with_name(f"{first.stem}-{i}{first.suffix}")
         i += 1
     return p
@@ -289,13 +294,11 @@ def repair_file(
     mbuf = io.BytesIO()
     Image.fromarray(m.astype(np.uint8) * 255).save(mbuf, format="PNG")
     check_folder(out_path)  # a folder it cannot go to is said of the image, not of its mask
-    atomic_write(mask_path, mbuf.getvalue())
-    try:
-        kept = source_meta(image_path, data.meta.format, data.frame)
-        atomic_write(out_path, encode(repaired, fmt, inverted, hints if fmt == "tiff" else None, kept))
-    except BaseException:
-        mask_path.unlink(missing_ok=True)
-        raise
+    for folder in (out_path.parent, mask_path.parent):
+        clear_dead_temps(folder)  # what a save killed here before left
+    kept = source_meta(image_path, data.meta.format, data.frame)
+    encoded = encode(repaired, fmt, inverted, hints if fmt == "tiff" else None, kept)  # the slow step: no file yet
+    write_repair_files(out_path, encoded, mask_path, mbuf.getvalue())
     if mask_source:
         src = Path(mask_source)
         params["mask_source"] = str(src.resolve()) if src.exists() else mask_source

@@ -2,14 +2,19 @@
 encoded bytes (:func:`encode`, keeping what :func:`source_meta` read of the source: a
 TIFF's resolution and description, a PNG/JPEG's colour profile, dpi and EXIF, a DICOM's
 pixel spacing, and a DICOM's display hints) and the atomic write through a temporary
-file (:func:`atomic_write`), whose failures are said in words (:func:`save_error`).
+files, a repair and its mask together (:func:`write_repair_files`),
+whose failures are said in words (:func:`save_error`). A temporary file is named
+``.NAME.<pid>@<host>.XXXXXXXX.part``; one whose process is gone (killed mid-save) is
+removed by the next save into its folder (:func:`clear_dead_temps`).
 Used by :func:`.apply.repair_file`.
 """
 from __future__ import annotations
 
+import contextlib
 import errno
 import io
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Optional
@@ -214,23 +219,70 @@ def _write_file(path: Path, data: bytes) -> None:
         os.fsync(f.fileno())
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in its folder (created if need be);
-    any failure (a read-only folder, a full disk) is a :class:`RepairError` naming ``path``,
-    with nothing left behind."""
-    tmp_path = _temp_beside(path)
+def write_repair_files(out_path: Path, data: bytes, mask_path: Path, mask_data: bytes) -> None:
+    """Write a repair (``data`` to ``out_path``) and its mask as a pair: both in full to
+    temporary files first, then the output renamed into place, then the mask. A kill at
+    any point leaves no mask under its final name without its output (a killed save
+    once left ``.masks/a.repaired-2.mask.png`` with no ``a.repaired-2.png``, and the next
+    repair got the output ``a.repaired-2.png`` with the mask ``a.repaired-2.mask-2.png``):
+    only temporary files, which :func:`clear_dead_temps` removes, or an output whose mask
+    was about to be renamed. Any failure is a :class:`RepairError` naming ``out_path``,
+    with no file of the pair left behind."""
+    temps: list[Path] = []
+    placed = False
     try:
-        _write_file(tmp_path, data)
+        for path, content in ((out_path, data), (mask_path, mask_data)):
+            temps.append(_make_temp(path))
+            _write_file(temps[-1], content)
         umask = os.umask(0)
         os.umask(umask)
-        os.chmod(tmp_path, 0o666 & ~umask)
-        os.replace(tmp_path, path)
+        for tmp in temps:
+            os.chmod(tmp, 0o666 & ~umask)
+        os.replace(temps[0], out_path)  # the output first: a mask never names a missing output
+        placed = True
+        os.replace(temps[1], mask_path)
     except OSError as exc:
-        tmp_path.unlink(missing_ok=True)
-        raise RepairError(save_error(path, exc)) from None
+        _discard(*temps, *([out_path] if placed else []))
+        raise RepairError(save_error(out_path, exc)) from None
     except BaseException:
-        tmp_path.unlink(missing_ok=True)
+        _discard(*temps, *([out_path] if placed else []))
         raise
+
+
+def _discard(*paths: Path) -> None:
+    for path in paths:
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)
+
+
+_TEMP = re.compile(r"^\..+\.(\d+)@([A-Za-z0-9_-]*)\.[A-Za-z0-9_]+\.part$")
+
+
+def clear_dead_temps(folder: Path) -> list[Path]:
+    """Remove the temporary files of saves into ``folder`` whose process is gone (see
+    :func:`..owner.gone`: on this host, exited; another host's, a day old); those of a
+    save still running are left. Returns what it removed (nothing when the folder cannot
+    be read)."""
+    from ..owner import gone
+
+    removed = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        m = _TEMP.match(entry.name)
+        if m is None or not entry.is_file(follow_symlinks=False):
+            continue
+        try:
+            since = entry.stat(follow_symlinks=False).st_mtime
+        except OSError:
+            continue
+        if gone(m.group(2), int(m.group(1)), since):
+            with contextlib.suppress(OSError):
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+    return removed
 
 
 def check_folder(path: Path) -> None:
@@ -244,10 +296,18 @@ def _temp_beside(path: Path) -> Path:
     """A new empty temporary file in ``path``'s folder (made if need be); a folder where
     none can be made is a :class:`RepairError` naming ``path``."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+        return _make_temp(path)
     except OSError as exc:
         raise RepairError(save_error(path, exc)) from None
+
+
+def _make_temp(path: Path) -> Path:
+    """A new empty ``.NAME.<pid>@<host>.XXXXXXXX.part`` in ``path``'s folder (made if need be)."""
+    from ..owner import host_name
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}@{host_name()}.", suffix=".part",
+                               dir=path.parent)
     os.close(fd)
     return Path(tmp)
 

@@ -215,7 +215,10 @@ def remember_header_limit(session: Session, limit: int) -> None:
     """Remember ``limit`` as the one images were refused under (:func:`header_pixel_limit`)."""
     import json
 
-    row = session.get(m.ProjectRow, 1)
+    # locked as it is read: the settings are one JSON text, and a write of what was read
+    # before another transaction's commit put back what that one changed (an import's
+    # record of its provisional labels, a reviewer's setting)
+    row = session.get(m.ProjectRow, 1, with_for_update=True)
     if row is None:
         return
     try:
