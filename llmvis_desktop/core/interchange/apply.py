@@ -172,7 +172,7 @@ def _make_labels(project, resolved: list, parsed: ParsedFile, source: str) -> li
         wanted = _wanted(parsed, merged.values())
         if not set(wanted) - set(s.scalars(select(m.Label.name))):
             return []
-        rl.lock_taxonomy(s)
+        rl.lock_taxonomy(s, "import")
         there = set(s.scalars(select(m.Label.name)))
         return [(_add_label(s, name, source), name) for name in wanted if name not in there]
 
@@ -183,7 +183,7 @@ def _take_back(project, made: list[tuple[int, str]]) -> None:
     reviewer may have used one meanwhile; a renamed one is kept)."""
     try:
         with project.store.write() as s:
-            rl.lock_taxonomy(s)
+            rl.lock_taxonomy(s, "import")
             for label_id, name in made:
                 used = s.scalar(select(m.ImageLabel.image_id).where(m.ImageLabel.label_id == label_id).limit(1))
                 named = s.scalar(select(m.Suggestion.id).where(m.Suggestion.kind == "label",
@@ -212,9 +212,10 @@ def _apply(project, resolved: list, parsed: ParsedFile, source: Path, as_: str, 
         # taken only when the import's suggestions were stored, after its image locks, a
         # rename meanwhile deadlocked with it
         if last and set(wanted) - set(s.scalars(select(m.Label.name))):
-            rl.lock_taxonomy(s)
+            rl.lock_taxonomy(s, "import")
             existing_labels = set(s.scalars(select(m.Label.name)))
         else:
+            rl.say_doing(s, "import")  # (a rename refused meanwhile names the import)
             existing_labels = rl.taxonomy_names(s)
             if not last and set(wanted) - existing_labels:
                 raise _LabelsGone()
