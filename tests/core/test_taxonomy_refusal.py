@@ -89,7 +89,7 @@ def test_a_label_change_in_the_window_during_a_teammates_import_is_refused_namin
             else:
                 alice.remove_label("dent", "alice", force=True)
     again = "rename again" if how == "rename" else "remove it again"
-    assert str(err.value) == (f"Carol's import is using the label list; nothing was changed: {again} "
+    assert str(err.value) == (f"carol's import is using the label list; nothing was changed: {again} "
                               f"when it has finished.")
     assert {d.name for d in alice.labels()} == {"scratch", "dent"}
     # the import done, the same change goes through
@@ -134,7 +134,7 @@ def test_the_cli_removal_that_gave_up_waiting_says_so(team, tmp_path, monkeypatc
                          "--actor", "bob"])
     err = capsys.readouterr().err
     assert code != 0
-    assert err.strip() == ("error: Carol's import is using the label list; nothing was changed: remove it again "
+    assert err.strip() == ("error: carol's import is using the label list; nothing was changed: remove it again "
                            "when it has finished.")
     assert {d.name for d in alice.labels()} == {"scratch", "dent"}
 
@@ -159,5 +159,5 @@ def test_a_rename_refused_during_an_import_names_its_actor(png_folder, pg_url, t
         alice.add_label("scratch")
         alice.add_label("dent")
         with Importing(importer, tmp_path, monkeypatch, actor="importer3"):
-            with short_waits(WAIT_MS), pytest.raises(Busy, match="^Importer3's import is using the label list"):
+            with short_waits(WAIT_MS), pytest.raises(Busy, match="^importer3's import is using the label list"):
                 alice.update_label("dent", new_name="dent2", actor="alice")

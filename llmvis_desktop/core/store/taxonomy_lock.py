@@ -47,6 +47,12 @@ def say_doing(session: Session, what: str) -> None:
         "'^llmvis (\\[[^]]*\\] )?', ''), 63), true)"), {"pre": f"{PG_APP_PREFIX}[{what}] "})
 
 
+#: how long a change of the label list made in the window (:func:`.engine.short_waits`)
+#: tries for the taxonomy lock: long enough to find it free between reviewers' label
+#: keys (a few ms each), short enough not to freeze the window behind an import
+WINDOW_TRY_MS = 500
+
+
 def lock_taxonomy(session: Session, what: str = "change") -> None:
     """Changes of the taxonomy take turns, until the commit: two labels added at once by
     two reviewers got the same free key and colour. A lock of its own (PostgreSQL's
@@ -56,15 +62,15 @@ def lock_taxonomy(session: Session, what: str = "change") -> None:
     It is tried, never queued for: a change waiting in PostgreSQL's queue for the
     exclusive lock made every later taker of the shared one (each reviewer's label key,
     Enter) wait behind it, refused after their short wait, for as long as a teammate's
-    import held the shared lock. It tries again every little while, for the short wait
-    in the window (:func:`.engine.short_waits`), for :data:`.engine.PG_LOCK_TIMEOUT_MS`
-    elsewhere (a batch command), then gives up: :class:`TaxonomyTaken`, saying who holds
+    import held the shared lock. It tries again every little while, for at most
+    :data:`WINDOW_TRY_MS` in the window (:func:`.engine.short_waits`), for
+    :data:`.engine.PG_LOCK_TIMEOUT_MS` elsewhere (a batch command), then gives up: :class:`TaxonomyTaken`, saying who holds
     it and what they are doing. ``what``: what this change is (:data:`DOING`), shown to
     teammates meanwhile."""
     if session.get_bind().dialect.name != "postgresql" or session.info.get(TAXONOMY_STATE) == "exclusive":
         return
     wait_ms = _WAIT_MS.get()
-    wait_ms = _engine.PG_LOCK_TIMEOUT_MS if wait_ms is None else wait_ms
+    wait_ms = _engine.PG_LOCK_TIMEOUT_MS if wait_ms is None else min(wait_ms, WINDOW_TRY_MS)
     deadline, pause = time.monotonic() + wait_ms / 1000, 0.01
     while not session.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": TAXONOMY_LOCK}).scalar():
         left = deadline - time.monotonic()
@@ -100,7 +106,7 @@ def taken_text(session: Session, what: str = "change") -> str:
         busy = DOING[doing][0 if exclusive else 1].format(who=who)
     else:
         busy = f"{who} is {'changing' if exclusive else 'using'} the label list"
-    return (f"{busy[:1].upper()}{busy[1:]}; nothing was changed: "
+    return (f"{busy}; nothing was changed: "
             f"{AGAIN.get(what, 'try again')} when it has finished.")
 
 
