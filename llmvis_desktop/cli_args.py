@@ -36,7 +36,10 @@ def open_project(args, folder=None, db=None):
 
     folder = args.folder if folder is None else folder
     db = getattr(args, "db", None) if db is None else db
-    project = Project.open(folder, db, max_pixels=config_of(args).max_image_pixels)
+    # a teammate's change waiting for this command's lock names its --actor, not the
+    # configured reviewer (PostgreSQL's application name)
+    who = (getattr(args, "actor", None) or "").strip() or None
+    project = Project.open(folder, db, max_pixels=config_of(args).max_image_pixels, who=who)
     args.database_shown = describe_url(project.db_url)  # named in a "disk full" error
     return project
 

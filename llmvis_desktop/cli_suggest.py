@@ -166,7 +166,8 @@ def run_suggest_cmd(args) -> int:
     project = None
     stage = "index"  # what a full disk stopped
     try:
-        project = Project.open(args.folder, args.db, max_pixels=cfg.max_image_pixels)
+        project = Project.open(args.folder, args.db, max_pixels=cfg.max_image_pixels,
+                               who=(args.actor or "").strip() or None)
         if project.db_note:
             print(f"note: {project.db_note}", file=sys.stderr)
         indexed = None

@@ -61,7 +61,11 @@ class Project:
         *,
         max_pixels: Optional[int] = None,
         data_dir: Optional[Path] = None,
+        who: Optional[str] = None,
     ) -> "Project":
+        """``who``: the person (or ``--actor``) working through this project, named to a
+        teammate whose change waits for one of this project's locks (PostgreSQL's
+        application name; default: the configured reviewer name, else the user name)."""
         root = Path(folder).expanduser()
         if not root.is_dir():
             if root.exists():
@@ -87,7 +91,7 @@ class Project:
                     f"database file in a writable place, e.g. --db sqlite:////tmp/project.sqlite") from None
             db_url = sqlite_url(db_path)
         where = _describe(db_url)
-        store = _open_store(db_url, where)
+        store = _open_store(db_url, where, who)
         try:
             with open_lock(store.engine):  # two processes opening a new folder take turns
                 upgrade_to_head(store.engine, where)
@@ -448,13 +452,13 @@ def _open_read_only(db_file: Path, root: Path, full: str) -> Optional[Store]:
     return store
 
 
-def _open_store(db_url: str, where: str) -> Store:
+def _open_store(db_url: str, where: str, who: Optional[str] = None) -> Store:
     """The store on ``db_url``, or a ProjectError saying what is wrong with the URL (one
     that cannot be parsed, an unknown database type, a driver that is not installed)."""
     from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
     try:
-        return Store(db_url)
+        return Store(db_url, who)
     except NoSuchModuleError:
         scheme = db_url.split(":", 1)[0]
         raise ProjectError(f"{where}: unknown database type {scheme!r}; a database URL looks like "

@@ -15,7 +15,8 @@ from typing import Callable, Optional
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from .store.engine import PG_APP_PREFIX, Busy, Store
+from .store.db_errors import db_error_kind
+from .store.engine import Busy, Store, app_person
 from .store.repo_labels import LOCK_HOLDER_SELECT, taxonomy_holder
 
 log = logging.getLogger(__name__)
@@ -46,9 +47,7 @@ def _person(store: Store, find: Callable[[Session], Optional[str]]) -> Optional[
     except Exception:  # a name is a courtesy
         log.debug("cannot tell who holds the lock", exc_info=True)
         return None
-    if name and name.startswith(PG_APP_PREFIX) and name[len(PG_APP_PREFIX):].strip():
-        return name[len(PG_APP_PREFIX):].strip()
-    return None
+    return app_person(name)[0]
 
 
 def _holder(store: Store, image_id: int) -> Optional[str]:
@@ -58,3 +57,17 @@ def _holder(store: Store, image_id: int) -> Optional[str]:
         LOCK_HOLDER_SELECT + "l.locktype = 'transactionid' AND l.mode = 'ExclusiveLock' AND l.granted "
         "AND l.transactionid = (SELECT xmax FROM images WHERE id = :id) LIMIT 1"),
         {"id": image_id}).scalar())
+
+
+def label_change_refused(exc: BaseException) -> Optional[str]:
+    """The refusal of a change of the label list (a rename, a removal) that waited its
+    short wait for a lock other than the taxonomy's (which says its own: ``TaxonomyTaken``):
+    an image carrying the label (PostgreSQL), the SQLite file; None for any other error."""
+    kind = db_error_kind(exc)
+    if kind == "busy":
+        return ("The project database is locked: another program or job is writing to it. Nothing was "
+                "changed; try again in a moment.")
+    if kind == "lock_timeout":
+        return ("Someone else is changing an image that carries the label right now. Nothing was changed; "
+                "try again in a moment.")
+    return None

@@ -23,6 +23,8 @@ from typing import Optional
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QDockWidget, QSizePolicy
 
+from ..core.review_busy import label_change_refused
+from ..core.store.engine import short_waits
 from .dialog_actions import DialogActions
 from .job_actions import JobActions
 from .repair_actions import RepairActions, RepairCommand  # noqa: F401  (RepairCommand re-exported)
@@ -339,13 +341,19 @@ class PanelController(RepairActions, DialogActions, JobActions, QObject):
         self._taxonomy(lambda p: p.remove_label(name, self.win.reviewer(), force=True))
 
     def _taxonomy(self, fn) -> None:
+        """Run a change of the label list (on the GUI thread): it waits for a teammate's
+        lock (an import using the label list, a reviewer's change of an image carrying the
+        label, another writer of the SQLite file) the window's short wait only, never
+        queueing for the taxonomy lock, then is refused saying who holds it (it waited the
+        batch jobs' 15 s, then showed the raw SQL error)."""
         project = self.win.project
         if project is None:
             return
         try:
-            fn(project)
+            with short_waits():
+                fn(project)
         except Exception as exc:
-            self.win.show_error(str(exc))
+            self.win.show_error(label_change_refused(exc) or str(exc))
             return
         self.reload_labels()
         self.win.model.refresh_all()

@@ -113,6 +113,7 @@ class ProjectController(QObject):
         folder = cfg_mod.data_dir() / "demo"
         db_url = self.win.config.database_for(str(folder))
         max_pixels = self.win.config.max_image_pixels
+        who = self.win.config.reviewer or None
 
         def work() -> Project:
             from ..core.demo import build_demo, seed_taxonomy
@@ -121,7 +122,7 @@ class ProjectController(QObject):
                 build_demo(folder)
             except Exception as exc:
                 raise ProjectError(f"Cannot build the demo project: {exc}") from exc
-            project = Project.open(folder, db_url, max_pixels=max_pixels)
+            project = Project.open(folder, db_url, max_pixels=max_pixels, who=who)
             try:
                 seed_taxonomy(project)
             except Exception as exc:
@@ -148,9 +149,10 @@ class ProjectController(QObject):
         if db_url is None:  # the team database this folder was opened with last, if any
             db_url = win.config.database_for(folder)
         max_pixels = win.config.max_image_pixels
+        who = win.config.reviewer or None  # named to a teammate waiting for this window's lock
         return self._start_open(OpenRequest(
             str(folder), db_url, index, folder_name(path.resolve()),
-            lambda: Project.open(folder, db_url, max_pixels=max_pixels)))
+            lambda: Project.open(folder, db_url, max_pixels=max_pixels, who=who)))
 
     def opening(self) -> bool:
         """Whether a project is being opened (``win.project`` is then None)."""

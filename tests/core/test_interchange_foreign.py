@@ -273,6 +273,36 @@ def test_a_caption_the_image_already_has_does_not_mark_it_reviewed(tmp_path):
         p.close()
 
 
+@pytest.mark.parametrize("header, row", [("file_name,caption", "a.png,a dent"),
+                                         ("file_name,caption,status", "a.png,a dent,")])
+def test_a_csv_with_no_status_marks_what_it_sets_reviewed(tmp_path, header, row):
+    """docs/interchange.md said a CSV's missing column "leaves that field alone", and that
+    only YOLO and txt mark reviewed: a CSV with no status column (or a blank status cell,
+    as a spreadsheet leaves it) is a record with no status, as any format's, and marks the
+    image reviewed where it sets a caption or labels (``--as reviewed``: the file's
+    annotations are done work); an image it sets nothing on keeps its status."""
+    d = _images(tmp_path / "imgs", ["a.png", "b.png"])
+    p = open_scanned(d)
+    try:
+        rows = _by_path(p)
+        b = rows["b.png"].id
+        p.set_caption(b, "a scratch", "alice")
+        p.set_status(b, "new", "alice")
+        f = tmp_path / "c.csv"
+        f.write_text(f"{header}\n{row}\nb.png,a scratch{',' if 'status' in header else ''}\n")
+        rep = import_file(p, "csv", f)
+        assert (rep.changed, rep.unchanged) == (1, 1)
+        assert (p.image(rows["a.png"].id).caption, p.image(rows["a.png"].id).review_status) == ("a dent",
+                                                                                                "reviewed")
+        assert p.image(b).review_status == "new"
+        # --as suggestions leaves the images to review
+        (tmp_path / "d.csv").write_text(f"{header}\nb.png,a scratch maybe{',' if 'status' in header else ''}\n")
+        import_file(p, "csv", tmp_path / "d.csv", as_="suggestions")
+        assert p.image(b).review_status in ("new", "suggested")
+    finally:
+        p.close()
+
+
 def test_yolo_classification_folder_with_a_data_yaml_is_read_by_its_layout(tmp_path):
     """An Ultralytics classification dataset may carry a data.yaml (names, nc, train: train,
     val: val): its split/<class>/<image> folders, with no labels/ of box files, decide; it

@@ -169,8 +169,9 @@ def test_label_keys_go_through_while_an_import_that_made_a_label_applies_its_row
             # the label the import made is there to use already
             assert set(ra.toggle_label(alice, mine, "porosity", "alice", on=True).record.labels) == {"porosity",
                                                                                                    "scratch"}
-            # a rename still waits for the import
-            with pytest.raises(Exception, match="lock timeout"), alice.store.write() as s:
+            # a rename still waits for the import, then is refused naming it
+            with pytest.raises(rl.TaxonomyTaken, match="^carol's import is using the label list; nothing was "
+                                                       "changed: rename again"), alice.store.write() as s:
                 rl.update_label(s, "dent", new_name="dent2", actor="alice")
     finally:
         finish.set()

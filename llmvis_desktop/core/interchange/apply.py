@@ -182,7 +182,7 @@ def _make_labels(project, resolved: list, parsed: ParsedFile, source: str, claim
         wanted = _wanted(parsed, merged.values())
         if not set(wanted) - set(s.scalars(select(m.Label.name))):
             return []
-        rl.lock_taxonomy(s)
+        rl.lock_taxonomy(s, "import")
         there = set(s.scalars(select(m.Label.name)))
         made = [(_add_label(s, name, source), name) for name in wanted if name not in there]
         provisional_labels.record(s, claim, made)
@@ -220,9 +220,10 @@ def _apply(project, resolved: list, parsed: ParsedFile, source: Path, as_: str, 
         # taken only when the import's suggestions were stored, after its image locks, a
         # rename meanwhile deadlocked with it
         if last and set(wanted) - set(s.scalars(select(m.Label.name))):
-            rl.lock_taxonomy(s)
+            rl.lock_taxonomy(s, "import")
             existing_labels = set(s.scalars(select(m.Label.name)))
         else:
+            rl.say_doing(s, "import")  # (a rename refused meanwhile names the import)
             existing_labels = rl.taxonomy_names(s)
             if not last and set(wanted) - existing_labels:
                 raise _LabelsGone()

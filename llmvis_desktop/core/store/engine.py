@@ -107,6 +107,18 @@ def _pg_short_waits(engine: Engine) -> None:
 PG_APP_PREFIX = "llmvis "
 
 
+def app_person(name: Optional[str]) -> tuple[Optional[str], Optional[str]]:
+    """(person, what they are doing) read from a session's application name: ``llmvis
+    <person>``, or ``llmvis [<doing>] <person>`` while a transaction says what it is doing
+    (``repo_labels.say_doing``: an import, a rename); (None, None) for another program's."""
+    if not name or not name.startswith(PG_APP_PREFIX):
+        return None, None
+    rest, doing = name[len(PG_APP_PREFIX):], None
+    if rest.startswith("[") and "] " in rest:
+        doing, rest = rest[1:].split("] ", 1)
+    return (rest.strip() or None), (doing or None)
+
+
 def _who() -> str:
     from ..config import load_config, person
 

@@ -114,7 +114,7 @@ def take_back(session: Session, pick) -> list[str]:
     """Under the taxonomy's lock, then the project row's (the order an import takes them
     in): remove the records ``pick(settings)`` names (their keys) and those of their labels
     still untouched; the names removed."""
-    rl.lock_taxonomy(session)
+    rl.lock_taxonomy(session, "import")
     row, data = _settings(session, lock=True)
     records = data.get(KEY) if row is not None and isinstance(data.get(KEY), dict) else {}
     keys = pick(data) if records else []

@@ -6,12 +6,17 @@ import unicodedata
 from datetime import timezone
 from typing import Optional
 
-from sqlalchemy import delete, func, or_, select, text, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from . import models as m
 from .engine import insert_events
+# the taxonomy's lock, in a module of its own (re-exported: its users import it from here)
+from .taxonomy_lock import (  # noqa: F401
+    LOCK_HOLDER_SELECT, TAXONOMY_LOCK, TAXONOMY_STATE, TaxonomyBusy, TaxonomyTaken, lock_taxonomy, say_doing,
+    share_taxonomy, taken_text, taxonomy_holder,
+)
 from .convert import dumps, label_def, loads
 from .records import LabelDef
 
@@ -72,7 +77,7 @@ def add_label(
     description: str = "",
 ) -> LabelDef:
     _check(name, color, shortcut)
-    lock_taxonomy(session)
+    lock_taxonomy(session, "add")
     if session.scalar(select(m.Label.id).where(m.Label.name == name)) is not None:
         raise LabelError(f"label {name!r} already exists")
     existing = list_labels(session)
@@ -94,80 +99,6 @@ def add_label(
     session.add(row)
     session.flush()
     return label_def(row)
-
-
-#: PostgreSQL advisory lock key of the taxonomy (an arbitrary constant of this app)
-TAXONOMY_LOCK = 0x6C6D7673_7478  # "lmvs" "tx"
-
-
-def lock_taxonomy(session: Session) -> None:
-    """Changes of the taxonomy take turns, until the commit: two labels added at once by
-    two reviewers got the same free key and colour. A lock of its own (PostgreSQL's
-    advisory lock; SQLite's writers take turns anyway): on the project row it held up
-    every reviewer's settings for the length of an import that made a label."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": TAXONOMY_LOCK})
-
-
-#: ``session.info`` key: how this transaction holds the taxonomy's shared lock, set by
-#: ``review_actions.run`` before it locks the image: ``"held"`` (taken first) or ``"try"``
-#: (not taken: the action need not read the label list, and image rows may be locked
-#: already, so a later wish for it may only try, :class:`TaxonomyBusy`)
-TAXONOMY_STATE = "llmvis_taxonomy"
-
-
-class TaxonomyBusy(RuntimeError):
-    """The taxonomy's shared lock, wished for after an image row was locked (``"try"``,
-    :data:`TAXONOMY_STATE`), is taken by a taxonomy change: waiting for it there could
-    deadlock, so nothing waits; the caller leaves its look at the label list for later or
-    runs the action again taking the lock first."""
-
-
-def share_taxonomy(session: Session) -> None:
-    """Hold the taxonomy lock in shared mode until the commit (PostgreSQL; SQLite's writers
-    take turns anyway): no rename or removal of a label can be under way meanwhile, and
-    readers do not wait for one another.
-
-    The one lock order: the taxonomy lock BEFORE any image row. A taxonomy change (a rename,
-    a removal, an import making labels) takes it first and then locks the images it
-    changes; a transaction that locked an image and then asked for the taxonomy lock
-    deadlocked with it (a review action: Enter, undo). A transaction that may read the
-    taxonomy after locking an image takes this first (``review_actions.run`` does for the
-    actions that read or change the label list); taking it again later is free. In a
-    transaction marked ``"try"`` (:data:`TAXONOMY_STATE`) it only tries, and raises
-    :class:`TaxonomyBusy` when a taxonomy change holds it."""
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    state = session.info.get(TAXONOMY_STATE)
-    if state == "held":
-        return
-    if state == "try":
-        if not session.execute(text("SELECT pg_try_advisory_xact_lock_shared(:k)"), {"k": TAXONOMY_LOCK}).scalar():
-            raise TaxonomyBusy("a teammate is changing the label list")
-        session.info[TAXONOMY_STATE] = "held"
-        return
-    session.execute(text("SELECT pg_advisory_xact_lock_shared(:k)"), {"k": TAXONOMY_LOCK})
-    session.info[TAXONOMY_STATE] = "held"
-
-
-#: the start of a query for the application name (``llmvis <person>``) of the session
-#: holding a lock in ``pg_locks``; the lock's condition follows
-LOCK_HOLDER_SELECT = ("SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-                      "WHERE ")
-
-
-def taxonomy_holder(session: Session) -> Optional[str]:
-    """The application name of the session holding the taxonomy lock exclusively (a
-    rename, a removal, an import making labels), or of one waiting for it, or None
-    (PostgreSQL; its advisory lock shows in ``pg_locks`` as the key's two halves)."""
-    if session.get_bind().dialect.name != "postgresql":
-        return None
-    return session.execute(text(
-        LOCK_HOLDER_SELECT + "l.locktype = 'advisory' AND l.mode = 'ExclusiveLock' AND l.objsubid = 1 "
-        "AND l.classid::bigint = :hi AND l.objid::bigint = :lo "
-        "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
-        "ORDER BY l.granted DESC LIMIT 1"),
-        {"hi": TAXONOMY_LOCK >> 32, "lo": TAXONOMY_LOCK & 0xFFFFFFFF}).scalar()
 
 
 def taxonomy_names(session: Session) -> set[str]:
@@ -235,7 +166,8 @@ def update_label(
     Older history rows keep the name that was current when they were written.
     """
     if (new_name and new_name != name) or shortcut != "":  # names and keys are unique: take turns
-        lock_taxonomy(session)  # (a recolour need not wait for an import that makes labels)
+        # (a recolour need not wait for an import that makes labels)
+        lock_taxonomy(session, "rename" if new_name and new_name != name else "change")
     row = session.scalar(select(m.Label).where(m.Label.name == name))
     if row is None:
         raise LabelError(f"label {name!r} does not exist")
@@ -409,7 +341,7 @@ def remove_label(session: Session, name: str, actor: str, *, force: bool = False
     event (:func:`card_label_names` then gives it no name): the evaluation leaves it out
     even when another label later takes the name. (Pending ones are withdrawn by the caller.)
     """
-    lock_taxonomy(session)
+    lock_taxonomy(session, "remove")
     row = session.scalar(select(m.Label).where(m.Label.name == name))
     if row is None:
         raise LabelError(f"label {name!r} does not exist")
