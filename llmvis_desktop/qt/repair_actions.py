@@ -80,15 +80,16 @@ class RepairActions:
             return
         ck = self.repair_checkpoint()
         out_dir = getattr(win.config, "repair_output", "") or None
-        viewer = getattr(win, "viewer", None)  # the page (frame) on screen is the one repaired
-        shown, count = viewer.frames() if viewer is not None and hasattr(viewer, "frames") else (0, 1)
-        frame = shown if count > 1 else 0
+        frame, on_screen = self._page_on_screen(rec)
         try:
             dlg = RepairDialog(win.project.path_of(rec), win.project, checkpoint=ck if ck.is_file() else None,
                                out_dir=out_dir, actor=win.reviewer(), jobs=win.jobs, parent=win, frame=frame)
         except Exception as exc:  # an unreadable image: say so, never crash the window
             win.show_error(f"Cannot open the repair dialog: {exc}")
             return
+        if not on_screen and int(getattr(dlg.data.meta, "frames", 1) or 1) > 1:
+            win.statusBar().showMessage(f"{rec.relpath} was not on screen yet: repairing its page 1 "
+                                        f"(step to another page in the viewer, then open Repair again).", 8000)
         dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         # the project and the image are bound now: the result of this dialog is pushed on this
         # project's undo stack, for this image, whatever is open or shown when it is accepted
@@ -97,6 +98,20 @@ class RepairActions:
         self.repair_dialogs = [*self.open_repair_dialogs(), dlg]
         self.repair_dialog = dlg
         dlg.show()
+
+    def _page_on_screen(self, rec) -> tuple[int, bool]:
+        """(the page of ``rec`` to repair, 0-based; whether the viewer shows ``rec``). The page
+        on screen is the one repaired, but only while the viewer shows ``rec``: just after
+        another image was selected it still shows the last one (the new one is being read),
+        whose page would be out of range or the wrong page of ``rec``; then page 1."""
+        win = self.win
+        viewer = getattr(win, "viewer", None)
+        if viewer is None or not hasattr(viewer, "frames"):
+            return 0, False
+        if getattr(win, "viewer_image", None) != (win.project, rec.id):
+            return 0, False
+        shown, count = viewer.frames()
+        return (shown if count > 1 else 0), True
 
     repair_dialog = None  # the repair dialog opened last (while it is open)
     repair_dialogs: list = []  # every open repair dialog
