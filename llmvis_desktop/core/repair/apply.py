@@ -230,6 +230,8 @@ def repair_file(
         names = (str(mask), str(image_path))  # a size that differs names both files
         mask = load_mask(mask, limit)  # held to the image's pixel limit before it is decoded
     m = as_mask(np.asarray(mask), pixels.shape, names)
+    if names[0] and not m.any():  # a mask file (the CLI's --mask): named, in words for a command line
+        raise RepairError(f"{names[0]}: the mask is empty (no pixel set); nothing to repair")
     warning = coverage_warning(m) if large_mask is not None else None
     if warning:
         large_mask(warning)
