@@ -252,6 +252,13 @@ class RepairActions:
             from ..core.repair.out_lock import OutputLock, OutputLocked
 
             ensure_writable(ck)  # a read-only project folder: said before training, not after
+            if start == ck:  # the project's model, damaged: said with what to do, before any work
+                from ..core.repair.checkpoint import CheckpointError, damaged_project_checkpoint, load_checkpoint
+
+                try:
+                    load_checkpoint(ck)
+                except CheckpointError as exc:
+                    raise RepairError(f"{exc}. {damaged_project_checkpoint(ck, 'train')}") from None
             # one run per checkpoint, as `llmvis repair train` takes it: a CLI run on the
             # project meanwhile (or another window) would be overwritten by this one's result
             lock = OutputLock(ck)
