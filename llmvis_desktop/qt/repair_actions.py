@@ -18,7 +18,7 @@ from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtGui import QUndoCommand
 from PySide6.QtWidgets import QInputDialog, QMessageBox
 
-from .workers import void
+from .workers import KeptRunnable, RunnableKeeper, void
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +90,7 @@ class RepairActions:
         if not on_screen and int(getattr(dlg.data.meta, "frames", 1) or 1) > 1:
             win.statusBar().showMessage(f"{rec.relpath} was not on screen yet: repairing its page 1 "
                                         f"(step to another page in the viewer, then open Repair again).", 8000)
+        self._warm_engine(dlg.checkpoint)
         dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         # the project and the image are bound now: the result of this dialog is pushed on this
         # project's undo stack, for this image, whatever is open or shown when it is accepted
@@ -112,6 +113,16 @@ class RepairActions:
             return 0, False
         shown, count = viewer.frames()
         return (shown if count > 1 else 0), True
+
+    def _warm_engine(self, checkpoint) -> None:
+        """Import torch and load the GAN's checkpoint on a worker while the user paints the
+        mask (:func:`~..core.repair.apply.warm_engine`): the first preview of a session
+        stalled the window 0.3-0.6 s doing it. On the jobs' pool (joined at shutdown), not
+        a job of its own: nothing to show or cancel."""
+        from ..core.repair.apply import warm_engine
+
+        keeper = self.__dict__.setdefault("_warm_keeper", RunnableKeeper())
+        keeper.start(self.win.jobs.pool, _Call(warm_engine, checkpoint))
 
     repair_dialog = None  # the repair dialog opened last (while it is open)
     repair_dialogs: list = []  # every open repair dialog
@@ -335,6 +346,15 @@ class RepairActions:
         msg += f", masked PSNR {psnr:.1f} dB)" if isinstance(psnr, (int, float)) else ")"
         msg += f"; saved to {self.repair_checkpoint()}"
         self.win.statusBar().showMessage(msg + (f". {earlier}" if earlier else ""), 10000)
+
+
+class _Call(KeptRunnable):
+    def __init__(self, fn, *args) -> None:
+        super().__init__()
+        self.fn, self.args = fn, args
+
+    def work(self) -> None:
+        self.fn(*self.args)
 
 
 #: how often Image ▸ Train repair model saves its progress (a killed run continues from it)
