@@ -45,7 +45,8 @@ def damaged_project_checkpoint(path: Path | str, where: str) -> str:
              "delete or rename it (the GAN then uses the shipped starter)")
     retrain = ("" if where == "train" else
                ", or train a new model: Image ▸ Train repair model… once the file is moved away")
-    return (f"To go on: {first}; repair with Telea or Navier-Stokes meanwhile (Method){retrain}; or train "
+    engine = "the repair dialog's Engine" if where == "train" else "Engine"
+    return (f"To go on: {first}; repair with Telea or Navier-Stokes meanwhile ({engine}){retrain}; or train "
             f"from another checkpoint: llmvis repair train {path.parent.parent} --force --from CKPT.")
 
 
