@@ -130,7 +130,7 @@ def cmd_apply(args) -> int:
     bad = device_problem(args.device)  # before any work, whatever the method (telea took any)
     if bad:
         return _err(bad)
-    project = None
+    project = checkpoint = None
     try:
         from .core.project import ProjectError, enclosing_project
 
@@ -174,6 +174,10 @@ def cmd_apply(args) -> int:
                           seed=args.seed, project=project, frame=args.frame - 1, max_pixels=limit,
                           actor=actor(args), overwrite=args.force, large_mask=large_mask)
     except RepairError as exc:
+        from .core.repair.checkpoint import CheckpointError, damaged_project_checkpoint
+
+        if isinstance(exc, CheckpointError) and args.checkpoint is None and checkpoint is not None:
+            return _err(f"{exc}; {damaged_project_checkpoint(checkpoint, 'cli')}")  # the project's, not one given
         return _err(str(exc))
     except KeyboardInterrupt:
         print("interrupted; nothing was saved", file=sys.stderr)
@@ -262,6 +266,10 @@ def _train_locked(args, project, out: Path, start, train) -> int:
             p = Progress(p.stage, p.done, p.total, _losses(p.message))
         bar(p)
 
+    damaged = _damaged(out) if out.exists() and not args.force else ""
+    if damaged:  # --resume cannot continue it, and "already holds a trained checkpoint" pointed there
+        return _err(f"{damaged}; it cannot be resumed: --force starts over, replacing it (from the starter, "
+                    f"or --from CKPT), or delete or rename it, or give another --out; nothing was trained")
     if out.exists() and not (args.resume or args.force):
         return _err(f"{out} already holds a trained checkpoint; --resume continues it, --force starts over "
                     f"(replacing it), or give another --out")
@@ -324,6 +332,17 @@ def _term_as_interrupt():
     from .cli_args import term_as_interrupt
 
     return term_as_interrupt()
+
+
+def _damaged(out: Path) -> str:
+    """Why the checkpoint at ``out`` cannot be loaded; "" when it loads."""
+    from .core.repair.checkpoint import CheckpointError, load_checkpoint
+
+    try:
+        load_checkpoint(out)
+    except CheckpointError as exc:
+        return str(exc)
+    return ""
 
 
 def _resumable(out: Path) -> str:

@@ -18,7 +18,7 @@ from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtGui import QUndoCommand
 from PySide6.QtWidgets import QInputDialog, QMessageBox
 
-from .workers import void
+from .workers import KeptRunnable, RunnableKeeper, void
 
 log = logging.getLogger(__name__)
 
@@ -80,15 +80,17 @@ class RepairActions:
             return
         ck = self.repair_checkpoint()
         out_dir = getattr(win.config, "repair_output", "") or None
-        viewer = getattr(win, "viewer", None)  # the page (frame) on screen is the one repaired
-        shown, count = viewer.frames() if viewer is not None and hasattr(viewer, "frames") else (0, 1)
-        frame = shown if count > 1 else 0
+        frame, on_screen = self._page_on_screen(rec)
         try:
             dlg = RepairDialog(win.project.path_of(rec), win.project, checkpoint=ck if ck.is_file() else None,
                                out_dir=out_dir, actor=win.reviewer(), jobs=win.jobs, parent=win, frame=frame)
         except Exception as exc:  # an unreadable image: say so, never crash the window
             win.show_error(f"Cannot open the repair dialog: {exc}")
             return
+        if not on_screen and int(getattr(dlg.data.meta, "frames", 1) or 1) > 1:
+            win.statusBar().showMessage(f"{rec.relpath} was not on screen yet: repairing its page 1 "
+                                        f"(step to another page in the viewer, then open Repair again).", 8000)
+        self._warm_engine(dlg.checkpoint)
         dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         # the project and the image are bound now: the result of this dialog is pushed on this
         # project's undo stack, for this image, whatever is open or shown when it is accepted
@@ -97,6 +99,30 @@ class RepairActions:
         self.repair_dialogs = [*self.open_repair_dialogs(), dlg]
         self.repair_dialog = dlg
         dlg.show()
+
+    def _page_on_screen(self, rec) -> tuple[int, bool]:
+        """(the page of ``rec`` to repair, 0-based; whether the viewer shows ``rec``). The page
+        on screen is the one repaired, but only while the viewer shows ``rec``: just after
+        another image was selected it still shows the last one (the new one is being read),
+        whose page would be out of range or the wrong page of ``rec``; then page 1."""
+        win = self.win
+        viewer = getattr(win, "viewer", None)
+        if viewer is None or not hasattr(viewer, "frames"):
+            return 0, False
+        if getattr(win, "viewer_image", None) != (win.project, rec.id):
+            return 0, False
+        shown, count = viewer.frames()
+        return (shown if count > 1 else 0), True
+
+    def _warm_engine(self, checkpoint) -> None:
+        """Import torch and load the GAN's checkpoint on a worker while the user paints the
+        mask (:func:`~..core.repair.apply.warm_engine`): the first preview of a session
+        stalled the window 0.3-0.6 s doing it. On the jobs' pool (joined at shutdown), not
+        a job of its own: nothing to show or cancel."""
+        from ..core.repair.apply import warm_engine
+
+        keeper = self.__dict__.setdefault("_warm_keeper", RunnableKeeper())
+        keeper.start(self.win.jobs.pool, _Call(warm_engine, checkpoint))
 
     repair_dialog = None  # the repair dialog opened last (while it is open)
     repair_dialogs: list = []  # every open repair dialog
@@ -237,6 +263,13 @@ class RepairActions:
             from ..core.repair.out_lock import OutputLock, OutputLocked
 
             ensure_writable(ck)  # a read-only project folder: said before training, not after
+            if start == ck:  # the project's model, damaged: said with what to do, before any work
+                from ..core.repair.checkpoint import CheckpointError, damaged_project_checkpoint, load_checkpoint
+
+                try:
+                    load_checkpoint(ck)
+                except CheckpointError as exc:
+                    raise RepairError(f"{exc}. {damaged_project_checkpoint(ck, 'train')}") from None
             # one run per checkpoint, as `llmvis repair train` takes it: a CLI run on the
             # project meanwhile (or another window) would be overwritten by this one's result
             lock = OutputLock(ck)
@@ -313,6 +346,15 @@ class RepairActions:
         msg += f", masked PSNR {psnr:.1f} dB)" if isinstance(psnr, (int, float)) else ")"
         msg += f"; saved to {self.repair_checkpoint()}"
         self.win.statusBar().showMessage(msg + (f". {earlier}" if earlier else ""), 10000)
+
+
+class _Call(KeptRunnable):
+    def __init__(self, fn, *args) -> None:
+        super().__init__()
+        self.fn, self.args = fn, args
+
+    def work(self) -> None:
+        self.fn(*self.args)
 
 
 #: how often Image ▸ Train repair model saves its progress (a killed run continues from it)

@@ -98,3 +98,17 @@ def test_repair_file_tells_its_caller_about_a_large_mask(tmp_path):
     said.clear()
     apply_mod.repair_file(img, _painted(), method="telea", save=False, large_mask=said.append)
     assert said == []
+
+
+def test_cli_names_an_empty_mask_file_in_its_own_words(tmp_path, capsys):
+    """An all-black --mask said the dialog's "the mask is empty: paint over the region to
+    repair first", naming no file and asking to paint on the command line."""
+    from llmvis_desktop.cli import main
+
+    img, _ = _image_and_inverted_mask(tmp_path)
+    empty = tmp_path / "empty.png"
+    Image.fromarray(np.zeros((H, W), np.uint8)).save(empty)
+    rc = main(["repair", "apply", str(img), "--mask", str(empty), "--method", "telea"])
+    err = capsys.readouterr().err
+    assert rc == 1 and f"{empty}: the mask is empty (no pixel set); nothing to repair" in err
+    assert "paint" not in err and not (tmp_path / "repaired").exists()

@@ -200,3 +200,40 @@ def test_a_pngs_dpi_is_kept_as_written_and_fits_a_tiff_output(tmp_path):
         tags = t.pages[0].tags
         assert tags["XResolution"].value == (200, 1) and int(tags["ResolutionUnit"].value) == 2
         assert tags["InterColorProfile"].value == _profile()
+
+
+@pytest.mark.parametrize("frame", [0, 2])
+def test_a_repair_of_any_page_of_a_multi_page_tiff_keeps_its_description(tmp_path, frame):
+    """tifffile writes a stack's ImageDescription on page 1 only (with its own shape JSON
+    after it): a repair of page 3 said {"shape": [256, 320]} instead of the source's
+    description, which README says a TIFF repair keeps."""
+    import tifffile
+
+    src = tmp_path / "stack.tif"
+    frames = np.random.default_rng(4).integers(0, 4000, (3, 40, 48)).astype(np.uint16)
+    tifffile.imwrite(src, frames, photometric="minisblack", description="slide 7, stain H&E",
+                     resolution=(300, 300), resolutionunit="INCH")
+    with tifffile.TiffFile(src) as t:
+        assert "ImageDescription" not in t.pages[2].tags  # the case: the page has none of its own
+    mask = np.zeros((40, 48), bool)
+    mask[10:20, 10:30] = True
+    res = apply_mod.repair_file(src, mask, method="telea", frame=frame)
+    with tifffile.TiffFile(res.output_path) as t:
+        page = t.pages[0]
+        assert page.tags["ImageDescription"].value == "slide 7, stain H&E"
+        assert page.tags["XResolution"].value == (300, 1)
+        assert np.array_equal(page.asarray()[:5], frames[frame, :5])  # the page asked for
+
+
+def test_a_page_with_a_description_of_its_own_keeps_it(tmp_path):
+    """A page's own description wins over page 1's."""
+    import tifffile
+
+    from llmvis_desktop.core.repair import save as save_mod
+
+    src = tmp_path / "pages.tif"
+    with tifffile.TiffWriter(src) as w:
+        w.write(np.zeros((8, 8), np.uint8), description="first", metadata=None)
+        w.write(np.zeros((8, 8), np.uint8), description="second", metadata=None)
+        w.write(np.zeros((8, 8), np.uint8), metadata=None)
+    assert [save_mod.tiff_source_meta(src, f).get("description") for f in range(3)] == ["first", "second", "first"]

@@ -59,3 +59,19 @@ def test_the_dialog_reads_the_image_under_the_projects_limit_and_names_it(qtbot,
         qtbot.waitUntil(lambda: "telea" in dlg.results or "too large" in dlg.status.text(), timeout=15000)
         assert "telea" in dlg.results, dlg.status.text()
         dlg.close()
+
+
+def test_import_of_a_mask_of_another_size_names_the_mask(qtbot, tmp_path):
+    """Import… of a wrong-size mask said "the mask is 320x200 but the image is 320x256"
+    without naming the file (the CLI names it)."""
+    from llmvis_desktop.qt.widgets.mask_editor import MaskEditor
+
+    ed = MaskEditor(np.full((256, 320), 128, np.uint8))
+    qtbot.addWidget(ed)
+    wrong = tmp_path / "wrong_size.png"
+    Image.fromarray(np.full((200, 320), 255, np.uint8)).save(wrong)
+    with pytest.raises(ValueError) as info:
+        ed.import_mask(wrong)
+    assert str(info.value) == (f"the mask {wrong} is 320x200 but the image is 320x256; "
+                               f"masks must have the image's size")
+    assert not ed.mask().any()

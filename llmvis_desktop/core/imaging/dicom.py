@@ -23,6 +23,7 @@ from .errors import (
     PathLike,
     check_size,
     from_os_error,
+    out_of_range,
     short_detail,
 )
 from . import dicom_decoders as decoders
@@ -389,7 +390,7 @@ def read(fh, path: PathLike, frame: int, max_pixels: int | None, window, default
     if _pixels_short(ds):
         _header_failure(fh, path)
     if not 0 <= frame < meta.frames:
-        raise ImageReadError(path, f"frame {frame} out of range (file has {meta.frames} frame(s))")
+        raise ImageReadError(path, out_of_range(frame, meta.frames, "frame"))
     arr = _decode_frame(ds, path, frame, meta.frames)
     photometric = meta.mode
     if photometric == "PALETTE COLOR":

@@ -76,6 +76,13 @@ def page_of(frame: int, frames: int) -> str:
     return f"page {frame + 1} of {frames}"
 
 
+def out_of_range(frame: int, frames: int, kind: str = "page") -> str:
+    """``(3, 3) -> "page 4 out of range (the file has 3 pages)"``: a page (a DICOM's frame,
+    ``kind``) asked for that the file does not have, counted from 1 as the viewer's frame
+    bar, the repair dialog and ``--frame`` count them."""
+    return f"{kind} {frame + 1} out of range (the file has {frames} {kind}{'' if frames == 1 else 's'})"
+
+
 def check_size(path: PathLike, width: int, height: int, max_pixels: int | None, part: str = "") -> None:
     """Raise ImageReadError when ``width * height`` exceeds ``max_pixels`` (None: no limit)."""
     if max_pixels is not None and max(1, width) * max(1, height) > max_pixels:

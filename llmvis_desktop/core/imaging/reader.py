@@ -38,6 +38,7 @@ from .errors import (
     check_size,
     from_os_error,
     not_an_image,
+    out_of_range,
     page_of,
     short_detail,
     too_large,
@@ -270,7 +271,7 @@ def _pil_pixels(im: Image.Image) -> np.ndarray:
 
 def _check_frame(path: PathLike, frame: int, frames: int) -> None:
     if not 0 <= frame < frames:
-        raise ImageReadError(path, f"frame {frame} out of range (file has {frames} frame(s))")
+        raise ImageReadError(path, out_of_range(frame, frames))
 
 
 _TRANSPOSED = frozenset(range(2, 9))  # EXIF orientations that ImageOps.exif_transpose applies

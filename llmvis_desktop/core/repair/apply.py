@@ -68,6 +68,22 @@ def load_engine(checkpoint: Optional[Path | str] = None):
         return _GEN_CACHE[key]
 
 
+def warm_engine(checkpoint: Optional[Path | str] = None) -> bool:
+    """Import the repair engine (scipy, torch) and load ``checkpoint`` (None: the starter)
+    into :func:`load_engine`'s cache, so that the first repair does not pay for them: the
+    repair dialog calls it on a worker thread as it opens, while the user paints the mask
+    (the first ``import torch`` holds the interpreter lock for a good part of a second,
+    and the window waited for it at the first preview). True when the engine is loaded; a
+    failure (a damaged checkpoint) is left for the repair itself to say."""
+    try:
+        from . import inference  # noqa: F401 - scipy, and the engine's own modules
+
+        load_engine(checkpoint)
+        return True
+    except Exception:
+        return False
+
+
 # --------------------------------------------------------------------------- where it goes
 
 def resolve_out_dir(image_path: Path | str, out_dir: Optional[Path | str] = None) -> Path:
@@ -235,6 +251,8 @@ def repair_file(
         names = (str(mask), str(image_path))  # a size that differs names both files
         mask = load_mask(mask, limit)  # held to the image's pixel limit before it is decoded
     m = as_mask(np.asarray(mask), pixels.shape, names)
+    if names[0] and not m.any():  # a mask file (the CLI's --mask): named, in words for a command line
+        raise RepairError(f"{names[0]}: the mask is empty (no pixel set); nothing to repair")
     warning = coverage_warning(m) if large_mask is not None else None
     if warning:
         large_mask(warning)

@@ -30,6 +30,26 @@ class CheckpointError(RepairError):
     """A checkpoint cannot be used (missing, corrupt, pickle, wrong architecture)."""
 
 
+def damaged_project_checkpoint(path: Path | str, where: str) -> str:
+    """What to do about the project's repair model ``path`` (``.llmvis/repair.safetensors``)
+    when it cannot be loaded, said after the error naming it: ``where`` is "dialog" (the
+    repair dialog's GAN), "train" (Image ▸ Train repair model, which starts from it) or
+    "cli" (``repair apply``). The file is never removed for the user."""
+    path = Path(path)
+    if where == "cli":
+        return (f"it is the project's repair model: delete or rename it (the GAN then uses the shipped "
+                f"starter), repair with --method telea or --method ns, or train a new one with "
+                f"llmvis repair train {path.parent.parent} --force (from the starter, or --from CKPT)")
+    first = ("delete or rename it, then Image ▸ Train repair model… again (it starts from the shipped starter "
+             "then)" if where == "train" else
+             "delete or rename it (the GAN then uses the shipped starter)")
+    retrain = ("" if where == "train" else
+               ", or train a new model: Image ▸ Train repair model… once the file is moved away")
+    engine = "the repair dialog's Engine" if where == "train" else "Engine"
+    return (f"To go on: {first}; repair with Telea or Navier-Stokes meanwhile ({engine}){retrain}; or train "
+            f"from another checkpoint: llmvis repair train {path.parent.parent} --force --from CKPT.")
+
+
 @dataclass
 class Checkpoint:
     path: Path

@@ -175,12 +175,15 @@ def tiff_source_meta(path: Path, frame: int = 0) -> dict:
     """A TIFF's resolution (x, y as rationals), its unit and its own description, from page
     ``frame``, to keep in its repair; {} for any other file or what cannot be read. A
     description tifffile or llmvis wrote (shape JSON, display hints) is not the source's
-    own and is left out."""
+    own and is left out. The description is the document's: tifffile (like Software and
+    DateTime) writes it on page 1 only, so a later page without one of its own takes page
+    1's. Resolution and colour profile are written on every page and are the page's."""
     try:
         import tifffile
 
         with tifffile.TiffFile(path) as t:
-            page = t.pages[min(int(frame), len(t.pages) - 1)]
+            index = min(int(frame), len(t.pages) - 1)
+            page = t.pages[index]
             tags = page.tags
             out: dict = {}
             x, y, unit = tags.get("XResolution"), tags.get("YResolution"), tags.get("ResolutionUnit")
@@ -190,13 +193,23 @@ def tiff_source_meta(path: Path, frame: int = 0) -> dict:
             icc = tags.get("InterColorProfile")
             if icc is not None and isinstance(icc.value, (bytes, bytearray)):
                 out["icc_profile"] = bytes(icc.value)
-            desc = tags.get("ImageDescription")
-            text = desc.value if desc is not None and isinstance(desc.value, str) else ""
-            if text.strip() and not _generated_description(text):
+            text = _own_description(page) or (_own_description(t.pages[0]) if index else "")
+            if text:
                 out["description"] = text
             return out
     except Exception:  # not a TIFF, or unreadable tags: nothing to keep
         return {}
+
+
+def _own_description(page) -> str:
+    """The page's first ImageDescription that is its writer's own, not tifffile's shape
+    JSON or llmvis's display hints (tifffile writes the user's before its own); ''."""
+    for tag in page.tags.values():
+        if tag.name == "ImageDescription" and isinstance(tag.value, str):
+            text = tag.value
+            if text.strip() and not _generated_description(text):
+                return text
+    return ""
 
 
 def _generated_description(text: str) -> bool:

@@ -400,7 +400,8 @@ class RepairDialog(RepairSaving, QDialog):
                 pass
 
     def _on_results(self, out: dict) -> None:
-        errors = [f"{METHOD_NAMES[k]}: {v}" for k, v in out.items() if isinstance(v, Exception)]
+        errors = [f"{METHOD_NAMES[k]}: {_with_advice(v, self.checkpoint)}" for k, v in out.items()
+                  if isinstance(v, Exception)]
         for k, v in out.items():
             if not isinstance(v, Exception):
                 self.results[k] = v
@@ -448,6 +449,16 @@ class RepairDialog(RepairSaving, QDialog):
         if self._own_jobs:
             self.jobs.shutdown()
 
+
+
+def _with_advice(exc: Exception, checkpoint) -> str:
+    """``exc`` in words; a checkpoint that cannot be loaded (damaged, another architecture)
+    with what to do about it: the dialog's checkpoint is the project's trained one."""
+    from ...core.repair.checkpoint import CheckpointError, damaged_project_checkpoint
+
+    if isinstance(exc, CheckpointError) and checkpoint is not None:
+        return f"{exc}. {damaged_project_checkpoint(checkpoint, 'dialog')}"
+    return str(exc)
 
 
 def _device_name(device) -> str:

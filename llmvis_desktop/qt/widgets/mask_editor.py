@@ -104,10 +104,12 @@ class MaskCanvas(ZoomPan, QWidget):
         """The masked fraction of the image."""
         return self.masked_pixels / max(1, self._mask.width() * self._mask.height())
 
-    def set_mask(self, mask: np.ndarray) -> None:
+    def set_mask(self, mask: np.ndarray, name: str = "") -> None:
+        """``name``: the mask's file, named when its size is not the image's (as the CLI does)."""
         mask = np.asarray(mask)
         if mask.shape != (self._image.height(), self._image.width()):
-            raise ValueError(f"the mask is {mask.shape[1]}x{mask.shape[0]} but the image is "
+            named = f" {name}" if name else ""
+            raise ValueError(f"the mask{named} is {mask.shape[1]}x{mask.shape[0]} but the image is "
                              f"{self._image.width()}x{self._image.height()}; masks must have the image's size")
         a = np.ascontiguousarray((mask > 0).astype(np.uint8) * 255)
         self._begin_edit()
@@ -365,7 +367,7 @@ class MaskEditor(QWidget):
             m = load_mask(path, self.max_pixels)
         except RepairError as exc:
             raise ValueError(str(exc)) from None
-        self.canvas.set_mask(m)
+        self.canvas.set_mask(m, str(path))
 
     max_pixels: Optional[int] = None  # the pixel limit a mask is held to (the max_image_pixels setting)
     last_import_dir: Optional[Path] = None  # the folder a mask was last imported from (this session)
