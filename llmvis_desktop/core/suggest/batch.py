@@ -251,7 +251,6 @@ def run_suggest(
         chunks = [todo[i:i + batch] for i in range(0, total, batch)]
         processed = 0
         progress(Progress("suggest", 0, total, "suggesting"))  # the models are loaded: rates count from here
-        infer_started = time.monotonic()
 
         broken: dict[str, str] = {}  # role -> why its model failed while running
         no_text = [0]  # empty captions/answers, not stored
@@ -269,10 +268,9 @@ def run_suggest(
             report.suggestions += len(rows)
             report.images += len(recs)
             processed += size
-            elapsed = time.monotonic() - infer_started
-            rate = processed / elapsed if elapsed > 0 else 0.0
-            eta = (total - processed) / rate if rate > 0 else 0.0
-            progress(Progress("suggest", processed, total, f"{rate:.1f} images/s, ETA {eta:.0f} s"))
+            # (no rate or ETA here: the window's Jobs panel and the CLI's bar count their
+            # own from these counts; one here too showed two ETAs on one line)
+            progress(Progress("suggest", processed, total, "suggesting"))
 
         share = None
         if all(e.device == "cpu" for e in engines.values()):  # the model and the readers share the cores
