@@ -14,6 +14,18 @@ def _isolated_dirs(tmp_path_factory, monkeypatch):
 
 
 @pytest.fixture
+def proj(tmp_path):
+    """The interchange tests' project (interchange_helpers): its files indexed and annotated
+    (a module may define its own ``proj``)."""
+    from interchange_helpers import annotate, make_files, open_scanned
+
+    p = open_scanned(make_files(tmp_path / "imgs"))
+    annotate(p)
+    yield p
+    p.close()
+
+
+@pytest.fixture
 def png_folder(tmp_path):
     """A small folder tree of valid PNGs: 3 at the top, 2 in sub/, 1 in a hidden dir."""
     from PIL import Image

@@ -13,15 +13,6 @@ import pytest
 from llmvis_desktop.core.interchange import InterchangeError, export_project, import_file, output_files
 from llmvis_desktop.core.interchange import files
 
-from interchange_helpers import annotate, make_files, open_scanned
-
-
-@pytest.fixture
-def proj(tmp_path):
-    p = open_scanned(make_files(tmp_path / "imgs"))
-    annotate(p)
-    yield p
-    p.close()
 
 
 @pytest.mark.parametrize("fmt, side, ext", [("coco", ".captions.json", ".JSON"),

@@ -12,15 +12,7 @@ import pytest
 from llmvis_desktop.core.interchange import ExportOptions, InterchangeError, export_project, import_file
 from llmvis_desktop.core.store.convert import as_utc
 
-from interchange_helpers import annotate, copy_files, make_files, open_scanned, state
-
-
-@pytest.fixture
-def proj(tmp_path):
-    p = open_scanned(make_files(tmp_path / "imgs"))
-    annotate(p)
-    yield p
-    p.close()
+from interchange_helpers import copy_files, open_scanned, state
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from PIL import Image
 from llmvis_desktop.core.interchange import ExportOptions, InterchangeError, export_project, import_file
 from llmvis_desktop.core.store.records import NewSuggestion
 
-from interchange_helpers import annotate, make_files, open_scanned
+from interchange_helpers import make_files, open_scanned
 
 
 def _images(folder: Path, names) -> Path:
@@ -28,14 +28,6 @@ def _images(folder: Path, names) -> Path:
 
 def _by_path(p):
     return {r.relpath: r for r in p.images(p.image_ids())}
-
-
-@pytest.fixture
-def proj(tmp_path):
-    p = open_scanned(make_files(tmp_path / "imgs"))
-    annotate(p)
-    yield p
-    p.close()
 
 
 def test_same_file_name_in_two_split_or_class_folders_goes_to_its_own_image(tmp_path):

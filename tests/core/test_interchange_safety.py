@@ -12,15 +12,7 @@ import pytest
 from llmvis_desktop.core.interchange import ExportOptions, InterchangeError, export_project, import_file
 from llmvis_desktop.core.interchange.files import resolve_inside
 
-from interchange_helpers import DICOM, annotate, ct_small, db_fingerprint, make_files, open_scanned
-
-
-@pytest.fixture
-def proj(tmp_path):
-    p = open_scanned(make_files(tmp_path / "imgs"))
-    annotate(p)
-    yield p
-    p.close()
+from interchange_helpers import DICOM, ct_small, db_fingerprint, make_files, open_scanned
 
 
 def _coco(path: Path, names, caption="x") -> Path:
