@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
 
+from ..owner import alive
 from ..tasks import CancelToken, ProgressFn, no_progress
 from . import coco, csv_fmt, cvat, hf_jsonl, history, labelstudio, txt_sidecar, yolo
 from .apply import apply_import
@@ -185,18 +186,8 @@ def _remove_dead_staging(out: Path) -> None:
         return
     for p in siblings:
         pid = p.name[len(prefix):]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not alive(int(pid)):
             _remove_tree(p)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # another user's process: alive
-        return True
-    return True
 
 
 def _remove_tree(path: Path) -> None:
