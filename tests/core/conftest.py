@@ -136,3 +136,24 @@ def labeled_pngs(tmp_path):
     yield make
     for p in opened:
         p.close()
+
+
+@pytest.fixture
+def pg_team(png_folder, pg_url, monkeypatch):
+    """(alice's project, carol's project) on one PostgreSQL database, each session named
+    after its person; labels scratch and dent."""
+    from llmvis_desktop.core.project import Project
+    from llmvis_desktop.core.store import engine as eng
+
+    monkeypatch.setattr(eng, "_who", lambda: "alice")
+    alice = Project.open(png_folder, pg_url)
+    monkeypatch.setattr(eng, "_who", lambda: "carol")
+    carol = Project.open(png_folder, pg_url)
+    try:
+        alice.scan()
+        for name in ("scratch", "dent"):
+            alice.add_label(name)
+        yield alice, carol
+    finally:
+        alice.close()
+        carol.close()

@@ -18,7 +18,6 @@ from llmvis_desktop.core import review_actions as ra
 from llmvis_desktop.core.interchange import apply as ia
 from llmvis_desktop.core.interchange import import_file
 from llmvis_desktop.core.project import Project
-from llmvis_desktop.core.store import engine as eng
 from llmvis_desktop.core.store import repo_labels as rl
 from llmvis_desktop.core.store.engine import Busy, short_waits
 from llmvis_desktop.core.store.records import NewSuggestion
@@ -51,22 +50,12 @@ class TaxonomyHeld:
 
 
 @pytest.fixture
-def team(png_folder, pg_url, monkeypatch):
+def team(pg_team):
     """(alice's project, carol's project) on one PostgreSQL database; labels scratch and
     dent; each image has a pending caption card."""
-    monkeypatch.setattr(eng, "_who", lambda: "alice")
-    alice = Project.open(png_folder, pg_url)
-    monkeypatch.setattr(eng, "_who", lambda: "carol")
-    carol = Project.open(png_folder, pg_url)
-    try:
-        alice.scan()
-        for name in ("scratch", "dent"):
-            alice.add_label(name)
-        alice.add_suggestions([NewSuggestion(i, "caption", f"caption {i}", "m", 0.8) for i in alice.image_ids()])
-        yield alice, carol
-    finally:
-        alice.close()
-        carol.close()
+    alice, carol = pg_team
+    alice.add_suggestions([NewSuggestion(i, "caption", f"caption {i}", "m", 0.8) for i in alice.image_ids()])
+    return alice, carol
 
 
 ACTIONS = {

@@ -26,20 +26,9 @@ WAIT_MS = 400  # the window's short wait, shorter
 
 
 @pytest.fixture
-def team(png_folder, pg_url, monkeypatch):
+def team(pg_team):
     """(alice's project, carol's project) on one PostgreSQL database; labels scratch, dent."""
-    monkeypatch.setattr(eng, "_who", lambda: "alice")
-    alice = Project.open(png_folder, pg_url)
-    monkeypatch.setattr(eng, "_who", lambda: "carol")
-    carol = Project.open(png_folder, pg_url)
-    try:
-        alice.scan()
-        for name in ("scratch", "dent"):
-            alice.add_label(name)
-        yield alice, carol
-    finally:
-        alice.close()
-        carol.close()
+    return pg_team
 
 
 class Importing:
