@@ -44,3 +44,18 @@ def distinct_colors(img) -> int:
         for x in range(0, img.width(), step):
             seen.add(img.pixel(x, y))
     return len(seen)
+
+
+def write_waits(project) -> list:
+    """The busy timeout (ms) each of the project's SQLite writes begins with, appended as
+    they begin (the window's short waits, or the long ones of a batch job)."""
+    from sqlalchemy import event
+
+    waits: list = []
+
+    @event.listens_for(project.store.engine, "before_cursor_execute")
+    def _seen(conn, _cursor, statement, *_):
+        if statement == "BEGIN IMMEDIATE":
+            waits.append(conn.connection.dbapi_connection.execute("PRAGMA busy_timeout").fetchone()[0])
+
+    return waits

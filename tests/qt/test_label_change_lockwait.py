@@ -6,9 +6,8 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from sqlalchemy import event
 
-from qthelpers import open_and_index
+from qthelpers import open_and_index, write_waits
 
 from llmvis_desktop.core import project as project_mod
 from llmvis_desktop.core.project import Project
@@ -21,12 +20,7 @@ def test_a_label_change_while_another_writer_holds_the_database_waits_briefly(
     monkeypatch.setattr(eng, "INTERACTIVE_WAIT_MS", 200)
     win = window
     project = open_and_index(qtbot, win, labelled_folder)
-    waits = []  # the busy timeout each write of the window began with
-
-    @event.listens_for(project.store.engine, "before_cursor_execute")
-    def _seen(conn, _cursor, statement, *_):
-        if statement == "BEGIN IMMEDIATE":
-            waits.append(conn.connection.dbapi_connection.execute("PRAGMA busy_timeout").fetchone()[0])
+    waits = write_waits(project)  # the busy timeout each write of the window began with
 
     errors = []
     monkeypatch.setattr(win, "show_error", lambda text, *a, **k: errors.append(text))

@@ -7,9 +7,9 @@ import sqlite3
 
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from sqlalchemy import event, text
+from sqlalchemy import text
 
-from qthelpers import open_and_index
+from qthelpers import open_and_index, write_waits
 
 from llmvis_desktop.core.project import Project
 from llmvis_desktop.core.store import engine as eng
@@ -23,12 +23,7 @@ def test_enter_while_another_writer_holds_the_database_waits_briefly_and_keeps_t
     win = window
     project = open_and_index(qtbot, win, labelled_folder)
     cur = win.review.current.id
-    waits = []  # the busy timeout each write of the window began with
-
-    @event.listens_for(project.store.engine, "before_cursor_execute")
-    def _seen(conn, _cursor, statement, *_):
-        if statement == "BEGIN IMMEDIATE":
-            waits.append(conn.connection.dbapi_connection.execute("PRAGMA busy_timeout").fetchone()[0])
+    waits = write_waits(project)  # the busy timeout each write of the window began with
 
     errors = []
     win.review.error.connect(errors.append)
