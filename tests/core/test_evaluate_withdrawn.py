@@ -68,3 +68,26 @@ def test_a_newer_revisions_no_still_outweighs_the_card_it_withdrew(small):
     _review(p, i1, ["a"])
     assert _micro(evaluate(p)["labels"]["by_model"][HAND]) == (1, 0, 0, 1)
     assert [(j["model_id"], j["revision"]) for j in p.judged_without_labels(i1)] == [(HAND, "h2")]
+
+
+def test_the_header_says_how_many_scored_images_were_rejected(small):
+    """"over 17 reviewed images with label suggestions" were 14 reviewed and 3 rejected."""
+    p, (i1, i2, i3, _) = small
+    p.add_suggestions([NewSuggestion(i, "label", "a", "clip:x", 0.9, "r") for i in (i1, i2, i3)])
+    _review(p, i1, ["a"])
+    _review(p, i2, [], status="rejected")
+    _review(p, i3, [], status="rejected")
+    r = evaluate(p)
+    assert r["labels"]["images"] == 3 and r["labels"]["images_rejected"] == 2
+    head = format_report(r).splitlines()[0]
+    assert head.startswith("1 reviewed image and 2 rejected, 3 suggestions"), head
+    assert "over 3 decided images (1 reviewed, 2 rejected) with label suggestions" in head, head
+    assert "reviewed images with label suggestions" not in head
+    assert "over 1 reviewed image with label suggestions" in format_report(_only(r, rejected=0)).splitlines()[0]
+    assert "over 2 rejected images with label suggestions" in format_report(_only(r, rejected=2, n=2)).splitlines()[0]
+
+
+def _only(r, rejected, n=1):
+    r = {**r, "images": dict(r["images"], with_label_suggestions=n),
+         "labels": dict(r["labels"], images=n, images_rejected=rejected)}
+    return r

@@ -29,6 +29,7 @@
     (a rename also renames the suggestions of the label); suggestions of a label no
     longer in the taxonomy (removed: the reviewers took it off every image) are left out
     and counted in ``outside_taxonomy``: they were right when they were decided.
+    ``images`` counts the images scored, ``images_rejected`` the rejected ones among them.
 ``acceptance``
     Per model id: counts by outcome; ``rate`` = (accepted + ``edited_kept``) / decided,
     where ``edited_kept`` counts the captions edited with a normalised edit distance below
@@ -387,6 +388,8 @@ def evaluate(project) -> dict:
                       "model's top-1 per image (none where a model scored the image and left no label "
                       "card); over reviewed or rejected images with label suggestions, or that a model scored "
                       "and judged free of every label")
+    # of the images scored, the rejected ones (the text says "decided (reviewed or rejected)")
+    labels["images_rejected"] = sum(1 for i in pooled if review_status.get(i) == m.STATUS_REJECTED)
     labels["by_model"] = by_model
     labels["left_out"] = _left_out(rows, truth, usable, pooled)
     labels["outside_taxonomy"] = sum(1 for r in rows if r.kind == "label" and r.outcome != "withdrawn"
