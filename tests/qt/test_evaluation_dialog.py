@@ -311,3 +311,18 @@ def test_reviewed_images_left_out_are_said_in_the_summary_and_the_labels_tab(qtb
     assert why in w.label_note.text()
     w.tabs.setCurrentIndex(0)
     w.grab().save(str(SHOTS / "evaluation_left_out.png")) if SHOTS.is_dir() else None
+
+
+def test_the_labels_sentence_counts_rejected_images_apart(qtbot):
+    """"Labels over 17 reviewed images with label suggestions" were 14 reviewed and 3 rejected."""
+    rep = _report()
+    rep["images"].update(reviewed=14, rejected=3, with_label_suggestions=17)
+    rep["labels"].update(images=17, images_rejected=3)
+    w = EvaluationDialog(rep)
+    qtbot.addWidget(w)
+    text = w.summary.text()
+    assert "Labels over <b>17</b> decided images (14 reviewed, 3 rejected) with label suggestions:" in text, text
+    rep["labels"].update(images=1, images_rejected=0)
+    w2 = EvaluationDialog(rep)
+    qtbot.addWidget(w2)
+    assert "Labels over <b>1</b> reviewed image with label suggestions:" in w2.summary.text()

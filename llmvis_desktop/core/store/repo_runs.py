@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from . import models as m
 from .models import utcnow
-from .repo_renew import _withdraw
+from .repo_renew import _for_current_content, _withdraw
 
 
 def _current():
@@ -93,7 +93,8 @@ def current_runs(session: Session, image_ids: Optional[Iterable[int]] = None) ->
 
 def judged_without_labels(session: Session, image_id: int) -> list[dict]:
     """For the GUI: the models whose latest run on the image (its current content) left
-    no label card of that revision, i.e. they judged it free of every label they scored:
+    no label card of that revision (nor one withdrawn since: as the evaluation
+    reads it, that run said "yes" there), i.e. they judged it free of every label they scored:
     [{"model_id", "revision", "labels", "ran_at"}]. A model with no run recorded is
     missing here (not looked at), unlike one that said no. ``labels``: the labels it
     scored under their names now (renamed since: the new name; removed since: left out;
@@ -108,8 +109,11 @@ def judged_without_labels(session: Session, image_id: int) -> list[dict]:
     for model_id, row in sorted(latest.items()):
         sg = m.Suggestion
         rev = sg.model_revision.is_(None) if row.model_revision is None else sg.model_revision == row.model_revision
-        card = session.scalar(select(sg.id).where(sg.image_id == image_id, sg.model_id == model_id, sg.kind == "label",
-                                                  sg.outcome != "withdrawn", rev).limit(1))
+        # a card of that revision, or one for the current content withdrawn since (by another
+        # learned model id's run, or its label removed): it said "yes" there, not "no"
+        card = session.scalar(select(sg.id).join(m.Image, m.Image.id == sg.image_id).where(
+            sg.image_id == image_id, sg.model_id == model_id, sg.kind == "label", rev,
+            or_(sg.outcome != "withdrawn", _for_current_content())).limit(1))
         if card is None:
             saved = json.loads(row.labels_json)
             if isinstance(saved, dict):  # names and keys (label_keys)

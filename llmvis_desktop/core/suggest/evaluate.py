@@ -15,8 +15,8 @@
     labels** are those of the model's latest run for the file's current content (the
     revision and prompt of its newest card by time, a card a retrain renewed in place
     included, and of those each label's newest card: a re-run of the same revision
-    replaces the older run's answers; none where it scored the image and left no label
-    card, not withdrawn, at all):
+    replaces the older run's answers; none where its latest run scored the image and
+    left no label card at all, not one withdrawn since either: :func:`_silent`):
     every label suggested without a score (an imported prediction), every one scoring
     >= 0.5, and the top-scoring one (so a single-label suggester always predicts one
     label per image). The learned suggester's suggestions for an image made after the image was reviewed are left
@@ -29,6 +29,7 @@
     (a rename also renames the suggestions of the label); suggestions of a label no
     longer in the taxonomy (removed: the reviewers took it off every image) are left out
     and counted in ``outside_taxonomy``: they were right when they were decided.
+    ``images`` counts the images scored, ``images_rejected`` the rejected ones among them.
 ``acceptance``
     Per model id: counts by outcome; ``rate`` = (accepted + ``edited_kept``) / decided,
     where ``edited_kept`` counts the captions edited with a normalised edit distance below
@@ -233,23 +234,28 @@ def _latest_rows(usable) -> list:
 
 def _silent(runs, rows, truth: dict, reviewed_at: dict) -> set:
     """{(model id, image id)}: reviewed images a model scored (``suggest_runs``, the learned
-    suggester's) for their current content and left without any label card of its own
-    (none not withdrawn: a later revision's "no" withdraws an older one's pending cards),
-    so its prediction there is "no label". As for its cards, a learned run made after the
-    image was reviewed is left out. An image with a card of the model keeps the card rule
-    (a card renewed after the review must not turn into a "no")."""
+    suggester's) for their current content and left without any label card of its own,
+    so its prediction there is "no label". The model's latest such run is its judgement:
+    a later revision's "no" withdraws an older one's pending cards and takes their place;
+    but a run that left a card there, withdrawn since (by another learned model id's run,
+    the suggester having switched models, or its label removed), said "yes", not "no": the
+    image is not judged free by it (its withdrawn card is not scored either). As for its
+    cards, a learned run made after the image was reviewed is left out. An image with a
+    card of the model keeps the card rule (a card renewed after the review must not turn
+    into a "no")."""
     from .learned import MODEL_PREFIX
 
-    carded = {(r.model_id, r.image_id) for r in rows
-              if r.kind == "label" and r.current and r.outcome != "withdrawn"}
-    out = set()
-    for r in runs:
+    cards = [r for r in rows if r.kind == "label" and r.current]
+    carded = {(r.model_id, r.image_id) for r in cards if r.outcome != "withdrawn"}
+    withdrawn = {(r.model_id, r.image_id, r.model_revision) for r in cards if r.outcome == "withdrawn"}
+    latest: dict[tuple, object] = {}
+    for r in runs:  # oldest first
         seen = reviewed_at.get(r.image_id)
         if r.image_id not in truth or (r.model_id, r.image_id) in carded or (
                 r.model_id.startswith(MODEL_PREFIX) and seen is not None and _utc(r.ran_at) >= seen):
             continue
-        out.add((r.model_id, r.image_id))
-    return out
+        latest[(r.model_id, r.image_id)] = r
+    return {k for k, r in latest.items() if (r.model_id, r.image_id, r.model_revision) not in withdrawn}
 
 
 def _label_rows(latest_rows, taxonomy: set[str]) -> dict[str, dict[int, list]]:
@@ -382,6 +388,8 @@ def evaluate(project) -> dict:
                       "model's top-1 per image (none where a model scored the image and left no label "
                       "card); over reviewed or rejected images with label suggestions, or that a model scored "
                       "and judged free of every label")
+    # of the images scored, the rejected ones (the text says "decided (reviewed or rejected)")
+    labels["images_rejected"] = sum(1 for i in pooled if review_status.get(i) == m.STATUS_REJECTED)
     labels["by_model"] = by_model
     labels["left_out"] = _left_out(rows, truth, usable, pooled)
     labels["outside_taxonomy"] = sum(1 for r in rows if r.kind == "label" and r.outcome != "withdrawn"

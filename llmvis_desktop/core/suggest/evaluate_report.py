@@ -7,6 +7,17 @@ def plural(n: int, word: str) -> str:
     return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
+def scored_images(n: int, rejected: int, num=lambda k: f"{k:,}") -> str:
+    """The images the label figures are over: "3 reviewed images", "1 rejected image", or
+    with both kinds "57 decided images (54 reviewed, 3 rejected)" (it said "57 reviewed
+    images" of 54 reviewed and 3 rejected). ``num`` renders the total (the dialog's bold)."""
+    rejected = rejected or 0
+    if not rejected or rejected == n:
+        word = "rejected image" if rejected else "reviewed image"
+        return f"{num(n)} {word}{'' if n == 1 else 's'}"
+    return f"{num(n)} decided images ({n - rejected:,} reviewed, {rejected:,} rejected)"
+
+
 def format_report(report: dict) -> str:
     """A plain-text rendering of :func:`evaluate`'s dict for the terminal."""
     def f(x, pct=False):
@@ -20,7 +31,8 @@ def format_report(report: dict) -> str:
     clean = (f" ({im['judged_without_labels']} of them judged without labels)"
              if im.get("judged_without_labels") else "")
     lines = [f"{plural(im['reviewed'], 'reviewed image')}{rejected}, {plural(report['suggestions'], 'suggestion')}"
-             f"{gone}; label suggestions scored over {plural(im['with_label_suggestions'], 'reviewed image')} "
+             f"{gone}; label suggestions scored over "
+             f"{scored_images(im['with_label_suggestions'], report['labels'].get('images_rejected', 0))} "
              f"with label suggestions{clean}"] + left_out_lines(report) + [""]
     lab = report["labels"]
     lines.append("Labels (" + lab["rule"] + ")")

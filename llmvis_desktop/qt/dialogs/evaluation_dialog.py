@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...core.suggest.evaluate_report import left_out_lines
+from ...core.suggest.evaluate_report import left_out_lines, scored_images
 from ..screen import fit_to_screen
 from .evaluation_plots import LabelBars, Reliability, TimeLine, _fmt, day_positions  # noqa: F401
 
@@ -56,8 +56,9 @@ def _labels_sentence(lab: dict) -> str:
             return "Labels: no label suggestion on a reviewed image can be scored."
         return "Labels: no reviewed image with label suggestions to score yet."
     n = lab.get("images")
-    over = (f" over <b>{n}</b> reviewed image{'s' if n != 1 else ''} with label suggestions"
-            if isinstance(n, int) else "")
+    # "17 reviewed images" were 14 reviewed and 3 rejected: both counts when both kinds
+    over = (f" over {scored_images(n, lab.get('images_rejected', 0), lambda k: f'<b>{k:,}</b>')} "
+            "with label suggestions" if isinstance(n, int) else "")
     return (f"Labels{over}: precision <b>{_fmt(mi['precision'])}</b>, recall <b>{_fmt(mi['recall'])}</b>, "
             f"F1 <b>{_fmt(mi['f1'])}</b> (micro; TP {mi['tp']}, FP {mi['fp']}, FN {mi['fn']}), "
             f"macro F1 <b>{_fmt(lab['macro_f1'])}</b>.")
