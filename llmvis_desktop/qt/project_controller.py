@@ -260,6 +260,7 @@ class ProjectController(QObject):
         if win.project is None:
             return
         win.panel_ctl.flush_edits()  # a caption (or card edit) being typed is saved, in this project
+        win.panel_ctl.wait_taxonomy()  # a label change under way is finished on this project
         if win.panel_ctl.close_repair_dialogs():  # they belong to this project (its undo stack)
             win.statusBar().showMessage("The open repair dialogs were closed with the project; "
                                         "their unsaved repairs were discarded.", 8000)
