@@ -11,7 +11,8 @@ repair-training job) are the :class:`~.repair_actions.RepairActions` mixin, in t
 own module; :class:`RepairCommand` is re-exported here. The dialogs it opens
 (Settings, Export/Import, Keyboard shortcuts, the reviewer's name) are the
 :class:`~.dialog_actions.DialogActions` mixin; the Jobs panel and the status bar's job
-line are the :class:`~.job_actions.JobActions` mixin.
+line are the :class:`~.job_actions.JobActions` mixin; the label list's changes (run off
+the GUI thread) the :class:`~.taxonomy_actions.TaxonomyActions` mixin.
 """
 from __future__ import annotations
 
@@ -23,11 +24,10 @@ from typing import Optional
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QDockWidget, QSizePolicy
 
-from ..core.review_busy import label_change_refused
-from ..core.store.engine import short_waits
 from .dialog_actions import DialogActions
 from .job_actions import JobActions
 from .repair_actions import RepairActions, RepairCommand  # noqa: F401  (RepairCommand re-exported)
+from .taxonomy_actions import TaxonomyActions
 from .workers import LatestOnly, void
 
 HISTORY_DELAY_MS = 120
@@ -49,7 +49,7 @@ def _optional(module: str, cls: str, *args):
         return None
 
 
-class PanelController(RepairActions, DialogActions, JobActions, QObject):
+class PanelController(RepairActions, DialogActions, JobActions, TaxonomyActions, QObject):
     def __init__(self, win) -> None:
         super().__init__(win)
         self.win = win
@@ -105,6 +105,7 @@ class PanelController(RepairActions, DialogActions, JobActions, QObject):
         self._usage_timer.timeout.connect(self._update_usage)
         self._usage_loader = LatestOnly(self)
         self._usage_loader.done.connect(self._on_usage)
+        self._init_taxonomy()
 
     def update_usage_soon(self) -> None:
         """The label usage counts, once after a burst of changes (a teammate's too)."""
@@ -121,6 +122,7 @@ class PanelController(RepairActions, DialogActions, JobActions, QObject):
         """Stop the usage reads' thread (the window is closing)."""
         self._usage_timer.stop()
         self._usage_loader.shutdown()
+        self.shutdown_taxonomy()
 
     def _on_usage(self, result, error) -> None:
         if error is not None:
@@ -329,39 +331,6 @@ class PanelController(RepairActions, DialogActions, JobActions, QObject):
             # not stored (the database refused or was unreachable): the typed text stays,
             # marked unsaved, instead of looking saved (or being replaced by a re-read)
             self.caption.keep_unsaved(text, saved)
-
-    # --- taxonomy ---------------------------------------------------------------------------
-    def _add_label(self, name: str, color: str) -> None:
-        self._taxonomy(lambda p: p.add_label(name, color=color or None))
-
-    def _label_change(self, name: str, **changes) -> None:
-        self._taxonomy(lambda p: p.update_label(name, actor=self.win.reviewer(), **changes))
-
-    def _remove_label(self, name: str) -> None:
-        self._taxonomy(lambda p: p.remove_label(name, self.win.reviewer(), force=True))
-
-    def _taxonomy(self, fn) -> None:
-        """Run a change of the label list (on the GUI thread): it waits for a teammate's
-        lock (an import using the label list, a reviewer's change of an image carrying the
-        label, another writer of the SQLite file) the window's short wait only, never
-        queueing for the taxonomy lock, then is refused saying who holds it (it waited the
-        batch jobs' 15 s, then showed the raw SQL error)."""
-        project = self.win.project
-        if project is None:
-            return
-        try:
-            with short_waits():
-                fn(project)
-        except Exception as exc:
-            self.win.show_error(label_change_refused(exc) or str(exc))
-            return
-        self.reload_labels()
-        self.win.model.refresh_all()
-        if self.record is not None:
-            self.win.review._refresh(self.record.id)
-        ctl = getattr(self.win, "suggest_ctl", None)
-        if ctl is not None:  # the learned suggester's readiness depends on the taxonomy
-            ctl.refresh_learned_status()
 
     # --- suggestions ---------------------------------------------------------------------------
     def shown_suggestion_ids(self, image_id: int) -> Optional[set]:

@@ -70,6 +70,7 @@ def scan_summary(result) -> str:
 
 
 NO_MATCH_TEXT = "No images match the filter \u2014 Esc clears it"
+LOADING_TEXT = "Loading images\u2026"  # an opened project's ids on their way
 
 
 def counts_text(counts: dict, short: bool = False) -> str:
@@ -205,7 +206,10 @@ class ProjectController(QObject):
         win.config.remember_project(str(project.root), db_url)
         win._save_config()
         win.review.set_project(project)
-        win.model.set_project(project, win.thumbs)
+        # the grid's ids come off the GUI thread (requery below): it says so meanwhile
+        win.model.set_project(project, win.thumbs, query=False)
+        win.grid.set_empty_text(LOADING_TEXT)
+        self._select_first = False
         win.filter_bar.reset()
         win.filter_bar.set_labels(project.labels())
         win.stack.setCurrentWidget(win.browse_page)
@@ -228,8 +232,7 @@ class ProjectController(QObject):
                            f"{read_only}.", box_name="notice_box")
         win.panels_call("set_project", project)
         first_run_sizes(win)  # (the label chips' lines are known now)
-        win.review.restore_position()
-        self.update_counts()
+        self.requery()  # the ids' arrival (_apply_ids) restores the reviewer's place
         win.grid.setFocus()
         win.project_opened.emit(project)
         if index:
@@ -257,6 +260,7 @@ class ProjectController(QObject):
         if win.project is None:
             return
         win.panel_ctl.flush_edits()  # a caption (or card edit) being typed is saved, in this project
+        win.panel_ctl.wait_taxonomy()  # a label change under way is finished on this project
         if win.panel_ctl.close_repair_dialogs():  # they belong to this project (its undo stack)
             win.statusBar().showMessage("The open repair dialogs were closed with the project; "
                                         "their unsaved repairs were discarded.", 8000)
@@ -378,6 +382,7 @@ class ProjectController(QObject):
         reason = str(getattr(error, "orig", None) or error).split("\n", 1)[0][:160]
         win.statusBar().showMessage(f"The grid's images could not be listed: {reason}", 10000)
         if win.model.filter is None:
+            self.update_counts()  # (an open's first query: the counts were left to it)
             return  # a sort: the rows listed are still the right ones, in the old order
         with win.grid.holding_current():
             win.model.set_ids([])

@@ -428,6 +428,11 @@ class LatestOnly(QObject):
         if ticket == self._ticket and not self._closed:
             self.done.emit(result, error)
 
+    def wait(self, timeout_ms: int = 10000) -> bool:
+        """Wait for the request running now (and one pending) to end; its ``done`` is still
+        delivered by the event loop."""
+        return self._pool.waitForDone(timeout_ms)
+
     def shutdown(self, timeout_ms: int = 10000) -> bool:
         self._closed = True
         self.cancel()

@@ -141,6 +141,7 @@ def test_number_key_from_the_chip_menu(qtbot, window, labelled_folder):
     assert labels.key_for("ok") == "4"
     labels._ask_key = lambda name: None  # "no key": 4 is free for another label
     labels.request_key("ok")
+    qtbot.waitUntil(lambda: win.panel_ctl.taxonomy_running is None, timeout=3000)  # (one change at a time)
     labels._ask_key = lambda name: "7"
     labels.request_key("ok")
     qtbot.waitUntil(lambda: labels.key_for("ok") == "7", timeout=3000)
@@ -150,7 +151,8 @@ def test_number_key_from_the_chip_menu(qtbot, window, labelled_folder):
     errors = []
     win.show_error = errors.append
     labels.request_key("ok")
-    assert errors and "already used" in errors[0] and labels.key_for("ok") == "7"
+    qtbot.waitUntil(lambda: bool(errors), timeout=3000)  # (saved off the GUI thread)
+    assert "already used" in errors[0] and labels.key_for("ok") == "7"
 
 
 def test_frame_keys_on_a_single_frame_image_say_so(qtbot, window, labelled_folder):

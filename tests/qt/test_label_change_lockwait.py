@@ -31,6 +31,7 @@ def test_a_label_change_while_another_writer_holds_the_database_waits_briefly(
             win.panel_ctl.labels.renameRequested.emit("dent", "dent-x")
         else:
             win.panel_ctl.labels.removeRequested.emit("dent")
+        qtbot.waitUntil(lambda: bool(errors), timeout=5000)  # (run off the GUI thread)
         assert waits and set(waits) == {200}  # the short wait, not 15 s
         assert errors == ["The project database is locked: another program or job is writing to it. Nothing "
                           "was changed; try again in a moment."]
@@ -45,6 +46,7 @@ def test_a_label_change_while_another_writer_holds_the_database_waits_briefly(
         win.panel_ctl.labels.renameRequested.emit("dent", "dent-x")
     else:
         win.panel_ctl.labels.removeRequested.emit("dent")
+    qtbot.waitUntil(lambda: win.panel_ctl.taxonomy_running is None, timeout=5000)
     assert errors == []
     with Project.open(labelled_folder) as p:
         assert "dent" not in {d.name for d in p.labels()}

@@ -160,7 +160,7 @@ def test_the_keys_go_back_to_the_review_after_a_card_or_a_new_label(qtbot, windo
     row = win.model.row_of(win.review.current.id)
     QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_J)
     assert win.model.row_of(win.review.current.id) == row + 1
-    assert "burn" in [d.name for d in project.labels()]
+    qtbot.waitUntil(lambda: "burn" in [d.name for d in project.labels()], timeout=3000)  # (saved off the GUI thread)
 
 
 def test_enter_decides_no_card_when_the_suggestions_dock_is_closed(qtbot, window, labelled_folder):
