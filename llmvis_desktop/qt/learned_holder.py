@@ -27,3 +27,19 @@ class LearnedHolder:
     def set(self, suggester) -> None:
         with self._lock:
             self.suggester = suggester
+
+
+def learned_result_text(report, written: int) -> str:
+    """The status bar's line when a learned job ends: "3 labels from 15 reviewed images
+    (2.0 s); 31 new suggestions" (it said "1 labels", "1 new suggestions")."""
+    from ..core.wording import plural
+
+    n = len(report.labels)
+    return (f"Learned suggester: {n} {plural(n, 'label')} from {report.images} "
+            f"{plural(report.images, 'reviewed image')} ({report.seconds:.1f} s); "
+            f"{written} new {plural(written, 'suggestion')}")
+
+
+def learned_status(holder):
+    """On the status loader's thread: (the holder, its suggester's (ready, sentence))."""
+    return holder, holder.get().status()

@@ -29,7 +29,7 @@ from typing import Optional
 from PySide6.QtCore import QObject, Qt, Signal
 
 from .ask_controller import AskController
-from .learned_holder import LearnedHolder
+from .learned_holder import LearnedHolder, learned_result_text, learned_status
 from .widgets.elided_label import ElidedLabel
 from .workers import LatestOnly, void
 
@@ -41,22 +41,6 @@ AUTO_SETTING = "learned_auto_retrain"
 LEARNED_ACTION = "Suggestions \u25b8 Suggest labels from reviewed images"  # the menu's words, for "run ... again"
 _WORKER_MODULE = __name__.rsplit(".", 2)[0] + ".core.suggest.worker"  # the session's model thread
 NO_MODEL_TIP = "Choose a captioner or labeler in Suggestions ▸ Models… first."
-
-
-def learned_result_text(report, written: int) -> str:
-    """The status bar's line when a learned job ends: "3 labels from 15 reviewed images
-    (2.0 s); 31 new suggestions" (it said "1 labels", "1 new suggestions")."""
-    from ..core.wording import plural
-
-    n = len(report.labels)
-    return (f"Learned suggester: {n} {plural(n, 'label')} from {report.images} "
-            f"{plural(report.images, 'reviewed image')} ({report.seconds:.1f} s); "
-            f"{written} new {plural(written, 'suggestion')}")
-
-
-def _learned_status(holder):
-    """On the status loader's thread: (the holder, its suggester's (ready, sentence))."""
-    return holder, holder.get().status()
 
 
 class SuggestController(QObject):
@@ -152,7 +136,7 @@ class SuggestController(QObject):
         """Ask the suggester how ready it is, off the GUI thread (it reads every reviewed
         record; the first time, the suggester is built there too)."""
         if self._holder is not None:
-            self._status_loader.submit(_learned_status, self._holder)
+            self._status_loader.submit(learned_status, self._holder)
 
     def _on_status(self, result, error) -> None:
         if self.win.project is None:

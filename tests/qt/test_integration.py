@@ -403,7 +403,7 @@ def test_the_learned_status_line_follows_every_review_once_ready(qtbot, window, 
     qtbot.waitUntil(lambda: "learns 3 labels from 17 reviewed images" in sc.status_label.text(), timeout=10000)
     # and the job's result says "1 label", "1 new suggestion" (a one-label taxonomy)
     from llmvis_desktop.core.suggest.learned import TrainReport
-    from llmvis_desktop.qt.suggest_controller import learned_result_text
+    from llmvis_desktop.qt.learned_holder import learned_result_text
 
     text = learned_result_text(TrainReport(10, ("scratch",), (), "r", 1.04, 0), 1)
     assert text == "Learned suggester: 1 label from 10 reviewed images (1.0 s); 1 new suggestion"
