@@ -75,3 +75,24 @@ def test_import_of_a_mask_of_another_size_names_the_mask(qtbot, tmp_path):
     assert str(info.value) == (f"the mask {wrong} is 320x200 but the image is 320x256; "
                                f"masks must have the image's size")
     assert not ed.mask().any()
+
+
+def test_import_of_an_empty_mask_says_so_and_keeps_the_painting(qtbot, tmp_path, monkeypatch):
+    """An all-black mask file was taken without a word (the painting replaced by nothing);
+    the user learned only at Repair that the mask was empty."""
+    from llmvis_desktop.qt.widgets import mask_editor
+    from llmvis_desktop.qt.widgets.mask_editor import MaskEditor
+
+    ed = MaskEditor(np.full((64, 80), 128, np.uint8))
+    qtbot.addWidget(ed)
+    painted = np.zeros((64, 80), bool)
+    painted[10:20, 10:20] = True
+    ed.set_mask(painted)
+    empty = tmp_path / "empty.png"
+    Image.fromarray(np.zeros((64, 80), np.uint8)).save(empty)
+    said = []
+    monkeypatch.setattr(mask_editor.QFileDialog, "getOpenFileName", lambda *a, **k: (str(empty), ""))
+    monkeypatch.setattr(mask_editor.QMessageBox, "warning", lambda parent, title, text: said.append(text))
+    ed.import_dialog()
+    assert said == [f"{empty}: the mask is empty (no pixel set)"]
+    assert (ed.mask() == painted).all()

@@ -359,7 +359,8 @@ class MaskEditor(QWidget):
         self.canvas.set_mask(mask)
 
     def import_mask(self, path) -> None:
-        """Load a mask PNG; raises ValueError with a one-line reason."""
+        """Load a mask PNG; raises ValueError with a one-line reason. An empty one is
+        refused here, the painting kept (it was taken, and Repair said so only later)."""
         from ...core.repair import RepairError
         from ...core.repair.apply import load_mask
 
@@ -367,6 +368,9 @@ class MaskEditor(QWidget):
             m = load_mask(path, self.max_pixels)
         except RepairError as exc:
             raise ValueError(str(exc)) from None
+        m = np.asarray(m)
+        if m.shape == (self.canvas._image.height(), self.canvas._image.width()) and not m.any():  # a wrong size says so
+            raise ValueError(f"{path}: the mask is empty (no pixel set)")
         self.canvas.set_mask(m, str(path))
 
     max_pixels: Optional[int] = None  # the pixel limit a mask is held to (the max_image_pixels setting)
