@@ -64,13 +64,15 @@ def insert_new(session: Session, entries: Sequence[tuple[str, int, int]]) -> Non
     )
 
 
-def _as_read(rows: Sequence[tuple[int, str]]):
-    """Rows (id, relpath) as the indexer read them: an update by id alone also hit a row
-    another indexer moved meanwhile (a teammate's window relinking a renamed folder on the
-    team's PostgreSQL), which then stayed "missing" at its new path. Matching the path
-    too leaves such a row alone; PostgreSQL checks the condition again on the row as it is
-    once the other transaction's lock is released."""
-    return tuple_(m.Image.id, m.Image.relpath).in_(rows)
+def _as_read():
+    """Rows (id, relpath) as the indexer read them, given at execute time as ``as_read``
+    (``{"as_read": rows}``): an update by id alone also hit a row another indexer moved
+    meanwhile (a teammate's window relinking a renamed folder on the team's PostgreSQL),
+    which then stayed "missing" at its new path. Matching the path too leaves such a row
+    alone; PostgreSQL checks the condition again on the row as it is once the other
+    transaction's lock is released. (The rows are not put in the statement: SQLAlchemy's
+    statements sit in reference cycles, so each kept its 500 pairs for the collector.)"""
+    return tuple_(m.Image.id, m.Image.relpath).in_(bindparam("as_read", expanding=True))
 
 
 def mark_changed(session: Session, changes: Sequence[tuple[int, str, int, int]]) -> None:
@@ -106,13 +108,13 @@ def restore_present(session: Session, rows: Sequence[tuple[int, str]]) -> int:
     for chunk in _chunks(rows, 500):
         back += session.scalars(
             update(m.Image)
-            .where(_as_read(chunk), m.Image.status == m.STATUS_MISSING, m.Image.error.is_not(None))
-            .values(status=m.STATUS_ERROR, header_done=False).returning(m.Image.id)
+            .where(_as_read(), m.Image.status == m.STATUS_MISSING, m.Image.error.is_not(None))
+            .values(status=m.STATUS_ERROR, header_done=False).returning(m.Image.id), {"as_read": chunk}
         ).all()
         back += session.scalars(
             update(m.Image)
-            .where(_as_read(chunk), m.Image.status == m.STATUS_MISSING)
-            .values(status=m.Image.review_status).returning(m.Image.id)
+            .where(_as_read(), m.Image.status == m.STATUS_MISSING)
+            .values(status=m.Image.review_status).returning(m.Image.id), {"as_read": chunk}
         ).all()
     _file_events(session, [(i, "missing", "present") for i, in _with_history(session, back)], "file_restored")
     return len(back)
@@ -124,8 +126,8 @@ def mark_missing(session: Session, rows: Sequence[tuple[int, str]]) -> int:
     marked: list[int] = []
     for chunk in _chunks(rows, 500):
         marked += session.scalars(
-            update(m.Image).where(_as_read(chunk), m.Image.status != m.STATUS_MISSING)
-            .values(status=m.STATUS_MISSING).returning(m.Image.id)
+            update(m.Image).where(_as_read(), m.Image.status != m.STATUS_MISSING)
+            .values(status=m.STATUS_MISSING).returning(m.Image.id), {"as_read": chunk}
         ).all()
     _file_events(session, [(i, "present", "missing") for i, in _with_history(session, marked)], "file_missing")
     return len(marked)
