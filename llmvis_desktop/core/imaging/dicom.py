@@ -7,7 +7,6 @@ Imported lazily by :mod:`.reader`, so pydicom loads only when a DICOM file is re
 from __future__ import annotations
 
 import struct
-import warnings
 from typing import Any
 
 import numpy as np
@@ -30,7 +29,6 @@ from .errors import (
 from . import dicom_decoders as decoders
 from .formats import is_dicom_name
 from .display import to_display
-from .pydicom_quiet import quiet_pydicom
 from .reader import ImageMeta
 
 try:  # pydicom >= 3
@@ -381,19 +379,16 @@ def _voi_lut_display(pixels: np.ndarray, ds) -> tuple[np.ndarray, tuple[float, f
 def read(fh, path: PathLike, frame: int, max_pixels: int | None, window, default_window=None):
     """Returns (pixels, display, meta, window used). ``window`` overrides the file's
     window or VOI LUT; ``default_window`` replaces min/max where the file has neither."""
-    with quiet_pydicom() as heard:  # a file the tool refuses: its own error says why
-        try:
-            ds = _dataset(fh, path, header_only=False)
-        except ImageReadError as exc:
-            if exc.reason == NO_PIXEL_DATA or exc.reason.startswith(TRUNCATED):
-                _header_failure(fh, path)
-            raise
-        meta = _meta(ds)
-        check_size(path, meta.width, meta.height, max_pixels)
-        if _pixels_short(ds):
+    try:
+        ds = _dataset(fh, path, header_only=False)
+    except ImageReadError as exc:
+        if exc.reason == NO_PIXEL_DATA or exc.reason.startswith(TRUNCATED):
             _header_failure(fh, path)
-    for text in heard:  # read: what pydicom said is shown as before
-        warnings.warn(text, UserWarning, stacklevel=2)
+        raise
+    meta = _meta(ds)
+    check_size(path, meta.width, meta.height, max_pixels)
+    if _pixels_short(ds):
+        _header_failure(fh, path)
     if not 0 <= frame < meta.frames:
         raise ImageReadError(path, out_of_range(frame, meta.frames, "frame"))
     arr = _decode_frame(ds, path, frame, meta.frames)

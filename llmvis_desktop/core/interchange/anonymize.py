@@ -25,7 +25,7 @@ from pathlib import Path
 
 from . import deid_profile as profile
 from . import deid_table
-from ..imaging.pydicom_quiet import in_own_words, quiet_pydicom
+from .pydicom_quiet import in_own_words, quiet_pydicom
 
 DICOM_ROOT = "1.2.840.10008."
 

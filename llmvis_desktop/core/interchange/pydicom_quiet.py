@@ -2,9 +2,7 @@
 value for VR UI: '<the original UID>'"), on its logger and as Python warnings, so while
 a DICOM is de-identified they would print the identifiers the export removes to stderr
 and the log. :func:`quiet_pydicom` keeps them (this thread's only) and
-:func:`in_own_words` says what they were about, quoting nothing. The viewer's full read
-keeps them too (:func:`.dicom.read`): shown only when the read succeeds, not when the
-tool's own error already says what went wrong.
+:func:`in_own_words` says what they were about, quoting nothing.
 """
 from __future__ import annotations
 
