@@ -157,3 +157,22 @@ def pg_team(png_folder, pg_url, monkeypatch):
     finally:
         alice.close()
         carol.close()
+
+
+@pytest.fixture
+def small(tmp_path):
+    """Four blank images and labels a, b on SQLite: (project, {name: image id})."""
+    from PIL import Image
+
+    from llmvis_desktop.core.project import Project
+
+    root = tmp_path / "small"
+    root.mkdir()
+    for i in range(1, 5):
+        Image.new("L", (8, 8), i * 30).save(root / f"img{i}.png")
+    p = Project.open(root)
+    p.index()
+    for name in ("a", "b"):
+        p.add_label(name)
+    yield p, {r.name: r.id for r in p.images(p.image_ids())}
+    p.close()

@@ -176,21 +176,6 @@ def test_cli_interrupted_exits_130(state, capsys, monkeypatch):
     assert "interrupted" in capsys.readouterr().err
 
 
-@pytest.fixture
-def small(tmp_path):
-    """Four blank images and labels a, b on SQLite: (project, {name: image id})."""
-    root = tmp_path / "small"
-    root.mkdir()
-    for i in range(1, 5):
-        Image.new("L", (8, 8), i * 30).save(root / f"img{i}.png")
-    p = Project.open(root)
-    p.index()
-    for name in ("a", "b"):
-        p.add_label(name)
-    yield p, {r.name: r.id for r in p.images(p.image_ids())}
-    p.close()
-
-
 def _review(p, i, labels, caption=None, status="reviewed"):
     state = {"labels": labels, "review_status": status}
     if caption is not None:

@@ -4,9 +4,7 @@ header says how many of the images scored were reviewed and how many rejected.""
 from __future__ import annotations
 
 import pytest
-from PIL import Image
 
-from llmvis_desktop.core.project import Project
 from llmvis_desktop.core.store.records import NewSuggestion
 from llmvis_desktop.core.suggest.evaluate import evaluate, format_report
 
@@ -14,17 +12,10 @@ HAND, CNN = "learned:handcrafted-v6", "learned:cnn-v1"
 
 
 @pytest.fixture
-def small(tmp_path):
-    root = tmp_path / "small"
-    root.mkdir()
-    for i in range(1, 5):
-        Image.new("L", (8, 8), i * 30).save(root / f"img{i}.png")
-    p = Project.open(root)
-    p.index()
-    for name in ("a", "b"):
-        p.add_label(name)
-    yield p, [r.id for r in sorted(p.images(p.image_ids()), key=lambda r: r.name)]
-    p.close()
+def small(small):
+    """(project, its four image ids in name order): tests/core/conftest.py's."""
+    p, ids = small
+    return p, [ids[name] for name in sorted(ids)]
 
 
 def _review(p, i, labels, status="reviewed"):
