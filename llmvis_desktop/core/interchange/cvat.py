@@ -16,14 +16,14 @@ llmvis export (its whole taxonomy).
 """
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
 from ..store.records import NewSuggestion
 from .common import ExportContext, InterchangeError, visible_controls
 from .files import write_atomic
-from .parsing import MISSING, ImportItem, ParsedFile, check_labels, check_status, parse_time, score_value
+from .parsing import (MISSING, ImportItem, ParsedFile, check_labels, check_status, parse_time, read_xml,
+                      score_value)
 
 CAPTION = "llmvis_caption"
 REVIEW = "llmvis_review"
@@ -113,17 +113,7 @@ def export(ctx: ExportContext) -> None:
 def parse(path: Path) -> ParsedFile:
     path = Path(path)
     f = path.name
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InterchangeError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-    if b"<!DOCTYPE" in raw or b"<!ENTITY" in raw:
-        raise InterchangeError(f"{f}: DOCTYPE/ENTITY declarations are refused (CVAT files have none)")
-    try:
-        root = ET.fromstring(raw)
-    except ET.ParseError as exc:
-        line, col = exc.position
-        raise InterchangeError(f"{f}: malformed XML at line {line}, column {col}") from None
+    root = read_xml(path, f, "CVAT files", lambda exc: "malformed XML at line {}, column {}".format(*exc.position))
     if root.tag != "annotations":
         raise InterchangeError(f"{f}: the root element is <{root.tag}>, not <annotations>")
     declared = [el.findtext("name") for el in root.iterfind("meta/task/labels/label")]

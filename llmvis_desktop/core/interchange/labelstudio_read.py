@@ -6,7 +6,6 @@ taxonomy in its order)."""
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as ET
 from collections import Counter
 from pathlib import Path
 from typing import Optional
@@ -14,7 +13,7 @@ from urllib.parse import unquote, urlsplit
 
 from .common import InterchangeError
 from .files import sidecar_path
-from .parsing import check_labels
+from .parsing import check_labels, read_xml
 
 LOCAL_FILES = "/data/local-files/?d="
 UPLOAD = "/data/upload/"
@@ -126,16 +125,7 @@ def config_labels(path: Path, labels_name: Optional[str], label_names: tuple) ->
     cfg = config_path(path)
     if not cfg.is_file():
         return None
-    try:
-        raw = cfg.read_bytes()
-    except OSError as exc:
-        raise InterchangeError(f"{cfg.name}: cannot be read ({exc.strerror or exc})") from None
-    if b"<!DOCTYPE" in raw or b"<!ENTITY" in raw:
-        raise InterchangeError(f"{cfg.name}: DOCTYPE/ENTITY declarations are refused (a labeling config has none)")
-    try:
-        root = ET.fromstring(raw)
-    except ET.ParseError as exc:
-        raise InterchangeError(f"{cfg.name}: not a labeling config (XML error: {exc})") from None
+    root = read_xml(cfg, cfg.name, "labeling configs", lambda exc: f"not a labeling config (XML error: {exc})")
     choices = [el for el in root.iter("Choices")]
     names = {el.get("name") for el in choices}
     chosen = labels_name if labels_name in names else (

@@ -107,3 +107,23 @@ def check_labels(values, where: str) -> list[str]:
             raise InterchangeError(f"{where}: label {v!r} is empty, not text or has surrounding spaces")
         out.append(v)
     return out
+
+
+def read_xml(path: Path, shown: str, none_have: str, not_xml):
+    """The root element of the XML file ``path``, refusing DOCTYPE and entity declarations
+    (an entity can pull in any local file, or expand without end). An unreadable file is
+    named by its path, the other errors by ``shown``; ``none_have``: the files of this kind
+    ("CVAT files"); ``not_xml(exc)`` says a :class:`~xml.etree.ElementTree.ParseError` in
+    the format's words."""
+    import xml.etree.ElementTree as ET
+
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InterchangeError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    if b"<!DOCTYPE" in raw or b"<!ENTITY" in raw:
+        raise InterchangeError(f"{shown}: DOCTYPE/ENTITY declarations are refused ({none_have} have none)")
+    try:
+        return ET.fromstring(raw)
+    except ET.ParseError as exc:
+        raise InterchangeError(f"{shown}: {not_xml(exc)}") from None
