@@ -38,6 +38,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from stallmon import StallMonitor, spread  # noqa: E402
+
 
 def _env(base: Path) -> dict:
     env = dict(os.environ)
@@ -120,7 +122,6 @@ def _reset_state(images: Path) -> None:
 def child(base: Path, spawned_at: float, thumb_size: int) -> None:
     import resource
 
-    from PySide6.QtCore import QElapsedTimer, QTimer
     from PySide6.QtWidgets import QApplication
 
     from llmvis_desktop.core.config import Config
@@ -168,26 +169,9 @@ def child(base: Path, spawned_at: float, thumb_size: int) -> None:
     out["rows"] = win.model.rowCount()
 
     # GUI-thread stall probe
-    gaps = {"max": 0.0}
-    clock = QElapsedTimer()
-    clock.start()
-    last = [clock.nsecsElapsed()]
-
-    def tick():
-        now = clock.nsecsElapsed()
-        gap = (now - last[0]) / 1e6 - 5.0
-        gaps["max"] = max(gaps["max"], gap)
-        gaps["all"].append(gap)
-        last[0] = now
-
-    probe = QTimer()
-    probe.setInterval(5)
-    probe.timeout.connect(tick)
+    probe = StallMonitor()
 
     def run_for(seconds: float, step=None) -> float:
-        gaps["max"] = 0.0
-        gaps["all"] = []
-        last[0] = clock.nsecsElapsed()
         probe.start()
         end = time.time() + seconds
         while time.time() < end:
@@ -196,11 +180,11 @@ def child(base: Path, spawned_at: float, thumb_size: int) -> None:
                 break
             time.sleep(0.0005)
         probe.stop()
-        return gaps["max"]
+        return probe.max_stall_ms()
 
     index_running = win.index_job is not None and win.index_job.is_active
     out["max_stall_index_ms"] = round(run_for(3.0), 1)
-    out.update(_spread("index", gaps["all"]))
+    out.update(spread("index", probe.stalls_ms()))
     out["index_running_during_probe"] = index_running
 
     bar = win.grid.verticalScrollBar()
@@ -223,7 +207,7 @@ def child(base: Path, spawned_at: float, thumb_size: int) -> None:
 
     t0 = time.time()
     out["max_stall_scroll_ms"] = round(run_for(120.0, scroll_step), 1)
-    out.update(_spread("scroll", gaps["all"]))
+    out.update(spread("scroll", probe.stalls_ms()))
     out["scroll_s"] = round(time.time() - t0, 2)
     out["scroll_steps"] = state["steps"]
     out["index_still_running_after_scroll"] = win.index_job is not None and win.index_job.is_active
@@ -249,16 +233,6 @@ def child(base: Path, spawned_at: float, thumb_size: int) -> None:
     out["close_s"] = round(time.perf_counter() - t, 2)
     print("BENCH " + json.dumps(out), flush=True)
     QApplication.instance().quit()
-
-
-def _spread(name: str, gaps: list) -> dict:
-    """Beyond the single worst gap (on a shared machine, often the OS's doing): the
-    99th percentile and how many gaps passed 50 ms."""
-    if not gaps:
-        return {}
-    g = sorted(gaps)
-    return {f"p99_stall_{name}_ms": round(g[min(len(g) - 1, int(len(g) * 0.99))], 1),
-            f"stalls_over_50ms_{name}": sum(1 for x in g if x > 50)}
 
 
 def main() -> None:

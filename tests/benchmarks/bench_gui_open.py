@@ -26,6 +26,8 @@ import time
 import traceback
 from pathlib import Path
 
+from stallmon import StallMonitor
+
 
 def _make_images(folder: Path, n: int) -> None:
     import numpy as np
@@ -58,7 +60,6 @@ def main(argv=None) -> int:
 
 
 def _run(base: Path, folders: list, args) -> int:
-    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication(["bench"])
@@ -68,22 +69,14 @@ def _run(base: Path, folders: list, args) -> int:
     win = build_window(config=Config(reviewer="bench"))
     win.resize(1280, 800)
     win.show()
-    last, gaps = [time.perf_counter()], []
-
-    def tick() -> None:
-        now = time.perf_counter()
-        gaps.append(now - last[0])
-        last[0] = now
-
-    timer = QTimer()
-    timer.timeout.connect(tick)
-    timer.start(5)
+    probe = StallMonitor()
+    probe.start()
     main_id, samples, sampling = threading.get_ident(), collections.Counter(), [False]
 
     def sampler() -> None:
         while True:
             time.sleep(0.02)
-            if sampling[0] and time.perf_counter() - last[0] > 0.05:
+            if sampling[0] and time.perf_counter() - probe.last > 0.05:
                 frame = sys._current_frames().get(main_id)
                 ours = [ln for ln in traceback.format_stack(frame) if "llmvis_desktop" in ln]
                 if ours:
@@ -106,7 +99,7 @@ def _run(base: Path, folders: list, args) -> int:
     def measure(label: str, start) -> dict:
         pump(lambda: False, 0.3)
         done.clear()
-        gaps.clear()
+        probe.ticks.clear()  # (the timer runs on: the next gap counts from its last tick)
         samples.clear()
         sampling[0] = True
         t0 = time.perf_counter()
@@ -116,8 +109,8 @@ def _run(base: Path, folders: list, args) -> int:
         pump(lambda: False, 0.5)  # what the open leaves to the next event-loop turns
         sampling[0] = False
         row = {"what": label, "opened": ok, "call_ms": round(call * 1000, 1),
-               "worst_gap_ms": round(max(gaps, default=0) * 1000, 1),
-               "gaps_over_100ms": sum(g > 0.1 for g in gaps),
+               "worst_gap_ms": round(max(probe.gaps_ms(), default=0), 1),
+               "gaps_over_100ms": sum(g > 100 for g in probe.gaps_ms()),
                "stalled_at": {k: v * 20 for k, v in samples.most_common(4)}}
         win.close_project()
         pump(lambda: False, 0.3)

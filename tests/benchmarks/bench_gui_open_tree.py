@@ -32,6 +32,8 @@ import sys
 import time
 from pathlib import Path
 
+from stallmon import StallMonitor
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -82,8 +84,6 @@ def setup(base: Path, n: int, cached: int) -> dict:
 
 
 def child(base: Path) -> None:
-    from PySide6.QtCore import QTimer
-
     import llmvis_desktop
     from llmvis_desktop.core.config import Config
     from llmvis_desktop.qt.app import build_window, create_app
@@ -92,13 +92,7 @@ def child(base: Path) -> None:
     win = build_window(config=Config(reviewer="bench", thumbnail_size=96))
     win.resize(1400, 900)
     win.show()
-    gaps: list[float] = []
-    last = [time.perf_counter()]
-
-    def tick() -> None:
-        now = time.perf_counter()
-        gaps.append(now - last[0])
-        last[0] = now
+    probe = StallMonitor()
 
     def spin(seconds: float, until=lambda: False) -> None:
         end = time.perf_counter() + seconds
@@ -106,27 +100,23 @@ def child(base: Path) -> None:
             app.processEvents()
             time.sleep(0.001)
 
-    timer = QTimer()
-    timer.setInterval(5)
-    timer.timeout.connect(tick)
     spin(1.0)  # the window built and idle
-    timer.start()
+    probe.start()
     spin(0.3)
-    gaps.clear()
-    last[0] = time.perf_counter()
+    probe.reset()
     sc = win.suggest_ctl
     t0 = time.perf_counter()
     win.open_project(base / "images")
     call = time.perf_counter() - t0
-    tick()  # the gap the call made (a timer tick cannot land inside it)
+    probe.tick()  # the gap the call made (a timer tick cannot land inside it)
     spin(30.0, lambda: sc.learned_ready is not None)
     to_status = time.perf_counter() - t0
-    timer.stop()
+    probe.stop()
     ok = sc.learned_ready is not None
     win.shutdown()
     print("BENCH " + json.dumps({
         "open_call_ms": round(call * 1000, 1),
-        "max_stall_ms": round(max(gaps) * 1000, 1),
+        "max_stall_ms": round(max(probe.gaps_ms()), 1),
         "to_status_s": round(to_status, 3) if ok else None,
         "package": str(Path(llmvis_desktop.__file__).parent.parent),
     }))

@@ -42,7 +42,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "core"))
 sys.path.insert(0, str(ROOT / "tests" / "benchmarks"))
 
-from bench_gui import _env, _spread  # noqa: E402
+from bench_gui import _env  # noqa: E402
+from stallmon import StallMonitor, spread  # noqa: E402
 
 MODEL_SIZES = {"tiny": (32, 2, 32), "medium": (256, 4, 224)}
 
@@ -106,8 +107,6 @@ def _start_job(win, kind: str):
 def child(base: Path, seconds: float, kind: str) -> None:
     import resource
 
-    from PySide6.QtCore import QElapsedTimer, QTimer
-
     from llmvis_desktop.core.config import Config
     from llmvis_desktop.qt.app import build_window, create_app
 
@@ -130,22 +129,10 @@ def child(base: Path, seconds: float, kind: str) -> None:
     pump(lambda: win.project is not None and (win.index_job is None or not win.index_job.is_active))
     pump(lambda: win.thumbs.pending() == 0)
 
-    clock = QElapsedTimer()
-    clock.start()
-    probe_state = {"last": 0, "gaps": []}
-
-    def tick():
-        now = clock.nsecsElapsed()
-        probe_state["gaps"].append((now - probe_state["last"]) / 1e6 - 5.0)
-        probe_state["last"] = now
-
-    probe = QTimer()
-    probe.setInterval(5)
-    probe.timeout.connect(tick)
+    probe = StallMonitor()
     bar = win.grid.verticalScrollBar()
 
     def run_for(secs: float, scroll: bool) -> list:
-        probe_state["gaps"], probe_state["last"] = [], clock.nsecsElapsed()
         probe.start()
         end, nxt, direction = time.time() + secs, 0.0, 1
         while time.time() < end:
@@ -158,11 +145,11 @@ def child(base: Path, seconds: float, kind: str) -> None:
                 bar.setValue(max(0, min(bar.maximum(), v)))
             time.sleep(0.0005)
         probe.stop()
-        return probe_state["gaps"]
+        return probe.stalls_ms()
 
     def record(prefix: str, gaps: list) -> None:
         out[f"{prefix}_max_stall_ms"] = round(max(gaps), 1) if gaps else None
-        out.update(_spread(prefix, gaps))
+        out.update(spread(prefix, gaps))
 
     record("baseline_idle", run_for(seconds / 2, False))
     record("baseline_scroll", run_for(seconds / 2, True))

@@ -26,9 +26,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from stallmon import StallMonitor
+
 
 def child(folder: str, n_images: int) -> None:
-    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     from llmvis_desktop.core.config import Config
@@ -50,16 +51,8 @@ def child(folder: str, n_images: int) -> None:
     win = build_window(config=Config(reviewer="bench", thumbnail_size=160))
     win.resize(1600, 1000)
     win.show()
-    last, gaps = [time.perf_counter()], []
-
-    def tick() -> None:
-        now = time.perf_counter()
-        gaps.append((now - last[0]) * 1000 - 5)
-        last[0] = now
-
-    timer = QTimer()
-    timer.timeout.connect(tick)
-    timer.start(5)
+    probe = StallMonitor()
+    probe.start()
 
     def pump(until, seconds: float) -> bool:
         end = time.perf_counter() + seconds
@@ -77,13 +70,13 @@ def child(folder: str, n_images: int) -> None:
 
     def measure(start, done) -> dict:
         pump(lambda: False, 0.5)
-        gaps.clear()
-        last[0] = t0 = time.perf_counter()
+        t0 = probe.reset()
         start()
         call = time.perf_counter() - t0
         ok = pump(done, 60)
         done_s = time.perf_counter() - t0
         pump(lambda: False, 1.0)
+        gaps = probe.stalls_ms()
         return {"call_ms": round(call * 1000, 1), "worst_gap_ms": round(max(max(gaps, default=0), call * 1000), 1),
                 "gaps_over_50ms": sum(g > 50 for g in gaps), "done": ok, "done_s": round(done_s, 2)}
 

@@ -26,9 +26,10 @@ import time
 import traceback
 from pathlib import Path
 
+from stallmon import StallMonitor
+
 
 def child(folder: str) -> None:
-    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication(["bench"])
@@ -43,16 +44,8 @@ def child(folder: str) -> None:
     win = build_window(config=Config(reviewer="bench", thumbnail_size=160))
     win.resize(1600, 1000)
     win.show()
-    last, gaps = [time.perf_counter()], []
-
-    def tick() -> None:
-        now = time.perf_counter()
-        gaps.append((now, (now - last[0]) * 1000 - 5))
-        last[0] = now
-
-    timer = QTimer()
-    timer.timeout.connect(tick)
-    timer.start(5)
+    probe = StallMonitor()
+    probe.start()
     main_id, samples = threading.get_ident(), collections.deque(maxlen=100000)
 
     def sampler() -> None:
@@ -78,13 +71,13 @@ def child(folder: str) -> None:
 
     def measure() -> dict:
         pump(lambda: False, 0.5)
-        gaps.clear()
-        last[0] = t0 = time.perf_counter()
+        t0 = probe.reset()
         win.open_project(folder, index=False)
         call = time.perf_counter() - t0
         ok = pump(lambda: win.project is not None and win.model.rowCount() == n, 60)
         to_rows = time.perf_counter() - t0
         pump(lambda: False, 1.0)
+        gaps = [(t, g - probe.period_ms) for t, g, _ in probe.ticks]  # (tick's time, stall ms)
         worst = max(gaps, key=lambda g: g[1], default=(0, 0))
         where = collections.Counter(s for t, s in samples if worst[0] - worst[1] / 1000 <= t <= worst[0])
         return {"call_ms": round(call * 1000, 1), "worst_gap_ms": round(max(worst[1], call * 1000), 1),

@@ -32,7 +32,8 @@ TRIAL = r'''
 import json, os, sys, time
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 mode, folder, paint_s = sys.argv[1], sys.argv[2], float(sys.argv[3])
-from PySide6.QtCore import QElapsedTimer, QTimer
+sys.path.insert(0, sys.argv[4])  # tests/benchmarks
+from stallmon import StallMonitor
 from PySide6.QtTest import QTest
 from llmvis_desktop.core.config import Config
 from llmvis_desktop.qt import repair_actions
@@ -42,16 +43,9 @@ if mode == "cold":
     repair_actions.RepairActions._warm_engine = lambda self, checkpoint: None
 assert "torch" not in sys.modules
 
-class Gaps:
-    def __init__(self):
-        self.el = QElapsedTimer(); self.el.start(); self.last = 0; self.max = 0; self.big = []
-        self.t = QTimer(); self.t.setInterval(5); self.t.timeout.connect(self.tick); self.t.start()
-    def phase(self):
-        out = (self.max, self.big); self.max, self.big = 0, []; self.last = self.el.elapsed(); return out
-    def tick(self):
-        now = self.el.elapsed(); g = now - self.last; self.last = now
-        self.max = max(self.max, g)
-        if g > 100: self.big.append(g)
+def phase():  # the phase's longest gap and its gaps over 100 ms (whole ms), then the next phase
+    g = [round(x) for x in gaps.gaps_ms()]; gaps.reset()
+    return (max(g, default=0), [x for x in g if x > 100])
 
 def until(pred, timeout=120.0):
     t0 = time.monotonic()
@@ -68,9 +62,9 @@ until(lambda: done and win.model.rowCount() > 0)
 win.grid.select_row(0)
 until(lambda: win.panel_ctl.record is not None and win.viewer_image is not None)
 QTest.qWait(500)
-gaps = Gaps(); QTest.qWait(100); gaps.phase()
+gaps = StallMonitor(); gaps.start(); QTest.qWait(100); phase()
 win.act_repair.trigger(); QTest.qWait(300)
-res = {"open": gaps.phase()}
+res = {"open": phase()}
 dlg = win.panel_ctl.repair_dialog
 canvas = dlg.editor.canvas
 from llmvis_desktop.core.repair import apply as apply_mod
@@ -80,14 +74,14 @@ while time.monotonic() - t0 < paint_s:  # a thin scratch, painted in short strok
     if "warm_ready_s" not in res and apply_mod._GEN_CACHE:
         res["warm_ready_s"] = round(time.monotonic() - t0, 2)
     QTest.qWait(30)
-res["paint"] = gaps.phase()
+res["paint"] = phase()
 dlg.method.setCurrentIndex(dlg.method.findData("gan"))
 t1 = time.monotonic()
 dlg.run_repair()
 until(lambda: "gan" in dlg.results)
 res["preview_s"] = round(time.monotonic() - t1, 3)
 QTest.qWait(50)
-res["preview"] = gaps.phase()
+res["preview"] = phase()
 res["ok"] = "gan" in dlg.results
 dlg.reject(); win.shutdown()
 print("RESULT " + json.dumps(res))
@@ -120,7 +114,8 @@ def main(argv=None) -> int:
             for mode in (("cold", "warm") if r % 2 == 0 else ("warm", "cold")):
                 folder = tmp / f"imgs_{mode}_{r}"
                 _images(folder)
-                out = subprocess.run([sys.executable, "-c", TRIAL, mode, str(folder), str(args.paint_s)],
+                out = subprocess.run([sys.executable, "-c", TRIAL, mode, str(folder), str(args.paint_s),
+                                      str(Path(__file__).resolve().parent)],
                                      env=env, capture_output=True, text=True, timeout=600)
                 line = [x for x in out.stdout.splitlines() if x.startswith("RESULT ")]
                 if not line:

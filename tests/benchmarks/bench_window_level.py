@@ -42,6 +42,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from stallmon import StallMonitor, p99
+
 ROOT = Path(__file__).resolve().parents[2]
 SIZES = {48: (6000, 8000), 12: (3000, 4000)}  # MP -> (height, width)
 
@@ -64,7 +66,7 @@ def make_tiff(path: Path, h: int, w: int) -> None:
 
 def child(path: str) -> None:
     import numpy as np
-    from PySide6.QtCore import QElapsedTimer, QEvent, QObject, QPointF, Qt, QTimer
+    from PySide6.QtCore import QEvent, QObject, QPointF, Qt
     from PySide6.QtGui import QMouseEvent
     from PySide6.QtWidgets import QApplication
 
@@ -98,23 +100,8 @@ def child(path: str) -> None:
     counter = PaintCounter()
     viewport.installEventFilter(counter)
 
-    clock = QElapsedTimer()
-    clock.start()
-    gaps: list[float] = []
-    phase = ["moving"]
-    phased: dict[str, list[float]] = {"moving": [], "holding": []}
-    last = [clock.nsecsElapsed()]
-
-    def tick():
-        now = clock.nsecsElapsed()
-        gap = (now - last[0]) / 1e6 - 5.0
-        gaps.append(gap)
-        phased.setdefault(phase[0], []).append(gap)
-        last[0] = now
-
-    probe = QTimer()
-    probe.setInterval(5)
-    probe.timeout.connect(tick)
+    probe = StallMonitor()
+    probe.tag = "moving"  # the drag's phase, "moving" or "holding", for each tick
 
     def run(seconds: float = 0.0, until=None, timeout: float = 30.0) -> float:
         """Spin the event loop for ``seconds`` or until ``until()``; returns the time spent."""
@@ -132,29 +119,24 @@ def child(path: str) -> None:
         ev = QMouseEvent(kind, pos, viewport.mapToGlobal(pos), button, buttons, Qt.KeyboardModifier.NoModifier)
         QApplication.postEvent(viewport, ev)
 
-    def start_probe() -> None:
-        gaps.clear()
-        last[0] = clock.nsecsElapsed()
-        probe.start()
-
     def spread(prefix: str, values=None) -> dict:
-        g = sorted(gaps if values is None else values) or [0.0]
+        g = sorted(probe.stalls_ms() if values is None else values) or [0.0]
         return {f"{prefix}_max_stall_ms": round(g[-1], 1),
-                f"{prefix}_p99_stall_ms": round(g[min(len(g) - 1, int(len(g) * 0.99))], 1),
+                f"{prefix}_p99_stall_ms": round(p99(g), 1),
                 f"{prefix}_stalls_over_50ms": sum(1 for x in g if x > 50),
                 f"{prefix}_ticks": len(g)}
 
     center = QPointF(viewport.width() / 2, viewport.height() / 2)
     right = Qt.MouseButton.RightButton
     start_window = viewer.window()
-    start_probe()
+    probe.start()
     post(QEvent.Type.MouseButtonPress, center, right)
     pos = QPointF(center)
     moves = 0
 
     def drag(n: int) -> None:
         nonlocal pos, moves
-        phase[0] = "moving"
+        probe.tag = "moving"
         for i in range(n):
             pos = QPointF(pos.x() + (3 if (moves // 10) % 2 == 0 else -2), pos.y() + (2 if moves % 7 < 4 else -1))
             post(QEvent.Type.MouseMove, pos, right)
@@ -163,11 +145,11 @@ def child(path: str) -> None:
 
     t_drag = time.perf_counter()
     drag(40)
-    phase[0] = "holding"
+    probe.tag = "holding"
     run(0.4)  # a short pause: the full resolution is asked for, then dropped
     drag(40)
     held = viewer.window()  # a long pause: the full resolution arrives, mid-drag, or not
-    phase[0] = "holding"
+    probe.tag = "holding"
     full_before, t_pause = painted[0], time.perf_counter()
     shown = run(until=lambda: not viewer.is_preview() and viewer.window() == held
                 and viewer.current_display().shape[:2] == data.pixels.shape[:2], timeout=2.5) < 2.5
@@ -180,12 +162,12 @@ def child(path: str) -> None:
     out["drag_s"] = round(time.perf_counter() - t_drag, 2)
     probe.stop()
     out.update(spread("drag"))
-    out.update(spread("drag_moving", phased["moving"]))
-    out.update(spread("drag_holding", phased["holding"]))
+    out.update(spread("drag_moving", probe.stalls_ms("moving")))
+    out.update(spread("drag_holding", probe.stalls_ms("holding")))
     out["drag_moves"] = moves
     final = viewer.window()
     t_release = time.perf_counter()
-    start_probe()
+    probe.start()
     shape = data.pixels.shape[:2]
 
     def final_shown() -> bool:
@@ -204,7 +186,7 @@ def child(path: str) -> None:
         viewer.current_display(), to_display(data.pixels, final, invert=viewer._invert)))
 
     # a preset ("Auto"): its preview at once, the full resolution off the GUI thread
-    start_probe()
+    probe.start()
     combo = viewer.preset_combo
     i = combo.findText("Full range")
     combo.setCurrentIndex(i)
