@@ -18,8 +18,11 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    event,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from .fold import fold
 
 
 #: images.name_key: bytewise order on PostgreSQL whatever the database's locale
@@ -99,8 +102,23 @@ class Image(Base):
     # the Name sort's key (store/name_key.py), written with relpath (0011); compared by
     # bytes: SQLite's BINARY, and the "C" collation on PostgreSQL
     name_key: Mapped[Optional[str]] = mapped_column(NAME_KEY_TYPE, nullable=True)
+    # fold(caption) and fold(relpath) (store/fold.py: NFC + casefold), what SQLite's text
+    # search compares (0012); set with the column: by the ORM events below, and by the
+    # statements that write relpath without the ORM (repo_images.insert_new, repo_moves)
+    caption_folded: Mapped[Optional[str]] = mapped_column(Text, nullable=True)
+    relpath_folded: Mapped[Optional[str]] = mapped_column(Text, nullable=True)
 
     __table_args__ = (Index("ix_images_name_key", "name_key", "id"),)
+
+
+@event.listens_for(Image.caption, "set")
+def _fold_caption(target: Image, value, _old, _initiator) -> None:
+    target.caption_folded = fold(value)
+
+
+@event.listens_for(Image.relpath, "set")
+def _fold_relpath(target: Image, value, _old, _initiator) -> None:
+    target.relpath_folded = fold(value)
 
 
 class Folder(Base):

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from . import models as m
 from .convert import IMAGE_RECORD_COLUMNS, dumps, image_record
 from .engine import insert_events
-from .fold import folded_contains
+from .fold import fold, folded_contains
 from .name_key import name_key
 from .records import ImageFilter, ImageRecord
 
@@ -36,10 +36,10 @@ def _executemany(session: Session, sql_qmark: str, rows: Sequence[tuple]) -> boo
 
 def insert_new(session: Session, entries: Sequence[tuple[str, int, int]]) -> None:
     """Insert new files (relpath, size, mtime_ns) as status ``new``, headers pending, with
-    their Name sort key (``name_key``)."""
+    their Name sort key (``name_key``) and folded path (``relpath_folded``, the text search's)."""
     if not entries:
         return
-    entries = [(rel, name_key(rel), size, mtime) for rel, size, mtime in entries]
+    entries = [(rel, name_key(rel), fold(rel), size, mtime) for rel, size, mtime in entries]
     # in key order: the name_key index grows at one end instead of at random places (a
     # folder is listed in the file system's order); 100k mixed-case names: 1.52 -> 1.18 s
     entries.sort(key=itemgetter(1))
@@ -49,17 +49,17 @@ def insert_new(session: Session, entries: Sequence[tuple[str, int, int]]) -> Non
     # team's PostgreSQL) may have inserted the same new file meanwhile; it failed with a
     # duplicate-key error
     sql = (
-        "INSERT INTO images (relpath, name_key, size, mtime_ns, status, review_status, header_done) "
-        f"VALUES (?, ?, ?, ?, '{m.STATUS_NEW}', '{m.STATUS_NEW}', FALSE) ON CONFLICT (relpath) DO NOTHING"
+        "INSERT INTO images (relpath, name_key, relpath_folded, size, mtime_ns, status, review_status, header_done) "
+        f"VALUES (?, ?, ?, ?, ?, '{m.STATUS_NEW}', '{m.STATUS_NEW}', FALSE) ON CONFLICT (relpath) DO NOTHING"
     )
     if _executemany(session, sql, entries):
         return
     session.execute(
         insert(m.Image.__table__),
         [
-            dict(relpath=r, name_key=key, size=size, mtime_ns=mtime, status=m.STATUS_NEW,
-                 review_status=m.STATUS_NEW, header_done=False)
-            for r, key, size, mtime in entries
+            dict(relpath=r, name_key=key, relpath_folded=folded, size=size, mtime_ns=mtime,
+                 status=m.STATUS_NEW, review_status=m.STATUS_NEW, header_done=False)
+            for r, key, folded, size, mtime in entries
         ],
     )
 
@@ -275,8 +275,10 @@ def _filtered(stmt, flt: Optional[ImageFilter]):
     if flt.unlabeled:
         stmt = stmt.where(~exists().where(m.ImageLabel.image_id == m.Image.id))
     if flt.text:
-        # case and Unicode normalisation ignored (NFC "café" finds an NFD name): store/fold.py
-        stmt = stmt.where(or_(folded_contains(m.Image.caption, flt.text), folded_contains(m.Image.relpath, flt.text)))
+        # case and Unicode normalisation ignored (NFC "café" finds an NFD name): store/fold.py;
+        # SQLite compares the stored folded copies (0012)
+        stmt = stmt.where(or_(folded_contains(m.Image.caption, flt.text, m.Image.caption_folded),
+                              folded_contains(m.Image.relpath, flt.text, m.Image.relpath_folded)))
     if flt.has_repair is not None:
         has = exists().where(m.Repair.source_image_id == m.Image.id, m.Repair.unlinked_at.is_(None))
         stmt = stmt.where(has if flt.has_repair else ~has)

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from . import models as m
 from .convert import dumps
+from .fold import fold
 from .name_key import name_key
 
 ACTOR = "indexer"
@@ -47,6 +48,7 @@ def relink_moved(session: Session) -> int:
         img = m.Image
         session.execute(delete(img).where(img.id == new_id))
         session.execute(update(img).where(img.id == old_id).values(relpath=new_rel, name_key=name_key(new_rel),
+                                                                   relpath_folded=fold(new_rel),
                                                                    status=img.review_status))
         session.add(m.Event(image_id=old_id, actor=ACTOR, at=m.utcnow(), action="move",
                             before=dumps(old_rel), after=dumps(new_rel)))
