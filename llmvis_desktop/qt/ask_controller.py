@@ -92,7 +92,7 @@ class AskController(QObject):
         from ..core.suggest.batch import OPTINS_SETTING
 
         try:
-            optins = dict(self.win.project.settings().get(OPTINS_SETTING) or {})
+            optins = dict(self.win.project_ctl.opened_settings(self.win.project).get(OPTINS_SETTING) or {})
         except Exception:
             optins = {}
         self._loader.submit(_resolve_chat, cap, list(self.win.config.model_dirs), optins)

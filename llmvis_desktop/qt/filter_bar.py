@@ -226,6 +226,9 @@ class FilterBar(QWidget):
         the name of the label filtered by when it was removed (the caller says so), else None."""
         keep_kind, keep_id = self.label.currentData(KIND_ROLE), self.label.currentData(ID_ROLE)
         keep_name = self.label.currentData()
+        shown = [(self.label.itemData(i, ID_ROLE), self.label.itemData(i)) for i in range(2, self.label.count())]
+        if self.label.count() >= 2 and shown == [(d.id, d.name) for d in defs]:
+            return None  # the same labels (a project opened again): the box not filled and sized anew
         self._quiet = True
         self.label.clear()
         self.label.addItem("Any label")

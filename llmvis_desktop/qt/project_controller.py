@@ -30,61 +30,13 @@ from ..core import config as cfg_mod
 from ..core.project import Project, ProjectError
 from ..core.store.engine import url_without_password
 from .dock_layout import first_run_sizes
+from .models.grid_model import WINDOW
+from .open_reads import PlaceReads, first_reads, place_reads, row_map
 from .project_opener import OpenRequest, ProjectOpener
+from .project_texts import (  # noqa: F401  (re-exported)
+    LOADING_TEXT, NO_MATCH_TEXT, counts_text, empty_text, folder_name, is_whole_disk, scan_summary)
 
 log = logging.getLogger(__name__)
-
-
-def folder_name(root: Path) -> str:
-    """A folder's name as the title and the job row show it: ``/`` (or ``C:\\``) has none."""
-    return root.name or str(root)
-
-
-def is_whole_disk(folder) -> bool:
-    """``/`` (a drive's root) or the home folder: opening it indexes every image on the disk."""
-    root = Path(folder).expanduser().resolve()
-    try:
-        home = Path.home().resolve()
-    except (RuntimeError, KeyError):  # no home folder known
-        home = None
-    return root == Path(root.anchor) or root == home
-
-
-def empty_text(root: Path) -> str:
-    """What the grid says when a folder holds no image at all (not "a blank grid")."""
-    from ..core.imaging.formats import SUPPORTED_EXTENSIONS
-
-    kinds = ", ".join(sorted(e.lstrip(".") for e in SUPPORTED_EXTENSIONS))
-    return f"No images in {root}\n\nSupported formats: {kinds}"
-
-
-def scan_summary(result) -> str:
-    """What a re-index found, as the job row and the status bar say it:
-    "2 new, 0 changed, 0 missing" (and moved / restored files when there are any)."""
-    parts = [f"{getattr(result, 'added', 0)} new", f"{getattr(result, 'changed', 0)} changed",
-             f"{getattr(result, 'missing', 0)} missing"]
-    for name, word in (("moved", "moved"), ("restored", "back")):
-        if getattr(result, name, 0):
-            parts.append(f"{getattr(result, name)} {word}")
-    return ", ".join(parts)
-
-
-NO_MATCH_TEXT = "No images match the filter \u2014 Esc clears it"
-LOADING_TEXT = "Loading images\u2026"  # an opened project's ids on their way
-
-
-def counts_text(counts: dict, short: bool = False) -> str:
-    """"66 images · 1 error · new 65 · ...": the problems (errors, missing files) right
-    after the total, so that the line, elided at its end when narrow, cuts the plain
-    counts first; ``short``: the total and the problems only."""
-    total = sum(counts.values())
-    parts = [f"{total:,} images"]
-    for k, one, many in (("error", "error", "errors"), ("missing", "missing", "missing")):
-        if counts.get(k):
-            parts.append(f"{counts[k]:,} {one if counts[k] == 1 else many}")
-    if not short:
-        parts += [f"{k} {counts[k]:,}" for k in ("new", "suggested", "reviewed", "rejected") if counts.get(k)]
-    return " · ".join(parts)
 
 
 class ProjectController(QObject):
@@ -131,7 +83,7 @@ class ProjectController(QObject):
                 raise ProjectError(f"Cannot build the demo project: {exc}") from exc
             return project
 
-        return self._start_open(OpenRequest(str(folder), db_url, True, "the demo project", work))
+        return self._start_open(OpenRequest(str(folder), db_url, True, "the demo project", work, first_reads))
 
     def open_project(self, folder, db_url: Optional[str] = None, index: bool = True) -> bool:
         """Open ``folder`` off the GUI thread (a new folder's database is made and migrated
@@ -153,7 +105,7 @@ class ProjectController(QObject):
         who = win.config.reviewer or None  # named to a teammate waiting for this window's lock
         return self._start_open(OpenRequest(
             str(folder), db_url, index, folder_name(path.resolve()),
-            lambda: Project.open(folder, db_url, max_pixels=max_pixels, who=who)))
+            lambda: Project.open(folder, db_url, max_pixels=max_pixels, who=who), first_reads))
 
     def opening(self) -> bool:
         """Whether a project is being opened (``win.project`` is then None)."""
@@ -198,20 +150,23 @@ class ProjectController(QObject):
             log.exception("opening %s failed", request.folder, exc_info=exc)
             self.win.show_error(f"{request.folder}: cannot open the project ({exc})")
 
-    def _opened(self, request: OpenRequest, project: Project) -> None:
+    def _opened(self, request: OpenRequest, project: Project, reads=None) -> None:
+        """The window set up for ``project``; ``reads``: the taxonomy, its usage and the
+        settings read on the opener's thread (:func:`.open_reads.first_reads`; None: read
+        here). The configuration is saved once the window is shown (:meth:`_after_open`)."""
         self._end_opening()
         win = self.win
         db_url, index = request.db_url, request.index
         win.project = project
+        self.reads = (project, reads) if reads is not None else None
         win.config.remember_project(str(project.root), db_url)
-        win._save_config()
         win.review.set_project(project)
         # the grid's ids come off the GUI thread (requery below): it says so meanwhile
-        win.model.set_project(project, win.thumbs, query=False)
+        win.model.set_project(project, win.thumbs, query=False, labels=reads.labels if reads else None)
         win.grid.set_empty_text(LOADING_TEXT)
         self._select_first = False
-        win.filter_bar.reset()
-        win.filter_bar.set_labels(project.labels())
+        self._place_wanted = True  # the first ids restore the reviewer's place
+        win.filter_bar.reset()  # (its labels: the panels' set_project below)
         win.stack.setCurrentWidget(win.browse_page)
         win._show_docks(True)
         win.setWindowTitle(f"{folder_name(project.root)} — llmvis")
@@ -230,15 +185,36 @@ class ProjectController(QObject):
             win.db_label.setToolTip(read_only)
             win.show_error(f"This project can be browsed and exported, but no change can be saved: "
                            f"{read_only}.", box_name="notice_box")
-        win.panels_call("set_project", project)
+        win.panels_call("set_project", project, reads)
         first_run_sizes(win)  # (the label chips' lines are known now)
         self.requery()  # the ids' arrival (_apply_ids) restores the reviewer's place
         win.grid.setFocus()
         win.project_opened.emit(project)
         if index:
             self.start_index()
-        win._prune_thumbnail_cache()
         win.team_watch.start(project)
+        self.reads = None  # (the set-up is over: the settings are read afresh from now on)
+        # not shown: once the window has drawn the project, in a later pass of the loop
+        QTimer.singleShot(0, self, lambda: self._after_open(project))
+
+    #: (project, FirstReads) of the project being opened, while _opened sets the window up
+    reads = None
+
+    def opened_settings(self, project) -> dict:
+        """The settings of ``project`` as read on the opener's thread while the window is
+        set up for it (``project_opened``'s slots; its first grid query), else read now."""
+        if self.reads is not None and self.reads[0] is project:
+            return self.reads[1].settings
+        return project.settings()
+
+    def _after_open(self, project) -> None:
+        """The configuration (the recent projects) saved and the thumbnail cache pruned,
+        after the opened project's first pass of the event loop (0.5-8 ms of disk writes,
+        the prune thread's start: in the one long step that set the window up)."""
+        win = self.win
+        win._save_config()  # (the project remembered even if closed meanwhile)
+        if win.project is project:
+            win._prune_thumbnail_cache()
 
     def confirm_whole_disk(self, root: Path) -> bool:
         """Opening ``/`` or the home folder lists and indexes every image under it: asked first."""
@@ -278,6 +254,7 @@ class ProjectController(QObject):
         win.panels_call("set_project", None)
         win.project.close()
         win.project = None
+        self.reads = None
         win.viewer_call("clear")
         win.counts_label.setText("")  # the closed project's counts stayed on the welcome page
         win.filter_bar.count_label.setText("")
@@ -352,9 +329,16 @@ class ProjectController(QObject):
             self._run_after_requery()
             return
         project, m = self.win.project, self.win.model
+        # the open's first ids: the reviewer's place and its records read with them
+        keys = self.win.review.position_keys() if self._place_wanted and not self._select_first else None
+        settings = self.reads[1].settings if self.reads is not None and self.reads[0] is project else None
+        seq = m._edit_seq
 
         def query():
-            return project, (m.filter, m.sort, m.descending), project.image_ids(m.filter, m.sort, m.descending)
+            ids = project.image_ids(m.filter, m.sort, m.descending)
+            place = place_reads(project, ids, settings, keys, WINDOW) if keys is not None else \
+                PlaceReads(row_map(ids), None)
+            return project, (m.filter, m.sort, m.descending), ids, (seq, keys is not None, place)
 
         self.win.query_loader.submit(query)
 
@@ -370,7 +354,7 @@ class ProjectController(QObject):
                 self._query_failed(error)
             elif result[0] is self.win.project and result[1] == (self.win.model.filter, self.win.model.sort,
                                                                  self.win.model.descending):
-                self._apply_ids(result[2])
+                self._apply_ids(result[2], result[3])
         finally:
             self._run_after_requery()
 
@@ -392,10 +376,16 @@ class ProjectController(QObject):
 
     _failed_filter = None  # the filter whose grid query failed, while it is the one applied
 
-    def _apply_ids(self, ids) -> None:
+    def _apply_ids(self, ids, read=None) -> None:
+        """``read``: (the model's edit count when the query started, whether the place was
+        asked for, the :class:`PlaceReads` read with the ids off the GUI thread) or None."""
         self._failed_filter = None
         win = self.win
         first, self._select_first = self._select_first, False
+        seq, asked, place = read if read is not None else (None, False, None)
+        placed = asked and place.read  # (else read on the GUI thread, as before)
+        if asked:
+            self._place_wanted = False
         # a filter that matches nothing, or a folder without images, said nothing: a blank grid
         win.grid.set_empty_text(self._empty_text())
         self._count_at_once(ids)
@@ -404,7 +394,9 @@ class ProjectController(QObject):
             return
         keep = win.grid.current_id()
         with win.grid.holding_current():  # the current image kept: no "None" in between
-            win.model.set_ids(ids)
+            win.model.set_ids(ids, place.row_of if place is not None else None)
+            if place is not None and place.window is not None and seq == win.model._edit_seq:
+                win.model.put_window(*place.window)  # the row selected below: nothing to read
             row = win.model.row_of(keep) if keep is not None else None
             if row is not None:
                 win.grid.select_row(row)
@@ -412,7 +404,7 @@ class ProjectController(QObject):
             if first:
                 win.grid.select_row(0)  # a filter left the current image out: the first one
             elif keep is None:
-                win.review.restore_position()
+                win.review.restore_position((place.image_id,) if placed else None)
         self.update_counts()
 
     def _count_at_once(self, ids) -> None:
@@ -428,6 +420,7 @@ class ProjectController(QObject):
             win.filter_bar.set_count(len(ids), known[1])
 
     _select_first = False
+    _place_wanted = False  # the next ids restore the reviewer's place (read with them)
     _listed = False
     _total = None  # (project, the images it has) from the last counts
 

@@ -109,21 +109,30 @@ class ReviewController(ReviewUndo, QObject):
         self.undo_stack.clear()
         self.current = None
 
-    def restore_position(self) -> bool:
-        """Select the image remembered for this project; falls back to the first row."""
+    def restore_position(self, known: Optional[tuple] = None) -> bool:
+        """Select the image remembered for this project, else the first row; ``known``:
+        ``(image id or None,)`` read off the GUI thread (with an open's first ids)."""
         if self.project is None or self.model.rowCount() == 0:
             return False
         row = 0
         try:
-            settings = self.project.settings()  # (one shared "position" before)
-            rel = settings.get(self._position_key()) or settings.get("position")
-            rec = self.project.image_by_path(rel) if rel else None
-            if rec is not None and self.model.row_of(rec.id) is not None:
-                row = self.model.row_of(rec.id)
+            if known is not None:
+                image_id = known[0]
+            else:
+                settings = self.project.settings()
+                rel = next((settings[k] for k in self.position_keys() if settings.get(k)), None)
+                rec = self.project.image_by_path(rel) if rel else None
+                image_id = rec.id if rec is not None else None
+            if image_id is not None and self.model.row_of(image_id) is not None:
+                row = self.model.row_of(image_id)
         except Exception:  # a position is a convenience, never a reason to fail
             log.exception("cannot restore the position")
         self.grid.select_row(row)
         return True
+
+    def position_keys(self) -> tuple:
+        """The settings that may hold this reviewer's place, the first set wins."""
+        return (self._position_key(), "position")  # (one shared "position" before)
 
     #: the reviewer's name without asking for it (None: ``actor`` itself): browsing never
     #: asks, only a change does

@@ -95,7 +95,7 @@ class SuggestController(QObject):
         self.reviews_since_train = 0
         self._statuses.clear()
         try:
-            self.auto_retrain = bool(project.settings().get(AUTO_SETTING))
+            self.auto_retrain = bool(self.win.project_ctl.opened_settings(project).get(AUTO_SETTING))
         except Exception:
             self.auto_retrain = False
         act = getattr(self.win, "act_auto_retrain", None)
@@ -287,7 +287,7 @@ class SuggestController(QObject):
         if project is None:
             return None, None
         try:
-            s = project.settings()
+            s = self.win.project_ctl.opened_settings(project)  # (read off the GUI thread at an open)
         except Exception:
             return None, None
         return s.get("captioner"), s.get("labeler")

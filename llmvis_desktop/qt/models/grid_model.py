@@ -104,10 +104,11 @@ class GridModel(QAbstractListModel):
         self._closed = False
 
     # --- setup --------------------------------------------------------------
-    def set_project(self, project, loader=None, query: bool = True) -> None:
+    def set_project(self, project, loader=None, query: bool = True, labels=None) -> None:
         """Show ``project``'s images (unfiltered, by name). ``query=False``: the grid stays
         empty and the caller runs the id query off the GUI thread and hands the ids to
-        :meth:`set_ids` (the window: at 100k images the query froze it for 0.2-0.35 s)."""
+        :meth:`set_ids` (the window: at 100k images the query froze it for 0.2-0.35 s).
+        ``labels``: the project's labels, read off the GUI thread (else read here)."""
         self.project = project
         self._closed = False
         if loader is not None:
@@ -119,7 +120,7 @@ class GridModel(QAbstractListModel):
             loader.join_on_shutdown(self.shutdown)
         if self.loader is not None:
             self.loader.clear()
-        self.reload_labels()
+        self.reload_labels(labels)
         if query:
             self.set_query(None, "name", False)
         else:
@@ -166,10 +167,12 @@ class GridModel(QAbstractListModel):
         """Run the current query again (after indexing added rows)."""
         self.set_query(self.filter, self.sort, self.descending)
 
-    def set_ids(self, ids: Sequence[int]) -> None:
+    def set_ids(self, ids: Sequence[int], row_of: Optional[dict] = None) -> None:
+        """``row_of``: the ids' rows (image id -> row), built off the GUI thread (100k ids:
+        10-30 ms here)."""
         self.beginResetModel()
         self._ids = list(ids)
-        self._row_of = dict(zip(self._ids, range(len(self._ids))))
+        self._row_of = row_of if row_of is not None else dict(zip(self._ids, range(len(self._ids))))
         self._windows.clear()
         self._drop_fetches()
         if self.loader is not None:
@@ -277,6 +280,12 @@ class GridModel(QAbstractListModel):
         self._closed = True
         self._drop_fetches()
         return self._fetch_pool.waitForDone(timeout_ms)
+
+    def put_window(self, w: int, recs: list) -> None:
+        """The records of window ``w`` of the ids just set, read off the GUI thread (the
+        row about to be selected: :meth:`record_at` reads nothing then)."""
+        if 0 <= w * WINDOW < len(self._ids) and len(recs) == len(self._ids[w * WINDOW:(w + 1) * WINDOW]):
+            self._store_window(w, list(recs))
 
     def _store_window(self, w: int, recs: list) -> None:
         self._windows[w] = recs

@@ -1,0 +1,58 @@
+"""The project controller's texts and checks: a folder's name as shown, whether a folder
+is a whole disk, what an empty grid says, a re-index's summary and the status bar's
+counts line. Re-exported by :mod:`.project_controller`."""
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def folder_name(root: Path) -> str:
+    """A folder's name as the title and the job row show it: ``/`` (or ``C:\\``) has none."""
+    return root.name or str(root)
+
+
+def is_whole_disk(folder) -> bool:
+    """``/`` (a drive's root) or the home folder: opening it indexes every image on the disk."""
+    root = Path(folder).expanduser().resolve()
+    try:
+        home = Path.home().resolve()
+    except (RuntimeError, KeyError):  # no home folder known
+        home = None
+    return root == Path(root.anchor) or root == home
+
+
+def empty_text(root: Path) -> str:
+    """What the grid says when a folder holds no image at all (not "a blank grid")."""
+    from ..core.imaging.formats import SUPPORTED_EXTENSIONS
+
+    kinds = ", ".join(sorted(e.lstrip(".") for e in SUPPORTED_EXTENSIONS))
+    return f"No images in {root}\n\nSupported formats: {kinds}"
+
+
+def scan_summary(result) -> str:
+    """What a re-index found, as the job row and the status bar say it:
+    "2 new, 0 changed, 0 missing" (and moved / restored files when there are any)."""
+    parts = [f"{getattr(result, 'added', 0)} new", f"{getattr(result, 'changed', 0)} changed",
+             f"{getattr(result, 'missing', 0)} missing"]
+    for name, word in (("moved", "moved"), ("restored", "back")):
+        if getattr(result, name, 0):
+            parts.append(f"{getattr(result, name)} {word}")
+    return ", ".join(parts)
+
+
+NO_MATCH_TEXT = "No images match the filter \u2014 Esc clears it"
+LOADING_TEXT = "Loading images\u2026"  # an opened project's ids on their way
+
+
+def counts_text(counts: dict, short: bool = False) -> str:
+    """"66 images · 1 error · new 65 · ...": the problems (errors, missing files) right
+    after the total, so that the line, elided at its end when narrow, cuts the plain
+    counts first; ``short``: the total and the problems only."""
+    total = sum(counts.values())
+    parts = [f"{total:,} images"]
+    for k, one, many in (("error", "error", "errors"), ("missing", "missing", "missing")):
+        if counts.get(k):
+            parts.append(f"{counts[k]:,} {one if counts[k] == 1 else many}")
+    if not short:
+        parts += [f"{k} {counts[k]:,}" for k in ("new", "suggested", "reviewed", "rejected") if counts.get(k)]
+    return " · ".join(parts)
