@@ -79,6 +79,9 @@ def _run(base: Path, folders: list, args) -> int:
             if sampling[0] and time.perf_counter() - probe.last > 0.05:
                 frame = sys._current_frames().get(main_id)
                 ours = [ln for ln in traceback.format_stack(frame) if "llmvis_desktop" in ln]
+                # (a frame kept until the next sample keeps its locals: a paintEvent's
+                # painter stayed active, and Qt warned on the widget's next paints)
+                del frame
                 if ours:
                     samples[ours[-1].strip().splitlines()[0].split("llmvis_desktop", 1)[-1]] += 1
 

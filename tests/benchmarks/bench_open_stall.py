@@ -56,6 +56,7 @@ def child(folder: str) -> None:
                 continue
             ours = [f"{Path(f.filename).name}:{f.name}" for f in traceback.extract_stack(frame)
                     if "llmvis_desktop" in f.filename]
+            del frame  # (kept until the next sample, it kept the GUI thread's locals alive)
             samples.append((time.perf_counter(), "<".join(reversed(ours[-3:]))))
 
     threading.Thread(target=sampler, daemon=True).start()

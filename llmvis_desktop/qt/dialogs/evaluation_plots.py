@@ -38,6 +38,16 @@ class _Plot(QWidget):
         self.setMinimumSize(360, 200)
         self.empty_text = "nothing to show yet"
 
+    def paintEvent(self, _e) -> None:
+        # one painter, ended here however the drawing ends (one left to be collected
+        # stayed active while anything kept this frame: Qt warned on every later paint)
+        with QPainter(self) as p:
+            p.setRenderHint(QPainter.Antialiasing)
+            self.draw(p)
+
+    def draw(self, p: QPainter) -> None:
+        raise NotImplementedError
+
     def plot_rect(self) -> QRectF:
         l, t, r, b = self.MARGIN
         return QRectF(l, t, max(10, self.width() - l - r), max(10, self.height() - t - b))
@@ -174,9 +184,7 @@ class LabelBars(_Plot):
         super().moveEvent(e)
         self.update()
 
-    def paintEvent(self, _e) -> None:
-        p = QPainter(self)
-        p.setRenderHint(QPainter.Antialiasing)
+    def draw(self, p: QPainter) -> None:
         if not self.rows:
             self._empty(p)
             return
@@ -259,9 +267,7 @@ class TimeLine(_Plot):
         self.series, self.name = series, name
         self.update()
 
-    def paintEvent(self, _e) -> None:
-        p = QPainter(self)
-        p.setRenderHint(QPainter.Antialiasing)
+    def draw(self, p: QPainter) -> None:
         if not self.series:
             self._empty(p)
             return
@@ -318,9 +324,7 @@ class Reliability(_Plot):
         side = min(area.width(), area.height())
         return QRectF(area.left(), area.top(), side, side)
 
-    def paintEvent(self, _e) -> None:
-        p = QPainter(self)
-        p.setRenderHint(QPainter.Antialiasing)
+    def draw(self, p: QPainter) -> None:
         if not self.bins:
             self._empty(p)
             return

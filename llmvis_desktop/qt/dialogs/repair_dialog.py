@@ -73,20 +73,18 @@ class BeforeAfterView(ZoomPan, QWidget):
         self._pan_release(e)
 
     def paintEvent(self, _e) -> None:
-        p = QPainter(self)
-        p.fillRect(self.rect(), QColor(40, 40, 40))
-        if self.before is None:
-            p.end()
-            return
-        t = self._target()
-        vis = t.intersected(QRectF(self.rect()))
-        draw_visible(p, t, self.before, vis)
-        if self.after is not None and not self.show_original and not vis.isEmpty():
-            x = vis.x() + vis.width() * self.split
-            draw_visible(p, t, self.after, QRectF(x, vis.y(), vis.right() - x, vis.height()))
-            p.setPen(QPen(QColor(255, 220, 0), 2))
-            p.drawLine(int(x), int(vis.y()), int(x), int(vis.bottom()))
-        p.end()
+        with QPainter(self) as p:  # (ended however the drawing ends)
+            p.fillRect(self.rect(), QColor(40, 40, 40))
+            if self.before is None:
+                return
+            t = self._target()
+            vis = t.intersected(QRectF(self.rect()))
+            draw_visible(p, t, self.before, vis)
+            if self.after is not None and not self.show_original and not vis.isEmpty():
+                x = vis.x() + vis.width() * self.split
+                draw_visible(p, t, self.after, QRectF(x, vis.y(), vis.right() - x, vis.height()))
+                p.setPen(QPen(QColor(255, 220, 0), 2))
+                p.drawLine(int(x), int(vis.y()), int(x), int(vis.bottom()))
 
 
 class RepairDialog(RepairSaving, QDialog):

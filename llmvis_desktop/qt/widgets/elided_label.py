@@ -44,12 +44,11 @@ class ElidedLabel(QLabel):
                                              max(0, self._text_rect().width()))
 
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt API
-        painter = QPainter(self)
-        self.drawFrame(painter)
-        rect = self._text_rect()
-        self.style().drawItemText(painter, rect, int(self.alignment().value), self.palette(),
-                                  self.isEnabled(), self.shown_text(), self.foregroundRole())
-        painter.end()
+        with QPainter(self) as painter:  # (ended however the drawing ends)
+            self.drawFrame(painter)
+            rect = self._text_rect()
+            self.style().drawItemText(painter, rect, int(self.alignment().value), self.palette(),
+                                      self.isEnabled(), self.shown_text(), self.foregroundRole())
 
     def event(self, event) -> bool:
         if event.type() == QEvent.Type.ToolTip and not self.toolTip() and self.is_elided():

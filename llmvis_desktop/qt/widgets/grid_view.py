@@ -91,12 +91,11 @@ class GridView(QListView):
         if self.empty_text and model is not None and model.rowCount() == 0:
             from PySide6.QtGui import QPainter
 
-            painter = QPainter(self.viewport())
-            painter.setPen(self.palette().color(self.palette().ColorRole.PlaceholderText))
-            rect = self.viewport().rect().adjusted(16, 16, -16, -16)
-            painter.drawText(rect, int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop
-                                       | Qt.TextFlag.TextWordWrap), self.empty_text)
-            painter.end()
+            with QPainter(self.viewport()) as painter:
+                painter.setPen(self.palette().color(self.palette().ColorRole.PlaceholderText))
+                rect = self.viewport().rect().adjusted(16, 16, -16, -16)
+                painter.drawText(rect, int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop
+                                           | Qt.TextFlag.TextWordWrap), self.empty_text)
 
     # --- thumbnail size -----------------------------------------------------
     @property

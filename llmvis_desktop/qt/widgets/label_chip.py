@@ -104,9 +104,10 @@ class LabelChip(QToolButton):
         return self.shown_text() != self.text()
 
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt API
-        # as QToolButton paints itself, with the text that fits
-        painter = QStylePainter(self)
-        opt = QStyleOptionToolButton()
-        self.initStyleOption(opt)
-        opt.text = self.shown_text()
-        painter.drawComplexControl(QStyle.ComplexControl.CC_ToolButton, opt)
+        # as QToolButton paints itself, with the text that fits; the painter is ended
+        # here, not when its wrapper is collected (a kept frame kept it painting)
+        with QStylePainter(self) as painter:
+            opt = QStyleOptionToolButton()
+            self.initStyleOption(opt)
+            opt.text = self.shown_text()
+            painter.drawComplexControl(QStyle.ComplexControl.CC_ToolButton, opt)

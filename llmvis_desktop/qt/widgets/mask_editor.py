@@ -184,12 +184,12 @@ class MaskCanvas(ZoomPan, QWidget):
     # --- painting
     def _stroke(self, a: QPointF, b: QPointF) -> QRect:
         """Paint one segment on the mask; returns the image rectangle it may have touched."""
-        p = QPainter(self._mask)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-        color = QColor(255, 255, 255) if self.tool == BRUSH else QColor(0, 0, 0)
-        p.setPen(QPen(color, self.brush, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin))
-        p.drawLine(a, b)
-        p.end()
+        with QPainter(self._mask) as p:
+            p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+            color = QColor(255, 255, 255) if self.tool == BRUSH else QColor(0, 0, 0)
+            p.setPen(QPen(color, self.brush, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap,
+                          Qt.PenJoinStyle.RoundJoin))
+            p.drawLine(a, b)
         pad = self.brush / 2 + 2
         dirty = QRectF(a, b).normalized().adjusted(-pad, -pad, pad, pad).toAlignedRect()
         self._sync(dirty)
@@ -207,9 +207,8 @@ class MaskCanvas(ZoomPan, QWidget):
     def fill_rect(self, x0: int, y0: int, x1: int, y1: int, value: bool = True) -> None:
         r = QRect(QPoint(min(x0, x1), min(y0, y1)), QPoint(max(x0, x1) - 1, max(y0, y1) - 1))
         self._begin_edit()
-        p = QPainter(self._mask)
-        p.fillRect(r, QColor(255, 255, 255) if value else QColor(0, 0, 0))
-        p.end()
+        with QPainter(self._mask) as p:
+            p.fillRect(r, QColor(255, 255, 255) if value else QColor(0, 0, 0))
         self._sync(r)
         self._changed(r)
 
@@ -246,21 +245,20 @@ class MaskCanvas(ZoomPan, QWidget):
         self._last = None
 
     def paintEvent(self, e) -> None:
-        p = QPainter(self)
-        p.setClipRect(e.rect())
-        p.fillRect(self.rect(), QColor(40, 40, 40))
-        t = self._target()
-        draw_visible(p, t, self._image, QRectF(e.rect()))
-        p.setOpacity(self.opacity)
-        draw_visible(p, t, self._overlay, QRectF(e.rect()))
-        p.setOpacity(1.0)
-        if self._rect_start is not None and self._rect_now is not None:
-            s = t.width() / self._image.width()
-            a, b = self._rect_start, self._rect_now
-            p.setPen(QPen(QColor(255, 220, 0), 1, Qt.PenStyle.DashLine))
-            p.drawRect(QRectF(t.x() + min(a.x(), b.x()) * s, t.y() + min(a.y(), b.y()) * s,
-                              abs(b.x() - a.x()) * s, abs(b.y() - a.y()) * s))
-        p.end()
+        with QPainter(self) as p:  # (ended however the drawing ends)
+            p.setClipRect(e.rect())
+            p.fillRect(self.rect(), QColor(40, 40, 40))
+            t = self._target()
+            draw_visible(p, t, self._image, QRectF(e.rect()))
+            p.setOpacity(self.opacity)
+            draw_visible(p, t, self._overlay, QRectF(e.rect()))
+            p.setOpacity(1.0)
+            if self._rect_start is not None and self._rect_now is not None:
+                s = t.width() / self._image.width()
+                a, b = self._rect_start, self._rect_now
+                p.setPen(QPen(QColor(255, 220, 0), 1, Qt.PenStyle.DashLine))
+                p.drawRect(QRectF(t.x() + min(a.x(), b.x()) * s, t.y() + min(a.y(), b.y()) * s,
+                                  abs(b.x() - a.x()) * s, abs(b.y() - a.y()) * s))
 
 
 class MaskEditor(QWidget):

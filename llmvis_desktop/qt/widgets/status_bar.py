@@ -67,21 +67,20 @@ class StatusBar(QStatusBar):
             return
         # as QStatusBar paints with a message shown (its panel, the permanent widgets'
         # frames), but the message elided
-        p = QPainter(self)
-        opt = QStyleOption()
-        opt.initFrom(self)
-        self.style().drawPrimitive(QStyle.PrimitiveElement.PE_PanelStatusBar, opt, p, self)
-        for w in self._permanent:
-            if w.isVisible():
-                item = QStyleOption()
-                item.rect = w.geometry().adjusted(-2, -1, 2, 1)
-                item.palette = self.palette()
-                item.state = QStyle.StateFlag.State_None
-                self.style().drawPrimitive(QStyle.PrimitiveElement.PE_FrameStatusBarItem, item, p, w)
-        p.setPen(self.palette().windowText().color())
-        p.drawText(self.message_rect(), int(Qt.AlignmentFlag.AlignLeading | Qt.AlignmentFlag.AlignVCenter
-                                            | Qt.TextFlag.TextSingleLine), self.shown_message())
-        p.end()
+        with QPainter(self) as p:  # (ended however the drawing ends)
+            opt = QStyleOption()
+            opt.initFrom(self)
+            self.style().drawPrimitive(QStyle.PrimitiveElement.PE_PanelStatusBar, opt, p, self)
+            for w in self._permanent:
+                if w.isVisible():
+                    item = QStyleOption()
+                    item.rect = w.geometry().adjusted(-2, -1, 2, 1)
+                    item.palette = self.palette()
+                    item.state = QStyle.StateFlag.State_None
+                    self.style().drawPrimitive(QStyle.PrimitiveElement.PE_FrameStatusBarItem, item, p, w)
+            p.setPen(self.palette().windowText().color())
+            p.drawText(self.message_rect(), int(Qt.AlignmentFlag.AlignLeading | Qt.AlignmentFlag.AlignVCenter
+                                                | Qt.TextFlag.TextSingleLine), self.shown_message())
 
     def event(self, event) -> bool:
         if (event.type() == QEvent.Type.ToolTip and self.currentMessage()

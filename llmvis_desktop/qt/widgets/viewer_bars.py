@@ -75,11 +75,11 @@ class PresetCombo(QComboBox):
         return self.fontMetrics().elidedText(self.currentText(), Qt.TextElideMode.ElideRight, max(0, rect.width()))
 
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt API
-        painter = QStylePainter(self)
-        opt, _rect = self._edit_field()
-        opt.currentText = self.shown_text()
-        painter.drawComplexControl(QStyle.ComplexControl.CC_ComboBox, opt)
-        painter.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, opt)
+        with QStylePainter(self) as painter:  # (ended here, not when collected)
+            opt, _rect = self._edit_field()
+            opt.currentText = self.shown_text()
+            painter.drawComplexControl(QStyle.ComplexControl.CC_ComboBox, opt)
+            painter.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, opt)
 
     def popup_width(self) -> int:
         view = self.view()
