@@ -307,6 +307,7 @@ class MainWindow(QMainWindow):
         if getattr(self, "_shown_id", None) == (rec.id, rec.mtime_ns):
             return  # an action changed the annotation, not the pixels
         self._shown_id = (rec.id, rec.mtime_ns)
+        self.viewer_call("show_loading", rec.relpath)  # the last picture is not this image's
         self._load(rec)
 
     def show_frame(self, frame: int) -> None:

@@ -9,6 +9,8 @@ Methods
                                       the viewer keeps ``data.pixels`` (full depth) and
                                       recomputes ``display`` from it on every W/L change.
     ``show_error(path, reason)``      replace the image by an error panel naming file and reason.
+    ``show_loading(name)``            ``name`` is being read: "Loading NAME…", nothing of the
+                                      last image current (:mod:`.viewer_loading`).
     ``clear()``                       show the empty placeholder.
     ``fit()``                         fit the whole image in the view (also: F key, toolbar);
                                       the view stays fitted while it is resized.
@@ -27,7 +29,7 @@ Methods
     ``current_display() -> ndarray | None``  the uint8 array on screen.
     ``is_preview() -> bool``          a window's subsampled preview is on screen.
     ``shutdown()``                    stop the window renderer's thread (window close).
-    ``mode() -> "empty" | "image" | "error"``
+    ``mode() -> "empty" | "image" | "error" | "loading"``
     ``status_text() -> str``          what the status line shows (size, bit depth, zoom, W/L).
 
 Signals
@@ -88,6 +90,7 @@ from .viewer_display import (  # noqa: F401 - CT_PRESETS, PRESET_*: importable f
     status_parts,
     window_text,
 )
+from .viewer_loading import LoadingMixin
 from .viewer_render import WindowRenderer
 from .viewer_window import (  # noqa: F401 - DRAG_*, PREVIEW_COARSE: importable from here
     DRAG_PREVIEW_PIXELS,
@@ -98,7 +101,7 @@ from .viewer_window import (  # noqa: F401 - DRAG_*, PREVIEW_COARSE: importable 
 from .zoom_pan_view import MAX_ZOOM, MIN_ZOOM, ZOOM_STEP, ZoomPanView
 
 
-class ImageViewer(WindowLevelMixin, QWidget):
+class ImageViewer(LoadingMixin, WindowLevelMixin, QWidget):
     windowChanged = Signal(float, float)
     zoomChanged = Signal(float)
     frameRequested = Signal(int)  # 0-based frame of the image shown, to be read and shown
@@ -125,6 +128,7 @@ class ImageViewer(WindowLevelMixin, QWidget):
         self._pending_window: Optional[tuple[float, float]] = None
         self._hover_text = ""
         self._mode = "empty"
+        self._init_loading()
 
         self._scene = QGraphicsScene(self)
         self._item = QGraphicsPixmapItem()
@@ -192,6 +196,7 @@ class ImageViewer(WindowLevelMixin, QWidget):
         already converted for the screen on the loader thread
         (:func:`.viewer_display.screen_image`), or None."""
         self._data = data
+        self._loading_timer.stop()
         self._frame_target = None  # the frame asked for is here (the loader delivers only the newest)
         self._pixels = np.asarray(data.pixels)
         # MONOCHROME1 DICOM, MinIsWhite TIFF: low values are white, for every window the
@@ -262,6 +267,7 @@ class ImageViewer(WindowLevelMixin, QWidget):
         self._reset_image()
         self._show_frames()
         self._mode = "empty"
+        self._placeholder.setText("No image selected")
         self._stack.setCurrentWidget(self._placeholder)
         self._set_controls_enabled(False)
         self._set_status("")
@@ -367,7 +373,9 @@ class ImageViewer(WindowLevelMixin, QWidget):
         self.next_frame_button.setEnabled(many and shown < count - 1)
 
     # --- internals ------------------------------------------------------------------
-    def _reset_image(self) -> None:
+    def _reset_image(self, keep_picture: bool = False) -> None:
+        """Forget the image; ``keep_picture``: its pixmap, zoom and W/L box stay on screen."""
+        self._loading_timer.stop()
         self._data = None
         self._error_frames = None
         self._frame_target = None
@@ -381,10 +389,11 @@ class ImageViewer(WindowLevelMixin, QWidget):
         self._stop_window_work()
         self._view.cancel_drag()
         self._preview_pixels = None
-        self._item.setPixmap(QPixmap())
         self._screen_image = self._canvas = None
-        self.zoom_label.setText("")
-        self.preset_combo.clear()
+        if not keep_picture:
+            self._item.setPixmap(QPixmap())
+            self.zoom_label.setText("")
+            self.preset_combo.clear()
 
     def _set_controls_enabled(self, on: bool) -> None:
         for w in (self.fit_button, self.actual_button, self.zoom_in_button, self.zoom_out_button):
