@@ -44,6 +44,7 @@ from .review_controller import ReviewController
 from .team_watch import TeamWatch
 from .thumb_loader import ThumbLoader, open_cache
 from .widgets.elided_label import ElidedLabel
+from .widgets.error_box import ErrorBox
 from .widgets.grid_view import GridView
 from .widgets.status_bar import StatusBar
 from .workers import JobManager, LatestOnly, background_thread, void
@@ -380,10 +381,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(text.split("\n", 1)[0], 10000)
         box = getattr(self, box_name, None)
         if box is None:  # one non-modal box, reused: errors never pile up or block the keys
-            box = QMessageBox(QMessageBox.Icon.Warning, "llmvis", "", QMessageBox.StandardButton.Ok, self)
-            box.setWindowModality(Qt.WindowModality.NonModal)
-            # shown without taking the keyboard: the next review key went to its OK button
-            box.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating)
+            box = ErrorBox(self)  # a long path wraps inside the name (a QMessageBox cut it off)
             setattr(self, box_name, box)
         box.setText(text)
         focus = QApplication.focusWidget()
