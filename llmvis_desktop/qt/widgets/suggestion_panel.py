@@ -184,12 +184,8 @@ class _Card(QFrame):
         self.model_label = ModelLabel()
         self.model_label.setObjectName("sgMuted")
         meta.addWidget(self.model_label, 1)
-        self.more_button = QPushButton("More")
-        self.more_button.setObjectName("sgMore")
+        self.more_button = self._button("More", "sgMore", self._toggle_more)  # shown while the text is cut
         self.more_button.setFlat(True)
-        self.more_button.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.more_button.setToolTip("Show the whole text")
-        self.more_button.clicked.connect(self._toggle_more)
         self.more_button.hide()
         meta.addWidget(self.more_button)
         self.value_label.clamped_changed.connect(lambda _clamped: self._update_more())
