@@ -285,7 +285,7 @@ class HistoryPanel(QWidget):
         self.placeholder.setStyleSheet(f"color: {style.TEXT_MUTED}; padding: 8px;")
         self.placeholder.setWordWrap(True)  # (on one line it held the docks, and the window, wide)
         lay = QVBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setContentsMargins(6, 6, 6, 6)  # inset as the Labels and Suggestions docks
         lay.addWidget(self.placeholder)
         lay.addWidget(self.browser, 1)
         self.setMinimumHeight(MIN_HEIGHT)
