@@ -32,7 +32,21 @@ from .icons import app_icon, icon
 from .workers import void
 
 log = logging.getLogger(__name__)
+#: the product's name wherever the GUI names it (title, welcome, About); the commands
+#: are ``llmvis-desktop`` (this window) and ``llmvis`` (headless)
 APP_NAME = "llmvis"
+
+
+def about_text() -> str:
+    """The About box: the product's name as the window's title gives it (it said
+    "llmvis-desktop" under a window titled "llmvis"), its version, where its files are."""
+    from .. import __version__
+    from ..core import config as cfg_mod
+
+    return (f"{APP_NAME} {__version__} \u2014 offline annotation assistant.\n"
+            f"Installed as the Python package llmvis-desktop {__version__}; commands: llmvis-desktop "
+            f"(this window), llmvis (headless).\n"
+            f"Configuration: {cfg_mod.config_path()}\nLogs: {cfg_mod.log_dir()}")
 
 
 def leave_a_core_to_the_ui() -> Optional[int]:
@@ -59,7 +73,7 @@ def create_app(argv: Optional[list[str]] = None) -> QApplication:
     if app is None:
         app = QApplication(list(argv) if argv is not None else sys.argv[:1])
     app.setApplicationName(APP_NAME)
-    app.setApplicationDisplayName("llmvis")
+    app.setApplicationDisplayName(APP_NAME)
     app.setOrganizationName("llmvis")
     app.setDesktopFileName("llmvis-desktop")
     app.setWindowIcon(app_icon())
@@ -81,7 +95,7 @@ class WelcomePage(QWidget):
         lay = QVBoxLayout(box)
         logo = QLabel()
         logo.setPixmap(app_icon().pixmap(72, 72))
-        title = QLabel("<h1>llmvis</h1><p>Offline image annotation: a fast grid, local model "
+        title = QLabel(f"<h1>{APP_NAME}</h1><p>Offline image annotation: a fast grid, local model "
                        "suggestions, keyboard review, audit history.</p>")
         title.setWordWrap(True)
         head = QHBoxLayout()

@@ -403,11 +403,9 @@ class MainWindow(QMainWindow):
         self.panel_ctl.show_shortcuts()
 
     def show_about(self) -> None:
-        from .. import __version__
+        from .app import APP_NAME, about_text
 
-        QMessageBox.about(self, "About llmvis",
-                          f"llmvis-desktop {__version__} — offline annotation assistant.\n"
-                          f"Configuration: {cfg_mod.config_path()}\nLogs: {cfg_mod.log_dir()}")
+        QMessageBox.about(self, f"About {APP_NAME}", about_text())
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()

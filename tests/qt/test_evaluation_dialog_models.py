@@ -109,4 +109,4 @@ def test_the_reliability_plot_has_a_score_axis(qtbot):
 
     for v in (0.0, 0.25, 0.75, 1.0):  # a value under each tick (0.5 shares its place with the title)
         x = sq.left() + v * sq.width()
-        assert inked(x - 6, x + 6, sq.bottom() + 3, sq.bottom() + 15), v
+        assert inked(x - 6, x + 6, sq.bottom() + rel.TICK_GAP, sq.bottom() + rel.TICK_GAP + 12), v

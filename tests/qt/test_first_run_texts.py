@@ -15,7 +15,8 @@ def test_about_names_the_package_version(qtbot, window, monkeypatch):
     shown = []
     monkeypatch.setattr(QMessageBox, "about", lambda parent, title, text: shown.append(text))
     window.show_about()
-    assert shown and f"llmvis-desktop {llmvis_desktop.__version__}" in shown[0]
+    assert shown and shown[0].startswith(f"llmvis {llmvis_desktop.__version__} ")  # the window's name
+    assert f"package llmvis-desktop {llmvis_desktop.__version__}" in shown[0]
 
 
 def test_skip_does_not_leave_the_previous_action_s_line(qtbot, window, image_folder):

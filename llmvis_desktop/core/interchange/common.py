@@ -77,6 +77,14 @@ class ExportOptions:
     images_8bit: bool = False
     #: secret for neutral names and UID remapping; None = the project's own
     secret: Optional[str] = None
+    #: how the front end running the export names its options in messages, as
+    #: ``(("images_8bit", "the \u201cWrite \u2026 as 8-bit PNG\u201d box"),)``; an option not
+    #: named here is called by its CLI flag (the dialog's warning gave "--images-8bit")
+    option_names: tuple[tuple[str, str], ...] = ()
+
+    def name_of(self, option: str) -> str:
+        """An option as the front end shows it (``--images-8bit`` by default)."""
+        return dict(self.option_names).get(option, "--" + option.replace("_", "-"))
 
 
 @dataclass
@@ -414,7 +422,7 @@ class ExportContext:
             self.warn(f"{len(self._deep_copied)} 16-bit or float image(s) {how} as they are: common training "
                       f"loaders misread them (PIL .convert('RGB'), as torchvision's ImageFolder and many Hugging "
                       f"Face pipelines use, shows them all white; OpenCV's default read, dim); export with "
-                      f"8-bit PNG images (--images-8bit) to write them as the viewer shows them")
+                      f"8-bit PNG images ({self.options.name_of('images_8bit')}) to write them as the viewer shows them")
         if self._deep_converted:
             self.warn(f"{len(self._deep_converted)} 16-bit or float image(s) written as 8-bit PNG "
                       f"(<name>{PNG_SUFFIX}), rendered through their display window: the full bit depth is "

@@ -189,9 +189,10 @@ def _refuse_8bit_clashes(ctx) -> None:
                if (depth if depth is not None else (header_now(ctx.project, rel)[2] or 0)) > 8][:5]
     if clashes:
         named = ", ".join(f"{rel} -> {rel}{PNG_SUFFIX}" for rel in clashes)
+        option = ctx.options.name_of("images_8bit")
         raise InterchangeError(
-            f"--images-8bit would write {named} over an image of the project with that name; "
-            "rename one of them, or export without --images-8bit (nothing was written)")
+            f"{option} would write {named} over an image of the project with that name; "
+            f"rename one of them, or export without {option} (nothing was written)")
 
 
 def size_now(project, relpath: str) -> tuple[Optional[int], Optional[int]]:

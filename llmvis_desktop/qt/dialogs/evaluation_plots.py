@@ -1,10 +1,9 @@
 """The evaluation dashboard's plots, drawn with QPainter (no plotting library): per-label
-P/R/F1 bars (:class:`LabelBars`), acceptance over time (:class:`TimeLine`) and the
-reliability plot of the label scores (:class:`Reliability`)."""
+P/R/F1 bars (:class:`LabelBars`), acceptance over time (:class:`TimeLine`, in
+:mod:`.evaluation_timeline`) and the reliability plot of the label scores (:class:`Reliability`)."""
 from __future__ import annotations
 
 import html
-from datetime import date
 from typing import Optional
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt
@@ -13,7 +12,6 @@ from PySide6.QtGui import (
     QFont,
     QFontMetrics,
     QPainter,
-    QPainterPath,
     QPalette,
     QPen,
 )
@@ -29,9 +27,15 @@ def _fmt(x, pct: bool = False, digits: int = 2) -> str:
 
 
 class _Plot(QWidget):
-    """Axes 0..1 on the left, category labels at the bottom, a legend on top."""
+    """Axes 0..1 on the left, category labels at the bottom, a legend on top; the axes'
+    titles (``X_TITLE`` under the values below, ``Y_TITLE`` turned, left of the values).
+    The margins follow the font (``margins``); what is written where is given by
+    ``value_labels``, ``tick_labels`` and ``axis_titles`` (the drawing uses them)."""
 
-    MARGIN = (44, 26, 34, 40)  # left, top, right, bottom
+    TOP, RIGHT = 26, 34
+    BOTTOM_ROWS = 1  # lines of values under the plot, above the x axis's title
+    TICK_GAP = 4  # between the plot's bottom and the values under it
+    X_TITLE = Y_TITLE = ""
 
     def __init__(self, parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
@@ -48,26 +52,92 @@ class _Plot(QWidget):
     def draw(self, p: QPainter) -> None:
         raise NotImplementedError
 
+    def line_height(self) -> int:
+        return QFontMetrics(self.font()).height()
+
+    def margins(self) -> tuple[int, int, int, int]:
+        """left (the y title, then the values), top (the legend), right, bottom (the
+        values' rows, then the x title)."""
+        h, fm = self.line_height(), QFontMetrics(self.font())
+        left = 2 + h + 4 + fm.horizontalAdvance("100%") + 6
+        return left, self.TOP, self.RIGHT, self.TICK_GAP + (self.BOTTOM_ROWS + 1) * (h + 1) + 4
+
     def plot_rect(self) -> QRectF:
-        l, t, r, b = self.MARGIN
+        l, t, r, b = self.margins()
         return QRectF(l, t, max(10, self.width() - l - r), max(10, self.height() - t - b))
+
+    def area(self) -> QRectF:
+        """Where the values are plotted (``plot_rect``, or a part of it)."""
+        return self.plot_rect()
+
+    def _text_rect(self, text: str, x: float, y: float, align) -> QRectF:
+        """The box of ``text`` at (x, y): its right, centre or left end at x, its top at y."""
+        w, h = QFontMetrics(self.font()).horizontalAdvance(text) + 2, self.line_height()
+        left = x - w if align & Qt.AlignRight else (x - w / 2 if align & Qt.AlignHCenter else x)
+        return QRectF(left, y, w, h)
+
+    def value_labels(self, ticks=(0, 0.25, 0.5, 0.75, 1.0), pct=True) -> list[tuple[QRectF, str]]:
+        """The y axis's values, right of its title."""
+        area, h = self.area(), self.line_height()
+        out = []
+        for v in ticks:
+            text = f"{int(v * 100)}%" if pct else f"{v:.2g}"
+            out.append((self._text_rect(text, area.left() - 6, area.bottom() - v * area.height() - h / 2,
+                                        Qt.AlignRight), text))
+        return out
+
+    def tick_labels(self) -> list[tuple[QRectF, str]]:
+        return []
+
+    def axis_titles(self) -> list[tuple[QRectF, str]]:
+        """The x title under the values below the plot; the y title, turned, at the left
+        (its box as it stands on screen)."""
+        area, h, fm = self.area(), self.line_height(), QFontMetrics(self.font())
+        out = []
+        if self.X_TITLE:
+            y = area.bottom() + self.TICK_GAP + self.BOTTOM_ROWS * (h + 1) + 1
+            w = min(fm.horizontalAdvance(self.X_TITLE) + 2, self.width() - 4)
+            x = min(max(2.0, area.center().x() - w / 2), self.width() - 2 - w)
+            out.append((QRectF(x, y, w, h), self.X_TITLE))
+        if self.Y_TITLE:
+            length = min(fm.horizontalAdvance(self.Y_TITLE) + 2, area.height())
+            out.append((QRectF(2, area.center().y() - length / 2, h, length), self.Y_TITLE))
+        return out
+
+    def _write(self, p: QPainter, items, align=Qt.AlignCenter) -> None:
+        p.setPen(self.palette().text().color())
+        for rect, text in items:
+            p.drawText(rect, align, text)
+
+    def _titles(self, p: QPainter) -> None:
+        fm = QFontMetrics(self.font())
+        p.setPen(self.palette().text().color())
+        for rect, text in self.axis_titles():
+            if text != self.Y_TITLE or rect.width() > rect.height():
+                p.drawText(rect, Qt.AlignCenter, text)
+                continue
+            p.save()  # the y title, turned a quarter left
+            p.translate(rect.center())
+            p.rotate(-90)
+            shown = fm.elidedText(text, Qt.ElideRight, int(rect.height()))
+            p.drawText(QRectF(-rect.height() / 2, -rect.width() / 2, rect.height(), rect.width()),
+                       Qt.AlignCenter, shown)
+            p.restore()
 
     def _axes(self, p: QPainter, area: QRectF, ticks=(0, 0.25, 0.5, 0.75, 1.0), pct=False) -> None:
         p.setPen(QPen(self.palette().mid().color(), 1))
         for v in ticks:
             y = area.bottom() - v * area.height()
             p.drawLine(QPointF(area.left(), y), QPointF(area.right(), y))
-            p.setPen(self.palette().text().color())
-            p.drawText(QRectF(0, y - 8, area.left() - 6, 16), Qt.AlignRight | Qt.AlignVCenter,
-                       f"{int(v * 100)}%" if pct else f"{v:.2g}")
-            p.setPen(QPen(self.palette().mid().color(), 1))
+        self._write(p, self.value_labels(ticks, pct), Qt.AlignRight | Qt.AlignVCenter)
 
     def _legend(self, p: QPainter, items) -> None:
-        x = self.MARGIN[0]
+        x = min(self.plot_rect().left(), self.margins()[0])
         for name, color in items:
             p.fillRect(QRectF(x, 7, 12, 12), color)
             p.setPen(self.palette().text().color())
-            width = p.fontMetrics().horizontalAdvance(name) + 4
+            width = min(p.fontMetrics().horizontalAdvance(name) + 4, max(20.0, self.width() - x - 20))
+            name = p.fontMetrics().elidedText(name, Qt.ElideRight, int(width))  # (a narrow plot)
             p.drawText(QRectF(x + 16, 3, width, 20), Qt.AlignLeft | Qt.AlignVCenter, name)
             x += 16 + width + 14
 
@@ -83,7 +153,10 @@ class LabelBars(_Plot):
     a band or its name shows the exact numbers (``tooltip_at``)."""
 
     BAR_MIN, BAR_MAX, GAP = 5.0, 11.0, 7.0  # bar thickness, and the space between labels
-    TOP, RIGHT, BOTTOM = 46, 18, 8  # legend and axis labels above the bars
+    RIGHT, BOTTOM = 18, 8
+    LEGEND_H = 24  # the legend's row; under it the axis's title, then its values, above the bars
+    X_TITLE = "precision, recall, F1 (0 to 1)"
+    NAMES_TITLE = "label (support)"
 
     def __init__(self, rows: list[dict], parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
@@ -96,10 +169,13 @@ class LabelBars(_Plot):
     def _band_min(self) -> float:
         return 3 * self.BAR_MIN + self.GAP
 
+    def top_margin(self) -> int:
+        return self.LEGEND_H + 2 * (self.line_height() + 2) + 4
+
     def needed_height(self) -> int:
         if not self.rows:
             return 200
-        return int(self.TOP + self.BOTTOM + len(self.rows) * self._band_min())
+        return int(self.top_margin() + self.BOTTOM + len(self.rows) * self._band_min())
 
     def sizeHint(self) -> QSize:
         return QSize(560, self.needed_height())
@@ -121,8 +197,9 @@ class LabelBars(_Plot):
 
     def plot_rect(self) -> QRectF:
         left = self.name_width() + 8
-        return QRectF(left, self.TOP, max(10, self.width() - left - self.RIGHT),
-                      max(10, self.height() - self.TOP - self.BOTTOM))
+        top = self.top_margin()
+        return QRectF(left, top, max(10, self.width() - left - self.RIGHT),
+                      max(10, self.height() - top - self.BOTTOM))
 
     def _band(self, area: QRectF) -> float:
         """Height of one label's band: the rows fill the area up to BAR_MAX bars, from the top."""
@@ -146,7 +223,7 @@ class LabelBars(_Plot):
     def tooltip_at(self, pos) -> Optional[str]:
         """The exact numbers of the label under ``pos`` (the hovered bar first), or None."""
         pt = QPointF(pos)
-        if pt.y() < self.header_top() + self.TOP:
+        if pt.y() < self.header_top() + self.top_margin():
             return None  # the legend and axis
         for row, band in self.bands():
             if not band.contains(pt):
@@ -179,6 +256,25 @@ class LabelBars(_Plot):
         they stay in view while a scroll area scrolls the bands."""
         vis = self.visibleRegion().boundingRect()
         return max(0, vis.top()) if not vis.isEmpty() else 0
+
+    def tick_labels(self) -> list[tuple[QRectF, str]]:
+        """The axis's values above the bars (at the top of what is visible)."""
+        area, h = self.plot_rect(), self.line_height()
+        y = self.header_top() + self.LEGEND_H + h + 2
+        return [(self._text_rect(f"{v:.2g}", area.left() + v * area.width(), y, Qt.AlignHCenter), f"{v:.2g}")
+                for v in (0, 0.25, 0.5, 0.75, 1.0)]
+
+    def axis_titles(self) -> list[tuple[QRectF, str]]:
+        """The values' axis (over them), and the names' column (level with the values)."""
+        area, h, fm = self.plot_rect(), self.line_height(), QFontMetrics(self.font())
+        top = self.header_top() + self.LEGEND_H
+        w = min(fm.horizontalAdvance(self.X_TITLE) + 2, area.width())
+        names = self.NAMES_TITLE
+        if fm.horizontalAdvance(names) + 2 > self.name_width() - 2:
+            names = names.split(" (")[0]  # "label": the narrow column's names are cut as well
+        names_w = min(fm.horizontalAdvance(names) + 2, self.name_width() - 2)
+        return [(QRectF(area.center().x() - w / 2, top, w, h), self.X_TITLE),
+                (QRectF(self.name_width() - names_w, top + h + 2, names_w, h), names)]
 
     def moveEvent(self, e) -> None:  # scrolled: the sticky header moves with the view
         super().moveEvent(e)
@@ -217,90 +313,19 @@ class LabelBars(_Plot):
         # the legend and the axis values, at the top of what is visible
         top = self.header_top()
         p.fillRect(QRectF(0, top, self.width(), area.top() - 2), self.palette().base())
+        p.save()
         p.translate(0, top)
         self._legend(p, [(n.upper() if n == "f1" else n, c) for n, c in SERIES])
-        p.setPen(self.palette().text().color())
-        for v in (0, 0.25, 0.5, 0.75, 1.0):
-            x = area.left() + v * area.width()
-            p.drawText(QRectF(x - 30, area.top() - 19, 60, 16), Qt.AlignHCenter | Qt.AlignBottom, f"{v:.2g}")
         p.setPen(QPen(self.palette().mid().color(), 1))
         p.drawLine(QPointF(area.left(), area.top() - 2), QPointF(area.right(), area.top() - 2))
-
-
-def day_positions(days: list[date], left: float, width: float) -> list[float]:
-    """x of each day, placed by date (a month without decisions takes a month's room,
-    not a day's); a single day in the middle."""
-    span = (days[-1] - days[0]).days
-    return [left + ((d - days[0]).days / span * width if span else width / 2) for d in days]
-
-
-def day_runs(days: list[date]) -> list[list[int]]:
-    """Indices of ``days`` (sorted) in runs of consecutive days: the line is drawn within a
-    run only, so it does not bridge days without a single decision."""
-    runs: list[list[int]] = []
-    for i, d in enumerate(days):
-        if runs and (d - days[runs[-1][-1]]).days == 1:
-            runs[-1].append(i)
-        else:
-            runs.append([i])
-    return runs
-
-
-def dot_radius(count: int, top: int) -> float:
-    """A dot's radius by how many it stands for (its area grows with the count)."""
-    return 2.5 + 5.5 * (count / top) ** 0.5 if top else 2.5
-
-
-class TimeLine(_Plot):
-    """Acceptance rate per day: a dot per day sized by the decisions it holds, joined by a
-    line only between consecutive days (a gap without decisions breaks it); the decided
-    count under each day. ``set_series(series, name)`` shows another model's."""
-
-    COLOR = QColor("#43a047")
-
-    def __init__(self, series: list[dict], parent: Optional[QWidget] = None) -> None:
-        super().__init__(parent)
-        self.empty_text = "no suggestion has been decided yet"
-        self.set_series(series)
-
-    def set_series(self, series: list[dict], name: str = "all models") -> None:
-        self.series, self.name = series, name
-        self.update()
-
-    def draw(self, p: QPainter) -> None:
-        if not self.series:
-            self._empty(p)
-            return
-        area = self.plot_rect()
-        self._axes(p, area, pct=True)
-        self._legend(p, [(f"accepted / decided per day (UTC), {self.name}; dot size: decided", self.COLOR)])
-        n = len(self.series)
-        days = [date.fromisoformat(d["day"]) for d in self.series]
-        xs = day_positions(days, area.left(), area.width())
-        pts = [QPointF(x, area.bottom() - d["rate"] * area.height()) for x, d in zip(xs, self.series)]
-        p.setPen(QPen(self.COLOR, 2))
-        for run in day_runs(days):
-            if len(run) > 1:
-                path = QPainterPath(pts[run[0]])
-                for i in run[1:]:
-                    path.lineTo(pts[i])
-                p.drawPath(path)
-        p.setPen(Qt.NoPen)
-        p.setBrush(self.COLOR)
-        top = max(d["decided"] for d in self.series)
-        for pt, d in zip(pts, self.series):
-            r = dot_radius(d["decided"], top)
-            p.drawEllipse(pt, r, r)
-        p.setPen(self.palette().text().color())
-        years = days[0].year != days[-1].year
-        last_right = -1e9
-        for i, (pt, d) in enumerate(zip(pts, self.series)):
-            text = d["day"] if years else d["day"][5:]
-            if pt.x() - 45 < last_right and i != n - 1:  # no room: the next one that fits
-                continue
-            p.drawText(QRectF(pt.x() - 45, area.bottom() + 4, 90, 16), Qt.AlignHCenter, text)
-            p.drawText(QRectF(pt.x() - 45, area.bottom() + 19, 90, 16), Qt.AlignHCenter, f"n={d['decided']}")
-            last_right = pt.x() + 45
+        p.restore()
+        self._write(p, self.tick_labels())
+        titles = self.axis_titles()
+        self._write(p, titles[:1])
+        p.setPen(self.palette().placeholderText().color())
+        for rect, text in titles[1:]:
+            p.drawText(rect, Qt.AlignRight | Qt.AlignVCenter,
+                       QFontMetrics(self.font()).elidedText(text, Qt.ElideRight, int(rect.width())))
 
 
 class Reliability(_Plot):
@@ -309,6 +334,10 @@ class Reliability(_Plot):
     ``set_bins(bins, name)`` shows another model's."""
 
     X_TICKS = (0, 0.25, 0.5, 0.75, 1.0)
+    DOT_MAX = 9  # a dot's largest radius
+    TICK_GAP = DOT_MAX + 3  # the score values under the reach of a dot on the axis (one at 0 % hid "0.5")
+    X_TITLE = "mean score"
+    Y_TITLE = "fraction right"
 
     def __init__(self, bins: list[dict], parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
@@ -324,28 +353,43 @@ class Reliability(_Plot):
         side = min(area.width(), area.height())
         return QRectF(area.left(), area.top(), side, side)
 
+    def area(self) -> QRectF:
+        return self.square()
+
+    def tick_labels(self) -> list[tuple[QRectF, str]]:
+        area = self.square()
+        return [(self._text_rect(f"{v:g}", area.left() + v * area.width(), area.bottom() + self.TICK_GAP,
+                                 Qt.AlignHCenter), f"{v:g}") for v in self.X_TICKS]
+
+    def dots(self) -> list[tuple[QPointF, float]]:
+        """Each bin's dot: its centre and radius (the area grows with the count)."""
+        if not self.bins:
+            return []
+        area, top = self.square(), max(b["count"] for b in self.bins)
+        return [(QPointF(area.left() + b["mean_score"] * area.width(),
+                         area.bottom() - b["right_fraction"] * area.height()),
+                 3 + (self.DOT_MAX - 3) * (b["count"] / top) ** 0.5) for b in self.bins]
+
     def draw(self, p: QPainter) -> None:
         if not self.bins:
             self._empty(p)
             return
         area = self.square()
         self._axes(p, area, pct=True)
+        p.setPen(QPen(self.palette().mid().color(), 1))
         for v in self.X_TICKS:  # the score axis: vertical grid lines and their values
             x = area.left() + v * area.width()
-            p.setPen(QPen(self.palette().mid().color(), 1))
             p.drawLine(QPointF(x, area.top()), QPointF(x, area.bottom()))
-            p.setPen(self.palette().text().color())
-            p.drawText(QRectF(x - 20, area.bottom() + 2, 40, 16), Qt.AlignHCenter | Qt.AlignTop, f"{v:g}")
+        self._write(p, self.tick_labels())
         self._legend(p, [(f"right vs score, {self.name}", QColor("#1e88e5"))])
         p.setPen(QPen(self.palette().mid().color(), 1, Qt.DashLine))
         p.drawLine(area.bottomLeft(), area.topRight())
-        top = max(b["count"] for b in self.bins)
         p.setPen(Qt.NoPen)
         p.setBrush(QColor("#1e88e5"))
-        for b in self.bins:
-            x = area.left() + b["mean_score"] * area.width()
-            y = area.bottom() - b["right_fraction"] * area.height()
-            r = 3 + 6 * (b["count"] / top) ** 0.5
-            p.drawEllipse(QPointF(x, y), r, r)
-        p.setPen(self.palette().text().color())
-        p.drawText(QRectF(area.left(), area.bottom() + 18, area.width(), 16), Qt.AlignHCenter, "mean score")
+        for center, r in self.dots():
+            p.drawEllipse(center, r, r)
+        self._titles(p)
+
+
+# acceptance over time, in a module of its own (it needs _Plot, defined above)
+from .evaluation_timeline import TimeLine, day_positions, day_runs, dot_radius  # noqa: E402,F401

@@ -73,6 +73,10 @@ from ...core.tasks import Progress
 from ..screen import fit_to_screen
 from ..workers import Job, JobManager
 
+IMAGES_8BIT_TEXT = "Write 16-bit and float images as 8-bit PNG"
+#: how the export's messages name the box (they gave the CLI's "--images-8bit")
+IMAGES_8BIT_NAME = f"the \u201c{IMAGES_8BIT_TEXT}\u201d option"
+
 
 class ExportImportDialog(QDialog):
     finished_job = Signal(object)
@@ -109,16 +113,16 @@ class ExportImportDialog(QDialog):
         path_row.addWidget(browse)
 
         form = QFormLayout()
-        form.addRow("Action", self.mode)
-        form.addRow("Format", self.fmt)
-        form.addRow("Path", path_row)
+        form.addRow("Action:", self.mode)  # (ending in ":" as the Settings dialog's do)
+        form.addRow("Format:", self.fmt)
+        form.addRow("Path:", path_row)
 
         # export options
         self.reviewed_only = QCheckBox("Reviewed images only")
         self.include_suggestions = QCheckBox("Include pending suggestions")
         self.include_repairs = QCheckBox("Include repaired images, linked to their source")
         self.link = QCheckBox("Link images instead of copying (YOLO, imagefolder)")
-        self.images_8bit = QCheckBox("Write 16-bit and float images as 8-bit PNG, as shown (YOLO, imagefolder)")
+        self.images_8bit = QCheckBox(f"{IMAGES_8BIT_TEXT}, as shown (YOLO, imagefolder)")
         self.images_8bit.setToolTip("Training loaders misread 16-bit images (PIL's convert('RGB') shows them all "
                                     "white); unchecked, they are copied (or linked) as they are and the export warns")
         self.anonymize = QCheckBox("De-identify DICOM-derived images (recommended)")
@@ -132,9 +136,9 @@ class ExportImportDialog(QDialog):
         self.seed.setRange(0, 2**31 - 1)
         split_row = QHBoxLayout()
         for name, box in zip(("train", "val", "test"), self.split):
-            split_row.addWidget(QLabel(name))
+            split_row.addWidget(QLabel(f"{name}:"))
             split_row.addWidget(box)
-        split_row.addWidget(QLabel("seed"))
+        split_row.addWidget(QLabel("seed:"))
         split_row.addWidget(self.seed)
         self.export_box = QGroupBox("Export options")
         ex = QVBoxLayout(self.export_box)
@@ -150,7 +154,7 @@ class ExportImportDialog(QDialog):
         self.overwrite = QCheckBox("Overwrite existing reviewed annotations that differ")
         self.import_box = QGroupBox("Import options")
         im = QFormLayout(self.import_box)
-        im.addRow("Import as", self.as_)
+        im.addRow("Import as:", self.as_)
         im.addRow(self.overwrite)
 
         self.progress = QProgressBar()
@@ -241,6 +245,8 @@ class ExportImportDialog(QDialog):
             link=self.link.isChecked(),
             anonymize=self.anonymize.isChecked(),
             images_8bit=self.images_8bit.isChecked(),
+            # the warnings name this dialog's box, not the CLI's --images-8bit
+            option_names=(("images_8bit", IMAGES_8BIT_NAME),),
         )
 
     # --- remembered choices ----------------------------------------------------------

@@ -94,6 +94,11 @@ ROLE_KINDS = {"captioner": ("captioner", "chat"), "labeler": ("labeler",)}
 MODEL_COLUMN_MAX = 320  # px: a longer name is elided (full name in the tooltip)
 
 
+def device_name(device: str) -> str:
+    """A device as people write it: "CPU", "CUDA:1", "MPS" (the header read "Fits cpu")."""
+    return device.upper()
+
+
 def _fit_device(device: str) -> str:
     """The device to size against, without importing torch on the GUI thread just for that."""
     if device != "auto":
@@ -124,7 +129,7 @@ class ModelManagerDialog(QDialog):
         self.infos: list[ModelInfo] = []
 
         self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels([c if c != "Fits" else f"Fits {self.device}" for c in COLUMNS])
+        self.table.setHorizontalHeaderLabels([c if c != "Fits" else f"Fits {device_name(self.device)}" for c in COLUMNS])
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

@@ -10,10 +10,11 @@ it is cut (unless a tooltip of its own was set). Plain text only.
 """
 from __future__ import annotations
 
+import html
 from typing import Optional
 
-from PySide6.QtCore import QEvent, QSize, Qt
-from PySide6.QtGui import QPainter
+from PySide6.QtCore import QEvent, QSize, Qt, Signal
+from PySide6.QtGui import QPainter, QTextLayout, QTextOption
 from PySide6.QtWidgets import QLabel, QSizePolicy, QToolTip, QWidget
 
 
@@ -139,3 +140,108 @@ class PartsLabel(ElidedLabel):
                 shown[i] = cut
         line = self.SEP.join(t for t in shown if t)
         return fm.elidedText(line, Qt.TextElideMode.ElideRight, room)
+
+
+class ClampedLabel(QLabel):
+    """Word-wrapped plain text held to ``max_lines`` lines at the label's width, the last
+    one ending in "…" when there is more (a 972-character caption made a suggestion card
+    300 px tall). ``full_text()`` is the whole text, and the tooltip shows it while it is
+    cut; ``set_expanded(True)`` shows all of it. ``clamped_changed(bool)`` says whether
+    the text is cut now (the width decides: a card offers "More" while it is)."""
+
+    clamped_changed = Signal(bool)
+
+    def __init__(self, max_lines: int = 3, parent: Optional[QWidget] = None) -> None:
+        super().__init__(parent)
+        self._full = ""
+        self._max_lines = max(1, int(max_lines))
+        self._expanded = False
+        self._clamped = False
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setWordWrap(True)
+        self.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setMinimumWidth(0)
+
+    def full_text(self) -> str:
+        return self._full
+
+    def set_full_text(self, text: str) -> None:
+        self._full = text or ""
+        self._expanded = False
+        self._fit()
+
+    def is_expanded(self) -> bool:
+        return self._expanded
+
+    def set_expanded(self, on: bool) -> None:
+        if bool(on) != self._expanded:
+            self._expanded = bool(on)
+            self._fit()
+
+    def is_clamped(self) -> bool:
+        """Whether the text shown is cut to ``max_lines`` now."""
+        return self._clamped
+
+    def _room(self, width: Optional[int] = None) -> int:
+        m = self.contentsMargins()
+        width = self.width() if width is None else width
+        return max(1, width - m.left() - m.right() - 2 * self.margin())
+
+    def _shown_for(self, room: int) -> tuple[str, bool]:
+        """(the text to show at ``room`` px, whether it is cut)."""
+        if self._expanded or not self._full:
+            return self._full, False
+        text = self._full.replace("\n", "\u2028")  # QTextLayout's line break (same length)
+        layout = QTextLayout(text, self.font())
+        option = QTextOption()
+        option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+        layout.setTextOption(option)
+        starts = []
+        layout.beginLayout()
+        while True:
+            line = layout.createLine()
+            if not line.isValid():
+                break
+            line.setLineWidth(room)
+            starts.append(line.textStart())
+            if len(starts) > self._max_lines:
+                break
+        layout.endLayout()
+        if len(starts) <= self._max_lines:
+            return self._full, False
+        last = starts[self._max_lines - 1]
+        rest = " ".join(self._full[last:].split())
+        # a few px to spare: the elided line must not wrap again
+        tail = self.fontMetrics().elidedText(rest + "\u2026", Qt.TextElideMode.ElideRight, max(1, room - 4))
+        if not tail.endswith("\u2026"):
+            tail += "\u2026"
+        return self._full[:last] + tail, True
+
+    def _fit(self) -> None:
+        shown, clamped = self._shown_for(self._room())
+        if shown != self.text():
+            self.setText(shown)
+            self.updateGeometry()
+        self.setToolTip(f"<p>{html.escape(self._full)}</p>" if clamped else "")  # rich text: it wraps
+        if clamped != self._clamped:
+            self._clamped = clamped
+            self.clamped_changed.emit(clamped)
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt API
+        shown, _ = self._shown_for(self._room(width))
+        m = self.contentsMargins()
+        flags = int((Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft).value) | int(Qt.TextFlag.TextWordWrap.value)
+        rect = self.fontMetrics().boundingRect(0, 0, self._room(width), 100000, flags, shown or " ")
+        return rect.height() + m.top() + m.bottom() + 2 * self.margin()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        hint = super().sizeHint()
+        return QSize(hint.width(), self.heightForWidth(max(hint.width(), self.width())))
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        return QSize(0, self.fontMetrics().lineSpacing())
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        self._fit()

@@ -10,11 +10,12 @@ Methods
         human decision on a suggestion name the model that proposed it.
     ``clear()``; ``set_pending()`` (another image is chosen, its events follow)
     ``entries() -> list[dict]``  every event, newest first: keys ``who``, ``when``,
-        ``what``, ``model`` (bool: model-proposed), ``id`` (the event id: the order,
+        ``what``, ``full`` (``what`` with nothing cut), ``model`` (bool: model-proposed), ``id`` (the event id: the order,
         newest first, is the database's, never the writers' clocks).
     Only the newest ``SHOWN`` events are rendered at first (laying out a long trail as
     rich text took ~8 ms per 50 events on every image change); a link at the end shows
-    the rest.
+    the rest. An entry whose text is cut (a caption past 70 characters) has a "full
+    text" link that shows it whole.
 
 Module functions (pure, usable by the CLI or tooltips)
     ``describe_event(ev: EventRecord) -> str``   e.g. ``"labels: +scratch −ok"``,
@@ -29,10 +30,11 @@ No signals: the panel is read-only.
 from __future__ import annotations
 
 import html
+from contextvars import ContextVar
 from datetime import datetime, timezone
 from typing import Optional
 
-from PySide6.QtCore import QSize
+from PySide6.QtCore import QSize, QUrl
 from PySide6.QtWidgets import QLabel, QTextBrowser, QVBoxLayout, QWidget
 
 from llmvis_desktop.core.store.records import EventRecord
@@ -42,14 +44,17 @@ from .. import style
 MINUS = "\u2212"
 ARROW = "\u2192"
 _MAX_TEXT = 70
+#: the longest quoted value in a description; None while ``describe_event(full=True)`` runs
+_LIMIT: ContextVar[Optional[int]] = ContextVar("history_text_limit", default=_MAX_TEXT)
 
 
 def _short(value) -> str:
     if value is None or value == "":
         return "(empty)"
     text = " ".join(str(value).split())
-    if len(text) > _MAX_TEXT:
-        text = text[: _MAX_TEXT - 1] + "\u2026"
+    limit = _LIMIT.get()
+    if limit is not None and len(text) > limit:
+        text = text[: limit - 1] + "\u2026"
     return f"'{text}'"
 
 
@@ -159,9 +164,18 @@ def _describe_other(base: str, before, after) -> Optional[str]:
     return None
 
 
-def describe_event(ev: EventRecord, suggestion=None) -> str:
+def describe_event(ev: EventRecord, suggestion=None, full: bool = False) -> str:
     """One human-readable line for an event (``suggestion``: the record of the card it is
-    about, when known: an undone or redone decision names the card)."""
+    about, when known: an undone or redone decision names the card). Quoted values
+    (captions, notes) are cut at 70 characters, unless ``full``."""
+    token = _LIMIT.set(None if full else _MAX_TEXT)
+    try:
+        return _describe(ev, suggestion)
+    finally:
+        _LIMIT.reset(token)
+
+
+def _describe(ev: EventRecord, suggestion=None) -> str:
     action = ev.action or ""
     prefix, _, base = action.rpartition(":")
     if base == "suggestion" and suggestion is not None:  # undo/redo of a card's outcome
@@ -260,7 +274,9 @@ class HistoryPanel(QWidget):
     def __init__(self, parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
         self._entries: list[dict] = []
-        self._rows: list[str] = []
+        self._rows: list[tuple] = []  # what a row's HTML is made of
+        self._full: set[int] = set()  # events shown with their whole text ("full text")
+        self._limit: Optional[int] = SHOWN
         self.browser = QTextBrowser()
         self.browser.setOpenLinks(False)
         self.browser.anchorClicked.connect(self._on_link)
@@ -269,7 +285,7 @@ class HistoryPanel(QWidget):
         self.placeholder.setStyleSheet(f"color: {style.TEXT_MUTED}; padding: 8px;")
         self.placeholder.setWordWrap(True)  # (on one line it held the docks, and the window, wide)
         lay = QVBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setContentsMargins(6, 6, 6, 6)  # inset as the Labels and Suggestions docks
         lay.addWidget(self.placeholder)
         lay.addWidget(self.browser, 1)
         self.setMinimumHeight(MIN_HEIGHT)
@@ -282,6 +298,7 @@ class HistoryPanel(QWidget):
     def clear(self, text: str = "No history for this image yet.") -> None:
         self._entries = []
         self._rows = []
+        self._full = set()
         self.browser.clear()
         self.browser.hide()
         self.placeholder.setText(text)
@@ -301,15 +318,20 @@ class HistoryPanel(QWidget):
         rows = []
         for ev in ordered:
             model = is_model_event(ev)
-            what = describe_event(ev, suggestions_by_id.get(ev.suggestion_id))
+            suggestion = suggestions_by_id.get(ev.suggestion_id)
+            what = describe_event(ev, suggestion)
+            # a caption cut at 70 characters could not be read whole anywhere in the GUI
+            full = describe_event(ev, suggestion, full=True)
             who = str(ev.actor)
             when = format_when(ev.at)
-            self._entries.append({"id": ev.id, "who": who, "when": when, "what": what, "model": model})
-            rows.append(self._row_html(ev, who, when, what, model, suggestions_by_id.get(ev.suggestion_id)))
+            self._entries.append({"id": ev.id, "who": who, "when": when, "what": what, "full": full,
+                                  "model": model})
+            rows.append((ev, who, when, what, full, model, suggestion))
         if not rows:
             self.clear()
             return
         self._rows = rows
+        self._full = set()
         self._render(SHOWN)
         self.placeholder.hide()
         self.browser.show()
@@ -321,7 +343,9 @@ class HistoryPanel(QWidget):
     _shown = 0
 
     def _render(self, limit: Optional[int]) -> None:
-        rows = self._rows if limit is None else self._rows[:limit]
+        self._limit = limit
+        rows = [self._row_html(*row, expanded=row[0].id in self._full)
+                for row in (self._rows if limit is None else self._rows[:limit])]
         self._shown = len(rows)
         more = ""
         if len(rows) < len(self._rows):
@@ -333,12 +357,26 @@ class HistoryPanel(QWidget):
             + more + "</body></html>"
         )
 
-    def _on_link(self, url) -> None:
-        if url.toString() == "history:all":
+    def _on_link(self, url: QUrl) -> None:
+        link = url.toString()
+        if link == "history:all":
             self._render(None)
+            return
+        kind, _, ident = link.partition(":")[2].partition(":")
+        if kind in ("full", "less") and ident.lstrip("-").isdigit():
+            (self._full.add if kind == "full" else self._full.discard)(int(ident))
+            bar = self.browser.verticalScrollBar()
+            at = bar.value()
+            self._render(self._limit)
+            bar.setValue(at)  # (the row opens in place)
 
     @staticmethod
-    def _row_html(ev, who, when, what, model, suggestion) -> str:
+    def _row_html(ev, who, when, what, full, model, suggestion, expanded: bool = False) -> str:
+        link = ""
+        if full != what:
+            href, text = (f"history:less:{ev.id}", "less") if expanded else (f"history:full:{ev.id}", "full text")
+            link = f" <a href='{href}' style='font-size:small;'>{text}</a>"
+            what = full if expanded else what
         badge = ""
         if model:
             if str(ev.actor).startswith("model:"):
@@ -363,5 +401,5 @@ class HistoryPanel(QWidget):
         return (
             f"<tr><td style='border-bottom:1px solid {style.BORDER};'>"
             f"{badge}<b>{who_html}</b> <span style='color:{style.TEXT_MUTED};'>&middot; {html.escape(when)}</span><br>"
-            f"{html.escape(what)}{via}</td></tr>"
+            f"{html.escape(what)}{link}{via}</td></tr>"
         )

@@ -52,7 +52,7 @@ from PySide6.QtWidgets import (
 from llmvis_desktop.core.store.records import SuggestionRecord
 
 from .. import style
-from .elided_label import ModelLabel
+from .elided_label import ClampedLabel, ModelLabel
 
 EMPTY_TEXT = ("No suggestions for this image yet. Suggestions menu: learn labels from reviewed "
               "images (no download), or run a captioner/labeler chosen in \u201cModels\u2026\u201d "
@@ -87,6 +87,8 @@ def _card_style() -> str:
         f"QLabel#sgOutcome {{ color: {style.TEXT_MUTED}; font-size: small; }}",
         f"QLabel#sgOutcome[outcome=\"accepted\"], QLabel#sgOutcome[outcome=\"edited\"] {{ color: {ok}; }}",
         f"QLabel#sgOutcome[outcome=\"rejected\"] {{ color: {bad}; }}",
+        f"QPushButton#sgMore {{ color: {style.ACCENT}; border: none; background: transparent;"
+        " padding: 0px 2px; font-size: small; text-decoration: underline; }",
         f"QProgressBar#sgScore {{ border: 1px solid {style.BORDER}; border-radius: 3px; background: #eef1f4; }}",
         f"QProgressBar#sgScore::chunk {{ background: {sug}; border-radius: 2px; }}",
     ]
@@ -141,6 +143,8 @@ class _Card(QFrame):
     window's style sheet polish each of them cost about 9 ms per card (90 ms for an
     image with ten suggestions), refilling one costs a few text updates."""
 
+    MAX_LINES = 3  # of a suggestion's text, until "More"
+
     def __init__(self, panel: "SuggestionPanel") -> None:
         super().__init__()
         self.sid = 0
@@ -156,9 +160,11 @@ class _Card(QFrame):
         head = QHBoxLayout()
         self.kind_label = QLabel()
         self.kind_label.setObjectName("sgKind")
-        head.addWidget(self.kind_label)
-        self.value_label = QLabel()
-        self.value_label.setWordWrap(True)
+        # level with the text's first line (centred, a long caption's tag was out of view)
+        head.addWidget(self.kind_label, 0, Qt.AlignmentFlag.AlignTop)
+        # a few lines at most, the whole text in its tooltip and under "More": a 972-character
+        # caption made the card 350 px tall, its buttons below the dock's view
+        self.value_label = ClampedLabel(self.MAX_LINES)
         self.value_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.value_label.setObjectName("sgValue")
         head.addWidget(self.value_label, 1)
@@ -178,6 +184,11 @@ class _Card(QFrame):
         self.model_label = ModelLabel()
         self.model_label.setObjectName("sgMuted")
         meta.addWidget(self.model_label, 1)
+        self.more_button = self._button("More", "sgMore", self._toggle_more)  # shown while the text is cut
+        self.more_button.setFlat(True)
+        self.more_button.hide()
+        meta.addWidget(self.more_button)
+        self.value_label.clamped_changed.connect(lambda _clamped: self._update_more())
         lay.addLayout(meta)
 
         self._buttons = _ButtonRow()
@@ -194,6 +205,16 @@ class _Card(QFrame):
         self.outcome_label.setObjectName("sgOutcome")
         lay.addWidget(self.outcome_label)
         self.editor: Optional[QPlainTextEdit] = None
+
+    def _toggle_more(self) -> None:
+        self.value_label.set_expanded(not self.value_label.is_expanded())
+        self._update_more()
+
+    def _update_more(self) -> None:
+        expanded = self.value_label.is_expanded()
+        self.more_button.setText("Less" if expanded else "More")
+        self.more_button.setToolTip("Show the first lines only" if expanded else "Show the whole text")
+        self.more_button.setVisible(expanded or self.value_label.is_clamped())
 
     def _decided(self, signal) -> None:
         sid = self.sid
@@ -233,7 +254,8 @@ class _Card(QFrame):
         _set_prop(self, "outcome", s.outcome if s.outcome in _OUTCOME_COLORS else
                   ("pending" if pending else "other"))
         self.kind_label.setText(s.kind.upper())
-        self.value_label.setText(s.value)
+        self.value_label.set_full_text(s.value)  # (shown short again: a new suggestion)
+        self._update_more()
         _set_prop(self.value_label, "kind", s.kind)
         score_text = "no score"
         if s.score is not None:
