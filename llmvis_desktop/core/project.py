@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from pathlib import Path
 from typing import Iterable, Optional, Sequence
 
@@ -403,18 +404,22 @@ def enclosing_project(path: Path | str, data_dir: Optional[Path] = None) -> Opti
     it whose database exists, ``.llmvis/project.sqlite`` inside it or, for a read-only
     folder, its copy in the user data folder (where :meth:`Project.open` looks). None when
     no folder above it is a project. Creates nothing."""
-    try:
-        start = Path(path).expanduser().resolve()
-    except OSError:
-        return None
     data = data_dir or cfg_mod.data_dir()
-    folder = start if start.is_dir() else start.parent
-    for cand in (folder, *folder.parents):
-        try:
-            if (cand / ".llmvis" / "project.sqlite").is_file() or fallback_db_path(cand, data).is_file():
-                return cand
-        except OSError:
-            continue
+    try:
+        given = Path(os.path.abspath(Path(path).expanduser()))
+        starts = [given, given.resolve()]
+    except (OSError, RuntimeError):
+        return None
+    # the path as given first: a file reached through a link inside a project (a linked
+    # folder, a linked file) is that project's, as its index lists it; then links resolved
+    for start in dict.fromkeys(starts):
+        folder = start if start.is_dir() else start.parent
+        for cand in (folder, *folder.parents):
+            try:
+                if (cand / ".llmvis" / "project.sqlite").is_file() or fallback_db_path(cand, data).is_file():
+                    return cand.resolve()
+            except (OSError, RuntimeError):
+                continue
     return None
 
 

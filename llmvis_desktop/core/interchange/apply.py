@@ -45,7 +45,7 @@ from .common import (
 )
 from ..imaging.formats import SUPPORTED_EXTENSIONS
 from .apply_reviewed import CHUNK, apply_reviewed_chunk
-from .files import resolve_inside
+from .files import ProjectNames, resolve_inside
 from .label_forms import one_form
 from .parsing import MISSING, ImportItem, ParsedFile
 
@@ -92,10 +92,10 @@ def apply_import(project, fmt: str, source: Path, parsed: ParsedFile, as_: str, 
     report.warnings.extend(parsed.warnings)
     # 1. every name must resolve inside the root before anything is written
     resolved: list[tuple[ImportItem, str]] = []
-    known = _backslash_names(project, parsed.items)
+    known = _project_names(project)
     for item in parsed.items:
         rel = item.name if item.path_checked else resolve_inside(project.root, item.name, f"{source.name} {item.where}",
-                                                                  known)
+                                                                  known, known, item.by_stem)
         resolved.append((item, rel))
     try:  # what an import killed before its commit left (its process gone): see the module's note
         provisional_labels.take_back_abandoned(project.store)
@@ -293,13 +293,15 @@ def _apply(project, resolved: list, parsed: ParsedFile, source: Path, as_: str, 
             provisional_labels.clear(s, claim)
 
 
-def _backslash_names(project, items) -> set[str]:
-    """The project's image paths with a backslash in them (a file name of its own on POSIX,
-    which an import takes as it is), when any record's name has one."""
-    if not any(isinstance(it.name, str) and "\\" in it.name and not it.path_checked for it in items):
-        return set()
-    with project.store.read() as s:
-        return set(s.scalars(select(m.Image.relpath).where(m.Image.relpath.contains("\\", autoescape=True))))
+def _project_names(project) -> ProjectNames:
+    """The project's image paths, read when an import's name needs them: one with a
+    backslash (a file name of its own on POSIX, taken as it is) or one that leads out of
+    the folder through a link (taken when the project indexes it)."""
+    def load():
+        with project.store.read() as s:
+            return list(s.scalars(select(m.Image.relpath)))
+
+    return ProjectNames(load)
 
 
 def _merge(have: ImportItem, item: ImportItem, source: str) -> None:

@@ -7,7 +7,7 @@ import contextlib
 import hashlib
 import os
 from pathlib import Path
-from typing import Callable, Container
+from typing import Callable, Container, Iterable
 
 from .common import InterchangeError
 
@@ -205,7 +205,47 @@ def _under_root(root: Path | str, name: str, label: str) -> str:
                            f"only paths inside it are accepted")
 
 
-def resolve_inside(root: Path | str, name, where: str = "", known: Container[str] = ()) -> str:
+def stem_of(rel: str) -> str:
+    """A project path without its last name's suffix (what a caption sidecar is named by)."""
+    return rel.rsplit(".", 1)[0] if "." in rel.rsplit("/", 1)[-1] else rel
+
+
+class ProjectNames:
+    """The paths a project indexes, read (by ``load``) the first time one is looked up, with
+    their stems: an import asks only for a name with a backslash or one that leads out
+    of the project through a link, so most never read them."""
+
+    def __init__(self, load: Callable[[], Iterable[str]]):
+        self._load = load
+        self._names: "set[str] | None" = None
+        self._stems: "set[str] | None" = None
+
+    @property
+    def names(self) -> set[str]:
+        if self._names is None:
+            self._names = set(self._load())
+        return self._names
+
+    @property
+    def stems(self) -> set[str]:
+        if self._stems is None:
+            self._stems = {stem_of(n) for n in self.names}
+        return self._stems
+
+    def __contains__(self, name) -> bool:
+        return name in self.names
+
+
+def _has(names: Container[str], rel: str, by_stem: bool) -> bool:
+    """Whether ``rel`` is one of ``names`` (``by_stem``: the stem of one of them)."""
+    if not by_stem:
+        return rel in names
+    stems = names.stems if isinstance(names, ProjectNames) else {stem_of(n) for n in names}
+    return rel in stems
+
+
+def resolve_inside(root: Path | str, name, where: str = "", known: Container[str] = (),
+                   indexed: Container[str] = (), by_stem: bool = False) -> str:
     """The project-relative posix path ``name`` names, refusing anything outside ``root``.
 
     Refused: empty names, absolute paths (``/x``, ``C:\\x``, ``\\\\server``) other than one
@@ -215,6 +255,11 @@ def resolve_inside(root: Path | str, name, where: str = "", known: Container[str
     backslash included, is that of an existing file under the root or one of ``known``
     (the project's images): on POSIX ``back\\slash.png`` is a file name of its own, and an
     export of it came back unmatched. The refusals above hold either way.
+    A name the project indexes (one of ``indexed``) is taken though a link of the project
+    leads out of its folder (the indexer follows links to files and folders: the
+    project's own export names them); the refusal holds for any other name. ``by_stem``:
+    ``name`` is a path without its suffix (a caption sidecar's), matched against the stems
+    of ``known`` and ``indexed``.
     """
     label = f"{where}: " if where else ""
     if not isinstance(name, str) or not name.strip():
@@ -232,10 +277,11 @@ def resolve_inside(root: Path | str, name, where: str = "", known: Container[str
     root_real = os.path.realpath(root)
     if "\\" in name and os.sep == "/":  # a literal backslash is a name's own only where "/" alone separates
         literal = [p for p in name.split("/") if p not in ("", ".")]
-        if "/".join(literal) in known or os.path.lexists(os.path.join(root_real, *literal)):
+        if _has(known, "/".join(literal), by_stem) or os.path.lexists(os.path.join(root_real, *literal)):
             parts = literal
     rel = "/".join(parts)
     target = os.path.realpath(os.path.join(root_real, *parts))
-    if target != root_real and not target.startswith(root_real.rstrip(os.sep) + os.sep):
+    if target != root_real and not target.startswith(root_real.rstrip(os.sep) + os.sep) \
+            and not _has(indexed, rel, by_stem):
         raise InterchangeError(f"{label}file name {name!r} leads out of the project through a symbolic link")
     return rel

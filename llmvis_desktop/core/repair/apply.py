@@ -235,8 +235,8 @@ def repair_file(
     if method not in METHODS:
         raise RepairError(f"unknown repair method {method!r} (choose {', '.join(METHODS)})")
     image_path = Path(image_path)
-    if project is not None and save and _relative(project, image_path) is None:  # before any work or file
-        raise RepairError(f"{image_path}: not inside the project folder {project.root}; nothing was saved")
+    if project is not None and save:  # before any work or file
+        _check_inside(project, image_path)
     try:
         limit = max_pixels or getattr(project, "max_pixels", None) or DEFAULT_MAX_PIXELS
         data = read_image(image_path, frame=int(frame), max_pixels=limit)
@@ -380,11 +380,59 @@ def _is_original(project, path: Path) -> bool:
         return s.scalar(select(m.Repair.id).where(m.Repair.output_image_id == img.id).limit(1)) is None
 
 
+def _relatives(project, path: Path) -> list[str]:
+    """The paths in the project that ``path`` may be listed under, best first: the path
+    as given (made absolute, ``..`` taken lexically) below the root or a folder that is
+    the root through links (``/link/proj/x.png``), as the indexer lists what it reaches
+    through a link inside the project (``shared/s.png``, ``shared`` a link to a folder
+    outside); then the path with its links resolved (a link from outside into it)."""
+    root = os.path.realpath(project.root)
+    given = os.path.abspath(path)
+    out: list[str] = []
+    folder = os.path.dirname(given)
+    while True:
+        if os.path.realpath(folder) == root:
+            out.append(Path(os.path.relpath(given, folder)).as_posix())
+            break
+        up = os.path.dirname(folder)
+        if up == folder:
+            break
+        folder = up
+    real = os.path.realpath(given)
+    if real.startswith(root.rstrip(os.sep) + os.sep):
+        rel = Path(os.path.relpath(real, root)).as_posix()
+        if rel not in out:
+            out.append(rel)
+    return out
+
+
 def _relative(project, path: Path) -> Optional[str]:
-    try:
-        return path.resolve().relative_to(project.root.resolve()).as_posix()
-    except ValueError:
-        return None
+    """The path of ``path`` in the project (None: it is not inside it): the first of
+    :func:`_relatives` that the project indexes, else the first of them. A path below the
+    root only through a link the project does not index, to a file outside it, is not
+    inside (the indexer never reached it), unless a scan now lists it."""
+    names = _relatives(project, path)
+    for rel in names:
+        if project.image_by_path(rel) is not None:
+            return rel
+    return names[0] if names else None
+
+
+def _check_inside(project, image_path: Path) -> None:
+    """Refuse, before anything is saved, an image that is not in the project: outside its
+    folder, or below it only through a link the indexer does not follow (a second link to
+    a folder, one to the folder holding the project) to a file outside it. A file reached
+    through a link it follows (and not indexed yet) is listed by a scan, as _record does."""
+    rel = _relative(project, image_path)
+    if rel is not None and project.image_by_path(rel) is None:
+        root = os.path.realpath(project.root)
+        if not os.path.realpath(image_path).startswith(root.rstrip(os.sep) + os.sep):
+            project.scan()
+            if project.image_by_path(rel) is None:
+                raise RepairError(f"{image_path}: not inside the project folder {project.root} (a link the "
+                                  f"project does not follow leads out of it); nothing was saved")
+    if rel is None:
+        raise RepairError(f"{image_path}: not inside the project folder {project.root}; nothing was saved")
 
 
 def _record(project, image_path: Path, result: RepairResult, actor: str) -> None:

@@ -19,6 +19,7 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QThreadPool
 
 from ...core.store.records import ImageFilter, ImageRecord
 from ...core.tasks import FOREGROUND
+from ...core.wording import CONTROL_NOTE, visible_name
 from ..workers import KeptRunnable, RunnableKeeper, background_thread
 
 RecordRole = Qt.ItemDataRole.UserRole + 1
@@ -351,7 +352,7 @@ class GridModel(QAbstractListModel):
         if rec is None:
             return None
         if role == Qt.ItemDataRole.DisplayRole:
-            return rec.name
+            return visible_name(rec.name)
         if role == RecordRole:
             return rec
         if role == ThumbRole:
@@ -359,7 +360,10 @@ class GridModel(QAbstractListModel):
         if role == ThumbErrorRole:
             return self.loader.error(rec.id) if self.loader is not None else None
         if role == Qt.ItemDataRole.ToolTipRole:
-            parts = [rec.relpath, f"status: {rec.status}"]
+            shown = visible_name(rec.relpath)  # whole, on one line
+            parts = [shown, f"status: {rec.status}"]
+            if shown != rec.relpath:
+                parts.insert(1, CONTROL_NOTE)
             if rec.width:
                 parts.append(f"{rec.width}×{rec.height} {rec.format or ''} {rec.bit_depth or ''}-bit")
             if rec.labels:

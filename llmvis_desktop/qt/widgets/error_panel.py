@@ -8,6 +8,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout
 
+from ...core.wording import visible_name
 from .. import style
 
 
@@ -46,7 +47,7 @@ class ErrorPanel(QFrame):
     def set_error(self, path: str, reason: str) -> None:
         self._reason, self._path = str(reason), str(path)
         self.reason.setText(breakable(self._reason))
-        self.path.setText(breakable(self._path))
+        self.path.setText(breakable(visible_name(self._path)))  # a newline, a tab in the name: escaped
 
     def reason_text(self) -> str:
         return getattr(self, "_reason", "")

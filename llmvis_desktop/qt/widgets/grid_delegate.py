@@ -9,6 +9,7 @@ from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
+from ...core.wording import visible_name
 from ..models.grid_model import RecordRole, ThumbErrorRole, ThumbRole
 from ..style import status_color
 
@@ -109,7 +110,7 @@ class GridDelegate(QStyledItemDelegate):
         # name
         painter.setPen(option.palette.highlightedText().color() if selected else option.palette.text().color())
         painter.setFont(self._font)
-        painter.drawText(bx, by + size + PAD, size, TEXT_H, self._center, self._elided(rec.name, size))
+        painter.drawText(bx, by + size + PAD, size, TEXT_H, self._center, self.tile_name(rec.name, size))
         if state & QStyle.StateFlag.State_HasFocus:
             painter.setPen(QPen(option.palette.highlight().color().darker(130), 2))
             painter.setBrush(Qt.BrushStyle.NoBrush)
@@ -127,7 +128,7 @@ class GridDelegate(QStyledItemDelegate):
         def fits(t: str) -> bool:
             return self._fm.boundingRect(QRect(0, 0, width, 100000), _WRAPPED, t).height() <= height
 
-        text = "⚠ " + " ".join(err.split())
+        text = "⚠ " + visible_name(" ".join(err.split()))
         if not fits(text):
             words = text.split(" ")
             lo, hi = 1, len(words) - 1  # the most words that fit with the ellipsis
@@ -145,13 +146,16 @@ class GridDelegate(QStyledItemDelegate):
         self._names[key] = text
         return text
 
-    def _elided(self, name: str, size: int) -> str:
+    def tile_name(self, name: str, size: int) -> str:
+        """The name under a tile ``size`` wide: one line, its control characters escaped
+        (:func:`visible_name`: a tab was drawn as a wide gap and elided the name to
+        "tab…png", a newline wrapped it into two clipped lines), elided in the middle."""
         key = (name, size)
         text = self._names.get(key)
         if text is None:
             if len(self._names) >= NAME_CACHE:
                 self._names.clear()
-            text = self._names[key] = self._fm.elidedText(name, Qt.TextElideMode.ElideMiddle, size)
+            text = self._names[key] = self._fm.elidedText(visible_name(name), Qt.TextElideMode.ElideMiddle, size)
         return text
 
     def _overlay(self, dpr: float, model, rec, size: int) -> QPixmap:

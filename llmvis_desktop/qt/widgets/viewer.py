@@ -74,6 +74,7 @@ from PySide6.QtWidgets import (
 )
 
 from llmvis_desktop.core.imaging.reader import auto_window
+from llmvis_desktop.core.wording import visible_name
 
 from .. import style
 from .error_panel import ErrorPanel
@@ -261,7 +262,7 @@ class ImageViewer(LoadingMixin, WindowLevelMixin, QWidget):
         self._stack.setCurrentIndex(2)
         self._show_frames()
         self._set_controls_enabled(False)
-        self._set_status(f"Error: {reason}")
+        self._set_status("Error: " + visible_name(str(reason)))  # one line: a name's newline escaped
 
     def clear(self) -> None:
         self._reset_image()
