@@ -10,6 +10,7 @@ one by itself: a folder that merely looks alike must not get another's annotatio
 """
 from __future__ import annotations
 
+import shlex
 import sqlite3
 from pathlib import Path
 from typing import Optional
@@ -20,6 +21,8 @@ SAMPLE = 50
 MAX_LOOKED_AT = 200
 #: how many are named in a note
 NAMED = 3
+#: how the note begins (the window shows a note holding it in a box, not only in the status bar)
+MOVED_MARK = "the user data folder holds the project database of a folder that is no longer there"
 
 
 def _read(db: Path) -> Optional[tuple[str, int, int, list[str]]]:
@@ -101,7 +104,7 @@ def moved_note(root: Path, data_dir: Path, own: Optional[Path] = None) -> Option
                      f"{f['reviewed']:,} reviewed; {match})")
     more = f" and {len(found) - NAMED} more" if len(found) > NAMED else ""
     first = found[0]["db"]
-    return (f"the user data folder holds the project database of a folder that is no longer there and "
-            f"whose files match {root}: {'; '.join(parts)}{more}. If {root} is that folder moved, renamed "
+    return (f"{MOVED_MARK} and whose files match {root}: {'; '.join(parts)}{more}. If {root} is that folder moved, renamed "
             f"or mounted elsewhere, its reviews are there, not in this folder's database: open it with "
-            f"--db sqlite:///{first} (llmvis and llmvis-desktop); nothing was taken over from it")
+            f"llmvis-desktop {shlex.quote(str(root))} --db sqlite:///{first} (every llmvis command takes the "
+            f"same --db); nothing was taken over from it")
