@@ -234,6 +234,8 @@ class Project:
                 "images": sum(by_status.values()),
                 "by_status": {k: by_status.get(k, 0) for k in m.ALL_STATUSES},
                 "headers_pending": ri.count_pending_headers(s),
+                # of them, unreadable files read again at every index (a broken link...)
+                "headers_retry": ri.count_retry_headers(s),
                 "labels": rl.usage(s),
                 "suggestions": {k: rs.outcome_counts(s).get(k, 0) for k in m.OUTCOMES},
                 "repairs": rrep.repair_count(s),
