@@ -132,7 +132,10 @@ def cmd_info(args) -> int:
         return EXIT_OK
     print(f"project   {info['root']}")
     print(f"database  {info['database']}")
-    print(f"images    {info['images']} ({info['headers_pending']} headers pending)")
+    retry = info["headers_retry"]  # pending for good while their cause lasts: said apart
+    again = (f", {retry} unreadable file{'s' if retry != 1 else ''} read again at every index (a broken "
+             f"link, no permission...)") if retry else ""
+    print(f"images    {info['images']} ({info['headers_pending'] - retry} headers pending{again})")
     print("status    " + ", ".join(f"{k} {v}" for k, v in info["by_status"].items()))
     print("labels    " + (", ".join(f"{k} {v}" for k, v in info["labels"].items()) or "(none)"))
     print("suggest.  " + ", ".join(f"{k} {v}" for k, v in info["suggestions"].items()))

@@ -53,7 +53,9 @@ def no_project(args) -> str | None:
     from pathlib import Path
 
     from .core import config
-    from .core.store.engine import fallback_db_path
+    from .core.open_checks import unlistable
+    from .core.store.engine import fallback_db_path, folder_writable
+    from .core.store.moved_copies import moved_note
 
     if getattr(args, "db", None):
         return None
@@ -62,10 +64,22 @@ def no_project(args) -> str | None:
     if not root.is_dir():
         return None
     root = root.resolve()
-    if (root / ".llmvis" / "project.sqlite").exists() or fallback_db_path(root, config.data_dir()).exists():
+    if unlistable(root):  # Project.open says so
         return None
-    return (f"{folder}: no project here (no .llmvis/project.sqlite); run llmvis index {folder} first, "
-            f"or pass --db")
+    own, copy = root / ".llmvis" / "project.sqlite", fallback_db_path(root, config.data_dir())
+    if own.exists() or copy.exists():
+        return None
+    if own.parent.exists() or folder_writable(root):
+        return (f"{folder}: no project here (no .llmvis/project.sqlite); run llmvis index {folder} first, "
+                f"or pass --db")
+    # a read-only folder's database is kept in the user data folder, keyed by its path:
+    # a folder moved, renamed or remounted has its work under its old path's key
+    where = (f"{folder}: no project here (the folder is read-only, so its project database would be kept "
+             f"in the user data folder, at {copy}, and there is none)")
+    moved = moved_note(root, config.data_dir(), copy)
+    if moved:
+        return f"{where}; {moved}. To start a new project for it instead: llmvis index {folder}"
+    return f"{where}; run llmvis index {folder} first, or pass --db"
 
 
 def require_indexed(project, folder):

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from . import config as cfg_mod
 from .errors import first_line
 from .indexer import NothingListed, ScanResult, read_headers, scan
+from .open_checks import empty_database, unlistable
 from .store import models as m
 from .store import repo_folders as rf
 from .store import repo_images as ri
@@ -83,6 +84,9 @@ class Project:
         note = None
         if db_url is None:
             data = data_dir or cfg_mod.data_dir()
+            unlisted = unlistable(root)  # (its .llmvis cannot be looked at: not a read-only folder)
+            if unlisted:
+                raise ProjectError(unlisted)
             try:
                 db_path, note = default_db_location(root, data)
             except OSError as exc:  # the folder is read-only and so is the data folder
@@ -95,6 +99,9 @@ class Project:
         store = _open_store(db_url, where, who)
         try:
             with open_lock(store.engine):  # two processes opening a new folder take turns
+                empty = empty_database(store.db_file)  # (under the lock: not another's file being made)
+                if empty:
+                    raise SchemaError(empty)
                 upgrade_to_head(store.engine, where)
                 # a read first: opening a made project writes nothing, so it does not wait
                 # for (or fail behind) another process's long write such as an import
@@ -228,6 +235,8 @@ class Project:
                 "images": sum(by_status.values()),
                 "by_status": {k: by_status.get(k, 0) for k in m.ALL_STATUSES},
                 "headers_pending": ri.count_pending_headers(s),
+                # of them, unreadable files read again at every index (a broken link...)
+                "headers_retry": ri.count_retry_headers(s),
                 "labels": rl.usage(s),
                 "suggestions": {k: rs.outcome_counts(s).get(k, 0) for k in m.OUTCOMES},
                 "repairs": rrep.repair_count(s),

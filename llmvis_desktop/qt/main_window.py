@@ -233,7 +233,7 @@ class MainWindow(QMainWindow):
         self.job_label = ElidedLabel(objectName="jobLabel", min_width=80)
         self.job_bar = QProgressBar(maximumWidth=160, textVisible=False)
         self.job_bar.hide()
-        self.db_label = QLabel(objectName="dbLabel")
+        self.db_label = ElidedLabel(objectName="dbLabel", min_width=120)  # a long note: whole in the tooltip
         # permanent, the first on the left of them: as a plain status-bar widget every
         # message (showMessage) hid the counts
         sb.addPermanentWidget(self.counts_label)

@@ -179,6 +179,10 @@ class ProjectController(QObject):
         win.db_label.setToolTip(project.db_note or shown)
         if project.db_note:
             win.statusBar().showMessage(project.db_note, 10000)
+        from ..core.store.moved_copies import MOVED_MARK
+
+        if MOVED_MARK in (project.db_note or ""):  # a moved folder's reviews are elsewhere: said in a box
+            win.show_error(project.db_note[0].upper() + project.db_note[1:] + ".", box_name="notice_box")
         read_only = project.store.read_only()
         if read_only:  # said once, here: each change refused later says it again, briefly
             win.db_label.setText("⚠ read-only database")

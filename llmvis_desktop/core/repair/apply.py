@@ -22,6 +22,7 @@ from typing import Callable, Optional
 import numpy as np
 
 from ..hashing import file_sha256
+from ..store.writable import DatabaseReadOnly
 from ..tasks import CancelToken
 from . import DEFAULT_DETAIL, METHODS, STARTER_CHECKPOINT, RepairError
 from .mask_file import coverage_warning, load_mask  # (the dialog's Import takes load_mask from here)
@@ -163,10 +164,33 @@ def _mask_name(out_path: Path, replacing: bool) -> Path:
     return first if replacing else _first_free(first)
 
 
+#: the longest file name most file systems take (bytes; ext4, APFS, NTFS's 255 UTF-16 units)
+NAME_MAX = 255
+#: the room a default output's stem leaves for ``.repaired-NNNNN`` and its mask's ``.mask-NNNNN.png``
+_STEM_MAX = NAME_MAX - len(".repaired-99999") - len(".mask-99999.png")
+
+
+def _fitting_stem(stem: str) -> str:
+    """``stem`` when the output and mask names made from it fit in a file name; else its
+    start, cut to fit, and ``~`` with a hash of the whole stem (another long name with the
+    same start gets its own name): ``STEM.repaired.png`` of a 240-byte name was "File name
+    too long", every time."""
+    raw = stem.encode("utf-8", "surrogateescape")
+    if len(raw) <= _STEM_MAX:
+        return stem
+    import hashlib
+
+    tag = "~" + hashlib.sha1(raw).hexdigest()[:8]
+    cut = raw[:_STEM_MAX - len(tag)].decode("utf-8", "ignore")  # (a character cut in two: dropped)
+    return cut + tag
+
+
 def _free_name(folder: Path, stem: str, ext: str) -> Path:
     """The first ``STEM.repaired[-N].EXT`` in ``folder`` free for an output and its mask (a
     mask left without its output, by a save killed before this version wrote the pair as
-    one, would otherwise give the new output another number's mask)."""
+    one, would otherwise give the new output another number's mask); a stem too long for
+    that is shortened (:func:`_fitting_stem`)."""
+    stem = _fitting_stem(stem)
     return _first_free(folder / f"{stem}.repaired.{ext}",
                        lambda p: (p.parent / MASK_DIR / f"{p.stem}.mask.png").exists())
 
@@ -237,6 +261,9 @@ def repair_file(
     image_path = Path(image_path)
     if project is not None and save:  # before any work or file
         _check_inside(project, image_path)
+        why = project.store.read_only()  # a repair it cannot record is not written either
+        if why:
+            raise RepairError(f"{image_path}: the repair cannot be recorded, so nothing was saved: {why}")
     try:
         limit = max_pixels or getattr(project, "max_pixels", None) or DEFAULT_MAX_PIXELS
         data = read_image(image_path, frame=int(frame), max_pixels=limit)
@@ -321,7 +348,12 @@ def repair_file(
         src = Path(mask_source)
         params["mask_source"] = str(src.resolve()) if src.exists() else mask_source
     if project is not None:
-        _record(project, image_path, result, actor)
+        try:
+            _record(project, image_path, result, actor)
+        except DatabaseReadOnly as exc:  # turned read-only since the check: the files are there
+            why = str(exc).removeprefix("nothing was saved: ")
+            raise RepairError(f"repair saved to {out_path} (mask {mask_path}) but not recorded in the "
+                              f"project: {why}") from exc
     return result
 
 

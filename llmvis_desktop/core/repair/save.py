@@ -319,7 +319,9 @@ def _make_temp(path: Path) -> Path:
     from ..owner import host_name
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}@{host_name()}.", suffix=".part",
+    name = path.name  # a long one cut, so that the temporary name fits in a file name too
+    name = name if len(name.encode("utf-8", "surrogateescape")) <= 120 else name[:40] + "~"
+    fd, tmp = tempfile.mkstemp(prefix=f".{name}.{os.getpid()}@{host_name()}.", suffix=".part",
                                dir=path.parent)
     os.close(fd)
     return Path(tmp)

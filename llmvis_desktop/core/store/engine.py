@@ -329,6 +329,12 @@ def _writable_dir(path: Path) -> bool:
     return os.access(path, os.W_OK | os.X_OK)
 
 
+def folder_writable(root: Path) -> bool:
+    """Whether files can be made in ``root`` (else its database is kept in the user data
+    folder, :func:`fallback_db_path`)."""
+    return os.access(root, os.W_OK | os.X_OK)
+
+
 def fallback_db_path(root: Path, data_dir: Path) -> Path:
     """Where a folder's database is kept when it cannot be inside the folder (a read-only
     folder): under the user data dir, keyed by the folder's absolute path."""
@@ -356,7 +362,7 @@ def default_db_location(root: Path, data_dir: Path) -> tuple[Path, str | None]:
         return db, (f"{inside} is a file, not llmvis's folder (another program's?); the project "
                     f"database is kept at {db}")
     if (own.exists() and os.access(inside, os.W_OK | os.X_OK)) or (
-            os.access(root, os.W_OK | os.X_OK) and _writable_dir(inside)):
+            folder_writable(root) and _writable_dir(inside)):
         return own, readonly_copy.left_behind_note(root, own, db)
     fallback.mkdir(parents=True, exist_ok=True)
     if own.exists():  # the folder carries its annotations: work on a copy of them, never an empty one
@@ -372,6 +378,12 @@ def default_db_location(root: Path, data_dir: Path) -> tuple[Path, str | None]:
                      "the copy is used, and the folder's newer changes are not shown")
         return db, note
     note = f"folder {root} is read-only; the project database is kept at {db}"
+    if not db.exists() or not readonly_copy.newest_event(db):  # no work of its own yet
+        from .moved_copies import moved_note
+
+        moved = moved_note(root, data_dir, db)  # the folder moved or renamed: its work is there
+        if moved:
+            note += "; " + moved
     return db, note
 
 

@@ -181,6 +181,16 @@ def count_pending_headers(session: Session) -> int:
     )
 
 
+def count_retry_headers(session: Session) -> int:
+    """How many of the pending headers are of files whose last read failed in a way that
+    may pass (a broken link, no permission, an I/O error): read again at every index, so
+    pending for good while the cause lasts (status ``error``, listed as unreadable)."""
+    return session.scalar(
+        select(func.count()).select_from(m.Image).where(
+            m.Image.header_done.is_(False), m.Image.status == m.STATUS_ERROR)
+    )
+
+
 #: the project setting holding the pixel limit the last header pass read under
 HEADER_LIMIT_KEY = "header_pixel_limit"
 
