@@ -10,7 +10,7 @@ import argparse
 import math
 import sys
 
-from .core.errors import first_line
+from .core.errors import database_state, first_line
 
 from .core.interchange.common import COPY_FORMATS
 from .core.interchange import FORMATS, ExportOptions, InterchangeError, export_project, import_file
@@ -127,15 +127,31 @@ def _guarded(command: str, suffix: str, work, args, interrupted: str = "interrup
     except (ProjectError, InterchangeError, OSError) as exc:
         if getattr(args, "debug", False):
             raise
-        message = first_line(exc, 500)
+        message = _elided(first_line(exc))
     except Exception as exc:  # the last resort: still one line
         if getattr(args, "debug", False):
             raise
-        message = f"failed: {type(exc).__name__}: {first_line(exc, 500)}"
+        # a database's known state (its disk full, locked, read-only) in words, naming its
+        # file as index and suggest do ("failed: OperationalError: ..." named none)
+        database = getattr(args, "database_shown", None)
+        message = _elided(first_line(exc, database=database) if database_state(exc)
+                          else f"failed: {type(exc).__name__}: {first_line(exc)}")
     finally:
         bar.close()
     print(f"llmvis {command}: {message}{suffix}", file=sys.stderr)
     return None, code
+
+
+#: the most characters of an error line: a longer one (a hostile file's value quoted)
+#: loses its middle, not its end (cut at 500, a deep folder's path hid the reason)
+MESSAGE_LIMIT = 5000
+
+
+def _elided(line: str, limit: int = MESSAGE_LIMIT) -> str:
+    if len(line) <= limit:
+        return line
+    half = (limit - 5) // 2
+    return f"{line[:half]} ... {line[-half:]}"
 
 
 def run_import(args) -> int:
