@@ -11,6 +11,7 @@ import math
 import sys
 
 from .core.errors import database_state, first_line
+from .core.wording import one_line
 
 from .core.interchange.common import COPY_FORMATS
 from .core.interchange import FORMATS, ExportOptions, InterchangeError, export_project, import_file
@@ -95,7 +96,7 @@ def run_export(args) -> int:
                                  f"({', '.join(COPY_FORMATS)}), not {args.format}")
     missing = no_project(args)
     if missing:  # before Project.open: it made an empty project database in a mistyped folder
-        print(f"llmvis export: {missing}", file=sys.stderr)
+        print(f"llmvis export: {one_line(missing)}", file=sys.stderr)
         return 1
     opts = ExportOptions(
         reviewed_only=args.reviewed_only, include_suggestions=args.include_suggestions,
@@ -109,8 +110,8 @@ def run_export(args) -> int:
     if report is None:
         return code
     for w in report.warnings:
-        print(f"warning: {w}", file=sys.stderr)
-    print(f"{report.summary()} in {report.seconds:.2f} s")
+        print(f"warning: {one_line(w)}", file=sys.stderr)
+    print(f"{one_line(report.summary())} in {report.seconds:.2f} s")
     return 0
 
 
@@ -138,7 +139,7 @@ def _guarded(command: str, suffix: str, work, args, interrupted: str = "interrup
                           else f"failed: {type(exc).__name__}: {first_line(exc)}")
     finally:
         bar.close()
-    print(f"llmvis {command}: {message}{suffix}", file=sys.stderr)
+    print(f"llmvis {command}: {one_line(message)}{suffix}", file=sys.stderr)
     return None, code
 
 
@@ -158,7 +159,7 @@ def run_import(args) -> int:
     who = actor(args)
     missing = no_project(args)
     if missing:  # as export: it made an empty project database in a mistyped folder
-        print(f"llmvis import: {missing} (nothing was imported)", file=sys.stderr)
+        print(f"llmvis import: {one_line(missing)} (nothing was imported)", file=sys.stderr)
         return 1
     report, code = _guarded("import", " (nothing was imported)", lambda project, bar: import_file(
         require_indexed(project, args.folder), args.format, args.path, as_=args.as_, overwrite=args.overwrite,
@@ -166,9 +167,9 @@ def run_import(args) -> int:
     if report is None:
         return code
     for w in report.warnings:
-        print(f"warning: {w}", file=sys.stderr)
+        print(f"warning: {one_line(w)}", file=sys.stderr)
     for c in report.conflicts[:50]:
-        print(f"conflict: {c}", file=sys.stderr)
+        print(f"conflict: {one_line(str(c))}", file=sys.stderr)
     if len(report.conflicts) > 50:
         print(f"... and {len(report.conflicts) - 50} more conflict(s)", file=sys.stderr)
     if report.conflicts:
@@ -176,5 +177,5 @@ def run_import(args) -> int:
         print("conflicting images were left untouched; re-run with --overwrite to replace them"
               + (" (--overwrite --overwrite-newer for those changed after the file's record)" if newer else ""),
               file=sys.stderr)
-    print(f"{report.summary()} in {report.seconds:.2f} s")
+    print(f"{one_line(report.summary())} in {report.seconds:.2f} s")
     return 0

@@ -1,6 +1,7 @@
 """Small wording helpers for sentences shown to the user (no Qt)."""
 from __future__ import annotations
 
+import re
 from typing import Optional
 
 
@@ -8,3 +9,24 @@ def plural(n: int, word: str, many: Optional[str] = None) -> str:
     """``word`` for one, else ``many`` (default ``word + "s"``): "1 more reviewed image",
     "2 more reviewed images" (the bare number is the caller's)."""
     return word if n == 1 else (many or word + "s")
+
+
+#: characters a terminal acts on or that break a line: C0 controls (ESC, newline, carriage
+#: return, tab...), DEL, C1 controls (0x9b is a one-byte CSI), the Unicode line and
+#: paragraph separators and the bidirectional overrides (which reorder what is shown)
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escaped(match: "re.Match[str]") -> str:
+    ch = match.group()
+    return _NAMED.get(ch) or (f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
+
+
+def one_line(text: str) -> str:
+    """``text`` (a file name, or a line naming one) as one line a terminal shows as it is:
+    each control character written as its escape (``\\x1b``, ``\\n``), and a byte that
+    is not UTF-8 (a lone surrogate of a name) as ``\\xff``. A name holding ESC[2J cleared
+    the screen; one holding a newline faked a line of its own ("warning: ...")."""
+    text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return _CONTROLS.sub(_escaped, text) if _CONTROLS.search(text) else text
