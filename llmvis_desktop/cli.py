@@ -19,6 +19,7 @@ from .cli_args import positive as _positive
 from .cli_args import term_as_interrupt
 from .cli_progress import ProgressBar
 from .core.errors import disk_full_stopped, first_line, is_disk_full
+from .core.wording import one_line
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 EXIT_PIPE = 141  # 128 + SIGPIPE: what a shell reports for `ls` in `ls | head`
@@ -83,7 +84,7 @@ def cmd_index(args) -> int:
             f"{summary['errors']} unreadable"
         )
         for line in summary["unreadable_folders"]:
-            print(f"warning: folder not listed: {line}", file=sys.stderr)
+            print(f"warning: folder not listed: {one_line(line)}", file=sys.stderr)
         if args.quiet and summary["errors"]:  # one line, not one per file (thousands in a damaged share)
             n = summary["errors"]
             where = shlex.quote(str(args.folder)) + (" --db URL" if args.db else "")
@@ -93,7 +94,7 @@ def cmd_index(args) -> int:
             for line in unreadable_lines(unreadable, summary["errors"]):
                 print(f"warning: {line}", file=sys.stderr)
         for line in result.skipped_lines():
-            print(f"warning: {line}", file=sys.stderr)
+            print(f"warning: {one_line(line)}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -117,8 +118,10 @@ UNREADABLE_SHOWN = 10
 
 
 def unreadable_lines(files: list[tuple[str, str]], total: int, more: str = "`llmvis info --json` lists them all"):
-    """One line per damaged file (its path and why), then how many more there are."""
-    lines = [f"could not read {rel}: {why}" for rel, why in files]
+    """One line per damaged file (its path and why), then how many more there are; a
+    name's control characters escaped (an ESC sequence reached the terminal, a newline
+    faked a "warning:" line of its own)."""
+    lines = [f"could not read {one_line(rel)}: {one_line(why)}" for rel, why in files]
     if total > len(files):
         lines.append(f"... and {total - len(files)} more unreadable files ({more})")
     return lines
@@ -130,8 +133,8 @@ def cmd_info(args) -> int:
     if args.json:
         print(json.dumps(info, indent=2))
         return EXIT_OK
-    print(f"project   {info['root']}")
-    print(f"database  {info['database']}")
+    print(f"project   {one_line(str(info['root']))}")
+    print(f"database  {one_line(str(info['database']))}")
     retry = info["headers_retry"]  # pending for good while their cause lasts: said apart
     again = (f", {retry} unreadable file{'s' if retry != 1 else ''} read again at every index (a broken "
              f"link, no permission...)") if retry else ""
@@ -227,8 +230,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: C0 control characters but newline, carriage return (the progress bar) and tab
+_RAW_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+class _NoEscapes:
+    """A stream that writes each C0 control character but newline, carriage return and
+    tab as its escape (``\\x1b``): the last guard, for a line naming a file that was not
+    passed through :func:`~llmvis_desktop.core.wording.one_line` (an ESC sequence in a
+    name cleared the terminal). JSON output holds none raw (json escapes them)."""
+
+    def __init__(self, stream) -> None:
+        self.stream = stream
+
+    def write(self, text):
+        if isinstance(text, str) and _RAW_CONTROLS.search(text):
+            text = _RAW_CONTROLS.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+        return self.stream.write(text)
+
+    def __getattr__(self, name):
+        return getattr(self.stream, name)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     restore_term = term_as_interrupt()  # a kill (SIGTERM) stops every command as Ctrl+C does
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _NoEscapes(sys.stdout), _NoEscapes(sys.stderr)
     try:
         code = _main(argv)
         sys.stdout.flush()  # here, not at exit: a reader gone (`| head`) is caught below
@@ -240,6 +267,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print("interrupted before anything was done", file=sys.stderr)
         return EXIT_INTERRUPTED
     finally:
+        sys.stdout, sys.stderr = streams
         restore_term()
 
 
@@ -306,7 +334,7 @@ def _run(args) -> int:
     except Exception as exc:  # one clear line, the traceback only with --debug
         if args.debug:
             raise
-        print(f"error: {_message(exc, getattr(args, 'database_shown', None))}", file=sys.stderr)
+        print(f"error: {one_line(_message(exc, getattr(args, 'database_shown', None)))}", file=sys.stderr)
         return EXIT_ERROR
 
 

@@ -9,6 +9,7 @@ import json
 import sys
 
 from .core.errors import first_line
+from .core.wording import one_line
 
 
 def add_parsers(subparsers) -> None:
@@ -31,7 +32,7 @@ def run_evaluate(args) -> int:
 
     missing = no_project(args)
     if missing:  # a report reads a project: it does not make an empty one in a mistyped folder
-        print(f"llmvis evaluate: {missing}", file=sys.stderr)
+        print(f"llmvis evaluate: {one_line(missing)}", file=sys.stderr)
         return 1
     try:
         with open_project(args) as project:
@@ -39,7 +40,7 @@ def run_evaluate(args) -> int:
                 print(f"note: {project.db_note}", file=sys.stderr)
             report = evaluate(require_indexed(project, args.folder))
     except ProjectError as exc:
-        print(f"llmvis evaluate: {exc}", file=sys.stderr)
+        print(f"llmvis evaluate: {one_line(str(exc))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("llmvis evaluate: interrupted", file=sys.stderr)
@@ -47,7 +48,7 @@ def run_evaluate(args) -> int:
     except Exception as exc:  # the last resort: one line; the traceback only with --debug
         if getattr(args, "debug", False):
             raise
-        print(f"llmvis evaluate: failed: {type(exc).__name__}: {first_line(exc)}", file=sys.stderr)
+        print(f"llmvis evaluate: failed: {type(exc).__name__}: {one_line(first_line(exc))}", file=sys.stderr)
         return 1
     if getattr(args, "json", False):
         print(json.dumps(report, indent=2, sort_keys=True))

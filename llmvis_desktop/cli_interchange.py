@@ -10,7 +10,8 @@ import argparse
 import math
 import sys
 
-from .core.errors import first_line
+from .core.errors import database_state, first_line
+from .core.wording import one_line
 
 from .core.interchange.common import COPY_FORMATS
 from .core.interchange import FORMATS, ExportOptions, InterchangeError, export_project, import_file
@@ -95,7 +96,7 @@ def run_export(args) -> int:
                                  f"({', '.join(COPY_FORMATS)}), not {args.format}")
     missing = no_project(args)
     if missing:  # before Project.open: it made an empty project database in a mistyped folder
-        print(f"llmvis export: {missing}", file=sys.stderr)
+        print(f"llmvis export: {one_line(missing)}", file=sys.stderr)
         return 1
     opts = ExportOptions(
         reviewed_only=args.reviewed_only, include_suggestions=args.include_suggestions,
@@ -109,8 +110,8 @@ def run_export(args) -> int:
     if report is None:
         return code
     for w in report.warnings:
-        print(f"warning: {w}", file=sys.stderr)
-    print(f"{report.summary()} in {report.seconds:.2f} s")
+        print(f"warning: {one_line(w)}", file=sys.stderr)
+    print(f"{one_line(report.summary())} in {report.seconds:.2f} s")
     return 0
 
 
@@ -127,22 +128,38 @@ def _guarded(command: str, suffix: str, work, args, interrupted: str = "interrup
     except (ProjectError, InterchangeError, OSError) as exc:
         if getattr(args, "debug", False):
             raise
-        message = first_line(exc, 500)
+        message = _elided(first_line(exc))
     except Exception as exc:  # the last resort: still one line
         if getattr(args, "debug", False):
             raise
-        message = f"failed: {type(exc).__name__}: {first_line(exc, 500)}"
+        # a database's known state (its disk full, locked, read-only) in words, naming its
+        # file as index and suggest do ("failed: OperationalError: ..." named none)
+        database = getattr(args, "database_shown", None)
+        message = _elided(first_line(exc, database=database) if database_state(exc)
+                          else f"failed: {type(exc).__name__}: {first_line(exc)}")
     finally:
         bar.close()
-    print(f"llmvis {command}: {message}{suffix}", file=sys.stderr)
+    print(f"llmvis {command}: {one_line(message)}{suffix}", file=sys.stderr)
     return None, code
+
+
+#: the most characters of an error line: a longer one (a hostile file's value quoted)
+#: loses its middle, not its end (cut at 500, a deep folder's path hid the reason)
+MESSAGE_LIMIT = 5000
+
+
+def _elided(line: str, limit: int = MESSAGE_LIMIT) -> str:
+    if len(line) <= limit:
+        return line
+    half = (limit - 5) // 2
+    return f"{line[:half]} ... {line[-half:]}"
 
 
 def run_import(args) -> int:
     who = actor(args)
     missing = no_project(args)
     if missing:  # as export: it made an empty project database in a mistyped folder
-        print(f"llmvis import: {missing} (nothing was imported)", file=sys.stderr)
+        print(f"llmvis import: {one_line(missing)} (nothing was imported)", file=sys.stderr)
         return 1
     report, code = _guarded("import", " (nothing was imported)", lambda project, bar: import_file(
         require_indexed(project, args.folder), args.format, args.path, as_=args.as_, overwrite=args.overwrite,
@@ -150,9 +167,9 @@ def run_import(args) -> int:
     if report is None:
         return code
     for w in report.warnings:
-        print(f"warning: {w}", file=sys.stderr)
+        print(f"warning: {one_line(w)}", file=sys.stderr)
     for c in report.conflicts[:50]:
-        print(f"conflict: {c}", file=sys.stderr)
+        print(f"conflict: {one_line(str(c))}", file=sys.stderr)
     if len(report.conflicts) > 50:
         print(f"... and {len(report.conflicts) - 50} more conflict(s)", file=sys.stderr)
     if report.conflicts:
@@ -160,5 +177,5 @@ def run_import(args) -> int:
         print("conflicting images were left untouched; re-run with --overwrite to replace them"
               + (" (--overwrite --overwrite-newer for those changed after the file's record)" if newer else ""),
               file=sys.stderr)
-    print(f"{report.summary()} in {report.seconds:.2f} s")
+    print(f"{one_line(report.summary())} in {report.seconds:.2f} s")
     return 0

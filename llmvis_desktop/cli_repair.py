@@ -18,6 +18,7 @@ from .cli_args import device as _device
 from .cli_args import device_problem
 from .core.repair import DEFAULT_DETAIL
 from .core.tasks import Cancelled, CancelToken, Progress
+from .core.wording import one_line
 
 MAX_DETAIL = 1.5
 MAX_DILATE = 64  # pixels; a larger structuring element costs memory for nothing a mask edit could not do
@@ -113,7 +114,7 @@ def add_parsers(subparsers) -> None:
 
 
 def _err(msg: str) -> int:
-    print(f"error: {msg}", file=sys.stderr)
+    print(f"error: {one_line(msg)}", file=sys.stderr)
     return 1
 
 
@@ -165,7 +166,7 @@ def cmd_apply(args) -> int:
         def large_mask(warning: str) -> None:
             if not args.allow_large_mask:
                 raise RepairError(f"{warning}; nothing was repaired (--allow-large-mask repairs it anyway)")
-            print(f"warning: {warning}", file=sys.stderr)
+            print(f"warning: {one_line(warning)}", file=sys.stderr)
 
         # the folder the desktop app saves repairs in (the Settings' repair_output), as a save error says
         out_dir = config_of(args).repair_output if args.out is None else None

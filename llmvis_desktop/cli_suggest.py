@@ -16,6 +16,7 @@ from typing import Optional, Sequence
 
 from .cli_args import DEVICE_CHOICES, actor, add_actor, add_db, device, device_problem, non_negative, positive
 from .core.errors import first_line, is_disk_full
+from .core.wording import one_line
 
 EXIT_OK, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 130
 
@@ -78,7 +79,7 @@ def _image_limit(text: str) -> int:
 
 
 def _err(cmd: str, msg: str) -> int:
-    print(f"llmvis {cmd}: {msg}", file=sys.stderr)
+    print(f"llmvis {cmd}: {one_line(msg)}", file=sys.stderr)
     return EXIT_ERROR
 
 
@@ -242,9 +243,10 @@ def run_suggest_cmd(args) -> int:
     bar.close()
     for _name, rep in reports:
         for msg in getattr(rep, "messages", []):
-            print(f"warning: {msg}", file=sys.stderr)
+            print(f"warning: {one_line(msg)}", file=sys.stderr)
         for path, why in getattr(rep, "failed", [])[:20]:
-            print(f"warning: {why}" if path in why else f"warning: {path}: {why}", file=sys.stderr)
+            print(f"warning: {one_line(why)}" if path in why else f"warning: {one_line(path)}: {one_line(why)}",
+                  file=sys.stderr)
     if args.json:
         out = {name: (rep.as_dict() if hasattr(rep, "as_dict") else repr(rep)) for name, rep in reports}
         if indexed is not None:

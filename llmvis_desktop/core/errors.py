@@ -76,6 +76,16 @@ def is_out_of_space(exc: BaseException) -> bool:
     return is_disk_full(exc)
 
 
+def database_state(exc: BaseException) -> bool:
+    """Whether ``exc`` is a database error :func:`first_line` says in words (its disk
+    full, busy, read-only, a deadlock...), by the driver's code, not its text."""
+    if type(exc).__name__ != "OperationalError":
+        return False
+    from .store.db_errors import db_error_kind
+
+    return db_error_kind(exc) in DATABASE_KINDS
+
+
 def first_line(exc: BaseException, limit: Optional[int] = None, database: Optional[str] = None) -> str:
     """The first non-blank line of ``exc``'s message, at most ``limit`` characters; the
     exception's type name when the message is empty (a library's bare ``KeyError()``);

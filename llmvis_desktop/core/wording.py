@@ -1,6 +1,7 @@
 """Small wording helpers for sentences shown to the user (no Qt)."""
 from __future__ import annotations
 
+import re
 from typing import Optional
 
 
@@ -10,33 +11,34 @@ def plural(n: int, word: str, many: Optional[str] = None) -> str:
     return word if n == 1 else (many or word + "s")
 
 
-#: characters that reorder or break the text they sit in: bidirectional embeddings,
-#: overrides and isolates (U+202E turns "gnp.exe" round), line and paragraph separators
-_INVISIBLE = frozenset("\u2028\u2029\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-_SHORT = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
-
 #: said with a name shown by :func:`visible_name` when it differs (the grid's tooltip)
 CONTROL_NOTE = "(control characters in the name are shown escaped: \\t tab, \\n newline, \\xNN others)"
 
 
+#: characters a terminal acts on or that break a line: C0 controls (ESC, newline, carriage
+#: return, tab...), DEL, C1 controls (0x9b is a one-byte CSI), the Unicode line and
+#: paragraph separators and the bidirectional overrides (which reorder what is shown)
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escaped(match: "re.Match[str]") -> str:
+    ch = match.group()
+    return _NAMED.get(ch) or (f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
+
+
+def one_line(text: str) -> str:
+    """``text`` (a file name, or a line naming one) as one line a terminal shows as it is:
+    each control character written as its escape (``\\x1b``, ``\\n``), and a byte that
+    is not UTF-8 (a lone surrogate of a name) as ``\\xff``. A name holding ESC[2J cleared
+    the screen; one holding a newline faked a line of its own ("warning: ...")."""
+    text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return _CONTROLS.sub(_escaped, text) if _CONTROLS.search(text) else text
+
+
 def visible_name(text: str) -> str:
-    """A file name as one line that shows what it holds: a control character escaped as
-    Python writes it (tab ``\\t``, newline ``\\n``, ESC ``\\x1b``, DEL ``\\x7f``, a C1
-    control ``\\x85``), a character of :data:`_INVISIBLE` as ``\\u202e``; a name without
-    any is returned as it is (the grid showed ``tab\\there.png`` as "tab…png" and wrapped
-    a newline into two clipped lines). Escapes, not the Control Pictures symbols: the
-    fonts of many Linux desktops (DejaVu) have no glyph for those, and drew boxes."""
-    if text.isprintable():
-        return text
-    out = []
-    for ch in text:
-        code = ord(ch)
-        if ch in _SHORT:
-            out.append(_SHORT[ch])
-        elif code < 0x20 or 0x7F <= code < 0xA0:
-            out.append(f"\\x{code:02x}")
-        elif ch in _INVISIBLE:
-            out.append(f"\\u{code:04x}")
-        else:
-            out.append(ch)
-    return "".join(out)
+    """A file name as the window shows it: :func:`one_line` (the grid showed
+    ``tab\\there.png`` as "tab…png" and wrapped a newline into two clipped lines).
+    Escapes, not the Control Pictures symbols: the fonts of many Linux desktops
+    (DejaVu) have no glyph for those, and drew boxes."""
+    return one_line(text)

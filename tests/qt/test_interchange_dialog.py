@@ -339,3 +339,101 @@ def test_the_dialog_passes_and_remembers_images_8bit(qtbot, labelled_folder, tmp
         again.close()
     finally:
         p.close()
+
+
+def test_a_failed_export_says_failed_naming_the_folder_and_a_skipped_image_is_a_warning(
+        qtbot, labelled_folder, tmp_path, monkeypatch):
+    """A jsonl export onto a full disk showed "Refused: [Errno 28] No space left on
+    device" (no folder named, and nothing had been refused); one unreadable source image
+    aborted a yolo export with "Refused: [Errno 13] Permission denied: ..."."""
+    import builtins
+    import errno
+
+    p = _project(labelled_folder)
+    relpath = p.images(p.image_ids()[:1])[0].relpath
+    real_open = builtins.open
+
+    class ClosesFull:
+        def __init__(self, fh):
+            self.fh = fh
+
+        def write(self, text):
+            return len(text)
+
+        def close(self):
+            self.fh.close()
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    def full(path, mode="r", *a, **k):
+        fh = real_open(path, mode, *a, **k)
+        return ClosesFull(fh) if "w" in mode and str(path).endswith("metadata.jsonl") else fh
+
+    def denied(path, mode="r", *a, **k):
+        if str(path).endswith(relpath) and str(labelled_folder) in str(path) and "w" not in mode:
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real_open(path, mode, *a, **k)
+
+    try:
+        dlg = ExportImportDialog(p)
+        qtbot.addWidget(dlg)
+        dlg.show()
+        dlg.set_format("jsonl")
+        out = tmp_path / "o_jsonl"
+        dlg.path.setText(str(out))
+        monkeypatch.setattr(builtins, "open", full)
+        with qtbot.waitSignal(dlg.finished_job, timeout=20000):
+            dlg.start()
+        qtbot.waitUntil(lambda: not dlg.is_running(), timeout=5000)
+        monkeypatch.undo()
+        text = dlg.summary.toPlainText()
+        assert text == (f"Export failed: cannot write {out}: the disk is full (No space left on device); "
+                        f"nothing was kept (what the export had written was removed)"), text
+        assert dlg.last_error == text.split(": ", 1)[1]
+        dlg.grab().save(str(SHOTS / "interchange_dialog_full_disk.png"))
+
+        dlg.set_format("yolo")
+        dlg.path.setText(str(tmp_path / "o_yolo"))
+        monkeypatch.setattr(builtins, "open", denied)
+        with qtbot.waitSignal(dlg.finished_job, timeout=20000):
+            dlg.start()
+        qtbot.waitUntil(lambda: not dlg.is_running(), timeout=5000)
+        monkeypatch.undo()
+        assert dlg.last_error is None, dlg.last_error
+        assert f"warning: {relpath}: permission denied, not copied" in dlg.summary.toPlainText().splitlines()
+        dlg.close()
+    finally:
+        monkeypatch.undo()
+        p.close()
+
+
+def test_an_import_on_a_full_disk_names_the_database_file(qtbot, labelled_folder, tmp_path, monkeypatch):
+    """It showed "Refused: OperationalError: (sqlite3.OperationalError) database or disk is
+    full" and the SQL, naming no file."""
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    import llmvis_desktop.core.interchange as interchange
+
+    p = _project(labelled_folder)
+    csv = tmp_path / "in.csv"
+    csv.write_text(f"file_name,caption\n{p.images(p.image_ids()[:1])[0].relpath},new\n")
+
+    def full(*a, **k):
+        raise OperationalError("UPDATE images ...", {}, sqlite3.OperationalError("database or disk is full"))
+
+    monkeypatch.setattr(interchange, "apply_import", full)
+    try:
+        dlg = ExportImportDialog(p, mode="import")
+        qtbot.addWidget(dlg)
+        dlg.set_format("csv")
+        dlg.path.setText(str(csv))
+        with qtbot.waitSignal(dlg.finished_job, timeout=20000):
+            dlg.start()
+        qtbot.waitUntil(lambda: not dlg.is_running(), timeout=5000)
+        db = labelled_folder.resolve() / ".llmvis" / "project.sqlite"
+        assert dlg.summary.toPlainText() == (f"Import failed: the disk holding {db} is full; nothing was saved; "
+                                             f"free some space there and try again"), dlg.summary.toPlainText()
+        dlg.close()
+    finally:
+        p.close()

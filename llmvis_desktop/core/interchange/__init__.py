@@ -9,12 +9,14 @@ events are shared.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
 
+from ..errors import is_out_of_space
 from ..owner import alive
 from ..tasks import CancelToken, ProgressFn, no_progress
 from . import coco, csv_fmt, cvat, hf_jsonl, history, labelstudio, txt_sidecar, yolo
@@ -156,8 +158,13 @@ def export_project(project, fmt: str, out: Path | str, options: Optional[ExportO
                 _remove_tree(staging)
             elif fresh:
                 _remove_partial(out)
+        if isinstance(exc, OSError) and is_out_of_space(exc):
+            raise _out_of_space(exc, spec, out, staging is not None or fresh, ctx.report.files_written) from exc
         if isinstance(exc, OSError) and staged:
             raise _named_by_out(exc, out, staging or out) from exc
+        if isinstance(exc, OSError) and spec.next_to_images:  # sidecars into a folder that was not empty
+            raise WriteError(exc.errno, f"{exc}; {ctx.report.files_written} sidecar(s) were written before it, "
+                                        f"each whole") from exc
         raise
     ctx.report.seconds = round(time.perf_counter() - start, 3)
     return ctx.report
@@ -165,15 +172,39 @@ def export_project(project, fmt: str, out: Path | str, options: Optional[ExportO
 
 def _named_by_out(exc: OSError, out: Path, written: Path) -> OSError:
     """``exc`` said of ``out`` when it names a file or folder in ``written`` (the hidden
-    staging folder, or the marker of an unfinished export): "cannot write OUT: Read-only
-    file system", not "[Errno 30] ...: 'ro/.out.partial-1234'"; else ``exc`` itself."""
-    name = getattr(exc, "filename", None)
-    if isinstance(exc, WriteError) or not name:
+    staging folder, or the marker of an unfinished export), as either of its two names
+    (a copy names its source, then its destination), or names no file at all (a buffered
+    file's close): "cannot write OUT: Read-only file system", not "[Errno 30] ...:
+    'ro/.out.partial-1234'"; else ``exc`` itself."""
+    names = [Path(os.fsdecode(n)) for n in (exc.filename, exc.filename2) if n]
+    if not names and (isinstance(exc, WriteError) or exc.errno is None):
         return exc
-    path = Path(os.fsdecode(name))
-    if path != written and written not in path.parents:
+    if names and not any(p == written or written in p.parents for p in names):
         return exc
-    return WriteError(exc.errno, f"cannot write {out}: {exc.strerror or exc}")
+    return WriteError(exc.errno, f"cannot write {out}: {_reason(exc)}")
+
+
+def _reason(exc: OSError) -> str:
+    """The system's words for ``exc`` ("No space left on device"), not those of a
+    :class:`WriteError` that names a file."""
+    if exc.errno and (isinstance(exc, WriteError) or not exc.strerror):
+        return os.strerror(exc.errno)
+    return exc.strerror or str(exc)
+
+
+def _out_of_space(exc: OSError, spec: FormatSpec, out: Path, cleaned: bool, written: int) -> WriteError:
+    """A full disk (or quota) under an export: one line naming ``out`` and saying what
+    is left of it (a staging folder removed; caption sidecars already in place stay)."""
+    what = "the disk quota is used up" if exc.errno == getattr(errno, "EDQUOT", None) else "the disk is full"
+    if not spec.out_is_folder:  # written whole or not at all (an existing file is kept)
+        kept = "nothing was written" + (f" ({out} is as it was)" if os.path.lexists(out) else "")
+    elif cleaned:
+        kept = "nothing was kept (what the export had written was removed)"
+    elif written:
+        kept = f"{written} sidecar(s) were written before it, each whole, and stay"
+    else:
+        kept = "nothing was written"
+    return WriteError(exc.errno, f"cannot write {out}: {what} ({_reason(exc)}); {kept}")
 
 
 def _remove_dead_staging(out: Path) -> None:

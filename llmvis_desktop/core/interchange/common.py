@@ -264,6 +264,21 @@ def _not_a_file(src: Path) -> str:
     return "not a regular file"
 
 
+def _cannot_open(src: Path) -> Optional[str]:
+    """Why ``src`` cannot be opened for reading (permission denied, as the index says
+    it), or None when it can: one such file aborted the whole export ("[Errno 13]
+    Permission denied: '.../b.png'"); a link to it (``--link``) would be as unreadable
+    to a training loader."""
+    from ..imaging.errors import reason_for_os_error
+
+    try:
+        with open(src, "rb"):
+            pass
+    except OSError as exc:
+        return reason_for_os_error(src, exc)
+    return None
+
+
 def neutral_name(secret: str, relpath: str, suffix: str) -> str:
     digest = hmac.new(secret.encode(), relpath.encode("utf-8", "surrogateescape"), hashlib.sha256)
     return f"{ANON_DIR}/{digest.hexdigest()[:20]}{suffix}"
@@ -364,6 +379,10 @@ class ExportContext:
         if not row.readable:  # a dataset loader would fail on it
             self._warn_image(row, f"{row.name}: the index could not read it ({self._index_error(row)}); not "
                                   f"exported (index the folder again once that is fixed)")
+            return False
+        why = _cannot_open(src)
+        if why is not None:  # as a missing file: said and skipped, the rest is exported
+            self._warn_image(row, f"{row.name}: {why}, not copied")
             return False
         dest.parent.mkdir(parents=True, exist_ok=True)
         if row.as_8bit:

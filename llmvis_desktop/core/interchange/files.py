@@ -65,7 +65,7 @@ class WriteError(OSError):
 
 
 def _cannot_write(path: Path, exc: OSError) -> WriteError:
-    return WriteError(exc.errno, f"cannot write {path}: {exc.strerror or exc}")
+    return WriteError(exc.errno, f"cannot write {path}: {exc.strerror or exc}", str(path))
 
 
 def _discard(path: Path) -> None:

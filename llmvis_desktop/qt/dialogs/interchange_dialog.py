@@ -343,7 +343,8 @@ class ExportImportDialog(QDialog):
         # dialog was deleted (closed with WA_DeleteOnClose), is ignored
         job.signals.progress.connect(lambda p, j=job: self._for(j, self._on_progress, p))
         job.signals.result.connect(lambda r, j=job: self._for(j, self._on_result, r))
-        job.signals.error.connect(lambda e, j=job: self._for(j, self._on_error, _one_line(e)))
+        job.signals.error.connect(lambda e, j=job: self._for(j, self._on_error, _one_line(e, self.project),
+                                                             isinstance(e, InterchangeError)))
         job.signals.cancelled.connect(lambda j=job: self._for(j, self._on_cancelled))
         self._job = job
         self._set_busy(True)
@@ -429,12 +430,15 @@ class ExportImportDialog(QDialog):
         self._finish()
         self.finished_job.emit(report)
 
-    def _on_error(self, message: str) -> None:
-        self.last_error = message
+    def _on_error(self, message: str, refused: bool = True) -> None:
+        """A job that raised: "Refused: ..." when the core refused it (a file that climbs
+        out, a folder not empty), "Export failed: ..." when it failed (a full disk)."""
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
         self.progress.setFormat("failed")
         self._show_error(message)
+        if not refused:
+            self.summary.setPlainText(f"{self.run_button.text()} failed: {message}")
         self._finish()
         self.finished_job.emit(None)
 
@@ -474,7 +478,13 @@ class ExportImportDialog(QDialog):
         super().closeEvent(event)
 
 
-def _one_line(exc: BaseException) -> str:
+def _one_line(exc: BaseException, project=None) -> str:
+    from ...core.errors import database_state, first_line
+
     if isinstance(exc, (InterchangeError, OSError)):
         return str(exc)
+    if database_state(exc):  # its disk full, locked...: in words, naming its file
+        from ...core.store.engine import describe_url
+
+        return first_line(exc, database=describe_url(project.db_url) if project is not None else None)
     return f"{type(exc).__name__}: {exc}"
