@@ -149,7 +149,9 @@ def cmd_info(args) -> int:
     if not info["images"] and info["indexed"]:
         print(f"(no images found in {info['root']}: it is indexed and holds no image files)", file=sys.stderr)
     elif not info["images"]:
-        print(f"(no images indexed yet: llmvis index {args.folder})", file=sys.stderr)
+        from .cli_args import index_command
+
+        print(f"(no images indexed yet: {index_command(args.folder, args.db)})", file=sys.stderr)
     return EXIT_OK
 
 

@@ -58,7 +58,7 @@ def no_project(args) -> str | None:
     from .core.store.moved_copies import moved_note
 
     if getattr(args, "db", None):
-        return None
+        return no_database(args.folder, args.db)
     folder = args.folder
     root = Path(folder).expanduser()
     if not root.is_dir():
@@ -82,13 +82,76 @@ def no_project(args) -> str | None:
     return f"{where}; run llmvis index {folder} first, or pass --db"
 
 
-def require_indexed(project, folder):
+def no_database(folder, db: str) -> str | None:
+    """Why the ``--db`` database ``db`` holds no project, or None when it may (or the URL
+    is wrong in a way ``Project.open`` says). A SQLite file that is not there (a mistyped
+    path: opening it made the file, and a .open-lock beside it), or a server's database
+    with no tables at all (opening it made the schema and a project row), is refused by
+    the commands that only read a project, with nothing written: the message names the
+    database and the ``llmvis index`` that makes it there."""
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+
+    from .core.store.engine import url_without_password
+
+    try:
+        url = make_url(db)
+        backend = url.get_backend_name()
+    except Exception:  # noqa: BLE001 - Project.open says what is wrong with it
+        return None
+    shown, make = url_without_password(db), f"to make it: {index_command(folder, db)}"
+    if backend == "sqlite":
+        path = url.database or ""
+        if not path or path == ":memory:" or path.startswith("file:") or url.query.get("uri"):
+            return None  # in memory, or a URI filename (opened as SQLite reads it)
+        if Path(path).exists():
+            return None
+        return f"--db {shown}: no project database at {path} (nothing was made there); {make}"
+    tables = _server_tables(db)
+    if tables is None or tables:  # unreachable (Project.open says why), or holds tables
+        return None
+    return f"--db {shown}: the database holds no llmvis project (no tables; nothing was written); {make}"
+
+
+def _server_tables(db: str) -> list[str] | None:
+    """The tables of a server's database, or None when it cannot be read."""
+    from sqlalchemy import inspect
+
+    from .core.store.engine import make_engine
+
+    try:
+        engine = make_engine(db)
+    except Exception:  # noqa: BLE001 - a driver missing...: Project.open says so
+        return None
+    try:
+        with engine.connect() as conn:
+            return list(inspect(conn).get_table_names())
+    except Exception:  # noqa: BLE001 - unreachable, no such database...: Project.open says so
+        return None
+    finally:
+        engine.dispose()
+
+
+def index_command(folder, db: str | None = None) -> str:
+    """The ``llmvis index`` that makes (or fills) the project of ``folder``: into ``db``
+    when the command was given one (without it, the command said indexes the folder's own
+    database), its password left out."""
+    import shlex
+
+    from .core.store.engine import url_without_password
+
+    return f"llmvis index {folder}" + (f" --db {shlex.quote(url_without_password(db))}" if db else "")
+
+
+def require_indexed(project, folder, db: str | None = None):
     """``project``, when an index has ever listed its folder: an export or a report of a
-    folder never indexed wrote an empty dataset, or all zeros, and exited 0."""
+    folder never indexed wrote an empty dataset, or all zeros, and exited 0. ``db``: the
+    ``--db`` given, named in the command to run."""
     from .core.project import ProjectError
 
     if not project.ever_indexed():
-        raise ProjectError(f"{folder} is not indexed yet: llmvis index {folder}")
+        raise ProjectError(f"{folder} is not indexed yet: {index_command(folder, db)}")
     return project
 
 

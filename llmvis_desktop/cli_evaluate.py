@@ -38,7 +38,7 @@ def run_evaluate(args) -> int:
         with open_project(args) as project:
             if project.db_note:
                 print(f"note: {project.db_note}", file=sys.stderr)
-            report = evaluate(require_indexed(project, args.folder))
+            report = evaluate(require_indexed(project, args.folder, args.db))
     except ProjectError as exc:
         print(f"llmvis evaluate: {one_line(str(exc))}", file=sys.stderr)
         return 1

@@ -104,7 +104,7 @@ def run_export(args) -> int:
         anonymize=not args.keep_dicom_identifiers, images_8bit=args.images_8bit,
     )
     report, code = _guarded("export", "", lambda project, bar: export_project(
-        require_indexed(project, args.folder), args.format, args.out, opts, progress=bar, force=args.force), args,
+        require_indexed(project, args.folder, args.db), args.format, args.out, opts, progress=bar, force=args.force), args,
         interrupted="interrupted; nothing was left half-written (a new file or folder is removed; caption "
                     "sidecars already written into an existing folder stay, each whole)")
     if report is None:
@@ -162,7 +162,7 @@ def run_import(args) -> int:
         print(f"llmvis import: {one_line(missing)} (nothing was imported)", file=sys.stderr)
         return 1
     report, code = _guarded("import", " (nothing was imported)", lambda project, bar: import_file(
-        require_indexed(project, args.folder), args.format, args.path, as_=args.as_, overwrite=args.overwrite,
+        require_indexed(project, args.folder, args.db), args.format, args.path, as_=args.as_, overwrite=args.overwrite,
         progress=bar, actor=who, overwrite_newer=args.overwrite_newer), args)
     if report is None:
         return code
