@@ -13,10 +13,23 @@ HAND, CNN = "learned:handcrafted-v6", "learned:cnn-v1"
 
 
 @pytest.fixture
-def small(small):
-    """(project, its four image ids in name order): tests/core/conftest.py's."""
-    p, ids = small
-    return p, [ids[name] for name in sorted(ids)]
+def small(tmp_path, db_url):
+    """(project, its four image ids in name order): conftest's ``small`` (four blank
+    images, labels a and b) on SQLite and on PostgreSQL (``db_url``)."""
+    from PIL import Image
+
+    from llmvis_desktop.core.project import Project
+
+    root = tmp_path / "small"
+    root.mkdir()
+    for i in range(1, 5):
+        Image.new("L", (8, 8), i * 30).save(root / f"img{i}.png")
+    p = Project.open(root, db_url)
+    p.index()
+    for name in ("a", "b"):
+        p.add_label(name)
+    yield p, [r.id for r in sorted(p.images(p.image_ids()), key=lambda r: r.name)]
+    p.close()
 
 
 def _review(p, i, labels, status="reviewed"):
@@ -128,3 +141,25 @@ def test_a_hand_added_label_stays_in_a_rejected_images_truth(small):
     assert _per_label(r) == {"a": (0, 1, 0), "b": (0, 0, 1)}
     [acc] = r["acceptance"]
     assert (acc["rejected"], acc["overruled"]) == (2, 2)  # both cards still count as overruled
+
+
+def test_a_learned_guess_renewed_after_the_review_is_scored_as_it_was(small):
+    """A retrain of the same model after the review (``--status reviewed``) renewed the
+    card it guessed again (new revision, score and time: a guess after the review, left
+    out) and withdrew the other: the image was scored on the withdrawn card alone, {b}
+    where the reviewer had judged {a, b}, or, all renewed, not at all."""
+    p, (i1, i2, *_) = small
+    p.add_suggestions([NewSuggestion(i1, "label", "a", HAND, 0.6, "h1"),
+                       NewSuggestion(i1, "label", "b", HAND, 0.55, "h1"),
+                       NewSuggestion(i2, "label", "a", HAND, 0.7, "h1")], replaces="learned:")
+    _review(p, i1, ["a"])
+    _review(p, i2, ["b"])
+    assert _micro(evaluate(p)["labels"]["by_model"][HAND]) == (2, 1, 2, 1)
+    p.add_suggestions([NewSuggestion(i, "label", "a", HAND, 0.97, "h2") for i in (i1, i2)],
+                      replaces="learned:")
+    assert {(s.value, s.model_revision, s.outcome) for s in p.suggestions(i1)} == {
+        ("a", "h2", "pending"), ("b", "h1", "withdrawn")}
+    r = evaluate(p)
+    assert _micro(r["labels"]["by_model"][HAND]) == (2, 1, 2, 1)
+    cal = {b["bin"]: b["count"] for b in r["calibration"] if b["count"]}
+    assert cal == {"0.5-0.6": 1, "0.6-0.7": 1, "0.7-0.8": 1}  # the scores shown before the review

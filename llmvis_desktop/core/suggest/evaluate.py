@@ -21,8 +21,9 @@
     >= 0.5, and the top-scoring one (so a single-label suggester always predicts one
     label per image). The learned suggester's suggestions for an image made after the image was reviewed are left
     out: it may have been trained on that review; one made before the review and withdrawn
-    after it by a newer learned model (``--status reviewed``) is scored: the reviewer saw
-    and judged it (:func:`_as_reviewed`). Reviewed images with label
+    or renewed in place after it by a newer learned model (``--status reviewed``) is
+    scored as it was then: the reviewer saw and judged it (:func:`_as_reviewed`,
+    :func:`_renewed_after_review`). Reviewed images with label
     suggestions none of which is scored are counted by why in ``left_out``
     (:func:`_left_out`; ``left_out_lines`` says it in words). Pooled over all models
     (``per_label``, ``micro``, ``macro_f1``) and per model (``by_model``). The macro
@@ -81,8 +82,8 @@ from typing import Optional
 from .edit_distance import levenshtein, levenshtein_table, normalised_edit_distance  # noqa: F401
 from .evaluate_report import format_report, left_out_lines  # noqa: F401
 from .evaluate_rows import (LEFT_OUT, _already_on, _as_reviewed, _label_rows, _latest_rows,  # noqa: F401
-                            _left_out, _overrule, _reviewed_at, _silent, _usable_label_rows,
-                            _withdrawn_by_removal)
+                            _left_out, _overrule, _renewed_after_review, _reviewed_at, _silent,
+                            _usable_label_rows, _withdrawn_by_removal)
 
 TOP1_THRESHOLD = 0.5
 DECIDED = ("accepted", "edited", "rejected")  # not pending, nor withdrawn (nobody decided it)
@@ -226,12 +227,16 @@ def evaluate(project) -> dict:
         renamed = card_label_names(s)
         runs = current_runs(s)
         removed = _withdrawn_by_removal(s)
-        already_on = _already_on(s, [r.id for r in rows if r.kind == "label" and r.review_status == "rejected"
-                                     and r.outcome in ("accepted", "edited")])
+        renewed = _renewed_after_review(s, rows, reviewed_at)
+        already_on = _already_on(s, {r.id: r.image_id for r in rows if r.kind == "label"
+                                     and r.review_status == "rejected" and r.outcome in ("accepted", "edited")})
     # a decided label suggestion keeps the name the model gave: compared under the label's name
     # now, or none (None) when its label was removed since
     rows = [SimpleNamespace(**dict(r._asdict(), value=renamed[r.id] if r.id in renamed else r.value,
                                    value_given=r.value, overruled=False)) for r in rows]
+    for r in rows:  # a learned card renewed after its image's review: as the reviewer saw it
+        if r.id in renewed:
+            r.model_revision, r.score, r.created_at = renewed[r.id]
     records, review_status = _truth(project)
     truth = {r.id: set(r.labels) for r in records}
     _overrule(rows, truth, already_on)

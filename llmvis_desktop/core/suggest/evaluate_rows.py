@@ -45,21 +45,64 @@ def _withdrawn_by_removal(s) -> set[int]:
         ev.action == "withdraw", ev.after == dumps(REMOVED_WHY), ev.suggestion_id.is_not(None))))
 
 
-def _already_on(s, ids) -> set[int]:
-    """Of these accepted or edited label cards, those whose decision left the image's
-    labels as they were (``accept_suggestion`` or ``edit_suggestion``, not a labels change,
-    is the latest of its decision events): the reviewer had put the label on by hand."""
+def _card_events(s, cards: dict[int, int], actions=None):
+    """(suggestion id, action, at, before, after) of the events of these cards ({card id:
+    image id}), oldest first: read by image (indexed), a few hundred images at a time."""
     from sqlalchemy import select
 
     from ..store import models as m
 
-    ev, ids, last = m.Event, sorted(set(ids)), {}
-    for k in range(0, len(ids), 500):  # bound the IN list
-        for sid, action in s.execute(select(ev.suggestion_id, ev.action).where(
-                ev.suggestion_id.in_(ids[k:k + 500])).order_by(ev.id)):
-            if action in _NO_CHANGE or action == "labels" or action.endswith(":labels"):
-                last[sid] = action
+    ev, images = m.Event, sorted(set(cards.values()))
+    for k in range(0, len(images), 500):  # bound the IN list
+        stmt = select(ev.suggestion_id, ev.action, ev.at, ev.before, ev.after).where(
+            ev.image_id.in_(images[k:k + 500]), ev.suggestion_id.is_not(None))
+        if actions is not None:
+            stmt = stmt.where(ev.action.in_(actions))
+        for row in s.execute(stmt.order_by(ev.id)):
+            if row.suggestion_id in cards:
+                yield row
+
+
+def _already_on(s, cards: dict[int, int]) -> set[int]:
+    """Of these accepted or edited label cards ({card id: image id}), those whose decision
+    left the image's labels as they were (``accept_suggestion`` or ``edit_suggestion``, not a
+    labels change, is the latest of its decision events): the reviewer had put the label
+    on by hand."""
+    last = {}
+    for sid, action, *_ in _card_events(s, cards):
+        if action in _NO_CHANGE or action == "labels" or action.endswith(":labels"):
+            last[sid] = action
     return {sid for sid, action in last.items() if action in _NO_CHANGE}
+
+
+def _renewed_after_review(s, rows, reviewed_at: dict) -> dict[int, tuple]:
+    """{card id: (revision, score, time)} of the learned suggester's cards made before
+    their image's review and renewed in place after it (a retrain guessing the same, e.g.
+    ``suggest --learned --status reviewed``: the row took the new revision, score and
+    time): what the card showed when the image was reviewed, read from its ``suggest``
+    and ``suggest_revised`` events. The renewal is a guess made after the review (left
+    out); the card as it was is the prediction the reviewer judged."""
+    from ..store.convert import loads
+    from .learned import MODEL_PREFIX
+
+    cards = {r.id: r.image_id for r in rows
+             if r.kind == "label" and r.image_id in reviewed_at and r.model_id.startswith(MODEL_PREFIX)
+             and _utc(r.created_at) >= reviewed_at[r.image_id]}
+    shown: dict[int, str] = {}  # the first change after the review: what it showed until then
+    since: dict[int, datetime] = {}  # the time of the last change before the review
+    for sid, action, at, before, _ in _card_events(s, cards, ("suggest", "suggest_revised")):
+        if sid in shown:
+            continue
+        at = _utc(at)
+        if at < reviewed_at[cards[sid]]:
+            since[sid] = at
+        elif action == "suggest_revised" and sid in since:
+            shown[sid] = before
+    out = {}
+    for sid, before in shown.items():
+        was = loads(before) or {}
+        out[sid] = (was.get("revision"), was.get("score"), since[sid])
+    return out
 
 
 def _as_reviewed(rows, reviewed_at: dict, removed: set[int]) -> None:
@@ -87,7 +130,8 @@ def _usable_label_rows(rows, truth: dict, reviewed_at: dict) -> list:
     """The label suggestions that count (rows: oldest first, for the file's current
     content): on reviewed images, ``live`` (:func:`_as_reviewed`), and not the learned suggester's made
     after the image was reviewed (it may have learnt from it; a card renewed by a retrain
-    has the retrain's time). Those of labels no longer in the taxonomy are still here:
+    has the retrain's time, unless it was made before the review: then it is here as it
+    was, :func:`_renewed_after_review`). Those of labels no longer in the taxonomy are still here:
     they take part in picking each model's top-1 (:func:`_predicted`)."""
     from .learned import MODEL_PREFIX
 
@@ -142,7 +186,8 @@ def _silent(runs, rows, truth: dict, reviewed_at: dict) -> set:
     a later revision's "no" withdraws an older one's pending cards and takes their place;
     but a run that left a card there, withdrawn since (by another learned model id's run,
     the suggester having switched models, or its label removed), said "yes", not "no": the
-    image is not judged free by it (its withdrawn card is not scored either). As for its
+    image is not judged free by it (its withdrawn card is not scored either, unless
+    withdrawn after the review or by a removal: ``live``, a card of the run). As for its
     cards, a learned run made after the image was reviewed is left out. An image with a
     card of the model keeps the card rule (a card renewed after the review must not turn
     into a "no")."""
