@@ -468,7 +468,8 @@ def test_the_caption_distance_is_to_the_caption_now(small):
 
 def test_a_retrained_guess_renewed_after_the_review_is_not_held_out(small):
     """A pending card of revision 1 (made before the review) renewed by revision 2, trained
-    on that review, kept its old time and was scored as a held-out guess."""
+    on that review, kept its old time and was scored as a held-out guess. Revision 2's
+    guesses are left out; the card is scored as revision 1 showed it to the reviewer."""
     p, ids = small
     i = ids["img1.png"]
     p.add_suggestions([NewSuggestion(i, "label", "a", "learned:x", 0.6, "r1")], replaces="learned:")
@@ -478,7 +479,9 @@ def test_a_retrained_guess_renewed_after_the_review_is_not_held_out(small):
     card = next(s for s in p.suggestions(i) if s.value == "a")
     assert card.model_revision == "r2" and card.score == 0.97
     r = evaluate(p)
-    assert "learned:x" not in r["labels"]["by_model"] and sum(b["count"] for b in r["calibration"]) == 0
+    m = r["labels"]["by_model"]["learned:x"]
+    assert (m["images"], m["micro"]["tp"], m["micro"]["fp"]) == (1, 1, 0)  # r1's a; r2's b left out
+    assert {b["bin"]: b["count"] for b in r["calibration"] if b["count"]} == {"0.6-0.7": 1}  # r1's 0.6
 
 
 def _removed_a_then_reused(p, ids, reuse):
@@ -603,5 +606,7 @@ def test_a_run_record_does_not_turn_a_card_renewed_after_the_review_into_a_no(sm
     _review(p, i, ["a"])
     p.add_suggestions([NewSuggestion(i, "label", "a", "learned:x", 0.97, "r2")], replaces="learned:")
     p.record_suggest_runs([i], "learned:x", "r2", ["a", "b"])
-    r = evaluate(p)  # r1's card became r2's after the review: held out, as without run records
-    assert "learned:x" not in r["labels"]["by_model"] and r["images"]["with_label_suggestions"] == 0
+    r = evaluate(p)  # r1's card became r2's after the review: scored as r1's, not a "no"
+    m = r["labels"]["by_model"]["learned:x"]
+    assert (m["images"], m["micro"]["tp"], m["micro"]["fn"]) == (1, 1, 0)
+    assert r["images"]["judged_without_labels"] == 0

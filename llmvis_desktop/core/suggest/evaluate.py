@@ -20,7 +20,10 @@
     every label suggested without a score (an imported prediction), every one scoring
     >= 0.5, and the top-scoring one (so a single-label suggester always predicts one
     label per image). The learned suggester's suggestions for an image made after the image was reviewed are left
-    out: it may have been trained on that review. Reviewed images with label
+    out: it may have been trained on that review; one made before the review and withdrawn
+    or renewed in place after it by a newer learned model (``--status reviewed``) is
+    scored as it was then: the reviewer saw and judged it (:func:`_as_reviewed`,
+    :func:`_renewed_after_review`). Reviewed images with label
     suggestions none of which is scored are counted by why in ``left_out``
     (:func:`_left_out`; ``left_out_lines`` says it in words). Pooled over all models
     (``per_label``, ``micro``, ``macro_f1``) and per model (``by_model``). The macro
@@ -28,7 +31,9 @@
     F1 0). Undefined ratios (0/0) are ``None``. Label names are compared as they are now
     (a rename also renames the suggestions of the label); suggestions of a label no
     longer in the taxonomy (removed: the reviewers took it off every image) are left out
-    and counted in ``outside_taxonomy``: they were right when they were decided.
+    and counted in ``outside_taxonomy``: they were right when they were decided; so are
+    the pending ones the removal withdrew, on reviewed images (they still make their run
+    the model's latest).
     ``images`` counts the images scored, ``images_rejected`` the rejected ones among them.
 ``acceptance``
     Per model id: counts by outcome; ``rate`` = (accepted + ``edited_kept``) / decided,
@@ -39,7 +44,8 @@
     accepted or edited on an image rejected later (Enter, then Delete) counts as rejected
     (and in ``overruled``): a rejected image's suggestions were wrong.
     ``withdrawn`` ones (replaced by a retrained suggester, or their label removed) are
-    neither decided nor counted in ``suggested``, nor anywhere below.
+    neither decided nor counted in ``suggested``, nor anywhere below; ``suggested`` counts
+    each other card once (the ``overruled`` and ``edited_kept`` tallies are among them).
 ``captions``
     Mean normalised edit distance (Levenshtein / longer length over Unicode NFC text,
     0 = unchanged) between a suggested caption and the final caption, over decided
@@ -75,6 +81,9 @@ from typing import Optional
 
 from .edit_distance import levenshtein, levenshtein_table, normalised_edit_distance  # noqa: F401
 from .evaluate_report import format_report, left_out_lines  # noqa: F401
+from .evaluate_rows import (LEFT_OUT, _already_on, _as_reviewed, _label_rows, _latest_rows,  # noqa: F401
+                            _left_out, _overrule, _renewed_after_review, _reviewed_at, _silent,
+                            _usable_label_rows, _withdrawn_by_removal)
 
 TOP1_THRESHOLD = 0.5
 DECIDED = ("accepted", "edited", "rejected")  # not pending, nor withdrawn (nobody decided it)
@@ -161,131 +170,6 @@ def _truth(project):
     return project.images(sorted(status)), status
 
 
-def _reviewed_at(s) -> dict[int, datetime]:
-    """{image id: when it was first marked reviewed}, from the history."""
-    from sqlalchemy import func, or_, select
-
-    from ..store import models as m
-    from ..store.convert import dumps
-
-    ev = m.Event
-    rows = s.execute(select(ev.image_id, func.min(ev.at)).where(
-        or_(ev.action == "status", ev.action.like("%:status")), ev.after == dumps(m.STATUS_REVIEWED),
-    ).group_by(ev.image_id)).all()
-    return {i: _utc(at) for i, at in rows}
-
-
-def _utc(at: datetime) -> datetime:
-    return at if at.tzinfo else at.replace(tzinfo=timezone.utc)
-
-
-def _usable_label_rows(rows, truth: dict, reviewed_at: dict) -> list:
-    """The label suggestions that count (rows: oldest first, for the file's current
-    content): on reviewed images, not withdrawn, and not the learned suggester's made
-    after the image was reviewed (it may have learnt from it; a card renewed by a retrain
-    has the retrain's time). Those of labels no longer in the taxonomy are still here:
-    they take part in picking each model's top-1 (:func:`_predicted`)."""
-    from .learned import MODEL_PREFIX
-
-    def tested(r) -> bool:
-        seen = reviewed_at.get(r.image_id)
-        return not (r.model_id.startswith(MODEL_PREFIX) and seen is not None and _utc(r.created_at) >= seen)
-
-    return [r for r in rows if r.kind == "label" and r.image_id in truth and r.outcome != "withdrawn"
-            and tested(r)]
-
-
-#: the prediction key of a suggestion whose label was removed (no label name holds a control character)
-_GONE = "\x00removed:"
-
-
-def _key(r, taxonomy: set[str]) -> str:
-    """A suggestion's label for picking the top-1: its name, or a key no label has when
-    its label is no longer in the taxonomy (removed, even if a label has the name since)."""
-    return r.value if r.value is not None and r.value in taxonomy else _GONE + str(r.value_given)
-
-
-def _latest_rows(usable) -> list:
-    """The usable label suggestions of each model's latest run on each image: the
-    revision and prompt of its newest card (by ``created_at``: a card a retrain renewed in
-    place keeps its older id but takes the retrain's time), and of those each label's
-    newest card (a re-run of the same revision: the older run's cards still there, decided,
-    are not what the model says now)."""
-    def newest(r) -> tuple:
-        return _utc(r.created_at), r.id
-
-    top: dict[tuple, object] = {}
-    for r in usable:
-        k = (r.model_id, r.image_id)
-        if k not in top or newest(r) > newest(top[k]):
-            top[k] = r
-    per_label: dict[tuple, object] = {}
-    for r in usable:
-        t = top[(r.model_id, r.image_id)]
-        if (r.model_revision, r.prompt) != (t.model_revision, t.prompt):
-            continue
-        # the label's name now (a card decided before a rename carries the new name), or
-        # the name given when its label was removed
-        k = (r.model_id, r.image_id, r.value, None if r.value is not None else r.value_given)
-        if k not in per_label or newest(r) > newest(per_label[k]):
-            per_label[k] = r
-    return sorted(per_label.values(), key=lambda r: r.id)
-
-
-def _silent(runs, rows, truth: dict, reviewed_at: dict) -> set:
-    """{(model id, image id)}: reviewed images a model scored (``suggest_runs``, the learned
-    suggester's) for their current content and left without any label card of its own,
-    so its prediction there is "no label". The model's latest such run is its judgement:
-    a later revision's "no" withdraws an older one's pending cards and takes their place;
-    but a run that left a card there, withdrawn since (by another learned model id's run,
-    the suggester having switched models, or its label removed), said "yes", not "no": the
-    image is not judged free by it (its withdrawn card is not scored either). As for its
-    cards, a learned run made after the image was reviewed is left out. An image with a
-    card of the model keeps the card rule (a card renewed after the review must not turn
-    into a "no")."""
-    from .learned import MODEL_PREFIX
-
-    cards = [r for r in rows if r.kind == "label" and r.current]
-    carded = {(r.model_id, r.image_id) for r in cards if r.outcome != "withdrawn"}
-    withdrawn = {(r.model_id, r.image_id, r.model_revision) for r in cards if r.outcome == "withdrawn"}
-    latest: dict[tuple, object] = {}
-    for r in runs:  # oldest first
-        seen = reviewed_at.get(r.image_id)
-        if r.image_id not in truth or (r.model_id, r.image_id) in carded or (
-                r.model_id.startswith(MODEL_PREFIX) and seen is not None and _utc(r.ran_at) >= seen):
-            continue
-        latest[(r.model_id, r.image_id)] = r
-    return {k for k, r in latest.items() if (r.model_id, r.image_id, r.model_revision) not in withdrawn}
-
-
-def _label_rows(latest_rows, taxonomy: set[str]) -> dict[str, dict[int, list]]:
-    """{model id: {image id: [(label key, score)]}} of the latest revisions' suggestions."""
-    out: dict[str, dict[int, list]] = defaultdict(lambda: defaultdict(list))
-    for r in latest_rows:
-        out[r.model_id][r.image_id].append((_key(r, taxonomy), r.score))
-    return out
-
-
-#: why a reviewed image with label suggestions has none scored, in the order checked
-LEFT_OUT = ("file_changed", "after_review", "removed_labels")
-
-
-def _left_out(rows, truth: dict, usable, pooled: dict) -> dict[str, int]:
-    """{reason: images} of the reviewed (or rejected) images with label suggestions of
-    which none is scored (:data:`LEFT_OUT`): every one is for the file's old content
-    (the indexer saw its size or modification time change since); or the learned
-    suggester's guesses after the review; or cards of labels removed since. Reasons
-    with no image are left out of the dict."""
-    cards = [r for r in rows if r.kind == "label" and r.outcome != "withdrawn" and r.image_id in truth]
-    current = {r.image_id for r in cards if r.current}
-    tested = {r.image_id for r in usable}
-    counts = dict.fromkeys(LEFT_OUT, 0)
-    for i in {r.image_id for r in cards} - set(pooled):
-        counts["file_changed" if i not in current else "after_review" if i not in tested
-               else "removed_labels"] += 1
-    return {k: n for k, n in counts.items() if n}
-
-
 def _kept(r, distance=normalised_edit_distance) -> bool:
     """Whether a decided card counts as accepted: accepted as it is, or a caption edited
     with a normalised edit distance below :data:`EDIT_KEPT` (a label card edited to
@@ -294,19 +178,6 @@ def _kept(r, distance=normalised_edit_distance) -> bool:
         return True
     return (r.outcome == "edited" and r.kind == "caption" and bool(r.final_value)
             and distance(r.value, r.final_value) < EDIT_KEPT)
-
-
-def _overrule(rows, truth: dict) -> None:
-    """A rejected image's suggestions were wrong, whatever was decided on them before: a
-    card accepted or edited there (Enter, then Delete: the image keeps what Enter put on
-    it) for the file's current content counts as rejected (``overruled`` set, its ``outcome`` changed in the row), and the
-    labels such label cards put there are taken out of the image's truth (its other
-    labels, added by hand, stay)."""
-    for r in rows:
-        if r.review_status == "rejected" and r.current and r.outcome in ("accepted", "edited"):
-            if r.kind == "label" and r.image_id in truth:
-                truth[r.image_id].discard(r.value if r.outcome == "accepted" else r.final_value)
-            r.outcome, r.overruled = "rejected", True
 
 
 def _predicted(suggestions, taxonomy: set[str]) -> set[str]:
@@ -355,13 +226,21 @@ def evaluate(project) -> dict:
         reviewed_at = _reviewed_at(s)
         renamed = card_label_names(s)
         runs = current_runs(s)
+        removed = _withdrawn_by_removal(s)
+        renewed = _renewed_after_review(s, rows, reviewed_at)
+        already_on = _already_on(s, {r.id: r.image_id for r in rows if r.kind == "label"
+                                     and r.review_status == "rejected" and r.outcome in ("accepted", "edited")})
     # a decided label suggestion keeps the name the model gave: compared under the label's name
     # now, or none (None) when its label was removed since
     rows = [SimpleNamespace(**dict(r._asdict(), value=renamed[r.id] if r.id in renamed else r.value,
                                    value_given=r.value, overruled=False)) for r in rows]
+    for r in rows:  # a learned card renewed after its image's review: as the reviewer saw it
+        if r.id in renewed:
+            r.model_revision, r.score, r.created_at = renewed[r.id]
     records, review_status = _truth(project)
     truth = {r.id: set(r.labels) for r in records}
-    _overrule(rows, truth)
+    _overrule(rows, truth, already_on)
+    _as_reviewed(rows, reviewed_at, removed)
     reviewed = sum(1 for st in review_status.values() if st == m.STATUS_REVIEWED)
     taxonomy = {d.name for d in project.labels()}
     vocabulary = taxonomy | {x for t in truth.values() for x in t}
@@ -392,8 +271,10 @@ def evaluate(project) -> dict:
     labels["images_rejected"] = sum(1 for i in pooled if review_status.get(i) == m.STATUS_REJECTED)
     labels["by_model"] = by_model
     labels["left_out"] = _left_out(rows, truth, usable, pooled)
-    labels["outside_taxonomy"] = sum(1 for r in rows if r.kind == "label" and r.outcome != "withdrawn"
-                                     and (r.value is None or r.value not in taxonomy))
+    # decided ones; those its removal withdrew where they would have been scored (reviewed)
+    labels["outside_taxonomy"] = sum(1 for r in rows if r.kind == "label" and r.live
+                                     and (r.value is None or r.value not in taxonomy)
+                                     and (r.outcome != "withdrawn" or r.image_id in truth))
 
     # a captioner often says the same thing for many images, reviewed to the same caption:
     # each (suggested, final) pair is measured once
@@ -411,7 +292,8 @@ def evaluate(project) -> dict:
     for model_id, c in sorted(acc.items()):
         decided = c["accepted"] + c["edited"] + c["rejected"]
         # withdrawn ones were replaced by a newer revision's (counted apart, not as suggested)
-        acceptance.append({"model_id": model_id, "suggested": sum(c.values()) - c["withdrawn"], "decided": decided,
+        acceptance.append({"model_id": model_id, "suggested": sum(c[k] for k in m.OUTCOMES) - c["withdrawn"],
+                           "decided": decided,
                            **{k: c[k] for k in m.OUTCOMES}, "overruled": c["overruled"],
                            "edited_kept": c["edited_kept"],
                            "rate": _ratio(c["accepted"] + c["edited_kept"], decided),
