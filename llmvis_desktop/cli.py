@@ -242,8 +242,10 @@ class _NoEscapes:
 
     def __init__(self, stream) -> None:
         self.stream = stream
+        self.written = False  # anything but white space (an interrupt's JSON object is printed once)
 
     def write(self, text):
+        self.written = self.written or bool(text.strip())
         if isinstance(text, str) and _RAW_CONTROLS.search(text):
             text = _RAW_CONTROLS.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
         return self.stream.write(text)
@@ -252,10 +254,25 @@ class _NoEscapes:
         return getattr(self.stream, name)
 
 
+#: the commands whose first word is followed by an action (`llmvis labels add ...`)
+_NESTED = ("labels", "repair", "models", "cache")
+
+
+def command_name(argv: Sequence[str]) -> str:
+    """``llmvis CMD`` (``llmvis labels add``) as typed on a command line: the prefix of its
+    error lines, known before the line is parsed (an interrupt while the modules load)."""
+    end = list(argv).index("--") if "--" in argv else len(argv)
+    words = [a for a in list(argv)[:end] if not a.startswith("-")]
+    n = 2 if words and words[0] in _NESTED else 1
+    return " ".join(["llmvis", *words[:n]])
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     restore_term = term_as_interrupt()  # a kill (SIGTERM) stops every command as Ctrl+C does
     streams = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = _NoEscapes(sys.stdout), _NoEscapes(sys.stderr)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    out = _NoEscapes(sys.stdout)
+    sys.stdout, sys.stderr = out, _NoEscapes(sys.stderr)
     try:
         code = _main(argv)
         sys.stdout.flush()  # here, not at exit: a reader gone (`| head`) is caught below
@@ -264,7 +281,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         _drop_stdout()       # quiet exit, as `ls | head` (it said "error: [Errno 32] Broken pipe", 1)
         return EXIT_PIPE
     except KeyboardInterrupt:  # before a command began (loading its modules): nothing done yet
-        print("interrupted before anything was done", file=sys.stderr)
+        # said as every command says it: "llmvis CMD: ..." and, with --json, the object on
+        # stdout too (a Ctrl+C or SIGTERM in the first second left stdout empty)
+        message = "interrupted before anything was done"
+        print(f"{command_name(argv)}: {message}", file=sys.stderr)
+        end = argv.index("--") if "--" in argv else len(argv)
+        if "--json" in argv[:end] and not out.written:
+            print(json.dumps({"error": message, "exit_code": EXIT_INTERRUPTED}))
         return EXIT_INTERRUPTED
     finally:
         sys.stdout, sys.stderr = streams

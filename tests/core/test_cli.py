@@ -319,7 +319,7 @@ def test_ctrl_c_says_what_was_kept(png_folder, capsys, monkeypatch, tmp_path):
     with monkeypatch.context() as mp:
         mp.setattr(cli, "build_parser", interrupt)
         assert _no_escape(["index", str(png_folder)]) == 130
-    assert capsys.readouterr().err.strip() == "interrupted before anything was done"
+    assert capsys.readouterr().err.strip() == "llmvis index: interrupted before anything was done"
 
     with monkeypatch.context() as mp:
         mp.setattr(Project, "read_headers", interrupt)

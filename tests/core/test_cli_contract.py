@@ -62,3 +62,21 @@ def test_ctrl_c_while_the_models_load_does_not_wait_for_the_load(blip, tmp_path,
         project.close()
     after = {p.relative_to(folder) for p in folder.rglob("*")} - set(before)
     assert all(p.parts[0] == ".llmvis" for p in after), after  # only the project database
+
+
+def test_an_interrupt_before_the_command_began_keeps_the_json_contract(tmp_path, capsys, monkeypatch):
+    """Ctrl+C or SIGTERM in a command's first second (its modules loading) left stdout empty
+    with --json, and its stderr line lacked the `llmvis CMD:` every other line has."""
+    from llmvis_desktop import cli
+
+    def interrupt(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "build_parser", interrupt)
+    assert main(["info", str(tmp_path), "--json"]) == 130
+    got = capsys.readouterr()
+    assert json.loads(got.out) == {"error": "interrupted before anything was done", "exit_code": 130}
+    assert got.err.strip() == "llmvis info: interrupted before anything was done"
+    assert main(["--debug", "labels", "add", str(tmp_path), "dent"]) == 130
+    got = capsys.readouterr()
+    assert got.out == "" and got.err.strip() == "llmvis labels add: interrupted before anything was done"
