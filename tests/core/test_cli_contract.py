@@ -80,3 +80,30 @@ def test_an_interrupt_before_the_command_began_keeps_the_json_contract(tmp_path,
     assert main(["--debug", "labels", "add", str(tmp_path), "dent"]) == 130
     got = capsys.readouterr()
     assert got.out == "" and got.err.strip() == "llmvis labels add: interrupted before anything was done"
+
+
+def _usage_error(argv) -> int:
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    return exc.value.code
+
+
+@pytest.mark.parametrize("given, named", [
+    (["--split", "0.5,0.5"], "--split applies"),
+    (["--link", "--seed", "5"], "--seed, --link apply"),
+    (["--seed", "0"], "--seed applies"),  # given, even as the default
+    (["--images-8bit"], "--images-8bit applies"),
+])
+def test_export_options_a_format_ignores_are_usage_errors(png_folder, tmp_path, capsys, given, named):
+    """`export --format csv --split 0.5,0.5` (--link, --seed) exited 0 with the option
+    silently ignored, while --images-8bit with csv was a usage error: all four are now."""
+    assert main(["index", str(png_folder)]) == 0
+    capsys.readouterr()
+    out = tmp_path / "x.csv"
+    assert _usage_error(["export", str(png_folder), "--format", "csv", "--out", str(out), *given]) == 2
+    err = capsys.readouterr().err
+    assert f"{named} to the formats that copy the images (yolo, jsonl), not csv" in err
+    assert "usage: llmvis export" in err and not out.exists()
+    assert _usage_error(["export", str(png_folder), "--format", "coco", "--out", str(out), *given, "--json"]) == 2
+    assert json.loads(capsys.readouterr().out)["exit_code"] == 2
+    assert main(["export", str(png_folder), "--format", "jsonl", "--out", str(tmp_path / "j"), *given]) == 0
