@@ -71,6 +71,8 @@ def add_parsers(subparsers) -> None:
     t.add_argument("--threads", type=positive, default=None, metavar="N",
                    help="CPU threads for torch (default: torch's own choice)")
     t.add_argument("--db", metavar="URL", default=None, help="project database URL (default: the folder's own)")
+    t.add_argument("--json", action="store_true", help="print the result (checkpoint, steps, data, validation "
+                   "PSNR) as JSON; a failure as {\"error\", \"exit_code\"}")
     t.set_defaults(func=cmd_train)
 
     a = sub.add_parser("apply", help="repair one image under a mask; the result is saved as a new file")
@@ -110,6 +112,8 @@ def add_parsers(subparsers) -> None:
     add_actor(a)
     a.add_argument("--force", action="store_true", help="overwrite --out if it exists and is an earlier repair output (in repaired/, recorded by the "
                         "project, or with its mask in .masks/ beside it); never an original or any other file")
+    a.add_argument("--json", action="store_true", help="print the result (output, mask, method, checkpoint, project, "
+                   "repair id) as JSON; a failure as {\"error\", \"exit_code\"}")
     a.set_defaults(func=cmd_apply)
 
 
@@ -190,10 +194,16 @@ def cmd_apply(args) -> int:
     if res.method == "gan":
         used = str(Path(checkpoint)) if checkpoint else f"starter ({STARTER_CHECKPOINT})"
         print(f"checkpoint: {used}", file=sys.stderr)
-    print(json.dumps({"output": str(res.output_path), "mask": str(res.mask_path), "method": res.method,
-                      "checkpoint": used, "checkpoint_sha256": res.checkpoint_hash,
-                      "project": str(project.root) if project is not None else None, "repair_id": res.repair_id,
-                      "seconds": round(time.monotonic() - t0, 2)}))
+    result = {"output": str(res.output_path), "mask": str(res.mask_path), "method": res.method,
+              "checkpoint": used, "checkpoint_sha256": res.checkpoint_hash,
+              "project": str(project.root) if project is not None else None, "repair_id": res.repair_id,
+              "seconds": round(time.monotonic() - t0, 2)}
+    if args.json:  # (it was printed whatever was asked, and --json was refused)
+        print(json.dumps(result))
+        return 0
+    where = f"recorded in {result['project']} (repair {res.repair_id})" if project is not None else "recorded in no project"
+    print(f"repaired {one_line(str(args.image))} -> {one_line(result['output'])} ({res.method}, "
+          f"{result['seconds']:.2f} s); mask {one_line(result['mask'])}; {where}")
     return 0
 
 
@@ -285,7 +295,8 @@ def _train_locked(args, project, out: Path, start, train) -> int:
         if done >= steps:
             print(f"{out} has had {done} steps already (--steps {steps} is the total with --resume); "
                   f"nothing to train", file=sys.stderr)
-            print(json.dumps({"checkpoint": str(out), "steps": done, "data": None, "val_masked_psnr_db": None}))
+            if args.json:
+                print(json.dumps({"checkpoint": str(out), "steps": done, "data": None, "val_masked_psnr_db": None}))
             return 0
         steps -= done
     restore_term = _term_as_interrupt()  # a kill (SIGTERM) saves a resumable checkpoint as Ctrl-C does
@@ -304,8 +315,13 @@ def _train_locked(args, project, out: Path, start, train) -> int:
     finally:
         bar.close()
         restore_term()
-    print(json.dumps({"checkpoint": str(out), "steps": res.step, "data": res.data,
-                      "val_masked_psnr_db": round(res.metrics["val_masked_psnr_db"], 2)}))
+    psnr = round(res.metrics["val_masked_psnr_db"], 2)
+    if args.json:  # (it was printed whatever was asked, and --json was refused)
+        print(json.dumps({"checkpoint": str(out), "steps": res.step, "data": res.data, "val_masked_psnr_db": psnr}))
+        return 0
+    n = (res.data or {}).get("images")
+    on = f" on {n:,} image{'s' if n != 1 else ''}" if isinstance(n, int) else ""
+    print(f"trained {one_line(str(out))}: step {res.step:,}{on}, validation masked PSNR {psnr:.2f} dB")
     return 0
 
 

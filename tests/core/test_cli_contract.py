@@ -107,3 +107,73 @@ def test_export_options_a_format_ignores_are_usage_errors(png_folder, tmp_path, 
     assert _usage_error(["export", str(png_folder), "--format", "coco", "--out", str(out), *given, "--json"]) == 2
     assert json.loads(capsys.readouterr().out)["exit_code"] == 2
     assert main(["export", str(png_folder), "--format", "jsonl", "--out", str(tmp_path / "j"), *given]) == 0
+
+
+def _image_and_mask(folder: Path):
+    import numpy as np
+    from PIL import Image
+
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(0)
+    Image.fromarray(rng.integers(0, 255, (40, 48), dtype=np.uint8)).save(folder / "a.png")
+    mask = np.zeros((40, 48), np.uint8)
+    mask[10:20, 10:20] = 255
+    Image.fromarray(mask).save(folder / "m.png")
+    return folder / "a.png", folder / "m.png"
+
+
+def test_repair_apply_prints_lines_by_default_and_json_when_asked(tmp_path, capsys):
+    """`repair apply` printed a JSON object whatever was asked and refused --json (exit 2);
+    a refusal printed nothing on stdout. It now keeps every command's contract."""
+    img, mask = _image_and_mask(tmp_path / "loose")
+    assert main(["repair", "apply", str(img), "--mask", str(mask), "--method", "telea"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"repaired {img} -> ") and "a.repaired.png (telea, " in out
+    assert "recorded in no project" in out and "{" not in out
+    again = tmp_path / "loose" / "repaired" / "again.png"
+    assert main(["repair", "apply", str(img), "--mask", str(mask), "--method", "telea", "--json",
+                 "--out", str(again)]) == 0
+    done = json.loads(capsys.readouterr().out)
+    assert done["output"] == str(again) and done["method"] == "telea" and done["project"] is None
+    # a refusal: the object on stdout too
+    assert main(["repair", "apply", str(img), "--mask", str(tmp_path / "nope.png"), "--method", "telea",
+                 "--json"]) == 1
+    got = capsys.readouterr()
+    failed = json.loads(got.out)
+    assert failed["exit_code"] == 1 and "nope.png" in failed["error"] and not failed["error"].startswith("error")
+
+
+def test_repair_train_prints_lines_by_default_and_json_when_asked(tmp_path, capsys, monkeypatch):
+    """`repair train` as `repair apply`: its result as a line, --json the object; a run
+    refused (the output held by another run) says so on stdout with --json."""
+    from llmvis_desktop.core.repair import train as train_mod
+    from llmvis_desktop.core.repair.out_lock import OutputLock
+
+    class Result:
+        step, data, metrics = 4, {"images": 2}, {"val_masked_psnr_db": 30.123}
+
+    def fake_train(project, *, out, **kw):
+        out.write_bytes(b"trained")
+        return Result()
+
+    monkeypatch.setattr(train_mod, "train", fake_train)
+    folder = tmp_path / "proj"
+    _image_and_mask(folder)
+    out = tmp_path / "ck" / "r.safetensors"
+    out.parent.mkdir()
+    argv = ["repair", "train", str(folder), "--from", "scratch", "--steps", "4", "--out", str(out), "--device", "cpu"]
+    assert main(argv) == 0
+    got = capsys.readouterr().out
+    assert got.strip() == f"trained {out}: step 4 on 2 images, validation masked PSNR 30.12 dB"
+    assert main([*argv, "--force", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"checkpoint": str(out), "steps": 4, "data": {"images": 2},
+                                                   "val_masked_psnr_db": 30.12}
+    held = OutputLock(out)
+    held.acquire()
+    try:
+        assert main([*argv, "--force", "--json"]) == 1
+    finally:
+        held.release()
+    failed = json.loads(capsys.readouterr().out)
+    assert failed["exit_code"] == 1 and "another llmvis repair train is writing" in failed["error"]
+
