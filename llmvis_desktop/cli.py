@@ -310,7 +310,9 @@ def _main(argv: Optional[Sequence[str]]) -> int:
     if err is not None:
         sys.stderr = err
     try:
-        args = parser.parse_args(argv)
+        args, extras = parser.parse_known_args(argv)
+        if extras:  # said by the subcommand's parser, with its usage (the top level's said nothing of it)
+            _chosen_parser(parser, args).error(f"unrecognized arguments: {' '.join(extras)}")
     except SystemExit as exc:  # a usage error (2) says so on stdout too with --json
         if err is not None:
             _usage_json(exc, err)
@@ -344,6 +346,17 @@ def _main(argv: Optional[Sequence[str]]) -> int:
     if code != EXIT_OK and not out.written:
         print(json.dumps({"error": _bare(err.last_line()) or "failed", "exit_code": code}))
     return code
+
+
+def _chosen_parser(parser: argparse.ArgumentParser, args) -> argparse.ArgumentParser:
+    """The parser of the (sub)command the line named: ``llmvis labels add``'s for
+    ``llmvis labels add F x --jsn``."""
+    while True:
+        subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        chosen = getattr(args, subs[0].dest, None) if subs else None
+        if chosen not in (subs[0].choices if subs else {}):
+            return parser
+        parser = subs[0].choices[chosen]
 
 
 def _run(args) -> int:

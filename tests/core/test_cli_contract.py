@@ -177,3 +177,20 @@ def test_repair_train_prints_lines_by_default_and_json_when_asked(tmp_path, caps
     failed = json.loads(capsys.readouterr().out)
     assert failed["exit_code"] == 1 and "another llmvis repair train is writing" in failed["error"]
 
+
+@pytest.mark.parametrize("argv, usage", [
+    (["export", "{f}", "--format", "csv", "--out", "{f}/../x.csv", "--jsn"], "usage: llmvis export "),
+    (["labels", "add", "{f}", "dent", "--colour", "red"], "usage: llmvis labels add "),
+    (["info", "{f}", "extra"], "usage: llmvis info "),
+])
+def test_a_misspelled_option_is_said_with_the_subcommands_usage(tmp_path, capsys, argv, usage):
+    """`llmvis export lp --format csv --out x --jsn` printed the top-level usage
+    (`usage: llmvis [-h] [--version] [--debug] COMMAND ...`), not export's."""
+    argv = [a.format(f=tmp_path) for a in argv]
+    assert _usage_error(argv) == 2
+    err = capsys.readouterr().err
+    assert usage in err and "unrecognized arguments: " in err
+    assert "usage: llmvis [-h]" not in err
+    assert _usage_error([*argv, "--json"]) == 2
+    assert json.loads(capsys.readouterr().out)["error"].startswith("unrecognized arguments: ")
+    assert not (tmp_path / ".llmvis").exists()
