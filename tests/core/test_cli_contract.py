@@ -194,3 +194,17 @@ def test_a_misspelled_option_is_said_with_the_subcommands_usage(tmp_path, capsys
     assert _usage_error([*argv, "--json"]) == 2
     assert json.loads(capsys.readouterr().out)["error"].startswith("unrecognized arguments: ")
     assert not (tmp_path / ".llmvis").exists()
+
+
+def test_a_suggest_run_with_nothing_to_do_says_so(blip, tmp_path, capsys):
+    """A run over images all done printed "0 suggestions for 0 images in 0.0 s (0.0
+    images/s on no device), 3 already done"."""
+    folder = tiny_models.image_folder(tmp_path / "images", 3)
+    argv = ["suggest", str(folder), "--captioner", str(blip), "--device", "cpu", "--read-processes", "0"]
+    assert main(argv) == 0
+    assert "3 suggestions for 3 images" in capsys.readouterr().out
+    assert main(argv) == 0
+    out = capsys.readouterr().out.strip()
+    assert out == "nothing to do: all 3 images already have suggestions from these models (--all to redo)"
+    assert main([*argv, "--limit", "1", "--all"]) == 0
+    assert "for 1 image in " in capsys.readouterr().out  # --all: the same card again, kept
