@@ -51,7 +51,7 @@ def cmd_index(args) -> int:
         except KeyboardInterrupt:
             bar.close()
             info = project.info()
-            print(f"interrupted; kept: {info['images']} images listed, {info['headers_pending']} headers still "
+            print(f"llmvis index: interrupted; kept: {info['images']} images listed, {info['headers_pending']} headers still "
                   f"to read; run again to finish", file=sys.stderr)
             return EXIT_INTERRUPTED
         except Exception as exc:
@@ -363,15 +363,22 @@ def _run(args) -> int:
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
-        print("interrupted; work committed so far is kept, run again to resume", file=sys.stderr)
+        print(f"{_prog(args)}: interrupted; work committed so far is kept, run again to resume", file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:  # stdout's reader went away: main() exits quietly
         raise
     except Exception as exc:  # one clear line, the traceback only with --debug
         if args.debug:
             raise
-        print(f"error: {one_line(_message(exc, getattr(args, 'database_shown', None)))}", file=sys.stderr)
+        # "llmvis CMD: ..." as the commands say their own errors (this said "error: ...")
+        print(f"{_prog(args)}: {one_line(_message(exc, getattr(args, 'database_shown', None)))}", file=sys.stderr)
         return EXIT_ERROR
+
+
+def _prog(args) -> str:
+    """``llmvis CMD`` (``llmvis labels add``) of the parsed line: its error lines' prefix."""
+    words = [getattr(args, "command", None)] + [getattr(args, f"{n}_cmd", None) for n in _NESTED]
+    return " ".join(["llmvis", *(w for w in words if w)])
 
 
 def _drop_stdout() -> None:

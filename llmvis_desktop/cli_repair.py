@@ -117,8 +117,10 @@ def add_parsers(subparsers) -> None:
     a.set_defaults(func=cmd_apply)
 
 
-def _err(msg: str) -> int:
-    print(f"error: {one_line(msg)}", file=sys.stderr)
+def _err(action: str, msg: str) -> int:
+    """``llmvis repair ACTION: MSG`` on stderr, as every command says its error (it said
+    ``error: MSG``, while export, suggest, evaluate said ``llmvis CMD: MSG``); exit 1."""
+    print(f"llmvis repair {action}: {one_line(msg)}", file=sys.stderr)
     return 1
 
 
@@ -134,7 +136,7 @@ def cmd_apply(args) -> int:
 
     bad = device_problem(args.device)  # before any work, whatever the method (telea took any)
     if bad:
-        return _err(bad)
+        return _err("apply", bad)
     project = checkpoint = None
     try:
         from .core.project import ProjectError, enclosing_project
@@ -147,15 +149,15 @@ def cmd_apply(args) -> int:
             # a database elsewhere (a team's PostgreSQL) leaves no mark in the folder: which
             # folder is its root cannot be told, and repairing unrecorded would leave an
             # untracked output that the next index takes for a real image
-            return _err("--db names a project database, but not which folder is its root: give "
+            return _err("apply", "--db names a project database, but not which folder is its root: give "
                         "--project FOLDER too; nothing was repaired")
         if folder is not None:
             try:
                 project = open_project(args, folder, args.db)
             except ProjectError as exc:
                 if args.project:
-                    return _err(str(exc))
-                return _err(f"{args.image} lies in the project {folder}, which cannot be opened ({exc}); "
+                    return _err("apply", str(exc))
+                return _err("apply", f"{args.image} lies in the project {folder}, which cannot be opened ({exc}); "
                             f"nothing was repaired (give --project and --db to name its database)")
         checkpoint = args.checkpoint
         if checkpoint is None and args.method == "gan" and project is not None:
@@ -164,7 +166,7 @@ def cmd_apply(args) -> int:
         limit = config_of(args).max_image_pixels
         frames = _frames(args.image, limit)
         if args.frame > frames:
-            return _err(f"--frame {args.frame}: {args.image} has {frames} page(s); give 1 to {frames}")
+            return _err("apply", f"--frame {args.frame}: {args.image} has {frames} page(s); give 1 to {frames}")
         t0 = time.monotonic()
 
         def large_mask(warning: str) -> None:
@@ -182,10 +184,10 @@ def cmd_apply(args) -> int:
         from .core.repair.checkpoint import CheckpointError, damaged_project_checkpoint
 
         if isinstance(exc, CheckpointError) and args.checkpoint is None and checkpoint is not None:
-            return _err(f"{exc}; {damaged_project_checkpoint(checkpoint, 'cli')}")  # the project's, not one given
-        return _err(str(exc))
+            return _err("apply", f"{exc}; {damaged_project_checkpoint(checkpoint, 'cli')}")  # the project's, not one given
+        return _err("apply", str(exc))
     except KeyboardInterrupt:
-        print("interrupted; nothing was saved", file=sys.stderr)
+        print("llmvis repair apply: interrupted; nothing was saved", file=sys.stderr)
         return 130
     finally:
         if project is not None:
@@ -214,7 +216,7 @@ def cmd_train(args) -> int:
 
     bad = device_problem(args.device)  # a GPU index the machine lacks failed only once training began
     if bad:
-        return _err(bad)
+        return _err("train", bad)
     if args.threads:
         import torch
 
@@ -239,11 +241,11 @@ def cmd_train(args) -> int:
             load_checkpoint(start)
     except RepairError as exc:
         msg = str(exc)
-        return _err(msg if "nothing was trained" in msg else f"--from {msg}; nothing was trained")
+        return _err("train", msg if "nothing was trained" in msg else f"--from {msg}; nothing was trained")
     try:
         project = open_project(args, folder, args.db)
     except ProjectError as exc:
-        return _err(str(exc))
+        return _err("train", str(exc))
     # one run per output: held from the "already holds" check until the final save (two
     # runs on one --out both trained, and the last to finish silently replaced the other)
     lock = OutputLock(out)
@@ -252,7 +254,7 @@ def cmd_train(args) -> int:
         lock.acquire()
     except (RepairError, OutputLocked) as exc:
         project.close()
-        return _err(str(exc))
+        return _err("train", str(exc))
     try:
         return _train_locked(args, project, out, start, train)
     finally:
@@ -279,10 +281,10 @@ def _train_locked(args, project, out: Path, start, train) -> int:
 
     damaged = _damaged(out) if out.exists() and not args.force else ""
     if damaged:  # --resume cannot continue it, and "already holds a trained checkpoint" pointed there
-        return _err(f"{damaged}; it cannot be resumed: --force starts over, replacing it (from the starter, "
+        return _err("train", f"{damaged}; it cannot be resumed: --force starts over, replacing it (from the starter, "
                     f"or --from CKPT), or delete or rename it, or give another --out; nothing was trained")
     if out.exists() and not (args.resume or args.force):
-        return _err(f"{out} already holds a trained checkpoint; --resume continues it, --force starts over "
+        return _err("train", f"{out} already holds a trained checkpoint; --resume continues it, --force starts over "
                     f"(replacing it), or give another --out")
     steps = args.steps
     if args.resume and steps is not None and out.is_file():  # --steps is the total to reach
@@ -291,7 +293,7 @@ def _train_locked(args, project, out: Path, start, train) -> int:
         try:
             done = load_checkpoint(out).step
         except RepairError as exc:
-            return _err(str(exc))
+            return _err("train", str(exc))
         if done >= steps:
             print(f"{out} has had {done} steps already (--steps {steps} is the total with --resume); "
                   f"nothing to train", file=sys.stderr)
@@ -307,10 +309,10 @@ def _train_locked(args, project, out: Path, start, train) -> int:
                     batch=args.batch, label=args.label,
                     card_extra={"command": _command(args)})
     except RepairError as exc:
-        return _err(str(exc))
+        return _err("train", str(exc))
     except (KeyboardInterrupt, Cancelled):
         bar.close()
-        print(f"cancelled; {_resumable(out)}", file=sys.stderr)
+        print(f"llmvis repair train: cancelled; {_resumable(out)}", file=sys.stderr)
         return 130
     finally:
         bar.close()

@@ -39,7 +39,7 @@ def test_labels_list_and_refused_remove(png_folder, capsys):
     assert listed[0]["name"] == "dent" and listed[0]["shortcut"] == "7" and listed[0]["images"] == 1
     assert main(["labels", "remove", str(png_folder), "dent"]) == 1
     err = capsys.readouterr().err
-    assert err.startswith("error: label 'dent' is on 1 image(s)") and "Traceback" not in err
+    assert err.startswith("llmvis labels remove: label 'dent' is on 1 image(s)") and "Traceback" not in err
     assert main(["labels", "remove", str(png_folder), "dent", "--force"]) == 0
 
 

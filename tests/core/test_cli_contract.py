@@ -208,3 +208,19 @@ def test_a_suggest_run_with_nothing_to_do_says_so(blip, tmp_path, capsys):
     assert out == "nothing to do: all 3 images already have suggestions from these models (--all to redo)"
     assert main([*argv, "--limit", "1", "--all"]) == 0
     assert "for 1 image in " in capsys.readouterr().out  # --all: the same card again, kept
+
+
+@pytest.mark.parametrize("argv, prefix", [
+    (["info", "{d}/nonexist"], "llmvis info: "),
+    (["labels", "list", "{d}/nonexist"], "llmvis labels list: "),
+    (["evaluate", "{d}/nonexist"], "llmvis evaluate: "),
+    (["export", "{d}/nonexist", "--format", "csv", "--out", "{d}/x.csv"], "llmvis export: "),
+    (["repair", "train", "{d}/nonexist", "--out", "{d}/r.safetensors"], "llmvis repair train: "),
+    (["repair", "apply", "{d}/nonexist.png", "--mask", "{d}/m.png", "--method", "telea"], "llmvis repair apply: "),
+])
+def test_every_command_says_its_error_in_one_style(tmp_path, capsys, argv, prefix):
+    """`error: X: ...` for index, info, labels and repair; `llmvis evaluate: X: ...` for the
+    others: one failure, two styles. Every error line is now `llmvis CMD: MESSAGE`."""
+    assert main([a.format(d=tmp_path) for a in argv]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith(prefix) and "error: " not in err[-1], err
