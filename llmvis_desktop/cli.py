@@ -51,7 +51,7 @@ def cmd_index(args) -> int:
         except KeyboardInterrupt:
             bar.close()
             info = project.info()
-            print(f"interrupted; kept: {info['images']} images listed, {info['headers_pending']} headers still "
+            print(f"llmvis index: interrupted; kept: {info['images']} images listed, {info['headers_pending']} headers still "
                   f"to read; run again to finish", file=sys.stderr)
             return EXIT_INTERRUPTED
         except Exception as exc:
@@ -244,8 +244,10 @@ class _NoEscapes:
 
     def __init__(self, stream) -> None:
         self.stream = stream
+        self.written = False  # anything but white space (an interrupt's JSON object is printed once)
 
     def write(self, text):
+        self.written = self.written or bool(text.strip())
         if isinstance(text, str) and _RAW_CONTROLS.search(text):
             text = _RAW_CONTROLS.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
         return self.stream.write(text)
@@ -254,10 +256,25 @@ class _NoEscapes:
         return getattr(self.stream, name)
 
 
+#: the commands whose first word is followed by an action (`llmvis labels add ...`)
+_NESTED = ("labels", "repair", "models", "cache")
+
+
+def command_name(argv: Sequence[str]) -> str:
+    """``llmvis CMD`` (``llmvis labels add``) as typed on a command line: the prefix of its
+    error lines, known before the line is parsed (an interrupt while the modules load)."""
+    end = list(argv).index("--") if "--" in argv else len(argv)
+    words = [a for a in list(argv)[:end] if not a.startswith("-")]
+    n = 2 if words and words[0] in _NESTED else 1
+    return " ".join(["llmvis", *words[:n]])
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     restore_term = term_as_interrupt()  # a kill (SIGTERM) stops every command as Ctrl+C does
     streams = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = _NoEscapes(sys.stdout), _NoEscapes(sys.stderr)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    out = _NoEscapes(sys.stdout)
+    sys.stdout, sys.stderr = out, _NoEscapes(sys.stderr)
     try:
         code = _main(argv)
         sys.stdout.flush()  # here, not at exit: a reader gone (`| head`) is caught below
@@ -266,7 +283,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         _drop_stdout()       # quiet exit, as `ls | head` (it said "error: [Errno 32] Broken pipe", 1)
         return EXIT_PIPE
     except KeyboardInterrupt:  # before a command began (loading its modules): nothing done yet
-        print("interrupted before anything was done", file=sys.stderr)
+        # said as every command says it: "llmvis CMD: ..." and, with --json, the object on
+        # stdout too (a Ctrl+C or SIGTERM in the first second left stdout empty)
+        message = "interrupted before anything was done"
+        print(f"{command_name(argv)}: {message}", file=sys.stderr)
+        end = argv.index("--") if "--" in argv else len(argv)
+        if "--json" in argv[:end] and not out.written:
+            print(json.dumps({"error": message, "exit_code": EXIT_INTERRUPTED}))
         return EXIT_INTERRUPTED
     finally:
         sys.stdout, sys.stderr = streams
@@ -289,7 +312,9 @@ def _main(argv: Optional[Sequence[str]]) -> int:
     if err is not None:
         sys.stderr = err
     try:
-        args = parser.parse_args(argv)
+        args, extras = parser.parse_known_args(argv)
+        if extras:  # said by the subcommand's parser, with its usage (the top level's said nothing of it)
+            _chosen_parser(parser, args).error(f"unrecognized arguments: {' '.join(extras)}")
     except SystemExit as exc:  # a usage error (2) says so on stdout too with --json
         if err is not None:
             _usage_json(exc, err)
@@ -325,19 +350,37 @@ def _main(argv: Optional[Sequence[str]]) -> int:
     return code
 
 
+def _chosen_parser(parser: argparse.ArgumentParser, args) -> argparse.ArgumentParser:
+    """The parser of the (sub)command the line named: ``llmvis labels add``'s for
+    ``llmvis labels add F x --jsn``."""
+    while True:
+        subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        chosen = getattr(args, subs[0].dest, None) if subs else None
+        if chosen not in (subs[0].choices if subs else {}):
+            return parser
+        parser = subs[0].choices[chosen]
+
+
 def _run(args) -> int:
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
-        print("interrupted; work committed so far is kept, run again to resume", file=sys.stderr)
+        print(f"{_prog(args)}: interrupted; work committed so far is kept, run again to resume", file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:  # stdout's reader went away: main() exits quietly
         raise
     except Exception as exc:  # one clear line, the traceback only with --debug
         if args.debug:
             raise
-        print(f"error: {one_line(_message(exc, getattr(args, 'database_shown', None)))}", file=sys.stderr)
+        # "llmvis CMD: ..." as the commands say their own errors (this said "error: ...")
+        print(f"{_prog(args)}: {one_line(_message(exc, getattr(args, 'database_shown', None)))}", file=sys.stderr)
         return EXIT_ERROR
+
+
+def _prog(args) -> str:
+    """``llmvis CMD`` (``llmvis labels add``) of the parsed line: its error lines' prefix."""
+    words = [getattr(args, "command", None)] + [getattr(args, f"{n}_cmd", None) for n in _NESTED]
+    return " ".join(["llmvis", *(w for w in words if w)])
 
 
 def _drop_stdout() -> None:

@@ -51,9 +51,11 @@ def add_parsers(subparsers) -> None:
                     help="also the pending model suggestions (labelstudio: the decided ones too, with their outcome; "
                          "--format history exports every suggestion and event whatever this says)")
     ex.add_argument("--include-repairs", action="store_true", help="link repaired images to their source")
-    ex.add_argument("--split", type=_split, default=(0.8, 0.2, 0.0), metavar="TRAIN,VAL[,TEST]",
+    # --split, --seed, --link, --images-8bit: given with another format, a usage error (run_export)
+    ex.add_argument("--split", type=_split, default=None, metavar="TRAIN,VAL[,TEST]",
                     help="split fractions (yolo, jsonl; default 0.8,0.2)")
-    ex.add_argument("--seed", type=int, default=0, metavar="N", help="seed of the per-image split (default %(default)s)")
+    ex.add_argument("--seed", type=int, default=None, metavar="N",
+                    help="yolo, jsonl: seed of the per-image split (default 0)")
     ex.add_argument("--link", action="store_true",
                     help="yolo, jsonl: hard-link the images (a symbolic link where a hard link cannot be made) "
                          "instead of copying them; DICOM files are still written de-identified (unless "
@@ -91,16 +93,20 @@ def run_export(args) -> int:
     if args.out.strip() == "-":  # it wrote a file named "-" and the summary into the pipe
         args.export_parser.error("--out -: an export is written to files, not to stdout; give a file name "
                                  "(coco, csv, labelstudio, cvat, history) or a folder (yolo, jsonl, txt)")
-    if args.images_8bit and args.format not in COPY_FORMATS:  # it was accepted and did nothing
-        args.export_parser.error(f"--images-8bit applies to the formats that copy the images "
-                                 f"({', '.join(COPY_FORMATS)}), not {args.format}")
+    if args.format not in COPY_FORMATS:  # accepted and silently ignored (exit 0), --images-8bit refused
+        given = [opt for opt, value in (("--split", args.split), ("--seed", args.seed), ("--link", args.link),
+                                        ("--images-8bit", args.images_8bit)) if value is not None and value is not False]
+        if given:
+            args.export_parser.error(f"{', '.join(given)} {'applies' if len(given) == 1 else 'apply'} to the "
+                                     f"formats that copy the images ({', '.join(COPY_FORMATS)}), not {args.format}")
     missing = no_project(args)
     if missing:  # before Project.open: it made an empty project database in a mistyped folder
         print(f"llmvis export: {one_line(missing)}", file=sys.stderr)
         return 1
     opts = ExportOptions(
         reviewed_only=args.reviewed_only, include_suggestions=args.include_suggestions,
-        include_repairs=args.include_repairs, split=args.split, seed=args.seed, link=args.link,
+        include_repairs=args.include_repairs, split=args.split or ExportOptions.split,
+        seed=ExportOptions.seed if args.seed is None else args.seed, link=args.link,
         anonymize=not args.keep_dicom_identifiers, images_8bit=args.images_8bit,
     )
     report, code = _guarded("export", "", lambda project, bar: export_project(

@@ -71,6 +71,8 @@ def add_parsers(subparsers) -> None:
     t.add_argument("--threads", type=positive, default=None, metavar="N",
                    help="CPU threads for torch (default: torch's own choice)")
     t.add_argument("--db", metavar="URL", default=None, help="project database URL (default: the folder's own)")
+    t.add_argument("--json", action="store_true", help="print the result (checkpoint, steps, data, validation "
+                   "PSNR) as JSON; a failure as {\"error\", \"exit_code\"}")
     t.set_defaults(func=cmd_train)
 
     a = sub.add_parser("apply", help="repair one image under a mask; the result is saved as a new file")
@@ -110,11 +112,15 @@ def add_parsers(subparsers) -> None:
     add_actor(a)
     a.add_argument("--force", action="store_true", help="overwrite --out if it exists and is an earlier repair output (in repaired/, recorded by the "
                         "project, or with its mask in .masks/ beside it); never an original or any other file")
+    a.add_argument("--json", action="store_true", help="print the result (output, mask, method, checkpoint, project, "
+                   "repair id) as JSON; a failure as {\"error\", \"exit_code\"}")
     a.set_defaults(func=cmd_apply)
 
 
-def _err(msg: str) -> int:
-    print(f"error: {one_line(msg)}", file=sys.stderr)
+def _err(action: str, msg: str) -> int:
+    """``llmvis repair ACTION: MSG`` on stderr, as every command says its error (it said
+    ``error: MSG``, while export, suggest, evaluate said ``llmvis CMD: MSG``); exit 1."""
+    print(f"llmvis repair {action}: {one_line(msg)}", file=sys.stderr)
     return 1
 
 
@@ -130,7 +136,7 @@ def cmd_apply(args) -> int:
 
     bad = device_problem(args.device)  # before any work, whatever the method (telea took any)
     if bad:
-        return _err(bad)
+        return _err("apply", bad)
     project = checkpoint = None
     try:
         from .core.project import ProjectError, enclosing_project
@@ -143,15 +149,15 @@ def cmd_apply(args) -> int:
             # a database elsewhere (a team's PostgreSQL) leaves no mark in the folder: which
             # folder is its root cannot be told, and repairing unrecorded would leave an
             # untracked output that the next index takes for a real image
-            return _err("--db names a project database, but not which folder is its root: give "
+            return _err("apply", "--db names a project database, but not which folder is its root: give "
                         "--project FOLDER too; nothing was repaired")
         if folder is not None:
             try:
                 project = open_project(args, folder, args.db)
             except ProjectError as exc:
                 if args.project:
-                    return _err(str(exc))
-                return _err(f"{args.image} lies in the project {folder}, which cannot be opened ({exc}); "
+                    return _err("apply", str(exc))
+                return _err("apply", f"{args.image} lies in the project {folder}, which cannot be opened ({exc}); "
                             f"nothing was repaired (give --project and --db to name its database)")
         checkpoint = args.checkpoint
         if checkpoint is None and args.method == "gan" and project is not None:
@@ -160,7 +166,7 @@ def cmd_apply(args) -> int:
         limit = config_of(args).max_image_pixels
         frames = _frames(args.image, limit)
         if args.frame > frames:
-            return _err(f"--frame {args.frame}: {args.image} has {frames} page(s); give 1 to {frames}")
+            return _err("apply", f"--frame {args.frame}: {args.image} has {frames} page(s); give 1 to {frames}")
         t0 = time.monotonic()
 
         def large_mask(warning: str) -> None:
@@ -178,10 +184,10 @@ def cmd_apply(args) -> int:
         from .core.repair.checkpoint import CheckpointError, damaged_project_checkpoint
 
         if isinstance(exc, CheckpointError) and args.checkpoint is None and checkpoint is not None:
-            return _err(f"{exc}; {damaged_project_checkpoint(checkpoint, 'cli')}")  # the project's, not one given
-        return _err(str(exc))
+            return _err("apply", f"{exc}; {damaged_project_checkpoint(checkpoint, 'cli')}")  # the project's, not one given
+        return _err("apply", str(exc))
     except KeyboardInterrupt:
-        print("interrupted; nothing was saved", file=sys.stderr)
+        print("llmvis repair apply: interrupted; nothing was saved", file=sys.stderr)
         return 130
     finally:
         if project is not None:
@@ -190,10 +196,16 @@ def cmd_apply(args) -> int:
     if res.method == "gan":
         used = str(Path(checkpoint)) if checkpoint else f"starter ({STARTER_CHECKPOINT})"
         print(f"checkpoint: {used}", file=sys.stderr)
-    print(json.dumps({"output": str(res.output_path), "mask": str(res.mask_path), "method": res.method,
-                      "checkpoint": used, "checkpoint_sha256": res.checkpoint_hash,
-                      "project": str(project.root) if project is not None else None, "repair_id": res.repair_id,
-                      "seconds": round(time.monotonic() - t0, 2)}))
+    result = {"output": str(res.output_path), "mask": str(res.mask_path), "method": res.method,
+              "checkpoint": used, "checkpoint_sha256": res.checkpoint_hash,
+              "project": str(project.root) if project is not None else None, "repair_id": res.repair_id,
+              "seconds": round(time.monotonic() - t0, 2)}
+    if args.json:  # (it was printed whatever was asked, and --json was refused)
+        print(json.dumps(result))
+        return 0
+    where = f"recorded in {result['project']} (repair {res.repair_id})" if project is not None else "recorded in no project"
+    print(f"repaired {one_line(str(args.image))} -> {one_line(result['output'])} ({res.method}, "
+          f"{result['seconds']:.2f} s); mask {one_line(result['mask'])}; {where}")
     return 0
 
 
@@ -204,7 +216,7 @@ def cmd_train(args) -> int:
 
     bad = device_problem(args.device)  # a GPU index the machine lacks failed only once training began
     if bad:
-        return _err(bad)
+        return _err("train", bad)
     if args.threads:
         import torch
 
@@ -229,11 +241,11 @@ def cmd_train(args) -> int:
             load_checkpoint(start)
     except RepairError as exc:
         msg = str(exc)
-        return _err(msg if "nothing was trained" in msg else f"--from {msg}; nothing was trained")
+        return _err("train", msg if "nothing was trained" in msg else f"--from {msg}; nothing was trained")
     try:
         project = open_project(args, folder, args.db)
     except ProjectError as exc:
-        return _err(str(exc))
+        return _err("train", str(exc))
     # one run per output: held from the "already holds" check until the final save (two
     # runs on one --out both trained, and the last to finish silently replaced the other)
     lock = OutputLock(out)
@@ -242,7 +254,7 @@ def cmd_train(args) -> int:
         lock.acquire()
     except (RepairError, OutputLocked) as exc:
         project.close()
-        return _err(str(exc))
+        return _err("train", str(exc))
     try:
         return _train_locked(args, project, out, start, train)
     finally:
@@ -269,10 +281,10 @@ def _train_locked(args, project, out: Path, start, train) -> int:
 
     damaged = _damaged(out) if out.exists() and not args.force else ""
     if damaged:  # --resume cannot continue it, and "already holds a trained checkpoint" pointed there
-        return _err(f"{damaged}; it cannot be resumed: --force starts over, replacing it (from the starter, "
+        return _err("train", f"{damaged}; it cannot be resumed: --force starts over, replacing it (from the starter, "
                     f"or --from CKPT), or delete or rename it, or give another --out; nothing was trained")
     if out.exists() and not (args.resume or args.force):
-        return _err(f"{out} already holds a trained checkpoint; --resume continues it, --force starts over "
+        return _err("train", f"{out} already holds a trained checkpoint; --resume continues it, --force starts over "
                     f"(replacing it), or give another --out")
     steps = args.steps
     if args.resume and steps is not None and out.is_file():  # --steps is the total to reach
@@ -281,11 +293,12 @@ def _train_locked(args, project, out: Path, start, train) -> int:
         try:
             done = load_checkpoint(out).step
         except RepairError as exc:
-            return _err(str(exc))
+            return _err("train", str(exc))
         if done >= steps:
             print(f"{out} has had {done} steps already (--steps {steps} is the total with --resume); "
                   f"nothing to train", file=sys.stderr)
-            print(json.dumps({"checkpoint": str(out), "steps": done, "data": None, "val_masked_psnr_db": None}))
+            if args.json:
+                print(json.dumps({"checkpoint": str(out), "steps": done, "data": None, "val_masked_psnr_db": None}))
             return 0
         steps -= done
     restore_term = _term_as_interrupt()  # a kill (SIGTERM) saves a resumable checkpoint as Ctrl-C does
@@ -296,16 +309,21 @@ def _train_locked(args, project, out: Path, start, train) -> int:
                     batch=args.batch, label=args.label,
                     card_extra={"command": _command(args)})
     except RepairError as exc:
-        return _err(str(exc))
+        return _err("train", str(exc))
     except (KeyboardInterrupt, Cancelled):
         bar.close()
-        print(f"cancelled; {_resumable(out)}", file=sys.stderr)
+        print(f"llmvis repair train: cancelled; {_resumable(out)}", file=sys.stderr)
         return 130
     finally:
         bar.close()
         restore_term()
-    print(json.dumps({"checkpoint": str(out), "steps": res.step, "data": res.data,
-                      "val_masked_psnr_db": round(res.metrics["val_masked_psnr_db"], 2)}))
+    psnr = round(res.metrics["val_masked_psnr_db"], 2)
+    if args.json:  # (it was printed whatever was asked, and --json was refused)
+        print(json.dumps({"checkpoint": str(out), "steps": res.step, "data": res.data, "val_masked_psnr_db": psnr}))
+        return 0
+    n = (res.data or {}).get("images")
+    on = f" on {n:,} image{'s' if n != 1 else ''}" if isinstance(n, int) else ""
+    print(f"trained {one_line(str(out))}: step {res.step:,}{on}, validation masked PSNR {psnr:.2f} dB")
     return 0
 
 

@@ -257,7 +257,10 @@ def run_suggest_cmd(args) -> int:
         if indexed is not None and (indexed.added or indexed.changed):
             print(f"indexed: {indexed.added} new and {indexed.changed} changed files")
         for name, rep in reports:
-            print(rep.summary() if hasattr(rep, "summary") else f"{name}: {rep}")
+            if name == "models":
+                print(rep.summary(redo_hint="--all to redo"))
+            else:
+                print(rep.summary() if hasattr(rep, "summary") else f"{name}: {rep}")
     if any(getattr(rep, "model_failures", None) for _name, rep in reports):
         return EXIT_ERROR  # the other model's suggestions are stored; the warning says which failed
     return EXIT_OK

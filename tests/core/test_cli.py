@@ -39,7 +39,7 @@ def test_labels_list_and_refused_remove(png_folder, capsys):
     assert listed[0]["name"] == "dent" and listed[0]["shortcut"] == "7" and listed[0]["images"] == 1
     assert main(["labels", "remove", str(png_folder), "dent"]) == 1
     err = capsys.readouterr().err
-    assert err.startswith("error: label 'dent' is on 1 image(s)") and "Traceback" not in err
+    assert err.startswith("llmvis labels remove: label 'dent' is on 1 image(s)") and "Traceback" not in err
     assert main(["labels", "remove", str(png_folder), "dent", "--force"]) == 0
 
 
@@ -319,7 +319,7 @@ def test_ctrl_c_says_what_was_kept(png_folder, capsys, monkeypatch, tmp_path):
     with monkeypatch.context() as mp:
         mp.setattr(cli, "build_parser", interrupt)
         assert _no_escape(["index", str(png_folder)]) == 130
-    assert capsys.readouterr().err.strip() == "interrupted before anything was done"
+    assert capsys.readouterr().err.strip() == "llmvis index: interrupted before anything was done"
 
     with monkeypatch.context() as mp:
         mp.setattr(Project, "read_headers", interrupt)

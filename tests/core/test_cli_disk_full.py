@@ -49,7 +49,7 @@ def test_index_on_a_full_disk_names_the_database_and_what_was_kept(tmp_path, cap
     assert main(["index", str(folder), "--quiet", "--batch", str(PER_FOLDER)]) == 1
     err = capsys.readouterr().err.strip().splitlines()[-1]
     db = folder.resolve() / ".llmvis" / "project.sqlite"
-    assert err == (f"error: the index stopped when the disk holding {db} filled up; 1,000 images indexed "
+    assert err == (f"llmvis index: the index stopped when the disk holding {db} filled up; 1,000 images indexed "
                    f"before that are kept; free some space and run llmvis index again to finish"), err
     assert "nothing was saved" not in err
     monkeypatch.undo()
@@ -77,7 +77,7 @@ def test_a_full_disk_in_another_command_names_the_database_file(png_folder, caps
     assert main(["labels", "add", str(png_folder), "scratch"]) == 1
     err = capsys.readouterr().err.strip().splitlines()[-1]
     db = png_folder.resolve() / ".llmvis" / "project.sqlite"
-    assert err == f"error: the disk holding {db} is full; nothing was saved; free some space there and try again", err
+    assert err == f"llmvis labels add: the disk holding {db} is full; nothing was saved; free some space there and try again", err
 
 
 def test_first_line_names_the_database_when_it_is_given():

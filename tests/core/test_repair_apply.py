@@ -580,7 +580,7 @@ def _cli_apply(argv, capsys):
 
     from llmvis_desktop.cli import main
 
-    rc = main(["repair", "apply", *argv])
+    rc = main(["repair", "apply", *argv, "--json"])
     out = capsys.readouterr()
     return rc, (json.loads(out.out.strip().splitlines()[-1]) if rc == 0 else None), out.err
 

@@ -109,7 +109,7 @@ def test_cli_apply_saves_where_the_repair_output_setting_says(tmp_path, capsys):
 
     img, mask = _loose_image(tmp_path / "imgs")
     _save_repair_output(str(tmp_path / "alt"))
-    assert main(["repair", "apply", str(img), "--mask", str(mask), "--method", "telea"]) == 0
+    assert main(["repair", "apply", str(img), "--mask", str(mask), "--method", "telea", "--json"]) == 0
     out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert out["output"] == str(tmp_path / "alt" / "a.repaired.png") and not (tmp_path / "imgs" / "repaired").exists()
     _save_repair_output("fixed")  # a relative folder: beside the image

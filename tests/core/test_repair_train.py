@@ -185,7 +185,7 @@ def test_cli_train_from_project(tmp_path, capsys):
     cli_repair.add_parsers(parser.add_subparsers())
     out = tmp_path / "ck.safetensors"
     args = parser.parse_args(["repair", "train", str(root), "--from", "scratch", "--steps", "2", "--tile", "32",
-                              "--batch", "2", "--out", str(out), "--device", "cpu"])
+                              "--batch", "2", "--out", str(out), "--device", "cpu", "--json"])
     assert args.func(args) == 0
     first = json.loads(capsys.readouterr().out)
     assert first["steps"] == 2 and out.is_file()
@@ -200,7 +200,7 @@ def test_cli_train_from_project(tmp_path, capsys):
     # images added since the first run are trained on (only an empty project was indexed)
     Image.fromarray(_texture(7, 64)).save(root / "added.png")
     args = parser.parse_args(["repair", "train", str(root), "--steps", "3", "--tile", "32", "--batch", "2",
-                              "--out", str(out), "--device", "cpu", "--resume"])
+                              "--out", str(out), "--device", "cpu", "--resume", "--json"])
     assert args.func(args) == 0
     assert json.loads(capsys.readouterr().out)["data"]["images"] == first["data"]["images"] + 1
 
@@ -432,7 +432,7 @@ def test_cli_train_resume_steps_label_and_force(tmp_path, capsys):
     args = parser.parse_args(base + ["--steps", "2"])
     assert args.func(args) == 0 and load_checkpoint(out).step == 2
     capsys.readouterr()
-    args = parser.parse_args(base + ["--steps", "3", "--resume"])  # the total to reach
+    args = parser.parse_args(base + ["--steps", "3", "--resume", "--json"])  # the total to reach
     assert args.func(args) == 0 and json.loads(capsys.readouterr().out)["steps"] == 3
     assert load_checkpoint(out).step == 3
     args = parser.parse_args(base + ["--steps", "3", "--resume"])  # reached already: nothing to do

@@ -77,7 +77,7 @@ def test_cli_repair_of_a_linked_image_finds_its_project_and_records_it(linked, t
     assert enclosing_project(linked / "linked.png") == linked
     mask = _mask(tmp_path / "m.png")
     for argv in (["shared/s.png"], ["linked.png", "--project", str(linked)]):
-        rc = main(["repair", "apply", str(linked / argv[0]), "--mask", str(mask), "--method", "telea", *argv[1:]])
+        rc = main(["repair", "apply", str(linked / argv[0]), "--mask", str(mask), "--method", "telea", "--json", *argv[1:]])
         cap = capsys.readouterr()
         assert rc == 0, cap.err
         out = json.loads(cap.out.strip().splitlines()[-1])

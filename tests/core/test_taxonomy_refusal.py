@@ -123,7 +123,7 @@ def test_the_cli_removal_that_gave_up_waiting_says_so(team, tmp_path, monkeypatc
                          "--actor", "bob"])
     err = capsys.readouterr().err
     assert code != 0
-    assert err.strip() == ("error: carol's import is using the label list; nothing was changed: remove it again "
+    assert err.strip() == ("llmvis labels remove: carol's import is using the label list; nothing was changed: remove it again "
                            "when it has finished.")
     assert {d.name for d in alice.labels()} == {"scratch", "dent"}
 

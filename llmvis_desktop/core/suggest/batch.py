@@ -216,6 +216,7 @@ def run_suggest(
     n_proc = auto_processes() if read_processes is None else max(0, int(read_processes))
     reader = shared_read_pool(n_proc) if n_proc else ThreadReader()
     reader.start()
+    interrupted = False
     try:
         engines, load_errors, since = {}, [], job_log.mark()  # models outlive jobs: what they say from now
         for r in roles:
@@ -311,10 +312,16 @@ def run_suggest(
         report.messages += [m for m in job_log.job_messages(since, [*engines.values(), reader], batch)
                             if m not in report.messages]
         report.device = ",".join(sorted({e.device for e in engines.values()}))
+    except KeyboardInterrupt:
+        interrupted = True
+        raise
     finally:
         reader.close()
         if own_worker:
-            worker.shutdown()
+            # interrupted (Ctrl+C, SIGTERM), the model thread is not waited for: busy loading
+            # a model (a minute for a large one) it held the answer back until the load ended;
+            # it is a daemon, and nothing is saved from it (the batches commit here)
+            worker.shutdown(wait=not interrupted)
         report.seconds = time.monotonic() - started
     return report
 

@@ -52,7 +52,17 @@ class SuggestReport:
         busy = self.seconds - self.load_seconds
         return self.images / busy if busy > 0 else 0.0
 
-    def summary(self) -> str:
+    def summary(self, redo_hint: str = "") -> str:
+        """One line: what the job made, how fast, on which device; a job with nothing to do
+        says so (it said "0 suggestions for 0 images in 0.0 s (0.0 images/s on no device)").
+        ``redo_hint``: how to redo the images already done (the CLI: ``--all to redo``)."""
+        if not (self.images or self.suggestions or self.failed or self.model_failures):
+            hint = f" ({redo_hint})" if redo_hint else ""
+            if self.skipped == 1:
+                return f"nothing to do: the 1 image already has suggestions from these models{hint}"
+            if self.skipped:
+                return f"nothing to do: all {self.skipped:,} images already have suggestions from these models{hint}"
+            return "nothing to do: no image to suggest for"
         loading = f"models loaded in {self.load_seconds:.1f} s, then " if self.load_seconds >= 0.05 else ""
         text = (f"{_count(self.suggestions, 'suggestion')} for {_count(self.images, 'image')} "
                 f"in {self.seconds:.1f} s "
