@@ -31,6 +31,7 @@ from ..core.store.engine import Busy, short_waits
 from ..core.store.records import ImageFilter, ImageRecord
 from ..core.store.writable import DatabaseReadOnly
 from ..core.tasks import FOREGROUND
+from .review_messages import LAST_ROW, accept_message, pending_ids, reject_message, reviewed_message
 from .review_undo import ReviewUndo, StateCommand
 from .workers import ACTION_HOLD_S, foreground
 
@@ -226,7 +227,9 @@ class ReviewController(ReviewUndo, QObject):
     def _on_grid_current(self, image_id) -> None:
         self.current = self.model.record(image_id) if image_id is not None else None
         self.current_changed.emit(self.current)
-        if self.current is not None:
+        if self.current is not None and not self._save_timer.isActive():
+            # at most 800 ms after the first unsaved move, not 800 ms after the last one:
+            # restarted at every move, a brisk review never saved its place
             self._save_timer.start()
 
     # --- actions --------------------------------------------------------------------
@@ -318,14 +321,24 @@ class ReviewController(ReviewUndo, QObject):
         image_id = image_id if image_id is not None else self._target()
         if image_id is None:
             return False
-        return self._do(f"Mark {status}", image_id,
-                        lambda: ra.set_status(self.project, image_id, status, self.actor()))
+        done = []
+
+        def action():
+            done.append(ra.set_status(self.project, image_id, status, self.actor()))
+            return done[0]
+
+        ok = self._do(f"Mark {status}", image_id, action)
+        self._last_result = done[0] if ok else None
+        return ok
+
+    _last_result = None  # the ActionResult of the last set_status that went through
 
     def mark_reviewed(self) -> None:
-        # said every time: the line left by the previous image's Enter ("Accepted ...")
-        # otherwise read as if it were about this one
+        """R: the status only; the cards stay pending, and the status bar says how many (said
+        every time: the line left by the previous image's Enter otherwise read as if it
+        were about this one)."""
         if self.set_status("reviewed"):
-            self.message.emit("Marked reviewed.")
+            self.message.emit(reviewed_message(len(pending_ids(self._last_result))))
 
     def accept(self) -> None:
         """Accept the pending suggestions (best caption; the label cards scoring >= 0.5,
@@ -341,12 +354,12 @@ class ReviewController(ReviewUndo, QObject):
             return
         shown = self._shown(image_id)
 
-        def action():
-            res = ra.accept(self.project, image_id, self.actor(), shown=shown)
-            self.message.emit(accept_message(res.decided))
-            return res
+        def say(res) -> str:
+            unshown = len(pending_ids(res, shown)) if shown is not None else 0
+            return accept_message(res.decided, unshown, res.before.get("review_status"))
 
-        self._act_and_next("Accept", image_id, action)
+        self._act_and_next("Accept", image_id, lambda: ra.accept(self.project, image_id, self.actor(), shown=shown),
+                           say)
 
     def decide_suggestion(self, suggestion_id: int, outcome: str, final_value: Optional[str] = None,
                           image_id: Optional[int] = None, text: Optional[str] = None) -> bool:
@@ -369,12 +382,11 @@ class ReviewController(ReviewUndo, QObject):
             return
         shown = self._shown(image_id)
 
-        def action():
-            res = ra.reject(self.project, image_id, self.actor(), shown=shown)
-            self.message.emit(reject_message(res.decided))
-            return res
+        def say(res) -> str:
+            return reject_message(res.decided, len(pending_ids(res, shown)) if shown is not None else 0)
 
-        self._act_and_next("Reject", image_id, action)
+        self._act_and_next("Reject", image_id, lambda: ra.reject(self.project, image_id, self.actor(), shown=shown),
+                           say)
 
     #: image id -> the ids of the suggestion cards on screen for it, or None (no panel):
     #: set by the window; Accept and Reject decide only those (another reviewer's job may
@@ -436,13 +448,23 @@ class ReviewController(ReviewUndo, QObject):
 
     _moving = False
 
-    def _act_and_next(self, text: str, image_id: int, action) -> None:
+    def _act_and_next(self, text: str, image_id: int, action, say: Callable[[object], str]) -> None:
+        """``action`` (Accept, Reject), then the next row; ``say(result)``: the status bar's
+        line, with the end of the list said on the last row (it stays there)."""
         self._moving, self._deferred = True, []
+        done = []
+
+        def run():
+            done.append(action())
+            return done[0]
+
         try:
             with FOREGROUND.action(ACTION_HOLD_S):  # the repaint of the next image follows
-                ok = self._do(text, image_id, action, moving=self._has_next())
+                last = not self._has_next()
+                ok = self._do(text, image_id, run, moving=not last)
                 if ok:
                     self.next()
+                    self.message.emit(say(done[0]) + (" " + LAST_ROW if last else ""))
         finally:
             self._moving = False
             deferred, self._deferred = self._deferred, []
@@ -466,36 +488,3 @@ class ReviewController(ReviewUndo, QObject):
         else:
             log.warning("review action failed: %s", msg, exc_info=exc)
         self.error.emit(msg)
-
-
-def accept_message(decided) -> str:
-    """The status-bar line after Accept (Enter): what it accepted, how many label cards it
-    rejected (below the threshold: ``core.review_actions._pick_for_accept``), and a caption
-    kept over the model's. Said also when it decided no card: the previous image's line
-    must not stay up as if it were about this one."""
-    if not decided:
-        return "Marked reviewed; no suggestion was pending."
-    labels = sorted({d.value for d in decided if d.kind == "label" and d.outcome == "accepted"})
-    caption = [d for d in decided if d.kind == "caption"]
-    rejected = [d for d in decided if d.kind == "label" and d.outcome == "rejected"]
-    parts = []
-    if caption and caption[0].outcome != "edited":
-        parts.append("the suggested caption")
-    if labels:
-        parts.append(("label " if len(labels) == 1 else "labels ") + ", ".join(labels))
-    text = f"Accepted {' and '.join(parts)}." if parts else "Accepted no suggestion."
-    if caption and caption[0].outcome == "edited":
-        text += " Kept the image's caption; the suggested caption is recorded as edited to it."
-    if rejected:
-        n = len(rejected)
-        text += (f" Rejected {n} label card{'s' if n != 1 else ''} below the threshold "
-                 f"(score < {ra.ACCEPT_LABEL_SCORE:g}, not the best).")
-    return text
-
-
-def reject_message(decided) -> str:
-    """The status-bar line after Reject (Delete): how many cards it rejected."""
-    n = len(decided)
-    if not n:
-        return "Marked rejected; no suggestion was pending."
-    return f"Marked rejected; rejected {n} suggestion{'s' if n != 1 else ''}."

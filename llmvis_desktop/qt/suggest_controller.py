@@ -196,6 +196,9 @@ class SuggestController(QObject):
         self.reviews_since_train = 0
         name = "Retrain learned suggester" if auto else "Learned suggestions"
         self.learned_job = self.win.jobs.start(name, job)
+        # batches are committed as it goes: the image on screen shows its cards (not at the end)
+        self.learned_job.signals.progress.connect(void(
+            lambda p: getattr(p, "stage", "") == "suggest" and p.done and self.win.panel_ctl.refresh_during_job()))
         self.learned_job.signals.result.connect(self._on_learned_result)
         self.learned_job.signals.error.connect(self._on_learned_error)
         self.learned_job.signals.finished.connect(self.refresh_learned_status)
@@ -205,7 +208,7 @@ class SuggestController(QObject):
         cards, or none (called from the job's thread before each batch is stored: one
         attribute read and one short read session). An image without learned cards is not
         held: it gets them like the rest (holding it left it with none, and Enter then
-        marked it reviewed with no labels); the panel shows them when the job ends."""
+        marked it reviewed with no labels); the panel shows them after that batch."""
         from ..core.suggest.learned import MODEL_PREFIX
 
         cur = getattr(self.win.review, "current", None)

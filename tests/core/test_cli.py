@@ -515,3 +515,19 @@ def test_a_read_only_command_on_a_folder_never_indexed_writes_nothing(png_folder
     capsys.readouterr()
     assert main(["labels", "list", str(png_folder)]) == 0 and "dent" in capsys.readouterr().out
     assert main(["info", str(png_folder)]) == 0
+
+
+def test_labels_add_with_a_taken_key_names_the_label_and_the_free_keys(png_folder, capsys):
+    """`labels add F dent --key 4` said only "shortcut '4' is already used by another label":
+    not which one, nor which keys are free."""
+    assert main(["labels", "add", str(png_folder), "scratch", "crack", "ok", "stain"]) == 0
+    capsys.readouterr()
+    assert main(["labels", "add", str(png_folder), "dent", "--key", "4"]) != 0
+    err = capsys.readouterr().err
+    assert "'stain'" in err and "free keys: 5, 6, 7, 8, 9" in err, err
+    from llmvis_desktop.core.project import Project
+    from llmvis_desktop.core.store.repo_labels import LabelError
+
+    with Project.open(png_folder) as p:
+        with pytest.raises(LabelError, match=r"used by label 'scratch'.*free keys: 5, 6, 7, 8, 9"):
+            p.update_label("ok", shortcut="1")

@@ -64,6 +64,14 @@ def _no_lookalike(name: str, others) -> None:
                              f"(the same letters in another Unicode form)")
 
 
+def _key_taken(shortcut: str, owner: str, used: set) -> LabelError:
+    """The refusal of a number key another label has: which label, and the keys still free
+    (it said only "already used by another label")."""
+    free = [str(k) for k in range(1, 10) if str(k) not in used]
+    return LabelError(f"shortcut {shortcut!r} is already used by label {owner!r}; "
+                      + (f"free keys: {', '.join(free)}" if free else "keys 1-9 are all taken: free one first"))
+
+
 def _free_color(used: set[str], n: int) -> str:
     """The first palette colour no label has (a removed label's comes free again)."""
     return next((c for c in PALETTE if c not in used), PALETTE[n % len(PALETTE)])
@@ -84,7 +92,7 @@ def add_label(
     _no_lookalike(name, [lbl.name for lbl in existing])
     used_keys = {lbl.shortcut for lbl in existing if lbl.shortcut}
     if shortcut is not None and shortcut in used_keys:
-        raise LabelError(f"shortcut {shortcut!r} is already used by another label")
+        raise _key_taken(shortcut, next(lbl.name for lbl in existing if lbl.shortcut == shortcut), used_keys)
     if shortcut is None:
         shortcut = next((str(k) for k in range(1, 10) if str(k) not in used_keys), None)
     position = (max((lbl.position for lbl in existing), default=-1)) + 1
@@ -186,7 +194,9 @@ def update_label(
                 select(m.Label.name).where(m.Label.shortcut == shortcut, m.Label.id != row.id)
             )
             if clash:
-                raise LabelError(f"shortcut {shortcut!r} is already used by label {clash!r}")
+                # (its own key is no choice either: it has it)
+                used = set(session.scalars(select(m.Label.shortcut).where(m.Label.shortcut.is_not(None))))
+                raise _key_taken(shortcut, clash, used)
         row.shortcut = shortcut
     if description is not None:
         row.description = description

@@ -1,0 +1,79 @@
+"""The status-bar lines of the keyboard review flow (:mod:`.review_controller`): what
+Enter, Delete and R did, the cards they left pending, the end of the list.
+
+Every review key says something each time: the previous image's line otherwise stayed
+up as if it were about this one."""
+from __future__ import annotations
+
+from typing import Optional
+
+from ..core import review_actions as ra
+from ..core.wording import plural
+
+#: appended when Enter or Delete acted on the list's last row (it stays there: nothing after it)
+LAST_ROW = "Last image of the list: nothing after it (N goes to the next unreviewed image)."
+
+
+def pending_ids(res, leave_out: Optional[set] = None) -> set:
+    """The suggestions of the image left pending by the action ``res``
+    (``core.review_actions.ActionResult``), but those in ``leave_out``."""
+    out = {sid for sid, (outcome, _final) in (res.after.get("suggestions") or {}).items() if outcome == "pending"}
+    return out - (leave_out or set())
+
+
+def unshown_note(n: int) -> str:
+    """Enter and Delete decide only the cards on screen: cards a job wrote since (never
+    shown) stay pending, and this says so."""
+    return (f"{n} {plural(n, 'suggestion')} written meanwhile, not shown, "
+            f"{'stays' if n == 1 else 'stay'} pending (K goes back to see {'it' if n == 1 else 'them'}).")
+
+
+def accept_message(decided, unshown: int = 0, was: Optional[str] = None) -> str:
+    """The status-bar line after Accept (Enter): what it accepted, how many label cards it
+    rejected (below the threshold: ``core.review_actions._pick_for_accept``), and a caption
+    kept over the model's; ``unshown``: pending cards it left, never shown (a running job
+    wrote them after the panel was drawn); ``was``: the image's status before (an image
+    already reviewed, nothing decided: said so, not "Marked reviewed")."""
+    if not decided:
+        if unshown:
+            return "Marked reviewed; no suggestion was shown: " + unshown_note(unshown)
+        if was == "reviewed":
+            return "Already reviewed; no suggestion was pending."
+        return "Marked reviewed; no suggestion was pending."
+    labels = sorted({d.value for d in decided if d.kind == "label" and d.outcome == "accepted"})
+    caption = [d for d in decided if d.kind == "caption"]
+    rejected = [d for d in decided if d.kind == "label" and d.outcome == "rejected"]
+    parts = []
+    if caption and caption[0].outcome != "edited":
+        parts.append("the suggested caption")
+    if labels:
+        parts.append(("label " if len(labels) == 1 else "labels ") + ", ".join(labels))
+    text = f"Accepted {' and '.join(parts)}." if parts else "Accepted no suggestion."
+    if caption and caption[0].outcome == "edited":
+        text += " Kept the image's caption; the suggested caption is recorded as edited to it."
+    if rejected:
+        n = len(rejected)
+        text += (f" Rejected {n} label card{'s' if n != 1 else ''} below the threshold "
+                 f"(score < {ra.ACCEPT_LABEL_SCORE:g}, not the best).")
+    if unshown:
+        text += " " + unshown_note(unshown)
+    return text
+
+
+def reject_message(decided, unshown: int = 0) -> str:
+    """The status-bar line after Reject (Delete): how many cards it rejected, and those it
+    left pending, never shown."""
+    n = len(decided)
+    if not n:
+        return ("Marked rejected; no suggestion was shown: " + unshown_note(unshown) if unshown else
+                "Marked rejected; no suggestion was pending.")
+    text = f"Marked rejected; rejected {n} suggestion{'s' if n != 1 else ''}."
+    return text + (" " + unshown_note(unshown) if unshown else "")
+
+
+def reviewed_message(pending: int) -> str:
+    """The status-bar line after R (mark reviewed): it decides no card; those on the image
+    stay pending, and it says how many."""
+    if not pending:
+        return "Marked reviewed."
+    return f"Marked reviewed; {pending} {plural(pending, 'suggestion')} left pending."
