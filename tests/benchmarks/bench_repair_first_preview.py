@@ -33,8 +33,7 @@ import json, os, sys, time
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 mode, folder, paint_s = sys.argv[1], sys.argv[2], float(sys.argv[3])
 sys.path.insert(0, sys.argv[4])  # tests/benchmarks
-from stallmon import StallMonitor
-from PySide6.QtTest import QTest
+from stallmon import StallMonitor, wait_ms  # not QTest.qWait: it keeps the GIL, the warm-up and the preview crawled
 from llmvis_desktop.core.config import Config
 from llmvis_desktop.qt import repair_actions
 from llmvis_desktop.qt.app import build_window, create_app
@@ -50,7 +49,7 @@ def phase():  # the phase's longest gap and its gaps over 100 ms (whole ms), the
 def until(pred, timeout=120.0):
     t0 = time.monotonic()
     while not pred() and time.monotonic() - t0 < timeout:
-        QTest.qWait(10)
+        wait_ms(10)
     return pred()
 
 win = build_window(config=Config(reviewer="bench", thumbnail_size=96))
@@ -61,9 +60,9 @@ win.open_project(folder)
 until(lambda: done and win.model.rowCount() > 0)
 win.grid.select_row(0)
 until(lambda: win.panel_ctl.record is not None and win.viewer_image is not None)
-QTest.qWait(500)
-gaps = StallMonitor(); gaps.start(); QTest.qWait(100); phase()
-win.act_repair.trigger(); QTest.qWait(300)
+wait_ms(500)
+gaps = StallMonitor(); gaps.start(); wait_ms(100); phase()
+win.act_repair.trigger(); wait_ms(300)
 res = {"open": phase()}
 dlg = win.panel_ctl.repair_dialog
 canvas = dlg.editor.canvas
@@ -73,14 +72,14 @@ while time.monotonic() - t0 < paint_s:  # a thin scratch, painted in short strok
     canvas.paint_stroke([(x, 80), (x + 12, 82)]); x = 20 + (x + 10) % 140
     if "warm_ready_s" not in res and apply_mod._GEN_CACHE:
         res["warm_ready_s"] = round(time.monotonic() - t0, 2)
-    QTest.qWait(30)
+    wait_ms(30)
 res["paint"] = phase()
 dlg.method.setCurrentIndex(dlg.method.findData("gan"))
 t1 = time.monotonic()
 dlg.run_repair()
 until(lambda: "gan" in dlg.results)
 res["preview_s"] = round(time.monotonic() - t1, 3)
-QTest.qWait(50)
+wait_ms(50)
 res["preview"] = phase()
 res["ok"] = "gan" in dlg.results
 dlg.reject(); win.shutdown()

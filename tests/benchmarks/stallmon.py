@@ -89,3 +89,16 @@ def spread(name: str, stalls: list[float]) -> dict:
         return {}
     return {f"p99_stall_{name}_ms": round(p99(stalls), 1),
             f"stalls_over_50ms_{name}": sum(1 for x in stalls if x > 50)}
+
+
+def wait_ms(ms: int) -> None:
+    """Run the GUI thread's event loop for ``ms`` ms, as ``QTest.qWait`` does, but with the
+    GIL released while it waits: PySide6's ``QTest.qWait`` keeps the GIL through the
+    sleeps between its event-loop passes, so a worker thread running Python (a job, a
+    warm-up) crawls meanwhile (a learned job read 30 images in over 60 s that it read in
+    3 s under ``app.exec()``; ``bench_learned_in_window.py``)."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    loop = QEventLoop()
+    QTimer.singleShot(max(0, int(ms)), loop.quit)
+    loop.exec()
