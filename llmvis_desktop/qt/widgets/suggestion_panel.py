@@ -167,7 +167,15 @@ class _Card(QFrame):
         self.value_label = ClampedLabel(self.MAX_LINES)
         self.value_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.value_label.setObjectName("sgValue")
-        head.addWidget(self.value_label, 1)
+        # "More" under the text while it is cut (beside the score it widened an 800 px window's card)
+        text = QVBoxLayout()
+        text.setSpacing(0)
+        text.addWidget(self.value_label)
+        self.more_button = self._button("More", "sgMore", self._toggle_more)
+        self.more_button.setFlat(True)
+        self.more_button.hide()
+        text.addWidget(self.more_button, 0, Qt.AlignmentFlag.AlignLeft)
+        head.addLayout(text, 1)
         lay.addLayout(head)
 
         meta = QHBoxLayout()
@@ -184,10 +192,6 @@ class _Card(QFrame):
         self.model_label = ModelLabel()
         self.model_label.setObjectName("sgMuted")
         meta.addWidget(self.model_label, 1)
-        self.more_button = self._button("More", "sgMore", self._toggle_more)  # shown while the text is cut
-        self.more_button.setFlat(True)
-        self.more_button.hide()
-        meta.addWidget(self.more_button)
         self.value_label.clamped_changed.connect(lambda _clamped: self._update_more())
         lay.addLayout(meta)
 
