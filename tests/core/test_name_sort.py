@@ -78,21 +78,6 @@ def test_unreadable_files_are_listed_by_name(tmp_path, db_url):
         assert [rel for rel, _ in p.unreadable_files()] == ["bad2.png", "Bad3.png", "bad10.png"]
 
 
-def _downgrade(url, to):
-    from alembic import command
-
-    from llmvis_desktop.core.store.engine import make_engine
-
-    engine = make_engine(url)
-    try:
-        cfg = migrate._config()
-        with engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.downgrade(cfg, to)
-    finally:
-        engine.dispose()
-
-
 def test_a_0010_database_with_rows_gets_its_name_keys(tmp_path, db_url):
     root = _folder(tmp_path / "m", NATURAL)
     with Project.open(root, db_url) as p:
@@ -101,7 +86,7 @@ def test_a_0010_database_with_rows_gets_its_name_keys(tmp_path, db_url):
         ids = p.image_ids()
         p.add_label("scratch")
         p.toggle_label(ids[1], "scratch", "tester")  # rows that refer to the images (history, labels)
-    _downgrade(url, "0010")
+    migrate.downgrade(url, "0010")
     with Project.open(root, db_url) as p:
         assert p.image(ids[1]).labels == ("scratch",)
         with p.store.read() as s:

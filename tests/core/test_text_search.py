@@ -128,21 +128,6 @@ def test_the_stored_copies_find_what_the_per_row_fold_found(tmp_path, query):
         assert p.image_ids(ImageFilter(text=query)) == old
 
 
-def _downgrade(url, to):
-    from alembic import command
-
-    from llmvis_desktop.core.store.engine import make_engine
-
-    engine = make_engine(url)
-    try:
-        cfg = migrate._config()
-        with engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.downgrade(cfg, to)
-    finally:
-        engine.dispose()
-
-
 def test_a_0011_database_with_data_gets_its_folded_copies(tmp_path, db_url):
     root = _folder(tmp_path / "m", NAMES)
     with Project.open(root, db_url) as p:
@@ -153,7 +138,7 @@ def test_a_0011_database_with_data_gets_its_folded_copies(tmp_path, db_url):
         p.set_caption(by["İzmir.png"], "ΣΊΣΥΦΟΣ", "t")
         p.add_label("scratch")
         p.toggle_label(by["plain.png"], "scratch", "t")  # rows that refer to the images
-    _downgrade(url, "0011")  # a 0011 database as the version before left it: no folded columns
+    migrate.downgrade(url, "0011")  # a 0011 database as the version before left it: no folded columns
     from llmvis_desktop.core.store.engine import make_engine
 
     engine = make_engine(url)

@@ -81,6 +81,24 @@ def upgrade_to_head(engine: Engine, where: str) -> None:
         command.upgrade(cfg, "head")
 
 
+def downgrade(url: str, revision: str) -> None:
+    """Take the schema of the database at ``url`` down to ``revision`` (each migration's
+    own downgrade): for an administrator going back to an older version, and the tests
+    of each migration."""
+    from alembic import command
+
+    from .engine import make_engine
+
+    engine = make_engine(url)
+    try:
+        cfg = _config()
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, revision)
+    finally:
+        engine.dispose()
+
+
 @contextmanager
 def open_lock(engine: Engine) -> Iterator[None]:
     """Held while a database is checked, migrated and given its project row, so that two
