@@ -24,6 +24,7 @@ from .store import repo_labels as rl
 from .store import repo_repairs as rrep
 from .store import repo_review as rr
 from .store import repo_runs as rruns
+from .store import refold
 from .store import repo_suggest as rs
 from .store.engine import Store, default_db_location, fallback_db_path, short_waits, sqlite_url
 from .store.writable import disk_full_reason, wal_is_empty
@@ -110,7 +111,9 @@ class Project:
                 if not made:
                     with store.write() as s:
                         if s.get(m.ProjectRow, 1) is None:
-                            s.add(m.ProjectRow(id=1, root=str(root), created_at=m.utcnow(), settings_json="{}"))
+                            s.add(m.ProjectRow(id=1, root=str(root), created_at=m.utcnow(),
+                                               settings_json=json.dumps({refold.KEY: refold.unicode_version()})))
+                refold.at_open(store, where)  # before any search: copies folded by an older Unicode
         except SchemaError as exc:
             store.dispose()
             raise ProjectError(str(exc)) from exc
