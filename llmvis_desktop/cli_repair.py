@@ -15,7 +15,7 @@ import argparse
 
 from .cli_args import DEVICE_CHOICES, actor, add_actor, config_of, non_negative, open_project, positive, positive_float, tile_side
 from .cli_args import device as _device
-from .cli_args import device_problem
+from .cli_args import device_problem, no_database
 from .core.repair import DEFAULT_DETAIL
 from .core.tasks import Cancelled, CancelToken, Progress
 from .core.wording import one_line
@@ -151,6 +151,9 @@ def cmd_apply(args) -> int:
             # untracked output that the next index takes for a real image
             return _err("apply", "--db names a project database, but not which folder is its root: give "
                         "--project FOLDER too; nothing was repaired")
+        missing = no_database(folder, args.db) if folder is not None and args.db else None
+        if missing:  # a mistyped --db: opening it made a new project and recorded the repair there
+            return _err("apply", f"{missing}; nothing was repaired")
         if folder is not None:
             try:
                 project = open_project(args, folder, args.db)
@@ -242,6 +245,9 @@ def cmd_train(args) -> int:
     except RepairError as exc:
         msg = str(exc)
         return _err("train", msg if "nothing was trained" in msg else f"--from {msg}; nothing was trained")
+    missing = no_database(folder, args.db) if args.db else None
+    if missing:  # a mistyped --db: a new project, with none of the folder's repair records to leave out
+        return _err("train", f"{missing}; nothing was trained")
     try:
         project = open_project(args, folder, args.db)
     except ProjectError as exc:

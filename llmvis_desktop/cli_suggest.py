@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Optional, Sequence
 
-from .cli_args import DEVICE_CHOICES, actor, add_actor, add_db, device, device_problem, non_negative, positive
+from .cli_args import DEVICE_CHOICES, actor, add_actor, add_db, device, device_problem, no_database, non_negative, positive
 from .core.errors import first_line, is_disk_full
 from .core.wording import one_line
 
@@ -166,6 +166,9 @@ def run_suggest_cmd(args) -> int:
     bar.close = shown.close
     project = None
     stage = "index"  # what a full disk stopped
+    missing = no_database(args.folder, args.db) if args.db and args.no_index else None
+    if missing:  # nothing indexes into it: it would be made an empty project, and the job fail on that
+        return _err("suggest", missing)
     try:
         project = Project.open(args.folder, args.db, max_pixels=cfg.max_image_pixels,
                                who=(args.actor or "").strip() or None)
