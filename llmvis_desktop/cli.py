@@ -5,21 +5,39 @@ traceback), 2 bad usage, 130 interrupted.
 """
 from __future__ import annotations
 
-import argparse
-import json
-import logging
-import re
-import shlex
 import sys
-from typing import Optional, Sequence
 
-from . import __version__
-from .cli_args import add_actor
-from .cli_args import positive as _positive
-from .cli_args import term_as_interrupt
-from .cli_progress import ProgressBar
-from .core.errors import disk_full_stopped, first_line, is_disk_full
-from .core.wording import one_line
+try:  # a Ctrl+C while these load (the first moments of every command): main() says so, no traceback
+    import argparse
+    import json
+    import logging
+    import re
+    import shlex
+    from typing import Optional, Sequence
+
+    from . import __version__
+    from .cli_args import RUN_AGAIN, add_actor, interrupted
+    from .cli_args import positive as _positive
+    from .cli_args import term_as_interrupt
+    from .cli_progress import ProgressBar
+    from .core.errors import disk_full_stopped, first_line, is_disk_full
+    from .core.wording import one_line
+
+    def _test_pause() -> None:  # the tests' hook: wait here, as a slow import would
+        import os
+
+        marker = os.environ.get("LLMVIS_TEST_IMPORT_PAUSE")
+        if marker:
+            open(marker, "w").close()
+            import time
+
+            time.sleep(60)
+
+    _test_pause()
+except KeyboardInterrupt:
+    _INTERRUPTED_LOADING = True
+else:
+    _INTERRUPTED_LOADING = False
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 EXIT_PIPE = 141  # 128 + SIGPIPE: what a shell reports for `ls` in `ls | head`
@@ -51,8 +69,8 @@ def cmd_index(args) -> int:
         except KeyboardInterrupt:
             bar.close()
             info = project.info()
-            print(f"llmvis index: interrupted; kept: {info['images']} images listed, {info['headers_pending']} headers still "
-                  f"to read; run again to finish", file=sys.stderr)
+            kept = f"kept {info['images']} images listed ({info['headers_pending']} headers still to read)"
+            print(f"llmvis index: {interrupted(kept, RUN_AGAIN)}", file=sys.stderr)
             return EXIT_INTERRUPTED
         except Exception as exc:
             if is_disk_full(exc):  # the batches committed before are kept ("nothing was saved" was wrong)
@@ -232,8 +250,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-#: C0 control characters but newline, carriage return (the progress bar) and tab
-_RAW_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+#: C0 control characters but newline, carriage return (the progress bar) and tab (a
+#: pattern, not compiled here: ``re`` may not have loaded when a Ctrl+C stopped the imports)
+_RAW_CONTROLS = "[\x00-\x08\x0b\x0c\x0e-\x1f]"
 
 
 class _NoEscapes:
@@ -248,8 +267,8 @@ class _NoEscapes:
 
     def write(self, text):
         self.written = self.written or bool(text.strip())
-        if isinstance(text, str) and _RAW_CONTROLS.search(text):
-            text = _RAW_CONTROLS.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+        if isinstance(text, str) and re.search(_RAW_CONTROLS, text):
+            text = re.sub(_RAW_CONTROLS, lambda m: f"\\x{ord(m.group()):02x}", text)
         return self.stream.write(text)
 
     def __getattr__(self, name):
@@ -269,7 +288,24 @@ def command_name(argv: Sequence[str]) -> str:
     return " ".join(["llmvis", *words[:n]])
 
 
+INTERRUPTED_EARLY = "interrupted before anything was done"
+
+
+def _said_interrupted(argv: list) -> int:
+    """A Ctrl+C (or SIGTERM) before the command began: ``llmvis CMD: interrupted before
+    anything was done`` on stderr and, with --json, the object on stdout too; 130."""
+    print(f"{command_name(argv)}: {INTERRUPTED_EARLY}", file=sys.stderr)
+    end = argv.index("--") if "--" in argv else len(argv)
+    if "--json" in argv[:end]:
+        import json as _json  # (its import may be the one a Ctrl+C stopped)
+
+        print(_json.dumps({"error": INTERRUPTED_EARLY, "exit_code": EXIT_INTERRUPTED}))
+    return EXIT_INTERRUPTED
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    if _INTERRUPTED_LOADING:  # Ctrl+C while this module's imports ran: a traceback before
+        return _said_interrupted(list(sys.argv[1:] if argv is None else argv))
     restore_term = term_as_interrupt()  # a kill (SIGTERM) stops every command as Ctrl+C does
     streams = sys.stdout, sys.stderr
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -285,12 +321,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except KeyboardInterrupt:  # before a command began (loading its modules): nothing done yet
         # said as every command says it: "llmvis CMD: ..." and, with --json, the object on
         # stdout too (a Ctrl+C or SIGTERM in the first second left stdout empty)
-        message = "interrupted before anything was done"
-        print(f"{command_name(argv)}: {message}", file=sys.stderr)
-        end = argv.index("--") if "--" in argv else len(argv)
-        if "--json" in argv[:end] and not out.written:
-            print(json.dumps({"error": message, "exit_code": EXIT_INTERRUPTED}))
-        return EXIT_INTERRUPTED
+        return _said_interrupted(argv if not out.written else [a for a in argv if a != "--json"])
     finally:
         sys.stdout, sys.stderr = streams
         restore_term()
@@ -365,7 +396,7 @@ def _run(args) -> int:
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
-        print(f"{_prog(args)}: interrupted; work committed so far is kept, run again to resume", file=sys.stderr)
+        print(f"{_prog(args)}: {interrupted('kept the work committed so far', RUN_AGAIN)}", file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:  # stdout's reader went away: main() exits quietly
         raise

@@ -247,6 +247,18 @@ def tile_side(text: str) -> int:
     return value
 
 
+#: how an interrupted command says it can go on
+RUN_AGAIN = "run again to resume"
+
+
+def interrupted(kept: str, then: str = "") -> str:
+    """How every command says a Ctrl+C (or SIGTERM) stopped it, after its ``llmvis CMD: ``:
+    ``interrupted; KEPT`` (what it kept, or that nothing was written) then ``; THEN`` (how
+    to go on), one style for all (index said "interrupted; kept: ...", repair train
+    "cancelled; ...", import "interrupted (nothing was imported)")."""
+    return f"interrupted; {kept}" + (f"; {then}" if then else "")
+
+
 def term_as_interrupt():
     """Handle SIGTERM as Ctrl+C (KeyboardInterrupt: the command keeps what it committed,
     stops its helper processes and exits 130) until the returned function is called,

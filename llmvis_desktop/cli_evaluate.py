@@ -26,7 +26,7 @@ def add_parsers(subparsers) -> None:
 
 
 def run_evaluate(args) -> int:
-    from .cli_args import no_project, open_project, require_indexed
+    from .cli_args import interrupted, no_project, open_project, require_indexed
     from .core.project import ProjectError
     from .core.suggest.evaluate import evaluate, format_report
 
@@ -43,7 +43,8 @@ def run_evaluate(args) -> int:
         print(f"llmvis evaluate: {one_line(str(exc))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("llmvis evaluate: interrupted", file=sys.stderr)
+        print(f"llmvis evaluate: {interrupted('nothing was changed (a report only reads the project)')}",
+              file=sys.stderr)
         return 130
     except Exception as exc:  # the last resort: one line; the traceback only with --debug
         if getattr(args, "debug", False):

@@ -16,7 +16,7 @@ from .core.wording import one_line
 from .core.interchange.common import COPY_FORMATS
 from .core.interchange import FORMATS, ExportOptions, InterchangeError, export_project, import_file
 from .core.project import Project, ProjectError
-from .cli_args import actor, add_actor, add_db, no_project, open_project, require_indexed
+from .cli_args import actor, add_actor, add_db, interrupted, no_project, open_project, require_indexed
 from .cli_progress import ProgressBar
 from .core.tasks import Cancelled
 
@@ -111,8 +111,8 @@ def run_export(args) -> int:
     )
     report, code = _guarded("export", "", lambda project, bar: export_project(
         require_indexed(project, args.folder, args.db), args.format, args.out, opts, progress=bar, force=args.force), args,
-        interrupted="interrupted; nothing was left half-written (a new file or folder is removed; caption "
-                    "sidecars already written into an existing folder stay, each whole)")
+        stopped=interrupted("nothing was left half-written (a new file or folder is removed; caption "
+                            "sidecars already written into an existing folder stay, each whole)"))
     if report is None:
         return code
     for w in report.warnings:
@@ -121,16 +121,17 @@ def run_export(args) -> int:
     return 0
 
 
-def _guarded(command: str, suffix: str, work, args, interrupted: str = "interrupted"):
+def _guarded(command: str, suffix: str, work, args, stopped: str):
     """Run ``work(project, bar)``: (its report, 0), or (None, exit code) with one line on
-    stderr (1 an error, 130 ``interrupted``: what was kept; the traceback only with --debug)."""
+    stderr (1 an error, followed by ``suffix``; 130 ``stopped``: what an interrupt kept;
+    the traceback only with --debug)."""
     bar = ProgressBar(enabled=None)  # a bar on a terminal; plain lines (no \r) in a log file
     code = 1
     try:
         with _open(args) as project:
             return work(project, bar), 0
     except (Cancelled, KeyboardInterrupt):
-        message, code = interrupted, 130
+        message, code, suffix = stopped, 130, ""
     except (ProjectError, InterchangeError, OSError) as exc:
         if getattr(args, "debug", False):
             raise
@@ -169,7 +170,8 @@ def run_import(args) -> int:
         return 1
     report, code = _guarded("import", " (nothing was imported)", lambda project, bar: import_file(
         require_indexed(project, args.folder, args.db), args.format, args.path, as_=args.as_, overwrite=args.overwrite,
-        progress=bar, actor=who, overwrite_newer=args.overwrite_newer), args)
+        progress=bar, actor=who, overwrite_newer=args.overwrite_newer), args,
+        stopped=interrupted("nothing was imported"))
     if report is None:
         return code
     for w in report.warnings:

@@ -15,7 +15,7 @@ import argparse
 
 from .cli_args import DEVICE_CHOICES, actor, add_actor, config_of, non_negative, open_project, positive, positive_float, tile_side
 from .cli_args import device as _device
-from .cli_args import device_problem, no_database
+from .cli_args import device_problem, interrupted, no_database
 from .core.repair import DEFAULT_DETAIL
 from .core.tasks import Cancelled, CancelToken, Progress
 from .core.wording import one_line
@@ -190,7 +190,7 @@ def cmd_apply(args) -> int:
             return _err("apply", f"{exc}; {damaged_project_checkpoint(checkpoint, 'cli')}")  # the project's, not one given
         return _err("apply", str(exc))
     except KeyboardInterrupt:
-        print("llmvis repair apply: interrupted; nothing was saved", file=sys.stderr)
+        print(f"llmvis repair apply: {interrupted('nothing was saved')}", file=sys.stderr)
         return 130
     finally:
         if project is not None:
@@ -318,7 +318,7 @@ def _train_locked(args, project, out: Path, start, train) -> int:
         return _err("train", str(exc))
     except (KeyboardInterrupt, Cancelled):
         bar.close()
-        print(f"llmvis repair train: cancelled; {_resumable(out)}", file=sys.stderr)
+        print(f"llmvis repair train: {interrupted(_resumable(out))}", file=sys.stderr)
         return 130
     finally:
         bar.close()
@@ -371,8 +371,8 @@ def _damaged(out: Path) -> str:
 
 
 def _resumable(out: Path) -> str:
-    """What is at ``out`` after a cancelled run, said only as far as it is true: a
-    checkpoint is called resumable only when it loads."""
+    """What is at ``out`` after an interrupted run (and how to go on), said only as far as
+    it is true: a checkpoint is called resumable only when it loads."""
     from .core.repair.checkpoint import CheckpointError, load_checkpoint
 
     if not out.exists():
@@ -380,10 +380,10 @@ def _resumable(out: Path) -> str:
     try:
         ck = load_checkpoint(out)
     except CheckpointError as exc:
-        return f"the checkpoint at {out} cannot be resumed: {exc}"
+        return f"the checkpoint at {one_line(str(out))} cannot be resumed: {exc}"
     except KeyboardInterrupt:
-        return f"the checkpoint at {out} was not checked"
-    return f"resumable checkpoint at {out}, step {ck.step} (use --resume)"
+        return f"the checkpoint at {one_line(str(out))} was not checked"
+    return f"kept a resumable checkpoint at {one_line(str(out))}, step {ck.step}; run again with --resume to go on"
 
 
 def _frames(image, max_pixels) -> int:

@@ -14,7 +14,8 @@ import sys
 from pathlib import Path
 from typing import Optional, Sequence
 
-from .cli_args import DEVICE_CHOICES, actor, add_actor, add_db, device, device_problem, no_database, non_negative, positive
+from .cli_args import (DEVICE_CHOICES, RUN_AGAIN, actor, add_actor, add_db, device, device_problem, interrupted,
+                       no_database, non_negative, positive)
 from .core.errors import first_line, is_disk_full
 from .core.wording import one_line
 
@@ -274,10 +275,10 @@ def _interrupted(args, seen: dict) -> int:
     (it said only "finished batches are kept"), with --json in the object too."""
     if "total" in seen:
         done, total = seen["done"], seen["total"]
-        message = (f"interrupted; kept {seen.get('what', '')}suggestions for {done:,} of the {total:,} images "
-                   f"this run had to do ({total - done:,} to go); run again to resume")
+        message = interrupted(f"kept {seen.get('what', '')}suggestions for {done:,} of the {total:,} images "
+                              f"this run had to do ({total - done:,} to go)", RUN_AGAIN)
     else:
-        message = "interrupted before any suggestion was stored; run again to resume"
+        message = interrupted("no suggestion was stored yet", RUN_AGAIN)
     print(f"llmvis suggest: {message}", file=sys.stderr)
     if getattr(args, "json", False):
         print(json.dumps({"error": message, "exit_code": EXIT_INTERRUPTED, "images_done": seen.get("done"),

@@ -86,6 +86,21 @@ def database_state(exc: BaseException) -> bool:
     return db_error_kind(exc) in DATABASE_KINDS
 
 
+def said_in_words(exc: BaseException) -> bool:
+    """Whether ``exc`` is a failure the tool expects and says in words, not a bug: a full
+    disk (:func:`is_out_of_space`), a database state :func:`first_line` words (busy,
+    read-only, a deadlock...), a missing optional package, or one of the project's own
+    error classes (a refusal: ``ProjectError``, ``ModelRefused``, ``DatabaseReadOnly``...).
+    A job's log gives such a failure one line, and a traceback only to the others."""
+    if not isinstance(exc, Exception):  # KeyboardInterrupt, SystemExit...
+        return False
+    if isinstance(exc, ModuleNotFoundError) and exc.name in MISSING_PACKAGE:
+        return True
+    if is_out_of_space(exc) or database_state(exc):
+        return True
+    return type(exc).__module__.split(".", 1)[0] == __name__.split(".", 1)[0]
+
+
 def first_line(exc: BaseException, limit: Optional[int] = None, database: Optional[str] = None) -> str:
     """The first non-blank line of ``exc``'s message, at most ``limit`` characters; the
     exception's type name when the message is empty (a library's bare ``KeyError()``);

@@ -14,6 +14,7 @@ from typing import Callable, Optional
 
 from PySide6.QtCore import QObject, Signal
 
+from ..core.wording import visible_name
 from .widgets.answer_box import AnswerBox
 from .workers import LatestOnly, void
 
@@ -139,9 +140,9 @@ class AskController(QObject):
             window = viewer.window() if viewer.window_enabled() else None
         if self._busy():  # asked next (only the latest question waits)
             self._pending = (project, info, rec, question, frame, window)
-            busy_about = self._asked[2] if self._asked is not None else "an image"
-            self.win.statusBar().showMessage(
-                f"Still answering about {busy_about}; the question about {rec.relpath} is asked next.", 8000)
+            busy_about = visible_name(self._asked[2]) if self._asked is not None else "an image"
+            self.win.statusBar().showMessage(f"Still answering about {busy_about}; the question about "
+                                             f"{visible_name(rec.relpath)} is asked next.", 8000)
             self.win.grid.setFocus()
             return
         self._start(project, info, rec, question, frame, window)
@@ -168,11 +169,12 @@ class AskController(QObject):
             token.check()  # cancelled while the model generated: the answer is dropped
             return row, notes
 
-        self.ask_job = job_ = self.win.jobs.start(f"Ask the image ({rec.relpath})", job)
+        name = visible_name(rec.relpath)  # a name's control characters escaped, as the grid shows it
+        self.ask_job = job_ = self.win.jobs.start(f"Ask the image ({name})", job)
         self.win.grid.setFocus()  # the review keys work again while the answer comes
         job_.signals.result.connect(lambda out: self._on_result(job_, project, *out))
         job_.signals.error.connect(
-            void(lambda exc: self._on_error(project, f"No answer about {rec.relpath}: {exc}", job_)))
+            void(lambda exc: self._on_error(project, f"No answer about {name}: {exc}", job_)))
         job_.signals.finished.connect(self._start_pending)
 
     def _on_result(self, job, project, row, notes=()) -> None:
@@ -197,7 +199,7 @@ class AskController(QObject):
         if pending[0] is not self.win.project:
             return
         if self.chat_model is None:  # the captioner was changed to one that cannot answer
-            self.win.statusBar().showMessage(f"The question about {pending[2].relpath} was not asked: "
+            self.win.statusBar().showMessage(f"The question about {visible_name(pending[2].relpath)} was not asked: "
                                              f"the chosen captioner cannot answer questions now.", 8000)
             return
         project, _info, rec, question, frame, window = pending
@@ -264,9 +266,10 @@ class AskController(QObject):
         cur = self.win.review.current
         # undoable, in the history, on the image the answer is about (undo selects it again)
         kept = self.win.review.decide_suggestion(sid, "accepted", image_id=row.image_id,
-                                                 text=f"Keep answer as note on {relpath}")
+                                                 text=f"Keep answer as note on {visible_name(relpath)}")
         if kept and (cur is None or cur.id != row.image_id):
-            self.win.statusBar().showMessage(f"Kept the answer as a note on {relpath}; Undo takes it back.", 8000)
+            self.win.statusBar().showMessage(f"Kept the answer as a note on {visible_name(relpath)}; Undo takes "
+                                             f"it back.", 8000)
         if self.answer_box is not None:
             self.answer_box.hide()
         panel = self.win.panel_ctl.suggestions

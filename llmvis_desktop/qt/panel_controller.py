@@ -24,6 +24,7 @@ from typing import Optional
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QDockWidget, QSizePolicy
 
+from ..core.wording import visible_name
 from .dialog_actions import DialogActions
 from .job_actions import JobActions
 from .repair_actions import RepairActions, RepairCommand  # noqa: F401  (RepairCommand re-exported)
@@ -237,11 +238,11 @@ class PanelController(RepairActions, DialogActions, JobActions, TaxonomyActions,
         row = self.win.model.row_of(leaving.id)
         if row is None:  # no longer in the view: moving on cannot be undone
             if self.caption is not None and self.caption.is_dirty():
-                self.win.show_error(f"The caption typed for {leaving.relpath} could not be saved: "
+                self.win.show_error(f"The caption typed for {visible_name(leaving.relpath)} could not be saved: "
                                     f"\u201c{self.caption.text().strip()}\u201d")
             return True
         self.win.statusBar().showMessage(
-            f"Stayed on {leaving.relpath}: what you typed could not be saved and is kept, unsaved. "
+            f"Stayed on {visible_name(leaving.relpath)}: what you typed could not be saved and is kept, unsaved. "
             "Try again (Ctrl+Enter, or move on), or Esc to drop it.", 10000)
         QTimer.singleShot(0, self, lambda: self._go_back(leaving.id))
         return False

@@ -18,6 +18,7 @@ from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtGui import QUndoCommand
 from PySide6.QtWidgets import QInputDialog, QMessageBox
 
+from ..core.wording import visible_name
 from .workers import KeptRunnable, RunnableKeeper, void
 
 log = logging.getLogger(__name__)
@@ -88,7 +89,7 @@ class RepairActions:
             win.show_error(f"Cannot open the repair dialog: {exc}")
             return
         if not on_screen and int(getattr(dlg.data.meta, "frames", 1) or 1) > 1:
-            win.statusBar().showMessage(f"{rec.relpath} was not on screen yet: repairing its page 1 "
+            win.statusBar().showMessage(f"{visible_name(rec.relpath)} was not on screen yet: repairing its page 1 "
                                         f"(step to another page in the viewer, then open Repair again).", 8000)
         self._warm_engine(dlg.checkpoint)
         dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

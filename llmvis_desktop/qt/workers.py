@@ -23,7 +23,9 @@ from typing import Any, Callable, Optional
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 
+from ..core.errors import first_line, said_in_words
 from ..core.tasks import FOREGROUND, CancelToken, Cancelled, Progress, lower_thread_priority
+from ..core.wording import one_line
 
 log = logging.getLogger(__name__)
 
@@ -194,7 +196,10 @@ class Job(QRunnable):
             self.ended_at = time.monotonic()
             self.signals.cancelled.emit()
         except BaseException as exc:  # reported to the GUI, never lost
-            log.exception("job %r failed", self.name)
+            if said_in_words(exc):  # a full disk, a refusal...: the window says it; no traceback
+                log.warning("job %r failed: %s", self.name, one_line(first_line(exc)))
+            else:  # a bug: its traceback
+                log.exception("job %r failed", self.name)
             self.error = exc
             self.state = STATE_FAILED
             self.ended_at = time.monotonic()

@@ -325,7 +325,7 @@ def test_ctrl_c_says_what_was_kept(png_folder, capsys, monkeypatch, tmp_path):
         mp.setattr(Project, "read_headers", interrupt)
         assert _no_escape(["index", str(png_folder)]) == 130
     err = capsys.readouterr().err
-    assert "interrupted; kept: 5 images listed, 5 headers still to read; run again to finish" in err
+    assert "llmvis index: interrupted; kept 5 images listed (5 headers still to read); run again to resume" in err
 
     with monkeypatch.context() as mp:
         mp.setattr(cli_interchange, "export_project", interrupt)
@@ -366,7 +366,7 @@ def test_sigterm_stops_any_command_as_ctrl_c_does(png_folder, tmp_path):
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 130, err
-    assert "interrupted; kept: 5 images listed" in err and "run again to finish" in err
+    assert "interrupted; kept 5 images listed" in err and "run again to resume" in err
 
 
 def test_sigterm_handler_is_restored_after_main(png_folder, capsys):

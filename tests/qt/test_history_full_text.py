@@ -49,3 +49,25 @@ def test_describe_event_gives_the_whole_text_when_asked():
     ev = _ev(1, "caption", OLD, NEW)
     assert describe_event(ev, full=True) == f"caption: '{OLD}' \u2192 '{NEW}'"
     assert len(describe_event(ev)) < 160  # the short form is unchanged
+
+
+MULTI = "scratch near the left edge,\nabout 3 mm long\n\n  second finding:   a dent"
+
+
+def test_the_full_text_keeps_a_captions_line_breaks(qtbot):
+    """The expanded text ran a multi-line caption's lines together into one (its line
+    breaks collapsed into spaces); the short form stays one line."""
+    from llmvis_desktop.qt.widgets import history_panel as hp
+
+    p = hp.HistoryPanel()
+    qtbot.addWidget(p)
+    p.set_events([_ev(1, "caption", None, MULTI)])
+    [entry] = p.entries()
+    assert "\n" not in entry["what"] and "edge, about 3 mm" in entry["what"]
+    assert entry["full"] == ("caption: (empty) \u2192 'scratch near the left edge,\nabout 3 mm long\n\n"
+                             "second finding: a dent'")
+    assert "history:full:" in p.browser.toHtml()  # the short form differs: the whole text can be shown
+    p.browser.anchorClicked.emit(QUrl(f"history:full:{entry['id']}"))
+    lines = p.browser.toPlainText().replace("\u2028", "\n").splitlines()
+    assert "about 3 mm long" in lines, lines
+    assert any(ln.startswith("caption: (empty) \u2192 'scratch near the left edge,") for ln in lines), lines

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from ...core.wording import visible_name
 from .. import style
 
 ASK_SHOWN_CHARS = 300  # of the question, in the answer box (all of it in its tooltip)
@@ -110,6 +111,7 @@ class AnswerBox(QDialog):
 
     def set_about(self, relpath: str, shown: Optional[str]) -> None:
         """``shown``: None when ``relpath`` is the image shown, else the image shown ("" for none)."""
+        relpath, shown = visible_name(relpath), (visible_name(shown) if shown else shown)  # a name's controls escaped
         if shown is None:
             self._about = f"This answer is about {relpath}, the image shown."
             icon = QStyle.StandardPixmap.SP_MessageBoxInformation

@@ -30,6 +30,7 @@ No signals: the panel is read-only.
 from __future__ import annotations
 
 import html
+import re
 from contextvars import ContextVar
 from datetime import datetime, timezone
 from typing import Optional
@@ -51,8 +52,12 @@ _LIMIT: ContextVar[Optional[int]] = ContextVar("history_text_limit", default=_MA
 def _short(value) -> str:
     if value is None or value == "":
         return "(empty)"
-    text = " ".join(str(value).split())
     limit = _LIMIT.get()
+    if limit is None:  # the whole text: its line breaks kept (a blank line between paragraphs too)
+        lines = [" ".join(line.split()) for line in str(value).splitlines()]
+        text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
+    else:  # one line
+        text = " ".join(str(value).split())
     if limit is not None and len(text) > limit:
         text = text[: limit - 1] + "\u2026"
     return f"'{text}'"
@@ -401,5 +406,5 @@ class HistoryPanel(QWidget):
         return (
             f"<tr><td style='border-bottom:1px solid {style.BORDER};'>"
             f"{badge}<b>{who_html}</b> <span style='color:{style.TEXT_MUTED};'>&middot; {html.escape(when)}</span><br>"
-            f"{html.escape(what)}{link}{via}</td></tr>"
+            f"{html.escape(what).replace(chr(10), '<br>')}{link}{via}</td></tr>"
         )
