@@ -38,7 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from stallmon import StallMonitor, spread  # noqa: E402
+from stallmon import StallMonitor, spread, pump  # noqa: E402
 
 
 def _env(base: Path) -> dict:
@@ -155,13 +155,7 @@ def child(base: Path, spawned_at: float, thumb_size: int) -> None:
         return rows > 0
 
     def wait_until(pred, timeout_s: float) -> bool:
-        end = time.time() + timeout_s
-        while time.time() < end:
-            app.processEvents()
-            if pred():
-                return True
-            time.sleep(0.001)
-        return False
+        return pump(pred, timeout_s, 0.001)
 
     wait_until(visible_ready, 30)
     app.processEvents()

@@ -26,7 +26,11 @@ import time
 import traceback
 from pathlib import Path
 
-from stallmon import StallMonitor
+from stallmon import StallMonitor, pump as _pump
+
+
+def pump(until, seconds: float = 60.0) -> bool:
+    return _pump(until, seconds, 0.002)
 
 
 def _make_images(folder: Path, n: int) -> None:
@@ -62,7 +66,7 @@ def main(argv=None) -> int:
 def _run(base: Path, folders: list, args) -> int:
     from PySide6.QtWidgets import QApplication
 
-    app = QApplication.instance() or QApplication(["bench"])
+    _app = QApplication.instance() or QApplication(["bench"])  # (kept: the window needs it)
     from llmvis_desktop.core.config import Config
     from llmvis_desktop.qt.app import build_window
 
@@ -87,14 +91,6 @@ def _run(base: Path, folders: list, args) -> int:
 
     threading.Thread(target=sampler, daemon=True).start()
 
-    def pump(until, seconds: float = 60.0) -> bool:
-        end = time.perf_counter() + seconds
-        while time.perf_counter() < end:
-            app.processEvents()
-            if until():
-                return True
-            time.sleep(0.002)
-        return False
 
     done = []
     win.index_finished.connect(done.append)

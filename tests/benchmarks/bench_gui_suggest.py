@@ -43,7 +43,11 @@ sys.path.insert(0, str(ROOT / "tests" / "core"))
 sys.path.insert(0, str(ROOT / "tests" / "benchmarks"))
 
 from bench_gui import _env  # noqa: E402
-from stallmon import StallMonitor, spread  # noqa: E402
+from stallmon import StallMonitor, spread, pump as _pump  # noqa: E402
+
+
+def pump(until) -> bool:
+    return _pump(until, 60.0, 0.002)
 
 MODEL_SIZES = {"tiny": (32, 2, 32), "medium": (256, 4, 224)}
 
@@ -116,14 +120,6 @@ def child(base: Path, seconds: float, kind: str) -> None:
     win.show()
     out: dict = {}
 
-    def pump(until) -> bool:
-        end = time.time() + 60
-        while time.time() < end:
-            app.processEvents()
-            if until():
-                return True
-            time.sleep(0.002)
-        return False
 
     # (the project opens off the GUI thread: no index job before it is open)
     pump(lambda: win.project is not None and (win.index_job is None or not win.index_job.is_active))

@@ -26,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from stallmon import StallMonitor
+from stallmon import StallMonitor, pump
 
 
 def child(folder: str, n_images: int) -> None:
@@ -35,7 +35,7 @@ def child(folder: str, n_images: int) -> None:
     from llmvis_desktop.core.config import Config
     from llmvis_desktop.core.project import Project
 
-    app = QApplication.instance() or QApplication(["bench"])
+    _app = QApplication.instance() or QApplication(["bench"])  # (kept: the window needs it)
     from llmvis_desktop.qt.app import build_window
 
     with Project.open(folder) as p:
@@ -54,14 +54,6 @@ def child(folder: str, n_images: int) -> None:
     probe = StallMonitor()
     probe.start()
 
-    def pump(until, seconds: float) -> bool:
-        end = time.perf_counter() + seconds
-        while time.perf_counter() < end:
-            app.processEvents()
-            if until():
-                return True
-            time.sleep(0.001)
-        return False
 
     win.open_project(folder, index=False)
     pump(lambda: win.project is not None and win.model.rowCount() == n, 60)

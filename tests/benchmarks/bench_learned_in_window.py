@@ -93,19 +93,14 @@ def child_window(folder: Path, mode: str, qwait_s: float) -> dict:
     from llmvis_desktop.core.config import Config
     from llmvis_desktop.qt.app import build_window, create_app
 
-    app = create_app(["bench"])
+    _app = create_app(["bench"])  # (kept: the window needs it)
     win = build_window(str(folder), config=Config(reviewer="bench", thumbnail_size=96))
     win.resize(1400, 900)
     win.show()
+    from stallmon import pump as _pump
 
     def pump(until, timeout_s: float = 120.0) -> bool:  # GIL released while sleeping
-        end = time.time() + timeout_s
-        while time.time() < end:
-            app.processEvents()
-            if until():
-                return True
-            time.sleep(0.005)
-        return False
+        return _pump(until, timeout_s, 0.005)
 
     sc = win.suggest_ctl
     assert pump(lambda: win.project is not None and (win.index_job is None or not win.index_job.is_active))

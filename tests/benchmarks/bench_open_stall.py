@@ -26,13 +26,13 @@ import time
 import traceback
 from pathlib import Path
 
-from stallmon import StallMonitor
+from stallmon import StallMonitor, pump
 
 
 def child(folder: str) -> None:
     from PySide6.QtWidgets import QApplication
 
-    app = QApplication.instance() or QApplication(["bench"])
+    _app = QApplication.instance() or QApplication(["bench"])  # (kept: the window needs it)
     from llmvis_desktop.core.config import Config
     from llmvis_desktop.qt.app import build_window
 
@@ -60,15 +60,6 @@ def child(folder: str) -> None:
             samples.append((time.perf_counter(), "<".join(reversed(ours[-3:]))))
 
     threading.Thread(target=sampler, daemon=True).start()
-
-    def pump(until, seconds: float) -> bool:
-        end = time.perf_counter() + seconds
-        while time.perf_counter() < end:
-            app.processEvents()
-            if until():
-                return True
-            time.sleep(0.001)
-        return False
 
     def measure() -> dict:
         pump(lambda: False, 0.5)

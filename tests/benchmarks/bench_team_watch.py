@@ -38,7 +38,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from stallmon import StallMonitor
+from stallmon import StallMonitor, pump
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -52,7 +52,7 @@ def child(args) -> dict:
     from PIL import Image
     from PySide6.QtWidgets import QApplication
 
-    app = QApplication.instance() or QApplication([])
+    _app = QApplication.instance() or QApplication([])  # (kept: the window needs it)
     from llmvis_desktop.core import review_actions as ra
     from llmvis_desktop.core.config import Config
     from llmvis_desktop.core.project import Project
@@ -73,13 +73,7 @@ def child(args) -> dict:
             p.set_labels(i, [f"defect {n % args.labels}"], "carol")
 
     def wait_until(fn, timeout=30.0) -> bool:
-        t0 = time.monotonic()
-        while time.monotonic() - t0 < timeout:
-            app.processEvents()
-            if fn():
-                return True
-            time.sleep(0.002)
-        return False
+        return pump(fn, timeout, 0.002)
 
     win = build_window(config=Config(reviewer="bob", thumbnail_size=96))
     win.resize(1280, 800)

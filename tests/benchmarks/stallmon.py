@@ -91,6 +91,22 @@ def spread(name: str, stalls: list[float]) -> dict:
             f"stalls_over_50ms_{name}": sum(1 for x in stalls if x > 50)}
 
 
+def pump(until, seconds: float = 60.0, step_s: float = 0.001) -> bool:
+    """Run the GUI thread's event loop until ``until()`` is true (True) or ``seconds`` have
+    passed (False), sleeping ``step_s`` between passes with the GIL released (a worker
+    thread runs meanwhile, as under ``app.exec()``)."""
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        app.processEvents()
+        if until():
+            return True
+        time.sleep(step_s)
+    return False
+
+
 def wait_ms(ms: int) -> None:
     """Run the GUI thread's event loop for ``ms`` ms, as ``QTest.qWait`` does, but with the
     GIL released while it waits: PySide6's ``QTest.qWait`` keeps the GIL through the
