@@ -92,3 +92,24 @@ def viewer(qtbot):
 def shots_dir() -> Path:
     SHOTS.mkdir(exist_ok=True)
     return SHOTS
+
+
+@pytest.fixture
+def gated(monkeypatch):
+    """(gate, names): the window's reads of a file whose name is in ``names`` wait for
+    ``gate`` (a slow read: the viewer is still on the last image meanwhile)."""
+    import threading
+
+    from llmvis_desktop.qt import main_window as mw
+
+    gate, names = threading.Event(), set()
+    real = mw._read_image
+
+    def slow(path, *rest):
+        if str(path).rsplit("/", 1)[-1] in names:
+            gate.wait(20)
+        return real(path, *rest)
+
+    monkeypatch.setattr(mw, "_read_image", slow)
+    yield gate, names
+    gate.set()  # never leave the loader thread waiting

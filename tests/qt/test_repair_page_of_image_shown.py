@@ -5,7 +5,6 @@ another multi-page file). The viewer's page is used only while it shows the sele
 image; otherwise the selected image's page 1."""
 from __future__ import annotations
 
-import threading
 
 import numpy as np
 import pytest
@@ -14,24 +13,6 @@ from PIL import Image
 
 from qthelpers import open_and_index
 
-from llmvis_desktop.qt import main_window as mw
-
-
-@pytest.fixture
-def gated(monkeypatch):
-    """Reads of a file whose name is in ``names`` wait for ``gate``: the viewer still
-    shows the last image while the selected one is being read."""
-    gate, names = threading.Event(), set()
-    real = mw._read_image
-
-    def slow(path, *rest):
-        if str(path).rsplit("/", 1)[-1] in names:
-            gate.wait(20)
-        return real(path, *rest)
-
-    monkeypatch.setattr(mw, "_read_image", slow)
-    yield gate, names
-    gate.set()  # never leave the loader thread waiting
 
 
 def _folder(tmp_path):

@@ -7,35 +7,16 @@ picture gives way to a "Loading NAME…" page shortly after (not at once: a fast
 swaps the pictures with no blank frame)."""
 from __future__ import annotations
 
-import threading
 
 import numpy as np
-import pytest
 from PIL import Image
 
 from qthelpers import open_and_index
 
 from llmvis_desktop.core.imaging.reader import read_image
-from llmvis_desktop.qt import main_window as mw
 from llmvis_desktop.qt.widgets.viewer_loading import LOADING_BLANK_MS
 
 RED = (204, 26, 26)
-
-
-@pytest.fixture
-def gated(monkeypatch):
-    """Reads of a file whose name is in ``names`` wait for ``gate`` (a slow read)."""
-    gate, names = threading.Event(), set()
-    real = mw._read_image
-
-    def slow(path, *rest):
-        if str(path).rsplit("/", 1)[-1] in names:
-            gate.wait(20)
-        return real(path, *rest)
-
-    monkeypatch.setattr(mw, "_read_image", slow)
-    yield gate, names
-    gate.set()  # never leave the loader thread waiting
 
 
 def _red_pixels(widget) -> int:
