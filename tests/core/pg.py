@@ -73,3 +73,14 @@ def _with_database(url: str, name: str) -> str:
     query = f"?{parts.query}" if parts.query else ""
     return f"{parts.scheme}://{parts.netloc}/{name}{query}"
 
+
+def table_names(url: str) -> list[str]:
+    """The tables of the database at ``url`` (a read-only command must leave none)."""
+    from sqlalchemy import create_engine, inspect
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return inspect(conn).get_table_names()
+    finally:
+        engine.dispose()

@@ -98,21 +98,13 @@ def test_a_db_never_indexed_says_to_index_into_that_db(png_folder, tmp_path, cap
 
 def test_an_empty_postgresql_database_is_not_made_a_project_by_a_read_only_command(png_folder, tmp_path,
                                                                                    capsys, pg_url):
-    from sqlalchemy import create_engine, inspect
-
-    def tables():
-        engine = create_engine(pg_url)
-        try:
-            with engine.connect() as conn:
-                return inspect(conn).get_table_names()
-        finally:
-            engine.dispose()
+    from pg import table_names
 
     for argv in (["info", str(png_folder)], ["evaluate", str(png_folder)], ["labels", "list", str(png_folder)]):
         assert main(argv + ["--db", pg_url]) == 1
         line = capsys.readouterr().err.strip().splitlines()[-1]
         assert "holds no llmvis project" in line and "llmvis index" in line and "--db" in line
-        assert tables() == []  # no schema made, no project row
+        assert table_names(pg_url) == []  # no schema made, no project row
     assert main(["index", str(png_folder), "--quiet", "--db", pg_url]) == 0
     capsys.readouterr()
     assert main(["info", str(png_folder), "--db", pg_url, "--json"]) == 0

@@ -133,15 +133,7 @@ def test_suggest_that_indexes_still_makes_the_db(png_folder, tmp_path, capsys):
 
 def test_an_empty_postgresql_database_is_not_made_a_project_by_repair_or_suggest_no_index(
         png_folder, tmp_path, capsys, pg_url):
-    from sqlalchemy import create_engine, inspect
-
-    def tables():
-        engine = create_engine(pg_url)
-        try:
-            with engine.connect() as conn:
-                return inspect(conn).get_table_names()
-        finally:
-            engine.dispose()
+    from pg import table_names
 
     for argv in (_apply_argv(png_folder, tmp_path, project=True),
                  ["repair", "train", str(png_folder), "--steps", "1", "--from", "scratch",
@@ -150,6 +142,6 @@ def test_an_empty_postgresql_database_is_not_made_a_project_by_repair_or_suggest
         assert main(argv + ["--db", pg_url]) == 1
         line = capsys.readouterr().err.strip().splitlines()[-1]
         assert "holds no llmvis project" in line and "llmvis index" in line and "--db" in line, line
-        assert tables() == []  # no schema made, no project row
+        assert table_names(pg_url) == []  # no schema made, no project row
         assert not (png_folder / "repaired").exists() and not (tmp_path / "r.safetensors").exists()
     assert not (png_folder / ".llmvis").exists()
