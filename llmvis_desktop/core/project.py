@@ -107,13 +107,14 @@ class Project:
                 # a read first: opening a made project writes nothing, so it does not wait
                 # for (or fail behind) another process's long write such as an import
                 with store.read() as s:
-                    made = s.get(m.ProjectRow, 1) is not None
-                if not made:
+                    settings = s.scalar(select(m.ProjectRow.settings_json).where(m.ProjectRow.id == 1))
+                if settings is None:  # (a made project's settings are at least "{}")
                     with store.write() as s:
                         if s.get(m.ProjectRow, 1) is None:
                             s.add(m.ProjectRow(id=1, root=str(root), created_at=m.utcnow(),
                                                settings_json=json.dumps({refold.KEY: refold.unicode_version()})))
-                refold.at_open(store, where)  # before any search: copies folded by an older Unicode
+                # before any search: copies folded by an older Unicode (the settings read above)
+                refold.at_open(store, where, settings)
         except SchemaError as exc:
             store.dispose()
             raise ProjectError(str(exc)) from exc
@@ -125,7 +126,7 @@ class Project:
                 if read_only is not None:
                     return cls(root, read_only, read_only.read_only(), max_pixels)
             raise ProjectError(f"{where}: cannot open the project database ({full or first_line(exc, 300)})") from exc
-        if made:
+        if settings is not None:  # a project made before: a killed import's labels are taken back
             _take_back_abandoned_labels(store)
         return cls(root, store, note, max_pixels)
 

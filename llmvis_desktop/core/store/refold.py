@@ -79,13 +79,15 @@ def _load(text) -> dict:
     return data if isinstance(data, dict) else {}
 
 
-def check(store) -> Optional[int]:
+def check(store, settings_json: Optional[str] = None) -> Optional[int]:
     """Re-fold the copies if this Python's Unicode version asks for it (see the module);
     returns how many rows were rewritten, or None when nothing was to be done. One read
-    when the version is the recorded one."""
+    when the version is the recorded one (none when the caller read ``settings_json``)."""
     current = unicode_version()
-    with store.read() as s:
-        settings = _load(s.scalar(sa.select(m.ProjectRow.settings_json).where(m.ProjectRow.id == 1)))
+    if settings_json is None:
+        with store.read() as s:
+            settings_json = s.scalar(sa.select(m.ProjectRow.settings_json).where(m.ProjectRow.id == 1))
+    settings = _load(settings_json)
     if decide(settings, current) is None or store.read_only():  # (read-only: the next writable open)
         return None
     with store.write() as s:
@@ -109,11 +111,12 @@ def check(store) -> Optional[int]:
     return n
 
 
-def at_open(store, where: str) -> None:
-    """:func:`check` as a project opens: a failure (another writer's lock held too long)
-    is logged, not a reason not to open; the next open tries again."""
+def at_open(store, where: str, settings_json: Optional[str] = None) -> None:
+    """:func:`check` as a project opens (``settings_json``: the project row's, as the open
+    read it): a failure (another writer's lock held too long) is logged, not a reason not
+    to open; the next open tries again."""
     try:
-        check(store)
+        check(store, settings_json)
     except Exception as exc:  # the search may miss a few rows: the project still opens
         log.warning("%s: could not re-fold the text search's copies for Unicode %s: %s", where,
                     unicode_version(), str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__)
