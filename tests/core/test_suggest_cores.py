@@ -49,20 +49,22 @@ class _Clock:
         return self.now
 
 
-def _run_share(paces: dict[int, float], batches: int = 10, memory=None, infer=None) -> tuple[CoreShare, list[int], int]:
+def _run_share(paces: dict[int, float], batches: int = 10, memory=None, infer=None, cores: int = 2,
+               read: float = 0.015) -> tuple[CoreShare, list[int], int]:
     """A job of ``batches`` on a thread of its own (torch's thread count is per thread),
-    where a batch takes ``paces[threads]`` seconds from the previous one: (share,
-    threads each batch ran on, threads after restore)."""
+    where a batch takes ``paces[threads]`` seconds from the previous one, on a machine of
+    ``cores`` cores where torch starts with one thread a core: (share, threads each batch
+    ran on, threads after restore)."""
     import torch
 
     clock = _Clock()
-    share = CoreShare(cores=2, readers=2, clock=clock, memory=memory, key="blip")
+    share = CoreShare(cores=cores, readers=min(cores, 4), clock=clock, memory=memory, key="blip")
     seen, out = [], {}
-    infer = infer or {}  # the model's own seconds per batch on 2 and 1 threads (default: 0.016)
+    infer = infer or {}  # the model's own seconds per batch on each thread count (default: 0.016)
 
     def job():
-        torch.set_num_threads(2)
-        share.read_done(0.015)  # reading a batch costs about what inferring it does
+        torch.set_num_threads(cores)
+        share.read_done(read)  # by default reading a batch costs about what inferring it does
         for _ in range(batches):
             share.apply()
             seen.append(torch.get_num_threads())
@@ -108,6 +110,29 @@ def test_at_about_the_same_pace_fewer_threads_are_kept():
     # (a model as fast cannot slow the job by leaving a core to reading)
     share, seen, _ = _run_share({2: 0.020, 1: 0.022}, infer={2: 0.016, 1: 0.016})
     assert seen == [2, 2, 2, 1, 1, 1, 1, 1, 1, 1]
+
+
+def test_on_many_cores_the_trial_halves_the_threads_while_each_step_is_kept():
+    # 16 cores, reading needs 2 of them: the plan's 14, then 7, 3 and 1 are each timed;
+    # a tiny model is fastest on one thread (16 cores: 2-2.5 ms an image on 15 threads)
+    paces = {16: 0.005, 14: 0.004, 7: 0.003, 3: 0.002, 1: 0.0015}
+    share, seen, after = _run_share(paces, batches=18, cores=16, read=0.008, infer=paces)
+    assert seen == [16] * 3 + [14] * 3 + [7] * 3 + [3] * 3 + [1] * 6 and after == 16
+    assert share.decided and share.tried == pytest.approx(paces)
+    assert share.summary()["model_threads"] == 1
+
+
+def test_the_ladder_stops_at_the_first_step_slower_than_the_fastest():
+    # a larger model: 7 threads are half again as slow as 14, so 14 stay and 3 is not tried
+    paces = {16: 0.10, 14: 0.10, 7: 0.15}
+    share, seen, _ = _run_share(paces, batches=12, cores=16, read=0.16, infer=paces)
+    assert seen == [16] * 3 + [14] * 3 + [7] * 3 + [14] * 3
+    assert set(share.tried) == {16, 14, 7}
+    # each step within 5% of the one before, but 3 threads 7.5% slower than the fastest (14):
+    # the slide stops there, and 7 stay
+    paces = {16: 0.010, 14: 0.0080, 7: 0.0083, 3: 0.0086}
+    share, seen, _ = _run_share(paces, batches=15, cores=16, read=0.016, infer=paces)
+    assert seen == [16] * 3 + [14] * 3 + [7] * 3 + [3] * 3 + [7] * 3
 
 
 def test_a_later_job_with_the_same_models_starts_with_the_trials_outcome():

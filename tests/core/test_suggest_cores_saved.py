@@ -45,14 +45,26 @@ def test_another_core_count_starts_from_nothing(tmp_path):
     assert cores_saved.load(tmp_path / "none.json", cores=2) == {}
 
 
-@pytest.mark.parametrize("text", ["{not json", '{"format": 1, "cores": 2, "models": [{"key": 5}]}',
-                                  '{"format": 1, "cores": 2, "models": [{"key": [], "costs": [1]}]}'])
+@pytest.mark.parametrize("text", ["{not json", '{"format": %d, "cores": 2, "models": [{"key": 5}]}' % cores_saved.FORMAT,
+                                  '{"format": %d, "cores": 2, "models": [{"key": [], "costs": [1]}]}'
+                                  % cores_saved.FORMAT])
 def test_a_damaged_file_is_ignored_naming_it(tmp_path, caplog, text):
     path = tmp_path / cores_saved.FILE_NAME
     path.write_text(text)
     with caplog.at_level(logging.WARNING):
         assert cores_saved.load(path, cores=2) == {}
     assert str(path) in caplog.text
+
+
+def test_an_older_format_starts_from_nothing(tmp_path):
+    # format 1 kept the outcome of a trial that stopped at the plan's threads; the trial now
+    # goes on to fewer, so those outcomes are tried again rather than taken
+    path = tmp_path / cores_saved.FILE_NAME
+    cores_saved.save(_session_memory(), path, cores=2)
+    data = json.loads(path.read_text())
+    assert data["format"] == 2 and cores_saved.load(path, cores=2)
+    path.write_text(json.dumps({**data, "format": 1}))
+    assert cores_saved.load(path, cores=2) == {}
 
 
 def test_a_failed_save_is_logged_and_loses_nothing_saved_before(tmp_path, caplog, monkeypatch):

@@ -77,8 +77,8 @@ def test_cli_suggest_on_cuda(models, project):
                         str(models["blip"]), "--device", "cuda", "--batch", "4", "--json"],
                        capture_output=True, text=True, env=env, timeout=300)
     assert p.returncode == 0, p.stderr
-    reports = list(json.loads(p.stdout.strip().splitlines()[-1]).values())
-    assert reports and all(r["device"] == "cuda" and r["images"] == 10 for r in reports), reports
+    out = json.loads(p.stdout.strip().splitlines()[-1])  # the models' report, and what was indexed
+    assert out["models"]["device"] == "cuda" and out["models"]["images"] == 10, out
 
 
 def _cap_memory(extra_bytes: int) -> None:

@@ -12,7 +12,8 @@ with the model (CPU seconds of reading a batch over the model's seconds per batc
 gives those to the readers: only that many batches are read at once (all of them when
 the model waits on reading anyway), and torch is tried on the cores left (never more
 threads than it had), kept there unless both the job and the model go slower (a tiny
-model: as fast; a 5.6 M-parameter model beside 12-megapixel JPEGs lost 12% on one thread).
+model: as fast; a 5.6 M-parameter model beside 12-megapixel JPEGs lost 12% on one thread),
+and then on half as many, and half again, while each step is kept.
 When reading is cheap next to the model, torch keeps its threads.
 A job on a GPU does not use it: there the model's CPU threads mostly wait on the device.
 """
@@ -67,7 +68,8 @@ class CoreShare:
     tried: the job's pace (from the job's start or the previous batch's end to a batch's
     end) and the model's own time are measured over :data:`TRIAL` batches with torch's
     own threads, then as many with the plan's, and the job keeps the plan unless both
-    went more than 5% slower.
+    went more than 5% slower than the fastest so far; a kept step is followed by one of
+    half its threads (see :meth:`_on_trial`).
 
     ``memory`` (the model thread's, for the session) keeps, under ``key`` (the models),
     what jobs learnt: the measured costs per image, so a later job reads and threads by
@@ -161,29 +163,44 @@ class CoreShare:
         self._threads, self.reads_at_once = threads, reads
 
     def _on_trial(self) -> int:
+        """The threads for the next batch while the trial runs, and its outcome once every
+        step has been timed. The trial is a ladder: torch's own threads, the plan's, then
+        half of the last kept count, as long as each step is kept. A tiny model on many
+        cores runs fastest on a few threads (16 cores: 15 threads took 2-2.5 ms an image
+        in a job, 16 threads 5 ms), a large one stops the ladder at its first slower step."""
         known = self._memory.get((self._key, self._base, self._proposal))
         if known is not None:
             self.decided = self.remembered = True
             return known
         paces = self._paces()
-        base, fewer = paces.get(self._base, []), paces.get(self._proposal, [])
-        if len(base) < TRIAL:
+        if len(paces.get(self._base, [])) < TRIAL:
             return self._base
-        if len(fewer) < TRIAL:
-            return self._proposal
-        both = ((self._base, base), (self._proposal, fewer))
-        self.tried = {t: statistics.median(pace for pace, _ in got) for t, got in both}
-        self.tried_infer = {t: statistics.median(model for _, model in got) for t, got in both}
+        timed = {self._base: self._medians(paces[self._base])}
+        kept, step = self._base, self._proposal
+        while step is not None:
+            if len(paces.get(step, [])) < TRIAL:
+                return step
+            pace, model = timed[step] = self._medians(paces[step])
+            # fewer threads stay unless both the job and the model went slower on them than
+            # on the fastest step so far: a model as fast on fewer threads cannot slow the
+            # job (a slower pace is then noise), and one that is slower on them may still
+            # pace the job better when reading held it back
+            if (pace > SLOWER * min(p for t, (p, _) in timed.items() if t != step)
+                    and model > SLOWER * min(m for t, (_, m) in timed.items() if t != step)):
+                break
+            kept = step
+            step = kept // 2 if kept > 1 else None
+        self.tried = {t: p for t, (p, _) in timed.items()}
+        self.tried_infer = {t: m for t, (_, m) in timed.items()}
         self.decided = True
-        # fewer threads stay unless both the job and the model went slower on them: a model as
-        # fast on fewer threads cannot slow the job (a slower pace is then noise), and one that
-        # is slower on them may still pace the job better when reading held it back
-        worse = (self.tried[self._proposal] > SLOWER * self.tried[self._base]
-                 and self.tried_infer[self._proposal] > SLOWER * self.tried_infer[self._base])
-        kept = self._base if worse else self._proposal
         self._memory[(self._key, self._base, self._proposal)] = kept
         self._memory.pop((self._key, "paces", self._base), None)
         return kept
+
+    @staticmethod
+    def _medians(got: list[tuple[float, float]]) -> tuple[float, float]:
+        """(median pace, median model time) per image of one step's timed batches."""
+        return statistics.median(p for p, _ in got), statistics.median(m for _, m in got)
 
     def summary(self) -> dict:
         """How the job ended up sharing the cores: torch threads of its last batch, batches

@@ -23,7 +23,7 @@ from typing import Optional
 log = logging.getLogger(__name__)
 
 FILE_NAME = "cpu_sharing.json"
-FORMAT = 1
+FORMAT = 2  # 2: a trial walks down to fewer threads; format 1 outcomes stopped at the plan's
 _LOADED = "saved entries loaded"  # marks a memory already filled from the file
 
 
