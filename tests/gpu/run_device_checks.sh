@@ -5,10 +5,11 @@
 #   bench_suggest_cuda.json  batch-path overhead on the GPU (tiny and medium BLIP)
 #   bench_suggest_cuda_{png,jpg}256.json  tiny BLIP, 256 images on cuda: the per-batch overhead
 #   bench_suggest_cpu_{png,jpg}32.json    tiny BLIP, 32 images on the CPU cores (the aim's CPU case)
+#   bench_suggest_cpu_medium32.json       medium BLIP, 32 PNG on the CPU cores
 #   bench_readers.json       the reading stage alone: reader thread vs 2/4/8 reader processes
 #   bench_repair_cuda.json   repair latency on the GPU (1024^2 5% mask, 8000^2)
 #   starter.*                the starter checkpoint after TRAIN_MINUTES more on the GPU
-# Usage: OUT=/tmp/out TRAIN_MINUTES=3.5 [TRAIN_BATCH=32] [REPAIR_BENCH=0] [READER_BENCH=0] bash tests/gpu/run_device_checks.sh
+# Usage: OUT=/tmp/out TRAIN_MINUTES=3.5 [TRAIN_BATCH=32] [REPAIR_BENCH=0] [READER_BENCH=0] [CUDA256=0] [SUGGEST_REPS=3] bash tests/gpu/run_device_checks.sh
 set -uo pipefail
 OUT=${OUT:-/tmp/llmvis_gpu_out}
 TRAIN_MINUTES=${TRAIN_MINUTES:-0}
@@ -48,14 +49,22 @@ if [ "${REPAIR_BENCH:-1}" = 1 ]; then
     >"$OUT/bench_repair_cuda.json" 2>>"$LOG"
 fi
 say bench_suggest on cuda
-timeout 240 python3 tests/benchmarks/bench_suggest.py --device cuda --n 64 >"$OUT/bench_suggest_cuda.json" 2>>"$LOG"
-say "bench_suggest: tiny model, 256 PNG then JPEG files on cuda; 32 (the CPU aim's case) on the CPU cores"
+timeout 240 python3 tests/benchmarks/bench_suggest.py --device cuda --n 64 --reps ${SUGGEST_REPS:-3} \
+  >"$OUT/bench_suggest_cuda.json" 2>>"$LOG"
+if [ "${CUDA256:-1}" = 1 ]; then
+  say "bench_suggest: tiny model, 256 PNG then JPEG files on cuda"
+  for fmt in png jpg; do
+    timeout 120 python3 tests/benchmarks/bench_suggest.py --device cuda --sizes tiny --n 256 --format $fmt --reps 5 \
+      >"$OUT/bench_suggest_cuda_${fmt}256.json" 2>>"$LOG"
+  done
+fi
+say "bench_suggest on the CPU cores: tiny model, 32 PNG then JPEG files (the aim's case); medium, 32 PNG"
 for fmt in png jpg; do
-  timeout 120 python3 tests/benchmarks/bench_suggest.py --device cuda --sizes tiny --n 256 --format $fmt --reps 5 \
-    >"$OUT/bench_suggest_cuda_${fmt}256.json" 2>>"$LOG"
-  timeout 120 python3 tests/benchmarks/bench_suggest.py --device cpu --sizes tiny --n 32 --format $fmt --reps 9 \
+  timeout 120 python3 tests/benchmarks/bench_suggest.py --device cpu --sizes tiny --n 32 --format $fmt --reps 15 \
     >"$OUT/bench_suggest_cpu_${fmt}32.json" 2>>"$LOG"
 done
+timeout 150 python3 tests/benchmarks/bench_suggest.py --device cpu --sizes medium --n 32 --reps 5 \
+  >"$OUT/bench_suggest_cpu_medium32.json" 2>>"$LOG"
 if [ "${READER_BENCH:-1}" = 1 ]; then
   say "reading stage: thread vs 2/4/8 reader processes"
   timeout 180 python3 tests/benchmarks/bench_suggest.py --readers 2,4,8 --format jpg --image-size 4000x3000 --n 64 \
