@@ -112,9 +112,9 @@ def test_at_about_the_same_pace_fewer_threads_are_kept():
     assert seen == [2, 2, 2, 1, 1, 1, 1, 1, 1, 1]
 
 
-def test_on_many_cores_the_trial_halves_the_threads_while_each_step_is_kept():
+def test_on_many_cores_the_trial_halves_the_threads_down_to_one():
     # 16 cores, reading needs 2 of them: the plan's 14, then 7, 3 and 1 are each timed;
-    # a tiny model is fastest on one thread (16 cores: 2-2.5 ms an image on 15 threads)
+    # a tiny model is fastest on one thread here
     paces = {16: 0.005, 14: 0.004, 7: 0.003, 3: 0.002, 1: 0.0015}
     share, seen, after = _run_share(paces, batches=18, cores=16, read=0.008, infer=paces)
     assert seen == [16] * 3 + [14] * 3 + [7] * 3 + [3] * 3 + [1] * 6 and after == 16
@@ -122,17 +122,28 @@ def test_on_many_cores_the_trial_halves_the_threads_while_each_step_is_kept():
     assert share.summary()["model_threads"] == 1
 
 
-def test_the_ladder_stops_at_the_first_step_slower_than_the_fastest():
-    # a larger model: 7 threads are half again as slow as 14, so 14 stay and 3 is not tried
-    paces = {16: 0.10, 14: 0.10, 7: 0.15}
+def test_a_slower_step_near_torchs_own_threads_does_not_end_the_trial():
+    # as seen on 16 cores: 15 threads timed 13% slower than 16 (noise, or a reader beside
+    # them), yet 3 threads ran the job at two thirds of 16's time
+    paces = {16: 0.0015, 15: 0.0017, 7: 0.0012, 3: 0.0010, 1: 0.0014}
+    share, seen, _ = _run_share(paces, batches=18, cores=16, read=0.0012, infer=paces)
+    assert seen == [16] * 3 + [15] * 3 + [7] * 3 + [3] * 3 + [1] * 3 + [3] * 3
+
+
+def test_the_trial_stops_going_down_at_a_step_far_slower_than_the_fastest():
+    # a larger model: 7 threads are 60% slower than 14, so 14 stay and 3 is not tried
+    paces = {16: 0.10, 14: 0.10, 7: 0.16}
     share, seen, _ = _run_share(paces, batches=12, cores=16, read=0.16, infer=paces)
     assert seen == [16] * 3 + [14] * 3 + [7] * 3 + [14] * 3
     assert set(share.tried) == {16, 14, 7}
-    # each step within 5% of the one before, but 3 threads 7.5% slower than the fastest (14):
-    # the slide stops there, and 7 stay
-    paces = {16: 0.010, 14: 0.0080, 7: 0.0083, 3: 0.0086}
-    share, seen, _ = _run_share(paces, batches=15, cores=16, read=0.016, infer=paces)
-    assert seen == [16] * 3 + [14] * 3 + [7] * 3 + [3] * 3 + [7] * 3
+
+
+def test_a_much_slower_pace_is_not_noise_even_when_the_model_is_as_fast():
+    # as seen on 16 cores: one thread inferred as fast as three, but paced the job 37% slower
+    paces = {16: 0.010, 14: 0.0080, 7: 0.0080, 3: 0.0080, 1: 0.0110}
+    infer = {16: 0.010, 14: 0.0080, 7: 0.0080, 3: 0.0080, 1: 0.0080}
+    share, seen, _ = _run_share(paces, batches=18, cores=16, read=0.016, infer=infer)
+    assert seen == [16] * 3 + [14] * 3 + [7] * 3 + [3] * 3 + [1] * 3 + [3] * 3
 
 
 def test_a_later_job_with_the_same_models_starts_with_the_trials_outcome():

@@ -13,7 +13,7 @@ gives those to the readers: only that many batches are read at once (all of them
 the model waits on reading anyway), and torch is tried on the cores left (never more
 threads than it had), kept there unless both the job and the model go slower (a tiny
 model: as fast; a 5.6 M-parameter model beside 12-megapixel JPEGs lost 12% on one thread),
-and then on half as many, and half again, while each step is kept.
+and on half as many, and half again, down to one: the fewest about as fast are kept.
 When reading is cheap next to the model, torch keeps its threads.
 A job on a GPU does not use it: there the model's CPU threads mostly wait on the device.
 """
@@ -35,6 +35,14 @@ TRIAL = 3
 #: fewer threads are kept unless the job then goes more than this much slower (5%): at
 #: about the same pace, fewer threads leave a core to the rest of the machine
 SLOWER = 1.05
+#: ... or, when the model alone is as fast on them, up to this much slower: the job's pace
+#: over three batches is noisier than the model's own time (2 cores: 10% apart at the same
+#: model time), but more is not noise (16 cores: one thread paced a tiny model's job 36%
+#: slower than three, at the same model time)
+PACE_NOISE = 1.15
+#: the trial stops going down once a step is this much slower (job and model) than the
+#: fastest: a larger model that needs its threads is not timed on fewer still
+STOP = 1.5
 
 
 def usable_cores() -> int:
@@ -68,8 +76,8 @@ class CoreShare:
     tried: the job's pace (from the job's start or the previous batch's end to a batch's
     end) and the model's own time are measured over :data:`TRIAL` batches with torch's
     own threads, then as many with the plan's, and the job keeps the plan unless both
-    went more than 5% slower than the fastest so far; a kept step is followed by one of
-    half its threads (see :meth:`_on_trial`).
+    went more than 5% slower; on more cores, half as many threads and half again are
+    timed too, and the fewest about as fast as the fastest are kept (see :meth:`_on_trial`).
 
     ``memory`` (the model thread's, for the session) keeps, under ``key`` (the models),
     what jobs learnt: the measured costs per image, so a later job reads and threads by
@@ -164,38 +172,42 @@ class CoreShare:
 
     def _on_trial(self) -> int:
         """The threads for the next batch while the trial runs, and its outcome once every
-        step has been timed. The trial is a ladder: torch's own threads, the plan's, then
-        half of the last kept count, as long as each step is kept. A tiny model on many
-        cores runs fastest on a few threads (16 cores: 15 threads took 2-2.5 ms an image
-        in a job, 16 threads 5 ms), a large one stops the ladder at its first slower step."""
+        step has been timed. The steps: torch's own threads, the plan's, then half as many
+        again and again down to one; the walk down stops early at a step far slower than
+        the fastest. The outcome is the fewest threads about as fast as the fastest step.
+        On 16 cores a tiny model's job ran 3-4 times faster on 3-14 threads than on 16, and
+        15 was no faster than 16: the steps are all timed, not stopped at the first."""
         known = self._memory.get((self._key, self._base, self._proposal))
         if known is not None:
             self.decided = self.remembered = True
             return known
         paces = self._paces()
-        if len(paces.get(self._base, [])) < TRIAL:
-            return self._base
-        timed = {self._base: self._medians(paces[self._base])}
-        kept, step = self._base, self._proposal
-        while step is not None:
+        timed: dict[int, tuple[float, float]] = {}
+        for step in self._steps():
             if len(paces.get(step, [])) < TRIAL:
                 return step
             pace, model = timed[step] = self._medians(paces[step])
-            # fewer threads stay unless both the job and the model went slower on them than
-            # on the fastest step so far: a model as fast on fewer threads cannot slow the
-            # job (a slower pace is then noise), and one that is slower on them may still
-            # pace the job better when reading held it back
-            if (pace > SLOWER * min(p for t, (p, _) in timed.items() if t != step)
-                    and model > SLOWER * min(m for t, (_, m) in timed.items() if t != step)):
+            if len(timed) > 1 and all(new > STOP * min(old[i] for t, old in timed.items() if t != step)
+                                      for i, new in enumerate((pace, model))):
                 break
-            kept = step
-            step = kept // 2 if kept > 1 else None
+        fastest = min(p for p, _ in timed.values())
+        fastest_model = min(m for _, m in timed.values())
+        kept = min(t for t, (p, m) in timed.items()
+                   if p <= SLOWER * fastest or (m <= SLOWER * fastest_model and p <= PACE_NOISE * fastest))
         self.tried = {t: p for t, (p, _) in timed.items()}
         self.tried_infer = {t: m for t, (_, m) in timed.items()}
         self.decided = True
         self._memory[(self._key, self._base, self._proposal)] = kept
         self._memory.pop((self._key, "paces", self._base), None)
         return kept
+
+    def _steps(self) -> list[int]:
+        """Thread counts the trial times, in order: torch's own, the plan's, then halves."""
+        steps, n = [self._base, self._proposal], self._proposal // 2
+        while n >= 1:
+            steps.append(n)
+            n //= 2
+        return steps
 
     @staticmethod
     def _medians(got: list[tuple[float, float]]) -> tuple[float, float]:
