@@ -6,11 +6,17 @@ from __future__ import annotations
 
 import threading
 
-from test_ask_image import _ask, _enable_ask, _pump, _recording_chat, _select, folder  # noqa: F401
+import pytest
+from test_ask_image import _ask, _enable_ask, _pump, _recording_chat, _select, tiny_models
 
 from qthelpers import open_and_index
 
 from llmvis_desktop.core.project import Project
+
+
+@pytest.fixture
+def folder(tmp_path):
+    return tiny_models.image_folder(tmp_path / "imgs", 6)
 
 
 def _answers(folder, image_id):
