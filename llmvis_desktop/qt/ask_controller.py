@@ -3,7 +3,8 @@ enabled when the project's captioner is a chat model (LLaVA, SmolVLM, Qwen-VL); 
 question runs on the shared model thread as a job, the answer shows in one non-modal
 :class:`.widgets.answer_box.AnswerBox`, and "Keep as note" stores it as an accepted
 suggestion on the image it is about (undoable, in the history), wherever the review
-has moved meanwhile. Nothing is stored until the reviewer keeps the answer.
+has moved meanwhile. Nothing is stored until the reviewer keeps the answer; one that
+comes while another the reviewer had not seen when asking is shown waits for it.
 """
 from __future__ import annotations
 
@@ -63,6 +64,12 @@ class AskController(QObject):
         self._answer_project = None  # the project it was asked in
         self._answer_relpath = ""
         self._pending = None  # the latest question asked while another was being answered
+        # answers that came while one the reviewer had not yet seen when asking was shown:
+        # (row, notes, project, relpath), shown in turn by Keep as note or Close (replacing
+        # the answer shown lost it: nothing is stored until kept)
+        self._waiting: list = []
+        self._replaceable = False  # the answer shown was on screen when a question was asked
+        self._answer_notes: tuple = ()  # what happened while the answer shown was made
         self._loader = LatestOnly(self)
         self._loader.done.connect(self._on_chat_model)
         panel = win.panel_ctl.suggestions
@@ -76,6 +83,7 @@ class AskController(QObject):
         self._loader.cancel()
         self._set_ask(False, ASK_NO_CHAT_TIP)
         self._pending = None
+        self._waiting = []
         self._answer = self._answer_project = self._asked = None
         if self.answer_box is not None:
             self.answer_box.hide()
@@ -132,6 +140,7 @@ class AskController(QObject):
         question = panel.ask_edit.text().strip()
         if not question:
             return
+        self._replaceable = self._answer is not None  # asked with that answer on screen: read
         frame, window = 0, None  # the file as it is, unless the viewer shows this image already
         viewer = getattr(self.win, "viewer", None)  # what the reviewer is looking at
         if (viewer is not None and viewer.has_image()
@@ -219,25 +228,54 @@ class AskController(QObject):
 
     def _show_answer(self, row, notes=()) -> None:
         """``notes``: what happened to the model while it answered (an out-of-memory moved
-        it to the CPU, or made it retry smaller), in plain words, shown above the answer."""
+        it to the CPU, or made it retry smaller), in plain words, shown above the answer.
+        An answer shown, not kept, and not yet on screen when the last question was asked
+        is not replaced: this one waits (:meth:`_show_next`)."""
         box = self.answer_box
         if box is None:  # one non-modal box, reused
             box = AnswerBox(self.win)
             self.keep_button = box.keep_button
             self.keep_button.clicked.connect(void(self.keep_answer))
+            box.close_button.clicked.connect(self._show_next)
+            box.rejected.connect(self._show_next)  # Esc, the title bar's close
             self.win.review.current_changed.connect(self._update_answer_about)
             self.answer_box = box
-        self._answer = row
-        self._answer_project = self.win.project
-        self._answer_relpath = self._relpath_of(row.image_id)
+        relpath = self._relpath_of(row.image_id)  # (named now: the next question changes _asked)
+        if self._answer is not None and box.isVisible() and not self._replaceable:
+            self._waiting.append((row, tuple(notes), self.win.project, relpath))
+            self._set_note()
+            self.answer_ready.emit(row)
+            return
+        self._display(row, tuple(notes), self.win.project, relpath)
+        self.answer_ready.emit(row)
+
+    def _display(self, row, notes, project, relpath) -> None:
+        box = self.answer_box
+        self._answer, self._answer_project, self._answer_relpath = row, project, relpath
+        self._answer_notes, self._replaceable = notes, False
         box.set_answer(row.prompt, row.value,
                        f"{row.model_id}" + (f" · score {row.score:.2f}" if row.score is not None else ""))
-        box.set_note(" ".join(notes))
+        self._set_note()
         self._update_answer_about()
         box.fit_to_screen()
         box.show()
         box.raise_()
-        self.answer_ready.emit(row)
+
+    def _set_note(self) -> None:
+        n = len(self._waiting)
+        names = ", ".join(dict.fromkeys(visible_name(w[3]) for w in self._waiting))
+        waiting = (f"{n} more answer{'s' if n != 1 else ''} waiting (about {names}): Keep as note or Close "
+                   f"shows the next.") if n else ""
+        self.answer_box.set_note(" ".join([*self._answer_notes, waiting]).strip())
+
+    def _show_next(self) -> None:
+        """The answer shown was kept or closed: the next one waiting, if any."""
+        self._answer = None
+        while self._waiting:
+            row, notes, project, relpath = self._waiting.pop(0)
+            if project is self.win.project:
+                self._display(row, notes, project, relpath)
+                return
 
     def _update_answer_about(self, *_args) -> None:
         """The box says which image its answer is about, and plainly when that is not the one shown."""
@@ -275,4 +313,5 @@ class AskController(QObject):
         panel = self.win.panel_ctl.suggestions
         if panel is not None and panel.ask_edit.text().strip() == row.prompt:
             panel.ask_edit.clear()  # not a new question typed meanwhile
+        self._show_next()
         return sid

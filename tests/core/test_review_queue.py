@@ -65,3 +65,38 @@ def test_a_database_from_before_gets_its_queue_scores_recomputed(tmp_path):
         assert p.image(b.id).max_score == 0.60
         assert p.image(c.id).max_score == 0.30
         assert _order(p)[0] == "a_unsure.png"
+
+
+def test_an_image_reviewed_with_a_card_left_pending_is_not_first_in_the_queue(tmp_path):
+    """Enter decides the label cards and the best caption, not an answer card (``suggest
+    --ask``) or a second captioner's card: those stay pending on the reviewed image, and
+    their low score (0.04: a caption's or answer's mean token probability) put the image
+    just reviewed at the head of the review queue, before every image still to review.
+    Reviewed and rejected images come after those still to review, in either direction;
+    images with no pending card stay last."""
+    from llmvis_desktop.core import review_actions as ra
+
+    with _project(tmp_path, names=("a.png", "b.png", "c.png", "d_none.png")) as p:
+        a, b, c = (p.image_by_path(n) for n in ("a.png", "b.png", "c.png"))
+        p.add_suggestions([
+            NewSuggestion(a.id, "label", "ok", MODEL, score=0.95),
+            NewSuggestion(a.id, "answer", "maybe a scratch", "llava", score=0.04, prompt="a scratch?"),
+            NewSuggestion(b.id, "label", "scratch", MODEL, score=0.40),
+            NewSuggestion(c.id, "label", "ok", MODEL, score=0.70),
+            NewSuggestion(c.id, "caption", "a plate", "blip", score=0.05),
+            NewSuggestion(c.id, "caption", "a metal plate", "git", score=0.03),
+        ])
+        everything = [p.image(i).relpath for i in p.image_ids(sort="uncertainty")]
+        assert everything == ["b.png", "c.png", "a.png", "d_none.png"]
+        ra.accept(p.store, a.id, "alice")  # the answer card stays pending
+        ra.accept(p.store, c.id, "alice")  # the second caption card stays pending
+        assert p.image(a.id).max_score == 0.04 and p.image(a.id).status == "reviewed"
+
+        def order(sort, descending=False):
+            return [p.image(i).relpath for i in p.image_ids(sort=sort, descending=descending)]
+
+        assert order("uncertainty") == ["b.png", "c.png", "a.png", "d_none.png"]
+        assert order("uncertainty", True) == ["b.png", "a.png", "c.png", "d_none.png"]
+        assert order("score") == ["b.png", "a.png", "c.png", "d_none.png"]
+        ra.reject(p.store, b.id, "alice")  # no card left: last, with the unsuggested
+        assert order("uncertainty") == ["c.png", "a.png", "b.png", "d_none.png"]

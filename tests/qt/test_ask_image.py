@@ -192,6 +192,7 @@ def test_long_question_is_elided_and_box_fits_on_screen(qtbot, window, folder, m
     assert asked[-50:] in box.question_label.toolTip()  # the full question in the tooltip
 
     # an answer row with a huge question from elsewhere (not typed in the box) fits too
+    box.close_button.click()  # (one coming while this one is shown waits for it)
     row = NewSuggestion(win.review.current.id, "answer", long_answer, CHAT_PATH, 0.5, "r1", question * 2, {})
     win.suggest_ctl.asker._show_answer(row)
     _pump(0.2)

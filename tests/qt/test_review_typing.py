@@ -219,3 +219,31 @@ def test_undo_and_redo_of_a_card_edit_after_its_label_was_removed(qtbot, window,
     rec, outcomes = _state(labelled_folder, cur)
     assert outcomes["dent"] == ("withdrawn", None) and rec.labels == ()
     assert "someone else" not in messages[-1]
+
+
+def test_the_cards_accept_button_keeps_the_edit_typed_in_it(qtbot, window, labelled_folder):
+    """Edit…, type, then the card's own Accept (not Save edit): the typed caption is the
+    decision (edited), as Enter or moving on saves it; it accepted the model's text and
+    dropped what was typed."""
+    win = window
+    project = open_and_index(qtbot, win, labelled_folder)
+    cur, cap, _lab = _with_cards(qtbot, win, project)
+    card = _edit_card(qtbot, win, cap, " on the left rim")
+    QTest.mouseClick(card.accept_button, Qt.MouseButton.LeftButton)
+    rec, outcomes = _state(labelled_folder, cur)
+    assert rec.caption == "model caption on the left rim"
+    assert outcomes["model caption"] == ("edited", "model caption on the left rim")
+    assert win.review.current.id == cur  # a card's Accept does not move on
+    win.review.undo()
+    rec, outcomes = _state(labelled_folder, cur)
+    assert rec.caption is None and outcomes["model caption"] == ("pending", None)
+
+
+def test_the_cards_accept_button_with_the_proposal_unchanged_accepts_it(qtbot, window, labelled_folder):
+    win = window
+    project = open_and_index(qtbot, win, labelled_folder)
+    cur, cap, _lab = _with_cards(qtbot, win, project)
+    card = _edit_card(qtbot, win, cap, "")
+    QTest.mouseClick(card.accept_button, Qt.MouseButton.LeftButton)
+    rec, outcomes = _state(labelled_folder, cur)
+    assert rec.caption == "model caption" and outcomes["model caption"] == ("accepted", "model caption")

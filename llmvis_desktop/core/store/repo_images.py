@@ -321,9 +321,12 @@ def _ordered(stmt, sort: str, descending: bool):
         keys = [m.Image.mtime_ns, *by_name]
     elif sort in ("score", "uncertainty"):
         # score: highest confidence first; uncertainty (the review queue): the least
-        # confident first; descending turns either round. Unsuggested images stay last.
+        # confident first; descending turns either round. Images reviewed or rejected come
+        # after those still to review (a card Enter leaves pending, an answer or a second
+        # caption, scored 0.04, put the image just reviewed first), unsuggested ones last.
         high_first = (sort == "score") != descending
-        return stmt.order_by(case((m.Image.max_score.is_(None), 1), else_=0),
+        done = m.Image.review_status.in_((m.STATUS_REVIEWED, m.STATUS_REJECTED))
+        return stmt.order_by(case((m.Image.max_score.is_(None), 2), (done, 1), else_=0),
                              m.Image.max_score.desc() if high_first else m.Image.max_score.asc(),
                              *(k.desc() if descending else k for k in by_name))
     elif sort == "status":

@@ -197,7 +197,7 @@ class _Card(QFrame):
 
         self._buttons = _ButtonRow()
         buttons = self._buttons.layout()
-        self._accept = self._button("Accept", "sgAccept", lambda: self._decided(panel.accepted))
+        self._accept = self._button("Accept", "sgAccept", self._accept_clicked)
         self._edit = self._button("Edit\u2026", "sgEdit", self.start_edit)
         self._reject = self._button("Reject", "sgReject", lambda: self._decided(panel.rejected))
         for b in (self._accept, self._edit, self._reject):
@@ -225,6 +225,14 @@ class _Card(QFrame):
         signal.emit(sid)
         # the keys go back to the review (a focused button, reused by the next image's
         # card, took Space)
+        self._panel.finished.emit()
+
+    def _accept_clicked(self) -> None:
+        text = self.open_edit()  # a text typed in the open edit box is the decision (it was dropped)
+        if text is None:
+            return self._decided(self._panel.accepted)
+        self.edit_box.hide()
+        self._panel.edited.emit(self.sid, text)
         self._panel.finished.emit()
 
     def open_edit(self) -> Optional[str]:
