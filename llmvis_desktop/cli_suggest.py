@@ -16,7 +16,7 @@ from typing import Optional, Sequence
 
 from .cli_args import (DEVICE_CHOICES, RUN_AGAIN, actor, add_actor, add_db, device, device_problem, interrupted,
                        no_database, non_negative, positive)
-from .core.errors import first_line, is_disk_full
+from .core.errors import first_line, is_connection_lost, is_disk_full
 from .core.wording import one_line
 
 EXIT_OK, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 130
@@ -232,8 +232,8 @@ def run_suggest_cmd(args) -> int:
         bar.close()
         if getattr(args, "debug", False) or os.environ.get("LLMVIS_DEBUG"):
             raise
-        if project is not None and is_disk_full(exc):  # "nothing was saved" was wrong here too
-            return _stopped(args, _stopped_at(stage, project, seen))
+        if project is not None and (is_disk_full(exc) or is_connection_lost(exc)):  # what was kept
+            return _stopped(args, _stopped_at(stage, project, seen, exc))
         name = type(exc).__name__
         if name in ("SuggestError", "DeviceError") or isinstance(exc, (ValueError, OSError)):
             return _err("suggest", first_line(exc))
@@ -287,7 +287,7 @@ def _interrupted(args, seen: dict) -> int:
 
 
 def _stopped(args, exc) -> int:
-    """A full disk stopped the job (a :class:`SuggestStopped`): where, what was kept, and
+    """A full disk or the server gone stopped the job (a :class:`SuggestStopped`): where, what was kept, and
     that a run again goes on from there; with --json the object says it too."""
     again = "llmvis suggest" + (" without --all" if getattr(args, "redo", False) else "")  # --all redoes all
     message = exc.say(again)
@@ -297,7 +297,7 @@ def _stopped(args, exc) -> int:
     return EXIT_ERROR
 
 
-def _stopped_at(stage: str, project, seen: dict):
+def _stopped_at(stage: str, project, seen: dict, exc: BaseException):
     """The :class:`SuggestStopped` of a full disk met outside the models' batches: in the
     index before them (the images listed are kept), or in the learned suggester (each
     of its batches is committed before its progress is reported)."""
@@ -306,8 +306,8 @@ def _stopped_at(stage: str, project, seen: dict):
 
     where = describe_url(project.db_url)
     if stage == "learned":
-        return SuggestStopped("the learned suggester", where, seen.get("done", 0))
-    return SuggestStopped("the index" if stage == "index" else "the suggest job", where, None)
+        return SuggestStopped.of(exc, "the learned suggester", where, seen.get("done", 0))
+    return SuggestStopped.of(exc, "the index" if stage == "index" else "the suggest job", where, None)
 
 
 def _default_template() -> str:

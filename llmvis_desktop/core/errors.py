@@ -35,6 +35,7 @@ DATABASE_KINDS = {
                 "database stopped it (deadlock detected); nothing was changed; run it again",
     "serialization": "another change to the same images (a teammate's or a job's) crossed this one and the "
                      "database stopped it (serialization failure); nothing was changed; run it again",
+    "connection": "the connection to the database server failed; try again when it can be reached",
     "lock_timeout": "another change (a teammate's or a job's) held what this needs past the lock timeout "
                     "(15 s); nothing was changed; try again when it is done",
 }
@@ -55,6 +56,37 @@ def disk_full_stopped(what: str, database: str, kept: Optional[str], again: str)
     kept_line = f"{kept} before that are kept" if kept else "what was done before that is kept"
     return (f"{what} stopped when the disk holding {database} filled up; {kept_line}; free some space "
             f"and run {again} again to finish")
+
+
+def connection_reason(exc: BaseException) -> str:
+    """The driver's reason a connection failed: its message's first line (which server,
+    and whether it was refused, cut or timed out), without SQLAlchemy's wrapping."""
+    orig = getattr(exc, "orig", None) or exc
+    return next((ln.strip() for ln in str(orig).splitlines() if ln.strip()), type(orig).__name__)
+
+
+def connection_line(exc: BaseException) -> str:
+    """A lost or refused connection to the database server, with the driver's reason."""
+    why = connection_reason(exc)
+    return f"the connection to the database server failed ({why}); try again when it can be reached"
+
+
+def connection_lost_stopped(what: str, database: str, kept: Optional[str], again: str, why: str) -> str:
+    """A job of many transactions stopped by the database server going away (``why``: the
+    driver's reason): what its committed transactions kept and how to finish."""
+    kept_line = f"{kept} before that are kept" if kept else "what was done before that is kept"
+    return (f"{what} stopped when the connection to the database {database} failed ({why}); {kept_line}; "
+            f"when the database server can be reached again, run {again} again to finish")
+
+
+def is_connection_lost(exc: BaseException) -> bool:
+    """Whether ``exc`` is the database server refusing or losing the connection (stopped,
+    restarting, the network down: store/db_errors.py's ``connection``)."""
+    if type(exc).__name__ != "OperationalError":
+        return False
+    from .store.db_errors import db_error_kind
+
+    return db_error_kind(exc) == "connection"
 
 
 def is_disk_full(exc: BaseException) -> bool:
@@ -115,7 +147,8 @@ def first_line(exc: BaseException, limit: Optional[int] = None, database: Option
         # by the driver's code, not by words in the text: PostgreSQL's detail of a
         # deadlock ("blocked by process 34") read as "database is locked"
         kind = db_error_kind(exc) or ""
-        line = disk_full(database) if kind == "disk_full" else DATABASE_KINDS.get(kind)
+        line = (disk_full(database) if kind == "disk_full" else connection_line(exc) if kind == "connection"
+                else DATABASE_KINDS.get(kind))
         if line:
             return line if limit is None else line[:limit]
     for line in str(exc).splitlines():

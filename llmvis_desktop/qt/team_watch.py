@@ -26,7 +26,7 @@ from typing import Optional
 
 from PySide6.QtCore import QObject, QTimer
 
-from ..core.errors import first_line
+from ..core.errors import connection_reason, first_line, is_connection_lost
 
 from .panel_controller import filter_gone_text
 from .workers import LatestOnly
@@ -91,14 +91,17 @@ class TeamWatch(QObject):
         if error is not None:  # an unreachable database must not break the window: said once
             if not self._failing:
                 self._failing = True
-                first = first_line(error, 200)
+                # the driver's reason alone (first_line's "the connection ... failed (...); try
+                # again when it can be reached" inside this line said it twice)
+                first = connection_reason(error)[:200] if is_connection_lost(error) else first_line(error, 200)
                 log.warning("looking for other reviewers' changes: %s", error)
                 self.win.statusBar().showMessage(f"The project database cannot be reached ({first}); "
                                                  f"other reviewers' changes will show when it can", 15000)
             return
-        if self._failing:
+        if self._failing:  # said, as the outage was (a teammate's change found now says more)
             self._failing = False
             log.info("the project database can be reached again")
+            self.win.statusBar().showMessage("The project database can be reached again", 10000)
         project, start, rows, labels, fetched = result
         if project is not self._project:
             return

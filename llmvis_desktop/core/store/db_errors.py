@@ -12,6 +12,10 @@ _PG_STATES = {
     "40001": "serialization",  # serialization_failure
     "55P03": "lock_timeout",  # lock_not_available: lock_timeout, NOWAIT
     "53100": "disk_full",
+    # the server went away: stopped (admin_shutdown, crash_shutdown), not up yet (cannot_connect_now)
+    "57P01": "connection",
+    "57P02": "connection",
+    "57P03": "connection",
 }
 
 #: SQLite's result code name (sqlite3's ``sqlite_errorname``) -> kind
@@ -39,14 +43,26 @@ RETRYABLE = frozenset({"deadlock", "serialization"})
 WAITED = frozenset({"lock_timeout", "busy"})
 
 
+def _driver_connection_error(orig: BaseException) -> bool:
+    """A PostgreSQL driver's ``OperationalError`` with no SQLSTATE: libpq's own, when a
+    connection could not be made or was lost (no server listening, the network down, a
+    refusal at connect such as a wrong password: the driver's message, shown with the
+    line, says which)."""
+    return (type(orig).__name__ == "OperationalError"
+            and type(orig).__module__.split(".", 1)[0] in ("psycopg", "psycopg2"))
+
+
 def db_error_kind(exc: BaseException) -> Optional[str]:
-    """``deadlock``, ``serialization``, ``lock_timeout`` (PostgreSQL waited its lock timeout),
+    """``connection`` (the server could not be reached, or went away), ``deadlock``,
+    ``serialization``, ``lock_timeout`` (PostgreSQL waited its lock timeout),
     ``busy`` (SQLite: another writer held the file for the busy timeout), ``readonly``,
     ``io``, ``disk_full``, or None: ``exc`` is SQLAlchemy's wrapper or the driver's own."""
     orig = getattr(exc, "orig", None) or exc
     state = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)  # psycopg 3, psycopg2
     if state:
-        return _PG_STATES.get(state)
+        return "connection" if state.startswith("08") else _PG_STATES.get(state)  # class 08: connection
+    if _driver_connection_error(orig):
+        return "connection"
     if type(orig).__module__.startswith("sqlite3"):
         code = getattr(orig, "sqlite_errorname", None)
         if code:

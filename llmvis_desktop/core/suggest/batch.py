@@ -22,7 +22,7 @@ from ..project import Project
 from ..store import models as m
 from ..store.records import ImageFilter, ImageRecord, NewSuggestion
 from ..store.repo_suggest import same_request_done
-from ..errors import first_line, is_disk_full
+from ..errors import first_line, is_connection_lost, is_disk_full
 from ..tasks import Cancelled, CancelToken, Progress, ProgressFn, no_progress
 from . import cores_saved, job_log
 from .discovery import ModelInfo, ModelRefused, check
@@ -285,9 +285,9 @@ def run_suggest(
             try:
                 run_batches(project, chunks, reader, (project.max_pixels, max_side, draft_side, resize),
                             infer, worker, on_batch, token, share, skip_done=only_unsuggested, committer=committer)
-            except Exception as exc:  # the batches committed before a full disk are kept: said so
-                if is_disk_full(exc):
-                    raise _stopped(project, committer) from exc
+            except Exception as exc:  # the batches committed before a full disk or a lost server are kept
+                if is_disk_full(exc) or is_connection_lost(exc):
+                    raise _stopped(project, committer, exc) from exc
                 raise
             finally:
                 for role, why in list(broken.items()):
@@ -326,11 +326,12 @@ def run_suggest(
     return report
 
 
-def _stopped(project: Project, committer) -> SuggestStopped:
-    """A full disk stopped the job: what its finished commits kept, and where."""
+def _stopped(project: Project, committer, exc: BaseException) -> SuggestStopped:
+    """A full disk, or the database server gone, stopped the job: what its finished
+    commits kept, and where."""
     from ..store.engine import describe_url
 
-    return SuggestStopped("the suggest job", describe_url(project.db_url), len(committer.stored_images))
+    return SuggestStopped.of(exc, "the suggest job", describe_url(project.db_url), len(committer.stored_images))
 
 
 def template_problem(template: str) -> Optional[str]:

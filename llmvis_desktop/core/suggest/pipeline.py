@@ -110,10 +110,11 @@ class GroupCommitter:
         try:
             self.flush()
         except Exception as exc:
-            from ..errors import is_disk_full
+            from ..errors import is_connection_lost, is_disk_full
 
-            # a full disk again: the job's own error says it (a traceback on the CLI's stderr did too)
-            (log.debug if is_disk_full(exc) else log.exception)("storing the last suggestions failed",
+            # a full disk or the server gone, again: the job's own error says it (a traceback on
+            # the CLI's stderr did too)
+            (log.debug if is_disk_full(exc) or is_connection_lost(exc) else log.exception)("storing the last suggestions failed",
                                                                   exc_info=True)
         finally:
             self._pool.shutdown(wait=True)

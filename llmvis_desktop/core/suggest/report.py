@@ -12,21 +12,35 @@ class SuggestError(Exception):
 
 
 class SuggestStopped(SuggestError):
-    """A suggest job stopped by a full disk under the project database: the batches it
+    """A suggest job stopped by a full disk under the project database, or by its server
+    going away (``connection``: the driver's reason): the batches it
     committed before are kept ("nothing was saved" was wrong for it) and a rerun goes on
     from there. ``images_kept``: images whose suggestions were committed (None: not
     known); the message says to "run it again"; :meth:`say` words it for a command."""
 
-    def __init__(self, what: str, database: str, images_kept: Optional[int]) -> None:
+    def __init__(self, what: str, database: str, images_kept: Optional[int],
+                 connection: Optional[str] = None) -> None:
         self.what, self.database, self.images_kept = what, database, images_kept
+        self.connection = connection  # the driver's reason when the database server went away
         super().__init__(self.say("it"))
 
     def say(self, again: str) -> str:
-        from ..errors import disk_full_stopped
+        from ..errors import connection_lost_stopped, disk_full_stopped
 
         n = self.images_kept
         kept = None if n is None else f"suggestions for {n:,} image{'' if n == 1 else 's'}"
+        if self.connection is not None:
+            return connection_lost_stopped(self.what, self.database, kept, again, self.connection)
         return disk_full_stopped(self.what, self.database, kept, again)
+
+    @classmethod
+    def of(cls, exc: BaseException, what: str, database: str, images_kept: Optional[int]) -> "SuggestStopped":
+        """The stop ``exc`` (a full disk, or the database server gone) caused."""
+        from ..errors import connection_reason, is_connection_lost
+
+        if not is_connection_lost(exc):
+            return cls(what, database, images_kept)
+        return cls(what, database, images_kept, connection=connection_reason(exc))
 
 
 @dataclass
