@@ -289,7 +289,9 @@ def _interrupted(args, seen: dict) -> int:
 def _stopped(args, exc) -> int:
     """A full disk or the server gone stopped the job (a :class:`SuggestStopped`): where, what was kept, and
     that a run again goes on from there; with --json the object says it too."""
-    again = "llmvis suggest" + (" without --all" if getattr(args, "redo", False) else "")  # --all redoes all
+    # a plain run again resumes: it does the images the job had not reached. After --all it
+    # would do none (every image had the models' suggestions before): --all again redoes them
+    again = "llmvis suggest" + (" --all" if getattr(args, "redo", False) else "")
     message = exc.say(again)
     print(f"llmvis suggest: {message}", file=sys.stderr)
     if getattr(args, "json", False):

@@ -83,6 +83,24 @@ def test_suggest_on_a_full_disk_says_what_was_kept_and_resumes(tiny, tmp_path, c
     assert _suggested(folder) == N_IMAGES
 
 
+def test_a_stopped_redo_of_every_image_says_to_run_it_with_all_again(tiny, tmp_path, capsys, monkeypatch):
+    # every image already has the model's caption: a plain run again has nothing to do, so
+    # "run llmvis suggest without --all again" (the old advice) left most images not redone
+    folder = tiny_models.image_folder(tmp_path / "images", N_IMAGES)
+    args = ["suggest", str(folder), "--captioner", str(tiny["blip"]), "--batch", str(BATCH), "--read-processes", "0"]
+    assert main(args) == 0
+    capsys.readouterr()
+    _full_after(monkeypatch, 2)
+    assert main([*args, "--all"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err.endswith("free some space and run llmvis suggest --all again to finish"), err
+    monkeypatch.undo()
+    assert main([*args, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["models"]["images"] == 0  # why "without --all" was wrong
+    assert main([*args, "--all", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["models"]["images"] == N_IMAGES
+
+
 def test_the_jobs_panel_says_the_same(tiny, tmp_path, monkeypatch):
     """The GUI's suggest job raises it as such: the jobs panel shows ``failed: {error}``."""
     from llmvis_desktop.core.suggest.batch import run_suggest
