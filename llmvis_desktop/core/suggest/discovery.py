@@ -337,12 +337,28 @@ def scan_hf_cache(cache: Optional[Path] = None, revisions: bool = True) -> list[
     except OSError:
         return []
     for repo in repos:
-        snap = _snapshot(repo)
-        if snap is None:
-            continue
-        model_id = repo.name[len("models--"):].replace("--", "/")
-        out.append(inspect_folder(snap, model_id=model_id, source="hf-cache", revision=revisions))
+        if _snapshot(repo) is not None:
+            out.append(hf_repo_model(repo, revisions))
     return out
+
+
+def _is_hf_repo(folder: Path) -> bool:
+    return folder.name.startswith("models--") and folder.is_dir()
+
+
+def hf_repo_model(repo: Path, revisions: bool = True) -> ModelInfo:
+    """A Hugging Face cache repo folder (``models--org--name``, in the cache or copied into a
+    model folder) as the model ``org/name`` at its refs/main snapshot; one with no snapshot
+    is listed as refused, saying so."""
+    model_id = repo.name[len("models--"):].replace("--", "/")
+    snap = _snapshot(repo)
+    if snap is not None:
+        return inspect_folder(snap, model_id=model_id, source="hf-cache", revision=revisions)
+    return ModelInfo(path=str(repo), model_id=model_id, family=None, kind=None, size_bytes=0, revision=None,
+                     weights_format=None, needs_remote_code=False, has_config=False, source="hf-cache",
+                     problem=(f"{repo}: no downloaded snapshot (snapshots/ is empty or missing: the "
+                              f"download of {model_id} did not finish); download it again on a machine "
+                              f"online and copy its folder here"))
 
 
 def _looks_like_model(folder: Path) -> bool:
@@ -353,19 +369,24 @@ def _looks_like_model(folder: Path) -> bool:
 
 
 def scan_folder(root: Path, depth: int = 2, revisions: bool = True) -> list[ModelInfo]:
-    """A model folder itself, or model folders below it (``name/`` or ``org/name/``)."""
+    """A model folder itself, or model folders below it (``name/`` or ``org/name/``); a
+    Hugging Face cache copied here (``models--org--name/`` folders, or the cache's ``hub/``
+    or ``huggingface/hub/`` holding them) lists each cached model as ``org/name``."""
     root = Path(root).expanduser()
+    if _is_hf_repo(root):  # a model of a Hugging Face cache copied here
+        return [hf_repo_model(root, revisions)]
     if _looks_like_model(root):
         return [inspect_folder(root, revision=revisions)]
     out: list[ModelInfo] = []
-    if depth <= 0:
-        return out
     try:
         subs = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
     except OSError:
         return out
     for sub in subs:
-        out.extend(scan_folder(sub, depth - 1, revisions))
+        if _is_hf_repo(sub):  # one level deeper than folders: a copied ~/.cache/huggingface/hub
+            out.append(hf_repo_model(sub, revisions))
+        elif depth > 0:
+            out.extend(scan_folder(sub, depth - 1, revisions))
     return out
 
 
@@ -402,6 +423,11 @@ def _folder_model(folder: Path) -> ModelInfo:
     A snapshot folder of the Hugging Face cache is the cached model ``org/name``: the same
     model id whether it was chosen by path (the model manager) or by name (the CLI)."""
     folder = Path(os.path.abspath(folder))
+    if _is_hf_repo(folder):  # the cache's folder of a model: its refs/main snapshot
+        info = hf_repo_model(folder)
+        if info.problem and not info.has_config:
+            raise ModelRefused(info.problem)
+        return info
     real = Path(os.path.realpath(folder))
     repo = real.parent.parent
     if real.parent.name == "snapshots" and repo.name.startswith("models--"):
@@ -426,12 +452,17 @@ def resolve_model(spec: str | Path, model_dirs: Iterable[str | Path] = (),
     p = Path(spec).expanduser()
     if p.is_dir():
         return _folder_model(p)
+    repo_name = "models--" + str(spec).replace("/", "--")
     for d in model_dirs:
         cand = Path(d).expanduser() / str(spec)
         if cand.is_dir():
             return _folder_model(cand)
+        for hub in ("", "hub", "huggingface/hub"):  # an HF cache copied into the model folder
+            cand = Path(d).expanduser() / hub / repo_name
+            if cand.is_dir():
+                return _folder_model(cand)
     cache = hf_cache or hf_hub_cache()
-    repo = cache / ("models--" + str(spec).replace("/", "--"))
+    repo = cache / repo_name
     if repo.is_dir():
         snap = _snapshot(repo)
         if snap is not None:
