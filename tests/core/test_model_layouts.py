@@ -67,3 +67,47 @@ def test_a_repo_folder_with_no_snapshot_says_so(tmp_path):
     assert listed.model_id == "acme/cut" and "no downloaded snapshot" in listed.problem
     with pytest.raises(ModelRefused, match="no downloaded snapshot"):
         resolve_model(str(repo), hf_cache=tmp_path / "no-cache")
+
+
+@pytest.mark.parametrize("files, phrase", [
+    ({"model.safetensors": "model.fp16.safetensors"}, "model.fp16.safetensors"),  # a variant alone
+    ({"model.safetensors": "adapter_model.safetensors"}, "adapter_model.safetensors"),  # a LoRA adapter
+    ({"model.safetensors": "model-00001-of-00001.safetensors"}, "model.safetensors.index.json"),  # no index
+])
+def test_weights_under_a_name_transformers_does_not_load_are_refused_when_listed(tiny, tmp_path, files, phrase):
+    """The folder was listed "fits" (the model manager let it be chosen) and every job
+    failed: "no file named model.safetensors found in directory"."""
+    folder = tmp_path / "models" / "renamed"
+    shutil.copytree(tiny["blip"], folder)
+    for old, new in files.items():
+        (folder / old).rename(folder / new)
+    (listed,) = discover([tmp_path / "models"], include_hf_cache=False)
+    assert listed.problem and phrase in listed.problem and "model.safetensors" in listed.problem
+    from llmvis_desktop.core.suggest import check
+
+    with pytest.raises(ModelRefused, match="not under a name"):  # a job refuses it before loading
+        check(resolve_model(str(folder), hf_cache=tmp_path / "no-cache"), allow_bin=True)
+
+
+def test_pickle_weights_under_another_name_are_refused_before_the_opt_in(tiny, tmp_path):
+    """``model.pt`` alone: it asked for the .bin opt-in, then failed to load with it."""
+    from llmvis_desktop.core.suggest import check
+
+    folder = tmp_path / "pt"
+    shutil.copytree(tiny["blip"], folder)
+    (folder / "model.safetensors").unlink()
+    (folder / "model.pt").write_bytes(b"\0" * 16)
+    info = inspect_folder(folder)
+    assert "model.pt" in info.problem and "pytorch_model.bin" in info.problem and "--allow-bin" not in info.problem
+    with pytest.raises(ModelRefused, match="not under a name"):
+        check(info, allow_bin=True)
+
+
+def test_a_shard_missing_is_named(tiny, tmp_path):
+    folder = tmp_path / "sharded"
+    shutil.copytree(tiny["blip"], folder)
+    (folder / "model.safetensors").rename(folder / "model-00001-of-00002.safetensors")
+    (folder / "model.safetensors.index.json").write_text(json.dumps({"weight_map": {
+        "a": "model-00001-of-00002.safetensors", "b": "model-00002-of-00002.safetensors"}}))
+    problem = inspect_folder(folder).problem
+    assert "model-00002-of-00002.safetensors" in problem and "1 of the 2 shards model.safetensors.index.json names is missing" in problem

@@ -11,19 +11,13 @@ import hashlib
 import json
 import os
 import stat
-import struct
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Optional
 
 from ..hashing import file_sha256 as _sha256  # (tests replace it)
 from .registry import FAMILIES, architectures, family_for
-
-WEIGHT_SUFFIXES = (".safetensors",)
-_BIN_NAMES = ("pytorch_model.bin", "pytorch_model.bin.index.json", "model.bin")
-_NOT_WEIGHTS = ("training_args.bin", "optimizer.bin", "scheduler.bin", "rng_state.bin")
-_DTYPE_BYTES = {"F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2, "I8": 1,
-                "U8": 1, "BOOL": 1, "F8_E4M3": 1, "F8_E5M2": 1}
+from .weight_files import _param_count, _unloadable, _weight_files
 
 
 class ModelRefused(Exception):
@@ -46,45 +40,11 @@ class ModelInfo:
     params: Optional[int] = None  # parameter count, read from safetensors headers
     source: str = "folder"  # "folder" | "hf-cache"
     damaged: Optional[str] = None  # a weights file that cannot be whole (cut short, a Git LFS pointer)
+    unloadable: Optional[str] = None  # weights transformers would not find (another name, shards missing)
 
     @property
     def name(self) -> str:
         return self.model_id if self.source == "hf-cache" else Path(self.path).name
-
-
-def _weight_files(folder: Path) -> tuple[list[Path], list[Path]]:
-    """(safetensors files, pickle files) of a model folder. A sharded download cut short
-    (an index whose shards are not all there) has no safetensors weights."""
-    safe, pickled = [], []
-    try:
-        entries = sorted(folder.iterdir())
-    except OSError:
-        return [], []
-    incomplete = False
-    for p in entries:
-        n = p.name
-        if not p.exists():  # a dangling link: an interrupted download or a moved blob
-            continue
-        if n == "model.safetensors.index.json":
-            incomplete = not _shards_present(p)
-            safe.append(p)
-        elif n.endswith(WEIGHT_SUFFIXES):
-            safe.append(p)
-        elif (n.endswith(".bin") and n not in _NOT_WEIGHTS) or n in _BIN_NAMES or n.endswith(".pt") or n.endswith(".pth"):
-            pickled.append(p)
-    return ([] if incomplete else safe), pickled
-
-
-def _shards_present(index: Path) -> bool:
-    """Whether every shard a safetensors index names is there (a download cut short
-    leaves the index and some shards)."""
-    if not index.is_file():  # a named pipe would block the read
-        return False
-    try:
-        shards = set((json.loads(index.read_text()).get("weight_map") or {}).values())
-    except (OSError, ValueError, AttributeError):
-        return False
-    return bool(shards) and all((index.parent / name).exists() for name in shards)
 
 
 def _size(paths: Iterable[Path]) -> int:
@@ -172,49 +132,6 @@ class _DigestCache:
             pass
 
 
-def _param_count(files: list[Path]) -> tuple[Optional[int], Optional[str]]:
-    """(parameter count, or None; why a file cannot be whole, or None) from the
-    safetensors headers: a file cut short (a download stopped) or a Git LFS pointer (a
-    clone without LFS) was listed as usable and failed only when a job loaded it."""
-    total, found = 0, False
-    for p in files:
-        if not p.name.endswith(".safetensors"):
-            continue
-        try:
-            st = p.stat()
-            if not stat.S_ISREG(st.st_mode):  # a named pipe blocked open() for ever
-                return None, f"{p.name} is not a regular file"
-            size = st.st_size
-            with open(p, "rb") as fh:
-                head = fh.read(8)
-                if head.startswith(b"version "):
-                    return None, (f"{p.name} is a Git LFS pointer, not the weights (fetch them: "
-                                  f"git lfs pull)")
-                (n,) = struct.unpack("<Q", head)
-                if n > min(100 * 1024 * 1024, size - 8):
-                    return None, f"{p.name} is damaged (its header does not fit the file)"
-                header = json.loads(fh.read(n))
-            if not isinstance(header, dict):
-                raise ValueError("header is not a JSON object")
-            end = 0
-            for key, meta in header.items():
-                if key == "__metadata__" or not isinstance(meta, dict):
-                    continue
-                offsets, shape = meta.get("data_offsets") or [0, 0], meta.get("shape") or []
-                end = max(end, int(offsets[1]))
-                count = 1
-                for d in shape:
-                    count *= int(d)
-                total += count
-                found = True
-        except (OSError, ValueError, TypeError, IndexError, struct.error) as exc:
-            return None, f"{p.name} is damaged ({exc})"
-        if 8 + n + end > size:
-            return None, (f"{p.name} is cut short: {size:,} of {8 + n + end:,} bytes (the download "
-                          f"did not finish)")
-    return (total if found else None), None
-
-
 def inspect_folder(folder: Path | str, model_id: Optional[str] = None, source: str = "folder",
                    revision: bool = True) -> ModelInfo:
     """Describe one model folder (never raises for a bad folder: ``problem`` says why)."""
@@ -254,6 +171,7 @@ def inspect_folder(folder: Path | str, model_id: Optional[str] = None, source: s
         params=params,
         source=source,
         damaged=damaged,
+        unloadable=_unloadable(folder, fmt, weights),
     )
     problem = refusal(info, bad_config=bad_config)
     if problem:
@@ -275,6 +193,8 @@ def refusal(info: ModelInfo, allow_bin: bool = False, allow_remote_code: bool = 
     if not info.has_config:
         return (f"{where}: no config.json, so this is not a model folder; point to the folder "
                 f"that save_pretrained wrote (config.json beside the weights)")
+    if info.unloadable:  # before the .bin opt-in: with it, the load failed all the same
+        return f"{where}: {info.unloadable}"
     if info.weights_format is None:
         return (f"{where}: no weights (*.safetensors or pytorch_model.bin) beside config.json; "
                 f"the download may be incomplete")
