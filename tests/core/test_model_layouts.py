@@ -111,3 +111,53 @@ def test_a_shard_missing_is_named(tiny, tmp_path):
         "a": "model-00001-of-00002.safetensors", "b": "model-00002-of-00002.safetensors"}}))
     problem = inspect_folder(folder).problem
     assert "model-00002-of-00002.safetensors" in problem and "1 of the 2 shards model.safetensors.index.json names is missing" in problem
+
+
+def _lock(monkeypatch, folder: Path) -> None:
+    """``folder`` as a user without read access to it sees it (chmod 000, another owner;
+    these tests may run as root, who reads everything): it stats, but it cannot be
+    listed and nothing in it can be reached."""
+    import errno
+
+    inside = str(folder) + os.sep
+
+    def guard(real, listing=False):
+        def call(path, *a, **kw):
+            p = os.fspath(path) if not isinstance(path, int) else ""
+            p = p.decode() if isinstance(p, bytes) else p
+            if p.startswith(inside) or (listing and p.rstrip(os.sep) == str(folder)):
+                raise PermissionError(errno.EACCES, "Permission denied", p)
+            return real(path, *a, **kw)
+        return call
+
+    monkeypatch.setattr(os, "stat", guard(os.stat))
+    monkeypatch.setattr(os, "lstat", guard(os.lstat))
+    monkeypatch.setattr(os, "listdir", guard(os.listdir, listing=True))
+    monkeypatch.setattr(os, "scandir", guard(os.scandir, listing=True))
+
+
+def test_an_unreadable_folder_among_the_models_is_listed_as_refused(tiny, tmp_path, monkeypatch, capsys):
+    """One folder the user cannot read (a colleague's, on a shared drive) made ``models
+    list`` fail ("llmvis models list: [Errno 13] Permission denied: .../config.json"),
+    listing none of the others, and the model manager could not open."""
+    from llmvis_desktop.cli import main
+    from llmvis_desktop.core.suggest import check
+
+    models = tmp_path / "models"
+    shutil.copytree(tiny["blip"], models / "tiny-blip")
+    shutil.copytree(tiny["blip"], models / "locked")
+    (models / "team").mkdir()
+    shutil.copytree(tiny["clip"], models / "team" / "locked-too")
+    _lock(monkeypatch, models / "locked")
+    _lock(monkeypatch, models / "team")
+    listed = {Path(i.path).name: i for i in discover([models], include_hf_cache=False)}
+    assert listed["tiny-blip"].problem is None
+    for name in ("locked", "team"):
+        assert listed[name].problem == f"{models / name}: cannot be read (Permission denied); ask its owner " \
+                                       f"for read access, or move it out of the model folder", name
+    with pytest.raises(ModelRefused, match="cannot be read"):
+        check(resolve_model(str(models / "locked"), hf_cache=tmp_path / "no-cache"))
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "no-cache"))
+    assert main(["models", "list", "--dir", str(models), "--json"]) == 0
+    rows = {r["name"]: r for r in json.loads(capsys.readouterr().out)}
+    assert rows["tiny-blip"]["problem"] is None and "cannot be read" in rows["locked"]["problem"]

@@ -36,3 +36,27 @@ def test_a_selected_refused_model_says_why_whole(qtbot, tmp_path):
         assert "known model types: blip" in dlg.status_text()
         dlg.select_path(str(models / "blip-x"))  # a usable model: no stale refusal
         assert dlg.status_text() == ""
+
+
+def test_an_unreadable_model_folder_does_not_stop_the_manager_opening(qtbot, tmp_path, monkeypatch):
+    """The dialog's scan raised PermissionError from its constructor: Suggestions ▸ Models…
+    did nothing, for every model, while one folder could not be read."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core"))
+    from test_model_layouts import _lock
+
+    models = tmp_path / "models"
+    _fake_model(models / "blip-x", "blip", "BlipForConditionalGeneration")
+    _fake_model(models / "locked", "blip", "BlipForConditionalGeneration")
+    _lock(monkeypatch, models / "locked")
+    images = tmp_path / "images"
+    images.mkdir()
+    with Project.open(images) as project:
+        dlg = ModelManagerDialog(project, [str(models)], device="cpu", hf_cache=tmp_path / "no-cache")
+        qtbot.addWidget(dlg)
+        assert [i.name for i in dlg.infos] == ["blip-x", "locked"]
+        dlg.select_path(str(models / "locked"))
+        assert "cannot be read (Permission denied)" in dlg.status_text()
+        assert not dlg.use_as("captioner") and project.settings().get("captioner") is None

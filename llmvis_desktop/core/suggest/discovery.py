@@ -136,6 +136,11 @@ def inspect_folder(folder: Path | str, model_id: Optional[str] = None, source: s
                    revision: bool = True) -> ModelInfo:
     """Describe one model folder (never raises for a bad folder: ``problem`` says why)."""
     folder = Path(folder).expanduser()
+    unreadable = _unreadable(folder)
+    if unreadable:
+        return ModelInfo(path=str(folder), model_id=model_id or str(folder), family=None, kind=None,
+                         size_bytes=0, revision=None, weights_format=None, needs_remote_code=False,
+                         problem=unreadable, has_config=False, source=source)
     cfg_path = folder / "config.json"
     config: dict = {}
     config_bytes = b""
@@ -179,6 +184,19 @@ def inspect_folder(folder: Path | str, model_id: Optional[str] = None, source: s
     return info
 
 
+def _unreadable(folder: Path) -> Optional[str]:
+    """Why a folder cannot be read (no read access: a colleague's folder on a shared drive), or
+    None. Its ``config.json`` probe raised, and one such folder failed the whole listing."""
+    try:
+        os.listdir(folder)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as exc:
+        return (f"{folder}: cannot be read ({exc.strerror or exc}); ask its owner for read access, "
+                f"or move it out of the model folder")
+    return None
+
+
 def _replace(info: ModelInfo, **kw) -> ModelInfo:
     from dataclasses import replace
 
@@ -217,7 +235,7 @@ def refusal(info: ModelInfo, allow_bin: bool = False, allow_remote_code: bool = 
 
 def check(info: ModelInfo, allow_bin: bool = False, allow_remote_code: bool = False) -> ModelInfo:
     """Return ``info`` when it may be loaded with these opt-ins; raise :class:`ModelRefused` otherwise."""
-    if info.problem and info.problem.startswith(f"{info.path}: config.json cannot be read"):
+    if info.problem and not info.has_config:  # no, or an unreadable, config.json or folder: no opt-in lifts it
         raise ModelRefused(info.problem)
     why = refusal(info, allow_bin, allow_remote_code)
     if why:
@@ -272,8 +290,8 @@ def hf_repo_model(repo: Path, revisions: bool = True) -> ModelInfo:
     is listed as refused, saying so."""
     model_id = repo.name[len("models--"):].replace("--", "/")
     snap = _snapshot(repo)
-    if snap is not None:
-        return inspect_folder(snap, model_id=model_id, source="hf-cache", revision=revisions)
+    if snap is not None or _unreadable(repo):
+        return inspect_folder(snap or repo, model_id=model_id, source="hf-cache", revision=revisions)
     return ModelInfo(path=str(repo), model_id=model_id, family=None, kind=None, size_bytes=0, revision=None,
                      weights_format=None, needs_remote_code=False, has_config=False, source="hf-cache",
                      problem=(f"{repo}: no downloaded snapshot (snapshots/ is empty or missing: the "
@@ -295,7 +313,7 @@ def scan_folder(root: Path, depth: int = 2, revisions: bool = True) -> list[Mode
     root = Path(root).expanduser()
     if _is_hf_repo(root):  # a model of a Hugging Face cache copied here
         return [hf_repo_model(root, revisions)]
-    if _looks_like_model(root):
+    if _unreadable(root) or _looks_like_model(root):  # (an unreadable one is listed, saying so)
         return [inspect_folder(root, revision=revisions)]
     out: list[ModelInfo] = []
     try:
