@@ -161,3 +161,14 @@ def test_an_unreadable_folder_among_the_models_is_listed_as_refused(tiny, tmp_pa
     assert main(["models", "list", "--dir", str(models), "--json"]) == 0
     rows = {r["name"]: r for r in json.loads(capsys.readouterr().out)}
     assert rows["tiny-blip"]["problem"] is None and "cannot be read" in rows["locked"]["problem"]
+
+
+def test_a_link_to_a_folder_of_models_does_not_rename_its_models(tiny, tmp_path):
+    """A link to a folder holding models (``all -> .``, ``team -> ../shared``) sorting first
+    listed its models by the path through the link: the model manager saved that path."""
+    models = tmp_path / "models"
+    shutil.copytree(tiny["blip"], models / "team" / "tiny-blip")
+    os.symlink(models / "team", models / "a-team", target_is_directory=True)
+    os.symlink(models, models / "all", target_is_directory=True)
+    listed = discover([models], include_hf_cache=False)
+    assert [i.path for i in listed] == [str(models / "team" / "tiny-blip")]

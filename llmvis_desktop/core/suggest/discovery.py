@@ -342,17 +342,24 @@ def discover(model_dirs: Iterable[str | Path] = (), include_hf_cache: bool = Tru
     found = [i for d in model_dirs for i in scan_folder(Path(d), revisions=revisions)]
     if include_hf_cache:
         found += [i for i in scan_hf_cache(hf_cache, revisions) if i.family or not cache_known_only]
-    # one entry per folder; of a folder and a link to it, the folder itself (listed by a
-    # link's name that sorted first, the real folder was missing from the list)
+    # one entry per folder; of a folder and a link to it (or to a folder above it), the
+    # folder itself (listed by a link's name that sorted first, the real folder was missing
+    # from the list)
     chosen: dict[str, ModelInfo] = {}
     for info in found:
         if known_only and info.family is None:
             continue
         key = os.path.realpath(info.path)
         have = chosen.get(key)
-        if have is None or (os.path.islink(have.path) and not os.path.islink(info.path)):
+        if have is None or _links_in(info.path) < _links_in(have.path):
             chosen[key] = info
     return list(chosen.values())
+
+
+def _links_in(path: str) -> int:
+    """How many of the path's folders, itself included, are symbolic links."""
+    p = Path(path)
+    return sum(os.path.islink(q) for q in (p, *p.parents))
 
 
 def _folder_model(folder: Path) -> ModelInfo:
