@@ -172,3 +172,14 @@ def test_a_link_to_a_folder_of_models_does_not_rename_its_models(tiny, tmp_path)
     os.symlink(models, models / "all", target_is_directory=True)
     listed = discover([models], include_hf_cache=False)
     assert [i.path for i in listed] == [str(models / "team" / "tiny-blip")]
+
+
+def test_a_model_in_both_a_model_folder_and_the_cache_is_listed_once(tiny, tmp_path):
+    """Listed twice under one name, the cache's row could be chosen and the model folder's
+    copy (maybe another revision) ran: a job resolves ``org/name`` in the model folders first."""
+    models, cache = tmp_path / "models", tmp_path / "hub"
+    mine = _hub_repo(Path(tiny["blip"]), models, "acme/tiny-blip", revs=("a" * 40,))
+    _hub_repo(Path(tiny["blip"]), cache, "acme/tiny-blip", revs=("b" * 40,))
+    listed = discover([models], include_hf_cache=True, hf_cache=cache)
+    assert [i.path for i in listed] == [str(mine / "snapshots" / ("a" * 40))]
+    assert resolve_model("acme/tiny-blip", [models], hf_cache=cache).path == listed[0].path

@@ -340,8 +340,10 @@ def discover(model_dirs: Iterable[str | Path] = (), include_hf_cache: bool = Tru
     unless ``cache_known_only`` is False.
     """
     found = [i for d in model_dirs for i in scan_folder(Path(d), revisions=revisions)]
-    if include_hf_cache:
-        found += [i for i in scan_hf_cache(hf_cache, revisions) if i.family or not cache_known_only]
+    if include_hf_cache:  # not a model a model folder holds too: org/name runs that one
+        have = {i.model_id for i in found if i.source == "hf-cache"}
+        found += [i for i in scan_hf_cache(hf_cache, revisions)
+                  if (i.family or not cache_known_only) and i.model_id not in have]
     # one entry per folder; of a folder and a link to it (or to a folder above it), the
     # folder itself (listed by a link's name that sorted first, the real folder was missing
     # from the list)
