@@ -11,19 +11,13 @@ import hashlib
 import json
 import os
 import stat
-import struct
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Optional
 
 from ..hashing import file_sha256 as _sha256  # (tests replace it)
 from .registry import FAMILIES, architectures, family_for
-
-WEIGHT_SUFFIXES = (".safetensors",)
-_BIN_NAMES = ("pytorch_model.bin", "pytorch_model.bin.index.json", "model.bin")
-_NOT_WEIGHTS = ("training_args.bin", "optimizer.bin", "scheduler.bin", "rng_state.bin")
-_DTYPE_BYTES = {"F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2, "I8": 1,
-                "U8": 1, "BOOL": 1, "F8_E4M3": 1, "F8_E5M2": 1}
+from .weight_files import _param_count, _unloadable, _weight_files
 
 
 class ModelRefused(Exception):
@@ -46,45 +40,11 @@ class ModelInfo:
     params: Optional[int] = None  # parameter count, read from safetensors headers
     source: str = "folder"  # "folder" | "hf-cache"
     damaged: Optional[str] = None  # a weights file that cannot be whole (cut short, a Git LFS pointer)
+    unloadable: Optional[str] = None  # weights transformers would not find (another name, shards missing)
 
     @property
     def name(self) -> str:
         return self.model_id if self.source == "hf-cache" else Path(self.path).name
-
-
-def _weight_files(folder: Path) -> tuple[list[Path], list[Path]]:
-    """(safetensors files, pickle files) of a model folder. A sharded download cut short
-    (an index whose shards are not all there) has no safetensors weights."""
-    safe, pickled = [], []
-    try:
-        entries = sorted(folder.iterdir())
-    except OSError:
-        return [], []
-    incomplete = False
-    for p in entries:
-        n = p.name
-        if not p.exists():  # a dangling link: an interrupted download or a moved blob
-            continue
-        if n == "model.safetensors.index.json":
-            incomplete = not _shards_present(p)
-            safe.append(p)
-        elif n.endswith(WEIGHT_SUFFIXES):
-            safe.append(p)
-        elif (n.endswith(".bin") and n not in _NOT_WEIGHTS) or n in _BIN_NAMES or n.endswith(".pt") or n.endswith(".pth"):
-            pickled.append(p)
-    return ([] if incomplete else safe), pickled
-
-
-def _shards_present(index: Path) -> bool:
-    """Whether every shard a safetensors index names is there (a download cut short
-    leaves the index and some shards)."""
-    if not index.is_file():  # a named pipe would block the read
-        return False
-    try:
-        shards = set((json.loads(index.read_text()).get("weight_map") or {}).values())
-    except (OSError, ValueError, AttributeError):
-        return False
-    return bool(shards) and all((index.parent / name).exists() for name in shards)
 
 
 def _size(paths: Iterable[Path]) -> int:
@@ -172,53 +132,15 @@ class _DigestCache:
             pass
 
 
-def _param_count(files: list[Path]) -> tuple[Optional[int], Optional[str]]:
-    """(parameter count, or None; why a file cannot be whole, or None) from the
-    safetensors headers: a file cut short (a download stopped) or a Git LFS pointer (a
-    clone without LFS) was listed as usable and failed only when a job loaded it."""
-    total, found = 0, False
-    for p in files:
-        if not p.name.endswith(".safetensors"):
-            continue
-        try:
-            st = p.stat()
-            if not stat.S_ISREG(st.st_mode):  # a named pipe blocked open() for ever
-                return None, f"{p.name} is not a regular file"
-            size = st.st_size
-            with open(p, "rb") as fh:
-                head = fh.read(8)
-                if head.startswith(b"version "):
-                    return None, (f"{p.name} is a Git LFS pointer, not the weights (fetch them: "
-                                  f"git lfs pull)")
-                (n,) = struct.unpack("<Q", head)
-                if n > min(100 * 1024 * 1024, size - 8):
-                    return None, f"{p.name} is damaged (its header does not fit the file)"
-                header = json.loads(fh.read(n))
-            if not isinstance(header, dict):
-                raise ValueError("header is not a JSON object")
-            end = 0
-            for key, meta in header.items():
-                if key == "__metadata__" or not isinstance(meta, dict):
-                    continue
-                offsets, shape = meta.get("data_offsets") or [0, 0], meta.get("shape") or []
-                end = max(end, int(offsets[1]))
-                count = 1
-                for d in shape:
-                    count *= int(d)
-                total += count
-                found = True
-        except (OSError, ValueError, TypeError, IndexError, struct.error) as exc:
-            return None, f"{p.name} is damaged ({exc})"
-        if 8 + n + end > size:
-            return None, (f"{p.name} is cut short: {size:,} of {8 + n + end:,} bytes (the download "
-                          f"did not finish)")
-    return (total if found else None), None
-
-
 def inspect_folder(folder: Path | str, model_id: Optional[str] = None, source: str = "folder",
                    revision: bool = True) -> ModelInfo:
     """Describe one model folder (never raises for a bad folder: ``problem`` says why)."""
     folder = Path(folder).expanduser()
+    unreadable = _unreadable(folder)
+    if unreadable:
+        return ModelInfo(path=str(folder), model_id=model_id or str(folder), family=None, kind=None,
+                         size_bytes=0, revision=None, weights_format=None, needs_remote_code=False,
+                         problem=unreadable, has_config=False, source=source)
     cfg_path = folder / "config.json"
     config: dict = {}
     config_bytes = b""
@@ -254,11 +176,25 @@ def inspect_folder(folder: Path | str, model_id: Optional[str] = None, source: s
         params=params,
         source=source,
         damaged=damaged,
+        unloadable=_unloadable(folder, fmt, weights),
     )
     problem = refusal(info, bad_config=bad_config)
     if problem:
         info = _replace(info, problem=problem)
     return info
+
+
+def _unreadable(folder: Path) -> Optional[str]:
+    """Why a folder cannot be read (no read access: a colleague's folder on a shared drive), or
+    None. Its ``config.json`` probe raised, and one such folder failed the whole listing."""
+    try:
+        os.listdir(folder)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as exc:
+        return (f"{folder}: cannot be read ({exc.strerror or exc}); ask its owner for read access, "
+                f"or move it out of the model folder")
+    return None
 
 
 def _replace(info: ModelInfo, **kw) -> ModelInfo:
@@ -275,6 +211,8 @@ def refusal(info: ModelInfo, allow_bin: bool = False, allow_remote_code: bool = 
     if not info.has_config:
         return (f"{where}: no config.json, so this is not a model folder; point to the folder "
                 f"that save_pretrained wrote (config.json beside the weights)")
+    if info.unloadable:  # before the .bin opt-in: with it, the load failed all the same
+        return f"{where}: {info.unloadable}"
     if info.weights_format is None:
         return (f"{where}: no weights (*.safetensors or pytorch_model.bin) beside config.json; "
                 f"the download may be incomplete")
@@ -297,7 +235,7 @@ def refusal(info: ModelInfo, allow_bin: bool = False, allow_remote_code: bool = 
 
 def check(info: ModelInfo, allow_bin: bool = False, allow_remote_code: bool = False) -> ModelInfo:
     """Return ``info`` when it may be loaded with these opt-ins; raise :class:`ModelRefused` otherwise."""
-    if info.problem and info.problem.startswith(f"{info.path}: config.json cannot be read"):
+    if info.problem and not info.has_config:  # no, or an unreadable, config.json or folder: no opt-in lifts it
         raise ModelRefused(info.problem)
     why = refusal(info, allow_bin, allow_remote_code)
     if why:
@@ -337,12 +275,28 @@ def scan_hf_cache(cache: Optional[Path] = None, revisions: bool = True) -> list[
     except OSError:
         return []
     for repo in repos:
-        snap = _snapshot(repo)
-        if snap is None:
-            continue
-        model_id = repo.name[len("models--"):].replace("--", "/")
-        out.append(inspect_folder(snap, model_id=model_id, source="hf-cache", revision=revisions))
+        if _snapshot(repo) is not None:
+            out.append(hf_repo_model(repo, revisions))
     return out
+
+
+def _is_hf_repo(folder: Path) -> bool:
+    return folder.name.startswith("models--") and folder.is_dir()
+
+
+def hf_repo_model(repo: Path, revisions: bool = True) -> ModelInfo:
+    """A Hugging Face cache repo folder (``models--org--name``, in the cache or copied into a
+    model folder) as the model ``org/name`` at its refs/main snapshot; one with no snapshot
+    is listed as refused, saying so."""
+    model_id = repo.name[len("models--"):].replace("--", "/")
+    snap = _snapshot(repo)
+    if snap is not None or _unreadable(repo):
+        return inspect_folder(snap or repo, model_id=model_id, source="hf-cache", revision=revisions)
+    return ModelInfo(path=str(repo), model_id=model_id, family=None, kind=None, size_bytes=0, revision=None,
+                     weights_format=None, needs_remote_code=False, has_config=False, source="hf-cache",
+                     problem=(f"{repo}: no downloaded snapshot (snapshots/ is empty or missing: the "
+                              f"download of {model_id} did not finish); download it again on a machine "
+                              f"online and copy its folder here"))
 
 
 def _looks_like_model(folder: Path) -> bool:
@@ -353,19 +307,24 @@ def _looks_like_model(folder: Path) -> bool:
 
 
 def scan_folder(root: Path, depth: int = 2, revisions: bool = True) -> list[ModelInfo]:
-    """A model folder itself, or model folders below it (``name/`` or ``org/name/``)."""
+    """A model folder itself, or model folders below it (``name/`` or ``org/name/``); a
+    Hugging Face cache copied here (``models--org--name/`` folders, or the cache's ``hub/``
+    or ``huggingface/hub/`` holding them) lists each cached model as ``org/name``."""
     root = Path(root).expanduser()
-    if _looks_like_model(root):
+    if _is_hf_repo(root):  # a model of a Hugging Face cache copied here
+        return [hf_repo_model(root, revisions)]
+    if _unreadable(root) or _looks_like_model(root):  # (an unreadable one is listed, saying so)
         return [inspect_folder(root, revision=revisions)]
     out: list[ModelInfo] = []
-    if depth <= 0:
-        return out
     try:
         subs = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
     except OSError:
         return out
     for sub in subs:
-        out.extend(scan_folder(sub, depth - 1, revisions))
+        if _is_hf_repo(sub):  # one level deeper than folders: a copied ~/.cache/huggingface/hub
+            out.append(hf_repo_model(sub, revisions))
+        elif depth > 0:
+            out.extend(scan_folder(sub, depth - 1, revisions))
     return out
 
 
@@ -381,19 +340,28 @@ def discover(model_dirs: Iterable[str | Path] = (), include_hf_cache: bool = Tru
     unless ``cache_known_only`` is False.
     """
     found = [i for d in model_dirs for i in scan_folder(Path(d), revisions=revisions)]
-    if include_hf_cache:
-        found += [i for i in scan_hf_cache(hf_cache, revisions) if i.family or not cache_known_only]
-    # one entry per folder; of a folder and a link to it, the folder itself (listed by a
-    # link's name that sorted first, the real folder was missing from the list)
+    if include_hf_cache:  # not a model a model folder holds too: org/name runs that one
+        have = {i.model_id for i in found if i.source == "hf-cache"}
+        found += [i for i in scan_hf_cache(hf_cache, revisions)
+                  if (i.family or not cache_known_only) and i.model_id not in have]
+    # one entry per folder; of a folder and a link to it (or to a folder above it), the
+    # folder itself (listed by a link's name that sorted first, the real folder was missing
+    # from the list)
     chosen: dict[str, ModelInfo] = {}
     for info in found:
         if known_only and info.family is None:
             continue
         key = os.path.realpath(info.path)
         have = chosen.get(key)
-        if have is None or (os.path.islink(have.path) and not os.path.islink(info.path)):
+        if have is None or _links_in(info.path) < _links_in(have.path):
             chosen[key] = info
     return list(chosen.values())
+
+
+def _links_in(path: str) -> int:
+    """How many of the path's folders, itself included, are symbolic links."""
+    p = Path(path)
+    return sum(os.path.islink(q) for q in (p, *p.parents))
 
 
 def _folder_model(folder: Path) -> ModelInfo:
@@ -402,6 +370,11 @@ def _folder_model(folder: Path) -> ModelInfo:
     A snapshot folder of the Hugging Face cache is the cached model ``org/name``: the same
     model id whether it was chosen by path (the model manager) or by name (the CLI)."""
     folder = Path(os.path.abspath(folder))
+    if _is_hf_repo(folder):  # the cache's folder of a model: its refs/main snapshot
+        info = hf_repo_model(folder)
+        if info.problem and not info.has_config:
+            raise ModelRefused(info.problem)
+        return info
     real = Path(os.path.realpath(folder))
     repo = real.parent.parent
     if real.parent.name == "snapshots" and repo.name.startswith("models--"):
@@ -426,12 +399,17 @@ def resolve_model(spec: str | Path, model_dirs: Iterable[str | Path] = (),
     p = Path(spec).expanduser()
     if p.is_dir():
         return _folder_model(p)
+    repo_name = "models--" + str(spec).replace("/", "--")
     for d in model_dirs:
         cand = Path(d).expanduser() / str(spec)
         if cand.is_dir():
             return _folder_model(cand)
+        for hub in ("", "hub", "huggingface/hub"):  # an HF cache copied into the model folder
+            cand = Path(d).expanduser() / hub / repo_name
+            if cand.is_dir():
+                return _folder_model(cand)
     cache = hf_cache or hf_hub_cache()
-    repo = cache / ("models--" + str(spec).replace("/", "--"))
+    repo = cache / repo_name
     if repo.is_dir():
         snap = _snapshot(repo)
         if snap is not None:

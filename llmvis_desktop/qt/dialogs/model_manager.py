@@ -91,6 +91,14 @@ def loaded_line(loaded) -> str:
         parts.setdefault(info.name, []).append(ROLE_NAMES.get(role, role) + (f"; {where}" if where else ""))
     return "Loaded now: " + ", ".join(f"{name} ({' / '.join(roles)})" for name, roles in parts.items())
 ROLE_KINDS = {"captioner": ("captioner", "chat"), "labeler": ("labeler",)}
+
+
+def _without_path(problem: Optional[str], path: str) -> str:
+    """A refusal as its row shows it: the row is the model, so not its folder's path again
+    first (the reason and its fix were elided at 1024 px; the tooltip has it whole)."""
+    if not problem:
+        return ""
+    return problem[len(path) + 2:] if problem.startswith(f"{path}: ") else problem
 MODEL_COLUMN_MAX = 320  # px: a longer name is elided (full name in the tooltip)
 
 
@@ -143,6 +151,8 @@ class ModelManagerDialog(QDialog):
         hdr.setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.itemSelectionChanged.connect(self._selection_changed)
+        self.table.itemSelectionChanged.connect(self._show_problem)
+        self._showing_problem = False  # the status line shows the selected model's refusal
 
         self.current_label = QLabel()
         self.current_label.setWordWrap(True)  # long model paths wrap instead of widening the dialog
@@ -243,7 +253,7 @@ class ModelManagerDialog(QDialog):
         cells = (
             info.name, info.family or "?", info.kind or "-", describe_size(info.size_bytes),
             "refused" if problem else {True: "yes", False: "too big", None: "?"}[fit],
-            "HF cache" if info.source == "hf-cache" else "folder", problem or "",
+            "HF cache" if info.source == "hf-cache" else "folder", _without_path(problem, info.path),
         )
         for c, text in enumerate(cells):
             item = QTableWidgetItem(text)
@@ -340,6 +350,17 @@ class ModelManagerDialog(QDialog):
             box.blockSignals(False)
         self.caption_btn.setEnabled(have and info.kind in ROLE_KINDS["captioner"])
         self.label_btn.setEnabled(have and info.kind in ROLE_KINDS["labeler"])
+
+    def _show_problem(self) -> None:
+        """A refused model, selected, says why in the status line, whole (its Problem cell is
+        elided in a narrow window); selecting another clears it (it named the other model)."""
+        info = self._selected()
+        problem = self._problem(info) if info is not None else None
+        if problem:
+            self.status_label.setText(problem)
+        elif self._showing_problem:
+            self.status_label.setText("")
+        self._showing_problem = bool(problem)
 
     # --- actions ----------------------------------------------------------------
     def status_text(self) -> str:
