@@ -347,10 +347,17 @@ class PanelController(RepairActions, DialogActions, JobActions, TaxonomyActions,
             return set()  # (a closed or hidden dock shows no card)
         return panel.pending_card_ids()
 
+    def shown_suggestion_kinds(self, image_id: int) -> dict:
+        """Suggestion id -> kind ("caption", "label", "answer") of the cards on screen pending."""
+        panel = self.suggestions
+        cards = {sid: panel.card(sid) for sid in (self.shown_suggestion_ids(image_id) or ())}
+        return {sid: card.kind for sid, card in cards.items() if card is not None and card.kind}
+
     def _wire_suggestions(self) -> None:
         panel = self.suggestions
         review = self.win.review
         review.shown_suggestions = self.shown_suggestion_ids
+        review.shown_kinds = self.shown_suggestion_kinds
         review.before_action = self.flush_edits
         if hasattr(panel, "finished"):  # an edit saved or cancelled, a card decided
             panel.finished.connect(void(self.win.grid.setFocus))

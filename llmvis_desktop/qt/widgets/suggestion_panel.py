@@ -245,6 +245,10 @@ class _Card(QFrame):
 
     # the action buttons of a pending suggestion (None when it has none)
     @property
+    def kind(self) -> Optional[str]:
+        return self._s.kind if self._s is not None else None
+
+    @property
     def pending(self) -> bool:
         return self._s is not None and self._s.outcome == "pending"
 
