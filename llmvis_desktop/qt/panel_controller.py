@@ -377,8 +377,8 @@ class PanelController(RepairActions, DialogActions, JobActions, TaxonomyActions,
         if editor is not None and self._caption_id == image_id and not editor.is_dirty():
             editor.keep_unsaved(typed, self.record.caption if self.record.id == image_id else None)
             self.win.statusBar().showMessage(
-                "Rejected the suggested caption. The text you typed in its edit box is in the caption "
-                "editor, not saved: Enter or moving on saves it as the caption; F2 then Esc drops it.", 10000)
+                "Rejected the suggested caption; your text is in the caption editor, unsaved: Enter or "
+                "moving on saves it, F2 then Esc drops it.", 10000)
         else:
             self.win.statusBar().showMessage(
                 f"Rejected the suggested caption; the text you typed in its edit box was not kept: \u201c{typed}\u201d",

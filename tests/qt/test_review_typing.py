@@ -263,7 +263,7 @@ def test_the_cards_reject_button_keeps_the_typed_edit_in_the_caption_editor(qtbo
     editor = win.panel_ctl.caption
     assert editor.text() == "model caption on the left rim" and editor.is_dirty()
     said = win.statusBar().currentMessage()
-    assert "Rejected the suggested caption" in said and "caption editor, not saved" in said
+    assert "Rejected the suggested caption" in said and "caption editor, unsaved" in said
     key(win, Qt.Key.Key_F2)  # F2 then Esc drops it, as the status bar says: nothing stored
     qtbot.waitUntil(editor.edit.hasFocus)
     QTest.keyClick(editor.edit, Qt.Key.Key_Escape)
