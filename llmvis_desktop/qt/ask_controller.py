@@ -75,6 +75,7 @@ class AskController(QObject):
         panel = win.panel_ctl.suggestions
         if panel is not None:
             panel.ask_edit.returnPressed.connect(self.ask)
+            panel.ask_edit.textChanged.connect(self._ask_text_changed)
 
     def closed(self) -> None:
         """The project was closed: no chat model, the box disabled, and its answer (not
@@ -82,6 +83,7 @@ class AskController(QObject):
         self.chat_model = None
         self._loader.cancel()
         self._set_ask(False, ASK_NO_CHAT_TIP)
+        self._hint("")
         self._pending = None
         self._waiting = []
         self._answer = self._answer_project = self._asked = None
@@ -123,9 +125,27 @@ class AskController(QObject):
     def _set_ask(self, on: bool, tip: str) -> None:
         panel = self.win.panel_ctl.suggestions
         if panel is not None:
-            panel.ask_edit.setMaxLength(ASK_MAX_CHARS)  # a pasted essay would make an unreadable answer box
             panel.ask_edit.setEnabled(on)
             panel.ask_edit.setToolTip(tip)
+
+    def _hint(self, text: str) -> None:
+        """``text`` under the ask box ("" hides it)."""
+        hint = getattr(self.win.panel_ctl.suggestions, "ask_hint", None)
+        if hint is not None:
+            hint.setText(text)
+            hint.setVisible(bool(text))
+
+    def _ask_text_changed(self, text: str) -> None:
+        """A question longer than the box takes (a pasted essay makes an unreadable answer
+        box) is cut to its first :data:`ASK_MAX_CHARS` characters, and the box says so
+        (QLineEdit's own limit cut a paste with no word); any other change takes the hint away."""
+        edit = self.win.panel_ctl.suggestions.ask_edit
+        if len(text) <= ASK_MAX_CHARS:
+            return self._hint("")
+        more = " or more" if len(text) >= edit.maxLength() else ""
+        edit.setText(text[:ASK_MAX_CHARS])
+        self._hint(f"The question was cut to its first {ASK_MAX_CHARS:,} characters: the box takes "
+                   f"{ASK_MAX_CHARS:,}, and {len(text):,}{more} were pasted or typed.")
 
     def _busy(self) -> bool:
         job = self.ask_job  # a cancelled job may still be generating: its answer is dropped
@@ -139,7 +159,7 @@ class AskController(QObject):
             return
         question = panel.ask_edit.text().strip()
         if not question:
-            return
+            return self._hint("Type a question, then press Enter: the box is empty.")
         self._replaceable = self._answer is not None  # asked with that answer on screen: read
         frame, window = 0, None  # the file as it is, unless the viewer shows this image already
         viewer = getattr(self.win, "viewer", None)  # what the reviewer is looking at

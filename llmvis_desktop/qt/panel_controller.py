@@ -347,16 +347,42 @@ class PanelController(RepairActions, DialogActions, JobActions, TaxonomyActions,
             return set()  # (a closed or hidden dock shows no card)
         return panel.pending_card_ids()
 
+    def shown_suggestion_kinds(self, image_id: int) -> dict:
+        """Suggestion id -> kind ("caption", "label", "answer") of the cards on screen pending."""
+        panel = self.suggestions
+        cards = {sid: panel.card(sid) for sid in (self.shown_suggestion_ids(image_id) or ())}
+        return {sid: card.kind for sid, card in cards.items() if card is not None and card.kind}
+
     def _wire_suggestions(self) -> None:
         panel = self.suggestions
         review = self.win.review
         review.shown_suggestions = self.shown_suggestion_ids
+        review.shown_kinds = self.shown_suggestion_kinds
         review.before_action = self.flush_edits
         if hasattr(panel, "finished"):  # an edit saved or cancelled, a card decided
             panel.finished.connect(void(self.win.grid.setFocus))
         panel.accepted.connect(void(lambda sid: review.decide_suggestion(sid, "accepted")))
-        panel.rejected.connect(void(lambda sid: review.decide_suggestion(sid, "rejected")))
+        panel.rejected.connect(void(self._reject_card))
         panel.edited.connect(void(lambda sid, text: review.decide_suggestion(sid, "edited", text)))
+
+    def _reject_card(self, sid: int) -> None:
+        """A card's Reject. The rejection stands; a text typed in the card's open edit box
+        (it was dropped with no word) waits in the caption editor, unsaved, or, with the
+        editor holding other typing, is quoted in the status bar as not kept."""
+        panel, image_id = self.suggestions, self.record.id if self.record is not None else None
+        typed = panel.open_edits().get(sid) if hasattr(panel, "open_edits") else None
+        if not self.win.review.decide_suggestion(sid, "rejected") or not typed or image_id is None:
+            return
+        editor = self.caption
+        if editor is not None and self._caption_id == image_id and not editor.is_dirty():
+            editor.keep_unsaved(typed, self.record.caption if self.record.id == image_id else None)
+            self.win.statusBar().showMessage(
+                "Rejected the suggested caption; your text is in the caption editor, unsaved: Enter or "
+                "moving on saves it, F2 then Esc drops it.", 10000)
+        else:
+            self.win.statusBar().showMessage(
+                f"Rejected the suggested caption; the text you typed in its edit box was not kept: \u201c{typed}\u201d",
+                10000)
 
     def set_suggestion_hint(self, hint: str) -> None:
         """Append a line (the learned suggester's readiness) to the panel's empty text."""

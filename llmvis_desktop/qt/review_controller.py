@@ -353,10 +353,12 @@ class ReviewController(ReviewUndo, QObject):
         if image_id is None:
             return
         shown = self._shown(image_id)
+        kinds = self.shown_kinds(image_id) if shown is not None and self.shown_kinds is not None else {}
 
         def say(res) -> str:
             unshown = len(pending_ids(res, shown)) if shown is not None else 0
-            return accept_message(res.decided, unshown, res.before.get("review_status"))
+            left = [kinds.get(sid, "other") for sid in pending_ids(res) & shown] if shown is not None else []
+            return accept_message(res.decided, unshown, res.before.get("review_status"), left)
 
         self._act_and_next("Accept", image_id, lambda: ra.accept(self.project, image_id, self.actor(), shown=shown),
                            say)
@@ -392,6 +394,8 @@ class ReviewController(ReviewUndo, QObject):
     #: set by the window; Accept and Reject decide only those (another reviewer's job may
     #: have added suggestions a moment ago, never seen)
     shown_suggestions: Optional[Callable[[int], Optional[set]]] = None
+    #: image id -> {suggestion id: kind} of those cards (set by the window: Accept says which it left)
+    shown_kinds: Optional[Callable[[int], dict]] = None
 
     def _shown(self, image_id: int) -> Optional[set]:
         return self.shown_suggestions(image_id) if self.shown_suggestions is not None else None

@@ -28,12 +28,33 @@ def unshown_note(n: int) -> str:
             f"{'stays' if n == 1 else 'stay'} pending (K goes back to see {'it' if n == 1 else 'them'}).")
 
 
-def accept_message(decided, unshown: int = 0, was: Optional[str] = None) -> str:
+def left_note(kinds) -> str:
+    """Enter decides no answer card and takes one caption card: the shown cards it left
+    pending, by kind (``kinds``: one per card), and what decides them."""
+    counts = {k: sum(1 for x in kinds if x == k) for k in ("caption", "label", "answer")}
+    parts = [f"{n} {k} card{'s' if n != 1 else ''}" for k, n in counts.items() if n]
+    if not parts:
+        return ""
+    how = []
+    if counts["answer"]:
+        how.append("Enter keeps no answer: Accept on its card keeps it as a note")
+    if counts["caption"]:
+        how.append("Enter takes one caption")
+    text = f"{' and '.join(parts)} left pending"
+    return text + (f" ({'; '.join(how)}; Reject on a card drops it)." if how else ".")
+
+
+def accept_message(decided, unshown: int = 0, was: Optional[str] = None, left=()) -> str:
     """The status-bar line after Accept (Enter): what it accepted, how many label cards it
     rejected (below the threshold: ``core.review_actions._pick_for_accept``), and a caption
     kept over the model's; ``unshown``: pending cards it left, never shown (a running job
     wrote them after the panel was drawn); ``was``: the image's status before (an image
-    already reviewed, nothing decided: said so, not "Marked reviewed")."""
+    already reviewed, nothing decided: said so, not "Marked reviewed"); ``left``: the
+    kinds of the shown cards it left pending (answers, a second caption: :func:`left_note`)."""
+    left = left_note(left)
+    if not decided and left:
+        head = "Already reviewed" if was == "reviewed" else "Marked reviewed"
+        return f"{head}; accepted no suggestion: {left}" + (" " + unshown_note(unshown) if unshown else "")
     if not decided:
         if unshown:
             return "Marked reviewed; no suggestion was shown: " + unshown_note(unshown)
@@ -55,6 +76,8 @@ def accept_message(decided, unshown: int = 0, was: Optional[str] = None) -> str:
         n = len(rejected)
         text += (f" Rejected {n} label card{'s' if n != 1 else ''} below the threshold "
                  f"(score < {ra.ACCEPT_LABEL_SCORE:g}, not the best).")
+    if left:
+        text += " " + left[:1].upper() + left[1:]
     if unshown:
         text += " " + unshown_note(unshown)
     return text

@@ -124,3 +124,34 @@ def test_an_image_a_model_judged_clean_says_so_in_the_panel(qtbot, window, label
     win.grid.select_row(win.model.row_of(cur))
     qtbot.waitUntil(lambda: win.review.current.id == cur, timeout=3000)
     assert not win.panel_ctl.suggestions.is_empty()
+
+
+def test_enter_says_which_cards_it_left_pending(qtbot, window, labelled_folder):
+    """Enter decides no answer card (and takes one caption of two): it said only "Accepted
+    the suggested caption and label ok.", as if nothing were left on the image."""
+    win = window
+    project = open_and_index(qtbot, win, labelled_folder)
+    ids = project.image_ids()
+    first = win.review.current.id
+    second = ids[ids.index(first) + 1]
+    project.add_suggestions([
+        NewSuggestion(first, "caption", "a bolt", "cap-a", score=0.9),
+        NewSuggestion(first, "caption", "a screw", "cap-b", score=0.4),
+        NewSuggestion(first, "label", "scratch", "zero-shot-a", score=0.9),
+        NewSuggestion(first, "answer", "no crack is visible", "chat-a", prompt="Is there a crack?"),
+        NewSuggestion(second, "answer", "yes, on the left", "chat-a", prompt="Is there a crack?")])
+    win.review._refresh(first)
+    win.grid.setFocus()
+    bar = win.statusBar()
+    QTest.keyClick(win.grid, Qt.Key.Key_Return)
+    said = bar.currentMessage()
+    assert said.startswith("Accepted the suggested caption and label scratch."), said
+    assert "1 caption card and 1 answer card left pending" in said, said
+    assert "Accept on its card keeps it as a note" in said
+    with Project.open(labelled_folder) as p:
+        assert sorted(s.outcome for s in p.suggestions(first)) == ["accepted", "accepted", "pending", "pending"]
+    assert win.review.current.id == second
+    win.review._refresh(second)
+    QTest.keyClick(win.grid, Qt.Key.Key_Return)  # only an answer: "no suggestion was pending" was false
+    said = bar.currentMessage()
+    assert said.startswith("Marked reviewed; accepted no suggestion: 1 answer card left pending"), said

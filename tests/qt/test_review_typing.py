@@ -247,3 +247,42 @@ def test_the_cards_accept_button_with_the_proposal_unchanged_accepts_it(qtbot, w
     QTest.mouseClick(card.accept_button, Qt.MouseButton.LeftButton)
     rec, outcomes = _state(labelled_folder, cur)
     assert rec.caption == "model caption" and outcomes["model caption"] == ("accepted", "model caption")
+
+
+def test_the_cards_reject_button_keeps_the_typed_edit_in_the_caption_editor(qtbot, window, labelled_folder):
+    """Edit…, type, then the card's Reject: the rejection stands (no caption stored), and
+    the typed text is not dropped silently: it waits in the caption editor, unsaved, and
+    the status bar says so (it vanished with no word)."""
+    win = window
+    project = open_and_index(qtbot, win, labelled_folder)
+    cur, cap, _lab = _with_cards(qtbot, win, project)
+    card = _edit_card(qtbot, win, cap, " on the left rim")
+    QTest.mouseClick(card.reject_button, Qt.MouseButton.LeftButton)
+    rec, outcomes = _state(labelled_folder, cur)
+    assert rec.caption is None and outcomes["model caption"] == ("rejected", None)
+    editor = win.panel_ctl.caption
+    assert editor.text() == "model caption on the left rim" and editor.is_dirty()
+    said = win.statusBar().currentMessage()
+    assert "Rejected the suggested caption" in said and "caption editor, unsaved" in said
+    key(win, Qt.Key.Key_F2)  # F2 then Esc drops it, as the status bar says: nothing stored
+    qtbot.waitUntil(editor.edit.hasFocus)
+    QTest.keyClick(editor.edit, Qt.Key.Key_Escape)
+    assert editor.text() == "" and not editor.is_dirty()
+    key(win, Qt.Key.Key_N)
+    assert _state(labelled_folder, cur)[0].caption is None
+
+
+def test_the_cards_reject_button_with_the_caption_editor_in_use_says_the_text(qtbot, window, labelled_folder):
+    """The caption editor already holds other unsaved typing: that is not overwritten; the
+    card's typed text is quoted in the status bar as not kept."""
+    win = window
+    project = open_and_index(qtbot, win, labelled_folder)
+    cur, cap, _lab = _with_cards(qtbot, win, project)
+    editor = win.panel_ctl.caption
+    editor.keep_unsaved("my own words", None)
+    card = _edit_card(qtbot, win, cap, " on the left rim")
+    QTest.mouseClick(card.reject_button, Qt.MouseButton.LeftButton)
+    assert _state(labelled_folder, cur)[1]["model caption"] == ("rejected", None)
+    assert editor.text() == "my own words"
+    said = win.statusBar().currentMessage()
+    assert "not kept" in said and "model caption on the left rim" in said

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import os
 import re
 import secrets
@@ -207,6 +208,7 @@ class ExportRow:
     bit_depth: Optional[int] = None  # bits per sample (16, 32 for float), None when unknown
     frames: Optional[int] = None
     as_8bit: bool = False  # written as an 8-bit PNG rendering (``name`` ends with PNG_SUFFIX)
+    notes: tuple[SuggestionOut, ...] = ()  # answers kept as notes, in the order kept (NOTE_FORMATS only)
 
     @property
     def deep(self) -> bool:
@@ -216,6 +218,18 @@ class ExportRow:
     @property
     def annotated(self) -> bool:
         return bool(self.caption or self.labels)
+
+
+#: the formats with a free-text place per image that carry the answers kept as notes
+NOTE_FORMATS = ("csv", "jsonl")
+
+
+def notes_text(row: ExportRow) -> str:
+    """The image's kept notes as a JSON list, as text (``""`` when none): ``question``,
+    ``answer`` (as kept), ``model_id``, ``by``, ``time`` (UTC)."""
+    return json.dumps([{"question": n.prompt or "", "answer": n.final_value or n.value, "model_id": n.model_id,
+                        "by": n.decided_by or "", "time": n.decided_at or ""} for n in row.notes],
+                      ensure_ascii=False) if row.notes else ""
 
 
 def iso(dt: Optional[datetime]) -> Optional[str]:

@@ -1,8 +1,9 @@
 """CSV with a ``file_name`` column, so the file doubles as a Hugging Face ``metadata.csv``.
 
 Columns: file_name, labels (``;``-separated; a JSON list when a label holds ``;``),
-caption, status, reviewer and time (the image's last change: who, when in UTC), and
-optionally derived_from and suggestions: a JSON list of the image's **pending**
+caption, status, reviewer and time (the image's last change: who, when in UTC), notes
+(the answers kept as notes, a JSON list: ``common.notes_text``; export only, an import
+leaves it), and optionally derived_from and suggestions: a JSON list of the image's **pending**
 suggestions (``kind``, ``value``, ``score``, ``model_id``, ``model_revision``,
 ``prompt``), the cards still waiting for a reviewer. An accepted or edited suggestion
 is already in caption/labels and a rejected one is not there; who decided them and
@@ -30,12 +31,12 @@ import re
 from pathlib import Path
 
 from .coco import suggestion_from
-from .common import ExportContext, InterchangeError
+from .common import ExportContext, InterchangeError, notes_text
 from .files import sidecar_path, write_pair_atomic
 from .target import check_file_target
 from .parsing import ImportItem, ParsedFile, check_labels, check_status, check_text, parse_time
 
-BASE_COLUMNS = ["file_name", "labels", "caption", "status", "reviewer", "time"]
+BASE_COLUMNS = ["file_name", "labels", "caption", "status", "reviewer", "time", "notes"]
 #: the largest field read (the csv module's default, 128 KiB, refused long captions and
 #: suggestion lists the export itself writes); bounded so a broken file cannot eat memory
 FIELD_LIMIT = 64 << 20
@@ -101,7 +102,7 @@ def export(ctx: ExportContext) -> None:
             out = []
             for row in rows:
                 line = [row.name, join_labels(row.labels), row.caption or "", row.status,
-                        row.reviewer or "", row.time or ""]
+                        row.reviewer or "", row.time or "", notes_text(row)]
                 if opts.include_repairs:
                     line.append(row.derived_from or "")
                 if opts.include_suggestions:
@@ -164,7 +165,7 @@ def parse(path: Path) -> ParsedFile:
             unknown = [c for c in header if c not in KNOWN_COLUMNS or (c == "text" and caption_col != "text")]
             if unknown:
                 shown = ", ".join(repr(c) for c in unknown[:5]) + ("..." if len(unknown) > 5 else "")
-                warnings.append(f"{f}: column(s) {shown} not read (read: {', '.join(c for c in header if c not in unknown)})")
+                warnings.append(f"{f}: column(s) {shown} not read (read: {', '.join(c for c in header if c not in unknown and c != 'notes')})")
             for fields in reader:
                 where = f"line {reader.line_num}"
                 if not fields or all(not x.strip() for x in fields):

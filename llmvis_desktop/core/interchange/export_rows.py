@@ -20,6 +20,7 @@ from .common import (
     PNG_SUFFIX,
     ExportContext,
     ExportRow,
+    NOTE_FORMATS,
     InterchangeError,
     SuggestionOut,
     export_name,
@@ -126,6 +127,7 @@ def gather(ctx: ExportContext, chunk: int = CHUNK, decided: bool = False) -> Ite
                               m.Suggestion.id)
                 ):
                     sugg.setdefault(r[0], []).append(SuggestionOut(*r[1:10], iso(r[10])))
+            notes = _notes(s, in_range) if ctx.fmt in NOTE_FORMATS else {}
         rows = []
         for image_id, rel, w, h, caption, status, by, at, fmt, index_status, depth, frames, _key in page:
             src_id = derived.get(image_id)
@@ -143,13 +145,14 @@ def gather(ctx: ExportContext, chunk: int = CHUNK, decided: bool = False) -> Ite
             if shown != caption or any(visible_controls(sg.value) != sg.value
                                        or visible_controls(sg.prompt) != sg.prompt
                                        or visible_controls(sg.final_value) != sg.final_value
-                                       for sg in sugg.get(image_id, ())):
+                                       for sg in (*sugg.get(image_id, ()), *notes.get(image_id, ()))):
                 ctx.warn(f"{name}: control characters in the caption or a suggestion are written as visible "
                          "symbols (form feed -> \u240c): XML cannot carry them and an import refuses them")
                 caption = shown
-                sugg[image_id] = [replace(sg, value=visible_controls(sg.value), prompt=visible_controls(sg.prompt),
-                                          final_value=visible_controls(sg.final_value))
-                                  for sg in sugg.get(image_id, ())]
+                for d in (sugg, notes):
+                    d[image_id] = [replace(sg, value=visible_controls(sg.value), prompt=visible_controls(sg.prompt),
+                                           final_value=visible_controls(sg.final_value))
+                                   for sg in d.get(image_id, ())]
             if ((w is None or h is None or (depth is None and ctx.fmt in COPY_FORMATS))
                     and index_status != m.STATUS_MISSING):
                 w, h, depth = header_now(ctx.project, rel)  # its header is not known (yet): read it now
@@ -166,12 +169,28 @@ def gather(ctx: ExportContext, chunk: int = CHUNK, decided: bool = False) -> Ite
                 image_id, rel, name, w, h, caption or None,
                 tuple(sorted(labels.get(image_id, ()))), status, by, iso(at), dicom, derived_from,
                 tuple(sugg.get(image_id, ())), index_status != m.STATUS_ERROR, dicom_file,
-                depth, frames, as_8bit,
+                depth, frames, as_8bit, tuple(notes.get(image_id, ())),
             ))
         last = (page[-1][-1], page[-1][0])
         yield rows
         if len(page) < chunk:
             return
+
+
+def _notes(s, in_range) -> dict[int, list[SuggestionOut]]:
+    """Image id -> its answers kept as notes (accepted or edited), in the order kept."""
+    notes: dict[int, list[SuggestionOut]] = {}
+    for r in s.execute(
+        select(m.Suggestion.image_id, m.Suggestion.kind, m.Suggestion.value, m.Suggestion.score,
+               m.Suggestion.model_id, m.Suggestion.model_revision, m.Suggestion.prompt,
+               m.Suggestion.outcome, m.Suggestion.final_value, m.Suggestion.decided_by,
+               m.Suggestion.decided_at)
+        .join(m.Image, m.Image.id == m.Suggestion.image_id)
+        .where(in_range, m.Suggestion.kind == "answer", m.Suggestion.outcome.in_(("accepted", "edited")))
+        .order_by(m.Suggestion.image_id, m.Suggestion.decided_at, m.Suggestion.id)
+    ):
+        notes.setdefault(r[0], []).append(SuggestionOut(*r[1:10], iso(r[10])))
+    return notes
 
 
 def _refuse_8bit_clashes(ctx) -> None:

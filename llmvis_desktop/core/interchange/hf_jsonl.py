@@ -1,6 +1,7 @@
 """Hugging Face imagefolder: ``<split>/metadata.jsonl`` next to the split's images.
 
-Each line: ``{"file_name", "text", "labels", "status", "reviewer", "time"}`` plus
+Each line: ``{"file_name", "text", "labels", "status", "reviewer", "time", "notes"}``
+(``notes``: the answers kept as notes, as in CSV; export only) plus
 ``derived_from`` and ``suggestions`` when asked: the image's **pending** suggestions
 only (as in CSV: decided ones are in ``text``/``labels``, their provenance only in the
 ``history`` export). ``file_name`` is relative to the
@@ -21,14 +22,15 @@ from datetime import datetime
 from pathlib import Path
 
 from .coco import suggestion_from
-from .common import ExportContext, InterchangeError, split_of
+from .common import ExportContext, InterchangeError, notes_text, split_of
 from .csv_fmt import join_labels, split_labels
 from .files import prepare_folder
 from .parsing import ImportItem, ParsedFile, check_labels, check_status, check_text, parse_time
 
 META = "metadata.jsonl"
 #: the keys an import reads; ``caption`` is the caption when there is no ``text``
-KNOWN_KEYS = ("file_name", "text", "caption", "labels", "status", "reviewer", "time", "derived_from", "suggestions")
+KNOWN_KEYS = ("file_name", "text", "caption", "labels", "status", "reviewer", "time", "notes", "derived_from",
+              "suggestions")
 
 
 def _time_text(iso_time) -> str:
@@ -54,7 +56,8 @@ def export(ctx: ExportContext) -> None:
                 if split not in handles:  # a split with no image gets no metadata file
                     handles[split] = open(out / split / META, "w", encoding="utf-8", newline="\n")
                 rec = {"file_name": row.name, "text": row.caption or "", "labels": join_labels(row.labels),
-                       "status": row.status, "reviewer": row.reviewer or "", "time": _time_text(row.time)}
+                       "status": row.status, "reviewer": row.reviewer or "", "time": _time_text(row.time),
+                       "notes": notes_text(row)}
                 if opts.include_repairs:
                     rec["derived_from"] = row.derived_from or ""
                 if opts.include_suggestions:

@@ -25,7 +25,8 @@ edited before Accept/Reject/Undo and when the reviewer moves to another image.
 
 The "Ask the image" field (``ask_edit``) starts disabled; the window's suggestion
 controller enables it (and answers on Enter) once a chat model is chosen as the
-captioner, and its tooltip says what is missing otherwise.
+captioner, and its tooltip says what is missing otherwise; ``ask_hint`` under it says
+why nothing was asked (an empty question) or that a question was cut.
 """
 from __future__ import annotations
 
@@ -245,6 +246,10 @@ class _Card(QFrame):
 
     # the action buttons of a pending suggestion (None when it has none)
     @property
+    def kind(self) -> Optional[str]:
+        return self._s.kind if self._s is not None else None
+
+    @property
     def pending(self) -> bool:
         return self._s is not None and self._s.outcome == "pending"
 
@@ -430,6 +435,10 @@ class SuggestionPanel(QWidget):
         self.ask_edit.setPlaceholderText("Ask the image\u2026")
         self.ask_edit.setEnabled(False)
         self.ask_edit.setToolTip(ASK_TOOLTIP)
+        self.ask_hint = QLabel()  # set by the window's ask controller; hidden until it says something
+        self.ask_hint.setObjectName("sgMuted")
+        self.ask_hint.setWordWrap(True)
+        self.ask_hint.hide()
 
         lay = QVBoxLayout(self)
         lay.setContentsMargins(6, 6, 6, 6)
@@ -438,6 +447,7 @@ class SuggestionPanel(QWidget):
         lay.addWidget(self.scroll, 1)
         lay.addStretch(0)  # takes the room while the list is hidden
         lay.addWidget(self.ask_edit)
+        lay.addWidget(self.ask_hint)
         self.clear()
 
     def clear(self) -> None:
