@@ -304,6 +304,33 @@ def _said_interrupted(argv: list) -> int:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Run one command; ``argv`` None: this is the process's entry (the `llmvis` script,
+    ``python -m llmvis_desktop.cli``), which ends at once past a busy model thread."""
+    code = _main_once(argv)
+    if argv is None:
+        _exit_past_model_threads(code)
+    return code
+
+
+def _exit_past_model_threads(code: int) -> None:
+    """An interrupted job leaves its model thread busy in torch's C++ code (a load, an
+    unload); the interpreter's exit stopped it there: SIGABRT, exit 134 ("terminate
+    called without an active exception"). All is said and committed: end here."""
+    mod = sys.modules.get("llmvis_desktop.core.suggest.worker")
+    if mod is None or not mod.busy_threads():
+        return
+    import os
+
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:  # a reader gone (`| head`)
+            pass
+    logging.shutdown()
+    os._exit(code)
+
+
+def _main_once(argv: Optional[Sequence[str]]) -> int:
     if _INTERRUPTED_LOADING:  # Ctrl+C while this module's imports ran: a traceback before
         return _said_interrupted(list(sys.argv[1:] if argv is None else argv))
     restore_term = term_as_interrupt()  # a kill (SIGTERM) stops every command as Ctrl+C does

@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import queue
 import threading
+import weakref
 from concurrent.futures import Future
 from typing import Any, Callable, Optional, Sequence
 
 from .discovery import ModelInfo, names_model as _names
 
 _STOP = object()
+#: every model thread started in this process (see :func:`busy_threads`)
+_THREADS: "weakref.WeakSet[threading.Thread]" = weakref.WeakSet()
 
 
 class ModelWorker:
@@ -34,6 +37,7 @@ class ModelWorker:
         #: how suggestion jobs shared the CPU cores with these models (:mod:`.cores`)
         self.core_choices: dict = {}
         self._thread.start()
+        _THREADS.add(self._thread)
 
     # --- the thread -------------------------------------------------------------
     def _loop(self) -> None:
@@ -162,6 +166,12 @@ class ModelWorker:
 def _optins(opts: dict) -> tuple[bool, bool]:
     """(allow_bin, allow_remote_code) of an engine's attributes or an ``engine()`` call's options."""
     return bool(opts.get("allow_bin")), bool(opts.get("allow_remote_code"))
+
+
+def busy_threads() -> list[threading.Thread]:
+    """Model threads still running: an interrupted job does not wait for its own (busy
+    loading a model, or unloading it after the last batch, in torch's C++ code)."""
+    return [t for t in list(_THREADS) if t.is_alive()]
 
 
 _shared: Optional[ModelWorker] = None
