@@ -87,3 +87,16 @@ def test_changes_to_an_image_already_reviewed_are_not_counted_as_reviews(qtbot, 
     QTest.keyClick(win.grid, Qt.Key.Key_R)  # a review
     assert win.project.image(rec.id).review_status == "reviewed"
     assert sc.reviews_since_train == 1
+
+
+def test_the_line_at_the_end_of_a_learned_job_names_the_labels_not_learned():
+    """It said "3 labels from 16 reviewed images" only, and hid the readiness line (which
+    names them) while it showed: labels without enough reviews got no card, unsaid."""
+    from llmvis_desktop.core.suggest.learned import TrainReport
+    from llmvis_desktop.qt.learned_holder import learned_result_text
+
+    report = TrainReport(16, ("crack", "ok", "scratch"), ("stain",), "r", 2.0, 16,
+                         not_learned=(("pitting", 5), ("stain", 1)))
+    assert learned_result_text(report, 31) == (
+        "Learned suggester: 3 labels from 16 reviewed images (2.0 s); 31 new suggestions; "
+        "not learned yet: 'pitting' needs 5 more reviewed images, 'stain' needs 1 more")
