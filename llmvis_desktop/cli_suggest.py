@@ -319,18 +319,37 @@ def _default_template() -> str:
 
 
 class _LearnedReport:
-    def __init__(self, count: int, seconds: float, not_ready: Optional[str] = None) -> None:
+    def __init__(self, count: int, seconds: float, not_ready: Optional[str] = None, train=None) -> None:
         self.suggestions, self.seconds = count, seconds
         self.messages = [f"learned suggester: {not_ready}"] if not_ready else []
+        self.train = train  # the fit's TrainReport: the labels it learned, and those it did not
 
     def summary(self) -> str:
         if self.messages:
             return "learned suggester: not run (not enough reviews yet)"
-        return f"learned suggester: {self.suggestions} suggestions in {self.seconds:.1f} s"
+        line = f"learned suggester: {self.suggestions} suggestions in {self.seconds:.1f} s"
+        t = self.train
+        if t is None:
+            return line
+        from .core.wording import plural
+
+        n, m = len(t.labels), t.images
+        line += (f"; learned {n} {plural(n, 'label')} from {m} {plural(m, 'reviewed image')}: "
+                 + ", ".join(repr(k) for k in t.labels))
+        if t.not_learned:  # (a label with too few reviews: no card of it, said)
+            from .core.suggest.learned import MIN_PER_LABEL
+
+            line += (f"; not learned yet ({MIN_PER_LABEL} reviewed images per label): "
+                     + ", ".join(f"{k!r} needs {need} more" for k, need in t.not_learned))
+        return line
 
     def as_dict(self) -> dict:
-        return {"suggestions": self.suggestions, "seconds": round(self.seconds, 3),
-                "ran": not self.messages, "messages": list(self.messages)}
+        out = {"suggestions": self.suggestions, "seconds": round(self.seconds, 3),
+               "ran": not self.messages, "messages": list(self.messages)}
+        if self.train is not None:
+            out.update(labels=list(self.train.labels), reviewed_images=self.train.images,
+                       not_learned=[{"label": k, "needs": need} for k, need in self.train.not_learned])
+        return out
 
 
 def _run_learned(project, flt, only_unsuggested, progress, alone: bool = True, limit=None):
@@ -341,14 +360,15 @@ def _run_learned(project, flt, only_unsuggested, progress, alone: bool = True, l
 
     from .core.suggest import learned
 
-    started = time.monotonic()
+    started, fit = time.monotonic(), {}
     try:
-        count = learned.run(project, flt=flt, only_unsuggested=only_unsuggested, progress=progress, limit=limit)
+        count = learned.run(project, flt=flt, only_unsuggested=only_unsuggested, progress=progress, limit=limit,
+                            report=fit)
     except learned.NotReady as exc:
         if alone:
             raise ValueError(f"learned suggester: {exc}") from None
         return _LearnedReport(0, time.monotonic() - started, not_ready=str(exc))
-    return _LearnedReport(int(count or 0), time.monotonic() - started)
+    return _LearnedReport(int(count or 0), time.monotonic() - started, train=fit.get("train"))
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

@@ -35,9 +35,15 @@ def learned_result_text(report, written: int) -> str:
     from ..core.wording import plural
 
     n = len(report.labels)
-    return (f"Learned suggester: {n} {plural(n, 'label')} from {report.images} "
+    text = (f"Learned suggester: {n} {plural(n, 'label')} from {report.images} "
             f"{plural(report.images, 'reviewed image')} ({report.seconds:.1f} s); "
             f"{written} new {plural(written, 'suggestion')}")
+    short = getattr(report, "not_learned", ())  # no card of them: said (the readiness line is hidden meanwhile)
+    if short:
+        text += "; not learned yet: " + ", ".join(
+            f"{k!r} needs {m} more" + (f" {plural(m, 'reviewed image')}" if i == 0 else "")
+            for i, (k, m) in enumerate(short))
+    return text
 
 
 def learned_status(holder):

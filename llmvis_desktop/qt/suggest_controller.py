@@ -75,6 +75,7 @@ class SuggestController(QObject):
         win.project_opened.connect(self._on_project_opened)
         win.project_closed.connect(self._on_project_closed)
         win.review.record_changed.connect(self._on_record_changed)
+        win.review.current_changed.connect(self._on_shown)
         self.asker = AskController(win, self._chosen)  # "Ask the image"
 
     # --- project -----------------------------------------------------------------------
@@ -258,6 +259,12 @@ class SuggestController(QObject):
             except Exception as exc:
                 log.warning("cannot save %s: %s", AUTO_SETTING, exc)
 
+    def _on_shown(self, rec) -> None:
+        """The image put on screen: its status before any action on it (the first change
+        seen on one already reviewed, a label toggled or a job's refresh, was a review)."""
+        if rec is not None and self.win.project is not None:
+            self._statuses.setdefault(rec.id, rec.status)
+
     def _on_record_changed(self, rec) -> None:
         if rec is None or self.win.project is None or getattr(self.win, "_shut", False):
             return
@@ -266,10 +273,11 @@ class SuggestController(QObject):
             self._statuses.clear()
         self._statuses[rec.id] = rec.status
         if rec.status != "reviewed":
-            if self.learned_ready:  # an undone review can leave it short of reviews again
-                self.refresh_learned_status()
+            if self.learned_ready or was == "reviewed":  # an undone review, or a rejected
+                self.refresh_learned_status()  # one, can leave it short of reviews again
             return
-        if was == "reviewed":  # a label toggled, a refresh: not a new review
+        if was == "reviewed":  # a label toggled, a refresh: not a new review, but what the
+            self.refresh_learned_status()  # readiness counts (a label taken off: not ready)
             return
         self.reviews_since_train += 1
         # with every review, also once ready (it was every 10th: the line read "from 14

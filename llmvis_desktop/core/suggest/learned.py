@@ -55,6 +55,7 @@ MODEL_PREFIX = "learned:"
 #: after every batch the whole file was rewritten, a growing cost; only at the end, a
 #: killed job lost them all (10 minutes of reading per 10k images)
 FEATURES_SAVE_EVERY_S = 120.0
+MIN_PER_LABEL = 5  # reviewed images a label needs to be learned
 CNN_MIN_PER_LABEL = 10  # below this many reviewed images per label the linear model does as well
 
 
@@ -82,12 +83,14 @@ class TrainReport:
     captions: int
     #: reviewed images whose file could not be read (relative paths): left out of the fit
     unreadable: tuple[str, ...] = ()
+    #: the taxonomy's labels not learned, each with how many more reviewed images it needs
+    not_learned: tuple[tuple[str, int], ...] = ()
 
 
 class LearnedSuggester:
     """Learns the project's labels (and retrieves captions) from its reviewed images."""
 
-    def __init__(self, project, extractor: Optional[FeatureExtractor] = None, min_per_label: int = 5,
+    def __init__(self, project, extractor: Optional[FeatureExtractor] = None, min_per_label: int = MIN_PER_LABEL,
                  l2: float = DEFAULT_L2, cache: bool = True, model: str = "auto",
                  cnn_min_per_label: int = CNN_MIN_PER_LABEL, cnn_config: Optional[CNNConfig] = None) -> None:
         """``model``: "auto" (the CNN once every label has ``cnn_min_per_label`` reviewed
@@ -270,8 +273,10 @@ class LearnedSuggester:
             self._ref_ids = [r.id for r in recs]
             self._ref_captions = [r.caption if (r.caption or "").strip() else None for r in recs]
             self._ref_labels = [frozenset(r.labels) for r in recs]
+        have = {k: sum(k in r.labels for r in recs) for k in counts if k not in labels}
+        short = tuple((k, max(1, self.min_per_label - v)) for k, v in sorted(have.items()))
         return TrainReport(len(recs), tuple(labels), skipped, revision, time.perf_counter() - t0,
-                           sum(c is not None for c in self._ref_captions), unreadable)
+                           sum(c is not None for c in self._ref_captions), unreadable, short)
 
     def _drop_unreadable(self, labels, recs, counts, skipped, unreadable):
         """Unreadable reviewed files (deleted or moved outside the tool, not re-indexed yet)
@@ -473,9 +478,12 @@ class LearnedSuggester:
 
 def run(project, flt: Optional[ImageFilter] = None, only_unsuggested: bool = True,
         token: Optional[CancelToken] = None, progress: ProgressFn = no_progress,
-        extractor: Optional[FeatureExtractor] = None, min_per_label: int = 5, model: str = "auto",
-        limit: Optional[int] = None) -> int:
-    """Train on the reviewed images and write suggestions for the rest (see :meth:`LearnedSuggester.run`)."""
+        extractor: Optional[FeatureExtractor] = None, min_per_label: int = MIN_PER_LABEL, model: str = "auto",
+        limit: Optional[int] = None, report: Optional[dict] = None) -> int:
+    """Train on the reviewed images and write suggestions for the rest (see :meth:`LearnedSuggester.run`).
+    ``report``: a dict given gets the fit's :class:`TrainReport` as "train"."""
     sugg = LearnedSuggester(project, extractor, min_per_label, model=model)
-    sugg.train(token, progress)
+    trained = sugg.train(token, progress)
+    if report is not None:
+        report["train"] = trained
     return sugg.run(flt, only_unsuggested, token, progress, limit=limit)
