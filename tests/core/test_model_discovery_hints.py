@@ -16,7 +16,7 @@ try:
 except ImportError:
     import tiny_models
 
-from llmvis_desktop.core.suggest import ModelRefused, check, inspect_folder
+from llmvis_desktop.core.suggest import ModelRefused, check, discover, inspect_folder, resolve_model
 
 
 @pytest.fixture(scope="session")
@@ -61,3 +61,39 @@ def test_a_weights_file_the_user_cannot_read_is_not_called_damaged(tiny, tmp_pat
     assert main(["models", "list", "--dir", str(tmp_path / "models")]) == 0
     out = capsys.readouterr().out
     assert "model.safetensors cannot be read (permission denied)" in out and "damaged" not in out
+
+
+def test_a_folder_of_models_given_as_a_model_names_the_models_in_it(tiny, tmp_path, no_cache):
+    """``--captioner models/team`` said only "no config.json, so this is not a model folder"."""
+    team = tmp_path / "models" / "team"
+    shutil.copytree(tiny["clip"], team / "vision" / "clip-deep")
+    shutil.copytree(tiny["blip"], team / "vision" / "blip-deep")
+    with pytest.raises(ModelRefused) as caught:
+        check(resolve_model(str(team)))
+    msg = str(caught.value)
+    assert "no config.json" in msg and "vision/blip-deep, vision/clip-deep" in msg, msg
+    assert str(team / "vision" / "blip-deep") in msg  # the path to give
+    with pytest.raises(ModelRefused, match="vision/blip-deep"):
+        check(resolve_model("team", [tmp_path / "models"]))
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert "holds model folders" not in inspect_folder(empty).problem
+
+
+def test_models_deeper_than_the_listing_looks_are_named(tiny, tmp_path, capsys, no_cache):
+    """models/team/vision/clip-deep was left out of ``models list`` and nothing said so."""
+    from llmvis_desktop.cli import main
+
+    models = tmp_path / "models"
+    shutil.copytree(tiny["blip"], models / "tiny-blip")
+    shutil.copytree(tiny["clip"], models / "team" / "vision" / "clip-deep")
+    (models / "team" / "vision" / "notes").mkdir()  # not a model: not named
+    assert main(["models", "list", "--dir", str(models)]) == 0
+    out, err = capsys.readouterr()
+    assert "tiny-blip" in out and "clip-deep" not in out
+    assert "two folders deep" in err and str(models / "team" / "vision" / "clip-deep") in err, err
+    assert "notes" not in err
+    assert f"--dir {models / 'team' / 'vision'}" in err
+    skipped: list = []
+    discover([models], include_hf_cache=False, too_deep=skipped)
+    assert skipped == [str(models / "team" / "vision" / "clip-deep")]
