@@ -100,7 +100,9 @@ def run_models_cmd(args) -> int:
     absent = set()
     for d in dict.fromkeys(args.dir):
         if not Path(d).expanduser().is_dir():
-            print(f"warning: --dir {d}: no such folder", file=sys.stderr)
+            what = ("a file, not a folder; give the folder holding the models (or the model's own folder, "
+                    "config.json beside the weights)" if Path(d).expanduser().exists() else "no such folder")
+            print(f"warning: --dir {d}: {what}", file=sys.stderr)
             absent.add(os.path.abspath(os.path.expanduser(d)))
     too_deep: list = []
     infos = discover(dirs, include_hf_cache=not args.no_cache, cache_known_only=not args.show_all,

@@ -97,3 +97,15 @@ def test_models_deeper_than_the_listing_looks_are_named(tiny, tmp_path, capsys, 
     skipped: list = []
     discover([models], include_hf_cache=False, too_deep=skipped)
     assert skipped == [str(models / "team" / "vision" / "clip-deep")]
+
+
+def test_a_file_given_as_a_folder_says_so(tmp_path, capsys, no_cache):
+    from llmvis_desktop.cli import main
+
+    f = tmp_path / "model.safetensors"
+    f.write_bytes(b"x")
+    assert main(["models", "list", "--dir", str(f)]) == 0
+    err = capsys.readouterr().err
+    assert f"--dir {f}: a file, not a folder" in err and "no such folder" not in err, err
+    with pytest.raises(ModelRefused, match="a file, not a folder"):
+        resolve_model(str(f))

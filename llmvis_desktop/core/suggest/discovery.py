@@ -462,6 +462,9 @@ def resolve_model(spec: str | Path, model_dirs: Iterable[str | Path] = (),
         snap = _snapshot(repo)
         if snap is not None:
             return inspect_folder(snap, model_id=str(spec), source="hf-cache")
+    if p.exists():  # a model's file (its weights, its config.json): "no such model folder" misled
+        raise ModelRefused(f"{spec}: a file, not a folder; give the model's folder (config.json beside "
+                           f"the weights, as save_pretrained writes it), e.g. {p.parent}")
     looked = [str(p)] + [str(Path(d).expanduser()) for d in model_dirs] + [str(cache)]
     raise ModelRefused(
         f"{spec}: no such model folder; looked in {', '.join(looked)}. Put the model's folder "
