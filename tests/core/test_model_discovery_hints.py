@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import builtins
 import errno
+import json
 import os
 import shutil
 from pathlib import Path
@@ -109,3 +110,29 @@ def test_a_file_given_as_a_folder_says_so(tmp_path, capsys, no_cache):
     assert f"--dir {f}: a file, not a folder" in err and "no such folder" not in err, err
     with pytest.raises(ModelRefused, match="a file, not a folder"):
         resolve_model(str(f))
+
+
+@pytest.mark.parametrize("where", ["tokenizer_config.json", "processor_config.json",
+                                   "processor_config.json:image_processor", "preprocessor_config.json"])
+def test_custom_code_named_by_the_tokenizer_or_processor_config_needs_the_opt_in(tiny, tmp_path, where):
+    """transformers 5 without trust_remote_code loads such a folder with its default
+    tokenizer / processor class in place of the one its ``auto_map`` names (checked: a
+    BlipProcessor and a BertTokenizer, not XProcessor / XTokenizer), so the model ran
+    otherwise than its author meant, and it was listed as usable."""
+    folder = tmp_path / "custom"
+    shutil.copytree(tiny["blip"], folder)
+    name, _, nested = where.partition(":")
+    path = folder / name
+    cfg = json.loads(path.read_text()) if path.is_file() else {}
+    target = cfg.setdefault(nested, {}) if nested else cfg
+    target["auto_map"] = {"AutoProcessor": "processing_x.XProcessor"}
+    path.write_text(json.dumps(cfg))
+    info = inspect_folder(folder)
+    assert info.needs_remote_code and info.remote_code_in == name
+    assert "trust_remote_code" in info.problem and f"auto_map in {name}" in info.problem, info.problem
+    assert check(info, allow_remote_code=True) is info
+
+
+def test_a_plain_model_needs_no_remote_code(tiny):
+    info = inspect_folder(tiny["blip"])
+    assert (info.needs_remote_code, info.remote_code_in, info.problem) == (False, None, None)

@@ -41,6 +41,7 @@ class ModelInfo:
     source: str = "folder"  # "folder" | "hf-cache"
     damaged: Optional[str] = None  # a weights file that cannot be whole (cut short, a Git LFS pointer)
     unloadable: Optional[str] = None  # weights transformers would not find (another name, shards missing)
+    remote_code_in: Optional[str] = None  # the file whose auto_map names the model's own code
 
     @property
     def name(self) -> str:
@@ -161,6 +162,7 @@ def inspect_folder(folder: Path | str, model_id: Optional[str] = None, source: s
     fam = family_for(config) if config else None
     archs = architectures(config)
     params, damaged = _param_count(safe)
+    remote = "config.json" if config.get("auto_map") else _remote_code_in(folder)
     info = ModelInfo(
         path=str(folder),
         model_id=model_id or str(folder),
@@ -169,7 +171,8 @@ def inspect_folder(folder: Path | str, model_id: Optional[str] = None, source: s
         size_bytes=_size(weights),
         revision=_digest(config_bytes, weights) if revision and (has_config or weights) else None,
         weights_format=fmt,
-        needs_remote_code=bool(config.get("auto_map")),
+        needs_remote_code=remote is not None,
+        remote_code_in=remote,
         problem=None,
         has_config=has_config and bad_config is None,
         architecture=(archs[0] if archs else config.get("model_type")) or None,
@@ -196,6 +199,28 @@ def _unreadable(folder: Path) -> Optional[str]:
     except OSError as exc:
         return (f"{folder}: cannot be read ({exc.strerror or exc}); ask its owner for read access, "
                 f"or move it out of the model folder")
+    return None
+
+
+#: configs whose ``auto_map`` transformers follows with trust_remote_code, and without it quietly
+#: loads its default class instead (the folder ran otherwise than its author meant)
+_CODE_CONFIGS = ("tokenizer_config.json", "processor_config.json", "preprocessor_config.json")
+
+
+def _remote_code_in(folder: Path) -> Optional[str]:
+    """The tokenizer or processor config whose ``auto_map`` (at its top, or in a processor
+    config's part, e.g. its ``image_processor``) names the folder's own code, or None."""
+    for name in _CODE_CONFIGS:
+        p = folder / name
+        try:
+            if not p.is_file() or p.stat().st_size > 16 * 1024 * 1024:  # a named pipe would block
+                continue
+            cfg = json.loads(p.read_bytes())
+        except (OSError, ValueError):
+            continue
+        if isinstance(cfg, dict) and (cfg.get("auto_map") or any(
+                isinstance(v, dict) and v.get("auto_map") for v in cfg.values())):
+            return name
     return None
 
 
@@ -262,9 +287,12 @@ def refusal(info: ModelInfo, allow_bin: bool = False, allow_remote_code: bool = 
                 f"convert them to safetensors, or opt in for this model (--allow-bin; in the model "
                 f"manager, its check box)")
     if info.needs_remote_code and not allow_remote_code:
-        return (f"{where}: this model needs its own Python code (trust_remote_code); use a converted "
-                f"checkpoint, or opt in for this model (--trust-remote-code; in the model manager, its "
-                f"check box)")
+        other = info.remote_code_in not in (None, "config.json")
+        return (f"{where}: this model needs its own Python code (trust_remote_code"
+                + (f": auto_map in {info.remote_code_in}; without it transformers would quietly use its "
+                   f"default class instead" if other else "")
+                + "); use a converted checkpoint, or opt in for this model (--trust-remote-code; in the "
+                  "model manager, its check box)")
     if info.damaged:
         return f"{where}: {info.damaged}"
     return None
