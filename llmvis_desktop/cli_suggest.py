@@ -100,9 +100,15 @@ def run_models_cmd(args) -> int:
     absent = set()
     for d in dict.fromkeys(args.dir):
         if not Path(d).expanduser().is_dir():
-            print(f"warning: --dir {d}: no such folder", file=sys.stderr)
+            what = ("a file, not a folder; give the folder holding the models (or the model's own folder, "
+                    "config.json beside the weights)" if Path(d).expanduser().exists() else "no such folder")
+            print(f"warning: --dir {d}: {what}", file=sys.stderr)
             absent.add(os.path.abspath(os.path.expanduser(d)))
-    infos = discover(dirs, include_hf_cache=not args.no_cache, cache_known_only=not args.show_all)
+    too_deep: list = []
+    infos = discover(dirs, include_hf_cache=not args.no_cache, cache_known_only=not args.show_all,
+                     too_deep=too_deep)
+    if too_deep:
+        print(_too_deep_note(too_deep), file=sys.stderr)
     try:
         device = resolve(args.device or cfg.device)
     except DeviceError as exc:  # still list them; whether each fits is unknown
@@ -133,6 +139,18 @@ def run_models_cmd(args) -> int:
         if r["problem"]:
             print(f"    {r['problem']}")
     return EXIT_OK
+
+
+def _too_deep_note(paths: list, show: int = 3) -> str:
+    """Models more than two folders below a model folder (models/team/vision/clip) were left
+    out of the listing and nothing said so."""
+    paths = list(dict.fromkeys(paths))
+    parents = list(dict.fromkeys(os.path.dirname(p) for p in paths))
+    more = f" and {len(paths) - show} more" if len(paths) > show else ""
+    return (f"note: models are looked for at most two folders deep in a model folder (FOLDER/name, "
+            f"FOLDER/org/name); not listed, deeper: {', '.join(paths[:show])}{more}; to list them, add "
+            f"the folder holding them: {' '.join('--dir ' + p for p in parents[:show])}"
+            f"{' ...' if len(parents) > show else ''} (or in Settings, Model folders)")
 
 
 def _resolve(spec: Optional[str], dirs):

@@ -41,6 +41,7 @@ class ModelInfo:
     source: str = "folder"  # "folder" | "hf-cache"
     damaged: Optional[str] = None  # a weights file that cannot be whole (cut short, a Git LFS pointer)
     unloadable: Optional[str] = None  # weights transformers would not find (another name, shards missing)
+    remote_code_in: Optional[str] = None  # the file whose auto_map names the model's own code
 
     @property
     def name(self) -> str:
@@ -161,6 +162,7 @@ def inspect_folder(folder: Path | str, model_id: Optional[str] = None, source: s
     fam = family_for(config) if config else None
     archs = architectures(config)
     params, damaged = _param_count(safe)
+    remote = "config.json" if config.get("auto_map") else _remote_code_in(folder)
     info = ModelInfo(
         path=str(folder),
         model_id=model_id or str(folder),
@@ -169,7 +171,8 @@ def inspect_folder(folder: Path | str, model_id: Optional[str] = None, source: s
         size_bytes=_size(weights),
         revision=_digest(config_bytes, weights) if revision and (has_config or weights) else None,
         weights_format=fmt,
-        needs_remote_code=bool(config.get("auto_map")),
+        needs_remote_code=remote is not None,
+        remote_code_in=remote,
         problem=None,
         has_config=has_config and bad_config is None,
         architecture=(archs[0] if archs else config.get("model_type")) or None,
@@ -179,6 +182,8 @@ def inspect_folder(folder: Path | str, model_id: Optional[str] = None, source: s
         unloadable=_unloadable(folder, fmt, weights),
     )
     problem = refusal(info, bad_config=bad_config)
+    if not info.has_config and bad_config is None and source == "folder":
+        problem = _holds_models(folder) or problem
     if problem:
         info = _replace(info, problem=problem)
     return info
@@ -195,6 +200,63 @@ def _unreadable(folder: Path) -> Optional[str]:
         return (f"{folder}: cannot be read ({exc.strerror or exc}); ask its owner for read access, "
                 f"or move it out of the model folder")
     return None
+
+
+#: configs whose ``auto_map`` transformers follows with trust_remote_code, and without it quietly
+#: loads its default class instead (the folder ran otherwise than its author meant)
+_CODE_CONFIGS = ("tokenizer_config.json", "processor_config.json", "preprocessor_config.json")
+
+
+def _remote_code_in(folder: Path) -> Optional[str]:
+    """The tokenizer or processor config whose ``auto_map`` (at its top, or in a processor
+    config's part, e.g. its ``image_processor``) names the folder's own code, or None."""
+    for name in _CODE_CONFIGS:
+        p = folder / name
+        try:
+            if not p.is_file() or p.stat().st_size > 16 * 1024 * 1024:  # a named pipe would block
+                continue
+            cfg = json.loads(p.read_bytes())
+        except (OSError, ValueError):
+            continue
+        if isinstance(cfg, dict) and (cfg.get("auto_map") or any(
+                isinstance(v, dict) and v.get("auto_map") for v in cfg.values())):
+            return name
+    return None
+
+
+def _holds_models(folder: Path, show: int = 3) -> Optional[str]:
+    """The refusal of a folder given as a model that holds model folders below it
+    (``--captioner models/team``): it said only "no config.json", naming none of them."""
+    below = _models_below(folder, limit=show + 1)
+    if not below:
+        return None
+    names = [p.relative_to(folder).as_posix() for p in below]
+    return (f"{folder}: no config.json, so this is not a model folder, but it holds model folders: "
+            f"{', '.join(names[:show])}{', ...' if len(names) > show else ''}; give one of them by its "
+            f"path (e.g. {below[0]})")
+
+
+def _models_below(folder: Path, depth: int = 3, limit: int = 4, visit: int = 500) -> list[Path]:
+    """Model folders (``config.json``, or a Hugging Face cache's ``models--org--name``) below
+    ``folder``, nearest first; at most ``limit``, looking into at most ``visit`` folders."""
+    found: list[Path] = []
+    level = [folder]
+    for _ in range(depth):
+        deeper = []
+        for d in level:
+            try:
+                subs = sorted(p for p in d.iterdir() if p.is_dir() and not p.name.startswith("."))
+            except OSError:
+                continue
+            for sub in subs:
+                if _is_hf_repo(sub) or (sub / "config.json").is_file():
+                    found.append(sub)
+                    if len(found) >= limit:
+                        return found
+                else:
+                    deeper.append(sub)
+        level = deeper[:visit]
+    return found
 
 
 def _replace(info: ModelInfo, **kw) -> ModelInfo:
@@ -225,9 +287,12 @@ def refusal(info: ModelInfo, allow_bin: bool = False, allow_remote_code: bool = 
                 f"convert them to safetensors, or opt in for this model (--allow-bin; in the model "
                 f"manager, its check box)")
     if info.needs_remote_code and not allow_remote_code:
-        return (f"{where}: this model needs its own Python code (trust_remote_code); use a converted "
-                f"checkpoint, or opt in for this model (--trust-remote-code; in the model manager, its "
-                f"check box)")
+        other = info.remote_code_in not in (None, "config.json")
+        return (f"{where}: this model needs its own Python code (trust_remote_code"
+                + (f": auto_map in {info.remote_code_in}; without it transformers would quietly use its "
+                   f"default class instead" if other else "")
+                + "); use a converted checkpoint, or opt in for this model (--trust-remote-code; in the "
+                  "model manager, its check box)")
     if info.damaged:
         return f"{where}: {info.damaged}"
     return None
@@ -306,10 +371,18 @@ def _looks_like_model(folder: Path) -> bool:
     return bool(safe or pickled)
 
 
-def scan_folder(root: Path, depth: int = 2, revisions: bool = True) -> list[ModelInfo]:
+#: how many folders below a model folder models are looked for (``name/``, ``org/name/``)
+LIST_DEPTH = 2
+_TOO_DEEP_MAX = 50  # deeper model folders noted, at most
+
+
+def scan_folder(root: Path, depth: int = LIST_DEPTH, revisions: bool = True,
+                too_deep: Optional[list] = None) -> list[ModelInfo]:
     """A model folder itself, or model folders below it (``name/`` or ``org/name/``); a
     Hugging Face cache copied here (``models--org--name/`` folders, or the cache's ``hub/``
-    or ``huggingface/hub/`` holding them) lists each cached model as ``org/name``."""
+    or ``huggingface/hub/`` holding them) lists each cached model as ``org/name``.
+    Model folders one level deeper are not listed: their paths go to ``too_deep`` (they were
+    left out and nothing said so)."""
     root = Path(root).expanduser()
     if _is_hf_repo(root):  # a model of a Hugging Face cache copied here
         return [hf_repo_model(root, revisions)]
@@ -324,22 +397,25 @@ def scan_folder(root: Path, depth: int = 2, revisions: bool = True) -> list[Mode
         if _is_hf_repo(sub):  # one level deeper than folders: a copied ~/.cache/huggingface/hub
             out.append(hf_repo_model(sub, revisions))
         elif depth > 0:
-            out.extend(scan_folder(sub, depth - 1, revisions))
+            out.extend(scan_folder(sub, depth - 1, revisions, too_deep))
+        elif too_deep is not None and len(too_deep) < _TOO_DEEP_MAX and _looks_like_model(sub):
+            too_deep.append(str(sub))
     return out
 
 
 def discover(model_dirs: Iterable[str | Path] = (), include_hf_cache: bool = True,
              hf_cache: Optional[Path] = None, known_only: bool = False,
-             cache_known_only: bool = True, revisions: bool = True) -> list[ModelInfo]:
+             cache_known_only: bool = True, revisions: bool = True,
+             too_deep: Optional[list] = None) -> list[ModelInfo]:
     """Every model under the configured folders, then in the HF cache; no network, no torch.
     ``revisions=False``: no revision (``None``), so no weight file is read whole (the
     model manager lists without them; a job resolves its model with one).
 
     Folders the user configured are listed whatever they hold (a refused one says why);
     from the HF cache, which also holds unrelated text models, only known families
-    unless ``cache_known_only`` is False.
+    unless ``cache_known_only`` is False. Model folders too deep to be listed go to ``too_deep``.
     """
-    found = [i for d in model_dirs for i in scan_folder(Path(d), revisions=revisions)]
+    found = [i for d in model_dirs for i in scan_folder(Path(d), revisions=revisions, too_deep=too_deep)]
     if include_hf_cache:  # not a model a model folder holds too: org/name runs that one
         have = {i.model_id for i in found if i.source == "hf-cache"}
         found += [i for i in scan_hf_cache(hf_cache, revisions)
@@ -414,6 +490,9 @@ def resolve_model(spec: str | Path, model_dirs: Iterable[str | Path] = (),
         snap = _snapshot(repo)
         if snap is not None:
             return inspect_folder(snap, model_id=str(spec), source="hf-cache")
+    if p.exists():  # a model's file (its weights, its config.json): "no such model folder" misled
+        raise ModelRefused(f"{spec}: a file, not a folder; give the model's folder (config.json beside "
+                           f"the weights, as save_pretrained writes it), e.g. {p.parent}")
     looked = [str(p)] + [str(Path(d).expanduser()) for d in model_dirs] + [str(cache)]
     raise ModelRefused(
         f"{spec}: no such model folder; looked in {', '.join(looked)}. Put the model's folder "

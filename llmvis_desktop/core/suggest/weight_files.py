@@ -120,6 +120,9 @@ def _param_count(files: list[Path]) -> tuple[Optional[int], Optional[str]]:
                     count *= int(d)
                 total += count
                 found = True
+        except PermissionError:  # whole, but not this user's to read: fetching it again would not help
+            return None, (f"{p.name} cannot be read (permission denied); ask its owner for read access, "
+                          f"or copy the model into a folder of yours")
         except (OSError, ValueError, TypeError, IndexError, struct.error) as exc:
             return None, f"{p.name} is damaged ({exc})"
         if 8 + n + end > size:
