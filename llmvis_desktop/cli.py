@@ -11,7 +11,6 @@ try:  # a Ctrl+C while these load (the first moments of every command): main() s
     import argparse
     import json
     import logging
-    import re
     import shlex
     from typing import Optional, Sequence
 
@@ -20,6 +19,7 @@ try:  # a Ctrl+C while these load (the first moments of every command): main() s
     from .cli_args import positive as _positive
     from .cli_args import term_as_interrupt
     from .cli_progress import ProgressBar
+    from .cli_streams import NoEscapes, Recorder, bare_error, drop_stdout
     from .core.errors import disk_full_stopped, first_line, is_disk_full
     from .core.wording import one_line
 
@@ -250,31 +250,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-#: C0 control characters but newline, carriage return (the progress bar) and tab (a
-#: pattern, not compiled here: ``re`` may not have loaded when a Ctrl+C stopped the imports)
-_RAW_CONTROLS = "[\x00-\x08\x0b\x0c\x0e-\x1f]"
-
-
-class _NoEscapes:
-    """A stream that writes each C0 control character but newline, carriage return and
-    tab as its escape (``\\x1b``): the last guard, for a line naming a file that was not
-    passed through :func:`~llmvis_desktop.core.wording.one_line` (an ESC sequence in a
-    name cleared the terminal). JSON output holds none raw (json escapes them)."""
-
-    def __init__(self, stream) -> None:
-        self.stream = stream
-        self.written = False  # anything but white space (an interrupt's JSON object is printed once)
-
-    def write(self, text):
-        self.written = self.written or bool(text.strip())
-        if isinstance(text, str) and re.search(_RAW_CONTROLS, text):
-            text = re.sub(_RAW_CONTROLS, lambda m: f"\\x{ord(m.group()):02x}", text)
-        return self.stream.write(text)
-
-    def __getattr__(self, name):
-        return getattr(self.stream, name)
-
-
 #: the commands whose first word is followed by an action (`llmvis labels add ...`)
 _NESTED = ("labels", "repair", "models", "cache")
 
@@ -336,14 +311,14 @@ def _main_once(argv: Optional[Sequence[str]]) -> int:
     restore_term = term_as_interrupt()  # a kill (SIGTERM) stops every command as Ctrl+C does
     streams = sys.stdout, sys.stderr
     argv = list(sys.argv[1:] if argv is None else argv)
-    out = _NoEscapes(sys.stdout)
-    sys.stdout, sys.stderr = out, _NoEscapes(sys.stderr)
+    out = NoEscapes(sys.stdout)
+    sys.stdout, sys.stderr = out, NoEscapes(sys.stderr)
     try:
         code = _main(argv)
         sys.stdout.flush()  # here, not at exit: a reader gone (`| head`) is caught below
         return code
     except BrokenPipeError:  # the reader stopped reading (`llmvis labels list X | head -1`): a
-        _drop_stdout()       # quiet exit, as `ls | head` (it said "error: [Errno 32] Broken pipe", 1)
+        drop_stdout()        # quiet exit, as `ls | head` (it said "error: [Errno 32] Broken pipe", 1)
         return EXIT_PIPE
     except KeyboardInterrupt:  # before a command began (loading its modules): nothing done yet
         # said as every command says it: "llmvis CMD: ..." and, with --json, the object on
@@ -366,7 +341,7 @@ def _main(argv: Optional[Sequence[str]]) -> int:
     debug = "--debug" in argv[:end]
     argv = [a for a in argv[:end] if a != "--debug"] + argv[end:]
     json_asked = "--json" in argv[:end]
-    err = _Recorder(sys.stderr) if json_asked else None
+    err = Recorder(sys.stderr) if json_asked else None
     if err is not None:
         sys.stderr = err
     try:
@@ -392,7 +367,7 @@ def _main(argv: Optional[Sequence[str]]) -> int:
         return _run(args)
     # --json: a failure prints a JSON object too ({"error", "exit_code"}), for scripts
     # that read stdout; the one-line message stays on stderr
-    out, err = _Recorder(sys.stdout), _Recorder(sys.stderr)
+    out, err = Recorder(sys.stdout), Recorder(sys.stderr)
     sys.stdout, sys.stderr = out, err
     try:
         code = _run(args)
@@ -404,7 +379,7 @@ def _main(argv: Optional[Sequence[str]]) -> int:
     finally:
         sys.stdout, sys.stderr = out.stream, err.stream
     if code != EXIT_OK and not out.written:
-        print(json.dumps({"error": _bare(err.last_line()) or "failed", "exit_code": code}))
+        print(json.dumps({"error": bare_error(err.last_line()) or "failed", "exit_code": code}))
     return code
 
 
@@ -441,54 +416,10 @@ def _prog(args) -> str:
     return " ".join(["llmvis", *(w for w in words if w)])
 
 
-def _drop_stdout() -> None:
-    """Point stdout at the null device, so the interpreter's flush at exit does not fail
-    again on the closed pipe ("Exception ignored ... BrokenPipeError")."""
-    import os
-
-    try:
-        fd = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(fd, sys.stdout.fileno())
-        os.close(fd)
-    except (OSError, ValueError, AttributeError):  # not a real file (a test's capture)
-        pass
-
-
-def _usage_json(exc: SystemExit, err: "_Recorder") -> None:
+def _usage_json(exc: SystemExit, err: Recorder) -> None:
     """With --json, a usage error (exit 2) prints {"error", "exit_code"} on stdout too."""
     if exc.code == EXIT_USAGE:
-        print(json.dumps({"error": _bare(err.last_line()) or "bad usage", "exit_code": EXIT_USAGE}))
-
-
-def _bare(line: str) -> str:
-    """The message of a stderr error line, for ``--json``'s "error": without the ``error: ``,
-    ``llmvis CMD: `` or ``llmvis CMD: error: `` before it, which differed from command to
-    command (scripts could not match the same failure)."""
-    return re.sub(r"^(?:llmvis(?: [\w-]+)*: )?(?:error: )?", "", line, count=1)
-
-
-class _Recorder:
-    """A stream that passes writes through and keeps them (``--json`` failures)."""
-
-    def __init__(self, stream) -> None:
-        self.stream = stream
-        self.parts: list[str] = []
-
-    def write(self, text: str) -> int:
-        self.parts.append(text)
-        return self.stream.write(text)
-
-    def __getattr__(self, name):
-        return getattr(self.stream, name)
-
-    @property
-    def written(self) -> bool:
-        return any(p.strip() for p in self.parts)
-
-    def last_line(self) -> str:
-        """The last line written (after any progress bar's carriage return)."""
-        lines = [ln.rsplit("\r", 1)[-1].strip() for ln in "".join(self.parts).splitlines()]
-        return next((ln for ln in reversed(lines) if ln), "")
+        print(json.dumps({"error": bare_error(err.last_line()) or "bad usage", "exit_code": EXIT_USAGE}))
 
 
 def _message(exc: BaseException, database: Optional[str] = None) -> str:
