@@ -49,7 +49,8 @@ Soft tissue 40/400, Lung -600/1500 and Bone 400/1800. A drag selects "Custom".
 reviewer chose is kept through frame steps (:meth:`chosen_window`).
 
 Parts: the toolbar and status row are :mod:`.viewer_bars`, the mouse/key handling
-:class:`.zoom_pan_view.ZoomPanView`, the error panel
+:class:`.zoom_pan_view.ZoomPanView`, zoom and fit (1:1 in device pixels, a screen of
+another pixel ratio) :class:`.viewer_zoom.ZoomMixin`, the error panel
 :class:`.error_panel.ErrorPanel`, window/level (presets, drags, previews)
 :class:`.viewer_window.WindowLevelMixin`, full-resolution window renders off the GUI
 thread :mod:`.viewer_render`, and the array/preset/status arithmetic
@@ -61,12 +62,11 @@ from __future__ import annotations
 from typing import Optional
 
 import numpy as np
-from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QPainter, QPixmap
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QGraphicsPixmapItem,
     QGraphicsScene,
-    QGraphicsView,
     QLabel,
     QStackedWidget,
     QVBoxLayout,
@@ -99,10 +99,11 @@ from .viewer_window import (  # noqa: F401 - DRAG_*, PREVIEW_COARSE: importable 
     PREVIEW_COARSE,
     WindowLevelMixin,
 )
-from .zoom_pan_view import MAX_ZOOM, MIN_ZOOM, ZOOM_STEP, ZoomPanView
+from .viewer_zoom import ZoomMixin
+from .zoom_pan_view import MAX_ZOOM, MIN_ZOOM, ZOOM_STEP, ZoomPanView  # noqa: F401 - importable from here
 
 
-class ImageViewer(LoadingMixin, WindowLevelMixin, QWidget):
+class ImageViewer(LoadingMixin, WindowLevelMixin, ZoomMixin, QWidget):
     windowChanged = Signal(float, float)
     zoomChanged = Signal(float)
     frameRequested = Signal(int)  # 0-based frame of the image shown, to be read and shown
@@ -293,37 +294,6 @@ class ImageViewer(LoadingMixin, WindowLevelMixin, QWidget):
         self._stop_window_work()
         self._renderer.shutdown()
 
-    def device_pixel_ratio(self) -> float:
-        """Device pixels per view pixel: 2.0 on a 2x (HiDPI) screen."""
-        return float(self._view.devicePixelRatioF()) or 1.0
-
-    def zoom(self) -> float:
-        """Device (screen) pixels per image pixel: 1.0 is 1:1 on any screen."""
-        return float(self._view.transform().m11()) * self.device_pixel_ratio()
-
-    def set_zoom(self, factor: float) -> None:
-        if not self.has_image():
-            return
-        self._fit_mode = False
-        factor = min(MAX_ZOOM, max(MIN_ZOOM, float(factor))) / self.device_pixel_ratio()
-        self._view.resetTransform()
-        self._view.scale(factor, factor)
-        self._zoom_updated()
-
-    def fit(self) -> None:
-        self._fit_mode = True
-        self._apply_fit()
-        self._update_status()
-
-    def actual_size(self) -> None:
-        self.set_zoom(1.0)
-
-    def zoom_in(self) -> None:
-        self._zoom_by(ZOOM_STEP)
-
-    def zoom_out(self) -> None:
-        self._zoom_by(1.0 / ZOOM_STEP)
-
     def status_text(self) -> str:
         """The whole status line: the window/level (when it applies), then the rest."""
         wl = self.wl_status.text() if not self.wl_status.isHidden() else ""
@@ -420,72 +390,6 @@ class ImageViewer(LoadingMixin, WindowLevelMixin, QWidget):
         if previous is not None and previous is not self._screen_image:
             self._keep_canvas(previous)  # not freed here (30-60 ms at 48 MP)
         self._scene.setSceneRect(QRectF(self._item.pixmap().rect()))
-
-    def _apply_fit(self) -> None:
-        if not self.has_image() and self._display is None:
-            return
-        rect = self._scene.sceneRect()
-        if rect.isEmpty():
-            return
-        self._view.resetTransform()
-        vp = self._view.viewport().rect()
-        if vp.width() < 2 or vp.height() < 2:
-            return
-        dpr = self.device_pixel_ratio()
-        s = min(vp.width() / rect.width(), vp.height() / rect.height()) * dpr
-        s = min(MAX_ZOOM, max(MIN_ZOOM, s)) / dpr
-        self._view.scale(s, s)
-        self._view.centerOn(rect.center())
-        self._zoom_updated(fit=True)
-
-    def _zoom_by(self, factor: float, anchor_under_mouse: bool = False) -> None:
-        if not self.has_image():
-            return
-        current = self.zoom()
-        target = min(MAX_ZOOM, max(MIN_ZOOM, current * factor))
-        if target == current:
-            return
-        self._fit_mode = False
-        anchor = (QGraphicsView.ViewportAnchor.AnchorUnderMouse if anchor_under_mouse
-                  else QGraphicsView.ViewportAnchor.AnchorViewCenter)
-        self._view.setTransformationAnchor(anchor)
-        self._view.scale(target / current, target / current)
-        self._view.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
-        self._zoom_updated()
-
-    def _zoom_updated(self, fit: bool = False) -> None:
-        z = self._device_zoom = self.zoom()
-        # smooth when shrinking, crisp pixels from 1:1 up (in device pixels: inspection)
-        mode = (Qt.TransformationMode.SmoothTransformation if z < 1.0
-                else Qt.TransformationMode.FastTransformation)
-        self._item.setTransformationMode(mode)
-        self._view.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, z < 1.0)
-        self.zoom_label.setText(f"{z * 100:.0f}%")
-        self._update_status()
-        self.zoomChanged.emit(z)
-
-    def _on_resized(self) -> None:
-        if self._fit_mode and self.has_image():
-            self._apply_fit()
-
-    def event(self, event) -> bool:  # noqa: D401 - Qt API
-        if event.type() == QEvent.Type.DevicePixelRatioChange and self.has_image():
-            QTimer.singleShot(0, self, self._on_ratio_changed)  # once the view has its new ratio
-        return super().event(event)
-
-    def _on_ratio_changed(self) -> None:
-        """Moved to a screen of another pixel ratio: fitted stays fitted, 1:1 stays 1:1."""
-        if not self.has_image():
-            return
-        if self._fit_mode:
-            self._apply_fit()
-            return
-        ratio = self._device_zoom / self.zoom()
-        if abs(ratio - 1.0) > 1e-9:
-            self._view.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
-            self._view.scale(ratio, ratio)
-            self._view.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
-        self._zoom_updated()
 
     def _hover(self, scene_pos: QPointF) -> None:
         if self._pixels is None:
