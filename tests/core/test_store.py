@@ -235,6 +235,12 @@ def test_labels_crud(project):
     project.add_label("d\u00e9faut")  # composed e-acute
     with pytest.raises(ValueError, match="looks the same as the existing label"):
         project.add_label("de\u0301faut")  # e + combining accent: the same word on screen
+    with pytest.raises(ValueError, match="differs from the existing label 'ok' only in upper and lower case"):
+        project.add_label("OK")  # the window's add box refused it; the CLI made a second label
+    with pytest.raises(ValueError, match="only in upper and lower case"):
+        project.update_label("scratch", new_name="OK")
+    project.update_label("ok", new_name="OK")  # the label's own case may change
+    project.update_label("OK", new_name="ok")
     for bad in ("two\nlines", "tab\there"):
         with pytest.raises(ValueError, match="control character"):
             project.add_label(bad)

@@ -56,12 +56,18 @@ def _check(name: str, color: Optional[str], shortcut: Optional[str]) -> None:
 
 def _no_lookalike(name: str, others) -> None:
     """Refuse a name that differs from an existing one only in its Unicode form (an
-    accent composed or not): two labels that look the same."""
+    accent composed or not), or only in upper and lower case: two labels a reviewer
+    cannot tell apart (the window's add box refused "OK" beside "ok"; the CLI made both)."""
     key = unicodedata.normalize("NFC", name)
     for other in others:
-        if other != name and unicodedata.normalize("NFC", other) == key:
+        if other == name:
+            continue
+        if unicodedata.normalize("NFC", other) == key:
             raise LabelError(f"label {name!r} looks the same as the existing label {other!r} "
                              f"(the same letters in another Unicode form)")
+        if unicodedata.normalize("NFC", other).casefold() == key.casefold():
+            raise LabelError(f"label {name!r} differs from the existing label {other!r} only in upper and "
+                             f"lower case; use {other!r}, or rename it")
 
 
 def _key_taken(shortcut: str, owner: str, used: set) -> LabelError:
