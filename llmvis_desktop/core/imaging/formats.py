@@ -94,6 +94,58 @@ def sniff_dicom(path: PathLike) -> bool:
     return has_dicom_magic(head)
 
 
+#: the Media Storage Directory SOP class: a DICOMDIR, the directory of the DICOM files on a
+#: disc or in an export folder (PS3.10), which holds no image of its own
+MEDIA_DIRECTORY_UID = "1.2.840.10008.1.3.10"
+#: explicit-VR elements with a 4-byte length (after 2 reserved bytes)
+_LONG_VRS = {b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"SV", b"UC", b"UN", b"UR", b"UT", b"UV"}
+#: how much of a file :func:`dicom_kind` reads: the file meta of a real DICOMDIR ends well before
+SNIFF_BYTES = 1024
+DICOM_IMAGE, DICOMDIR = "image", "dicomdir"
+
+
+def media_storage_class(head: bytes) -> str | None:
+    """The Media Storage SOP Class UID (0002,0002) in the file meta of a DICOM Part 10
+    file's first bytes ``head`` (explicit VR little endian, as the meta always is); None
+    when ``head`` has no DICM marker or the element is not within it."""
+    if not has_dicom_magic(head):
+        return None
+    at = DICOM_MAGIC_OFFSET + 4
+    while at + 8 <= len(head):
+        group, element = int.from_bytes(head[at:at + 2], "little"), int.from_bytes(head[at + 2:at + 4], "little")
+        if group != 0x0002:
+            return None
+        vr = head[at + 4:at + 6]
+        if vr in _LONG_VRS:
+            length, at = int.from_bytes(head[at + 8:at + 12], "little"), at + 12
+        else:
+            length, at = int.from_bytes(head[at + 6:at + 8], "little"), at + 8
+        if element == 0x0002:
+            if at + length > len(head):
+                return None
+            return head[at:at + length].rstrip(b"\x00 ").decode("ascii", "replace")
+        at += length
+    return None
+
+
+def dicom_kind(path: PathLike) -> str | None:
+    """:data:`DICOM_IMAGE` for a DICOM Part 10 file (preamble + ``DICM``),
+    :data:`DICOMDIR` for one whose file meta names the Media Storage Directory class (not
+    an image, whatever its name), None for anything else (as :func:`sniff_dicom`: never
+    raises, never opens what is not a regular file)."""
+    from .errors import ImageReadError
+    from .files import open_regular
+
+    try:
+        with open_regular(path) as fh:
+            head = fh.read(SNIFF_BYTES)
+    except (ImageReadError, OSError):
+        return None
+    if not has_dicom_magic(head):
+        return None
+    return DICOMDIR if media_storage_class(head) == MEDIA_DIRECTORY_UID else DICOM_IMAGE
+
+
 #: the first bytes each raster format starts with (WebP: RIFF, then WEBP at byte 8)
 _SIGNATURES = ((b"\x89PNG\r\n\x1a\n", "PNG"), (b"\xff\xd8\xff", "JPEG"), (b"BM", "BMP"),
                (b"II*\x00", "TIFF"), (b"MM\x00*", "TIFF"), (b"II+\x00", "TIFF"), (b"MM\x00+", "TIFF"))

@@ -45,6 +45,7 @@ from .errors import (
 )
 from .files import open_regular
 from .formats import format_by_signature, has_dicom_magic, is_dicom_name
+from . import png16
 
 log = logging.getLogger(__name__)
 _TIFF_LOG = logging.getLogger("tifffile")
@@ -248,6 +249,9 @@ def _pil_meta(im: Image.Image, *, swap: bool) -> ImageMeta:
         depth, channels = 8, (4 if "transparency" in im.info else 3)
     else:
         depth, channels = _PIL_MODES.get(mode, (8, 3))
+    deep = png16.deep_colour_channels(im)
+    if deep:  # a 16-bit RGB(A) PNG: read at its depth by _read_pillow
+        depth, channels = 16, deep
     width, height = im.size
     if swap:
         width, height = height, width
@@ -306,6 +310,14 @@ def _read_pillow(fh, path, frame, max_pixels, draft_side=None, plain=False):
             raise _decode_error(path, exc) from None
         if frame:  # a page of a multi-page file has its own size (Pillow checks only the first)
             check_size(path, im.size[0], im.size[1], max_pixels, page_of(frame, meta.frames))
+        elif meta.bit_depth == 16 and png16.deep_colour_channels(im):
+            fh.seek(0)
+            deep = png16.decode(fh.read())
+            if deep is not None:
+                pixels = png16.turned(deep, _pil_orientation(im))
+                return pixels, replace(meta, width=pixels.shape[1], height=pixels.shape[0])
+            load_strict(im, path)  # damaged: says why; else (OpenCV alone refused it) 8-bit as Pillow reads it
+            meta = replace(meta, bit_depth=8)
         if draft_side and im.format == "JPEG":  # DCT scaling: decode at 1/2..1/8, never below draft_side
             im.draft(im.mode, (draft_side, draft_side))
         load_strict(im, path)

@@ -24,7 +24,7 @@ from typing import Iterator, NamedTuple, Optional
 
 from ..tasks import CancelToken
 from .files import not_regular
-from .formats import SUPPORTED_EXTENSIONS, sniff_dicom
+from .formats import DICOMDIR, SUPPORTED_EXTENSIONS, dicom_kind
 
 
 class FileEntry(NamedTuple):
@@ -173,7 +173,13 @@ def walk_folders(
                         if sub is not None:
                             stack.append(sub)
                         continue
-                    if (ext and not ext[1:].isdigit()) or not _sniff(entry):
+                    if ext and not ext[1:].isdigit():
+                        continue
+                    kind = _sniff(entry)
+                    if kind == DICOMDIR:  # the directory of a DICOM disc or export, no image
+                        report.skip(prefix + name, DICOMDIR_REASON)
+                        continue
+                    if kind is None:
                         continue
                 if not (name.isascii() or _valid_name(name, prefix, report)):
                     continue
@@ -270,9 +276,14 @@ def _enter(entry, rel: str, seen_dirs: set, above: set, report: WalkReport) -> O
     return entry.path, rel
 
 
-def _sniff(entry) -> bool:
-    """A DICOM without an image name: only a regular file is opened (a pipe would block)."""
+#: why a DICOMDIR is left out of the index (a line of its own, naming a few)
+DICOMDIR_REASON = "a DICOMDIR (the directory of the DICOM files on a disc or in an export), not an image"
+
+
+def _sniff(entry):
+    """A DICOM without an image name (:func:`.formats.dicom_kind`: an image, a DICOMDIR,
+    or None): only a regular file is opened (a pipe would block)."""
     try:
-        return entry.is_file() and sniff_dicom(entry.path)  # is_file: regular, links followed
+        return dicom_kind(entry.path) if entry.is_file() else None  # is_file: regular, links followed
     except OSError:
-        return False
+        return None

@@ -1,0 +1,79 @@
+"""A 16-bit colour PNG (RGB or RGBA, as microscopes and slide scanners write them) is
+read at its full depth, as a 16-bit RGB TIFF is: Pillow decodes such a PNG at 8 bits,
+so the index called it 8-bit and a repair wrote an 8-bit copy, every pixel rounded,
+not only those under the mask."""
+import cv2
+import numpy as np
+from PIL import Image
+
+from llmvis_desktop.core.imaging.reader import read_display_image, read_header, read_image
+from llmvis_desktop.core.repair.apply import repair_file
+
+
+def _rgb16(h=48, w=64, alpha=False) -> np.ndarray:
+    y, x = np.mgrid[0:h, 0:w]
+    planes = [(x * 1000 + 7).astype(np.uint16), (y * 1300 + 3).astype(np.uint16),
+              np.full((h, w), 40001, np.uint16)]
+    if alpha:
+        planes.append(np.full((h, w), 65535, np.uint16))
+    return np.dstack(planes)
+
+
+def _write(path, rgb: np.ndarray) -> None:
+    bgr = rgb[..., [2, 1, 0, 3]] if rgb.shape[2] == 4 else rgb[..., ::-1]
+    assert cv2.imwrite(str(path), bgr)
+
+
+def test_a_16_bit_rgb_png_is_read_at_full_depth(tmp_path):
+    for alpha in (False, True):
+        src = _rgb16(alpha=alpha)
+        path = tmp_path / f"scan{int(alpha)}.png"
+        _write(path, src)
+        meta = read_header(path)
+        assert (meta.bit_depth, meta.channels, meta.width, meta.height) == (16, src.shape[2], 64, 48)
+        data = read_image(path)
+        assert data.pixels.dtype == np.uint16 and data.meta.bit_depth == 16
+        assert np.array_equal(data.pixels, src)
+        assert data.display.dtype == np.uint8 and data.display.shape[:2] == (48, 64)
+        shown = read_display_image(path)  # thumbnails and model input: the same rendering
+        assert np.array_equal(np.asarray(shown), data.display)
+
+
+def test_a_16_bit_rgb_png_turned_by_its_exif_is_shown_upright(tmp_path):
+    src = _rgb16()
+    path = tmp_path / "turned.png"
+    _write(path, src)
+    exif = Image.Exif()
+    exif[0x0112] = 6  # turned a quarter clockwise when shown
+    with Image.open(path) as im:
+        eight = np.asarray(im)
+    ref = tmp_path / "ref.png"
+    Image.fromarray(eight).save(ref, exif=exif)
+    # the same eXIf chunk in the 16-bit file, before its IDAT
+    chunk = Image.open(ref).info["exif"]
+    import struct
+    import zlib
+
+    raw = path.read_bytes()
+    at = raw.index(b"IDAT") - 4
+    body = b"eXIf" + chunk
+    raw = raw[:at] + struct.pack(">I", len(chunk)) + body + struct.pack(">I", zlib.crc32(body)) + raw[at:]
+    path.write_bytes(raw)
+    meta = read_header(path)
+    assert (meta.width, meta.height, meta.bit_depth) == (48, 64, 16)
+    data = read_image(path)
+    expect = np.asarray(Image.open(ref).transpose(Image.Transpose.ROTATE_270))
+    assert data.pixels.shape == (64, 48, 3)
+    assert np.array_equal((data.pixels >> 8).astype(np.uint8), expect)
+
+
+def test_a_16_bit_rgb_png_repair_keeps_its_depth(tmp_path):
+    src = _rgb16()
+    path = tmp_path / "scan.png"
+    _write(path, src)
+    mask = np.zeros(src.shape[:2], bool)
+    mask[20:26, 30:38] = True
+    res = repair_file(path, mask, method="telea", dilate_px=0)
+    out = read_image(res.output_path)
+    assert out.pixels.dtype == np.uint16, res.output_path
+    assert np.array_equal(out.pixels[~mask], src[~mask])  # outside the mask, every value as it was
