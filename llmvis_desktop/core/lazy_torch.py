@@ -9,15 +9,31 @@ thread runs, so the GUI froze once, the first time a job used a model (measured:
 the import that follows finds them loaded (the longest stall measured: 42 ms).
 
 Linux only (elsewhere, and on any failure, the import simply runs as usual). Pure
-core: no Qt, and torch itself is not imported here.
+core: no Qt, and torch itself is not imported here (only in :func:`import_engine`,
+which a model's load calls).
+
+:func:`import_engine` imports torch and transformers for a model's first load with the
+cyclic garbage collector paused, then moves what the imports made (about 300,000
+objects) out of its sight (``gc.freeze``), as the window does with its own start-up
+objects (``qt.app.settle_garbage_collector``). The collector holds the interpreter lock
+whichever thread runs it: during the imports its young collections held it up to 30 ms
+at a time (220 ms in all), and every full collection after them walked those objects,
+a 190 ms freeze of the window each time (a job's objects trigger one sooner or later).
+A model's load runs with the collector paused too (:func:`collector_paused`; the young
+collections during a first load, the model classes' modules imported then, held the GIL
+up to 95-155 ms each on a loaded 2-core machine) and freezes its objects after; its
+unload collects everything, frozen or not, and freezes what is left (:func:`collect_all`).
 """
 from __future__ import annotations
 
+import gc
 import importlib.abc
 import importlib.util
 import logging
 import os
 import sys
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Optional
 
@@ -80,6 +96,57 @@ def _importing() -> bool:
             return True
         f = f.f_back
     return False
+
+
+_engine_lock = threading.Lock()
+engine_imported = False  # import_engine has run to its end in this process
+
+
+def import_engine() -> None:
+    """Import torch and transformers (raising their ImportError) the first time, with the
+    cyclic collector paused and their objects frozen after (see the module's docstring);
+    later calls return at once. Torch's libraries are preloaded as :func:`install`'s hook
+    does, whether or not it was installed."""
+    global engine_imported
+    if engine_imported:
+        return
+    with _engine_lock:
+        if engine_imported:
+            return
+        # transformers reads it once, at its import: no model load may reach a network
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        with collector_paused():
+            if "torch" not in sys.modules:
+                uninstall()  # (the hook's own work, done here)
+                preload_libraries()
+            import torch  # noqa: F401
+            import transformers  # noqa: F401
+        engine_imported = True
+
+
+@contextmanager
+def collector_paused():
+    """Run the block (an import, a model's load) with the cyclic collector paused; when it
+    succeeds, what exists then (what the block made: modules, a loaded model) is frozen
+    before the collector is on again, or its first young collection would walk it all at
+    once. A model's objects stay frozen while it is loaded: its unload collects them
+    (:func:`collect_all`). A block that raised freezes nothing: its garbage is collected."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+        gc.freeze()
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def collect_all() -> None:
+    """A full collection of frozen objects too (a model unloaded: a cycle of its objects
+    frozen at its load is freed), then the survivors frozen again."""
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
 
 
 _hook: Optional[_TorchPreloader] = None

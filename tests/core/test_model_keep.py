@@ -157,3 +157,28 @@ def test_a_small_batch_does_not_cap_the_next_jobs(models):
         eng = worker.engine(models["blip"], "caption", "cpu")
         worker.call(eng.caption, imgs[:1], batch=1, max_new_tokens=2)
         assert eng.batch_size is None
+
+
+def test_the_first_job_of_a_session_says_it_loads_torch_and_transformers(models, tmp_path, monkeypatch):
+    """The first job's wait (torch and transformers imported: seconds, the window pausing
+    briefly meanwhile) is said in its progress message, which the Jobs panel and the
+    status bar show; later jobs say "loading models"."""
+    from llmvis_desktop.core import lazy_torch
+    from llmvis_desktop.core.suggest import batch
+
+    said = []
+
+    def job(name):
+        folder = tiny_models.image_folder(tmp_path / name, 2)
+        with tiny_models.labelled_project(folder, ("scratch", "ok")) as project, ModelWorker() as worker:
+            run_suggest(project, models["blip"], None, worker=worker, device="cpu", max_new_tokens=3,
+                        read_processes=0, progress=lambda p: said.append(p.message))
+
+    monkeypatch.setattr(lazy_torch, "engine_imported", False)  # a new session
+    job("first")
+    assert said[0] == batch.FIRST_LOAD_MESSAGE
+    assert "torch and transformers" in said[0]
+    assert lazy_torch.engine_imported  # the job's load imported them
+    said.clear()
+    job("second")
+    assert said[0] == "loading models"

@@ -201,7 +201,7 @@ def run_suggest(
 
     todo = work(roles)
     total = len(todo)
-    progress(Progress("suggest", 0, total, "loading models"))
+    progress(Progress("suggest", 0, total, loading_message()))
     if not todo:
         report.seconds = time.monotonic() - started
         progress(Progress("suggest", 0, 0, "nothing to do"))
@@ -324,6 +324,17 @@ def run_suggest(
             worker.shutdown(wait=not interrupted)
         report.seconds = time.monotonic() - started
     return report
+
+
+FIRST_LOAD_MESSAGE = "loading torch and transformers (once a session), then the models"
+
+
+def loading_message() -> str:
+    """What a job says while its models load; the first of a session (a process) imports
+    torch and transformers first: seconds more, and the window's short pauses then."""
+    from .. import lazy_torch
+
+    return "loading models" if lazy_torch.engine_imported else FIRST_LOAD_MESSAGE
 
 
 def _stopped(project: Project, committer, exc: BaseException) -> SuggestStopped:

@@ -10,12 +10,12 @@ are still in (:meth:`Engine.standing`).
 """
 from __future__ import annotations
 
-import gc
 import logging
 import os
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
+from .. import lazy_torch
 from ..errors import first_line
 from . import device as dev
 from .discovery import ModelInfo, ModelRefused, check
@@ -47,7 +47,7 @@ OOM_WORDS = ("out of memory", "can't allocate memory", "not enough memory")
 def free_cache(device: str) -> None:
     import torch
 
-    gc.collect()
+    lazy_torch.collect_all()  # a model unloaded (or its batch halved): its frozen objects too
     if device.startswith("cuda") and torch.cuda.is_available():
         torch.cuda.empty_cache()
     elif device == "mps":
@@ -91,10 +91,16 @@ class Engine:
 
     # --- lifecycle ----------------------------------------------------------------
     def load(self) -> None:
+        # no collection during the load (each held the GIL: the window froze), and the
+        # model's objects and its classes' modules, which stay while it is loaded, out of
+        # the collector's walks after it (free_cache collects them)
+        with lazy_torch.collector_paused():
+            self._load()
+
+    def _load(self) -> None:
         _offline()
         try:
-            import torch  # noqa: F401
-            import transformers  # noqa: F401
+            lazy_torch.import_engine()  # torch and transformers, kept from the garbage collector's walks
         except ImportError as exc:
             raise ModelRefused(f"{self.info.path}: running models needs torch and transformers, which are "
                                f"not installed here ({exc}); install them (pip install torch transformers)") from exc
