@@ -43,6 +43,9 @@ def test_a_long_suggest_report_points_to_the_jobs_panel(qtbot, window, image_fol
     from llmvis_desktop.core.suggest.report import SuggestReport
 
     open_and_index(qtbot, window, image_folder)
+    # the folder's own jobs (index, headers) done first: their end, later on a loaded
+    # machine, is a job_finished too, and its status line came after the report's
+    qtbot.waitUntil(lambda: not window.jobs.active(), timeout=20000)
     note = ("2 images could not be read when indexed (missing or damaged files) (damaged: corrupt.png, "
             "zero.jpg) and got no suggestions; `llmvis info` names the damaged ones and why")
     report = SuggestReport(images=31, suggestions=62, seconds=6.8, load_seconds=5.4, device="cpu",
@@ -51,7 +54,7 @@ def test_a_long_suggest_report_points_to_the_jobs_panel(qtbot, window, image_fol
     job = window.jobs.start("Model suggestions (all images)", lambda token, progress: report)
     sc.models_job = job
     job.signals.result.connect(sc._on_models_result)
-    with qtbot.waitSignal(window.jobs.job_finished, timeout=10000):
+    with qtbot.waitSignal(window.jobs.job_finished, timeout=10000, check_params_cb=lambda j: j is job):
         pass
     message = window.statusBar().currentMessage()
     assert "Jobs panel" in message and len(message) < 120, message
