@@ -144,6 +144,8 @@ def scan(
             f"nothing was marked missing (if the images really were all deleted, "
             f"`llmvis index --allow-empty` marks them missing)")
     _apply(store, pending, stored, undigested, result, report.not_images)
+    if report.not_images:
+        _left_out_missing(store, report.not_images, result)
     result.unreadable_folders = list(report.unreadable)
     result.skipped = list(report.skipped.values())
     blocked = tuple(rel for rel, _ in report.unreadable)
@@ -227,6 +229,23 @@ def _apply(store: Store, folders: list[FolderListing], stored: dict, undigested:
     result.changed += len(changed)
     result.restored += restored
     result.missing += missing
+
+
+def _left_out_missing(store: Store, not_images: set[str], result: ScanResult) -> None:
+    """Rows marked missing of files present but left out (a DICOMDIR an earlier run marked
+    missing; its folder's listing, which leaves it out, is unchanged, so :func:`_apply`
+    never sees it): removed without work on them, listed again with it."""
+    with store.read() as s:
+        stale = repo_left_out.missing_rows(s, not_images)
+    if not stale:
+        return
+    with store.write() as s:
+        removed, kept = repo_left_out.drop_unworked(s, stale)
+        result.restored += ri.restore_present(s, kept)
+        repo_left_out.recheck_folders(s, sorted({rel.rpartition("/")[0] for _, rel in kept}), RECHECK)
+    result.removed += len(removed)
+    result.removed_names += removed[:MAX_EXAMPLES - len(result.removed_names)]
+    result.kept_left_out += [rel for _, rel in kept]
 
 
 def _requeue_too_large(store: Store, limit: int) -> bool:

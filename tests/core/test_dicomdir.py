@@ -91,3 +91,18 @@ def test_an_earlier_index_s_dicomdir_row_with_review_work_is_kept_and_named(tmp_
         assert p.index().missing == 0 and p.image_by_path("DICOMDIR").status == "error"
         (folder / "DICOMDIR").unlink()  # gone for real: missing, as any file
         assert p.index().missing == 1 and p.image_by_path("DICOMDIR").status == "missing"
+
+
+def test_a_dicomdir_row_already_marked_missing_with_work_is_listed_again(tmp_path, monkeypatch):
+    """The version before this one marked an earlier index's DICOMDIR row missing."""
+    folder = _folder(tmp_path)
+    old = _indexed_before_dicomdirs_were_left_out(folder, None, monkeypatch)
+    with Project.open(folder) as p:
+        p.set_caption(old.id, "disc index", "alice")
+        (folder / "DICOMDIR").rename(tmp_path / "aside")
+        assert p.index().missing == 1 and p.image_by_path("DICOMDIR").status == "missing"
+        (tmp_path / "aside").rename(folder / "DICOMDIR")
+        result = p.index()
+        row = p.image_by_path("DICOMDIR")
+        assert row.status == "error" and row.caption == "disc index" and result.missing == 0, row
+        assert result.kept_left_out == ["DICOMDIR"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from sqlalchemy import and_, bindparam, delete, exists, or_, select, tuple_
+from sqlalchemy import and_, bindparam, delete, exists, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from . import models as m
@@ -47,3 +47,22 @@ def drop_unworked(session: Session, rows: Sequence[tuple[int, str]]) -> tuple[li
         kept += [tuple(r) for r in session.execute(
             select(m.Image.id, m.Image.relpath).where(as_read).order_by(m.Image.relpath), {"as_read": chunk})]
     return sorted(removed), kept
+
+
+def missing_rows(session: Session, relpaths: Sequence[str]) -> list[tuple[int, str]]:
+    """(id, relpath) of the rows marked missing among ``relpaths`` (files left out now that
+    an earlier run marked missing: the folder's listing, unchanged, never shows them)."""
+    out: list[tuple[int, str]] = []
+    relpaths = sorted(relpaths)
+    for at in range(0, len(relpaths), _CHUNK):
+        out += [tuple(r) for r in session.execute(
+            select(m.Image.id, m.Image.relpath)
+            .where(m.Image.relpath.in_(relpaths[at:at + _CHUNK]), m.Image.status == m.STATUS_MISSING))]
+    return out
+
+
+def recheck_folders(session: Session, folders: Sequence[str], digest: str) -> None:
+    """Give ``folders`` a digest no listing has, so the next index compares them file by file."""
+    for at in range(0, len(folders), _CHUNK):
+        session.execute(update(m.Folder).where(m.Folder.relpath.in_(list(folders[at:at + _CHUNK])))
+                        .values(digest=digest))
