@@ -92,6 +92,9 @@ def cmd_index(args) -> int:
         "unreadable": [{"path": rel, "error": why} for rel, why in unreadable],
         "unreadable_folders": [f"{p}: {why}" for p, why in result.unreadable_folders],
         "skipped": [{"count": sk.count, "reason": sk.reason, "examples": sk.examples} for sk in result.skipped],
+        # rows of an earlier index for files now left out (a DICOMDIR): removed, or kept for their work
+        "left_out_removed": result.removed,
+        "left_out_kept": result.kept_left_out,
     }
     if args.json:
         print(json.dumps(summary))

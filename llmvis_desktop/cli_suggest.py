@@ -93,6 +93,7 @@ def _config():
 def run_models_cmd(args) -> int:
     from .core.suggest.device import DeviceError, describe_size, fits, resolve
     from .core.suggest.discovery import discover
+    from .core.suggest.too_deep import too_deep_note
 
     cfg = _config()
     # absolute, as the paths suggestions store (a relative --dir listed relative paths)
@@ -108,7 +109,7 @@ def run_models_cmd(args) -> int:
     infos = discover(dirs, include_hf_cache=not args.no_cache, cache_known_only=not args.show_all,
                      too_deep=too_deep)
     if too_deep:
-        print(_too_deep_note(too_deep), file=sys.stderr)
+        print(too_deep_note(too_deep), file=sys.stderr)
     try:
         device = resolve(args.device or cfg.device)
     except DeviceError as exc:  # still list them; whether each fits is unknown
@@ -139,18 +140,6 @@ def run_models_cmd(args) -> int:
         if r["problem"]:
             print(f"    {r['problem']}")
     return EXIT_OK
-
-
-def _too_deep_note(paths: list, show: int = 3) -> str:
-    """Models more than two folders below a model folder (models/team/vision/clip) were left
-    out of the listing and nothing said so."""
-    paths = list(dict.fromkeys(paths))
-    parents = list(dict.fromkeys(os.path.dirname(p) for p in paths))
-    more = f" and {len(paths) - show} more" if len(paths) > show else ""
-    return (f"note: models are looked for at most two folders deep in a model folder (FOLDER/name, "
-            f"FOLDER/org/name); not listed, deeper: {', '.join(paths[:show])}{more}; to list them, add "
-            f"the folder holding them: {' '.join('--dir ' + p for p in parents[:show])}"
-            f"{' ...' if len(parents) > show else ''} (or in Settings, Model folders)")
 
 
 def _resolve(spec: Optional[str], dirs):

@@ -9,10 +9,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-from .imaging.scan import FolderListing, Skipped, WalkReport, walk_folders
+from .imaging.scan import MAX_EXAMPLES, FolderListing, Skipped, WalkReport, printable, walk_folders
 from .store import models as m
 from .store import repo_folders as rf
 from .store import repo_images as ri
+from .store import repo_left_out
 from .store import repo_moves
 from .store.engine import Store
 from .tasks import FOREGROUND, CancelToken, Progress, ProgressFn, no_progress
@@ -23,6 +24,8 @@ from .tasks import FOREGROUND, CancelToken, Progress, ProgressFn, no_progress
 #: the coarser unit on one of them.
 #: the start of the reason of an image over the pixel limit (:func:`.imaging.errors.too_large`)
 TOO_LARGE = "image too large"
+#: the digest saved for a folder to be compared file by file at every index (no listing has it)
+RECHECK = "recheck"
 MTIME_UNITS_NS = (100, 1_000, 1_000_000, 1_000_000_000, 2_000_000_000)
 
 
@@ -55,11 +58,27 @@ class ScanResult:
     moved: int = 0  # files moved or renamed, their rows (reviews, history) kept
     unreadable_folders: list[tuple[str, str]] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)  # entries left out, by reason
+    # rows of an earlier index for files now left out (a DICOMDIR): removed, having no
+    # work on them, or kept for the work on them (their relpaths); never called missing
+    removed: int = 0
+    removed_names: list[str] = field(default_factory=list)  # the first few
+    kept_left_out: list[str] = field(default_factory=list)
 
     def skipped_lines(self) -> list[str]:
-        """One line per reason entries were left out: how many, why, a few of them."""
-        return [f"{sk.count} left out: {sk.reason} (e.g. {', '.join(sk.examples)})"
-                for sk in self.skipped]
+        """One line per reason entries were left out: how many, why, a few of them; then
+        what became of the rows an earlier index made for such files."""
+        lines = [f"{sk.count} left out: {sk.reason} (e.g. {', '.join(sk.examples)})" for sk in self.skipped]
+        if self.removed:
+            eg = ", ".join(printable(rel) for rel in self.removed_names[:MAX_EXAMPLES])
+            lines.append(f"{self.removed} listed by an earlier index removed from the list (left out now, "
+                         f"and no review work on {'it' if self.removed == 1 else 'them'}): {eg}"
+                         f"{', ...' if self.removed > MAX_EXAMPLES else ''}")
+        if self.kept_left_out:
+            n = len(self.kept_left_out)
+            eg = ", ".join(printable(rel) for rel in self.kept_left_out[:MAX_EXAMPLES])
+            lines.append(f"{n} kept in the list as unreadable though left out now, for the review work on "
+                         f"{'it' if n == 1 else 'them'} (labels, caption, status, suggestions or history): {eg}")
+        return lines
 
 
 def scan(
@@ -115,7 +134,7 @@ def scan(
         pending_files += folder.count + 1
         # nothing is written until a file is listed: an empty listing may be refused
         if pending_files >= batch_size and result.seen:
-            _apply(store, pending, stored, undigested, result)
+            _apply(store, pending, stored, undigested, result, report.not_images)
             pending, pending_files = [], 0
             progress(Progress("scan", result.seen, None, f"{result.seen} files listed"))
     if not result.seen and present and not allow_empty:
@@ -124,7 +143,9 @@ def scan(
             f"{root} lists none of the project's {present} images{elsewhere}; is the share mounted? "
             f"nothing was marked missing (if the images really were all deleted, "
             f"`llmvis index --allow-empty` marks them missing)")
-    _apply(store, pending, stored, undigested, result)
+    _apply(store, pending, stored, undigested, result, report.not_images)
+    if report.not_images:
+        _left_out_missing(store, report.not_images, result)
     result.unreadable_folders = list(report.unreadable)
     result.skipped = list(report.skipped.values())
     blocked = tuple(rel for rel, _ in report.unreadable)
@@ -159,12 +180,15 @@ def _moves_waiting(store: Store) -> bool:
 
 
 def _apply(store: Store, folders: list[FolderListing], stored: dict, undigested: bool,
-           result: ScanResult) -> None:
-    """Compare changed folders with their rows; write the differences and new digests."""
+           result: ScanResult, not_images: frozenset[str] | set[str] = frozenset()) -> None:
+    """Compare changed folders with their rows; write the differences and new digests.
+    ``not_images``: files present but left out (a DICOMDIR): their rows are not missing
+    (:mod:`.store.repo_left_out`)."""
     if not folders:
         return
     with store.write() as s:
         new, changed, back, gone = [], [], [], []
+        rows_left_out: dict = {}
         for folder in folders:
             rows = rf.files_in_folder(s, folder.relpath) if (folder.relpath in stored or undigested) else {}
             if not rows:  # a folder the index has never seen: every file is new
@@ -180,16 +204,48 @@ def _apply(store: Store, folders: list[FolderListing], stored: dict, undigested:
                     changed.append((old[0], rel, size, mtime))
                 elif old[3] == m.STATUS_MISSING:
                     back.append((old[0], rel))
-            gone.extend((v[0], rel) for rel, v in rows.items() if rel not in listed and v[3] != m.STATUS_MISSING)
+            rows_left_out.update((rel, v) for rel, v in rows.items() if rel in not_images)
+            gone.extend((v[0], rel) for rel, v in rows.items()
+                        if rel not in listed and rel not in not_images and v[3] != m.STATUS_MISSING)
         ri.insert_new(s, new)
         ri.mark_changed(s, changed)
         restored = ri.restore_present(s, back)
         missing = ri.mark_missing(s, gone)
-        rf.save_digests(s, [(f.relpath, f.count, f.digest) for f in folders])
+        if rows_left_out:
+            removed, kept = repo_left_out.drop_unworked(s, [(v[0], rel) for rel, v in rows_left_out.items()])
+            result.removed += len(removed)
+            result.removed_names += removed[:MAX_EXAMPLES - len(result.removed_names)]
+            result.kept_left_out += [rel for _, rel in kept]
+            # one an earlier run marked missing is there: listed again (read again, as before)
+            was_missing = {(v[0], rel) for rel, v in rows_left_out.items() if v[3] == m.STATUS_MISSING}
+            restored += ri.restore_present(s, [row for row in kept if row in was_missing])
+            # a folder holding a kept row is compared again at every index (its listing, which
+            # leaves the file out, says nothing of it: deleted, it would not be called missing)
+            held = {rel.rpartition("/")[0] for _, rel in kept}
+        else:
+            held = set()
+        rf.save_digests(s, [(f.relpath, f.count, RECHECK if f.relpath in held else f.digest) for f in folders])
     result.added += len(new)
     result.changed += len(changed)
     result.restored += restored
     result.missing += missing
+
+
+def _left_out_missing(store: Store, not_images: set[str], result: ScanResult) -> None:
+    """Rows marked missing of files present but left out (a DICOMDIR an earlier run marked
+    missing; its folder's listing, which leaves it out, is unchanged, so :func:`_apply`
+    never sees it): removed without work on them, listed again with it."""
+    with store.read() as s:
+        stale = repo_left_out.missing_rows(s, not_images)
+    if not stale:
+        return
+    with store.write() as s:
+        removed, kept = repo_left_out.drop_unworked(s, stale)
+        result.restored += ri.restore_present(s, kept)
+        repo_left_out.recheck_folders(s, sorted({rel.rpartition("/")[0] for _, rel in kept}), RECHECK)
+    result.removed += len(removed)
+    result.removed_names += removed[:MAX_EXAMPLES - len(result.removed_names)]
+    result.kept_left_out += [rel for _, rel in kept]
 
 
 def _requeue_too_large(store: Store, limit: int) -> bool:

@@ -310,7 +310,7 @@ class ProjectController(QObject):
         # when the index saw changes: it compares size and mtime, and a file replaced with
         # both kept (cp -p, rsync -t) is seen by the thumbnails' inode and ctime alone.
         self.win.thumbs.revalidate()
-        if result.changed or result.missing:  # the grid's rows are stale
+        if result.changed or result.missing or getattr(result, "removed", 0):  # the grid's rows are stale
             self.win.model.refresh_all()
             cur = self.win.review.current
             if cur is not None:  # its file may be the one that changed: shown again if so

@@ -41,3 +41,68 @@ def test_a_dicomdir_left_out_again_at_the_next_index(tmp_path):
         (folder / "IMAGES" / "IM000001").touch()  # the folder is listed again
         again = p.index()
         assert p.count() == 2 and again.missing == 0
+
+
+def _indexed_before_dicomdirs_were_left_out(folder, db_url, monkeypatch):
+    """A project indexed by a version that listed a DICOMDIR as an image: its row is an
+    error ("DICOM has no pixel data")."""
+    from llmvis_desktop.core.imaging import formats, scan
+
+    with monkeypatch.context() as mp:
+        mp.setattr(scan, "_sniff", lambda entry: formats.DICOM_IMAGE if entry.is_file() else None)
+        with Project.open(folder, db_url) as p:
+            p.index()
+            old = p.image_by_path("DICOMDIR")
+            assert old is not None and old.status == "error" and "no pixel data" in old.error, old
+    return old
+
+
+def test_an_earlier_index_s_dicomdir_row_is_removed_not_called_missing(tmp_path, db_url, monkeypatch):
+    folder = _folder(tmp_path)
+    _indexed_before_dicomdirs_were_left_out(folder, db_url, monkeypatch)
+    with Project.open(folder, db_url) as p:
+        result = p.index()
+        assert result.missing == 0 and p.counts_by_status().get("missing", 0) == 0, p.counts_by_status()
+        assert sorted(r.relpath for r in p.images(p.image_ids())) == [
+            "IMAGES/1.2.826.0.1.3680043.8.498.2", "IMAGES/IM000001"]
+        assert p.unreadable_files() == [] and result.removed == 2
+        lines = result.skipped_lines()
+        assert any("2 listed by an earlier index removed" in line and "DICOMDIR" in line for line in lines), lines
+        again = p.index()  # and nothing more at the next one
+        assert again.missing == 0 and again.removed == 0 and p.count() == 2
+
+
+def test_an_earlier_index_s_dicomdir_row_with_review_work_is_kept_and_named(tmp_path, db_url, monkeypatch):
+    folder = _folder(tmp_path)
+    old = _indexed_before_dicomdirs_were_left_out(folder, db_url, monkeypatch)
+    with Project.open(folder, db_url) as p:
+        p.add_label("scratch")
+        p.toggle_label(old.id, "scratch", "alice")  # a reviewer's work on it: kept, with its history
+        history = p.history(old.id)
+        result = p.index()
+        kept = p.image_by_path("DICOMDIR")
+        assert kept is not None and kept.id == old.id and kept.status == "error", kept
+        assert kept.labels == ("scratch",) and p.history(old.id) == history  # nothing rewritten
+        assert result.missing == 0 and p.counts_by_status().get("missing", 0) == 0, p.counts_by_status()
+        assert result.removed == 1 and p.image_by_path("1.2.826.0.1.3680043.8.498.1") is None  # no work on it
+        lines = result.skipped_lines()
+        assert any("1 kept" in line and "DICOMDIR" in line and "review work" in line for line in lines), lines
+        (folder / "IMAGES" / "IM000001").touch()
+        assert p.index().missing == 0 and p.image_by_path("DICOMDIR").status == "error"
+        (folder / "DICOMDIR").unlink()  # gone for real: missing, as any file
+        assert p.index().missing == 1 and p.image_by_path("DICOMDIR").status == "missing"
+
+
+def test_a_dicomdir_row_already_marked_missing_with_work_is_listed_again(tmp_path, monkeypatch):
+    """The version before this one marked an earlier index's DICOMDIR row missing."""
+    folder = _folder(tmp_path)
+    old = _indexed_before_dicomdirs_were_left_out(folder, None, monkeypatch)
+    with Project.open(folder) as p:
+        p.set_caption(old.id, "disc index", "alice")
+        (folder / "DICOMDIR").rename(tmp_path / "aside")
+        assert p.index().missing == 1 and p.image_by_path("DICOMDIR").status == "missing"
+        (tmp_path / "aside").rename(folder / "DICOMDIR")
+        result = p.index()
+        row = p.image_by_path("DICOMDIR")
+        assert row.status == "error" and row.caption == "disc index" and result.missing == 0, row
+        assert result.kept_left_out == ["DICOMDIR"]

@@ -2,6 +2,8 @@
 elided in a window 1024 px wide, cutting off the fix ("... or opt in for this model (--allo…")."""
 from __future__ import annotations
 
+import shutil
+
 from test_model_manager import _fake_model
 
 from llmvis_desktop.core.project import Project
@@ -60,3 +62,29 @@ def test_an_unreadable_model_folder_does_not_stop_the_manager_opening(qtbot, tmp
         dlg.select_path(str(models / "locked"))
         assert "cannot be read (Permission denied)" in dlg.status_text()
         assert not dlg.use_as("captioner") and project.settings().get("captioner") is None
+
+
+def test_model_folders_too_deep_to_list_are_named(qtbot, tmp_path):
+    """models/team/vision/clip-deep is not listed (two folders deep at most): `llmvis models
+    list` named it and the folder to add; the dialog said nothing, the model just absent."""
+    models = tmp_path / "models"
+    _fake_model(models / "blip-x", "blip", "BlipForConditionalGeneration")
+    _fake_model(models / "team" / "vision" / "clip-deep", "clip", "CLIPModel")
+    (models / "team" / "vision" / "notes").mkdir()  # not a model: not named
+    images = tmp_path / "images"
+    images.mkdir()
+    with Project.open(images) as project:
+        dlg = ModelManagerDialog(project, [str(models)], device="cpu", hf_cache=tmp_path / "no-cache")
+        qtbot.addWidget(dlg)
+        dlg.resize(1024, 640)
+        dlg.show()
+        assert [i.name for i in dlg.infos] == ["blip-x"]
+        note = dlg.too_deep_text()
+        assert dlg.too_deep_label.isVisible() and note.startswith("Models are looked for at most two folders deep"), note
+        assert str(models / "team" / "vision" / "clip-deep") in note and "notes" not in note, note
+        assert f"add {models / 'team' / 'vision'} in Settings \u2192 Model folders" in note, note
+        assert "--dir" not in note, note  # the command line's wording is for the command line
+
+        shutil.rmtree(models / "team")
+        dlg.rescan_btn.click()  # gone: the note goes
+        assert dlg.too_deep_text() == "" and not dlg.too_deep_label.isVisible()

@@ -87,6 +87,9 @@ class WalkReport:
     unreadable: list[tuple[str, str]] = field(default_factory=list)
     folders: int = 0
     skipped: dict[str, Skipped] = field(default_factory=dict)
+    # files present but left out as no image (a DICOMDIR), as relpaths: an earlier
+    # version listed them, and their rows are not files gone missing
+    not_images: set[str] = field(default_factory=set)
 
     def skip(self, relpath: str, reason: str) -> None:
         found = self.skipped.get(reason)
@@ -178,6 +181,7 @@ def walk_folders(
                     kind = _sniff(entry)
                     if kind == DICOMDIR:  # the directory of a DICOM disc or export, no image
                         report.skip(prefix + name, DICOMDIR_REASON)
+                        report.not_images.add(prefix + name)
                         continue
                     if kind is None:
                         continue

@@ -16,10 +16,7 @@ import time
 from dataclasses import dataclass, replace
 from typing import Collection, Optional, Union
 
-from sqlalchemy import select
-
 from ..project import Project
-from ..store import models as m
 from ..store.records import ImageFilter, ImageRecord, NewSuggestion
 from ..store.repo_suggest import same_request_done
 from ..errors import first_line, is_connection_lost, is_disk_full
@@ -33,6 +30,7 @@ from .registry import DEFAULT_LABEL_TEMPLATE, DEFAULT_MAX_NEW_TOKENS, family_nam
 from .report import SuggestError, SuggestReport, SuggestStopped, _count, _were  # noqa: F401 (importable from here, as before)
 from .ask import ask_image  # noqa: F401 (importable from here, as before)
 from .resize import reader_resize
+from .unreadable_note import unreadable_ids, unreadable_notes
 
 log = logging.getLogger(__name__)
 
@@ -181,16 +179,10 @@ def run_suggest(
                                    f"the prompt was not used")
 
     # which images need which roles
-    with project.store.read() as s:
-        unreadable = set(s.scalars(select(m.Image.id).where(m.Image.status.in_((m.STATUS_MISSING, m.STATUS_ERROR)))))
+    unreadable = unreadable_ids(project)
     listed = project.image_ids(flt, sort="name")
     ids = [i for i in listed if i not in unreadable]
-    if len(ids) < len(listed):
-        named = project.unreadable_files(3)
-        eg = f" (damaged: {', '.join(rel for rel, _ in named)}{', ...' if len(named) == 3 else ''})" if named else ""
-        report.messages.append(f"{_count(len(listed) - len(ids), 'image')} could not be read when indexed "
-                               f"(missing or damaged files){eg} and got no suggestions; `llmvis info` names "
-                               f"the damaged ones and why")
+    report.messages.extend(unreadable_notes(project, [i for i in listed if i in unreadable]))  # each with why
     done = {r.role: (done_image_ids(project, r.info, r.kind, r.prompt) if only_unsuggested else set())
             for r in roles}
 

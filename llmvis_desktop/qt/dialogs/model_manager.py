@@ -74,6 +74,7 @@ from llmvis_desktop.core.suggest.discovery import (
     names_model,
     refusal,
 )
+from llmvis_desktop.core.suggest.too_deep import too_deep_note
 
 COLUMNS = ("Model", "Family", "Kind", "Size", "Fits", "Source", "Problem")
 ROLE_NAMES = {"caption": "captioner", "label": "labeler", "answer": "answers", "chat": "captioner, answers"}
@@ -165,6 +166,12 @@ class ModelManagerDialog(QDialog):
         self._loaded_timer.timeout.connect(self.show_loaded)
         self.empty_label = QLabel()
         self.empty_label.setWordWrap(True)
+        # model folders below what the listing looks at (models/team/vision/clip), as
+        # `llmvis models list` names them: absent from the table, and nothing said why
+        self.too_deep_label = QLabel(objectName="tooDeepLabel")
+        self.too_deep_label.setWordWrap(True)
+        self.too_deep_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.too_deep_label.hide()
         self.status_label = QLabel()
         self.status_label.setWordWrap(True)
 
@@ -203,6 +210,7 @@ class ModelManagerDialog(QDialog):
         lay.addWidget(self.loaded_label)
         lay.addWidget(self.table, 1)
         lay.addWidget(self.empty_label)
+        lay.addWidget(self.too_deep_label)
         lay.addLayout(row)
         lay.addLayout(opts)
         lay.addWidget(self.status_label)
@@ -222,6 +230,10 @@ class ModelManagerDialog(QDialog):
 
     def loaded_text(self) -> str:
         return self.loaded_label.text()
+
+    def too_deep_text(self) -> str:
+        """The note naming model folders too deep to be listed ("" when there are none)."""
+        return self.too_deep_label.text()
 
     # --- data -------------------------------------------------------------------
     def _settings(self) -> dict:
@@ -284,8 +296,11 @@ class ModelManagerDialog(QDialog):
         self.table.setCurrentCell(-1, -1)
         # without revisions: hashing a large model's weights the first time (15 s for 15 GB)
         # would freeze the window; the job resolves its model with one
+        too_deep: list = []
         self.infos = discover(self.model_dirs, include_hf_cache=self.include_hf_cache, hf_cache=self.hf_cache,
-                              revisions=False)
+                              revisions=False, too_deep=too_deep)
+        self.too_deep_label.setText(too_deep_note(too_deep, window=True) if too_deep else "")
+        self.too_deep_label.setVisible(bool(too_deep))
         self.table.setRowCount(len(self.infos))
         for r, info in enumerate(self.infos):
             self._fill_row(r, info)
