@@ -65,9 +65,14 @@ def too_large(width: int, height: int, max_pixels: int, part: str = "", kind: st
     names the page or frame over it in a multi-page file ("page 2 of 3"); ``kind`` what
     the file is ("mask": a repair mask)."""
     what = f"{part}: " if part else ""
+    size, limit = format_megapixels(width * height), format_megapixels(max_pixels)
+    if size == limit:  # just over it: "0.1 MP exceeds the limit of 0.1 MP" said nothing
+        size, limit, unit = f"{width * height:,}", f"{int(max_pixels):,}", "pixels"
+    else:
+        unit = "MP"
     return (
-        f"{kind} too large: {what}{width}x{height} = {format_megapixels(width * height)} MP "
-        f"exceeds the limit of {format_megapixels(max_pixels)} MP (setting max_image_pixels)"
+        f"{kind} too large: {what}{width}x{height} = {size} {unit} "
+        f"exceeds the limit of {limit} {unit} (setting max_image_pixels)"
     )
 
 
