@@ -9,8 +9,9 @@ with a local CLIP/SigLIP encoder: each reviewed image becomes a feature vector
 (:class:`~.features.HandcraftedFeatures` by default, the encoder's embedding when one
 is given); :class:`~.linear.LabelModel` fits one L2-regularised logistic
 regression per label (one-vs-rest, so an image may carry several labels) by Newton's
-method, and one shared Platt scaling fitted on out-of-fold scores makes its scores
-calibrated probabilities. Caption suggestions are retrieved: the caption of the most
+method, and one shared calibration fitted on out-of-fold scores (Platt scaling with the
+label's strongest rival as a second input: :func:`~.linear.fit_calibration`) makes its
+scores calibrated probabilities, the top label's too. Caption suggestions are retrieved: the caption of the most
 similar reviewed image with the predicted labels (else with the top one, else any), scored
 by the cosine similarity of the two feature vectors (the network's pooled features on
 the CNN path).
