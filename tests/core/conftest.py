@@ -176,3 +176,21 @@ def small(tmp_path):
         p.add_label(name)
     yield p, {r.name: r.id for r in p.images(p.image_ids())}
     p.close()
+
+
+@pytest.fixture(scope="session")
+def tiny(tmp_path_factory):
+    """The tiny random models (BLIP, CLIP, LLaVA-style...), built once for the session."""
+    import tiny_models
+
+    return tiny_models.session_models(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def worker():
+    """A model thread shared by a module's tests (models stay loaded between them)."""
+    from llmvis_desktop.core.suggest.worker import ModelWorker
+
+    w = ModelWorker()
+    yield w
+    w.shutdown()

@@ -12,17 +12,7 @@ from pathlib import Path
 
 import pytest
 
-try:
-    from . import tiny_models
-except ImportError:
-    import tiny_models
-
 from llmvis_desktop.core.suggest import ModelRefused, check, discover, inspect_folder, resolve_model
-
-
-@pytest.fixture(scope="session")
-def tiny(tmp_path_factory):
-    return tiny_models.session_models(tmp_path_factory)
 
 
 @pytest.fixture

@@ -9,17 +9,7 @@ from pathlib import Path
 
 import pytest
 
-try:
-    from . import tiny_models
-except ImportError:
-    import tiny_models
-
 from llmvis_desktop.core.suggest import ModelRefused, discover, inspect_folder, resolve_model
-
-
-@pytest.fixture(scope="session")
-def tiny(tmp_path_factory):
-    return tiny_models.session_models(tmp_path_factory)
 
 
 def _hub_repo(src: Path, hub: Path, model_id: str, revs=("0" * 40, "1" * 40)) -> Path:

@@ -30,20 +30,6 @@ ROOT = Path(__file__).resolve().parents[2]
 LABELS = ("scratch", "dent", "crack", "ok")
 
 
-@pytest.fixture(scope="session")
-def tiny(tmp_path_factory):
-    return tiny_models.session_models(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def worker():
-    from llmvis_desktop.core.suggest.worker import ModelWorker
-
-    w = ModelWorker()
-    yield w
-    w.shutdown()
-
-
 @pytest.fixture
 def project(tmp_path, db_url):
     """On SQLite and on PostgreSQL (conftest.db_url)."""

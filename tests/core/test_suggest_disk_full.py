@@ -20,11 +20,6 @@ except ImportError:  # run as a plain module
 N_IMAGES, BATCH = 12, 2
 
 
-@pytest.fixture(scope="session")
-def tiny(tmp_path_factory):
-    return tiny_models.session_models(tmp_path_factory)
-
-
 def _full_after(monkeypatch, commits: int) -> None:
     """Every suggestion batch is committed on its own; the disk fills up at commit
     ``commits + 1`` (SQLAlchemy's error around SQLite's)."""

@@ -21,11 +21,6 @@ from llmvis_desktop.core.suggest.discovery import scan_hf_cache
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(scope="session")
-def tiny(tmp_path_factory):
-    return tiny_models.session_models(tmp_path_factory)
-
-
 def test_tiny_models_are_recognised(tiny):
     for key in ("blip", "clip", "llava"):
         tiny[key]

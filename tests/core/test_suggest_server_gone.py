@@ -27,11 +27,6 @@ REFUSED = ('connection is bad: connection to server on socket "/tmp/pg/.s.PGSQL.
            'No such file or directory\n\tIs the server running locally and accepting connections on that socket?')
 
 
-@pytest.fixture(scope="session")
-def tiny(tmp_path_factory):
-    return tiny_models.session_models(tmp_path_factory)
-
-
 def _refused() -> OperationalError:
     return OperationalError(None, None, psycopg.OperationalError(REFUSED))
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import shutil
 
-import pytest
 from PIL import Image
 from pydicom.data import get_testdata_file
 
@@ -20,20 +19,6 @@ from llmvis_desktop.core.suggest import inspect_folder
 from llmvis_desktop.core.suggest.batch import run_suggest
 
 NO_IMAGE = get_testdata_file("ExplVR_LitEndNoMeta.dcm", download=False)  # a DICOM object with no pixel data
-
-
-@pytest.fixture(scope="session")
-def tiny(tmp_path_factory):
-    return tiny_models.session_models(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def worker():
-    from llmvis_desktop.core.suggest.worker import ModelWorker
-
-    w = ModelWorker()
-    yield w
-    w.shutdown()
 
 
 def _folder(tmp_path):

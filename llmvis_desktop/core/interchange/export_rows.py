@@ -117,10 +117,7 @@ def gather(ctx: ExportContext, chunk: int = CHUNK, decided: bool = False) -> Ite
             if opts.include_suggestions:
                 outcomes = ("pending", "accepted", "edited", "rejected") if decided else ("pending",)
                 for r in s.execute(
-                    select(m.Suggestion.image_id, m.Suggestion.kind, m.Suggestion.value, m.Suggestion.score,
-                           m.Suggestion.model_id, m.Suggestion.model_revision, m.Suggestion.prompt,
-                           m.Suggestion.outcome, m.Suggestion.final_value, m.Suggestion.decided_by,
-                           m.Suggestion.decided_at)
+                    select(*_suggestion_columns())
                     .join(m.Image, m.Image.id == m.Suggestion.image_id)
                     .where(in_range, m.Suggestion.outcome.in_(outcomes))
                     .order_by(m.Suggestion.image_id, m.Suggestion.kind, m.Suggestion.value, m.Suggestion.model_id,
@@ -177,14 +174,19 @@ def gather(ctx: ExportContext, chunk: int = CHUNK, decided: bool = False) -> Ite
             return
 
 
+def _suggestion_columns() -> tuple:
+    """The columns a :class:`SuggestionOut` is made of, after the image id (``r[1:10]``,
+    and ``r[10]`` its decision time)."""
+    sg = m.Suggestion
+    return (sg.image_id, sg.kind, sg.value, sg.score, sg.model_id, sg.model_revision, sg.prompt, sg.outcome,
+            sg.final_value, sg.decided_by, sg.decided_at)
+
+
 def _notes(s, in_range) -> dict[int, list[SuggestionOut]]:
     """Image id -> its answers kept as notes (accepted or edited), in the order kept."""
     notes: dict[int, list[SuggestionOut]] = {}
     for r in s.execute(
-        select(m.Suggestion.image_id, m.Suggestion.kind, m.Suggestion.value, m.Suggestion.score,
-               m.Suggestion.model_id, m.Suggestion.model_revision, m.Suggestion.prompt,
-               m.Suggestion.outcome, m.Suggestion.final_value, m.Suggestion.decided_by,
-               m.Suggestion.decided_at)
+        select(*_suggestion_columns())
         .join(m.Image, m.Image.id == m.Suggestion.image_id)
         .where(in_range, m.Suggestion.kind == "answer", m.Suggestion.outcome.in_(("accepted", "edited")))
         .order_by(m.Suggestion.image_id, m.Suggestion.decided_at, m.Suggestion.id)
