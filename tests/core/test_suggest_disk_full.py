@@ -28,6 +28,16 @@ def _full_after(monkeypatch, commits: int) -> None:
 
     # (every, skip_done): a commit whenever the previous one is done, not every 0.5 s
     monkeypatch.setattr(pipeline.GroupCommitter.__init__, "__defaults__", (0.0, False))
+    # each batch stored alone, before the next is added: a commit running while the model
+    # went on took the batches finished meanwhile in one (a loaded machine), and a run
+    # could then end in fewer commits than the test stops it at
+    add = pipeline.GroupCommitter.add
+
+    def add_alone(self, rows):
+        add(self, rows)
+        self.flush()
+
+    monkeypatch.setattr(pipeline.GroupCommitter, "add", add_alone)
     real = Project.add_suggestions
     done = []
 
