@@ -43,7 +43,7 @@ def add_parsers(subparsers) -> None:
     p.add_argument("--template", default=None, metavar="TEXT", help='labeler prompt template (default "a photo of a {label} defect")')
     p.add_argument("--all", dest="redo", action="store_true", help="also images this model already suggested for")
     p.add_argument("--path-prefix", default=None, metavar="SUBFOLDER",
-                   help="only images under this folder, relative to FOLDER (default: all of FOLDER)")
+                   help="only images under this folder, relative to FOLDER or its full path (default: all of FOLDER)")
     p.add_argument("--status", action="append", default=None,
                    choices=("new", "suggested", "reviewed", "rejected"),
                    help="only images with this status (repeatable; default: any status)")
@@ -194,6 +194,12 @@ def run_suggest_cmd(args) -> int:
             return _err("suggest", "no model chosen: give --captioner and/or --labeler (or --learned), "
                                    "or pick models in the model manager; `llmvis models list` shows what is found")
         flt = None
+        if args.path_prefix:
+            given, args.path_prefix = args.path_prefix, _relative_prefix(args.path_prefix, project.root)
+            if args.path_prefix is None:
+                return _err("suggest", f"--path-prefix {one_line(given)}: not inside the project "
+                                       f"folder {one_line(str(project.root))}; give a folder inside it (a path "
+                                       f"relative to it, or its full path)")
         if args.path_prefix or args.status:
             flt = ImageFilter(statuses=tuple(args.status or ()), path_prefix=args.path_prefix)
             if args.path_prefix and not project.image_ids(ImageFilter(path_prefix=args.path_prefix)):
@@ -275,6 +281,19 @@ def run_suggest_cmd(args) -> int:
     if any(getattr(rep, "model_failures", None) for _name, rep in reports):
         return EXIT_ERROR  # the other model's suggestions are stored; the warning says which failed
     return EXIT_OK
+
+
+def _relative_prefix(prefix: str, root: Path) -> Optional[str]:
+    """``--path-prefix`` as the index names folders (relative to the project, with "/"): a
+    full path inside the project is taken too (it was refused as naming no image), and
+    "./" is dropped; None for a full path outside the project."""
+    path = Path(prefix)
+    if path.is_absolute():
+        try:
+            path = path.resolve().relative_to(Path(root).resolve())
+        except ValueError:
+            return None
+    return path.as_posix().strip("/") if str(path) != "." else ""
 
 
 def _interrupted(args, seen: dict) -> int:

@@ -5,6 +5,7 @@ persistence, resume, cancel, out-of-memory recovery), never words.
 """
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -229,6 +230,22 @@ def test_suggest_refuses_a_folder_with_no_image_and_a_prompt_beside_a_question(t
     assert "--path-prefix nosuch: no image" in capsys.readouterr().err
     assert main(["suggest", str(folder), "--captioner", str(tiny["llava"]), "--prompt", "a", "--ask", "b?"]) == 1
     assert "do not go together" in capsys.readouterr().err
+
+
+def test_path_prefix_may_be_the_folders_full_path(tiny, tmp_path, capsys):
+    """A full path inside the project was refused ("no image ... is in that folder"): the
+    index names folders relative to the project."""
+    from llmvis_desktop.cli_suggest import main
+
+    folder = tiny_models.image_folder(tmp_path / "imgs" / "line2", 2).parent
+    tiny_models.image_folder(folder / "line1", 3)
+    args = ["suggest", str(folder), "--captioner", str(tiny["blip"]), "--read-processes", "0", "--json"]
+    assert main([*args, "--path-prefix", str(folder / "line2")]) == 0
+    assert json.loads(capsys.readouterr().out)["models"]["images"] == 2
+    assert main([*args, "--path-prefix", "./line1/"]) == 0
+    assert json.loads(capsys.readouterr().out)["models"]["images"] == 3
+    assert main([*args, "--path-prefix", str(tmp_path)]) == 1
+    assert "not inside the project folder" in capsys.readouterr().err
 
 
 _SLOW_CLI = """
