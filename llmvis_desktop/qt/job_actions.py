@@ -51,7 +51,8 @@ class JobActions:
                 found = f": {job.done_text}"
             self.jobs.finish_job(str(job.id), True, "done" + found)
         elif job.state == STATE_CANCELLED:
-            self.jobs.finish_job(str(job.id), False, "cancelled")
+            reason = getattr(job, "cancel_reason", "")
+            self.jobs.finish_job(str(job.id), False, f"cancelled: {reason}" if reason else "cancelled")
         else:
             self.jobs.finish_job(str(job.id), False, f"failed: {job.error}")
 

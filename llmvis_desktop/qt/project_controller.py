@@ -246,7 +246,7 @@ class ProjectController(QObject):
                                         "their unsaved repairs were discarded.", 8000)
         win.team_watch.stop()
         win.review.save_position()
-        win.jobs.cancel_all()
+        win.jobs.cancel_all("its folder was closed (work done so far is kept)")
         win.jobs.wait(30000)
         dlg = getattr(win.panel_ctl, "interchange_dialog", None)
         if dlg is not None:  # its export or import was this project's (cancelled just above)

@@ -135,10 +135,13 @@ class Job(QRunnable):
         self.last_progress: Optional[Progress] = None
         self.error: Optional[BaseException] = None
         self.result: Any = None
+        self.cancel_reason = ""  # why the window cancelled it, when not the reviewer's Cancel
         self._stage_started: dict[str, float] = {}
 
     # --- called from the GUI thread -----------------------------------------
-    def cancel(self) -> None:
+    def cancel(self, reason: str = "") -> None:
+        if reason and not self.token.cancelled:
+            self.cancel_reason = reason
         self.token.cancel()
 
     @property
@@ -296,9 +299,10 @@ class JobManager(QObject):
     def cancel(self, job: Job) -> None:
         job.cancel()
 
-    def cancel_all(self) -> None:
+    def cancel_all(self, reason: str = "") -> None:
+        """Cancel every job; ``reason`` (why, when the window does it) is said where each ends."""
         for job in self._jobs:
-            job.cancel()
+            job.cancel(reason)
 
     def wait(self, timeout_ms: int = -1) -> bool:
         return self.pool.waitForDone(timeout_ms)

@@ -50,3 +50,40 @@ def test_a_failed_jobs_whole_reason_is_on_screen_and_can_be_copied(qtbot, window
     row = _run(qtbot, window, panel, lambda token, progress: None)
     assert not hasattr(row, "copy_button") or row.copy_button is None
     assert panel.parentWidget().height() <= 60
+
+
+def test_a_job_the_window_cancels_says_why(qtbot, window, labelled_folder, tmp_path):
+    """A job cancelled because another folder was opened ended with "cancelled" alone, as if
+    the reviewer had pressed its Cancel."""
+    import threading
+
+    from PIL import Image
+
+    open_and_index(qtbot, window, labelled_folder)
+    panel = window.panels["jobs"]
+    started = threading.Event()
+
+    def long_job(token, progress):
+        started.set()
+        while True:
+            token.check()
+            threading.Event().wait(0.01)
+
+    job = window.jobs.start("Model suggestions (all images)", long_job)
+    qtbot.waitUntil(started.is_set, timeout=5000)
+    other = tmp_path / "other"
+    other.mkdir()
+    Image.new("RGB", (20, 20), (10, 200, 30)).save(other / "a.png")
+    open_and_index(qtbot, window, other)
+    qtbot.waitUntil(lambda: not job.is_active and not panel.has_job(str(job.id)), timeout=10000)
+    _settle(qtbot)
+    text = panel.row(str(job.id)).done_label.toolTip()
+    assert text == "cancelled: its folder was closed (work done so far is kept)", text
+    assert panel.row(str(job.id)).copy_button is None
+    # the reviewer's own Cancel still says "cancelled" alone
+    job = window.jobs.start("Model suggestions (all images)", long_job)
+    qtbot.waitUntil(lambda: job.is_active and job.state == "running", timeout=5000)
+    panel._on_cancel(str(job.id))
+    qtbot.waitUntil(lambda: not job.is_active and not panel.has_job(str(job.id)), timeout=10000)
+    _settle(qtbot)
+    assert panel.row(str(job.id)).done_label.toolTip() == "cancelled"

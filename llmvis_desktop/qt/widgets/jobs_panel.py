@@ -158,7 +158,7 @@ class _JobRow(QFrame):
         line.setSpacing(6)
         line.addWidget(self.done_label, 1)
         self.copy_button = None
-        if not ok and message and message != "cancelled":  # a failure's reason, to paste in a report
+        if not ok and message and not message.startswith("cancelled"):  # a failure's reason, to paste in a report
             self.copy_button = QToolButton()
             self.copy_button.setText("Copy")
             self.copy_button.setAutoRaise(True)
