@@ -23,32 +23,8 @@ N_IMAGES, BATCH = 12, 2
 def _full_after(monkeypatch, commits: int) -> None:
     """Every suggestion batch is committed on its own; the disk fills up at commit
     ``commits + 1`` (SQLAlchemy's error around SQLite's)."""
-    from llmvis_desktop.core.project import Project
-    from llmvis_desktop.core.suggest import pipeline
-
-    # (every, skip_done): a commit whenever the previous one is done, not every 0.5 s
-    monkeypatch.setattr(pipeline.GroupCommitter.__init__, "__defaults__", (0.0, False))
-    # each batch stored alone, before the next is added: a commit running while the model
-    # went on took the batches finished meanwhile in one (a loaded machine), and a run
-    # could then end in fewer commits than the test stops it at
-    add = pipeline.GroupCommitter.add
-
-    def add_alone(self, rows):
-        add(self, rows)
-        self.flush()
-
-    monkeypatch.setattr(pipeline.GroupCommitter, "add", add_alone)
-    real = Project.add_suggestions
-    done = []
-
-    def add_suggestions(self, rows, *a, **k):
-        if len(done) >= commits:
-            raise OperationalError("INSERT INTO suggestions ...", {},
-                                   sqlite3.OperationalError("database or disk is full"))
-        done.append(len(rows))
-        return real(self, rows, *a, **k)
-
-    monkeypatch.setattr(Project, "add_suggestions", add_suggestions)
+    tiny_models.fail_after_commits(monkeypatch, commits, lambda: OperationalError(
+        "INSERT INTO suggestions ...", {}, sqlite3.OperationalError("database or disk is full")))
 
 
 def _suggested(folder) -> int:

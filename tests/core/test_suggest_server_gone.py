@@ -37,30 +37,7 @@ def _cut() -> OperationalError:
 
 
 def _gone_after(monkeypatch, commits: int, error) -> None:
-    from llmvis_desktop.core.project import Project
-    from llmvis_desktop.core.suggest import pipeline
-
-    monkeypatch.setattr(pipeline.GroupCommitter.__init__, "__defaults__", (0.0, False))
-    # each batch stored alone, before the next is added: a commit running while the model
-    # went on took the batches finished meanwhile in one (a loaded machine), and a run
-    # could then end in fewer commits than the test stops it at
-    add = pipeline.GroupCommitter.add
-
-    def add_alone(self, rows):
-        add(self, rows)
-        self.flush()
-
-    monkeypatch.setattr(pipeline.GroupCommitter, "add", add_alone)
-    real = Project.add_suggestions
-    done = []
-
-    def add_suggestions(self, rows, *a, **k):
-        if len(done) >= commits:
-            raise error()
-        done.append(len(rows))
-        return real(self, rows, *a, **k)
-
-    monkeypatch.setattr(Project, "add_suggestions", add_suggestions)
+    tiny_models.fail_after_commits(monkeypatch, commits, error)
 
 
 def _suggested(folder, db_url) -> int:

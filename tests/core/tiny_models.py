@@ -481,3 +481,32 @@ class StandInReader:
 
     def result(self, fut, paths, *args):
         return fut.result()
+
+
+def fail_after_commits(monkeypatch, commits: int, error) -> None:
+    """The suggest job's store fails with ``error()`` from commit ``commits + 1`` on, each
+    batch stored alone, before the next is added (a commit running while the model went on
+    took the batches finished meanwhile in one, and on a loaded machine a run could end in
+    fewer commits than the test stops it at)."""
+    from llmvis_desktop.core.project import Project
+    from llmvis_desktop.core.suggest import pipeline
+
+    # (every, skip_done): a commit whenever the previous one is done, not every 0.5 s
+    monkeypatch.setattr(pipeline.GroupCommitter.__init__, "__defaults__", (0.0, False))
+    add = pipeline.GroupCommitter.add
+
+    def add_alone(self, rows):
+        add(self, rows)
+        self.flush()
+
+    monkeypatch.setattr(pipeline.GroupCommitter, "add", add_alone)
+    real = Project.add_suggestions
+    done = []
+
+    def add_suggestions(self, rows, *a, **k):
+        if len(done) >= commits:
+            raise error()
+        done.append(len(rows))
+        return real(self, rows, *a, **k)
+
+    monkeypatch.setattr(Project, "add_suggestions", add_suggestions)
