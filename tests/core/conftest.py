@@ -194,3 +194,26 @@ def worker():
     w = ModelWorker()
     yield w
     w.shutdown()
+
+
+def make_read_only(monkeypatch, folder) -> None:
+    """``folder`` and everything below it read-only to the store's checks (through
+    ``os.access`` and the store's own write probe: permission bits do not stop root)."""
+    import llmvis_desktop.core.store.engine as eng
+
+    real_access = eng.os.access
+    inside = str(Path(folder).resolve())
+
+    def fake_access(path, mode):
+        if str(path).startswith(inside) and mode & eng.os.W_OK:
+            return False
+        return real_access(path, mode)
+
+    monkeypatch.setattr(eng.os, "access", fake_access)
+    monkeypatch.setattr(eng, "_writable_dir", lambda p: not str(p).startswith(inside))
+
+
+@pytest.fixture
+def read_only():
+    """:func:`make_read_only`, for tests to call on the folder they choose."""
+    return make_read_only

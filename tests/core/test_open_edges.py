@@ -18,7 +18,7 @@ from test_read_only_db import _run
 
 
 @pytest.fixture
-def ro(tmp_path, monkeypatch):
+def ro(tmp_path, monkeypatch, read_only):
     """A parent folder whose folders are read-only (through os.access: permission bits do
     not stop root), with a folder of 3 images in it."""
     parent = tmp_path / "ro"
@@ -26,16 +26,7 @@ def ro(tmp_path, monkeypatch):
     folder.mkdir(parents=True)
     for i in range(3):
         Image.new("RGB", (8 + i, 6)).save(folder / f"img{i}.png")
-    real_access = eng.os.access
-    inside = str(parent.resolve())
-
-    def fake_access(path, mode):
-        if str(path).startswith(inside) and mode & eng.os.W_OK:
-            return False
-        return real_access(path, mode)
-
-    monkeypatch.setattr(eng.os, "access", fake_access)
-    monkeypatch.setattr(eng, "_writable_dir", lambda p: not str(p).startswith(inside))
+    read_only(monkeypatch, parent)
     return folder
 
 

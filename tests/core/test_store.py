@@ -54,19 +54,8 @@ def test_default_db_inside_folder(png_folder):
     assert (png_folder / ".llmvis" / "project.sqlite").exists()
 
 
-def test_read_only_folder_uses_data_dir(png_folder, monkeypatch, tmp_path):
-    import llmvis_desktop.core.store.engine as eng
-
-    real_access = eng.os.access
-    ro = str(png_folder.resolve())
-
-    def fake_access(path, mode):
-        if str(path).startswith(ro) and mode & eng.os.W_OK:
-            return False
-        return real_access(path, mode)
-
-    monkeypatch.setattr(eng.os, "access", fake_access)
-    monkeypatch.setattr(eng, "_writable_dir", lambda p: not str(p).startswith(ro))
+def test_read_only_folder_uses_data_dir(png_folder, monkeypatch, tmp_path, read_only):
+    read_only(monkeypatch, png_folder)
     with Project.open(png_folder, data_dir=tmp_path / "data") as p:
         assert str(tmp_path / "data") in p.db_url
         assert "read-only" in p.db_note and str(png_folder.resolve()) in p.db_note
