@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QLineE
                                QToolButton, QVBoxLayout, QWidget)
 
 from ..core.store.records import ImageFilter
+from ..core.wording import plural
 from .widgets.elided_label import ElidedLabel
 
 STATUS_CHOICES: list[tuple[str, tuple[str, ...]]] = [
@@ -261,7 +262,7 @@ class FilterBar(QWidget):
         elif shown != total:
             self.count_label.set_texts(f"{shown:,} of {total:,}", f"{shown:,}")
         else:
-            self.count_label.set_texts(f"{total:,} images")
+            self.count_label.set_texts(f"{total:,} {plural(total, 'image')}")
 
     def current(self) -> tuple[Optional[ImageFilter], str, bool]:
         kind = self.label.currentData(KIND_ROLE)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..core.wording import plural
+
 
 def folder_name(root: Path) -> str:
     """A folder's name as the title and the job row show it: ``/`` (or ``C:\\``) has none."""
@@ -49,7 +51,7 @@ def counts_text(counts: dict, short: bool = False) -> str:
     after the total, so that the line, elided at its end when narrow, cuts the plain
     counts first; ``short``: the total and the problems only."""
     total = sum(counts.values())
-    parts = [f"{total:,} images"]
+    parts = [f"{total:,} {plural(total, 'image')}"]
     for k, one, many in (("error", "error", "errors"), ("missing", "missing", "missing")):
         if counts.get(k):
             parts.append(f"{counts[k]:,} {one if counts[k] == 1 else many}")
