@@ -22,13 +22,14 @@ import logging
 import os
 import threading
 import time
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Optional, Sequence
 
 from ..errors import first_line
 from . import handoff
 from .job_log import MessageLog
+from .reader_pool import HelperPool
 from .resize import exact_size
 
 log = logging.getLogger(__name__)
@@ -185,7 +186,7 @@ class ProcessReader:
     def __init__(self, processes: int) -> None:
         self.parallel = max(1, int(processes))
         self._lock = threading.Lock()
-        self._pool: Optional[ProcessPoolExecutor] = None
+        self._pool: Optional[HelperPool] = None
         self.restarts = 0
         self.unusable: Optional[str] = None  # why helper processes cannot run here: read in-process
         # what it said, and when: the helpers serve every job of the session, and a job
@@ -226,16 +227,15 @@ class ProcessReader:
         log.warning(msg)
         self.log.say(msg)
 
-    def _executor(self) -> ProcessPoolExecutor:
+    def _executor(self) -> HelperPool:
         with self._lock:
             if self._pool is None:
                 import multiprocessing
 
-                self._pool = ProcessPoolExecutor(self.parallel, mp_context=multiprocessing.get_context("spawn"),
-                                                 initializer=_helper_init)
+                self._pool = HelperPool(self.parallel, multiprocessing.get_context("spawn"), _helper_init)
             return self._pool
 
-    def _restart(self, broken: ProcessPoolExecutor) -> None:
+    def _restart(self, broken: HelperPool) -> None:
         with self._lock:
             if self._pool is broken:
                 self._pool = None
@@ -277,8 +277,12 @@ class ProcessReader:
     def discard(self, fut: Future) -> None:
         """The batch of ``fut`` will not be collected: cancel it, or free its pixels when
         the helper delivers them."""
-        if not fut.cancel() and getattr(fut, "llmvis_pool", None) is not None:
+        pool = getattr(fut, "llmvis_pool", None)
+        if not fut.cancel() and pool is not None:
             fut.add_done_callback(_drop_result)
+            drain = getattr(pool, "discard", None)
+            if drain is not None:  # nobody reads the helper's pipe for it otherwise
+                drain(fut)
 
     def _can_start(self) -> bool:
         """After a helper died: can a fresh one run at all? (It cannot where the main
