@@ -189,6 +189,7 @@ class ProcessReader:
         self._pool: Optional[HelperPool] = None
         self.restarts = 0
         self.unusable: Optional[str] = None  # why helper processes cannot run here: read in-process
+        self._fallback: Optional[ThreadReader] = None  # (then) the thread that reads
         # what it said, and when: the helpers serve every job of the session, and a job
         # reports what happened during it (:mod:`.job_log`)
         self.log = MessageLog()
@@ -243,8 +244,11 @@ class ProcessReader:
         broken.shutdown(wait=False, cancel_futures=True)
 
     def submit(self, paths: Sequence[str], max_pixels, max_side, draft_side, resize=None) -> Future:
-        if self.unusable is not None:
-            fut: Future = Future()  # read in result(), on the caller's thread
+        if self.unusable is not None:  # read in this process, on a helper thread
+            with self._lock:
+                if self._fallback is None:
+                    self._fallback = ThreadReader()
+            fut = self._fallback.submit(paths, max_pixels, max_side, draft_side, resize)
             fut.llmvis_pool = None
             return fut
         try:
@@ -259,7 +263,7 @@ class ProcessReader:
     def result(self, fut: Future, paths, max_pixels, max_side, draft_side, resize=None) -> list:
         args = (max_pixels, max_side, draft_side, resize)
         if fut.llmvis_pool is None:
-            got, fut.llmvis_cpu = _read_timed(paths, *args)
+            got, fut.llmvis_cpu = fut.result()
             return got
         try:
             payload, fut.llmvis_cpu = fut.result()
@@ -318,6 +322,9 @@ class ProcessReader:
     def shutdown(self) -> None:
         with self._lock:
             pool, self._pool = self._pool, None
+            fallback, self._fallback = self._fallback, None
+        if fallback is not None:
+            fallback.close()
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
 
