@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import threading
+import time
+from pathlib import Path
 
 import pytest
 
@@ -220,23 +222,34 @@ def test_nothing_is_tried_when_reading_is_cheap():
 
 
 class _CountingReader(tiny_models.StandInReader):
-    """Stands in for the reader processes: reports a CPU cost per batch as the real ones
-    do, and records how many batches were being read at once."""
+    """Stands in for the reader processes: each read takes a while on a pool of helpers
+    that never runs out, reports a CPU cost per batch as the real ones do, and records how
+    many batches were being read at once."""
 
     parallel = 2
 
     def __init__(self, cpu_s: float) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
         self.cpu_s = cpu_s
-        self.pending = 0
+        self.reading = 0
         self.most: list[int] = []
+        self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(8)
+
+    def _read(self, paths):
+        with self._lock:
+            self.reading += 1
+            self.most.append(self.reading)
+        time.sleep(0.02)
+        with self._lock:
+            self.reading -= 1
+        return [(Path(p).name, None) for p in paths]
 
     def submit(self, paths, *args):
-        self.pending += 1
-        self.most.append(self.pending)
-        return super().submit(paths, *args)
+        return self._pool.submit(self._read, list(paths))
 
     def result(self, fut, paths, *args):
-        self.pending -= 1
         fut.llmvis_cpu = self.cpu_s
         return fut.result()
 
