@@ -67,6 +67,29 @@ def test_an_older_format_starts_from_nothing(tmp_path):
     assert cores_saved.load(path, cores=2) == {}
 
 
+def test_a_job_whose_costs_moved_little_writes_nothing(tmp_path, monkeypatch):
+    """Every job saves what it measured; one whose costs moved under COST_CHANGE, with the
+    same trial outcomes, leaves the file as it was (a write cost a short job ms)."""
+    path = tmp_path / cores_saved.FILE_NAME
+    memory = _session_memory()
+    cores_saved.save(memory, path, cores=2)
+    writes = []
+    real = type(path).write_text
+    monkeypatch.setattr(type(path), "write_text", lambda self, *a, **k: (writes.append(self), real(self, *a, **k))[1])
+    memory[(KEY, "costs")] = (0.0022, 0.0014)  # 10% and 7% off: the same plan
+    cores_saved.save(memory, path, cores=2)
+    assert writes == [] and cores_saved.load(path, cores=2)[(KEY, "costs")] == (0.002, 0.0015)
+    memory[(KEY, "costs")] = (0.004, 0.0015)  # reading now costs twice as much
+    cores_saved.save(memory, path, cores=2)
+    assert len(writes) == 1 and cores_saved.load(path, cores=2)[(KEY, "costs")] == (0.004, 0.0015)
+    memory[(KEY, 1, 2)] = 2  # a new trial outcome, costs as saved
+    cores_saved.save(memory, path, cores=2)
+    assert len(writes) == 2 and cores_saved.load(path, cores=2)[(KEY, 1, 2)] == 2
+    path.unlink()  # removed meanwhile (a cache cleaner): written again
+    cores_saved.save(memory, path, cores=2)
+    assert len(writes) == 3 and path.exists()
+
+
 def test_a_failed_save_is_logged_and_loses_nothing_saved_before(tmp_path, caplog, monkeypatch):
     path = tmp_path / cores_saved.FILE_NAME
     cores_saved.save(_session_memory(), path, cores=2)

@@ -25,6 +25,11 @@ log = logging.getLogger(__name__)
 FILE_NAME = "cpu_sharing.json"
 FORMAT = 2  # 2: a trial walks down to fewer threads; format 1 outcomes stopped at the plan's
 _LOADED = "saved entries loaded"  # marks a memory already filled from the file
+#: a job whose measured costs moved less than this (relative) from what this process last
+#: wrote, and whose trial outcomes did not change, writes nothing: the write (a temporary
+#: file, then a rename) cost a short job 1.5-3 ms after its last commit
+COST_CHANGE = 0.25
+_written: dict = {}  # path -> the data this process last wrote there
 
 
 def saved_path() -> Path:
@@ -73,18 +78,36 @@ def save(memory: dict, path: Path, cores: int) -> None:
             models.setdefault(k[0], {}).setdefault("kept", []).append([k[1], k[2], v])
     data = {"format": FORMAT, "cores": cores,
             "models": [{"key": [list(part) for part in key], **entry} for key, entry in models.items()]}
+    if _close_to(_written.get(path), data) and path.exists():
+        return
     # one temporary file per process and thread: the GUI and a CLI run may save at once
     tmp = path.with_name(f"{path.name}.{os.getpid()}-{threading.get_ident()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
         os.replace(tmp, path)
+        _written[path] = data
     except OSError as exc:
         log.warning("%s: not saved (%s); the next session's first job starts from nothing", path, exc)
         try:
             tmp.unlink()
         except OSError:
             pass
+
+
+def _close_to(old: Optional[dict], new: dict) -> bool:
+    """Whether ``new`` (data to save) says what ``old`` said: the same models and trial
+    outcomes, and costs within :data:`COST_CHANGE` of the old ones."""
+    if old is None or old["cores"] != new["cores"] or len(old["models"]) != len(new["models"]):
+        return False
+    for a, b in zip(old["models"], new["models"]):
+        if a["key"] != b["key"] or sorted(a.get("kept", [])) != sorted(b.get("kept", [])):
+            return False
+        if ("costs" in a) != ("costs" in b):
+            return False
+        if any(abs(x - y) > COST_CHANGE * max(abs(x), abs(y)) for x, y in zip(a.get("costs", ()), b.get("costs", ()))):
+            return False
+    return True
 
 
 def filled(memory: dict, cores: int, path: Optional[Path] = None) -> dict:
