@@ -62,7 +62,8 @@ def test_every_batch_is_read_inferred_and_committed_in_order(project, worker, mo
         ([x.id for x in r], len(rows), n)), CancelToken())
     assert [s[0] for s in seen] == chunks and [s[2] for s in seen] == [3, 3, 3, 1]
     assert threads == {"llmvis-models"}  # inference ran on the model thread
-    assert [len(p) for p in pages] == [6, 4]  # records loaded a page (2 batches) per query
+    # records: the first batch's alone (its reading starts sooner), then a page (2 batches) per query
+    assert [len(p) for p in pages] == [3, 6, 1]
     assert committer.commits == 1  # a quick job: one commit at the end
     stored = tiny_models.all_suggestions(project)
     assert sorted(s.value for s in stored) == sorted(f"seen img{i:03d}.png" for i in range(10))

@@ -4,12 +4,17 @@ thread). The job's own thread hands batches from one stage to the next.
 
 - **Reading** (:mod:`.reading`: one helper thread, or helper processes) runs up to
   :data:`READ_AHEAD` batches ahead of the model, plus one per extra reader process;
-  image records load a page of batches at a time (one query, not one per batch). The
-  first batch is read in parts, one per reader process, since the model waits for it.
-- **Inference**: the next batch is queued to the model thread as soon as its images
-  are read, before the current batch's results are collected, so the model thread
-  goes from one batch to the next without waiting on the job's thread. Other work queued
-  to the model thread (the GUI's "ask the image") still gets its turn between batches.
+  image records load a page of batches at a time (one query, not one per batch; the
+  first batch's alone, so that its reading starts sooner). The first batch is read in
+  parts, one per reader process, since the model waits for it.
+- **Inference**: up to :data:`IN_FLIGHT` batches are queued to the model thread as
+  soon as they are sent to the readers, read or not, and the model thread takes each
+  batch's pixels from the readers itself: it goes from the readers to the model, and
+  from one batch to the next, without waiting on the job's thread (each hand-off
+  between threads and processes woke one more sleeping one: 1-3 ms on a 2-core VM).
+  The job's thread waits for the reads meanwhile, to send the readers more. Other
+  work queued to the model thread (the GUI's "ask the image") still gets its turn
+  between batches, after the pixels of the batch queued before it have come.
 - **Cores**: when the model runs on the CPU, the cores are shared between reading and
   the model by measuring both (:mod:`.cores`): torch gets fewer threads, and fewer
   batches are read at once, only when reading needs a core to keep pace.
@@ -130,7 +135,8 @@ class _Records:
     def of(self, k: int) -> list[ImageRecord]:
         chunk = self._chunks[k]
         if any(i not in self._records for i in chunk):
-            ids = [i for c in self._chunks[k:k + PAGE_BATCHES] for i in c]
+            # the first batch alone (the model waits for its reading to start), then pages
+            ids = [i for c in self._chunks[k:k + (1 if k == 0 else PAGE_BATCHES)] for i in c]
             self._records.update((r.id, r) for r in self._project.images(ids))
         return [self._records.pop(i) for i in chunk if i in self._records]
 
