@@ -14,7 +14,8 @@ the first time a job asks for them, and stay for the session (:func:`shared_read
 They also shrink images much larger than the model takes (:func:`model_image`), so the
 processor's resize on the model thread has less to do, hand large batches back
 through shared memory (:mod:`.handoff`), and report the CPU time each batch cost, by
-which a job on the CPU shares the cores with the model (:mod:`.cores`).
+which a job on the CPU shares the cores with the model (:mod:`.cores`). Each helper
+has its own pipe to the job's process, with no thread between (:mod:`.reader_pool`).
 """
 from __future__ import annotations
 
