@@ -76,3 +76,25 @@ def test_many_unreadable_images_name_the_first_and_count_the_rest(tiny, tmp_path
         note = _note(run_suggest(p, inspect_folder(tiny["blip"]), None, worker=worker))
     assert "7 images could not be read" in note and "bad0.png: empty file" in note, note
     assert "bad6.png" not in note and "and 4 more" in note and "`llmvis info`" in note, note
+
+
+def test_a_file_that_crashes_its_reader_process_costs_only_that_file(tiny, tmp_path, worker, monkeypatch):
+    """The model thread takes each batch's pixels from the reader processes itself: a
+    helper dying on a file (a decoder bug) is noticed there, the batch is read again a
+    file at a time by fresh helpers, and the job goes on, naming the file."""
+    from llmvis_desktop.core.suggest import reading
+
+    folder = tiny_models.image_folder(tmp_path / "images", 6)
+    Image.new("RGB", (20, 20)).save(folder / "crashme.png")
+    monkeypatch.setenv(reading.CRASH_ENV, "crashme")  # seen by helpers started from now on
+    reading.shutdown_shared()
+    try:
+        with Project.open(folder) as p:
+            p.index()
+            report = run_suggest(p, inspect_folder(tiny["blip"]), None, worker=worker, batch=3,
+                                 read_processes=2, max_new_tokens=3)
+            assert report.images == 6 and report.suggestions == 6, report.summary()
+            assert report.failed == [("crashme.png", reading.CRASHED)]
+            assert len(tiny_models.all_suggestions(p)) == 6
+    finally:
+        reading.shutdown_shared()  # (its helpers carry the crash marker)
