@@ -128,3 +128,34 @@ def test_a_16_bit_gray_alpha_png_repair_keeps_its_depth_and_shape(tmp_path):
     assert out.meta.frames == 1 and (out.meta.bit_depth, out.meta.channels) == (16, 2), out.meta
     assert out.pixels.shape == src.shape and out.pixels.dtype == np.uint16
     assert np.array_equal(out.pixels[~mask], src[~mask])
+
+
+def test_a_damaged_16_bit_png_is_named_with_its_reason_and_nothing_on_stderr(tmp_path, capfd):
+    """OpenCV (which decodes 16-bit colour PNGs) printed ``[ WARN:0@0.03] global
+    grfmt_png.cpp:793 ... PNG input buffer is incomplete`` and ``libpng error: bad adaptive
+    filter value`` on stderr for a damaged file, between the CLI's progress and its own
+    one-line warning. Such a file is refused before OpenCV sees it: the reason, naming
+    the file, is the only word of it."""
+    from llmvis_desktop.core.imaging import ImageReadError
+
+    good = tmp_path / "good.png"
+    _write(good, _rgb16(alpha=True))
+    raw = good.read_bytes()
+    half = len(raw) // 2
+    damaged = {
+        "zeroed.png": raw[:half] + b"\0" * 200 + raw[half + 200:],  # a disk error's block of zeros
+        "cut_iend.png": raw[:half] + raw[-12:],  # cut short, an IEND after it (a resumed copy)
+    }
+    for name, data in damaged.items():
+        (tmp_path / name).write_bytes(data)
+    capfd.readouterr()
+    for name in damaged:
+        try:
+            read_image(tmp_path / name)
+        except ImageReadError as exc:
+            assert name in str(exc) and "corrupt" in exc.reason, exc.reason
+        else:
+            raise AssertionError(name)
+    out, err = capfd.readouterr()
+    assert err == "" and out == "", err
+    assert np.array_equal(read_image(good).pixels, _rgb16(alpha=True))  # a sound one still reads

@@ -20,6 +20,29 @@ def deep_colour_channels(im) -> int:
     return _DEEP_RAWMODES.get(im.tile[0][3], 0)
 
 
+def damage(data: bytes) -> str | None:
+    """Why the PNG ``data`` is damaged, found from its chunks alone (each one's length
+    within the file, its CRC, an IEND at the end), or None. libpng, under OpenCV, prints
+    its own words on stderr for a damaged file (``libpng error: ...``, OpenCV's ``[ WARN
+    ...] PNG input buffer is incomplete``), which no setting silences: a file this finds
+    damaged is not handed to it. The CRCs cost about 5% of the decode."""
+    import zlib
+
+    view, at, end = memoryview(data), 8, len(data)
+    while at + 12 <= end:
+        length = int.from_bytes(view[at:at + 4], "big")
+        kind = bytes(view[at + 4:at + 8]).decode("latin-1")
+        named = f"its {kind} chunk" if kind.isascii() and kind.isalpha() else "a chunk"  # not a damaged length's bytes
+        if at + 12 + length > end:
+            return f"{named} is cut short: the file was cut short"
+        if zlib.crc32(view[at + 4:at + 8 + length]) != int.from_bytes(view[at + 8 + length:at + 12 + length], "big"):
+            return f"{named}'s checksum does not match: the data is damaged"
+        if kind == "IEND":
+            return None
+        at += 12 + length
+    return "the PNG end marker is missing: the file was cut short"
+
+
 def decode(data: bytes, channels: int = 0) -> np.ndarray | None:
     """The PNG ``data`` as HxWx3 (RGB) or HxWx4 (RGBA) uint16, as stored (not turned), or,
     for ``channels`` 2, HxWx2 (gray, alpha); None when OpenCV cannot decode it (damaged,

@@ -313,7 +313,11 @@ def _read_pillow(fh, path, frame, max_pixels, draft_side=None, plain=False):
             check_size(path, im.size[0], im.size[1], max_pixels, page_of(frame, meta.frames))
         elif meta.bit_depth == 16 and png16.deep_colour_channels(im):
             fh.seek(0)
-            deep = png16.decode(fh.read(), meta.channels)
+            data = fh.read()
+            damage = png16.damage(data)
+            if damage is not None:
+                raise ImageReadError(path, f"{TRUNCATED} ({damage})")
+            deep = png16.decode(data, meta.channels)
             if deep is not None:
                 pixels = png16.turned(deep, _pil_orientation(im))
                 return pixels, replace(meta, width=pixels.shape[1], height=pixels.shape[0])
