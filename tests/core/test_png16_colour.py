@@ -159,3 +159,21 @@ def test_a_damaged_16_bit_png_is_named_with_its_reason_and_nothing_on_stderr(tmp
     out, err = capfd.readouterr()
     assert err == "" and out == "", err
     assert np.array_equal(read_image(good).pixels, _rgb16(alpha=True))  # a sound one still reads
+
+
+def test_a_16_bit_colour_png_s_thumbnail_is_the_viewer_s_rendering(tmp_path):
+    """The grid's thumbnail of a 16-bit colour or gray+alpha PNG was Pillow's 8-bit
+    decode (each sample's high byte, unwindowed): a 12-bit camera's image (values up to
+    4,000 of 65,535) was a black tile while the viewer and the models saw it stretched."""
+    from llmvis_desktop.core.imaging.thumbs import make_thumbnail
+
+    y, x = np.mgrid[0:48, 0:64]
+    dim = np.dstack([x * 60, y * 80, np.full((48, 64), 2000)]).astype(np.uint16)
+    _write(tmp_path / "dim.png", dim)
+    _gray_alpha16(tmp_path / "xray.png")
+    for name in ("dim.png", "xray.png"):
+        expect = read_display_image(tmp_path / name)
+        expect.thumbnail((32, 32))
+        thumb = make_thumbnail(tmp_path / name, 32)
+        assert thumb.size == expect.size and thumb.mode == expect.mode, (name, thumb.mode, expect.mode)
+        assert np.array_equal(np.asarray(thumb), np.asarray(expect)), name
