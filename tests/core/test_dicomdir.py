@@ -106,3 +106,38 @@ def test_a_dicomdir_row_already_marked_missing_with_work_is_listed_again(tmp_pat
         row = p.image_by_path("DICOMDIR")
         assert row.status == "error" and row.caption == "disc index" and result.missing == 0, row
         assert result.kept_left_out == ["DICOMDIR"]
+
+
+def test_a_dicomdir_named_dcm_is_left_out_too(tmp_path):
+    """Exports and tools that add an extension to every file name write ``DICOMDIR.dcm``
+    (pydicom's own ``DICOMDIR-empty.dcm``): it was listed as an unreadable image ("DICOM
+    has no pixel data"), an error tile, though the index leaves out a DICOMDIR "whatever
+    its name". A ``.dcm`` image named so is still indexed."""
+    folder = tmp_path / "export"
+    folder.mkdir()
+    shutil.copy(DICOMDIR, folder / "DICOMDIR.dcm")
+    shutil.copy(DICOMDIR, folder / "dicomdir-2.DCM")
+    shutil.copy(CT, folder / "DICOMDIR_scout.dcm")  # an image, named oddly: indexed
+    shutil.copy(CT, folder / "ct.dcm")
+    with Project.open(folder) as p:
+        result = p.index()
+        rows = p.images(p.image_ids())
+        assert sorted(r.relpath for r in rows) == ["DICOMDIR_scout.dcm", "ct.dcm"], [(r.relpath, r.error) for r in rows]
+        assert p.unreadable_files() == []
+    lines = result.skipped_lines()
+    assert len(lines) == 1 and lines[0].startswith("2 left out: a DICOMDIR"), lines
+
+
+def test_a_dicomdir_under_any_other_name_is_called_a_dicomdir_not_a_damaged_image(tmp_path):
+    """A DICOMDIR renamed ``index.dcm`` is not sniffed by the listing (that would open
+    every ``.dcm`` file): its reason says what it is instead of a bare "no pixel data"."""
+    from llmvis_desktop.core.imaging import ImageReadError, read_header, read_image
+
+    shutil.copy(DICOMDIR, tmp_path / "index.dcm")
+    for read in (read_header, read_image):
+        try:
+            read(tmp_path / "index.dcm")
+        except ImageReadError as exc:
+            assert "DICOMDIR" in exc.reason and "not an image" in exc.reason, exc.reason
+        else:
+            raise AssertionError("read")

@@ -27,7 +27,7 @@ from .errors import (
     short_detail,
 )
 from . import dicom_decoders as decoders
-from .formats import is_dicom_name
+from .formats import DICOMDIR_REASON, MEDIA_DIRECTORY_UID, is_dicom_name
 from .display import to_display
 from .reader import ImageMeta
 
@@ -65,6 +65,9 @@ def _dataset(fh, path: PathLike, *, header_only: bool):
     except (EOFError, ValueError, KeyError, TypeError, struct.error) as exc:
         raise ImageReadError(path, f"{TRUNCATED} (DICOM: {short_detail(exc)})") from None
     if "Rows" not in ds or "Columns" not in ds:
+        meta = getattr(ds, "file_meta", None)
+        if str(getattr(meta, "MediaStorageSOPClassUID", "")) == MEDIA_DIRECTORY_UID:
+            raise ImageReadError(path, f"{NO_PIXEL_DATA}: {DICOMDIR_REASON}")
         raise ImageReadError(path, NO_PIXEL_DATA)
     return ds
 

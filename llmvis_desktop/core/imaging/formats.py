@@ -102,6 +102,9 @@ _LONG_VRS = {b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"SV", b"UC", b"UN
 #: how much of a file :func:`dicom_kind` reads: the file meta of a real DICOMDIR ends well before
 SNIFF_BYTES = 1024
 DICOM_IMAGE, DICOMDIR = "image", "dicomdir"
+#: why a DICOMDIR is left out of the index (a line of its own, naming a few), or, under a
+#: name the listing does not open (``index.dcm``), why it cannot be read
+DICOMDIR_REASON = "a DICOMDIR (the directory of the DICOM files on a disc or in an export), not an image"
 
 
 def media_storage_class(head: bytes) -> str | None:

@@ -250,8 +250,9 @@ def _pil_meta(im: Image.Image, *, swap: bool) -> ImageMeta:
     else:
         depth, channels = _PIL_MODES.get(mode, (8, 3))
     deep = png16.deep_colour_channels(im)
-    if deep:  # a 16-bit RGB(A) PNG: read at its depth by _read_pillow
+    if deep:  # a 16-bit RGB(A) or gray+alpha PNG: read at its depth by _read_pillow
         depth, channels = 16, deep
+        mode = "LA" if deep == 2 else mode  # Pillow calls gray+alpha "RGBA"
     width, height = im.size
     if swap:
         width, height = height, width
@@ -312,12 +313,16 @@ def _read_pillow(fh, path, frame, max_pixels, draft_side=None, plain=False):
             check_size(path, im.size[0], im.size[1], max_pixels, page_of(frame, meta.frames))
         elif meta.bit_depth == 16 and png16.deep_colour_channels(im):
             fh.seek(0)
-            deep = png16.decode(fh.read())
+            data = fh.read()
+            damage = png16.damage(data)
+            if damage is not None:
+                raise ImageReadError(path, f"{TRUNCATED} ({damage})")
+            deep = png16.decode(data, meta.channels)
             if deep is not None:
                 pixels = png16.turned(deep, _pil_orientation(im))
                 return pixels, replace(meta, width=pixels.shape[1], height=pixels.shape[0])
             load_strict(im, path)  # damaged: says why; else (OpenCV alone refused it) 8-bit as Pillow reads it
-            meta = replace(meta, bit_depth=8)
+            meta = replace(meta, bit_depth=8, channels=_PIL_MODES[im.mode][1], mode=im.mode)
         if draft_side and im.format == "JPEG":  # DCT scaling: decode at 1/2..1/8, never below draft_side
             im.draft(im.mode, (draft_side, draft_side))
         load_strict(im, path)

@@ -24,7 +24,7 @@ from typing import Iterator, NamedTuple, Optional
 
 from ..tasks import CancelToken
 from .files import not_regular
-from .formats import DICOMDIR, SUPPORTED_EXTENSIONS, dicom_kind
+from .formats import DICOMDIR, DICOMDIR_REASON, SUPPORTED_EXTENSIONS, dicom_kind
 
 
 class FileEntry(NamedTuple):
@@ -162,6 +162,7 @@ def walk_folders(
                     continue
                 dot = name.rfind(".")
                 ext = name[dot:] if dot > 0 else ""
+                kind = None
                 if ext not in exts and ext.lower() not in exts:
                     # not an image name: a folder, a DICOM named without an extension or
                     # UID-style (1.2.840.113619.2.55) with the DICM preamble, or nothing
@@ -179,12 +180,14 @@ def walk_folders(
                     if ext and not ext[1:].isdigit():
                         continue
                     kind = _sniff(entry)
-                    if kind == DICOMDIR:  # the directory of a DICOM disc or export, no image
-                        report.skip(prefix + name, DICOMDIR_REASON)
-                        report.not_images.add(prefix + name)
-                        continue
                     if kind is None:
                         continue
+                elif name[:8].upper() == "DICOMDIR":  # DICOMDIR.dcm: an export naming every file .dcm
+                    kind = _sniff(entry)  # (only such names are opened: the listing stays stat-only)
+                if kind == DICOMDIR:  # the directory of a DICOM disc or export, no image
+                    report.skip(prefix + name, DICOMDIR_REASON)
+                    report.not_images.add(prefix + name)
+                    continue
                 if not (name.isascii() or _valid_name(name, prefix, report)):
                     continue
                 try:
@@ -280,8 +283,6 @@ def _enter(entry, rel: str, seen_dirs: set, above: set, report: WalkReport) -> O
     return entry.path, rel
 
 
-#: why a DICOMDIR is left out of the index (a line of its own, naming a few)
-DICOMDIR_REASON = "a DICOMDIR (the directory of the DICOM files on a disc or in an export), not an image"
 
 
 def _sniff(entry):

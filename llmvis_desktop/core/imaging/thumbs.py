@@ -44,6 +44,7 @@ from .errors import (
     from_os_error,
     is_transient,
 )
+from . import png16
 from .files import not_regular
 from .reader import (
     DEFAULT_MAX_PIXELS,
@@ -105,7 +106,9 @@ def make_thumbnail(
         if kind == "pillow":
             im = open_pillow(fh, path, max_pixels)
             with im:
-                if im.mode not in ("I", "I;16", "I;16L", "I;16B", "I;16N", "F"):
+                # 16-bit gray, and 16-bit colour or gray+alpha PNG (Pillow: 8-bit "RGB"/"RGBA"):
+                # windowed as the viewer shows them, below
+                if im.mode not in ("I", "I;16", "I;16L", "I;16B", "I;16N", "F") and not png16.deep_colour_channels(im):
                     orientation = _pil_orientation(im)
                     if im.format in ("JPEG", "MPO") and im.mode in ("RGB", "L"):
                         im.draft(im.mode, box)

@@ -65,17 +65,19 @@ def encode(pixels: np.ndarray, fmt: str, inverted: bool = False, hints: Optional
     else:
         import tifffile
 
+        extra: dict = {}
         if pixels.ndim == 3 and pixels.shape[2] in (3, 4):
             photometric = "rgb"
         else:
             photometric = "miniswhite" if inverted else "minisblack"
-        extra = {}
+            if pixels.ndim == 3 and pixels.shape[2] == 2:  # gray+alpha: one page, not H pages of Wx2
+                extra = {"planarconfig": "contig", "extrasamples": ["unassalpha"]}
         if hints:
             import json
 
             from ..imaging.tiff import DISPLAY_HINTS
 
-            extra = {"description": json.dumps({DISPLAY_HINTS: hints}), "metadata": None}
+            extra.update(description=json.dumps({DISPLAY_HINTS: hints}), metadata=None)
         if icc:
             extra["iccprofile"] = icc
         if meta.get("resolution"):
