@@ -104,11 +104,17 @@ class GroupCommitter:
         self.renewed += stats.get("renewed", 0)
 
     def flush(self) -> None:
-        """Commit everything buffered and wait until it is stored."""
-        self._start()
+        """Commit everything buffered and wait until it is stored: the last commit on the
+        calling thread, which would wait for the writer thread anyway (handing it over
+        woke the writer, and the caller again after)."""
         if self._running is not None:
             done, self._running = self._running, None
             done.result()
+        if self._buffer:
+            rows, self._buffer = self._buffer, []
+            self.commits += 1
+            self._store(rows)
+            self._last = time.monotonic()
 
     def close(self) -> None:
         """Store what is left (after a cancel or an error: best effort) and stop."""
