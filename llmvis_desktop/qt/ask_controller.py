@@ -315,17 +315,14 @@ class AskController(QObject):
                                              "no longer open.", 8000)
             return None
         relpath = self._answer_relpath or self._relpath_of(row.image_id)
-        self._answer = None
-        try:
-            (sid,) = project.add_suggestions([row])
-        except Exception as exc:
-            self.win.show_error(f"Cannot keep the answer: {exc}")
-            return None
         cur = self.win.review.current
-        # undoable, in the history, on the image the answer is about (undo selects it again)
-        kept = self.win.review.decide_suggestion(sid, "accepted", image_id=row.image_id,
-                                                 text=f"Keep answer as note on {visible_name(relpath)}")
-        if kept and (cur is None or cur.id != row.image_id):
+        # stored and accepted in one step, undoable (undo withdraws it), in the history, on
+        # the image the answer is about (undo selects it again)
+        sid = self.win.review.keep_note(row, f"Keep answer as note on {visible_name(relpath)}")
+        if sid is None:  # not stored (the error was said): the answer stays on screen, to keep or close
+            return None
+        self._answer = None
+        if cur is None or cur.id != row.image_id:
             self.win.statusBar().showMessage(f"Kept the answer as a note on {visible_name(relpath)}; Undo takes "
                                              f"it back.", 8000)
         if self.answer_box is not None:

@@ -374,6 +374,13 @@ class ReviewController(ReviewUndo, QObject):
                         lambda: ra.decide_suggestion(self.project, image_id, suggestion_id, outcome,
                                                      self.actor(), final_value))
 
+    def keep_note(self, item, text: str) -> Optional[int]:
+        """Store an answer (a NewSuggestion) as a note on its image, undoably (undo withdraws it)."""
+        done = []
+        ok = self.project is not None and self._do(text, item.image_id, lambda: done.append(
+            ra.keep_note(self.project, item, self.actor())) or done[-1])
+        return done[-1].decided[0].id if ok and done and done[-1].decided else None
+
     def reject(self) -> None:
         """Reject the pending suggestions, mark the image rejected, next (refused as
         :meth:`accept` is)."""
