@@ -315,16 +315,12 @@ class AskController(QObject):
                                              "no longer open.", 8000)
             return None
         relpath = self._answer_relpath or self._relpath_of(row.image_id)
-        cur = self.win.review.current
         # stored and accepted in one step, undoable (undo withdraws it), in the history, on
-        # the image the answer is about (undo selects it again)
+        # the image the answer is about (undo selects it again); the status bar says so
         sid = self.win.review.keep_note(row, f"Keep answer as note on {visible_name(relpath)}")
         if sid is None:  # not stored (the error was said): the answer stays on screen, to keep or close
             return None
         self._answer = None
-        if cur is None or cur.id != row.image_id:
-            self.win.statusBar().showMessage(f"Kept the answer as a note on {visible_name(relpath)}; Undo takes "
-                                             f"it back.", 8000)
         if self.answer_box is not None:
             self.answer_box.hide()
         panel = self.win.panel_ctl.suggestions

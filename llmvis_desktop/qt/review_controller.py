@@ -31,7 +31,8 @@ from ..core.store.engine import Busy, short_waits
 from ..core.store.records import ImageFilter, ImageRecord
 from ..core.store.writable import DatabaseReadOnly
 from ..core.tasks import FOREGROUND
-from .review_messages import LAST_ROW, accept_message, pending_ids, reject_message, reviewed_message
+from .review_messages import (LAST_ROW, accept_message, card_message, pending_ids, reject_message,
+                              reviewed_message)
 from .review_undo import ReviewUndo, StateCommand
 from .workers import ACTION_HOLD_S, foreground
 
@@ -368,18 +369,21 @@ class ReviewController(ReviewUndo, QObject):
         """Decide one suggestion of ``image_id`` (default: the current image), undoably;
         ``text`` names the undo step."""
         image_id = image_id if image_id is not None else self._target()
-        if image_id is None:
-            return False
-        return self._do(text or f"{outcome.capitalize()} suggestion", image_id,
-                        lambda: ra.decide_suggestion(self.project, image_id, suggestion_id, outcome,
-                                                     self.actor(), final_value))
+        return image_id is not None and self._card(text or f"{outcome.capitalize()} suggestion", image_id, lambda: (
+            ra.decide_suggestion(self.project, image_id, suggestion_id, outcome, self.actor(), final_value))) is not None
 
     def keep_note(self, item, text: str) -> Optional[int]:
-        """Store an answer (a NewSuggestion) as a note on its image, undoably (undo withdraws it)."""
+        """Store an answer (a NewSuggestion) as a note on its image, undoably (undo withdraws it): its id."""
+        res = self._card(text, item.image_id, lambda: ra.keep_note(self.project, item, self.actor()))
+        return res.decided[0].id if res is not None and res.decided else None
+
+    def _card(self, text: str, image_id: int, action):
+        """One card's decision (:meth:`_do`), said on the status bar (the previous line stayed up): its result."""
         done = []
-        ok = self.project is not None and self._do(text, item.image_id, lambda: done.append(
-            ra.keep_note(self.project, item, self.actor())) or done[-1])
-        return done[-1].decided[0].id if ok and done and done[-1].decided else None
+        if self.project is None or not self._do(text, image_id, lambda: done.append(action()) or done[-1]):
+            return None
+        self.message.emit(card_message(done[-1]))
+        return done[-1]
 
     def reject(self) -> None:
         """Reject the pending suggestions, mark the image rejected, next (refused as
