@@ -13,7 +13,7 @@ import logging
 from pathlib import Path
 from typing import Callable, Optional
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from ..core.wording import visible_name
 from .widgets.answer_box import AnswerBox
@@ -278,8 +278,16 @@ class AskController(QObject):
         self._set_note()
         self._update_answer_about()
         box.fit_to_screen()
-        box.show()
+        box.show()  # (shown without activating: the review keys stay with the window)
         box.raise_()
+        if self.win.isActiveWindow():  # a platform that activates it anyway (its activation comes
+            QTimer.singleShot(0, self, self._keys_to_review)  # as an event): the keys back, once
+
+    def _keys_to_review(self) -> None:
+        """The window takes the keys back from the answer box that a platform activated on
+        showing it: the reviewer's next Enter, meant for the image shown, kept the note."""
+        if self.answer_box is not None and self.answer_box.isActiveWindow():
+            self.win.activateWindow()
 
     def _set_note(self) -> None:
         n = len(self._waiting)
