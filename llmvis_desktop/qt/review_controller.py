@@ -367,9 +367,10 @@ class ReviewController(ReviewUndo, QObject):
     def decide_suggestion(self, suggestion_id: int, outcome: str, final_value: Optional[str] = None,
                           image_id: Optional[int] = None, text: Optional[str] = None) -> bool:
         """Decide one suggestion of ``image_id`` (default: the current image), undoably;
-        ``text`` names the undo step."""
+        ``text`` names the undo step (default "Accept suggestion", not "Accepted ...")."""
         image_id = image_id if image_id is not None else self._target()
-        return image_id is not None and self._card(text or f"{outcome.capitalize()} suggestion", image_id, lambda: (
+        text = text or f"{dict(accepted='Accept', rejected='Reject').get(outcome, 'Edit')} suggestion"
+        return image_id is not None and self._card(text, image_id, lambda: (
             ra.decide_suggestion(self.project, image_id, suggestion_id, outcome, self.actor(), final_value))) is not None
 
     def keep_note(self, item, text: str) -> Optional[int]:

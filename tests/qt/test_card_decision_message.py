@@ -47,8 +47,13 @@ def test_card_decisions_say_what_they_did(qtbot, window, labelled_folder):
     said = win.statusBar().currentMessage()
     assert "Rejected the suggested caption" in said and name in said, said
 
-    win.review.undo()  # the undo line names what it took back
-    assert "Undone" in win.statusBar().currentMessage()
+    win.review.undo()  # the undo line names what it took back ("Undone: Rejected suggestion")
+    assert win.statusBar().currentMessage() == "Undone: Reject the suggested caption"
+    win.review.undo()
+    assert win.statusBar().currentMessage() == "Undone: Accept label dent"
+    win.review.redo()
+    assert win.statusBar().currentMessage() == "Redone: Accept label dent"
+    win.review.undo()
     card = panel.card(cap)
     card.start_edit()
     card.editor.setPlainText("a plate with a dent")
