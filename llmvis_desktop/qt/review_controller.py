@@ -31,8 +31,8 @@ from ..core.store.engine import Busy, short_waits
 from ..core.store.records import ImageFilter, ImageRecord
 from ..core.store.writable import DatabaseReadOnly
 from ..core.tasks import FOREGROUND
-from .review_messages import (LAST_ROW, accept_message, card_message, pending_ids, reject_message,
-                              reviewed_message)
+from .review_messages import (LAST_ROW, accept_message, card_message, label_key_message, pending_ids,
+                              reject_message, reviewed_message)
 from .review_undo import ReviewUndo, StateCommand
 from .workers import ACTION_HOLD_S, foreground
 
@@ -299,24 +299,23 @@ class ReviewController(ReviewUndo, QObject):
                         lambda: ra.set_labels(self.project, image_id, names, self.actor()))
 
     def toggle_label_key(self, n: int) -> None:
+        """1-9: toggle that key's label; the status bar says what it did (the previous
+        image's line stayed up)."""
         if self._target() is None:
             return
         if self.label_for_key is not None:
             name = self.label_for_key(str(n))
-            if name:
-                self.toggle_label(name)
-            else:
-                self.message.emit(f"No label on key {n}.")
-            return
-        labels = self.project.labels()  # in taxonomy order
-        by_key = {d.shortcut: d for d in labels if d.shortcut}
-        chosen = by_key.get(str(n))
-        if chosen is None and n <= len(labels) and not labels[n - 1].shortcut:
-            chosen = labels[n - 1]
-        if chosen is None:
-            self.message.emit(f"No label on key {n}.")
-            return
-        self.toggle_label(chosen.name)
+        else:
+            labels = self.project.labels()  # in taxonomy order
+            chosen = {d.shortcut: d for d in labels if d.shortcut}.get(str(n))
+            if chosen is None and n <= len(labels) and not labels[n - 1].shortcut:
+                chosen = labels[n - 1]
+            name = chosen.name if chosen is not None else None
+        if not name:
+            return self.message.emit(f"No label on key {n}.")
+        was = self.current.labels
+        if self.toggle_label(name) and self.current is not None and set(was) != set(self.current.labels):
+            self.message.emit(label_key_message(name, self.current))
 
     def set_status(self, status: str, image_id: Optional[int] = None) -> bool:
         image_id = image_id if image_id is not None else self._target()

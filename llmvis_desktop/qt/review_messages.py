@@ -124,3 +124,9 @@ def card_message(res) -> str:
     if res.after.get("review_status") not in ("reviewed", "rejected"):
         text += " The image is still to review: Enter or R marks it reviewed."
     return text + " Undo takes it back."
+
+
+def label_key_message(name: str, rec) -> str:
+    """The status-bar line after a label key (1-9) changed the image ``rec`` (as it is now)."""
+    on = name in rec.labels
+    return f"{'Added' if on else 'Removed'} label {name} {'to' if on else 'from'} {visible_name(rec.relpath)}."

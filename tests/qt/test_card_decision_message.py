@@ -60,3 +60,22 @@ def test_card_decisions_say_what_they_did(qtbot, window, labelled_folder):
     card.save_edit()
     said = win.statusBar().currentMessage()
     assert "edited" in said and "a plate with a dent" in said and name in said, said
+
+
+def test_label_keys_say_what_they_did(qtbot, window, labelled_folder):
+    """1-9 are review keys too: the previous image's Enter line stayed up while they toggled labels."""
+    win = window
+    project = open_and_index(qtbot, win, labelled_folder)
+    first = win.review.current.id
+    project.add_suggestions([NewSuggestion(first, "label", "ok", "zero-shot-a", score=0.9)])
+    win.review._refresh(first)
+    win.grid.setFocus()
+    QTest.keyClick(win.grid, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: win.review.current.id != first, timeout=3000)
+    name = win.review.current.relpath
+    QTest.keyClick(win.grid, Qt.Key.Key_1)
+    assert win.statusBar().currentMessage() == f"Added label scratch to {name}."
+    QTest.keyClick(win.grid, Qt.Key.Key_1)
+    assert win.statusBar().currentMessage() == f"Removed label scratch from {name}."
+    QTest.keyClick(win.grid, Qt.Key.Key_9)
+    assert win.statusBar().currentMessage() == "No label on key 9."
