@@ -14,12 +14,16 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QApplication
 
 from ..core.wording import visible_name
 from .widgets.answer_box import AnswerBox
 from .workers import LatestOnly, void
 
 log = logging.getLogger(__name__)
+
+#: the window's shortcut to the answer box (Suggestions menu), which leaves the keys with the review
+ANSWER_KEY = "Ctrl+Shift+A"
 
 ASK_NO_CHAT_TIP = ("Ask the image needs a chat model (LLaVA, SmolVLM, Qwen-VL) chosen as the captioner "
                    "in Suggestions ▸ Models….")
@@ -282,6 +286,19 @@ class AskController(QObject):
         box.raise_()
         if self.win.isActiveWindow():  # a platform that activates it anyway (its activation comes
             QTimer.singleShot(0, self, self._keys_to_review)  # as an event): the keys back, once
+            self.win.statusBar().showMessage(f"The answer about {visible_name(relpath)} is shown: "
+                                             f"{ANSWER_KEY} goes to it (Keep as note, Close).", 8000)
+
+    def focus_answer(self) -> None:
+        """Ctrl+Shift+A: the answer box takes the keys, its Keep as note focused (Space keeps,
+        Esc closes); shown, it leaves them with the review."""
+        box = self.answer_box
+        if box is None or not box.isVisible():
+            self.win.statusBar().showMessage("No answer is shown (Ask the image, under the suggestions).", 5000)
+            return
+        box.raise_()
+        box.activateWindow()
+        self.keep_button.setFocus()
 
     def _keys_to_review(self) -> None:
         """The window takes the keys back from the answer box that a platform activated on
@@ -297,13 +314,17 @@ class AskController(QObject):
         self.answer_box.set_note(" ".join([*self._answer_notes, waiting]).strip())
 
     def _show_next(self) -> None:
-        """The answer shown was kept or closed: the next one waiting, if any."""
+        """The answer shown was kept or closed: the next one waiting, if any; else the window
+        takes the keys back (the box had them: none had them after it hid)."""
         self._answer = None
         while self._waiting:
             row, notes, project, relpath = self._waiting.pop(0)
             if project is self.win.project:
                 self._display(row, notes, project, relpath)
                 return
+        box = self.answer_box
+        if box is not None and QApplication.activeWindow() in (None, box) and self.win.isVisible():
+            self.win.activateWindow()
 
     def _update_answer_about(self, *_args) -> None:
         """The box says which image its answer is about, and plainly when that is not the one shown."""

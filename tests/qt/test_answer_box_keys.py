@@ -48,3 +48,34 @@ def test_enter_after_an_answer_pops_up_reviews_the_image_not_the_note(qtbot, win
     QTest.mouseClick(asker.keep_button, Qt.MouseButton.LeftButton)  # the button itself keeps it
     (s,) = _answers(labelled_folder, first)
     assert s.outcome == "accepted"
+
+
+def test_the_answer_box_is_reached_from_the_keyboard(qtbot, window, labelled_folder, monkeypatch):
+    """Shown without the keys, the box is one shortcut away (Ctrl+Shift+A), its Keep as
+    note focused: Space keeps the answer; the status bar says the shortcut when it comes."""
+    win = window
+    open_and_index(qtbot, win, labelled_folder)
+    _fake_chat(monkeypatch)
+    win.project.set_setting("captioner", "/m/llava")
+    asker = win.suggest_ctl.asker
+    asker.refresh()
+    ask = win.panel_ctl.suggestions.ask_edit
+    qtbot.waitUntil(ask.isEnabled, timeout=20000)
+    win.activateWindow()
+    first = win.review.current.id
+    ask.setFocus()
+    QTest.keyClicks(ask, "is there a scratch?")
+    with qtbot.waitSignal(asker.answer_ready, timeout=10000):
+        QTest.keyClick(ask, Qt.Key.Key_Return)
+    _pump(0.2)
+    assert "Ctrl+Shift+A" in win.statusBar().currentMessage()
+    QTest.keyClick(win.grid, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    _pump(0.2)
+    assert QApplication.activeWindow() is asker.answer_box
+    assert QApplication.focusWidget() is asker.keep_button
+    QTest.keyClick(asker.keep_button, Qt.Key.Key_Space)
+    _pump(0.1)
+    (s,) = _answers(labelled_folder, first)
+    assert s.outcome == "accepted" and not asker.answer_box.isVisible()
+    QTest.keyClick(win.grid, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert win.statusBar().currentMessage() == "No answer is shown (Ask the image, under the suggestions)."
