@@ -121,7 +121,7 @@ def card_message(res) -> str:
         text = f"Accepted {what}{on}, edited to {edit}."
     else:
         text = f"Accepted {what}{on}."
-    if res.after.get("review_status") not in ("reviewed", "rejected"):
+    if d.kind != "answer" and res.after.get("review_status") not in ("reviewed", "rejected"):
         text += " The image is still to review: Enter or R marks it reviewed."
     return text + " Undo takes it back."
 
