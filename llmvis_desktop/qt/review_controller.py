@@ -31,8 +31,8 @@ from ..core.store.engine import Busy, short_waits
 from ..core.store.records import ImageFilter, ImageRecord
 from ..core.store.writable import DatabaseReadOnly
 from ..core.tasks import FOREGROUND
-from .review_messages import (LAST_ROW, accept_message, card_message, label_key_message, pending_ids,
-                              reject_message, reviewed_message)
+from .review_messages import LAST_ROW, accept_message, card_message, label_key_message, pending_ids, \
+    reject_message, reviewed_message
 from .review_undo import ReviewUndo, StateCommand
 from .workers import ACTION_HOLD_S, foreground
 
@@ -299,8 +299,7 @@ class ReviewController(ReviewUndo, QObject):
                         lambda: ra.set_labels(self.project, image_id, names, self.actor()))
 
     def toggle_label_key(self, n: int) -> None:
-        """1-9: toggle that key's label; the status bar says what it did (the previous
-        image's line stayed up)."""
+        """1-9: toggle that key's label, said on the status bar (the previous line stayed up)."""
         if self._target() is None:
             return
         if self.label_for_key is not None:
@@ -365,8 +364,7 @@ class ReviewController(ReviewUndo, QObject):
 
     def decide_suggestion(self, suggestion_id: int, outcome: str, final_value: Optional[str] = None,
                           image_id: Optional[int] = None, text: Optional[str] = None) -> bool:
-        """Decide one suggestion of ``image_id`` (default: the current image), undoably;
-        ``text`` names the undo step (default "Accept suggestion", not "Accepted ...")."""
+        """Decide one suggestion of ``image_id`` (default: the current one), undoably; ``text`` names the step."""
         image_id = image_id if image_id is not None else self._target()
         text = text or f"{dict(accepted='Accept', rejected='Reject').get(outcome, 'Edit')} suggestion"
         return image_id is not None and self._card(text, image_id, lambda: (
