@@ -30,7 +30,7 @@ from .store.db_errors import RETRYABLE, WAITED, db_error_kind
 from .review_busy import busy as _busy
 from .store.repo_labels import TAXONOMY_STATE, TaxonomyBusy, card_label_names, share_taxonomy, taxonomy_names
 from .store.engine import Busy, Store
-from .store.records import ImageRecord, SuggestionRecord
+from .store.records import ImageRecord, NewSuggestion, SuggestionRecord
 
 log = logging.getLogger(__name__)
 
@@ -303,6 +303,26 @@ def decide_suggestion(target, image_id: int, suggestion_id: int, outcome: str, a
             select(m.Suggestion.kind).where(m.Suggestion.id == suggestion_id)) == "label"
 
     return _refusing(run(target, image_id, change, taxonomy=label_card), refused)
+
+
+def keep_note(target, item: NewSuggestion, actor: str) -> ActionResult:
+    """Store an answer (``item``, "Ask the image") as a note: the card stored and accepted
+    in one transaction (two left a pending card behind when the second failed). Nothing
+    was stored before, so the snapshot before has the card withdrawn: undo withdraws it
+    (as if the answer had been closed: it was left a pending answer card, on a reviewed
+    image too), redo accepts it again."""
+    if item.kind != "answer":
+        raise ValueError(f"only an answer is kept as a note, not a {item.kind}")
+    stored: list[int] = []
+
+    def change(s: Session):
+        stored[:] = rs.add_suggestions(s, [item])
+        return [rs.decide(s, sid, "accepted", actor) for sid in stored]
+
+    res = run(target, item.image_id, change, taxonomy=False)  # (an answer reads no label)
+    for sid in stored:
+        res.before.setdefault("suggestions", {})[sid] = ("withdrawn", None)
+    return res
 
 
 def apply_state(target, image_id: int, state: dict, actor: str, action_prefix: str,

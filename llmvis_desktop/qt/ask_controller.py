@@ -13,13 +13,17 @@ import logging
 from pathlib import Path
 from typing import Callable, Optional
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QApplication
 
 from ..core.wording import visible_name
 from .widgets.answer_box import AnswerBox
 from .workers import LatestOnly, void
 
 log = logging.getLogger(__name__)
+
+#: the window's shortcut to the answer box (Suggestions menu), which leaves the keys with the review
+ANSWER_KEY = "Ctrl+Shift+A"
 
 ASK_NO_CHAT_TIP = ("Ask the image needs a chat model (LLaVA, SmolVLM, Qwen-VL) chosen as the captioner "
                    "in Suggestions ▸ Models….")
@@ -278,8 +282,29 @@ class AskController(QObject):
         self._set_note()
         self._update_answer_about()
         box.fit_to_screen()
-        box.show()
+        box.show()  # (shown without activating: the review keys stay with the window)
         box.raise_()
+        if self.win.isActiveWindow():  # a platform that activates it anyway (its activation comes
+            QTimer.singleShot(0, self, self._keys_to_review)  # as an event): the keys back, once
+            self.win.statusBar().showMessage(f"The answer about {visible_name(relpath)} is shown: "
+                                             f"{ANSWER_KEY} goes to it (Keep as note, Close).", 8000)
+
+    def focus_answer(self) -> None:
+        """Ctrl+Shift+A: the answer box takes the keys, its Keep as note focused (Space keeps,
+        Esc closes); shown, it leaves them with the review."""
+        box = self.answer_box
+        if box is None or not box.isVisible():
+            self.win.statusBar().showMessage("No answer is shown (Ask the image, under the suggestions).", 5000)
+            return
+        box.raise_()
+        box.activateWindow()
+        self.keep_button.setFocus()
+
+    def _keys_to_review(self) -> None:
+        """The window takes the keys back from the answer box that a platform activated on
+        showing it: the reviewer's next Enter, meant for the image shown, kept the note."""
+        if self.answer_box is not None and self.answer_box.isActiveWindow():
+            self.win.activateWindow()
 
     def _set_note(self) -> None:
         n = len(self._waiting)
@@ -289,13 +314,17 @@ class AskController(QObject):
         self.answer_box.set_note(" ".join([*self._answer_notes, waiting]).strip())
 
     def _show_next(self) -> None:
-        """The answer shown was kept or closed: the next one waiting, if any."""
+        """The answer shown was kept or closed: the next one waiting, if any; else the window
+        takes the keys back (the box had them: none had them after it hid)."""
         self._answer = None
         while self._waiting:
             row, notes, project, relpath = self._waiting.pop(0)
             if project is self.win.project:
                 self._display(row, notes, project, relpath)
                 return
+        box = self.answer_box
+        if box is not None and QApplication.activeWindow() in (None, box) and self.win.isVisible():
+            self.win.activateWindow()
 
     def _update_answer_about(self, *_args) -> None:
         """The box says which image its answer is about, and plainly when that is not the one shown."""
@@ -315,19 +344,12 @@ class AskController(QObject):
                                              "no longer open.", 8000)
             return None
         relpath = self._answer_relpath or self._relpath_of(row.image_id)
-        self._answer = None
-        try:
-            (sid,) = project.add_suggestions([row])
-        except Exception as exc:
-            self.win.show_error(f"Cannot keep the answer: {exc}")
+        # stored and accepted in one step, undoable (undo withdraws it), in the history, on
+        # the image the answer is about (undo selects it again); the status bar says so
+        sid = self.win.review.keep_note(row, f"Keep answer as note on {visible_name(relpath)}")
+        if sid is None:  # not stored (the error was said): the answer stays on screen, to keep or close
             return None
-        cur = self.win.review.current
-        # undoable, in the history, on the image the answer is about (undo selects it again)
-        kept = self.win.review.decide_suggestion(sid, "accepted", image_id=row.image_id,
-                                                 text=f"Keep answer as note on {visible_name(relpath)}")
-        if kept and (cur is None or cur.id != row.image_id):
-            self.win.statusBar().showMessage(f"Kept the answer as a note on {visible_name(relpath)}; Undo takes "
-                                             f"it back.", 8000)
+        self._answer = None
         if self.answer_box is not None:
             self.answer_box.hide()
         panel = self.win.panel_ctl.suggestions

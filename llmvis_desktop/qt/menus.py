@@ -12,6 +12,7 @@ import importlib.util
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QDockWidget
 
+from .ask_controller import ANSWER_KEY
 from .icons import icon
 from .workers import void
 
@@ -89,6 +90,8 @@ def build_menus(win) -> None:
     win.act_run_all = run.addAction("&All images", lambda: sc.run_models("all"))
     win.act_run_filtered = run.addAction("The &filtered images", lambda: sc.run_models("filtered"))
     win.act_run_unsuggested = run.addAction("Images &not yet suggested", lambda: sc.run_models("unsuggested"))
+    win.act_answer = sug.addAction("Go to the &answer box (Ask the image)", sc.asker.focus_answer)
+    win.act_answer.setShortcut(ANSWER_KEY)
     sug.addSeparator()
     win.act_evaluate = sug.addAction("&Evaluation dashboard…", sc.run_evaluation)
     sug.aboutToShow.connect(sc.update_actions)

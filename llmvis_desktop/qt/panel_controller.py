@@ -361,9 +361,19 @@ class PanelController(RepairActions, DialogActions, JobActions, TaxonomyActions,
         review.before_action = self.flush_edits
         if hasattr(panel, "finished"):  # an edit saved or cancelled, a card decided
             panel.finished.connect(void(self.win.grid.setFocus))
-        panel.accepted.connect(void(lambda sid: review.decide_suggestion(sid, "accepted")))
+        panel.accepted.connect(void(lambda sid: review.decide_suggestion(sid, "accepted",
+                                                                         text=self._step(sid, "Accept"))))
         panel.rejected.connect(void(self._reject_card))
-        panel.edited.connect(void(lambda sid, text: review.decide_suggestion(sid, "edited", text)))
+        panel.edited.connect(void(lambda sid, text: review.decide_suggestion(sid, "edited", text,
+                                                                             text=self._step(sid, "Edit"))))
+
+    def _step(self, sid: int, verb: str) -> str:
+        """The undo step of a card's decision, named: "Accept label ok", "Reject the suggested caption"."""
+        card = self.suggestions.card(sid)
+        if card is None or card.kind is None:
+            return f"{verb} suggestion"
+        what = {"caption": "the suggested caption", "answer": "the answer"}.get(card.kind, f"label {card.value}")
+        return f"{verb} {what}"
 
     def _reject_card(self, sid: int) -> None:
         """A card's Reject. The rejection stands; a text typed in the card's open edit box
@@ -371,7 +381,8 @@ class PanelController(RepairActions, DialogActions, JobActions, TaxonomyActions,
         editor holding other typing, is quoted in the status bar as not kept."""
         panel, image_id = self.suggestions, self.record.id if self.record is not None else None
         typed = panel.open_edits().get(sid) if hasattr(panel, "open_edits") else None
-        if not self.win.review.decide_suggestion(sid, "rejected") or not typed or image_id is None:
+        if not self.win.review.decide_suggestion(sid, "rejected", text=self._step(sid, "Reject")) or not typed \
+                or image_id is None:
             return
         editor = self.caption
         if editor is not None and self._caption_id == image_id and not editor.is_dirty():

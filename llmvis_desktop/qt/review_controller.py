@@ -31,7 +31,8 @@ from ..core.store.engine import Busy, short_waits
 from ..core.store.records import ImageFilter, ImageRecord
 from ..core.store.writable import DatabaseReadOnly
 from ..core.tasks import FOREGROUND
-from .review_messages import LAST_ROW, accept_message, pending_ids, reject_message, reviewed_message
+from .review_messages import LAST_ROW, accept_message, card_message, label_key_message, pending_ids, \
+    reject_message, reviewed_message
 from .review_undo import ReviewUndo, StateCommand
 from .workers import ACTION_HOLD_S, foreground
 
@@ -298,24 +299,22 @@ class ReviewController(ReviewUndo, QObject):
                         lambda: ra.set_labels(self.project, image_id, names, self.actor()))
 
     def toggle_label_key(self, n: int) -> None:
+        """1-9: toggle that key's label, said on the status bar (the previous line stayed up)."""
         if self._target() is None:
             return
         if self.label_for_key is not None:
             name = self.label_for_key(str(n))
-            if name:
-                self.toggle_label(name)
-            else:
-                self.message.emit(f"No label on key {n}.")
-            return
-        labels = self.project.labels()  # in taxonomy order
-        by_key = {d.shortcut: d for d in labels if d.shortcut}
-        chosen = by_key.get(str(n))
-        if chosen is None and n <= len(labels) and not labels[n - 1].shortcut:
-            chosen = labels[n - 1]
-        if chosen is None:
-            self.message.emit(f"No label on key {n}.")
-            return
-        self.toggle_label(chosen.name)
+        else:
+            labels = self.project.labels()  # in taxonomy order
+            chosen = {d.shortcut: d for d in labels if d.shortcut}.get(str(n))
+            if chosen is None and n <= len(labels) and not labels[n - 1].shortcut:
+                chosen = labels[n - 1]
+            name = chosen.name if chosen is not None else None
+        if not name:
+            return self.message.emit(f"No label on key {n}.")
+        was = self.current.labels
+        if self.toggle_label(name) and self.current is not None and set(was) != set(self.current.labels):
+            self.message.emit(label_key_message(name, self.current))
 
     def set_status(self, status: str, image_id: Optional[int] = None) -> bool:
         image_id = image_id if image_id is not None else self._target()
@@ -365,14 +364,24 @@ class ReviewController(ReviewUndo, QObject):
 
     def decide_suggestion(self, suggestion_id: int, outcome: str, final_value: Optional[str] = None,
                           image_id: Optional[int] = None, text: Optional[str] = None) -> bool:
-        """Decide one suggestion of ``image_id`` (default: the current image), undoably;
-        ``text`` names the undo step."""
+        """Decide one suggestion of ``image_id`` (default: the current one), undoably; ``text`` names the step."""
         image_id = image_id if image_id is not None else self._target()
-        if image_id is None:
-            return False
-        return self._do(text or f"{outcome.capitalize()} suggestion", image_id,
-                        lambda: ra.decide_suggestion(self.project, image_id, suggestion_id, outcome,
-                                                     self.actor(), final_value))
+        text = text or f"{dict(accepted='Accept', rejected='Reject').get(outcome, 'Edit')} suggestion"
+        return image_id is not None and self._card(text, image_id, lambda: (
+            ra.decide_suggestion(self.project, image_id, suggestion_id, outcome, self.actor(), final_value))) is not None
+
+    def keep_note(self, item, text: str) -> Optional[int]:
+        """Store an answer (a NewSuggestion) as a note on its image, undoably (undo withdraws it): its id."""
+        res = self._card(text, item.image_id, lambda: ra.keep_note(self.project, item, self.actor()))
+        return res.decided[0].id if res is not None and res.decided else None
+
+    def _card(self, text: str, image_id: int, action):
+        """One card's decision (:meth:`_do`), said on the status bar (the previous line stayed up): its result."""
+        done = []
+        if self.project is None or not self._do(text, image_id, lambda: done.append(action()) or done[-1]):
+            return None
+        self.message.emit(card_message(done[-1]))
+        return done[-1]
 
     def reject(self) -> None:
         """Reject the pending suggestions, mark the image rejected, next (refused as

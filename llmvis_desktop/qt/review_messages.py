@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Optional
 
 from ..core import review_actions as ra
-from ..core.wording import plural
+from ..core.wording import plural, visible_name
 
 #: appended when Enter or Delete acted on the list's last row (it stays there: nothing after it)
 LAST_ROW = "Last image of the list: nothing after it (N goes to the next unreviewed image)."
@@ -100,3 +100,33 @@ def reviewed_message(pending: int) -> str:
     if not pending:
         return "Marked reviewed."
     return f"Marked reviewed; {pending} {plural(pending, 'suggestion')} left pending."
+
+
+def card_message(res) -> str:
+    """The status-bar line after one card's Accept, Reject or saved edit (``res``: the
+    ``core.review_actions.ActionResult``): what it decided, on which image, and that the
+    image keeps its status (Enter or R marks it reviewed). The previous Enter's line
+    stayed up, as if about this card."""
+    (d,) = res.decided[:1] or (None,)
+    if d is None:
+        return ""
+    what = {"caption": "the suggested caption", "answer": "the answer"}.get(d.kind, f"label {d.value}")
+    on = f" on {visible_name(res.record.relpath)}"
+    if d.outcome == "rejected":
+        text = f"Rejected {what}{on}."
+    elif d.kind == "answer":
+        text = f"Kept the answer as a note{on}."
+    elif d.outcome == "edited" and d.final_value != d.value:
+        edit = f"label {d.final_value}" if d.kind == "label" else f"\u201c{d.final_value}\u201d"
+        text = f"Accepted {what}{on}, edited to {edit}."
+    else:
+        text = f"Accepted {what}{on}."
+    if d.kind != "answer" and res.after.get("review_status") not in ("reviewed", "rejected"):
+        text += " The image is still to review: Enter or R marks it reviewed."
+    return text + " Undo takes it back."
+
+
+def label_key_message(name: str, rec) -> str:
+    """The status-bar line after a label key (1-9) changed the image ``rec`` (as it is now)."""
+    on = name in rec.labels
+    return f"{'Added' if on else 'Removed'} label {name} {'to' if on else 'from'} {visible_name(rec.relpath)}."

@@ -392,3 +392,24 @@ def test_an_edit_to_a_label_renamed_since_is_undone_as_usual(project):
     redone = ra.apply_state(project, image_id, edit.after, "tester", "redo", expect=edit.before)
     card = next(s for s in project.suggestions(image_id) if s.id == sid)
     assert card.outcome == "edited" and redone.record.labels == ("scratches",)
+
+
+def test_keep_note_is_one_transaction_and_its_undo_withdraws_the_answer(project):
+    """Keep as note: the answer stored and accepted in one commit; undone, it is withdrawn
+    (nothing was stored before), not left a pending answer card; redone, accepted again."""
+    image_id = project.image_ids()[0]
+    ra.set_status(project, image_id, "reviewed", "alice")
+    commits = _commits(project)
+    res = ra.keep_note(project, NewSuggestion(image_id, "answer", "a scratch", "chat", 0.4, "r1", "what?"), "alice")
+    assert commits["n"] == 1
+    (sid,) = [d.id for d in res.decided]
+    assert res.before["suggestions"][sid] == ("withdrawn", None)
+    assert res.after["suggestions"][sid] == ("accepted", "a scratch")
+    undone = ra.apply_state(project, image_id, res.before, "alice", "undo", expect=res.after)
+    (s,) = project.suggestions(image_id)
+    assert s.outcome == "withdrawn" and undone.record.status == "reviewed" and undone.record.max_score is None
+    ra.apply_state(project, image_id, res.after, "alice", "redo", expect=res.before)
+    (s,) = project.suggestions(image_id)
+    assert (s.outcome, s.final_value, s.decided_by) == ("accepted", "a scratch", "alice")
+    with pytest.raises(ValueError):
+        ra.keep_note(project, NewSuggestion(image_id, "caption", "x", "chat"), "alice")

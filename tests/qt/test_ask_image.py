@@ -127,7 +127,7 @@ def test_answer_names_the_image_it_is_about_after_moving_on(qtbot, window, folde
     win.review.undo()
     _pump(0.1)
     (s,) = _answers(folder, a.id)
-    assert s.outcome == "pending"
+    assert s.outcome == "withdrawn"  # as if closed: not left a pending answer card
     win.review.redo()
     _pump(0.1)
     (s,) = _answers(folder, a.id)

@@ -97,6 +97,11 @@ class AnswerBox(QDialog):
         self.keep_button = buttons.addButton("Keep as note", QDialogButtonBox.ButtonRole.AcceptRole)
         self.close_button = buttons.addButton(QDialogButtonBox.StandardButton.Close)
         self.close_button.clicked.connect(self.hide)
+        # it comes while the reviewer goes on with the review keys: shown, it took them (the
+        # active window), and the next Enter, meant for the image shown, pressed "Keep as note"
+        self.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating)
+        for button in (self.keep_button, self.close_button):  # Enter in the box presses neither
+            button.setAutoDefault(False)
         top = QHBoxLayout()
         top.addWidget(self.icon_label, 0, Qt.AlignmentFlag.AlignTop)
         top.addWidget(self.about_label, 1)
@@ -153,6 +158,11 @@ class AnswerBox(QDialog):
 
     def informativeText(self) -> str:
         return self._info
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().showEvent(event)
+        for button in (self.keep_button, self.close_button):  # (the button box makes Keep the
+            button.setDefault(False)  # default when shown: Enter anywhere in the box kept the note)
 
     def fit_to_screen(self) -> None:
         self.answer_view.updateGeometry()

@@ -222,6 +222,10 @@ class SuggestionCard(QFrame):
         return self._s.kind if self._s is not None else None
 
     @property
+    def value(self) -> Optional[str]:
+        return self._s.value if self._s is not None else None
+
+    @property
     def pending(self) -> bool:
         return self._s is not None and self._s.outcome == "pending"
 

@@ -5,9 +5,10 @@ Public API
 ``SuggestionPanel(parent=None)``
 
 Methods
-    ``set_suggestions(items: list[SuggestionRecord])``  show captions first, then
-        labels, then answers, each group by descending score. Pending items get
-        Accept / Edit (captions only) / Reject buttons; decided ones show their outcome.
+    ``set_suggestions(items: list[SuggestionRecord])``  show the pending cards first,
+        then the decided ones (withdrawn ones not at all); each: captions, then labels,
+        then answers, by descending score. Pending items get Accept / Edit (captions
+        only) / Reject buttons; decided ones show their outcome.
     ``clear()``                 same as ``set_suggestions([])``: shows the placeholder.
     ``card(sid) -> QWidget | None``  the row for a suggestion id (tests, focus).
     ``is_empty() -> bool``

@@ -1,0 +1,135 @@
+"""Undo of "Keep as note" takes the note back as if the answer had been closed: nothing
+was stored before Keep, so nothing is left pending after its undo. Undone, the answer
+card stayed on the image as a pending answer card (on a reviewed image too), which Enter
+leaves pending and Delete rejects. A keep that fails leaves nothing stored and the answer
+on screen: it stored the answer card pending and closed the box."""
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+
+from qthelpers import open_and_index
+
+from llmvis_desktop.core.project import Project
+from llmvis_desktop.core.store.records import NewSuggestion
+
+CHAT_PATH = "/m/llava"
+
+
+def _pump(seconds: float) -> None:
+    end = time.time() + seconds
+    while time.time() < end:
+        QApplication.processEvents()
+        time.sleep(0.01)
+
+
+def _fake_chat(monkeypatch, answer="yes, a scratch"):
+    from llmvis_desktop.core.suggest import batch, discovery
+
+    chat = discovery.ModelInfo(path=CHAT_PATH, model_id=CHAT_PATH, family="llava", kind="chat", size_bytes=1,
+                               revision="r1", weights_format="safetensors", needs_remote_code=False, problem=None)
+    monkeypatch.setattr(discovery, "resolve_model", lambda spec, dirs=(): chat)
+    monkeypatch.setattr(batch, "ask_image", lambda project, image_id, info, question, **kw: NewSuggestion(
+        image_id, "answer", answer, info.model_id, 0.7, info.revision, question.strip(), {}))
+
+
+def _ask(qtbot, win, question="is there a scratch?"):
+    win.project.set_setting("captioner", CHAT_PATH)
+    asker = win.suggest_ctl.asker
+    asker.refresh()
+    ask = win.panel_ctl.suggestions.ask_edit
+    qtbot.waitUntil(ask.isEnabled, timeout=20000)
+    with qtbot.waitSignal(asker.answer_ready, timeout=10000):
+        ask.setText(question)
+        ask.returnPressed.emit()
+    _pump(0.1)
+    return asker
+
+
+def _answers(folder, image_id):
+    with Project.open(folder) as p:
+        return [s for s in p.suggestions(image_id) if s.kind == "answer"]
+
+
+def test_undo_keep_as_note_leaves_no_pending_answer(qtbot, window, labelled_folder, monkeypatch):
+    win = window
+    open_and_index(qtbot, win, labelled_folder)
+    _fake_chat(monkeypatch)
+    cur = win.review.current.id
+    win.review.set_status("reviewed")
+    asker = _ask(qtbot, win)
+    asker.keep_button.click()
+    _pump(0.1)
+    (s,) = _answers(labelled_folder, cur)
+    assert s.outcome == "accepted"
+
+    win.review.undo()
+    _pump(0.1)
+    (s,) = _answers(labelled_folder, cur)
+    assert s.outcome != "pending", "the undone note stayed on the image as a pending answer card"
+    assert s.outcome != "accepted"
+    with Project.open(labelled_folder) as p:
+        rec = p.image(cur)
+        assert rec.status == "reviewed" and rec.max_score is None
+    panel = win.panel_ctl.suggestions
+    assert panel.card(s.id) is None and panel.pending_card_ids() == set()
+
+    win.review.redo()  # the note back, kept as before
+    _pump(0.1)
+    (s,) = _answers(labelled_folder, cur)
+    assert s.outcome == "accepted" and s.final_value == "yes, a scratch"
+    win.review.undo()
+    _pump(0.1)
+    # Delete afterwards rejects nothing it was not shown: the undone note is not among its cards
+    win.grid.setFocus()
+    QTest.keyClick(win.grid, Qt.Key.Key_Delete)
+    (s,) = _answers(labelled_folder, cur)
+    assert s.outcome not in ("pending", "rejected", "accepted")
+
+
+def test_undo_keep_on_a_new_image_leaves_it_new(qtbot, window, labelled_folder, monkeypatch):
+    """A new image stays new: the note's card, pending for a moment, made it "suggested"."""
+    win = window
+    open_and_index(qtbot, win, labelled_folder)
+    _fake_chat(monkeypatch)
+    cur = win.review.current.id
+    asker = _ask(qtbot, win)
+    asker.keep_button.click()
+    _pump(0.1)
+    win.review.undo()
+    _pump(0.1)
+    with Project.open(labelled_folder) as p:
+        assert p.image(cur).status == "new"
+        events = [e.action for e in p.history(cur)]
+    assert "note" in events and events[-1] == "undo:suggestion"  # the trail keeps both
+
+
+def test_keep_that_fails_stores_nothing_and_keeps_the_answer_shown(qtbot, window, labelled_folder, monkeypatch):
+    win = window
+    open_and_index(qtbot, win, labelled_folder)
+    _fake_chat(monkeypatch)
+    cur = win.review.current.id
+    asker = _ask(qtbot, win)
+    from llmvis_desktop.core.store import repo_suggest
+
+    def refuse(*_a, **_kw):
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(repo_suggest, "decide", refuse)
+    errors = []
+    win.review.error.connect(errors.append)
+    asker.keep_button.click()
+    _pump(0.1)
+    assert errors and "the disk is full" in errors[-1]
+    assert _answers(labelled_folder, cur) == [], "a failed keep left the answer stored as a pending card"
+    assert asker.answer_box.isVisible(), "the answer was closed though it was not kept"
+    monkeypatch.undo()
+    _fake_chat(monkeypatch)
+    asker.keep_button.click()  # tried again, it is kept
+    _pump(0.1)
+    (s,) = _answers(labelled_folder, cur)
+    assert s.outcome == "accepted" and not asker.answer_box.isVisible()
+
