@@ -2,7 +2,8 @@
 
 Public API
 ----------
-``EvaluationDialog(report: dict, parent: QWidget | None = None)``  a QDialog with tabs:
+``EvaluationDialog(report: dict, parent: QWidget | None = None, project: str = "")``  a QDialog
+    titled with the project's folder name (``project``: the numbers are that project's), with tabs:
     *Labels* (horizontal P/R/F1 bars, one band per label, scrolling when there are many,
     with the exact numbers as tooltips; over a table), *Acceptance* (a table per model with
     its acceptance rates and its own label precision / recall / F1, and an
@@ -151,9 +152,10 @@ def _row(*widgets) -> QHBoxLayout:
 
 
 class EvaluationDialog(QDialog):
-    def __init__(self, report: dict, parent: Optional[QWidget] = None) -> None:
+    def __init__(self, report: dict, parent: Optional[QWidget] = None, project: str = "") -> None:
         super().__init__(parent)
-        self.setWindowTitle("How good are the suggestions")
+        # which project's numbers: the window can open another folder meanwhile
+        self.setWindowTitle("How good are the suggestions" + (f" \u2014 {project}" if project else ""))
         fit_to_screen(self, 760, 560)
         self.tabs = QTabWidget()
         self.summary = QLabel()
