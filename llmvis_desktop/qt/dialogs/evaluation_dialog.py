@@ -177,7 +177,12 @@ class EvaluationDialog(QDialog):
         fit_to_screen(self, max(760, need + 2 * frame + 4), 560)
 
     def set_report(self, report: dict) -> None:
+        """Show ``report``, on the tab and with the models picked before (a refresh went
+        back to the Labels tab and "all models"; a model no longer in it: all models)."""
         self.report = report
+        tab = self.tabs.currentIndex()
+        picked = [(name, getattr(self, name).currentData()) for name in ("timeline_picker", "calibration_picker")
+                  if getattr(self, name, None) is not None]
         while self.tabs.count():
             w = self.tabs.widget(0)
             self.tabs.removeTab(0)
@@ -281,3 +286,8 @@ class EvaluationDialog(QDialog):
         chain = [self.tabs] + content + [self.close_button]
         for before, after in zip(chain, chain[1:]):
             QWidget.setTabOrder(before, after)
+        for name, key in picked:
+            found = getattr(self, name).findData(key) if key is not None else -1
+            if found > 0:
+                getattr(self, name).setCurrentIndex(found)
+        self.tabs.setCurrentIndex(max(tab, 0))
