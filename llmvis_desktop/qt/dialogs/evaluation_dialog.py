@@ -18,6 +18,7 @@ import html
 from typing import Optional
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -74,8 +75,27 @@ def _acceptance_sentence(rates: list[dict], shown: int = 3) -> str:
     return text + (f" and {more} more model{'s' if more != 1 else ''} (Acceptance tab)." if more > 0 else ".")
 
 
-def _table(headers: list[str], rows: list[list[str]]) -> QTableWidget:
-    t = QTableWidget(len(rows), len(headers))
+class _Table(QTableWidget):
+    """A table that, with no rows, says why (``empty_text``) where its rows would be: the
+    plots beside the tables did, the tables were blank boxes."""
+
+    empty_text = ""
+
+    def shows_empty_text(self) -> bool:
+        return self.rowCount() == 0 and bool(self.empty_text)
+
+    def paintEvent(self, e) -> None:
+        super().paintEvent(e)
+        if self.shows_empty_text():
+            with QPainter(self.viewport()) as p:
+                p.setPen(self.palette().placeholderText().color())
+                p.drawText(self.viewport().rect().adjusted(12, 8, -12, -8),
+                           Qt.AlignCenter | Qt.TextWordWrap, self.empty_text)
+
+
+def _table(headers: list[str], rows: list[list[str]], empty: str = "") -> QTableWidget:
+    t = _Table(len(rows), len(headers))
+    t.empty_text = empty
     t.setHorizontalHeaderLabels(headers)
     t.verticalHeader().setVisible(False)
     t.setEditTriggers(QAbstractItemView.NoEditTriggers)
@@ -223,7 +243,7 @@ class EvaluationDialog(QDialog):
         self.label_scroll.setWidget(self.label_bars)
         self.label_table = _table(["label", "precision", "recall", "F1", "support", "TP", "FP", "FN"], [
             [r["label"], _fmt(r["precision"]), _fmt(r["recall"]), _fmt(r["f1"]), str(r["support"]),
-             str(r["tp"]), str(r["fp"]), str(r["fn"])] for r in rows])
+             str(r["tp"]), str(r["fp"]), str(r["fn"])] for r in rows], self.label_bars.empty_text)
         split = QSplitter(Qt.Orientation.Vertical)
         split.setChildrenCollapsible(False)
         split.addWidget(self.label_scroll)
@@ -242,7 +262,7 @@ class EvaluationDialog(QDialog):
 
         page = QWidget()
         v = QVBoxLayout(page)
-        self.acceptance_table = _table(ACCEPTANCE_HEADERS, _acceptance_rows(report))
+        self.acceptance_table = _table(ACCEPTANCE_HEADERS, _acceptance_rows(report), "no suggestion yet")
         v.addWidget(self.acceptance_table, 2)
         note = QLabel("rate: accepted, or a caption edited by less than half of it, per decided; as is: accepted "
                       "unchanged per decided; label P / R / F1: the model's own label predictions (micro)")
@@ -263,10 +283,13 @@ class EvaluationDialog(QDialog):
         cap_rows = [[k, str(c["decided"]), _fmt(c["mean_edit_distance"])] for k, c in caps["by_model"].items()]
         v.addWidget(QLabel("Captions: normalised edit distance between suggested and final caption "
                            "(0 = kept as suggested, 1 = rewritten)"))
-        v.addWidget(_table(["model", "decided", "mean edit distance"], cap_rows), 1)
+        self.caption_table = _table(["model", "decided", "mean edit distance"], cap_rows,
+                                    "no suggested caption decided yet (accepted, edited or rejected)")
+        v.addWidget(self.caption_table, 1)
         by_model = report.get("calibration_by_model") or {}
-        self.calibration_table = _table(CALIBRATION_HEADERS, _calibration_rows(report["calibration"]))
         self.reliability = Reliability(report["calibration"])
+        self.calibration_table = _table(CALIBRATION_HEADERS, _calibration_rows(report["calibration"]),
+                                        self.reliability.empty_text)
 
         def pick(key, text) -> None:
             bins = report["calibration"] if key is None else by_model[key]
