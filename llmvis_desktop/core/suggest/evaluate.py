@@ -46,6 +46,10 @@
     ``withdrawn`` ones (replaced by a retrained suggester, or their label removed) are
     neither decided nor counted in ``suggested``, nor anywhere below; ``suggested`` counts
     each other card once (the ``overruled`` and ``edited_kept`` tallies are among them).
+    Answer cards (answers to questions: Ask the image's notes, stored only when kept,
+    and ``suggest --ask``'s) are not in it nor in ``over_time``: a note kept is not an
+    annotation accepted. They are counted per model in ``answers``: ``kept`` (as notes),
+    ``dropped`` (rejected), ``pending``.
 ``captions``
     Mean normalised edit distance (Levenshtein / longer length over Unicode NFC text,
     0 = unchanged) between a suggested caption and the final caption, over decided
@@ -206,6 +210,16 @@ def _calibration(latest_rows, truth: dict, taxonomy: set[str]) -> tuple[list[dic
             for b in bins], excluded
 
 
+def _answers(rows) -> dict[str, dict[str, int]]:
+    """{model id: {kept, dropped, pending}} of the answer cards (not withdrawn)."""
+    out: dict[str, dict[str, int]] = {}
+    for r in rows:
+        if r.kind == "answer" and r.outcome != "withdrawn":
+            c = out.setdefault(r.model_id, {"kept": 0, "dropped": 0, "pending": 0})
+            c[{"accepted": "kept", "edited": "kept", "rejected": "dropped"}.get(r.outcome, "pending")] += 1
+    return dict(sorted(out.items()))
+
+
 def evaluate(project) -> dict:
     """The suggestion quality report of a project (see the module docstring)."""
     from sqlalchemy import select
@@ -237,6 +251,7 @@ def evaluate(project) -> dict:
     for r in rows:  # a learned card renewed after its image's review: as the reviewer saw it
         if r.id in renewed:
             r.model_revision, r.score, r.created_at = renewed[r.id]
+    answers = _answers(rows)  # (before _overrule: a note kept on an image rejected later was kept)
     records, review_status = _truth(project)
     truth = {r.id: set(r.labels) for r in records}
     _overrule(rows, truth, already_on)
@@ -284,6 +299,8 @@ def evaluate(project) -> dict:
     acc: dict[str, dict[str, int]] = defaultdict(lambda: {**{k: 0 for k in m.OUTCOMES}, "overruled": 0,
                                                           "edited_kept": 0})
     for r in rows:
+        if r.kind == "answer":  # counted apart (``answers``)
+            continue
         r.kept = r.outcome in DECIDED and _kept(r, distance)
         acc[r.model_id][r.outcome] = acc[r.model_id].get(r.outcome, 0) + 1
         acc[r.model_id]["overruled"] += r.overruled
@@ -338,7 +355,7 @@ def evaluate(project) -> dict:
     days: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     days_by_model: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
     for r in rows:
-        if r.outcome not in DECIDED or r.decided_at is None:
+        if r.outcome not in DECIDED or r.decided_at is None or r.kind == "answer":
             continue
         at = r.decided_at if r.decided_at.tzinfo else r.decided_at.replace(tzinfo=timezone.utc)
         day = at.astimezone(timezone.utc).date().isoformat()
@@ -361,6 +378,7 @@ def evaluate(project) -> dict:
         "withdrawn": sum(1 for r in rows if r.outcome == "withdrawn"),
         "labels": labels,
         "acceptance": acceptance,
+        "answers": answers,
         "captions": caps,
         "calibration": calibration,
         "calibration_excluded": excluded,

@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...core.suggest.evaluate_report import left_out_lines, scored_images
+from ...core.suggest.evaluate_report import answers_line, left_out_lines, scored_images
 from ..screen import fit_to_screen
 from .evaluation_plots import LabelBars, Reliability, TimeLine, _fmt, day_positions  # noqa: F401
 
@@ -264,8 +264,10 @@ class EvaluationDialog(QDialog):
         v = QVBoxLayout(page)
         self.acceptance_table = _table(ACCEPTANCE_HEADERS, _acceptance_rows(report), "no suggestion yet")
         v.addWidget(self.acceptance_table, 2)
-        note = QLabel("rate: accepted, or a caption edited by less than half of it, per decided; as is: accepted "
-                      "unchanged per decided; label P / R / F1: the model's own label predictions (micro)")
+        note = self.acceptance_note = QLabel(
+            "rate: accepted, or a caption edited by less than half of it, per decided; as is: accepted "
+            "unchanged per decided; label P / R / F1: the model's own label predictions (micro)"
+            + (f"\n{answers_line(report)}" if answers_line(report) else ""))
         note.setWordWrap(True)
         note.setStyleSheet("color: palette(placeholder-text)")
         v.addWidget(note)
