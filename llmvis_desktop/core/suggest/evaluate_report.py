@@ -115,6 +115,11 @@ def left_out_lines(report: dict) -> list[str]:
     for reason, n in (report["labels"].get("left_out") or {}).items():
         one, many = _WHY.get(reason, (reason, reason))
         out.append(f"{n:,} reviewed image{'s' if n != 1 else ''} left out: {one if n == 1 else many}")
+    n = report["labels"].get("added_after") or 0
+    if n:  # a label added after the models ran: not asked of them
+        out.append(f"{n:,} reviewed label{'s' if n != 1 else ''} left out: "
+                   + ("its label was added after the suggestions were made (suggest again to score it)" if n == 1
+                      else "their labels were added after the suggestions were made (suggest again to score them)"))
     return out
 
 
