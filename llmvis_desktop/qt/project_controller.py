@@ -251,6 +251,9 @@ class ProjectController(QObject):
         dlg = getattr(win.panel_ctl, "interchange_dialog", None)
         if dlg is not None:  # its export or import was this project's (cancelled just above)
             dlg.close()
+        dlg, win.suggest_ctl.evaluation_dialog = win.suggest_ctl.evaluation_dialog, None
+        if dlg is not None:  # its numbers are this project's (it stayed, showing them over the next one)
+            dlg.close()
         win.image_loader.cancel()
         win.review.set_project(None)
         win.model.clear()

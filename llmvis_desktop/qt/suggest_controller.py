@@ -500,7 +500,9 @@ class SuggestController(QObject):
         if self.evaluation_dialog is not None:
             self.evaluation_dialog.set_report(report)
         else:
-            dlg = EvaluationDialog(report, self.win)
+            from .project_texts import folder_name
+
+            dlg = EvaluationDialog(report, self.win, folder_name(self.win.project.root) if self.win.project else "")
             dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             dlg.destroyed.connect(lambda *_: setattr(self, "evaluation_dialog", None))
             self.evaluation_dialog = dlg

@@ -35,6 +35,10 @@
     the pending ones the removal withdrew, on reviewed images (they still make their run
     the model's latest).
     ``images`` counts the images scored, ``images_rejected`` the rejected ones among them.
+    A reviewed label added to the taxonomy after a model's latest run on the image (its
+    newest card there, or its recorded run) was never asked of it: it is left out of that
+    model's truth there, and of the pooled truth when no model scoring the image knew it
+    (:func:`_known_truth`); ``added_after`` counts those left out of the pooled figures.
 ``acceptance``
     Per model id: counts by outcome; ``rate`` = (accepted + ``edited_kept``) / decided,
     where ``edited_kept`` counts the captions edited with a normalised edit distance below
@@ -46,6 +50,10 @@
     ``withdrawn`` ones (replaced by a retrained suggester, or their label removed) are
     neither decided nor counted in ``suggested``, nor anywhere below; ``suggested`` counts
     each other card once (the ``overruled`` and ``edited_kept`` tallies are among them).
+    Answer cards (answers to questions: Ask the image's notes, stored only when kept,
+    and ``suggest --ask``'s) are not in it nor in ``over_time``: a note kept is not an
+    annotation accepted. They are counted per model in ``answers``: ``kept`` (as notes),
+    ``dropped`` (rejected), ``pending``.
 ``captions``
     Mean normalised edit distance (Levenshtein / longer length over Unicode NFC text,
     0 = unchanged) between a suggested caption and the final caption, over decided
@@ -82,7 +90,7 @@ from typing import Optional
 from .edit_distance import levenshtein, levenshtein_table, normalised_edit_distance  # noqa: F401
 from .evaluate_report import format_report, left_out_lines  # noqa: F401
 from .evaluate_rows import (LEFT_OUT, _already_on, _as_reviewed, _label_rows, _latest_rows,  # noqa: F401
-                            _left_out, _overrule, _renewed_after_review, _reviewed_at, _silent,
+                            _known_truth, _left_out, _overrule, _renewed_after_review, _reviewed_at, _silent,
                             _usable_label_rows, _withdrawn_by_removal)
 
 TOP1_THRESHOLD = 0.5
@@ -206,6 +214,16 @@ def _calibration(latest_rows, truth: dict, taxonomy: set[str]) -> tuple[list[dic
             for b in bins], excluded
 
 
+def _answers(rows) -> dict[str, dict[str, int]]:
+    """{model id: {kept, dropped, pending}} of the answer cards (not withdrawn)."""
+    out: dict[str, dict[str, int]] = {}
+    for r in rows:
+        if r.kind == "answer" and r.outcome != "withdrawn":
+            c = out.setdefault(r.model_id, {"kept": 0, "dropped": 0, "pending": 0})
+            c[{"accepted": "kept", "edited": "kept", "rejected": "dropped"}.get(r.outcome, "pending")] += 1
+    return dict(sorted(out.items()))
+
+
 def evaluate(project) -> dict:
     """The suggestion quality report of a project (see the module docstring)."""
     from sqlalchemy import select
@@ -226,6 +244,7 @@ def evaluate(project) -> dict:
         reviewed_at = _reviewed_at(s)
         renamed = card_label_names(s)
         runs = current_runs(s)
+        created = dict(s.execute(select(m.Label.name, m.Label.created_at)).all())
         removed = _withdrawn_by_removal(s)
         renewed = _renewed_after_review(s, rows, reviewed_at)
         already_on = _already_on(s, {r.id: r.image_id for r in rows if r.kind == "label"
@@ -237,6 +256,7 @@ def evaluate(project) -> dict:
     for r in rows:  # a learned card renewed after its image's review: as the reviewer saw it
         if r.id in renewed:
             r.model_revision, r.score, r.created_at = renewed[r.id]
+    answers = _answers(rows)  # (before _overrule: a note kept on an image rejected later was kept)
     records, review_status = _truth(project)
     truth = {r.id: set(r.labels) for r in records}
     _overrule(rows, truth, already_on)
@@ -253,16 +273,23 @@ def evaluate(project) -> dict:
     silent = _silent(runs, rows, truth, reviewed_at)
     for mid, i in silent:
         per_model_image[mid].setdefault(i, [])
+    # the reviewed labels each model could have given (a label added after its run: not asked)
+    known = _known_truth(truth, created, latest_rows, runs,
+                         {(mid, i) for mid, images in per_model_image.items() for i in images})
     by_model = {}
     pooled: dict[int, set[str]] = {}
+    pooled_truth: dict[int, set[str]] = {}
     for model_id, images in sorted(per_model_image.items()):
         pred = {i: _predicted(v, taxonomy) for i, v in images.items()}
         pred = {i: p for i, p in pred.items()
                 if p or any(v in taxonomy for v, _ in images[i]) or (model_id, i) in silent}
-        by_model[model_id] = _label_scores(pred, truth, vocabulary)
+        by_model[model_id] = _label_scores(pred, {i: known[(model_id, i)] for i in pred}, vocabulary)
         for i, p in pred.items():
             pooled.setdefault(i, set()).update(p)
-    labels = _label_scores(pooled, truth, vocabulary)
+            pooled_truth.setdefault(i, set()).update(known[(model_id, i)])
+    labels = _label_scores(pooled, pooled_truth, vocabulary)
+    # reviewed labels no model scoring the image was asked about (added to the taxonomy since)
+    labels["added_after"] = sum(len(truth[i] - pooled_truth[i]) for i in pooled)
     labels["rule"] = (f"predicted = unscored label suggestions, those scoring >= {TOP1_THRESHOLD} and each "
                       "model's top-1 per image (none where a model scored the image and left no label "
                       "card); over reviewed or rejected images with label suggestions, or that a model scored "
@@ -284,6 +311,8 @@ def evaluate(project) -> dict:
     acc: dict[str, dict[str, int]] = defaultdict(lambda: {**{k: 0 for k in m.OUTCOMES}, "overruled": 0,
                                                           "edited_kept": 0})
     for r in rows:
+        if r.kind == "answer":  # counted apart (``answers``)
+            continue
         r.kept = r.outcome in DECIDED and _kept(r, distance)
         acc[r.model_id][r.outcome] = acc[r.model_id].get(r.outcome, 0) + 1
         acc[r.model_id]["overruled"] += r.overruled
@@ -338,7 +367,7 @@ def evaluate(project) -> dict:
     days: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     days_by_model: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
     for r in rows:
-        if r.outcome not in DECIDED or r.decided_at is None:
+        if r.outcome not in DECIDED or r.decided_at is None or r.kind == "answer":
             continue
         at = r.decided_at if r.decided_at.tzinfo else r.decided_at.replace(tzinfo=timezone.utc)
         day = at.astimezone(timezone.utc).date().isoformat()
@@ -361,6 +390,7 @@ def evaluate(project) -> dict:
         "withdrawn": sum(1 for r in rows if r.outcome == "withdrawn"),
         "labels": labels,
         "acceptance": acceptance,
+        "answers": answers,
         "captions": caps,
         "calibration": calibration,
         "calibration_excluded": excluded,

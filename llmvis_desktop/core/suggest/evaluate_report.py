@@ -68,6 +68,8 @@ def format_report(report: dict) -> str:
     overruled = sum(a.get("overruled", 0) for a in report["acceptance"])
     if overruled:
         lines.append(f"  ({overruled} accepted on images rejected later counted as rejected)")
+    if answers_line(report):
+        lines.append(f"  ({answers_line(report)})")
     if not report["acceptance"]:
         lines.append("  (no suggestions yet)")
     c = report["captions"]
@@ -113,4 +115,21 @@ def left_out_lines(report: dict) -> list[str]:
     for reason, n in (report["labels"].get("left_out") or {}).items():
         one, many = _WHY.get(reason, (reason, reason))
         out.append(f"{n:,} reviewed image{'s' if n != 1 else ''} left out: {one if n == 1 else many}")
+    n = report["labels"].get("added_after") or 0
+    if n:  # a label added after the models ran: not asked of them
+        out.append(f"{n:,} reviewed label{'s' if n != 1 else ''} left out: "
+                   + ("its label was added after the suggestions were made (suggest again to score it)" if n == 1
+                      else "their labels were added after the suggestions were made (suggest again to score them)"))
     return out
+
+
+def answers_line(report: dict) -> str:
+    """"5 answers to questions left out of acceptance (3 kept as notes, 1 dropped, 1
+    pending)", or "" when there are none."""
+    c = {k: sum(a.get(k, 0) for a in (report.get("answers") or {}).values()) for k in ("kept", "dropped", "pending")}
+    n = sum(c.values())
+    if not n:
+        return ""
+    parts = [f"{c['kept']:,} kept as note{'s' if c['kept'] != 1 else ''}"] + [
+        f"{c[k]:,} {k}" for k in ("dropped", "pending") if c[k]]
+    return f"{plural(n, 'answer')} to questions left out of acceptance ({', '.join(parts)})"

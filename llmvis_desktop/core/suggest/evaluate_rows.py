@@ -214,6 +214,29 @@ def _label_rows(latest_rows, taxonomy: set[str]) -> dict[str, dict[int, list]]:
     return out
 
 
+def _known_truth(truth: dict, created: dict, latest_rows, runs, keys) -> dict[tuple, set[str]]:
+    """{(model id, image id): the image's reviewed labels that model could have given
+    there}, for ``keys``: those in the taxonomy when its latest run on the image was made
+    (its newest card there, or its run recorded in ``suggest_runs``); a label added since
+    (``created``: {name: when it joined the taxonomy}) was never asked of it (``suggest``
+    scores it on every image once added)."""
+    ran: dict[tuple, datetime] = {}
+    for r in latest_rows:
+        k, at = (r.model_id, r.image_id), _utc(r.created_at)
+        ran[k] = max(ran.get(k, at), at)
+    carded = set(ran)
+    for r in runs:  # a model that judged the image free of every label: the time of its run
+        k, at = (r.model_id, r.image_id), _utc(r.ran_at)
+        if k not in carded:
+            ran[k] = max(ran.get(k, at), at)
+    out = {}
+    for model_id, image_id in keys:
+        at = ran.get((model_id, image_id))
+        out[(model_id, image_id)] = {x for x in truth[image_id]
+                                     if at is None or x not in created or _utc(created[x]) <= at}
+    return out
+
+
 #: why a reviewed image with label suggestions has none scored, in the order checked
 LEFT_OUT = ("file_changed", "after_review", "removed_labels")
 

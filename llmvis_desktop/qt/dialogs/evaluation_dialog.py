@@ -2,7 +2,8 @@
 
 Public API
 ----------
-``EvaluationDialog(report: dict, parent: QWidget | None = None)``  a QDialog with tabs:
+``EvaluationDialog(report: dict, parent: QWidget | None = None, project: str = "")``  a QDialog
+    titled with the project's folder name (``project``: the numbers are that project's), with tabs:
     *Labels* (horizontal P/R/F1 bars, one band per label, scrolling when there are many,
     with the exact numbers as tooltips; over a table), *Acceptance* (a table per model with
     its acceptance rates and its own label precision / recall / F1, and an
@@ -17,6 +18,7 @@ import html
 from typing import Optional
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -35,7 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...core.suggest.evaluate_report import left_out_lines, scored_images
+from ...core.suggest.evaluate_report import answers_line, left_out_lines, scored_images
 from ..screen import fit_to_screen
 from .evaluation_plots import LabelBars, Reliability, TimeLine, _fmt, day_positions  # noqa: F401
 
@@ -73,8 +75,27 @@ def _acceptance_sentence(rates: list[dict], shown: int = 3) -> str:
     return text + (f" and {more} more model{'s' if more != 1 else ''} (Acceptance tab)." if more > 0 else ".")
 
 
-def _table(headers: list[str], rows: list[list[str]]) -> QTableWidget:
-    t = QTableWidget(len(rows), len(headers))
+class _Table(QTableWidget):
+    """A table that, with no rows, says why (``empty_text``) where its rows would be: the
+    plots beside the tables did, the tables were blank boxes."""
+
+    empty_text = ""
+
+    def shows_empty_text(self) -> bool:
+        return self.rowCount() == 0 and bool(self.empty_text)
+
+    def paintEvent(self, e) -> None:
+        super().paintEvent(e)
+        if self.shows_empty_text():
+            with QPainter(self.viewport()) as p:
+                p.setPen(self.palette().placeholderText().color())
+                p.drawText(self.viewport().rect().adjusted(12, 8, -12, -8),
+                           Qt.AlignCenter | Qt.TextWordWrap, self.empty_text)
+
+
+def _table(headers: list[str], rows: list[list[str]], empty: str = "") -> QTableWidget:
+    t = _Table(len(rows), len(headers))
+    t.empty_text = empty
     t.setHorizontalHeaderLabels(headers)
     t.verticalHeader().setVisible(False)
     t.setEditTriggers(QAbstractItemView.NoEditTriggers)
@@ -151,9 +172,10 @@ def _row(*widgets) -> QHBoxLayout:
 
 
 class EvaluationDialog(QDialog):
-    def __init__(self, report: dict, parent: Optional[QWidget] = None) -> None:
+    def __init__(self, report: dict, parent: Optional[QWidget] = None, project: str = "") -> None:
         super().__init__(parent)
-        self.setWindowTitle("How good are the suggestions")
+        # which project's numbers: the window can open another folder meanwhile
+        self.setWindowTitle("How good are the suggestions" + (f" \u2014 {project}" if project else ""))
         fit_to_screen(self, 760, 560)
         self.tabs = QTabWidget()
         self.summary = QLabel()
@@ -175,7 +197,12 @@ class EvaluationDialog(QDialog):
         fit_to_screen(self, max(760, need + 2 * frame + 4), 560)
 
     def set_report(self, report: dict) -> None:
+        """Show ``report``, on the tab and with the models picked before (a refresh went
+        back to the Labels tab and "all models"; a model no longer in it: all models)."""
         self.report = report
+        tab = self.tabs.currentIndex()
+        picked = [(name, getattr(self, name).currentData()) for name in ("timeline_picker", "calibration_picker")
+                  if getattr(self, name, None) is not None]
         while self.tabs.count():
             w = self.tabs.widget(0)
             self.tabs.removeTab(0)
@@ -216,7 +243,7 @@ class EvaluationDialog(QDialog):
         self.label_scroll.setWidget(self.label_bars)
         self.label_table = _table(["label", "precision", "recall", "F1", "support", "TP", "FP", "FN"], [
             [r["label"], _fmt(r["precision"]), _fmt(r["recall"]), _fmt(r["f1"]), str(r["support"]),
-             str(r["tp"]), str(r["fp"]), str(r["fn"])] for r in rows])
+             str(r["tp"]), str(r["fp"]), str(r["fn"])] for r in rows], self.label_bars.empty_text)
         split = QSplitter(Qt.Orientation.Vertical)
         split.setChildrenCollapsible(False)
         split.addWidget(self.label_scroll)
@@ -235,10 +262,12 @@ class EvaluationDialog(QDialog):
 
         page = QWidget()
         v = QVBoxLayout(page)
-        self.acceptance_table = _table(ACCEPTANCE_HEADERS, _acceptance_rows(report))
+        self.acceptance_table = _table(ACCEPTANCE_HEADERS, _acceptance_rows(report), "no suggestion yet")
         v.addWidget(self.acceptance_table, 2)
-        note = QLabel("rate: accepted, or a caption edited by less than half of it, per decided; as is: accepted "
-                      "unchanged per decided; label P / R / F1: the model's own label predictions (micro)")
+        note = self.acceptance_note = QLabel(
+            "rate: accepted, or a caption edited by less than half of it, per decided; as is: accepted "
+            "unchanged per decided; label P / R / F1: the model's own label predictions (micro)"
+            + (f"\n{answers_line(report)}" if answers_line(report) else ""))
         note.setWordWrap(True)
         note.setStyleSheet("color: palette(placeholder-text)")
         v.addWidget(note)
@@ -256,10 +285,13 @@ class EvaluationDialog(QDialog):
         cap_rows = [[k, str(c["decided"]), _fmt(c["mean_edit_distance"])] for k, c in caps["by_model"].items()]
         v.addWidget(QLabel("Captions: normalised edit distance between suggested and final caption "
                            "(0 = kept as suggested, 1 = rewritten)"))
-        v.addWidget(_table(["model", "decided", "mean edit distance"], cap_rows), 1)
+        self.caption_table = _table(["model", "decided", "mean edit distance"], cap_rows,
+                                    "no suggested caption decided yet (accepted, edited or rejected)")
+        v.addWidget(self.caption_table, 1)
         by_model = report.get("calibration_by_model") or {}
-        self.calibration_table = _table(CALIBRATION_HEADERS, _calibration_rows(report["calibration"]))
         self.reliability = Reliability(report["calibration"])
+        self.calibration_table = _table(CALIBRATION_HEADERS, _calibration_rows(report["calibration"]),
+                                        self.reliability.empty_text)
 
         def pick(key, text) -> None:
             bins = report["calibration"] if key is None else by_model[key]
@@ -279,3 +311,8 @@ class EvaluationDialog(QDialog):
         chain = [self.tabs] + content + [self.close_button]
         for before, after in zip(chain, chain[1:]):
             QWidget.setTabOrder(before, after)
+        for name, key in picked:
+            found = getattr(self, name).findData(key) if key is not None else -1
+            if found > 0:
+                getattr(self, name).setCurrentIndex(found)
+        self.tabs.setCurrentIndex(max(tab, 0))
