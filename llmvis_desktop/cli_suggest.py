@@ -345,13 +345,17 @@ def _default_template() -> str:
 
 
 class _LearnedReport:
-    def __init__(self, count: int, seconds: float, not_ready: Optional[str] = None, train=None) -> None:
+    def __init__(self, count: int, seconds: float, not_ready: Optional[str] = None, train=None,
+                 unreadable: Sequence[str] = ()) -> None:
         self.suggestions, self.seconds = count, seconds
-        self.messages = [f"learned suggester: {not_ready}"] if not_ready else []
+        self.not_ready = not_ready
+        # the images of its scope the index could not read (or found missing), each with why
+        self.unreadable = list(unreadable)
+        self.messages = ([f"learned suggester: {not_ready}"] if not_ready else []) + self.unreadable
         self.train = train  # the fit's TrainReport: the labels it learned, and those it did not
 
     def summary(self) -> str:
-        if self.messages:
+        if self.not_ready:
             return "learned suggester: not run (not enough reviews yet)"
         line = f"learned suggester: {self.suggestions} suggestions in {self.seconds:.1f} s"
         t = self.train
@@ -371,7 +375,7 @@ class _LearnedReport:
 
     def as_dict(self) -> dict:
         out = {"suggestions": self.suggestions, "seconds": round(self.seconds, 3),
-               "ran": not self.messages, "messages": list(self.messages)}
+               "ran": not self.not_ready, "messages": list(self.messages), "unreadable": list(self.unreadable)}
         if self.train is not None:
             out.update(labels=list(self.train.labels), reviewed_images=self.train.images,
                        not_learned=[{"label": k, "needs": need} for k, need in self.train.not_learned])
@@ -394,7 +398,17 @@ def _run_learned(project, flt, only_unsuggested, progress, alone: bool = True, l
         if alone:
             raise ValueError(f"learned suggester: {exc}") from None
         return _LearnedReport(0, time.monotonic() - started, not_ready=str(exc))
-    return _LearnedReport(int(count or 0), time.monotonic() - started, train=fit.get("train"))
+    unreadable: list[str] = []
+    if alone:  # (beside models, their report names these files already)
+        # it said "28 suggestions" and nothing of a damaged file left without any: each is
+        # named with why, as the model jobs do (the images its folder and status filter cover)
+        from .core.store.records import ImageFilter
+        from .core.suggest.unreadable_note import unreadable_ids, unreadable_notes
+
+        bad = unreadable_ids(project)
+        if bad:
+            unreadable = unreadable_notes(project, [i for i in project.image_ids(flt or ImageFilter()) if i in bad])
+    return _LearnedReport(int(count or 0), time.monotonic() - started, train=fit.get("train"), unreadable=unreadable)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

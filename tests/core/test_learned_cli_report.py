@@ -43,3 +43,20 @@ def test_suggest_learned_names_the_labels_it_learned_and_those_it_did_not(tmp_pa
     assert out.startswith("learned suggester: ")
     assert ("learned 2 labels from 12 reviewed images: 'ok', 'scratch'; not learned yet "
             "(5 reviewed images per label): 'crack' needs 3 more, 'stain' needs 5 more") in out
+
+
+def test_suggest_learned_names_the_images_the_index_could_not_read(tmp_path, capsys):
+    """`llmvis suggest --learned` on a folder with a damaged file said "28 suggestions" and
+    nothing of the image left without any: the model jobs name each unreadable file with
+    why (unreadable_note); the learned job alone now does too (in --json, as `unreadable`,
+    apart from `messages`, so `ran` stays true)."""
+    folder = _folder(tmp_path)
+    (folder / "zz_cut.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 20)  # a damaged file
+    assert main(["suggest", str(folder), "--learned"]) == 0
+    captured = capsys.readouterr()
+    assert "zz_cut.png" in captured.err, captured.err
+    assert main(["suggest", str(folder), "--learned", "--json", "--all"]) == 0
+    captured = capsys.readouterr()
+    rep = json.loads(captured.out)["learned"]
+    assert rep["ran"] is True and any("zz_cut.png" in line for line in rep["unreadable"]), rep
+    assert "zz_cut.png" in captured.err
