@@ -35,7 +35,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Callable, Optional, Sequence
 
 from ..project import Project
@@ -147,18 +147,6 @@ class _Records:
         return [self._records.pop(i) for i in chunk if i in self._records]
 
 
-class _Batch:
-    """A batch on its way: sent to the readers, then to the model thread."""
-
-    __slots__ = ("size", "recs", "bad", "parts", "job", "read", "collected")
-
-    def __init__(self, size: int, recs: list, bad: list, parts: list) -> None:
-        self.size, self.recs, self.bad, self.parts = size, recs, bad, parts  # parts: [(paths, read future)]
-        self.job: Optional[Future] = None  # on the model thread: (records, rows, unreadable)
-        self.read = False  # its pixels have come back (the job's thread knows)
-        self.collected = False  # the model thread took them
-
-
 def run_batches(project: Project, chunks: Sequence[Sequence[int]], reader, read_args: tuple,
                 infer: InferFn, worker, on_batch: DoneFn, token: CancelToken,
                 share: Optional[CoreShare] = None, skip_done: bool = False,
@@ -172,7 +160,8 @@ def run_batches(project: Project, chunks: Sequence[Sequence[int]], reader, read_
     ``committer``: the one to store with (the caller reads what it stored when this raises)."""
     committer = committer or GroupCommitter(project, skip_done=skip_done)
     records = _Records(project, chunks)
-    batches: deque[_Batch] = deque()  # sent to the readers and not done with, oldest first
+    reads: deque = deque()  # (chunk size, readable records, unreadable, [(paths, read future)])
+    infers: deque = deque()  # (inference future or None, records, unreadable, chunk size)
     next_read = 0
 
     def ahead() -> int:
@@ -191,7 +180,7 @@ def run_batches(project: Project, chunks: Sequence[Sequence[int]], reader, read_
 
     def top_up() -> None:
         nonlocal next_read
-        while next_read < len(chunks) and sum(not b.read for b in batches) < ahead():
+        while next_read < len(chunks) and len(reads) < ahead():
             recs = records.of(next_read)
             ok = [r for r in recs if r.status not in _UNREADABLE]
             bad = [(r.relpath, r.error or r.status) for r in recs if r.status in _UNREADABLE]
@@ -199,72 +188,50 @@ def run_batches(project: Project, chunks: Sequence[Sequence[int]], reader, read_
             # the model waits for the first batch: every reader process reads a part of it
             n = min(reader.parallel, len(paths)) if next_read == 0 else 1
             parts = [paths[len(paths) * k // n:len(paths) * (k + 1) // n] for k in range(n)] if paths else []
-            batches.append(_Batch(len(chunks[next_read]), ok, bad,
-                                  [(p, reader.submit(p, *read_args)) for p in parts]))
+            reads.append((len(chunks[next_read]), ok, bad, [(p, reader.submit(p, *read_args)) for p in parts]))
             next_read += 1
 
-    def read_and_infer(b: _Batch) -> tuple[list, list, list]:
-        """On the model thread: the batch's pixels, taken from the readers here (the job's
-        thread is not woken in between), then the model."""
-        got = [one for paths, fut in b.parts for one in reader.result(fut, paths, *read_args)]
-        b.collected = True
-        cpu = [read_cpu(fut) for _, fut in b.parts]
+    def finish_read(item) -> tuple[list, list, list]:
+        size, recs, failed, parts = item
+        got = [one for paths, fut in parts for one in reader.result(fut, paths, *read_args)]
+        cpu = [read_cpu(fut) for _, fut in parts]
         if share is not None and got:
             share.read_done(None if None in cpu else sum(cpu), len(got))
-        ok, images, failed = [], [], list(b.bad)
-        for rec, (im, err) in zip(b.recs, got):
+        ok, images, failed = [], [], list(failed)
+        for rec, (im, err) in zip(recs, got):
             if im is None:
                 failed.append((rec.relpath, err))
             else:
                 ok.append(rec)
                 images.append(im)
-        return ok, (timed_infer(ok, images) if images else []), failed
-
-    def wait_read(b: _Batch) -> None:
-        """Until the batch's pixels have come back (or its model job ended)."""
-        first = next(x for x in batches if x.job is not None and not x.job.done()) if not b.job.done() else b
-        if first is b:  # the model thread takes them off the readers itself, now or next
-            left = {fut for _, fut in b.parts}
-            while left and not b.job.done():
-                wait([*left, b.job], return_when=FIRST_COMPLETED)
-                left = {fut for fut in left if not fut.done()}
-        else:  # the model thread is busy: take them now, so that more are read meanwhile
-            for _, fut in b.parts:
-                fut.exception()  # (its errors are the model thread's to handle)
-        b.read = True
+        return ok, images, failed
 
     try:
         top_up()
-        while batches:
+        while reads or infers:
             token.check()
-            handed = [b for b in batches if b.job is not None]
-            for b in batches:  # the model thread takes up to IN_FLIGHT batches, read or not
-                if b.job is None and len(handed) < IN_FLIGHT:
-                    b.job = worker.submit(read_and_infer, b)
-                    handed.append(b)
-            head = batches[0]
-            unread = next((b for b in handed if not b.read), None)
-            if unread is not None and not head.job.done():
-                wait_read(unread)  # then more batches are read
+            while reads and len(infers) < IN_FLIGHT:
+                item = reads.popleft()
+                recs, images, failed = finish_read(item)
                 top_up()
-                continue
-            recs, rows, failed = head.job.result()
-            batches.popleft()
+                job = worker.submit(timed_infer, recs, images) if images else None
+                infers.append((job, recs, failed, item[0]))
+            job, recs, failed, size = infers.popleft()
+            rows = job.result() if job is not None else []
             committer.add(rows)
-            on_batch(recs, rows, failed, head.size)
-            top_up()
+            on_batch(recs, rows, failed, size)
         committer.flush()
         return committer
     finally:
-        for b in batches:  # cancelled or failed: keep what the model finishes
-            if b.job is not None and not b.job.cancel():
+        for *_, parts in reads:  # not collected: cancelled, or their pixels freed when they come
+            for _, fut in parts:
+                reader.discard(fut)
+        for job, *_ in infers:  # cancelled or failed: keep what the model finishes
+            if job is not None and not job.cancel():
                 try:
-                    committer.add(b.job.result()[1])
+                    committer.add(job.result())
                 except Exception:  # its error was, or will be, reported by the job
                     log.debug("a batch finished after the job stopped failed", exc_info=True)
-            if not b.collected:  # not collected: their pixels are freed when they come
-                for _, fut in b.parts:
-                    reader.discard(fut)
         committer.close()
         if share is not None:
             try:  # queued behind the last batch, before any later job's first one
