@@ -79,9 +79,8 @@ def test_many_unreadable_images_name_the_first_and_count_the_rest(tiny, tmp_path
 
 
 def test_a_file_that_crashes_its_reader_process_costs_only_that_file(tiny, tmp_path, worker, monkeypatch):
-    """The model thread takes each batch's pixels from the reader processes itself: a
-    helper dying on a file (a decoder bug) is noticed there, the batch is read again a
-    file at a time by fresh helpers, and the job goes on, naming the file."""
+    """A reader process dying on a file (a decoder bug) breaks its pool: the batch is read
+    again a file at a time by fresh helpers, and the job goes on, naming the file."""
     from llmvis_desktop.core.suggest import reading
 
     folder = tiny_models.image_folder(tmp_path / "images", 6)
