@@ -7,7 +7,7 @@ loaded model, same generation settings.
                                              [--device cpu] [--sizes tiny,medium]
                                              [--format png|jpg] [--image-size 320x240]
                                              [--read-processes N]
-    python tests/benchmarks/bench_suggest.py --readers 1,2 [--format jpg --image-size 4000x3000]
+    python tests/benchmarks/bench_suggest.py --readers 1,2 [--format jpg --image-size 4000x3000] [--baseline REV]
     python tests/benchmarks/bench_suggest.py --baseline REV [...]
 
 Prints one JSON object: medians of interleaved runs, wall (``overhead_pct``) and
@@ -251,11 +251,15 @@ def _import_baseline(rev: str, into: Path) -> None:
     sys.path.insert(0, str(into))
 
 
-def bench_readers(folder: Path, batch: int, reps: int, draft_side: int, processes: list[int]) -> dict:
+def bench_readers(folder: Path, batch: int, reps: int, draft_side: int, processes: list[int],
+                  baseline: bool = False) -> dict:
     """The job's reading stage alone (no model): the reader thread against N reader
     processes, every batch submitted at once, as the job does when the model is faster
-    than reading. The thread is the named baseline."""
-    from llmvis_desktop.core.suggest.reading import ProcessReader, ThreadReader
+    than reading. The thread is the named baseline. ``first_batch_ms``: one batch read
+    after 50 ms idle, split in one part per reader process, as a job's first batch is
+    (the model waits for it), median. ``baseline``: ``llmvis_baseline``'s reader
+    processes too (``--baseline REV``), their runs interleaved with these."""
+    import importlib
 
     paths = sorted(str(p) for p in folder.iterdir())
     chunks = [paths[i:i + batch] for i in range(0, len(paths), batch)]
@@ -268,16 +272,30 @@ def bench_readers(folder: Path, batch: int, reps: int, draft_side: int, processe
         assert all(im is not None for im in got)
         return time.perf_counter() - t
 
-    readers = {"thread": ThreadReader()}
-    readers.update({f"processes_{n}": ProcessReader(n) for n in processes})
+    def first(reader) -> float:
+        time.sleep(0.05)
+        n = min(reader.parallel, len(chunks[0]))
+        parts = [chunks[0][len(chunks[0]) * k // n:len(chunks[0]) * (k + 1) // n] for k in range(n)]
+        t = time.perf_counter()
+        futs = [reader.submit(part, *args) for part in parts]
+        got = [im for f, part in zip(futs, parts) for im, _ in reader.result(f, part, *args)]
+        assert all(im is not None for im in got)
+        return time.perf_counter() - t
+
+    pkgs = {"": "llmvis_desktop", **({"baseline_": "llmvis_baseline"} if baseline else {})}
+    mods = {pre: importlib.import_module(f"{pkg}.core.suggest.reading") for pre, pkg in pkgs.items()}
+    readers = {"thread": mods[""].ThreadReader()}
+    readers.update({f"{pre}processes_{n}": mod.ProcessReader(n) for pre, mod in mods.items() for n in processes})
     try:
         for r in readers.values():
             r.start()
             run(r)  # warm-up: helpers started and importing
         times = {k: [] for k in readers}
+        firsts = {k: [] for k in readers}
         for _ in range(reps):
             for k, r in readers.items():
                 times[k].append(run(r))
+                firsts[k].append(first(r))
     finally:
         for r in readers.values():
             r.close()
@@ -287,7 +305,8 @@ def bench_readers(folder: Path, batch: int, reps: int, draft_side: int, processe
     out = {"images": len(paths), "draft_side": draft_side}
     for k, ts in times.items():
         m = statistics.median(ts)
-        out[k] = {"s": round(m, 4), "images_per_s": round(len(paths) / m, 1), "speedup": round(base / m, 2)}
+        out[k] = {"s": round(m, 4), "images_per_s": round(len(paths) / m, 1), "speedup": round(base / m, 2),
+                  "first_batch_ms": round(statistics.median(firsts[k]) * 1000, 2)}
     return out
 
 
@@ -321,8 +340,12 @@ def main() -> None:
         w, h = (int(v) for v in args.image_size.lower().split("x"))
         make_images(work / "images", args.n, (w, h), args.format)
         if args.readers:
+            if args.baseline:
+                (work / "baseline").mkdir()
+                _import_baseline(args.baseline, work / "baseline")
             print(json.dumps(bench_readers(work / "images", args.batch, args.reps, args.draft_side,
-                                           [int(v) for v in args.readers.split(",")]), indent=2))
+                                           [int(v) for v in args.readers.split(",")],
+                                           baseline=bool(args.baseline)), indent=2))
             return
         from llmvis_desktop.core.suggest.reading import auto_processes, shutdown_shared
 
