@@ -108,3 +108,21 @@ def test_shutting_down_finishes_what_was_sent_or_fails_it(pool):
     with pytest.raises(BrokenProcessPool):
         busy.result(timeout=10)
     assert not any(h.process.is_alive() for h in q._helpers)
+
+
+def test_helpers_started_before_one_could_not_be_are_stopped(monkeypatch):
+    from llmvis_desktop.core.suggest import reader_pool
+
+    started = []
+    real = reader_pool._Helper
+
+    def helper(ctx, initializer):
+        if started:
+            raise OSError(11, "Resource temporarily unavailable")  # fork: a process limit
+        started.append(real(ctx, initializer))
+        return started[-1]
+
+    monkeypatch.setattr(reader_pool, "_Helper", helper)
+    with pytest.raises(OSError, match="Resource temporarily unavailable"):
+        HelperPool(3, SPAWN)
+    assert len(started) == 1 and not started[0].process.is_alive()

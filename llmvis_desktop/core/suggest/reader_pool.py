@@ -109,7 +109,14 @@ class HelperPool:
         self._lock = threading.Lock()  # the helpers' queues, sending, the broken state
         self._broken: Optional[str] = None
         self._closed = False
-        self._helpers = [_Helper(ctx, initializer) for _ in range(max(1, int(processes)))]
+        self._helpers: list[_Helper] = []
+        try:
+            for _ in range(max(1, int(processes))):
+                self._helpers.append(_Helper(ctx, initializer))
+        except BaseException:  # a process limit, no pipes: those started do not linger
+            for helper in self._helpers:
+                _stop(helper, kill=True)
+            raise
         self._next = 0
 
     def submit(self, fn: Callable, *args) -> Future:
