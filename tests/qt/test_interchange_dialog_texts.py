@@ -36,3 +36,15 @@ def test_the_split_row_says_what_it_is_and_which_formats_use_it(qtbot, image_fol
     finally:
         dlg.close()
         p.close()
+
+
+def test_the_progress_bar_claims_no_progress_before_a_run(qtbot, image_folder):
+    """It read "0%" as the dialog opened, as if an export had begun and stalled."""
+    p, dlg = _dialog(qtbot, image_folder)
+    try:
+        for mode in (0, 1):  # export, import
+            dlg.mode.setCurrentIndex(mode)
+            assert "%" not in dlg.progress.text() and "0" not in dlg.progress.text(), dlg.progress.text()
+    finally:
+        dlg.close()
+        p.close()

@@ -168,6 +168,7 @@ class ExportImportDialog(QDialog):
         self.progress = QProgressBar()
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
+        self.progress.setFormat("")  # nothing run yet ("0%" read as a run begun and stalled)
         self.summary = QPlainTextEdit()
         self.summary.setReadOnly(True)
         self.summary.setMaximumBlockCount(500)
