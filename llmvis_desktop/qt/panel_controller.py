@@ -472,5 +472,10 @@ class PanelController(RepairActions, DialogActions, JobActions, TaxonomyActions,
         from .widgets.suggestion_panel import EMPTY_TEXT
         from .widgets.suggestion_wording import judged_text
 
+        rec = self.record
+        status = getattr(rec, "status", None)
+        if status in ("error", "missing"):  # the suggest jobs skip it: "run a captioner" could not work
+            why = "is missing" if status == "missing" else "cannot be read (the viewer says why)"
+            return f"No suggestions: this file {why}, so the models skip it."
         text = judged_text(self._judged) if self._judged else EMPTY_TEXT
         return text + (f"\n\n{hint}" if hint else "")
