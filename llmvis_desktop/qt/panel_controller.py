@@ -137,6 +137,7 @@ class PanelController(RepairActions, DialogActions, JobActions, TaxonomyActions,
                 self.labels.set_labels(defs, usage)
             if self.record is not None:
                 self.labels.set_checked(self.record.labels)
+            self.name_label_keys()
 
     # --- project and current image --------------------------------------------------
     def set_project(self, project, reads=None) -> None:
@@ -145,6 +146,7 @@ class PanelController(RepairActions, DialogActions, JobActions, TaxonomyActions,
         self.record = None
         if project is None:  # (closing: the chips stay, hidden with the docks; the next
             self.set_record(None)  # project's replace them, those of the same one are kept)
+            self.name_label_keys(project_open=False)  # (win.project is still the closing one)
             return  # the closing project's taxonomy and usage were read again here (30-40 ms at 100k)
         self.reload_labels(*((reads.labels, reads.usage) if reads is not None else ()))
 
@@ -167,10 +169,26 @@ class PanelController(RepairActions, DialogActions, JobActions, TaxonomyActions,
         if self.labels is not None:
             self.labels.set_labels(defs, project.label_usage() if usage is None else usage)
         self.win.model.reload_labels(defs)
+        self.name_label_keys()
         gone = self.win.filter_bar.set_labels(defs)
         if gone is not None and say:  # the grid lists any label again: not without a word
             self.win.statusBar().showMessage(filter_gone_text(gone), 10000)
         return gone
+
+    def name_label_keys(self, project_open: bool = True) -> None:
+        """Review ▸ Toggle label: each key's entry names its label ("Toggle label 1:
+        scratch") or says it has none (the menu read "Toggle label 1" … "9" whatever the
+        taxonomy); plain "Toggle label N" with no project open."""
+        shown = self.labels if project_open and self.win.project is not None else None
+        for n in range(1, 10):
+            act = self.win.review.actions().get(f"label_{n}")
+            if act is None:
+                continue
+            name = shown.name_for_key(str(n)) if shown is not None else None
+            if shown is None:
+                act.setText(f"Toggle label {n}")
+            else:
+                act.setText(f"Toggle label {n}: {name}" if name else f"Toggle label {n} (no label on this key)")
 
     def flush_caption(self) -> bool:
         """Save a caption being typed (the project or the window is closing, an action
@@ -454,5 +472,10 @@ class PanelController(RepairActions, DialogActions, JobActions, TaxonomyActions,
         from .widgets.suggestion_panel import EMPTY_TEXT
         from .widgets.suggestion_wording import judged_text
 
+        rec = self.record
+        status = getattr(rec, "status", None)
+        if status in ("error", "missing"):  # the suggest jobs skip it: "run a captioner" could not work
+            why = "is missing" if status == "missing" else "cannot be read (the viewer says why)"
+            return f"No suggestions: this file {why}, so the models skip it."
         text = judged_text(self._judged) if self._judged else EMPTY_TEXT
         return text + (f"\n\n{hint}" if hint else "")

@@ -134,6 +134,13 @@ class ExportImportDialog(QDialog):
             box.setValue(value)
         self.seed = QSpinBox()
         self.seed.setRange(0, 2**31 - 1)
+        # what the row is and which formats use it: greyed out for the others, it said neither
+        self.split_label = QLabel("Split into train / val / test folders, shuffled with a seed "
+                                  "(YOLO, imagefolder):")
+        split_tip = ("The share of the images in each of the train, val and test folders, and the seed "
+                     "of the shuffle that deals them out: YOLO and imagefolder exports only")
+        for box in (*self.split, self.seed):
+            box.setToolTip(split_tip)
         split_row = QHBoxLayout()
         for name, box in zip(("train", "val", "test"), self.split):
             split_row.addWidget(QLabel(f"{name}:"))
@@ -145,6 +152,7 @@ class ExportImportDialog(QDialog):
         for w in (self.reviewed_only, self.include_suggestions, self.include_repairs, self.link, self.images_8bit,
                   self.anonymize):
             ex.addWidget(w)
+        ex.addWidget(self.split_label)
         ex.addLayout(split_row)
 
         # import options
@@ -160,6 +168,7 @@ class ExportImportDialog(QDialog):
         self.progress = QProgressBar()
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
+        self.progress.setFormat("")  # nothing run yet ("0%" read as a run begun and stalled)
         self.summary = QPlainTextEdit()
         self.summary.setReadOnly(True)
         self.summary.setMaximumBlockCount(500)
@@ -219,6 +228,7 @@ class ExportImportDialog(QDialog):
         for box in self.split:
             box.setEnabled(copies)
         self.seed.setEnabled(copies)
+        self.split_label.setEnabled(copies)
 
     def _browse(self) -> None:
         spec = FORMATS[self.current_format()]

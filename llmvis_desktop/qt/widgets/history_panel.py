@@ -402,7 +402,8 @@ class HistoryPanel(QWidget):
                    f"{html.escape(line)}</span>") if line else ""
         who_html = html.escape(who)
         if model and str(ev.actor).startswith("model:"):
-            who_html = f"<span style='color:{style.MODEL_BADGE};'>{who_html}</span>"
+            # the badge says MODEL: the name as its suggestion card gives it ("MODEL model:x" said it twice)
+            who_html = f"<span style='color:{style.MODEL_BADGE};'>{html.escape(who[len('model:'):])}</span>"
         return (
             f"<tr><td style='border-bottom:1px solid {style.BORDER};'>"
             f"{badge}<b>{who_html}</b> <span style='color:{style.TEXT_MUTED};'>&middot; {html.escape(when)}</span><br>"
