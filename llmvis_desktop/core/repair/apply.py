@@ -57,7 +57,9 @@ def load_engine(checkpoint: Optional[Path | str] = None):
     if not path.is_file():
         if checkpoint is None:
             raise RepairError(f"no starter checkpoint at {path}; train one with 'llmvis repair train FOLDER'")
-        raise RepairError(f"{path}: no such checkpoint file")
+        from .checkpoint import not_a_checkpoint_file
+
+        raise RepairError(not_a_checkpoint_file(path))
     key = (str(path.resolve()), path.stat().st_mtime_ns)
     with _GEN_LOCK:
         if key not in _GEN_CACHE:

@@ -1,0 +1,61 @@
+"""A --checkpoint / --from that is a folder (a model folder, as Hugging Face models are
+kept) was called "no such checkpoint file", as if it were not there; and a missing one
+did not say what to give instead."""
+import numpy as np
+import pytest
+from PIL import Image
+
+from llmvis_desktop.cli import main
+
+from repair_helpers import one_torch_thread  # noqa: F401 - fixture
+
+
+@pytest.fixture
+def image_and_mask(tmp_path):
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (40, 50)).astype(np.uint8)).save(tmp_path / "a.png")
+    mask = np.zeros((40, 50), np.uint8)
+    mask[10:20, 10:30] = 255
+    Image.fromarray(mask).save(tmp_path / "m.png")
+    return tmp_path / "a.png", tmp_path / "m.png"
+
+
+def _apply(image, mask, ck, capsys):
+    rc = main(["repair", "apply", str(image), "--mask", str(mask), "--checkpoint", str(ck)])
+    return rc, capsys.readouterr().err
+
+
+def test_a_checkpoint_folder_is_called_a_folder_and_its_checkpoints_named(image_and_mask, tmp_path, capsys):
+    image, mask = image_and_mask
+    folder = tmp_path / "models" / "repair"
+    folder.mkdir(parents=True)
+    rc, err = _apply(image, mask, folder, capsys)
+    assert rc == 1 and f"{folder} is a folder, not a checkpoint file" in err and "no such" not in err
+    assert "holds no .safetensors file" in err
+    (folder / "line3.safetensors").write_bytes(b"x")
+    rc, err = _apply(image, mask, folder, capsys)
+    assert rc == 1 and f"{folder / 'line3.safetensors'}" in err  # the one to give
+    assert not (image.parent / "repaired").exists()
+
+
+def test_a_missing_checkpoint_says_what_to_give(image_and_mask, tmp_path, capsys):
+    image, mask = image_and_mask
+    gone = tmp_path / "gone.safetensors"
+    rc, err = _apply(image, mask, gone, capsys)
+    assert rc == 1 and f"{gone}: no such checkpoint file" in err
+    assert "llmvis repair train" in err and ".safetensors" in err.split("no such checkpoint file", 1)[1]
+
+
+def test_repair_train_from_a_folder(tmp_path, capsys):
+    from llmvis_desktop.core.project import Project
+
+    root = tmp_path / "proj"
+    root.mkdir()
+    Image.fromarray(np.zeros((40, 50), np.uint8)).save(root / "a.png")
+    with Project.open(root) as p:
+        p.index()
+    folder = tmp_path / "ckpts"
+    folder.mkdir()
+    rc = main(["repair", "train", str(root), "--from", str(folder), "--steps", "1",
+               "--out", str(tmp_path / "o.safetensors")])
+    err = capsys.readouterr().err
+    assert rc == 1 and f"{folder} is a folder, not a checkpoint file" in err and "nothing was trained" in err
