@@ -59,3 +59,17 @@ def test_repair_train_from_a_folder(tmp_path, capsys):
                "--out", str(tmp_path / "o.safetensors")])
     err = capsys.readouterr().err
     assert rc == 1 and f"{folder} is a folder, not a checkpoint file" in err and "nothing was trained" in err
+
+
+@pytest.mark.parametrize("under", ["blocker", "blocker/deeper"])
+def test_an_output_folder_that_is_a_file_is_named(image_and_mask, tmp_path, capsys, under):
+    """A file where the output's folder should be: the error said 'File exists' (or 'Not a
+    directory'), which read as if the output file were there already."""
+    image, mask = image_and_mask
+    (tmp_path / "blocker").write_text("a file, not a folder")
+    out = tmp_path / under / "x.png"
+    rc = main(["repair", "apply", str(image), "--mask", str(mask), "--out", str(out), "--method", "telea"])
+    err = capsys.readouterr().err
+    assert rc == 1 and f"cannot save {out}: {tmp_path / 'blocker'} is a file, not a folder" in err
+    assert "File exists" not in err and "Not a directory" not in err and "another output folder" in err
+    assert (tmp_path / "blocker").read_text() == "a file, not a folder"
