@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
 from ...core.imaging import reader
 from ...core.imaging.reader import read_image
 from ...core.repair import DEFAULT_DETAIL
-from ...core.repair.apply import MASK_DIR, resolve_out_dir
+from ...core.repair.apply import MASK_DIR, repair_folder
 from ..screen import fit_to_screen
 from ..widgets.mask_editor import MaskEditor, to_qimage
 from ..widgets.zoom import Viewport, ZoomPan, draw_visible
@@ -127,7 +127,8 @@ class RepairDialog(RepairSaving, QDialog):
 
         self.editor = MaskEditor(self.data.display, self)
         # Import… starts in the masks of earlier repairs of this image's folder, else beside the image
-        self.editor.import_dirs = (resolve_out_dir(self.image_path, out_dir) / MASK_DIR, self.image_path.parent)
+        # (those of a repair output's repairs are beside it, where this one's goes)
+        self.editor.import_dirs = (repair_folder(self.image_path, out_dir, project) / MASK_DIR, self.image_path.parent)
         self.editor.max_pixels = self.max_pixels  # Import… holds a mask to the setting
         self.editor.changed.connect(self._mask_changed)
         self.method = QComboBox(self)
