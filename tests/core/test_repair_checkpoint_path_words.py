@@ -73,3 +73,25 @@ def test_an_output_folder_that_is_a_file_is_named(image_and_mask, tmp_path, caps
     assert rc == 1 and f"cannot save {out}: {tmp_path / 'blocker'} is a file, not a folder" in err
     assert "File exists" not in err and "Not a directory" not in err and "another output folder" in err
     assert (tmp_path / "blocker").read_text() == "a file, not a folder"
+
+
+def test_a_mask_in_a_photos_stored_orientation_says_to_turn_it(tmp_path, capsys):
+    """An EXIF-rotated photo is repaired upright, so its mask is too; a mask drawn by a
+    tool that ignores the EXIF orientation (the stored 40x30) was refused as the wrong
+    size ('... but the image is 30x40'), with nothing about turning it."""
+    import imagegen
+
+    img = imagegen.write_jpeg_exif6(tmp_path)  # stored 40x30, shown 30x40
+    with Image.open(img) as im:
+        stored = im.size
+    mask = np.zeros((stored[1], stored[0]), np.uint8)
+    mask[5:10, 5:20] = 255
+    Image.fromarray(mask).save(tmp_path / "m.png")
+    rc = main(["repair", "apply", str(img), "--mask", str(tmp_path / "m.png"), "--method", "telea"])
+    err = capsys.readouterr().err
+    assert rc == 1 and "masks must have the image's size" in err
+    assert "quarter turn" in err and "EXIF orientation" in err and "turn the mask" in err
+    # a mask of another size altogether: no such hint
+    Image.fromarray(np.zeros((12, 12), np.uint8)).save(tmp_path / "m2.png")
+    assert main(["repair", "apply", str(img), "--mask", str(tmp_path / "m2.png"), "--method", "telea"]) == 1
+    assert "quarter turn" not in capsys.readouterr().err

@@ -23,3 +23,19 @@ def test_import_of_a_repair_outputs_repair_starts_in_the_masks_beside_it(qtbot, 
         dlg2 = RepairDialog(root / "a.png", p)  # an original: its repaired/.masks, as before
         qtbot.addWidget(dlg2)
         assert dlg2.editor.import_dirs[0] == root / "repaired" / ".masks"
+
+
+def test_import_of_a_mask_turned_a_quarter_says_to_turn_it(qtbot, tmp_path):
+    import pytest
+
+    from llmvis_desktop.qt.widgets.mask_editor import MaskEditor
+
+    ed = MaskEditor(np.full((40, 30), 128, np.uint8))
+    qtbot.addWidget(ed)
+    turned = tmp_path / "turned.png"
+    Image.fromarray(np.full((30, 40), 255, np.uint8)).save(turned)
+    with pytest.raises(ValueError) as info:
+        ed.import_mask(turned)
+    assert str(info.value).startswith(f"the mask {turned} is 40x30 but the image is 30x40; masks must have the "
+                                      f"image's size")
+    assert "quarter turn" in str(info.value) and not ed.mask().any()
