@@ -94,3 +94,27 @@ def test_after_is_rendered_on_the_worker_once(qtbot, tmp_path, monkeypatch):
         assert dlg.view.after is not None
     assert calls and not any(calls), "rendered on the GUI thread"
     assert len(calls) == 3  # once per engine
+
+
+def test_the_thumbnail_is_smoothed_from_a_reduced_image(qtbot, monkeypatch):
+    """Qt's smooth scaling of a whole 6000x4000 "after" image to its 160x120 thumbnail held
+    the interpreter lock on the worker for 0.3 s (the window waited): it is smoothed from
+    every n-th pixel, at least twice the thumbnail's size."""
+    from types import SimpleNamespace
+
+    from llmvis_desktop.qt.dialogs import repair_render
+
+    made = []
+    real = repair_render.to_qimage
+    monkeypatch.setattr(repair_render, "to_qimage", lambda a: made.append(a.shape) or real(a))
+    rng = np.random.default_rng(0)
+    px = rng.integers(0, 255, (1500, 2000, 3), np.uint8)
+    data = SimpleNamespace(pixels=px, display=px, window=None,
+                           meta=SimpleNamespace(sigmoid=False, inverted=False))
+    rep = px.copy()
+    rep[700:720, 100:1900] = 0
+    after, thumb = repair_render.render_images(data, rep)
+    assert (after.width(), after.height()) == (2000, 1500)
+    assert (thumb.width(), thumb.height()) == (160, 120)
+    smalls = [s for s in made if s[:2] != (1500, 2000)]
+    assert smalls and all(240 <= s[0] < 1500 and 320 <= s[1] < 2000 for s in smalls)

@@ -85,6 +85,11 @@ def render_after(data, pixels: np.ndarray) -> np.ndarray:
 def render_images(data, pixels: np.ndarray) -> tuple[QImage, QImage]:
     """The "after" image of the view and its side-by-side thumbnail, as QImages (made on
     the worker; the GUI thread only shows them)."""
-    img = to_qimage(render_after(data, pixels))
-    thumb = img.scaled(*THUMB, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
-    return img, thumb
+    shown = render_after(data, pixels)
+    # the thumbnail from every n-th pixel (at least twice its size), then smoothed: Qt's
+    # smooth scaling of the whole 6000x4000 image holds the interpreter lock for 0.3 s,
+    # and the window waited for it
+    step = max(1, min(shown.shape[0] // (2 * THUMB[1]), shown.shape[1] // (2 * THUMB[0])))
+    small = to_qimage(shown[::step, ::step])
+    thumb = small.scaled(*THUMB, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
+    return to_qimage(shown), thumb
