@@ -324,7 +324,7 @@ def test_repair_dialog_mask_edit_during_repair_discards_its_results(qtbot, brick
         dlg.seed.setValue(7)
         qtbot.waitUntil(lambda: dlg.run_btn.isEnabled(), timeout=15000)
         qtbot.wait(50)
-        assert job.state == "done" and job.result.get("telea") is not None
+        assert job.state == "done" and job.result[0].get("telea") is not None  # (results, renderings)
         assert not dlg.results and not dlg.accept_btn.isEnabled()
         assert "run the repair again" in dlg.status.text()
 

@@ -57,7 +57,9 @@ def load_engine(checkpoint: Optional[Path | str] = None):
     if not path.is_file():
         if checkpoint is None:
             raise RepairError(f"no starter checkpoint at {path}; train one with 'llmvis repair train FOLDER'")
-        raise RepairError(f"{path}: no such checkpoint file")
+        from .checkpoint import not_a_checkpoint_file
+
+        raise RepairError(not_a_checkpoint_file(path))
     key = (str(path.resolve()), path.stat().st_mtime_ns)
     with _GEN_LOCK:
         if key not in _GEN_CACHE:
@@ -99,6 +101,15 @@ def resolve_out_dir(image_path: Path | str, out_dir: Optional[Path | str] = None
     return folder if folder.is_absolute() else image_path.parent / folder
 
 
+def repair_folder(image_path: Path | str, out_dir=None, project=None) -> Path:
+    """Where a repair of ``image_path`` goes when no output is given (its mask in ``.masks``
+    there): :func:`resolve_out_dir`, or beside it for a repair output (``out_dir`` relative)."""
+    image_path = Path(image_path)
+    if not _fixed_folder(out_dir) and _is_repair_output(image_path, out_dir, project):
+        return image_path.parent
+    return resolve_out_dir(image_path, out_dir)
+
+
 def _output_path(image_path: Path, out, out_dir, fmt: str, repaired: np.ndarray,
                  inverted: bool = False, project=None) -> tuple[Path, str]:
     """Where the repair goes, and its format. ``out`` names the file (a .png, or a .tif);
@@ -109,12 +120,10 @@ def _output_path(image_path: Path, out, out_dir, fmt: str, repaired: np.ndarray,
     nested ``repaired/repaired/a.repaired.repaired.png``."""
     text = "" if out is None else str(out)
     if out is None or text.endswith(("/", os.sep)) or Path(text).is_dir():
-        folder = resolve_out_dir(image_path, out_dir) if out is None else Path(text)
+        folder = repair_folder(image_path, out_dir, project) if out is None else Path(text)
         stem = image_path.stem
         if _is_repair_output(image_path, out_dir, project):
             stem = _REPAIRED_SUFFIX.sub("", stem) or stem
-            if out is None and not _fixed_folder(out_dir):
-                folder = image_path.parent
         return _free_name(folder, stem, "tif" if fmt == "tiff" else "png"), fmt
     out_path = Path(text)
     suffix = out_path.suffix.lower()

@@ -174,6 +174,23 @@ def move_checkpoint(src: Path | str, dst: Path | str, sidecars: tuple = (".json"
             os.replace(src.with_suffix(x), dst.with_suffix(x))
 
 
+def not_a_checkpoint_file(path: Path) -> str:
+    """Why ``path`` (not a file) cannot be a checkpoint, and what to give instead: a folder
+    (a model folder) is called one, with the checkpoints it holds; a missing path says what
+    a checkpoint is (it was "no such checkpoint file" for a folder too)."""
+    if path.is_dir():
+        try:
+            held = sorted(q.name for q in path.iterdir() if q.suffix == ".safetensors" and q.is_file())
+        except OSError:
+            held = []
+        if not held:
+            return f"{path} is a folder, not a checkpoint file, and holds no .safetensors file; name the checkpoint file"
+        shown = ", ".join(str(path / n) for n in held[:3]) + (f" (and {len(held) - 3} more)" if len(held) > 3 else "")
+        return f"{path} is a folder, not a checkpoint file: name the .safetensors file in it ({shown})"
+    return (f"{path}: no such checkpoint file (moved or mistyped?); name a .safetensors checkpoint, as "
+            f"llmvis repair train writes (by default FOLDER/.llmvis/repair.safetensors)")
+
+
 def load_checkpoint(path: Path | str, *, with_train_state: bool = False) -> Checkpoint:
     """Read and validate a checkpoint; every failure is a one-line :class:`CheckpointError`."""
     from safetensors import safe_open
@@ -182,7 +199,7 @@ def load_checkpoint(path: Path | str, *, with_train_state: bool = False) -> Chec
 
     path = Path(path)
     if not path.is_file():
-        raise CheckpointError(f"{path}: no such checkpoint file")
+        raise CheckpointError(not_a_checkpoint_file(path))
     with open(path, "rb") as f:
         head = f.read(16)
     if head[:2] == b"\x80\x02" or head[:4] == b"PK\x03\x04" or path.suffix in (".pt", ".pth", ".ckpt", ".pkl"):

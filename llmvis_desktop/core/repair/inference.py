@@ -65,9 +65,9 @@ def as_mask(mask: np.ndarray, shape: tuple, names: tuple = ("", "")) -> np.ndarr
     if m.ndim == 3:
         m = m[..., 3] if m.shape[2] == 4 and m[..., 3].min() != m[..., 3].max() else m[..., :3].max(axis=2)
     if m.shape != tuple(shape[:2]):
-        mask_name, image_name = (f" {n}" if n else "" for n in names)
-        raise RepairError(f"the mask{mask_name} is {m.shape[1]}x{m.shape[0]} but the image{image_name} is "
-                          f"{shape[1]}x{shape[0]}; masks must have the image's size")
+        from .mask_file import mask_size_error
+
+        raise RepairError(mask_size_error(m.shape, shape, *names))
     return m > 0
 
 

@@ -156,3 +156,16 @@ def coverage_warning(mask: np.ndarray, limit: float = LARGE_MASK) -> Optional[st
         return None
     return (f"the mask covers {frac:.0%} of the image; inverted? (white or opaque = repair; "
             f"the repair dialog's Invert turns it over)")
+
+
+def mask_size_error(mask_shape: tuple, image_shape: tuple, mask_name: str = "", image_name: str = "") -> str:
+    """Why a mask of ``mask_shape`` does not fit an image of ``image_shape`` (rows, columns
+    first); a mask that is the image turned a quarter (one drawn on a photo's stored pixels
+    by a tool that ignores its EXIF orientation) is told to be turned."""
+    (mh, mw), (ih, iw) = mask_shape[:2], image_shape[:2]
+    mask_name, image_name = (f" {n}" if n else "" for n in (mask_name, image_name))
+    why = f"the mask{mask_name} is {mw}x{mh} but the image{image_name} is {iw}x{ih}; masks must have the image's size"
+    if (mh, mw) == (iw, ih) and mh != mw:
+        why += ("; the mask is the image a quarter turn round: masks are in the orientation the image is shown "
+                "in (a photo's EXIF orientation applied), so turn the mask")
+    return why

@@ -337,4 +337,18 @@ def save_error(path: Path, exc: OSError) -> str:
         why = "read-only file system" if exc.errno == errno.EROFS else "permission denied"
         return (f"cannot save {path}: {why}; nothing was written. Choose another output folder "
                 f"(the repair_output setting, or --out)")
+    blocker = _file_in_the_way(path) if exc.errno in (errno.EEXIST, errno.ENOTDIR) else None
+    if blocker is not None:  # ("File exists" read as if the output were there already)
+        return (f"cannot save {path}: {blocker} is a file, not a folder; nothing was written. Choose another "
+                f"output folder (the repair_output setting, or --out)")
     return f"cannot save {path}: {exc.strerror or exc}; nothing was written"
+
+
+def _file_in_the_way(path: Path) -> Optional[Path]:
+    """The nearest folder of ``path``'s that is a file (what made its folder impossible), if any."""
+    for folder in Path(path).parents:
+        if folder.is_file():
+            return folder
+        if folder.is_dir():
+            return None
+    return None

@@ -17,15 +17,15 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
                                QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider, QSpinBox, QSplitter,
                                QVBoxLayout, QWidget)
 
-from ...core.imaging.display import display_for, to_display
 from ...core.imaging import reader
 from ...core.imaging.reader import read_image
 from ...core.repair import DEFAULT_DETAIL
-from ...core.repair.apply import MASK_DIR, resolve_out_dir
+from ...core.repair.apply import MASK_DIR, repair_folder
 from ..screen import fit_to_screen
 from ..widgets.mask_editor import MaskEditor, to_qimage
 from ..widgets.zoom import Viewport, ZoomPan, draw_visible
 from ..workers import JobManager
+from .repair_render import render_after, render_images
 from .repair_saving import STALE_MESSAGE, RepairSaving, StatusLabel
 
 METHOD_NAMES = {"gan": "GAN (learned)", "telea": "Telea (OpenCV)", "ns": "Navier-Stokes (OpenCV)"}
@@ -113,6 +113,7 @@ class RepairDialog(RepairSaving, QDialog):
         self.data = read_image(self.image_path, frame=self.frame, max_pixels=self.max_pixels)
         self.setWindowTitle(f"Repair — {self.image_path.name}{self._page_text(' ({} {} of {})')}")
         self.results: dict = {}  # method -> RepairResult (preview, not saved)
+        self._rendered: dict = {}  # method -> (after QImage, thumbnail QImage), made on the worker
         self.result = None
         self._job = None  # the running (or last) repair job
         self._job_slots: list = []  # (signal, slot) connected to self._job, disconnected when it is dropped
@@ -126,7 +127,8 @@ class RepairDialog(RepairSaving, QDialog):
 
         self.editor = MaskEditor(self.data.display, self)
         # Import… starts in the masks of earlier repairs of this image's folder, else beside the image
-        self.editor.import_dirs = (resolve_out_dir(self.image_path, out_dir) / MASK_DIR, self.image_path.parent)
+        # (those of a repair output's repairs are beside it, where this one's goes)
+        self.editor.import_dirs = (repair_folder(self.image_path, out_dir, project) / MASK_DIR, self.image_path.parent)
         self.editor.max_pixels = self.max_pixels  # Import… holds a mask to the setting
         self.editor.changed.connect(self._mask_changed)
         self.method = QComboBox(self)
@@ -250,32 +252,18 @@ class RepairDialog(RepairSaving, QDialog):
         return f" Only {page} is repaired; it is saved as its own file." if page else ""
 
     def _display(self, pixels: np.ndarray) -> np.ndarray:
-        """A repair's pixels rendered as the "before" image was (by :func:`display_for`, as
-        ``read_image`` does): alpha composited on white, the image's window, inversion and
-        S-curve. (The after of an RGBA image was drawn without its alpha, and that of a
-        gray + alpha one was an invalid 0x0 image.)"""
-        meta = self.data.meta
-        if meta.sigmoid:
-            out = to_display(pixels, self.data.window, invert=meta.inverted, sigmoid=True)
-        else:
-            out = display_for(pixels, self.data.window, invert=meta.inverted)[0]
-        # Pixels the repair left as they were show as in the "before" image: a DICOM drawn
-        # through its VOI LUT has no exact window, so the rendering above differed from it
-        # everywhere and the slider showed a jump in brightness across its line.
-        orig, before = np.asarray(self.data.pixels), np.asarray(self.data.display)
-        if orig.shape == pixels.shape and before.shape == out.shape:
-            same = pixels == orig
-            if same.ndim == 3:
-                same = same.all(axis=2)
-            out = out.copy()
-            out[same] = before[same]
-        return out
+        """A repair's pixels rendered as the "before" image was (:func:`.repair_render.render_after`:
+        alpha composited on white, the image's window, inversion and S-curve; the pixels left
+        as they were exactly as before). (The after of an RGBA image was drawn without its
+        alpha, and that of a gray + alpha one was an invalid 0x0 image.)"""
+        return render_after(self.data, pixels)
 
     def _mask_changed(self) -> None:
         """The mask or a setting changed: every preview is stale, and so is a running repair
         (started with the old mask or settings): it is stopped and its results are never shown."""
         self._generation += 1
         self.results.clear()
+        self._rendered.clear()
         self._results_mask = None
         for img in self.thumbs.values():
             img.clear()
@@ -303,8 +291,11 @@ class RepairDialog(RepairSaving, QDialog):
         self.view.update()
 
     def _show_current(self) -> None:
-        res = self.results.get(self.method.currentData())
-        self.view.set_images(self.view.before, to_qimage(self._display(res.pixels)) if res else None)
+        meth = self.method.currentData()
+        res = self.results.get(meth)
+        if res is not None and meth not in self._rendered:
+            self._rendered[meth] = render_images(self.data, res.pixels)
+        self.view.set_images(self.view.before, self._rendered[meth][0] if res is not None else None)
         self._set_acceptable(res is not None)
 
     # --- repair in the background
@@ -326,8 +317,9 @@ class RepairDialog(RepairSaving, QDialog):
         self._drop_job(cancel=True)  # a repair still running is superseded by this one
 
         def work(token, progress, path=self.image_path, mask=mask, methods=methods, ck=self.checkpoint,
-                 detail=self.detail.value(), seed=self.seed.value(), frame=self.frame, limit=self.max_pixels):
-            out = {}
+                 detail=self.detail.value(), seed=self.seed.value(), frame=self.frame, limit=self.max_pixels,
+                 data=self.data):
+            out, rendered = {}, {}
             for i, meth in enumerate(methods):
                 progress(Progress("repair", i, len(methods), METHOD_NAMES[meth]))
                 try:
@@ -335,7 +327,10 @@ class RepairDialog(RepairSaving, QDialog):
                                             detail=detail, seed=seed, frame=frame, max_pixels=limit)
                 except RepairError as exc:
                     out[meth] = exc
-            return out
+                else:  # rendered here: on the GUI thread it froze the window (3 s for 6000x4000)
+                    token.check()
+                    rendered[meth] = render_images(data, out[meth].pixels)
+            return out, rendered
 
         self.run_btn.setEnabled(False)
         self.status.setText("Repairing…")
@@ -343,7 +338,7 @@ class RepairDialog(RepairSaving, QDialog):
         self._job = job
         self._job_state = (self._generation, mask)
         self._job_slots = [
-            (job.signals.result, lambda out, j=job: self._job_result(j, out)),
+            (job.signals.result, lambda got, j=job: self._job_result(j, *got)),
             (job.signals.error, lambda e, j=job: self._job_error(j, e)),
             (job.signals.cancelled, lambda j=job: self._job_cancelled(j)),
             (job.signals.finished, lambda j=job: self._job_finished(j)),
@@ -360,10 +355,10 @@ class RepairDialog(RepairSaving, QDialog):
         return (self._alive() and job is self._job and self._job_state is not None
                 and self._job_state[0] == self._generation)
 
-    def _job_result(self, job, out: dict) -> None:
+    def _job_result(self, job, out: dict, rendered: dict) -> None:
         if self._is_current(job):
             self._results_mask = self._job_state[1]
-            self._on_results(out)
+            self._on_results(out, rendered)
 
     def _job_error(self, job, exc) -> None:
         if self._is_current(job):
@@ -397,15 +392,14 @@ class RepairDialog(RepairSaving, QDialog):
             except (RuntimeError, TypeError):
                 pass
 
-    def _on_results(self, out: dict) -> None:
+    def _on_results(self, out: dict, rendered: Optional[dict] = None) -> None:
         errors = [f"{METHOD_NAMES[k]}: {_with_advice(v, self.checkpoint)}" for k, v in out.items()
                   if isinstance(v, Exception)]
         for k, v in out.items():
             if not isinstance(v, Exception):
                 self.results[k] = v
-                pm = QPixmap.fromImage(to_qimage(self._display(v.pixels)))
-                self.thumbs[k].setPixmap(pm.scaled(160, 120, Qt.AspectRatioMode.KeepAspectRatio,
-                                                   Qt.TransformationMode.SmoothTransformation))
+                self._rendered[k] = (rendered or {}).get(k) or render_images(self.data, v.pixels)
+                self.thumbs[k].setPixmap(QPixmap.fromImage(self._rendered[k][1]))
         self._show_current()
         gan = self.results.get("gan")
         where = f" The GAN ran on {_device_name(gan.params.get('device'))}." if gan is not None and "gan" in out else ""

@@ -108,9 +108,9 @@ class MaskCanvas(ZoomPan, QWidget):
         """``name``: the mask's file, named when its size is not the image's (as the CLI does)."""
         mask = np.asarray(mask)
         if mask.shape != (self._image.height(), self._image.width()):
-            named = f" {name}" if name else ""
-            raise ValueError(f"the mask{named} is {mask.shape[1]}x{mask.shape[0]} but the image is "
-                             f"{self._image.width()}x{self._image.height()}; masks must have the image's size")
+            from ...core.repair.mask_file import mask_size_error
+
+            raise ValueError(mask_size_error(mask.shape, (self._image.height(), self._image.width()), name))
         a = np.ascontiguousarray((mask > 0).astype(np.uint8) * 255)
         self._begin_edit()
         self._mask = QImage(a.data, a.shape[1], a.shape[0], a.strides[0], QImage.Format.Format_Grayscale8).copy()

@@ -1,0 +1,41 @@
+"""Import… in the repair dialog of a repair output (a repair of a repair) starts in the
+masks of the earlier repairs, ``repaired/.masks`` beside it, where this repair's mask
+goes too: it pointed at ``repaired/repaired/.masks``, a folder that is never made, and so
+opened in ``repaired/``."""
+import numpy as np
+from PIL import Image
+
+
+def test_import_of_a_repair_outputs_repair_starts_in_the_masks_beside_it(qtbot, tmp_path):
+    from llmvis_desktop.core.project import Project
+    from llmvis_desktop.qt.dialogs.repair_dialog import RepairDialog
+
+    root = tmp_path / "proj"
+    (root / "repaired" / ".masks").mkdir(parents=True)
+    px = np.random.default_rng(0).integers(0, 255, (40, 50), np.uint8)
+    Image.fromarray(px).save(root / "a.png")
+    Image.fromarray(px).save(root / "repaired" / "a.repaired.png")
+    with Project.open(root) as p:
+        p.index()
+        dlg = RepairDialog(root / "repaired" / "a.repaired.png", p)
+        qtbot.addWidget(dlg)
+        assert dlg.editor.import_dirs[0] == root / "repaired" / ".masks"
+        dlg2 = RepairDialog(root / "a.png", p)  # an original: its repaired/.masks, as before
+        qtbot.addWidget(dlg2)
+        assert dlg2.editor.import_dirs[0] == root / "repaired" / ".masks"
+
+
+def test_import_of_a_mask_turned_a_quarter_says_to_turn_it(qtbot, tmp_path):
+    import pytest
+
+    from llmvis_desktop.qt.widgets.mask_editor import MaskEditor
+
+    ed = MaskEditor(np.full((40, 30), 128, np.uint8))
+    qtbot.addWidget(ed)
+    turned = tmp_path / "turned.png"
+    Image.fromarray(np.full((30, 40), 255, np.uint8)).save(turned)
+    with pytest.raises(ValueError) as info:
+        ed.import_mask(turned)
+    assert str(info.value).startswith(f"the mask {turned} is 40x30 but the image is 30x40; masks must have the "
+                                      f"image's size")
+    assert "quarter turn" in str(info.value) and not ed.mask().any()
