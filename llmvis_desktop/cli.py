@@ -196,6 +196,11 @@ def cmd_labels(args) -> int:
             labels = project.labels()
             if args.json:
                 print(json.dumps([dict(l.__dict__, images=usage.get(l.name, 0)) for l in labels], indent=2))
+            elif not labels:  # it printed nothing, as if it had failed
+                from .cli_args import index_command
+
+                db = index_command("", args.db)[len("llmvis index "):]
+                print(f"(no labels yet: llmvis labels add {args.folder} NAME...{db})", file=sys.stderr)
             else:
                 for l in labels:
                     print(f"{l.shortcut or '-'}  {l.name:20s} {l.color}  {usage.get(l.name, 0):6d}  {l.description}")
