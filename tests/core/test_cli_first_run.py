@@ -49,3 +49,18 @@ def test_labels_list_of_a_project_without_labels_says_so(png_folder, capsys):
     assert main(["labels", "list", str(png_folder), "--json"]) == 0
     out, err = capsys.readouterr()
     assert json.loads(out) == [] and err == ""
+
+
+def test_an_export_that_leaves_every_image_out_says_why(png_folder, tmp_path, capsys):
+    """`llmvis export --format yolo` (or txt) of a project with no label (no caption) wrote
+    "0 image(s) ... 0 file(s)" and nothing said why: YOLO classification folders hold
+    labelled images only, caption sidecars captioned ones."""
+    assert main(["index", str(png_folder), "--quiet"]) == 0
+    assert main(["labels", "add", str(png_folder), "dent"]) == 0
+    capsys.readouterr()
+    assert main(["export", str(png_folder), "--format", "yolo", "--out", str(tmp_path / "y")]) == 0
+    err = capsys.readouterr().err
+    assert "warning: none of the 5 images has a label, and YOLO classification folders hold labelled images only" in err
+    assert main(["export", str(png_folder), "--format", "txt", "--out", str(tmp_path / "t")]) == 0
+    err = capsys.readouterr().err
+    assert "warning: none of the 5 images has a caption, and caption sidecars hold captioned images only" in err
