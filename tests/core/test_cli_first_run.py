@@ -64,3 +64,14 @@ def test_an_export_that_leaves_every_image_out_says_why(png_folder, tmp_path, ca
     assert main(["export", str(png_folder), "--format", "txt", "--out", str(tmp_path / "t")]) == 0
     err = capsys.readouterr().err
     assert "warning: none of the 5 images has a caption, and caption sidecars hold captioned images only" in err
+
+
+def test_labels_add_help_says_the_colour_default(capsys):
+    """`--help` says each option's default where it has one; `labels add --color` said only
+    "#rrggbb" (the README owned up to it)."""
+    import pytest
+
+    with pytest.raises(SystemExit):
+        main(["labels", "add", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "--color COLOR #rrggbb (default: the first colour of the palette that no label has)" in out
