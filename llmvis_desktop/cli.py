@@ -196,6 +196,11 @@ def cmd_labels(args) -> int:
             labels = project.labels()
             if args.json:
                 print(json.dumps([dict(l.__dict__, images=usage.get(l.name, 0)) for l in labels], indent=2))
+            elif not labels:  # it printed nothing, as if it had failed
+                from .cli_args import index_command
+
+                db = index_command("", args.db)[len("llmvis index "):]
+                print(f"(no labels yet: llmvis labels add {args.folder} NAME...{db})", file=sys.stderr)
             else:
                 for l in labels:
                     print(f"{l.shortcut or '-'}  {l.name:20s} {l.color}  {usage.get(l.name, 0):6d}  {l.description}")
@@ -234,7 +239,7 @@ def build_parser() -> argparse.ArgumentParser:
     lsub.required = True
     q = lsub.add_parser("add", parents=[common], help="add labels")
     q.add_argument("names", nargs="+", metavar="NAME", help="the label names to add (all of them, or none if one is refused)")
-    q.add_argument("--color", default=None, help="#rrggbb")
+    q.add_argument("--color", default=None, help="#rrggbb (default: the first colour of the palette that no label has)")
     q.add_argument("--key", default=None, help="shortcut key 1-9 (default: the next free one; with one name only)")
     q.add_argument("--description", default=None, metavar="TEXT", help="what the label means (shown to reviewers)")
     q.set_defaults(add_parser=q)  # its usage errors (--key with several names)

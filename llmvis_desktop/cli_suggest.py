@@ -126,11 +126,19 @@ def run_models_cmd(args) -> int:
         print(json.dumps(rows, indent=2))
         return EXIT_OK
     if not rows:  # the places looked in (a missing --dir was said above, once)
-        places = [d for d in dict.fromkeys(dirs) if d not in absent] + ([] if args.no_cache else ["the Hugging Face cache"])
+        from .core.suggest.discovery import hf_hub_cache
+
+        folders = [d for d in dict.fromkeys(dirs) if d not in absent]
+        places = folders + ([] if args.no_cache else [f"the Hugging Face cache ({hf_hub_cache()})"])
         where = (" in " + (", ".join(places[:-1]) + " or " if len(places) > 1 else "") + places[-1]
                  if places else " (no model folder to look in)")
-        hint = ("put a model folder (config.json + weights) there, or add one with --dir" if places
-                else "give a folder of models (each a folder with config.json + weights) with --dir")
+        if folders:
+            hint = (f"put a model folder (config.json + weights) in {folders[0]}, or add a folder of "
+                    f"models with --dir")
+        else:  # the cache lists only what a download put there (models--org--name), not a copied folder
+            hint = ("give a folder of models (each a folder with config.json + weights) with --dir, or add it "
+                    "to the model folders in the window's Settings"
+                    + ("; the Hugging Face cache lists only the models downloaded into it" if places else ""))
         print(f"no models found{where}; {hint}", file=sys.stderr)
         return EXIT_OK
     for r in rows:

@@ -285,3 +285,8 @@ def resolve_inside(root: Path | str, name, where: str = "", known: Container[str
             and not _has(indexed, rel, by_stem):
         raise InterchangeError(f"{label}file name {name!r} leads out of the project through a symbolic link")
     return rel
+
+
+def none_of(n: int, what: str) -> str:
+    """"none of the 5 images has a label" (``what`` = "a label"); "the 1 image has no label"."""
+    return f"none of the {n:,} images has {what}" if n != 1 else f"the 1 image has no {what.split(' ', 1)[1]}"

@@ -17,6 +17,7 @@ import os
 from pathlib import Path, PurePosixPath
 
 from .common import ExportContext, InterchangeError
+from .files import none_of
 from .files import prepare_folder, write_atomic
 from .parsing import ImportItem, ParsedFile, check_text
 
@@ -29,13 +30,14 @@ def export(ctx: ExportContext) -> None:
     seen: dict[str, str] = {}
     empty: dict[str, int] = {}  # stems of images without a caption: their old sidecar may be stale
     made: set = set()
-    n = 0
+    n = captioned = 0
     for rows in ctx.rows():
         for row in rows:
             stem = str(PurePosixPath(row.name).with_suffix(""))
             if not row.caption:
                 empty.setdefault(stem, row.image_id)
                 continue
+            captioned += 1
             if stem in seen:
                 ctx.warn(f"{row.name}: shares the sidecar name {stem}.txt with {seen[stem]}; not written")
                 continue
@@ -56,6 +58,8 @@ def export(ctx: ExportContext) -> None:
             ctx.report.annotations += 1
         n += len(rows)
         ctx.tick(n, total)
+    if n and not captioned:  # "0 image(s)" said nothing of why
+        ctx.warn(f"{none_of(n, 'a caption')}, and caption sidecars hold captioned images only")
     _remove_stale(ctx, out, {stem: i for stem, i in empty.items() if stem not in seen})
     if ctx.options.include_suggestions:
         ctx.warn("caption sidecars hold no suggestions; pending suggestions were not exported")

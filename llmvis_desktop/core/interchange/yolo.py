@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 
 from .common import ExportContext, InterchangeError, split_of, splits_used
-from .files import folder_to_label, label_to_folder, prepare_folder
+from .files import folder_to_label, label_to_folder, none_of, prepare_folder
 from .parsing import ImportItem, ParsedFile, check_labels
 from ..imaging.formats import SUPPORTED_EXTENSIONS, sniff_dicom
 
@@ -40,11 +40,12 @@ def export(ctx: ExportContext) -> None:
         for name in labels:
             (out / split / folders[name]).mkdir(parents=True, exist_ok=True)
     total = ctx.total()
-    n = 0
+    n = labelled = 0
     for rows in ctx.rows():
         for row in rows:
             if not row.labels:
                 continue
+            labelled += 1
             split = split_of(opts.seed, row.relpath, opts.split)
             copied = False
             for name in row.labels:
@@ -54,6 +55,8 @@ def export(ctx: ExportContext) -> None:
             ctx.report.images += copied
         n += len(rows)
         ctx.tick(n, total)
+    if n and not labelled:  # "0 image(s)" said nothing of why
+        ctx.warn(f"{none_of(n, 'a label')}, and YOLO classification folders hold labelled images only")
     if opts.include_suggestions:
         ctx.warn("YOLO classification folders hold no suggestions; pending suggestions were not exported")
 
