@@ -162,3 +162,19 @@ def test_other_threads_are_not_cut_off(hung):
     proxy.thaw()
     job.join(60)
     assert out.get("result") == []
+
+
+def test_a_commit_the_server_never_answers_gives_up_too(hung):
+    """The server hangs between an action's statements and its COMMIT (sent through the
+    connection, not a cursor)."""
+    from sqlalchemy import text
+
+    project, proxy = hung
+
+    def action():
+        with project.store.write() as session:
+            session.execute(text("SELECT 1"))
+            proxy.freeze()
+
+    _, error = _on_window_thread(action)
+    assert error is not None and "did not answer within 1 s" in str(error), error

@@ -135,6 +135,24 @@ def install(engine) -> None:
 
     dialect.do_ping = do_ping
 
+    def bounded(step):  # COMMIT and ROLLBACK go through the connection, not a cursor
+        def run(dbapi_conn, *args):
+            if not _here():
+                return step(dbapi_conn, *args)
+            WATCHDOG.arm(dbapi_conn, DEADLINE_S)
+            try:
+                return step(dbapi_conn, *args)
+            except dialect.loaded_dbapi.Error:
+                if WATCHDOG.disarm(dbapi_conn):
+                    raise dialect.loaded_dbapi.OperationalError(deadline_text()) from None
+                raise
+            finally:
+                WATCHDOG.disarm(dbapi_conn)
+        return run
+
+    dialect.do_commit = bounded(dialect.do_commit)
+    dialect.do_rollback = bounded(dialect.do_rollback)
+
     @event.listens_for(engine, "do_connect")
     def _connect(_dialect, _rec, _cargs, cparams):
         if _here():
