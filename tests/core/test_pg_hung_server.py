@@ -178,3 +178,25 @@ def test_a_commit_the_server_never_answers_gives_up_too(hung):
 
     _, error = _on_window_thread(action)
     assert error is not None and "did not answer within 1 s" in str(error), error
+
+
+def test_a_connection_closed_while_armed_leaves_its_socket_number_alone(pg_url):
+    """A statement that failed without its deadline being disarmed, its connection then
+    closed: the socket number, given to the next connection, must not be shut down."""
+    import time
+
+    import psycopg
+
+    from pg import _libpq_url
+
+    first = psycopg.connect(_libpq_url(pg_url))
+    fd = first.fileno()
+    answer_deadline.WATCHDOG.arm(first, 0.3)
+    first.close()
+    second = psycopg.connect(_libpq_url(pg_url))
+    try:
+        assert second.fileno() == fd  # the number reused, as it is at once on Linux
+        time.sleep(0.6)  # the deadline passed
+        assert second.execute("SELECT 1").fetchone() == (1,)
+    finally:
+        second.close()

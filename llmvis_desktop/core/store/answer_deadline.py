@@ -4,7 +4,7 @@ A server that stops answering without closing the connection (hung, stopped with
 SIGSTOP, a network path gone half-open) froze the window for good on its next read:
 moving to the next image read its suggestions on the window's thread, and libpq has no
 client-side limit on a query (TCP retries a lost path for many minutes, a hung server's
-kernel keeps acknowledging). Statements run on a thread marked interactive
+kernel keeps acknowledging). Statements, COMMITs and ROLLBACKs on a thread marked interactive
 (:func:`mark_interactive`: the window's) get :data:`DEADLINE_S`; past it the
 connection's socket is shut down, so the wait ends in a connection error that names the
 deadline (the window already says "The project database cannot be reached ...") and the
@@ -19,6 +19,7 @@ import os
 import socket
 import threading
 import time
+import weakref
 from typing import Optional
 
 from sqlalchemy import event
@@ -54,7 +55,8 @@ class _Watchdog:
 
     def __init__(self) -> None:
         self._cond = threading.Condition()
-        self._armed: dict[int, tuple[float, int]] = {}  # id(dbapi connection): (deadline, fd)
+        # id(dbapi connection): (deadline, fd, the connection, weakly)
+        self._armed: dict[int, tuple[float, int, weakref.ref]] = {}
         self.fired: set[int] = set()  # id(dbapi connection) whose socket was shut down
         self._thread: Optional[threading.Thread] = None
 
@@ -65,7 +67,7 @@ class _Watchdog:
             return
         with self._cond:
             self.fired.discard(id(dbapi_conn))
-            self._armed[id(dbapi_conn)] = (time.monotonic() + seconds, fd)
+            self._armed[id(dbapi_conn)] = (time.monotonic() + seconds, fd, weakref.ref(dbapi_conn))
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="llmvis-db-deadline", daemon=True)
                 self._thread.start()
@@ -81,15 +83,24 @@ class _Watchdog:
         with self._cond:
             while True:
                 now = time.monotonic()
-                for key, (deadline, fd) in list(self._armed.items()):
+                for key, (deadline, fd, ref) in list(self._armed.items()):
                     if deadline <= now:
                         del self._armed[key]
+                        if not _still(ref(), fd):  # closed meanwhile: fd may be another's now
+                            continue
                         self.fired.add(key)
                         _shut(fd)
                         global _quiet_until
                         _quiet_until = now + QUIET_S
-                soonest = min((d for d, _ in self._armed.values()), default=None)
+                soonest = min((d for d, _, _ in self._armed.values()), default=None)
                 self._cond.wait(None if soonest is None else max(0.0, soonest - now))
+
+
+def _still(dbapi_conn, fd: int) -> bool:
+    try:
+        return dbapi_conn is not None and not dbapi_conn.closed and dbapi_conn.fileno() == fd
+    except Exception:
+        return False
 
 
 def _shut(fd: int) -> None:
