@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from ..core import config as cfg_mod
 from ..core.project import Project
+from ..core.store.answer_deadline import mark_interactive
 from ..core.tasks import FOREGROUND
 from .filter_bar import FilterBar
 from .dock_layout import fit_minimum, grow_dock, show_docks
@@ -80,6 +81,7 @@ class MainWindow(QMainWindow):
 
     def __init__(self, config: Optional[cfg_mod.Config] = None, parent=None) -> None:
         super().__init__(parent)
+        mark_interactive()  # a hung database server cannot freeze this thread (answer_deadline)
         self.config = config or cfg_mod.load_config()
         self.project: Optional[Project] = None
         self._frame_step = None  # True: the image being read is another frame of the one shown

@@ -292,7 +292,7 @@ class PanelController(RepairActions, DialogActions, JobActions, TaxonomyActions,
             else:  # the stored caption may have changed under the typed text
                 self.caption.set_saved(rec.caption)
             self.caption.set_editable(rec is not None)
-        suggestions, self._judged = [], []
+        suggestions, self._judged, self.unread = [], [], None
         fetched = self.fetched
         if rec is not None and fetched is not None and fetched[0] == rec.id:  # read off the GUI thread
             suggestions, self._judged = fetched[1], fetched[2]
@@ -301,8 +301,9 @@ class PanelController(RepairActions, DialogActions, JobActions, TaxonomyActions,
                 suggestions = project.suggestions(rec.id)
                 if not any(s.outcome != "withdrawn" for s in suggestions):  # no card: judged clean?
                     self._judged = project.judged_without_labels(rec.id)
-            except Exception as exc:
+            except Exception as exc:  # said in the panel: "no suggestions yet" was not so
                 log.warning("suggestions: %s", exc)
+                self.unread = (rec.id, _why(exc))
         if self.suggestions is not None:
             self._show_suggestions(rec, suggestions)
         if self.history is not None:
@@ -322,8 +323,22 @@ class PanelController(RepairActions, DialogActions, JobActions, TaxonomyActions,
             return
         try:
             self.history.set_events(project.history(pending[0]), pending[1])
-        except Exception as exc:
+        except Exception as exc:  # not "Loading history…" for good
             log.warning("history: %s", exc)
+            self.unread = (pending[0], _why(exc))
+            self.history.clear(f"The history could not be read: {_why(exc)}. It is shown when the "
+                               f"database answers again.")
+
+    #: (image id, why) when the open image's suggestions or history could not be read
+    unread: Optional[tuple] = None
+
+    def read_again(self) -> None:
+        """The database answers again: show the open image afresh if its panels could not
+        be read (the team watch calls this after each look it got an answer to)."""
+        cur = self.win.review.current
+        if self.unread is not None and cur is not None and self.unread[0] == cur.id:
+            self.unread = None
+            self.win.review._refresh(cur.id)
 
     def flush_history(self) -> None:
         """Show the current image's history now (tests, and before a screenshot)."""
@@ -478,4 +493,13 @@ class PanelController(RepairActions, DialogActions, JobActions, TaxonomyActions,
             why = "is missing" if status == "missing" else "cannot be read (the viewer says why)"
             return f"No suggestions: this file {why}, so the models skip it."
         text = judged_text(self._judged) if self._judged else EMPTY_TEXT
+        if self.unread is not None and self.record is not None and self.unread[0] == self.record.id:
+            text = (f"The suggestions for this image could not be read: {self.unread[1]}. They are "
+                    f"shown when the database answers again.")
         return text + (f"\n\n{hint}" if hint else "")
+
+
+def _why(exc: BaseException) -> str:
+    from ..core.errors import connection_reason, first_line, is_connection_lost
+
+    return connection_reason(exc)[:200] if is_connection_lost(exc) else first_line(exc, 200)

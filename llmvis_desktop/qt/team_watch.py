@@ -102,6 +102,7 @@ class TeamWatch(QObject):
             self._failing = False
             log.info("the project database can be reached again")
             self.win.statusBar().showMessage("The project database can be reached again", 10000)
+        self.win.panel_ctl.read_again()  # the open image's panels, if they could not be read
         project, start, rows, labels, fetched = result
         if project is not self._project:
             return

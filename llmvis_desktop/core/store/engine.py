@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from . import answer_deadline
 from .fold import SQLITE_FOLD, fold
 from .writable import read_only_reason, refused_write
 
@@ -152,6 +153,7 @@ def make_engine(url: str, who: Optional[str] = None) -> Engine:
         _harden_sqlite(engine)
     elif engine.dialect.name == "postgresql":
         _pg_short_waits(engine)
+        answer_deadline.install(engine)  # the window's thread never waits on a hung server for good
     return engine
 
 
