@@ -2,8 +2,8 @@
 sized at first run, and a window that never grows past the screen.
 
 Functions on the :class:`~.main_window.MainWindow` (its ``panels``, ``panel_ctl``):
-``show_docks(win, on)``, ``first_run_sizes(win)``, ``grow_dock(win, panel, height)`` and
-``fit_minimum(win)``; :class:`JobsDockFit` sizes the Jobs dock to its lines until the
+``right_column_full_height(win)``, ``show_docks(win, on)``, ``first_run_sizes(win)``,
+``grow_dock(win, panel, height)`` and ``fit_minimum(win)``; :class:`JobsDockFit` sizes the Jobs dock to its lines until the
 reviewer drags its height.
 """
 from __future__ import annotations
@@ -31,6 +31,16 @@ def show_docks(win, on: bool) -> None:
         win.panel_ctl.fit_jobs_dock()
 
 
+def right_column_full_height(win) -> None:
+    """The right docks (labels, caption, suggestions, history) take the window's whole
+    height; the Jobs dock sits under the grid and the viewer only. Spanning the window's
+    width, it took its height from the right column too: at 1024x640 the four docks had
+    their minimums alone, a suggestion card without its Accept/Edit/Reject buttons, and
+    a job's line more in the Jobs dock took it from them again."""
+    win.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+    win.setCorner(Qt.Corner.TopRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+
+
 def first_run_sizes(win) -> None:
     """At first run (no saved layout), the docks of the project just opened sized to
     what they show: called once its panels have it (the label chips' lines are known
@@ -40,8 +50,8 @@ def first_run_sizes(win) -> None:
 
 
 def _first_run_sizes(win) -> None:
-    """Labels and caption as small as they go, History its few events, the suggestion
-    cards their preferred height, then the label chips' lines up to the first nine (in
+    """Labels and caption as small as they go, the suggestion cards their preferred
+    height, History its few events in the room left, then the label chips' lines up to the first nine (in
     at most a third of the room: their minimum is two lines, so that many labels fit a
     small screen), the suggestion cards the rest (cut off, they had less room than the
     others)."""
@@ -60,11 +70,11 @@ def _first_run_sizes(win) -> None:
             i = keys.index(key)
             sizes[i] += max(0, min(room - sum(sizes), up_to - sizes[i]))
 
-    if "history" in keys:
-        i = keys.index("history")
-        sizes[i] = max(sizes[i], docks[i].sizeHint().height())
-    if "suggestions" in keys:
+    if "suggestions" in keys:  # first: History took its size hint before them, whatever
+        # the room (at 1024x640, 186 px to the cards' 151)
         grow("suggestions", docks[keys.index("suggestions")].sizeHint().height())
+    if "history" in keys:
+        grow("history", docks[keys.index("history")].sizeHint().height())
     if "labels" in keys:
         grow("labels", min(docks[keys.index("labels")].sizeHint().height(), room // 3))
     if "suggestions" in keys:

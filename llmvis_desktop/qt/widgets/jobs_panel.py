@@ -239,9 +239,11 @@ class JobsPanel(QWidget):
                                                 else Qt.ScrollBarPolicy.ScrollBarAsNeeded)
 
     def wanted_height(self) -> int:
-        """As tall as the running jobs' rows, or one line (the newest done one, or "No
-        background jobs.") when none runs; the older done lines scroll."""
-        rows = list(self._rows.values()) or self._done[:1] or [self.placeholder]
+        """As tall as the running jobs' rows and the newest done line under them (a job
+        that just failed while another ran had its line below the scroll: the dock fitted
+        the running rows alone), or that one line ("No background jobs." before any) when
+        none runs; the older done lines scroll."""
+        rows = list(self._rows.values()) + self._done[:1] or [self.placeholder]
         m = self.layout().contentsMargins()
         width = self._scroll.viewport().width()
 
