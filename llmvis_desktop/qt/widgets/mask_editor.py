@@ -1,6 +1,7 @@
 """Mask painting for defect repair: brush, eraser, rectangle, clear, invert, opacity,
 import from PNG, undo / redo (Ctrl+Z / Ctrl+Shift+Z or Ctrl+Y, in the editor's window),
-zoom and pan (:mod:`.zoom`).
+zoom and pan (:mod:`.zoom`); keys B / E / R (tools), X (brush <-> eraser), [ / ] (size),
+Delete (clear), Ctrl+I (invert).
 Self-contained: ``MaskEditor(display_uint8)``; ``mask()`` returns a bool (H, W) array at
 the image's full resolution, ``set_mask(array)`` loads one.
 """
@@ -304,14 +305,13 @@ class MaskEditor(QWidget):
         row2 = QHBoxLayout()
         self.tool_buttons = {}
         group = QButtonGroup(self)
-        for tool, text, tip in ((BRUSH, "Brush", "Paint the region to repair (B)"),
-                                (ERASER, "Eraser", "Erase from the mask (E)"),
+        for tool, text, tip in ((BRUSH, "Brush", "Paint the region to repair (B); X swaps brush and eraser"),
+                                (ERASER, "Eraser", "Erase from the mask (E); X swaps brush and eraser"),
                                 (RECT, "Rectangle", "Drag a rectangle (R)")):
             b = QToolButton(self)
             b.setText(text)
             b.setToolTip(tip)
             b.setCheckable(True)
-            b.setShortcut(text[0])
             b.clicked.connect(lambda _c=False, t=tool: self.set_tool(t))
             group.addButton(b)
             row.addWidget(b)
@@ -322,6 +322,7 @@ class MaskEditor(QWidget):
         self.size_spin = QSpinBox(self)
         self.size_spin.setRange(1, 500)
         self.size_spin.setValue(self.canvas.brush)
+        self.size_spin.setToolTip("Brush size in image pixels ([ smaller, ] larger)")
         self.size_spin.valueChanged.connect(self._set_size)
         row2.addWidget(self.size_spin)
         row2.addWidget(QLabel("Opacity:"))
@@ -332,8 +333,8 @@ class MaskEditor(QWidget):
         self.opacity_slider.setMaximumWidth(120)
         self.opacity_slider.valueChanged.connect(self._set_opacity)
         row2.addWidget(self.opacity_slider)
-        for text, slot, tip in (("Clear", self.canvas.clear, "Empty the mask"),
-                                ("Invert", self.canvas.invert, "Swap masked and unmasked"),
+        for text, slot, tip in (("Clear", self.canvas.clear, "Empty the mask (Delete)"),
+                                ("Invert", self.canvas.invert, "Swap masked and unmasked (Ctrl+I)"),
                                 ("Import…", self.import_dialog, "Load a mask image (PNG, TIFF, JPEG…) of the image's size")):
             b = QToolButton(self)
             b.setText(text)
@@ -347,6 +348,17 @@ class MaskEditor(QWidget):
             keys.update({k: QKeySequence(k) for k in extra if k not in keys})
             for seq in keys.values():  # in the editor's window (the repair dialog), not the main window's undo
                 sc = QShortcut(seq, self)
+                sc.setContext(Qt.ShortcutContext.WindowShortcut)
+                sc.activated.connect(slot)
+                self.shortcuts.append(sc)
+        # the tools' keys, at once (a button's own shortcut clicked it 100 ms later), in the editor's
+        # window; a focused text or number box keeps its keys (Delete, letters)
+        for keys, slot in ((("B",), lambda: self.set_tool(BRUSH)), (("E",), lambda: self.set_tool(ERASER)),
+                           (("R",), lambda: self.set_tool(RECT)), (("X",), self.swap_tool),
+                           (("[",), lambda: self.step_size(-1)), (("]",), lambda: self.step_size(+1)),
+                           (("Delete", "Backspace"), self.canvas.clear), (("Ctrl+I",), self.canvas.invert)):
+            for key in keys:
+                sc = QShortcut(QKeySequence(key), self)
                 sc.setContext(Qt.ShortcutContext.WindowShortcut)
                 sc.activated.connect(slot)
                 self.shortcuts.append(sc)
@@ -373,6 +385,15 @@ class MaskEditor(QWidget):
     def set_tool(self, tool: str) -> None:
         self.canvas.tool = tool
         self.tool_buttons[tool].setChecked(True)
+
+    def swap_tool(self) -> None:
+        """X: the brush <-> the eraser (from the rectangle: the brush)."""
+        self.set_tool(ERASER if self.canvas.tool == BRUSH else BRUSH)
+
+    def step_size(self, direction: int) -> None:
+        """[ / ]: the brush a quarter smaller / larger, at least a pixel a step."""
+        v = self.size_spin.value()
+        self.size_spin.setValue(max(v + 1, round(v * 1.25)) if direction > 0 else min(v - 1, round(v / 1.25)))
 
     def _set_size(self, v: int) -> None:
         self.canvas.brush = int(v)
