@@ -124,6 +124,7 @@ class PanelController(RepairActions, DialogActions, JobActions, TaxonomyActions,
         self._usage_timer.stop()
         self._usage_loader.shutdown()
         self.shutdown_taxonomy()
+        self.shutdown_repair()
 
     def _on_usage(self, result, error) -> None:
         if error is not None:

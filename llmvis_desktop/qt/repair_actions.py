@@ -82,15 +82,13 @@ class RepairActions:
         ck = self.repair_checkpoint()
         out_dir = getattr(win.config, "repair_output", "") or None
         frame, on_screen = self._page_on_screen(rec)
-        try:
-            dlg = RepairDialog(win.project.path_of(rec), win.project, checkpoint=ck if ck.is_file() else None,
-                               out_dir=out_dir, actor=win.reviewer(), jobs=win.jobs, parent=win, frame=frame)
-        except Exception as exc:  # an unreadable image: say so, never crash the window
-            win.show_error(f"Cannot open the repair dialog: {exc}")
-            return
-        if not on_screen and int(getattr(dlg.data.meta, "frames", 1) or 1) > 1:
-            win.statusBar().showMessage(f"{visible_name(rec.relpath)} was not on screen yet: repairing its page 1 "
-                                        f"(step to another page in the viewer, then open Repair again).", 8000)
+        # shown at once, the image read on a worker (read here, a 24 MP photo froze the window 0.5 s)
+        dlg = RepairDialog(win.project.path_of(rec), win.project, checkpoint=ck if ck.is_file() else None,
+                           out_dir=out_dir, actor=win.reviewer(), jobs=win.jobs, parent=win, frame=frame,
+                           background=True)
+        if not on_screen:
+            dlg.loaded_ok.connect(partial(self._repairing_page_1, dlg, rec.relpath))
+        dlg.load_failed.connect(partial(self._repair_unreadable, dlg))  # an unreadable image: say so, never crash
         self._warm_engine(dlg.checkpoint)
         dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         # the project and the image are bound now: the result of this dialog is pushed on this
@@ -100,6 +98,23 @@ class RepairActions:
         self.repair_dialogs = [*self.open_repair_dialogs(), dlg]
         self.repair_dialog = dlg
         dlg.show()
+
+    def _repairing_page_1(self, dlg, relpath: str) -> None:
+        if shiboken6.isValid(dlg) and int(getattr(dlg.data.meta, "frames", 1) or 1) > 1:
+            self.win.statusBar().showMessage(f"{visible_name(relpath)} was not on screen yet: repairing its page 1 "
+                                             f"(step to another page in the viewer, then open Repair again).", 8000)
+
+    def _repair_unreadable(self, dlg, message: str) -> None:
+        """The dialog's image could not be read: the dialog closes, the window says why."""
+        if shiboken6.isValid(dlg):
+            dlg.reject()
+        self.win.show_error(f"Cannot open the repair dialog: {message}")
+
+    def shutdown_repair(self) -> None:
+        """The window closes: wait for a repair dialog's image read still running."""
+        from .dialogs.repair_loading import join_loads
+
+        join_loads()
 
     def _page_on_screen(self, rec) -> tuple[int, bool]:
         """(the page of ``rec`` to repair, 0-based; whether the viewer shows ``rec``). The page

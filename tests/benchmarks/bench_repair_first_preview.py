@@ -65,6 +65,7 @@ gaps = StallMonitor(); gaps.start(); wait_ms(100); phase()
 win.act_repair.trigger(); wait_ms(300)
 res = {"open": phase()}
 dlg = win.panel_ctl.repair_dialog
+until(lambda: dlg.loaded)  # (read on a worker)
 canvas = dlg.editor.canvas
 from llmvis_desktop.core.repair import apply as apply_mod
 t0 = time.monotonic(); x = 20

@@ -317,6 +317,7 @@ def test_repair_from_image_menu_refreshes_grid(qtbot, window, ready_folder):
     win.act_repair.trigger()
     dlg = win.panel_ctl.repair_dialog
     assert dlg is not None and dlg.isVisible() and dlg.project is win.project
+    assert dlg.wait_loaded()  # (read on a worker)
     dlg.editor.canvas.fill_rect(10, 10, 30, 20)
     dlg.method.setCurrentIndex(list(dlg.thumbs).index("telea"))
     dlg.run_repair()  # a job in the window's jobs panel

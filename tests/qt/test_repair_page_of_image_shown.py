@@ -49,6 +49,7 @@ def test_repair_opened_before_the_selected_image_is_shown_is_of_its_page_1(qtbot
     assert window.viewer.is_loading() and window.viewer_image[1] != window.panel_ctl.record.id
     window.panel_ctl.open_repair()
     dlg = window.panel_ctl.repair_dialog
+    assert dlg.wait_loaded()  # (read on a worker)
     assert not errors
     assert dlg is not None and dlg.image_path.name == other
     assert dlg.data.frame == 0 and dlg.frame == 0
@@ -64,5 +65,6 @@ def test_repair_of_the_image_shown_still_takes_its_page(qtbot, window, tmp_path)
     _on_page_2_of_a(qtbot, window)
     window.panel_ctl.open_repair()
     dlg = window.panel_ctl.repair_dialog
+    assert dlg.wait_loaded()
     assert dlg.data.frame == 1 and "page 2 of 3" in dlg.windowTitle()
     dlg.reject()

@@ -18,7 +18,7 @@ def _accept_telea_repair(qtbot, win):
     qtbot.waitUntil(lambda: win.panel_ctl.record is not None, timeout=5000)
     win.panel_ctl.open_repair()
     dlg = win.panel_ctl.repair_dialog
-    assert dlg is not None
+    assert dlg is not None and dlg.wait_loaded()  # (read on a worker)
     dlg.editor.canvas.fill_rect(10, 10, 40, 30)
     dlg.method.setCurrentIndex(dlg.method.findData("telea"))
     dlg.run_repair()
@@ -218,6 +218,7 @@ def test_switching_project_closes_its_repair_dialogs(qtbot, window, tmp_path, mo
     qtbot.waitUntil(lambda: window.panel_ctl.record is not None, timeout=5000)
     window.panel_ctl.open_repair()
     dlg = window.panel_ctl.repair_dialog
+    assert dlg.wait_loaded()
     _run_telea(qtbot, dlg)
     got = []
     dlg.repaired.connect(got.append)
@@ -238,6 +239,7 @@ def test_repair_accepted_for_a_closed_project_never_touches_the_open_ones_undo(q
     qtbot.waitUntil(lambda: window.panel_ctl.record is not None, timeout=5000)
     window.panel_ctl.open_repair()
     dlg = window.panel_ctl.repair_dialog
+    assert dlg.wait_loaded()
     _run_telea(qtbot, dlg)
     # a dialog that outlives its project (here: not closed with it) and is accepted afterwards
     monkeypatch.setattr(window.panel_ctl, "close_repair_dialogs", lambda: 0, raising=False)
@@ -263,11 +265,12 @@ def test_two_repair_dialogs_undo_goes_to_the_image_of_the_accepted_one(qtbot, wi
     first_id = pc.record.id
     pc.open_repair()
     dlg1 = pc.repair_dialog
+    assert dlg1.wait_loaded()
     window.grid.select_row(1)
     qtbot.waitUntil(lambda: pc.record.id != first_id, timeout=5000)
     pc.open_repair()
     dlg2 = pc.repair_dialog
-    assert dlg2 is not dlg1
+    assert dlg2 is not dlg1 and dlg2.wait_loaded()
     _run_telea(qtbot, dlg1)
     dlg1.save_repair()
     qtbot.waitUntil(lambda: not dlg1.saving, timeout=15000)  # saved on a worker
@@ -297,6 +300,7 @@ def test_repair_of_a_multi_page_tiff_is_of_the_page_on_screen(qtbot, window, tmp
     qtbot.waitUntil(lambda: window.viewer.frames()[0] == 1, timeout=5000)
     window.panel_ctl.open_repair()
     dlg = window.panel_ctl.repair_dialog
+    assert dlg.wait_loaded()
     assert dlg.data.frame == 1 and dlg.data.pixels.max() == 65535
     assert "page 2 of 3" in dlg.windowTitle() and "page 2 of 3" in dlg.status.text()
     dlg.editor.canvas.fill_rect(18, 18, 42, 32)
@@ -389,6 +393,7 @@ def test_repair_dialog_zoom_keys_do_not_reach_the_main_window(qtbot, window, tmp
     qtbot.waitUntil(lambda: window.panel_ctl.record is not None, timeout=5000)
     window.panel_ctl.open_repair()
     dlg = window.panel_ctl.repair_dialog
+    assert dlg.wait_loaded()
     qtbot.waitExposed(dlg)
     dlg.activateWindow()
     qtbot.waitUntil(lambda: dlg.isActiveWindow(), timeout=5000)

@@ -6,6 +6,7 @@ saves on a worker: the :class:`~.repair_saving.RepairSaving` mixin.
 from __future__ import annotations
 
 import threading
+from functools import partial
 from pathlib import Path
 from typing import Optional
 
@@ -22,9 +23,10 @@ from ...core.imaging.reader import read_image
 from ...core.repair import DEFAULT_DETAIL
 from ...core.repair.apply import MASK_DIR, repair_folder
 from ..screen import fit_to_screen
-from ..widgets.mask_editor import MaskEditor, to_qimage
+from ..widgets.mask_editor import MaskEditor, canvas_images
 from ..widgets.zoom import Viewport, ZoomPan, draw_visible
 from ..workers import JobManager
+from .repair_loading import LoadingMixin
 from .repair_render import render_after, render_images
 from .repair_saving import STALE_MESSAGE, RepairSaving, StatusLabel
 
@@ -87,15 +89,21 @@ class BeforeAfterView(ZoomPan, QWidget):
                 p.drawLine(int(x), int(vis.y()), int(x), int(vis.bottom()))
 
 
-class RepairDialog(RepairSaving, QDialog):
+class RepairDialog(LoadingMixin, RepairSaving, QDialog):
     """``RepairDialog(image_path, project=None, checkpoint=None, out_dir=None)``.
 
-    Emits ``repaired(RepairResult)`` after a repair is accepted and saved."""
+    Emits ``repaired(RepairResult)`` after a repair is accepted and saved. With
+    ``background=True`` it shows at once and reads the image on a worker
+    (:mod:`.repair_loading`): ``loaded_ok`` when it is in, ``load_failed(message)`` when
+    it cannot be read; without, it reads it before it returns (and raises as the read does)."""
 
     repaired = Signal(object)
+    loaded_ok = Signal()
+    load_failed = Signal(str)
 
     def __init__(self, image_path, project=None, *, checkpoint=None, out_dir=None, actor: str = "user",
-                 jobs: Optional[JobManager] = None, parent: Optional[QWidget] = None, frame: int = 0) -> None:
+                 jobs: Optional[JobManager] = None, parent: Optional[QWidget] = None, frame: int = 0,
+                 background: bool = False) -> None:
         super().__init__(parent)
         self.image_path = Path(image_path)
         self.frame = int(frame)  # the page (TIFF) or frame (DICOM) repaired: the one the viewer shows
@@ -110,8 +118,10 @@ class RepairDialog(RepairSaving, QDialog):
         # and refused one under a larger setting; over it, ImageReadError names the file
         # and the limit (the window says it)
         self.max_pixels = getattr(project, "max_pixels", None) or reader.DEFAULT_MAX_PIXELS
-        self.data = read_image(self.image_path, frame=self.frame, max_pixels=self.max_pixels)
-        self.setWindowTitle(f"Repair — {self.image_path.name}{self._page_text(' ({} {} of {})')}")
+        self.data = None  # the image read (ImageData), once loaded
+        read = partial(_read, self.image_path, self.frame, self.max_pixels)
+        got = None if background else read()  # (raises as the read does)
+        self.setWindowTitle(f"Repair — {self.image_path.name}")
         self.results: dict = {}  # method -> RepairResult (preview, not saved)
         self._rendered: dict = {}  # method -> (after QImage, thumbnail QImage), made on the worker
         self.result = None
@@ -125,7 +135,7 @@ class RepairDialog(RepairSaving, QDialog):
         self._save_slots: list = []
         self._save_done = threading.Event()
 
-        self.editor = MaskEditor(self.data.display, self)
+        self.editor = MaskEditor(np.zeros((1, 1), np.uint8), self)  # the image's, once it is loaded
         # Import… starts in the masks of earlier repairs of this image's folder, else beside the image
         # (those of a repair output's repairs are beside it, where this one's goes)
         self.editor.import_dirs = (repair_folder(self.image_path, out_dir, project) / MASK_DIR, self.image_path.parent)
@@ -151,10 +161,10 @@ class RepairDialog(RepairSaving, QDialog):
         self.seed.valueChanged.connect(lambda *_: self._mask_changed())
         self.run_btn = QPushButton("Repair", self)
         self.run_btn.clicked.connect(self.run_repair)
-        self.status = StatusLabel("Paint over the defect, then Repair." + self._page_note(), self)
+        self.status = StatusLabel(f"Loading {self.image_path.name}…", self)
+        self.editor.canvas.placeholder = self.status.text()
 
         self.view = BeforeAfterView(self)
-        self.view.set_images(to_qimage(self.data.display), None)
         self.view.share(self.editor.canvas.viewport)  # zoom and pan the editor and the view together
         self.slider = QSlider(Qt.Orientation.Horizontal, self)
         self.slider.setRange(0, 100)
@@ -237,11 +247,29 @@ class RepairDialog(RepairSaving, QDialog):
                  self.save_to_btn, self.accept_btn, self.buttons.button(QDialogButtonBox.StandardButton.Cancel)]
         for before, after in zip(chain, chain[1:]):
             QWidget.setTabOrder(before, after)
+        self.editor.setEnabled(False)  # no painting or Repair until the image is in
+        self.run_btn.setEnabled(False)
+        if got is not None:
+            self._take_loaded(got)
+        else:
+            self._start_load(read)
+
+    def _take_loaded(self, got) -> None:
+        """The image is read (``(ImageData, CanvasImages)``): editor and view show it."""
+        self.data, images = got
+        self.setWindowTitle(f"Repair — {self.image_path.name}{self._page_text(' ({} {} of {})')}")
+        self.editor.set_images(images)
+        self.view.set_images(images.image, None)  # (the editor's image: one copy of the pixels)
+        self.loaded = True
+        self.editor.setEnabled(True)
+        self.run_btn.setEnabled(self._job is None)
+        self.status.setText(self._idle_message())
+        self.loaded_ok.emit()
 
     # --- helpers
     def _page_text(self, fmt: str = "{} {} of {}") -> str:
         """"page 2 of 3" for a multi-page image ("frame" for DICOM); "" for a single one."""
-        frames = int(getattr(self.data.meta, "frames", 1) or 1)
+        frames = int(getattr(getattr(self.data, "meta", None), "frames", 1) or 1)
         if frames <= 1:
             return ""
         kind = "frame" if self.data.meta.format == "DICOM" else "page"
@@ -261,6 +289,8 @@ class RepairDialog(RepairSaving, QDialog):
     def _mask_changed(self) -> None:
         """The mask or a setting changed: every preview is stale, and so is a running repair
         (started with the old mask or settings): it is stopped and its results are never shown."""
+        if not self.loaded:  # (the settings, changed while the image is read: nothing is stale)
+            return
         self._generation += 1
         self.results.clear()
         self._rendered.clear()
@@ -310,7 +340,7 @@ class RepairDialog(RepairSaving, QDialog):
         from ...core.repair.apply import repair_file
         from ...core.tasks import Progress
 
-        if self._closed:
+        if self._closed or not self.loaded:
             return
         mask = self.editor.mask().copy()
         methods = self._methods()
@@ -435,12 +465,19 @@ class RepairDialog(RepairSaving, QDialog):
         if self._closed:
             return
         self._closed = True
+        self._forget_load()  # a read still running: its outcome goes nowhere
         self._drop_job(cancel=True)
         if self._save_job is not None:  # (a save is never cancelled: it ends, or has ended, on its own)
             self._end_save(self._save_job)
         if self._own_jobs:
             self.jobs.shutdown()
 
+
+
+def _read(path: Path, frame: int, max_pixels: int):
+    """The dialog's image and its editor's images (on a worker when opened in the background)."""
+    data = read_image(path, frame=frame, max_pixels=max_pixels)
+    return data, canvas_images(data.display)
 
 
 def _with_advice(exc: Exception, checkpoint) -> str:
