@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 
 from ..core import config as cfg_mod
 from ..core.project import Project
-from ..core.store.answer_deadline import mark_interactive
+from ..core.store.answer_deadline import mark_interactive, unmark_interactive
 from ..core.tasks import FOREGROUND
 from .filter_bar import FilterBar
 from .dock_layout import fit_minimum, grow_dock, right_column_full_height, show_docks
@@ -480,6 +480,7 @@ class MainWindow(QMainWindow):
             self._prune_thread.join(5)
         if self.project is not None:
             self.project.close()
+        unmark_interactive()  # reads on this thread afterwards wait as any other thread's
         QApplication.instance().focusChanged.disconnect(self._guard_text_input)
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt API

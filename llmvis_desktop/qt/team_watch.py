@@ -46,7 +46,7 @@ class TeamWatch(QObject):
         self.win = win
         self.timer = QTimer(self)
         self.timer.setInterval(interval_ms)
-        self.timer.timeout.connect(self.poll)
+        self.timer.timeout.connect(self._tick)
         self.loader = LatestOnly(self)
         self.loader.done.connect(self._on_result)
         self._project = None
@@ -54,6 +54,7 @@ class TeamWatch(QObject):
         self._gaps: list[tuple[int, int, float]] = []  # (lo, hi, since): ids below _last not seen yet
         self._labels: Optional[list[str]] = None  # the taxonomy at the last look
         self._failing = False  # the last look failed (said once, not every few seconds)
+        self._looking = False  # a look was asked for and its answer not shown yet
 
     def start(self, project) -> None:
         self._project, self._last, self._gaps, self._labels = project, None, [], None
@@ -63,11 +64,18 @@ class TeamWatch(QObject):
     def stop(self) -> None:
         self.timer.stop()
         self.loader.cancel()
-        self._project = None
+        self._project, self._looking = None, False
 
     def shutdown(self) -> None:
         self.stop()
         self.loader.shutdown()
+
+    def _tick(self) -> None:
+        # a look under way is not replaced: the worker shows only the newest request's
+        # answer, so looks slower than the interval (a slow server, a busy window) were
+        # each dropped as stale, and nothing was ever shown again
+        if not self._looking:
+            self.poll()
 
     def poll(self) -> None:
         project, last = self._project, self._last
@@ -78,6 +86,7 @@ class TeamWatch(QObject):
                 start = project.last_event_id()
                 return project, start, project.events_since(max(0, start - LOOKBACK)), _names(project.labels()), None
 
+            self._looking = True
             self.loader.submit(first_look)
             return
         gaps = [(lo, hi) for lo, hi, _ in self._gaps]
@@ -85,9 +94,11 @@ class TeamWatch(QObject):
         below = min([lo for lo, _ in gaps] + [last + 1])
         cur = self.win.review.current
         ask = _Ask(self._labels, cur.id if cur is not None else None, self.win.model.edit_seq)
+        self._looking = True
         self.loader.submit(lambda: (project, None, *_look(project, last, gaps, below, ask)))
 
     def _on_result(self, result, error) -> None:
+        self._looking = False  # (the worker shows the newest look's answer only: this one)
         if error is not None:  # an unreachable database must not break the window: said once
             if not self._failing:
                 self._failing = True

@@ -200,3 +200,16 @@ def test_a_connection_closed_while_armed_leaves_its_socket_number_alone(pg_url):
         assert second.execute("SELECT 1").fetchone() == (1,)
     finally:
         second.close()
+
+
+def test_a_project_opens_on_the_windows_thread(pg_url, tmp_path):
+    """A new engine's first connection made on the window's thread: SQLAlchemy's first
+    ROLLBACK there goes through a wrapper that takes no weak reference, and arming its
+    deadline raised TypeError, so the project could not be opened ("cannot create weak
+    reference to '_AdhocProxiedConnection' object"), nor any other (a teammate's)."""
+    answer_deadline.mark_interactive()
+    try:
+        with Project.open(tmp_path, pg_url) as project:
+            assert project.last_event_id() >= 0
+    finally:
+        answer_deadline.unmark_interactive()

@@ -147,12 +147,15 @@ def install(engine) -> None:
     dialect.do_ping = do_ping
 
     def bounded(step):  # COMMIT and ROLLBACK go through the connection, not a cursor
-        def run(dbapi_conn, *args):
+        def run(conn, *args):
             if not _here():
-                return step(dbapi_conn, *args)
+                return step(conn, *args)
+            # the driver's own connection: SQLAlchemy passes a wrapper here (the first
+            # connect's ROLLBACK passes one that takes no weak reference)
+            dbapi_conn = getattr(conn, "dbapi_connection", None) or conn
             WATCHDOG.arm(dbapi_conn, DEADLINE_S)
             try:
-                return step(dbapi_conn, *args)
+                return step(conn, *args)
             except dialect.loaded_dbapi.Error:
                 if WATCHDOG.disarm(dbapi_conn):
                     raise dialect.loaded_dbapi.OperationalError(deadline_text()) from None
