@@ -13,9 +13,10 @@ from qthelpers import open_and_index
 from test_keep_note_undo import _answers, _fake_chat, _pump
 
 
-def test_enter_after_an_answer_pops_up_reviews_the_image_not_the_note(qtbot, window, labelled_folder, monkeypatch):
-    win = window
-    project = open_and_index(qtbot, win, labelled_folder)
+def _ask_a_question(qtbot, win, folder, monkeypatch):
+    """The window on ``folder`` with a (fake) chat captioner, a question typed into the ask
+    box: (project, the image shown, the asker, the ask box)."""
+    project = open_and_index(qtbot, win, folder)
     _fake_chat(monkeypatch)
     win.project.set_setting("captioner", "/m/llava")
     asker = win.suggest_ctl.asker
@@ -23,9 +24,14 @@ def test_enter_after_an_answer_pops_up_reviews_the_image_not_the_note(qtbot, win
     ask = win.panel_ctl.suggestions.ask_edit
     qtbot.waitUntil(ask.isEnabled, timeout=20000)
     win.activateWindow()
-    first = win.review.current.id
     ask.setFocus()
     QTest.keyClicks(ask, "is there a scratch?")
+    return project, win.review.current.id, asker, ask
+
+
+def test_enter_after_an_answer_pops_up_reviews_the_image_not_the_note(qtbot, window, labelled_folder, monkeypatch):
+    win = window
+    project, first, asker, ask = _ask_a_question(qtbot, win, labelled_folder, monkeypatch)
     with qtbot.waitSignal(asker.answer_ready, timeout=10000):
         QTest.keyClick(ask, Qt.Key.Key_Return)  # asked: the keys go back to the review
     _pump(0.2)
@@ -54,17 +60,7 @@ def test_the_answer_box_is_reached_from_the_keyboard(qtbot, window, labelled_fol
     """Shown without the keys, the box is one shortcut away (Ctrl+Shift+A), its Keep as
     note focused: Space keeps the answer; the status bar says the shortcut when it comes."""
     win = window
-    open_and_index(qtbot, win, labelled_folder)
-    _fake_chat(monkeypatch)
-    win.project.set_setting("captioner", "/m/llava")
-    asker = win.suggest_ctl.asker
-    asker.refresh()
-    ask = win.panel_ctl.suggestions.ask_edit
-    qtbot.waitUntil(ask.isEnabled, timeout=20000)
-    win.activateWindow()
-    first = win.review.current.id
-    ask.setFocus()
-    QTest.keyClicks(ask, "is there a scratch?")
+    project, first, asker, ask = _ask_a_question(qtbot, win, labelled_folder, monkeypatch)
     with qtbot.waitSignal(asker.answer_ready, timeout=10000):
         QTest.keyClick(ask, Qt.Key.Key_Return)
     _pump(0.2)

@@ -94,7 +94,6 @@ class _Helper:
         self.sent: deque = deque()  # (future, bytes) sent, answer not read yet
         self.held: deque = deque()  # (future, pickled task) waiting for room in the pipe
         self.recv_lock = threading.Lock()  # one reader of the pipe at a time
-        self.discarded = 0  # futures sent whose answers nobody will ask for
 
     @property
     def queued(self) -> int:
