@@ -59,3 +59,30 @@ def write_waits(project) -> list:
             waits.append(conn.connection.dbapi_connection.execute("PRAGMA busy_timeout").fetchone()[0])
 
     return waits
+
+
+def settle(qtbot, turns: int = 4, ms: int = 30) -> None:
+    """A few turns of the event loop: docks and layouts size themselves on later turns."""
+    from PySide6.QtWidgets import QApplication
+
+    for _ in range(turns):
+        QApplication.processEvents()
+        qtbot.wait(ms)
+
+
+class FakeScreen:
+    """A screen of the given size (the offscreen platform's own is 800x600)."""
+
+    def __init__(self, w: int, h: int) -> None:
+        from PySide6.QtCore import QRect
+
+        self.rect = QRect(0, 0, w, h)
+
+    def availableGeometry(self):  # noqa: N802 - Qt API
+        return self.rect
+
+    def geometry(self):
+        return self.rect
+
+    def devicePixelRatio(self) -> float:  # noqa: N802 - Qt API
+        return 1.0

@@ -11,32 +11,12 @@ import threading
 
 import pytest
 from PySide6.QtCore import QRect
-from PySide6.QtWidgets import QApplication, QDockWidget
-from qthelpers import open_and_index
+from PySide6.QtWidgets import QDockWidget
+from qthelpers import FakeScreen, open_and_index, settle
 
 from llmvis_desktop.core.store.records import NewSuggestion
 
 
-class _Screen:
-    """A screen of the given size (the offscreen platform's own is 800x600)."""
-
-    def __init__(self, w: int, h: int) -> None:
-        self.rect = QRect(0, 0, w, h)
-
-    def availableGeometry(self) -> QRect:  # noqa: N802 - Qt API
-        return self.rect
-
-    def geometry(self) -> QRect:
-        return self.rect
-
-    def devicePixelRatio(self) -> float:  # noqa: N802 - Qt API
-        return 1.0
-
-
-def _settle(qtbot) -> None:
-    for _ in range(4):
-        QApplication.processEvents()
-        qtbot.wait(30)
 
 
 def _whole_in(widget, view) -> bool:
@@ -67,7 +47,7 @@ def _cards_and_jobs(qtbot, window):
     window.jobs.start("Suggest captions (Florence-2-base)", running)
     failed = window.jobs.start("Suggest labels (CLIP)", failing)
     qtbot.waitUntil(lambda: failed.state == "failed", timeout=5000)
-    _settle(qtbot)
+    settle(qtbot)
     return gate
 
 
@@ -100,13 +80,13 @@ def _check(window, w: int, h: int, whole_card: bool) -> None:
 @pytest.mark.parametrize("opened_at", ["this size", "1280x800, then resized"])
 def test_a_whole_card_with_its_buttons_and_the_running_and_failed_jobs_are_in_view(
         qtbot, window, labelled_folder, w, h, whole_card, opened_at):
-    window.screen = lambda: _Screen(w, h)
+    window.screen = lambda: FakeScreen(w, h)
     if opened_at == "this size":
         window.resize(w, h)
     open_and_index(qtbot, window, labelled_folder)
-    _settle(qtbot)
+    settle(qtbot)
     window.resize(w, h)
-    _settle(qtbot)
+    settle(qtbot)
     gate = _cards_and_jobs(qtbot, window)
     try:
         _check(window, w, h, whole_card)

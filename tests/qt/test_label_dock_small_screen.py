@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QRect
 from PySide6.QtWidgets import QApplication, QDockWidget, QToolButton
-from qthelpers import open_and_index
+from qthelpers import FakeScreen, open_and_index, settle
 
 NAMES = ["scratch", "dent", "rust", "crack", "weld porosity", "missing bolt", "paint drip", "burr",
          "inclusion", "lamination", "undercut", "spatter", "pitting", "blister", "delamination",
@@ -17,26 +17,6 @@ NAMES = ["scratch", "dent", "rust", "crack", "weld porosity", "missing bolt", "p
          "flow line", "jetting", "knit line", "label very long name for a defect class", "ok", "unsure"]
 
 
-def _settle(qtbot) -> None:
-    for _ in range(4):
-        QApplication.processEvents()
-        qtbot.wait(30)
-
-
-class _Screen:
-    """A screen of the given size (the offscreen platform's own is 800x600)."""
-
-    def __init__(self, w: int, h: int) -> None:
-        self.rect = QRect(0, 0, w, h)
-
-    def availableGeometry(self) -> QRect:  # noqa: N802 - Qt API
-        return self.rect
-
-    def geometry(self) -> QRect:
-        return self.rect
-
-    def devicePixelRatio(self) -> float:  # noqa: N802 - Qt API
-        return 1.0
 
 
 def _labelled(folder, names=NAMES):
@@ -78,20 +58,20 @@ def test_35_labels_on_a_small_screen_no_dock_is_drawn_over_another(qtbot, window
     from llmvis_desktop.qt.dock_layout import fit_minimum
 
     folder = _labelled(image_folder)
-    window.screen = lambda: _Screen(w, h)
+    window.screen = lambda: FakeScreen(w, h)
     window.resize(w, h)
     open_and_index(qtbot, window, folder)
-    _settle(qtbot)
+    settle(qtbot)
     window.resize(w, h)
-    _settle(qtbot)
+    settle(qtbot)
     _check_fits(window, w, h)
     _check_chips_within(window.panel_ctl.labels)
     # and from the default size down to the small screen
     other = (1024, 768) if (w, h) == (800, 600) else (800, 600)
-    window.screen = lambda: _Screen(*other)
+    window.screen = lambda: FakeScreen(*other)
     fit_minimum(window)  # (as on a layout request: the screen is not a real one)
     window.resize(*other)
-    _settle(qtbot)
+    settle(qtbot)
     _check_fits(window, *other)
     _check_chips_within(window.panel_ctl.labels)
 
@@ -108,7 +88,7 @@ def test_a_chip_too_wide_for_its_dock_elides_its_name_and_keeps_it_whole_in_the_
     panel.resize(190, 200)
     panel.show()
     qtbot.waitExposed(panel)
-    _settle(qtbot)
+    settle(qtbot)
     chip = panel.chip(long)
     view = panel.scroll.viewport()
     assert chip.mapTo(view, chip.rect().topLeft()).x() + chip.width() <= view.width()
@@ -120,7 +100,7 @@ def test_a_chip_too_wide_for_its_dock_elides_its_name_and_keeps_it_whole_in_the_
     assert panel.chip("dent").shown_text() == "2 \u00b7 dent (0)"
     chip.setChecked(True)  # bold: still no wider than the dock, and a short one still whole
     panel.chip("dent").setChecked(True)
-    _settle(qtbot)
+    settle(qtbot)
     assert panel.chip("dent").shown_text() == "2 \u00b7 dent (0)"
     assert chip.mapTo(view, chip.rect().topLeft()).x() + chip.width() <= view.width()
     assert chip.fontMetrics().horizontalAdvance(chip.shown_text()) < chip.width()
@@ -132,7 +112,7 @@ def test_the_focused_chip_scrolls_into_view(qtbot, window, image_folder):
 
     open_and_index(qtbot, window, _labelled(image_folder))
     window.resize(800, 600)
-    _settle(qtbot)
+    settle(qtbot)
     panel = window.panel_ctl.labels
     bar = panel.scroll.verticalScrollBar()
     assert bar.maximum() > 0  # 35 chips do not all fit: they scroll
@@ -145,18 +125,18 @@ def test_the_focused_chip_scrolls_into_view(qtbot, window, image_folder):
     last = panel.chip("unsure")
     assert not seen(last)
     last.setFocus(Qt.FocusReason.TabFocusReason)
-    _settle(qtbot)
+    settle(qtbot)
     assert seen(last) and bar.value() > 0
     first = panel.chip("scratch")
     first.setFocus(Qt.FocusReason.BacktabFocusReason)
-    _settle(qtbot)
+    settle(qtbot)
     assert seen(first)
     # the arrows move between the chips: the one they reach is scrolled to as well
     from PySide6.QtTest import QTest
 
     for _ in range(len(NAMES) - 1):
         QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Right)
-    _settle(qtbot)
+    settle(qtbot)
     assert QApplication.focusWidget() is last and seen(last)
     # the "+ Add label" field stays in sight whatever the chips' scroll
     assert panel.add_edit.isVisible() and not panel.scroll.isAncestorOf(panel.add_edit)
@@ -169,22 +149,22 @@ def test_new_labels_grow_a_dock_that_showed_all_its_chips_not_one_the_reviewer_s
     from PySide6.QtCore import Qt
 
     project = open_and_index(qtbot, window, image_folder)  # no labels yet
-    _settle(qtbot)
+    settle(qtbot)
     panel = window.panel_ctl.labels
     dock = panel.parentWidget()
     for i in range(9):
         project.add_label(f"defect kind {i}")
         window.panel_ctl.reload_labels()
-        _settle(qtbot)
+        settle(qtbot)
     bar = panel.scroll.verticalScrollBar()
     assert bar.maximum() == 0, (dock.height(), panel.sizeHint().height())
     assert panel.height() > panel.minimumSizeHint().height()
     # the reviewer drags it down to its two lines: a new label leaves it so
     window.resizeDocks([dock], [dock.minimumSizeHint().height()], Qt.Orientation.Vertical)
-    _settle(qtbot)
+    settle(qtbot)
     short = dock.height()
     assert bar.maximum() > 0
     project.add_label("one more")
     window.panel_ctl.reload_labels()
-    _settle(qtbot)
+    settle(qtbot)
     assert dock.height() == short
