@@ -5,35 +5,14 @@ leaves pending and Delete rejects. A keep that fails leaves nothing stored and t
 on screen: it stored the answer card pending and closed the box."""
 from __future__ import annotations
 
-import time
-
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
 
 from qthelpers import open_and_index
 
 from llmvis_desktop.core.project import Project
-from llmvis_desktop.core.store.records import NewSuggestion
 
-CHAT_PATH = "/m/llava"
-
-
-def _pump(seconds: float) -> None:
-    end = time.time() + seconds
-    while time.time() < end:
-        QApplication.processEvents()
-        time.sleep(0.01)
-
-
-def _fake_chat(monkeypatch, answer="yes, a scratch"):
-    from llmvis_desktop.core.suggest import batch, discovery
-
-    chat = discovery.ModelInfo(path=CHAT_PATH, model_id=CHAT_PATH, family="llava", kind="chat", size_bytes=1,
-                               revision="r1", weights_format="safetensors", needs_remote_code=False, problem=None)
-    monkeypatch.setattr(discovery, "resolve_model", lambda spec, dirs=(): chat)
-    monkeypatch.setattr(batch, "ask_image", lambda project, image_id, info, question, **kw: NewSuggestion(
-        image_id, "answer", answer, info.model_id, 0.7, info.revision, question.strip(), {}))
+from test_ask_image import CHAT_PATH, _fake_chat, _pump  # the window's ask set-up
 
 
 def _ask(qtbot, win, question="is there a scratch?"):
