@@ -1,8 +1,11 @@
 """Thumbnails and their disk cache.
 
 A thumbnail is keyed by sha1(absolute path, size, mtime_ns, file size, inode,
-ctime_ns): editing or replacing a file gives it a new key, so entries never need
-invalidating (stale ones are simply never asked for again).  The inode and ctime catch
+ctime_ns, RENDER_VERSION): editing or replacing a file gives it a new key, so entries
+never need invalidating (stale ones are simply never asked for again, and go at the next
+prune).  ``RENDER_VERSION`` is raised whenever a thumbnail of some file would look other
+than before (a reader or display rendering fixed): the thumbnails, and the remembered
+failures, of every earlier version are then made again once.  The inode and ctime catch
 a file replaced by one of the same byte size with its mtime kept (``cp -p``,
 ``rsync -t``, ``tar x``): no program can set ctime, and any write, rename or replace
 changes it.  (A ``chmod`` changes it too: that costs one thumbnail made again.)  Files live under two levels of fan-out directories
@@ -58,6 +61,11 @@ from .reader import (
 log = logging.getLogger(__name__)
 
 JPEG_QUALITY = 85
+#: what a thumbnail looks like; raise it when a change of reading or rendering makes any
+#: file's thumbnail other than before. 1: the keys before it was in them (16-bit colour
+#: and gray+alpha PNGs were Pillow's 8-bit high bytes, a near-black tile for a 12-bit
+#: camera's); 2: those PNGs windowed as the viewer shows them
+RENDER_VERSION = 2
 TOUCH_AFTER_S = 3600  # a hit marks an entry used when its mark is older than this
 PRUNE_TARGET = 0.9  # a cache over its limit is pruned down to this fraction of it
 STALE_TMP_S = 86400  # a temporary file this old was left by a crash
@@ -188,7 +196,7 @@ class ThumbnailCache:
     @staticmethod
     def key(path: PathLike, size: int, st: os.stat_result) -> str:
         text = (f"{os.path.abspath(os.fspath(path))}\0{int(size)}\0{st.st_mtime_ns}\0{st.st_size}"
-                f"\0{st.st_ino}\0{st.st_ctime_ns}")
+                f"\0{st.st_ino}\0{st.st_ctime_ns}\0r{RENDER_VERSION}")
         return hashlib.sha1(text.encode("utf-8", "surrogateescape")).hexdigest()
 
     def path_for(self, path: PathLike, size: int, st: os.stat_result | None = None) -> Path:
@@ -424,4 +432,4 @@ class ThumbnailCache:
                     pass
 
 
-__all__ = ["JPEG_QUALITY", "CacheUsage", "PruneResult", "ThumbnailCache", "make_thumbnail"]
+__all__ = ["JPEG_QUALITY", "RENDER_VERSION", "CacheUsage", "PruneResult", "ThumbnailCache", "make_thumbnail"]
