@@ -27,6 +27,12 @@ TOO_LARGE = "image too large"
 #: the digest saved for a folder to be compared file by file at every index (no listing has it)
 RECHECK = "recheck"
 MTIME_UNITS_NS = (100, 1_000, 1_000_000, 1_000_000_000, 2_000_000_000)
+#: how headers are read: raise it, with the formats whose header may now read otherwise
+#: in :data:`REREAD_FORMATS`, when a reader change makes a file's stored header wrong
+READER_VERSION = 2
+#: version -> the formats whose headers the versions before it read otherwise: 2, 16-bit
+#: RGB(A) and gray+alpha PNGs (stored as 8-bit before)
+REREAD_FORMATS = {2: ("PNG",)}
 
 
 class NothingListed(Exception):
@@ -259,6 +265,23 @@ def _requeue_too_large(store: Store, limit: int) -> bool:
         return ri.requeue_too_large(s, TOO_LARGE) > 0
 
 
+def _requeue_older_reader(store: Store) -> None:
+    """Headers an earlier reader stored of formats it read otherwise (:data:`REREAD_FORMATS`)
+    are read again, once: a file's size and mtime unchanged, nothing else would. The
+    version is recorded with the requeue, or with the first headers read of a new project;
+    nothing is written when there is nothing to read (a read-only database indexes as before)."""
+    with store.read() as s:
+        have = ri.header_reader_version(s)
+        if have >= READER_VERSION:
+            return
+        formats = sorted({f for v, fs in REREAD_FORMATS.items() if v > have for f in fs})
+        if not ri.headers_done_of_formats(s, formats) and not ri.count_pending_headers(s):
+            return
+    with store.write() as s:
+        ri.requeue_formats(s, formats)
+        ri.remember_header_reader(s, READER_VERSION)
+
+
 def read_headers(
     store: Store,
     root: Path,
@@ -282,6 +305,7 @@ def read_headers(
 
     token = token or CancelToken()
     root = Path(root)
+    _requeue_older_reader(store)
     with store.read() as s:
         total = ri.count_pending_headers(s)
     done = 0

@@ -225,6 +225,50 @@ def requeue_too_large(session: Session, reason_start: str) -> int:
 
 def remember_header_limit(session: Session, limit: int) -> None:
     """Remember ``limit`` as the one images were refused under (:func:`header_pixel_limit`)."""
+    _remember(session, HEADER_LIMIT_KEY, int(limit))
+
+
+#: the project setting holding the version of the header reader the index was read with
+HEADER_READER_KEY = "header_reader_version"
+
+
+def header_reader_version(session: Session) -> int:
+    """The reader version the stored headers were read with (:data:`..indexer.READER_VERSION`);
+    1 where none is recorded (the versions before it was)."""
+    import json
+
+    text = session.scalar(select(m.ProjectRow.settings_json).where(m.ProjectRow.id == 1))
+    try:
+        value = json.loads(text or "{}").get(HEADER_READER_KEY)
+    except (ValueError, AttributeError):
+        return 1
+    return value if isinstance(value, int) else 1
+
+
+def remember_header_reader(session: Session, version: int) -> None:
+    _remember(session, HEADER_READER_KEY, int(version))
+
+
+def headers_done_of_formats(session: Session, formats: Sequence[str]) -> bool:
+    """Whether any present image of one of ``formats`` has its header stored."""
+    return bool(formats) and session.scalar(select(exists().where(
+        m.Image.header_done.is_(True), m.Image.format.in_(list(formats)),
+        m.Image.status != m.STATUS_MISSING))) is True
+
+
+def requeue_formats(session: Session, formats: Sequence[str]) -> int:
+    """Put the stored headers of the images of ``formats`` back in the queue; how many.
+    A missing image's too: its header is read when it comes back (pending headers are
+    those of present images)."""
+    if not formats:
+        return 0
+    return session.execute(
+        update(m.Image).where(m.Image.header_done.is_(True), m.Image.format.in_(list(formats)))
+        .values(header_done=False)
+    ).rowcount or 0
+
+
+def _remember(session: Session, key: str, value: int) -> None:
     import json
 
     # locked as it is read: the settings are one JSON text, and a write of what was read
@@ -237,8 +281,8 @@ def remember_header_limit(session: Session, limit: int) -> None:
         data = json.loads(row.settings_json or "{}")
     except ValueError:
         data = {}
-    if data.get(HEADER_LIMIT_KEY) != int(limit):
-        data[HEADER_LIMIT_KEY] = int(limit)
+    if data.get(key) != value:
+        data[key] = value
         row.settings_json = json.dumps(data, sort_keys=True)
 
 
