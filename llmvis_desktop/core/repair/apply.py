@@ -26,7 +26,8 @@ from ..store.writable import DatabaseReadOnly
 from ..tasks import CancelToken
 from . import DEFAULT_DETAIL, METHODS, STARTER_CHECKPOINT, RepairError
 from .mask_file import coverage_warning, load_mask  # (the dialog's Import takes load_mask from here)
-from .save import check_folder, clear_dead_temps, encode, output_format, source_meta, write_repair_files
+from .save import (check_folder, clear_dead_temps, encode, output_format, png_refusal, source_meta,
+                   write_repair_files)
 
 DEFAULT_DIR = "repaired"
 MASK_DIR = ".masks"
@@ -129,11 +130,12 @@ def _output_path(image_path: Path, out, out_dir, fmt: str, repaired: np.ndarray,
     suffix = out_path.suffix.lower()
     if suffix in (".tif", ".tiff"):
         return out_path, "tiff"
-    if suffix == ".png" and fmt == "tiff":
-        why = ("shows low values white, which a PNG cannot record" if inverted
-               else "needs TIFF to keep its depth")
-        raise RepairError(f"{out_path}: this image ({repaired.dtype}, {repaired.shape}) {why}; "
-                          "give a .tif output")
+    if suffix == ".png" and fmt == "tiff":  # asked for: a PNG, when one holds the pixels exactly
+        why = "it shows low values white, which a PNG cannot record" if inverted else png_refusal(repaired)
+        if why is None:
+            return out_path, "png"
+        raise RepairError(f"{out_path}: this repair cannot be a PNG: {why}; give a .tif name "
+                          f"(e.g. {out_path.with_suffix('.tif').name})")
     if suffix != ".png":
         want = ".tif" if fmt == "tiff" else ".png"
         raise RepairError(f"{out_path}: repairs are saved as PNG or TIFF; give a {want} name "

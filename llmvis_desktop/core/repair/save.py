@@ -61,6 +61,8 @@ def encode(pixels: np.ndarray, fmt: str, inverted: bool = False, hints: Optional
             extra["icc_profile"] = icc
         if meta.get("exif"):
             extra["exif"] = meta["exif"]
+        if pixels.dtype == np.uint16 and pixels.ndim == 3:  # Pillow writes no 16-bit colour PNG
+            return png16_bytes(pixels, extra)
         Image.fromarray(pixels).save(buf, format="PNG", **extra)
     else:
         import tifffile
@@ -87,6 +89,63 @@ def encode(pixels: np.ndarray, fmt: str, inverted: bool = False, hints: Optional
             extra.update(description=meta["description"], metadata=None)
         tifffile.imwrite(buf, pixels, photometric=photometric, compression="zlib", **extra)
     return buf.getvalue()
+
+
+def png_refusal(pixels: np.ndarray) -> Optional[str]:
+    """Why a PNG cannot hold ``pixels`` exactly, in words; None when it can: 8 or 16 bits
+    per sample, gray, gray+alpha, RGB or RGBA."""
+    if pixels.dtype.kind == "f":
+        return f"its samples are {pixels.dtype.itemsize * 8}-bit floating-point values, which no PNG can hold"
+    if pixels.dtype.kind == "i":
+        return f"its samples are signed {pixels.dtype.itemsize * 8}-bit values, which no PNG can hold"
+    if pixels.dtype not in (np.uint8, np.uint16):
+        return f"its samples are {pixels.dtype.itemsize * 8}-bit, and a PNG holds 8 or 16 bits"
+    if pixels.ndim == 3 and pixels.shape[2] not in (2, 3, 4):
+        return f"it has {pixels.shape[2]} channels, and a PNG holds gray, gray+alpha, RGB or RGBA"
+    return None
+
+
+_PNG_ROWS = 256  # rows filtered and compressed at a time: a 24 MP scan is not copied whole
+_IDAT_MAX = 1 << 20
+
+
+def png16_bytes(pixels: np.ndarray, extra: dict) -> bytes:
+    """A 16-bit gray+alpha, RGB or RGBA PNG of the HxWx2/3/4 uint16 ``pixels`` (Pillow
+    writes none), each row Up-filtered; ``extra``'s dpi, icc_profile and exif are written
+    as Pillow writes them (its chunks for a 1x1 image are taken over)."""
+    import struct
+    import zlib
+
+    from PIL import Image
+
+    h, w, ch = pixels.shape
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    probe = io.BytesIO()
+    Image.new("RGB" if ch >= 3 else "L", (1, 1)).save(probe, format="PNG", **extra)
+    raw, at, kept = probe.getvalue(), 8, []
+    while at + 8 <= len(raw):
+        length = int.from_bytes(raw[at:at + 4], "big")
+        if raw[at + 4:at + 8] not in (b"IHDR", b"IDAT", b"IEND"):
+            kept.append(raw[at:at + 12 + length])
+        at += 12 + length
+    z = zlib.compressobj(6)
+    parts, above = [], np.zeros(w * ch * 2, np.uint8)
+    for start in range(0, h, _PNG_ROWS):
+        rows = pixels[start:start + _PNG_ROWS].astype(">u2").reshape(-1, w * ch).view(np.uint8)
+        block = np.empty((rows.shape[0], rows.shape[1] + 1), np.uint8)
+        block[:, 0] = 2  # filter Up: each byte less the one above it
+        np.subtract(rows[0], above, out=block[0, 1:])
+        np.subtract(rows[1:], rows[:-1], out=block[1:, 1:])
+        above = rows[-1].copy()
+        parts.append(z.compress(block.tobytes()))
+    parts.append(z.flush())
+    data = b"".join(parts)
+    head = struct.pack(">IIBBBBB", w, h, 16, {2: 4, 3: 2, 4: 6}[ch], 0, 0, 0)
+    idats = [chunk(b"IDAT", data[i:i + _IDAT_MAX]) for i in range(0, len(data), _IDAT_MAX)] or [chunk(b"IDAT", b"")]
+    return b"".join([b"\x89PNG\r\n\x1a\n", chunk(b"IHDR", head), *kept, *idats, chunk(b"IEND", b"")])
 
 
 def source_meta(path: Path, src_format: Optional[str], frame: int = 0) -> dict:
