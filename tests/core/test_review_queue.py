@@ -13,10 +13,10 @@ from llmvis_desktop.core.store.records import ImageFilter, NewSuggestion
 MODEL = "learned:handcrafted-v6"
 
 
-def _project(tmp_path, names=("a_unsure.png", "b_sure.png", "c_caption_only.png")):
+def _project(tmp_path, names=("a_unsure.png", "b_sure.png", "c_caption_only.png"), db_url=None):
     for n in names:
         Image.fromarray(np.random.default_rng(0).integers(0, 255, (32, 32), dtype=np.uint8)).save(tmp_path / n)
-    p = Project.open(tmp_path)
+    p = Project.open(tmp_path, db_url)
     p.index()
     for name in ("scratch", "ok"):
         p.add_label(name)
@@ -45,10 +45,12 @@ def test_the_queue_is_ordered_by_the_label_cards_score(tmp_path):
         assert p.image(a.id).max_score == 0.12  # the caption's 0.90 does not hide the label guess
         assert _order(p) == ["a_unsure.png", "c_caption_only.png", "b_sure.png"]
         assert _order(p, "score") == ["b_sure.png", "c_caption_only.png", "a_unsure.png"]
-        # the label card decided: the caption's score is the image's score then
+        # the label card decided, the caption pending: the image keeps its label score
+        # (test_a_half_reviewed_image_keeps_its_place_in_the_queue)
         sid = next(s.id for s in p.suggestions(a.id) if s.kind == "label")
         p.decide_suggestion(sid, "rejected", "alice")
-        assert p.image(a.id).max_score == 0.90
+        assert p.image(a.id).max_score == 0.12
+        assert _order(p) == ["a_unsure.png", "c_caption_only.png", "b_sure.png"]
 
 
 def test_a_database_from_before_gets_its_queue_scores_recomputed(tmp_path):
@@ -90,7 +92,8 @@ def test_an_image_reviewed_with_a_card_left_pending_is_not_first_in_the_queue(tm
         assert everything == ["b.png", "c.png", "a.png", "d_none.png"]
         ra.accept(p.store, a.id, "alice")  # the answer card stays pending
         ra.accept(p.store, c.id, "alice")  # the second caption card stays pending
-        assert p.image(a.id).max_score == 0.04 and p.image(a.id).status == "reviewed"
+        # its label card decided, the answer pending: the label's score, not the answer's 0.04
+        assert p.image(a.id).max_score == 0.95 and p.image(a.id).status == "reviewed"
 
         def order(sort, descending=False):
             return [p.image(i).relpath for i in p.image_ids(sort=sort, descending=descending)]
@@ -100,3 +103,72 @@ def test_an_image_reviewed_with_a_card_left_pending_is_not_first_in_the_queue(tm
         assert order("score") == ["b.png", "a.png", "c.png", "d_none.png"]
         ra.reject(p.store, b.id, "alice")  # no card left: last, with the unsuggested
         assert order("uncertainty") == ["c.png", "a.png", "b.png", "d_none.png"]
+
+
+def _half_reviewed(p):
+    """sure.png: label 0.90 and a caption (mean token probability 0.045); unsure.png:
+    label 0.30, never looked at; caption.png: a caption card only."""
+    sure, unsure, cap = (p.image_by_path(n) for n in ("sure.png", "unsure.png", "caption.png"))
+    p.add_suggestions([
+        NewSuggestion(sure.id, "label", "ok", MODEL, score=0.90),
+        NewSuggestion(sure.id, "caption", "a metal plate", "blip", score=0.045),
+        NewSuggestion(unsure.id, "label", "scratch", MODEL, score=0.30),
+        NewSuggestion(cap.id, "caption", "a plate", "blip", score=0.20),
+    ])
+    return sure, unsure, cap
+
+
+def test_a_half_reviewed_image_keeps_its_place_in_the_queue(tmp_path, db_url):
+    """A label card accepted or rejected with the mouse leaves the image to review (its
+    caption card pending). Its caption's score (0.045, a mean token probability) used to
+    become its queue score, and the image the labeler was surest of jumped ahead of every
+    image nobody had looked at. The labeler's confidence stays its queue score; Undo
+    puts the card back pending, the same score; a new label card pending takes over."""
+    with _project(tmp_path, ("sure.png", "unsure.png", "caption.png"), db_url) as p:
+        sure, unsure, cap = _half_reviewed(p)
+        assert _order(p) == ["caption.png", "unsure.png", "sure.png"]
+        label = next(s.id for s in p.suggestions(sure.id) if s.kind == "label")
+        for outcome in ("accepted", "rejected"):
+            p.decide_suggestion(label, outcome, "alice")
+            assert p.image(sure.id).status == "suggested"
+            assert p.image(sure.id).max_score == 0.90
+            assert _order(p) == ["caption.png", "unsure.png", "sure.png"]
+            assert _order(p, "score") == ["sure.png", "unsure.png", "caption.png"]
+            _undo(p, label)
+            assert p.image(sure.id).max_score == 0.90
+        p.add_suggestions([NewSuggestion(sure.id, "label", "scratch", "other-labeler", score=0.10)])
+        p.decide_suggestion(label, "accepted", "alice")
+        assert p.image(sure.id).max_score == 0.10  # the pending guess decides
+        cap_card = next(s.id for s in p.suggestions(sure.id) if s.kind == "caption")
+        p.decide_suggestion(cap_card, "accepted", "alice")
+        assert p.image(sure.id).max_score == 0.10
+
+
+def _undo(p, sid):
+    from llmvis_desktop.core.store import repo_suggest
+
+    with p.store.write() as s:
+        repo_suggest.restore_outcome(s, sid, "pending", None, "alice", "undo:suggestion")
+
+
+def test_a_database_from_0012_gets_its_half_reviewed_images_rescored(tmp_path, db_url):
+    """0013 computes the queue score again, as queue_score() does: an image whose label
+    card was decided (its caption's score stored, as up to 0012) gets its label's score;
+    one with its label card pending, or with a caption card only, keeps its own."""
+    import sqlalchemy as sa
+
+    with _project(tmp_path, ("sure.png", "unsure.png", "caption.png"), db_url) as p:
+        sure, unsure, cap = _half_reviewed(p)
+        label = next(s.id for s in p.suggestions(sure.id) if s.kind == "label")
+        p.decide_suggestion(label, "accepted", "alice")
+        url = p.store.engine.url
+    engine = sa.create_engine(url)
+    with engine.begin() as con:  # as 0012 stored it: the pending caption's score
+        con.execute(sa.text("UPDATE images SET max_score=0.045 WHERE id=:i"), {"i": sure.id})
+        con.execute(sa.text("UPDATE alembic_version SET version_num='0012'"))
+    engine.dispose()
+    with Project.open(tmp_path, db_url) as p:
+        assert p.image(sure.id).max_score == 0.90
+        assert p.image(unsure.id).max_score == 0.30
+        assert p.image(cap.id).max_score == 0.20
+        assert _order(p) == ["caption.png", "unsure.png", "sure.png"]
