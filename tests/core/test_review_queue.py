@@ -101,8 +101,8 @@ def test_an_image_reviewed_with_a_card_left_pending_is_not_first_in_the_queue(tm
         assert order("uncertainty") == ["b.png", "c.png", "a.png", "d_none.png"]
         assert order("uncertainty", True) == ["b.png", "a.png", "c.png", "d_none.png"]
         assert order("score") == ["b.png", "a.png", "c.png", "d_none.png"]
-        ra.reject(p.store, b.id, "alice")  # no card left: last, with the unsuggested
-        assert order("uncertainty") == ["c.png", "a.png", "b.png", "d_none.png"]
+        ra.reject(p.store, b.id, "alice")  # no card left pending: among the done, by its label's score
+        assert order("uncertainty") == ["b.png", "c.png", "a.png", "d_none.png"]
 
 
 def _half_reviewed(p):
@@ -144,6 +144,29 @@ def test_a_half_reviewed_image_keeps_its_place_in_the_queue(tmp_path, db_url):
         assert p.image(sure.id).max_score == 0.10
 
 
+
+def test_an_image_whose_cards_were_all_decided_by_mouse_keeps_its_place(tmp_path, db_url):
+    """Both cards rejected with the mouse, the image not marked reviewed (the status bar
+    says it is still to review): with no card pending its score was NULL and the image
+    went after every image, unsuggested ones included, out of the reviewer's sight. It
+    keeps its label's score among the images to review; marked reviewed, it goes after
+    them. An image with a caption card only has no label score: none pending, it is last."""
+    from llmvis_desktop.core import review_actions as ra
+
+    with _project(tmp_path, ("sure.png", "unsure.png", "caption.png", "d_none.png"), db_url) as p:
+        sure, unsure, cap = _half_reviewed(p)
+        for s in p.suggestions(sure.id):
+            p.decide_suggestion(s.id, "rejected", "alice")
+        assert p.image(sure.id).status == "new" and p.image(sure.id).max_score == 0.90
+        everything = [p.image(i).relpath for i in p.image_ids(sort="uncertainty")]
+        assert everything == ["caption.png", "unsure.png", "sure.png", "d_none.png"]
+        for s in p.suggestions(cap.id):
+            p.decide_suggestion(s.id, "rejected", "alice")
+        assert p.image(cap.id).max_score is None
+        ra.set_status(p.store, sure.id, "reviewed", "alice")  # R
+        everything = [p.image(i).relpath for i in p.image_ids(sort="uncertainty")]
+        assert everything == ["unsure.png", "sure.png", "caption.png", "d_none.png"]
+
 def _undo(p, sid):
     from llmvis_desktop.core.store import repo_suggest
 
@@ -153,22 +176,27 @@ def _undo(p, sid):
 
 def test_a_database_from_0012_gets_its_half_reviewed_images_rescored(tmp_path, db_url):
     """0013 computes the queue score again, as queue_score() does: an image whose label
-    card was decided (its caption's score stored, as up to 0012) gets its label's score;
-    one with its label card pending, or with a caption card only, keeps its own."""
+    card was decided (its caption's score stored, as up to 0012), or every card (no score
+    stored), gets its label's score; one with a caption card only keeps its own."""
     import sqlalchemy as sa
 
     with _project(tmp_path, ("sure.png", "unsure.png", "caption.png"), db_url) as p:
         sure, unsure, cap = _half_reviewed(p)
         label = next(s.id for s in p.suggestions(sure.id) if s.kind == "label")
         p.decide_suggestion(label, "accepted", "alice")
+        (only,) = p.suggestions(unsure.id)
+        p.decide_suggestion(only.id, "rejected", "alice")  # every card decided, not reviewed
         url = p.store.engine.url
     engine = sa.create_engine(url)
-    with engine.begin() as con:  # as 0012 stored it: the pending caption's score
+    with engine.begin() as con:  # as 0012 stored them: the pending caption's score; none
         con.execute(sa.text("UPDATE images SET max_score=0.045 WHERE id=:i"), {"i": sure.id})
+        con.execute(sa.text("UPDATE images SET max_score=NULL WHERE id=:i"), {"i": unsure.id})
         con.execute(sa.text("UPDATE alembic_version SET version_num='0012'"))
     engine.dispose()
     with Project.open(tmp_path, db_url) as p:
         assert p.image(sure.id).max_score == 0.90
         assert p.image(unsure.id).max_score == 0.30
         assert p.image(cap.id).max_score == 0.20
-        assert _order(p) == ["caption.png", "unsure.png", "sure.png"]
+        assert _order(p) == ["caption.png", "sure.png"]  # "suggested": unsure.png has no card pending
+        assert [p.image(i).relpath for i in p.image_ids(sort="uncertainty")] == \
+            ["caption.png", "unsure.png", "sure.png"]

@@ -237,25 +237,25 @@ DECIDED = ("accepted", "edited", "rejected")
 
 def queue_score():
     """The aggregate stored as ``images.max_score``, over an image's suggestions less the
-    withdrawn ones (select ``pending_count()`` with it): NULL when no card is pending (the
-    image sorts last); else the best pending LABEL card's score (how sure the labeler is:
-    the review queue, sort "uncertainty", puts the least sure first); with none pending,
-    the best score of its label cards a reviewer decided; with no scored label card at
-    all, the best score of its pending other cards (a caption or an answer).
+    withdrawn ones (select :func:`pending_count` with it): the best pending LABEL card's
+    score (how sure the labeler is: the review queue, sort "uncertainty", puts the least
+    sure first); with none pending, the best score of its label cards a reviewer decided;
+    with no scored label card at all, the best score of its pending other cards (a caption
+    or an answer), else NULL (the image sorts last, with those never suggested).
 
-    So a label card accepted or rejected with the mouse, the caption still pending, leaves
-    the image where the labeler's score put it: up to 0012 the caption's score (0.045, a
-    mean token probability) became the image's, and the half-reviewed image jumped ahead
-    of every image nobody had looked at. A retrieved caption's similarity (0.9) does not
-    hide a label guess of 0.12 either. The migrations 0007 and 0013 compute the same for
-    existing rows (keep them in step)."""
+    So the labeler's confidence stays the image's place in the queue while its cards are
+    decided one at a time with the mouse: up to 0012 a label card accepted or rejected,
+    the caption still pending, made the caption's score (0.045, a mean token probability)
+    the image's, and the half-reviewed image jumped ahead of every image nobody had
+    looked at; every card decided, the image not yet marked reviewed, it went last. A
+    retrieved caption's similarity (0.9) does not hide a label guess of 0.12 either. The
+    migrations 0007 and 0013 compute the same for existing rows (keep them in step)."""
     sg = m.Suggestion
     pending = sg.outcome == "pending"
     label = sg.kind == "label"
-    best = func.coalesce(func.max(case((and_(label, pending), sg.score))),
+    return func.coalesce(func.max(case((and_(label, pending), sg.score))),
                          func.max(case((and_(label, sg.outcome.in_(DECIDED)), sg.score))),
                          func.max(case((pending, sg.score))))
-    return case((pending_count() == 0, None), else_=best)
 
 
 def pending_count():

@@ -4,9 +4,10 @@ Up to 0012 ``images.max_score`` (the sorts "score" and "uncertainty") was the be
 pending label card's score, else the best of the other pending cards: a label card
 accepted or rejected with the mouse, its caption still pending, made the caption's score
 (0.045, a mean token probability) the image's, and the image jumped ahead of every image
-nobody had looked at. From 0013 an image with no label card pending keeps the best score
-of its label cards a reviewer decided (``repo_suggest.queue_score``); existing rows are
-computed again here.
+nobody had looked at; every card decided (the image not marked reviewed) it had no score
+and went last. From 0013 an image with no label card pending keeps the best score of its
+label cards a reviewer decided (``repo_suggest.queue_score``); existing rows are computed
+again here.
 
 Revision ID: 0013
 Revises: 0012
@@ -34,8 +35,12 @@ def upgrade() -> None:
                 sa.func.max(sa.case((pending, sg.c.score)))))
             .where(sg.c.image_id == images.c.id, sg.c.outcome != "withdrawn")
             .scalar_subquery())
-    # only images with a pending card have a score (none pending: NULL already, and stays)
-    op.execute(images.update().where(images.c.max_score.is_not(None)).values(max_score=best))
+    # the images with a score, and those with a decided label card (every card decided,
+    # the image had none): the others have no card that gives one (NULL, and it stays)
+    decided = (sa.select(sg.c.image_id).where(label, sg.c.outcome.in_(("accepted", "edited", "rejected")),
+                                              sg.c.score.is_not(None)))
+    op.execute(images.update().where(sa.or_(images.c.max_score.is_not(None), images.c.id.in_(decided)))
+               .values(max_score=best))
 
 
 def downgrade() -> None:
