@@ -5,7 +5,7 @@ import json
 import math
 from typing import Iterable, Optional, Sequence
 
-from sqlalchemy import case, func, insert, select, update
+from sqlalchemy import and_, case, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from . import models as m
@@ -231,15 +231,36 @@ def _not_same_pending(session: Session, items: list[NewSuggestion], image_ids) -
     return [it for it in items if (it.image_id, it.value, *_request(it)) not in pending]
 
 
+#: outcomes a reviewer gave a card (a withdrawn card is no longer the model's guess)
+DECIDED = ("accepted", "edited", "rejected")
+
+
 def queue_score():
-    """The aggregate stored as ``images.max_score`` over an image's pending suggestions:
-    the best LABEL card's score (how sure the labeler is: the review queue, sort
-    "uncertainty", puts the least sure first), or, with no scored label card, the best
-    score of its other cards (a caption or an answer). A retrieved caption's similarity
-    (0.9) used to hide a label guess of 0.12 at the end of the queue. The migration 0007
-    computes the same for existing rows (keep them in step)."""
+    """The aggregate stored as ``images.max_score``, over an image's suggestions less the
+    withdrawn ones (select :func:`pending_count` with it): the best pending LABEL card's
+    score (how sure the labeler is: the review queue, sort "uncertainty", puts the least
+    sure first); with none pending, the best score of its label cards a reviewer decided;
+    with no scored label card at all, the best score of its pending other cards (a caption
+    or an answer), else NULL (the image sorts last, with those never suggested).
+
+    So the labeler's confidence stays the image's place in the queue while its cards are
+    decided one at a time with the mouse: up to 0012 a label card accepted or rejected,
+    the caption still pending, made the caption's score (0.045, a mean token probability)
+    the image's, and the half-reviewed image jumped ahead of every image nobody had
+    looked at; every card decided, the image not yet marked reviewed, it went last. A
+    retrieved caption's similarity (0.9) does not hide a label guess of 0.12 either. The
+    migrations 0007 and 0013 compute the same for existing rows (keep them in step)."""
     sg = m.Suggestion
-    return func.coalesce(func.max(case((sg.kind == "label", sg.score))), func.max(sg.score))
+    pending = sg.outcome == "pending"
+    label = sg.kind == "label"
+    return func.coalesce(func.max(case((and_(label, pending), sg.score))),
+                         func.max(case((and_(label, sg.outcome.in_(DECIDED)), sg.score))),
+                         func.max(case((pending, sg.score))))
+
+
+def pending_count():
+    """The number of pending cards, in the same aggregate as :func:`queue_score`."""
+    return func.count(case((m.Suggestion.outcome == "pending", 1)))
 
 
 def _locked_states(session: Session, image_ids) -> dict[int, tuple]:
@@ -252,13 +273,13 @@ def _locked_states(session: Session, image_ids) -> dict[int, tuple]:
 
 
 def _refresh_images(session: Session, image_ids, current: Optional[dict] = None) -> None:
-    """:func:`_refresh_image` for many images: one query for their pending suggestions'
-    queue score (:func:`queue_score`) and count, one for the images (unless ``current`` gives their
+    """:func:`_refresh_image` for many images: one query for their queue score
+    (:func:`queue_score`) and pending count, one for the images (unless ``current`` gives their
     (review_status, status, max_score)), one update of those that change."""
     ids = list(image_ids)
     stats = {i: (best, n) for i, best, n in session.execute(
-        select(m.Suggestion.image_id, queue_score(), func.count())
-        .where(m.Suggestion.image_id.in_(ids), m.Suggestion.outcome == "pending")
+        select(m.Suggestion.image_id, queue_score(), pending_count())
+        .where(m.Suggestion.image_id.in_(ids), m.Suggestion.outcome != "withdrawn")
         .group_by(m.Suggestion.image_id))}
     if current is None:
         current = _locked_states(session, ids)
@@ -287,16 +308,9 @@ def refresh_image(session: Session, image_id: int) -> None:
 
 def _refresh_image(session: Session, image_id: int) -> None:
     """Recompute the image's queue score (:func:`queue_score`) and its new/suggested status."""
-    best = session.scalar(
-        select(queue_score()).where(
-            m.Suggestion.image_id == image_id, m.Suggestion.outcome == "pending"
-        )
-    )
-    pending = session.scalar(
-        select(func.count()).select_from(m.Suggestion).where(
-            m.Suggestion.image_id == image_id, m.Suggestion.outcome == "pending"
-        )
-    )
+    best, pending = session.execute(
+        select(queue_score(), pending_count()).select_from(m.Suggestion).where(
+            m.Suggestion.image_id == image_id, m.Suggestion.outcome != "withdrawn")).one()
     row = session.get(m.Image, image_id)
     if row is None:
         raise NotFound(f"image id {image_id} is not in this project")
