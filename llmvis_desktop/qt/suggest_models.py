@@ -90,7 +90,7 @@ class ModelJobsMixin:
         busy = [j for j in (self.models_job, getattr(self.asker, "ask_job", None)) if j is not None and j.is_active]
         if busy:
             for job in busy:
-                job.signals.finished.connect(self.free_unused_models)
+                self._unload_after(job)
             return False
         keep, optins = [], {}
         if self.win.project is not None:
@@ -107,6 +107,14 @@ class ModelJobsMixin:
         # project saved for it (one loaded with another project's opt-ins is not)
         worker.unload_unused(keep, list(self.win.config.model_dirs), optins=optins, device=self.win.config.device)
         return True
+
+    def _unload_after(self, job) -> None:
+        """Run :meth:`free_unused_models` once ``job`` has ended: connected once per job
+        (connected at each ask while the job ran, its end unloaded once per ask, plus once
+        for run_models' own connection, each time reading the settings on the GUI thread)."""
+        if not getattr(job, "unloads_after", False):
+            job.unloads_after = True
+            job.signals.finished.connect(self.free_unused_models)
 
     def close_models_dialog(self) -> None:
         """The manager writes its choices into the project it was opened on: it closes with
@@ -149,7 +157,7 @@ class ModelJobsMixin:
         self.models_job.signals.result.connect(self._on_models_result)
         self.models_job.signals.error.connect(self._on_models_error)
         self.models_job.signals.finished.connect(self.update_actions)
-        self.models_job.signals.finished.connect(self.free_unused_models)  # the choice may have changed
+        self._unload_after(self.models_job)  # the choice may have changed
         self.models_job.signals.cancelled.connect(self._on_models_cancelled)
         self.update_actions()
 
