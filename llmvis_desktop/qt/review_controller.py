@@ -10,7 +10,8 @@ re-read). Undo/redo write the snapshot back with ``review_actions.apply_state``
 The undo stack only moves once the database write has succeeded: a locked or
 unreachable database leaves stack and database in step and tells the user. The
 command and the undo/redo steps are in :mod:`.review_undo` (the
-:class:`~.review_undo.ReviewUndo` mixin).
+:class:`~.review_undo.ReviewUndo` mixin); each reviewer's saved place, in
+:mod:`.review_position` (the :class:`~.review_position.ReviewPosition` mixin).
 
 Keys (window-wide actions, see :meth:`ReviewController.actions`): Right/J next,
 Left/K previous, N next unreviewed, Return accept (+ pending suggestions: best caption, labels >= 0.5 or the best) and next,
@@ -33,6 +34,7 @@ from ..core.store.writable import DatabaseReadOnly
 from ..core.tasks import FOREGROUND
 from .review_messages import LAST_ROW, accept_message, card_message, label_key_message, pending_ids, \
     reject_message, reviewed_message
+from .review_position import ReviewPosition
 from .review_undo import ReviewUndo, StateCommand
 from .workers import ACTION_HOLD_S, foreground
 
@@ -78,7 +80,7 @@ _UNREACHABLE = ("connection is bad", "connection refused", "could not connect", 
                 "connection timed out", "ssl syscall error", "the connection is closed")
 
 
-class ReviewController(ReviewUndo, QObject):
+class ReviewController(ReviewPosition, ReviewUndo, QObject):
     current_changed = Signal(object)  # ImageRecord | None
     record_changed = Signal(object)  # ImageRecord after an action (current or not)
     error = Signal(str)
@@ -102,63 +104,11 @@ class ReviewController(ReviewUndo, QObject):
         grid.current_changed.connect(self._on_grid_current)
 
     # --- setup ------------------------------------------------------------------
-    #: the project whose read-only database refused the review position (logged once)
-    _position_refused = None
-
     def set_project(self, project) -> None:
         self.save_position()
         self.project = project
         self.undo_stack.clear()
         self.current = None
-
-    def restore_position(self, known: Optional[tuple] = None) -> bool:
-        """Select the image remembered for this project, else the first row; ``known``:
-        ``(image id or None,)`` read off the GUI thread (with an open's first ids)."""
-        if self.project is None or self.model.rowCount() == 0:
-            return False
-        row = 0
-        try:
-            if known is not None:
-                image_id = known[0]
-            else:
-                settings = self.project.settings()
-                rel = next((settings[k] for k in self.position_keys() if settings.get(k)), None)
-                rec = self.project.image_by_path(rel) if rel else None
-                image_id = rec.id if rec is not None else None
-            if image_id is not None and self.model.row_of(image_id) is not None:
-                row = self.model.row_of(image_id)
-        except Exception:  # a position is a convenience, never a reason to fail
-            log.exception("cannot restore the position")
-        self.grid.select_row(row)
-        return True
-
-    def position_keys(self) -> tuple:
-        """The settings that may hold this reviewer's place, the first set wins."""
-        return (self._position_key(), "position")  # (one shared "position" before)
-
-    #: the reviewer's name without asking for it (None: ``actor`` itself): browsing never
-    #: asks, only a change does
-    known_actor: Optional[Callable[[], str]] = None
-
-    def _position_key(self) -> str:
-        """Each reviewer's own place in a shared project (one key for all reopened everyone
-        at whatever image someone else last looked at)."""
-        name = self.known_actor() if self.known_actor is not None else self.actor()
-        return f"position:{name}"
-
-    def save_position(self) -> None:
-        self._save_timer.stop()
-        if self.project is None or self.current is None:
-            return
-        try:
-            if self.project.settings().get(self._position_key()) != self.current.relpath:
-                self.project.set_setting(self._position_key(), self.current.relpath)
-        except DatabaseReadOnly as exc:  # said at open; logged once, not at every selection
-            if self._position_refused is not self.project:
-                self._position_refused = self.project
-                log.info("the review position is not saved: %s", exc)
-        except Exception:
-            log.warning("cannot save the review position", exc_info=True)
 
     def _make_actions(self) -> None:
         def act(key: str, text: str, shortcuts, slot) -> QAction:

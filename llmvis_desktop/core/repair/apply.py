@@ -7,7 +7,8 @@ saved beside it (``repaired/.masks/``, a hidden folder the indexer skips).  With
 project, a provenance row (source hash, mask file, engine, checkpoint hash,
 parameters) and a history event are recorded, and the new image is indexed so it
 appears in the grid linked to its source. The output's format, its encoding and the
-atomic write are in :mod:`.save`.
+atomic write are in :mod:`.save`; the project side (which project path a file is,
+refusing an image outside the project, the provenance record) in :mod:`.provenance`.
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from ..store.writable import DatabaseReadOnly
 from ..tasks import CancelToken
 from . import DEFAULT_DETAIL, METHODS, STARTER_CHECKPOINT, RepairError
 from .mask_file import coverage_warning, load_mask  # (the dialog's Import takes load_mask from here)
+from .provenance import check_inside, is_original, record_repair, recorded_outputs
 from .save import (check_folder, clear_dead_temps, encode, output_format, png_refusal, source_meta,
                    write_repair_files)
 
@@ -164,7 +166,7 @@ def _is_repair_output(image_path: Path, out_dir, project) -> bool:
         rel = Path(text).expanduser().parts
         if rel and parent.parts[-len(rel):] == rel:
             return True
-    return project is not None and bool(_recorded_outputs(project, image_path))
+    return project is not None and bool(recorded_outputs(project, image_path))
 
 
 def _mask_name(out_path: Path, replacing: bool) -> Path:
@@ -271,7 +273,7 @@ def repair_file(
         raise RepairError(f"unknown repair method {method!r} (choose {', '.join(METHODS)})")
     image_path = Path(image_path)
     if project is not None and save:  # before any work or file
-        _check_inside(project, image_path)
+        check_inside(project, image_path)
         why = project.store.read_only()  # a repair it cannot record is not written either
         if why:
             raise RepairError(f"{image_path}: the repair cannot be recorded, so nothing was saved: {why}")
@@ -360,7 +362,7 @@ def repair_file(
         params["mask_source"] = str(src.resolve()) if src.exists() else mask_source
     if project is not None:
         try:
-            _record(project, image_path, result, actor)
+            record_repair(project, image_path, result, actor)
         except DatabaseReadOnly as exc:  # turned read-only since the check: the files are there
             why = str(exc).removeprefix("nothing was saved: ")
             raise RepairError(f"repair saved to {out_path} (mask {mask_path}) but not recorded in the "
@@ -380,126 +382,12 @@ def _why_not_replaceable(project, path: Path) -> Optional[str]:
     if not path.is_file() or path.is_symlink():
         return "is not a plain file"
     if project is not None:
-        if _is_original(project, path):
+        if is_original(project, path):
             return "is an original image of the project; a repair never replaces one"
-        if _recorded_outputs(project, path):
+        if recorded_outputs(project, path):
             return None
     if path.parent.name == DEFAULT_DIR and _OUR_NAME.fullmatch(path.name):
         return None
     if (path.parent / MASK_DIR / f"{path.stem}.mask.png").is_file():
         return None
     return "is not an earlier repair output (it may be an original image)"
-
-
-def _recorded_outputs(project, path: Path, active_only: bool = False) -> list:
-    """Ids of the project's repair records whose output is ``path`` (recorded relative to
-    the project, or by full path outside it); ``active_only``: only linked ones."""
-    from sqlalchemy import select
-
-    from ..store import models as m
-
-    names = {str(path.resolve())}
-    rel = _relative(project, path)
-    if rel is not None:
-        names.add(rel)
-    q = select(m.Repair.id).where(m.Repair.output_path.in_(sorted(names)))
-    if active_only:
-        q = q.where(m.Repair.unlinked_at.is_(None))
-    with project.store.read() as s:
-        return list(s.scalars(q.order_by(m.Repair.id)))
-
-
-def _is_original(project, path: Path) -> bool:
-    """Whether ``path`` is an indexed image of the project that no repair wrote."""
-    from sqlalchemy import select
-
-    from ..store import models as m
-
-    rel = _relative(project, path)
-    img = project.image_by_path(rel) if rel is not None else None
-    if img is None:
-        return False
-    with project.store.read() as s:
-        return s.scalar(select(m.Repair.id).where(m.Repair.output_image_id == img.id).limit(1)) is None
-
-
-def _relatives(project, path: Path) -> list[str]:
-    """The paths in the project that ``path`` may be listed under, best first: the path
-    as given (made absolute, ``..`` taken lexically) below the root or a folder that is
-    the root through links (``/link/proj/x.png``), as the indexer lists what it reaches
-    through a link inside the project (``shared/s.png``, ``shared`` a link to a folder
-    outside); then the path with its links resolved (a link from outside into it)."""
-    root = os.path.realpath(project.root)
-    given = os.path.abspath(path)
-    out: list[str] = []
-    folder = os.path.dirname(given)
-    while True:
-        if os.path.realpath(folder) == root:
-            out.append(Path(os.path.relpath(given, folder)).as_posix())
-            break
-        up = os.path.dirname(folder)
-        if up == folder:
-            break
-        folder = up
-    real = os.path.realpath(given)
-    if real.startswith(root.rstrip(os.sep) + os.sep):
-        rel = Path(os.path.relpath(real, root)).as_posix()
-        if rel not in out:
-            out.append(rel)
-    return out
-
-
-def _relative(project, path: Path) -> Optional[str]:
-    """The path of ``path`` in the project (None: it is not inside it): the first of
-    :func:`_relatives` that the project indexes, else the first of them. A path below the
-    root only through a link the project does not index, to a file outside it, is not
-    inside (the indexer never reached it), unless a scan now lists it."""
-    names = _relatives(project, path)
-    for rel in names:
-        if project.image_by_path(rel) is not None:
-            return rel
-    return names[0] if names else None
-
-
-def _check_inside(project, image_path: Path) -> None:
-    """Refuse, before anything is saved, an image that is not in the project: outside its
-    folder, or below it only through a link the indexer does not follow (a second link to
-    a folder, one to the folder holding the project) to a file outside it. A file reached
-    through a link it follows (and not indexed yet) is listed by a scan, as _record does."""
-    rel = _relative(project, image_path)
-    if rel is not None and project.image_by_path(rel) is None:
-        root = os.path.realpath(project.root)
-        if not os.path.realpath(image_path).startswith(root.rstrip(os.sep) + os.sep):
-            project.scan()
-            if project.image_by_path(rel) is None:
-                raise RepairError(f"{image_path}: not inside the project folder {project.root} (a link the "
-                                  f"project does not follow leads out of it); nothing was saved")
-    if rel is None:
-        raise RepairError(f"{image_path}: not inside the project folder {project.root}; nothing was saved")
-
-
-def _record(project, image_path: Path, result: RepairResult, actor: str) -> None:
-    rel = _relative(project, image_path)
-    if rel is None:
-        raise RepairError(f"{image_path}: not inside the project folder {project.root}; repair saved "
-                          f"to {result.output_path} but not recorded")
-    src = project.image_by_path(rel)
-    out_rel = _relative(project, result.output_path)
-    if src is None or out_rel is not None:
-        project.scan()
-        src = src or project.image_by_path(rel)
-    if src is None:
-        raise RepairError(f"{rel}: not indexed in the project; repair saved to {result.output_path}")
-    out_img = project.image_by_path(out_rel) if out_rel else None
-    # the file replaced an earlier repair's output: that repair no longer describes it, and is
-    # closed as undo closes one (kept in the history), so one file has one linked repair
-    for old_id in _recorded_outputs(project, result.output_path, active_only=True):
-        project.unlink_repair(old_id, actor)
-    # outside the project: absolute paths (relative ones are read against the project root)
-    mask_rel = _relative(project, result.mask_path) or str(result.mask_path.resolve())
-    rec = project.add_repair(
-        src.id, mask_path=mask_rel, output_path=out_rel or str(result.output_path.resolve()), engine=result.method,
-        actor=actor, output_image_id=out_img.id if out_img else None, source_sha256=result.source_sha256,
-        checkpoint_hash=result.checkpoint_hash, params=result.params)
-    result.repair_id = rec.id
-    result.output_image_id = out_img.id if out_img else None

@@ -1,7 +1,8 @@
 """Defect repair dialog: paint a mask, run a repair in the background, compare
 before/after (slider or toggle, and the three engines side by side), accept to save a
 new file in ``repaired/`` with provenance.  The original is never touched. Accept
-saves on a worker: the :class:`~.repair_saving.RepairSaving` mixin.
+saves on a worker: the :class:`~.repair_saving.RepairSaving` mixin; the before/after
+comparison is the :class:`BeforeAfterView` widget (``qt/widgets/before_after.py``).
 """
 from __future__ import annotations
 
@@ -12,81 +13,24 @@ from typing import Optional
 
 import numpy as np
 import shiboken6
-from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPixmap
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QGridLayout,
-                               QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider, QSpinBox, QSplitter,
-                               QVBoxLayout, QWidget)
+                               QHBoxLayout, QLabel, QPushButton, QSlider, QSpinBox, QSplitter, QVBoxLayout, QWidget)
 
 from ...core.imaging import reader
 from ...core.imaging.reader import read_image
 from ...core.repair import DEFAULT_DETAIL
 from ...core.repair.apply import MASK_DIR, repair_folder
 from ..screen import fit_to_screen
+from ..widgets.before_after import BeforeAfterView
 from ..widgets.mask_editor import MaskEditor, canvas_images
-from ..widgets.zoom import Viewport, ZoomPan, draw_visible
 from ..workers import JobManager
 from .repair_loading import LoadingMixin
 from .repair_render import render_after, render_images
 from .repair_saving import STALE_MESSAGE, RepairSaving, StatusLabel
 
 METHOD_NAMES = {"gan": "GAN (learned)", "telea": "Telea (OpenCV)", "ns": "Navier-Stokes (OpenCV)"}
-
-
-class BeforeAfterView(ZoomPan, QWidget):
-    """Before on the left of the split, after on the right; split in [0, 1] of the part of
-    the image shown. Zoomed and panned with the mask editor (:meth:`share`)."""
-
-    def __init__(self, parent: Optional[QWidget] = None) -> None:
-        super().__init__(parent)
-        self.before: Optional[QImage] = None
-        self.after: Optional[QImage] = None
-        self.split = 0.5
-        self.show_original = False
-        self.setMinimumSize(200, 150)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # Space held: drag the image
-        self.share(Viewport(self))
-
-    def share(self, viewport: Viewport) -> None:
-        """Show the image through ``viewport`` (the mask editor's: one zoom and pan for both)."""
-        self.viewport = viewport
-        viewport.changed.connect(self.update)
-        self.update()
-
-    def _image_size(self):
-        return self.before.size() if self.before is not None else QSize(1, 1)
-
-    def set_images(self, before: QImage, after: Optional[QImage]) -> None:
-        self.before, self.after = before, after
-        self.update()
-
-    def set_split(self, v: float) -> None:
-        self.split = min(max(v, 0.0), 1.0)
-        self.update()
-
-    def mousePressEvent(self, e) -> None:  # noqa: N802 - Qt API
-        self._pan_press(e)
-
-    def mouseMoveEvent(self, e) -> None:  # noqa: N802 - Qt API
-        self._pan_move(e)
-
-    def mouseReleaseEvent(self, e) -> None:  # noqa: N802 - Qt API
-        self._pan_release(e)
-
-    def paintEvent(self, _e) -> None:
-        with QPainter(self) as p:  # (ended however the drawing ends)
-            p.fillRect(self.rect(), QColor(40, 40, 40))
-            if self.before is None:
-                return
-            t = self._target()
-            vis = t.intersected(QRectF(self.rect()))
-            draw_visible(p, t, self.before, vis)
-            if self.after is not None and not self.show_original and not vis.isEmpty():
-                x = vis.x() + vis.width() * self.split
-                draw_visible(p, t, self.after, QRectF(x, vis.y(), vis.right() - x, vis.height()))
-                p.setPen(QPen(QColor(255, 220, 0), 2))
-                p.drawLine(int(x), int(vis.y()), int(x), int(vis.bottom()))
 
 
 class RepairDialog(LoadingMixin, RepairSaving, QDialog):
@@ -471,7 +415,6 @@ class RepairDialog(LoadingMixin, RepairSaving, QDialog):
             self._end_save(self._save_job)
         if self._own_jobs:
             self.jobs.shutdown()
-
 
 
 def _read(path: Path, frame: int, max_pixels: int):

@@ -1,0 +1,133 @@
+"""A repair's place in its project: which project path a file is listed under, whether a
+file is an original image or a recorded repair output, refusing an image that is not in
+the project before anything is saved, and recording a saved repair (its provenance row,
+the new file indexed, an earlier repair of the same output file closed).
+
+Used by :func:`.apply.repair_file`; nothing here writes an image file. A path is "in
+the project" as the indexer sees it: below the root, or below it through a link the
+indexer follows (:func:`relatives`); a link out of it leads outside.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Optional
+
+from . import RepairError
+
+if TYPE_CHECKING:
+    from .apply import RepairResult
+
+
+def recorded_outputs(project, path: Path, active_only: bool = False) -> list:
+    """Ids of the project's repair records whose output is ``path`` (recorded relative to
+    the project, or by full path outside it); ``active_only``: only linked ones."""
+    from sqlalchemy import select
+
+    from ..store import models as m
+
+    names = {str(path.resolve())}
+    rel = relative_path(project, path)
+    if rel is not None:
+        names.add(rel)
+    q = select(m.Repair.id).where(m.Repair.output_path.in_(sorted(names)))
+    if active_only:
+        q = q.where(m.Repair.unlinked_at.is_(None))
+    with project.store.read() as s:
+        return list(s.scalars(q.order_by(m.Repair.id)))
+
+
+def is_original(project, path: Path) -> bool:
+    """Whether ``path`` is an indexed image of the project that no repair wrote."""
+    from sqlalchemy import select
+
+    from ..store import models as m
+
+    rel = relative_path(project, path)
+    img = project.image_by_path(rel) if rel is not None else None
+    if img is None:
+        return False
+    with project.store.read() as s:
+        return s.scalar(select(m.Repair.id).where(m.Repair.output_image_id == img.id).limit(1)) is None
+
+
+def relatives(project, path: Path) -> list[str]:
+    """The paths in the project that ``path`` may be listed under, best first: the path
+    as given (made absolute, ``..`` taken lexically) below the root or a folder that is
+    the root through links (``/link/proj/x.png``), as the indexer lists what it reaches
+    through a link inside the project (``shared/s.png``, ``shared`` a link to a folder
+    outside); then the path with its links resolved (a link from outside into it)."""
+    root = os.path.realpath(project.root)
+    given = os.path.abspath(path)
+    out: list[str] = []
+    folder = os.path.dirname(given)
+    while True:
+        if os.path.realpath(folder) == root:
+            out.append(Path(os.path.relpath(given, folder)).as_posix())
+            break
+        up = os.path.dirname(folder)
+        if up == folder:
+            break
+        folder = up
+    real = os.path.realpath(given)
+    if real.startswith(root.rstrip(os.sep) + os.sep):
+        rel = Path(os.path.relpath(real, root)).as_posix()
+        if rel not in out:
+            out.append(rel)
+    return out
+
+
+def relative_path(project, path: Path) -> Optional[str]:
+    """The path of ``path`` in the project (None: it is not inside it): the first of
+    :func:`relatives` that the project indexes, else the first of them. A path below the
+    root only through a link the project does not index, to a file outside it, is not
+    inside (the indexer never reached it), unless a scan now lists it."""
+    names = relatives(project, path)
+    for rel in names:
+        if project.image_by_path(rel) is not None:
+            return rel
+    return names[0] if names else None
+
+
+def check_inside(project, image_path: Path) -> None:
+    """Refuse, before anything is saved, an image that is not in the project: outside its
+    folder, or below it only through a link the indexer does not follow (a second link to
+    a folder, one to the folder holding the project) to a file outside it. A file reached
+    through a link it follows (and not indexed yet) is listed by a scan, as record_repair does."""
+    rel = relative_path(project, image_path)
+    if rel is not None and project.image_by_path(rel) is None:
+        root = os.path.realpath(project.root)
+        if not os.path.realpath(image_path).startswith(root.rstrip(os.sep) + os.sep):
+            project.scan()
+            if project.image_by_path(rel) is None:
+                raise RepairError(f"{image_path}: not inside the project folder {project.root} (a link the "
+                                  f"project does not follow leads out of it); nothing was saved")
+    if rel is None:
+        raise RepairError(f"{image_path}: not inside the project folder {project.root}; nothing was saved")
+
+
+def record_repair(project, image_path: Path, result: RepairResult, actor: str) -> None:
+    rel = relative_path(project, image_path)
+    if rel is None:
+        raise RepairError(f"{image_path}: not inside the project folder {project.root}; repair saved "
+                          f"to {result.output_path} but not recorded")
+    src = project.image_by_path(rel)
+    out_rel = relative_path(project, result.output_path)
+    if src is None or out_rel is not None:
+        project.scan()
+        src = src or project.image_by_path(rel)
+    if src is None:
+        raise RepairError(f"{rel}: not indexed in the project; repair saved to {result.output_path}")
+    out_img = project.image_by_path(out_rel) if out_rel else None
+    # the file replaced an earlier repair's output: that repair no longer describes it, and is
+    # closed as undo closes one (kept in the history), so one file has one linked repair
+    for old_id in recorded_outputs(project, result.output_path, active_only=True):
+        project.unlink_repair(old_id, actor)
+    # outside the project: absolute paths (relative ones are read against the project root)
+    mask_rel = relative_path(project, result.mask_path) or str(result.mask_path.resolve())
+    rec = project.add_repair(
+        src.id, mask_path=mask_rel, output_path=out_rel or str(result.output_path.resolve()), engine=result.method,
+        actor=actor, output_image_id=out_img.id if out_img else None, source_sha256=result.source_sha256,
+        checkpoint_hash=result.checkpoint_hash, params=result.params)
+    result.repair_id = rec.id
+    result.output_image_id = out_img.id if out_img else None

@@ -1,0 +1,193 @@
+"""The suggest controller's local models: the captioner/labeler chosen in the model
+manager, run as a job, and the models the session's model thread keeps loaded.
+
+:class:`ModelJobsMixin` is part of :class:`.suggest_controller.SuggestController` (it
+uses the controller's ``win``, ``models_job``, ``model_dialog``, ``asker``,
+``update_actions`` and ``models_done``). It owns:
+
+- the project's choice (project settings ``captioner`` / ``labeler``, read through the
+  settings cached at the open), ``_chosen``;
+- the Models dialog (one at a time; it closes with the project it writes into);
+- "Run models" (``core.suggest.batch.run_suggest``) on all images, the filtered ones, or
+  those not yet suggested, on the session's shared model thread, and its report,
+  cancellation and error;
+- unloading from the model thread the models the open project no longer uses
+  (``free_unused_models``), deferred while a model or ask job runs.
+"""
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Optional
+
+from PySide6.QtCore import Qt
+
+from .workers import void
+
+log = logging.getLogger(__name__)
+
+LONG_REPORT = 120  # characters: a longer suggest report is said short, whole in the Jobs panel
+_WORKER_MODULE = __name__.rsplit(".", 2)[0] + ".core.suggest.worker"  # the session's model thread
+NO_MODEL_TIP = "Choose a captioner or labeler in Suggestions ▸ Models… first."
+
+
+class ModelJobsMixin:
+    def _chosen(self) -> tuple[Optional[str], Optional[str]]:
+        project = self.win.project
+        if project is None:
+            return None, None
+        try:
+            s = self.win.project_ctl.opened_settings(project)  # (read off the GUI thread at an open)
+        except Exception:
+            return None, None
+        return s.get("captioner"), s.get("labeler")
+
+    def open_models(self) -> None:
+        if self.win.project is None:
+            return
+        from .dialogs.model_manager import ModelManagerDialog
+
+        dlg = getattr(self, "model_dialog", None)
+        if dlg is not None:  # one manager: the open one comes to the front
+            dlg.show()
+            dlg.raise_()
+            dlg.activateWindow()
+            return
+        cfg = self.win.config
+        dlg = ModelManagerDialog(self.win.project, cfg.model_dirs, cfg.device, self.win,
+                                 opt_in_changed=self._opt_in_changed)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.modelChosen.connect(void(lambda _role, _path: (self.update_actions(), self.asker.refresh(),
+                                                           self.free_unused_models())))
+        self.model_dialog = dlg
+        # (a later manager may be open by the time this one is deleted)
+        dlg.destroyed.connect(lambda *_: self.model_dialog is dlg and setattr(self, "model_dialog", None))
+        dlg.show()
+
+    def _opt_in_changed(self, on: bool) -> bool:
+        """The Models dialog ticked or unticked an opt-in of the project's: the Ask box
+        follows, and a model loaded with an opt-in now unticked is unloaded (it would only be
+        refused when next used). True when that was queued at once, False when it waits for
+        the running model job."""
+        self.asker.refresh()
+        return True if on else self.free_unused_models()
+
+    def free_unused_models(self) -> bool:
+        """Unload from the model thread the models the open project no longer uses (a
+        captioner replaced or cleared, an opt-in it was loaded with unticked; all of them
+        once the project is closed). After File ▸ Open, a model the new project also chooses
+        stays loaded when it was loaded for the device jobs use and with the opt-ins this
+        project saved for it; the others go. Not under a running model job: once it is done
+        (then False; True when queued at once or nothing is loaded)."""
+        worker_module = sys.modules.get(_WORKER_MODULE)
+        if worker_module is None:  # never imported, so no model thread was started: nothing
+            return True  # to unload (importing it, at every project opened, took 50 ms)
+        worker = worker_module.started_shared()
+        if worker is None:
+            return True
+        if self.win.project is None and self.win.project_ctl.opening():
+            return True  # File ▸ Open under way: the project opened next decides (or its failure)
+        busy = [j for j in (self.models_job, getattr(self.asker, "ask_job", None)) if j is not None and j.is_active]
+        if busy:
+            for job in busy:
+                self._unload_after(job)
+            return False
+        keep, optins = [], {}
+        if self.win.project is not None:
+            from ..core.suggest.batch import OPTINS_SETTING
+
+            try:
+                s = self.win.project.settings()
+            except Exception as exc:  # unknown choices: none kept (loaded again when used)
+                log.warning("models to keep loaded: %s", exc)
+            else:
+                keep = [p for p in (s.get("captioner"), s.get("labeler")) if p]
+                optins = dict(s.get(OPTINS_SETTING) or {})
+        # kept: a model the project chooses, for the device jobs use, with the opt-ins this
+        # project saved for it (one loaded with another project's opt-ins is not)
+        worker.unload_unused(keep, list(self.win.config.model_dirs), optins=optins, device=self.win.config.device)
+        return True
+
+    def _unload_after(self, job) -> None:
+        """Run :meth:`free_unused_models` once ``job`` has ended: connected once per job
+        (connected at each ask while the job ran, its end unloaded once per ask, plus once
+        for run_models' own connection, each time reading the settings on the GUI thread)."""
+        if not getattr(job, "unloads_after", False):
+            job.unloads_after = True
+            job.signals.finished.connect(self.free_unused_models)
+
+    def close_models_dialog(self) -> None:
+        """The manager writes its choices into the project it was opened on: it closes with
+        that project (left open across File ▸ Open it wrote into the previous project)."""
+        dlg, self.model_dialog = self.model_dialog, None
+        if dlg is not None:
+            dlg.close()
+
+    def run_models(self, scope: str = "unsuggested") -> None:
+        """scope: "all" (redo every image), "filtered" (the grid's filter), "unsuggested"."""
+        project = self.win.project
+        if project is None or (self.models_job is not None and self.models_job.is_active):
+            return
+        cap, lab = self._chosen()
+        if not (cap or lab):
+            self.win.statusBar().showMessage(NO_MODEL_TIP, 8000)
+            return
+        flt = self.win.model.filter if scope == "filtered" else None
+        only_unsuggested = scope == "unsuggested"
+        dirs, device = list(self.win.config.model_dirs), self.win.config.device
+        from ..core.config import person
+
+        started_by = person(None, self.win.config)  # kept with each suggestion (no dialog for a name)
+
+        def job(token, progress):
+            from ..core.suggest.batch import resolve_spec, run_suggest
+            from ..core.suggest.worker import shared_worker
+
+            # a model whose folder is gone stays its spec: run_suggest reports it as that
+            # model's failure and stores the other model's suggestions
+            captioner, labeler = resolve_spec(cap, dirs), resolve_spec(lab, dirs)
+            return run_suggest(project, captioner, labeler, flt=flt, only_unsuggested=only_unsuggested,
+                               device=device, worker=shared_worker(), token=token, progress=progress,
+                               started_by=started_by, model_dirs=dirs)
+
+        label = {"all": "all images", "filtered": "filtered images", "unsuggested": "images not yet suggested"}
+        self.models_job = self.win.jobs.start(f"Model suggestions ({label.get(scope, scope)})", job)
+        # rows are committed as the job goes: the grid and the current image catch up meanwhile
+        self.models_job.signals.progress.connect(void(lambda _p: self.win.panel_ctl.refresh_during_job()))
+        self.models_job.signals.result.connect(self._on_models_result)
+        self.models_job.signals.error.connect(self._on_models_error)
+        self.models_job.signals.finished.connect(self.update_actions)
+        self._unload_after(self.models_job)  # the choice may have changed
+        self.models_job.signals.cancelled.connect(self._on_models_cancelled)
+        self.update_actions()
+
+    def _on_models_result(self, report) -> None:
+        notes = "".join(f"; {msg}" for msg in report.messages)  # what was not done, or not as asked
+        whole = report.summary() + notes
+        if self.models_job is not None:  # the Jobs panel's line for the job says it whole
+            self.models_job.done_text = whole
+        if len(whole) > LONG_REPORT:  # (330 characters were cut off in the status bar)
+            more = f"; {len(report.messages)} note{'s' if len(report.messages) > 1 else ''}" if notes else ""
+            whole = report.summary().split(" (", 1)[0] + more + " \u2014 the whole report is in the Jobs panel"
+        self.win.statusBar().showMessage("Model suggestions: " + whole, 15000)
+        for msg in report.messages:
+            log.warning("suggest: %s", msg)
+        if report.model_failures:  # the other model's suggestions are stored; say which one failed
+            self.win.show_error("Model suggestions: " + report.summary() + "\n\n"
+                                + "\n".join(report.model_failures.values()))
+        self.win.panel_ctl.refresh_after_bulk()
+        self.models_done.emit(report)
+
+    def _on_models_cancelled(self) -> None:
+        job = self.models_job
+        done = job.last_progress.done if job is not None and job.last_progress is not None else 0
+        # (the last progress report can be a batch behind what was stored: "at least")
+        self.win.statusBar().showMessage(f"Model suggestions cancelled: the images done (at least {done}) are "
+                                         f"kept; running it again on images not yet suggested goes on from there",
+                                         15000)
+        self.win.panel_ctl.refresh_after_bulk()
+
+    def _on_models_error(self, exc) -> None:
+        self.win.show_error(f"Model suggestions stopped: {exc}")
+        self.win.panel_ctl.refresh_after_bulk()  # finished batches are committed
+        self.models_done.emit(exc)

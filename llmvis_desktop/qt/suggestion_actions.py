@@ -1,0 +1,153 @@
+"""The suggestion cards of the panel controller: their decisions, the edits typed in
+them, and the panel's text when the image shown has no card.
+
+:class:`SuggestionActions` is a mixin of :class:`~.panel_controller.PanelController`
+(it uses ``self.win``, ``self.suggestions``, ``self.caption``, ``self.record``,
+``self._caption_id``, ``self.unread``). It owns:
+
+- wiring the panel (``_wire_suggestions``): Accept, Reject and Edit of a card become
+  the review controller's ``decide_suggestion``, each undo step named after the card
+  (``_step``); the review controller asks it which cards are on screen
+  (``shown_suggestion_ids``, ``shown_suggestion_kinds``) and to save typed edits first;
+- a card's typed edit: stored as edited before the reviewer moves on
+  (``_flush_card_edits``), or, the card gone meanwhile, kept in the caption editor
+  unsaved (``_keep_card_text``); a rejected card's typed text likewise (``_reject_card``);
+- the cards of the image shown (``_show_suggestions``) and the empty panel's text
+  (``_empty_text``: judged clean, no suggestion yet, unreadable, plus the learned
+  suggester's readiness from ``set_suggestion_hint``).
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+from .workers import void
+
+NO_IMAGE_TEXT = "No image selected"
+
+
+class SuggestionActions:
+    def _flush_card_edits(self, image_id: int) -> bool:
+        """A caption card's typed edit is stored (as edited), like the caption editor's
+        text: moving to another image, or Enter, threw it away. False when one could not
+        be: its card keeps the text (the database refused), or, the card no longer
+        pending (a job replaced it, a teammate decided it), the text goes to the caption
+        editor, unsaved (:meth:`_keep_card_text`)."""
+        panel = self.suggestions
+        if self.win.project is None or not hasattr(panel, "open_edits"):
+            return True
+        ok = True
+        for sid, text in panel.open_edits().items():
+            if self.win.review.decide_suggestion(sid, "edited", text, image_id=image_id):
+                continue
+            ok = False
+            if panel.open_edits().get(sid) is None:  # the card shown afresh has no edit box
+                self._keep_card_text(image_id, text)
+        return ok
+
+    def _keep_card_text(self, image_id: int, text: str) -> None:
+        """The typed edit of a card that can no longer take it: into the caption editor,
+        unsaved (Ctrl+Enter saves it as the image's caption), or else said in full."""
+        editor = self.caption
+        if editor is not None and self._caption_id == image_id and not editor.is_dirty():
+            saved = self.record.caption if self.record is not None and self.record.id == image_id else None
+            editor.keep_unsaved(text, saved)
+            self.win.show_error("The suggested caption you were editing was decided or replaced meanwhile. "
+                                "Your text is in the caption editor, not saved: Ctrl+Enter saves it as "
+                                "the caption, Esc drops it.")
+        else:
+            self.win.show_error(f"The suggested caption you were editing was decided or replaced meanwhile; "
+                                f"your text was not saved: \u201c{text}\u201d")
+
+    def shown_suggestion_ids(self, image_id: int) -> Optional[set]:
+        """The ids of the pending suggestion cards on screen when they are ``image_id``'s
+        (none shown: an empty set); None without a suggestion panel."""
+        panel = self.suggestions
+        if panel is None:
+            return None
+        if self.record is None or self.record.id != image_id or not panel.isVisibleTo(self.win):
+            return set()  # (a closed or hidden dock shows no card)
+        return panel.pending_card_ids()
+
+    def shown_suggestion_kinds(self, image_id: int) -> dict:
+        """Suggestion id -> kind ("caption", "label", "answer") of the cards on screen pending."""
+        panel = self.suggestions
+        cards = {sid: panel.card(sid) for sid in (self.shown_suggestion_ids(image_id) or ())}
+        return {sid: card.kind for sid, card in cards.items() if card is not None and card.kind}
+
+    def _wire_suggestions(self) -> None:
+        panel = self.suggestions
+        review = self.win.review
+        review.shown_suggestions = self.shown_suggestion_ids
+        review.shown_kinds = self.shown_suggestion_kinds
+        review.before_action = self.flush_edits
+        if hasattr(panel, "finished"):  # an edit saved or cancelled, a card decided
+            panel.finished.connect(void(self.win.grid.setFocus))
+        panel.accepted.connect(void(lambda sid: review.decide_suggestion(sid, "accepted",
+                                                                         text=self._step(sid, "Accept"))))
+        panel.rejected.connect(void(self._reject_card))
+        panel.edited.connect(void(lambda sid, text: review.decide_suggestion(sid, "edited", text,
+                                                                             text=self._step(sid, "Edit"))))
+
+    def _step(self, sid: int, verb: str) -> str:
+        """The undo step of a card's decision, named: "Accept label ok", "Reject the suggested caption"."""
+        card = self.suggestions.card(sid)
+        if card is None or card.kind is None:
+            return f"{verb} suggestion"
+        what = {"caption": "the suggested caption", "answer": "the answer"}.get(card.kind, f"label {card.value}")
+        return f"{verb} {what}"
+
+    def _reject_card(self, sid: int) -> None:
+        """A card's Reject. The rejection stands; a text typed in the card's open edit box
+        (it was dropped with no word) waits in the caption editor, unsaved, or, with the
+        editor holding other typing, is quoted in the status bar as not kept."""
+        panel, image_id = self.suggestions, self.record.id if self.record is not None else None
+        typed = panel.open_edits().get(sid) if hasattr(panel, "open_edits") else None
+        if not self.win.review.decide_suggestion(sid, "rejected", text=self._step(sid, "Reject")) or not typed \
+                or image_id is None:
+            return
+        editor = self.caption
+        if editor is not None and self._caption_id == image_id and not editor.is_dirty():
+            editor.keep_unsaved(typed, self.record.caption if self.record.id == image_id else None)
+            self.win.statusBar().showMessage(
+                "Rejected the suggested caption; your text is in the caption editor, unsaved: Enter or "
+                "moving on saves it, F2 then Esc drops it.", 10000)
+        else:
+            self.win.statusBar().showMessage(
+                f"Rejected the suggested caption; the text you typed in its edit box was not kept: \u201c{typed}\u201d",
+                10000)
+
+    def set_suggestion_hint(self, hint: str) -> None:
+        """Append a line (the learned suggester's readiness) to the panel's empty text."""
+        self._suggestion_hint = hint
+        panel = self.suggestions
+        if panel is not None and hasattr(panel, "placeholder") and self.record is not None:
+            panel.placeholder.setText(self._empty_text(hint))
+
+    def _show_suggestions(self, rec, suggestions) -> None:
+        panel = self.suggestions
+        if rec is None:
+            getattr(panel, "clear", lambda: None)()
+        elif hasattr(panel, "set_suggestions"):
+            panel.set_suggestions(suggestions)
+        if hasattr(panel, "placeholder"):  # "No suggestions for this image yet" with no image
+            hint = getattr(self, "_suggestion_hint", "")
+            panel.placeholder.setText(NO_IMAGE_TEXT if rec is None else self._empty_text(hint))
+
+    _judged: list = []  # the models that scored the current image and left no card
+
+    def _empty_text(self, hint: str) -> str:
+        """The suggestion panel's text with no card: judged free of every label (a learned
+        run said "none"), or no suggestion yet; then the learned suggester's readiness."""
+        from .widgets.suggestion_panel import EMPTY_TEXT
+        from .widgets.suggestion_wording import judged_text
+
+        rec = self.record
+        status = getattr(rec, "status", None)
+        if status in ("error", "missing"):  # the suggest jobs skip it: "run a captioner" could not work
+            why = "is missing" if status == "missing" else "cannot be read (the viewer says why)"
+            return f"No suggestions: this file {why}, so the models skip it."
+        text = judged_text(self._judged) if self._judged else EMPTY_TEXT
+        if self.unread is not None and self.record is not None and self.unread[0] == self.record.id:
+            text = (f"The suggestions for this image could not be read: {self.unread[1]}. They are "
+                    f"shown when the database answers again.")
+        return text + (f"\n\n{hint}" if hint else "")
