@@ -83,3 +83,17 @@ def test_8bit_alpha_rendering_unchanged():
 
 def test_render_version_raised():
     assert thumbs.RENDER_VERSION >= 3  # 16-bit images with alpha render otherwise now
+
+
+def test_16bit_cmyk_tiff_is_not_read_as_rgba(tmp_path):
+    """A 16-bit CMYK TIFF's K channel is not an alpha: it is converted to RGB (Pillow
+    does the same for an 8-bit one), not shown white where K is 0."""
+    cmyk = np.zeros((10, 12, 4), np.uint16)
+    cmyk[..., 0] = 65535  # full cyan, no black: cyan
+    cmyk[:, 6:, 3] = 65535  # full black on the right
+    path = tmp_path / "cmyk16.tif"
+    tifffile.imwrite(path, cmyk, photometric="separated")
+    data = read_image(path)
+    assert data.pixels.shape == (10, 12, 3) and data.meta.channels == 3
+    assert (data.pixels[:, :6] == (0, 65535, 65535)).all()
+    assert (data.pixels[:, 6:] == 0).all()
