@@ -41,15 +41,29 @@ def to_display(
 ) -> np.ndarray:
     """Map pixels linearly to uint8: ``center - width/2`` -> 0, ``center + width/2`` -> 255.
 
-    ``window`` None means :func:`auto_window`.  Alpha/extra channels are dropped
-    (result is HxW or HxWx3).  ``invert`` flips the ramp (DICOM MONOCHROME1: pass
+    ``window`` None means :func:`auto_window`.  An 8- or 16-bit alpha channel (gray+alpha,
+    RGBA) is not windowed: the windowed colour is composited over white by it
+    (:func:`composite_alpha`), as an 8-bit image shown as stored is; other extra
+    channels are dropped (result is HxW or HxWx3).  ``invert`` flips the ramp (DICOM MONOCHROME1: pass
     ``meta.mode == "MONOCHROME1"``).  Integer inputs up to 16 bits go through a lookup
     table, fast enough to call on every mouse move of a window/level drag.  ``sigmoid``:
     the DICOM VOI LUT Function SIGMOID, ``255 / (1 + exp(-4 (x - center) / width))``.
     """
-    arr = _color_part(np.asarray(pixels))
+    full = np.asarray(pixels)
+    arr = _color_part(full)
     if window is None:
         window = auto_window(arr)
+    shown = _to_display(arr, window, invert, sigmoid)
+    return composite_alpha(shown, full) if _has_alpha(full) else shown
+
+
+def _has_alpha(pixels: np.ndarray) -> bool:
+    """Gray+alpha or RGBA of 8 or 16 bits (a float or 32-bit image's extra channel is
+    dropped, as before: its alpha has no agreed full scale)."""
+    return pixels.ndim == 3 and pixels.shape[2] in (2, 4) and pixels.dtype in (np.uint8, np.uint16)
+
+
+def _to_display(arr: np.ndarray, window: tuple[float, float], invert: bool, sigmoid: bool) -> np.ndarray:
     center, width = float(window[0]), max(float(window[1]), 1e-12)
     lo, scale = center - width / 2.0, 255.0 / width
 
@@ -109,10 +123,24 @@ def _ramp_in_chunks(arr: np.ndarray, ramp, sigmoid: bool) -> np.ndarray:
 
 def _composite_on_white(pixels: np.ndarray) -> np.ndarray:
     """uint8 gray+alpha / RGBA -> gray / RGB over a white background."""
-    color, alpha = pixels[:, :, :-1], pixels[:, :, -1:].astype(np.uint16)
-    out = (color.astype(np.uint16) * alpha + 255 * (255 - alpha) + 127) // 255
-    out = out.astype(np.uint8)
-    return out[:, :, 0] if out.shape[2] == 1 else out[:, :, :3]
+    return composite_alpha(_color_part(pixels), pixels)
+
+
+def composite_alpha(shown: np.ndarray, pixels: np.ndarray) -> np.ndarray:
+    """``shown`` (uint8 HxW or HxWx3: the colour of ``pixels`` rendered) over white, by
+    the alpha channel of ``pixels`` (gray+alpha or RGBA, 8 or 16 bits: full scale 255 or
+    65535; an 8-bit image's result is as it was, to the same rounding)."""
+    alpha = pixels[:, :, -1]
+    full = 255 if alpha.dtype == np.uint8 else 65535
+    out = np.empty(shown.shape, np.uint8)
+    step = max(1, CHUNK // max(1, shown[:1].size))  # rows at a time: temporaries stay small
+    for top in range(0, shown.shape[0], step):
+        a = alpha[top:top + step].astype(np.uint32)
+        if shown.ndim == 3:
+            a = a[:, :, None]
+        color = shown[top:top + step].astype(np.uint32)
+        np.copyto(out[top:top + step], (color * a + 255 * (full - a) + full // 2) // full, casting="unsafe")
+    return out
 
 
 def display_for(

@@ -12,9 +12,10 @@ from typing import Union
 
 PathLike = Union[str, "os.PathLike[str]"]
 
-#: Extensions decoded by Pillow (TIFF may go through tifffile for >8-bit or multi-page).
+#: Extensions decoded by Pillow (TIFF may go through tifffile for >8-bit or multi-page;
+#: a GIF's frames are its pages, the first one shown, as an animated WebP's).
 RASTER_EXTENSIONS: frozenset[str] = frozenset(
-    {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
+    {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".gif"}
 )
 #: Extensions decoded by pydicom.
 DICOM_EXTENSIONS: frozenset[str] = frozenset({".dcm", ".dicom"})
@@ -30,6 +31,7 @@ FORMAT_BY_EXTENSION: dict[str, str] = {
     ".tif": "TIFF",
     ".tiff": "TIFF",
     ".webp": "WEBP",
+    ".gif": "GIF",
     ".dcm": "DICOM",
     ".dicom": "DICOM",
 }
@@ -151,6 +153,7 @@ def dicom_kind(path: PathLike) -> str | None:
 
 #: the first bytes each raster format starts with (WebP: RIFF, then WEBP at byte 8)
 _SIGNATURES = ((b"\x89PNG\r\n\x1a\n", "PNG"), (b"\xff\xd8\xff", "JPEG"), (b"BM", "BMP"),
+               (b"GIF87a", "GIF"), (b"GIF89a", "GIF"),
                (b"II*\x00", "TIFF"), (b"MM\x00*", "TIFF"), (b"II+\x00", "TIFF"), (b"MM\x00+", "TIFF"))
 
 

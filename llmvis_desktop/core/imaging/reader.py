@@ -1,6 +1,6 @@
 """Read any supported image file: header only, or pixels at full depth plus an 8-bit view.
 
-Pillow decodes JPEG/PNG/BMP/WEBP/8-bit TIFF (EXIF orientation applied), tifffile
+Pillow decodes JPEG/PNG/BMP/WEBP/GIF/8-bit TIFF (EXIF orientation applied), tifffile
 decodes 16-bit, float and multi-page TIFF (kept at full depth), pydicom decodes DICOM
 (modality LUT, then window/VOI LUT for display, MONOCHROME1 inverted).  Every failure
 is an :class:`ImageReadError` naming the file and a human reason.
@@ -67,7 +67,7 @@ _TIFF_LOG.addFilter(_TiffLogToDebug())
 #: Pillow's own error threshold (twice its warning threshold): ~178.9 MP.
 DEFAULT_MAX_PIXELS: int = (Image.MAX_IMAGE_PIXELS or 89_478_485) * 2
 
-_PIL_FORMATS = ("JPEG", "PNG", "BMP", "TIFF", "WEBP")  # MPO comes back via JPEG
+_PIL_FORMATS = ("JPEG", "PNG", "BMP", "TIFF", "WEBP", "GIF")  # MPO comes back via JPEG
 _FORMAT_NAMES = {"MPO": "JPEG"}
 _TIFF_MAGIC = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
 _HUGE = sys.maxsize // 4  # "no limit" for one call, without setting Pillow's guard to None
@@ -81,7 +81,7 @@ class ImageMeta:
 
     width: int
     height: int
-    format: str  # "JPEG", "PNG", "BMP", "TIFF", "WEBP", "DICOM"
+    format: str  # "JPEG", "PNG", "BMP", "TIFF", "WEBP", "GIF", "DICOM"
     bit_depth: int  # 8 or 16 per sample; 32 for float (or int32) data
     channels: int  # channels of ``ImageData.pixels`` (1 gray, 3 RGB, 4 RGBA...)
     frames: int

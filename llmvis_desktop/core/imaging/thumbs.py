@@ -64,8 +64,10 @@ JPEG_QUALITY = 85
 #: what a thumbnail looks like; raise it when a change of reading or rendering makes any
 #: file's thumbnail other than before. 1: the keys before it was in them (16-bit colour
 #: and gray+alpha PNGs were Pillow's 8-bit high bytes, a near-black tile for a 12-bit
-#: camera's); 2: those PNGs windowed as the viewer shows them
-RENDER_VERSION = 2
+#: camera's); 2: those PNGs windowed as the viewer shows them; 3: 16-bit gray+alpha PNGs
+#: and 16-bit RGBA TIFFs composited over white (their transparent parts were their raw
+#: colour, often black)
+RENDER_VERSION = 3
 TOUCH_AFTER_S = 3600  # a hit marks an entry used when its mark is older than this
 PRUNE_TARGET = 0.9  # a cache over its limit is pruned down to this fraction of it
 STALE_TMP_S = 86400  # a temporary file this old was left by a crash

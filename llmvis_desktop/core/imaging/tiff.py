@@ -39,7 +39,7 @@ def _tiff_page_info(page) -> tuple[int, int, int, int, str, bool, int]:
     is_float = int(page.sampleformat) == 3
     palette = int(page.photometric) == 3
     depth = 32 if is_float or bits > 16 else (16 if bits > 8 else 8)
-    channels = 3 if palette else samples
+    channels = 3 if palette or _is_cmyk(page) else samples
     if palette:
         mode = "P"
     elif channels == 1:
@@ -52,6 +52,23 @@ def _tiff_page_info(page) -> tuple[int, int, int, int, str, bool, int]:
     if orientation >= 5:
         width, height = height, width
     return width, height, depth, channels, mode, is_float, orientation
+
+
+def _is_cmyk(page) -> bool:
+    """A separated (CMYK) page of 4 or more samples: read as RGB (:func:`_cmyk_to_rgb`),
+    as Pillow reads an 8-bit one; its K channel is no alpha."""
+    return int(page.photometric) == 5 and int(page.samplesperpixel) >= 4
+
+
+def _cmyk_to_rgb(arr: np.ndarray) -> np.ndarray:
+    """CMYK (integer samples; extra samples after K dropped) -> RGB of the same type:
+    ``R = (max - C) * (max - K) / max``, Pillow's formula at 8 bits."""
+    if arr.dtype.kind != "u":
+        return arr[:, :, :3]  # float or signed CMYK: no agreed scale; shown as the first three
+    top = int(np.iinfo(arr.dtype).max)
+    ink = arr[:, :, :3].astype(np.uint64)
+    white = top - arr[:, :, 3:4].astype(np.uint64)
+    return (((top - ink) * white + top // 2) // top).astype(arr.dtype)
 
 
 #: the key of the display hints a repair of a DICOM image writes in its TIFF's description
@@ -173,6 +190,8 @@ def read_tiff(fh, path, frame, max_pixels, *, decode: bool):
             arr = page.asarray()
             if int(page.planarconfig) == 2 and arr.ndim == 3:
                 arr = np.moveaxis(arr, 0, -1)
+            if _is_cmyk(page) and arr.ndim == 3:
+                arr = _cmyk_to_rgb(arr)
             if int(page.photometric) == 3 and page.colormap is not None:
                 arr = (np.moveaxis(page.colormap[:, arr], 0, -1) // 257).astype(np.uint8)
             if arr.ndim == 3 and arr.shape[2] == 1:
