@@ -77,6 +77,9 @@ class CaptionEditor(QWidget):
             f"QPlainTextEdit:read-only {{ background: {style.PANEL_BG}; }}"
         )
         self.edit.textChanged.connect(self._update_hint)
+        # two lines at least (a plain text edit's own minimum, ~4 lines, held the Caption
+        # dock at 123 px: at 960x540 the suggestion card's buttons went below its scroll)
+        self.edit.setMinimumHeight(2 * self.edit.fontMetrics().lineSpacing() + 14)
         self.hint = ElidedLabel(min_width=40)  # never wider than the dock (it set the window's width)
         self.hint.setStyleSheet(f"color: {style.TEXT_MUTED}; font-size: small;")
         self.count = QLabel()
