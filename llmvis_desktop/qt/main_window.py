@@ -456,6 +456,9 @@ class MainWindow(QMainWindow):
         state = s.value("state")
         if state is not None:
             self._layout_restored = self.restoreState(state)
+            # a state saved before the right column took the whole height carries the old
+            # corners: restored, the Jobs dock spanned the window under the right docks
+            right_column_full_height(self)
 
     def shutdown(self) -> None:
         """Stop every thread this window started; safe to call twice."""
