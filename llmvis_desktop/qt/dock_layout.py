@@ -51,7 +51,7 @@ def first_run_sizes(win) -> None:
 
 def _first_run_sizes(win) -> None:
     """Labels and caption as small as they go, the suggestion cards their preferred
-    height, History its few events in the room left, then the label chips' lines up to the first nine (in
+    height, the caption four lines, History its few events in the room left, then the label chips' lines up to the first nine (in
     at most a third of the room: their minimum is two lines, so that many labels fit a
     small screen), the suggestion cards the rest (cut off, they had less room than the
     others)."""
@@ -73,6 +73,10 @@ def _first_run_sizes(win) -> None:
     if "suggestions" in keys:  # first: History took its size hint before them, whatever
         # the room (at 1024x640, 186 px to the cards' 151)
         grow("suggestions", docks[keys.index("suggestions")].sizeHint().height())
+    comfortable = getattr(win.panels.get("caption"), "comfortable_height", None)
+    if "caption" in keys and comfortable is not None:  # four lines to write in (its minimum: two)
+        dock = docks[keys.index("caption")]
+        grow("caption", comfortable() + dock.minimumSizeHint().height() - win.panels["caption"].minimumSizeHint().height())
     if "history" in keys:
         grow("history", docks[keys.index("history")].sizeHint().height())
     if "labels" in keys:

@@ -93,3 +93,14 @@ def test_a_whole_card_with_its_buttons_and_the_running_and_failed_jobs_are_in_vi
         _check(window, w, h, whole_card)
     finally:
         gate.set()
+
+
+def test_with_room_to_spare_the_caption_box_shows_four_lines(qtbot, window, labelled_folder):
+    """Its minimum is two lines (the cards' buttons at 960x540 need the rest); where the
+    column has room, first-run sizing gives it the four lines it had."""
+    window.screen = lambda: FakeScreen(1366, 768)
+    window.resize(1366, 768)
+    open_and_index(qtbot, window, labelled_folder)
+    settle(qtbot)
+    edit = window.panels["caption"].edit
+    assert edit.height() >= 4 * edit.fontMetrics().lineSpacing(), edit.height()

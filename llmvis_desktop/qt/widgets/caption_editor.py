@@ -35,6 +35,9 @@ from .. import style
 from .elided_label import ElidedLabel
 
 
+COMFORT_LINES = 4  # the box's lines where there is room (its minimum: two)
+
+
 class _Edit(QPlainTextEdit):
     def __init__(self, owner: "CaptionEditor") -> None:
         super().__init__()
@@ -152,6 +155,11 @@ class CaptionEditor(QWidget):
     def cancel(self) -> None:
         self.set_caption(self._caption)
         self._finish()
+
+    def comfortable_height(self) -> int:
+        """Its height with :data:`COMFORT_LINES` lines in the box: first-run sizing gives
+        it that where the column has room (its minimum is two lines)."""
+        return self.minimumSizeHint().height() + (COMFORT_LINES - 2) * self.edit.fontMetrics().lineSpacing()
 
     def set_editable(self, on: bool) -> None:
         self.edit.setReadOnly(not on)
