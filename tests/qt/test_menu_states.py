@@ -114,3 +114,19 @@ def test_reindex_is_disabled_while_the_folder_is_indexed(qtbot, window, labelled
     qtbot.waitUntil(lambda: not window.index_job.is_active, timeout=20000)
     settle(qtbot)
     assert window.act_reindex.isEnabled() and window.act_reindex.statusTip() == ""
+
+
+def test_train_repair_and_the_learned_suggester_are_disabled_while_they_train(qtbot, window, labelled_folder):
+    from types import SimpleNamespace
+
+    open_and_index(qtbot, window, labelled_folder)
+    settle(qtbot)
+    window.panel_ctl.train_job = repair = SimpleNamespace(is_active=True)
+    window.suggest_ctl.learned_job = learned = SimpleNamespace(is_active=True)
+    _show_menus(window)
+    assert not window.act_train_repair.isEnabled() and _says_why(window.act_train_repair, "being trained")
+    assert not window.act_learned.isEnabled() and _says_why(window.act_learned, "learned suggester is training")
+    repair.is_active = learned.is_active = False
+    _show_menus(window)
+    assert window.act_train_repair.isEnabled() and window.act_learned.isEnabled()
+    assert "training" not in window.act_learned.statusTip()
