@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from PySide6.QtCore import QRect
+from PySide6.QtCore import QRect, Qt
 from PySide6.QtWidgets import QDockWidget
 from qthelpers import FakeScreen, open_and_index, settle
 
@@ -104,3 +104,23 @@ def test_with_room_to_spare_the_caption_box_shows_four_lines(qtbot, window, labe
     settle(qtbot)
     edit = window.panels["caption"].edit
     assert edit.height() >= 4 * edit.fontMetrics().lineSpacing(), edit.height()
+
+
+def test_shrinking_the_window_keeps_a_whole_card_in_view(qtbot, window, labelled_folder):
+    """The reviewer gave History more room in a large window, then made the window
+    960x540: Qt took the shortfall from the Suggestions dock, down to its minimum."""
+    window.screen = lambda: FakeScreen(1366, 768)
+    window.resize(1366, 768)
+    open_and_index(qtbot, window, labelled_folder)
+    settle(qtbot)
+    gate = _cards_and_jobs(qtbot, window)
+    try:
+        docks = [window.panels[k].parentWidget() for k in ("labels", "caption", "suggestions", "history")]
+        window.resizeDocks(docks, [116, 140, 180, 260], Qt.Orientation.Vertical)
+        settle(qtbot)
+        window.screen = lambda: FakeScreen(960, 540)
+        window.resize(960, 540)
+        settle(qtbot)
+        _check(window, 960, 540, True)
+    finally:
+        gate.set()

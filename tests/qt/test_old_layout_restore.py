@@ -38,3 +38,43 @@ def test_a_layout_saved_before_the_full_height_right_column_keeps_the_column(qtb
         assert history.bottom() >= jobs.bottom()  # the column reaches down to the status bar
     finally:
         win.shutdown()
+
+
+def test_a_layout_saved_in_a_large_window_restored_at_960x540_shows_a_whole_card(qtbot, window, labelled_folder,
+                                                                              config):
+    """Saved at 1400x900 and restored on a 1920x1080 screen at 200%: Qt took the whole
+    shortfall from the Suggestions dock (down to its minimum, the card's buttons below
+    its scroll) while History and Caption kept their room."""
+    from PySide6.QtCore import QRect
+    from qthelpers import FakeScreen
+
+    from llmvis_desktop.core.store.records import NewSuggestion
+    from llmvis_desktop.qt.app import build_window
+
+    open_and_index(qtbot, window, labelled_folder)
+    window.resize(1400, 900)
+    settle(qtbot)
+    window.close()
+
+    win = build_window(config=config)
+    qtbot.addWidget(win)
+    try:
+        win.screen = lambda: FakeScreen(960, 540)
+        win.resize(960, 540)
+        win.show()
+        open_and_index(qtbot, win, labelled_folder)
+        settle(qtbot)
+        rec = win.review.current
+        win.project.add_suggestions([NewSuggestion(rec.id, "caption", "a dented metal plate with a long scratch "
+                                                   "along the left edge", "microsoft/Florence-2-base", score=0.8)])
+        win.review._refresh(rec.id)
+        settle(qtbot)
+        assert (win.width(), win.height()) == (960, 540)
+        panel = win.panels["suggestions"]
+        view = panel.scroll.viewport()
+        card = next(c for c in panel._pool if c.isVisible())
+        for part in (card.accept_button, card.edit_button, card.reject_button):
+            assert view.rect().contains(QRect(part.mapTo(view, part.rect().topLeft()), part.size())), \
+                (panel.parentWidget().geometry(), view.height())
+    finally:
+        win.shutdown()
