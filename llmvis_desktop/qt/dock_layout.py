@@ -3,14 +3,15 @@ sized at first run, and a window that never grows past the screen.
 
 Functions on the :class:`~.main_window.MainWindow` (its ``panels``, ``panel_ctl``):
 ``right_column_full_height(win)``, ``show_docks(win, on)``, ``first_run_sizes(win)``,
-``grow_dock(win, panel, height)`` and ``fit_minimum(win)``; :class:`JobsDockFit` sizes the Jobs dock to its lines until the
+``grow_dock(win, panel, height)``, ``card_room(win)`` and ``fit_minimum(win)``; :class:`CardRoom`
+keeps a card's room when the window shrinks; :class:`JobsDockFit` sizes the Jobs dock to its lines until the
 reviewer drags its height.
 """
 from __future__ import annotations
 
 from typing import Optional
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QDockWidget
 
 
@@ -45,13 +46,18 @@ def first_run_sizes(win) -> None:
     """At first run (no saved layout), the docks of the project just opened sized to
     what they show: called once its panels have it (the label chips' lines are known
     only then)."""
-    if getattr(win, "_docks_on", False) and not getattr(win, "_layout_restored", False):
+    if not getattr(win, "_docks_on", False):
+        return
+    if getattr(win, "_layout_restored", False):
+        QTimer.singleShot(0, win, lambda: card_room(win))  # a layout saved in a larger window (once
+        # the window has its size)
+    else:
         _first_run_sizes(win)
 
 
 def _first_run_sizes(win) -> None:
     """Labels and caption as small as they go, the suggestion cards their preferred
-    height, History its few events in the room left, then the label chips' lines up to the first nine (in
+    height, the caption four lines, History its few events in the room left, then the label chips' lines up to the first nine (in
     at most a third of the room: their minimum is two lines, so that many labels fit a
     small screen), the suggestion cards the rest (cut off, they had less room than the
     others)."""
@@ -73,6 +79,10 @@ def _first_run_sizes(win) -> None:
     if "suggestions" in keys:  # first: History took its size hint before them, whatever
         # the room (at 1024x640, 186 px to the cards' 151)
         grow("suggestions", docks[keys.index("suggestions")].sizeHint().height())
+    comfortable = getattr(win.panels.get("caption"), "comfortable_height", None)
+    if "caption" in keys and comfortable is not None:  # four lines to write in (its minimum: two)
+        dock = docks[keys.index("caption")]
+        grow("caption", comfortable() + dock.minimumSizeHint().height() - win.panels["caption"].minimumSizeHint().height())
     if "history" in keys:
         grow("history", docks[keys.index("history")].sizeHint().height())
     if "labels" in keys:
@@ -91,17 +101,33 @@ def grow_dock(win, panel, height: int) -> None:
     at most a third of its column, never shorter than it is: the label chips of a new
     label (their minimum is two lines; a dock fitted to its chips keeps them). The room
     is taken from the docks below and above with most to spare over their minimum."""
-    dock = panel.parentWidget()
-    if not isinstance(dock, QDockWidget) or dock.isFloating() or not dock.isVisibleTo(win):
+    dock = _docked(win, panel)
+    if dock is None:
         return
     QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)  # its new size hint first
     win.layout().activate()
-    area = win.dockWidgetArea(dock)
-    column = [d for d in win.findChildren(QDockWidget)
-              if d.isVisibleTo(win) and not d.isFloating() and win.dockWidgetArea(d) == area
-              and d.geometry().left() == dock.geometry().left()]
+    column = _column(win, dock)
     room = sum(d.height() for d in column)
-    need = min(height + dock.height() - panel.height(), room // 3) - dock.height()
+    _take_for(win, dock, column, min(height + dock.height() - panel.height(), room // 3) - dock.height())
+
+
+def _docked(win, panel) -> Optional[QDockWidget]:
+    dock = panel.parentWidget() if panel is not None else None
+    if not isinstance(dock, QDockWidget) or dock.isFloating() or not dock.isVisibleTo(win):
+        return None
+    return dock
+
+
+def _column(win, dock) -> list:
+    area = win.dockWidgetArea(dock)
+    return [d for d in win.findChildren(QDockWidget)
+            if d.isVisibleTo(win) and not d.isFloating() and win.dockWidgetArea(d) == area
+            and d.geometry().left() == dock.geometry().left()]
+
+
+def _take_for(win, dock, column, need: int) -> None:
+    """``dock`` ``need`` px taller, taken from the others of its column with most to
+    spare over their minimum (none below it)."""
     if need <= 0:
         return
     sizes = {id(d): d.height() for d in column}
@@ -112,6 +138,45 @@ def grow_dock(win, panel, height: int) -> None:
         sizes[id(dock)] += take
         need -= take
     win.resizeDocks(column, [sizes[id(d)] for d in column], Qt.Orientation.Vertical)
+
+
+def card_room(win) -> None:
+    """The Suggestions dock tall enough for one whole card with its Accept/Edit/Reject
+    buttons, the room taken from the docks of its column over their minimum: restoring a
+    layout saved in a larger window, or shrinking the window, Qt took the whole
+    shortfall from the Suggestions dock (at 960x540 down to its minimum, the buttons
+    below its scroll) while History and Caption kept theirs."""
+    panel = win.panels.get("suggestions")
+    dock = _docked(win, panel)
+    scroll = getattr(panel, "scroll", None)
+    if dock is None or scroll is None:
+        return
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+    win.layout().activate()
+    cards = [c for c in getattr(panel, "_pool", ()) if c.isVisibleTo(panel)]
+    # the first card's height, or a two-line caption card's when none is shown
+    card = cards[0].sizeHint().height() + 8 if cards else 4 * panel.fontMetrics().lineSpacing() + 48
+    around = dock.minimumSizeHint().height() - scroll.minimumSizeHint().height()  # title, ask box
+    _take_for(win, dock, _column(win, dock), around + card - dock.height())
+
+
+class CardRoom(QObject):
+    """:func:`card_room` after the window got shorter (the reviewer's own dock sizes
+    otherwise stay as they dragged them)."""
+
+    def __init__(self, win) -> None:
+        super().__init__(win)
+        self.win = win
+        win.installEventFilter(self)
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt API
+        if obj is self.win and event.type() == QEvent.Type.Resize and \
+                event.size().height() < event.oldSize().height() and getattr(self.win, "_docks_on", False):
+            QTimer.singleShot(0, self, self._fit)  # once the layout has the new height
+        return False
+
+    def _fit(self) -> None:
+        card_room(self.win)
 
 
 def fit_minimum(win) -> None:

@@ -35,7 +35,7 @@ from ..core.project import Project
 from ..core.store.answer_deadline import mark_interactive, unmark_interactive
 from ..core.tasks import FOREGROUND
 from .filter_bar import FilterBar
-from .dock_layout import fit_minimum, grow_dock, right_column_full_height, show_docks
+from .dock_layout import CardRoom, fit_minimum, grow_dock, right_column_full_height, show_docks
 from .icons import app_icon
 from .key_guard import CONTROLS, GUARDED, TEXT_INPUTS, _TextKeyGuard, main_tab_order
 from .menus import build_menus
@@ -225,6 +225,7 @@ class MainWindow(QMainWindow):
 
         self.panel_ctl = PanelController(self)
         right_column_full_height(self)
+        self._card_room = CardRoom(self)  # a whole suggestion card when the window shrinks
 
     def _make_status_bar(self) -> None:
         self.setStatusBar(StatusBar(self))  # messages cut at a word, clear of the counts
@@ -456,6 +457,9 @@ class MainWindow(QMainWindow):
         state = s.value("state")
         if state is not None:
             self._layout_restored = self.restoreState(state)
+            # a state saved before the right column took the whole height carries the old
+            # corners: restored, the Jobs dock spanned the window under the right docks
+            right_column_full_height(self)
 
     def shutdown(self) -> None:
         """Stop every thread this window started; safe to call twice."""

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QDockWidget
 
 from .ask_controller import ANSWER_KEY
 from .icons import icon
+from .menu_states import wire_menu_states
 from .workers import void
 
 
@@ -44,7 +45,7 @@ def build_menus(win) -> None:
     win.act_import = file.addAction("&Import…", lambda: pc.open_interchange("import"))
     win.act_import.setShortcut("Ctrl+Shift+I")
     file.addSeparator()
-    file.addAction("&Close project", win.close_project)
+    win.act_close = file.addAction("&Close project", win.close_project)
     file.addSeparator()
     quit_act = file.addAction("&Quit", win.close)
     quit_act.setShortcut(QKeySequence.StandardKey.Quit)
@@ -56,7 +57,7 @@ def build_menus(win) -> None:
     edit.addAction(a["redo"])
     edit.addSeparator()
     edit.addAction(a["edit_caption"])
-    find = edit.addAction("&Find…", lambda: win.filter_bar.text.setFocus())
+    win.act_find = find = edit.addAction("&Find…", lambda: win.filter_bar.text.setFocus())
     find.setShortcut(QKeySequence.StandardKey.Find)
     edit.addSeparator()
     win.act_settings = edit.addAction("&Settings…", win.open_settings)
@@ -143,3 +144,4 @@ def build_menus(win) -> None:
     for act in (win.act_export, win.act_import, win.act_learned):
         win.addAction(act)
     sc.update_actions()
+    wire_menu_states(win)  # after it: each action enabled only when it can do something

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from PySide6.QtCore import QRect
+from PySide6.QtCore import QRect, Qt
 from PySide6.QtWidgets import QDockWidget
 from qthelpers import FakeScreen, open_and_index, settle
 
@@ -75,8 +75,9 @@ def _check(window, w: int, h: int, whole_card: bool) -> None:
             assert not a.geometry().intersects(b.geometry()), (a.windowTitle(), b.windowTitle())
 
 
-# 960x540: the right docks' minimums alone take its height (the card scrolls there)
-@pytest.mark.parametrize("w,h,whole_card", [(1024, 640, True), (1366, 768, True), (960, 540, False)])
+# 960x540 (1920x1080 at 200%): the right docks' minimums alone took its height, the
+# card's Accept/Edit/Reject buttons below the scroll
+@pytest.mark.parametrize("w,h,whole_card", [(1024, 640, True), (1366, 768, True), (960, 540, True)])
 @pytest.mark.parametrize("opened_at", ["this size", "1280x800, then resized"])
 def test_a_whole_card_with_its_buttons_and_the_running_and_failed_jobs_are_in_view(
         qtbot, window, labelled_folder, w, h, whole_card, opened_at):
@@ -90,5 +91,36 @@ def test_a_whole_card_with_its_buttons_and_the_running_and_failed_jobs_are_in_vi
     gate = _cards_and_jobs(qtbot, window)
     try:
         _check(window, w, h, whole_card)
+    finally:
+        gate.set()
+
+
+def test_with_room_to_spare_the_caption_box_shows_four_lines(qtbot, window, labelled_folder):
+    """Its minimum is two lines (the cards' buttons at 960x540 need the rest); where the
+    column has room, first-run sizing gives it the four lines it had."""
+    window.screen = lambda: FakeScreen(1366, 768)
+    window.resize(1366, 768)
+    open_and_index(qtbot, window, labelled_folder)
+    settle(qtbot)
+    edit = window.panels["caption"].edit
+    assert edit.height() >= 4 * edit.fontMetrics().lineSpacing(), edit.height()
+
+
+def test_shrinking_the_window_keeps_a_whole_card_in_view(qtbot, window, labelled_folder):
+    """The reviewer gave History more room in a large window, then made the window
+    960x540: Qt took the shortfall from the Suggestions dock, down to its minimum."""
+    window.screen = lambda: FakeScreen(1366, 768)
+    window.resize(1366, 768)
+    open_and_index(qtbot, window, labelled_folder)
+    settle(qtbot)
+    gate = _cards_and_jobs(qtbot, window)
+    try:
+        docks = [window.panels[k].parentWidget() for k in ("labels", "caption", "suggestions", "history")]
+        window.resizeDocks(docks, [116, 140, 180, 260], Qt.Orientation.Vertical)
+        settle(qtbot)
+        window.screen = lambda: FakeScreen(960, 540)
+        window.resize(960, 540)
+        settle(qtbot)
+        _check(window, 960, 540, True)
     finally:
         gate.set()

@@ -35,6 +35,9 @@ from .. import style
 from .elided_label import ElidedLabel
 
 
+COMFORT_LINES = 4  # the box's lines where there is room (its minimum: two)
+
+
 class _Edit(QPlainTextEdit):
     def __init__(self, owner: "CaptionEditor") -> None:
         super().__init__()
@@ -77,6 +80,9 @@ class CaptionEditor(QWidget):
             f"QPlainTextEdit:read-only {{ background: {style.PANEL_BG}; }}"
         )
         self.edit.textChanged.connect(self._update_hint)
+        # two lines at least (a plain text edit's own minimum, ~4 lines, held the Caption
+        # dock at 123 px: at 960x540 the suggestion card's buttons went below its scroll)
+        self.edit.setMinimumHeight(2 * self.edit.fontMetrics().lineSpacing() + 14)
         self.hint = ElidedLabel(min_width=40)  # never wider than the dock (it set the window's width)
         self.hint.setStyleSheet(f"color: {style.TEXT_MUTED}; font-size: small;")
         self.count = QLabel()
@@ -149,6 +155,11 @@ class CaptionEditor(QWidget):
     def cancel(self) -> None:
         self.set_caption(self._caption)
         self._finish()
+
+    def comfortable_height(self) -> int:
+        """Its height with :data:`COMFORT_LINES` lines in the box: first-run sizing gives
+        it that where the column has room (its minimum is two lines)."""
+        return self.minimumSizeHint().height() + (COMFORT_LINES - 2) * self.edit.fontMetrics().lineSpacing()
 
     def set_editable(self, on: bool) -> None:
         self.edit.setReadOnly(not on)

@@ -266,9 +266,11 @@ def _provenance(suggestion, ev=None) -> str:
 
 
 SHOWN = 20  # events rendered before "show all"
-#: the panel's least height: about two events. It was 170 (three events), a hard floor
-#: that with the other docks' held a 1024x768 window 44 px taller than the screen
-MIN_HEIGHT = 96
+#: the panel's least height: about one event. It was 170 (three events), a hard floor
+#: that with the other docks' held a 1024x768 window 44 px taller than the screen; then
+#: 96, which at 960x540 (1920x1080 at 200%) left the suggestion card's buttons below
+#: its scroll
+MIN_HEIGHT = 60
 #: the height it asks for, given when the docks are first laid out: about three events
 #: (in a 1280x800 window the dock was squeezed to one event and a half beside labels,
 #: caption and suggestions)
