@@ -31,6 +31,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 
 from .ask_controller import AskController
 from .learned_holder import LearnedHolder, learned_result_text, learned_status
+from .menu_states import update_menu_states
 from .suggest_models import NO_MODEL_TIP, ModelJobsMixin
 from .widgets.elided_label import ElidedLabel
 from .workers import LatestOnly, void
@@ -321,6 +322,9 @@ class SuggestController(ModelJobsMixin, QObject):
             else:
                 act.setToolTip("Runs " + " and ".join(f"{r} {p}" for r, p in (("captioner", cap), ("labeler", lab))
                                                       if p))
+        # what was enabled above for any project, disabled again where it has nothing to act
+        # on (no images, no current image, the same job running), each saying why
+        update_menu_states(win)
 
     # --- evaluation ----------------------------------------------------------------------------
     def run_evaluation(self) -> None:

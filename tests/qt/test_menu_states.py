@@ -130,3 +130,20 @@ def test_train_repair_and_the_learned_suggester_are_disabled_while_they_train(qt
     _show_menus(window)
     assert window.act_train_repair.isEnabled() and window.act_learned.isEnabled()
     assert "training" not in window.act_learned.statusTip()
+
+
+def test_a_model_chosen_in_a_folder_with_no_images_leaves_the_review_keys_disabled(qtbot, window, tmp_path):
+    """The suggestion controller enables the project's actions when a model is chosen or a
+    model job ends: in a folder with no images, that brought back Enter, the label keys and
+    zoom (window-wide shortcuts) with no image to act on, until a menu was opened."""
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with qtbot.waitSignal(window.index_finished, timeout=20000):
+        assert window.open_project(empty)
+    qtbot.waitUntil(lambda: window.project_ctl._total is not None, timeout=5000)
+    settle(qtbot)
+    window.suggest_ctl.update_actions()  # as after a model was chosen in the Models dialog
+    review = window.review.actions()
+    for act in (review["accept"], review["label_1"], window.act_zoom_in, window.act_repair):
+        assert not act.isEnabled(), act.text()
+        assert _says_why(act, "no images"), (act.text(), act.statusTip())
