@@ -26,6 +26,15 @@ def _says_why(act, words: str) -> bool:
     return words in act.statusTip() and words in act.toolTip()
 
 
+def _open_empty_folder(qtbot, window, tmp_path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with qtbot.waitSignal(window.index_finished, timeout=20000):
+        assert window.open_project(empty)
+    qtbot.waitUntil(lambda: window.project_ctl._total is not None, timeout=5000)
+    settle(qtbot)
+
+
 def _show_menus(window) -> None:
     for menu in window.menuBar().findChildren(QMenu):
         menu.aboutToShow.emit()
@@ -66,12 +75,7 @@ def test_close_project_follows_the_project(qtbot, window, labelled_folder):
 
 
 def test_with_no_image_to_act_on_the_image_actions_are_disabled_and_say_why(qtbot, window, tmp_path):
-    empty = tmp_path / "empty"
-    empty.mkdir()
-    with qtbot.waitSignal(window.index_finished, timeout=20000):
-        assert window.open_project(empty)
-    qtbot.waitUntil(lambda: window.project_ctl._total is not None, timeout=5000)
-    settle(qtbot)
+    _open_empty_folder(qtbot, window, tmp_path)
     _show_menus(window)
     review = window.review.actions()
     for act in (review["accept"], review["next"], review["label_1"], review["edit_caption"], window.act_fit,
@@ -136,12 +140,7 @@ def test_a_model_chosen_in_a_folder_with_no_images_leaves_the_review_keys_disabl
     """The suggestion controller enables the project's actions when a model is chosen or a
     model job ends: in a folder with no images, that brought back Enter, the label keys and
     zoom (window-wide shortcuts) with no image to act on, until a menu was opened."""
-    empty = tmp_path / "empty"
-    empty.mkdir()
-    with qtbot.waitSignal(window.index_finished, timeout=20000):
-        assert window.open_project(empty)
-    qtbot.waitUntil(lambda: window.project_ctl._total is not None, timeout=5000)
-    settle(qtbot)
+    _open_empty_folder(qtbot, window, tmp_path)
     window.suggest_ctl.update_actions()  # as after a model was chosen in the Models dialog
     review = window.review.actions()
     for act in (review["accept"], review["label_1"], window.act_zoom_in, window.act_repair):
