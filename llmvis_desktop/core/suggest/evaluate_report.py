@@ -133,3 +133,20 @@ def answers_line(report: dict) -> str:
     parts = [f"{c['kept']:,} kept as note{'s' if c['kept'] != 1 else ''}"] + [
         f"{c[k]:,} {k}" for k in ("dropped", "pending") if c[k]]
     return f"{plural(n, 'answer')} to questions left out of acceptance ({', '.join(parts)})"
+
+
+#: decimals of the ratios in ``llmvis evaluate --json`` (a mean of 0.11 and 0.12 printed
+#: 0.11499999999999999)
+JSON_DIGITS = 6
+
+
+def rounded(value, digits: int = JSON_DIGITS):
+    """The report with every float rounded to ``digits`` decimals (counts, strings and
+    None as they are), for ``--json``: the figures stay exact in :func:`evaluate`'s dict."""
+    if isinstance(value, float):
+        return round(value, digits)
+    if isinstance(value, dict):
+        return {k: rounded(v, digits) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [rounded(v, digits) for v in value]
+    return value
