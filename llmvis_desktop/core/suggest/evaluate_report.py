@@ -1,6 +1,14 @@
 """The plain-text rendering of :func:`llmvis_desktop.core.suggest.evaluate.evaluate`'s report."""
 from __future__ import annotations
 
+from datetime import date, timedelta
+
+#: acceptance over time spanning up to this many days is shown per day, up to
+#: :data:`WEEKS_UP_TO` per week (a Monday's date), longer per month: 180 daily points were
+#: unreadable, 26 weeks are not
+DAYS_UP_TO = 62
+WEEKS_UP_TO = 400
+
 
 def plural(n: int, word: str) -> str:
     """"1 reviewed image", "2 reviewed images" (and "1,234 suggestions")."""
@@ -84,11 +92,55 @@ def format_report(report: dict) -> str:
         lines += ["", "Calibration per model", f"  {'score':<9} {'count':>6} {'mean score':>10} {'right':>9}"]
         for k, bins in by_model.items():
             lines += [f"  {k}"] + ["  " + line for line in _bins(bins, f)]
-    if report["over_time"]:
-        lines += ["", "Acceptance over time"]
-        for d in report["over_time"]:
-            lines.append(f"  {d['day']}  {d['accepted']:>5}/{d['decided']:<5} {f(d['rate'], True):>7}")
+    unit, series = bucket_over_time(report["over_time"])
+    if series:
+        lines += ["", f"Acceptance over time (per {BUCKET_WORDS[unit]})"]
+        for d in series:
+            lines.append(f"  {bucket_name(d['day'], unit):<10}  {d['accepted']:>5}/{d['decided']:<5} "
+                         f"{f(d['rate'], True):>7}")
     return "\n".join(lines)
+
+
+BUCKET_WORDS = {"day": "day, UTC", "week": "week, UTC, from its Monday", "month": "month, UTC"}
+
+
+def bucket_start(d: date, unit: str) -> date:
+    """The first day of the bucket ``d`` falls in: itself, its week's Monday, its month's 1st."""
+    if unit == "week":
+        return d - timedelta(days=d.weekday())
+    return d.replace(day=1) if unit == "month" else d
+
+
+def next_bucket(d: date, unit: str) -> date:
+    """The first day of the bucket after the one starting on ``d``."""
+    if unit == "month":
+        return date(d.year + d.month // 12, d.month % 12 + 1, 1)
+    return d + timedelta(days=7 if unit == "week" else 1)
+
+
+def bucket_name(day: str, unit: str) -> str:
+    """How a bucket is named: its first day, a month as ``2026-01``."""
+    return day[:7] if unit == "month" else day
+
+
+def bucket_over_time(series: list[dict]) -> tuple[str, list[dict]]:
+    """(unit, series) of the report's per-day ``over_time`` (or one model's), summed per
+    day, week or month by the span it covers (:data:`DAYS_UP_TO`, :data:`WEEKS_UP_TO`):
+    each bucket ``{"day": its first day, "decided", "accepted", "rate"}``."""
+    if not series:
+        return "day", []
+    days = [date.fromisoformat(d["day"]) for d in series]
+    span = (max(days) - min(days)).days
+    if span <= DAYS_UP_TO:
+        return "day", series
+    unit = "week" if span <= WEEKS_UP_TO else "month"
+    sums: dict[date, list[int]] = {}
+    for d, row in zip(days, series):
+        c = sums.setdefault(bucket_start(d, unit), [0, 0])
+        c[0] += row["decided"]
+        c[1] += row["accepted"]
+    return unit, [{"day": k.isoformat(), "decided": n, "accepted": a, "rate": a / n if n else None}
+                  for k, (n, a) in sorted(sums.items())]
 
 
 def _bins(bins: list[dict], f) -> list[str]:
