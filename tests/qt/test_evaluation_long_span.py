@@ -46,3 +46,43 @@ def test_two_years_are_per_month_named_by_month(qtbot):
     assert t.unit == "month"
     names = [text for _r, text in t.tick_labels() if not text.startswith("n=")]
     assert names and all(len(x) == 7 for x in names), names  # "2026-01"
+
+
+def test_a_retrained_models_revisions_have_rows_under_it(qtbot):
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from test_evaluation_dialog import _report
+
+    from llmvis_desktop.qt.dialogs.evaluation_dialog import EvaluationDialog
+
+    rep = _report()
+    m = rep["acceptance"][0]["model_id"]
+
+    def acc(rate):
+        return {"suggested": 10, "decided": 10, "accepted": int(10 * rate), "edited": 0, "rejected": 10 - int(
+            10 * rate), "pending": 0, "withdrawn": 0, "overruled": 0, "edited_kept": 0, "rate": rate,
+            "rate_as_is": rate}
+
+    rep["acceptance"][0].update(revisions=2, by_revision=[{"revision": "rev-a", **acc(0.2)},
+                                                          {"revision": "rev-b", **acc(0.9)}])
+    micro = {"tp": 1, "fp": 1, "fn": 1, "support": 2, "precision": 0.5, "recall": 0.5, "f1": 0.5}
+    rep["labels"]["by_model"] = {m: {"images": 4, "micro": micro, "per_label": [], "macro_f1": 0.5, "revisions": 2,
+                                     "by_revision": [
+                                         {"revision": "rev-a", "images": 2, "macro_f1": 0.2,
+                                          "micro": {**micro, "f1": 0.2}},
+                                         {"revision": "rev-b", "images": 2, "macro_f1": 0.8,
+                                          "micro": {**micro, "f1": 0.8}}]}}
+    w = EvaluationDialog(rep)
+    qtbot.addWidget(w)
+    t = w.acceptance_table
+    names = [t.item(r, 0).text() for r in range(t.rowCount())]
+    k = names.index(m)
+    assert "rev-a" in names[k + 1] and "rev-b" in names[k + 2], names
+    assert "2 revisions" in names[k + 1]
+    cols = [t.horizontalHeaderItem(c).text() for c in range(t.columnCount())]
+    assert t.item(k + 1, cols.index("rate")).text() == "20.0%" and t.item(k + 2, cols.index("rate")).text() == "90.0%"
+    assert t.item(k + 1, cols.index("label F1")).text() == "0.20"
+    assert t.item(k + 2, cols.index("label F1")).text() == "0.80"
+    assert len(names) == len(rep["acceptance"]) + 2

@@ -56,23 +56,26 @@ def format_report(report: dict) -> str:
         lines.append(f"  ({lab['outside_taxonomy']} suggestions of labels no longer in the taxonomy left out)")
     by_model = lab.get("by_model") or {}
     if by_model:
-        w = max([20] + [len(k) for k in by_model])
+        w = max([20] + [len(n) for k, v in by_model.items() for n, _x in [(k, v)] + _revision_rows(v)])
         lines += ["", "Labels per model (micro: each model's own predictions)",
                   f"  {'model':<{w}} {'images':>6} {'precision':>9} {'recall':>7} {'F1':>6} {'TP':>5} {'FP':>5} {'FN':>5}"]
         for k, v in by_model.items():
-            mi = v["micro"]
-            lines.append(f"  {k:<{w}} {v['images']:>6} {f(mi['precision']):>9} {f(mi['recall']):>7} "
-                         f"{f(mi['f1']):>6} {mi['tp']:>5} {mi['fp']:>5} {mi['fn']:>5}")
+            for name, x in [(k, v)] + _revision_rows(v):
+                mi = x["micro"]
+                lines.append(f"  {name:<{w}} {x['images']:>6} {f(mi['precision']):>9} {f(mi['recall']):>7} "
+                             f"{f(mi['f1']):>6} {mi['tp']:>5} {mi['fp']:>5} {mi['fn']:>5}")
     lines += ["", "Acceptance per model (rate: accepted, or a caption edited by less than half of it, "
               "per decided; as is: accepted unchanged per decided)"]
-    w = max([36] + [len(a["model_id"]) for a in report["acceptance"]])
+    w = max([36] + [len(n) for a in report["acceptance"]
+                    for n, _x in [(a["model_id"], a)] + _revision_rows(a)])
     lines.append(f"  {'model':<{w}} {'decided':>7} {'accepted':>8} {'edited (kept)':>13} {'rejected':>8} "
                  f"{'pending':>7} {'rate':>7} {'as is':>7}")
-    for a in report["acceptance"]:
-        edited = f"{a['edited']} ({a.get('edited_kept', a['edited'])})"
-        lines.append(f"  {a['model_id']:<{w}} {a['decided']:>7} {a['accepted']:>8} {edited:>13} "
-                     f"{a['rejected']:>8} {a['pending']:>7} {f(a['rate'], True):>7} "
-                     f"{f(a.get('rate_as_is'), True):>7}")
+    for model in report["acceptance"]:
+        for name, a in [(model["model_id"], model)] + _revision_rows(model):
+            edited = f"{a['edited']} ({a.get('edited_kept', a['edited'])})"
+            lines.append(f"  {name:<{w}} {a['decided']:>7} {a['accepted']:>8} {edited:>13} "
+                         f"{a['rejected']:>8} {a['pending']:>7} {f(a['rate'], True):>7} "
+                         f"{f(a.get('rate_as_is'), True):>7}")
     overruled = sum(a.get("overruled", 0) for a in report["acceptance"])
     if overruled:
         lines.append(f"  ({overruled} accepted on images rejected later counted as rejected)")
@@ -141,6 +144,30 @@ def bucket_over_time(series: list[dict]) -> tuple[str, list[dict]]:
         c[1] += row["accepted"]
     return unit, [{"day": k.isoformat(), "decided": n, "accepted": a, "rate": a / n if n else None}
                   for k, (n, a) in sorted(sums.items())]
+
+
+#: a model's revisions shown under it in the text report, the newest ones (the learned
+#: suggester makes one per retrain: ``--json`` has them all)
+REVISIONS_SHOWN = 5
+
+
+def revision_rows(entry: dict, shown: int = REVISIONS_SHOWN) -> tuple[list[dict], int]:
+    """(the newest ``shown`` of a model's ``by_revision`` entries, oldest first; how many
+    older ones are left out), none when it has a single revision."""
+    revs = entry.get("by_revision") or []
+    if len(revs) < 2:
+        return [], 0
+    return revs[-shown:], max(0, len(revs) - shown)
+
+
+def _revision_rows(entry: dict) -> list[tuple[str, dict]]:
+    """(row name, figures) of a model's revisions, indented under it: "  rev-b (2 of 2
+    revisions)"; with more than :data:`REVISIONS_SHOWN`, only the newest (the model's row
+    pools them all)."""
+    revs, older = revision_rows(entry)
+    n = len(entry.get("by_revision") or [])
+    return [(f"  {'-' if x['revision'] is None else x['revision']} ({older + k + 1} of {n} revisions)", x)
+            for k, x in enumerate(revs)]
 
 
 def _bins(bins: list[dict], f) -> list[str]:
