@@ -29,6 +29,7 @@ def run_evaluate(args) -> int:
     from .cli_args import interrupted, no_project, open_project, require_indexed
     from .core.project import ProjectError
     from .core.suggest.evaluate import evaluate, format_report
+    from .core.suggest.evaluate_report import rounded
 
     missing = no_project(args)
     if missing:  # a report reads a project: it does not make an empty one in a mistyped folder
@@ -52,7 +53,7 @@ def run_evaluate(args) -> int:
         print(f"llmvis evaluate: failed: {type(exc).__name__}: {one_line(first_line(exc))}", file=sys.stderr)
         return 1
     if getattr(args, "json", False):
-        print(json.dumps(report, indent=2, sort_keys=True))
+        print(json.dumps(rounded(report), indent=2, sort_keys=True))  # no float noise
     else:
         print(format_report(report))
     return 0

@@ -40,7 +40,9 @@
     model's truth there, and of the pooled truth when no model scoring the image knew it
     (:func:`_known_truth`); ``added_after`` counts those left out of the pooled figures.
 ``acceptance``
-    Per model id: counts by outcome; ``rate`` = (accepted + ``edited_kept``) / decided,
+    Per model id (``revisions``: how many revisions it pools; ``by_revision``: the same
+    figures per revision, oldest first, as ``labels.by_model`` has its label figures:
+    :mod:`.evaluate_revisions`): counts by outcome; ``rate`` = (accepted + ``edited_kept``) / decided,
     where ``edited_kept`` counts the captions edited with a normalised edit distance below
     0.5 (``EDIT_KEPT``) between the suggestion and the text the decision left: a caption
     the reviewer replaced (typed first, then Enter: "edited") or a label card edited to
@@ -89,6 +91,7 @@ from typing import Optional
 
 from .edit_distance import levenshtein, levenshtein_table, normalised_edit_distance  # noqa: F401
 from .evaluate_report import format_report, left_out_lines  # noqa: F401
+from .evaluate_revisions import image_revisions, label_scores_by_revision, revision_order
 from .evaluate_rows import (LEFT_OUT, _already_on, _as_reviewed, _label_rows, _latest_rows,  # noqa: F401
                             _known_truth, _left_out, _overrule, _renewed_after_review, _reviewed_at, _silent,
                             _usable_label_rows, _withdrawn_by_removal)
@@ -277,13 +280,20 @@ def evaluate(project) -> dict:
     known = _known_truth(truth, created, latest_rows, runs,
                          {(mid, i) for mid, images in per_model_image.items() for i in images})
     by_model = {}
+    revisions = revision_order(rows)
+    of_image = image_revisions(latest_rows, runs)
     pooled: dict[int, set[str]] = {}
     pooled_truth: dict[int, set[str]] = {}
     for model_id, images in sorted(per_model_image.items()):
         pred = {i: _predicted(v, taxonomy) for i, v in images.items()}
         pred = {i: p for i, p in pred.items()
                 if p or any(v in taxonomy for v, _ in images[i]) or (model_id, i) in silent}
-        by_model[model_id] = _label_scores(pred, {i: known[(model_id, i)] for i in pred}, vocabulary)
+        own = {i: known[(model_id, i)] for i in pred}
+        by_model[model_id] = _label_scores(pred, own, vocabulary)
+        # a model retrained (or its weights swapped) under one id: each revision's figures
+        by_model[model_id]["by_revision"] = label_scores_by_revision(
+            model_id, pred, own, vocabulary, of_image, revisions.get(model_id, []), _label_scores)
+        by_model[model_id]["revisions"] = len(by_model[model_id]["by_revision"])
         for i, p in pred.items():
             pooled.setdefault(i, set()).update(p)
             pooled_truth.setdefault(i, set()).update(known[(model_id, i)])
@@ -308,25 +318,35 @@ def evaluate(project) -> dict:
     distance = lru_cache(maxsize=None)(normalised_edit_distance)
 
     # acceptance per model
-    acc: dict[str, dict[str, int]] = defaultdict(lambda: {**{k: 0 for k in m.OUTCOMES}, "overruled": 0,
-                                                          "edited_kept": 0})
+    def counts() -> dict[str, int]:
+        return {**{k: 0 for k in m.OUTCOMES}, "overruled": 0, "edited_kept": 0}
+
+    acc: dict[str, dict[str, int]] = defaultdict(counts)
+    acc_rev: dict[tuple, dict[str, int]] = defaultdict(counts)  # per (model id, revision)
     for r in rows:
         if r.kind == "answer":  # counted apart (``answers``)
             continue
         r.kept = r.outcome in DECIDED and _kept(r, distance)
-        acc[r.model_id][r.outcome] = acc[r.model_id].get(r.outcome, 0) + 1
-        acc[r.model_id]["overruled"] += r.overruled
-        acc[r.model_id]["edited_kept"] += r.kept and r.outcome == "edited"
-    acceptance = []
-    for model_id, c in sorted(acc.items()):
+        for c in (acc[r.model_id], acc_rev[(r.model_id, r.model_revision)]):
+            c[r.outcome] = c.get(r.outcome, 0) + 1
+            c["overruled"] += r.overruled
+            c["edited_kept"] += r.kept and r.outcome == "edited"
+
+    def rates(c: dict[str, int]) -> dict:
         decided = c["accepted"] + c["edited"] + c["rejected"]
         # withdrawn ones were replaced by a newer revision's (counted apart, not as suggested)
-        acceptance.append({"model_id": model_id, "suggested": sum(c[k] for k in m.OUTCOMES) - c["withdrawn"],
-                           "decided": decided,
-                           **{k: c[k] for k in m.OUTCOMES}, "overruled": c["overruled"],
-                           "edited_kept": c["edited_kept"],
-                           "rate": _ratio(c["accepted"] + c["edited_kept"], decided),
-                           "rate_as_is": _ratio(c["accepted"], decided)})
+        return {"suggested": sum(c[k] for k in m.OUTCOMES) - c["withdrawn"], "decided": decided,
+                **{k: c[k] for k in m.OUTCOMES}, "overruled": c["overruled"], "edited_kept": c["edited_kept"],
+                "rate": _ratio(c["accepted"] + c["edited_kept"], decided),
+                "rate_as_is": _ratio(c["accepted"], decided)}
+
+    acceptance = []
+    for model_id, c in sorted(acc.items()):
+        # its revisions with a card not withdrawn, oldest first (a retrain's under one id)
+        by_rev = [{"revision": rev, **rates(acc_rev[(model_id, rev)])} for rev in revisions.get(model_id, [])
+                  if (model_id, rev) in acc_rev]
+        by_rev = [x for x in by_rev if x["suggested"]]
+        acceptance.append({"model_id": model_id, **rates(c), "revisions": len(by_rev), "by_revision": by_rev})
 
     # captions: normalised edit distance
     dists: dict[str, list[float]] = defaultdict(list)

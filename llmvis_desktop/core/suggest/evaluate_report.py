@@ -1,6 +1,14 @@
 """The plain-text rendering of :func:`llmvis_desktop.core.suggest.evaluate.evaluate`'s report."""
 from __future__ import annotations
 
+from datetime import date, timedelta
+
+#: acceptance over time spanning up to this many days is shown per day, up to
+#: :data:`WEEKS_UP_TO` per week (a Monday's date), longer per month: 180 daily points were
+#: unreadable, 26 weeks are not
+DAYS_UP_TO = 62
+WEEKS_UP_TO = 400
+
 
 def plural(n: int, word: str) -> str:
     """"1 reviewed image", "2 reviewed images" (and "1,234 suggestions")."""
@@ -48,23 +56,26 @@ def format_report(report: dict) -> str:
         lines.append(f"  ({lab['outside_taxonomy']} suggestions of labels no longer in the taxonomy left out)")
     by_model = lab.get("by_model") or {}
     if by_model:
-        w = max([20] + [len(k) for k in by_model])
+        w = max([20] + [len(n) for k, v in by_model.items() for n, _x in [(k, v)] + _revision_rows(v)])
         lines += ["", "Labels per model (micro: each model's own predictions)",
                   f"  {'model':<{w}} {'images':>6} {'precision':>9} {'recall':>7} {'F1':>6} {'TP':>5} {'FP':>5} {'FN':>5}"]
         for k, v in by_model.items():
-            mi = v["micro"]
-            lines.append(f"  {k:<{w}} {v['images']:>6} {f(mi['precision']):>9} {f(mi['recall']):>7} "
-                         f"{f(mi['f1']):>6} {mi['tp']:>5} {mi['fp']:>5} {mi['fn']:>5}")
+            for name, x in [(k, v)] + _revision_rows(v):
+                mi = x["micro"]
+                lines.append(f"  {name:<{w}} {x['images']:>6} {f(mi['precision']):>9} {f(mi['recall']):>7} "
+                             f"{f(mi['f1']):>6} {mi['tp']:>5} {mi['fp']:>5} {mi['fn']:>5}")
     lines += ["", "Acceptance per model (rate: accepted, or a caption edited by less than half of it, "
               "per decided; as is: accepted unchanged per decided)"]
-    w = max([36] + [len(a["model_id"]) for a in report["acceptance"]])
+    w = max([36] + [len(n) for a in report["acceptance"]
+                    for n, _x in [(a["model_id"], a)] + _revision_rows(a)])
     lines.append(f"  {'model':<{w}} {'decided':>7} {'accepted':>8} {'edited (kept)':>13} {'rejected':>8} "
                  f"{'pending':>7} {'rate':>7} {'as is':>7}")
-    for a in report["acceptance"]:
-        edited = f"{a['edited']} ({a.get('edited_kept', a['edited'])})"
-        lines.append(f"  {a['model_id']:<{w}} {a['decided']:>7} {a['accepted']:>8} {edited:>13} "
-                     f"{a['rejected']:>8} {a['pending']:>7} {f(a['rate'], True):>7} "
-                     f"{f(a.get('rate_as_is'), True):>7}")
+    for model in report["acceptance"]:
+        for name, a in [(model["model_id"], model)] + _revision_rows(model):
+            edited = f"{a['edited']} ({a.get('edited_kept', a['edited'])})"
+            lines.append(f"  {name:<{w}} {a['decided']:>7} {a['accepted']:>8} {edited:>13} "
+                         f"{a['rejected']:>8} {a['pending']:>7} {f(a['rate'], True):>7} "
+                         f"{f(a.get('rate_as_is'), True):>7}")
     overruled = sum(a.get("overruled", 0) for a in report["acceptance"])
     if overruled:
         lines.append(f"  ({overruled} accepted on images rejected later counted as rejected)")
@@ -84,11 +95,79 @@ def format_report(report: dict) -> str:
         lines += ["", "Calibration per model", f"  {'score':<9} {'count':>6} {'mean score':>10} {'right':>9}"]
         for k, bins in by_model.items():
             lines += [f"  {k}"] + ["  " + line for line in _bins(bins, f)]
-    if report["over_time"]:
-        lines += ["", "Acceptance over time"]
-        for d in report["over_time"]:
-            lines.append(f"  {d['day']}  {d['accepted']:>5}/{d['decided']:<5} {f(d['rate'], True):>7}")
+    unit, series = bucket_over_time(report["over_time"])
+    if series:
+        lines += ["", f"Acceptance over time (per {BUCKET_WORDS[unit]})"]
+        for d in series:
+            lines.append(f"  {bucket_name(d['day'], unit):<10}  {d['accepted']:>5}/{d['decided']:<5} "
+                         f"{f(d['rate'], True):>7}")
     return "\n".join(lines)
+
+
+BUCKET_WORDS = {"day": "day, UTC", "week": "week, UTC, from its Monday", "month": "month, UTC"}
+
+
+def bucket_start(d: date, unit: str) -> date:
+    """The first day of the bucket ``d`` falls in: itself, its week's Monday, its month's 1st."""
+    if unit == "week":
+        return d - timedelta(days=d.weekday())
+    return d.replace(day=1) if unit == "month" else d
+
+
+def next_bucket(d: date, unit: str) -> date:
+    """The first day of the bucket after the one starting on ``d``."""
+    if unit == "month":
+        return date(d.year + d.month // 12, d.month % 12 + 1, 1)
+    return d + timedelta(days=7 if unit == "week" else 1)
+
+
+def bucket_name(day: str, unit: str) -> str:
+    """How a bucket is named: its first day, a month as ``2026-01``."""
+    return day[:7] if unit == "month" else day
+
+
+def bucket_over_time(series: list[dict]) -> tuple[str, list[dict]]:
+    """(unit, series) of the report's per-day ``over_time`` (or one model's), summed per
+    day, week or month by the span it covers (:data:`DAYS_UP_TO`, :data:`WEEKS_UP_TO`):
+    each bucket ``{"day": its first day, "decided", "accepted", "rate"}``."""
+    if not series:
+        return "day", []
+    days = [date.fromisoformat(d["day"]) for d in series]
+    span = (max(days) - min(days)).days
+    if span <= DAYS_UP_TO:
+        return "day", series
+    unit = "week" if span <= WEEKS_UP_TO else "month"
+    sums: dict[date, list[int]] = {}
+    for d, row in zip(days, series):
+        c = sums.setdefault(bucket_start(d, unit), [0, 0])
+        c[0] += row["decided"]
+        c[1] += row["accepted"]
+    return unit, [{"day": k.isoformat(), "decided": n, "accepted": a, "rate": a / n if n else None}
+                  for k, (n, a) in sorted(sums.items())]
+
+
+#: a model's revisions shown under it in the text report, the newest ones (the learned
+#: suggester makes one per retrain: ``--json`` has them all)
+REVISIONS_SHOWN = 5
+
+
+def revision_rows(entry: dict, shown: int = REVISIONS_SHOWN) -> tuple[list[dict], int]:
+    """(the newest ``shown`` of a model's ``by_revision`` entries, oldest first; how many
+    older ones are left out), none when it has a single revision."""
+    revs = entry.get("by_revision") or []
+    if len(revs) < 2:
+        return [], 0
+    return revs[-shown:], max(0, len(revs) - shown)
+
+
+def _revision_rows(entry: dict) -> list[tuple[str, dict]]:
+    """(row name, figures) of a model's revisions, indented under it: "  rev-b (2 of 2
+    revisions)"; with more than :data:`REVISIONS_SHOWN`, only the newest (the model's row
+    pools them all)."""
+    revs, older = revision_rows(entry)
+    n = len(entry.get("by_revision") or [])
+    return [(f"  {'-' if x['revision'] is None else x['revision']} ({older + k + 1} of {n} revisions)", x)
+            for k, x in enumerate(revs)]
 
 
 def _bins(bins: list[dict], f) -> list[str]:
@@ -133,3 +212,20 @@ def answers_line(report: dict) -> str:
     parts = [f"{c['kept']:,} kept as note{'s' if c['kept'] != 1 else ''}"] + [
         f"{c[k]:,} {k}" for k in ("dropped", "pending") if c[k]]
     return f"{plural(n, 'answer')} to questions left out of acceptance ({', '.join(parts)})"
+
+
+#: decimals of the ratios in ``llmvis evaluate --json`` (a mean of 0.11 and 0.12 printed
+#: 0.11499999999999999)
+JSON_DIGITS = 6
+
+
+def rounded(value, digits: int = JSON_DIGITS):
+    """The report with every float rounded to ``digits`` decimals (counts, strings and
+    None as they are), for ``--json``: the figures stay exact in :func:`evaluate`'s dict."""
+    if isinstance(value, float):
+        return round(value, digits)
+    if isinstance(value, dict):
+        return {k: rounded(v, digits) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [rounded(v, digits) for v in value]
+    return value

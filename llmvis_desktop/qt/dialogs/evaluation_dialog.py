@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...core.suggest.evaluate_report import answers_line, left_out_lines, scored_images
+from ...core.suggest.evaluate_report import answers_line, left_out_lines, revision_rows, scored_images
 from ..screen import fit_to_screen
 from .evaluation_plots import LabelBars, Reliability, TimeLine, _fmt, day_positions  # noqa: F401
 
@@ -149,12 +149,21 @@ def _acceptance_rows(report: dict) -> list[list[str]]:
     "–" for a model that suggested no label on a reviewed image)."""
     by_model = report["labels"].get("by_model") or {}
     out = []
-    for a in report["acceptance"]:
-        mi = (by_model.get(a["model_id"]) or {}).get("micro") or {}
-        out.append([a["model_id"], str(a["suggested"]), str(a["decided"]), str(a["accepted"]),
-                    f"{a['edited']} ({a.get('edited_kept', a['edited'])})", str(a["rejected"]),
-                    _fmt(a["rate"], True), _fmt(a.get("rate_as_is"), True),
-                    _fmt(mi.get("precision")), _fmt(mi.get("recall")), _fmt(mi.get("f1"))])
+    for model in report["acceptance"]:
+        labels = by_model.get(model["model_id"]) or {}
+        # a model retrained under one id: its newest revisions' rows under its pooled one
+        revs, older = revision_rows(model)
+        n = len(model.get("by_revision") or [])
+        label_revs = {x["revision"]: x for x in labels.get("by_revision") or []}
+        rows = [(model["model_id"], model, labels)] + [
+            (f"    {'-' if a['revision'] is None else a['revision']} ({older + k + 1} of {n} revisions)", a,
+             label_revs.get(a["revision"]) or {}) for k, a in enumerate(revs)]
+        for name, a, lab in rows:
+            mi = lab.get("micro") or {}
+            out.append([name, str(a["suggested"]), str(a["decided"]), str(a["accepted"]),
+                        f"{a['edited']} ({a.get('edited_kept', a['edited'])})", str(a["rejected"]),
+                        _fmt(a["rate"], True), _fmt(a.get("rate_as_is"), True),
+                        _fmt(mi.get("precision")), _fmt(mi.get("recall")), _fmt(mi.get("f1"))])
     return out
 
 
@@ -266,7 +275,8 @@ class EvaluationDialog(QDialog):
         v.addWidget(self.acceptance_table, 2)
         note = self.acceptance_note = QLabel(
             "rate: accepted, or a caption edited by less than half of it, per decided; as is: accepted "
-            "unchanged per decided; label P / R / F1: the model's own label predictions (micro)"
+            "unchanged per decided; label P / R / F1: the model's own label predictions (micro); a model "
+            "retrained under one id: its row pools its revisions, the rows under it are each revision's"
             + (f"\n{answers_line(report)}" if answers_line(report) else ""))
         note.setWordWrap(True)
         note.setStyleSheet("color: palette(placeholder-text)")

@@ -9,6 +9,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QWidget
 
+from ...core.suggest.evaluate_report import bucket_name, bucket_over_time, next_bucket
 from .evaluation_plots import _Plot
 
 
@@ -19,12 +20,13 @@ def day_positions(days: list[date], left: float, width: float) -> list[float]:
     return [left + ((d - days[0]).days / span * width if span else width / 2) for d in days]
 
 
-def day_runs(days: list[date]) -> list[list[int]]:
-    """Indices of ``days`` (sorted) in runs of consecutive days: the line is drawn within a
-    run only, so it does not bridge days without a single decision."""
+def day_runs(days: list[date], unit: str = "day") -> list[list[int]]:
+    """Indices of ``days`` (sorted; the first days of ``unit`` buckets) in runs of
+    consecutive buckets: the line is drawn within a run only, so it does not bridge a day
+    (week, month) without a single decision."""
     runs: list[list[int]] = []
     for i, d in enumerate(days):
-        if runs and (d - days[runs[-1][-1]]).days == 1:
+        if runs and next_bucket(days[runs[-1][-1]], unit) == d:
             runs[-1].append(i)
         else:
             runs.append([i])
@@ -36,14 +38,23 @@ def dot_radius(count: int, top: int) -> float:
     return 2.5 + 5.5 * (count / top) ** 0.5 if top else 2.5
 
 
+#: the x axis's title per bucket unit
+X_TITLES = {"day": "day (UTC); n = suggestions decided that day",
+            "week": "week (UTC, from its Monday); n = suggestions decided that week",
+            "month": "month (UTC); n = suggestions decided that month"}
+
+
 class TimeLine(_Plot):
-    """Acceptance rate per day: a dot per day sized by the decisions it holds, joined by a
-    line only between consecutive days (a gap without decisions breaks it); the decided
-    count under each day. ``set_series(series, name)`` shows another model's."""
+    """Acceptance rate per day, or per week or month over a longer span (``unit``, said
+    on the axis and in the legend: 180 daily dots over six months were unreadable; see
+    :func:`~llmvis_desktop.core.suggest.evaluate_report.bucket_over_time`): a dot per
+    bucket sized by the decisions it holds, joined by a line only between consecutive
+    buckets (a gap without decisions breaks it); the decided count under each.
+    ``set_series(series, name)`` shows another model's (the report's per-day series)."""
 
     COLOR = QColor("#43a047")
     BOTTOM_ROWS = 2  # the day, and how many were decided that day
-    X_TITLE = "day (UTC); n = suggestions decided that day"
+    X_TITLE = X_TITLES["day"]
     Y_TITLE = "accepted / decided"
     LABEL_GAP = 8  # px at least between two days' labels
 
@@ -69,8 +80,8 @@ class TimeLine(_Plot):
         y = area.bottom() + self.TICK_GAP
         boxes = []
         for pt, d in zip(self.points(), self.series):
-            pair = [(self._text_rect(d["day"] if years else d["day"][5:], pt.x(), y, Qt.AlignHCenter),
-                     d["day"] if years else d["day"][5:]),
+            name = bucket_name(d["day"], self.unit) if years or self.unit == "month" else d["day"][5:]
+            pair = [(self._text_rect(name, pt.x(), y, Qt.AlignHCenter), name),
                     (self._text_rect(f"n={d['decided']}", pt.x(), y + h + 1, Qt.AlignHCenter), f"n={d['decided']}")]
             boxes.append(pair)
 
@@ -90,7 +101,10 @@ class TimeLine(_Plot):
         return [item for i in chosen for item in boxes[i]]
 
     def set_series(self, series: list[dict], name: str = "all models") -> None:
-        self.series, self.name = series, name
+        """Show ``series`` (per day, as in the report), bucketed by its span."""
+        self.unit, self.series = bucket_over_time(series)
+        self.name = name
+        self.X_TITLE = X_TITLES[self.unit]
         self.update()
 
     def draw(self, p: QPainter) -> None:
@@ -99,11 +113,11 @@ class TimeLine(_Plot):
             return
         area = self.plot_rect()
         self._axes(p, area, pct=True)
-        self._legend(p, [(f"accepted / decided per day (UTC), {self.name}; dot size: decided", self.COLOR)])
+        self._legend(p, [(f"accepted / decided per {self.unit} (UTC), {self.name}; dot size: decided", self.COLOR)])
         days = [date.fromisoformat(d["day"]) for d in self.series]
         pts = self.points()
         p.setPen(QPen(self.COLOR, 2))
-        for run in day_runs(days):
+        for run in day_runs(days, self.unit):
             if len(run) > 1:
                 path = QPainterPath(pts[run[0]])
                 for i in run[1:]:
