@@ -206,6 +206,8 @@ def run_suggest_cmd(args) -> int:
     def bar(p) -> None:
         if p.stage == "suggest" and p.total:
             seen.update(done=p.done, total=p.total)
+        elif p.stage == "train" and (p.total or 0) > 1:  # the learned suggester's network fit, in steps
+            seen["fit"] = (p.done, p.total)
         shown(p)
 
     bar.close = shown.close
@@ -342,12 +344,23 @@ def _interrupted(args, seen: dict) -> int:
         message = interrupted(f"kept {seen.get('what', '')}suggestions for {done:,} of the {total:,} images "
                               f"this run had to do ({total - done:,} to go)", RUN_AGAIN)
     else:
-        message = interrupted("no suggestion was stored yet", RUN_AGAIN)
+        message = interrupted("no suggestion was stored yet" + _fit_kept(seen.get("fit")), RUN_AGAIN)
     print(f"llmvis suggest: {message}", file=sys.stderr)
     if getattr(args, "json", False):
         print(json.dumps({"error": message, "exit_code": EXIT_INTERRUPTED, "images_done": seen.get("done"),
                           "images_to_go": seen["total"] - seen["done"] if "total" in seen else None}))
     return EXIT_INTERRUPTED
+
+
+def _fit_kept(fit) -> str:
+    """What an interrupted network fit of the learned suggester kept (its checkpoints), or ""."""
+    from .core.suggest.cnn_resume import CHECKPOINT_EVERY
+
+    if not fit or fit[0] < CHECKPOINT_EVERY:
+        return ""
+    done, total = fit
+    return (f", the network's fit is saved every {CHECKPOINT_EVERY} steps: {done // CHECKPOINT_EVERY * CHECKPOINT_EVERY:,}"
+            f" or more of its {total:,} are kept")
 
 
 def _stopped(args, exc) -> int:
