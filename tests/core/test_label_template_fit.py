@@ -73,3 +73,19 @@ def test_labels_alike_up_to_the_cut_are_named(clip77, worker):
     text = str(info.value)
     assert "cut off" in text and repr(labels[0]) in text and repr(labels[1]) in text
     assert "'ok'" not in text  # it is told apart from the others
+
+
+def test_labels_the_tokenizer_cannot_tell_apart_are_named_as_such(clip77, worker):
+    """Not a length problem: a tokenizer that does not know some characters (the tiny
+    one: digits; SigLIP's English-only one: CJK letters) gives two labels the same
+    tokens; the message says so, not "cut off", and names only a few of 40."""
+    from PIL import Image
+
+    eng = worker.engine(inspect_folder(clip77), "label", "cpu")
+    labels = [f"defect{i:02d}" for i in range(1, 41)]
+    with pytest.raises(ValueError) as info:
+        worker.call(eng.scores, [Image.new("RGB", (32, 32))], labels, "a {label}")
+    text = str(info.value)
+    assert "cut off" not in text and "the same tokens" in text
+    assert "'defect01'" in text and "and 35 more" in text and "'defect40'" not in text
+    assert "rename" in text

@@ -311,13 +311,24 @@ class ZeroShotLabeler(Engine):
             alike.setdefault(tuple(int(t) for t in row), []).append(label)
         same = [names for names in alike.values() if len(names) > 1]
         if same:
-            limit = kw.get("max_length") or getattr(tok, "model_max_length", None)
-            names = "; ".join(", ".join(repr(n) for n in group) for group in same)
+            named = [n for group in same for n in group]
+            names = ", ".join(repr(n) for n in named[:5]) + (f" and {len(named) - 5} more" if len(named) > 5 else "")
+            try:  # cut off at the model's text length, or tokens the tokenizer does not know
+                whole = tok([template.format(label=n) for n in named], truncation=False)["input_ids"]
+                cut = any(len(w) > len(ids[labels.index(n)]) for n, w in zip(named, whole))
+            except Exception:
+                cut = False
+            if cut:
+                limit = kw.get("max_length") or getattr(tok, "model_max_length", None)
+                raise ValueError(
+                    f"the label template {template!r} is too long for {self.info.name}: it reads only the first "
+                    f"{limit} tokens of each prompt, so the labels are cut off and these get the same text, "
+                    f"the same score: {names}; use a shorter template with {{label}} near its start, "
+                    f"or shorter label names")
             raise ValueError(
-                f"the label template {template!r} is too long for {self.info.name}: it reads only the first "
-                f"{limit} tokens of each prompt, so the labels are cut off and these get the same text, "
-                f"the same score: {names}; use a shorter template with {{label}} near its start, "
-                f"or shorter label names")
+                f"{self.info.name} cannot tell these labels apart: its tokenizer gives their prompts the same "
+                f"tokens (characters it does not know), so they would get the same score: {names}; rename "
+                f"them in words it reads (e.g. English), or use another labeler")
         self._prompts_ok = key
 
 
