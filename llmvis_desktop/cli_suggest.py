@@ -41,6 +41,13 @@ def add_parsers(subparsers) -> None:
     p.add_argument("--prompt", default=None, metavar="TEXT", help="caption instruction (chat models), prefix (BLIP) or task token (Florence-2)")
     p.add_argument("--ask", default=None, metavar="QUESTION", help="ask each image this question (chat captioner): stored as answers")
     p.add_argument("--template", default=None, metavar="TEXT", help='labeler prompt template (default "a photo of a {label} defect")')
+    p.add_argument("--top-k", type=_top_k, default=3, metavar="N",
+                   help="label cards per image from a labeler: the best-scoring label always, then up to N in "
+                        "all while they score --min-score or more (default %(default)s); already done images "
+                        "keep their cards: --all to redo them with new values")
+    p.add_argument("--min-score", type=_min_score, default=0.3, metavar="X",
+                   help="score a label after the best needs for a card of its own, 0-1 (default %(default)s; "
+                        "a CLIP-style labeler's scores over the labels add up to 1)")
     p.add_argument("--all", dest="redo", action="store_true", help="also images this model already suggested for")
     p.add_argument("--path-prefix", default=None, metavar="SUBFOLDER",
                    help="only images under this folder, relative to FOLDER or its full path (default: all of FOLDER)")
@@ -76,6 +83,28 @@ def _image_limit(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be 1 or more images (leave --limit out for no limit), not {text}")
+    return value
+
+
+def _top_k(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more (the best label is always a card), not {text}")
+    return value
+
+
+def _min_score(text: str) -> float:
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not (math.isfinite(value) and 0.0 <= value <= 1.0):
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1 (label scores are probabilities), not {text}")
     return value
 
 
@@ -177,6 +206,8 @@ def run_suggest_cmd(args) -> int:
     def bar(p) -> None:
         if p.stage == "suggest" and p.total:
             seen.update(done=p.done, total=p.total)
+        elif p.stage == "train" and (p.total or 0) > 1:  # the learned suggester's network fit, in steps
+            seen["fit"] = (p.done, p.total)
         shown(p)
 
     bar.close = shown.close
@@ -226,6 +257,7 @@ def run_suggest_cmd(args) -> int:
                 project, captioner, labeler, flt=flt, only_unsuggested=not args.redo, batch=args.batch,
                 limit=args.limit, prompt=args.prompt, question=args.ask,
                 label_template=args.template or _default_template(),
+                top_k=args.top_k, min_score=args.min_score,
                 device=args.device or cfg.device,
                 allow_bin=named if args.allow_bin else None,
                 allow_remote_code=named if args.trust_remote_code else None,
@@ -312,12 +344,23 @@ def _interrupted(args, seen: dict) -> int:
         message = interrupted(f"kept {seen.get('what', '')}suggestions for {done:,} of the {total:,} images "
                               f"this run had to do ({total - done:,} to go)", RUN_AGAIN)
     else:
-        message = interrupted("no suggestion was stored yet", RUN_AGAIN)
+        message = interrupted("no suggestion was stored yet" + _fit_kept(seen.get("fit")), RUN_AGAIN)
     print(f"llmvis suggest: {message}", file=sys.stderr)
     if getattr(args, "json", False):
         print(json.dumps({"error": message, "exit_code": EXIT_INTERRUPTED, "images_done": seen.get("done"),
                           "images_to_go": seen["total"] - seen["done"] if "total" in seen else None}))
     return EXIT_INTERRUPTED
+
+
+def _fit_kept(fit) -> str:
+    """What an interrupted network fit of the learned suggester kept (its checkpoints), or ""."""
+    from .core.suggest.cnn_resume import CHECKPOINT_EVERY
+
+    if not fit or fit[0] < CHECKPOINT_EVERY:
+        return ""
+    done, total = fit
+    return (f", the network's fit is saved every {CHECKPOINT_EVERY} steps: {done // CHECKPOINT_EVERY * CHECKPOINT_EVERY:,}"
+            f" or more of its {total:,} are kept")
 
 
 def _stopped(args, exc) -> int:

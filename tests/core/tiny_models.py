@@ -107,13 +107,18 @@ def build_clip(folder: Path, hidden: int = 32, layers: int = 2, image_size: int 
     return folder
 
 
-def _siglip_text(hidden: int, layers: int):
-    """What the SigLIP and SigLIP2 builders share (seeded): (tokenizer, text config)."""
+def _siglip_text(hidden: int, layers: int, letters: bool = False):
+    """What the SigLIP and SigLIP2 builders share (seeded): (tokenizer, text config).
+    ``letters``: also every letter and "\u2581" (SigLIP2's tokenizer, as transformers 5
+    loads it, is a Gemma-style BPE over this vocabulary: with no merges it reads letters,
+    and with words only it read every label as <unk>, all labels the same text)."""
     from tokenizers import Tokenizer, models, pre_tokenizers
     from transformers import PreTrainedTokenizerFast
 
     _seed()
-    vocab = {w: i for i, w in enumerate(["<pad>", "<unk>", "</s>"] + WORDS + ["burn", "pitting"])}
+    extra = sorted(set("".join(WORDS + ["burn", "pitting"])) | {"\u2581"}) if letters else []
+    words = ["<pad>", "<unk>", "</s>"] + WORDS + ["burn", "pitting"]
+    vocab = {w: i for i, w in enumerate(words + [c for c in extra if c not in words])}
     backend = Tokenizer(models.WordLevel(vocab=vocab, unk_token="<unk>"))
     backend.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
     tok = PreTrainedTokenizerFast(tokenizer_object=backend, pad_token="<pad>", unk_token="<unk>", eos_token="</s>")
@@ -142,7 +147,7 @@ def build_siglip2(folder: Path, hidden: int = 32, layers: int = 2, patch: int = 
     aspect ratio; the image features need the patch mask and spatial shapes."""
     from transformers import Siglip2Config, Siglip2ImageProcessor, Siglip2Model, Siglip2Processor
 
-    tok, text = _siglip_text(hidden, layers)
+    tok, text = _siglip_text(hidden, layers, letters=True)
     vision = dict(hidden_size=hidden, num_hidden_layers=layers, num_attention_heads=2,
                   intermediate_size=hidden * 2, num_patches=patches, patch_size=patch)
     model = Siglip2Model(Siglip2Config(text_config=text, vision_config=vision)).eval()

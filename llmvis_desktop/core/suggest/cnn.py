@@ -187,8 +187,15 @@ class CNNModel:
     # --- fit --------------------------------------------------------------------
     def fit(self, images, Y: np.ndarray, labels: Sequence[str],
             check: Callable[[], None] = lambda: None,
-            on_step: Callable[[int, int], None] = lambda d, t: None) -> "CNNModel":
-        """images: list of arrays or ``prepare``d (n, size, size) inputs; Y (n, n_labels) 0/1."""
+            on_step: Callable[[int, int], None] = lambda d, t: None,
+            checkpoint: Optional[Path] = None, key: str = "") -> "CNNModel":
+        """images: list of arrays or ``prepare``d (n, size, size) inputs; Y (n, n_labels) 0/1.
+
+        ``checkpoint``: a file the fit saves itself to every ``cnn_resume.CHECKPOINT_EVERY``
+        steps and resumes from when it holds a fit of the same ``key`` (the same images,
+        labels and configuration: the caller's to say); deleted once the fit is done."""
+        from . import cnn_resume
+
         t0 = time.perf_counter()
         X = self._as_inputs(images)
         Y = np.asarray(Y, np.float32).reshape(len(X), -1)
@@ -203,9 +210,11 @@ class CNNModel:
             primary = Y.argmax(1) if Y.shape[1] else np.zeros(len(X), int)
             counts = np.bincount(primary, minlength=max(1, Y.shape[1]))
             wts = torch.from_numpy((1.0 / counts[primary]).astype(np.float64))
-            self.nets = []
+            key = f"{key}|{steps}|{list(self.labels)}|{X.shape}"
+            state = cnn_resume.load(checkpoint, key)
+            self.nets = cnn_resume.restore_nets(state, lambda: _build(cfg, Y.shape[1])) if state else []
             reported = time.monotonic()
-            for m in range(cfg.members):
+            for m in range(len(self.nets), cfg.members):
                 torch.manual_seed(cfg.seed * 1000 + m)
                 g = torch.Generator().manual_seed(cfg.seed * 1000 + m + 1)
                 net = _build(cfg, Y.shape[1])
@@ -213,9 +222,16 @@ class CNNModel:
                 sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=steps, pct_start=0.2)
                 lossf = torch.nn.BCEWithLogitsLoss()
                 net.train()
-                for step in range(steps):
+                first = 0
+                if state is not None and state["member"] == m:  # a killed fit's checkpoint
+                    first = cnn_resume.restore_member(state, net, opt, sched, g)
+                    on_step(m * steps + first, total)
+                for step in range(first, steps):
                     check()  # every step (an Event test): a cancel or a closing window waited
                     # up to 20 steps, 11-20 s on a loaded machine
+                    if checkpoint is not None and step > first and step % cnn_resume.CHECKPOINT_EVERY == 0:
+                        cnn_resume.save(checkpoint, key, m, step, self.nets, net, opt, torch.get_rng_state(),
+                                        g.get_state())
                     now = time.monotonic()
                     if step % 20 == 0 or now - reported >= PROGRESS_EVERY_S:
                         on_step(m * steps + step, total)
@@ -231,6 +247,7 @@ class CNNModel:
                 self.nets.append(net)
             check()
             on_step(total, total)
+        cnn_resume.remove(checkpoint)
         self.fit_seconds = time.perf_counter() - t0
         return self
 

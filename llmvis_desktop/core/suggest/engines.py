@@ -284,7 +284,52 @@ class ZeroShotLabeler(Engine):
         if len(labels) < 2 and not getattr(fam, "use_sigmoid", False):
             raise ValueError(f"{self.info.path}: a CLIP-style labeler compares labels (softmax), so one label "
                              f"scores 1.0 on every image; add a second label, e.g. 'ok'")
+        self._check_prompts(labels, template)
         return self.batched(lambda lo, ims: fam.scores(lo, ims, labels, template), list(images), batch)
+
+
+    def _check_prompts(self, labels: Sequence[str], template: str) -> None:
+        """Refuse a template whose labels the model cannot tell apart: the tokenizer
+        truncates a prompt at the model's text length (CLIP: 77 tokens), and labels whose
+        prompts are the same up to there all scored alike (three labels: 0.333 each, three
+        cards per image). Checked once per template and taxonomy, as the family tokenizes."""
+        key = (template, tuple(labels))
+        if getattr(self, "_prompts_ok", None) == key:
+            return
+        from .registry import _tokenizer
+
+        fam, tok = self.family, _tokenizer(self.loaded.processor)
+        kw = dict(padding=fam.text_padding, truncation=True)
+        if fam.text_padding == "max_length":
+            kw["max_length"] = 64
+        try:
+            ids = tok([template.format(label=l) for l in labels], **kw)["input_ids"]
+        except Exception:  # (scoring then says what is wrong)
+            return
+        alike: dict[tuple, list[str]] = {}
+        for label, row in zip(labels, ids):
+            alike.setdefault(tuple(int(t) for t in row), []).append(label)
+        same = [names for names in alike.values() if len(names) > 1]
+        if same:
+            named = [n for group in same for n in group]
+            names = ", ".join(repr(n) for n in named[:5]) + (f" and {len(named) - 5} more" if len(named) > 5 else "")
+            try:  # cut off at the model's text length, or tokens the tokenizer does not know
+                whole = tok([template.format(label=n) for n in named], truncation=False)["input_ids"]
+                cut = any(len(w) > len(ids[labels.index(n)]) for n, w in zip(named, whole))
+            except Exception:
+                cut = False
+            if cut:
+                limit = kw.get("max_length") or getattr(tok, "model_max_length", None)
+                raise ValueError(
+                    f"the label template {template!r} is too long for {self.info.name}: it reads only the first "
+                    f"{limit} tokens of each prompt, so the labels are cut off and these get the same text, "
+                    f"the same score: {names}; use a shorter template with {{label}} near its start, "
+                    f"or shorter label names")
+            raise ValueError(
+                f"{self.info.name} cannot tell these labels apart: its tokenizer gives their prompts the same "
+                f"tokens (characters it does not know), so they would get the same score: {names}; rename "
+                f"them in words it reads (e.g. English), or use another labeler")
+        self._prompts_ok = key
 
 
 class ChatEngine(Captioner, Answerer):

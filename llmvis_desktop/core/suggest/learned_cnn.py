@@ -20,6 +20,7 @@ from typing import Optional
 import numpy as np
 
 from .cnn import NAME, CNNConfig, CNNModel, cnn_input, n_channels
+from .cnn_resume import partial_path
 from .features import cache_path_for, features_for_all
 
 log = logging.getLogger(__name__)
@@ -91,11 +92,12 @@ def load_fitted(path: Optional[Path], revision: str):
 def fit_or_load(inputs: CNNInputs, path: Optional[Path], arr: np.ndarray, Y: np.ndarray, labels, revision: str,
                 total: int, recs, check, on_step) -> tuple[CNNModel, np.ndarray]:
     """The network for this reviewed set (the saved one when its revision matches, else a
-    new fit, then saved) and the reviewed images' unit embeddings for caption retrieval."""
+    new fit, resumed from a stopped one's checkpoint, then saved) and the reviewed images' unit embeddings for caption retrieval."""
     loaded = load_fitted(path, revision)
     if loaded is not None and loaded[0].labels == list(labels) and len(loaded[1]["ref_embed"]) == len(arr):
         return loaded[0], unit_rows(loaded[1]["ref_embed"])
-    model = CNNModel(inputs.cfg).fit(arr, Y, labels, check, on_step)
+    # a killed or cancelled fit of this reviewed set goes on from its last checkpoint
+    model = CNNModel(inputs.cfg).fit(arr, Y, labels, check, on_step, checkpoint=partial_path(path), key=revision)
     emb = model.embed(arr)
     save_fitted(path, model, revision, total, [r.id for r in recs],
                 [r.caption if (r.caption or "").strip() else None for r in recs], emb)

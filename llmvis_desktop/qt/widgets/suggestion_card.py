@@ -110,6 +110,20 @@ class _ButtonRow(QWidget):
         self.fit()
 
 
+def _rank_tip(s: SuggestionRecord) -> str:
+    """For a zero-shot labeler's card: which of the image's labels it is and the rule that
+    picked it (why an image has one label card, or three), else ""."""
+    p = s.params or {}
+    try:
+        rank, top_k, min_score = int(p["rank"]), int(p["top_k"]), float(p["min_score"])
+    except (KeyError, TypeError, ValueError):
+        return ""
+    size = p.get("taxonomy_size")
+    of = f" of {size}" if isinstance(size, int) else ""
+    return (f"\nlabel {rank}{of} by score (cards: the best label always, the next up to {top_k} "
+            f"when they score {min_score:.2f} or more)")
+
+
 class SuggestionCard(QFrame):
     """One suggestion's card. Cards are kept and refilled (:meth:`show_suggestion`) as
     the reviewer moves between images: creating a card's dozen widgets and having the
@@ -265,6 +279,7 @@ class SuggestionCard(QFrame):
             tip += f"\nrevision: {s.model_revision}"
         if s.prompt:
             tip += f"\nprompt: {s.prompt}"
+        tip += _rank_tip(s)
         self.model_label.setToolTip(tip)
         self._buttons.setVisible(pending)
         self._edit.setVisible(pending and s.kind == "caption")
