@@ -114,21 +114,31 @@ def _model_actor(model_id: str) -> str:
     return model_id if model_id.startswith("model:") else f"model:{model_id}"
 
 
+def _replaced_key(image_id: int, model_id: str, revision, kind: str, prompt) -> tuple:
+    """Which pending cards a job run again takes the place of: its own request's (model,
+    revision, kind, prompt); for labels, whatever the template: a labeler scores the same
+    taxonomy under any template, and each template tried left its own pending cards (five
+    "dent" cards of one model on an image). A captioner's prompt asks another question:
+    its captions stay apart."""
+    return (image_id, model_id, revision, kind, None if kind == "label" else prompt)
+
+
 def _supersede(session: Session, items: list[NewSuggestion], now) -> tuple[list[NewSuggestion], set[int]]:
     """A request (model, revision, kind, prompt) run again over an image takes the place
     of its own pending cards there: a card of the same value stays, with the new score,
     parameters and time (a ``suggest_revised`` event when its score or parameters moved:
     the history keeps the score the reviewer saw when), the others are withdrawn (a
-    labeler re-scoring after a label joined the taxonomy no longer ranks them). Returns
-    the items still to store and the images whose cards were withdrawn."""
+    labeler re-scoring after a label joined the taxonomy no longer ranks them). A
+    labeler's cards of another label template are its own too (:func:`_replaced_key`).
+    Returns the items still to store and the images whose cards were withdrawn."""
     c = m.Suggestion
-    keys = {(it.image_id, *_request(it)) for it in items}
+    keys = {_replaced_key(it.image_id, *_request(it)) for it in items}
     rows = [r for r in session.execute(
         select(c.id, c.image_id, c.model_id, c.model_revision, c.kind, c.prompt, c.value, c.score,
                c.params_json, _for_current_content().label("current"))
         .join(m.Image, m.Image.id == c.image_id)
         .where(c.image_id.in_(sorted({k[0] for k in keys})), c.outcome == "pending"))
-        if (r.image_id, r.model_id, r.model_revision, r.kind, r.prompt) in keys]
+        if _replaced_key(r.image_id, r.model_id, r.model_revision, r.kind, r.prompt) in keys]
     same = {(r.image_id, r.model_id, r.model_revision, r.kind, r.prompt, r.value): r for r in rows if r.current}
     out, kept, changes, events = [], set(), [], []
     for it in items:
