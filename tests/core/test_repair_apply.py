@@ -86,6 +86,7 @@ def test_apply_16bit_png_and_tiff_roundtrip(tmp_path, ckpt):
     m = np.zeros((48, 64), np.uint8)
     m[10:20, 10:30] = 255
     Image.fromarray(m).save(mask_png)
+    original = src.read_bytes()
     res = apply_mod.repair_file(src, mask_png, checkpoint=ckpt)
     assert res.output_path.parent == tmp_path / "repaired" and res.output_path.suffix == ".png"
     back = read_image(res.output_path).pixels
@@ -93,7 +94,7 @@ def test_apply_16bit_png_and_tiff_roundtrip(tmp_path, ckpt):
     hole = dilate(m > 0, 2)
     assert np.array_equal(back[~hole], img16[~hole])
     assert res.mask_path.is_file() and res.mask_path.parent.name == ".masks"
-    assert src.read_bytes() == src.read_bytes() and read_image(src).pixels.dtype == np.uint16
+    assert src.read_bytes() == original and read_image(src).pixels.dtype == np.uint16  # the original is untouched
     # 16-bit RGB needs TIFF
     src3 = tmp_path / "rgb16.tif"
     tifffile.imwrite(src3, rng.integers(0, 65535, (48, 64, 3)).astype(np.uint16), photometric="rgb")

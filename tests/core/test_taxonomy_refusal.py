@@ -8,6 +8,7 @@ import argparse
 import csv
 import threading
 import time
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import text
@@ -99,12 +100,22 @@ def test_label_keys_are_not_held_up_by_a_rename_waiting_for_the_taxonomy(team, t
     bob = Project.open(alice.root, pg_url)
     image_id = alice.image_ids(sort="name")[0]  # (not in the import)
     renamed = {}
+    # the rename's pause between two tries: it has been refused once and tries again
+    from llmvis_desktop.core.store import taxonomy_lock
+
+    trying = threading.Event()
+
+    def pause(seconds):
+        trying.set()
+        time.sleep(seconds)
+
+    monkeypatch.setattr(taxonomy_lock, "time", SimpleNamespace(monotonic=time.monotonic, sleep=pause))
     try:
         with Importing(carol, tmp_path, monkeypatch, actor="carol"):
             rename = threading.Thread(target=lambda: renamed.update(
                 r=bob.update_label("dent", new_name="dent2", actor="bob")))
             rename.start()
-            time.sleep(0.5)  # (the rename is waiting now)
+            assert trying.wait(30)  # the rename is trying, not queued for the lock
             assert rename.is_alive()
             with short_waits(WAIT_MS):
                 res = ra.toggle_label(alice, image_id, "scratch", "alice", on=True)

@@ -13,7 +13,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from qthelpers import open_and_index
+from qthelpers import open_and_index, settle
 
 from llmvis_desktop.core.project import Project
 from llmvis_desktop.core.store.records import ImageFilter, NewSuggestion
@@ -107,7 +107,9 @@ def test_learned_suggester_job_accept_and_dialogs(qtbot, window, ready_folder, s
     assert panel.card(target.id).model_label.text().startswith("learned:")
     win.resize(1800, 1000)
     qtbot.waitUntil(lambda: win.viewer.mode() == "image", timeout=10000)
-    QTest.qWait(200)
+    # the grid's thumbnails come from worker threads: wait for them under a real event loop
+    qtbot.waitUntil(lambda: win.thumbs.pending() == 0, timeout=10000)
+    settle(qtbot)
     win.grab().save(str(shots_dir / "main_window_learned.png"))
 
     # accept one via the panel: DB and history

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from qthelpers import open_and_index
+from qthelpers import open_and_index, settle
 
 
 @pytest.fixture
@@ -22,11 +22,19 @@ def query_threads(monkeypatch):
 
     def recorded(self, *args, **kwargs):
         threads.append(threading.get_ident())
-        gate.wait(5)
-        return real(self, *args, **kwargs)
+        IN_FLIGHT.append(1)
+        try:
+            gate.wait(5)
+            return real(self, *args, **kwargs)
+        finally:
+            IN_FLIGHT.pop()
 
     monkeypatch.setattr(Project, "image_ids", recorded)
     return gate, threads
+
+
+#: one item per image_ids call (of ``query_threads``) not returned yet
+IN_FLIGHT: list = []
 
 
 def _reopen(qtbot, window, folder):
@@ -76,6 +84,10 @@ def test_a_filter_chosen_while_the_first_query_runs_wins(qtbot, window, image_fo
     window.project_ctl.on_filter(ImageFilter(text="img_001"), "name", False)
     gate.set()
     qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=10000)
-    qtbot.wait(300)  # the first (unfiltered) query's answer, if late, is not applied
+    # every query has returned (the first, unfiltered one too) and its worker is idle; the
+    # answers queued for the GUI thread are then delivered: a late one is not applied
+    qtbot.waitUntil(lambda: not IN_FLIGHT and window.query_loader._pool.activeThreadCount() == 0,
+                    timeout=10000)
+    settle(qtbot)
     assert window.model.rowCount() == 1
     assert window.model.record_at(0).name == "img_001.png"

@@ -124,7 +124,7 @@ def test_the_position_is_saved_while_reviewing_briskly(qtbot, window, image_fold
     win.grid.setFocus()
     for _ in range(10):  # 1.5 s at least, never 800 ms between two moves
         QTest.keyClick(win.grid, Qt.Key.Key_Right)
-        QTest.qWait(150)
+        qtbot.wait(150)  # a real event loop: the save timer and the viewer's reads run
     saved = win.project.settings().get(key)
     assert saved is not None and saved != first
 

@@ -6,24 +6,14 @@ from __future__ import annotations
 
 import sqlite3
 import sys
-import time
 from pathlib import Path
 
-from PySide6.QtWidgets import QApplication, QLabel
+from PySide6.QtWidgets import QLabel
 from qthelpers import open_and_index
 from sqlalchemy.exc import OperationalError
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core"))
 import tiny_models  # noqa: E402
-
-
-def _pump_until(cond, seconds: float = 60) -> None:
-    """Let queued signals run (QTest.qWait keeps the GIL: the job thread would stall)."""
-    end = time.time() + seconds
-    while time.time() < end and not cond():
-        QApplication.processEvents()
-        time.sleep(0.01)
-    assert cond()
 
 
 def test_the_jobs_panel_says_where_the_disk_filled_up_and_what_was_kept(qtbot, window, tmp_path, monkeypatch):
@@ -49,8 +39,9 @@ def test_the_jobs_panel_says_where_the_disk_filled_up_and_what_was_kept(qtbot, w
     monkeypatch.setattr(Project, "add_suggestions", add_suggestions)
     win.suggest_ctl.run_models("unsuggested")
     job = win.suggest_ctl.models_job
-    _pump_until(lambda: not job.is_active)
-    _pump_until(lambda: any(lb.toolTip().startswith("failed:") for lb in win.panel_ctl.jobs.findChildren(QLabel)))
+    qtbot.waitUntil(lambda: not job.is_active, timeout=60000)
+    qtbot.waitUntil(lambda: any(lb.toolTip().startswith("failed:") for lb in win.panel_ctl.jobs.findChildren(QLabel)),
+                    timeout=60000)
     shown = next(lb.toolTip() for lb in win.panel_ctl.jobs.findChildren(QLabel) if lb.toolTip().startswith("failed:"))
     kept = sum(1 for i in project.image_ids() if project.suggestions(i))
     assert 0 < kept < 12
@@ -93,7 +84,8 @@ def test_the_learned_job_stopped_by_a_full_disk_says_so_in_the_tools_words(qtbot
     db = folder.resolve() / ".llmvis" / "project.sqlite"
     said = (f"the learned suggester stopped when the disk holding {db} filled up; suggestions for 64 images "
             f"before that are kept; free some space and run ")
-    _pump_until(lambda: any(lb.toolTip().startswith("failed:") for lb in win.panel_ctl.jobs.findChildren(QLabel)))
+    qtbot.waitUntil(lambda: any(lb.toolTip().startswith("failed:") for lb in win.panel_ctl.jobs.findChildren(QLabel)),
+                    timeout=60000)
     shown = next(lb.toolTip() for lb in win.panel_ctl.jobs.findChildren(QLabel) if lb.toolTip().startswith("failed:"))
     assert shown == f"failed: {said}it again to finish", shown
     box = win.last_error_box.text()

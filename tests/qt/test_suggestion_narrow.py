@@ -3,7 +3,6 @@ Suggestions dock showed "Accept  Edit…  Re", the Reject button cut off, no scr
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtTest import QTest
 
 from qthelpers import open_and_index
 
@@ -22,7 +21,7 @@ def test_a_cards_buttons_are_whole_in_an_800_px_window(qtbot, window, labelled_f
     panel = win.panel_ctl.suggestions
     qtbot.waitUntil(lambda: panel.card(cap) is not None and panel.card(lab) is not None, timeout=3000)
     win.resize(800, 700)
-    QTest.qWait(300)
+    qtbot.wait(300)  # a real event loop (QTest.qWait keeps the GIL): the layouts settle
     assert win.width() == 800  # the cards do not hold the window wider either
     win.grab().save(str(shots_dir / "suggestions_800px.png"))
     viewport = panel.scroll.viewport()
@@ -36,15 +35,18 @@ def test_a_cards_buttons_are_whole_in_an_800_px_window(qtbot, window, labelled_f
             assert right <= viewport.width(), (button.text(), right, viewport.width())
             assert button.width() >= button.minimumSizeHint().width(), button.text()
     panel.scroll.ensureWidgetVisible(panel.card(cap).reject_button)
-    QTest.qWait(100)
+    qtbot.wait(100)
     panel.grab().save(str(shots_dir / "suggestions_800px_buttons.png"))
     # a wider dock: the buttons side by side again
     from PySide6.QtWidgets import QDockWidget
 
     dock = next(d for d in win.findChildren(QDockWidget) if d.widget() is panel)
     win.resize(1400, 800)
-    QTest.qWait(100)
+    qtbot.wait(100)
     win.resizeDocks([dock], [420], Qt.Orientation.Horizontal)
-    QTest.qWait(300)
-    card = panel.card(cap)
-    assert card.accept_button.y() == card.reject_button.y()
+
+    def side_by_side():
+        card = panel.card(cap)
+        return card.accept_button.y() == card.reject_button.y()
+
+    qtbot.waitUntil(side_by_side, timeout=5000)
