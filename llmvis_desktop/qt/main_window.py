@@ -468,7 +468,7 @@ class MainWindow(QMainWindow):
         self._shut = True
         if self.project is not None:
             self.panel_ctl.flush_edits()  # a caption (or card edit) being typed when the window closes
-        self.review.save_position()
+        self.review.stop_position_saves()  # written (off the GUI thread) before the project closes
         self.project_ctl.shutdown()  # an open under way
         self.jobs.shutdown()
         self.suggest_ctl.shutdown()

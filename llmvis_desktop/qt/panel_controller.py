@@ -52,6 +52,14 @@ def _optional(module: str, cls: str, *args):
         return None
 
 
+def _read_history(project, image_id: int) -> tuple:
+    """(project, image id, events or None, exception or None); on the reader's thread."""
+    try:
+        return project, image_id, project.history(image_id), None
+    except Exception as exc:
+        return project, image_id, None, exc
+
+
 class PanelController(RepairActions, DialogActions, JobActions, TaxonomyActions, SuggestionActions, QObject):
     def __init__(self, win) -> None:
         super().__init__(win)
@@ -104,6 +112,10 @@ class PanelController(RepairActions, DialogActions, JobActions, TaxonomyActions,
         self._history_timer = QTimer(self, singleShot=True, interval=HISTORY_DELAY_MS)
         self._history_timer.timeout.connect(self._show_history)
         self._history_for = None
+        # the trail is read off the GUI thread: on a team's database 50 ms away it took
+        # ~210 ms a move there; a trail read for an image since left is dropped
+        self._history_reader = LatestOnly(self)
+        self._history_reader.done.connect(self._history_read)
         self._usage_timer = QTimer(self, singleShot=True, interval=400)
         self._usage_timer.timeout.connect(self._update_usage)
         self._usage_loader = LatestOnly(self)
@@ -125,6 +137,7 @@ class PanelController(RepairActions, DialogActions, JobActions, TaxonomyActions,
         """Stop the usage reads' thread (the window is closing)."""
         self._usage_timer.stop()
         self._usage_loader.shutdown()
+        self._history_reader.shutdown()
         self.shutdown_taxonomy()
         self.shutdown_repair()
 
@@ -289,16 +302,30 @@ class PanelController(RepairActions, DialogActions, JobActions, TaxonomyActions,
                 self._history_timer.start()
 
     def _show_history(self) -> None:
+        """Read the pending image's trail off the GUI thread (:meth:`_history_read` shows it)."""
         project, pending = self.win.project, self._history_for
         if pending is None or project is None or self.history is None:
             return
-        try:
-            self.history.set_events(project.history(pending[0]), pending[1])
-        except Exception as exc:  # not "Loading history…" for good
-            log.warning("history: %s", exc)
-            self.unread = (pending[0], _why(exc))
-            self.history.clear(f"The history could not be read: {_why(exc)}. It is shown when the "
-                               f"database answers again.")
+        self._history_reader.submit(_read_history, project, pending[0])
+
+    def _history_read(self, result, error) -> None:
+        if error is not None:  # (_read_history catches what the database says)
+            log.warning("history: %s", error)
+            return
+        project, image_id, events, exc = result
+        pending = self._history_for
+        if project is not self.win.project or pending is None or pending[0] != image_id or self.history is None:
+            return  # another image (or project) since: its own read is on its way
+        self._set_history(image_id, events, exc)
+
+    def _set_history(self, image_id: int, events, exc) -> None:
+        if exc is None:
+            self.history.set_events(events, self._history_for[1])
+            return
+        log.warning("history: %s", exc)  # not "Loading history…" for good
+        self.unread = (image_id, _why(exc))
+        self.history.clear(f"The history could not be read: {_why(exc)}. It is shown when the "
+                           f"database answers again.")
 
     #: (image id, why) when the open image's suggestions or history could not be read
     unread: Optional[tuple] = None
@@ -313,9 +340,12 @@ class PanelController(RepairActions, DialogActions, JobActions, TaxonomyActions,
 
     def flush_history(self) -> None:
         """Show the current image's history now (tests, and before a screenshot)."""
-        if self._history_timer.isActive():
+        if self._history_timer.isActive() or self._history_reader._running:
             self._history_timer.stop()
-            self._show_history()
+            self._history_reader.cancel()  # (its trail, read now here, is dropped)
+            project, pending = self.win.project, self._history_for
+            if pending is not None and project is not None and self.history is not None:
+                self._set_history(*_read_history(project, pending[0])[1:])
 
     def _on_record_changed(self, rec) -> None:
         self._usage_timer.start()  # label usage counts: once after a burst of actions

@@ -36,7 +36,7 @@ from .review_messages import LAST_ROW, accept_message, card_message, label_key_m
     reject_message, reviewed_message
 from .review_position import ReviewPosition
 from .review_undo import ReviewUndo, StateCommand
-from .workers import ACTION_HOLD_S, foreground
+from .workers import ACTION_HOLD_S, LatestOnly, foreground
 
 log = logging.getLogger(__name__)
 
@@ -99,13 +99,14 @@ class ReviewController(ReviewPosition, ReviewUndo, QObject):
         self.label_for_key: Optional[Callable[[str], Optional[str]]] = None
         self._save_timer = QTimer(self, singleShot=True, interval=800)
         self._save_timer.timeout.connect(self.save_position)
+        self._position_saver = LatestOnly(self)
         self._actions: dict[str, QAction] = {}
         self._make_actions()
         grid.current_changed.connect(self._on_grid_current)
 
     # --- setup ------------------------------------------------------------------
     def set_project(self, project) -> None:
-        self.save_position()
+        self.save_position(wait=True)  # written before the project it belongs to closes
         self.project = project
         self.undo_stack.clear()
         self.current = None
