@@ -5,7 +5,7 @@ import json
 import math
 from typing import Iterable, Optional, Sequence
 
-from sqlalchemy import and_, case, func, insert, select, update
+from sqlalchemy import and_, case, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from . import models as m
@@ -258,6 +258,15 @@ def queue_score():
                          func.max(case((pending, sg.score))))
 
 
+def _scored():
+    """The cards :func:`queue_score` and :func:`pending_count` look at: the pending ones and
+    the decided label cards. Aggregating an image's decided captions and answers too, for
+    nothing, made storing a batch of 32 rows 3.9 ms instead of 3.6 where each image had some
+    70 rejected captions (3.1-3.4 ms when only pending cards were read, before 0013)."""
+    sg = m.Suggestion
+    return or_(sg.outcome == "pending", and_(sg.kind == "label", sg.outcome.in_(DECIDED)))
+
+
 def pending_count():
     """The number of pending cards, in the same aggregate as :func:`queue_score`."""
     return func.count(case((m.Suggestion.outcome == "pending", 1)))
@@ -279,7 +288,7 @@ def _refresh_images(session: Session, image_ids, current: Optional[dict] = None)
     ids = list(image_ids)
     stats = {i: (best, n) for i, best, n in session.execute(
         select(m.Suggestion.image_id, queue_score(), pending_count())
-        .where(m.Suggestion.image_id.in_(ids), m.Suggestion.outcome != "withdrawn")
+        .where(m.Suggestion.image_id.in_(ids), _scored())
         .group_by(m.Suggestion.image_id))}
     if current is None:
         current = _locked_states(session, ids)
@@ -310,7 +319,7 @@ def _refresh_image(session: Session, image_id: int) -> None:
     """Recompute the image's queue score (:func:`queue_score`) and its new/suggested status."""
     best, pending = session.execute(
         select(queue_score(), pending_count()).select_from(m.Suggestion).where(
-            m.Suggestion.image_id == image_id, m.Suggestion.outcome != "withdrawn")).one()
+            m.Suggestion.image_id == image_id, _scored())).one()
     row = session.get(m.Image, image_id)
     if row is None:
         raise NotFound(f"image id {image_id} is not in this project")
