@@ -300,7 +300,7 @@ class ReviewController(ReviewPosition, ReviewUndo, QObject):
         if not self._flush():
             return
         image_id = self._target()
-        if image_id is None:
+        if image_id is None or not self._cards_shown(image_id):
             return
         shown = self._shown(image_id)
         kinds = self.shown_kinds(image_id) if shown is not None and self.shown_kinds is not None else {}
@@ -340,7 +340,7 @@ class ReviewController(ReviewPosition, ReviewUndo, QObject):
         if not self._flush():
             return
         image_id = self._target()
-        if image_id is None:
+        if image_id is None or not self._cards_shown(image_id):
             return
         shown = self._shown(image_id)
 
@@ -356,6 +356,18 @@ class ReviewController(ReviewPosition, ReviewUndo, QObject):
     shown_suggestions: Optional[Callable[[int], Optional[set]]] = None
     #: image id -> {suggestion id: kind} of those cards (set by the window: Accept says which it left)
     shown_kinds: Optional[Callable[[int], dict]] = None
+
+    #: image id -> whether its cards are on screen, waiting for them while they are read
+    #: (set by the window): Enter pressed as they loaded decided none of them, unseen
+    cards_ready: Optional[Callable[[int], bool]] = None
+
+    def _cards_shown(self, image_id: int) -> bool:
+        """Wait for the cards of ``image_id`` being read; False (said) when they did not come."""
+        if self.cards_ready is None or self.cards_ready(image_id):
+            return True
+        self.error.emit("The suggestions of this image are still being read from the database (it is slow to "
+                        "answer); nothing was changed. Try again once they are shown.")
+        return False
 
     def _shown(self, image_id: int) -> Optional[set]:
         return self.shown_suggestions(image_id) if self.shown_suggestions is not None else None
