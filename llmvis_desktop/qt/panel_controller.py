@@ -316,10 +316,11 @@ class PanelController(RepairActions, DialogActions, JobActions, TaxonomyActions,
         self._history_for = (image_id, by_id)
         shown = self._history_shown
         if shown is not None and shown[0] == image_id and \
-                any(getattr(ev, "suggestion_id", None) not in (None, *by_id) for ev in shown[1]):
+                any(ev.suggestion_id in by_id and ev.suggestion_id not in shown[2] for ev in shown[1]):
+            self._history_shown = (image_id, shown[1], by_id)
             self.history.set_events(shown[1], by_id)
 
-    _history_shown: Optional[tuple] = None  # (image id, events) of the trail on screen
+    _history_shown: Optional[tuple] = None  # (image id, events, cards by id) of the trail on screen
 
     def _show_history(self) -> None:
         """Read the pending image's trail off the GUI thread (:meth:`_history_read` shows it)."""
@@ -340,7 +341,7 @@ class PanelController(RepairActions, DialogActions, JobActions, TaxonomyActions,
 
     def _set_history(self, image_id: int, events, exc) -> None:
         if exc is None:
-            self._history_shown = (image_id, events)
+            self._history_shown = (image_id, events, self._history_for[1])
             self.history.set_events(events, self._history_for[1])
             return
         log.warning("history: %s", exc)  # not "Loading history…" for good

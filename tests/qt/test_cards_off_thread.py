@@ -112,3 +112,37 @@ def test_enter_while_the_cards_load_decides_that_images_cards(qtbot, window, lab
         assert {s.outcome for s in p.suggestions(start)} == {"pending"}
     assert win.review.current.id == after
     assert "Accepted" in win.statusBar().currentMessage()
+
+
+def test_a_trail_shown_before_the_cards_came_names_them_once_they_do(qtbot, window, labelled_folder,
+                                                                    monkeypatch):
+    """The history names a card in an undone decision from the cards read with the image;
+    a trail read before them is laid out again when they come (not left "suggestion: ?")."""
+    from llmvis_desktop.qt.widgets.history_panel import describe_event
+
+    win = window
+    project = open_and_index(qtbot, win, labelled_folder)
+    ids = project.image_ids()
+    start = win.review.current.id
+    nxt = ids[ids.index(start) + 1]
+    [sid] = project.add_suggestions([NewSuggestion(nxt, "label", "dent", "zero-shot-a", score=0.8)])
+    assert win.review.decide_suggestion(sid, "accepted", image_id=nxt)
+    win.review.undo()
+    win.grid.select_row(win.model.row_of(start))  # (the undo showed the image it undid)
+    assert win.review.current.id == start
+    hist, lines = win.panel_ctl.history, []
+    real_set = hist.set_events
+    monkeypatch.setattr(hist, "set_events", lambda events, by_id=None: (
+        lines.append([describe_event(e, (by_id or {}).get(e.suggestion_id)) for e in events]),
+        real_set(events, by_id)))
+    gate, reads = _held_reads(monkeypatch, {nxt})
+    win.grid.setFocus()
+    try:
+        QTest.keyClick(win.grid, Qt.Key.Key_Right)
+        assert win.review.current.id == nxt
+        qtbot.waitUntil(lambda: bool(reads), timeout=5000)
+        win.panel_ctl.flush_history()  # the trail before the cards
+        assert any("undo" in line for line in lines[-1]) and not any("label suggestion" in line for line in lines[-1])
+    finally:
+        gate.set()
+    qtbot.waitUntil(lambda: any("label suggestion 'dent'" in line for line in lines[-1]), timeout=5000)
