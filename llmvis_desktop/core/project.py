@@ -364,6 +364,16 @@ class Project:
         with self.store.read() as s:
             return rruns.judged_without_labels(s, image_id)
 
+    def suggestion_cards(self, image_id: int) -> tuple[list[SuggestionRecord], list[dict]]:
+        """What the Suggestions panel shows for an image, in one read (one transaction: on a
+        team's database each costs round trips): its suggestions, and, when none is left
+        but withdrawn ones, :meth:`judged_without_labels` (else an empty list)."""
+        with self.store.read() as s:
+            suggestions = rs.suggestions_for(s, image_id)
+            if any(sg.outcome != "withdrawn" for sg in suggestions):
+                return suggestions, []
+            return suggestions, rruns.judged_without_labels(s, image_id)
+
     def suggestions(self, image_id: int, pending_only: bool = False) -> list[SuggestionRecord]:
         with self.store.read() as s:
             return rs.suggestions_for(s, image_id, pending_only)

@@ -30,7 +30,7 @@ from ..core.wording import visible_name
 from .dialog_actions import DialogActions
 from .job_actions import JobActions
 from .repair_actions import RepairActions, RepairCommand  # noqa: F401  (RepairCommand re-exported)
-from .suggestion_actions import NO_IMAGE_TEXT, SuggestionActions
+from .suggestion_actions import NO_IMAGE_TEXT, SuggestionActions, _why
 from .taxonomy_actions import TaxonomyActions
 from .workers import LatestOnly, void
 
@@ -120,6 +120,7 @@ class PanelController(RepairActions, DialogActions, JobActions, TaxonomyActions,
         self._usage_timer.timeout.connect(self._update_usage)
         self._usage_loader = LatestOnly(self)
         self._usage_loader.done.connect(self._on_usage)
+        self._init_cards()  # the suggestion cards: read off the GUI thread too
         self._init_taxonomy()
 
     def update_usage_soon(self) -> None:
@@ -138,6 +139,7 @@ class PanelController(RepairActions, DialogActions, JobActions, TaxonomyActions,
         self._usage_timer.stop()
         self._usage_loader.shutdown()
         self._history_reader.shutdown()
+        self._cards_reader.shutdown()
         self.shutdown_taxonomy()
         self.shutdown_repair()
 
@@ -276,20 +278,16 @@ class PanelController(RepairActions, DialogActions, JobActions, TaxonomyActions,
             else:  # the stored caption may have changed under the typed text
                 self.caption.set_saved(rec.caption)
             self.caption.set_editable(rec is not None)
-        suggestions, self._judged, self.unread = [], [], None
+        self.unread = None
         fetched = self.fetched
         if rec is not None and fetched is not None and fetched[0] == rec.id:  # read off the GUI thread
-            suggestions, self._judged = fetched[1], fetched[2]
-        elif rec is not None and project is not None:
-            try:
-                suggestions = project.suggestions(rec.id)
-                if not any(s.outcome != "withdrawn" for s in suggestions):  # no card: judged clean?
-                    self._judged = project.judged_without_labels(rec.id)
-            except Exception as exc:  # said in the panel: "no suggestions yet" was not so
-                log.warning("suggestions: %s", exc)
-                self.unread = (rec.id, _why(exc))
-        if self.suggestions is not None:
-            self._show_suggestions(rec, suggestions)
+            self._drop_cards_read()
+            self._show_cards(rec, fetched[1], fetched[2])
+        elif rec is not None and project is not None and (self.suggestions is not None or self.history is not None):
+            self._load_cards(rec, project)  # (shown at once when the database answers in a few ms)
+        else:
+            self._drop_cards_read()
+            self._show_cards(rec, [], [])
         if self.history is not None:
             if rec is None or project is None:
                 self._history_timer.stop()
@@ -298,8 +296,31 @@ class PanelController(RepairActions, DialogActions, JobActions, TaxonomyActions,
             else:
                 if self._history_for is None or self._history_for[0] != rec.id:
                     self.history.set_pending()  # never show the previous image's trail
-                self._history_for = (rec.id, {s.id: s for s in suggestions})
+                    self._history_for = (rec.id, self._cards_by_id(rec.id))
                 self._history_timer.start()
+
+    def _cards_by_id(self, image_id: int) -> dict:
+        """The suggestions of ``image_id`` by id, as the panel has them (none yet: {})."""
+        if self._history_for is not None and self._history_for[0] == image_id:
+            return self._history_for[1]
+        cards = getattr(self, "_cards_records", None)
+        return dict(cards[1]) if cards is not None and cards[0] == image_id else {}
+
+    def _history_cards(self, image_id: int, by_id: dict) -> None:
+        """The image's cards arrived: the history names them (its trail shown before they
+        did, with a card's undo unnamed, is laid out again)."""
+        self._cards_records = (image_id, by_id)
+        pending = self._history_for
+        if self.history is None or pending is None or pending[0] != image_id:
+            return
+        self._history_for = (image_id, by_id)
+        shown = self._history_shown
+        if shown is not None and shown[0] == image_id and \
+                any(ev.suggestion_id in by_id and ev.suggestion_id not in shown[2] for ev in shown[1]):
+            self._history_shown = (image_id, shown[1], by_id)
+            self.history.set_events(shown[1], by_id)
+
+    _history_shown: Optional[tuple] = None  # (image id, events, cards by id) of the trail on screen
 
     def _show_history(self) -> None:
         """Read the pending image's trail off the GUI thread (:meth:`_history_read` shows it)."""
@@ -320,6 +341,7 @@ class PanelController(RepairActions, DialogActions, JobActions, TaxonomyActions,
 
     def _set_history(self, image_id: int, events, exc) -> None:
         if exc is None:
+            self._history_shown = (image_id, events, self._history_for[1])
             self.history.set_events(events, self._history_for[1])
             return
         log.warning("history: %s", exc)  # not "Loading history…" for good
@@ -405,8 +427,3 @@ class PanelController(RepairActions, DialogActions, JobActions, TaxonomyActions,
         if cur is not None and self.suggestions is not None and self.suggestions.is_empty():
             win.review._refresh(cur.id)
 
-
-def _why(exc: BaseException) -> str:
-    from ..core.errors import connection_reason, first_line, is_connection_lost
-
-    return connection_reason(exc)[:200] if is_connection_lost(exc) else first_line(exc, 200)

@@ -11,7 +11,8 @@ The undo stack only moves once the database write has succeeded: a locked or
 unreachable database leaves stack and database in step and tells the user. The
 command and the undo/redo steps are in :mod:`.review_undo` (the
 :class:`~.review_undo.ReviewUndo` mixin); each reviewer's saved place, in
-:mod:`.review_position` (the :class:`~.review_position.ReviewPosition` mixin).
+:mod:`.review_position` (the :class:`~.review_position.ReviewPosition` mixin); N, in
+:mod:`.review_next` (the :class:`~.review_next.NextUnreviewed` mixin).
 
 Keys (window-wide actions, see :meth:`ReviewController.actions`): Right/J next,
 Left/K previous, N next unreviewed, Return accept (+ pending suggestions: best caption, labels >= 0.5 or the best) and next,
@@ -29,18 +30,17 @@ from PySide6.QtGui import QAction, QKeySequence, QUndoStack
 from ..core import review_actions as ra
 from ..core.store.db_errors import db_error_kind
 from ..core.store.engine import Busy, short_waits
-from ..core.store.records import ImageFilter, ImageRecord
+from ..core.store.records import ImageRecord
 from ..core.store.writable import DatabaseReadOnly
 from ..core.tasks import FOREGROUND
 from .review_messages import LAST_ROW, accept_message, card_message, label_key_message, pending_ids, \
     reject_message, reviewed_message
+from .review_next import NextUnreviewed
 from .review_position import ReviewPosition
 from .review_undo import ReviewUndo, StateCommand
 from .workers import ACTION_HOLD_S, LatestOnly, foreground
 
 log = logging.getLogger(__name__)
-
-UNREVIEWED = ("new", "suggested")
 
 
 class ActionFailed(Exception):
@@ -80,7 +80,7 @@ _UNREACHABLE = ("connection is bad", "connection refused", "could not connect", 
                 "connection timed out", "ssl syscall error", "the connection is closed")
 
 
-class ReviewController(ReviewPosition, ReviewUndo, QObject):
+class ReviewController(NextUnreviewed, ReviewPosition, ReviewUndo, QObject):
     current_changed = Signal(object)  # ImageRecord | None
     record_changed = Signal(object)  # ImageRecord after an action (current or not)
     error = Signal(str)
@@ -100,6 +100,7 @@ class ReviewController(ReviewPosition, ReviewUndo, QObject):
         self._save_timer = QTimer(self, singleShot=True, interval=800)
         self._save_timer.timeout.connect(self.save_position)
         self._position_saver = LatestOnly(self)
+        self._init_next()  # N's read of the statuses: off the GUI thread
         self._actions: dict[str, QAction] = {}
         self._make_actions()
         grid.current_changed.connect(self._on_grid_current)
@@ -163,18 +164,6 @@ class ReviewController(ReviewPosition, ReviewUndo, QObject):
         # said: the previous action's line ("Marked reviewed.") stayed under the next image
         self.next()
         self.message.emit("Skipped.")
-
-    def next_unreviewed(self) -> None:
-        if self.project is None:
-            return
-        todo = set(self.project.image_ids(ImageFilter(statuses=UNREVIEWED)))
-        ids = self.model.ids
-        start = self._current_row() + 1
-        for row in list(range(start, len(ids))) + list(range(0, start)):
-            if ids[row] in todo and row != self._current_row():
-                self.grid.select_row(row)
-                return
-        self.message.emit("No unreviewed image left in this view.")
 
     def _on_grid_current(self, image_id) -> None:
         self.current = self.model.record(image_id) if image_id is not None else None
@@ -300,7 +289,7 @@ class ReviewController(ReviewPosition, ReviewUndo, QObject):
         if not self._flush():
             return
         image_id = self._target()
-        if image_id is None:
+        if image_id is None or not self._cards_shown(image_id):
             return
         shown = self._shown(image_id)
         kinds = self.shown_kinds(image_id) if shown is not None and self.shown_kinds is not None else {}
@@ -340,7 +329,7 @@ class ReviewController(ReviewPosition, ReviewUndo, QObject):
         if not self._flush():
             return
         image_id = self._target()
-        if image_id is None:
+        if image_id is None or not self._cards_shown(image_id):
             return
         shown = self._shown(image_id)
 
@@ -356,6 +345,18 @@ class ReviewController(ReviewPosition, ReviewUndo, QObject):
     shown_suggestions: Optional[Callable[[int], Optional[set]]] = None
     #: image id -> {suggestion id: kind} of those cards (set by the window: Accept says which it left)
     shown_kinds: Optional[Callable[[int], dict]] = None
+
+    #: image id -> whether its cards are on screen, waiting for them while they are read
+    #: (set by the window): Enter pressed as they loaded decided none of them, unseen
+    cards_ready: Optional[Callable[[int], bool]] = None
+
+    def _cards_shown(self, image_id: int) -> bool:
+        """Wait for the cards of ``image_id`` being read; False (said) when they did not come."""
+        if self.cards_ready is None or self.cards_ready(image_id):
+            return True
+        self.error.emit("The suggestions of this image are still being read from the database (it is slow to "
+                        "answer); nothing was changed. Try again once they are shown.")
+        return False
 
     def _shown(self, image_id: int) -> Optional[set]:
         return self.shown_suggestions(image_id) if self.shown_suggestions is not None else None

@@ -82,9 +82,11 @@ class ReviewPosition:
             log.warning("the review position was still being saved after %d ms", self.POSITION_WAIT_MS)
 
     def stop_position_saves(self) -> None:
-        """Save the place, wait for the write, then stop the saver's thread (the window closes)."""
+        """Save the place, wait for the write, then stop the saver's thread (the window closes);
+        and N's read (:meth:`~.review_next.NextUnreviewed.stop_next_reads`)."""
         self.save_position(wait=True)
         self._position_saver.shutdown(self.POSITION_WAIT_MS)
+        getattr(self, "stop_next_reads", lambda: None)()
 
     def _write_position(self, project, key: str, relpath: str) -> None:
         """(on the saver's thread)"""

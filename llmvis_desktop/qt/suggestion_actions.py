@@ -13,19 +13,137 @@ them, and the panel's text when the image shown has no card.
   (``_flush_card_edits``), or, the card gone meanwhile, kept in the caption editor
   unsaved (``_keep_card_text``); a rejected card's typed text likewise (``_reject_card``);
 - the cards of the image shown (``_show_suggestions``) and the empty panel's text
-  (``_empty_text``: judged clean, no suggestion yet, unreadable, plus the learned
-  suggester's readiness from ``set_suggestion_hint``).
+  (``_empty_text``: judged clean, no suggestion yet, unreadable, loading, plus the
+  learned suggester's readiness from ``set_suggestion_hint``);
+- reading them off the GUI thread (``_load_cards``, on its own
+  :class:`~.workers.LatestOnly`): on a team's database 50 ms away the two reads froze
+  the window ~430 ms every move. An answer within :data:`CARDS_WAIT_S` is shown at once
+  (SQLite: in the same frame, as before); a slower one says "Loading suggestions…"
+  (never the previous image's cards) and shows the cards when it comes, unless the
+  reviewer has moved on (dropped). Enter and Delete wait for the cards of the image they
+  act on (``cards_ready``), so they decide those cards, not none.
 """
 from __future__ import annotations
 
+import logging
+import threading
+import time
 from typing import Optional
 
-from .workers import void
+from .workers import LatestOnly, void
 
 NO_IMAGE_TEXT = "No image selected"
+LOADING_TEXT = "Loading suggestions\u2026"
+
+#: how long a move waits for its cards before saying "Loading suggestions…" (a local
+#: database answers in 1-3 ms: the cards appear with the image, as when read right there)
+CARDS_WAIT_S = 0.03
+#: ... and once a read took longer than that (a team's database far away): a glance
+CARDS_GLANCE_S = 0.005
+#: how long Enter or Delete waits for the cards of the image they act on
+CARDS_AWAIT_S = 15.0
+
+log = logging.getLogger(__name__)
+
+
+class _CardsRead:
+    """One read of an image's cards; called on the reader's thread, waited for on the GUI's."""
+
+    def __init__(self, project, image_id: int) -> None:
+        self.project, self.image_id = project, image_id
+        self.done = threading.Event()
+        self.took = 0.0
+        self.result: tuple = ([], [], None)  # suggestions, judged, exception
+
+    def __call__(self) -> "_CardsRead":
+        t = time.monotonic()
+        try:
+            self.result = (*self.project.suggestion_cards(self.image_id), None)
+        except Exception as exc:  # said in the panel: "no suggestions yet" was not so
+            self.result = ([], [], exc)
+        self.took = time.monotonic() - t
+        self.done.set()
+        return self
 
 
 class SuggestionActions:
+    _cards_req: Optional[_CardsRead] = None  # the read of the shown image's cards under way
+    _cards_slow = False  # the last read took longer than CARDS_WAIT_S: a move waits a glance
+
+    def _init_cards(self) -> None:
+        self._cards_reader = LatestOnly(self)
+        self._cards_reader.done.connect(self._cards_read)
+
+    def _load_cards(self, rec, project) -> None:
+        """Read ``rec``'s cards off the GUI thread; shown at once when the answer comes
+        within :data:`CARDS_WAIT_S`, else when it comes (:meth:`_cards_arrived`)."""
+        same = self._cards_image == rec.id
+        req = self._cards_req = _CardsRead(project, rec.id)
+        self._cards_reader.submit(req)
+        if req.done.wait(CARDS_GLANCE_S if self._cards_slow else CARDS_WAIT_S):
+            self._cards_arrived(req)
+        elif not same:  # the image's cards come: none of the previous image's meanwhile
+            self._cards_image, self._judged = rec.id, []
+            if self.suggestions is not None:
+                self._show_suggestions(rec, [])
+        # (the same image read again, after an action: its cards stay until the answer)
+
+    def _cards_read(self, req, error) -> None:
+        if error is not None:  # (_CardsRead catches what the database says)
+            log.warning("suggestions: %s", error)
+            return
+        self._cards_slow = req.took > CARDS_WAIT_S
+        if req is self._cards_req:  # else: dropped, for an image or project since left
+            self._cards_arrived(req)
+
+    def _cards_arrived(self, req: _CardsRead) -> None:
+        self._cards_req = None
+        self._cards_slow = req.took > CARDS_WAIT_S
+        rec = self.record
+        if rec is None or rec.id != req.image_id or req.project is not self.win.project:
+            return
+        suggestions, judged, exc = req.result
+        if exc is not None:
+            log.warning("suggestions: %s", exc)
+            self.unread = (rec.id, _why(exc))
+        self._show_cards(rec, suggestions, judged)
+
+    def _show_cards(self, rec, suggestions, judged) -> None:
+        """``rec``'s cards as read: into the panel, and to the history (it names them)."""
+        self._cards_image, self._judged = (rec.id if rec is not None else None), judged
+        if self.suggestions is not None:
+            self._show_suggestions(rec, suggestions)
+        if rec is not None:
+            self._history_cards(rec.id, {s.id: s for s in suggestions})
+
+    def _drop_cards_read(self) -> None:
+        """No read under way is shown (no image, no project, or the cards given)."""
+        if self._cards_req is not None:
+            self._cards_req = None
+            self._cards_reader.cancel()
+
+    def cards_ready(self, image_id: int) -> bool:
+        """Before Enter or Delete acts on ``image_id``: wait for its cards being read and
+        show them (the action decides the cards on screen). False when they did not come
+        within :data:`CARDS_AWAIT_S` (nothing should be decided then)."""
+        req = self._cards_req
+        if req is None or req.image_id != image_id:
+            return True
+        if not req.done.wait(CARDS_AWAIT_S):
+            return False
+        if req is self._cards_req:
+            self._cards_arrived(req)
+        return True
+
+    def flush_cards(self) -> None:
+        """Show the current image's cards now (tests, and before a screenshot)."""
+        if self.record is not None:
+            self.cards_ready(self.record.id)
+
+    def _cards_loading(self) -> bool:
+        req, rec = self._cards_req, self.record
+        return req is not None and rec is not None and req.image_id == rec.id
+
     def _flush_card_edits(self, image_id: int) -> bool:
         """A caption card's typed edit is stored (as edited), like the caption editor's
         text: moving to another image, or Enter, threw it away. False when one could not
@@ -80,6 +198,7 @@ class SuggestionActions:
         review.shown_suggestions = self.shown_suggestion_ids
         review.shown_kinds = self.shown_suggestion_kinds
         review.before_action = self.flush_edits
+        review.cards_ready = self.cards_ready
         if hasattr(panel, "finished"):  # an edit saved or cancelled, a card decided
             panel.finished.connect(void(self.win.grid.setFocus))
         panel.accepted.connect(void(lambda sid: review.decide_suggestion(sid, "accepted",
@@ -134,6 +253,7 @@ class SuggestionActions:
             panel.placeholder.setText(NO_IMAGE_TEXT if rec is None else self._empty_text(hint))
 
     _judged: list = []  # the models that scored the current image and left no card
+    _cards_image: Optional[int] = None  # the image whose cards (or loading) the panel shows
 
     def _empty_text(self, hint: str) -> str:
         """The suggestion panel's text with no card: judged free of every label (a learned
@@ -146,8 +266,16 @@ class SuggestionActions:
         if status in ("error", "missing"):  # the suggest jobs skip it: "run a captioner" could not work
             why = "is missing" if status == "missing" else "cannot be read (the viewer says why)"
             return f"No suggestions: this file {why}, so the models skip it."
+        if self._cards_loading():
+            return LOADING_TEXT
         text = judged_text(self._judged) if self._judged else EMPTY_TEXT
         if self.unread is not None and self.record is not None and self.unread[0] == self.record.id:
             text = (f"The suggestions for this image could not be read: {self.unread[1]}. They are "
                     f"shown when the database answers again.")
         return text + (f"\n\n{hint}" if hint else "")
+
+
+def _why(exc: BaseException) -> str:
+    from ..core.errors import connection_reason, first_line, is_connection_lost
+
+    return connection_reason(exc)[:200] if is_connection_lost(exc) else first_line(exc, 200)

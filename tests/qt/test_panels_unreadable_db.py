@@ -26,12 +26,13 @@ def test_unread_panels_say_so_and_fill_in_when_the_database_answers(qtbot, windo
     def down(*_args, **_kw):
         raise OSError("connection to server at db.example failed: Connection refused")
 
-    real = {name: getattr(project, name) for name in ("suggestions", "history", "events_since")}
+    real = {name: getattr(project, name) for name in ("suggestion_cards", "suggestions", "history", "events_since")}
     for name in real:
         monkeypatch.setattr(project, name, down)
     win.grid.setFocus()
     QTest.keyClick(win.grid, Qt.Key.Key_Right)
     assert win.review.current.id == ids[1]
+    win.panel_ctl.flush_cards()  # (read off the GUI thread: the answer shown now)
     win.panel_ctl.flush_history()
     panel = win.panel_ctl.suggestions
     text = panel.placeholder.text()
