@@ -20,6 +20,7 @@ header pass reports (the listing is then complete).
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from pathlib import Path
 from typing import Optional
 
@@ -31,7 +32,7 @@ from ..core.project import Project, ProjectError
 from ..core.store.engine import url_without_password
 from .dock_layout import first_run_sizes
 from .models.grid_model import WINDOW
-from .open_reads import PlaceReads, first_reads, place_reads, row_map
+from .open_reads import PlaceReads, first_reads, place_reads, row_map, selected_window
 from .project_opener import OpenRequest, ProjectOpener
 from .project_texts import (  # noqa: F401  (re-exported)
     LOADING_TEXT, NO_MATCH_TEXT, counts_text, empty_text, folder_name, is_whole_disk, scan_summary)
@@ -340,11 +341,16 @@ class ProjectController(QObject):
         keys = self.win.review.position_keys() if self._place_wanted and not self._select_first else None
         settings = self.reads[1].settings if self.reads is not None and self.reads[0] is project else None
         seq = m._edit_seq
+        shown, keep = m.ids, self.win.grid.current_id()
 
         def query():
             ids = project.image_ids(m.filter, m.sort, m.descending)
-            place = place_reads(project, ids, settings, keys, WINDOW) if keys is not None else \
-                PlaceReads(row_map(ids), None)
+            if keys is not None:
+                place = place_reads(project, ids, settings, keys, WINDOW)
+            else:
+                place = PlaceReads(row_map(ids), None)
+                if ids != shown:  # the records of the row selected next, read here (_apply_ids)
+                    place = replace(place, window=selected_window(project, ids, place.row_of, keep, WINDOW))
             return project, (m.filter, m.sort, m.descending), ids, (seq, keys is not None, place)
 
         self.win.query_loader.submit(query)
