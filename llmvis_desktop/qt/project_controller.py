@@ -33,6 +33,7 @@ from ..core.store.engine import url_without_password
 from .dock_layout import first_run_sizes
 from .models.grid_model import WINDOW
 from .open_reads import PlaceReads, first_reads, place_reads, row_map, selected_window
+from .settings_reads import SettingsReads
 from .project_opener import OpenRequest, ProjectOpener
 from .project_texts import (  # noqa: F401  (re-exported)
     LOADING_TEXT, NO_MATCH_TEXT, counts_text, empty_text, folder_name, is_whole_disk, scan_summary)
@@ -53,6 +54,7 @@ class ProjectController(QObject):
         self.opener = ProjectOpener(self)  # Project.open off the GUI thread
         self.opener.opened.connect(self._opened)
         self.opener.failed.connect(self._open_failed)
+        self.settings_reads = SettingsReads(win, self)  # a dialog's settings, read off the GUI thread
 
     # --- projects -------------------------------------------------------------------------
     def choose_folder(self) -> None:
@@ -260,6 +262,7 @@ class ProjectController(QObject):
         win.model.clear()
         win.thumbs.clear()
         win.panels_call("set_project", None)
+        self.settings_reads.wait()
         win.project.close()
         win.project = None
         self.reads = None
@@ -275,6 +278,7 @@ class ProjectController(QObject):
     def shutdown(self) -> None:
         """Stop the opener's thread (an open under way is closed unused)."""
         self.opener.shutdown()
+        self.settings_reads.shutdown()
 
     # --- indexing -------------------------------------------------------------------------
     def start_index(self) -> None:

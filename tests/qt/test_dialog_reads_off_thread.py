@@ -40,3 +40,64 @@ def test_a_search_reads_the_selected_rows_off_the_gui_thread(qtbot, window, imag
                     and "003" in window.review.current.relpath, timeout=5000)
     assert ("images", True) not in seen, seen
     assert ("images", False) in seen  # read with the ids, on the query thread
+
+
+def _gate_settings(project, gate: threading.Event, seen: list):
+    real = project.settings
+
+    def slow():
+        seen.append(("settings", threading.current_thread() is threading.main_thread()))
+        if threading.current_thread() is not threading.main_thread():
+            assert gate.wait(20), "the test's gate was never opened"
+        return real()
+
+    project.settings = slow
+
+
+def test_the_models_dialog_opens_with_settings_read_off_the_gui_thread(qtbot, window, image_folder):
+    project = open_and_index(qtbot, window, image_folder)
+    project.set_setting("captioner", "/models/some-captioner")
+    gate, seen = threading.Event(), []
+    _gate_settings(project, gate, seen)
+    window.act_models.trigger()
+    qtbot.waitUntil(lambda: bool(seen), timeout=5000)
+    assert window.suggest_ctl.model_dialog is None  # not before its settings were read
+    gate.set()
+    qtbot.waitUntil(lambda: window.suggest_ctl.model_dialog is not None, timeout=5000)
+    dlg = window.suggest_ctl.model_dialog
+    assert "/models/some-captioner" in dlg.current_label.text()
+    assert ("settings", True) not in seen, seen
+    dlg.clear("captioner")  # its own write is kept in what it shows
+    assert "Captioner: (none)" in dlg.current_label.text()
+    assert project.settings().get("captioner") is None
+
+
+def test_export_dialog_restores_its_choices_from_settings_read_off_the_gui_thread(qtbot, window, image_folder,
+                                                                                   tmp_path):
+    project = open_and_index(qtbot, window, image_folder)
+    key = f"interchange:{window.config.reviewer or 'anonymous'}"
+    project.set_setting(key, {"path": str(tmp_path / "out.csv")})
+    gate, seen = threading.Event(), []
+    _gate_settings(project, gate, seen)
+    window.act_export.trigger()
+    qtbot.waitUntil(lambda: bool(seen), timeout=5000)
+    assert getattr(window.panel_ctl, "interchange_dialog", None) is None
+    gate.set()
+    qtbot.waitUntil(lambda: getattr(window.panel_ctl, "interchange_dialog", None) is not None, timeout=5000)
+    assert window.panel_ctl.interchange_dialog.path.text() == str(tmp_path / "out.csv")
+    assert ("settings", True) not in seen, seen
+
+
+def test_a_dialog_whose_settings_land_after_the_project_closed_is_not_opened(qtbot, window, image_folder):
+    project = open_and_index(qtbot, window, image_folder)
+    gate, seen = threading.Event(), []
+    _gate_settings(project, gate, seen)
+    window.act_models.trigger()
+    window.act_import.trigger()
+    qtbot.waitUntil(lambda: len(seen) == 2, timeout=5000)
+    threading.Timer(0.3, gate.set).start()  # the reads end while the project is closing
+    window.close_project()
+    assert window.project is None
+    qtbot.wait(200)
+    assert window.suggest_ctl.model_dialog is None
+    assert getattr(window.panel_ctl, "interchange_dialog", None) is None

@@ -2,13 +2,15 @@
 
 Public API
 ----------
-``ExportImportDialog(project, parent=None, mode="export", jobs=None, actor=None, settings_key=None)``
+``ExportImportDialog(project, parent=None, mode="export", jobs=None, actor=None, settings_key=None,
+settings=None)``
     ``mode`` is ``"export"`` or ``"import"`` (a combo at the top switches it).
     ``actor``: a callable giving the reviewer's name, asked when an import starts (the
     history records its changes as ``import:<file> by <name>``).
     ``settings_key``: the project setting the form's choices are kept under (format,
     paths, reviewed-only, the other export options, split, seed, import-as); each run
     saves them and the next dialog starts from them. None: nothing is remembered.
+    ``settings``: the project's settings, read off the GUI thread (None: read here).
     ``jobs``: the main window's :class:`~llmvis_desktop.qt.workers.JobManager`; the export
     or import is one of its jobs, so the Jobs panel shows it (progress, rate, ETA, Cancel)
     and the window's shutdown cancels it and waits for it. Without one (the dialog on its
@@ -84,11 +86,12 @@ class ExportImportDialog(QDialog):
 
     def __init__(self, project, parent: Optional[QWidget] = None, mode: str = "export",
                  jobs: Optional[JobManager] = None, actor: Optional[Callable[[], str]] = None,
-                 settings_key: Optional[str] = None) -> None:
+                 settings_key: Optional[str] = None, settings: Optional[dict] = None) -> None:
         super().__init__(parent)
         self.project = project
         self._actor = actor  # who an import is recorded as, asked when it starts (None: the OS user)
         self._settings_key = settings_key
+        self._read_settings = settings  # the project's, read off the GUI thread (None: read here)
         self.setWindowTitle("Export / import annotations")
         self.last_report = None
         self.last_error: Optional[str] = None
@@ -275,7 +278,8 @@ class ExportImportDialog(QDialog):
         if not self._settings_key or self.project is None:
             return
         try:
-            saved = self.project.settings().get(self._settings_key)
+            s = self._read_settings if self._read_settings is not None else self.project.settings()
+            saved = s.get(self._settings_key)
         except Exception:  # a convenience: never a reason not to open
             saved = None
         if not isinstance(saved, dict):
