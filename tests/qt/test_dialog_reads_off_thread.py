@@ -101,3 +101,15 @@ def test_a_dialog_whose_settings_land_after_the_project_closed_is_not_opened(qtb
     qtbot.wait(200)
     assert window.suggest_ctl.model_dialog is None
     assert getattr(window.panel_ctl, "interchange_dialog", None) is None
+
+
+def test_a_label_added_rereads_the_current_row_off_the_gui_thread(qtbot, window, image_folder):
+    project = open_and_index(qtbot, window, image_folder)
+    qtbot.waitUntil(lambda: window.review.current is not None, timeout=5000)
+    current = window.review.current.id
+    seen = _watch(project, "images")
+    window.panel_ctl._add_label("scratch", "#ff0000")
+    qtbot.waitUntil(lambda: window.panel_ctl.taxonomy_running is None
+                    and "scratch" in window.model._label_colors, timeout=5000)
+    assert window.review.current is not None and window.review.current.id == current
+    assert ("images", True) not in seen, seen
