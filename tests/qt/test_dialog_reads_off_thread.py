@@ -113,3 +113,24 @@ def test_a_label_added_rereads_the_current_row_off_the_gui_thread(qtbot, window,
                     and "scratch" in window.model._label_colors, timeout=5000)
     assert window.review.current is not None and window.review.current.id == current
     assert ("images", True) not in seen, seen
+
+
+def test_an_export_saves_the_forms_choices_off_the_gui_thread(qtbot, window, image_folder, tmp_path,
+                                                              monkeypatch):
+    from llmvis_desktop.core.interchange import ExportReport
+    from llmvis_desktop.qt.dialogs import interchange_dialog
+
+    project = open_and_index(qtbot, window, image_folder)
+    monkeypatch.setattr(interchange_dialog, "export_project",
+                        lambda project, fmt, out, *a, **k: ExportReport(fmt, str(out)))
+    window.act_export.trigger()
+    qtbot.waitUntil(lambda: getattr(window.panel_ctl, "interchange_dialog", None) is not None, timeout=5000)
+    dlg = window.panel_ctl.interchange_dialog
+    dlg.set_format("csv")
+    dlg.path.setText(str(tmp_path / "out.csv"))
+    seen = _watch(project, "set_setting")
+    with qtbot.waitSignal(dlg.finished_job, timeout=10000):
+        dlg.start()
+    assert seen == [("set_setting", False)]  # on the job's thread
+    key = f"interchange:{window.config.reviewer or 'anonymous'}"
+    assert project.settings()[key]["path"] == str(tmp_path / "out.csv")
