@@ -20,6 +20,7 @@ header pass reports (the listing is then complete).
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from pathlib import Path
 from typing import Optional
 
@@ -31,7 +32,8 @@ from ..core.project import Project, ProjectError
 from ..core.store.engine import url_without_password
 from .dock_layout import first_run_sizes
 from .models.grid_model import WINDOW
-from .open_reads import PlaceReads, first_reads, place_reads, row_map
+from .open_reads import PlaceReads, first_reads, place_reads, row_map, selected_window
+from .settings_reads import SettingsReads
 from .project_opener import OpenRequest, ProjectOpener
 from .project_texts import (  # noqa: F401  (re-exported)
     LOADING_TEXT, NO_MATCH_TEXT, counts_text, empty_text, folder_name, is_whole_disk, scan_summary)
@@ -52,6 +54,7 @@ class ProjectController(QObject):
         self.opener = ProjectOpener(self)  # Project.open off the GUI thread
         self.opener.opened.connect(self._opened)
         self.opener.failed.connect(self._open_failed)
+        self.settings_reads = SettingsReads(win, self)  # a dialog's settings, read off the GUI thread
 
     # --- projects -------------------------------------------------------------------------
     def choose_folder(self) -> None:
@@ -259,6 +262,7 @@ class ProjectController(QObject):
         win.model.clear()
         win.thumbs.clear()
         win.panels_call("set_project", None)
+        self.settings_reads.wait()
         win.project.close()
         win.project = None
         self.reads = None
@@ -274,6 +278,7 @@ class ProjectController(QObject):
     def shutdown(self) -> None:
         """Stop the opener's thread (an open under way is closed unused)."""
         self.opener.shutdown()
+        self.settings_reads.shutdown()
 
     # --- indexing -------------------------------------------------------------------------
     def start_index(self) -> None:
@@ -340,11 +345,16 @@ class ProjectController(QObject):
         keys = self.win.review.position_keys() if self._place_wanted and not self._select_first else None
         settings = self.reads[1].settings if self.reads is not None and self.reads[0] is project else None
         seq = m._edit_seq
+        shown, keep = m.ids, self.win.grid.current_id()
 
         def query():
             ids = project.image_ids(m.filter, m.sort, m.descending)
-            place = place_reads(project, ids, settings, keys, WINDOW) if keys is not None else \
-                PlaceReads(row_map(ids), None)
+            if keys is not None:
+                place = place_reads(project, ids, settings, keys, WINDOW)
+            else:
+                place = PlaceReads(row_map(ids), None)
+                if ids != shown:  # the records of the row selected next, read here (_apply_ids)
+                    place = replace(place, window=selected_window(project, ids, place.row_of, keep, WINDOW))
             return project, (m.filter, m.sort, m.descending), ids, (seq, keys is not None, place)
 
         self.win.query_loader.submit(query)

@@ -45,17 +45,30 @@ class ModelJobsMixin:
     def open_models(self) -> None:
         if self.win.project is None:
             return
+        if self._raise_models():
+            return
+        # opened once the project's settings were read off the GUI thread (0.5 s on a team's
+        # PostgreSQL 50 ms away, read twice as it opened)
+        self.win.project_ctl.settings_reads.read("models", self._show_models)
+
+    def _raise_models(self) -> bool:
+        dlg = getattr(self, "model_dialog", None)
+        if dlg is None:
+            return False
+        dlg.show()  # one manager: the open one comes to the front
+        dlg.raise_()
+        dlg.activateWindow()
+        return True
+
+    def _show_models(self, settings) -> None:
+        """``settings``: the project's, read on a worker (None: the dialog reads them)."""
         from .dialogs.model_manager import ModelManagerDialog
 
-        dlg = getattr(self, "model_dialog", None)
-        if dlg is not None:  # one manager: the open one comes to the front
-            dlg.show()
-            dlg.raise_()
-            dlg.activateWindow()
+        if self.win.project is None or self._raise_models():
             return
         cfg = self.win.config
         dlg = ModelManagerDialog(self.win.project, cfg.model_dirs, cfg.device, self.win,
-                                 opt_in_changed=self._opt_in_changed)
+                                 opt_in_changed=self._opt_in_changed, settings=settings)
         dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dlg.modelChosen.connect(void(lambda _role, _path: (self.update_actions(), self.asker.refresh(),
                                                            self.free_unused_models())))

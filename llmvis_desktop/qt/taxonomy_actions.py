@@ -15,6 +15,7 @@ from typing import Callable, Optional
 
 from ..core.review_busy import label_change_refused
 from ..core.store.engine import short_waits
+from .models.grid_model import WINDOW
 from .workers import LatestOnly
 
 log = logging.getLogger(__name__)
@@ -23,6 +24,14 @@ log = logging.getLogger(__name__)
 def busy_text(what: str) -> str:
     return (f"The label list is still being saved ({what}). Nothing was changed; "
             f"try again when it is done.")
+
+
+def _records(project, shown: Optional[tuple]) -> Optional[tuple]:
+    """``shown`` (see :meth:`TaxonomyActions._shown_window`) with its records read now."""
+    if shown is None:
+        return None
+    by_id = {r.id: r for r in project.images(shown[3])}
+    return (*shown, [by_id.get(i) for i in shown[3]])
 
 
 class TaxonomyActions:
@@ -59,14 +68,16 @@ class TaxonomyActions:
             self.win.show_error(busy_text(self.taxonomy_running))
             return
 
+        shown = self._shown_window()
+
         def work():
             with short_waits():
                 fn(project)
             try:  # what the panel shows next, read here too
-                return project, project.labels(), project.label_usage()
+                return project, project.labels(), project.label_usage(), _records(project, shown)
             except Exception:
                 log.warning("labels after a change", exc_info=True)
-                return project, None, None
+                return project, None, None, None
 
         self.taxonomy_running = what
         self.win.statusBar().showMessage(f"{what[0].upper()}{what[1:]}\u2026")
@@ -80,16 +91,36 @@ class TaxonomyActions:
         if error is not None:
             self.win.show_error(label_change_refused(error) or str(error))
             return
-        project, defs, usage = result
+        project, defs, usage, shown = result
         if project is not self.win.project:
             return  # closed meanwhile
         self.reload_labels(defs, usage)
-        self.win.model.refresh_all()
-        if self.record is not None:
+        model = self.win.model
+        fresh = shown is not None and shown[1] == model._edit_seq and model.ids[shown[2]] == shown[3]
+        model.refresh_all()
+        if fresh:  # the current row's records, re-read with the labels: nothing to read here
+            model.put_window(shown[0], shown[4])
+        row = model.row_of(self.record.id) if fresh and self.record is not None else None
+        rec = model.cached_record(row) if row is not None and row // WINDOW == shown[0] else None
+        if rec is not None:
+            self.win.review.show_fetched(rec)
+        elif self.record is not None:
             self.win.review._refresh(self.record.id)
         ctl = getattr(self.win, "suggest_ctl", None)
         if ctl is not None:  # the learned suggester's readiness depends on the taxonomy
             ctl.refresh_learned_status()
+
+    def _shown_window(self) -> Optional[tuple]:
+        """(window, edit count, its slice, its ids) of the current row's window of records:
+        the worker reads it again with the labels (refresh_all drops every window, and the
+        current record was then read back on the GUI thread: 0.3 s on a team's PostgreSQL)."""
+        model, record = self.win.model, self.record
+        row = model.row_of(record.id) if record is not None else None
+        if row is None:
+            return None
+        w = row // WINDOW
+        rows = slice(w * WINDOW, (w + 1) * WINDOW)
+        return w, model._edit_seq, rows, model.ids[rows]
 
     def wait_taxonomy(self, timeout_ms: int = 30000) -> bool:
         """Wait for a change under way (the project is being closed: it is finished on it)."""

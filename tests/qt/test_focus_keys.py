@@ -180,6 +180,7 @@ def test_settings_has_a_shortcut_and_models_opens_once(qtbot, window, labelled_f
     assert "Ctrl+," in [k.toString() for k in win.act_settings.shortcuts()]
     open_and_index(qtbot, win, labelled_folder)
     win.act_models.trigger()
+    qtbot.waitUntil(lambda: win.suggest_ctl.model_dialog is not None, timeout=5000)  # (opens once its settings were read)
     first = win.suggest_ctl.model_dialog
     win.act_models.trigger()
     assert win.suggest_ctl.model_dialog is first

@@ -124,6 +124,7 @@ def test_learned_suggester_job_accept_and_dialogs(qtbot, window, ready_folder, s
 
     # File > Export… : the dialog opens on the project and exports
     win.act_export.trigger()
+    qtbot.waitUntil(lambda: getattr(win.panel_ctl, "interchange_dialog", None) is not None and win.panel_ctl.interchange_dialog.current_mode() == "export", timeout=5000)  # (opens once its settings were read)
     dlg = win.panel_ctl.interchange_dialog
     assert dlg is not None and dlg.isVisible() and dlg.current_mode() == "export"
     dlg.set_format("csv")
@@ -154,6 +155,7 @@ def test_import_refreshes_grid(qtbot, window, ready_folder, tmp_path):
     new = [r for r in win.project.images(win.project.image_ids(ImageFilter(statuses=("new",))))][:2]
     csv.write_text("file_name,labels,caption,status\n" + "".join(f"{r.relpath},crack,imported,reviewed\n" for r in new))
     win.act_import.trigger()
+    qtbot.waitUntil(lambda: getattr(win.panel_ctl, "interchange_dialog", None) is not None and win.panel_ctl.interchange_dialog.current_mode() == "import", timeout=5000)  # (opens once its settings were read)
     dlg = win.panel_ctl.interchange_dialog
     assert dlg.current_mode() == "import"
     dlg.set_format("csv")
@@ -260,6 +262,7 @@ def test_model_run_uses_chosen_models(qtbot, window, ready_folder, monkeypatch):
 
     monkeypatch.setenv("HF_HUB_CACHE", str(ready_folder.parent / "_hf"))
     win.act_models.trigger()  # Suggestions > Models… opens the model manager on the project
+    qtbot.waitUntil(lambda: win.suggest_ctl.model_dialog is not None, timeout=5000)  # (opens once its settings were read)
     mm = win.suggest_ctl.model_dialog
     assert mm is not None and mm.isVisible() and mm.project is win.project
     mm.close()

@@ -124,6 +124,7 @@ def test_export_and_import_are_jobs_of_the_window(qtbot, window, image_folder, t
 
     monkeypatch.setattr(interchange_dialog, "export_project", slow_export)
     win.act_export.trigger()
+    qtbot.waitUntil(lambda: getattr(win.panel_ctl, "interchange_dialog", None) is not None and win.panel_ctl.interchange_dialog.current_mode() == "export", timeout=5000)  # (opens once its settings were read)
     dlg = win.panel_ctl.interchange_dialog
     dlg.set_format("csv")
     dlg.path.setText(str(tmp_path / "out.csv"))
@@ -192,6 +193,7 @@ def test_closing_the_project_closes_its_export_dialog(qtbot, window, image_folde
     win = window
     open_and_index(qtbot, win, image_folder)
     win.act_export.trigger()
+    qtbot.waitUntil(lambda: getattr(win.panel_ctl, "interchange_dialog", None) is not None and win.panel_ctl.interchange_dialog.current_mode() == "export", timeout=5000)  # (opens once its settings were read)
     dlg = win.panel_ctl.interchange_dialog
     assert dlg is not None and dlg.isVisible()
     win.project_ctl.close_project()
@@ -263,6 +265,7 @@ def test_esc_leaves_a_running_export_in_the_jobs_panel(qtbot, window, image_fold
     calls = []
     monkeypatch.setattr(interchange_dialog, "export_project", _slow_export(calls))
     win.act_export.trigger()
+    qtbot.waitUntil(lambda: getattr(win.panel_ctl, "interchange_dialog", None) is not None and win.panel_ctl.interchange_dialog.current_mode() == "export", timeout=5000)  # (opens once its settings were read)
     dlg = win.panel_ctl.interchange_dialog
     dlg.set_format("csv")
     dlg.path.setText(str(tmp_path / "out.csv"))
@@ -297,6 +300,7 @@ def test_the_dialog_remembers_its_choices(qtbot, window, image_folder, tmp_path,
 
     monkeypatch.setattr(interchange_dialog, "export_project", export)
     win.act_export.trigger()
+    qtbot.waitUntil(lambda: getattr(win.panel_ctl, "interchange_dialog", None) is not None and win.panel_ctl.interchange_dialog.current_mode() == "export", timeout=5000)  # (opens once its settings were read)
     dlg = win.panel_ctl.interchange_dialog
     dlg.set_format("yolo")
     dlg.path.setText(str(tmp_path / "yolo-out"))
@@ -311,6 +315,7 @@ def test_the_dialog_remembers_its_choices(qtbot, window, image_folder, tmp_path,
     qtbot.waitUntil(lambda: win.panel_ctl.interchange_dialog is None, timeout=3000)
 
     win.act_import.trigger()
+    qtbot.waitUntil(lambda: getattr(win.panel_ctl, "interchange_dialog", None) is not None and win.panel_ctl.interchange_dialog.current_mode() == "import", timeout=5000)  # (opens once its settings were read)
     dlg = win.panel_ctl.interchange_dialog
     assert dlg.current_mode() == "import" and dlg.current_format() == "yolo"
     assert dlg.path.text() == str(tmp_path / "yolo-out")

@@ -131,6 +131,7 @@ def test_unticking_an_opt_in_unloads_the_model_loaded_with_it(qtbot, window, ima
 
     assert loaded() == ["clip-x", "old-blip"]
     window.suggest_ctl.open_models()
+    qtbot.waitUntil(lambda: window.suggest_ctl.model_dialog is not None, timeout=5000)  # (opens once its settings were read)
     dlg = window.suggest_ctl.model_dialog
     assert dlg.select_path(pickled.path) and dlg.bin_box.isChecked()
     dlg.bin_box.setChecked(False)

@@ -92,6 +92,7 @@ def test_switching_projects_keeps_the_captioner_both_choose(qtbot, window, setup
     b = _open(qtbot, win, folders["b"], "tiny-blip")  # the same captioner, no labeler
     assert _loaded() == [("tiny-blip", "caption")]  # the labeler B does not use: unloaded
     win.suggest_ctl.open_models()  # the Models dialog says which are loaded
+    qtbot.waitUntil(lambda: win.suggest_ctl.model_dialog is not None, timeout=5000)  # (opens once its settings were read)
     text = win.suggest_ctl.model_dialog.loaded_text()
     assert "tiny-blip (captioner; cpu, float32)" in text and "tiny-clip" not in text, text
     report = _run(qtbot, win)
@@ -126,6 +127,7 @@ def test_a_model_loaded_with_a_projects_opt_in_is_not_kept_for_one_without_it(qt
 
     # B opts in for itself: loaded (with B's opt-in), and kept when A, opted in too, opens
     win.suggest_ctl.open_models()
+    qtbot.waitUntil(lambda: win.suggest_ctl.model_dialog is not None, timeout=5000)  # (opens once its settings were read)
     dlg = win.suggest_ctl.model_dialog
     assert dlg.loaded_text().startswith("Loaded now: none")
     b.set_setting(OPTINS_SETTING, {pickled: ["bin"]})

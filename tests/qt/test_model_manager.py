@@ -305,6 +305,7 @@ def test_the_models_dialog_closes_with_its_project(qtbot, window, image_folder, 
     open_and_index(qtbot, window, image_folder)
     first = window.project
     window.suggest_ctl.open_models()
+    qtbot.waitUntil(lambda: window.suggest_ctl.model_dialog is not None, timeout=5000)  # (opens once its settings were read)
     dlg = window.suggest_ctl.model_dialog
     assert dlg is not None and dlg.project is first
     assert dlg.current_label.text().startswith(f"Project {image_folder.name}:")
@@ -313,6 +314,7 @@ def test_the_models_dialog_closes_with_its_project(qtbot, window, image_folder, 
 
     assert window.suggest_ctl.model_dialog is None and not (shiboken6.isValid(dlg) and dlg.isVisible())
     window.suggest_ctl.open_models()
+    qtbot.waitUntil(lambda: window.suggest_ctl.model_dialog is not None, timeout=5000)  # (opens once its settings were read)
     dlg2 = window.suggest_ctl.model_dialog
     assert dlg2 is not dlg and dlg2.project is window.project and dlg2.isVisible()
     assert dlg2.current_label.text().startswith(f"Project {other.name}:")
@@ -445,6 +447,7 @@ def test_models_no_longer_chosen_are_unloaded(qtbot, window, image_folder, tmp_p
         return sorted({p for p, _role, _dev in worker.loaded()})
 
     window.suggest_ctl.open_models()
+    qtbot.waitUntil(lambda: window.suggest_ctl.model_dialog is not None, timeout=5000)  # (opens once its settings were read)
     dlg = window.suggest_ctl.model_dialog
     assert dlg.select_path(b.path) and dlg.use_as("captioner")
     assert loaded() == sorted([b.path, clip.path])  # llava-a is no longer chosen

@@ -3,7 +3,8 @@
 Public API
 ----------
 ``ModelManagerDialog(project, model_dirs, device="auto", parent=None, *, include_hf_cache=True,
-hf_cache=None, opt_in_changed=None)``
+hf_cache=None, opt_in_changed=None, settings=None)``
+    ``settings``: the project's settings, read off the GUI thread (None: read here, once).
     lists what ``core.suggest.discover`` finds in ``model_dirs`` (everything, refused ones
     saying why) and the local Hugging Face cache (known families only; offline; no torch import): name, family, kind, size, whether it fits the device,
     where it is, and why it would be refused with the project's saved opt-ins (a ticked
@@ -63,7 +64,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from llmvis_desktop.core.suggest.batch import OPTINS_SETTING, optin_keys, optins_for
+from llmvis_desktop.core.suggest.batch import OPTINS_SETTING, optin_keys, saved_optins
 from llmvis_desktop.core.suggest.device import describe_size, fits, free_memory, needed_bytes
 from llmvis_desktop.core.suggest.discovery import (
     ModelInfo,
@@ -125,8 +126,13 @@ class ModelManagerDialog(QDialog):
     def __init__(self, project, model_dirs: Sequence[str], device: str = "auto",
                  parent: Optional[QWidget] = None, *, include_hf_cache: bool = True,
                  hf_cache: Optional[Path] = None,
-                 opt_in_changed: Optional[Callable[[bool], Optional[bool]]] = None) -> None:
+                 opt_in_changed: Optional[Callable[[bool], Optional[bool]]] = None,
+                 settings: Optional[dict] = None) -> None:
         super().__init__(parent)
+        # the project's settings, read once (off the GUI thread when given: on a team's
+        # PostgreSQL each read held the window ~0.2 s, and it read them for every row refused
+        # and twice as it opened); the dialog's own writes are kept in it as they are made
+        self._saved = dict(settings) if settings is not None else None
         self.opt_in_changed = opt_in_changed
         self.setWindowTitle("Models" if project is None else f"Models — {Path(project.root).name}")
         self.setMinimumSize(820, 420)
@@ -237,14 +243,22 @@ class ModelManagerDialog(QDialog):
 
     # --- data -------------------------------------------------------------------
     def _settings(self) -> dict:
-        return self.project.settings() if self.project is not None else {}
+        if self.project is None:
+            return {}
+        if self._saved is None:
+            self._saved = self.project.settings()
+        return self._saved
+
+    def _set(self, key: str, value) -> None:
+        self.project.set_setting(key, value)
+        self._settings()[key] = value
 
     def _optins(self) -> dict:
         return dict(self._settings().get(OPTINS_SETTING) or {})
 
     def _opted_in(self, info: ModelInfo) -> tuple[bool, bool]:
         """(allow_bin, allow_remote_code) saved in the project for this model, as jobs read them."""
-        return optins_for(self.project, info) if self.project is not None else (False, False)
+        return saved_optins(self._optins(), info) if self.project is not None else (False, False)
 
     def _problem(self, info: ModelInfo) -> Optional[str]:
         """Why ``info`` would be refused with the project's saved opt-ins; None when usable."""
@@ -396,7 +410,7 @@ class ModelManagerDialog(QDialog):
                     optins[key] = sorted(kinds)
                 else:
                     del optins[key]
-        self.project.set_setting(OPTINS_SETTING, optins)
+        self._set(OPTINS_SETTING, optins)
         self._refresh_row(info)  # Fits and Problem with the new opt-in
         was_loaded = not on and self._is_loaded(info)  # (read before anything is unloaded)
         unloaded = self.opt_in_changed(on) if self.opt_in_changed is not None else None
@@ -467,7 +481,7 @@ class ModelManagerDialog(QDialog):
         if too_big and not self._confirm_too_big(info, role, too_big):
             self.status_label.setText(f"{info.name} was not chosen: {too_big}.")
             return False
-        self.project.set_setting(role, self._key(info))
+        self._set(role, self._key(info))
         self.status_label.setText(f"{info.name} is now the project's {role}."
                                   + (f" Warning: {too_big}." if too_big else ""))
         self._show_current()
@@ -479,7 +493,7 @@ class ModelManagerDialog(QDialog):
         if self.project is None or not self._settings().get(role):
             return False
         was = self._settings().get(role)
-        self.project.set_setting(role, None)
+        self._set(role, None)
         self.status_label.setText(f"The project no longer uses a {role} (it was {was}).")
         self._show_current()
         self.modelChosen.emit(role, "")
