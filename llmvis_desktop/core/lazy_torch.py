@@ -6,7 +6,10 @@ thread runs, so the GUI froze once, the first time a job used a model (measured:
 195 ms event-loop stall). :func:`install` adds an import hook that, on the first
 ``import torch`` from any thread, first loads those libraries with the C library's
 ``dlopen`` called through ctypes, which releases the interpreter lock for the call;
-the import that follows finds them loaded (the longest stall measured: 42 ms).
+the import that follows finds them loaded (the longest stall measured: 42 ms). The
+hook also runs that import with the cyclic collector paused and freezes what it made,
+whoever imports torch first (a model's device check, ``device.resolve``, came before
+:func:`import_engine`: its young collections held the GIL 30-160 ms at a time).
 
 Linux only (elsewhere, and on any failure, the import simply runs as usual). Pure
 core: no Qt, and torch itself is not imported here (only in :func:`import_engine`,
@@ -76,14 +79,48 @@ def preload_libraries() -> bool:
 
 
 class _TorchPreloader(importlib.abc.MetaPathFinder):
-    """Runs :func:`preload_libraries` once, at the first ``import torch``, then steps out."""
+    """At the first ``import torch`` (from whichever thread and caller: a model's device
+    check, the learned CNN, repair, :func:`import_engine`): steps out, runs
+    :func:`preload_libraries`, then hands the regular finders' spec back with its
+    ``exec_module`` run under :func:`collector_paused`."""
 
     def find_spec(self, fullname, path=None, target=None):
         global preloaded
-        if fullname == "torch" and _importing():
-            uninstall()
+        if fullname != "torch" or not _importing():
+            return None
+        uninstall()
+        with collector_paused():  # (ctypes' import too)
             preloaded = preload_libraries()
-        return None  # the regular finders import it
+        return _paused_spec(fullname, path, target)
+
+
+def _paused_spec(fullname, path, target):
+    """The spec the other finders give, its module executed with the collector paused
+    (torch's import made ~300,000 objects: with the collector on, its young collections
+    walked them holding the GIL, 30-160 ms at a time, the window's longest stalls of a
+    first job); None (the regular import, collector on) when it cannot be had."""
+    try:
+        for finder in list(sys.meta_path):
+            find = getattr(finder, "find_spec", None)
+            spec = find(fullname, path, target) if find is not None else None
+            if spec is not None:
+                break
+        else:
+            return None
+        loader = spec.loader
+        run = getattr(loader, "exec_module", None)
+        if run is None:
+            return None
+
+        def exec_module(module):
+            with collector_paused():
+                run(module)
+
+        loader.exec_module = exec_module  # (this spec's own loader: only this import)
+        return spec
+    except Exception:  # never a reason for the import itself to fail
+        log.debug("torch import spec not wrapped", exc_info=True)
+        return None
 
 
 def _importing() -> bool:

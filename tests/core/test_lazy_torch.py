@@ -125,3 +125,69 @@ def test_a_model_load_runs_no_collection_and_freezes_the_model(tmp_path):
     del model
     eng.unload()
     assert gc.isenabled() and gc.get_freeze_count() > 0
+
+
+FIRST_IMPORT_SNIPPET = """
+import gc, sys, threading
+from llmvis_desktop.core import lazy_torch
+from llmvis_desktop.core.suggest import device
+gc.set_threshold(700, 10, 10)
+assert lazy_torch.install() and "torch" not in sys.modules and gc.get_freeze_count() == 0
+seen = []  # the collector's runs before the import's objects were frozen
+gc.callbacks.append(lambda phase, info: phase == "start" and gc.get_freeze_count() == 0
+                    and seen.append(info["generation"]))
+out = []
+# a model's first load: Engine.__init__ asks which device first (device.resolve), and that
+# imports torch, before import_engine runs
+t = threading.Thread(target=lambda: out.append(device.resolve("auto")))
+t.start(); t.join()
+gc.callbacks.clear()
+assert out == ["cpu"] and "torch" in sys.modules
+assert seen == [], seen  # no collection walked torch's import, holding the GIL
+assert gc.isenabled()
+assert gc.get_freeze_count() > 50_000, gc.get_freeze_count()  # its objects out of later walks
+import torch
+assert float(torch.ones(3).sum()) == 3.0
+print(lazy_torch.preloaded)
+"""
+
+
+def test_the_first_torch_import_from_anywhere_runs_no_collection():
+    """torch's first import is not always lazy_torch.import_engine's: a model's engine asks
+    for its device first (device.resolve imports torch to look for a GPU), the learned
+    CNN and repair import it on their own. Whichever it is, the import hook runs it with
+    the collector paused and freezes what it made: the young collections during it held
+    the GIL 30-160 ms at a time (the window's longest stalls of a first job)."""
+    out = subprocess.run([sys.executable, "-c", FIRST_IMPORT_SNIPPET], cwd=ROOT, capture_output=True,
+                         text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == ("True" if sys.platform.startswith("linux") else "False")
+
+
+FALLBACK_SNIPPET = """
+import gc, sys, threading
+from llmvis_desktop.core import lazy_torch
+lazy_torch.ENTRY_LIBRARY = "libtorch_python_renamed.so"  # a torch build that names it otherwise
+ran_on = []
+preload = lazy_torch.preload_libraries
+lazy_torch.preload_libraries = lambda: ran_on.append(threading.current_thread().name) or preload()
+assert lazy_torch.install()
+seen = []
+gc.callbacks.append(lambda phase, info: phase == "start" and gc.get_freeze_count() == 0
+                    and seen.append(info["generation"]))
+t = threading.Thread(target=lambda: __import__("torch"), name="models")
+t.start(); t.join()
+gc.callbacks.clear()
+import torch
+assert float(torch.arange(4).sum()) == 6.0
+assert ran_on == ["models"], ran_on  # on the importing thread, not the GUI's
+assert seen == [] and gc.isenabled(), seen
+print(lazy_torch.preloaded)
+"""
+
+
+def test_a_library_not_found_falls_back_to_the_plain_import():
+    out = subprocess.run([sys.executable, "-c", FALLBACK_SNIPPET], cwd=ROOT, capture_output=True,
+                         text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "False"
