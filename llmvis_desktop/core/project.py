@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from pathlib import Path
 from typing import Iterable, Optional, Sequence
 
@@ -17,6 +16,7 @@ from . import config as cfg_mod
 from .errors import first_line
 from .indexer import NothingListed, ScanResult, read_headers, scan
 from .open_checks import empty_database, unlistable
+from .project_lookup import enclosing_project  # noqa: F401 - (its home was here: callers import it from here)
 from .store import models as m
 from .store import repo_folders as rf
 from .store import repo_images as ri
@@ -26,7 +26,7 @@ from .store import repo_review as rr
 from .store import repo_runs as rruns
 from .store import refold
 from .store import repo_suggest as rs
-from .store.engine import Store, default_db_location, fallback_db_path, short_waits, sqlite_url
+from .store.engine import Store, default_db_location, short_waits, sqlite_url
 from .store.writable import disk_full_reason, wal_is_empty
 from .store.migrate import HEAD_REVISION, SchemaError, current_revision, open_lock, upgrade_to_head
 from .store.records import (
@@ -420,30 +420,6 @@ class Project:
 
 
 PG_URL_HINT = "postgresql+psycopg://user@host/database (or sqlite:////path/to/file.sqlite)"
-
-
-def enclosing_project(path: Path | str, data_dir: Optional[Path] = None) -> Optional[Path]:
-    """The project folder ``path`` (a file or folder) lies in: the nearest folder at or above
-    it whose database exists, ``.llmvis/project.sqlite`` inside it or, for a read-only
-    folder, its copy in the user data folder (where :meth:`Project.open` looks). None when
-    no folder above it is a project. Creates nothing."""
-    data = data_dir or cfg_mod.data_dir()
-    try:
-        given = Path(os.path.abspath(Path(path).expanduser()))
-        starts = [given, given.resolve()]
-    except (OSError, RuntimeError):
-        return None
-    # the path as given first: a file reached through a link inside a project (a linked
-    # folder, a linked file) is that project's, as its index lists it; then links resolved
-    for start in dict.fromkeys(starts):
-        folder = start if start.is_dir() else start.parent
-        for cand in (folder, *folder.parents):
-            try:
-                if (cand / ".llmvis" / "project.sqlite").is_file() or fallback_db_path(cand, data).is_file():
-                    return cand.resolve()
-            except (OSError, RuntimeError):
-                continue
-    return None
 
 
 def _take_back_abandoned_labels(store: Store) -> None:

@@ -226,10 +226,7 @@ def _look(project, last: int, gaps, below: int, ask: _Ask) -> tuple:
     if ask.current_id is not None and ask.current_id in ids:
         rec = next((r for r in fetched.records or () if r.id == ask.current_id), None)
         if rec is not None:
-            suggestions = project.suggestions(rec.id)
-            judged = [] if any(s.outcome != "withdrawn" for s in suggestions) else \
-                project.judged_without_labels(rec.id)
-            fetched.current = (rec, suggestions, judged)
+            fetched.current = (rec, *project.suggestion_cards(rec.id))  # one transaction
     return rows, names, fetched
 
 

@@ -388,7 +388,10 @@ class _LatestRunnable(KeptRunnable):
                 result = fn(*args)
             except Exception as exc:
                 error = exc
-            owner._signals.done.emit(ticket, result, error)
+            try:
+                owner._signals.done.emit(ticket, result, error)
+            except RuntimeError:  # "Signal source has been deleted": the owner was torn down
+                return  # with this answer in flight (the interpreter exiting): nobody to tell
 
 
 class LatestOnly(QObject):

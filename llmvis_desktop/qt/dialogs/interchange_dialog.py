@@ -9,7 +9,8 @@ settings=None)``
     history records its changes as ``import:<file> by <name>``).
     ``settings_key``: the project setting the form's choices are kept under (format,
     paths, reviewed-only, the other export options, split, seed, import-as); each run
-    saves them and the next dialog starts from them. None: nothing is remembered.
+    saves them and the next dialog starts from them (:mod:`.interchange_choices`). None:
+    nothing is remembered.
     ``settings``: the project's settings, read off the GUI thread (None: read here).
     ``jobs``: the main window's :class:`~llmvis_desktop.qt.workers.JobManager`; the export
     or import is one of its jobs, so the Jobs panel shows it (progress, rate, ETA, Cancel)
@@ -74,20 +75,11 @@ from ...core.interchange.target import check_file_target
 from ...core.tasks import Progress
 from ..screen import fit_to_screen
 from ..workers import Job, JobManager
+from .interchange_choices import form_choices, restore_choices, save_choices
 
 IMAGES_8BIT_TEXT = "Write 16-bit and float images as 8-bit PNG"
 #: how the export's messages name the box (they gave the CLI's "--images-8bit")
 IMAGES_8BIT_NAME = f"the \u201c{IMAGES_8BIT_TEXT}\u201d option"
-
-
-def _save_choices(project, key: Optional[str], choices: dict) -> None:
-    """The form's choices kept in the project for the next dialog (a convenience: a
-    read-only or unreachable database keeps none)."""
-    if key and project is not None:
-        try:
-            project.set_setting(key, choices)
-        except Exception:
-            pass
 
 
 class ExportImportDialog(QDialog):
@@ -272,47 +264,15 @@ class ExportImportDialog(QDialog):
             option_names=(("images_8bit", IMAGES_8BIT_NAME),),
         )
 
-    # --- remembered choices ----------------------------------------------------------
+    # --- remembered choices (.interchange_choices) ---------------------------------------
     def choices(self) -> dict:
-        return {
-            "format": self.current_format(), "path": self.path.text().strip(),
-            "reviewed_only": self.reviewed_only.isChecked(),
-            "include_suggestions": self.include_suggestions.isChecked(),
-            "include_repairs": self.include_repairs.isChecked(), "link": self.link.isChecked(),
-            "anonymize": self.anonymize.isChecked(), "images_8bit": self.images_8bit.isChecked(),
-            "split": [b.value() for b in self.split],
-            "seed": self.seed.value(), "import_as": self.as_.currentData(),
-        }
+        return form_choices(self)
 
     def _restore(self) -> None:
-        if not self._settings_key or self.project is None:
-            return
-        try:
-            s = self._read_settings if self._read_settings is not None else self.project.settings()
-            saved = s.get(self._settings_key)
-        except Exception:  # a convenience: never a reason not to open
-            saved = None
-        if not isinstance(saved, dict):
-            return
-        if saved.get("format") in FORMATS:
-            self.set_format(saved["format"])
-        if isinstance(saved.get("path"), str):
-            self.path.setText(saved["path"])
-        for name in ("reviewed_only", "include_suggestions", "include_repairs", "link", "anonymize", "images_8bit"):
-            if isinstance(saved.get(name), bool):
-                getattr(self, name).setChecked(saved[name])
-        split = saved.get("split")
-        if isinstance(split, list) and len(split) == 3 and all(isinstance(v, (int, float)) for v in split):
-            for box, value in zip(self.split, split):
-                box.setValue(float(value))
-        if isinstance(saved.get("seed"), int):
-            self.seed.setValue(saved["seed"])
-        index = self.as_.findData(saved.get("import_as"))
-        if index >= 0:
-            self.as_.setCurrentIndex(index)
+        restore_choices(self, self.project, self._settings_key, self._read_settings)
 
     def _remember(self) -> None:
-        _save_choices(self.project, self._settings_key, self.choices())
+        save_choices(self.project, self._settings_key, self.choices())
 
     # --- running --------------------------------------------------------------------
     def is_running(self) -> bool:
@@ -352,7 +312,7 @@ class ExportImportDialog(QDialog):
         key, choices = self._settings_key, self.choices()
 
         def saving(token, progress, run=fn):  # the choices saved on the job's thread (0.2 s on a team's PostgreSQL)
-            _save_choices(project, key, choices)
+            save_choices(project, key, choices)
             return run(token, progress)
 
         try:
