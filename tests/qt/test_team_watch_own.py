@@ -5,28 +5,10 @@ from __future__ import annotations
 
 import threading
 
-from qthelpers import open_and_index
+from qthelpers import open_and_index, watch_looks as _looks
 
 from llmvis_desktop.core import review_actions as ra
 from llmvis_desktop.core.project import Project
-
-
-def _looks(qtbot, watch, n: int = 3) -> None:
-    """Wait until ``n`` looks of the watch have started from now on, so at least ``n - 1``
-    began after it and finished (one look at a time: a look starts once the one before has
-    answered): what they would announce has been announced. A count, not a time."""
-    started = [0]
-    real = watch.poll
-
-    def counted():
-        started[0] += 1
-        real()
-
-    watch.poll = counted  # (the timer's _tick calls self.poll)
-    try:
-        qtbot.waitUntil(lambda: started[0] >= n, timeout=30000)
-    finally:
-        del watch.poll
 
 
 def _watching(qtbot, window):
