@@ -18,8 +18,11 @@ ENTRY = "import sys; from llmvis_desktop.cli import main; sys.exit(main())"  # t
 def _interrupt_while_importing(tmp_path: Path, *argv: str) -> subprocess.CompletedProcess:
     marker = tmp_path / "importing"
     env = dict(os.environ, LLMVIS_TEST_IMPORT_PAUSE=str(marker), PYTHONPATH=str(Path(__file__).parents[2]))
+    # Ctrl+C as a terminal delivers it: a test run started in the background of a script
+    # (`pytest &`, nohup) hands its children SIGINT ignored, and the child slept its 60 s
     proc = subprocess.Popen([sys.executable, "-c", ENTRY, *argv], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 60
     while not marker.exists() and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)

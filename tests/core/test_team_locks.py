@@ -16,10 +16,20 @@ from llmvis_desktop.core.project import Project
 from llmvis_desktop.core.store import repo_suggest as rs
 from llmvis_desktop.core.store.records import NewSuggestion
 
-SECONDS = 3.0
+#: how much each side does before the run ends (a count, not a time: a loaded machine runs
+#: longer instead of less; the 3 s it ran for saw 1-2 changes here, none on a slow one)
+REVIEWS, CHANGES = 40, 2
+#: a hang guard only: a healthy run takes seconds
+HANG_S = 300
 
 
-def _reviewer(project: Project, stop: threading.Event, errors: list, done: list) -> None:
+def _tick(stop: threading.Event, errors: list, reviewed: list, changed: list) -> None:
+    """End the run once both sides did their share, or at the first error."""
+    if errors or (len(reviewed) >= REVIEWS and len(changed) >= CHANGES):
+        stop.set()
+
+
+def _reviewer(project: Project, stop: threading.Event, errors: list, done: list, tick) -> None:
     ids = project.image_ids(sort="name")
     while not stop.is_set():
         for image_id in ids:
@@ -31,9 +41,10 @@ def _reviewer(project: Project, stop: threading.Event, errors: list, done: list)
                 errors.append(f"reviewer: {str(exc.orig or exc).splitlines()[0]}")
             except Exception:  # a card gone meanwhile, a label removed: refused as designed
                 pass
+            tick()
 
 
-def _changer(project: Project, how: str, stop: threading.Event, errors: list, done: list, tmp) -> None:
+def _changer(project: Project, how: str, stop: threading.Event, errors: list, done: list, tmp, tick) -> None:
     n = 0
     while not stop.is_set():
         try:
@@ -58,6 +69,7 @@ def _changer(project: Project, how: str, stop: threading.Event, errors: list, do
         except OperationalError as exc:
             errors.append(f"{how}: {str(exc.orig or exc).splitlines()[0]}")
         n += 1
+        tick()
 
 
 @pytest.mark.parametrize("how", ["rename", "remove", "import"])
@@ -87,12 +99,16 @@ def test_review_actions_never_deadlock_with_taxonomy_changes(png_folder, pg_url,
     errors: list[str] = []
     reviewed, changed = [], []
     stop = threading.Event()
-    threads = [threading.Thread(target=_reviewer, args=(alice, stop, errors, reviewed)),
-               threading.Thread(target=_changer, args=(bob, how, stop, errors, changed, tmp_path))]
+
+    def tick():
+        _tick(stop, errors, reviewed, changed)
+
+    threads = [threading.Thread(target=_reviewer, args=(alice, stop, errors, reviewed, tick)),
+               threading.Thread(target=_changer, args=(bob, how, stop, errors, changed, tmp_path, tick))]
     try:
         for t in threads:
             t.start()
-        time.sleep(SECONDS)
+        finished = stop.wait(HANG_S)  # the counts reached (or an error), however long that takes
         stop.set()
         for t in threads:
             t.join(timeout=120)
@@ -100,7 +116,8 @@ def test_review_actions_never_deadlock_with_taxonomy_changes(png_folder, pg_url,
         alice.close()
         bob.close()
     assert errors == []
-    assert reviewed and changed  # both got work done
+    assert finished, f"no progress: {len(reviewed)} reviews, {len(changed)} changes in {HANG_S} s"
+    assert len(reviewed) >= REVIEWS and len(changed) >= CHANGES  # both got work done
     # the lock order, not the retry, kept them apart: nothing was retried
     assert not [r for r in caplog.records if "deadlock" in r.getMessage().lower()]
 

@@ -86,3 +86,21 @@ class FakeScreen:
 
     def devicePixelRatio(self) -> float:  # noqa: N802 - Qt API
         return 1.0
+
+
+def watch_looks(qtbot, watch, n: int = 3) -> None:
+    """Wait until ``n`` looks of the watch have started from now on, so at least ``n - 1``
+    began after it and finished (one look at a time: a look starts once the one before has
+    answered): what they would announce has been announced. A count, not a time."""
+    started = [0]
+    real = watch.poll
+
+    def counted():
+        started[0] += 1
+        real()
+
+    watch.poll = counted  # (the timer's _tick calls self.poll)
+    try:
+        qtbot.waitUntil(lambda: started[0] >= n, timeout=30000)
+    finally:
+        del watch.poll

@@ -34,12 +34,12 @@ def test_enter_after_an_answer_pops_up_reviews_the_image_not_the_note(qtbot, win
     project, first, asker, ask = _ask_a_question(qtbot, win, labelled_folder, monkeypatch)
     with qtbot.waitSignal(asker.answer_ready, timeout=10000):
         QTest.keyClick(ask, Qt.Key.Key_Return)  # asked: the keys go back to the review
-    _pump(0.2)
+    _pump()
     assert asker.answer_box.isVisible()
     assert QApplication.activeWindow() is win, "the answer box took the keys"
     target = QApplication.focusWidget() or win
     QTest.keyClick(target, Qt.Key.Key_Return)  # the reviewer's next Enter
-    _pump(0.1)
+    _pump()
     assert project.image(first).status == "reviewed"
     assert _answers(labelled_folder, first) == [], "Enter kept the answer as a note"
     assert asker.answer_box.isVisible()  # still there, to keep or close
@@ -47,9 +47,9 @@ def test_enter_after_an_answer_pops_up_reviews_the_image_not_the_note(qtbot, win
     box = asker.answer_box
     box.activateWindow()
     box.answer_view.setFocus()
-    _pump(0.1)
+    _pump()
     QTest.keyClick(box.answer_view, Qt.Key.Key_Return)
-    _pump(0.1)
+    _pump()
     assert _answers(labelled_folder, first) == [] and box.isVisible()
     QTest.mouseClick(asker.keep_button, Qt.MouseButton.LeftButton)  # the button itself keeps it
     (s,) = _answers(labelled_folder, first)
@@ -63,14 +63,14 @@ def test_the_answer_box_is_reached_from_the_keyboard(qtbot, window, labelled_fol
     project, first, asker, ask = _ask_a_question(qtbot, win, labelled_folder, monkeypatch)
     with qtbot.waitSignal(asker.answer_ready, timeout=10000):
         QTest.keyClick(ask, Qt.Key.Key_Return)
-    _pump(0.2)
+    _pump()
     assert "Ctrl+Shift+A" in win.statusBar().currentMessage()
     QTest.keyClick(win.grid, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
-    _pump(0.2)
+    _pump()
     assert QApplication.activeWindow() is asker.answer_box
     assert QApplication.focusWidget() is asker.keep_button
     QTest.keyClick(asker.keep_button, Qt.Key.Key_Space)
-    _pump(0.1)
+    _pump()
     (s,) = _answers(labelled_folder, first)
     assert s.outcome == "accepted" and not asker.answer_box.isVisible()
     QTest.keyClick(win.grid, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)

@@ -40,18 +40,18 @@ def test_an_answer_coming_while_another_is_shown_waits_for_it(qtbot, window, fol
     _ask(win, ask, "second question?")  # asked next
     gate.set()
     qtbot.waitUntil(lambda: len(got) == 2, timeout=20000)
-    _pump(0.1)
+    _pump()
     box = sc.answer_box
     # the first answer is still the one shown; the box says another waits
     assert "about first question?" in box.text() and a.relpath in box.text().split("\n\n")[0]
     assert "1 more answer waiting" in box.text() and b.relpath in box.text()
     sc.keep_button.click()  # keeps the first, on A, and shows the second
-    _pump(0.1)
+    _pump()
     assert _answers(folder, a.id) == [("first question?", "accepted")]
     assert box.isVisible() and "about second question?" in box.text()
     assert "waiting" not in box.text() and b.relpath in box.text().split("\n\n")[0]
     sc.keep_button.click()
-    _pump(0.1)
+    _pump()
     assert _answers(folder, b.id) == [("second question?", "accepted")]
     assert not box.isVisible()
 
@@ -73,21 +73,21 @@ def test_close_shows_the_answer_waiting_and_a_question_asked_after_reading_repla
         gate.set()
         qtbot.waitUntil(lambda: len(got) == total, timeout=20000)
         gate.clear()
-        _pump(0.1)
+        _pump()
 
     _select(qtbot, win, win.project.image_ids()[1])
     asked("q1?", "q2?", total=2)  # q2 asked before q1's answer was on screen
     box = sc.answer_box
     assert "about q1?" in box.text() and "1 more answer waiting" in box.text()
     box.close_button.click()  # not kept: the one waiting is shown
-    _pump(0.1)
+    _pump()
     assert box.isVisible() and "about q2?" in box.text() and "waiting" not in box.text()
     asked("q3?", total=3)  # asked with q2's answer read: its answer takes the box
     assert "about q3?" in box.text() and "waiting" not in box.text()
     asked("q4?", "q5?", total=5)
     assert "about q4?" in box.text() and "1 more answer waiting" in box.text()
     win.close_project()  # the answers of a closed project are dropped, the one waiting too
-    _pump(0.1)
+    _pump()
     assert not box.isVisible()
     open_and_index(qtbot, win, folder)
     _enable_ask(qtbot, win)
@@ -95,5 +95,5 @@ def test_close_shows_the_answer_waiting_and_a_question_asked_after_reading_repla
     asked("q6?", total=6)
     assert box.isVisible() and "about q6?" in box.text() and "waiting" not in box.text()
     box.close_button.click()
-    _pump(0.1)
+    _pump()
     assert not box.isVisible()

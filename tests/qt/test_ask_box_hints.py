@@ -28,7 +28,7 @@ def test_an_empty_question_says_so_in_the_ask_box(qtbot, window, folder, monkeyp
     ask.setFocus()
     QTest.keyClicks(ask, "   ")
     QTest.keyClick(ask, Qt.Key.Key_Return)
-    _pump(0.1)
+    _pump()
     assert not calls and win.suggest_ctl.asker.ask_job is None
     assert hint.isVisible() and "Type a question" in hint.text()
     QTest.keyClicks(ask, "is there a crack?")  # typing takes the hint away

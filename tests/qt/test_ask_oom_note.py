@@ -38,7 +38,7 @@ def _ask(qtbot, win, ask, question):
     with qtbot.waitSignal(sc.answer_ready, timeout=10000):
         ask.setText(question)
         ask.returnPressed.emit()
-    _pump(0.1)
+    _pump()
     return sc.answer_box
 
 

@@ -24,7 +24,7 @@ def _ask(qtbot, win, question="is there a scratch?"):
     with qtbot.waitSignal(asker.answer_ready, timeout=10000):
         ask.setText(question)
         ask.returnPressed.emit()
-    _pump(0.1)
+    _pump()
     return asker
 
 
@@ -41,12 +41,12 @@ def test_undo_keep_as_note_leaves_no_pending_answer(qtbot, window, labelled_fold
     win.review.set_status("reviewed")
     asker = _ask(qtbot, win)
     asker.keep_button.click()
-    _pump(0.1)
+    _pump()
     (s,) = _answers(labelled_folder, cur)
     assert s.outcome == "accepted"
 
     win.review.undo()
-    _pump(0.1)
+    _pump()
     (s,) = _answers(labelled_folder, cur)
     assert s.outcome != "pending", "the undone note stayed on the image as a pending answer card"
     assert s.outcome != "accepted"
@@ -57,11 +57,11 @@ def test_undo_keep_as_note_leaves_no_pending_answer(qtbot, window, labelled_fold
     assert panel.card(s.id) is None and panel.pending_card_ids() == set()
 
     win.review.redo()  # the note back, kept as before
-    _pump(0.1)
+    _pump()
     (s,) = _answers(labelled_folder, cur)
     assert s.outcome == "accepted" and s.final_value == "yes, a scratch"
     win.review.undo()
-    _pump(0.1)
+    _pump()
     # Delete afterwards rejects nothing it was not shown: the undone note is not among its cards
     win.grid.setFocus()
     QTest.keyClick(win.grid, Qt.Key.Key_Delete)
@@ -77,9 +77,9 @@ def test_undo_keep_on_a_new_image_leaves_it_new(qtbot, window, labelled_folder, 
     cur = win.review.current.id
     asker = _ask(qtbot, win)
     asker.keep_button.click()
-    _pump(0.1)
+    _pump()
     win.review.undo()
-    _pump(0.1)
+    _pump()
     with Project.open(labelled_folder) as p:
         assert p.image(cur).status == "new"
         events = [e.action for e in p.history(cur)]
@@ -101,14 +101,14 @@ def test_keep_that_fails_stores_nothing_and_keeps_the_answer_shown(qtbot, window
     errors = []
     win.review.error.connect(errors.append)
     asker.keep_button.click()
-    _pump(0.1)
+    _pump()
     assert errors and "the disk is full" in errors[-1]
     assert _answers(labelled_folder, cur) == [], "a failed keep left the answer stored as a pending card"
     assert asker.answer_box.isVisible(), "the answer was closed though it was not kept"
     monkeypatch.undo()
     _fake_chat(monkeypatch)
     asker.keep_button.click()  # tried again, it is kept
-    _pump(0.1)
+    _pump()
     (s,) = _answers(labelled_folder, cur)
     assert s.outcome == "accepted" and not asker.answer_box.isVisible()
 

@@ -90,9 +90,10 @@ def test_an_open_reads_the_taxonomy_settings_and_place_off_the_gui_thread(qtbot,
                                                                              read_threads):
     placed = _labelled(qtbot, window, image_folder)
     _reopen(qtbot, window, image_folder, read_threads)
+    wanted = {"labels", "label_usage", "settings", "image_by_path", "images"}
+    qtbot.waitUntil(lambda: {name for name, _t in read_threads} >= wanted, timeout=10000)  # (read off the thread)
     qtbot.wait(200)  # (the passes of the loop after the open: the config saved, ...)
     gui = threading.get_ident()
-    assert {name for name, _t in read_threads} >= {"labels", "label_usage", "settings", "image_by_path", "images"}
     assert [name for name, t in read_threads if t == gui] == []
     # and the window shows what it showed when these were read on the GUI thread
     assert window.review.current.id == placed.id and window.grid.current_id() == placed.id

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qthelpers import open_and_index
+from qthelpers import open_and_index, watch_looks
 
 from llmvis_desktop.core import review_actions as ra
 from llmvis_desktop.core.project import Project
@@ -192,7 +192,7 @@ def test_this_windows_own_index_is_not_announced_as_a_teammates(qtbot, window, i
     watch = window.team_watch
     watch.timer.setInterval(100)
     qtbot.waitUntil(lambda: watch._last is not None, timeout=10000)
-    qtbot.wait(300)
+    watch_looks(qtbot, watch)
     said = []
     window.statusBar().messageChanged.connect(lambda text: text and said.append(text))
     files = sorted(p for p in image_folder.rglob("*.png"))
@@ -201,7 +201,7 @@ def test_this_windows_own_index_is_not_announced_as_a_teammates(qtbot, window, i
     with qtbot.waitSignal(window.index_finished, timeout=20000) as done:
         window.project_ctl.start_index()
     assert done.args[0].changed == len(files)
-    qtbot.wait(800)  # several looks of the watch
+    watch_looks(qtbot, watch)  # several looks of the watch
     assert [t for t in said if t.startswith("Index ")] == [f"Index images: 0 new, {len(files)} changed, 0 missing"]
     assert not [t for t in said if "indexer" in t]
     # the same change indexed by another process (a teammate's window, `llmvis index`)

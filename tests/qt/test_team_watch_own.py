@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 
-from qthelpers import open_and_index
+from qthelpers import open_and_index, watch_looks as _looks
 
 from llmvis_desktop.core import review_actions as ra
 from llmvis_desktop.core.project import Project
@@ -15,7 +15,7 @@ def _watching(qtbot, window):
     watch = window.team_watch
     watch.timer.setInterval(100)
     qtbot.waitUntil(lambda: watch._last is not None, timeout=10000)  # the first look
-    qtbot.wait(300)
+    _looks(qtbot, watch)
     said = []
     window.statusBar().messageChanged.connect(lambda text: text and said.append(text))
     return watch, said
@@ -39,7 +39,8 @@ def test_a_change_under_this_reviewers_name_from_elsewhere_is_shown(qtbot, windo
     # this window's own change, under the same name, is still not announced
     said.clear()
     window.review.set_caption("mine, here", image_id=other)
-    qtbot.wait(600)
+    qtbot.waitUntil(lambda: window.model.record(other).caption == "mine, here", timeout=10000)
+    _looks(qtbot, watch)
     assert not [t for t in said if "changed" in t]
 
 
@@ -54,7 +55,7 @@ def test_this_windows_own_import_is_not_a_teammates_change(qtbot, window, image_
     (tmp_path / "in.csv").write_text("file_name,caption,status\n" + "".join(f"{r},imported,reviewed\n" for r in rels[:2]))
     assert import_file(project, "csv", tmp_path / "in.csv", actor="tester").matched == 2
     window.panel_ctl.refresh_after_bulk()
-    qtbot.wait(800)  # several looks
+    _looks(qtbot, watch)  # several looks
     assert not [t for t in said if "changed" in t], said
     # the same import from another process is announced
     with Project.open(image_folder, project.db_url) as other:
@@ -79,7 +80,7 @@ def test_a_removed_filter_label_is_said_with_the_teammates_change(qtbot, window,
     with Project.open(image_folder, project.db_url) as alice:
         alice.remove_label("rust stain", "alice", force=True)
     qtbot.waitUntil(lambda: any("alice changed 2 images" in t for t in said), timeout=10000)
-    qtbot.wait(300)
+    _looks(qtbot, watch)
     # who first: a narrow status bar cuts the end of a line (the filter bar says "Any label")
     assert window.statusBar().currentMessage() == \
         "alice changed 2 images; “rust stain” was removed: the grid is no longer filtered by it", said
@@ -112,8 +113,8 @@ def test_a_teammates_change_is_read_off_the_gui_thread(qtbot, window, image_fold
     assert window.panel_ctl.caption.text() == "alice's words"
     assert list(window.model.record(window.model.ids[-1]).labels) == ["scratch"]
     assert window.model.label_color("scratch") != window.model.label_color("nonexistent")
-    qtbot.wait(700)  # the label panel's usage counts follow 400 ms after a change shown
-    assert window.panel_ctl.labels._usage.get("scratch") == 1
+    # the label panel's usage counts follow 400 ms after a change shown
+    qtbot.waitUntil(lambda: window.panel_ctl.labels._usage.get("scratch") == 1, timeout=10000)
     assert on_gui == []
 
 

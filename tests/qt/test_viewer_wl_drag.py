@@ -172,7 +172,9 @@ def test_another_image_mid_drag_ends_the_drag_and_no_stale_picture_follows(large
         _move(viewer, QPointF(start.x() + 20 * i, start.y() + 10 * i), qtbot)
     end = QPointF(start.x() + 60, start.y() + 30)
     _release(viewer, end)
-    qtbot.wait(200)
+    qtbot.waitUntil(lambda: not viewer.is_preview() and viewer.current_display().shape == second.shape,
+                    timeout=5000)  # the new image's full render
+    qtbot.wait(200)  # (a late step of the old drag would land meanwhile)
     # the old image's drag does not go on over the new one
     assert viewer.window() == tuple(data.window)
     assert not viewer.is_preview()
