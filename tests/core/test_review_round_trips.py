@@ -37,7 +37,7 @@ def _typical(project):
 #: the most statements each action may run on SQLite (PostgreSQL: one more where the
 #: action takes the taxonomy's shared lock, an advisory lock), transaction control not
 #: counted. Before: accept 41, reject 34, a label key 17, undo of an accept 51.
-ACCEPT, REJECT, LABEL_KEY, UNDO_ACCEPT = 19, 10, 11, 28
+ACCEPT, REJECT, LABEL_KEY, UNDO_ACCEPT = 19, 10, 11, 27
 
 
 def _most(project, n: int) -> int:

@@ -227,12 +227,13 @@ def write_labels(session: Session, labels: dict[int, list[int]]) -> None:
     cache = _label_cache(session)
     for i in ids if cache is not None else ():
         cache.pop(i, None)  # read again when asked
-    for i in range(0, len(ids), 500):
-        session.execute(delete(m.ImageLabel).where(m.ImageLabel.image_id.in_(ids[i:i + 500])),
-                        execution_options={"synchronize_session": False})
-    pairs = [{"image_id": i, "label_id": lid} for i in ids for lid in labels[i]]
-    if pairs:
-        session.execute(insert(m.ImageLabel), pairs)
+    with session.no_autoflush:  # (they touch no ORM row: the images' and cards' changes are flushed later, together)
+        for i in range(0, len(ids), 500):
+            session.execute(delete(m.ImageLabel).where(m.ImageLabel.image_id.in_(ids[i:i + 500])),
+                            execution_options={"synchronize_session": False})
+        pairs = [{"image_id": i, "label_id": lid} for i in ids for lid in labels[i]]
+        if pairs:
+            session.execute(insert(m.ImageLabel), pairs)
 
 
 def labels_event(session: Session, row: m.Image, before: list[str], wanted: list[str], actor: str, *,
