@@ -87,11 +87,20 @@ def run(target, image_id: int, change: Callable[[Session], Iterable[SuggestionRe
                     waiting.clear()
                 else:
                     s.info[TAXONOMY_STATE] = "try"
+                # a round trip saved wherever it can be (a team's PostgreSQL over a network:
+                # each is the reviewer's wait): the labels read once, the new score and
+                # status of the image computed once, the history events in one INSERT
+                rr.cache_labels(s)
+                rs.defer_refreshes(s)
                 before = rr.snapshot(s, image_id, outcomes=True)
-                decided = tuple(change(s) or ())
+                with rr.batched_events(s):
+                    decided = tuple(change(s) or ())
+                    rs.run_refreshes(s)
                 s.flush()
                 after = rr.snapshot(s, image_id, outcomes=True)
-                record = ri.records(s, [image_id])[0]
+                record = ri.record_of(s, image_id, after["labels"])
+                if record is None:
+                    raise rr.NotFound(f"image id {image_id} is not in this project")
             return ActionResult(image_id, before, after, record, decided, tuple(skipped or ()))
         except TaxonomyBusy:
             if first:
@@ -338,6 +347,8 @@ def apply_state(target, image_id: int, state: dict, actor: str, action_prefix: s
     skipped: list[str] = []
 
     def change(s: Session):
+        if state.get("suggestions"):  # the image's cards read once (kept for this transaction), not one by one
+            rs.suggestions_for(s, image_id)
         try:
             known = taxonomy_names(s)  # (its shared lock already held: run takes it before the image)
         except TaxonomyBusy:  # an undo changing no label nor label card (_undo_reads_labels): the
@@ -396,10 +407,14 @@ def _without_orphans(s: Session, outcomes: dict, known: set, skipped: list, gone
     undo withdraws it instead of making it live again, redo leaves it as it is instead of
     recording it edited to a label the image no longer has."""
     keep = {}
+    rows = {sid: s.get(m.Suggestion, sid) for sid in outcomes}
+    asked = [sid for sid, (outcome, _) in outcomes.items()
+             if rows[sid] is not None and rows[sid].kind == "label" and outcome in ("pending", "accepted")]
+    renamed = card_label_names(s, asked) if asked else {}  # (one query for all the cards)
     for sid, (outcome, final) in outcomes.items():
-        row = s.get(m.Suggestion, sid)
+        row = rows[sid]
         if row is not None and row.kind == "label" and outcome in ("pending", "accepted"):
-            name = card_label_names(s, [sid]).get(sid, row.value)
+            name = renamed.get(sid, row.value)
             if name is None or name not in known:
                 skipped.append(f"suggestion {row.value!r} (its label was removed since: withdrawn)")
                 if outcome == "pending":

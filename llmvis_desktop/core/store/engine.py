@@ -168,10 +168,19 @@ def note_written_events(session: Session, event_ids) -> None:
     session.info.setdefault(_WRITTEN, []).extend(event_ids)
 
 
+#: session.info key: the events ``repo_review.batched_events`` holds back, to insert at its end
+BATCHED_EVENTS = "llmvis_batched_events"
+
+
 def insert_events(session: Session, rows: list[dict]) -> None:
     """Insert history event rows (one statement, ids returned) and note them as written
-    by this store (:func:`note_written_events`)."""
+    by this store (:func:`note_written_events`). Inside ``repo_review.batched_events``
+    they join the events it holds back, in order (ids in the order the events were made)."""
     if not rows:
+        return
+    held = session.info.get(BATCHED_EVENTS)
+    if held is not None:
+        held.extend(rows)
         return
     from .models import Event
 

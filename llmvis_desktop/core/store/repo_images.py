@@ -445,6 +445,16 @@ def records(session: Session, ids: Sequence[int]) -> list[ImageRecord]:
     return [image_record(rows[i], labels.get(i, ()), i in repaired) for i in ids if i in rows]
 
 
+def record_of(session: Session, image_id: int, labels: Sequence[str]) -> Optional[ImageRecord]:
+    """:func:`records` of one image whose ``labels`` the caller read already: one query
+    (the row and whether it has a repair), not three (a review action's record)."""
+    repaired = select(m.Repair.id).where(m.Repair.source_image_id == m.Image.id,
+                                         m.Repair.unlinked_at.is_(None)).exists()
+    row = session.execute(select(*IMAGE_RECORD_COLUMNS, repaired.label("repaired_"))
+                          .where(m.Image.id == image_id)).first()
+    return None if row is None else image_record(tuple(row)[:-1], tuple(sorted(labels)), bool(row.repaired_))
+
+
 def id_for_path(session: Session, relpath: str) -> Optional[int]:
     return session.scalar(select(m.Image.id).where(m.Image.relpath == relpath))
 

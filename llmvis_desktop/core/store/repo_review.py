@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from . import models as m
 from .convert import dumps, event_record
-from .engine import insert_events
+from .engine import BATCHED_EVENTS, insert_events
 from .records import EventRecord
 
 
@@ -64,6 +64,46 @@ def lock_images(session: Session, image_ids: Sequence[int]) -> dict[int, m.Image
     return {i: held[1][i] for i in image_ids}
 
 
+def is_locked(session: Session, image_id: int) -> bool:
+    """Whether :func:`locked_image` locked (and read) the image in this transaction."""
+    held = session.info.get("llmvis_locked")
+    return held is not None and held[0] is session.get_transaction() and image_id in held[1]
+
+
+_LABELS = "llmvis_labels"  # session.info key: cache_labels's labels read, for one transaction
+
+
+def cache_labels(session: Session) -> None:
+    """Until this transaction ends, keep the labels :func:`current_labels` (and
+    :func:`snapshot`) read of an image locked in it (no one else changes them meanwhile):
+    an action reads them several times (its snapshot, the change, each card decided), one
+    round trip each on a team's PostgreSQL. :func:`write_labels` forgets them."""
+    session.info[_LABELS] = (session.get_transaction(), {})
+
+
+def _label_cache(session: Session) -> Optional[dict]:
+    held = session.info.get(_LABELS)
+    return held[1] if held is not None and held[0] is session.get_transaction() else None
+
+
+def _labels_with_ids(session: Session, image_id: int) -> tuple[list[str], dict[str, int]]:
+    """The image's label names (sorted by the database) and {name: id}, in one query."""
+    cache = _label_cache(session)
+    if cache is not None and image_id in cache:
+        names, ids = cache[image_id]
+        return list(names), dict(ids)
+    rows = session.execute(
+        select(m.Label.name, m.Label.id)
+        .join(m.ImageLabel, m.ImageLabel.label_id == m.Label.id)
+        .where(m.ImageLabel.image_id == image_id)
+        .order_by(m.Label.name)
+    ).all()
+    names, ids = [name for name, _ in rows], {name: i for name, i in rows}
+    if cache is not None and is_locked(session, image_id):
+        cache[image_id] = (list(names), dict(ids))
+    return names, ids
+
+
 def forget_rows(session: Session) -> None:
     """Drop the rows :func:`locked_image` keeps for this transaction (they stay locked):
     after ``expunge_all`` they are detached, and a big import kept every one of them."""
@@ -90,7 +130,7 @@ def add_event(
         session.add(m.Event(**values))
 
 
-_EVENTS = "llmvis_batched_events"  # session.info key: the events batched_events holds back
+_EVENTS = BATCHED_EVENTS  # session.info key: the events batched_events holds back
 
 
 @contextmanager
@@ -136,13 +176,7 @@ def set_caption(
 
 
 def current_labels(session: Session, image_id: int) -> list[str]:
-    rows = session.scalars(
-        select(m.Label.name)
-        .join(m.ImageLabel, m.ImageLabel.label_id == m.Label.id)
-        .where(m.ImageLabel.image_id == image_id)
-        .order_by(m.Label.name)
-    )
-    return list(rows)
+    return _labels_with_ids(session, image_id)[0]
 
 
 def labels_of(session: Session, image_ids: Sequence[int]) -> dict[int, list[str]]:
@@ -158,17 +192,28 @@ def labels_of(session: Session, image_ids: Sequence[int]) -> dict[int, list[str]
     return out
 
 
-def hold_labels(session: Session, names: Iterable[str]) -> dict[str, int]:
+_HELD_LABELS = "llmvis_held_labels"  # session.info key: (transaction, {name: id} held by hold_labels)
+
+
+def hold_labels(session: Session, names: Iterable[str], strict: bool = True) -> dict[str, int]:
     """{name: id} of the labels ``names``, held (key share, as the foreign key would) until
     the commit: a label removed meanwhile waits for this change, or this one finds it gone
-    (:class:`NotFound`); a recolour or rename does not wait."""
+    (:class:`NotFound`; ``strict`` False: left out of the answer); a recolour or rename does
+    not wait. A label held already in this transaction is not asked for again."""
     wanted = sorted(set(names))
     if not wanted:  # no label: nothing to hold (a round trip saved per removal)
         return {}
-    ids = dict(session.execute(select(m.Label.name, m.Label.id).where(m.Label.name.in_(wanted))
-                               .order_by(m.Label.id).with_for_update(read=True, key_share=True)).all())
+    tx = session.get_transaction()
+    held = session.info.get(_HELD_LABELS)
+    if held is None or held[0] is not tx:
+        held = session.info[_HELD_LABELS] = (tx, {})
+    todo = [n for n in wanted if n not in held[1]]
+    if todo:
+        held[1].update(session.execute(select(m.Label.name, m.Label.id).where(m.Label.name.in_(todo))
+                                       .order_by(m.Label.id).with_for_update(read=True, key_share=True)).all())
+    ids = {n: held[1][n] for n in wanted if n in held[1]}
     unknown = [n for n in wanted if n not in ids]
-    if unknown:
+    if unknown and strict:
         raise NotFound(f"label(s) not in the taxonomy: {', '.join(unknown)}")
     return ids
 
@@ -179,12 +224,16 @@ def write_labels(session: Session, labels: dict[int, list[int]]) -> None:
     labels are loaded: without synchronize_session=False each delete scanned the session's
     whole identity map (an import of 40k images: O(n^2))."""
     ids = sorted(labels)
-    for i in range(0, len(ids), 500):
-        session.execute(delete(m.ImageLabel).where(m.ImageLabel.image_id.in_(ids[i:i + 500])),
-                        execution_options={"synchronize_session": False})
-    pairs = [{"image_id": i, "label_id": lid} for i in ids for lid in labels[i]]
-    if pairs:
-        session.execute(insert(m.ImageLabel), pairs)
+    cache = _label_cache(session)
+    for i in ids if cache is not None else ():
+        cache.pop(i, None)  # read again when asked
+    with session.no_autoflush:  # (they touch no ORM row: the images' and cards' changes are flushed later, together)
+        for i in range(0, len(ids), 500):
+            session.execute(delete(m.ImageLabel).where(m.ImageLabel.image_id.in_(ids[i:i + 500])),
+                            execution_options={"synchronize_session": False})
+        pairs = [{"image_id": i, "label_id": lid} for i in ids for lid in labels[i]]
+        if pairs:
+            session.execute(insert(m.ImageLabel), pairs)
 
 
 def labels_event(session: Session, row: m.Image, before: list[str], wanted: list[str], actor: str, *,
@@ -348,17 +397,17 @@ def snapshot(session: Session, image_id: int, outcomes: bool = False) -> dict:
     pending again, and deciding one suggestion is a change of its own), and its labels'
     ids by name (``label_ids``: a label renamed before the undo is the same label)."""
     row = locked_image(session, image_id)
+    labels, label_ids = _labels_with_ids(session, image_id)  # (names and ids: one query)
     state = {
         "caption": row.caption,
-        "labels": current_labels(session, image_id),
+        "labels": labels,
         "review_status": row.review_status,
     }
     if outcomes:
         state["suggestions"] = {sid: (outcome, final) for sid, outcome, final in session.execute(
             select(m.Suggestion.id, m.Suggestion.outcome, m.Suggestion.final_value)
             .where(m.Suggestion.image_id == image_id))}
-        state["label_ids"] = dict(session.execute(
-            select(m.Label.name, m.Label.id).where(m.Label.name.in_(state["labels"]))).all())
+        state["label_ids"] = label_ids
     return state
 
 
