@@ -75,25 +75,24 @@ def add_parsers(subparsers) -> None:
     mp.set_defaults(func=run_models_cmd)
 
 
-def _image_limit(text: str) -> int:
-    """--limit N: 1 or more (0 ran nothing and exited 0, naming no device)."""
+def _at_least_one(text: str, why: str) -> int:
+    """A whole number, 1 or more; else the usage error says ``why``."""
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
     if value < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more images (leave --limit out for no limit), not {text}")
+        raise argparse.ArgumentTypeError(f"must be 1 or more {why}, not {text}")
     return value
+
+
+def _image_limit(text: str) -> int:
+    """--limit N: 1 or more (0 ran nothing and exited 0, naming no device)."""
+    return _at_least_one(text, "images (leave --limit out for no limit)")
 
 
 def _top_k(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more (the best label is always a card), not {text}")
-    return value
+    return _at_least_one(text, "(the best label is always a card)")
 
 
 def _min_score(text: str) -> float:
