@@ -15,6 +15,7 @@ from llmvis_desktop.core.interchange import import_file
 from llmvis_desktop.core.project import Project
 from llmvis_desktop.core.store import repo_suggest as rs
 from llmvis_desktop.core.store.records import NewSuggestion
+from llmvis_desktop.core.store.taxonomy_lock import TaxonomyTaken
 
 #: how much each side does before the run ends (a count, not a time: a loaded machine runs
 #: longer instead of less; the 3 s it ran for saw 1-2 changes here, none on a slow one)
@@ -42,6 +43,10 @@ def _reviewer(project: Project, stop: threading.Event, errors: list, done: list,
             except Exception:  # a card gone meanwhile, a label removed: refused as designed
                 pass
             tick()
+            # a reviewer's keys come some ms apart: an import, which only tries for the
+            # taxonomy lock, then finds a moment between two actions (back to back, every
+            # try fell on one, and each import was refused as taken, as designed)
+            time.sleep(0.005)
 
 
 def _changer(project: Project, how: str, stop: threading.Event, errors: list, done: list, tmp, tick) -> None:
@@ -68,6 +73,8 @@ def _changer(project: Project, how: str, stop: threading.Event, errors: list, do
             done.append(n)
         except OperationalError as exc:
             errors.append(f"{how}: {str(exc.orig or exc).splitlines()[0]}")
+        except TaxonomyTaken:  # the lock held by the reviewer's action: refused as designed, try again
+            pass
         n += 1
         tick()
 
