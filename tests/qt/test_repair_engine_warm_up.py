@@ -37,7 +37,10 @@ def test_opening_the_repair_dialog_loads_the_gan_engine_on_a_worker(qtbot, windo
     qtbot.waitUntil(lambda: bool(apply_mod._GEN_CACHE), timeout=30000)
     assert loaded_on and loaded_on[0][0] != threading.get_ident()  # not on the GUI thread
     assert loaded_on[0][1] == str(apply_mod.STARTER_CHECKPOINT)  # the project has no trained one
-    # the preview uses what was loaded: no second load
+    # the preview uses what was loaded: no second load (once the dialog has read its image
+    # on its worker: Repair before that does nothing, and on a loaded CI machine the
+    # checkpoint could be in first, so the preview was never asked for)
+    assert dlg.wait_loaded()
     dlg.editor.canvas.fill_rect(10, 10, 40, 30)
     dlg.method.setCurrentIndex(dlg.method.findData("gan"))
     dlg.run_repair()
