@@ -104,3 +104,8 @@ def watch_looks(qtbot, watch, n: int = 3) -> None:
         qtbot.waitUntil(lambda: started[0] >= n, timeout=30000)
     finally:
         del watch.poll
+
+
+#: what psycopg says when the team's PostgreSQL server is gone (the team-watch tests' lost server)
+PG_GONE_REASON = ('connection is bad: connection to server on socket "/tmp/pg/.s.PGSQL.5432" failed: '
+                  'No such file or directory')

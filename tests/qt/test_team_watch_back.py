@@ -9,10 +9,9 @@ from __future__ import annotations
 import psycopg
 from sqlalchemy.exc import OperationalError
 
-from qthelpers import open_and_index
+from qthelpers import PG_GONE_REASON, open_and_index
 
-REASON = ('connection is bad: connection to server on socket "/tmp/pg/.s.PGSQL.5432" failed: '
-          'No such file or directory')
+REASON = PG_GONE_REASON
 
 
 def test_the_server_gone_and_back_is_said_plainly(qtbot, window, image_folder, monkeypatch):

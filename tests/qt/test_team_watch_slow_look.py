@@ -12,13 +12,12 @@ import threading
 import psycopg
 from sqlalchemy.exc import OperationalError
 
-from qthelpers import open_and_index
+from qthelpers import PG_GONE_REASON, open_and_index
 
 from llmvis_desktop.core import review_actions as ra
 from llmvis_desktop.core.project import Project
 
-REASON = ('connection is bad: connection to server on socket "/tmp/pg/.s.PGSQL.5432" failed: '
-          'No such file or directory')
+REASON = PG_GONE_REASON
 
 
 def test_looks_slower_than_the_interval_are_still_shown(qtbot, window, image_folder, monkeypatch):
