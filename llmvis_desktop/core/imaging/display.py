@@ -10,8 +10,14 @@ import numpy as np
 
 
 def auto_window(pixels: np.ndarray, low: float = 0.5, high: float = 99.5) -> tuple[float, float]:
-    """(center, width) spanning the ``low``..``high`` percentiles (a robust stretch)."""
-    flat = np.asarray(pixels).reshape(-1)
+    """(center, width) spanning the ``low``..``high`` percentiles (a robust stretch) of the
+    colour part of ``pixels`` (an alpha channel is left out, as :func:`to_display` leaves it).
+
+    An image of one value or one colour has nothing to stretch: it is shown in that colour
+    (:func:`flat_window`), not mapped to black as the bottom of a zero-width window.
+    """
+    arr = _color_part(np.asarray(pixels))
+    flat = arr.reshape(-1)
     if flat.size == 0:
         return (0.5, 1.0)
     step = max(1, flat.size // 1_000_000)  # a strided sample is plenty for percentiles
@@ -23,8 +29,59 @@ def auto_window(pixels: np.ndarray, low: float = 0.5, high: float = 99.5) -> tup
     lo, hi = (float(v) for v in np.percentile(sample, [low, high]))
     if hi <= lo:  # flat image or a few outliers: fall back to the full range
         lo, hi = float(sample.min()), float(sample.max())
-    width = hi - lo if hi > lo else 1.0
+        if hi <= lo and step > 1:  # the sample may have missed a few odd pixels (a defect)
+            lo, hi = _full_range(arr, lo)
+    if hi <= lo or _one_colour(arr):
+        full = flat_window(arr.dtype, lo, hi)
+        if full is not None:
+            return full
+    if hi <= lo:  # one value of a float or signed image: centred on it, mid gray
+        return (lo, 1.0)
+    width = hi - lo
     return (lo + width / 2.0, width)
+
+
+def flat_window(dtype: np.dtype, lo: float, hi: float) -> tuple[float, float] | None:
+    """The window an image of one value or one colour (samples ``lo``..``hi``) is shown
+    through: the type's full scale for 8- and 16-bit unsigned samples (40000 of 65535 is
+    156 of 255, as GIMP shows it), a float image's 0..1 when its samples lie there; None
+    for any other (one value of it is shown mid gray, as a flat DICOM frame's min/max
+    window shows it; one colour of it is stretched as before)."""
+    dtype = np.dtype(dtype)
+    if dtype in (np.uint8, np.uint16):
+        full = float(np.iinfo(dtype).max)
+        return (full / 2.0, full)
+    if dtype.kind == "f" and 0.0 <= lo and hi <= 1.0:
+        return (0.5, 1.0)
+    return None
+
+
+def _full_range(arr: np.ndarray, seen: float) -> tuple[float, float]:
+    """Min and max of all of ``arr`` (finite values; ``seen`` is one of them), a few rows at
+    a time: no whole-image temporaries."""
+    lo = hi = seen
+    step = max(1, CHUNK // max(1, arr[:1].size))
+    for top in range(0, arr.shape[0], step):
+        part = arr[top:top + step]
+        if part.dtype.kind == "f":
+            part = part[np.isfinite(part)]
+        if part.size:
+            lo, hi = min(lo, float(part.min())), max(hi, float(part.max()))
+    return lo, hi
+
+
+def _one_colour(arr: np.ndarray) -> bool:
+    """Whether a colour image (HxWxC) is all one colour (its channels differing, so the
+    joint percentiles do not find it flat): checked on a grid of at most 65x65 pixels
+    first, so a photo costs next to nothing, then on all of them, a few rows at a time."""
+    if arr.ndim != 3 or arr.size == 0:
+        return False
+    first = arr[0, 0]
+    grid = arr[::max(1, arr.shape[0] // 64), ::max(1, arr.shape[1] // 64)]
+    if not (grid == first).all():
+        return False
+    step = max(1, CHUNK // max(1, arr[:1].size))
+    return all((arr[top:top + step] == first).all() for top in range(0, arr.shape[0], step))
 
 
 def _color_part(pixels: np.ndarray) -> np.ndarray:

@@ -66,8 +66,9 @@ JPEG_QUALITY = 85
 #: and gray+alpha PNGs were Pillow's 8-bit high bytes, a near-black tile for a 12-bit
 #: camera's); 2: those PNGs windowed as the viewer shows them; 3: 16-bit gray+alpha PNGs
 #: and 16-bit RGBA TIFFs composited over white (their transparent parts were their raw
-#: colour, often black)
-RENDER_VERSION = 3
+#: colour, often black); 4: an image of one value or one colour at 16 bits (or float) shown
+#: in that colour (it was black: a zero-width stretch)
+RENDER_VERSION = 4
 TOUCH_AFTER_S = 3600  # a hit marks an entry used when its mark is older than this
 PRUNE_TARGET = 0.9  # a cache over its limit is pruned down to this fraction of it
 STALE_TMP_S = 86400  # a temporary file this old was left by a crash
