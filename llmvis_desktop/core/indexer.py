@@ -29,10 +29,11 @@ RECHECK = "recheck"
 MTIME_UNITS_NS = (100, 1_000, 1_000_000, 1_000_000_000, 2_000_000_000)
 #: how headers are read: raise it, with the formats whose header may now read otherwise
 #: in :data:`REREAD_FORMATS`, when a reader change makes a file's stored header wrong
-READER_VERSION = 2
+READER_VERSION = 3
 #: version -> the formats whose headers the versions before it read otherwise: 2, 16-bit
-#: RGB(A) and gray+alpha PNGs (stored as 8-bit before)
-REREAD_FORMATS = {2: ("PNG",)}
+#: RGB(A) and gray+alpha PNGs (stored as 8-bit before); 3, 8-bit TIFFs turned a quarter
+#: by their Orientation tag (stored with the size unturned)
+REREAD_FORMATS = {2: ("PNG",), 3: ("TIFF",)}
 
 
 class NothingListed(Exception):

@@ -254,10 +254,23 @@ def _pil_meta(im: Image.Image, *, swap: bool) -> ImageMeta:
         depth, channels = 16, deep
         mode = "LA" if deep == 2 else mode  # Pillow calls gray+alpha "RGBA"
     width, height = im.size
-    if swap:
+    if swap and not _size_turned(im):
         width, height = height, width
     fmt = _FORMAT_NAMES.get(im.format or "", im.format or "UNKNOWN")
     return ImageMeta(width, height, fmt, depth, channels, int(getattr(im, "n_frames", 1)), mode)
+
+
+def _size_turned(im: Image.Image) -> bool:
+    """Whether Pillow already gives ``im.size`` as shown: a TIFF whose Orientation tag
+    turns it a quarter (5-8) has its size turned by recent Pillow (13 here; it turns
+    the pixels too, as it loads them): its width is then the stored ImageLength."""
+    if im.format != "TIFF":
+        return False
+    try:
+        stored = (int(im.tag_v2[256]), int(im.tag_v2[257]))
+    except Exception:  # no readable ImageWidth/ImageLength: as Pillow says
+        return False
+    return im.size != stored
 
 
 def _pil_pixels(im: Image.Image) -> np.ndarray:
