@@ -249,10 +249,14 @@ def _pil_meta(im: Image.Image, *, swap: bool) -> ImageMeta:
         depth, channels = 8, (4 if "transparency" in im.info else 3)
     else:
         depth, channels = _PIL_MODES.get(mode, (8, 3))
+    keyed = _colour_key(im) is not None
+    if keyed:  # a gray or RGB PNG's transparent colour: an alpha channel, as a palette's
+        channels += 1
+        mode = "LA" if mode.startswith("I;16") else mode
     deep = png16.deep_colour_channels(im)
     if deep:  # a 16-bit RGB(A) or gray+alpha PNG: read at its depth by _read_pillow
-        depth, channels = 16, deep
-        mode = "LA" if deep == 2 else mode  # Pillow calls gray+alpha "RGBA"
+        depth, channels = 16, deep + (deep == 3 and keyed)  # OpenCV gives a keyed RGB one alpha
+        mode = "LA" if deep == 2 else ("RGBA" if channels == 4 else mode)  # Pillow calls gray+alpha "RGBA"
     width, height = im.size
     if swap and not _size_turned(im):
         width, height = height, width
@@ -273,9 +277,26 @@ def _size_turned(im: Image.Image) -> bool:
     return im.size != stored
 
 
+#: the modes whose "transparency" is one colour of their own (a PNG's tRNS chunk)
+_KEYED_MODES = ("L", "RGB", "I;16", "I;16B", "I;16L", "I;16N")
+
+
+def _colour_key(im: Image.Image):
+    """The colour a gray or RGB image says is transparent (a PNG's tRNS chunk: a gray
+    value, or an (r, g, b)), or None. GIMP shows those pixels transparent."""
+    key = im.info.get("transparency") if im.mode in _KEYED_MODES else None
+    return key if isinstance(key, (int, tuple)) else None
+
+
 def _pil_pixels(im: Image.Image) -> np.ndarray:
     mode = im.mode
-    if mode == "P":
+    key = _colour_key(im)
+    if key is not None and mode in ("L", "RGB"):
+        im = im.convert("LA" if mode == "L" else "RGBA")  # Pillow applies the key
+    elif key is not None:  # 16-bit gray: alpha 0 at the key, full elsewhere
+        gray = np.asarray(im).astype(np.uint16)
+        return np.dstack([gray, np.where(gray == key, 0, 65535).astype(np.uint16)])
+    elif mode == "P":
         im = im.convert("RGBA" if "transparency" in im.info else "RGB")
     elif mode in _CONVERT:
         im = im.convert(_CONVERT[mode])
@@ -308,7 +329,9 @@ def _oriented(im: Image.Image) -> Image.Image:
 
 def _plain(im: Image.Image) -> bool:
     """Whether the display rendering of ``im`` is ``im`` itself (as RGB for a palette)."""
-    return im.mode in ("RGB", "L") or (im.mode == "P" and "transparency" not in im.info)
+    if im.mode in ("RGB", "L"):
+        return _colour_key(im) is None
+    return im.mode == "P" and "transparency" not in im.info
 
 
 def _read_pillow(fh, path, frame, max_pixels, draft_side=None, plain=False):

@@ -51,6 +51,7 @@ from . import png16
 from .files import not_regular
 from .reader import (
     DEFAULT_MAX_PIXELS,
+    _colour_key,
     _pil_orientation,
     load_strict,
     open_pillow,
@@ -67,7 +68,8 @@ JPEG_QUALITY = 85
 #: camera's); 2: those PNGs windowed as the viewer shows them; 3: 16-bit gray+alpha PNGs
 #: and 16-bit RGBA TIFFs composited over white (their transparent parts were their raw
 #: colour, often black); 4: an image of one value or one colour at 16 bits (or float) shown
-#: in that colour (it was black: a zero-width stretch)
+#: in that colour (it was black: a zero-width stretch); a gray or RGB PNG's transparent
+#: colour (tRNS) shown over white (it was shown in its colour)
 RENDER_VERSION = 4
 TOUCH_AFTER_S = 3600  # a hit marks an entry used when its mark is older than this
 PRUNE_TARGET = 0.9  # a cache over its limit is pruned down to this fraction of it
@@ -89,6 +91,8 @@ _TRANSPOSE = {
 
 def _flatten(im: Image.Image) -> Image.Image:
     """Any 8-bit Pillow mode -> "RGB" or "L" (alpha composited over white)."""
+    if im.mode in ("RGB", "L") and _colour_key(im) is not None:  # a PNG's transparent colour (tRNS)
+        im = im.convert("RGBA")
     if im.mode in ("RGB", "L"):
         return im
     if im.mode == "P":
