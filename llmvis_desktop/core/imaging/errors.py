@@ -143,3 +143,26 @@ def short_detail(exc: BaseException, limit: int = 120) -> str:
     room = text[: limit - 3]
     space = room.rfind(" ")
     return (room[:space] if space > 0 else room[: limit - 4]) + " ..."
+
+
+#: Pillow's words for a file that ends too soon -> the index's words for it (one sentence
+#: in both places): cut in the pixel data, in a header (a JPEG's tables, a PNG's IHDR), or
+#: before any image data (a JPEG's tables and frame header only)
+_CUT_SHORT = {
+    "image file is truncated": "the file was cut short",
+    "Truncated File Read": "the file was cut short",
+    "cannot load this image": "the file holds no image data: it was cut short or is damaged",
+}
+
+
+def decode_detail(exc: BaseException) -> str:
+    """Why a decoder failed, in words for the user (the parenthesis after :data:`TRUNCATED`)."""
+    detail = short_detail(exc)
+    if isinstance(exc, (KeyError, IndexError)) or not any(c.isalpha() for c in detail):
+        return "the file's structure is damaged"  # KeyError(0) said "(0)"
+    for start, words in _CUT_SHORT.items():
+        if detail.startswith(start):
+            return words
+    if "broken data stream" in detail:
+        return "the compressed data is damaged"
+    return detail

@@ -36,6 +36,7 @@ from .errors import (
     ImageReadError,
     PathLike,
     check_size,
+    decode_detail,
     from_os_error,
     not_an_image,
     out_of_range,
@@ -154,14 +155,7 @@ def _decode_error(path: PathLike, exc: BaseException) -> ImageReadError:
         return from_os_error(path, exc)
     if isinstance(exc, Image.DecompressionBombError):
         return ImageReadError(path, f"image too large ({short_detail(exc)})")
-    detail = short_detail(exc)
-    if isinstance(exc, (KeyError, IndexError)) or not any(c.isalpha() for c in detail):
-        detail = "the file's structure is damaged"  # KeyError(0) said "(0)"
-    elif detail.startswith("image file is truncated"):  # Pillow's words for what the index calls
-        detail = "the file was cut short"  # a missing end marker: one sentence in both places
-    elif "broken data stream" in detail:
-        detail = "the compressed data is damaged"
-    return ImageReadError(path, f"{TRUNCATED} ({detail})")
+    return ImageReadError(path, f"{TRUNCATED} ({decode_detail(exc)})")
 
 
 def open_pillow(fh, path: PathLike, max_pixels: int | None) -> Image.Image:
