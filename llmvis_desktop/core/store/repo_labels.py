@@ -92,9 +92,9 @@ def add_label(
 ) -> LabelDef:
     _check(name, color, shortcut)
     lock_taxonomy(session, "add")
-    if session.scalar(select(m.Label.id).where(m.Label.name == name)) is not None:
+    existing = list_labels(session)  # (read once: a round trip each to a team's PostgreSQL)
+    if any(lbl.name == name for lbl in existing):
         raise LabelError(f"label {name!r} already exists")
-    existing = list_labels(session)
     _no_lookalike(name, [lbl.name for lbl in existing])
     used_keys = {lbl.shortcut for lbl in existing if lbl.shortcut}
     if shortcut is not None and shortcut in used_keys:
@@ -187,9 +187,10 @@ def update_label(
         raise LabelError(f"label {name!r} does not exist")
     _check(new_name or name, color, shortcut or None)
     if new_name and new_name != name:
-        if session.scalar(select(m.Label.id).where(m.Label.name == new_name)) is not None:
+        names = list(session.scalars(select(m.Label.name)))  # (read once: a round trip each)
+        if new_name in names:
             raise LabelError(f"label {new_name!r} already exists")
-        _no_lookalike(new_name, [n for n in session.scalars(select(m.Label.name)) if n != name])
+        _no_lookalike(new_name, [n for n in names if n != name])
         _rename_in_history(session, row.id, name, new_name, actor or "unknown")
         row.name = new_name
     if color:
