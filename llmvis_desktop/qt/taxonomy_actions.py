@@ -97,6 +97,8 @@ class TaxonomyActions:
         project, defs, usage, shown = result
         if project is not self.win.project:
             return  # closed meanwhile
+        timer = self._usage_timer  # (the record shown again starts it: its counts are read)
+        counts_due = timer.isActive() or defs is None
         self.reload_labels(defs, usage)
         model = self.win.model
         fresh = shown is not None and shown[1] == model._edit_seq and model.ids[shown[2]] == shown[3]
@@ -109,6 +111,8 @@ class TaxonomyActions:
             self.win.review.show_fetched(rec)
         elif self.record is not None:
             self.win.review._refresh(self.record.id)
+        if not counts_due:
+            timer.stop()
         ctl = getattr(self.win, "suggest_ctl", None)
         if ctl is not None:  # the learned suggester's readiness depends on the taxonomy
             ctl.refresh_learned_status()

@@ -46,3 +46,40 @@ def test_a_label_change_is_one_write_and_one_read_on_its_worker(qtbot, window, l
     assert [kind for kind, t in sessions if t == worker] == ["write", "read"]
     want = {"add": "fresh", "rename": "dent-x", "recolour": "dent", "remove": None}[how]
     assert (labels.chip(want) is not None) if want else labels.chip("dent") is None
+
+
+def test_the_usage_counts_are_not_read_again_once_a_label_change_shows(qtbot, window, labelled_folder):
+    win = window
+    open_and_index(qtbot, win, labelled_folder)
+    ctl = win.panel_ctl
+    qtbot.waitUntil(lambda: ctl.taxonomy_running is None and win.review.current is not None, timeout=5000)
+    ctl._usage_timer.stop()
+    ctl.labels.addRequested.emit("fresh", "")
+    qtbot.waitUntil(lambda: ctl.labels.chip("fresh") is not None, timeout=5000)
+    assert ctl.taxonomy_running is None
+    assert not ctl._usage_timer.isActive()  # (the change's own read had the counts)
+
+
+def test_the_usage_counts_after_a_review_action_are_one_read(qtbot, window, labelled_folder, sessions, monkeypatch):
+    win = window
+    open_and_index(qtbot, win, labelled_folder)
+    ctl = win.panel_ctl
+    qtbot.waitUntil(lambda: ctl.taxonomy_running is None and win.review.current is not None, timeout=5000)
+    got = []
+    ctl._usage_loader.done.connect(lambda result, error: got.append((result, error)))
+    mine, submit = [], ctl._usage_loader.submit
+
+    def traced_submit(fn, *args):
+        def traced(*a):
+            start = len(sessions)
+            try:
+                return fn(*a)
+            finally:
+                mine.extend(k for k, t in sessions[start:] if t == threading.get_ident())
+        return submit(traced, *args)
+
+    monkeypatch.setattr(ctl._usage_loader, "submit", traced_submit)
+    ctl._update_usage()
+    qtbot.waitUntil(lambda: bool(got), timeout=5000)
+    assert got[0][1] is None and {d.name for d in got[0][0][1]} >= {"dent", "scratch"}
+    assert mine == ["read"]
