@@ -26,6 +26,13 @@ def busy_text(what: str) -> str:
             f"try again when it is done.")
 
 
+def refused_text(what: Optional[str], why: str) -> str:
+    """A refused change says which (``what``: "renaming “dent”"), then why (the lock's or
+    the store's words alone left the user to guess which label it meant)."""
+    why = why[:1].upper() + why[1:]
+    return f"{what[0].upper()}{what[1:]} was refused. {why}" if what else why
+
+
 def _read_after(project, shown: Optional[tuple]) -> tuple:
     """The labels, their usage and ``shown`` (see :meth:`TaxonomyActions._shown_window`)
     with its records, read in one transaction: three sessions were a checkout ping, a
@@ -92,7 +99,7 @@ class TaxonomyActions:
         if what and bar.currentMessage() == f"{what[0].upper()}{what[1:]}\u2026":
             bar.clearMessage()
         if error is not None:
-            self.win.show_error(label_change_refused(error) or str(error))
+            self.win.show_error(refused_text(what, label_change_refused(error) or str(error)))
             return
         project, defs, usage, shown = result
         if project is not self.win.project:

@@ -33,8 +33,9 @@ def test_a_label_change_while_another_writer_holds_the_database_waits_briefly(
             win.panel_ctl.labels.removeRequested.emit("dent")
         qtbot.waitUntil(lambda: bool(errors), timeout=5000)  # (run off the GUI thread)
         assert waits and set(waits) == {200}  # the short wait, not 15 s
-        assert errors == ["The project database is locked: another program or job is writing to it. Nothing "
-                          "was changed; try again in a moment."]
+        doing = "Renaming" if how == "rename" else "Removing"
+        assert errors == [f"{doing} \u201cdent\u201d was refused. The project database is locked: another program "
+                          "or job is writing to it. Nothing was changed; try again in a moment."]
     finally:
         other.rollback()
         other.close()
