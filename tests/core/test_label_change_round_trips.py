@@ -52,3 +52,26 @@ def test_a_taken_name_is_still_refused_naming_it(project, fn):
     with pytest.raises(LabelError, match="label 'dent' already exists"):
         fn(project)
     assert {d.name for d in project.labels()} == {"dent", "scratch"}
+
+
+def test_taking_the_free_taxonomy_lock_and_saying_why_is_one_statement(tmp_path, pg_url):
+    """PostgreSQL: the lock tried, then the application name set to say what this change
+    is, were two round trips; one SELECT does both now (the name set only once held)."""
+    from sqlalchemy import text
+
+    from llmvis_desktop.core.store import repo_labels as rl
+
+    (tmp_path / "imgs").mkdir()
+    with Project.open(tmp_path / "imgs", pg_url) as p:
+        with p.store.write() as s:
+            s.execute(text("SELECT 1"))  # (the transaction begun)
+            seen = []
+            listener = lambda *a: seen.append(a[2])  # noqa: E731
+            event.listen(p.store.engine, "before_cursor_execute", listener)
+            try:
+                rl.lock_taxonomy(s, "rename")
+            finally:
+                event.remove(p.store.engine, "before_cursor_execute", listener)
+            name = s.execute(text("SELECT current_setting('application_name')")).scalar()
+        assert len(seen) == 1, seen
+        assert name.startswith("llmvis [rename] ")

@@ -42,9 +42,16 @@ def say_doing(session: Session, what: str) -> None:
     (``engine.app_person`` reads it back); a change refused for its lock names it."""
     if session.get_bind().dialect.name != "postgresql":
         return
-    session.execute(text(
-        "SELECT set_config('application_name', left(:pre || regexp_replace(current_setting('application_name'), "
-        "'^llmvis (\\[[^]]*\\] )?', ''), 63), true)"), {"pre": f"{PG_APP_PREFIX}[{what}] "})
+    session.execute(text(f"SELECT {_SAY_DOING}"), {"pre": _doing_prefix(what)})
+
+
+#: the SQL expression that sets the application name to say what the transaction does
+_SAY_DOING = ("set_config('application_name', left(:pre || regexp_replace(current_setting('application_name'), "
+              "'^llmvis (\\[[^]]*\\] )?', ''), 63), true)")
+
+
+def _doing_prefix(what: str) -> str:
+    return f"{PG_APP_PREFIX}[{what}] "
 
 
 #: how long a change of the label list made in the window (:func:`.engine.short_waits`)
@@ -72,15 +79,18 @@ def lock_taxonomy(session: Session, what: str = "change") -> None:
     wait_ms = _WAIT_MS.get()
     wait_ms = _engine.PG_LOCK_TIMEOUT_MS if wait_ms is None else min(wait_ms, WINDOW_TRY_MS)
     deadline, pause = time.monotonic() + wait_ms / 1000, 0.01
-    while not session.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": TAXONOMY_LOCK}).scalar():
+    # the lock tried and, once held, the application name saying why: one round trip
+    say = what in DOING
+    try_sql = text(f"SELECT CASE WHEN pg_try_advisory_xact_lock(:k) THEN {_SAY_DOING if say else 'true'} "
+                   f"IS NOT NULL ELSE false END")
+    args = {"k": TAXONOMY_LOCK, **({"pre": _doing_prefix(what)} if say else {})}
+    while not session.execute(try_sql, args).scalar():
         left = deadline - time.monotonic()
         if left <= 0:
             raise TaxonomyTaken(taken_text(session, what))
         time.sleep(min(pause, left))
         pause = min(pause * 2, 0.2)
     session.info[TAXONOMY_STATE] = "exclusive"
-    if what in DOING:
-        say_doing(session, what)
 
 
 def taken_text(session: Session, what: str = "change") -> str:
