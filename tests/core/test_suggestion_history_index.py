@@ -121,3 +121,31 @@ def test_the_index_is_made_once_on_a_database_that_has_it(tmp_path, rev):
     with Project.open(tmp_path) as p, p.store.read() as s:
         indexes = {ix["name"] for ix in sa.inspect(s.connection()).get_indexes("suggestions")}
         assert INDEX in indexes and "ix_suggestions_image_id" not in indexes
+
+
+@pytest.mark.parametrize("fmt", ["csv", "labelstudio"])
+def test_an_export_reads_each_pages_cards_by_the_image_index(tmp_path, fmt):
+    """An export reads the cards (and the answers kept as notes) of a page of images at a
+    time: found by the page's image ids, not through the outcome index, every pending (or
+    decided) card of the table once per page."""
+    from llmvis_desktop.core.interchange import ExportOptions, export_project
+
+    (tmp_path / "imgs").mkdir()
+    with _project(tmp_path / "imgs") as p:
+        ids = p.image_ids()
+        for run in range(3):
+            p.add_suggestions(_cards(ids, run), supersede=True)
+        (note,) = p.add_suggestions([NewSuggestion(ids[0], "answer", "a dent, 2 mm", "vqa-model")])
+        p.decide_suggestion(note, "accepted", "alice")
+        seen = _Statements(p.store.engine)
+        try:
+            export_project(p, fmt, tmp_path / f"out.{fmt}", ExportOptions(anonymize=False, include_suggestions=True))
+        finally:
+            seen.close()
+        reads = [(st, pa) for st, pa in seen.seen if st.lstrip().upper().startswith("SELECT")
+                 and "FROM suggestions" in st]
+        assert reads
+        for statement, parameters in reads:
+            plan = _plan(p, statement, parameters)
+            assert "ix_suggestions_outcome" not in plan and "SCAN suggestions" not in plan, (statement, plan)
+        assert "a dent, 2 mm" in (tmp_path / f"out.{fmt}").read_text() or fmt == "labelstudio"
