@@ -114,17 +114,20 @@ def gather(ctx: ExportContext, chunk: int = CHUNK, decided: bool = False) -> Ite
             ):
                 labels.setdefault(image_id, []).append(name)
             sugg: dict[int, list[SuggestionOut]] = {}
+            # the page's cards by its image ids (ix_suggestions_image_outcome): joined on
+            # the name range, SQLite read every pending (or decided) card of the table
+            # through ix_suggestions_outcome, once per page
+            of_page = m.Suggestion.image_id.in_([r[0] for r in page])
             if opts.include_suggestions:
                 outcomes = ("pending", "accepted", "edited", "rejected") if decided else ("pending",)
                 for r in s.execute(
                     select(*_suggestion_columns())
-                    .join(m.Image, m.Image.id == m.Suggestion.image_id)
-                    .where(in_range, m.Suggestion.outcome.in_(outcomes))
+                    .where(of_page, m.Suggestion.outcome.in_(outcomes))
                     .order_by(m.Suggestion.image_id, m.Suggestion.kind, m.Suggestion.value, m.Suggestion.model_id,
                               m.Suggestion.id)
                 ):
                     sugg.setdefault(r[0], []).append(SuggestionOut(*r[1:10], iso(r[10])))
-            notes = _notes(s, in_range) if ctx.fmt in NOTE_FORMATS else {}
+            notes = _notes(s, of_page) if ctx.fmt in NOTE_FORMATS else {}
         rows = []
         for image_id, rel, w, h, caption, status, by, at, fmt, index_status, depth, frames, _key in page:
             src_id = derived.get(image_id)
@@ -182,13 +185,13 @@ def _suggestion_columns() -> tuple:
             sg.final_value, sg.decided_by, sg.decided_at)
 
 
-def _notes(s, in_range) -> dict[int, list[SuggestionOut]]:
-    """Image id -> its answers kept as notes (accepted or edited), in the order kept."""
+def _notes(s, of_page) -> dict[int, list[SuggestionOut]]:
+    """Image id -> its answers kept as notes (accepted or edited), in the order kept
+    (``of_page``: the page's suggestions)."""
     notes: dict[int, list[SuggestionOut]] = {}
     for r in s.execute(
         select(*_suggestion_columns())
-        .join(m.Image, m.Image.id == m.Suggestion.image_id)
-        .where(in_range, m.Suggestion.kind == "answer", m.Suggestion.outcome.in_(("accepted", "edited")))
+        .where(of_page, m.Suggestion.kind == "answer", m.Suggestion.outcome.in_(("accepted", "edited")))
         .order_by(m.Suggestion.image_id, m.Suggestion.decided_at, m.Suggestion.id)
     ):
         notes.setdefault(r[0], []).append(SuggestionOut(*r[1:10], iso(r[10])))
