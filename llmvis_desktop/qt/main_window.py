@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 
 from ..core import config as cfg_mod
 from ..core.project import Project
-from ..core.store.answer_deadline import mark_interactive, unmark_interactive
+from ..core.store.answer_deadline import mark_interactive
 from ..core.tasks import FOREGROUND
 from .filter_bar import FilterBar
 from .dock_layout import CardRoom, fit_minimum, grow_dock, right_column_full_height, show_docks
@@ -48,6 +48,7 @@ from .widgets.elided_label import ElidedLabel
 from .widgets.error_box import ErrorBox
 from .widgets.grid_view import GridView
 from .widgets.status_bar import StatusBar
+from .window_shutdown import shutdown_window
 from .workers import JobManager, LatestOnly, background_thread, void
 
 log = logging.getLogger(__name__)
@@ -462,30 +463,12 @@ class MainWindow(QMainWindow):
             right_column_full_height(self)
 
     def shutdown(self) -> None:
-        """Stop every thread this window started; safe to call twice."""
+        """Stop every thread this window started; safe to call twice. Every step runs even
+        when one fails; the first failure is raised after the last (window_shutdown)."""
         if getattr(self, "_shut", False):
             return
         self._shut = True
-        if self.project is not None:
-            self.panel_ctl.flush_edits()  # a caption (or card edit) being typed when the window closes
-        self.review.stop_position_saves()  # written (off the GUI thread) before the project closes
-        self.project_ctl.shutdown()  # an open under way
-        self.jobs.shutdown()
-        self.suggest_ctl.shutdown()
-        self.image_loader.shutdown()
-        self.viewer_call("shutdown")  # its window/level renderer's thread
-        self.query_loader.shutdown()
-        self.counts_loader.shutdown()
-        self.team_watch.shutdown()
-        self.panel_ctl.shutdown()
-        self.thumbs.shutdown()
-        if getattr(self, "_prune_thread", None) is not None:
-            self._prune_stop.set()
-            self._prune_thread.join(5)
-        if self.project is not None:
-            self.project.close()
-        unmark_interactive()  # reads on this thread afterwards wait as any other thread's
-        QApplication.instance().focusChanged.disconnect(self._guard_text_input)
+        shutdown_window(self)
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
         s = QSettings("llmvis", "llmvis_desktop")
@@ -496,5 +479,8 @@ class MainWindow(QMainWindow):
         if self.jobs.active():  # joining a running job takes a moment (a CNN fit: up to a
             # step): off the screen meanwhile, not a frozen window
             self.hide()
-        self.shutdown()
+        try:
+            self.shutdown()
+        except Exception:  # noqa: BLE001 - each failed step is logged with its name
+            log.error("the window closed with a failed shutdown step (logged above)")
         super().closeEvent(event)

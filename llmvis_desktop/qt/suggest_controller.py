@@ -127,10 +127,13 @@ class SuggestController(ModelJobsMixin, QObject):
         from ..core.suggest import reading
         from ..core.suggest.worker import shutdown_shared
 
-        self._status_loader.shutdown()
-        self.asker.shutdown()
-        shutdown_shared()  # the model thread: no thread outlives the window
-        reading.shutdown_shared()  # nor a reader process
+        from .window_shutdown import run_steps
+
+        run_steps([("status loader", self._status_loader.shutdown),
+                   ("asker", self.asker.shutdown),
+                   ("model thread", shutdown_shared),  # no thread outlives the window
+                   ("reader processes", reading.shutdown_shared)],  # nor a reader process
+                  "suggestions shutdown")
 
     # --- learned suggester: readiness ----------------------------------------------------
     def refresh_learned_status(self) -> None:

@@ -91,8 +91,10 @@ def test_a_backslash_name_survives_export_then_import(tmp_path):
         assert q.image_by_path("back\\slash.png").caption == "cap"
 
 
-@pytest.mark.parametrize("bad", ["../x.png", "/etc/passwd", "evil/x.png"])
-def test_import_refuses_paths_outside_root(proj, tmp_path, bad):
+@pytest.mark.parametrize("bad, why", [("../x.png", "climbs out of the project with '..'"),
+                                      ("/etc/passwd", "is an absolute path outside the project folder"),
+                                      ("evil/x.png", "leads out of the project through a symbolic link")])
+def test_import_refuses_paths_outside_root(proj, tmp_path, bad, why):
     outside = tmp_path / "outside"
     outside.mkdir(exist_ok=True)
     (outside / "x.png").write_bytes(b"x")
@@ -103,6 +105,9 @@ def test_import_refuses_paths_outside_root(proj, tmp_path, bad):
     with pytest.raises(InterchangeError) as exc:
         import_file(proj, "coco", f)
     assert "images[1]" in str(exc.value) and bad in str(exc.value)
+    # each refused by its own check (with the '..' check gone, "../x.png" was still
+    # refused, by the link check, and this test passed)
+    assert why in str(exc.value), str(exc.value)
     assert db_fingerprint(proj) == before  # nothing half-imported (img5 untouched too)
 
 
@@ -809,8 +814,25 @@ def test_an_import_locks_images_in_id_order(proj, tmp_path, monkeypatch):
     locked = []
     real = rr.locked_image
     monkeypatch.setattr(rr, "locked_image", lambda s, image_id: (locked.append(image_id), real(s, image_id))[1])
-    import_file(proj, "csv", f, overwrite=True)
+    # the rows are locked by one query per chunk (rr.lock_images): PostgreSQL locks them in
+    # the order the query returns them, so the query itself must be ordered by id (this
+    # test passed with its ORDER BY removed, watching only the per-image reads after it)
+    from sqlalchemy import event
+
+    chunk_reads = []
+
+    def seen(conn, cursor, statement, params, context, executemany):
+        flat = " ".join(statement.split())
+        if flat.startswith("SELECT images.id") and "WHERE images.id IN" in flat:
+            chunk_reads.append(flat)
+
+    event.listen(proj.store.engine, "before_cursor_execute", seen)
+    try:
+        import_file(proj, "csv", f, overwrite=True)
+    finally:
+        event.remove(proj.store.engine, "before_cursor_execute", seen)
     assert locked and locked == sorted(locked)
+    assert chunk_reads and all(q.endswith("ORDER BY images.id") for q in chunk_reads), chunk_reads
 
 
 def test_contact_details_places_device_ids_comments_and_the_icon_are_removed(tmp_path):

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 from llmvis_desktop.core import review_actions as ra
+from llmvis_desktop.core.interchange import apply as apply_mod
 from llmvis_desktop.core.interchange import import_file
 from llmvis_desktop.core.project import Project
 from llmvis_desktop.core.store import repo_suggest as rs
@@ -186,3 +187,60 @@ def test_a_short_wait_for_this_programs_own_writer_is_refused_with_a_message(png
         assert p.image(image_id).caption is None
         with short_waits(100):
             assert ra.set_caption(p, image_id, "now", "alice").record.caption == "now"
+
+
+def test_a_label_an_import_is_putting_on_images_is_not_removed_under_it(png_folder, pg_url, monkeypatch, tmp_path):
+    """The import's shared lock on the label list (taken before its images) keeps a
+    teammate's removal of a label it uses out until it commits. The run above cannot
+    tell: its import, with the lock removed, lost that race too rarely to be seen (the
+    reviewer holds the shared lock most of the time); here the removal is tried while
+    the import is held between its read of the label list and its use of the labels:
+    without the lock, the label went, and the import failed with NotFound."""
+    from llmvis_desktop.core.store.engine import short_waits
+
+    with Project.open(png_folder, pg_url) as setup:
+        setup.scan()
+        for name in ("scratch", "dent"):
+            setup.add_label(name)
+        url = setup.db_url
+        paths = [setup.image(i).relpath for i in setup.image_ids()]
+    path = tmp_path / "dent.csv"
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["file_name", "labels"])
+        w.writerows([p, "dent"] for p in paths)
+    reached, go = threading.Event(), threading.Event()
+    real_chunk = apply_mod.apply_reviewed_chunk
+
+    def held_chunk(*args, **kwargs):  # the label list read; no image or label locked yet
+        reached.set()
+        assert go.wait(60), "the test never let the import go on"
+        return real_chunk(*args, **kwargs)
+
+    monkeypatch.setattr(apply_mod, "apply_reviewed_chunk", held_chunk)
+    carol, bob = Project.open(png_folder, url), Project.open(png_folder, url)
+    outcome: list = []
+
+    def run_import():
+        try:
+            outcome.append(import_file(carol, "csv", path, overwrite=True, actor="carol"))
+        except Exception as exc:  # noqa: BLE001 - the test's answer
+            outcome.append(exc)
+
+    t = threading.Thread(target=run_import)
+    t.start()
+    try:
+        assert reached.wait(60), "the import never reached its images"
+        with short_waits(), pytest.raises(TaxonomyTaken) as err:  # the window's short try
+            bob.remove_labels(["dent"], "bob", force=True)
+        assert "import" in str(err.value)
+    finally:
+        go.set()
+        t.join(60)
+    try:
+        assert not isinstance(outcome[0], Exception), outcome
+        assert outcome[0].matched == len(paths)
+        assert all("dent" in bob.image(i).labels for i in bob.image_ids())
+    finally:
+        carol.close()
+        bob.close()

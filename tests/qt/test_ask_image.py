@@ -296,8 +296,12 @@ def test_answer_arriving_after_opening_another_project_is_dropped(qtbot, window,
     job = sc.ask_job
     ended = []
     job.signals.finished.connect(lambda: ended.append(True))
+    sent = _result_sent(job)
     qtbot.waitUntil(lambda: len(calls) == 1, timeout=10000)  # the model is generating
     gate.set()  # answered while B opens: its result is delivered once B is open
+    # the job's result is on its way (queued for this thread) before B opens: the job
+    # cannot drop it itself any more (its token's check came before), the window must
+    assert sent.wait(10), "the answer was never sent"
     open_and_index(qtbot, win, other)
     qtbot.waitUntil(lambda: bool(ended), timeout=10000)
     _pump()
@@ -343,6 +347,43 @@ def test_ask_before_the_viewer_shows_the_image_uses_the_file_as_it_is(qtbot, win
     with qtbot.waitSignal(sc.answer_ready, timeout=10000):
         _ask(win, ask, "and now?")  # the viewer shows it: its frame and window are what was asked about
     assert calls[-1] == (second.id, "and now?", 2, (135.5, 2063.0))
+
+
+def _result_sent(job) -> threading.Event:
+    """Set in the job's thread when it sends its result (not yet delivered to the window:
+    nothing here processes the window's events meanwhile)."""
+    from PySide6.QtCore import Qt
+
+    sent = threading.Event()
+    job.signals.result.connect(lambda *_: sent.set(), Qt.ConnectionType.DirectConnection)
+    return sent
+
+
+def test_cancel_pressed_while_the_answer_is_on_its_way_drops_it(qtbot, window, folder, monkeypatch):
+    """The Jobs panel's Cancel pressed after the model answered, its answer not yet shown:
+    the answer is dropped (the job's own check of its token came before the Cancel)."""
+    win = window
+    open_and_index(qtbot, win, folder)
+    gate = threading.Event()
+    _chat, calls = _recording_chat(monkeypatch, gate=gate)
+    ask = _enable_ask(qtbot, win)
+    sc = win.suggest_ctl.asker
+    got = []
+    sc.answer_ready.connect(got.append)
+    _select(qtbot, win, win.project.image_ids()[1])
+    _ask(win, ask, "cancel me late?")
+    job = sc.ask_job
+    ended = []
+    job.signals.finished.connect(lambda: ended.append(True))
+    sent = _result_sent(job)
+    qtbot.waitUntil(lambda: len(calls) == 1, timeout=10000)
+    gate.set()
+    assert sent.wait(10), "the answer was never sent"
+    job.cancel()  # before the window got the answer
+    qtbot.waitUntil(lambda: bool(ended), timeout=10000)
+    _pump()
+    assert got == [] and (sc.answer_box is None or not sc.answer_box.isVisible())
+    assert sc.keep_answer() is None
 
 
 def test_cancelled_question_is_dropped_and_a_new_one_starts(qtbot, window, folder, monkeypatch):

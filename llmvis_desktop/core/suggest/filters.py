@@ -94,13 +94,17 @@ def _max_filter(img: np.ndarray, r: int) -> np.ndarray:
 
 
 def _pct(a: np.ndarray, q) -> np.ndarray | float:
-    """np.percentile (linear interpolation) through one plain sort: ~10x faster on small maps."""
-    v = np.sort(np.asarray(a, dtype=np.float64).ravel())
+    """np.percentile (linear interpolation) through one partial sort: ~10x faster on small
+    maps. Only the order statistics it reads are put in place (np.partition at those
+    ranks: the same values a full sort has there, 2-9x faster than sorting a 128x128 map,
+    which was half the handcrafted features' time)."""
+    v = np.asarray(a, dtype=np.float64).ravel()
     n = v.size
     qs = np.asarray(q, np.float64)
     pos = qs / 100.0 * (n - 1)
     lo = np.floor(pos).astype(np.int64)
     hi = np.minimum(lo + 1, n - 1)
+    v = np.partition(v, np.unique(np.concatenate([lo.ravel(), hi.ravel()])))
     out = v[lo] + (pos - lo) * (v[hi] - v[lo])
     return float(out) if out.ndim == 0 else out
 
