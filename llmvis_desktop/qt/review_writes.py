@@ -194,8 +194,10 @@ class ReviewWrites:
 
     def _write_failed(self, write: ReviewWrite, closing: bool) -> None:
         if write.moved:  # the reviewer had gone on: name the image, take them back to it
-            self._steps_waiting.clear()  # an undo asked meanwhile meant this action, not the one before
-            self._report(write.error, prefix=f"{write.name} was not saved \u2014 ")
+            # an undo asked meanwhile meant this action, not the one before: not done, said
+            steps, self._steps_waiting = self._steps_waiting, []
+            dropped = f" ({'Undo' if steps[0] else 'Redo'} pressed meanwhile: not done.)" if steps else ""
+            self._report(write.error, prefix=f"{write.name} was not saved{dropped} \u2014 ")
         else:
             self._report(write.error)
         try:

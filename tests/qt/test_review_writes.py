@@ -293,3 +293,26 @@ def test_a_refused_caption_goes_back_on_screen_unsaved(qtbot, window, labelled_f
     assert win.panel_ctl.caption.is_dirty()  # kept unsaved: moving on tries again
     with Project.open(labelled_folder) as p:
         assert p.image(first).caption is None
+
+
+def test_an_undo_waiting_for_a_refused_write_is_not_done_and_said(qtbot, window, labelled_folder, gate):
+    win = window
+    open_and_index(qtbot, win, labelled_folder)
+    first = win.review.current.id
+    gate.open()
+    win.grid.setFocus()
+    QTest.keyClick(win.grid, Qt.Key.Key_Delete)  # committed: the one before
+    assert win.review.wait_writes(20) and win.review.undo_stack.count() == 1
+    gate.event.clear()
+    gate.entered.clear()
+    errors = []
+    win.review.error.connect(errors.append)
+    QTest.keyClick(win.grid, Qt.Key.Key_Return)
+    QTest.keyClick(win.grid, Qt.Key.Key_Z, CTRL)  # meant the Enter, which will be refused
+    assert gate.entered.wait(20)
+    gate.fail = Busy("the writer's turn is taken")
+    gate.open()
+    assert win.review.wait_writes(20)
+    assert errors and "Undo pressed meanwhile: not done" in errors[-1], errors
+    assert win.review.undo_stack.index() == 1  # the Delete before it was not undone
+    assert _status(labelled_folder, first)[0] == "rejected"
