@@ -388,10 +388,15 @@ class PanelController(RepairActions, DialogActions, JobActions, TaxonomyActions,
         if image_id is None:
             return
         saved = self.record.caption if self.record is not None and self.record.id == image_id else None
-        if not self.win.review.set_caption(text, image_id=image_id) and self._caption_id == image_id:
+
+        def failed() -> None:
             # not stored (the database refused or was unreachable): the typed text stays,
-            # marked unsaved, instead of looking saved (or being replaced by a re-read)
-            self.caption.keep_unsaved(text, saved)
+            # marked unsaved, instead of looking saved (or being replaced by a re-read); a
+            # write refused after the reviewer went on takes them back to it (review_writes)
+            if self._caption_id == image_id:
+                self.caption.keep_unsaved(text, saved)
+
+        self.win.review.set_caption(text, image_id=image_id, on_failed=failed)
 
     # --- jobs' rows (the suggestion cards are SuggestionActions) -------------------------------
     def refresh_after_bulk(self) -> None:

@@ -12,7 +12,11 @@ unreachable database leaves stack and database in step and tells the user. The
 command and the undo/redo steps are in :mod:`.review_undo` (the
 :class:`~.review_undo.ReviewUndo` mixin); each reviewer's saved place, in
 :mod:`.review_position` (the :class:`~.review_position.ReviewPosition` mixin); N, in
-:mod:`.review_next` (the :class:`~.review_next.NextUnreviewed` mixin).
+:mod:`.review_next` (the :class:`~.review_next.NextUnreviewed` mixin). The review
+keys (Enter, Delete, R, 1-9, a caption, Undo/Redo) write on the serial review writer's
+thread, the window going on meanwhile (:mod:`.review_writes`, the
+:class:`~.review_writes.ReviewWrites` mixin); a card's decision and a kept note write
+here (:meth:`ReviewController._do`), after the writes in flight.
 
 Keys (window-wide actions, see :meth:`ReviewController.actions`): Right/J next,
 Left/K previous, N next unreviewed, Return accept (+ pending suggestions: best caption, labels >= 0.5 or the best) and next,
@@ -22,6 +26,7 @@ label, Ctrl+Z / Ctrl+Shift+Z undo / redo.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Callable, Optional
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -33,11 +38,13 @@ from ..core.store.engine import Busy, short_waits
 from ..core.store.records import ImageRecord
 from ..core.store.writable import DatabaseReadOnly
 from ..core.tasks import FOREGROUND
-from .review_messages import LAST_ROW, accept_message, card_message, label_key_message, pending_ids, \
+from ..core.wording import visible_name
+from .review_messages import accept_message, card_message, label_key_message, pending_ids, \
     reject_message, reviewed_message
 from .review_next import NextUnreviewed
 from .review_position import ReviewPosition
 from .review_undo import ReviewUndo, StateCommand
+from .review_writes import ReviewWrites
 from .workers import ACTION_HOLD_S, LatestOnly, foreground
 
 log = logging.getLogger(__name__)
@@ -80,7 +87,7 @@ _UNREACHABLE = ("connection is bad", "connection refused", "could not connect", 
                 "connection timed out", "ssl syscall error", "the connection is closed")
 
 
-class ReviewController(NextUnreviewed, ReviewPosition, ReviewUndo, QObject):
+class ReviewController(NextUnreviewed, ReviewPosition, ReviewUndo, ReviewWrites, QObject):
     current_changed = Signal(object)  # ImageRecord | None
     record_changed = Signal(object)  # ImageRecord after an action (current or not)
     error = Signal(str)
@@ -101,12 +108,14 @@ class ReviewController(NextUnreviewed, ReviewPosition, ReviewUndo, QObject):
         self._save_timer.timeout.connect(self.save_position)
         self._position_saver = LatestOnly(self)
         self._init_next()  # N's read of the statuses: off the GUI thread
+        self._init_writes()  # Enter's and Delete's writes: off the GUI thread, one after the other
         self._actions: dict[str, QAction] = {}
         self._make_actions()
         grid.current_changed.connect(self._on_grid_current)
 
     # --- setup ------------------------------------------------------------------
     def set_project(self, project) -> None:
+        self.stop_writes()  # the reviews in flight are committed to the project they belong to
         self.save_position(wait=True)  # written before the project it belongs to closes
         self.project = project
         self.undo_stack.clear()
@@ -182,7 +191,9 @@ class ReviewController(NextUnreviewed, ReviewPosition, ReviewUndo, QObject):
     def _do(self, text: str, image_id: int, action: Callable[[], object], moving: bool = False) -> bool:
         """Run one action: ONE core transaction that writes the change and its history
         and returns the snapshots and the new record (``core.review_actions``); then
-        push it as an undoable command and update just that row."""
+        push it as an undoable command and update just that row. Run here, on the GUI
+        thread, after the writes in flight (:mod:`.review_writes`): it lands after them."""
+        self.wait_writes()
         try:
             with short_waits():  # a teammate's lock: refused after 1.5 s, not a frozen window for 15
                 res = action()
@@ -200,13 +211,23 @@ class ReviewController(NextUnreviewed, ReviewPosition, ReviewUndo, QObject):
         self._show_record(res.record, show=not moving)
         return True
 
-    def set_caption(self, text: Optional[str], image_id: Optional[int] = None) -> bool:
+    def set_caption(self, text: Optional[str], image_id: Optional[int] = None,
+                    on_failed: Optional[Callable[[], None]] = None) -> bool:
+        """Store the caption, on the review writer (shown at once); ``on_failed()``: when the
+        database refused it (the caption editor puts the text back, unsaved). False: refused
+        at once."""
         image_id = image_id if image_id is not None else self._target()
         if image_id is None:
             return False
         text = (text or "").strip() or None
-        return self._do("Edit caption", image_id,
-                        lambda: ra.set_caption(self.project, image_id, text, self.actor()))
+        project, actor = self.project, self.actor()
+        rec = self._shown_record(image_id)
+        return self._write_here("Edit caption", image_id, lambda: ra.set_caption(project, image_id, text, actor),
+                                shown=None if rec is None else replace(rec, caption=text), on_failed=on_failed)
+
+    def _shown_record(self, image_id: int) -> Optional[ImageRecord]:
+        return self.current if self.current is not None and self.current.id == image_id \
+            else self.model.record(image_id)
 
     def toggle_label(self, name: str, image_id: Optional[int] = None, on: Optional[bool] = None) -> bool:
         """Add (``on``) or remove label ``name``, as the chip on screen asked; ``on`` None:
@@ -216,20 +237,34 @@ class ReviewController(NextUnreviewed, ReviewPosition, ReviewUndo, QObject):
         image_id = image_id if image_id is not None else self._target()
         if image_id is None:
             return False
+        shown = self._shown_record(image_id)
         if on is None:
-            shown = self.current if self.current is not None and self.current.id == image_id \
-                else self.model.record(image_id)
             on = None if shown is None else name not in shown.labels
+        project, actor = self.project, self.actor()
 
         def action():
-            res = ra.toggle_label(self.project, image_id, name, self.actor(), on=on)
+            return ra.toggle_label(project, image_id, name, actor, on=on)
+
+        def done(res) -> None:
             if on is not None and not res.changed:
                 self.message.emit(f"Label \u201c{name}\u201d was {'added to' if on else 'removed from'} "
-                                  "this image by someone else meanwhile: nothing to change.")
-            return res
+                                  f"this image by someone else meanwhile ({visible_name(res.record.relpath)}): "
+                                  "nothing to change.")
+            elif said is not None and set(res.before.get("labels") or ()) != set(res.after.get("labels") or ()):
+                said(res)
 
+        said = self._label_said
+        self._label_said = None
+        if shown is not None and on is not None:  # shown at once as it will be
+            names = [n for n in shown.labels if n != name] + ([name] if on else [])
+            shown = replace(shown, labels=tuple(names))
+        else:
+            shown = None
         verb = "Toggle" if on is None else ("Add" if on else "Remove")
-        return self._do(f"{verb} label {name}", image_id, action)
+        return self._write_here(f"{verb} label {name}", image_id, action, shown=shown, on_result=done)
+
+    #: the status line of a label key (toggle_label_key), said when its write commits
+    _label_said: Optional[Callable[[object], None]] = None
 
     def set_labels(self, names, image_id: Optional[int] = None) -> bool:
         image_id = image_id if image_id is not None else self._target()
@@ -252,32 +287,27 @@ class ReviewController(NextUnreviewed, ReviewPosition, ReviewUndo, QObject):
             name = chosen.name if chosen is not None else None
         if not name:
             return self.message.emit(f"No label on key {n}.")
-        was = self.current.labels
-        if self.toggle_label(name) and self.current is not None and set(was) != set(self.current.labels):
-            self.message.emit(label_key_message(name, self.current))
+        self._label_said = lambda res: self.message.emit(label_key_message(name, res.record))
+        self.toggle_label(name)
 
-    def set_status(self, status: str, image_id: Optional[int] = None) -> bool:
+    def set_status(self, status: str, image_id: Optional[int] = None,
+                   on_result: Optional[Callable[[object], None]] = None) -> bool:
+        """Mark the image ``status``, on the review writer (shown at once); ``on_result(result)``
+        once committed."""
         image_id = image_id if image_id is not None else self._target()
         if image_id is None:
             return False
-        done = []
-
-        def action():
-            done.append(ra.set_status(self.project, image_id, status, self.actor()))
-            return done[0]
-
-        ok = self._do(f"Mark {status}", image_id, action)
-        self._last_result = done[0] if ok else None
-        return ok
-
-    _last_result = None  # the ActionResult of the last set_status that went through
+        project, actor = self.project, self.actor()
+        rec = self._shown_record(image_id)
+        return self._write_here(f"Mark {status}", image_id, lambda: ra.set_status(project, image_id, status, actor),
+                                shown=None if rec is None else replace(rec, status=status, review_status=status),
+                                on_result=on_result)
 
     def mark_reviewed(self) -> None:
         """R: the status only; the cards stay pending, and the status bar says how many (said
         every time: the line left by the previous image's Enter otherwise read as if it
         were about this one)."""
-        if self.set_status("reviewed"):
-            self.message.emit(reviewed_message(len(pending_ids(self._last_result))))
+        self.set_status("reviewed", on_result=lambda res: self.message.emit(reviewed_message(len(pending_ids(res)))))
 
     def accept(self) -> None:
         """Accept the pending suggestions (best caption; the label cards scoring >= 0.5,
@@ -299,8 +329,8 @@ class ReviewController(NextUnreviewed, ReviewPosition, ReviewUndo, QObject):
             left = [kinds.get(sid, "other") for sid in pending_ids(res) & shown] if shown is not None else []
             return accept_message(res.decided, unshown, res.before.get("review_status"), left)
 
-        self._act_and_next("Accept", image_id, lambda: ra.accept(self.project, image_id, self.actor(), shown=shown),
-                           say)
+        project, actor = self.project, self.actor()  # (asked here, never on the writer's thread)
+        self._act_and_next("Accept", image_id, lambda: ra.accept(project, image_id, actor, shown=shown), say)
 
     def decide_suggestion(self, suggestion_id: int, outcome: str, final_value: Optional[str] = None,
                           image_id: Optional[int] = None, text: Optional[str] = None) -> bool:
@@ -336,8 +366,8 @@ class ReviewController(NextUnreviewed, ReviewPosition, ReviewUndo, QObject):
         def say(res) -> str:
             return reject_message(res.decided, len(pending_ids(res, shown)) if shown is not None else 0)
 
-        self._act_and_next("Reject", image_id, lambda: ra.reject(self.project, image_id, self.actor(), shown=shown),
-                           say)
+        project, actor = self.project, self.actor()
+        self._act_and_next("Reject", image_id, lambda: ra.reject(project, image_id, actor, shown=shown), say)
 
     #: image id -> the ids of the suggestion cards on screen for it, or None (no panel):
     #: set by the window; Accept and Reject decide only those (another reviewer's job may
@@ -414,29 +444,12 @@ class ReviewController(NextUnreviewed, ReviewPosition, ReviewUndo, QObject):
     _moving = False
 
     def _act_and_next(self, text: str, image_id: int, action, say: Callable[[object], str]) -> None:
-        """``action`` (Accept, Reject), then the next row; ``say(result)``: the status bar's
-        line, with the end of the list said on the last row (it stays there)."""
-        self._moving, self._deferred = True, []
-        done = []
+        """``action`` (Accept, Reject) on the review writer, then the next row; ``say(result)``:
+        the status bar's line, with the end of the list said on the last row (it stays there)."""
+        with FOREGROUND.action(ACTION_HOLD_S):  # the repaint of the next image follows
+            self._write_and_next(text, image_id, action, say)
 
-        def run():
-            done.append(action())
-            return done[0]
-
-        try:
-            with FOREGROUND.action(ACTION_HOLD_S):  # the repaint of the next image follows
-                last = not self._has_next()
-                ok = self._do(text, image_id, run, moving=not last)
-                if ok:
-                    self.next()
-                    self.message.emit(say(done[0]) + (" " + LAST_ROW if last else ""))
-        finally:
-            self._moving = False
-            deferred, self._deferred = self._deferred, []
-            for rec in deferred:
-                self.record_changed.emit(rec)
-
-    def _report(self, exc: BaseException) -> None:
+    def _report(self, exc: BaseException, prefix: str = "") -> None:
         from sqlalchemy.exc import OperationalError
 
         from ..core.store.repo_suggest import NotPending
@@ -452,4 +465,4 @@ class ReviewController(NextUnreviewed, ReviewPosition, ReviewUndo, QObject):
             log.debug("review action refused", exc_info=exc)
         else:
             log.warning("review action failed: %s", msg, exc_info=exc)
-        self.error.emit(msg)
+        self.error.emit(prefix + msg)

@@ -82,10 +82,14 @@ class ReviewPosition:
             log.warning("the review position was still being saved after %d ms", self.POSITION_WAIT_MS)
 
     def stop_position_saves(self) -> None:
-        """Save the place, wait for the write, then stop the saver's thread (the window closes);
+        """Wait for the review writes in flight (:mod:`.review_writes`); save the place, wait
+        for the write, then stop the saver's and the review writer's threads (the window closes);
         and N's read (:meth:`~.review_next.NextUnreviewed.stop_next_reads`)."""
+        getattr(self, "stop_writes", lambda: None)()  # the reviews in flight committed first
         self.save_position(wait=True)
         self._position_saver.shutdown(self.POSITION_WAIT_MS)
+        if getattr(self, "_writer", None) is not None:
+            self._writer.shutdown()
         getattr(self, "stop_next_reads", lambda: None)()
 
     def _write_position(self, project, key: str, relpath: str) -> None:

@@ -7,7 +7,9 @@ Undo/redo write a snapshot back with ``review_actions.apply_state`` (history act
 changed since stays, and the reviewer is told. :class:`ReviewUndo` is a mixin of
 :class:`~.review_controller.ReviewController`: it uses the host's ``project``,
 ``actor``, ``undo_stack``, ``model``, ``grid``, ``current``, ``message``, and its
-``_flush``, ``_report``, ``_show_record``, ``_has_next`` and ``next``. Other commands
+``_flush``, ``_report``, ``_show_record``, ``_has_next`` and ``next``. A :class:`StateCommand`'s
+undo or redo is written on the review writer's thread (:mod:`.review_writes`) and the
+stack moves when it has committed (:meth:`ReviewUndo._step_done`). Other commands
 on the stack (:class:`~.repair_actions.RepairCommand`) have ``image_id`` and ``write``
 too.
 """
@@ -19,6 +21,8 @@ from PySide6.QtGui import QUndoCommand
 
 from ..core import review_actions as ra
 from ..core.store.engine import short_waits
+from ..core.wording import visible_name
+from .review_writer import ReviewWrite
 
 
 class StateCommand(QUndoCommand):
@@ -64,6 +68,8 @@ class ReviewUndo:
         # a caption being typed is saved first (then it is what Undo takes back): saved
         # later, when the step selected its image, its new command deleted the one just
         # undone (a RuntimeError) and Redo was lost
+        if self._step_later(undo):  # after the writes in flight, in order (review_writes)
+            return
         if not self._flush():
             return
         stack = self.undo_stack
@@ -72,11 +78,41 @@ class ReviewUndo:
         cmd = stack.command(stack.index() - 1 if undo else stack.index())
         text, image_id = cmd.text(), cmd.image_id
         self._note = ""
+        if isinstance(cmd, StateCommand):  # on the review writer's thread (review_writes)
+            state, expect, prefix = (cmd.before, cmd.after, "undo") if undo else (cmd.after, cmd.before, "redo")
+            project, actor = self.project, self.actor()
+            write = ReviewWrite(text, image_id, lambda: ra.apply_state(
+                project, image_id, state, actor, prefix, expect=expect), kind=prefix)
+            write.extra["cmd"] = cmd
+            rec = self.model.record(image_id)
+            write.name = visible_name(rec.relpath) if rec is not None else f"image {image_id}"
+            self._submit_step(write)
+            return
         try:
             cmd.write(undo)
         except Exception as exc:
             self._report(exc)  # the stack did not move: it still matches the database
             return
+        self._stepped(cmd, undo)
+
+    def _step_done(self, write) -> None:
+        """(GUI thread, in order) An undo or redo written by the review writer: move the stack."""
+        undo, cmd = write.kind == "undo", write.extra["cmd"]
+        if write.error is not None:  # the stack did not move: it still matches the database
+            self._report(write.error, prefix=f"{write.name}: not {'undone' if undo else 'redone'} — "
+                         if write.moved else "")
+            return
+        if self.undo_stack.command(self.undo_stack.index() - 1 if undo else self.undo_stack.index()) is not cmd:
+            # (cannot happen: the actions pushed wait for a step in flight) said, not guessed at
+            self.error.emit(f"{write.text} was {'undone' if undo else 'redone'} in the database, but the undo "
+                            "list had changed meanwhile; it was not moved.")
+            return
+        self._note = ""
+        self._said_state(write.result, write.kind)
+        self._stepped(cmd, undo)
+
+    def _stepped(self, cmd, undo: bool) -> None:
+        stack, text, image_id = self.undo_stack, cmd.text(), cmd.image_id
         # the database holds the new state: move the stack without writing again
         self._skip_write = True
         try:
@@ -104,6 +140,10 @@ class ReviewUndo:
             return
         with short_waits():  # as every review action (review_controller._do)
             res = ra.apply_state(self.project, image_id, state, self.actor(), prefix, expect=expect)
+        self._said_state(res, prefix)
+
+    def _said_state(self, res, prefix: str) -> None:
+        """An undo/redo's result: its row and panels, and what it left out, said."""
         self._show_record(res.record)
         gone = [f for f in dict.fromkeys(res.skipped) if "removed since" in f]
         others = [f for f in dict.fromkeys(res.skipped) if f not in gone]

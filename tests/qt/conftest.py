@@ -34,6 +34,19 @@ def isolated_dirs(tmp_path, monkeypatch):
     yield
 
 
+@pytest.fixture(autouse=True)
+def review_writes_awaited(monkeypatch):
+    """Enter and Delete write on the review writer's thread and the window waits for the
+    write only briefly (``review_writes.WRITE_WAIT_S``): a test checking the database right
+    after the key would race it on a loaded machine. Here the window waits for the write's
+    end (its event, not a sleep), so the result is handled by the same code as a fast
+    SQLite write; the tests of the background path (test_review_writes.py) set 0."""
+    from llmvis_desktop.qt import review_writes
+
+    monkeypatch.setattr(review_writes, "WRITE_WAIT_S", None)
+    monkeypatch.setattr(review_writes, "WRITE_WAIT_SERVER_S", None)
+
+
 @pytest.fixture
 def image_folder(tmp_path) -> Path:
     folder = tmp_path / "images"
