@@ -246,7 +246,9 @@ def person(explicit: Optional[str] = None, cfg: Optional[Config] = None) -> str:
     """Who a change made outside the window is recorded as: ``explicit`` (``--actor``),
     else the configured reviewer name, else the operating system's user name. The history
     names a person for every change (``cli`` named nobody)."""
-    for name in (explicit, cfg.reviewer if cfg is not None else None, os_user()):
+    # the system's name only when none is given: its lookup (NSS, maybe LDAP) ran every time
+    for name in (explicit, cfg.reviewer if cfg is not None else None):
         if name and name.strip():
             return name.strip()[:ACTOR_MAX]
-    return "unknown user"
+    name = os_user()
+    return name.strip()[:ACTOR_MAX] if name and name.strip() else "unknown user"

@@ -165,8 +165,12 @@ class ModelJobsMixin:
 
         label = {"all": "all images", "filtered": "filtered images", "unsuggested": "images not yet suggested"}
         self.models_job = self.win.jobs.start(f"Model suggestions ({label.get(scope, scope)})", job)
-        # rows are committed as the job goes: the grid and the current image catch up meanwhile
-        self.models_job.signals.progress.connect(void(lambda _p: self.win.panel_ctl.refresh_during_job()))
+        # rows are committed as the job goes: the grid and the current image catch up meanwhile,
+        # once some are (a report with none stored, the job's start or its models loading,
+        # re-read the current image on the GUI thread and waited for its cards: 30-40 ms
+        # while the session's first job set up)
+        self.models_job.signals.progress.connect(
+            void(lambda p: getattr(p, "done", 0) and self.win.panel_ctl.refresh_during_job()))
         self.models_job.signals.result.connect(self._on_models_result)
         self.models_job.signals.error.connect(self._on_models_error)
         self.models_job.signals.finished.connect(self.update_actions)

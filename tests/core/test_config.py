@@ -85,3 +85,18 @@ def test_the_cli_warns_once_per_wrong_setting_and_goes_on(png_folder, capsys):
     assert len(err) == 2 and all(line.startswith("warning: ") for line in err)
     assert "'thumbnail_cache_mb'" in err[0] and "'max_image_pixels'" in err[1]
     assert json.loads(cfg_mod.config_path().read_text())["thumbnail_cache_mb"] == "big"  # never written
+
+
+def test_person_asks_the_system_for_the_user_only_when_no_name_is_given(monkeypatch):
+    """The window names the person who starts a model job (run_models, on the GUI thread):
+    ``person`` looked the OS user up (getpass: an NSS passwd lookup, over the network where
+    accounts are in LDAP/SSSD) even with a reviewer name configured, and then dropped it."""
+    from llmvis_desktop.core import config
+
+    asked = []
+    monkeypatch.setattr(config, "os_user", lambda: asked.append(1) or "alice")
+    assert config.person(None, config.Config(reviewer="bench")) == "bench"
+    assert config.person("carol") == "carol"
+    assert asked == []
+    assert config.person(None, config.Config(reviewer="  ")) == "alice"
+    assert asked == [1]

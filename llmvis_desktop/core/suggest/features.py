@@ -21,6 +21,7 @@ from typing import Callable, Optional, Protocol, Sequence, runtime_checkable
 import numpy as np
 from PIL import Image
 
+from .. import lazy_torch
 from .filters import _EPS, SIZE, box, gaussian, to_gray_float
 from .handcrafted import HandcraftedFeatures, handcrafted_vector
 
@@ -69,8 +70,16 @@ class ClipFeatures:
     def _load(self):
         if self._model is not None:
             return
+        # as a suggestion model's load (engines.Engine.load): no collection meanwhile and the
+        # encoder's objects frozen after, torch and transformers imported by import_engine
+        # (the first extract's young and full collections, walking the model classes'
+        # modules as they were imported, held the GIL 40-95 ms each: the window froze)
+        with lazy_torch.collector_paused():
+            self._load_now()
+
+    def _load_now(self) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        import torch  # noqa: F401
+        lazy_torch.import_engine()
         from transformers import AutoConfig, AutoImageProcessor
 
         config = AutoConfig.from_pretrained(self.model_path, local_files_only=True)

@@ -6,6 +6,7 @@ comparison is the :class:`BeforeAfterView` widget (``qt/widgets/before_after.py`
 """
 from __future__ import annotations
 
+import logging
 import threading
 from functools import partial
 from pathlib import Path
@@ -29,6 +30,8 @@ from ..workers import JobManager
 from .repair_loading import LoadingMixin
 from .repair_render import render_after, render_images
 from .repair_saving import STALE_MESSAGE, RepairSaving, StatusLabel
+
+log = logging.getLogger(__name__)
 
 METHOD_NAMES = {"gan": "GAN (learned)", "telea": "Telea (OpenCV)", "ns": "Navier-Stokes (OpenCV)"}
 
@@ -63,7 +66,7 @@ class RepairDialog(LoadingMixin, RepairSaving, QDialog):
         # and the limit (the window says it)
         self.max_pixels = getattr(project, "max_pixels", None) or reader.DEFAULT_MAX_PIXELS
         self.data = None  # the image read (ImageData), once loaded
-        read = partial(_read, self.image_path, self.frame, self.max_pixels)
+        read = partial(_read, self.image_path, self.frame, self.max_pixels, out_dir, project)
         got = None if background else read()  # (raises as the read does)
         self.setWindowTitle(f"Repair — {self.image_path.name}")
         self.results: dict = {}  # method -> RepairResult (preview, not saved)
@@ -81,8 +84,9 @@ class RepairDialog(LoadingMixin, RepairSaving, QDialog):
 
         self.editor = MaskEditor(np.zeros((1, 1), np.uint8), self)  # the image's, once it is loaded
         # Import… starts in the masks of earlier repairs of this image's folder, else beside the image
-        # (those of a repair output's repairs are beside it, where this one's goes)
-        self.editor.import_dirs = (repair_folder(self.image_path, out_dir, project) / MASK_DIR, self.image_path.parent)
+        # (those of a repair output's repairs are beside it, where this one's goes); whether the
+        # project's records name it a repair output is read with the image (Import… is off till then)
+        self.editor.import_dirs = (repair_folder(self.image_path, out_dir) / MASK_DIR, self.image_path.parent)
         self.editor.max_pixels = self.max_pixels  # Import… holds a mask to the setting
         self.editor.changed.connect(self._mask_changed)
         self.method = QComboBox(self)
@@ -200,7 +204,8 @@ class RepairDialog(LoadingMixin, RepairSaving, QDialog):
 
     def _take_loaded(self, got) -> None:
         """The image is read (``(ImageData, CanvasImages)``): editor and view show it."""
-        self.data, images = got
+        self.data, images, masks = got
+        self.editor.import_dirs = (masks, self.image_path.parent)
         self.setWindowTitle(f"Repair — {self.image_path.name}{self._page_text(' ({} {} of {})')}")
         self.editor.set_images(images)
         self.view.set_images(images.image, None)  # (the editor's image: one copy of the pixels)
@@ -417,10 +422,17 @@ class RepairDialog(LoadingMixin, RepairSaving, QDialog):
             self.jobs.shutdown()
 
 
-def _read(path: Path, frame: int, max_pixels: int):
-    """The dialog's image and its editor's images (on a worker when opened in the background)."""
+def _read(path: Path, frame: int, max_pixels: int, out_dir=None, project=None):
+    """The dialog's image, its editor's images, and where Import… starts (on a worker when
+    opened in the background: the project's repair records are read for it, two database
+    reads that were on the GUI thread as the dialog was built)."""
     data = read_image(path, frame=frame, max_pixels=max_pixels)
-    return data, canvas_images(data.display)
+    try:
+        masks = repair_folder(path, out_dir, project) / MASK_DIR
+    except Exception as exc:  # (the records unreadable: the folder its path alone gives)
+        log.warning("repair records of %s: %s", path, exc)
+        masks = repair_folder(path, out_dir) / MASK_DIR
+    return data, canvas_images(data.display), masks
 
 
 def _with_advice(exc: Exception, checkpoint) -> str:
