@@ -131,6 +131,10 @@ def take_back(session: Session, pick) -> list[str]:
         else:
             data.pop(KEY, None)
         _save(row, data)
+    if removed:  # a zero-shot labeler that ran meanwhile scored them too
+        from .taxonomy_changed import mark_names_changed
+
+        mark_names_changed(session)
     return removed
 
 

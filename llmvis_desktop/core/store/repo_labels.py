@@ -19,6 +19,7 @@ from .taxonomy_lock import (  # noqa: F401
 )
 from .convert import dumps, label_def, loads
 from .records import LabelDef
+from .taxonomy_changed import mark_names_changed
 
 PALETTE = (
     "#4caf50", "#e53935", "#fb8c00", "#8e24aa", "#1e88e5",
@@ -193,6 +194,7 @@ def update_label(
         _no_lookalike(new_name, [n for n in names if n != name])
         _rename_in_history(session, row.id, name, new_name, actor or "unknown")
         row.name = new_name
+        mark_names_changed(session)  # a zero-shot labeler scores the new text again
     if color:
         row.color = color
     if shortcut != "":
@@ -380,6 +382,7 @@ def remove_label(session: Session, name: str, actor: str, *, force: bool = False
             with session.begin_nested():
                 session.execute(delete(m.Label).where(m.Label.id == row.id))
             _mark_cards_removed(session, name, actor)
+            mark_names_changed(session)  # a zero-shot labeler scores the labels left again
             return len(removed)
         except IntegrityError:
             continue

@@ -12,6 +12,7 @@ from . import models as m
 from .engine import insert_events
 from .convert import dumps, suggestion_record
 from .records import NewSuggestion, SuggestionRecord
+from .taxonomy_changed import scored_since
 from .repo_labels import TaxonomyBusy, card_label_names, share_taxonomy, taxonomy_names
 from .repo_renew import (_for_current_content, _mark_withdrawn, _model_actor, _provenance, _request,  # noqa: F401
                          _revise_same, _supersede, _take_over_same_pending, _withdraw)
@@ -24,14 +25,14 @@ def same_request_done(session: Session, model_id: str, revision: Optional[str], 
     """Images that already have a ``kind`` suggestion from this model id and revision for
     this prompt (or question, or label template), made for the file's current content
     (after the indexer last saw it change); a label suggestion also after the newest
-    label joined the taxonomy (the labels were scored against a set without it)."""
+    label joined the taxonomy (the labels were scored against a set without it) and, one
+    with a template (a zero-shot labeler scores the names), after the last rename or
+    removal of a label (:mod:`.taxonomy_changed`)."""
     stmt = (select(m.Suggestion.image_id).join(m.Image, m.Image.id == m.Suggestion.image_id)
             .where(m.Suggestion.model_id == model_id, m.Suggestion.kind == kind, _for_current_content())
             .distinct())
-    if kind == "label":
-        newest = session.scalar(select(func.max(m.Label.created_at)))
-        if newest is not None:
-            stmt = stmt.where(m.Suggestion.created_at >= newest)
+    for since in (scored_since(session, by_name=prompt is not None) if kind == "label" else ()):
+        stmt = stmt.where(m.Suggestion.created_at >= since)
     stmt = stmt.where(m.Suggestion.model_revision.is_(None) if revision is None
                       else m.Suggestion.model_revision == revision)
     stmt = stmt.where(m.Suggestion.prompt.is_(None) if prompt is None else m.Suggestion.prompt == prompt)
