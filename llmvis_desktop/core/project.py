@@ -341,18 +341,18 @@ class Project:
     def add_suggestions(self, items: Sequence[NewSuggestion], skip_done: bool = False,
                         skip_same_pending: bool = False, replaces: Optional[str] = None,
                         supersede: bool = False, stats: Optional[dict] = None,
-                        unreviewed_only: bool = False) -> list[int]:
+                        unreviewed_only: bool = False, labels_as_of=None) -> list[int]:
         """Store ``items``; ids of the rows stored. ``skip_done``: not those whose image
         already has a suggestion of the same model, revision, kind and prompt for its
         current content (another job stored it meanwhile); ``skip_same_pending``: not
         those identical to one still pending; ``replaces``: a model id prefix whose other
         pending suggestions on these images are withdrawn; ``supersede``: the items take
         the place of their own request's pending cards on their images; ``unreviewed_only``:
-        not on images reviewed or rejected by now (see
-        :func:`.store.repo_suggest.add_suggestions`)."""
+        not on images reviewed or rejected by now; ``labels_as_of``: when the job read the
+        label list it scored (see :func:`.store.repo_suggest.add_suggestions`)."""
         with self.store.write() as s:
             return rs.add_suggestions(s, items, skip_done, skip_same_pending, replaces, supersede, stats,
-                                      unreviewed_only)
+                                      unreviewed_only, labels_as_of)
 
     def record_suggest_runs(self, image_ids: Iterable[int], model_id: str, revision: Optional[str],
                             labels: Sequence[str], replaces: Optional[str] = None,

@@ -170,3 +170,36 @@ def test_labels_an_abandoned_import_made_taken_back_count_as_a_removal(project):
     assert provisional.take_back_abandoned(p.store) == ["rust"]
     with p.store.read() as s:
         assert repo_suggest.same_request_done(s, "models/clip", "r1", "label", template) == set()
+
+
+def test_a_label_list_changed_while_the_job_runs_leaves_its_label_cards_to_do(tiny, project, worker, monkeypatch):
+    """The job scores the label list as it read it at its start. A rename during the job
+    made the cards it stored afterwards look done (made after the rename) though they were
+    scored against the old text, and the old name's cards were said to be "already stored
+    by another job running at the same time". Those cards are now left out, the report
+    says why, and a rerun scores those images against the list as it is now."""
+    import functools
+
+    from llmvis_desktop.core.suggest import batch, pipeline
+
+    # every batch's rows kept for the last commit, after the rename (no race with the writer)
+    monkeypatch.setattr(batch, "GroupCommitter", functools.partial(pipeline.GroupCommitter, every=1e9))
+    clip = inspect_folder(tiny["clip"])
+    renamed = []
+
+    def progress(p):
+        if p.done and not renamed:
+            project.update_label("scrtch", new_name="scratch on metal", actor="ana")
+            renamed.append(p.done)
+
+    first = _run(project, clip, worker, batch=2, progress=progress)
+    assert renamed and first.suggestions == 0, first
+    said = " ".join(first.messages)
+    assert "another job" not in said, said
+    assert "label list changed while the job ran" in said, said
+    assert _pending(project) == {}
+    again = _run(project, clip, worker)
+    assert again.images == N and again.skipped == 0  # it scored 0: the cards stored after the rename looked done
+    after = _pending(project)
+    assert all(set(c) == {"scratch on metal", "dent", "crack", "ok"} for c in after.values()) and len(after) == N
+    assert _run(project, clip, worker).images == 0

@@ -496,8 +496,9 @@ def fail_after_commits(monkeypatch, commits: int, error) -> None:
     from llmvis_desktop.core.project import Project
     from llmvis_desktop.core.suggest import pipeline
 
-    # (every, skip_done): a commit whenever the previous one is done, not every 0.5 s
-    monkeypatch.setattr(pipeline.GroupCommitter.__init__, "__defaults__", (0.0, False))
+    # (every, ...): a commit whenever the previous one is done, not every 0.5 s
+    defaults = pipeline.GroupCommitter.__init__.__defaults__
+    monkeypatch.setattr(pipeline.GroupCommitter.__init__, "__defaults__", (0.0, *defaults[1:]))
     add = pipeline.GroupCommitter.add
 
     def add_alone(self, rows):

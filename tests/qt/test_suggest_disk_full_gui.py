@@ -26,7 +26,8 @@ def test_the_jobs_panel_says_where_the_disk_filled_up_and_what_was_kept(qtbot, w
     project = open_and_index(qtbot, win, folder)
     project.set_setting("captioner", str(blip))
     # a commit per batch of 8 (not every 0.5 s); the second one finds the disk full
-    monkeypatch.setattr(pipeline.GroupCommitter.__init__, "__defaults__", (0.0, False))
+    defaults = pipeline.GroupCommitter.__init__.__defaults__
+    monkeypatch.setattr(pipeline.GroupCommitter.__init__, "__defaults__", (0.0, *defaults[1:]))
     real, done = Project.add_suggestions, []
 
     def add_suggestions(self, rows, *a, **k):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import math
+from datetime import datetime
 from typing import Iterable, Optional, Sequence
 
 from sqlalchemy import and_, case, func, insert, or_, select, update
@@ -12,7 +13,7 @@ from . import models as m
 from .engine import insert_events
 from .convert import dumps, suggestion_record
 from .records import NewSuggestion, SuggestionRecord
-from .taxonomy_changed import scored_since
+from .taxonomy_changed import changed_since, scored_since
 from .repo_labels import TaxonomyBusy, card_label_names, share_taxonomy, taxonomy_names
 from .repo_renew import (_for_current_content, _mark_withdrawn, _model_actor, _provenance, _request,  # noqa: F401
                          _revise_same, _supersede, _take_over_same_pending, _withdraw)
@@ -47,7 +48,7 @@ def same_request_done(session: Session, model_id: str, revision: Optional[str], 
 def add_suggestions(session: Session, items: Sequence[NewSuggestion], skip_done: bool = False,
                     skip_same_pending: bool = False, replaces: Optional[str] = None,
                     supersede: bool = False, stats: Optional[dict] = None,
-                    unreviewed_only: bool = False) -> list[int]:
+                    unreviewed_only: bool = False, labels_as_of: Optional[datetime] = None) -> list[int]:
     """Store suggestions; never touches a reviewed annotation. New images become ``suggested``.
 
     ``skip_done``: leave out a suggestion whose image already has one of the same request
@@ -65,6 +66,10 @@ def add_suggestions(session: Session, items: Sequence[NewSuggestion], skip_done:
     A label suggestion whose label is not in the taxonomy now is left out (counted in
     ``stats["unknown_label"]``): the job scored the labels as they were when it started,
     and a label renamed or removed since would come back with its card accepted.
+    ``labels_as_of``: when the job read the label list it scored; if a label joined since (or,
+    for a labeler scoring the names, one was renamed or removed), its label suggestions are
+    all left out (counted in ``stats["stale_labels"]``): stored, they would count as done
+    (made after the change) though scored against the old list.
     ``unreviewed_only``: the job picked its images as unreviewed (the learned suggester):
     one a reviewer accepted or rejected while it predicted gets nothing (checked with the
     images locked; counted in ``stats["reviewed_meanwhile"]``).
@@ -89,6 +94,13 @@ def add_suggestions(session: Session, items: Sequence[NewSuggestion], skip_done:
     missing = touched - images.keys()
     if missing:
         raise NotFound(f"image id {min(missing)} is not in this project")
+    if labels_as_of is not None and known:
+        by_name = any(it.kind == "label" and it.prompt is not None for it in items)
+        if changed_since(session, labels_as_of, by_name):
+            kept = [it for it in items if it.kind != "label"]
+            if stats is not None:
+                stats["stale_labels"] = stats.get("stale_labels", 0) + len(items) - len(kept)
+            items = kept
     kept = [it for it in items if it.kind != "label" or it.value in known]
     if stats is not None and len(kept) < len(items):
         stats["unknown_label"] = stats.get("unknown_label", 0) + len(items) - len(kept)

@@ -62,3 +62,13 @@ def scored_since(session: Session, by_name: bool) -> list[datetime]:
     if by_name:
         out.append(names_changed_at(session))
     return [t for t in out if t is not None]
+
+
+def changed_since(session: Session, when: datetime, by_name: bool) -> bool:
+    """Whether the label list changed after ``when`` (a label joined; for a labeler that
+    scores the names, ``by_name``, also a rename or a removal): label cards scored
+    against the list read at ``when`` are then not the taxonomy's now."""
+    def utc(t: datetime) -> datetime:  # (SQLite gives the stored times back naive)
+        return t.replace(tzinfo=timezone.utc) if t.tzinfo is None else t
+
+    return any(utc(t) > utc(when) for t in scored_since(session, by_name))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from datetime import datetime, timezone
 from dataclasses import dataclass, replace
 from typing import Collection, Optional, Union
 
@@ -148,6 +149,9 @@ def run_suggest(
     captioner, labeler = models.values()
     roles, refused = _roles(project, captioner, labeler, prompt, question, label_template,
                             allow_bin, allow_remote_code, unresolved)
+    # the label list the labeler scores, and when it was read: cards of a batch stored after
+    # the list changed are left out (they would count as done; a rerun scores them)
+    labels_as_of = datetime.now(timezone.utc) if labeler is not None else None
     labels = [l.name for l in project.labels()] if labeler is not None else []
     no_labels = "the project has no labels for the labeler to score; add some first " \
                 "(llmvis labels add FOLDER scratch dent ...)"
@@ -273,7 +277,8 @@ def run_suggest(
             share = CoreShare(cores, reader.parallel, memory=memory,
                               key=tuple((r.info.path, r.info.revision, r.role) for r in roles))
         try:
-            committer = GroupCommitter(project, skip_done=only_unsuggested)
+            committer = GroupCommitter(project, skip_done=only_unsuggested,
+                                       labels_as_of=labels_as_of if "label" in engines else None)
             try:
                 run_batches(project, chunks, reader, (project.max_pixels, max_side, draft_side, resize),
                             infer, worker, on_batch, token, share, skip_done=only_unsuggested, committer=committer)
@@ -285,15 +290,7 @@ def run_suggest(
                 for role, why in list(broken.items()):
                     report.fail(role, why, running=True)
                 report.no_text = no_text[0]
-            if committer.dropped:  # another job over the same images stored them first, or a rerun
-                report.suggestions -= committer.dropped
-                renewed, other = committer.renewed, committer.dropped - committer.renewed
-                if renewed:
-                    report.messages.append(f"{_count(renewed, 'suggestion')} {_were(renewed)} the same as "
-                                           f"cards still pending: kept, with the new score")
-                if other:
-                    report.messages.append(f"{_count(other, 'suggestion')} {_were(other)} already stored by "
-                                           f"another job running at the same time; not stored twice")
+            report.not_stored(committer.stale_labels, committer.dropped, committer.renewed)
         finally:
             if share is not None:  # a cancelled job measured something too
                 cores_saved.save(memory, cores_saved.saved_path(), cores)

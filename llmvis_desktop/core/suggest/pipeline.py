@@ -64,13 +64,17 @@ class GroupCommitter:
     """Stores suggestion rows on a helper thread, one commit at a time, at most every
     ``every`` seconds (0: whenever the previous commit has finished)."""
 
-    def __init__(self, project: Project, every: float = COMMIT_EVERY_S, skip_done: bool = False) -> None:
+    def __init__(self, project: Project, every: float = COMMIT_EVERY_S, skip_done: bool = False,
+                 labels_as_of=None) -> None:
         self._project = project
         self._every = every
         self._skip_done = skip_done  # see Project.add_suggestions
+        self._labels_as_of = labels_as_of  # when the job read the label list it scores
         # rows not stored: another job had stored the same meanwhile, or one identical is pending
         self.dropped = 0
         self.renewed = 0  # of those, the same card still pending (kept, new score and time)
+        # label cards left out: the label list changed while the job ran (not in ``dropped``)
+        self.stale_labels = 0
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="llmvis-suggest-write")
         self._running: Optional[Future] = None
         self._buffer: list[NewSuggestion] = []
@@ -98,8 +102,11 @@ class GroupCommitter:
     def _store(self, rows: list[NewSuggestion]) -> None:
         """On the writer thread (one commit at a time)."""
         stats: dict = {}
-        stored = self._project.add_suggestions(rows, self._skip_done, supersede=True, stats=stats)
-        self.dropped += len(rows) - len(stored)
+        stored = self._project.add_suggestions(rows, self._skip_done, supersede=True, stats=stats,
+                                               labels_as_of=self._labels_as_of)
+        stale = stats.get("stale_labels", 0) + stats.get("unknown_label", 0)
+        self.stale_labels += stale
+        self.dropped += len(rows) - len(stored) - stale
         self.stored_images.update(r.image_id for r in rows)  # dropped ones: stored by another job
         self.renewed += stats.get("renewed", 0)
 

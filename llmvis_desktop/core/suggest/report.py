@@ -99,6 +99,24 @@ class SuggestReport:
                 "messages": list(self.messages), "models": dict(self.models), "cores": dict(self.cores),
                 "model_failures": dict(self.model_failures), "no_text": self.no_text}
 
+    def not_stored(self, stale_labels: int, dropped: int, renewed: int) -> None:
+        """Take out of the count the rows the commits left out, each reason said once:
+        ``stale_labels``, label cards scored against a label list changed during the job;
+        ``dropped``, rows stored by another job over the same images meanwhile, or the same
+        as cards still pending (``renewed`` of them: kept, with the new score)."""
+        self.suggestions -= stale_labels + dropped
+        if stale_labels:
+            self.messages.append(f"{_count(stale_labels, 'label suggestion')} {_were(stale_labels)} not stored: "
+                                 f"the label list changed while the job ran (a label added, renamed or "
+                                 f"removed); run the job again to score those images against the list as it is now")
+        if renewed:
+            self.messages.append(f"{_count(renewed, 'suggestion')} {_were(renewed)} the same as "
+                                 f"cards still pending: kept, with the new score")
+        if dropped - renewed:
+            other = dropped - renewed
+            self.messages.append(f"{_count(other, 'suggestion')} {_were(other)} already stored by "
+                                 f"another job running at the same time; not stored twice")
+
     def fail(self, role: str, why: str, running: bool = False) -> None:
         """``role``'s model was refused, failed to load or (``running``) failed while
         running: one warning line naming it and why; the job's other model goes on."""
