@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from . import answer_deadline
+from . import answer_deadline, pg_wire
 from .fold import SQLITE_FOLD, fold
 from .writable import read_only_reason, refused_write
 
@@ -94,14 +94,6 @@ def _harden_sqlite(engine: Engine) -> None:
             conn.exec_driver_sql(f"PRAGMA busy_timeout={int(was)}")
 
 
-def _pg_short_waits(engine: Engine) -> None:
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn):
-        wait = conn.get_execution_options().get("llmvis_wait_ms")
-        if wait is not None:  # (short_waits) for this transaction only
-            conn.exec_driver_sql(f"SET LOCAL lock_timeout = {int(wait)}")
-
-
 #: PostgreSQL: the application name a session of this app shows to the others
 #: (``pg_stat_activity``), followed by who is working: a reviewer whose action waited
 #: for a teammate's lock is told whose (``review_actions``)
@@ -147,12 +139,16 @@ def make_engine(url: str, who: Optional[str] = None) -> Engine:
         # a pooled connection the server dropped (a restart) is noticed before use: the
         # first action after a restart failed ("terminating connection ...") though the
         # server was back
-        kwargs["pool_pre_ping"] = True
+        kwargs["pool_pre_ping"] = True  # (a round trip only where the server spoke: pg_wire.quiet_ping)
+        # no HSTORE column here: psycopg's look-up of the type at connect, three round
+        # trips (a savepoint, the query, its release), was for nothing
+        kwargs["use_native_hstore"] = False
     engine = create_engine(url, **kwargs)
     if is_sqlite:
         _harden_sqlite(engine)
     elif engine.dialect.name == "postgresql":
-        _pg_short_waits(engine)
+        pg_wire.short_waits_with_begin(engine)
+        pg_wire.quiet_ping(engine.dialect)  # (before answer_deadline wraps it)
         answer_deadline.install(engine)  # the window's thread never waits on a hung server for good
     return engine
 

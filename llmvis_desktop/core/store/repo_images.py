@@ -426,23 +426,29 @@ def records(session: Session, ids: Sequence[int]) -> list[ImageRecord]:
     Reads plain column rows, not ORM entities: the grid fetches a window of records
     on a worker thread for every screen it scrolls to, and entity loading (identity
     map, instance state) cost several times the query and made garbage the GUI
-    thread's collector had to walk.
+    thread's collector had to walk. One statement a window (the rows, whether each has
+    a repair, and its labels, one row per label): three were three round trips to a
+    team's server for every screen scrolled to.
     """
     ids = list(ids)
     rows: dict[int, object] = {}
-    repaired: set[int] = set()
-    for chunk in _chunks(ids, 500):
-        for row in session.execute(select(*IMAGE_RECORD_COLUMNS).where(m.Image.id.in_(chunk))):
-            rows[row.id] = row
-        repaired.update(
-            session.scalars(
-                select(m.Repair.source_image_id)
-                .where(m.Repair.source_image_id.in_(chunk), m.Repair.unlinked_at.is_(None))
-                .distinct()
-            )
-        )
-    labels = labels_of(session, ids)
-    return [image_record(rows[i], labels.get(i, ()), i in repaired) for i in ids if i in rows]
+    labels: dict[int, list[str]] = {}
+    repaired = (select(m.Repair.id).where(m.Repair.source_image_id == m.Image.id,
+                                          m.Repair.unlinked_at.is_(None)).exists())
+    for chunk in _chunks(list(dict.fromkeys(ids)), 500):  # (an id asked for twice: read once)
+        stmt = (select(*IMAGE_RECORD_COLUMNS, repaired.label("repaired_"), m.Label.name.label("label_"))
+                .outerjoin(m.ImageLabel, m.ImageLabel.image_id == m.Image.id)
+                .outerjoin(m.Label, m.Label.id == m.ImageLabel.label_id)
+                .where(m.Image.id.in_(chunk))
+                .order_by(m.Label.position, m.Label.name))
+        for row in session.execute(stmt):
+            if row.id not in rows:
+                rows[row.id] = row
+                labels[row.id] = []
+            if row.label_ is not None:
+                labels[row.id].append(row.label_)
+    return [image_record(tuple(rows[i])[:-2], tuple(labels[i]), bool(rows[i].repaired_))
+            for i in ids if i in rows]
 
 
 def record_of(session: Session, image_id: int, labels: Sequence[str]) -> Optional[ImageRecord]:
