@@ -182,7 +182,11 @@ class _JobRow(QFrame):
 
 
 def _dispose(item) -> None:
+    """A layout item's widgets hidden now and deleted later: only deleted later, the
+    running row's title and Cancel button stayed shown at their place, painted over the
+    done line, until the event loop next ran its deferred deletes."""
     if item.widget() is not None:
+        item.widget().hide()
         item.widget().deleteLater()
     elif item.layout() is not None:
         sub = item.layout()
