@@ -35,7 +35,7 @@ from __future__ import annotations
 import time
 from typing import Optional
 
-from PySide6.QtCore import QPropertyAnimation, QSize, Qt, Signal
+from PySide6.QtCore import QPropertyAnimation, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -203,7 +203,8 @@ def _esc(text: str) -> str:
 
 class JobsPanel(QWidget):
     cancelRequested = Signal(str)
-    #: the height the panel needs (:meth:`wanted_height`), after a job started or ended
+    #: the height the panel needs (:meth:`wanted_height`), after a job started or ended,
+    #: and after a change of width changed it (wrapped lines)
     wantsHeight = Signal(int)
 
     def __init__(self, parent: Optional[QWidget] = None, keep_finished: int = 20) -> None:
@@ -211,6 +212,7 @@ class JobsPanel(QWidget):
         self._rows: dict[str, _JobRow] = {}
         self._done: list[_JobRow] = []
         self._keep = keep_finished
+        self._asked = 0  # the height last asked for (wantsHeight)
         self.placeholder = QLabel("No background jobs.")
         self.placeholder.setStyleSheet(f"color: {style.TEXT_MUTED}; padding: 6px;")
         body = QWidget()
@@ -241,6 +243,19 @@ class JobsPanel(QWidget):
         short = self._scroll.height() < self._scroll.verticalScrollBar().sizeHint().height()
         self._scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff if short
                                                 else Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        # narrower, a wrapped line takes more lines (wider, fewer): the dock kept the
+        # height of the old width, the done line's last line cut off at 960x540. Asked
+        # once the layout has the new width (not from inside the window's layout pass)
+        if event.size().width() != event.oldSize().width() and (self._rows or self._done):
+            QTimer.singleShot(0, self, self._refit)
+
+    def _refit(self) -> None:
+        if self.wanted_height() != self._asked:
+            self._ask_height()
+
+    def _ask_height(self) -> None:
+        self._asked = self.wanted_height()
+        self.wantsHeight.emit(self._asked)
 
     def wanted_height(self) -> int:
         """As tall as the running jobs' rows and the newest done line under them (a job
@@ -273,7 +288,7 @@ class JobsPanel(QWidget):
         # running jobs first, above the done lines
         self._lay.insertWidget(1 + self._running_count(), row)  # index 0: placeholder
         self._refresh_placeholder()
-        self.wantsHeight.emit(self.wanted_height())
+        self._ask_height()
 
     def update_job(self, job_id: str, done: int, total: Optional[int], message: str = "",
                    eta_s: Optional[float] = None, rate: Optional[float] = None) -> None:
@@ -294,7 +309,7 @@ class JobsPanel(QWidget):
         while len(self._done) > self._keep:
             self._remove(self._done.pop())
         self._refresh_placeholder()
-        self.wantsHeight.emit(self.wanted_height())
+        self._ask_height()
 
     def clear_finished(self) -> None:
         while self._done:
