@@ -31,10 +31,13 @@ from .workers import LatestOnly
 
 log = logging.getLogger(__name__)
 
+#: the models' opt-ins: core.suggest.batch.OPTINS_SETTING, not imported on the GUI thread
+#: for its name (the module and the 25 it imports took ~65 ms there, once)
+OPTINS = "model_optins"
 #: the settings the window follows when a teammate changes them (the chosen models and
-#: their opt-ins: core.suggest.batch.OPTINS_SETTING); the others (a reviewer's place, an
-#: export form's choices) change often and are read when used
-FOLLOWED = ("captioner", "labeler", "model_optins")
+#: their opt-ins); the others (a reviewer's place, an export form's choices) change often
+#: and are read when used
+FOLLOWED = ("captioner", "labeler", OPTINS)
 
 
 def _settings_of(project) -> dict:

@@ -22,6 +22,7 @@ from typing import Optional
 
 from PySide6.QtCore import Qt
 
+from .settings_reads import OPTINS
 from .workers import void
 
 log = logging.getLogger(__name__)
@@ -112,15 +113,13 @@ class ModelJobsMixin:
             return False
         keep, optins = [], {}
         if self.win.project is not None:
-            from ..core.suggest.batch import OPTINS_SETTING
-
             try:
                 s = self.win.project_ctl.opened_settings(self.win.project)
             except Exception as exc:  # unknown choices: none kept (loaded again when used)
                 log.warning("models to keep loaded: %s", exc)
             else:
                 keep = [p for p in (s.get("captioner"), s.get("labeler")) if p]
-                optins = dict(s.get(OPTINS_SETTING) or {})
+                optins = dict(s.get(OPTINS) or {})
         # kept: a model the project chooses, for the device jobs use, with the opt-ins this
         # project saved for it (one loaded with another project's opt-ins is not)
         worker.unload_unused(keep, list(self.win.config.model_dirs), optins=optins, device=self.win.config.device)

@@ -139,3 +139,35 @@ def test_another_project_opened_brings_its_own_choice(qtbot, window, image_folde
     assert "/m/other-labeler" in window.act_run_all.toolTip()
     _run(qtbot, window)
     assert fake_run == [(None, "/m/other-labeler")]
+
+
+def test_the_ask_box_checks_a_chosen_captioner_without_importing_model_code_on_the_gui_thread(
+        qtbot, window, image_folder, monkeypatch):
+    """To find the opt-ins' setting name, the Ask box's refresh imported core.suggest.batch
+    (25 modules, ~65 ms) on the GUI thread, the first time a captioner was chosen: at the
+    open of a project with one, a choice in the Models dialog or a teammate's."""
+    import importlib.abc
+    import sys
+
+    import llmvis_desktop.core.suggest as suggest
+    from llmvis_desktop.qt.settings_reads import OPTINS
+
+    name = "llmvis_desktop.core.suggest.batch"
+    assert OPTINS == sys.modules[name].OPTINS_SETTING  # (the window's name for it, not imported)
+    open_and_index(qtbot, window, image_folder)
+    monkeypatch.setattr(suggest, "batch", sys.modules[name])  # (both put back as they were)
+    monkeypatch.delitem(sys.modules, name)  # as in a session that has not imported it yet
+    on_gui = []
+
+    class Seen(importlib.abc.MetaPathFinder):
+        def find_spec(self, fullname, path, target=None):
+            if fullname == name:
+                on_gui.append(threading.current_thread() is threading.main_thread())
+            return None
+
+    monkeypatch.setattr(sys, "meta_path", [Seen(), *sys.meta_path])
+    set_setting(window, "captioner", "/m/llava")
+    ask = window.panel_ctl.suggestions.ask_edit
+    window.suggest_ctl.asker.refresh()
+    qtbot.waitUntil(lambda: "cannot be found" in ask.toolTip(), timeout=10000)  # (looked at off the thread)
+    assert True not in on_gui
