@@ -162,6 +162,7 @@ class ProjectController(QObject):
         db_url, index = request.db_url, request.index
         win.project = project
         self.reads = (project, reads) if reads is not None else None
+        self.settings_reads.fill(project, reads.settings if reads is not None else None)
         win.config.remember_project(str(project.root), db_url)
         win.review.set_project(project)
         # the grid's ids come off the GUI thread (requery below): it says so meanwhile
@@ -208,11 +209,9 @@ class ProjectController(QObject):
     reads = None
 
     def opened_settings(self, project) -> dict:
-        """The settings of ``project`` as read on the opener's thread while the window is
-        set up for it (``project_opened``'s slots; its first grid query), else read now."""
-        if self.reads is not None and self.reads[0] is project:
-            return self.reads[1].settings
-        return project.settings()
+        """The settings of ``project`` as the window knows them (read on the opener's
+        thread at the open, kept up to date since: :meth:`.SettingsReads.cached`)."""
+        return self.settings_reads.cached(project)
 
     def _after_open(self, project) -> None:
         """The configuration (the recent projects) saved and the thumbnail cache pruned,
@@ -263,6 +262,7 @@ class ProjectController(QObject):
         win.thumbs.clear()
         win.panels_call("set_project", None)
         self.settings_reads.wait()
+        self.settings_reads.forget()
         win.project.close()
         win.project = None
         self.reads = None

@@ -1,4 +1,14 @@
-"""The open project's settings, read on a worker for a dialog about to open.
+"""The open project's settings: kept for the GUI thread, and read on a worker for a
+dialog about to open.
+
+The window's own copy (:meth:`SettingsReads.cached`) is filled by the open (read on the
+opener's thread), updated as this window writes them (:meth:`SettingsReads.written`: the
+Models dialog's choices and opt-ins, auto-retrain) and as the team watch's looks read
+them off the GUI thread (:meth:`SettingsReads.looked`: a teammate's choice; ``changed``
+then says so). The Suggestions menu's states, "Run models", the Ask box and the models
+kept loaded read it: they read ``project.settings()`` on the GUI thread each time (one
+statement, 1-9 ms on SQLite, a round trip or more on a team's PostgreSQL, at every
+opening of the Suggestions menu and twice per run).
 
 On a team's PostgreSQL 50 ms away (round trip) one ``project.settings()`` held the GUI
 thread ~200 ms: the Models dialog read them twice as it opened (0.5 s), Export…/Import…
@@ -11,14 +21,23 @@ itself, as before, and says what went wrong as it did).
 """
 from __future__ import annotations
 
+import copy
 import logging
 from typing import Callable, Optional
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Signal
 
 from .workers import LatestOnly
 
 log = logging.getLogger(__name__)
+
+#: the models' opt-ins: core.suggest.batch.OPTINS_SETTING, not imported on the GUI thread
+#: for its name (the module and the 25 it imports took ~65 ms there, once)
+OPTINS = "model_optins"
+#: the settings the window follows when a teammate changes them (the chosen models and
+#: their opt-ins); the others (a reviewer's place, an export form's choices) change often
+#: and are read when used
+FOLLOWED = ("captioner", "labeler", OPTINS)
 
 
 def _settings_of(project) -> dict:
@@ -26,12 +45,58 @@ def _settings_of(project) -> dict:
 
 
 class SettingsReads(QObject):
+    changed = Signal()  # a look found a teammate's change to the FOLLOWED settings
+
     def __init__(self, win, parent: Optional[QObject] = None) -> None:
         super().__init__(parent)
         self.win = win
+        self._cache: Optional[tuple] = None  # (project, its settings as the window knows them)
+        self.seq = 0  # counts this window's writes (a look begun before one is not taken)
         self._loaders: dict[str, LatestOnly] = {}
         self._then: dict[str, tuple] = {}  # purpose -> (project, then) of the newest read
 
+    # --- the window's copy ---------------------------------------------------------------
+    def fill(self, project, settings: Optional[dict]) -> None:
+        """``project`` opened: its settings as the open read them (None: unknown, read on
+        the first :meth:`cached`); the previous project's are dropped."""
+        self._cache = (project, dict(settings)) if settings is not None else None
+        self.seq += 1
+
+    def forget(self) -> None:
+        """The project was closed."""
+        self._cache = None
+        self.seq += 1
+
+    def cached(self, project) -> dict:
+        """The settings of ``project`` (the window's) as the window knows them: no read,
+        but where the open's read failed (then read here, once; its error is raised)."""
+        if self._cache is None or self._cache[0] is not project:
+            self._cache = (project, project.settings())
+        return self._cache[1]
+
+    def written(self, project, key: str, value) -> None:
+        """This window wrote ``key`` into ``project``'s settings: the next job uses it."""
+        if self._cache is not None and self._cache[0] is project:
+            self._cache[1][key] = copy.deepcopy(value)
+        self.seq += 1
+
+    def set(self, project, key: str, value) -> None:
+        """Write a setting (on the GUI thread: the user's change) and keep it."""
+        project.set_setting(key, value)
+        self.written(project, key, value)
+
+    def looked(self, project, settings: Optional[dict], seq: int) -> None:
+        """A look read ``project``'s settings off the GUI thread, asked when :attr:`seq`
+        was ``seq``: kept unless this window wrote since (the look may have read before
+        that write; the next look brings both), ``changed`` when a FOLLOWED one changed."""
+        if settings is None or seq != self.seq or self._cache is None or self._cache[0] is not project:
+            return
+        old = self._cache[1]
+        self._cache = (project, dict(settings))
+        if any(old.get(k) != settings.get(k) for k in FOLLOWED):
+            self.changed.emit()
+
+    # --- reads for a dialog --------------------------------------------------------------
     def read(self, purpose: str, then: Callable[[Optional[dict]], None]) -> None:
         """Read the window's project's settings off the GUI thread, then ``then(settings)``
         on it (see the module docstring). Nothing when no project is open."""

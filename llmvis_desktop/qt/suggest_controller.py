@@ -77,6 +77,8 @@ class SuggestController(ModelJobsMixin, QObject):
         win.review.record_changed.connect(self._on_record_changed)
         win.review.current_changed.connect(self._on_shown)
         self.asker = AskController(win, self._chosen)  # "Ask the image"
+        # a teammate chose other models (seen by the team watch): the menu, Ask box and models follow
+        win.project_ctl.settings_reads.changed.connect(self._settings_changed)
 
     # --- project -----------------------------------------------------------------------
     @property
@@ -108,6 +110,12 @@ class SuggestController(ModelJobsMixin, QObject):
         self.asker.refresh()
         self.update_actions()
         self.free_unused_models()  # kept through the switch: those this project does not choose
+
+    def _settings_changed(self) -> None:
+        if self.win.project is not None:
+            self.update_actions()
+            self.asker.refresh()
+            self.free_unused_models()
 
     def _on_project_closed(self) -> None:
         self._holder = None
@@ -258,7 +266,7 @@ class SuggestController(ModelJobsMixin, QObject):
         self.auto_retrain = bool(on)
         if self.win.project is not None:
             try:
-                self.win.project.set_setting(AUTO_SETTING, self.auto_retrain)
+                self.win.project_ctl.settings_reads.set(self.win.project, AUTO_SETTING, self.auto_retrain)
             except Exception as exc:
                 log.warning("cannot save %s: %s", AUTO_SETTING, exc)
 

@@ -5,8 +5,8 @@ manager, run as a job, and the models the session's model thread keeps loaded.
 uses the controller's ``win``, ``models_job``, ``model_dialog``, ``asker``,
 ``update_actions`` and ``models_done``). It owns:
 
-- the project's choice (project settings ``captioner`` / ``labeler``, read through the
-  settings cached at the open), ``_chosen``;
+- the project's choice (project settings ``captioner`` / ``labeler``, as the window
+  keeps them: :meth:`.SettingsReads.cached`, no database read), ``_chosen``;
 - the Models dialog (one at a time; it closes with the project it writes into);
 - "Run models" (``core.suggest.batch.run_suggest``) on all images, the filtered ones, or
   those not yet suggested, on the session's shared model thread, and its report,
@@ -22,6 +22,7 @@ from typing import Optional
 
 from PySide6.QtCore import Qt
 
+from .settings_reads import OPTINS
 from .workers import void
 
 log = logging.getLogger(__name__)
@@ -37,7 +38,9 @@ class ModelJobsMixin:
         if project is None:
             return None, None
         try:
-            s = self.win.project_ctl.opened_settings(project)  # (read off the GUI thread at an open)
+            # (read at every Suggestions menu shown, twice per run: a round trip each on a
+            # team's PostgreSQL, on the GUI thread, until kept)
+            s = self.win.project_ctl.opened_settings(project)
         except Exception:
             return None, None
         return s.get("captioner"), s.get("labeler")
@@ -67,8 +70,11 @@ class ModelJobsMixin:
         if self.win.project is None or self._raise_models():
             return
         cfg = self.win.config
-        dlg = ModelManagerDialog(self.win.project, cfg.model_dirs, cfg.device, self.win,
-                                 opt_in_changed=self._opt_in_changed, settings=settings)
+        project, reads = self.win.project, self.win.project_ctl.settings_reads
+        # its writes kept as they are made: the next job uses the choice at once
+        dlg = ModelManagerDialog(project, cfg.model_dirs, cfg.device, self.win,
+                                 opt_in_changed=self._opt_in_changed, settings=settings,
+                                 written=lambda key, value: reads.written(project, key, value))
         dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dlg.modelChosen.connect(void(lambda _role, _path: (self.update_actions(), self.asker.refresh(),
                                                            self.free_unused_models())))
@@ -107,15 +113,13 @@ class ModelJobsMixin:
             return False
         keep, optins = [], {}
         if self.win.project is not None:
-            from ..core.suggest.batch import OPTINS_SETTING
-
             try:
-                s = self.win.project.settings()
+                s = self.win.project_ctl.opened_settings(self.win.project)
             except Exception as exc:  # unknown choices: none kept (loaded again when used)
                 log.warning("models to keep loaded: %s", exc)
             else:
                 keep = [p for p in (s.get("captioner"), s.get("labeler")) if p]
-                optins = dict(s.get(OPTINS_SETTING) or {})
+                optins = dict(s.get(OPTINS) or {})
         # kept: a model the project chooses, for the device jobs use, with the opt-ins this
         # project saved for it (one loaded with another project's opt-ins is not)
         worker.unload_unused(keep, list(self.win.config.model_dirs), optins=optins, device=self.win.config.device)

@@ -8,7 +8,10 @@ name). The same look reads what showing them takes: the changed images' rows, th
 image with its suggestion cards when it is one of them, and the taxonomy with its usage
 when a teammate changed it; the GUI thread then only shows them (a burst of changes
 between two looks is shown at once). The status bar says who changed how many, after
-the note that the label filtered by was removed when it was. Suggestions arriving from
+the note that the label filtered by was removed when it was. The look reads the
+project's settings too: a teammate's choice of models reaches the window's copy
+(:meth:`.SettingsReads.looked`), which the Suggestions menu and jobs read on the GUI
+thread instead of the database. Suggestions arriving from
 a model (another reviewer's job, ``llmvis suggest``) refresh the rows without a word:
 Accept takes only the cards on screen, so they must be on screen.
 
@@ -93,7 +96,8 @@ class TeamWatch(QObject):
         # ids this look cannot return again: Project.written_here need not keep them
         below = min([lo for lo, _ in gaps] + [last + 1])
         cur = self.win.review.current
-        ask = _Ask(self._labels, cur.id if cur is not None else None, self.win.model.edit_seq)
+        ask = _Ask(self._labels, cur.id if cur is not None else None, self.win.model.edit_seq,
+                   self.win.project_ctl.settings_reads.seq)
         self._looking = True
         self.loader.submit(lambda: (project, None, *_look(project, last, gaps, below, ask)))
 
@@ -122,6 +126,8 @@ class TeamWatch(QObject):
             taxonomy = fetched.taxonomy if fetched is not None else None
             gone = self.win.panel_ctl.reload_labels(*(taxonomy or ()), say=False)
         self._labels = labels
+        if fetched is not None:  # (a teammate's choice of models: the window's copy follows)
+            self.win.project_ctl.settings_reads.looked(project, fetched.settings, fetched.settings_seq)
         if start is not None:  # the first look: what is already there is not news
             self._last = start
             self._gaps = _missing(max(0, start - LOOKBACK), start, {eid for eid, _, _ in rows if eid <= start})
@@ -197,6 +203,7 @@ class _Ask:
     labels: Optional[list]
     current_id: Optional[int]
     edit_seq: int
+    settings_seq: int = 0  # the window's settings writes so far (a look begun before one is not taken)
 
 
 @dataclass
@@ -208,6 +215,8 @@ class _Fetched:
     records: Optional[list] = None  # the changed images' rows; None: too many (re-read when shown)
     current: Optional[tuple] = None  # the open image changed: (record, suggestions, judged)
     taxonomy: Optional[tuple] = None  # the taxonomy changed: (label defs, usage)
+    settings: Optional[dict] = None  # the project's settings
+    settings_seq: int = 0
 
 
 def _look(project, last: int, gaps, below: int, ask: _Ask) -> tuple:
@@ -217,7 +226,8 @@ def _look(project, last: int, gaps, below: int, ask: _Ask) -> tuple:
     rows = project.events_since(last, gaps)
     defs = project.labels()
     names = _names(defs)
-    fetched = _Fetched([(i, a) for eid, i, a in rows if not project.written_here(eid)], ask.edit_seq)
+    fetched = _Fetched([(i, a) for eid, i, a in rows if not project.written_here(eid)], ask.edit_seq,
+                       settings=project.settings(), settings_seq=ask.settings_seq)
     if ask.labels is not None and names != ask.labels:
         fetched.taxonomy = (defs, project.label_usage())
     ids = sorted({i for i, _ in fetched.theirs})

@@ -109,3 +109,11 @@ def watch_looks(qtbot, watch, n: int = 3) -> None:
 #: what psycopg says when the team's PostgreSQL server is gone (the team-watch tests' lost server)
 PG_GONE_REASON = ('connection is bad: connection to server on socket "/tmp/pg/.s.PGSQL.5432" failed: '
                   'No such file or directory')
+
+
+def set_setting(win, key: str, value) -> None:
+    """Save a project setting as the window's Models dialog does: written, and the window's
+    copy of the settings follows (the next job, the Ask box and the Suggestions menu use it
+    at once). Written straight into ``win.project``, it is read as a teammate's change is:
+    at the team watch's next look."""
+    win.project_ctl.settings_reads.set(win.project, key, value)

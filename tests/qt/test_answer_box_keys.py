@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from qthelpers import open_and_index
+from qthelpers import open_and_index, set_setting
 
 from test_keep_note_undo import _answers, _fake_chat, _pump
 
@@ -18,7 +18,7 @@ def _ask_a_question(qtbot, win, folder, monkeypatch):
     box: (project, the image shown, the asker, the ask box)."""
     project = open_and_index(qtbot, win, folder)
     _fake_chat(monkeypatch)
-    win.project.set_setting("captioner", "/m/llava")
+    set_setting(win, "captioner", "/m/llava")
     asker = win.suggest_ctl.asker
     asker.refresh()
     ask = win.panel_ctl.suggestions.ask_edit

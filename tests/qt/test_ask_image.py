@@ -15,7 +15,7 @@ import pytest
 from PySide6.QtCore import QCoreApplication, QPoint
 from PySide6.QtWidgets import QApplication, QPushButton
 
-from qthelpers import open_and_index
+from qthelpers import open_and_index, set_setting
 
 from llmvis_desktop.core.project import Project
 from llmvis_desktop.core.store.records import NewSuggestion
@@ -57,7 +57,7 @@ def _fake_chat(monkeypatch, answer="yes, a scratch", gate=None):
 
 
 def _enable_ask(qtbot, win, spec=CHAT_PATH):
-    win.project.set_setting("captioner", spec)
+    set_setting(win, "captioner", spec)
     win.suggest_ctl.asker.refresh()
     ask = win.panel_ctl.suggestions.ask_edit
     qtbot.waitUntil(ask.isEnabled, timeout=20000)
@@ -460,7 +460,7 @@ def test_refused_chat_captioner_disables_the_box(qtbot, window, folder, monkeypa
     win = window
     open_and_index(qtbot, win, folder)
     _recording_chat(monkeypatch, info_kw={"damaged": "model.safetensors is cut short: 101,036 of 202,072 bytes"})
-    win.project.set_setting("captioner", CHAT_PATH)
+    set_setting(win, "captioner", CHAT_PATH)
     win.suggest_ctl.asker.refresh()
     ask = win.panel_ctl.suggestions.ask_edit
     qtbot.waitUntil(lambda: "refused" in ask.toolTip(), timeout=10000)

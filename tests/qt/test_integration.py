@@ -13,7 +13,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from qthelpers import open_and_index, settle
+from qthelpers import open_and_index, set_setting, settle
 
 from llmvis_desktop.core.project import Project
 from llmvis_desktop.core.store.records import ImageFilter, NewSuggestion
@@ -268,7 +268,7 @@ def test_model_run_uses_chosen_models(qtbot, window, ready_folder, monkeypatch):
     mm.close()
     monkeypatch.setattr(discovery, "resolve_model", fake_resolve)
     monkeypatch.setattr(batch, "run_suggest", fake_run)
-    win.project.set_setting("captioner", "/m/blip")
+    set_setting(win, "captioner", "/m/blip")
     win.suggest_menu.aboutToShow.emit()
     assert win.act_run_unsuggested.isEnabled() and "/m/blip" in win.act_run_unsuggested.toolTip()
     with qtbot.waitSignal(win.suggest_ctl.models_done, timeout=20000) as b:
@@ -295,7 +295,7 @@ def test_ask_the_image_keep_as_note(qtbot, window, ready_folder, monkeypatch):
         return NewSuggestion(image_id, "answer", "yes, a scratch", info.model_id, 0.7, info.revision, question, {})
 
     monkeypatch.setattr(batch, "ask_image", fake_ask)
-    win.project.set_setting("captioner", "/m/llava")
+    set_setting(win, "captioner", "/m/llava")
     win.suggest_ctl.asker.refresh()
     ask = win.panel_ctl.suggestions.ask_edit
     qtbot.waitUntil(ask.isEnabled, timeout=5000)
@@ -361,7 +361,7 @@ def test_the_current_image_catches_up_while_a_model_job_runs(qtbot, window, read
         return batch.SuggestReport(images=1, suggestions=1, seconds=0.1, device="cpu")
 
     monkeypatch.setattr(batch, "run_suggest", slow_run)
-    win.project.set_setting("captioner", "/m/blip")
+    set_setting(win, "captioner", "/m/blip")
     win.suggest_ctl.run_models("unsuggested")
     try:
         qtbot.waitUntil(lambda: not panel.is_empty(), timeout=10000)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from qthelpers import open_and_index
+from qthelpers import open_and_index, set_setting
 
 from llmvis_desktop.core.project import Project
 
@@ -16,7 +16,7 @@ from test_ask_image import CHAT_PATH, _fake_chat, _pump  # the window's ask set-
 
 
 def _ask(qtbot, win, question="is there a scratch?"):
-    win.project.set_setting("captioner", CHAT_PATH)
+    set_setting(win, "captioner", CHAT_PATH)
     asker = win.suggest_ctl.asker
     asker.refresh()
     ask = win.panel_ctl.suggestions.ask_edit

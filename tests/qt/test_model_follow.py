@@ -9,7 +9,7 @@ import json
 import struct
 from pathlib import Path
 
-from qthelpers import open_and_index
+from qthelpers import open_and_index, set_setting
 
 from llmvis_desktop.core.project import Project
 from llmvis_desktop.core.suggest.batch import OPTINS_SETTING
@@ -46,8 +46,8 @@ def test_ask_takes_a_chat_model_opted_in_by_its_hf_cache_id(qtbot, window, image
     _cached(cache, "acme/tiny-llava", "llava", "LlavaForConditionalGeneration", "bin")
     monkeypatch.setenv("HF_HUB_CACHE", str(cache))
     open_and_index(qtbot, window, image_folder)
-    window.project.set_setting(OPTINS_SETTING, {"acme/tiny-llava": ["bin"]})  # as the dialog saves it
-    window.project.set_setting("captioner", "acme/tiny-llava")
+    set_setting(window, OPTINS_SETTING, {"acme/tiny-llava": ["bin"]})  # as the dialog saves it
+    set_setting(window, "captioner", "acme/tiny-llava")
     info = resolve_model("acme/tiny-llava")
     assert info.source == "hf-cache" and optins_for(window.project, info) == (True, False)  # jobs: opted in
 
@@ -57,7 +57,7 @@ def test_ask_takes_a_chat_model_opted_in_by_its_hf_cache_id(qtbot, window, image
     qtbot.waitUntil(lambda: asker.chat_model is not None or "refused" in ask.toolTip(), timeout=10000)
     assert ask.isEnabled() and asker.chat_model.model_id == "acme/tiny-llava", ask.toolTip()
 
-    window.project.set_setting(OPTINS_SETTING, {})  # no opt-in: refused, saying why
+    set_setting(window, OPTINS_SETTING, {})  # no opt-in: refused, saying why
     asker.refresh()
     qtbot.waitUntil(lambda: "refused" in ask.toolTip(), timeout=10000)
     assert not ask.isEnabled() and "pickle .bin" in ask.toolTip()
@@ -118,9 +118,9 @@ def test_unticking_an_opt_in_unloads_the_model_loaded_with_it(qtbot, window, ima
     window.config.model_dirs = [str(models)]
     window.config.device = "cpu"
     open_and_index(qtbot, window, image_folder)
-    window.project.set_setting("captioner", pickled.path)
-    window.project.set_setting("labeler", clip.path)
-    window.project.set_setting(OPTINS_SETTING, {pickled.path: ["bin"]})
+    set_setting(window, "captioner", pickled.path)
+    set_setting(window, "labeler", clip.path)
+    set_setting(window, OPTINS_SETTING, {pickled.path: ["bin"]})
     worker = shared_worker()
     worker.engine(pickled, "caption", "cpu", allow_bin=True)
     worker.engine(clip, "label", "cpu")

@@ -14,7 +14,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core"))
 import tiny_models  # noqa: E402
 
-from qthelpers import open_and_index  # noqa: E402
+from qthelpers import open_and_index, set_setting  # noqa: E402
 
 from llmvis_desktop.core.suggest import batch, engines  # noqa: E402
 from llmvis_desktop.core.suggest.batch import OPTINS_SETTING  # noqa: E402
@@ -130,7 +130,7 @@ def test_a_model_loaded_with_a_projects_opt_in_is_not_kept_for_one_without_it(qt
     qtbot.waitUntil(lambda: win.suggest_ctl.model_dialog is not None, timeout=5000)  # (opens once its settings were read)
     dlg = win.suggest_ctl.model_dialog
     assert dlg.loaded_text().startswith("Loaded now: none")
-    b.set_setting(OPTINS_SETTING, {pickled: ["bin"]})
+    set_setting(win, OPTINS_SETTING, {pickled: ["bin"]})  # (as its dialog saves it)
     assert _run(qtbot, win).suggestions > 0 and loads == ["tiny-blip-bin"] * 2
     qtbot.waitUntil(lambda: "tiny-blip-bin (captioner" in dlg.loaded_text(), timeout=5000)  # while shown
     _open(qtbot, win, folders["a"], pickled, optins={pickled: ["bin"]})

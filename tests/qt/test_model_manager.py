@@ -267,7 +267,7 @@ def test_run_suggestions_with_a_missing_captioner_still_runs_the_labeler(qtbot, 
                                                                          monkeypatch):
     """A captioner folder gone stopped the whole job before the labeler ran ("Model suggestions
     stopped: ...: no such model folder"); now the job runs, the missing one is that model's failure."""
-    from qthelpers import open_and_index
+    from qthelpers import open_and_index, set_setting
 
     from llmvis_desktop.core.suggest import batch
 
@@ -283,8 +283,8 @@ def test_run_suggestions_with_a_missing_captioner_still_runs_the_labeler(qtbot, 
     monkeypatch.setattr(batch, "run_suggest", fake_run)
     monkeypatch.setattr(window, "show_error", lambda msg: seen.setdefault("error", msg))
     open_and_index(qtbot, window, image_folder)
-    window.project.set_setting("captioner", str(tmp_path / "gone-blip"))
-    window.project.set_setting("labeler", str(clip))
+    set_setting(window, "captioner", str(tmp_path / "gone-blip"))
+    set_setting(window, "labeler", str(clip))
     with qtbot.waitSignal(window.suggest_ctl.models_done, timeout=20000) as done:
         window.suggest_ctl.run_models("all")
     assert isinstance(done.args[0], batch.SuggestReport), done.args[0]
@@ -421,7 +421,7 @@ class _FakeEngine:
 def test_models_no_longer_chosen_are_unloaded(qtbot, window, image_folder, tmp_path, monkeypatch):
     """Replacing or clearing the captioner, or closing the project, left every model loaded on
     the model thread until the app exited."""
-    from qthelpers import open_and_index
+    from qthelpers import open_and_index, set_setting
 
     from llmvis_desktop.core.suggest import engines
     from llmvis_desktop.core.suggest.discovery import inspect_folder
@@ -436,8 +436,8 @@ def test_models_no_longer_chosen_are_unloaded(qtbot, window, image_folder, tmp_p
     window.config.model_dirs = [str(models)]
     window.config.device = "cpu"  # the device jobs ask for: models loaded for another are not kept
     open_and_index(qtbot, window, image_folder)
-    window.project.set_setting("captioner", "llava-a")  # a name in the model folder, as it may be saved
-    window.project.set_setting("labeler", clip.path)
+    set_setting(window, "captioner", "llava-a")  # a name in the model folder, as it may be saved
+    set_setting(window, "labeler", clip.path)
     worker = shared_worker()
     for info, role in ((a, "caption"), (a, "answer"), (b, "answer"), (clip, "label")):
         worker.engine(info, role, "cpu")

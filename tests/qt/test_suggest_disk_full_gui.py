@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from PySide6.QtWidgets import QLabel
-from qthelpers import open_and_index
+from qthelpers import open_and_index, set_setting
 from sqlalchemy.exc import OperationalError
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core"))
@@ -24,7 +24,7 @@ def test_the_jobs_panel_says_where_the_disk_filled_up_and_what_was_kept(qtbot, w
     blip = tiny_models.build_blip(tmp_path / "blip")
     win = window
     project = open_and_index(qtbot, win, folder)
-    project.set_setting("captioner", str(blip))
+    set_setting(win, "captioner", str(blip))
     # a commit per batch of 8 (not every 0.5 s); the second one finds the disk full
     defaults = pipeline.GroupCommitter.__init__.__defaults__
     monkeypatch.setattr(pipeline.GroupCommitter.__init__, "__defaults__", (0.0, *defaults[1:]))

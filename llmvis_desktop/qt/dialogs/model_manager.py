@@ -3,8 +3,8 @@
 Public API
 ----------
 ``ModelManagerDialog(project, model_dirs, device="auto", parent=None, *, include_hf_cache=True,
-hf_cache=None, opt_in_changed=None, settings=None)``
-    ``settings``: the project's settings, read off the GUI thread (None: read here, once).
+hf_cache=None, opt_in_changed=None, settings=None, written=None)``
+    ``settings``: the project's, read off the GUI thread (None: read here, once); ``written(key, value)``: each write.
     lists what ``core.suggest.discover`` finds in ``model_dirs`` (everything, refused ones
     saying why) and the local Hugging Face cache (known families only; offline; no torch import): name, family, kind, size, whether it fits the device,
     where it is, and why it would be refused with the project's saved opt-ins (a ticked
@@ -127,13 +127,12 @@ class ModelManagerDialog(QDialog):
                  parent: Optional[QWidget] = None, *, include_hf_cache: bool = True,
                  hf_cache: Optional[Path] = None,
                  opt_in_changed: Optional[Callable[[bool], Optional[bool]]] = None,
-                 settings: Optional[dict] = None) -> None:
+                 settings: Optional[dict] = None, written: Optional[Callable] = None) -> None:
         super().__init__(parent)
-        # the project's settings, read once (off the GUI thread when given: on a team's
-        # PostgreSQL each read held the window ~0.2 s, and it read them for every row refused
-        # and twice as it opened); the dialog's own writes are kept in it as they are made
+        # the project's settings, read once (off the GUI thread when given: on a team's PostgreSQL each read
+        # held the window ~0.2 s, read for every row refused and twice as it opened); its writes kept in it
         self._saved = dict(settings) if settings is not None else None
-        self.opt_in_changed = opt_in_changed
+        self.opt_in_changed, self.written = opt_in_changed, written or (lambda _key, _value: None)
         self.setWindowTitle("Models" if project is None else f"Models — {Path(project.root).name}")
         self.setMinimumSize(820, 420)
         self.project = project
@@ -252,6 +251,7 @@ class ModelManagerDialog(QDialog):
     def _set(self, key: str, value) -> None:
         self.project.set_setting(key, value)
         self._settings()[key] = value
+        self.written(key, value)  # (the window's next job uses it)
 
     def _optins(self) -> dict:
         return dict(self._settings().get(OPTINS_SETTING) or {})
