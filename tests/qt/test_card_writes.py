@@ -3,7 +3,8 @@ the database writes (a team's PostgreSQL 25 ms away froze it ~0.75-1.25 s a clic
 go on the review writer, in order with the review keys; the card shows its decision at
 once ("saving…"), the undo step, grid row and status line come when it commits, and a
 refused one names the image and shows its cards afresh. The writes are held by a gate on
-the core functions (no timing)."""
+the core functions (no timing). Also: one refresh of the image shown rebuilds its panels
+once (it did twice: two card reads)."""
 from __future__ import annotations
 
 import threading
@@ -161,6 +162,19 @@ def test_keep_note_gives_its_id_to_a_callback_once_committed(qtbot, window, labe
     assert win.review.wait_writes(20)
     assert len(got) == 1 and _outcomes(labelled_folder, cur) == {got[0]: "accepted"}
     assert win.review.undo_stack.count() == 1
+
+
+def test_one_refresh_of_the_image_shown_rebuilds_its_panels_once(qtbot, window, labelled_folder):
+    win = window
+    first, cap, lab, panel = _with_cards(qtbot, win, labelled_folder)
+    calls, reads = [], []
+    real_set, real_cards = win.panel_ctl.set_record, win.project.suggestion_cards
+    win.panel_ctl.set_record = lambda rec: (calls.append(rec.id if rec else None), real_set(rec))[1]
+    win.project.suggestion_cards = lambda *a, **k: (reads.append(a), real_cards(*a, **k))[1]
+    win.review._refresh(first)
+    win.panel_ctl.flush_cards()
+    assert calls == [first], calls
+    assert len(reads) == 1, reads
 
 
 def test_keep_as_note_in_the_answer_box_waits_for_its_commit_then_closes(qtbot, window, labelled_folder, gate,
