@@ -342,17 +342,41 @@ class AskController(QObject):
             self.win.statusBar().showMessage("The answer was not kept: it was asked in a project that is "
                                              "no longer open.", 8000)
             return None
-        relpath = self._answer_relpath or self._relpath_of(row.image_id)
-        # stored and accepted in one step, undoable (undo withdraws it), in the history, on
-        # the image the answer is about (undo selects it again); the status bar says so
-        sid = self.win.review.keep_note(row, f"Keep answer as note on {visible_name(relpath)}")
-        if sid is None:  # not stored (the error was said): the answer stays on screen, to keep or close
+        if self._keeping is row:  # on its way (a team's database far away): not kept twice
             return None
-        self._answer = None
-        if self.answer_box is not None:
-            self.answer_box.hide()
-        panel = self.win.panel_ctl.suggestions
-        if panel is not None and panel.ask_edit.text().strip() == row.prompt:
-            panel.ask_edit.clear()  # not a new question typed meanwhile
-        self._show_next()
-        return sid
+        relpath = self._answer_relpath or self._relpath_of(row.image_id)
+        kept: list = []
+        button = getattr(self, "keep_button", None)
+
+        def done(sid) -> None:  # committed (at once on a local database): the box goes
+            kept.append(sid)
+            self._keeping = None
+            if button is not None:
+                button.setEnabled(True)
+            if self._answer is not row:  # closed or replaced meanwhile
+                return
+            self._answer = None
+            if self.answer_box is not None:
+                self.answer_box.hide()
+            panel = self.win.panel_ctl.suggestions
+            if panel is not None and panel.ask_edit.text().strip() == row.prompt:
+                panel.ask_edit.clear()  # not a new question typed meanwhile
+            self._show_next()
+
+        def refused() -> None:  # not stored (the error was said): the answer stays on screen, to keep or close
+            self._keeping = None
+            if button is not None:
+                button.setEnabled(True)
+
+        # stored and accepted in one step, undoably (undo withdraws it), in the history, on
+        # the image the answer is about (undo selects it again), on the review writer after
+        # the reviews in flight; the status bar says so
+        self._keeping = row
+        if button is not None:
+            button.setEnabled(False)  # until it has committed (or was refused)
+        if not self.win.review.keep_note(row, f"Keep answer as note on {visible_name(relpath)}",
+                                         on_kept=done, on_failed=refused):
+            refused()
+        return kept[0] if kept else None  # the note's id when it was stored at once
+
+    _keeping = None  # the answer being kept (its write on its way)

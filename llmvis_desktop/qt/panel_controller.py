@@ -372,6 +372,8 @@ class PanelController(RepairActions, DialogActions, JobActions, TaxonomyActions,
 
     def _on_record_changed(self, rec) -> None:
         self._usage_timer.start()  # label usage counts: once after a burst of actions
+        if rec is self.record:
+            return  # just shown (the review's current_changed came first, with this record)
         if self.record is not None and rec is not None and rec.id == self.record.id:
             self.set_record(rec)
 

@@ -15,8 +15,8 @@ command and the undo/redo steps are in :mod:`.review_undo` (the
 :mod:`.review_next` (the :class:`~.review_next.NextUnreviewed` mixin). The review
 keys (Enter, Delete, R, 1-9, a caption, Undo/Redo) write on the serial review writer's
 thread, the window going on meanwhile (:mod:`.review_writes`, the
-:class:`~.review_writes.ReviewWrites` mixin); a card's decision and a kept note write
-here (:meth:`ReviewController._do`), after the writes in flight.
+:class:`~.review_writes.ReviewWrites` mixin), and so do a card's decision and a kept
+note (:meth:`ReviewController._card`).
 
 Keys (window-wide actions, see :meth:`ReviewController.actions`): Right/J next,
 Left/K previous, N next unreviewed, Return accept (+ pending suggestions: best caption, labels >= 0.5 or the best) and next,
@@ -333,25 +333,44 @@ class ReviewController(NextUnreviewed, ReviewPosition, ReviewUndo, ReviewWrites,
         self._act_and_next("Accept", image_id, lambda: ra.accept(project, image_id, actor, shown=shown), say)
 
     def decide_suggestion(self, suggestion_id: int, outcome: str, final_value: Optional[str] = None,
-                          image_id: Optional[int] = None, text: Optional[str] = None) -> bool:
-        """Decide one suggestion of ``image_id`` (default: the current one), undoably; ``text`` names the step."""
+                          image_id: Optional[int] = None, text: Optional[str] = None,
+                          on_failed: Optional[Callable[[], None]] = None,
+                          on_saving: Optional[Callable[[], None]] = None) -> bool:
+        """Decide one suggestion of ``image_id`` (default: the current one), undoably, on the
+        review writer (:meth:`_card`); ``text`` names the step. True: written, or on its way
+        (``on_saving()`` then: the card shown decided at once); ``on_failed()``: refused."""
         image_id = image_id if image_id is not None else self._target()
+        if image_id is None or self.project is None:
+            return False
         text = text or f"{dict(accepted='Accept', rejected='Reject').get(outcome, 'Edit')} suggestion"
-        return image_id is not None and self._card(text, image_id, lambda: (
-            ra.decide_suggestion(self.project, image_id, suggestion_id, outcome, self.actor(), final_value))) is not None
+        project, actor = self.project, self.actor()  # (asked here, never on the writer's thread)
+        return self._card(text, image_id, lambda: ra.decide_suggestion(
+            project, image_id, suggestion_id, outcome, actor, final_value), on_failed=on_failed, on_saving=on_saving)
 
-    def keep_note(self, item, text: str) -> Optional[int]:
-        """Store an answer (a NewSuggestion) as a note on its image, undoably (undo withdraws it): its id."""
-        res = self._card(text, item.image_id, lambda: ra.keep_note(self.project, item, self.actor()))
-        return res.decided[0].id if res is not None and res.decided else None
+    def keep_note(self, item, text: str, on_kept: Optional[Callable[[Optional[int]], None]] = None,
+                  on_failed: Optional[Callable[[], None]] = None) -> bool:
+        """Store an answer (a NewSuggestion) as a note on its image, undoably (undo withdraws
+        it), on the review writer: ``on_kept(note id)`` once committed (at once on a local
+        database), ``on_failed()`` when refused. True: kept, or on its way."""
+        if self.project is None:
+            return False
+        project, actor = self.project, self.actor()
 
-    def _card(self, text: str, image_id: int, action):
-        """One card's decision (:meth:`_do`), said on the status bar (the previous line stayed up): its result."""
-        done = []
-        if self.project is None or not self._do(text, image_id, lambda: done.append(action()) or done[-1]):
-            return None
-        self.message.emit(card_message(done[-1]))
-        return done[-1]
+        def kept(res) -> None:
+            if on_kept is not None:
+                on_kept(res.decided[0].id if res.decided else None)
+
+        return self._card(text, item.image_id, lambda: ra.keep_note(project, item, actor),
+                          on_result=kept, on_failed=on_failed)
+
+    def _card(self, text: str, image_id: int, action, on_result=None, on_failed=None, on_saving=None) -> bool:
+        """One card's decision or a kept note: written on the review writer after the writes
+        in flight (:meth:`~.review_writes.ReviewWrites._write_here`), said on the status bar
+        once committed (the previous line stayed up), the image named when it came later."""
+        if self.project is None:
+            return False
+        return self._write_here(text, image_id, action, on_result=on_result, on_failed=on_failed,
+                                say=card_message, on_saving=on_saving)
 
     def reject(self) -> None:
         """Reject the pending suggestions, mark the image rejected, next (refused as

@@ -21,8 +21,13 @@ back into the editor, unsaved. Undo and Redo (:meth:`ReviewWrites._submit_step`)
 the stack once their write has committed; an action made while one is in flight waits
 for it (the stack moves first).
 
+A suggestion card's Accept, Reject or edit and a kept note ("Ask the image") are
+written the same way (:meth:`~.review_controller.ReviewController._card`): the card
+shows its decision at once, marked saving; the kept note's id comes to its caller's
+callback when it commits.
+
 Writes commit in the order made (one thread). An action still written on the GUI thread
-(a card's decision, a kept note) first waits for the writes in flight
+(``ReviewController.set_labels``) first waits for the writes in flight
 (:meth:`ReviewWrites.wait_writes`), so it lands after them; Ctrl+Z pressed while writes
 are in flight is done once they have committed (undoing the last of them), and dropped
 if one of them failed (it meant that one). Closing the project or the window waits for
@@ -95,18 +100,22 @@ class ReviewWrites:
 
     def _write_here(self, text: str, image_id: int, action: Callable[[], object], shown=None,
                     on_result: Optional[Callable[[object], None]] = None,
-                    on_failed: Optional[Callable[[], None]] = None) -> bool:
-        """A label key, a chip, a caption, R (``action``, run on the writer): the window stays
-        on the image and, when the write does not end within :data:`WRITE_WAIT_S`, shows
-        ``shown`` (the record as the action will leave it) at once; ``on_result(result)``
-        when it commits, ``on_failed()`` when refused (after the image is shown again as
-        the database has it). True: written, or on its way."""
+                    on_failed: Optional[Callable[[], None]] = None,
+                    say: Optional[Callable[[object], str]] = None,
+                    on_saving: Optional[Callable[[], None]] = None) -> bool:
+        """A label key, a chip, a caption, R, a card's decision, a kept note (``action``, run
+        on the writer): the window stays on the image and, when the write does not end
+        within :data:`WRITE_WAIT_S`, shows ``shown`` (the record as the action will leave
+        it) and calls ``on_saving()`` (a card shown as decided, saving) at once;
+        ``on_result(result)`` when it commits (``say(result)``: its status line, the image
+        named when the write came later), ``on_failed()`` when refused (after the image is
+        shown again as the database has it). True: written, or on its way."""
         if any(w.kind != "action" for w in self._writer.in_flight()):
             self.wait_writes()  # an undo in flight moves the stack first (then this is pushed)
         rec = self.model.record(image_id)
         name = visible_name(rec.relpath) if rec is not None else f"image {image_id}"
-        write = ReviewWrite(text, image_id, action, name=name)
-        write.extra.update(on_result=on_result, on_failed=on_failed)
+        write = ReviewWrite(text, image_id, action, name=name, say=say)
+        write.extra.update(on_result=on_result, on_failed=on_failed, names_image=say is not None)
         self._writer.submit(write)
         if write.done.wait(self._write_wait_s()):
             self._finish_through(write)
@@ -114,6 +123,8 @@ class ReviewWrites:
         write.moved = True
         if shown is not None:
             self._show_record(shown)  # as it will be (the commit's own record replaces it)
+        if on_saving is not None:
+            on_saving()
         self._say_saving()
         return True
 
@@ -183,7 +194,8 @@ class ReviewWrites:
         if write.say is not None and not closing:
             left = self.writes_in_flight()
             saving = f" Saving {left} more\u2026" if left else ""
-            self.message.emit(f"{write.name}: {write.say(res)}{saving}")
+            named = write.extra.get("names_image")  # (a card's line names its image already)
+            self.message.emit(f"{'' if named else write.name + ': '}{write.say(res)}{saving}")
         if write.extra.get("on_result") is not None:
             write.extra["on_result"](res)
 

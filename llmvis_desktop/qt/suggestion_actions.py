@@ -6,8 +6,9 @@ them, and the panel's text when the image shown has no card.
 ``self._caption_id``, ``self.unread``). It owns:
 
 - wiring the panel (``_wire_suggestions``): Accept, Reject and Edit of a card become
-  the review controller's ``decide_suggestion``, each undo step named after the card
-  (``_step``); the review controller asks it which cards are on screen
+  the review controller's ``decide_suggestion`` (``_decide``: written on the review
+  writer, the card shown decided at once, "saving…", when the database takes a while),
+  each undo step named after the card (``_step``); the review controller asks it which cards are on screen
   (``shown_suggestion_ids``, ``shown_suggestion_kinds``) and to save typed edits first;
 - a card's typed edit: stored as edited before the reviewer moves on
   (``_flush_card_edits``), or, the card gone meanwhile, kept in the caption editor
@@ -155,12 +156,33 @@ class SuggestionActions:
             return True
         ok = True
         for sid, text in panel.open_edits().items():
-            if self.win.review.decide_suggestion(sid, "edited", text, image_id=image_id):
-                continue
+            if self._decide(sid, "edited", text, image_id=image_id):
+                continue  # stored, or on its way (refused later: the text goes to the caption editor)
             ok = False
-            if panel.open_edits().get(sid) is None:  # the card shown afresh has no edit box
-                self._keep_card_text(image_id, text)
         return ok
+
+    def _decide(self, sid: int, outcome: str, typed: Optional[str] = None, image_id: Optional[int] = None,
+                step: Optional[str] = None) -> bool:
+        """A card's decision, on the review writer: the card shows it at once, marked saving,
+        when the database takes a while; an edit (``typed``) refused goes to the caption
+        editor, unsaved (:meth:`_keep_card_text`), unless its card still holds it."""
+        panel, review = self.suggestions, self.win.review
+        image_id = image_id if image_id is not None else (self.record.id if self.record is not None else None)
+        if image_id is None:
+            return False
+        verb = {"accepted": "Accept", "rejected": "Reject"}.get(outcome, "Edit")
+
+        def saving() -> None:
+            card = panel.card(sid) if self.record is not None and self.record.id == image_id else None
+            if card is not None and card.pending:
+                card.show_saving(outcome, typed)
+
+        def failed() -> None:
+            if typed and outcome == "edited" and panel.open_edits().get(sid) is None:
+                self._keep_card_text(image_id, typed)  # the card shown afresh has no edit box
+
+        return review.decide_suggestion(sid, outcome, typed, image_id=image_id, text=step or self._step(sid, verb),
+                                        on_failed=failed, on_saving=saving)
 
     def _keep_card_text(self, image_id: int, text: str) -> None:
         """The typed edit of a card that can no longer take it: into the caption editor,
@@ -201,11 +223,9 @@ class SuggestionActions:
         review.cards_ready = self.cards_ready
         if hasattr(panel, "finished"):  # an edit saved or cancelled, a card decided
             panel.finished.connect(void(self.win.grid.setFocus))
-        panel.accepted.connect(void(lambda sid: review.decide_suggestion(sid, "accepted",
-                                                                         text=self._step(sid, "Accept"))))
+        panel.accepted.connect(void(lambda sid: self._decide(sid, "accepted")))
         panel.rejected.connect(void(self._reject_card))
-        panel.edited.connect(void(lambda sid, text: review.decide_suggestion(sid, "edited", text,
-                                                                             text=self._step(sid, "Edit"))))
+        panel.edited.connect(void(lambda sid, text: self._decide(sid, "edited", text)))
 
     def _step(self, sid: int, verb: str) -> str:
         """The undo step of a card's decision, named: "Accept label ok", "Reject the suggested caption"."""
@@ -221,8 +241,7 @@ class SuggestionActions:
         editor holding other typing, is quoted in the status bar as not kept."""
         panel, image_id = self.suggestions, self.record.id if self.record is not None else None
         typed = panel.open_edits().get(sid) if hasattr(panel, "open_edits") else None
-        if not self.win.review.decide_suggestion(sid, "rejected", text=self._step(sid, "Reject")) or not typed \
-                or image_id is None:
+        if image_id is None or not self._decide(sid, "rejected", image_id=image_id) or not typed:
             return
         editor = self.caption
         if editor is not None and self._caption_id == image_id and not editor.is_dirty():

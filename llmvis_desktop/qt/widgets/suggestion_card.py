@@ -295,6 +295,17 @@ class SuggestionCard(QFrame):
             _set_prop(self.outcome_label, "outcome", s.outcome)
             self.outcome_label.show()
 
+    def show_saving(self, outcome: str, final_value: Optional[str] = None) -> None:
+        """The reviewer's decision, shown at once while the database writes it (a team's
+        server far away): decided, no buttons, "accepted (saving…)"; the cards read once it
+        has committed (or, refused, as the database has them) replace it."""
+        if self._s is None:
+            return
+        from dataclasses import replace
+
+        self.show_suggestion(replace(self._s, outcome=outcome, final_value=final_value, decided_by=None))
+        self.outcome_label.setText(self.outcome_label.text() + " (saving\u2026)")
+
     @staticmethod
     def _button(text: str, name: str, slot) -> QPushButton:
         b = QPushButton(text)
