@@ -35,16 +35,22 @@ def isolated_dirs(tmp_path, monkeypatch):
 
 
 @pytest.fixture(autouse=True)
-def review_writes_awaited(monkeypatch):
+def review_writes_awaited():
     """Enter and Delete write on the review writer's thread and the window waits for the
     write only briefly (``review_writes.WRITE_WAIT_S``): a test checking the database right
     after the key would race it on a loaded machine. Here the window waits for the write's
     end (its event, not a sleep), so the result is handled by the same code as a fast
-    SQLite write; the tests of the background path (test_review_writes.py) set 0."""
+    SQLite write; the tests of the background path (test_review_writes.py) set 0.
+    A patcher of its own, not the test's ``monkeypatch``: a test that calls
+    ``monkeypatch.undo()`` to end its own patches (a database "back" after an outage) had
+    this undone too, and its next write raced the check after it (test_keep_note_undo
+    failed 2 runs in 4 on a loaded machine)."""
     from llmvis_desktop.qt import review_writes
 
-    monkeypatch.setattr(review_writes, "WRITE_WAIT_S", None)
-    monkeypatch.setattr(review_writes, "WRITE_WAIT_SERVER_S", None)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(review_writes, "WRITE_WAIT_S", None)
+        mp.setattr(review_writes, "WRITE_WAIT_SERVER_S", None)
+        yield
 
 
 @pytest.fixture
