@@ -179,9 +179,11 @@ def measure(root: Path, db: str | None, past: int, reps: int) -> dict:
     out["counts"] = timed(lambda i: p.counts_by_status(), reps)
     out["plans"] = plans(p)
     p.close()
-    cmd = [sys.executable, "-m", "llmvis_desktop.cli", "evaluate", str(root), "--json"] + (["--db", db] if db else [])
+    cmd = [sys.executable, "-m", "llmvis_desktop.cli", "evaluate", str(root.resolve()), "--json"] + (["--db", db] if db else [])
     t = time.perf_counter()
-    done = subprocess.run(cmd, capture_output=True, text=True)
+    # in the measured code's checkout: ``-m`` finds the package in the working directory
+    # before PYTHONPATH (from another checkout, --compare's "before" ran the "after" code)
+    done = subprocess.run(cmd, capture_output=True, text=True, cwd=Path(migrate.__file__).resolve().parents[3])
     out["evaluate_cli_s"] = round(time.perf_counter() - t, 3)
     if done.returncode:
         out["evaluate_error"] = done.stderr[-400:]

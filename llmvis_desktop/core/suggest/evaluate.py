@@ -86,7 +86,6 @@ import math
 from collections import defaultdict
 from datetime import datetime, timezone
 from functools import lru_cache
-from types import SimpleNamespace
 from typing import Optional
 
 from .edit_distance import levenshtein, levenshtein_table, normalised_edit_distance  # noqa: F401
@@ -168,17 +167,21 @@ def _label_scores(pred: dict[int, set[str]], truth: dict[int, set[str]], vocabul
     }
 
 
-def _truth(project):
+def _truth(s) -> tuple[dict[int, set[str]], dict[int, str]]:
     """Reviewed and rejected images (by review status: a missing file's review counts):
-    (records, {image id: review status})."""
+    ({image id: its labels}, {image id: review status})."""
     from sqlalchemy import select
 
     from ..store import models as m
 
-    with project.store.read() as s:
-        status = dict(s.execute(select(m.Image.id, m.Image.review_status).where(
-            m.Image.review_status.in_((m.STATUS_REVIEWED, m.STATUS_REJECTED)))).all())
-    return project.images(sorted(status)), status
+    done = m.Image.review_status.in_((m.STATUS_REVIEWED, m.STATUS_REJECTED))
+    status = dict(s.execute(select(m.Image.id, m.Image.review_status).where(done)).all())
+    truth: dict[int, set[str]] = {i: set() for i in sorted(status)}
+    for image_id, name in s.execute(select(m.ImageLabel.image_id, m.Label.name)
+                                    .join(m.Label, m.Label.id == m.ImageLabel.label_id)
+                                    .join(m.Image, m.Image.id == m.ImageLabel.image_id).where(done)):
+        truth[image_id].add(name)
+    return truth, status
 
 
 def _kept(r, distance=normalised_edit_distance) -> bool:
@@ -217,13 +220,16 @@ def _calibration(latest_rows, truth: dict, taxonomy: set[str]) -> tuple[list[dic
             for b in bins], excluded
 
 
-def _answers(rows) -> dict[str, dict[str, int]]:
-    """{model id: {kept, dropped, pending}} of the answer cards (not withdrawn)."""
+def _answers(rows, tallies=()) -> dict[str, dict[str, int]]:
+    """{model id: {kept, dropped, pending}} of the answer cards (not withdrawn); ``tallies``:
+    (model id, revision, kind, outcome, count, ...) of rows not read one by one."""
     out: dict[str, dict[str, int]] = {}
-    for r in rows:
-        if r.kind == "answer" and r.outcome != "withdrawn":
-            c = out.setdefault(r.model_id, {"kept": 0, "dropped": 0, "pending": 0})
-            c[{"accepted": "kept", "edited": "kept", "rejected": "dropped"}.get(r.outcome, "pending")] += 1
+    counted = [(r.model_id, r.outcome, 1) for r in rows if r.kind == "answer"]
+    counted += [(model_id, outcome, n) for model_id, _, kind, outcome, n, _ in tallies if kind == "answer"]
+    for model_id, outcome, n in counted:
+        if outcome != "withdrawn":
+            c = out.setdefault(model_id, {"kept": 0, "dropped": 0, "pending": 0})
+            c[{"accepted": "kept", "edited": "kept", "rejected": "dropped"}.get(outcome, "pending")] += n
     return dict(sorted(out.items()))
 
 
@@ -234,38 +240,29 @@ def evaluate(project) -> dict:
     from ..store import models as m
     from ..store.repo_labels import card_label_names
     from ..store.repo_runs import current_runs
-    from ..store.repo_suggest import _for_current_content
+    from . import evaluate_read
 
     with project.store.read() as s:
-        rows = s.execute(select(
-            m.Suggestion.id, m.Suggestion.image_id, m.Suggestion.kind, m.Suggestion.value, m.Suggestion.score,
-            m.Suggestion.model_id, m.Suggestion.model_revision, m.Suggestion.prompt, m.Suggestion.outcome,
-            m.Suggestion.final_value,
-            m.Suggestion.decided_at, m.Suggestion.created_at, _for_current_content().label("current"),
-            m.Image.caption.label("caption_now"), m.Image.review_status,
-        ).join(m.Image, m.Image.id == m.Suggestion.image_id).order_by(m.Suggestion.id)).all()
+        created = dict(s.execute(select(m.Label.name, m.Label.created_at)).all())
+        taxonomy = set(created)
         reviewed_at = _reviewed_at(s)
         renamed = card_label_names(s)
+        # the rows the rules read (Card: value under its label's name now), and the tallies
+        # of those that only count (withdrawn or pending on images nobody reviewed)
+        rows, tallies = evaluate_read.read(s, taxonomy, renamed)
         runs = current_runs(s)
-        created = dict(s.execute(select(m.Label.name, m.Label.created_at)).all())
+        truth, review_status = _truth(s)
         removed = _withdrawn_by_removal(s)
         renewed = _renewed_after_review(s, rows, reviewed_at)
         already_on = _already_on(s, {r.id: r.image_id for r in rows if r.kind == "label"
                                      and r.review_status == "rejected" and r.outcome in ("accepted", "edited")})
-    # a decided label suggestion keeps the name the model gave: compared under the label's name
-    # now, or none (None) when its label was removed since
-    rows = [SimpleNamespace(**dict(r._asdict(), value=renamed[r.id] if r.id in renamed else r.value,
-                                   value_given=r.value, overruled=False)) for r in rows]
     for r in rows:  # a learned card renewed after its image's review: as the reviewer saw it
         if r.id in renewed:
             r.model_revision, r.score, r.created_at = renewed[r.id]
-    answers = _answers(rows)  # (before _overrule: a note kept on an image rejected later was kept)
-    records, review_status = _truth(project)
-    truth = {r.id: set(r.labels) for r in records}
+    answers = _answers(rows, tallies)  # (before _overrule: a note kept on an image rejected later was kept)
     _overrule(rows, truth, already_on)
     _as_reviewed(rows, reviewed_at, removed)
     reviewed = sum(1 for st in review_status.values() if st == m.STATUS_REVIEWED)
-    taxonomy = {d.name for d in project.labels()}
     vocabulary = taxonomy | {x for t in truth.values() for x in t}
 
     # labels: predicted sets per (model, image) and pooled per image
@@ -280,7 +277,7 @@ def evaluate(project) -> dict:
     known = _known_truth(truth, created, latest_rows, runs,
                          {(mid, i) for mid, images in per_model_image.items() for i in images})
     by_model = {}
-    revisions = revision_order(rows)
+    revisions = revision_order(rows, [(mid, rev, at) for mid, rev, kind, _, _, at in tallies if kind != "answer"])
     of_image = image_revisions(latest_rows, runs)
     pooled: dict[int, set[str]] = {}
     pooled_truth: dict[int, set[str]] = {}
@@ -331,6 +328,11 @@ def evaluate(project) -> dict:
             c[r.outcome] = c.get(r.outcome, 0) + 1
             c["overruled"] += r.overruled
             c["edited_kept"] += r.kept and r.outcome == "edited"
+
+    for model_id, rev, kind, outcome, n, _ in tallies:  # the rows only counted (none overruled nor kept)
+        if kind != "answer":
+            for c in (acc[model_id], acc_rev[(model_id, rev)]):
+                c[outcome] = c.get(outcome, 0) + n
 
     def rates(c: dict[str, int]) -> dict:
         decided = c["accepted"] + c["edited"] + c["rejected"]
@@ -401,13 +403,15 @@ def evaluate(project) -> dict:
 
     return {
         "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "images": {"reviewed": reviewed, "rejected": len(records) - reviewed,
+        "images": {"reviewed": reviewed, "rejected": len(truth) - reviewed,
                    "with_label_suggestions": len(pooled),
                    # of those, images no model gave a label card: scored, judged free of every label
                    "judged_without_labels": sum(1 for p in pooled.values() if not p)},
         # withdrawn cards (replaced by a retrain, their label removed) were never suggested
-        "suggestions": sum(1 for r in rows if r.outcome != "withdrawn"),
-        "withdrawn": sum(1 for r in rows if r.outcome == "withdrawn"),
+        "suggestions": sum(1 for r in rows if r.outcome != "withdrawn")
+        + sum(n for *_, outcome, n, _ in tallies if outcome != "withdrawn"),
+        "withdrawn": sum(1 for r in rows if r.outcome == "withdrawn")
+        + sum(n for *_, outcome, n, _ in tallies if outcome == "withdrawn"),
         "labels": labels,
         "acceptance": acceptance,
         "answers": answers,

@@ -8,13 +8,15 @@ from __future__ import annotations
 from .evaluate_rows import _utc
 
 
-def revision_order(rows) -> dict[str, list]:
-    """{model id: its revisions, oldest first (by their first card's time)}."""
+def revision_order(rows, firsts=()) -> dict[str, list]:
+    """{model id: its revisions, oldest first (by their first card's time)}; ``firsts``:
+    more (model id, revision, first card's time) of rows not read one by one."""
     first: dict[tuple, object] = {}
-    for r in rows:
-        if r.kind == "answer" or r.created_at is None:
+    seen = [(r.model_id, r.model_revision, r.created_at) for r in rows if r.kind != "answer"]
+    for model_id, rev, at in seen + list(firsts):
+        if at is None:
             continue
-        k, at = (r.model_id, r.model_revision), _utc(r.created_at)
+        k, at = (model_id, rev), _utc(at)
         if k not in first or at < first[k]:
             first[k] = at
     out: dict[str, list] = {}

@@ -1,0 +1,90 @@
+"""The suggestion rows :func:`.evaluate.evaluate` reads, and those it only counts.
+
+A suggest job run again withdraws its pending cards and adds new ones, and the history
+is append-only: a project's rows grow with every run (2,000 images with 100 past cards
+each are 206k rows), most of them withdrawn cards. A withdrawn or pending caption or
+answer, and a withdrawn or pending label card of an image nobody reviewed, counts only
+in tallies (``suggestions``, ``withdrawn``, each model's and revision's outcome counts,
+the pending answers, and the time of a revision's first card): the label figures read
+only reviewed or rejected images, an image's review time (a learned card renewed after
+it), decided cards and label names no longer in the taxonomy. Those rows are counted in
+the database (:func:`read`'s tallies); the others are read one by one as :class:`Card`
+objects, as the rules need them.
+"""
+from __future__ import annotations
+
+from datetime import timezone
+
+from sqlalchemy import and_, case, func, or_, select
+
+from ..store import models as m
+from ..store.convert import dumps
+from ..store.repo_labels import CARD_LABEL_REMOVED, CARD_RENAMED
+from ..store.repo_suggest import _for_current_content
+
+
+class Card:
+    """One suggestion row as the evaluation reads it (``value``: its label's name now,
+    ``value_given``: the name the model gave; ``live``, ``kept``, ``overruled``: set by
+    the rules)."""
+
+    __slots__ = ("id", "image_id", "kind", "value", "score", "model_id", "model_revision", "prompt", "outcome",
+                 "final_value", "decided_at", "created_at", "current", "caption_now", "review_status",
+                 "value_given", "overruled", "live", "kept")
+
+    def __init__(self, row, renamed: dict):
+        (self.id, self.image_id, self.kind, value, self.score, self.model_id, self.model_revision, self.prompt,
+         self.outcome, self.final_value, self.decided_at, self.created_at, self.current, self.caption_now,
+         self.review_status) = row
+        # a decided label suggestion keeps the name the model gave: compared under the
+        # label's name now, or none (None) when its label was removed since
+        self.value = renamed[self.id] if self.id in renamed else value
+        self.value_given = value
+        self.overruled = False
+        # times in UTC once (SQLite gives them naive: the rules' _utc then costs nothing)
+        at = self.created_at
+        if at is not None and at.tzinfo is None:
+            self.created_at = at.replace(tzinfo=timezone.utc)
+        at = self.decided_at
+        if at is not None and at.tzinfo is None:
+            self.decided_at = at.replace(tzinfo=timezone.utc)
+
+
+def _only_counted(taxonomy: set[str]):
+    """SQL: a row that counts only in the tallies: withdrawn or pending, and a caption or
+    an answer (only decided ones are compared or kept), or a label card on an image
+    neither reviewed nor rejected and never marked reviewed (a learned card renewed after
+    a review is read as it was then: its revision and time), and, pending, of a label in
+    the taxonomy under the name it was given (no rename or removal event:
+    ``outside_taxonomy`` counts the others). 1 or 0 (never NULL: the rows read are
+    exactly the others)."""
+    sg, ev = m.Suggestion, m.Event
+    marked_reviewed = select(ev.image_id).where(
+        or_(ev.action == "status", ev.action.like("%:status")), ev.after == dumps(m.STATUS_REVIEWED),
+        ev.image_id.is_not(None))
+    named_since = select(ev.suggestion_id).where(ev.action.in_((CARD_RENAMED, CARD_LABEL_REMOVED)),
+                                                 ev.suggestion_id.is_not(None))
+    only = and_(sg.outcome.in_(("withdrawn", "pending")), or_(
+        sg.kind != "label",
+        and_(m.Image.review_status.not_in((m.STATUS_REVIEWED, m.STATUS_REJECTED)),
+             sg.image_id.not_in(marked_reviewed),
+             or_(sg.outcome == "withdrawn", and_(sg.value.in_(sorted(taxonomy)), sg.id.not_in(named_since))))))
+    return case((only, 1), else_=0)
+
+
+def read(s, taxonomy: set[str], renamed: dict) -> tuple[list[Card], list]:
+    """(the rows read one by one, oldest first, as :class:`Card`; the others' tallies:
+    rows (model_id, model_revision, kind, outcome, count, first created_at))."""
+    sg = m.Suggestion
+    only = _only_counted(taxonomy)
+    rows = s.execute(select(
+        sg.id, sg.image_id, sg.kind, sg.value, sg.score, sg.model_id, sg.model_revision, sg.prompt, sg.outcome,
+        sg.final_value, sg.decided_at, sg.created_at, _for_current_content().label("current"),
+        m.Image.caption.label("caption_now"), m.Image.review_status,
+    ).join(m.Image, m.Image.id == sg.image_id).where(only == 0).order_by(sg.id)).all()
+    cards = [Card(r, renamed) for r in rows]
+    tallies = s.execute(select(sg.model_id, sg.model_revision, sg.kind, sg.outcome, func.count(),
+                               func.min(sg.created_at))
+                        .join(m.Image, m.Image.id == sg.image_id).where(only == 1)
+                        .group_by(sg.model_id, sg.model_revision, sg.kind, sg.outcome)).all()
+    return cards, tallies
