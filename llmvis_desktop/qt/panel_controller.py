@@ -27,6 +27,7 @@ from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QDockWidget, QSizePolicy
 
 from ..core.wording import visible_name
+from .bulk_refresh import BulkRefresh
 from .dialog_actions import DialogActions
 from .job_actions import JobActions
 from .repair_actions import RepairActions, RepairCommand  # noqa: F401  (RepairCommand re-exported)
@@ -122,6 +123,7 @@ class PanelController(RepairActions, DialogActions, JobActions, TaxonomyActions,
         self._usage_loader.done.connect(self._on_usage)
         self._init_cards()  # the suggestion cards: read off the GUI thread too
         self._init_taxonomy()
+        self.bulk = BulkRefresh(self)  # the grid and panels after a job, read off the GUI thread
 
     def update_usage_soon(self) -> None:
         """The label usage counts, once after a burst of changes (a teammate's too)."""
@@ -141,6 +143,7 @@ class PanelController(RepairActions, DialogActions, JobActions, TaxonomyActions,
         self._usage_loader.shutdown()
         self._history_reader.shutdown()
         self._cards_reader.shutdown()
+        self.bulk.shutdown()
         self.shutdown_taxonomy()
         self.shutdown_repair()
 
@@ -402,20 +405,9 @@ class PanelController(RepairActions, DialogActions, JobActions, TaxonomyActions,
 
     # --- jobs' rows (the suggestion cards are SuggestionActions) -------------------------------
     def refresh_after_bulk(self) -> None:
-        """After a job wrote many rows (suggestions, an import, a repair): grid, counts, panels."""
-        win = self.win
-        if win.project is None:
-            return
-        try:
-            self.reload_labels()  # an import may have created labels
-        except Exception as exc:
-            log.warning("labels: %s", exc)
-        win.model.refresh_all()
-        win.requery()
-        win.update_counts()
-        cur = win.review.current
-        if cur is not None:
-            win.review._refresh(cur.id)  # new status, suggestion cards, history
+        """After a job wrote many rows (suggestions, an import, a repair): grid, counts,
+        labels and the current image, read off the GUI thread (:mod:`.bulk_refresh`)."""
+        self.bulk.after_job()
 
     LIVE_EVERY_S = 2.0  # while a job writes suggestions: how often the grid and panels catch up
     _live_at = 0.0  # when they last did
@@ -431,7 +423,6 @@ class PanelController(RepairActions, DialogActions, JobActions, TaxonomyActions,
         self._live_at = now
         win.model.refresh_all()
         win.update_counts()
-        cur = win.review.current
-        if cur is not None and self.suggestions is not None and self.suggestions.is_empty():
-            win.review._refresh(cur.id)
+        if win.review.current is not None and self.suggestions is not None and self.suggestions.is_empty():
+            self.bulk.current_only()  # (read off the GUI thread)
 
