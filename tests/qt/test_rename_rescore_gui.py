@@ -9,7 +9,7 @@ import os
 import sys
 from pathlib import Path
 
-from qthelpers import open_and_index
+from qthelpers import open_and_index, set_setting
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core"))
 import tiny_models  # noqa: E402
@@ -35,7 +35,7 @@ def test_images_not_yet_suggested_after_a_rename_in_the_window_are_all_of_them(q
     for name in ("scrtch", "dent", "ok"):
         project.add_label(name)
     win.panel_ctl.reload_labels()
-    project.set_setting("labeler", str(clip))
+    set_setting(win, "labeler", str(clip))
     first = _run_unsuggested(qtbot, win)
     assert first.images == 4, first
     before = {i: _cards(project, i) for i in project.image_ids()}
