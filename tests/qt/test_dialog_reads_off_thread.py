@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 
-from qthelpers import open_and_index
+from qthelpers import answers_delivered, open_and_index
 
 
 def _watch(project, *names):
@@ -95,10 +95,17 @@ def test_a_dialog_whose_settings_land_after_the_project_closed_is_not_opened(qtb
     window.act_models.trigger()
     window.act_import.trigger()
     qtbot.waitUntil(lambda: len(seen) == 2, timeout=5000)
-    threading.Timer(0.3, gate.set).start()  # the reads end while the project is closing
+    reads = window.project_ctl.settings_reads
+    real_wait = reads.wait
+
+    def closing_waits(*a, **k):  # the reads end while the project is closing (was a 0.3 s timer)
+        gate.set()
+        return real_wait(*a, **k)
+
+    reads.wait = closing_waits
     window.close_project()
-    assert window.project is None
-    qtbot.wait(200)
+    assert window.project is None and gate.is_set()
+    answers_delivered(*reads._loaders.values())  # their answers handled (was a 200 ms wait)
     assert window.suggest_ctl.model_dialog is None
     assert getattr(window.panel_ctl, "interchange_dialog", None) is None
 
