@@ -62,6 +62,18 @@ def cards_awaited(monkeypatch):
     monkeypatch.setattr(suggestion_actions, "CARDS_GLANCE_S", suggestion_actions.CARDS_AWAIT_S)
 
 
+@pytest.fixture(autouse=True)
+def next_awaited(monkeypatch):
+    """N moves at once when the unreviewed ids (read off the GUI thread) come within
+    ``review_next.NEXT_WAIT_S`` (30 ms), else when they come: a test checking the row
+    right after N raced it (test_review_flow::test_next_unreviewed_and_filter failed with
+    the read made 80 ms slow: /tmp/hunt-htests4/slow_next.py). Here N waits for the
+    read's end (its event); test_next_unreviewed_off_thread.py sets the real wait back."""
+    from llmvis_desktop.qt import review_next
+
+    monkeypatch.setattr(review_next, "NEXT_WAIT_S", 15.0)
+
+
 @pytest.fixture
 def image_folder(tmp_path) -> Path:
     folder = tmp_path / "images"
