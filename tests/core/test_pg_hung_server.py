@@ -196,7 +196,13 @@ def test_a_connection_closed_while_armed_leaves_its_socket_number_alone(pg_url):
     second = psycopg.connect(_libpq_url(pg_url))
     try:
         assert second.fileno() == fd  # the number reused, as it is at once on Linux
-        time.sleep(0.6)  # the deadline passed
+        # the watchdog has handled the passed deadline (was a 0.6 s sleep: on a loaded
+        # machine its thread could look later, and the test checked nothing)
+        limit = time.monotonic() + 60  # (a hang guard, not what is checked)
+        while id(first) in answer_deadline.WATCHDOG._armed and time.monotonic() < limit:
+            time.sleep(0.01)
+        assert id(first) not in answer_deadline.WATCHDOG._armed
+        assert id(first) not in answer_deadline.WATCHDOG.fired  # closed: nothing was shut down
         assert second.execute("SELECT 1").fetchone() == (1,)
     finally:
         second.close()

@@ -53,6 +53,33 @@ def review_writes_awaited():
         yield
 
 
+@pytest.fixture(autouse=True)
+def cards_awaited(monkeypatch):
+    """A move shows the image's suggestion cards at once when their read (off the GUI
+    thread) answers within ``suggestion_actions.CARDS_WAIT_S`` (30 ms), else "Loading
+    suggestions…" until it does: a test checking the panel right after a move passed or
+    failed with the machine's load (7 tests failed with reads made 80 ms slow:
+    /tmp/hunt-htests4/slow_cards.py). Here a move waits for the read's end (its event,
+    not a sleep), so the cards are shown by the same code as a fast SQLite read; the
+    tests of the loading path (test_cards_off_thread.py) set the real waits back."""
+    from llmvis_desktop.qt import suggestion_actions
+
+    monkeypatch.setattr(suggestion_actions, "CARDS_WAIT_S", suggestion_actions.CARDS_AWAIT_S)
+    monkeypatch.setattr(suggestion_actions, "CARDS_GLANCE_S", suggestion_actions.CARDS_AWAIT_S)
+
+
+@pytest.fixture(autouse=True)
+def next_awaited(monkeypatch):
+    """N moves at once when the unreviewed ids (read off the GUI thread) come within
+    ``review_next.NEXT_WAIT_S`` (30 ms), else when they come: a test checking the row
+    right after N raced it (test_review_flow::test_next_unreviewed_and_filter failed with
+    the read made 80 ms slow: /tmp/hunt-htests4/slow_next.py). Here N waits for the
+    read's end (its event); test_next_unreviewed_off_thread.py sets the real wait back."""
+    from llmvis_desktop.qt import review_next
+
+    monkeypatch.setattr(review_next, "NEXT_WAIT_S", 15.0)
+
+
 @pytest.fixture
 def image_folder(tmp_path) -> Path:
     folder = tmp_path / "images"

@@ -70,6 +70,18 @@ def settle(qtbot, turns: int = 4, ms: int = 30) -> None:
         qtbot.wait(ms)
 
 
+def answers_delivered(*loaders, timeout_ms: int = 20000) -> None:
+    """Each :class:`~llmvis_desktop.qt.workers.LatestOnly`'s thread is idle and the
+    answers it posted were handled on the GUI thread (shown, or dropped as stale): what a
+    fixed wait ("a late answer would have come by now") hoped for, as an event. On a
+    loaded machine a late answer could come after such a wait, unchecked."""
+    from PySide6.QtCore import QCoreApplication
+
+    for loader in loaders:
+        assert loader.wait(timeout_ms), "a read on a worker never ended"
+    QCoreApplication.sendPostedEvents()
+
+
 class FakeScreen:
     """A screen of the given size (the offscreen platform's own is 800x600)."""
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import threading
 
-from PySide6.QtCore import Qt
+import pytest
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtTest import QTest
 
 from qthelpers import open_and_index
@@ -18,6 +19,26 @@ from qthelpers import open_and_index
 from llmvis_desktop.core.project import Project
 from llmvis_desktop.core.store import repo_suggest
 from llmvis_desktop.core.store.records import NewSuggestion
+from llmvis_desktop.qt import suggestion_actions
+
+_REAL_WAITS = {name: getattr(suggestion_actions, name) for name in ("CARDS_WAIT_S", "CARDS_GLANCE_S")}
+
+
+@pytest.fixture(autouse=True)
+def real_card_waits(cards_awaited, monkeypatch):
+    """The loading path itself: a move waits for its cards only as the window does
+    (conftest's ``cards_awaited`` makes every other test wait for them)."""
+    for name, value in _REAL_WAITS.items():
+        monkeypatch.setattr(suggestion_actions, name, value)
+
+
+def _all_reads_handled(win) -> None:
+    """Every card read started has ended and its answer was handled on the GUI thread
+    (shown, or dropped as stale): the reader's one thread is idle and the answers it
+    posted are delivered. (Was a 300 ms wait: under load a late stale answer could come
+    after it, and the test passed without having checked that it was dropped.)"""
+    assert win.panel_ctl._cards_reader.wait(20000), "a card read never ended"
+    QCoreApplication.sendPostedEvents()
 
 
 def _placeholder(win) -> str:
@@ -56,6 +77,7 @@ def test_cards_are_read_off_the_gui_thread_and_a_stale_answer_is_dropped(qtbot, 
     real_set = panel.set_suggestions
     monkeypatch.setattr(panel, "set_suggestions",
                         lambda items: (shown.append(sorted(s.value for s in items)), real_set(items)))
+    _all_reads_handled(win)  # (the first image's own read, slow on a loaded machine, is not counted)
     gate, reads = _held_reads(monkeypatch, {first})
     win.grid.setFocus()
     try:
@@ -70,7 +92,7 @@ def test_cards_are_read_off_the_gui_thread_and_a_stale_answer_is_dropped(qtbot, 
     finally:
         gate.set()
     qtbot.waitUntil(lambda: panel.card_ids() != set(), timeout=5000)
-    qtbot.wait(300)  # (a stale answer would arrive in this time too)
+    _all_reads_handled(win)  # (a stale answer, had it been shown, would be by now)
     assert ["scratch"] not in shown  # the first image's cards, read late, were never shown
     assert shown[-1] == ["dent"]
     assert reads[-1] == (second, False)
@@ -91,6 +113,7 @@ def test_enter_while_the_cards_load_decides_that_images_cards(qtbot, window, lab
                              NewSuggestion(nxt, "caption", "a dented tile", "cap-a", score=0.6)])
     win.review._refresh(start)
     qtbot.waitUntil(lambda: len(win.panel_ctl.suggestions.card_ids()) == 1, timeout=5000)
+    _all_reads_handled(win)
     gate, reads = _held_reads(monkeypatch, {nxt})
     win.grid.setFocus()
     try:
@@ -98,11 +121,18 @@ def test_enter_while_the_cards_load_decides_that_images_cards(qtbot, window, lab
         qtbot.waitUntil(lambda: bool(reads), timeout=5000)
         assert reads[0] == (nxt, False)  # still loading: off the GUI thread
         assert win.panel_ctl.suggestions.is_empty()
-        opener = threading.Timer(0.3, gate.set)  # the database answers while Enter waits
-        opener.start()
+        real_ready, asked = win.review.cards_ready, []
+
+        def ready(image_id):  # the database answers once Enter waits for it (not after 0.3 s)
+            asked.append(image_id)
+            gate.set()
+            return real_ready(image_id)
+
+        monkeypatch.setattr(win.review, "cards_ready", ready)
         QTest.keyClick(win.grid, Qt.Key.Key_Return)
     finally:
         gate.set()
+    assert asked == [nxt]  # Enter waited for that image's cards
     with Project.open(labelled_folder) as p:
         assert p.image(nxt).status == "reviewed"
         assert p.image(nxt).labels == ("dent",)
@@ -135,6 +165,7 @@ def test_a_trail_shown_before_the_cards_came_names_them_once_they_do(qtbot, wind
     monkeypatch.setattr(hist, "set_events", lambda events, by_id=None: (
         lines.append([describe_event(e, (by_id or {}).get(e.suggestion_id)) for e in events]),
         real_set(events, by_id)))
+    _all_reads_handled(win)
     gate, reads = _held_reads(monkeypatch, {nxt})
     win.grid.setFocus()
     try:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 
-from qthelpers import open_and_index
+from qthelpers import answers_delivered, open_and_index
 
 
 def _watch(project, *names):
@@ -95,10 +95,13 @@ def test_a_dialog_whose_settings_land_after_the_project_closed_is_not_opened(qtb
     window.act_models.trigger()
     window.act_import.trigger()
     qtbot.waitUntil(lambda: len(seen) == 2, timeout=5000)
-    threading.Timer(0.3, gate.set).start()  # the reads end while the project is closing
+    # the reads end as the project closes: their answers reach the GUI thread only after
+    # close_project, the event loop not having turned meanwhile (was a 0.3 s timer, then a
+    # 200 ms wait for the answers, which a loaded machine could outlast)
+    gate.set()
     window.close_project()
     assert window.project is None
-    qtbot.wait(200)
+    answers_delivered(*window.project_ctl.settings_reads._loaders.values())  # their answers handled
     assert window.suggest_ctl.model_dialog is None
     assert getattr(window.panel_ctl, "interchange_dialog", None) is None
 

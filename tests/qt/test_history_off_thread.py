@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtTest import QTest
 
 from qthelpers import open_and_index
@@ -21,6 +21,8 @@ def _history_text(win) -> str:
 
 def test_history_is_read_off_the_gui_thread_and_a_stale_trail_is_dropped(qtbot, window, image_folder):
     project = open_and_index(qtbot, window, image_folder)
+    window.panel_ctl.flush_history()  # the first image's own trail, read now: not counted below
+    assert window.panel_ctl._history_reader.wait(20000)  # (nor one of its reads still running)
     real = project.history
     gate, reads, shown = threading.Event(), [], []
 
@@ -47,6 +49,10 @@ def test_history_is_read_off_the_gui_thread_and_a_stale_trail_is_dropped(qtbot, 
     finally:
         gate.set()
     qtbot.waitUntil(lambda: bool(shown), timeout=5000)
-    qtbot.wait(300)  # (a stale trail would arrive in this time too)
+    # every trail read has ended and its answer was handled (shown, or dropped as stale):
+    # the reader's one thread is idle and what it posted is delivered (was a 300 ms wait,
+    # after which a late stale trail would have gone unchecked on a loaded machine)
+    assert window.panel_ctl._history_reader.wait(20000), "a history read never ended"
+    QCoreApplication.sendPostedEvents()
     assert shown == [[second]]  # the first image's trail, read late, was never shown
     assert reads[-1] == (second, False)

@@ -57,7 +57,7 @@ def test_a_teammates_new_label_adds_one_chip_and_keeps_the_others(panel, qtbot):
     assert panel.key_for("hairline") == "3" and panel.chip("label 02").text() == "4 \u00b7 label 02"
     assert panel.chip("label 00").text() == "1 \u00b7 label 00 (3)"
     # a click on the new chip asks for its own name
-    with qtbot.waitSignal(panel.toggled, timeout=1000) as asked:
+    with qtbot.waitSignal(panel.toggled, timeout=10000) as asked:
         QTest.mouseClick(panel.chip("hairline"), Qt.MouseButton.LeftButton)
     assert asked.args == ["hairline", True]
 
@@ -76,7 +76,7 @@ def test_rename_recolor_and_remove_change_only_those_chips(panel, qtbot):
     assert panel.chip("label 07") is None and panel.box.flow.indexOf(before["label 07"]) < 0
     assert all(panel.chip(d.name) is before[d.name] for d in now if d not in (renamed,))
     assert _order(panel) == [d.name for d in now]
-    with qtbot.waitSignal(panel.toggled, timeout=1000) as asked:  # the renamed chip toggles its new name
+    with qtbot.waitSignal(panel.toggled, timeout=10000) as asked:  # the renamed chip toggles its new name
         QTest.mouseClick(chip, Qt.MouseButton.LeftButton)
     assert asked.args == ["label 04 deep", True]
     assert [a.text() for a in panel.build_menu("label 04 deep").actions() if a.text()][0] == "Rename\u2026"
@@ -86,6 +86,6 @@ def test_a_removed_focused_chip_gives_the_keys_back_to_the_review(panel, qtbot):
     defs = _defs(35)
     panel.chip("label 05").setFocus(Qt.FocusReason.TabFocusReason)
     qtbot.waitUntil(lambda: panel.chip("label 05").hasFocus(), timeout=2000)
-    with qtbot.waitSignal(panel.finished, timeout=1000):
+    with qtbot.waitSignal(panel.finished, timeout=10000):
         panel.set_labels([d for d in defs if d.name != "label 05"], {})
     assert panel.chip("label 05") is None

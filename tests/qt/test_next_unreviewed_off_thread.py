@@ -7,10 +7,22 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 from qthelpers import open_and_index
+
+from llmvis_desktop.qt import review_next
+
+_REAL_WAIT = review_next.NEXT_WAIT_S
+
+
+@pytest.fixture(autouse=True)
+def real_next_wait(next_awaited, monkeypatch):
+    """The slow path itself: N waits for its read only as the window does (conftest's
+    ``next_awaited`` makes every other test wait for it)."""
+    monkeypatch.setattr(review_next, "NEXT_WAIT_S", _REAL_WAIT)
 
 
 def _held(monkeypatch, project):

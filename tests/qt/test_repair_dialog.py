@@ -306,7 +306,7 @@ def test_repair_dialog_mask_edit_during_repair_discards_its_results(qtbot, brick
         dlg.editor.canvas.fill_rect(10, 120, 60, 150)  # mask B, elsewhere
         gated_repair.set()
         qtbot.waitUntil(lambda: not job.is_active and dlg.run_btn.isEnabled(), timeout=15000)
-        qtbot.wait(50)
+        QApplication.sendPostedEvents()  # the job's queued signals, all delivered (was a 50 ms wait)
         assert not dlg.results and not dlg.accept_btn.isEnabled()
         assert "changed" in dlg.status.text() and "again" in dlg.status.text()
         dlg.save_repair()
@@ -323,7 +323,7 @@ def test_repair_dialog_mask_edit_during_repair_discards_its_results(qtbot, brick
         _wait_unprocessed(lambda: not job.is_active)  # result and finished are queued, not delivered
         dlg.seed.setValue(7)
         qtbot.waitUntil(lambda: dlg.run_btn.isEnabled(), timeout=15000)
-        qtbot.wait(50)
+        QApplication.sendPostedEvents()  # the job's queued signals, all delivered (was a 50 ms wait)
         assert job.state == "done" and job.result[0].get("telea") is not None  # (results, renderings)
         assert not dlg.results and not dlg.accept_btn.isEnabled()
         assert "run the repair again" in dlg.status.text()
@@ -373,7 +373,8 @@ def test_repair_dialog_closed_mid_repair_cancels_its_job(qtbot, brick_project, g
             assert job.token.cancelled
             gated_repair.set()
             qtbot.waitUntil(lambda: not job.is_active, timeout=15000)
-            qtbot.wait(100)  # deliver the job's last signals: nothing may touch the dialog
+            QApplication.sendPostedEvents()  # the job's last signals (queued when it ended;
+            # was a 100 ms wait, which a loaded machine could outlast): nothing may touch the dialog
             assert job.state == "cancelled"
             assert not jobs.active()
     finally:

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import shiboken6
 from PIL import Image
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QDialogButtonBox
 
 from qthelpers import open_and_index
@@ -81,7 +82,7 @@ def test_closing_while_loading_is_safe(qtbot, image, held_read):
     qtbot.waitUntil(lambda: not shiboken6.isValid(dlg), timeout=5000)  # deleted with the read still held
     gate.set()
     assert join_loads(10000)
-    qtbot.wait(50)  # the read's outcome, delivered to nobody
+    QCoreApplication.sendPostedEvents()  # the read's outcome, delivered to nobody (was a 50 ms wait)
     assert seen == []
 
 

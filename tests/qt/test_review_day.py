@@ -125,6 +125,7 @@ def test_the_position_is_saved_while_reviewing_briskly(qtbot, window, image_fold
     for _ in range(10):  # 1.5 s at least, never 800 ms between two moves
         QTest.keyClick(win.grid, Qt.Key.Key_Right)
         qtbot.wait(150)  # a real event loop: the save timer and the viewer's reads run
+    assert win.review._position_saver.wait(15000)  # a save under way ended (its own thread)
     saved = win.project.settings().get(key)
     assert saved is not None and saved != first
 

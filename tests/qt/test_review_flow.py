@@ -281,8 +281,13 @@ def test_a_caption_being_typed_survives_a_requery(qtbot, window, labelled_folder
     win = window
     open_and_index(qtbot, win, labelled_folder)
     fb = win.filter_bar
-    fb.status.setCurrentIndex(fb.status.findText("Unreviewed"))
-    qtbot.wait(200)
+    # the "Unreviewed" view landed (was a 200 ms wait: under load the Enters below could
+    # act on the unfiltered grid and the query's arrival move the current row under them)
+    with qtbot.waitSignal(win.query_loader.done, timeout=10000,
+                          check_params_cb=lambda result, error: error is None and result[1][0] is not None
+                          and bool(result[1][0].statuses)):
+        fb.status.setCurrentIndex(fb.status.findText("Unreviewed"))
+    qtbot.waitUntil(lambda: win.review.current is not None, timeout=5000)
     win.grid.setFocus()
     key(win, Qt.Key.Key_Return)
     key(win, Qt.Key.Key_Return)

@@ -17,8 +17,12 @@ def test_other_reviewers_changes_show_up(qtbot, window, image_folder):
     project = open_and_index(qtbot, window, image_folder)
     watch = window.team_watch
     watch.timer.setInterval(100)
+    looks = []  # looks whose answer was handled (after the watch's own slot)
+    watch.loader.done.connect(lambda *_: looks.append(1))
     qtbot.waitUntil(lambda: watch._last is not None, timeout=10000)  # the first look
-    qtbot.wait(400)  # a few looks later, nothing was announced
+    # three looks later, nothing was announced (was a 400 ms wait: on a loaded machine
+    # it could end before any further look, and the test checked nothing)
+    qtbot.waitUntil(lambda: len(looks) >= 3, timeout=10000)
     assert "carol" not in window.statusBar().currentMessage()
     current = window.review.current
     other = next(i for i in window.model.ids if i != current.id)
@@ -37,7 +41,8 @@ def test_other_reviewers_changes_show_up(qtbot, window, image_folder):
 
     # this reviewer's own change is not announced as someone else's
     window.review.set_caption("checked again", image_id=other)
-    qtbot.wait(500)
+    seen = len(looks)  # a look begun after the write has been handled (was a 500 ms wait)
+    qtbot.waitUntil(lambda: len(looks) >= seen + 2, timeout=10000)
     assert "tester" not in window.statusBar().currentMessage()
 
     # a caption being typed survives another reviewer's change to the same image

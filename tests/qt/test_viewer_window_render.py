@@ -13,6 +13,8 @@ import numpy as np
 import pytest
 from PySide6.QtGui import QPixmap
 
+from qthelpers import answers_delivered
+
 from llmvis_desktop.core.imaging.reader import ImageData, ImageMeta, auto_window, to_display
 
 
@@ -72,7 +74,7 @@ def _synchronous_pixmap(display: np.ndarray):
 def test_a_preset_on_a_large_image_renders_full_resolution_off_the_gui_thread(viewer, qtbot, large, pixels):
     viewer.show_image(make_data(pixels))
     large.clear()
-    with qtbot.waitSignal(viewer.windowChanged, timeout=1000):
+    with qtbot.waitSignal(viewer.windowChanged, timeout=10000):
         viewer.set_window(20000.0, 30000.0)
     # at once: a preview, drawn on the GUI thread from a subsampled copy
     assert viewer.is_preview()
@@ -110,7 +112,7 @@ def test_only_the_newest_window_reaches_the_screen(viewer, qtbot, large, monkeyp
     viewer.set_window(30000.0, 9000.0)  # while the first one renders
     gate.set()
     qtbot.waitUntil(lambda: not viewer.is_preview(), timeout=5000)
-    qtbot.wait(50)
+    answers_delivered(viewer._renderer._worker)  # (was a 50 ms wait for a late first render)
     assert shown == [(30000.0, 9000.0)]
     assert viewer.window() == (30000.0, 9000.0)
     assert np.array_equal(viewer.current_display(), to_display(px, (30000.0, 9000.0)))
@@ -140,7 +142,7 @@ def test_a_render_under_way_is_dropped_for_another_image_or_as_loaded(viewer, qt
     gate.set()
     qtbot.waitUntil(lambda: not viewer.is_preview(), timeout=3000)
     assert np.array_equal(viewer.current_display(), data.display)
-    qtbot.wait(200)
+    answers_delivered(viewer._renderer._worker)  # (was a 200 ms wait for the late render)
     assert np.array_equal(viewer.current_display(), data.display)  # the late render was dropped
     assert viewer.window() == tuple(data.window)
 

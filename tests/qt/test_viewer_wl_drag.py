@@ -16,6 +16,8 @@ from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QMouseEvent, QPixmap
 from PySide6.QtWidgets import QApplication
 
+from qthelpers import answers_delivered
+
 from llmvis_desktop.core.imaging.reader import (
     ImageData,
     ImageMeta,
@@ -63,6 +65,14 @@ def _press(viewer) -> QPointF:
 def _move(viewer, pos: QPointF, qtbot) -> None:
     _mouse(viewer, QEvent.Type.MouseMove, pos, Qt.MouseButton.RightButton)
     qtbot.wait(5)  # the step is applied on the next turn of the event loop
+
+
+def _all_delivered(viewer) -> None:
+    """Every render asked for has ended and was handled, and the event loop has taken a
+    turn (a drag step due): "nothing later replaces it" as an event. (Were 100-200 ms
+    waits: on a loaded machine a late render could land after them, unchecked.)"""
+    answers_delivered(viewer._renderer._worker)
+    QApplication.processEvents()
 
 
 def _release(viewer, pos: QPointF) -> None:
@@ -134,7 +144,7 @@ def test_a_drag_previews_and_its_release_shows_the_exact_full_resolution_at_once
     assert np.array_equal(viewer.current_display(), want)
     assert viewer._item.pixmap().toImage() == _pixmap_of(want)
     assert viewer._item.scale() == 1
-    qtbot.wait(100)  # nothing later replaces it
+    _all_delivered(viewer)  # nothing later replaces it
     assert np.array_equal(viewer.current_display(), want) and viewer.window() == final
 
 
@@ -174,7 +184,7 @@ def test_another_image_mid_drag_ends_the_drag_and_no_stale_picture_follows(large
     _release(viewer, end)
     qtbot.waitUntil(lambda: not viewer.is_preview() and viewer.current_display().shape == second.shape,
                     timeout=5000)  # the new image's full render
-    qtbot.wait(200)  # (a late step of the old drag would land meanwhile)
+    _all_delivered(viewer)  # (a late step of the old drag would land meanwhile)
     # the old image's drag does not go on over the new one
     assert viewer.window() == tuple(data.window)
     assert not viewer.is_preview()
@@ -197,7 +207,7 @@ def test_a_release_after_a_settled_pause_keeps_the_newest_window(large, qtbot):
     _release(viewer, end)
     final = viewer.window()
     qtbot.waitUntil(lambda: not viewer.is_preview(), timeout=3000)
-    qtbot.wait(100)
+    _all_delivered(viewer)
     assert viewer.window() == final
     assert np.array_equal(viewer.current_display(), to_display(px, final))
 
@@ -239,7 +249,7 @@ def test_a_pause_mid_drag_renders_the_full_resolution_only_where_the_preview_is_
     qtbot.waitUntil(viewer.is_preview, timeout=3000)
     viewer.set_zoom(1.0 / (viewer._preview_step * 1.2))  # a preview pixel: under one screen pixel
     viewer._full_timer.timeout.emit()  # a pause, the button held
-    qtbot.wait(200)
+    _all_delivered(viewer)
     assert viewer.is_preview() and not viewer._renderer.busy()
     viewer.set_zoom(1.0)  # zoomed in: the preview is coarse
     viewer._full_timer.timeout.emit()

@@ -119,7 +119,7 @@ def test_viewer_16bit_not_clipped(viewer, qtbot):
     px = gray16()
     assert px.max() >= 61420
     data = make_data(px, fmt="TIFF", bit_depth=16)
-    with qtbot.waitSignal(viewer.windowChanged, timeout=1000):
+    with qtbot.waitSignal(viewer.windowChanged, timeout=10000):
         viewer.show_image(data)
     assert viewer.window_enabled()
     disp = viewer.current_display()
@@ -151,7 +151,7 @@ def test_viewer_window_api_and_presets(viewer, qtbot):
     px = gray16()
     viewer.show_image(make_data(px, fmt="TIFF", bit_depth=16))
     before = viewer.current_display().copy()
-    with qtbot.waitSignal(viewer.windowChanged, timeout=1000) as blocker:
+    with qtbot.waitSignal(viewer.windowChanged, timeout=10000) as blocker:
         viewer.set_window(10000, 2000)
     assert blocker.args == [10000.0, 2000.0]
     after = viewer.current_display()
@@ -173,7 +173,7 @@ def test_viewer_ct_presets(viewer, qtbot):
     items = [viewer.preset_combo.itemText(i) for i in range(viewer.preset_combo.count())]
     lung = next(i for i, t in enumerate(items) if t.startswith("CT Lung"))
     viewer.preset_combo.setCurrentIndex(lung)
-    with qtbot.waitSignal(viewer.windowChanged, timeout=1000) as blocker:
+    with qtbot.waitSignal(viewer.windowChanged, timeout=10000) as blocker:
         viewer.preset_combo.activated.emit(lung)
     assert blocker.args == [-600.0, 1500.0]
     assert np.array_equal(viewer.current_display(), to_display(hu, (-600, 1500)))
@@ -191,7 +191,7 @@ def test_viewer_keeps_monochrome1_inverted_when_the_window_changes(viewer, qtbot
     data = replace(data, meta=replace(data.meta, mode="MONOCHROME1"),
                    display=to_display(px, (1200.0, 2400.0), invert=True))
     viewer.show_image(data)
-    with qtbot.waitSignal(viewer.windowChanged, timeout=1000):
+    with qtbot.waitSignal(viewer.windowChanged, timeout=10000):
         viewer.set_window(1200, 2400)  # the same window, set again
     assert np.array_equal(viewer.current_display(), to_display(px, (1200, 2400), invert=True))
     assert viewer.current_display()[0, 0] > viewer.current_display()[0, -1]  # low values stay bright
@@ -211,7 +211,7 @@ def test_viewer_keeps_inversion_and_curve_when_the_window_changes(viewer, qtbot,
     data = replace(data, meta=replace(data.meta, **{kind: True}),
                    display=to_display(px, (1200.0, 2400.0), **flags))
     viewer.show_image(data)
-    with qtbot.waitSignal(viewer.windowChanged, timeout=1000):
+    with qtbot.waitSignal(viewer.windowChanged, timeout=10000):
         viewer.set_window(1000, 1000)
     assert np.array_equal(viewer.current_display(), to_display(px, (1000, 1000), **flags))
     assert not np.array_equal(viewer.current_display(), to_display(px, (1000, 1000)))
@@ -237,7 +237,7 @@ def test_viewer_right_drag_changes_window(viewer, qtbot):
         QApplication.sendEvent(vp, ev)
     QTest.mouseRelease(vp, Qt.MouseButton.RightButton, Qt.KeyboardModifier.NoModifier,
                        QPoint(centre.x() - 60, centre.y() - 40))
-    qtbot.waitUntil(lambda: viewer.window() != start_window, timeout=1000)
+    qtbot.waitUntil(lambda: viewer.window() != start_window, timeout=10000)
     c, w = viewer.window()
     assert w < start_window[1]  # dragged left: narrower window
     assert c > start_window[0]  # dragged up: higher level
@@ -256,7 +256,7 @@ def test_a_window_drag_on_a_large_image_previews_then_settles_at_full_resolution
     viewer.show_image(make_data(px, fmt="TIFF", bit_depth=16))
     full_rect = viewer._scene.sceneRect()
     viewer._drag_window(viewer.window(), -30, -20)
-    qtbot.waitUntil(viewer.is_preview, timeout=1000)
+    qtbot.waitUntil(viewer.is_preview, timeout=10000)
     shown = viewer.current_display()
     step = viewer._preview_step
     assert step > 1 and shown.shape == px[::step, ::step].shape
@@ -556,11 +556,11 @@ def test_label_chips_toggle_and_keys(labels, qtbot):
     with qtbot.assertNotEmitted(labels.toggled):
         labels.set_checked(["dent", "ok"])
     assert labels.checked() == ["dent", "ok"]
-    with qtbot.waitSignal(labels.toggled, timeout=1000) as blocker:
+    with qtbot.waitSignal(labels.toggled, timeout=10000) as blocker:
         QTest.mouseClick(labels.chip("crack"), Qt.MouseButton.LeftButton)
     assert blocker.args == ["crack", True]  # the change asked for: add (the chip was off)
     assert "crack" in labels.checked()
-    with qtbot.waitSignal(labels.toggled, timeout=1000) as blocker:
+    with qtbot.waitSignal(labels.toggled, timeout=10000) as blocker:
         QTest.mouseClick(labels.chip("dent"), Qt.MouseButton.LeftButton)
     assert blocker.args == ["dent", False]  # remove (it was on)
     # chips wrap onto several lines in a narrow panel
@@ -571,7 +571,7 @@ def test_label_chips_toggle_and_keys(labels, qtbot):
 
 def test_label_add_rename_recolor_remove(labels, qtbot):
     labels.add_edit.setText("  hair line ")
-    with qtbot.waitSignal(labels.addRequested, timeout=1000) as blocker:
+    with qtbot.waitSignal(labels.addRequested, timeout=10000) as blocker:
         QTest.keyClick(labels.add_edit, Qt.Key.Key_Return)
     assert blocker.args[0] == "hair line" and blocker.args[1].startswith("#")
     assert blocker.args[1].lower() not in {c for _, c in TAXONOMY}
@@ -581,16 +581,16 @@ def test_label_add_rename_recolor_remove(labels, qtbot):
     assert labels.hint.isVisibleTo(labels) and "already" in labels.hint.text()
 
     labels._ask_rename = lambda name: "deep scratch"
-    with qtbot.waitSignal(labels.renameRequested, timeout=1000) as blocker:
+    with qtbot.waitSignal(labels.renameRequested, timeout=10000) as blocker:
         labels.request_rename("scratch")
     assert blocker.args == ["scratch", "deep scratch"]
     labels._ask_color = lambda name, current: "#123456"
-    with qtbot.waitSignal(labels.recolorRequested, timeout=1000) as blocker:
+    with qtbot.waitSignal(labels.recolorRequested, timeout=10000) as blocker:
         labels.request_recolor("dent")
     assert blocker.args == ["dent", "#123456"]
     asked = []
     labels._confirm_remove = lambda name, usage: asked.append((name, usage)) or True
-    with qtbot.waitSignal(labels.removeRequested, timeout=1000) as blocker:
+    with qtbot.waitSignal(labels.removeRequested, timeout=10000) as blocker:
         labels.request_remove("ok")
     assert blocker.args == ["ok"] and asked == [("ok", 3012)]
     menu = labels.build_menu("ok")
@@ -635,8 +635,8 @@ def test_caption_commit_ctrl_enter(caption, qtbot):
     caption.begin_edit()
     assert caption.edit.textCursor().selectedText() == "old"
     QTest.keyClicks(caption.edit, "two dents ")
-    with qtbot.waitSignal(caption.captionCommitted, timeout=1000) as blocker, \
-            qtbot.waitSignal(caption.editFinished, timeout=1000):
+    with qtbot.waitSignal(caption.captionCommitted, timeout=10000) as blocker, \
+            qtbot.waitSignal(caption.editFinished, timeout=10000):
         QTest.keyClick(caption.edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     assert blocker.args == ["two dents"]
     assert caption.caption() == "two dents"
@@ -654,7 +654,7 @@ def test_caption_plain_enter_is_newline_and_focus_out_commits(caption, qtbot):
     QTest.keyClicks(caption.edit, "line two")
     assert caption.is_dirty()
     shot(caption.host, "caption_editor")
-    with qtbot.waitSignal(caption.captionCommitted, timeout=1000) as blocker:
+    with qtbot.waitSignal(caption.captionCommitted, timeout=10000) as blocker:
         caption.other.setFocus(Qt.FocusReason.TabFocusReason)
     assert blocker.args == ["line one\nline two"]
 
@@ -664,7 +664,7 @@ def test_caption_escape_cancels(caption, qtbot):
     caption.begin_edit()
     QTest.keyClicks(caption.edit, "garbage")
     with qtbot.assertNotEmitted(caption.captionCommitted):
-        with qtbot.waitSignal(caption.editFinished, timeout=1000):
+        with qtbot.waitSignal(caption.editFinished, timeout=10000):
             QTest.keyClick(caption.edit, Qt.Key.Key_Escape)
         caption.other.setFocus()
         qtbot.wait(10)
@@ -742,17 +742,17 @@ def test_suggestions_accept_reject_edit(suggestions, qtbot):
     assert suggestions.card(4).accept_button is None  # decided: no buttons
     assert suggestions.card(1).edit_button is None  # labels cannot be edited, only captions
     shot(suggestions, "suggestion_panel")
-    with qtbot.waitSignal(suggestions.accepted, timeout=1000) as blocker:
+    with qtbot.waitSignal(suggestions.accepted, timeout=10000) as blocker:
         QTest.mouseClick(suggestions.card(1).accept_button, Qt.MouseButton.LeftButton)
     assert blocker.args == [1]
-    with qtbot.waitSignal(suggestions.rejected, timeout=1000) as blocker:
+    with qtbot.waitSignal(suggestions.rejected, timeout=10000) as blocker:
         QTest.mouseClick(suggestions.card(3).reject_button, Qt.MouseButton.LeftButton)
     assert blocker.args == [3]
     card = suggestions.card(2)
     QTest.mouseClick(card.edit_button, Qt.MouseButton.LeftButton)
     assert card.editor.isVisible() and card.editor.toPlainText().startswith("A metal plate")
     card.editor.setPlainText("  A metal plate with two scratches. ")
-    with qtbot.waitSignal(suggestions.edited, timeout=1000) as blocker:
+    with qtbot.waitSignal(suggestions.edited, timeout=10000) as blocker:
         QTest.mouseClick(card.save_button, Qt.MouseButton.LeftButton)
     assert blocker.args == [2, "A metal plate with two scratches."]
     suggestions.set_suggestions([])
@@ -788,7 +788,7 @@ def test_jobs_panel_progress_cancel_finish(qtbot):
     row = p.row("scan")
     assert row.bar.value() == 41_200 and "ETA 3 min 05 s" in row.eta_label.text() and "1,234 /s" in row.eta_label.text()
     assert p.row("thumbs").bar.maximum() == 0  # busy bar
-    with qtbot.waitSignal(p.cancelRequested, timeout=1000) as blocker:
+    with qtbot.waitSignal(p.cancelRequested, timeout=10000) as blocker:
         QTest.mouseClick(p.row("thumbs").cancel_button, Qt.MouseButton.LeftButton)
     assert blocker.args == ["thumbs"]
     assert not p.row("thumbs").cancel_button.isEnabled()
