@@ -54,7 +54,7 @@ def review_writes_awaited():
 
 
 @pytest.fixture(autouse=True)
-def cards_awaited(monkeypatch):
+def cards_awaited():
     """A move shows the image's suggestion cards at once when their read (off the GUI
     thread) answers within ``suggestion_actions.CARDS_WAIT_S`` (30 ms), else "Loading
     suggestions…" until it does: a test checking the panel right after a move passed or
@@ -64,12 +64,14 @@ def cards_awaited(monkeypatch):
     tests of the loading path (test_cards_off_thread.py) set the real waits back."""
     from llmvis_desktop.qt import suggestion_actions
 
-    monkeypatch.setattr(suggestion_actions, "CARDS_WAIT_S", suggestion_actions.CARDS_AWAIT_S)
-    monkeypatch.setattr(suggestion_actions, "CARDS_GLANCE_S", suggestion_actions.CARDS_AWAIT_S)
+    with pytest.MonkeyPatch.context() as mp:  # (not ``monkeypatch``: see review_writes_awaited)
+        mp.setattr(suggestion_actions, "CARDS_WAIT_S", suggestion_actions.CARDS_AWAIT_S)
+        mp.setattr(suggestion_actions, "CARDS_GLANCE_S", suggestion_actions.CARDS_AWAIT_S)
+        yield
 
 
 @pytest.fixture(autouse=True)
-def next_awaited(monkeypatch):
+def next_awaited():
     """N moves at once when the unreviewed ids (read off the GUI thread) come within
     ``review_next.NEXT_WAIT_S`` (30 ms), else when they come: a test checking the row
     right after N raced it (test_review_flow::test_next_unreviewed_and_filter failed with
@@ -77,7 +79,9 @@ def next_awaited(monkeypatch):
     read's end (its event); test_next_unreviewed_off_thread.py sets the real wait back."""
     from llmvis_desktop.qt import review_next
 
-    monkeypatch.setattr(review_next, "NEXT_WAIT_S", 15.0)
+    with pytest.MonkeyPatch.context() as mp:  # (not ``monkeypatch``: see review_writes_awaited)
+        mp.setattr(review_next, "NEXT_WAIT_S", 15.0)
+        yield
 
 
 @pytest.fixture
