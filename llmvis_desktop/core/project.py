@@ -26,6 +26,7 @@ from .store import repo_review as rr
 from .store import repo_runs as rruns
 from .store import refold
 from .store import repo_suggest as rs
+from .store import settings_row
 from .store.engine import Store, default_db_location, short_waits, sqlite_url
 from .store.writable import disk_full_reason, wal_is_empty
 from .store.migrate import HEAD_REVISION, SchemaError, current_revision, open_lock, upgrade_to_head
@@ -415,14 +416,11 @@ class Project:
     # --- project settings -----------------------------------------------------
     def settings(self) -> dict:
         with self.store.read() as s:
-            return json.loads(s.scalar(select(m.ProjectRow.settings_json).where(m.ProjectRow.id == 1)) or "{}")
+            return settings_row.read(s)
 
     def set_setting(self, key: str, value) -> None:
         with self.store.write() as s:  # the row locked: two reviewers' settings both stay
-            row = s.get(m.ProjectRow, 1, with_for_update=True)
-            data = json.loads(row.settings_json or "{}")
-            data[key] = value
-            row.settings_json = json.dumps(data, sort_keys=True)
+            settings_row.set_value(s, key, value)
 
 
 PG_URL_HINT = "postgresql+psycopg://user@host/database (or sqlite:////path/to/file.sqlite)"

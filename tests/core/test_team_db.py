@@ -241,7 +241,7 @@ def test_two_settings_written_at_once_are_both_kept(png_folder, db_url, monkeypa
     import threading
     import types
 
-    import llmvis_desktop.core.project as project_mod
+    from llmvis_desktop.core.store import settings_row
 
     with Project.open(png_folder, db_url) as p:
         p.scan()
@@ -253,7 +253,7 @@ def test_two_settings_written_at_once_are_both_kept(png_folder, db_url, monkeypa
             go_a.wait(2.0)
         return json.loads(text)
 
-    monkeypatch.setattr(project_mod, "json", types.SimpleNamespace(loads=loads, dumps=json.dumps))
+    monkeypatch.setattr(settings_row, "json", types.SimpleNamespace(loads=loads, dumps=json.dumps))
 
     def write(key):
         with Project.open(png_folder, db_url) as q:

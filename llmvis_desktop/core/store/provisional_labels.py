@@ -16,7 +16,6 @@ reviewer used are kept; the record goes either way. No schema change: the settin
 the project row's JSON."""
 from __future__ import annotations
 
-import json
 import logging
 import time
 from typing import Optional
@@ -24,7 +23,7 @@ from typing import Optional
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from . import models as m
+from . import models as m, settings_row
 from . import repo_labels as rl
 
 log = logging.getLogger(__name__)
@@ -38,19 +37,8 @@ def claim_key(claim: dict) -> str:
     return f"{claim['host']}/{claim['pid']}/{float(claim['started']):.6f}"
 
 
-def _settings(session: Session, lock: bool) -> tuple[Optional[m.ProjectRow], dict]:
-    row = session.get(m.ProjectRow, 1, with_for_update=lock) if lock else session.get(m.ProjectRow, 1)
-    if row is None:
-        return None, {}
-    try:
-        data = json.loads(row.settings_json or "{}")
-    except ValueError:
-        data = {}
-    return row, data if isinstance(data, dict) else {}
-
-
-def _save(row: m.ProjectRow, data: dict) -> None:
-    row.settings_json = json.dumps(data, sort_keys=True)
+_settings = settings_row.locked  # (session, lock) -> (the project row, its settings)
+_save = settings_row.save
 
 
 def _snapshot(session: Session, label_id: int) -> Optional[dict]:

@@ -7,7 +7,7 @@ from typing import Iterable, Optional, Sequence
 from sqlalchemy import bindparam, case, exists, func, insert, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
-from . import models as m
+from . import models as m, settings_row
 from .convert import IMAGE_RECORD_COLUMNS, dumps, image_record
 from .engine import insert_events
 from .fold import fold, folded_contains
@@ -197,13 +197,7 @@ HEADER_LIMIT_KEY = "header_pixel_limit"
 
 def header_pixel_limit(session: Session) -> Optional[int]:
     """The pixel limit images were last refused under (None: not recorded)."""
-    import json
-
-    text = session.scalar(select(m.ProjectRow.settings_json).where(m.ProjectRow.id == 1))
-    try:
-        value = json.loads(text or "{}").get(HEADER_LIMIT_KEY)
-    except (ValueError, AttributeError):
-        return None
+    value = settings_row.read(session).get(HEADER_LIMIT_KEY)
     return value if isinstance(value, int) else None
 
 
@@ -235,13 +229,7 @@ HEADER_READER_KEY = "header_reader_version"
 def header_reader_version(session: Session) -> int:
     """The reader version the stored headers were read with (:data:`..indexer.READER_VERSION`);
     1 where none is recorded (the versions before it was)."""
-    import json
-
-    text = session.scalar(select(m.ProjectRow.settings_json).where(m.ProjectRow.id == 1))
-    try:
-        value = json.loads(text or "{}").get(HEADER_READER_KEY)
-    except (ValueError, AttributeError):
-        return 1
+    value = settings_row.read(session).get(HEADER_READER_KEY)
     return value if isinstance(value, int) else 1
 
 
@@ -269,21 +257,7 @@ def requeue_formats(session: Session, formats: Sequence[str]) -> int:
 
 
 def _remember(session: Session, key: str, value: int) -> None:
-    import json
-
-    # locked as it is read: the settings are one JSON text, and a write of what was read
-    # before another transaction's commit put back what that one changed (an import's
-    # record of its provisional labels, a reviewer's setting)
-    row = session.get(m.ProjectRow, 1, with_for_update=True)
-    if row is None:
-        return
-    try:
-        data = json.loads(row.settings_json or "{}")
-    except ValueError:
-        data = {}
-    if data.get(key) != value:
-        data[key] = value
-        row.settings_json = json.dumps(data, sort_keys=True)
+    settings_row.set_value(session, key, value)  # locked as it is read (see settings_row)
 
 
 def store_headers(session: Session, ok: Iterable[dict], failed: Iterable[tuple[int, str]],

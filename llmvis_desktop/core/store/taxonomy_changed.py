@@ -15,14 +15,13 @@ computed, and a label removed only takes away its cards (withdrawn with the labe
 only a label joining counts for it (:func:`.repo_runs.runs_done`)."""
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
 from typing import Optional
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from . import models as m
+from . import models as m, settings_row
 
 #: project setting: when a label was last renamed or removed (ISO 8601, UTC)
 KEY = "label_names_changed_at"
@@ -30,27 +29,16 @@ KEY = "label_names_changed_at"
 
 def mark_names_changed(session: Session, now: Optional[datetime] = None) -> None:
     """Record that the label names changed now (a rename, a removal), in this transaction
-    (the project row locked to its end: the settings are one JSON text, read and written)."""
-    row = session.get(m.ProjectRow, 1, with_for_update=True)
-    if row is None:
-        return
-    try:
-        data = json.loads(row.settings_json or "{}")
-    except ValueError:
-        data = {}
-    if not isinstance(data, dict):
-        data = {}
-    data[KEY] = (now or m.utcnow()).astimezone(timezone.utc).isoformat()
-    row.settings_json = json.dumps(data, sort_keys=True)
+    (the project row locked to its end: :mod:`.settings_row`)."""
+    settings_row.set_value(session, KEY, (now or m.utcnow()).astimezone(timezone.utc).isoformat())
 
 
 def names_changed_at(session: Session) -> Optional[datetime]:
     """When a label was last renamed or removed (None: never, since this was recorded)."""
-    text = session.scalar(select(m.ProjectRow.settings_json).where(m.ProjectRow.id == 1))
+    value = settings_row.read(session).get(KEY)
     try:
-        value = json.loads(text or "{}").get(KEY)
         return datetime.fromisoformat(value) if isinstance(value, str) else None
-    except (ValueError, AttributeError):
+    except ValueError:
         return None
 
 
