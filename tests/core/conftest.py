@@ -48,21 +48,11 @@ def pytest_configure(config):
 
 @pytest.fixture(scope="session")
 def pg_server():
-    """A PostgreSQL server for the session (tests/core/pg.py). Its data folder is not
-    under pytest's temporary root: run as root, the server runs as another user, and
-    any other pytest session starting meanwhile resets that root to 0700, and the
-    server died (PANIC: pg_control: Permission denied)."""
-    import shutil
-    import tempfile
-
+    """A PostgreSQL server for the session (tests/core/pg.py ``private_server``)."""
     import pg
 
-    work = Path(tempfile.mkdtemp(prefix="llmvis-test-pg-"))
-    work.chmod(0o755)
-    server = pg.Server.start(work)
-    yield server
-    server.stop()
-    shutil.rmtree(work, ignore_errors=True)
+    with pg.private_server() as server:
+        yield server
 
 
 @pytest.fixture

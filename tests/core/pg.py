@@ -5,8 +5,11 @@ Each test gets a fresh database on it, dropped afterwards."""
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -52,6 +55,22 @@ class Server:
     def stop(self) -> None:
         if self._handle is not None:
             self._handle.cleanup()
+
+
+@contextmanager
+def private_server():
+    """A :class:`Server` for a test session or module, stopped and its data folder removed
+    after. The folder is not under pytest's temporary root: run as root, the server runs
+    as another user, and any other pytest session starting meanwhile resets that root to
+    0700, and the server died (PANIC: pg_control: Permission denied)."""
+    work = Path(tempfile.mkdtemp(prefix="llmvis-test-pg-"))
+    work.chmod(0o755)
+    server = Server.start(work)
+    try:
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def _sqlalchemy_url(uri: str) -> str:

@@ -4,9 +4,7 @@ not wait for a server's write) commit in the order pressed, one connection at a 
 from the writer's thread, and the window ends where the reviewer left it."""
 from __future__ import annotations
 
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -24,12 +22,8 @@ def pg_server():
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core"))
     import pg  # tests/core/pg.py
 
-    work = Path(tempfile.mkdtemp(prefix="llmvis-test-pg-"))
-    work.chmod(0o755)  # (see tests/core/conftest.py's pg_server)
-    server = pg.Server.start(work)
-    yield server
-    server.stop()
-    shutil.rmtree(work, ignore_errors=True)
+    with pg.private_server() as server:
+        yield server
 
 
 @pytest.fixture
