@@ -129,3 +129,23 @@ def set_setting(win, key: str, value) -> None:
     at once). Written straight into ``win.project``, it is read as a teammate's change is:
     at the team watch's next look."""
     win.project_ctl.settings_reads.set(win.project, key, value)
+
+
+def running_job():
+    """A stand-in for a model job still running (``is_active``; its ``signals`` a test
+    emits: progress, result, error, finished, cancelled), as the window holds one."""
+    from PySide6.QtCore import QObject, Signal
+
+    class Signals(QObject):
+        progress = Signal(object)
+        result = Signal(object)
+        error = Signal(object)
+        finished = Signal()
+        cancelled = Signal()
+
+    class Job:
+        def __init__(self) -> None:
+            self.is_active = True
+            self.signals = Signals()
+
+    return Job()

@@ -6,30 +6,15 @@ session's first job: the GUI's longest stall before torch loaded, 30-40 ms). A r
 with rows stored (``done`` > 0) still does, as the learned suggester's job did already."""
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Signal
-from qthelpers import open_and_index
+from qthelpers import open_and_index, running_job
 
 from llmvis_desktop.core.tasks import Progress
-
-
-class _Signals(QObject):
-    progress = Signal(object)
-    result = Signal(object)
-    error = Signal(object)
-    finished = Signal()
-    cancelled = Signal()
-
-
-class _Job:
-    def __init__(self) -> None:
-        self.is_active = True
-        self.signals = _Signals()
 
 
 def test_model_job_refreshes_panels_only_once_rows_are_stored(qtbot, window, labelled_folder, monkeypatch):
     open_and_index(qtbot, window, labelled_folder)
     sc = window.suggest_ctl
-    job = _Job()
+    job = running_job()
     refreshes = []
     monkeypatch.setattr(sc, "_chosen", lambda: ("a-captioner", None))
     monkeypatch.setattr(window.jobs, "start", lambda name, fn: job)

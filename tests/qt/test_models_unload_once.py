@@ -7,24 +7,7 @@ from __future__ import annotations
 
 import sys
 
-from PySide6.QtCore import QObject, Signal
-from qthelpers import open_and_index
-
-
-class _Signals(QObject):
-    progress = Signal(object)
-    result = Signal(object)
-    error = Signal(object)
-    finished = Signal()
-    cancelled = Signal()
-
-
-class _Job:
-    """A model job still running (its ``finished`` emitted by the test)."""
-
-    def __init__(self) -> None:
-        self.is_active = True
-        self.signals = _Signals()
+from qthelpers import open_and_index, running_job
 
 
 class _Worker:
@@ -46,7 +29,7 @@ def test_a_running_model_job_unloads_unused_models_once_when_it_ends(qtbot, wind
     module.shutdown_shared = getattr(real, "shutdown_shared", lambda: None)
     monkeypatch.setitem(sys.modules, suggest_models._WORKER_MODULE, module)
     sc = window.suggest_ctl
-    job = _Job()
+    job = running_job()
     monkeypatch.setattr(sc, "_chosen", lambda: ("a-captioner", None))
     monkeypatch.setattr(window.jobs, "start", lambda name, fn: job)
     sc.run_models("all")
