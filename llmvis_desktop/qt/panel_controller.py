@@ -29,6 +29,7 @@ from PySide6.QtWidgets import QDockWidget, QSizePolicy
 from ..core.wording import visible_name
 from .bulk_refresh import BulkRefresh
 from .dialog_actions import DialogActions
+from .image_reads import ImageReads
 from .job_actions import JobActions
 from .repair_actions import RepairActions, RepairCommand  # noqa: F401  (RepairCommand re-exported)
 from .suggestion_actions import NO_IMAGE_TEXT, SuggestionActions, _why
@@ -124,6 +125,8 @@ class PanelController(RepairActions, DialogActions, JobActions, TaxonomyActions,
         self._init_cards()  # the suggestion cards: read off the GUI thread too
         self._init_taxonomy()
         self.bulk = BulkRefresh(self)  # the grid and panels after a job, read off the GUI thread
+        self.image_reads = ImageReads(self)  # an image changed elsewhere: read off the GUI thread
+        win.review.reread = self.image_reads.ask
 
     def update_usage_soon(self) -> None:
         """The label usage counts, once after a burst of changes (a teammate's too)."""
@@ -144,6 +147,7 @@ class PanelController(RepairActions, DialogActions, JobActions, TaxonomyActions,
         self._history_reader.shutdown()
         self._cards_reader.shutdown()
         self.bulk.shutdown()
+        self.image_reads.shutdown()
         self.shutdown_taxonomy()
         self.shutdown_repair()
 
@@ -362,7 +366,7 @@ class PanelController(RepairActions, DialogActions, JobActions, TaxonomyActions,
         cur = self.win.review.current
         if self.unread is not None and cur is not None and self.unread[0] == cur.id:
             self.unread = None
-            self.win.review._refresh(cur.id)
+            self.win.review.show_from_database(cur.id)
 
     def flush_history(self) -> None:
         """Show the current image's history now (tests, and before a screenshot)."""

@@ -322,7 +322,7 @@ class ProjectController(QObject):
             self.win.model.refresh_all()
             cur = self.win.review.current
             if cur is not None:  # its file may be the one that changed: shown again if so
-                self.win.review._refresh(cur.id)
+                self.win.review.show_from_database(cur.id)
         self._listed = True
         self.requery(then=lambda: self.win.index_finished.emit(result))
 

@@ -424,9 +424,17 @@ class ReviewController(NextUnreviewed, ReviewPosition, ReviewUndo, ReviewWrites,
     def _has_next(self) -> bool:
         return self._current_row() + 1 < self.model.rowCount()
 
+    #: set by the window: read these images again off the GUI thread and show them when
+    #: the read lands (:class:`~.image_reads.ImageReads`); None: read here
+    reread: Optional[Callable[[list], None]] = None
+
     def show_from_database(self, image_id: int) -> None:
-        """Someone else changed this image: re-read it and show it."""
-        self._refresh(image_id)
+        """Someone else changed this image (or a write of it was refused): read it again
+        and show it, off the GUI thread when the window gave :attr:`reread`."""
+        if self.reread is not None:
+            self.reread([image_id])
+        else:
+            self._refresh(image_id)
 
     def show_fetched(self, rec: ImageRecord) -> None:
         """Someone else changed this image: show ``rec`` as read off the GUI thread (the
@@ -434,8 +442,8 @@ class ReviewController(NextUnreviewed, ReviewPosition, ReviewUndo, ReviewWrites,
         self._show_record(rec)
 
     def _refresh(self, image_id: int, show: bool = True) -> None:
-        """Re-read one image from the database (after a failed action, or a change made
-        elsewhere) and show it."""
+        """Re-read one image from the database here, on the GUI thread, and show it (tests;
+        the window reads off the GUI thread: :meth:`show_from_database`)."""
         self.model.refresh_ids([image_id])
         rec = self.model.record(image_id)
         if rec is None:

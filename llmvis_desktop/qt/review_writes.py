@@ -116,6 +116,8 @@ class ReviewWrites:
         name = visible_name(rec.relpath) if rec is not None else f"image {image_id}"
         write = ReviewWrite(text, image_id, action, name=name, say=say)
         write.extra.update(on_result=on_result, on_failed=on_failed, names_image=say is not None)
+        if shown is not None:  # refused, the image is shown as it was at once, then as read again
+            write.extra["before"] = self._shown_record(image_id)
         self._writer.submit(write)
         if write.done.wait(self._write_wait_s()):
             self._finish_through(write)
@@ -212,14 +214,22 @@ class ReviewWrites:
             self._report(write.error, prefix=f"{write.name} was not saved{dropped} \u2014 ")
         else:
             self._report(write.error)
-        try:
-            self._refresh(write.image_id)
-        except Exception:  # the database is still unreachable: one message is enough
-            log.warning("image %s not re-read after a failed action", write.image_id, exc_info=True)
+        before = write.extra.get("before")
+        if before is not None:  # what the window showed it would be: as it was, at once
+            self._show_record(before)
         if write.moved and not closing:
             row = self.model.row_of(write.image_id)
             if row is not None and (self.current is None or self.current.id != write.image_id):
                 self.grid.select_row(row)  # shown again, as the database has it
+        try:  # read again: off the GUI thread once the window went on without the write (a server's
+            # slow link, or one gone away, held the window here); a local write refused at once is
+            # read back here (a few ms), so the next key acts on the image as it now is
+            if write.moved:
+                self.show_from_database(write.image_id)
+            else:
+                self._refresh(write.image_id)
+        except Exception:  # the database is still unreachable: one message is enough
+            log.warning("image %s not re-read after a failed action", write.image_id, exc_info=True)
         if write.extra.get("on_failed") is not None:
             write.extra["on_failed"]()  # (what was typed goes back on screen, unsaved)
 

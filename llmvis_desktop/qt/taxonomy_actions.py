@@ -117,7 +117,7 @@ class TaxonomyActions:
         if rec is not None:
             self.win.review.show_fetched(rec)
         elif self.record is not None:
-            self.win.review._refresh(self.record.id)
+            self.win.review.show_from_database(self.record.id)
         if not counts_due:
             timer.stop()
         ctl = getattr(self.win, "suggest_ctl", None)

@@ -162,12 +162,13 @@ class TeamWatch(QObject):
         the label the grid was filtered by, removed meanwhile (said in the same line)."""
         win = self.win
         fresh = fetched is not None and fetched.edit_seq == win.model.edit_seq
+        reread: list[int] = []  # read again off the GUI thread, shown when the read lands
         if len(image_ids) > MANY:
             win.model.refresh_all()  # rows are read again when shown (off the GUI thread)
         elif fresh and fetched.records is not None:
             win.model.update_records(fetched.records)
-        else:
-            win.model.refresh_ids(image_ids)
+        else:  # (this window changed rows since the look began: what it read may be older)
+            reread = list(image_ids)
         current = win.review.current
         if current is not None and current.id in image_ids:
             shown = fetched.current if fresh else None
@@ -178,8 +179,10 @@ class TeamWatch(QObject):
                     win.review.show_fetched(rec)
                 finally:
                     win.panel_ctl.fetched = None
-            else:
-                win.review.show_from_database(current.id)
+            elif current.id not in reread:
+                reread.append(current.id)
+        if reread:
+            win.panel_ctl.image_reads.ask(reread)
         line = None
         if actors:  # people, not only models' suggestions (those arrive without a word)
             who = ", ".join(actors)

@@ -93,6 +93,8 @@ class GridModel(QAbstractListModel):
         # background window fetches for painting (``cached_record``): newest first
         self._generation = 0  # bumped when the id list changes: late windows are dropped
         self._edit_seq = 0  # bumped when rows are re-read: a window read before is stale
+        self._edited: dict[int, int] = {}  # image id -> the edit count when its row last changed here
+        self._all_edited = 0  # the edit count when every row was dropped (refresh_all)
         self._fetch_lock = threading.Lock()
         self._fetch_stack: list[tuple] = []  # (generation, seq, window, project, ids)
         self._fetch_wanted: set[int] = set()  # windows queued or in flight
@@ -139,6 +141,12 @@ class GridModel(QAbstractListModel):
         """Bumped whenever rows are changed or re-read: a caller that read rows off the GUI
         thread since a value hands them over only while it is unchanged."""
         return self._edit_seq
+
+    def edited_since(self, image_id: int, seq: int) -> bool:
+        """Whether the row of ``image_id`` changed here (or every row was dropped) after the
+        edit count was ``seq``: a record read off the GUI thread since then is not shown
+        over it."""
+        return self._edited.get(image_id, -1) > seq or self._all_edited > seq
 
     def label_color(self, name: str) -> str:
         return self._label_colors.get(name, "#888888")
@@ -305,6 +313,7 @@ class GridModel(QAbstractListModel):
         """Put records an action already returned into the model (no database read)."""
         self._edit_seq += 1
         for rec in records:
+            self._edited[rec.id] = self._edit_seq
             row = self._row_of.get(rec.id)
             if row is None:
                 continue
@@ -319,8 +328,11 @@ class GridModel(QAbstractListModel):
         """Re-read these rows from the database (after an action changed them). Only rows
         of windows in memory: the others are read fresh when they are shown (a team's
         suggestion jobs name thousands of rows, read on the GUI thread)."""
+        ids = list(ids)
         rows = [r for r in (self._row_of[i] for i in ids if i in self._row_of) if (r // WINDOW) in self._windows]
         self._edit_seq += 1  # a window being fetched now is fetched again (it may hold old rows)
+        for i in ids:
+            self._edited[i] = self._edit_seq
         if not rows or self.project is None:
             return
         fresh = {r.id: r for r in self.project.images([self._ids[r] for r in rows])}
@@ -335,6 +347,7 @@ class GridModel(QAbstractListModel):
     def refresh_all(self) -> None:
         self._windows.clear()
         self._edit_seq += 1
+        self._all_edited = self._edit_seq
         if self._ids:
             self.dataChanged.emit(self.index(0), self.index(len(self._ids) - 1), RECORD_ROLES)
 
