@@ -13,6 +13,7 @@ from ..store.records import NewSuggestion, SuggestionRecord
 from . import job_log
 from .discovery import ModelInfo, ModelRefused, check
 from .reading import MAX_SIDE, model_image
+from .strips import VIEW_KEY
 from .registry import DEFAULT_MAX_NEW_TOKENS
 from .report import SuggestError
 
@@ -66,6 +67,8 @@ def ask_image(project: "Project", image_id: int, info: ModelInfo, question: str,
         params["frame"] = frame
     if window is not None:
         params["window"] = [float(window[0]), float(window[1])]
+    if im.info.get(VIEW_KEY):  # what the model was shown (a strip's fold)
+        params[VIEW_KEY] = im.info[VIEW_KEY]
     row = NewSuggestion(image_id, "answer", g.text, info.model_id, g.score, info.revision, question.strip(), params)
     if not store:
         return row

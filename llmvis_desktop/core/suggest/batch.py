@@ -31,6 +31,7 @@ from .registry import DEFAULT_LABEL_TEMPLATE, DEFAULT_MAX_NEW_TOKENS, family_nam
 from .report import SuggestError, SuggestReport, SuggestStopped, _count, _were  # noqa: F401 (importable from here, as before)
 from .ask import ask_image  # noqa: F401 (importable from here, as before)
 from .resize import reader_resize
+from .strips import VIEW_KEY
 from .unreadable_note import unreadable_ids, unreadable_notes
 
 log = logging.getLogger(__name__)
@@ -472,7 +473,7 @@ def _infer_role(eng, r, recs, images, done, labels, batch, max_new_tokens, top_k
                 rows.append(NewSuggestion(
                     recs[i].id, "label", name, eng.info.model_id, float(score), eng.info.revision,
                     r.prompt, dict(base, rank=rank, scoring=scoring, top_k=top_k, min_score=min_score,
-                                   taxonomy_size=len(labels))))
+                                   taxonomy_size=len(labels), **_seen(images[i]))))
         return rows
     if r.role == "answer":
         outs = eng.answer(ims, r.prompt, batch=batch, max_new_tokens=max_new_tokens)
@@ -485,5 +486,11 @@ def _infer_role(eng, r, recs, images, done, labels, batch, max_new_tokens, top_k
         rows.append(NewSuggestion(
             recs[i].id, r.kind, g.text, eng.info.model_id, g.score, eng.info.revision, r.prompt,
             dict(base, max_new_tokens=max_new_tokens, decoding="greedy",
-                 score_kind="mean token probability")))
+                 score_kind="mean token probability", **_seen(images[i]))))
     return rows
+
+
+def _seen(im) -> dict:
+    """The ``model_input`` parameter: what the model was shown (its size; a strip's fold)."""
+    view = getattr(im, "info", {}).get(VIEW_KEY)
+    return {VIEW_KEY: view} if view else {}

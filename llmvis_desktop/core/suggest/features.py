@@ -25,6 +25,10 @@ from .. import lazy_torch
 from .filters import _EPS, SIZE, box, gaussian, to_gray_float
 from .handcrafted import HandcraftedFeatures, handcrafted_vector
 
+#: decoded images held for the extractors at once: a batch of 32 line-scan strips
+#: (4096x40000 RGB, 491 MB each) held 15.7 GB; one image larger than this goes alone
+BATCH_BYTES = 256 * 1024 * 1024
+
 __all__ = [
     "SIZE", "ClipFeatures", "FeatureCache", "FeatureExtractor", "HandcraftedFeatures", "box",
     "cache_path_for", "features_for", "features_for_all", "gaussian", "handcrafted_vector", "to_gray_float",
@@ -241,16 +245,19 @@ def features_for_all(
             todo.append(i)
     done = len(records) - len(todo)
     on_item(done)
-    for start in range(0, len(todo), batch_size):
-        check()
-        chunk, arrays = [], []
-        for i in todo[start:start + batch_size]:
-            try:
-                arrays.append(read_image(project.path_of(records[i]), max_pixels=getattr(project, "max_pixels", None)
-                                         or 178_956_970).display)
-                chunk.append(i)
-            except Exception as exc:
-                log.info("learned suggester skips %s: %s", records[i].relpath, exc)
+
+    def read(i: int) -> Optional[np.ndarray]:
+        try:
+            return read_image(project.path_of(records[i]), max_pixels=getattr(project, "max_pixels", None)
+                              or 178_956_970).display
+        except Exception as exc:
+            log.info("learned suggester skips %s: %s", records[i].relpath, exc)
+            return None
+
+    def size(i: int) -> int:  # at least a byte per pixel (8-bit gray; RGB is 3)
+        return (records[i].width or 0) * (records[i].height or 0)
+
+    for chunk, arrays, taken in _chunks(todo, read, size, batch_size, check):
         for k, (ext, cache) in enumerate(pairs):
             need = [n for n, i in enumerate(chunk) if i not in rows[k]]
             if not need:
@@ -261,7 +268,7 @@ def features_for_all(
                 rows[k][i] = vec
                 if cache is not None:
                     cache.put(records[i].id, records[i].mtime_ns, vec, records[i].size)
-        done += len(todo[start:start + batch_size])
+        done += taken
         on_item(done)
     order = sorted(set.intersection(*(set(r) for r in rows))) if rows else []
     mats = []
@@ -270,3 +277,30 @@ def features_for_all(
         mat = np.stack([r[i] for i in order]) if order else np.zeros((0, dim), np.float32)
         mats.append(mat.astype(np.float32))
     return mats, order
+
+
+def _chunks(todo: Sequence[int], read: Callable[[int], Optional[np.ndarray]], size: Callable[[int], int],
+            batch_size: int, check: Callable[[], None]):
+    """(indices, their decoded images, records used up) per batch: at most ``batch_size``
+    images and :data:`BATCH_BYTES` of them by ``size`` (its pixels, from the index; one
+    image larger than that goes alone); a record that cannot be read counts as used up,
+    with no image."""
+    chunk: list[int] = []
+    arrays: list[np.ndarray] = []
+    held = taken = 0
+    check()
+    for i in todo:
+        # decided before the image is decoded (by its header's size), so a batch is handed
+        # on before the next image is read, not while it is held as well
+        if arrays and (len(arrays) >= batch_size or held + size(i) > BATCH_BYTES):
+            yield chunk, arrays, taken
+            chunk, arrays, held, taken = [], [], 0, 0
+            check()
+        a = read(i)
+        taken += 1
+        if a is not None:
+            chunk.append(i)
+            arrays.append(a)
+            held += a.nbytes
+    if taken:
+        yield chunk, arrays, taken

@@ -35,11 +35,12 @@ class Shared:
 
 
 def pack(items: list) -> object:
-    """In the helper: [(uint8 array or None, why)] -> the same list, or a :class:`Shared`
-    block holding the arrays when they are large and a block can be had."""
+    """In the helper: [(uint8 array or None, why[, view])] -> the same list, or a :class:`Shared`
+    block holding the arrays when they are large and a block can be had. ``view``: what
+    the model is shown (:data:`.strips.VIEW_KEY`), put back in the image's ``info``."""
     import numpy as np
 
-    size = sum(a.nbytes for a, _ in items if a is not None)
+    size = sum(a.nbytes for a, *_ in items if a is not None)
     if size < SHARED_MIN_BYTES:
         return items
     from multiprocessing import shared_memory
@@ -54,13 +55,13 @@ def pack(items: list) -> object:
         if fd >= 0 and hasattr(os, "posix_fallocate"):
             os.posix_fallocate(fd, 0, size)  # ENOSPC now, not SIGBUS on a write later
         out, offset = [], 0
-        for arr, err in items:
+        for arr, err, *view in items:
             if arr is None:
                 out.append((None, 0, err))
                 continue
             arr = np.ascontiguousarray(arr, dtype=np.uint8)
             np.ndarray(arr.shape, np.uint8, buffer=block.buf, offset=offset)[...] = arr
-            out.append((tuple(arr.shape), offset, err))
+            out.append((tuple(arr.shape), offset, err, *view))
             offset += arr.nbytes
     except OSError as exc:
         log.debug("shared memory too small for a batch of %d bytes: %s", size, exc)
@@ -77,7 +78,7 @@ def unpack(payload) -> list:
     from PIL import Image
 
     if not isinstance(payload, Shared):
-        return [(None if arr is None else Image.fromarray(arr), err) for arr, err in payload]
+        return [(None if arr is None else _viewed(Image.fromarray(arr), view), err) for arr, err, *view in payload]
     import numpy as np
     from multiprocessing import shared_memory
 
@@ -85,11 +86,20 @@ def unpack(payload) -> list:
     try:
         # Image.fromarray copies an RGB array into Pillow's own memory
         return [(None if shape is None else
-                 Image.fromarray(np.ndarray(shape, np.uint8, buffer=block.buf, offset=offset)), err)
-                for shape, offset, err in payload.items]
+                 _viewed(Image.fromarray(np.ndarray(shape, np.uint8, buffer=block.buf, offset=offset)), view), err)
+                for shape, offset, err, *view in payload.items]
     finally:
         block.close()
         block.unlink()
+
+
+def _viewed(im, view: list):
+    """``im`` with the helper's note of what the model is shown, when it sent one."""
+    if view and view[0] is not None:
+        from .strips import VIEW_KEY
+
+        im.info[VIEW_KEY] = view[0]
+    return im
 
 
 def drop(payload) -> None:

@@ -32,6 +32,7 @@ from . import handoff
 from .job_log import MessageLog
 from .reader_pool import HelperPool
 from .resize import exact_size
+from .strips import VIEW_KEY, fold
 
 log = logging.getLogger(__name__)
 
@@ -76,16 +77,20 @@ def model_image(path, max_pixels: Optional[int] = None, max_side: int = MAX_SIDE
                                         window=window).display)
     if im.mode != "RGB":
         im = im.convert("RGB")
+    # a line-scan strip: folded into a square-ish image (:mod:`.strips`), not a sliver
+    im, view = fold(im, min(max_side, 2 * draft_side) if draft_side else max_side)
     size = exact_size(resize, im.size) if resize else None
     if size is not None:
-        return im.resize(size, resize[3])
-    if draft_side:
-        factor = min(im.size) // (2 * draft_side)
-        if factor >= 2:
-            im = im.resize((round(im.width / factor), round(im.height / factor)), Image.BICUBIC,
-                           reducing_gap=2.0)
-    if max(im.size) > max_side:
-        im.thumbnail((max_side, max_side))
+        im = im.resize(size, resize[3])
+    else:
+        if draft_side:
+            factor = min(im.size) // (2 * draft_side)
+            if factor >= 2:
+                im = im.resize((round(im.width / factor), round(im.height / factor)), Image.BICUBIC,
+                               reducing_gap=2.0)
+        if max(im.size) > max_side:
+            im.thumbnail((max_side, max_side))
+    im.info[VIEW_KEY] = {**(view or {}), "input_px": list(im.size)}  # what the model is shown
     return im
 
 
@@ -147,7 +152,8 @@ def _decode_in_helper(paths: Sequence[str], max_pixels, max_side, draft_side, re
     if marker and any(marker in p for p in paths):
         os._exit(70)
     got, cpu = _read_timed(paths, max_pixels, max_side, draft_side, resize)
-    return handoff.pack([(None if im is None else np.asarray(im), err) for im, err in got]), cpu
+    return handoff.pack([(None, err) if im is None else (np.asarray(im), err, im.info.get(VIEW_KEY))
+                         for im, err in got]), cpu
 
 
 def _drop_result(fut: Future) -> None:

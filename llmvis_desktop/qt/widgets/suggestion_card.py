@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from llmvis_desktop.core.store.records import SuggestionRecord
+from llmvis_desktop.core.suggest.strips import VIEW_KEY, describe
 
 from .. import style
 from .elided_label import ClampedLabel, ModelLabel
@@ -279,7 +280,7 @@ class SuggestionCard(QFrame):
             tip += f"\nrevision: {s.model_revision}"
         if s.prompt:
             tip += f"\nprompt: {s.prompt}"
-        tip += _rank_tip(s)
+        tip += _rank_tip(s) + describe((s.params or {}).get(VIEW_KEY))
         self.model_label.setToolTip(tip)
         self._buttons.setVisible(pending)
         self._edit.setVisible(pending and s.kind == "caption")
