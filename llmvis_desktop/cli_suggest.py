@@ -335,13 +335,20 @@ def _relative_prefix(prefix: str, root: Path) -> Optional[str]:
     return path.as_posix().strip("/") if str(path) != "." else ""
 
 
+#: how an interrupted --all run goes on: a plain run again resumed nothing ("nothing to do"),
+#: the images it had not reached having the models' suggestions from before the --all
+REDO_AGAIN = ("run llmvis suggest --all again to finish: a run without --all counts the images left as done, "
+              "as they have these models' suggestions from before")
+
+
 def _interrupted(args, seen: dict) -> int:
     """Say what an interrupted job kept: the images it finished out of those it had to do
     (it said only "finished batches are kept"), with --json in the object too."""
     if "total" in seen:
         done, total = seen["done"], seen["total"]
         message = interrupted(f"kept {seen.get('what', '')}suggestions for {done:,} of the {total:,} images "
-                              f"this run had to do ({total - done:,} to go)", RUN_AGAIN)
+                              f"this run had to do ({total - done:,} to go)",
+                              REDO_AGAIN if getattr(args, "redo", False) else RUN_AGAIN)
     else:
         message = interrupted("no suggestion was stored yet" + _fit_kept(seen.get("fit")), RUN_AGAIN)
     print(f"llmvis suggest: {message}", file=sys.stderr)

@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 
 LONG_REPORT = 120  # characters: a longer suggest report is said short, whole in the Jobs panel
 _WORKER_MODULE = __name__.rsplit(".", 2)[0] + ".core.suggest.worker"  # the session's model thread
+#: the Run menu's entries that redo images the models did already (menus.py)
+REDO_MENUS = {"all": "All images", "filtered": "The filtered images"}
 NO_MODEL_TIP = "Choose a captioner or labeler in Suggestions ▸ Models… first."
 
 
@@ -168,6 +170,7 @@ class ModelJobsMixin:
                                started_by=started_by, model_dirs=dirs)
 
         label = {"all": "all images", "filtered": "filtered images", "unsuggested": "images not yet suggested"}
+        self._models_scope = scope  # what its cancel says: a redo is finished by the same run
         self.models_job = self.win.jobs.start(f"Model suggestions ({label.get(scope, scope)})", job)
         # rows are committed as the job goes: the grid and the current image catch up meanwhile,
         # once some are (a report with none stored, the job's start or its models loading,
@@ -203,9 +206,14 @@ class ModelJobsMixin:
         job = self.models_job
         done = job.last_progress.done if job is not None and job.last_progress is not None else 0
         # (the last progress report can be a batch behind what was stored: "at least")
-        self.win.statusBar().showMessage(f"Model suggestions cancelled: the images done (at least {done}) are "
-                                         f"kept; running it again on images not yet suggested goes on from there",
-                                         15000)
+        menu = REDO_MENUS.get(getattr(self, "_models_scope", "unsuggested"))
+        if menu is None:
+            said = (f"the images done (at least {done}) are kept; running it again on images not yet "
+                    f"suggested goes on from there")
+        else:  # the images not reached have the models' earlier suggestions: "not yet suggested" skips them
+            said = (f"at least {done} images redone, the others keep their earlier suggestions; Run "
+                    f"captioner/labeler on \u25b8 {menu} again redoes them all")
+        self.win.statusBar().showMessage(f"Model suggestions cancelled: {said}", 15000)
         self.win.panel_ctl.refresh_after_bulk()
 
     def _on_models_error(self, exc) -> None:
