@@ -40,6 +40,8 @@ class LockWatch:
                 self._beginning.add(me)
             if "pg_try_advisory" in statement and self._last.get(me) == statement:
                 self._retrying.add(me)
+            elif "pg_try_advisory" not in statement:  # (got it, or gave up: no longer trying)
+                self._retrying.discard(me)
             self._last[me] = statement
 
     def _after(self, conn, cursor, statement, parameters, context, executemany):
