@@ -12,6 +12,7 @@ import threading
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from sqlalchemy import event
 
 from llmvis_desktop.core.errors import is_connection_lost
 from llmvis_desktop.core.project import Project
@@ -156,9 +157,20 @@ def test_other_threads_are_not_cut_off(hung):
     proxy.freeze()
     out: dict = {}
     job = threading.Thread(target=lambda: out.setdefault("result", project.suggestions(image)), daemon=True)
-    job.start()
-    job.join(3)  # three deadlines
-    assert job.is_alive() and not out  # still waiting, not cut off
+    sent = threading.Event()  # the job's statement went to the server: a deadline would run from here
+
+    def sending(*_args):
+        if threading.current_thread() is job:
+            sent.set()
+
+    event.listen(project.store.engine, "before_cursor_execute", sending)
+    try:
+        job.start()
+        assert sent.wait(60), "the job never sent its statement"
+        job.join(3)  # three deadlines after it was sent
+        assert job.is_alive() and not out  # still waiting, not cut off
+    finally:
+        event.remove(project.store.engine, "before_cursor_execute", sending)
     proxy.thaw()
     job.join(60)
     assert out.get("result") == []

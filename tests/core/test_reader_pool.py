@@ -52,17 +52,30 @@ def test_an_error_in_a_task_is_raised_where_it_is_asked_for_and_the_helper_goes_
 
 
 def test_large_tasks_and_answers_never_deadlock(pool):
-    """A task over MAX_QUEUED_BYTES waits in the pool while the helper writes 2 MB answers
-    nobody reads yet; every answer arrives, in order."""
+    """The helper is writing a 2 MB answer nobody reads yet (more than its pipe holds: it
+    is blocked): tasks over MAX_QUEUED_BYTES, more in all than any pipe buffers, wait in
+    the pool instead of blocking the submitting thread (which would then never read the
+    answer); every answer arrives, in order."""
     p = pool(1)
     text = "x" * (MAX_QUEUED_BYTES + 1000)
-    futs = []
-    for _ in range(4):
+    first = p.submit(bytes, 2_000_000)
+    helper = p._helpers[0]
+    assert helper.conn.poll(60)  # the answer's first bytes are in the pipe: the helper is writing it
+    futs = [first]
+
+    def submit_rest():
+        for _ in range(8 * 1024 * 1024 // len(text)):  # 8 MiB of tasks (a pipe: 64 KiB to 4 MiB)
+            futs.append(p.submit(len, text))
         futs.append(p.submit(bytes, 2_000_000))
-        futs.append(p.submit(len, text))
-    time.sleep(0.5)  # the helper is blocked writing an answer meanwhile
+
+    submitter = threading.Thread(target=submit_rest, daemon=True)
+    submitter.start()
+    submitter.join(60)  # (a hang guard: submitting never waits for the helper)
+    if submitter.is_alive():
+        helper.process.kill()  # the submitter's write fails: the pool's lock is let go
+        raise AssertionError("submitting a task waited for a helper blocked writing its answer")
     got = [f.result(timeout=60) for f in futs]
-    assert got == [bytes(2_000_000), len(text)] * 4
+    assert got == [bytes(2_000_000)] + [len(text)] * (len(futs) - 2) + [bytes(2_000_000)]
 
 
 def test_a_helper_that_dies_breaks_the_pool(pool):

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -222,9 +221,9 @@ def test_nothing_is_tried_when_reading_is_cheap():
 
 
 class _CountingReader(tiny_models.StandInReader):
-    """Stands in for the reader processes: each read takes a while on a pool of helpers
-    that never runs out, reports a CPU cost per batch as the real ones do, and records how
-    many batches were being read at once."""
+    """Stands in for the reader processes: reads on a pool of helpers that never runs out,
+    reports a CPU cost per batch as the real ones do, and records how many batches were
+    out to be read (sent, their answer not taken yet) at once."""
 
     parallel = 2
 
@@ -238,20 +237,24 @@ class _CountingReader(tiny_models.StandInReader):
         self._pool = ThreadPoolExecutor(8)
 
     def _read(self, paths):
-        with self._lock:
-            self.reading += 1
-            self.most.append(self.reading)
-        time.sleep(0.02)
-        with self._lock:
-            self.reading -= 1
         return [(Path(p).name, None) for p in paths]
 
     def submit(self, paths, *args):
+        # counted from when the pipeline sends a read until it takes its answer: what it lets
+        # be read at once, whatever the threads' timing (a read's sleep gave it 20 ms to
+        # overlap the next one; under load they need not have, and any plan passed)
+        with self._lock:
+            self.reading += 1
+            self.most.append(self.reading)
         return self._pool.submit(self._read, list(paths))
 
     def result(self, fut, paths, *args):
         fut.llmvis_cpu = self.cpu_s
-        return fut.result()
+        try:
+            return fut.result()
+        finally:
+            with self._lock:
+                self.reading -= 1
 
 
 def test_pipeline_reads_no_more_at_once_than_the_plan_allows(tmp_path):

@@ -38,8 +38,8 @@ def test_two_reviewers_at_once_lose_nothing(png_folder, db_url):
         for t in threads:
             t.start()
         for t in threads:
-            t.join(timeout=120)
-        assert errors == []
+            t.join(timeout=120)  # (a hang guard)
+        assert errors == [] and not any(t.is_alive() for t in threads)
         for image_id in alice.image_ids():
             rec = alice.image(image_id)
             history = alice.history(image_id)
@@ -62,6 +62,8 @@ def test_two_reviewers_at_once_lose_nothing(png_folder, db_url):
 def test_a_suggestion_job_never_undoes_a_reviewers_status(png_folder, db_url, monkeypatch):
     """A reviewer marks an image reviewed while a job is storing a suggestion for it (after
     the job read the image's status, before it refreshed it): the image stays reviewed."""
+    from lockwait import GUARD_S, lock_watch
+
     from llmvis_desktop.core.store import repo_suggest
     from llmvis_desktop.core.store.records import NewSuggestion
 
@@ -70,12 +72,14 @@ def test_a_suggestion_job_never_undoes_a_reviewers_status(png_folder, db_url, mo
         url = setup.db_url
     job, reviewer = Project.open(png_folder, url), Project.open(png_folder, url)
     image_id = job.image_ids(sort="name")[0]
-    read, reviewed = threading.Event(), threading.Event()
+    read, reviewing = threading.Event(), threading.Event()
+    outcome = []
     refresh = repo_suggest._refresh_images
 
     def slow_refresh(*args, **kwargs):  # the job has read the status: let the reviewer in
         read.set()
-        reviewed.wait(timeout=1.0)  # the reviewer waits on the job's lock, if there is one
+        # the reviewer waits on the job's lock, if there is one (or, unlocked, is done)
+        outcome.append(watch.reached(t, reviewing))
         return refresh(*args, **kwargs)
 
     monkeypatch.setattr(repo_suggest, "_refresh_images", slow_refresh)
@@ -83,18 +87,22 @@ def test_a_suggestion_job_never_undoes_a_reviewers_status(png_folder, db_url, mo
 
     def review():
         try:
-            read.wait(timeout=30)
+            assert read.wait(GUARD_S)
+            reviewing.set()
             ra.set_status(reviewer, image_id, "reviewed", "alice")
-            reviewed.set()
         except Exception as exc:
             errors.append(f"reviewer: {exc!r}")
 
+    t = threading.Thread(target=review)
     try:
-        t = threading.Thread(target=review)
-        t.start()
-        job.add_suggestions([NewSuggestion(image_id, "caption", "a caption", "stand-in", 0.5)])
-        t.join(timeout=60)
-        assert errors == [] and read.is_set()
+        with lock_watch(url) as watch:
+            t.start()
+            try:
+                job.add_suggestions([NewSuggestion(image_id, "caption", "a caption", "stand-in", 0.5)])
+            finally:
+                read.set()
+                t.join(GUARD_S)
+        assert errors == [] and outcome in (["waiting"], ["done"]) and not t.is_alive()
         assert job.image(image_id).review_status == "reviewed"
     finally:
         job.close()
@@ -194,81 +202,98 @@ def test_a_server_that_never_answers_fails_in_bounded_time(png_folder, monkeypat
 
 def _interleave(monkeypatch, module, name: str, folder, url, first, second, pause_before: bool = False) -> list:
     """Run ``first(project)`` in a thread until it calls ``module.name`` (before or after
-    that call), run ``second(project)`` meanwhile (given half a second: it may wait for a
-    lock), then let ``first`` go on. Returns the exceptions raised, by name."""
+    that call), run ``second(project)`` meanwhile until it is done or waits on a lock
+    (lockwait: no clock decides it), then let ``first`` go on. Returns the exceptions
+    raised, by name."""
     import threading
 
-    paused, go = threading.Event(), threading.Event()
+    from lockwait import GUARD_S, lock_watch
+
+    armed, paused, go = threading.Event(), threading.Event(), threading.Event()
+    reached = threading.Event()  # second is at its change (its project open)
     real = getattr(module, name)
 
-    def wrapper(*args, **kw):
-        mine = threading.current_thread().name == "first" and not paused.is_set()
+    def wrapper(*args, **kw):  # (first's own open may call it too: only its change pauses)
+        mine = threading.current_thread().name == "first" and armed.is_set() and not paused.is_set()
         if mine and pause_before:
             paused.set()
-            go.wait(2.0)
+            go.wait(GUARD_S)
         out = real(*args, **kw)
         if mine and not pause_before:
             paused.set()
-            go.wait(2.0)
+            go.wait(GUARD_S)
         return out
 
     monkeypatch.setattr(module, name, wrapper)
     errors = []
 
-    def run(fn):
+    def run(fn, step):
         try:
             with Project.open(folder, url) as q:
+                step.set()
                 fn(q)
         except Exception as exc:
             errors.append(exc)
 
-    a = threading.Thread(target=run, args=(first,), name="first")
-    a.start()
-    assert paused.wait(10)
-    b = threading.Thread(target=run, args=(second,), name="second")
-    b.start()
-    b.join(0.5)
-    go.set()
-    a.join(20)
-    b.join(20)
+    a = threading.Thread(target=run, args=(first, armed), name="first")
+    b = threading.Thread(target=run, args=(second, reached), name="second")
+    with lock_watch(url) as watch:
+        try:
+            a.start()
+            assert paused.wait(GUARD_S), "first never reached its step of the race"
+            b.start()
+            watch.reached(b, reached)  # done, or waiting for first's lock
+        finally:
+            go.set()
+            a.join(GUARD_S)
+            b.join(GUARD_S)
+    assert not a.is_alive() and not b.is_alive(), "a change never ended"
     return errors
 
 
 def test_two_settings_written_at_once_are_both_kept(png_folder, db_url, monkeypatch):
     """set_setting read, changed and wrote the whole row unlocked: on PostgreSQL one
     reviewer's setting silently replaced another's written at the same moment."""
-    import json
     import threading
-    import types
+
+    from lockwait import GUARD_S, lock_watch
 
     from llmvis_desktop.core.store import settings_row
 
     with Project.open(png_folder, db_url) as p:
         p.scan()
+        url = p.db_url
     read_a, go_a = threading.Event(), threading.Event()
+    at_change = {"a": threading.Event(), "b": threading.Event()}
+    real = settings_row.locked
 
-    def loads(text):  # reviewer a has read the row; b writes before a writes it back
-        if threading.current_thread().name == "a" and not read_a.is_set():
+    def locked(*args, **kwargs):  # reviewer a has read the row; b writes before a writes it back
+        out = real(*args, **kwargs)
+        if threading.current_thread().name == "a" and at_change["a"].is_set() and not read_a.is_set():
             read_a.set()
-            go_a.wait(2.0)
-        return json.loads(text)
+            go_a.wait(GUARD_S)
+        return out
 
-    monkeypatch.setattr(settings_row, "json", types.SimpleNamespace(loads=loads, dumps=json.dumps))
+    monkeypatch.setattr(settings_row, "locked", locked)
 
     def write(key):
-        with Project.open(png_folder, db_url) as q:
+        with Project.open(png_folder, url) as q:
+            at_change[key].set()  # (the open reads the settings too: not the step raced)
             q.set_setting(key, True)
 
     a = threading.Thread(target=write, args=("a",), name="a")
-    a.start()
-    assert read_a.wait(10)
     b = threading.Thread(target=write, args=("b",), name="b")
-    b.start()
-    b.join(0.5)  # b waits for a's lock (or, unlocked, is done already)
-    go_a.set()
-    a.join(10)
-    b.join(10)
-    with Project.open(png_folder, db_url) as p:
+    with lock_watch(url) as watch:
+        try:
+            a.start()
+            assert read_a.wait(GUARD_S)
+            b.start()
+            watch.reached(b, at_change["b"])  # b waits for a's lock (or, unlocked, is done already)
+        finally:
+            go_a.set()
+            a.join(GUARD_S)
+            b.join(GUARD_S)
+    with Project.open(png_folder, url) as p:
         assert p.settings().get("a") is True and p.settings().get("b") is True
 
 
@@ -280,8 +305,9 @@ def test_two_labels_added_at_once_get_their_own_keys_and_colours(png_folder, db_
     with Project.open(png_folder, db_url) as p:
         p.scan()
     # reviewer a has looked at the taxonomy; b adds before a does
-    _interleave(monkeypatch, rl, "list_labels", png_folder, db_url,
-                lambda q: q.add_label("scratch"), lambda q: q.add_label("dent"))
+    errs = _interleave(monkeypatch, rl, "list_labels", png_folder, db_url,
+                       lambda q: q.add_label("scratch"), lambda q: q.add_label("dent"))
+    assert errs == []  # b waited for a's taxonomy lock, then added its own
     with Project.open(png_folder, db_url) as p:
         labels = p.labels()
     assert sorted(d.name for d in labels) == ["dent", "scratch"]

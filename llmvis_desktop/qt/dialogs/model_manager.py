@@ -39,11 +39,12 @@ Methods / attributes
 
 Signals
     ``modelChosen(str role, str path)``
+
+What a row, the loaded line and the empty list's hint say: :mod:`.model_rows`.
 """
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
@@ -59,7 +60,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -77,47 +77,10 @@ from llmvis_desktop.core.suggest.discovery import (
 )
 from llmvis_desktop.core.suggest.too_deep import too_deep_note
 
-COLUMNS = ("Model", "Family", "Kind", "Size", "Fits", "Source", "Problem")
-ROLE_NAMES = {"caption": "captioner", "label": "labeler", "answer": "answers", "chat": "captioner, answers"}
+from .model_rows import COLUMNS, MODEL_COLUMN_MAX, device_name, empty_text, fit_device, loaded_line, row_items
+
 LOADED_EVERY_MS = 1000  # the loaded line follows the model thread (a job loading, a switch unloading)
-
-
-def loaded_line(loaded) -> str:
-    """``loaded``: ``ModelWorker.loaded_models()``. "Loaded now: tiny-blip (captioner; cpu,
-    float32)", or that none is (and when one loads)."""
-    if not loaded:
-        return "Loaded now: none (a chosen model loads when it is first used, and stays loaded)"
-    parts: dict = {}
-    for info, role, device, dtype in loaded:
-        where = ", ".join(x for x in (device, dtype) if x)
-        parts.setdefault(info.name, []).append(ROLE_NAMES.get(role, role) + (f"; {where}" if where else ""))
-    return "Loaded now: " + ", ".join(f"{name} ({' / '.join(roles)})" for name, roles in parts.items())
 ROLE_KINDS = {"captioner": ("captioner", "chat"), "labeler": ("labeler",)}
-
-
-def _without_path(problem: Optional[str], path: str) -> str:
-    """A refusal as its row shows it: the row is the model, so not its folder's path again
-    first (the reason and its fix were elided at 1024 px; the tooltip has it whole)."""
-    if not problem:
-        return ""
-    return problem[len(path) + 2:] if problem.startswith(f"{path}: ") else problem
-MODEL_COLUMN_MAX = 320  # px: a longer name is elided (full name in the tooltip)
-
-
-def device_name(device: str) -> str:
-    """A device as people write it: "CPU", "CUDA:1", "MPS" (the header read "Fits cpu")."""
-    return device.upper()
-
-
-def _fit_device(device: str) -> str:
-    """The device to size against, without importing torch on the GUI thread just for that."""
-    if device != "auto":
-        return device
-    if "torch" in sys.modules:
-        from llmvis_desktop.core.suggest.device import resolve
-
-        return resolve("auto")
-    return "cpu"
 
 
 class ModelManagerDialog(QDialog):
@@ -137,7 +100,7 @@ class ModelManagerDialog(QDialog):
         self.setMinimumSize(820, 420)
         self.project = project
         self.model_dirs = list(model_dirs)
-        self.device = _fit_device(device)
+        self.device = fit_device(device)
         self.include_hf_cache = include_hf_cache
         self.hf_cache = hf_cache
         self.infos: list[ModelInfo] = []
@@ -276,18 +239,7 @@ class ModelManagerDialog(QDialog):
     def _fill_row(self, r: int, info: ModelInfo) -> None:
         problem = self._problem(info)
         fit = None if problem else fits(info.size_bytes, self.device, info.params)
-        cells = (
-            info.name, info.family or "?", info.kind or "-", describe_size(info.size_bytes),
-            "refused" if problem else {True: "yes", False: "too big", None: "?"}[fit],
-            "HF cache" if info.source == "hf-cache" else "folder", _without_path(problem, info.path),
-        )
-        for c, text in enumerate(cells):
-            item = QTableWidgetItem(text)
-            if c == 0:  # the name may be elided: the tooltip has it whole
-                item.setToolTip("\n".join(dict.fromkeys(t for t in (info.name, info.path, problem) if t)))
-                item.setData(Qt.ItemDataRole.UserRole, info.path)
-            else:
-                item.setToolTip(problem or info.path)
+        for c, item in enumerate(row_items(info, problem, fit)):
             self.table.setItem(r, c, item)
 
     def _refresh_row(self, info: ModelInfo) -> None:
@@ -322,15 +274,7 @@ class ModelManagerDialog(QDialog):
         if self.infos:
             self.empty_label.setText("")
         else:
-            hf = self.include_hf_cache
-            if self.model_dirs:
-                where = f"in {', '.join(self.model_dirs)}" + (" or the Hugging Face cache" if hf else "")
-            else:
-                where = ("in the Hugging Face cache, and no model folder is set" if hf
-                         else "(no model folder is set)") + " (Settings \u2192 Model folders)"
-            self.empty_label.setText(
-                f"No models found {where}. Copy a model folder (config.json + *.safetensors, as "
-                "save_pretrained writes it) into a model folder, then Rescan.")
+            self.empty_label.setText(empty_text(self.model_dirs, self.include_hf_cache))
         self._show_current()
         if keep is not None and not self.select_path(keep.path):
             self.status_label.setText(f"{keep.name} is no longer listed (its folder was moved or "

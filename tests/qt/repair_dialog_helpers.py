@@ -1,0 +1,27 @@
+"""The repair dialog's test modules' project (a brick photo with a bright scratch) and
+where their screenshots go."""
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+
+SHOTS = Path(__file__).resolve().parents[2] / "shots"
+
+
+@pytest.fixture(name="brick_project")
+def brick_project_fixture(tmp_path):
+    """A project of one image, brick.png: a brick wall photo with a bright scratch (its
+    folder; imported by name in the modules that use it)."""
+    from skimage import data as sd
+
+    from llmvis_desktop.core.project import Project
+
+    root = tmp_path / "proj"
+    root.mkdir()
+    img = sd.brick()[:160, 256:456].copy()
+    img[60:66, 20:180] = 255  # a bright scratch: the "defect"
+    Image.fromarray(img).save(root / "brick.png")
+    with Project.open(root) as p:
+        p.index()
+    return root
