@@ -1,5 +1,6 @@
 """Image ▸ Repair defect… and Image ▸ Train repair model…: the repair dialog, its
-undoable result (:class:`RepairCommand`) and the repair-training job.
+undoable result (:class:`~.repair_undo.RepairCommand`, written off the GUI thread:
+:mod:`.repair_undo`) and the repair-training job.
 
 :class:`RepairActions` is a mixin of :class:`~.panel_controller.PanelController`: it
 uses the host's ``win`` (the main window), ``record`` (the current image) and
@@ -14,56 +15,19 @@ from pathlib import Path
 from typing import Optional
 
 import shiboken6
-from PySide6.QtCore import QCoreApplication, Qt, QTimer
-from PySide6.QtGui import QUndoCommand
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QInputDialog, QMessageBox
 
 from ..core.wording import visible_name
+from .repair_undo import RepairCommand, RepairUndo
 from .workers import KeptRunnable, RunnableKeeper, void
 
 log = logging.getLogger(__name__)
 
 
-class RepairCommand(QUndoCommand):
-    """An accepted repair, already saved and recorded: undo unlinks it (asking whether to
-    delete the repaired file too); redo relinks it (an appended ``rerepair`` event). A repair
-    whose file was deleted on undo cannot be redone (run the repair again).
-
-    ``image_id`` and :meth:`write` let the review controller's undo treat it like its own
-    commands: :meth:`write` writes nothing; the work happens in :meth:`undo`."""
-
-    def __init__(self, ctl: "RepairActions", repair_id: int, image_id: int, output_path) -> None:
-        super().__init__(f"Repair ({Path(str(output_path)).name})")
-        self.ctl = ctl
-        self.repair_id = repair_id
-        self.image_id = image_id
-        self.unlinked = False
-        self._pushing = True
-        self._restoring = False
-        self.project = ctl.win.project  # the project whose repair this is; undo acts only on it
-
-    def write(self, undo: bool) -> None:
-        """The review controller's annotation write before it moves the stack: nothing here."""
-
-    def redo(self) -> None:
-        if self._pushing or self._restoring:  # the repair is already there
-            self._pushing = self._restoring = False
-            return
-        if self.unlinked:
-            self.ctl.relink_repair(self)
-
-    def undo(self) -> None:
-        if self.unlinked:
-            return
-        if not self.ctl.unlink_repair(self):
-            # cancelled or failed: the repair stays, so put the stack back where it was
-            self._restoring = True
-            stack = self.ctl.win.review.undo_stack
-            QTimer.singleShot(0, lambda: stack.redo() if self._restoring and stack.canRedo() else None)
-
-
-class RepairActions:
-    """Repair menu actions of the panel controller (see the module docstring)."""
+class RepairActions(RepairUndo):
+    """Repair menu actions of the panel controller (see the module docstring); the undo and
+    redo of an accepted repair: :class:`~.repair_undo.RepairUndo`."""
 
     def open_repair(self) -> None:
         """Image ▸ Repair defect…: the repair dialog for the current image. The GAN uses the
@@ -187,57 +151,6 @@ class RepairActions:
             cmd = RepairCommand(self, repair_id, image_id, out)
             cmd.project = win.project
             win.review.undo_stack.push(cmd)
-
-    def unlink_repair(self, cmd: RepairCommand) -> bool:
-        """Undo of an accepted repair: unlink it; delete the repaired file only if the user says so.
-        False (nothing changed) on Cancel or an error."""
-        win = self.win
-        if win.project is None or cmd.project is not win.project:
-            return False
-        ans = QMessageBox.question(
-            win, "Undo repair",
-            "The repair will be unlinked from its image (the history keeps a record).\n\n"
-            "Also delete the repaired file?",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.No)
-        if ans not in (QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.No):
-            win.statusBar().showMessage("Undo of the repair cancelled; nothing changed.", 5000)
-            return False
-        delete = ans == QMessageBox.StandardButton.Yes
-        try:
-            rec = win.project.unlink_repair(cmd.repair_id, win.reviewer(), delete_file=delete)
-        except Exception as exc:
-            win.show_error(f"Cannot undo the repair: {exc}")
-            return False
-        cmd.unlinked = True
-        out = Path(rec.output_path)
-        kept = (out if out.is_absolute() else win.project.root / out).is_file()
-        if delete and kept:  # another repair was made from it: never deleted under that one
-            msg = "Repair unlinked; the repaired file was kept (another repair uses it)."
-        else:
-            msg = "Repair unlinked" + ("; the repaired file was kept." if kept else "; the repaired file was deleted.")
-        win.statusBar().showMessage(msg, 8000)
-        self.refresh_after_bulk()
-        return True
-
-    def relink_repair(self, cmd: RepairCommand) -> bool:
-        """Redo of an undone repair: relink it. False (nothing changed) when the repaired file
-        was deleted on undo or the relink fails; the command then stays unlinked, so a later
-        undo is a no-op."""
-        win = self.win
-        if win.project is None or cmd.project is not win.project:
-            return False
-        try:
-            win.project.relink_repair(cmd.repair_id, win.reviewer())
-        except Exception as exc:
-            log.info("repair %s not relinked: %s", cmd.repair_id, exc)
-            win.statusBar().showMessage(
-                f"The undone repair is not restored ({exc}); open Image ▸ Repair defect… to repair again.", 8000)
-            return False
-        cmd.unlinked = False
-        win.statusBar().showMessage("Repair restored (relinked to its image).", 8000)
-        self.refresh_after_bulk()
-        return True
 
     # --- repair training ---------------------------------------------------------------------
     def train_repair(self) -> None:

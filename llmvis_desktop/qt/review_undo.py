@@ -9,9 +9,10 @@ changed since stays, and the reviewer is told. :class:`ReviewUndo` is a mixin of
 ``actor``, ``undo_stack``, ``model``, ``grid``, ``current``, ``message``, and its
 ``_flush``, ``_report``, ``_show_record``, ``_has_next`` and ``next``. A :class:`StateCommand`'s
 undo or redo is written on the review writer's thread (:mod:`.review_writes`) and the
-stack moves when it has committed (:meth:`ReviewUndo._step_done`). Other commands
-on the stack (:class:`~.repair_actions.RepairCommand`) have ``image_id`` and ``write``
-too.
+stack moves when it has committed (:meth:`ReviewUndo._step_done`). Another command on
+the stack has ``image_id`` too, and ``step_write`` / ``step_done`` (an accepted repair:
+:class:`~.repair_undo.RepairCommand`): its step is written on the review writer's
+thread as well, and the stack moves when its ``step_done`` says so.
 """
 from __future__ import annotations
 
@@ -88,6 +89,14 @@ class ReviewUndo:
             write.name = visible_name(rec.relpath) if rec is not None else f"image {image_id}"
             self._submit_step(write)
             return
+        step_write = getattr(cmd, "step_write", None)
+        if step_write is not None:  # a command that writes its own step (a repair): on the writer too
+            write = step_write(undo)  # (GUI thread: what it asks, then the write; None: nothing to do)
+            if write is None:
+                return
+            write.extra["cmd"] = cmd
+            self._submit_step(write)
+            return
         try:
             cmd.write(undo)
         except Exception as exc:
@@ -98,20 +107,32 @@ class ReviewUndo:
     def _step_done(self, write) -> None:
         """(GUI thread, in order) An undo or redo written by the review writer: move the stack."""
         undo, cmd = write.kind == "undo", write.extra["cmd"]
+        step_done = getattr(cmd, "step_done", None)
+        if step_done is not None:  # its own step (a repair): it says what happened, and whether to move
+            line = step_done(write)
+            if line is not None and self._stack_at(cmd, undo, write):
+                self._stepped(cmd, undo, line)
+            return
         if write.error is not None:  # the stack did not move: it still matches the database
             self._report(write.error, prefix=f"{write.name}: not {'undone' if undo else 'redone'} — "
                          if write.moved else "")
             return
-        if self.undo_stack.command(self.undo_stack.index() - 1 if undo else self.undo_stack.index()) is not cmd:
-            # (cannot happen: the actions pushed wait for a step in flight) said, not guessed at
-            self.error.emit(f"{write.text} was {'undone' if undo else 'redone'} in the database, but the undo "
-                            "list had changed meanwhile; it was not moved.")
+        if not self._stack_at(cmd, undo, write):
             return
         self._note = ""
         self._said_state(write.result, write.kind)
         self._stepped(cmd, undo)
 
-    def _stepped(self, cmd, undo: bool) -> None:
+    def _stack_at(self, cmd, undo: bool, write) -> bool:
+        """Whether ``cmd`` is the command the stack's step moves over (else said)."""
+        if self.undo_stack.command(self.undo_stack.index() - 1 if undo else self.undo_stack.index()) is cmd:
+            return True
+        # (cannot happen: the actions pushed wait for a step in flight) said, not guessed at
+        self.error.emit(f"{write.text} was {'undone' if undo else 'redone'} in the database, but the undo "
+                        "list had changed meanwhile; it was not moved.")
+        return False
+
+    def _stepped(self, cmd, undo: bool, line: Optional[str] = None) -> None:
         stack, text, image_id = self.undo_stack, cmd.text(), cmd.image_id
         # the database holds the new state: move the stack without writing again
         self._skip_write = True
@@ -128,7 +149,7 @@ class ReviewUndo:
             # longer listed (a filter applied again) leaves the reviewer's place alone
             self.next()
         # what the write left out (said by _write_state) stays on the status bar after this
-        self.message.emit(("Undone: " if undo else "Redone: ") + text + (f" ({self._note})" if self._note else ""))
+        self.message.emit(line or ("Undone: " if undo else "Redone: ") + text + (f" ({self._note})" if self._note else ""))
 
     _skip_write = False
     _note = ""

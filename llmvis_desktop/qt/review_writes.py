@@ -165,6 +165,7 @@ class ReviewWrites:
             return
         write.handled = True
         if write.kind in ("undo", "redo"):
+            write.extra["closing"] = closing
             self._step_done(write)
             return
         if write.error is not None:

@@ -263,12 +263,27 @@ class SuggestController(ModelJobsMixin, QObject):
         self.learned_done.emit(exc)
 
     def set_auto_retrain(self, on: bool) -> None:
-        self.auto_retrain = bool(on)
+        """Saved off the GUI thread; refused, the tick goes back and the status bar says why."""
+        self.auto_retrain = on = bool(on)
         if self.win.project is not None:
-            try:
-                self.win.project_ctl.settings_reads.set(self.win.project, AUTO_SETTING, self.auto_retrain)
-            except Exception as exc:
-                log.warning("cannot save %s: %s", AUTO_SETTING, exc)
+            self.win.project_ctl.settings_reads.set(self.win.project, AUTO_SETTING, on,
+                                                    on_failed=lambda exc: self._auto_retrain_refused(on, exc))
+
+    def _auto_retrain_refused(self, on: bool, exc: BaseException) -> None:
+        from sqlalchemy.exc import OperationalError
+
+        from .review_controller import describe_db_error
+
+        if self.auto_retrain == on:  # (not changed again meanwhile) as stored: the other way
+            self.auto_retrain = not on
+            act = getattr(self.win, "act_auto_retrain", None)
+            if act is not None:
+                act.blockSignals(True)
+                act.setChecked(not on)
+                act.blockSignals(False)
+        why = describe_db_error(exc) if isinstance(exc, OperationalError) else str(exc) or type(exc).__name__
+        self.win.show_error(f"\u201cRetrain the learned suggester every 10 reviews\u201d was not saved "
+                            f"(it is {'off' if on else 'on'} again): {why}")
 
     def _on_shown(self, rec) -> None:
         """The image put on screen: its status before any action on it (the first change

@@ -219,6 +219,7 @@ def test_auto_retrain_after_ten_reviews(qtbot, window, tmp_path):
     sc = win.suggest_ctl
     first_report, _ = _run_learned(qtbot, win)
     assert first_report.images == 15 and win.act_auto_retrain.isChecked()
+    assert win.project_ctl.settings_reads.writer.wait(20)  # (saved on the settings' writer)
     assert win.project.settings().get("learned_auto_retrain") is True
     # ten review actions through the keyboard: the eleventh image state starts a retrain
     win.filter_bar.reset()
