@@ -46,6 +46,14 @@ FOLLOWED = ("captioner", "labeler", OPTINS)
 CLOSE_WAIT_S = 120.0
 
 
+def _settings_after(ahead: list, project) -> dict:
+    """The settings as stored once ``ahead`` (this window's setting writes made before the
+    read was asked) have ended: a dialog opened right after a choice shows that choice."""
+    for write in ahead:
+        write.done.wait(CLOSE_WAIT_S)
+    return _settings_of(project)
+
+
 def _settings_of(project) -> dict:
     return project.settings()
 
@@ -106,13 +114,13 @@ class SettingsReads(QObject):
 
     def _set_done(self, write: ReviewWrite) -> None:
         write.handled = True
+        self.seq += 1  # a look begun before this write ended may have read before it
         if write.error is None:
             return
         project, key = write.extra["project"], write.extra["key"]
         log.warning("the project setting %s was not saved: %s", key, write.error)
         if self._cache is not None and self._cache[0] is project:
             self._cache[1][key] = write.extra["before"]
-            self.seq += 1
         if write.extra["on_failed"] is not None and project is self.win.project:
             write.extra["on_failed"](write.error)
 
@@ -121,6 +129,8 @@ class SettingsReads(QObject):
         was ``seq``: kept unless this window wrote since (the look may have read before
         that write; the next look brings both), ``changed`` when a FOLLOWED one changed."""
         if settings is None or seq != self.seq or self._cache is None or self._cache[0] is not project:
+            return
+        if self.writer.in_flight():  # it may have read before this window's write in flight
             return
         old = self._cache[1]
         self._cache = (project, dict(settings))
@@ -139,7 +149,7 @@ class SettingsReads(QObject):
             loader = self._loaders[purpose] = LatestOnly(self)
             loader.done.connect(lambda result, error, p=purpose: self._done(p, result, error))
         self._then[purpose] = (project, then)
-        loader.submit(_settings_of, project)
+        loader.submit(_settings_after, self.writer.in_flight(), project)
 
     def pending(self, purpose: str) -> bool:
         """A read for ``purpose`` is under way (its dialog is about to open)."""

@@ -128,7 +128,8 @@ def set_setting(win, key: str, value) -> None:
     copy of the settings follows (the next job, the Ask box and the Suggestions menu use it
     at once). Written straight into ``win.project``, it is read as a teammate's change is:
     at the team watch's next look."""
-    win.project_ctl.settings_reads.set(win.project, key, value)
+    win.project.set_setting(key, value)
+    win.project_ctl.settings_reads.written(win.project, key, value)
 
 
 def running_job():

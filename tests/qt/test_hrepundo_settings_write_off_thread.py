@@ -86,3 +86,29 @@ def test_refused_auto_retrain_puts_the_tick_back_and_says_so(qtbot, window, tmp_
     said = window.statusBar().currentMessage()
     assert "not saved" in said and "locked" in said, said
     assert window.project_ctl.settings_reads.cached(project).get(AUTO_SETTING) in (None, False)
+
+
+def test_reads_and_looks_under_way_do_not_undo_a_setting_being_saved(qtbot, window, tmp_path):
+    """With the setting's write still held, a teammate look (answered with what the
+    database held then) must not put the old value back in the window's copy, and a
+    dialog's read asked after the change must show it (it waits for the write)."""
+    make_images(tmp_path / "imgs", n=2)
+    project = open_and_index(qtbot, window, tmp_path / "imgs")
+    reads, act, writer = window.project_ctl.settings_reads, window.act_auto_retrain, _writer(window)
+    gate = threading.Event()
+    writer.before_write = lambda w: gate.wait(20)
+    got: list = []
+    try:
+        act.trigger()  # on; held
+        stale, seq = project.settings(), reads.seq  # a look begun now reads the old value
+        reads.looked(project, stale, seq)
+        assert reads.cached(project).get(AUTO_SETTING) is True
+        reads.read("test", got.append)  # a dialog opened right after the change
+        _written(qtbot, window, gate.set)
+        reads.looked(project, stale, seq)  # that look's answer, arriving after the save
+        assert reads.cached(project).get(AUTO_SETTING) is True
+        qtbot.waitUntil(lambda: bool(got), timeout=10000)
+    finally:
+        gate.set()
+        writer.before_write = None
+    assert got[0].get(AUTO_SETTING) is True, got
