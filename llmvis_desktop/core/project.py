@@ -115,7 +115,7 @@ class Project:
                             s.add(m.ProjectRow(id=1, root=str(root), created_at=m.utcnow(),
                                                settings_json=json.dumps({refold.KEY: refold.unicode_version()})))
                 # before any search: copies folded by an older Unicode (the settings read above)
-                refold.at_open(store, where, settings)
+                refused = refold.at_open(store, where, settings)
         except SchemaError as exc:
             store.dispose()
             raise ProjectError(str(exc)) from exc
@@ -129,7 +129,7 @@ class Project:
             raise ProjectError(f"{where}: cannot open the project database ({full or first_line(exc, 300)})") from exc
         if settings is not None:  # a project made before: a killed import's labels are taken back
             _take_back_abandoned_labels(store)
-        return cls(root, store, note, max_pixels)
+        return cls(root, store, "; ".join(n for n in (note, refused) if n) or None, max_pixels)
 
     def close(self) -> None:
         self.store.dispose()
