@@ -5,17 +5,15 @@ history event; every method returns frozen records, never live ORM objects.
 """
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 from typing import Iterable, Optional, Sequence
 
-from sqlalchemy import select
 
 from . import config as cfg_mod
 from .errors import first_line
 from .indexer import NothingListed, ScanResult, read_headers, scan
-from .open_checks import empty_database, unlistable
+from .open_checks import unlistable
 from .project_lookup import enclosing_project  # noqa: F401 - (its home was here: callers import it from here)
 from .store import models as m
 from .store import repo_folders as rf
@@ -29,7 +27,8 @@ from .store import repo_suggest as rs
 from .store import settings_row
 from .store.engine import Store, default_db_location, short_waits, sqlite_url
 from .store.writable import disk_full_reason, wal_is_empty
-from .store.migrate import HEAD_REVISION, SchemaError, current_revision, open_lock, upgrade_to_head
+from .store.migrate import HEAD_REVISION, SchemaError, current_revision
+from .open_setup import settings_at_open
 from .store.records import (
     EventRecord,
     ImageFilter,
@@ -100,22 +99,9 @@ class Project:
         where = _describe(db_url)
         store = _open_store(db_url, where, who)
         try:
-            with open_lock(store.engine):  # two processes opening a new folder take turns
-                empty = empty_database(store.db_file)  # (under the lock: not another's file being made)
-                if empty:
-                    raise SchemaError(empty)
-                upgrade_to_head(store.engine, where)
-                # a read first: opening a made project writes nothing, so it does not wait
-                # for (or fail behind) another process's long write such as an import
-                with store.read() as s:
-                    settings = s.scalar(select(m.ProjectRow.settings_json).where(m.ProjectRow.id == 1))
-                if settings is None:  # (a made project's settings are at least "{}")
-                    with store.write() as s:
-                        if s.get(m.ProjectRow, 1) is None:
-                            s.add(m.ProjectRow(id=1, root=str(root), created_at=m.utcnow(),
-                                               settings_json=json.dumps({refold.KEY: refold.unicode_version()})))
-                # before any search: copies folded by an older Unicode (the settings read above)
-                refold.at_open(store, where, settings)
+            settings = settings_at_open(store, root, where)  # the schema and project row made ready
+            # before any search: copies folded by an older Unicode (the settings read above)
+            refused = refold.at_open(store, where, settings)
         except SchemaError as exc:
             store.dispose()
             raise ProjectError(str(exc)) from exc
@@ -128,8 +114,8 @@ class Project:
                     return cls(root, read_only, read_only.read_only(), max_pixels)
             raise ProjectError(f"{where}: cannot open the project database ({full or first_line(exc, 300)})") from exc
         if settings is not None:  # a project made before: a killed import's labels are taken back
-            _take_back_abandoned_labels(store)
-        return cls(root, store, note, max_pixels)
+            _take_back_abandoned_labels(store, settings)
+        return cls(root, store, "; ".join(n for n in (note, refused) if n) or None, max_pixels)
 
     def close(self) -> None:
         self.store.dispose()
@@ -426,15 +412,16 @@ class Project:
 PG_URL_HINT = "postgresql+psycopg://user@host/database (or sqlite:////path/to/file.sqlite)"
 
 
-def _take_back_abandoned_labels(store: Store) -> None:
+def _take_back_abandoned_labels(store: Store, settings: Optional[str] = None) -> None:
     """The labels an import killed before its commit made (its process gone) are taken
-    back (:mod:`.store.provisional_labels`): a read only, when there are none. Never fails
-    the open (a database another process is writing to: the next import does it)."""
+    back (:mod:`.store.provisional_labels`): nothing more than a look at the settings the
+    open read (``settings``), when there are none. Never fails the open (a database
+    another process is writing to: the next import does it)."""
     from .store import provisional_labels
 
     try:
         with short_waits(2000):
-            provisional_labels.take_back_abandoned(store)
+            provisional_labels.take_back_abandoned(store, settings)
     except Exception:
         log.warning("could not take back the labels of an import that was stopped", exc_info=True)
 

@@ -24,6 +24,7 @@ class Relay:
         self._lock = threading.Lock()
         self._last: dict[int, str] = {}
         self.turns = 0
+        self.connections = 0  # connections made through the relay
         self._server = socket.create_server(("127.0.0.1", 0))
         port = self._server.getsockname()[1]
         self.url = f"{parts.scheme}://{parts.username or 'postgres'}@127.0.0.1:{port}{parts.path}"
@@ -35,6 +36,8 @@ class Relay:
                 client, _ = self._server.accept()
             except OSError:
                 return
+            with self._lock:
+                self.connections += 1
             server = self._target()
             key = id(client)
             for src, dst, side in ((client, server, "c"), (server, client, "s")):

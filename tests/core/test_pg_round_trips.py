@@ -2,7 +2,11 @@
 a site's network), counted at the wire (pg_turns.Relay): the driver's BEGIN, the pool's
 checkout ping and the short waits' lock timeout included, which no statement counter
 sees. Pinned, so that they cannot grow back silently. Before: a grid window of records
-6, a label key 16, an accept 24, a suggest job's 32-image commit 14, opening 30."""
+6, a label key 16, an accept 24, a suggest job's 32-image commit 14, opening 30 (then 25,
+on two connections: the open lock's own; now 8 on one). psycopg's BEGIN was a round trip
+of its own in every transaction (a read's too): now sent with the first statement
+(pg_wire.one_trip_begin_cursor), one fewer in each (window 3 -> 2, label key 14 -> 13,
+accept 22 -> 21, suggest commit 13 -> 12, caption 9 -> 8, rename 13 -> 12, setting 4 -> 3)."""
 from __future__ import annotations
 
 import pytest
@@ -16,7 +20,8 @@ from llmvis_desktop.core.store.records import NewSuggestion
 from pg_turns import Relay
 
 #: the most round trips each may make (before: 6, 16, 24, 14, 30)
-WINDOW, LABEL_KEY, ACCEPT, SUGGEST_COMMIT, OPEN = 3, 14, 22, 13, 25
+WINDOW, LABEL_KEY, ACCEPT, SUGGEST_COMMIT, OPEN = 2, 13, 21, 12, 8
+CAPTION, RENAME, SETTING = 8, 12, 3
 
 
 @pytest.fixture
@@ -52,12 +57,17 @@ def project(folder, relay):
 
 
 def test_opening_a_team_project(folder, relay):
+    """A made project of this version: one connection (its start-up, SQLAlchemy's first
+    look at the server, one statement for the schema's revision and the settings); the
+    open lock's second connection is for a database to set up (tests/core/test_pg_open_lock.py)."""
     p, turns = relay.count(lambda: Project.open(folder, relay.url))
+    connections = relay.connections
     try:
         assert len(p.image_ids()) == 40
     finally:
         p.close()
     assert turns <= OPEN, turns
+    assert connections == 1
 
 
 def test_a_grid_window_of_records_is_one_statement(project, relay):
@@ -100,6 +110,17 @@ def test_a_suggest_jobs_commit_of_32_images(project, relay):
     stored, turns = relay.count(lambda: project.add_suggestions(batch, True, supersede=True))
     assert len(stored) == 64
     assert turns <= SUGGEST_COMMIT, turns
+
+
+def test_a_caption_a_rename_and_a_setting(project, relay):
+    image_id = project.image_ids()[2]
+    with short_waits():
+        res, caption = relay.count(lambda: ra.set_caption(project, image_id, "a can", "alice"))
+        _, rename = relay.count(lambda: project.update_label("scratch", new_name="scuff", actor="alice"))
+    _, setting = relay.count(lambda: project.set_setting("x", 1))
+    assert res.record.caption == "a can" and [lbl.name for lbl in project.labels()] == ["scuff", "dent"]
+    assert project.settings()["x"] == 1
+    assert caption <= CAPTION and rename <= RENAME and setting <= SETTING, (caption, rename, setting)
 
 
 def _lock_timeout(project) -> str:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Iterator, Optional
 
 from sqlalchemy import create_engine, event, insert
+from sqlalchemy.engine import make_url
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -143,6 +144,8 @@ def make_engine(url: str, who: Optional[str] = None) -> Engine:
         # no HSTORE column here: psycopg's look-up of the type at connect, three round
         # trips (a savepoint, the query, its release), was for nothing
         kwargs["use_native_hstore"] = False
+        if make_url(url).get_driver_name() == "psycopg":  # a transaction's BEGIN with its first statement
+            kwargs["connect_args"]["cursor_factory"] = pg_wire.one_trip_begin_cursor()
     engine = create_engine(url, **kwargs)
     if is_sqlite:
         _harden_sqlite(engine)

@@ -10,14 +10,75 @@ from sqlalchemy.engine import Engine
 _PG_IDLE = 0  # psycopg.pq.TransactionStatus.IDLE (no import of psycopg for SQLite)
 
 
+#: attribute of a psycopg connection: what its next transaction sends after its BEGIN, in
+#: the same round trip as its first statement (:class:`OneTripBegin`)
+_WITH_BEGIN = "_llmvis_with_begin"
+
+
+def one_trip_begin_cursor():
+    """psycopg's cursor class (``cursor_factory``), a transaction's BEGIN sent with its
+    first statement: psycopg sent BEGIN as a round trip of its own before it (a pipeline's
+    too: it syncs after BEGIN), in every transaction, read or write (each 50 ms and more
+    to a server across a network). Here the statement that starts a transaction goes in a
+    pipeline behind our own BEGIN (and what :data:`_WITH_BEGIN` holds: the short waits'
+    ``SET LOCAL``), one round trip; the driver is switched to autocommit for the rest of
+    that transaction so that it sends no BEGIN of its own (switched back before the next
+    transaction begins, :func:`short_waits_with_begin`); its COMMIT and ROLLBACK are sent
+    as before. Only ``execute`` and ``executemany`` fold it; a COPY starting a transaction
+    (no pipeline for it) has the BEGIN sent first, with what goes with it, as before."""
+    import psycopg
+
+    class OneTripBegin(psycopg.Cursor):
+        def _starts(self) -> bool:
+            conn = self.connection
+            return not conn.autocommit and conn.info.transaction_status == _PG_IDLE
+
+        def _begin(self, then=None):
+            conn = self.connection
+            with_begin = getattr(conn, _WITH_BEGIN, None)
+            setattr(conn, _WITH_BEGIN, None)
+            conn.autocommit = True  # (the BEGIN is ours)
+            with conn.pipeline():
+                conn.execute("BEGIN")
+                if with_begin:
+                    conn.execute(with_begin)
+                if then is not None:
+                    then()
+
+        def execute(self, query, params=None, **kwargs):
+            if not self._starts():
+                return super().execute(query, params, **kwargs)
+            self._begin(lambda: super(OneTripBegin, self).execute(query, params, **kwargs))
+            return self
+
+        def executemany(self, query, params_seq, **kwargs):
+            if not self._starts():
+                return super().executemany(query, params_seq, **kwargs)
+            self._begin(lambda: super(OneTripBegin, self).executemany(query, params_seq, **kwargs))
+
+        def copy(self, statement, params=None, **kwargs):
+            if self._starts():
+                self._begin()
+            return super().copy(statement, params, **kwargs)
+
+    OneTripBegin.__name__ = OneTripBegin.__qualname__ = "OneTripBegin"
+    return OneTripBegin
+
+
+def _folds_begin(dbapi) -> bool:
+    factory = getattr(dbapi, "cursor_factory", None)
+    return getattr(factory, "__name__", "") == "OneTripBegin"
+
+
 def short_waits_with_begin(engine: Engine) -> None:
     """(engine.short_waits) for the transaction only, sent with its BEGIN: psycopg sends BEGIN as
     a round trip of its own before the first statement, and the ``SET LOCAL`` was one
     more before every review action (each 50 ms and more to a server across a network).
-    Such a transaction's BEGIN is sent by this hook instead, the SET in the same message
-    (the driver switched to autocommit for it, so that it sends no BEGIN of its own;
-    switched back before the next transaction begins); as ``SET LOCAL`` it ends with the
-    transaction, committed or rolled back."""
+    With :func:`one_trip_begin_cursor` the SET goes with the BEGIN and the transaction's
+    first statement, one round trip. Another cursor: such a transaction's BEGIN is sent by
+    this hook, the SET in the same message (the driver switched to autocommit for it, so
+    that it sends no BEGIN of its own; switched back before the next transaction begins).
+    As ``SET LOCAL`` it ends with the transaction, committed or rolled back."""
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
         options = conn.get_execution_options()
@@ -26,8 +87,11 @@ def short_waits_with_begin(engine: Engine) -> None:
         dbapi = conn.connection.dbapi_connection
         idle = dbapi.info.transaction_status == _PG_IDLE
         if idle and dbapi.autocommit:
-            dbapi.autocommit = False  # left on by a short wait's transaction (below)
+            dbapi.autocommit = False  # left on by the last transaction (its BEGIN ours)
         wait = options.get("llmvis_wait_ms")
+        if _folds_begin(dbapi) and idle:
+            setattr(dbapi, _WITH_BEGIN, None if wait is None else f"SET LOCAL lock_timeout = {int(wait)}")
+            return
         if wait is None:
             return
         if idle:
@@ -41,6 +105,8 @@ def short_waits_with_begin(engine: Engine) -> None:
         if dbapi is not None and getattr(dbapi, "autocommit", False) and not dbapi.closed \
                 and dbapi.info.transaction_status == _PG_IDLE:
             dbapi.autocommit = False
+        if dbapi is not None and getattr(dbapi, _WITH_BEGIN, None):
+            setattr(dbapi, _WITH_BEGIN, None)
 
 
 def quiet_ping(dialect) -> None:

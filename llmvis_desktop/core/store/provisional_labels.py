@@ -147,13 +147,17 @@ def _abandoned(data: dict, now: float) -> list[str]:
     return out
 
 
-def take_back_abandoned(store) -> list[str]:
+def take_back_abandoned(store, settings_json: Optional[str] = None) -> list[str]:
     """Take back the labels of imports whose process is gone (see the module's note); the
-    names removed. A read only, when there is nothing to take back (every open runs it)."""
-    with store.read() as s:
-        _, data = _settings(s, lock=False)
-        if not _abandoned(data, time.time()):
-            return []
+    names removed. A read only, when there is nothing to take back (every open runs it);
+    none, given the settings as the open read them (``settings_json``)."""
+    if settings_json is not None:
+        data = settings_row.parse(settings_json)
+    else:
+        with store.read() as s:
+            _, data = _settings(s, lock=False)
+    if not _abandoned(data, time.time()):
+        return []
     with store.write() as s:
         removed = take_back(s, lambda data: _abandoned(data, time.time()))
     if removed:

@@ -21,6 +21,13 @@ The version the copies were folded with is recorded in the project settings
   older tables, so it marks the settings (:data:`OLDER_KEY`, written once); the next
   open by a Python of the recorded version or newer re-folds and clears the mark. Rows
   the older Python writes after that open keep its folding until the next such open.
+
+The re-fold locks in the order every other writer does: the taxonomy lock (as a rename
+does), then the image rows, the project row last. It locked the project row first, and a
+teammate's rename or header pass (images, then the project row) crossed it on PostgreSQL:
+deadlock detected, one of the two thrown away. At open it waits :data:`OPEN_WAIT_MS` at
+most for a teammate's lock; refused, the project opens with a note saying so
+(:func:`at_open`), and the next open tries again.
 """
 from __future__ import annotations
 
@@ -34,6 +41,10 @@ from sqlalchemy.orm import Session
 
 from . import fold as _fold
 from . import models as m
+from . import settings_row
+from .db_errors import RETRYABLE, WAITED, db_error_kind
+from .engine import Busy, short_waits
+from .taxonomy_lock import lock_taxonomy
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +55,10 @@ OLDER_KEY = "fold_unicode_older_writer"
 SQLITE_FUNCTION = "llmvis_refold"
 TEMP_TABLE = "llmvis_refold"
 BATCH = 5000
+#: how long the re-fold at open waits for a teammate's lock (the taxonomy: a rename, an
+#: import; the rows it rewrites) before it is left to the next open (PostgreSQL's taxonomy
+#: lock is tried for 500 ms of it, as a change in the window tries it)
+OPEN_WAIT_MS = 2000
 
 
 def unicode_version() -> str:
@@ -91,35 +106,55 @@ def check(store, settings_json: Optional[str] = None) -> Optional[int]:
     if decide(settings, current) is None or store.read_only():  # (read-only: the next writable open)
         return None
     with store.write() as s:
-        row = s.get(m.ProjectRow, 1, with_for_update=True)  # read again, locked
-        if row is None:
-            return None
-        settings = _load(row.settings_json)
-        action = decide(settings, current)
+        # the taxonomy first, the project row last (see the module): every re-fold and mark
+        # takes the taxonomy lock, so the settings read again here cannot change under it
+        lock_taxonomy(s, "refold")
+        action = decide(settings_row.read(s), current)
         if action is None:
             return None
+        n = refold_rows(s) if action == "refold" else None
+        row, settings = settings_row.locked(s)
+        if row is None or decide(settings, current) != action:  # (another program's open meanwhile)
+            return n
         if action == "mark":
             settings[OLDER_KEY] = current
-            row.settings_json = json.dumps(settings, sort_keys=True)
-            return None
-        n = refold_rows(s)
-        settings[KEY] = current
-        settings.pop(OLDER_KEY, None)
-        row.settings_json = json.dumps(settings, sort_keys=True)
+        else:
+            settings[KEY] = current
+            settings.pop(OLDER_KEY, None)
+        settings_row.save(row, settings)
     if n:
         log.info("re-folded the text search's copies of %d images for Unicode %s", n, current)
     return n
 
 
-def at_open(store, where: str, settings_json: Optional[str] = None) -> None:
+def at_open(store, where: str, settings_json: Optional[str] = None) -> Optional[str]:
     """:func:`check` as a project opens (``settings_json``: the project row's, as the open
-    read it): a failure (another writer's lock held too long) is logged, not a reason not
-    to open; the next open tries again."""
+    read it), waiting :data:`OPEN_WAIT_MS` at most for a teammate's lock. A failure (a
+    lock held longer) is not a reason not to open: the note to show (the search may miss
+    a few names until the next open, which tries again), else None."""
     try:
-        check(store, settings_json)
+        with short_waits(OPEN_WAIT_MS):
+            check(store, settings_json)
+        return None
     except Exception as exc:  # the search may miss a few rows: the project still opens
-        log.warning("%s: could not re-fold the text search's copies for Unicode %s: %s", where,
-                    unicode_version(), str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__)
+        why = _why(exc)
+        log.info("%s: could not re-fold the text search's copies for Unicode %s: %s", where, unicode_version(), why)
+        if settings_json is not None and decide(_load(settings_json), unicode_version()) == "mark":
+            return None  # (an older Python's mark, not this one's search: the next open marks)
+        version = unicode_version()
+        return (f"the text search was not brought up to this Python's Unicode {version} ({why}); the next "
+                f"open does it, and until then a search may miss names and captions holding characters "
+                f"new in that Unicode")
+
+
+def _why(exc: BaseException) -> str:
+    """Why the re-fold was refused, in a few words."""
+    if getattr(exc, "busy", None):  # the taxonomy lock: who holds it, doing what
+        return exc.busy
+    if isinstance(exc, Busy) or db_error_kind(exc) in WAITED | RETRYABLE:
+        return "a teammate's change, a job or another program was writing to the project database"
+    text = str(exc).strip()
+    return text.splitlines()[0][:300] if text else type(exc).__name__
 
 
 def refold_rows(session: Session) -> int:

@@ -24,6 +24,7 @@ DOING = {
     "rename": ("{who} is renaming a label", "{who} is renaming a label"),
     "remove": ("{who} is removing a label", "{who} is removing a label"),
     "add": ("{who} is adding a label", "{who} is adding a label"),
+    "refold": ("{who} is opening the project (its text search is brought up to a newer Unicode)",) * 2,
 }
 #: what the one refused should do, by what it was doing
 AGAIN = {"import": "import again", "rename": "rename again", "remove": "remove it again",
@@ -33,7 +34,12 @@ AGAIN = {"import": "import again", "rename": "rename again", "remove": "remove i
 class TaxonomyTaken(Busy):
     """A taxonomy change (a rename, a removal, a label added, an import making labels)
     found the taxonomy lock held by a teammate for as long as it may wait; nothing was
-    changed. The message says who holds it and what they are doing."""
+    changed. The message says who holds it and what they are doing; ``busy``, that part
+    alone ("bob is renaming a label")."""
+
+    def __init__(self, message: str, busy: Optional[str] = None) -> None:
+        super().__init__(message)
+        self.busy = busy or message
 
 
 def say_doing(session: Session, what: str) -> None:
@@ -87,7 +93,8 @@ def lock_taxonomy(session: Session, what: str = "change") -> None:
     while not session.execute(try_sql, args).scalar():
         left = deadline - time.monotonic()
         if left <= 0:
-            raise TaxonomyTaken(taken_text(session, what))
+            busy = holder_text(session)
+            raise TaxonomyTaken(_refused(busy, what), busy)
         time.sleep(min(pause, left))
         pause = min(pause * 2, 0.2)
     session.info[TAXONOMY_STATE] = "exclusive"
@@ -96,6 +103,15 @@ def lock_taxonomy(session: Session, what: str = "change") -> None:
 def taken_text(session: Session, what: str = "change") -> str:
     """Why a taxonomy change (``what``) was refused: who holds the taxonomy lock and what
     they are doing, that nothing was changed and when to try again."""
+    return _refused(holder_text(session), what)
+
+
+def _refused(busy: str, what: str) -> str:
+    return f"{busy}; nothing was changed: {AGAIN.get(what, 'try again')} when it has finished."
+
+
+def holder_text(session: Session) -> str:
+    """Who holds the taxonomy lock and what they are doing ("bob is renaming a label")."""
     who = doing = None
     exclusive = True
     try:
@@ -113,11 +129,8 @@ def taken_text(session: Session, what: str = "change") -> str:
         pass
     who = who or "A teammate"
     if doing in DOING:
-        busy = DOING[doing][0 if exclusive else 1].format(who=who)
-    else:
-        busy = f"{who} is {'changing' if exclusive else 'using'} the label list"
-    return (f"{busy}; nothing was changed: "
-            f"{AGAIN.get(what, 'try again')} when it has finished.")
+        return DOING[doing][0 if exclusive else 1].format(who=who)
+    return f"{who} is {'changing' if exclusive else 'using'} the label list"
 
 
 #: ``session.info`` key: how this transaction holds the taxonomy's shared lock, set by
