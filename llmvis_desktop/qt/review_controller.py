@@ -310,6 +310,8 @@ class ReviewController(ReviewEnter, NextUnreviewed, ReviewPosition, ReviewUndo, 
         """R: the status only; the cards stay pending, and the status bar says how many (said
         every time: the line left by the previous image's Enter otherwise read as if it
         were about this one)."""
+        if self._refuse_unreadable():
+            return
         self.set_status("reviewed", on_result=lambda res: self.message.emit(reviewed_message(len(pending_ids(res)))))
 
     def decide_suggestion(self, suggestion_id: int, outcome: str, final_value: Optional[str] = None,
@@ -362,7 +364,7 @@ class ReviewController(ReviewEnter, NextUnreviewed, ReviewPosition, ReviewUndo, 
         if not self._flush():
             return
         image_id = self._target()
-        if image_id is None or not self._cards_shown(image_id):
+        if image_id is None or self._refuse_unreadable() or not self._cards_shown(image_id):
             return
         shown = self._shown(image_id)
 

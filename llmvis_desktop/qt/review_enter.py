@@ -25,7 +25,8 @@ from __future__ import annotations
 from typing import Optional
 
 from ..core import review_actions as ra
-from .review_messages import accept_message, pending_ids
+from ..core.wording import visible_name
+from .review_messages import accept_message, pending_ids, unreadable_refusal
 
 #: visits further back than this are not looked for on the undo stack (writes still in
 #: flight from earlier images land with their own, older, visit)
@@ -90,11 +91,12 @@ class ReviewEnter:
         bar says what was accepted and how many label cards were rejected.
         A caption the image has (one just typed) is kept (``core.review_actions.accept``).
         A card on screen no longer pending (a job replaced it, a teammate decided it)
-        refuses it: nothing changes, the reviewer is told and shown the cards afresh."""
+        refuses it: nothing changes, the reviewer is told and shown the cards afresh. An
+        image the index could not read (or missing) is refused: nobody saw it."""
         if not self._flush():
             return
         image_id = self._target()
-        if image_id is None or not self._cards_shown(image_id):
+        if image_id is None or self._refuse_unreadable() or not self._cards_shown(image_id):
             return
         shown = self._shown(image_id)
         kinds = self.shown_kinds(image_id) if shown is not None and self.shown_kinds is not None else {}
@@ -109,3 +111,14 @@ class ReviewEnter:
         project, actor = self.project, self.actor()  # (asked here, never on the writer's thread)
         self._act_and_next("Accept", image_id, lambda: ra.accept(project, image_id, actor, shown=shown, mine=mine),
                            say)
+
+    def _refuse_unreadable(self) -> bool:
+        """Enter, R or Delete on an image the index could not read, or whose file is
+        missing: refused and said (True). Nobody could see it: marked reviewed it was
+        counted "error" by the status bar and ``llmvis info`` and "reviewed" by
+        ``llmvis evaluate``."""
+        rec = self.current
+        if rec is None or rec.status not in ("error", "missing"):
+            return False
+        self.message.emit(unreadable_refusal(visible_name(rec.relpath), rec.status, rec.error))
+        return True

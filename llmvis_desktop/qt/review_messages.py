@@ -101,6 +101,17 @@ def kept_note(decided, mine, unshown: int = 0, left: str = "") -> str:
     return text + (" " + unshown_note(unshown) if unshown else "")
 
 
+def unreadable_refusal(name: str, status: str, why: Optional[str]) -> str:
+    """Enter, R or Delete on an image the index could not read (or whose file is missing):
+    refused, with why and what to do."""
+    if status == "missing":
+        what = f"{name} is missing (moved or deleted since it was indexed)"
+    else:
+        what = f"{name} could not be read ({(why or 'unreadable').splitlines()[0][:160]})"
+    return (f"{what}: not marked, nobody can see it. Fix or put back the file, then re-index (F5); "
+            "Right goes on to the next image.")
+
+
 def reject_message(decided, unshown: int = 0) -> str:
     """The status-bar line after Reject (Delete): how many cards it rejected, and those it
     left pending, never shown."""
