@@ -103,13 +103,14 @@ def kept_note(decided, mine, unshown: int = 0, left: str = "") -> str:
 
 def unreadable_refusal(name: str, status: str, why: Optional[str]) -> str:
     """Enter, R or Delete on an image the index could not read (or whose file is missing):
-    refused, with why and what to do."""
+    refused, with why and what to do; "Not marked" first (a narrow status bar cuts the end;
+    the viewer shows the index's reason whole)."""
     if status == "missing":
         what = f"{name} is missing (moved or deleted since it was indexed)"
     else:
-        what = f"{name} could not be read ({(why or 'unreadable').splitlines()[0][:160]})"
-    return (f"{what}: not marked, nobody can see it. Fix or put back the file, then re-index (F5); "
-            "Right goes on to the next image.")
+        what = f"{name} could not be read ({(why or 'unreadable').splitlines()[0][:80]})"
+    return (f"Not marked: nobody can see it. {what}. Right goes on; once the file is fixed or back, "
+            "re-index (F5).")
 
 
 def reject_message(decided, unshown: int = 0) -> str:
