@@ -98,3 +98,46 @@ def test_a_chip_counts_and_a_new_visit_does_not(qtbot, window, labelled_folder):
     QTest.keyClick(win.grid, Qt.Key.Key_Return)
     labels, outcomes = _state(labelled_folder, second)
     assert set(labels) == {"scratch", "ok"} and outcomes == {"ok": "accepted", "scratch": "accepted"}
+
+
+def test_a_label_cards_accept_counts(qtbot, window, labelled_folder):
+    """Accepting the crack card by its button sets the label by hand too: Enter then
+    leaves the labeler's ok out."""
+    win = window
+    project = open_and_index(qtbot, win, labelled_folder)
+    cur = win.review.current.id
+    ok, crack = _cards(qtbot, win, project, cur, [("ok", 0.54), ("crack", 0.3)])
+    assert win.review.decide_suggestion(crack, "accepted")
+    win.grid.setFocus()
+    QTest.keyClick(win.grid, Qt.Key.Key_Return)
+    assert _state(labelled_folder, cur) == (("crack",), {"ok": "rejected", "crack": "accepted"})
+
+
+def test_a_label_key_still_being_written_counts(qtbot, window, labelled_folder, monkeypatch):
+    """On a slow database the label key's write is still under way when Enter is pressed
+    (the window does not wait for it): it counts all the same."""
+    import threading
+
+    from llmvis_desktop.core import review_actions as ra
+    from llmvis_desktop.qt import review_writes
+
+    win = window
+    project = open_and_index(qtbot, win, labelled_folder)
+    cur = win.review.current.id
+    _cards(qtbot, win, project, cur, [("ok", 0.54), ("crack", 0.3)])
+    gate, entered, toggle = threading.Event(), threading.Event(), ra.toggle_label
+
+    def held(*a, **k):
+        entered.set()
+        gate.wait(20)
+        return toggle(*a, **k)
+
+    monkeypatch.setattr(ra, "toggle_label", held)
+    monkeypatch.setattr(review_writes, "WRITE_WAIT_S", 0.0)
+    win.grid.setFocus()
+    QTest.keyClick(win.grid, Qt.Key.Key_3)
+    assert entered.wait(10) and win.review.writes_in_flight() == 1
+    QTest.keyClick(win.grid, Qt.Key.Key_Return)
+    gate.set()
+    assert win.review.wait_writes(20)
+    assert _state(labelled_folder, cur) == (("crack",), {"ok": "rejected", "crack": "accepted"})
