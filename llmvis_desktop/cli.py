@@ -160,7 +160,10 @@ def cmd_info(args) -> int:
     again = (f", {retry} unreadable file{'s' if retry != 1 else ''} read again at every index (a broken "
              f"link, no permission...)") if retry else ""
     print(f"images    {info['images']} ({info['headers_pending'] - retry} headers pending{again})")
-    print("status    " + ", ".join(f"{k} {v}" for k, v in info["by_status"].items()))
+    decided = ", ".join(f"{n} marked {k}" for k, n in sorted(info.get("decided_unreadable", {}).items()))
+    print("status    " + ", ".join(f"{k} {v}" for k, v in info["by_status"].items())
+          + (f" (of error and missing, {decided}: `llmvis evaluate` counts them so)"
+             if decided else ""))
     print("labels    " + (", ".join(f"{k} {v}" for k, v in info["labels"].items()) or "(none)"))
     print("suggest.  " + ", ".join(f"{k} {v}" for k, v in info["suggestions"].items()))
     print(f"repairs   {info['repairs']}")

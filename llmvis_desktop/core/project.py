@@ -225,6 +225,8 @@ class Project:
                 "database": _describe(self.db_url),
                 "images": sum(by_status.values()),
                 "by_status": {k: by_status.get(k, 0) for k in m.ALL_STATUSES},
+                # of "error" and "missing", those marked reviewed or rejected (evaluate counts them so)
+                "decided_unreadable": ri.decided_unreadable(s),
                 "headers_pending": ri.count_pending_headers(s),
                 # of them, unreadable files read again at every index (a broken link...)
                 "headers_retry": ri.count_retry_headers(s),

@@ -125,7 +125,7 @@ def run(target, image_id: int, change: Callable[[Session], Iterable[SuggestionRe
 ACCEPT_LABEL_SCORE = 0.5
 
 
-def _pick_for_accept(pending: list[SuggestionRecord], labels_now: Collection[str] = ()
+def _pick_for_accept(pending: list[SuggestionRecord], labels_now: Collection[str] = (), mine: bool = False
                      ) -> tuple[list[SuggestionRecord], list[SuggestionRecord]]:
     """What Accept (Enter) decides: ``(accepted, rejected)``.
 
@@ -141,13 +141,16 @@ def _pick_for_accept(pending: list[SuggestionRecord], labels_now: Collection[str
     Rejected: every other label card. Taking every label card of every model whatever
     its score put "ok" and a defect on the same image; the cards left out are rejected
     (the reviewer saw them and accepted the image without them), not left pending on a
-    reviewed image."""
+    reviewed image.
+
+    ``mine``: the reviewer set the labels by hand (a label key, a chip, on this visit):
+    only the cards of the labels the image has now are accepted, no label is added."""
     captions = [sg for sg in pending if sg.kind == "caption"]
     captions.sort(key=lambda sg: -(sg.score if sg.score is not None else -1.0))
     labels = [sg for sg in pending if sg.kind == "label"]
     scored = [sg for sg in labels if sg.score is not None]
-    if not scored:
-        chosen = labels
+    if mine or not scored:
+        chosen = [] if mine else labels
     else:
         chosen = [sg for sg in scored if sg.score >= ACCEPT_LABEL_SCORE]
         if not chosen and not labels_now:
@@ -187,14 +190,15 @@ def _pending(s: Session, image_id: int, shown: Optional[Collection[int]]):
 
 
 def accept(target, image_id: int, actor: str, status: str = m.STATUS_REVIEWED,
-           shown: Optional[Collection[int]] = None) -> ActionResult:
+           shown: Optional[Collection[int]] = None, mine: bool = False) -> ActionResult:
     """Accept the pending suggestions (the best caption; the label cards scoring >= 0.5,
     or else the best one; the other label cards rejected: :func:`_pick_for_accept`) and
     mark the image ``status`` (reviewed), in one transaction with one history event per
     change; ``decided`` holds the rejected cards too (undo puts them all back pending).
     ``shown``: only suggestions with these ids, the cards the reviewer was shown pending
     (another reviewer's job may have added some meanwhile: they stay pending); one of them
-    no longer pending refuses the action (:func:`_pending`).
+    no longer pending refuses the action (:func:`_pending`). ``mine``: labels set by hand,
+    kept as they are (:func:`_pick_for_accept`).
 
     A caption the image already has (typed by a reviewer, or one decided earlier) is
     kept: the best caption suggestion is then recorded as edited to it, its final value
@@ -209,7 +213,7 @@ def accept(target, image_id: int, actor: str, status: str = m.STATUS_REVIEWED,
         kept = s.get(m.Image, image_id).caption
         seen = rr.locked_image(s, image_id).review_status  # deciding the cards turns suggested into new
         decided = []
-        take, leave = _pick_for_accept(_pending(s, image_id, shown), rr.current_labels(s, image_id))
+        take, leave = _pick_for_accept(_pending(s, image_id, shown), rr.current_labels(s, image_id), mine)
         if any(sg.kind == "label" for sg in take):
             share_taxonomy(s)  # (a label card came meanwhile: run takes the lock first and runs this again)
         for sg in take:

@@ -39,8 +39,8 @@ from ..core.store.records import ImageRecord
 from ..core.store.writable import DatabaseReadOnly
 from ..core.tasks import FOREGROUND
 from ..core.wording import visible_name
-from .review_messages import accept_message, card_message, label_key_message, pending_ids, \
-    reject_message, reviewed_message
+from .review_enter import ReviewEnter
+from .review_messages import card_message, label_key_message, pending_ids, reject_message, reviewed_message
 from .review_next import NextUnreviewed
 from .review_position import ReviewPosition
 from .review_undo import ReviewUndo, StateCommand
@@ -87,7 +87,7 @@ _UNREACHABLE = ("connection is bad", "connection refused", "could not connect", 
                 "connection timed out", "ssl syscall error", "the connection is closed")
 
 
-class ReviewController(NextUnreviewed, ReviewPosition, ReviewUndo, ReviewWrites, QObject):
+class ReviewController(ReviewEnter, NextUnreviewed, ReviewPosition, ReviewUndo, ReviewWrites, QObject):
     current_changed = Signal(object)  # ImageRecord | None
     record_changed = Signal(object)  # ImageRecord after an action (current or not)
     error = Signal(str)
@@ -176,6 +176,7 @@ class ReviewController(NextUnreviewed, ReviewPosition, ReviewUndo, ReviewWrites,
 
     def _on_grid_current(self, image_id) -> None:
         self.current = self.model.record(image_id) if image_id is not None else None
+        self._visit_at(image_id)  # (whose labels Enter keeps: review_enter)
         self.current_changed.emit(self.current)
         if self.current is not None and not self._save_timer.isActive():
             # at most 800 ms after the first unsaved move, not 800 ms after the last one:
@@ -188,7 +189,8 @@ class ReviewController(NextUnreviewed, ReviewPosition, ReviewUndo, ReviewWrites,
             return None
         return self.current.id
 
-    def _do(self, text: str, image_id: int, action: Callable[[], object], moving: bool = False) -> bool:
+    def _do(self, text: str, image_id: int, action: Callable[[], object], moving: bool = False,
+            hand: bool = False) -> bool:
         """Run one action: ONE core transaction that writes the change and its history
         and returns the snapshots and the new record (``core.review_actions``); then
         push it as an undoable command and update just that row. Run here, on the GUI
@@ -207,6 +209,7 @@ class ReviewController(NextUnreviewed, ReviewPosition, ReviewUndo, ReviewWrites,
         if res.changed:
             cmd = StateCommand(self, image_id, res.before, res.after, text)
             cmd.moves_on = moving  # Accept/Reject went on to the next image: a redo does too
+            self._tag(cmd, hand)
             self.undo_stack.push(cmd)
         self._show_record(res.record, show=not moving)
         return True
@@ -261,7 +264,7 @@ class ReviewController(NextUnreviewed, ReviewPosition, ReviewUndo, ReviewWrites,
         else:
             shown = None
         verb = "Toggle" if on is None else ("Add" if on else "Remove")
-        return self._write_here(f"{verb} label {name}", image_id, action, shown=shown, on_result=done)
+        return self._write_here(f"{verb} label {name}", image_id, action, shown=shown, on_result=done, hand=True)
 
     #: the status line of a label key (toggle_label_key), said when its write commits
     _label_said: Optional[Callable[[object], None]] = None
@@ -271,7 +274,7 @@ class ReviewController(NextUnreviewed, ReviewPosition, ReviewUndo, ReviewWrites,
         if image_id is None:
             return False
         return self._do("Set labels", image_id,
-                        lambda: ra.set_labels(self.project, image_id, names, self.actor()))
+                        lambda: ra.set_labels(self.project, image_id, names, self.actor()), hand=True)
 
     def toggle_label_key(self, n: int) -> None:
         """1-9: toggle that key's label, said on the status bar (the previous line stayed up)."""
@@ -307,30 +310,9 @@ class ReviewController(NextUnreviewed, ReviewPosition, ReviewUndo, ReviewWrites,
         """R: the status only; the cards stay pending, and the status bar says how many (said
         every time: the line left by the previous image's Enter otherwise read as if it
         were about this one)."""
+        if self._refuse_unreadable():
+            return
         self.set_status("reviewed", on_result=lambda res: self.message.emit(reviewed_message(len(pending_ids(res)))))
-
-    def accept(self) -> None:
-        """Accept the pending suggestions (best caption; the label cards scoring >= 0.5,
-        or else the best one, the others rejected), mark reviewed, next; the status bar
-        says what was accepted and how many label cards were rejected.
-        A caption the image has (one just typed) is kept (``core.review_actions.accept``).
-        A card on screen no longer pending (a job replaced it, a teammate decided it)
-        refuses it: nothing changes, the reviewer is told and shown the cards afresh."""
-        if not self._flush():
-            return
-        image_id = self._target()
-        if image_id is None or not self._cards_shown(image_id):
-            return
-        shown = self._shown(image_id)
-        kinds = self.shown_kinds(image_id) if shown is not None and self.shown_kinds is not None else {}
-
-        def say(res) -> str:
-            unshown = len(pending_ids(res, shown)) if shown is not None else 0
-            left = [kinds.get(sid, "other") for sid in pending_ids(res) & shown] if shown is not None else []
-            return accept_message(res.decided, unshown, res.before.get("review_status"), left)
-
-        project, actor = self.project, self.actor()  # (asked here, never on the writer's thread)
-        self._act_and_next("Accept", image_id, lambda: ra.accept(project, image_id, actor, shown=shown), say)
 
     def decide_suggestion(self, suggestion_id: int, outcome: str, final_value: Optional[str] = None,
                           image_id: Optional[int] = None, text: Optional[str] = None,
@@ -344,8 +326,11 @@ class ReviewController(NextUnreviewed, ReviewPosition, ReviewUndo, ReviewWrites,
             return False
         text = text or f"{dict(accepted='Accept', rejected='Reject').get(outcome, 'Edit')} suggestion"
         project, actor = self.project, self.actor()  # (asked here, never on the writer's thread)
+        hand = outcome != "rejected" and self.shown_kinds is not None \
+            and self.shown_kinds(image_id).get(suggestion_id) == "label"  # a label set by hand
         return self._card(text, image_id, lambda: ra.decide_suggestion(
-            project, image_id, suggestion_id, outcome, actor, final_value), on_failed=on_failed, on_saving=on_saving)
+            project, image_id, suggestion_id, outcome, actor, final_value), on_failed=on_failed, on_saving=on_saving,
+            hand=hand)
 
     def keep_note(self, item, text: str, on_kept: Optional[Callable[[Optional[int]], None]] = None,
                   on_failed: Optional[Callable[[], None]] = None) -> bool:
@@ -363,14 +348,15 @@ class ReviewController(NextUnreviewed, ReviewPosition, ReviewUndo, ReviewWrites,
         return self._card(text, item.image_id, lambda: ra.keep_note(project, item, actor),
                           on_result=kept, on_failed=on_failed)
 
-    def _card(self, text: str, image_id: int, action, on_result=None, on_failed=None, on_saving=None) -> bool:
+    def _card(self, text: str, image_id: int, action, on_result=None, on_failed=None, on_saving=None,
+              hand: bool = False) -> bool:
         """One card's decision or a kept note: written on the review writer after the writes
         in flight (:meth:`~.review_writes.ReviewWrites._write_here`), said on the status bar
         once committed (the previous line stayed up), the image named when it came later."""
         if self.project is None:
             return False
         return self._write_here(text, image_id, action, on_result=on_result, on_failed=on_failed,
-                                say=card_message, on_saving=on_saving)
+                                say=card_message, on_saving=on_saving, hand=hand)
 
     def reject(self) -> None:
         """Reject the pending suggestions, mark the image rejected, next (refused as
@@ -378,7 +364,7 @@ class ReviewController(NextUnreviewed, ReviewPosition, ReviewUndo, ReviewWrites,
         if not self._flush():
             return
         image_id = self._target()
-        if image_id is None or not self._cards_shown(image_id):
+        if image_id is None or self._refuse_unreadable() or not self._cards_shown(image_id):
             return
         shown = self._shown(image_id)
 

@@ -44,14 +44,17 @@ def left_note(kinds) -> str:
     return text + (f" ({'; '.join(how)}; Reject on a card drops it)." if how else ".")
 
 
-def accept_message(decided, unshown: int = 0, was: Optional[str] = None, left=()) -> str:
+def accept_message(decided, unshown: int = 0, was: Optional[str] = None, left=(), mine=None) -> str:
     """The status-bar line after Accept (Enter): what it accepted, how many label cards it
     rejected (below the threshold: ``core.review_actions._pick_for_accept``), and a caption
     kept over the model's; ``unshown``: pending cards it left, never shown (a running job
     wrote them after the panel was drawn); ``was``: the image's status before (an image
     already reviewed, nothing decided: said so, not "Marked reviewed"); ``left``: the
-    kinds of the shown cards it left pending (answers, a second caption: :func:`left_note`)."""
+    kinds of the shown cards it left pending (answers, a second caption: :func:`left_note`);
+    ``mine``: the image's labels, set by hand on this visit and kept (:func:`kept_note`)."""
     left = left_note(left)
+    if mine is not None and any(d.kind == "label" for d in decided):
+        return kept_note(decided, mine, unshown, left)
     if not decided and left:
         head = "Already reviewed" if was == "reviewed" else "Marked reviewed"
         return f"{head}; accepted no suggestion: {left}" + (" " + unshown_note(unshown) if unshown else "")
@@ -81,6 +84,33 @@ def accept_message(decided, unshown: int = 0, was: Optional[str] = None, left=()
     if unshown:
         text += " " + unshown_note(unshown)
     return text
+
+
+def kept_note(decided, mine, unshown: int = 0, left: str = "") -> str:
+    """Enter after labels set by hand: "Kept your labels: crack; 2 label cards rejected"
+    (the cards of the labels kept accepted, the others rejected: none added)."""
+    caption = [d for d in decided if d.kind == "caption"]
+    n = sum(1 for d in decided if d.kind == "label" and d.outcome == "rejected")
+    text = "Accepted the suggested caption; kept" if caption and caption[0].outcome != "edited" else "Kept"
+    text += f" your labels: {', '.join(mine) if mine else 'none'}"
+    text += f"; {n} label card{'s' if n != 1 else ''} rejected." if n else "."
+    if caption and caption[0].outcome == "edited":
+        text += " Kept the image's caption; the suggested caption is recorded as edited to it."
+    if left:
+        text += " " + left[:1].upper() + left[1:]
+    return text + (" " + unshown_note(unshown) if unshown else "")
+
+
+def unreadable_refusal(name: str, status: str, why: Optional[str]) -> str:
+    """Enter, R or Delete on an image the index could not read (or whose file is missing):
+    refused, with why and what to do; "Not marked" first (a narrow status bar cuts the end;
+    the viewer shows the index's reason whole)."""
+    if status == "missing":
+        what = f"{name} is missing (moved or deleted since it was indexed)"
+    else:
+        what = f"{name} could not be read ({(why or 'unreadable').splitlines()[0][:80]})"
+    return (f"Not marked: nobody can see it. {what}. Right goes on; once the file is fixed or back, "
+            "re-index (F5).")
 
 
 def reject_message(decided, unshown: int = 0) -> str:

@@ -142,6 +142,7 @@ class ReviewUndo:
             self._skip_write = False
         row = self.model.row_of(image_id)
         if row is not None and (self.current is None or self.current.id != image_id):
+            self._resuming(image_id, getattr(cmd, "visit", None))  # back on the action's visit
             self.grid.select_row(row)
         if row is not None and not undo and getattr(cmd, "moves_on", False) and self._has_next():
             # a redone Delete (or Enter) moves on as the action did: left on the image, the

@@ -88,6 +88,7 @@ class ReviewWrites:
         last = not self._has_next()
         write = ReviewWrite(text, image_id, action, name=name, moving=not last, say=say)
         write.last = last
+        self._tag(write)
         self._writer.submit(write)
         if write.done.wait(self._write_wait_s()):
             self._finish_through(write)  # as when written here: moves on when it went through
@@ -102,20 +103,22 @@ class ReviewWrites:
                     on_result: Optional[Callable[[object], None]] = None,
                     on_failed: Optional[Callable[[], None]] = None,
                     say: Optional[Callable[[object], str]] = None,
-                    on_saving: Optional[Callable[[], None]] = None) -> bool:
+                    on_saving: Optional[Callable[[], None]] = None, hand: bool = False) -> bool:
         """A label key, a chip, a caption, R, a card's decision, a kept note (``action``, run
         on the writer): the window stays on the image and, when the write does not end
         within :data:`WRITE_WAIT_S`, shows ``shown`` (the record as the action will leave
         it) and calls ``on_saving()`` (a card shown as decided, saving) at once;
         ``on_result(result)`` when it commits (``say(result)``: its status line, the image
         named when the write came later), ``on_failed()`` when refused (after the image is
-        shown again as the database has it). True: written, or on its way."""
+        shown again as the database has it). ``hand``: it sets labels by hand (whose labels
+        Enter keeps: :mod:`.review_enter`). True: written, or on its way."""
         if any(w.kind != "action" for w in self._writer.in_flight()):
             self.wait_writes()  # an undo in flight moves the stack first (then this is pushed)
         rec = self.model.record(image_id)
         name = visible_name(rec.relpath) if rec is not None else f"image {image_id}"
         write = ReviewWrite(text, image_id, action, name=name, say=say)
         write.extra.update(on_result=on_result, on_failed=on_failed, names_image=say is not None)
+        self._tag(write, hand)
         if shown is not None:  # refused, the image is shown as it was at once, then as read again
             write.extra["before"] = self._shown_record(image_id)
         self._writer.submit(write)
@@ -205,6 +208,7 @@ class ReviewWrites:
     def _push_state(self, write: ReviewWrite, res) -> None:
         cmd = StateCommand(self, write.image_id, res.before, res.after, write.text)
         cmd.moves_on = write.moving  # Accept/Reject went on to the next image: a redo does too
+        cmd.visit, cmd.hand = write.extra.get("visit"), write.extra.get("hand", False)
         self.undo_stack.push(cmd)
 
     def _write_failed(self, write: ReviewWrite, closing: bool) -> None:

@@ -186,6 +186,9 @@ class ModelJobsMixin:
         self.update_actions()
 
     def _on_models_result(self, report) -> None:
+        from ..core.suggest.unreadable_note import in_window
+
+        report.messages[:] = [in_window(msg) for msg in report.messages]  # no terminal command in the window
         notes = "".join(f"; {msg}" for msg in report.messages)  # what was not done, or not as asked
         whole = report.summary() + notes
         if self.models_job is not None:  # the Jobs panel's line for the job says it whole

@@ -372,6 +372,15 @@ def counts_by_status(session: Session) -> dict[str, int]:
     return {status: n for status, n in rows}
 
 
+def decided_unreadable(session: Session) -> dict[str, int]:
+    """Of the images counted "error" or "missing", those marked reviewed or rejected (before
+    their file broke, or went): ``llmvis evaluate`` counts them by that review status."""
+    rows = session.execute(select(m.Image.review_status, func.count()).where(
+        m.Image.status.in_((m.STATUS_ERROR, m.STATUS_MISSING)),
+        m.Image.review_status.in_((m.STATUS_REVIEWED, m.STATUS_REJECTED))).group_by(m.Image.review_status))
+    return {status: n for status, n in rows}
+
+
 def unreadable(session: Session, limit: Optional[int] = None) -> list[tuple[str, str]]:
     """(relpath, why) of the files the index could not read (damaged, cut short, empty),
     by name; the first ``limit`` of them."""

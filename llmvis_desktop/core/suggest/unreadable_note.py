@@ -17,6 +17,9 @@ from .report import _count
 NAMED = 3  # files named in a note; the rest are counted
 REASON_CHARS = 200
 LIMIT_SETTING = "max_image_pixels"  # in the reason the index gives an image over the pixel limit
+#: where a note sends the reader for the whole list: the CLI's; the window's (:func:`in_window`)
+LISTED_BY_CLI = "`llmvis info` names them all and why"
+LISTED_IN_WINDOW = "the filter bar's status \u201cErrors\u201d lists them all, each tile saying why"
 RAISE_LIMIT = ("an image over the pixel limit is read by the next index once the limit is raised (Settings, "
                "Largest image; or max_image_pixels in config.json)")
 
@@ -55,9 +58,15 @@ def unreadable_notes(project, left_out: Collection[int]) -> list[str]:
         more = f"; and {len(errors) - NAMED} more" if len(errors) > NAMED else ""
         raise_it = (f"; {RAISE_LIMIT}" if any(LIMIT_SETTING in why for _, why in errors) else "")
         notes.append(f"{_count(len(errors), 'image')} could not be read when indexed and got no suggestions "
-                     f"({named}{more}); `llmvis info` names them all and why{raise_it}")
+                     f"({named}{more}); {LISTED_BY_CLI}{raise_it}")
     if missing:
         named = ", ".join(missing[:NAMED]) + (f" and {len(missing) - NAMED} more" if len(missing) > NAMED else "")
         notes.append(f"{_count(len(missing), 'image')} missing since the folder was indexed got no suggestions ({named}: "
                      f"moved or deleted); index the folder again once the files are back")
     return notes
+
+
+def in_window(note: str) -> str:
+    """A job's note as the window says it: the filter bar's "Errors" instead of a terminal
+    command (the Jobs panel ended "`llmvis info` names them all and why")."""
+    return note.replace(LISTED_BY_CLI, LISTED_IN_WINDOW)
