@@ -47,7 +47,7 @@ from .errors import (
     from_os_error,
     is_transient,
 )
-from . import png16, strip_view
+from . import png16, strip_view, tiff_reduced
 from .files import not_regular
 from .reader import (
     DEFAULT_MAX_PIXELS,
@@ -114,7 +114,8 @@ def make_thumbnail(
 
     JPEGs decode at reduced scale (``draft``); TIFF and DICOM files, and 16-bit or float
     ones, are shrunk from their 8-bit display rendering (:func:`read_display_image`: a
-    plain 8-bit TIFF as Pillow decoded and turned it, without a trip through numpy).
+    plain 8-bit TIFF as Pillow decoded and turned it, without a trip through numpy); a
+    large stripped gray TIFF read a strip at a time, averaged down (:mod:`.tiff_reduced`).
     """
     if size < 1:
         raise ValueError(f"thumbnail size must be positive, got {size}")
@@ -134,8 +135,11 @@ def make_thumbnail(
                     if orientation in _TRANSPOSE:
                         thumb = thumb.transpose(_TRANSPOSE[orientation])
                     return strip_view.fold(thumb, size)
+    # a large gray TIFF: read strip by strip, averaged down as it comes (bounded memory)
+    thumb = tiff_reduced.reduced_source(path, size, max_pixels)
     # TIFF, DICOM, high bit depth: full decode, then the display rendering
-    thumb = read_display_image(path, max_pixels=max_pixels)
+    if thumb is None:
+        thumb = read_display_image(path, max_pixels=max_pixels)
     return strip_view.fold(strip_view.shrink(thumb, size), size)
 
 
