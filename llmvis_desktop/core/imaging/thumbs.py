@@ -47,7 +47,7 @@ from .errors import (
     from_os_error,
     is_transient,
 )
-from . import png16
+from . import png16, strip_view, tiff_reduced
 from .files import not_regular
 from .reader import (
     DEFAULT_MAX_PIXELS,
@@ -69,8 +69,9 @@ JPEG_QUALITY = 85
 #: and 16-bit RGBA TIFFs composited over white (their transparent parts were their raw
 #: colour, often black); 4: an image of one value or one colour at 16 bits (or float) shown
 #: in that colour (it was black: a zero-width stretch); a gray or RGB PNG's transparent
-#: colour (tRNS) shown over white (it was shown in its colour)
-RENDER_VERSION = 4
+#: colour (tRNS) shown over white (it was shown in its colour); 5: a line-scan strip folded
+#: into the square (:mod:`.strip_view`; it was a sliver 1 to 9 pixels across)
+RENDER_VERSION = 5
 TOUCH_AFTER_S = 3600  # a hit marks an entry used when its mark is older than this
 PRUNE_TARGET = 0.9  # a cache over its limit is pruned down to this fraction of it
 STALE_TMP_S = 86400  # a temporary file this old was left by a crash
@@ -108,11 +109,13 @@ def _flatten(im: Image.Image) -> Image.Image:
 def make_thumbnail(
     path: PathLike, size: int, max_pixels: int | None = DEFAULT_MAX_PIXELS
 ) -> Image.Image:
-    """A thumbnail (mode RGB or L, longest side <= ``size``, orientation applied), no cache.
+    """A thumbnail (mode RGB or L, longest side <= ``size``, orientation applied), no cache;
+    a line-scan strip folded into the square (:mod:`.strip_view`).
 
     JPEGs decode at reduced scale (``draft``); TIFF and DICOM files, and 16-bit or float
     ones, are shrunk from their 8-bit display rendering (:func:`read_display_image`: a
-    plain 8-bit TIFF as Pillow decoded and turned it, without a trip through numpy).
+    plain 8-bit TIFF as Pillow decoded and turned it, without a trip through numpy); a
+    large stripped gray TIFF read a strip at a time, averaged down (:mod:`.tiff_reduced`).
     """
     if size < 1:
         raise ValueError(f"thumbnail size must be positive, got {size}")
@@ -128,15 +131,16 @@ def make_thumbnail(
                     if im.format in ("JPEG", "MPO") and im.mode in ("RGB", "L"):
                         im.draft(im.mode, box)
                     load_strict(im, path)
-                    thumb = _flatten(im)
-                    thumb.thumbnail(box)
+                    thumb = strip_view.shrink(_flatten(im), size)
                     if orientation in _TRANSPOSE:
                         thumb = thumb.transpose(_TRANSPOSE[orientation])
-                    return thumb
+                    return strip_view.fold(thumb, size)
+    # a large gray TIFF: read strip by strip, averaged down as it comes (bounded memory)
+    thumb = tiff_reduced.reduced_source(path, size, max_pixels)
     # TIFF, DICOM, high bit depth: full decode, then the display rendering
-    thumb = read_display_image(path, max_pixels=max_pixels)
-    thumb.thumbnail(box)
-    return thumb
+    if thumb is None:
+        thumb = read_display_image(path, max_pixels=max_pixels)
+    return strip_view.fold(strip_view.shrink(thumb, size), size)
 
 
 @dataclass

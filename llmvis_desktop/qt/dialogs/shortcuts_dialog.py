@@ -16,7 +16,7 @@ Public API
     main window its rows are ``shortcut_rows(parent)``; ``rows`` holds them.
 
 Key choices: the review flow owns Left/Right/J/K/N/Enter/Delete/digits; the viewer
-uses F (fit), 0 (1:1, not a label key), +/- (zoom) and Shift+arrows (pan).
+uses F (fit; on a strip, F again fits its short side), 0 (1:1, not a label key), +/- (zoom) and Shift+arrows (pan).
 """
 from __future__ import annotations
 
@@ -61,7 +61,8 @@ MENU_WORDS = {
     "Re-index folder": "Re-index the folder (new, changed and missing files)",
     "Suggest labels from reviewed images (learned)": "Learned label suggestions from the reviewed images",
     "Export": "Export annotations",
-    "Fit image": "Fit the image in the viewer",
+    "Fit image": "Fit the image in the viewer; on a line-scan strip, again: fit its short side "
+                 "(scroll along its length), and again: the whole strip",
     "Import": "Import annotations",
 }
 

@@ -1,5 +1,6 @@
 """Paints one grid cell: thumbnail (or a placeholder), name, status bar, label dots,
-repair and error badges. Painting never touches the disk or the database beyond the
+repair and error badges, and a "strip WxH" badge on a line-scan strip (its thumbnail is
+folded: :mod:`llmvis_desktop.core.imaging.strip_view`). Painting never touches the disk or the database beyond the
 model's cached record; a missing thumbnail is requested by the model and painted as
 a placeholder until it arrives.
 """
@@ -9,6 +10,7 @@ from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
+from ...core.imaging.strip_view import is_strip
 from ...core.wording import visible_name
 from ..models.grid_model import RecordRole, ThumbErrorRole, ThumbRole
 from ..style import status_color
@@ -163,14 +165,21 @@ class GridDelegate(QStyledItemDelegate):
         colors = tuple(model.label_color(n) if hasattr(model, "label_color") else "#888888"
                        for n in rec.labels[:8])
         error = bool(rec.error or rec.status == "error")
-        key = (size, dpr, rec.status, error, bool(rec.has_repair), colors)
+        strip = self.strip_text(rec)
+        key = (size, dpr, rec.status, error, bool(rec.has_repair), colors, strip)
         pm = self._overlays.get(key)
         if pm is None:
             if len(self._overlays) >= OVERLAY_CACHE:
                 self._overlays.clear()
             pm = self._overlays[key] = self._draw_overlay(size, dpr, rec.status, error,
-                                                          bool(rec.has_repair), colors)
+                                                          bool(rec.has_repair), colors, strip)
         return pm
+
+    @staticmethod
+    def strip_text(rec) -> str:
+        """"strip 60000×300" for a line-scan strip (its thumbnail is folded), else ""."""
+        w, h = getattr(rec, "width", None), getattr(rec, "height", None)
+        return f"strip {w}\u00d7{h}" if is_strip(w, h) else ""
 
     @staticmethod
     def _dpr(painter: QPainter) -> float:
@@ -182,7 +191,7 @@ class GridDelegate(QStyledItemDelegate):
         return device.devicePixelRatioF() if device is not None else 1.0
 
     def _draw_overlay(self, size: int, dpr: float, status: str, error: bool, repair: bool,
-                      colors: tuple) -> QPixmap:
+                      colors: tuple, strip: str = "") -> QPixmap:
         pm = QPixmap(int(size * dpr), int(size * dpr))
         pm.setDevicePixelRatio(dpr)
         pm.fill(Qt.GlobalColor.transparent)
@@ -197,7 +206,13 @@ class GridDelegate(QStyledItemDelegate):
             if error:
                 x = self._badge(p, x, 3, "!", self._error_fg, right=True) - 3
             if repair:
-                self._badge(p, x, 3, "R", QColor("#7a4fd0"), right=True)
+                x = self._badge(p, x, 3, "R", QColor("#7a4fd0"), right=True) - 3
+            if strip:  # between the status badge and the ! / R ones: as much as fits
+                room = x - 22
+                for text in (strip, strip.split(" ", 1)[-1], "strip"):
+                    if p.fontMetrics().horizontalAdvance(text) + 8 <= room:
+                        self._badge(p, 22, 3, text, QColor(40, 40, 40, 200))
+                        break
             dx = 4
             for c in colors:
                 p.setPen(QPen(QColor("white"), 1.5))

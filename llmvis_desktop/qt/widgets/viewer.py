@@ -13,7 +13,10 @@ Methods
                                       last image current (:mod:`.viewer_loading`).
     ``clear()``                       show the empty placeholder.
     ``fit()``                         fit the whole image in the view (also: F key, toolbar);
-                                      the view stays fitted while it is resized.
+                                      the view stays fitted while it is resized. On a
+                                      line-scan strip fitted whole, its short side
+                                      (scroll along it; the next strips open so), and
+                                      back (:mod:`.viewer_zoom`). ``fit_kind()``.
     ``actual_size()``                 1:1: one image pixel per screen (device) pixel,
                                       on a 2x screen too (also: 0 key, toolbar).
     ``zoom_in()`` / ``zoom_out()``    by 1.25x (also: + / - keys, wheel, toolbar).
@@ -127,6 +130,7 @@ class ImageViewer(LoadingMixin, WindowLevelMixin, ZoomMixin, QWidget):
         self._loaded = None  # the frame shown as the file shows it (ImageData): what "As loaded" brings back
         self._range: tuple[float, float] = (0.0, 1.0)
         self._fit_mode = True
+        self._fit_short = False  # a strip fitted by its short side (F twice): the next ones too
         self._pending_window: Optional[tuple[float, float]] = None
         self._hover_text = ""
         self._mode = "empty"
@@ -400,6 +404,7 @@ class ImageViewer(LoadingMixin, WindowLevelMixin, ZoomMixin, QWidget):
     def _update_status(self) -> None:
         if self._mode != "image" or self._pixels is None:
             return
-        self._set_status(status_parts(self._data, self._pixels, self.zoom(), self._fit_mode, None,
+        fit = self.fit_kind()
+        self._set_status(status_parts(self._data, self._pixels, self.zoom(), fit if fit != "all" else True, None,
                                       self._hover_text),
                          window_text(self._window) if self._window is not None else "")

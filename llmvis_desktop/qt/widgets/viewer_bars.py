@@ -124,7 +124,8 @@ class ViewerToolBar(QWidget):
             group.row.addWidget(b)
             return b
 
-        self.fit_button = tool(zoom, "Fit", "Fit the image in the view (F)", viewer.fit)
+        self.fit_button = tool(zoom, "Fit", "Fit the image in the view (F); a line-scan strip: "
+                               "again, its short side (scroll along it)", viewer.fit)
         self.actual_button = tool(zoom, "1:1", "Actual pixels: one image pixel per screen pixel (0)",
                                   viewer.actual_size)
         self.zoom_out_button = tool(zoom, "\u2212", "Zoom out (-)", viewer.zoom_out)

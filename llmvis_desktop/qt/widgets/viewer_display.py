@@ -216,7 +216,8 @@ def status_parts(data, pixels: np.ndarray, zoom: float, fit: bool,
         parts.append((desc, RANK_FORMAT, True))  # (words: shortened before it goes)
         if meta.frames and meta.frames > 1:
             parts.append((f"frame {getattr(data, 'frame', 0) + 1}/{meta.frames}", RANK_FRAME))
-    parts.append((f"zoom {zoom * 100:.0f}%" + (" (fit)" if fit else ""), RANK_ZOOM))
+    how = f" (fit {fit})" if fit in ("width", "height") else " (fit)" if fit else ""
+    parts.append((f"zoom {zoom_text(zoom)}" + how, RANK_ZOOM))
     if window is not None:
         parts.append((window_text(window), RANK_ZOOM))
     if hover:
@@ -229,3 +230,9 @@ def status_line(data, pixels: np.ndarray, zoom: float, fit: bool,
     """Size, format and bit depth, frame, zoom (and "(fit)"), W/L and the hovered pixel
     of an ``ImageData`` whose pixels are ``pixels``, joined by dots."""
     return "   \u00b7   ".join(p[0] for p in status_parts(data, pixels, zoom, fit, window, hover))
+
+
+def zoom_text(z: float) -> str:
+    """"71%", "0.7%" (a long strip fitted whole: "1%" said it was at the old floor)."""
+    pct = z * 100
+    return f"{pct:.0f}%" if pct >= 9.5 else f"{pct:.1f}%" if pct >= 0.095 else f"{pct:.2g}%"

@@ -5,6 +5,14 @@ viewer's ``fit()``, ``actual_size()``, ``zoom_in()`` / ``zoom_out()``, ``set_zoo
 ``zoom()`` and ``device_pixel_ratio()``. A zoom of 1.0 is one image pixel per device pixel
 (on a 2x screen the view's own scale is then 0.5); a fitted view stays fitted while it is
 resized, and fitted or 1:1 stays so on a screen of another pixel ratio.
+
+A line-scan strip (long side 8 or more times the short one:
+:func:`llmvis_desktop.core.imaging.strip_view.is_strip`) has two fits: the whole image
+(``fit()``: the zoom may go below ``MIN_ZOOM`` for it, so that it really fits, a
+60000x300 strip at 0.7% in a 420-px view) and its short side at the view's size, its
+start shown, scrolled along its length (``fit()`` again, F again; once more: the whole
+strip). The short-side fit, once chosen, is how the next strips open too, until F
+brings back the whole image; an image that is no strip is always fitted whole.
 :class:`.zoom_pan_view.ZoomPanView` calls ``_zoom_by`` (the wheel) and ``_on_resized``.
 """
 from __future__ import annotations
@@ -13,6 +21,9 @@ from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QGraphicsView
 
+from llmvis_desktop.core.imaging.strip_view import is_strip
+
+from .viewer_display import zoom_text
 from .zoom_pan_view import MAX_ZOOM, MIN_ZOOM, ZOOM_STEP
 
 
@@ -29,15 +40,46 @@ class ZoomMixin:
         if not self.has_image():
             return
         self._fit_mode = False
-        factor = min(MAX_ZOOM, max(MIN_ZOOM, float(factor))) / self.device_pixel_ratio()
+        factor = min(MAX_ZOOM, max(self._min_zoom(), float(factor))) / self.device_pixel_ratio()
         self._view.resetTransform()
         self._view.scale(factor, factor)
         self._zoom_updated()
 
     def fit(self) -> None:
+        """Fit the whole image; a strip fitted whole: its short side (and back again)."""
+        if self._fit_mode and self._is_strip() and self.has_image():
+            self._fit_short = not self._fit_short
+        else:
+            self._fit_short = False
         self._fit_mode = True
         self._apply_fit()
         self._update_status()
+
+    def fit_kind(self) -> str:
+        """"" (not fitted), "all", or the short side fitted: "width" or "height"."""
+        if not self._fit_mode:
+            return ""
+        if not (self._fit_short and self._is_strip()):
+            return "all"
+        rect = self._scene.sceneRect()
+        return "width" if rect.height() >= rect.width() else "height"
+
+    def _is_strip(self) -> bool:
+        rect = self._scene.sceneRect()
+        return is_strip(round(rect.width()), round(rect.height()))
+
+    def _fit_all_zoom(self) -> float | None:
+        """Device pixels per image pixel that show the whole image (None: no room yet)."""
+        rect = self._scene.sceneRect()
+        room = self._view.maximumViewportSize()  # (the size with no scroll bars)
+        if rect.isEmpty() or room.width() < 2 or room.height() < 2:
+            return None
+        return min(room.width() / rect.width(), room.height() / rect.height()) * self.device_pixel_ratio()
+
+    def _min_zoom(self) -> float:
+        """MIN_ZOOM, or less where the whole image needs it (a long strip)."""
+        whole = self._fit_all_zoom()
+        return MIN_ZOOM if whole is None else min(MIN_ZOOM, whole)
 
     def actual_size(self) -> None:
         self.set_zoom(1.0)
@@ -52,24 +94,36 @@ class ZoomMixin:
         if not self.has_image() and self._display is None:
             return
         rect = self._scene.sceneRect()
-        if rect.isEmpty():
+        whole = self._fit_all_zoom()
+        if whole is None:
             return
         self._view.resetTransform()
-        vp = self._view.viewport().rect()
-        if vp.width() < 2 or vp.height() < 2:
-            return
         dpr = self.device_pixel_ratio()
-        s = min(vp.width() / rect.width(), vp.height() / rect.height()) * dpr
-        s = min(MAX_ZOOM, max(MIN_ZOOM, s)) / dpr
-        self._view.scale(s, s)
-        self._view.centerOn(rect.center())
+        kind = self.fit_kind()
+        if kind in ("width", "height"):
+            # the short side at the view's size, less the scroll bar the long side will need
+            room = self._view.maximumViewportSize()
+            bar = self._view.style().pixelMetric(self._view.style().PixelMetric.PM_ScrollBarExtent)
+            if kind == "width":
+                s = (room.width() - bar) / rect.width()
+            else:
+                s = (room.height() - bar) / rect.height()
+            s = min(MAX_ZOOM, max(whole / dpr, s))
+            self._view.scale(s, s)
+            self._view.centerOn(rect.center())
+            bars = (self._view.horizontalScrollBar(), self._view.verticalScrollBar())
+            bars[0 if kind == "height" else 1].setValue(bars[0 if kind == "height" else 1].minimum())
+        else:
+            s = min(MAX_ZOOM, whole) / dpr
+            self._view.scale(s, s)
+            self._view.centerOn(rect.center())
         self._zoom_updated(fit=True)
 
     def _zoom_by(self, factor: float, anchor_under_mouse: bool = False) -> None:
         if not self.has_image():
             return
         current = self.zoom()
-        target = min(MAX_ZOOM, max(MIN_ZOOM, current * factor))
+        target = min(MAX_ZOOM, max(self._min_zoom(), current * factor))
         if target == current:
             return
         self._fit_mode = False
@@ -87,7 +141,7 @@ class ZoomMixin:
                 else Qt.TransformationMode.FastTransformation)
         self._item.setTransformationMode(mode)
         self._view.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, z < 1.0)
-        self.zoom_label.setText(f"{z * 100:.0f}%")
+        self.zoom_label.setText(zoom_text(z))
         self._update_status()
         self.zoomChanged.emit(z)
 
@@ -113,3 +167,4 @@ class ZoomMixin:
             self._view.scale(ratio, ratio)
             self._view.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
         self._zoom_updated()
+

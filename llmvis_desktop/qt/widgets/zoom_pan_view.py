@@ -13,7 +13,8 @@ The view holds no image state: every gesture is handed to its owner, the
 Other keys (Left/Right/J/K/Up/Down/Enter...) are ignored so they reach the window's
 review shortcuts; the right button never opens a context menu.
 
-``ZOOM_STEP``, ``MIN_ZOOM`` and ``MAX_ZOOM`` are the viewer's zoom step and limits.
+``ZOOM_STEP``, ``MIN_ZOOM`` and ``MAX_ZOOM`` are the viewer's zoom step and limits (less
+than ``MIN_ZOOM`` where the whole image needs it: a long strip fitted whole).
 """
 from __future__ import annotations
 
