@@ -38,6 +38,7 @@ from __future__ import annotations
 import logging
 from typing import Callable, Optional
 
+import shiboken6
 from PySide6.QtCore import QCoreApplication, QEventLoop
 
 from ..core.wording import visible_name
@@ -241,7 +242,10 @@ class ReviewWrites:
     def _after_writes(self) -> None:
         if self.writes_in_flight():
             return
-        self._actions["undo"].setEnabled(self.undo_stack.canUndo())  # follows the stack again
+        undo = self._actions["undo"]
+        if not shiboken6.isValid(undo):  # the window is gone (a write's result came in as it closed)
+            return
+        undo.setEnabled(self.undo_stack.canUndo())  # follows the stack again
         steps, self._steps_waiting = self._steps_waiting, []
         for undo in steps:
             self._step(undo)
