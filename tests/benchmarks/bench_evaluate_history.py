@@ -41,8 +41,10 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parents[2]
 
 
-def build(root: Path, n: int, past: int, reviewed: bool) -> int:
-    """The project (made once: a marker file says it is complete); its suggestion rows."""
+def build(root: Path, n: int, past: int, reviewed: int) -> int:
+    """The project (made once: a marker file says it is complete); its suggestion rows.
+    ``reviewed``: 0 none, 1 a third reviewed and every 7th rejected (43%), 2 nine in ten
+    reviewed or rejected (every 7th rejected)."""
     marker = root / f".evaluate-bench-{n}-{past}-{int(reviewed)}"
     if marker.exists():
         return int(marker.read_text())
@@ -60,7 +62,8 @@ def build(root: Path, n: int, past: int, reviewed: bool) -> int:
             lab = dict(s.execute(sa.select(m.Label.name, m.Label.id)).all())
             ev, il = [], []
             for k, i in enumerate(ids):
-                st = "rejected" if k % 7 == 0 else "reviewed" if k % 3 == 0 else None
+                st = ("rejected" if k % 7 == 0 else "reviewed" if k % 3 == 0 else None) if reviewed == 1 else (
+                    None if k % 10 == 9 else "rejected" if k % 7 == 0 else "reviewed")
                 if st is None:
                     continue
                 s.execute(sa.update(m.Image).where(m.Image.id == i).values(review_status=st))
@@ -92,6 +95,7 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=2000)
     ap.add_argument("--past", default="1,10,100")
     ap.add_argument("--reviewed", action="store_true")
+    ap.add_argument("--most-reviewed", action="store_true", help="nine in ten images reviewed or rejected")
     ap.add_argument("--reps", type=int, default=2)
     ap.add_argument("--dir", default="/tmp/llmvis_bench_evaluate")
     ap.add_argument("--compare", default=None, help="another checkout: its code measured too (before)")
@@ -99,10 +103,11 @@ def main() -> None:
     sys.path.insert(0, str(HERE))
     sides = ([("before", args.compare)] if args.compare else []) + [("after", str(HERE))]
     results = []
+    reviewed = 2 if args.most_reviewed else int(args.reviewed)
     for past in [int(x) for x in args.past.split(",")]:
-        folder = Path(args.dir) / f"n{args.n}-past{past}-r{int(args.reviewed)}"
-        out = {"images": args.n, "past": past, "reviewed": args.reviewed,
-               "suggestion_rows": build(folder, args.n, past, args.reviewed)}
+        folder = Path(args.dir) / f"n{args.n}-past{past}-r{reviewed}"
+        out = {"images": args.n, "past": past, "reviewed": ("none", "43%", "90%")[reviewed],
+               "suggestion_rows": build(folder, args.n, past, reviewed)}
         reports = {}
         for _ in range(args.reps):
             for name, code in sides:

@@ -3,8 +3,9 @@
 A suggest job run again withdraws its pending cards and adds new ones, and the history
 is append-only: a project's rows grow with every run (2,000 images with 100 past cards
 each are 206k rows), most of them withdrawn cards. A withdrawn or pending caption or
-answer, and a withdrawn or pending label card of an image nobody reviewed, counts only
-in tallies (``suggestions``, ``withdrawn``, each model's and revision's outcome counts,
+answer, a withdrawn or pending label card of an image nobody reviewed, and a withdrawn
+label card of a reviewed one that no rule reads (:func:`_withdrawn_unread`: most of a
+reviewed image's re-runs), counts only in tallies (``suggestions``, ``withdrawn``, each model's and revision's outcome counts,
 the pending answers, and the time of a revision's first card): the label figures read
 only reviewed or rejected images, an image's review time (a learned card renewed after
 it), decided cards and label names no longer in the taxonomy. Those rows are counted in
@@ -50,14 +51,24 @@ class Card:
             self.decided_at = at.replace(tzinfo=timezone.utc)
 
 
-def _only_counted(taxonomy: set[str]):
+def _first_review():
+    """SQL: (image_id, at) of each image's first marking as reviewed (:func:`._reviewed_at`)."""
+    ev = m.Event
+    return (select(ev.image_id.label("image_id"), func.min(ev.at).label("at"))
+            .where(or_(ev.action == "status", ev.action.like("%:status")), ev.after == dumps(m.STATUS_REVIEWED),
+                   ev.image_id.is_not(None))
+            .group_by(ev.image_id).subquery("first_review"))
+
+
+def _only_counted(taxonomy: set[str], first_review):
     """SQL: a row that counts only in the tallies: withdrawn or pending, and a caption or
     an answer (only decided ones are compared or kept), or a label card on an image
     neither reviewed nor rejected and never marked reviewed (a learned card renewed after
     a review is read as it was then: its revision and time), and, pending, of a label in
     the taxonomy under the name it was given (no rename or removal event:
-    ``outside_taxonomy`` counts the others). 1 or 0 (never NULL: the rows read are
-    exactly the others)."""
+    ``outside_taxonomy`` counts the others); or a withdrawn label card, whatever its
+    image, that no rule reads (:func:`_withdrawn_unread`). 1 or 0 (never NULL: the rows
+    read are exactly the others). ``first_review``: :func:`_first_review`, outer-joined."""
     sg, ev = m.Suggestion, m.Event
     marked_reviewed = select(ev.image_id).where(
         or_(ev.action == "status", ev.action.like("%:status")), ev.after == dumps(m.STATUS_REVIEWED),
@@ -68,23 +79,50 @@ def _only_counted(taxonomy: set[str]):
         sg.kind != "label",
         and_(m.Image.review_status.not_in((m.STATUS_REVIEWED, m.STATUS_REJECTED)),
              sg.image_id.not_in(marked_reviewed),
-             or_(sg.outcome == "withdrawn", and_(sg.value.in_(sorted(taxonomy)), sg.id.not_in(named_since))))))
+             or_(sg.outcome == "withdrawn", and_(sg.value.in_(sorted(taxonomy)), sg.id.not_in(named_since)))),
+        _withdrawn_unread(first_review)))
     return case((only, 1), else_=0)
+
+
+def _withdrawn_unread(first_review):
+    """SQL: a withdrawn label card no rule reads, on any image (a reviewed one's history of
+    re-runs is mostly these): not withdrawn by its label's removal (``live``: counted as
+    outside the taxonomy); not the learned suggester's made, or withdrawn, at or after its
+    image was first marked reviewed (a guess the reviewer judged, withdrawn after the
+    review, is scored; one renewed after the review is read as it was: both need its row);
+    and no recorded run of its model and revision on the image (a card withdrawn since
+    says that run was no "no": :func:`._silent`). Each test keeps a row that might count:
+    the rows read are a superset of those the rules use."""
+    from .evaluate_rows import REMOVED_WHY
+    from .learned import MODEL_PREFIX
+
+    sg, ev, run = m.Suggestion, m.Event, m.SuggestRun
+    removed = select(ev.suggestion_id).where(ev.action == "withdraw", ev.after == dumps(REMOVED_WHY),
+                                             ev.suggestion_id.is_not(None))
+    seen = first_review.c.at
+    judged = or_(~sg.model_id.startswith(MODEL_PREFIX, autoescape=True), seen.is_(None),
+                 and_(sg.created_at < seen, or_(sg.decided_at.is_(None), sg.decided_at < seen)))
+    ran = select(run.id).where(run.image_id == sg.image_id, run.model_id == sg.model_id, or_(
+        run.model_revision == sg.model_revision, and_(run.model_revision.is_(None), sg.model_revision.is_(None))))
+    return and_(sg.outcome == "withdrawn", sg.kind == "label", sg.id.not_in(removed), judged, ~ran.exists())
 
 
 def read(s, taxonomy: set[str], renamed: dict) -> tuple[list[Card], list]:
     """(the rows read one by one, oldest first, as :class:`Card`; the others' tallies:
     rows (model_id, model_revision, kind, outcome, count, first created_at))."""
     sg = m.Suggestion
-    only = _only_counted(taxonomy)
+    first_review = _first_review()
+    only = _only_counted(taxonomy, first_review)
     rows = s.execute(select(
         sg.id, sg.image_id, sg.kind, sg.value, sg.score, sg.model_id, sg.model_revision, sg.prompt, sg.outcome,
         sg.final_value, sg.decided_at, sg.created_at, _for_current_content().label("current"),
         m.Image.caption.label("caption_now"), m.Image.review_status,
-    ).join(m.Image, m.Image.id == sg.image_id).where(only == 0).order_by(sg.id)).all()
+    ).join(m.Image, m.Image.id == sg.image_id).outerjoin(first_review, first_review.c.image_id == sg.image_id)
+        .where(only == 0).order_by(sg.id)).all()
     cards = [Card(r, renamed) for r in rows]
     tallies = s.execute(select(sg.model_id, sg.model_revision, sg.kind, sg.outcome, func.count(),
                                func.min(sg.created_at))
-                        .join(m.Image, m.Image.id == sg.image_id).where(only == 1)
+                        .join(m.Image, m.Image.id == sg.image_id)
+                        .outerjoin(first_review, first_review.c.image_id == sg.image_id).where(only == 1)
                         .group_by(sg.model_id, sg.model_revision, sg.kind, sg.outcome)).all()
     return cards, tallies
