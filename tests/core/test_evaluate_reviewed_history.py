@@ -45,3 +45,21 @@ def test_the_rows_read_do_not_grow_with_the_withdrawn_history_of_reviewed_images
     assert report["withdrawn"] - before["withdrawn"] > 100  # (the history grew)
     assert report["images"]["reviewed"] == 3 and report["labels"]["images"] == 3
     assert sum(counts) - few < 20, f"{sum(counts)} rows read ({counts}), {few} before the re-runs"
+
+
+def test_a_rejected_image_s_history_of_re_runs_is_not_read_for_its_accepted_cards(labeled_pngs, monkeypatch):
+    """A card accepted on an image rejected later: whether its label was on the image
+    already is read from its decision events (``_already_on``), not from every event of
+    the image's cards (each re-run adds a suggest and a withdraw event)."""
+    p, _, (a, b, c) = labeled_pngs(3)
+    for k in range(41):  # 40 re-runs of the zero-shot labeler on b, the run before's cards withdrawn
+        p.add_suggestions([NewSuggestion(i, "label", ("scratch", "dent")[k % 2], "zeroshot:clip", 0.7, "v1")
+                           for i in ((a, b) if k == 40 else (b,))], supersede=True)
+    for i in (a, b):
+        ra.accept(p, i, "rev")  # Enter: the label card accepted, then Delete
+        ra.reject(p, i, "rev")
+    counts = _rows_read(monkeypatch)
+    report = evaluate(p)
+    assert report["images"]["rejected"] == 2 and report["acceptance"][0]["overruled"] == 2
+    assert report["withdrawn"] == 40
+    assert sum(counts) < 30, f"{sum(counts)} rows read ({counts})"

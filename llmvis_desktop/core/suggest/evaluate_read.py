@@ -52,9 +52,10 @@ class Card:
 
 
 def _first_review():
-    """SQL: (image_id, at) of each image's first marking as reviewed (:func:`._reviewed_at`)."""
+    """SQL: (image_id, at, n) of each image marked reviewed: the first time (:func:`._reviewed_at`),
+    and how many times."""
     ev = m.Event
-    return (select(ev.image_id.label("image_id"), func.min(ev.at).label("at"))
+    return (select(ev.image_id.label("image_id"), func.min(ev.at).label("at"), func.count().label("n"))
             .where(or_(ev.action == "status", ev.action.like("%:status")), ev.after == dumps(m.STATUS_REVIEWED),
                    ev.image_id.is_not(None))
             .group_by(ev.image_id).subquery("first_review"))
@@ -70,15 +71,12 @@ def _only_counted(taxonomy: set[str], first_review):
     image, that no rule reads (:func:`_withdrawn_unread`). 1 or 0 (never NULL: the rows
     read are exactly the others). ``first_review``: :func:`_first_review`, outer-joined."""
     sg, ev = m.Suggestion, m.Event
-    marked_reviewed = select(ev.image_id).where(
-        or_(ev.action == "status", ev.action.like("%:status")), ev.after == dumps(m.STATUS_REVIEWED),
-        ev.image_id.is_not(None))
     named_since = select(ev.suggestion_id).where(ev.action.in_((CARD_RENAMED, CARD_LABEL_REMOVED)),
                                                  ev.suggestion_id.is_not(None))
     only = and_(sg.outcome.in_(("withdrawn", "pending")), or_(
         sg.kind != "label",
         and_(m.Image.review_status.not_in((m.STATUS_REVIEWED, m.STATUS_REJECTED)),
-             sg.image_id.not_in(marked_reviewed),
+             first_review.c.n.is_(None),  # never marked reviewed (the outer join found no event)
              or_(sg.outcome == "withdrawn", and_(sg.value.in_(sorted(taxonomy)), sg.id.not_in(named_since)))),
         _withdrawn_unread(first_review)))
     return case((only, 1), else_=0)
