@@ -63,3 +63,24 @@ def test_a_rejected_image_s_history_of_re_runs_is_not_read_for_its_accepted_card
     assert report["images"]["rejected"] == 2 and report["acceptance"][0]["overruled"] == 2
     assert report["withdrawn"] == 40
     assert sum(counts) < 30, f"{sum(counts)} rows read ({counts})"
+
+
+def test_a_revision_s_first_card_is_not_one_a_retrain_renewed_after_the_review(labeled_pngs):
+    """The tallies are counted over every row, less the rows read: a learned card renewed
+    in place by a retrain after its image's review takes the retrain's revision and time,
+    but the rules read it as it was (its older revision): the retrain's revision begins
+    with its first card only counted, not with the renewal. (Its revisions are listed
+    oldest first by their first card.)"""
+    p, _, (a, b, c) = labeled_pngs(3)
+    lin = "learned:linear"
+    p.add_suggestions([NewSuggestion(a, "label", "scratch", lin, 0.8, "r1")], skip_same_pending=True,
+                      replaces="learned:")
+    ra.set_status(p, a, "reviewed", "rev")
+    # a retrain guessing the same on a: its r1 card renewed in place, as r2, after the review
+    p.add_suggestions([NewSuggestion(a, "label", "scratch", lin, 0.9, "r2")], skip_same_pending=True,
+                      replaces="learned:")
+    p.add_suggestions([NewSuggestion(b, "label", "dent", lin, 0.7, "r3")])  # r3's first card
+    p.add_suggestions([NewSuggestion(c, "label", "dent", lin, 0.6, "r2")])  # r2's first card only counted
+    [acc] = [x for x in evaluate(p)["acceptance"] if x["model_id"] == lin]
+    assert [x["revision"] for x in acc["by_revision"]] == ["r1", "r3", "r2"]
+    assert [x["suggested"] for x in acc["by_revision"]] == [1, 1, 1]

@@ -249,7 +249,7 @@ def evaluate(project) -> dict:
         renamed = card_label_names(s)
         # the rows the rules read (Card: value under its label's name now), and the tallies
         # of those that only count (withdrawn or pending on images nobody reviewed)
-        rows, tallies = evaluate_read.read(s, taxonomy, renamed)
+        rows, tallies = evaluate_read.read(s, taxonomy, renamed, reviewed_at)
         runs = current_runs(s)
         truth, review_status = _truth(s)
         removed = _withdrawn_by_removal(s)

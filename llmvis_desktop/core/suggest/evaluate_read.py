@@ -14,6 +14,7 @@ objects, as the rules need them.
 """
 from __future__ import annotations
 
+from collections import Counter
 from datetime import timezone
 
 from sqlalchemy import and_, case, func, or_, select
@@ -105,22 +106,60 @@ def _withdrawn_unread(first_review):
     return and_(sg.outcome == "withdrawn", sg.kind == "label", sg.id.not_in(removed), judged, ~ran.exists())
 
 
-def read(s, taxonomy: set[str], renamed: dict) -> tuple[list[Card], list]:
+def read(s, taxonomy: set[str], renamed: dict, reviewed_at: dict) -> tuple[list[Card], list]:
     """(the rows read one by one, oldest first, as :class:`Card`; the others' tallies:
-    rows (model_id, model_revision, kind, outcome, count, first created_at))."""
+    rows (model_id, model_revision, kind, outcome, count, first created_at)).
+    ``reviewed_at``: {image id: its first review, UTC} (:func:`._reviewed_at`).
+
+    The tallies are those of every row, counted in one pass over the table (no join),
+    less the rows read (counted here, as read): their first time is that of every row of
+    theirs, which the rows read share with them, but for a learned card made after its
+    image's review (renewed by a retrain: the rules read it under its revision and time
+    before that; :func:`._renewed_after_review`): where one is its group's first, the
+    group's first of the rows only counted is read again (rare)."""
     sg = m.Suggestion
     first_review = _first_review()
     only = _only_counted(taxonomy, first_review)
-    rows = s.execute(select(
+    stmt = select(
         sg.id, sg.image_id, sg.kind, sg.value, sg.score, sg.model_id, sg.model_revision, sg.prompt, sg.outcome,
         sg.final_value, sg.decided_at, sg.created_at, _for_current_content().label("current"),
         m.Image.caption.label("caption_now"), m.Image.review_status,
     ).join(m.Image, m.Image.id == sg.image_id).outerjoin(first_review, first_review.c.image_id == sg.image_id)
-        .where(only == 0).order_by(sg.id)).all()
-    cards = [Card(r, renamed) for r in rows]
-    tallies = s.execute(select(sg.model_id, sg.model_revision, sg.kind, sg.outcome, func.count(),
-                               func.min(sg.created_at))
-                        .join(m.Image, m.Image.id == sg.image_id)
-                        .outerjoin(first_review, first_review.c.image_id == sg.image_id).where(only == 1)
-                        .group_by(sg.model_id, sg.model_revision, sg.kind, sg.outcome)).all()
-    return cards, tallies
+    # (streamed: the rows as the driver gives them are not held beside the cards)
+    cards = [Card(r, renamed) for r in s.execute(stmt.where(only == 0).order_by(sg.id)
+                                                 .execution_options(yield_per=5000))]
+    read_n = Counter((c.model_id, c.model_revision, c.kind, c.outcome) for c in cards)
+    tallies = []
+    for model_id, rev, kind, outcome, n, first in s.execute(
+            select(sg.model_id, sg.model_revision, sg.kind, sg.outcome, func.count(), func.min(sg.created_at))
+            .group_by(sg.model_id, sg.model_revision, sg.kind, sg.outcome)):
+        n -= read_n.get((model_id, rev, kind, outcome), 0)
+        if n > 0:
+            tallies.append([model_id, rev, kind, outcome, n, first])
+    _exact_firsts(s, tallies, cards, reviewed_at, only, first_review)
+    return cards, [tuple(t) for t in tallies]
+
+
+def _exact_firsts(s, tallies: list, cards, reviewed_at: dict, only, first_review) -> None:
+    """Each tally's first time over the rows only counted, where a card read that the rules
+    may take back to its time before a renewal (a learned card made after its image's
+    review) is its group's first (:func:`read`)."""
+    from .learned import MODEL_PREFIX
+
+    firsts = {}
+    for c in cards:
+        seen = reviewed_at.get(c.image_id)
+        if c.kind == "label" and c.model_id.startswith(MODEL_PREFIX) and seen is not None and c.created_at >= seen:
+            firsts.setdefault((c.model_id, c.model_revision, c.kind, c.outcome), set()).add(c.created_at)
+    sg = m.Suggestion
+    for t in tallies:
+        if t[5] is None or _aware(t[5]) not in firsts.get(tuple(t[:4]), ()):
+            continue
+        rev = sg.model_revision.is_(None) if t[1] is None else sg.model_revision == t[1]
+        t[5] = s.execute(select(func.min(sg.created_at)).join(m.Image, m.Image.id == sg.image_id)
+                         .outerjoin(first_review, first_review.c.image_id == sg.image_id)
+                         .where(only == 1, sg.model_id == t[0], rev, sg.kind == t[2], sg.outcome == t[3])).scalar()
+
+
+def _aware(at):
+    return at if at.tzinfo else at.replace(tzinfo=timezone.utc)
