@@ -84,3 +84,38 @@ def test_a_revision_s_first_card_is_not_one_a_retrain_renewed_after_the_review(l
     [acc] = [x for x in evaluate(p)["acceptance"] if x["model_id"] == lin]
     assert [x["revision"] for x in acc["by_revision"]] == ["r1", "r3", "r2"]
     assert [x["suggested"] for x in acc["by_revision"]] == [1, 1, 1]
+
+
+def test_decided_label_cards_and_answers_of_images_nobody_reviewed_are_counted_not_read(labeled_pngs, monkeypatch):
+    """A label card decided on an image nobody reviewed (yet) counts only in its model's
+    outcome counts and its day's acceptance (none is overruled or scored), and an answer
+    only in ``answers``: they are counted in the database, by day, not read one by one."""
+    p, _, (a, b, c) = labeled_pngs(3)
+
+    def run_and_decide(k: int):  # the labeler again on b and c, its card decided there
+        sids = p.add_suggestions([NewSuggestion(i, "label", ("scratch", "dent")[k % 2], "zeroshot:clip", 0.7, "v1")
+                                  for i in (b, c)], supersede=True)
+        ra.decide_suggestion(p, b, sids[0], "accepted" if k % 3 == 0 else "rejected", "rev")
+        ra.decide_suggestion(p, c, sids[1], "edited", "rev", "dent")
+        ra.keep_note(p, NewSuggestion(c, "answer", f"no {k}", "vlm:ask", None, "a1", "a scratch?"), "rev")
+
+    ra.accept(p, a, "rev")
+    run_and_decide(0)
+    counts = _rows_read(monkeypatch)
+    before = evaluate(p)
+    few = sum(counts)
+    monkeypatch.undo()
+    for k in range(1, 41):
+        run_and_decide(k)
+    counts = _rows_read(monkeypatch)
+    report = evaluate(p)
+    [zs] = [x for x in report["acceptance"] if x["model_id"] == "zeroshot:clip"]
+    assert (zs["accepted"], zs["edited"], zs["rejected"]) == (14, 41, 27)
+    assert report["answers"]["vlm:ask"]["kept"] == 41
+
+    def over_time(r, key):
+        return sum(d[key] for d in r["over_time"])
+
+    assert over_time(report, "decided") - over_time(before, "decided") == 80  # by the day's tallies
+    assert over_time(report, "accepted") - over_time(before, "accepted") == 13  # (an edited label: not kept)
+    assert sum(counts) - few < 20, f"{sum(counts)} rows read ({counts}), {few} before the decisions"

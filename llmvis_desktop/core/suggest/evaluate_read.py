@@ -63,23 +63,26 @@ def _first_review():
 
 
 def _only_counted(taxonomy: set[str], first_review):
-    """SQL: a row that counts only in the tallies: withdrawn or pending, and a caption or
-    an answer (only decided ones are compared or kept), or a label card on an image
-    neither reviewed nor rejected and never marked reviewed (a learned card renewed after
-    a review is read as it was then: its revision and time), and, pending, of a label in
-    the taxonomy under the name it was given (no rename or removal event:
-    ``outside_taxonomy`` counts the others); or a withdrawn label card, whatever its
-    image, that no rule reads (:func:`_withdrawn_unread`). 1 or 0 (never NULL: the rows
-    read are exactly the others). ``first_review``: :func:`_first_review`, outer-joined."""
+    """SQL: a row that counts only in the tallies: an answer (counted apart, kept, dropped
+    or pending, in no other figure); a withdrawn or pending caption (only decided ones are
+    compared); a label card on an image neither reviewed nor rejected and never marked
+    reviewed (a learned card renewed after a review is read as it was then: its revision
+    and time), withdrawn, or pending or decided and of a label in the taxonomy under the
+    name it was given (no rename or removal event: ``outside_taxonomy`` counts the
+    others; a decided one counts in its day's tally, accepted or not); or a withdrawn
+    label card, whatever its image, that no rule reads (:func:`_withdrawn_unread`). 1 or
+    0 (never NULL: the rows read are exactly the others). ``first_review``:
+    :func:`_first_review`, outer-joined."""
     sg, ev = m.Suggestion, m.Event
     named_since = select(ev.suggestion_id).where(ev.action.in_((CARD_RENAMED, CARD_LABEL_REMOVED)),
                                                  ev.suggestion_id.is_not(None))
-    only = and_(sg.outcome.in_(("withdrawn", "pending")), or_(
-        sg.kind != "label",
-        and_(m.Image.review_status.not_in((m.STATUS_REVIEWED, m.STATUS_REJECTED)),
+    only = or_(
+        sg.kind == "answer",
+        and_(sg.outcome.in_(("withdrawn", "pending")), sg.kind != "label"),
+        and_(sg.kind == "label", m.Image.review_status.not_in((m.STATUS_REVIEWED, m.STATUS_REJECTED)),
              first_review.c.n.is_(None),  # never marked reviewed (the outer join found no event)
              or_(sg.outcome == "withdrawn", and_(sg.value.in_(sorted(taxonomy)), sg.id.not_in(named_since)))),
-        _withdrawn_unread(first_review)))
+        _withdrawn_unread(first_review))
     return case((only, 1), else_=0)
 
 
@@ -106,10 +109,12 @@ def _withdrawn_unread(first_review):
     return and_(sg.outcome == "withdrawn", sg.kind == "label", sg.id.not_in(removed), judged, ~ran.exists())
 
 
-def read(s, taxonomy: set[str], renamed: dict, reviewed_at: dict) -> tuple[list[Card], list]:
+def read(s, taxonomy: set[str], renamed: dict, reviewed_at: dict) -> tuple[list[Card], list, dict]:
     """(the rows read one by one, oldest first, as :class:`Card`; the others' tallies:
-    rows (model_id, model_revision, kind, outcome, count, first created_at)).
-    ``reviewed_at``: {image id: its first review, UTC} (:func:`._reviewed_at`).
+    rows (model_id, model_revision, kind, outcome, count, first created_at); {(model id,
+    UTC day): [decided, accepted]} of the decided label cards among them (all accepted
+    as they are: none is on a rejected image)). ``reviewed_at``: {image id: its first
+    review, UTC} (:func:`._reviewed_at`).
 
     The tallies are those of every row, counted in one pass over the table (no join),
     less the rows read (counted here, as read): their first time is that of every row of
@@ -117,6 +122,8 @@ def read(s, taxonomy: set[str], renamed: dict, reviewed_at: dict) -> tuple[list[
     image's review (renewed by a retrain: the rules read it under its revision and time
     before that; :func:`._renewed_after_review`): where one is its group's first, the
     group's first of the rows only counted is read again (rare)."""
+    from .evaluate import DECIDED
+
     sg = m.Suggestion
     first_review = _first_review()
     only = _only_counted(taxonomy, first_review)
@@ -128,16 +135,42 @@ def read(s, taxonomy: set[str], renamed: dict, reviewed_at: dict) -> tuple[list[
     # (streamed: the rows as the driver gives them are not held beside the cards)
     cards = [Card(r, renamed) for r in s.execute(stmt.where(only == 0).order_by(sg.id)
                                                  .execution_options(yield_per=5000))]
-    read_n = Counter((c.model_id, c.model_revision, c.kind, c.outcome) for c in cards)
-    tallies = []
-    for model_id, rev, kind, outcome, n, first in s.execute(
-            select(sg.model_id, sg.model_revision, sg.kind, sg.outcome, func.count(), func.min(sg.created_at))
-            .group_by(sg.model_id, sg.model_revision, sg.kind, sg.outcome)):
-        n -= read_n.get((model_id, rev, kind, outcome), 0)
-        if n > 0:
-            tallies.append([model_id, rev, kind, outcome, n, first])
+    read_n = Counter((c.model_id, c.model_revision, c.kind, c.outcome,
+                      _day(c.decided_at) if c.kind == "label" and c.outcome in DECIDED else None) for c in cards)
+    groups: dict[tuple, list] = {}
+    days: dict[tuple, list[int]] = {}
+    decided_day = case((and_(sg.kind == "label", sg.outcome.in_(DECIDED)), _sql_day(s, sg.decided_at)), else_=None)
+    for model_id, rev, kind, outcome, day, n, first in s.execute(
+            select(sg.model_id, sg.model_revision, sg.kind, sg.outcome, decided_day, func.count(),
+                   func.min(sg.created_at))
+            .group_by(sg.model_id, sg.model_revision, sg.kind, sg.outcome, decided_day)):
+        n -= read_n.get((model_id, rev, kind, outcome, day), 0)
+        if n <= 0:
+            continue
+        g = groups.setdefault((model_id, rev, kind, outcome), [model_id, rev, kind, outcome, 0, first])
+        g[4] += n
+        if first is not None and (g[5] is None or first < g[5]):
+            g[5] = first
+        if day is not None:
+            d = days.setdefault((model_id, day), [0, 0])
+            d[0] += n
+            d[1] += n if outcome == "accepted" else 0
+    tallies = list(groups.values())
     _exact_firsts(s, tallies, cards, reviewed_at, only, first_review)
-    return cards, [tuple(t) for t in tallies]
+    return cards, [tuple(t) for t in tallies], days
+
+
+def _day(at) -> str | None:
+    """A decision's UTC day (ISO), as :func:`.evaluate.evaluate` counts it."""
+    return None if at is None else at.astimezone(timezone.utc).date().isoformat()
+
+
+def _sql_day(s, column):
+    """SQL: :func:`_day` of a time column: PostgreSQL's as UTC; SQLite's as stored (naive,
+    read as UTC), its first ten characters."""
+    if s.get_bind().dialect.name == "postgresql":
+        return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD")
+    return func.substr(column, 1, 10)
 
 
 def _exact_firsts(s, tallies: list, cards, reviewed_at: dict, only, first_review) -> None:
