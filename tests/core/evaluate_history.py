@@ -49,9 +49,11 @@ def _step() -> None:
     _NOW[:] = [_NOW[0] + STEP, 0]
 
 
-def build(root: Path, seed: int, n_images: int = 20, steps: int = 200, db=None):
+def build(root: Path, seed: int, n_images: int = 20, steps: int = 200, db=None, reviews: float = 0.0):
     """The project on ``root`` (made here; its database ``db``, None: the folder's SQLite)
-    after ``steps`` random actions of seed ``seed``."""
+    after ``steps`` random actions of seed ``seed``; ``reviews``: after each, with this
+    chance, a review too (Enter, or marked reviewed), drawn apart (the seeds' actions stay
+    the same)."""
     from PIL import Image
 
     from llmvis_desktop.core import review_actions as ra
@@ -152,13 +154,58 @@ def build(root: Path, seed: int, n_images: int = 20, steps: int = 200, db=None):
         else:
             imported(p, rng, ids)
 
+    reviewer = random.Random(seed + 1000)
+
+    def review():
+        i = reviewer.choice(ids)
+        if reviewer.random() < 0.7:
+            ra.accept(p, i, "ann")
+        else:
+            ra.set_status(p, i, "reviewed", "bob")
+
     for _ in range(steps):
         _step()
+        for action in ([act, review] if reviews and reviewer.random() < reviews else [act]):
+            try:
+                action()
+            except Exception as e:  # a refused action (a label gone, a card decided): the user sees it
+                if type(e).__name__ in ("AssertionError", "TypeError", "AttributeError", "NameError"):
+                    raise
+    return p
+
+
+def mostly_reviewed(root: Path, db=None):
+    """A history where most images end reviewed, as a team's project does once the work is
+    under way: seed 5's actions with a review after one in three, nine images in ten then
+    reviewed (Enter; every sixth rejected, Delete), the others set back to new, and both learned suggesters retrained on every image after that
+    (``--status reviewed``: a reviewed image's cards withdrawn or renewed after its
+    review), and the zero-shot labeler run again over all of them (its cards on reviewed
+    images withdrawn, as each re-run's are)."""
+    from llmvis_desktop.core import review_actions as ra
+    from llmvis_desktop.core.store.records import NewSuggestion as N
+
+    p = build(root, 5, reviews=0.35, db=db)
+    ids = p.image_ids(sort="name")
+    for k, i in enumerate(ids):
+        _step()
         try:
-            act()
-        except Exception as e:  # a refused action (a label gone, a card decided): the user sees it
+            if k >= len(ids) * 9 // 10:
+                ra.set_status(p, i, "new", "bob")
+            else:
+                (ra.reject if k % 6 == 5 else ra.accept)(p, i, "ann")
+        except Exception as e:  # (a locked or gone image: the user sees it)
             if type(e).__name__ in ("AssertionError", "TypeError", "AttributeError", "NameError"):
                 raise
+    names = [d.name for d in p.labels()]
+    for model, rev in ((L, "r9"), (L2, "c9")):
+        _step()
+        with_cards = ids[::2]
+        p.add_suggestions([N(i, "label", names[(i + len(rev)) % len(names)], model, 0.6, rev) for i in with_cards],
+                          skip_same_pending=True, replaces="learned:")
+        p.record_suggest_runs(ids, model, rev, names, replaces="learned:",
+                              without_cards=[i for i in ids if i not in with_cards])
+    _step()
+    p.add_suggestions([N(i, "label", names[i % len(names)], Z, 0.55, "v3") for i in ids], supersede=True)
     return p
 
 

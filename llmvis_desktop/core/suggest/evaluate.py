@@ -249,7 +249,7 @@ def evaluate(project) -> dict:
         renamed = card_label_names(s)
         # the rows the rules read (Card: value under its label's name now), and the tallies
         # of those that only count (withdrawn or pending on images nobody reviewed)
-        rows, tallies = evaluate_read.read(s, taxonomy, renamed)
+        rows, tallies, decided_days = evaluate_read.read(s, taxonomy, renamed, reviewed_at)
         runs = current_runs(s)
         truth, review_status = _truth(s)
         removed = _withdrawn_by_removal(s)
@@ -396,6 +396,11 @@ def evaluate(project) -> dict:
         ok = int(r.kept)
         for bucket in (days[day], days_by_model[r.model_id][day]):
             bucket[0] += 1
+            bucket[1] += ok
+
+    for (model_id, day), (n, ok) in decided_days.items():  # the decided rows only counted
+        for bucket in (days[day], days_by_model[model_id][day]):
+            bucket[0] += n
             bucket[1] += ok
 
     def _series(d: dict[str, list[int]]) -> list[dict]:

@@ -3,8 +3,9 @@
 A suggest job run again withdraws its pending cards and adds new ones, and the history
 is append-only: a project's rows grow with every run (2,000 images with 100 past cards
 each are 206k rows), most of them withdrawn cards. A withdrawn or pending caption or
-answer, and a withdrawn or pending label card of an image nobody reviewed, counts only
-in tallies (``suggestions``, ``withdrawn``, each model's and revision's outcome counts,
+answer, a withdrawn or pending label card of an image nobody reviewed, and a withdrawn
+label card of a reviewed one that no rule reads (:func:`_withdrawn_unread`: most of a
+reviewed image's re-runs), counts only in tallies (``suggestions``, ``withdrawn``, each model's and revision's outcome counts,
 the pending answers, and the time of a revision's first card): the label figures read
 only reviewed or rejected images, an image's review time (a learned card renewed after
 it), decided cards and label names no longer in the taxonomy. Those rows are counted in
@@ -13,6 +14,7 @@ objects, as the rules need them.
 """
 from __future__ import annotations
 
+from collections import Counter
 from datetime import timezone
 
 from sqlalchemy import and_, case, func, or_, select
@@ -50,41 +52,147 @@ class Card:
             self.decided_at = at.replace(tzinfo=timezone.utc)
 
 
-def _only_counted(taxonomy: set[str]):
-    """SQL: a row that counts only in the tallies: withdrawn or pending, and a caption or
-    an answer (only decided ones are compared or kept), or a label card on an image
-    neither reviewed nor rejected and never marked reviewed (a learned card renewed after
-    a review is read as it was then: its revision and time), and, pending, of a label in
-    the taxonomy under the name it was given (no rename or removal event:
-    ``outside_taxonomy`` counts the others). 1 or 0 (never NULL: the rows read are
-    exactly the others)."""
+def _first_review():
+    """SQL: (image_id, at, n) of each image marked reviewed: the first time (:func:`._reviewed_at`),
+    and how many times."""
+    ev = m.Event
+    return (select(ev.image_id.label("image_id"), func.min(ev.at).label("at"), func.count().label("n"))
+            .where(or_(ev.action == "status", ev.action.like("%:status")), ev.after == dumps(m.STATUS_REVIEWED),
+                   ev.image_id.is_not(None))
+            .group_by(ev.image_id).subquery("first_review"))
+
+
+def _only_counted(taxonomy: set[str], first_review):
+    """SQL: a row that counts only in the tallies: an answer (counted apart, kept, dropped
+    or pending, in no other figure); a withdrawn or pending caption (only decided ones are
+    compared); a label card on an image neither reviewed nor rejected and never marked
+    reviewed (a learned card renewed after a review is read as it was then: its revision
+    and time), withdrawn, or pending or decided and of a label in the taxonomy under the
+    name it was given (no rename or removal event: ``outside_taxonomy`` counts the
+    others; a decided one counts in its day's tally, accepted or not); or a withdrawn
+    label card, whatever its image, that no rule reads (:func:`_withdrawn_unread`). 1 or
+    0 (never NULL: the rows read are exactly the others). ``first_review``:
+    :func:`_first_review`, outer-joined."""
     sg, ev = m.Suggestion, m.Event
-    marked_reviewed = select(ev.image_id).where(
-        or_(ev.action == "status", ev.action.like("%:status")), ev.after == dumps(m.STATUS_REVIEWED),
-        ev.image_id.is_not(None))
     named_since = select(ev.suggestion_id).where(ev.action.in_((CARD_RENAMED, CARD_LABEL_REMOVED)),
                                                  ev.suggestion_id.is_not(None))
-    only = and_(sg.outcome.in_(("withdrawn", "pending")), or_(
-        sg.kind != "label",
-        and_(m.Image.review_status.not_in((m.STATUS_REVIEWED, m.STATUS_REJECTED)),
-             sg.image_id.not_in(marked_reviewed),
-             or_(sg.outcome == "withdrawn", and_(sg.value.in_(sorted(taxonomy)), sg.id.not_in(named_since))))))
+    only = or_(
+        sg.kind == "answer",
+        and_(sg.outcome.in_(("withdrawn", "pending")), sg.kind != "label"),
+        and_(sg.kind == "label", m.Image.review_status.not_in((m.STATUS_REVIEWED, m.STATUS_REJECTED)),
+             first_review.c.n.is_(None),  # never marked reviewed (the outer join found no event)
+             or_(sg.outcome == "withdrawn", and_(sg.value.in_(sorted(taxonomy)), sg.id.not_in(named_since)))),
+        _withdrawn_unread(first_review))
     return case((only, 1), else_=0)
 
 
-def read(s, taxonomy: set[str], renamed: dict) -> tuple[list[Card], list]:
+def _withdrawn_unread(first_review):
+    """SQL: a withdrawn label card no rule reads, on any image (a reviewed one's history of
+    re-runs is mostly these): not withdrawn by its label's removal (``live``: counted as
+    outside the taxonomy); not the learned suggester's made, or withdrawn, at or after its
+    image was first marked reviewed (a guess the reviewer judged, withdrawn after the
+    review, is scored; one renewed after the review is read as it was: both need its row);
+    and no recorded run of its model and revision on the image (a card withdrawn since
+    says that run was no "no": :func:`._silent`). Each test keeps a row that might count:
+    the rows read are a superset of those the rules use."""
+    from .evaluate_rows import REMOVED_WHY
+    from .learned import MODEL_PREFIX
+
+    sg, ev, run = m.Suggestion, m.Event, m.SuggestRun
+    removed = select(ev.suggestion_id).where(ev.action == "withdraw", ev.after == dumps(REMOVED_WHY),
+                                             ev.suggestion_id.is_not(None))
+    seen = first_review.c.at
+    judged = or_(~sg.model_id.startswith(MODEL_PREFIX, autoescape=True), seen.is_(None),
+                 and_(sg.created_at < seen, or_(sg.decided_at.is_(None), sg.decided_at < seen)))
+    ran = select(run.id).where(run.image_id == sg.image_id, run.model_id == sg.model_id, or_(
+        run.model_revision == sg.model_revision, and_(run.model_revision.is_(None), sg.model_revision.is_(None))))
+    return and_(sg.outcome == "withdrawn", sg.kind == "label", sg.id.not_in(removed), judged, ~ran.exists())
+
+
+def read(s, taxonomy: set[str], renamed: dict, reviewed_at: dict) -> tuple[list[Card], list, dict]:
     """(the rows read one by one, oldest first, as :class:`Card`; the others' tallies:
-    rows (model_id, model_revision, kind, outcome, count, first created_at))."""
+    rows (model_id, model_revision, kind, outcome, count, first created_at); {(model id,
+    UTC day): [decided, accepted]} of the decided label cards among them (all accepted
+    as they are: none is on a rejected image)). ``reviewed_at``: {image id: its first
+    review, UTC} (:func:`._reviewed_at`).
+
+    The tallies are those of every row, counted in one pass over the table (no join),
+    less the rows read (counted here, as read): their first time is that of every row of
+    theirs, which the rows read share with them, but for a learned card made after its
+    image's review (renewed by a retrain: the rules read it under its revision and time
+    before that; :func:`._renewed_after_review`): where one is its group's first, the
+    group's first of the rows only counted is read again (rare)."""
+    from .evaluate import DECIDED
+
     sg = m.Suggestion
-    only = _only_counted(taxonomy)
-    rows = s.execute(select(
+    first_review = _first_review()
+    only = _only_counted(taxonomy, first_review)
+    stmt = select(
         sg.id, sg.image_id, sg.kind, sg.value, sg.score, sg.model_id, sg.model_revision, sg.prompt, sg.outcome,
         sg.final_value, sg.decided_at, sg.created_at, _for_current_content().label("current"),
         m.Image.caption.label("caption_now"), m.Image.review_status,
-    ).join(m.Image, m.Image.id == sg.image_id).where(only == 0).order_by(sg.id)).all()
-    cards = [Card(r, renamed) for r in rows]
-    tallies = s.execute(select(sg.model_id, sg.model_revision, sg.kind, sg.outcome, func.count(),
-                               func.min(sg.created_at))
-                        .join(m.Image, m.Image.id == sg.image_id).where(only == 1)
-                        .group_by(sg.model_id, sg.model_revision, sg.kind, sg.outcome)).all()
-    return cards, tallies
+    ).join(m.Image, m.Image.id == sg.image_id).outerjoin(first_review, first_review.c.image_id == sg.image_id)
+    # (streamed: the rows as the driver gives them are not held beside the cards)
+    cards = [Card(r, renamed) for r in s.execute(stmt.where(only == 0).order_by(sg.id)
+                                                 .execution_options(yield_per=5000))]
+    read_n = Counter((c.model_id, c.model_revision, c.kind, c.outcome,
+                      _day(c.decided_at) if c.kind == "label" and c.outcome in DECIDED else None) for c in cards)
+    groups: dict[tuple, list] = {}
+    days: dict[tuple, list[int]] = {}
+    decided_day = case((and_(sg.kind == "label", sg.outcome.in_(DECIDED)), _sql_day(s, sg.decided_at)), else_=None)
+    for model_id, rev, kind, outcome, day, n, first in s.execute(
+            select(sg.model_id, sg.model_revision, sg.kind, sg.outcome, decided_day, func.count(),
+                   func.min(sg.created_at))
+            .group_by(sg.model_id, sg.model_revision, sg.kind, sg.outcome, decided_day)):
+        n -= read_n.get((model_id, rev, kind, outcome, day), 0)
+        if n <= 0:
+            continue
+        g = groups.setdefault((model_id, rev, kind, outcome), [model_id, rev, kind, outcome, 0, first])
+        g[4] += n
+        if first is not None and (g[5] is None or first < g[5]):
+            g[5] = first
+        if day is not None:
+            d = days.setdefault((model_id, day), [0, 0])
+            d[0] += n
+            d[1] += n if outcome == "accepted" else 0
+    tallies = list(groups.values())
+    _exact_firsts(s, tallies, cards, reviewed_at, only, first_review)
+    return cards, [tuple(t) for t in tallies], days
+
+
+def _day(at) -> str | None:
+    """A decision's UTC day (ISO), as :func:`.evaluate.evaluate` counts it."""
+    return None if at is None else at.astimezone(timezone.utc).date().isoformat()
+
+
+def _sql_day(s, column):
+    """SQL: :func:`_day` of a time column: PostgreSQL's as UTC; SQLite's as stored (naive,
+    read as UTC), its first ten characters."""
+    if s.get_bind().dialect.name == "postgresql":
+        return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD")
+    return func.substr(column, 1, 10)
+
+
+def _exact_firsts(s, tallies: list, cards, reviewed_at: dict, only, first_review) -> None:
+    """Each tally's first time over the rows only counted, where a card read that the rules
+    may take back to its time before a renewal (a learned card made after its image's
+    review) is its group's first (:func:`read`)."""
+    from .learned import MODEL_PREFIX
+
+    firsts = {}
+    for c in cards:
+        seen = reviewed_at.get(c.image_id)
+        if c.kind == "label" and c.model_id.startswith(MODEL_PREFIX) and seen is not None and c.created_at >= seen:
+            firsts.setdefault((c.model_id, c.model_revision, c.kind, c.outcome), set()).add(c.created_at)
+    sg = m.Suggestion
+    for t in tallies:
+        if t[5] is None or _aware(t[5]) not in firsts.get(tuple(t[:4]), ()):
+            continue
+        rev = sg.model_revision.is_(None) if t[1] is None else sg.model_revision == t[1]
+        t[5] = s.execute(select(func.min(sg.created_at)).join(m.Image, m.Image.id == sg.image_id)
+                         .outerjoin(first_review, first_review.c.image_id == sg.image_id)
+                         .where(only == 1, sg.model_id == t[0], rev, sg.kind == t[2], sg.outcome == t[3])).scalar()
+
+
+def _aware(at):
+    return at if at.tzinfo else at.replace(tzinfo=timezone.utc)

@@ -45,10 +45,11 @@ def _withdrawn_by_removal(s) -> set[int]:
         ev.action == "withdraw", ev.after == dumps(REMOVED_WHY), ev.suggestion_id.is_not(None))))
 
 
-def _card_events(s, cards: dict[int, int], actions=None):
+def _card_events(s, cards: dict[int, int], actions=None, like=None):
     """(suggestion id, action, at, before, after) of the events of these cards ({card id:
-    image id}), oldest first: read by image (indexed), a few hundred images at a time."""
-    from sqlalchemy import select
+    image id}), oldest first: read by image (indexed), a few hundred images at a time;
+    ``actions``: only these, or (``like``) one like this SQL pattern."""
+    from sqlalchemy import or_, select
 
     from ..store import models as m
 
@@ -57,7 +58,7 @@ def _card_events(s, cards: dict[int, int], actions=None):
         stmt = select(ev.suggestion_id, ev.action, ev.at, ev.before, ev.after).where(
             ev.image_id.in_(images[k:k + 500]), ev.suggestion_id.is_not(None))
         if actions is not None:
-            stmt = stmt.where(ev.action.in_(actions))
+            stmt = stmt.where(or_(ev.action.in_(actions), ev.action.like(like)) if like else ev.action.in_(actions))
         for row in s.execute(stmt.order_by(ev.id)):
             if row.suggestion_id in cards:
                 yield row
@@ -69,7 +70,8 @@ def _already_on(s, cards: dict[int, int]) -> set[int]:
     labels change, is the latest of its decision events): the reviewer had put the label
     on by hand."""
     last = {}
-    for sid, action, *_ in _card_events(s, cards):
+    # (only its decision events: a card's history of re-runs, suggest and withdraw, is long)
+    for sid, action, *_ in _card_events(s, cards, _NO_CHANGE + ("labels",), "%:labels"):
         if action in _NO_CHANGE or action == "labels" or action.endswith(":labels"):
             last[sid] = action
     return {sid for sid, action in last.items() if action in _NO_CHANGE}
