@@ -33,12 +33,13 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QUndoStack
 
 from ..core import review_actions as ra
-from ..core.store.db_errors import db_error_kind
-from ..core.store.engine import Busy, short_waits
+from ..core.store.engine import Busy
+from ..core.store.waited import noted_waits
 from ..core.store.records import ImageRecord
 from ..core.store.writable import DatabaseReadOnly
 from ..core.tasks import FOREGROUND
 from ..core.wording import visible_name
+from .db_messages import describe_db_error
 from .review_enter import ReviewEnter
 from .review_messages import card_message, label_key_message, pending_ids, reject_message, reviewed_message
 from .review_next import NextUnreviewed
@@ -52,39 +53,6 @@ log = logging.getLogger(__name__)
 
 class ActionFailed(Exception):
     """A database write failed; the message is for people."""
-
-
-def describe_db_error(exc: BaseException) -> str:
-    text = str(getattr(exc, "orig", None) or exc).strip().splitlines()
-    first = text[0] if text else type(exc).__name__
-    kind = db_error_kind(exc)  # by the driver's code first
-    if kind in ("deadlock", "serialization"):
-        return ("Another change to this image (a teammate's or a job's) crossed this one and the database "
-                f"stopped it. Nothing was changed; try again. ({first})")
-    if kind == "busy" or (kind is None and ("locked" in first or "busy" in first)):
-        return ("The project database is locked by another program or llmvis instance "
-                f"(waited 15 s). Nothing was changed; try again. ({first})")
-    if kind == "lock_timeout" or "lock timeout" in first:  # PostgreSQL: another session held this image for 15 s
-        return ("Another reviewer or job has been changing this image for 15 s. "
-                f"Nothing was changed; try again. ({first})")
-    if any(w in first.lower() for w in _DISK_FULL):  # SQLite's file, or the server's disk
-        return ("The disk holding the project database is full. Nothing was changed; free some "
-                f"space there, then try again. ({first})")
-    if getattr(exc, "connection_invalidated", False) or any(w in first.lower() for w in _UNREACHABLE):
-        # the server is down or the network gone: nothing refused the change itself
-        return ("The project database cannot be reached. Nothing was changed; "
-                f"try again when it is back. ({first})")
-    return f"The database refused the change; nothing was changed. ({first})"
-
-
-#: what SQLite and PostgreSQL say when the disk under the database is full
-_DISK_FULL = ("database or disk is full", "no space left on device", "could not extend file",
-              "disk quota exceeded")
-
-#: what drivers say when the database server cannot be reached (psycopg, SQLite's file)
-_UNREACHABLE = ("connection is bad", "connection refused", "could not connect", "connection to server",
-                "server closed the connection", "terminating connection", "unable to open database file",
-                "connection timed out", "ssl syscall error", "the connection is closed")
 
 
 class ReviewController(ReviewEnter, NextUnreviewed, ReviewPosition, ReviewUndo, ReviewWrites, QObject):
@@ -197,7 +165,7 @@ class ReviewController(ReviewEnter, NextUnreviewed, ReviewPosition, ReviewUndo, 
         thread, after the writes in flight (:mod:`.review_writes`): it lands after them."""
         self.wait_writes()
         try:
-            with short_waits():  # a teammate's lock: refused after 1.5 s, not a frozen window for 15
+            with noted_waits():  # a teammate's lock: refused after 1.5 s, not a frozen window for 15
                 res = action()
         except Exception as exc:
             self._report(exc)

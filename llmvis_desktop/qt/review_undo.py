@@ -21,7 +21,7 @@ from typing import Optional
 from PySide6.QtGui import QUndoCommand
 
 from ..core import review_actions as ra
-from ..core.store.engine import short_waits
+from ..core.store.waited import noted_waits
 from ..core.wording import visible_name
 from .review_writer import ReviewWrite
 
@@ -160,7 +160,7 @@ class ReviewUndo:
         else changed since on the team's database stays, and the user is told."""
         if self._skip_write:
             return
-        with short_waits():  # as every review action (review_controller._do)
+        with noted_waits():  # as every review action (review_controller._do)
             res = ra.apply_state(self.project, image_id, state, self.actor(), prefix, expect=expect)
         self._said_state(res, prefix)
 

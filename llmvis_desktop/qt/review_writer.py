@@ -23,7 +23,7 @@ from typing import Any, Callable, Optional
 
 from PySide6.QtCore import QObject, Signal
 
-from ..core.store.engine import short_waits
+from ..core.store.waited import noted_waits
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ class ReviewWrite:
 
     def __call__(self) -> None:
         try:
-            with short_waits():  # a teammate's lock: refused after 1.5 s, not a 15 s wait
+            with noted_waits():  # a teammate's lock: refused after 1.5 s, not a 15 s wait
                 self.result = self.run()
         except BaseException as exc:  # noqa: BLE001 - handed to the GUI thread, said there
             self.error = exc

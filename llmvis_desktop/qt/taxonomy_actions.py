@@ -14,7 +14,7 @@ import logging
 from typing import Callable, Optional
 
 from ..core.review_busy import label_change_refused
-from ..core.store.engine import short_waits
+from ..core.store.waited import noted_waits
 from .models.grid_model import WINDOW
 from .workers import LatestOnly
 
@@ -81,7 +81,7 @@ class TaxonomyActions:
         shown = self._shown_window()
 
         def work():
-            with short_waits():
+            with noted_waits():
                 fn(project)
             try:  # what the panel shows next, read here too
                 return (project, *_read_after(project, shown))
