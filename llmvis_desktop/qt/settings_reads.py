@@ -58,6 +58,19 @@ def _settings_of(project) -> dict:
     return project.settings()
 
 
+def _set_or_read(project, key: str, value, write: ReviewWrite) -> None:
+    """(on the settings' writer) Write ``key``; refused, read what is stored instead (kept
+    in ``write.extra["stored"]``: the window's copy goes back to it), then raise."""
+    try:
+        project.set_setting(key, value)
+    except BaseException:
+        try:
+            write.extra["stored"] = project.settings().get(key)
+        except Exception:  # unreachable: the copy goes back to what the window held before
+            log.debug("the setting %s, read after its write was refused", key, exc_info=True)
+        raise
+
+
 class SettingsReads(QObject):
     changed = Signal()  # a look found a teammate's change to the FOLLOWED settings
 
@@ -99,18 +112,27 @@ class SettingsReads(QObject):
 
     def set(self, project, key: str, value,
             on_failed: Optional[Callable[[BaseException], None]] = None) -> None:
-        """Write a setting (the user's change: Suggestions ▸ Retrain every 10 reviews) on
-        the settings' writer, and keep it at once (the next job uses it). On a team's
-        PostgreSQL 25 ms away the write held the GUI thread ~205 ms a click, a teammate's
-        SQLite lock 15 s. Writes commit one after the other, in the order made; closing
-        the project waits for them (:meth:`wait`). Refused, the window's copy goes back
-        to what it held and ``on_failed(error)`` is called (on the GUI thread)."""
+        """Write a setting (the user's change: Suggestions ▸ Retrain every 10 reviews, a
+        choice in the Models dialog) on the settings' writer, and keep it at once (the next
+        job uses it). On a team's PostgreSQL 25 ms away the write held the GUI thread
+        ~155-205 ms a click, a teammate's SQLite lock 15 s. Writes commit one after the
+        other, in the order made; closing the project waits for them (:meth:`wait`).
+        Refused, the window's copy goes back to what is stored (read on the writer's
+        thread; what it held before, when that read fails too), unless a later write of
+        the same setting is still under way (it decides), and ``on_failed(error)`` is
+        called (on the GUI thread; :meth:`value` then says what the window holds)."""
         before = copy.deepcopy(self._cache[1].get(key)) \
             if self._cache is not None and self._cache[0] is project else None
         self.written(project, key, value)
-        write = ReviewWrite(f"setting {key}", 0, lambda: project.set_setting(key, value), kind="setting")
+        write = ReviewWrite(f"setting {key}", 0, lambda: _set_or_read(project, key, value, write), kind="setting")
         write.extra.update(project=project, key=key, before=before, on_failed=on_failed)
         self.writer.submit(write)
+
+    def value(self, project, key: str, default=None):
+        """``key`` as the window's copy holds it for ``project`` (no read), else ``default``."""
+        if self._cache is not None and self._cache[0] is project:
+            return copy.deepcopy(self._cache[1].get(key))
+        return default
 
     def _set_done(self, write: ReviewWrite) -> None:
         write.handled = True
@@ -119,8 +141,10 @@ class SettingsReads(QObject):
             return
         project, key = write.extra["project"], write.extra["key"]
         log.warning("the project setting %s was not saved: %s", key, write.error)
-        if self._cache is not None and self._cache[0] is project:
-            self._cache[1][key] = write.extra["before"]
+        later = any(w.kind == "setting" and w.extra.get("project") is project and w.extra.get("key") == key
+                    for w in self.writer.in_flight())
+        if not later and self._cache is not None and self._cache[0] is project:
+            self._cache[1][key] = copy.deepcopy(write.extra.get("stored", write.extra["before"]))
         if write.extra["on_failed"] is not None and project is self.win.project:
             write.extra["on_failed"](write.error)
 

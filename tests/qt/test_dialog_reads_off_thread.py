@@ -67,7 +67,8 @@ def test_the_models_dialog_opens_with_settings_read_off_the_gui_thread(qtbot, wi
     dlg = window.suggest_ctl.model_dialog
     assert "/models/some-captioner" in dlg.current_label.text()
     assert ("settings", True) not in seen, seen
-    dlg.clear("captioner")  # its own write is kept in what it shows
+    with qtbot.waitSignal(window.project_ctl.settings_reads.writer.finished, timeout=10000):  # (written off the GUI thread)
+        dlg.clear("captioner")  # its own write is kept in what it shows
     assert "Captioner: (none)" in dlg.current_label.text()
     assert project.settings().get("captioner") is None
 

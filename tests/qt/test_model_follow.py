@@ -134,7 +134,8 @@ def test_unticking_an_opt_in_unloads_the_model_loaded_with_it(qtbot, window, ima
     qtbot.waitUntil(lambda: window.suggest_ctl.model_dialog is not None, timeout=5000)  # (opens once its settings were read)
     dlg = window.suggest_ctl.model_dialog
     assert dlg.select_path(pickled.path) and dlg.bin_box.isChecked()
-    dlg.bin_box.setChecked(False)
+    with qtbot.waitSignal(window.project_ctl.settings_reads.writer.finished, timeout=10000):  # (written off the GUI thread)
+        dlg.bin_box.setChecked(False)
     assert window.project.settings()[OPTINS_SETTING] == {}
     assert loaded() == ["clip-x"]  # the other model stays
     assert "no longer opted in" in dlg.status_text() and "unloaded" in dlg.status_text(), dlg.status_text()

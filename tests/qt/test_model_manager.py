@@ -318,7 +318,9 @@ def test_the_models_dialog_closes_with_its_project(qtbot, window, image_folder, 
     dlg2 = window.suggest_ctl.model_dialog
     assert dlg2 is not dlg and dlg2.project is window.project and dlg2.isVisible()
     assert dlg2.current_label.text().startswith(f"Project {other.name}:")
-    assert dlg2.select_path(str(blip)) and dlg2.use_as("captioner")
+    assert dlg2.select_path(str(blip))
+    with qtbot.waitSignal(window.project_ctl.settings_reads.writer.finished, timeout=10000):  # (written off the GUI thread)
+        assert dlg2.use_as("captioner")
     assert window.project.settings()["captioner"] == str(blip)
     with Project.open(image_folder) as a:
         assert a.settings().get("captioner") is None

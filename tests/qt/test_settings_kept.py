@@ -95,7 +95,8 @@ def test_a_choice_in_the_models_dialog_is_used_by_the_next_job_at_once(qtbot, wi
     assert window.act_run_all.isEnabled() and str(clip) in window.act_run_all.toolTip()
     _run(qtbot, window)
     assert fake_run == [(None, str(clip))]
-    assert dlg.clear("labeler")  # and stopping it: no job, the actions say why
+    with qtbot.waitSignal(window.project_ctl.settings_reads.writer.finished, timeout=10000):  # (written off the GUI thread)
+        assert dlg.clear("labeler")  # and stopping it: no job, the actions say why
     assert not window.act_run_all.isEnabled() and "Models" in window.act_run_all.toolTip()
     assert window.project.settings()["labeler"] is None  # (written, as before)
 

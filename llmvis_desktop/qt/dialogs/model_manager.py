@@ -3,18 +3,24 @@
 Public API
 ----------
 ``ModelManagerDialog(project, model_dirs, device="auto", parent=None, *, include_hf_cache=True,
-hf_cache=None, opt_in_changed=None, settings=None, written=None)``
-    ``settings``: the project's, read off the GUI thread (None: read here, once); ``written(key, value)``: each write.
+hf_cache=None, opt_in_changed=None, settings=None, write=None)``
+    ``settings``: the project's, read off the GUI thread (None: read here, once);
+    ``write(key, value, what, refused)``: the window's (:meth:`.SettingsReads.set`: on its
+    settings' writer, never on the GUI thread; ``refused(error, stored)`` on the GUI thread
+    when the database refused it, ``stored``: what the window now holds, or
+    :attr:`ModelManagerDialog.UNKNOWN`); None: written here, at once (no window).
     lists what ``core.suggest.discover`` finds in ``model_dirs`` (everything, refused ones
     saying why) and the local Hugging Face cache (known families only; offline; no torch import): name, family, kind, size, whether it fits the device,
     where it is, and why it would be refused with the project's saved opt-ins (a ticked
     "Allow pickle .bin" makes a .bin-only model usable, and its row says whether it fits).
     Long model names are elided in the table (the full name in the tooltip). Choices are
-    written at once to the project:
+    shown at once and written (by ``write``) to the project:
     ``project.set_setting("captioner", path)`` / ``("labeler", path)``, and per-model
     opt-ins to ``"model_optins"`` ({path: ["bin", "remote_code"]}) (an HF-cache model by its
     id, ``org/name``, not its snapshot folder: an updated model stays chosen), which
-    ``core.suggest.batch.run_suggest`` reads.
+    ``core.suggest.batch.run_suggest`` reads. A write refused (a teammate's lock, the
+    server gone) puts the dialog's selection and ticks back to what is stored, and the
+    status line names the model, the setting and why.
 
 Methods / attributes
     ``infos: list[ModelInfo]``     the rows, in table order
@@ -44,6 +50,7 @@ What a row, the loaded line and the empty list's hint say: :mod:`.model_rows`.
 """
 from __future__ import annotations
 
+import copy
 import os
 from pathlib import Path
 from typing import Callable, Optional, Sequence
@@ -77,6 +84,7 @@ from llmvis_desktop.core.suggest.discovery import (
 )
 from llmvis_desktop.core.suggest.too_deep import too_deep_note
 
+from ..db_messages import describe_db_error
 from .model_rows import COLUMNS, MODEL_COLUMN_MAX, device_name, empty_text, fit_device, loaded_line, row_items
 
 LOADED_EVERY_MS = 1000  # the loaded line follows the model thread (a job loading, a switch unloading)
@@ -85,17 +93,19 @@ ROLE_KINDS = {"captioner": ("captioner", "chat"), "labeler": ("labeler",)}
 
 class ModelManagerDialog(QDialog):
     modelChosen = Signal(str, str)
+    #: ``refused``'s ``stored`` when the window does not know it: what the dialog held before
+    UNKNOWN = object()
 
     def __init__(self, project, model_dirs: Sequence[str], device: str = "auto",
                  parent: Optional[QWidget] = None, *, include_hf_cache: bool = True,
                  hf_cache: Optional[Path] = None,
                  opt_in_changed: Optional[Callable[[bool], Optional[bool]]] = None,
-                 settings: Optional[dict] = None, written: Optional[Callable] = None) -> None:
+                 settings: Optional[dict] = None, write: Optional[Callable] = None) -> None:
         super().__init__(parent)
         # the project's settings, read once (off the GUI thread when given: on a team's PostgreSQL each read
         # held the window ~0.2 s, read for every row refused and twice as it opened); its writes kept in it
         self._saved = dict(settings) if settings is not None else None
-        self.opt_in_changed, self.written = opt_in_changed, written or (lambda _key, _value: None)
+        self.opt_in_changed, self.write = opt_in_changed, write
         self.setWindowTitle("Models" if project is None else f"Models — {Path(project.root).name}")
         self.setMinimumSize(820, 420)
         self.project = project
@@ -211,10 +221,34 @@ class ModelManagerDialog(QDialog):
             self._saved = self.project.settings()
         return self._saved
 
-    def _set(self, key: str, value) -> None:
-        self.project.set_setting(key, value)
+    def _set(self, key: str, value, what: str) -> None:
+        """Keep ``key`` (shown at once) and have it written: by the window's ``write`` off the
+        GUI thread (on a team's PostgreSQL 25 ms away a click held the window 153-165 ms
+        here); ``what`` names the change when it is refused (:meth:`_refused`)."""
+        before = copy.deepcopy(self._settings().get(key))
         self._settings()[key] = value
-        self.written(key, value)  # (the window's next job uses it)
+        if self.write is None:  # no window: written here
+            self.project.set_setting(key, value)
+            return
+        self.write(key, value, what, lambda exc, stored: self._refused(key, what, before, exc, stored))
+
+    def _refused(self, key: str, what: str, before, exc: BaseException, stored) -> None:
+        """The database refused a change made here: the dialog shows what is stored again
+        (its rows, ticks and current models) and says which change, and why."""
+        from sqlalchemy.exc import OperationalError
+
+        stored = before if stored is self.UNKNOWN else stored
+        self._settings()[key] = copy.deepcopy(stored)
+        for r, info in enumerate(self.infos):
+            self._fill_row(r, info)
+        self._show_current()
+        self._selection_changed()
+        if key == OPTINS_SETTING:
+            now = "the boxes show what is stored"
+        else:
+            now = f"the project's {key} is still {Path(stored).name if stored else '(none)'}"
+        why = describe_db_error(exc) if isinstance(exc, OperationalError) else str(exc) or type(exc).__name__
+        self.status_label.setText(f"{what} was not saved ({now}): {why}")
 
     def _optins(self) -> dict:
         return dict(self._settings().get(OPTINS_SETTING) or {})
@@ -354,7 +388,8 @@ class ModelManagerDialog(QDialog):
                     optins[key] = sorted(kinds)
                 else:
                     del optins[key]
-        self._set(OPTINS_SETTING, optins)
+        box = self.bin_box if kind == "bin" else self.code_box
+        self._set(OPTINS_SETTING, optins, f"{info.name}: {'ticking' if on else 'unticking'} \u201c{box.text()}\u201d")
         self._refresh_row(info)  # Fits and Problem with the new opt-in
         was_loaded = not on and self._is_loaded(info)  # (read before anything is unloaded)
         unloaded = self.opt_in_changed(on) if self.opt_in_changed is not None else None
@@ -425,7 +460,7 @@ class ModelManagerDialog(QDialog):
         if too_big and not self._confirm_too_big(info, role, too_big):
             self.status_label.setText(f"{info.name} was not chosen: {too_big}.")
             return False
-        self._set(role, self._key(info))
+        self._set(role, self._key(info), f"{info.name} as the project's {role}")
         self.status_label.setText(f"{info.name} is now the project's {role}."
                                   + (f" Warning: {too_big}." if too_big else ""))
         self._show_current()
@@ -437,7 +472,7 @@ class ModelManagerDialog(QDialog):
         if self.project is None or not self._settings().get(role):
             return False
         was = self._settings().get(role)
-        self._set(role, None)
+        self._set(role, None, f"Stopping {Path(was).name} as the project's {role}")
         self.status_label.setText(f"The project no longer uses a {role} (it was {was}).")
         self._show_current()
         self.modelChosen.emit(role, "")
