@@ -70,3 +70,18 @@ def test_a_lock_error_from_a_long_wait_still_says_15_s():
 
     exc = OperationalError("UPDATE x", {}, sqlite3.OperationalError("database is locked"))
     assert "waited 15 s" in describe_db_error(exc)
+
+
+def test_a_postgresql_lock_timeout_in_a_short_wait_says_that_wait():
+    """(PostgreSQL's lock timeout, under the window's short wait: "for 15 s" after 1.5 s.)"""
+    import pytest
+    from sqlalchemy.exc import OperationalError
+
+    from llmvis_desktop.core.store.waited import noted_waits
+    from llmvis_desktop.qt.review_controller import describe_db_error
+
+    with pytest.raises(OperationalError) as got:
+        with noted_waits(1500):
+            raise OperationalError("UPDATE images", {}, RuntimeError("canceling statement due to lock timeout"))
+    said = describe_db_error(got.value)
+    assert "for 1.5 s" in said and "15 s" not in said, said

@@ -163,3 +163,30 @@ def test_a_refused_write_with_a_later_one_in_flight_leaves_the_later_ones_value(
         lock.close()
     assert reads.cached(project).get(OPTINS) == {} and not dlg.bin_box.isChecked()
     assert _stored(project.root).get(OPTINS) == {}
+
+
+def test_a_choice_refused_after_the_dialog_closed_is_said_in_the_status_bar(qtbot, window, image_folder,
+                                                                            tmp_path, monkeypatch):
+    monkeypatch.setattr(store_engine, "INTERACTIVE_WAIT_MS", 200)
+    project = open_and_index(qtbot, window, image_folder)
+    dlg, _blip, clip = _open_dialog(qtbot, window, tmp_path)
+    reads, writer = window.project_ctl.settings_reads, _writer(window)
+    with qtbot.waitSignal(writer.finished, timeout=20000):
+        assert dlg.select_path(clip) and dlg.use_as("labeler")
+    gate = threading.Event()
+    writer.before_write = lambda w: gate.wait(20)
+    lock = _lock(project)
+    try:
+        assert dlg.clear("labeler")
+        window.suggest_ctl.close_models_dialog()  # closed (and deleted) before the refusal arrives
+        qtbot.waitUntil(lambda: window.suggest_ctl.model_dialog is None, timeout=5000)
+        with qtbot.waitSignal(writer.finished, timeout=20000):
+            gate.set()
+    finally:
+        gate.set()
+        writer.before_write = None
+        lock.execute("ROLLBACK")
+        lock.close()
+    said = window.statusBar().currentMessage()
+    assert "clip-x" in said and "labeler" in said and "not saved" in said and "locked" in said, said
+    assert reads.cached(project)["labeler"] == clip and window.act_run_all.isEnabled()
