@@ -544,7 +544,7 @@ def test_the_text_header_counts_rejected_images_apart(small):
         _review(p, ids[f"img{k}.png"], [], status=st)
     head = format_report(evaluate(p)).splitlines()[0]
     assert head.startswith("1 reviewed image and 1 rejected, 2 suggestions")
-    assert "over 2 decided images (1 reviewed, 1 rejected) with label suggestions" in head and "(1 rejected)" not in head
+    assert "over all 2 decided images (1 reviewed, 1 rejected), those with label suggestions" in head and "(1 rejected)" not in head
 
 
 def test_an_image_the_model_scored_without_a_card_is_a_predicted_no(small):

@@ -88,5 +88,5 @@ def test_every_reviewed_image_left_out_says_so_instead_of_nothing_to_score(proj)
     assert r["images"]["with_label_suggestions"] == 0
     assert left_out_lines(r) == ["4 reviewed images left out: their files changed since their label "
                                  "suggestions were made (suggest again to score them)"]
-    assert "scored over 0 reviewed images" in format_report(r)
+    assert "scored over 0 of the 4 reviewed images" in format_report(r)
     assert left_out_lines(r)[0] in format_report(r)

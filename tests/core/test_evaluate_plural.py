@@ -15,9 +15,9 @@ def test_one_reviewed_image_is_said_in_the_singular(tmp_path):
     r["suggestions"] = 1
     head = format_report(r).splitlines()[0]
     assert head.startswith("1 reviewed image, 1 suggestion; "), head
-    assert head.endswith("over 1 reviewed image with label suggestions"), head
+    assert head.endswith("over the 1 reviewed image, those with label suggestions"), head
     r["images"].update(reviewed=2, with_label_suggestions=0)
     r["suggestions"] = 0
     head = format_report(r).splitlines()[0]
     assert head.startswith("2 reviewed images, 0 suggestions; "), head
-    assert head.endswith("over 0 reviewed images with label suggestions"), head
+    assert head.endswith("over 0 of the 2 reviewed images, those with label suggestions"), head

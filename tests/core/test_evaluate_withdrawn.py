@@ -72,10 +72,10 @@ def test_the_header_says_how_many_scored_images_were_rejected(small):
     assert r["labels"]["images"] == 3 and r["labels"]["images_rejected"] == 2
     head = format_report(r).splitlines()[0]
     assert head.startswith("1 reviewed image and 2 rejected, 3 suggestions"), head
-    assert "over 3 decided images (1 reviewed, 2 rejected) with label suggestions" in head, head
+    assert "over all 3 decided images (1 reviewed, 2 rejected), those with label suggestions" in head, head
     assert "reviewed images with label suggestions" not in head
-    assert "over 1 reviewed image with label suggestions" in format_report(_only(r, rejected=0)).splitlines()[0]
-    assert "over 2 rejected images with label suggestions" in format_report(_only(r, rejected=2, n=2)).splitlines()[0]
+    assert "over 1 of the 3 decided images (the 1 reviewed, 0 of the 2 rejected)" in format_report(_only(r, rejected=0)).splitlines()[0]
+    assert "over 2 of the 3 decided images (0 of the 1 reviewed, all 2 rejected)" in format_report(_only(r, rejected=2, n=2)).splitlines()[0]
 
 
 def _only(r, rejected, n=1):

@@ -260,7 +260,7 @@ def test_the_summary_says_where_label_figures_come_from_and_that_acceptance_is_a
     w = EvaluationDialog(rep)
     qtbot.addWidget(w)
     text = w.summary.text()
-    assert "over <b>5</b> reviewed images with label suggestions" in text and "TP 0, FP 5, FN 5" in text
+    assert "over <b>5</b> of the 96 reviewed images, those with label suggestions" in text and "TP 0, FP 5, FN 5" in text
     assert "No suggestion decided yet" not in text
     assert text.endswith("Acceptance: no suggestion decided yet.")
     assert "Captions: no suggested caption decided yet." in text
@@ -321,8 +321,8 @@ def test_the_labels_sentence_counts_rejected_images_apart(qtbot):
     w = EvaluationDialog(rep)
     qtbot.addWidget(w)
     text = w.summary.text()
-    assert "Labels over <b>17</b> decided images (14 reviewed, 3 rejected) with label suggestions:" in text, text
+    assert "Labels over all <b>17</b> decided images (14 reviewed, 3 rejected), those with label suggestions:" in text, text
     rep["labels"].update(images=1, images_rejected=0)
     w2 = EvaluationDialog(rep)
     qtbot.addWidget(w2)
-    assert "Labels over <b>1</b> reviewed image with label suggestions:" in w2.summary.text()
+    assert "Labels over <b>1</b> of the 17 decided images (1 of the 14 reviewed, 0 of the 3 rejected), those with label suggestions:" in w2.summary.text()

@@ -63,11 +63,19 @@ def _apply_one(s, row: m.Image, labels: list[str], item: ImportItem, actor: str,
         # the format carries no status: what it sets was reviewed (a caption the image
         # already has sets nothing: a suggested image with a pending card stayed so)
         status = m.STATUS_REVIEWED
+    # an image the index could not read, or whose file is missing: its annotation is kept,
+    # but not a decision nobody could have made (Enter, R and Delete refuse it: nobody saw it)
+    unseen = (status in (m.STATUS_REVIEWED, m.STATUS_REJECTED) and status != current["status"]
+              and row.status in (m.STATUS_ERROR, m.STATUS_MISSING))
+    if unseen:
+        status = None
     if status is not None:
         incoming["status"] = status
     differs = {k: v for k, v in incoming.items() if not same_value(k, current[k], v)}
     if not differs:
         report.unchanged += 1
+        if unseen:
+            report.not_marked.append(item.name)
         return None
     stale = older_than_here(row, item)
     if stale and not overwrite_newer:  # not put back over the newer work, not even with --overwrite
@@ -104,4 +112,6 @@ def _apply_one(s, row: m.Image, labels: list[str], item: ImportItem, actor: str,
         row.updated_by = item.reviewer or (row.updated_by if authored else None)
         row.updated_at = item.time or (row.updated_at if authored else None)
     report.changed += 1
+    if unseen:
+        report.not_marked.append(item.name)
     return wanted

@@ -31,6 +31,7 @@ from ..store import models as m
 from ..store.convert import as_utc
 from ..errors import first_line
 from ..tasks import CancelToken, Progress, ProgressFn
+from .import_report import ImportReport  # noqa: F401  (an import's report: its own module)
 
 DICOM_SUFFIXES = (".dcm", ".dicom")
 #: appended to the name of an image written as 8-bit PNG (``ExportOptions.images_8bit``):
@@ -133,40 +134,6 @@ class Conflict:
             text += (f" (changed here at {iso(self.existing_time)} by {self.existing_by or 'nobody named'}, after "
                      f"the file's record of {iso(self.incoming_time)} by {self.incoming_by or 'nobody named'}; "
                      f"the newer value is kept)")
-        return text
-
-
-@dataclass
-class ImportReport:
-    format: str
-    source: str
-    as_: str
-    records: int = 0
-    matched: int = 0
-    changed: int = 0
-    unchanged: int = 0
-    overwritten: int = 0
-    suggestions_added: int = 0
-    #: suggestions of the file the images already have (pending, accepted or rejected): not added
-    suggestions_known: int = 0
-    labels_created: int = 0
-    unmatched: list[str] = field(default_factory=list)
-    conflicts: list[Conflict] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    seconds: float = 0.0
-
-    def summary(self) -> str:
-        text = (f"{self.format} {self.source}: {self.records} record(s), {self.matched} image(s) matched, "
-                f"{self.changed} changed, {self.unchanged} unchanged, {self.suggestions_added} suggestion(s), "
-                f"{self.labels_created} new label(s)")
-        if self.suggestions_known:
-            text += f", {self.suggestions_known} suggestion(s) already there"
-        if self.conflicts:
-            text += f", {len(self.conflicts)} conflict(s) left untouched"
-        if self.overwritten:
-            text += f", {self.overwritten} overwritten"
-        if self.unmatched:
-            text += f", {len(self.unmatched)} record(s) name no image of this project"
         return text
 
 

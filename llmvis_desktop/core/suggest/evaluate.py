@@ -83,9 +83,7 @@
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from datetime import datetime, timezone
-from functools import lru_cache
 from typing import Optional
 
 from .edit_distance import levenshtein, levenshtein_table, normalised_edit_distance  # noqa: F401
@@ -93,14 +91,11 @@ from .evaluate_report import format_report, left_out_lines  # noqa: F401
 from .evaluate_revisions import image_revisions, label_scores_by_revision, revision_order
 from .evaluate_rows import (LEFT_OUT, _already_on, _as_reviewed, _label_rows, _latest_rows,  # noqa: F401
                             _known_truth, _left_out, _overrule, _renewed_after_review, _reviewed_at, _silent,
-                            _usable_label_rows, _withdrawn_by_removal)
+                            _usable_label_rows, _withdrawn_by_removal, left_out_counts)
+from .evaluate_stream import DECIDED, EDIT_KEPT, Stream, _kept, by_image  # noqa: F401
 
 TOP1_THRESHOLD = 0.5
-DECIDED = ("accepted", "edited", "rejected")  # not pending, nor withdrawn (nobody decided it)
 N_BINS = 10
-#: an edited caption counts as accepted when its normalised edit distance to the text the
-#: reviewer kept is below this (a few words changed); above, the reviewer replaced it
-EDIT_KEPT = 0.5
 
 
 def _ratio(num: float, den: float) -> Optional[float]:
@@ -184,16 +179,6 @@ def _truth(s) -> tuple[dict[int, set[str]], dict[int, str]]:
     return truth, status
 
 
-def _kept(r, distance=normalised_edit_distance) -> bool:
-    """Whether a decided card counts as accepted: accepted as it is, or a caption edited
-    with a normalised edit distance below :data:`EDIT_KEPT` (a label card edited to
-    another label, or a caption the reviewer replaced, was wrong)."""
-    if r.outcome == "accepted":
-        return True
-    return (r.outcome == "edited" and r.kind == "caption" and bool(r.final_value)
-            and distance(r.value, r.final_value) < EDIT_KEPT)
-
-
 def _predicted(suggestions, taxonomy: set[str]) -> set[str]:
     """The predicted set over all of a model's suggestions for an image, less the labels
     no longer in the taxonomy (a removed label's top-1 does not promote a lower card)."""
@@ -247,37 +232,38 @@ def evaluate(project) -> dict:
         taxonomy = set(created)
         reviewed_at = _reviewed_at(s)
         renamed = card_label_names(s)
-        # the rows the rules read (Card: value under its label's name now), and the tallies
-        # of those that only count (withdrawn or pending on images nobody reviewed)
-        rows, tallies, decided_days = evaluate_read.read(s, taxonomy, renamed, reviewed_at)
         runs = current_runs(s)
         truth, review_status = _truth(s)
         removed = _withdrawn_by_removal(s)
-        renewed = _renewed_after_review(s, rows, reviewed_at)
-        already_on = _already_on(s, {r.id: r.image_id for r in rows if r.kind == "label"
-                                     and r.review_status == "rejected" and r.outcome in ("accepted", "edited")})
-    for r in rows:  # a learned card renewed after its image's review: as the reviewer saw it
-        if r.id in renewed:
-            r.model_revision, r.score, r.created_at = renewed[r.id]
-    answers = _answers(rows, tallies)  # (before _overrule: a note kept on an image rejected later was kept)
-    _overrule(rows, truth, already_on)
-    _as_reviewed(rows, reviewed_at, removed)
+        # (read before the cards are streamed: nothing else is read while they are)
+        renewed = _renewed_after_review(s, evaluate_read.learned_on_reviewed(s), reviewed_at)
+        already_on = _already_on(s, evaluate_read.decided_on_rejected(s))
+        # the rows the rules read (Card: value under its label's name now), a few images at a
+        # time, and the tallies of those that only count (withdrawn or pending on images
+        # nobody reviewed)
+        reader = evaluate_read.Reader(s, taxonomy, renamed, reviewed_at)
+        stream = Stream(truth, reviewed_at, removed, renewed, already_on, taxonomy)
+        for batch in by_image(reader.cards()):
+            stream.add(batch)
+        tallies, decided_days = reader.tallies()
+    answers = _answers([], tallies + [(mid, None, "answer", outcome, n, None)
+                                      for (mid, outcome), n in stream.answers.items()])
     reviewed = sum(1 for st in review_status.values() if st == m.STATUS_REVIEWED)
     vocabulary = taxonomy | {x for t in truth.values() for x in t}
 
     # labels: predicted sets per (model, image) and pooled per image
-    usable = _usable_label_rows([r for r in rows if r.current], truth, reviewed_at)
-    latest_rows = _latest_rows(usable)
+    latest_rows = sorted(stream.latest_rows, key=lambda r: r.id)
     per_model_image = _label_rows(latest_rows, taxonomy)
     # an image a model scored and left without a label card: predicted with no labels
-    silent = _silent(runs, rows, truth, reviewed_at)
+    silent = _silent(runs, None, truth, reviewed_at, keys=(stream.carded, stream.withdrawn_runs))
     for mid, i in silent:
         per_model_image[mid].setdefault(i, [])
     # the reviewed labels each model could have given (a label added after its run: not asked)
     known = _known_truth(truth, created, latest_rows, runs,
                          {(mid, i) for mid, images in per_model_image.items() for i in images})
     by_model = {}
-    revisions = revision_order(rows, [(mid, rev, at) for mid, rev, kind, _, _, at in tallies if kind != "answer"])
+    revisions = revision_order([], [(mid, rev, at) for (mid, rev), at in stream.firsts.items()]
+                               + [(mid, rev, at) for mid, rev, kind, _, _, at in tallies if kind != "answer"])
     of_image = image_revisions(latest_rows, runs)
     pooled: dict[int, set[str]] = {}
     pooled_truth: dict[int, set[str]] = {}
@@ -304,31 +290,11 @@ def evaluate(project) -> dict:
     # of the images scored, the rejected ones (the text says "decided (reviewed or rejected)")
     labels["images_rejected"] = sum(1 for i in pooled if review_status.get(i) == m.STATUS_REJECTED)
     labels["by_model"] = by_model
-    labels["left_out"] = _left_out(rows, truth, usable, pooled)
-    # decided ones; those its removal withdrew where they would have been scored (reviewed)
-    labels["outside_taxonomy"] = sum(1 for r in rows if r.kind == "label" and r.live
-                                     and (r.value is None or r.value not in taxonomy)
-                                     and (r.outcome != "withdrawn" or r.image_id in truth))
-
-    # a captioner often says the same thing for many images, reviewed to the same caption:
-    # each (suggested, final) pair is measured once
-    distance = lru_cache(maxsize=None)(normalised_edit_distance)
+    labels["left_out"] = left_out_counts(stream.left_out, pooled)
+    labels["outside_taxonomy"] = stream.outside_taxonomy
 
     # acceptance per model
-    def counts() -> dict[str, int]:
-        return {**{k: 0 for k in m.OUTCOMES}, "overruled": 0, "edited_kept": 0}
-
-    acc: dict[str, dict[str, int]] = defaultdict(counts)
-    acc_rev: dict[tuple, dict[str, int]] = defaultdict(counts)  # per (model id, revision)
-    for r in rows:
-        if r.kind == "answer":  # counted apart (``answers``)
-            continue
-        r.kept = r.outcome in DECIDED and _kept(r, distance)
-        for c in (acc[r.model_id], acc_rev[(r.model_id, r.model_revision)]):
-            c[r.outcome] = c.get(r.outcome, 0) + 1
-            c["overruled"] += r.overruled
-            c["edited_kept"] += r.kept and r.outcome == "edited"
-
+    acc, acc_rev = stream.acc, stream.acc_rev
     for model_id, rev, kind, outcome, n, _ in tallies:  # the rows only counted (none overruled nor kept)
         if kind != "answer":
             for c in (acc[model_id], acc_rev[(model_id, rev)]):
@@ -351,25 +317,7 @@ def evaluate(project) -> dict:
         acceptance.append({"model_id": model_id, **rates(c), "revisions": len(by_rev), "by_revision": by_rev})
 
     # captions: normalised edit distance
-    dists: dict[str, list[float]] = defaultdict(list)
-    for r in rows:
-        if r.kind != "caption" or r.outcome not in DECIDED:
-            continue
-        if not r.current:  # a suggestion for the file's old content: what the reviewer made of it then
-            if r.outcome not in ("accepted", "edited") or not (r.final_value and r.final_value.strip()):
-                continue
-            final = r.final_value
-        elif r.review_status == m.STATUS_REJECTED:
-            final = ""  # a rejected image's suggestions were wrong: nothing of it was kept
-        elif r.caption_now and r.caption_now.strip():
-            final = r.caption_now
-        elif r.review_status in (m.STATUS_REVIEWED, m.STATUS_REJECTED):
-            final = ""  # reviewed with no caption: nothing of the suggestion was kept
-        elif r.outcome in ("accepted", "edited") and r.final_value and r.final_value.strip():
-            final = r.final_value  # taken off again, the image not reviewed yet
-        else:
-            continue
-        dists[r.model_id].append(distance(r.value, final))
+    dists = stream.caption_distances()
     all_d = [d for v in dists.values() for d in v]
     caps = {
         "decided": len(all_d),
@@ -386,18 +334,7 @@ def evaluate(project) -> dict:
             calibration_by_model[model_id] = bins
 
     # acceptance over time
-    days: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    days_by_model: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
-    for r in rows:
-        if r.outcome not in DECIDED or r.decided_at is None or r.kind == "answer":
-            continue
-        at = r.decided_at if r.decided_at.tzinfo else r.decided_at.replace(tzinfo=timezone.utc)
-        day = at.astimezone(timezone.utc).date().isoformat()
-        ok = int(r.kept)
-        for bucket in (days[day], days_by_model[r.model_id][day]):
-            bucket[0] += 1
-            bucket[1] += ok
-
+    days, days_by_model = stream.days, stream.days_by_model
     for (model_id, day), (n, ok) in decided_days.items():  # the decided rows only counted
         for bucket in (days[day], days_by_model[model_id][day]):
             bucket[0] += n
@@ -413,10 +350,8 @@ def evaluate(project) -> dict:
                    # of those, images no model gave a label card: scored, judged free of every label
                    "judged_without_labels": sum(1 for p in pooled.values() if not p)},
         # withdrawn cards (replaced by a retrain, their label removed) were never suggested
-        "suggestions": sum(1 for r in rows if r.outcome != "withdrawn")
-        + sum(n for *_, outcome, n, _ in tallies if outcome != "withdrawn"),
-        "withdrawn": sum(1 for r in rows if r.outcome == "withdrawn")
-        + sum(n for *_, outcome, n, _ in tallies if outcome == "withdrawn"),
+        "suggestions": stream.suggestions + sum(n for *_, outcome, n, _ in tallies if outcome != "withdrawn"),
+        "withdrawn": stream.withdrawn + sum(n for *_, outcome, n, _ in tallies if outcome == "withdrawn"),
         "labels": labels,
         "acceptance": acceptance,
         "answers": answers,

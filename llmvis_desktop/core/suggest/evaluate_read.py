@@ -9,8 +9,9 @@ reviewed image's re-runs), counts only in tallies (``suggestions``, ``withdrawn`
 the pending answers, and the time of a revision's first card): the label figures read
 only reviewed or rejected images, an image's review time (a learned card renewed after
 it), decided cards and label names no longer in the taxonomy. Those rows are counted in
-the database (:func:`read`'s tallies); the others are read one by one as :class:`Card`
-objects, as the rules need them.
+the database (:meth:`Reader.tallies`); the others are read one by one as :class:`Card`
+objects, as the rules need them, ordered by image and taken a few images at a time
+(:mod:`.evaluate_stream`).
 """
 from __future__ import annotations
 
@@ -109,55 +110,104 @@ def _withdrawn_unread(first_review):
     return and_(sg.outcome == "withdrawn", sg.kind == "label", sg.id.not_in(removed), judged, ~ran.exists())
 
 
-def read(s, taxonomy: set[str], renamed: dict, reviewed_at: dict) -> tuple[list[Card], list, dict]:
-    """(the rows read one by one, oldest first, as :class:`Card`; the others' tallies:
-    rows (model_id, model_revision, kind, outcome, count, first created_at); {(model id,
-    UTC day): [decided, accepted]} of the decided label cards among them (all accepted
-    as they are: none is on a rejected image)). ``reviewed_at``: {image id: its first
-    review, UTC} (:func:`._reviewed_at`).
+class Reader:
+    """The rows read one by one (:meth:`cards`), then the others' tallies (:meth:`tallies`).
+    ``reviewed_at``: {image id: its first review, UTC} (:func:`._reviewed_at`)."""
 
-    The tallies are those of every row, counted in one pass over the table (no join),
-    less the rows read (counted here, as read): their first time is that of every row of
-    theirs, which the rows read share with them, but for a learned card made after its
-    image's review (renewed by a retrain: the rules read it under its revision and time
-    before that; :func:`._renewed_after_review`): where one is its group's first, the
-    group's first of the rows only counted is read again (rare)."""
-    from .evaluate import DECIDED
+    def __init__(self, s, taxonomy: set[str], renamed: dict, reviewed_at: dict):
+        self.s, self.renamed, self.reviewed_at = s, renamed, reviewed_at
+        self.first_review = _first_review()
+        self.only = _only_counted(taxonomy, self.first_review)
+        # the rows read, by tally group and decision day; the times of the learned cards
+        # made after their image's review, by group (:func:`_exact_firsts`)
+        self.read_n: Counter = Counter()
+        self.firsts: dict[tuple, set] = {}
 
+    def cards(self):
+        """The rows read one by one, as :class:`Card`, ordered by image (then oldest first):
+        streamed (neither the driver's rows nor the cards are held here). Nothing else may
+        be read in the session until they are all taken."""
+        from .evaluate_stream import DECIDED
+        from .learned import MODEL_PREFIX
+
+        sg = m.Suggestion
+        stmt = select(
+            sg.id, sg.image_id, sg.kind, sg.value, sg.score, sg.model_id, sg.model_revision, sg.prompt, sg.outcome,
+            sg.final_value, sg.decided_at, sg.created_at, _for_current_content().label("current"),
+            m.Image.caption.label("caption_now"), m.Image.review_status,
+        ).join(m.Image, m.Image.id == sg.image_id).outerjoin(self.first_review,
+                                                             self.first_review.c.image_id == sg.image_id)
+        for r in self.s.execute(stmt.where(self.only == 0).order_by(sg.image_id, sg.id)
+                                .execution_options(yield_per=1000)):
+            c = Card(r, self.renamed)
+            self.read_n[(c.model_id, c.model_revision, c.kind, c.outcome,
+                         _day(c.decided_at) if c.kind == "label" and c.outcome in DECIDED else None)] += 1
+            seen = self.reviewed_at.get(c.image_id)
+            if (c.kind == "label" and c.model_id.startswith(MODEL_PREFIX) and seen is not None
+                    and c.created_at >= seen):
+                self.firsts.setdefault((c.model_id, c.model_revision, c.kind, c.outcome), set()).add(c.created_at)
+            yield c
+
+    def tallies(self) -> tuple[list, dict]:
+        """(the tallies of the rows not read one by one: (model_id, model_revision, kind,
+        outcome, count, first created_at); {(model id, UTC day): [decided, accepted]} of the
+        decided label cards among them (all accepted as they are: none is on a rejected
+        image)), once :meth:`cards` are all taken.
+
+        The tallies are those of every row, counted in one pass over the table (no join),
+        less the rows read (counted as read): their first time is that of every row of
+        theirs, which the rows read share with them, but for a learned card made after its
+        image's review (renewed by a retrain: the rules read it under its revision and time
+        before that; :func:`._renewed_after_review`): where one is its group's first, the
+        group's first of the rows only counted is read again (rare)."""
+        from .evaluate_stream import DECIDED
+
+        s, sg = self.s, m.Suggestion
+        groups: dict[tuple, list] = {}
+        days: dict[tuple, list[int]] = {}
+        decided_day = case((and_(sg.kind == "label", sg.outcome.in_(DECIDED)), _sql_day(s, sg.decided_at)),
+                           else_=None)
+        for model_id, rev, kind, outcome, day, n, first in s.execute(
+                select(sg.model_id, sg.model_revision, sg.kind, sg.outcome, decided_day, func.count(),
+                       func.min(sg.created_at))
+                .group_by(sg.model_id, sg.model_revision, sg.kind, sg.outcome, decided_day)):
+            n -= self.read_n.get((model_id, rev, kind, outcome, day), 0)
+            if n <= 0:
+                continue
+            g = groups.setdefault((model_id, rev, kind, outcome), [model_id, rev, kind, outcome, 0, first])
+            g[4] += n
+            if first is not None and (g[5] is None or first < g[5]):
+                g[5] = first
+            if day is not None:
+                d = days.setdefault((model_id, day), [0, 0])
+                d[0] += n
+                d[1] += n if outcome == "accepted" else 0
+        tallies = list(groups.values())
+        _exact_firsts(s, tallies, self.firsts, self.only, self.first_review)
+        return [tuple(t) for t in tallies], days
+
+
+def learned_on_reviewed(s):
+    """(id, image_id, kind, model_id, created_at) of the learned suggester's label cards
+    made at or after their image was first marked reviewed: those
+    :func:`._renewed_after_review` looks among, read before the cards are streamed (the
+    same test as :func:`_withdrawn_unread`'s: they are among the rows read)."""
+    from .learned import MODEL_PREFIX
+
+    sg, first_review = m.Suggestion, _first_review()
+    return s.execute(select(sg.id, sg.image_id, sg.kind, sg.model_id, sg.created_at)
+                     .join(first_review, first_review.c.image_id == sg.image_id)
+                     .where(sg.kind == "label", sg.model_id.startswith(MODEL_PREFIX, autoescape=True),
+                            sg.created_at >= first_review.c.at)).all()
+
+
+def decided_on_rejected(s) -> dict[int, int]:
+    """{card id: image id} of the label cards accepted or edited on images now rejected
+    (:func:`._already_on` reads which of them left the labels as they were)."""
     sg = m.Suggestion
-    first_review = _first_review()
-    only = _only_counted(taxonomy, first_review)
-    stmt = select(
-        sg.id, sg.image_id, sg.kind, sg.value, sg.score, sg.model_id, sg.model_revision, sg.prompt, sg.outcome,
-        sg.final_value, sg.decided_at, sg.created_at, _for_current_content().label("current"),
-        m.Image.caption.label("caption_now"), m.Image.review_status,
-    ).join(m.Image, m.Image.id == sg.image_id).outerjoin(first_review, first_review.c.image_id == sg.image_id)
-    # (streamed: the rows as the driver gives them are not held beside the cards)
-    cards = [Card(r, renamed) for r in s.execute(stmt.where(only == 0).order_by(sg.id)
-                                                 .execution_options(yield_per=5000))]
-    read_n = Counter((c.model_id, c.model_revision, c.kind, c.outcome,
-                      _day(c.decided_at) if c.kind == "label" and c.outcome in DECIDED else None) for c in cards)
-    groups: dict[tuple, list] = {}
-    days: dict[tuple, list[int]] = {}
-    decided_day = case((and_(sg.kind == "label", sg.outcome.in_(DECIDED)), _sql_day(s, sg.decided_at)), else_=None)
-    for model_id, rev, kind, outcome, day, n, first in s.execute(
-            select(sg.model_id, sg.model_revision, sg.kind, sg.outcome, decided_day, func.count(),
-                   func.min(sg.created_at))
-            .group_by(sg.model_id, sg.model_revision, sg.kind, sg.outcome, decided_day)):
-        n -= read_n.get((model_id, rev, kind, outcome, day), 0)
-        if n <= 0:
-            continue
-        g = groups.setdefault((model_id, rev, kind, outcome), [model_id, rev, kind, outcome, 0, first])
-        g[4] += n
-        if first is not None and (g[5] is None or first < g[5]):
-            g[5] = first
-        if day is not None:
-            d = days.setdefault((model_id, day), [0, 0])
-            d[0] += n
-            d[1] += n if outcome == "accepted" else 0
-    tallies = list(groups.values())
-    _exact_firsts(s, tallies, cards, reviewed_at, only, first_review)
-    return cards, [tuple(t) for t in tallies], days
+    return dict(s.execute(select(sg.id, sg.image_id).join(m.Image, m.Image.id == sg.image_id).where(
+        sg.kind == "label", m.Image.review_status == m.STATUS_REJECTED,
+        sg.outcome.in_(("accepted", "edited")))).all())
 
 
 def _day(at) -> str | None:
@@ -173,17 +223,10 @@ def _sql_day(s, column):
     return func.substr(column, 1, 10)
 
 
-def _exact_firsts(s, tallies: list, cards, reviewed_at: dict, only, first_review) -> None:
+def _exact_firsts(s, tallies: list, firsts: dict, only, first_review) -> None:
     """Each tally's first time over the rows only counted, where a card read that the rules
     may take back to its time before a renewal (a learned card made after its image's
-    review) is its group's first (:func:`read`)."""
-    from .learned import MODEL_PREFIX
-
-    firsts = {}
-    for c in cards:
-        seen = reviewed_at.get(c.image_id)
-        if c.kind == "label" and c.model_id.startswith(MODEL_PREFIX) and seen is not None and c.created_at >= seen:
-            firsts.setdefault((c.model_id, c.model_revision, c.kind, c.outcome), set()).add(c.created_at)
+    review: ``firsts``, {group: their times}) is its group's first (:meth:`Reader.tallies`)."""
     sg = m.Suggestion
     for t in tallies:
         if t[5] is None or _aware(t[5]) not in firsts.get(tuple(t[:4]), ()):

@@ -15,15 +15,36 @@ def plural(n: int, word: str) -> str:
     return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
-def scored_images(n: int, rejected: int, num=lambda k: f"{k:,}") -> str:
+def scored_images(n: int, rejected: int, num=lambda k: f"{k:,}", reviewed_all=None, rejected_all=None) -> str:
     """The images the label figures are over: "3 reviewed images", "1 rejected image", or
     with both kinds "57 decided images (54 reviewed, 3 rejected)" (it said "57 reviewed
-    images" of 54 reviewed and 3 rejected). ``num`` renders the total (the dialog's bold)."""
+    images" of 54 reviewed and 3 rejected). ``num`` renders the total (the dialog's bold).
+
+    With ``reviewed_all`` and ``rejected_all`` (every image reviewed, rejected: the line's
+    first counts), of how many: "21 of the 23 reviewed images", "28 of the 30 decided
+    images (21 of the 23 reviewed, all 7 rejected)" (the line said "23 reviewed images"
+    and then "(21 reviewed, ...)", read as a contradiction: the 21 are those of the 23 with
+    label suggestions)."""
     rejected = rejected or 0
-    if not rejected or rejected == n:
-        word = "rejected image" if rejected else "reviewed image"
-        return f"{num(n)} {word}{'' if n == 1 else 's'}"
-    return f"{num(n)} decided images ({n - rejected:,} reviewed, {rejected:,} rejected)"
+    if reviewed_all is None or rejected_all is None:
+        if not rejected or rejected == n:
+            word = "rejected image" if rejected else "reviewed image"
+            return f"{num(n)} {word}{'' if n == 1 else 's'}"
+        return f"{num(n)} decided images ({n - rejected:,} reviewed, {rejected:,} rejected)"
+    total = reviewed_all + rejected_all
+    word = "rejected" if rejected_all and not reviewed_all else "reviewed" if not rejected_all else "decided"
+    text = f"{_of(n, total, num)} {word} image{'' if total == 1 else 's'}"
+    if reviewed_all and rejected_all:  # (all of them: "all 30 decided images (23 reviewed, 7 rejected)")
+        text += (f" ({_of(n - rejected, reviewed_all)} reviewed, {_of(rejected, rejected_all)} rejected)"
+                 if n != total else f" ({reviewed_all:,} reviewed, {rejected_all:,} rejected)")
+    return text
+
+
+def _of(k: int, of: int, num=lambda k: f"{k:,}") -> str:
+    """"21 of the 23", "all 7", "the 1"."""
+    if k != of:
+        return f"{num(k)} of the {of:,}"
+    return f"the {num(k)}" if k == 1 else f"all {num(k)}"
 
 
 def format_report(report: dict) -> str:
@@ -38,10 +59,12 @@ def format_report(report: dict) -> str:
     gone = f" ({report['withdrawn']} withdrawn left out)" if report.get("withdrawn") else ""
     clean = (f" ({im['judged_without_labels']} of them judged without labels)"
              if im.get("judged_without_labels") else "")
+    # of how many: "21 of the 23 reviewed" (it said "(21 reviewed, ...)" after "23 reviewed images")
+    scored = scored_images(im["with_label_suggestions"], report["labels"].get("images_rejected", 0),
+                           reviewed_all=im["reviewed"], rejected_all=im.get("rejected") or 0)
     lines = [f"{plural(im['reviewed'], 'reviewed image')}{rejected}, {plural(report['suggestions'], 'suggestion')}"
              f"{gone}; label suggestions scored over "
-             f"{scored_images(im['with_label_suggestions'], report['labels'].get('images_rejected', 0))} "
-             f"with label suggestions{clean}"] + left_out_lines(report) + [""]
+             f"{scored}, those with label suggestions{clean}"] + left_out_lines(report) + [""]
     lab = report["labels"]
     lines.append("Labels (" + lab["rule"] + ")")
     w = max([20] + [len(row["label"]) for row in lab["per_label"]])  # whole names: two may share a start

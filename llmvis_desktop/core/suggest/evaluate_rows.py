@@ -181,7 +181,16 @@ def _latest_rows(usable) -> list:
     return sorted(per_label.values(), key=lambda r: r.id)
 
 
-def _silent(runs, rows, truth: dict, reviewed_at: dict) -> set:
+def _silent_keys(rows) -> tuple[set, set]:
+    """What :func:`_silent` reads of the rows (after :func:`_as_reviewed`): ({(model id,
+    image id)} with a card of the model, ``live``, for the current content; {(model id,
+    image id, revision)} of those no longer ``live``)."""
+    cards = [r for r in rows if r.kind == "label" and r.current]
+    return ({(r.model_id, r.image_id) for r in cards if r.live},
+            {(r.model_id, r.image_id, r.model_revision) for r in cards if not r.live})
+
+
+def _silent(runs, rows, truth: dict, reviewed_at: dict, keys: tuple | None = None) -> set:
     """{(model id, image id)}: reviewed images a model scored (``suggest_runs``, the learned
     suggester's) for their current content and left without any label card of its own,
     so its prediction there is "no label". The model's latest such run is its judgement:
@@ -192,12 +201,11 @@ def _silent(runs, rows, truth: dict, reviewed_at: dict) -> set:
     withdrawn after the review or by a removal: ``live``, a card of the run). As for its
     cards, a learned run made after the image was reviewed is left out. An image with a
     card of the model keeps the card rule (a card renewed after the review must not turn
-    into a "no")."""
+    into a "no"). ``keys``: :func:`_silent_keys` of the rows, gathered already (``rows``
+    then unread)."""
     from .learned import MODEL_PREFIX
 
-    cards = [r for r in rows if r.kind == "label" and r.current]
-    carded = {(r.model_id, r.image_id) for r in cards if r.live}
-    withdrawn = {(r.model_id, r.image_id, r.model_revision) for r in cards if not r.live}
+    carded, withdrawn = keys if keys is not None else _silent_keys(rows)
     latest: dict[tuple, object] = {}
     for r in runs:  # oldest first
         seen = reviewed_at.get(r.image_id)
@@ -249,13 +257,25 @@ def _left_out(rows, truth: dict, usable, pooled: dict) -> dict[str, int]:
     (the indexer saw its size or modification time change since); or the learned
     suggester's guesses after the review; or cards of labels removed since. Reasons
     with no image are left out of the dict."""
+    return left_out_counts(_left_out_reasons(rows, truth, usable), pooled)
+
+
+def _left_out_reasons(rows, truth: dict, usable) -> dict[int, str]:
+    """{image id: why none of its label suggestions would be scored} of the reviewed (or
+    rejected) images with label suggestions (:func:`_left_out`: those scored are not)."""
     cards = [r for r in rows if r.kind == "label" and r.live and r.image_id in truth]
     current = {r.image_id for r in cards if r.current}
     tested = {r.image_id for r in usable}
+    return {i: "file_changed" if i not in current else "after_review" if i not in tested else "removed_labels"
+            for i in {r.image_id for r in cards}}
+
+
+def left_out_counts(reasons: dict[int, str], pooled) -> dict[str, int]:
+    """{reason: images} of :func:`_left_out_reasons` less the images scored (``pooled``)."""
     counts = dict.fromkeys(LEFT_OUT, 0)
-    for i in {r.image_id for r in cards} - set(pooled):
-        counts["file_changed" if i not in current else "after_review" if i not in tested
-               else "removed_labels"] += 1
+    for i, why in reasons.items():
+        if i not in pooled:
+            counts[why] += 1
     return {k: n for k, n in counts.items() if n}
 
 

@@ -47,7 +47,7 @@ def _count(n: int, word: str) -> str:
     return f"<b>{n:,}</b> {word}{'' if n == 1 else 's'}"
 
 
-def _labels_sentence(lab: dict) -> str:
+def _labels_sentence(lab: dict, images: dict | None = None) -> str:
     """The label figures with the counts they come from, or that there are none: the
     summary said "precision 0.00, recall 0.00 ... No suggestion decided yet." over a
     table with FP 5, as if nothing had been evaluated (the label figures compare the
@@ -58,9 +58,13 @@ def _labels_sentence(lab: dict) -> str:
             return "Labels: no label suggestion on a reviewed image can be scored."
         return "Labels: no reviewed image with label suggestions to score yet."
     n = lab.get("images")
-    # "17 reviewed images" were 14 reviewed and 3 rejected: both counts when both kinds
-    over = (f" over {scored_images(n, lab.get('images_rejected', 0), lambda k: f'<b>{k:,}</b>')} "
-            "with label suggestions" if isinstance(n, int) else "")
+    # "17 reviewed images" were 14 reviewed and 3 rejected: both counts when both kinds, and
+    # of how many ("21 of the 23 reviewed": the summary's first count is every reviewed image)
+    images = images or {}
+    totals = ({"reviewed_all": images["reviewed"], "rejected_all": images.get("rejected") or 0}
+              if isinstance(images.get("reviewed"), int) else {})
+    over = (f" over {scored_images(n, lab.get('images_rejected', 0), lambda k: f'<b>{k:,}</b>', **totals)}"
+            f"{', those' if totals else ''} with label suggestions" if isinstance(n, int) else "")
     return (f"Labels{over}: precision <b>{_fmt(mi['precision'])}</b>, recall <b>{_fmt(mi['recall'])}</b>, "
             f"F1 <b>{_fmt(mi['f1'])}</b> (micro; TP {mi['tp']}, FP {mi['fp']}, FN {mi['fn']}), "
             f"macro F1 <b>{_fmt(lab['macro_f1'])}</b>.")
@@ -225,7 +229,7 @@ class EvaluationDialog(QDialog):
             _count(report["images"]["reviewed"], "reviewed image")
             + (f" and <b>{report['images']['rejected']}</b> rejected" if report["images"].get("rejected") else "")
             + ", " + _count(report["suggestions"], "suggestion") + ". "
-            + _labels_sentence(lab) + " "
+            + _labels_sentence(lab, report["images"]) + " "
             + "".join(html.escape(line) + ". " for line in left_out)
             + (f"Caption edit distance <b>{_fmt(caps['mean_edit_distance'])}</b>. "
                if caps.get("mean_edit_distance") is not None else "Captions: no suggested caption decided yet. ")

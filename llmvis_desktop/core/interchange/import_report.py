@@ -1,0 +1,52 @@
+"""What an import did (:func:`..import_file`): counts, the conflicts left untouched, and
+the records whose status was not applied; :meth:`ImportReport.summary` is the line the CLI
+and the Import dialog show."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .common import Conflict
+
+
+@dataclass
+class ImportReport:
+    format: str
+    source: str
+    as_: str
+    records: int = 0
+    matched: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    overwritten: int = 0
+    suggestions_added: int = 0
+    #: suggestions of the file the images already have (pending, accepted or rejected): not added
+    suggestions_known: int = 0
+    labels_created: int = 0
+    unmatched: list[str] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    #: records marking reviewed or rejected an image the index could not read, or whose file
+    #: is missing (nobody could see it): their annotation applied, the status left as it was
+    not_marked: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        text = (f"{self.format} {self.source}: {self.records} record(s), {self.matched} image(s) matched, "
+                f"{self.changed} changed, {self.unchanged} unchanged, {self.suggestions_added} suggestion(s), "
+                f"{self.labels_created} new label(s)")
+        if self.suggestions_known:
+            text += f", {self.suggestions_known} suggestion(s) already there"
+        if self.conflicts:
+            text += f", {len(self.conflicts)} conflict(s) left untouched"
+        if self.overwritten:
+            text += f", {self.overwritten} overwritten"
+        if self.unmatched:
+            text += f", {len(self.unmatched)} record(s) name no image of this project"
+        if self.not_marked:
+            few = ", ".join(self.not_marked[:3])
+            more = f" and {len(self.not_marked) - 3} more" if len(self.not_marked) > 3 else ""
+            text += (f", {len(self.not_marked)} not marked reviewed or rejected (unreadable or missing file: "
+                     f"{few}{more})")
+        return text
