@@ -81,7 +81,7 @@ def _disk_full(monkeypatch, db):
 
     from sqlalchemy.exc import OperationalError
 
-    from llmvis_desktop.core import project as project_mod
+    from llmvis_desktop.core import open_setup
 
     real_usage = shutil.disk_usage
 
@@ -93,7 +93,7 @@ def _disk_full(monkeypatch, db):
         raise OperationalError("PRAGMA journal_mode=WAL", {}, Exception("disk I/O error"))
 
     monkeypatch.setattr(shutil, "disk_usage", usage)
-    monkeypatch.setattr(project_mod, "upgrade_to_head", cannot_open)
+    monkeypatch.setattr(open_setup, "upgrade_to_head", cannot_open)
 
 
 def test_a_project_on_a_full_disk_opens_read_only(png_folder, monkeypatch):
