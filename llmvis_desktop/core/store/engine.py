@@ -152,6 +152,8 @@ def make_engine(url: str, who: Optional[str] = None) -> Engine:
     elif engine.dialect.name == "postgresql":
         pg_wire.short_waits_with_begin(engine)
         pg_wire.quiet_ping(engine.dialect)  # (before answer_deadline wraps it)
+        if engine.dialect.driver == "psycopg":  # (its conn.info: what the start-up said)
+            pg_wire.one_trip_first_look(engine.dialect)
         answer_deadline.install(engine)  # the window's thread never waits on a hung server for good
     return engine
 
