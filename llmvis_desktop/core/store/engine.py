@@ -146,6 +146,10 @@ def make_engine(url: str, who: Optional[str] = None) -> Engine:
         kwargs["use_native_hstore"] = False
         if make_url(url).get_driver_name() == "psycopg":  # a transaction's BEGIN with its first statement
             kwargs["connect_args"]["cursor_factory"] = pg_wire.one_trip_begin_cursor()
+            # never prepared on the server: psycopg did it the 5th time a statement ran on a
+            # connection, a round trip of its own (and DEALLOCATE ALL after each ROLLBACK);
+            # parsing each time costs the server far less than a round trip to it
+            kwargs["connect_args"]["prepare_threshold"] = None
     engine = create_engine(url, **kwargs)
     if is_sqlite:
         _harden_sqlite(engine)
