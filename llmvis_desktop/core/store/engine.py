@@ -146,12 +146,18 @@ def make_engine(url: str, who: Optional[str] = None) -> Engine:
         kwargs["use_native_hstore"] = False
         if make_url(url).get_driver_name() == "psycopg":  # a transaction's BEGIN with its first statement
             kwargs["connect_args"]["cursor_factory"] = pg_wire.one_trip_begin_cursor()
+            # never prepared on the server: psycopg did it the 5th time a statement ran on a
+            # connection, a round trip of its own (and DEALLOCATE ALL after each ROLLBACK);
+            # parsing each time costs the server far less than a round trip to it
+            kwargs["connect_args"]["prepare_threshold"] = None
     engine = create_engine(url, **kwargs)
     if is_sqlite:
         _harden_sqlite(engine)
     elif engine.dialect.name == "postgresql":
         pg_wire.short_waits_with_begin(engine)
         pg_wire.quiet_ping(engine.dialect)  # (before answer_deadline wraps it)
+        if engine.dialect.driver == "psycopg":  # (its conn.info: what the start-up said)
+            pg_wire.one_trip_first_look(engine.dialect)
         answer_deadline.install(engine)  # the window's thread never waits on a hung server for good
     return engine
 

@@ -127,3 +127,69 @@ def quiet_ping(dialect) -> None:
         return True if quiet else ping(dbapi_conn)
 
     dialect.do_ping = do_ping
+
+
+#: SQLAlchemy's first look at the server (the schema and the isolation level are what the
+#: server's start-up does not say), one statement
+_FIRST_LOOK_SQL = "SELECT current_schema(), current_setting('transaction_isolation')"
+
+
+def _version_tuple(number: int) -> tuple[int, ...]:
+    """The server's version number (``conn.info.server_version``: 160004, 90624) as
+    SQLAlchemy reads it from ``version()``: (16, 4), (9, 6, 24)."""
+    if number >= 100000:
+        return number // 10000, number % 10000
+    return number // 10000, number // 100 % 100, number % 100
+
+
+def one_trip_first_look(dialect) -> None:
+    """SQLAlchemy's first look at the server (``dialect.initialize``, on the engine's first
+    connection) in one round trip instead of five: it asked for the server's version
+    (``select version()``, with a BEGIN), ``current_schema()``, the isolation level and
+    ``standard_conforming_strings`` one after the other, then rolled back. The version and
+    ``standard_conforming_strings`` came already with the connection's start-up
+    (ParameterStatus: psycopg's ``conn.info``); the schema and the isolation level are one
+    statement outside a transaction (nothing to roll back). SQLAlchemy's own check is kept
+    for what the start-up did not say, or a connection already in a transaction."""
+    own_version = dialect._get_server_version_info
+    own_schema = dialect._get_default_schema_name
+    own_isolation = dialect.get_default_isolation_level
+    own_escapes = dialect._set_backslash_escapes
+    looked: dict[int, tuple] = {}  # id(dbapi connection) -> (schema, isolation level)
+
+    def _dbapi(connection):
+        return connection.connection.dbapi_connection
+
+    def server_version(connection):
+        number = getattr(_dbapi(connection).info, "server_version", 0)
+        return _version_tuple(number) if number else own_version(connection)
+
+    def default_schema(connection):
+        dbapi = _dbapi(connection)
+        if dbapi.info.transaction_status != _PG_IDLE:
+            return own_schema(connection)
+        was = dbapi.autocommit
+        dbapi.autocommit = True  # (no BEGIN: nothing to roll back)
+        try:
+            with dbapi.cursor() as cur:
+                cur.execute(_FIRST_LOOK_SQL)
+                schema, isolation = cur.fetchone()
+        finally:
+            dbapi.autocommit = was
+        looked[id(dbapi)] = schema, isolation
+        return schema
+
+    def default_isolation(dbapi_conn):
+        got = looked.pop(id(dbapi_conn), None)
+        return got[1].upper() if got else own_isolation(dbapi_conn)
+
+    def backslash_escapes(connection):
+        standard = _dbapi(connection).info.parameter_status("standard_conforming_strings")
+        if standard is None:
+            return own_escapes(connection)
+        dialect._backslash_escapes = standard == "off"
+
+    dialect._get_server_version_info = server_version
+    dialect._get_default_schema_name = default_schema
+    dialect.get_default_isolation_level = default_isolation
+    dialect._set_backslash_escapes = backslash_escapes
