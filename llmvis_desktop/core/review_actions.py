@@ -47,13 +47,6 @@ class ActionResult:
     def changed(self) -> bool:
         return self.before != self.after
 
-    @property
-    def label_moves(self) -> dict[str, int]:
-        """How the labels' usage counts moved: +1 a label the action put on the image, -1
-        one it took off (the snapshots of its own transaction: what it committed)."""
-        was, now = set(self.before.get("labels") or ()), set(self.after.get("labels") or ())
-        return {**{n: 1 for n in now - was}, **{n: -1 for n in was - now}}
-
 
 def _store(target) -> Store:
     return target if isinstance(target, Store) else target.store

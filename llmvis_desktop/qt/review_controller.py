@@ -410,8 +410,10 @@ class ReviewController(ReviewEnter, NextUnreviewed, ReviewPosition, ReviewUndo, 
         self._show_record(rec, show)
 
     def _moved(self, res) -> None:
-        """A committed action's result: the label chips' counts move with it (no read)."""
-        moves = res.label_moves
+        """A committed action's result: the label chips' counts move with it (no read): +1
+        a label it put on the image, -1 one it took off (its own transaction's snapshots)."""
+        was, now = set(res.before.get("labels") or ()), set(res.after.get("labels") or ())
+        moves = {**{n: 1 for n in now - was}, **{n: -1 for n in was - now}}
         if moves:
             self.labels_moved.emit(moves)
 
