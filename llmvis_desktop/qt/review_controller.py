@@ -58,6 +58,7 @@ class ActionFailed(Exception):
 class ReviewController(ReviewEnter, NextUnreviewed, ReviewPosition, ReviewUndo, ReviewWrites, QObject):
     current_changed = Signal(object)  # ImageRecord | None
     record_changed = Signal(object)  # ImageRecord after an action (current or not)
+    labels_moved = Signal(object)  # {label: +1/-1}: a committed action's change of the usage counts
     error = Signal(str)
     message = Signal(str)
     edit_caption_requested = Signal()
@@ -174,6 +175,7 @@ class ReviewController(ReviewEnter, NextUnreviewed, ReviewPosition, ReviewUndo, 
             except Exception:  # the database is still unreachable: one message is enough
                 log.warning("image %s not re-read after a failed action", image_id, exc_info=True)
             return False
+        self._moved(res)
         if res.changed:
             cmd = StateCommand(self, image_id, res.before, res.after, text)
             cmd.moves_on = moving  # Accept/Reject went on to the next image: a redo does too
@@ -406,6 +408,14 @@ class ReviewController(ReviewEnter, NextUnreviewed, ReviewPosition, ReviewUndo, 
             except Exception:
                 return
         self._show_record(rec, show)
+
+    def _moved(self, res) -> None:
+        """A committed action's result: the label chips' counts move with it (no read): +1
+        a label it put on the image, -1 one it took off (its own transaction's snapshots)."""
+        was, now = set(res.before.get("labels") or ()), set(res.after.get("labels") or ())
+        moves = {**{n: 1 for n in now - was}, **{n: -1 for n in was - now}}
+        if moves:
+            self.labels_moved.emit(moves)
 
     def _show_record(self, rec: ImageRecord, show: bool = True) -> None:
         """An action returned this record: update its grid row (no read) and the panels."""

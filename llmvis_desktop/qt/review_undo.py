@@ -166,6 +166,7 @@ class ReviewUndo:
 
     def _said_state(self, res, prefix: str) -> None:
         """An undo/redo's result: its row and panels, and what it left out, said."""
+        self._moved(res)
         self._show_record(res.record)
         gone = [f for f in dict.fromkeys(res.skipped) if "removed since" in f]
         others = [f for f in dict.fromkeys(res.skipped) if f not in gone]

@@ -176,6 +176,7 @@ class ReviewWrites:
             self._write_failed(write, closing)
             return
         res = write.result
+        self._moved(res)  # the label chips' counts, from the write's own result
         if not write.moved:  # inline: exactly as the action written on the GUI thread
             self._moving, self._deferred = True, []
             try:

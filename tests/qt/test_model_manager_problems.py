@@ -32,8 +32,8 @@ def test_a_selected_refused_model_says_why_whole(qtbot, tmp_path):
         dlg.select_path(str(models / "old-blip"))
         assert "opt in for this model (--allow-bin; in the model manager, its check box)" in dlg.status_text()
         dlg.bin_box.setChecked(True)
-        assert dlg.status_text() == "old-blip: opted in to bin"
-        dlg.select_path(str(models / "weird"))  # the line said "old-blip: opted in to bin" still
+        assert dlg.status_text() == "old-blip: opted in to pickle .bin weights"
+        dlg.select_path(str(models / "weird"))  # the line said "old-blip: opted in to pickle .bin weights" still
         assert dlg.status_text().startswith(f"{models / 'weird'}: architecture FrobnicatorForCaptioning")
         assert "known model types: blip" in dlg.status_text()
         dlg.select_path(str(models / "blip-x"))  # a usable model: no stale refusal

@@ -355,8 +355,18 @@ class ModelManagerDialog(QDialog):
             box.setChecked(opted)
             box.setEnabled(have and needed)
             box.blockSignals(False)
-        self.caption_btn.setEnabled(have and info.kind in ROLE_KINDS["captioner"])
-        self.label_btn.setEnabled(have and info.kind in ROLE_KINDS["labeler"])
+        # a model that would be refused cannot be chosen: its buttons say why (they looked
+        # usable, and a click was refused with the reason); ticking its opt-in enables them
+        problem = self._problem(info) if have else None
+        for btn, role in ((self.caption_btn, "captioner"), (self.label_btn, "labeler")):
+            if not have:
+                why = "Select a model first." if self.project is not None else ""
+            elif info.kind not in ROLE_KINDS[role]:
+                why = f"{info.name} is a {info.kind or 'unknown'} model, not a {role}."
+            else:
+                why = f"Refused: {problem.removeprefix(info.path + ': ')}" if problem else ""
+            btn.setEnabled(not why)
+            btn.setToolTip(why)
 
     def _show_problem(self) -> None:
         """A refused model, selected, says why in the status line, whole (its Problem cell is
@@ -391,14 +401,19 @@ class ModelManagerDialog(QDialog):
         box = self.bin_box if kind == "bin" else self.code_box
         self._set(OPTINS_SETTING, optins, f"{info.name}: {'ticking' if on else 'unticking'} \u201c{box.text()}\u201d")
         self._refresh_row(info)  # Fits and Problem with the new opt-in
+        self._selection_changed()  # its buttons too: enabled once opted in, else why not
         was_loaded = not on and self._is_loaded(info)  # (read before anything is unloaded)
         unloaded = self.opt_in_changed(on) if self.opt_in_changed is not None else None
-        what = kind.replace('_', ' ')
+        what = {"bin": "pickle .bin weights", "remote_code": "its own code (trust_remote_code)"}.get(kind, kind)
         text = f"{info.name}: " + (f"opted in to {what}" if on else f"no longer opted in to {what}")
         if was_loaded and unloaded is not None:  # loaded with the opt-in, it may not stay in memory
             text += ("; unloaded from memory (it was loaded with that opt-in)" if unloaded else
                      "; it is unloaded from memory once the running model job is done (that job "
                      "started with the opt-in)")
+        problem = self._problem(info)
+        if problem:  # unticked: refused again, said as when it is selected
+            text += f"; refused now: {problem.removeprefix(info.path + ': ')}"
+        self._showing_problem = bool(problem)
         self.status_label.setText(text)
 
     @staticmethod

@@ -43,7 +43,8 @@ from ..screen import fit_to_screen
 #: ``ReviewController.actions()``)
 REVIEW_WORDS = {
     "accept": "Accept the suggestions shown (labels; the caption unless the image has one), "
-              "mark the image reviewed, next image",
+              "mark the image reviewed, next image; once you set its labels by hand (1-9, a chip), "
+              "it keeps yours (the other label cards rejected)",
     "reject": "Reject the suggestions shown, mark the image rejected, next image",
     "mark_reviewed": "Mark the image reviewed (stay on it)",
     "skip": "Skip: next image, left as it is",

@@ -323,6 +323,14 @@ class LabelPanel(LabelMenuMixin, QWidget):
         self.box.updateGeometry()
         self._ask_height(grown=True)
 
+    def move_usage(self, moves: dict[str, int]) -> None:
+        """The counts moved by a committed action (``{name: +1 / -1}``), in place."""
+        usage = dict(self._usage)
+        for name, step in moves.items():
+            if name in self._ids:
+                usage[name] = max(0, usage.get(name, 0) + step)
+        self.set_usage(usage)
+
     def set_checked(self, names: Iterable[str]) -> None:
         self._checked = set(names)
         for name, chip in self._chips.items():
