@@ -36,7 +36,7 @@ from .open_reads import PlaceReads, first_reads, place_reads, row_map, selected_
 from .settings_reads import SettingsReads
 from .project_opener import OpenRequest, ProjectOpener
 from .project_texts import (  # noqa: F401  (re-exported)
-    LOADING_TEXT, NO_MATCH_TEXT, counts_text, empty_text, folder_name, is_whole_disk, scan_summary)
+    LOADING_TEXT, NO_MATCH_TEXT, counts_min_width, counts_text, empty_text, folder_name, is_whole_disk, scan_summary)
 
 log = logging.getLogger(__name__)
 
@@ -485,9 +485,9 @@ class ProjectController(QObject):
         total = sum(counts.values())
         self._total = (project, total)
         self.win.counts_label.setText(counts_text(counts))
-        # never cut below the images and their problems (the errors were cut first: "erro…")
+        # whole, the learned line beside it cut first; never below the images and their problems
         label = self.win.counts_label
-        label._min_width = min(260, label.fontMetrics().horizontalAdvance(counts_text(counts, short=True)) + 8)
+        label._min_width = counts_min_width(label.fontMetrics(), counts)
         label.updateGeometry()
         if flt is None or flt != self.win.model.filter:
             matching = None  # the filter changed meanwhile: the next counts say it

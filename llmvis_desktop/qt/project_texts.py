@@ -58,3 +58,17 @@ def counts_text(counts: dict, short: bool = False) -> str:
     if not short:
         parts += [f"{k} {counts[k]:,}" for k in ("new", "suggested", "reviewed", "rejected") if counts.get(k)]
     return " · ".join(parts)
+
+
+#: the counts line is kept whole up to this width (px) beside the status bar's other
+#: permanent lines; past it (a huge folder with every kind of count) it is cut at its end
+COUNTS_WHOLE_PX = 520
+
+
+def counts_min_width(fm, counts: dict) -> int:
+    """The counts label's minimum width: the whole line (to :data:`COUNTS_WHOLE_PX`), so that
+    beside it the learned suggester's long readiness line is the one cut (at 1024 px it cut
+    the counts to "30 images · s…"); never below the images and their problems."""
+    whole = fm.horizontalAdvance(counts_text(counts)) + 8
+    short = fm.horizontalAdvance(counts_text(counts, short=True)) + 8
+    return max(min(COUNTS_WHOLE_PX, whole), min(260, short))
