@@ -42,3 +42,19 @@ def visible_name(text: str) -> str:
     Escapes, not the Control Pictures symbols: the fonts of many Linux desktops
     (DejaVu) have no glyph for those, and drew boxes."""
     return one_line(text)
+
+
+def model_short_name(model_id) -> str:
+    """A model as the cards and the History name it: a local folder by its name
+    ("/data/models/tiny-clip" -> "tiny-clip"), a Hugging Face cache folder by its id
+    (".../models--openai--clip-vit-base-patch32/snapshots/<hash>" ->
+    "openai/clip-vit-base-patch32"); an id ("org/name", "learned:...") as it is. The
+    stored provenance keeps the whole; the GUI gives it as the tooltip."""
+    text = str(model_id or "")
+    if not (text.startswith(("/", "~", "\\\\")) or re.match(r"[A-Za-z]:[\\/]", text)):
+        return text
+    parts = [p for p in re.split(r"[\\/]+", text) if p]
+    for part in parts:
+        if part.startswith("models--") and len(part) > len("models--"):
+            return part[len("models--"):].replace("--", "/")
+    return parts[-1] if parts else text

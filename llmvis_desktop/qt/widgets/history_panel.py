@@ -39,6 +39,7 @@ from PySide6.QtCore import QSize, QUrl
 from PySide6.QtWidgets import QLabel, QTextBrowser, QVBoxLayout, QWidget
 
 from llmvis_desktop.core.store.records import EventRecord
+from llmvis_desktop.core.wording import model_short_name
 
 from .. import style
 
@@ -287,6 +288,7 @@ class HistoryPanel(QWidget):
         self.browser = QTextBrowser()
         self.browser.setOpenLinks(False)
         self.browser.anchorClicked.connect(self._on_link)
+        self.browser.highlighted.connect(self._on_hover)  # a model's whole path over its name
         self.browser.setStyleSheet(f"QTextBrowser {{ background: white; border: 1px solid {style.BORDER}; }}")
         self.placeholder = QLabel("No history for this image yet.")
         self.placeholder.setStyleSheet(f"color: {style.TEXT_MUTED}; padding: 8px;")
@@ -364,6 +366,13 @@ class HistoryPanel(QWidget):
             + more + "</body></html>"
         )
 
+    def _on_hover(self, url: QUrl) -> None:
+        kind, _, ident = url.toString().partition(":")[2].partition(":")
+        full = ""
+        if kind == "model" and ident.lstrip("-").isdigit():
+            full = next((str(ev.actor)[len("model:"):] for ev, *_ in self._rows if ev.id == int(ident)), "")
+        self.browser.setToolTip(full)
+
     def _on_link(self, url: QUrl) -> None:
         link = url.toString()
         if link == "history:all":
@@ -399,13 +408,19 @@ class HistoryPanel(QWidget):
                 line = text.strip(" @\u00b7")
                 line = f"revision {line}" if text.startswith(" @ ") else line
             else:
-                line = f"proposed by {suggestion.model_id}{_provenance(suggestion)}{_score(suggestion.score)}"
+                line = f"proposed by {model_short_name(suggestion.model_id)}{_provenance(suggestion)}{_score(suggestion.score)}"
             via = (f"<br><span style='color:{style.TEXT_MUTED}; font-size:small;'>"
                    f"{html.escape(line)}</span>") if line else ""
         who_html = html.escape(who)
         if model and str(ev.actor).startswith("model:"):
             # the badge says MODEL: the name as its suggestion card gives it ("MODEL model:x" said it twice)
-            who_html = f"<span style='color:{style.MODEL_BADGE};'>{html.escape(who[len('model:'):])}</span>"
+            # a local model by its folder's name, its whole path the tooltip over it
+            name = who[len('model:'):]
+            short = model_short_name(name)
+            who_html = f"<span style='color:{style.MODEL_BADGE};'>{html.escape(short)}</span>"
+            if short != name:
+                who_html = (f"<a href='history:model:{ev.id}' style='color:{style.MODEL_BADGE}; "
+                            f"text-decoration:none;'>{html.escape(short)}</a>")
         return (
             f"<tr><td style='border-bottom:1px solid {style.BORDER};'>"
             f"{badge}<b>{who_html}</b> <span style='color:{style.TEXT_MUTED};'>&middot; {html.escape(when)}</span><br>"

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from llmvis_desktop.core.store.records import SuggestionRecord
 from llmvis_desktop.core.suggest.strips import VIEW_KEY, describe
+from llmvis_desktop.core.wording import model_short_name
 
 from .. import style
 from .elided_label import ClampedLabel, ModelLabel
@@ -274,7 +275,8 @@ class SuggestionCard(QFrame):
         self.score_bar.setEnabled(s.score is not None)
         self.score_bar.setToolTip(f"score {score_text}")
         self.score_label.setText(score_text)
-        self.model_label.set_model(s.model_id, s.model_revision)
+        # a local model by its folder's name: its whole path is the tooltip's first line
+        self.model_label.set_model(model_short_name(s.model_id), s.model_revision)
         tip = f"model: {s.model_id}"
         if s.model_revision:
             tip += f"\nrevision: {s.model_revision}"
