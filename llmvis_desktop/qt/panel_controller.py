@@ -316,7 +316,12 @@ class PanelController(RepairActions, DialogActions, JobActions, TaxonomyActions,
                 if self._history_for is None or self._history_for[0] != rec.id:
                     self.history.set_pending()  # never show the previous image's trail
                     self._history_for = (rec.id, self._cards_by_id(rec.id))
-                self._history_timer.start()
+                    self._history_timer.start()
+                elif not self._history_timer.isActive():
+                    # the image shown changed (an action committed): its trail read now, off
+                    # the GUI thread; restarting the pause's timer left each key's event
+                    # unseen 120 ms after it, and all of them while keys came faster
+                    self._show_history()
 
     def _cards_by_id(self, image_id: int) -> dict:
         """The suggestions of ``image_id`` by id, as the panel has them (none yet: {})."""
