@@ -34,7 +34,7 @@ from .job_actions import JobActions
 from .repair_actions import RepairActions, RepairCommand  # noqa: F401  (RepairCommand re-exported)
 from .suggestion_actions import NO_IMAGE_TEXT, SuggestionActions, _why
 from .taxonomy_actions import TaxonomyActions
-from .workers import LatestOnly, void
+from .workers import LatestInOrder, LatestOnly, void
 
 HISTORY_DELAY_MS = 120
 
@@ -116,8 +116,9 @@ class PanelController(RepairActions, DialogActions, JobActions, TaxonomyActions,
         self._history_timer.timeout.connect(self._show_history)
         self._history_for = None
         # the trail is read off the GUI thread: on a team's database 50 ms away it took
-        # ~210 ms a move there; a trail read for an image since left is dropped
-        self._history_reader = LatestOnly(self)
+        # ~210 ms a move there; a trail read for an image since left is dropped, one for the
+        # image shown is shown though a newer one was asked for (keys faster than the read)
+        self._history_reader = LatestInOrder(self)
         self._history_reader.done.connect(self._history_read)
         self._usage_timer = QTimer(self, singleShot=True, interval=400)
         self._usage_timer.timeout.connect(self._update_usage)

@@ -449,3 +449,22 @@ class LatestOnly(QObject):
         self._closed = True
         self.cancel()
         return self._pool.waitForDone(timeout_ms)
+
+
+class LatestInOrder(LatestOnly):
+    """A :class:`LatestOnly` (a request not yet started is replaced by a newer one) whose
+    every request that ran answers, in the order asked (one thread): for a reader whose
+    caller can tell a stale answer itself. The History's trail read for the image shown
+    is newer than the trail on screen even when another was asked for meanwhile; dropped,
+    with keys coming faster than a slow read, none was shown until they stopped.
+    ``cancel()`` still drops the answers of what was asked before it."""
+
+    _floor = 0  # the ticket of the last cancel: answers to older requests are dropped
+
+    def cancel(self) -> None:
+        super().cancel()
+        self._floor = self._ticket
+
+    def _on_done(self, ticket: int, result, error) -> None:
+        if ticket > self._floor and not self._closed:
+            self.done.emit(result, error)

@@ -74,3 +74,36 @@ def test_history_follows_writes_that_commit_later(qtbot, window, labelled_folder
         assert len(_labels_events(win)) == n, (n, _labels_events(win))
     assert _labels_events(win)[0] == "labels: +scratch"
     assert history_reads_here == []
+
+
+def test_a_slow_trail_read_still_shows_when_another_was_asked_since(qtbot, window, labelled_folder, monkeypatch):
+    """A trail read slower than the keys (a team's server 50 ms away: ~210 ms): each commit
+    asked for a newer read and the answer of the one running was dropped, so with keys
+    coming faster than the read the History showed nothing until they stopped
+    (/tmp/hunt-hstatus/history_lag.py GAP=100 SLOW=150: 'never' x8). An answer for the
+    image shown is newer than the trail on screen (the reads run one after another):
+    it is shown."""
+    from llmvis_desktop.core.project import Project
+
+    win = window
+    ctl = _opened(qtbot, win, labelled_folder)
+    gates, started, real = [threading.Event(), threading.Event()], [], Project.history
+
+    def gated(self, image_id, *a, **k):
+        out = real(self, image_id, *a, **k)  # read, then held: the answer is the trail as it was
+        started.append(image_id)
+        gates[len(started) - 1].wait(10)
+        return out
+
+    monkeypatch.setattr(Project, "history", gated)
+    win.grid.setFocus()
+    QTest.keyClick(win.grid, Qt.Key.Key_2)  # committed; its trail's read starts and is held
+    qtbot.waitUntil(lambda: len(started) == 1, timeout=10000)
+    QTest.keyClick(win.grid, Qt.Key.Key_3)  # committed; a newer read asked for, waiting
+    gates[0].set()  # the first answer (its trail: +dent)
+    qtbot.waitUntil(lambda: len(started) == 2, timeout=10000)  # the newer read runs, held
+    qtbot.waitUntil(lambda: len(_labels_events(win)) == 1, timeout=10000)
+    assert _labels_events(win) == ["labels: +dent"]
+    gates[1].set()
+    answers_delivered(ctl._history_reader)
+    assert _labels_events(win) == ["labels: +crack", "labels: +dent"]
