@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...core.suggest.evaluate_report import answers_line, left_out_lines, revision_rows, scored_images
+from ...core.wording import model_short_name
 from ..screen import fit_to_screen
 from .evaluation_plots import LabelBars, Reliability, TimeLine, _fmt, day_positions  # noqa: F401
 
@@ -70,11 +71,27 @@ def _labels_sentence(lab: dict, images: dict | None = None) -> str:
             f"macro F1 <b>{_fmt(lab['macro_f1'])}</b>.")
 
 
-def _acceptance_sentence(rates: list[dict], shown: int = 3) -> str:
+def model_names(report: dict) -> dict[str, str]:
+    """Each model of ``report`` as the dialog names it: a local folder by its name
+    (:func:`~llmvis_desktop.core.wording.model_short_name`; whole, the path made the models'
+    table scroll sideways in a 784 px dialog), its whole path the cell's tooltip; two
+    models whose short names are the same keep their whole ones."""
+    ids = [a["model_id"] for a in report.get("acceptance") or []]
+    for key in ("over_time_by_model", "calibration_by_model"):
+        ids += list(report.get(key) or {})
+    ids += list((report.get("captions") or {}).get("by_model") or {})
+    short = {m: model_short_name(m) for m in dict.fromkeys(ids)}
+    taken = list(short.values())
+    return {m: (m if taken.count(s) > 1 else s) for m, s in short.items()}
+
+
+def _acceptance_sentence(rates: list[dict], shown: int = 3, names: Optional[dict] = None) -> str:
     """The acceptance of the models with the most decisions, and how many more there are
     (the summary named the first three by name and said nothing of a fourth)."""
+    names = names or {}
     top = sorted(rates, key=lambda a: (-a["decided"], a["model_id"]))
-    text = "Acceptance: " + ", ".join(html.escape(a["model_id"]) + " " + _fmt(a["rate"], True) for a in top[:shown])
+    text = "Acceptance: " + ", ".join(html.escape(names.get(a["model_id"], a["model_id"])) + " "
+                                      + _fmt(a["rate"], True) for a in top[:shown])
     more = len(top) - shown
     return text + (f" and {more} more model{'s' if more != 1 else ''} (Acceptance tab)." if more > 0 else ".")
 
@@ -97,7 +114,7 @@ class _Table(QTableWidget):
                            Qt.AlignCenter | Qt.TextWordWrap, self.empty_text)
 
 
-def _table(headers: list[str], rows: list[list[str]], empty: str = "") -> QTableWidget:
+def _table(headers: list[str], rows: list[list[str]], empty: str = "", tips: Optional[dict] = None) -> QTableWidget:
     t = _Table(len(rows), len(headers))
     t.empty_text = empty
     t.setHorizontalHeaderLabels(headers)
@@ -105,7 +122,7 @@ def _table(headers: list[str], rows: list[list[str]], empty: str = "") -> QTable
     t.setEditTriggers(QAbstractItemView.NoEditTriggers)
     t.setSelectionMode(QAbstractItemView.NoSelection)
     t.setTabKeyNavigation(False)  # Tab leaves the table (it went from cell to cell, trapped)
-    _fill(t, headers, rows)
+    _fill(t, headers, rows, tips)
     t.verticalHeader().setDefaultSectionSize(t.fontMetrics().height() + 8)  # compact rows: more of them show
     # every column as wide as its contents, the first too: stretched to what was left of
     # the dialog, it read "learned:handcr…" (the model's name cut) at every size; the
@@ -122,12 +139,13 @@ def _table_width(t: QTableWidget) -> int:
     return columns + 2 * t.frameWidth() + t.verticalScrollBar().sizeHint().width()
 
 
-def _fill(t: QTableWidget, headers: list[str], rows: list[list[str]]) -> None:
+def _fill(t: QTableWidget, headers: list[str], rows: list[list[str]], tips: Optional[dict] = None) -> None:
+    """``tips``: the first column's tooltip for a text shown there (a model's whole path)."""
     t.setRowCount(len(rows))
     for r, row in enumerate(rows):
         for c, text in enumerate(row):
             item = QTableWidgetItem(text)
-            item.setToolTip(text if c == 0 else f"{headers[0]} {row[0]}: {headers[c]} {text}")
+            item.setToolTip((tips or {}).get(text, text) if c == 0 else f"{headers[0]} {row[0]}: {headers[c]} {text}")
             if c > 0:
                 item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
             t.setItem(r, c, item)
@@ -148,7 +166,7 @@ CALIBRATION_HEADERS = ["score bin", "count", "mean score", "right"]
 POOLED = "all models (pooled)"
 
 
-def _acceptance_rows(report: dict) -> list[list[str]]:
+def _acceptance_rows(report: dict, names: Optional[dict] = None) -> list[list[str]]:
     """A row per model: its decisions, and its own label precision / recall / F1 (micro;
     "–" for a model that suggested no label on a reviewed image)."""
     by_model = report["labels"].get("by_model") or {}
@@ -159,7 +177,7 @@ def _acceptance_rows(report: dict) -> list[list[str]]:
         revs, older = revision_rows(model)
         n = len(model.get("by_revision") or [])
         label_revs = {x["revision"]: x for x in labels.get("by_revision") or []}
-        rows = [(model["model_id"], model, labels)] + [
+        rows = [((names or {}).get(model["model_id"], model["model_id"]), model, labels)] + [
             (f"    {'-' if a['revision'] is None else a['revision']} ({older + k + 1} of {n} revisions)", a,
              label_revs.get(a["revision"]) or {}) for k, a in enumerate(revs)]
         for name, a, lab in rows:
@@ -225,6 +243,8 @@ class EvaluationDialog(QDialog):
         # since: the Labels tab said only "no reviewed image has a label suggestion yet")
         left_out = left_out_lines(report)
         rates = [a for a in report["acceptance"] if a["rate"] is not None]
+        names = model_names(report)
+        tips = {shown: m for m, shown in names.items()}
         self.summary.setText(
             _count(report["images"]["reviewed"], "reviewed image")
             + (f" and <b>{report['images']['rejected']}</b> rejected" if report["images"].get("rejected") else "")
@@ -233,7 +253,7 @@ class EvaluationDialog(QDialog):
             + "".join(html.escape(line) + ". " for line in left_out)
             + (f"Caption edit distance <b>{_fmt(caps['mean_edit_distance'])}</b>. "
                if caps.get("mean_edit_distance") is not None else "Captions: no suggested caption decided yet. ")
-            + (_acceptance_sentence(rates) if rates else "Acceptance: no suggestion decided yet.")
+            + (_acceptance_sentence(rates, names=names) if rates else "Acceptance: no suggestion decided yet.")
             + (f" <b>{lab['outside_taxonomy']}</b> suggestions of labels no longer in the taxonomy left out."
                if lab.get("outside_taxonomy") else "")
             + (f" <b>{report['calibration_excluded']}</b> scores outside 0-1 left out of the calibration."
@@ -275,7 +295,7 @@ class EvaluationDialog(QDialog):
 
         page = QWidget()
         v = QVBoxLayout(page)
-        self.acceptance_table = _table(ACCEPTANCE_HEADERS, _acceptance_rows(report), "no suggestion yet")
+        self.acceptance_table = _table(ACCEPTANCE_HEADERS, _acceptance_rows(report, names), "no suggestion yet", tips)
         v.addWidget(self.acceptance_table, 2)
         note = self.acceptance_note = QLabel(
             "rate: accepted, or a caption edited by less than half of it, per decided; as is: accepted "
@@ -288,7 +308,7 @@ class EvaluationDialog(QDialog):
         self.timeline = TimeLine(report["over_time"])
         over = report.get("over_time_by_model") or {}
         self.timeline_picker = _picker(
-            [("all models", None)] + [(k, k) for k in over],
+            [("all models", None)] + [(names.get(k, k), k) for k in over],
             lambda key, text: self.timeline.set_series(report["over_time"] if key is None else over[key], text))
         v.addLayout(_row(QLabel("Acceptance over time of"), self.timeline_picker))
         v.addWidget(self.timeline, 3)
@@ -296,11 +316,11 @@ class EvaluationDialog(QDialog):
 
         page = QWidget()
         v = QVBoxLayout(page)
-        cap_rows = [[k, str(c["decided"]), _fmt(c["mean_edit_distance"])] for k, c in caps["by_model"].items()]
+        cap_rows = [[names.get(k, k), str(c["decided"]), _fmt(c["mean_edit_distance"])] for k, c in caps["by_model"].items()]
         v.addWidget(QLabel("Captions: normalised edit distance between suggested and final caption "
                            "(0 = kept as suggested, 1 = rewritten)"))
         self.caption_table = _table(["model", "decided", "mean edit distance"], cap_rows,
-                                    "no suggested caption decided yet (accepted, edited or rejected)")
+                                    "no suggested caption decided yet (accepted, edited or rejected)", tips)
         v.addWidget(self.caption_table, 1)
         by_model = report.get("calibration_by_model") or {}
         self.reliability = Reliability(report["calibration"])
@@ -312,7 +332,7 @@ class EvaluationDialog(QDialog):
             _fill(self.calibration_table, CALIBRATION_HEADERS, _calibration_rows(bins))
             self.reliability.set_bins(bins, "all models pooled" if key is None else text)
 
-        self.calibration_picker = _picker([(POOLED, None)] + [(k, k) for k in by_model], pick)
+        self.calibration_picker = _picker([(POOLED, None)] + [(names.get(k, k), k) for k in by_model], pick)
         v.addLayout(_row(QLabel("Calibration of"), self.calibration_picker))
         row = QHBoxLayout()
         row.addWidget(self.calibration_table, 1)
