@@ -26,6 +26,7 @@ from .store import models as m
 from .store import repo_images as ri
 from .store import repo_review as rr
 from .store import repo_suggest as rs
+from .store.action_cards import keep_cards
 from .store.db_errors import RETRYABLE, WAITED, db_error_kind
 from .review_busy import busy as _busy
 from .store.repo_labels import TAXONOMY_STATE, TaxonomyBusy, card_label_names, share_taxonomy, taxonomy_names
@@ -91,6 +92,7 @@ def run(target, image_id: int, change: Callable[[Session], Iterable[SuggestionRe
                 # each is the reviewer's wait): the labels read once, the new score and
                 # status of the image computed once, the history events in one INSERT
                 rr.cache_labels(s)
+                keep_cards(s)  # its cards read once, as the labels (store/action_cards.py)
                 rs.defer_refreshes(s)
                 before = rr.snapshot(s, image_id, outcomes=True)
                 with rr.batched_events(s):

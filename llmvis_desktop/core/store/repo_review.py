@@ -9,6 +9,7 @@ from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from . import models as m
+from .action_cards import card_rows, kept_cards, keeping_cards
 from .convert import dumps, event_record
 from .engine import BATCHED_EVENTS, insert_events
 from .records import EventRecord
@@ -209,8 +210,13 @@ def hold_labels(session: Session, names: Iterable[str], strict: bool = True) -> 
         held = session.info[_HELD_LABELS] = (tx, {})
     todo = [n for n in wanted if n not in held[1]]
     if todo:
-        held[1].update(session.execute(select(m.Label.name, m.Label.id).where(m.Label.name.in_(todo))
-                                       .order_by(m.Label.id).with_for_update(read=True, key_share=True)).all())
+        stmt = (select(m.Label.name, m.Label.id).where(m.Label.name.in_(todo)).order_by(m.Label.id)
+                .with_for_update(read=True, key_share=True))
+        if any(isinstance(o, m.Label) for o in (*session.new, *session.dirty, *session.deleted)):
+            held[1].update(session.execute(stmt).all())
+        else:  # nothing of the labels' to flush first: the action's changes flushed once, at its end
+            with session.no_autoflush:
+                held[1].update(session.execute(stmt).all())
     ids = {n: held[1][n] for n in wanted if n in held[1]}
     unknown = [n for n in wanted if n not in ids]
     if unknown and strict:
@@ -236,6 +242,24 @@ def write_labels(session: Session, labels: dict[int, list[int]]) -> None:
             session.execute(insert(m.ImageLabel), pairs)
 
 
+def _write_changed_labels(session: Session, image_id: int, had: set[int], wanted: dict[str, int]) -> None:
+    """The label rows of one locked image, ``had`` (ids, read since it was locked) made
+    ``wanted`` ({name: id}): only the rows removed are deleted and those added inserted
+    (a label key: one statement, not a delete of them all and an insert of them all); the
+    labels :func:`current_labels` keeps for the transaction are what was written."""
+    gone, added = had - set(wanted.values()), sorted(set(wanted.values()) - had)
+    with session.no_autoflush:
+        if gone:
+            session.execute(delete(m.ImageLabel).where(m.ImageLabel.image_id == image_id,
+                                                       m.ImageLabel.label_id.in_(sorted(gone))),
+                            execution_options={"synchronize_session": False})
+        if added:
+            session.execute(insert(m.ImageLabel), [{"image_id": image_id, "label_id": i} for i in added])
+    cache = _label_cache(session)
+    if cache is not None:
+        cache[image_id] = (sorted(wanted), dict(wanted))
+
+
 def labels_event(session: Session, row: m.Image, before: list[str], wanted: list[str], actor: str, *,
                  suggestion_id: Optional[int] = None, action: str = "labels") -> None:
     """The history event of a label change (and the row's last change), as
@@ -256,11 +280,11 @@ def set_labels(
     """Replace the image's labels by ``names`` (each must be in the taxonomy)."""
     row = locked_image(session, image_id)
     wanted = sorted(set(names))
-    before = current_labels(session, image_id)
+    before, before_ids = _labels_with_ids(session, image_id)
     if before == wanted:
         return False
     ids = hold_labels(session, wanted)
-    write_labels(session, {image_id: [ids[n] for n in wanted]})
+    _write_changed_labels(session, image_id, set(before_ids.values()), {n: ids[n] for n in wanted})
     labels_event(session, row, before, wanted, actor, suggestion_id=suggestion_id, action=action)
     return True
 
@@ -294,9 +318,13 @@ def set_status(
         raise ValueError(f"status must be one of {', '.join(m.REVIEW_STATUSES)}, not {status!r}")
     row = locked_image(session, image_id)
     if status in (m.STATUS_NEW, m.STATUS_SUGGESTED):
-        session.flush()
-        pending = session.scalar(select(func.count()).select_from(m.Suggestion).where(
-            m.Suggestion.image_id == image_id, m.Suggestion.outcome == "pending"))
+        kept = kept_cards(session, image_id)  # (the image's cards as they are now: no query)
+        if kept is not None:
+            pending = sum(r.outcome == "pending" for r in kept)
+        else:
+            session.flush()
+            pending = session.scalar(select(func.count()).select_from(m.Suggestion).where(
+                m.Suggestion.image_id == image_id, m.Suggestion.outcome == "pending"))
         status = m.STATUS_SUGGESTED if pending else m.STATUS_NEW
     if row.review_status == status and row.status == status:
         return False
@@ -404,9 +432,13 @@ def snapshot(session: Session, image_id: int, outcomes: bool = False) -> dict:
         "review_status": row.review_status,
     }
     if outcomes:
-        state["suggestions"] = {sid: (outcome, final) for sid, outcome, final in session.execute(
-            select(m.Suggestion.id, m.Suggestion.outcome, m.Suggestion.final_value)
-            .where(m.Suggestion.image_id == image_id))}
+        if keeping_cards(session):  # (review_actions.run: the rows read once, kept for the action)
+            rows = card_rows(session, image_id, locked=True)
+            state["suggestions"] = {r.id: (r.outcome, r.final_value) for r in rows}
+        else:
+            state["suggestions"] = {sid: (outcome, final) for sid, outcome, final in session.execute(
+                select(m.Suggestion.id, m.Suggestion.outcome, m.Suggestion.final_value)
+                .where(m.Suggestion.image_id == image_id))}
         state["label_ids"] = label_ids
     return state
 

@@ -8,8 +8,10 @@ from typing import Iterable, Optional, Sequence
 
 from sqlalchemy import and_, case, func, insert, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from . import models as m
+from .action_cards import DECIDED, card_rows, fresh as _fresh, kept_cards, queue_state, suggestions_for  # noqa: F401
 from .engine import insert_events
 from .convert import dumps, suggestion_record
 from .records import NewSuggestion, SuggestionRecord
@@ -17,7 +19,7 @@ from .taxonomy_changed import changed_since, scored_since
 from .repo_labels import TaxonomyBusy, card_label_names, share_taxonomy, taxonomy_names
 from .repo_renew import (_for_current_content, _mark_withdrawn, _model_actor, _provenance, _request,  # noqa: F401
                          _revise_same, _supersede, _take_over_same_pending, _withdraw)
-from .repo_review import (NotFound, add_event, current_labels, hold_labels, is_locked, locked_image, set_caption,
+from .repo_review import (NotFound, add_event, current_labels, hold_labels, locked_image, set_caption,
                           set_labels)
 
 
@@ -245,10 +247,6 @@ def _not_same_pending(session: Session, items: list[NewSuggestion], image_ids) -
     return [it for it in items if (it.image_id, it.value, *_request(it)) not in pending]
 
 
-#: outcomes a reviewer gave a card (a withdrawn card is no longer the model's guess)
-DECIDED = ("accepted", "edited", "rejected")
-
-
 def queue_score():
     """The aggregate stored as ``images.max_score``, over an image's suggestions less the
     withdrawn ones (select :func:`pending_count` with it): the best pending LABEL card's
@@ -325,7 +323,8 @@ def _refresh_images(session: Session, image_ids, current: Optional[dict] = None)
 
 def refresh_image(session: Session, image_id: int) -> None:
     """Recompute the image's best pending score and its new/suggested status."""
-    session.flush()
+    if kept_cards(session, image_id) is None:
+        session.flush()
     _refresh_image(session, image_id)
     held = _deferred(session)
     if held is not None:
@@ -363,16 +362,22 @@ def run_refreshes(session: Session) -> None:
     held = _deferred(session)
     session.info.pop(_DEFER, None)
     if held:
-        session.flush()
+        if any(kept_cards(session, i) is None for i in held):  # (else counted from the rows kept: no query)
+            session.flush()
         for image_id in sorted(held):
             _refresh_image(session, image_id)
 
 
 def _refresh_image(session: Session, image_id: int) -> None:
-    """Recompute the image's queue score (:func:`queue_score`) and its new/suggested status."""
-    best, pending = session.execute(
-        select(queue_score(), pending_count()).select_from(m.Suggestion).where(
-            m.Suggestion.image_id == image_id, _scored())).one()
+    """Recompute the image's queue score (:func:`queue_score`) and its new/suggested status
+    (from the image's cards kept in this transaction, when they are: ``action_cards``)."""
+    rows = kept_cards(session, image_id)
+    if rows is not None:
+        best, pending = queue_state(rows)
+    else:
+        best, pending = session.execute(
+            select(queue_score(), pending_count()).select_from(m.Suggestion).where(
+                m.Suggestion.image_id == image_id, _scored())).one()
     row = session.get(m.Image, image_id)
     if row is None:
         raise NotFound(f"image id {image_id} is not in this project")
@@ -383,30 +388,6 @@ def _refresh_image(session: Session, image_id: int) -> None:
         row.review_status = m.STATUS_NEW
     if row.status in (m.STATUS_NEW, m.STATUS_SUGGESTED):
         row.status = row.review_status
-
-
-def suggestions_for(session: Session, image_id: int, pending_only: bool = False) -> list[SuggestionRecord]:
-    stmt = select(m.Suggestion).where(m.Suggestion.image_id == image_id)
-    if pending_only:
-        stmt = stmt.where(m.Suggestion.outcome == "pending")
-    locked = is_locked(session, image_id)
-    if locked:  # read afresh, the image ours: decide needs not read them again
-        stmt = stmt.execution_options(populate_existing=True)
-    rows = session.scalars(stmt.order_by(m.Suggestion.kind, m.Suggestion.score.desc(), m.Suggestion.id)).all()
-    if locked:
-        _fresh(session).update((r.id, r) for r in rows)  # (kept: the identity map is weak)
-    return [suggestion_record(r) for r in rows]
-
-
-_FRESH = "llmvis_fresh_suggestions"  # session.info key: (transaction, {id: row} read since their image was locked)
-
-
-def _fresh(session: Session) -> dict:
-    tx = session.get_transaction()
-    held = session.info.get(_FRESH)
-    if held is None or held[0] is not tx:
-        held = session.info[_FRESH] = (tx, {})
-    return held[1]
 
 
 def decide(
@@ -442,6 +423,7 @@ def decide(
         raise label_gone_error(value)  # review_actions withdraws the card (this is rolled back)
     row.outcome = outcome
     row.final_value = value
+    flag_modified(row, "final_value")  # (every decision's UPDATE the same columns: one statement for them all)
     row.decided_at = m.utcnow()
     row.decided_by = actor
     if outcome == "rejected":
