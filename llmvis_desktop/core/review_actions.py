@@ -26,7 +26,7 @@ from .store import models as m
 from .store import repo_images as ri
 from .store import repo_review as rr
 from .store import repo_suggest as rs
-from .store.action_cards import keep_cards
+from .store.action_cards import keep_cards, label_cards
 from .store.db_errors import RETRYABLE, WAITED, db_error_kind
 from .review_busy import busy as _busy
 from .store.repo_labels import TAXONOMY_STATE, TaxonomyBusy, card_label_names, share_taxonomy, taxonomy_names
@@ -79,15 +79,14 @@ def run(target, image_id: int, change: Callable[[Session], Iterable[SuggestionRe
     while True:
         if skipped is not None:
             skipped.clear()
-        waiting = []  # ["taxonomy"] while waiting for the taxonomy lock
+        waiting = ["taxonomy"]  # while waiting for the taxonomy lock (a decider may take it: label_cards)
         try:
             with store.write() as s:
                 if first or (taxonomy(s) if callable(taxonomy) else taxonomy):
-                    waiting.append("taxonomy")
                     share_taxonomy(s)  # the one lock order: the taxonomy, then the image
-                    waiting.clear()
                 else:
                     s.info[TAXONOMY_STATE] = "try"
+                waiting.clear()
                 # a round trip saved wherever it can be (a team's PostgreSQL over a network:
                 # each is the reviewer's wait): the labels read once, the new score and
                 # status of the image computed once, the history events in one INSERT
@@ -100,7 +99,7 @@ def run(target, image_id: int, change: Callable[[Session], Iterable[SuggestionRe
                     rs.run_refreshes(s)
                 s.flush()
                 after = rr.snapshot(s, image_id, outcomes=True)
-                record = ri.record_of(s, image_id, after["labels"])
+                record = rr.kept_record(s, image_id, after["labels"]) or ri.record_of(s, image_id, after["labels"])
                 if record is None:
                     raise rr.NotFound(f"image id {image_id} is not in this project")
             return ActionResult(image_id, before, after, record, decided, tuple(skipped or ()))
@@ -227,16 +226,7 @@ def accept(target, image_id: int, actor: str, status: str = m.STATUS_REVIEWED,
         rr.set_status(s, image_id, status, actor, before=seen)
         return decided
 
-    return _refusing(run(target, image_id, change, taxonomy=lambda s: _label_cards(s, image_id, shown)), refused)
-
-
-def _label_cards(s: Session, image_id: int, shown: Optional[Collection[int]]) -> bool:
-    """Whether the image has label cards an Enter decides: of ``shown``, or else pending
-    (read before the image is locked: whether the action takes the taxonomy lock)."""
-    sg = m.Suggestion
-    where = [sg.image_id == image_id, sg.kind == "label"]
-    where.append(sg.id.in_(list(shown)) if shown is not None else sg.outcome == "pending")
-    return s.scalar(select(sg.id).where(*where).limit(1)) is not None
+    return _refusing(run(target, image_id, change, taxonomy=lambda s: label_cards(s, image_id, shown)), refused)
 
 
 def _orphans_shown(s: Session, image_id: int, actor: str, shown: Optional[Collection[int]],

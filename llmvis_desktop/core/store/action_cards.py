@@ -12,17 +12,20 @@ them, and asked again from memory. A write to the suggestions this module cannot
 and they are read from the database again as before."""
 from __future__ import annotations
 
-from typing import Optional
+from typing import Collection, Optional
 
-from sqlalchemy import event
+from sqlalchemy import Text, and_, case, cast, event, false, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Delete, Insert, TextClause, Update
 
 from . import models as m
 from .convert import suggestion_record
 from .records import SuggestionRecord
+from .taxonomy_lock import TAXONOMY_LOCK, TAXONOMY_STATE
 
 _CARDS = "llmvis_image_cards"  # session.info key: (transaction, {image id: [rows]}) while kept
+_FLAGS = "llmvis_card_flags"  # session.info key: (transaction, {image id: {(id, value): no such label}})
+_REPAIRED = "llmvis_kept_repaired"  # session.info key: (transaction, {image id: has a repair})
 _FRESH = "llmvis_fresh_suggestions"  # session.info key: (transaction, {id: row} read since their image was locked)
 
 #: outcomes a reviewer gave a card (a withdrawn card is no longer the model's guess)
@@ -30,13 +33,44 @@ DECIDED = ("accepted", "edited", "rejected")
 
 
 def keep_cards(session: Session) -> None:
-    """Until this transaction ends, keep the cards :func:`card_rows` reads of an image it locked."""
-    session.info[_CARDS] = (session.get_transaction(), {})
+    """Until this transaction ends, keep the cards :func:`card_rows` reads of an image it
+    locked (with, for each label card, whether its label is gone: :func:`kept_orphans`), and
+    whether the image has a repair (:func:`note_repaired`, for its record)."""
+    tx = session.get_transaction()
+    for key in (_CARDS, _FLAGS, _REPAIRED):
+        session.info[key] = (tx, {})
 
 
-def _kept(session: Session) -> Optional[dict]:
-    held = session.info.get(_CARDS)
+def _kept(session: Session, key: str = _CARDS) -> Optional[dict]:
+    held = session.info.get(key)
     return held[1] if held is not None and held[0] is session.get_transaction() else None
+
+
+def note_repaired(session: Session, image_id: int, repaired: bool) -> None:
+    """Whether the locked image has a repair, read in this action (``repo_review``'s labels read)."""
+    held = _kept(session, _REPAIRED)
+    if held is not None:
+        held[image_id] = repaired
+
+
+def kept_repaired(session: Session, image_id: int) -> Optional[bool]:
+    """:func:`note_repaired`'s answer, or None: unknown, or the images written since other
+    than through their rows (their record is read from the database)."""
+    held = _kept(session, _REPAIRED)
+    return None if held is None else held.get(image_id)
+
+
+def kept_orphans(session: Session, image_id: int) -> Optional[list]:
+    """The kept pending label cards of the image whose label is not in the taxonomy, read
+    with them while the taxonomy's lock was held (none can come or go meanwhile); None:
+    ask the database (not kept, read without the lock, or a card's value changed since)."""
+    rows, flags = kept_cards(session, image_id), (_kept(session, _FLAGS) or {}).get(image_id)
+    if rows is None or flags is None:
+        return None
+    cards = [r for r in rows if r.kind == "label" and r.outcome == "pending"]
+    if any((r.id, r.value) not in flags for r in cards):
+        return None
+    return [r for r in cards if flags[(r.id, r.value)]]
 
 
 def keeping_cards(session: Session) -> bool:
@@ -52,9 +86,10 @@ def kept_cards(session: Session, image_id: int) -> Optional[list]:
 
 
 def forget_cards(session: Session) -> None:
-    held = _kept(session)
-    if held:
-        held.clear()
+    for key in (_CARDS, _FLAGS):
+        held = _kept(session, key)
+        if held:
+            held.clear()
 
 
 def fresh(session: Session) -> dict:
@@ -70,8 +105,6 @@ def card_rows(session: Session, image_id: int, pending_only: bool = False, locke
     """The image's suggestion rows (ordered by kind, best score first, id); ``locked``: the
     image is locked in this transaction: read afresh (kept, :func:`fresh`, and for the
     transaction when :func:`keep_cards` asked), or taken from what was kept, with no query."""
-    from sqlalchemy import select
-
     rows = kept_cards(session, image_id) if locked else None
     if rows is not None:
         return [r for r in rows if r.outcome == "pending"] if pending_only else list(rows)
@@ -80,13 +113,29 @@ def card_rows(session: Session, image_id: int, pending_only: bool = False, locke
         stmt = stmt.where(m.Suggestion.outcome == "pending")
     if locked:  # read afresh, the image ours: decide needs not read them again
         stmt = stmt.execution_options(populate_existing=True)
-    rows = session.scalars(stmt.order_by(m.Suggestion.kind, m.Suggestion.score.desc(), m.Suggestion.id)).all()
+    held = _kept(session) if locked and not pending_only else None
+    flags = _kept(session, _FLAGS) if held is not None and _taxonomy_still(session) else None
+    if flags is not None:  # whether each label card's label is gone, in the same statement
+        gone = and_(m.Suggestion.kind == "label", ~select(m.Label.id).where(m.Label.name == m.Suggestion.value)
+                    .exists())
+        stmt = stmt.add_columns(case((gone, True), else_=False).label("gone_"))
+    result = session.execute(stmt.order_by(m.Suggestion.kind, m.Suggestion.score.desc(), m.Suggestion.id)).all()
+    rows = [r[0] for r in result]
     if locked:
         fresh(session).update((r.id, r) for r in rows)  # (kept: the identity map is weak)
-        held = _kept(session)
-        if held is not None and not pending_only:
-            held[image_id] = list(rows)
+    if held is not None:
+        held[image_id] = list(rows)
+    if flags is not None:
+        flags[image_id] = {(r.id, r.value): bool(gone) for r, gone in result}
+    elif held is not None:
+        (_kept(session, _FLAGS) or {}).pop(image_id, None)
     return rows
+
+
+def _taxonomy_still(session: Session) -> bool:
+    """Whether no label can be added, renamed or removed until this transaction ends (the
+    taxonomy's lock held; SQLite: its writers take turns)."""
+    return session.get_bind().dialect.name != "postgresql" or session.info.get(TAXONOMY_STATE) in ("held", "exclusive")
 
 
 def suggestions_for(session: Session, image_id: int, pending_only: bool = False) -> list[SuggestionRecord]:
@@ -111,18 +160,43 @@ def queue_state(rows) -> tuple[Optional[float], int]:
     return None, len(pending)
 
 
+def label_cards(s: Session, image_id: int, shown: Optional[Collection[int]]) -> bool:
+    """Whether the image has label cards an Enter decides: of ``shown``, or else pending
+    (read before the image is locked: whether the action takes the taxonomy lock, ``review_actions.accept``)."""
+    sg = m.Suggestion
+    where = [sg.image_id == image_id, sg.kind == "label"]
+    where.append(sg.id.in_(list(shown)) if shown is not None else sg.outcome == "pending")
+    found = select(sg.id).where(*where).limit(1)
+    if s.get_bind().dialect.name != "postgresql":
+        return s.scalar(found) is not None
+    # one round trip: the taxonomy's shared lock taken in the same statement when there is one (CASE: only then)
+    lock = cast(func.pg_advisory_xact_lock_shared(TAXONOMY_LOCK), Text).is_not(None)
+    if s.scalar(select(case((found.exists(), lock), else_=false()))):
+        s.info[TAXONOMY_STATE] = "held"
+        return True
+    return False
+
+
 @event.listens_for(Session, "do_orm_execute")
 def _statement(state) -> None:
     """A statement written to the suggestions outside the kept rows: they are read again."""
     held = _kept(state.session)
-    if not held:
+    if held is None:
         return
     stmt = state.statement
     if isinstance(stmt, (Insert, Update, Delete)):
-        if getattr(stmt.table, "name", None) == m.Suggestion.__tablename__:
-            held.clear()
-    elif isinstance(stmt, TextClause) and m.Suggestion.__tablename__ in stmt.text.lower():
-        held.clear()
+        tables = {getattr(stmt.table, "name", None)}
+    elif isinstance(stmt, TextClause):
+        tables = {t for t in _WATCHED if t in stmt.text.lower()}
+    else:
+        return
+    if m.Suggestion.__tablename__ in tables:
+        forget_cards(state.session)
+    if tables & {m.Image.__tablename__, m.Repair.__tablename__}:  # the record: read from the database
+        (_kept(state.session, _REPAIRED) or {}).clear()
+
+
+_WATCHED = (m.Suggestion.__tablename__, m.Image.__tablename__, m.Repair.__tablename__)
 
 
 @event.listens_for(Session, "after_flush")
@@ -130,4 +204,4 @@ def _flushed(session: Session, _context) -> None:
     """A card added or deleted through the ORM: the kept rows are no longer all of them."""
     held = _kept(session)
     if held and any(isinstance(o, m.Suggestion) for o in (*session.new, *session.deleted)):
-        held.clear()
+        forget_cards(session)

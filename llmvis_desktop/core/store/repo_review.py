@@ -5,14 +5,14 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Iterable, Optional, Sequence
 
-from sqlalchemy import delete, func, insert, or_, select
+from sqlalchemy import delete, func, insert, literal, or_, select
 from sqlalchemy.orm import Session
 
 from . import models as m
-from .action_cards import card_rows, kept_cards, keeping_cards
-from .convert import dumps, event_record
+from .action_cards import card_rows, kept_cards, kept_repaired, keeping_cards, note_repaired
+from .convert import IMAGE_RECORD_COLUMNS, dumps, event_record, image_record
 from .engine import BATCHED_EVENTS, insert_events
-from .records import EventRecord
+from .records import EventRecord, ImageRecord
 
 
 class NotFound(LookupError):
@@ -93,16 +93,43 @@ def _labels_with_ids(session: Session, image_id: int) -> tuple[list[str], dict[s
     if cache is not None and image_id in cache:
         names, ids = cache[image_id]
         return list(names), dict(ids)
-    rows = session.execute(
-        select(m.Label.name, m.Label.id)
-        .join(m.ImageLabel, m.ImageLabel.label_id == m.Label.id)
-        .where(m.ImageLabel.image_id == image_id)
-        .order_by(m.Label.name)
-    ).all()
+    if cache is not None and keeping_cards(session) and is_locked(session, image_id):
+        rows = _labels_and_repaired(session, image_id)
+    else:
+        rows = session.execute(
+            select(m.Label.name, m.Label.id)
+            .join(m.ImageLabel, m.ImageLabel.label_id == m.Label.id)
+            .where(m.ImageLabel.image_id == image_id)
+            .order_by(m.Label.name)
+        ).all()
     names, ids = [name for name, _ in rows], {name: i for name, i in rows}
     if cache is not None and is_locked(session, image_id):
         cache[image_id] = (list(names), dict(ids))
     return names, ids
+
+
+def _labels_and_repaired(session: Session, image_id: int) -> list[tuple[str, int]]:
+    """(name, id) of the locked image's labels, and whether it has a repair (noted for its
+    record, :func:`kept_record`), in one statement: a row of NULLs when it has no label."""
+    one = select(literal(1).label("one")).subquery()
+    pairs = m.ImageLabel.__table__.join(m.Label.__table__, m.Label.id == m.ImageLabel.label_id)
+    repaired = select(m.Repair.id).where(m.Repair.source_image_id == image_id,
+                                         m.Repair.unlinked_at.is_(None)).exists()
+    got = session.execute(select(m.Label.name, m.Label.id, repaired.label("repaired_")).select_from(one)
+                          .outerjoin(pairs, m.ImageLabel.image_id == image_id).order_by(m.Label.name)).all()
+    note_repaired(session, image_id, bool(got[0].repaired_))
+    return [(name, i) for name, i, _ in got if name is not None]
+
+
+def kept_record(session: Session, image_id: int, labels: Sequence[str]) -> Optional[ImageRecord]:
+    """The record of an image locked in this action, from its row as flushed (every change
+    the action made went through it) and its repair noted when its labels were read; None
+    when either is not known (``repo_images.record_of`` reads it: one round trip)."""
+    repaired = kept_repaired(session, image_id)
+    if repaired is None or not is_locked(session, image_id):
+        return None
+    row = locked_image(session, image_id)
+    return image_record(tuple(getattr(row, c.key) for c in IMAGE_RECORD_COLUMNS), tuple(sorted(labels)), repaired)
 
 
 def forget_rows(session: Session) -> None:

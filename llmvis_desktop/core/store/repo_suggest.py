@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from . import models as m
-from .action_cards import DECIDED, card_rows, fresh as _fresh, kept_cards, queue_state, suggestions_for  # noqa: F401
+from .action_cards import (DECIDED, card_rows, fresh as _fresh, kept_cards, kept_orphans, queue_state,  # noqa: F401
+                           suggestions_for)
 from .engine import insert_events
 from .convert import dumps, suggestion_record
 from .records import NewSuggestion, SuggestionRecord
@@ -209,9 +210,11 @@ def withdraw_orphans(session: Session, image_id: int, actor: str) -> list[int]:
         share_taxonomy(session)  # (as taxonomy_names: the label list read while no change is under way)
     except TaxonomyBusy:
         return []
-    rows = session.execute(select(sg.id, sg.image_id, sg.model_id, sg.kind, sg.value).where(
-        sg.image_id == image_id, sg.kind == "label", sg.outcome == "pending",
-        ~select(m.Label.id).where(m.Label.name == sg.value).exists())).all()  # (one query, not two)
+    rows = kept_orphans(session, image_id)  # (known from the action's cards read: no query)
+    if rows is None:
+        rows = session.execute(select(sg.id, sg.image_id, sg.model_id, sg.kind, sg.value).where(
+            sg.image_id == image_id, sg.kind == "label", sg.outcome == "pending",
+            ~select(m.Label.id).where(m.Label.name == sg.value).exists())).all()  # (one query, not two)
     if rows:
         _mark_withdrawn(session, rows, m.utcnow(), actor, "label removed")
         refresh_later(session, image_id)
