@@ -8,7 +8,9 @@ Before (round trips): Enter 21, a label key 13 (off 11), Delete 11, a caption 8,
 Enter 29, of a label key 16, of a caption 12; then 13, 10 (9), 8, 7, 22, 13, 10. Then the
 record built from the image's row as flushed (whether it has a repair read with its labels),
 a label card's orphan check read with the cards, Enter's look for label cards and the
-taxonomy lock one statement."""
+taxonomy lock one statement (10, 9 (8), 7, 6, 20, 11, 9). Then an undo's cards put back
+from the kept rows (no flush and twin look per card, a card's label name asked once) and
+the label list read once for all its questions."""
 from __future__ import annotations
 
 import dataclasses
@@ -28,7 +30,7 @@ from pg_turns import Relay
 
 #: the most round trips each action may make (before: see the module's docstring)
 MOST = {"enter": 10, "label_key": 9, "label_key_off": 8, "delete": 7, "caption": 6,
-        "undo_enter": 20, "undo_label_key": 11, "undo_caption": 9}
+        "undo_enter": 11, "undo_label_key": 9, "undo_caption": 9}
 
 
 def _cards(image_id):

@@ -26,6 +26,7 @@ from .taxonomy_lock import TAXONOMY_LOCK, TAXONOMY_STATE
 _CARDS = "llmvis_image_cards"  # session.info key: (transaction, {image id: [rows]}) while kept
 _FLAGS = "llmvis_card_flags"  # session.info key: (transaction, {image id: {(id, value): no such label}})
 _REPAIRED = "llmvis_kept_repaired"  # session.info key: (transaction, {image id: has a repair})
+_NAMES = "llmvis_card_names"  # session.info key: (transaction, {image id: (ids asked, {id: name})})
 _FRESH = "llmvis_fresh_suggestions"  # session.info key: (transaction, {id: row} read since their image was locked)
 
 #: outcomes a reviewer gave a card (a withdrawn card is no longer the model's guess)
@@ -37,7 +38,7 @@ def keep_cards(session: Session) -> None:
     locked (with, for each label card, whether its label is gone: :func:`kept_orphans`), and
     whether the image has a repair (:func:`note_repaired`, for its record)."""
     tx = session.get_transaction()
-    for key in (_CARDS, _FLAGS, _REPAIRED):
+    for key in (_CARDS, _FLAGS, _REPAIRED, _NAMES):
         session.info[key] = (tx, {})
 
 
@@ -60,14 +61,28 @@ def kept_repaired(session: Session, image_id: int) -> Optional[bool]:
     return None if held is None else held.get(image_id)
 
 
-def kept_orphans(session: Session, image_id: int) -> Optional[list]:
+def card_names_memo(session: Session) -> Optional[tuple[set, dict]]:
+    """(ids asked, {id: name now}) of ``repo_labels.card_label_names`` in this action, kept
+    while no label can be renamed or removed (the taxonomy's lock held: the events it reads
+    come of those alone); None: ask the database."""
+    held = _kept(session, _NAMES)
+    if held is None or not _taxonomy_still(session):
+        return None
+    return held.setdefault("memo", (set(), {}))
+
+
+def kept_orphans(session: Session, image_id: int, known: Optional[set] = None) -> Optional[list]:
     """The kept pending label cards of the image whose label is not in the taxonomy, read
-    with them while the taxonomy's lock was held (none can come or go meanwhile); None:
-    ask the database (not kept, read without the lock, or a card's value changed since)."""
+    with them while the taxonomy's lock was held (none can come or go meanwhile), or, given
+    ``known`` (the label names, read with the lock held), not among them (a card's value
+    changed since, by an undo following a rename); None: ask the database (not kept, read
+    without the lock, or a card's value changed since and no ``known``)."""
     rows, flags = kept_cards(session, image_id), (_kept(session, _FLAGS) or {}).get(image_id)
-    if rows is None or flags is None:
+    if rows is None or flags is None:  # (cards read before the lock: a rename may have changed them since)
         return None
     cards = [r for r in rows if r.kind == "label" and r.outcome == "pending"]
+    if known is not None:
+        return [r for r in cards if r.value not in known]
     if any((r.id, r.value) not in flags for r in cards):
         return None
     return [r for r in cards if flags[(r.id, r.value)]]

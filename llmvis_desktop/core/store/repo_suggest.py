@@ -198,7 +198,7 @@ def label_gone_error(value: str) -> LabelGone:
                      f"are shown afresh")
 
 
-def withdraw_orphans(session: Session, image_id: int, actor: str) -> list[int]:
+def withdraw_orphans(session: Session, image_id: int, actor: str, known: Optional[set] = None) -> list[int]:
     """Withdraw the image's pending label suggestions whose label is no longer in the
     taxonomy, in ``actor``'s name; their ids. The caller took the taxonomy's shared lock
     before locking the image (``review_actions.run``: the one lock order, see
@@ -210,7 +210,7 @@ def withdraw_orphans(session: Session, image_id: int, actor: str) -> list[int]:
         share_taxonomy(session)  # (as taxonomy_names: the label list read while no change is under way)
     except TaxonomyBusy:
         return []
-    rows = kept_orphans(session, image_id)  # (known from the action's cards read: no query)
+    rows = kept_orphans(session, image_id, known)  # (known from the action's cards read: no query)
     if rows is None:
         rows = session.execute(select(sg.id, sg.image_id, sg.model_id, sg.kind, sg.value).where(
             sg.image_id == image_id, sg.kind == "label", sg.outcome == "pending",
@@ -468,11 +468,13 @@ def restore_outcome(session: Session, suggestion_id: int, outcome: str, final_va
     now = m.utcnow()
     before = row.outcome
     row.outcome, row.final_value = outcome, final_value
+    flag_modified(row, "final_value")  # (as decide: the cards put back, one statement)
     row.decided_at = None if outcome == "pending" else now
     row.decided_by = None if outcome == "pending" else actor
     add_event(session, row.image_id, actor, action, before, outcome, row.id)
     if outcome == "pending":  # pending again first: a decided card is never revised
-        session.flush()
+        if kept_cards(session, row.image_id) is None:  # (kept: the card's twins are found among them)
+            session.flush()
         if row.kind == "label":  # a pending card follows a rename of its label
             row.value = card_label_names(session, [row.id]).get(row.id) or row.value  # (removed: None)
         _take_over_same_pending(session, row, now, actor)
