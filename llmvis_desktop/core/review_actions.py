@@ -26,9 +26,10 @@ from .store import models as m
 from .store import repo_images as ri
 from .store import repo_review as rr
 from .store import repo_suggest as rs
+from .store.action_cards import keep_cards, label_cards
 from .store.db_errors import RETRYABLE, WAITED, db_error_kind
 from .review_busy import busy as _busy
-from .store.repo_labels import TAXONOMY_STATE, TaxonomyBusy, card_label_names, share_taxonomy, taxonomy_names
+from .store.repo_labels import TAXONOMY_STATE, TaxonomyBusy, card_label_names, share_taxonomy, taxonomy_ids
 from .store.engine import Busy, Store
 from .store.records import ImageRecord, NewSuggestion, SuggestionRecord
 
@@ -78,19 +79,19 @@ def run(target, image_id: int, change: Callable[[Session], Iterable[SuggestionRe
     while True:
         if skipped is not None:
             skipped.clear()
-        waiting = []  # ["taxonomy"] while waiting for the taxonomy lock
+        waiting = ["taxonomy"]  # while waiting for the taxonomy lock (a decider may take it: label_cards)
         try:
             with store.write() as s:
                 if first or (taxonomy(s) if callable(taxonomy) else taxonomy):
-                    waiting.append("taxonomy")
                     share_taxonomy(s)  # the one lock order: the taxonomy, then the image
-                    waiting.clear()
                 else:
                     s.info[TAXONOMY_STATE] = "try"
+                waiting.clear()
                 # a round trip saved wherever it can be (a team's PostgreSQL over a network:
                 # each is the reviewer's wait): the labels read once, the new score and
                 # status of the image computed once, the history events in one INSERT
                 rr.cache_labels(s)
+                keep_cards(s)  # its cards read once, as the labels (store/action_cards.py)
                 rs.defer_refreshes(s)
                 before = rr.snapshot(s, image_id, outcomes=True)
                 with rr.batched_events(s):
@@ -98,7 +99,7 @@ def run(target, image_id: int, change: Callable[[Session], Iterable[SuggestionRe
                     rs.run_refreshes(s)
                 s.flush()
                 after = rr.snapshot(s, image_id, outcomes=True)
-                record = ri.record_of(s, image_id, after["labels"])
+                record = rr.kept_record(s, image_id, after["labels"]) or ri.record_of(s, image_id, after["labels"])
                 if record is None:
                     raise rr.NotFound(f"image id {image_id} is not in this project")
             return ActionResult(image_id, before, after, record, decided, tuple(skipped or ()))
@@ -225,16 +226,7 @@ def accept(target, image_id: int, actor: str, status: str = m.STATUS_REVIEWED,
         rr.set_status(s, image_id, status, actor, before=seen)
         return decided
 
-    return _refusing(run(target, image_id, change, taxonomy=lambda s: _label_cards(s, image_id, shown)), refused)
-
-
-def _label_cards(s: Session, image_id: int, shown: Optional[Collection[int]]) -> bool:
-    """Whether the image has label cards an Enter decides: of ``shown``, or else pending
-    (read before the image is locked: whether the action takes the taxonomy lock)."""
-    sg = m.Suggestion
-    where = [sg.image_id == image_id, sg.kind == "label"]
-    where.append(sg.id.in_(list(shown)) if shown is not None else sg.outcome == "pending")
-    return s.scalar(select(sg.id).where(*where).limit(1)) is not None
+    return _refusing(run(target, image_id, change, taxonomy=lambda s: label_cards(s, image_id, shown)), refused)
 
 
 def _orphans_shown(s: Session, image_id: int, actor: str, shown: Optional[Collection[int]],
@@ -353,12 +345,13 @@ def apply_state(target, image_id: int, state: dict, actor: str, action_prefix: s
     def change(s: Session):
         if state.get("suggestions"):  # the image's cards read once (kept for this transaction), not one by one
             rs.suggestions_for(s, image_id)
-        try:
-            known = taxonomy_names(s)  # (its shared lock already held: run takes it before the image)
+        try:  # ({id: name}: the label list read once, for all that asks it below)
+            ids = taxonomy_ids(s)  # (its shared lock already held: run takes it before the image)
         except TaxonomyBusy:  # an undo changing no label nor label card (_undo_reads_labels): the
-            known = None  # cards of a label removed meanwhile are withdrawn by the next action
-        gone = _removed_names(s, state, expect)
-        now_state, now_expect = _current_names(s, state, skipped), _current_names(s, expect, skipped)
+            ids = None  # cards of a label removed meanwhile are withdrawn by the next action
+        known = None if ids is None else set(ids.values())
+        gone = _removed_names(s, state, expect, now=ids)
+        now_state, now_expect = _current_names(s, state, skipped, ids), _current_names(s, expect, skipped, ids)
         if known is not None and now_state and now_state.get("suggestions"):  # before the merge: not "changed by
             # someone else"
             now_state = dict(now_state, suggestions=_without_orphans(
@@ -373,7 +366,7 @@ def apply_state(target, image_id: int, state: dict, actor: str, action_prefix: s
         for sid, (outcome, final) in (plan.get("suggestions") or {}).items():  # before the status
             rs.restore_outcome(s, sid, outcome, final, actor, f"{action_prefix}:suggestion")
         # as Enter does: a pending card of a label no longer in the taxonomy is withdrawn
-        rs.withdraw_orphans(s, image_id, actor)
+        rs.withdraw_orphans(s, image_id, actor, known)
         if "caption" in plan:
             rr.set_caption(s, image_id, plan["caption"], actor, action=f"{action_prefix}:caption")
         if "labels" in plan:
@@ -437,24 +430,28 @@ def _without_orphans(s: Session, outcomes: dict, known: set, skipped: list, gone
     return keep
 
 
-def _removed_names(s: Session, *snaps: Optional[dict]) -> frozenset:
+def _removed_names(s: Session, *snaps: Optional[dict], now: Optional[dict] = None) -> frozenset:
     """The names, as the snapshots knew them, of their labels no longer in the taxonomy
-    (by id: a label renamed since is not gone; one removed and made again is)."""
+    (by id: a label renamed since is not gone; one removed and made again is). ``now``: the
+    taxonomy read already ({id: name}), or None."""
     ids = {name: i for snap in snaps if snap for name, i in (snap.get("label_ids") or {}).items()}
     if not ids:
         return frozenset()
-    there = set(s.scalars(select(m.Label.id).where(m.Label.id.in_(list(set(ids.values()))))))
+    there = set(now) if now is not None else set(s.scalars(select(m.Label.id).where(
+        m.Label.id.in_(list(set(ids.values()))))))
     return frozenset(name for name, i in ids.items() if i not in there)
 
 
-def _current_names(s: Session, snap: Optional[dict], skipped: list) -> Optional[dict]:
+def _current_names(s: Session, snap: Optional[dict], skipped: list, taxonomy: Optional[dict] = None
+                   ) -> Optional[dict]:
     """``snap`` with its labels under their names now (a label renamed since the snapshot
     made undo fail, "not in the taxonomy", and blocked every undo before it); a label
     removed since is left out, and said in ``skipped``."""
     if not snap or not snap.get("label_ids"):
         return snap
     ids = snap["label_ids"]
-    now = dict(s.execute(select(m.Label.id, m.Label.name).where(m.Label.id.in_(list(ids.values())))).all())
+    now = {i: n for i, n in taxonomy.items() if i in set(ids.values())} if taxonomy is not None else dict(
+        s.execute(select(m.Label.id, m.Label.name).where(m.Label.id.in_(list(ids.values())))).all())
     names = []
     for name in snap.get("labels", ()):
         if name in ids and ids[name] not in now:

@@ -7,7 +7,12 @@ on two connections: the open lock's own; now 8 on one). psycopg's BEGIN was a ro
 of its own in every transaction (a read's too): now sent with the first statement
 (pg_wire.one_trip_begin_cursor), one fewer in each (window 3 -> 2, label key 14 -> 13,
 accept 22 -> 21, suggest commit 13 -> 12, caption 9 -> 8, rename 13 -> 12, setting 4 -> 3).
-Opening 8 -> 4: SQLAlchemy's first look at the server in one statement (pg_wire.one_trip_first_look)."""
+Opening 8 -> 4: SQLAlchemy's first look at the server in one statement (pg_wire.one_trip_first_look).
+An action's image cards read once and kept for it (store/action_cards.py), its labels written
+as what changed, its changes flushed once: label key 13 -> 10, accept 21 -> 13, caption 8 -> 7;
+its record from its row as flushed, the orphan check with the cards, Enter's taxonomy lock
+with its look for label cards: 10 -> 9, 13 -> 10, 7 -> 6
+(tests/core/test_hpgaccept_round_trips.py: Delete, undo)."""
 from __future__ import annotations
 
 import pytest
@@ -20,9 +25,9 @@ from llmvis_desktop.core.store.engine import short_waits
 from llmvis_desktop.core.store.records import NewSuggestion
 from pg_turns import Relay
 
-#: the most round trips each may make (before: 6, 16, 24, 14, 30, then 8)
-WINDOW, LABEL_KEY, ACCEPT, SUGGEST_COMMIT, OPEN = 2, 13, 21, 12, 4
-CAPTION, RENAME, SETTING = 8, 12, 3
+#: the most round trips each may make (before: 6, 16, 24, 14, 30, then 8; label key 13, accept 21, caption 8)
+WINDOW, LABEL_KEY, ACCEPT, SUGGEST_COMMIT, OPEN = 2, 9, 10, 12, 4
+CAPTION, RENAME, SETTING = 6, 12, 3
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from . import models as m
+from .action_cards import card_names_memo
 from .engine import insert_events
 # the taxonomy's lock, in a module of its own (re-exported: its users import it from here)
 from .taxonomy_lock import (  # noqa: F401
@@ -124,6 +125,12 @@ def taxonomy_names(session: Session) -> set[str]:
     return set(session.scalars(select(m.Label.name)))
 
 
+def taxonomy_ids(session: Session) -> dict[int, str]:
+    """{id: name} of the labels now, read as :func:`taxonomy_names` reads them."""
+    share_taxonomy(session)
+    return dict(session.execute(select(m.Label.id, m.Label.name)).all())
+
+
 def label_keys(session: Session, names) -> dict[str, list]:
     """{name: [id, creation time as text]} of the labels of ``names`` there now (the others
     are left out): what stays a label's own through renames (its id), and tells it from a
@@ -224,13 +231,20 @@ def card_label_names(session: Session, suggestion_ids=None) -> dict[int, Optiona
     renamed since they were made (the latest ``suggestion_renamed`` event of each), or
     ``None`` for those whose label was removed since (``suggestion_label_removed``: a
     label given that name later is another label); the others' label is their value."""
+    memo = card_names_memo(session) if suggestion_ids is not None else None
+    if memo is not None and set(suggestion_ids) <= memo[0]:  # asked already in this action: no query
+        return {sid: memo[1][sid] for sid in suggestion_ids if sid in memo[1]}
     ev = m.Event
     stmt = (select(ev.suggestion_id, ev.action, ev.after)
             .where(ev.action.in_((CARD_RENAMED, CARD_LABEL_REMOVED))).order_by(ev.id))
     if suggestion_ids is not None:
         stmt = stmt.where(ev.suggestion_id.in_(list(suggestion_ids)))
-    return {sid: (None if action == CARD_LABEL_REMOVED else loads(after))
-            for sid, action, after in session.execute(stmt)}
+    got = {sid: (None if action == CARD_LABEL_REMOVED else loads(after))
+           for sid, action, after in session.execute(stmt)}
+    if memo is not None:
+        memo[0].update(suggestion_ids)
+        memo[1].update(got)
+    return got
 
 
 def names_now(session: Session, names, since) -> dict[str, Optional[str]]:

@@ -11,6 +11,7 @@ from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from . import models as m
+from .action_cards import kept_cards
 from .engine import insert_events
 from .convert import dumps
 from .records import NewSuggestion
@@ -176,9 +177,14 @@ def _take_over_same_pending(session: Session, row: m.Suggestion, now, actor: str
     if row.outcome != "pending":
         raise ValueError("a decided suggestion is never revised")
     sg = m.Suggestion
-    dups = session.scalars(select(sg).where(
-        sg.image_id == row.image_id, sg.kind == row.kind, sg.value == row.value, sg.model_id == row.model_id,
-        sg.outcome == "pending", sg.id != row.id).order_by(sg.id)).all()
+    kept = kept_cards(session, row.image_id)  # (the image's cards kept by the action: no query)
+    if kept is not None:
+        dups = sorted((r for r in kept if (r.kind, r.value, r.model_id, r.outcome) == (
+            row.kind, row.value, row.model_id, "pending") and r.id != row.id), key=lambda r: r.id)
+    else:
+        dups = session.scalars(select(sg).where(
+            sg.image_id == row.image_id, sg.kind == row.kind, sg.value == row.value, sg.model_id == row.model_id,
+            sg.outcome == "pending", sg.id != row.id).order_by(sg.id)).all()
     if not dups:
         return
     newest = dups[-1]

@@ -5,13 +5,14 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Iterable, Optional, Sequence
 
-from sqlalchemy import delete, func, insert, or_, select
+from sqlalchemy import delete, func, insert, literal, or_, select
 from sqlalchemy.orm import Session
 
 from . import models as m
-from .convert import dumps, event_record
+from .action_cards import card_rows, kept_cards, kept_repaired, keeping_cards, note_repaired
+from .convert import IMAGE_RECORD_COLUMNS, dumps, event_record, image_record
 from .engine import BATCHED_EVENTS, insert_events
-from .records import EventRecord
+from .records import EventRecord, ImageRecord
 
 
 class NotFound(LookupError):
@@ -92,16 +93,43 @@ def _labels_with_ids(session: Session, image_id: int) -> tuple[list[str], dict[s
     if cache is not None and image_id in cache:
         names, ids = cache[image_id]
         return list(names), dict(ids)
-    rows = session.execute(
-        select(m.Label.name, m.Label.id)
-        .join(m.ImageLabel, m.ImageLabel.label_id == m.Label.id)
-        .where(m.ImageLabel.image_id == image_id)
-        .order_by(m.Label.name)
-    ).all()
+    if cache is not None and keeping_cards(session) and is_locked(session, image_id):
+        rows = _labels_and_repaired(session, image_id)
+    else:
+        rows = session.execute(
+            select(m.Label.name, m.Label.id)
+            .join(m.ImageLabel, m.ImageLabel.label_id == m.Label.id)
+            .where(m.ImageLabel.image_id == image_id)
+            .order_by(m.Label.name)
+        ).all()
     names, ids = [name for name, _ in rows], {name: i for name, i in rows}
     if cache is not None and is_locked(session, image_id):
         cache[image_id] = (list(names), dict(ids))
     return names, ids
+
+
+def _labels_and_repaired(session: Session, image_id: int) -> list[tuple[str, int]]:
+    """(name, id) of the locked image's labels, and whether it has a repair (noted for its
+    record, :func:`kept_record`), in one statement: a row of NULLs when it has no label."""
+    one = select(literal(1).label("one")).subquery()
+    pairs = m.ImageLabel.__table__.join(m.Label.__table__, m.Label.id == m.ImageLabel.label_id)
+    repaired = select(m.Repair.id).where(m.Repair.source_image_id == image_id,
+                                         m.Repair.unlinked_at.is_(None)).exists()
+    got = session.execute(select(m.Label.name, m.Label.id, repaired.label("repaired_")).select_from(one)
+                          .outerjoin(pairs, m.ImageLabel.image_id == image_id).order_by(m.Label.name)).all()
+    note_repaired(session, image_id, bool(got[0].repaired_))
+    return [(name, i) for name, i, _ in got if name is not None]
+
+
+def kept_record(session: Session, image_id: int, labels: Sequence[str]) -> Optional[ImageRecord]:
+    """The record of an image locked in this action, from its row as flushed (every change
+    the action made went through it) and its repair noted when its labels were read; None
+    when either is not known (``repo_images.record_of`` reads it: one round trip)."""
+    repaired = kept_repaired(session, image_id)
+    if repaired is None or not is_locked(session, image_id):
+        return None
+    row = locked_image(session, image_id)
+    return image_record(tuple(getattr(row, c.key) for c in IMAGE_RECORD_COLUMNS), tuple(sorted(labels)), repaired)
 
 
 def forget_rows(session: Session) -> None:
@@ -209,8 +237,13 @@ def hold_labels(session: Session, names: Iterable[str], strict: bool = True) -> 
         held = session.info[_HELD_LABELS] = (tx, {})
     todo = [n for n in wanted if n not in held[1]]
     if todo:
-        held[1].update(session.execute(select(m.Label.name, m.Label.id).where(m.Label.name.in_(todo))
-                                       .order_by(m.Label.id).with_for_update(read=True, key_share=True)).all())
+        stmt = (select(m.Label.name, m.Label.id).where(m.Label.name.in_(todo)).order_by(m.Label.id)
+                .with_for_update(read=True, key_share=True))
+        if any(isinstance(o, m.Label) for o in (*session.new, *session.dirty, *session.deleted)):
+            held[1].update(session.execute(stmt).all())
+        else:  # nothing of the labels' to flush first: the action's changes flushed once, at its end
+            with session.no_autoflush:
+                held[1].update(session.execute(stmt).all())
     ids = {n: held[1][n] for n in wanted if n in held[1]}
     unknown = [n for n in wanted if n not in ids]
     if unknown and strict:
@@ -236,6 +269,24 @@ def write_labels(session: Session, labels: dict[int, list[int]]) -> None:
             session.execute(insert(m.ImageLabel), pairs)
 
 
+def _write_changed_labels(session: Session, image_id: int, had: set[int], wanted: dict[str, int]) -> None:
+    """The label rows of one locked image, ``had`` (ids, read since it was locked) made
+    ``wanted`` ({name: id}): only the rows removed are deleted and those added inserted
+    (a label key: one statement, not a delete of them all and an insert of them all); the
+    labels :func:`current_labels` keeps for the transaction are what was written."""
+    gone, added = had - set(wanted.values()), sorted(set(wanted.values()) - had)
+    with session.no_autoflush:
+        if gone:
+            session.execute(delete(m.ImageLabel).where(m.ImageLabel.image_id == image_id,
+                                                       m.ImageLabel.label_id.in_(sorted(gone))),
+                            execution_options={"synchronize_session": False})
+        if added:
+            session.execute(insert(m.ImageLabel), [{"image_id": image_id, "label_id": i} for i in added])
+    cache = _label_cache(session)
+    if cache is not None:
+        cache[image_id] = (sorted(wanted), dict(wanted))
+
+
 def labels_event(session: Session, row: m.Image, before: list[str], wanted: list[str], actor: str, *,
                  suggestion_id: Optional[int] = None, action: str = "labels") -> None:
     """The history event of a label change (and the row's last change), as
@@ -256,11 +307,11 @@ def set_labels(
     """Replace the image's labels by ``names`` (each must be in the taxonomy)."""
     row = locked_image(session, image_id)
     wanted = sorted(set(names))
-    before = current_labels(session, image_id)
+    before, before_ids = _labels_with_ids(session, image_id)
     if before == wanted:
         return False
     ids = hold_labels(session, wanted)
-    write_labels(session, {image_id: [ids[n] for n in wanted]})
+    _write_changed_labels(session, image_id, set(before_ids.values()), {n: ids[n] for n in wanted})
     labels_event(session, row, before, wanted, actor, suggestion_id=suggestion_id, action=action)
     return True
 
@@ -294,9 +345,13 @@ def set_status(
         raise ValueError(f"status must be one of {', '.join(m.REVIEW_STATUSES)}, not {status!r}")
     row = locked_image(session, image_id)
     if status in (m.STATUS_NEW, m.STATUS_SUGGESTED):
-        session.flush()
-        pending = session.scalar(select(func.count()).select_from(m.Suggestion).where(
-            m.Suggestion.image_id == image_id, m.Suggestion.outcome == "pending"))
+        kept = kept_cards(session, image_id)  # (the image's cards as they are now: no query)
+        if kept is not None:
+            pending = sum(r.outcome == "pending" for r in kept)
+        else:
+            session.flush()
+            pending = session.scalar(select(func.count()).select_from(m.Suggestion).where(
+                m.Suggestion.image_id == image_id, m.Suggestion.outcome == "pending"))
         status = m.STATUS_SUGGESTED if pending else m.STATUS_NEW
     if row.review_status == status and row.status == status:
         return False
@@ -404,9 +459,13 @@ def snapshot(session: Session, image_id: int, outcomes: bool = False) -> dict:
         "review_status": row.review_status,
     }
     if outcomes:
-        state["suggestions"] = {sid: (outcome, final) for sid, outcome, final in session.execute(
-            select(m.Suggestion.id, m.Suggestion.outcome, m.Suggestion.final_value)
-            .where(m.Suggestion.image_id == image_id))}
+        if keeping_cards(session):  # (review_actions.run: the rows read once, kept for the action)
+            rows = card_rows(session, image_id, locked=True)
+            state["suggestions"] = {r.id: (r.outcome, r.final_value) for r in rows}
+        else:
+            state["suggestions"] = {sid: (outcome, final) for sid, outcome, final in session.execute(
+                select(m.Suggestion.id, m.Suggestion.outcome, m.Suggestion.final_value)
+                .where(m.Suggestion.image_id == image_id))}
         state["label_ids"] = label_ids
     return state
 

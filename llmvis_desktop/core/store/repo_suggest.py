@@ -8,8 +8,11 @@ from typing import Iterable, Optional, Sequence
 
 from sqlalchemy import and_, case, func, insert, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from . import models as m
+from .action_cards import (DECIDED, card_rows, fresh as _fresh, kept_cards, kept_orphans, queue_state,  # noqa: F401
+                           suggestions_for)
 from .engine import insert_events
 from .convert import dumps, suggestion_record
 from .records import NewSuggestion, SuggestionRecord
@@ -17,7 +20,7 @@ from .taxonomy_changed import changed_since, scored_since
 from .repo_labels import TaxonomyBusy, card_label_names, share_taxonomy, taxonomy_names
 from .repo_renew import (_for_current_content, _mark_withdrawn, _model_actor, _provenance, _request,  # noqa: F401
                          _revise_same, _supersede, _take_over_same_pending, _withdraw)
-from .repo_review import (NotFound, add_event, current_labels, hold_labels, is_locked, locked_image, set_caption,
+from .repo_review import (NotFound, add_event, current_labels, hold_labels, locked_image, set_caption,
                           set_labels)
 
 
@@ -195,7 +198,7 @@ def label_gone_error(value: str) -> LabelGone:
                      f"are shown afresh")
 
 
-def withdraw_orphans(session: Session, image_id: int, actor: str) -> list[int]:
+def withdraw_orphans(session: Session, image_id: int, actor: str, known: Optional[set] = None) -> list[int]:
     """Withdraw the image's pending label suggestions whose label is no longer in the
     taxonomy, in ``actor``'s name; their ids. The caller took the taxonomy's shared lock
     before locking the image (``review_actions.run``: the one lock order, see
@@ -207,9 +210,11 @@ def withdraw_orphans(session: Session, image_id: int, actor: str) -> list[int]:
         share_taxonomy(session)  # (as taxonomy_names: the label list read while no change is under way)
     except TaxonomyBusy:
         return []
-    rows = session.execute(select(sg.id, sg.image_id, sg.model_id, sg.kind, sg.value).where(
-        sg.image_id == image_id, sg.kind == "label", sg.outcome == "pending",
-        ~select(m.Label.id).where(m.Label.name == sg.value).exists())).all()  # (one query, not two)
+    rows = kept_orphans(session, image_id, known)  # (known from the action's cards read: no query)
+    if rows is None:
+        rows = session.execute(select(sg.id, sg.image_id, sg.model_id, sg.kind, sg.value).where(
+            sg.image_id == image_id, sg.kind == "label", sg.outcome == "pending",
+            ~select(m.Label.id).where(m.Label.name == sg.value).exists())).all()  # (one query, not two)
     if rows:
         _mark_withdrawn(session, rows, m.utcnow(), actor, "label removed")
         refresh_later(session, image_id)
@@ -243,10 +248,6 @@ def _not_same_pending(session: Session, items: list[NewSuggestion], image_ids) -
         .join(m.Image, m.Image.id == c.image_id)
         .where(c.image_id.in_(sorted(image_ids)), c.outcome == "pending", _for_current_content())))
     return [it for it in items if (it.image_id, it.value, *_request(it)) not in pending]
-
-
-#: outcomes a reviewer gave a card (a withdrawn card is no longer the model's guess)
-DECIDED = ("accepted", "edited", "rejected")
 
 
 def queue_score():
@@ -325,7 +326,8 @@ def _refresh_images(session: Session, image_ids, current: Optional[dict] = None)
 
 def refresh_image(session: Session, image_id: int) -> None:
     """Recompute the image's best pending score and its new/suggested status."""
-    session.flush()
+    if kept_cards(session, image_id) is None:
+        session.flush()
     _refresh_image(session, image_id)
     held = _deferred(session)
     if held is not None:
@@ -363,16 +365,22 @@ def run_refreshes(session: Session) -> None:
     held = _deferred(session)
     session.info.pop(_DEFER, None)
     if held:
-        session.flush()
+        if any(kept_cards(session, i) is None for i in held):  # (else counted from the rows kept: no query)
+            session.flush()
         for image_id in sorted(held):
             _refresh_image(session, image_id)
 
 
 def _refresh_image(session: Session, image_id: int) -> None:
-    """Recompute the image's queue score (:func:`queue_score`) and its new/suggested status."""
-    best, pending = session.execute(
-        select(queue_score(), pending_count()).select_from(m.Suggestion).where(
-            m.Suggestion.image_id == image_id, _scored())).one()
+    """Recompute the image's queue score (:func:`queue_score`) and its new/suggested status
+    (from the image's cards kept in this transaction, when they are: ``action_cards``)."""
+    rows = kept_cards(session, image_id)
+    if rows is not None:
+        best, pending = queue_state(rows)
+    else:
+        best, pending = session.execute(
+            select(queue_score(), pending_count()).select_from(m.Suggestion).where(
+                m.Suggestion.image_id == image_id, _scored())).one()
     row = session.get(m.Image, image_id)
     if row is None:
         raise NotFound(f"image id {image_id} is not in this project")
@@ -383,30 +391,6 @@ def _refresh_image(session: Session, image_id: int) -> None:
         row.review_status = m.STATUS_NEW
     if row.status in (m.STATUS_NEW, m.STATUS_SUGGESTED):
         row.status = row.review_status
-
-
-def suggestions_for(session: Session, image_id: int, pending_only: bool = False) -> list[SuggestionRecord]:
-    stmt = select(m.Suggestion).where(m.Suggestion.image_id == image_id)
-    if pending_only:
-        stmt = stmt.where(m.Suggestion.outcome == "pending")
-    locked = is_locked(session, image_id)
-    if locked:  # read afresh, the image ours: decide needs not read them again
-        stmt = stmt.execution_options(populate_existing=True)
-    rows = session.scalars(stmt.order_by(m.Suggestion.kind, m.Suggestion.score.desc(), m.Suggestion.id)).all()
-    if locked:
-        _fresh(session).update((r.id, r) for r in rows)  # (kept: the identity map is weak)
-    return [suggestion_record(r) for r in rows]
-
-
-_FRESH = "llmvis_fresh_suggestions"  # session.info key: (transaction, {id: row} read since their image was locked)
-
-
-def _fresh(session: Session) -> dict:
-    tx = session.get_transaction()
-    held = session.info.get(_FRESH)
-    if held is None or held[0] is not tx:
-        held = session.info[_FRESH] = (tx, {})
-    return held[1]
 
 
 def decide(
@@ -442,6 +426,7 @@ def decide(
         raise label_gone_error(value)  # review_actions withdraws the card (this is rolled back)
     row.outcome = outcome
     row.final_value = value
+    flag_modified(row, "final_value")  # (every decision's UPDATE the same columns: one statement for them all)
     row.decided_at = m.utcnow()
     row.decided_by = actor
     if outcome == "rejected":
@@ -483,11 +468,13 @@ def restore_outcome(session: Session, suggestion_id: int, outcome: str, final_va
     now = m.utcnow()
     before = row.outcome
     row.outcome, row.final_value = outcome, final_value
+    flag_modified(row, "final_value")  # (as decide: the cards put back, one statement)
     row.decided_at = None if outcome == "pending" else now
     row.decided_by = None if outcome == "pending" else actor
     add_event(session, row.image_id, actor, action, before, outcome, row.id)
     if outcome == "pending":  # pending again first: a decided card is never revised
-        session.flush()
+        if kept_cards(session, row.image_id) is None:  # (kept: the card's twins are found among them)
+            session.flush()
         if row.kind == "label":  # a pending card follows a rename of its label
             row.value = card_label_names(session, [row.id]).get(row.id) or row.value  # (removed: None)
         _take_over_same_pending(session, row, now, actor)
