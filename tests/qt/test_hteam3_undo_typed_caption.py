@@ -114,3 +114,46 @@ def test_undo_waiting_for_a_refused_caption_is_not_done(qtbot, window, labelled_
     assert win.review.undo_stack.index() == 1
     assert win.panel_ctl.caption.text() == "rust along the weld" and win.panel_ctl.caption.is_dirty()
     assert "(Undo pressed meanwhile: not done.)" in errors[-1], errors
+
+
+def test_redo_with_a_caption_typed_redoes_nothing_behind_the_list(qtbot, window, labelled_folder, gate):
+    """Ctrl+Shift+Z with a caption typed, unsaved: the caption saved first is a new action,
+    which ends the redo branch (as any action does); the redo was written anyway (the label
+    key undone came back in the database) while the list had dropped it."""
+    win = window
+    open_and_index(qtbot, win, labelled_folder)
+    errors = []
+    win.review.error.connect(errors.append)
+    first = win.review.current.id
+    win.grid.setFocus()
+    QTest.keyClick(win.grid, Qt.Key.Key_1)  # scratch
+    gate.set()
+    assert win.review.wait_writes(20)
+    QTest.keyClick(win.grid, Qt.Key.Key_Z, CTRL)  # undone: redo available
+    assert win.review.wait_writes(20)
+    qtbot.waitUntil(lambda: win.review.undo_stack.canRedo(), timeout=20000)
+    gate.clear()
+    QTest.keyClick(win.grid, Qt.Key.Key_F2)
+    edit = win.panel_ctl.caption.edit
+    qtbot.waitUntil(edit.hasFocus)
+    QTest.keyClicks(edit, "rust along the weld")
+    QTest.keyClick(edit, Qt.Key.Key_Return, CTRL)
+    gate.fail.append(Busy("the project database cannot be reached"))
+    gate.set()  # refused: kept in the editor, unsaved
+    assert win.review.wait_writes(20)
+    assert win.panel_ctl.caption.is_dirty() and win.review.undo_stack.canRedo()
+    gate.clear()
+    errors.clear()
+    win.grid.setFocus()
+    QTest.keyClick(win.grid, Qt.Key.Key_Z, CTRL | Qt.KeyboardModifier.ShiftModifier)
+    gate.set()
+    assert win.review.wait_writes(20)
+    qtbot.waitUntil(lambda: win.review.writes_in_flight() == 0 and not win.review._steps_waiting, timeout=20000)
+    assert win.review.wait_writes(20)
+    assert not any("list had changed" in e for e in errors), errors
+    with Project.open(labelled_folder) as p:
+        rec = p.image(first)
+    assert rec.caption == "rust along the weld"  # saved by the flush
+    assert rec.labels == ()  # the redo branch ended: nothing redone behind the list
+    stack = win.review.undo_stack
+    assert not stack.canRedo() and stack.command(stack.index() - 1).text() == "Edit caption"
