@@ -339,7 +339,8 @@ class ReviewController(ReviewEnter, NextUnreviewed, ReviewPosition, ReviewUndo, 
         shown = self._shown(image_id)
 
         def say(res) -> str:
-            return reject_message(res.decided, len(pending_ids(res, shown)) if shown is not None else 0)
+            return reject_message(res.decided, len(pending_ids(res, shown)) if shown is not None else 0,
+                                  res.before.get("review_status"))
 
         project, actor = self.project, self.actor()
         self._act_and_next("Reject", image_id, lambda: ra.reject(project, image_id, actor, shown=shown), say)

@@ -113,14 +113,17 @@ def unreadable_refusal(name: str, status: str, why: Optional[str]) -> str:
             "re-index (F5).")
 
 
-def reject_message(decided, unshown: int = 0) -> str:
+def reject_message(decided, unshown: int = 0, was: Optional[str] = None) -> str:
     """The status-bar line after Reject (Delete): how many cards it rejected, and those it
-    left pending, never shown."""
+    left pending, never shown; ``was``: the image's status before (an image already
+    rejected, by a teammate or earlier: said so, "Already rejected", not "Marked rejected",
+    as :func:`accept_message` says "Already reviewed"; its pending cards are still rejected)."""
     n = len(decided)
+    head = "Already rejected" if was == "rejected" else "Marked rejected"
     if not n:
-        return ("Marked rejected; no suggestion was shown: " + unshown_note(unshown) if unshown else
-                "Marked rejected; no suggestion was pending.")
-    text = f"Marked rejected; rejected {n} suggestion{'s' if n != 1 else ''}."
+        return (f"{head}; no suggestion was shown: " + unshown_note(unshown) if unshown else
+                f"{head}; no suggestion was pending.")
+    text = f"{head}; rejected {n} suggestion{'s' if n != 1 else ''}."
     return text + (" " + unshown_note(unshown) if unshown else "")
 
 

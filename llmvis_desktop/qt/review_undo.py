@@ -73,6 +73,11 @@ class ReviewUndo:
             return
         if not self._flush():
             return
+        # what the flush saved may still be on its way (a server: the window does not wait):
+        # the step waits for it, then takes it back; picked now, the step took back the
+        # action before it and the stack no longer matched the database
+        if self._step_later(undo):
+            return
         stack = self.undo_stack
         if not (stack.canUndo() if undo else stack.canRedo()):
             return

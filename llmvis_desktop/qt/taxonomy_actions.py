@@ -13,8 +13,11 @@ from __future__ import annotations
 import logging
 from typing import Callable, Optional
 
+from sqlalchemy.exc import DBAPIError
+
 from ..core.review_busy import label_change_refused
 from ..core.store.waited import noted_waits
+from .db_messages import describe_db_error
 from .models.grid_model import WINDOW
 from .workers import LatestOnly
 
@@ -31,6 +34,19 @@ def refused_text(what: Optional[str], why: str) -> str:
     the store's words alone left the user to guess which label it meant)."""
     why = why[:1].upper() + why[1:]
     return f"{what[0].upper()}{what[1:]} was refused. {why}" if what else why
+
+
+def _why(error: BaseException) -> str:
+    """Why a change of the label list was refused: a lock's words, the store's own (a name
+    taken), or, for the database's errors (the server gone, the disk full), what a refused
+    review action says: that nothing was changed and what to do, with the driver's first
+    line (its whole text, "(Background on this error at: ...)" and all, was said)."""
+    why = label_change_refused(error)
+    if why:
+        return why
+    if isinstance(error, DBAPIError):
+        return describe_db_error(error)
+    return str(error)
 
 
 def _read_after(project, shown: Optional[tuple]) -> tuple:
@@ -99,7 +115,7 @@ class TaxonomyActions:
         if what and bar.currentMessage() == f"{what[0].upper()}{what[1:]}\u2026":
             bar.clearMessage()
         if error is not None:
-            self.win.show_error(refused_text(what, label_change_refused(error) or str(error)))
+            self.win.show_error(refused_text(what, _why(error)))
             return
         project, defs, usage, shown = result
         if project is not self.win.project:

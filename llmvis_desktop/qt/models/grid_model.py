@@ -15,7 +15,7 @@ import threading
 from collections import OrderedDict
 from typing import Iterable, Optional, Sequence
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QThreadPool, Qt, Signal, Slot
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QThreadPool, Qt, QTimer, Signal, Slot
 
 from ...core.store.records import ImageFilter, ImageRecord
 from ...core.tasks import FOREGROUND
@@ -37,6 +37,11 @@ MAX_WINDOWS = 64
 MAX_PENDING_WINDOWS = 8  # a fast scroll leaves old requests behind: keep the newest
 
 log = logging.getLogger(__name__)
+
+
+#: a window of rows whose read failed (the database locked, or unreachable) is offered to
+#: the view again this long after: its rows on screen are read again when painted
+RETRY_MS = 2000
 
 
 def thumb_pixels(size: int, ratio: float) -> int:
@@ -105,6 +110,13 @@ class GridModel(QAbstractListModel):
         self._fetch_signals = _FetchSignals()
         self._fetch_signals.fetched.connect(self._on_fetched)
         self._closed = False
+        # windows whose read failed: offered to the view again (a repaint reads those on
+        # screen); else the grid stayed grey placeholders once the database answered
+        # again, until something happened to repaint it (a scroll, the mouse)
+        self._failed: set[int] = set()
+        self._retry_timer = QTimer(self)
+        self._retry_timer.setSingleShot(True)
+        self._retry_timer.timeout.connect(self._retry_failed)
 
     # --- setup --------------------------------------------------------------
     def set_project(self, project, loader=None, query: bool = True, labels=None) -> None:
@@ -266,6 +278,9 @@ class GridModel(QAbstractListModel):
         self._fetch_wanted.discard(w)
         if err is not None:
             log.warning("grid window %d: %s", w, err)
+            self._failed.add(w)
+            if not self._retry_timer.isActive():
+                self._retry_timer.start(RETRY_MS)
             return
         if w in self._windows:
             return  # read synchronously meanwhile (record_at): that copy is as new
@@ -277,6 +292,17 @@ class GridModel(QAbstractListModel):
         last = min(len(self._ids), first + len(recs)) - 1
         if last >= first:
             self.dataChanged.emit(self.index(first), self.index(last), RECORD_ROLES)
+
+    def _retry_failed(self) -> None:
+        """Offer the rows of the windows whose read failed to the view again: those on
+        screen are painted, so read again (:meth:`cached_record`); the others when shown."""
+        failed, self._failed = self._failed, set()
+        if self._closed:
+            return
+        for w in sorted(failed):
+            first, last = w * WINDOW, min(len(self._ids), (w + 1) * WINDOW) - 1
+            if w not in self._windows and last >= first:
+                self.dataChanged.emit(self.index(first), self.index(last), RECORD_ROLES)
 
     def _drop_fetches(self) -> None:
         self._generation += 1
