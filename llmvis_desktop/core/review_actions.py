@@ -468,7 +468,12 @@ def _merge(current: dict, state: dict, expect: dict, skipped: list) -> dict:
     if "labels" in state:
         want, left = set(state["labels"]), set(expect.get("labels", ()))
         if want != left:  # the action's labels added are removed, those removed added
-            plan["labels"] = sorted((set(current["labels"]) - (left - want)) | (want - left))
+            now = set(current["labels"])
+            off, on = (left - want) & now, (want - left) - now
+            # one already taken back by someone else (an --overwrite import) is said, as a caption is
+            skipped.extend(f"label {name!r}" for name in sorted(((left - want) - off) | ((want - left) - on)))
+            if off or on:
+                plan["labels"] = sorted((now - off) | on)
     for key, name in (("caption", "caption"), ("review_status", "status")):
         if key in state and state[key] != expect.get(key):
             if current[key] == expect.get(key):

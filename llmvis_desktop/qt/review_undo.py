@@ -180,6 +180,9 @@ class ReviewUndo:
             said.append(f"left out the {', '.join(gone)}")
         if others:
             said.append(f"left the {', '.join(others)} alone: changed by someone else since")
+            if any(f.startswith("label ") for f in others):  # what it has now, as the chips show it
+                labels = res.record.labels if res.record is not None else ()
+                said.append(f"its labels now: {', '.join(labels)}" if labels else "it has no label now")
         if said:
             self._note = "; ".join(said)
             self.message.emit(f"{prefix.capitalize()}: {self._note}.")
