@@ -93,7 +93,12 @@ def lock_taxonomy(session: Session, what: str = "change") -> None:
     while not session.execute(try_sql, args).scalar():
         left = deadline - time.monotonic()
         if left <= 0:
-            busy = holder_text(session)
+            busy = holder_text(session, nobody=None)
+            # nobody holds it by the time we ask (the teammate's change ended just then): one
+            # more try, instead of a refusal naming nobody ("A teammate is changing ...")
+            if busy is None and session.execute(try_sql, args).scalar():
+                break
+            busy = busy or holder_text(session)
             raise TaxonomyTaken(_refused(busy, what), busy)
         time.sleep(min(pause, left))
         pause = min(pause * 2, 0.2)
@@ -110,8 +115,9 @@ def _refused(busy: str, what: str) -> str:
     return f"{busy}; nothing was changed: {AGAIN.get(what, 'try again')} when it has finished."
 
 
-def holder_text(session: Session) -> str:
-    """Who holds the taxonomy lock and what they are doing ("bob is renaming a label")."""
+def holder_text(session: Session, nobody: Optional[str] = "") -> Optional[str]:
+    """Who holds the taxonomy lock and what they are doing ("bob is renaming a label");
+    ``nobody``, when given, is returned when no session is found holding it."""
     who = doing = None
     exclusive = True
     try:
@@ -125,6 +131,8 @@ def holder_text(session: Session) -> str:
                           "tagged": PG_APP_PREFIX + "[%"}).first()
             if row is not None:
                 (who, doing), exclusive = app_person(row[0]), row[1] == "ExclusiveLock"
+            elif nobody != "":
+                return nobody
     except Exception:  # a name is a courtesy
         pass
     who = who or "A teammate"
