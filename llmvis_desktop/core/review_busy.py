@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from .store.db_errors import db_error_kind
 from .store.engine import Busy, Store, app_person
 from .store.repo_labels import LOCK_HOLDER_SELECT, taxonomy_holder
+from .store.taxonomy_lock import doing_text
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +30,10 @@ def busy(store: Store, image_id: int, kind: str, on_taxonomy: bool = False) -> B
         return Busy("The project database is locked: another program or job is writing to it. Nothing was "
                     "changed; try again in a moment.")
     if on_taxonomy:
-        who = _person(store, taxonomy_holder)
+        who, doing = _person(store, taxonomy_holder, doing=True)
+        said = doing_text(who, doing)  # what its tag says it is doing ("carol is renaming “dent”")
+        if said:
+            return Busy(f"{said} right now. Nothing was changed; try again in a moment.")
         return Busy(f"{who or 'A teammate'} is changing the label list right now (an import making labels, a "
                     f"rename or a removal). Nothing was changed; try again in a moment.")
     who = _holder(store, image_id)
@@ -37,17 +41,18 @@ def busy(store: Store, image_id: int, kind: str, on_taxonomy: bool = False) -> B
                 f"change). Nothing was changed; try again in a moment.")
 
 
-def _person(store: Store, find: Callable[[Session], Optional[str]]) -> Optional[str]:
-    """The person in the application name (``llmvis <person>``) ``find`` reads, or None."""
-    if store.dialect != "postgresql":
-        return None
-    try:
-        with store.read() as s:
-            name = find(s)
-    except Exception:  # a name is a courtesy
-        log.debug("cannot tell who holds the lock", exc_info=True)
-        return None
-    return app_person(name)[0]
+def _person(store: Store, find: Callable[[Session], Optional[str]], doing: bool = False):
+    """The person in the application name (``llmvis <person>``) ``find`` reads, or None;
+    with ``doing``, (person, what its tag says they are doing), each or both None."""
+    name = None
+    if store.dialect == "postgresql":
+        try:
+            with store.read() as s:
+                name = find(s)
+        except Exception:  # a name is a courtesy
+            log.debug("cannot tell who holds the lock", exc_info=True)
+    found = app_person(name)
+    return found if doing else found[0]
 
 
 def _holder(store: Store, image_id: int) -> Optional[str]:

@@ -29,13 +29,14 @@ class TaxonomyHeld:
     """A teammate's transaction holding the taxonomy lock exclusively (a rename, a removal,
     an import making labels), until the block ends."""
 
-    def __init__(self, project: Project) -> None:
+    def __init__(self, project: Project, what: str = "change", about=None) -> None:
         self.project, self.held, self.release = project, threading.Event(), threading.Event()
+        self.what, self.about = what, about
         self.thread = threading.Thread(target=self._hold)
 
     def _hold(self) -> None:
         with self.project.store.write() as s:
-            rl.lock_taxonomy(s)
+            rl.lock_taxonomy(s, self.what, self.about)
             self.held.set()
             self.release.wait(60)
 
@@ -93,14 +94,15 @@ def test_undo_of_a_caption_does_not_wait_for_a_taxonomy_change(team):
 
 def test_a_label_key_waits_for_a_taxonomy_change_and_says_so_naming_who(team):
     """A label toggle does read the label list: it waits for the rename, then is refused
-    saying what is under way (the label list, not the image, which nobody holds) and who."""
+    saying what is under way (the label list, not the image, which nobody holds), who, and
+    what the holder's tag says it is doing (a rename of "dent"; else "the label list")."""
     alice, carol = team
     image_id = alice.image_ids(sort="name")[0]
-    with TaxonomyHeld(carol):
+    with TaxonomyHeld(carol, "rename", "dent"):
         with short_waits(WAIT_MS), pytest.raises(Busy) as err:
             ra.toggle_label(alice, image_id, "scratch", "alice", on=True)
     text = str(err.value)
-    assert text.startswith("carol is changing the label list right now")
+    assert text.startswith("carol is renaming \u201cdent\u201d right now")
     assert "this image" not in text and "Nothing was changed" in text
     assert alice.image(image_id).labels == ()
     with short_waits(WAIT_MS):  # and goes through once the rename is done

@@ -189,7 +189,7 @@ def update_label(
     """
     if (new_name and new_name != name) or shortcut != "":  # names and keys are unique: take turns
         # (a recolour need not wait for an import that makes labels)
-        lock_taxonomy(session, "rename" if new_name and new_name != name else "change")
+        lock_taxonomy(session, "rename" if new_name and new_name != name else "change", name)
     row = session.scalar(select(m.Label).where(m.Label.name == name))
     if row is None:
         raise LabelError(f"label {name!r} does not exist")
@@ -374,7 +374,7 @@ def remove_label(session: Session, name: str, actor: str, *, force: bool = False
     event (:func:`card_label_names` then gives it no name): the evaluation leaves it out
     even when another label later takes the name. (Pending ones are withdrawn by the caller.)
     """
-    lock_taxonomy(session, "remove")
+    lock_taxonomy(session, "remove", name)
     row = session.scalar(select(m.Label).where(m.Label.name == name))
     if row is None:
         raise LabelError(f"label {name!r} does not exist")

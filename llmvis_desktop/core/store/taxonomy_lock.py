@@ -21,8 +21,8 @@ TAXONOMY_LOCK = 0x6C6D7673_7478  # "lmvs" "tx"
 #: whose change it refused is told: (holding it exclusively, sharing it)
 DOING = {
     "import": ("{who}'s import is adding its labels", "{who}'s import is using the label list"),
-    "rename": ("{who} is renaming a label", "{who} is renaming a label"),
-    "remove": ("{who} is removing a label", "{who} is removing a label"),
+    "rename": ("{who} is renaming {label}", "{who} is renaming {label}"),
+    "remove": ("{who} is removing {label}", "{who} is removing {label}"),
     "add": ("{who} is adding a label", "{who} is adding a label"),
     "refold": ("{who} is opening the project (its text search is brought up to a newer Unicode)",) * 2,
 }
@@ -42,6 +42,27 @@ class TaxonomyTaken(Busy):
         self.busy = busy or message
 
 
+def doing_text(who: Optional[str], doing: Optional[str], exclusive: bool = True) -> Optional[str]:
+    """What a holder of the taxonomy lock is doing, from the tag its application name
+    carries (``doing``, :func:`app_person`: "rename", or "rename dent" naming the label),
+    e.g. "carol is renaming “dent”"; None when the tag says nothing known."""
+    key, _, about = (doing or "").partition(" ")
+    if key not in DOING:
+        return None
+    label = f"\u201c{about}\u201d" if about else "a label"
+    return DOING[key][0 if exclusive else 1].format(who=who or "A teammate", label=label)
+
+
+def _tag(about: Optional[str]) -> str:
+    """The label a change is about, as its tag carries it: no "]" (the tag's end), at most
+    20 bytes (the application name holds 63, the person's name comes after it)."""
+    if not about:
+        return ""
+    name = "".join(c for c in about if c.isprintable() and c != "]").strip()
+    cut = name.encode()[:20].decode(errors="ignore")
+    return (f" {cut}\u2026" if cut != name else f" {cut}") if cut else ""
+
+
 def say_doing(session: Session, what: str) -> None:
     """Show teammates what this transaction is doing (``what``: a key of :data:`DOING`)
     until it ends: PostgreSQL's application name becomes ``llmvis [<what>] <person>``
@@ -56,8 +77,8 @@ _SAY_DOING = ("set_config('application_name', left(:pre || regexp_replace(curren
               "'^llmvis (\\[[^]]*\\] )?', ''), 63), true)")
 
 
-def _doing_prefix(what: str) -> str:
-    return f"{PG_APP_PREFIX}[{what}] "
+def _doing_prefix(what: str, about: Optional[str] = None) -> str:
+    return f"{PG_APP_PREFIX}[{what}{_tag(about)}] "
 
 
 #: how long a change of the label list made in the window (:func:`.engine.short_waits`)
@@ -66,7 +87,7 @@ def _doing_prefix(what: str) -> str:
 WINDOW_TRY_MS = 500
 
 
-def lock_taxonomy(session: Session, what: str = "change") -> None:
+def lock_taxonomy(session: Session, what: str = "change", about: Optional[str] = None) -> None:
     """Changes of the taxonomy take turns, until the commit: two labels added at once by
     two reviewers got the same free key and colour. A lock of its own (PostgreSQL's
     advisory lock; SQLite's writers take turns anyway): on the project row it held up
@@ -79,7 +100,7 @@ def lock_taxonomy(session: Session, what: str = "change") -> None:
     :data:`WINDOW_TRY_MS` in the window (:func:`.engine.short_waits`), for
     :data:`.engine.PG_LOCK_TIMEOUT_MS` elsewhere (a batch command), then gives up: :class:`TaxonomyTaken`, saying who holds
     it and what they are doing. ``what``: what this change is (:data:`DOING`), shown to
-    teammates meanwhile."""
+    teammates meanwhile, ``about``: the label it changes (a rename's, a removal's), named too."""
     if session.get_bind().dialect.name != "postgresql" or session.info.get(TAXONOMY_STATE) == "exclusive":
         return
     wait_ms = _WAIT_MS.get()
@@ -89,7 +110,7 @@ def lock_taxonomy(session: Session, what: str = "change") -> None:
     say = what in DOING
     try_sql = text(f"SELECT CASE WHEN pg_try_advisory_xact_lock(:k) THEN {_SAY_DOING if say else 'true'} "
                    f"IS NOT NULL ELSE false END")
-    args = {"k": TAXONOMY_LOCK, **({"pre": _doing_prefix(what)} if say else {})}
+    args = {"k": TAXONOMY_LOCK, **({"pre": _doing_prefix(what, about)} if say else {})}
     while not session.execute(try_sql, args).scalar():
         left = deadline - time.monotonic()
         if left <= 0:
@@ -135,9 +156,10 @@ def holder_text(session: Session, nobody: Optional[str] = "") -> Optional[str]:
                 return nobody
     except Exception:  # a name is a courtesy
         pass
+    said = doing_text(who, doing, exclusive)
+    if said:
+        return said
     who = who or "A teammate"
-    if doing in DOING:
-        return DOING[doing][0 if exclusive else 1].format(who=who)
     return f"{who} is {'changing' if exclusive else 'using'} the label list"
 
 
