@@ -293,6 +293,14 @@ class Project:
         with self.store.read() as s:
             return rl.list_labels(s), rl.usage(s), (ri.records(s, ids) if ids else [])
 
+    def reviewed_and_labels(self) -> tuple[list[ImageRecord], list[LabelDef]]:
+        """The reviewed images' records (by name) and the labels, in one transaction (the
+        learned suggester's readiness, read after every review: three sessions were 9 round
+        trips on a team's PostgreSQL 25 ms away)."""
+        with self.store.read() as s:
+            ids = ri.query_ids(s, ImageFilter(statuses=("reviewed",)), "name")
+            return ri.records(s, ids), rl.list_labels(s)
+
     # --- review actions (each one transaction, with its history event) -------
     def set_caption(self, image_id: int, caption: Optional[str], actor: str,
                     action: str = "caption") -> ImageRecord:

@@ -145,12 +145,15 @@ class PanelController(RepairActions, DialogActions, JobActions, TaxonomyActions,
     def _labels_moved(self, moves: dict) -> None:
         """A review action committed: the chips' counts move with its result at once (they
         waited for the re-read 400 ms after the reviewer paused: "crack (0)" after 3 and
-        Enter, all along a steady review). A re-read begun before the commit is dropped;
-        the one after the burst still comes (a teammate's changes)."""
+        Enter, all along a steady review). A re-read begun before the commit is dropped and
+        asked again after the move; none follows the write (4 round trips a key on a team's
+        PostgreSQL): a teammate's changes are the team watch's (it reads the counts again)."""
         if self.labels is not None and hasattr(self.labels, "move_usage"):
+            dropped = self._usage_loader._running
             self._usage_loader.cancel()
             self.labels.move_usage(moves)
-            self._usage_timer.start()
+            if dropped:
+                self._usage_timer.start()
 
     def shutdown(self) -> None:
         """Stop the usage reads' thread (the window is closing)."""
@@ -395,7 +398,8 @@ class PanelController(RepairActions, DialogActions, JobActions, TaxonomyActions,
                 self._set_history(*_read_history(project, pending[0])[1:])
 
     def _on_record_changed(self, rec) -> None:
-        self._usage_timer.start()  # label usage counts: once after a burst of actions
+        if not self.win.review.change_of(rec)[0]:  # (this window's writes move the counts: _labels_moved)
+            self._usage_timer.start()  # label usage counts: once after a burst of changes
         if rec is self.record:
             return  # just shown (the review's current_changed came first, with this record)
         if self.record is not None and rec is not None and rec.id == self.record.id:

@@ -71,9 +71,10 @@ class ReviewController(ReviewEnter, NextUnreviewed, ReviewPosition, ReviewUndo, 
         self.project = None
         self.undo_stack = QUndoStack(self)
         self.current: Optional[ImageRecord] = None
+        self._changes: dict = {}  # image id -> (record, own, status moved): see change_of
         # the label panel's key map when there is one (name_for_key("1") -> name)
         self.label_for_key: Optional[Callable[[str], Optional[str]]] = None
-        self._save_timer = QTimer(self, singleShot=True, interval=800)
+        self._save_timer = QTimer(self, singleShot=True, interval=self.POSITION_SAVE_MS)
         self._save_timer.timeout.connect(self.save_position)
         self._position_saver = LatestOnly(self)
         self._init_next()  # N's read of the statuses: off the GUI thread
@@ -415,11 +416,31 @@ class ReviewController(ReviewEnter, NextUnreviewed, ReviewPosition, ReviewUndo, 
         a label it put on the image, -1 one it took off (its own transaction's snapshots)."""
         was, now = set(res.before.get("labels") or ()), set(res.after.get("labels") or ())
         moves = {**{n: 1 for n in now - was}, **{n: -1 for n in was - now}}
+        self._result = res.record  # (shown next: this window's own change, see change_of)
         if moves:
             self.labels_moved.emit(moves)
 
-    def _show_record(self, rec: ImageRecord, show: bool = True) -> None:
-        """An action returned this record: update its grid row (no read) and the panels."""
+    _result: Optional[ImageRecord] = None  # the record the last committed write returned
+
+    def change_of(self, rec) -> tuple[bool, bool]:
+        """(own, status moved) of ``rec`` as :attr:`record_changed` announced it: ``own``,
+        this window's write returned it (or it is the write's record shown at once), so the
+        label chips' counts moved with the result and need no re-read; ``status moved``, its
+        status differs from the row's before (the status-bar counts are read again only
+        then). Unknown (someone else's change): (False, True)."""
+        seen = self._changes.get(getattr(rec, "id", None))
+        return seen[1:] if seen is not None and seen[0] is rec else (False, True)
+
+    def _show_record(self, rec: ImageRecord, show: bool = True, own: bool = False) -> None:
+        """An action returned this record: update its grid row (no read) and the panels.
+        ``own``: the record as this window's write will leave it, shown at once."""
+        held = self.current if self.current is not None and self.current.id == rec.id \
+            else self.model.held_record(rec.id)
+        changes = self._changes
+        changes.pop(rec.id, None)
+        changes[rec.id] = (rec, own or rec is self._result, held is None or held.status != rec.status)
+        if len(changes) > 32:  # (announced at once, or after the move: a few are enough)
+            changes.pop(next(iter(changes)))
         self.model.update_records([rec])
         image_id = rec.id
         if self.current is not None and self.current.id == image_id:

@@ -67,6 +67,15 @@ class ReviewPosition:
     #: the write's thread (ReviewController makes it)
     _position_saver = None
 
+    #: a move saves the place at most this long after the first unsaved move (it was 800 ms:
+    #: a steady review wrote it after almost every Enter, 7 round trips each on a team's
+    #: PostgreSQL); closing the project or the window saves it at once
+    POSITION_SAVE_MS = 5000
+
+    #: (project, key, place) last written by this window: the same place is not written
+    #: again, and a new one is written with no read before it (the write reads the row)
+    _position_saved: Optional[tuple] = None
+
     #: how long closing a project waits for a write under way (a server gone away: its
     #: connection's own timeout ends it sooner or later; the close goes on regardless)
     POSITION_WAIT_MS = 15000
@@ -95,8 +104,9 @@ class ReviewPosition:
     def _write_position(self, project, key: str, relpath: str) -> None:
         """(on the saver's thread)"""
         try:
-            if project.settings().get(key) != relpath:
+            if self._position_saved != (project, key, relpath):
                 project.set_setting(key, relpath)
+                self._position_saved = (project, key, relpath)
         except DatabaseReadOnly as exc:  # said at open; logged once, not at every selection
             if self._position_refused is not project:
                 self._position_refused = project

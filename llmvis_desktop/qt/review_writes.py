@@ -128,7 +128,7 @@ class ReviewWrites:
             return write.error is None
         write.moved = True
         if shown is not None:
-            self._show_record(shown)  # as it will be (the commit's own record replaces it)
+            self._show_record(shown, own=True)  # as it will be (the commit's own record replaces it)
         if on_saving is not None:
             on_saving()
         self._say_saving()

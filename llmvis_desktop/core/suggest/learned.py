@@ -135,12 +135,14 @@ class LearnedSuggester:
         return self.model_kind == "cnn" or min(counts[k] for k in labels) >= self.cnn_min_per_label
 
     # --- readiness ------------------------------------------------------------
-    def _reviewed(self) -> list[ImageRecord]:
-        ids = self.project.image_ids(ImageFilter(statuses=("reviewed",)), "name")
-        return self.project.images(ids)
+    def _reviewed(self) -> tuple[list[ImageRecord], Optional[list]]:
+        """(the reviewed records, the labels or None): one transaction when the project can."""
+        if hasattr(self.project, "reviewed_and_labels"):
+            return self.project.reviewed_and_labels()
+        return self.project.images(self.project.image_ids(ImageFilter(statuses=("reviewed",)), "name")), None
 
-    def _label_counts(self, recs: Sequence[ImageRecord]) -> dict[str, int]:
-        counts = {d.name: 0 for d in self.project.labels()}
+    def _label_counts(self, recs: Sequence[ImageRecord], defs=None) -> dict[str, int]:
+        counts = {d.name: 0 for d in (self.project.labels() if defs is None else defs)}
         for r in recs:
             for name in r.labels:
                 counts[name] = counts.get(name, 0) + 1
@@ -162,8 +164,9 @@ class LearnedSuggester:
 
     def _readiness(self) -> tuple[bool, str, list[ImageRecord], list[str]]:
         """(ready, sentence, the reviewed records whose file is there, the missing ones' paths)."""
-        recs, missing = self._on_disk(self._reviewed())
-        ready, message = self._judge(recs)
+        reviewed, defs = self._reviewed()
+        recs, missing = self._on_disk(reviewed)
+        ready, message = self._judge(recs, defs)
         return ready, message + _missing_note(missing), recs, missing
 
     def status(self) -> tuple[bool, str]:
@@ -172,8 +175,8 @@ class LearnedSuggester:
         says how many are missing on disk (deleted, not re-indexed yet) and names some."""
         return self._readiness()[:2]
 
-    def _judge(self, recs: Sequence[ImageRecord]) -> tuple[bool, str]:
-        counts = self._label_counts(recs)
+    def _judge(self, recs: Sequence[ImageRecord], defs=None) -> tuple[bool, str]:
+        counts = self._label_counts(recs, defs)
         n = self.min_per_label
         ready = sorted(k for k, v in counts.items() if v >= n)
         short = sorted(((n - v, k) for k, v in counts.items() if v < n), key=lambda t: (t[0], t[1]))
