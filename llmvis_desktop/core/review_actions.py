@@ -61,8 +61,9 @@ def run(target, image_id: int, change: Callable[[Session], Iterable[SuggestionRe
     back (nothing half-done reaches the database) and propagates; one waiting too long for
     another writer's lock (:func:`~.store.engine.short_waits` in the window) as
     :class:`~.store.engine.Busy`, saying who holds the image (or the label list) when known.
-    A transaction the database broke off to end a deadlock (or a serialization failure) is
-    run once more (``change`` must start afresh each time: ``skipped`` is emptied).
+    A transaction the database broke off to end a deadlock (or a serialization failure), or
+    that waited for a taxonomy lock nobody holds by the time it asks who does, is run once
+    more (``change`` must start afresh each time: ``skipped`` is emptied).
 
     ``taxonomy``: whether the action reads or changes the label list (a label key, Enter on
     label cards, an undo putting labels back), or a function deciding it in the transaction
@@ -75,7 +76,7 @@ def run(target, image_id: int, change: Callable[[Session], Iterable[SuggestionRe
     and anything else runs the action again, the lock taken first.
     """
     store = _store(target)
-    retried, first = False, False
+    retried, first, freed = False, False, False
     while True:
         if skipped is not None:
             skipped.clear()
@@ -115,7 +116,11 @@ def run(target, image_id: int, change: Callable[[Session], Iterable[SuggestionRe
                             image_id, kind)
                 continue
             if kind in WAITED:
-                raise _busy(store, image_id, kind, bool(waiting)) from exc
+                refusal = _busy(store, image_id, kind, bool(waiting), again=not freed)
+                if refusal is not None:
+                    raise refusal from exc
+                freed = True  # nobody holds the taxonomy lock by now: the action runs once more
+                continue
             raise
         except Busy as exc:  # this program's own job (an import, an index) holds the writer's turn
             raise Busy(f"{str(exc)[:1].upper()}{str(exc)[1:]}. Nothing was changed; try again in a moment.") from exc
@@ -491,6 +496,3 @@ def _merge(current: dict, state: dict, expect: dict, skipped: list) -> dict:
     if outcomes:
         plan["suggestions"] = outcomes
     return plan
-
-
-Target = Union[Store, object]  # a Store, or anything with ``.store`` (a Project)
