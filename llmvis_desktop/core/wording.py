@@ -58,3 +58,9 @@ def model_short_name(model_id) -> str:
         if part.startswith("models--") and len(part) > len("models--"):
             return part[len("models--"):].replace("--", "/")
     return parts[-1] if parts else text
+
+
+def second_label_example(have: str) -> str:
+    """A second label to suggest, quoted, beside a taxonomy's only label ``have`` (a
+    one-label CLIP-style labeler's refusal): 'ok', or 'defect' when the label is 'ok'."""
+    return "'defect'" if have.strip().casefold() == "ok" else "'ok'"

@@ -22,6 +22,7 @@ from ..store.records import ImageFilter, ImageRecord, NewSuggestion
 from ..store.repo_suggest import same_request_done
 from ..errors import first_line, is_connection_lost, is_disk_full
 from ..tasks import Cancelled, CancelToken, Progress, ProgressFn, no_progress
+from ..wording import second_label_example
 from . import cores_saved, job_log
 from .discovery import ModelInfo, ModelRefused, check
 from .cores import CoreShare, usable_cores
@@ -352,7 +353,7 @@ def template_problem(template: str) -> Optional[str]:
 
 def one_label_refusal(info: ModelInfo, label: str) -> str:
     return (f"{info.path}: a CLIP-style labeler compares labels (softmax over the taxonomy), so with one "
-            f"label ('{label}') every image scores 1.0; add a second label, e.g. 'ok'")
+            f"label ('{label}') every image scores 1.0; add a second label, e.g. {second_label_example(label)}")
 
 
 def _resolve_optins(project, info, allow_bin, allow_rc) -> tuple[bool, bool]:

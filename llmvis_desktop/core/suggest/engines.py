@@ -17,6 +17,7 @@ from typing import Callable, Optional, Sequence
 
 from .. import lazy_torch
 from ..errors import first_line
+from ..wording import second_label_example
 from . import device as dev
 from .discovery import ModelInfo, ModelRefused, check
 from .job_log import MessageLog
@@ -283,7 +284,7 @@ class ZeroShotLabeler(Engine):
         fam = self.family
         if len(labels) < 2 and not getattr(fam, "use_sigmoid", False):
             raise ValueError(f"{self.info.path}: a CLIP-style labeler compares labels (softmax), so one label "
-                             f"scores 1.0 on every image; add a second label, e.g. 'ok'")
+                             f"scores 1.0 on every image; add a second label, e.g. {second_label_example(labels[0])}")
         self._check_prompts(labels, template)
         return self.batched(lambda lo, ims: fam.scores(lo, ims, labels, template), list(images), batch)
 
