@@ -149,7 +149,7 @@ class ReviewController(ReviewEnter, NextUnreviewed, ReviewPosition, ReviewUndo, 
         self._visit_at(image_id)  # (whose labels Enter keeps: review_enter)
         self.current_changed.emit(self.current)
         if self.current is not None and not self._save_timer.isActive():
-            # at most 800 ms after the first unsaved move, not 800 ms after the last one:
+            # at most POSITION_SAVE_MS after the first unsaved move, not after the last one:
             # restarted at every move, a brisk review never saved its place
             self._save_timer.start()
 

@@ -117,6 +117,9 @@ def test_the_position_is_saved_while_reviewing_briskly(qtbot, window, image_fold
     """The save waited for 800 ms without a move: one image every 150 ms never saved it
     (killed after 19 quick reviews, the window reopened at the first image)."""
     win = window
+    # (the window saves at most POSITION_SAVE_MS = 5 s after the first unsaved move; a
+    # shorter interval here, still longer than the gap between moves, keeps the test short)
+    win.review._save_timer.setInterval(600)
     open_and_index(qtbot, win, image_folder)
     key = f"position:{win.review.actor()}"
     first = win.review.current.relpath
