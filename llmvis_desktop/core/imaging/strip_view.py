@@ -30,11 +30,30 @@ def is_strip(width: int | None, height: int | None) -> bool:
     return max(width, height) >= STRIP_ASPECT * max(1, min(width, height))
 
 
-def pieces_for(width: int, height: int) -> int:
-    """Pieces a strip is cut into: the square root of its aspect, rounded (1: no strip)."""
-    if not is_strip(width, height):
+def pieces_for(width: int, height: int, aspect: float = STRIP_ASPECT) -> int:
+    """Pieces a strip is cut into: the square root of its aspect, rounded (1: not a strip,
+    its long side under ``aspect`` times the short one; the models fold from 4:1)."""
+    if not width or not height or max(width, height) < aspect * max(1, min(width, height)):
         return 1
     return max(2, round(math.sqrt(max(width, height) / max(1, min(width, height)))))
+
+
+def lay_out(im: Image.Image, k: int, gap: int = 0, fill=0) -> Image.Image:
+    """``im`` cut along its length into ``k`` pieces (fewer when the last would be empty),
+    start first, laid side by side (a tall strip) or stacked (a wide one), ``gap`` pixels
+    of ``fill`` apart."""
+    w, h = im.size
+    tall = h >= w
+    long = h if tall else w
+    step = -(-long // k)
+    k = -(-long // step)  # (the last piece may have been empty)
+    across = k * (w if tall else h) + gap * (k - 1)
+    out = Image.new(im.mode, (across, step) if tall else (step, across), fill)
+    for i in range(k):
+        box = (0, i * step, w, min(h, (i + 1) * step)) if tall else (i * step, 0, min(w, (i + 1) * step), h)
+        at = i * ((w if tall else h) + gap)
+        out.paste(im.crop(box), (at, 0) if tall else (0, at))
+    return out
 
 
 def strip_scale(width: int, height: int, size: int) -> float:
@@ -65,19 +84,10 @@ def fold(im: Image.Image, size: int) -> Image.Image:
     k = pieces_for(w, h)
     if k == 1:
         return im
-    tall = h >= w
-    long = h if tall else w
-    step = -(-long // k)
-    k = -(-long // step)  # (the last piece may have been empty)
     fill = GAP_VALUE if im.mode in ("L", "I", "F") else (GAP_VALUE,) * len(im.getbands())
-    across = k * (w if tall else h) + GAP * (k - 1)
-    out = Image.new(im.mode, (across, step) if tall else (step, across), fill)
-    for i in range(k):
-        box = (0, i * step, w, min(h, (i + 1) * step)) if tall else (i * step, 0, min(w, (i + 1) * step), h)
-        at = i * ((w if tall else h) + GAP)
-        out.paste(im.crop(box), (at, 0) if tall else (0, at))
+    out = lay_out(im, k, GAP, fill)
     out.thumbnail((size, size))
     return out
 
 
-__all__ = ["GAP", "STRIP_ASPECT", "fold", "is_strip", "pieces_for", "shrink", "strip_scale"]
+__all__ = ["GAP", "STRIP_ASPECT", "fold", "is_strip", "lay_out", "pieces_for", "shrink", "strip_scale"]

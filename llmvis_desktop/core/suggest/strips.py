@@ -16,6 +16,8 @@ from __future__ import annotations
 import math
 from typing import Optional
 
+from ..imaging.strip_view import lay_out, pieces_for as _pieces
+
 #: the ratio of long to short side from which an image is folded (a 3:1 panorama is not)
 FOLD_ASPECT = 4.0
 #: the image's key (PIL ``info``) and the suggestion parameter that say what the model saw
@@ -25,11 +27,7 @@ VIEW_KEY = "model_input"
 def pieces_for(width: int, height: int) -> int:
     """How many pieces an image of this size is cut into: 1 (not folded) below
     :data:`FOLD_ASPECT`, else the square root of its aspect ratio, rounded (at least 2)."""
-    long, short = max(width, height), max(1, min(width, height))
-    ratio = long / short
-    if ratio < FOLD_ASPECT:
-        return 1
-    return max(2, round(math.sqrt(ratio)))
+    return _pieces(width, height, FOLD_ASPECT)
 
 
 def fold(im, target_side: int):
@@ -52,16 +50,7 @@ def fold(im, target_side: int):
     shrink = math.sqrt(w * h) / (1.25 * target_side)
     if shrink > 1:
         im = im.resize((max(1, round(w / shrink)), max(1, round(h / shrink))), Image.BICUBIC, reducing_gap=2.0)
-        w, h = im.size
-        long = h if tall else w
-    step = -(-long // k)
-    out = Image.new(im.mode, (k * w, step) if tall else (step, k * h))
-    for i in range(k):
-        box = (0, i * step, w, min(h, (i + 1) * step)) if tall else (i * step, 0, min(w, (i + 1) * step), h)
-        if box[1] >= box[3] or box[0] >= box[2]:
-            break
-        out.paste(im.crop(box), (i * w, 0) if tall else (0, i * h))
-    return out, view
+    return lay_out(im, k), view
 
 
 def describe(view: Optional[dict]) -> str:
