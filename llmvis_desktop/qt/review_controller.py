@@ -332,10 +332,8 @@ class ReviewController(ReviewEnter, NextUnreviewed, ReviewPosition, ReviewUndo, 
     def reject(self) -> None:
         """Reject the pending suggestions, mark the image rejected, next (refused as
         :meth:`accept` is)."""
-        if not self._flush():
-            return
-        image_id = self._target()
-        if image_id is None or self._refuse_unreadable() or not self._cards_shown(image_id):
+        image_id = self._decision_target()
+        if image_id is None:
             return
         shown = self._shown(image_id)
 

@@ -93,10 +93,8 @@ class ReviewEnter:
         A card on screen no longer pending (a job replaced it, a teammate decided it)
         refuses it: nothing changes, the reviewer is told and shown the cards afresh. An
         image the index could not read (or missing) is refused: nobody saw it."""
-        if not self._flush():
-            return
-        image_id = self._target()
-        if image_id is None or self._refuse_unreadable() or not self._cards_shown(image_id):
+        image_id = self._decision_target()
+        if image_id is None:
             return
         shown = self._shown(image_id)
         kinds = self.shown_kinds(image_id) if shown is not None and self.shown_kinds is not None else {}
@@ -111,6 +109,16 @@ class ReviewEnter:
         project, actor = self.project, self.actor()  # (asked here, never on the writer's thread)
         self._act_and_next("Accept", image_id, lambda: ra.accept(project, image_id, actor, shown=shown, mine=mine),
                            say)
+
+    def _decision_target(self) -> Optional[int]:
+        """The image Enter or Delete decides, once a caption being typed was saved; None
+        when there is none, or it is refused and said (unreadable, cards not yet shown)."""
+        if not self._flush():
+            return None
+        image_id = self._target()
+        if image_id is None or self._refuse_unreadable() or not self._cards_shown(image_id):
+            return None
+        return image_id
 
     def _refuse_unreadable(self) -> bool:
         """Enter, R or Delete on an image the index could not read, or whose file is
