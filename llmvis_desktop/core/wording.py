@@ -55,9 +55,18 @@ def model_short_name(model_id) -> str:
         return text
     parts = [p for p in re.split(r"[\\/]+", text) if p]
     for part in parts:
-        if part.startswith("models--") and len(part) > len("models--"):
-            return part[len("models--"):].replace("--", "/")
+        cached = hf_cache_id(part)
+        if cached:
+            return cached
     return parts[-1] if parts else text
+
+
+def hf_cache_id(folder_name: str) -> str:
+    """The model id a Hugging Face cache repo folder stands for ("models--org--name" ->
+    "org/name"); "" for any other folder name."""
+    if not folder_name.startswith("models--") or len(folder_name) <= len("models--"):
+        return ""
+    return folder_name[len("models--"):].replace("--", "/")
 
 
 def second_label_example(have: str) -> str:

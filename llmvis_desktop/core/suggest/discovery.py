@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Iterable, Optional
 
 from ..hashing import file_sha256 as _sha256  # (tests replace it)
+from ..wording import hf_cache_id
 from .registry import FAMILIES, architectures, family_for
 from .weight_files import _param_count, _unloadable, _weight_files
 
@@ -353,7 +354,7 @@ def hf_repo_model(repo: Path, revisions: bool = True) -> ModelInfo:
     """A Hugging Face cache repo folder (``models--org--name``, in the cache or copied into a
     model folder) as the model ``org/name`` at its refs/main snapshot; one with no snapshot
     is listed as refused, saying so."""
-    model_id = repo.name[len("models--"):].replace("--", "/")
+    model_id = hf_cache_id(repo.name)
     snap = _snapshot(repo)
     if snap is not None or _unreadable(repo):
         return inspect_folder(snap or repo, model_id=model_id, source="hf-cache", revision=revisions)
@@ -454,7 +455,7 @@ def _folder_model(folder: Path) -> ModelInfo:
     real = Path(os.path.realpath(folder))
     repo = real.parent.parent
     if real.parent.name == "snapshots" and repo.name.startswith("models--"):
-        return inspect_folder(folder, model_id=repo.name[len("models--"):].replace("--", "/"), source="hf-cache")
+        return inspect_folder(folder, model_id=hf_cache_id(repo.name), source="hf-cache")
     return inspect_folder(folder)
 
 
