@@ -112,6 +112,8 @@ class MainWindow(QMainWindow):
         self.grid.setModel(self.model)
         self.review = ReviewController(self.grid, self.model, self.reviewer, self)
         self.review.known_actor = lambda: self.config.reviewer or "anonymous"
+        self._unshown = None  # ((project, image id), reason): the image the viewer could not show
+        self.review.unshown = self.unshown_reason
         self.filter_bar = FilterBar()
         self.viewer = self._make_viewer()
         self._build_central()
@@ -357,16 +359,25 @@ class MainWindow(QMainWindow):
             step = (self._frame_step,) if self._frame_step else ()  # a frame that failed: the bar says which
             self.viewer_call("show_error", str(self._loading_path), reason, *step)
             self.viewer_image = None
+            if not step:  # the image itself, not one more frame of it, could not be shown
+                self._unshown = (getattr(self, "_loading_key", None), reason)
         else:
             # (project, image id) of the pixels shown: Ask the image takes the viewer's frame
             # and window only for that image (not for one whose load is still under way)
             self.viewer_image = getattr(self, "_loading_key", None)
+            self._unshown = None
             data, ready, loaded = data
             if self._frame_step:
                 self.viewer_call("show_frame_data", data, ready, loaded)
             else:
                 self.viewer_call("show_image", data, ready)
         self._frame_step = None
+
+    def unshown_reason(self, image_id: int):
+        """Why the viewer could not show ``image_id`` of this project (its read failed);
+        None when it showed it or has not tried."""
+        key, reason = self._unshown or (None, None)
+        return reason if key == (self.project, image_id) else None
 
     def viewer_call(self, name: str, *args) -> None:
         fn = getattr(self.viewer, name, None)

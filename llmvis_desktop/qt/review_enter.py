@@ -22,7 +22,7 @@ It uses the host's ``project``, ``actor``, ``current``, ``undo_stack``, ``_write
 """
 from __future__ import annotations
 
-from typing import Optional
+from typing import Callable, Optional
 
 from ..core import review_actions as ra
 from ..core.wording import visible_name
@@ -34,6 +34,9 @@ _LOOK_BACK = 64
 
 
 class ReviewEnter:
+    #: the host window's answer to "why could the viewer not show this image id?" (its
+    #: reason), None when it showed it, or has not tried yet
+    unshown: Optional[Callable[[int], Optional[str]]] = None
     _visits = 0  # visits begun so far (the id of the latest)
     _visit = 0  # the current visit's id
     _visit_image: Optional[int] = None
@@ -122,11 +125,19 @@ class ReviewEnter:
 
     def _refuse_unreadable(self) -> bool:
         """Enter, R or Delete on an image the index could not read, or whose file is
-        missing: refused and said (True). Nobody could see it: marked reviewed it was
-        counted "error" by the status bar and ``llmvis info`` and "reviewed" by
-        ``llmvis evaluate``."""
+        missing, or that the viewer could not show: refused and said (True). Nobody could
+        see it: marked reviewed it was counted "error" by the status bar and ``llmvis
+        info`` and "reviewed" by ``llmvis evaluate``. The viewer's own failure counts as
+        the index's: a compressed DICOM no installed decoder reads is indexed from its
+        tags ("new"), yet its pixels cannot be shown; Enter marked it reviewed, unseen."""
         rec = self.current
-        if rec is None or rec.status not in ("error", "missing"):
+        if rec is None:
             return False
-        self.message.emit(unreadable_refusal(visible_name(rec.relpath), rec.status, rec.error))
+        if rec.status in ("error", "missing"):
+            self.message.emit(unreadable_refusal(visible_name(rec.relpath), rec.status, rec.error))
+            return True
+        why = self.unshown(rec.id) if self.unshown is not None else None
+        if why is None:
+            return False
+        self.message.emit(unreadable_refusal(visible_name(rec.relpath), "error", why))
         return True
