@@ -121,8 +121,21 @@ def apply_import(project, fmt: str, source: Path, parsed: ParsedFile, as_: str, 
     progress(Progress(f"import {fmt}", report.matched, report.matched, "done"))
     if report.unmatched:
         shown = ", ".join(report.unmatched[:5])
-        report.warnings.append(f"{len(report.unmatched)} record(s) name no image of this project (e.g. {shown})")
+        report.warnings.append(f"{len(report.unmatched)} record(s) name no image of this project (e.g. {shown})"
+                               + _anon_note(report.unmatched))
     return report
+
+
+def _anon_note(names) -> str:
+    """Why records named ``anon/<hex>`` match nothing here: a de-identified export's DICOM
+    names, which only the exporting project's secret maps back ("" when none is)."""
+    n = sum(1 for name in names if str(name).startswith(ANON_DIR + "/"))
+    if not n:
+        return ""
+    what = "is a de-identified DICOM name" if n == 1 else "are de-identified DICOM names"
+    return (f"; {n} of them {what} ({ANON_DIR}/...), which only the project that exported them maps back: "
+            "to carry DICOM annotations to another project, export with --keep-dicom-identifiers "
+            "(in the Export dialog, untick \"De-identify DICOM-derived images\")")
 
 
 def _plan(project, s, resolved: list, source: str, warnings: list) -> tuple[dict[int, ImportItem], dict]:
@@ -146,8 +159,10 @@ def _plan(project, s, resolved: list, source: str, warnings: list) -> tuple[dict
     if resolved and not merged:  # the wrong file or folder: add no labels, change nothing
         sample = ", ".join(repr(n) for n in list(unmatched)[:3])
         why = "; ".join(w.removeprefix(f"{source} ") for w in warnings[:3])
+        anon = _anon_note(unmatched)  # (said in place of the question: it is the answer)
         raise InterchangeError(f"{source}: none of its {len(unmatched)} record(s) names an image of this "
-                               f"project ({sample}...); " + (why or "is it the right folder and format?"))
+                               f"project ({sample}...)" + (f"; {why}" if why else "" if anon else
+                                                           "; is it the right folder and format?") + anon)
     return merged, unmatched
 
 
