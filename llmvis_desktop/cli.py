@@ -157,19 +157,30 @@ def cmd_info(args) -> int:
     print(f"project   {one_line(str(info['root']))}")
     print(f"database  {one_line(str(info['database']))}")
     retry = info["headers_retry"]  # pending for good while their cause lasts: said apart
-    again = (f", {retry} unreadable file{'s' if retry != 1 else ''} read again at every index (a broken "
-             f"link, no permission...)") if retry else ""
+    decoder = info["needs_decoder"]  # read again at every index too, said on lines of their own
+    broken = retry - len(decoder)
+    again = (f", {broken} unreadable file{'s' if broken != 1 else ''} read again at every index (a broken "
+             f"link, no permission...)") if broken > 0 else ""
     print(f"images    {info['images']} ({info['headers_pending'] - retry} headers pending{again})")
     decided = ", ".join(f"{n} marked {k}" for k, n in sorted(info.get("decided_unreadable", {}).items()))
-    print("status    " + ", ".join(f"{k} {v}" for k, v in info["by_status"].items())
+    by_status = dict(info["by_status"])
+    if decoder:  # counted apart from the damaged files: a plugin to install, not a file to fix
+        by_status["error"] -= len(decoder)
+        by_status["need a decoder"] = len(decoder)
+    print("status    " + ", ".join(f"{k} {v}" for k, v in by_status.items())
           + (f" (of error and missing, {decided}: `llmvis evaluate` counts them so)"
              if decided else ""))
     print("labels    " + (", ".join(f"{k} {v}" for k, v in info["labels"].items()) or "(none)"))
     print("suggest.  " + ", ".join(f"{k} {v}" for k, v in info["suggestions"].items()))
     print(f"repairs   {info['repairs']}")
-    bad = [(u["path"], u["error"]) for u in info["unreadable"]]
+    plugin = {u["path"] for u in decoder}
+    bad = [(u["path"], u["error"]) for u in info["unreadable"] if u["path"] not in plugin]
     for line in unreadable_lines(bad[:UNREADABLE_SHOWN], len(bad), more="--json lists them all"):
         print(f"unreadable {line}")
+    for u in decoder[:UNREADABLE_SHOWN]:  # read again at every index: the plugin installed, they show
+        print(f"decoder   {one_line(u['path'])}: {one_line(u['error'])} (see README, DICOM)")
+    if len(decoder) > UNREADABLE_SHOWN:
+        print(f"decoder   ... and {len(decoder) - UNREADABLE_SHOWN} more (--json lists them all)")
     if not info["images"] and info["indexed"]:
         print(f"(no images found in {info['root']}: it is indexed and holds no image files)", file=sys.stderr)
     elif not info["images"]:

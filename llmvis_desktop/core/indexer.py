@@ -29,11 +29,12 @@ RECHECK = "recheck"
 MTIME_UNITS_NS = (100, 1_000, 1_000_000, 1_000_000_000, 2_000_000_000)
 #: how headers are read: raise it, with the formats whose header may now read otherwise
 #: in :data:`REREAD_FORMATS`, when a reader change makes a file's stored header wrong
-READER_VERSION = 3
+READER_VERSION = 4
 #: version -> the formats whose headers the versions before it read otherwise: 2, 16-bit
 #: RGB(A) and gray+alpha PNGs (stored as 8-bit before); 3, 8-bit TIFFs turned a quarter
-#: by their Orientation tag (stored with the size unturned)
-REREAD_FORMATS = {2: ("PNG",), 3: ("TIFF",)}
+#: by their Orientation tag (stored with the size unturned); 4, compressed DICOMs no
+#: installed decoder reads (stored "new" before, now "error", needing a decoder)
+REREAD_FORMATS = {2: ("PNG",), 3: ("TIFF",), 4: ("DICOM",)}
 
 
 class NothingListed(Exception):
@@ -335,6 +336,8 @@ def read_headers(
             except Exception as exc:  # a reader bug must not stop the index
                 failed.append((image_id, f"unexpected error: {type(exc).__name__}: {exc}"))
             else:
+                if meta.undecodable:  # its tags are read, its pixels no installed decoder reads:
+                    retry.append((image_id, meta.undecodable))  # "error" (nobody can see it), read again next index
                 ok.append(
                     {
                         "id": image_id,

@@ -236,12 +236,19 @@ class Project:
                 "indexed": rf.listed_once(s) or bool(by_status),  # False: never indexed
                 # the damaged files by name, with why (by_status "error" counts them)
                 "unreadable": [{"path": rel, "error": why} for rel, why in ri.unreadable(s)],
+                # of them, compressed DICOMs no installed decoder reads (a plugin to install)
+                "needs_decoder": [{"path": rel, "error": why} for rel, why in ri.needs_decoder(s)],
             }
 
     def ever_indexed(self) -> bool:
         """Whether an index has ever listed the folder (``info()["indexed"]``, cheaply)."""
         with self.store.read() as s:
             return rf.listed_once(s) or bool(ri.counts_by_status(s))
+
+    def count_needs_decoder(self) -> int:
+        """Of the images counted "error", those a DICOM decoder plugin would read."""
+        with self.store.read() as s:
+            return ri.count_needs_decoder(s)
 
     def unreadable_files(self, limit: Optional[int] = None) -> list[tuple[str, str]]:
         """(relpath, why) of the files the index could not read, by name (the first ``limit``)."""

@@ -470,7 +470,10 @@ class ProjectController(QObject):
         def counts():
             # a filtered view keeps the images reviewed meanwhile listed (the reviewer's
             # place): how many still match is counted, not the rows listed
-            return project, project.counts_by_status(), flt, (project.count(flt) if flt is not None else None)
+            counts = project.counts_by_status()
+            split = project.count_needs_decoder() if counts.get("error") else 0  # a plugin to install: apart
+            counts = dict(counts, error=counts["error"] - split, needs_decoder=split) if split else counts
+            return project, counts, flt, (project.count(flt) if flt is not None else None)
 
         win.counts_loader.submit(counts)
 

@@ -47,12 +47,14 @@ LOADING_TEXT = "Loading images\u2026"  # an opened project's ids on their way
 
 
 def counts_text(counts: dict, short: bool = False) -> str:
-    """"66 images · 1 error · new 65 · ...": the problems (errors, missing files) right
+    """"66 images · 1 error · new 65 · ...": the problems (errors, compressed DICOMs that
+    need a decoder plugin, missing files) right
     after the total, so that the line, elided at its end when narrow, cuts the plain
     counts first; ``short``: the total and the problems only."""
     total = sum(counts.values())
     parts = [f"{total:,} {plural(total, 'image')}"]
-    for k, one, many in (("error", "error", "errors"), ("missing", "missing", "missing")):
+    for k, one, many in (("error", "error", "errors"), ("needs_decoder", "needs a decoder", "need a decoder"),
+                         ("missing", "missing", "missing")):
         if counts.get(k):
             parts.append(f"{counts[k]:,} {one if counts[k] == 1 else many}")
     if not short:

@@ -6,6 +6,7 @@ Imported lazily by :mod:`.reader`, so pydicom loads only when a DICOM file is re
 
 from __future__ import annotations
 
+from dataclasses import replace
 import struct
 from typing import Any
 
@@ -155,6 +156,10 @@ def header(fh, path: PathLike, max_pixels: int | None) -> ImageMeta:
     meta = _meta(ds)
     check_size(path, meta.width, meta.height, max_pixels)
     _check_pixel_bytes(ds, fh, path)
+    if not _native(ds):  # compressed: can an installed decoder read it? (nothing decoded)
+        problem = decoders.header_problem(ds, _transfer_syntax(ds))
+        if problem is not None:
+            meta = replace(meta, undecodable=problem)
     return meta
 
 

@@ -92,6 +92,9 @@ class ImageMeta:
     file_window: tuple[float, float] | None = None  # (center, width) the file says to show it with
     modality: str = ""  # DICOM Modality ("CT", "MR"...); "" for other files
     rescale_type: str = ""  # DICOM Rescale Type of the modality values ("HU"...) when the file says
+    #: why no installed decoder can read its pixels (a compressed DICOM, from its header
+    #: alone: :func:`.dicom_decoders.header_problem`); "" when one may
+    undecodable: str = ""
 
     @property
     def inverted(self) -> bool:

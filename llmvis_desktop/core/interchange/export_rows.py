@@ -10,10 +10,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Iterator, Optional
 
-from sqlalchemy import and_, select, tuple_
+from sqlalchemy import and_, case, select, tuple_
 from sqlalchemy.orm import aliased
 
 from ..store import models as m
+from ..store.repo_images import needs_decoder_clause
 from .common import (
     CHUNK,
     COPY_FORMATS,
@@ -89,7 +90,10 @@ def gather(ctx: ExportContext, chunk: int = CHUNK, decided: bool = False) -> Ite
     if to_8bit:
         _refuse_8bit_clashes(ctx)
     cols = (m.Image.id, m.Image.relpath, m.Image.width, m.Image.height, m.Image.caption,
-            m.Image.review_status, m.Image.updated_by, m.Image.updated_at, m.Image.format, m.Image.status,
+            m.Image.review_status, m.Image.updated_by, m.Image.updated_at, m.Image.format,
+            # a DICOM only a decoder plugin would show is copied as any (that needs no decoding)
+            case((and_(m.Image.status == m.STATUS_ERROR, needs_decoder_clause()), m.Image.review_status),
+                 else_=m.Image.status),
             m.Image.bit_depth, m.Image.frames)
     last: Optional[tuple] = None  # (name_key, id) of the previous page's last row
     while True:

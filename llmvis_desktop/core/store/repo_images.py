@@ -381,6 +381,27 @@ def decided_unreadable(session: Session) -> dict[str, int]:
     return {status: n for status, n in rows}
 
 
+def needs_decoder_clause():
+    """The images whose error is a DICOM decoder plugin to install (not a damaged file)."""
+    from ..imaging.errors import NEEDS_DECODER
+
+    return m.Image.error.startswith(NEEDS_DECODER, autoescape=True)
+
+
+def count_needs_decoder(session: Session) -> int:
+    """Of the images counted "error", the compressed DICOMs no installed decoder reads (a
+    plugin to install, not a damaged file): said apart by ``llmvis info`` and the status bar."""
+    return session.scalar(select(func.count()).select_from(m.Image).where(
+        m.Image.status == m.STATUS_ERROR, needs_decoder_clause()))
+
+
+def needs_decoder(session: Session, limit: Optional[int] = None) -> list[tuple[str, str]]:
+    """(relpath, why) of the images :func:`count_needs_decoder` counts, by name."""
+    q = (select(m.Image.relpath, m.Image.error).where(m.Image.status == m.STATUS_ERROR, needs_decoder_clause())
+         .order_by(m.Image.name_key, m.Image.id).limit(limit))
+    return [(rel, why) for rel, why in session.execute(q)]
+
+
 def unreadable(session: Session, limit: Optional[int] = None) -> list[tuple[str, str]]:
     """(relpath, why) of the files the index could not read (damaged, cut short, empty),
     by name; the first ``limit`` of them."""
