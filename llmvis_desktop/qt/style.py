@@ -37,6 +37,17 @@ LABEL_PALETTE: tuple[str, ...] = (
 )
 
 
+#: the letter or sign on a tile's status badge: one per status, so that the badge tells
+#: them apart without its colour (reviewed and rejected were both "R", green and red)
+STATUS_GLYPHS = {"new": "N", "suggested": "S", "reviewed": "\u2713", "rejected": "\u2717",
+                 "missing": "M", "error": "E"}
+
+
+def status_glyph(status: str) -> str:
+    """The badge sign of ``status`` (✓ reviewed, ✗ rejected, N, S, M, E)."""
+    return STATUS_GLYPHS.get(status, status[:1].upper())
+
+
 def status_color(status: str) -> str:
     """Colour for ``status``; unknown statuses fall back to the ``new`` grey."""
     return STATUS_COLORS.get(status, STATUS_COLORS["new"])

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 from ...core.imaging.strip_view import is_strip
 from ...core.wording import visible_name
 from ..models.grid_model import RecordRole, ThumbErrorRole, ThumbRole
-from ..style import status_color
+from ..style import status_color, status_glyph
 
 TEXT_H = 18
 PAD = 4
@@ -201,7 +201,7 @@ class GridDelegate(QStyledItemDelegate):
             color = QColor(status_color(status))
             p.fillRect(QRect(0, size - 4, size, 4), color)
             p.setFont(self._badge_font)
-            self._badge(p, 3, 3, status[:1].upper(), color)
+            self._badge(p, 3, 3, status_glyph(status), color)
             x = size - 4
             if error:
                 x = self._badge(p, x, 3, "!", self._error_fg, right=True) - 3
