@@ -168,7 +168,8 @@ def test_an_image_smaller_than_the_thumbnail_is_not_shrunk_on_a_2x_screen(qtbot,
         _paint_cell(view, model, row, ratio)
         qtbot.waitUntil(lambda i=rec.id: loader.cached(i, px) is not None, timeout=10000)
     widths = {model.cached_record(r).name: _red_width(_paint_cell(view, model, r, ratio)) for r in range(3)}
-    assert widths == {"red_0040.png": 40, "red_0150.png": 96, "red_0600.png": 96}
+    # (40 px, at most half the tile, is enlarged twice, nearest neighbour: test_hmed2_tiny_thumb)
+    assert widths == {"red_0040.png": 80, "red_0150.png": 96, "red_0600.png": 96}
     big = loader.cached(model.cached_record(2).id, px)  # large images: every device pixel
     assert (big.width(), big.devicePixelRatio()) == (px, ratio)
     mid = loader.cached(model.cached_record(1).id, px)  # all its 150 pixels, in 96 logical ones

@@ -99,6 +99,8 @@ class GridDelegate(QStyledItemDelegate):
                                Qt.TransformationMode.SmoothTransformation)
                 pm.setDevicePixelRatio(dpr)
                 w, h = round(pm.width() / dpr), round(pm.height() / dpr)
+            elif max(w, h) * 2 <= size:  # a tiny image (a 10x10 dose grid): whole pixels, enlarged
+                pm, w, h = self._enlarged(pm, w, h, size)
             painter.drawPixmap(bx + (size - w) // 2, by + (size - h) // 2, pm)
         else:
             err = index.data(ThumbErrorRole) or rec.error
@@ -117,6 +119,21 @@ class GridDelegate(QStyledItemDelegate):
             painter.setPen(QPen(option.palette.highlight().color().darker(130), 2))
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRect(r.adjusted(1, 1, -1, -1))
+
+    def _enlarged(self, pm: QPixmap, w: int, h: int, size: int):
+        """``pm`` (``w`` x ``h`` logical pixels, at most half the tile) enlarged a whole
+        number of times to fill the ``size`` tile, nearest neighbour (each pixel a sharp
+        square, as a reviewer of a tiny dose grid or mask expects): it was drawn as a speck.
+        Made once per pixmap and size."""
+        key = ("\0big", pm.cacheKey(), size)
+        got = self._overlays.get(key)
+        k = size // max(w, h)
+        if got is None:
+            if len(self._overlays) >= OVERLAY_CACHE:
+                self._overlays.clear()
+            got = self._overlays[key] = pm.scaled(pm.width() * k, pm.height() * k, Qt.AspectRatioMode.IgnoreAspectRatio,
+                                                  Qt.TransformationMode.FastTransformation)
+        return got, w * k, h * k
 
     def _error_text(self, err: str, width: int, height: int) -> str:
         """``err`` with a warning sign, cut at a word with an ellipsis where it would not
