@@ -210,6 +210,8 @@ class PanelController(RepairActions, DialogActions, JobActions, TaxonomyActions,
         if self.labels is not None:
             self.labels.set_labels(defs, project.label_usage() if usage is None else usage)
         self.win.model.reload_labels(defs)
+        if self.history is not None:
+            self.history.set_label_order([d.name for d in sorted(defs, key=lambda d: (d.position, d.name))])
         self.name_label_keys()
         gone = self.win.filter_bar.set_labels(defs)
         if gone is not None and say:  # the grid lists any label again: not without a word

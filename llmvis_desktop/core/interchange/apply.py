@@ -5,7 +5,8 @@ naming the same image are merged, then everything is written in ONE ``store.writ
 transaction through the repo functions, so each change gets its history event
 (actor ``import:<file name> by <person>``: the file the change came from and who
 imported it) and a failure anywhere leaves the database as it was. Suggestions an
-import stores carry ``imported_by`` and ``imported_from`` in their parameters.
+import stores carry ``imported_by`` and ``imported_from`` in their parameters; none is
+stored on an image the index could not read or whose file is missing (the report names them).
 
 The labels an import makes are made before, in a short transaction of their own under
 the taxonomy's exclusive lock; the rows are then applied holding its shared lock only, so
@@ -249,6 +250,7 @@ def _apply(project, resolved: list, parsed: ParsedFile, source: Path, as_: str, 
                 existing_labels.add(name)
                 report.labels_created += 1
         known = _known_suggestions(s, merged)
+        unseen = _unseen(s, merged)
         new_suggestions: list[NewSuggestion] = []
         report.unmatched.extend(unmatched)
         # images locked in id order, as every writer does: in file order an import and a
@@ -269,6 +271,13 @@ def _apply(project, resolved: list, parsed: ParsedFile, source: Path, as_: str, 
             if as_ == "reviewed":
                 apply_reviewed_chunk(s, chunk, actor, overwrite, report, overwrite_newer)
             for image_id, item in chunk:
+                if image_id in unseen:  # unreadable or missing: no card for an image nobody can see
+                    n = (len(item.suggestions) + (as_ == "suggestions" and item.caption not in (MISSING, None))
+                         + (len(item.labels or []) if as_ == "suggestions" else 0))
+                    if n:
+                        report.not_suggested.append(item.name)
+                        report.suggestions_unseen += n
+                    continue
                 if as_ == "suggestions":
                     model = f"import:{source.name}"
                     if item.caption not in (MISSING, None):
@@ -463,6 +472,16 @@ def _match(project, s, resolved: list, warnings: list, source: str = "") -> list
         warnings.append(f"{source}: {len(ambiguous)} record(s) were matched to their own file, not to the "
                         f"other project image their name also names: {', '.join(ambiguous[:3])}"
                         f"{'...' if len(ambiguous) > 3 else ''}")
+    return out
+
+
+def _unseen(s, merged: dict[int, ImportItem]) -> set[int]:
+    """The images of ``merged`` the index could not read, or whose file is missing: the
+    import adds no suggestion there (as the suggestion job makes none)."""
+    ids, out = list(merged), set()
+    for i in range(0, len(ids), 500):
+        out.update(s.scalars(select(m.Image.id).where(m.Image.id.in_(ids[i:i + 500]),
+                                                      m.Image.status.in_((m.STATUS_ERROR, m.STATUS_MISSING)))))
     return out
 
 

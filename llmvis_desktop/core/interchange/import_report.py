@@ -1,5 +1,6 @@
 """What an import did (:func:`..import_file`): counts, the conflicts left untouched, and
-the records whose status was not applied; :meth:`ImportReport.summary` is the line the CLI
+the records whose status was not applied, the suggestions not added to an image nobody
+can see; :meth:`ImportReport.summary` is the line the CLI
 and the Import dialog show."""
 from __future__ import annotations
 
@@ -31,6 +32,11 @@ class ImportReport:
     #: records marking reviewed or rejected an image the index could not read, or whose file
     #: is missing (nobody could see it): their annotation applied, the status left as it was
     not_marked: list[str] = field(default_factory=list)
+    #: images the index could not read, or whose file is missing, that the file had
+    #: suggestions for: none added (nobody could see the image to decide them), counted
+    #: in ``suggestions_unseen``
+    not_suggested: list[str] = field(default_factory=list)
+    suggestions_unseen: int = 0
 
     def summary(self) -> str:
         text = (f"{self.format} {self.source}: {self.records} record(s), {self.matched} image(s) matched, "
@@ -49,4 +55,9 @@ class ImportReport:
             more = f" and {len(self.not_marked) - 3} more" if len(self.not_marked) > 3 else ""
             text += (f", {len(self.not_marked)} not marked reviewed or rejected (unreadable or missing file: "
                      f"{few}{more})")
+        if self.not_suggested:
+            few = ", ".join(self.not_suggested[:3])
+            more = f" and {len(self.not_suggested) - 3} more" if len(self.not_suggested) > 3 else ""
+            text += (f", {self.suggestions_unseen} suggestion(s) not added: image unreadable or missing "
+                     f"({few}{more})")
         return text

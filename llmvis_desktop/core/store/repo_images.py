@@ -462,7 +462,19 @@ def record_of(session: Session, image_id: int, labels: Sequence[str]) -> Optiona
                                          m.Repair.unlinked_at.is_(None)).exists()
     row = session.execute(select(*IMAGE_RECORD_COLUMNS, repaired.label("repaired_"))
                           .where(m.Image.id == image_id)).first()
-    return None if row is None else image_record(tuple(row)[:-1], tuple(sorted(labels)), bool(row.repaired_))
+    return None if row is None else image_record(tuple(row)[:-1], in_taxonomy_order(session, labels),
+                                                 bool(row.repaired_))
+
+
+def in_taxonomy_order(session: Session, names: Sequence[str]) -> tuple[str, ...]:
+    """``names`` as :func:`records` lists an image's labels (the grid): by taxonomy position,
+    then name; a name no label has (none should) last. A query only for two or more."""
+    names = sorted(set(names))
+    if len(names) < 2:
+        return tuple(names)
+    placed = list(session.scalars(select(m.Label.name).where(m.Label.name.in_(names))
+                                  .order_by(m.Label.position, m.Label.name)))
+    return tuple(placed + [n for n in names if n not in set(placed)])
 
 
 def id_for_path(session: Session, relpath: str) -> Optional[int]:

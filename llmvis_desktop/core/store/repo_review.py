@@ -8,7 +8,7 @@ from typing import Iterable, Optional, Sequence
 from sqlalchemy import delete, func, insert, literal, or_, select
 from sqlalchemy.orm import Session
 
-from . import models as m
+from . import models as m, repo_images
 from .action_cards import card_rows, kept_cards, kept_repaired, keeping_cards, note_repaired
 from .convert import IMAGE_RECORD_COLUMNS, dumps, event_record, image_record
 from .engine import BATCHED_EVENTS, insert_events
@@ -129,7 +129,8 @@ def kept_record(session: Session, image_id: int, labels: Sequence[str]) -> Optio
     if repaired is None or not is_locked(session, image_id):
         return None
     row = locked_image(session, image_id)
-    return image_record(tuple(getattr(row, c.key) for c in IMAGE_RECORD_COLUMNS), tuple(sorted(labels)), repaired)
+    return image_record(tuple(getattr(row, c.key) for c in IMAGE_RECORD_COLUMNS),
+                        repo_images.in_taxonomy_order(session, labels), repaired)
 
 
 def forget_rows(session: Session) -> None:

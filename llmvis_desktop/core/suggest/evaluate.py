@@ -224,16 +224,16 @@ def evaluate(project) -> dict:
 
     from ..store import models as m
     from ..store.repo_labels import card_label_names
-    from ..store.repo_runs import current_runs
     from . import evaluate_read
+    from .evaluate_captions import caption_figures
 
     with project.store.read() as s:
         created = dict(s.execute(select(m.Label.name, m.Label.created_at)).all())
         taxonomy = set(created)
         reviewed_at = _reviewed_at(s)
         renamed = card_label_names(s)
-        runs = current_runs(s)
         truth, review_status = _truth(s)
+        runs = evaluate_read.runs_read(s)  # (those the rules read: a few per model and image)
         removed = _withdrawn_by_removal(s)
         # (read before the cards are streamed: nothing else is read while they are)
         renewed = _renewed_after_review(s, evaluate_read.learned_on_reviewed(s), reviewed_at)
@@ -246,6 +246,7 @@ def evaluate(project) -> dict:
         for batch in by_image(reader.cards()):
             stream.add(batch)
         tallies, decided_days = reader.tallies()
+        caps = caption_figures(s, stream.distance)  # (read apart, summed as they come)
     answers = _answers([], tallies + [(mid, None, "answer", outcome, n, None)
                                       for (mid, outcome), n in stream.answers.items()])
     reviewed = sum(1 for st in review_status.values() if st == m.STATUS_REVIEWED)
@@ -315,15 +316,6 @@ def evaluate(project) -> dict:
                   if (model_id, rev) in acc_rev]
         by_rev = [x for x in by_rev if x["suggested"]]
         acceptance.append({"model_id": model_id, **rates(c), "revisions": len(by_rev), "by_revision": by_rev})
-
-    # captions: normalised edit distance
-    dists = stream.caption_distances()
-    all_d = [d for v in dists.values() for d in v]
-    caps = {
-        "decided": len(all_d),
-        "mean_edit_distance": sum(all_d) / len(all_d) if all_d else None,
-        "by_model": {k: {"decided": len(v), "mean_edit_distance": sum(v) / len(v)} for k, v in sorted(dists.items())},
-    }
 
     # calibration of label scores, against the labels the images have: pooled and per model
     calibration, excluded = _calibration(latest_rows, truth, taxonomy)

@@ -203,17 +203,22 @@ def _silent(runs, rows, truth: dict, reviewed_at: dict, keys: tuple | None = Non
     card of the model keeps the card rule (a card renewed after the review must not turn
     into a "no"). ``keys``: :func:`_silent_keys` of the rows, gathered already (``rows``
     then unread)."""
-    from .learned import MODEL_PREFIX
-
     carded, withdrawn = keys if keys is not None else _silent_keys(rows)
     latest: dict[tuple, object] = {}
     for r in runs:  # oldest first
-        seen = reviewed_at.get(r.image_id)
-        if r.image_id not in truth or (r.model_id, r.image_id) in carded or (
-                r.model_id.startswith(MODEL_PREFIX) and seen is not None and _utc(r.ran_at) >= seen):
+        if r.image_id not in truth or (r.model_id, r.image_id) in carded or _learned_after_review(r, reviewed_at):
             continue
         latest[(r.model_id, r.image_id)] = r
     return {k for k, r in latest.items() if (r.model_id, r.image_id, r.model_revision) not in withdrawn}
+
+
+def _learned_after_review(run, reviewed_at: dict) -> bool:
+    """A learned suggester's run made after its image was reviewed (it may have been
+    trained on that review): not its judgement there (:func:`_silent`)."""
+    from .learned import MODEL_PREFIX
+
+    seen = reviewed_at.get(run.image_id)
+    return run.model_id.startswith(MODEL_PREFIX) and seen is not None and _utc(run.ran_at) >= seen
 
 
 def _label_rows(latest_rows, taxonomy: set[str]) -> dict[str, dict[int, list]]:

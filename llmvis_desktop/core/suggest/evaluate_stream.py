@@ -7,9 +7,8 @@ the reviewer saw them, each model's latest run there, whether it was judged free
 every label, why its suggestions were left out), so :class:`Stream` takes them a batch of
 whole images at a time (:func:`by_image`) and keeps of each batch only what the figures
 need: counts, each model's latest label cards per image (the figures' predictions, as
-many as the images and labels, not the runs), the silent-run keys, and a distance per
-decided caption (kept with the card's id: the mean is summed in id order, as before, so
-the figures stay the very same numbers).
+many as the images and labels, not the runs), and the silent-run keys
+(the captions' figures are read apart, in id order: :mod:`.evaluate_captions`).
 """
 from __future__ import annotations
 
@@ -29,6 +28,9 @@ DECIDED = ("accepted", "edited", "rejected")  # not pending, nor withdrawn (nobo
 EDIT_KEPT = 0.5
 #: a batch closes at the first new image once it holds this many rows
 BATCH_ROWS = 1000
+#: (suggested, final) caption pairs whose distance is remembered (a captioner often says
+#: the same thing for many images): a cache of every pair grew with the decided captions
+DISTANCE_CACHE = 1024
 
 
 def by_image(cards: Iterable, rows: int | None = None) -> Iterator[list]:
@@ -69,7 +71,7 @@ class Stream:
         self.renewed, self.already_on, self.taxonomy = renewed, already_on, taxonomy
         # a captioner often says the same thing for many images, reviewed to the same
         # caption: each (suggested, final) pair is measured once
-        self.distance = lru_cache(maxsize=None)(normalised_edit_distance)
+        self.distance = lru_cache(maxsize=DISTANCE_CACHE)(normalised_edit_distance)
         self.answers: Counter = Counter()  # (model id, outcome) of the answer cards
         self.latest_rows: list = []  # each model's latest run's label cards per image
         self.carded: set = set()  # (:func:`._silent_keys`)
@@ -78,7 +80,6 @@ class Stream:
         self.outside_taxonomy = 0
         self.acc: dict[str, dict[str, int]] = defaultdict(outcome_counts)
         self.acc_rev: dict[tuple, dict[str, int]] = defaultdict(outcome_counts)  # per (model id, revision)
-        self.captions: dict[str, list] = defaultdict(list)  # {model id: [(card id, distance)]}
         self.days: dict[str, list[int]] = defaultdict(lambda: [0, 0])
         self.days_by_model: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
         self.suggestions = 0
@@ -118,7 +119,6 @@ class Stream:
                 if k not in self.firsts or at < self.firsts[k]:
                     self.firsts[k] = at
             self._acceptance(r)
-            self._caption(r)
             self._day(r)
 
     def _acceptance(self, r) -> None:
@@ -128,26 +128,6 @@ class Stream:
             c["overruled"] += r.overruled
             c["edited_kept"] += r.kept and r.outcome == "edited"
 
-    def _caption(self, r) -> None:
-        """The normalised edit distance of a decided caption suggestion to the final caption."""
-        if r.kind != "caption" or r.outcome not in DECIDED:
-            return
-        if not r.current:  # a suggestion for the file's old content: what the reviewer made of it then
-            if r.outcome not in ("accepted", "edited") or not (r.final_value and r.final_value.strip()):
-                return
-            final = r.final_value
-        elif r.review_status == m.STATUS_REJECTED:
-            final = ""  # a rejected image's suggestions were wrong: nothing of it was kept
-        elif r.caption_now and r.caption_now.strip():
-            final = r.caption_now
-        elif r.review_status in (m.STATUS_REVIEWED, m.STATUS_REJECTED):
-            final = ""  # reviewed with no caption: nothing of the suggestion was kept
-        elif r.outcome in ("accepted", "edited") and r.final_value and r.final_value.strip():
-            final = r.final_value  # taken off again, the image not reviewed yet
-        else:
-            return
-        self.captions[r.model_id].append((r.id, self.distance(r.value, final)))
-
     def _day(self, r) -> None:
         if r.outcome not in DECIDED or r.decided_at is None:
             return
@@ -155,9 +135,3 @@ class Stream:
         for bucket in (self.days[day], self.days_by_model[r.model_id][day]):
             bucket[0] += 1
             bucket[1] += int(r.kept)
-
-    def caption_distances(self) -> dict[str, list[float]]:
-        """{model id: its decided captions' distances}, in the order of the cards' ids (models
-        by their first such card): the rows' order before they were read by image."""
-        firsts = sorted((min(v)[0], k) for k, v in self.captions.items())
-        return {k: [d for _, d in sorted(self.captions[k])] for _, k in firsts}

@@ -64,11 +64,21 @@ def _short(value) -> str:
     return f"'{text}'"
 
 
+#: {label name: taxonomy position} the label changes are listed by (the grid's order; a
+#: name not in it, removed since, after the others, by name)
+_ORDER: ContextVar[dict] = ContextVar("history_label_order", default={})
+
+
 def _labels_diff(before, after) -> str:
     b = set(before or [])
     a = set(after or [])
-    added = sorted(a - b)
-    removed = sorted(b - a)
+    order = _ORDER.get()
+
+    def key(name):
+        return (order.get(name, len(order)), name)
+
+    added = sorted(a - b, key=key)
+    removed = sorted(b - a, key=key)
     parts = [f"+{n}" for n in added] + [f"{MINUS}{n}" for n in removed]
     return " ".join(parts) if parts else "(unchanged)"
 
@@ -320,7 +330,21 @@ class HistoryPanel(QWidget):
     def entries(self) -> list[dict]:
         return list(self._entries)
 
+    _order: dict = {}
+
+    def set_label_order(self, names: list[str]) -> None:
+        """The taxonomy's labels in their order (the grid's): the label changes of the
+        events shown next are listed in it (they were listed by name)."""
+        self._order = {n: k for k, n in enumerate(names)}
+
     def set_events(self, events: list[EventRecord], suggestions_by_id: Optional[dict] = None) -> None:
+        token = _ORDER.set(self._order)
+        try:
+            self._set_events(events, suggestions_by_id)
+        finally:
+            _ORDER.reset(token)
+
+    def _set_events(self, events: list[EventRecord], suggestions_by_id: Optional[dict] = None) -> None:
         suggestions_by_id = suggestions_by_id or {}
         ordered = sorted(events, key=_sort_key, reverse=True)
         self._entries = []
