@@ -109,5 +109,45 @@ def tiles_of(array, boxes: Sequence[tuple]):
         yield at, [array[y:y + h, x:x + w] for x, y, w, h in boxes[at:at + TILES_AT_ONCE]]
 
 
-__all__ = ["DEFAULT_MAX_TILES", "PARAM", "SETTING", "describe", "is_tiled", "max_over_tiles",
+class ZeroShotTiles:
+    """A zero-shot labeler's (CLIP, SigLIP) scores for the strips of a batch, from tiles of
+    its input side at the strip's own resolution (at most ``max_tiles``; the project's
+    setting by default). Called on the model thread, after the batch's folded strips were
+    scored: each strip's file is read again, whole, and its tiles scored in the job's
+    batches, so the model thread spends one scoring per tile on it."""
+
+    def __init__(self, project, max_tiles: Optional[int] = None) -> None:
+        self.project, self.max_tiles = project, max_tiles_of(project, max_tiles)
+        self.tiled: list[int] = []  # the tile count of each strip scored so
+
+    def __call__(self, eng, recs: Sequence, labels: Sequence[str], prompt: str, batch: int) -> dict:
+        """{index into ``recs``: (per-label max scores, per-label :func:`params_for`)}."""
+        import numpy as np
+        from PIL import Image
+
+        from ..imaging.reader import read_image
+        from .registry import input_side
+
+        out = {}
+        for n, rec in enumerate(recs):
+            if not is_tiled(rec.width, rec.height):
+                continue
+            try:
+                arr = read_image(self.project.path_of(rec), max_pixels=self.project.max_pixels).display
+            except Exception:  # (the folded strip's scores stand)
+                continue
+            h, w = arr.shape[:2]
+            boxes = tile_grid(w, h, input_side(eng.loaded) or 224, self.max_tiles)
+            P = []
+            for _at, tiles in tiles_of(arr, boxes):
+                P += eng.scores([Image.fromarray(np.ascontiguousarray(t)).convert("RGB") for t in tiles],
+                                labels, prompt, batch=batch)
+            del arr
+            best_p, best = max_over_tiles(P)
+            out[n] = ([float(v) for v in best_p], [params_for(boxes, (w, h), int(b)) for b in best])
+            self.tiled.append(len(boxes))
+        return out
+
+
+__all__ = ["DEFAULT_MAX_TILES", "PARAM", "SETTING", "ZeroShotTiles", "describe", "is_tiled", "max_over_tiles",
            "max_tiles_of", "params_for", "tile_grid", "tiles_of"]
