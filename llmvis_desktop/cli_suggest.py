@@ -29,6 +29,9 @@ def add_parsers(subparsers) -> None:
     p.add_argument("--captioner", metavar="PATH", help="captioner or chat model: folder, name in a model dir, or org/name in the HF cache")
     p.add_argument("--labeler", metavar="PATH", help="zero-shot labeler (CLIP, SigLIP) scoring the project's labels")
     p.add_argument("--learned", action="store_true", help="also run the built-in suggester learned from reviewed images")
+    p.add_argument("--strip-tiles", type=int, default=None, metavar="N",
+                   help="the learned suggester scores a line-scan strip in at most N tiles "
+                        "(default: the project's strip_max_tiles setting, else 128)")
     p.add_argument("--device", type=device, default=None, metavar="DEVICE",
                    help=f"{DEVICE_CHOICES} (cuda:N: that GPU of several; default: the configured device, "
                         f"auto: CUDA, then MPS, then CPU)")
@@ -270,7 +273,7 @@ def run_suggest_cmd(args) -> int:
             stage = "learned"
             # beside models that ran, a learned suggester not ready yet is a warning, not a failure
             reports.append(("learned", _run_learned(project, flt, not args.redo, bar, alone=not reports,
-                                                      limit=args.limit)))
+                                                      limit=args.limit, max_tiles=args.strip_tiles)))
     except SuggestStopped as exc:  # the models' batches committed before a full disk are kept
         bar.close()
         return _stopped(args, exc)
@@ -403,8 +406,9 @@ def _default_template() -> str:
 
 class _LearnedReport:
     def __init__(self, count: int, seconds: float, not_ready: Optional[str] = None, train=None,
-                 unreadable: Sequence[str] = ()) -> None:
+                 unreadable: Sequence[str] = (), tiled: Sequence[int] = ()) -> None:
         self.suggestions, self.seconds = count, seconds
+        self.tiled = list(tiled)  # the tile count of each strip scored in tiles
         self.not_ready = not_ready
         # the images of its scope the index could not read (or found missing), each with why
         self.unreadable = list(unreadable)
@@ -415,6 +419,12 @@ class _LearnedReport:
         if self.not_ready:
             return "learned suggester: not run (not enough reviews yet)"
         line = f"learned suggester: {self.suggestions} suggestions in {self.seconds:.1f} s"
+        if self.tiled:
+            from .core.wording import plural
+
+            n = len(self.tiled)
+            each = f"{min(self.tiled)}" + (f"-{max(self.tiled)}" if max(self.tiled) > min(self.tiled) else "")
+            line += f"; {n} line-scan {plural(n, 'strip')} scored in tiles ({each} each)"
         t = self.train
         if t is None:
             return line
@@ -432,14 +442,15 @@ class _LearnedReport:
 
     def as_dict(self) -> dict:
         out = {"suggestions": self.suggestions, "seconds": round(self.seconds, 3),
-               "ran": not self.not_ready, "messages": list(self.messages), "unreadable": list(self.unreadable)}
+               "ran": not self.not_ready, "messages": list(self.messages), "unreadable": list(self.unreadable),
+               "strips_tiled": list(self.tiled)}
         if self.train is not None:
             out.update(labels=list(self.train.labels), reviewed_images=self.train.images,
                        not_learned=[{"label": k, "needs": need} for k, need in self.train.not_learned])
         return out
 
 
-def _run_learned(project, flt, only_unsuggested, progress, alone: bool = True, limit=None):
+def _run_learned(project, flt, only_unsuggested, progress, alone: bool = True, limit=None, max_tiles=None):
     """The built-in suggester (core.suggest.learned): trains on reviewed images, suggests for
     the rest. Not ready yet: an error when it was all that was asked for, otherwise a
     report saying so (the models' suggestions are stored and reported)."""
@@ -450,7 +461,7 @@ def _run_learned(project, flt, only_unsuggested, progress, alone: bool = True, l
     started, fit = time.monotonic(), {}
     try:
         count = learned.run(project, flt=flt, only_unsuggested=only_unsuggested, progress=progress, limit=limit,
-                            report=fit)
+                            report=fit, max_tiles=max_tiles)
     except learned.NotReady as exc:
         if alone:
             raise ValueError(f"learned suggester: {exc}") from None
@@ -465,7 +476,8 @@ def _run_learned(project, flt, only_unsuggested, progress, alone: bool = True, l
         bad = unreadable_ids(project)
         if bad:
             unreadable = unreadable_notes(project, [i for i in project.image_ids(flt or ImageFilter()) if i in bad])
-    return _LearnedReport(int(count or 0), time.monotonic() - started, train=fit.get("train"), unreadable=unreadable)
+    return _LearnedReport(int(count or 0), time.monotonic() - started, train=fit.get("train"), unreadable=unreadable,
+                          tiled=fit.get("tiled", ()))
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

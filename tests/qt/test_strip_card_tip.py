@@ -36,3 +36,14 @@ def test_a_strips_card_says_how_the_model_saw_it(panel):
     assert "the model was shown this 20x20000 strip cut into 32 pieces of 20x625, side by side (640x625)" in tip
     assert "the model was shown the image at 384x288" in panel.card(2).model_label.toolTip()
     assert "shown" not in panel.card(3).model_label.toolTip()  # made before, or imported
+
+
+def test_a_tiled_strips_label_card_says_which_tile_gave_its_score(panel):
+    """The learned suggester scores a strip in tiles (core.suggest.strip_tiles): the card's
+    tooltip names the tile count and size and where the tile that gave the score lies."""
+    tiled = {"tiles": 128, "tile_px": [640, 640], "source_px": [2048, 20000], "best_tile": 77,
+             "best_box": [704, 12240, 640, 640]}
+    panel.set_suggestions([_card(1, {"strip_tiles": tiled}), _card(2, {})])
+    tip = panel.card(1).model_label.toolTip()
+    assert "scored in 128 tiles of 640x640 (the strip's highest): tile 77, x 704-1344, y 12240-12880" in tip
+    assert "tiles" not in panel.card(2).model_label.toolTip()

@@ -32,7 +32,8 @@ from .registry import DEFAULT_LABEL_TEMPLATE, DEFAULT_MAX_NEW_TOKENS, family_nam
 from .report import SuggestError, SuggestReport, SuggestStopped, _count, _were  # noqa: F401 (importable from here, as before)
 from .ask import ask_image  # noqa: F401 (importable from here, as before)
 from .resize import reader_resize
-from .strips import VIEW_KEY
+from .strips import seen as _seen
+from .strip_tiles import ZeroShotTiles
 from .unreadable_note import unreadable_ids, unreadable_notes
 
 log = logging.getLogger(__name__)
@@ -254,9 +255,11 @@ def run_suggest(
         broken: dict[str, str] = {}  # role -> why its model failed while running
         no_text = [0]  # empty captions/answers, not stored
 
+        tiler = ZeroShotTiles(project)  # a labeler scores line-scan strips in tiles
+
         def infer(recs, images):
             rows = _infer(engines, roles, recs, images, done, labels, batch, max_new_tokens, top_k,
-                          min_score, max_side, broken, no_text)
+                          min_score, max_side, broken, no_text, tiler)
             if started_by:
                 rows = [replace(r, params={**r.params, "started_by": started_by}) for r in rows]
             return rows
@@ -293,6 +296,7 @@ def run_suggest(
                     report.fail(role, why, running=True)
                 report.no_text = no_text[0]
             report.not_stored(committer.stale_labels, committer.dropped, committer.renewed)
+            report.strips_tiled = tiler.tiled
         finally:
             if share is not None:  # a cancelled job measured something too
                 cores_saved.save(memory, cores_saved.saved_path(), cores)
@@ -432,7 +436,7 @@ def _captioner_role(project, captioner, prompt, question, allow_bin, allow_rc) -
 
 
 def _infer(engines, roles, recs, images, done, labels, batch, max_new_tokens, top_k, min_score,
-           max_side, broken: Optional[dict] = None, no_text: Optional[list] = None) -> list[NewSuggestion]:
+           max_side, broken: Optional[dict] = None, no_text: Optional[list] = None, tiler=None) -> list[NewSuggestion]:
     """Runs on the model thread: every role over the images that still need it. A role
     whose model fails goes into ``broken`` (role -> why) and runs no more; the other
     roles' rows are kept. A job of one role, or whose every role failed, raises."""
@@ -444,7 +448,7 @@ def _infer(engines, roles, recs, images, done, labels, batch, max_new_tokens, to
             continue
         try:
             rows.extend(_infer_role(engines[r.role], r, recs, images, done, labels, batch, max_new_tokens,
-                                    top_k, min_score, max_side, no_text))
+                                    top_k, min_score, max_side, no_text, tiler))
         except Exception as exc:
             if len(roles) == 1 or isinstance(exc, Cancelled):
                 raise
@@ -456,7 +460,7 @@ def _infer(engines, roles, recs, images, done, labels, batch, max_new_tokens, to
 
 
 def _infer_role(eng, r, recs, images, done, labels, batch, max_new_tokens, top_k, min_score,
-                max_side, no_text: list) -> list[NewSuggestion]:
+                max_side, no_text: list, tiler=None) -> list[NewSuggestion]:
     rows: list[NewSuggestion] = []
     idx = [i for i, rec in enumerate(recs) if rec.id not in done[r.role]]
     if not idx:
@@ -465,16 +469,18 @@ def _infer_role(eng, r, recs, images, done, labels, batch, max_new_tokens, top_k
     base = {"family": eng.info.family, "device": eng.device, "dtype": eng.dtype_name, "max_side": max_side}
     if r.role == "label":
         scores = eng.scores(ims, labels, r.prompt, batch=batch)
+        tiled = tiler(eng, [recs[i] for i in idx], labels, r.prompt, batch) if tiler else {}  # strips
         scoring = "sigmoid" if getattr(eng.family, "use_sigmoid", False) else "softmax"
-        for i, row in zip(idx, scores):
-            ranked = sorted(zip(labels, row), key=lambda t: -t[1])
+        for n, (i, row) in enumerate(zip(idx, scores)):
+            ranked = sorted(zip(labels, tiled[n][0] if n in tiled else row), key=lambda t: -t[1])
             for rank, (name, score) in enumerate(ranked[:max(1, top_k)], start=1):
                 if rank > 1 and score < min_score:
                     break
                 rows.append(NewSuggestion(
                     recs[i].id, "label", name, eng.info.model_id, float(score), eng.info.revision,
                     r.prompt, dict(base, rank=rank, scoring=scoring, top_k=top_k, min_score=min_score,
-                                   taxonomy_size=len(labels), **_seen(images[i]))))
+                                   taxonomy_size=len(labels), **_seen(images[i]),
+                                   **(tiled[n][1][labels.index(name)] if n in tiled else {}))))
         return rows
     if r.role == "answer":
         outs = eng.answer(ims, r.prompt, batch=batch, max_new_tokens=max_new_tokens)
@@ -489,9 +495,3 @@ def _infer_role(eng, r, recs, images, done, labels, batch, max_new_tokens, top_k
             dict(base, max_new_tokens=max_new_tokens, decoding="greedy",
                  score_kind="mean token probability", **_seen(images[i]))))
     return rows
-
-
-def _seen(im) -> dict:
-    """The ``model_input`` parameter: what the model was shown (its size; a strip's fold)."""
-    view = getattr(im, "info", {}).get(VIEW_KEY)
-    return {VIEW_KEY: view} if view else {}

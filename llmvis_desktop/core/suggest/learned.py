@@ -46,7 +46,9 @@ from .cnn import NAME as CNN_NAME
 from .cnn import CNNConfig
 from .features import FeatureCache, FeatureExtractor, HandcraftedFeatures, cache_path_for, features_for
 from .learned_store import fit_label_keys, stopped_by_full_disk, store_batch
-from .learned_cnn import CNNInputs, CombinedModel, fit_or_load, model_path_for, read_both, torch_available, unit_rows
+from .learned_cnn import CNNInputs, CombinedModel, fit_or_load, model_path_for, read_both, torch_available
+from .learned_tiles import score_all, tile_side
+from .strip_tiles import PARAM, max_tiles_of
 from .linear import DEFAULT_L2, LabelModel, _unit  # noqa: F401 - DEFAULT_L2 re-exported
 
 log = logging.getLogger(__name__)
@@ -120,6 +122,8 @@ class LearnedSuggester:
         self._ref_ids: list[int] = []
         self._ref_captions: list[Optional[str]] = []
         self._ref_labels: list[frozenset[str]] = []
+        # strips: scored in tiles of this side, at most max_tiles (None: the project's setting; learned_tiles)
+        self.tile_side, self.max_tiles, self.tiled = None, None, []
 
     @property
     def model_id(self) -> str:
@@ -277,6 +281,7 @@ class LearnedSuggester:
             self._ref_ids = [r.id for r in recs]
             self._ref_captions = [r.caption if (r.caption or "").strip() else None for r in recs]
             self._ref_labels = [frozenset(r.labels) for r in recs]
+            self.tile_side = tile_side(recs)
         have = {k: sum(k in r.labels for r in recs) for k in counts if k not in labels}
         short = tuple((k, max(1, self.min_per_label - v)) for k, v in sorted(have.items()))
         return TrainReport(len(recs), tuple(labels), skipped, revision, time.perf_counter() - t0,
@@ -342,22 +347,22 @@ class LearnedSuggester:
         with self._lock:
             model, revision, kind, model_id = self.model, self.revision, self.kind, self.model_id
             ref, ref_ids, ref_caps = self._ref_feats, self._ref_ids, self._ref_captions
-            ref_labels, keys = self._ref_labels, self._label_keys
+            ref_labels, keys, side = self._ref_labels, self._label_keys, self.tile_side
         if model is None:
             raise NotReady(self.status()[1] if not self.status()[0] else "the learned suggester is not trained yet")
         check = token.check if token is not None else (lambda: None)
         recs = self.project.images(list(image_ids))
-        X, keep = self._read(recs, kind == "cnn", check, lambda d: progress(Progress("features", d, len(recs))),
-                             training=False)
+        # (a strip is scored in tiles: a small defect anywhere on it decides; learned_tiles)
+        keep, P, U, tiled = score_all(
+            self.project, recs, lambda rs: self._read(rs, kind == "cnn", check, lambda d: progress(
+                Progress("features", d, len(recs))), training=False),
+            model, kind, self.extractor, self._inputs, side, max_tiles_of(self.project, self.max_tiles), check)
+        self.tiled += [v[2][0][PARAM]["tiles"] for v in tiled.values()]
         if ran is not None:
             ran.update(ids=[recs[i].id for i in keep], model_id=model_id, revision=revision,
                        labels=list(model.labels), keys=keys)
         if not keep:
             return []
-        if kind == "cnn":
-            P, U = model.predict_proba(X[1], X[0]), unit_rows(model.cnn.embed(X[1]))
-        else:
-            P, U = model.predict_proba(X), _unit(model, X)
         sims = U @ ref.T if ref is not None and len(ref_ids) else np.zeros((len(keep), 0))
         out: list[NewSuggestion] = []
         # the CNN's score is the mean with the linear model on the handcrafted features
@@ -376,7 +381,7 @@ class LearnedSuggester:
                 out.append(NewSuggestion(
                     image_id=rec.id, kind="label", value=model.labels[j], model_id=model_id,
                     score=round(p, 4), model_revision=revision, prompt=None,
-                    params={**base, "rank": rank + 1, "top1": rank == 0},
+                    params={**base, "rank": rank + 1, "top1": rank == 0, **(tiled[i][2][j] if i in tiled else {})},
                 ))
             cap = self._retrieve(sims[row], rec.id, ref_ids, ref_caps,
                                  self._agreeing(predicted, model.labels, ref_labels))
@@ -483,11 +488,12 @@ class LearnedSuggester:
 def run(project, flt: Optional[ImageFilter] = None, only_unsuggested: bool = True,
         token: Optional[CancelToken] = None, progress: ProgressFn = no_progress,
         extractor: Optional[FeatureExtractor] = None, min_per_label: int = MIN_PER_LABEL, model: str = "auto",
-        limit: Optional[int] = None, report: Optional[dict] = None) -> int:
+        limit: Optional[int] = None, report: Optional[dict] = None, max_tiles: Optional[int] = None) -> int:
     """Train on the reviewed images and write suggestions for the rest (see :meth:`LearnedSuggester.run`).
-    ``report``: a dict given gets the fit's :class:`TrainReport` as "train"."""
+    ``report``: gets the fit's :class:`TrainReport` ("train"), each tiled strip's tile count ("tiled")."""
     sugg = LearnedSuggester(project, extractor, min_per_label, model=model)
+    sugg.max_tiles = max_tiles  # (None: the project's setting; .strip_tiles)
     trained = sugg.train(token, progress)
     if report is not None:
-        report["train"] = trained
+        report.update(train=trained, tiled=sugg.tiled)
     return sugg.run(flt, only_unsuggested, token, progress, limit=limit)

@@ -59,6 +59,7 @@ class SuggestReport:
     # failed while running; the job's other model went on and its suggestions are stored
     model_failures: dict[str, str] = field(default_factory=dict)
     no_text: int = 0  # captions or answers that came out empty: not stored
+    strips_tiled: list = field(default_factory=list)  # the tile count of each strip a labeler tiled
 
     @property
     def images_per_s(self) -> float:
@@ -86,6 +87,9 @@ class SuggestReport:
             text += f", {len(self.failed)} unreadable"
         if self.no_text:
             text += f", {self.no_text} with no text (not stored)"
+        if self.strips_tiled:  # (strip_tiles: a labeler scores a line-scan strip in tiles)
+            lo, hi, n = min(self.strips_tiled), max(self.strips_tiled), len(self.strips_tiled)
+            text += f", {_count(n, 'line-scan strip')} labelled in tiles ({lo}{f'-{hi}' if hi > lo else ''} each)"
         if self.model_failures:
             failed = ", ".join(_ROLE_NOUN.get(r, r) for r in self.model_failures)
             text += f", {_count(len(self.model_failures), 'model')} failed (the {failed})"
@@ -97,7 +101,8 @@ class SuggestReport:
                 "load_seconds": round(self.load_seconds, 3),
                 "images_per_s": round(self.images_per_s, 3), "device": self.device,
                 "messages": list(self.messages), "models": dict(self.models), "cores": dict(self.cores),
-                "model_failures": dict(self.model_failures), "no_text": self.no_text}
+                "model_failures": dict(self.model_failures), "no_text": self.no_text,
+                "strips_tiled": list(self.strips_tiled)}
 
     def not_stored(self, stale_labels: int, dropped: int, renewed: int) -> None:
         """Take out of the count the rows the commits left out, each reason said once:

@@ -67,3 +67,9 @@ def describe(view: Optional[dict]) -> str:
                 f"{pw}x{ph}, {view['arranged']} ({size})")
     except (KeyError, TypeError, ValueError):
         return ""
+
+
+def seen(im) -> dict:
+    """The ``model_input`` parameter: what the model was shown (its size; a strip's fold)."""
+    view = getattr(im, "info", {}).get(VIEW_KEY)
+    return {VIEW_KEY: view} if view else {}

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from llmvis_desktop.core.store.records import SuggestionRecord
+from llmvis_desktop.core.suggest import strip_tiles
 from llmvis_desktop.core.suggest.strips import VIEW_KEY, describe
 from llmvis_desktop.core.wording import model_short_name
 
@@ -283,6 +284,7 @@ class SuggestionCard(QFrame):
         if s.prompt:
             tip += f"\nprompt: {s.prompt}"
         tip += _rank_tip(s) + describe((s.params or {}).get(VIEW_KEY))
+        tip += strip_tiles.describe((s.params or {}).get(strip_tiles.PARAM))
         self.model_label.setToolTip(tip)
         self._buttons.setVisible(pending)
         self._edit.setVisible(pending and s.kind == "caption")

@@ -1,0 +1,100 @@
+"""The learned suggester on line-scan strips: scored in tiles (:mod:`.strip_tiles`).
+
+The suggester learned from its reviewed images at their scale; a strip squeezed whole
+into its 96-px input (or its handcrafted features' grid) lost a 40-px hole. A strip is
+read once, cut into tiles of the reviewed images' typical short side (the median; at
+most ``max_tiles``), :data:`~.strip_tiles.TILES_AT_ONCE` tiles scored at a time, and
+each label takes its highest tile's score; the caption is retrieved with the features
+of the tile that gave the top label. A suggester that learned from strips (no reviewed
+image that is not one) scores strips whole, as it learned them.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Callable, Optional, Sequence
+
+import numpy as np
+
+from .learned_cnn import unit_rows
+from .linear import _unit
+from .strip_tiles import is_tiled, max_over_tiles, params_for, tile_grid, tiles_of
+
+log = logging.getLogger(__name__)
+
+
+def tile_side(recs: Sequence) -> Optional[int]:
+    """The tile side for a suggester fitted on ``recs``: the median short side of those
+    that are not strips themselves (None: all are, or none has a size)."""
+    sides = [min(r.width, r.height) for r in recs if r.width and r.height and not is_tiled(r.width, r.height)]
+    return int(np.median(sides)) if sides else None
+
+
+def tiled_indices(recs: Sequence, side: Optional[int]) -> list[int]:
+    """Indices of ``recs`` scored in tiles (none without a tile side)."""
+    return [i for i, r in enumerate(recs) if side and is_tiled(r.width, r.height)] if side else []
+
+
+def score(model, kind: str, X) -> tuple[np.ndarray, np.ndarray]:
+    """(label probabilities, unit feature rows for caption retrieval) of features ``X``
+    (the CNN path: (handcrafted features, network inputs))."""
+    if kind == "cnn":
+        return model.predict_proba(X[1], X[0]), unit_rows(model.cnn.embed(X[1]))
+    return model.predict_proba(X), _unit(model, X)
+
+
+def _features(tiles, kind: str, extractor, inputs):
+    if kind == "cnn":
+        return extractor.extract(tiles), inputs.unflatten(inputs.extract(tiles))
+    return extractor.extract(tiles)
+
+
+def score_strips(project, recs: Sequence, model, kind: str, extractor, inputs, side: int, max_tiles: int,
+                 check: Callable[[], None] = lambda: None) -> dict:
+    """{index into ``recs``: (per-label max probabilities, unit features of the top label's
+    tile, per-label :func:`~.strip_tiles.params_for`)}; a strip that cannot be read is left
+    out (logged), as :func:`~.features.features_for` leaves out an image."""
+    from ..imaging.reader import read_image
+
+    out = {}
+    for i, rec in enumerate(recs):
+        check()
+        try:
+            arr = read_image(project.path_of(rec), max_pixels=getattr(project, "max_pixels", None)
+                             or 178_956_970).display
+        except Exception as exc:
+            log.info("learned suggester skips %s: %s", rec.relpath, exc)
+            continue
+        h, w = arr.shape[:2]
+        boxes = tile_grid(w, h, side, max_tiles)
+        Ps, Us = [], []
+        for _at, tiles in tiles_of(arr, boxes):
+            check()
+            P, U = score(model, kind, _features(tiles, kind, extractor, inputs))
+            Ps.append(P)
+            Us.append(U)
+        del arr
+        P, U = np.concatenate(Ps), np.concatenate(Us)
+        best_p, best = max_over_tiles(P)
+        out[i] = (best_p, U[best[int(np.argmax(best_p))]], [params_for(boxes, (w, h), int(b)) for b in best])
+    return out
+
+
+def score_all(project, recs: Sequence, read, model, kind: str, extractor, inputs, side: Optional[int],
+              max_tiles: int, check: Callable[[], None] = lambda: None):
+    """(indices of ``recs`` scored, their label probabilities, their unit features, {index
+    of a strip scored in tiles: :func:`score_strips`'s entry}). ``read(records)``: the
+    suggester's (features, indices read) of the images that are not tiled."""
+    strips = tiled_indices(recs, side)
+    plain = [i for i in range(len(recs)) if i not in set(strips)]
+    X, keep = read([recs[i] for i in plain])
+    at = {plain[k]: n for n, k in enumerate(keep)}  # image -> its row of X
+    tiled = score_strips(project, [recs[i] for i in strips], model, kind, extractor, inputs, side, max_tiles,
+                         check) if strips else {}
+    tiled = {strips[k]: v for k, v in tiled.items()}
+    keep = sorted([*at, *tiled])
+    if not keep:
+        return keep, None, None, tiled
+    P, U = score(model, kind, X) if at else (None, None)
+    P = np.stack([tiled[i][0] if i in tiled else P[at[i]] for i in keep])
+    U = np.stack([tiled[i][1] if i in tiled else U[at[i]] for i in keep])
+    return keep, P, U, tiled
