@@ -139,6 +139,9 @@ class MainWindow(QMainWindow):
                                            and self._counts_timer.start())
         self.review.status_moved.connect(self.project_ctl.move_counts)
         self.review.writes_ended.connect(self.project_ctl.counts_writes_ended)
+        # a caption's or a card edit's write says no line: its "Saving 1 review…" goes once saved
+        self.review.writes_ended.connect(lambda: self.statusBar().currentMessage().startswith("Saving ")
+                                         and self.statusBar().clearMessage())
         self.review.error.connect(self.show_error)
         self.review.message.connect(void(lambda m: self.statusBar().showMessage(m, 4000)))
         self.review.edit_caption_requested.connect(self.edit_caption)

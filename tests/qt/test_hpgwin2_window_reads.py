@@ -191,3 +191,14 @@ def test_undo_of_enter_moves_the_status_counts_back(qtbot, opened):
     assert not [s for _, s in reads if "GROUP BY images.status" in s], reads
     assert win.counts_label.text() == shown == _counts_now(win)
 
+
+
+def test_the_saving_line_goes_once_a_caption_is_saved(qtbot, opened):
+    """A caption (or a card's edit) saved says no line of its own: "Saving 1 review…" stayed
+    on the status bar after it had committed (4 s), as if it had not."""
+    win, seen, gate = opened
+    win.review.set_caption("a bent lid")  # shown at once, written later
+    assert "Saving 1 review" in win.statusBar().currentMessage()
+    _act(qtbot, win, gate, lambda: None)
+    assert win.project.image(win.review.current.id).caption == "a bent lid"
+    assert "Saving" not in win.statusBar().currentMessage()
