@@ -371,11 +371,7 @@ class Project:
         """What the Suggestions panel shows for an image, in one read (one transaction: on a
         team's database each costs round trips): its suggestions, and, when none is left
         but withdrawn ones, :meth:`judged_without_labels` (else an empty list)."""
-        with self.store.read() as s:
-            suggestions = rs.suggestions_for(s, image_id)
-            if any(sg.outcome != "withdrawn" for sg in suggestions):
-                return suggestions, []
-            return suggestions, rruns.judged_without_labels(s, image_id)
+        return self.cards_and_history(image_id, history=False)[:2]
 
     def cards_and_history(self, image_id: int, history: bool = True, cards_read=None
                           ) -> tuple[list[SuggestionRecord], list[dict], Optional[list[EventRecord]]]:
