@@ -378,11 +378,21 @@ class Project:
         """What the Suggestions panel shows for an image, in one read (one transaction: on a
         team's database each costs round trips): its suggestions, and, when none is left
         but withdrawn ones, :meth:`judged_without_labels` (else an empty list)."""
+        return self.cards_and_history(image_id, history=False)[:2]
+
+    def cards_and_history(self, image_id: int, history: bool = True, cards_read=None
+                          ) -> tuple[list[SuggestionRecord], list[dict], Optional[list[EventRecord]]]:
+        """:meth:`suggestion_cards` and (``history``) :meth:`history` of an image in ONE
+        transaction (the window after a review action on the image shown: a session each
+        was two round trips more on a team's PostgreSQL); ``cards_read(suggestions,
+        judged)`` is called as soon as the cards are read (shown while the rest is)."""
         with self.store.read() as s:
             suggestions = rs.suggestions_for(s, image_id)
-            if any(sg.outcome != "withdrawn" for sg in suggestions):
-                return suggestions, []
-            return suggestions, rruns.judged_without_labels(s, image_id)
+            judged = [] if any(sg.outcome != "withdrawn" for sg in suggestions) \
+                else rruns.judged_without_labels(s, image_id)
+            if cards_read is not None:
+                cards_read(suggestions, judged)
+            return suggestions, judged, rr.history(s, image_id) if history else None
 
     def suggestions(self, image_id: int, pending_only: bool = False) -> list[SuggestionRecord]:
         with self.store.read() as s:

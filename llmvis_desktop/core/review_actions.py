@@ -43,6 +43,7 @@ class ActionResult:
     record: ImageRecord  # the image after the action
     decided: tuple[SuggestionRecord, ...] = ()
     skipped: tuple[str, ...] = ()  # (undo/redo) fields left alone: changed by someone else since
+    status_before: Optional[str] = None  # record.status before it, in its transaction (counts moved, not re-read)
 
     @property
     def changed(self) -> bool:
@@ -94,7 +95,7 @@ def run(target, image_id: int, change: Callable[[Session], Iterable[SuggestionRe
                 rr.cache_labels(s)
                 keep_cards(s)  # its cards read once, as the labels (store/action_cards.py)
                 rs.defer_refreshes(s)
-                before = rr.snapshot(s, image_id, outcomes=True)
+                before, status_before = rr.snapshot(s, image_id, outcomes=True), rr.locked_image(s, image_id).status
                 with rr.batched_events(s):
                     decided = tuple(change(s) or ())
                     rs.run_refreshes(s)
@@ -103,7 +104,7 @@ def run(target, image_id: int, change: Callable[[Session], Iterable[SuggestionRe
                 record = rr.kept_record(s, image_id, after["labels"]) or ri.record_of(s, image_id, after["labels"])
                 if record is None:
                     raise rr.NotFound(f"image id {image_id} is not in this project")
-            return ActionResult(image_id, before, after, record, decided, tuple(skipped or ()))
+            return ActionResult(image_id, before, after, record, decided, tuple(skipped or ()), status_before)
         except TaxonomyBusy:
             if first:
                 raise

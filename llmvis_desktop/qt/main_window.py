@@ -135,8 +135,15 @@ class MainWindow(QMainWindow):
         self._counts_timer = QTimer(self, singleShot=True, interval=100)
         self._counts_timer.timeout.connect(self.update_counts)
         self.review.current_changed.connect(self._on_current)
-        # the status-bar counts: read again when a change moved a status (not after a caption or a label key)
-        self.review.record_changed.connect(lambda r: self.review.change_of(r)[1] and self._counts_timer.start())
+        # the status-bar counts: read again when someone else's change moved a status; this
+        # window's own writes move them with their result (status_counts)
+        self.review.record_changed.connect(lambda r: self.review.change_of(r) == (False, True)
+                                           and self._counts_timer.start())
+        self.review.status_moved.connect(self.project_ctl.move_counts)
+        self.review.writes_ended.connect(self.project_ctl.counts_writes_ended)
+        # a caption's or a card edit's write says no line: its "Saving 1 review…" goes once saved
+        self.review.writes_ended.connect(lambda: self.statusBar().currentMessage().startswith("Saving ")
+                                         and self.statusBar().clearMessage())
         self.review.error.connect(self.show_error)
         self.review.message.connect(void(lambda m: self.statusBar().showMessage(m, 4000)))
         self.review.edit_caption_requested.connect(self.edit_caption)

@@ -305,11 +305,21 @@ class PanelController(RepairActions, DialogActions, JobActions, TaxonomyActions,
             self.caption.set_editable(rec is not None)
         self.unread = None
         fetched = self.fetched
+        # the image shown again after an action on it: ``early``, as the action will leave it
+        # (not committed yet: the commit's record follows, read for then), else its cards and
+        # its trail read together (a session each was two round trips more on a server)
+        again = leaving is not None and rec is not None and leaving.id == rec.id and project is not None \
+            and (fetched is None or fetched[0] != rec.id)
+        early = again and self.win.review.shown_early(rec)
+        together = again and not early and self.history is not None and self._history_for is not None \
+            and self._history_for[0] == rec.id and not self._history_timer.isActive()
         if rec is not None and fetched is not None and fetched[0] == rec.id:  # read off the GUI thread
             self._drop_cards_read()
             self._show_cards(rec, fetched[1], fetched[2])
+        elif early:
+            pass  # its cards stay (and one read under way goes on) until the commit's record
         elif rec is not None and project is not None and (self.suggestions is not None or self.history is not None):
-            self._load_cards(rec, project)  # (shown at once when the database answers in a few ms)
+            self._load_cards(rec, project, history=together)  # (shown at once when the database answers in a few ms)
         else:
             self._drop_cards_read()
             self._show_cards(rec, [], [])
@@ -323,7 +333,7 @@ class PanelController(RepairActions, DialogActions, JobActions, TaxonomyActions,
                     self.history.set_pending()  # never show the previous image's trail
                     self._history_for = (rec.id, self._cards_by_id(rec.id))
                     self._history_timer.start()
-                elif not self._history_timer.isActive():
+                elif not self._history_timer.isActive() and not early and not together:
                     # the image shown changed (an action committed): its trail read now, off
                     # the GUI thread; restarting the pause's timer left each key's event
                     # unseen 120 ms after it, and all of them while keys came faster
@@ -357,6 +367,7 @@ class PanelController(RepairActions, DialogActions, JobActions, TaxonomyActions,
         project, pending = self.win.project, self._history_for
         if pending is None or project is None or self.history is None:
             return
+        self._trail_shown = self._trails_asked  # (a trail read with the cards before: older)
         self._history_reader.submit(_read_history, project, pending[0])
 
     def _history_read(self, result, error) -> None:

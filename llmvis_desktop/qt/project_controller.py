@@ -34,6 +34,7 @@ from .dock_layout import first_run_sizes
 from .models.grid_model import WINDOW
 from .open_reads import PlaceReads, first_reads, place_reads, row_map, selected_window
 from .settings_reads import SettingsReads
+from .status_counts import StatusCounts
 from .project_opener import OpenRequest, ProjectOpener
 from .project_texts import (  # noqa: F401  (re-exported)
     LOADING_TEXT, NO_MATCH_TEXT, counts_min_width, counts_text, empty_text, folder_name, is_whole_disk, scan_summary)
@@ -41,7 +42,7 @@ from .project_texts import (  # noqa: F401  (re-exported)
 log = logging.getLogger(__name__)
 
 
-class ProjectController(QObject):
+class ProjectController(StatusCounts, QObject):
     def __init__(self, win) -> None:
         super().__init__(win)
         self.win = win
@@ -439,7 +440,6 @@ class ProjectController(QObject):
     _select_first = False
     _place_wanted = False  # the next ids restore the reviewer's place (read with them)
     _listed = False
-    _total = None  # (project, the images it has) from the last counts
 
     def _empty_text(self) -> str:
         if self.win.model.filter is not None:
@@ -458,42 +458,3 @@ class ProjectController(QObject):
         win.model.set_params(flt, sort, descending)
         self._select_first = True
         self.requery()
-
-    def update_counts(self) -> None:
-        """Refresh the status-bar counts; the query runs on a worker (100k rows)."""
-        win = self.win
-        if win.project is None:
-            win.counts_label.setText("")
-            return
-        project, flt = win.project, win.model.filter
-
-        def counts():
-            # a filtered view keeps the images reviewed meanwhile listed (the reviewer's
-            # place): how many still match is counted, not the rows listed
-            counts = project.counts_by_status()
-            split = project.count_needs_decoder() if counts.get("error") else 0  # a plugin to install: apart
-            counts = dict(counts, error=counts["error"] - split, needs_decoder=split) if split else counts
-            return project, counts, flt, (project.count(flt) if flt is not None else None)
-
-        win.counts_loader.submit(counts)
-
-    def on_counts(self, result, error) -> None:
-        """``win.counts_loader.done``: "N images · new n · ..." and the filter bar's count."""
-        if error is not None:  # a locked database must not break the status bar
-            log.warning("counts: %s", error)
-            return
-        project, counts, flt, matching = result
-        if project is not self.win.project:
-            return
-        total = sum(counts.values())
-        self._total = (project, total)
-        self.win.counts_label.setText(counts_text(counts))
-        # whole, the learned line beside it cut first; never below the images and their problems
-        label = self.win.counts_label
-        label._min_width = counts_min_width(label.fontMetrics(), counts)
-        label.updateGeometry()
-        if flt is None or flt != self.win.model.filter:
-            matching = None  # the filter changed meanwhile: the next counts say it
-        if self._failed_filter is not None and self._failed_filter == self.win.model.filter:
-            return  # its rows could not be listed: the bar keeps saying so
-        self.win.filter_bar.set_count(self.win.model.rowCount(), total, matching)

@@ -59,6 +59,9 @@ class ReviewController(ReviewEnter, NextUnreviewed, ReviewPosition, ReviewUndo, 
     current_changed = Signal(object)  # ImageRecord | None
     record_changed = Signal(object)  # ImageRecord after an action (current or not)
     labels_moved = Signal(object)  # {label: +1/-1}: a committed action's change of the usage counts
+    #: (the write's seq or None, old status, new status): a committed action moved its image's status
+    status_moved = Signal(object, str, str)
+    writes_ended = Signal()  # the review writes in flight have all been taken (none left)
     error = Signal(str)
     message = Signal(str)
     edit_caption_requested = Signal()
@@ -409,14 +412,19 @@ class ReviewController(ReviewEnter, NextUnreviewed, ReviewPosition, ReviewUndo, 
                 return
         self._show_record(rec, show)
 
-    def _moved(self, res) -> None:
+    def _moved(self, res, seq: Optional[int] = None) -> None:
         """A committed action's result: the label chips' counts move with it (no read): +1
-        a label it put on the image, -1 one it took off (its own transaction's snapshots)."""
+        a label it put on the image, -1 one it took off (its own transaction's snapshots);
+        and the status bar's counts, when it moved the image's status (``seq``: the review
+        writer's number of the write; None, written on the GUI thread)."""
         was, now = set(res.before.get("labels") or ()), set(res.after.get("labels") or ())
         moves = {**{n: 1 for n in now - was}, **{n: -1 for n in was - now}}
         self._result = res.record  # (shown next: this window's own change, see change_of)
         if moves:
             self.labels_moved.emit(moves)
+        old = getattr(res, "status_before", None)
+        if old is not None and res.record is not None and old != res.record.status:
+            self.status_moved.emit(seq, old, res.record.status)
 
     _result: Optional[ImageRecord] = None  # the record the last committed write returned
 
@@ -427,7 +435,14 @@ class ReviewController(ReviewEnter, NextUnreviewed, ReviewPosition, ReviewUndo, 
         status differs from the row's before (the status-bar counts are read again only
         then). Unknown (someone else's change): (False, True)."""
         seen = self._changes.get(getattr(rec, "id", None))
-        return seen[1:] if seen is not None and seen[0] is rec else (False, True)
+        return seen[1:3] if seen is not None and seen[0] is rec else (False, True)
+
+    def shown_early(self, rec) -> bool:
+        """``rec`` is the record this window's write will leave, shown before the write
+        committed: the commit's own record follows (or, refused, the image as read again),
+        so what the panels would read for it now (its cards, its trail) is read then."""
+        seen = self._changes.get(getattr(rec, "id", None))
+        return seen is not None and seen[0] is rec and seen[3]
 
     def _show_record(self, rec: ImageRecord, show: bool = True, own: bool = False) -> None:
         """An action returned this record: update its grid row (no read) and the panels.
@@ -436,7 +451,7 @@ class ReviewController(ReviewEnter, NextUnreviewed, ReviewPosition, ReviewUndo, 
             else self.model.held_record(rec.id)
         changes = self._changes
         changes.pop(rec.id, None)
-        changes[rec.id] = (rec, own or rec is self._result, held is None or held.status != rec.status)
+        changes[rec.id] = (rec, own or rec is self._result, held is None or held.status != rec.status, own)
         if len(changes) > 32:  # (announced at once, or after the move: a few are enough)
             changes.pop(next(iter(changes)))
         self.model.update_records([rec])

@@ -125,7 +125,7 @@ class ReviewUndo:
         if not self._stack_at(cmd, undo, write):
             return
         self._note = ""
-        self._said_state(write.result, write.kind)
+        self._said_state(write.result, write.kind, write.seq)
         self._stepped(cmd, undo)
 
     def _stack_at(self, cmd, undo: bool, write) -> bool:
@@ -169,9 +169,9 @@ class ReviewUndo:
             res = ra.apply_state(self.project, image_id, state, self.actor(), prefix, expect=expect)
         self._said_state(res, prefix)
 
-    def _said_state(self, res, prefix: str) -> None:
+    def _said_state(self, res, prefix: str, seq: Optional[int] = None) -> None:
         """An undo/redo's result: its row and panels, and what it left out, said."""
-        self._moved(res)
+        self._moved(res, seq)
         self._show_record(res.record)
         gone = [f for f in dict.fromkeys(res.skipped) if "removed since" in f]
         others = [f for f in dict.fromkeys(res.skipped) if f not in gone]

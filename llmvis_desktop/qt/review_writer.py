@@ -41,6 +41,7 @@ class ReviewWrite:
         self.handled = False  # the GUI thread has taken its result (once: inline or by the signal)
         self.done = threading.Event()
         self.result: Any = None
+        self.seq = 0  # its place among the writer's writes (1, 2, ...): set as it begins
         self.error: Optional[BaseException] = None
         self.extra: dict = {}  # what the action's run() hands the window (messages said meanwhile)
 
@@ -74,6 +75,18 @@ class ReviewWriter(QObject):
         self._signals.finished.connect(self.finished)
         #: test hook: called on the writer's thread before each write (a gate holding it)
         self.before_write: Optional[Callable[[ReviewWrite], None]] = None
+        self._started = 0  # writes begun (their transaction may be under way)
+        self._ended = 0  # writes ended (committed or failed)
+
+    def marks(self) -> tuple[int, int]:
+        """(writes begun, writes ended) so far: a read made between an ``ended`` and a
+        ``begun`` equal to it saw exactly the writes whose ``seq`` is at most that number
+        (the status counts: :mod:`.status_counts`)."""
+        return self._started, self._ended
+
+    def idle(self) -> bool:
+        """No write under way (begun and not ended)."""
+        return self._started == self._ended
 
     def submit(self, write: ReviewWrite) -> ReviewWrite:
         with self._lock:
@@ -100,7 +113,12 @@ class ReviewWriter(QObject):
                     hook(write)
                 except Exception:  # (a test's hook)
                     log.exception("review writer hook failed")
-            write()
+            self._started += 1
+            write.seq = self._started
+            try:
+                write()
+            finally:
+                self._ended += 1
             if write.error is not None:
                 log.debug("review write %r failed", write.text, exc_info=write.error)
             self._signals.finished.emit(write)

@@ -176,7 +176,7 @@ class ReviewWrites:
             self._write_failed(write, closing)
             return
         res = write.result
-        self._moved(res)  # the label chips' counts, from the write's own result
+        self._moved(res, write.seq)  # the label chips' and status bar's counts, from the write's own result
         if not write.moved:  # inline: exactly as the action written on the GUI thread
             self._moving, self._deferred = True, []
             try:
@@ -243,6 +243,7 @@ class ReviewWrites:
     def _after_writes(self) -> None:
         if self.writes_in_flight():
             return
+        self.writes_ended.emit()
         undo = self._actions["undo"]
         if not shiboken6.isValid(undo):  # the window is gone (a write's result came in as it closed)
             return

@@ -31,7 +31,7 @@ import threading
 import time
 from typing import Optional
 
-from .workers import LatestOnly, void
+from .workers import LatestInOrder, void
 
 NO_IMAGE_TEXT = "No image selected"
 LOADING_TEXT = "Loading suggestions\u2026"
@@ -48,40 +48,73 @@ log = logging.getLogger(__name__)
 
 
 class _CardsRead:
-    """One read of an image's cards; called on the reader's thread, waited for on the GUI's."""
+    """One read of an image's cards; called on the reader's thread, waited for on the GUI's
+    (``cards``: set once they are read, before the read's transaction ends: the window takes
+    them a round trip sooner on a server; ``done``: the read has ended)."""
 
-    def __init__(self, project, image_id: int) -> None:
+    def __init__(self, project, image_id: int, history: bool = False) -> None:
         self.project, self.image_id = project, image_id
+        self.history = history  # the image's trail too, in the same transaction
+        self.cards = threading.Event()
         self.done = threading.Event()
         self.took = 0.0
         self.result: tuple = ([], [], None)  # suggestions, judged, exception
+        self.events: Optional[list] = None  # the trail (``history``), None when not read
+        self.history_error: Optional[BaseException] = None  # the trail could not be read
+        self.n = 0  # (with the trail: the how-manieth asked)
 
     def __call__(self) -> "_CardsRead":
         t = time.monotonic()
+
+        def cards_read(suggestions, judged) -> None:
+            self.result, self.took = (suggestions, judged, None), time.monotonic() - t
+            self.cards.set()
+
         try:
-            self.result = (*self.project.suggestion_cards(self.image_id), None)
+            if self.history:
+                self.events = self.project.cards_and_history(self.image_id, cards_read=cards_read)[2]
+            else:
+                cards_read(*self.project.suggestion_cards(self.image_id))
         except Exception as exc:  # said in the panel: "no suggestions yet" was not so
-            self.result = ([], [], exc)
-        self.took = time.monotonic() - t
+            if self.cards.is_set():
+                self.history_error = exc
+            else:
+                self.result = ([], [], exc)
+                self.history_error = exc
+        self.took = self.took if self.cards.is_set() else time.monotonic() - t
+        self.cards.set()
         self.done.set()
         return self
 
 
 class SuggestionActions:
+    _trails_asked = 0  # reads of the cards with the trail asked so far (each one's ``n``)
+    _trail_shown = 0  # the ``n`` of the last of them whose trail was shown (or older than one shown)
     _cards_req: Optional[_CardsRead] = None  # the read of the shown image's cards under way
     _cards_slow = False  # the last read took longer than CARDS_WAIT_S: a move waits a glance
 
     def _init_cards(self) -> None:
-        self._cards_reader = LatestOnly(self)
+        # every read that ran answers, in order: one with the trail (``_load_cards(history=)``)
+        # shows it though a newer one was asked for (keys faster than a slow server's reads)
+        self._cards_reader = LatestInOrder(self)
         self._cards_reader.done.connect(self._cards_read)
 
-    def _load_cards(self, rec, project) -> None:
+    def _load_cards(self, rec, project, history: bool = False) -> None:
         """Read ``rec``'s cards off the GUI thread; shown at once when the answer comes
-        within :data:`CARDS_WAIT_S`, else when it comes (:meth:`_cards_arrived`)."""
+        within :data:`CARDS_WAIT_S`, else when it comes (:meth:`_cards_arrived`).
+        ``history``: its trail too, in the same transaction (an action on the image shown
+        changed both): the History's own reads asked before are dropped."""
         same = self._cards_image == rec.id
-        req = self._cards_req = _CardsRead(project, rec.id)
+        if history:
+            self._history_timer.stop()
+            self._history_reader.cancel()  # (an older trail landing after this one's)
+        req = self._cards_req = _CardsRead(project, rec.id, history)
+        if history:
+            self._trails_asked += 1
+            req.n = self._trails_asked
         self._cards_reader.submit(req)
-        if req.done.wait(CARDS_GLANCE_S if self._cards_slow else CARDS_WAIT_S):
+        # (a read with the trail: both at once, as one read of a local database gives them)
+        if (req.done if history else req.cards).wait(CARDS_GLANCE_S if self._cards_slow else CARDS_WAIT_S):
             self._cards_arrived(req)
         elif not same:  # the image's cards come: none of the previous image's meanwhile
             self._cards_image, self._judged = rec.id, []
@@ -96,6 +129,16 @@ class SuggestionActions:
         self._cards_slow = req.took > CARDS_WAIT_S
         if req is self._cards_req:  # else: dropped, for an image or project since left
             self._cards_arrived(req)
+        elif req.history and req.project is self.win.project and self._history_for is not None \
+                and self._history_for[0] == req.image_id and self.history is not None:
+            # its cards taken as they came (or dropped for a newer read): its trail, unless
+            # a newer one is on screen
+            self._show_trail(req)
+
+    def _show_trail(self, req: _CardsRead) -> None:
+        if req.n > self._trail_shown:
+            self._trail_shown = req.n
+            self._set_history(req.image_id, req.events, req.history_error)
 
     def _cards_arrived(self, req: _CardsRead) -> None:
         self._cards_req = None
@@ -108,6 +151,10 @@ class SuggestionActions:
             log.warning("suggestions: %s", exc)
             self.unread = (rec.id, _why(exc))
         self._show_cards(rec, suggestions, judged)
+        pending = self._history_for
+        if req.history and req.done.is_set() and self.history is not None and pending is not None \
+                and pending[0] == rec.id:
+            self._show_trail(req)  # (read with the cards)
 
     def _show_cards(self, rec, suggestions, judged) -> None:
         """``rec``'s cards as read: into the panel, and to the history (it names them)."""
@@ -130,7 +177,7 @@ class SuggestionActions:
         req = self._cards_req
         if req is None or req.image_id != image_id:
             return True
-        if not req.done.wait(CARDS_AWAIT_S):
+        if not req.cards.wait(CARDS_AWAIT_S):
             return False
         if req is self._cards_req:
             self._cards_arrived(req)

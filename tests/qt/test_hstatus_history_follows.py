@@ -84,6 +84,7 @@ def test_a_slow_trail_read_still_shows_when_another_was_asked_since(qtbot, windo
     image shown is newer than the trail on screen (the reads run one after another):
     it is shown."""
     from llmvis_desktop.core.project import Project
+    from llmvis_desktop.qt import suggestion_actions
 
     win = window
     ctl = _opened(qtbot, win, labelled_folder)
@@ -96,6 +97,17 @@ def test_a_slow_trail_read_still_shows_when_another_was_asked_since(qtbot, windo
         return out
 
     monkeypatch.setattr(Project, "history", gated)
+    real_both = Project.cards_and_history  # (the trail read with the cards after an action)
+
+    def gated_both(self, image_id, *a, **k):
+        out = real_both(self, image_id, *a, **k)
+        started.append(image_id)
+        gates[len(started) - 1].wait(10)
+        return out
+
+    monkeypatch.setattr(Project, "cards_and_history", gated_both)
+    for name, real_wait in (("CARDS_WAIT_S", 0.03), ("CARDS_GLANCE_S", 0.005)):  # (the window's: not held)
+        monkeypatch.setattr(suggestion_actions, name, real_wait)
     win.grid.setFocus()
     QTest.keyClick(win.grid, Qt.Key.Key_2)  # committed; its trail's read starts and is held
     qtbot.waitUntil(lambda: len(started) == 1, timeout=10000)
@@ -106,4 +118,5 @@ def test_a_slow_trail_read_still_shows_when_another_was_asked_since(qtbot, windo
     assert _labels_events(win) == ["labels: +dent"]
     gates[1].set()
     answers_delivered(ctl._history_reader)
+    answers_delivered(ctl._cards_reader)  # (the trail read with the cards after an action)
     assert _labels_events(win) == ["labels: +crack", "labels: +dent"]

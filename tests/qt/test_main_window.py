@@ -774,6 +774,7 @@ def test_at_1024_a_narrowed_filter_bar_keeps_its_choices_whole_and_the_queue_fig
 
 
 def _counts_now(window):
-    """What the counts loader hands ``on_counts`` for the filter applied now."""
+    """What the counts loader hands ``on_counts`` for the filter applied now (stamped with
+    the review writes it saw: all of them, none under way)."""
     p, flt = window.project, window.model.filter
-    return (p, p.counts_by_status(), flt, 0), None
+    return (p, p.counts_by_status(), flt, 0, window.review._writer.marks()[1]), None

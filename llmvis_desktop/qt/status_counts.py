@@ -1,0 +1,120 @@
+"""The status bar's counts ("60 images · new 12 · reviewed 48"): read off the GUI thread,
+and moved by this window's own review writes with no read.
+
+A review action that moves an image's status (Enter, Delete, R, an undo of one) tells
+its old and new status from its own transaction (``ActionResult.status_before`` and its
+record): the counts shown move with it at once. Re-reading them after every Enter was
+two round trips on a team's PostgreSQL, on the key path. A teammate's change is read
+again by the team watch (:meth:`StatusCounts.update_counts`), a job's by its refresh.
+
+So that the counts read and the moves never count a write twice or miss it, each read is
+stamped with the review writes it saw (:meth:`~.review_writer.ReviewWriter.marks`: the
+writes ended before its query began, none begun after it ended): the counts shown are
+the last read plus the moves of the writes after its stamp (:meth:`StatusCounts._shown`).
+A read that a write overlapped cannot tell whether it saw it: it is read again once the
+writes have ended. With a filter on, how many images still match a move cannot be told
+either: the counts are read again then, as before.
+
+:class:`StatusCounts` is a mixin of :class:`~.project_controller.ProjectController`
+(it uses ``self.win`` and ``self._failed_filter``).
+"""
+from __future__ import annotations
+
+import logging
+from typing import Optional
+
+from .project_texts import counts_min_width, counts_text
+
+log = logging.getLogger(__name__)
+
+
+class StatusCounts:
+    _total = None  # (project, the images it has) from the last counts
+    _counts_read: Optional[tuple] = None  # (project, counts read, stamp) of the last read
+    _count_moves: list = []  # (write's seq, old status, new status) after that read's stamp
+    _counts_owed = False  # a read overlapped by a write: read again once the writes end
+
+    def update_counts(self) -> None:
+        """Refresh the status-bar counts; the query runs on a worker (100k rows)."""
+        win = self.win
+        self._counts_owed = False
+        if win.project is None:
+            self._counts_read, self._count_moves = None, []
+            win.counts_label.setText("")
+            return
+        project, flt = win.project, win.model.filter
+        writer = win.review._writer
+
+        def counts():
+            ended = writer.marks()[1]
+            # a filtered view keeps the images reviewed meanwhile listed (the reviewer's
+            # place): how many still match is counted, not the rows listed
+            by_status = project.counts_by_status()
+            split = project.count_needs_decoder() if by_status.get("error") else 0  # a plugin to install: apart
+            if split:
+                by_status = dict(by_status, error=by_status["error"] - split, needs_decoder=split)
+            matching = project.count(flt) if flt is not None else None
+            started = writer.marks()[0]
+            return project, by_status, flt, matching, (ended if started == ended else None)
+
+        win.counts_loader.submit(counts)
+
+    def on_counts(self, result, error) -> None:
+        """``win.counts_loader.done``: "N images · new n · ..." and the filter bar's count."""
+        if error is not None:  # a locked database must not break the status bar
+            log.warning("counts: %s", error)
+            return
+        project, counts, flt, matching, stamp = result
+        win = self.win
+        if project is not win.project:
+            return
+        if stamp is None:  # a review write ran meanwhile: counted or not, unknown
+            self._counts_owed = True
+            self.counts_writes_ended()
+            return
+        self._counts_read = (project, counts, stamp)
+        self._count_moves = [mv for mv in self._count_moves if mv[0] > stamp]
+        counts = self._shown()
+        total = sum(counts.values())
+        self._total = (project, total)
+        self._show_counts(counts)
+        if flt is None or flt != win.model.filter:
+            matching = None  # the filter changed meanwhile: the next counts say it
+        if self._failed_filter is not None and self._failed_filter == win.model.filter:
+            return  # its rows could not be listed: the bar keeps saying so
+        win.filter_bar.set_count(win.model.rowCount(), total, matching)
+
+    def counts_writes_ended(self) -> None:
+        """The review writes have all ended: a read they overlapped is made again."""
+        if self._counts_owed and self.win.review._writer.idle():
+            self.update_counts()
+
+    def move_counts(self, seq: Optional[int], old: str, new: str) -> None:
+        """A review write of this window (``seq``: its place among the writer's) moved an
+        image from status ``old`` to ``new``: the counts shown move with it, with no read;
+        read again when they cannot (no counts read yet, a filter on, a write of the GUI
+        thread's)."""
+        win = self.win
+        read = self._counts_read
+        if seq is None or read is None or read[0] is not win.project or win.model.filter is not None:
+
+            win._counts_timer.start()
+            return
+        if seq <= read[2]:
+            return  # the last read saw it already
+        self._count_moves = [*self._count_moves, (seq, old, new)]
+        self._show_counts(self._shown())
+
+    def _shown(self) -> dict:
+        counts = dict(self._counts_read[1])
+        for _seq, old, new in self._count_moves:
+            counts[old] = counts.get(old, 0) - 1
+            counts[new] = counts.get(new, 0) + 1
+        return {k: n for k, n in counts.items() if n > 0}
+
+    def _show_counts(self, counts: dict) -> None:
+        label = self.win.counts_label
+        label.setText(counts_text(counts))
+        # whole, the learned line beside it cut first; never below the images and their problems
+        label._min_width = counts_min_width(label.fontMetrics(), counts)
+        label.updateGeometry()
