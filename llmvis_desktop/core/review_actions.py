@@ -151,8 +151,10 @@ def _pick_for_accept(pending: list[SuggestionRecord], labels_now: Collection[str
     reviewed image.
 
     ``mine``: the reviewer set the labels by hand (a label key, a chip, on this visit):
-    only the cards of the labels the image has now are accepted, no label is added."""
-    captions = [sg for sg in pending if sg.kind == "caption"]
+    only the cards of the labels the image has now are accepted, no label is added, and a
+    caption retrieved from an image of other labels (the learned suggester's) stays pending."""
+    captions = [sg for sg in pending if sg.kind == "caption" and not (
+        mine and set((sg.params or {}).get("retrieved_labels", labels_now)) != set(labels_now))]
     captions.sort(key=lambda sg: -(sg.score if sg.score is not None else -1.0))
     labels = [sg for sg in pending if sg.kind == "label"]
     scored = [sg for sg in labels if sg.score is not None]

@@ -38,6 +38,7 @@ from .filter_bar import FilterBar
 from .dock_layout import CardRoom, fit_minimum, grow_dock, right_column_full_height, show_docks
 from .icons import app_icon
 from .key_guard import CONTROLS, GUARDED, TEXT_INPUTS, _TextKeyGuard, main_tab_order
+from .menu_states import say_why_disabled
 from .menus import build_menus
 from .models.grid_model import GridModel
 from .project_controller import ProjectController
@@ -108,6 +109,7 @@ class MainWindow(QMainWindow):
         self.team_watch = TeamWatch(self)  # other reviewers' changes, on a shared database
         self.model = GridModel(self)
         self.grid = GridView(thumb_size=self.config.thumbnail_size)
+        self.grid.key_hook = lambda event: say_why_disabled(self, event)
         self.model.thumb_size = self.grid.thumb_size  # (clamped to the grid's sizes)
         self.grid.setModel(self.model)
         self.review = ReviewController(self.grid, self.model, self.reviewer, self)
@@ -222,6 +224,10 @@ class MainWindow(QMainWindow):
         if event.type() == QEvent.Type.LayoutRequest:  # (the layout has just been activated)
             fit_minimum(self)
         return ok
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt API
+        if not say_why_disabled(self, event):  # a review key of a disabled action: why, said
+            super().keyPressEvent(event)
 
     def _dock(self, key: str, title: str, widget: QWidget, area=Qt.DockWidgetArea.RightDockWidgetArea):
         dock = QDockWidget(title, self)

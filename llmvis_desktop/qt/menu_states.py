@@ -123,3 +123,20 @@ def wire_menu_states(win) -> None:
     win.review.current_changed.connect(update)
     win.jobs.job_changed.connect(update)
     update()
+
+
+def say_why_disabled(win, event) -> bool:
+    """A review key whose action is disabled (Enter, Delete, R... with no image listed: a
+    filter matching none) did nothing, unsaid: the status bar kept the last image's line
+    ("Accepted label dent."), read as what the key had just done. The key reaches the
+    window unused; the action's reason is shown (True) instead."""
+    from PySide6.QtGui import QKeySequence
+
+    pressed = QKeySequence(event.keyCombination())
+    for act in win.review.actions().values():
+        why = act.property("why_disabled")
+        if why and not act.isEnabled() and any(
+                k.matches(pressed) == QKeySequence.SequenceMatch.ExactMatch for k in act.shortcuts()):
+            win.statusBar().showMessage(why, 4000)
+            return True
+    return False

@@ -575,6 +575,37 @@ def test_a_retrieved_caption_agrees_with_the_predicted_labels(defect_folder):
                 assert p.image(c.params["retrieved_from"]).labels == ("crack",)
 
 
+def test_no_caption_is_retrieved_from_images_of_other_labels(defect_folder):
+    """A team that had captioned only its dent images got every other image the caption of
+    a dent ("dark round dent near lower edge") as a card: with no captioned reference of
+    the predicted labels (nor of the top one), retrieval fell back to any captioned image,
+    at a high similarity (0.98: one surface, one texture), and Enter saved it on the 'ok'
+    images the reviewer had just labelled by hand (37 of 149 reviewed images in a hunt,
+    /tmp/hunt-hhuntind). An image whose labels no captioned image shares gets no caption."""
+    root, train, test = defect_folder
+    with _open(root) as p:
+        _review(p, train, n_per_class=5)
+        for r in p.images(p.image_ids(ImageFilter(statuses=("reviewed",)), "name")):
+            if "crack" not in r.labels:  # only the crack images keep their caption
+                p.apply_state(r.id, {"caption": None}, "tester", "review")
+        sugg = LearnedSuggester(p, model="linear")
+        sugg.train()
+        labels = list(sugg.model.labels)
+        ids = [p.image_by_path(rel).id for rel, _kind in test]
+
+        def fixed(scores):
+            row = np.array([scores.get(k, 0.01) for k in labels])
+            return lambda X: np.tile(row, (len(X), 1))
+
+        sugg.model.predict_proba = fixed({"stain": 0.9})
+        out = sugg.predict(ids)
+        assert [s.value for s in out if s.kind == "label"] == ["stain"] * len(ids)
+        assert [s.value for s in out if s.kind == "caption"] == []
+        sugg.model.predict_proba = fixed({"crack": 0.9})  # the crack images' caption still comes
+        caps = [s for s in sugg.predict(ids) if s.kind == "caption"]
+        assert len(caps) == len(ids) and {c.value for c in caps} == {"a tile showing crack"}
+
+
 def test_a_one_label_run_records_the_images_it_judged_clean(defect_folder):
     """'defect' or nothing: an image judged clean got no label card, so `llmvis evaluate`
     left every missed defect out (recall 1.000 where it was lower) and each run of the same

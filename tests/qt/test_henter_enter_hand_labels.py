@@ -141,3 +141,40 @@ def test_a_label_key_still_being_written_counts(qtbot, window, labelled_folder, 
     gate.set()
     assert win.review.wait_writes(20)
     assert _state(labelled_folder, cur) == (("crack",), {"ok": "rejected", "crack": "accepted"})
+
+
+def test_a_caption_retrieved_from_other_labels_is_not_taken_over_the_reviewers_labels(
+        qtbot, window, labelled_folder):
+    """The learned suggester's caption is another reviewed image's, one with the labels it
+    predicted: on an image it took for a dent, "dark round dent near lower edge". The
+    reviewer who set 'ok' by hand (4, Enter) got the dent's caption saved on the clean
+    image (/tmp/hunt-hhuntind). Enter keeps their labels, and leaves pending a caption
+    retrieved from an image of other labels; one retrieved from their labels is taken."""
+    win = window
+    project = open_and_index(qtbot, win, labelled_folder)
+    cur = win.review.current.id
+    learned = "learned:cnn-v1"
+    ids = project.add_suggestions([
+        NewSuggestion(cur, "label", "dent", learned, score=0.82),
+        NewSuggestion(cur, "caption", "dark round dent near lower edge", learned, score=0.9,
+                      params={"retrieved_from": 1, "retrieved_labels": ["dent"]})])
+    win.review._refresh(cur)
+    panel = win.panel_ctl.suggestions
+    qtbot.waitUntil(lambda: all(panel.card(i) is not None for i in ids), timeout=5000)
+    win.grid.setFocus()
+    QTest.keyClick(win.grid, Qt.Key.Key_4)  # ok, by hand
+    QTest.keyClick(win.grid, Qt.Key.Key_Return)
+    with Project.open(labelled_folder) as p:
+        rec = p.image(cur)
+        assert rec.labels == ("ok",) and rec.caption is None
+        assert {s.value: s.outcome for s in p.suggestions(cur)} == {
+            "dent": "rejected", "dark round dent near lower edge": "pending"}
+    said = win.statusBar().currentMessage()
+    assert said.startswith("Kept your labels: ok; 1 label card rejected.") and "caption" in said, said
+    # the same card on an image the reviewer labelled 'dent' by hand is taken
+    win.review.undo()
+    win.review.undo()
+    QTest.keyClick(win.grid, Qt.Key.Key_2)  # dent, by hand
+    QTest.keyClick(win.grid, Qt.Key.Key_Return)
+    with Project.open(labelled_folder) as p:
+        assert p.image(cur).caption == "dark round dent near lower edge"

@@ -13,6 +13,7 @@ from qthelpers import open_and_index
 from llmvis_desktop.core.project import Project
 from llmvis_desktop.core.store.records import NewSuggestion
 from llmvis_desktop.core.tasks import Progress
+from llmvis_desktop.qt.menu_states import NO_MATCH
 
 NONE_PENDING = "Marked reviewed; no suggestion was pending."
 
@@ -153,3 +154,28 @@ def test_enter_and_delete_on_the_last_row_say_it_is_the_last(qtbot, window, labe
     QTest.keyClick(win.grid, Qt.Key.Key_Delete)
     said = bar.currentMessage()
     assert said.startswith("Marked rejected") and "Last image of the list" in said, said
+
+
+def test_review_keys_on_an_empty_filtered_list_say_so(qtbot, window, labelled_folder):
+    """A filter that lists no image ("Suggested" and the label "dent": the label filter
+    reads the labels images carry, not the cards) left Enter, Delete and R silent: the
+    status bar kept the last image's "Accepted label dent.", read as what the key just did
+    (/tmp/hunt-hhuntind/hunt_day3.py). The key says now why it does nothing, as its disabled
+    action's tooltip does: no image matches the filter (Esc shows all images)."""
+    win = window
+    open_and_index(qtbot, win, labelled_folder)
+    win.grid.setFocus()
+    QTest.keyClick(win.grid, Qt.Key.Key_1)
+    QTest.keyClick(win.grid, Qt.Key.Key_Return)
+    assert win.statusBar().currentMessage() == "Marked reviewed; no suggestion was pending."
+    fb = win.filter_bar
+    fb.status.setCurrentIndex(fb.status.findText("Rejected"))
+    qtbot.waitUntil(lambda: win.model.rowCount() == 0, timeout=5000)
+    assert win.review.current is None
+    win.grid.setFocus()
+    for k in (Qt.Key.Key_Return, Qt.Key.Key_Delete, Qt.Key.Key_R):
+        win.statusBar().showMessage("before")
+        QTest.keyClick(win.grid, k)
+        assert win.statusBar().currentMessage() == NO_MATCH, k
+    with Project.open(labelled_folder) as p:
+        assert [p.image(i).review_status for i in p.image_ids()].count("reviewed") == 1

@@ -12,7 +12,7 @@ regression per label (one-vs-rest, so an image may carry several labels) by Newt
 method, and one shared calibration fitted on out-of-fold scores (Platt scaling with the
 label's strongest rival as a second input: :func:`~.linear.fit_calibration`) makes its
 scores calibrated probabilities, the top label's too. Caption suggestions are retrieved: the caption of the most
-similar reviewed image with the predicted labels (else with the top one, else any), scored
+similar reviewed image with the predicted labels (else with the top one; else none), scored
 by the cosine similarity of the two feature vectors (the network's pooled features on
 the CNN path).
 
@@ -411,9 +411,11 @@ class LearnedSuggester:
     def _retrieve(sims: np.ndarray, image_id: int, ref_ids: list[int], caps: list[Optional[str]],
                   tiers: Sequence[tuple[str, list[int]]] = ()):
         """(reference index, caption, similarity, tier name) of the most similar captioned
-        reference image of the first tier that has one ("any": all of them), or None."""
+        reference image of the first tier that has one, or None; with no tiers, of all of
+        them ("any"). A tier is never widened to any captioned image: a team that had
+        captioned only its dent images got a dent's caption on every stain and 'ok' image."""
         order = [int(j) for j in np.argsort(-sims) if caps[j] is not None and ref_ids[j] != image_id]
-        for name, allowed in (*tiers, ("any", None)):
+        for name, allowed in (tiers or (("any", None),)):
             ok = set(allowed) if allowed is not None else None
             j = next((j for j in order if ok is None or j in ok), None)
             if j is None:

@@ -122,6 +122,14 @@ class GridView(QListView):
         self.setIconSize(QSize(self.delegate.thumb_size, self.delegate.thumb_size))
         self.verticalScrollBar().setSingleStep(max(20, cell.height() // 4))
 
+    #: called with each key press before the list's own handling (its search by letter took
+    #: a disabled review action's key, unsaid); True: handled
+    key_hook = None
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt API
+        if self.key_hook is None or not self.key_hook(event):
+            super().keyPressEvent(event)
+
     def wheelEvent(self, event) -> None:  # noqa: N802 - Qt API
         if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
             step = 16 if event.angleDelta().y() > 0 else -16
