@@ -5,12 +5,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..core.wording import plural
+from ..core.wording import plural, visible_name
 
 
 def folder_name(root: Path) -> str:
     """A folder's name as the title and the job row show it: ``/`` (or ``C:\\``) has none."""
     return root.name or str(root)
+
+
+def show_image_title(win, rec) -> None:
+    """The window's title names the image selected by its path in the project (the same
+    names in each patient's or lot's folder): "patient_B/series1/IM0001.dcm — study —
+    llmvis"; with none, the project's folder. Left alone while a project is opening."""
+    if win.project is None or win.project_ctl.opening_text():
+        return
+    image = f"{visible_name(rec.relpath)} \u2014 " if rec is not None else ""
+    win.setWindowTitle(f"{image}{folder_name(win.project.root)} \u2014 llmvis")
 
 
 def is_whole_disk(folder) -> bool:
