@@ -31,6 +31,9 @@ class ImportReport:
     #: records marking reviewed or rejected an image the index could not read, or whose file
     #: is missing (nobody could see it): their annotation applied, the status left as it was
     not_marked: list[str] = field(default_factory=list)
+    #: records marking reviewed or rejected a compressed DICOM no decoder installed here reads
+    #: (a sound file the other project's reviewer saw): their status applied, said apart
+    marked_needing_decoder: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         text = (f"{self.format} {self.source}: {self.records} record(s), {self.matched} image(s) matched, "
@@ -49,4 +52,9 @@ class ImportReport:
             more = f" and {len(self.not_marked) - 3} more" if len(self.not_marked) > 3 else ""
             text += (f", {len(self.not_marked)} not marked reviewed or rejected (unreadable or missing file: "
                      f"{few}{more})")
+        if self.marked_needing_decoder:
+            n, few = len(self.marked_needing_decoder), ", ".join(self.marked_needing_decoder[:3])
+            more = f" and {n - 3} more" if n > 3 else ""
+            text += (f", {n} marked as the file says though no decoder installed here shows "
+                     f"{'it' if n == 1 else 'them'} (compressed DICOM: {few}{more})")
         return text
