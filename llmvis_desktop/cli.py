@@ -80,6 +80,10 @@ def cmd_index(args) -> int:
             bar.close()
         counts = project.counts_by_status()
         unreadable = project.unreadable_files(UNREADABLE_SHOWN) if counts.get("error") else []
+        # said apart, as `llmvis info` and the window do: a plugin to install, not a file to fix
+        decoder = project.count_needs_decoder() if counts.get("error") else 0
+        split = ([project.unreadable_files(UNREADABLE_SHOWN, needs_decoder=k) for k in (False, True)]
+                 if decoder and not args.json else [unreadable, []])
     summary = {
         "listed": result.seen,
         "added": result.added,
@@ -89,6 +93,7 @@ def cmd_index(args) -> int:
         "moved": result.moved,  # moved or renamed files: their rows (reviews, history) kept
         "headers_read": read,
         "errors": counts.get("error", 0),
+        "needs_decoder": decoder,  # of "errors", compressed DICOMs no installed decoder reads
         "unreadable": [{"path": rel, "error": why} for rel, why in unreadable],
         "unreadable_folders": [f"{p}: {why}" for p, why in result.unreadable_folders],
         "skipped": [{"count": sk.count, "reason": sk.reason, "examples": sk.examples} for sk in result.skipped],
@@ -102,18 +107,26 @@ def cmd_index(args) -> int:
         print(
             f"{project.root}: {result.seen} image files listed, {result.added} new, "
             f"{result.changed} changed, {result.missing} missing, {result.moved} moved, {read} headers read, "
-            f"{summary['errors']} unreadable"
+            f"{summary['errors'] - decoder} unreadable" + (f", {decoder} {'needs' if decoder == 1 else 'need'} "
+                                                           f"a decoder" if decoder else "")
         )
         for line in summary["unreadable_folders"]:
             print(f"warning: folder not listed: {one_line(line)}", file=sys.stderr)
+        bad = summary["errors"] - decoder
         if args.quiet and summary["errors"]:  # one line, not one per file (thousands in a damaged share)
-            n = summary["errors"]
             where = shlex.quote(str(args.folder)) + (" --db URL" if args.db else "")
-            print(f"warning: {n} unreadable file{'s' if n != 1 else ''}; `llmvis info {where}` names them",
-                  file=sys.stderr)
+            said = [f"{bad} unreadable file{'s' if bad != 1 else ''}"] if bad else []
+            if decoder:
+                said.append(f"{decoder}{'' if bad else ' file' if decoder == 1 else ' files'} needing a decoder plugin")
+            print(f"warning: {', '.join(said)}; `llmvis info {where}` names them", file=sys.stderr)
         else:
-            for line in unreadable_lines(unreadable, summary["errors"]):
+            for line in unreadable_lines(split[0], bad):
                 print(f"warning: {line}", file=sys.stderr)
+            for rel, why in split[1]:  # why says which decoder plugin to install
+                print(f"warning: {one_line(rel)}: {one_line(why)}", file=sys.stderr)
+            if decoder > len(split[1]):
+                print(f"warning: ... and {decoder - len(split[1])} more needing a decoder plugin "
+                      f"(`llmvis info --json` lists them all)", file=sys.stderr)
         for line in result.skipped_lines():
             print(f"warning: {one_line(line)}", file=sys.stderr)
     return EXIT_OK

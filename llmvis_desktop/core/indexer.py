@@ -71,6 +71,10 @@ class ScanResult:
     removed: int = 0
     removed_names: list[str] = field(default_factory=list)  # the first few
     kept_left_out: list[str] = field(default_factory=list)
+    # after the header pass (``Project.index``): the images counted "error", and of them the
+    # compressed DICOMs only a decoder plugin would read (the summary says them apart)
+    errors: int = 0
+    needs_decoder: int = 0
 
     def skipped_lines(self) -> list[str]:
         """One line per reason entries were left out: how many, why, a few of them; then

@@ -154,6 +154,8 @@ class Project:
     def index(self, token: Optional[CancelToken] = None, progress: ProgressFn = no_progress) -> ScanResult:
         result = self.scan(token, progress)
         self.read_headers(token, progress)
+        with self.store.read() as s:  # the summary's split: damaged files, and those a plugin reads
+            result.errors, result.needs_decoder = ri.counts_by_status(s).get("error", 0), ri.count_needs_decoder(s)
         return result
 
     # --- queries --------------------------------------------------------------
@@ -250,10 +252,11 @@ class Project:
         with self.store.read() as s:
             return ri.count_needs_decoder(s)
 
-    def unreadable_files(self, limit: Optional[int] = None) -> list[tuple[str, str]]:
-        """(relpath, why) of the files the index could not read, by name (the first ``limit``)."""
+    def unreadable_files(self, limit: Optional[int] = None, needs_decoder: Optional[bool] = None):
+        """(relpath, why) of the files the index could not read, by name (the first ``limit``);
+        ``needs_decoder`` True / False: only those a decoder plugin would read / the others."""
         with self.store.read() as s:
-            return ri.unreadable(s, limit)
+            return ri.unreadable(s, limit, needs_decoder)
 
     # --- taxonomy -------------------------------------------------------------
     def labels(self) -> list[LabelDef]:

@@ -42,6 +42,7 @@ from .menu_states import say_why_disabled
 from .menus import build_menus
 from .models.grid_model import GridModel
 from .project_controller import ProjectController
+from .project_texts import show_image_title
 from .review_controller import ReviewController
 from .team_watch import TeamWatch
 from .thumb_loader import ThumbLoader, open_cache
@@ -319,6 +320,7 @@ class MainWindow(QMainWindow):
     # --- current image ----------------------------------------------------------------------
     def _on_current(self, rec) -> None:
         self.panels_call("set_record", rec)
+        show_image_title(self, rec)
         if rec is None:
             self.image_loader.cancel()
             self._frame_step = None

@@ -5,12 +5,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..core.wording import plural
+from ..core.wording import plural, visible_name
 
 
 def folder_name(root: Path) -> str:
     """A folder's name as the title and the job row show it: ``/`` (or ``C:\\``) has none."""
     return root.name or str(root)
+
+
+def show_image_title(win, rec) -> None:
+    """The window's title names the image selected by its path in the project (the same
+    names in each patient's or lot's folder): "patient_B/series1/IM0001.dcm — study —
+    llmvis"; with none, the project's folder. Left alone while a project is opening."""
+    if win.project is None or win.project_ctl.opening_text():
+        return
+    image = f"{visible_name(rec.relpath)} \u2014 " if rec is not None else ""
+    win.setWindowTitle(f"{image}{folder_name(win.project.root)} \u2014 llmvis")
 
 
 def is_whole_disk(folder) -> bool:
@@ -33,12 +43,19 @@ def empty_text(root: Path) -> str:
 
 def scan_summary(result) -> str:
     """What a re-index found, as the job row and the status bar say it:
-    "2 new, 0 changed, 0 missing" (and moved / restored files when there are any)."""
+    "2 new, 0 changed, 0 missing" (and moved / restored files when there are any, then the
+    damaged files and the compressed DICOMs that need a decoder plugin: "1 unreadable, 2
+    need a decoder")."""
     parts = [f"{getattr(result, 'added', 0)} new", f"{getattr(result, 'changed', 0)} changed",
              f"{getattr(result, 'missing', 0)} missing"]
     for name, word in (("moved", "moved"), ("restored", "back")):
         if getattr(result, name, 0):
             parts.append(f"{getattr(result, name)} {word}")
+    decoder = getattr(result, "needs_decoder", 0)  # as `llmvis index` and the counts line say it
+    if getattr(result, "errors", 0) > decoder:
+        parts.append(f"{result.errors - decoder} unreadable")
+    if decoder:
+        parts.append(f"{decoder} {'needs' if decoder == 1 else 'need'} a decoder")
     return ", ".join(parts)
 
 

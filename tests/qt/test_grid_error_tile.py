@@ -20,7 +20,7 @@ TOO_LARGE = ("image too large: 50000x50000 = 2500.0 MP exceeds the limit of 178.
 class _OneError(QAbstractListModel):
     def __init__(self, reason: str) -> None:
         super().__init__()
-        self.rec = SimpleNamespace(error=reason, status="error", labels=(), has_repair=False, name="bomb.png")
+        self.rec = SimpleNamespace(error=reason, status="error", labels=(), has_repair=False, name="bomb.png", relpath="bomb.png")
 
     def rowCount(self, parent=QModelIndex()):  # noqa: N802 - Qt API
         return 1

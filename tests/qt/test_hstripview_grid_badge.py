@@ -17,7 +17,7 @@ class _One(QAbstractListModel):
     def __init__(self, width, height) -> None:
         super().__init__()
         self.rec = SimpleNamespace(error=None, status="suggested", labels=(), has_repair=False,
-                                   name="web.tif", width=width, height=height)
+                                   name="web.tif", relpath="web.tif", width=width, height=height)
 
     def rowCount(self, parent=QModelIndex()):  # noqa: N802 - Qt API
         return 1

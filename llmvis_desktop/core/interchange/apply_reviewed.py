@@ -16,6 +16,7 @@ from typing import Sequence
 
 from ..store import models as m
 from ..store import repo_review as rr
+from ..imaging.errors import NEEDS_DECODER
 from ..store.convert import as_utc
 from .common import Conflict, ImportReport, iso
 from .parsing import MISSING, ImportItem
@@ -64,9 +65,12 @@ def _apply_one(s, row: m.Image, labels: list[str], item: ImportItem, actor: str,
         # already has sets nothing: a suggested image with a pending card stayed so)
         status = m.STATUS_REVIEWED
     # an image the index could not read, or whose file is missing: its annotation is kept,
-    # but not a decision nobody could have made (Enter, R and Delete refuse it: nobody saw it)
-    unseen = (status in (m.STATUS_REVIEWED, m.STATUS_REJECTED) and status != current["status"]
-              and row.status in (m.STATUS_ERROR, m.STATUS_MISSING))
+    # but not a decision nobody could have made (Enter, R and Delete refuse it: nobody saw it).
+    # A compressed DICOM only this machine lacks a decoder for is a sound file the other
+    # project's reviewer saw: their decision is kept, and the report says so apart
+    deciding = status in (m.STATUS_REVIEWED, m.STATUS_REJECTED) and status != current["status"]
+    plugin = deciding and row.status == m.STATUS_ERROR and (row.error or "").startswith(NEEDS_DECODER)
+    unseen = deciding and not plugin and row.status in (m.STATUS_ERROR, m.STATUS_MISSING)
     if unseen:
         status = None
     if status is not None:
@@ -114,4 +118,6 @@ def _apply_one(s, row: m.Image, labels: list[str], item: ImportItem, actor: str,
     report.changed += 1
     if unseen:
         report.not_marked.append(item.name)
+    if plugin and "status" in differs:
+        report.marked_needing_decoder.append(item.name)
     return wanted

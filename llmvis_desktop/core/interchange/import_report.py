@@ -37,6 +37,9 @@ class ImportReport:
     #: in ``suggestions_unseen``
     not_suggested: list[str] = field(default_factory=list)
     suggestions_unseen: int = 0
+    #: records marking reviewed or rejected a compressed DICOM no decoder installed here reads
+    #: (a sound file the other project's reviewer saw): their status applied, said apart
+    marked_needing_decoder: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         text = (f"{self.format} {self.source}: {self.records} record(s), {self.matched} image(s) matched, "
@@ -60,4 +63,9 @@ class ImportReport:
             more = f" and {len(self.not_suggested) - 3} more" if len(self.not_suggested) > 3 else ""
             text += (f", {self.suggestions_unseen} suggestion(s) not added: image unreadable or missing "
                      f"({few}{more})")
+        if self.marked_needing_decoder:
+            n, few = len(self.marked_needing_decoder), ", ".join(self.marked_needing_decoder[:3])
+            more = f" and {n - 3} more" if n > 3 else ""
+            text += (f", {n} marked as the file says though no decoder installed here shows "
+                     f"{'it' if n == 1 else 'them'} (compressed DICOM: {few}{more})")
         return text

@@ -402,11 +402,16 @@ def needs_decoder(session: Session, limit: Optional[int] = None) -> list[tuple[s
     return [(rel, why) for rel, why in session.execute(q)]
 
 
-def unreadable(session: Session, limit: Optional[int] = None) -> list[tuple[str, str]]:
+def unreadable(session: Session, limit: Optional[int] = None,
+               decoder: Optional[bool] = None) -> list[tuple[str, str]]:
     """(relpath, why) of the files the index could not read (damaged, cut short, empty),
-    by name; the first ``limit`` of them."""
-    q = (select(m.Image.relpath, m.Image.error).where(m.Image.status == m.STATUS_ERROR)
-         .order_by(m.Image.name_key, m.Image.id).limit(limit))
+    by name; the first ``limit`` of them; ``decoder`` True / False: only those
+    :func:`needs_decoder` lists / the others (None: all)."""
+    q = select(m.Image.relpath, m.Image.error).where(m.Image.status == m.STATUS_ERROR)
+    if decoder is not None:
+        clause = needs_decoder_clause()
+        q = q.where(clause if decoder else or_(m.Image.error.is_(None), ~clause))
+    q = q.order_by(m.Image.name_key, m.Image.id).limit(limit)
     return [(rel, why or "unreadable") for rel, why in session.execute(q)]
 
 

@@ -26,7 +26,18 @@ ERROR_BOTTOM = 19
 _WRAPPED = Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap
 
 OVERLAY_CACHE = 512  # distinct (status, badges, label colours, size) overlays kept
-NAME_CACHE = 20000  # elided names kept
+NAME_CACHE = 20000  # tile texts (FOLDER/NAME, elided) kept
+
+
+def folder_and_name(relpath: str) -> tuple[str, str]:
+    """(the folder, "" at the project's top; the file name) of ``relpath``, as shown."""
+    folder, _, name = relpath.rpartition("/")
+    return visible_name(folder), visible_name(name)
+
+
+def _cut(part: str, keep: int) -> str:
+    """``part`` cut in its middle to ``keep`` letters and an ellipsis, when longer."""
+    return part if len(part) <= keep else part[:(keep + 1) // 2] + "\u2026" + part[len(part) - keep // 2:]
 
 
 class GridDelegate(QStyledItemDelegate):
@@ -114,7 +125,7 @@ class GridDelegate(QStyledItemDelegate):
         # name
         painter.setPen(option.palette.highlightedText().color() if selected else option.palette.text().color())
         painter.setFont(self._font)
-        painter.drawText(bx, by + size + PAD, size, TEXT_H, self._center, self.tile_name(rec.name, size))
+        painter.drawText(bx, by + size + PAD, size, TEXT_H, self._center, self.tile_name(rec.relpath, size))
         if state & QStyle.StateFlag.State_HasFocus:
             painter.setPen(QPen(option.palette.highlight().color().darker(130), 2))
             painter.setBrush(Qt.BrushStyle.NoBrush)
@@ -165,17 +176,41 @@ class GridDelegate(QStyledItemDelegate):
         self._names[key] = text
         return text
 
-    def tile_name(self, name: str, size: int) -> str:
-        """The name under a tile ``size`` wide: one line, its control characters escaped
-        (:func:`visible_name`: a tab was drawn as a wide gap and elided the name to
-        "tab…png", a newline wrapped it into two clipped lines), elided in the middle."""
-        key = (name, size)
+    def tile_name(self, relpath: str, size: int) -> str:
+        """The text under a tile ``size`` wide for the image at ``relpath``: one line, its
+        control characters escaped (:func:`visible_name`: a tab was drawn as a wide gap and
+        elided the name to "tab…png", a newline wrapped it into two clipped lines). A file
+        in a subfolder is FOLDER/NAME (the same names in each patient's, series' or lot's
+        folder looked alike): the folder gives way first, elided in the middle (its first
+        and last folders' ends stay), the name whole while it fits with a little folder;
+        else the whole path elided in the middle. Made once per path and size (kept)."""
+        key = (relpath, size)
         text = self._names.get(key)
         if text is None:
             if len(self._names) >= NAME_CACHE:
                 self._names.clear()
-            text = self._names[key] = self._fm.elidedText(visible_name(name), Qt.TextElideMode.ElideMiddle, size)
+            text = self._names[key] = self._tile_text(*folder_and_name(relpath), size)
         return text
+
+    def _tile_text(self, folder: str, name: str, size: int) -> str:
+        fm, middle = self._fm, Qt.TextElideMode.ElideMiddle
+        whole = f"{folder}/{name}" if folder else name
+        if not folder or fm.horizontalAdvance(whole) <= size:
+            return fm.elidedText(whole, middle, size)
+        room = size - fm.horizontalAdvance("/" + name)
+        parts = folder.split("/")
+        # each folder cut in its middle to at most ``keep`` letters, the longest first (a
+        # patient's and a series' folders both keep their ends: "pat…t_A/series1"); the
+        # most letters that fit, found in a few measures
+        best, lo, hi = None, 2, max(map(len, parts)) - 1
+        while lo <= hi:
+            keep = (lo + hi) // 2
+            text = "/".join(_cut(p, keep) for p in parts)
+            if fm.horizontalAdvance(text) <= room:
+                best, lo = text, keep + 1
+            else:
+                hi = keep - 1
+        return f"{best}/{name}" if best is not None else fm.elidedText(whole, middle, size)
 
     def _overlay(self, dpr: float, model, rec, size: int) -> QPixmap:
         """Status bar, status/error/repair badges and label dots, drawn once per combination."""
