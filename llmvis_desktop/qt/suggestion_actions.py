@@ -273,6 +273,25 @@ class SuggestionActions:
         panel.accepted.connect(void(lambda sid: self._decide(sid, "accepted")))
         panel.rejected.connect(void(self._reject_card))
         panel.edited.connect(void(lambda sid, text: self._decide(sid, "edited", text)))
+        if hasattr(panel, "tile_requested"):
+            panel.tile_requested.connect(void(self._show_tile))
+
+    def _show_tile(self, sid: int) -> None:
+        """A tiled strip's label card's "Show tile": the viewer zooms to the tile that gave
+        the score and outlines it, if it shows that strip (else the status bar says why)."""
+        win, card = self.win, self.suggestions.card(sid)
+        found = card.tile_box() if card is not None else None
+        if found is None:
+            return
+        record = self.record
+        shown = record is not None and getattr(win, "viewer_image", None) == (win.project, record.id)
+        if not shown or not win.viewer.show_region(*found):
+            win.statusBar().showMessage("The viewer does not show this strip yet: Show tile again once it does.",
+                                        4000)
+            return
+        (x, y, w, h), _size = found
+        win.statusBar().showMessage(f"The tile that gave {card.value} its score: x {x}-{x + w}, y {y}-{y + h}, "
+                                    "outlined (F: fit the strip again)", 6000)
 
     def _step(self, sid: int, verb: str) -> str:
         """The undo step of a card's decision, named: "Accept label ok", "Reject the suggested caption"."""

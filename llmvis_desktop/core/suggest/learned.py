@@ -47,7 +47,7 @@ from .cnn import CNNConfig
 from .features import FeatureCache, FeatureExtractor, HandcraftedFeatures, cache_path_for, features_for
 from .learned_store import fit_label_keys, stopped_by_full_disk, store_batch
 from .learned_cnn import CNNInputs, CombinedModel, fit_or_load, model_path_for, read_both, torch_available
-from .learned_tiles import score_all, tile_side
+from .learned_tiles import score_all, tile_cache_for, tile_side
 from .strip_tiles import PARAM, max_tiles_of
 from .linear import DEFAULT_L2, LabelModel, _unit  # noqa: F401 - DEFAULT_L2 re-exported
 
@@ -117,6 +117,7 @@ class LearnedSuggester:
         self._lock = threading.Lock()
         self._cache = FeatureCache(cache_path_for(project, self.extractor.name) if cache else None,
                                    self.extractor.name)
+        self._tiles = tile_cache_for(project, self.extractor.name, cache)  # a strip's tiles' rows (learned_tiles)
         # the reviewed set the model was fitted on, for caption retrieval
         self._ref_feats: Optional[np.ndarray] = None
         self._ref_ids: list[int] = []
@@ -317,7 +318,7 @@ class LearnedSuggester:
         with self.project.store.read() as s:
             live = {(int(i), int(t), int(n)) for i, t, n in s.execute(
                 select(sm.Image.id, sm.Image.mtime_ns, sm.Image.size).where(sm.Image.status != sm.STATUS_MISSING))}
-        dropped = self._cache.prune(live) + self._inputs_cache.prune(live)
+        dropped = self._cache.prune(live) + self._inputs_cache.prune(live) + self._tiles.prune(live)
         if dropped:
             log.info("learned suggester: dropped %d cached feature vectors of deleted or changed files", dropped)
 
@@ -356,7 +357,7 @@ class LearnedSuggester:
         keep, P, U, tiled = score_all(
             self.project, recs, lambda rs: self._read(rs, kind == "cnn", check, lambda d: progress(
                 Progress("features", d, len(recs))), training=False),
-            model, kind, self.extractor, self._inputs, side, max_tiles_of(self.project, self.max_tiles), check)
+            model, kind, self.extractor, self._inputs, side, max_tiles_of(self.project, self.max_tiles), check, self._tiles)
         self.tiled += [v[2][0][PARAM]["tiles"] for v in tiled.values()]
         if ran is not None:
             ran.update(ids=[recs[i].id for i in keep], model_id=model_id, revision=revision,

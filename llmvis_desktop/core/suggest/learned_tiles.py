@@ -17,7 +17,7 @@ import numpy as np
 
 from .learned_cnn import unit_rows
 from .linear import _unit
-from .strip_tiles import is_tiled, max_over_tiles, params_for, tile_grid, tiles_of
+from .strip_tiles import TILES_AT_ONCE, is_tiled, max_over_tiles, params_for, tile_grid, tiles_of
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +27,15 @@ def tile_side(recs: Sequence) -> Optional[int]:
     that are not strips themselves (None: all are, or none has a size)."""
     sides = [min(r.width, r.height) for r in recs if r.width and r.height and not is_tiled(r.width, r.height)]
     return int(np.median(sides)) if sides else None
+
+
+def tile_cache_for(project, extractor_name: str, persist: bool = True):
+    """The :class:`~.tile_cache.TileCache` of ``extractor_name``'s tile rows, beside the
+    project's feature cache (in memory only when not ``persist``)."""
+    from .features import cache_path_for
+    from .tile_cache import TileCache
+
+    return TileCache(cache_path_for(project, f"{extractor_name}-tiles") if persist else None, extractor_name)
 
 
 def tiled_indices(recs: Sequence, side: Optional[int]) -> list[int]:
@@ -42,45 +51,55 @@ def score(model, kind: str, X) -> tuple[np.ndarray, np.ndarray]:
     return model.predict_proba(X), _unit(model, X)
 
 
-def _features(tiles, kind: str, extractor, inputs):
-    if kind == "cnn":
-        return extractor.extract(tiles), inputs.unflatten(inputs.extract(tiles))
-    return extractor.extract(tiles)
-
-
 def score_strips(project, recs: Sequence, model, kind: str, extractor, inputs, side: int, max_tiles: int,
-                 check: Callable[[], None] = lambda: None) -> dict:
+                 check: Callable[[], None] = lambda: None, cache=None) -> dict:
     """{index into ``recs``: (per-label max probabilities, unit features of the top label's
     tile, per-label :func:`~.strip_tiles.params_for`)}; a strip that cannot be read is left
-    out (logged), as :func:`~.features.features_for` leaves out an image."""
+    out (logged), as :func:`~.features.features_for` leaves out an image. ``cache``: a
+    :class:`~.tile_cache.TileCache` of the tiles' handcrafted rows (a strip found there is
+    not read at all; the network, which needs its pixels, still reads it)."""
     from ..imaging.reader import read_image
 
     out = {}
     for i, rec in enumerate(recs):
         check()
-        try:
-            arr = read_image(project.path_of(rec), max_pixels=getattr(project, "max_pixels", None)
-                             or 178_956_970).display
-        except Exception as exc:
-            log.info("learned suggester skips %s: %s", rec.relpath, exc)
-            continue
-        h, w = arr.shape[:2]
+        key = cache.key(rec, side, max_tiles) if cache is not None else None
+        hit = cache.get(key) if cache is not None else None
+        arr = None
+        if hit is None or kind == "cnn":
+            try:
+                arr = read_image(project.path_of(rec), max_pixels=getattr(project, "max_pixels", None)
+                                 or 178_956_970).display
+            except Exception as exc:
+                log.info("learned suggester skips %s: %s", rec.relpath, exc)
+                continue
+            if hit is not None and hit[0] != (arr.shape[1], arr.shape[0]):
+                hit = None
+        (w, h), rows = hit if hit is not None else ((arr.shape[1], arr.shape[0]), None)
         boxes = tile_grid(w, h, side, max_tiles)
-        Ps, Us = [], []
-        for _at, tiles in tiles_of(arr, boxes):
+        Ps, Us, Fs = [], [], []
+        for at, tiles in (tiles_of(arr, boxes) if arr is not None else
+                          ((at, None) for at in range(0, len(boxes), TILES_AT_ONCE))):
             check()
-            P, U = score(model, kind, _features(tiles, kind, extractor, inputs))
+            F = rows[at:at + TILES_AT_ONCE] if rows is not None else extractor.extract(tiles)
+            Fs.append(F)
+            X = (F, inputs.unflatten(inputs.extract(tiles))) if kind == "cnn" else F
+            P, U = score(model, kind, X)
             Ps.append(P)
             Us.append(U)
         del arr
+        if cache is not None and rows is None:
+            cache.put(key, (w, h), np.concatenate(Fs))
         P, U = np.concatenate(Ps), np.concatenate(Us)
         best_p, best = max_over_tiles(P)
         out[i] = (best_p, U[best[int(np.argmax(best_p))]], [params_for(boxes, (w, h), int(b)) for b in best])
+    if cache is not None:
+        cache.save()
     return out
 
 
 def score_all(project, recs: Sequence, read, model, kind: str, extractor, inputs, side: Optional[int],
-              max_tiles: int, check: Callable[[], None] = lambda: None):
+              max_tiles: int, check: Callable[[], None] = lambda: None, cache=None):
     """(indices of ``recs`` scored, their label probabilities, their unit features, {index
     of a strip scored in tiles: :func:`score_strips`'s entry}). ``read(records)``: the
     suggester's (features, indices read) of the images that are not tiled."""
@@ -89,7 +108,7 @@ def score_all(project, recs: Sequence, read, model, kind: str, extractor, inputs
     X, keep = read([recs[i] for i in plain])
     at = {plain[k]: n for n, k in enumerate(keep)}  # image -> its row of X
     tiled = score_strips(project, [recs[i] for i in strips], model, kind, extractor, inputs, side, max_tiles,
-                         check) if strips else {}
+                         check, cache) if strips else {}
     tiled = {strips[k]: v for k, v in tiled.items()}
     keep = sorted([*at, *tiled])
     if not keep:

@@ -102,6 +102,19 @@ def describe(tiled: Optional[dict]) -> str:
         return ""
 
 
+def best_box(tiled: Optional[dict]) -> Optional[tuple]:
+    """((x, y, w, h) of the tile that gave a label its score, (strip width, height)) from a
+    card's :data:`PARAM`, or None (no tiles, or no valid box)."""
+    if not isinstance(tiled, dict):
+        return None
+    try:
+        x, y, w, h = (int(v) for v in tiled["best_box"])
+        sw, sh = (int(v) for v in tiled["source_px"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    return ((x, y, w, h), (sw, sh)) if w > 0 and h > 0 and sw > 0 and sh > 0 else None
+
+
 def tiles_of(array, boxes: Sequence[tuple]):
     """(start, the tiles of ``array`` (H x W [x C]) in ``boxes``, as views) per
     :data:`TILES_AT_ONCE` of them."""
@@ -149,5 +162,5 @@ class ZeroShotTiles:
         return out
 
 
-__all__ = ["DEFAULT_MAX_TILES", "PARAM", "SETTING", "ZeroShotTiles", "describe", "is_tiled", "max_over_tiles",
+__all__ = ["DEFAULT_MAX_TILES", "PARAM", "SETTING", "ZeroShotTiles", "best_box", "describe", "is_tiled", "max_over_tiles",
            "max_tiles_of", "params_for", "tile_grid", "tiles_of"]

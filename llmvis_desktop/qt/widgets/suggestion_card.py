@@ -182,6 +182,12 @@ class SuggestionCard(QFrame):
         self.model_label = ModelLabel()
         self.model_label.setObjectName("sgMuted")
         meta.addWidget(self.model_label, 1)
+        # a strip's label scored in tiles: the viewer zooms to the tile that gave the score
+        self.tile_button = self._button("Show tile", "sgMore", lambda: self._decided(panel.tile_requested))
+        self.tile_button.setFlat(True)
+        self.tile_button.setToolTip("Zoom the viewer to the tile of the strip that gave this score, outlined")
+        self.tile_button.hide()
+        meta.addWidget(self.tile_button)
         self.value_label.clamped_changed.connect(lambda _clamped: self._update_more())
         lay.addLayout(meta)
 
@@ -286,6 +292,7 @@ class SuggestionCard(QFrame):
         tip += _rank_tip(s) + describe((s.params or {}).get(VIEW_KEY))
         tip += strip_tiles.describe((s.params or {}).get(strip_tiles.PARAM))
         self.model_label.setToolTip(tip)
+        self.tile_button.setVisible(self.tile_box() is not None)
         self._buttons.setVisible(pending)
         self._edit.setVisible(pending and s.kind == "caption")
         self._buttons.fit()
@@ -299,6 +306,13 @@ class SuggestionCard(QFrame):
             self.outcome_label.setText(f"{s.outcome}{who}{final}")
             _set_prop(self.outcome_label, "outcome", s.outcome)
             self.outcome_label.show()
+
+    def tile_box(self) -> Optional[tuple]:
+        """((x, y, w, h), (strip width, height)) of the tile that gave this label card its
+        score (:func:`~llmvis_desktop.core.suggest.strip_tiles.best_box`), or None."""
+        if self._s is None or self._s.kind != "label":
+            return None
+        return strip_tiles.best_box((self._s.params or {}).get(strip_tiles.PARAM))
 
     def show_saving(self, outcome: str, final_value: Optional[str] = None) -> None:
         """The reviewer's decision, shown at once while the database writes it (a team's

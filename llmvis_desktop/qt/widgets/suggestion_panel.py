@@ -20,6 +20,8 @@ Signals (intent only; the controller calls ``Project.decide_suggestion``)
                                     non-empty text different from the proposal.
     ``finished()``                  an edit saved or cancelled, a card's Accept/Reject
                                     clicked: the window gives the keys back to the grid.
+    ``tile_requested(int sid)``     a tiled strip's label card's "Show tile": the window
+                                    zooms the viewer to ``card(sid).tile_box()``.
 
 ``open_edits() -> {sid: text}``: edits typed but not saved; the window stores them as
 edited before Accept/Reject/Undo and when the reviewer moves to another image.
@@ -67,6 +69,7 @@ class SuggestionPanel(QWidget):
     rejected = Signal(int)
     edited = Signal(int, str)
     finished = Signal()  # an edit saved or cancelled, a card decided: the grid takes the keys back
+    tile_requested = Signal(int)  # a tiled strip's label card's "Show tile" (its box: card(sid).tile_box())
     #: cards made with the panel, hidden until needed: made later, a card went to the end of
     #: the window's Tab order (after the filter bar) instead of after the caption
     POOL = 8

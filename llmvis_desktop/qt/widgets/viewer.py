@@ -17,6 +17,8 @@ Methods
                                       line-scan strip fitted whole, its short side
                                       (scroll along it; the next strips open so), and
                                       back (:mod:`.viewer_zoom`). ``fit_kind()``.
+    ``show_region(box, source_px)``   zoom to a box of the image's pixels, outlined until
+                                      the next image (``tile_outline()``; :mod:`.viewer_zoom`).
     ``actual_size()``                 1:1: one image pixel per screen (device) pixel,
                                       on a 2x screen too (also: 0 key, toolbar).
     ``zoom_in()`` / ``zoom_out()``    by 1.25x (also: + / - keys, wheel, toolbar).
@@ -203,6 +205,7 @@ class ImageViewer(LoadingMixin, WindowLevelMixin, ZoomMixin, QWidget):
         (:func:`.viewer_display.screen_image`), or None."""
         self._data = data
         self._loading_timer.stop()
+        self._drop_outline()  # (a tile outlined on the last image)
         self._frame_target = None  # the frame asked for is here (the loader delivers only the newest)
         self._pixels = np.asarray(data.pixels)
         # MONOCHROME1 DICOM, MinIsWhite TIFF: low values are white, for every window the
@@ -351,6 +354,7 @@ class ImageViewer(LoadingMixin, WindowLevelMixin, ZoomMixin, QWidget):
     def _reset_image(self, keep_picture: bool = False) -> None:
         """Forget the image; ``keep_picture``: its pixmap, zoom and W/L box stay on screen."""
         self._loading_timer.stop()
+        self._drop_outline()
         self._data = None
         self._error_frames = None
         self._frame_target = None

@@ -13,12 +13,14 @@ A line-scan strip (long side 8 or more times the short one:
 start shown, scrolled along its length (``fit()`` again, F again; once more: the whole
 strip). The short-side fit, once chosen, is how the next strips open too, until F
 brings back the whole image; an image that is no strip is always fitted whole.
+``show_region(box, source_px)`` zooms to a box of the image's pixels (the tile of a strip
+that gave a label its score) and outlines it (``tile_outline()``) until the next image.
 :class:`.zoom_pan_view.ZoomPanView` calls ``_zoom_by`` (the wheel) and ``_on_resized``.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt, QTimer
-from PySide6.QtGui import QPainter
+from PySide6.QtCore import QEvent, QRectF, Qt, QTimer
+from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsView
 
 from llmvis_desktop.core.imaging.strip_view import is_strip
@@ -133,6 +135,47 @@ class ZoomMixin:
         self._view.scale(target / current, target / current)
         self._view.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
         self._zoom_updated()
+
+    def show_region(self, box, source_px=None, room: float = 0.8) -> bool:
+        """Zoom to ``box`` (x, y, w, h) of an image ``source_px`` (width, height) in size
+        (its pixels map onto the image shown, were it read smaller), centred, the box
+        taking ``room`` of the view, outlined; False (nothing done) with no image or a box
+        outside it."""
+        rect = self._scene.sceneRect()
+        if not self.has_image() or rect.isEmpty():
+            return False
+        sx = rect.width() / source_px[0] if source_px else 1.0
+        sy = rect.height() / source_px[1] if source_px else 1.0
+        x, y, w, h = box
+        target = QRectF(x * sx, y * sy, w * sx, h * sy).intersected(rect)
+        if target.isEmpty():
+            return False
+        port = self._view.maximumViewportSize()
+        dpr = self.device_pixel_ratio()
+        s = min(port.width() * room / target.width(), port.height() * room / target.height()) * dpr
+        self._fit_mode = False
+        self._view.resetTransform()
+        s = min(MAX_ZOOM, max(self._min_zoom(), s)) / dpr
+        self._view.scale(s, s)
+        self._view.centerOn(target.center())
+        self._drop_outline()
+        pen = QPen(QColor("#ffb000"), 2)
+        pen.setCosmetic(True)  # 2 screen pixels at any zoom
+        self._outline = self._scene.addRect(target, pen)
+        self._outline.setZValue(1)
+        self._zoom_updated()
+        return True
+
+    def tile_outline(self) -> QRectF | None:
+        """The box :meth:`show_region` outlined (scene pixels), or None."""
+        item = getattr(self, "_outline", None)
+        return item.rect() if item is not None else None
+
+    def _drop_outline(self) -> None:
+        item = getattr(self, "_outline", None)
+        if item is not None:
+            self._scene.removeItem(item)
+        self._outline = None
 
     def _zoom_updated(self, fit: bool = False) -> None:
         z = self._device_zoom = self.zoom()
