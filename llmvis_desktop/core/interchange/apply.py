@@ -481,7 +481,8 @@ def _unseen(s, merged: dict[int, ImportItem]) -> set[int]:
     ids, out = list(merged), set()
     for i in range(0, len(ids), 500):
         out.update(s.scalars(select(m.Image.id).where(m.Image.id.in_(ids[i:i + 500]),
-                                                      m.Image.status.in_((m.STATUS_ERROR, m.STATUS_MISSING)))))
+                                                      m.Image.status.in_((m.STATUS_ERROR, m.STATUS_MISSING)))
+                            .order_by(m.Image.id)))  # (an import reads its images' chunks in id order)
     return out
 
 
