@@ -2,7 +2,9 @@
 
 Emits ``changed(ImageFilter, sort, descending)`` (text typing is debounced).
 Status choices: all / unreviewed (new + suggested) / each status; label: any /
-unlabeled / one label; a has-repair toggle; a text box matching caption or path.
+unlabeled / one label (with a status choice of suggested images, the images where a
+pending card suggests it too: "Suggested" + "dent" listed none, images to review
+carrying no label yet); a has-repair toggle; a text box matching caption or path.
 """
 from __future__ import annotations
 
@@ -135,6 +137,8 @@ class FilterBar(QWidget):
         for text, statuses in STATUS_CHOICES:
             self.status.addItem(text, statuses)
         self.label = _FitCombo(objectName="filterLabel")
+        self.label.setToolTip("Label filter: the images carrying the label; with the status Suggested or "
+                              "Unreviewed, also those where a pending card suggests it")
         self.repair = QCheckBox("Has repair", objectName="filterRepair")
         self.text = QLineEdit(objectName="filterText", placeholderText="Search caption or path…")
         self.text.setClearButtonEnabled(True)
@@ -267,9 +271,11 @@ class FilterBar(QWidget):
     def current(self) -> tuple[Optional[ImageFilter], str, bool]:
         kind = self.label.currentData(KIND_ROLE)
         text = self.text.text().strip() or None
+        statuses = tuple(self.status.currentData() or ())
         flt = ImageFilter(
-            statuses=tuple(self.status.currentData() or ()),
+            statuses=statuses,
             label=self.label.currentData() if kind == ONE_LABEL else None,
+            label_suggested=kind == ONE_LABEL and "suggested" in statuses,
             unlabeled=kind == UNLABELED,
             text=text,
             has_repair=True if self.repair.isChecked() else None,

@@ -142,14 +142,10 @@ class ReviewController(ReviewEnter, NextUnreviewed, ReviewPosition, ReviewUndo, 
     def prev(self) -> None:
         self.go_to_row(max(0, self._current_row() - 1))
 
-    def skip(self) -> None:
-        # said: the previous action's line ("Marked reviewed.") stayed under the next image
-        self.next()
-        self.message.emit("Skipped.")
-
     def _on_grid_current(self, image_id) -> None:
         self.current = self.model.record(image_id) if image_id is not None else None
         self._visit_at(image_id)  # (whose labels Enter keeps: review_enter)
+        self._skip_moved()  # "Skipped." goes with the next move (review_next)
         self.current_changed.emit(self.current)
         if self.current is not None and not self._save_timer.isActive():
             # at most POSITION_SAVE_MS after the first unsaved move, not after the last one:

@@ -28,9 +28,11 @@ def unshown_note(n: int) -> str:
             f"{'stays' if n == 1 else 'stay'} pending (K goes back to see {'it' if n == 1 else 'them'}).")
 
 
-def left_note(kinds) -> str:
+def left_note(kinds, took_caption: bool = True) -> str:
     """Enter decides no answer card and takes one caption card: the shown cards it left
-    pending, by kind (``kinds``: one per card), and what decides them."""
+    pending, by kind (``kinds``: one per card), and what decides them. ``took_caption``
+    False: Enter took none (labels set by hand, every caption card retrieved from an
+    image of other labels: ``core.review_actions._pick_for_accept``), and says so."""
     counts = {k: sum(1 for x in kinds if x == k) for k in ("caption", "label", "answer")}
     parts = [f"{n} {k} card{'s' if n != 1 else ''}" for k, n in counts.items() if n]
     if not parts:
@@ -38,8 +40,12 @@ def left_note(kinds) -> str:
     how = []
     if counts["answer"]:
         how.append("Enter keeps no answer: Accept on its card keeps it as a note")
-    if counts["caption"]:
+    if counts["caption"] and took_caption:
         how.append("Enter takes one caption")
+    elif counts["caption"]:
+        it = "it was" if counts["caption"] == 1 else "they were"
+        how.append(f"Enter took no caption: {it} written for other labels than yours; "
+                   "Accept on a caption card takes it")
     text = f"{' and '.join(parts)} left pending"
     return text + (f" ({'; '.join(how)}; Reject on a card drops it)." if how else ".")
 
@@ -52,18 +58,20 @@ def accept_message(decided, unshown: int = 0, was: Optional[str] = None, left=()
     already reviewed, nothing decided: said so, not "Marked reviewed"); ``left``: the
     kinds of the shown cards it left pending (answers, a second caption: :func:`left_note`);
     ``mine``: the image's labels, set by hand on this visit and kept (:func:`kept_note`)."""
-    left = left_note(left)
+    left = left_note(left, took_caption=mine is None or any(d.kind == "caption" for d in decided))
     if mine is not None and any(d.kind == "label" for d in decided):
         return kept_note(decided, mine, unshown, left)
+    # labels set by hand, no card decided: the line names what the image was marked with
+    kept = "" if mine is None else f" with {', '.join(mine)}" if mine else " with no label"
     if not decided and left:
         head = "Already reviewed" if was == "reviewed" else "Marked reviewed"
-        return f"{head}; accepted no suggestion: {left}" + (" " + unshown_note(unshown) if unshown else "")
+        return f"{head}{kept}; accepted no suggestion: {left}" + (" " + unshown_note(unshown) if unshown else "")
     if not decided:
         if unshown:
-            return "Marked reviewed; no suggestion was shown: " + unshown_note(unshown)
+            return f"Marked reviewed{kept}; no suggestion was shown: " + unshown_note(unshown)
         if was == "reviewed":
-            return "Already reviewed; no suggestion was pending."
-        return "Marked reviewed; no suggestion was pending."
+            return f"Already reviewed{kept}; no suggestion was pending."
+        return f"Marked reviewed{kept}; no suggestion was pending."
     labels = sorted({d.value for d in decided if d.kind == "label" and d.outcome == "accepted"})
     caption = [d for d in decided if d.kind == "caption"]
     rejected = [d for d in decided if d.kind == "label" and d.outcome == "rejected"]

@@ -1,4 +1,5 @@
-"""N, the next unreviewed image of the view, with the statuses read off the GUI thread.
+"""N, the next unreviewed image of the view, with the statuses read off the GUI thread;
+S, skip, and its line.
 
 :class:`NextUnreviewed` is a mixin of :class:`~.review_controller.ReviewController` (it
 uses ``project``, ``model``, ``grid``, ``current``, ``message``, ``error`` and
@@ -8,6 +9,11 @@ images). The read now runs on its own :class:`~.workers.LatestOnly` thread; an a
 within :data:`NEXT_WAIT_S` (SQLite) moves at once, as before. N pressed again before
 the answer steps one more unreviewed image; an answer for a place the reviewer has left
 meanwhile (another key moved them) is dropped: their own move stands.
+
+S says "Skipped." (the previous action's line, "Marked reviewed.", stayed under the next
+image). The line is about that one move: it goes at the next move (Right, J, Left, K,
+N, a click), unless another line replaced it meanwhile; it stayed up to 4 s under the
+moves that followed, as if they had skipped too.
 """
 from __future__ import annotations
 
@@ -19,6 +25,8 @@ from ..core.store.records import ImageFilter
 from .workers import LatestOnly
 
 UNREVIEWED = ("new", "suggested")
+
+SKIPPED = "Skipped."
 
 #: how long N waits for the answer before the window goes on (a local database: 1-20 ms)
 NEXT_WAIT_S = 0.03
@@ -44,10 +52,24 @@ class _NextRead:
 
 class NextUnreviewed:
     _next_req: Optional[_NextRead] = None
+    _skipped_up = False  # "Skipped." is the controller's last line
 
     def _init_next(self) -> None:
         self._next_reader = LatestOnly(self)
         self._next_reader.done.connect(self._next_done)
+        self.message.connect(self._said)
+
+    def skip(self) -> None:
+        self.next()
+        self.message.emit(SKIPPED)
+
+    def _said(self, text: str) -> None:
+        self._skipped_up = text == SKIPPED
+
+    def _skip_moved(self) -> None:
+        """The selection moved: a "Skipped." still up goes (cleared: an empty line)."""
+        if self._skipped_up:
+            self.message.emit("")
 
     def next_unreviewed(self) -> None:
         if self.project is None:

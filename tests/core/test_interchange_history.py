@@ -58,7 +58,7 @@ def test_history_export_carries_every_event_and_suggestion_with_provenance(tmp_p
         sugg = [x for x in lines if x["kind"] == "suggestion"]
         assert head["kind"] == "export" and head["format"] == "llmvis-history"
         assert head["events"] == len(events) and head["suggestions"] == len(sugg) == 5 == rep.suggestions
-        assert rep.events == len(events) and f"{len(events)} history event(s)" in rep.summary()  # not "0 annotation(s)"
+        assert rep.events == len(events) and f"{len(events)} history events" in rep.summary()  # not "0 annotation(s)"
         # every event, in the database's order (not bob's clock), as the history has it
         by_id = [e.id for i in p.image_ids() for e in p.history(i)]
         assert [e["id"] for e in events] == sorted(by_id)

@@ -167,7 +167,7 @@ def test_review_keys_on_an_empty_filtered_list_say_so(qtbot, window, labelled_fo
     win.grid.setFocus()
     QTest.keyClick(win.grid, Qt.Key.Key_1)
     QTest.keyClick(win.grid, Qt.Key.Key_Return)
-    assert win.statusBar().currentMessage() == "Marked reviewed; no suggestion was pending."
+    assert win.statusBar().currentMessage() == "Marked reviewed with scratch; no suggestion was pending."
     fb = win.filter_bar
     fb.status.setCurrentIndex(fb.status.findText("Rejected"))
     qtbot.waitUntil(lambda: win.model.rowCount() == 0, timeout=5000)

@@ -112,7 +112,8 @@ def export(ctx: ExportContext) -> None:
     # left the new captions file beside the old labels file
     write_pair_atomic([(captions_file, cap_text), (Path(ctx.out), text)], replace=ctx.force)
     ctx.report.images = len(images)
-    ctx.report.annotations = ann_id + len(captions)
+    ctx.report.annotations = ann_id  # the COCO file's; the captions are in the captions file
+    ctx.report.labels, ctx.report.captions = ann_id, len(captions)
     ctx.report.suggestions = len(suggestions)
     ctx.report.files_written += 2
 

@@ -30,6 +30,7 @@ from sqlalchemy import select
 from ..store import models as m
 from ..store.convert import as_utc
 from ..errors import first_line
+from ..wording import plural
 from ..tasks import CancelToken, Progress, ProgressFn
 from .import_report import ImportReport  # noqa: F401  (an import's report: its own module)
 
@@ -94,21 +95,52 @@ class ExportReport:
     format: str
     out: str
     images: int = 0
+    #: the annotations of the format's own file (COCO: its label annotations; YOLO: the
+    #: image files in label folders; txt: the sidecars); ``labels`` and ``captions``: the
+    #: labels and captions exported
     annotations: int = 0
+    labels: int = 0
+    captions: int = 0
     suggestions: int = 0
     files_written: int = 0
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
     events: Optional[int] = None  # history events written (the history export)
 
+    def counts(self) -> str:
+        """What the export holds, in the format's own unit: a COCO file's annotations (its
+        captions are in the captions file), a CSV's rows, YOLO's image files in label
+        folders. One count of labels plus captions called "annotations" told a COCO
+        file of 147 annotations "186 annotation(s)"."""
+        def n(k: int, word: str, many: Optional[str] = None) -> str:
+            return f"{k} {plural(k, word, many)}"
+
+        images = n(self.images, "image")
+        if self.events is not None:
+            return f"{images}, {n(self.events, 'history event')}"
+        if self.format == "coco":
+            return (f"{images}, {n(self.annotations, 'annotation')} (labels), "
+                    f"{n(self.captions, 'caption')} (in the captions file)")
+        if self.format == "csv":
+            return f"{n(self.images, 'row')} (one per image), {n(self.labels, 'label')}, {n(self.captions, 'caption')}"
+        if self.format == "yolo":
+            return f"{images}, {n(self.annotations, 'file')} in label folders (one per label)"
+        if self.format == "txt":
+            return f"{n(self.images, 'caption sidecar')}"
+        return f"{images}, {n(self.labels, 'label')}, {n(self.captions, 'caption')}"
+
     def summary(self) -> str:
-        what = (f"{self.events} history event(s)" if self.events is not None
-                else f"{self.annotations} annotation(s)")
-        text = (f"{self.format}: {self.images} image(s), {what}, "
-                f"{self.suggestions} suggestion(s), {self.files_written} file(s) -> {self.out}")
+        text = (f"{self.format}: {self.counts()}, {self.suggestions} {plural(self.suggestions, 'suggestion')}, "
+                f"{self.files_written} {plural(self.files_written, 'file')} -> {self.out}")
         if self.warnings:
-            text += f"; {len(self.warnings)} warning(s)"
+            text += f"; {len(self.warnings)} {plural(len(self.warnings), 'warning')}"
         return text
+
+    def count_row(self, row) -> None:
+        """Count one exported image's labels and captions (``row``: an export row)."""
+        self.labels += len(row.labels)
+        self.captions += 1 if row.caption else 0
+        self.annotations += len(row.labels) + (1 if row.caption else 0)
 
 
 @dataclass

@@ -111,7 +111,7 @@ def export(ctx: ExportContext) -> None:
                          "model_revision": s.model_revision, "prompt": s.prompt} for s in row.suggestions
                     ], ensure_ascii=False) if row.suggestions else "")
                     ctx.report.suggestions += len(row.suggestions)
-                ctx.report.annotations += len(row.labels) + (1 if row.caption else 0)
+                ctx.report.count_row(row)
                 out.append([defuse(c) for c in line])
             w.writerows(out)
             n += len(rows)

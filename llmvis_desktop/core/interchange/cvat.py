@@ -89,7 +89,7 @@ def export(ctx: ExportContext) -> None:
                 body.append(_tag(label, "auto", attrs))
                 ctx.report.suggestions += 1
             body.append("  </image>\n")
-            ctx.report.annotations += len(row.labels) + (1 if row.caption else 0)
+            ctx.report.count_row(row)
             n += 1
         ctx.tick(n, total)
     decls = [_label_decl(lbl.name, lbl.color, sugg_attrs) for lbl in labels]

@@ -68,7 +68,7 @@ def export(ctx: ExportContext) -> None:
                     ctx.report.suggestions += len(row.suggestions)
                 handles[split].write(json.dumps(rec, ensure_ascii=False) + "\n")
                 ctx.report.images += 1
-                ctx.report.annotations += len(row.labels) + (1 if row.caption else 0)
+                ctx.report.count_row(row)
             n += len(rows)
             ctx.tick(n, total)
     finally:

@@ -94,7 +94,7 @@ def export(ctx: ExportContext) -> None:
                 if row.time:
                     ann["updated_at"] = row.time
                 task["annotations"].append(ann)
-                ctx.report.annotations += len(row.labels) + (1 if row.caption else 0)
+                ctx.report.count_row(row)
             for sg in row.suggestions:
                 if sg.kind == "label":
                     res = _choices_result([sg.value])

@@ -107,6 +107,9 @@ class ImageFilter:
 
     statuses: tuple[str, ...] = ()
     label: Optional[str] = None
+    #: ``label`` also matches the images where it is suggested (a pending label card): the
+    #: grid's label filter with the status "Suggested" or "Unreviewed"
+    label_suggested: bool = False
     unlabeled: bool = False
     text: Optional[str] = None
     has_repair: Optional[bool] = None
