@@ -3,6 +3,9 @@ thread (no Qt here: plain Python shared by the status loader and the job threads
 from __future__ import annotations
 
 import threading
+from collections import namedtuple
+
+_Seen = namedtuple("_Seen", "labels")  # a reviewed image as the readiness counts it
 
 
 class LearnedHolder:
@@ -15,6 +18,15 @@ class LearnedHolder:
         self.project = project
         self.suggester = None  # read on the GUI thread: None while not built yet
         self._lock = threading.Lock()
+        # the readiness's inputs from its last read, kept up with the records the window
+        # sees (:meth:`note`): {reviewed image id: labels} of those on disk, the missing
+        # ones' paths, the labels; None: not read yet, or to be read again (:meth:`stale`)
+        self._seen_lock = threading.Lock()
+        self._reviewed: dict | None = None
+        self._missing: list[str] = []
+        self._defs = None
+        self._noted: list | None = None  # records noted while a read is under way
+        self._gen = 0  # stale() since a read began: its answer is not kept
 
     def get(self):
         with self._lock:
@@ -27,6 +39,67 @@ class LearnedHolder:
     def set(self, suggester) -> None:
         with self._lock:
             self.suggester = suggester
+
+    # --- readiness ------------------------------------------------------------------
+    def stale(self) -> None:
+        """The next readiness is read from the database (the taxonomy changed, a job ended)."""
+        with self._seen_lock:
+            self._reviewed, self._gen = None, self._gen + 1
+
+    def note(self, rec) -> None:
+        """A record the window was given (GUI thread, O(1)): its review status and labels,
+        as the readiness counts them. A note is the image's whole state: noted twice, or
+        again on top of a read that saw it already, it counts once."""
+        with self._seen_lock:
+            if self._noted is not None:
+                self._noted.append(rec)
+            if self._reviewed is not None:
+                self._apply(self._reviewed, rec)
+
+    def _apply(self, reviewed: dict, rec) -> None:
+        if rec.relpath in self._missing:
+            return  # (gone from disk: not counted until read again)
+        if rec.status == "reviewed":
+            reviewed[rec.id] = tuple(rec.labels)
+        else:
+            reviewed.pop(rec.id, None)
+
+    def status(self, derive: bool):
+        """(ready, sentence): from the kept inputs (no database read) when ``derive`` and
+        they are there, else read (off the GUI thread: the status loader's)."""
+        sugg = self.get()
+        with self._seen_lock:
+            kept = None if self._reviewed is None or not derive else \
+                (list(self._reviewed.values()), list(self._missing), self._defs)
+            if kept is None:
+                self._noted = []  # (a record noted during the read is applied on top of it)
+                gen = self._gen
+        if kept is not None:
+            labels, missing, defs = kept
+            return self._judged(sugg, [_Seen(x) for x in labels], missing, defs)
+        try:
+            reviewed, defs = sugg._reviewed()
+            recs, missing = sugg._on_disk(reviewed)
+        except BaseException:
+            with self._seen_lock:
+                self._noted = None
+            raise
+        with self._seen_lock:
+            self._missing, self._defs = list(missing), defs
+            base = {r.id: tuple(r.labels) for r in recs}
+            for rec in self._noted or ():
+                self._apply(base, rec)
+            if gen == self._gen:  # (else read again next time: the taxonomy changed meanwhile)
+                self._reviewed = base
+            self._noted = None
+        return self._judged(sugg, recs, missing, defs)
+
+    @staticmethod
+    def _judged(sugg, recs, missing, defs):
+        from ..core.suggest.learned import _missing_note
+
+        ready, message = sugg._judge(recs, defs)
+        return ready, message + _missing_note(missing)
 
 
 def learned_result_text(report, written: int) -> str:
@@ -46,6 +119,7 @@ def learned_result_text(report, written: int) -> str:
     return text
 
 
-def learned_status(holder):
-    """On the status loader's thread: (the holder, its suggester's (ready, sentence))."""
-    return holder, holder.get().status()
+def learned_status(holder, derive: bool = False):
+    """On the status loader's thread: (the holder, its suggester's (ready, sentence)),
+    ``derive``: from the records the window saw since the last read, with no read."""
+    return holder, holder.status(derive)

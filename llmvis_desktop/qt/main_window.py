@@ -44,6 +44,7 @@ from .models.grid_model import GridModel
 from .project_controller import ProjectController
 from .project_texts import show_image_title
 from .review_controller import ReviewController
+from .review_writes import follow_saving
 from .team_watch import TeamWatch
 from .thumb_loader import ThumbLoader, open_cache
 from .widgets.elided_label import ElidedLabel
@@ -144,9 +145,8 @@ class MainWindow(QMainWindow):
                                            and self._counts_timer.start())
         self.review.status_moved.connect(self.project_ctl.move_counts)
         self.review.writes_ended.connect(self.project_ctl.counts_writes_ended)
-        # a caption's or a card edit's write says no line: its "Saving 1 review…" goes once saved
-        self.review.writes_ended.connect(lambda: self.statusBar().currentMessage().startswith("Saving ")
-                                         and self.statusBar().clearMessage())
+        # a caption's or a card edit's write says no line: "Saving 2 reviews…" counts down as they commit
+        self.review.writes_left.connect(lambda n: follow_saving(self.statusBar(), n))
         self.review.error.connect(self.show_error)
         self.review.message.connect(void(lambda m: self.statusBar().showMessage(m, 4000)))
         self.review.edit_caption_requested.connect(self.edit_caption)

@@ -62,6 +62,7 @@ class ReviewController(ReviewEnter, NextUnreviewed, ReviewPosition, ReviewUndo, 
     #: (the write's seq or None, old status, new status): a committed action moved its image's status
     status_moved = Signal(object, str, str)
     writes_ended = Signal()  # the review writes in flight have all been taken (none left)
+    writes_left = Signal(int)  # a write's result taken: how many are still in flight
     error = Signal(str)
     message = Signal(str)
     edit_caption_requested = Signal()

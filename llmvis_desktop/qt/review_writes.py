@@ -59,6 +59,21 @@ CLOSE_SAY_AFTER_S = 0.5
 CLOSE_WAIT_S = 120.0
 
 
+def saving_text(n: int) -> str:
+    return f"Saving {n} review{'s' if n > 1 else ''}\u2026"
+
+
+def follow_saving(bar, left: int) -> None:
+    """The status bar's "Saving N reviews…" line as a write's result is taken: N as many
+    as are left (a caption's write says no line of its own: the line said 2 after the first
+    of two had committed), gone with the last. Another line shown meanwhile is left alone."""
+    if bar.currentMessage().startswith("Saving "):
+        if left:
+            bar.showMessage(saving_text(left), 4000)
+        else:
+            bar.clearMessage()
+
+
 class ReviewWrites:
     _writer: Optional[ReviewWriter] = None
 
@@ -147,7 +162,7 @@ class ReviewWrites:
     def _say_saving(self) -> None:
         n = self.writes_in_flight()
         if n:
-            self.message.emit(f"Saving {n} review{'s' if n > 1 else ''}\u2026")
+            self.message.emit(saving_text(n))
 
     # --- results (GUI thread, in order) ------------------------------------------
     def _write_finished(self, write: ReviewWrite) -> None:
@@ -241,7 +256,9 @@ class ReviewWrites:
             write.extra["on_failed"]()  # (what was typed goes back on screen, unsaved)
 
     def _after_writes(self) -> None:
-        if self.writes_in_flight():
+        left = self.writes_in_flight()
+        self.writes_left.emit(left)  # "Saving 2 reviews…" follows (saving_line)
+        if left:
             return
         self.writes_ended.emit()
         undo = self._actions["undo"]

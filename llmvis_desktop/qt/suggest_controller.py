@@ -27,7 +27,7 @@ from __future__ import annotations
 import logging
 from typing import Optional
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from .ask_controller import AskController
 from .learned_holder import LearnedHolder, learned_result_text, learned_status
@@ -39,6 +39,9 @@ from .workers import LatestOnly, void
 log = logging.getLogger(__name__)
 
 RETRAIN_EVERY = 10
+#: the learned suggester's readiness, kept up with the review writes' records, is read again
+#: this long after the last of them (a teammate's reviews, a file gone): once per pause
+RECHECK_MS = 5000
 AUTO_SETTING = "learned_auto_retrain"
 LEARNED_ACTION = "Suggestions \u25b8 Suggest labels from reviewed images"  # the menu's words, for "run ... again"
 
@@ -65,6 +68,8 @@ class SuggestController(ModelJobsMixin, QObject):
         self.model_dialog = None
         self._status_loader = LatestOnly(self)
         self._status_loader.done.connect(self._on_status)
+        self._recheck = QTimer(self, singleShot=True)
+        self._recheck.timeout.connect(self.refresh_learned_status)
         # elided: its readiness text ("needs 10 more reviewed images (5 per label...") is
         # long, and a plain label made the window at least that wide
         self.status_label = ElidedLabel(objectName="learnedLabel", min_width=120)
@@ -122,6 +127,7 @@ class SuggestController(ModelJobsMixin, QObject):
         self.learned_ready = None
         self.learned_message = ""
         self._status_loader.cancel()
+        self._recheck.stop()
         self.close_models_dialog()
         self.asker.closed()
         if not getattr(self.win.project_ctl, "switching", False):
@@ -148,7 +154,17 @@ class SuggestController(ModelJobsMixin, QObject):
         """Ask the suggester how ready it is, off the GUI thread (it reads every reviewed
         record; the first time, the suggester is built there too)."""
         if self._holder is not None:
+            self._recheck.stop()
+            self._holder.stale()
             self._status_loader.submit(learned_status, self._holder)
+
+    def _follow_learned_status(self) -> None:
+        """After a review: the readiness from the records seen since its last read (no
+        database read: it was 4 round trips per Enter on a team's PostgreSQL), judged off
+        the GUI thread; read again once the keys pause (:data:`RECHECK_MS`)."""
+        if self._holder is not None:
+            self._status_loader.submit(learned_status, self._holder, True)
+            self._recheck.start(RECHECK_MS)
 
     def _on_status(self, result, error) -> None:
         if self.win.project is None:
@@ -298,18 +314,20 @@ class SuggestController(ModelJobsMixin, QObject):
         if len(self._statuses) > 50_000:
             self._statuses.clear()
         self._statuses[rec.id] = rec.status
+        if self._holder is not None:
+            self._holder.note(rec)  # what the readiness counts, kept up with no read
         if rec.status != "reviewed":
             if self.learned_ready or was == "reviewed":  # an undone review, or a rejected
-                self.refresh_learned_status()  # one, can leave it short of reviews again
+                self._follow_learned_status()  # one, can leave it short of reviews again
             return
         if was == "reviewed":  # a label toggled, a refresh: not a new review, but what the
-            self.refresh_learned_status()  # readiness counts (a label taken off: not ready)
+            self._follow_learned_status()  # readiness counts (a label taken off: not ready)
             return
         self.reviews_since_train += 1
         # with every review, also once ready (it was every 10th: the line read "from 14
         # reviewed images; needs 1 more ..." after the 15th); read off the GUI thread and
-        # coalesced (LatestOnly): a burst of reviews costs one read
-        self.refresh_learned_status()
+        # coalesced (LatestOnly); from the records, with no read (read again once they pause)
+        self._follow_learned_status()
         if not self.auto_retrain or (self.learned_job is not None and self.learned_job.is_active):
             return
         sugg, n = self.learned, self.reviews_since_train

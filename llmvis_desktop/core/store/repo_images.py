@@ -7,7 +7,7 @@ from typing import Iterable, Optional, Sequence
 from sqlalchemy import bindparam, case, exists, func, insert, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
-from . import models as m, settings_row
+from . import label_positions, models as m, settings_row
 from .convert import IMAGE_RECORD_COLUMNS, dumps, image_record
 from .engine import insert_events
 from .fold import fold, folded_contains
@@ -477,10 +477,14 @@ def record_of(session: Session, image_id: int, labels: Sequence[str]) -> Optiona
 
 def in_taxonomy_order(session: Session, names: Sequence[str]) -> tuple[str, ...]:
     """``names`` as :func:`records` lists an image's labels (the grid): by taxonomy position,
-    then name; a name no label has (none should) last. A query only for two or more."""
+    then name; a name no label has (none should) last. A query only for two or more whose
+    positions this transaction has not read (:mod:`.label_positions`)."""
     names = sorted(set(names))
     if len(names) < 2:
         return tuple(names)
+    known = label_positions.ordered(session, names)  # read with the action's labels already
+    if known is not None:
+        return known
     placed = list(session.scalars(select(m.Label.name).where(m.Label.name.in_(names))
                                   .order_by(m.Label.position, m.Label.name)))
     return tuple(placed + [n for n in names if n not in set(placed)])

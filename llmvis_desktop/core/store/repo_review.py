@@ -8,7 +8,7 @@ from typing import Iterable, Optional, Sequence
 from sqlalchemy import delete, func, insert, literal, or_, select
 from sqlalchemy.orm import Session
 
-from . import models as m, repo_images
+from . import label_positions, models as m, repo_images
 from .action_cards import card_rows, kept_cards, kept_repaired, keeping_cards, note_repaired
 from .convert import IMAGE_RECORD_COLUMNS, dumps, event_record, image_record
 from .engine import BATCHED_EVENTS, insert_events
@@ -80,6 +80,7 @@ def cache_labels(session: Session) -> None:
     an action reads them several times (its snapshot, the change, each card decided), one
     round trip each on a team's PostgreSQL. :func:`write_labels` forgets them."""
     session.info[_LABELS] = (session.get_transaction(), {})
+    label_positions.keep(session)  # and the positions those reads bring (the record's order)
 
 
 def _label_cache(session: Session) -> Optional[dict]:
@@ -96,12 +97,14 @@ def _labels_with_ids(session: Session, image_id: int) -> tuple[list[str], dict[s
     if cache is not None and keeping_cards(session) and is_locked(session, image_id):
         rows = _labels_and_repaired(session, image_id)
     else:
-        rows = session.execute(
-            select(m.Label.name, m.Label.id)
+        got = session.execute(
+            select(m.Label.name, m.Label.id, m.Label.position)
             .join(m.ImageLabel, m.ImageLabel.label_id == m.Label.id)
             .where(m.ImageLabel.image_id == image_id)
             .order_by(m.Label.name)
         ).all()
+        label_positions.note(session, ((name, pos) for name, _, pos in got))
+        rows = [(name, i) for name, i, _ in got]
     names, ids = [name for name, _ in rows], {name: i for name, i in rows}
     if cache is not None and is_locked(session, image_id):
         cache[image_id] = (list(names), dict(ids))
@@ -109,16 +112,19 @@ def _labels_with_ids(session: Session, image_id: int) -> tuple[list[str], dict[s
 
 
 def _labels_and_repaired(session: Session, image_id: int) -> list[tuple[str, int]]:
-    """(name, id) of the locked image's labels, and whether it has a repair (noted for its
-    record, :func:`kept_record`), in one statement: a row of NULLs when it has no label."""
+    """(name, id) of the locked image's labels, and whether it has a repair and their
+    positions (noted for its record, :func:`kept_record`), in one statement: a row of NULLs
+    when it has no label."""
     one = select(literal(1).label("one")).subquery()
     pairs = m.ImageLabel.__table__.join(m.Label.__table__, m.Label.id == m.ImageLabel.label_id)
     repaired = select(m.Repair.id).where(m.Repair.source_image_id == image_id,
                                          m.Repair.unlinked_at.is_(None)).exists()
-    got = session.execute(select(m.Label.name, m.Label.id, repaired.label("repaired_")).select_from(one)
-                          .outerjoin(pairs, m.ImageLabel.image_id == image_id).order_by(m.Label.name)).all()
+    got = session.execute(select(m.Label.name, m.Label.id, m.Label.position, repaired.label("repaired_"))
+                          .select_from(one).outerjoin(pairs, m.ImageLabel.image_id == image_id)
+                          .order_by(m.Label.name)).all()
     note_repaired(session, image_id, bool(got[0].repaired_))
-    return [(name, i) for name, i, _ in got if name is not None]
+    label_positions.note(session, ((name, pos) for name, _, pos, _ in got))
+    return [(name, i) for name, i, _, _ in got if name is not None]
 
 
 def kept_record(session: Session, image_id: int, labels: Sequence[str]) -> Optional[ImageRecord]:
@@ -238,13 +244,15 @@ def hold_labels(session: Session, names: Iterable[str], strict: bool = True) -> 
         held = session.info[_HELD_LABELS] = (tx, {})
     todo = [n for n in wanted if n not in held[1]]
     if todo:
-        stmt = (select(m.Label.name, m.Label.id).where(m.Label.name.in_(todo)).order_by(m.Label.id)
-                .with_for_update(read=True, key_share=True))
+        stmt = (select(m.Label.name, m.Label.id, m.Label.position).where(m.Label.name.in_(todo))
+                .order_by(m.Label.id).with_for_update(read=True, key_share=True))
         if any(isinstance(o, m.Label) for o in (*session.new, *session.dirty, *session.deleted)):
-            held[1].update(session.execute(stmt).all())
+            got = session.execute(stmt).all()
         else:  # nothing of the labels' to flush first: the action's changes flushed once, at its end
             with session.no_autoflush:
-                held[1].update(session.execute(stmt).all())
+                got = session.execute(stmt).all()
+        held[1].update((name, i) for name, i, _ in got)
+        label_positions.note(session, ((name, pos) for name, _, pos in got))  # (the record's order)
     ids = {n: held[1][n] for n in wanted if n in held[1]}
     unknown = [n for n in wanted if n not in ids]
     if unknown and strict:
