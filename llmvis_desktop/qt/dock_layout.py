@@ -3,7 +3,9 @@ sized at first run, and a window that never grows past the screen.
 
 Functions on the :class:`~.main_window.MainWindow` (its ``panels``, ``panel_ctl``):
 ``right_column_full_height(win)``, ``show_docks(win, on)``, ``first_run_sizes(win)``,
-``grow_dock(win, panel, height)``, ``card_room(win)`` and ``fit_minimum(win)``; :class:`CardRoom`
+``grow_dock(win, panel, height)``, ``card_room(win)`` and ``fit_minimum(win)``; the window's
+geometry and dock layout kept between runs in ``QSettings``: ``restore_layout(win)``,
+``save_layout(win)``; :class:`CardRoom`
 keeps a card's room when the window shrinks; :class:`JobsDockFit` sizes the Jobs dock to its lines until the
 reviewer drags its height.
 """
@@ -11,7 +13,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSettings, Qt, QTimer
 from PySide6.QtWidgets import QDockWidget
 
 
@@ -40,6 +42,32 @@ def right_column_full_height(win) -> None:
     a job's line more in the Jobs dock took it from them again."""
     win.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
     win.setCorner(Qt.Corner.TopRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+
+
+def restore_layout(win) -> None:
+    """The window's geometry and dock layout as the last run left them (QSettings), or
+    1400x900 at first run."""
+    s = QSettings("llmvis", "llmvis_desktop")
+    geo = s.value("geometry")
+    if geo is not None:
+        win.restoreGeometry(geo)
+    else:
+        win.resize(1400, 900)
+    state = s.value("state")
+    if state is not None:
+        win._layout_restored = win.restoreState(state)
+        # a state saved before the right column took the whole height carries the old
+        # corners: restored, the Jobs dock spanned the window under the right docks
+        right_column_full_height(win)
+
+
+def save_layout(win) -> None:
+    """The window's geometry and, while a project shows its docks, their layout, for
+    :func:`restore_layout` at the next run."""
+    s = QSettings("llmvis", "llmvis_desktop")
+    s.setValue("geometry", win.saveGeometry())
+    if getattr(win, "_docks_on", True):  # the welcome page hides the docks: not a layout
+        s.setValue("state", win.saveState())
 
 
 def first_run_sizes(win) -> None:

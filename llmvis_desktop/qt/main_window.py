@@ -11,11 +11,10 @@ controller.
 from __future__ import annotations
 
 import logging
-import threading
 from pathlib import Path
 from typing import Optional
 
-from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
@@ -33,9 +32,9 @@ from PySide6.QtWidgets import (
 from ..core import config as cfg_mod
 from ..core.project import Project
 from ..core.store.answer_deadline import mark_interactive
-from ..core.tasks import FOREGROUND
 from .filter_bar import FilterBar
-from .dock_layout import CardRoom, fit_minimum, grow_dock, right_column_full_height, show_docks
+from .dock_layout import (CardRoom, fit_minimum, grow_dock, restore_layout, right_column_full_height,
+                          save_layout, show_docks)
 from .icons import app_icon
 from .key_guard import CONTROLS, GUARDED, TEXT_INPUTS, _TextKeyGuard, main_tab_order
 from .menu_states import say_why_disabled
@@ -46,16 +45,15 @@ from .project_texts import show_image_title
 from .review_controller import ReviewController
 from .review_writes import follow_saving
 from .team_watch import TeamWatch
-from .thumb_loader import ThumbLoader, open_cache
+from .thumb_loader import ThumbLoader, open_cache, prune_in_background
 from .widgets.elided_label import ElidedLabel
 from .widgets.error_box import ErrorBox
 from .widgets.grid_view import GridView
 from .widgets.status_bar import StatusBar
 from .window_shutdown import shutdown_window
-from .workers import JobManager, LatestOnly, background_thread, void
+from .workers import JobManager, LatestOnly, void
 
 log = logging.getLogger(__name__)
-PRUNE_EVERY_S = 3600  # the thumbnail cache is pruned at most this often (its stamp file)
 
 
 def _read_image(path: Path, max_pixels: int, frame: int = 0, window=None, default_window=None):
@@ -161,7 +159,7 @@ class MainWindow(QMainWindow):
             labels.chipsRebuilt.connect(lambda: main_tab_order(self))
             labels.roomWanted.connect(lambda h: grow_dock(self, labels, h))  # a new label's line
         main_tab_order(self)
-        self._restore_layout()
+        restore_layout(self)
         fit_minimum(self)
 
     def _guard_text_input(self, _old, new) -> None:
@@ -299,23 +297,14 @@ class MainWindow(QMainWindow):
 
     def _prune_thumbnail_cache(self) -> None:
         """Keep the thumbnail cache under its size limit, on a low-priority thread that
-        gives way to the GUI thread; :meth:`shutdown` stops it."""
-        prune, limit = getattr(self.thumbs.cache, "prune", None), self.config.thumbnail_cache_bytes()
+        gives way to the GUI thread (:func:`.thumb_loader.prune_in_background`);
+        :meth:`shutdown` stops it."""
         running = getattr(self, "_prune_thread", None)
-        if prune is None or limit <= 0 or (running is not None and running.is_alive()):
+        if running is not None and running.is_alive():
             return
-        stop = self._prune_stop = threading.Event()
-
-        def run() -> None:
-            background_thread()
-            try:
-                prune(limit, min_interval_s=PRUNE_EVERY_S,
-                      cancelled=lambda: FOREGROUND.yield_to() or stop.is_set())
-            except Exception as exc:  # a cache that cannot be pruned only takes room
-                log.warning("thumbnail cache not pruned: %s", exc)
-
-        self._prune_thread = threading.Thread(target=run, name="llmvis-thumb-prune", daemon=True)
-        self._prune_thread.start()
+        started = prune_in_background(self.thumbs.cache, self.config.thumbnail_cache_bytes())
+        if started is not None:
+            self._prune_thread, self._prune_stop = started
 
     # --- current image ----------------------------------------------------------------------
     def _on_current(self, rec) -> None:
@@ -475,20 +464,6 @@ class MainWindow(QMainWindow):
                 self.statusBar().showMessage(f"Settings cannot be saved ({exc.strerror or exc}): "
                                              f"they last until llmvis closes", 10000)
 
-    def _restore_layout(self) -> None:
-        s = QSettings("llmvis", "llmvis_desktop")
-        geo = s.value("geometry")
-        if geo is not None:
-            self.restoreGeometry(geo)
-        else:
-            self.resize(1400, 900)
-        state = s.value("state")
-        if state is not None:
-            self._layout_restored = self.restoreState(state)
-            # a state saved before the right column took the whole height carries the old
-            # corners: restored, the Jobs dock spanned the window under the right docks
-            right_column_full_height(self)
-
     def shutdown(self) -> None:
         """Stop every thread this window started; safe to call twice. Every step runs even
         when one fails; the first failure is raised after the last (window_shutdown)."""
@@ -498,10 +473,7 @@ class MainWindow(QMainWindow):
         shutdown_window(self)
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
-        s = QSettings("llmvis", "llmvis_desktop")
-        s.setValue("geometry", self.saveGeometry())
-        if getattr(self, "_docks_on", True):  # the welcome page hides the docks: not a layout
-            s.setValue("state", self.saveState())
+        save_layout(self)
         self._save_config()
         if self.jobs.active():  # joining a running job takes a moment (a CNN fit: up to a
             # step): off the screen meanwhile, not a frozen window

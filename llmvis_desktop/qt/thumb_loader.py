@@ -39,6 +39,7 @@ from ..core.tasks import FOREGROUND
 from .workers import KeptRunnable, RunnableKeeper, background_thread, favour_gui_thread
 
 log = logging.getLogger(__name__)
+PRUNE_EVERY_S = 3600  # the thumbnail cache is pruned at most this often (its stamp file)
 
 
 class _Fallback:
@@ -86,6 +87,28 @@ def open_cache(wanted: Path, default: Path, max_pixels: Optional[int] = None):
         except OSError as exc:
             why += f", nor can the default {default} ({exc.strerror or exc})"
     return _Fallback(max_pixels), f"{why}; thumbnails are not kept on disk this session."
+
+
+def prune_in_background(cache, limit: int):
+    """Keep the disk ``cache`` under ``limit`` bytes on a low-priority thread that gives
+    way to the GUI thread. Returns (the started thread, the event that stops it), or
+    None when the cache cannot be pruned (the fallback) or no limit is set."""
+    prune = getattr(cache, "prune", None)
+    if prune is None or limit <= 0:
+        return None
+    stop = threading.Event()
+
+    def run() -> None:
+        background_thread()
+        try:
+            prune(limit, min_interval_s=PRUNE_EVERY_S,
+                  cancelled=lambda: FOREGROUND.yield_to() or stop.is_set())
+        except Exception as exc:  # a cache that cannot be pruned only takes room
+            log.warning("thumbnail cache not pruned: %s", exc)
+
+    thread = threading.Thread(target=run, name="llmvis-thumb-prune", daemon=True)
+    thread.start()
+    return thread, stop
 
 
 def pil_to_qimage(im) -> QImage:
