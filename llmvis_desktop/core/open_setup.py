@@ -11,9 +11,14 @@ this version's head and its project row there, both committed (a migration is on
 transaction; the row is made after it, under the lock). Anything else (a new database,
 an older schema, no project row yet, another program's tables) goes the way it went:
 under the lock, looked at again there, so two people opening an old project at once
-still take turns and only the first migrates."""
+still take turns and only the first migrates.
+
+Then, at the open too: a project database on a full disk opened read-only
+(:func:`open_read_only`), and a killed import's labels taken back
+(:func:`take_back_abandoned_labels`)."""
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Optional
 
@@ -23,8 +28,10 @@ from sqlalchemy.exc import ProgrammingError
 from .open_checks import empty_database
 from .store import models as m
 from .store import refold
-from .store.engine import Store
-from .store.migrate import HEAD_REVISION, SchemaError, open_lock, upgrade_to_head
+from .store.engine import Store, short_waits
+from .store.migrate import HEAD_REVISION, SchemaError, current_revision, open_lock, upgrade_to_head
+
+log = logging.getLogger(__name__)
 
 
 def settings_at_open(store: Store, root: Path, where: str) -> Optional[str]:
@@ -73,3 +80,38 @@ def _ready(store: Store) -> Optional[str]:
     if row is None or row[0] != HEAD_REVISION or row[1] is None:
         return None
     return row[1]
+
+
+def take_back_abandoned_labels(store: Store, settings: Optional[str] = None) -> None:
+    """The labels an import killed before its commit made (its process gone) are taken
+    back (:mod:`.store.provisional_labels`): nothing more than a look at the settings the
+    open read (``settings``), when there are none. Never fails the open (a database
+    another process is writing to: the next import does it)."""
+    from .store import provisional_labels
+
+    try:
+        with short_waits(2000):
+            provisional_labels.take_back_abandoned(store, settings)
+    except Exception:
+        log.warning("could not take back the labels of an import that was stopped", exc_info=True)
+
+
+def open_read_only(db_file: Path, root: Path, full: str) -> Optional[Store]:
+    """The project database opened read-only without its -wal and -shm files, when the
+    disk holding it is full (SQLite could not make them: "disk I/O error") and its log is
+    empty; None when that fails too (or it is not a made project of this version)."""
+    from .store.writable import immutable_url
+
+    store = Store(immutable_url(db_file), read_only=f"{full}, so the project database is open read-only; "
+                                                    f"free some space there and open the project again to "
+                                                    f"save changes")
+    try:
+        if current_revision(store.engine) != HEAD_REVISION:
+            raise ValueError("not at this version's schema")
+        with store.read() as s:
+            if s.get(m.ProjectRow, 1) is None:
+                raise ValueError("no project row")
+    except Exception:
+        store.dispose()
+        return None
+    return store

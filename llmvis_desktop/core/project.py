@@ -25,10 +25,10 @@ from .store import repo_runs as rruns
 from .store import refold
 from .store import repo_suggest as rs
 from .store import settings_row
-from .store.engine import Store, default_db_location, short_waits, sqlite_url
+from .store.engine import Store, default_db_location, sqlite_url
 from .store.writable import disk_full_reason, wal_is_empty
-from .store.migrate import HEAD_REVISION, SchemaError, current_revision
-from .open_setup import settings_at_open
+from .store.migrate import SchemaError
+from .open_setup import open_read_only, settings_at_open, take_back_abandoned_labels
 from .store.records import (
     EventRecord,
     ImageFilter,
@@ -109,12 +109,12 @@ class Project:
             store.dispose()
             full = disk_full_reason(store.db_file)
             if full is not None and wal_is_empty(store.db_file):  # still readable: read-only
-                read_only = _open_read_only(store.db_file, root, full)
+                read_only = open_read_only(store.db_file, root, full)
                 if read_only is not None:
                     return cls(root, read_only, read_only.read_only(), max_pixels)
             raise ProjectError(f"{where}: cannot open the project database ({full or first_line(exc, 300)})") from exc
         if settings is not None:  # a project made before: a killed import's labels are taken back
-            _take_back_abandoned_labels(store, settings)
+            take_back_abandoned_labels(store, settings)
         return cls(root, store, "; ".join(n for n in (note, refused) if n) or None, max_pixels)
 
     def close(self) -> None:
@@ -440,41 +440,6 @@ class Project:
 
 
 PG_URL_HINT = "postgresql+psycopg://user@host/database (or sqlite:////path/to/file.sqlite)"
-
-
-def _take_back_abandoned_labels(store: Store, settings: Optional[str] = None) -> None:
-    """The labels an import killed before its commit made (its process gone) are taken
-    back (:mod:`.store.provisional_labels`): nothing more than a look at the settings the
-    open read (``settings``), when there are none. Never fails the open (a database
-    another process is writing to: the next import does it)."""
-    from .store import provisional_labels
-
-    try:
-        with short_waits(2000):
-            provisional_labels.take_back_abandoned(store, settings)
-    except Exception:
-        log.warning("could not take back the labels of an import that was stopped", exc_info=True)
-
-
-def _open_read_only(db_file: Path, root: Path, full: str) -> Optional[Store]:
-    """The project database opened read-only without its -wal and -shm files, when the
-    disk holding it is full (SQLite could not make them: "disk I/O error") and its log is
-    empty; None when that fails too (or it is not a made project of this version)."""
-    from .store.writable import immutable_url
-
-    store = Store(immutable_url(db_file), read_only=f"{full}, so the project database is open read-only; "
-                                                    f"free some space there and open the project again to "
-                                                    f"save changes")
-    try:
-        if current_revision(store.engine) != HEAD_REVISION:
-            raise ValueError("not at this version's schema")
-        with store.read() as s:
-            if s.get(m.ProjectRow, 1) is None:
-                raise ValueError("no project row")
-    except Exception:
-        store.dispose()
-        return None
-    return store
 
 
 def _open_store(db_url: str, where: str, who: Optional[str] = None) -> Store:
