@@ -29,9 +29,10 @@ from .store import repo_suggest as rs
 from .store.action_cards import keep_cards, label_cards
 from .store.db_errors import RETRYABLE, WAITED, db_error_kind
 from .review_busy import busy as _busy
-from .store.repo_labels import TAXONOMY_STATE, TaxonomyBusy, card_label_names, share_taxonomy, taxonomy_ids
+from .store.repo_labels import TAXONOMY_STATE, TaxonomyBusy, share_taxonomy, taxonomy_ids
 from .store.engine import Busy, Store
 from .store.records import ImageRecord, NewSuggestion, SuggestionRecord
+from .undo_plan import current_names, merge, removed_names, undo_reads_labels, without_orphans
 
 log = logging.getLogger(__name__)
 
@@ -355,19 +356,19 @@ def apply_state(target, image_id: int, state: dict, actor: str, action_prefix: s
             rs.suggestions_for(s, image_id)
         try:  # ({id: name}: the label list read once, for all that asks it below)
             ids = taxonomy_ids(s)  # (its shared lock already held: run takes it before the image)
-        except TaxonomyBusy:  # an undo changing no label nor label card (_undo_reads_labels): the
+        except TaxonomyBusy:  # an undo changing no label nor label card (undo_reads_labels): the
             ids = None  # cards of a label removed meanwhile are withdrawn by the next action
         known = None if ids is None else set(ids.values())
-        gone = _removed_names(s, state, expect, now=ids)
-        now_state, now_expect = _current_names(s, state, skipped, ids), _current_names(s, expect, skipped, ids)
+        gone = removed_names(s, state, expect, now=ids)
+        now_state, now_expect = current_names(s, state, skipped, ids), current_names(s, expect, skipped, ids)
         if known is not None and now_state and now_state.get("suggestions"):  # before the merge: not "changed by
             # someone else"
-            now_state = dict(now_state, suggestions=_without_orphans(
+            now_state = dict(now_state, suggestions=without_orphans(
                 s, now_state["suggestions"], known, skipped, gone, (expect or {}).get("suggestions") or {}))
         if now_expect is None:
             plan = now_state
         else:
-            plan = _merge(rr.snapshot(s, image_id, outcomes=True), now_state, now_expect, skipped)
+            plan = merge(rr.snapshot(s, image_id, outcomes=True), now_state, now_expect, skipped)
         # the status as the reviewer saw it: restoring the cards' outcomes first turns a
         # "suggested" image into "new" (a redo of an accept recorded "new -> reviewed")
         seen = rr.locked_image(s, image_id).review_status
@@ -385,117 +386,4 @@ def apply_state(target, image_id: int, state: dict, actor: str, action_prefix: s
                 # a job may have suggested for it since: "new" with pending cards is "suggested"
                 rs.refresh_image(s, image_id)
 
-    return run(target, image_id, change, skipped, taxonomy=lambda s: _undo_reads_labels(s, state, expect))
-
-
-def _undo_reads_labels(s: Session, state: dict, expect: Optional[dict]) -> bool:
-    """Whether an undo/redo puts labels or label cards back (it takes the taxonomy lock
-    first): the whole snapshot written (no ``expect``), labels changed, or a label card's
-    outcome. An undo of a caption or a status does not wait for a taxonomy change."""
-    if expect is None or set(state.get("labels") or ()) != set(expect.get("labels") or ()):
-        return True
-    was = expect.get("suggestions") or {}
-    cards = [sid for sid, value in (state.get("suggestions") or {}).items() if tuple(value) != tuple(was.get(sid, ()))]
-    return bool(cards) and s.scalar(select(m.Suggestion.id).where(
-        m.Suggestion.id.in_(cards), m.Suggestion.kind == "label").limit(1)) is not None
-
-
-def _without_orphans(s: Session, outcomes: dict, known: set, skipped: list, gone: frozenset = frozenset(),
-                     left: Optional[dict] = None) -> dict:
-    """``outcomes`` (suggestion id: (outcome, final value)) with the label cards whose label
-    is no longer in the taxonomy (removed since) withdrawn instead of made pending again (a
-    card of no label, which Enter refuses and withdraws), and left as they are instead of
-    accepted again (that recorded a label the image never got); said in ``skipped``.
-
-    A card edited to another label (``left``, what the action left: "dent" edited to
-    "scratch") whose label that edit gave is in ``gone`` (removed since) is treated alike:
-    undo withdraws it instead of making it live again, redo leaves it as it is instead of
-    recording it edited to a label the image no longer has."""
-    keep = {}
-    rows = {sid: s.get(m.Suggestion, sid) for sid in outcomes}
-    asked = [sid for sid, (outcome, _) in outcomes.items()
-             if rows[sid] is not None and rows[sid].kind == "label" and outcome in ("pending", "accepted")]
-    renamed = card_label_names(s, asked) if asked else {}  # (one query for all the cards)
-    for sid, (outcome, final) in outcomes.items():
-        row = rows[sid]
-        if row is not None and row.kind == "label" and outcome in ("pending", "accepted"):
-            name = renamed.get(sid, row.value)
-            if name is None or name not in known:
-                skipped.append(f"suggestion {row.value!r} (its label was removed since: withdrawn)")
-                if outcome == "pending":
-                    keep[sid] = ("withdrawn", None)
-                continue
-        if row is not None and row.kind == "label" and gone:
-            was, to = tuple((left or {}).get(sid) or (None, None))
-            edit_to = final if outcome == "edited" else (to if was == "edited" and outcome == "pending" else None)
-            if edit_to is not None and edit_to in gone:
-                skipped.append(f"suggestion {row.value!r} edited to {edit_to!r} (that label was removed since: "
-                               f"withdrawn)")
-                if outcome == "pending":
-                    keep[sid] = ("withdrawn", None)
-                continue
-        keep[sid] = (outcome, final)
-    return keep
-
-
-def _removed_names(s: Session, *snaps: Optional[dict], now: Optional[dict] = None) -> frozenset:
-    """The names, as the snapshots knew them, of their labels no longer in the taxonomy
-    (by id: a label renamed since is not gone; one removed and made again is). ``now``: the
-    taxonomy read already ({id: name}), or None."""
-    ids = {name: i for snap in snaps if snap for name, i in (snap.get("label_ids") or {}).items()}
-    if not ids:
-        return frozenset()
-    there = set(now) if now is not None else set(s.scalars(select(m.Label.id).where(
-        m.Label.id.in_(list(set(ids.values()))))))
-    return frozenset(name for name, i in ids.items() if i not in there)
-
-
-def _current_names(s: Session, snap: Optional[dict], skipped: list, taxonomy: Optional[dict] = None
-                   ) -> Optional[dict]:
-    """``snap`` with its labels under their names now (a label renamed since the snapshot
-    made undo fail, "not in the taxonomy", and blocked every undo before it); a label
-    removed since is left out, and said in ``skipped``."""
-    if not snap or not snap.get("label_ids"):
-        return snap
-    ids = snap["label_ids"]
-    now = {i: n for i, n in taxonomy.items() if i in set(ids.values())} if taxonomy is not None else dict(
-        s.execute(select(m.Label.id, m.Label.name).where(m.Label.id.in_(list(ids.values())))).all())
-    names = []
-    for name in snap.get("labels", ()):
-        if name in ids and ids[name] not in now:
-            skipped.append(f"label {name!r} (removed since)")
-            continue
-        names.append(now.get(ids.get(name), name))
-    return dict(snap, labels=sorted(names), label_ids={now[i]: i for i in ids.values() if i in now})
-
-
-def _merge(current: dict, state: dict, expect: dict, skipped: list) -> dict:
-    """What undo/redo writes: the fields the action changed (``expect`` -> ``state``),
-    against the image as it is now (``current``)."""
-    plan: dict = {}
-    if "labels" in state:
-        want, left = set(state["labels"]), set(expect.get("labels", ()))
-        if want != left:  # the action's labels added are removed, those removed added
-            now = set(current["labels"])
-            off, on = (left - want) & now, (want - left) - now
-            # one already taken back by someone else (an --overwrite import) is said, as a caption is
-            skipped.extend(f"label {name!r}" for name in sorted(((left - want) - off) | ((want - left) - on)))
-            if off or on:
-                plan["labels"] = sorted((now - off) | on)
-    for key, name in (("caption", "caption"), ("review_status", "status")):
-        if key in state and state[key] != expect.get(key):
-            if current[key] == expect.get(key):
-                plan[key] = state[key]
-            else:
-                skipped.append(name)
-    left_outcomes, now = expect.get("suggestions") or {}, current.get("suggestions") or {}
-    outcomes = {}
-    for sid, value in (state.get("suggestions") or {}).items():
-        if tuple(value) != tuple(left_outcomes.get(sid, ())):
-            if tuple(now.get(sid, ())) == tuple(left_outcomes.get(sid, ())):
-                outcomes[sid] = value
-            else:
-                skipped.append("a suggestion's decision")
-    if outcomes:
-        plan["suggestions"] = outcomes
-    return plan
+    return run(target, image_id, change, skipped, taxonomy=lambda s: undo_reads_labels(s, state, expect))
