@@ -10,13 +10,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Optional
 
 from ..hashing import file_sha256 as _sha256  # (tests replace it)
 from ..wording import hf_cache_id
+from .digest_cache import DigestCache, digest_cache_path  # noqa: F401 - (digest_cache_path: its home was here)
 from .registry import FAMILIES, architectures, family_for
 from .weight_files import _param_count, _unloadable, _weight_files
 
@@ -65,73 +65,14 @@ def _digest(config_bytes: bytes, weights: list[Path]) -> str:
     Copying or re-downloading a model keeps its revision; any change to the weights
     changes it (a fine-tune of the middle layers keeps the file's size and header and
     its first and last bytes). A file's hash is computed once and kept in
-    :func:`digest_cache_path`, keyed by (path, size, mtime_ns, inode).
+    :func:`.digest_cache.digest_cache_path`, keyed by (path, size, mtime_ns, inode).
     """
     h = hashlib.sha256(config_bytes)
-    with _DigestCache() as cache:
+    with DigestCache(_sha256) as cache:
         for p in weights:
             content = cache.hash(p)
             h.update(f"{p.name}:{content or 'unreadable'}".encode())
     return h.hexdigest()[:16]
-
-
-DIGEST_CACHE_NAME = "model_digests.json"
-_DIGEST_CACHE_MAX = 4096  # entries kept; the oldest go first
-
-
-def digest_cache_path() -> Path:
-    from ..config import cache_dir
-
-    return cache_dir() / DIGEST_CACHE_NAME
-
-
-class _DigestCache:
-    """Weight files' SHA-256, kept on disk between runs (a 15 GB model is read once, not
-    on every ``models list``). A damaged or unwritable cache only costs time."""
-
-    def __init__(self) -> None:
-        self.path = digest_cache_path()
-        self.entries: dict = {}
-        self.changed = False
-
-    def __enter__(self) -> "_DigestCache":
-        try:
-            data = json.loads(self.path.read_text())
-            if isinstance(data, dict):
-                self.entries = data
-        except (OSError, ValueError):
-            pass
-        return self
-
-    def hash(self, p: Path) -> Optional[str]:
-        try:
-            real = os.path.realpath(p)  # the HF cache's blob, shared by its snapshots
-            st = os.stat(real)
-            if not stat.S_ISREG(st.st_mode):
-                return None
-            key = [st.st_size, st.st_mtime_ns, st.st_ino]
-            have = self.entries.get(real)
-            if isinstance(have, list) and have[:3] == key and len(have) == 4:
-                return str(have[3])
-            value = _sha256(real)
-        except OSError:
-            return None
-        self.entries.pop(real, None)
-        self.entries[real] = [*key, value]
-        self.changed = True
-        return value
-
-    def __exit__(self, *exc) -> None:
-        if not self.changed:
-            return
-        entries = dict(list(self.entries.items())[-_DIGEST_CACHE_MAX:])
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-            tmp.write_text(json.dumps(entries))
-            os.replace(tmp, self.path)
-        except OSError:
-            pass
 
 
 def inspect_folder(folder: Path | str, model_id: Optional[str] = None, source: str = "folder",
