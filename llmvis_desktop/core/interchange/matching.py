@@ -1,0 +1,148 @@
+"""Which project image each record of an import file names (:func:`match_images`),
+for :func:`.apply.apply_import`, in its transaction.
+
+A record's own file when it is an image of the project (``alt``), else its name: exact,
+an export's 8-bit PNG name (``scan.tif.png``), a de-identified export's neutral DICOM
+name, a stem, a bare upload name, or a Label Studio local-files path below its prefix.
+A name that could be more than one image is skipped and said in ``warnings``.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Optional
+
+from sqlalchemy import select
+
+from ..imaging.formats import SUPPORTED_EXTENSIONS
+from ..store import models as m
+from .common import ANON_DIR, PNG_SUFFIX, SECRET_SETTING, anon_suffix, neutral_name
+
+
+def _alt_rel(project, root: str, alt) -> Optional[str]:
+    """The project path of a record's own file (``item.alt``), when it lies inside the root."""
+    if alt is None:
+        return None
+    real = os.path.realpath(alt)
+    if not real.startswith(root.rstrip(os.sep) + os.sep):
+        return None
+    rel = Path(os.path.relpath(os.path.abspath(alt), project.root)).as_posix()
+    return None if rel.startswith("../") or rel == ".." else rel
+
+
+def _unpng(name: str) -> Optional[str]:
+    """The image an export with 8-bit PNG images wrote as ``name`` (``scan.tif.png`` ->
+    ``scan.tif``), when ``name`` is such a name; else None."""
+    if not name.lower().endswith(PNG_SUFFIX):
+        return None
+    base = name[:-len(PNG_SUFFIX)]
+    tail = base.rsplit("/", 1)[-1]
+    return base if "." in tail.strip(".") and os.path.splitext(tail)[1].lower() in SUPPORTED_EXTENSIONS else None
+
+
+def _suffixes(name: str) -> list[str]:
+    """``name`` without 1, 2, ... of its leading folders (a Label Studio local-files path
+    below a document root that is a parent of the project)."""
+    parts = name.split("/")
+    return ["/".join(parts[k:]) for k in range(1, len(parts))]
+
+
+def match_images(project, s, resolved: list, warnings: list, source: str = "") -> list[Optional[int]]:
+    """The project image each record names (None: none), one by one: the record's own
+    file when it is an image of the project (``alt``), else its name (exact, a neutral
+    DICOM name, a stem, a bare upload name, a local-files path below its prefix)."""
+    root = os.path.realpath(project.root)
+    alts = [_alt_rel(project, root, it.alt) for it, _ in resolved]
+    exact = {rel for it, rel in resolved if not (it.by_stem or it.by_basename)}
+    exact |= {a for a, (it, _) in zip(alts, resolved) if a is not None and not it.by_stem}
+    exact |= {u for u in map(_unpng, exact) if u is not None}  # written as 8-bit PNG: <name>.png
+    exact |= {it.also for it, _ in resolved if it.also}
+    ids: dict[str, int] = {}
+    names = sorted(exact)
+    for i in range(0, len(names), 500):
+        chunk = names[i:i + 500]
+        for image_id, rel in s.execute(select(m.Image.id, m.Image.relpath).where(m.Image.relpath.in_(chunk))):
+            ids[rel] = image_id
+    full_pass = any(it.by_stem or it.by_basename
+                    or (rel not in ids and (rel.startswith(ANON_DIR + "/") or it.by_suffix))
+                    for it, rel in resolved)
+    by_name: dict[str, int] = dict(ids)
+    by_stem: dict[str, list[int]] = {}
+    by_base: dict[str, list[int]] = {}
+    paths: dict[int, str] = {}
+    if full_pass:  # a full pass over the image table: neutral names, stems, places
+        secret = project.settings().get(SECRET_SETTING)
+        for image_id, rel in s.execute(select(m.Image.id, m.Image.relpath)):
+            paths[image_id] = rel
+            by_base.setdefault(rel.rsplit("/", 1)[-1], []).append(image_id)
+            names_of = [rel]
+            if secret:
+                names_of.append(neutral_name(secret, rel, anon_suffix(rel)))
+            for n in names_of:
+                by_name[n] = image_id
+                by_stem.setdefault(n.rsplit(".", 1)[0] if "." in n.rsplit("/", 1)[-1] else n, []).append(image_id)
+
+    def one(hits):
+        return hits[0] if len(hits) == 1 else None
+
+    out: list[Optional[int]] = []
+    unsure: list[int] = []  # local-files paths a different prefix would match otherwise
+    prefixes: dict[str, int] = {}
+    ambiguous: list[str] = []
+    doubtful: list[str] = []  # records whose file stands for another image as well (``also``)
+    for k, ((item, rel), alt) in enumerate(zip(resolved, alts)):
+        own = None
+        if alt is not None:
+            own = one(by_stem.get(alt, [])) if item.by_stem else by_name.get(alt)
+        if item.by_stem:
+            hits = by_stem.get(rel, [])
+            named = one(hits)
+            if len(hits) > 1 and own is None:
+                shown = ", ".join(sorted(repr(paths[i]) for i in hits)[:5])
+                warnings.append(f"{source} {item.where}: the name {rel!r} is ambiguous: images {shown} share it "
+                                f"(the same name with another suffix); skipped")
+        elif item.by_basename:
+            hits = by_base.get(rel, [])
+            named = one(hits)
+            if len(hits) > 1 and own is None:
+                warnings.append(f"{source} {item.where}: the uploaded file {rel!r} could be any of {len(hits)} "
+                                "images of the project with that name; skipped")
+        else:
+            named = by_name.get(rel)
+            if named is None and _unpng(rel) is not None:
+                named = by_name.get(_unpng(rel))
+        if own is None and named is not None and item.also and by_name.get(item.also, named) != named:
+            doubtful.append(f"{item.where} ({rel!r} or {item.also!r})")
+            out.append(None)
+            continue
+        if own is not None:
+            if named is not None and named != own:
+                ambiguous.append(f"{item.where} ({rel!r})")
+            out.append(own)
+            continue
+        if named is None and item.by_suffix:
+            cands = [(rel[:len(rel) - len(suf)], by_name[suf]) for suf in _suffixes(rel) if suf in by_name]
+            if len(cands) == 1:
+                prefixes[cands[0][0]] = prefixes.get(cands[0][0], 0) + 1
+                named = cands[0][1]
+            elif cands:
+                unsure.append(k)
+        out.append(named)
+    for k in unsure:  # the prefix the other records of the file agree on, if there is one
+        item, rel = resolved[k]
+        cands = {rel[:len(rel) - len(suf)]: by_name[suf] for suf in _suffixes(rel) if suf in by_name}
+        agreed = [p for p in cands if p in prefixes]
+        if len(agreed) == 1:
+            out[k] = cands[agreed[0]]
+        else:
+            warnings.append(f"{source} {item.where}: {rel!r} could be any of {len(cands)} images of the project "
+                            f"once its leading folders are taken off; skipped")
+    if doubtful:
+        warnings.append(f"{source}: {len(doubtful)} record(s) skipped: the file's path below its split folder "
+                        f"names an image of the project too, not the one its class folder would label: "
+                        f"{', '.join(doubtful[:3])}{'...' if len(doubtful) > 3 else ''}")
+    if ambiguous:
+        warnings.append(f"{source}: {len(ambiguous)} record(s) were matched to their own file, not to the "
+                        f"other project image their name also names: {', '.join(ambiguous[:3])}"
+                        f"{'...' if len(ambiguous) > 3 else ''}")
+    return out
