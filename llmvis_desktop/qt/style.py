@@ -73,3 +73,16 @@ def next_label_color(used: "set[str] | list[str]") -> str:
         if c.lower() not in taken:
             return c
     return LABEL_PALETTE[len(taken) % len(LABEL_PALETTE)]
+
+
+def muted_color(palette) -> str:
+    """Secondary text for a ``QPalette`` ("#rrggbb"): its text colour 40% of the way to its
+    base colour, so readable on the palette's own ground, light or dark (TEXT_MUTED is
+    for a light ground only: 2.3:1 on a dark theme's window; the palette's
+    placeholder-text is black at half alpha in a light one, 4.0:1 on white)."""
+    from PySide6.QtGui import QColor, QPalette
+
+    t = palette.color(QPalette.ColorRole.Text)
+    b = palette.color(QPalette.ColorRole.Base)
+    mix = [round(0.6 * x + 0.4 * y) for x, y in ((t.red(), b.red()), (t.green(), b.green()), (t.blue(), b.blue()))]
+    return QColor(*mix).name()
