@@ -73,3 +73,45 @@ def test_the_viewers_no_image_and_loading_line_is_readable(qtbot, viewer):
     viewer.clear()
     assert viewer._placeholder.isVisible() and viewer._placeholder.text() == "No image selected"
     assert text_contrast(viewer._placeholder) >= READABLE
+
+
+def _shown(qtbot, widget):
+    qtbot.addWidget(widget)
+    widget.resize(420, 220)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+def test_the_caption_editors_key_hint_is_readable(qtbot):
+    """The light theme's muted grey (#656d76) on a dark window: 2.34:1."""
+    from llmvis_desktop.qt.widgets.caption_editor import CaptionEditor
+
+    editor = _shown(qtbot, CaptionEditor())
+    assert editor.hint.isVisible() and editor.hint.text()
+    assert text_contrast(editor.hint) >= READABLE
+
+
+def test_the_label_panels_empty_line_and_its_error_hint_are_readable(qtbot):
+    """The empty line was muted grey (2.34:1) and a refused name's hint the light theme's
+    dark red (#8b1a1a) on a dark window: 1.6:1, a refusal no one could read."""
+    from llmvis_desktop.qt.widgets.label_panel import LabelPanel
+
+    panel = _shown(qtbot, LabelPanel())
+    assert panel.empty_label.isVisible()
+    assert text_contrast(panel.empty_label) >= READABLE
+    panel._show_hint("A label named \u201cscratch\u201d already exists.")
+    qtbot.waitUntil(panel.hint.isVisible)
+    assert text_contrast(panel.hint) >= READABLE
+
+
+@pytest.mark.parametrize("ok", [True, False])
+def test_a_done_jobs_mark_is_seen(qtbot, ok):
+    """The red of a failure's \u2717 (#8b1a1a) on a dark ground: 1.4:1. (A job with no
+    title and no message: the mark alone on its line.)"""
+    panel = _panel(qtbot)
+    panel.add_job("a", "")
+    panel.finish_job("a", ok, "")
+    row = panel.row("a")
+    qtbot.waitUntil(lambda: row._fade.state() == QAbstractAnimation.State.Stopped, timeout=5000)
+    assert text_contrast(row.done_label) >= 3  # a sign, not text: WCAG's 3:1 for graphics

@@ -36,6 +36,7 @@ import time
 from typing import Optional
 
 from PySide6.QtCore import QPropertyAnimation, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -144,7 +145,9 @@ class _JobRow(QFrame):
             " QLabel { background: transparent; border: none; color: palette(text); }"
         )
         layout.setContentsMargins(8, 3, 8, 3)
-        color = style.OK_FG if ok else style.ERROR_FG
+        # the palette's row ground (alternate-base) may be dark: colours that read on it
+        ground = QPalette.ColorRole.AlternateBase
+        color = (style.ok_color if ok else style.error_color)(self.palette(), ground)
         mark = "\u2713" if ok else "\u2717"
         took = time.monotonic() - self.started
         took_text = f" ({format_eta(took)})" if took >= 1 else ""
