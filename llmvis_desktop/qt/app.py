@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Optional
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
@@ -29,6 +30,7 @@ from PySide6.QtWidgets import (
 from ..core import config as cfg_mod
 from ..core import lazy_torch
 from .icons import app_icon, icon
+from .style import muted_color
 from .workers import void
 
 log = logging.getLogger(__name__)
@@ -121,7 +123,7 @@ class WelcomePage(QWidget):
         lay.addWidget(self.recent)
         self.set_recent(recent)
         hint = QLabel("Tip: start with <code>llmvis-desktop FOLDER</code> to open a folder directly.")
-        hint.setStyleSheet("color: #656d76")
+        hint.setStyleSheet(f"color: {muted_color(self.palette(), QPalette.ColorRole.Window)}")
         lay.addWidget(hint)
         row = QHBoxLayout()
         row.addStretch(1)

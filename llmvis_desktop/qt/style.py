@@ -73,3 +73,44 @@ def next_label_color(used: "set[str] | list[str]") -> str:
         if c.lower() not in taken:
             return c
     return LABEL_PALETTE[len(taken) % len(LABEL_PALETTE)]
+
+
+def _is_dark(palette, ground) -> bool:
+    return palette.color(ground).lightness() < 128
+
+
+def muted_color(palette, ground=None) -> str:
+    """Secondary text for a ``QPalette`` ("#rrggbb"): its text colour 40% of the way to the
+    ``ground`` it is read on (a ``QPalette.ColorRole``: Base, the default, for a field or
+    a list; Window for a label on a panel), readable light or dark: TEXT_MUTED is for a
+    light ground only (2.3:1 on a dark theme's window); the palette's placeholder-text is
+    black at half alpha in a light one (4.0:1 on white)."""
+    from PySide6.QtGui import QColor, QPalette
+
+    roles = QPalette.ColorRole
+    ground = roles.Base if ground is None else ground
+    t = palette.color(roles.Text if ground == roles.Base else roles.WindowText)
+    b = palette.color(ground)
+    mix = [round(0.6 * x + 0.4 * y) for x, y in ((t.red(), b.red()), (t.green(), b.green()), (t.blue(), b.blue()))]
+    return QColor(*mix).name()
+
+
+#: ERROR_FG and OK_FG as read on a dark ground (#8b1a1a was 1.6:1 on a dark window)
+ERROR_FG_ON_DARK = "#ff8080"
+OK_FG_ON_DARK = "#5fd38a"
+
+
+def error_color(palette, ground=None) -> str:
+    """ERROR_FG, or a light red when the palette's ``ground`` (Window by default) is dark."""
+    from PySide6.QtGui import QPalette
+
+    dark = _is_dark(palette, QPalette.ColorRole.Window if ground is None else ground)
+    return ERROR_FG_ON_DARK if dark else ERROR_FG
+
+
+def ok_color(palette, ground=None) -> str:
+    """OK_FG, or a light green when the palette's ``ground`` (Window by default) is dark."""
+    from PySide6.QtGui import QPalette
+
+    dark = _is_dark(palette, QPalette.ColorRole.Window if ground is None else ground)
+    return OK_FG_ON_DARK if dark else OK_FG

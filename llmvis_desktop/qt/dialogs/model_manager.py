@@ -176,10 +176,10 @@ class ModelManagerDialog(QDialog):
             row.addWidget(w)
         row.addStretch(1)
         row.addWidget(self.rescan_btn)
-        opts = QHBoxLayout()
+        opts = QVBoxLayout()  # one above the other: side by side they needed 880 px under large text
+        opts.setSpacing(2)
         opts.addWidget(self.bin_box)
         opts.addWidget(self.code_box)
-        opts.addStretch(1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
 
@@ -193,6 +193,9 @@ class ModelManagerDialog(QDialog):
         lay.addLayout(opts)
         lay.addWidget(self.status_label)
         lay.addWidget(buttons)
+        # no smaller than its rows need (the fixed 820 px alone cut an opt-in's text under
+        # the OS's large text: "trust_remote_c")
+        self.setMinimumSize(self.minimumSize().expandedTo(lay.totalMinimumSize()))
         self.rescan()
         self.show_loaded()
         self._loaded_timer.start()

@@ -30,7 +30,7 @@ class ReviewerDialog(QDialog):
         self.edit.setPlaceholderText("e.g. Alice Martin or AM")
         self.edit.setMaxLength(80)
         self.hint = QLabel("A name is required.")
-        self.hint.setStyleSheet(f"color: {style.ERROR_FG};")
+        self.hint.setStyleSheet(f"color: {style.error_color(self.palette())};")
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)

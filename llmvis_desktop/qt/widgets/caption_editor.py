@@ -28,7 +28,7 @@ from __future__ import annotations
 from typing import Optional
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFocusEvent, QKeyEvent
+from PySide6.QtGui import QFocusEvent, QKeyEvent, QPalette
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
 from .. import style
@@ -84,9 +84,10 @@ class CaptionEditor(QWidget):
         # dock at 123 px: at 960x540 the suggestion card's buttons went below its scroll)
         self.edit.setMinimumHeight(2 * self.edit.fontMetrics().lineSpacing() + 14)
         self.hint = ElidedLabel(min_width=40)  # never wider than the dock (it set the window's width)
-        self.hint.setStyleSheet(f"color: {style.TEXT_MUTED}; font-size: small;")
+        muted = style.muted_color(self.palette(), QPalette.ColorRole.Window)  # light or dark theme
+        self.hint.setStyleSheet(f"color: {muted}; font-size: small;")
         self.count = QLabel()
-        self.count.setStyleSheet(f"color: {style.TEXT_MUTED}; font-size: small;")
+        self.count.setStyleSheet(f"color: {muted}; font-size: small;")
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.hint, 1)

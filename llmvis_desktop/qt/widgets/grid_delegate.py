@@ -59,6 +59,11 @@ class GridDelegate(QStyledItemDelegate):
         self._badge_font = QFont(self._font)
         self._badge_font.setBold(True)
         self._fm = QFontMetrics(self._font)
+        # from the font, not fixed pixels: under the OS's large text (a font twice the
+        # default) an 18 px name line cut the names' lower half, a 16 px badge its letter
+        self._text_h = max(TEXT_H, self._fm.height())
+        self._badge_h = max(16, QFontMetrics(self._badge_font).capHeight() + 8)
+        self._error_top = max(ERROR_TOP, self._badge_h + 6)
         self._overlays: dict[tuple, QPixmap] = {}
         self._names: dict[tuple[str, int], str] = {}
         self._placeholder = QColor("#e4e6ea")
@@ -67,7 +72,7 @@ class GridDelegate(QStyledItemDelegate):
         self._center = Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter
 
     def cell_size(self) -> QSize:
-        return QSize(self.thumb_size + 2 * PAD, self.thumb_size + TEXT_H + 3 * PAD)
+        return QSize(self.thumb_size + 2 * PAD, self.thumb_size + self._text_h + 3 * PAD)
 
     def sizeHint(self, option, index) -> QSize:  # noqa: N802 - Qt API
         return self.cell_size()
@@ -119,13 +124,14 @@ class GridDelegate(QStyledItemDelegate):
             if err:  # between the badges (top) and the label dots and status bar (bottom)
                 painter.setPen(self._error_fg)
                 painter.setFont(self._font)
-                box = QRect(bx + 6, by + ERROR_TOP, size - 12, max(self._fm.height(), size - ERROR_TOP - ERROR_BOTTOM))
+                top = self._error_top
+                box = QRect(bx + 6, by + top, size - 12, max(self._fm.height(), size - top - ERROR_BOTTOM))
                 painter.drawText(box, _WRAPPED, self._error_text(err, box.width(), box.height()))
         painter.drawPixmap(bx, by, self._overlay(dpr, model, rec, size))
         # name
         painter.setPen(option.palette.highlightedText().color() if selected else option.palette.text().color())
         painter.setFont(self._font)
-        painter.drawText(bx, by + size + PAD, size, TEXT_H, self._center, self.tile_name(rec.relpath, size))
+        painter.drawText(bx, by + size + PAD, size, self._text_h, self._center, self.tile_name(rec.relpath, size))
         if state & QStyle.StateFlag.State_HasFocus:
             painter.setPen(QPen(option.palette.highlight().color().darker(130), 2))
             painter.setBrush(Qt.BrushStyle.NoBrush)
@@ -253,17 +259,17 @@ class GridDelegate(QStyledItemDelegate):
             color = QColor(status_color(status))
             p.fillRect(QRect(0, size - 4, size, 4), color)
             p.setFont(self._badge_font)
-            self._badge(p, 3, 3, status_glyph(status), color)
+            first_end = self._badge(p, 3, 3, status_glyph(status), color) + self._badge_w(p, status_glyph(status))
             x = size - 4
             if error:
                 x = self._badge(p, x, 3, "!", self._error_fg, right=True) - 3
             if repair:
                 x = self._badge(p, x, 3, "R", QColor("#7a4fd0"), right=True) - 3
             if strip:  # between the status badge and the ! / R ones: as much as fits
-                room = x - 22
+                room = x - first_end - 3
                 for text in (strip, strip.split(" ", 1)[-1], "strip"):
                     if p.fontMetrics().horizontalAdvance(text) + 8 <= room:
-                        self._badge(p, 22, 3, text, QColor(40, 40, 40, 200))
+                        self._badge(p, first_end + 3, 3, text, QColor(40, 40, 40, 200))
                         break
             dx = 4
             for c in colors:
@@ -275,12 +281,14 @@ class GridDelegate(QStyledItemDelegate):
             p.end()
         return pm
 
+    def _badge_w(self, painter: QPainter, text: str) -> int:
+        return max(self._badge_h, painter.fontMetrics().horizontalAdvance(text) + 8)
+
     def _badge(self, painter: QPainter, x: int, y: int, text: str, color: QColor, right: bool = False) -> int:
-        fm = painter.fontMetrics()
-        w = max(16, fm.horizontalAdvance(text) + 8)
+        w = self._badge_w(painter, text)
         if right:
             x -= w
-        rect = QRect(x, y, w, 16)
+        rect = QRect(x, y, w, self._badge_h)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(color)
         painter.drawRoundedRect(rect, 4, 4)

@@ -36,6 +36,7 @@ import time
 from typing import Optional
 
 from PySide6.QtCore import QPropertyAnimation, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -89,8 +90,10 @@ class _JobRow(QFrame):
         self.finished = False
         self.setObjectName("jobRow")
         self.setStyleSheet(
-            f"#jobRow {{ background: white; border: 1px solid {style.BORDER}; border-radius: 4px; }}"
-            " QLabel { background: transparent; border: none; }"
+            # the palette's colours, text and ground together: a white row under the
+            # palette's text (light grey in a dark theme) hid the job's title (1.25:1)
+            "#jobRow { background: palette(base); border: 1px solid palette(mid); border-radius: 4px; }"
+            " QLabel { background: transparent; border: none; color: palette(text); }"
         )
         lay = QVBoxLayout(self)
         lay.setContentsMargins(8, 6, 8, 6)
@@ -110,11 +113,10 @@ class _JobRow(QFrame):
         lay.addWidget(self.bar)
         info = QHBoxLayout()
         self.message_label = QLabel("starting\u2026")
-        self.message_label.setStyleSheet(f"color: {style.TEXT};")
         self.message_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         info.addWidget(self.message_label, 1)
         self.eta_label = QLabel("")
-        self.eta_label.setStyleSheet(f"color: {style.TEXT_MUTED};")
+        self.eta_label.setStyleSheet(f"color: {style.muted_color(self.palette())};")
         info.addWidget(self.eta_label)
         lay.addLayout(info)
 
@@ -139,18 +141,21 @@ class _JobRow(QFrame):
             item = layout.takeAt(0)
             _dispose(item)
         self.setStyleSheet(
-            f"#jobRow {{ background: {style.PANEL_BG}; border: none; border-bottom: 1px solid {style.BORDER}; }}"
-            " QLabel { background: transparent; border: none; }"
+            "#jobRow { background: palette(alternate-base); border: none; border-bottom: 1px solid palette(mid); }"
+            " QLabel { background: transparent; border: none; color: palette(text); }"
         )
         layout.setContentsMargins(8, 3, 8, 3)
-        color = style.OK_FG if ok else style.ERROR_FG
+        # the palette's row ground (alternate-base) may be dark: colours that read on it
+        ground = QPalette.ColorRole.AlternateBase
+        color = (style.ok_color if ok else style.error_color)(self.palette(), ground)
         mark = "\u2713" if ok else "\u2717"
         took = time.monotonic() - self.started
         took_text = f" ({format_eta(took)})" if took >= 1 else ""
         text = f"<span style='color:{color}; font-weight:bold;'>{mark}</span> {_esc(self.title)}"
         if message:  # whole, its own line breaks kept (rich text ran them into one line)
             text += " \u2014 " + "<br>".join(_esc(line) for line in message.splitlines())
-        self.done_label = QLabel(text + f"<span style='color:{style.TEXT_MUTED};'>{took_text}</span>")
+        muted = style.muted_color(self.palette())
+        self.done_label = QLabel(text + f"<span style='color:{muted};'>{took_text}</span>")
         self.done_label.setWordWrap(True)
         self.done_label.setToolTip(message)
         self.done_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -214,7 +219,7 @@ class JobsPanel(QWidget):
         self._keep = keep_finished
         self._asked = 0  # the height last asked for (wantsHeight)
         self.placeholder = QLabel("No background jobs.")
-        self.placeholder.setStyleSheet(f"color: {style.TEXT_MUTED}; padding: 6px;")
+        self.placeholder.setStyleSheet(f"color: {style.muted_color(self.palette())}; padding: 6px;")
         body = QWidget()
         self._lay = QVBoxLayout(body)
         self._lay.setContentsMargins(0, 0, 0, 0)

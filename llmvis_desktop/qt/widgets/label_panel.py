@@ -46,7 +46,7 @@ from __future__ import annotations
 from typing import Iterable, Optional
 
 from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QPalette, QShortcut
 from PySide6.QtWidgets import (
     QFrame,
     QLabel,
@@ -94,7 +94,7 @@ class LabelPanel(LabelMenuMixin, QWidget):
 
         self.box = FlowBox()
         self.empty_label = QLabel("No labels yet \u2014 type a name below and press Enter.")
-        self.empty_label.setStyleSheet(f"color: {style.TEXT_MUTED};")
+        self.empty_label.setStyleSheet(f"color: {style.muted_color(self.palette(), QPalette.ColorRole.Window)};")
         self.empty_label.setWordWrap(True)
         self.add_edit = QLineEdit()
         self.add_edit.setPlaceholderText("+ Add label (Enter)")
@@ -105,7 +105,7 @@ class LabelPanel(LabelMenuMixin, QWidget):
         esc.activated.connect(lambda: (self.add_edit.clear(), self.hint.hide(), self.finished.emit()))
         self.add_edit.textEdited.connect(lambda _t: self.hint.hide())
         self.hint = QLabel()
-        self.hint.setStyleSheet(f"color: {style.ERROR_FG};")
+        self.hint.setStyleSheet(f"color: {style.error_color(self.palette())};")
         self.hint.setWordWrap(True)
         self.hint.hide()
 

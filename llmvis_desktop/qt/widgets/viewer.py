@@ -81,7 +81,6 @@ from PySide6.QtWidgets import (
 from llmvis_desktop.core.imaging.reader import auto_window
 from llmvis_desktop.core.wording import visible_name
 
-from .. import style
 from .error_panel import ErrorPanel
 from .viewer_bars import ViewerStatusRow, ViewerToolBar
 from .viewer_display import (  # noqa: F401 - CT_PRESETS, PRESET_*: importable from here
@@ -176,7 +175,8 @@ class ImageViewer(LoadingMixin, WindowLevelMixin, ZoomMixin, QWidget):
 
         self._placeholder = QLabel("No image selected")
         self._placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self._placeholder.setStyleSheet(f"color: {style.TEXT_MUTED}; font-size: 13pt; background: #3a3a3a;")
+        # light grey on the viewer's own dark ground (the muted grey of light panels was 2.1:1)
+        self._placeholder.setStyleSheet("color: #c9ccd1; font-size: 13pt; background: #3a3a3a;")
         self._error = ErrorPanel()
         error_wrap = QWidget()
         ew = QVBoxLayout(error_wrap)

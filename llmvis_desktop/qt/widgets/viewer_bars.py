@@ -188,8 +188,10 @@ class ViewerStatusRow(QWidget):
         super().__init__()
         self.setObjectName("viewerStatusRow")
         self.setStyleSheet(
-            f"#viewerStatusRow {{ background: {style.PANEL_BG}; border-top: 1px solid {style.BORDER}; }}"
-            f" #viewerStatusRow QLabel {{ color: {style.TEXT}; background: transparent; }}"
+            # the palette's text on the palette's window (the row paints no ground of its
+            # own): the light theme's near-black text was 1.29:1 on a dark theme's window
+            "#viewerStatusRow { border-top: 1px solid palette(mid); }"
+            " #viewerStatusRow QLabel { color: palette(window-text); background: transparent; }"
         )
         sl = QHBoxLayout(self)
         sl.setContentsMargins(8, 2, 8, 2)
