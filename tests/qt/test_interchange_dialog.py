@@ -40,7 +40,7 @@ def test_export_then_import_via_dialog(qtbot, labelled_folder, tmp_path):
         assert dlg.last_error is None and dlg.last_report.images == 1
         doc = json.loads(out.read_text())
         assert [i["file_name"] for i in doc["images"]] == [p.images(p.image_ids()[:1])[0].relpath]
-        assert "1 image(s)" in dlg.summary.toPlainText()
+        assert "coco: 1 image, 1 annotation" in dlg.summary.toPlainText()
         SHOTS.mkdir(exist_ok=True)
         dlg.grab().save(str(SHOTS / "interchange_dialog_export.png"))
 
