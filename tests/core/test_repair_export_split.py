@@ -61,3 +61,23 @@ def test_a_repair_lands_in_its_sources_split(tmp_path, fmt):
     apart = {o: (where[o], s, where[s]) for o, s in outs.items() if where[o] != where[s]}
     assert len(outs) == 13 and all(o in where for o in outs)
     assert not apart, apart
+
+
+def test_include_repairs_says_which_repairs_it_could_not_export(tmp_path):
+    """--include-repairs left out, without a word, every repair saved outside the project
+    folder (``repair apply --out elsewhere/``): 8 of 16 recorded repairs in the hunt's
+    project, the summary saying nothing."""
+    root = tmp_path / "lot"
+    root.mkdir()
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (24, 32, 3), dtype=np.uint8)).save(root / "a.png")
+    mask = np.zeros((24, 32), bool)
+    mask[8:14, 10:20] = True
+    with Project.open(root) as p:
+        p.index()
+        away = repair_file(root / "a.png", mask, method="telea", project=p, actor="t", out=str(tmp_path / "away") + "/")
+        repair_file(root / "a.png", mask, method="telea", project=p, actor="t")  # inside: exported
+        rep = export_project(p, "csv", tmp_path / "out.csv", ExportOptions(include_repairs=True))
+        plain = export_project(p, "csv", tmp_path / "out2.csv", ExportOptions())
+    said = [w for w in rep.warnings if str(away.output_path) in w]
+    assert len(said) == 1 and "1 repair" in said[0] and "outside the project" in said[0], rep.warnings
+    assert not any("outside the project" in w for w in plain.warnings)  # (not asked for)

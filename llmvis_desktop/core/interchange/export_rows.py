@@ -85,6 +85,18 @@ def split_sources(s) -> dict[int, str]:
     return {o: rel[r] for o, r in roots.items() if r in rel}
 
 
+def _warn_repairs_outside(ctx: ExportContext, s) -> None:
+    """Say which linked repairs the export cannot carry: an output saved outside the
+    project folder is no image of it (they were left out without a word)."""
+    away = list(s.scalars(select(m.Repair.output_path).where(m.Repair.output_image_id.is_(None),
+                                                            m.Repair.unlinked_at.is_(None))
+                          .order_by(m.Repair.id)))
+    if away:
+        names = ", ".join(visible_controls(a) for a in away[:3]) + (", ..." if len(away) > 3 else "")
+        ctx.warn(f"{len(away)} repair(s) not exported: the repaired file lies outside the project folder "
+                 f"({names}); only repaired images inside it are exported, linked to their source")
+
+
 def gather(ctx: ExportContext, chunk: int = CHUNK, decided: bool = False) -> Iterator[list[ExportRow]]:
     """Yield the rows to export in the grid's Name order (natural, case-insensitive:
     ``name_key``, then id), ``chunk`` images per query round.
@@ -96,6 +108,8 @@ def gather(ctx: ExportContext, chunk: int = CHUNK, decided: bool = False) -> Ite
     with ctx.project.store.read() as s:
         dicom_sources, dicom_like, derived, linked = repair_links(ctx, s)
         split_key = split_sources(s) if ctx.fmt in COPY_FORMATS else {}
+        if opts.include_repairs:
+            _warn_repairs_outside(ctx, s)
         source_rel: dict[int, str] = {}
         source_deep: set[int] = set()  # sources written as 8-bit PNG: their names end with PNG_SUFFIX
         if derived:
