@@ -208,6 +208,7 @@ class ExportRow:
     frames: Optional[int] = None
     as_8bit: bool = False  # written as an 8-bit PNG rendering (``name`` ends with PNG_SUFFIX)
     notes: tuple[SuggestionOut, ...] = ()  # answers kept as notes, in the order kept (NOTE_FORMATS only)
+    split_key: Optional[str] = None  # a repair's first source's relpath: its split is its source's
 
     @property
     def deep(self) -> bool:

@@ -68,6 +68,35 @@ def repair_links(ctx: ExportContext, s) -> tuple[set[int], set[int], dict[int, i
     return dicom_sources, dicom_like, derived, linked
 
 
+def split_sources(s) -> dict[int, str]:
+    """Output image id -> the relpath of the original its chain of repairs started from
+    (undone repairs too: a kept file is still that picture), so a split puts a repair in
+    its source's split: a validation image's repaired twin was in the training set."""
+    parent = dict(s.execute(select(m.Repair.output_image_id, m.Repair.source_image_id)
+                            .where(m.Repair.output_image_id.is_not(None))).all())
+    roots = {}
+    for out_id in parent:
+        seen, cur = {out_id}, parent[out_id]
+        while cur in parent and cur not in seen:  # (a cycle cannot be made; guarded anyway)
+            seen.add(cur)
+            cur = parent[cur]
+        roots[out_id] = cur
+    rel = dict(s.execute(select(m.Image.id, m.Image.relpath).where(m.Image.id.in_(set(roots.values())))).all())
+    return {o: rel[r] for o, r in roots.items() if r in rel}
+
+
+def _warn_repairs_outside(ctx: ExportContext, s) -> None:
+    """Say which linked repairs the export cannot carry: an output saved outside the
+    project folder is no image of it (they were left out without a word)."""
+    away = list(s.scalars(select(m.Repair.output_path).where(m.Repair.output_image_id.is_(None),
+                                                            m.Repair.unlinked_at.is_(None))
+                          .order_by(m.Repair.id)))
+    if away:
+        names = ", ".join(visible_controls(a) for a in away[:3]) + (", ..." if len(away) > 3 else "")
+        ctx.warn(f"{len(away)} repair(s) not exported: the repaired file lies outside the project folder "
+                 f"({names}); only repaired images inside it are exported, linked to their source")
+
+
 def gather(ctx: ExportContext, chunk: int = CHUNK, decided: bool = False) -> Iterator[list[ExportRow]]:
     """Yield the rows to export in the grid's Name order (natural, case-insensitive:
     ``name_key``, then id), ``chunk`` images per query round.
@@ -78,6 +107,9 @@ def gather(ctx: ExportContext, chunk: int = CHUNK, decided: bool = False) -> Ite
     opts = ctx.options
     with ctx.project.store.read() as s:
         dicom_sources, dicom_like, derived, linked = repair_links(ctx, s)
+        split_key = split_sources(s) if ctx.fmt in COPY_FORMATS else {}
+        if opts.include_repairs:
+            _warn_repairs_outside(ctx, s)
         source_rel: dict[int, str] = {}
         source_deep: set[int] = set()  # sources written as 8-bit PNG: their names end with PNG_SUFFIX
         if derived:
@@ -173,7 +205,7 @@ def gather(ctx: ExportContext, chunk: int = CHUNK, decided: bool = False) -> Ite
                 image_id, rel, name, w, h, caption or None,
                 tuple(sorted(labels.get(image_id, ()))), status, by, iso(at), dicom, derived_from,
                 tuple(sugg.get(image_id, ())), index_status != m.STATUS_ERROR, dicom_file,
-                depth, frames, as_8bit, tuple(notes.get(image_id, ())),
+                depth, frames, as_8bit, tuple(notes.get(image_id, ())), split_key.get(image_id),
             ))
         last = (page[-1][-1], page[-1][0])
         yield rows

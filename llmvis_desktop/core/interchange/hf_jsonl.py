@@ -49,7 +49,7 @@ def export(ctx: ExportContext) -> None:
     try:
         for rows in ctx.rows():
             for row in rows:
-                split = split_of(opts.seed, row.relpath, opts.split)
+                split = split_of(opts.seed, row.split_key or row.relpath, opts.split)
                 if not ctx.copy_image(row, out / split / row.name):
                     continue
                 dicoms += row.dicom_file

@@ -46,7 +46,7 @@ def export(ctx: ExportContext) -> None:
             if not row.labels:
                 continue
             labelled += 1
-            split = split_of(opts.seed, row.relpath, opts.split)
+            split = split_of(opts.seed, row.split_key or row.relpath, opts.split)
             copied = False
             for name in row.labels:
                 if ctx.copy_image(row, out / split / folders[name] / row.name):

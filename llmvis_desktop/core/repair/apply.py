@@ -367,6 +367,16 @@ def repair_file(
             why = str(exc).removeprefix("nothing was saved: ")
             raise RepairError(f"repair saved to {out_path} (mask {mask_path}) but not recorded in the "
                               f"project: {why}") from exc
+        except RepairError:
+            raise  # (says what was saved)
+        except Exception:  # the database busy past its wait, gone: said as it is, and "try again"
+            if result.repair_id is None and not replacing:  # no record names them: not kept
+                for f in (out_path, mask_path):
+                    try:
+                        f.unlink(missing_ok=True)
+                    except OSError:
+                        pass
+            raise
     return result
 
 

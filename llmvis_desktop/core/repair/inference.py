@@ -291,6 +291,21 @@ class GanFiller:
             del hole_k, ring
 
 
+def _known_bounds(out: np.ndarray, hole: np.ndarray, box, nplanes: int) -> tuple:
+    """(lo, hi), each (C, 1, 1) float32: the least and greatest known value of each plane
+    in the crop ``box`` (the whole image's known pixels when the crop has none)."""
+    y0, y1, x0, x1 = box
+    known = ~hole[y0:y1, x0:x1]
+    sub = out[y0:y1, x0:x1]
+    if not known.any():
+        sub, known = out, ~hole
+    if not known.any():  # (nothing known anywhere: nothing to hold it to)
+        inf = np.full((nplanes, 1, 1), np.inf, np.float32)
+        return -inf, inf
+    vals = sub[known].reshape(int(known.sum()), -1)[:, :nplanes].astype(np.float32)
+    return vals.min(axis=0)[:, None, None], vals.max(axis=0)[:, None, None]
+
+
 def known_range(region: np.ndarray, hole: np.ndarray, nplanes: int, min_span: float,
                 limit: int = 1_000_000) -> Optional[tuple]:
     """(lo, span) per colour plane (float32 arrays): the 1-99 % range of ``region``'s
@@ -360,9 +375,12 @@ def inpaint(pixels: np.ndarray, mask: np.ndarray, *, method: str = "gan", genera
             sub = sub[None] if sub.ndim == 2 else np.moveaxis(sub[..., :nplanes], -1, 0)
             return sub.astype(np.float32)
 
-        def textured(fill, b):
-            if detail > 0:
+        bounds = _known_bounds(out, hole, box, nplanes) if detail > 0 else None
+
+        def textured(fill, b, _bounds=bounds):
+            if detail > 0:  # held to the values around the region: no brighter or darker spot than it has
                 fill = fill + detail_field(pixels, hole, b, detail, seed, fill.shape[0], fill=fill)
+                fill = np.clip(fill, *_bounds)
             return fill
 
         if method == "gan":
