@@ -14,6 +14,7 @@ from ...core.imaging.strip_view import is_strip
 from ...core.wording import visible_name
 from ..models.grid_model import RecordRole, ThumbErrorRole, ThumbRole
 from ..style import status_color, status_glyph
+from .tile_names import tile_text
 
 TEXT_H = 18
 PAD = 4
@@ -33,11 +34,6 @@ def folder_and_name(relpath: str) -> tuple[str, str]:
     """(the folder, "" at the project's top; the file name) of ``relpath``, as shown."""
     folder, _, name = relpath.rpartition("/")
     return visible_name(folder), visible_name(name)
-
-
-def _cut(part: str, keep: int) -> str:
-    """``part`` cut in its middle to ``keep`` letters and an ellipsis, when longer."""
-    return part if len(part) <= keep else part[:(keep + 1) // 2] + "\u2026" + part[len(part) - keep // 2:]
 
 
 class GridDelegate(QStyledItemDelegate):
@@ -187,9 +183,8 @@ class GridDelegate(QStyledItemDelegate):
         control characters escaped (:func:`visible_name`: a tab was drawn as a wide gap and
         elided the name to "tab…png", a newline wrapped it into two clipped lines). A file
         in a subfolder is FOLDER/NAME (the same names in each patient's, series' or lot's
-        folder looked alike): the folder gives way first, elided in the middle (its first
-        and last folders' ends stay), the name whole while it fits with a little folder;
-        else the whole path elided in the middle. Made once per path and size (kept)."""
+        folder looked alike); where that does not fit, what tells files apart stays longest
+        (each folder's ends, the stem's last number): :mod:`.tile_names`. Made once per path and size (kept)."""
         key = (relpath, size)
         text = self._names.get(key)
         if text is None:
@@ -199,24 +194,7 @@ class GridDelegate(QStyledItemDelegate):
         return text
 
     def _tile_text(self, folder: str, name: str, size: int) -> str:
-        fm, middle = self._fm, Qt.TextElideMode.ElideMiddle
-        whole = f"{folder}/{name}" if folder else name
-        if not folder or fm.horizontalAdvance(whole) <= size:
-            return fm.elidedText(whole, middle, size)
-        room = size - fm.horizontalAdvance("/" + name)
-        parts = folder.split("/")
-        # each folder cut in its middle to at most ``keep`` letters, the longest first (a
-        # patient's and a series' folders both keep their ends: "pat…t_A/series1"); the
-        # most letters that fit, found in a few measures
-        best, lo, hi = None, 2, max(map(len, parts)) - 1
-        while lo <= hi:
-            keep = (lo + hi) // 2
-            text = "/".join(_cut(p, keep) for p in parts)
-            if fm.horizontalAdvance(text) <= room:
-                best, lo = text, keep + 1
-            else:
-                hi = keep - 1
-        return f"{best}/{name}" if best is not None else fm.elidedText(whole, middle, size)
+        return tile_text(folder, name, size, self._fm.horizontalAdvance)
 
     def _overlay(self, dpr: float, model, rec, size: int) -> QPixmap:
         """Status bar, status/error/repair badges and label dots, drawn once per combination."""
