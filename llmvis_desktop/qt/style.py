@@ -53,17 +53,42 @@ def status_color(status: str) -> str:
     return STATUS_COLORS.get(status, STATUS_COLORS["new"])
 
 
-def contrast_text(hex_color: str) -> str:
-    """Black or white, whichever reads better on ``hex_color`` ("#rrggbb")."""
+def _rgb(hex_color: str) -> "tuple[int, int, int] | None":
     h = hex_color.lstrip("#")
     if len(h) != 6:
-        return "#000000"
+        return None
     try:
-        r, g, b = (int(h[i:i + 2], 16) for i in (0, 2, 4))
+        return tuple(int(h[i:i + 2], 16) for i in (0, 2, 4))  # type: ignore[return-value]
     except ValueError:
+        return None
+
+
+def luminance(rgb) -> float:
+    """WCAG relative luminance of (r, g, b): 0 black, 1 white."""
+    def c(v: float) -> float:
+        v /= 255
+        return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+    r, g, b = rgb
+    return 0.2126 * c(r) + 0.7152 * c(g) + 0.0722 * c(b)
+
+
+def contrast_ratio(a, b) -> float:
+    """WCAG contrast ratio of two (r, g, b): 1 (same) to 21 (black on white)."""
+    la, lb = luminance(a), luminance(b)
+    return (max(la, lb) + 0.05) / (min(la, lb) + 0.05)
+
+
+def contrast_text(hex_color: str) -> str:
+    """Black or white text on ``hex_color`` ("#rrggbb"), by its luminance: white while
+    white reads (4.5:1, WCAG AA), else whichever reads better. (Chosen by a brightness
+    sum, white was put on the label palette's green at 2.7:1, its magenta 3.3:1.)"""
+    rgb = _rgb(hex_color)
+    if rgb is None:
         return "#000000"
-    luminance = 0.299 * r + 0.587 * g + 0.114 * b
-    return "#000000" if luminance > 150 else "#ffffff"
+    white = contrast_ratio(rgb, (255, 255, 255))
+    if white >= 4.5 or white >= contrast_ratio(rgb, (0, 0, 0)):
+        return "#ffffff"
+    return "#000000"
 
 
 def next_label_color(used: "set[str] | list[str]") -> str:
@@ -114,3 +139,67 @@ def ok_color(palette, ground=None) -> str:
 
     dark = _is_dark(palette, QPalette.ColorRole.Window if ground is None else ground)
     return OK_FG_ON_DARK if dark else OK_FG
+
+
+
+def legible(color: str, ground: str, ratio: float, opacity: float = 1.0) -> str:
+    """``color`` ("#rrggbb"), darkened on a light ``ground`` (lightened on a dark one)
+    until, painted at ``opacity`` over ``ground``, it stands ``ratio`` to 1 from it (the
+    done job's green ✓, faded with its line to 65%, was 2.05:1 on the light row)."""
+    from PySide6.QtGui import QColor
+
+    c, g = _rgb(color), _rgb(ground)
+    if c is None or g is None:
+        return color
+    target = (0, 0, 0) if luminance(g) > 0.18 else (255, 255, 255)
+    for step in range(21):
+        t = step / 20
+        mix = [round(x + (y - x) * t) for x, y in zip(c, target)]
+        seen = [round(opacity * x + (1 - opacity) * y) for x, y in zip(mix, g)]
+        if contrast_ratio(seen, g) >= ratio:
+            break
+    return QColor(*mix).name()
+
+
+#: the suggestion blue as read on a dark ground (#2f6fdb was 3.3:1 on a dark card)
+ACCENT_ON_DARK = "#79a8ff"
+
+
+class DockColors:
+    """The colours of the review docks' own grounds (label chips, caption box, suggestion
+    cards, history) for a ``QPalette``: the light theme's constants as they always were
+    (white, PANEL_BG, TEXT...) when its base is light; from the palette when it is dark
+    (white islands with near-black text beside a dark window)."""
+
+    def __init__(self, palette) -> None:
+        from PySide6.QtGui import QPalette
+
+        roles = QPalette.ColorRole
+        self.dark = _is_dark(palette, roles.Base)
+        if not self.dark:
+            self.ground, self.quiet, self.text, self.muted = "#ffffff", PANEL_BG, TEXT, TEXT_MUTED
+            self.border, self.track, self.accent = BORDER, "#eef1f4", ACCENT
+            self.ok, self.bad = STATUS_COLORS["reviewed"], STATUS_COLORS["rejected"]
+            self.window_muted = TEXT_MUTED
+            return
+        self.ground = palette.color(roles.Base).name()
+        self.quiet = palette.color(roles.AlternateBase).name()  # a decided card, a read-only box
+        self.text = palette.color(roles.Text).name()
+        self.muted = muted_color(palette)
+        self.border = palette.color(roles.Mid).name()
+        self.track = palette.color(roles.Mid).name()
+        self.accent, self.ok, self.bad = ACCENT_ON_DARK, OK_FG_ON_DARK, ERROR_FG_ON_DARK
+        self.window_muted = muted_color(palette, roles.Window)  # text on the dock itself
+
+    def hover(self, color: str) -> str:
+        """A chip's ground under the pointer: its colour, faint on the ground."""
+        from PySide6.QtGui import QColor
+
+        c = QColor(color)
+        if not c.isValid():
+            return "#eeeeee" if not self.dark else self.quiet
+        if not self.dark:
+            return c.lighter(185).name()
+        g = QColor(self.ground)
+        return QColor(*(round(0.25 * a + 0.75 * b) for a, b in
+                        ((c.red(), g.red()), (c.green(), g.green()), (c.blue(), g.blue())))).name()

@@ -26,6 +26,23 @@ def text_contrast(widget) -> float:
     """The contrast of ``widget``'s text as painted in its window: the widget's area cut
     from a grab of the window; the background is its commonest colour, the text the pixel
     that stands out most from it (the core of a glyph)."""
+    seen = _painted(widget)
+    bg = seen.most_common(1)[0][0]
+    return max(contrast_ratio(p, bg) for p in seen)
+
+
+def ground(widget) -> tuple:
+    """The (r, g, b) painted behind ``widget``'s text: its area's commonest colour in a
+    grab of its window."""
+    return _painted(widget).most_common(1)[0][0]
+
+
+def luminance(rgb) -> float:
+    """WCAG relative luminance: 0 black, 1 white (a dark theme's window ~0.04)."""
+    return _lum(rgb)
+
+
+def _painted(widget) -> Counter:
     from PySide6.QtCore import QRect
     from PySide6.QtWidgets import QApplication
 
@@ -42,8 +59,7 @@ def text_contrast(widget) -> float:
         for x in range(r.left(), r.right() + 1):
             p = img.pixel(x, y)
             seen[((p >> 16) & 255, (p >> 8) & 255, p & 255)] += 1
-    bg = seen.most_common(1)[0][0]
-    return max(contrast_ratio(p, bg) for p in seen)
+    return seen
 
 
 def dark_palette():

@@ -73,11 +73,13 @@ class CaptionEditor(QWidget):
         self.edit = _Edit(self)
         self.edit.setPlaceholderText("No caption \u2014 press F2 or E to write one")
         self.edit.setTabChangesFocus(True)
+        # the palette's ground in a dark theme (it was white there, beside a dark window)
+        dock = style.DockColors(self.palette())
         self.edit.setStyleSheet(
-            f"QPlainTextEdit {{ border: 1px solid {style.BORDER}; border-radius: 4px; padding: 4px;"
-            f" background: white; color: {style.TEXT}; }}"
-            f"QPlainTextEdit:focus {{ border: 2px solid {style.ACCENT}; }}"
-            f"QPlainTextEdit:read-only {{ background: {style.PANEL_BG}; }}"
+            f"QPlainTextEdit {{ border: 1px solid {dock.border}; border-radius: 4px; padding: 4px;"
+            f" background: {dock.ground}; color: {dock.text}; }}"
+            f"QPlainTextEdit:focus {{ border: 2px solid {dock.accent}; }}"
+            f"QPlainTextEdit:read-only {{ background: {dock.quiet}; }}"
         )
         self.edit.textChanged.connect(self._update_hint)
         # two lines at least (a plain text edit's own minimum, ~4 lines, held the Caption

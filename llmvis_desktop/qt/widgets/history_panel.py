@@ -36,7 +36,7 @@ from datetime import datetime, timezone
 from typing import Optional
 
 from PySide6.QtCore import QSize, QUrl
-from PySide6.QtWidgets import QLabel, QTextBrowser, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QTextBrowser, QVBoxLayout, QWidget
 
 from llmvis_desktop.core.store.records import EventRecord
 from llmvis_desktop.core.wording import model_short_name
@@ -299,9 +299,11 @@ class HistoryPanel(QWidget):
         self.browser.setOpenLinks(False)
         self.browser.anchorClicked.connect(self._on_link)
         self.browser.highlighted.connect(self._on_hover)  # a model's whole path over its name
-        self.browser.setStyleSheet(f"QTextBrowser {{ background: white; border: 1px solid {style.BORDER}; }}")
+        # the palette's ground and text in a dark theme (a white page beside a dark window)
+        self._dock = dock = style.DockColors(self.palette())
+        self.browser.setStyleSheet(f"QTextBrowser {{ background: {dock.ground}; border: 1px solid {dock.border}; }}")
         self.placeholder = QLabel("No history for this image yet.")
-        self.placeholder.setStyleSheet(f"color: {style.TEXT_MUTED}; padding: 8px;")
+        self.placeholder.setStyleSheet(f"color: {dock.window_muted}; padding: 8px;")
         self.placeholder.setWordWrap(True)  # (on one line it held the docks, and the window, wide)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(6, 6, 6, 6)  # inset as the Labels and Suggestions docks
@@ -377,7 +379,7 @@ class HistoryPanel(QWidget):
 
     def _render(self, limit: Optional[int]) -> None:
         self._limit = limit
-        rows = [self._row_html(*row, expanded=row[0].id in self._full)
+        rows = [self._row_html(*row, expanded=row[0].id in self._full, dock=self._dock)
                 for row in (self._rows if limit is None else self._rows[:limit])]
         self._shown = len(rows)
         more = ""
@@ -385,7 +387,7 @@ class HistoryPanel(QWidget):
             more = (f"<p><a href='history:all'>Show all {len(self._rows)} events "
                     f"({len(self._rows) - len(rows)} older)</a></p>")
         self.browser.setHtml(
-            f"<html><body style='color:{style.TEXT};'>"
+            f"<html><body style='color:{self._dock.text};'>"
             "<table width='100%' cellspacing='0' cellpadding='5'>" + "".join(rows) + "</table>"
             + more + "</body></html>"
         )
@@ -411,7 +413,8 @@ class HistoryPanel(QWidget):
             bar.setValue(at)  # (the row opens in place)
 
     @staticmethod
-    def _row_html(ev, who, when, what, full, model, suggestion, expanded: bool = False) -> str:
+    def _row_html(ev, who, when, what, full, model, suggestion, expanded: bool = False, dock=None) -> str:
+        d = dock if dock is not None else style.DockColors(QApplication.palette())
         link = ""
         if full != what:
             href, text = (f"history:less:{ev.id}", "less") if expanded else (f"history:full:{ev.id}", "full text")
@@ -433,7 +436,7 @@ class HistoryPanel(QWidget):
                 line = f"revision {line}" if text.startswith(" @ ") else line
             else:
                 line = f"proposed by {model_short_name(suggestion.model_id)}{_provenance(suggestion)}{_score(suggestion.score)}"
-            via = (f"<br><span style='color:{style.TEXT_MUTED}; font-size:small;'>"
+            via = (f"<br><span style='color:{d.muted}; font-size:small;'>"
                    f"{html.escape(line)}</span>") if line else ""
         who_html = html.escape(who)
         if model and str(ev.actor).startswith("model:"):
@@ -441,12 +444,12 @@ class HistoryPanel(QWidget):
             # a local model by its folder's name, its whole path the tooltip over it
             name = who[len('model:'):]
             short = model_short_name(name)
-            who_html = f"<span style='color:{style.MODEL_BADGE};'>{html.escape(short)}</span>"
+            who_html = f"<span style='color:{d.accent};'>{html.escape(short)}</span>"
             if short != name:
-                who_html = (f"<a href='history:model:{ev.id}' style='color:{style.MODEL_BADGE}; "
+                who_html = (f"<a href='history:model:{ev.id}' style='color:{d.accent}; "
                             f"text-decoration:none;'>{html.escape(short)}</a>")
         return (
-            f"<tr><td style='border-bottom:1px solid {style.BORDER};'>"
-            f"{badge}<b>{who_html}</b> <span style='color:{style.TEXT_MUTED};'>&middot; {html.escape(when)}</span><br>"
+            f"<tr><td style='border-bottom:1px solid {d.border};'>"
+            f"{badge}<b>{who_html}</b> <span style='color:{d.muted};'>&middot; {html.escape(when)}</span><br>"
             f"{html.escape(what).replace(chr(10), '<br>')}{link}{via}</td></tr>"
         )

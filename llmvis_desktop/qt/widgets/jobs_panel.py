@@ -55,6 +55,8 @@ from PySide6.QtWidgets import (
 from .. import style
 
 
+#: a done line's opacity once faded (the running jobs above it stand out)
+FADED = 0.65
 #: a done line (a failed job's reason) is shown whole up to this many lines; a longer one
 #: scrolls in the dock (Copy copies it all)
 MAX_DONE_LINES = 8
@@ -148,6 +150,8 @@ class _JobRow(QFrame):
         # the palette's row ground (alternate-base) may be dark: colours that read on it
         ground = QPalette.ColorRole.AlternateBase
         color = (style.ok_color if ok else style.error_color)(self.palette(), ground)
+        # and still seen once the line has faded (the green ✓ was 2.05:1 on a light row)
+        color = style.legible(color, self.palette().color(ground).name(), 3.3, FADED)
         mark = "\u2713" if ok else "\u2717"
         took = time.monotonic() - self.started
         took_text = f" ({format_eta(took)})" if took >= 1 else ""
@@ -182,7 +186,7 @@ class _JobRow(QFrame):
         self._fade = QPropertyAnimation(effect, b"opacity", self)
         self._fade.setDuration(1200)
         self._fade.setStartValue(1.0)
-        self._fade.setEndValue(0.65)
+        self._fade.setEndValue(FADED)
         self._fade.start()
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Optional
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QSizePolicy,
     QStyle,
@@ -28,17 +28,24 @@ from .. import style
 ELLIPSIS = "\u2026"
 
 
-def chip_style(color: str) -> str:
+def chip_style(color: str, palette=None) -> str:
+    """A chip in its label's ``color``: ringed by it, filled with it when checked (its
+    text black or white by the colour's luminance); its ground and text the palette's
+    (``style.DockColors``: white in a light theme, the palette's base in a dark one, a
+    white chip beside a dark window)."""
+    from PySide6.QtWidgets import QApplication
+
+    dock = style.DockColors(palette if palette is not None else QApplication.palette())
     fg = style.contrast_text(color)
     return (
         "QToolButton { border: 2px solid %(c)s; border-radius: 12px; padding: 3px 10px;"
-        " background: white; color: %(t)s; }"
+        " background: %(g)s; color: %(t)s; }"
         "QToolButton:hover { background: %(hover)s; }"
         "QToolButton:checked { background: %(c)s; color: %(fg)s; font-weight: bold; }"
         "QToolButton:disabled { border-color: %(b)s; color: %(m)s; }"
         "QToolButton:focus { outline: none; border-style: dashed; }"
-    ) % {"c": color, "fg": fg, "t": style.TEXT, "b": style.BORDER, "m": style.TEXT_MUTED,
-         "hover": QColor(color).lighter(185).name() if QColor(color).isValid() else "#eeeeee"}
+    ) % {"c": color, "fg": fg, "g": dock.ground, "t": dock.text, "b": dock.border, "m": dock.muted,
+         "hover": dock.hover(color)}
 
 
 class LabelChip(QToolButton):

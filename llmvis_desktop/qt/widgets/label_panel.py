@@ -368,7 +368,7 @@ class LabelPanel(LabelMenuMixin, QWidget):
         chip.setCheckable(True)
         chip.setChecked(d.name in self._checked)
         chip.setFocusPolicy(Qt.FocusPolicy.TabFocus)
-        chip.setStyleSheet(chip_style(d.color))
+        chip.setStyleSheet(chip_style(d.color, self.palette()))
         chip.setProperty("labelColor", d.color)
         chip.setProperty("labelName", d.name)
         # the name now (a rename keeps the chip), not the one it was made with
@@ -381,7 +381,7 @@ class LabelPanel(LabelMenuMixin, QWidget):
         """A chip kept for ``d``: its name, key and count; its style sheet only when the
         colour changed (setting one restyles the chip)."""
         if chip.property("labelColor") != d.color:
-            chip.setStyleSheet(chip_style(d.color))
+            chip.setStyleSheet(chip_style(d.color, self.palette()))
             chip.setProperty("labelColor", d.color)
         chip.setProperty("labelName", d.name)
         self._set_chip_text(chip, d, key)

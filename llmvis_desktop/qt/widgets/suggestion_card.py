@@ -4,7 +4,7 @@ Edit (captions only) / Reject buttons with the caption's edit box; a decided one
 its outcome. The card emits nothing of its own: a decision goes out through the panel's
 ``accepted`` / ``rejected`` / ``edited`` / ``finished`` signals.
 
-``CARD_STYLE`` is the one style sheet the panel sets on its card list; cards are styled
+``card_style(palette)`` is the one style sheet the panel sets on its card list; cards are styled
 by it through their properties (``outcome``, ``kind``).
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Optional
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence, QShortcut, QTextCursor
+from PySide6.QtGui import QKeySequence, QPalette, QShortcut, QTextCursor
 from PySide6.QtWidgets import (
     QBoxLayout,
     QFrame,
@@ -45,37 +45,43 @@ _OUTCOME_COLORS = {
 }
 
 
-def _card_style() -> str:
-    sug, ok, bad = style.STATUS_COLORS["suggested"], style.STATUS_COLORS["reviewed"], style.STATUS_COLORS["rejected"]
+def card_style(palette=None) -> str:
+    """The card list's style sheet for ``palette`` (the application's by default): the
+    light theme's white cards as before; in a dark one the palette's grounds and colours
+    that read on them (``style.DockColors``; white cards glared beside a dark window)."""
+    from PySide6.QtWidgets import QApplication
+
+    d = style.DockColors(palette if palette is not None else QApplication.palette())
+    sug, ok, bad = d.accent, d.ok, d.bad
     rules = [
-        f"#suggestionCard {{ background: white; border: 1px solid {style.BORDER};"
-        f" border-left: 4px solid {sug}; border-radius: 4px; }}",
+        f"#suggestionCard {{ background: {d.ground}; border: 1px solid {d.border};"
+        f" border-left: 4px solid {style.STATUS_COLORS['suggested']}; border-radius: 4px; }}",
         f"#suggestionCard[outcome=\"accepted\"], #suggestionCard[outcome=\"edited\"] {{"
-        f" background: {style.PANEL_BG}; border-left-color: {ok}; }}",
-        f"#suggestionCard[outcome=\"rejected\"] {{ background: {style.PANEL_BG}; border-left-color: {bad}; }}",
-        f"#suggestionCard[outcome=\"other\"] {{ background: {style.PANEL_BG}; border-left-color: {style.BORDER}; }}",
+        f" background: {d.quiet}; border-left-color: {style.STATUS_COLORS['reviewed']}; }}",
+        f"#suggestionCard[outcome=\"rejected\"] {{ background: {d.quiet};"
+        f" border-left-color: {style.STATUS_COLORS['rejected']}; }}",
+        f"#suggestionCard[outcome=\"other\"] {{ background: {d.quiet}; border-left-color: {d.border}; }}",
         "#suggestionCard QLabel { background: transparent; border: none; }",
         f"QLabel#sgKind {{ color: {sug}; font-weight: bold; font-size: small; }}",
-        f"QLabel#sgValue {{ color: {style.TEXT}; }}",
+        f"QLabel#sgValue {{ color: {d.text}; }}",
         "QLabel#sgValue[kind=\"label\"] { font-weight: bold; }",
-        f"QLabel#sgSmall {{ color: {style.TEXT}; font-size: small; }}",
-        f"QLabel#sgMuted {{ color: {style.TEXT_MUTED}; font-size: small; }}",
-        f"QLabel#sgOutcome {{ color: {style.TEXT_MUTED}; font-size: small; }}",
+        f"QLabel#sgSmall {{ color: {d.text}; font-size: small; }}",
+        f"QLabel#sgMuted {{ color: {d.muted}; font-size: small; }}",
+        f"QLabel#sgOutcome {{ color: {d.muted}; font-size: small; }}",
         f"QLabel#sgOutcome[outcome=\"accepted\"], QLabel#sgOutcome[outcome=\"edited\"] {{ color: {ok}; }}",
         f"QLabel#sgOutcome[outcome=\"rejected\"] {{ color: {bad}; }}",
-        f"QPushButton#sgMore {{ color: {style.ACCENT}; border: none; background: transparent;"
+        f"QPushButton#sgMore {{ color: {d.accent}; border: none; background: transparent;"
         " padding: 0px 2px; font-size: small; text-decoration: underline; }",
-        f"QProgressBar#sgScore {{ border: 1px solid {style.BORDER}; border-radius: 3px; background: #eef1f4; }}",
-        f"QProgressBar#sgScore::chunk {{ background: {sug}; border-radius: 2px; }}",
+        f"QProgressBar#sgScore {{ border: 1px solid {d.border}; border-radius: 3px; background: {d.track}; }}",
+        f"QProgressBar#sgScore::chunk {{ background: {style.STATUS_COLORS['suggested']}; border-radius: 2px; }}",
     ]
-    for name, color in (("sgAccept", ok), ("sgEdit", style.TEXT_MUTED), ("sgReject", bad)):
+    # a hovered button is filled with its colour, its text the card's ground (white in a
+    # light theme; white on a dark theme's light red was 2.6:1)
+    for name, color in (("sgAccept", ok), ("sgEdit", d.muted), ("sgReject", bad)):
         rules.append(f"QPushButton#{name} {{ color: {color}; border: 1px solid {color}; border-radius: 3px;"
-                     " padding: 2px 10px; background: white; }")
-        rules.append(f"QPushButton#{name}:hover {{ background: {color}; color: white; }}")
+                     f" padding: 2px 10px; background: {d.ground}; }}")
+        rules.append(f"QPushButton#{name}:hover {{ background: {color}; color: {d.ground}; }}")
     return "\n".join(rules)
-
-
-CARD_STYLE = _card_style()
 
 
 def _set_prop(widget: QWidget, name: str, value) -> None:
@@ -141,7 +147,7 @@ class SuggestionCard(QFrame):
         self._panel = panel
         self._s: Optional[SuggestionRecord] = None
         self.setObjectName("suggestionCard")
-        # styled by the panel's one style sheet (CARD_STYLE), keyed on properties
+        # styled by the panel's one style sheet (card_style), keyed on properties
         lay = QVBoxLayout(self)
         lay.setContentsMargins(8, 6, 8, 6)
         lay.setSpacing(4)
@@ -386,7 +392,8 @@ class SuggestionCard(QFrame):
         text = self.editor.toPlainText().strip()
         if not text:
             self.edit_hint.setText("A caption cannot be empty (use Reject instead).")
-            self.edit_hint.setStyleSheet(f"color: {style.ERROR_FG}; font-size: small;")
+            self.edit_hint.setStyleSheet(f"color: {style.error_color(self.palette(), QPalette.ColorRole.Base)};"
+                                         " font-size: small;")
             return
         self.edit_box.hide()
         if text == self._s.value.strip():

@@ -52,7 +52,7 @@ from PySide6.QtWidgets import (
 from llmvis_desktop.core.store.records import SuggestionRecord
 
 from .. import style
-from .suggestion_card import CARD_STYLE, SuggestionCard
+from .suggestion_card import SuggestionCard, card_style
 
 EMPTY_TEXT = ("No suggestions for this image yet. Suggestions menu: learn labels from reviewed "
               "images (no download), or run a captioner/labeler chosen in \u201cModels\u2026\u201d "
@@ -83,8 +83,9 @@ class SuggestionPanel(QWidget):
         self.placeholder.setWordWrap(True)
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.placeholder.setTextFormat(Qt.TextFormat.PlainText)
+        dock = style.DockColors(self.palette())  # (the palette's in a dark theme)
         self.placeholder.setStyleSheet(
-            f"color: {style.TEXT_MUTED}; background: {style.PANEL_BG}; border: 1px dashed {style.BORDER};"
+            f"color: {dock.muted}; background: {dock.quiet}; border: 1px dashed {dock.border};"
             " border-radius: 4px;"
         )
         self.placeholder.setContentsMargins(10, 10, 10, 10)
@@ -100,7 +101,7 @@ class SuggestionPanel(QWidget):
         self.placeholder_scroll.setWidget(self.placeholder)
 
         self._list = QWidget()
-        self._list.setStyleSheet(CARD_STYLE)
+        self._list.setStyleSheet(card_style(self.palette()))
         self._list_lay = QVBoxLayout(self._list)
         self._list_lay.setContentsMargins(0, 0, 0, 0)
         self._list_lay.setSpacing(6)
