@@ -15,6 +15,7 @@ score for the same clean surface: a clean strip's "hole" rises with the tile cou
 """
 from __future__ import annotations
 
+import contextlib
 import math
 from typing import Optional, Sequence
 
@@ -126,8 +127,9 @@ class ZeroShotTiles:
     """A zero-shot labeler's (CLIP, SigLIP) scores for the strips of a batch, from tiles of
     its input side at the strip's own resolution (at most ``max_tiles``; the project's
     setting by default). Called on the model thread, after the batch's folded strips were
-    scored: each strip's file is read again, whole, and its tiles scored in the job's
-    batches, so the model thread spends one scoring per tile on it."""
+    scored: each strip's file is read again, in bands where it can be
+    (:mod:`..imaging.strip_read`), and its tiles scored in the job's batches, so the model
+    thread spends one scoring per tile on it."""
 
     def __init__(self, project, max_tiles: Optional[int] = None) -> None:
         self.project, self.max_tiles = project, max_tiles_of(project, max_tiles)
@@ -135,27 +137,27 @@ class ZeroShotTiles:
 
     def __call__(self, eng, recs: Sequence, labels: Sequence[str], prompt: str, batch: int) -> dict:
         """{index into ``recs``: (per-label max scores, per-label :func:`params_for`)}."""
-        import numpy as np
         from PIL import Image
 
-        from ..imaging.reader import read_image
+        from ..imaging.strip_read import strip_tiles_source
         from .registry import input_side
 
         out = {}
         for n, rec in enumerate(recs):
             if not is_tiled(rec.width, rec.height):
                 continue
-            try:
-                arr = read_image(self.project.path_of(rec), max_pixels=self.project.max_pixels).display
-            except Exception:  # (the folded strip's scores stand)
-                continue
-            h, w = arr.shape[:2]
-            boxes = tile_grid(w, h, input_side(eng.loaded) or 224, self.max_tiles)
-            P = []
-            for _at, tiles in tiles_of(arr, boxes):
-                P += eng.scores([Image.fromarray(np.ascontiguousarray(t)).convert("RGB") for t in tiles],
-                                labels, prompt, batch=batch)
-            del arr
+            with contextlib.ExitStack() as held:
+                try:
+                    src = held.enter_context(strip_tiles_source(self.project.path_of(rec),
+                                                                max_pixels=self.project.max_pixels))
+                except Exception:  # (the folded strip's scores stand)
+                    continue
+                w, h = src.size
+                boxes = tile_grid(w, h, input_side(eng.loaded) or 224, self.max_tiles)
+                P = []
+                for _at, tiles in src.tiles(boxes, TILES_AT_ONCE):
+                    P += eng.scores([Image.fromarray(t).convert("RGB") for t in tiles], labels, prompt, batch=batch)
+                    del tiles  # (before the next ones are cut)
             best_p, best = max_over_tiles(P)
             out[n] = ([float(v) for v in best_p], [params_for(boxes, (w, h), int(b)) for b in best])
             self.tiled.append(len(boxes))
