@@ -119,3 +119,33 @@ def test_the_learned_suggester_holds_no_whole_strip(tmp_path, monkeypatch, kind)
                                                                64, BOUND)))
     assert set(got) == {0} and got[0][2][0]["strip_tiles"]["source_px"] == [w, h]
     _held_less_than_the_strip(peak, path)
+
+
+def _model_inputs(path, tmp_path):
+    """model_image of ``path``, and of an RGB PNG of its display (the path that did not
+    change), as a CLIP-like processor's resize and without one."""
+    from llmvis_desktop.core.suggest.reading import model_image
+
+    twin = tmp_path / "twin.png"
+    Image.fromarray(read_image(path).display).convert("RGB").save(twin)
+    out = []
+    for kw in ({"resize": ("shortest", 224, 0, 3), "draft_side": 224}, {"draft_side": 224}, {}):
+        out.append((model_image(path, **kw), model_image(twin, **kw)))
+    return out
+
+
+def test_a_readers_strip_is_what_it_was_and_a_tiff_strip_is_not_held_whole(tmp_path):
+    from llmvis_desktop.core.suggest.reading import model_image
+
+    rng = np.random.default_rng(5)
+    gray = tmp_path / "gray.png"  # (converted to RGB once shrunk now: the same pixels)
+    Image.fromarray(np.repeat(rng.integers(0, 255, (60, 300), dtype=np.uint8), 50, axis=0)).save(gray)
+    big = tmp_path / "big.tif"  # 20 MB: read strip by strip
+    tifffile.imwrite(big, rng.integers(500, 40000, (20000, 512), dtype=np.uint16), rowsperstrip=32)
+    for path in (gray, big):
+        for got, want in _model_inputs(path, tmp_path):
+            assert got.mode == "RGB" and got.info["model_input"] == want.info["model_input"], path
+            assert np.array_equal(np.asarray(got), np.asarray(want)), path
+    peak = _peak(lambda: model_image(big, resize=("shortest", 224, 0, 3), draft_side=224))
+    whole = 20000 * 512  # its display; its 16-bit pixels are twice that
+    assert peak < 1.5 * whole, f"{peak / 1e6:.1f} MB held for a strip of {whole / 1e6:.1f} MB shown"

@@ -123,6 +123,40 @@ def _tiff_bands(path: PathLike, max_pixels: Optional[int]) -> Optional[_TiffBand
     return _TiffBands(path, (w, h), shown)
 
 
+#: files from this size may be a strip worth reading in bands (a smaller one is decoded whole)
+BANDED_FROM_BYTES = 16 << 20
+
+
+def strip_display(path: PathLike, max_pixels: Optional[int] = DEFAULT_MAX_PIXELS,
+                  aspect: float = 4.0) -> Optional[Image.Image]:
+    """The display rendering (mode "L") of a large stripped gray TIFF strip (long side
+    ``aspect`` times its short one or more), filled in strip by strip: no full-depth copy,
+    no second one for Pillow (``read_display_image`` held the 16-bit pixels, their display
+    and Pillow's copy of it). None: not such a file (the caller reads it as before)."""
+    import os
+
+    try:
+        if os.path.getsize(path) < BANDED_FROM_BYTES:
+            return None
+    except OSError:
+        return None
+    from .reader import read_header
+    from .strip_view import pieces_for
+
+    meta = read_header(path, max_pixels=max_pixels)
+    if meta.format != "TIFF" or pieces_for(meta.width, meta.height, aspect) < 2:
+        return None
+    src = _tiff_bands(path, max_pixels)
+    if src is None:
+        return None
+    w, h = src.size
+    shown = np.empty((h, w), np.uint8)
+    for y0, rows in src._rows():
+        rows = rows[:h - y0]
+        shown[y0:y0 + len(rows)] = rows
+    return Image.fromarray(shown)
+
+
 @contextlib.contextmanager
 def strip_tiles_source(path: PathLike, max_pixels: Optional[int] = DEFAULT_MAX_PIXELS):
     """A source of ``path``'s display tiles: ``.size`` (width, height) and
@@ -144,4 +178,4 @@ def strip_tiles_source(path: PathLike, max_pixels: Optional[int] = DEFAULT_MAX_P
         src.close()
 
 
-__all__ = ["AT_ONCE", "strip_tiles_source"]
+__all__ = ["AT_ONCE", "BANDED_FROM_BYTES", "strip_display", "strip_tiles_source"]

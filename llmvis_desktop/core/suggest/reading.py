@@ -75,12 +75,17 @@ def model_image(path, max_pixels: Optional[int] = None, max_side: int = MAX_SIDE
     from ..imaging.reader import DEFAULT_MAX_PIXELS, read_display_image, read_image
 
     limit, draft = max_pixels or DEFAULT_MAX_PIXELS, min(draft_side or max_side, max_side)
-    if frame == 0 and window is None:  # a plain 8-bit file skips the trip through numpy
+    im = None
+    if frame == 0 and window is None and str(path).lower().endswith((".tif", ".tiff")):
+        from ..imaging.strip_read import strip_display
+
+        im = strip_display(path, limit)  # a large gray TIFF strip: filled in strip by strip
+    if im is None and frame == 0 and window is None:  # a plain 8-bit file skips the trip through numpy
         im = read_display_image(path, max_pixels=limit, draft_side=draft)
-    else:
+    elif im is None:
         im = Image.fromarray(read_image(path, max_pixels=limit, draft_side=draft, frame=frame,
                                         window=window).display)
-    if im.mode != "RGB":
+    if im.mode != "RGB" and not (im.mode == "L" and is_tiled(*im.size)):  # (a gray strip: once shrunk)
         im = im.convert("RGB")
     cut = _cut(im, path, limit, tiles) if tiles and frame == 0 and window is None else None
     # a line-scan strip: folded into a square-ish image (:mod:`.strips`), not a sliver
@@ -96,6 +101,8 @@ def model_image(path, max_pixels: Optional[int] = None, max_side: int = MAX_SIDE
                                reducing_gap=2.0)
         if max(im.size) > max_side:
             im.thumbnail((max_side, max_side))
+    if im.mode != "RGB":
+        im = im.convert("RGB")
     im.info[VIEW_KEY] = {**(view or {}), "input_px": list(im.size)}  # what the model is shown
     if cut is not None:
         im.info[TILES_KEY] = cut
