@@ -44,8 +44,10 @@ def _streamable(page) -> bool:
             and int(page.bitspersample) in (8, 16))
 
 
-def _stream(path: PathLike, size: int | None, max_pixels: int | None):
-    """(reduced mean pixels or None, window sample, full lo, full hi, page facts) or None."""
+def _stream(path: PathLike, size: int | None, max_pixels: int | None, reduce_from: int | None = None):
+    """(reduced mean pixels or None, window sample, full lo, full hi, page facts) or None;
+    a TIFF under ``reduce_from`` pixels (None: :data:`REDUCE_FROM`), or not streamable,
+    gives None."""
     import tifffile
 
     from .tiff import _check_data_inside, _display_hints, _tiff_page_info
@@ -61,7 +63,7 @@ def _stream(path: PathLike, size: int | None, max_pixels: int | None):
             page = tf.pages.first
             width, height, *_rest, orientation = _tiff_page_info(page)
             check_size(path, width, height, max_pixels)
-            if width * height < REDUCE_FROM or not _streamable(page):
+            if width * height < (REDUCE_FROM if reduce_from is None else reduce_from) or not _streamable(page):
                 return None
             _check_data_inside(tf, page, path)
             w, h = int(page.imagewidth), int(page.imagelength)  # as stored

@@ -255,7 +255,9 @@ def run_suggest(
         broken: dict[str, str] = {}  # role -> why its model failed while running
         no_text = [0]  # empty captions/answers, not stored
 
-        tiler = ZeroShotTiles(project)  # a labeler scores line-scan strips in tiles
+        tiler = ZeroShotTiles(project)  # a labeler scores line-scan strips in tiles, which the readers cut
+        cut = worker.call(reader_resize, engines["label"].loaded) if "label" in engines else None
+        cut = (input_side(engines["label"].loaded) or 224, tiler.max_tiles, cut) if cut else None
 
         def infer(recs, images):
             rows = _infer(engines, roles, recs, images, done, labels, batch, max_new_tokens, top_k,
@@ -285,7 +287,7 @@ def run_suggest(
             committer = GroupCommitter(project, skip_done=only_unsuggested,
                                        labels_as_of=labels_as_of if "label" in engines else None)
             try:
-                run_batches(project, chunks, reader, (project.max_pixels, max_side, draft_side, resize),
+                run_batches(project, chunks, reader, (project.max_pixels, max_side, draft_side, resize, cut),
                             infer, worker, on_batch, token, share, skip_done=only_unsuggested, committer=committer)
             except Exception as exc:  # the batches committed before a full disk or a lost server are kept
                 if is_disk_full(exc) or is_connection_lost(exc):
@@ -469,7 +471,7 @@ def _infer_role(eng, r, recs, images, done, labels, batch, max_new_tokens, top_k
     base = {"family": eng.info.family, "device": eng.device, "dtype": eng.dtype_name, "max_side": max_side}
     if r.role == "label":
         scores = eng.scores(ims, labels, r.prompt, batch=batch)
-        tiled = tiler(eng, [recs[i] for i in idx], labels, r.prompt, batch) if tiler else {}  # strips
+        tiled = tiler(eng, [recs[i] for i in idx], labels, r.prompt, batch, ims) if tiler else {}  # strips
         scoring = "sigmoid" if getattr(eng.family, "use_sigmoid", False) else "softmax"
         for n, (i, row) in enumerate(zip(idx, scores)):
             ranked = sorted(zip(labels, tiled[n][0] if n in tiled else row), key=lambda t: -t[1])

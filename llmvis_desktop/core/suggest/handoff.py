@@ -35,12 +35,14 @@ class Shared:
 
 
 def pack(items: list) -> object:
-    """In the helper: [(uint8 array or None, why[, view])] -> the same list, or a :class:`Shared`
-    block holding the arrays when they are large and a block can be had. ``view``: what
-    the model is shown (:data:`.strips.VIEW_KEY`), put back in the image's ``info``."""
+    """In the helper: [(uint8 array or None, why[, view[, tiles]])] -> the same list, or a
+    :class:`Shared` block holding the arrays when they are large and a block can be had.
+    ``view``: what the model is shown (:data:`.strips.VIEW_KEY`), ``tiles``: a strip's
+    tiles (:func:`.strip_tiles.cut_tiles`, their pixels in the block too), put back in
+    the image's ``info``."""
     import numpy as np
 
-    size = sum(a.nbytes for a, *_ in items if a is not None)
+    size = sum(a.nbytes + _tile_bytes(extra) for a, _err, *extra in items if a is not None)
     if size < SHARED_MIN_BYTES:
         return items
     from multiprocessing import shared_memory
@@ -61,8 +63,13 @@ def pack(items: list) -> object:
                 continue
             arr = np.ascontiguousarray(arr, dtype=np.uint8)
             np.ndarray(arr.shape, np.uint8, buffer=block.buf, offset=offset)[...] = arr
-            out.append((tuple(arr.shape), offset, err, *view))
-            offset += arr.nbytes
+            at, offset = offset, offset + arr.nbytes
+            if len(view) > 1 and view[1] is not None:  # a strip's tiles: their pixels in the block
+                tiles = view[1]["pixels"]
+                np.ndarray(tiles.shape, np.uint8, buffer=block.buf, offset=offset)[...] = tiles
+                view = [view[0], {**view[1], "pixels": (tuple(tiles.shape), offset)}]
+                offset += tiles.nbytes
+            out.append((tuple(arr.shape), at, err, *view))
     except OSError as exc:
         log.debug("shared memory too small for a batch of %d bytes: %s", size, exc)
         block.close()
@@ -86,19 +93,41 @@ def unpack(payload) -> list:
     try:
         # Image.fromarray copies an RGB array into Pillow's own memory
         return [(None if shape is None else
-                 _viewed(Image.fromarray(np.ndarray(shape, np.uint8, buffer=block.buf, offset=offset)), view), err)
+                 _viewed(Image.fromarray(np.ndarray(shape, np.uint8, buffer=block.buf, offset=offset)),
+                         _tiles_out(view, block)), err)
                 for shape, offset, err, *view in payload.items]
     finally:
         block.close()
         block.unlink()
 
 
+def _tile_bytes(extra) -> int:
+    """The bytes of a strip's tile pixels in an item's extras (view, tiles), in the helper."""
+    tiles = extra[1] if len(extra) > 1 else None
+    return tiles["pixels"].nbytes if tiles is not None and hasattr(tiles["pixels"], "nbytes") else 0
+
+
+def _tiles_out(view: list, block) -> list:
+    """``view`` with a strip's tiles copied out of ``block``."""
+    if len(view) < 2 or view[1] is None:
+        return view
+    import numpy as np
+
+    shape, offset = view[1]["pixels"]
+    return [view[0], {**view[1], "pixels": np.ndarray(shape, np.uint8, buffer=block.buf, offset=offset).copy()}]
+
+
 def _viewed(im, view: list):
-    """``im`` with the helper's note of what the model is shown, when it sent one."""
+    """``im`` with the helper's note of what the model is shown, when it sent one, and a
+    strip's tiles (:func:`.strip_tiles.cut_tiles`)."""
     if view and view[0] is not None:
         from .strips import VIEW_KEY
 
         im.info[VIEW_KEY] = view[0]
+    if len(view) > 1 and view[1] is not None:
+        from .strip_tiles import TILES_KEY
+
+        im.info[TILES_KEY] = view[1]
     return im
 
 

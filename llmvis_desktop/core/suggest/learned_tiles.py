@@ -2,14 +2,16 @@
 
 The suggester learned from its reviewed images at their scale; a strip squeezed whole
 into its 96-px input (or its handcrafted features' grid) lost a 40-px hole. A strip is
-read once, cut into tiles of the reviewed images' typical short side (the median; at
-most ``max_tiles``), :data:`~.strip_tiles.TILES_AT_ONCE` tiles scored at a time, and
+read once (in bands where it can be: :mod:`..imaging.strip_read`), cut into tiles of
+the reviewed images' typical short side (the median; at most ``max_tiles``),
+:data:`~.strip_tiles.TILES_AT_ONCE` tiles scored at a time, and
 each label takes its highest tile's score; the caption is retrieved with the features
 of the tile that gave the top label. A suggester that learned from strips (no reviewed
 image that is not one) scores strips whole, as it learned them.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import Callable, Optional, Sequence
 
@@ -17,7 +19,7 @@ import numpy as np
 
 from .learned_cnn import unit_rows
 from .linear import _unit
-from .strip_tiles import TILES_AT_ONCE, is_tiled, max_over_tiles, params_for, tile_grid, tiles_of
+from .strip_tiles import TILES_AT_ONCE, is_tiled, max_over_tiles, params_for, tile_grid
 
 log = logging.getLogger(__name__)
 
@@ -58,36 +60,37 @@ def score_strips(project, recs: Sequence, model, kind: str, extractor, inputs, s
     out (logged), as :func:`~.features.features_for` leaves out an image. ``cache``: a
     :class:`~.tile_cache.TileCache` of the tiles' handcrafted rows (a strip found there is
     not read at all; the network, which needs its pixels, still reads it)."""
-    from ..imaging.reader import read_image
+    from ..imaging.strip_read import strip_tiles_source
 
     out = {}
     for i, rec in enumerate(recs):
         check()
         key = cache.key(rec, side, max_tiles) if cache is not None else None
         hit = cache.get(key) if cache is not None else None
-        arr = None
-        if hit is None or kind == "cnn":
-            try:
-                arr = read_image(project.path_of(rec), max_pixels=getattr(project, "max_pixels", None)
-                                 or 178_956_970).display
-            except Exception as exc:
-                log.info("learned suggester skips %s: %s", rec.relpath, exc)
-                continue
-            if hit is not None and hit[0] != (arr.shape[1], arr.shape[0]):
-                hit = None
-        (w, h), rows = hit if hit is not None else ((arr.shape[1], arr.shape[0]), None)
-        boxes = tile_grid(w, h, side, max_tiles)
-        Ps, Us, Fs = [], [], []
-        for at, tiles in (tiles_of(arr, boxes) if arr is not None else
-                          ((at, None) for at in range(0, len(boxes), TILES_AT_ONCE))):
-            check()
-            F = rows[at:at + TILES_AT_ONCE] if rows is not None else extractor.extract(tiles)
-            Fs.append(F)
-            X = (F, inputs.unflatten(inputs.extract(tiles))) if kind == "cnn" else F
-            P, U = score(model, kind, X)
-            Ps.append(P)
-            Us.append(U)
-        del arr
+        with contextlib.ExitStack() as held:
+            src = None  # the strip's tiles, read in bands (never the strip whole twice)
+            if hit is None or kind == "cnn":
+                try:
+                    src = held.enter_context(strip_tiles_source(
+                        project.path_of(rec), max_pixels=getattr(project, "max_pixels", None) or 178_956_970))
+                except Exception as exc:
+                    log.info("learned suggester skips %s: %s", rec.relpath, exc)
+                    continue
+                if hit is not None and hit[0] != src.size:
+                    hit = None
+            (w, h), rows = hit if hit is not None else (src.size, None)
+            boxes = tile_grid(w, h, side, max_tiles)
+            Ps, Us, Fs = [], [], []
+            for at, tiles in (src.tiles(boxes, TILES_AT_ONCE) if src is not None else
+                              ((at, None) for at in range(0, len(boxes), TILES_AT_ONCE))):
+                check()
+                F = rows[at:at + TILES_AT_ONCE] if rows is not None else extractor.extract(tiles)
+                Fs.append(F)
+                X = (F, inputs.unflatten(inputs.extract(tiles))) if kind == "cnn" else F
+                P, U = score(model, kind, X)
+                Ps.append(P)
+                Us.append(U)
+                del tiles, X  # (before the next ones are cut)
         if cache is not None and rows is None:
             cache.put(key, (w, h), np.concatenate(Fs))
         P, U = np.concatenate(Ps), np.concatenate(Us)

@@ -160,7 +160,7 @@ def run_batches(project: Project, chunks: Sequence[Sequence[int]], reader, read_
                 committer: Optional[GroupCommitter] = None) -> GroupCommitter:
     """Run every chunk of image ids through read -> infer -> commit; returns the
     committer, flushed. ``reader``: a :mod:`.reading` reader (thread or processes);
-    ``read_args``: (max_pixels, max_side, draft_side, resize); ``worker``: the
+    ``read_args``: (max_pixels, max_side, draft_side, resize[, strip tiles]); ``worker``: the
     :class:`~.worker.ModelWorker` that infers; ``share``: for a model on the CPU, how
     the cores are shared between reading and the model (:mod:`.cores`); ``skip_done``:
     rows another job stored meanwhile are not stored again (``committer.dropped``);

@@ -32,6 +32,7 @@ from . import handoff
 from .job_log import MessageLog
 from .reader_pool import HelperPool
 from .resize import exact_size
+from .strip_tiles import TILES_KEY, cut_tiles, is_tiled
 from .strips import VIEW_KEY, fold
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,7 @@ CRASH_ENV = "LLMVIS_TEST_READER_CRASH_ON"
 
 def model_image(path, max_pixels: Optional[int] = None, max_side: int = MAX_SIDE,
                 draft_side: Optional[int] = None, resize: Optional[tuple] = None,
-                frame: int = 0, window: Optional[tuple] = None):
+                frame: int = 0, window: Optional[tuple] = None, tiles: Optional[tuple] = None):
     """The image as the model sees it: the 8-bit display rendering, RGB, orientation applied,
     no larger than ``max_side``; ``frame`` of a multi-frame file, shown through
     ``window`` (center, width) when given, else the file's own.
@@ -64,19 +65,29 @@ def model_image(path, max_pixels: Optional[int] = None, max_side: int = MAX_SIDE
     (tests/core/test_suggest_reading.py). Block averaging (``Image.reduce``) was 5-8x
     cheaper but shifted the picture where k does not divide the size: 1.4-7 of 255 on
     average. Either way a large JPEG is decoded at reduced scale (no smaller than
-    ``draft_side``)."""
+    ``draft_side``).
+
+    ``tiles`` (a zero-shot labeler's, :func:`.strip_tiles.cut_tiles`): a line-scan strip,
+    decoded at full size, also gives the tiles the labeler scores, in ``info``
+    (:data:`.strip_tiles.TILES_KEY`), so the strip is read once."""
     from PIL import Image
 
     from ..imaging.reader import DEFAULT_MAX_PIXELS, read_display_image, read_image
 
     limit, draft = max_pixels or DEFAULT_MAX_PIXELS, min(draft_side or max_side, max_side)
-    if frame == 0 and window is None:  # a plain 8-bit file skips the trip through numpy
+    im = None
+    if frame == 0 and window is None and str(path).lower().endswith((".tif", ".tiff")):
+        from ..imaging.strip_read import strip_display
+
+        im = strip_display(path, limit)  # a large gray TIFF strip: filled in strip by strip
+    if im is None and frame == 0 and window is None:  # a plain 8-bit file skips the trip through numpy
         im = read_display_image(path, max_pixels=limit, draft_side=draft)
-    else:
+    elif im is None:
         im = Image.fromarray(read_image(path, max_pixels=limit, draft_side=draft, frame=frame,
                                         window=window).display)
-    if im.mode != "RGB":
+    if im.mode != "RGB" and not (im.mode == "L" and is_tiled(*im.size)):  # (a gray strip: once shrunk)
         im = im.convert("RGB")
+    cut = _cut(im, path, limit, tiles) if tiles and frame == 0 and window is None else None
     # a line-scan strip: folded into a square-ish image (:mod:`.strips`), not a sliver
     im, view = fold(im, min(max_side, 2 * draft_side) if draft_side else max_side)
     size = exact_size(resize, im.size) if resize else None
@@ -90,16 +101,30 @@ def model_image(path, max_pixels: Optional[int] = None, max_side: int = MAX_SIDE
                                reducing_gap=2.0)
         if max(im.size) > max_side:
             im.thumbnail((max_side, max_side))
+    if im.mode != "RGB":
+        im = im.convert("RGB")
     im.info[VIEW_KEY] = {**(view or {}), "input_px": list(im.size)}  # what the model is shown
+    if cut is not None:
+        im.info[TILES_KEY] = cut
     return im
 
 
-def read_files(paths: Sequence[str], max_pixels, max_side, draft_side, resize=None) -> list:
+def _cut(im, path, limit: int, tiles: tuple) -> Optional[dict]:
+    """:func:`.strip_tiles.cut_tiles` of a strip decoded at its full size (not a JPEG's draft)."""
+    if not is_tiled(*im.size):
+        return None
+    from ..imaging.reader import read_header
+
+    meta = read_header(path, max_pixels=limit)
+    return cut_tiles(im, tiles) if (meta.width, meta.height) == im.size else None
+
+
+def read_files(paths: Sequence[str], max_pixels, max_side, draft_side, resize=None, tiles=None) -> list:
     """[(PIL image, None) or (None, why)] per path, in this process."""
     out = []
     for p in paths:
         try:
-            out.append((model_image(p, max_pixels, max_side, draft_side, resize), None))
+            out.append((model_image(p, max_pixels, max_side, draft_side, resize, tiles=tiles), None))
         except Exception as exc:  # an unreadable file is reported, the job goes on
             out.append((None, first_line(exc)))
     return out
@@ -130,10 +155,10 @@ def _warm_up() -> int:
     return os.getpid()
 
 
-def _read_timed(paths: Sequence[str], max_pixels, max_side, draft_side, resize=None) -> tuple[list, float]:
+def _read_timed(paths: Sequence[str], max_pixels, max_side, draft_side, resize=None, tiles=None) -> tuple[list, float]:
     """:func:`read_files`, and the CPU seconds this thread spent on it."""
     t = time.thread_time()
-    got = read_files(paths, max_pixels, max_side, draft_side, resize)
+    got = read_files(paths, max_pixels, max_side, draft_side, resize, tiles)
     return got, time.thread_time() - t
 
 
@@ -143,7 +168,8 @@ def read_cpu(fut: Future) -> Optional[float]:
     return getattr(fut, "llmvis_cpu", None)
 
 
-def _decode_in_helper(paths: Sequence[str], max_pixels, max_side, draft_side, resize=None) -> tuple[object, float]:
+def _decode_in_helper(paths: Sequence[str], max_pixels, max_side, draft_side, resize=None,
+                      tiles=None) -> tuple[object, float]:
     """Runs in a helper process: ([(RGB uint8 array, None) or (None, why)] per path, packed
     for the trip back by :func:`.handoff.pack`; CPU seconds)."""
     import numpy as np
@@ -151,8 +177,9 @@ def _decode_in_helper(paths: Sequence[str], max_pixels, max_side, draft_side, re
     marker = os.environ.get(CRASH_ENV)
     if marker and any(marker in p for p in paths):
         os._exit(70)
-    got, cpu = _read_timed(paths, max_pixels, max_side, draft_side, resize)
-    return handoff.pack([(None, err) if im is None else (np.asarray(im), err, im.info.get(VIEW_KEY))
+    got, cpu = _read_timed(paths, max_pixels, max_side, draft_side, resize, tiles)
+    return handoff.pack([(None, err) if im is None else
+                         (np.asarray(im), err, im.info.get(VIEW_KEY), im.info.get(TILES_KEY))
                          for im, err in got]), cpu
 
 
@@ -173,10 +200,10 @@ class ThreadReader:
     def start(self) -> None:
         """Nothing to start: the thread starts with the first batch."""
 
-    def submit(self, paths: Sequence[str], max_pixels, max_side, draft_side, resize=None) -> Future:
-        return self._pool.submit(_read_timed, list(paths), max_pixels, max_side, draft_side, resize)
+    def submit(self, paths: Sequence[str], max_pixels, max_side, draft_side, resize=None, tiles=None) -> Future:
+        return self._pool.submit(_read_timed, list(paths), max_pixels, max_side, draft_side, resize, tiles)
 
-    def result(self, fut: Future, paths, max_pixels, max_side, draft_side, resize=None) -> list:
+    def result(self, fut: Future, paths, max_pixels, max_side, draft_side, resize=None, tiles=None) -> list:
         got, fut.llmvis_cpu = fut.result()
         return got
 
@@ -250,25 +277,25 @@ class ProcessReader:
                 self.restarts += 1
         broken.shutdown(wait=False, cancel_futures=True)
 
-    def submit(self, paths: Sequence[str], max_pixels, max_side, draft_side, resize=None) -> Future:
+    def submit(self, paths: Sequence[str], max_pixels, max_side, draft_side, resize=None, tiles=None) -> Future:
         if self.unusable is not None:  # read in this process, on a helper thread
             with self._lock:
                 if self._fallback is None:
                     self._fallback = ThreadReader()
-            fut = self._fallback.submit(paths, max_pixels, max_side, draft_side, resize)
+            fut = self._fallback.submit(paths, max_pixels, max_side, draft_side, resize, tiles)
             fut.llmvis_pool = None
             return fut
         try:
             pool = self._executor()
-            fut = pool.submit(_decode_in_helper, list(paths), max_pixels, max_side, draft_side, resize)
+            fut = pool.submit(_decode_in_helper, list(paths), max_pixels, max_side, draft_side, resize, tiles)
         except Exception as exc:  # cannot create processes here at all
             self._give_up(exc)
-            return self.submit(paths, max_pixels, max_side, draft_side, resize)
+            return self.submit(paths, max_pixels, max_side, draft_side, resize, tiles)
         fut.llmvis_pool = pool  # which pool to restart if this batch breaks it
         return fut
 
-    def result(self, fut: Future, paths, max_pixels, max_side, draft_side, resize=None) -> list:
-        args = (max_pixels, max_side, draft_side, resize)
+    def result(self, fut: Future, paths, max_pixels, max_side, draft_side, resize=None, tiles=None) -> list:
+        args = (max_pixels, max_side, draft_side, resize, tiles)
         if fut.llmvis_pool is None:
             got, fut.llmvis_cpu = fut.result()
             return got
@@ -309,14 +336,14 @@ class ProcessReader:
             self._give_up(exc)
             return False
 
-    def _one_by_one(self, paths, max_pixels, max_side, draft_side, resize=None) -> list:
+    def _one_by_one(self, paths, max_pixels, max_side, draft_side, resize=None, tiles=None) -> list:
         """A helper died on this batch (or on one read beside it): read each file alone."""
         out = []
         for p in paths:
             pool = self._executor()
             try:
                 out += handoff.unpack(pool.submit(_decode_in_helper, [p], max_pixels, max_side,
-                                                  draft_side, resize).result()[0])
+                                                  draft_side, resize, tiles).result()[0])
             except BrokenProcessPool:
                 log.warning("%s: %s", p, CRASHED)
                 self._restart(pool)

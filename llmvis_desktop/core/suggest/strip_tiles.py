@@ -15,6 +15,7 @@ score for the same clean surface: a clean strip's "hole" rises with the tile cou
 """
 from __future__ import annotations
 
+import contextlib
 import math
 from typing import Optional, Sequence
 
@@ -26,6 +27,8 @@ DEFAULT_MAX_TILES = 128
 #: the suggestion parameter that says a strip was tiled
 PARAM = "strip_tiles"
 TILES_AT_ONCE = 32  # tiles cut and scored at once (their crops and features held together)
+#: the image's key (PIL ``info``) of the tiles its reader cut (:func:`cut_tiles`)
+TILES_KEY = "strip_tiles_cut"
 
 
 def is_tiled(width: Optional[int], height: Optional[int]) -> bool:
@@ -122,45 +125,87 @@ def tiles_of(array, boxes: Sequence[tuple]):
         yield at, [array[y:y + h, x:x + w] for x, y, w, h in boxes[at:at + TILES_AT_ONCE]]
 
 
+def cut_tiles(im, spec: Optional[tuple]) -> Optional[dict]:
+    """In the job's reader, from the strip it decoded for the folded picture (``im``, PIL,
+    the display rendering at full size): the tiles :class:`ZeroShotTiles` scores, each
+    resized as the model's processor would (``spec``: (tile side, tile bound, the
+    :func:`.resize.reader_resize` spec)), so the strip is not read again on the model
+    thread. None: not a strip, no spec, or tiles the processor would enlarge (then
+    :class:`ZeroShotTiles` reads the strip itself)."""
+    if not spec or not is_tiled(*im.size):
+        return None
+    import numpy as np
+
+    from .resize import exact_size
+
+    side, bound, resize = spec
+    w, h = im.size
+    boxes = tile_grid(w, h, side, bound)
+    size = exact_size(resize, (boxes[0][2], boxes[0][3])) if resize else None
+    if size is None:
+        return None
+    pixels = np.empty((len(boxes), size[1], size[0], 3), np.uint8)
+    for k, (x, y, tw, th) in enumerate(boxes):
+        pixels[k] = np.asarray(im.crop((x, y, x + tw, y + th)).convert("RGB").resize(size, resize[3]))
+    return {"spec": [int(side), int(bound)], "source_px": [w, h], "boxes": boxes, "pixels": pixels}
+
+
 class ZeroShotTiles:
     """A zero-shot labeler's (CLIP, SigLIP) scores for the strips of a batch, from tiles of
     its input side at the strip's own resolution (at most ``max_tiles``; the project's
     setting by default). Called on the model thread, after the batch's folded strips were
-    scored: each strip's file is read again, whole, and its tiles scored in the job's
-    batches, so the model thread spends one scoring per tile on it."""
+    scored, with the tiles the job's reader cut from its read of the strip
+    (:func:`cut_tiles`); a strip it cut none of is read again here, in bands where it can
+    be (:mod:`..imaging.strip_read`). Its tiles are scored in the job's batches, so the
+    model thread spends one scoring per tile on it."""
 
     def __init__(self, project, max_tiles: Optional[int] = None) -> None:
         self.project, self.max_tiles = project, max_tiles_of(project, max_tiles)
         self.tiled: list[int] = []  # the tile count of each strip scored so
 
-    def __call__(self, eng, recs: Sequence, labels: Sequence[str], prompt: str, batch: int) -> dict:
-        """{index into ``recs``: (per-label max scores, per-label :func:`params_for`)}."""
-        import numpy as np
+    def __call__(self, eng, recs: Sequence, labels: Sequence[str], prompt: str, batch: int,
+                 images: Optional[Sequence] = None) -> dict:
+        """{index into ``recs``: (per-label max scores, per-label :func:`params_for`)};
+        ``images``: the batch's images of ``recs`` as the reader handed them."""
         from PIL import Image
 
-        from ..imaging.reader import read_image
+        from ..imaging.strip_read import strip_tiles_source
         from .registry import input_side
 
         out = {}
         for n, rec in enumerate(recs):
             if not is_tiled(rec.width, rec.height):
                 continue
-            try:
-                arr = read_image(self.project.path_of(rec), max_pixels=self.project.max_pixels).display
-            except Exception:  # (the folded strip's scores stand)
+            side = input_side(eng.loaded) or 224
+            cut = (getattr(images[n], "info", None) or {}).pop(TILES_KEY, None) if images is not None else None
+            if cut is not None and cut["spec"] == [side, self.max_tiles]:
+                boxes, (w, h), pixels = cut["boxes"], cut["source_px"], cut["pixels"]
+                P = []
+                for at in range(0, len(boxes), TILES_AT_ONCE):
+                    P += eng.scores([Image.fromarray(t) for t in pixels[at:at + TILES_AT_ONCE]], labels, prompt,
+                                    batch=batch)
+                out[n] = self._best(P, boxes, (w, h))
                 continue
-            h, w = arr.shape[:2]
-            boxes = tile_grid(w, h, input_side(eng.loaded) or 224, self.max_tiles)
-            P = []
-            for _at, tiles in tiles_of(arr, boxes):
-                P += eng.scores([Image.fromarray(np.ascontiguousarray(t)).convert("RGB") for t in tiles],
-                                labels, prompt, batch=batch)
-            del arr
-            best_p, best = max_over_tiles(P)
-            out[n] = ([float(v) for v in best_p], [params_for(boxes, (w, h), int(b)) for b in best])
-            self.tiled.append(len(boxes))
+            with contextlib.ExitStack() as held:
+                try:
+                    src = held.enter_context(strip_tiles_source(self.project.path_of(rec),
+                                                                max_pixels=self.project.max_pixels))
+                except Exception:  # (the folded strip's scores stand)
+                    continue
+                w, h = src.size
+                boxes = tile_grid(w, h, side, self.max_tiles)
+                P = []
+                for _at, tiles in src.tiles(boxes, TILES_AT_ONCE):
+                    P += eng.scores([Image.fromarray(t).convert("RGB") for t in tiles], labels, prompt, batch=batch)
+                    del tiles  # (before the next ones are cut)
+            out[n] = self._best(P, boxes, (w, h))
         return out
 
+    def _best(self, P, boxes: Sequence[tuple], size: tuple) -> tuple:
+        best_p, best = max_over_tiles(P)
+        self.tiled.append(len(boxes))
+        return [float(v) for v in best_p], [params_for(boxes, size, int(b)) for b in best]
 
-__all__ = ["DEFAULT_MAX_TILES", "PARAM", "SETTING", "ZeroShotTiles", "best_box", "describe", "is_tiled", "max_over_tiles",
-           "max_tiles_of", "params_for", "tile_grid", "tiles_of"]
+
+__all__ = ["DEFAULT_MAX_TILES", "PARAM", "SETTING", "TILES_KEY", "ZeroShotTiles", "best_box", "cut_tiles", "describe",
+           "is_tiled", "max_over_tiles", "max_tiles_of", "params_for", "tile_grid", "tiles_of"]
