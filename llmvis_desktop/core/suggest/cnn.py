@@ -253,20 +253,33 @@ class CNNModel:
 
     # --- predict -----------------------------------------------------------------
     def decision(self, images, batch: int = 64) -> np.ndarray:
+        return self.decision_and_embed(images, batch)[0]
+
+    def decision_and_embed(self, images, batch: int = 64) -> tuple[np.ndarray, np.ndarray]:
+        """(logits averaged over the rotations/flips and members, :meth:`embed`'s pooled
+        features) from one pass: the pooled features are those of the unrotated view, which
+        the logits' pass computes anyway (scoring, then embedding, ran the body 9 times per
+        image where 8 do). A batch's views go through the body together (one call, not 8)."""
         X = self._as_inputs(images)
         if not self.nets:
             raise RuntimeError("the network is not fitted")
         out = np.zeros((len(X), len(self.labels)), np.float64)
+        width = 2 * self.cfg.widths[-1] * len(self.nets)
+        emb = np.zeros((len(X), width), np.float64)
         ks = range(8) if self.cfg.tta else (0,)
         with _torch_threads(self.cfg.threads) as torch, torch.inference_mode():
             for s in range(0, len(X), batch):
                 xb = torch.from_numpy(X[s:s + batch])
-                acc = 0
+                n = len(xb)
+                views = torch.cat([_dihedral(xb, k) for k in ks])
+                acc, pooled0 = 0, []
                 for net in self.nets:
-                    for k in ks:
-                        acc = acc + net(_dihedral(xb, k)).double()
+                    h = net.pooled(views)
+                    acc = acc + net.head(h).double().reshape(len(ks), n, -1).sum(0)
+                    pooled0.append(h[:n])  # ks starts with 0: the image as it is
                 out[s:s + batch] = (acc / (len(self.nets) * len(ks))).numpy()
-        return out
+                emb[s:s + batch] = torch.cat(pooled0, 1).double().numpy()
+        return out, emb
 
     def embed(self, images, batch: int = 64) -> np.ndarray:
         """The pooled features (average and max pooling, all members), for similarity search."""

@@ -114,7 +114,12 @@ class CombinedModel:
         self.labels = list(cnn.labels)
 
     def predict_proba(self, inputs: np.ndarray, feats: np.ndarray) -> np.ndarray:
-        return 0.5 * (self.cnn.predict_proba(inputs) + self.linear.predict_proba(feats))
+        return self.proba_and_embed(inputs, feats)[0]
+
+    def proba_and_embed(self, inputs: np.ndarray, feats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(:meth:`predict_proba`, the network's pooled features) from one pass of the network."""
+        logits, emb = self.cnn.decision_and_embed(inputs)
+        return 0.5 * (1.0 / (1.0 + np.exp(-logits)) + self.linear.predict_proba(feats)), emb
 
 
 def read_both(project, recs, extractor, cache, inputs: CNNInputs, inputs_cache, check, on_item):

@@ -49,7 +49,8 @@ def score(model, kind: str, X) -> tuple[np.ndarray, np.ndarray]:
     """(label probabilities, unit feature rows for caption retrieval) of features ``X``
     (the CNN path: (handcrafted features, network inputs))."""
     if kind == "cnn":
-        return model.predict_proba(X[1], X[0]), unit_rows(model.cnn.embed(X[1]))
+        P, emb = model.proba_and_embed(X[1], X[0])  # one pass of the network for both
+        return P, unit_rows(emb)
     return model.predict_proba(X), _unit(model, X)
 
 
