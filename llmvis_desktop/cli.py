@@ -11,6 +11,7 @@ try:  # a Ctrl+C while these load (the first moments of every command): main() s
     import argparse
     import json
     import logging
+    import os
     import shlex
     from typing import Optional, Sequence
 
@@ -355,6 +356,8 @@ def _main_once(argv: Optional[Sequence[str]]) -> int:
         return _said_interrupted(list(sys.argv[1:] if argv is None else argv))
     restore_term = term_as_interrupt()  # a kill (SIGTERM) stops every command as Ctrl+C does
     streams = sys.stdout, sys.stderr
+    if None in streams:  # started with one closed (`llmvis index X >&-`): written to, it failed
+        sys.stdout, sys.stderr = (s if s is not None else open(os.devnull, "w") for s in streams)
     argv = list(sys.argv[1:] if argv is None else argv)
     out = NoEscapes(sys.stdout)
     sys.stdout, sys.stderr = out, NoEscapes(sys.stderr)
