@@ -20,7 +20,7 @@ try:  # a Ctrl+C while these load (the first moments of every command): main() s
     from .cli_args import positive as _positive
     from .cli_args import term_as_interrupt
     from .cli_progress import ProgressBar
-    from .cli_streams import NoEscapes, Recorder, bare_error, drop_stdout
+    from .cli_streams import NoEscapes, Recorder, bare_error, drop_stdout, legible
     from .core.errors import disk_full_stopped, first_line, is_disk_full
     from .core.wording import one_line
 
@@ -358,6 +358,7 @@ def _main_once(argv: Optional[Sequence[str]]) -> int:
     streams = sys.stdout, sys.stderr
     if None in streams:  # started with one closed (`llmvis index X >&-`): written to, it failed
         sys.stdout, sys.stderr = (s if s is not None else open(os.devnull, "w") for s in streams)
+    legible(sys.stdout)  # (Windows, redirected: `added 傷` failed a done command, exit 1)
     argv = list(sys.argv[1:] if argv is None else argv)
     out = NoEscapes(sys.stdout)
     sys.stdout, sys.stderr = out, NoEscapes(sys.stderr)
