@@ -11,6 +11,7 @@ try:  # a Ctrl+C while these load (the first moments of every command): main() s
     import argparse
     import json
     import logging
+    import os
     import shlex
     from typing import Optional, Sequence
 
@@ -19,7 +20,7 @@ try:  # a Ctrl+C while these load (the first moments of every command): main() s
     from .cli_args import positive as _positive
     from .cli_args import term_as_interrupt
     from .cli_progress import ProgressBar
-    from .cli_streams import NoEscapes, Recorder, bare_error, drop_stdout
+    from .cli_streams import NoEscapes, Recorder, bare_error, drop_stdout, legible
     from .core.errors import disk_full_stopped, first_line, is_disk_full
     from .core.wording import one_line
 
@@ -210,14 +211,22 @@ def cmd_labels(args) -> int:
                               f"{len(args.names)}; add the others without --key")
     with _project(args, create=args.labels_cmd == "add") as project:  # list, remove: only a project there
         if args.labels_cmd == "add":  # all the names, or (one refused) none
-            for label in project.add_labels(args.names, args.color, args.key, args.description or ""):
-                print(f"added {label.name} (key {label.shortcut or '-'}, colour {label.color})")
+            added = project.add_labels(args.names, args.color, args.key, args.description or "")
+            if args.json:
+                print(json.dumps({"added": [dict(label.__dict__) for label in added]}))
+            else:
+                for label in added:
+                    print(f"added {label.name} (key {label.shortcut or '-'}, colour {label.color})")
         elif args.labels_cmd == "remove":
             from .cli_args import actor as _actor
 
             actor = _actor(args, args.config)
-            for name, n in zip(args.names, project.remove_labels(args.names, actor, force=args.force)):
-                print(f"removed {name}" + (f" from {n} image(s)" if n else ""))
+            removed = list(zip(args.names, project.remove_labels(args.names, actor, force=args.force)))
+            if args.json:
+                print(json.dumps({"removed": [{"name": name, "images": n} for name, n in removed]}))
+            else:
+                for name, n in removed:
+                    print(f"removed {name}" + (f" from {n} image(s)" if n else ""))
         else:
             usage = project.label_usage()
             labels = project.labels()
@@ -269,6 +278,7 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--color", default=None, help="#rrggbb (default: the first colour of the palette that no label has)")
     q.add_argument("--key", default=None, help="shortcut key 1-9 (default: the next free one; with one name only)")
     q.add_argument("--description", default=None, metavar="TEXT", help="what the label means (shown to reviewers)")
+    q.add_argument("--json", action="store_true", help="print the labels added as JSON")
     q.set_defaults(add_parser=q)  # its usage errors (--key with several names)
     q = lsub.add_parser("list", parents=[common], help="list labels with image counts")
     q.add_argument("--json", action="store_true", help="print the labels as JSON")
@@ -276,6 +286,7 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("names", nargs="+", metavar="NAME", help="the label names to remove")
     q.add_argument("--force", action="store_true", help="also when images carry the label")
     add_actor(q)
+    q.add_argument("--json", action="store_true", help="print the labels removed (and from how many images) as JSON")
     p.set_defaults(func=cmd_labels)
 
     from importlib import import_module
@@ -345,6 +356,9 @@ def _main_once(argv: Optional[Sequence[str]]) -> int:
         return _said_interrupted(list(sys.argv[1:] if argv is None else argv))
     restore_term = term_as_interrupt()  # a kill (SIGTERM) stops every command as Ctrl+C does
     streams = sys.stdout, sys.stderr
+    if None in streams:  # started with one closed (`llmvis index X >&-`): written to, it failed
+        sys.stdout, sys.stderr = (s if s is not None else open(os.devnull, "w") for s in streams)
+    legible(sys.stdout)  # (Windows, redirected: `added 傷` failed a done command, exit 1)
     argv = list(sys.argv[1:] if argv is None else argv)
     out = NoEscapes(sys.stdout)
     sys.stdout, sys.stderr = out, NoEscapes(sys.stderr)

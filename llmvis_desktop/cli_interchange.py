@@ -7,13 +7,14 @@ returns an exit code: 0 done, 1 refused or failed (one line on stderr saying why
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import sys
 
 from .core.errors import database_state, first_line
 from .core.wording import one_line
 
-from .core.interchange.common import COPY_FORMATS
+from .core.interchange.common import COPY_FORMATS, iso
 from .core.interchange import FORMATS, ExportOptions, InterchangeError, export_project, import_file
 from .core.project import Project, ProjectError
 from .cli_args import actor, add_actor, add_db, interrupted, no_project, open_project, require_indexed
@@ -66,6 +67,9 @@ def add_parsers(subparsers) -> None:
                          "(training loaders misread them)")
     ex.add_argument("--keep-dicom-identifiers", action="store_true",
                     help="do NOT de-identify DICOM-derived images (names, tags, UIDs)")
+    ex.add_argument("--json", action="store_true",
+                    help="print the report (counts, files written, warnings) as JSON; a failure as "
+                         "{\"error\", \"exit_code\"}")
     ex.set_defaults(func=run_export, export_parser=ex)
 
     im = subparsers.add_parser("import", help="import annotations or suggestions from a file or folder")
@@ -82,6 +86,9 @@ def add_parsers(subparsers) -> None:
                     help="with --overwrite: replace even annotations changed after the file's record (its time); "
                          "the image's reviewer and time are never moved back")
     add_actor(im)
+    im.add_argument("--json", action="store_true",
+                    help="print the report (counts, conflicts, unmatched records, warnings) as JSON; a failure "
+                         "as {\"error\", \"exit_code\"}")
     im.set_defaults(func=run_import)
 
 
@@ -117,8 +124,35 @@ def run_export(args) -> int:
         return code
     for w in report.warnings:
         print(f"warning: {one_line(w)}", file=sys.stderr)
-    print(f"{one_line(report.summary())} in {report.seconds:.2f} s")
+    if args.json:
+        print(json.dumps(export_json(report)))
+    else:
+        print(f"{one_line(report.summary())} in {report.seconds:.2f} s")
     return 0
+
+
+def export_json(report) -> dict:
+    """An export's report as ``--json`` prints it: its counts, ``out`` and ``warnings``."""
+    return {"format": report.format, "out": str(report.out), "images": report.images,
+            "annotations": report.annotations, "labels": report.labels, "captions": report.captions,
+            "suggestions": report.suggestions, "events": report.events, "files_written": report.files_written,
+            "warnings": list(report.warnings), "seconds": round(report.seconds, 3)}
+
+
+def import_json(report) -> dict:
+    """An import's report as ``--json`` prints it: its counts and, whole, the lists the text
+    names a few of (conflicts, each with both values and times; records naming no image)."""
+    conflicts = [{"file_name": c.file_name, "field": c.field, "existing": c.existing, "incoming": c.incoming,
+                  "existing_time": iso(c.existing_time), "existing_by": c.existing_by,
+                  "incoming_time": iso(c.incoming_time), "incoming_by": c.incoming_by} for c in report.conflicts]
+    return {"format": report.format, "source": str(report.source), "as": report.as_, "records": report.records,
+            "matched": report.matched, "changed": report.changed, "unchanged": report.unchanged,
+            "overwritten": report.overwritten, "suggestions_added": report.suggestions_added,
+            "suggestions_known": report.suggestions_known, "suggestions_unseen": report.suggestions_unseen,
+            "labels_created": report.labels_created, "unmatched": list(report.unmatched), "conflicts": conflicts,
+            "not_marked": list(report.not_marked), "not_suggested": list(report.not_suggested),
+            "marked_needing_decoder": list(report.marked_needing_decoder), "warnings": list(report.warnings),
+            "seconds": round(report.seconds, 3)}
 
 
 def _guarded(command: str, suffix: str, work, args, stopped: str):
@@ -185,5 +219,8 @@ def run_import(args) -> int:
         print("conflicting images were left untouched; re-run with --overwrite to replace them"
               + (" (--overwrite --overwrite-newer for those changed after the file's record)" if newer else ""),
               file=sys.stderr)
-    print(f"{one_line(report.summary())} in {report.seconds:.2f} s")
+    if args.json:
+        print(json.dumps(import_json(report), default=str))  # a value of a file's own type: as text
+    else:
+        print(f"{one_line(report.summary())} in {report.seconds:.2f} s")
     return 0

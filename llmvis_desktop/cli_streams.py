@@ -1,7 +1,8 @@
 """The streams `llmvis` writes through (:mod:`.cli` puts them in place around a command):
 :class:`NoEscapes` keeps raw control characters off the terminal, :class:`Recorder`
 keeps what was written for ``--json``'s failure object (:func:`bare_error` takes the
-``llmvis CMD:`` prefix off its last line), and :func:`drop_stdout` quiets a closed pipe."""
+``llmvis CMD:`` prefix off its last line), :func:`drop_stdout` quiets a closed pipe, and
+:func:`legible` escapes what a legacy code page cannot write."""
 from __future__ import annotations
 
 import re
@@ -73,4 +74,18 @@ def drop_stdout() -> None:
         os.dup2(fd, sys.stdout.fileno())
         os.close(fd)
     except (OSError, ValueError, AttributeError):  # not a real file (a test's capture)
+        pass
+
+
+def legible(stream) -> None:
+    """Write what ``stream``'s encoding lacks as its escape (``\\u50b7``) instead of failing:
+    Windows writes redirected output in its ANSI code page (cp1252), where printing a
+    Japanese label or folder name raised UnicodeEncodeError after the command's work was
+    done (exit 1, "'charmap' codec can't encode"). A UTF-8 stream is left as it is."""
+    import codecs
+
+    try:
+        if codecs.lookup(stream.encoding).name != "utf-8":
+            stream.reconfigure(errors="backslashreplace")
+    except (AttributeError, LookupError, TypeError, ValueError):  # not a text file (a test's capture)
         pass

@@ -306,11 +306,14 @@ def run_suggest_cmd(args) -> int:
         for path, why in getattr(rep, "failed", [])[:20]:
             print(f"warning: {one_line(why)}" if path in why else f"warning: {one_line(path)}: {one_line(why)}",
                   file=sys.stderr)
+    failures = [msg for _name, rep in reports for msg in (getattr(rep, "model_failures", None) or {}).values()]
     if args.json:
         out = {name: (rep.as_dict() if hasattr(rep, "as_dict") else repr(rep)) for name, rep in reports}
         if indexed is not None:
             out["indexed"] = {"listed": indexed.seen, "added": indexed.added, "changed": indexed.changed,
                               "missing": indexed.missing}
+        if failures:  # exit 1 as every failure says it: "error" and "exit_code" (it had neither)
+            out.update(error="; ".join(failures), exit_code=EXIT_ERROR)
         print(json.dumps(out))
     else:
         if indexed is not None and (indexed.added or indexed.changed):
@@ -320,7 +323,7 @@ def run_suggest_cmd(args) -> int:
                 print(rep.summary(redo_hint="--all to redo"))
             else:
                 print(rep.summary() if hasattr(rep, "summary") else f"{name}: {rep}")
-    if any(getattr(rep, "model_failures", None) for _name, rep in reports):
+    if failures:
         return EXIT_ERROR  # the other model's suggestions are stored; the warning says which failed
     return EXIT_OK
 
