@@ -7,19 +7,8 @@ from collections import Counter
 
 import pytest
 
-
-def _lum(rgb) -> float:
-    def c(v: float) -> float:
-        v /= 255
-        return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
-    r, g, b = rgb
-    return 0.2126 * c(r) + 0.7152 * c(g) + 0.0722 * c(b)
-
-
-def contrast_ratio(a, b) -> float:
-    """WCAG contrast ratio of two (r, g, b): 1 (same) to 21 (black on white)."""
-    la, lb = _lum(a), _lum(b)
-    return (max(la, lb) + 0.05) / (min(la, lb) + 0.05)
+# the WCAG formulas the window's own colour choices use (qt/style.py)
+from llmvis_desktop.qt.style import contrast_ratio, luminance  # noqa: F401
 
 
 def text_contrast(widget) -> float:
@@ -35,11 +24,6 @@ def ground(widget) -> tuple:
     """The (r, g, b) painted behind ``widget``'s text: its area's commonest colour in a
     grab of its window."""
     return _painted(widget).most_common(1)[0][0]
-
-
-def luminance(rgb) -> float:
-    """WCAG relative luminance: 0 black, 1 white (a dark theme's window ~0.04)."""
-    return _lum(rgb)
 
 
 def _painted(widget) -> Counter:
