@@ -170,7 +170,11 @@ def test_a_caption_retrieved_from_other_labels_is_not_taken_over_the_reviewers_l
         assert {s.value: s.outcome for s in p.suggestions(cur)} == {
             "dent": "rejected", "dark round dent near lower edge": "pending"}
     said = win.statusBar().currentMessage()
-    assert said.startswith("Kept your labels: ok; 1 label card rejected.") and "caption" in said, said
+    assert said.startswith("Kept your labels: ok; 1 label card rejected."), said
+    # the line says Enter took none, and why (it once said "Enter takes one caption")
+    assert "Enter takes one caption" not in said, said
+    assert "1 caption card left pending" in said and "took no caption" in said, said
+    assert "other labels than yours" in said, said
     # the same card on an image the reviewer labelled 'dent' by hand is taken
     win.review.undo()
     win.review.undo()

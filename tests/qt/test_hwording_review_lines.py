@@ -13,7 +13,6 @@ from PySide6.QtTest import QTest
 from qthelpers import open_and_index
 
 from llmvis_desktop.core.project import Project
-from llmvis_desktop.core.store.records import NewSuggestion
 
 
 def test_enter_after_a_label_key_names_the_label_it_kept(qtbot, window, labelled_folder):
@@ -66,27 +65,3 @@ def test_a_line_after_skip_is_not_cleared_by_the_move(qtbot, window, labelled_fo
     QTest.keyClick(win.grid, Qt.Key.Key_2)
     QTest.keyClick(win.grid, Qt.Key.Key_Return)
     assert win.statusBar().currentMessage().startswith("Marked reviewed with dent")
-
-
-def test_enter_that_takes_no_caption_does_not_say_it_takes_one(qtbot, window, labelled_folder):
-    win = window
-    project = open_and_index(qtbot, win, labelled_folder)
-    cur = win.review.current.id
-    learned = "learned:cnn-v1"
-    ids = project.add_suggestions([
-        NewSuggestion(cur, "label", "dent", learned, score=0.82),
-        NewSuggestion(cur, "caption", "dark round dent near lower edge", learned, score=0.9,
-                      params={"retrieved_from": 1, "retrieved_labels": ["dent"]})])
-    win.review._refresh(cur)
-    panel = win.panel_ctl.suggestions
-    qtbot.waitUntil(lambda: all(panel.card(i) is not None for i in ids), timeout=5000)
-    win.grid.setFocus()
-    QTest.keyClick(win.grid, Qt.Key.Key_4)  # ok, by hand
-    QTest.keyClick(win.grid, Qt.Key.Key_Return)
-    with Project.open(labelled_folder) as p:
-        assert p.image(cur).caption is None
-    said = win.statusBar().currentMessage()
-    assert said.startswith("Kept your labels: ok; 1 label card rejected."), said
-    assert "Enter takes one caption" not in said, said
-    assert "1 caption card left pending" in said and "took no caption" in said, said
-    assert "other labels than yours" in said, said  # why
