@@ -15,7 +15,7 @@ import argparse
 
 from .cli_args import DEVICE_CHOICES, actor, add_actor, config_of, non_negative, open_project, positive, positive_float, tile_side
 from .cli_args import device as _device
-from .cli_args import device_problem, interrupted, no_database
+from .cli_args import absolute, device_problem, interrupted, no_database
 from .core.repair import DEFAULT_DETAIL
 from .core.tasks import Cancelled, CancelToken, Progress
 from .core.wording import one_line
@@ -197,9 +197,10 @@ def cmd_apply(args) -> int:
             project.close()
     used = None
     if res.method == "gan":
-        used = str(Path(checkpoint)) if checkpoint else f"starter ({STARTER_CHECKPOINT})"
+        used = absolute(checkpoint) if checkpoint else f"starter ({STARTER_CHECKPOINT})"
         print(f"checkpoint: {used}", file=sys.stderr)
-    result = {"output": str(res.output_path), "mask": str(res.mask_path), "method": res.method,
+    # absolute, as "project" (relative to the current folder, a script run elsewhere could not use them)
+    result = {"output": absolute(res.output_path), "mask": absolute(res.mask_path), "method": res.method,
               "checkpoint": used, "checkpoint_sha256": res.checkpoint_hash,
               "project": str(project.root) if project is not None else None, "repair_id": res.repair_id,
               "seconds": round(time.monotonic() - t0, 2)}
@@ -304,7 +305,7 @@ def _train_locked(args, project, out: Path, start, train) -> int:
             print(f"{out} has had {done} steps already (--steps {steps} is the total with --resume); "
                   f"nothing to train", file=sys.stderr)
             if args.json:
-                print(json.dumps({"checkpoint": str(out), "steps": done, "data": None, "val_masked_psnr_db": None}))
+                print(json.dumps({"checkpoint": absolute(out), "steps": done, "data": None, "val_masked_psnr_db": None}))
             return 0
         steps -= done
     restore_term = _term_as_interrupt()  # a kill (SIGTERM) saves a resumable checkpoint as Ctrl-C does
@@ -325,7 +326,7 @@ def _train_locked(args, project, out: Path, start, train) -> int:
         restore_term()
     psnr = round(res.metrics["val_masked_psnr_db"], 2)
     if args.json:  # (it was printed whatever was asked, and --json was refused)
-        print(json.dumps({"checkpoint": str(out), "steps": res.step, "data": res.data, "val_masked_psnr_db": psnr}))
+        print(json.dumps({"checkpoint": absolute(out), "steps": res.step, "data": res.data, "val_masked_psnr_db": psnr}))
         return 0
     n = (res.data or {}).get("images")
     on = f" on {n:,} image{'s' if n != 1 else ''}" if isinstance(n, int) else ""
