@@ -293,6 +293,9 @@ def _train_locked(args, project, out: Path, start, train) -> int:
     if out.exists() and not (args.resume or args.force):
         return _err("train", f"{out} already holds a trained checkpoint; --resume continues it, --force starts over "
                     f"(replacing it), or give another --out")
+    if args.resume and args.from_ckpt and out.is_file():  # (it was silently ignored, even when nothing was trained)
+        print(f"note: --from {args.from_ckpt} ignored: --resume continues {out}, its own weights and step",
+              file=sys.stderr)
     steps = args.steps
     if args.resume and steps is not None and out.is_file():  # --steps is the total to reach
         from .core.repair.checkpoint import load_checkpoint
