@@ -41,8 +41,6 @@ def test_every_json_path_is_absolute_whatever_the_current_folder(tmp_path, capsy
     assert main(["import", rel_root, "--db", "sqlite:///../team.sqlite", "--format", "csv", "../o.csv",
                  "--json"]) == 0
     assert _json(capsys)["source"] == str(tmp_path / "work" / "o.csv")
-    Image.new("L", (24, 20), 0).save(work / "m.png")
-    Image.new("L", (24, 20), 0).save(work / "m.png")
     mask = Image.new("L", (24, 20), 0)
     mask.paste(255, (8, 8, 12, 12))
     mask.save(work / "m.png")
