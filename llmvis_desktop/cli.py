@@ -211,9 +211,18 @@ def cmd_labels(args) -> int:
                               f"{len(args.names)}; add the others without --key")
     with _project(args, create=args.labels_cmd == "add") as project:  # list, remove: only a project there
         if args.labels_cmd == "add":  # all the names, or (one refused) none
-            added = project.add_labels(args.names, args.color, args.key, args.description or "")
+            names, existing = list(args.names), []
+            if args.exist_ok:  # a setup script run twice: the labels there already are no error
+                there = {label.name: label for label in project.labels()}
+                existing = [there[n] for n in names if n in there]
+                names = [n for n in names if n not in there]
+                for label in existing:
+                    print(f"{label.name}: already there (key {label.shortcut or '-'}, colour {label.color})",
+                          file=sys.stderr)
+            added = project.add_labels(names, args.color, args.key, args.description or "") if names else []
             if args.json:
-                print(json.dumps({"added": [dict(label.__dict__) for label in added]}))
+                print(json.dumps({"added": [dict(label.__dict__) for label in added],
+                                  "existing": [dict(label.__dict__) for label in existing]}))
             else:
                 for label in added:
                     print(f"added {label.name} (key {label.shortcut or '-'}, colour {label.color})")
@@ -278,7 +287,11 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--color", default=None, help="#rrggbb (default: the first colour of the palette that no label has)")
     q.add_argument("--key", default=None, help="shortcut key 1-9 (default: the next free one; with one name only)")
     q.add_argument("--description", default=None, metavar="TEXT", help="what the label means (shown to reviewers)")
-    q.add_argument("--json", action="store_true", help="print the labels added as JSON")
+    q.add_argument("--exist-ok", action="store_true",
+                   help="a name already a label is no error: said on stderr and left as it is (its colour, key "
+                        "and description unchanged); the others are added")
+    q.add_argument("--json", action="store_true", help="print the labels added (\"added\") and, with --exist-ok, "
+                                                       "those already there (\"existing\") as JSON")
     q.set_defaults(add_parser=q)  # its usage errors (--key with several names)
     q = lsub.add_parser("list", parents=[common], help="list labels with image counts")
     q.add_argument("--json", action="store_true", help="print the labels as JSON")

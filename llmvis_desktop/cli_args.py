@@ -9,6 +9,14 @@ import sys
 from typing import Optional
 
 
+def absolute(path) -> Optional[str]:
+    """A path as a ``--json`` object gives it: absolute (``..`` taken out), so a script run
+    from another folder can use it (``None`` stays ``None``)."""
+    import os
+
+    return None if path is None else os.path.abspath(os.path.expanduser(str(path)))
+
+
 def load_config():
     """The user's configuration for a command: each wrong setting is one ``warning:``
     line on stderr and takes its default (as the desktop app does); the CLI never

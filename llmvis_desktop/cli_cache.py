@@ -8,6 +8,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from .cli_args import absolute
+
 MB = 1024 * 1024
 
 
@@ -60,7 +62,7 @@ def cmd_info(args) -> int:
     else:  # never used yet: reported, not created
         files = nbytes = thumbs = failures = 0
     if args.json:
-        print(json.dumps({"location": str(folder), "exists": folder.is_dir(), "files": files,
+        print(json.dumps({"location": absolute(folder), "exists": folder.is_dir(), "files": files,
                           "bytes": nbytes, "thumbnails": thumbs, "failures": failures,
                           "limit_mb": cfg.thumbnail_cache_mb}))
         return 0
@@ -91,7 +93,7 @@ def cmd_prune(args) -> int:
     else:
         left = result.bytes_left
     if args.json:
-        print(json.dumps({"location": str(folder), "limit_mb": limit_mb, "removed_files": removed,
+        print(json.dumps({"location": absolute(folder), "limit_mb": limit_mb, "removed_files": removed,
                           "removed_bytes": freed, "bytes_left": left}))
     elif result is None:
         print(f"{folder}: no thumbnail cache yet, nothing to prune")

@@ -17,7 +17,7 @@ from .core.wording import one_line
 from .core.interchange.common import COPY_FORMATS, iso
 from .core.interchange import FORMATS, ExportOptions, InterchangeError, export_project, import_file
 from .core.project import Project, ProjectError
-from .cli_args import actor, add_actor, add_db, interrupted, no_project, open_project, require_indexed
+from .cli_args import absolute, actor, add_actor, add_db, interrupted, no_project, open_project, require_indexed
 from .cli_progress import ProgressBar
 from .core.tasks import Cancelled
 
@@ -133,7 +133,7 @@ def run_export(args) -> int:
 
 def export_json(report) -> dict:
     """An export's report as ``--json`` prints it: its counts, ``out`` and ``warnings``."""
-    return {"format": report.format, "out": str(report.out), "images": report.images,
+    return {"format": report.format, "out": absolute(report.out), "images": report.images,
             "annotations": report.annotations, "labels": report.labels, "captions": report.captions,
             "suggestions": report.suggestions, "events": report.events, "files_written": report.files_written,
             "warnings": list(report.warnings), "seconds": round(report.seconds, 3)}
@@ -145,11 +145,12 @@ def import_json(report) -> dict:
     conflicts = [{"file_name": c.file_name, "field": c.field, "existing": c.existing, "incoming": c.incoming,
                   "existing_time": iso(c.existing_time), "existing_by": c.existing_by,
                   "incoming_time": iso(c.incoming_time), "incoming_by": c.incoming_by} for c in report.conflicts]
-    return {"format": report.format, "source": str(report.source), "as": report.as_, "records": report.records,
+    return {"format": report.format, "source": absolute(report.source), "as": report.as_, "records": report.records,
             "matched": report.matched, "changed": report.changed, "unchanged": report.unchanged,
             "overwritten": report.overwritten, "suggestions_added": report.suggestions_added,
             "suggestions_known": report.suggestions_known, "suggestions_unseen": report.suggestions_unseen,
-            "labels_created": report.labels_created, "unmatched": list(report.unmatched), "conflicts": conflicts,
+            "labels_created": report.labels_created,
+            "labels_not_created": list(report.labels_not_created), "unmatched": list(report.unmatched), "conflicts": conflicts,
             "not_marked": list(report.not_marked), "not_suggested": list(report.not_suggested),
             "marked_needing_decoder": list(report.marked_needing_decoder), "warnings": list(report.warnings),
             "seconds": round(report.seconds, 3)}

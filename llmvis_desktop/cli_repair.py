@@ -15,7 +15,7 @@ import argparse
 
 from .cli_args import DEVICE_CHOICES, actor, add_actor, config_of, non_negative, open_project, positive, positive_float, tile_side
 from .cli_args import device as _device
-from .cli_args import device_problem, interrupted, no_database
+from .cli_args import absolute, device_problem, interrupted, no_database
 from .core.repair import DEFAULT_DETAIL
 from .core.tasks import Cancelled, CancelToken, Progress
 from .core.wording import one_line
@@ -197,9 +197,10 @@ def cmd_apply(args) -> int:
             project.close()
     used = None
     if res.method == "gan":
-        used = str(Path(checkpoint)) if checkpoint else f"starter ({STARTER_CHECKPOINT})"
+        used = absolute(checkpoint) if checkpoint else f"starter ({STARTER_CHECKPOINT})"
         print(f"checkpoint: {used}", file=sys.stderr)
-    result = {"output": str(res.output_path), "mask": str(res.mask_path), "method": res.method,
+    # absolute, as "project" (relative to the current folder, a script run elsewhere could not use them)
+    result = {"output": absolute(res.output_path), "mask": absolute(res.mask_path), "method": res.method,
               "checkpoint": used, "checkpoint_sha256": res.checkpoint_hash,
               "project": str(project.root) if project is not None else None, "repair_id": res.repair_id,
               "seconds": round(time.monotonic() - t0, 2)}
@@ -292,6 +293,9 @@ def _train_locked(args, project, out: Path, start, train) -> int:
     if out.exists() and not (args.resume or args.force):
         return _err("train", f"{out} already holds a trained checkpoint; --resume continues it, --force starts over "
                     f"(replacing it), or give another --out")
+    if args.resume and args.from_ckpt and out.is_file():  # (it was silently ignored, even when nothing was trained)
+        print(f"note: --from {args.from_ckpt} ignored: --resume continues {out}, its own weights and step",
+              file=sys.stderr)
     steps = args.steps
     if args.resume and steps is not None and out.is_file():  # --steps is the total to reach
         from .core.repair.checkpoint import load_checkpoint
@@ -304,7 +308,7 @@ def _train_locked(args, project, out: Path, start, train) -> int:
             print(f"{out} has had {done} steps already (--steps {steps} is the total with --resume); "
                   f"nothing to train", file=sys.stderr)
             if args.json:
-                print(json.dumps({"checkpoint": str(out), "steps": done, "data": None, "val_masked_psnr_db": None}))
+                print(json.dumps({"checkpoint": absolute(out), "steps": done, "data": None, "val_masked_psnr_db": None}))
             return 0
         steps -= done
     restore_term = _term_as_interrupt()  # a kill (SIGTERM) saves a resumable checkpoint as Ctrl-C does
@@ -325,7 +329,7 @@ def _train_locked(args, project, out: Path, start, train) -> int:
         restore_term()
     psnr = round(res.metrics["val_masked_psnr_db"], 2)
     if args.json:  # (it was printed whatever was asked, and --json was refused)
-        print(json.dumps({"checkpoint": str(out), "steps": res.step, "data": res.data, "val_masked_psnr_db": psnr}))
+        print(json.dumps({"checkpoint": absolute(out), "steps": res.step, "data": res.data, "val_masked_psnr_db": psnr}))
         return 0
     n = (res.data or {}).get("images")
     on = f" on {n:,} image{'s' if n != 1 else ''}" if isinstance(n, int) else ""

@@ -70,7 +70,7 @@ def add_parsers(subparsers) -> None:
     msub.required = True
     q = msub.add_parser("list", help="models in the configured model folders and the local HF cache")
     q.add_argument("--json", action="store_true", help="print the models as JSON")
-    q.add_argument("--dir", action="append", default=[], metavar="FOLDER", help="also look in this folder")
+    q.add_argument("--dir", action="append", default=[], metavar="FOLDER", help="also look in this folder (repeat it for several: --dir A --dir B)")
     q.add_argument("--no-cache", action="store_true", help="skip the Hugging Face cache")
     q.add_argument("--all", dest="show_all", action="store_true", help="also HF-cache models of architectures we cannot run")
     q.add_argument("--device", type=device, default=None, metavar="DEVICE",

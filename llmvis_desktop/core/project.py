@@ -224,7 +224,7 @@ class Project:
             by_status = ri.counts_by_status(s)
             return {
                 "root": str(self.root),
-                "database": _describe(self.db_url),
+                "database": _describe(self.db_url, absolute=True),
                 "images": sum(by_status.values()),
                 "by_status": {k: by_status.get(k, 0) for k in m.ALL_STATUSES},
                 # of "error" and "missing", those marked reviewed or rejected (evaluate counts them so)
@@ -461,9 +461,17 @@ def _open_store(db_url: str, where: str, who: Optional[str] = None) -> Store:
                            f"install llmvis-desktop[postgresql] and use {PG_URL_HINT}") from None
 
 
-def _describe(url: str) -> str:
+def _describe(url: str, absolute: bool = False) -> str:
+    """``absolute``: a SQLite file's path made absolute (`info` said ``../team.sqlite``
+    beside an absolute root: unusable from another folder)."""
     from .store.engine import describe_url
 
-    return describe_url(url)
+    shown = describe_url(url)
+    if absolute and url.startswith("sqlite:///") and not url.startswith("sqlite:///file:") \
+            and shown not in ("", ":memory:"):
+        import os
+
+        return os.path.abspath(shown)
+    return shown
 
 

@@ -98,7 +98,7 @@ def apply_import(project, fmt: str, source: Path, parsed: ParsedFile, as_: str, 
     try:
         for rounds_left in range(_LABEL_ROUNDS - 1, -1, -1):
             if rounds_left:
-                made += _make_labels(project, resolved, parsed, source.name, claim)
+                made += _make_labels(project, resolved, parsed, source.name, claim, as_)
             try:
                 report.labels_created = len(made)
                 _apply(project, resolved, parsed, source, as_, overwrite, token, progress, actor, provenance, report,
@@ -168,6 +168,16 @@ def _wanted(parsed: ParsedFile, items) -> list[str]:
     ))
 
 
+def _needed(parsed: ParsedFile, merged: dict, unseen: set, as_: str) -> tuple[list[str], list[str]]:
+    """(the label names the import will use, those only an unseen image's records name):
+    an image the index could not read, or whose file is missing, gets no suggestion, so a
+    label only its suggestions name was made for nothing (its reviewed labels are kept)."""
+    seen = [it for i, it in merged.items() if i not in unseen]
+    kept = [replace(it, suggestions=[]) for i, it in merged.items() if i in unseen and as_ == "reviewed"]
+    wanted = _wanted(parsed, seen + kept)
+    return wanted, [n for n in _wanted(parsed, merged.values()) if n not in set(wanted)]
+
+
 def _add_label(s, name: str, source: str) -> int:
     try:
         return rl.add_label(s, name).id
@@ -175,7 +185,8 @@ def _add_label(s, name: str, source: str) -> int:
         raise InterchangeError(f"{source}: label {name!r} refused: {exc}") from None
 
 
-def _make_labels(project, resolved: list, parsed: ParsedFile, source: str, claim: dict) -> list[tuple[int, str]]:
+def _make_labels(project, resolved: list, parsed: ParsedFile, source: str, claim: dict,
+                 as_: str) -> list[tuple[int, str]]:
     """Make the labels the import needs that the project lacks, in a transaction of their
     own under the taxonomy's exclusive lock (taken after the names are matched, which locks
     nothing), recorded in it as provisional for the import ``claim``: [(id, name)] of those
@@ -186,7 +197,7 @@ def _make_labels(project, resolved: list, parsed: ParsedFile, source: str, claim
             return []  # (the labels of every record are there: no need to match twice)
     with project.store.write() as s:
         merged, _ = _plan(project, s, resolved, source, [])
-        wanted = _wanted(parsed, merged.values())
+        wanted, _ = _needed(parsed, merged, _unseen(s, merged), as_)
         if not set(wanted) - set(s.scalars(select(m.Label.name))):
             return []
         rl.lock_taxonomy(s, "import")
@@ -222,7 +233,8 @@ def _apply(project, resolved: list, parsed: ParsedFile, source: Path, as_: str, 
         found: list[str] = []
         merged, unmatched = _plan(project, s, resolved, source.name, found)
         total = len(merged)
-        wanted = _wanted(parsed, merged.values())
+        unseen = _unseen(s, merged)
+        wanted, unused = _needed(parsed, merged, unseen, as_)
         # the taxonomy locked before any image, as a rename or removal does (PostgreSQL):
         # taken only when the import's suggestions were stored, after its image locks, a
         # rename meanwhile deadlocked with it
@@ -240,8 +252,8 @@ def _apply(project, resolved: list, parsed: ParsedFile, source: Path, as_: str, 
                 _add_label(s, name, source.name)
                 existing_labels.add(name)
                 report.labels_created += 1
+        report.labels_not_created = [n for n in unused if n not in existing_labels]
         known = _known_suggestions(s, merged)
-        unseen = _unseen(s, merged)
         new_suggestions: list[NewSuggestion] = []
         report.unmatched.extend(unmatched)
         # images locked in id order, as every writer does: in file order an import and a

@@ -25,6 +25,9 @@ class ImportReport:
     #: suggestions of the file the images already have (pending, accepted or rejected): not added
     suggestions_known: int = 0
     labels_created: int = 0
+    #: labels only the suggestions for unreadable or missing images named: not made, as no
+    #: suggestion was added there
+    labels_not_created: list[str] = field(default_factory=list)
     unmatched: list[str] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -63,6 +66,11 @@ class ImportReport:
             more = f" and {len(self.not_suggested) - 3} more" if len(self.not_suggested) > 3 else ""
             text += (f", {self.suggestions_unseen} suggestion(s) not added: image unreadable or missing "
                      f"({few}{more})")
+        if self.labels_not_created:
+            n, few = len(self.labels_not_created), ", ".join(self.labels_not_created[:5])
+            more = f" and {n - 5} more" if n > 5 else ""
+            text += (f", {n} label(s) not created: only suggestions for unreadable or missing images "
+                     f"named {'it' if n == 1 else 'them'} ({few}{more})")
         if self.marked_needing_decoder:
             n, few = len(self.marked_needing_decoder), ", ".join(self.marked_needing_decoder[:3])
             more = f" and {n - 3} more" if n > 3 else ""
