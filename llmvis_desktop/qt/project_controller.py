@@ -264,7 +264,7 @@ class ProjectController(StatusCounts, QObject):
         win.panels_call("set_project", None)
         self.settings_reads.wait()
         self.settings_reads.forget()
-        win.project.close()
+        self.opener.close_later(win.project)  # its database closes off the GUI thread
         win.project = None
         self.reads = None
         win.viewer_call("clear")

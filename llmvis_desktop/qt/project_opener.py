@@ -69,6 +69,19 @@ class _OpenRunnable(KeptRunnable):
         self.owner._signals.done.emit(self.gen, project, error, prepared)
 
 
+class _CloseRunnable(KeptRunnable):
+    def __init__(self, project) -> None:
+        super().__init__()
+        self.project = project
+
+    def work(self) -> None:
+        try:
+            self.project.close()
+        except Exception as exc:  # (a database gone meanwhile) nothing is left to close
+            log.warning("closing %s: %s", getattr(self.project, "root", "?"), exc)
+        self.project = None
+
+
 class ProjectOpener(QObject):
     opened = Signal(object, object, object)  # OpenRequest, Project, what its prepare read (or None)
     failed = Signal(object, object)  # OpenRequest, exception
@@ -101,13 +114,21 @@ class ProjectOpener(QObject):
         self._gen += 1
         self.request = None
 
+    def close_later(self, project) -> None:
+        """Close ``project`` (its database's connections) on the opener's thread, before
+        any open asked for after this call; at once, here, once the opener is shut down."""
+        if self._closed:
+            project.close()
+            return
+        self._keeper.start(self._pool, _CloseRunnable(project))
+
     def wait(self, timeout_ms: int = -1) -> bool:
         return self._pool.waitForDone(timeout_ms)
 
     def _on_done(self, gen: int, project, error, prepared) -> None:
         if gen != self._gen or self._closed:
             if project is not None:
-                project.close()
+                self.close_later(project)
             return
         request, self.request = self.request, None
         if error is not None:
