@@ -40,6 +40,11 @@ SLOWER = 1.05
 #: model time), but more is not noise (16 cores: one thread paced a tiny model's job 36%
 #: slower than three, at the same model time)
 PACE_NOISE = 1.15
+#: when the trial's medians would keep more threads than its fastest batches would (some
+#: batches were slowed by something else: a late read, the collector, another program),
+#: each of the two is timed for this many more rounds of TRIAL batches, up to this many
+#: rounds in all; still mixed then, the fewer are kept
+ROUNDS = 3
 #: the trial stops going down once a step is this much slower (job and model) than the
 #: fastest: a larger model that needs its threads is not timed on fewer still
 STOP = 1.5
@@ -73,10 +78,11 @@ class CoreShare:
 
     Whether torch loses anything by giving up threads depends on the model: a tiny one
     runs as fast on one thread, a larger one did 30% slower. So fewer threads are only
-    tried: the job's pace (from the job's start or the previous batch's end to a batch's
-    end) and the model's own time are measured over :data:`TRIAL` batches with torch's
-    own threads, then as many with the plan's, and the job keeps the plan unless both
-    went more than 5% slower; on more cores, half as many threads and half again are
+    tried: the job's pace (from the previous batch's end to a batch's end; a job's first
+    batch, from the job's start, is not timed) and the model's own time are measured over
+    :data:`TRIAL` batches with torch's own threads, then as many with the plan's, and the
+    job keeps the plan unless both went more than 5% slower, in the medians and in the
+    fastest batches alike (mixed: both are timed again, see :data:`ROUNDS`); on more cores, half as many threads and half again are
     timed too, and the fewest about as fast as the fastest are kept (see :meth:`_on_trial`).
 
     ``memory`` (the model thread's, for the session) keeps, under ``key`` (the models),
@@ -103,10 +109,11 @@ class CoreShare:
         self._threads: Optional[int] = None  # torch threads for the next batch (None: not planned yet)
         self._proposal: Optional[int] = None  # fewer threads the plan asked for: on trial
         self._applied: Optional[int] = None  # threads the running batch got
-        # the first batch's pace runs from the job's start: two torch threads cost the most
-        # while the first batches are read beside them (a tiny model: 17-21 ms a batch on 2
-        # threads, 13 on 1), which batch-to-batch times in a job's steady state missed
+        # the batches after the first are read beside the model: two torch threads cost the
+        # most then (a tiny model: 17-21 ms a batch on 2 threads, 13 on 1); the first's pace,
+        # from the job's start, is not timed (see infer_done)
         self._last_end = clock()
+        self._batches = 0  # batches this job inferred (its first is not a trial sample)
         self._full = 0  # images in the job's largest batch: a smaller (last) one's pace is not timed
         self.decided = False
         self.tried: dict[int, float] = {}  # threads -> median pace per image, once the trial is over
@@ -137,11 +144,18 @@ class CoreShare:
         with self._lock:
             self._infer = self._average(self._infer, seconds / images)
             self._full = max(self._full, images)
-            if self._applied is not None and images == self._full and not self.decided:
+            # a job's first batch is not timed: its pace runs from the job's start (setup, the
+            # first read, nothing to overlap) and its model time beside the readers' start,
+            # whatever the threads (a tiny model: 3-4 ms an image against 1.1-1.9 on the same
+            # thread); it fell to whichever step a job started on, and decided the trial
+            if (self._applied is not None and images == self._full and not self.decided
+                    and self._batches > 0):
                 # per image: jobs of any batch size add to one trial
                 timed = self._paces().setdefault(self._applied, [])
                 timed.append(((now - self._last_end) / images, seconds / images))
-                del timed[:-TRIAL]  # the newest only (a session's jobs without a trial add to it)
+                # the newest only (a session's jobs without a trial add to it)
+                del timed[:-TRIAL * self._rounds().get(self._applied, 1)]
+            self._batches += 1
             self._last_end = now
             self._remember_costs()
             self._replan()
@@ -151,10 +165,15 @@ class CoreShare:
             self._memory[(self._key, "costs")] = (self._read, self._infer)
 
     def _paces(self) -> dict[int, list[tuple[float, float]]]:
-        """threads -> [(seconds per image from the job's start or the previous batch's end,
+        """threads -> [(seconds per image from the previous batch's end,
         the model's own seconds per image)], of this job and of earlier ones with the same
         models that ended before the trial did."""
         return self._memory.setdefault((self._key, "paces", self._base), {})
+
+    def _rounds(self) -> dict[int, int]:
+        """threads -> rounds of :data:`TRIAL` batches the trial times them for (1 unless
+        their batches disagreed), kept beside the paces."""
+        return self._memory.setdefault((self._key, "rounds", self._base), {})
 
     def _replan(self) -> None:
         if self._read is None or self._infer is None or self._base is None:
@@ -181,25 +200,43 @@ class CoreShare:
         if known is not None:
             self.decided = self.remembered = True
             return known
-        paces = self._paces()
+        paces, rounds = self._paces(), self._rounds()
         timed: dict[int, tuple[float, float]] = {}
+        fastest: dict[int, tuple[float, float]] = {}
         for step in self._steps():
-            if len(paces.get(step, [])) < TRIAL:
+            want = TRIAL * rounds.get(step, 1)
+            if len(paces.get(step, [])) < want:
                 return step
-            pace, model = timed[step] = self._medians(paces[step])
+            got = paces[step][-want:]
+            pace, model = timed[step] = self._medians(got)
+            fastest[step] = (min(p for p, _ in got), min(m for _, m in got))
             if len(timed) > 1 and all(new > STOP * min(old[i] for t, old in timed.items() if t != step)
                                       for i, new in enumerate((pace, model))):
                 break
-        fastest = min(p for p, _ in timed.values())
-        fastest_model = min(m for _, m in timed.values())
-        kept = min(t for t, (p, m) in timed.items()
-                   if p <= SLOWER * fastest or (m <= SLOWER * fastest_model and p <= PACE_NOISE * fastest))
+        kept, low = self._fewest_as_fast(timed), self._fewest_as_fast(fastest)
+        if low < kept:
+            # the medians keep more threads than the fastest batches do: time both again
+            if max(rounds.get(kept, 1), rounds.get(low, 1)) < ROUNDS:
+                for step in (kept, low):
+                    rounds[step] = rounds.get(step, 1) + 1
+                return self._on_trial()
+            kept = low  # still mixed: more threads were not shown to be faster
         self.tried = {t: p for t, (p, _) in timed.items()}
         self.tried_infer = {t: m for t, (_, m) in timed.items()}
         self.decided = True
         self._memory[(self._key, self._base, self._proposal)] = kept
         self._memory.pop((self._key, "paces", self._base), None)
+        self._memory.pop((self._key, "rounds", self._base), None)
         return kept
+
+    @staticmethod
+    def _fewest_as_fast(timed: dict[int, tuple[float, float]]) -> int:
+        """The fewest threads whose (pace, model time) is about as fast as the fastest's:
+        within :data:`SLOWER` in pace, or in model time with the pace within :data:`PACE_NOISE`."""
+        fastest = min(p for p, _ in timed.values())
+        fastest_model = min(m for _, m in timed.values())
+        return min(t for t, (p, m) in timed.items()
+                   if p <= SLOWER * fastest or (m <= SLOWER * fastest_model and p <= PACE_NOISE * fastest))
 
     def _steps(self) -> list[int]:
         """Thread counts the trial times, in order: torch's own, the plan's, then halves."""
@@ -217,7 +254,7 @@ class CoreShare:
     def summary(self) -> dict:
         """How the job ended up sharing the cores: torch threads of its last batch, batches
         read at once, and the trial's median seconds per image per thread count: from one
-        finished batch (or the job's start) to the next (``tried``), and of the model alone
+        finished batch to the next (``tried``), and of the model alone
         (``tried_infer``)."""
         out = {"model_threads": self._applied or self._base or 0, "reads_at_once": self.reads_at_once}
         if self.tried:

@@ -23,7 +23,8 @@ from typing import Optional
 log = logging.getLogger(__name__)
 
 FILE_NAME = "cpu_sharing.json"
-FORMAT = 2  # 2: a trial walks down to fewer threads; format 1 outcomes stopped at the plan's
+FORMAT = 3  # 3: a job's first batch no longer decides a trial (2: it could); 2: a trial walks down
+# to fewer threads (format 1 outcomes stopped at the plan's)
 _LOADED = "saved entries loaded"  # marks a memory already filled from the file
 #: a job whose measured costs moved less than this (relative) from what this process last
 #: wrote, and whose trial outcomes did not change, writes nothing: the write (a temporary
