@@ -239,7 +239,7 @@ class Project:
                 # the damaged files by name, with why (by_status "error" counts them)
                 "unreadable": [{"path": rel, "error": why} for rel, why in ri.unreadable(s)],
                 # of them, compressed DICOMs no installed decoder reads (a plugin to install)
-                "needs_decoder": [{"path": rel, "error": why} for rel, why in ri.needs_decoder(s)],
+                "needs_decoder": [{"path": rel, "error": why} for rel, why in ri.unreadable(s, decoder=True)],
             }
 
     def ever_indexed(self) -> bool:

@@ -399,18 +399,11 @@ def count_needs_decoder(session: Session) -> int:
         m.Image.status == m.STATUS_ERROR, needs_decoder_clause()))
 
 
-def needs_decoder(session: Session, limit: Optional[int] = None) -> list[tuple[str, str]]:
-    """(relpath, why) of the images :func:`count_needs_decoder` counts, by name."""
-    q = (select(m.Image.relpath, m.Image.error).where(m.Image.status == m.STATUS_ERROR, needs_decoder_clause())
-         .order_by(m.Image.name_key, m.Image.id).limit(limit))
-    return [(rel, why) for rel, why in session.execute(q)]
-
-
 def unreadable(session: Session, limit: Optional[int] = None,
                decoder: Optional[bool] = None) -> list[tuple[str, str]]:
     """(relpath, why) of the files the index could not read (damaged, cut short, empty),
     by name; the first ``limit`` of them; ``decoder`` True / False: only those
-    :func:`needs_decoder` lists / the others (None: all)."""
+    :func:`count_needs_decoder` counts / the others (None: all)."""
     q = select(m.Image.relpath, m.Image.error).where(m.Image.status == m.STATUS_ERROR)
     if decoder is not None:
         clause = needs_decoder_clause()

@@ -244,7 +244,8 @@ def run_suggest(
         sides = [input_side(e.loaded) for e in engines.values()]
         draft_side = max(sides) if sides and None not in sides else None
         # and, where every model resizes alike, resized there as its processor would
-        specs = {worker.call(reader_resize, e.loaded) for e in engines.values()}
+        by_role = {role: worker.call(reader_resize, e.loaded) for role, e in engines.items()}
+        specs = set(by_role.values())
         resize = specs.pop() if len(specs) == 1 else None
         token.check()
 
@@ -255,8 +256,8 @@ def run_suggest(
         broken: dict[str, str] = {}  # role -> why its model failed while running
         no_text = [0]  # empty captions/answers, not stored
 
-        tiler = ZeroShotTiles(project)  # a labeler scores line-scan strips in tiles, which the readers cut
-        cut = worker.call(reader_resize, engines["label"].loaded) if "label" in engines else None
+        tiler = ZeroShotTiles(project) if "label" in engines else None  # strips in tiles the readers cut
+        cut = by_role.get("label")
         cut = (input_side(engines["label"].loaded) or 224, tiler.max_tiles, cut) if cut else None
 
         def infer(recs, images):
@@ -298,7 +299,7 @@ def run_suggest(
                     report.fail(role, why, running=True)
                 report.no_text = no_text[0]
             report.not_stored(committer.stale_labels, committer.dropped, committer.renewed)
-            report.strips_tiled = tiler.tiled
+            report.strips_tiled = tiler.tiled if tiler else []
         finally:
             if share is not None:  # a cancelled job measured something too
                 cores_saved.save(memory, cores_saved.saved_path(), cores)
