@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 
 import pytest
 
@@ -23,7 +24,8 @@ def _session_memory() -> dict:
     return {
         (KEY, "costs"): (0.002, 0.0015),  # reading and the model, seconds per image
         (KEY, 2, 1): 1,  # the trial of 1 thread instead of 2 kept 1
-        (KEY, "paces", 2): {2: [(0.003, 0.002)]},  # a trial under way: not saved
+        (KEY, "paces", 2): {2: [(0.003, 0.002)]},  # a trial under way: its batches so far
+        (KEY, "rounds", 2): {2: 2, 1: 2},  # ... and the rounds its steps are timed for
         ("stand-in", "costs"): (1.0, 1.0),  # not a models key: not saved
     }
 
@@ -31,7 +33,9 @@ def _session_memory() -> dict:
 def test_costs_and_trial_outcomes_survive_the_session(tmp_path):
     path = tmp_path / "cache" / cores_saved.FILE_NAME
     cores_saved.save(_session_memory(), path, cores=2)
-    assert cores_saved.load(path, cores=2) == {(KEY, "costs"): (0.002, 0.0015), (KEY, 2, 1): 1}
+    assert cores_saved.load(path, cores=2) == {(KEY, "costs"): (0.002, 0.0015), (KEY, 2, 1): 1,
+                                               (KEY, "paces", 2): {2: [(0.003, 0.002)]},
+                                               (KEY, "rounds", 2): {2: 2, 1: 2}}
     # a later session's job starts from them: reading costs more than the model, so both
     # reader processes read from the first batch, where a fresh job reads one at a time
     later = CoreShare(cores=2, readers=2, memory=cores_saved.load(path, cores=2), key=KEY)
@@ -56,13 +60,107 @@ def test_a_damaged_file_is_ignored_naming_it(tmp_path, caplog, text):
     assert str(path) in caplog.text
 
 
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _run(path, batches: int, paces=None) -> tuple[CoreShare, list[int]]:
+    """One ``llmvis suggest`` run (a process of its own: a fresh memory, filled from the
+    file at ``path``, and saved there at its end) whose job infers ``batches`` batches on
+    a thread of its own (torch's threads are per thread), on 2 cores: a batch takes
+    ``paces[threads]`` seconds from the previous batch's end on a fake clock, and reading
+    costs about what the model does, so one thread is tried. (share, threads per batch)"""
+    import torch
+
+    paces = paces or {2: 0.020, 1: 0.015}
+    cores_saved._written.clear()  # what this process wrote before: another process knows nothing of it
+    memory = cores_saved.filled({}, 2, path)
+    clock = _Clock()
+    share = CoreShare(cores=2, readers=2, clock=clock, memory=memory, key=KEY)
+    seen = []
+
+    def job():
+        torch.set_num_threads(2)
+        share.read_done(0.015)
+        for _ in range(batches):
+            share.apply()
+            seen.append(torch.get_num_threads())
+            clock.now += paces[seen[-1]]
+            share.infer_done(0.016)
+        share.restore()
+
+    t = threading.Thread(target=job)
+    t.start()
+    t.join()
+    cores_saved.save(memory, path, cores=2)
+    return share, seen
+
+
+def test_short_runs_finish_one_trial_together_through_the_file(tmp_path):
+    """Each CLI run is a session of its own: a job of 4 batches (the first not timed) times
+    torch's own threads only, and the trial's paces ended with the process, so every run
+    started the trial over and none finished it. The paces are saved with the outcome."""
+    path = tmp_path / cores_saved.FILE_NAME
+    first, seen = _run(path, batches=4)
+    assert seen == [2, 2, 2, 2] and not first.decided
+    second, seen = _run(path, batches=4)
+    assert seen == [1, 1, 1, 1]  # the trial goes on where the first run left it
+    assert second.decided and second.tried == pytest.approx({2: 0.020, 1: 0.015}) and not second.remembered
+    assert second.summary()["model_threads"] == 1
+    third, seen = _run(path, batches=4)
+    assert seen == [1, 1, 1, 1] and third.remembered
+    saved = cores_saved.load(path, cores=2)
+    assert saved[(KEY, 2, 1)] == 1 and (KEY, "paces", 2) not in saved  # the paces go once it is decided
+
+
+def test_two_batch_runs_finish_the_trial_a_timed_batch_each(tmp_path):
+    # `llmvis suggest --limit 16 --batch 8`: one timed batch a run, three a step
+    path = tmp_path / cores_saved.FILE_NAME
+    runs = [_run(path, batches=2) for _ in range(6)]
+    assert [s.decided for s, _ in runs] == [False] * 5 + [True]
+    assert [seen for _, seen in runs] == [[2, 2]] * 3 + [[1, 1]] * 3
+    assert runs[-1][0].tried == pytest.approx({2: 0.020, 1: 0.015})
+    assert _run(path, batches=2)[0].remembered
+
+
+def test_a_trial_timed_again_keeps_its_rounds_between_runs(tmp_path):
+    # the medians keep two threads, the fastest batches one: both are timed for a second
+    # round, and the runs after carry on with that round instead of deciding on the first
+    path = tmp_path / cores_saved.FILE_NAME
+    cores_saved.save({(KEY, "costs"): (0.015, 0.016),
+                      (KEY, "paces", 2): {2: [(0.020, 0.016)] * 3,
+                                          1: [(0.030, 0.020), (0.030, 0.020), (0.010, 0.010)]}}, path, cores=2)
+    share, seen = _run(path, batches=2)
+    assert not share.decided and seen == [2, 2]
+    assert cores_saved.load(path, cores=2)[(KEY, "rounds", 2)] == {2: 2, 1: 2}
+    share, seen = _run(path, batches=4)  # two threads' second round fills: one thread's goes on
+    assert not share.decided and seen == [2, 2, 2, 1]
+    assert {t: len(p) for t, p in cores_saved.load(path, cores=2)[(KEY, "paces", 2)].items()} == {2: 6, 1: 4}
+    share, seen = _run(path, batches=4)
+    assert share.decided and seen == [1, 1, 1, 1] and share.tried == pytest.approx({2: 0.020, 1: 0.015})
+
+
+def test_a_format_3_file_is_still_read(tmp_path):
+    # format 3 kept costs and outcomes, not a trial's paces: both stay good
+    path = tmp_path / cores_saved.FILE_NAME
+    key = [list(part) for part in KEY]
+    path.write_text(json.dumps({"format": 3, "cores": 2, "models": [
+        {"key": key, "costs": [0.002, 0.0015], "kept": [[2, 1, 1]]}]}))
+    assert cores_saved.load(path, cores=2) == {(KEY, "costs"): (0.002, 0.0015), (KEY, 2, 1): 1}
+    assert CoreShare(cores=2, readers=2, memory=cores_saved.load(path, cores=2), key=KEY).reads_at_once == 2
+
+
 def test_an_older_format_starts_from_nothing(tmp_path):
     # format 1 kept the outcome of a trial that stopped at the plan's threads; the trial now
     # goes on to fewer, so those outcomes are tried again rather than taken
     path = tmp_path / cores_saved.FILE_NAME
     cores_saved.save(_session_memory(), path, cores=2)
     data = json.loads(path.read_text())
-    assert data["format"] == 3 and cores_saved.load(path, cores=2)
+    assert data["format"] == cores_saved.FORMAT and cores_saved.load(path, cores=2)
     path.write_text(json.dumps({**data, "format": 1}))
     assert cores_saved.load(path, cores=2) == {}
     # format 2 kept outcomes of a trial that a job's first batch could decide (two torch
@@ -89,9 +187,12 @@ def test_a_job_whose_costs_moved_little_writes_nothing(tmp_path, monkeypatch):
     memory[(KEY, 1, 2)] = 2  # a new trial outcome, costs as saved
     cores_saved.save(memory, path, cores=2)
     assert len(writes) == 2 and cores_saved.load(path, cores=2)[(KEY, 1, 2)] == 2
+    memory[(KEY, "paces", 2)] = {2: [(0.003, 0.002)] * 2}  # a short job timed one more batch of a trial
+    cores_saved.save(memory, path, cores=2)
+    assert len(writes) == 3 and cores_saved.load(path, cores=2)[(KEY, "paces", 2)] == {2: [(0.003, 0.002)] * 2}
     path.unlink()  # removed meanwhile (a cache cleaner): written again
     cores_saved.save(memory, path, cores=2)
-    assert len(writes) == 3 and path.exists()
+    assert len(writes) == 4 and path.exists()
 
 
 def test_a_failed_save_is_logged_and_loses_nothing_saved_before(tmp_path, caplog, monkeypatch):

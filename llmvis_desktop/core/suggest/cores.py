@@ -90,7 +90,8 @@ class CoreShare:
     the plan from its first batch instead of one batch at a time; the trial's paces, so
     jobs too short to finish a trial (a few batches from the GUI) finish it together;
     and the trial's outcome, so later jobs with the same models and plan skip it. The
-    costs and outcomes are also kept between sessions (:mod:`.cores_saved`)."""
+    costs, outcomes and an unfinished trial's paces are also kept between sessions
+    (:mod:`.cores_saved`), so short ``llmvis suggest`` runs finish one trial too."""
 
     def __init__(self, cores: int, readers: int, clock: Callable[[], float] = time.perf_counter,
                  memory: Optional[dict] = None, key: Hashable = None) -> None:

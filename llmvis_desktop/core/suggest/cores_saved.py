@@ -1,11 +1,14 @@
 """What suggestion jobs learnt about sharing this machine's cores, kept between sessions.
 
 :class:`~.cores.CoreShare` remembers, per models, the measured costs per image and the
-outcome of its trial of fewer torch threads in the model thread's memory. That memory
-ends with the session, and every ``llmvis suggest`` run is a session of its own, so each
-started from nothing: one batch read at a time until both stages were measured, and a
-trial a short job never finishes. This module keeps those entries in a small JSON file
-in the cache folder (``cpu_sharing.json``), for this machine's core count only.
+outcome of its trial of fewer torch threads in the model thread's memory, and the trial's
+paces while it runs. That memory ends with the session, and every ``llmvis suggest`` run
+is a session of its own, so each started from nothing: one batch read at a time until
+both stages were measured, and a trial that a job of 4 batches or fewer never finished
+(its first batch is not timed, and a step takes 3), run after run. This module keeps
+those entries in a small JSON file in the cache folder (``cpu_sharing.json``), for this
+machine's core count only: consecutive short runs with the same models finish one trial
+together, as a session's short jobs do.
 
 Losing the file costs nothing but a slower first job, so it is read and written on a
 best-effort basis: an unreadable, foreign or damaged file is ignored with a log line,
@@ -23,8 +26,10 @@ from typing import Optional
 log = logging.getLogger(__name__)
 
 FILE_NAME = "cpu_sharing.json"
-FORMAT = 3  # 3: a job's first batch no longer decides a trial (2: it could); 2: a trial walks down
-# to fewer threads (format 1 outcomes stopped at the plan's)
+FORMAT = 4  # 4: a trial's paces and rounds so far are kept too (format 3 files are read: their
+# costs and outcomes hold); 3: a job's first batch no longer decides a trial (2: it could);
+# 2: a trial walks down to fewer threads (format 1 outcomes stopped at the plan's)
+READS = (3, 4)
 _LOADED = "saved entries loaded"  # marks a memory already filled from the file
 #: a job whose measured costs moved less than this (relative) from what this process last
 #: wrote, and whose trial outcomes did not change, writes nothing: the write (a temporary
@@ -49,7 +54,7 @@ def load(path: Path, cores: int) -> dict:
     except (OSError, ValueError) as exc:
         log.warning("%s: not read (%s); jobs start without what earlier ones measured", path, exc)
         return {}
-    if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("cores") != cores:
+    if not isinstance(data, dict) or data.get("format") not in READS or data.get("cores") != cores:
         return {}
     out: dict = {}
     try:
@@ -60,6 +65,11 @@ def load(path: Path, cores: int) -> dict:
                 out[(key, "costs")] = (float(read), float(infer))
             for base, proposal, kept in entry.get("kept", []):
                 out[(key, int(base), int(proposal))] = int(kept)
+            for base, threads, timed in entry.get("paces", []):
+                out.setdefault((key, "paces", int(base)), {})[int(threads)] = [
+                    (float(pace), float(model)) for pace, model in timed]
+            for base, threads, rounds in entry.get("rounds", []):
+                out.setdefault((key, "rounds", int(base)), {})[int(threads)] = int(rounds)
     except (KeyError, TypeError, ValueError) as exc:
         log.warning("%s: damaged (%s); jobs start without what earlier ones measured", path, exc)
         return {}
@@ -67,8 +77,8 @@ def load(path: Path, cores: int) -> dict:
 
 
 def save(memory: dict, path: Path, cores: int) -> None:
-    """Write the costs and trial outcomes in ``memory`` to ``path`` (whole, then renamed
-    over the old file). Failing is logged, never raised."""
+    """Write the costs, trial outcomes and unfinished trials' paces and rounds in ``memory``
+    to ``path`` (whole, then renamed over the old file). Failing is logged, never raised."""
     models: dict[tuple, dict] = {}
     for k, v in dict(memory).items():  # a copy: the model thread may still add to it
         if not (isinstance(k, tuple) and isinstance(k[0], tuple)):
@@ -77,6 +87,11 @@ def save(memory: dict, path: Path, cores: int) -> None:
             models.setdefault(k[0], {})["costs"] = [v[0], v[1]]
         elif len(k) == 3 and isinstance(k[1], int):
             models.setdefault(k[0], {}).setdefault("kept", []).append([k[1], k[2], v])
+        elif len(k) == 3 and k[1] in ("paces", "rounds") and isinstance(k[2], int) and v:
+            # a trial under way: (base, threads, [[pace, model], ...] or rounds) per step
+            rows = [[k[2], threads, [[p, m] for p, m in list(got)] if k[1] == "paces" else got]
+                    for threads, got in dict(v).items()]
+            models.setdefault(k[0], {}).setdefault(k[1], []).extend(rows)
     data = {"format": FORMAT, "cores": cores,
             "models": [{"key": [list(part) for part in key], **entry} for key, entry in models.items()]}
     if _close_to(_written.get(path), data) and path.exists():
@@ -97,12 +112,14 @@ def save(memory: dict, path: Path, cores: int) -> None:
 
 
 def _close_to(old: Optional[dict], new: dict) -> bool:
-    """Whether ``new`` (data to save) says what ``old`` said: the same models and trial
-    outcomes, and costs within :data:`COST_CHANGE` of the old ones."""
+    """Whether ``new`` (data to save) says what ``old`` said: the same models, trial
+    outcomes and trials under way (a short job's timed batches are what the next run
+    needs), and costs within :data:`COST_CHANGE` of the old ones."""
     if old is None or old["cores"] != new["cores"] or len(old["models"]) != len(new["models"]):
         return False
     for a, b in zip(old["models"], new["models"]):
-        if a["key"] != b["key"] or sorted(a.get("kept", [])) != sorted(b.get("kept", [])):
+        if a["key"] != b["key"] or any(sorted(a.get(part, [])) != sorted(b.get(part, []))
+                                       for part in ("kept", "paces", "rounds")):
             return False
         if ("costs" in a) != ("costs" in b):
             return False
