@@ -240,7 +240,8 @@ def cmd_labels(args) -> int:
             usage = project.label_usage()
             labels = project.labels()
             if args.json:
-                print(json.dumps([dict(l.__dict__, images=usage.get(l.name, 0)) for l in labels], indent=2))
+                print(json.dumps({"labels": [dict(l.__dict__, images=usage.get(l.name, 0)) for l in labels]},
+                                 indent=2))
             elif not labels:  # it printed nothing, as if it had failed
                 from .cli_args import index_command
 

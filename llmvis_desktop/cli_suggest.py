@@ -153,13 +153,14 @@ def run_models_cmd(args) -> int:
                      "kind": i.kind, "size_bytes": i.size_bytes, "params": i.params, "revision": i.revision,
                      "weights": i.weights_format, "source": i.source, "device": device, "fits": ok,
                      "problem": i.problem})
-    if args.json:
-        print(json.dumps(rows, indent=2))
-        return EXIT_OK
-    if not rows:  # the places looked in (a missing --dir was said above, once)
-        from .core.suggest.discovery import hf_hub_cache
+    from .core.suggest.discovery import hf_hub_cache
 
-        folders = [d for d in dict.fromkeys(dirs) if d not in absent]
+    folders = [d for d in dict.fromkeys(dirs) if d not in absent]  # the places looked in
+    if args.json:  # an object, as every --json output (it was a bare list, unlike its own failures)
+        cache = None if args.no_cache else os.path.abspath(hf_hub_cache())
+        print(json.dumps({"models": rows, "dirs": folders, "hf_cache": cache}, indent=2))
+        return EXIT_OK
+    if not rows:  # (a missing --dir was said above, once)
         places = folders + ([] if args.no_cache else [f"the Hugging Face cache ({hf_hub_cache()})"])
         where = (" in " + (", ".join(places[:-1]) + " or " if len(places) > 1 else "") + places[-1]
                  if places else " (no model folder to look in)")

@@ -252,7 +252,7 @@ def main(argv=None) -> int:
 
         def models_list():
             got = run_json(cli, "models", "list", "--dir", models, env=env)
-            found = {Path(m["path"]).name for m in got}
+            found = {Path(m["path"]).name for m in got["models"]}
             if not {"tiny-blip", "tiny-clip"} <= found:
                 raise SmokeFailure(f"models list did not find both tiny models: {got}")
             return {"found": sorted(found)}

@@ -35,7 +35,7 @@ def test_labels_list_and_refused_remove(png_folder, capsys):
         p.toggle_label(p.image_ids()[0], "dent", "alice")
     capsys.readouterr()
     assert main(["labels", "list", str(png_folder), "--json"]) == 0
-    listed = json.loads(capsys.readouterr().out)
+    listed = json.loads(capsys.readouterr().out)["labels"]
     assert listed[0]["name"] == "dent" and listed[0]["shortcut"] == "7" and listed[0]["images"] == 1
     assert main(["labels", "remove", str(png_folder), "dent"]) == 1
     err = capsys.readouterr().err
@@ -294,7 +294,7 @@ def test_labels_add_key_with_several_names_is_a_usage_error(png_folder, capsys):
     err = capsys.readouterr().err
     assert "--key takes one label name" in err and "already used" not in err
     assert main(["labels", "list", str(png_folder), "--json"]) == 0
-    assert [l["name"] for l in json.loads(capsys.readouterr().out)] == ["dent"]
+    assert [l["name"] for l in json.loads(capsys.readouterr().out)["labels"]] == ["dent"]
     assert main(["labels", "add", str(png_folder), "burn", "--key", "7"]) == 0
     assert "added burn (key 7" in capsys.readouterr().out
 

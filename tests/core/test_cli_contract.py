@@ -224,3 +224,27 @@ def test_every_command_says_its_error_in_one_style(tmp_path, capsys, argv, prefi
     assert main([a.format(d=tmp_path) for a in argv]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].startswith(prefix) and "error: " not in err[-1], err
+
+
+def test_the_list_commands_print_an_object_as_every_other_json_output(blip, png_folder, tmp_path, capsys):
+    """`labels list --json` and `models list --json` printed bare arrays, where every other
+    --json output, their own failures included, is an object: a script had to tell a list
+    from an error object by its type. They print {"labels": [...]} and {"models": [...],
+    "dirs": [...], "hf_cache": ...} (the folders and cache looked in: an empty list says where)."""
+    assert main(["labels", "add", str(png_folder), "dent", "--json"]) == 0
+    capsys.readouterr()
+    assert main(["labels", "list", str(png_folder), "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert list(listed) == ["labels"] and [(lbl["name"], lbl["images"]) for lbl in listed["labels"]] == [("dent", 0)]
+    assert main(["labels", "list", str(tmp_path / "nope"), "--json"]) == 1
+    assert list(json.loads(capsys.readouterr().out)) == ["error", "exit_code"]
+
+    models = blip.parent
+    assert main(["models", "list", "--dir", str(models), "--no-cache", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [m["name"] for m in listed["models"]] == ["blip"] and listed["dirs"] == [str(models)]
+    assert listed["hf_cache"] is None  # --no-cache: not looked in
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["models", "list", "--dir", str(empty), "--no-cache", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"models": [], "dirs": [str(empty)], "hf_cache": None}

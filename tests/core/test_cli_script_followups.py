@@ -99,7 +99,7 @@ def test_import_as_suggestions_makes_no_label_only_unseen_images_name(tmp_path, 
     assert rep["labels_created"] == 1 and rep["suggestions_added"] == 2
     assert rep["labels_not_created"] == ["onlybad"]
     assert main(["labels", "list", str(root), "--json"]) == 0
-    assert [lbl["name"] for lbl in _json(capsys)] == ["crack"]
+    assert [lbl["name"] for lbl in _json(capsys)["labels"]] == ["crack"]
     csv.write_text("file_name,labels,caption\nb.png,crack,b\ncorrupt.png,other,bad\n")
     assert main(["import", str(root), "--format", "csv", str(csv), "--as", "suggestions"]) == 0
     out = capsys.readouterr().out

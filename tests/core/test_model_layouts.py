@@ -149,7 +149,7 @@ def test_an_unreadable_folder_among_the_models_is_listed_as_refused(tiny, tmp_pa
         check(resolve_model(str(models / "locked"), hf_cache=tmp_path / "no-cache"))
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "no-cache"))
     assert main(["models", "list", "--dir", str(models), "--json"]) == 0
-    rows = {r["name"]: r for r in json.loads(capsys.readouterr().out)}
+    rows = {r["name"]: r for r in json.loads(capsys.readouterr().out)["models"]}
     assert rows["tiny-blip"]["problem"] is None and "cannot be read" in rows["locked"]["problem"]
 
 
