@@ -39,7 +39,7 @@ def test_models_list_with_a_model_folder_says_where_to_put_a_model(tmp_path, mon
 def test_labels_list_of_a_project_without_labels_says_so(png_folder, capsys):
     """`llmvis labels list` on a freshly indexed folder printed nothing at all, as if it had
     failed; it says there are no labels yet and how to add one, on stderr (stdout, which
-    scripts read, stays empty; --json still prints [])."""
+    scripts read, stays empty; --json still prints an empty list)."""
     assert main(["index", str(png_folder), "--quiet"]) == 0
     capsys.readouterr()
     assert main(["labels", "list", str(png_folder)]) == 0
@@ -48,7 +48,7 @@ def test_labels_list_of_a_project_without_labels_says_so(png_folder, capsys):
     assert f"no labels yet: llmvis labels add {png_folder} NAME..." in err
     assert main(["labels", "list", str(png_folder), "--json"]) == 0
     out, err = capsys.readouterr()
-    assert json.loads(out) == [] and err == ""
+    assert json.loads(out) == {"labels": []} and err == ""
 
 
 def test_an_export_that_leaves_every_image_out_says_why(png_folder, tmp_path, capsys):

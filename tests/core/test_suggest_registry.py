@@ -174,7 +174,7 @@ def test_models_list_json(tiny, capsys, monkeypatch, tmp_path):
     for key in ("blip", "clip", "llava"):
         tiny[key]
     assert main(["models", "list", "--json", "--dir", str(tiny["blip"].parent), "--device", "cpu"]) == 0
-    rows = {r["name"]: r for r in json.loads(capsys.readouterr().out)}
+    rows = {r["name"]: r for r in json.loads(capsys.readouterr().out)["models"]}
     assert rows["tiny-blip"]["family"] == "blip" and rows["tiny-blip"]["fits"] is True
     assert rows["tiny-clip"]["kind"] == "labeler" and rows["tiny-llava"]["kind"] == "chat"
     assert main(["models", "list", "--dir", str(tiny["refused_bin"].parent), "--device", "cpu"]) == 0
@@ -273,7 +273,7 @@ def test_models_list_on_a_device_not_here_still_lists(tiny, capsys, monkeypatch,
     monkeypatch.setattr(device, "resolve", unavailable)
     assert main(["models", "list", "--json", "--dir", str(tiny["blip"].parent), "--device", "cuda"]) == 0
     captured = capsys.readouterr()
-    rows = {r["name"]: r for r in json.loads(captured.out)}
+    rows = {r["name"]: r for r in json.loads(captured.out)["models"]}
     assert rows["tiny-blip"]["fits"] is None and rows["tiny-blip"]["device"] is None
     assert "not available here" in captured.err
 
@@ -403,7 +403,7 @@ def test_models_list_json_paths_are_absolute_for_a_relative_dir(tiny, capsys, mo
 
     monkeypatch.chdir(Path(tiny["blip"]).parent)
     assert main(["models", "list", "--json", "--no-cache", "--dir", Path(tiny["blip"]).name]) == 0
-    (row,) = json.loads(capsys.readouterr().out)
+    (row,) = json.loads(capsys.readouterr().out)["models"]
     assert row["path"] == str(tiny["blip"]) == row["model_id"] and os.path.isabs(row["path"])
 
 
