@@ -388,13 +388,14 @@ class Project:
         """:meth:`suggestion_cards` and (``history``) :meth:`history` of an image in ONE
         transaction (the window after a review action on the image shown: a session each
         was two round trips more on a team's PostgreSQL); ``cards_read(suggestions,
-        judged)`` is called as soon as the cards are read (shown while the rest is)."""
+        judged)`` is called as soon as the cards are read (shown while the rest is); when it
+        returns False the trail is not read (no longer wanted: the reviewer moved on)."""
         with self.store.read() as s:
             suggestions = rs.suggestions_for(s, image_id)
             judged = [] if any(sg.outcome != "withdrawn" for sg in suggestions) \
                 else rruns.judged_without_labels(s, image_id)
-            if cards_read is not None:
-                cards_read(suggestions, judged)
+            if cards_read is not None and cards_read(suggestions, judged) is False:
+                history = False
             return suggestions, judged, rr.history(s, image_id) if history else None
 
     def suggestions(self, image_id: int, pending_only: bool = False) -> list[SuggestionRecord]:

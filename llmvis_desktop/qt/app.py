@@ -122,8 +122,8 @@ class WelcomePage(QWidget):
         self.recent.setUniformItemSizes(True)
         lay.addWidget(self.recent)
         self.set_recent(recent)
-        hint = QLabel("Tip: start with <code>llmvis-desktop FOLDER</code> to open a folder directly.")
-        hint.setStyleSheet(f"color: {muted_color(self.palette(), QPalette.ColorRole.Window)}")
+        self._hint = hint = QLabel("Tip: start with <code>llmvis-desktop FOLDER</code> to open a folder directly.")
+        self.follow_palette()
         lay.addWidget(hint)
         row = QHBoxLayout()
         row.addStretch(1)
@@ -135,6 +135,9 @@ class WelcomePage(QWidget):
         self.demo_button.clicked.connect(self.open_demo)
         self.recent.itemActivated.connect(void(lambda it: self.open_recent.emit(it.data(Qt.ItemDataRole.UserRole))))
 
+    def follow_palette(self) -> None:
+        """The tip's muted colour from the palette now (built, or the OS switched light/dark)."""
+        self._hint.setStyleSheet(f"color: {muted_color(self.palette(), QPalette.ColorRole.Window)}")
     def set_recent(self, recent: list[str]) -> None:
         self.recent.clear()
         for folder in recent:

@@ -45,6 +45,7 @@ from .project_texts import show_image_title
 from .review_controller import ReviewController
 from .review_writes import follow_saving
 from .team_watch import TeamWatch
+from .theme_follow import ThemeFollower
 from .thumb_loader import ThumbLoader, open_cache, prune_in_background
 from .widgets.elided_label import ElidedLabel
 from .widgets.error_box import ErrorBox
@@ -83,6 +84,7 @@ class MainWindow(QMainWindow):
 
     def __init__(self, config: Optional[cfg_mod.Config] = None, parent=None) -> None:
         super().__init__(parent)
+        self._theme = ThemeFollower(self)  # a light/dark switch restyles every panel live
         mark_interactive()  # a hung database server cannot freeze this thread (answer_deadline)
         self.config = config or cfg_mod.load_config()
         self.project: Optional[Project] = None
@@ -222,6 +224,9 @@ class MainWindow(QMainWindow):
         ok = super().event(event)
         if event.type() == QEvent.Type.LayoutRequest:  # (the layout has just been activated)
             fit_minimum(self)
+        elif event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            if getattr(self, "_theme", None) is not None:
+                self._theme.palette_changed()  # the OS switched light/dark: every panel's colours too
         return ok
 
     def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt API

@@ -319,7 +319,13 @@ class PanelController(RepairActions, DialogActions, JobActions, TaxonomyActions,
         elif early:
             pass  # its cards stay (and one read under way goes on) until the commit's record
         elif rec is not None and project is not None and (self.suggestions is not None or self.history is not None):
-            self._load_cards(rec, project, history=together)  # (shown at once when the database answers in a few ms)
+            # another image, on a database far away (the last read was slow): its trail read
+            # in the cards' transaction, after them (a session each was a round trip more).
+            # Near (a read in a few ms), it is read once the reviewer pauses, as before: read
+            # at once, it took the GIL while the cards were laid out (their paint 14 -> 18-28 ms)
+            later = self._cards_slow and self.history is not None \
+                and (self._history_for is None or self._history_for[0] != rec.id)
+            self._load_cards(rec, project, history=together, later=later)  # (shown at once when the database answers in a few ms)
         else:
             self._drop_cards_read()
             self._show_cards(rec, [], [])
@@ -337,7 +343,7 @@ class PanelController(RepairActions, DialogActions, JobActions, TaxonomyActions,
                     # the image shown changed (an action committed): its trail read now, off
                     # the GUI thread; restarting the pause's timer left each key's event
                     # unseen 120 ms after it, and all of them while keys came faster
-                    self._show_history()
+                    self._show_history(fresh=True)
 
     def _cards_by_id(self, image_id: int) -> dict:
         """The suggestions of ``image_id`` by id, as the panel has them (none yet: {})."""
@@ -362,11 +368,19 @@ class PanelController(RepairActions, DialogActions, JobActions, TaxonomyActions,
 
     _history_shown: Optional[tuple] = None  # (image id, events, cards by id) of the trail on screen
 
-    def _show_history(self) -> None:
-        """Read the pending image's trail off the GUI thread (:meth:`_history_read` shows it)."""
+    def _show_history(self, fresh: bool = False) -> None:
+        """The reviewer paused on the pending image: its trail, as read with its cards, or
+        read now off the GUI thread (:meth:`_history_read` shows it); ``fresh``: read now
+        (an action changed it since)."""
         project, pending = self.win.project, self._history_for
         if pending is None or project is None or self.history is None:
             return
+        req, self._trail_req = self._trail_req, (None if fresh else self._trail_req)
+        if not fresh and req is not None and req.image_id == pending[0] and req.project is project \
+                and not req.skipped and req.n > self._trail_shown:
+            if req.done.is_set():
+                self._show_trail(req)
+            return  # (else shown when that read lands: :meth:`_cards_read`)
         self._trail_shown = self._trails_asked  # (a trail read with the cards before: older)
         self._history_reader.submit(_read_history, project, pending[0])
 
@@ -403,9 +417,12 @@ class PanelController(RepairActions, DialogActions, JobActions, TaxonomyActions,
 
     def flush_history(self) -> None:
         """Show the current image's history now (tests, and before a screenshot)."""
-        if self._history_timer.isActive() or self._history_reader._running:
+        req = self._trail_req
+        if self._history_timer.isActive() or self._history_reader._running \
+                or (req is not None and not (req.done.is_set() and (req.skipped or req.n <= self._trail_shown))):
             self._history_timer.stop()
             self._history_reader.cancel()  # (its trail, read now here, is dropped)
+            self._trail_req, self._trail_shown = None, self._trails_asked  # (and one read with the cards)
             project, pending = self.win.project, self._history_for
             if pending is not None and project is not None and self.history is not None:
                 self._set_history(*_read_history(project, pending[0])[1:])

@@ -12,8 +12,10 @@ stamped with the review writes it saw (:meth:`~.review_writer.ReviewWriter.marks
 writes ended before its query began, none begun after it ended): the counts shown are
 the last read plus the moves of the writes after its stamp (:meth:`StatusCounts._shown`).
 A read that a write overlapped cannot tell whether it saw it: it is read again once the
-writes have ended. With a filter on, how many images still match a move cannot be told
-either: the counts are read again then, as before.
+writes have ended. With a filter on statuses alone ("Suggested", "Unreviewed": a review
+queue) the filter bar's "still match" moves too (the image left the filter's statuses or
+entered them); with one on labels or text, whether the image still matches cannot be told
+from its status (an accepted card may put the label on it): the counts are read again.
 
 :class:`StatusCounts` is a mixin of :class:`~.project_controller.ProjectController`
 (it uses ``self.win`` and ``self._failed_filter``).
@@ -21,8 +23,10 @@ either: the counts are read again then, as before.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Optional
 
+from ..core.store.records import ImageFilter
 from .project_texts import counts_min_width, counts_text
 
 log = logging.getLogger(__name__)
@@ -30,7 +34,8 @@ log = logging.getLogger(__name__)
 
 class StatusCounts:
     _total = None  # (project, the images it has) from the last counts
-    _counts_read: Optional[tuple] = None  # (project, counts read, stamp) of the last read
+    #: (project, counts read, stamp, filter, images matching it) of the last read
+    _counts_read: Optional[tuple] = None
     _count_moves: list = []  # (write's seq, old status, new status) after that read's stamp
     _counts_owed = False  # a read overlapped by a write: read again once the writes end
 
@@ -72,14 +77,26 @@ class StatusCounts:
             self._counts_owed = True
             self.counts_writes_ended()
             return
-        self._counts_read = (project, counts, stamp)
+        self._counts_read = (project, counts, stamp, flt, matching)
         self._count_moves = [mv for mv in self._count_moves if mv[0] > stamp]
-        counts = self._shown()
+        self._show_counts(self._shown())
+
+    def _show_counts(self, counts: dict) -> None:
+        """The status bar's counts and the filter bar's (the matching count as moved)."""
+        win = self.win
         total = sum(counts.values())
-        self._total = (project, total)
-        self._show_counts(counts)
+        self._total = (win.project, total)
+        label = win.counts_label
+        label.setText(counts_text(counts))
+        # whole, the learned line beside it cut first; never below the images and their problems
+        label._min_width = counts_min_width(label.fontMetrics(), counts)
+        label.updateGeometry()
+        _, _, _, flt, matching = self._counts_read
         if flt is None or flt != win.model.filter:
             matching = None  # the filter changed meanwhile: the next counts say it
+        elif matching is not None:
+            for _seq, old, new in self._count_moves:
+                matching += (new in flt.statuses) - (old in flt.statuses)
         if self._failed_filter is not None and self._failed_filter == win.model.filter:
             return  # its rows could not be listed: the bar keeps saying so
         win.filter_bar.set_count(win.model.rowCount(), total, matching)
@@ -92,12 +109,13 @@ class StatusCounts:
     def move_counts(self, seq: Optional[int], old: str, new: str) -> None:
         """A review write of this window (``seq``: its place among the writer's) moved an
         image from status ``old`` to ``new``: the counts shown move with it, with no read;
-        read again when they cannot (no counts read yet, a filter on, a write of the GUI
-        thread's)."""
+        read again when they cannot (no counts read yet, read for another filter, a filter
+        on more than statuses, a write of the GUI thread's)."""
         win = self.win
         read = self._counts_read
-        if seq is None or read is None or read[0] is not win.project or win.model.filter is not None:
-
+        flt = win.model.filter
+        if seq is None or read is None or read[0] is not win.project or read[3] != flt \
+                or not _moves_with_status(flt):
             win._counts_timer.start()
             return
         if seq <= read[2]:
@@ -112,9 +130,8 @@ class StatusCounts:
             counts[new] = counts.get(new, 0) + 1
         return {k: n for k, n in counts.items() if n > 0}
 
-    def _show_counts(self, counts: dict) -> None:
-        label = self.win.counts_label
-        label.setText(counts_text(counts))
-        # whole, the learned line beside it cut first; never below the images and their problems
-        label._min_width = counts_min_width(label.fontMetrics(), counts)
-        label.updateGeometry()
+
+def _moves_with_status(flt: Optional[ImageFilter]) -> bool:
+    """Whether an image matching ``flt`` can be told from its status alone: no filter, or
+    one on statuses only (not labels, text, repairs or a folder)."""
+    return flt is None or replace(flt, statuses=()) == ImageFilter()

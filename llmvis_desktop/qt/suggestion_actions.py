@@ -31,6 +31,8 @@ import threading
 import time
 from typing import Optional
 
+from PySide6.QtCore import QObject, Signal
+
 from .workers import LatestInOrder, void
 
 NO_IMAGE_TEXT = "No image selected"
@@ -47,14 +49,29 @@ CARDS_AWAIT_S = 15.0
 log = logging.getLogger(__name__)
 
 
+class _CardsEarly(QObject):
+    cards = Signal(object)  # a move's read (``_CardsRead.later``): its cards read, its trail not yet
+
+
 class _CardsRead:
     """One read of an image's cards; called on the reader's thread, waited for on the GUI's
     (``cards``: set once they are read, before the read's transaction ends: the window takes
-    them a round trip sooner on a server; ``done``: the read has ended)."""
+    them a round trip sooner on a server; ``done``: the read has ended).
 
-    def __init__(self, project, image_id: int, history: bool = False) -> None:
+    ``later``: a move to another image: its trail is read in the same transaction after the
+    cards (a session of its own, 120 ms later, was two round trips more on a team's
+    PostgreSQL: 4 a move, now 3), unless ``wanted()`` says a newer read waits (keys held
+    down: the next image's cards are not held up for a trail nobody will see); ``early``
+    is told of the cards before the trail is read, so they are not shown a round trip later
+    for it. The trail is shown once the reviewer pauses (the History's own timer)."""
+
+    def __init__(self, project, image_id: int, history: bool = False, later: bool = False,
+                 early=None, wanted=None) -> None:
         self.project, self.image_id = project, image_id
-        self.history = history  # the image's trail too, in the same transaction
+        self.history = history or later  # the image's trail too, in the same transaction
+        self.later = later
+        self._early, self._wanted = early, wanted
+        self.skipped = False  # (``later``) the trail was not read: not wanted any more
         self.cards = threading.Event()
         self.done = threading.Event()
         self.took = 0.0
@@ -66,9 +83,15 @@ class _CardsRead:
     def __call__(self) -> "_CardsRead":
         t = time.monotonic()
 
-        def cards_read(suggestions, judged) -> None:
+        def cards_read(suggestions, judged) -> Optional[bool]:
             self.result, self.took = (suggestions, judged, None), time.monotonic() - t
             self.cards.set()
+            if self._early is not None:
+                self._early.cards.emit(self)
+            if self._wanted is not None and not self._wanted():
+                self.skipped = True
+                return False
+            return None
 
         try:
             if self.history:
@@ -93,25 +116,40 @@ class SuggestionActions:
     _cards_req: Optional[_CardsRead] = None  # the read of the shown image's cards under way
     _cards_slow = False  # the last read took longer than CARDS_WAIT_S: a move waits a glance
 
+    _trail_req: Optional[_CardsRead] = None  # the last move's read, which brings its trail too
+
     def _init_cards(self) -> None:
         # every read that ran answers, in order: one with the trail (``_load_cards(history=)``)
         # shows it though a newer one was asked for (keys faster than a slow server's reads)
         self._cards_reader = LatestInOrder(self)
         self._cards_reader.done.connect(self._cards_read)
+        self._cards_early = _CardsEarly(self)
+        self._cards_early.cards.connect(self._early_cards)
 
-    def _load_cards(self, rec, project, history: bool = False) -> None:
+    def _early_cards(self, req) -> None:
+        """A move's cards, read before its trail is (the read goes on): shown now."""
+        if req is self._cards_req:
+            self._cards_arrived(req)
+
+    def _load_cards(self, rec, project, history: bool = False, later: bool = False) -> None:
         """Read ``rec``'s cards off the GUI thread; shown at once when the answer comes
         within :data:`CARDS_WAIT_S`, else when it comes (:meth:`_cards_arrived`).
         ``history``: its trail too, in the same transaction (an action on the image shown
-        changed both): the History's own reads asked before are dropped."""
+        changed both): the History's own reads asked before are dropped. ``later``: a move
+        to ``rec``: its trail too, after the cards, shown once the reviewer pauses
+        (:class:`_CardsRead`)."""
         same = self._cards_image == rec.id
-        if history:
-            self._history_timer.stop()
+        if history or later:
+            if not later:
+                self._history_timer.stop()
             self._history_reader.cancel()  # (an older trail landing after this one's)
-        req = self._cards_req = _CardsRead(project, rec.id, history)
-        if history:
+        reader = self._cards_reader
+        req = self._cards_req = _CardsRead(project, rec.id, history, later, self._cards_early if later else None,
+                                           (lambda: reader._pending is None) if later else None)
+        if history or later:
             self._trails_asked += 1
             req.n = self._trails_asked
+        self._trail_req = req if later else None
         self._cards_reader.submit(req)
         # (a read with the trail: both at once, as one read of a local database gives them)
         if (req.done if history else req.cards).wait(CARDS_GLANCE_S if self._cards_slow else CARDS_WAIT_S):
@@ -136,6 +174,8 @@ class SuggestionActions:
             self._show_trail(req)
 
     def _show_trail(self, req: _CardsRead) -> None:
+        if req.skipped or (req.later and self._history_timer.isActive()):
+            return  # not read / shown once the reviewer pauses (:meth:`_show_history`)
         if req.n > self._trail_shown:
             self._trail_shown = req.n
             self._set_history(req.image_id, req.events, req.history_error)
@@ -169,6 +209,7 @@ class SuggestionActions:
         if self._cards_req is not None:
             self._cards_req = None
             self._cards_reader.cancel()
+            self._trail_req = None  # (its trail dropped with it: the History reads its own)
 
     def cards_ready(self, image_id: int) -> bool:
         """Before Enter or Delete acts on ``image_id``: wait for its cards being read and

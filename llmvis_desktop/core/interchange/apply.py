@@ -6,7 +6,8 @@ transaction through the repo functions, so each change gets its history event
 (actor ``import:<file name> by <person>``: the file the change came from and who
 imported it) and a failure anywhere leaves the database as it was. Suggestions an
 import stores carry ``imported_by`` and ``imported_from`` in their parameters; none is
-stored on an image the index could not read or whose file is missing (the report names them).
+stored on an image the index could not read or whose file is missing (the report names them;
+a compressed DICOM only a decoder plugin would show is not one: its file is sound).
 
 The labels an import makes are made before, in a short transaction of their own under
 the taxonomy's exclusive lock; the rows are then applied holding its shared lock only, so
@@ -23,7 +24,7 @@ from pathlib import Path
 import logging
 from typing import Optional
 
-from sqlalchemy import select
+from sqlalchemy import and_, not_, or_, select
 
 from ..config import ACTOR_MAX, person
 from ..owner import this_process
@@ -33,6 +34,7 @@ from ..store import repo_labels as rl
 from ..store import repo_review as rr
 from ..store import repo_suggest as rs
 from ..store.records import NewSuggestion
+from ..store.repo_images import needs_decoder_clause
 from ..tasks import CancelToken, Progress, ProgressFn, no_progress
 from .common import ANON_DIR, ImportReport, InterchangeError
 from .apply_reviewed import CHUNK, apply_reviewed_chunk
@@ -351,11 +353,15 @@ def _merge(have: ImportItem, item: ImportItem, source: str) -> None:
 
 def _unseen(s, merged: dict[int, ImportItem]) -> set[int]:
     """The images of ``merged`` the index could not read, or whose file is missing: the
-    import adds no suggestion there (as the suggestion job makes none)."""
+    import adds no suggestion there (as the suggestion job makes none). A compressed DICOM
+    that only lacks a decoder plugin here is not one: the file is sound, the suggestion is
+    data about it (the other project's model saw it), and its cards wait for the plugin,
+    as a decision imported on it is kept (:mod:`.apply_reviewed`)."""
     ids, out = list(merged), set()
+    damaged = or_(m.Image.status == m.STATUS_MISSING,
+                  and_(m.Image.status == m.STATUS_ERROR, or_(m.Image.error.is_(None), not_(needs_decoder_clause()))))
     for i in range(0, len(ids), 500):
-        out.update(s.scalars(select(m.Image.id).where(m.Image.id.in_(ids[i:i + 500]),
-                                                      m.Image.status.in_((m.STATUS_ERROR, m.STATUS_MISSING)))
+        out.update(s.scalars(select(m.Image.id).where(m.Image.id.in_(ids[i:i + 500]), damaged)
                             .order_by(m.Image.id)))  # (an import reads its images' chunks in id order)
     return out
 

@@ -73,23 +73,13 @@ class CaptionEditor(QWidget):
         self.edit = _Edit(self)
         self.edit.setPlaceholderText("No caption \u2014 press F2 or E to write one")
         self.edit.setTabChangesFocus(True)
-        # the palette's ground in a dark theme (it was white there, beside a dark window)
-        dock = style.DockColors(self.palette())
-        self.edit.setStyleSheet(
-            f"QPlainTextEdit {{ border: 1px solid {dock.border}; border-radius: 4px; padding: 4px;"
-            f" background: {dock.ground}; color: {dock.text}; }}"
-            f"QPlainTextEdit:focus {{ border: 2px solid {dock.accent}; }}"
-            f"QPlainTextEdit:read-only {{ background: {dock.quiet}; }}"
-        )
         self.edit.textChanged.connect(self._update_hint)
         # two lines at least (a plain text edit's own minimum, ~4 lines, held the Caption
         # dock at 123 px: at 960x540 the suggestion card's buttons went below its scroll)
         self.edit.setMinimumHeight(2 * self.edit.fontMetrics().lineSpacing() + 14)
         self.hint = ElidedLabel(min_width=40)  # never wider than the dock (it set the window's width)
-        muted = style.muted_color(self.palette(), QPalette.ColorRole.Window)  # light or dark theme
-        self.hint.setStyleSheet(f"color: {muted}; font-size: small;")
         self.count = QLabel()
-        self.count.setStyleSheet(f"color: {muted}; font-size: small;")
+        self.follow_palette()
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.hint, 1)
@@ -104,6 +94,20 @@ class CaptionEditor(QWidget):
         self._update_hint()
 
     # --- public API ------------------------------------------------------------------
+    def follow_palette(self) -> None:
+        """Its colours from the palette now (built, or the OS switched light/dark)."""
+        # the palette's ground in a dark theme (it was white there, beside a dark window)
+        dock = style.DockColors(self.palette())
+        self.edit.setStyleSheet(
+            f"QPlainTextEdit {{ border: 1px solid {dock.border}; border-radius: 4px; padding: 4px;"
+            f" background: {dock.ground}; color: {dock.text}; }}"
+            f"QPlainTextEdit:focus {{ border: 2px solid {dock.accent}; }}"
+            f"QPlainTextEdit:read-only {{ background: {dock.quiet}; }}"
+        )
+        muted = style.muted_color(self.palette(), QPalette.ColorRole.Window)  # light or dark theme
+        self.hint.setStyleSheet(f"color: {muted}; font-size: small;")
+        self.count.setStyleSheet(f"color: {muted}; font-size: small;")
+
     def set_caption(self, text: Optional[str]) -> None:
         self._caption = text or ""
         self._changed_underneath = False

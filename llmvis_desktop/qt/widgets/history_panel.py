@@ -299,11 +299,8 @@ class HistoryPanel(QWidget):
         self.browser.setOpenLinks(False)
         self.browser.anchorClicked.connect(self._on_link)
         self.browser.highlighted.connect(self._on_hover)  # a model's whole path over its name
-        # the palette's ground and text in a dark theme (a white page beside a dark window)
-        self._dock = dock = style.DockColors(self.palette())
-        self.browser.setStyleSheet(f"QTextBrowser {{ background: {dock.ground}; border: 1px solid {dock.border}; }}")
         self.placeholder = QLabel("No history for this image yet.")
-        self.placeholder.setStyleSheet(f"color: {dock.window_muted}; padding: 8px;")
+        self.follow_palette()
         self.placeholder.setWordWrap(True)  # (on one line it held the docks, and the window, wide)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(6, 6, 6, 6)  # inset as the Labels and Suggestions docks
@@ -315,6 +312,19 @@ class HistoryPanel(QWidget):
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
         hint = super().sizeHint()
         return QSize(hint.width(), max(hint.height(), PREFERRED_HEIGHT))
+
+    def follow_palette(self) -> None:
+        """Its colours from the palette now (built, or the OS switched light/dark: the trail
+        shown is laid out again in them)."""
+        # the palette's ground and text in a dark theme (a white page beside a dark window)
+        self._dock = dock = style.DockColors(self.palette())
+        self.browser.setStyleSheet(f"QTextBrowser {{ background: {dock.ground}; border: 1px solid {dock.border}; }}")
+        self.placeholder.setStyleSheet(f"color: {dock.window_muted}; padding: 8px;")
+        if self._rows:
+            bar = self.browser.verticalScrollBar()
+            at = bar.value()
+            self._render(self._limit)
+            bar.setValue(at)
 
     def clear(self, text: str = "No history for this image yet.") -> None:
         self._entries = []

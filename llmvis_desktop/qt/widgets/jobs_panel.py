@@ -118,9 +118,32 @@ class _JobRow(QFrame):
         self.message_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         info.addWidget(self.message_label, 1)
         self.eta_label = QLabel("")
-        self.eta_label.setStyleSheet(f"color: {style.muted_color(self.palette())};")
+        self.follow_palette()
         info.addWidget(self.eta_label)
         lay.addLayout(info)
+
+    _outcome: Optional[tuple] = None  # (ok, message, how long it took) once finished
+
+    def _done_text(self) -> str:
+        ok, message, took_text = self._outcome
+        # the palette's row ground (alternate-base) may be dark: colours that read on it
+        ground = QPalette.ColorRole.AlternateBase
+        color = (style.ok_color if ok else style.error_color)(self.palette(), ground)
+        # and still seen once the line has faded (the green ✓ was 2.05:1 on a light row)
+        color = style.legible(color, self.palette().color(ground).name(), 3.3, FADED)
+        mark = "\u2713" if ok else "\u2717"
+        text = f"<span style='color:{color}; font-weight:bold;'>{mark}</span> {_esc(self.title)}"
+        if message:  # whole, its own line breaks kept (rich text ran them into one line)
+            text += " \u2014 " + "<br>".join(_esc(line) for line in message.splitlines())
+        muted = style.muted_color(self.palette())
+        return text + f"<span style='color:{muted};'>{took_text}</span>"
+
+    def follow_palette(self) -> None:
+        """Its colours from the palette now (built, or the OS switched light/dark)."""
+        if self._outcome is not None:
+            self.done_label.setText(self._done_text())
+        else:
+            self.eta_label.setStyleSheet(f"color: {style.muted_color(self.palette())};")
 
     def update(self, done: int, total: Optional[int], message: str, eta_s, rate) -> None:  # noqa: A003
         if total is None or total <= 0:
@@ -147,19 +170,9 @@ class _JobRow(QFrame):
             " QLabel { background: transparent; border: none; color: palette(text); }"
         )
         layout.setContentsMargins(8, 3, 8, 3)
-        # the palette's row ground (alternate-base) may be dark: colours that read on it
-        ground = QPalette.ColorRole.AlternateBase
-        color = (style.ok_color if ok else style.error_color)(self.palette(), ground)
-        # and still seen once the line has faded (the green ✓ was 2.05:1 on a light row)
-        color = style.legible(color, self.palette().color(ground).name(), 3.3, FADED)
-        mark = "\u2713" if ok else "\u2717"
         took = time.monotonic() - self.started
-        took_text = f" ({format_eta(took)})" if took >= 1 else ""
-        text = f"<span style='color:{color}; font-weight:bold;'>{mark}</span> {_esc(self.title)}"
-        if message:  # whole, its own line breaks kept (rich text ran them into one line)
-            text += " \u2014 " + "<br>".join(_esc(line) for line in message.splitlines())
-        muted = style.muted_color(self.palette())
-        self.done_label = QLabel(text + f"<span style='color:{muted};'>{took_text}</span>")
+        self._outcome = (ok, message, f" ({format_eta(took)})" if took >= 1 else "")
+        self.done_label = QLabel(self._done_text())
         self.done_label.setWordWrap(True)
         self.done_label.setToolTip(message)
         self.done_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -223,7 +236,7 @@ class JobsPanel(QWidget):
         self._keep = keep_finished
         self._asked = 0  # the height last asked for (wantsHeight)
         self.placeholder = QLabel("No background jobs.")
-        self.placeholder.setStyleSheet(f"color: {style.muted_color(self.palette())}; padding: 6px;")
+        self.follow_palette()
         body = QWidget()
         self._lay = QVBoxLayout(body)
         self._lay.setContentsMargins(0, 0, 0, 0)
@@ -241,6 +254,10 @@ class JobsPanel(QWidget):
         outer.setContentsMargins(4, 4, 4, 4)
         outer.addWidget(scroll)
 
+
+    def follow_palette(self) -> None:
+        """Its colours from the palette now (built, or the OS switched light/dark)."""
+        self.placeholder.setStyleSheet(f"color: {style.muted_color(self.palette())}; padding: 6px;")
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
         return QSize(super().sizeHint().width(), self.wanted_height())
 

@@ -94,7 +94,6 @@ class LabelPanel(LabelMenuMixin, QWidget):
 
         self.box = FlowBox()
         self.empty_label = QLabel("No labels yet \u2014 type a name below and press Enter.")
-        self.empty_label.setStyleSheet(f"color: {style.muted_color(self.palette(), QPalette.ColorRole.Window)};")
         self.empty_label.setWordWrap(True)
         self.add_edit = QLineEdit()
         self.add_edit.setPlaceholderText("+ Add label (Enter)")
@@ -105,7 +104,7 @@ class LabelPanel(LabelMenuMixin, QWidget):
         esc.activated.connect(lambda: (self.add_edit.clear(), self.hint.hide(), self.finished.emit()))
         self.add_edit.textEdited.connect(lambda _t: self.hint.hide())
         self.hint = QLabel()
-        self.hint.setStyleSheet(f"color: {style.error_color(self.palette())};")
+        self.follow_palette()
         self.hint.setWordWrap(True)
         self.hint.hide()
 
@@ -359,6 +358,13 @@ class LabelPanel(LabelMenuMixin, QWidget):
         self._enabled = bool(on)
         for chip in self._chips.values():
             chip.setEnabled(on)
+
+    def follow_palette(self) -> None:
+        """Its colours from the palette now (built, or the OS switched light/dark)."""
+        self.empty_label.setStyleSheet(f"color: {style.muted_color(self.palette(), QPalette.ColorRole.Window)};")
+        self.hint.setStyleSheet(f"color: {style.error_color(self.palette())};")
+        for chip in self._chips.values():
+            chip.setStyleSheet(chip_style(chip.property("labelColor"), self.palette()))
 
     # --- internals ----------------------------------------------------------------------
     def _make_chip(self, d: LabelDef, key: Optional[str]) -> LabelChip:

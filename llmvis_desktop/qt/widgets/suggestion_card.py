@@ -386,14 +386,25 @@ class SuggestionCard(QFrame):
             if not focus:
                 self.editor.clearFocus()
 
+
+    def _hint_error(self) -> None:
+        self.edit_hint.setStyleSheet(f"color: {style.error_color(self.palette(), QPalette.ColorRole.Base)};"
+                                     " font-size: small;")
+
+    def follow_palette(self) -> None:
+        """The OS switched light/dark: the edit's error line in the new palette's red (the
+        card's own colours come from the panel's style sheet)."""
+        hint = getattr(self, "edit_hint", None)  # (made with the card's edit box, when first edited)
+        if hint is not None and hint.styleSheet():
+            self._hint_error()
+
     def save_edit(self) -> None:
         if self.editor is None:
             return
         text = self.editor.toPlainText().strip()
         if not text:
             self.edit_hint.setText("A caption cannot be empty (use Reject instead).")
-            self.edit_hint.setStyleSheet(f"color: {style.error_color(self.palette(), QPalette.ColorRole.Base)};"
-                                         " font-size: small;")
+            self._hint_error()
             return
         self.edit_box.hide()
         if text == self._s.value.strip():

@@ -83,11 +83,6 @@ class SuggestionPanel(QWidget):
         self.placeholder.setWordWrap(True)
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.placeholder.setTextFormat(Qt.TextFormat.PlainText)
-        dock = style.DockColors(self.palette())  # (the palette's in a dark theme)
-        self.placeholder.setStyleSheet(
-            f"color: {dock.muted}; background: {dock.quiet}; border: 1px dashed {dock.border};"
-            " border-radius: 4px;"
-        )
         self.placeholder.setContentsMargins(10, 10, 10, 10)
         # shown only while there are no cards: it takes the panel's free room, where its
         # wrapped lines fit (held to its size hint, the last lines were cut off)
@@ -101,7 +96,7 @@ class SuggestionPanel(QWidget):
         self.placeholder_scroll.setWidget(self.placeholder)
 
         self._list = QWidget()
-        self._list.setStyleSheet(card_style(self.palette()))
+        self.follow_palette()
         self._list_lay = QVBoxLayout(self._list)
         self._list_lay.setContentsMargins(0, 0, 0, 0)
         self._list_lay.setSpacing(6)
@@ -136,6 +131,14 @@ class SuggestionPanel(QWidget):
         lay.addWidget(self.ask_hint)
         self.clear()
 
+    def follow_palette(self) -> None:
+        """Its colours from the palette now (built, or the OS switched light/dark)."""
+        dock = style.DockColors(self.palette())  # (the palette's in a dark theme)
+        self.placeholder.setStyleSheet(
+            f"color: {dock.muted}; background: {dock.quiet}; border: 1px dashed {dock.border};"
+            " border-radius: 4px;"
+        )
+        self._list.setStyleSheet(card_style(self.palette()))
     def clear(self) -> None:
         self.set_suggestions([])
 
