@@ -11,6 +11,8 @@ from typing import Optional
 
 from .imaging.scan import MAX_EXAMPLES, FolderListing, Skipped, WalkReport, printable, walk_folders
 from .store import models as m
+from .hashing import file_sha256_stat
+from .store import repo_digests
 from .store import repo_folders as rf
 from .store import repo_images as ri
 from .store import repo_left_out
@@ -61,6 +63,9 @@ class ScanResult:
     seen: int = 0
     added: int = 0
     changed: int = 0
+    # files whose time moved but not their size or content (a copy or restore without the
+    # file times, a touch): their new time kept, nothing else (not counted as changed)
+    retimed: int = 0
     missing: int = 0
     restored: int = 0
     moved: int = 0  # files moved or renamed, their rows (reviews, history) kept
@@ -103,7 +108,9 @@ def scan(
 ) -> ScanResult:
     """List the folder and bring the image table in line with it.
 
-    New files are added (headers pending), changed ones re-queued for headers,
+    New files are added (headers pending), changed ones re-queued for headers (a file
+    whose time moved but not its size is read and compared with its stored digest first:
+    the same content only takes the new time, :func:`_same_content`),
     vanished ones marked ``missing`` (their annotations stay), returning ones get
     their review status back, and files moved or renamed within the project keep their
     row (:mod:`.store.repo_moves`). Files are not opened. A cancelled scan marks nothing
@@ -146,7 +153,7 @@ def scan(
         pending_files += folder.count + 1
         # nothing is written until a file is listed: an empty listing may be refused
         if pending_files >= batch_size and result.seen:
-            _apply(store, pending, stored, undigested, result, report.not_images)
+            _apply(store, root, pending, stored, undigested, result, report.not_images, token, progress)
             pending, pending_files = [], 0
             progress(Progress("scan", result.seen, None, f"{result.seen} files listed"))
     if not result.seen and present and not allow_empty:
@@ -155,7 +162,7 @@ def scan(
             f"{root} lists none of the project's {present} images{elsewhere}; is the share mounted? "
             f"nothing was marked missing (if the images really were all deleted, "
             f"`llmvis index --allow-empty` marks them missing)")
-    _apply(store, pending, stored, undigested, result, report.not_images)
+    _apply(store, root, pending, stored, undigested, result, report.not_images, token, progress)
     if report.not_images:
         _left_out_missing(store, report.not_images, result)
     result.unreadable_folders = list(report.unreadable)
@@ -191,15 +198,50 @@ def _moves_waiting(store: Store) -> bool:
         return bool(repo_moves.find_moves(s))
 
 
-def _apply(store: Store, folders: list[FolderListing], stored: dict, undigested: bool,
-           result: ScanResult, not_images: frozenset[str] | set[str] = frozenset()) -> None:
+def _same_content(store: Store, root: Path, folders: list[FolderListing], stored: dict, undigested: bool,
+                  result: ScanResult, token: CancelToken, progress: ProgressFn) -> dict[int, tuple]:
+    """The listed files whose size is the row's and time is not, whose content is their
+    stored digest's (``images.content_sha256``): a folder copied or restored without its
+    file times, or touched. id -> (relpath, size, mtime_ns stored, mtime_ns listed).
+    Only those files are read, outside any transaction (a write would hold the database
+    while a copied folder is read); one with no digest yet (a row from before 0015, a
+    header still to read), unreadable or written to while read is left out (changed)."""
+    with store.read() as s:
+        maybe = []
+        for folder in folders:
+            rows = rf.files_in_folder(s, folder.relpath) if (folder.relpath in stored or undigested) else {}
+            for rel, size, mtime in folder.files if rows else ():
+                old = rows.get(rel)
+                if old is not None and old[1] == size and not same_mtime(old[2], mtime):
+                    maybe.append((old[0], rel, size, old[2], mtime))
+        digests = repo_digests.stored(s, [r[0] for r in maybe]) if maybe else {}
+    same: dict[int, tuple] = {}
+    todo = [r for r in maybe if r[0] in digests]
+    for n, (image_id, rel, size, was, mtime) in enumerate(todo, 1):
+        token.check()
+        FOREGROUND.yield_to()
+        try:
+            got = file_sha256_stat(root / rel)
+        except OSError:
+            got = None
+        if got is not None and got[0] == digests[image_id] and got[1] == size and same_mtime(got[2], mtime):
+            same[image_id] = (rel, size, was, mtime)
+        if n % 200 == 0 or n == len(todo):
+            progress(Progress("scan", result.seen, None, f"{n}/{len(todo)} files with a new time compared"))
+    return same
+
+
+def _apply(store: Store, root: Path, folders: list[FolderListing], stored: dict, undigested: bool,
+           result: ScanResult, not_images: frozenset[str] | set[str] = frozenset(),
+           token: Optional[CancelToken] = None, progress: ProgressFn = no_progress) -> None:
     """Compare changed folders with their rows; write the differences and new digests.
     ``not_images``: files present but left out (a DICOMDIR): their rows are not missing
     (:mod:`.store.repo_left_out`)."""
     if not folders:
         return
+    same = _same_content(store, root, folders, stored, undigested, result, token or CancelToken(), progress)
     with store.write() as s:
-        new, changed, back, gone = [], [], [], []
+        new, changed, back, gone, retimed = [], [], [], [], []
         rows_left_out: dict = {}
         for folder in folders:
             rows = rf.files_in_folder(s, folder.relpath) if (folder.relpath in stored or undigested) else {}
@@ -212,6 +254,10 @@ def _apply(store: Store, folders: list[FolderListing], stored: dict, undigested:
                 old = rows.get(rel)
                 if old is None:
                     new.append((rel, size, mtime))
+                elif same.get(old[0]) == (rel, old[1], old[2], mtime):  # (the row as compared)
+                    retimed.append((old[0], rel, mtime))
+                    if old[3] == m.STATUS_MISSING:
+                        back.append((old[0], rel))
                 elif old[1] != size or not same_mtime(old[2], mtime):
                     changed.append((old[0], rel, size, mtime))
                 elif old[3] == m.STATUS_MISSING:
@@ -221,6 +267,7 @@ def _apply(store: Store, folders: list[FolderListing], stored: dict, undigested:
                         if rel not in listed and rel not in not_images and v[3] != m.STATUS_MISSING)
         ri.insert_new(s, new)
         ri.mark_changed(s, changed)
+        repo_digests.retime(s, retimed)
         restored = ri.restore_present(s, back)
         missing = ri.mark_missing(s, gone)
         if rows_left_out:
@@ -239,6 +286,7 @@ def _apply(store: Store, folders: list[FolderListing], stored: dict, undigested:
         rf.save_digests(s, [(f.relpath, f.count, RECHECK if f.relpath in held else f.digest) for f in folders])
     result.added += len(new)
     result.changed += len(changed)
+    result.retimed += len(retimed)
     result.restored += restored
     result.missing += missing
 
@@ -288,6 +336,21 @@ def _requeue_older_reader(store: Store) -> None:
         ri.remember_header_reader(s, READER_VERSION)
 
 
+def _content_digest(image_id: int, path: Path, held: Optional[tuple[int, int]]) -> list[tuple]:
+    """[(id, SHA-256, size, mtime_ns)] of a file whose header was just read, with its
+    row's size and time (``held``) when the file still has them (a file changed since it
+    was listed is left without: the next index sees it change); else []."""
+    if held is None:
+        return []
+    try:
+        got = file_sha256_stat(path)
+    except OSError:
+        return []
+    if got is None or got[1] != held[0] or not same_mtime(got[2], held[1]):
+        return []
+    return [(image_id, got[0], held[0], held[1])]
+
+
 def read_headers(
     store: Store,
     root: Path,
@@ -326,9 +389,10 @@ def read_headers(
         token.check()
         with store.read() as s:
             todo = ri.pending_headers(s, last_id, batch_size)
+            held = repo_digests.sizes_and_times(s, [i for i, _ in todo]) if todo else {}
         if not todo:
             break
-        ok, failed, retry = [], [], []
+        ok, failed, retry, digests = [], [], [], []
         for image_id, rel in todo:
             FOREGROUND.yield_to()
             try:
@@ -337,6 +401,8 @@ def read_headers(
                 # too large is the file's state under this limit: done until the limit changes
                 again = is_transient(exc.reason) and not exc.reason.startswith(TOO_LARGE)
                 (retry if again else failed).append((image_id, exc.reason))
+                if again:  # (not there to read, or not for us)
+                    continue
             except Exception as exc:  # a reader bug must not stop the index
                 failed.append((image_id, f"unexpected error: {type(exc).__name__}: {exc}"))
             else:
@@ -352,8 +418,10 @@ def read_headers(
                         "frames": meta.frames,
                     }
                 )
+            digests += _content_digest(image_id, root / rel, held.get(image_id))
         with store.write() as s:
             ri.store_headers(s, ok, failed, retry)
+            repo_digests.save(s, digests)
             if any(reason.startswith(TOO_LARGE) for _, reason in failed):
                 ri.remember_header_limit(s, limit)  # the limit these were refused under
         last_id = todo[-1][0]

@@ -1,13 +1,12 @@
 """evaluate(): reviewed images whose label suggestions are all left out are counted, with
 why, in the report, its text and `llmvis evaluate` (text and --json). After files were
-touched and re-indexed, the report said "label suggestions scored over 0 reviewed
+edited and re-indexed, the report said "label suggestions scored over 0 reviewed
 images" (the dashboard: "no reviewed image has a label suggestion yet") beside an
 Acceptance table of 15 decided cards, and nothing said where they went."""
 from __future__ import annotations
 
 import argparse
 import json
-import os
 
 import pytest
 
@@ -22,6 +21,16 @@ Z, L = "zeroshot:clip", "learned:linear"
 @pytest.fixture
 def proj(labeled_pngs):
     return labeled_pngs(4)
+
+
+def _edit(path):
+    """The file's content changed (one pixel): a touch alone is no change (0015)."""
+    from PIL import Image
+
+    with Image.open(path) as im:
+        im = im.convert("RGB")
+    im.putpixel((0, 0), tuple(255 - v for v in im.getpixel((0, 0))))
+    im.save(path)
 
 
 def _cli(argv):
@@ -40,9 +49,8 @@ def test_reviewed_images_left_out_are_counted_with_why(proj, capsys):
     assert r["images"]["with_label_suggestions"] == 2 and r["labels"]["left_out"] == {}
     assert left_out_lines(r) == []
 
-    # a's file touched (a copy without -p, a sync tool) and indexed again
-    st = os.stat(root / "i0.png")
-    os.utime(root / "i0.png", ns=(st.st_atime_ns, st.st_mtime_ns + 5 * 10**9))
+    # a's file edited and indexed again
+    _edit(root / "i0.png")
     assert p.index().changed == 1
     # c: the learned suggester guessed after the review (it may have learnt from it)
     ra.set_status(p, c, "reviewed", "rev")
@@ -81,8 +89,7 @@ def test_every_reviewed_image_left_out_says_so_instead_of_nothing_to_score(proj)
         p.add_suggestions([NewSuggestion(i, "label", "scratch", Z, 0.9, "v1")])
         ra.accept(p, i, "rev")
     for f in root.glob("*.png"):
-        st = f.stat()
-        os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns + 5 * 10**9))
+        _edit(f)
     assert p.index().changed == 4
     r = evaluate(p)
     assert r["images"]["with_label_suggestions"] == 0

@@ -98,6 +98,11 @@ class Image(Base):
     updated_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True), nullable=True)
     # when the indexer last saw the file change (suggestions older than this were for the old content)
     content_changed_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True), nullable=True)
+    # SHA-256 of the file's content as of its size and mtime_ns (0015): stored when the
+    # index reads its header; a file whose time moved but not its size is compared with
+    # it (a copy, a restore, a touch is not a change). NULL: not read since (a row from
+    # before 0015, or a header still to read)
+    content_sha256: Mapped[Optional[str]] = mapped_column(String(64), nullable=True)
     updated_by: Mapped[Optional[str]] = mapped_column(String(200), nullable=True)
     # the Name sort's key (store/name_key.py), written with relpath (0011); compared by
     # bytes: SQLite's BINARY, and the "C" collation on PostgreSQL

@@ -76,9 +76,9 @@ def _as_read():
 
 
 def mark_changed(session: Session, changes: Sequence[tuple[int, str, int, int]]) -> None:
-    """Files whose size or mtime moved (id, relpath, size, mtime_ns): headers are read
-    again, and the time is kept (``content_changed_at``): suggestions made before it were
-    for the old content. A row no longer at that path is left alone."""
+    """Files whose content changed (id, relpath, size, mtime_ns): headers (and the content
+    digest) are read again, and the time is kept (``content_changed_at``): suggestions made
+    before it were for the old content. A row no longer at that path is left alone."""
     if not changes:
         return
     now = m.utcnow()
@@ -94,7 +94,7 @@ def mark_changed(session: Session, changes: Sequence[tuple[int, str, int, int]])
         update(img)
         .where(img.c.id == bindparam("b_id"), img.c.relpath == bindparam("b_rel"))
         .values(size=bindparam("b_size"), mtime_ns=bindparam("b_mtime"), header_done=False,
-                width=None, height=None, content_changed_at=now),
+                width=None, height=None, content_changed_at=now, content_sha256=None),
         [{"b_id": i, "b_rel": rel, "b_size": size, "b_mtime": mtime} for i, rel, size, mtime in changes],
     )
     restore_present(session, [(c[0], c[1]) for c in changes])
