@@ -109,6 +109,23 @@ def kept_note(decided, mine, unshown: int = 0, left: str = "") -> str:
     return text + (" " + unshown_note(unshown) if unshown else "")
 
 
+#: the index's reason in a refusal is kept whole up to this many characters (the usual
+#: ones, "truncated or corrupt image data (the PNG end marker is missing: the file was cut
+#: short)", fit); a longer one is cut at a word, with an ellipsis
+REASON_CHARS = 120
+
+
+def _cut_at_word(text: str, limit: int) -> str:
+    """``text``, or its words that fit in ``limit`` characters and an ellipsis: cut at its 80th
+    character, "...: the file was cut short)" read "...: the file was cut)", a wrong reason."""
+    if len(text) <= limit:
+        return text
+    head = text[:limit]
+    if " " in head:
+        head = head[:head.rindex(" ")]
+    return head.rstrip(" ,;:(") + "\u2026"
+
+
 def unreadable_refusal(name: str, status: str, why: Optional[str]) -> str:
     """Enter, R or Delete on an image the index could not read (or whose file is missing):
     refused, with why and what to do; "Not marked" first (a narrow status bar cuts the end;
@@ -116,7 +133,7 @@ def unreadable_refusal(name: str, status: str, why: Optional[str]) -> str:
     if status == "missing":
         what = f"{name} is missing (moved or deleted since it was indexed)"
     else:
-        what = f"{name} could not be read ({(why or 'unreadable').splitlines()[0][:80]})"
+        what = f"{name} could not be read ({_cut_at_word((why or 'unreadable').splitlines()[0], REASON_CHARS)})"
     return (f"Not marked: nobody can see it. {what}. Right goes on; once the file is fixed or back, "
             "re-index (F5).")
 

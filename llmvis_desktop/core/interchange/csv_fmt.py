@@ -120,15 +120,24 @@ def export(ctx: ExportContext) -> None:
 
     buf = io.StringIO(newline="")
     write(buf)
-    taxonomy = "".join(f"{n}\n" for n in [TAXONOMY_HEADER] + [lbl.name for lbl in ctx.project.labels()])
+    taxonomy = taxonomy_text(ctx.project)
     # both written in full, then put in place together (as Label Studio's tasks and config)
     write_pair_atomic([(taxonomy_file, taxonomy), (Path(ctx.out), buf.getvalue())], replace=ctx.force)
     ctx.report.files_written += 2
 
 
+def taxonomy_text(project) -> str:
+    """The taxonomy file's text: the header line, then every label in its order."""
+    return "".join(f"{n}\n" for n in [TAXONOMY_HEADER] + [lbl.name for lbl in project.labels()])
+
+
 def _taxonomy_beside(path: Path) -> list[str]:
     """The labels of the taxonomy file an export wrote beside ``path`` ([] when none)."""
-    side = labels_path(path)
+    return read_taxonomy(labels_path(path))
+
+
+def read_taxonomy(side: Path) -> list[str]:
+    """The labels of the taxonomy file ``side`` an export wrote ([] when none, or not ours)."""
     if not side.is_file():
         return []
     try:

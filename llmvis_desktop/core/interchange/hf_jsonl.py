@@ -14,6 +14,11 @@ from its own rows and refuses splits whose types differ (a null reviewer, an emp
 label list or a time it reads as a timestamp in one split, text in another). So
 ``labels`` is ``;``-separated (a JSON list when a label holds ``;``, as in the CSV),
 ``suggestions`` a JSON list as text, times carry microseconds, and none is null.
+
+The taxonomy, every label in its order (unused ones too), is written as
+``llmvis_taxonomy.txt`` next to the split folders (the CSV's ``<name>.labels.txt``
+format; the loader reads only the split folders), which an import reads: the labels it
+lacks are made in that order, so a fresh project gets the same labels and number keys.
 """
 from __future__ import annotations
 
@@ -23,11 +28,13 @@ from pathlib import Path
 
 from .coco import suggestion_from
 from .common import ExportContext, InterchangeError, notes_text, split_of
-from .csv_fmt import join_labels, split_labels
+from .csv_fmt import join_labels, read_taxonomy, split_labels, taxonomy_text
 from .files import prepare_folder
 from .parsing import ImportItem, ParsedFile, check_labels, check_status, check_text, parse_time
 
 META = "metadata.jsonl"
+#: the taxonomy, written next to the split folders (see the module's note)
+TAXONOMY = "llmvis_taxonomy.txt"
 #: the keys an import reads; ``caption`` is the caption when there is no ``text``
 KNOWN_KEYS = ("file_name", "text", "caption", "labels", "status", "reviewer", "time", "notes", "derived_from",
               "suggestions")
@@ -75,6 +82,9 @@ def export(ctx: ExportContext) -> None:
         for fh in handles.values():
             fh.close()
     ctx.report.files_written += len(handles)
+    if ctx.project.labels():
+        (out / TAXONOMY).write_text(taxonomy_text(ctx.project), encoding="utf-8", newline="\n")
+        ctx.report.files_written += 1
     if dicoms:
         ctx.warn(f"{dicoms} DICOM image(s) written as DICOM files{' (de-identified)' if opts.anonymize else ''}: "
                  "Hugging Face's imagefolder loader cannot decode them (pydicom can)")
@@ -110,7 +120,7 @@ def parse(path: Path) -> ParsedFile:
         shown = ", ".join(repr(k) for k in keys[:5]) + ("..." if len(keys) > 5 else "")
         warnings.append(f"{META}: key(s) {shown} not read (read: file_name, text or caption, labels, status, "
                         "reviewer, time, suggestions)")
-    return ParsedFile(items, warnings=warnings)
+    return ParsedFile(items, taxonomy=read_taxonomy(path / TAXONOMY), warnings=warnings)
 
 
 def _item(rec, where: str, folder: Path) -> ImportItem:
