@@ -11,7 +11,8 @@ A tiled, colour or one-strip TIFF was decoded whole for its thumbnail and for th
 
 :func:`bandable` says which pages: gray (MinIsBlack, MinIsWhite) 8- or 16-bit, or RGB
 8-bit of three samples, interleaved (no alpha, no planes), unsigned, one image deep. A
-compressed strip or tile over :data:`MAX_SEGMENT_BYTES` gains nothing (decoded whole).
+compressed strip or tile over :data:`MAX_SEGMENT_BYTES`, or a band of a quarter of the
+image or more, gains nothing (decoded whole).
 """
 from __future__ import annotations
 
@@ -46,7 +47,13 @@ def bandable(page) -> bool:
         return False
     if page.is_tiled and int(page.tiledepth or 1) > 1:
         return False
-    return _segment_bytes(page) <= MAX_SEGMENT_BYTES or (not page.is_tiled and int(page.compression) == 1)
+    raw = not page.is_tiled and int(page.compression) == 1 and _segment_bytes(page) > MAX_SEGMENT_BYTES
+    if raw:
+        return True
+    # a band (a row of tiles, a strip) of a quarter of the image or more gains nothing:
+    # a wide strip of a few tile rows (40000x400 in 256-px tiles) is decoded whole
+    rows = int(page.tilelength) if page.is_tiled else int(page.rowsperstrip or page.imagelength)
+    return _segment_bytes(page) <= MAX_SEGMENT_BYTES and 4 * rows <= int(page.imagelength)
 
 
 def rows(tf, page) -> Iterator[tuple[int, np.ndarray]]:

@@ -28,7 +28,7 @@ import numpy as np
 from .strip_tiles import is_tiled, tile_grid
 from .strips import fold_plan
 
-BAND_ROWS = 256  # rows of reduced blocks averaged at a time
+BAND_BYTES = 2 << 20  # rows gathered before they are averaged (at least a block high)
 
 
 class _Blocks:
@@ -47,7 +47,7 @@ class _Blocks:
     def add(self, rows: np.ndarray) -> None:
         self._pending.append(rows)
         self._have += len(rows)
-        if self._have >= BAND_ROWS * self.f[1]:
+        if self._have >= self.f[1] and self._have * rows[0].nbytes >= BAND_BYTES:
             self._reduce(final=False)
 
     def _reduce(self, final: bool) -> None:
@@ -104,11 +104,13 @@ def strip_model_input(path, max_pixels: Optional[int], target_side: int,
             blocks.add(rows)
             yield y0, rows
 
+    boxes = tile_grid(w, h, tiles[0], tiles[1]) if tiles else None
+    if boxes and 4 * boxes[0][3] > h:  # tiles a quarter of the height or more (a wide strip's,
+        return None  # across it): a band of them is the strip, read whole as before
     rows = passing()
     cut = None
     if tiles:
         side, bound, resize = tiles
-        boxes = tile_grid(w, h, side, bound)
         tile_size = exact_size(resize, (boxes[0][2], boxes[0][3])) if resize else None
         if tile_size is not None:
             pixels = np.empty((len(boxes), tile_size[1], tile_size[0], 3), np.uint8)
