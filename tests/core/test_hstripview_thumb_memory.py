@@ -63,15 +63,12 @@ def test_the_window_is_the_viewers(strip16):
     assert tiff_reduced.stream_window(strip16) == pytest.approx(meta_window)
 
 
-def test_small_tiled_colour_or_one_strip_tiffs_take_the_whole_decode(tmp_path):
+def test_small_or_16_bit_colour_tiffs_take_the_whole_decode(tmp_path):
+    """(Tiled, 8-bit RGB and one-strip TIFFs are read in bands too: test_tiff_bands.py.)"""
     small = tmp_path / "small.tif"
     tifffile.imwrite(small, _web(300, 400))
-    tiled = tmp_path / "tiled.tif"
-    tifffile.imwrite(tiled, _web(800, 24000), tile=(256, 256))
-    rgb = tmp_path / "rgb.tif"
+    rgb = tmp_path / "rgb.tif"  # 16-bit RGB: decoded whole
     tifffile.imwrite(rgb, np.stack([_web(800, 24000)] * 3, -1))
-    one = tmp_path / "one.tif"  # a single 38 MB strip: nothing to gain
-    tifffile.imwrite(one, _web(24000, 800), rowsperstrip=800)
-    for p in (small, tiled, rgb, one):
+    for p in (small, rgb):
         assert tiff_reduced.reduced_source(p, 256) is None
         assert max(make_thumbnail(p, 128).size) == 128

@@ -47,6 +47,7 @@ from .errors import (
 from .files import open_regular
 from .formats import format_by_signature, has_dicom_magic, is_dicom_name
 from . import png16
+from .pil_rows import pil_array
 
 log = logging.getLogger(__name__)
 _TIFF_LOG = logging.getLogger("tifffile")
@@ -299,7 +300,7 @@ def _pil_pixels(im: Image.Image) -> np.ndarray:
         im = im.convert(_CONVERT[mode])
     elif mode not in _PIL_MODES:
         im = im.convert("RGB")
-    arr = np.asarray(im)
+    arr = pil_array(im)  # (np.asarray held two more copies: a 2048x60000 RGB PNG, 1.2 GB)
     if arr.dtype.byteorder == ">":
         arr = arr.astype(arr.dtype.newbyteorder("="))
     return arr

@@ -5,11 +5,12 @@ Reading it with :func:`.reader.read_image` held the decoded pixels, their displa
 rendering and, for an 8-bit RGB PNG, Pillow's copy beside numpy's: a 2048x60000 RGB PNG
 (370 MB of pixels) peaked at 1.2 GB, a 16-bit TIFF at 1.6 times its pixels. Here:
 
-- a stripped gray 8- or 16-bit TIFF (what :mod:`.tiff_reduced` streams; orientation as
-  stored) is read twice, strip by strip, holding no more than a band of tiles: first
-  for the display window (the viewer's, as :mod:`.tiff_reduced` computes it), then the
-  tiles are cut from the rendered rows as they pass (the display of a 2048x60000 16-bit
-  strip: 392 MB at the peak before, about a band of tiles after);
+- a gray 8- or 16-bit or an 8-bit RGB TIFF, striped, tiled or of one uncompressed strip
+  (what :mod:`.tiff_bands` reads in bands; orientation as stored) is read band by band,
+  holding no more than a band of tiles: a gray one first for the display window (the
+  viewer's, as :mod:`.tiff_reduced` computes it), then the tiles are cut from the
+  rendered rows as they pass (the display of a 2048x60000 16-bit strip: 392 MB at the
+  peak before, about a band of tiles after; an RGB one, tiled: 908 MB, 170 MB);
 - any other file is decoded once: a plain 8-bit one (most PNGs, JPEGs) is kept as
   Pillow decoded it and each tile cropped from it, never turned into one numpy array;
   another keeps only its display rendering (the full-depth pixels are let go).
@@ -59,41 +60,40 @@ class _TiffBands:
         self.path, self.size, self._shown = path, size, shown  # shown(raw rows) -> display rows
 
     def _rows(self) -> Iterator[tuple[int, np.ndarray]]:
-        """(first row, display rows) per strip of the file, top to bottom."""
+        """(first row, display rows) per band of the file (:mod:`.tiff_bands`), top to bottom."""
         import tifffile
 
         from .reader import open_source
+        from .tiff_bands import rows
 
         with open_source(self.path) as (fh, _kind), tifffile.TiffFile(fh) as tf:
-            page = tf.pages.first
-            w = int(page.imagewidth)
-            for data, index, _shape in page.segments(maxworkers=1, buffersize=1 << 20):
-                if data is None:
-                    continue
-                yield int(index[2]), self._shown(data.reshape(data.shape[1], w))
+            for y0, raw in rows(tf, tf.pages.first):
+                yield y0, self._shown(raw)
 
-    def tiles(self, boxes: Sequence[tuple], at_once: int = AT_ONCE) -> Iterator[tuple[int, list]]:
-        """Tiles in ``boxes`` (ordered by their top row, as :func:`tile_grid` makes them)."""
+    def tiles(self, boxes: Sequence[tuple], at_once: int = AT_ONCE, rows=None) -> Iterator[tuple[int, list]]:
+        """Tiles in ``boxes`` (ordered by their top row, as :func:`tile_grid` makes them);
+        ``rows``: the (first row, display rows) to cut them from (default: :meth:`_rows`)."""
         if any(b[1] < a[1] for a, b in zip(boxes, boxes[1:])):
             raise ValueError("tiles must come top to bottom")
-        rows = self._rows()
-        band, top = np.empty((0, self.size[0]), np.uint8), 0  # the rendered rows top.. held
+        own = rows is None
+        rows = self._rows() if own else rows
+        band, top = None, 0  # the rendered rows top.. held
         for at in range(0, len(boxes), at_once):
             out = []
             for x, y, w, h in boxes[at:at + at_once]:
-                if y > top:  # rows above this tile are needed by none after it
+                if band is not None and y > top:  # rows above this tile are needed by none after it
                     band, top = band[min(y - top, len(band)):], y
-                parts = [band]
-                have = top + len(band)
+                parts = [] if band is None else [band]
+                have = top + (0 if band is None else len(band))
                 while have < y + h:
                     y0, more = next(rows)
                     parts.append(more[max(0, top - y0):])
                     have = y0 + len(more)
-                if len(parts) > 1:
-                    band = np.concatenate(parts)
+                band = np.concatenate(parts) if len(parts) > 1 else parts[0]
                 out.append(band[y - top:y - top + h, x:x + w].copy())
             yield at, out
-        rows.close()
+        if own:
+            rows.close()
 
     def close(self) -> None:
         """Nothing held between calls."""
@@ -127,36 +127,6 @@ def _tiff_bands(path: PathLike, max_pixels: Optional[int]) -> Optional[_TiffBand
 BANDED_FROM_BYTES = 16 << 20
 
 
-def strip_display(path: PathLike, max_pixels: Optional[int] = DEFAULT_MAX_PIXELS,
-                  aspect: float = 4.0) -> Optional[Image.Image]:
-    """The display rendering (mode "L") of a large stripped gray TIFF strip (long side
-    ``aspect`` times its short one or more), filled in strip by strip: no full-depth copy,
-    no second one for Pillow (``read_display_image`` held the 16-bit pixels, their display
-    and Pillow's copy of it). None: not such a file (the caller reads it as before)."""
-    import os
-
-    try:
-        if os.path.getsize(path) < BANDED_FROM_BYTES:
-            return None
-    except OSError:
-        return None
-    from .reader import read_header
-    from .strip_view import pieces_for
-
-    meta = read_header(path, max_pixels=max_pixels)
-    if meta.format != "TIFF" or pieces_for(meta.width, meta.height, aspect) < 2:
-        return None
-    src = _tiff_bands(path, max_pixels)
-    if src is None:
-        return None
-    w, h = src.size
-    shown = np.empty((h, w), np.uint8)
-    for y0, rows in src._rows():
-        rows = rows[:h - y0]
-        shown[y0:y0 + len(rows)] = rows
-    return Image.fromarray(shown)
-
-
 @contextlib.contextmanager
 def strip_tiles_source(path: PathLike, max_pixels: Optional[int] = DEFAULT_MAX_PIXELS):
     """A source of ``path``'s display tiles: ``.size`` (width, height) and
@@ -178,4 +148,4 @@ def strip_tiles_source(path: PathLike, max_pixels: Optional[int] = DEFAULT_MAX_P
         src.close()
 
 
-__all__ = ["AT_ONCE", "BANDED_FROM_BYTES", "strip_display", "strip_tiles_source"]
+__all__ = ["AT_ONCE", "BANDED_FROM_BYTES", "strip_tiles_source"]

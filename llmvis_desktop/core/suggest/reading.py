@@ -75,21 +75,26 @@ def model_image(path, max_pixels: Optional[int] = None, max_side: int = MAX_SIDE
     from ..imaging.reader import DEFAULT_MAX_PIXELS, read_display_image, read_image
 
     limit, draft = max_pixels or DEFAULT_MAX_PIXELS, min(draft_side or max_side, max_side)
-    im = None
+    fold_side = min(max_side, 2 * draft_side) if draft_side else max_side
+    got = None
     if frame == 0 and window is None and str(path).lower().endswith((".tif", ".tiff")):
-        from ..imaging.strip_read import strip_display
+        from .strip_input import strip_model_input
 
-        im = strip_display(path, limit)  # a large gray TIFF strip: filled in strip by strip
-    if im is None and frame == 0 and window is None:  # a plain 8-bit file skips the trip through numpy
-        im = read_display_image(path, max_pixels=limit, draft_side=draft)
-    elif im is None:
-        im = Image.fromarray(read_image(path, max_pixels=limit, draft_side=draft, frame=frame,
-                                        window=window).display)
-    if im.mode != "RGB" and not (im.mode == "L" and is_tiled(*im.size)):  # (a gray strip: once shrunk)
-        im = im.convert("RGB")
-    cut = _cut(im, path, limit, tiles) if tiles and frame == 0 and window is None else None
-    # a line-scan strip: folded into a square-ish image (:mod:`.strips`), not a sliver
-    im, view = fold(im, min(max_side, 2 * draft_side) if draft_side else max_side)
+        # a large TIFF strip: folded and cut into tiles band by band, never held whole
+        got = strip_model_input(path, limit, fold_side, tiles)
+    if got is not None:
+        im, view, cut = got
+    else:
+        if frame == 0 and window is None:  # a plain 8-bit file skips the trip through numpy
+            im = read_display_image(path, max_pixels=limit, draft_side=draft)
+        else:
+            im = Image.fromarray(read_image(path, max_pixels=limit, draft_side=draft, frame=frame,
+                                            window=window).display)
+        if im.mode != "RGB" and not (im.mode == "L" and is_tiled(*im.size)):  # (a gray strip: once shrunk)
+            im = im.convert("RGB")
+        cut = _cut(im, path, limit, tiles) if tiles and frame == 0 and window is None else None
+        # a line-scan strip: folded into a square-ish image (:mod:`.strips`), not a sliver
+        im, view = fold(im, fold_side)
     size = exact_size(resize, im.size) if resize else None
     if size is not None:
         im = im.resize(size, resize[3])

@@ -30,6 +30,23 @@ def pieces_for(width: int, height: int) -> int:
     return _pieces(width, height, FOLD_ASPECT)
 
 
+def fold_plan(width: int, height: int, target_side: int) -> Optional[tuple]:
+    """How :func:`fold` folds an image of this size: (pieces, view, the size it is shrunk
+    to first or None), or None for an image left as it is."""
+    w, h = width, height
+    k = pieces_for(w, h)
+    if k == 1:
+        return None
+    tall = h >= w
+    long = h if tall else w
+    piece = -(-long // k)
+    view = {"pieces": k, "source_px": [w, h], "piece_px": [w, piece] if tall else [piece, h],
+            "arranged": "side by side" if tall else "stacked"}
+    shrink = math.sqrt(w * h) / (1.25 * target_side)
+    size = (max(1, round(w / shrink)), max(1, round(h / shrink))) if shrink > 1 else None
+    return k, view, size
+
+
 def fold(im, target_side: int):
     """``im`` (PIL, RGB) folded when it is a strip: (image, view) where view is None for an
     image left as it is, else the ``model_input`` parameters (``pieces``, ``source_px``,
@@ -38,18 +55,12 @@ def fold(im, target_side: int):
     more pixels than the model will use."""
     from PIL import Image
 
-    w, h = im.size
-    k = pieces_for(w, h)
-    if k == 1:
+    plan = fold_plan(im.width, im.height, target_side)
+    if plan is None:
         return im, None
-    tall = h >= w
-    long = h if tall else w
-    piece = -(-long // k)
-    view = {"pieces": k, "source_px": [w, h], "piece_px": [w, piece] if tall else [piece, h],
-            "arranged": "side by side" if tall else "stacked"}
-    shrink = math.sqrt(w * h) / (1.25 * target_side)
-    if shrink > 1:
-        im = im.resize((max(1, round(w / shrink)), max(1, round(h / shrink))), Image.BICUBIC, reducing_gap=2.0)
+    k, view, size = plan
+    if size is not None:
+        im = im.resize(size, Image.BICUBIC, reducing_gap=2.0)
     return lay_out(im, k), view
 
 

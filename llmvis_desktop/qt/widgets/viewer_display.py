@@ -87,16 +87,23 @@ def rgb32_image(width: int, height: int, reuse: QImage | None = None) -> tuple[Q
     return image, rows[:, :width]
 
 
+FILL_PIXELS = 1 << 19  # pixels filled at a time: the uint32 temporary stays 2 MB
+
+
 def fill_rgb32(src: np.ndarray, out: np.ndarray) -> None:
     """Write uint8 gray (HxW) or RGB (HxWx3) ``src`` into uint32 ``out`` as RGB32
-    (``0xffRRGGBB``, what Qt's Grayscale8/RGB888 -> RGB32 conversion gives)."""
-    if src.ndim == 2:
-        np.multiply(src, np.uint32(0x010101), out=out, dtype=np.uint32)
-    else:
-        np.left_shift(src[:, :, 0], np.uint32(16), out=out, dtype=np.uint32)
-        out |= np.left_shift(src[:, :, 1], np.uint32(8), dtype=np.uint32)
-        out |= src[:, :, 2]
-    out |= np.uint32(0xFF000000)
+    (``0xffRRGGBB``, what Qt's Grayscale8/RGB888 -> RGB32 conversion gives), a band of
+    rows at a time (a temporary the size of the image was 491 MB for a 2048x60000 strip)."""
+    step = max(1, FILL_PIXELS // max(1, src.shape[1]))
+    for y in range(0, src.shape[0], step):
+        s, o = src[y:y + step], out[y:y + step]
+        if s.ndim == 2:
+            np.multiply(s, np.uint32(0x010101), out=o, dtype=np.uint32)
+        else:
+            np.left_shift(s[:, :, 0], np.uint32(16), out=o, dtype=np.uint32)
+            o |= np.left_shift(s[:, :, 1], np.uint32(8), dtype=np.uint32)
+            o |= s[:, :, 2]
+        o |= np.uint32(0xFF000000)
 
 
 def ndarray_to_qimage(arr: np.ndarray) -> tuple[QImage, np.ndarray]:
