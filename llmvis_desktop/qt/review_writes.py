@@ -223,7 +223,10 @@ class ReviewWrites:
             write.extra["on_result"](res)
 
     def _push_state(self, write: ReviewWrite, res) -> None:
-        cmd = StateCommand(self, write.image_id, res.before, res.after, write.text)
+        # an Enter that decided no card only marked the image reviewed: its undo said
+        # "Undone: Accept" (and the Edit menu "Undo Accept"), when nothing was accepted
+        text = "Mark reviewed" if write.text == "Accept" and not res.decided else write.text
+        cmd = StateCommand(self, write.image_id, res.before, res.after, text)
         cmd.moves_on = write.moving  # Accept/Reject went on to the next image: a redo does too
         cmd.visit, cmd.hand = write.extra.get("visit"), write.extra.get("hand", False)
         self.undo_stack.push(cmd)

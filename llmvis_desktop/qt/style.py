@@ -203,3 +203,42 @@ class DockColors:
         g = QColor(self.ground)
         return QColor(*(round(0.25 * a + 0.75 * b) for a, b in
                         ((c.red(), g.red()), (c.green(), g.green()), (c.blue(), g.blue())))).name()
+
+
+#: a dark theme's error and notice grounds (the light ones, ERROR_BG and NOTE_BG, were
+#: light islands in a dark window): a dark red and a dark amber, the palette's text on them
+ERROR_BG_ON_DARK = "#3b2424"
+NOTE_BG_ON_DARK = "#3d3520"
+#: the grid's tile before its thumbnail comes (the light one, #e4e6ea, flashed in a dark grid)
+PLACEHOLDER_BG = "#e4e6ea"
+TILE_ERROR_BG = "#fbe3e1"
+
+
+class NoticeColors:
+    """The grounds and text of an error panel, a notice and an unreadable image's grid tile
+    for a ``QPalette``: the light theme's constants as they always were when its base is
+    light; dark grounds with the palette's text (and a light red) when it is dark."""
+
+    def __init__(self, palette) -> None:
+        from PySide6.QtGui import QPalette
+
+        roles = QPalette.ColorRole
+        self.dark = _is_dark(palette, roles.Base)
+        if not self.dark:
+            self.error_bg, self.error_fg, self.text, self.muted = ERROR_BG, ERROR_FG, TEXT, TEXT_MUTED
+            self.note_bg, self.placeholder, self.tile_error_bg = NOTE_BG, PLACEHOLDER_BG, TILE_ERROR_BG
+            return
+        self.error_bg, self.error_fg = ERROR_BG_ON_DARK, ERROR_FG_ON_DARK
+        self.text = palette.color(roles.Text).name()
+        self.muted = _mixed(self.text, ERROR_BG_ON_DARK)
+        self.note_bg = NOTE_BG_ON_DARK
+        self.placeholder = palette.color(roles.AlternateBase).name()
+        self.tile_error_bg = ERROR_BG_ON_DARK
+
+
+def _mixed(text: str, ground: str, share: float = 0.6) -> str:
+    """``text`` ``share`` of the way from ``ground`` (a muted text on that ground)."""
+    t, g = _rgb(text), _rgb(ground)
+    if t is None or g is None:
+        return text
+    return "#%02x%02x%02x" % tuple(round(share * a + (1 - share) * b) for a, b in zip(t, g))

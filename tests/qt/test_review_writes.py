@@ -129,7 +129,7 @@ def test_undo_pressed_while_the_write_is_in_flight_undoes_it_after_it_commits(
     # in order: the accept, then its undo
     assert actions.index("status") < actions.index("undo:status"), actions
     assert win.review.current.id == first  # undo shows the image it took back
-    assert win.statusBar().currentMessage().startswith("Undone: Accept")
+    assert win.statusBar().currentMessage().startswith("Undone: Mark reviewed")  # (no card was pending)
 
 
 def test_a_refused_write_takes_the_reviewer_back_to_the_image(qtbot, window, labelled_folder, gate):

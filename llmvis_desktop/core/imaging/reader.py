@@ -370,11 +370,13 @@ def _read_pillow(fh, path, frame, max_pixels, draft_side=None, plain=False):
 # --------------------------------------------------------------------------- public API
 
 
-def read_header(path: PathLike, *, max_pixels: int | None = DEFAULT_MAX_PIXELS) -> ImageMeta:
+def read_header(path: PathLike, *, max_pixels: int | None = DEFAULT_MAX_PIXELS,
+                complete: bool = True) -> ImageMeta:
     """Size, format, depth and frame count without decoding pixels (where the format allows).
 
     Width/height are in display orientation (EXIF/TIFF orientation 5-8 swaps them).
-    Raises ImageReadError, including for images over ``max_pixels``.
+    Raises ImageReadError, including for images over ``max_pixels``, and (``complete``)
+    for a JPEG/PNG cut short; ``complete=False``: its header is read all the same.
     """
     with open_source(path) as (fh, kind):
         if kind == "dicom":
@@ -391,7 +393,8 @@ def read_header(path: PathLike, *, max_pixels: int | None = DEFAULT_MAX_PIXELS) 
         im = open_pillow(fh, path, max_pixels)
         with im:
             meta = _pil_meta(im, swap=_pil_orientation(im) >= 5)
-        check_complete(fh, path, meta.format)
+        if complete:
+            check_complete(fh, path, meta.format)
         return meta
 
 

@@ -5,7 +5,10 @@ the reserved label ``llmvis_caption`` with a ``text`` attribute; review status,
 reviewer and time a tag ``llmvis_review``; a derived image a tag ``llmvis_derived``
 with ``source``. Pending suggestions are tags with ``source="auto"`` carrying
 ``llmvis_score``, ``llmvis_model``, ``llmvis_revision`` and ``llmvis_prompt``.
-Files with a DOCTYPE or entity declarations are refused.
+Files with a DOCTYPE or entity declarations are refused. An image whose size is not
+known (no readable header: not an image) is left out, and the export says so: CVAT's
+width and height are integers (a strict reader failed on ``width=""``), and 0 is no
+answer (Datumaro's reader refuses a size of 0).
 
 Another tool's file: a shape (box, polygon, polyline, points, ellipse, mask, cuboid,
 skeleton) gives its label to its image as an image-level label (an automatic one a
@@ -69,9 +72,12 @@ def export(ctx: ExportContext) -> None:
     n = 0
     for rows in ctx.rows():
         for row in rows:
-            w = "" if row.width is None else str(row.width)
-            h = "" if row.height is None else str(row.height)
-            body.append(f"  <image id=\"{n}\" name={quoteattr(visible_controls(row.name))} width=\"{w}\" height=\"{h}\">\n")
+            if row.width is None or row.height is None:
+                ctx.warn(f"{row.name}: image size unknown (the file could not be read; see the index's error "
+                         "for it); left out of the CVAT file, whose images need an integer width and height")
+                continue
+            body.append(f"  <image id=\"{n}\" name={quoteattr(visible_controls(row.name))} "
+                        f"width=\"{row.width}\" height=\"{row.height}\">\n")
             for name in row.labels:
                 body.append(_tag(name, "manual", {}))
             if row.caption:

@@ -263,13 +263,14 @@ def size_now(project, relpath: str) -> tuple[Optional[int], Optional[int]]:
 
 
 def header_now(project, relpath: str) -> tuple[Optional[int], Optional[int], Optional[int]]:
-    """(width, height, bit depth) from the file's header, as :func:`size_now`."""
+    """(width, height, bit depth) from the file's header, as :func:`size_now`; a JPEG or PNG
+    cut short has a whole header all the same (the index refuses its pixels)."""
     from ..imaging.errors import ImageReadError
     from ..imaging.reader import DEFAULT_MAX_PIXELS, read_header
 
     limit = getattr(project, "max_pixels", None) or DEFAULT_MAX_PIXELS
     try:
-        meta = read_header(Path(project.root) / relpath, max_pixels=limit)
+        meta = read_header(Path(project.root) / relpath, max_pixels=limit, complete=False)
     except ImageReadError:
         return None, None, None
     return meta.width, meta.height, meta.bit_depth

@@ -84,7 +84,6 @@ class AnswerBox(QDialog):
         self.question_label = QLabel(objectName="answerQuestion")
         self.answer_view = _AnswerView()
         self.note_label = QLabel(objectName="answerNote")  # an out-of-memory while answering, said plainly
-        self.note_label.setStyleSheet(f"background: {style.NOTE_BG}; color: {style.TEXT}; padding: 4px")
         self.note_label.hide()
         self.info_label = QLabel(objectName="answerModel")
         self.info_label.setStyleSheet("color: palette(placeholder-text)")
@@ -113,6 +112,13 @@ class AnswerBox(QDialog):
         lay.addWidget(self.info_label)
         lay.addWidget(buttons)
         self.setMinimumWidth(420)
+        self.follow_palette()
+
+    def follow_palette(self) -> None:
+        """The note's colours from the palette now (built, or the OS switched light/dark):
+        pale yellow with dark text, or dark amber with the palette's text in a dark theme."""
+        c = style.NoticeColors(self.palette())
+        self.note_label.setStyleSheet(f"background: {c.note_bg}; color: {c.text}; padding: 4px")
 
     def set_about(self, relpath: str, shown: Optional[str]) -> None:
         """``shown``: None when ``relpath`` is the image shown, else the image shown ("" for none)."""

@@ -6,7 +6,7 @@ labels are selectable (the viewer's ``error_text()`` reads them back).
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout
+from PySide6.QtWidgets import QApplication, QFrame, QLabel, QVBoxLayout
 
 from ...core.wording import visible_name
 from .. import style
@@ -18,31 +18,39 @@ class ErrorPanel(QFrame):
     def __init__(self) -> None:
         super().__init__()
         self.setObjectName("errorPanel")
-        self.setStyleSheet(
-            f"#errorPanel {{ background: {style.ERROR_BG}; border: 1px solid {style.ERROR_FG};"
-            f" border-left: 6px solid {style.ERROR_FG}; border-radius: 4px; }}"
-            f" QLabel {{ background: transparent; border: none; color: {style.TEXT}; }}"
-        )
         lay = QVBoxLayout(self)
         lay.setContentsMargins(20, 16, 20, 16)
         lay.setSpacing(8)
         self.title = QLabel("Cannot show this image")
-        self.title.setStyleSheet(f"color: {style.ERROR_FG}; font-size: 15pt; font-weight: bold;")
         self.title.setWordWrap(True)  # a narrow viewer wraps it (it set the window's minimum width)
         self.reason = QLabel()
         self.reason.setWordWrap(True)
-        self.reason.setStyleSheet(f"color: {style.ERROR_FG}; font-size: 12pt; font-weight: bold;")
         self.reason.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.path = QLabel()
         self.path.setWordWrap(True)
-        self.path.setStyleSheet(f"color: {style.TEXT_MUTED}; font-family: monospace;")
         self.path.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        hint = QLabel("The file is left untouched. Its annotations can still be edited; "
+        self.hint = hint = QLabel("The file is left untouched. Its annotations can still be edited; "
                       "press Right / J to go on with the next image.")
         hint.setWordWrap(True)
-        hint.setStyleSheet(f"color: {style.TEXT_MUTED};")
         for w in (self.title, self.reason, self.path, hint):
             lay.addWidget(w)
+        self.follow_palette()
+
+    def follow_palette(self) -> None:
+        """Its colours from the palette now (built, or the OS switched light/dark): the light
+        theme's pink panel, or a dark red one with light text (the pink panel, its dark
+        text, stood as a light island in a dark window). From the application's palette:
+        its own is tinted by its style sheet (the pink ground read as a light theme)."""
+        c = style.NoticeColors(QApplication.palette())
+        self.setStyleSheet(
+            f"#errorPanel {{ background: {c.error_bg}; border: 1px solid {c.error_fg};"
+            f" border-left: 6px solid {c.error_fg}; border-radius: 4px; }}"
+            f" QLabel {{ background: transparent; border: none; color: {c.text}; }}"
+        )
+        self.title.setStyleSheet(f"color: {c.error_fg}; font-size: 15pt; font-weight: bold;")
+        self.reason.setStyleSheet(f"color: {c.error_fg}; font-size: 12pt; font-weight: bold;")
+        self.path.setStyleSheet(f"color: {c.muted}; font-family: monospace;")
+        self.hint.setStyleSheet(f"color: {c.muted};")
 
     def set_error(self, path: str, reason: str) -> None:
         self._reason, self._path = str(reason), str(path)

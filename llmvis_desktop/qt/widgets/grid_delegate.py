@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 from ...core.imaging.strip_view import is_strip
 from ...core.wording import visible_name
 from ..models.grid_model import RecordRole, ThumbErrorRole, ThumbRole
-from ..style import status_color, status_glyph
+from ..style import NoticeColors, status_color, status_glyph
 from .tile_names import tile_text
 
 TEXT_H = 18
@@ -62,9 +62,8 @@ class GridDelegate(QStyledItemDelegate):
         self._error_top = max(ERROR_TOP, self._badge_h + 6)
         self._overlays: dict[tuple, QPixmap] = {}
         self._names: dict[tuple[str, int], str] = {}
-        self._placeholder = QColor("#e4e6ea")
-        self._error_bg = QColor("#fbe3e1")
-        self._error_fg = QColor("#8b1a1a")
+        self._error_fg = QColor("#8b1a1a")  # the "!" badge (white on it, in either theme)
+        self._tiles: tuple = (None, None)  # (the palette's base colour, its tile colours)
         self._center = Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter
 
     def cell_size(self) -> QSize:
@@ -91,7 +90,7 @@ class GridDelegate(QStyledItemDelegate):
         x, y = r.x(), r.y()
         bx, by = x + PAD, y + PAD
         if rec is None:
-            painter.fillRect(bx, by, size, size, self._placeholder)
+            painter.fillRect(bx, by, size, size, self._tile_colors(option.palette)[0])
             return
         dpr = self._dpr(painter)
         thumb = getattr(model, "thumb_for", None)
@@ -116,9 +115,10 @@ class GridDelegate(QStyledItemDelegate):
             painter.drawPixmap(bx + (size - w) // 2, by + (size - h) // 2, pm)
         else:
             err = index.data(ThumbErrorRole) or rec.error
-            painter.fillRect(bx, by, size, size, self._error_bg if err else self._placeholder)
+            placeholder, error_bg, error_fg = self._tile_colors(option.palette)
+            painter.fillRect(bx, by, size, size, error_bg if err else placeholder)
             if err:  # between the badges (top) and the label dots and status bar (bottom)
-                painter.setPen(self._error_fg)
+                painter.setPen(error_fg)
                 painter.setFont(self._font)
                 top = self._error_top
                 box = QRect(bx + 6, by + top, size - 12, max(self._fm.height(), size - top - ERROR_BOTTOM))
@@ -132,6 +132,31 @@ class GridDelegate(QStyledItemDelegate):
             painter.setPen(QPen(option.palette.highlight().color().darker(130), 2))
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRect(r.adjusted(1, 1, -1, -1))
+
+    def _tile_colors(self, palette) -> tuple:
+        """(placeholder ground, error ground, error text) of a tile with no thumbnail for
+        ``palette``: the light theme's (a light grey; dark red on pink) or a dark theme's
+        (light islands in a dark grid, before). Worked out again when the palette's base
+        changes (the OS switched light/dark)."""
+        base = palette.base().color().rgba()
+        if self._tiles[0] != base:
+            c = NoticeColors(palette)
+            self._tiles = (base, (QColor(c.placeholder), QColor(c.tile_error_bg), QColor(c.error_fg)))
+        return self._tiles[1]
+
+    @property
+    def _placeholder(self) -> QColor:
+        """The placeholder ground for the application's palette now."""
+        from PySide6.QtWidgets import QApplication
+
+        return self._tile_colors(QApplication.palette())[0]
+
+    @property
+    def _error_bg(self) -> QColor:
+        """An unreadable image's tile ground for the application's palette now."""
+        from PySide6.QtWidgets import QApplication
+
+        return self._tile_colors(QApplication.palette())[1]
 
     def _enlarged(self, pm: QPixmap, w: int, h: int, size: int):
         """``pm`` (``w`` x ``h`` logical pixels, at most half the tile) enlarged a whole

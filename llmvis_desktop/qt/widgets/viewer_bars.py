@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .. import style
 from .elided_label import PartsLabel
 from .flow_layout import FlowLayout
 
@@ -104,7 +103,11 @@ class ViewerToolBar(QWidget):
     def __init__(self, viewer) -> None:
         super().__init__()
         self.setObjectName("viewerBar")
-        self.setStyleSheet(f"#viewerBar {{ background: {style.PANEL_BG}; border-bottom: 1px solid {style.BORDER}; }}")
+        # a ground a shade off the window, and a line under it, from the palette (theme_follow
+        # sets the sheet again on a light/dark switch); a plain QWidget paints a style
+        # sheet's ground only when told to: PANEL_BG (a light grey) never showed
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.setStyleSheet("#viewerBar { background: palette(alternate-base); border-bottom: 1px solid palette(mid); }")
         self.flow = FlowLayout(self, spacing=12, line_spacing=3)
         self.flow.setContentsMargins(6, 3, 6, 3)
         sp = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
@@ -187,6 +190,7 @@ class ViewerStatusRow(QWidget):
     def __init__(self) -> None:
         super().__init__()
         self.setObjectName("viewerStatusRow")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)  # (its line above: painted)
         self.setStyleSheet(
             # the palette's text on the palette's window (the row paints no ground of its
             # own): the light theme's near-black text was 1.29:1 on a dark theme's window
