@@ -475,13 +475,14 @@ class ReviewController(ReviewEnter, NextUnreviewed, ReviewPosition, ReviewUndo, 
     def _report(self, exc: BaseException, prefix: str = "") -> None:
         from sqlalchemy.exc import OperationalError
 
+        from ..core.store.repo_review import LabelNotInList
         from ..core.store.repo_suggest import NotPending
 
         if isinstance(exc, OperationalError):
             msg = describe_db_error(exc)
         else:
             msg = f"{type(exc).__name__}: {exc}" if not str(exc) else str(exc)
-        if isinstance(exc, (OperationalError, NotPending, DatabaseReadOnly, Busy)):
+        if isinstance(exc, (OperationalError, NotPending, LabelNotInList, DatabaseReadOnly, Busy)):
             # expected (a card decided or withdrawn meanwhile, a locked database): one
             # line; the traceback only at debug level
             log.warning("review action refused: %s", msg)
