@@ -200,7 +200,8 @@ def _pending(s: Session, image_id: int, shown: Optional[Collection[int]]):
 
 
 def accept(target, image_id: int, actor: str, status: str = m.STATUS_REVIEWED,
-           shown: Optional[Collection[int]] = None, mine: bool = False) -> ActionResult:
+           shown: Optional[Collection[int]] = None, mine: bool = False,
+           seen: Optional[str] = None) -> ActionResult:
     """Accept the pending suggestions (the best caption; the label cards scoring >= 0.5,
     or else the best one; the other label cards rejected: :func:`_pick_for_accept`) and
     mark the image ``status`` (reviewed), in one transaction with one history event per
@@ -208,7 +209,8 @@ def accept(target, image_id: int, actor: str, status: str = m.STATUS_REVIEWED,
     ``shown``: only suggestions with these ids, the cards the reviewer was shown pending
     (another reviewer's job may have added some meanwhile: they stay pending); one of them
     no longer pending refuses the action (:func:`_pending`). ``mine``: labels set by hand,
-    kept as they are (:func:`_pick_for_accept`).
+    kept as they are (:func:`_pick_for_accept`). ``seen``: the review status the screen
+    showed; someone else's since refuses it (:func:`_seen_status`).
 
     A caption the image already has (typed by a reviewer, or one decided earlier) is
     kept: the best caption suggestion is then recorded as edited to it, its final value
@@ -221,7 +223,7 @@ def accept(target, image_id: int, actor: str, status: str = m.STATUS_REVIEWED,
         if _orphans_shown(s, image_id, actor, shown, refused):
             return []
         kept = s.get(m.Image, image_id).caption
-        seen = rr.locked_image(s, image_id).review_status  # deciding the cards turns suggested into new
+        was = _seen_status(rr.locked_image(s, image_id), seen, actor)  # (deciding the cards turns suggested into new)
         decided = []
         take, leave = _pick_for_accept(_pending(s, image_id, shown), rr.current_labels(s, image_id), mine)
         if any(sg.kind == "label" for sg in take):
@@ -232,7 +234,7 @@ def accept(target, image_id: int, actor: str, status: str = m.STATUS_REVIEWED,
             else:
                 decided.append(rs.decide(s, sg.id, "accepted", actor))
         decided.extend(rs.decide(s, sg.id, "rejected", actor) for sg in leave)
-        rr.set_status(s, image_id, status, actor, before=seen)
+        rr.set_status(s, image_id, status, actor, before=was)
         return decided
 
     return _refusing(run(target, image_id, change, taxonomy=lambda s: label_cards(s, image_id, shown)), refused)
@@ -266,21 +268,46 @@ def _refusing(result: ActionResult, refused: list) -> ActionResult:
 
 
 def reject(target, image_id: int, actor: str, status: str = m.STATUS_REJECTED,
-           shown: Optional[Collection[int]] = None) -> ActionResult:
+           shown: Optional[Collection[int]] = None, seen: Optional[str] = None) -> ActionResult:
     """Reject every pending suggestion (``shown``: of these ids, as :func:`accept`) and mark
-    the image ``status`` (rejected)."""
+    the image ``status`` (rejected); ``seen`` as :func:`accept`."""
 
     def change(s: Session):
-        seen = rr.locked_image(s, image_id).review_status
+        was = _seen_status(rr.locked_image(s, image_id), seen, actor)
         decided = [rs.decide(s, sg.id, "rejected", actor) for sg in _pending(s, image_id, shown)]
-        rr.set_status(s, image_id, status, actor, before=seen)
+        rr.set_status(s, image_id, status, actor, before=was)
         return decided
 
     return run(target, image_id, change, taxonomy=False)  # (rejecting a card reads no label)
 
 
-def set_status(target, image_id: int, status: str, actor: str) -> ActionResult:
-    return run(target, image_id, lambda s: rr.set_status(s, image_id, status, actor) and None, taxonomy=False)
+def set_status(target, image_id: int, status: str, actor: str, seen: Optional[str] = None) -> ActionResult:
+    def change(s: Session):
+        if seen is not None:
+            _seen_status(rr.locked_image(s, image_id), seen, actor)
+        rr.set_status(s, image_id, status, actor)
+
+    return run(target, image_id, change, taxonomy=False)
+
+
+class StatusChanged(rs.NotPending):
+    """Enter, Delete or R on a screen that showed the image as it was before someone else
+    marked it: their decision is not overwritten unseen."""
+
+
+_OPEN = (m.STATUS_NEW, m.STATUS_SUGGESTED)  # one status, told apart by pending cards
+
+
+def _seen_status(row: m.Image, seen: Optional[str], actor: str) -> str:
+    """The image's review status now (its row locked), after checking it is the one the
+    reviewer's screen showed (``seen``; None: not checked): marked otherwise since by
+    someone else (a teammate's Delete a moment before this reviewer's Enter) refuses the
+    action (:class:`StatusChanged`), nothing written. Their own change is not refused."""
+    now = row.review_status
+    if seen is None or now == seen or (now in _OPEN and seen in _OPEN) or (row.updated_by or actor) == actor:
+        return now
+    raise StatusChanged(f"{row.updated_by} marked this image {now} a moment ago (the screen showed it {seen}) "
+                        f"and it is not marked over that unseen. Nothing was changed: the image is shown afresh.")
 
 
 def set_caption(target, image_id: int, caption: Optional[str], actor: str) -> ActionResult:

@@ -203,6 +203,9 @@ class ReviewController(ReviewEnter, NextUnreviewed, ReviewPosition, ReviewUndo, 
         return self.current if self.current is not None and self.current.id == image_id \
             else self.model.record(image_id)
 
+    def _seen_status(self, image_id: int) -> Optional[str]:  # (a teammate's status since refuses Enter, Delete)
+        return getattr(self._shown_record(image_id), "review_status", None)
+
     def toggle_label(self, name: str, image_id: Optional[int] = None, on: Optional[bool] = None) -> bool:
         """Add (``on``) or remove label ``name``, as the chip on screen asked; ``on`` None:
         the opposite of the image's record shown (or, with none, of the database's).
@@ -273,7 +276,9 @@ class ReviewController(ReviewEnter, NextUnreviewed, ReviewPosition, ReviewUndo, 
             return False
         project, actor = self.project, self.actor()
         rec = self._shown_record(image_id)
-        return self._write_here(f"Mark {status}", image_id, lambda: ra.set_status(project, image_id, status, actor),
+        seen = None if rec is None else rec.review_status  # (a teammate's status since refuses it)
+        return self._write_here(f"Mark {status}", image_id,
+                                lambda: ra.set_status(project, image_id, status, actor, seen=seen),
                                 shown=None if rec is None else replace(rec, status=status, review_status=status),
                                 on_result=on_result)
 
@@ -341,8 +346,9 @@ class ReviewController(ReviewEnter, NextUnreviewed, ReviewPosition, ReviewUndo, 
             return reject_message(res.decided, len(pending_ids(res, shown)) if shown is not None else 0,
                                   res.before.get("review_status"))
 
-        project, actor = self.project, self.actor()
-        self._act_and_next("Reject", image_id, lambda: ra.reject(project, image_id, actor, shown=shown), say)
+        project, actor, seen = self.project, self.actor(), self._seen_status(image_id)
+        self._act_and_next("Reject", image_id, lambda: ra.reject(project, image_id, actor, shown=shown, seen=seen),
+                           say)
 
     #: image id -> the ids of the suggestion cards on screen for it, or None (no panel):
     #: set by the window; Accept and Reject decide only those (another reviewer's job may
@@ -475,13 +481,14 @@ class ReviewController(ReviewEnter, NextUnreviewed, ReviewPosition, ReviewUndo, 
     def _report(self, exc: BaseException, prefix: str = "") -> None:
         from sqlalchemy.exc import OperationalError
 
+        from ..core.store.repo_review import LabelNotInList
         from ..core.store.repo_suggest import NotPending
 
         if isinstance(exc, OperationalError):
             msg = describe_db_error(exc)
         else:
             msg = f"{type(exc).__name__}: {exc}" if not str(exc) else str(exc)
-        if isinstance(exc, (OperationalError, NotPending, DatabaseReadOnly, Busy)):
+        if isinstance(exc, (OperationalError, NotPending, LabelNotInList, DatabaseReadOnly, Busy)):
             # expected (a card decided or withdrawn meanwhile, a locked database): one
             # line; the traceback only at debug level
             log.warning("review action refused: %s", msg)

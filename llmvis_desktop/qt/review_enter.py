@@ -110,8 +110,9 @@ class ReviewEnter:
                                   mine=tuple(res.after.get("labels") or ()) if mine else None)
 
         project, actor = self.project, self.actor()  # (asked here, never on the writer's thread)
-        self._act_and_next("Accept", image_id, lambda: ra.accept(project, image_id, actor, shown=shown, mine=mine),
-                           say)
+        seen = self._seen_status(image_id)
+        self._act_and_next("Accept", image_id,
+                           lambda: ra.accept(project, image_id, actor, shown=shown, mine=mine, seen=seen), say)
 
     def _decision_target(self) -> Optional[int]:
         """The image Enter or Delete decides, once a caption being typed was saved; None

@@ -19,6 +19,11 @@ class NotFound(LookupError):
     pass
 
 
+class LabelNotInList(NotFound):
+    """A label a review action adds is no longer in the label list: someone removed (or
+    renamed) it since the reviewer's screen showed it. A refusal, not a failure."""
+
+
 def locked_image(session: Session, image_id: int) -> m.Image:
     """The image's row, locked until the caller's transaction ends (``FOR UPDATE``), and
     read afresh: every change to an annotation starts here, so two reviewers changing
@@ -337,6 +342,9 @@ def toggle_label(session: Session, image_id: int, name: str, actor: str, on: Opt
     if on is not None and present == on:
         return present
     labels.symmetric_difference_update({name})
+    if not present and name not in hold_labels(session, labels, strict=False):  # (held for set_labels)
+        raise LabelNotInList(f"\u201c{name}\u201d is no longer in the label list (removed or renamed "
+                             "meanwhile). Nothing was changed.")
     set_labels(session, image_id, labels, actor)
     return not present
 
