@@ -42,14 +42,10 @@ from .project_texts import (  # noqa: F401  (re-exported)
 
 log = logging.getLogger(__name__)
 
-#: after the open's first ids are applied, the index waits this long (and for an idle
-#: event loop: the grid's first paint) before it starts
-INDEX_AFTER_IDS_MS = 1
-#: the configuration saved after the open's set-up: a timer, so that it waits for an idle
-#: event loop (a posted call ran in the same stretch of the loop as the set-up and paint)
-AFTER_OPEN_MS = 1
-#: the grid's refresh after an index waits this long, and for an idle event loop
-INDEX_DONE_MS = 1
+#: timers (they fire once the event loop is idle; a posted call ran in the same stretch of
+#: the loop): the open's index after its first ids are drawn, the configuration saved after
+#: the open's set-up, the grid's refresh after an index
+INDEX_AFTER_IDS_MS = AFTER_OPEN_MS = INDEX_DONE_MS = 1
 
 
 class ProjectController(StatusCounts, QObject):
@@ -223,12 +219,10 @@ class ProjectController(StatusCounts, QObject):
     _index_owed = None
 
     def _index_after_first_ids(self, project) -> None:
-        """The open's index started once its first ids are in the grid, after the grid has
-        drawn them: started with the open, its listing (100k files compared with their rows,
-        Python holding the interpreter lock) ran beside the grid's first query, the window's
-        set-up and first paint, stretching each 2-3 fold (a reopen of a 100k-image project
-        froze the window 60-145 ms, its first paint 0.45-0.95 s after the click). A timer,
-        not a posted call: it fires once the event loop is idle, the paint done."""
+        """The open's index started once its first ids are in the grid and drawn (a timer
+        fires once the event loop is idle): started with the open, its listing (100k files
+        compared with their rows, in Python) took the interpreter lock from the first query,
+        the set-up and the first paint (a reopen froze the window 60-145 ms)."""
         def start() -> None:
             if self._index_owed is project and self.win.project is project:
                 self.start_index()
@@ -458,7 +452,12 @@ class ProjectController(StatusCounts, QObject):
             if first:
                 win.grid.select_row(0)  # a filter left the current image out: the first one
             elif keep is None:
-                win.review.restore_position((place.image_id,) if placed else None)
+                # its cards read with the ids: the panel waited for them on the GUI thread
+                win.panel_ctl.fetched = place.cards if placed else None
+                try:
+                    win.review.restore_position((place.image_id,) if placed else None)
+                finally:
+                    win.panel_ctl.fetched = None
         self.update_counts()
 
     def _count_at_once(self, ids) -> None:
