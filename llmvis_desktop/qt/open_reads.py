@@ -9,7 +9,8 @@ and a path lookup) and the 256 records around it, and the 100k ids' row map.
 :func:`first_reads` runs on the opener's thread once the project is open (the
 taxonomy, its usage, the settings); :func:`place_reads` runs with the open's first grid
 query on the query thread (the row map, the reviewer's place and its window of
-records). The GUI thread then only shows what they read. Either may fail (a locked
+records, and the Suggestions panel's cards of the image selected first). The GUI thread
+then only shows what they read. Either may fail (a locked
 database): the window then reads as it did before, on the GUI thread.
 """
 from __future__ import annotations
@@ -39,6 +40,9 @@ class PlaceReads:
     image_id: Optional[int]  # the reviewer's place, when it is among them
     window: Optional[tuple] = None  # (window index, its records) around it (else row 0)
     read: bool = True  # False: the place could not be read (the GUI thread reads it)
+    #: (image id, suggestions, judged): the cards of the image selected first (the place,
+    #: else the first row), so that showing it reads nothing (None: not read)
+    cards: Optional[tuple] = None
 
 
 def row_map(ids) -> dict:
@@ -63,6 +67,16 @@ def selected_window(project, ids, rows: dict, keep: Optional[int], window_rows: 
     return w, [by_id.get(i) for i in wanted]
 
 
+def _cards(project, image_id: int) -> Optional[tuple]:
+    """The Suggestions panel's cards of ``image_id`` (None when they could not be read: the
+    panel reads them itself, waiting up to 30 ms on the GUI thread, as before)."""
+    try:
+        return (image_id, *project.suggestion_cards(image_id))
+    except Exception as exc:
+        log.warning("the first image's suggestions, read with the grid's ids: %s", exc)
+        return None
+
+
 def place_reads(project, ids, settings: Optional[dict], keys: tuple, window_rows: int) -> PlaceReads:
     """On the query thread: the ids' row map, and the image remembered under the first of
     ``keys`` set in the project's ``settings`` (read here when None) with the records of
@@ -79,7 +93,8 @@ def place_reads(project, ids, settings: Optional[dict], keys: tuple, window_rows
         w = (rows[place] if place is not None else 0) // window_rows  # (no place: the first row)
         wanted = ids[w * window_rows:(w + 1) * window_rows]
         by_id = {r.id: r for r in project.images(wanted)}
-        return PlaceReads(rows, place, (w, [by_id.get(i) for i in wanted]))
+        first = place if place is not None else ids[0]
+        return PlaceReads(rows, place, (w, [by_id.get(i) for i in wanted]), cards=_cards(project, first))
     except Exception as exc:  # the grid's ids stand: the place is looked up as before
         log.warning("the reviewer's place, read with the grid's ids: %s", exc)
         return PlaceReads(rows, None, read=False)

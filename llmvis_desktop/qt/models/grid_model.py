@@ -35,6 +35,7 @@ RECORD_ROLES = [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Record
 WINDOW = 256
 MAX_WINDOWS = 64
 MAX_PENDING_WINDOWS = 8  # a fast scroll leaves old requests behind: keep the newest
+PAINTED_KEPT = 4  # windows painted last, read again at once by refresh_all
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +101,11 @@ class GridModel(QAbstractListModel):
         self._edit_seq = 0  # bumped when rows are re-read: a window read before is stale
         self._edited: dict[int, int] = {}  # image id -> the edit count when its row last changed here
         self._all_edited = 0  # the edit count when every row was dropped (refresh_all)
+        # windows held whose rows may be out of date (refresh_all): painted as they are
+        # while read again, then only the rows that changed are repainted
+        self._stale: set[int] = set()
+        self._painted: OrderedDict[int, None] = OrderedDict()  # windows painted last, newest last
+        self._painted_last = -1
         self._fetch_lock = threading.Lock()
         self._fetch_stack: list[tuple] = []  # (generation, seq, window, project, ids)
         self._fetch_wanted: set[int] = set()  # windows queued or in flight
@@ -195,6 +201,9 @@ class GridModel(QAbstractListModel):
         self._ids = list(ids)
         self._row_of = row_of if row_of is not None else dict(zip(self._ids, range(len(self._ids))))
         self._windows.clear()
+        self._stale.clear()
+        self._painted.clear()
+        self._painted_last = -1
         self._drop_fetches()
         if self.loader is not None:
             self.loader.reset()
@@ -221,8 +230,10 @@ class GridModel(QAbstractListModel):
             return None
         w = row // WINDOW
         recs = self._windows.get(w)
-        if recs is None:
-            recs = self._fetch_window(w)
+        if recs is None or w in self._stale:  # (a stale window: read afresh, as when dropped)
+            old, recs = recs, self._fetch_window(w)
+            if old is not None:
+                self._repaint_changed(w, old, recs)
         else:
             self._windows.move_to_end(w)
         return recs[row - w * WINDOW]
@@ -235,6 +246,8 @@ class GridModel(QAbstractListModel):
         """The record of ``image_id`` when its window is in memory, else None (nothing read)."""
         row = self._row_of.get(image_id)
         recs = self._windows.get(row // WINDOW) if row is not None and self.project is not None else None
+        if recs is not None and row // WINDOW in self._stale:
+            return None  # (its rows may be out of date)
         return recs[row - (row // WINDOW) * WINDOW] if recs is not None else None
 
     def cached_record(self, row: int) -> Optional[ImageRecord]:
@@ -249,7 +262,15 @@ class GridModel(QAbstractListModel):
             return None
         w = row // WINDOW
         recs = self._windows.get(w)
+        if w != self._painted_last:  # (a paint's cells lie in one or two windows)
+            self._painted_last = w
+            self._painted[w] = None
+            self._painted.move_to_end(w)
+            if len(self._painted) > PAINTED_KEPT:
+                self._painted.popitem(last=False)
         if recs is not None:
+            if w in self._stale:
+                self._request(w)  # (once: while it is being read again, nothing more)
             return recs[row - w * WINDOW]
         self._request(w)
         return None
@@ -288,16 +309,25 @@ class GridModel(QAbstractListModel):
             if not self._retry_timer.isActive():
                 self._retry_timer.start(RETRY_MS)
             return
-        if w in self._windows:
+        old = self._windows.get(w) if w in self._stale else None
+        if w in self._windows and old is None:
             return  # read synchronously meanwhile (record_at): that copy is as new
         if seq != self._edit_seq:
             self._request(w)  # rows changed while it was read: read it again
             return
         self._store_window(w, recs)
         first = w * WINDOW
+        if old is not None:  # read again after refresh_all: only the rows that changed
+            self._repaint_changed(w, old, recs)
+            return
         last = min(len(self._ids), first + len(recs)) - 1
         if last >= first:
             self.dataChanged.emit(self.index(first), self.index(last), RECORD_ROLES)
+
+    def _repaint_changed(self, w: int, old: list, recs: list) -> None:
+        first = w * WINDOW
+        for k in [k for k, (a, b) in enumerate(zip(old, recs)) if a != b]:
+            self.dataChanged.emit(self.index(first + k), self.index(first + k), RECORD_ROLES)
 
     def _retry_failed(self) -> None:
         """Offer the rows of the windows whose read failed to the view again: those on
@@ -307,7 +337,7 @@ class GridModel(QAbstractListModel):
             return
         for w in sorted(failed):
             first, last = w * WINDOW, min(len(self._ids), (w + 1) * WINDOW) - 1
-            if w not in self._windows and last >= first:
+            if (w not in self._windows or w in self._stale) and last >= first:
                 self.dataChanged.emit(self.index(first), self.index(last), RECORD_ROLES)
 
     def _drop_fetches(self) -> None:
@@ -331,8 +361,9 @@ class GridModel(QAbstractListModel):
     def _store_window(self, w: int, recs: list) -> None:
         self._windows[w] = recs
         self._windows.move_to_end(w)
+        self._stale.discard(w)
         while len(self._windows) > MAX_WINDOWS:
-            self._windows.popitem(last=False)
+            self._stale.discard(self._windows.popitem(last=False)[0])
 
     def _fetch_window(self, w: int) -> list[Optional[ImageRecord]]:
         ids = self._ids[w * WINDOW:(w + 1) * WINDOW]
@@ -377,11 +408,17 @@ class GridModel(QAbstractListModel):
             self.dataChanged.emit(idx, idx, RECORD_ROLES)
 
     def refresh_all(self) -> None:
-        self._windows.clear()
+        """Every row may have changed (an index found files changed): the windows held are
+        read again off the GUI thread, those painted last at once, the others when next
+        painted; their rows stay drawn as they were meanwhile, and only the rows whose
+        record changed are repainted. Dropping them all, as before, painted the whole
+        grid as grey placeholders, then again once read (at the end of an F5 re-index)."""
         self._edit_seq += 1
         self._all_edited = self._edit_seq
-        if self._ids:
-            self.dataChanged.emit(self.index(0), self.index(len(self._ids) - 1), RECORD_ROLES)
+        self._stale = set(self._windows)
+        for w in list(self._painted):
+            if w in self._stale:
+                self._request(w)
 
     # --- Qt model API -----------------------------------------------------------
     def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
@@ -393,7 +430,8 @@ class GridModel(QAbstractListModel):
         row = index.row()
         if role == IdRole:
             return self.id_at(row)
-        rec = self.record_at(row)
+        # what is drawn: a window being read again (refresh_all) as it is, never read here
+        rec = self.cached_record(row) if (row // WINDOW) in self._stale else self.record_at(row)
         if rec is None:
             return None
         if role == Qt.ItemDataRole.DisplayRole:
