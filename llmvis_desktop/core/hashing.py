@@ -22,19 +22,25 @@ def file_sha256_stat(path: str | os.PathLike, block: int = 4 << 20) -> tuple[str
     """(SHA-256, size, mtime_ns) of a file, its size and time read from the open file
     before and after its content; None when they differ (written to while it was read:
     the digest is of no one content). Raises OSError as ``open`` does."""
-    h = hashlib.sha256()
     with open(path, "rb") as fh:
-        before = os.fstat(fh.fileno())
-        # sized to the file: a 4 MiB buffer made (and zeroed) per file doubled the header
-        # pass of 20k small files
-        buf = bytearray(max(1, min(block, before.st_size + 1)))
-        view = memoryview(buf)
-        while True:
-            n = fh.readinto(buf)
-            if not n:
-                break
-            h.update(view[:n])
-        after = os.fstat(fh.fileno())
+        return open_file_sha256_stat(fh, block)
+
+
+def open_file_sha256_stat(fh, block: int = 4 << 20) -> tuple[str, int, int] | None:
+    """:func:`file_sha256_stat` of a file open for reading in binary, read from where it
+    stands to its end (the index reads an image's header from the same open afterwards)."""
+    h = hashlib.sha256()
+    before = os.fstat(fh.fileno())
+    # sized to the file: a 4 MiB buffer made (and zeroed) per file doubled the header
+    # pass of 20k small files
+    buf = bytearray(max(1, min(block, before.st_size + 1)))
+    view = memoryview(buf)
+    while True:
+        n = fh.readinto(buf)
+        if not n:
+            break
+        h.update(view[:n])
+    after = os.fstat(fh.fileno())
     if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns):
         return None
     return h.hexdigest(), after.st_size, after.st_mtime_ns

@@ -5,13 +5,14 @@ flight and the next run carries on from what was committed.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
 from .imaging.scan import MAX_EXAMPLES, FolderListing, Skipped, WalkReport, printable, walk_folders
 from .store import models as m
-from .hashing import file_sha256_stat
+from .hashing import file_sha256_stat, open_file_sha256_stat
 from .store import repo_digests
 from .store import repo_folders as rf
 from .store import repo_images as ri
@@ -37,6 +38,12 @@ READER_VERSION = 4
 #: by their Orientation tag (stored with the size unturned); 4, compressed DICOMs no
 #: installed decoder reads (stored "new" before, now "error", needing a decoder)
 REREAD_FORMATS = {2: ("PNG",), 3: ("TIFF",), 4: ("DICOM",)}
+#: a file larger than this is not hashed when its header is read, so a copy without its
+#: times is a change for it (as for every file before 0015): the header pass reads a few
+#: kB of it, where hashing would read it whole (a 123 MB line-scan strip is over 1 s of a
+#: 1 Gbit/s share). Camera JPEGs, PNGs, DICOM slices, 16-bit gray frames up to ~30 MP are
+#: under it, each read whole through the one open its header is read from.
+HASH_MAX_BYTES = 64 << 20
 
 
 class NothingListed(Exception):
@@ -336,19 +343,33 @@ def _requeue_older_reader(store: Store) -> None:
         ri.remember_header_reader(s, READER_VERSION)
 
 
-def _content_digest(image_id: int, path: Path, held: Optional[tuple[int, int]]) -> list[tuple]:
-    """[(id, SHA-256, size, mtime_ns)] of a file whose header was just read, with its
-    row's size and time (``held``) when the file still has them (a file changed since it
-    was listed is left without: the next index sees it change); else []."""
-    if held is None:
-        return []
+def _header_and_digest(image_id: int, path: Path, held: Optional[tuple[int, int]], kwargs: dict):
+    """(the header, or the exception reading it raised; [(id, SHA-256, size, mtime_ns)] or
+    []) from one open of the file: hashed first, then its header read from its start.
+    Not hashed: a file over :data:`HASH_MAX_BYTES`, or one no longer of its row's size
+    and time (``held``: changed since it was listed, the next index sees it change)."""
+    from .imaging import reader
+    from .imaging.errors import from_os_error
+
     try:
-        got = file_sha256_stat(path)
-    except OSError:
-        return []
-    if got is None or got[1] != held[0] or not same_mtime(got[2], held[1]):
-        return []
-    return [(image_id, got[0], held[0], held[1])]
+        fh = reader._open_file(path)
+    except Exception as exc:  # ImageReadError (missing, a pipe...), or an OSError a test raises
+        return (from_os_error(path, exc) if isinstance(exc, OSError) else exc), []
+    digest = []
+    with fh:
+        try:
+            size = os.fstat(fh.fileno()).st_size
+            if held is not None and held[0] == size <= HASH_MAX_BYTES:
+                got = open_file_sha256_stat(fh)
+                fh.seek(0)
+                if got is not None and got[1] == size and same_mtime(got[2], held[1]):
+                    digest = [(image_id, got[0], held[0], held[1])]
+        except OSError as exc:
+            return from_os_error(path, exc), []
+        try:
+            return reader.read_header(path, fh=fh, **kwargs), digest
+        except Exception as exc:  # (sorted by the caller, as a header read's failure)
+            return exc, digest
 
 
 def read_headers(
@@ -370,7 +391,7 @@ def read_headers(
     (:func:`_requeue_too_large`). Returns how many were read.
     """
     from .imaging.errors import ImageReadError, is_transient
-    from .imaging.reader import DEFAULT_MAX_PIXELS, read_header
+    from .imaging.reader import DEFAULT_MAX_PIXELS
 
     token = token or CancelToken()
     root = Path(root)
@@ -395,16 +416,15 @@ def read_headers(
         ok, failed, retry, digests = [], [], [], []
         for image_id, rel in todo:
             FOREGROUND.yield_to()
-            try:
-                meta = read_header(root / rel, **kwargs)
-            except ImageReadError as exc:
+            meta, digest = _header_and_digest(image_id, root / rel, held.get(image_id), kwargs)
+            if isinstance(meta, ImageReadError):
                 # too large is the file's state under this limit: done until the limit changes
-                again = is_transient(exc.reason) and not exc.reason.startswith(TOO_LARGE)
-                (retry if again else failed).append((image_id, exc.reason))
+                again = is_transient(meta.reason) and not meta.reason.startswith(TOO_LARGE)
+                (retry if again else failed).append((image_id, meta.reason))
                 if again:  # (not there to read, or not for us)
                     continue
-            except Exception as exc:  # a reader bug must not stop the index
-                failed.append((image_id, f"unexpected error: {type(exc).__name__}: {exc}"))
+            elif isinstance(meta, Exception):  # a reader bug must not stop the index
+                failed.append((image_id, f"unexpected error: {type(meta).__name__}: {meta}"))
             else:
                 if meta.undecodable:  # its tags are read, its pixels no installed decoder reads:
                     retry.append((image_id, meta.undecodable))  # "error" (nobody can see it), read again next index
@@ -418,7 +438,7 @@ def read_headers(
                         "frames": meta.frames,
                     }
                 )
-            digests += _content_digest(image_id, root / rel, held.get(image_id))
+            digests += digest
         with store.write() as s:
             ri.store_headers(s, ok, failed, retry)
             repo_digests.save(s, digests)

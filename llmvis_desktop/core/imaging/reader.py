@@ -124,15 +124,16 @@ def _open_file(path: PathLike):
 
 
 @contextlib.contextmanager
-def open_source(path: PathLike) -> Iterator[tuple[object, str]]:
+def open_source(path: PathLike, fh=None) -> Iterator[tuple[object, str]]:
     """Open ``path`` for reading and classify its content: yields ``(fh, kind)``.
 
     ``kind`` is ``"dicom"``, ``"tiff"`` or ``"pillow"``.  Missing files, broken links,
     permission problems, empty files and anything but a regular file (a pipe, a
-    device: refused without blocking) become ImageReadError.
+    device: refused without blocking) become ImageReadError. ``fh``: ``path`` already
+    open (by :func:`_open_file`), at its start; closed here as well.
     """
     try:
-        fh = _open_file(path)
+        fh = _open_file(path) if fh is None else fh
     except OSError as exc:
         raise from_os_error(path, exc) from None
     with fh:
@@ -371,14 +372,15 @@ def _read_pillow(fh, path, frame, max_pixels, draft_side=None, plain=False):
 
 
 def read_header(path: PathLike, *, max_pixels: int | None = DEFAULT_MAX_PIXELS,
-                complete: bool = True) -> ImageMeta:
+                complete: bool = True, fh=None) -> ImageMeta:
     """Size, format, depth and frame count without decoding pixels (where the format allows).
 
     Width/height are in display orientation (EXIF/TIFF orientation 5-8 swaps them).
     Raises ImageReadError, including for images over ``max_pixels``, and (``complete``)
     for a JPEG/PNG cut short; ``complete=False``: its header is read all the same.
+    ``fh``: as :func:`open_source` takes it (the index hashes the file through the same open).
     """
-    with open_source(path) as (fh, kind):
+    with open_source(path, fh) as (fh, kind):
         if kind == "dicom":
             from . import dicom  # lazy: pydicom loads only for DICOM files
 
