@@ -113,7 +113,9 @@ class RepairUndo:
                 return {}
         kind = "undo" if undo else "redo"
         write = ReviewWrite(cmd.text(), image_id, run, kind=kind)
-        rec = win.model.record(image_id)
+        rec = win.model.drawn_record(image_id)  # (its name only: never a read on the GUI thread)
+        if rec is None and win.review.current is not None and win.review.current.id == image_id:
+            rec = win.review.current
         write.name = visible_name(rec.relpath) if rec is not None else f"image {image_id}"
         return write
 

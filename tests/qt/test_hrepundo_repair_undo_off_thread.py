@@ -78,9 +78,12 @@ def _repaired(qtbot, win, k=0):
 def _shown_repaired(win, image_id):
     """The has-repair mark the window shows for ``image_id`` (the panels' record, the
     grid's row once painted), read from memory only: None while the grid's row is not
-    fetched yet (it is fetched off the GUI thread)."""
+    fetched yet, or is being read again (drawn as it was meanwhile: refresh_all); it is
+    fetched off the GUI thread."""
     row = win.model.row_of(image_id)
-    cached = win.model.cached_record(row) if row is not None else None
+    cached = win.model.cached_record(row) if row is not None else None  # (asks for a stale row again)
+    if win.model.held_record(image_id) is None:
+        cached = None
     if cached is None or win.review.current is None or win.review.current.id != image_id:
         return None
     return cached.has_repair if cached.has_repair == win.review.current.has_repair else "differ"

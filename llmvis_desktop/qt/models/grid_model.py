@@ -242,6 +242,14 @@ class GridModel(QAbstractListModel):
         row = self._row_of.get(image_id)
         return self.record_at(row) if row is not None else None
 
+    def drawn_record(self, image_id: int) -> Optional[ImageRecord]:
+        """The record of ``image_id`` as the grid draws it (held in memory, maybe being read
+        again after :meth:`refresh_all`), else None; never reads. For what a refresh does
+        not change (its name), where reading on the GUI thread would stall it."""
+        row = self._row_of.get(image_id)
+        recs = self._windows.get(row // WINDOW) if row is not None and self.project is not None else None
+        return recs[row - (row // WINDOW) * WINDOW] if recs is not None else None
+
     def held_record(self, image_id: int) -> Optional[ImageRecord]:
         """The record of ``image_id`` when its window is in memory, else None (nothing read)."""
         row = self._row_of.get(image_id)
