@@ -410,8 +410,8 @@ def _default_template() -> str:
 
 class _LearnedReport:
     def __init__(self, count: int, seconds: float, not_ready: Optional[str] = None, train=None,
-                 unreadable: Sequence[str] = (), tiled: Sequence[int] = ()) -> None:
-        self.suggestions, self.seconds = count, seconds
+                 unreadable: Sequence[str] = (), tiled: Sequence[int] = (), to_do: Optional[int] = None) -> None:
+        self.suggestions, self.seconds, self.to_do = count, seconds, to_do  # to_do: images it had to do
         self.tiled = list(tiled)  # the tile count of each strip scored in tiles
         self.not_ready = not_ready
         # the images of its scope the index could not read (or found missing), each with why
@@ -422,7 +422,8 @@ class _LearnedReport:
     def summary(self) -> str:
         if self.not_ready:
             return "learned suggester: not run (not enough reviews yet)"
-        line = f"learned suggester: {self.suggestions} suggestions in {self.seconds:.1f} s"
+        line = (f"learned suggester: {self.suggestions} suggestions in {self.seconds:.1f} s" if self.to_do != 0 else
+                "learned suggester: nothing to do: every image it suggests for has this fit's suggestions (--all to redo)")
         if self.tiled:
             from .core.wording import plural
 
@@ -462,9 +463,12 @@ def _run_learned(project, flt, only_unsuggested, progress, alone: bool = True, l
 
     from .core.suggest import learned
 
-    started, fit = time.monotonic(), {}
+    started, fit, to_do = time.monotonic(), {}, []  # to_do: its first "suggest" report's total
+
+    def watch(p) -> None:
+        to_do.extend([p.total] if p.stage == "suggest" and not to_do else []), progress(p)
     try:
-        count = learned.run(project, flt=flt, only_unsuggested=only_unsuggested, progress=progress, limit=limit,
+        count = learned.run(project, flt=flt, only_unsuggested=only_unsuggested, progress=watch, limit=limit,
                             report=fit, max_tiles=max_tiles)
     except learned.NotReady as exc:
         if alone:
@@ -481,7 +485,7 @@ def _run_learned(project, flt, only_unsuggested, progress, alone: bool = True, l
         if bad:
             unreadable = unreadable_notes(project, [i for i in project.image_ids(flt or ImageFilter()) if i in bad])
     return _LearnedReport(int(count or 0), time.monotonic() - started, train=fit.get("train"), unreadable=unreadable,
-                          tiled=fit.get("tiled", ()))
+                          tiled=fit.get("tiled", ()), to_do=to_do[0] if to_do else None)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

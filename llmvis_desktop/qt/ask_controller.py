@@ -180,7 +180,9 @@ class AskController(QObject):
         self._start(project, info, rec, question, frame, window)
 
     def _start(self, project, info, rec, question: str, frame: int, window) -> None:
-        device = self.win.config.device
+        from ..core.config import person
+
+        device, started_by = self.win.config.device, person(None, self.win.config)  # who asked, kept with it
         self._asked = (project, rec.id, rec.relpath)  # the answer names this image, wherever the review has moved
 
         def job(token, progress):
@@ -193,7 +195,8 @@ class AskController(QObject):
             notes: list = []  # what happened to the model meanwhile (out of memory), in plain words
             try:
                 row = ask_image(project, rec.id, info, question, worker=shared_worker(), device=device,
-                                store=False, frame=frame, window=window, on_note=notes.append)
+                                store=False, frame=frame, window=window, on_note=notes.append,
+                                started_by=started_by)
             except ModelRefused as exc:
                 if not Path(info.path).is_dir():  # moved or deleted since it was chosen
                     raise ModelRefused(MISSING_TIP.format(path=info.path)) from exc

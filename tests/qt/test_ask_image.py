@@ -230,6 +230,8 @@ def test_real_tiny_llava_answer_after_moving_on(qtbot, window, folder, monkeypat
     _pump()
     (s,) = _answers(folder, a.id)
     assert s.outcome == "accepted" and _answers(folder, b.id) == []
+    # who asked is kept with the note, as with a job's suggestions (it was not: hhunt4)
+    assert s.params.get("started_by") == "tester" and s.params.get("score_kind"), s.params
     assert win.review.undo_stack.canUndo()
 
 

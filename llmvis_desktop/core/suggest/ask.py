@@ -27,13 +27,17 @@ NO_MEMORY = ("not enough memory to answer, even on the CPU: nothing was answered
 def ask_image(project: "Project", image_id: int, info: ModelInfo, question: str, *, worker=None,
               device: str = "auto", store: bool = True, frame: int = 0, window: Optional[tuple] = None,
               max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS,
-              on_note: Optional[Callable[[str], None]] = None) -> Union[SuggestionRecord, NewSuggestion]:
+              on_note: Optional[Callable[[str], None]] = None,
+              started_by: Optional[str] = None) -> Union[SuggestionRecord, NewSuggestion]:
     """"Ask the image": one chat-model answer, stored as an ``answer`` suggestion when ``store``.
     ``frame`` and ``window``: what the reviewer is looking at (a multi-frame DICOM's frame
     12 through a bone window was answered about frame 0 through the file's window); both
     are recorded in the parameters when not the defaults. ``on_note`` is called with each
     thing that happened to the model while it loaded and answered (out of memory: moved to
-    the CPU, or retried smaller), in plain words, also when it then fails."""
+    the CPU, or retried smaller), in plain words, also when it then fails. ``started_by``:
+    who asked, kept in the parameters as a job's suggestions keep who started it; the
+    parameters are those of ``llmvis suggest --ask``'s answers (``score_kind`` and
+    ``max_side`` too: a note said less of how it was made than a card)."""
     from .batch import optins_for
     from .engines import is_oom
 
@@ -61,8 +65,10 @@ def ask_image(project: "Project", image_id: int, info: ModelInfo, question: str,
         if on_note is not None and eng is not None:
             for note in eng.notes.since(since):
                 on_note(note)
-    params = {"family": info.family, "device": eng.device, "dtype": eng.dtype_name,
-              "max_new_tokens": max_new_tokens, "decoding": "greedy"}
+    params = {"family": info.family, "device": eng.device, "dtype": eng.dtype_name, "max_side": MAX_SIDE,
+              "max_new_tokens": max_new_tokens, "decoding": "greedy", "score_kind": "mean token probability"}
+    if started_by:
+        params["started_by"] = started_by
     if frame:
         params["frame"] = frame
     if window is not None:

@@ -405,8 +405,8 @@ def _roles(project, captioner, labeler, prompt, question, template, allow_bin, a
             opts = _resolve_optins(project, labeler, allow_bin, allow_rc)
             check(labeler, *opts)
             if labeler.kind != "labeler":
-                raise ModelRefused(f"{labeler.path}: a {labeler.family} model is a {labeler.kind}, "
-                                   f"not a zero-shot labeler (CLIP, SigLIP)")
+                raise ModelRefused(f"{labeler.path}: a {labeler.family} model is a {labeler.kind}, not a zero-shot "
+                                   f"labeler (CLIP, SigLIP); give it as --captioner (in the window: Use as captioner)")
             roles.append(_Role("label", "label", labeler, template, *opts))
         except ModelRefused as exc:
             refused.append(("label", exc))
@@ -426,8 +426,8 @@ def _captioner_role(project, captioner, prompt, question, allow_bin, allow_rc) -
     opts = _resolve_optins(project, captioner, allow_bin, allow_rc)
     check(captioner, *opts)
     if captioner.kind not in ("captioner", "chat"):
-        raise ModelRefused(f"{captioner.path}: a {captioner.family} model is a {captioner.kind}, "
-                           f"not a captioner")
+        raise ModelRefused(f"{captioner.path}: a {captioner.family} model is a {captioner.kind}, not a captioner; "
+                           f"give it as --{captioner.kind} (in the window: Use as {captioner.kind})")
     if question:
         if captioner.kind != "chat":
             raise ModelRefused(f"{captioner.path}: a {captioner.family} model cannot answer questions; "

@@ -62,9 +62,11 @@ def format_report(report: dict) -> str:
     # of how many: "21 of the 23 reviewed" (it said "(21 reviewed, ...)" after "23 reviewed images")
     scored = scored_images(im["with_label_suggestions"], report["labels"].get("images_rejected", 0),
                            reviewed_all=im["reviewed"], rejected_all=im.get("rejected") or 0)
+    # (none decided: "scored over all 0 reviewed images" said it in a riddle)
+    over = (f"label suggestions scored over {scored}, those with label suggestions{clean}"
+            if im["reviewed"] or im.get("rejected") else "no image reviewed or rejected yet, so no label suggestion to score")
     lines = [f"{plural(im['reviewed'], 'reviewed image')}{rejected}, {plural(report['suggestions'], 'suggestion')}"
-             f"{gone}; label suggestions scored over "
-             f"{scored}, those with label suggestions{clean}"] + left_out_lines(report) + [""]
+             f"{gone}; {over}"] + left_out_lines(report) + [""]
     lab = report["labels"]
     lines.append("Labels (" + lab["rule"] + ")")
     w = max([20] + [len(row["label"]) for row in lab["per_label"]])  # whole names: two may share a start

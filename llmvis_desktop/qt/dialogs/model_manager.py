@@ -364,9 +364,9 @@ class ModelManagerDialog(QDialog):
         for btn, role in ((self.caption_btn, "captioner"), (self.label_btn, "labeler")):
             if not have:
                 why = "Select a model first." if self.project is not None else ""
-            elif info.kind not in ROLE_KINDS[role]:
+            elif info.kind not in ROLE_KINDS[role] and not (problem and info.kind is None):
                 why = f"{info.name} is a {info.kind or 'unknown'} model, not a {role}."
-            else:
+            else:  # (a model of no known kind is refused for why: "a unknown model" said nothing)
                 why = f"Refused: {problem.removeprefix(info.path + ': ')}" if problem else ""
             btn.setEnabled(not why)
             btn.setToolTip(why)
@@ -465,8 +465,9 @@ class ModelManagerDialog(QDialog):
         except ModelRefused as exc:
             self.status_label.setText(str(exc))
             return False
-        if info.kind not in ROLE_KINDS[role]:
-            self.status_label.setText(f"{info.name} is a {info.kind or 'unknown'} model, not a {role}.")
+        if info.kind not in ROLE_KINDS[role]:  # (one of no known kind: why it is refused)
+            self.status_label.setText(info.problem if info.kind is None and info.problem
+                                      else f"{info.name} is a {info.kind or 'unknown'} model, not a {role}.")
             return False
         allow_bin, allow_code = self._opted_in(info)
         try:
