@@ -183,8 +183,19 @@ def test_a_full_disk_is_not_called_a_refusal(said):
     assert msg.startswith("The disk holding the project database is full. Nothing was changed; free some space")
 
 
+def _edit(path) -> None:
+    """Change one pixel of the image file (its content, not only its time)."""
+    from PIL import Image
+
+    with Image.open(path) as im:
+        im = im.convert("RGB")
+    px = im.getpixel((0, 0))
+    im.putpixel((0, 0), tuple((v + 97) % 256 for v in px))
+    im.save(path)
+
+
 def test_this_windows_own_index_is_not_announced_as_a_teammates(qtbot, window, image_folder):
-    """F5 after files were touched: "Index images: 0 new, 12 changed, 0 missing", then
+    """F5 after files were edited: "Index images: 0 new, 12 changed, 0 missing", then
     "indexer changed 11 images" as if a teammate had done it (the indexer writes a
     file_changed event on the images with a history only, hence 11). Another process's
     index is still announced."""
@@ -202,6 +213,7 @@ def test_this_windows_own_index_is_not_announced_as_a_teammates(qtbot, window, i
     window.statusBar().messageChanged.connect(lambda text: text and said.append(text))
     files = sorted(p for p in image_folder.rglob("*.png"))
     for n, path in enumerate(files):
+        _edit(path)  # (a touch alone is no change: the index compares a same-size file's content)
         os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9 + n))
     with qtbot.waitSignal(window.index_finished, timeout=20000) as done:
         window.project_ctl.start_index()
@@ -210,6 +222,7 @@ def test_this_windows_own_index_is_not_announced_as_a_teammates(qtbot, window, i
     assert [t for t in said if t.startswith("Index ")] == [f"Index images: 0 new, {len(files)} changed, 0 missing"]
     assert not [t for t in said if "indexer" in t]
     # the same change indexed by another process (a teammate's window, `llmvis index`)
+    _edit(files[-1])
     os.utime(files[-1], ns=(files[-1].stat().st_atime_ns, files[-1].stat().st_mtime_ns + 10**9))
     with Project.open(image_folder, project.db_url) as other:
         assert other.scan().changed == 1
