@@ -469,7 +469,7 @@ def _infer_role(eng, r, recs, images, done, labels, batch, max_new_tokens, top_k
     if not idx:
         return rows
     ims = [images[i] for i in idx]
-    base = {"family": eng.info.family, "device": eng.device, "dtype": eng.dtype_name, "max_side": max_side}
+    base = {"family": eng.info.family, "device": eng.device, "dtype": eng.dtype_name, "max_side": max_side, **eng.info.hub_params()}
     if r.role == "label":
         scores = eng.scores(ims, labels, r.prompt, batch=batch)
         tiled = tiler(eng, [recs[i] for i in idx], labels, r.prompt, batch, ims) if tiler else {}  # strips
