@@ -6,7 +6,7 @@ import sys
 import time
 from typing import Optional
 
-_UNIT = {"scan": "files", "train": "steps", "load": "steps"}
+from .core.tasks import stage_unit
 
 #: plain lines (a log, a pipe) start once a stage has run this long: a command done in a
 #: moment writes none (its one-line result or error stays the whole of stderr)
@@ -85,7 +85,7 @@ class ProgressBar:
         elif now - self._last < self.interval:
             return
         self._last = now
-        unit = _UNIT.get(p.stage, "images")
+        unit = stage_unit(p.stage)
         if p.total:
             frac = min(1.0, p.done / p.total)
             line = f"{p.stage}: {p.done:,}/{p.total:,} {unit} ({int(frac * 100)}%)"

@@ -152,7 +152,8 @@ def run_models_cmd(args) -> int:
         rows.append({"name": i.name, "path": i.path, "model_id": i.model_id, "family": i.family,
                      "kind": i.kind, "size_bytes": i.size_bytes, "params": i.params, "revision": i.revision,
                      "weights": i.weights_format, "source": i.source, "device": device, "fits": ok,
-                     "problem": i.problem})
+                     "problem": i.problem, "hub_repo": i.hub_params().get("hub_repo"),
+                     "hub_commit": i.hub_params().get("hub_commit")})
     from .core.suggest.discovery import hf_hub_cache
 
     folders = [d for d in dict.fromkeys(dirs) if d not in absent]  # the places looked in

@@ -128,6 +128,15 @@ class Progress:
 
 ProgressFn = Callable[[Progress], None]
 
+#: what a stage's ``done`` counts, where not images: the CLI's lines and the window's Jobs
+#: panel say its rate alike ("7.5 images/s", "1,234 files/s")
+STAGE_UNITS = {"scan": "files", "train": "steps", "load": "steps", "repair": "methods"}
+
+
+def stage_unit(stage: str) -> str:
+    """The unit a stage's progress counts, plural ("images", "files", "steps")."""
+    return STAGE_UNITS.get(stage, "images")
+
 
 def no_progress(_p: Progress) -> None:
     return None

@@ -7,6 +7,7 @@ height rule on the host (``jobs_fit``).
 """
 from __future__ import annotations
 
+from ..core.tasks import stage_unit
 from .workers import void
 
 
@@ -37,7 +38,7 @@ class JobActions:
         p = job.last_progress
         if p is None or not job.is_active:
             return
-        self.jobs.update_job(str(job.id), p.done, p.total, p.message, job.eta(), job.rate())
+        self.jobs.update_job(str(job.id), p.done, p.total, p.message, job.eta(), job.rate(), stage_unit(p.stage))
 
     def _job_finished(self, job) -> None:
         from .workers import STATE_CANCELLED, STATE_DONE

@@ -227,13 +227,22 @@ class ModelJobsMixin:
     def _on_models_cancelled(self) -> None:
         job = self.models_job
         done = job.last_progress.done if job is not None and job.last_progress is not None else 0
-        # (the last progress report can be a batch behind what was stored: "at least")
+        # what the job's commits stored, the batches finished after the cancel included (its last
+        # progress report, cut by the cancel, said 8 of 24 stored: "at least 8" beside "suggested 24")
+        stored = getattr(getattr(job, "cancelled_by", None), "stored_images", None)
         menu = REDO_MENUS.get(getattr(self, "_models_scope", "unsuggested"))
+        if stored is not None:
+            n = f"{stored:,} image{'' if stored == 1 else 's'}"
+            kept = (f"{n} {'has its' if stored == 1 else 'have their'} suggestions stored" if stored
+                    else "no suggestion was stored yet")
+            redone = (f"{n} redone, the others keep" if stored else "no image redone yet, all keep")
+        else:  # cancelled before its batches began (loading the models); the last report then
+            kept = f"the images done (at least {done}) are kept"
+            redone = f"at least {done} images redone, the others keep"
         if menu is None:
-            said = (f"the images done (at least {done}) are kept; running it again on images not yet "
-                    f"suggested goes on from there")
+            said = f"{kept}; running it again on images not yet suggested goes on from there"
         else:  # the images not reached have the models' earlier suggestions: "not yet suggested" skips them
-            said = (f"at least {done} images redone, the others keep their earlier suggestions; Run "
+            said = (f"{redone} their earlier suggestions; Run "
                     f"captioner/labeler on \u25b8 {menu} again redoes them all")
         self.win.statusBar().showMessage(f"Model suggestions cancelled: {said}", 15000)
         self.win.panel_ctl.refresh_after_bulk()

@@ -134,6 +134,7 @@ class Job(QRunnable):
         self.ended_at: Optional[float] = None
         self.last_progress: Optional[Progress] = None
         self.error: Optional[BaseException] = None
+        self.cancelled_by: Optional[Cancelled] = None  # what the cancel raised, once cancelled
         self.result: Any = None
         self.cancel_reason = ""  # why the window cancelled it, when not the reviewer's Cancel
         self._stage_started: dict[str, float] = {}
@@ -194,7 +195,8 @@ class Job(QRunnable):
         try:
             self.token.check()
             self.result = self.fn(self.token, self._progress, *self.args, **self.kwargs)
-        except Cancelled:
+        except Cancelled as exc:  # (a suggest job's says what it stored: SuggestCancelled)
+            self.cancelled_by = exc
             self.state = STATE_CANCELLED
             self.ended_at = time.monotonic()
             self.signals.cancelled.emit()

@@ -261,7 +261,9 @@ def test_jobs_formatting():
 
     assert format_eta(42) == "42 s" and format_eta(185) == "3 min 05 s" and format_eta(3720) == "1 h 02 min"
     assert format_eta(None) == "" and format_rate(None) == ""
-    assert format_rate(1234.4) == "1,234 /s" and format_rate(3.44) == "3.4 /s" and format_rate(0.1) == "1 per 10 s"
+    # what is counted is said, as the CLI's lines say it ("7.5 /s" said nothing)
+    assert format_rate(1234.4, "files") == "1,234 files/s" and format_rate(3.44) == "3.4 images/s"
+    assert format_rate(0.1) == "1 image per 10 s" and format_rate(0.25, "steps") == "1 step per 4 s"
 
 
 def test_jobs_panel_progress_cancel_finish(qtbot):
@@ -275,11 +277,12 @@ def test_jobs_panel_progress_cancel_finish(qtbot):
     p.add_job("scan", "Indexing /data/line3")
     p.add_job("thumbs", "Thumbnails")
     p.add_job("export", "Export COCO")
-    p.update_job("scan", 41_200, 100_000, "reading headers: cam2/img_41200.tif", eta_s=185, rate=1234.5)
+    p.update_job("scan", 41_200, 100_000, "reading headers: cam2/img_41200.tif", eta_s=185, rate=1234.5,
+                 unit="files")
     p.update_job("thumbs", 350, None, "cache warm-up")
     assert not p.placeholder.isVisible()
     row = p.row("scan")
-    assert row.bar.value() == 41_200 and "ETA 3 min 05 s" in row.eta_label.text() and "1,234 /s" in row.eta_label.text()
+    assert row.bar.value() == 41_200 and "ETA 3 min 05 s" in row.eta_label.text() and "1,234 files/s" in row.eta_label.text()
     assert p.row("thumbs").bar.maximum() == 0  # busy bar
     with qtbot.waitSignal(p.cancelRequested, timeout=10000) as blocker:
         QTest.mouseClick(p.row("thumbs").cancel_button, Qt.MouseButton.LeftButton)

@@ -66,7 +66,8 @@ def ask_image(project: "Project", image_id: int, info: ModelInfo, question: str,
             for note in eng.notes.since(since):
                 on_note(note)
     params = {"family": info.family, "device": eng.device, "dtype": eng.dtype_name, "max_side": MAX_SIDE,
-              "max_new_tokens": max_new_tokens, "decoding": "greedy", "score_kind": "mean token probability"}
+              "max_new_tokens": max_new_tokens, "decoding": "greedy", "score_kind": "mean token probability",
+              **info.hub_params()}  # an HF-cache model: its hub repo and snapshot commit, as a job's cards
     if started_by:
         params["started_by"] = started_by
     if frame:

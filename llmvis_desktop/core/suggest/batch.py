@@ -29,7 +29,7 @@ from .cores import CoreShare, usable_cores
 from .pipeline import GroupCommitter, run_batches
 from .reading import MAX_SIDE, ThreadReader, auto_processes, model_image, shared_read_pool
 from .registry import DEFAULT_LABEL_TEMPLATE, DEFAULT_MAX_NEW_TOKENS, family_named, input_side
-from .report import SuggestError, SuggestReport, SuggestStopped, _count, _were  # noqa: F401 (importable from here, as before)
+from .report import SuggestCancelled, SuggestError, SuggestReport, SuggestStopped, _count, _were  # noqa: F401
 from .ask import ask_image  # noqa: F401 (importable from here, as before)
 from .resize import reader_resize
 from .strips import seen as _seen
@@ -290,8 +290,8 @@ def run_suggest(
             try:
                 run_batches(project, chunks, reader, (project.max_pixels, max_side, draft_side, resize, cut),
                             infer, worker, on_batch, token, share, skip_done=only_unsuggested, committer=committer)
-            except Exception as exc:  # the batches committed before a full disk or a lost server are kept
-                if is_disk_full(exc) or is_connection_lost(exc):
+            except Exception as exc:  # the batches committed before a full disk, a lost server or a cancel are kept
+                if is_disk_full(exc) or is_connection_lost(exc) or isinstance(exc, Cancelled):
                     raise _stopped(project, committer, exc) from exc
                 raise
             finally:
@@ -335,12 +335,12 @@ def loading_message() -> str:
     return "loading models" if lazy_torch.engine_imported else FIRST_LOAD_MESSAGE
 
 
-def _stopped(project: Project, committer, exc: BaseException) -> SuggestStopped:
-    """A full disk, or the database server gone, stopped the job: what its finished
-    commits kept, and where."""
+def _stopped(project: Project, committer, exc: BaseException) -> Union[SuggestStopped, SuggestCancelled]:
+    """A full disk, the database server gone, or a cancel stopped it: what its commits kept."""
     from ..store.engine import describe_url
-
-    return SuggestStopped.of(exc, "the suggest job", describe_url(project.db_url), len(committer.stored_images))
+    n = len(committer.stored_images)
+    return SuggestCancelled(n) if isinstance(exc, Cancelled) else \
+        SuggestStopped.of(exc, "the suggest job", describe_url(project.db_url), n)
 
 
 def template_problem(template: str) -> Optional[str]:
@@ -469,7 +469,7 @@ def _infer_role(eng, r, recs, images, done, labels, batch, max_new_tokens, top_k
     if not idx:
         return rows
     ims = [images[i] for i in idx]
-    base = {"family": eng.info.family, "device": eng.device, "dtype": eng.dtype_name, "max_side": max_side}
+    base = {"family": eng.info.family, "device": eng.device, "dtype": eng.dtype_name, "max_side": max_side, **eng.info.hub_params()}
     if r.role == "label":
         scores = eng.scores(ims, labels, r.prompt, batch=batch)
         tiled = tiler(eng, [recs[i] for i in idx], labels, r.prompt, batch, ims) if tiler else {}  # strips

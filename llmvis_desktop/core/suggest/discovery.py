@@ -43,10 +43,19 @@ class ModelInfo:
     damaged: Optional[str] = None  # a weights file that cannot be whole (cut short, a Git LFS pointer)
     unloadable: Optional[str] = None  # weights transformers would not find (another name, shards missing)
     remote_code_in: Optional[str] = None  # the file whose auto_map names the model's own code
+    hub_commit: Optional[str] = None  # an HF-cache model's snapshot commit (snapshots/<commit>/)
 
     @property
     def name(self) -> str:
         return self.model_id if self.source == "hf-cache" else Path(self.path).name
+
+    def hub_params(self) -> dict:
+        """Where an HF-cache model came from, for a suggestion's provenance params (the
+        revision stays the weights' content hash): ``hub_repo`` (``org/name``) and
+        ``hub_commit`` (its snapshot's commit), each where known; {} for a folder model."""
+        if self.source != "hf-cache":
+            return {}
+        return {k: v for k, v in (("hub_repo", self.model_id), ("hub_commit", self.hub_commit)) if v}
 
 
 def _size(paths: Iterable[Path]) -> int:
@@ -122,6 +131,7 @@ def inspect_folder(folder: Path | str, model_id: Optional[str] = None, source: s
         source=source,
         damaged=damaged,
         unloadable=_unloadable(folder, fmt, weights),
+        hub_commit=_snapshot_commit(folder) if source == "hf-cache" else None,
     )
     problem = refusal(info, bad_config=bad_config)
     if not info.has_config and bad_config is None and source == "folder":
@@ -272,6 +282,15 @@ def _snapshot(repo_dir: Path) -> Optional[Path]:
     except OSError:
         return None
     return max(candidates, key=lambda p: p.stat().st_mtime) if candidates else None
+
+
+def _snapshot_commit(folder: Path) -> Optional[str]:
+    """The commit of a cache snapshot folder (``models--org--name/snapshots/<commit>``,
+    given as itself or through a link to it), or None."""
+    for p in (folder, Path(os.path.realpath(folder))):
+        if p.parent.name == "snapshots" and p.parent.parent.name.startswith("models--"):
+            return p.name
+    return None
 
 
 def scan_hf_cache(cache: Optional[Path] = None, revisions: bool = True) -> list[ModelInfo]:

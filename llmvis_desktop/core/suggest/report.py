@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
+from ..tasks import Cancelled
+
 
 class SuggestError(Exception):
     """The job cannot run as asked (no model, no labels...); the message says why."""
@@ -41,6 +43,16 @@ class SuggestStopped(SuggestError):
         if not is_connection_lost(exc):
             return cls(what, database, images_kept)
         return cls(what, database, images_kept, connection=connection_reason(exc))
+
+
+class SuggestCancelled(Cancelled):
+    """A suggest job cancelled once its batches had begun: ``stored_images``, the images
+    whose suggestions its commits stored, those finished after the cancel included (its
+    last progress report, cut by the cancel, could be a few batches behind them)."""
+
+    def __init__(self, stored_images: int) -> None:
+        self.stored_images = stored_images
+        super().__init__(f"cancelled; suggestions for {stored_images:,} images stored")
 
 
 @dataclass

@@ -11,8 +11,9 @@ Methods
     ``add_job(job_id: str, title: str)``   a running row: title, progress bar, message,
                                            ETA/rate, Cancel. Re-adding an id replaces it.
     ``update_job(job_id, done: int, total: int | None, message: str = "",
-                 eta_s: float | None = None, rate: float | None = None)``
-                                           ``total`` None: a busy (indeterminate) bar.
+                 eta_s: float | None = None, rate: float | None = None,
+                 unit: str = "images")``   ``total`` None: a busy (indeterminate) bar;
+                                           ``unit``: what ``rate`` counts, plural.
     ``finish_job(job_id, ok: bool, message: str = "")``  the row turns into a compact,
                                            faded done line (green ✓ / red ✗): the message
                                            whole, wrapped, its line breaks kept (up to
@@ -28,7 +29,7 @@ Signals
                                      "Cancelling…" until ``finish_job``).
 
 Module helpers: ``format_eta(seconds) -> str`` ("1 h 02 min", "3 min 05 s", "42 s"),
-``format_rate(rate) -> str`` ("1,234 /s", "3.4 /s", "1 per 12 s").
+``format_rate(rate, unit="images") -> str`` ("1,234 files/s", "3.4 images/s", "1 image per 12 s").
 """
 from __future__ import annotations
 
@@ -73,14 +74,16 @@ def format_eta(seconds: Optional[float]) -> str:
     return f"{s} s"
 
 
-def format_rate(rate: Optional[float]) -> str:
+def format_rate(rate: Optional[float], unit: str = "images") -> str:
+    """What ``rate`` counts said with it, as the CLI says it ("7.5 /s" said nothing)."""
     if rate is None or rate != rate or rate <= 0:
         return ""
     if rate >= 100:
-        return f"{rate:,.0f} /s"
+        return f"{rate:,.0f} {unit}/s"
     if rate >= 1:
-        return f"{rate:.1f} /s"
-    return f"1 per {1.0 / rate:.0f} s"
+        return f"{rate:.1f} {unit}/s"
+    one = unit[:-1] if unit.endswith("s") else unit
+    return f"1 {one} per {1.0 / rate:.0f} s"
 
 
 class _JobRow(QFrame):
@@ -145,7 +148,8 @@ class _JobRow(QFrame):
         else:
             self.eta_label.setStyleSheet(f"color: {style.muted_color(self.palette())};")
 
-    def update(self, done: int, total: Optional[int], message: str, eta_s, rate) -> None:  # noqa: A003
+    def update(self, done: int, total: Optional[int], message: str, eta_s, rate,  # noqa: A003
+               unit: str = "images") -> None:
         if total is None or total <= 0:
             self.bar.setRange(0, 0)
             self.bar.setFormat(f"{done:,}")
@@ -156,7 +160,7 @@ class _JobRow(QFrame):
         if message:
             self.message_label.setText(message)
             self.message_label.setToolTip(message)
-        bits = [b for b in (format_rate(rate), f"ETA {format_eta(eta_s)}" if format_eta(eta_s) else "") if b]
+        bits = [b for b in (format_rate(rate, unit), f"ETA {format_eta(eta_s)}" if format_eta(eta_s) else "") if b]
         self.eta_label.setText("  \u00b7  ".join(bits))
 
     def finish(self, ok: bool, message: str) -> None:
@@ -317,11 +321,11 @@ class JobsPanel(QWidget):
         self._ask_height()
 
     def update_job(self, job_id: str, done: int, total: Optional[int], message: str = "",
-                   eta_s: Optional[float] = None, rate: Optional[float] = None) -> None:
+                   eta_s: Optional[float] = None, rate: Optional[float] = None, unit: str = "images") -> None:
         row = self._rows.get(job_id)
         if row is None or row.finished:
             return
-        row.update(done, total, message, eta_s, rate)
+        row.update(done, total, message, eta_s, rate, unit)
 
     def finish_job(self, job_id: str, ok: bool, message: str = "") -> None:
         row = self._rows.pop(job_id, None)
