@@ -7,12 +7,11 @@ same 0.5-99.5 percentile sample).
 """
 from __future__ import annotations
 
-import tracemalloc
-
 import numpy as np
 import pytest
 import tifffile
 
+from memtrace import traced_peak
 from llmvis_desktop.core.imaging import make_thumbnail, tiff_reduced
 from llmvis_desktop.core.imaging.reader import read_image
 
@@ -33,17 +32,8 @@ def strip16(tmp_path_factory):
     return p
 
 
-def _peak(fn) -> tuple[object, int]:
-    tracemalloc.start()
-    try:
-        out = fn()
-        return out, tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-
-
 def test_a_large_tiff_thumbnail_is_read_with_bounded_memory(strip16):
-    th, peak = _peak(lambda: make_thumbnail(strip16, 256))
+    th, peak = traced_peak(lambda: make_thumbnail(strip16, 256))
     assert max(th.size) <= 256 and min(th.size) >= 128
     assert peak < 12 * 2**20, f"peak {peak / 2**20:.1f} MB (the pixels alone are 38 MB)"
 
@@ -51,7 +41,7 @@ def test_a_large_tiff_thumbnail_is_read_with_bounded_memory(strip16):
 def test_it_looks_as_the_whole_decode_does(strip16, monkeypatch):
     reduced = np.asarray(make_thumbnail(strip16, 256), dtype=np.float32)
     monkeypatch.setattr(tiff_reduced, "REDUCE_FROM", 10**12)  # the whole decode, as before
-    whole, peak = _peak(lambda: make_thumbnail(strip16, 256))
+    whole, peak = traced_peak(lambda: make_thumbnail(strip16, 256))
     whole = np.asarray(whole, dtype=np.float32)
     assert peak > 38 * 2**20  # (what it costs without)
     assert reduced.shape == whole.shape

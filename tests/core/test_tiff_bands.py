@@ -9,13 +9,12 @@ Memory is counted with tracemalloc, which sees every numpy array (tifffile's dec
 the whole page among them), not Pillow's own image memory."""
 from __future__ import annotations
 
-import tracemalloc
-
 import numpy as np
 import pytest
 import tifffile
 from PIL import Image
 
+from memtrace import traced_peak
 from llmvis_desktop.core.imaging import make_thumbnail, strip_read, tiff_bands, tiff_reduced
 
 W, H = 400, 40000  # 16 M pixels: 48 MB of RGB
@@ -66,12 +65,7 @@ def _peak(fn) -> tuple[object, int]:
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(tifffile.TiffPage, "asarray", whole)
         mp.setattr(TiffImagePlugin.TiffImageFile, "load", whole)
-        tracemalloc.start()
-        try:
-            out = fn()
-            return out, tracemalloc.get_traced_memory()[1]
-        finally:
-            tracemalloc.stop()
+        return traced_peak(fn)
 
 
 @pytest.mark.parametrize("name", list(LAYOUTS))

@@ -8,22 +8,12 @@ peaked at 908 MB: tifffile decoded it into a padded array and copied it out
 objects, not Pillow's own image memory."""
 from __future__ import annotations
 
-import tracemalloc
-
 import numpy as np
 import tifffile
 from PIL import Image
 
+from memtrace import traced_peak
 from llmvis_desktop.core.imaging.reader import read_image
-
-
-def _peak(fn):
-    tracemalloc.start()
-    try:
-        out = fn()
-        return out, tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
 
 
 def _rgb(w: int, h: int) -> np.ndarray:
@@ -36,7 +26,7 @@ def test_a_large_png_is_read_into_one_array(tmp_path):
     want = _rgb(400, 20000)  # 24 MB
     p = tmp_path / "strip.png"
     Image.fromarray(want).save(p, compress_level=1)
-    data, peak = _peak(lambda: read_image(p))
+    data, peak = traced_peak(lambda: read_image(p))
     assert np.array_equal(data.pixels, want) and np.array_equal(data.display, want)
     assert peak < want.nbytes + 6 * 2**20, f"peak {peak / 2**20:.1f} MB for {want.nbytes / 2**20:.1f} MB of pixels"
 
@@ -56,7 +46,7 @@ def test_a_tiled_tiff_is_not_decoded_into_a_padded_copy(tmp_path):
     want = rng.integers(0, 65535, (20001, 512), dtype=np.uint16)  # 20 MB; 20001 rows: no whole tiles
     p = tmp_path / "tiled.tif"
     tifffile.imwrite(p, want, tile=(256, 256))
-    data, peak = _peak(lambda: read_image(p))
+    data, peak = traced_peak(lambda: read_image(p))
     assert np.array_equal(data.pixels, want)
     held = data.pixels.nbytes + data.display.nbytes
     assert peak < held + 6 * 2**20, f"peak {peak / 2**20:.1f} MB for {held / 2**20:.1f} MB held"
