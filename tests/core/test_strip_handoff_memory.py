@@ -89,3 +89,23 @@ def test_a_batch_nobody_collects_leaves_no_tile_block(tmp_path):
     assert len(_tile_blocks(payload)) == 2 and all(os.path.exists(os.path.join("/dev/shm", n.lstrip("/"))) for n in names)
     handoff.drop(payload)
     assert all(not os.path.exists(os.path.join("/dev/shm", n.lstrip("/"))) for n in names)
+
+
+def _stashed_blocks() -> set[str]:
+    return {n for n in os.listdir("/dev/shm") if n.startswith(handoff.STASH_PREFIX)}
+
+
+def test_a_helper_that_dies_mid_batch_leaves_no_tile_block(tmp_path, monkeypatch):
+    paths = _strips(tmp_path, 2)
+    Image.new("RGB", (20, 20)).save(tmp_path / "crashme.png")
+    monkeypatch.setenv(reading.CRASH_ENV, "crashme")  # seen by helpers started from now on
+    before = _stashed_blocks()
+    reader = reading.ProcessReader(1)
+    try:
+        batch = paths[:2] + [str(tmp_path / "crashme.png")]  # its two strips read, then the crash
+        got = reader.result(reader.submit(batch, *ARGS), batch, *ARGS)
+        assert [err for _im, err in got] == [None, None, reading.CRASHED] and reader.restarts >= 1
+        assert len(_tile_bytes(got)) == 2  # (read again one by one, tiles and all)
+        assert _stashed_blocks() - before == set()
+    finally:
+        reader.shutdown()

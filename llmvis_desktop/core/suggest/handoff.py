@@ -17,12 +17,15 @@ A line-scan strip's tiles (a zero-shot labeler's, :func:`.strip_tiles.cut_tiles`
 into a block of their own as soon as the strip is read (:func:`stash`), so a helper
 holds at most one strip's tiles outside shared memory: kept in the batch's list until
 :func:`pack`, a batch of 8 strips of 2048x60000 for a SigLIP-384 labeler held its 392 MB
-of tiles twice, the helper peaking at 836 MB.
+of tiles twice, the helper peaking at 836 MB. Such a block is named after its helper, so
+that those of a helper that died mid-batch are removed at once (:func:`sweep`), not left
+in ``/dev/shm`` until the session ends.
 """
 from __future__ import annotations
 
 import logging
 import os
+import secrets
 from dataclasses import dataclass
 from typing import Optional
 
@@ -30,6 +33,8 @@ log = logging.getLogger(__name__)
 
 #: batches with fewer pixel bytes than this are pickled: a block costs a few syscalls
 SHARED_MIN_BYTES = 256 * 1024
+#: the start of a stashed block's name (:func:`stash`), then the helper's process id
+STASH_PREFIX = "llmvis_tiles_"
 
 
 @dataclass(frozen=True)
@@ -48,12 +53,12 @@ class Block:
     shape: tuple[int, ...]
 
 
-def _new_block(size: int):
+def _new_block(size: int, name: Optional[str] = None):
     """A shared-memory block of ``size`` bytes, reserved in full, or None (none to be had)."""
     from multiprocessing import shared_memory
 
     try:
-        block = shared_memory.SharedMemory(create=True, size=size)
+        block = shared_memory.SharedMemory(name, create=True, size=size)
     except OSError as exc:  # no /dev/shm, a limit: the plain way
         log.debug("no shared memory for %d bytes: %s", size, exc)
         return None
@@ -78,7 +83,7 @@ def stash(tiles: Optional[dict]) -> Optional[dict]:
     pixels = tiles.get("pixels") if tiles is not None else None
     if not isinstance(pixels, np.ndarray) or pixels.nbytes < SHARED_MIN_BYTES:
         return tiles
-    block = _new_block(pixels.nbytes)
+    block = _new_block(pixels.nbytes, f"{STASH_PREFIX}{os.getpid()}_{secrets.token_hex(6)}")
     if block is None:
         return tiles
     try:
@@ -219,6 +224,27 @@ def _viewed(im, view: list):
 
         im.info[TILES_KEY] = view[1]
     return im
+
+
+def sweep(pids) -> int:
+    """In the parent, once helpers ``pids`` are dead: remove the tile blocks they stashed
+    for a batch they never handed back (where shared memory is listed, ``/dev/shm``;
+    elsewhere multiprocessing's resource tracker removes them when the session ends)."""
+    from multiprocessing import shared_memory
+
+    prefixes = tuple(f"{STASH_PREFIX}{int(pid)}_" for pid in pids if pid)
+    try:
+        names = [n for n in os.listdir("/dev/shm") if n.startswith(prefixes)] if prefixes else []
+    except OSError:
+        return 0
+    for name in names:
+        try:
+            block = shared_memory.SharedMemory(name=name)
+        except (FileNotFoundError, ValueError):
+            continue
+        block.close()
+        block.unlink()
+    return len(names)
 
 
 def drop(payload) -> None:

@@ -39,7 +39,8 @@ log = logging.getLogger(__name__)
 
 MAX_SIDE = 1024  # images are shrunk to this longest side before the processor sees them
 CRASHED = "the image decoder crashed on this file (its helper process died)"
-#: test hook: a helper process reading a path containing this text dies as if it crashed
+#: test hook: a helper process reading a path containing this text dies on it as if it crashed (after reading
+#: the files before it in its batch)
 CRASH_ENV = "LLMVIS_TEST_READER_CRASH_ON"
 
 
@@ -189,7 +190,9 @@ def _decode_in_helper(paths: Sequence[str], max_pixels, max_side, draft_side, re
     import numpy as np
 
     marker = os.environ.get(CRASH_ENV)
-    if marker and any(marker in p for p in paths):
+    crash = next((i for i, p in enumerate(paths) if marker and marker in p), None)
+    if crash is not None:  # (the files before it read first, as when a decoder crashes)
+        _read_timed(paths[:crash], max_pixels, max_side, draft_side, resize, tiles, handoff.stash if tiles else None)
         os._exit(70)
     got, cpu = _read_timed(paths, max_pixels, max_side, draft_side, resize, tiles, handoff.stash if tiles else None)
     return handoff.pack([(None, err) if im is None else
@@ -289,7 +292,8 @@ class ProcessReader:
             if self._pool is broken:
                 self._pool = None
                 self.restarts += 1
-        broken.shutdown(wait=False, cancel_futures=True)
+        broken.shutdown(wait=False, cancel_futures=True)  # (its helpers killed, waited for)
+        handoff.sweep(getattr(broken, "pids", ()))  # the tiles they stashed for batches never handed back
 
     def submit(self, paths: Sequence[str], max_pixels, max_side, draft_side, resize=None, tiles=None) -> Future:
         if self.unusable is not None:  # read in this process, on a helper thread
