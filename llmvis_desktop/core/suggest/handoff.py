@@ -178,9 +178,12 @@ def _stashed(payload) -> list:
 
 
 def _drop_stashed(payload) -> None:
+    refs = _stashed(payload)
+    if not refs:
+        return
     from multiprocessing import shared_memory
 
-    for ref in _stashed(payload):
+    for ref in refs:
         try:
             block = shared_memory.SharedMemory(name=ref.name)
         except FileNotFoundError:
