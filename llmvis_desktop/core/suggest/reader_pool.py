@@ -189,6 +189,11 @@ class HelperPool:
             return
         threading.Thread(target=self.receive, args=(fut,), name="llmvis-reader-drain", daemon=True).start()
 
+    @property
+    def pids(self) -> list[int]:
+        """The helpers' process ids."""
+        return [h.process.pid for h in self._helpers if h.process.pid is not None]
+
     def _break(self, why: str) -> None:
         """(With the lock.) A helper died: the pool is broken, every unfinished task fails."""
         if self._broken is None:

@@ -39,7 +39,8 @@ log = logging.getLogger(__name__)
 
 MAX_SIDE = 1024  # images are shrunk to this longest side before the processor sees them
 CRASHED = "the image decoder crashed on this file (its helper process died)"
-#: test hook: a helper process reading a path containing this text dies as if it crashed
+#: test hook: a helper process reading a path containing this text dies on it as if it crashed (after reading
+#: the files before it in its batch)
 CRASH_ENV = "LLMVIS_TEST_READER_CRASH_ON"
 
 
@@ -124,14 +125,21 @@ def _cut(im, path, limit: int, tiles: tuple) -> Optional[dict]:
     return cut_tiles(im, tiles) if (meta.width, meta.height) == im.size else None
 
 
-def read_files(paths: Sequence[str], max_pixels, max_side, draft_side, resize=None, tiles=None) -> list:
-    """[(PIL image, None) or (None, why)] per path, in this process."""
+def read_files(paths: Sequence[str], max_pixels, max_side, draft_side, resize=None, tiles=None,
+               stash=None) -> list:
+    """[(PIL image, None) or (None, why)] per path, in this process. ``stash`` (a helper's,
+    :func:`.handoff.stash`): given each strip's tiles as soon as they are cut, returns what
+    the image keeps of them, so a batch never holds more than one strip's tiles."""
     out = []
     for p in paths:
         try:
-            out.append((model_image(p, max_pixels, max_side, draft_side, resize, tiles=tiles), None))
+            im = model_image(p, max_pixels, max_side, draft_side, resize, tiles=tiles)
         except Exception as exc:  # an unreadable file is reported, the job goes on
             out.append((None, first_line(exc)))
+            continue
+        if stash is not None and TILES_KEY in im.info:
+            im.info[TILES_KEY] = stash(im.info[TILES_KEY])
+        out.append((im, None))
     return out
 
 
@@ -160,10 +168,11 @@ def _warm_up() -> int:
     return os.getpid()
 
 
-def _read_timed(paths: Sequence[str], max_pixels, max_side, draft_side, resize=None, tiles=None) -> tuple[list, float]:
+def _read_timed(paths: Sequence[str], max_pixels, max_side, draft_side, resize=None, tiles=None,
+                stash=None) -> tuple[list, float]:
     """:func:`read_files`, and the CPU seconds this thread spent on it."""
     t = time.thread_time()
-    got = read_files(paths, max_pixels, max_side, draft_side, resize, tiles)
+    got = read_files(paths, max_pixels, max_side, draft_side, resize, tiles, stash)
     return got, time.thread_time() - t
 
 
@@ -176,13 +185,16 @@ def read_cpu(fut: Future) -> Optional[float]:
 def _decode_in_helper(paths: Sequence[str], max_pixels, max_side, draft_side, resize=None,
                       tiles=None) -> tuple[object, float]:
     """Runs in a helper process: ([(RGB uint8 array, None) or (None, why)] per path, packed
-    for the trip back by :func:`.handoff.pack`; CPU seconds)."""
+    for the trip back by :func:`.handoff.pack`, each strip's tiles in a block as soon as
+    they are cut (:func:`.handoff.stash`); CPU seconds)."""
     import numpy as np
 
     marker = os.environ.get(CRASH_ENV)
-    if marker and any(marker in p for p in paths):
+    crash = next((i for i, p in enumerate(paths) if marker and marker in p), None)
+    if crash is not None:  # (the files before it read first, as when a decoder crashes)
+        _read_timed(paths[:crash], max_pixels, max_side, draft_side, resize, tiles, handoff.stash if tiles else None)
         os._exit(70)
-    got, cpu = _read_timed(paths, max_pixels, max_side, draft_side, resize, tiles)
+    got, cpu = _read_timed(paths, max_pixels, max_side, draft_side, resize, tiles, handoff.stash if tiles else None)
     return handoff.pack([(None, err) if im is None else
                          (np.asarray(im), err, im.info.get(VIEW_KEY), im.info.get(TILES_KEY))
                          for im, err in got]), cpu
@@ -280,7 +292,8 @@ class ProcessReader:
             if self._pool is broken:
                 self._pool = None
                 self.restarts += 1
-        broken.shutdown(wait=False, cancel_futures=True)
+        broken.shutdown(wait=False, cancel_futures=True)  # (its helpers killed, waited for)
+        handoff.sweep(getattr(broken, "pids", ()))  # the tiles they stashed for batches never handed back
 
     def submit(self, paths: Sequence[str], max_pixels, max_side, draft_side, resize=None, tiles=None) -> Future:
         if self.unusable is not None:  # read in this process, on a helper thread
