@@ -26,16 +26,22 @@ def file_sha256_stat(path: str | os.PathLike, block: int = 4 << 20) -> tuple[str
         return open_file_sha256_stat(fh, block)
 
 
-def open_file_sha256_stat(fh, block: int = 4 << 20) -> tuple[str, int, int] | None:
+def open_file_sha256_stat(fh, block: int = 4 << 20, stop=None) -> tuple[str, int, int] | None:
     """:func:`file_sha256_stat` of a file open for reading in binary, read from where it
-    stands to its end (the index reads an image's header from the same open afterwards)."""
+    stands to its end (the index reads an image's header from the same open afterwards).
+    ``stop``: called before each block after the first; when it returns true the read
+    ends there and None is returned (a cancelled index waits for one block, not a file)."""
     h = hashlib.sha256()
     before = os.fstat(fh.fileno())
     # sized to the file: a 4 MiB buffer made (and zeroed) per file doubled the header
     # pass of 20k small files
     buf = bytearray(max(1, min(block, before.st_size + 1)))
     view = memoryview(buf)
+    first = True
     while True:
+        if not first and stop is not None and stop():
+            return None
+        first = False
         n = fh.readinto(buf)
         if not n:
             break

@@ -343,11 +343,13 @@ def _requeue_older_reader(store: Store) -> None:
         ri.remember_header_reader(s, READER_VERSION)
 
 
-def _header_and_digest(image_id: int, path: Path, held: Optional[tuple[int, int]], kwargs: dict):
+def _header_and_digest(image_id: int, path: Path, held: Optional[tuple[int, int]], kwargs: dict,
+                       token: Optional[CancelToken] = None):
     """(the header, or the exception reading it raised; [(id, SHA-256, size, mtime_ns)] or
     []) from one open of the file: hashed first, then its header read from its start.
     Not hashed: a file over :data:`HASH_MAX_BYTES`, or one no longer of its row's size
-    and time (``held``: changed since it was listed, the next index sees it change)."""
+    and time (``held``: changed since it was listed, the next index sees it change).
+    A cancel of ``token`` ends the hash at its next block (the caller drops the file)."""
     from .imaging import reader
     from .imaging.errors import from_os_error
 
@@ -360,7 +362,7 @@ def _header_and_digest(image_id: int, path: Path, held: Optional[tuple[int, int]
         try:
             size = os.fstat(fh.fileno()).st_size
             if held is not None and held[0] == size <= HASH_MAX_BYTES:
-                got = open_file_sha256_stat(fh)
+                got = open_file_sha256_stat(fh, stop=(lambda: token.cancelled) if token is not None else None)
                 fh.seek(0)
                 if got is not None and got[1] == size and same_mtime(got[2], held[1]):
                     digest = [(image_id, got[0], held[0], held[1])]
@@ -414,9 +416,18 @@ def read_headers(
         if not todo:
             break
         ok, failed, retry, digests = [], [], [], []
+        read = 0
         for image_id, rel in todo:
+            # a cancel is looked at before each file and between a hash's blocks (a batch of
+            # files up to 64 MiB, each read whole, made it wait behind GBs); the file in
+            # flight is dropped, those read before it are stored below
+            if token.cancelled:
+                break
             FOREGROUND.yield_to()
-            meta, digest = _header_and_digest(image_id, root / rel, held.get(image_id), kwargs)
+            meta, digest = _header_and_digest(image_id, root / rel, held.get(image_id), kwargs, token)
+            if token.cancelled:
+                break
+            read += 1
             if isinstance(meta, ImageReadError):
                 # too large is the file's state under this limit: done until the limit changes
                 again = is_transient(meta.reason) and not meta.reason.startswith(TOO_LARGE)
@@ -444,7 +455,8 @@ def read_headers(
             repo_digests.save(s, digests)
             if any(reason.startswith(TOO_LARGE) for _, reason in failed):
                 ri.remember_header_limit(s, limit)  # the limit these were refused under
+        token.check()  # (cancelled within the batch: what it read is kept)
         last_id = todo[-1][0]
-        done += len(todo)
+        done += read
         progress(Progress("headers", done, total, f"{done}/{total} headers"))
     return done
