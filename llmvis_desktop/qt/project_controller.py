@@ -316,10 +316,11 @@ class ProjectController(StatusCounts, QObject):
         win.index_job = job
 
     def _on_index_progress(self, p) -> None:
-        # show files as the listing commits them, and once a header pass with headers to read starts
-        listed = (p.stage == "scan" and p.done and p.total is None) or (
-            p.stage == "headers" and p.total and not self._listing_shown)
-        self._listing_shown |= p.stage == "headers"
+        # show files as the listing commits them; once the header pass reports, the
+        # listing is complete (progress is throttled, so its last report may be skipped)
+        listed = (p.stage == "scan" and p.done) or (p.stage == "headers" and not self._listing_shown)
+        if p.stage == "headers":
+            self._listing_shown = True
         if listed and not self._requery_timer.isActive():
             self._requery_timer.start(0 if p.stage == "headers" else 1000)
 
@@ -354,9 +355,6 @@ class ProjectController(StatusCounts, QObject):
                 if cur is not None:  # its file may be the one that changed: shown again if so
                     win.review.show_from_database(cur.id)
             self._listed = True
-            if self.nothing_to_requery(result):  # (the 100k ids and the counts not read again)
-                win.grid.set_empty_text(self._empty_text())
-                return win.index_finished.emit(result)
         self.requery(then=lambda: win.index_finished.emit(result))
 
     def _on_index_error(self, exc) -> None:
