@@ -11,10 +11,9 @@ read by helper processes (:mod:`.reading`) while the model thread runs a batch
 from __future__ import annotations
 
 import logging
-import os
 import time
 from datetime import datetime, timezone
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Collection, Optional, Union
 
 from ..project import Project
@@ -22,9 +21,8 @@ from ..store.records import ImageFilter, ImageRecord, NewSuggestion
 from ..store.repo_suggest import same_request_done
 from ..errors import first_line, is_connection_lost, is_disk_full
 from ..tasks import Cancelled, CancelToken, Progress, ProgressFn, no_progress
-from ..wording import second_label_example
 from . import cores_saved, job_log
-from .discovery import ModelInfo, ModelRefused, check
+from .discovery import ModelInfo, ModelRefused
 from .cores import CoreShare, usable_cores
 from .pipeline import GroupCommitter, run_batches
 from .reading import MAX_SIDE, ThreadReader, auto_processes, model_image, shared_read_pool
@@ -35,46 +33,11 @@ from .resize import reader_resize
 from .strips import seen as _seen
 from .strip_tiles import ZeroShotTiles
 from .unreadable_note import unreadable_ids, unreadable_notes
+from .optins import OPTINS_SETTING, OptIn, optin_keys, optins_for, saved_optins  # noqa: F401 (importable from here)
+from .roles import (_all_failed, _resolve_spec, _roles, one_label_refusal, resolve_spec,  # noqa: F401 (as before)
+                    template_problem)
 
 log = logging.getLogger(__name__)
-
-OptIn = Union[bool, Collection[str]]
-OPTINS_SETTING = "model_optins"  # project setting: {path: ["bin", "remote_code"]}
-
-
-@dataclass(frozen=True)
-class _Role:
-    role: str  # engine role: caption | label | answer
-    kind: str  # suggestion kind stored
-    info: ModelInfo
-    prompt: Optional[str]
-    allow_bin: bool = False
-    allow_remote_code: bool = False
-
-
-def optins_for(project: Project, info: ModelInfo) -> tuple[bool, bool]:
-    """The per-model opt-ins saved in the project (model manager): (allow_bin, allow_remote_code)."""
-    return saved_optins(project.settings().get(OPTINS_SETTING) or {}, info)
-
-
-def saved_optins(optins: dict, info: ModelInfo) -> tuple[bool, bool]:
-    """(allow_bin, allow_remote_code) for ``info`` in a project's saved ``optins`` setting."""
-    keys = optin_keys(optins, info.path) + ([info.model_id] if info.source == "hf-cache" else [])
-    saved = {kind for key in keys for kind in optins.get(key, ())}  # an HF-cache model: by id too
-    return "bin" in saved, "remote_code" in saved
-
-
-def optin_keys(optins: dict, path: str) -> list[str]:
-    """The keys of ``optins`` for the model folder ``path``: its own, and any other path to
-    the same folder (a link, a relative path) the opt-in was saved under."""
-    real = os.path.realpath(path)
-    return [k for k in optins if k == path or os.path.realpath(k) == real]
-
-
-def _opted(value: OptIn, info: ModelInfo) -> bool:
-    if isinstance(value, bool):
-        return value
-    return info.path in value or info.model_id in value
 
 
 def done_image_ids(project: Project, info: ModelInfo, kind: str, prompt: Optional[str] = None) -> set[int]:
@@ -341,101 +304,6 @@ def _stopped(project: Project, committer, exc: BaseException) -> Union[SuggestSt
     n = len(committer.stored_images)
     return SuggestCancelled(n) if isinstance(exc, Cancelled) else \
         SuggestStopped.of(exc, "the suggest job", describe_url(project.db_url), n)
-
-
-def template_problem(template: str) -> Optional[str]:
-    """Why the label prompt template cannot be used, or None: it needs ``{label}`` and no
-    other placeholder (``{surface}``: KeyError; a stray ``{``: ValueError)."""
-    where = f"the label template {template!r}"
-    try:
-        filled = template.format(label="\0")
-    except KeyError as exc:
-        return f"{where} has a placeholder {{{exc.args[0]}}}; only {{label}} is filled in (write {{{{ for a brace)"
-    except (ValueError, IndexError) as exc:
-        return f"{where} cannot be filled in ({exc}); write {{{{ and }}}} for braces, {{label}} for the label"
-    if "\0" not in filled:
-        return f"{where} needs a {{label}} placeholder (e.g. \"a photo of a {{label}} defect\")"
-    return None
-
-
-def one_label_refusal(info: ModelInfo, label: str) -> str:
-    return (f"{info.path}: a CLIP-style labeler compares labels (softmax over the taxonomy), so with one "
-            f"label ('{label}') every image scores 1.0; add a second label, e.g. {second_label_example(label)}")
-
-
-def _resolve_optins(project, info, allow_bin, allow_rc) -> tuple[bool, bool]:
-    saved_bin, saved_rc = optins_for(project, info) if (allow_bin is None or allow_rc is None) else (False, False)
-    a_bin = saved_bin if allow_bin is None else _opted(allow_bin, info)
-    a_rc = saved_rc if allow_rc is None else _opted(allow_rc, info)
-    return a_bin, a_rc
-
-
-def resolve_spec(spec, model_dirs: Collection[str] = ()):
-    """The model ``spec`` names (``discovery.resolve_model``), or the spec itself when it
-    names none: :func:`run_suggest` then reports that model's refusal and runs the other."""
-    try:
-        return _resolve_spec(spec, model_dirs)
-    except ModelRefused:
-        return str(spec)
-
-
-def _resolve_spec(spec, model_dirs):
-    from . import discovery
-
-    return spec if spec is None or isinstance(spec, ModelInfo) else discovery.resolve_model(spec, model_dirs)
-
-
-def _roles(project, captioner, labeler, prompt, question, template, allow_bin, allow_rc, unresolved=()
-           ) -> tuple[list[_Role], list[tuple[str, ModelRefused]]]:
-    """(the roles that may run, [(role, why refused)]): a refused model (or one in
-    ``unresolved``, its folder not found) does not stop the job's other model. Raises when
-    no model may run."""
-    roles: list[_Role] = []
-    refused: list[tuple[str, ModelRefused]] = list(unresolved)
-    if captioner is None and labeler is None and not refused:
-        raise SuggestError("choose a captioner and/or a labeler (model manager, or --captioner/--labeler)")
-    if captioner is not None:
-        role = "answer" if question else "caption"
-        try:
-            roles.append(_captioner_role(project, captioner, prompt, question, allow_bin, allow_rc))
-        except ModelRefused as exc:
-            refused.append((role, exc))
-    if labeler is not None:
-        try:
-            opts = _resolve_optins(project, labeler, allow_bin, allow_rc)
-            check(labeler, *opts)
-            if labeler.kind != "labeler":
-                raise ModelRefused(f"{labeler.path}: a {labeler.family} model is a {labeler.kind}, not a zero-shot "
-                                   f"labeler (CLIP, SigLIP); give it as --captioner (in the window: Use as captioner)")
-            roles.append(_Role("label", "label", labeler, template, *opts))
-        except ModelRefused as exc:
-            refused.append(("label", exc))
-    if not roles:
-        raise _all_failed([exc for _, exc in refused])
-    return roles, refused
-
-
-def _all_failed(errors: list) -> Exception:
-    """The error for a job none of whose models could run: the one, or all in one line."""
-    if len(errors) == 1:
-        return errors[0]
-    return ModelRefused("; ".join(str(e) for e in errors))
-
-
-def _captioner_role(project, captioner, prompt, question, allow_bin, allow_rc) -> _Role:
-    opts = _resolve_optins(project, captioner, allow_bin, allow_rc)
-    check(captioner, *opts)
-    if captioner.kind not in ("captioner", "chat"):
-        raise ModelRefused(f"{captioner.path}: a {captioner.family} model is a {captioner.kind}, not a captioner; "
-                           f"give it as --{captioner.kind} (in the window: Use as {captioner.kind})")
-    if question:
-        if captioner.kind != "chat":
-            raise ModelRefused(f"{captioner.path}: a {captioner.family} model cannot answer questions; "
-                               f"use a chat model (LLaVA, SmolVLM, Qwen-VL)")
-        return _Role("answer", "answer", captioner, question.strip(), *opts)
-    fam = family_named(captioner.family)
-    p = (prompt if fam.takes_prompt else None) or fam.default_prompt
-    return _Role("caption", "caption", captioner, p, *opts)
 
 
 def _infer(engines, roles, recs, images, done, labels, batch, max_new_tokens, top_k, min_score,

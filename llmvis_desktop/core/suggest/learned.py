@@ -27,7 +27,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import threading
 import time
 from dataclasses import dataclass, replace
@@ -37,16 +36,16 @@ import numpy as np
 from sqlalchemy import select
 
 from ..store import models as sm
-from ..store.records import ImageFilter, ImageRecord, NewSuggestion
+from ..store.records import ImageFilter, NewSuggestion
 from ..store.repo_runs import runs_done
 from ..store.repo_suggest import same_request_done
 from ..tasks import CancelToken, Progress, ProgressFn, no_progress
-from ..wording import plural
 from .cnn import NAME as CNN_NAME
 from .cnn import CNNConfig
 from .features import FeatureCache, FeatureExtractor, HandcraftedFeatures, cache_path_for, features_for
 from .learned_store import fit_label_keys, stopped_by_full_disk, store_batch
 from .learned_cnn import CNNInputs, CombinedModel, fit_or_load, model_path_for, read_both, torch_available
+from .learned_ready import Readiness, _missing_note  # noqa: F401 (_missing_note: importable from here)
 from .learned_tiles import score_all, tile_cache_for, tile_side
 from .strip_tiles import PARAM, max_tiles_of
 from .linear import DEFAULT_L2, LabelModel, _unit  # noqa: F401 - DEFAULT_L2 re-exported
@@ -66,15 +65,6 @@ class NotReady(RuntimeError):
     """The suggester has not learned enough yet; the message says what it needs."""
 
 
-def _missing_note(missing: Sequence[str]) -> str:
-    """"; 2 reviewed images missing on disk (not counted): a.png, b.png", or ""."""
-    if not missing:
-        return ""
-    n = len(missing)
-    files = ", ".join(missing[:3]) + (f" and {n - 3} more" if n > 3 else "")
-    return f"; {n} {plural(n, 'reviewed image')} missing on disk (not counted): {files}"
-
-
 # --------------------------------------------------------------------------- the suggester
 @dataclass(frozen=True)
 class TrainReport:
@@ -90,7 +80,7 @@ class TrainReport:
     not_learned: tuple[tuple[str, int], ...] = ()
 
 
-class LearnedSuggester:
+class LearnedSuggester(Readiness):
     """Learns the project's labels (and retrieves captions) from its reviewed images."""
 
     def __init__(self, project, extractor: Optional[FeatureExtractor] = None, min_per_label: int = MIN_PER_LABEL,
@@ -138,87 +128,6 @@ class LearnedSuggester:
                 log.warning("torch is not installed: the learned suggester uses the linear model")
             return False
         return self.model_kind == "cnn" or min(counts[k] for k in labels) >= self.cnn_min_per_label
-
-    # --- readiness ------------------------------------------------------------
-    def _reviewed(self) -> tuple[list[ImageRecord], Optional[list]]:
-        """(the reviewed records, the labels or None): one transaction when the project can."""
-        if hasattr(self.project, "reviewed_and_labels"):
-            return self.project.reviewed_and_labels()
-        return self.project.images(self.project.image_ids(ImageFilter(statuses=("reviewed",)), "name")), None
-
-    def _label_counts(self, recs: Sequence[ImageRecord], defs=None) -> dict[str, int]:
-        counts = {d.name: 0 for d in (self.project.labels() if defs is None else defs)}
-        for r in recs:
-            for name in r.labels:
-                counts[name] = counts.get(name, 0) + 1
-        return counts
-
-    def _on_disk(self, recs: Sequence[ImageRecord]) -> tuple[list[ImageRecord], list[str]]:
-        """(the records whose file is there, the relative paths of those that are not): a
-        reviewed file deleted outside the tool stays "reviewed" until the folder is indexed
-        again, and the fit cannot use it (one stat per reviewed image, off the GUI thread)."""
-        present, missing = [], []
-        for r in recs:
-            try:
-                os.stat(self.project.path_of(r))
-            except OSError:
-                missing.append(r.relpath)
-            else:
-                present.append(r)
-        return present, missing
-
-    def _readiness(self) -> tuple[bool, str, list[ImageRecord], list[str]]:
-        """(ready, sentence, the reviewed records whose file is there, the missing ones' paths)."""
-        reviewed, defs = self._reviewed()
-        recs, missing = self._on_disk(reviewed)
-        ready, message = self._judge(recs, defs)
-        return ready, message + _missing_note(missing), recs, missing
-
-    def status(self) -> tuple[bool, str]:
-        """(ready, a sentence for the user): how many more reviews it needs, or what it learns.
-        Counted over the reviewed images whose file is there, as the fit is; the sentence
-        says how many are missing on disk (deleted, not re-indexed yet) and names some."""
-        return self._readiness()[:2]
-
-    def _judge(self, recs: Sequence[ImageRecord], defs=None) -> tuple[bool, str]:
-        counts = self._label_counts(recs, defs)
-        n = self.min_per_label
-        ready = sorted(k for k, v in counts.items() if v >= n)
-        short = sorted(((n - v, k) for k, v in counts.items() if v < n), key=lambda t: (t[0], t[1]))
-        if not counts:
-            return False, f"needs a label taxonomy and {n} {plural(n, 'reviewed image')} per label"
-        without = {k: len(recs) - v for k, v in counts.items()}
-        if len(counts) == 1 and len(ready) == 1 and without[ready[0]] >= n:
-            # a one-label taxonomy, learned against the reviewed images without it
-            # ("defect" or not; with more labels, one alone would be every image's top guess)
-            m = without[ready[0]]
-            msg = f"learns '{ready[0]}' against {m} {plural(m, 'reviewed image')} without it"
-            return True, msg + self._short_note(short, n)
-        if len(ready) < 2:
-            if len(counts) < 2:
-                (label,) = counts
-                parts = [f"{m} more {what}" for m, what in ((n - counts[label], f"of '{label}'"),
-                                                            (n - without[label], "without it")) if m > 0]
-                return False, (f"needs {n} {plural(n, 'reviewed image')} of '{label}' and {n} without it: "
-                               + ", ".join(parts))
-            # ready once two labels have n each: the labels closest to it, at the least
-            need = short[: 2 - len(ready)]
-            total = sum(m for m, _ in need)
-            parts = ", ".join(f"{m} more of '{k}'" for m, k in need)
-            return False, (f"needs {total} more {plural(total, 'reviewed image')} ({n} per label, for two "
-                           f"labels): {parts}"
-                           + (" (or of another label)" if len(short) > len(need) else ""))
-        msg = f"learns {len(ready)} labels from {len(recs)} {plural(len(recs), 'reviewed image')}"
-        return True, msg + self._short_note(short, n)
-
-    @staticmethod
-    def _short_note(short: list, n: int) -> str:
-        if not short:
-            return ""
-        msg = "; " + ", ".join(f"needs {m} more {plural(m, 'reviewed image')} of '{k}'" for m, k in short[:3])
-        if len(short) > 3:
-            msg += f" and {len(short) - 3} more {plural(len(short) - 3, 'label')}"
-        return msg + f" ({n} per label)"
 
     def should_retrain(self, n_new_reviews: Optional[int] = None, every: int = 10) -> bool:
         """True when a model is missing or ``every`` reviews were made since it was trained.

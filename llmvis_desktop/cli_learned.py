@@ -1,0 +1,86 @@
+"""``llmvis suggest --learned``: the built-in suggester's run (core.suggest.learned) and its
+report (the summary line and the --json object). :mod:`.cli_suggest` runs it alone or
+after the models."""
+from __future__ import annotations
+
+from typing import Optional, Sequence
+
+
+class LearnedReport:
+    def __init__(self, count: int, seconds: float, not_ready: Optional[str] = None, train=None,
+                 unreadable: Sequence[str] = (), tiled: Sequence[int] = (), to_do: Optional[int] = None) -> None:
+        self.suggestions, self.seconds, self.to_do = count, seconds, to_do  # to_do: images it had to do
+        self.tiled = list(tiled)  # the tile count of each strip scored in tiles
+        self.not_ready = not_ready
+        # the images of its scope the index could not read (or found missing), each with why
+        self.unreadable = list(unreadable)
+        self.messages = ([f"learned suggester: {not_ready}"] if not_ready else []) + self.unreadable
+        self.train = train  # the fit's TrainReport: the labels it learned, and those it did not
+
+    def summary(self) -> str:
+        if self.not_ready:
+            return "learned suggester: not run (not enough reviews yet)"
+        line = (f"learned suggester: {self.suggestions} suggestions in {self.seconds:.1f} s" if self.to_do != 0 else
+                "learned suggester: nothing to do: every image it suggests for has this fit's suggestions (--all to redo)")
+        if self.tiled:
+            from .core.wording import plural
+
+            n = len(self.tiled)
+            each = f"{min(self.tiled)}" + (f"-{max(self.tiled)}" if max(self.tiled) > min(self.tiled) else "")
+            line += f"; {n} line-scan {plural(n, 'strip')} scored in tiles ({each} each)"
+        t = self.train
+        if t is None:
+            return line
+        from .core.wording import plural
+
+        n, m = len(t.labels), t.images
+        line += (f"; learned {n} {plural(n, 'label')} from {m} {plural(m, 'reviewed image')}: "
+                 + ", ".join(repr(k) for k in t.labels))
+        if t.not_learned:  # (a label with too few reviews: no card of it, said)
+            from .core.suggest.learned import MIN_PER_LABEL
+
+            line += (f"; not learned yet ({MIN_PER_LABEL} reviewed images per label): "
+                     + ", ".join(f"{k!r} needs {need} more" for k, need in t.not_learned))
+        return line
+
+    def as_dict(self) -> dict:
+        out = {"suggestions": self.suggestions, "seconds": round(self.seconds, 3),
+               "ran": not self.not_ready, "messages": list(self.messages), "unreadable": list(self.unreadable),
+               "strips_tiled": list(self.tiled)}
+        if self.train is not None:
+            out.update(labels=list(self.train.labels), reviewed_images=self.train.images,
+                       not_learned=[{"label": k, "needs": need} for k, need in self.train.not_learned])
+        return out
+
+
+def run_learned(project, flt, only_unsuggested, progress, alone: bool = True, limit=None, max_tiles=None):
+    """The built-in suggester (core.suggest.learned): trains on reviewed images, suggests for
+    the rest. Not ready yet: an error when it was all that was asked for, otherwise a
+    report saying so (the models' suggestions are stored and reported)."""
+    import time
+
+    from .core.suggest import learned
+
+    started, fit, to_do = time.monotonic(), {}, []  # to_do: its first "suggest" report's total
+
+    def watch(p) -> None:
+        to_do.extend([p.total] if p.stage == "suggest" and not to_do else []), progress(p)
+    try:
+        count = learned.run(project, flt=flt, only_unsuggested=only_unsuggested, progress=watch, limit=limit,
+                            report=fit, max_tiles=max_tiles)
+    except learned.NotReady as exc:
+        if alone:
+            raise ValueError(f"learned suggester: {exc}") from None
+        return LearnedReport(0, time.monotonic() - started, not_ready=str(exc))
+    unreadable: list[str] = []
+    if alone:  # (beside models, their report names these files already)
+        # it said "28 suggestions" and nothing of a damaged file left without any: each is
+        # named with why, as the model jobs do (the images its folder and status filter cover)
+        from .core.store.records import ImageFilter
+        from .core.suggest.unreadable_note import unreadable_ids, unreadable_notes
+
+        bad = unreadable_ids(project)
+        if bad:
+            unreadable = unreadable_notes(project, [i for i in project.image_ids(flt or ImageFilter()) if i in bad])
+    return LearnedReport(int(count or 0), time.monotonic() - started, train=fit.get("train"), unreadable=unreadable,
+                          tiled=fit.get("tiled", ()), to_do=to_do[0] if to_do else None)
