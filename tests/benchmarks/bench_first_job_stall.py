@@ -372,7 +372,8 @@ def main() -> None:
         child(base, args.child, args.idle_s)
         return
     setup(base)
-    variants = [v for v in args.variants.split(",") if v] + (["old"] if args.old else [])
+    # ("old" once: named in --variants and implied by --old, it ran twice a round)
+    variants = list(dict.fromkeys([v for v in args.variants.split(",") if v] + (["old"] if args.old else [])))
     runs: dict = {v: [] for v in variants}
     for _ in range(args.rounds):
         for v in variants:
