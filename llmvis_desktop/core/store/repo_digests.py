@@ -9,11 +9,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from . import models as m
-
-
-def _chunks(items: Sequence, n: int):
-    for i in range(0, len(items), n):
-        yield items[i:i + n]
+from .repo_images import _chunks
 
 
 def stored(session: Session, image_ids: Sequence[int]) -> dict[int, str]:

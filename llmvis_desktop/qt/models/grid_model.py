@@ -251,12 +251,12 @@ class GridModel(QAbstractListModel):
         return recs[row - (row // WINDOW) * WINDOW] if recs is not None else None
 
     def held_record(self, image_id: int) -> Optional[ImageRecord]:
-        """The record of ``image_id`` when its window is in memory, else None (nothing read)."""
+        """The record of ``image_id`` when its window is in memory and not being read again
+        (its rows may be out of date), else None (nothing read)."""
         row = self._row_of.get(image_id)
-        recs = self._windows.get(row // WINDOW) if row is not None and self.project is not None else None
-        if recs is not None and row // WINDOW in self._stale:
-            return None  # (its rows may be out of date)
-        return recs[row - (row // WINDOW) * WINDOW] if recs is not None else None
+        if row is None or row // WINDOW in self._stale:
+            return None
+        return self.drawn_record(image_id)
 
     def cached_record(self, row: int) -> Optional[ImageRecord]:
         """The record when its window is already in memory, else None at once.
