@@ -178,18 +178,20 @@ def _stashed(payload) -> list:
 
 
 def _drop_stashed(payload) -> None:
-    refs = _stashed(payload)
-    if not refs:
-        return
+    for ref in _stashed(payload):
+        _remove(ref.name)
+
+
+def _remove(name: str) -> None:
+    """Remove the shared-memory block ``name`` if it is still there."""
     from multiprocessing import shared_memory
 
-    for ref in refs:
-        try:
-            block = shared_memory.SharedMemory(name=ref.name)
-        except FileNotFoundError:
-            continue
-        block.close()
-        block.unlink()
+    try:
+        block = shared_memory.SharedMemory(name=name)
+    except (FileNotFoundError, ValueError):
+        return
+    block.close()
+    block.unlink()
 
 
 def _tiles_out(view: list, block) -> list:
@@ -233,34 +235,19 @@ def sweep(pids) -> int:
     """In the parent, once helpers ``pids`` are dead: remove the tile blocks they stashed
     for a batch they never handed back (where shared memory is listed, ``/dev/shm``;
     elsewhere multiprocessing's resource tracker removes them when the session ends)."""
-    from multiprocessing import shared_memory
-
     prefixes = tuple(f"{STASH_PREFIX}{int(pid)}_" for pid in pids if pid)
     try:
         names = [n for n in os.listdir("/dev/shm") if n.startswith(prefixes)] if prefixes else []
     except OSError:
         return 0
     for name in names:
-        try:
-            block = shared_memory.SharedMemory(name=name)
-        except (FileNotFoundError, ValueError):
-            continue
-        block.close()
-        block.unlink()
+        _remove(name)
     return len(names)
 
 
 def drop(payload) -> None:
     """Remove the blocks of a batch nobody will collect."""
     if isinstance(payload, Shared):
-        from multiprocessing import shared_memory
-
-        try:
-            block = shared_memory.SharedMemory(name=payload.name)
-        except FileNotFoundError:
-            block = None
-        if block is not None:
-            block.close()
-            block.unlink()
+        _remove(payload.name)
     if isinstance(payload, (Shared, list, tuple)):
         _drop_stashed(payload)
