@@ -262,6 +262,7 @@ class JobsPanel(QWidget):
     def follow_palette(self) -> None:
         """Its colours from the palette now (built, or the OS switched light/dark)."""
         self.placeholder.setStyleSheet(f"color: {style.muted_color(self.palette())}; padding: 6px;")
+
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
         return QSize(super().sizeHint().width(), self.wanted_height())
 
