@@ -173,6 +173,17 @@ def note_written_events(session: Session, event_ids) -> None:
     session.info.setdefault(_WRITTEN, []).extend(event_ids)
 
 
+def insert_ids(session: Session, table, rows: list[dict]) -> list[int]:
+    """Insert ``rows`` into ``table`` (an integer primary key ``id``); their ids, in the
+    order of ``rows``. SQLAlchemy keeps that order on SQLite only by inserting one row per
+    statement (SQLite gives it no sentinel): 32 statements for a batch job's 32 rows, half
+    of what storing them cost. A multi-row insert numbers its rows upwards in the order
+    given, and the write transaction holds the lock, so there the ids sorted are in order."""
+    if session.get_bind().dialect.name == "sqlite":
+        return sorted(session.scalars(insert(table).returning(table.c.id), rows))
+    return list(session.scalars(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows))
+
+
 #: session.info key: the events ``repo_review.batched_events`` holds back, to insert at its end
 BATCHED_EVENTS = "llmvis_batched_events"
 

@@ -6,14 +6,14 @@ import math
 from datetime import datetime
 from typing import Iterable, Optional, Sequence
 
-from sqlalchemy import and_, case, func, insert, or_, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from . import models as m
 from .action_cards import (DECIDED, card_rows, fresh as _fresh, kept_cards, kept_orphans, queue_state,  # noqa: F401
                            suggestions_for)
-from .engine import insert_events
+from .engine import insert_events, insert_ids
 from .convert import dumps, suggestion_record
 from .records import NewSuggestion, SuggestionRecord
 from .taxonomy_changed import changed_since, scored_since
@@ -140,13 +140,11 @@ def add_suggestions(session: Session, items: Sequence[NewSuggestion], skip_done:
     else:
         touched = {item.image_id for item in items} | superseded
     # Core statements on the tables (one executemany each): the ORM's bulk path costs more
-    ids = list(session.execute(
-        insert(m.Suggestion.__table__).returning(m.Suggestion.__table__.c.id, sort_by_parameter_order=True),
-        [{"image_id": it.image_id, "kind": it.kind, "value": it.value, "score": it.score,
-          "model_id": it.model_id, "model_revision": it.model_revision, "prompt": it.prompt,
-          "params_json": json.dumps(it.params, sort_keys=True), "created_at": now, "outcome": "pending"}
-         for it in items],
-    ).scalars())
+    ids = insert_ids(session, m.Suggestion.__table__, [
+        {"image_id": it.image_id, "kind": it.kind, "value": it.value, "score": it.score,
+         "model_id": it.model_id, "model_revision": it.model_revision, "prompt": it.prompt,
+         "params_json": json.dumps(it.params, sort_keys=True), "created_at": now, "outcome": "pending"}
+        for it in items])
     insert_events(session, [
         {"image_id": it.image_id, "actor": _model_actor(it.model_id), "at": now, "action": "suggest",
          "before": None, "after": dumps(_provenance(it)),
