@@ -50,16 +50,21 @@ class _Clock:
         return self.now
 
 
+#: the fake date of _run_share's jobs (seconds since the epoch): a trial's outcome keeps it
+DAY0 = 1.8e9
+
+
 def _run_share(paces: dict[int, float], batches: int = 10, memory=None, infer=None, cores: int = 2,
-               read: float = 0.015) -> tuple[CoreShare, list[int], int]:
+               read: float = 0.015, date: float = DAY0) -> tuple[CoreShare, list[int], int]:
     """A job of ``batches`` on a thread of its own (torch's thread count is per thread),
     where a batch takes ``paces[threads]`` seconds from the previous one, on a machine of
-    ``cores`` cores where torch starts with one thread a core: (share, threads each batch
-    ran on, threads after restore)."""
+    ``cores`` cores where torch starts with one thread a core, on the ``date``: (share,
+    threads each batch ran on, threads after restore)."""
     import torch
 
     clock = _Clock()
-    share = CoreShare(cores=cores, readers=min(cores, 4), clock=clock, memory=memory, key="blip")
+    share = CoreShare(cores=cores, readers=min(cores, 4), clock=clock, memory=memory, key="blip",
+                      wall=lambda: date)
     seen, out = [], {}
     infer = infer or {}  # the model's own seconds per batch on each thread count (default: 0.016)
 
@@ -152,7 +157,9 @@ def test_a_later_job_with_the_same_models_starts_with_the_trials_outcome():
     memory = {}
     first, seen, _ = _run_share({2: 0.020, 1: 0.015}, memory=memory)
     assert seen == [2, 2, 2, 2, 1, 1, 1, 1, 1, 1]
-    assert memory == {("blip", 2, 1): 1, ("blip", "costs"): (0.015, 0.016)}
+    assert memory == {("blip", 2, 1): 1, ("blip", "costs"): (0.015, 0.016),
+                      # what the trial timed, and when: later jobs check the outcome against it
+                      ("blip", "trial", 2, 1): {"tried": pytest.approx({2: 0.020, 1: 0.015}), "at": DAY0}}
     # a 4-batch job: on one thread from its first batch (the costs are known), no trial of its own
     second, seen, after = _run_share({2: 0.020, 1: 0.015}, batches=4, memory=memory)
     assert seen == [1, 1, 1, 1] and second.remembered and second.tried == {} and after == 2
@@ -408,3 +415,65 @@ def test_a_model_slower_on_fewer_threads_in_every_batch_keeps_them_at_once():
 
     seen = _run_jobs(sample, jobs=3, setup=0.030)
     assert seen == [[2, 2, 2, 2], [1, 1, 1, 1], [2, 2, 2, 2]]
+
+
+def test_a_wrong_remembered_pick_is_tried_again_and_corrected():
+    # the trial kept torch's two threads (one timed 12% slower, the model too); the jobs after
+    # run on two threads 39% slower than the trial timed one thread: the outcome is dropped
+    # after two timed batches, and the trial runs again from the job's next batch
+    memory = {}
+    _run_share({2: 0.016, 1: 0.018}, infer={2: 0.016, 1: 0.018}, memory=memory)
+    assert memory[("blip", 2, 1)] == 2
+    now = {2: 0.025, 1: 0.015}
+    share, seen, _ = _run_share(now, memory=memory)
+    # batches 2-3 check the outcome; the trial runs again: 4-6 time two threads, 7-9 one, kept
+    assert seen == [2, 2, 2, 2, 2, 2, 1, 1, 1, 1]
+    assert share.decided and not share.remembered and share.tried == pytest.approx(now)
+    assert share.summary()["rechecked"] == {"threads": 2, "pace": 0.025, "than": {"1": 0.018}, "batches": 2}
+    assert memory[("blip", 2, 1)] == 1
+    # the corrected outcome holds: no check fails, no trial
+    later, seen, _ = _run_share(now, memory=memory)
+    assert seen == [1] * 10 and later.remembered and "rechecked" not in later.summary()
+
+
+def test_a_right_remembered_pick_is_kept_through_a_noisy_batch_with_no_extra_trial():
+    def sample(job, batch, threads):
+        model = {2: 0.018, 1: 0.016}[threads]
+        if (job, batch) in ((2, 2), (4, 1)):  # a batch slowed by something else: twice as long
+            return model, model
+        return model, 0.0
+
+    memory = {}
+    seen = _run_jobs(sample, jobs=6, memory=memory)
+    assert seen == [[2, 2, 2, 2]] + [[1, 1, 1, 1]] * 5
+    assert memory[("blip", 2, 1)] == 1 and ("blip", "paces", 2) not in memory
+    # the outcome is kept with what its trial timed (its jobs are checked against two threads')
+    assert memory[("blip", "trial", 2, 1)]["tried"] == pytest.approx({2: 0.018, 1: 0.016})
+
+
+def test_a_remembered_pick_two_of_three_batches_slower_is_tried_again():
+    # not one noisy batch: the newest three's median (jobs of a session together)
+    def sample(job, batch, threads):
+        model = {2: 0.018, 1: 0.016}[threads]
+        if job == 2 and batch in (1, 3):
+            return model, 0.010  # 63% slower than the trial's two threads
+        return model, 0.0
+
+    memory = {}
+    seen = _run_jobs(sample, jobs=5, memory=memory)
+    assert seen[:3] == [[2, 2, 2, 2], [1, 1, 1, 1], [1, 1, 1, 1]]
+    # the trial starts over, not counting the batches that dropped the outcome (whatever
+    # slowed them, it was not shown to be the threads): one thread is kept again
+    assert seen[3:] == [[2, 2, 2, 2], [1, 1, 1, 1]] and memory[("blip", 2, 1)] == 1
+
+
+def test_an_outcome_older_than_max_age_is_tried_again():
+    # a session (the app) that runs for days: its outcome ages as a saved one does
+    from llmvis_desktop.core.suggest.cores import MAX_AGE_S
+
+    memory = {}
+    _run_share({2: 0.020, 1: 0.015}, memory=memory)
+    share, seen, _ = _run_share({2: 0.020, 1: 0.015}, batches=4, memory=memory, date=DAY0 + MAX_AGE_S - 60)
+    assert seen == [1, 1, 1, 1] and share.remembered
+    share, seen, _ = _run_share({2: 0.020, 1: 0.015}, batches=4, memory=memory, date=DAY0 + MAX_AGE_S + 60)
+    assert seen == [2, 2, 2, 2] and not share.remembered and ("blip", 2, 1) not in memory

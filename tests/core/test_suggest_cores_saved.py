@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 
 import pytest
 
@@ -18,12 +19,15 @@ from llmvis_desktop.core.suggest.cores import CoreShare, usable_cores
 from llmvis_desktop.core.suggest.worker import ModelWorker
 
 KEY = (("/models/blip", "abc123", "caption"), ("/models/clip", None, "label"))
+DAY = 24 * 3600
+TRIED_AT = time.time()  # when _session_memory's trial ended
 
 
 def _session_memory() -> dict:
     return {
         (KEY, "costs"): (0.002, 0.0015),  # reading and the model, seconds per image
         (KEY, 2, 1): 1,  # the trial of 1 thread instead of 2 kept 1
+        (KEY, "trial", 2, 1): {"tried": {2: 0.003, 1: 0.0025}, "at": TRIED_AT},  # ... timing these, then
         (KEY, "paces", 2): {2: [(0.003, 0.002)]},  # a trial under way: its batches so far
         (KEY, "rounds", 2): {2: 2, 1: 2},  # ... and the rounds its steps are timed for
         ("stand-in", "costs"): (1.0, 1.0),  # not a models key: not saved
@@ -33,7 +37,9 @@ def _session_memory() -> dict:
 def test_costs_and_trial_outcomes_survive_the_session(tmp_path):
     path = tmp_path / "cache" / cores_saved.FILE_NAME
     cores_saved.save(_session_memory(), path, cores=2)
+    memory = _session_memory()
     assert cores_saved.load(path, cores=2) == {(KEY, "costs"): (0.002, 0.0015), (KEY, 2, 1): 1,
+                                               (KEY, "trial", 2, 1): memory[(KEY, "trial", 2, 1)],
                                                (KEY, "paces", 2): {2: [(0.003, 0.002)]},
                                                (KEY, "rounds", 2): {2: 2, 1: 2}}
     # a later session's job starts from them: reading costs more than the model, so both
@@ -49,12 +55,21 @@ def test_another_core_count_starts_from_nothing(tmp_path):
     assert cores_saved.load(tmp_path / "none.json", cores=2) == {}
 
 
-@pytest.mark.parametrize("text", ["{not json", '{"format": %d, "cores": 2, "models": [{"key": 5}]}' % cores_saved.FORMAT,
-                                  '{"format": %d, "cores": 2, "models": [{"key": [], "costs": [1]}]}'
-                                  % cores_saved.FORMAT])
+def _header(**fields) -> str:
+    """The start of a current file, saved now by this torch, ``fields`` changed."""
+    head = {"format": cores_saved.FORMAT, "cores": 2, "torch": cores_saved.torch_version(), "saved": time.time()}
+    return json.dumps({**head, **fields})[:-1]
+
+
+@pytest.mark.parametrize("text", ["{not json", '%s, "models": [{"key": 5}]}',
+                                  '%s, "models": [{"key": [], "costs": [1]}]}',
+                                  # an outcome without what its trial timed, or dated in words
+                                  '%s, "models": [{"key": [], "kept": [[2, 1, 1]]}]}',
+                                  '%s, "models": [{"key": [], "kept": [[2, 1, 1, [0.1], 5.0]]}]}',
+                                  '%s, "models": [{"key": [], "kept": [[2, 1, 1, {"2": 0.1}, "monday"]]}]}'])
 def test_a_damaged_file_is_ignored_naming_it(tmp_path, caplog, text):
     path = tmp_path / cores_saved.FILE_NAME
-    path.write_text(text)
+    path.write_text(text.replace("%s", _header()))
     with caplog.at_level(logging.WARNING):
         assert cores_saved.load(path, cores=2) == {}
     assert str(path) in caplog.text
@@ -68,7 +83,7 @@ class _Clock:
         return self.now
 
 
-def _run(path, batches: int, paces=None) -> tuple[CoreShare, list[int]]:
+def _run(path, batches: int, paces=None, keep_written: bool = False) -> tuple[CoreShare, list[int]]:
     """One ``llmvis suggest`` run (a process of its own: a fresh memory, filled from the
     file at ``path``, and saved there at its end) whose job infers ``batches`` batches on
     a thread of its own (torch's threads are per thread), on 2 cores: a batch takes
@@ -77,7 +92,8 @@ def _run(path, batches: int, paces=None) -> tuple[CoreShare, list[int]]:
     import torch
 
     paces = paces or {2: 0.020, 1: 0.015}
-    cores_saved._written.clear()  # what this process wrote before: another process knows nothing of it
+    if not keep_written:
+        cores_saved._written.clear()  # what this process wrote before: another process knows nothing of it
     memory = cores_saved.filled({}, 2, path)
     clock = _Clock()
     share = CoreShare(cores=2, readers=2, clock=clock, memory=memory, key=KEY)
@@ -144,14 +160,20 @@ def test_a_trial_timed_again_keeps_its_rounds_between_runs(tmp_path):
     assert share.decided and seen == [1, 1, 1, 1] and share.tried == pytest.approx({2: 0.020, 1: 0.015})
 
 
-def test_a_format_3_file_is_still_read(tmp_path):
-    # format 3 kept costs and outcomes, not a trial's paces: both stay good
+@pytest.mark.parametrize("fmt", [3, 4])
+def test_format_3_and_4_files_are_read_but_their_outcomes_tried_again(tmp_path, fmt):
+    # their costs (each job measures them again anyway) and a trial under way stay good;
+    # their outcomes came without what the trial timed, so no job could check them, and a
+    # wrong one (a noisy trial kept two threads about one run in eight) would hold for good
     path = tmp_path / cores_saved.FILE_NAME
     key = [list(part) for part in KEY]
-    path.write_text(json.dumps({"format": 3, "cores": 2, "models": [
-        {"key": key, "costs": [0.002, 0.0015], "kept": [[2, 1, 1]]}]}))
-    assert cores_saved.load(path, cores=2) == {(KEY, "costs"): (0.002, 0.0015), (KEY, 2, 1): 1}
+    path.write_text(json.dumps({"format": fmt, "cores": 2, "models": [
+        {"key": key, "costs": [0.002, 0.0015], "kept": [[2, 1, 2]], "paces": [[4, 4, [[0.01, 0.009]]]]}]}))
+    assert cores_saved.load(path, cores=2) == {(KEY, "costs"): (0.002, 0.0015), (KEY, "paces", 4): {4: [(0.01, 0.009)]}}
     assert CoreShare(cores=2, readers=2, memory=cores_saved.load(path, cores=2), key=KEY).reads_at_once == 2
+    # the next run times the trial again: torch's own threads first
+    share, seen = _run(path, batches=4)
+    assert seen == [2, 2, 2, 2] and not share.remembered
 
 
 def test_an_older_format_starts_from_nothing(tmp_path):
@@ -251,3 +273,62 @@ def test_a_cpu_job_saves_what_it_measured_for_the_next_session(blip, tmp_path, m
         project.close()
     assert len(loads) == 2  # once per session, not once per job
     assert (key, "costs") in second.core_choices
+
+
+def test_a_wrong_saved_pick_is_tried_again_by_the_next_runs(tmp_path):
+    """A noisy trial kept two threads (one thread timed 6% slower); the runs after it, on
+    two threads at 0.025 s an image, go 47% slower than the trial timed one thread: the
+    first such run drops the outcome from the file, and the next runs time the trial again."""
+    path = tmp_path / cores_saved.FILE_NAME
+    cores_saved.save({(KEY, "costs"): (0.015, 0.016), (KEY, 2, 1): 2,
+                      (KEY, "trial", 2, 1): {"tried": {2: 0.016, 1: 0.017}, "at": time.time() - DAY}}, path, cores=2)
+    paces = {2: 0.025, 1: 0.015}
+    share, seen = _run(path, batches=4, paces=paces)
+    # its batches 2-3 check the outcome: dropped; batch 4 starts the trial on torch's own threads
+    assert seen == [2, 2, 2, 2] and share.summary()["rechecked"] == {
+        "threads": 2, "pace": 0.025, "than": {"1": 0.017}, "batches": 2}
+    assert (KEY, 2, 1) not in cores_saved.load(path, cores=2)
+    # (its batch 4 timed two threads once; the next run's first two fill the step)
+    runs = [_run(path, batches=4, paces=paces) for _ in range(3)]
+    assert [seen for _, seen in runs] == [[2, 2, 2, 1], [1, 1, 1, 1], [1, 1, 1, 1]]
+    assert runs[1][0].tried == pytest.approx(paces) and runs[2][0].remembered
+    assert cores_saved.load(path, cores=2)[(KEY, 2, 1)] == 1
+
+
+def test_a_right_saved_pick_costs_its_runs_no_trial_and_no_write(tmp_path, monkeypatch):
+    path = tmp_path / cores_saved.FILE_NAME
+    _run(path, batches=4)
+    _run(path, batches=4)  # the trial: one thread kept
+    writes = []
+    real = type(path).write_text
+    monkeypatch.setattr(type(path), "write_text", lambda self, *a, **k: (writes.append(self), real(self, *a, **k))[1])
+    for _ in range(3):
+        cores_saved._written[path] = json.loads(path.read_text())  # as if this process wrote it
+        share, seen = _run(path, batches=4, keep_written=True)
+        assert seen == [1, 1, 1, 1] and share.remembered and "rechecked" not in share.summary()
+    assert writes == []  # the check keeps nothing in the file
+    assert cores_saved.load(path, cores=2)[(KEY, "trial", 2, 1)]["tried"] == pytest.approx({2: 0.020, 1: 0.015})
+
+
+def test_an_outcome_saved_too_long_ago_is_tried_again(tmp_path, caplog):
+    path = tmp_path / cores_saved.FILE_NAME
+    now = time.time()
+    memory = {(KEY, "costs"): (0.002, 0.0015),
+              (KEY, 2, 1): 2, (KEY, "trial", 2, 1): {"tried": {2: 0.016, 1: 0.017}, "at": now - 8 * DAY},
+              (KEY, 4, 2): 2, (KEY, "trial", 4, 2): {"tried": {4: 0.016, 2: 0.015}, "at": now - 6 * DAY}}
+    cores_saved.save(memory, path, cores=2, now=now)
+    # the costs and the 6-day-old outcome are read; the 8-day-old one is not
+    assert cores_saved.load(path, cores=2, now=now) == {
+        (KEY, "costs"): (0.002, 0.0015), (KEY, 4, 2): 2, (KEY, "trial", 4, 2): memory[(KEY, "trial", 4, 2)]}
+    share, seen = _run(path, batches=4)
+    assert seen == [2, 2, 2, 2] and not share.remembered
+    # a file no job saved for over MAX_AGE_S, or saved under another torch, is not used
+    cores_saved.save(memory, path, cores=2, now=now - 8 * DAY)
+    with caplog.at_level(logging.INFO):
+        assert cores_saved.load(path, cores=2, now=now) == {}
+    assert "days ago" in caplog.text and str(path) in caplog.text
+    cores_saved.save(memory, path, cores=2, now=now)
+    path.write_text(path.read_text().replace(json.dumps(cores_saved.torch_version()), '"0.1.0"'))
+    with caplog.at_level(logging.INFO):
+        assert cores_saved.load(path, cores=2, now=now) == {}
+    assert "torch 0.1.0" in caplog.text

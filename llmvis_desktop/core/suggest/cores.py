@@ -48,6 +48,21 @@ ROUNDS = 3
 #: the trial stops going down once a step is this much slower (job and model) than the
 #: fastest: a larger model that needs its threads is not timed on fewer still
 STOP = 1.5
+#: a remembered outcome is dropped, and the trial run again, when the jobs on it go this
+#: much slower than the trial timed the fastest other step: over the median of the newest
+#: :data:`TRIAL` timed batches on it (the session's jobs together), at least two of them
+#: over (one batch slowed by a late read or the collector is not enough). 25%: above the
+#: 15% a trial lets fewer threads lose to noise (:data:`PACE_NOISE`), so a pick the trial
+#: made within its noise is not dropped at once; the wrong pick that stuck (two threads for
+#: the tiny model: 17-21 ms a batch against 13 on one, 31-62% slower) is over it where the
+#: trial timed the other step about right
+RECHECK = 1.25
+#: a trial's outcome older than this (seconds) is tried again: what a machine runs beside
+#: the models changes, and a wrong pick the check above cannot see (the trial's other step
+#: slowed by a neighbour: the jobs on the pick are no slower than the trial timed them) is
+#: kept for no longer; a trial costs a few batches on the slower step (tiny model: about
+#: 20 ms once; a 5.6 M-parameter one: 12% slower for three batches)
+MAX_AGE_S = 7 * 24 * 3600
 
 
 def usable_cores() -> int:
@@ -91,18 +106,30 @@ class CoreShare:
     jobs too short to finish a trial (a few batches from the GUI) finish it together;
     and the trial's outcome, so later jobs with the same models and plan skip it. The
     costs, outcomes and an unfinished trial's paces are also kept between sessions
-    (:mod:`.cores_saved`), so short ``llmvis suggest`` runs finish one trial too."""
+    (:mod:`.cores_saved`), so short ``llmvis suggest`` runs finish one trial too.
+
+    A trial timed beside a busy neighbour can keep the wrong threads, and every later job
+    would run on them. So the jobs on a remembered outcome time their batches as the trial
+    did (nothing more: the job times its batches anyway) and drop it when they go
+    :data:`RECHECK` slower than the trial's fastest other step; the trial then runs again,
+    from that job's next batch. An outcome older than :data:`MAX_AGE_S` is tried again too."""
 
     def __init__(self, cores: int, readers: int, clock: Callable[[], float] = time.perf_counter,
-                 memory: Optional[dict] = None, key: Hashable = None) -> None:
+                 memory: Optional[dict] = None, key: Hashable = None,
+                 wall: Callable[[], float] = time.time) -> None:
         self.cores = max(1, cores)
         self.readers = max(1, readers)
         self._clock = clock
+        self._wall = wall  # dates a trial's outcome (seconds since the epoch), see MAX_AGE_S
         # trials already run in this session for the same models (the model thread keeps
         # them): a later job, often a few batches from the GUI, starts with the outcome
         self._memory = memory if memory is not None else {}
         self._key = key
         self.remembered = False
+        # (threads, pace per image) of the trial's fastest step other than the remembered
+        # outcome: the jobs on the outcome are checked against it (see RECHECK)
+        self._against: Optional[tuple[int, float]] = None
+        self.rechecked: Optional[dict] = None  # a remembered outcome this job dropped, and why
         self._lock = threading.Lock()
         self._read: Optional[float] = None
         self._infer: Optional[float] = None
@@ -156,6 +183,9 @@ class CoreShare:
                 timed.append(((now - self._last_end) / images, seconds / images))
                 # the newest only (a session's jobs without a trial add to it)
                 del timed[:-TRIAL * self._rounds().get(self._applied, 1)]
+            elif (self._against is not None and self._applied == self._threads and images == self._full
+                    and self._batches > 0):
+                self._recheck((now - self._last_end) / images, seconds / images)
             self._batches += 1
             self._last_end = now
             self._remember_costs()
@@ -170,6 +200,34 @@ class CoreShare:
         the model's own seconds per image)], of this job and of earlier ones with the same
         models that ended before the trial did."""
         return self._memory.setdefault((self._key, "paces", self._base), {})
+
+    def _outcome(self, part: Optional[str] = None) -> tuple:
+        """The memory key of the trial's outcome (threads kept), or of its ``part``: "trial"
+        (what it timed and when), "check" (the batches timed on the outcome since)."""
+        return (self._key, self._base, self._proposal) if part is None else (
+            self._key, part, self._base, self._proposal)
+
+    def _recheck(self, pace: float, model: float) -> None:
+        """A batch ran on a remembered outcome at ``pace`` (the model: ``model``) seconds an
+        image: drop the outcome when the newest batches on it went :data:`RECHECK` slower
+        than the trial's fastest other step. The trial then starts over: these batches do
+        not count to it (if something slowed them rather than the threads, they would make
+        the trial keep the wrong threads, which no later check would see)."""
+        got = self._memory.setdefault(self._outcome("check"), [])
+        got.append((pace, model))
+        del got[:-TRIAL]
+        paces = sorted(p for p, _ in got)
+        other, than = self._against
+        limit = RECHECK * than
+        if len(paces) < 2 or statistics.median(paces) <= limit or paces[-2] <= limit:
+            return
+        kept = self._threads
+        self.rechecked = {"threads": kept, "pace": round(statistics.median(paces), 6),
+                          "than": {str(other): round(than, 6)}, "batches": len(paces)}
+        for k in (self._outcome(), self._outcome("trial"), self._outcome("check")):
+            self._memory.pop(k, None)
+        self.decided = self.remembered = False
+        self._against = None
 
     def _rounds(self) -> dict[int, int]:
         """threads -> rounds of :data:`TRIAL` batches the trial times them for (1 unless
@@ -197,9 +255,16 @@ class CoreShare:
         the fastest. The outcome is the fewest threads about as fast as the fastest step.
         On 16 cores a tiny model's job ran 3-4 times faster on 3-14 threads than on 16, and
         15 was no faster than 16: the steps are all timed, not stopped at the first."""
-        known = self._memory.get((self._key, self._base, self._proposal))
+        known = self._memory.get(self._outcome())
+        trial = self._memory.get(self._outcome("trial"))
+        if known is not None and trial is not None and abs(self._wall() - trial["at"]) > MAX_AGE_S:
+            for k in (self._outcome(), self._outcome("trial"), self._outcome("check")):
+                self._memory.pop(k, None)  # too old to hold: tried again
+            known = None
         if known is not None:
             self.decided = self.remembered = True
+            others = [(p, t) for t, p in (trial or {}).get("tried", {}).items() if t != known]
+            self._against = min(others)[::-1] if others else None
             return known
         paces, rounds = self._paces(), self._rounds()
         timed: dict[int, tuple[float, float]] = {}
@@ -225,7 +290,9 @@ class CoreShare:
         self.tried = {t: p for t, (p, _) in timed.items()}
         self.tried_infer = {t: m for t, (_, m) in timed.items()}
         self.decided = True
-        self._memory[(self._key, self._base, self._proposal)] = kept
+        self._memory[self._outcome()] = kept
+        self._memory[self._outcome("trial")] = {"tried": dict(self.tried), "at": self._wall()}
+        self._memory.pop(self._outcome("check"), None)
         self._memory.pop((self._key, "paces", self._base), None)
         self._memory.pop((self._key, "rounds", self._base), None)
         return kept
@@ -256,13 +323,17 @@ class CoreShare:
         """How the job ended up sharing the cores: torch threads of its last batch, batches
         read at once, and the trial's median seconds per image per thread count: from one
         finished batch to the next (``tried``), and of the model alone
-        (``tried_infer``)."""
+        (``tried_infer``); ``remembered`` when an earlier job ran the trial, ``rechecked``
+        when this job dropped such an outcome (threads, the median pace on them over
+        ``batches``, and ``than``: the trial's pace of the step that should have been faster)."""
         out = {"model_threads": self._applied or self._base or 0, "reads_at_once": self.reads_at_once}
         if self.tried:
             out["tried"] = {str(k): round(v, 6) for k, v in self.tried.items()}
             out["tried_infer"] = {str(k): round(v, 6) for k, v in self.tried_infer.items()}
         if self.remembered:
             out["remembered"] = True  # an earlier job with these models ran the trial
+        if self.rechecked:  # ... and this job went so much slower on its outcome that it was dropped
+            out["rechecked"] = dict(self.rechecked)
         return out
 
     @property

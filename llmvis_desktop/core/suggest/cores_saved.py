@@ -11,30 +11,46 @@ machine's core count only: consecutive short runs with the same models finish on
 together, as a session's short jobs do.
 
 Losing the file costs nothing but a slower first job, so it is read and written on a
-best-effort basis: an unreadable, foreign or damaged file is ignored with a log line,
-and a failed write (a full disk, a read-only cache) never fails a job.
+best-effort basis: an unreadable or damaged file is ignored with a log line, and a failed
+write (a full disk, a read-only cache) never fails a job.
+
+Nothing in it holds forever: a trial's outcome is kept with what the trial timed, so the
+jobs on it can check it (:data:`.cores.RECHECK`), and with its date: one older than
+:data:`.cores.MAX_AGE_S` is tried again. A file saved under another torch version, or for
+another core count, or that no job saved for that long, is ignored whole; torch's thread
+count when the job started (the app gives it one core fewer than the command line) is part of each
+entry's key, so another count's entries are never taken.
 """
 from __future__ import annotations
 
 import json
 import logging
 import os
+import sys
 import threading
+import time
 from pathlib import Path
 from typing import Optional
+
+from .cores import MAX_AGE_S
 
 log = logging.getLogger(__name__)
 
 FILE_NAME = "cpu_sharing.json"
-FORMAT = 4  # 4: a trial's paces and rounds so far are kept too (format 3 files are read: their
-# costs and outcomes hold); 3: a job's first batch no longer decides a trial (2: it could);
-# 2: a trial walks down to fewer threads (format 1 outcomes stopped at the plan's)
-READS = (3, 4)
+FORMAT = 5  # 5: an outcome keeps the trial's paces and date, the file torch's version and its
+# own date (format 3 and 4 files are read for their costs and trials under way; their outcomes
+# are tried again: with no paces to check them against, a wrong one, as a noisy trial kept
+# about one run in eight, would hold for good); 4: a trial's paces and rounds so far are kept
+# too; 3: a job's first batch no longer decides a trial (2: it could); 2: a trial walks down
+# to fewer threads (format 1 outcomes stopped at the plan's)
+READS = (3, 4, 5)
 _LOADED = "saved entries loaded"  # marks a memory already filled from the file
 #: a job whose measured costs moved less than this (relative) from what this process last
 #: wrote, and whose trial outcomes did not change, writes nothing: the write (a temporary
 #: file, then a rename) cost a short job 1.5-3 ms after its last commit
 COST_CHANGE = 0.25
+#: ... unless it last wrote over this long ago (seconds): the file's date is kept fresh
+REDATE_S = 24 * 3600
 _written: dict = {}  # path -> the data this process last wrote there
 
 
@@ -44,9 +60,27 @@ def saved_path() -> Path:
     return cache_dir() / FILE_NAME
 
 
-def load(path: Path, cores: int) -> dict:
+def torch_version() -> Optional[str]:
+    """The installed torch's version, without importing it (None: not installed)."""
+    module = sys.modules.get("torch")
+    if module is not None and getattr(module, "__version__", None):
+        return str(module.__version__)
+    try:
+        from importlib.metadata import PackageNotFoundError, version
+    except ImportError:  # pragma: no cover
+        return None
+    try:
+        return version("torch")
+    except PackageNotFoundError:
+        return None
+
+
+def load(path: Path, cores: int, now: Optional[float] = None) -> dict:
     """The memory entries saved in ``path`` for a machine of ``cores`` cores: ``{}`` when
-    there is no file, or it is unreadable, damaged, or from another core count."""
+    there is no file, or it is unreadable, damaged, from another core count or torch
+    version, or saved over :data:`.cores.MAX_AGE_S` before ``now`` (seconds since the
+    epoch); trial outcomes that old are left out too."""
+    now = time.time() if now is None else now
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -56,29 +90,45 @@ def load(path: Path, cores: int) -> dict:
         return {}
     if not isinstance(data, dict) or data.get("format") not in READS or data.get("cores") != cores:
         return {}
+    fmt = data["format"]
     out: dict = {}
     try:
+        if fmt >= 5:
+            why = None
+            if data["torch"] != torch_version():
+                why = f"saved with torch {data['torch']}, this is {torch_version()}"
+            elif abs(now - float(data["saved"])) > MAX_AGE_S:  # (or a clock set back)
+                why = f"saved over {MAX_AGE_S // 86400} days ago"
+            if why:
+                log.info("%s: not used (%s); jobs measure the cores again", path, why)
+                return {}
         for entry in data.get("models", []):
             key = tuple(tuple(part) for part in entry["key"])
             if "costs" in entry:
                 read, infer = entry["costs"]
                 out[(key, "costs")] = (float(read), float(infer))
-            for base, proposal, kept in entry.get("kept", []):
-                out[(key, int(base), int(proposal))] = int(kept)
+            for row in entry.get("kept", []) if fmt >= 5 else ():  # (older outcomes: see FORMAT)
+                base, proposal, kept, tried, at = row
+                tried = {int(t): float(p) for t, p in tried.items()}
+                if abs(now - float(at)) <= MAX_AGE_S:
+                    out[(key, int(base), int(proposal))] = int(kept)
+                    out[(key, "trial", int(base), int(proposal))] = {"tried": tried, "at": float(at)}
             for base, threads, timed in entry.get("paces", []):
                 out.setdefault((key, "paces", int(base)), {})[int(threads)] = [
                     (float(pace), float(model)) for pace, model in timed]
             for base, threads, rounds in entry.get("rounds", []):
                 out.setdefault((key, "rounds", int(base)), {})[int(threads)] = int(rounds)
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         log.warning("%s: damaged (%s); jobs start without what earlier ones measured", path, exc)
         return {}
     return out
 
 
-def save(memory: dict, path: Path, cores: int) -> None:
-    """Write the costs, trial outcomes and unfinished trials' paces and rounds in ``memory``
-    to ``path`` (whole, then renamed over the old file). Failing is logged, never raised."""
+def save(memory: dict, path: Path, cores: int, now: Optional[float] = None) -> None:
+    """Write the costs, trial outcomes (with what their trial timed, and when) and
+    unfinished trials' paces and rounds in ``memory`` to ``path`` (whole, then renamed
+    over the old file), dated ``now``. Failing is logged, never raised."""
+    now = time.time() if now is None else now
     models: dict[tuple, dict] = {}
     for k, v in dict(memory).items():  # a copy: the model thread may still add to it
         if not (isinstance(k, tuple) and isinstance(k[0], tuple)):
@@ -86,13 +136,15 @@ def save(memory: dict, path: Path, cores: int) -> None:
         if len(k) == 2 and k[1] == "costs":
             models.setdefault(k[0], {})["costs"] = [v[0], v[1]]
         elif len(k) == 3 and isinstance(k[1], int):
-            models.setdefault(k[0], {}).setdefault("kept", []).append([k[1], k[2], v])
+            trial = memory.get((k[0], "trial", k[1], k[2])) or {"tried": {}, "at": now}
+            models.setdefault(k[0], {}).setdefault("kept", []).append(
+                [k[1], k[2], v, {str(t): p for t, p in trial["tried"].items()}, trial["at"]])
         elif len(k) == 3 and k[1] in ("paces", "rounds") and isinstance(k[2], int) and v:
             # a trial under way: (base, threads, [[pace, model], ...] or rounds) per step
             rows = [[k[2], threads, [[p, m] for p, m in list(got)] if k[1] == "paces" else got]
                     for threads, got in dict(v).items()]
             models.setdefault(k[0], {}).setdefault(k[1], []).extend(rows)
-    data = {"format": FORMAT, "cores": cores,
+    data = {"format": FORMAT, "cores": cores, "torch": torch_version(), "saved": now,
             "models": [{"key": [list(part) for part in key], **entry} for key, entry in models.items()]}
     if _close_to(_written.get(path), data) and path.exists():
         return
@@ -114,11 +166,14 @@ def save(memory: dict, path: Path, cores: int) -> None:
 def _close_to(old: Optional[dict], new: dict) -> bool:
     """Whether ``new`` (data to save) says what ``old`` said: the same models, trial
     outcomes and trials under way (a short job's timed batches are what the next run
-    needs), and costs within :data:`COST_CHANGE` of the old ones."""
+    needs), and costs within :data:`COST_CHANGE` of the old ones, and it was written
+    within :data:`REDATE_S`."""
     if old is None or old["cores"] != new["cores"] or len(old["models"]) != len(new["models"]):
         return False
+    if new["saved"] - old["saved"] > REDATE_S:  # a long session's file would age out unchanged
+        return False
     for a, b in zip(old["models"], new["models"]):
-        if a["key"] != b["key"] or any(sorted(a.get(part, [])) != sorted(b.get(part, []))
+        if a["key"] != b["key"] or any(sorted(map(json.dumps, a.get(part, []))) != sorted(map(json.dumps, b.get(part, [])))
                                        for part in ("kept", "paces", "rounds")):
             return False
         if ("costs" in a) != ("costs" in b):
