@@ -202,7 +202,7 @@ class SuggestController(ModelJobsMixin, QObject):
         self._keep_up = not auto  # asked for once: kept up to date, once it ran
 
         def job(token, progress):
-            from ..core.suggest.learned import NotReady
+            from ..core.suggest.learned import NotReady, train_cancellable
             from ..core.suggest.learned_store import stopped_by_full_disk
 
             sugg = holder.get()  # built here if the status loader has not yet
@@ -210,7 +210,7 @@ class SuggestController(ModelJobsMixin, QObject):
             if not ready:
                 raise NotReady(message)
             try:
-                report = sugg.train(token, progress)
+                report = train_cancellable(sugg, token, progress)  # (a cancel says nothing was stored)
                 # the image on the reviewer's screen keeps the learned cards it shows: renewing
                 # or withdrawing them under the reviewer refused the next Enter (read at each
                 # batch's write); one showing none gets them
@@ -229,6 +229,7 @@ class SuggestController(ModelJobsMixin, QObject):
             lambda p: getattr(p, "stage", "") == "suggest" and p.done and self.win.panel_ctl.refresh_during_job()))
         self.learned_job.signals.result.connect(self._on_learned_result)
         self.learned_job.signals.error.connect(self._on_learned_error)
+        self.learned_job.signals.cancelled.connect(self._on_learned_cancelled)
         self.learned_job.signals.finished.connect(self.refresh_learned_status)
 
     def _on_screen(self, project) -> tuple:
@@ -264,6 +265,14 @@ class SuggestController(ModelJobsMixin, QObject):
             + (f"; {gone} cards of labels renamed or removed meanwhile left out" if gone else ""), 8000)
         self.win.panel_ctl.refresh_after_bulk()
         self.learned_done.emit(result)
+
+    def _on_learned_cancelled(self) -> None:
+        """Said as a model job's cancel is (it said nothing, the Jobs panel "cancelled")."""
+        from .job_actions import cancel_text
+
+        if self.learned_job is not None:
+            self.win.statusBar().showMessage(f"Learned suggestions {cancel_text(self.learned_job)}", 10000)
+            self.win.panel_ctl.refresh_after_bulk()
 
     def _on_learned_error(self, exc) -> None:
         from ..core.suggest.learned import NotReady
