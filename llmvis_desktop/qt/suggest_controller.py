@@ -259,10 +259,17 @@ class SuggestController(ModelJobsMixin, QObject):
                 act.blockSignals(True)
                 act.setChecked(True)
                 act.blockSignals(False)
+        from ..core.suggest.learned_outcome import why_none
+
         gone = getattr(self.learned, "unknown_label_cards", 0)  # (a label renamed or removed meanwhile)
-        self.win.statusBar().showMessage(
-            learned_result_text(report, written)
-            + (f"; {gone} cards of labels renamed or removed meanwhile left out" if gone else ""), 8000)
+        # no suggestion: why (every image reviewed, or done already, none readable...), here and in the Jobs panel
+        why = "" if written else why_none(getattr(self.learned, "outcome", None) or {})
+        text = learned_result_text(report, written, why)
+        if gone and not why:  # (the reason names them when they were all)
+            text += f"; {gone} cards of labels renamed or removed meanwhile left out"
+        if why and self.learned_job is not None:
+            self.learned_job.done_text = f"0 new suggestions: {why}"
+        self.win.statusBar().showMessage(text, 15000 if why else 8000)
         self.win.panel_ctl.refresh_after_bulk()
         self.learned_done.emit(result)
 

@@ -43,6 +43,7 @@ from ..tasks import Cancelled, CancelToken, Progress, ProgressFn, no_progress
 from .cnn import NAME as CNN_NAME
 from .cnn import CNNConfig
 from .features import FeatureCache, FeatureExtractor, HandcraftedFeatures, cache_path_for, features_for
+from .learned_outcome import count_batch, new_outcome
 from .learned_store import fit_label_keys, stopped_by_full_disk, store_batch
 from .learned_cnn import CNNInputs, CombinedModel, fit_or_load, model_path_for, read_both, torch_available
 from .learned_ready import Readiness, _missing_note  # noqa: F401 (_missing_note: importable from here)
@@ -116,6 +117,7 @@ class LearnedSuggester(Readiness):
         self._ref_labels: list[frozenset[str]] = []
         # strips: scored in tiles of this side, at most max_tiles (None: the project's setting; learned_tiles)
         self.tile_side, self.max_tiles, self.tiled = None, None, []
+        self.outcome: dict = {}  # the last run's counts (learned_outcome): why it stored none, when none
 
     @property
     def model_id(self) -> str:
@@ -359,14 +361,17 @@ class LearnedSuggester(Readiness):
         # when it is stored); a run asked for reviewed images (--status reviewed) still stores
         unreviewed_only = not set(flt.statuses) & {"reviewed", "rejected"}
         ids = self.project.image_ids(flt, "name")
+        outcome = self.outcome = new_outcome(self.project, flt, ids)  # what it did: why none, when none
         if only_unsuggested:  # done: this revision scored the file's current content (with a
             # label card, or without: judged free of every label, recorded in suggest_runs)
             with self.project.store.read() as s:
                 done = same_request_done(s, self.model_id, self.revision, "label", None)
                 done |= runs_done(s, self.model_id, self.revision)
             ids = [i for i in ids if i not in done]
+        outcome["done_before"] = outcome["listed"] - len(ids)
         if limit is not None:
             ids = ids[:max(0, limit)]
+        outcome["to_do"] = len(ids)
         written, stats, start, stored = 0, {}, 0, 0  # stored: images whose cards (or "no") were stored
         progress(Progress("suggest", 0, len(ids), self.model_id))
         saved = time.monotonic()
@@ -386,6 +391,7 @@ class LearnedSuggester(Readiness):
                     written += store_batch(self.project, items, ran, held, MODEL_PREFIX, only_unsuggested,
                                            unreviewed_only, stats)
                     stored += len({it.image_id for it in items} | set(ran.get("ids") or ()) - held)
+                count_batch(outcome, chunk, ran, held, items)
                 progress(Progress("suggest", min(start + batch_size, len(ids)), len(ids), self.model_id))
         except Cancelled as exc:  # said as the model jobs say it: the images whose suggestions were stored
             if isinstance(exc, SuggestCancelled):
@@ -400,6 +406,7 @@ class LearnedSuggester(Readiness):
             self._cache.save()  # the features read for the job (a cancelled one's too)
             # cards of a label removed since the fit (or renamed before it had read the labels): not stored
             self.unknown_label_cards = stats.get("unknown_label", 0)
+            outcome.update(stats, cards=written, labels=list(self.model.labels) if self.model is not None else [])
         return written
 
 
@@ -414,7 +421,10 @@ def run(project, flt: Optional[ImageFilter] = None, only_unsuggested: bool = Tru
     trained = train_cancellable(sugg, token, progress)
     if report is not None:
         report.update(train=trained, tiled=sugg.tiled)
-    return sugg.run(flt, only_unsuggested, token, progress, limit=limit)
+    written = sugg.run(flt, only_unsuggested, token, progress, limit=limit)
+    if report is not None:  # what it did, for :func:`.learned_outcome.why_none`
+        report["outcome"] = sugg.outcome
+    return written
 
 
 def train_cancellable(sugg: LearnedSuggester, token: Optional[CancelToken], progress: ProgressFn) -> TrainReport:
