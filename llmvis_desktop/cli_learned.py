@@ -22,7 +22,7 @@ class LearnedReport:
 
     def summary(self) -> str:
         if self.not_ready:
-            return "learned suggester: not run (not enough reviews yet)"
+            return f"learned suggester: not run: {self.not_ready}"  # (it said "not enough reviews yet" of any reason)
         line = f"learned suggester: {self.suggestions} suggestions in {self.seconds:.1f} s"
         if self.why and not self.to_do:  # (it said "every image ... has this fit's suggestions" of
             line = f"learned suggester: {self.why}"  # every run with none to do, --all and all reviewed too)

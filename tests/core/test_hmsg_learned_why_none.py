@@ -109,3 +109,12 @@ def test_the_cli_says_why_in_text_and_json(learned, capsys):
     assert main(["suggest", folder, "--learned", "--all", "--no-index", "--json"]) == 0
     got = json.loads(capsys.readouterr().out)["learned"]
     assert got["suggestions"] == 0 and got["why_none"].startswith("no image to suggest for: all 24 images"), got
+
+
+def test_not_ready_beside_models_says_what_it_needs():
+    from llmvis_desktop.cli_learned import LearnedReport
+
+    rep = LearnedReport(0, 0.1, not_ready="needs 3 more reviewed images (5 per label, for two labels): 3 more of 'dent'")
+    assert rep.summary() == ("learned suggester: not run: needs 3 more reviewed images (5 per label, for two "
+                             "labels): 3 more of 'dent'")
+    assert rep.as_dict()["why_none"].startswith("needs 3 more") and rep.as_dict()["ran"] is False
