@@ -8,8 +8,11 @@ from typing import Optional, Sequence
 
 class LearnedReport:
     def __init__(self, count: int, seconds: float, not_ready: Optional[str] = None, train=None,
-                 unreadable: Sequence[str] = (), tiled: Sequence[int] = (), to_do: Optional[int] = None) -> None:
+                 unreadable: Sequence[str] = (), tiled: Sequence[int] = (), to_do: Optional[int] = None,
+                 why: str = "") -> None:
         self.suggestions, self.seconds, self.to_do = count, seconds, to_do  # to_do: images it had to do
+        # why it stored no suggestion (core.suggest.learned_outcome.why_none), or its readiness: "" when it stored some
+        self.why = why or (not_ready or "")
         self.tiled = list(tiled)  # the tile count of each strip scored in tiles
         self.not_ready = not_ready
         # the images of its scope the index could not read (or found missing), each with why
@@ -19,9 +22,12 @@ class LearnedReport:
 
     def summary(self) -> str:
         if self.not_ready:
-            return "learned suggester: not run (not enough reviews yet)"
-        line = (f"learned suggester: {self.suggestions} suggestions in {self.seconds:.1f} s" if self.to_do != 0 else
-                "learned suggester: nothing to do: every image it suggests for has this fit's suggestions (--all to redo)")
+            return f"learned suggester: not run: {self.not_ready}"  # (it said "not enough reviews yet" of any reason)
+        line = f"learned suggester: {self.suggestions} suggestions in {self.seconds:.1f} s"
+        if self.why and not self.to_do:  # (it said "every image ... has this fit's suggestions" of
+            line = f"learned suggester: {self.why}"  # every run with none to do, --all and all reviewed too)
+        elif self.why:
+            line += f": {self.why}"
         if self.tiled:
             from .core.wording import plural
 
@@ -46,7 +52,7 @@ class LearnedReport:
     def as_dict(self) -> dict:
         out = {"suggestions": self.suggestions, "seconds": round(self.seconds, 3),
                "ran": not self.not_ready, "messages": list(self.messages), "unreadable": list(self.unreadable),
-               "strips_tiled": list(self.tiled)}
+               "strips_tiled": list(self.tiled), "why_none": self.why or None}
         if self.train is not None:
             out.update(labels=list(self.train.labels), reviewed_images=self.train.images,
                        not_learned=[{"label": k, "needs": need} for k, need in self.train.not_learned])
@@ -82,5 +88,8 @@ def run_learned(project, flt, only_unsuggested, progress, alone: bool = True, li
         bad = unreadable_ids(project)
         if bad:
             unreadable = unreadable_notes(project, [i for i in project.image_ids(flt or ImageFilter()) if i in bad])
+    from .core.suggest.learned_outcome import why_none
+
+    why = why_none(fit.get("outcome") or {}, "--all to redo" if only_unsuggested else "")
     return LearnedReport(int(count or 0), time.monotonic() - started, train=fit.get("train"), unreadable=unreadable,
-                          tiled=fit.get("tiled", ()), to_do=to_do[0] if to_do else None)
+                          tiled=fit.get("tiled", ()), to_do=to_do[0] if to_do else None, why=why)

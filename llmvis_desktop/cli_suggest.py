@@ -273,7 +273,7 @@ def run_suggest_cmd(args) -> int:
             reports.append(("models", report))
         if args.learned:
             seen.clear()  # what is counted from here is the learned suggester's work
-            seen["what"] = "the learned suggester's "
+            seen.update(what="by the learned suggester", after_models=bool(reports))
             stage = "learned"
             # beside models that ran, a learned suggester not ready yet is a warning, not a failure
             reports.append(("learned", _run_learned(project, flt, not args.redo, bar, alone=not reports,
@@ -284,9 +284,9 @@ def run_suggest_cmd(args) -> int:
     except (ModelRefused, ProjectError) as exc:
         bar.close()
         return _err("suggest", str(exc))
-    except (Cancelled, KeyboardInterrupt):
+    except (Cancelled, KeyboardInterrupt) as exc:
         bar.close()
-        return _interrupted(args, seen)
+        return _interrupted(args, seen, getattr(exc, "stored_images", None))
     except Exception as exc:
         bar.close()
         if getattr(args, "debug", False) or os.environ.get("LLMVIS_DEBUG"):
@@ -351,16 +351,27 @@ REDO_AGAIN = ("run llmvis suggest --all again to finish: a run without --all cou
               "as they have these models' suggestions from before")
 
 
-def _interrupted(args, seen: dict) -> int:
-    """Say what an interrupted job kept: the images it finished out of those it had to do
-    (it said only "finished batches are kept"), with --json in the object too."""
-    if "total" in seen:
-        done, total = seen["done"], seen["total"]
-        message = interrupted(f"kept {seen.get('what', '')}suggestions for {done:,} of the {total:,} images "
-                              f"this run had to do ({total - done:,} to go)",
+def _interrupted(args, seen: dict, stored: Optional[int] = None) -> int:
+    """Say what an interrupted job kept: the images whose suggestions were stored out of
+    those it had to do (it said only "finished batches are kept"), in the words the
+    window's cancel uses (:func:`~.core.suggest.report.stored_words`), with --json in the
+    object too. ``stored``: what the models' commits stored (its last progress report can
+    be a few batches behind them); None: that report's count."""
+    from .core.suggest.report import stored_words
+
+    if stored is not None and "total" in seen:
+        seen["done"] = stored
+    done = seen.get("done", 0)
+    what = f" {seen['what']}" if seen.get("what") else ""
+    if done:
+        total = seen["total"]
+        message = interrupted(f"{stored_words(done)}{what}, of the {total:,} images this run had "
+                              f"to do ({total - done:,} to go)",
                               REDO_AGAIN if getattr(args, "redo", False) else RUN_AGAIN)
-    else:
-        message = interrupted("no suggestion was stored yet" + _fit_kept(seen.get("fit")), RUN_AGAIN)
+    else:  # (while the models loaded, or during the first batch: it said "kept suggestions for 0 of the 4")
+        to_go = f" ({seen['total']:,} {'image' if seen['total'] == 1 else 'images'} to go)" if seen.get("total") else ""
+        models = " (the models' suggestions before it were stored)" if seen.get("after_models") else ""
+        message = interrupted(stored_words(0) + what + to_go + models + _fit_kept(seen.get("fit")), RUN_AGAIN)
     print(f"llmvis suggest: {message}", file=sys.stderr)
     if getattr(args, "json", False):
         print(json.dumps({"error": message, "exit_code": EXIT_INTERRUPTED, "images_done": seen.get("done"),

@@ -52,8 +52,7 @@ class JobActions:
                 found = f": {job.done_text}"
             self.jobs.finish_job(str(job.id), True, "done" + found)
         elif job.state == STATE_CANCELLED:
-            reason = getattr(job, "cancel_reason", "")
-            self.jobs.finish_job(str(job.id), False, f"cancelled: {reason}" if reason else "cancelled")
+            self.jobs.finish_job(str(job.id), False, cancel_text(job))
         else:
             self.jobs.finish_job(str(job.id), False, f"failed: {job.error}")
 
@@ -83,3 +82,17 @@ class JobActions:
         if frac is not None:
             self.win.job_bar.setValue(int(frac * 1000))
         self.win.job_bar.show()
+
+
+def cancel_text(job) -> str:
+    """A cancelled job's line in the Jobs panel: "cancelled", with why when the window
+    cancelled it; a suggest job's says what it stored, the same early as late ("cancelled
+    before any suggestion was stored", "cancelled; 32 images' suggestions were stored":
+    it said "cancelled" alone, whatever its batches had stored)."""
+    from ..core.suggest.report import cancelled_words, stored_words
+
+    reason = getattr(job, "cancel_reason", "")
+    stored = getattr(getattr(job, "cancelled_by", None), "stored_images", None)
+    if stored is None:
+        return f"cancelled: {reason}" if reason else "cancelled"
+    return f"cancelled: {reason}; {stored_words(stored)}" if reason else cancelled_words(stored)

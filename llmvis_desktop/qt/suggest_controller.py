@@ -202,7 +202,7 @@ class SuggestController(ModelJobsMixin, QObject):
         self._keep_up = not auto  # asked for once: kept up to date, once it ran
 
         def job(token, progress):
-            from ..core.suggest.learned import NotReady
+            from ..core.suggest.learned import NotReady, train_cancellable
             from ..core.suggest.learned_store import stopped_by_full_disk
 
             sugg = holder.get()  # built here if the status loader has not yet
@@ -210,7 +210,7 @@ class SuggestController(ModelJobsMixin, QObject):
             if not ready:
                 raise NotReady(message)
             try:
-                report = sugg.train(token, progress)
+                report = train_cancellable(sugg, token, progress)  # (a cancel says nothing was stored)
                 # the image on the reviewer's screen keeps the learned cards it shows: renewing
                 # or withdrawing them under the reviewer refused the next Enter (read at each
                 # batch's write); one showing none gets them
@@ -229,6 +229,7 @@ class SuggestController(ModelJobsMixin, QObject):
             lambda p: getattr(p, "stage", "") == "suggest" and p.done and self.win.panel_ctl.refresh_during_job()))
         self.learned_job.signals.result.connect(self._on_learned_result)
         self.learned_job.signals.error.connect(self._on_learned_error)
+        self.learned_job.signals.cancelled.connect(self._on_learned_cancelled)
         self.learned_job.signals.finished.connect(self.refresh_learned_status)
 
     def _on_screen(self, project) -> tuple:
@@ -258,12 +259,27 @@ class SuggestController(ModelJobsMixin, QObject):
                 act.blockSignals(True)
                 act.setChecked(True)
                 act.blockSignals(False)
+        from ..core.suggest.learned_outcome import why_none
+
         gone = getattr(self.learned, "unknown_label_cards", 0)  # (a label renamed or removed meanwhile)
-        self.win.statusBar().showMessage(
-            learned_result_text(report, written)
-            + (f"; {gone} cards of labels renamed or removed meanwhile left out" if gone else ""), 8000)
+        # no suggestion: why (every image reviewed, or done already, none readable...), here and in the Jobs panel
+        why = "" if written else why_none(getattr(self.learned, "outcome", None) or {})
+        text = learned_result_text(report, written, why)
+        if gone and not why:  # (the reason names them when they were all)
+            text += f"; {gone} cards of labels renamed or removed meanwhile left out"
+        if why and self.learned_job is not None:
+            self.learned_job.done_text = f"0 new suggestions: {why}"
+        self.win.statusBar().showMessage(text, 15000 if why else 8000)
         self.win.panel_ctl.refresh_after_bulk()
         self.learned_done.emit(result)
+
+    def _on_learned_cancelled(self) -> None:
+        """Said as a model job's cancel is (it said nothing, the Jobs panel "cancelled")."""
+        from .job_actions import cancel_text
+
+        if self.learned_job is not None:
+            self.win.statusBar().showMessage(f"Learned suggestions {cancel_text(self.learned_job)}", 10000)
+            self.win.panel_ctl.refresh_after_bulk()
 
     def _on_learned_error(self, exc) -> None:
         from ..core.suggest.learned import NotReady

@@ -225,26 +225,26 @@ class ModelJobsMixin:
         self.models_done.emit(report)
 
     def _on_models_cancelled(self) -> None:
+        from ..core.suggest.report import cancelled_words
+
         job = self.models_job
         done = job.last_progress.done if job is not None and job.last_progress is not None else 0
         # what the job's commits stored, the batches finished after the cancel included (its last
-        # progress report, cut by the cancel, said 8 of 24 stored: "at least 8" beside "suggested 24")
+        # progress report, cut by the cancel, said 8 of 24 stored: "at least 8" beside "suggested 24");
+        # a cancel while the models loaded says it too (0: it said "the images done (at least 0) are kept")
         stored = getattr(getattr(job, "cancelled_by", None), "stored_images", None)
+        n = stored if stored is not None else done
+        said = cancelled_words(n)
+        if stored is None and done:  # (a job that did not say what it stored: its last report)
+            said = said.replace("; ", "; at least ", 1)
         menu = REDO_MENUS.get(getattr(self, "_models_scope", "unsuggested"))
-        if stored is not None:
-            n = f"{stored:,} image{'' if stored == 1 else 's'}"
-            kept = (f"{n} {'has its' if stored == 1 else 'have their'} suggestions stored" if stored
-                    else "no suggestion was stored yet")
-            redone = (f"{n} redone, the others keep" if stored else "no image redone yet, all keep")
-        else:  # cancelled before its batches began (loading the models); the last report then
-            kept = f"the images done (at least {done}) are kept"
-            redone = f"at least {done} images redone, the others keep"
         if menu is None:
-            said = f"{kept}; running it again on images not yet suggested goes on from there"
+            said += "; running it again on images not yet suggested goes on from there"
         else:  # the images not reached have the models' earlier suggestions: "not yet suggested" skips them
-            said = (f"{redone} their earlier suggestions; Run "
-                    f"captioner/labeler on \u25b8 {menu} again redoes them all")
-        self.win.statusBar().showMessage(f"Model suggestions cancelled: {said}", 15000)
+            said += (" (redone), the others keep their earlier suggestions" if n
+                     else ": every image keeps its earlier suggestions")
+            said += f"; Run captioner/labeler on \u25b8 {menu} again redoes them all"
+        self.win.statusBar().showMessage(f"Model suggestions {said}", 15000)
         self.win.panel_ctl.refresh_after_bulk()
 
     def _on_models_error(self, exc) -> None:

@@ -292,12 +292,12 @@ def test_an_interrupted_suggest_says_what_it_kept(png_folder, capsys, monkeypatc
     argv = ["suggest", str(png_folder), "--captioner", "some/model", "--no-index"]
     assert main(argv) == 130
     err = capsys.readouterr().err
-    assert "kept suggestions for 1,416 of the 1,500 images this run had to do (84 to go)" in err
+    assert "1,416 images' suggestions were stored, of the 1,500 images this run had to do (84 to go)" in err
     assert main([*argv, "--json"]) == 130
     captured = capsys.readouterr()
     out = json.loads(captured.out)
     assert out["exit_code"] == 130 and out["images_done"] == 1416 and out["images_to_go"] == 84
-    assert "1,416 of the 1,500" in out["error"]
+    assert "1,416 images' suggestions were stored, of the 1,500" in out["error"]
 
 
 def test_repair_train_from_a_missing_checkpoint_is_refused_before_indexing(tmp_path, capsys, monkeypatch):

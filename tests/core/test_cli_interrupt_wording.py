@@ -41,7 +41,7 @@ def test_every_command_says_an_interrupt_in_one_style(png_folder, capsys, monkey
         mp.setattr(batch, "run_suggest", _interrupt)
         mp.setattr(cli_suggest, "_resolve", lambda spec, dirs: spec)
         assert main(["suggest", folder, "--captioner", "some/model", "--no-index"]) == 130
-    assert _line(capsys) == "llmvis suggest: interrupted; no suggestion was stored yet; run again to resume"
+    assert _line(capsys) == "llmvis suggest: interrupted; no suggestion was stored; run again to resume"
     with monkeypatch.context() as mp:
         mp.setattr(learned, "run", _interrupt)
         assert main(["suggest", folder, "--learned", "--no-index"]) == 130

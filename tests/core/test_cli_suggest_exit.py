@@ -52,4 +52,4 @@ def test_sigterm_while_the_model_thread_is_in_torch_exits_130(tmp_path):
             proc.kill()
     assert "terminate called" not in err, err
     assert proc.returncode == 130, (proc.returncode, err)
-    assert "interrupted; kept suggestions for 0 of the 4 images" in err and "run again to resume" in err
+    assert "interrupted; no suggestion was stored (4 images to go)" in err and "run again to resume" in err

@@ -136,5 +136,5 @@ def test_the_cli_says_what_an_interrupted_fit_kept(png_folder, capsys, monkeypat
     monkeypatch.setattr(learned, "run", fit_then_interrupt)
     assert main(["suggest", str(png_folder), "--learned", "--no-index"]) == 130
     err = [ln for ln in capsys.readouterr().err.splitlines() if "interrupted" in ln]
-    assert err[-1] == ("llmvis suggest: interrupted; no suggestion was stored yet, the network's fit is saved "
+    assert err[-1] == ("llmvis suggest: interrupted; no suggestion was stored by the learned suggester, the network's fit is saved "
                        "every 50 steps: 100 or more of its 600 are kept; run again to resume")

@@ -41,19 +41,19 @@ def _cancel(window, monkeypatch, scope: str, stored) -> str:
 def test_the_status_bar_says_what_the_cancelled_job_stored(qtbot, window, labelled_folder, monkeypatch):
     open_and_index(qtbot, window, labelled_folder)
     said = _cancel(window, monkeypatch, "unsuggested", SuggestCancelled(32))
-    assert said == ("Model suggestions cancelled: 32 images have their suggestions stored; running it again "
+    assert said == ("Model suggestions cancelled; 32 images' suggestions were stored; running it again "
                     "on images not yet suggested goes on from there"), said
     said = _cancel(window, monkeypatch, "all", SuggestCancelled(32))
-    assert said.startswith("Model suggestions cancelled: 32 images redone, the others keep their earlier "
-                           "suggestions;"), said
+    assert said.startswith("Model suggestions cancelled; 32 images' suggestions were stored (redone), the "
+                           "others keep their earlier suggestions;"), said
     said = _cancel(window, monkeypatch, "unsuggested", SuggestCancelled(1))
-    assert said.startswith("Model suggestions cancelled: 1 image has its suggestions stored;"), said
+    assert said.startswith("Model suggestions cancelled; 1 image's suggestions were stored;"), said
 
 
 def test_cancelled_before_anything_was_stored(qtbot, window, labelled_folder, monkeypatch):
     open_and_index(qtbot, window, labelled_folder)
     said = _cancel(window, monkeypatch, "unsuggested", SuggestCancelled(0))
-    assert said.startswith("Model suggestions cancelled: no suggestion was stored yet;"), said
+    assert said.startswith("Model suggestions cancelled before any suggestion was stored;"), said
     said = _cancel(window, monkeypatch, "all", SuggestCancelled(0))
-    assert said.startswith("Model suggestions cancelled: no image redone yet, all keep their earlier "
-                           "suggestions;"), said
+    assert said.startswith("Model suggestions cancelled before any suggestion was stored: every image "
+                           "keeps its earlier suggestions;"), said

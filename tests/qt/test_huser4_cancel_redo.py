@@ -36,12 +36,12 @@ def test_a_cancelled_redo_says_the_same_run_finishes_it(qtbot, window, labelled_
     open_and_index(qtbot, window, labelled_folder)
     said = _cancel(qtbot, window, monkeypatch, scope)
     assert "not yet suggested" not in said, said
-    assert said == ("Model suggestions cancelled: at least 8 images redone, the others keep their earlier "
-                    f"suggestions; Run captioner/labeler on \u25b8 {menu} again redoes them all"), said
+    assert said == ("Model suggestions cancelled; at least 8 images' suggestions were stored (redone), the others "
+                    f"keep their earlier suggestions; Run captioner/labeler on \u25b8 {menu} again redoes them all"), said
 
 
 def test_a_cancelled_run_on_new_images_still_says_it_goes_on(qtbot, window, labelled_folder, monkeypatch):
     open_and_index(qtbot, window, labelled_folder)
     said = _cancel(qtbot, window, monkeypatch, "unsuggested")
-    assert said == ("Model suggestions cancelled: the images done (at least 8) are kept; running it again "
+    assert said == ("Model suggestions cancelled; at least 8 images' suggestions were stored; running it again "
                     "on images not yet suggested goes on from there"), said

@@ -66,10 +66,12 @@ def test_history_words_the_provenance_events():
                               {"revision": "b2", "score": 0.97, "params": {}}, sid=4)) == \
         f"suggestion renewed: revision a1 {arrow} b2, score 0.55 {arrow} 0.97"
     assert describe_event(_ev(1, "indexer", "file_changed", {"size": 10, "mtime_ns": 1},
-                              {"size": 12, "mtime_ns": 2})) == f"file changed on disk (size 10 {arrow} 12 bytes)"
+                              {"size": 12, "mtime_ns": 2})) == (
+        f"file changed on disk: new content (10 {arrow} 12 bytes); earlier suggestions count as made for the old image")
     assert describe_event(_ev(1, "indexer", "file_missing", "present", "missing")) == \
-        "file missing from the folder (reviews kept)"
-    assert describe_event(_ev(1, "indexer", "file_restored", "missing", "present")) == "file back in the folder"
+        "file gone from the folder (deleted, moved or renamed outside the tool); its review is kept"
+    assert describe_event(_ev(1, "indexer", "file_restored", "missing", "present")) == \
+        "file back in the folder; its review status is back"
     # an undone decision names its card (it read "undo: suggestion: 'accepted' -> 'pending'")
     card = SimpleNamespace(kind="caption", value="a scratch")
     assert describe_event(_ev(1, "ann", "undo:suggestion", "accepted", "pending", sid=4), card) == \

@@ -163,7 +163,10 @@ def run_suggest(
 
     todo = work(roles)
     total = len(todo)
-    progress(Progress("suggest", 0, total, loading_message()))
+    try:
+        progress(Progress("suggest", 0, total, loading_message()))
+    except Cancelled:  # (said as a cancel later in the job is: what it stored, none)
+        raise SuggestCancelled(0) from None
     if not todo:
         report.seconds = time.monotonic() - started
         progress(Progress("suggest", 0, 0, "nothing to do"))
@@ -178,7 +181,7 @@ def run_suggest(
     n_proc = auto_processes() if read_processes is None else max(0, int(read_processes))
     reader = shared_read_pool(n_proc) if n_proc else ThreadReader()
     reader.start()
-    interrupted = False
+    interrupted, committer = False, None
     try:
         engines, load_errors, since = {}, [], job_log.mark()  # models outlive jobs: what they say from now
         for r in roles:
@@ -273,8 +276,13 @@ def run_suggest(
         report.messages += [m for m in job_log.job_messages(since, [*engines.values(), reader], batch)
                             if m not in report.messages]
         report.device = ",".join(sorted({e.device for e in engines.values()}))
-    except KeyboardInterrupt:
-        interrupted = True
+    except Cancelled as exc:  # while the models loaded (a cancel in the batches says what they stored)
+        if isinstance(exc, SuggestCancelled):
+            raise
+        raise SuggestCancelled(0) from exc
+    except KeyboardInterrupt as exc:  # what its commits stored, for the CLI to say (its last
+        interrupted = True  # progress report can be a few batches behind them)
+        exc.stored_images = len(committer.stored_images) if committer is not None else 0
         raise
     finally:
         reader.close()

@@ -39,14 +39,16 @@ from ..store import models as sm
 from ..store.records import ImageFilter, NewSuggestion
 from ..store.repo_runs import runs_done
 from ..store.repo_suggest import same_request_done
-from ..tasks import CancelToken, Progress, ProgressFn, no_progress
+from ..tasks import Cancelled, CancelToken, Progress, ProgressFn, no_progress
 from .cnn import NAME as CNN_NAME
 from .cnn import CNNConfig
 from .features import FeatureCache, FeatureExtractor, HandcraftedFeatures, cache_path_for, features_for
+from .learned_outcome import count_batch, new_outcome
 from .learned_store import fit_label_keys, stopped_by_full_disk, store_batch
 from .learned_cnn import CNNInputs, CombinedModel, fit_or_load, model_path_for, read_both, torch_available
 from .learned_ready import Readiness, _missing_note  # noqa: F401 (_missing_note: importable from here)
 from .learned_tiles import score_all, tile_cache_for, tile_side
+from .report import SuggestCancelled
 from .strip_tiles import PARAM, max_tiles_of
 from .linear import DEFAULT_L2, LabelModel, _unit  # noqa: F401 - DEFAULT_L2 re-exported
 
@@ -115,6 +117,7 @@ class LearnedSuggester(Readiness):
         self._ref_labels: list[frozenset[str]] = []
         # strips: scored in tiles of this side, at most max_tiles (None: the project's setting; learned_tiles)
         self.tile_side, self.max_tiles, self.tiled = None, None, []
+        self.outcome: dict = {}  # the last run's counts (learned_outcome): why it stored none, when none
 
     @property
     def model_id(self) -> str:
@@ -350,7 +353,7 @@ class LearnedSuggester(Readiness):
         one of a label removed since is not (``unknown_label_cards`` counts them; see
         :mod:`.learned_store`)."""
         if self.model is None:
-            self.train(token, progress)
+            train_cancellable(self, token, progress)
         if flt is None or not flt.statuses:  # a folder or text filter alone keeps to unreviewed images:
             # suggestions for the images the model was trained on would grade its own homework
             flt = replace(flt or ImageFilter(), statuses=("new", "suggested"))
@@ -358,15 +361,18 @@ class LearnedSuggester(Readiness):
         # when it is stored); a run asked for reviewed images (--status reviewed) still stores
         unreviewed_only = not set(flt.statuses) & {"reviewed", "rejected"}
         ids = self.project.image_ids(flt, "name")
+        outcome = self.outcome = new_outcome(self.project, flt, ids)  # what it did: why none, when none
         if only_unsuggested:  # done: this revision scored the file's current content (with a
             # label card, or without: judged free of every label, recorded in suggest_runs)
             with self.project.store.read() as s:
                 done = same_request_done(s, self.model_id, self.revision, "label", None)
                 done |= runs_done(s, self.model_id, self.revision)
             ids = [i for i in ids if i not in done]
+        outcome["done_before"] = outcome["listed"] - len(ids)
         if limit is not None:
             ids = ids[:max(0, limit)]
-        written, stats, start = 0, {}, 0
+        outcome["to_do"] = len(ids)
+        written, stats, start, stored = 0, {}, 0, 0  # stored: images whose cards (or "no") were stored
         progress(Progress("suggest", 0, len(ids), self.model_id))
         saved = time.monotonic()
         try:
@@ -384,7 +390,13 @@ class LearnedSuggester(Readiness):
                 if items or ran.get("ids"):  # cards and the run record in one transaction
                     written += store_batch(self.project, items, ran, held, MODEL_PREFIX, only_unsuggested,
                                            unreviewed_only, stats)
+                    stored += len({it.image_id for it in items} | set(ran.get("ids") or ()) - held)
+                count_batch(outcome, chunk, ran, held, items)
                 progress(Progress("suggest", min(start + batch_size, len(ids)), len(ids), self.model_id))
+        except Cancelled as exc:  # said as the model jobs say it: the images whose suggestions were stored
+            if isinstance(exc, SuggestCancelled):
+                raise
+            raise SuggestCancelled(stored) from exc
         except Exception as exc:  # a full disk: the batches stored before are kept, a rerun goes on
             stopped = stopped_by_full_disk(self.project, exc, start)  # (SQLAlchemy's raw text was shown)
             if stopped is None:
@@ -394,6 +406,7 @@ class LearnedSuggester(Readiness):
             self._cache.save()  # the features read for the job (a cancelled one's too)
             # cards of a label removed since the fit (or renamed before it had read the labels): not stored
             self.unknown_label_cards = stats.get("unknown_label", 0)
+            outcome.update(stats, cards=written, labels=list(self.model.labels) if self.model is not None else [])
         return written
 
 
@@ -405,7 +418,21 @@ def run(project, flt: Optional[ImageFilter] = None, only_unsuggested: bool = Tru
     ``report``: gets the fit's :class:`TrainReport` ("train"), each tiled strip's tile count ("tiled")."""
     sugg = LearnedSuggester(project, extractor, min_per_label, model=model)
     sugg.max_tiles = max_tiles  # (None: the project's setting; .strip_tiles)
-    trained = sugg.train(token, progress)
+    trained = train_cancellable(sugg, token, progress)
     if report is not None:
         report.update(train=trained, tiled=sugg.tiled)
-    return sugg.run(flt, only_unsuggested, token, progress, limit=limit)
+    written = sugg.run(flt, only_unsuggested, token, progress, limit=limit)
+    if report is not None:  # what it did, for :func:`.learned_outcome.why_none`
+        report["outcome"] = sugg.outcome
+    return written
+
+
+def train_cancellable(sugg: LearnedSuggester, token: Optional[CancelToken], progress: ProgressFn) -> TrainReport:
+    """``sugg.train``, a cancel said as a suggest job's: "cancelled before any suggestion was
+    stored" (:class:`~.report.SuggestCancelled` of 0; it said "cancelled")."""
+    try:
+        return sugg.train(token, progress)
+    except Cancelled as exc:
+        if isinstance(exc, SuggestCancelled):
+            raise
+        raise SuggestCancelled(0) from exc

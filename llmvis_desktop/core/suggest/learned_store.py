@@ -21,6 +21,10 @@ from ..store.repo_labels import label_keys, names_of_keys, taxonomy_names
 from ..store.repo_runs import record_runs
 
 
+#: the reasons add_suggestions counts a card left out by (the others: the same card is there already)
+_LEFT_OUT = ("unknown_label", "stale_labels", "reviewed_meanwhile")
+
+
 def stopped_by_full_disk(project, exc: BaseException, kept: Optional[int]):
     """The :class:`~.report.SuggestStopped` of a learned job that ``exc`` stopped when the
     disk filled up (None: ``exc`` is something else), in the tool's words as the models'
@@ -75,8 +79,13 @@ def store_batch(project, items: Sequence[NewSuggestion], ran: dict, held: set, p
         kept, gone = follow_renames(items, now)
         if gone:
             stats["unknown_label"] = stats.get("unknown_label", 0) + gone
+        left_out = sum(stats.get(k, 0) for k in _LEFT_OUT)
         stored = rs.add_suggestions(s, kept, only_unsuggested, True, prefix, False, stats,
                                     unreviewed_only) if kept else []
+        # the rest of those not stored: the same as a card pending (or stored by another job meanwhile)
+        same = len(kept) - len(stored) - (sum(stats.get(k, 0) for k in _LEFT_OUT) - left_out)
+        if same > 0:
+            stats["already_there"] = stats.get("already_there", 0) + same
         if ran.get("ids"):
             scored = [i for i in ran["ids"] if i not in held]
             carded = {it.image_id for it in items}

@@ -45,14 +45,34 @@ class SuggestStopped(SuggestError):
         return cls(what, database, images_kept, connection=connection_reason(exc))
 
 
+def stored_words(stored_images: int) -> str:
+    """What a stopped suggest job kept, the same words wherever it is said (the window's
+    status bar and Jobs panel, the CLI): "no suggestion was stored", "1 image's
+    suggestions were stored", "32 images' suggestions were stored"."""
+    n = stored_images
+    if not n:
+        return "no suggestion was stored"
+    return f"{n:,} image's suggestions were stored" if n == 1 else f"{n:,} images' suggestions were stored"
+
+
+def cancelled_words(stored_images: int) -> str:
+    """"cancelled before any suggestion was stored", or "cancelled; 32 images'
+    suggestions were stored" (a cancel while the models loaded said "cancelled", one
+    during the first batch "the images done (at least 0) are kept")."""
+    if not stored_images:
+        return "cancelled before any suggestion was stored"
+    return f"cancelled; {stored_words(stored_images)}"
+
+
 class SuggestCancelled(Cancelled):
-    """A suggest job cancelled once its batches had begun: ``stored_images``, the images
-    whose suggestions its commits stored, those finished after the cancel included (its
-    last progress report, cut by the cancel, could be a few batches behind them)."""
+    """A cancelled suggest job (the models loading, or training, included):
+    ``stored_images``, the images whose suggestions its commits stored, those finished
+    after the cancel included (its last progress report, cut by the cancel, could be a
+    few batches behind them); 0 when it was cancelled before any was stored."""
 
     def __init__(self, stored_images: int) -> None:
         self.stored_images = stored_images
-        super().__init__(f"cancelled; suggestions for {stored_images:,} images stored")
+        super().__init__(cancelled_words(stored_images))
 
 
 @dataclass

@@ -42,6 +42,7 @@ from llmvis_desktop.core.store.records import EventRecord
 from llmvis_desktop.core.wording import model_short_name
 
 from .. import style
+from .history_file_events import describe_file
 
 MINUS = "\u2212"
 ARROW = "\u2192"
@@ -132,21 +133,6 @@ def _revised(before: dict, after: dict) -> str:
     return "suggestion renewed" + (f": {', '.join(parts)}" if parts else " (same revision and score)")
 
 
-def _describe_file(base: str, before, after) -> Optional[str]:
-    """What the indexer saw happen to the file of an image that has a history."""
-    if base == "file_missing":
-        return "file missing from the folder (reviews kept)"
-    if base == "file_restored":
-        return "file back in the folder"
-    if base == "file_changed":
-        b = before if isinstance(before, dict) else {}
-        a = after if isinstance(after, dict) else {}
-        size = (f" (size {b.get('size')} {ARROW} {a.get('size')} bytes)"
-                if b.get("size") != a.get("size") else " (same size, new time)")
-        return "file changed on disk" + size
-    return None
-
-
 def _describe_other(base: str, before, after) -> Optional[str]:
     """Repairs, moves, imports, renewed cards and files, whose values are dicts or paths."""
     b = before if isinstance(before, dict) else {}
@@ -157,7 +143,7 @@ def _describe_other(base: str, before, after) -> Optional[str]:
         return f"suggested label renamed: {_short(before)} {ARROW} {_short(after)}"
     if base == "suggestion_label_removed":
         return f"suggested label removed: {_short(before)}"
-    text = _describe_file(base, before, after)
+    text = describe_file(base, before, after)  # (the index's events on the file)
     if text is not None:
         return text
     if base == "repair":
