@@ -27,7 +27,8 @@ def _session_memory() -> dict:
     return {
         (KEY, "costs"): (0.002, 0.0015),  # reading and the model, seconds per image
         (KEY, 2, 1): 1,  # the trial of 1 thread instead of 2 kept 1
-        (KEY, "trial", 2, 1): {"tried": {2: 0.003, 1: 0.0025}, "at": TRIED_AT},  # ... timing these, then
+        (KEY, "trial", 2, 1): {"tried": {2: 0.003, 1: 0.0025}, "infer": {2: 0.002, 1: 0.0019},  # ... timing these,
+                               "at": TRIED_AT, "look": None},  # then (no second look: it kept the fewest)
         (KEY, "paces", 2): {2: [(0.003, 0.002)]},  # a trial under way: its batches so far
         (KEY, "rounds", 2): {2: 2, 1: 2},  # ... and the rounds its steps are timed for
         ("stand-in", "costs"): (1.0, 1.0),  # not a models key: not saved
@@ -66,7 +67,10 @@ def _header(**fields) -> str:
                                   # an outcome without what its trial timed, or dated in words
                                   '%s, "models": [{"key": [], "kept": [[2, 1, 1]]}]}',
                                   '%s, "models": [{"key": [], "kept": [[2, 1, 1, [0.1], 5.0]]}]}',
-                                  '%s, "models": [{"key": [], "kept": [[2, 1, 1, {"2": 0.1}, "monday"]]}]}'])
+                                  '%s, "models": [{"key": [], "kept": [[2, 1, 1, {"2": 0.1}, "monday", {}, null]]}]}',
+                                  # a second look without its timed batches, or a format 5 row
+                                  '%s, "models": [{"key": [], "kept": [[2, 1, 2, {"2": 0.1, "1": 0.2}, 5.0, {}, {"threads": 1}]]}]}',
+                                  '%s, "models": [{"key": [], "kept": [[2, 1, 1, {"2": 0.1}, 5.0]]}]}'])
 def test_a_damaged_file_is_ignored_naming_it(tmp_path, caplog, text):
     path = tmp_path / cores_saved.FILE_NAME
     path.write_text(text.replace("%s", _header()))
@@ -315,7 +319,8 @@ def test_an_outcome_saved_too_long_ago_is_tried_again(tmp_path, caplog):
     now = time.time()
     memory = {(KEY, "costs"): (0.002, 0.0015),
               (KEY, 2, 1): 2, (KEY, "trial", 2, 1): {"tried": {2: 0.016, 1: 0.017}, "at": now - 8 * DAY},
-              (KEY, 4, 2): 2, (KEY, "trial", 4, 2): {"tried": {4: 0.016, 2: 0.015}, "at": now - 6 * DAY}}
+              (KEY, 4, 2): 2, (KEY, "trial", 4, 2): {"tried": {4: 0.016, 2: 0.015}, "infer": {4: 0.01, 2: 0.01},
+                                                     "at": now - 6 * DAY, "look": None}}
     cores_saved.save(memory, path, cores=2, now=now)
     # the costs and the 6-day-old outcome are read; the 8-day-old one is not
     assert cores_saved.load(path, cores=2, now=now) == {
@@ -332,3 +337,46 @@ def test_an_outcome_saved_too_long_ago_is_tried_again(tmp_path, caplog):
     with caplog.at_level(logging.INFO):
         assert cores_saved.load(path, cores=2, now=now) == {}
     assert "torch 0.1.0" in caplog.text
+
+
+def test_a_second_look_survives_a_restart_through_the_file(tmp_path):
+    """A run's trial rejected one thread on a noisy round (30% slower); the next runs are
+    processes of their own, two batches each (one timed): the second look at one thread is
+    timed a batch a run through the file, switches the pick, and is not repeated."""
+    path = tmp_path / cores_saved.FILE_NAME
+    share, seen = _run(path, batches=8, paces={2: 0.020, 1: 0.026})
+    assert seen == [2, 2, 2, 2, 1, 1, 1, 2] and cores_saved.load(path, cores=2)[(KEY, 2, 1)] == 2
+    truth = {2: 0.020, 1: 0.015}
+    runs = [_run(path, batches=2, paces=truth) for _ in range(3)]
+    assert [seen for _, seen in runs] == [[1, 1]] * 3
+    saved = cores_saved.load(path, cores=2)
+    assert saved[(KEY, 2, 1)] == 1 and saved[(KEY, "trial", 2, 1)]["look"]["kept"] == 1
+    assert runs[-1][0].summary()["second_look"] == {"threads": 1, "batches": 3, "pace": 0.015,
+                                                    "trial_pace": 0.026, "kept": 1, "switched": True}
+    share, seen = _run(path, batches=4, paces=truth)
+    assert seen == [1, 1, 1, 1] and share.remembered and "second_look" not in share.summary()
+
+
+def test_a_confirmed_rejection_is_kept_in_the_file_and_not_looked_at_again(tmp_path):
+    path = tmp_path / cores_saved.FILE_NAME
+    paces = {2: 0.020, 1: 0.026}  # one thread 30% slower, every time
+    _run(path, batches=8, paces=paces)
+    share, seen = _run(path, batches=4, paces=paces)
+    assert seen == [1, 1, 1, 1] and share.summary()["second_look"]["switched"] is False
+    look = cores_saved.load(path, cores=2)[(KEY, "trial", 2, 1)]["look"]
+    assert look["kept"] == look["was"] == 2 and look["trial_pace"] == pytest.approx(0.026)
+    for _ in range(2):
+        share, seen = _run(path, batches=4, paces=paces)
+        assert seen == [2, 2, 2, 2] and "second_look" not in share.summary()
+
+
+def test_format_5_outcomes_that_rejected_fewer_threads_are_tried_again(tmp_path):
+    # format 5 kept no model times, by which a second look is judged: an outcome that kept
+    # more threads than the fewest it tried is tried again; one that kept the fewest holds
+    path = tmp_path / cores_saved.FILE_NAME
+    key, now = [list(part) for part in KEY], time.time()
+    path.write_text(json.dumps({"format": 5, "cores": 2, "torch": cores_saved.torch_version(), "saved": now,
+                                "models": [{"key": key, "kept": [[2, 1, 2, {"2": 0.016, 1: 0.017}, now],
+                                                                 [4, 2, 2, {"4": 0.02, "2": 0.01}, now]]}]}))
+    assert cores_saved.load(path, cores=2) == {
+        (KEY, 4, 2): 2, (KEY, "trial", 4, 2): {"tried": {4: 0.02, 2: 0.01}, "infer": {}, "at": now, "look": None}}

@@ -63,6 +63,13 @@ RECHECK = 1.25
 #: kept for no longer; a trial costs a few batches on the slower step (tiny model: about
 #: 20 ms once; a 5.6 M-parameter one: 12% slower for three batches)
 MAX_AGE_S = 7 * 24 * 3600
+# A trial that kept more threads than the fewest it timed rejected fewer threads on one
+# round of TRIAL batches; a neighbour slowing that round made it keep two threads for the
+# tiny model (+81% against +16-30%) about one run in eight, which no check on the pick
+# sees. So a later job (a job after the one that ended the trial; short jobs together)
+# times the rejected count once more for a round of TRIAL batches, the "second look":
+# judged by the trial's own rule against what the trial timed the other counts, it either
+# becomes the pick or is confirmed rejected, and is not looked at again (see _look_at).
 
 
 def usable_cores() -> int:
@@ -112,7 +119,11 @@ class CoreShare:
     would run on them. So the jobs on a remembered outcome time their batches as the trial
     did (nothing more: the job times its batches anyway) and drop it when they go
     :data:`RECHECK` slower than the trial's fastest other step; the trial then runs again,
-    from that job's next batch. An outcome older than :data:`MAX_AGE_S` is tried again too."""
+    from that job's next batch. An outcome older than :data:`MAX_AGE_S` is tried again too.
+    That check cannot see fewer threads rejected on a round a neighbour slowed (the jobs on
+    the pick run as fast as the trial timed them): a trial that kept more threads than the
+    fewest it timed has a later job time the rejected count once more, the second look
+    (:meth:`_look_at`), which switches the pick to it or confirms it, once."""
 
     def __init__(self, cores: int, readers: int, clock: Callable[[], float] = time.perf_counter,
                  memory: Optional[dict] = None, key: Hashable = None,
@@ -130,6 +141,8 @@ class CoreShare:
         # outcome: the jobs on the outcome are checked against it (see RECHECK)
         self._against: Optional[tuple[int, float]] = None
         self.rechecked: Optional[dict] = None  # a remembered outcome this job dropped, and why
+        self._looking: Optional[int] = None  # threads this job gives a second look (see _look_at)
+        self.looked: Optional[dict] = None  # ... what this job timed of it, and what it found
         self._lock = threading.Lock()
         self._read: Optional[float] = None
         self._infer: Optional[float] = None
@@ -183,6 +196,9 @@ class CoreShare:
                 timed.append(((now - self._last_end) / images, seconds / images))
                 # the newest only (a session's jobs without a trial add to it)
                 del timed[:-TRIAL * self._rounds().get(self._applied, 1)]
+            elif (self._looking is not None and self._applied == self._looking and images == self._full
+                    and self._batches > 0):
+                self._look_at((now - self._last_end) / images, seconds / images)
             elif (self._against is not None and self._applied == self._threads and images == self._full
                     and self._batches > 0):
                 self._recheck((now - self._last_end) / images, seconds / images)
@@ -229,6 +245,45 @@ class CoreShare:
         self.decided = self.remembered = False
         self._against = None
 
+    def _check_against(self, kept: int, trial: Optional[dict]) -> None:
+        """The jobs on ``kept`` are checked against the trial's fastest other count (RECHECK)."""
+        others = [(p, t) for t, p in (trial or {}).get("tried", {}).items() if t != kept]
+        self._against = min(others)[::-1] if others else None
+
+    def _look_at(self, pace: float, model: float) -> None:
+        """A batch of the second look ran at ``pace`` (the model: ``model``) seconds an image.
+        After :data:`TRIAL` of them (this job's and earlier ones'), their medians replace
+        what the trial timed the looked-at count, and the trial's rule
+        (:meth:`_fewest_as_fast`, on the medians) decides again: the fewer threads become
+        the pick when they are about as fast, else the pick stands. Either way the look is
+        kept with the outcome (done: not repeated), and the jobs on the pick are checked
+        against the trial's figures with the look's in them."""
+        known, trial = self._memory.get(self._outcome()), self._memory.get(self._outcome("trial"))
+        look, threads, self._looking = (trial or {}).get("look"), self._looking, None
+        if known is None or look is None or "kept" in look:  # ended meanwhile (a job sharing the memory)
+            if known is None:
+                self.decided = self.remembered = False  # the trial runs again from the next batch
+            else:
+                self._threads = known
+                self._check_against(known, trial)
+            return
+        self._looking, self.looked = threads, self.looked or {"threads": threads}
+        look["timed"].append((pace, model))
+        self.looked["batches"] = len(look["timed"])
+        if len(look["timed"]) < TRIAL:
+            return
+        figures = {t: (p, trial.get("infer", {}).get(t, math.inf)) for t, p in trial["tried"].items()}
+        figures[threads] = self._medians(look["timed"])
+        kept = min(known, self._fewest_as_fast(figures))
+        look.update(kept=kept, was=known, trial_pace=trial["tried"][threads], at=self._wall())
+        trial["tried"][threads], trial.setdefault("infer", {})[threads] = figures[threads]
+        self._memory[self._outcome()] = kept
+        self._memory.pop(self._outcome("check"), None)
+        self.looked.update(pace=round(figures[threads][0], 6), trial_pace=round(look["trial_pace"], 6),
+                           kept=kept, switched=kept != known)
+        self._threads, self._looking = kept, None
+        self._check_against(kept, trial)
+
     def _rounds(self) -> dict[int, int]:
         """threads -> rounds of :data:`TRIAL` batches the trial times them for (1 unless
         their batches disagreed), kept beside the paces."""
@@ -263,8 +318,11 @@ class CoreShare:
             known = None
         if known is not None:
             self.decided = self.remembered = True
-            others = [(p, t) for t, p in (trial or {}).get("tried", {}).items() if t != known]
-            self._against = min(others)[::-1] if others else None
+            look = (trial or {}).get("look")
+            if look is not None and "kept" not in look:  # a second look is due, or under way
+                self._looking, self._against = look["threads"], None
+                return self._looking
+            self._check_against(known, trial)
             return known
         paces, rounds = self._paces(), self._rounds()
         timed: dict[int, tuple[float, float]] = {}
@@ -291,7 +349,10 @@ class CoreShare:
         self.tried_infer = {t: m for t, (_, m) in timed.items()}
         self.decided = True
         self._memory[self._outcome()] = kept
-        self._memory[self._outcome("trial")] = {"tried": dict(self.tried), "at": self._wall()}
+        fewer = [t for t in self.tried if t < kept]  # rejected: a later job looks at one again
+        look = {"threads": min(fewer, key=lambda t: (self.tried[t], t)), "timed": []} if fewer else None
+        self._memory[self._outcome("trial")] = {"tried": dict(self.tried), "infer": dict(self.tried_infer),
+                                                "at": self._wall(), "look": look}
         self._memory.pop(self._outcome("check"), None)
         self._memory.pop((self._key, "paces", self._base), None)
         self._memory.pop((self._key, "rounds", self._base), None)
@@ -325,7 +386,10 @@ class CoreShare:
         finished batch to the next (``tried``), and of the model alone
         (``tried_infer``); ``remembered`` when an earlier job ran the trial, ``rechecked``
         when this job dropped such an outcome (threads, the median pace on them over
-        ``batches``, and ``than``: the trial's pace of the step that should have been faster)."""
+        ``batches``, and ``than``: the trial's pace of the step that should have been faster),
+        ``second_look`` when this job timed batches of a second look at threads the trial
+        rejected (``threads``, ``batches`` timed so far; once done, the median ``pace``
+        against the trial's ``trial_pace``, the threads ``kept``, whether it ``switched``)."""
         out = {"model_threads": self._applied or self._base or 0, "reads_at_once": self.reads_at_once}
         if self.tried:
             out["tried"] = {str(k): round(v, 6) for k, v in self.tried.items()}
@@ -334,6 +398,8 @@ class CoreShare:
             out["remembered"] = True  # an earlier job with these models ran the trial
         if self.rechecked:  # ... and this job went so much slower on its outcome that it was dropped
             out["rechecked"] = dict(self.rechecked)
+        if self.looked:  # ... and this job timed a second look at fewer threads the trial rejected
+            out["second_look"] = dict(self.looked)
         return out
 
     @property

@@ -15,7 +15,9 @@ best-effort basis: an unreadable or damaged file is ignored with a log line, and
 write (a full disk, a read-only cache) never fails a job.
 
 Nothing in it holds forever: a trial's outcome is kept with what the trial timed, so the
-jobs on it can check it (:data:`.cores.RECHECK`), and with its date: one older than
+jobs on it can check it (:data:`.cores.RECHECK`), with the second look a later job gives
+fewer threads the trial rejected (under way: short runs finish it together; done: not
+repeated), and with its date: one older than
 :data:`.cores.MAX_AGE_S` is tried again. A file saved under another torch version, or for
 another core count, or that no job saved for that long, is ignored whole; torch's thread
 count when the job started (the app gives it one core fewer than the command line) is part of each
@@ -37,13 +39,16 @@ from .cores import MAX_AGE_S
 log = logging.getLogger(__name__)
 
 FILE_NAME = "cpu_sharing.json"
-FORMAT = 5  # 5: an outcome keeps the trial's paces and date, the file torch's version and its
+FORMAT = 6  # 6: an outcome keeps the model's times the trial timed too, and its second look
+# at fewer threads it rejected (under way or done: see cores.CoreShare._look_at); format 5
+# outcomes that rejected fewer threads are tried again (no model times to judge a look by),
+# those that kept the fewest hold; 5: an outcome keeps the trial's paces and date, the file torch's version and its
 # own date (format 3 and 4 files are read for their costs and trials under way; their outcomes
 # are tried again: with no paces to check them against, a wrong one, as a noisy trial kept
 # about one run in eight, would hold for good); 4: a trial's paces and rounds so far are kept
 # too; 3: a job's first batch no longer decides a trial (2: it could); 2: a trial walks down
 # to fewer threads (format 1 outcomes stopped at the plan's)
-READS = (3, 4, 5)
+READS = (3, 4, 5, 6)
 _LOADED = "saved entries loaded"  # marks a memory already filled from the file
 #: a job whose measured costs moved less than this (relative) from what this process last
 #: wrote, and whose trial outcomes did not change, writes nothing: the write (a temporary
@@ -108,11 +113,16 @@ def load(path: Path, cores: int, now: Optional[float] = None) -> dict:
                 read, infer = entry["costs"]
                 out[(key, "costs")] = (float(read), float(infer))
             for row in entry.get("kept", []) if fmt >= 5 else ():  # (older outcomes: see FORMAT)
-                base, proposal, kept, tried, at = row
+                base, proposal, kept, tried, at, infer, look = row if fmt >= 6 else (*row, {}, None)
                 tried = {int(t): float(p) for t, p in tried.items()}
+                infer = {int(t): float(m) for t, m in infer.items()}
+                look = _look(look)
+                if fmt < 6 and tried and int(kept) > min(tried):
+                    continue  # it rejected fewer threads: no model times to give them a second look
                 if abs(now - float(at)) <= MAX_AGE_S:
                     out[(key, int(base), int(proposal))] = int(kept)
-                    out[(key, "trial", int(base), int(proposal))] = {"tried": tried, "at": float(at)}
+                    out[(key, "trial", int(base), int(proposal))] = {"tried": tried, "infer": infer,
+                                                                      "at": float(at), "look": look}
             for base, threads, timed in entry.get("paces", []):
                 out.setdefault((key, "paces", int(base)), {})[int(threads)] = [
                     (float(pace), float(model)) for pace, model in timed]
@@ -121,6 +131,18 @@ def load(path: Path, cores: int, now: Optional[float] = None) -> dict:
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         log.warning("%s: damaged (%s); jobs start without what earlier ones measured", path, exc)
         return {}
+    return out
+
+
+def _look(look) -> Optional[dict]:
+    """A saved second look, checked: None, or {"threads", "timed": [(pace, model), ...]}
+    and, once done, "kept", "was", "trial_pace", "at"."""
+    if look is None:
+        return None
+    out = {"threads": int(look["threads"]), "timed": [(float(p), float(m)) for p, m in look["timed"]]}
+    if "kept" in look:
+        out.update(kept=int(look["kept"]), was=int(look["was"]), at=float(look["at"]),
+                   trial_pace=None if look["trial_pace"] is None else float(look["trial_pace"]))
     return out
 
 
@@ -137,8 +159,12 @@ def save(memory: dict, path: Path, cores: int, now: Optional[float] = None) -> N
             models.setdefault(k[0], {})["costs"] = [v[0], v[1]]
         elif len(k) == 3 and isinstance(k[1], int):
             trial = memory.get((k[0], "trial", k[1], k[2])) or {"tried": {}, "at": now}
+            look = trial.get("look")
+            if look is not None:
+                look = {**look, "timed": [[p, m] for p, m in list(look["timed"])]}
             models.setdefault(k[0], {}).setdefault("kept", []).append(
-                [k[1], k[2], v, {str(t): p for t, p in trial["tried"].items()}, trial["at"]])
+                [k[1], k[2], v, {str(t): p for t, p in dict(trial["tried"]).items()}, trial["at"],
+                 {str(t): m for t, m in dict(trial.get("infer", {})).items()}, look])
         elif len(k) == 3 and k[1] in ("paces", "rounds") and isinstance(k[2], int) and v:
             # a trial under way: (base, threads, [[pace, model], ...] or rounds) per step
             rows = [[k[2], threads, [[p, m] for p, m in list(got)] if k[1] == "paces" else got]
