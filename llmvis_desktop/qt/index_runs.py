@@ -35,11 +35,13 @@ class IndexRuns:
         win.index_job = job
 
     def _on_index_progress(self, p) -> None:
-        # show files as the listing commits them; once the header pass reports, the
-        # listing is complete (progress is throttled, so its last report may be skipped)
-        listed = (p.stage == "scan" and p.done) or (p.stage == "headers" and not self._listing_shown)
-        if p.stage == "headers":
-            self._listing_shown = True
+        # show files as the listing commits them (its last report, "listing done", is not
+        # one: the grid's query after the index, or the header pass's start, lists them; a
+        # 1 s timer started by it ran a second grid query after an F5 that changed nothing),
+        # and once a header pass with headers to read starts (the listing is then complete)
+        listed = (p.stage == "scan" and p.done and p.total is None) or (
+            p.stage == "headers" and p.total and not self._listing_shown)
+        self._listing_shown |= p.stage == "headers"
         if listed and not self._requery_timer.isActive():
             self._requery_timer.start(0 if p.stage == "headers" else 1000)
 
@@ -68,12 +70,20 @@ class IndexRuns:
             # when the index saw changes: it compares size and mtime, and a file replaced with
             # both kept (cp -p, rsync -t) is seen by the thumbnails' inode and ctime alone.
             win.thumbs.revalidate()
-            if result.changed or result.missing or getattr(result, "removed", 0):  # the grid's rows are stale
+            # the grid's rows held may be stale: files changed, missing, removed, or headers read
+            # (a first index's rows drawn as listed, before the header pass read their files:
+            # the last query finds the same ids, so nothing else reads them again)
+            if result.changed or result.missing or getattr(result, "removed", 0) or getattr(
+                    result, "headers_read", 0):
                 win.model.refresh_all()  # (only the rows that changed are repainted)
                 cur = win.review.current
                 if cur is not None:  # its file may be the one that changed: shown again if so
                     win.review.show_from_database(cur.id)
             self._listed = True
+            if self.nothing_to_requery(result):  # no row changed: the ids and counts not read again
+                win.grid.set_empty_text(self._empty_text())
+                win.index_finished.emit(result)
+                return
         self.requery(then=lambda: win.index_finished.emit(result))
 
     def _on_index_error(self, exc) -> None:
