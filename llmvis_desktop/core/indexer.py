@@ -87,6 +87,15 @@ class ScanResult:
     # compressed DICOMs only a decoder plugin would read (the summary says them apart)
     errors: int = 0
     needs_decoder: int = 0
+    headers_read: int = 0  # files whose header the header pass read (or failed to)
+    by_status: dict = field(default_factory=dict)  # the images by status as the index ended
+
+    @property
+    def rows_changed(self) -> bool:
+        """Whether this index changed a row a list of the images shows: new, changed,
+        retimed, missing, restored, moved or removed rows, or headers read."""
+        return bool(self.added or self.changed or self.retimed or self.missing or self.restored
+                    or self.moved or self.removed or self.kept_left_out or self.headers_read)
 
     def skipped_lines(self) -> list[str]:
         """One line per reason entries were left out: how many, why, a few of them; then

@@ -153,9 +153,10 @@ class Project:
 
     def index(self, token: Optional[CancelToken] = None, progress: ProgressFn = no_progress) -> ScanResult:
         result = self.scan(token, progress)
-        self.read_headers(token, progress)
+        result.headers_read = self.read_headers(token, progress)
         with self.store.read() as s:  # the summary's split: damaged files, and those a plugin reads
-            result.errors, result.needs_decoder = ri.counts_by_status(s).get("error", 0), ri.count_needs_decoder(s)
+            result.by_status = ri.counts_by_status(s)
+            result.errors, result.needs_decoder = result.by_status.get("error", 0), ri.count_needs_decoder(s)
         return result
 
     # --- queries --------------------------------------------------------------

@@ -15,8 +15,7 @@ the GUI thread: the grid's id query on
 ``win.query_loader`` (applied only if the project and query are still current and the
 ids changed) and the counts' GROUP BY on ``win.counts_loader``. The open's index starts
 once the grid holds and has drawn the first ids (it competed with them for the interpreter
-lock). While an index runs the grid is re-queried as the listing commits files (at most
-once a second) and when the header pass reports (the listing is then complete).
+lock). The index job itself is followed by the :class:`.index_runs.IndexRuns` mixin.
 """
 from __future__ import annotations
 
@@ -35,6 +34,7 @@ from .dock_layout import first_run_sizes
 from .models.grid_model import WINDOW
 from .open_reads import PlaceReads, first_reads, place_reads, row_map, selected_window
 from .settings_reads import SettingsReads
+from .index_runs import INDEX_DONE_MS, IndexRuns  # noqa: F401  (INDEX_DONE_MS re-exported)
 from .status_counts import StatusCounts
 from .project_opener import OpenRequest, ProjectOpener
 from .project_texts import (  # noqa: F401  (re-exported)
@@ -44,11 +44,11 @@ log = logging.getLogger(__name__)
 
 #: timers (they fire once the event loop is idle; a posted call ran in the same stretch of
 #: the loop): the open's index after its first ids are drawn, the configuration saved after
-#: the open's set-up, the grid's refresh after an index
-INDEX_AFTER_IDS_MS = AFTER_OPEN_MS = INDEX_DONE_MS = 1
+#: the open's set-up (the grid's refresh after an index: :data:`.index_runs.INDEX_DONE_MS`)
+INDEX_AFTER_IDS_MS = AFTER_OPEN_MS = 1
 
 
-class ProjectController(StatusCounts, QObject):
+class ProjectController(IndexRuns, StatusCounts, QObject):
     def __init__(self, win) -> None:
         super().__init__(win)
         self.win = win
@@ -300,68 +300,6 @@ class ProjectController(StatusCounts, QObject):
         """Stop the opener's thread (an open under way is closed unused)."""
         self.opener.shutdown()
         self.settings_reads.shutdown()
-
-    # --- indexing -------------------------------------------------------------------------
-    def start_index(self) -> None:
-        win = self.win
-        if win.project is None or (win.index_job is not None and win.index_job.is_active):
-            return
-        self._index_owed = None  # (F5 before the open's index started: this one is it)
-        self._listing_shown = False
-        self._listed = False
-        job = win.jobs.start(f"Index {folder_name(win.project.root)}", win.project.index)
-        job.signals.progress.connect(self._on_index_progress)
-        job.signals.result.connect(self._on_index_done)
-        job.signals.error.connect(self._on_index_error)
-        win.index_job = job
-
-    def _on_index_progress(self, p) -> None:
-        # show files as the listing commits them; once the header pass reports, the
-        # listing is complete (progress is throttled, so its last report may be skipped)
-        listed = (p.stage == "scan" and p.done) or (p.stage == "headers" and not self._listing_shown)
-        if p.stage == "headers":
-            self._listing_shown = True
-        if listed and not self._requery_timer.isActive():
-            self._requery_timer.start(0 if p.stage == "headers" else 1000)
-
-    def _on_index_done(self, result) -> None:
-        if result.unreadable_folders:
-            shown = ", ".join(str(folder) for folder, _why in result.unreadable_folders[:3])
-            more = "..." if len(result.unreadable_folders) > 3 else ""
-            text = f"{len(result.unreadable_folders)} folder(s) could not be read: {shown}{more}"
-        else:  # "Index demo — done" said nothing of what it found
-            text = f"Index {folder_name(self.win.project.root) if self.win.project else ''}: {scan_summary(result)}"
-        skipped = getattr(result, "skipped_lines", lambda: [])()
-        if skipped:  # files left out of the index (a pipe, a name that is not UTF-8): say so
-            text += "; " + "; ".join(skipped)
-        self.win.statusBar().showMessage(text, 15000 if skipped else 8000)
-        # the grid and the image shown caught up in a later turn of the event loop, once it
-        # is idle: with the finished job's line (its row restyled, the dock refitted) they
-        # made one 19-66 ms stretch at 100k images
-        project = self.win.project
-        QTimer.singleShot(INDEX_DONE_MS, self, lambda: self._after_index(project, result))
-
-    def _after_index(self, project, result) -> None:
-        win = self.win
-        if project is not None and win.project is project:
-            # thumbnails in memory of files that changed are dropped and made again (the disk
-            # cache's key has the file's size, times and inode, so it is never stale). Not only
-            # when the index saw changes: it compares size and mtime, and a file replaced with
-            # both kept (cp -p, rsync -t) is seen by the thumbnails' inode and ctime alone.
-            win.thumbs.revalidate()
-            if result.changed or result.missing or getattr(result, "removed", 0):  # the grid's rows are stale
-                win.model.refresh_all()  # (only the rows that changed are repainted)
-                cur = win.review.current
-                if cur is not None:  # its file may be the one that changed: shown again if so
-                    win.review.show_from_database(cur.id)
-            self._listed = True
-        self.requery(then=lambda: win.index_finished.emit(result))
-
-    def _on_index_error(self, exc) -> None:
-        self._listed = True
-        self.win.show_error(f"Indexing failed: {exc}")
-        self.win.index_finished.emit(exc)
-        self.requery()
 
     # --- grid query and counts --------------------------------------------------------------
     def requery(self, then=None) -> None:

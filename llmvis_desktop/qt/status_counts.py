@@ -123,6 +123,26 @@ class StatusCounts:
         self._count_moves = [*self._count_moves, (seq, old, new)]
         self._show_counts(self._shown())
 
+    def nothing_to_requery(self, result) -> bool:
+        """Whether an index's ``result`` leaves the grid's ids and the counts as they are: it
+        changed no row (:attr:`.indexer.ScanResult.rows_changed`), and the counts shown are the
+        ones it read as it ended (no other indexer, `llmvis index` or a teammate's window,
+        changed rows meanwhile)."""
+        return not getattr(result, "rows_changed", True) and self.counts_shown_are(
+            getattr(result, "by_status", None), getattr(result, "needs_decoder", 0))
+
+    def counts_shown_are(self, by_status: Optional[dict], needs_decoder: int) -> bool:
+        """Whether the counts shown are ``by_status`` (an index's, the compressed DICOMs a
+        plugin reads set apart from the errors as :meth:`update_counts` sets them). False
+        when none were read for this project yet, or a read is owed."""
+        read = self._counts_read
+        if not by_status or read is None or read[0] is not self.win.project or self._counts_owed:
+            return False
+        split = min(needs_decoder, by_status.get("error", 0))
+        if split:
+            by_status = dict(by_status, error=by_status["error"] - split, needs_decoder=split)
+        return {k: n for k, n in by_status.items() if n > 0} == self._shown()
+
     def _shown(self) -> dict:
         counts = dict(self._counts_read[1])
         for _seq, old, new in self._count_moves:

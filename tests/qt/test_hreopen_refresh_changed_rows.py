@@ -11,11 +11,19 @@ from qthelpers import open_and_index
 from llmvis_desktop.qt.models.grid_model import RecordRole
 
 
+def _painted_as_indexed(qtbot, model) -> None:
+    """The grid painted its rows, and read again those it held when the index ended (the
+    first index reads the rows drawn before their headers again: a refresh still under
+    way would repaint every row, each changed by its header)."""
+    qtbot.waitUntil(lambda: 0 in model._windows and not model._stale and not model._fetch_wanted,
+                    timeout=10000)
+
+
 def test_refresh_all_keeps_rows_drawn_and_repaints_only_the_changed(qtbot, window, image_folder):
     win = window
     project = open_and_index(qtbot, win, image_folder)
     model = win.model
-    qtbot.waitUntil(lambda: 0 in model._windows, timeout=10000)  # the grid painted its rows
+    _painted_as_indexed(qtbot, model)
     ids = list(model.ids)
     project.set_status(ids[3], "reviewed", "t")  # one row changes in the database
     repainted = []
@@ -37,7 +45,7 @@ def test_a_stale_row_is_read_afresh_where_it_is_asked_for(qtbot, window, image_f
     win = window
     project = open_and_index(qtbot, win, image_folder)
     model = win.model
-    qtbot.waitUntil(lambda: 0 in model._windows, timeout=10000)
+    _painted_as_indexed(qtbot, model)
     ids = list(model.ids)
     project.set_status(ids[5], "rejected", "t")
     model.refresh_all()

@@ -320,11 +320,11 @@ class GridModel(QAbstractListModel):
         old = self._windows.get(w) if w in self._stale else None
         if w in self._windows and old is None:
             return  # read synchronously meanwhile (record_at): that copy is as new
-        if seq != self._edit_seq:
-            self._request(w)  # rows changed while it was read: read it again
+        first = w * WINDOW
+        if seq != self._edit_seq and any(self.edited_since(i, seq) for i in self._ids[first:first + len(recs)]):
+            self._request(w)  # rows of it changed while it was read: read it again (not for others')
             return
         self._store_window(w, recs)
-        first = w * WINDOW
         if old is not None:  # read again after refresh_all: only the rows that changed
             self._repaint_changed(w, old, recs)
             return
