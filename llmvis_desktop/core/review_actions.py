@@ -32,7 +32,8 @@ from .review_busy import busy as _busy
 from .store.repo_labels import TAXONOMY_STATE, TaxonomyBusy, share_taxonomy, taxonomy_ids
 from .store.engine import Busy, Store
 from .store.records import ImageRecord, NewSuggestion, SuggestionRecord
-from .undo_plan import current_names, merge, removed_names, undo_reads_labels, without_orphans
+from .undo_plan import (cards_since, current_names, merge, removed_names, reopens_decided, status_setter,
+                        undo_reads_labels, without_orphans)
 
 log = logging.getLogger(__name__)
 
@@ -295,6 +296,19 @@ class StatusChanged(rs.NotPending):
     marked it: their decision is not overwritten unseen."""
 
 
+class DecidedSince(StatusChanged):
+    """An undo or redo refused whole: the image was marked another status since the action
+    (by a teammate), and the step would go over that decision (reopen cards on an image
+    they rejected, take a label off an image they marked reviewed). Nothing was changed."""
+
+    def __init__(self, now: str, left: Optional[str], who: Optional[str], step: str) -> None:
+        self.status, self.who, self.step = now, who, step
+        by = who or "someone"
+        super().__init__(f"{by} marked this image {now} after this action (which left it {left}); "
+                         f"{'undoing' if step == 'undo' else 'redoing'} it would go over that decision. "
+                         f"Nothing was changed: the image stays {now}.")
+
+
 _OPEN = (m.STATUS_NEW, m.STATUS_SUGGESTED)  # one status, told apart by pending cards
 
 
@@ -395,7 +409,13 @@ def apply_state(target, image_id: int, state: dict, actor: str, action_prefix: s
         if now_expect is None:
             plan = now_state
         else:
-            plan = merge(rr.snapshot(s, image_id, outcomes=True), now_state, now_expect, skipped)
+            current = rr.snapshot(s, image_id, outcomes=True)
+            plan = merge(current, now_state, now_expect, skipped,
+                         cards_since(rs.suggestions_for(s, image_id), now_expect))
+            over = reopens_decided(current, now_state, now_expect, plan)
+            if over is not None:  # nothing written: run rolls back
+                raise DecidedSince(over, now_expect.get("review_status"), status_setter(s, image_id),
+                                   action_prefix)
         # the status as the reviewer saw it: restoring the cards' outcomes first turns a
         # "suggested" image into "new" (a redo of an accept recorded "new -> reviewed")
         seen = rr.locked_image(s, image_id).review_status
