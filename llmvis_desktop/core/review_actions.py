@@ -224,7 +224,7 @@ def accept(target, image_id: int, actor: str, status: str = m.STATUS_REVIEWED,
         if _orphans_shown(s, image_id, actor, shown, refused):
             return []
         kept = s.get(m.Image, image_id).caption
-        was = _seen_status(rr.locked_image(s, image_id), seen, actor)  # (deciding the cards turns suggested into new)
+        was = _seen_status(s, rr.locked_image(s, image_id), seen, actor)  # (deciding the cards turns suggested into new)
         decided = []
         take, leave = _pick_for_accept(_pending(s, image_id, shown), rr.current_labels(s, image_id), mine)
         if any(sg.kind == "label" for sg in take):
@@ -274,7 +274,7 @@ def reject(target, image_id: int, actor: str, status: str = m.STATUS_REJECTED,
     the image ``status`` (rejected); ``seen`` as :func:`accept`."""
 
     def change(s: Session):
-        was = _seen_status(rr.locked_image(s, image_id), seen, actor)
+        was = _seen_status(s, rr.locked_image(s, image_id), seen, actor)
         decided = [rs.decide(s, sg.id, "rejected", actor) for sg in _pending(s, image_id, shown)]
         rr.set_status(s, image_id, status, actor, before=was)
         return decided
@@ -285,7 +285,7 @@ def reject(target, image_id: int, actor: str, status: str = m.STATUS_REJECTED,
 def set_status(target, image_id: int, status: str, actor: str, seen: Optional[str] = None) -> ActionResult:
     def change(s: Session):
         if seen is not None:
-            _seen_status(rr.locked_image(s, image_id), seen, actor)
+            _seen_status(s, rr.locked_image(s, image_id), seen, actor)
         rr.set_status(s, image_id, status, actor)
 
     return run(target, image_id, change, taxonomy=False)
@@ -312,15 +312,23 @@ class DecidedSince(StatusChanged):
 _OPEN = (m.STATUS_NEW, m.STATUS_SUGGESTED)  # one status, told apart by pending cards
 
 
-def _seen_status(row: m.Image, seen: Optional[str], actor: str) -> str:
+def _seen_status(s: Session, row: m.Image, seen: Optional[str], actor: str) -> str:
     """The image's review status now (its row locked), after checking it is the one the
     reviewer's screen showed (``seen``; None: not checked): marked otherwise since by
     someone else (a teammate's Delete a moment before this reviewer's Enter) refuses the
-    action (:class:`StatusChanged`), nothing written. Their own change is not refused."""
+    action (:class:`StatusChanged`), nothing written. Their own change is not refused.
+
+    Whose change it was is read from the history (who last marked the status), not from
+    the image's ``updated_by``: that is whoever changed anything last, and a label key or
+    a caption typed on the stale screen after Bob's Delete made it the reviewer's own, so
+    the Enter that followed marked Bob's rejected image reviewed unseen."""
     now = row.review_status
-    if seen is None or now == seen or (now in _OPEN and seen in _OPEN) or (row.updated_by or actor) == actor:
+    if seen is None or now == seen or (now in _OPEN and seen in _OPEN):
         return now
-    raise StatusChanged(f"{row.updated_by} marked this image {now} a moment ago (the screen showed it {seen}) "
+    who = status_setter(s, row.id) or row.updated_by
+    if (who or actor) == actor:
+        return now
+    raise StatusChanged(f"{who} marked this image {now} a moment ago (the screen showed it {seen}) "
                         f"and it is not marked over that unseen. Nothing was changed: the image is shown afresh.")
 
 
