@@ -329,7 +329,7 @@ def _seen_status(s: Session, row: m.Image, seen: Optional[str], actor: str) -> s
     if (who or actor) == actor:
         return now
     raise StatusChanged(f"{who} marked this image {now} a moment ago (the screen showed it {seen}) "
-                        f"and it is not marked over that unseen. Nothing was changed: the image is shown afresh.")
+                        f"and that is not changed over unseen. Nothing was changed: the image is shown afresh.")
 
 
 def set_caption(target, image_id: int, caption: Optional[str], actor: str) -> ActionResult:
@@ -341,11 +341,21 @@ def set_labels(target, image_id: int, names: Iterable[str], actor: str) -> Actio
     return run(target, image_id, lambda s: rr.set_labels(s, image_id, names, actor) and None)
 
 
-def toggle_label(target, image_id: int, name: str, actor: str, on: Optional[bool] = None) -> ActionResult:
+def toggle_label(target, image_id: int, name: str, actor: str, on: Optional[bool] = None,
+                 seen: Optional[str] = None) -> ActionResult:
     """Toggle label ``name`` (``on``: add it, or remove it, as the reviewer meant from what
     the screen showed; already so is no change, ``changed`` False: see
-    :func:`~.store.repo_review.toggle_label`)."""
-    return run(target, image_id, lambda s: rr.toggle_label(s, image_id, name, actor, on) and None)
+    :func:`~.store.repo_review.toggle_label`). ``seen``: the review status the screen
+    showed; someone else's since refuses it (:func:`_seen_status`): a label key on the
+    image a teammate had just rejected labelled it unseen, and the window then showed
+    their status as its own result, so the Enter that followed marked it reviewed over
+    their rejection with no word."""
+    def change(s: Session):
+        if seen is not None:
+            _seen_status(s, rr.locked_image(s, image_id), seen, actor)
+        return rr.toggle_label(s, image_id, name, actor, on) and None
+
+    return run(target, image_id, change)
 
 
 def decide_suggestion(target, image_id: int, suggestion_id: int, outcome: str, actor: str,
