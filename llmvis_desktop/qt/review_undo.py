@@ -16,6 +16,7 @@ thread as well, and the stack moves when its ``step_done`` says so.
 """
 from __future__ import annotations
 
+import logging
 from typing import Optional
 
 from PySide6.QtGui import QUndoCommand
@@ -24,6 +25,8 @@ from ..core import review_actions as ra
 from ..core.store.waited import noted_waits
 from ..core.wording import visible_name
 from .review_writer import ReviewWrite
+
+log = logging.getLogger(__name__)
 
 
 class StateCommand(QUndoCommand):
@@ -145,7 +148,9 @@ class ReviewUndo:
                 self.undo_stack.undo() if undo else self.undo_stack.redo()
             finally:
                 self._skip_write = False
-        self._report(write.error, prefix=f"{text} on {name} not {step}, and taken off the undo list: ")
+        # who marked it what first (the status bar elides the end), the undo list last
+        log.warning("%s refused: %s", text, write.error)
+        self.error.emit(f"Not {step}: {text} ({name}) \u2014 {write.error} It is taken off the undo list.")
         row = self.model.row_of(image_id)
         if row is not None and (self.current is None or self.current.id != image_id):
             self.grid.select_row(row)  # the image it meant, shown with the teammate's decision

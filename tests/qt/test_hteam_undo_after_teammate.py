@@ -12,6 +12,7 @@ from qthelpers import open_and_index
 
 from llmvis_desktop.core import review_actions as ra
 from llmvis_desktop.core.project import Project
+from llmvis_desktop.core.wording import visible_name
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 
@@ -43,8 +44,9 @@ def test_undo_over_a_teammates_rejection_is_refused_and_dropped(qtbot, window, l
         assert (rec.review_status, rec.labels) == ("rejected", ("scratch",))  # Bob's decision stands
         assert [e.action for e in p.history(image_id)] == events  # nothing written
     last = win.statusBar().currentMessage()
-    assert "not undone, and taken off the undo list" in last, said
-    assert "bob marked this image rejected" in last and "Nothing was changed" in last, said
+    name = visible_name(win.model.record(image_id).relpath)
+    assert last.startswith(f"Not undone: Mark reviewed ({name}) \u2014 bob marked this image rejected"), said
+    assert "Nothing was changed" in last and last.endswith("taken off the undo list."), said
     qtbot.waitUntil(lambda: win.review.current is not None and win.review.current.id == image_id
                     and win.review.current.review_status == "rejected", timeout=20000)
     assert not win.review.undo_stack.canRedo()  # nothing to redo: the Enter still stands
