@@ -131,16 +131,17 @@ def cards_since(cards, expect: dict) -> tuple[dict, dict]:
 
 def reopens_decided(current: dict, state: dict, expect: dict, plan: dict) -> Optional[str]:
     """The review status the image was marked since the action (``expect`` is what it left)
-    when the step would go over it: set the status (the action changed it) or reopen or
-    decide a card (Alice's undo of an accept after Bob rejected the image left her cards
+    when the step would go over it: set the status (the action changed it) or reopen a
+    card (Alice's undo of an accept after Bob rejected the image left her cards
     pending on a rejected image, her label taken off it). None: the step may go on (the
     status is the one the action left; the image was opened again since, new or
     suggested, which a step reopening cards agrees with; or the step only changes a
-    caption or labels)."""
+    caption or labels, or withdraws a note it kept)."""
     now, left = current.get("review_status"), expect.get("review_status")
     if now == left or now in _OPEN:
         return None
-    if state.get("review_status", left) != left or plan.get("suggestions"):
+    reopened = any(tuple(value)[0] == "pending" for value in (plan.get("suggestions") or {}).values())
+    if state.get("review_status", left) != left or reopened:
         return now
     return None
 

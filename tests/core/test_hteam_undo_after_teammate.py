@@ -126,3 +126,14 @@ def test_redo_does_not_put_back_a_label_a_teammate_rejected_since(team):
     assert res.record.labels == () and "label 'dent'" in res.skipped
     assert res.record.caption == "a dent" and res.record.review_status == "reviewed"
     assert res.after["suggestions"][dent] == ("rejected", None)
+
+
+def test_undo_of_a_kept_note_after_a_teammates_rejection_goes_through(team):
+    """Withdrawing one's own note reopens nothing: not refused."""
+    alice, bob, image_id, _cards = team
+    done = ra.keep_note(alice, NewSuggestion(image_id, "answer", "two scratches", "vqa", None), "alice")
+    _bob_decides(bob, image_id, "delete")
+    res = ra.apply_state(alice, image_id, done.before, "alice", "undo", expect=done.after)
+    [note] = [sid for sid, value in done.before["suggestions"].items() if value == ("withdrawn", None)]
+    assert res.after["suggestions"][note] == ("withdrawn", None)
+    assert res.record.review_status == "rejected"
