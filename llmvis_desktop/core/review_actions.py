@@ -32,7 +32,8 @@ from .review_busy import busy as _busy
 from .store.repo_labels import TAXONOMY_STATE, TaxonomyBusy, share_taxonomy, taxonomy_ids
 from .store.engine import Busy, Store
 from .store.records import ImageRecord, NewSuggestion, SuggestionRecord
-from .undo_plan import current_names, merge, removed_names, undo_reads_labels, without_orphans
+from .undo_plan import (cards_since, current_names, merge, removed_names, reopens_decided, status_setter,
+                        undo_reads_labels, without_orphans)
 
 log = logging.getLogger(__name__)
 
@@ -223,7 +224,7 @@ def accept(target, image_id: int, actor: str, status: str = m.STATUS_REVIEWED,
         if _orphans_shown(s, image_id, actor, shown, refused):
             return []
         kept = s.get(m.Image, image_id).caption
-        was = _seen_status(rr.locked_image(s, image_id), seen, actor)  # (deciding the cards turns suggested into new)
+        was = _seen_status(s, rr.locked_image(s, image_id), seen, actor)  # (deciding the cards turns suggested into new)
         decided = []
         take, leave = _pick_for_accept(_pending(s, image_id, shown), rr.current_labels(s, image_id), mine)
         if any(sg.kind == "label" for sg in take):
@@ -273,7 +274,7 @@ def reject(target, image_id: int, actor: str, status: str = m.STATUS_REJECTED,
     the image ``status`` (rejected); ``seen`` as :func:`accept`."""
 
     def change(s: Session):
-        was = _seen_status(rr.locked_image(s, image_id), seen, actor)
+        was = _seen_status(s, rr.locked_image(s, image_id), seen, actor)
         decided = [rs.decide(s, sg.id, "rejected", actor) for sg in _pending(s, image_id, shown)]
         rr.set_status(s, image_id, status, actor, before=was)
         return decided
@@ -284,7 +285,7 @@ def reject(target, image_id: int, actor: str, status: str = m.STATUS_REJECTED,
 def set_status(target, image_id: int, status: str, actor: str, seen: Optional[str] = None) -> ActionResult:
     def change(s: Session):
         if seen is not None:
-            _seen_status(rr.locked_image(s, image_id), seen, actor)
+            _seen_status(s, rr.locked_image(s, image_id), seen, actor)
         rr.set_status(s, image_id, status, actor)
 
     return run(target, image_id, change, taxonomy=False)
@@ -295,19 +296,40 @@ class StatusChanged(rs.NotPending):
     marked it: their decision is not overwritten unseen."""
 
 
+class DecidedSince(StatusChanged):
+    """An undo or redo refused whole: the image was marked another status since the action
+    (by a teammate), and the step would go over that decision (reopen cards on an image
+    they rejected, take a label off an image they marked reviewed). Nothing was changed."""
+
+    def __init__(self, now: str, left: Optional[str], who: Optional[str], step: str) -> None:
+        self.status, self.who, self.step = now, who, step
+        by = who or "someone"
+        super().__init__(f"{by} marked this image {now} after this action (which left it {left}); "
+                         f"{'undoing' if step == 'undo' else 'redoing'} it would go over that decision. "
+                         f"Nothing was changed: the image stays {now}.")
+
+
 _OPEN = (m.STATUS_NEW, m.STATUS_SUGGESTED)  # one status, told apart by pending cards
 
 
-def _seen_status(row: m.Image, seen: Optional[str], actor: str) -> str:
+def _seen_status(s: Session, row: m.Image, seen: Optional[str], actor: str) -> str:
     """The image's review status now (its row locked), after checking it is the one the
     reviewer's screen showed (``seen``; None: not checked): marked otherwise since by
     someone else (a teammate's Delete a moment before this reviewer's Enter) refuses the
-    action (:class:`StatusChanged`), nothing written. Their own change is not refused."""
+    action (:class:`StatusChanged`), nothing written. Their own change is not refused.
+
+    Whose change it was is read from the history (who last marked the status), not from
+    the image's ``updated_by``: that is whoever changed anything last, and a label key or
+    a caption typed on the stale screen after Bob's Delete made it the reviewer's own, so
+    the Enter that followed marked Bob's rejected image reviewed unseen."""
     now = row.review_status
-    if seen is None or now == seen or (now in _OPEN and seen in _OPEN) or (row.updated_by or actor) == actor:
+    if seen is None or now == seen or (now in _OPEN and seen in _OPEN):
         return now
-    raise StatusChanged(f"{row.updated_by} marked this image {now} a moment ago (the screen showed it {seen}) "
-                        f"and it is not marked over that unseen. Nothing was changed: the image is shown afresh.")
+    who = status_setter(s, row.id) or row.updated_by
+    if (who or actor) == actor:
+        return now
+    raise StatusChanged(f"{who} marked this image {now} a moment ago (the screen showed it {seen}) "
+                        f"and that is not changed over unseen. Nothing was changed: the image is shown afresh.")
 
 
 def set_caption(target, image_id: int, caption: Optional[str], actor: str) -> ActionResult:
@@ -319,11 +341,21 @@ def set_labels(target, image_id: int, names: Iterable[str], actor: str) -> Actio
     return run(target, image_id, lambda s: rr.set_labels(s, image_id, names, actor) and None)
 
 
-def toggle_label(target, image_id: int, name: str, actor: str, on: Optional[bool] = None) -> ActionResult:
+def toggle_label(target, image_id: int, name: str, actor: str, on: Optional[bool] = None,
+                 seen: Optional[str] = None) -> ActionResult:
     """Toggle label ``name`` (``on``: add it, or remove it, as the reviewer meant from what
     the screen showed; already so is no change, ``changed`` False: see
-    :func:`~.store.repo_review.toggle_label`)."""
-    return run(target, image_id, lambda s: rr.toggle_label(s, image_id, name, actor, on) and None)
+    :func:`~.store.repo_review.toggle_label`). ``seen``: the review status the screen
+    showed; someone else's since refuses it (:func:`_seen_status`): a label key on the
+    image a teammate had just rejected labelled it unseen, and the window then showed
+    their status as its own result, so the Enter that followed marked it reviewed over
+    their rejection with no word."""
+    def change(s: Session):
+        if seen is not None:
+            _seen_status(s, rr.locked_image(s, image_id), seen, actor)
+        return rr.toggle_label(s, image_id, name, actor, on) and None
+
+    return run(target, image_id, change)
 
 
 def decide_suggestion(target, image_id: int, suggestion_id: int, outcome: str, actor: str,
@@ -395,7 +427,13 @@ def apply_state(target, image_id: int, state: dict, actor: str, action_prefix: s
         if now_expect is None:
             plan = now_state
         else:
-            plan = merge(rr.snapshot(s, image_id, outcomes=True), now_state, now_expect, skipped)
+            current = rr.snapshot(s, image_id, outcomes=True)
+            plan = merge(current, now_state, now_expect, skipped,
+                         cards_since(rs.suggestions_for(s, image_id), now_expect))
+            over = reopens_decided(current, now_state, now_expect, plan)
+            if over is not None:  # nothing written: run rolls back
+                raise DecidedSince(over, now_expect.get("review_status"), status_setter(s, image_id),
+                                   action_prefix)
         # the status as the reviewer saw it: restoring the cards' outcomes first turns a
         # "suggested" image into "new" (a redo of an accept recorded "new -> reviewed")
         seen = rr.locked_image(s, image_id).review_status

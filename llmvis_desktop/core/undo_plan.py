@@ -1,7 +1,10 @@
 """What an undo or redo writes back (:func:`.review_actions.apply_state`), planned in
 its transaction against the image and the label list as they are now.
 
-``merge``: the fields the undone action changed, not those someone else changed since;
+``merge``: the fields the undone action changed, not those someone else changed since
+(nor a label or caption a card decided since stands for: ``cards_since``);
+``reopens_decided``: the status someone marked the image since, when the step would
+reopen or redecide it over that (the step is then refused whole, nothing written);
 ``current_names`` / ``removed_names``: the snapshot's labels under their names now (a
 rename since) and those removed since; ``without_orphans``: label cards of a removed
 label withdrawn instead of made live again; ``undo_reads_labels``: whether the undo
@@ -13,7 +16,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from .store import models as m
@@ -101,22 +104,75 @@ def current_names(s: Session, snap: Optional[dict], skipped: list, taxonomy: Opt
     return dict(snap, labels=sorted(names), label_ids={now[i]: i for i in ids.values() if i in now})
 
 
-def merge(current: dict, state: dict, expect: dict, skipped: list) -> dict:
+_OPEN = (m.STATUS_NEW, m.STATUS_SUGGESTED)  # one status, told apart by pending cards
+_DECIDED = ("accepted", "edited", "rejected")
+
+
+def cards_since(cards, expect: dict) -> tuple[dict, dict]:
+    """What the cards decided since the action (by anyone: their outcome now is not the
+    one the action left, ``expect``) stand for, by kind: ``(held, barred)``. ``held``: the
+    values accepted (or edited to) since, which the step does not take off the image;
+    ``barred``: the values rejected (or edited away from) since, which it does not put on.
+    (An undo of Alice's edit "dent" -> "scratch" took "scratch" off the image although Bob
+    had accepted a "scratch" card since; a redo of her Enter put "dent" back on although
+    Bob had rejected the "dent" card since.)"""
+    was = expect.get("suggestions") or {}
+    held: dict = {}
+    barred: dict = {}
+    for card in cards:
+        if card.outcome not in _DECIDED or tuple(was.get(card.id, ())) == (card.outcome, card.final_value):
+            continue
+        if card.outcome in ("accepted", "edited"):
+            held.setdefault(card.kind, set()).add(card.final_value or card.value)
+        if card.outcome == "rejected" or (card.outcome == "edited" and card.final_value != card.value):
+            barred.setdefault(card.kind, set()).add(card.value)
+    return held, barred
+
+
+def reopens_decided(current: dict, state: dict, expect: dict, plan: dict) -> Optional[str]:
+    """The review status the image was marked since the action (``expect`` is what it left)
+    when the step would go over it: set the status (the action changed it) or reopen a
+    card (Alice's undo of an accept after Bob rejected the image left her cards
+    pending on a rejected image, her label taken off it). None: the step may go on (the
+    status is the one the action left; the image was opened again since, new or
+    suggested, which a step reopening cards agrees with; or the step only changes a
+    caption or labels, or withdraws a note it kept)."""
+    now, left = current.get("review_status"), expect.get("review_status")
+    if now == left or now in _OPEN:
+        return None
+    reopened = any(tuple(value)[0] == "pending" for value in (plan.get("suggestions") or {}).values())
+    if state.get("review_status", left) != left or reopened:
+        return now
+    return None
+
+
+def status_setter(s: Session, image_id: int) -> Optional[str]:
+    """Who last marked the image's review status (its history; None: nobody yet)."""
+    ev = m.Event
+    return s.scalar(select(ev.actor).where(ev.image_id == image_id, or_(
+        ev.action == "status", ev.action.like("%:status"))).order_by(ev.id.desc()).limit(1))
+
+
+def merge(current: dict, state: dict, expect: dict, skipped: list,
+          since: tuple[dict, dict] = ({}, {})) -> dict:
     """What undo/redo writes: the fields the action changed (``expect`` -> ``state``),
-    against the image as it is now (``current``)."""
+    against the image as it is now (``current``); ``since``: :func:`cards_since`."""
     plan: dict = {}
+    held, barred = since
     if "labels" in state:
         want, left = set(state["labels"]), set(expect.get("labels", ()))
         if want != left:  # the action's labels added are removed, those removed added
             now = set(current["labels"])
-            off, on = (left - want) & now, (want - left) - now
+            off = ((left - want) & now) - held.get("label", set())
+            on = (want - left) - now - barred.get("label", set())
             # one already taken back by someone else (an --overwrite import) is said, as a caption is
             skipped.extend(f"label {name!r}" for name in sorted(((left - want) - off) | ((want - left) - on)))
             if off or on:
                 plan["labels"] = sorted((now - off) | on)
     for key, name in (("caption", "caption"), ("review_status", "status")):
         if key in state and state[key] != expect.get(key):
-            if current[key] == expect.get(key):
+            if current[key] == expect.get(key) and not (key == "caption" and (
+                    expect.get(key) in held.get("caption", ()) or state[key] in barred.get("caption", ()))):
                 plan[key] = state[key]
             else:
                 skipped.append(name)

@@ -217,10 +217,10 @@ class ReviewController(ReviewEnter, NextUnreviewed, ReviewPosition, ReviewUndo, 
         shown = self._shown_record(image_id)
         if on is None:
             on = None if shown is None else name not in shown.labels
-        project, actor = self.project, self.actor()
+        project, actor, seen = self.project, self.actor(), getattr(shown, "review_status", None)
 
-        def action():
-            return ra.toggle_label(project, image_id, name, actor, on=on)
+        def action():  # (a teammate's status since, unseen, refuses it: review_actions.toggle_label)
+            return ra.toggle_label(project, image_id, name, actor, on=on, seen=seen)
 
         def done(res) -> None:
             if on is not None and not res.changed:

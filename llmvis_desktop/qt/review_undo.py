@@ -16,6 +16,7 @@ thread as well, and the stack moves when its ``step_done`` says so.
 """
 from __future__ import annotations
 
+import logging
 from typing import Optional
 
 from PySide6.QtGui import QUndoCommand
@@ -24,6 +25,8 @@ from ..core import review_actions as ra
 from ..core.store.waited import noted_waits
 from ..core.wording import visible_name
 from .review_writer import ReviewWrite
+
+log = logging.getLogger(__name__)
 
 
 class StateCommand(QUndoCommand):
@@ -118,6 +121,9 @@ class ReviewUndo:
             if line is not None and self._stack_at(cmd, undo, write):
                 self._stepped(cmd, undo, line)
             return
+        if isinstance(write.error, ra.DecidedSince):
+            self._refused_step(cmd, undo, write)
+            return
         if write.error is not None:  # the stack did not move: it still matches the database
             self._report(write.error, prefix=f"{write.name}: not {'undone' if undo else 'redone'} — "
                          if write.moved else "")
@@ -127,6 +133,31 @@ class ReviewUndo:
         self._note = ""
         self._said_state(write.result, write.kind, write.seq)
         self._stepped(cmd, undo)
+
+    def _refused_step(self, cmd, undo: bool, write) -> None:
+        """An undo (redo) refused whole: a teammate marked the image since (``write.error``,
+        :class:`~..core.review_actions.DecidedSince`). The command is taken off the stack
+        (left on top, every later Ctrl+Z was refused again and the steps before it could
+        not be reached), the reviewer told so, and the image shown as the database has it."""
+        step, text, image_id = "undone" if undo else "redone", cmd.text(), cmd.image_id
+        name = write.name or f"image {image_id}"
+        if self._stack_at(cmd, undo, write):
+            cmd.setObsolete(True)  # (Qt deletes an obsolete command as the stack steps over it: not used after)
+            self._skip_write = True
+            try:
+                self.undo_stack.undo() if undo else self.undo_stack.redo()
+            finally:
+                self._skip_write = False
+        # who marked it what first (the status bar elides the end), the undo list last
+        log.warning("%s refused: %s", text, write.error)
+        self.error.emit(f"Not {step}: {text} ({name}) \u2014 {write.error} It is taken off the undo list.")
+        row = self.model.row_of(image_id)
+        if row is not None and (self.current is None or self.current.id != image_id):
+            self.grid.select_row(row)  # the image it meant, shown with the teammate's decision
+        try:
+            self.show_from_database(image_id)
+        except Exception:  # (the database unreachable now: the refusal is said already)
+            pass
 
     def _stack_at(self, cmd, undo: bool, write) -> bool:
         """Whether ``cmd`` is the command the stack's step moves over (else said)."""
