@@ -17,7 +17,7 @@ from .open_checks import unlistable
 from .project_lookup import enclosing_project  # noqa: F401 - (its home was here: callers import it from here)
 from .store import models as m
 from .store import repo_folders as rf
-from .store import repo_images as ri
+from .store import repo_headers as rh, repo_images as ri
 from .store import repo_labels as rl
 from .store import repo_repairs as rrep
 from .store import repo_review as rr
@@ -229,9 +229,9 @@ class Project:
                 "by_status": {k: by_status.get(k, 0) for k in m.ALL_STATUSES},
                 # of "error" and "missing", those marked reviewed or rejected (evaluate counts them so)
                 "decided_unreadable": ri.decided_unreadable(s),
-                "headers_pending": ri.count_pending_headers(s),
+                "headers_pending": rh.count_pending_headers(s),
                 # of them, unreadable files read again at every index (a broken link...)
-                "headers_retry": ri.count_retry_headers(s),
+                "headers_retry": rh.count_retry_headers(s),
                 "labels": rl.usage(s),
                 "suggestions": {k: rs.outcome_counts(s).get(k, 0) for k in m.OUTCOMES},
                 "repairs": rrep.repair_count(s),
