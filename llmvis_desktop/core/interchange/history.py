@@ -34,7 +34,7 @@ from sqlalchemy import func, select
 
 from ..store import models as m
 from ..store.convert import loads
-from ..store.repo_review import event_field
+from ..store.repo_history import event_field
 from .common import (
     CHUNK,
     is_dicom,
