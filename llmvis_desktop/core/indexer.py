@@ -15,7 +15,7 @@ from .store import models as m
 from .hashing import file_sha256_stat, open_file_sha256_stat
 from .store import repo_digests
 from .store import repo_folders as rf
-from .store import repo_images as ri
+from .store import repo_headers as rh, repo_images as ri
 from .store import repo_left_out
 from .store import repo_moves
 from .store.engine import Store
@@ -329,10 +329,10 @@ def _requeue_too_large(store: Store, limit: int) -> bool:
     one they were refused under (the setting was raised, or a team's other machine has
     another); nothing is written otherwise. True when any were queued."""
     with store.read() as s:
-        if not ri.too_large_done(s, TOO_LARGE) or ri.header_pixel_limit(s) == limit:
+        if not rh.too_large_done(s, TOO_LARGE) or rh.header_pixel_limit(s) == limit:
             return False
     with store.write() as s:
-        return ri.requeue_too_large(s, TOO_LARGE) > 0
+        return rh.requeue_too_large(s, TOO_LARGE) > 0
 
 
 def _requeue_older_reader(store: Store) -> None:
@@ -341,15 +341,15 @@ def _requeue_older_reader(store: Store) -> None:
     version is recorded with the requeue, or with the first headers read of a new project;
     nothing is written when there is nothing to read (a read-only database indexes as before)."""
     with store.read() as s:
-        have = ri.header_reader_version(s)
+        have = rh.header_reader_version(s)
         if have >= READER_VERSION:
             return
         formats = sorted({f for v, fs in REREAD_FORMATS.items() if v > have for f in fs})
-        if not ri.headers_done_of_formats(s, formats) and not ri.count_pending_headers(s):
+        if not rh.headers_done_of_formats(s, formats) and not rh.count_pending_headers(s):
             return
     with store.write() as s:
-        ri.requeue_formats(s, formats)
-        ri.remember_header_reader(s, READER_VERSION)
+        rh.requeue_formats(s, formats)
+        rh.remember_header_reader(s, READER_VERSION)
 
 
 def _header_and_digest(image_id: int, path: Path, held: Optional[tuple[int, int]], kwargs: dict,
@@ -408,19 +408,19 @@ def read_headers(
     root = Path(root)
     _requeue_older_reader(store)
     with store.read() as s:
-        total = ri.count_pending_headers(s)
+        total = rh.count_pending_headers(s)
     done = 0
     last_id = 0
     kwargs = {} if max_pixels is None else {"max_pixels": max_pixels}
     limit = int(max_pixels or DEFAULT_MAX_PIXELS)
     if _requeue_too_large(store, limit):
         with store.read() as s:
-            total = ri.count_pending_headers(s)
+            total = rh.count_pending_headers(s)
     progress(Progress("headers", 0, total, "reading image headers"))
     while True:
         token.check()
         with store.read() as s:
-            todo = ri.pending_headers(s, last_id, batch_size)
+            todo = rh.pending_headers(s, last_id, batch_size)
             held = repo_digests.sizes_and_times(s, [i for i, _ in todo]) if todo else {}
         if not todo:
             break
@@ -460,10 +460,10 @@ def read_headers(
                 )
             digests += digest
         with store.write() as s:
-            ri.store_headers(s, ok, failed, retry)
+            rh.store_headers(s, ok, failed, retry)
             repo_digests.save(s, digests)
             if any(reason.startswith(TOO_LARGE) for _, reason in failed):
-                ri.remember_header_limit(s, limit)  # the limit these were refused under
+                rh.remember_header_limit(s, limit)  # the limit these were refused under
         token.check()  # (cancelled within the batch: what it read is kept)
         last_id = todo[-1][0]
         done += read

@@ -1,7 +1,8 @@
 """A Project = an image root + its database: the facade both the GUI and the CLI use.
 
 Every method that changes an annotation is one transaction that also writes the
-history event; every method returns frozen records, never live ORM objects.
+history event; every method returns frozen records, never live ORM objects. Finding and
+opening its database (and ProjectError) is :mod:`.project_open`.
 """
 from __future__ import annotations
 
@@ -9,26 +10,19 @@ import logging
 from pathlib import Path
 from typing import Iterable, Optional, Sequence
 
-
-from . import config as cfg_mod
-from .errors import first_line
 from .indexer import NothingListed, ScanResult, read_headers, scan
-from .open_checks import unlistable
+from .project_open import ProjectError, describe_db, open_database  # noqa: F401 - (ProjectError: imported from here)
 from .project_lookup import enclosing_project  # noqa: F401 - (its home was here: callers import it from here)
 from .store import models as m
 from .store import repo_folders as rf
-from .store import repo_images as ri
+from .store import repo_headers as rh, repo_images as ri
 from .store import repo_labels as rl
 from .store import repo_repairs as rrep
 from .store import repo_review as rr
 from .store import repo_runs as rruns
-from .store import refold
 from .store import repo_suggest as rs
 from .store import settings_row
-from .store.engine import Store, default_db_location, sqlite_url
-from .store.writable import disk_full_reason, wal_is_empty
-from .store.migrate import SchemaError
-from .open_setup import open_read_only, settings_at_open, take_back_abandoned_labels
+from .store.engine import Store
 from .store.records import (
     EventRecord,
     ImageFilter,
@@ -41,10 +35,6 @@ from .store.records import (
 from .tasks import CancelToken, ProgressFn, no_progress
 
 log = logging.getLogger(__name__)
-
-
-class ProjectError(Exception):
-    """A project cannot be opened or used; the message says why and where."""
 
 
 class Project:
@@ -69,53 +59,8 @@ class Project:
         """``who``: the person (or ``--actor``) working through this project, named to a
         teammate whose change waits for one of this project's locks (PostgreSQL's
         application name; default: the configured reviewer name, else the user name)."""
-        root = Path(folder).expanduser()
-        if not root.is_dir():
-            if root.exists():
-                raise ProjectError(f"{root}: is a file, not a folder; open the folder that holds the images")
-            raise ProjectError(f"{root}: no such folder (or it cannot be reached)")
-        root = root.resolve()
-        try:
-            str(root).encode("utf-8")
-        except UnicodeEncodeError:  # bytes that are not UTF-8: no database stores the path
-            from .imaging.scan import printable
-
-            raise ProjectError(f"{printable(str(root))}: the folder's path is not valid UTF-8 (the project "
-                               f"stores it as text); rename the folder, or the one holding it") from None
-        note = None
-        if db_url is None:
-            data = data_dir or cfg_mod.data_dir()
-            unlisted = unlistable(root)  # (its .llmvis cannot be looked at: not a read-only folder)
-            if unlisted:
-                raise ProjectError(unlisted)
-            try:
-                db_path, note = default_db_location(root, data)
-            except OSError as exc:  # the folder is read-only and so is the data folder
-                raise ProjectError(
-                    f"{root}: the folder is read-only, and its database cannot be kept in the user data "
-                    f"folder {data} either ({first_line(exc, 200)}); start llmvis with --db naming a "
-                    f"database file in a writable place, e.g. --db sqlite:////tmp/project.sqlite") from None
-            db_url = sqlite_url(db_path)
-        where = _describe(db_url)
-        store = _open_store(db_url, where, who)
-        try:
-            settings = settings_at_open(store, root, where)  # the schema and project row made ready
-            # before any search: copies folded by an older Unicode (the settings read above)
-            refused = refold.at_open(store, where, settings)
-        except SchemaError as exc:
-            store.dispose()
-            raise ProjectError(str(exc)) from exc
-        except Exception as exc:
-            store.dispose()
-            full = disk_full_reason(store.db_file)
-            if full is not None and wal_is_empty(store.db_file):  # still readable: read-only
-                read_only = open_read_only(store.db_file, root, full)
-                if read_only is not None:
-                    return cls(root, read_only, read_only.read_only(), max_pixels)
-            raise ProjectError(f"{where}: cannot open the project database ({full or first_line(exc, 300)})") from exc
-        if settings is not None:  # a project made before: a killed import's labels are taken back
-            take_back_abandoned_labels(store, settings)
-        return cls(root, store, "; ".join(n for n in (note, refused) if n) or None, max_pixels)
+        root, store, note = open_database(folder, db_url, data_dir=data_dir, who=who)
+        return cls(root, store, note, max_pixels)
 
     def close(self) -> None:
         self.store.dispose()
@@ -225,14 +170,14 @@ class Project:
             by_status = ri.counts_by_status(s)
             return {
                 "root": str(self.root),
-                "database": _describe(self.db_url, absolute=True),
+                "database": describe_db(self.db_url, absolute=True),
                 "images": sum(by_status.values()),
                 "by_status": {k: by_status.get(k, 0) for k in m.ALL_STATUSES},
                 # of "error" and "missing", those marked reviewed or rejected (evaluate counts them so)
                 "decided_unreadable": ri.decided_unreadable(s),
-                "headers_pending": ri.count_pending_headers(s),
+                "headers_pending": rh.count_pending_headers(s),
                 # of them, unreadable files read again at every index (a broken link...)
-                "headers_retry": ri.count_retry_headers(s),
+                "headers_retry": rh.count_retry_headers(s),
                 "labels": rl.usage(s),
                 "suggestions": {k: rs.outcome_counts(s).get(k, 0) for k in m.OUTCOMES},
                 "repairs": rrep.repair_count(s),
@@ -439,41 +384,3 @@ class Project:
     def set_setting(self, key: str, value) -> None:
         with self.store.write() as s:  # the row locked: two reviewers' settings both stay
             settings_row.set_value(s, key, value)
-
-
-PG_URL_HINT = "postgresql+psycopg://user@host/database (or sqlite:////path/to/file.sqlite)"
-
-
-def _open_store(db_url: str, where: str, who: Optional[str] = None) -> Store:
-    """The store on ``db_url``, or a ProjectError saying what is wrong with the URL (one
-    that cannot be parsed, an unknown database type, a driver that is not installed)."""
-    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
-
-    try:
-        return Store(db_url, who)
-    except NoSuchModuleError:
-        scheme = db_url.split(":", 1)[0]
-        raise ProjectError(f"{where}: unknown database type {scheme!r}; a database URL looks like "
-                           f"{PG_URL_HINT}") from None
-    except ArgumentError:
-        shown = repr(db_url) if "@" not in db_url and len(db_url) < 200 else "given"  # (no password shown)
-        raise ProjectError(f"the database URL {shown} cannot be parsed; write it as {PG_URL_HINT}") from None
-    except ImportError as exc:
-        raise ProjectError(f"{where}: the database driver is not installed ({exc}); for PostgreSQL "
-                           f"install llmvis-desktop[postgresql] and use {PG_URL_HINT}") from None
-
-
-def _describe(url: str, absolute: bool = False) -> str:
-    """``absolute``: a SQLite file's path made absolute (`info` said ``../team.sqlite``
-    beside an absolute root: unusable from another folder)."""
-    from .store.engine import describe_url
-
-    shown = describe_url(url)
-    if absolute and url.startswith("sqlite:///") and not url.startswith("sqlite:///file:") \
-            and shown not in ("", ":memory:"):
-        import os
-
-        return os.path.abspath(shown)
-    return shown
-
-

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from .store import models as m
 from .store import repo_images as ri
 from .store import repo_review as rr
-from .store import repo_suggest as rs
+from .store import repo_queue as rq, repo_suggest as rs
 from .store.action_cards import keep_cards, label_cards
 from .store.db_errors import RETRYABLE, WAITED, db_error_kind
 from .review_busy import busy as _busy
@@ -96,11 +96,11 @@ def run(target, image_id: int, change: Callable[[Session], Iterable[SuggestionRe
                 # status of the image computed once, the history events in one INSERT
                 rr.cache_labels(s)
                 keep_cards(s)  # its cards read once, as the labels (store/action_cards.py)
-                rs.defer_refreshes(s)
+                rq.defer_refreshes(s)
                 before, status_before = rr.snapshot(s, image_id, outcomes=True), rr.locked_image(s, image_id).status
                 with rr.batched_events(s):
                     decided = tuple(change(s) or ())
-                    rs.run_refreshes(s)
+                    rq.run_refreshes(s)
                 s.flush()
                 after = rr.snapshot(s, image_id, outcomes=True)
                 record = rr.kept_record(s, image_id, after["labels"]) or ri.record_of(s, image_id, after["labels"])
@@ -449,6 +449,6 @@ def apply_state(target, image_id: int, state: dict, actor: str, action_prefix: s
             rr.set_status(s, image_id, plan["review_status"], actor, action=f"{action_prefix}:status", before=seen)
             if plan["review_status"] in (m.STATUS_NEW, m.STATUS_SUGGESTED):
                 # a job may have suggested for it since: "new" with pending cards is "suggested"
-                rs.refresh_image(s, image_id)
+                rq.refresh_image(s, image_id)
 
     return run(target, image_id, change, skipped, taxonomy=lambda s: undo_reads_labels(s, state, expect))

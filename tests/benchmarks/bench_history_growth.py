@@ -131,7 +131,7 @@ def plans(p) -> dict:
     from sqlalchemy import select
 
     from llmvis_desktop.core.store import models as m
-    from llmvis_desktop.core.store.repo_suggest import _scored, pending_count, queue_score
+    from llmvis_desktop.core.store.repo_queue import _scored, pending_count, queue_score
 
     sg = m.Suggestion
     stmts = {

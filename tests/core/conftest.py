@@ -189,6 +189,7 @@ def worker():
 def make_read_only(monkeypatch, folder) -> None:
     """``folder`` and everything below it read-only to the store's checks (through
     ``os.access`` and the store's own write probe: permission bits do not stop root)."""
+    import llmvis_desktop.core.store.db_location as db_location
     import llmvis_desktop.core.store.engine as eng
 
     real_access = eng.os.access
@@ -200,7 +201,7 @@ def make_read_only(monkeypatch, folder) -> None:
         return real_access(path, mode)
 
     monkeypatch.setattr(eng.os, "access", fake_access)
-    monkeypatch.setattr(eng, "_writable_dir", lambda p: not str(p).startswith(inside))
+    monkeypatch.setattr(db_location, "_writable_dir", lambda p: not str(p).startswith(inside))
 
 
 @pytest.fixture

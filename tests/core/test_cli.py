@@ -443,12 +443,12 @@ def test_a_usage_error_with_json_prints_the_error_object(png_folder, capsys, mon
     assert exc.value.code == 2 and capsys.readouterr().out == ""
     import argparse
 
-    from llmvis_desktop import cli
+    from llmvis_desktop import cli_project
 
     def refuse(args):
         argparse.ArgumentParser(prog="llmvis info").error("no such thing")
 
-    monkeypatch.setattr(cli, "cmd_info", refuse)
+    monkeypatch.setattr(cli_project, "cmd_info", refuse)
     with pytest.raises(SystemExit) as exc:  # a usage error found by the command itself
         main(["info", str(png_folder), "--json"])
     captured = capsys.readouterr()
@@ -489,7 +489,7 @@ def test_a_quiet_index_counts_the_damaged_files_instead_of_naming_each(png_folde
 
 
 def test_unreadable_lines_say_how_many_more():
-    from llmvis_desktop.cli import unreadable_lines
+    from llmvis_desktop.cli_project import unreadable_lines
 
     lines = unreadable_lines([("a.png", "empty file (0 bytes)")], 4)
     assert lines == ["could not read a.png: empty file (0 bytes)",

@@ -22,7 +22,7 @@ from sqlalchemy import func, select, update
 from llmvis_desktop.core import review_actions as ra
 from llmvis_desktop.core.project import Project
 from llmvis_desktop.core.store import models as m
-from llmvis_desktop.core.store import repo_suggest as rs
+from llmvis_desktop.core.store import repo_queue as rq
 from llmvis_desktop.core.store.engine import short_waits
 from llmvis_desktop.core.store.records import NewSuggestion
 from llmvis_desktop.core.store.repo_review import replay
@@ -96,7 +96,7 @@ def _stored(p):
                                         .join(m.Label, m.Label.id == m.ImageLabel.label_id)):
             labels.setdefault(image_id, []).append(name)
         sg = m.Suggestion
-        best = dict(s.execute(select(sg.image_id, rs.queue_score()).where(rs._scored()).group_by(sg.image_id)).all())
+        best = dict(s.execute(select(sg.image_id, rq.queue_score()).where(rq._scored()).group_by(sg.image_id)).all())
         pending = dict(s.execute(select(sg.image_id, func.count()).where(sg.outcome == "pending")
                                  .group_by(sg.image_id)).all())
     return rows, {i: sorted(n) for i, n in labels.items()}, best, pending

@@ -14,7 +14,7 @@ from PIL import Image
 
 from llmvis_desktop.core import hashing, indexer
 from llmvis_desktop.core.project import Project
-from llmvis_desktop.core.store import repo_images as ri
+from llmvis_desktop.core.store import repo_headers as rh
 from llmvis_desktop.core.tasks import CancelToken, Cancelled
 
 
@@ -27,7 +27,7 @@ def _folder(root, n):
 
 def _pending(p):
     with p.store.read() as s:
-        return ri.count_pending_headers(s)
+        return rh.count_pending_headers(s)
 
 
 def test_cancel_during_a_files_hash_stops_before_the_next_file(tmp_path, monkeypatch):

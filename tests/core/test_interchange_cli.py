@@ -72,7 +72,7 @@ def test_export_never_replaces_a_link_or_device(tmp_path, capsys):
 def test_interrupted_export_exits_130_and_removes_its_partial_folder(tmp_path, capsys, monkeypatch):
     """Ctrl+C gave exit 1 and left a half-written folder that the next run refused as
     not empty."""
-    from llmvis_desktop.core.interchange import common
+    from llmvis_desktop.core.interchange import export_context as common
 
     src = make_files(tmp_path / "imgs")
     open_scanned(src).close()

@@ -26,7 +26,7 @@ from llmvis_desktop.core import review_actions as ra
 from llmvis_desktop.core.project import Project
 from llmvis_desktop.core.store import fold as fold_mod
 from llmvis_desktop.core.store import refold
-from llmvis_desktop.core.store import repo_images as ri
+from llmvis_desktop.core.store import repo_headers as rh
 from llmvis_desktop.core.store import repo_labels as rl
 from llmvis_desktop.core.store.taxonomy_lock import TAXONOMY_LOCK
 from pg import _libpq_url
@@ -166,15 +166,15 @@ def test_a_header_pass_and_the_opens_refold_take_turns(monkeypatch, folder, pg_u
 
     def headers(alice, then):
         with alice.store.write() as s:
-            ri.store_headers(s, [{"id": i, "width": 4, "height": 4, "format": "PNG", "bit_depth": 8, "frames": 1}
+            rh.store_headers(s, [{"id": i, "width": 4, "height": 4, "format": "PNG", "bit_depth": 8, "frames": 1}
                                  for i in alice.image_ids()], [])
             then(s)
 
     alice, out = _race(monkeypatch, folder, pg_url, caplog, headers,
-                       lambda s: ri.remember_header_limit(s, 1000))
+                       lambda s: rh.remember_header_limit(s, 1000))
     try:
         _no_deadlock(out, caplog)
-        assert alice.settings()[ri.HEADER_LIMIT_KEY] == 1000
+        assert alice.settings()[rh.HEADER_LIMIT_KEY] == 1000
     finally:
         alice.close()
     _refolded_by_next_open(folder, pg_url, out["open"])

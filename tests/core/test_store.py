@@ -66,6 +66,7 @@ def test_read_only_folder_uses_data_dir(png_folder, monkeypatch, tmp_path, read_
 def test_read_only_folder_with_its_own_database_works_on_a_copy(png_folder, monkeypatch, tmp_path):
     """A folder made read-only after it was annotated: its database is copied (the
     annotations come along), not replaced by an empty one elsewhere."""
+    import llmvis_desktop.core.store.db_location as db_location
     import llmvis_desktop.core.store.engine as eng
 
     with Project.open(png_folder) as p:
@@ -78,7 +79,7 @@ def test_read_only_folder_with_its_own_database_works_on_a_copy(png_folder, monk
     ro = str(png_folder.resolve())
     monkeypatch.setattr(eng.os, "access", lambda path, mode: False if str(path).startswith(ro) and mode & eng.os.W_OK
                         else real_access(path, mode))
-    monkeypatch.setattr(eng, "_writable_dir", lambda p: not str(p).startswith(ro))
+    monkeypatch.setattr(db_location, "_writable_dir", lambda p: not str(p).startswith(ro))
     with Project.open(png_folder, data_dir=tmp_path / "data") as p:
         assert str(tmp_path / "data") in p.db_url
         assert "copied" in p.db_note and str(own.resolve()) in p.db_note
@@ -94,19 +95,20 @@ def test_a_read_only_copy_is_refreshed_or_its_work_pointed_to(png_folder, monkey
     """The copy was made once and reused for ever: read-only again after the folder's
     database changed, it showed the old annotations; writable again, the work done in
     the copy was silently left behind."""
+    import llmvis_desktop.core.store.db_location as db_location
     import llmvis_desktop.core.store.engine as eng
 
     data = tmp_path / "data"
     with Project.open(png_folder) as p:
         p.index()
         first, second, third = p.image_ids()[:3]
-    real_access, real_writable = eng.os.access, eng._writable_dir
+    real_access, real_writable = eng.os.access, db_location._writable_dir
     ro = str(png_folder.resolve())
 
     def read_only(on: bool) -> None:
         monkeypatch.setattr(eng.os, "access", lambda path, mode: False if on and str(path).startswith(ro)
                             and mode & eng.os.W_OK else real_access(path, mode))
-        monkeypatch.setattr(eng, "_writable_dir", lambda d: False if on and str(d).startswith(ro)
+        monkeypatch.setattr(db_location, "_writable_dir", lambda d: False if on and str(d).startswith(ro)
                             else real_writable(d))
 
     read_only(True)

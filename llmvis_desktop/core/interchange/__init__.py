@@ -23,12 +23,12 @@ from . import coco, csv_fmt, cvat, hf_jsonl, history, labelstudio, txt_sidecar, 
 from .apply import apply_import
 from .common import (
     Conflict,
-    ExportContext,
     ExportOptions,
     ExportReport,
     ImportReport,
     InterchangeError,
 )
+from .export_context import ExportContext
 from .files import INCOMPLETE, WriteError, folder_is_empty, resolve_inside
 from .parsing import ParsedFile
 from .target import check_file_target, check_folder_target

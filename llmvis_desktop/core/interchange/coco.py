@@ -24,7 +24,8 @@ from pathlib import Path
 
 from ..store.records import NewSuggestion
 
-from .common import ExportContext, InterchangeError
+from .common import InterchangeError
+from .export_context import ExportContext
 from .files import sidecar_path, write_pair_atomic
 from .target import check_file_target
 from .parsing import (

@@ -31,7 +31,8 @@ import re
 from pathlib import Path
 
 from .coco import suggestion_from
-from .common import ExportContext, InterchangeError, notes_text
+from .common import InterchangeError, notes_text
+from .export_context import ExportContext
 from .files import sidecar_path, write_pair_atomic
 from .target import check_file_target
 from .parsing import ImportItem, ParsedFile, check_labels, check_status, check_text, parse_time

@@ -23,7 +23,8 @@ from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
 from ..store.records import NewSuggestion
-from .common import ExportContext, InterchangeError, visible_controls
+from .common import InterchangeError, visible_controls
+from .export_context import ExportContext
 from .files import write_atomic
 from .parsing import (MISSING, ImportItem, ParsedFile, check_labels, check_status, parse_time, read_xml,
                       score_value)

@@ -2,7 +2,7 @@
 images in the grid's Name order (``images.name_key``, then id), ``CHUNK`` per query
 round, with their labels, suggestions and repair links (:func:`repair_links`, also the history export's), reading a header
 now where the index has not; the refusal of 8-bit PNG names that clash. The row
-shapes, naming and :class:`.common.ExportContext` are in :mod:`.common`.
+shapes and naming are in :mod:`.common`, :class:`.export_context.ExportContext` in its own module.
 """
 from __future__ import annotations
 
@@ -19,16 +19,15 @@ from .common import (
     CHUNK,
     COPY_FORMATS,
     PNG_SUFFIX,
-    ExportContext,
     ExportRow,
     NOTE_FORMATS,
     InterchangeError,
     SuggestionOut,
-    export_name,
     is_dicom,
     iso,
     visible_controls,
 )
+from .export_context import ExportContext, export_name
 
 
 def repair_links(ctx: ExportContext, s) -> tuple[set[int], set[int], dict[int, int], set[int]]:

@@ -27,7 +27,8 @@ from datetime import datetime
 from pathlib import Path
 
 from .coco import suggestion_from
-from .common import ExportContext, InterchangeError, notes_text, split_of
+from .common import InterchangeError, notes_text, split_of
+from .export_context import ExportContext
 from .csv_fmt import join_labels, read_taxonomy, split_labels, taxonomy_text
 from .files import prepare_folder
 from .parsing import ImportItem, ParsedFile, check_labels, check_status, check_text, parse_time

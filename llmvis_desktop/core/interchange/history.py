@@ -34,17 +34,16 @@ from sqlalchemy import func, select
 
 from ..store import models as m
 from ..store.convert import loads
-from ..store.repo_review import event_field
+from ..store.repo_history import event_field
 from .common import (
     CHUNK,
-    ExportContext,
-    export_name,
     is_dicom,
     is_dicom_name,
     iso,
     neutral_name,
     visible_controls,
 )
+from .export_context import ExportContext, export_name
 from .export_rows import repair_links
 from .files import write_atomic
 

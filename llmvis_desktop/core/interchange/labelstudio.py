@@ -24,7 +24,8 @@ from pathlib import Path
 
 from ..store.records import NewSuggestion
 from .coco import load_json
-from .common import ExportContext, InterchangeError
+from .common import InterchangeError
+from .export_context import ExportContext
 from .files import write_pair_atomic
 from .labelstudio_read import (
     UPLOAD,

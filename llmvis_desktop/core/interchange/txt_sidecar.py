@@ -16,7 +16,8 @@ from __future__ import annotations
 import os
 from pathlib import Path, PurePosixPath
 
-from .common import ExportContext, InterchangeError
+from .common import InterchangeError
+from .export_context import ExportContext
 from .files import none_of
 from .files import prepare_folder, write_atomic
 from .parsing import ImportItem, ParsedFile, check_text

@@ -14,7 +14,8 @@ import json
 import os
 from pathlib import Path
 
-from .common import ExportContext, InterchangeError, split_of, splits_used
+from .common import InterchangeError, split_of, splits_used
+from .export_context import ExportContext
 from .files import folder_to_label, label_to_folder, none_of, prepare_folder
 from .parsing import ImportItem, ParsedFile, check_labels
 from ..imaging.formats import SUPPORTED_EXTENSIONS, sniff_dicom

@@ -1,7 +1,7 @@
-"""Engine and session set-up: SQLite hardening, read/write sessions, DB location."""
+"""Engine and session set-up: SQLite hardening, read/write sessions. Where a folder's
+database lives and how its URL is shown: :mod:`.db_location` (its names kept importable here)."""
 from __future__ import annotations
 
-import hashlib
 import os
 import threading
 from contextlib import contextmanager
@@ -18,6 +18,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from . import answer_deadline, pg_wire
 from .fold import SQLITE_FOLD, fold
 from .writable import read_only_reason, refused_write
+from .db_location import (  # noqa: F401  (imported from here by the fronts and the project)
+    SECRET_QUERY_KEYS,
+    default_db_location,
+    describe_url,
+    fallback_db_path,
+    folder_writable,
+    sqlite_url,
+    url_without_password,
+)
 
 SQLITE_BUSY_TIMEOUT_MS = 15000
 #: PostgreSQL: how long a change waits for another reviewer's lock on the same image
@@ -346,136 +355,3 @@ class Store:
 
     def dispose(self) -> None:
         self.engine.dispose()
-
-
-def _writable_dir(path: Path) -> bool:
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return False
-    return os.access(path, os.W_OK | os.X_OK)
-
-
-def folder_writable(root: Path) -> bool:
-    """Whether files can be made in ``root`` (else its database is kept in the user data
-    folder, :func:`fallback_db_path`)."""
-    return os.access(root, os.W_OK | os.X_OK)
-
-
-def fallback_db_path(root: Path, data_dir: Path) -> Path:
-    """Where a folder's database is kept when it cannot be inside the folder (a read-only
-    folder): under the user data dir, keyed by the folder's absolute path."""
-    root = Path(root).resolve()
-    key = hashlib.sha1(str(root).encode("utf-8", "surrogateescape")).hexdigest()[:16]
-    safe_name = "".join(c if c.isalnum() or c in "-_." else "_" for c in root.name)[:40]
-    return Path(data_dir) / "projects" / f"{safe_name}-{key}" / "project.sqlite"
-
-
-def default_db_location(root: Path, data_dir: Path) -> tuple[Path, str | None]:
-    """Where a folder's database lives, and a note when it is not inside the folder.
-
-    ``<root>/.llmvis/project.sqlite`` normally; when the folder is read-only, a file
-    under the user data dir keyed by the folder's absolute path.
-    """
-    from . import readonly_copy
-
-    root = Path(root).resolve()
-    inside = root / ".llmvis"
-    own = inside / "project.sqlite"
-    db = fallback_db_path(root, data_dir)
-    fallback = db.parent
-    if inside.exists() and not inside.is_dir():  # another program's file named .llmvis
-        fallback.mkdir(parents=True, exist_ok=True)
-        return db, (f"{inside} is a file, not llmvis's folder (another program's?); the project "
-                    f"database is kept at {db}")
-    if (own.exists() and os.access(inside, os.W_OK | os.X_OK)) or (
-            folder_writable(root) and _writable_dir(inside)):
-        return own, readonly_copy.left_behind_note(root, own, db)
-    fallback.mkdir(parents=True, exist_ok=True)
-    if own.exists():  # the folder carries its annotations: work on a copy of them, never an empty one
-        own_changed, copy_changed = readonly_copy.changed(db) if db.exists() else (None, None)
-        fresh = not db.exists() or (own_changed and copy_changed is False)
-        if fresh:
-            _copy_database(own, db)
-            readonly_copy.remember(own, db)
-        note = (f"folder {root} is read-only; its project database {own} was copied to {db}, "
-                f"and changes are kept in the copy")
-        if own_changed and copy_changed:
-            note += ("; the folder's database has changed since it was copied, and so has the copy: "
-                     "the copy is used, and the folder's newer changes are not shown")
-        return db, note
-    note = f"folder {root} is read-only; the project database is kept at {db}"
-    if not db.exists() or not readonly_copy.newest_event(db):  # no work of its own yet
-        from .moved_copies import moved_note
-
-        moved = moved_note(root, data_dir, db)  # the folder moved or renamed: its work is there
-        if moved:
-            note += "; " + moved
-    return db, note
-
-
-def _copy_database(source: Path, target: Path) -> None:
-    """Copy a SQLite database that cannot be opened for writing where it is (with its
-    write-ahead log, whose changes SQLite applies when the copy opens), whole or not
-    at all."""
-    import shutil
-
-    tmp = target.with_name(target.name + ".copying")
-    try:
-        shutil.copyfile(source, tmp)
-        wal = source.with_name(source.name + "-wal")
-        if wal.exists():
-            shutil.copyfile(wal, tmp.with_name(target.name + "-wal"))
-        os.replace(tmp, target)
-    except OSError as exc:
-        for leftover in (tmp, tmp.with_name(target.name + "-wal")):
-            leftover.unlink(missing_ok=True)
-        raise OSError(exc.errno, f"cannot copy the read-only folder's database {source} to {target}: "
-                                 f"{exc.strerror or exc}") from exc
-
-
-def sqlite_url(path: Path) -> str:
-    return f"sqlite:///{Path(path).resolve()}"
-
-
-def url_without_password(url: str) -> str:
-    """``url`` with any password left out (to be remembered or shown); unchanged when it
-    has none or cannot be parsed."""
-    from sqlalchemy.engine import URL, make_url
-
-    try:
-        parsed = make_url(url)
-    except Exception:
-        return url
-    # libpq also takes the password as a query parameter (?password=...)
-    query = {k: v for k, v in parsed.query.items() if k.lower() not in SECRET_QUERY_KEYS}
-    if parsed.password is None and len(query) == len(parsed.query):
-        return url
-    plain = URL.create(parsed.drivername, parsed.username, None, parsed.host, parsed.port, parsed.database,
-                       query)  # (URL.set ignores a None password)
-    return plain.render_as_string(hide_password=False)
-
-
-#: query parameters of a database URL that hold a secret (libpq's keywords)
-SECRET_QUERY_KEYS = frozenset({"password", "sslpassword"})  # (passfile names a file: kept)
-
-
-def describe_url(url: str) -> str:
-    """A database URL to show: a SQLite file's path, else the URL with every password
-    (in the user part or the query) shown as ***."""
-    if url.startswith("sqlite:///file:"):  # a URI filename: opened read-only (a full disk)
-        from urllib.parse import unquote
-
-        return unquote(url[len("sqlite:///file:"):].split("?", 1)[0]) + " (read-only)"
-    if url.startswith("sqlite:///"):
-        return url[len("sqlite:///"):]
-    from sqlalchemy.engine import make_url
-
-    try:
-        parsed = make_url(url)
-    except Exception:
-        return "the database URL given"
-    from urllib.parse import unquote
-
-    query = {k: ("***" if k.lower() in SECRET_QUERY_KEYS else v) for k, v in parsed.query.items()}
-    return unquote(parsed.set(query=query).render_as_string(hide_password=True))  # read, not reused

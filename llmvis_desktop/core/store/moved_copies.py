@@ -1,7 +1,7 @@
 """The databases of read-only folders that were moved, renamed or remounted elsewhere.
 
 A read-only folder's project database is kept in the user data folder, keyed by the
-folder's path (:func:`.engine.fallback_db_path`). Renamed, or mounted at another place,
+folder's path (:func:`.db_location.fallback_db_path`). Renamed, or mounted at another place,
 the folder is another key: opening it made a new, empty project, and its reviews stayed
 in the old database with nothing mentioning them. :func:`moved_note` finds the databases
 there whose recorded folder is gone and whose files match this folder (by a sample of

@@ -1,7 +1,7 @@
 """The copy of a read-only folder's database, and how it stands against the folder's own.
 
 A folder that cannot be written works on a copy of its database in the user data dir
-(:func:`.engine.default_db_location`). History is append-only, so the newest event id
+(:func:`.db_location.default_db_location`). History is append-only, so the newest event id
 of each file tells whether it changed: the copy's bookkeeping (``copied-from.json``
 beside it) keeps both files' newest event ids at the time of the copy.
 

@@ -39,7 +39,7 @@ def record_runs(session: Session, image_ids: Iterable[int], model_id: str, revis
     now = now or utcnow()
     clean = sorted(set(without_cards) & set(ids))
     if replaces is not None and clean:
-        from .repo_suggest import _locked_states, _refresh_images
+        from .repo_queue import _locked_states, _refresh_images
 
         states = _locked_states(session, clean)  # not under a reviewer who decided meanwhile
         states = {i: st for i, st in states.items() if st[0] in (m.STATUS_NEW, m.STATUS_SUGGESTED)}

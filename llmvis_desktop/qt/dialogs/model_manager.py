@@ -46,11 +46,11 @@ Methods / attributes
 Signals
     ``modelChosen(str role, str path)``
 
-What a row, the loaded line and the empty list's hint say: :mod:`.model_rows`.
+What a row, the loaded line and the empty list's hint say: :mod:`.model_rows`; what it
+holds of the project's choices (settings read once, writes, opt-ins): :mod:`.model_choices`.
 """
 from __future__ import annotations
 
-import copy
 import os
 from pathlib import Path
 from typing import Callable, Optional, Sequence
@@ -71,7 +71,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from llmvis_desktop.core.suggest.batch import OPTINS_SETTING, optin_keys, saved_optins
+from llmvis_desktop.core.suggest.batch import OPTINS_SETTING
 from llmvis_desktop.core.suggest.device import describe_size, fits, free_memory, needed_bytes
 from llmvis_desktop.core.suggest.discovery import (
     ModelInfo,
@@ -80,11 +80,11 @@ from llmvis_desktop.core.suggest.discovery import (
     discover,
     inspect_folder,
     names_model,
-    refusal,
 )
 from llmvis_desktop.core.suggest.too_deep import too_deep_note
 
 from ..db_messages import describe_db_error
+from .model_choices import ModelChoices, saved_key
 from .model_rows import COLUMNS, MODEL_COLUMN_MAX, device_name, empty_text, fit_device, loaded_line, row_items
 
 LOADED_EVERY_MS = 1000  # the loaded line follows the model thread (a job loading, a switch unloading)
@@ -102,9 +102,7 @@ class ModelManagerDialog(QDialog):
                  opt_in_changed: Optional[Callable[[bool], Optional[bool]]] = None,
                  settings: Optional[dict] = None, write: Optional[Callable] = None) -> None:
         super().__init__(parent)
-        # the project's settings, read once (off the GUI thread when given: on a team's PostgreSQL each read
-        # held the window ~0.2 s, read for every row refused and twice as it opened); its writes kept in it
-        self._saved = dict(settings) if settings is not None else None
+        self.choices = ModelChoices(project, settings, write)  # the project's captioner, labeler, opt-ins
         self.opt_in_changed, self.write = opt_in_changed, write
         self.setWindowTitle("Models" if project is None else f"Models — {Path(project.root).name}")
         self.setMinimumSize(820, 420)
@@ -217,31 +215,13 @@ class ModelManagerDialog(QDialog):
         return self.too_deep_label.text()
 
     # --- data -------------------------------------------------------------------
-    def _settings(self) -> dict:
-        if self.project is None:
-            return {}
-        if self._saved is None:
-            self._saved = self.project.settings()
-        return self._saved
-
-    def _set(self, key: str, value, what: str) -> None:
-        """Keep ``key`` (shown at once) and have it written: by the window's ``write`` off the
-        GUI thread (on a team's PostgreSQL 25 ms away a click held the window 153-165 ms
-        here); ``what`` names the change when it is refused (:meth:`_refused`)."""
-        before = copy.deepcopy(self._settings().get(key))
-        self._settings()[key] = value
-        if self.write is None:  # no window: written here
-            self.project.set_setting(key, value)
-            return
-        self.write(key, value, what, lambda exc, stored: self._refused(key, what, before, exc, stored))
-
     def _refused(self, key: str, what: str, before, exc: BaseException, stored) -> None:
         """The database refused a change made here: the dialog shows what is stored again
         (its rows, ticks and current models) and says which change, and why."""
         from sqlalchemy.exc import OperationalError
 
         stored = before if stored is self.UNKNOWN else stored
-        self._settings()[key] = copy.deepcopy(stored)
+        self.choices.restore(key, stored)
         for r, info in enumerate(self.infos):
             self._fill_row(r, info)
         self._show_current()
@@ -253,28 +233,8 @@ class ModelManagerDialog(QDialog):
         why = describe_db_error(exc) if isinstance(exc, OperationalError) else str(exc) or type(exc).__name__
         self.status_label.setText(f"{what} was not saved ({now}): {why}")
 
-    def _optins(self) -> dict:
-        return dict(self._settings().get(OPTINS_SETTING) or {})
-
-    def _opted_in(self, info: ModelInfo) -> tuple[bool, bool]:
-        """(allow_bin, allow_remote_code) saved in the project for this model, as jobs read them."""
-        return saved_optins(self._optins(), info) if self.project is not None else (False, False)
-
-    def _problem(self, info: ModelInfo) -> Optional[str]:
-        """Why ``info`` would be refused with the project's saved opt-ins; None when usable."""
-        if not info.problem or not info.has_config:
-            return info.problem  # no opt-in lifts a missing or unreadable config.json
-        allow_bin, allow_code = self._opted_in(info)
-        return refusal(info, allow_bin=allow_bin, allow_remote_code=allow_code)
-
-    @staticmethod
-    def _key(info: ModelInfo) -> str:
-        """What the project saves for ``info``: an HF-cache model by its id (``resolve_model``
-        follows refs/main, so an updated model stays chosen), a folder by its path."""
-        return info.model_id if info.source == "hf-cache" else info.path
-
     def _fill_row(self, r: int, info: ModelInfo) -> None:
-        problem = self._problem(info)
+        problem = self.choices.problem(info)
         fit = None if problem else fits(info.size_bytes, self.device, info.params)
         for c, item in enumerate(row_items(info, problem, fit)):
             self.table.setItem(r, c, item)
@@ -317,12 +277,12 @@ class ModelManagerDialog(QDialog):
             self.status_label.setText(f"{keep.name} is no longer listed (its folder was moved or "
                                       f"deleted); select another model.")
         elif keep is None:  # the model in use, selected: its opt-ins and buttons at hand
-            s = self._settings()
+            s = self.choices.settings()
             any(self.select_path(p) for p in (s.get("captioner"), s.get("labeler")) if p)
         self._selection_changed()
 
     def _show_current(self) -> None:
-        s = self._settings()
+        s = self.choices.settings()
         cap, lab = s.get("captioner"), s.get("labeler")
         where = f"Project {Path(self.project.root).name}:    " if self.project is not None else ""
         self.current_label.setText(f"{where}Captioner: {cap or '(none)'}    Labeler: {lab or '(none)'}")
@@ -342,7 +302,7 @@ class ModelManagerDialog(QDialog):
         as ``llmvis suggest --captioner`` takes it (:func:`names_model`, the rule the model
         thread keeps models by). A row of that very path or id first."""
         spec = str(path)
-        rows = [r for r, info in enumerate(self.infos) if spec in (info.path, self._key(info))]
+        rows = [r for r, info in enumerate(self.infos) if spec in (info.path, saved_key(info))]
         rows = rows or [r for r, info in enumerate(self.infos) if names_model(spec, info, self.model_dirs)]
         if rows:
             self.table.selectRow(rows[0])
@@ -351,7 +311,7 @@ class ModelManagerDialog(QDialog):
     def _selection_changed(self) -> None:
         info = self._selected()
         have = info is not None and self.project is not None
-        allow_bin, allow_code = self._opted_in(info) if info else (False, False)
+        allow_bin, allow_code = self.choices.opted_in(info) if info else (False, False)
         for box, opted, needed in ((self.bin_box, allow_bin, info is not None and info.weights_format == "bin"),
                                    (self.code_box, allow_code, info is not None and info.needs_remote_code)):
             box.blockSignals(True)
@@ -360,7 +320,7 @@ class ModelManagerDialog(QDialog):
             box.blockSignals(False)
         # a model that would be refused cannot be chosen: its buttons say why (they looked
         # usable, and a click was refused with the reason); ticking its opt-in enables them
-        problem = self._problem(info) if have else None
+        problem = self.choices.problem(info) if have else None
         for btn, role in ((self.caption_btn, "captioner"), (self.label_btn, "labeler")):
             if not have:
                 why = "Select a model first." if self.project is not None else ""
@@ -375,7 +335,7 @@ class ModelManagerDialog(QDialog):
         """A refused model, selected, says why in the status line, whole (its Problem cell is
         elided in a narrow window); selecting another clears it (it named the other model)."""
         info = self._selected()
-        problem = self._problem(info) if info is not None else None
+        problem = self.choices.problem(info) if info is not None else None
         if problem:
             self.status_label.setText(problem)
         elif self._showing_problem:
@@ -390,19 +350,10 @@ class ModelManagerDialog(QDialog):
         info = self._selected()
         if info is None or self.project is None:
             return
-        optins = self._optins()
-        if on:
-            optins[self._key(info)] = sorted(set(optins.get(self._key(info), [])) | {kind})
-        else:  # also where it was saved under another path to the same folder (optins_for reads those)
-            for key in dict.fromkeys([*optin_keys(optins, info.path),
-                                      *([self._key(info)] if self._key(info) in optins else [])]):
-                kinds = set(optins[key]) - {kind}
-                if kinds:
-                    optins[key] = sorted(kinds)
-                else:
-                    del optins[key]
+        optins = self.choices.with_opt_in(info, kind, on)
         box = self.bin_box if kind == "bin" else self.code_box
-        self._set(OPTINS_SETTING, optins, f"{info.name}: {'ticking' if on else 'unticking'} \u201c{box.text()}\u201d")
+        self.choices.set(OPTINS_SETTING, optins, f"{info.name}: {'ticking' if on else 'unticking'} \u201c{box.text()}\u201d",
+                         self._refused)
         self._refresh_row(info)  # Fits and Problem with the new opt-in
         self._selection_changed()  # its buttons too: enabled once opted in, else why not
         was_loaded = not on and self._is_loaded(info)  # (read before anything is unloaded)
@@ -413,7 +364,7 @@ class ModelManagerDialog(QDialog):
             text += ("; unloaded from memory (it was loaded with that opt-in)" if unloaded else
                      "; it is unloaded from memory once the running model job is done (that job "
                      "started with the opt-in)")
-        problem = self._problem(info)
+        problem = self.choices.problem(info)
         if problem:  # unticked: refused again, said as when it is selected
             text += f"; refused now: {problem.removeprefix(info.path + ': ')}"
         self._showing_problem = bool(problem)
@@ -469,7 +420,7 @@ class ModelManagerDialog(QDialog):
             self.status_label.setText(info.problem if info.kind is None and info.problem
                                       else f"{info.name} is a {info.kind or 'unknown'} model, not a {role}.")
             return False
-        allow_bin, allow_code = self._opted_in(info)
+        allow_bin, allow_code = self.choices.opted_in(info)
         try:
             check(info, allow_bin=allow_bin, allow_remote_code=allow_code)
         except ModelRefused as exc:
@@ -479,19 +430,19 @@ class ModelManagerDialog(QDialog):
         if too_big and not self._confirm_too_big(info, role, too_big):
             self.status_label.setText(f"{info.name} was not chosen: {too_big}.")
             return False
-        self._set(role, self._key(info), f"{info.name} as the project's {role}")
+        self.choices.set(role, saved_key(info), f"{info.name} as the project's {role}", self._refused)
         self.status_label.setText(f"{info.name} is now the project's {role}."
                                   + (f" Warning: {too_big}." if too_big else ""))
         self._show_current()
-        self.modelChosen.emit(role, self._key(info))
+        self.modelChosen.emit(role, saved_key(info))
         return True
 
     def clear(self, role: str) -> bool:
         """The project stops using a ``role`` ("captioner" | "labeler") model."""
-        if self.project is None or not self._settings().get(role):
+        if self.project is None or not self.choices.get(role):
             return False
-        was = self._settings().get(role)
-        self._set(role, None, f"Stopping {Path(was).name} as the project's {role}")
+        was = self.choices.get(role)
+        self.choices.set(role, None, f"Stopping {Path(was).name} as the project's {role}", self._refused)
         self.status_label.setText(f"The project no longer uses a {role} (it was {was}).")
         self._show_current()
         self.modelChosen.emit(role, "")
