@@ -7,6 +7,7 @@ Imported lazily by :mod:`.reader`, so pydicom loads only when a DICOM file is re
 from __future__ import annotations
 
 from dataclasses import replace
+import logging
 import struct
 from typing import Any
 
@@ -43,6 +44,27 @@ except ImportError:  # pragma: no cover - pydicom 2.x
     )
 
     _pixel_array = None
+
+_DECODERS_LOG = logging.getLogger("pydicom.pixels.decoders.base")
+
+
+class _DecoderTracebackToDebug(logging.Filter):
+    """pydicom's decoders log each plugin that fails on a frame with its whole traceback
+    (``LOGGER.exception``, at ERROR) before raising: a compressed file Pillow could not
+    decode printed two dozen traceback lines on stderr under ``llmvis suggest`` and the
+    window's console, naming no file. :func:`_decode_frame` turns the failure into an
+    ImageReadError naming the file and the decoder's reason, so the traceback is debug
+    detail: kept only when debug logging is on (``--debug``), as ``tifffile``'s are."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info is None:
+            return True
+        record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        # (the app's debug switch sets the root logger's level; pydicom sets its own to WARNING)
+        return logging.getLogger().getEffectiveLevel() <= logging.DEBUG
+
+
+_DECODERS_LOG.addFilter(_DecoderTracebackToDebug())
 
 def _dataset(fh, path: PathLike, *, header_only: bool):
     """Parse the file; files named .dcm without the DICM preamble are read with force."""
