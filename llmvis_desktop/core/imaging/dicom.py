@@ -29,6 +29,7 @@ from .errors import (
     short_detail,
 )
 from . import dicom_decoders as decoders
+from .dicom_quiet import reading
 from .formats import DICOMDIR_REASON, MEDIA_DIRECTORY_UID, is_dicom_name
 from .display import to_display
 from .reader import ImageMeta
@@ -174,6 +175,11 @@ def _sigmoid(ds) -> bool:
 
 
 def header(fh, path: PathLike, max_pixels: int | None) -> ImageMeta:
+    with reading():  # pydicom's remarks on the file: debug detail (dicom_quiet)
+        return _header(fh, path, max_pixels)
+
+
+def _header(fh, path: PathLike, max_pixels: int | None) -> ImageMeta:
     ds = _dataset(fh, path, header_only=True)
     meta = _meta(ds)
     check_size(path, meta.width, meta.height, max_pixels)
@@ -409,6 +415,11 @@ def _voi_lut_display(pixels: np.ndarray, ds) -> tuple[np.ndarray, tuple[float, f
 def read(fh, path: PathLike, frame: int, max_pixels: int | None, window, default_window=None):
     """Returns (pixels, display, meta, window used). ``window`` overrides the file's
     window or VOI LUT; ``default_window`` replaces min/max where the file has neither."""
+    with reading():  # pydicom's remarks on the file: debug detail (dicom_quiet)
+        return _read(fh, path, frame, max_pixels, window, default_window)
+
+
+def _read(fh, path: PathLike, frame: int, max_pixels: int | None, window, default_window=None):
     try:
         ds = _dataset(fh, path, header_only=False)
     except ImageReadError as exc:
