@@ -131,6 +131,28 @@ class WindowLevelMixin:
         if i >= 0:
             combo.setCurrentIndex(i)
 
+    def step_preset(self, delta: int) -> str:
+        """Apply the next (``delta`` 1) or previous (-1) preset of the W/L box, round the
+        list, as choosing it there does (the window's W and Shift+W: the W/L box needed the
+        mouse); from "Custom" (a drag) W goes to the first, Shift+W to the last. Returns
+        what the status bar says: the preset applied, or why there is none to apply."""
+        combo = self.preset_combo
+        names = [combo.itemText(i) for i in range(combo.count()) if combo.itemText(i) != PRESET_CUSTOM]
+        if not names or not self.window_enabled():
+            if self._pixels is None:
+                return "Window/level: no image is shown."
+            return ("Window/level: none for this image (8-bit); it applies to 16-bit, float and "
+                    "grayscale DICOM images.")
+        current = combo.currentText()
+        at = names.index(current) if current in names else (-1 if delta > 0 else 0)
+        name = names[(at + delta) % len(names)]
+        self._select_preset(name)
+        self._on_preset(combo.currentIndex())
+        window = self.window()
+        shown = f" (W {window[1]:g}  L {window[0]:g})" if window is not None and name in (
+            PRESET_AS_LOADED, PRESET_AUTO, PRESET_FULL) else ""
+        return f"Window/level: {name}{shown}; W next, Shift+W previous."
+
     def _on_preset(self, index: int) -> None:
         if self.preset_combo.itemText(index) == PRESET_AS_LOADED and self._show_loaded():
             return
