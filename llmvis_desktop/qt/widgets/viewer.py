@@ -169,7 +169,7 @@ class ImageViewer(LoadingMixin, WindowLevelMixin, ZoomMixin, QWidget):
         self.zoom_label, self.frame_label = bar.zoom_label, bar.frame_label
         self.prev_frame_button, self.next_frame_button = bar.prev_frame_button, bar.next_frame_button
         self.wl_label, self.preset_combo = bar.wl_label, bar.preset_combo
-        self.preset_combo.activated.connect(self._on_preset)
+        self.preset_combo.activated.connect(self._preset_chosen)
         status_row = ViewerStatusRow()
         self.wl_status, self.status_label = status_row.wl_status, status_row.status_label
 
@@ -234,6 +234,7 @@ class ImageViewer(LoadingMixin, WindowLevelMixin, ZoomMixin, QWidget):
         self._update_status()
         if self._window is not None:
             self.windowChanged.emit(float(self._window[0]), float(self._window[1]))
+        self._apply_kept_preset()  # the reviewer's preset (a CT's lung window) goes on
 
     def show_frame_data(self, data, ready=None, loaded=None) -> None:
         """Another frame of the image shown: ``data`` read through the reviewer's window
