@@ -177,6 +177,14 @@ class ImageViewer(LoadingMixin, WindowLevelMixin, ZoomMixin, QWidget):
         self._placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         # light grey on the viewer's own dark ground (the muted grey of light panels was 2.1:1)
         self._placeholder.setStyleSheet("color: #c9ccd1; font-size: 13pt; background: #3a3a3a;")
+        # "Loading NAME…" wraps (viewer_loading): unwrapped, a long path set the viewer's
+        # minimum width, and the splitter and docks jumped as the reviewer stepped on
+        self._placeholder.setWordWrap(True)
+        # its minimum: a typical name's line, whatever the name (the small-window layout keeps
+        # the viewer this wide; it took the width of the first file's name before)
+        self._placeholder.ensurePolished()
+        typical = "Loading series/IM000001.dcm\u2026"
+        self._placeholder.setMinimumWidth(self._placeholder.fontMetrics().horizontalAdvance(typical))
         self._error = ErrorPanel()
         error_wrap = QWidget()
         ew = QVBoxLayout(error_wrap)
