@@ -132,6 +132,12 @@ def build_menus(win) -> None:
         act = win.view_menu.addAction(text, lambda m=method: win.viewer_call(m))
         act.setShortcuts([QKeySequence(k) for k in keys])
         setattr(win, attr, act)
+    # window/level from the keyboard: the W/L box's presets in turn (W is a free single key)
+    for attr, text, delta, key in (("act_next_window", "Next &window/level preset", 1, "W"),
+                                   ("act_prev_window", "Previous window/level preset", -1, "Shift+W")):
+        act = win.view_menu.addAction(text, lambda d=delta: _step_window(win, d))
+        act.setShortcut(QKeySequence(key))
+        setattr(win, attr, act)
     win.view_menu.addSeparator()
     for dock in win.findChildren(QDockWidget):
         win.view_menu.addAction(dock.toggleViewAction())
@@ -145,3 +151,10 @@ def build_menus(win) -> None:
         win.addAction(act)
     sc.update_actions()
     wire_menu_states(win)  # after it: each action enabled only when it can do something
+
+
+def _step_window(win, delta: int) -> None:
+    """W / Shift+W: the viewer's next or previous W/L preset, said in the status bar."""
+    step = getattr(win.viewer, "step_preset", None)
+    if step is not None:
+        win.statusBar().showMessage(step(delta), 4000)

@@ -53,7 +53,8 @@ def test_the_viewer_says_loading_at_once_and_drops_the_last_picture(qtbot, windo
     assert viewer.frames() == (0, 1) and viewer.window() is None
     # soon: the red picture is gone, a page names the image being read
     qtbot.waitUntil(lambda: _red_pixels(viewer) == 0, timeout=5000)
-    assert viewer.is_loading() and "Loading b_green.png" in viewer._placeholder.text()
+    # (the page's name is breakable at / _ . : zero-width spaces, test_hhunt6_loading_name_width)
+    assert viewer.is_loading() and "Loading b_green.png" in viewer._placeholder.text().replace("\u200b", "")
     assert viewer._placeholder.isVisible() and not viewer.zoom_in_button.isEnabled()
     gate.set()
     qtbot.waitUntil(lambda: viewer.mode() == "image", timeout=10000)
@@ -80,7 +81,8 @@ def test_an_error_panel_or_the_placeholder_gives_way_at_once(qtbot, viewer, tmp_
     viewer.show_error(tmp_path / "broken.png", "cannot identify image file")
     viewer.show_loading("next.png")
     assert viewer.is_loading() and viewer._stack.currentWidget() is viewer._placeholder
-    assert viewer._placeholder.text() == "Loading next.png\u2026" and "broken" not in viewer.status_text()
+    assert viewer._placeholder.text().replace("\u200b", "") == "Loading next.png\u2026" \
+        and "broken" not in viewer.status_text()
     viewer.clear()
     assert viewer.mode() == "empty" and viewer._placeholder.text() == "No image selected"
 

@@ -7,6 +7,7 @@ Imported lazily by :mod:`.reader`, so pydicom loads only when a DICOM file is re
 from __future__ import annotations
 
 from dataclasses import replace
+import logging
 import struct
 from typing import Any
 
@@ -28,6 +29,7 @@ from .errors import (
     short_detail,
 )
 from . import dicom_decoders as decoders
+from .dicom_quiet import reading
 from .formats import DICOMDIR_REASON, MEDIA_DIRECTORY_UID, is_dicom_name
 from .display import to_display
 from .reader import ImageMeta
@@ -43,6 +45,27 @@ except ImportError:  # pragma: no cover - pydicom 2.x
     )
 
     _pixel_array = None
+
+_DECODERS_LOG = logging.getLogger("pydicom.pixels.decoders.base")
+
+
+class _DecoderTracebackToDebug(logging.Filter):
+    """pydicom's decoders log each plugin that fails on a frame with its whole traceback
+    (``LOGGER.exception``, at ERROR) before raising: a compressed file Pillow could not
+    decode printed two dozen traceback lines on stderr under ``llmvis suggest`` and the
+    window's console, naming no file. :func:`_decode_frame` turns the failure into an
+    ImageReadError naming the file and the decoder's reason, so the traceback is debug
+    detail: kept only when debug logging is on (``--debug``), as ``tifffile``'s are."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info is None:
+            return True
+        record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        # (the app's debug switch sets the root logger's level; pydicom sets its own to WARNING)
+        return logging.getLogger().getEffectiveLevel() <= logging.DEBUG
+
+
+_DECODERS_LOG.addFilter(_DecoderTracebackToDebug())
 
 def _dataset(fh, path: PathLike, *, header_only: bool):
     """Parse the file; files named .dcm without the DICM preamble are read with force."""
@@ -152,6 +175,11 @@ def _sigmoid(ds) -> bool:
 
 
 def header(fh, path: PathLike, max_pixels: int | None) -> ImageMeta:
+    with reading():  # pydicom's remarks on the file: debug detail (dicom_quiet)
+        return _header(fh, path, max_pixels)
+
+
+def _header(fh, path: PathLike, max_pixels: int | None) -> ImageMeta:
     ds = _dataset(fh, path, header_only=True)
     meta = _meta(ds)
     check_size(path, meta.width, meta.height, max_pixels)
@@ -387,6 +415,11 @@ def _voi_lut_display(pixels: np.ndarray, ds) -> tuple[np.ndarray, tuple[float, f
 def read(fh, path: PathLike, frame: int, max_pixels: int | None, window, default_window=None):
     """Returns (pixels, display, meta, window used). ``window`` overrides the file's
     window or VOI LUT; ``default_window`` replaces min/max where the file has neither."""
+    with reading():  # pydicom's remarks on the file: debug detail (dicom_quiet)
+        return _read(fh, path, frame, max_pixels, window, default_window)
+
+
+def _read(fh, path: PathLike, frame: int, max_pixels: int | None, window, default_window=None):
     try:
         ds = _dataset(fh, path, header_only=False)
     except ImageReadError as exc:

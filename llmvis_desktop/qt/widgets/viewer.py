@@ -169,7 +169,7 @@ class ImageViewer(LoadingMixin, WindowLevelMixin, ZoomMixin, QWidget):
         self.zoom_label, self.frame_label = bar.zoom_label, bar.frame_label
         self.prev_frame_button, self.next_frame_button = bar.prev_frame_button, bar.next_frame_button
         self.wl_label, self.preset_combo = bar.wl_label, bar.preset_combo
-        self.preset_combo.activated.connect(self._on_preset)
+        self.preset_combo.activated.connect(self._preset_chosen)
         status_row = ViewerStatusRow()
         self.wl_status, self.status_label = status_row.wl_status, status_row.status_label
 
@@ -177,6 +177,14 @@ class ImageViewer(LoadingMixin, WindowLevelMixin, ZoomMixin, QWidget):
         self._placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         # light grey on the viewer's own dark ground (the muted grey of light panels was 2.1:1)
         self._placeholder.setStyleSheet("color: #c9ccd1; font-size: 13pt; background: #3a3a3a;")
+        # "Loading NAME…" wraps (viewer_loading): unwrapped, a long path set the viewer's
+        # minimum width, and the splitter and docks jumped as the reviewer stepped on
+        self._placeholder.setWordWrap(True)
+        # its minimum: a typical name's line, whatever the name (the small-window layout keeps
+        # the viewer this wide; it took the width of the first file's name before)
+        self._placeholder.ensurePolished()
+        typical = "Loading series/IM000001.dcm\u2026"
+        self._placeholder.setMinimumWidth(self._placeholder.fontMetrics().horizontalAdvance(typical))
         self._error = ErrorPanel()
         error_wrap = QWidget()
         ew = QVBoxLayout(error_wrap)
@@ -234,6 +242,7 @@ class ImageViewer(LoadingMixin, WindowLevelMixin, ZoomMixin, QWidget):
         self._update_status()
         if self._window is not None:
             self.windowChanged.emit(float(self._window[0]), float(self._window[1]))
+        self._apply_kept_preset()  # the reviewer's preset (a CT's lung window) goes on
 
     def show_frame_data(self, data, ready=None, loaded=None) -> None:
         """Another frame of the image shown: ``data`` read through the reviewer's window

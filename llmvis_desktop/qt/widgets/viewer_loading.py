@@ -20,6 +20,8 @@ from __future__ import annotations
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QPixmap
 
+from .error_panel import breakable
+
 #: the last picture stays on screen (the status line already saying "Loading") this long
 #: before the "Loading" page replaces it: a fast read does not flash a blank page
 LOADING_BLANK_MS = 100
@@ -60,7 +62,10 @@ class LoadingMixin:
         self._item.setPixmap(QPixmap())  # the last picture (and its memory): gone
         self.zoom_label.setText("")
         self.preset_combo.clear()
-        self._placeholder.setText(f"Loading {self._loading_name}\u2026")
+        # breakable: a long path wraps (its one line was the viewer's minimum width: stepping
+        # onto `Ärzte ü/série 2/JPEG2000-embedded-sequence-delimiter.dcm` widened the viewer
+        # pane to 610 px and squeezed the Labels dock from 409 to 262 px, for good)
+        self._placeholder.setText(f"Loading {breakable(self._loading_name)}\u2026")
         self._stack.setCurrentWidget(self._placeholder)
         self._show_frames()
         self._set_controls_enabled(False)

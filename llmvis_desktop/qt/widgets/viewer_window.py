@@ -131,6 +131,51 @@ class WindowLevelMixin:
         if i >= 0:
             combo.setCurrentIndex(i)
 
+    #: the preset the reviewer chose last (in the W/L box, with W): each next image that
+    #: offers it opens through it, as a series' slices do in a DICOM viewer (every image
+    #: opened "As loaded": a CT series of one file per slice needed the lung window chosen
+    #: again on each); "As loaded" chosen ends it, a drag (Custom) leaves it for the next
+    _kept_preset: Optional[str] = None
+
+    def _preset_chosen(self, index: int) -> None:
+        """The W/L box's choice (its ``activated``): applied, and kept for the next images."""
+        name = self.preset_combo.itemText(index)
+        self._kept_preset = None if name in (PRESET_AS_LOADED, PRESET_CUSTOM, "") else name
+        self._on_preset(index)
+
+    def kept_preset(self) -> Optional[str]:
+        return self._kept_preset
+
+    def _apply_kept_preset(self) -> None:
+        """A new image shown: through the kept preset when its W/L box offers it."""
+        i = self.preset_combo.findText(self._kept_preset) if self._kept_preset else -1
+        if i >= 0 and self.window_enabled():
+            self.preset_combo.setCurrentIndex(i)
+            self._on_preset(i)
+
+    def step_preset(self, delta: int) -> str:
+        """Apply the next (``delta`` 1) or previous (-1) preset of the W/L box, round the
+        list, as choosing it there does (the window's W and Shift+W: the W/L box needed the
+        mouse); from "Custom" (a drag) W goes to the first, Shift+W to the last. Returns
+        what the status bar says: the preset applied, or why there is none to apply."""
+        combo = self.preset_combo
+        names = [combo.itemText(i) for i in range(combo.count()) if combo.itemText(i) != PRESET_CUSTOM]
+        if not names or not self.window_enabled():
+            if self._pixels is None:
+                return "Window/level: no image is shown."
+            return ("Window/level: none for this image (8-bit); it applies to 16-bit, float and "
+                    "grayscale DICOM images.")
+        current = combo.currentText()
+        at = names.index(current) if current in names else (-1 if delta > 0 else 0)
+        name = names[(at + delta) % len(names)]
+        self._select_preset(name)
+        self._preset_chosen(combo.currentIndex())
+        window = self.window()
+        shown = f" (W {window[1]:g}  L {window[0]:g})" if window is not None and name in (
+            PRESET_AS_LOADED, PRESET_AUTO, PRESET_FULL) else ""
+        kept = "" if self._kept_preset is None else ", kept for the next images"
+        return f"Window/level: {name}{shown}{kept}; W next, Shift+W previous."
+
     def _on_preset(self, index: int) -> None:
         if self.preset_combo.itemText(index) == PRESET_AS_LOADED and self._show_loaded():
             return
