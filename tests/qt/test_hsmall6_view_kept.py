@@ -74,6 +74,10 @@ def test_a_removed_label_is_left_out_and_said(qtbot, window, labelled_folder, mo
     _choose(window, "All images", "mtime", label="dent")
     qtbot.waitUntil(lambda: window.model.filter is not None and window.model.filter.label == "dent")
     window.close_project()
+    _queries, lines = _reopen(qtbot, window, labelled_folder, monkeypatch)  # the label is put back
+    assert window.filter_bar.label.currentText() == "dent" and window.model.filter.label == "dent"
+    assert "Kept from last time: label \u201cdent\u201d \u00b7 sorted by Modified" in lines
+    window.close_project()
     with Project.open(labelled_folder) as p:
         p.remove_label("dent", "tester")
     _queries, lines = _reopen(qtbot, window, labelled_folder, monkeypatch)
