@@ -376,6 +376,14 @@ class Project:
         with self.store.write() as s:
             return repo_repairs.relink_repair(s, repair_id, actor, root=self.root)
 
+    def record_unreadable(self, image_id: int, reason: str) -> bool:
+        """The viewer could not read the image's pixels (its header read): counted an error,
+        as the index counts one (:func:`.store.repo_headers.mark_unreadable`)."""
+        from .store import repo_headers
+
+        with self.store.write() as s:
+            return repo_headers.mark_unreadable(s, image_id, reason)
+
     # --- project settings -----------------------------------------------------
     def settings(self) -> dict:
         with self.store.read() as s:

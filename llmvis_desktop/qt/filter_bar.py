@@ -8,6 +8,7 @@ carrying no label yet); a has-repair toggle; a text box matching caption or path
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from typing import Optional
 
 from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
@@ -294,6 +295,16 @@ class FilterBar(QWidget):
         self.sort.setCurrentIndex(0)
         self.desc.setChecked(False)
         self._quiet = False
+
+    @contextmanager
+    def held(self):
+        """Choices set inside emit no ``changed`` (a reopen's saved sort and filter)."""
+        self._quiet = True
+        try:
+            yield self
+        finally:
+            self._timer.stop()
+            self._quiet = False
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt API
         """Esc in the search box clears it and hands the keys back to the grid."""

@@ -46,6 +46,7 @@ from .review_controller import ReviewController
 from .review_writes import follow_saving
 from .team_watch import TeamWatch
 from .theme_follow import ThemeFollower
+from .unreadable_mark import read_or_record, recorded
 from .thumb_loader import ThumbLoader, open_cache, prune_in_background
 from .widgets.elided_label import ElidedLabel
 from .widgets.error_box import ErrorBox
@@ -359,8 +360,9 @@ class MainWindow(QMainWindow):
         self._loading_path = self.project.path_of(rec)
         self._loading_key = (self.project, rec.id)
         self._frame_step = None  # set by show_frame after this; any other load is an image of its own
-        self.image_loader.submit(_read_image, self._loading_path, self.config.max_image_pixels, frame, window,
-                                 default_window)
+        mark = self.project if frame == 0 and window is None else None  # the file unreadable: an error
+        self.image_loader.submit(read_or_record, _read_image, mark, rec.id, self._loading_path,
+                                 self.config.max_image_pixels, frame, window, default_window)
 
     def _on_image_loaded(self, data, error) -> None:
         if error is not None:
@@ -370,6 +372,8 @@ class MainWindow(QMainWindow):
             self.viewer_image = None
             if not step:  # the image itself, not one more frame of it, could not be shown
                 self._unshown = (getattr(self, "_loading_key", None), reason)
+                if getattr(error, "recorded", False):  # counted an error now: N passes it
+                    recorded(self, self._loading_key, self.model.record(self._loading_key[1]), reason)
         else:
             # (project, image id) of the pixels shown: Ask the image takes the viewer's frame
             # and window only for that image (not for one whose load is still under way)

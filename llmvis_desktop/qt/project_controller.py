@@ -34,6 +34,7 @@ from .dock_layout import first_run_sizes
 from .models.grid_model import WINDOW
 from .open_reads import PlaceReads, first_reads, place_reads, row_map, selected_window
 from .settings_reads import SettingsReads
+from .view_memory import describe, no_match_text, restore_view, restored_text, view_key, view_state
 from .index_runs import INDEX_DONE_MS, IndexRuns  # noqa: F401  (INDEX_DONE_MS re-exported)
 from .status_counts import StatusCounts
 from .project_opener import OpenRequest, ProjectOpener
@@ -201,6 +202,7 @@ class ProjectController(IndexRuns, StatusCounts, QObject):
             win.show_error(f"This project can be browsed and exported, but no change can be saved: "
                            f"{read_only}.", box_name="notice_box")
         win.panels_call("set_project", project, reads)
+        self._restore_view(project, reads)  # (the filter bar's labels are known now)
         first_run_sizes(win)  # (the label chips' lines are known now)
         # the ids' arrival (_apply_ids) restores the reviewer's place; the index starts once
         # the grid has drawn them (:meth:`_index_after_first_ids`)
@@ -212,6 +214,30 @@ class ProjectController(IndexRuns, StatusCounts, QObject):
         self.reads = None  # (the set-up is over: the settings are read afresh from now on)
         # not shown: once the window has drawn the project, in a later pass of the loop
         QTimer.singleShot(AFTER_OPEN_MS, self, lambda: self._after_open(project))
+
+    def _restore_view(self, project, reads) -> None:
+        """This reviewer's sort and filter of last time put back before the first grid
+        query (:mod:`.view_memory`), and said in the status bar."""
+        win = self.win
+        self._kept_view = ""
+        win.review.view_of = lambda: view_state(win.filter_bar)  # saved with the reviewer's place
+        key = view_key(win.review._reviewer_name())
+        try:
+            stored = (reads.settings if reads is not None else self.opened_settings(project)).get(key)
+        except Exception:  # a convenience: the open goes on at All images / Name
+            log.warning("cannot read the saved sort and filter", exc_info=True)
+            return
+        win.review._view_saved = (project, key, stored or {})
+        left_out = restore_view(win.filter_bar, stored)
+        win.model.set_params(*win.filter_bar.current())
+        described = describe(win.filter_bar)
+        self._kept_view = described if win.model.filter is not None else ""
+        text = restored_text(described, left_out)
+        if text and not project.db_note:  # (a database's note is said first)
+            win.statusBar().showMessage(text, 10000)
+
+    #: the filter put back at the open, in words, until the reviewer changes it ("": none)
+    _kept_view = ""
 
     #: (project, FirstReads) of the project being opened, while _opened sets the window up
     reads = None
@@ -374,6 +400,8 @@ class ProjectController(IndexRuns, StatusCounts, QObject):
             self._place_wanted = False
         # a filter that matches nothing, or a folder without images, said nothing: a blank grid
         win.grid.set_empty_text(self._empty_text())
+        if asked and not ids and self._kept_view and win.model.filter is not None:
+            win.statusBar().showMessage(no_match_text(self._kept_view), 15000)  # not a blank grid alone
         self._count_at_once(ids)
         if ids == win.model.ids:
             self.update_counts()
@@ -416,7 +444,7 @@ class ProjectController(IndexRuns, StatusCounts, QObject):
 
     def _empty_text(self) -> str:
         if self.win.model.filter is not None:
-            return NO_MATCH_TEXT
+            return no_match_text(self._kept_view) if self._kept_view else NO_MATCH_TEXT
         if self._listed and self.win.project is not None:
             return empty_text(self.win.project.root)
         return ""  # still listing the folder
@@ -429,5 +457,7 @@ class ProjectController(IndexRuns, StatusCounts, QObject):
         if win.project is None:
             return
         win.model.set_params(flt, sort, descending)
+        self._kept_view = ""  # (the empty grid says the plain "no match" again)
+        win.review.view_changed()  # saved with the reviewer's place
         self._select_first = True
         self.requery()

@@ -41,7 +41,8 @@ from ..core.tasks import FOREGROUND
 from ..core.wording import visible_name
 from .db_messages import describe_db_error
 from .review_enter import ReviewEnter
-from .review_messages import card_message, label_key_message, pending_ids, reject_message, reviewed_message
+from .review_messages import (caption_message, card_message, label_key_message, pending_ids, reject_message,
+                              reviewed_message)
 from .review_next import NextUnreviewed
 from .review_position import ReviewPosition
 from .review_undo import ReviewUndo, StateCommand
@@ -197,7 +198,8 @@ class ReviewController(ReviewEnter, NextUnreviewed, ReviewPosition, ReviewUndo, 
         project, actor = self.project, self.actor()
         rec = self._shown_record(image_id)
         return self._write_here("Edit caption", image_id, lambda: ra.set_caption(project, image_id, text, actor),
-                                shown=None if rec is None else replace(rec, caption=text), on_failed=on_failed)
+                                shown=None if rec is None else replace(rec, caption=text), on_failed=on_failed,
+                                say=caption_message)
 
     def _shown_record(self, image_id: int) -> Optional[ImageRecord]:
         return self.current if self.current is not None and self.current.id == image_id \

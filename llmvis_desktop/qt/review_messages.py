@@ -184,6 +184,16 @@ def card_message(res) -> str:
     return text + " Undo takes it back."
 
 
+def caption_message(res) -> str:
+    """The status-bar line after a caption edit (F2, Ctrl+Enter) committed: the previous
+    line stayed up, so a saved caption looked as if nothing had happened."""
+    where = visible_name(res.record.relpath)
+    if not res.changed:
+        return f"Caption unchanged ({where})."
+    done = "saved" if res.record.caption else "cleared"
+    return f"Caption {done} ({where}); Ctrl+Z undoes it."
+
+
 def label_key_message(name: str, rec) -> str:
     """The status-bar line after a label key (1-9) changed the image ``rec`` (as it is now)."""
     on = name in rec.labels

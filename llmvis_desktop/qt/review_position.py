@@ -61,8 +61,10 @@ class ReviewPosition:
     def _position_key(self) -> str:
         """Each reviewer's own place in a shared project (one key for all reopened everyone
         at whatever image someone else last looked at)."""
-        name = self.known_actor() if self.known_actor is not None else self.actor()
-        return f"position:{name}"
+        return f"position:{self._reviewer_name()}"
+
+    def _reviewer_name(self) -> str:
+        return self.known_actor() if self.known_actor is not None else self.actor()
 
     #: the write's thread (ReviewController makes it)
     _position_saver = None
@@ -84,9 +86,12 @@ class ReviewPosition:
         """Save the current image as this reviewer's place, off the GUI thread; ``wait``:
         until written (a project about to close)."""
         self._save_timer.stop()
-        if self.project is not None and self.current is not None:
+        if self.project is not None and (self.current is not None or self.view_of is not None):
+            view = None
+            if self.view_of is not None:  # the grid's sort and filter (:mod:`.view_memory`)
+                view = (f"view:{self._reviewer_name()}", self.view_of())
             self._position_saver.submit(self._write_position, self.project, self._position_key(),
-                                        self.current.relpath)
+                                        self.current.relpath if self.current is not None else None, view)
         if wait and not self._position_saver.wait(self.POSITION_WAIT_MS):
             log.warning("the review position was still being saved after %d ms", self.POSITION_WAIT_MS)
 
@@ -101,12 +106,25 @@ class ReviewPosition:
             self._writer.shutdown()
         getattr(self, "stop_next_reads", lambda: None)()
 
-    def _write_position(self, project, key: str, relpath: str) -> None:
-        """(on the saver's thread)"""
+    #: the window's sort and filter as a setting (None: not kept); (project, key, state)
+    #: last written or read at the open, so an unchanged view is not written again
+    view_of: Optional[Callable[[], dict]] = None
+    _view_saved: Optional[tuple] = None
+
+    def view_changed(self) -> None:
+        """The sort or filter changed: saved with the place, at most POSITION_SAVE_MS later."""
+        if self.project is not None and not self._save_timer.isActive():
+            self._save_timer.start()
+
+    def _write_position(self, project, key: str, relpath: Optional[str], view: Optional[tuple] = None) -> None:
+        """(on the saver's thread) ``view``: (its key, the sort and filter) or None."""
         try:
-            if self._position_saved != (project, key, relpath):
+            if relpath is not None and self._position_saved != (project, key, relpath):
                 project.set_setting(key, relpath)
                 self._position_saved = (project, key, relpath)
+            if view is not None and self._view_saved != (project, *view):
+                project.set_setting(*view)
+                self._view_saved = (project, *view)
         except DatabaseReadOnly as exc:  # said at open; logged once, not at every selection
             if self._position_refused is not project:
                 self._position_refused = project

@@ -266,6 +266,8 @@ def import_file(project, fmt: str, path: Path | str, as_: str = "reviewed", over
         parsed = spec.parse(path)
     except RecursionError:  # json and the checks recurse: a hostile file nests thousands deep
         raise InterchangeError(f"{path.name}: nested too deeply to be read (not a {fmt} file)") from None
+    # a plain "a;b" cell where a label "a;b" exists: refused, not imported as "a" and "b"
+    csv_fmt.check_label_cells(parsed, {d.name for d in project.labels()} | set(parsed.taxonomy), path.name)
     report = apply_import(project, fmt, path, parsed, as_, overwrite, token, progress, actor, overwrite_newer)
     report.seconds = round(time.perf_counter() - start, 3)
     return report

@@ -1,6 +1,7 @@
 """CSV with a ``file_name`` column, so the file doubles as a Hugging Face ``metadata.csv``.
 
-Columns: file_name, labels (``;``-separated; a JSON list when a label holds ``;``),
+Columns: file_name, labels (``;``-separated; a JSON list when a label holds ``;``: an
+import refuses a plain cell that spells such a label, :func:`check_label_cells`),
 caption, status, reviewer and time (the image's last change: who, when in UTC), notes
 (the answers kept as notes, a JSON list: ``common.notes_text``; export only, an import
 leaves it), and optionally derived_from and suggestions: a JSON list of the image's **pending**
@@ -82,6 +83,28 @@ def split_labels(text: str, where: str) -> list[str]:
             raise InterchangeError(f"{where}: labels {text!r} look like a JSON list but are not ({exc.msg})") from None
         return check_labels(values, where)
     return check_labels([p.strip() for p in text.split(";") if p.strip()], where)
+
+
+def check_label_cells(parsed, names, source: str) -> None:
+    """Refuse a plain ``;``-separated labels cell that also spells a label of ``names`` (the
+    project's and the file's taxonomy) holding ``;``: ``a;b`` would come in as the labels
+    ``a`` and ``b``, not the label ``a;b`` (the export writes such a cell as a JSON list; a
+    hand-made or other tool's file may not)."""
+    held = {";".join(p.strip() for p in n.split(";")): n for n in names if ";" in n}
+    if not held:
+        return
+    for item in parsed.items:
+        cell = item.labels_cell
+        if not cell or cell.strip().startswith("[") or not item.labels or len(item.labels) < 2:
+            continue
+        spelled = ";" + ";".join(item.labels) + ";"
+        for key, name in held.items():
+            if f";{key};" in spelled:
+                raise InterchangeError(
+                    f"{source} {item.where}: the labels {cell!r} are split at ';' into "
+                    f"{', '.join(repr(n) for n in item.labels)}, but the label {name!r} holds ';': write the "
+                    f"cell as a JSON list, {json.dumps([name], ensure_ascii=False)} for that label "
+                    f"(or {json.dumps(item.labels, ensure_ascii=False)} for separate ones); nothing was imported")
 
 
 def export(ctx: ExportContext) -> None:
@@ -192,7 +215,8 @@ def parse(path: Path) -> ParsedFile:
                 if caption_col in col:
                     item.caption = check_text(get(caption_col), fw, caption_col) or None
                 if "labels" in col:
-                    item.labels = split_labels(get("labels"), fw)
+                    item.labels_cell = get("labels")
+                    item.labels = split_labels(item.labels_cell, fw)
                 item.status = check_status(get("status"), fw)
                 item.reviewer = check_text(get("reviewer"), fw, "reviewer") or None
                 item.time = parse_time(get("time"), fw)

@@ -137,6 +137,7 @@ def _item(rec, where: str, folder: Path) -> ImportItem:
     if "labels" in rec:
         labels = rec["labels"]
         # text: ;-separated (a JSON list when a label holds ;), as this export and the CSV write it
+        item.labels_cell = labels if isinstance(labels, str) else None
         item.labels = split_labels(labels, where) if isinstance(labels, str) else check_labels(labels or [], where)
     item.status = check_status(rec.get("status"), where)
     item.reviewer = check_text(rec.get("reviewer"), where, "reviewer")

@@ -69,6 +69,8 @@ class ImportItem:
     #: ``same.png`` of class "nested"): when it names a different image, the record is
     #: skipped with a warning instead of labelling the wrong one
     also: Optional[str] = None
+    #: the labels as a ``;``-separated text (CSV, JSONL), checked against the names holding ``;``
+    labels_cell: Optional[str] = None
 
 
 @dataclass

@@ -136,3 +136,18 @@ def store_headers(session: Session, ok: Iterable[dict], failed: Iterable[tuple[i
         if rows:
             session.execute(update(m.Image), [
                 {"id": i, "header_done": done, "error": reason, "status": m.STATUS_ERROR} for i, reason in rows])
+
+
+def mark_unreadable(session: Session, image_id: int, reason: str) -> bool:
+    """The viewer could not read ``image_id``'s pixels although its header read (a PNG cut
+    short after its header, a DICOM whose pixel data cannot be decoded): recorded as an
+    index error is (status ``error``, ``reason``, the header done: read again once the file
+    changes), so the grid shows an error tile, N passes it and the counts say it. False:
+    already counted an error or missing (or no such image)."""
+    done = session.execute(
+        update(m.Image)
+        .where(m.Image.id == image_id, m.Image.status.not_in((m.STATUS_ERROR, m.STATUS_MISSING)))
+        .values(status=m.STATUS_ERROR, error=reason, header_done=True)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(done.rowcount)
