@@ -144,7 +144,7 @@ class _Plot(QWidget):
             x += 16 + width + 14
 
     def _empty(self, p: QPainter) -> None:
-        p.setPen(self.palette().placeholderText().color())
+        p.setPen(QColor(style.note_color(self.palette())))
         p.drawText(self.rect().adjusted(12, 12, -12, -12), Qt.AlignCenter | Qt.TextWordWrap, self.empty_text)
 
 
@@ -324,7 +324,7 @@ class LabelBars(_Plot):
         self._write(p, self.tick_labels())
         titles = self.axis_titles()
         self._write(p, titles[:1])
-        p.setPen(self.palette().placeholderText().color())
+        p.setPen(QColor(style.note_color(self.palette())))
         for rect, text in titles[1:]:
             p.drawText(rect, Qt.AlignRight | Qt.AlignVCenter,
                        QFontMetrics(self.font()).elidedText(text, Qt.ElideRight, int(rect.width())))
