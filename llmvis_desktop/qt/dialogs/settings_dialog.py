@@ -88,6 +88,28 @@ class _FolderList(QListWidget):
         return need.height() <= r.height() and need.width() <= r.width()
 
 
+class _DefaultPathEdit(QLineEdit):
+    """A folder field whose placeholder names the default folder: elided in its middle to
+    the field's width, its end kept (cut at the right by Qt, a long default read
+    "default: C:\\Users\\…" with the folder's own name gone); the whole in the tooltip."""
+
+    def __init__(self, text: str, default: str) -> None:
+        super().__init__(text)
+        self.default_text = default
+        self.setToolTip(default)
+        self._elide()
+
+    def _elide(self) -> None:
+        m = self.textMargins()
+        room = self.contentsRect().width() - m.left() - m.right() - 8  # (the frame's and Qt's own margins)
+        self.setPlaceholderText(self.fontMetrics().elidedText(self.default_text, Qt.TextElideMode.ElideMiddle,
+                                                               max(40, room)))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        self._elide()
+
+
 class SettingsDialog(QDialog):
     def __init__(self, cfg: Config, parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
@@ -139,8 +161,7 @@ class SettingsDialog(QDialog):
         self.thumb_spin.setValue(min(THUMB_MAX, max(THUMB_MIN, cfg.thumbnail_size)))
         form.addRow("Thumbnail size:", self.thumb_spin)
 
-        self.cache_edit = QLineEdit(cfg.cache_location)
-        self.cache_edit.setPlaceholderText(f"default: {cache_dir() / 'thumbnails'}")
+        self.cache_edit = _DefaultPathEdit(cfg.cache_location, f"default: {cache_dir() / 'thumbnails'}")
         self.cache_button = QPushButton("Browse\u2026")
         self.cache_button.clicked.connect(self._browse_cache)
         crow = QHBoxLayout()
