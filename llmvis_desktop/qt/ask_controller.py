@@ -29,6 +29,11 @@ ANSWER_KEY = "Ctrl+Shift+A"
 ASK_NO_CHAT_TIP = ("Ask the image needs a chat model (LLaVA, SmolVLM, Qwen-VL) chosen as the captioner "
                    "in Suggestions ▸ Models….")
 ASK_TIP = "Type a question about this image and press Enter; {model} answers it locally."
+#: what the ask box reads: "Ask the image…" on a box that takes no typing invited a question
+#: nothing would answer, the reason only in a tooltip; switched off, it says what it needs
+ASK_PLACEHOLDER = "Ask the image\u2026"
+ASK_OFF_PLACEHOLDER = "Ask the image: choose a chat model in Suggestions \u25b8 Models\u2026"
+ASK_UNUSABLE_PLACEHOLDER = "Ask the image: the chosen captioner cannot be used (hover for why)"
 ASK_MAX_CHARS = 1000  # what the ask box takes
 
 
@@ -117,19 +122,20 @@ class AskController(QObject):
         info, refused = result if error is None else (None, None)
         self.chat_model = info if error is None and refused is None else None
         if error is not None:
-            self._set_ask(False, f"The chosen captioner cannot be found: {error}")
+            self._set_ask(False, f"The chosen captioner cannot be found: {error}", ASK_UNUSABLE_PLACEHOLDER)
         elif info is None:
             self._set_ask(False, ASK_NO_CHAT_TIP)
         elif refused is not None:
-            self._set_ask(False, f"The chosen captioner is refused: {refused}")
+            self._set_ask(False, f"The chosen captioner is refused: {refused}", ASK_UNUSABLE_PLACEHOLDER)
         else:
             self._set_ask(True, ASK_TIP.format(model=info.model_id))
 
-    def _set_ask(self, on: bool, tip: str) -> None:
+    def _set_ask(self, on: bool, tip: str, off_text: str = ASK_OFF_PLACEHOLDER) -> None:
         panel = self.win.panel_ctl.suggestions
         if panel is not None:
             panel.ask_edit.setEnabled(on)
             panel.ask_edit.setToolTip(tip)
+            panel.ask_edit.setPlaceholderText(ASK_PLACEHOLDER if on else off_text)
 
     def _hint(self, text: str) -> None:
         """``text`` under the ask box ("" hides it)."""

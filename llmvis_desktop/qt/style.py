@@ -142,6 +142,20 @@ def ok_color(palette, ground=None) -> str:
 
 
 
+def note_color(palette) -> str:
+    """Secondary text on a panel or a tab page (a dialog's note under a table, a plot's
+    axis title): the muted colour on the window, taken on until it stands 4.5:1 from both
+    the window and the midlight tone (a tab page is painted between them: #434343 in a
+    #353535 window). The palette's placeholder-text was 3.8-4.0:1 there, light or dark."""
+    from PySide6.QtGui import QPalette
+
+    roles = QPalette.ColorRole
+    color = muted_color(palette, roles.Window)
+    for ground in (roles.Window, roles.Midlight, roles.Base):
+        color = legible(color, palette.color(ground).name(), 4.5)
+    return color
+
+
 def legible(color: str, ground: str, ratio: float, opacity: float = 1.0) -> str:
     """``color`` ("#rrggbb"), darkened on a light ``ground`` (lightened on a dark one)
     until, painted at ``opacity`` over ``ground``, it stands ``ratio`` to 1 from it (the
@@ -179,7 +193,10 @@ class DockColors:
         if not self.dark:
             self.ground, self.quiet, self.text, self.muted = "#ffffff", PANEL_BG, TEXT, TEXT_MUTED
             self.border, self.track, self.accent = BORDER, "#eef1f4", ACCENT
-            self.ok, self.bad = STATUS_COLORS["reviewed"], STATUS_COLORS["rejected"]
+            # the Accept button's text and an accepted card's outcome: the reviewed green
+            # darkened to 4.5:1 on a decided card's ground (#2e9d4f was 3.47:1 on white)
+            self.ok = legible(STATUS_COLORS["reviewed"], PANEL_BG, 4.5)
+            self.bad = STATUS_COLORS["rejected"]
             self.window_muted = TEXT_MUTED
             return
         self.ground = palette.color(roles.Base).name()

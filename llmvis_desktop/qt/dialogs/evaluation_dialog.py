@@ -18,7 +18,7 @@ import html
 from typing import Optional
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QPainter
+from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 
 from ...core.suggest.evaluate_report import answers_line, left_out_lines, revision_rows, scored_images
 from ...core.wording import model_short_name
+from .. import style
 from ..screen import fit_to_screen
 from .evaluation_plots import LabelBars, Reliability, TimeLine, _fmt, day_positions  # noqa: F401
 
@@ -109,9 +110,26 @@ class _Table(QTableWidget):
         super().paintEvent(e)
         if self.shows_empty_text():
             with QPainter(self.viewport()) as p:
-                p.setPen(self.palette().placeholderText().color())
+                p.setPen(QColor(style.note_color(self.palette())))  # (placeholder-text: 3.9:1)
                 p.drawText(self.viewport().rect().adjusted(12, 8, -12, -8),
                            Qt.AlignCenter | Qt.TextWordWrap, self.empty_text)
+
+
+class _Note(QLabel):
+    """A note under a table (what a column means), wrapped, in the panel's secondary text
+    colour (``style.note_color``: the palette's placeholder-text was 3.8:1 to 4.0:1 on the
+    tab page), worked out again when the OS switches light/dark."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.setWordWrap(True)
+        self.follow_palette()
+
+    def follow_palette(self) -> None:
+        # from the application's palette: its own has the colour of the last sheet as text
+        from PySide6.QtWidgets import QApplication
+
+        self.setStyleSheet(f"color: {style.note_color(QApplication.palette())}")
 
 
 def _table(headers: list[str], rows: list[list[str]], empty: str = "", tips: Optional[dict] = None) -> QTableWidget:
@@ -287,9 +305,7 @@ class EvaluationDialog(QDialog):
         split.setSizes([min(self.label_bars.needed_height(), 600), min(max(table_h, 120), 600)])
         self.label_split = split
         v.addWidget(split, 1)
-        note = self.label_note = QLabel("\n".join([lab.get("rule", "")] + left_out))
-        note.setWordWrap(True)
-        note.setStyleSheet("color: palette(placeholder-text)")
+        note = self.label_note = _Note("\n".join([lab.get("rule", "")] + left_out))
         v.addWidget(note)
         self.tabs.addTab(page, "Labels")
 
@@ -297,13 +313,11 @@ class EvaluationDialog(QDialog):
         v = QVBoxLayout(page)
         self.acceptance_table = _table(ACCEPTANCE_HEADERS, _acceptance_rows(report, names), "no suggestion yet", tips)
         v.addWidget(self.acceptance_table, 2)
-        note = self.acceptance_note = QLabel(
+        note = self.acceptance_note = _Note(
             "rate: accepted, or a caption edited by less than half of it, per decided; as is: accepted "
             "unchanged per decided; label P / R / F1: the model's own label predictions (micro); a model "
             "retrained under one id: its row pools its revisions, the rows under it are each revision's"
             + (f"\n{answers_line(report)}" if answers_line(report) else ""))
-        note.setWordWrap(True)
-        note.setStyleSheet("color: palette(placeholder-text)")
         v.addWidget(note)
         self.timeline = TimeLine(report["over_time"])
         over = report.get("over_time_by_model") or {}

@@ -17,6 +17,8 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QToolTip, QWidget
 
+from .. import style
+
 SERIES = (("precision", QColor("#1e88e5")), ("recall", QColor("#fb8c00")), ("f1", QColor("#43a047")))
 
 
@@ -142,7 +144,7 @@ class _Plot(QWidget):
             x += 16 + width + 14
 
     def _empty(self, p: QPainter) -> None:
-        p.setPen(self.palette().placeholderText().color())
+        p.setPen(QColor(style.note_color(self.palette())))
         p.drawText(self.rect().adjusted(12, 12, -12, -12), Qt.AlignCenter | Qt.TextWordWrap, self.empty_text)
 
 
@@ -322,7 +324,7 @@ class LabelBars(_Plot):
         self._write(p, self.tick_labels())
         titles = self.axis_titles()
         self._write(p, titles[:1])
-        p.setPen(self.palette().placeholderText().color())
+        p.setPen(QColor(style.note_color(self.palette())))
         for rect, text in titles[1:]:
             p.drawText(rect, Qt.AlignRight | Qt.AlignVCenter,
                        QFontMetrics(self.font()).elidedText(text, Qt.ElideRight, int(rect.width())))
@@ -347,6 +349,15 @@ class Reliability(_Plot):
     def set_bins(self, bins: list[dict], name: str = "all models pooled") -> None:
         self.bins, self.name = [b for b in bins if b["count"]], name
         self.update()
+
+    def reference_color(self) -> QColor:
+        """The diagonal's (perfect calibration, what the dots are read against): the
+        palette's mid tone taken from the ground until it stands 3:1 from it (as a chart's
+        lines must). Plain mid, it was 1.2:1 on a dark palette's ground: no line at all.
+        Asked 4:1 from the window's colour: the tab page it sits on is painted a little
+        lighter than that (67 on a #353535 window), where it stands 3:1."""
+        pal = self.palette()
+        return QColor(style.legible(pal.mid().color().name(), pal.window().color().name(), 4.0))
 
     def square(self) -> QRectF:
         area = self.plot_rect()
@@ -382,7 +393,7 @@ class Reliability(_Plot):
             p.drawLine(QPointF(x, area.top()), QPointF(x, area.bottom()))
         self._write(p, self.tick_labels())
         self._legend(p, [(f"right vs score, {self.name}", QColor("#1e88e5"))])
-        p.setPen(QPen(self.palette().mid().color(), 1, Qt.DashLine))
+        p.setPen(QPen(self.reference_color(), 1.5, Qt.DashLine))
         p.drawLine(area.bottomLeft(), area.topRight())
         p.setPen(Qt.NoPen)
         p.setBrush(QColor("#1e88e5"))

@@ -23,7 +23,8 @@ import dataclasses
 import os
 from typing import Optional
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRect, Qt
+from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -57,6 +58,58 @@ THUMB_MIN, THUMB_MAX = THUMBNAIL_SIZE_MIN, THUMBNAIL_SIZE_MAX  # the sizes the g
 MP = 1_000_000
 
 
+#: what the model folders' list says while it is empty: a blank box read as a list that
+#: failed to load, and did not say where models are found meanwhile
+NO_MODEL_DIRS = ("None added: the Models dialog lists the models in the Hugging Face cache. "
+                 "Add\u2026 a folder of downloaded models to list them too.")
+
+
+class _FolderList(QListWidget):
+    """The model folders; while empty, it says so (``empty_text``) in its muted colour."""
+
+    empty_text = NO_MODEL_DIRS
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().paintEvent(event)
+        if self.count():
+            return
+        with QPainter(self.viewport()) as p:
+            p.setPen(QColor(style.muted_color(self.palette())))
+            p.drawText(self.empty_rect(), int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
+                                              | Qt.TextFlag.TextWordWrap), self.empty_text)
+
+    def empty_rect(self) -> QRect:
+        return self.viewport().rect().adjusted(6, 4, -6, -4)
+
+    def empty_text_fits(self) -> bool:
+        """Whether the empty text, wrapped, fits the list's box (tests)."""
+        r = self.empty_rect()
+        need = self.fontMetrics().boundingRect(r, int(Qt.TextFlag.TextWordWrap), self.empty_text)
+        return need.height() <= r.height() and need.width() <= r.width()
+
+
+class _DefaultPathEdit(QLineEdit):
+    """A folder field whose placeholder names the default folder: elided in its middle to
+    the field's width, its end kept (cut at the right by Qt, a long default read
+    "default: C:\\Users\\…" with the folder's own name gone); the whole in the tooltip."""
+
+    def __init__(self, text: str, default: str) -> None:
+        super().__init__(text)
+        self.default_text = default
+        self.setToolTip(default)
+        self._elide()
+
+    def _elide(self) -> None:
+        m = self.textMargins()
+        room = self.contentsRect().width() - m.left() - m.right() - 8  # (the frame's and Qt's own margins)
+        self.setPlaceholderText(self.fontMetrics().elidedText(self.default_text, Qt.TextElideMode.ElideMiddle,
+                                                               max(40, room)))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        self._elide()
+
+
 class SettingsDialog(QDialog):
     def __init__(self, cfg: Config, parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
@@ -72,7 +125,7 @@ class SettingsDialog(QDialog):
         self.reviewer_edit.setPlaceholderText("your name or initials (recorded with every review)")
         form.addRow("Reviewer:", self.reviewer_edit)
 
-        self.model_list = QListWidget()
+        self.model_list = _FolderList()
         self.model_list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.model_list.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.model_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -108,8 +161,7 @@ class SettingsDialog(QDialog):
         self.thumb_spin.setValue(min(THUMB_MAX, max(THUMB_MIN, cfg.thumbnail_size)))
         form.addRow("Thumbnail size:", self.thumb_spin)
 
-        self.cache_edit = QLineEdit(cfg.cache_location)
-        self.cache_edit.setPlaceholderText(f"default: {cache_dir() / 'thumbnails'}")
+        self.cache_edit = _DefaultPathEdit(cfg.cache_location, f"default: {cache_dir() / 'thumbnails'}")
         self.cache_button = QPushButton("Browse\u2026")
         self.cache_button.clicked.connect(self._browse_cache)
         crow = QHBoxLayout()

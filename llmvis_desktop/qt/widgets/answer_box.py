@@ -86,7 +86,6 @@ class AnswerBox(QDialog):
         self.note_label = QLabel(objectName="answerNote")  # an out-of-memory while answering, said plainly
         self.note_label.hide()
         self.info_label = QLabel(objectName="answerModel")
-        self.info_label.setStyleSheet("color: palette(placeholder-text)")
         for label in (self.about_label, self.question_label, self.note_label, self.info_label):
             label.setTextFormat(Qt.TextFormat.PlainText)  # model output and questions are not markup
             label.setWordWrap(True)
@@ -119,6 +118,8 @@ class AnswerBox(QDialog):
         pale yellow with dark text, or dark amber with the palette's text in a dark theme."""
         c = style.NoticeColors(self.palette())
         self.note_label.setStyleSheet(f"background: {c.note_bg}; color: {c.text}; padding: 4px")
+        # which model answered, and how fast: secondary, still read (placeholder-text: 3.89:1)
+        self.info_label.setStyleSheet(f"color: {style.note_color(self.palette())}")
 
     def set_about(self, relpath: str, shown: Optional[str]) -> None:
         """``shown``: None when ``relpath`` is the image shown, else the image shown ("" for none)."""

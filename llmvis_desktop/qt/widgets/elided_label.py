@@ -6,7 +6,8 @@ learned suggester's readiness, a file name, a caption hint) made the main window
 wider than the screen. This label asks for its text's width when there is room
 (``sizeHint``) but accepts ``min_width`` (``minimumSizeHint``); what does not fit is
 elided on screen, ``text()`` is always the whole text, and the tooltip shows it when
-it is cut (unless a tooltip of its own was set). Plain text only.
+it is cut (unless a tooltip of its own was set). Plain text only. ``elide`` says where
+the "…" goes: at the end (default), or in the middle for a path (its file name kept).
 """
 from __future__ import annotations
 
@@ -19,9 +20,11 @@ from PySide6.QtWidgets import QLabel, QSizePolicy, QToolTip, QWidget
 
 
 class ElidedLabel(QLabel):
-    def __init__(self, text: str = "", parent: Optional[QWidget] = None, min_width: int = 40, **kwargs) -> None:
+    def __init__(self, text: str = "", parent: Optional[QWidget] = None, min_width: int = 40,
+                 elide: Qt.TextElideMode = Qt.TextElideMode.ElideRight, **kwargs) -> None:
         super().__init__(text, parent, **kwargs)
         self._min_width = int(min_width)
+        self._elide = elide
         self.setTextFormat(Qt.TextFormat.PlainText)
         self.setWordWrap(False)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, self.sizePolicy().verticalPolicy())
@@ -41,7 +44,7 @@ class ElidedLabel(QLabel):
 
     def shown_text(self) -> str:
         """What is drawn: the text, elided to the label's width."""
-        return self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight,
+        return self.fontMetrics().elidedText(self.text(), self._elide,
                                              max(0, self._text_rect().width()))
 
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt API

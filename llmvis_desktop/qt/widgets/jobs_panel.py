@@ -54,6 +54,7 @@ from PySide6.QtWidgets import (
 )
 
 from .. import style
+from .elided_label import ElidedLabel
 
 
 #: a done line's opacity once faded (the running jobs above it stand out)
@@ -104,7 +105,12 @@ class _JobRow(QFrame):
         lay.setContentsMargins(8, 6, 8, 6)
         lay.setSpacing(3)
         head = QHBoxLayout()
-        self.title_label = QLabel(f"<b>{_esc(title)}</b>")
+        # elided with "…" (its whole text the tooltip): a long file name in a title was cut
+        # mid-letter at the dock's edge, the Cancel button kept
+        self.title_label = ElidedLabel(title, min_width=60)
+        bold = self.title_label.font()
+        bold.setBold(True)
+        self.title_label.setFont(bold)
         head.addWidget(self.title_label, 1)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setToolTip("Stop this job (work done so far is kept)")
@@ -117,7 +123,9 @@ class _JobRow(QFrame):
         self.bar.setFixedHeight(16)
         lay.addWidget(self.bar)
         info = QHBoxLayout()
-        self.message_label = QLabel("starting\u2026")
+        # a path in it ("captioning a/b/long_name.png") loses its middle, not its file name:
+        # cut off at the row's edge with no "…", it read as a whole (and wrong) name
+        self.message_label = ElidedLabel("starting\u2026", min_width=0, elide=Qt.TextElideMode.ElideMiddle)
         self.message_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         info.addWidget(self.message_label, 1)
         self.eta_label = QLabel("")
