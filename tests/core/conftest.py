@@ -6,11 +6,14 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def _isolated_dirs(tmp_path_factory, monkeypatch):
+def _isolated_dirs(tmp_path_factory):
+    """A patcher of its own, not the test's ``monkeypatch``: a test's ``monkeypatch.undo()``
+    undid these too, and what it wrote after went to the real user's folders."""
     base = tmp_path_factory.mktemp("llmvis_dirs")
-    for kind in ("CONFIG", "DATA", "CACHE", "LOG"):
-        monkeypatch.setenv(f"LLMVIS_{kind}_DIR", str(base / kind.lower()))
-    yield
+    with pytest.MonkeyPatch.context() as mp:
+        for kind in ("CONFIG", "DATA", "CACHE", "LOG"):
+            mp.setenv(f"LLMVIS_{kind}_DIR", str(base / kind.lower()))
+        yield
 
 
 @pytest.fixture

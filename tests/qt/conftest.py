@@ -20,18 +20,24 @@ LABELS = [("scratch", "#e6194b"), ("dent", "#4363d8"), ("crack", "#f58231"), ("o
 
 
 @pytest.fixture(autouse=True)
-def isolated_dirs(tmp_path, monkeypatch):
-    for kind in ("config", "data", "cache", "log"):
-        d = tmp_path / f"_{kind}"
-        d.mkdir()
-        monkeypatch.setenv(f"LLMVIS_{kind.upper()}_DIR", str(d))
-    # QSettings (window geometry, dock layout) too; Qt caches its path, so set it
-    from PySide6.QtCore import QSettings
+def isolated_dirs(tmp_path):
+    """A patcher of its own, not the test's ``monkeypatch``: a test that calls
+    ``monkeypatch.undo()`` (a database "back" after an outage) undid these too, and the
+    window's config saves after it went to the real ~/.config/llmvis_desktop/config.json
+    (reviewer "tester", a pytest folder as the last project: the developer's next
+    ``llmvis`` command recorded its changes as "tester")."""
+    with pytest.MonkeyPatch.context() as mp:
+        for kind in ("config", "data", "cache", "log"):
+            d = tmp_path / f"_{kind}"
+            d.mkdir()
+            mp.setenv(f"LLMVIS_{kind.upper()}_DIR", str(d))
+        # QSettings (window geometry, dock layout) too; Qt caches its path, so set it
+        from PySide6.QtCore import QSettings
 
-    for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
-        QSettings.setPath(fmt, QSettings.Scope.UserScope, str(tmp_path / "_qsettings"))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "_xdg"))
-    yield
+        for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
+            QSettings.setPath(fmt, QSettings.Scope.UserScope, str(tmp_path / "_qsettings"))
+        mp.setenv("XDG_CONFIG_HOME", str(tmp_path / "_xdg"))
+        yield
 
 
 @pytest.fixture(autouse=True)
