@@ -7,6 +7,12 @@ label names with unsafe characters percent-encoded; a name over 200 bytes is cut
 a hash suffix, and ``llmvis_labels.json`` (folder name -> label) is written next to the
 split folders so an import gets the whole label back. Inside a class folder an image
 keeps its project-relative path, so an import finds it by that path.
+
+The taxonomy, every label in its order, is written next to the split folders as
+``llmvis_taxonomy.txt`` (as the imagefolder export writes it): an import into a project
+without the labels makes them in that order, so each keeps its number key (the class
+folders alone gave them in alphabetical order: 1 was "crack" where the team had pressed 1
+for "scratch"). Folders it does not list come after, in their order.
 """
 from __future__ import annotations
 
@@ -15,6 +21,7 @@ import os
 from pathlib import Path
 
 from .common import InterchangeError, split_of, splits_used
+from .csv_fmt import read_taxonomy, taxonomy_text
 from .export_context import ExportContext
 from .files import folder_to_label, label_to_folder, none_of, prepare_folder
 from .parsing import ImportItem, ParsedFile, check_labels
@@ -24,6 +31,7 @@ SPLITS = ("train", "val", "test")
 #: split folders an import reads: Roboflow writes ``valid``, Ultralytics accepts ``validation``
 READ_SPLITS = ("train", "val", "valid", "validation", "test")
 LABELS_FILE = "llmvis_labels.json"  # folder name -> label, for the names that were cut
+TAXONOMY = "llmvis_taxonomy.txt"  # every label in the project's order (its number keys)
 
 
 def export(ctx: ExportContext) -> None:
@@ -37,6 +45,8 @@ def export(ctx: ExportContext) -> None:
         ctx.report.files_written += 1
         ctx.warn(f"{len(cut)} label(s) too long for a folder name were cut (with a hash); "
                  f"{LABELS_FILE} maps each folder to its label")
+    (out / TAXONOMY).write_text(taxonomy_text(ctx.project), encoding="utf-8", newline="\n")
+    ctx.report.files_written += 1
     for split in splits_used(opts.split):
         for name in labels:
             (out / split / folders[name]).mkdir(parents=True, exist_ok=True)
@@ -157,6 +167,8 @@ def parse(path: Path) -> ParsedFile:
                                             also=full.relative_to(split).as_posix()))
     if not taxonomy:
         raise InterchangeError(f"{path}: the split folders hold no class folder")
+    listed = [n for n in read_taxonomy(path / TAXONOMY) if n in taxonomy]  # (the export's order)
+    taxonomy = listed + [n for n in taxonomy if n not in listed]
     warnings = []
     others = sorted(p.name for p in path.iterdir() if p.is_dir() and not p.name.startswith(".")
                     and p.name not in READ_SPLITS)
