@@ -32,6 +32,7 @@ from .parsing import (
     MISSING,
     ImportItem,
     ParsedFile,
+    label_color,
     check_labels,
     check_status,
     check_text,
@@ -88,7 +89,9 @@ def export(ctx: ExportContext) -> None:
         "licenses": [],
         "images": images,
         "annotations": annotations,
-        "categories": [{"id": cat_id[lbl.name], "name": lbl.name, "supercategory": ""} for lbl in labels],
+        # (``color``: the label's, which an import making the label takes; readers ignore it)
+        "categories": [{"id": cat_id[lbl.name], "name": lbl.name, "supercategory": "", "color": lbl.color}
+                       for lbl in labels],
     }
     if ctx.options.include_suggestions:
         doc["llmvis_suggestions"] = suggestions
@@ -179,6 +182,7 @@ def parse(path: Path) -> ParsedFile:
     if not isinstance(anns, list) or not isinstance(cats, list):
         raise InterchangeError(f"{f}: 'annotations' and 'categories' must be lists")
     categories: dict[int, str] = {}
+    colors: dict[str, str] = {}
     for i, c in enumerate(cats):
         where = f"{f} categories[{i}]"
         if not isinstance(c, dict):
@@ -191,6 +195,8 @@ def parse(path: Path) -> ParsedFile:
         if categories.get(cid, name) != name:
             raise InterchangeError(f"{where}: category id {cid} is also {categories[cid]!r}")
         categories[cid] = name
+        if label_color(c.get("color")):
+            colors[name] = label_color(c.get("color"))
     info = doc.get("info") if isinstance(doc.get("info"), dict) else {}
     ours = "llmvis_extension" in info
     warnings: list[str] = []
@@ -278,7 +284,7 @@ def parse(path: Path) -> ParsedFile:
             warnings.append(f"{f}: {len(unused)} categor{'y' if len(unused) == 1 else 'ies'} no annotation uses "
                             f"not added to the labels ({', '.join(map(repr, unused[:5]))}"
                             f"{'...' if len(unused) > 5 else ''})")
-    return ParsedFile([items[i] for i in order], taxonomy=taxonomy, warnings=warnings)
+    return ParsedFile([items[i] for i in order], taxonomy=taxonomy, warnings=warnings, colors=colors)
 
 
 def suggestion_from(sg: dict, where: str) -> NewSuggestion:

@@ -26,8 +26,8 @@ from ..store.records import NewSuggestion
 from .common import InterchangeError, visible_controls
 from .export_context import ExportContext
 from .files import write_atomic
-from .parsing import (MISSING, ImportItem, ParsedFile, check_labels, check_status, parse_time, read_xml,
-                      score_value)
+from .parsing import (MISSING, ImportItem, ParsedFile, check_labels, check_status, label_color, parse_time,
+                      read_xml, score_value)
 
 CAPTION = "llmvis_caption"
 REVIEW = "llmvis_review"
@@ -204,7 +204,12 @@ def parse(path: Path) -> ParsedFile:
         if unused:
             warnings.append(f"{f}: {len(unused)} declared label(s) no tag or shape uses not added to the labels "
                             f"({', '.join(map(repr, unused[:5]))}{'...' if len(unused) > 5 else ''})")
-    return ParsedFile(items, taxonomy=taxonomy, warnings=warnings)
+    colors = {}
+    for el in [*root.iterfind("meta/task/labels/label"), *root.iterfind("meta/project/labels/label")]:
+        name, color = el.findtext("name"), label_color((el.findtext("color") or "").strip())
+        if name in declared_labels and color:
+            colors.setdefault(name, color)
+    return ParsedFile(items, taxonomy=taxonomy, warnings=warnings, colors=colors)
 
 
 def _suggestion(label: str, attrs: dict, where: str) -> NewSuggestion:

@@ -2,6 +2,8 @@
 :class:`ParsedFile` (a list of :class:`ImportItem`), which :mod:`.apply` writes."""
 from __future__ import annotations
 
+import re
+
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -78,6 +80,9 @@ class ParsedFile:
     items: list[ImportItem]
     taxonomy: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: label -> "#rrggbb" as the file gives it (a COCO category's ``color``, a CVAT label's
+    #: ``<color>``): a label the import makes takes it, not the next palette colour
+    colors: dict[str, str] = field(default_factory=dict)
 
 
 def check_status(value, where: str) -> Optional[str]:
@@ -129,3 +134,12 @@ def read_xml(path: Path, shown: str, none_have: str, not_xml):
         return ET.fromstring(raw)
     except ET.ParseError as exc:
         raise InterchangeError(f"{shown}: {not_xml(exc)}") from None
+
+
+_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
+
+
+def label_color(value) -> Optional[str]:
+    """``value`` as a label colour ("#rrggbb", lower case), or None when it is not one (a
+    file's colour that is not is left out: the label takes the palette's)."""
+    return value.lower() if isinstance(value, str) and _COLOR.fullmatch(value) else None
