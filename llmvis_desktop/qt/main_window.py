@@ -3,15 +3,14 @@
 Logic lives elsewhere: opening/closing and indexing projects, the grid's re-queries
 and the status-bar counts in :mod:`.project_controller`, review actions and undo in
 :mod:`.review_controller`, panels and dialogs in :mod:`.panel_controller`, menus in
-:mod:`.menus`, long work in :mod:`.workers`, data in :mod:`.models.grid_model`,
-thumbnails in :mod:`.thumb_loader`. This module wires them; its project methods
-(``open_project``, ``close_project``, ``start_index``, ``requery``...) call the project
-controller.
+:mod:`.menus`, the viewer's image read and shown in :mod:`.image_shown`, long work in
+:mod:`.workers`, data in :mod:`.models.grid_model`, thumbnails in :mod:`.thumb_loader`.
+This module wires them; its project methods (``open_project``, ``close_project``,
+``start_index``, ``requery``...) call the project controller.
 """
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Optional
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
@@ -46,7 +45,7 @@ from .review_controller import ReviewController
 from .review_writes import follow_saving
 from .team_watch import TeamWatch
 from .theme_follow import ThemeFollower
-from .unreadable_mark import read_or_record, recorded
+from .image_shown import ShownImage
 from .thumb_loader import ThumbLoader, open_cache, prune_in_background
 from .widgets.elided_label import ElidedLabel
 from .widgets.error_box import ErrorBox
@@ -56,26 +55,6 @@ from .window_shutdown import shutdown_window
 from .workers import JobManager, LatestOnly, void
 
 log = logging.getLogger(__name__)
-
-
-def _read_image(path: Path, max_pixels: int, frame: int = 0, window=None, default_window=None):
-    """On the loader thread: (ImageData to show, its display ready for the screen or None,
-    the frame as its file shows it when ``window`` changed that, else None).
-
-    ``window``: the reviewer's, shown through instead of the file's own window or VOI LUT
-    (kept too, for "As loaded"); ``default_window``: for a frame whose file gives none."""
-    from dataclasses import replace
-
-    from ..core.imaging.reader import read_image, to_display
-    from .widgets.viewer_display import screen_image
-
-    data = read_image(path, max_pixels=max_pixels, frame=frame, default_window=default_window)
-    if window is None:
-        return data, screen_image(data.display), None
-    meta = data.meta  # as the viewer draws a window the reviewer sets
-    shown = replace(data, window=window,
-                    display=to_display(data.pixels, window, invert=meta.inverted, sigmoid=meta.sigmoid))
-    return shown, screen_image(shown.display), data
 
 
 class MainWindow(QMainWindow):
@@ -89,7 +68,6 @@ class MainWindow(QMainWindow):
         mark_interactive()  # a hung database server cannot freeze this thread (answer_deadline)
         self.config = config or cfg_mod.load_config()
         self.project: Optional[Project] = None
-        self._frame_step = None  # True: the image being read is another frame of the one shown
         self.index_job = None
         self.setWindowTitle("llmvis")
         self.setWindowIcon(app_icon())
@@ -102,8 +80,8 @@ class MainWindow(QMainWindow):
         if note:
             self.startup_notes.append(note)
         self.thumbs = ThumbLoader(cache, self)
-        self.image_loader = LatestOnly(self)
-        self.image_loader.done.connect(self._on_image_loaded)
+        self.shown = ShownImage(self)  # the viewer's image, read off the GUI thread (image_shown)
+        self.image_loader = self.shown.loader
         self.project_ctl = ProjectController(self)
         self.query_loader = LatestOnly(self)  # grid re-queries run off the GUI thread
         self.query_loader.done.connect(self.project_ctl.on_requeried)
@@ -117,8 +95,7 @@ class MainWindow(QMainWindow):
         self.grid.setModel(self.model)
         self.review = ReviewController(self.grid, self.model, self.reviewer, self)
         self.review.known_actor = lambda: self.config.reviewer or "anonymous"
-        self._unshown = None  # ((project, image id), reason): the image the viewer could not show
-        self.review.unshown = self.unshown_reason
+        self.review.unshown = self.shown.unshown_reason
         self.filter_bar = FilterBar()
         self.viewer = self._make_viewer()
         self._build_central()
@@ -185,7 +162,7 @@ class MainWindow(QMainWindow):
         except ImportError:  # pragma: no cover - only while the viewer is missing
             return QLabel("viewer unavailable", alignment=Qt.AlignmentFlag.AlignCenter)
         viewer = ImageViewer()
-        viewer.frameRequested.connect(self.show_frame)
+        viewer.frameRequested.connect(self.shown.show_frame)
         return viewer
 
     def _build_central(self) -> None:
@@ -316,81 +293,16 @@ class MainWindow(QMainWindow):
     def _on_current(self, rec) -> None:
         self.panels_call("set_record", rec)
         show_image_title(self, rec)
-        if rec is None:
-            self.image_loader.cancel()
-            self._frame_step = None
-            self.viewer_call("clear")
-            self.viewer_image = None
-            self._shown_id = None  # the same image selected again (a re-sort, a filter) is shown again
-            return
-        if getattr(self, "_shown_id", None) == (rec.id, rec.mtime_ns):
-            return  # an action changed the annotation, not the pixels
-        self._shown_id = (rec.id, rec.mtime_ns)
-        self.viewer_call("show_loading", rec.relpath)  # the last picture is not this image's
-        self._load(rec)
+        self.shown.show(rec)
 
-    def show_frame(self, frame: int) -> None:
-        """``viewer.frameRequested``: read another frame of the image shown."""
-        if self.review.current is not None and self.project is not None:
-            # through the window the reviewer chose (it was reset at every step); while the
-            # box says "As loaded", as the file shows that frame (its own window or VOI LUT:
-            # frame 1's was forced on the others), frames without one through frame 1's
-            # window (each was stretched to its own range)
-            count = self.viewer.frames()[1]
-            self._load(self.review.current, frame, self.viewer.chosen_window(), self.viewer.loaded_window())
-            self._frame_step = (frame, count)  # shown as a frame of the same image (or its error)
+    @property
+    def viewer_image(self):
+        """(project, image id) of the pixels the viewer shows, else None (:mod:`.image_shown`)."""
+        return self.shown.viewer_image
 
     def step_frame(self, delta: int) -> None:
-        """[ and ]: the previous or next frame; on an image of one frame, a word saying so
-        (the keys did nothing at all)."""
-        frames = getattr(self.viewer, "frames", None)
-        if frames is not None and self.review.current is not None and frames()[1] <= 1:
-            if getattr(self.viewer, "mode", lambda: "")() == "error":  # its frames are not known
-                self.statusBar().showMessage("This image could not be read, so it has no frames to step "
-                                             "through.", 4000)
-            else:
-                self.statusBar().showMessage("This image has a single frame ([ and ] step through the "
-                                             "frames of multi-frame DICOM and multi-page TIFF files).", 4000)
-            return
-        self.viewer_call("step_frame", delta)
-
-    def _load(self, rec, frame: int = 0, window=None, default_window=None) -> None:
-        """Read ``frame`` of ``rec``'s file off the GUI thread (through ``window`` when
-        given); the viewer shows it when read."""
-        self._loading_path = self.project.path_of(rec)
-        self._loading_key = (self.project, rec.id)
-        self._frame_step = None  # set by show_frame after this; any other load is an image of its own
-        mark = self.project if frame == 0 and window is None else None  # the file unreadable: an error
-        self.image_loader.submit(read_or_record, _read_image, mark, rec.id, self._loading_path,
-                                 self.config.max_image_pixels, frame, window, default_window)
-
-    def _on_image_loaded(self, data, error) -> None:
-        if error is not None:
-            reason = getattr(error, "reason", None) or f"{type(error).__name__}: {error}"
-            step = (self._frame_step,) if self._frame_step else ()  # a frame that failed: the bar says which
-            self.viewer_call("show_error", str(self._loading_path), reason, *step)
-            self.viewer_image = None
-            if not step:  # the image itself, not one more frame of it, could not be shown
-                self._unshown = (getattr(self, "_loading_key", None), reason)
-                if getattr(error, "recorded", False):  # counted an error now: N passes it
-                    recorded(self, self._loading_key, self.model.record(self._loading_key[1]), reason)
-        else:
-            # (project, image id) of the pixels shown: Ask the image takes the viewer's frame
-            # and window only for that image (not for one whose load is still under way)
-            self.viewer_image = getattr(self, "_loading_key", None)
-            self._unshown = None
-            data, ready, loaded = data
-            if self._frame_step:
-                self.viewer_call("show_frame_data", data, ready, loaded)
-            else:
-                self.viewer_call("show_image", data, ready)
-        self._frame_step = None
-
-    def unshown_reason(self, image_id: int):
-        """Why the viewer could not show ``image_id`` of this project (its read failed);
-        None when it showed it or has not tried."""
-        key, reason = self._unshown or (None, None)
-        return reason if key == (self.project, image_id) else None
+        """[ and ] (the Image menu): the previous or next frame (:mod:`.image_shown`)."""
+        self.shown.step_frame(delta)
 
     def viewer_call(self, name: str, *args) -> None:
         fn = getattr(self.viewer, name, None)

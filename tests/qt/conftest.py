@@ -156,7 +156,7 @@ def gated(monkeypatch):
     ``gate`` (a slow read: the viewer is still on the last image meanwhile)."""
     import threading
 
-    from llmvis_desktop.qt import main_window as mw
+    from llmvis_desktop.qt import image_shown as mw
 
     gate, names = threading.Event(), set()
     real = mw._read_image

@@ -314,7 +314,7 @@ def test_answer_arriving_after_opening_another_project_is_dropped(qtbot, window,
 
 def test_ask_before_the_viewer_shows_the_image_uses_the_file_as_it_is(qtbot, window, folder, monkeypatch):
     """The viewer's frame and window are the previous image's until the new one is read."""
-    from llmvis_desktop.qt import main_window
+    from llmvis_desktop.qt import image_shown
 
     win = window
     open_and_index(qtbot, win, folder)
@@ -329,7 +329,7 @@ def test_ask_before_the_viewer_shows_the_image_uses_the_file_as_it_is(qtbot, win
     monkeypatch.setattr(win.viewer, "window", lambda: (135.5, 2063.0))
     monkeypatch.setattr(win.viewer, "window_enabled", lambda: True)
     loaded = threading.Event()
-    real_read = main_window._read_image
+    real_read = image_shown._read_image
 
     def gated_read(path, *args):
         if Path(path).name == second_name:
@@ -337,7 +337,7 @@ def test_ask_before_the_viewer_shows_the_image_uses_the_file_as_it_is(qtbot, win
         return real_read(path, *args)
 
     second_name = Path(win.project.path_of(win.project.image(ids[1]))).name
-    monkeypatch.setattr(main_window, "_read_image", gated_read)
+    monkeypatch.setattr(image_shown, "_read_image", gated_read)
     try:
         second = _select(qtbot, win, ids[1])
         with qtbot.waitSignal(sc.answer_ready, timeout=10000):

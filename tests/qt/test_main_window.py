@@ -622,7 +622,7 @@ def test_a_frame_step_overtaken_by_moving_away_and_back_is_a_fresh_image(qtbot, 
     window.act_next_frame.trigger()  # a step of a.dcm, not read yet...
     window.review.next()  # ...the reviewer moves on and comes back at once
     window.review.prev()
-    qtbot.waitUntil(lambda: window._frame_step is None and viewer.frames()[0] == 0 and viewer._fit_mode,
+    qtbot.waitUntil(lambda: window.shown._frame_step is None and viewer.frames()[0] == 0 and viewer._fit_mode,
                     timeout=10000)
     assert viewer.preset_combo.currentText() == "As loaded"
 

@@ -14,7 +14,7 @@ from PySide6.QtTest import QTest
 from qthelpers import open_and_index
 
 from llmvis_desktop.core.imaging.reader import read_image
-from llmvis_desktop.qt import main_window as mw
+from llmvis_desktop.qt import image_shown as mw
 
 PAGES = 8
 
