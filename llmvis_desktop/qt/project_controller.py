@@ -221,17 +221,18 @@ class ProjectController(IndexRuns, StatusCounts, QObject):
         win = self.win
         self._kept_view = ""
         win.review.view_of = lambda: view_state(win.filter_bar)  # saved with the reviewer's place
-        key = view_key(win.review._reviewer_name())
+        key = view_key(win.review.reviewer_name())
         try:
             stored = (reads.settings if reads is not None else self.opened_settings(project)).get(key)
         except Exception:  # a convenience: the open goes on at All images / Name
             log.warning("cannot read the saved sort and filter", exc_info=True)
             return
-        win.review._view_saved = (project, key, stored or {})
+        win.review.view_as_stored(project, key, stored)
         left_out = restore_view(win.filter_bar, stored)
         win.model.set_params(*win.filter_bar.current())
         described = describe(win.filter_bar)
-        self._kept_view = described if win.model.filter is not None else ""
+        # the empty grid's words name the filter that matches nothing, not the sort
+        self._kept_view = describe(win.filter_bar, sort=False) if win.model.filter is not None else ""
         text = restored_text(described, left_out)
         if text and not project.db_note:  # (a database's note is said first)
             win.statusBar().showMessage(text, 10000)

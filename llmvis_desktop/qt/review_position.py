@@ -14,11 +14,17 @@ The save reads and writes the project's settings on the controller's own worker 
 on the GUI thread it froze the window after every move for as long as the database took
 (~470 ms on a team's PostgreSQL 50 ms away). ``save_position(wait=True)`` waits for the
 write, as closing a project or the window does, so it lands before the project closes.
+
+The grid's sort and filter (``view:<name>``, :mod:`.view_memory`) are saved with the place,
+and as soon as they change (:data:`VIEW_SAVE_MS` after the last of a burst): saved only with
+the place, up to 5 s later, a crash lost the last change.
 """
 from __future__ import annotations
 
 import logging
 from typing import Callable, Optional
+
+from PySide6.QtCore import QTimer
 
 from ..core.store.writable import DatabaseReadOnly
 
@@ -61,9 +67,10 @@ class ReviewPosition:
     def _position_key(self) -> str:
         """Each reviewer's own place in a shared project (one key for all reopened everyone
         at whatever image someone else last looked at)."""
-        return f"position:{self._reviewer_name()}"
+        return f"position:{self.reviewer_name()}"
 
-    def _reviewer_name(self) -> str:
+    def reviewer_name(self) -> str:
+        """The reviewer whose place and view are kept (``known_actor``: never asks)."""
         return self.known_actor() if self.known_actor is not None else self.actor()
 
     #: the write's thread (ReviewController makes it)
@@ -86,10 +93,12 @@ class ReviewPosition:
         """Save the current image as this reviewer's place, off the GUI thread; ``wait``:
         until written (a project about to close)."""
         self._save_timer.stop()
+        if self._view_timer is not None:
+            self._view_timer.stop()  # (the view is written with the place)
         if self.project is not None and (self.current is not None or self.view_of is not None):
             view = None
             if self.view_of is not None:  # the grid's sort and filter (:mod:`.view_memory`)
-                view = (f"view:{self._reviewer_name()}", self.view_of())
+                view = (f"view:{self.reviewer_name()}", self.view_of())
             self._position_saver.submit(self._write_position, self.project, self._position_key(),
                                         self.current.relpath if self.current is not None else None, view)
         if wait and not self._position_saver.wait(self.POSITION_WAIT_MS):
@@ -111,10 +120,25 @@ class ReviewPosition:
     view_of: Optional[Callable[[], dict]] = None
     _view_saved: Optional[tuple] = None
 
+    #: a change of the sort or filter is saved this long after the last of a burst (a few
+    #: choices in a row, a search being typed: one write)
+    VIEW_SAVE_MS = 400
+    _view_timer: Optional[QTimer] = None
+
+    def view_as_stored(self, project, key: str, stored: Optional[dict]) -> None:
+        """At an open: the setting ``key`` of ``project`` holds ``stored`` (None: unset), so
+        an unchanged view is not written again."""
+        self._view_saved = (project, key, stored or {})
+
     def view_changed(self) -> None:
-        """The sort or filter changed: saved with the place, at most POSITION_SAVE_MS later."""
-        if self.project is not None and not self._save_timer.isActive():
-            self._save_timer.start()
+        """The sort or filter changed: saved with the place, off the GUI thread, once the
+        changes pause for VIEW_SAVE_MS (at a crash, the last change is kept)."""
+        if self.project is None:
+            return
+        if self._view_timer is None:
+            self._view_timer = QTimer(self, singleShot=True, interval=self.VIEW_SAVE_MS)
+            self._view_timer.timeout.connect(self.save_position)
+        self._view_timer.start()
 
     def _write_position(self, project, key: str, relpath: Optional[str], view: Optional[tuple] = None) -> None:
         """(on the saver's thread) ``view``: (its key, the sort and filter) or None."""

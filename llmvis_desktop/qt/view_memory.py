@@ -3,9 +3,9 @@
 A reviewer works through a queue ("Suggested", sorted by "Uncertainty (review queue)")
 over days: reopened, the project came back as All images / Name, only the place in the
 grid kept. The filter bar's choices are now saved with the reviewer's place (the setting
-``view:<reviewer>``, written by :class:`~.review_position.ReviewPosition` on its thread,
-only when it changed) and put back before the open's first grid query (the grid is
-queried once). Only what differs from All images / Name is stored; a part that cannot be
+``view:<reviewer>``, written by :class:`~.review_position.ReviewPosition` on its thread
+as soon as they change, and only then) and put back before the open's first grid query
+(the grid is queried once). Only what differs from All images / Name is stored; a part that cannot be
 put back (a label since removed, a damaged setting) is left out and said.
 """
 from __future__ import annotations
@@ -90,9 +90,9 @@ def restore_view(bar, state) -> list[str]:
     return left_out
 
 
-def describe(bar) -> str:
+def describe(bar, sort: bool = True) -> str:
     """The sort and filter applied, in words ("Suggested · sorted by Uncertainty (review
-    queue)"); "" at All images / Name."""
+    queue)"); "" at All images / Name. ``sort`` False: the filter alone ("Suggested")."""
     parts = []
     if bar.status.currentIndex() > 0:
         parts.append(bar.status.currentText())
@@ -105,9 +105,9 @@ def describe(bar) -> str:
         parts.append("has repair")
     if bar.text.text().strip():
         parts.append(f"search \u201c{bar.text.text().strip()}\u201d")
-    sort = bar.sort.currentData() or "name"
-    if sort != "name" or bar.desc.isChecked():
-        name = dict((k, t) for t, k in SORT_CHOICES).get(sort, sort)
+    by = bar.sort.currentData() or "name"
+    if sort and (by != "name" or bar.desc.isChecked()):
+        name = dict((k, t) for t, k in SORT_CHOICES).get(by, by)
         parts.append(f"sorted by {name}" + (", descending" if bar.desc.isChecked() else ""))
     return " \u00b7 ".join(parts)
 
@@ -121,5 +121,6 @@ def restored_text(described: str, left_out: list[str]) -> Optional[str]:
 
 
 def no_match_text(described: str) -> str:
-    """The empty grid's line when the filter kept from last time matches nothing now."""
+    """The empty grid's line when the filter kept from last time matches nothing now
+    (``described``: the filter alone, :func:`describe` with ``sort`` False)."""
     return f"No images match the filter kept from last time ({described}) \u2014 Esc shows all images"
