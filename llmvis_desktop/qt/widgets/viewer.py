@@ -180,11 +180,9 @@ class ImageViewer(LoadingMixin, WindowLevelMixin, ZoomMixin, QWidget):
         # "Loading NAME…" wraps (viewer_loading): unwrapped, a long path set the viewer's
         # minimum width, and the splitter and docks jumped as the reviewer stepped on
         self._placeholder.setWordWrap(True)
-        # its minimum: a typical name's line, whatever the name (the small-window layout keeps
-        # the viewer this wide; it took the width of the first file's name before)
-        self._placeholder.ensurePolished()
-        typical = "Loading series/IM000001.dcm\u2026"
-        self._placeholder.setMinimumWidth(self._placeholder.fontMetrics().horizontalAdvance(typical))
+        # its minimum: narrow, whatever the name (a typical name's line, ~260 px at 13 pt, was
+        # more than the 1024-px window leaves the viewer: its Labels dock lost its fifth chip)
+        self._placeholder.setMinimumWidth(120)
         self._error = ErrorPanel()
         error_wrap = QWidget()
         ew = QVBoxLayout(error_wrap)
