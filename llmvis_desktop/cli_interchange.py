@@ -15,7 +15,7 @@ from .core.errors import database_state, first_line
 from .core.wording import one_line
 
 from .core.interchange.common import COPY_FORMATS, iso
-from .core.interchange import FORMATS, ExportOptions, InterchangeError, export_project, import_file
+from .core.interchange import FORMATS, ExportOptions, InterchangeError, WrongFormat, export_project, import_file
 from .core.project import Project, ProjectError
 from .cli_args import absolute, actor, add_actor, add_db, interrupted, no_project, open_project, require_indexed
 from .cli_progress import ProgressBar
@@ -171,6 +171,8 @@ def _guarded(command: str, suffix: str, work, args, stopped: str):
         if getattr(args, "debug", False):
             raise
         message = _elided(first_line(exc))
+        if isinstance(exc, WrongFormat):  # what the file looks like: the option that reads it
+            message += f"; try --format {exc.looks_like}"
     except Exception as exc:  # the last resort: still one line
         if getattr(args, "debug", False):
             raise

@@ -83,7 +83,7 @@ def cmd_index(args) -> int:
     with _project(args) as project:
         try:
             result = project.scan(progress=bar, batch_size=args.batch, allow_empty=args.allow_empty)
-            read = 0 if args.no_headers else project.read_headers(progress=bar)
+            read = 0 if args.no_headers else project.read_headers(progress=bar, result=result)
         except KeyboardInterrupt:
             bar.close()
             info = project.info()

@@ -390,6 +390,7 @@ def read_headers(
     progress: ProgressFn = no_progress,
     batch_size: int = 200,
     max_pixels: Optional[int] = None,
+    result: Optional[ScanResult] = None,
 ) -> int:
     """Read dimensions, bit depth and frame count of every image still pending.
 
@@ -400,6 +401,11 @@ def read_headers(
     run tries again whatever the folder digests say. An image over the pixel limit is
     done (not pending for good, read again at every index) until the limit is another
     (:func:`_requeue_too_large`). Returns how many were read.
+
+    Once all are read, a new file whose content is a missing row's (a folder copied without
+    its file times, then a file moved or renamed in it) takes that row, its review and
+    history (:func:`.store.repo_moves.relink_same_content`): counted in ``result`` as moved,
+    not added nor missing. It costs no read: the pass hashes the new files anyway.
     """
     from .imaging.errors import ImageReadError, is_transient
     from .imaging.reader import DEFAULT_MAX_PIXELS
@@ -411,6 +417,7 @@ def read_headers(
         total = rh.count_pending_headers(s)
     done = 0
     last_id = 0
+    hashed: list[int] = []  # rows given a digest by this pass (candidates of a move by content)
     kwargs = {} if max_pixels is None else {"max_pixels": max_pixels}
     limit = int(max_pixels or DEFAULT_MAX_PIXELS)
     if _requeue_too_large(store, limit):
@@ -462,10 +469,28 @@ def read_headers(
         with store.write() as s:
             rh.store_headers(s, ok, failed, retry)
             repo_digests.save(s, digests)
+            hashed += [d[0] for d in digests]
             if any(reason.startswith(TOO_LARGE) for _, reason in failed):
                 rh.remember_header_limit(s, limit)  # the limit these were refused under
         token.check()  # (cancelled within the batch: what it read is kept)
         last_id = todo[-1][0]
         done += read
         progress(Progress("headers", done, total, f"{done}/{total} headers"))
+    _relink_same_content(store, hashed, result)
     return done
+
+
+def _relink_same_content(store: Store, hashed: list[int], result: Optional[ScanResult]) -> None:
+    """Missing rows relinked to new files of the same content (see :func:`read_headers`);
+    nothing is written when none are found."""
+    if not hashed:
+        return
+    with store.read() as s:
+        if not repo_moves.find_content_moves(s, hashed):
+            return
+    with store.write() as s:
+        moved = repo_moves.relink_same_content(s, hashed)
+    if result is not None:
+        result.moved += moved
+        result.added -= min(result.added, moved)
+        result.missing -= min(result.missing, moved)

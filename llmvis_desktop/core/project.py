@@ -93,12 +93,14 @@ class Project:
             raise ProjectError(str(exc)) from exc
 
     def read_headers(self, token: Optional[CancelToken] = None, progress: ProgressFn = no_progress,
-                     batch_size: int = 200) -> int:
-        return read_headers(self.store, self.root, token, progress, batch_size, self.max_pixels)
+                     batch_size: int = 200, result: Optional[ScanResult] = None) -> int:
+        """Read the pending headers (:func:`.indexer.read_headers`); moves it finds by content
+        are counted in ``result`` (the scan's)."""
+        return read_headers(self.store, self.root, token, progress, batch_size, self.max_pixels, result)
 
     def index(self, token: Optional[CancelToken] = None, progress: ProgressFn = no_progress) -> ScanResult:
         result = self.scan(token, progress)
-        result.headers_read = self.read_headers(token, progress)
+        result.headers_read = self.read_headers(token, progress, result=result)
         with self.store.read() as s:  # the summary's split: damaged files, and those a plugin reads
             result.by_status = ri.counts_by_status(s)
             result.errors, result.needs_decoder = result.by_status.get("error", 0), ri.count_needs_decoder(s)

@@ -1,4 +1,5 @@
-"""N, the next unreviewed image of the view, with the statuses read off the GUI thread;
+"""N, the next unreviewed image of the view (a linked repair's output left out: :data:`QUEUE`),
+with the statuses read off the GUI thread;
 S, skip, and its line.
 
 :class:`NextUnreviewed` is a mixin of :class:`~.review_controller.ReviewController` (it
@@ -25,6 +26,9 @@ from ..core.store.records import ImageFilter
 from .workers import LatestOnly
 
 UNREVIEWED = ("new", "suggested")
+#: what N goes to: an unreviewed image, not the output of a linked repair (a repaired copy
+#: is its source's, reviewed there; N went to it as a new image after each repair)
+QUEUE = ImageFilter(statuses=UNREVIEWED, repair_output=False)
 
 SKIPPED = "Skipped."
 
@@ -43,7 +47,7 @@ class _NextRead:
 
     def __call__(self) -> "_NextRead":
         try:
-            self.todo = set(self.project.image_ids(ImageFilter(statuses=UNREVIEWED)))
+            self.todo = set(self.project.image_ids(QUEUE))
         except Exception as exc:
             self.error = exc
         self.done.set()

@@ -234,7 +234,8 @@ def test_index_reports_moved_files(png_folder, capsys):
     os.rename(png_folder / "img2.png", png_folder / "IMG2.png")
     assert main(["index", str(png_folder), "--quiet", "--json"]) == 0
     summary = json.loads(capsys.readouterr().out)
-    assert (summary["moved"], summary["added"], summary["missing"]) == (1, 1, 1)
+    # a name that is another name is found by its content (the header pass hashes it)
+    assert (summary["moved"], summary["added"], summary["missing"]) == (2, 0, 0)
 
 
 @pytest.mark.parametrize("value", ["0", "-1"])

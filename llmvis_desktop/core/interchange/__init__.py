@@ -19,7 +19,7 @@ from typing import Callable, Optional
 from ..errors import is_out_of_space
 from ..owner import alive
 from ..tasks import CancelToken, ProgressFn, no_progress
-from . import coco, csv_fmt, cvat, hf_jsonl, history, labelstudio, txt_sidecar, yolo
+from . import coco, csv_fmt, cvat, hf_jsonl, history, labelstudio, sniff, txt_sidecar, yolo
 from .apply import apply_import
 from .common import (
     Conflict,
@@ -31,10 +31,11 @@ from .common import (
 from .export_context import ExportContext
 from .files import INCOMPLETE, WriteError, folder_is_empty, resolve_inside
 from .parsing import ParsedFile
+from .sniff import WrongFormat
 from .target import check_file_target, check_folder_target
 
 __all__ = [
-    "FORMATS", "FormatSpec", "ExportOptions", "ExportReport", "ImportReport", "Conflict",
+    "FORMATS", "FormatSpec", "WrongFormat", "ExportOptions", "ExportReport", "ImportReport", "Conflict",
     "InterchangeError", "export_project", "import_file", "resolve_inside", "check_export_target",
     "output_files",
 ]
@@ -254,6 +255,23 @@ def import_file(project, fmt: str, path: Path | str, as_: str = "reviewed", over
     path = Path(path)
     if not path.exists():
         raise InterchangeError(f"{path}: no such {'folder' if spec.in_is_folder else 'file'}")
+    start = time.perf_counter()
+    try:
+        parsed = _parse(spec, fmt, path)
+        # a plain "a;b" cell where a label "a;b" exists: refused, not imported as "a" and "b"
+        csv_fmt.check_label_cells(parsed, {d.name for d in project.labels()} | set(parsed.taxonomy), path.name)
+        report = apply_import(project, fmt, path, parsed, as_, overwrite, token, progress, actor, overwrite_newer)
+    except InterchangeError as exc:  # a CSV given as COCO: "not valid JSON", and what it looks like
+        wrong = sniff.wrong_format(exc, fmt, path)
+        if wrong is exc:
+            raise
+        raise wrong from None
+    report.seconds = round(time.perf_counter() - start, 3)
+    return report
+
+
+def _parse(spec: FormatSpec, fmt: str, path: Path):
+    """``path`` read as ``fmt``, or refused (InterchangeError)."""
     if spec.in_is_folder and not path.is_dir():
         raise InterchangeError(f"{path}: the {fmt} format is imported from a folder")
     if spec.in_is_folder and (path / INCOMPLETE).exists():
@@ -261,13 +279,7 @@ def import_file(project, fmt: str, path: Path | str, as_: str = "reviewed", over
                                f"({INCOMPLETE}); export again")
     if not spec.in_is_folder and path.is_dir():
         raise InterchangeError(f"{path}: the {fmt} format is imported from a file, not a folder")
-    start = time.perf_counter()
     try:
-        parsed = spec.parse(path)
+        return spec.parse(path)
     except RecursionError:  # json and the checks recurse: a hostile file nests thousands deep
         raise InterchangeError(f"{path.name}: nested too deeply to be read (not a {fmt} file)") from None
-    # a plain "a;b" cell where a label "a;b" exists: refused, not imported as "a" and "b"
-    csv_fmt.check_label_cells(parsed, {d.name for d in project.labels()} | set(parsed.taxonomy), path.name)
-    report = apply_import(project, fmt, path, parsed, as_, overwrite, token, progress, actor, overwrite_newer)
-    report.seconds = round(time.perf_counter() - start, 3)
-    return report

@@ -113,6 +113,10 @@ class ImageFilter:
     unlabeled: bool = False
     text: Optional[str] = None
     has_repair: Optional[bool] = None
+    #: the images a linked repair wrote (its output, indexed in the project): True only
+    #: them, False all but them (the review queue: N leaves a repaired copy out, its
+    #: source is what is reviewed)
+    repair_output: Optional[bool] = None
     path_prefix: Optional[str] = None  # a relative folder: images under it, at any depth
 
 

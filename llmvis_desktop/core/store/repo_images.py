@@ -190,6 +190,9 @@ def _filtered(stmt, flt: Optional[ImageFilter]):
     if flt.has_repair is not None:
         has = exists().where(m.Repair.source_image_id == m.Image.id, m.Repair.unlinked_at.is_(None))
         stmt = stmt.where(has if flt.has_repair else ~has)
+    if flt.repair_output is not None:
+        made = exists().where(m.Repair.output_image_id == m.Image.id, m.Repair.unlinked_at.is_(None))
+        stmt = stmt.where(made if flt.repair_output else ~made)
     folder = folder_prefix(flt.path_prefix)
     if folder:  # "cam1" is the folder cam1/, not cam10/ too; nor CAM1/ (SQLite's LIKE
         # ignores ASCII case, PostgreSQL's does not): the LIKE narrows, substr decides

@@ -8,13 +8,16 @@ new row, made in this very scan and carrying nothing yet, is dropped. A missing 
 with no new row of its exact name is also matched to one whose name differs only by
 case or Unicode normalisation (``img_0001.png`` renamed ``IMG_0001.png``, a name
 written in NFD by one system and NFC by another), same size and time, again one
-candidate each way. The image's history gets a ``move`` event. A folder renamed by an inspection team left every
+candidate each way. A file whose time was not kept (a folder copied with ``cp -r``,
+then a file moved) is paired by its content once the header pass has hashed it
+(:func:`relink_same_content`). The image's history gets a ``move`` event. A folder renamed by an inspection team left every
 review of it behind as "missing", with the same images back as "new".
 """
 from __future__ import annotations
 
 import unicodedata
 from collections import defaultdict
+from typing import Sequence
 
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -39,21 +42,59 @@ def _loose(key: tuple) -> tuple:
 
 def relink_moved(session: Session) -> int:
     """Give missing rows the path of their moved files (see the module); returns how many."""
-    moved = 0
-    for (old_id, old_rel), (new_id, new_rel) in find_moves(session):
-        if not _still_as_found(session, (old_id, old_rel), (new_id, new_rel)):
-            continue
-        if _carries_anything(session, new_id):  # not a row of this scan after all
-            continue
-        img = m.Image
-        session.execute(delete(img).where(img.id == new_id))
-        session.execute(update(img).where(img.id == old_id).values(relpath=new_rel, name_key=name_key(new_rel),
-                                                                   relpath_folded=fold(new_rel),
-                                                                   status=img.review_status))
-        session.add(m.Event(image_id=old_id, actor=ACTOR, at=m.utcnow(), action="move",
-                            before=dumps(old_rel), after=dumps(new_rel)))
-        moved += 1
-    return moved
+    return sum(_relink(session, old, new) for old, new in find_moves(session))
+
+
+def _relink(session: Session, old: tuple[int, str], new: tuple[int, str], file_too: bool = False) -> bool:
+    """The missing row ``old`` takes the path of the new row ``new``, which is dropped; a
+    ``move`` event. ``file_too``: it takes the new row's size and time as well (a move found
+    by content: the file's time is not the one the row held)."""
+    (old_id, old_rel), (new_id, new_rel) = old, new
+    if not _still_as_found(session, old, new):
+        return False
+    if _carries_anything(session, new_id):  # not a row of this scan after all
+        return False
+    img = m.Image
+    values = dict(relpath=new_rel, name_key=name_key(new_rel), relpath_folded=fold(new_rel),
+                  status=img.review_status)
+    if file_too:
+        size, mtime = session.execute(select(img.size, img.mtime_ns).where(img.id == new_id)).one()
+        values.update(size=size, mtime_ns=mtime)
+    session.execute(delete(img).where(img.id == new_id))
+    session.execute(update(img).where(img.id == old_id).values(**values))
+    session.add(m.Event(image_id=old_id, actor=ACTOR, at=m.utcnow(), action="move",
+                        before=dumps(old_rel), after=dumps(new_rel)))
+    return True
+
+
+def relink_same_content(session: Session, fresh_ids: Sequence[int]) -> int:
+    """Moves found by content (:func:`find_content_moves`) relinked; returns how many."""
+    return sum(_relink(session, old, new, file_too=True) for old, new in find_content_moves(session, fresh_ids))
+
+
+def find_content_moves(session: Session, fresh_ids: Sequence[int]) -> list[tuple[tuple[int, str], tuple[int, str]]]:
+    """((missing id, its path), (new id, its path)) of files moved whose time was not kept
+    (a folder copied with ``cp -r``, then a file moved or renamed): a missing row and one of
+    ``fresh_ids`` (new rows whose digest the header pass just stored: never a file listed
+    all along) with the same size and content digest (``images.content_sha256``), each the
+    only one of its side with that size and digest. Reads only."""
+    img = m.Image
+    missing = defaultdict(list)
+    for i, rel, size, digest in session.execute(select(img.id, img.relpath, img.size, img.content_sha256).where(
+            img.status == m.STATUS_MISSING, img.content_sha256.is_not(None))):
+        missing[(int(size or 0), digest)].append((i, rel))
+    if not missing or not fresh_ids:
+        return []
+    sizes = {k[0] for k in missing}
+    fresh = defaultdict(list)
+    ids = sorted(set(fresh_ids))
+    for chunk in (ids[n:n + 500] for n in range(0, len(ids), 500)):
+        for i, rel, size, digest in session.execute(select(img.id, img.relpath, img.size, img.content_sha256).where(
+                img.id.in_(chunk), img.status == m.STATUS_NEW, img.review_status == m.STATUS_NEW,
+                img.content_sha256.is_not(None), img.size.in_(sorted(sizes)))):
+            fresh[(int(size or 0), digest)].append((i, rel))
+    return [(missing[k][0], rows[0]) for k, rows in fresh.items()
+            if len(rows) == 1 and len(missing.get(k, ())) == 1]
 
 
 def find_moves(session: Session) -> list[tuple[tuple[int, str], tuple[int, str]]]:

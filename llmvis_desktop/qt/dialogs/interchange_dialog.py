@@ -67,6 +67,7 @@ from ...core.interchange import (
     FORMATS,
     ExportOptions,
     InterchangeError,
+    WrongFormat,
     export_project,
     import_file,
     output_files,
@@ -465,6 +466,8 @@ class ExportImportDialog(QDialog):
 def _one_line(exc: BaseException, project=None) -> str:
     from ...core.errors import database_state, first_line
 
+    if isinstance(exc, WrongFormat):  # what the file looks like: the format to choose
+        return f"{exc}; choose \u201c{FORMATS[exc.looks_like].title.split(' (')[0]}\u201d as the Format"
     if isinstance(exc, (InterchangeError, OSError)):
         return str(exc)
     if database_state(exc):  # its disk full, locked...: in words, naming its file
