@@ -1,6 +1,7 @@
 """With writes in flight on a team's database the status bar says "Saving 2 reviews…";
 the first (a caption: its write says no line of its own) committed, the line still said
-2 until the last one ended. The count follows the writes as each commits."""
+2 until the last one ended. The count follows the writes as each commits (a caption's commit
+now says so, "Caption saved (...)", with the count of those still in flight after it)."""
 from __future__ import annotations
 
 import threading
@@ -22,7 +23,8 @@ def test_the_saving_count_follows_each_write(qtbot, opened):  # noqa: F811
         with qtbot.waitSignal(win.review._writer.finished, timeout=10000):
             turns.release()  # the first caption commits
         assert win.review.writes_in_flight() == 1
-        assert win.statusBar().currentMessage() == "Saving 1 review\u2026"
+        said = win.statusBar().currentMessage()
+        assert said.startswith("Caption saved (") and said.endswith("Saving 1 more\u2026"), said
         with qtbot.waitSignal(win.review._writer.finished, timeout=10000):
             turns.release()
         assert win.review.writes_in_flight() == 0

@@ -180,9 +180,12 @@ class ImageViewer(LoadingMixin, WindowLevelMixin, ZoomMixin, QWidget):
         # "Loading NAME…" wraps (viewer_loading): unwrapped, a long path set the viewer's
         # minimum width, and the splitter and docks jumped as the reviewer stepped on
         self._placeholder.setWordWrap(True)
-        # its minimum: narrow, whatever the name (a typical name's line, ~260 px at 13 pt, was
-        # more than the 1024-px window leaves the viewer: its Labels dock lost its fifth chip)
-        self._placeholder.setMinimumWidth(120)
+        # its minimum: a short name's line, whatever the name (the small-window layouts were
+        # set with the first file's line: a folder's name in it, ~270 px at 13 pt, left a
+        # 1024-px window's Labels dock without its fifth chip; 120 px, a 960x540 window's Jobs
+        # dock too short for a failed job's row)
+        self._placeholder.ensurePolished()
+        self._placeholder.setMinimumWidth(self._placeholder.fontMetrics().horizontalAdvance("Loading IM000001.dcm\u2026"))
         self._error = ErrorPanel()
         error_wrap = QWidget()
         ew = QVBoxLayout(error_wrap)
