@@ -85,10 +85,11 @@ def first_run_sizes(win) -> None:
 
 def _first_run_sizes(win) -> None:
     """Labels and caption as small as they go, the suggestion cards their preferred
-    height, the caption four lines, History its few events in the room left, then the label chips' lines up to the first nine (in
-    at most a third of the room: their minimum is two lines, so that many labels fit a
-    small screen), the suggestion cards the rest (cut off, they had less room than the
-    others)."""
+    height (first: cut off, they had less room than the others), the caption four
+    lines, History its few events in the room left, then the label chips' lines up to
+    the first nine (in at most a third of the room: their minimum is two lines, so that
+    many labels fit a small screen); Suggestions and History share what is left
+    (:func:`_share_the_rest`)."""
     keys = [k for k in ("labels", "caption", "suggestions", "history") if k in win.panels]
     docks = [win.panels[k].parentWidget() for k in keys]
     if not docks:
@@ -116,12 +117,49 @@ def _first_run_sizes(win) -> None:
     if "labels" in keys:
         grow("labels", min(docks[keys.index("labels")].sizeHint().height(), room // 3))
     if "suggestions" in keys:
-        i = keys.index("suggestions")
-        sizes[i] = max(sizes[i], room - sum(sizes) + sizes[i])
+        _share_the_rest(win, keys, docks, sizes, room)
     win.resizeDocks(docks, sizes, Qt.Orientation.Vertical)
     # a card's score + model + revision line needs ~400 px; on a small screen the grid
-    # keeps two columns and the viewer some room
-    win.resizeDocks(docks[:1], [min(410, int(win.width() * 0.32))], Qt.Orientation.Horizontal)
+    # keeps two columns and the viewer some room; on a large one a little more, so that
+    # a History event's model and time stay on one line (at 1920 px the 410 px column
+    # wrapped each time stamp)
+    width = min(max(410, win.width() // 4), SIDE_WIDTH_MAX, int(win.width() * 0.32))
+    win.resizeDocks(docks[:1], [width], Qt.Orientation.Horizontal)
+
+
+#: the right column's widest first-run width (px)
+SIDE_WIDTH_MAX = 480
+#: the Suggestions dock's first-run height is at most this many cards (its title bar and
+#: the ask box added); the room past it goes to History
+CARDS_AT_MOST = 4
+
+
+def _share_the_rest(win, keys: list, docks: list, sizes: list, room: int) -> None:
+    """The room left once each dock has its size, shared by Suggestions and History:
+    half each, the Suggestions dock never less than it has (its size hint, or a card
+    with its buttons) nor more than :data:`CARDS_AT_MOST` cards. Suggestions took it
+    all: at 1920x1080 History had 186 px (two events and a half, then scrolling) while
+    the Suggestions dock kept some 250 px empty below its cards."""
+    i = keys.index("suggestions")
+    left = room - sum(sizes)
+    if "history" not in keys:
+        sizes[i] += max(0, left)
+        return
+    h = keys.index("history")
+    pair = sizes[i] + sizes[h] + max(0, left)
+    panel = win.panels["suggestions"]
+    scroll = getattr(panel, "scroll", None)
+    around = docks[i].minimumSizeHint().height() - (scroll.minimumSizeHint().height() if scroll is not None else 0)
+    most = around + CARDS_AT_MOST * _card_height(panel)
+    sizes[i] = max(sizes[i], min(pair // 2, most))
+    sizes[h] = pair - sizes[i]
+
+
+def _card_height(panel) -> int:
+    """A pending suggestion card's height with the gap under it: the first one shown, or
+    a two-line caption card's when none is."""
+    cards = [c for c in getattr(panel, "_pool", ()) if c.isVisibleTo(panel)]
+    return cards[0].sizeHint().height() + 8 if cards else 4 * panel.fontMetrics().lineSpacing() + 48
 
 
 def grow_dock(win, panel, height: int) -> None:
@@ -181,9 +219,7 @@ def card_room(win) -> None:
         return
     QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
     win.layout().activate()
-    cards = [c for c in getattr(panel, "_pool", ()) if c.isVisibleTo(panel)]
-    # the first card's height, or a two-line caption card's when none is shown
-    card = cards[0].sizeHint().height() + 8 if cards else 4 * panel.fontMetrics().lineSpacing() + 48
+    card = _card_height(panel)
     around = dock.minimumSizeHint().height() - scroll.minimumSizeHint().height()  # title, ask box
     _take_for(win, dock, _column(win, dock), around + card - dock.height())
 

@@ -273,10 +273,14 @@ class PanelController(RepairActions, DialogActions, JobActions, TaxonomyActions,
         self.win.statusBar().showMessage(
             f"Stayed on {visible_name(leaving.relpath)}: what you typed could not be saved and is kept, unsaved. "
             "Try again (Ctrl+Enter, or move on), or Esc to drop it.", 10000)
+        self._going_back = leaving.id
         QTimer.singleShot(0, self, lambda: self._go_back(leaving.id))
         return False
 
+    _going_back = None  # the image the selection goes back to (its typing not saved)
+
     def _go_back(self, image_id: int) -> None:
+        self._going_back = None
         row = self.win.model.row_of(image_id)
         cur = self.win.review.current
         if row is not None and (cur is None or cur.id != image_id):
@@ -284,6 +288,9 @@ class PanelController(RepairActions, DialogActions, JobActions, TaxonomyActions,
 
     def set_record(self, rec) -> None:
         leaving = self.record
+        if self._going_back is not None and leaving is not None and leaving.id == self._going_back and \
+                (rec is None or rec.id != leaving.id):
+            return  # the image moved to shown again (read afresh) before the way back: not saved twice
         if leaving is not None and (rec is None or rec.id != leaving.id) and not self._save_typing(leaving, rec):
             return  # back to ``leaving`` in a moment: its panels stay
         if leaving is None and (rec is None or rec.id != self._caption_id):

@@ -12,7 +12,8 @@ unreachable database leaves stack and database in step and tells the user. The
 command and the undo/redo steps are in :mod:`.review_undo` (the
 :class:`~.review_undo.ReviewUndo` mixin); each reviewer's saved place, in
 :mod:`.review_position` (the :class:`~.review_position.ReviewPosition` mixin); N, in
-:mod:`.review_next` (the :class:`~.review_next.NextUnreviewed` mixin). The review
+:mod:`.review_next` (the :class:`~.review_next.NextUnreviewed` mixin); moving between images,
+in :mod:`.review_navigation` (:class:`~.review_navigation.ReviewNavigation`). The review
 keys (Enter, Delete, R, 1-9, a caption, Undo/Redo) write on the serial review writer's
 thread, the window going on meanwhile (:mod:`.review_writes`, the
 :class:`~.review_writes.ReviewWrites` mixin), and so do a card's decision and a kept
@@ -43,6 +44,7 @@ from .db_messages import describe_db_error
 from .review_enter import ReviewEnter
 from .review_messages import (caption_message, card_message, label_key_message, pending_ids, reject_message,
                               reviewed_message)
+from .review_navigation import ReviewNavigation
 from .review_next import NextUnreviewed
 from .review_position import ReviewPosition
 from .review_undo import ReviewUndo, StateCommand
@@ -56,7 +58,8 @@ class ActionFailed(Exception):
     """A database write failed; the message is for people."""
 
 
-class ReviewController(ReviewEnter, NextUnreviewed, ReviewPosition, ReviewUndo, ReviewWrites, QObject):
+class ReviewController(ReviewNavigation, ReviewEnter, NextUnreviewed, ReviewPosition, ReviewUndo, ReviewWrites,
+                       QObject):
     current_changed = Signal(object)  # ImageRecord | None
     record_changed = Signal(object)  # ImageRecord after an action (current or not)
     labels_moved = Signal(object)  # {label: +1/-1}: a committed action's change of the usage counts
@@ -86,7 +89,7 @@ class ReviewController(ReviewEnter, NextUnreviewed, ReviewPosition, ReviewUndo, 
         self._init_writes()  # Enter's and Delete's writes: off the GUI thread, one after the other
         self._actions: dict[str, QAction] = {}
         self._make_actions()
-        grid.current_changed.connect(self._on_grid_current)
+        self._init_navigation()  # Right/Left and a click: the record held (review_navigation)
 
     # --- setup ------------------------------------------------------------------
     def set_project(self, project) -> None:
@@ -127,32 +130,6 @@ class ReviewController(ReviewEnter, NextUnreviewed, ReviewPosition, ReviewUndo, 
 
     def actions(self) -> dict[str, QAction]:
         return dict(self._actions)
-
-    # --- navigation ---------------------------------------------------------------
-    def _current_row(self) -> int:
-        idx = self.grid.currentIndex()
-        return idx.row() if idx.isValid() else -1
-
-    def go_to_row(self, row: int) -> None:
-        n = self.model.rowCount()
-        if n:
-            self.grid.select_row(max(0, min(n - 1, row)))
-
-    def next(self) -> None:
-        self.go_to_row(self._current_row() + 1)
-
-    def prev(self) -> None:
-        self.go_to_row(max(0, self._current_row() - 1))
-
-    def _on_grid_current(self, image_id) -> None:
-        self.current = self.model.record(image_id) if image_id is not None else None
-        self._visit_at(image_id)  # (whose labels Enter keeps: review_enter)
-        self._skip_moved()  # "Skipped." goes with the next move (review_next)
-        self.current_changed.emit(self.current)
-        if self.current is not None and not self._save_timer.isActive():
-            # at most POSITION_SAVE_MS after the first unsaved move, not after the last one:
-            # restarted at every move, a brisk review never saved its place
-            self._save_timer.start()
 
     # --- actions --------------------------------------------------------------------
     def _target(self) -> Optional[int]:

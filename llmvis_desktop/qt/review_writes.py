@@ -99,7 +99,7 @@ class ReviewWrites:
         write only :data:`WRITE_WAIT_S` (see the module docstring)."""
         if any(w.kind != "action" for w in self._writer.in_flight()):
             self.wait_writes()  # an undo in flight moves the stack first (then this is pushed)
-        rec = self.model.record(image_id)
+        rec = self.model.record(image_id, wait=False)  # (its name: a window being read again is not read here)
         name = visible_name(rec.relpath) if rec is not None else f"image {image_id}"
         last = not self._has_next()
         write = ReviewWrite(text, image_id, action, name=name, moving=not last, say=say)
@@ -130,7 +130,7 @@ class ReviewWrites:
         Enter keeps: :mod:`.review_enter`). True: written, or on its way."""
         if any(w.kind != "action" for w in self._writer.in_flight()):
             self.wait_writes()  # an undo in flight moves the stack first (then this is pushed)
-        rec = self.model.record(image_id)
+        rec = self.model.record(image_id, wait=False)  # (its name)
         name = visible_name(rec.relpath) if rec is not None else f"image {image_id}"
         write = ReviewWrite(text, image_id, action, name=name, say=say)
         write.extra.update(on_result=on_result, on_failed=on_failed, names_image=say is not None)

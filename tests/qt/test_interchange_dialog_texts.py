@@ -48,3 +48,40 @@ def test_the_progress_bar_claims_no_progress_before_a_run(qtbot, image_folder):
     finally:
         dlg.close()
         p.close()
+
+
+def test_the_progress_bar_shows_only_while_a_job_runs(qtbot, image_folder, tmp_path, monkeypatch):
+    """Idle, the empty bar above the summary looked like a text field to type in."""
+    import threading
+
+    from llmvis_desktop.core.tasks import Progress
+    from llmvis_desktop.qt.dialogs import interchange_dialog
+
+    gate = threading.Event()
+
+    def held_export(project, fmt, out, opts, token, progress, force=False):
+        progress(Progress(f"export {fmt}", 1, 10))
+        while not gate.is_set():
+            token.check()
+            gate.wait(0.02)
+        raise interchange_dialog.InterchangeError("held export let go")
+
+    monkeypatch.setattr(interchange_dialog, "export_project", held_export)
+    p, dlg = _dialog(qtbot, image_folder)
+    try:
+        for mode in (1, 0):  # import, export: at rest
+            dlg.mode.setCurrentIndex(mode)
+            assert not dlg.progress.isVisible()
+        dlg.set_format("csv")
+        dlg.path.setText(str(tmp_path / "out.csv"))
+        dlg.start()
+        assert dlg.is_running() and dlg.progress.isVisible()
+        qtbot.waitUntil(lambda: dlg.progress.maximum() == 10, timeout=5000)
+        with qtbot.waitSignal(dlg.finished_job, timeout=10000):
+            gate.set()
+        assert not dlg.progress.isVisible()
+        assert "held export let go" in dlg.summary.toPlainText()  # the summary says how it ended
+    finally:
+        gate.set()
+        dlg.close()
+        p.close()

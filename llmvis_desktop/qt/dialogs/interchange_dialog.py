@@ -175,6 +175,9 @@ class ExportImportDialog(QDialog):
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
         self.progress.setFormat("")  # nothing run yet ("0%" read as a run begun and stalled)
+        # shown only while a job runs (:meth:`_set_busy`): idle, the empty bar read as a
+        # text field to type in; the summary below says how a run ended
+        self.progress.hide()
         self.summary = QPlainTextEdit()
         self.summary.setReadOnly(True)
         self.summary.setMaximumBlockCount(500)
@@ -382,6 +385,7 @@ class ExportImportDialog(QDialog):
     def _set_busy(self, busy: bool) -> None:
         self.run_button.setEnabled(not busy and self._runnable())
         self.cancel_button.setEnabled(busy)
+        self.progress.setVisible(busy)
         for w in (self.mode, self.fmt, self.path, self.export_box, self.import_box):
             w.setEnabled(not busy)
 

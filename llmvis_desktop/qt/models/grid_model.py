@@ -82,6 +82,8 @@ class _FetchRunner(KeptRunnable):
 
 class GridModel(QAbstractListModel):
     query_changed = Signal()
+    #: the records of rows read again (after :meth:`refresh_all`) that changed
+    rows_reread = Signal(object)
 
     def __init__(self, parent: Optional[QObject] = None) -> None:
         super().__init__(parent)
@@ -225,22 +227,27 @@ class GridModel(QAbstractListModel):
     def row_of(self, image_id: int) -> Optional[int]:
         return self._row_of.get(image_id)
 
-    def record_at(self, row: int) -> Optional[ImageRecord]:
+    def record_at(self, row: int, wait: bool = True) -> Optional[ImageRecord]:
+        """The row's record, its window read here when not in memory or being read again
+        (:meth:`refresh_all`); with ``wait`` False, the latter's row as drawn, the window read
+        off the GUI thread (:attr:`rows_reread`: rows that changed). Right read it here."""
         if not 0 <= row < len(self._ids) or self.project is None:
             return None
         w = row // WINDOW
         recs = self._windows.get(w)
-        if recs is None or w in self._stale:  # (a stale window: read afresh, as when dropped)
-            old, recs = recs, self._fetch_window(w)
+        if recs is None or (w in self._stale and wait):  # (read afresh, as when dropped)
+            old, recs = recs, self._fetch_window(w, keep=recs)
             if old is not None:
                 self._repaint_changed(w, old, recs)
+        elif w in self._stale:
+            self._request(w)
         else:
             self._windows.move_to_end(w)
         return recs[row - w * WINDOW]
 
-    def record(self, image_id: int) -> Optional[ImageRecord]:
+    def record(self, image_id: int, wait: bool = True) -> Optional[ImageRecord]:
         row = self._row_of.get(image_id)
-        return self.record_at(row) if row is not None else None
+        return self.record_at(row, wait) if row is not None else None
 
     def drawn_record(self, image_id: int) -> Optional[ImageRecord]:
         """The record of ``image_id`` as the grid draws it (held in memory, maybe being read
@@ -334,8 +341,11 @@ class GridModel(QAbstractListModel):
 
     def _repaint_changed(self, w: int, old: list, recs: list) -> None:
         first = w * WINDOW
-        for k in [k for k, (a, b) in enumerate(zip(old, recs)) if a != b]:
+        changed = [k for k, (a, b) in enumerate(zip(old, recs)) if a != b]
+        for k in changed:
             self.dataChanged.emit(self.index(first + k), self.index(first + k), RECORD_ROLES)
+        if changed:
+            self.rows_reread.emit([recs[k] for k in changed if recs[k] is not None])
 
     def _retry_failed(self) -> None:
         """Offer the rows of the windows whose read failed to the view again: those on
@@ -373,10 +383,12 @@ class GridModel(QAbstractListModel):
         while len(self._windows) > MAX_WINDOWS:
             self._stale.discard(self._windows.popitem(last=False)[0])
 
-    def _fetch_window(self, w: int) -> list[Optional[ImageRecord]]:
+    def _fetch_window(self, w: int, keep: Optional[list] = None) -> list[Optional[ImageRecord]]:
         ids = self._ids[w * WINDOW:(w + 1) * WINDOW]
         by_id = {r.id: r for r in self.project.images(ids)}
         recs = [by_id.get(i) for i in ids]
+        if keep is not None:  # rows changed here since refresh_all (a write in flight shown): newer
+            recs = [k if self._edited.get(i, -1) > self._all_edited else r for i, r, k in zip(ids, recs, keep)]
         self._store_window(w, recs)
         return recs
 
