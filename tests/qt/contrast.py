@@ -69,3 +69,14 @@ def dark(qapp):
     qapp.setPalette(dark_palette())
     yield
     qapp.setPalette(before)
+
+
+@pytest.fixture(params=["light", "dark"])
+def theme(request, qapp):
+    """The test once in the application's own palette ("light") and once in a dark one
+    ("dark"); its own palette back after."""
+    before = qapp.palette()
+    if request.param == "dark":
+        qapp.setPalette(dark_palette())
+    yield request.param
+    qapp.setPalette(before)

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-import pytest
 
-from contrast import dark_palette, text_contrast
+from contrast import text_contrast, theme  # noqa: F401 (theme: the fixture)
 
 
 def _sug(sid, kind, value, score, outcome="pending", by=None):
@@ -19,26 +18,19 @@ def _sug(sid, kind, value, score, outcome="pending", by=None):
                             outcome, value if by else None, t if by else None, by)
 
 
-@pytest.mark.parametrize("theme", ["light", "dark"])
-def test_accept_and_accepted_green_readable(qtbot, qapp, theme):
+def test_accept_and_accepted_green_readable(qtbot, qapp, theme):  # noqa: F811 - theme: the fixture
     from llmvis_desktop.qt.widgets.suggestion_panel import SuggestionPanel
 
-    before = qapp.palette()
-    if theme == "dark":
-        qapp.setPalette(dark_palette())
-    try:
-        p = SuggestionPanel()
-        qtbot.addWidget(p)
-        p.resize(380, 520)
-        p.show()
-        qtbot.waitExposed(p)
-        p.set_suggestions([_sug(1, "label", "Oberflächenkratzer", 0.64),
-                           _sug(2, "label", "scratch", 0.9, outcome="accepted", by="alice")])
-        qtbot.wait(20)
-        assert text_contrast(p.card(1).accept_button) >= 4.5
-        assert text_contrast(p.card(1).reject_button) >= 4.5
-        outcome = p.card(2).outcome_label
-        assert outcome.isVisible()
-        assert text_contrast(outcome) >= 4.5
-    finally:
-        qapp.setPalette(before)
+    p = SuggestionPanel()
+    qtbot.addWidget(p)
+    p.resize(380, 520)
+    p.show()
+    qtbot.waitExposed(p)
+    p.set_suggestions([_sug(1, "label", "Oberflächenkratzer", 0.64),
+                       _sug(2, "label", "scratch", 0.9, outcome="accepted", by="alice")])
+    qtbot.wait(20)
+    assert text_contrast(p.card(1).accept_button) >= 4.5
+    assert text_contrast(p.card(1).reject_button) >= 4.5
+    outcome = p.card(2).outcome_label
+    assert outcome.isVisible()
+    assert text_contrast(outcome) >= 4.5

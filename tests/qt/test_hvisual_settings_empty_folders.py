@@ -4,33 +4,25 @@ meanwhile), whole in its box, readable (>= 4.5:1) in a light and a dark palette;
 folder added, the folder is all it shows."""
 from __future__ import annotations
 
-import pytest
 from PySide6.QtWidgets import QApplication
 
-from contrast import dark_palette, text_contrast
+from contrast import text_contrast, theme  # noqa: F401 (theme: the fixture)
 
 
-@pytest.mark.parametrize("theme", ["light", "dark"])
-def test_empty_model_folders_say_so(qtbot, qapp, theme):
+def test_empty_model_folders_say_so(qtbot, qapp, theme):  # noqa: F811 - theme: the fixture
     from llmvis_desktop.core.config import Config
     from llmvis_desktop.qt.dialogs.settings_dialog import SettingsDialog
 
-    before = qapp.palette()
-    if theme == "dark":
-        qapp.setPalette(dark_palette())
-    try:
-        dlg = SettingsDialog(Config(reviewer="tester", model_dirs=[]))
-        qtbot.addWidget(dlg)
-        dlg.show()
-        qtbot.waitExposed(dlg)
-        QApplication.processEvents()
-        lst = dlg.model_list
-        assert lst.count() == 0
-        assert "Hugging Face cache" in lst.empty_text and "Add" in lst.empty_text
-        assert lst.empty_text_fits()
-        assert text_contrast(lst.viewport()) >= 4.5
-    finally:
-        qapp.setPalette(before)
+    dlg = SettingsDialog(Config(reviewer="tester", model_dirs=[]))
+    qtbot.addWidget(dlg)
+    dlg.show()
+    qtbot.waitExposed(dlg)
+    QApplication.processEvents()
+    lst = dlg.model_list
+    assert lst.count() == 0
+    assert "Hugging Face cache" in lst.empty_text and "Add" in lst.empty_text
+    assert lst.empty_text_fits()
+    assert text_contrast(lst.viewport()) >= 4.5
 
 
 def test_a_folder_shows_alone(qtbot, tmp_path):
