@@ -18,9 +18,9 @@ from typing import Iterable, Optional, Sequence
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QThreadPool, Qt, QTimer, Signal, Slot
 
 from ...core.store.records import ImageFilter, ImageRecord
-from ...core.tasks import FOREGROUND
 from ...core.wording import CONTROL_NOTE, visible_name
-from ..workers import KeptRunnable, RunnableKeeper, background_thread
+from ..workers import RunnableKeeper
+from .grid_fetch import _FetchRunner, _FetchSignals  # noqa: F401 (importable from here, as before)
 
 RecordRole = Qt.ItemDataRole.UserRole + 1
 ThumbRole = Qt.ItemDataRole.UserRole + 2
@@ -48,36 +48,6 @@ RETRY_MS = 2000
 def thumb_pixels(size: int, ratio: float) -> int:
     """Device pixels of a ``size`` (logical pixels) thumbnail on a screen of ``ratio``."""
     return max(1, round(size * ratio))
-
-
-class _FetchSignals(QObject):
-    fetched = Signal(int, int, int, object, object)  # generation, edit seq, window, records, error
-
-
-class _FetchRunner(KeptRunnable):
-    """Serves the model's window requests newest first, on one pool thread."""
-
-    def __init__(self, model: "GridModel") -> None:
-        super().__init__()
-        self.model = model
-
-    def work(self) -> None:
-        background_thread()
-        model = self.model
-        while True:
-            with model._fetch_lock:
-                if not model._fetch_stack:
-                    model._fetch_running = False
-                    return
-                gen, seq, w, project, ids = model._fetch_stack.pop()
-            FOREGROUND.yield_to()
-            recs, err = None, None
-            try:
-                by_id = {r.id: r for r in project.images(ids)}
-                recs = [by_id.get(i) for i in ids]
-            except Exception as exc:  # a locked database: the GUI thread retries on paint
-                err = exc
-            model._fetch_signals.fetched.emit(gen, seq, w, recs, err)
 
 
 class GridModel(QAbstractListModel):
