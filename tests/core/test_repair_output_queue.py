@@ -5,38 +5,15 @@ to it after every repair. The review queue (``ImageFilter(repair_output=False)``
 out the outputs of linked repairs; an undone repair's output is an image like any other."""
 from __future__ import annotations
 
-import numpy as np
-import pytest
-from PIL import Image
-
-import cv2  # noqa: F401 - a runtime dependency of the classical repair
-
-from llmvis_desktop.core.project import Project
-from llmvis_desktop.core.repair import apply as apply_mod
 from llmvis_desktop.core.store.records import ImageFilter
+
+# two indexed 40x40 noise PNGs on SQLite and PostgreSQL, and a classical repair of a box in one
+from test_repair_unlink import _repair, project  # noqa: F401 - project: the fixture
 
 UNREVIEWED = ("new", "suggested")
 
 
-@pytest.fixture
-def project(tmp_path, db_url):
-    root = tmp_path / "proj"
-    root.mkdir()
-    rng = np.random.default_rng(7)
-    for name in ("a.png", "b.png"):
-        Image.fromarray(rng.integers(0, 255, (40, 40, 3)).astype(np.uint8)).save(root / name)
-    with Project.open(root, db_url) as p:
-        p.index()
-        yield p
-
-
-def _repair(p, name):
-    mask = np.zeros((40, 40), bool)
-    mask[5:15, 5:25] = True
-    return apply_mod.repair_file(p.root / name, mask, method="telea", project=p, actor="tester")
-
-
-def test_a_repair_output_is_left_out_of_the_queue_while_linked(project):
+def test_a_repair_output_is_left_out_of_the_queue_while_linked(project):  # noqa: F811 - project: the fixture
     p = project
     a, b = p.image_by_path("a.png"), p.image_by_path("b.png")
     res = _repair(p, "a.png")
