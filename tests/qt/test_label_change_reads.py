@@ -53,6 +53,10 @@ def test_the_usage_counts_are_not_read_again_once_a_label_change_shows(qtbot, wi
     open_and_index(qtbot, win, labelled_folder)
     ctl = win.panel_ctl
     qtbot.waitUntil(lambda: ctl.taxonomy_running is None and win.review.current is not None, timeout=5000)
+    # the grid holds its rows as the index left them: the end of a first index reads them again
+    # off the GUI thread, and rows that changed then ask for the counts anew (not the label's)
+    qtbot.waitUntil(lambda: not win.model._stale and not win.model._fetch_wanted, timeout=10000)
+    qtbot.wait(50)  # (what that re-read landed has run)
     ctl._usage_timer.stop()
     ctl.labels.addRequested.emit("fresh", "")
     qtbot.waitUntil(lambda: ctl.labels.chip("fresh") is not None, timeout=5000)
