@@ -57,6 +57,10 @@ class ImageReads(QObject):
     def shutdown(self) -> None:
         self.loader.shutdown()
 
+    def busy(self) -> bool:
+        """Whether images asked for have yet to be read and shown."""
+        return self.loader.busy() or (bool(self._wanted) and self._project is self.win.review.project)
+
     def ask(self, image_ids: Iterable[int]) -> None:
         """Read these images again off the GUI thread; shown when the read lands."""
         project = self.win.review.project

@@ -7,8 +7,17 @@ headers, and caught up with at its end (the grid, the image shown, the status ba
 :meth:`~.project_controller.ProjectController.requery`). While an index runs the grid is
 re-queried as the listing commits files (at most once a second) and when the header pass
 reports (the listing is then complete).
+
+``index_finished`` is emitted once the window has caught up with the index: the grid's
+ids re-queried, and the reads its end started landed (the rows drawn read again, the
+image shown, the counts). Emitted at the query's landing, it came tens of ms before the
+rows drawn were read again: a key pressed then acted on the row as listed before the
+header pass, and every test waiting on the signal had to wait again for the reads.
 """
 from __future__ import annotations
+
+import logging
+import time
 
 from PySide6.QtCore import QTimer
 
@@ -16,6 +25,11 @@ from .project_texts import folder_name, scan_summary
 
 #: the grid's refresh after an index: a timer, so it runs once the event loop is idle
 INDEX_DONE_MS = 1
+#: ``index_finished`` waits for the end's reads: looked at this often, for at most this long
+CAUGHT_UP_POLL_MS = 5
+CAUGHT_UP_MAX_S = 10.0
+
+log = logging.getLogger(__name__)
 
 
 class IndexRuns:
@@ -82,9 +96,27 @@ class IndexRuns:
             self._listed = True
             if self.nothing_to_requery(result):  # no row changed: the ids and counts not read again
                 win.grid.set_empty_text(self._empty_text())
-                win.index_finished.emit(result)
+                self._finish_when_caught_up(result)
                 return
-        self.requery(then=lambda: win.index_finished.emit(result))
+        self.requery(then=lambda: self._finish_when_caught_up(result))
+
+    def _finish_when_caught_up(self, result, deadline=None) -> None:
+        """``index_finished`` once the reads the index's end started have landed."""
+        deadline = time.monotonic() + CAUGHT_UP_MAX_S if deadline is None else deadline
+        if self._end_reads_pending():
+            if time.monotonic() < deadline:
+                QTimer.singleShot(CAUGHT_UP_POLL_MS, self.win,
+                                  lambda: self._finish_when_caught_up(result, deadline))
+                return
+            log.debug("index_finished: the window's reads still running after %.0f s", CAUGHT_UP_MAX_S)
+        self.win.index_finished.emit(result)
+
+    def _end_reads_pending(self) -> bool:
+        win = self.win
+        if win.project is None:
+            return False
+        return (win.model.reading() or win.panel_ctl.image_reads.busy() or win.query_loader.busy()
+                or win.counts_loader.busy() or win._counts_timer.isActive())
 
     def _on_index_error(self, exc) -> None:
         self._listed = True

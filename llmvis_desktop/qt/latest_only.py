@@ -79,6 +79,8 @@ class _LatestRunnable(KeptRunnable):
                 result = fn(*args)
             except Exception as exc:
                 error = exc
+            with owner._lock:
+                owner._unread += 1  # answered, not yet handled on the GUI thread
             try:
                 owner._signals.done.emit(ticket, result, error)
             except RuntimeError:  # "Signal source has been deleted": the owner was torn down
@@ -102,11 +104,12 @@ class LatestOnly(QObject):
         self._lock = threading.Lock()
         self._pending = None
         self._running = False
+        self._unread = 0  # answers emitted by the worker, not yet handled (busy())
         self._ticket = 0
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)
         self._signals = _LatestSignals()
-        self._signals.done.connect(self._on_done)
+        self._signals.done.connect(self._landed)
         self._closed = False
         self._keeper = RunnableKeeper()
 
@@ -126,6 +129,15 @@ class LatestOnly(QObject):
         with self._lock:
             self._ticket += 1
             self._pending = None
+
+    def busy(self) -> bool:
+        """Whether a request is pending or running, or its answer not yet handled here."""
+        return self._running or self._unread > 0
+
+    def _landed(self, ticket: int, result, error) -> None:
+        with self._lock:
+            self._unread -= 1
+        self._on_done(ticket, result, error)
 
     def _on_done(self, ticket: int, result, error) -> None:
         if ticket == self._ticket and not self._closed:

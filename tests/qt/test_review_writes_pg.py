@@ -38,7 +38,8 @@ def test_keys_pressed_during_server_writes_commit_in_order(qtbot, window, image_
     with Project.open(image_folder, pg_url) as p:
         p.add_label("scratch")
     win = window
-    win.open_project(image_folder, pg_url)
+    with qtbot.waitSignal(win.index_finished, timeout=30000):  # its line would replace the undo's
+        win.open_project(image_folder, pg_url)
     qtbot.waitUntil(lambda: win.project is not None and win.review.current is not None, timeout=30000)
     ids = list(win.model.ids)
     first = win.review.current.id

@@ -132,6 +132,10 @@ class GridModel(QAbstractListModel):
         thread since a value hands them over only while it is unchanged."""
         return self._edit_seq
 
+    def reading(self) -> bool:
+        """Whether window reads asked for (rows drawn, or read again) have yet to land."""
+        return bool(self._fetch_wanted)
+
     def edited_since(self, image_id: int, seq: int) -> bool:
         """Whether the row of ``image_id`` changed here (or every row was dropped) after the
         edit count was ``seq``: a record read off the GUI thread since then is not shown
