@@ -212,14 +212,14 @@ class Project:
             return rl.list_labels(s)
 
     def add_label(self, name: str, color: Optional[str] = None, shortcut: Optional[str] = None,
-                  description: str = "") -> LabelDef:
-        return self.add_labels([name], color, shortcut, description)[0]
+                  description: str = "", exclusive: bool = False) -> LabelDef:
+        return self.add_labels([name], color, shortcut, description, exclusive)[0]
 
     def add_labels(self, names: Sequence[str], color: Optional[str] = None, shortcut: Optional[str] = None,
-                   description: str = "") -> list[LabelDef]:
+                   description: str = "", exclusive: bool = False) -> list[LabelDef]:
         """Add several labels: all of them, or (one refused) none."""
         with self.store.write() as s:
-            return [rl.add_label(s, n, color, shortcut, description) for n in names]
+            return [rl.add_label(s, n, color, shortcut, description, exclusive) for n in names]
 
     def update_label(self, name: str, **changes) -> LabelDef:
         """See :func:`.store.repo_labels.update_label` (``actor=``: who renames, for the history)."""

@@ -31,6 +31,7 @@ from .store.db_errors import RETRYABLE, WAITED, db_error_kind
 from .review_busy import busy as _busy
 from .store.repo_labels import TAXONOMY_STATE, TaxonomyBusy, share_taxonomy, taxonomy_ids
 from .store.engine import Busy, Store
+from .store.exclusive import clashes, exclusive_names
 from .store.records import ImageRecord, NewSuggestion, SuggestionRecord
 from .undo_plan import (cards_since, current_names, merge, removed_names, reopens_decided, status_setter,
                         undo_reads_labels, without_orphans)
@@ -134,8 +135,8 @@ def run(target, image_id: int, change: Callable[[Session], Iterable[SuggestionRe
 ACCEPT_LABEL_SCORE = 0.5
 
 
-def _pick_for_accept(pending: list[SuggestionRecord], labels_now: Collection[str] = (), mine: bool = False
-                     ) -> tuple[list[SuggestionRecord], list[SuggestionRecord]]:
+def _pick_for_accept(pending: list[SuggestionRecord], labels_now: Collection[str] = (), mine: bool = False,
+                     exclusive: Collection[str] = ()) -> tuple[list[SuggestionRecord], list[SuggestionRecord]]:
     """What Accept (Enter) decides: ``(accepted, rejected)``.
 
     Accepted: the best caption (highest score; unscored last; the other captions stay
@@ -154,7 +155,16 @@ def _pick_for_accept(pending: list[SuggestionRecord], labels_now: Collection[str
 
     ``mine``: the reviewer set the labels by hand (a label key, a chip, on this visit):
     only the cards of the labels the image has now are accepted, no label is added, and a
-    caption retrieved from an image of other labels (the learned suggester's) stays pending."""
+    caption retrieved from an image of other labels (the learned suggester's) stays pending.
+
+    ``exclusive``: the exclusive labels (``store/exclusive.py``). When what would be
+    accepted puts one of them with another label, the highest-scored wins: the labels the
+    image has already first (decided by a person, or by an earlier accept), then the cards
+    by score. An exclusive winner is accepted alone, and every other card rejected; else
+    the exclusive cards are rejected. Enter means "take the model's best reading": refusing
+    it would stop the keyboard flow on every image where a model hedged between "normal"
+    and a defect, and the score is what the queue already ranks the image by; the cards
+    left out stay in the history as rejected, and the reviewer can press the other key."""
     captions = [sg for sg in pending if sg.kind == "caption" and not (
         mine and set((sg.params or {}).get("retrieved_labels", labels_now)) != set(labels_now))]
     captions.sort(key=lambda sg: -(sg.score if sg.score is not None else -1.0))
@@ -167,9 +177,24 @@ def _pick_for_accept(pending: list[SuggestionRecord], labels_now: Collection[str
         if not chosen and not labels_now:
             chosen = [max(scored, key=lambda sg: sg.score)]
     values = {sg.value for sg in chosen} | set(labels_now)
+    if exclusive and not mine and clashes(values, exclusive):
+        values = _winner_only(values, chosen, labels_now, exclusive)
     accepted = [sg for sg in labels if sg.value in values]
     rejected = [sg for sg in labels if sg.value not in values]
     return captions[:1] + accepted, rejected
+
+
+def _winner_only(values: set, chosen: list[SuggestionRecord], labels_now: Collection[str],
+                 exclusive: Collection[str]) -> set:
+    """``values`` made to keep the exclusive rule: see :func:`_pick_for_accept`."""
+    if labels_now:  # decided already (by a person, or an earlier accept): they win, an exclusive one first
+        mine_excl = sorted(set(labels_now) & set(exclusive))
+        winner = mine_excl[0] if mine_excl else sorted(labels_now)[0]
+    else:  # the highest-scored card (unscored: last)
+        winner = max(chosen, key=lambda sg: sg.score if sg.score is not None else -1.0).value
+    if winner in exclusive:
+        return {winner} | set(labels_now)  # (labels on the image are not taken off by Enter)
+    return values - set(exclusive)
 
 
 def _pending(s: Session, image_id: int, shown: Optional[Collection[int]]):
@@ -226,7 +251,9 @@ def accept(target, image_id: int, actor: str, status: str = m.STATUS_REVIEWED,
         kept = s.get(m.Image, image_id).caption
         was = _seen_status(s, rr.locked_image(s, image_id), seen, actor)  # (deciding the cards turns suggested into new)
         decided = []
-        take, leave = _pick_for_accept(_pending(s, image_id, shown), rr.current_labels(s, image_id), mine)
+        pending = _pending(s, image_id, shown)
+        excl = exclusive_names(s) if any(sg.kind == "label" for sg in pending) else ()
+        take, leave = _pick_for_accept(pending, rr.current_labels(s, image_id), mine, excl)
         if any(sg.kind == "label" for sg in take):
             share_taxonomy(s)  # (a label card came meanwhile: run takes the lock first and runs this again)
         for sg in take:
@@ -444,7 +471,8 @@ def apply_state(target, image_id: int, state: dict, actor: str, action_prefix: s
         if "caption" in plan:
             rr.set_caption(s, image_id, plan["caption"], actor, action=f"{action_prefix}:caption")
         if "labels" in plan:
-            rr.set_labels(s, image_id, plan["labels"], actor, action=f"{action_prefix}:labels")
+            rr.set_labels(s, image_id, plan["labels"], actor, action=f"{action_prefix}:labels",
+                             exclusive=False)  # (exactly what was there)
         if "review_status" in plan:
             rr.set_status(s, image_id, plan["review_status"], actor, action=f"{action_prefix}:status", before=seen)
             if plan["review_status"] in (m.STATUS_NEW, m.STATUS_SUGGESTED):

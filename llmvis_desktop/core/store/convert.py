@@ -24,7 +24,8 @@ def loads(text: Optional[str]):
 
 
 def label_def(row: m.Label) -> LabelDef:
-    return LabelDef(row.id, row.name, row.color, row.shortcut, row.description, row.position)
+    return LabelDef(row.id, row.name, row.color, row.shortcut, row.description, row.position,
+                    bool(row.exclusive))
 
 
 #: the columns :func:`image_record` takes, in this order (ImageRecord's fields 0-12 first)

@@ -14,6 +14,7 @@ class LabelDef:
     shortcut: Optional[str]
     description: str
     position: int
+    exclusive: bool = False  # shares no image with another label (store/exclusive.py)
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ from .taxonomy_lock import (  # noqa: F401
     share_taxonomy, taken_text, taxonomy_holder,
 )
 from .convert import dumps, label_def, loads
+from .exclusive import forget as forget_exclusive
 from .records import LabelDef
 from .taxonomy_changed import mark_names_changed
 
@@ -91,7 +92,9 @@ def add_label(
     color: Optional[str] = None,
     shortcut: Optional[str] = None,
     description: str = "",
+    exclusive: bool = False,
 ) -> LabelDef:
+    """A new label; ``exclusive``: it shares no image with another label (store/exclusive.py)."""
     _check(name, color, shortcut)
     lock_taxonomy(session, "add")
     existing = list_labels(session)  # (read once: a round trip each to a team's PostgreSQL)
@@ -111,9 +114,12 @@ def add_label(
         description=description,
         position=position,
         created_at=m.utcnow(),
+        exclusive=bool(exclusive),
     )
     session.add(row)
     session.flush()
+    if exclusive:
+        forget_exclusive(session)
     return label_def(row)
 
 
@@ -174,8 +180,12 @@ def update_label(
     shortcut: Optional[str] = "",
     description: Optional[str] = None,
     actor: Optional[str] = None,
+    exclusive: Optional[bool] = None,
 ) -> LabelDef:
     """Rename / recolour / re-key a label. ``shortcut=""`` leaves it, ``None`` clears it.
+    ``exclusive`` True or False marks or unmarks it exclusive (None leaves it): images
+    already carrying it with other labels keep them (:func:`exclusive_clash_count` says how
+    many); the rule holds for the changes made from then on.
 
     A rename keeps every image's label (images link to the label's id) and is in the
     history (by ``actor``; "unknown" when not given): each image carrying the label gets a
@@ -187,7 +197,8 @@ def update_label(
     evaluation reads its label's name now from that event (:func:`card_label_names`).
     Older history rows keep the name that was current when they were written.
     """
-    if (new_name and new_name != name) or shortcut != "":  # names and keys are unique: take turns
+    if (new_name and new_name != name) or shortcut != "" or exclusive is not None:  # names and keys are
+        # unique, and a label action reads the exclusive ones: take turns
         # (a recolour need not wait for an import that makes labels)
         lock_taxonomy(session, "rename" if new_name and new_name != name else "change", name)
     row = session.scalar(select(m.Label).where(m.Label.name == name))
@@ -216,8 +227,21 @@ def update_label(
         row.shortcut = shortcut
     if description is not None:
         row.description = description
+    if exclusive is not None and bool(exclusive) != bool(row.exclusive):
+        row.exclusive = bool(exclusive)
+        forget_exclusive(session)
     session.flush()
     return label_def(row)
+
+
+def exclusive_clash_count(session: Session, name: str) -> int:
+    """How many images carry label ``name`` together with another label."""
+    il = m.ImageLabel
+    other = il.__table__.alias("other")
+    return session.scalar(
+        select(func.count(func.distinct(il.image_id))).join(m.Label, m.Label.id == il.label_id)
+        .join(other, (other.c.image_id == il.image_id) & (other.c.label_id != il.label_id))
+        .where(m.Label.name == name)) or 0
 
 
 #: the event of a label suggestion whose label was renamed (before: old name, after: new)

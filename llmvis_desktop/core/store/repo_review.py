@@ -9,6 +9,7 @@ from typing import Iterable, Optional, Sequence
 from sqlalchemy import delete, func, insert, literal, select
 from sqlalchemy.orm import Session
 
+from .exclusive import exclusive_names, resolve as resolve_exclusive
 from . import label_positions, models as m, repo_images
 from .action_cards import card_rows, kept_cards, kept_repaired, keeping_cards, note_repaired
 from .convert import IMAGE_RECORD_COLUMNS, dumps, image_record
@@ -329,11 +330,17 @@ def set_labels(
     *,
     suggestion_id: Optional[int] = None,
     action: str = "labels",
+    exclusive: bool = True,
 ) -> bool:
-    """Replace the image's labels by ``names`` (each must be in the taxonomy)."""
+    """Replace the image's labels by ``names`` (each must be in the taxonomy). ``exclusive``:
+    apply the exclusive labels' rule (:func:`.exclusive.resolve`: an exclusive label put on
+    takes the others off, another label put on takes it off; both put on at once is
+    refused); False writes ``names`` exactly (undo and redo put back what was there)."""
     row = locked_image(session, image_id)
     wanted = sorted(set(names))
     before, before_ids = _labels_with_ids(session, image_id)
+    if exclusive and wanted != before:
+        wanted = resolve_exclusive(before, wanted, exclusive_names(session))
     if before == wanted:
         return False
     ids = hold_labels(session, wanted)
