@@ -51,7 +51,18 @@ def add_parsers(sub) -> None:
                         "and description unchanged); the others are added")
     q.add_argument("--json", action="store_true", help="print the labels added (\"added\") and, with --exist-ok, "
                                                        "those already there (\"existing\") as JSON")
+    q.add_argument("--exclusive", action="store_true",
+                   help="the label shares no image with another (\"ok\", \"normal\"): putting it on an image "
+                        "takes the others off, putting another on takes it off")
     q.set_defaults(add_parser=q)  # its usage errors (--key with several names)
+    q = lsub.add_parser("set", parents=[common], help="recolour, re-key or mark a label exclusive")
+    q.add_argument("name", metavar="NAME", help="the label to change")
+    q.add_argument("--color", default=None, metavar="#RRGGBB", help="its new colour")
+    q.add_argument("--key", default=None, metavar="N", help="its new shortcut key 1-9")
+    q.add_argument("--exclusive", action=argparse.BooleanOptionalAction, default=None,
+                   help="mark it exclusive (it shares no image with another label) or, with --no-exclusive, not")
+    q.add_argument("--json", action="store_true", help="print the label as it is now as JSON")
+    q.set_defaults(set_parser=q)
     q = lsub.add_parser("list", parents=[common], help="list labels with image counts")
     q.add_argument("--json", action="store_true", help="print the labels as JSON")
     q = lsub.add_parser("remove", parents=[common], help="remove labels")
@@ -226,6 +237,8 @@ def cmd_labels(args) -> int:
         # one shortcut for several labels: the second was refused as 'already used'
         args.add_parser.error(f"--key takes one label name (it is that label's shortcut), not "
                               f"{len(args.names)}; add the others without --key")
+    if args.labels_cmd == "set" and args.color is None and args.key is None and args.exclusive is None:
+        args.set_parser.error("nothing to change: give --color, --key or --exclusive/--no-exclusive")
     with _project(args, create=args.labels_cmd == "add") as project:  # list, remove: only a project there
         if args.labels_cmd == "add":  # all the names, or (one refused) none
             names, existing = list(args.names), []
@@ -236,13 +249,16 @@ def cmd_labels(args) -> int:
                 for label in existing:
                     print(f"{label.name}: already there (key {label.shortcut or '-'}, colour {label.color})",
                           file=sys.stderr)
-            added = project.add_labels(names, args.color, args.key, args.description or "") if names else []
+            added = (project.add_labels(names, args.color, args.key, args.description or "", args.exclusive)
+                     if names else [])
             if args.json:
                 print(json.dumps({"added": [dict(label.__dict__) for label in added],
                                   "existing": [dict(label.__dict__) for label in existing]}))
             else:
                 for label in added:
                     print(f"added {label.name} (key {label.shortcut or '-'}, colour {label.color})")
+        elif args.labels_cmd == "set":
+            _set_label(args, project)
         elif args.labels_cmd == "remove":
             from .cli_args import actor as _actor
 
@@ -266,5 +282,28 @@ def cmd_labels(args) -> int:
                 print(f"(no labels yet: llmvis labels add {args.folder} NAME...{db})", file=sys.stderr)
             else:
                 for l in labels:
-                    print(f"{l.shortcut or '-'}  {l.name:20s} {l.color}  {usage.get(l.name, 0):6d}  {l.description}")
+                    print(f"{l.shortcut or '-'}  {l.name:20s} {l.color}  {usage.get(l.name, 0):6d}  "
+                          + ("[exclusive] " if l.exclusive else "") + l.description)
     return EXIT_OK
+
+
+def _set_label(args, project) -> None:
+    """`llmvis labels set`: the label's colour, key and exclusive flag, in one transaction;
+    an unknown label, a key another label has or a bad colour is refused by name (exit 1)."""
+    changes = {}
+    if args.color is not None:
+        changes["color"] = args.color
+    if args.key is not None:
+        changes["shortcut"] = args.key
+    if args.exclusive is not None:
+        changes["exclusive"] = args.exclusive
+    label = project.update_label(args.name, **changes)
+    both = project.exclusive_clash_count(label.name) if label.exclusive and args.exclusive else 0
+    if args.json:
+        print(json.dumps({"label": dict(label.__dict__), "images_with_others": both}))
+        return
+    print(f"{label.name}: key {label.shortcut or '-'}, colour {label.color}"
+          + (", exclusive" if label.exclusive else ""))
+    if both:
+        print(f"{both} image(s) carry {label.name} with another label: they keep them until their labels "
+              "are next changed", file=sys.stderr)

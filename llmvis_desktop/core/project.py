@@ -226,6 +226,12 @@ class Project:
         with self.store.write() as s:
             return rl.update_label(s, name, **changes)
 
+    def exclusive_clash_count(self, name: str) -> int:
+        """How many images carry label ``name`` with another label (see
+        :func:`.store.repo_labels.exclusive_clash_count`)."""
+        with self.store.read() as s:
+            return rl.exclusive_clash_count(s, name)
+
     def remove_label(self, name: str, actor: str, force: bool = False) -> int:
         """Remove a label (see :func:`.store.repo_labels.remove_label`); its pending
         suggestions are withdrawn (accepting one would have brought the label back)."""
