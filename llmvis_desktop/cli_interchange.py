@@ -152,7 +152,10 @@ def import_json(report) -> dict:
             "labels_created": report.labels_created,
             "labels_not_created": list(report.labels_not_created), "unmatched": list(report.unmatched), "conflicts": conflicts,
             "not_marked": list(report.not_marked), "not_suggested": list(report.not_suggested),
-            "marked_needing_decoder": list(report.marked_needing_decoder), "warnings": list(report.warnings),
+            "marked_needing_decoder": list(report.marked_needing_decoder),
+            "exclusive_clashes": [{"file_name": name, "labels": list(labels)}
+                                  for name, labels in report.exclusive_clashes],
+            "warnings": list(report.warnings),
             "seconds": round(report.seconds, 3)}
 
 

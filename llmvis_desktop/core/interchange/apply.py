@@ -180,10 +180,11 @@ def _needed(parsed: ParsedFile, merged: dict, unseen: set, as_: str) -> tuple[li
     return wanted, [n for n in _wanted(parsed, merged.values()) if n not in set(wanted)]
 
 
-def _add_label(s, name: str, source: str, color: Optional[str] = None) -> int:
-    """``color``: the file's for the label (:attr:`ParsedFile.colors`), else the palette's."""
+def _add_label(s, name: str, source: str, color: Optional[str] = None, exclusive: bool = False) -> int:
+    """``color``: the file's for the label (:attr:`ParsedFile.colors`), else the palette's;
+    ``exclusive``: the file marks it so (:attr:`ParsedFile.exclusive`)."""
     try:
-        return rl.add_label(s, name, color).id
+        return rl.add_label(s, name, color, exclusive=exclusive).id
     except rl.LabelError as exc:
         raise InterchangeError(f"{source}: label {name!r} refused: {exc}") from None
 
@@ -205,7 +206,8 @@ def _make_labels(project, resolved: list, parsed: ParsedFile, source: str, claim
             return []
         rl.lock_taxonomy(s, "import")
         there = set(s.scalars(select(m.Label.name)))
-        made = [(_add_label(s, name, source, parsed.colors.get(name)), name) for name in wanted if name not in there]
+        made = [(_add_label(s, name, source, parsed.colors.get(name),
+                                        name in parsed.exclusive), name) for name in wanted if name not in there]
         provisional_labels.record(s, claim, made)
         return made
 
@@ -252,7 +254,7 @@ def _apply(project, resolved: list, parsed: ParsedFile, source: Path, as_: str, 
         report.warnings.extend(found)
         for name in wanted:
             if name not in existing_labels:
-                _add_label(s, name, source.name, parsed.colors.get(name))
+                _add_label(s, name, source.name, parsed.colors.get(name), name in parsed.exclusive)
                 existing_labels.add(name)
                 report.labels_created += 1
         report.labels_not_created = [n for n in unused if n not in existing_labels]

@@ -18,6 +18,7 @@ from ..store import models as m
 from ..store import repo_review as rr
 from ..imaging.errors import NEEDS_DECODER
 from ..store.convert import as_utc
+from ..store.exclusive import clashes, exclusive_names
 from .common import Conflict, ImportReport, iso
 from .parsing import MISSING, ImportItem
 from .reviewed import older_than_here, same_value
@@ -42,6 +43,9 @@ def apply_reviewed_chunk(s, chunk: Sequence[tuple[int, ImportItem]], actor: str,
                                 overwrite_newer)
             if wanted is not None:
                 new_labels[image_id] = [label_ids[n] for n in wanted]
+                both = clashes(wanted, exclusive_names(s))
+                if both:  # kept as the file has them, and said line by line
+                    report.exclusive_clashes.append((item.name, both))
     if new_labels:
         rr.write_labels(s, new_labels)
 

@@ -89,8 +89,10 @@ def export(ctx: ExportContext) -> None:
         "licenses": [],
         "images": images,
         "annotations": annotations,
-        # (``color``: the label's, which an import making the label takes; readers ignore it)
-        "categories": [{"id": cat_id[lbl.name], "name": lbl.name, "supercategory": "", "color": lbl.color}
+        # (``color``: the label's, which an import making the label takes; readers ignore it;
+        # ``exclusive``: only on an exclusive label, taken as the colour is)
+        "categories": [{"id": cat_id[lbl.name], "name": lbl.name, "supercategory": "", "color": lbl.color,
+                        **({"exclusive": True} if getattr(lbl, "exclusive", False) else {})}
                        for lbl in labels],
     }
     if ctx.options.include_suggestions:
@@ -183,6 +185,7 @@ def parse(path: Path) -> ParsedFile:
         raise InterchangeError(f"{f}: 'annotations' and 'categories' must be lists")
     categories: dict[int, str] = {}
     colors: dict[str, str] = {}
+    exclusive: set[str] = set()
     for i, c in enumerate(cats):
         where = f"{f} categories[{i}]"
         if not isinstance(c, dict):
@@ -197,6 +200,8 @@ def parse(path: Path) -> ParsedFile:
         categories[cid] = name
         if label_color(c.get("color")):
             colors[name] = label_color(c.get("color"))
+        if c.get("exclusive") is True:
+            exclusive.add(name)
     info = doc.get("info") if isinstance(doc.get("info"), dict) else {}
     ours = "llmvis_extension" in info
     warnings: list[str] = []
@@ -284,7 +289,8 @@ def parse(path: Path) -> ParsedFile:
             warnings.append(f"{f}: {len(unused)} categor{'y' if len(unused) == 1 else 'ies'} no annotation uses "
                             f"not added to the labels ({', '.join(map(repr, unused[:5]))}"
                             f"{'...' if len(unused) > 5 else ''})")
-    return ParsedFile([items[i] for i in order], taxonomy=taxonomy, warnings=warnings, colors=colors)
+    return ParsedFile([items[i] for i in order], taxonomy=taxonomy, warnings=warnings, colors=colors,
+                      exclusive=exclusive)
 
 
 def suggestion_from(sg: dict, where: str) -> NewSuggestion:

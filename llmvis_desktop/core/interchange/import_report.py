@@ -43,6 +43,9 @@ class ImportReport:
     #: records marking reviewed or rejected a compressed DICOM no decoder installed here reads
     #: (a sound file the other project's reviewer saw): their status applied, said apart
     marked_needing_decoder: list[str] = field(default_factory=list)
+    #: (file name, its labels) of each record whose labels put an exclusive label ("normal")
+    #: with another: written as the file has them (an import keeps the file's rows), said here
+    exclusive_clashes: list[tuple[str, list[str]]] = field(default_factory=list)
 
     def summary(self) -> str:
         text = (f"{self.format} {self.source}: {self.records} record(s), {self.matched} image(s) matched, "
@@ -76,4 +79,10 @@ class ImportReport:
             more = f" and {n - 3} more" if n > 3 else ""
             text += (f", {n} marked as the file says though no decoder installed here shows "
                      f"{'it' if n == 1 else 'them'} (compressed DICOM: {few}{more})")
+        if self.exclusive_clashes:
+            n = len(self.exclusive_clashes)
+            few = "; ".join(f"{name}: {', '.join(labels)}" for name, labels in self.exclusive_clashes[:3])
+            more = f" and {n - 3} more" if n > 3 else ""
+            text += (f", {n} image(s) given an exclusive label with another, as the file has them "
+                     f"({few}{more})")
         return text

@@ -83,6 +83,9 @@ class ParsedFile:
     #: label -> "#rrggbb" as the file gives it (a COCO category's ``color``, a CVAT label's
     #: ``<color>``): a label the import makes takes it, not the next palette colour
     colors: dict[str, str] = field(default_factory=dict)
+    #: labels the file marks exclusive (a COCO category's ``"exclusive": true``): a label the
+    #: import makes is made so
+    exclusive: set[str] = field(default_factory=set)
 
 
 def check_status(value, where: str) -> Optional[str]:
