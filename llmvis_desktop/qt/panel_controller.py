@@ -97,6 +97,7 @@ class PanelController(RepairActions, DialogActions, JobActions, TaxonomyActions,
             self.labels.recolorRequested.connect(void(lambda name, c: self._label_change(name, color=c)))
             self.labels.removeRequested.connect(self._remove_label)
             self.labels.keyRequested.connect(void(lambda name, key: self._label_change(name, shortcut=key)))
+            self.labels.exclusiveRequested.connect(void(lambda name, on: self._label_change(name, exclusive=on)))
             self.labels.finished.connect(void(win.grid.setFocus))  # the keys back to the review
             self.labels.set_enabled_for_image(False)
             win.review.label_for_key = self.labels.name_for_key

@@ -208,6 +208,8 @@ class ReviewController(ReviewNavigation, ReviewEnter, NextUnreviewed, ReviewPosi
                                   "nothing to change.")
             elif said is not None and set(res.before.get("labels") or ()) != set(res.after.get("labels") or ()):
                 said(res)
+            elif said is None and on and len(set(res.before.get("labels") or ()) - set(res.record.labels)) > 0:
+                self.message.emit(label_key_message(name, res.record, res.before.get("labels")))  # (a chip)
 
         said = self._label_said
         self._label_said = None
@@ -243,7 +245,7 @@ class ReviewController(ReviewNavigation, ReviewEnter, NextUnreviewed, ReviewPosi
             name = chosen.name if chosen is not None else None
         if not name:
             return self.message.emit(f"No label on key {n}.")
-        self._label_said = lambda res: self.message.emit(label_key_message(name, res.record))
+        self._label_said = lambda res: self.message.emit(label_key_message(name, res.record, res.before.get("labels")))
         self.toggle_label(name)
 
     def set_status(self, status: str, image_id: Optional[int] = None,

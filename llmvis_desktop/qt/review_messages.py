@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Optional
 
 from ..core import review_actions as ra
+from ..core.store.exclusive import taken_off_line
 from ..core.wording import plural, visible_name
 
 #: appended when Enter or Delete acted on the list's last row (it stays there: nothing after it)
@@ -194,7 +195,12 @@ def caption_message(res) -> str:
     return f"Caption {done} ({where}); Ctrl+Z undoes it."
 
 
-def label_key_message(name: str, rec) -> str:
-    """The status-bar line after a label key (1-9) changed the image ``rec`` (as it is now)."""
+def label_key_message(name: str, rec, before=None) -> str:
+    """The status-bar line after a label key (1-9) changed the image ``rec`` (as it is now);
+    ``before``: its labels before, to say what an exclusive label took off with it
+    ("normal put on; nodule taken off")."""
+    off = taken_off_line(name, before or (), rec.labels)
+    if off:
+        return f"{off} ({visible_name(rec.relpath)})."
     on = name in rec.labels
     return f"{'Added' if on else 'Removed'} label {name} {'to' if on else 'from'} {visible_name(rec.relpath)}."

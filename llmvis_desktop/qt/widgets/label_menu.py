@@ -1,9 +1,9 @@
-"""The LabelPanel's chip context menu: rename, colour, number key, remove.
+"""The LabelPanel's chip context menu: rename, colour, number key, exclusive, remove.
 
 :class:`LabelMenuMixin` is part of :class:`.label_panel.LabelPanel`: it asks (the dialogs
 are methods, ``_ask_rename``, ``_ask_color``, ``_ask_key``, ``_confirm_remove``, so tests
 can replace them) and emits the panel's ``renameRequested``, ``recolorRequested``,
-``keyRequested`` and ``removeRequested``; the controller changes the store.
+``keyRequested``, ``exclusiveRequested`` and ``removeRequested``; the controller changes the store.
 """
 from __future__ import annotations
 
@@ -36,6 +36,13 @@ class LabelMenuMixin:
         menu.addAction("Rename\u2026", lambda: self.request_rename(name))
         menu.addAction("Colour\u2026", lambda: self.request_recolor(name))
         menu.addAction("Number key\u2026", lambda: self.request_key(name))
+        d = self._def(name)
+        excl = menu.addAction("Exclusive (no other label with it)")
+        excl.setCheckable(True)
+        excl.setChecked(bool(d is not None and d.exclusive))
+        excl.setToolTip("Putting this label on an image takes every other label off; putting any "
+                        "other label on takes this one off (\u201cok\u201d, \u201cnormal\u201d)")
+        excl.toggled.connect(lambda on: self.exclusiveRequested.emit(name, on))
         menu.addSeparator()
         menu.addAction("Remove\u2026", lambda: self.request_remove(name))
         return menu

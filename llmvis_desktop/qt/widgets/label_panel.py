@@ -64,6 +64,10 @@ from .label_chip import LabelChip, chip_style
 from .label_menu import LabelMenuMixin
 
 
+#: the chip's marker of an exclusive label ("normal", "ok")
+EXCLUSIVE_MARK = "\u2298"
+
+
 class _ChipScroll(QScrollArea):
     """The chips' scroll area: as short as the panel makes it (the panel's own minimum
     keeps two lines of chips in sight), not a scroll area's ~70 px."""
@@ -79,6 +83,7 @@ class LabelPanel(LabelMenuMixin, QWidget):
     recolorRequested = Signal(str, str)
     removeRequested = Signal(str)
     keyRequested = Signal(str, object)  # name, "1".."9" or None (no key)
+    exclusiveRequested = Signal(str, bool)  # name, mark it exclusive (True) or not
     chipsRebuilt = Signal()  # set_labels made new chips (the window's Tab order takes them in)
     finished = Signal()  # Enter or Esc in the "+ Add label" field: the keys go back to the review
     roomWanted = Signal(int)  # new chips' lines: the panel's preferred height (the window grows its dock)
@@ -394,13 +399,16 @@ class LabelPanel(LabelMenuMixin, QWidget):
 
     def _set_chip_text(self, chip: LabelChip, d: LabelDef, key: Optional[str]) -> None:
         n = self._usage.get(d.name)
-        chip.set_parts(f"{key} \u00b7 " if key else "", d.name, "" if n is None else f" ({n})")
+        mark = f" {EXCLUSIVE_MARK}" if d.exclusive else ""
+        chip.set_parts(f"{key} \u00b7 " if key else "", d.name, mark + ("" if n is None else f" ({n})"))
         tip = d.name + (f" \u2014 {d.description}" if d.description else "")
+        if d.exclusive:
+            tip += f"\n{EXCLUSIVE_MARK} Exclusive: putting it on takes every other label off; any other label takes it off"
         if key:
             tip += f"\nKey: {key}"
         if n is not None:
             tip += f"\nUsed on {n} image{'s' if n != 1 else ''}"
-        chip.setToolTip(tip + "\nRight-click: rename, colour, number key, remove")
+        chip.setToolTip(tip + "\nRight-click: rename, colour, number key, exclusive, remove")
 
     def _on_chip(self, name: str) -> None:
         chip = self._chips.get(name)
