@@ -180,6 +180,10 @@ def card_message(res) -> str:
         text = f"Accepted {what}{on}, edited to {edit}."
     else:
         text = f"Accepted {what}{on}."
+    off = taken_off_line(d.final_value, res.before.get("labels") or (), res.after.get("labels") or ()) \
+        if d.kind == "label" and d.outcome != "rejected" and d.final_value else ""
+    if off:  # an exclusive label's card, or a card of another label on an exclusive one
+        text += f" {off[:1].upper()}{off[1:]}."
     if d.kind != "answer" and res.after.get("review_status") not in ("reviewed", "rejected"):
         text += " The image is still to review: Enter or R marks it reviewed."
     return text + " Undo takes it back."

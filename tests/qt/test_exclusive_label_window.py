@@ -47,3 +47,22 @@ def test_marking_ok_exclusive_and_the_keys(qtbot, window, labelled_folder, tmp_p
     _key(qtbot, win, Qt.Key.Key_3)  # crack: ok comes off
     assert win.project.image(image).labels == ("crack",)
     assert win.statusBar().currentMessage().startswith("crack put on; ok taken off")
+
+
+def test_accepting_an_ok_card_takes_the_defect_off_and_says_so(qtbot, window, labelled_folder):
+    from llmvis_desktop.core.project import Project
+    from llmvis_desktop.core.store.records import NewSuggestion
+
+    with Project.open(labelled_folder) as p:
+        p.update_label("ok", exclusive=True)
+    win = window
+    open_and_index(qtbot, win, labelled_folder)
+    qtbot.waitUntil(lambda: win.review.current is not None, timeout=20000)
+    image = win.review.current.id
+    _key(qtbot, win, Qt.Key.Key_2)  # dent
+    [sid] = win.project.add_suggestions([NewSuggestion(image, "label", "ok", "m", 0.9)])
+    with qtbot.waitSignal(win.review._writer.finished, timeout=30000):
+        assert win.review.decide_suggestion(sid, "accepted", image_id=image)
+    assert win.project.image(image).labels == ("ok",)
+    said = win.statusBar().currentMessage()
+    assert "Ok put on; dent taken off." in said, said
