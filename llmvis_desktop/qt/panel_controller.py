@@ -14,7 +14,9 @@ own module; :class:`RepairCommand` is re-exported here. The dialogs it opens
 line are the :class:`~.job_actions.JobActions` mixin; the label list's changes (run off
 the GUI thread) the :class:`~.taxonomy_actions.TaxonomyActions` mixin; the suggestion
 cards (their decisions, typed edits, the empty panel's text) the
-:class:`~.suggestion_actions.SuggestionActions` mixin.
+:class:`~.suggestion_actions.SuggestionActions` mixin; the History panel (the trail of
+the image shown, read once the reviewer pauses) the
+:class:`~.history_actions.HistoryActions` mixin.
 """
 from __future__ import annotations
 
@@ -29,14 +31,13 @@ from PySide6.QtWidgets import QDockWidget, QSizePolicy
 from ..core.wording import visible_name
 from .bulk_refresh import BulkRefresh
 from .dialog_actions import DialogActions
+from .history_actions import HISTORY_DELAY_MS, HistoryActions  # noqa: F401  (HISTORY_DELAY_MS re-exported)
 from .image_reads import ImageReads
 from .job_actions import JobActions
 from .repair_actions import RepairActions, RepairCommand  # noqa: F401  (RepairCommand re-exported)
-from .suggestion_actions import NO_IMAGE_TEXT, SuggestionActions, _why
+from .suggestion_actions import SuggestionActions
 from .taxonomy_actions import TaxonomyActions
-from .workers import LatestInOrder, LatestOnly, void
-
-HISTORY_DELAY_MS = 120
+from .workers import LatestOnly, void
 
 log = logging.getLogger(__name__)
 
@@ -54,15 +55,8 @@ def _optional(module: str, cls: str, *args):
         return None
 
 
-def _read_history(project, image_id: int) -> tuple:
-    """(project, image id, events or None, exception or None); on the reader's thread."""
-    try:
-        return project, image_id, project.history(image_id), None
-    except Exception as exc:
-        return project, image_id, None, exc
-
-
-class PanelController(RepairActions, DialogActions, JobActions, TaxonomyActions, SuggestionActions, QObject):
+class PanelController(RepairActions, DialogActions, JobActions, TaxonomyActions, SuggestionActions, HistoryActions,
+                      QObject):
     def __init__(self, win) -> None:
         super().__init__(win)
         self.win = win
@@ -111,16 +105,7 @@ class PanelController(RepairActions, DialogActions, JobActions, TaxonomyActions,
             self._wire_jobs()
         win.review.record_changed.connect(self._on_record_changed)
         win.review.labels_moved.connect(self._labels_moved)
-        # the history panel follows the current image once the reviewer pauses: reading
-        # and laying out an image's trail (2-8 ms) is not on the path of a key press
-        self._history_timer = QTimer(self, singleShot=True, interval=HISTORY_DELAY_MS)
-        self._history_timer.timeout.connect(self._show_history)
-        self._history_for = None
-        # the trail is read off the GUI thread: on a team's database 50 ms away it took
-        # ~210 ms a move there; a trail read for an image since left is dropped, one for the
-        # image shown is shown though a newer one was asked for (keys faster than the read)
-        self._history_reader = LatestInOrder(self)
-        self._history_reader.done.connect(self._history_read)
+        self._init_history()  # the History panel follows the image shown (:mod:`.history_actions`)
         self._usage_timer = QTimer(self, singleShot=True, interval=400)
         self._usage_timer.timeout.connect(self._update_usage)
         self._usage_loader = LatestOnly(self)
@@ -338,79 +323,7 @@ class PanelController(RepairActions, DialogActions, JobActions, TaxonomyActions,
             self._drop_cards_read()
             self._show_cards(rec, [], [])
         if self.history is not None:
-            if rec is None or project is None:
-                self._history_timer.stop()
-                self._history_for = None
-                self.history.clear(NO_IMAGE_TEXT)
-            else:
-                if self._history_for is None or self._history_for[0] != rec.id:
-                    self.history.set_pending()  # never show the previous image's trail
-                    self._history_for = (rec.id, self._cards_by_id(rec.id))
-                    self._history_timer.start()
-                elif not self._history_timer.isActive() and not early and not together:
-                    # the image shown changed (an action committed): its trail read now, off
-                    # the GUI thread; restarting the pause's timer left each key's event
-                    # unseen 120 ms after it, and all of them while keys came faster
-                    self._show_history(fresh=True)
-
-    def _cards_by_id(self, image_id: int) -> dict:
-        """The suggestions of ``image_id`` by id, as the panel has them (none yet: {})."""
-        if self._history_for is not None and self._history_for[0] == image_id:
-            return self._history_for[1]
-        cards = getattr(self, "_cards_records", None)
-        return dict(cards[1]) if cards is not None and cards[0] == image_id else {}
-
-    def _history_cards(self, image_id: int, by_id: dict) -> None:
-        """The image's cards arrived: the history names them (its trail shown before they
-        did, with a card's undo unnamed, is laid out again)."""
-        self._cards_records = (image_id, by_id)
-        pending = self._history_for
-        if self.history is None or pending is None or pending[0] != image_id:
-            return
-        self._history_for = (image_id, by_id)
-        shown = self._history_shown
-        if shown is not None and shown[0] == image_id and \
-                any(ev.suggestion_id in by_id and ev.suggestion_id not in shown[2] for ev in shown[1]):
-            self._history_shown = (image_id, shown[1], by_id)
-            self.history.set_events(shown[1], by_id)
-
-    _history_shown: Optional[tuple] = None  # (image id, events, cards by id) of the trail on screen
-
-    def _show_history(self, fresh: bool = False) -> None:
-        """The reviewer paused on the pending image: its trail, as read with its cards, or
-        read now off the GUI thread (:meth:`_history_read` shows it); ``fresh``: read now
-        (an action changed it since)."""
-        project, pending = self.win.project, self._history_for
-        if pending is None or project is None or self.history is None:
-            return
-        req, self._trail_req = self._trail_req, (None if fresh else self._trail_req)
-        if not fresh and req is not None and req.image_id == pending[0] and req.project is project \
-                and not req.skipped and req.n > self._trail_shown:
-            if req.done.is_set():
-                self._show_trail(req)
-            return  # (else shown when that read lands: :meth:`_cards_read`)
-        self._trail_shown = self._trails_asked  # (a trail read with the cards before: older)
-        self._history_reader.submit(_read_history, project, pending[0])
-
-    def _history_read(self, result, error) -> None:
-        if error is not None:  # (_read_history catches what the database says)
-            log.warning("history: %s", error)
-            return
-        project, image_id, events, exc = result
-        pending = self._history_for
-        if project is not self.win.project or pending is None or pending[0] != image_id or self.history is None:
-            return  # another image (or project) since: its own read is on its way
-        self._set_history(image_id, events, exc)
-
-    def _set_history(self, image_id: int, events, exc) -> None:
-        if exc is None:
-            self._history_shown = (image_id, events, self._history_for[1])
-            self.history.set_events(events, self._history_for[1])
-            return
-        log.warning("history: %s", exc)  # not "Loading history…" for good
-        self.unread = (image_id, _why(exc))
-        self.history.clear(f"The history could not be read: {_why(exc)}. It is shown when the "
-                           f"database answers again.")
+            self._history_follows(rec, project, early, together)
 
     #: (image id, why) when the open image's suggestions or history could not be read
     unread: Optional[tuple] = None
@@ -422,18 +335,6 @@ class PanelController(RepairActions, DialogActions, JobActions, TaxonomyActions,
         if self.unread is not None and cur is not None and self.unread[0] == cur.id:
             self.unread = None
             self.win.review.show_from_database(cur.id)
-
-    def flush_history(self) -> None:
-        """Show the current image's history now (tests, and before a screenshot)."""
-        req = self._trail_req
-        if self._history_timer.isActive() or self._history_reader._running \
-                or (req is not None and not (req.done.is_set() and (req.skipped or req.n <= self._trail_shown))):
-            self._history_timer.stop()
-            self._history_reader.cancel()  # (its trail, read now here, is dropped)
-            self._trail_req, self._trail_shown = None, self._trails_asked  # (and one read with the cards)
-            project, pending = self.win.project, self._history_for
-            if pending is not None and project is not None and self.history is not None:
-                self._set_history(*_read_history(project, pending[0])[1:])
 
     def _on_record_changed(self, rec) -> None:
         if not self.win.review.change_of(rec)[0]:  # (this window's writes move the counts: _labels_moved)

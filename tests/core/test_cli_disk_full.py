@@ -27,9 +27,9 @@ def _many_files(root):
 def _full_after(monkeypatch, batches: int, wrapped: bool) -> None:
     """The disk fills up at the write of batch ``batches + 1`` (SQLite's own error, or
     SQLAlchemy's around it)."""
-    from llmvis_desktop.core import indexer
+    from llmvis_desktop.core import index_listing
 
-    real = indexer.ri.insert_new
+    real = index_listing.ri.insert_new
     done = []
 
     def insert_new(s, new):
@@ -39,7 +39,7 @@ def _full_after(monkeypatch, batches: int, wrapped: bool) -> None:
         done.append(len(new))
         return real(s, new)
 
-    monkeypatch.setattr(indexer.ri, "insert_new", insert_new)
+    monkeypatch.setattr(index_listing.ri, "insert_new", insert_new)
 
 
 @pytest.mark.parametrize("wrapped", [False, True])

@@ -110,7 +110,7 @@ def _disk_full():
 def test_a_full_disk_in_the_learned_suggester_or_the_index_first_says_stopped(png_folder, capsys, monkeypatch):
     """The learned suggester stores each batch before it reports it; the index before the
     models commits per batch too: neither "nothing was saved"."""
-    from llmvis_desktop.core import indexer
+    from llmvis_desktop.core import index_listing
     from llmvis_desktop.core.suggest import learned
     from llmvis_desktop.core.tasks import Progress
 
@@ -131,7 +131,7 @@ def test_a_full_disk_in_the_learned_suggester_or_the_index_first_says_stopped(pn
     def full(*a, **k):
         raise _disk_full()
 
-    monkeypatch.setattr(indexer.ri, "insert_new", full)
+    monkeypatch.setattr(index_listing.ri, "insert_new", full)
     assert main(["suggest", str(png_folder), "--learned", "--json"]) == 1
     said = json.loads(capsys.readouterr().out)
     assert said["error"] == (f"the index stopped when the disk holding {db} filled up; what was done before "

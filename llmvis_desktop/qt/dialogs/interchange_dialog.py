@@ -35,6 +35,9 @@ cancelled) arrive on the GUI thread and feed the dialog's progress bar and summa
 Closing the dialog leaves a job of the window's manager running: the Jobs panel shows it
 and can cancel it; closing the project or the window cancels it and waits for it. A
 private manager's job is cancelled and waited for when the dialog closes.
+
+The form (its widgets, the rows each format uses, Browse, the options it asks for, the
+choices kept) is :class:`.interchange_form.InterchangeForm`; running it is this module.
 """
 from __future__ import annotations
 
@@ -44,28 +47,18 @@ from typing import Callable, Optional
 import shiboken6
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
     QDialog,
-    QDoubleSpinBox,
-    QFileDialog,
-    QFormLayout,
-    QGroupBox,
     QHBoxLayout,
-    QLabel,
-    QLineEdit,
     QMessageBox,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
 from ...core.interchange import (
     FORMATS,
-    ExportOptions,
     InterchangeError,
     WrongFormat,
     export_project,
@@ -76,14 +69,13 @@ from ...core.interchange.target import check_file_target
 from ...core.tasks import Progress
 from ..screen import fit_to_screen
 from ..workers import Job, JobManager
-from .interchange_choices import form_choices, restore_choices, save_choices
+from .interchange_choices import save_choices
+from .interchange_form import IMAGES_8BIT_NAME, IMAGES_8BIT_TEXT, InterchangeForm
 
-IMAGES_8BIT_TEXT = "Write 16-bit and float images as 8-bit PNG"
-#: how the export's messages name the box (they gave the CLI's "--images-8bit")
-IMAGES_8BIT_NAME = f"the \u201c{IMAGES_8BIT_TEXT}\u201d option"
+__all__ = ["IMAGES_8BIT_NAME", "IMAGES_8BIT_TEXT", "ExportImportDialog"]
 
 
-class ExportImportDialog(QDialog):
+class ExportImportDialog(InterchangeForm, QDialog):
     finished_job = Signal(object)
     job_started = Signal(object, str)
 
@@ -104,72 +96,7 @@ class ExportImportDialog(QDialog):
         self._job: Optional[Job] = None
         self._confirmed_out: Optional[Path] = None  # an existing file the save dialog agreed to replace
 
-        self.mode = QComboBox()
-        self.mode.addItem("Export", "export")
-        self.mode.addItem("Import", "import")
-        self.fmt = QComboBox()
-        for key, spec in FORMATS.items():
-            self.fmt.addItem(spec.title, key)
-        self.path = QLineEdit()
-        self.path.setPlaceholderText("output file or folder")
-        browse = QPushButton("Browse…")
-        browse.clicked.connect(self._browse)
-        path_row = QHBoxLayout()
-        path_row.addWidget(self.path, 1)
-        path_row.addWidget(browse)
-
-        form = QFormLayout()
-        form.addRow("Action:", self.mode)  # (ending in ":" as the Settings dialog's do)
-        form.addRow("Format:", self.fmt)
-        form.addRow("Path:", path_row)
-
-        # export options
-        self.reviewed_only = QCheckBox("Reviewed images only")
-        self.include_suggestions = QCheckBox("Include pending suggestions")
-        self.include_repairs = QCheckBox("Include repaired images, linked to their source")
-        self.link = QCheckBox("Link images instead of copying (YOLO, imagefolder)")
-        self.images_8bit = QCheckBox(f"{IMAGES_8BIT_TEXT}, as shown (YOLO, imagefolder)")
-        self.images_8bit.setToolTip("Training loaders misread 16-bit images (PIL's convert('RGB') shows them all "
-                                    "white); unchecked, they are copied (or linked) as they are and the export warns")
-        self.anonymize = QCheckBox("De-identify DICOM-derived images (recommended)")
-        self.anonymize.setChecked(True)
-        self.split = [QDoubleSpinBox() for _ in range(3)]
-        for box, value in zip(self.split, (0.8, 0.2, 0.0)):
-            box.setRange(0.0, 1.0)
-            box.setSingleStep(0.05)
-            box.setValue(value)
-        self.seed = QSpinBox()
-        self.seed.setRange(0, 2**31 - 1)
-        # what the row is and which formats use it: greyed out for the others, it said neither
-        self.split_label = QLabel("Split into train / val / test folders, shuffled with a seed "
-                                  "(YOLO, imagefolder):")
-        split_tip = ("The share of the images in each of the train, val and test folders, and the seed "
-                     "of the shuffle that deals them out: YOLO and imagefolder exports only")
-        for box in (*self.split, self.seed):
-            box.setToolTip(split_tip)
-        split_row = QHBoxLayout()
-        for name, box in zip(("train", "val", "test"), self.split):
-            split_row.addWidget(QLabel(f"{name}:"))
-            split_row.addWidget(box)
-        split_row.addWidget(QLabel("seed:"))
-        split_row.addWidget(self.seed)
-        self.export_box = QGroupBox("Export options")
-        ex = QVBoxLayout(self.export_box)
-        for w in (self.reviewed_only, self.include_suggestions, self.include_repairs, self.link, self.images_8bit,
-                  self.anonymize):
-            ex.addWidget(w)
-        ex.addWidget(self.split_label)
-        ex.addLayout(split_row)
-
-        # import options
-        self.as_ = QComboBox()
-        self.as_.addItem("Reviewed annotations", "reviewed")
-        self.as_.addItem("Pending suggestions", "suggestions")
-        self.overwrite = QCheckBox("Overwrite existing reviewed annotations that differ")
-        self.import_box = QGroupBox("Import options")
-        im = QFormLayout(self.import_box)
-        im.addRow("Import as:", self.as_)
-        im.addRow(self.overwrite)
+        form = self._build_form()
 
         self.progress = QProgressBar()
         self.progress.setRange(0, 1)
@@ -210,73 +137,6 @@ class ExportImportDialog(QDialog):
         self.mode.setCurrentIndex(1 if mode == "import" else 0)
         self._mode_changed()
         fit_to_screen(self, 560, 560)
-
-    # --- form ---------------------------------------------------------------------
-    def current_mode(self) -> str:
-        return self.mode.currentData()
-
-    def current_format(self) -> str:
-        return self.fmt.currentData()
-
-    def set_format(self, key: str) -> None:
-        self.fmt.setCurrentIndex(self.fmt.findData(key))
-
-    def _mode_changed(self, *_):
-        exporting = self.current_mode() == "export"
-        self.export_box.setVisible(exporting)
-        self.import_box.setVisible(not exporting)
-        self.run_button.setText("Export" if exporting else "Import")
-        spec = FORMATS[self.current_format()]
-        self.run_button.setEnabled(self._runnable())
-        folder = spec.out_is_folder if exporting else spec.in_is_folder
-        what = "folder" if folder else f"file ({spec.suffix})"
-        self.path.setPlaceholderText(f"{'output' if exporting else 'input'} {what}")
-        copies = self.current_format() in ("yolo", "jsonl")
-        self.link.setEnabled(copies)
-        self.images_8bit.setEnabled(copies)
-        for box in self.split:
-            box.setEnabled(copies)
-        self.seed.setEnabled(copies)
-        self.split_label.setEnabled(copies)
-
-    def _browse(self) -> None:
-        spec = FORMATS[self.current_format()]
-        exporting = self.current_mode() == "export"
-        folder = spec.out_is_folder if exporting else spec.in_is_folder
-        if folder:
-            path = QFileDialog.getExistingDirectory(self, "Choose a folder", self.path.text())
-        elif exporting:
-            # the save dialog asks before it returns an existing file: that is the consent to replace it
-            path, _ = QFileDialog.getSaveFileName(self, "Export to", self.path.text(), f"*{spec.suffix}")
-            self._confirmed_out = Path(path).expanduser() if path and Path(path).exists() else None
-        else:
-            path, _ = QFileDialog.getOpenFileName(self, "Import from", self.path.text(), f"*{spec.suffix}")
-        if path:
-            self.path.setText(path)
-
-    def options(self) -> ExportOptions:
-        return ExportOptions(
-            reviewed_only=self.reviewed_only.isChecked(),
-            include_suggestions=self.include_suggestions.isChecked(),
-            include_repairs=self.include_repairs.isChecked(),
-            split=tuple(b.value() for b in self.split),
-            seed=self.seed.value(),
-            link=self.link.isChecked(),
-            anonymize=self.anonymize.isChecked(),
-            images_8bit=self.images_8bit.isChecked(),
-            # the warnings name this dialog's box, not the CLI's --images-8bit
-            option_names=(("images_8bit", IMAGES_8BIT_NAME),),
-        )
-
-    # --- remembered choices (.interchange_choices) ---------------------------------------
-    def choices(self) -> dict:
-        return form_choices(self)
-
-    def _restore(self) -> None:
-        restore_choices(self, self.project, self._settings_key, self._read_settings)
-
-    def _remember(self) -> None:
-        save_choices(self.project, self._settings_key, self.choices())
 
     # --- running --------------------------------------------------------------------
     def is_running(self) -> bool:
@@ -376,11 +236,6 @@ class ExportImportDialog(QDialog):
     def cancel(self) -> None:
         if self._job is not None:
             self._job.cancel()
-
-    def _runnable(self) -> bool:
-        """Whether the form can run: an export, or an import of a format read back (the
-        history is export only)."""
-        return self.current_mode() == "export" or FORMATS[self.current_format()].parse is not None
 
     def _set_busy(self, busy: bool) -> None:
         self.run_button.setEnabled(not busy and self._runnable())

@@ -1,0 +1,309 @@
+"""The listing pass of the folder index: list the folder, bring the image table in line.
+
+Files are not opened, but for those whose time moved and size did not (read and compared
+with their stored digest). Each batch of folders is its own transaction, so a killed
+process loses at most the batch in flight and the next run carries on from what was
+committed. The header pass that follows it is :func:`.indexer.read_headers`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+from .imaging.scan import MAX_EXAMPLES, FolderListing, Skipped, WalkReport, printable, walk_folders
+from .store import models as m
+from .hashing import file_sha256_stat
+from .store import repo_digests
+from .store import repo_folders as rf
+from .store import repo_images as ri
+from .store import repo_left_out
+from .store import repo_moves
+from .store.engine import Store
+from .tasks import FOREGROUND, CancelToken, Progress, ProgressFn, no_progress
+
+
+#: units a file system or share keeps modification times in, finest first after the
+#: nanosecond: SMB/NTFS 100 ns, some NFS servers and macOS 1 µs, ext3/HFS+ exports 1 ms
+#: and 1 s, FAT 2 s. One share seen from two machines' mounts shows each file's time in
+#: the coarser unit on one of them.
+MTIME_UNITS_NS = (100, 1_000, 1_000_000, 1_000_000_000, 2_000_000_000)
+#: the digest saved for a folder to be compared file by file at every index (no listing has it)
+RECHECK = "recheck"
+
+
+class NothingListed(Exception):
+    """The scan listed no file at all where the project holds present images: an
+    unmounted share's empty mount folder, most likely. Nothing was marked missing."""
+
+
+def same_mtime(a: int, b: int) -> bool:
+    """Whether two modification times can be the same time seen by two mounts of different
+    precision: equal, or one a whole number of a unit of :data:`MTIME_UNITS_NS` that the
+    other, cut to that unit, equals. Any other difference is a change."""
+    a, b = int(a or 0), int(b or 0)
+    if a == b:
+        return True
+    for unit in MTIME_UNITS_NS:
+        if (a % unit == 0 and b - b % unit == a) or (b % unit == 0 and a - a % unit == b):
+            return True
+    return False
+
+
+@dataclass
+class ScanResult:
+    seen: int = 0
+    added: int = 0
+    changed: int = 0
+    # files whose time moved but not their size or content (a copy or restore without the
+    # file times, a touch): their new time kept, nothing else (not counted as changed)
+    retimed: int = 0
+    missing: int = 0
+    restored: int = 0
+    moved: int = 0  # files moved or renamed, their rows (reviews, history) kept
+    unreadable_folders: list[tuple[str, str]] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)  # entries left out, by reason
+    # rows of an earlier index for files now left out (a DICOMDIR): removed, having no
+    # work on them, or kept for the work on them (their relpaths); never called missing
+    removed: int = 0
+    removed_names: list[str] = field(default_factory=list)  # the first few
+    kept_left_out: list[str] = field(default_factory=list)
+    # after the header pass (``Project.index``): the images counted "error", and of them the
+    # compressed DICOMs only a decoder plugin would read (the summary says them apart)
+    errors: int = 0
+    needs_decoder: int = 0
+    headers_read: int = 0  # files whose header the header pass read (or failed to)
+    by_status: dict = field(default_factory=dict)  # the images by status as the index ended
+
+    @property
+    def rows_changed(self) -> bool:
+        """Whether this index changed a row a list of the images shows: new, changed,
+        retimed, missing, restored, moved or removed rows, or headers read."""
+        return bool(self.added or self.changed or self.retimed or self.missing or self.restored
+                    or self.moved or self.removed or self.kept_left_out or self.headers_read)
+
+    def skipped_lines(self) -> list[str]:
+        """One line per reason entries were left out: how many, why, a few of them; then
+        what became of the rows an earlier index made for such files."""
+        lines = [f"{sk.count} left out: {sk.reason} (e.g. {', '.join(sk.examples)})" for sk in self.skipped]
+        if self.removed:
+            eg = ", ".join(printable(rel) for rel in self.removed_names[:MAX_EXAMPLES])
+            lines.append(f"{self.removed} listed by an earlier index removed from the list (left out now, "
+                         f"and no review work on {'it' if self.removed == 1 else 'them'}): {eg}"
+                         f"{', ...' if self.removed > MAX_EXAMPLES else ''}")
+        if self.kept_left_out:
+            n = len(self.kept_left_out)
+            eg = ", ".join(printable(rel) for rel in self.kept_left_out[:MAX_EXAMPLES])
+            lines.append(f"{n} kept in the list as unreadable though left out now, for the review work on "
+                         f"{'it' if n == 1 else 'them'} (labels, caption, status, suggestions or history): {eg}")
+        return lines
+
+
+def scan(
+    store: Store,
+    root: Path,
+    token: Optional[CancelToken] = None,
+    progress: ProgressFn = no_progress,
+    batch_size: int = 5000,  # files per transaction: each commit is an fsync
+    allow_empty: bool = False,
+) -> ScanResult:
+    """List the folder and bring the image table in line with it.
+
+    New files are added (headers pending), changed ones re-queued for headers (a file
+    whose time moved but not its size is read and compared with its stored digest first:
+    the same content only takes the new time, :func:`_same_content`),
+    vanished ones marked ``missing`` (their annotations stay), returning ones get
+    their review status back, and files moved or renamed within the project keep their
+    row (:mod:`.store.repo_moves`). Files are not opened. A cancelled scan marks nothing
+    missing outside the folders it finished.
+
+    A folder whose listing digest matches the one stored at the last scan is skipped
+    without a query; the others are compared file by file, and their changes and new
+    digest are committed together, a few thousand files per transaction.
+
+    A listing with no file at all, where the project holds present images (an unmounted
+    share's empty mount folder), raises :class:`NothingListed` before anything is written,
+    unless ``allow_empty`` (the images really were all deleted).
+    """
+    token = token or CancelToken()
+    with store.read() as s:
+        stored = rf.folder_digests(s)
+        # rows not covered by any digest (a project indexed before digests existed)
+        # mean a folder without a digest may still hold rows
+        digested = rf.digested_file_count(s)
+        total, present = rf.image_counts(s)
+        undigested = total > digested
+        # after a full scan every listed file has a present row; more listed files than
+        # present rows means a folder's digest counts a file whose row is marked missing
+        # (two indexers at once, in an older version, marked a renamed folder's rows
+        # missing at their new paths): compare those folders file by file again
+        recheck = rf.folders_with_missing(s) & stored.keys() if digested > present else set()
+        made_at = rf.project_root(s)
+    result = ScanResult()
+    report = WalkReport()
+    seen: set[str] = set()
+    pending: list[FolderListing] = []
+    pending_files = 0
+    progress(Progress("scan", 0, None, "listing files"))
+    for folder in walk_folders(root, token, report):
+        seen.add(folder.relpath)
+        result.seen += folder.count
+        if stored.get(folder.relpath) == folder.digest and folder.relpath not in recheck:
+            continue
+        pending.append(folder)
+        pending_files += folder.count + 1
+        # nothing is written until a file is listed: an empty listing may be refused
+        if pending_files >= batch_size and result.seen:
+            _apply(store, root, pending, stored, undigested, result, report.not_images, token, progress)
+            pending, pending_files = [], 0
+            progress(Progress("scan", result.seen, None, f"{result.seen} files listed"))
+    if not result.seen and present and not allow_empty:
+        elsewhere = f" (the project was made from {made_at})" if made_at and made_at != str(root) else ""
+        raise NothingListed(
+            f"{root} lists none of the project's {present} images{elsewhere}; is the share mounted? "
+            f"nothing was marked missing (if the images really were all deleted, "
+            f"`llmvis index --allow-empty` marks them missing)")
+    _apply(store, root, pending, stored, undigested, result, report.not_images, token, progress)
+    if report.not_images:
+        _left_out_missing(store, report.not_images, result)
+    result.unreadable_folders = list(report.unreadable)
+    result.skipped = list(report.skipped.values())
+    blocked = tuple(rel for rel, _ in report.unreadable)
+    gone = [
+        rel for rel in stored
+        if rel not in seen and not any(rel == b or rel.startswith(b + "/") for b in blocked)
+    ]
+    token.check()
+    # Vanished files are marked missing and moved ones relinked in one transaction; the
+    # relink also runs when nothing vanished this time but missing rows have moved
+    # counterparts (an older version's scan killed between the two left a renamed
+    # folder's reviews on rows marked missing, and a rerun, seeing nothing new, never
+    # relinked them); looking for those only reads (no write lock for a plain rescan)
+    if gone or _moves_waiting(store):
+        with store.write() as s:
+            for rel in gone:
+                rows = rf.files_in_folder(s, rel)
+                # (id, path) as read: a row another indexer moved meanwhile is left alone
+                result.missing += ri.mark_missing(
+                    s, [(v[0], r) for r, v in rows.items() if v[3] != m.STATUS_MISSING])
+            rf.forget(s, gone)
+            result.moved = repo_moves.relink_moved(s)
+        result.added -= min(result.added, result.moved)
+        result.missing -= min(result.missing, result.moved)
+    progress(Progress("scan", result.seen, result.seen, "listing done"))
+    return result
+
+
+def _moves_waiting(store: Store) -> bool:
+    with store.read() as s:
+        return bool(repo_moves.find_moves(s))
+
+
+def _same_content(store: Store, root: Path, folders: list[FolderListing], stored: dict, undigested: bool,
+                  result: ScanResult, token: CancelToken, progress: ProgressFn) -> dict[int, tuple]:
+    """The listed files whose size is the row's and time is not, whose content is their
+    stored digest's (``images.content_sha256``): a folder copied or restored without its
+    file times, or touched. id -> (relpath, size, mtime_ns stored, mtime_ns listed).
+    Only those files are read, outside any transaction (a write would hold the database
+    while a copied folder is read); one with no digest yet (a row from before 0015, a
+    header still to read), unreadable or written to while read is left out (changed)."""
+    with store.read() as s:
+        maybe = []
+        for folder in folders:
+            rows = rf.files_in_folder(s, folder.relpath) if (folder.relpath in stored or undigested) else {}
+            for rel, size, mtime in folder.files if rows else ():
+                old = rows.get(rel)
+                if old is not None and old[1] == size and not same_mtime(old[2], mtime):
+                    maybe.append((old[0], rel, size, old[2], mtime))
+        digests = repo_digests.stored(s, [r[0] for r in maybe]) if maybe else {}
+    same: dict[int, tuple] = {}
+    todo = [r for r in maybe if r[0] in digests]
+    for n, (image_id, rel, size, was, mtime) in enumerate(todo, 1):
+        token.check()
+        FOREGROUND.yield_to()
+        try:
+            got = file_sha256_stat(root / rel)
+        except OSError:
+            got = None
+        if got is not None and got[0] == digests[image_id] and got[1] == size and same_mtime(got[2], mtime):
+            same[image_id] = (rel, size, was, mtime)
+        if n % 200 == 0 or n == len(todo):
+            progress(Progress("scan", result.seen, None, f"{n}/{len(todo)} files with a new time compared"))
+    return same
+
+
+def _apply(store: Store, root: Path, folders: list[FolderListing], stored: dict, undigested: bool,
+           result: ScanResult, not_images: frozenset[str] | set[str] = frozenset(),
+           token: Optional[CancelToken] = None, progress: ProgressFn = no_progress) -> None:
+    """Compare changed folders with their rows; write the differences and new digests.
+    ``not_images``: files present but left out (a DICOMDIR): their rows are not missing
+    (:mod:`.store.repo_left_out`)."""
+    if not folders:
+        return
+    same = _same_content(store, root, folders, stored, undigested, result, token or CancelToken(), progress)
+    with store.write() as s:
+        new, changed, back, gone, retimed = [], [], [], [], []
+        rows_left_out: dict = {}
+        for folder in folders:
+            rows = rf.files_in_folder(s, folder.relpath) if (folder.relpath in stored or undigested) else {}
+            if not rows:  # a folder the index has never seen: every file is new
+                new.extend(folder.files)
+                continue
+            listed = set()
+            for rel, size, mtime in folder.files:
+                listed.add(rel)
+                old = rows.get(rel)
+                if old is None:
+                    new.append((rel, size, mtime))
+                elif same.get(old[0]) == (rel, old[1], old[2], mtime):  # (the row as compared)
+                    retimed.append((old[0], rel, mtime))
+                    if old[3] == m.STATUS_MISSING:
+                        back.append((old[0], rel))
+                elif old[1] != size or not same_mtime(old[2], mtime):
+                    changed.append((old[0], rel, size, mtime))
+                elif old[3] == m.STATUS_MISSING:
+                    back.append((old[0], rel))
+            rows_left_out.update((rel, v) for rel, v in rows.items() if rel in not_images)
+            gone.extend((v[0], rel) for rel, v in rows.items()
+                        if rel not in listed and rel not in not_images and v[3] != m.STATUS_MISSING)
+        ri.insert_new(s, new)
+        ri.mark_changed(s, changed)
+        repo_digests.retime(s, retimed)
+        restored = ri.restore_present(s, back)
+        missing = ri.mark_missing(s, gone)
+        if rows_left_out:
+            removed, kept = repo_left_out.drop_unworked(s, [(v[0], rel) for rel, v in rows_left_out.items()])
+            result.removed += len(removed)
+            result.removed_names += removed[:MAX_EXAMPLES - len(result.removed_names)]
+            result.kept_left_out += [rel for _, rel in kept]
+            # one an earlier run marked missing is there: listed again (read again, as before)
+            was_missing = {(v[0], rel) for rel, v in rows_left_out.items() if v[3] == m.STATUS_MISSING}
+            restored += ri.restore_present(s, [row for row in kept if row in was_missing])
+            # a folder holding a kept row is compared again at every index (its listing, which
+            # leaves the file out, says nothing of it: deleted, it would not be called missing)
+            held = {rel.rpartition("/")[0] for _, rel in kept}
+        else:
+            held = set()
+        rf.save_digests(s, [(f.relpath, f.count, RECHECK if f.relpath in held else f.digest) for f in folders])
+    result.added += len(new)
+    result.changed += len(changed)
+    result.retimed += len(retimed)
+    result.restored += restored
+    result.missing += missing
+
+
+def _left_out_missing(store: Store, not_images: set[str], result: ScanResult) -> None:
+    """Rows marked missing of files present but left out (a DICOMDIR an earlier run marked
+    missing; its folder's listing, which leaves it out, is unchanged, so :func:`_apply`
+    never sees it): removed without work on them, listed again with it."""
+    with store.read() as s:
+        stale = repo_left_out.missing_rows(s, not_images)
+    if not stale:
+        return
+    with store.write() as s:
+        removed, kept = repo_left_out.drop_unworked(s, stale)
+        result.restored += ri.restore_present(s, kept)
+        repo_left_out.recheck_folders(s, sorted({rel.rpartition("/")[0] for _, rel in kept}), RECHECK)
+    result.removed += len(removed)
+    result.removed_names += removed[:MAX_EXAMPLES - len(result.removed_names)]
+    result.kept_left_out += [rel for _, rel in kept]
