@@ -103,3 +103,32 @@ def test_a_caption_over_a_teammates_newer_caption_is_refused_and_kept(qtbot, win
     QTest.keyClick(editor.edit, Qt.Key.Key_Escape)  # Esc shows his
     assert editor.text() == "a dented door" and not editor.is_dirty()
     assert win.review.undo_stack.count() == 0
+
+
+def test_a_caption_card_accepted_over_a_teammates_newer_caption_is_refused(qtbot, window, image_folder, db):
+    """A caption card's Accept sets the caption: over Bob's caption saved since, unseen, it is
+    refused, nothing written, the card still pending and Bob's caption shown."""
+    from llmvis_desktop.core.store.records import NewSuggestion
+
+    win = window
+    image_id = _open(qtbot, win, image_folder, db)
+    [cap] = win.project.add_suggestions([NewSuggestion(image_id, "caption", "a scratch", "cap-a", score=0.9)])
+    win.review._refresh(image_id)
+    panel = win.panel_ctl.suggestions
+    qtbot.waitUntil(lambda: panel.card(cap) is not None and panel.card(cap).pending, timeout=20000)
+    with Project.open(image_folder, db) as bob:
+        ra.set_caption(bob, image_id, "a dented door", "bob")
+        events = [e.action for e in bob.history(image_id)]
+    errors: list = []
+    win.review.error.connect(errors.append)
+    QTest.mouseClick(panel.card(cap).accept_button, Qt.MouseButton.LeftButton)
+    assert win.review.wait_writes(30)
+    qtbot.waitUntil(lambda: bool(errors), timeout=20000)
+    assert "bob changed this image's caption at " in errors[-1] and "\u201ca dented door\u201d" in errors[-1], errors
+    with Project.open(image_folder, db) as p:
+        assert p.image(image_id).caption == "a dented door"
+        assert [s.outcome for s in p.suggestions(image_id)] == ["pending"]
+        assert [e.action for e in p.history(image_id)] == events
+    qtbot.waitUntil(lambda: win.panel_ctl.caption.text() == "a dented door", timeout=20000)  # his, shown
+    qtbot.waitUntil(lambda: panel.card(cap) is not None and panel.card(cap).pending, timeout=20000)
+    assert win.review.undo_stack.count() == 0
