@@ -33,6 +33,7 @@ from .store.repo_labels import TAXONOMY_STATE, TaxonomyBusy, share_taxonomy, tax
 from .store.engine import Busy, Store
 from .store.exclusive import clashes, exclusive_names
 from .store.records import ImageRecord, NewSuggestion, SuggestionRecord
+from .caption_seen import UNCHECKED, CaptionChanged, check_caption  # noqa: F401 (CaptionChanged: named here too)
 from .undo_plan import (cards_since, current_names, merge, removed_names, reopens_decided, status_setter,
                         undo_reads_labels, without_orphans)
 
@@ -359,8 +360,21 @@ def _seen_status(s: Session, row: m.Image, seen: Optional[str], actor: str) -> s
                         f"and that is not changed over unseen. Nothing was changed: the image is shown afresh.")
 
 
-def set_caption(target, image_id: int, caption: Optional[str], actor: str) -> ActionResult:
-    return run(target, image_id, lambda s: rr.set_caption(s, image_id, caption, actor) and None, taxonomy=False)
+def set_caption(target, image_id: int, caption: Optional[str], actor: str, seen: Optional[str] = None,
+                seen_caption=UNCHECKED) -> ActionResult:
+    """Store the image's caption. ``seen``: the review status the screen showed, as
+    :func:`toggle_label` (someone else's since refuses it: :func:`_seen_status`);
+    ``seen_caption``: the caption it showed, a teammate's other caption since refuses it
+    (:func:`~.caption_seen.check_caption`): saving wrote over Bob's caption, and on Bob's
+    rejected image, as if nothing had happened."""
+    def change(s: Session):
+        row = rr.locked_image(s, image_id)
+        if seen is not None:
+            _seen_status(s, row, seen, actor)
+        check_caption(s, row, seen_caption, caption, actor)
+        rr.set_caption(s, image_id, caption, actor)
+
+    return run(target, image_id, change, taxonomy=False)
 
 
 def set_labels(target, image_id: int, names: Iterable[str], actor: str) -> ActionResult:
@@ -386,14 +400,24 @@ def toggle_label(target, image_id: int, name: str, actor: str, on: Optional[bool
 
 
 def decide_suggestion(target, image_id: int, suggestion_id: int, outcome: str, actor: str,
-                      final_value: Optional[str] = None) -> ActionResult:
+                      final_value: Optional[str] = None, seen: Optional[str] = None,
+                      seen_caption=UNCHECKED) -> ActionResult:
     """Decide one suggestion of ``image_id`` (accepted, edited or rejected). A label card
     whose label is no longer in the taxonomy is withdrawn instead, and the accept or edit
-    refused (:class:`~.store.repo_suggest.LabelGone`)."""
+    refused (:class:`~.store.repo_suggest.LabelGone`). ``seen`` and ``seen_caption``: what
+    the screen showed, as :func:`set_caption` (a caption card accepted or edited sets the
+    caption: a teammate's caption since is not written over unseen)."""
     refused: list[Exception] = []
 
     def change(s: Session):
         refused.clear()  # (run may run it twice)
+        row = rr.locked_image(s, image_id) if seen is not None or seen_caption is not UNCHECKED else None
+        if seen is not None:
+            _seen_status(s, row, seen, actor)
+        if outcome != "rejected" and seen_caption is not UNCHECKED:
+            card = s.get(m.Suggestion, suggestion_id)
+            if card is not None and card.kind == "caption" and card.outcome == "pending":
+                check_caption(s, row, seen_caption, card.value if outcome == "accepted" else final_value, actor)
         if outcome != "rejected" and _orphans_shown(s, image_id, actor, [suggestion_id], refused):
             return []
         return [rs.decide(s, suggestion_id, outcome, actor, final_value)]

@@ -174,7 +174,19 @@ class ReviewController(ReviewNavigation, ReviewEnter, NextUnreviewed, ReviewPosi
         text = (text or "").strip() or None
         project, actor = self.project, self.actor()
         rec = self._shown_record(image_id)
-        return self._write_here("Edit caption", image_id, lambda: ra.set_caption(project, image_id, text, actor),
+        # what the screen showed: a teammate's status or other caption since refuses it, the
+        # text kept in the editor, unsaved, their caption under it (caption_editor.keep_unsaved)
+        seen = {} if rec is None else dict(seen=rec.review_status, seen_caption=rec.caption)
+
+        def action():
+            try:
+                return ra.set_caption(project, image_id, text, actor, **seen)
+            except ra.CaptionChanged as exc:
+                exc.args = (f"{exc} Your text stays in the caption box, unsaved: Ctrl+Enter saves it over "
+                            "theirs, Esc shows theirs.",)
+                raise
+
+        return self._write_here("Edit caption", image_id, action,
                                 shown=None if rec is None else replace(rec, caption=text), on_failed=on_failed,
                                 say=caption_message)
 
@@ -285,9 +297,11 @@ class ReviewController(ReviewNavigation, ReviewEnter, NextUnreviewed, ReviewPosi
         project, actor = self.project, self.actor()  # (asked here, never on the writer's thread)
         hand = outcome != "rejected" and self.shown_kinds is not None \
             and self.shown_kinds(image_id).get(suggestion_id) == "label"  # a label set by hand
+        rec = self._shown_record(image_id)  # (what it showed: a teammate's status or caption since refuses it)
+        seen = {} if rec is None else dict(seen=rec.review_status, seen_caption=rec.caption)
         return self._card(text, image_id, lambda: ra.decide_suggestion(
-            project, image_id, suggestion_id, outcome, actor, final_value), on_failed=on_failed, on_saving=on_saving,
-            hand=hand)
+            project, image_id, suggestion_id, outcome, actor, final_value, **seen), on_failed=on_failed,
+            on_saving=on_saving, hand=hand)
 
     def keep_note(self, item, text: str, on_kept: Optional[Callable[[Optional[int]], None]] = None,
                   on_failed: Optional[Callable[[], None]] = None) -> bool:

@@ -4,7 +4,9 @@ database write has succeeded (Ctrl+Z / Ctrl+Shift+Z).
 
 Undo/redo write a snapshot back with ``review_actions.apply_state`` (history actions
 ``undo:...``/``redo:...``), taking back only what the action changed: what someone else
-changed since stays, and the reviewer is told. :class:`ReviewUndo` is a mixin of
+changed since stays, and the reviewer is told. A step refused whole (a teammate decided
+the image since: ``DecidedSince``) stays on the stack to be tried again; refused again at
+once, it is taken off (:meth:`ReviewUndo._refused_step`). :class:`ReviewUndo` is a mixin of
 :class:`~.review_controller.ReviewController`: it uses the host's ``project``,
 ``actor``, ``undo_stack``, ``model``, ``grid``, ``current``, ``message``, and its
 ``_flush``, ``_report``, ``_show_record``, ``_has_next`` and ``next``. A :class:`StateCommand`'s
@@ -136,21 +138,40 @@ class ReviewUndo:
 
     def _refused_step(self, cmd, undo: bool, write) -> None:
         """An undo (redo) refused whole: a teammate marked the image since (``write.error``,
-        :class:`~..core.review_actions.DecidedSince`). The command is taken off the stack
-        (left on top, every later Ctrl+Z was refused again and the steps before it could
-        not be reached), the reviewer told so, and the image shown as the database has it."""
+        :class:`~..core.review_actions.DecidedSince`); nothing was written. The command stays
+        where it is on the stack: the next Ctrl+Z (Ctrl+Shift+Z) tries it again, and it goes
+        through once the teammate's decision is gone (they undid it, or marked the image as the
+        action left it). Taken off at the first refusal, it could never be retried.
+
+        Kept on top, though, it blocks the steps under it. So the same step refused again at
+        once (the stack not moved nor added to since, the same teammate's same decision) is
+        taken off (Qt deletes an obsolete command as the stack steps over it): a second Ctrl+Z
+        reaches the step before. Sound either way: a step writes back only what its action
+        changed, against the image as it is now (``apply_state`` with ``expect``), so a step
+        taken later, or one under it taken first, goes over nobody's change.
+
+        The reviewer is told which, and the image is shown as the database has it."""
         step, text, image_id = "undone" if undo else "redone", cmd.text(), cmd.image_id
         name = write.name or f"image {image_id}"
-        if self._stack_at(cmd, undo, write):
+        err, stack = write.error, self.undo_stack
+        keys = "Ctrl+Z" if undo else "Ctrl+Shift+Z"
+        key = (undo, err.status, err.who, stack.count(), stack.index())
+        again = getattr(cmd, "refused_at", None) == key
+        cmd.refused_at = key
+        if again and self._stack_at(cmd, undo, write):
             cmd.setObsolete(True)  # (Qt deletes an obsolete command as the stack steps over it: not used after)
             self._skip_write = True
             try:
-                self.undo_stack.undo() if undo else self.undo_stack.redo()
+                stack.undo() if undo else stack.redo()
             finally:
                 self._skip_write = False
+            kept = f"Refused again: it is taken off the undo list ({keys} now reaches the step before it)."
+        else:
+            kept = (f"It stays on the undo list: {keys} tries it again (it goes through once that decision is "
+                    "taken back); refused again, it is taken off.")
         # who marked it what first (the status bar elides the end), the undo list last
-        log.warning("%s refused: %s", text, write.error)
-        self.error.emit(f"Not {step}: {text} ({name}) \u2014 {write.error} It is taken off the undo list.")
+        log.warning("%s refused: %s", text, err)
+        self.error.emit(f"Not {step}: {text} ({name}) \u2014 {err} {kept}")
         row = self.model.row_of(image_id)
         if row is not None and (self.current is None or self.current.id != image_id):
             self.grid.select_row(row)  # the image it meant, shown with the teammate's decision

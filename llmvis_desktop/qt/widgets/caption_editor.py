@@ -58,7 +58,8 @@ class _Edit(QPlainTextEdit):
     def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802
         super().focusOutEvent(event)
         # a context menu or our own window losing focus is not the end of an edit
-        if event.reason() not in (Qt.FocusReason.PopupFocusReason, Qt.FocusReason.ActiveWindowFocusReason):
+        if event.reason() not in (Qt.FocusReason.PopupFocusReason, Qt.FocusReason.ActiveWindowFocusReason) \
+                and not self._owner._finishing:
             self._owner.commit()
 
 
@@ -152,8 +153,16 @@ class CaptionEditor(QWidget):
 
     def keep_unsaved(self, typed: str, saved: Optional[str]) -> None:
         """A commit that could not be stored: the editor holds ``typed`` again, marked as
-        not saved against ``saved`` (what the database has), so moving on tries again."""
-        self.set_caption(saved)
+        not saved against ``saved`` (what the database had), so moving on tries again.
+
+        A stored caption shown since the commit that is neither (the image read again after
+        a refusal: a teammate's caption saved meanwhile) is kept as the stored one instead,
+        said changed underneath: Esc shows theirs, Ctrl+Enter saves the typed text over it
+        (``saved`` put back made Esc bring back the caption from before theirs)."""
+        shown = self._caption.strip()
+        theirs = shown not in (typed.strip(), (saved or "").strip())
+        self.set_caption(self._caption if theirs else saved)
+        self._changed_underneath = theirs
         self.edit.blockSignals(True)
         self.edit.setPlainText(typed)
         self.edit.blockSignals(False)
@@ -179,11 +188,20 @@ class CaptionEditor(QWidget):
         self.commit()
         self._finish()
 
+    _finishing = False  # Ctrl+Enter or Esc taking the focus away: no focus-out commit
+
     def _finish(self) -> None:
         if self.edit.hasFocus():
+            # no focus-out commit: the text is not dirty now, or it is a save just refused and
+            # put back (keep_unsaved: a teammate's caption or status since), which that commit
+            # wrote at once over what the refusal had just shown
+            self._finishing = True
             self.edit.blockSignals(True)
-            self.edit.clearFocus()  # focus-out commit is a no-op: the text is not dirty now
-            self.edit.blockSignals(False)
+            try:
+                self.edit.clearFocus()
+            finally:
+                self.edit.blockSignals(False)
+                self._finishing = False
         self.editFinished.emit()
 
     def _update_hint(self) -> None:
@@ -196,6 +214,9 @@ class CaptionEditor(QWidget):
             self.hint.setText("Unsaved \u2014 Ctrl+Enter to save, Esc to cancel")
         else:
             self.hint.setText("F2 / E to edit \u00b7 Ctrl+Enter save \u00b7 Esc cancel")
+        # the stored caption, when someone else's came under the typed text (the hint says Esc shows it)
+        self.hint.setToolTip(f"Stored now: {self._caption}" if self.is_dirty() and self._changed_underneath
+                             and self._caption else "")
         font = self.hint.font()
         font.setBold(self.is_dirty() and not self.edit.isReadOnly())
         self.hint.setFont(font)
