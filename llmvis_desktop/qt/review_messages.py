@@ -33,7 +33,7 @@ def left_note(kinds, took_caption: bool = True) -> str:
     """Enter decides no answer card and takes one caption card: the shown cards it left
     pending, by kind (``kinds``: one per card), and what decides them. ``took_caption``
     False: Enter took none (labels set by hand, every caption card retrieved from an
-    image of other labels: ``core.review_actions._pick_for_accept``), and says so."""
+    image of other labels: ``core.accept_pick._pick_for_accept``), and says so."""
     counts = {k: sum(1 for x in kinds if x == k) for k in ("caption", "label", "answer")}
     parts = [f"{n} {k} card{'s' if n != 1 else ''}" for k, n in counts.items() if n]
     if not parts:
@@ -53,7 +53,7 @@ def left_note(kinds, took_caption: bool = True) -> str:
 
 def accept_message(decided, unshown: int = 0, was: Optional[str] = None, left=(), mine=None) -> str:
     """The status-bar line after Accept (Enter): what it accepted, how many label cards it
-    rejected (below the threshold: ``core.review_actions._pick_for_accept``), and a caption
+    rejected (below the threshold: ``core.accept_pick._pick_for_accept``), and a caption
     kept over the model's; ``unshown``: pending cards it left, never shown (a running job
     wrote them after the panel was drawn); ``was``: the image's status before (an image
     already reviewed, nothing decided: said so, not "Marked reviewed"); ``left``: the

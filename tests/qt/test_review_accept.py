@@ -1,5 +1,5 @@
 """Enter (Accept) takes the label cards scoring >= 0.5, or else the best one, and rejects
-the others; the status bar says so (``core.review_actions._pick_for_accept``)."""
+the others; the status bar says so (``core.accept_pick._pick_for_accept``)."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
