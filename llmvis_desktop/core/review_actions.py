@@ -31,7 +31,6 @@ from .store.db_errors import RETRYABLE, WAITED, db_error_kind
 from .review_busy import busy as _busy
 from .store.repo_labels import TAXONOMY_STATE, TaxonomyBusy, share_taxonomy, taxonomy_ids
 from .store.engine import Busy, Store
-from .store.exclusive import exclusive_names
 from .accept_pick import ACCEPT_LABEL_SCORE, _pick_for_accept  # noqa: F401 (ACCEPT_LABEL_SCORE: named here too)
 from .store.records import ImageRecord, NewSuggestion, SuggestionRecord
 from .caption_seen import UNCHECKED, CaptionChanged, check_caption  # noqa: F401 (CaptionChanged: named here too)
@@ -187,10 +186,13 @@ def accept(target, image_id: int, actor: str, status: str = m.STATUS_REVIEWED,
         was = _seen_status(s, rr.locked_image(s, image_id), seen, actor)  # (deciding the cards turns suggested into new)
         decided = []
         pending = _pending(s, image_id, shown)
-        excl = exclusive_names(s) if any(sg.kind == "label" for sg in pending) else ()
-        take, leave = _pick_for_accept(pending, rr.current_labels(s, image_id), mine, excl)
-        if any(sg.kind == "label" for sg in take):
+        labels_now = rr.current_labels(s, image_id)
+        excl = ()
+        if any(sg.kind == "label" for sg in pending):
             share_taxonomy(s)  # (a label card came meanwhile: run takes the lock first and runs this again)
+            # the labels of the cards and the image held (and told exclusive or not) in one read
+            excl = rr.held_exclusive(s, {sg.value for sg in pending if sg.kind == "label"} | set(labels_now))
+        take, leave = _pick_for_accept(pending, labels_now, mine, excl)
         for sg in take:
             if sg.kind == "caption" and kept and kept != sg.value:
                 decided.append(rs.decide(s, sg.id, "edited", actor, kept))

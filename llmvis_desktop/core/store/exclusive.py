@@ -23,6 +23,8 @@ from sqlalchemy.orm import Session
 from . import models as m
 
 _NAMES = "llmvis_exclusive_names"  # session.info key: (transaction, names) read once per transaction
+#: session.info key: (transaction, the exclusive ones of the labels hold_labels read)
+HELD_EXCLUSIVE = "llmvis_held_exclusive"
 
 
 class ExclusiveConflict(ValueError):
@@ -43,6 +45,7 @@ def exclusive_names(session: Session) -> frozenset[str]:
 def forget(session: Session) -> None:
     """Read the exclusive labels again (a label was marked or unmarked in this transaction)."""
     session.info.pop(_NAMES, None)
+    session.info.pop(HELD_EXCLUSIVE, None)
 
 
 def resolve(before: Iterable[str], wanted: Iterable[str], exclusive: Collection[str]) -> list[str]:

@@ -9,7 +9,7 @@ from typing import Iterable, Optional, Sequence
 from sqlalchemy import delete, func, insert, literal, select
 from sqlalchemy.orm import Session
 
-from .exclusive import exclusive_names, resolve as resolve_exclusive
+from .exclusive import HELD_EXCLUSIVE, resolve as resolve_exclusive
 from . import label_positions, models as m, repo_images
 from .action_cards import card_rows, kept_cards, kept_repaired, keeping_cards, note_repaired
 from .convert import IMAGE_RECORD_COLUMNS, dumps, image_record
@@ -262,20 +262,36 @@ def hold_labels(session: Session, names: Iterable[str], strict: bool = True) -> 
         held = session.info[_HELD_LABELS] = (tx, {})
     todo = [n for n in wanted if n not in held[1]]
     if todo:
-        stmt = (select(m.Label.name, m.Label.id, m.Label.position).where(m.Label.name.in_(todo))
+        stmt = (select(m.Label.name, m.Label.id, m.Label.position, m.Label.exclusive).where(m.Label.name.in_(todo))
                 .order_by(m.Label.id).with_for_update(read=True, key_share=True))
         if any(isinstance(o, m.Label) for o in (*session.new, *session.dirty, *session.deleted)):
             got = session.execute(stmt).all()
         else:  # nothing of the labels' to flush first: the action's changes flushed once, at its end
             with session.no_autoflush:
                 got = session.execute(stmt).all()
-        held[1].update((name, i) for name, i, _ in got)
-        label_positions.note(session, ((name, pos) for name, _, pos in got))  # (the record's order)
+        held[1].update((name, i) for name, i, _, _ in got)
+        label_positions.note(session, ((name, pos) for name, _, pos, _ in got))  # (the record's order)
+        flags = session.info.get(HELD_EXCLUSIVE)
+        if flags is None or flags[0] is not tx:
+            flags = session.info[HELD_EXCLUSIVE] = (tx, set())
+        flags[1].update(name for name, _, _, excl in got if excl)
     ids = {n: held[1][n] for n in wanted if n in held[1]}
     unknown = [n for n in wanted if n not in ids]
     if unknown and strict:
         raise NotFound(f"label(s) not in the taxonomy: {', '.join(unknown)}")
     return ids
+
+
+def held_exclusive(session: Session, names: Iterable[str]) -> frozenset[str]:
+    """The exclusive labels (``store/exclusive.py``) among ``names``, read with their rows
+    as :func:`hold_labels` holds them: no round trip of its own (a label key read the
+    exclusive labels apart: one more on a team's server). Unknown names are left out."""
+    names = set(names)
+    hold_labels(session, names, strict=False)
+    flags = session.info.get(HELD_EXCLUSIVE)
+    if flags is None or flags[0] is not session.get_transaction():
+        return frozenset()
+    return frozenset(names & flags[1])
 
 
 def write_labels(session: Session, labels: dict[int, list[int]]) -> None:
@@ -339,8 +355,8 @@ def set_labels(
     row = locked_image(session, image_id)
     wanted = sorted(set(names))
     before, before_ids = _labels_with_ids(session, image_id)
-    if exclusive and wanted != before:
-        wanted = resolve_exclusive(before, wanted, exclusive_names(session))
+    if exclusive and set(wanted) - set(before):  # (a label only taken off keeps the rule)
+        wanted = resolve_exclusive(before, wanted, held_exclusive(session, wanted))
     if before == wanted:
         return False
     ids = hold_labels(session, wanted)
