@@ -15,7 +15,7 @@ from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QLineEdit, QStyle, QStyleOptionComboBox,
                                QToolButton, QVBoxLayout, QWidget)
 
-from ..core.store.records import ImageFilter
+from ..core.store.records import UNREVIEWED, ImageFilter
 from ..core.wording import plural
 from .widgets.elided_label import ElidedLabel
 
@@ -280,6 +280,9 @@ class FilterBar(QWidget):
             unlabeled=kind == UNLABELED,
             text=text,
             has_repair=True if self.repair.isChecked() else None,
+            # a review queue (Unreviewed, New, Suggested) leaves out the linked repairs'
+            # outputs: a repaired copy is reviewed at its source, as N skips it
+            repair_output=False if statuses and set(statuses) <= set(UNREVIEWED) else None,
         )
         if flt == ImageFilter():
             flt = None
