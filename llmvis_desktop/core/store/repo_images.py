@@ -224,10 +224,12 @@ def _ordered(stmt, sort: str, descending: bool):
         # score: highest confidence first; uncertainty (the review queue): the least
         # confident first; descending turns either round. Images reviewed or rejected come
         # after those still to review (a card Enter leaves pending, an answer or a second
-        # caption, scored 0.04, put the image just reviewed first), unsuggested ones last.
+        # caption, scored 0.04, put the image just reviewed first), then the unreviewed
+        # outputs of linked repairs (repaired copies, reviewed at their source: not work),
+        # unsuggested ones last.
         high_first = (sort == "score") != descending
         done = m.Image.review_status.in_((m.STATUS_REVIEWED, m.STATUS_REJECTED))
-        return stmt.order_by(case((m.Image.max_score.is_(None), 2), (done, 1), else_=0),
+        return stmt.order_by(case((m.Image.max_score.is_(None), 3), (done, 1), (_made_ids(), 2), else_=0),
                              m.Image.max_score.desc() if high_first else m.Image.max_score.asc(),
                              *(k.desc() if descending else k for k in by_name))
     elif sort == "status":
@@ -348,6 +350,15 @@ def records(session: Session, ids: Sequence[int]) -> list[ImageRecord]:
 def _repaired():
     """Whether the image has a linked repair (it is a repair's source)."""
     return select(m.Repair.id).where(m.Repair.source_image_id == m.Image.id, m.Repair.unlinked_at.is_(None)).exists()
+
+
+def _made_ids():
+    """SQL: the image is a linked repair's output, as ``images.id IN (the outputs)``: the
+    outputs are read once per statement (SQLite builds them into a temporary b-tree,
+    PostgreSQL a hashed subplan), where a correlated EXISTS, as :func:`_made`, looks up
+    ``repairs`` once per image and has no index on ``output_image_id`` to do it with."""
+    return m.Image.id.in_(select(m.Repair.output_image_id).where(m.Repair.output_image_id.is_not(None),
+                                                                 m.Repair.unlinked_at.is_(None)))
 
 
 def _made():
