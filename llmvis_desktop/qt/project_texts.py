@@ -78,8 +78,9 @@ def counts_text(counts: dict, short: bool = False) -> str:
     if not short:
         parts += [f"{k} {counts[k]:,}" for k in ("new", "suggested", "reviewed", "rejected") if counts.get(k)]
         n = counts.get(REPAIR_OUTPUTS)  # not reviewed yet, and not work to review: apart from "new"
-        if n:
-            parts.append(f"{n:,} repair {plural(n, 'output')}")
+        if n:  # named first, as the statuses beside it ("new 2 · repair outputs 1": "1 repair output"
+            # after "new 2" read as a count of another kind)
+            parts.append(f"repair outputs {n:,}")
     return " · ".join(parts)
 
 

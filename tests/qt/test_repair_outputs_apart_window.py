@@ -1,5 +1,5 @@
 """The window sets a repair's output apart from the review queue as N does: the status
-bar counts it apart from "new" ("· 1 repair output"), the Unreviewed filter leaves it
+bar counts it apart from "new" ("· repair outputs 1"), the Unreviewed filter leaves it
 out, and reviewing it moves the counts from "repair output" to "reviewed"."""
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ def test_counts_and_unreviewed_filter_set_a_repair_output_apart(qtbot, window, t
     project = open_and_index(qtbot, window, root)
     assert out_id in window.model.ids  # listed under All images
     qtbot.waitUntil(lambda: "repair output" in window.counts_label.text(), timeout=5000)
-    assert window.counts_label.text() == "3 images · new 2 · 1 repair output"
+    assert window.counts_label.text() == "3 images · new 2 · repair outputs 1"
     window.grab().save(str(tmp_path / "counts.png"))
     window.filter_bar.status.setCurrentIndex(1)  # Unreviewed
     qtbot.waitUntil(lambda: sorted(window.model.ids) == sorted(
