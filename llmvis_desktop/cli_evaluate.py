@@ -1,4 +1,4 @@
-"""``llmvis evaluate FOLDER [--db URL] [--json]``: how good the suggestions are, from the reviews.
+"""``llmvis evaluate FOLDER [--db URL] [--json] [--include-repairs]``: how good the suggestions are, from the reviews.
 
 The lead's ``cli.py`` calls :func:`add_parsers` with its subparsers. The handler
 returns 0 when the report was printed, 1 with one line on stderr saying why not, 130\nwhen interrupted.
@@ -22,6 +22,9 @@ def add_parsers(subparsers) -> None:
     p.add_argument("folder", help="the project's image folder")
     add_db(p)
     p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--include-repairs", action="store_true",
+                   help="also score the suggestions on the images a linked repair wrote (repaired copies; left "
+                        "out by default: they are reviewed at their source, not in the review queue)")
     p.set_defaults(func=run_evaluate)
 
 
@@ -39,7 +42,8 @@ def run_evaluate(args) -> int:
         with open_project(args) as project:
             if project.db_note:
                 print(f"note: {project.db_note}", file=sys.stderr)
-            report = evaluate(require_indexed(project, args.folder, args.db))
+            report = evaluate(require_indexed(project, args.folder, args.db),
+                              include_repairs=getattr(args, "include_repairs", False))
     except ProjectError as exc:
         print(f"llmvis evaluate: {one_line(str(exc))}", file=sys.stderr)
         return 1
@@ -55,6 +59,6 @@ def run_evaluate(args) -> int:
     if getattr(args, "json", False):
         print(json.dumps(rounded(report), indent=2, sort_keys=True))  # no float noise
     else:
-        print(format_report(report))
+        print(format_report(report, how_to_include="--include-repairs"))
     return 0
 

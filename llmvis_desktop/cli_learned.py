@@ -19,6 +19,7 @@ class LearnedReport:
         self.unreadable = list(unreadable)
         self.messages = ([f"learned suggester: {not_ready}"] if not_ready else []) + self.unreadable
         self.train = train  # the fit's TrainReport: the labels it learned, and those it did not
+        self.repair_outputs = 0  # linked repairs' outputs it left out (--include-repairs)
 
     def summary(self) -> str:
         if self.not_ready:
@@ -52,14 +53,16 @@ class LearnedReport:
     def as_dict(self) -> dict:
         out = {"suggestions": self.suggestions, "seconds": round(self.seconds, 3),
                "ran": not self.not_ready, "messages": list(self.messages), "unreadable": list(self.unreadable),
-               "strips_tiled": list(self.tiled), "why_none": self.why or None}
+               "strips_tiled": list(self.tiled), "why_none": self.why or None,
+               "repair_outputs_skipped": self.repair_outputs}
         if self.train is not None:
             out.update(labels=list(self.train.labels), reviewed_images=self.train.images,
                        not_learned=[{"label": k, "needs": need} for k, need in self.train.not_learned])
         return out
 
 
-def run_learned(project, flt, only_unsuggested, progress, alone: bool = True, limit=None, max_tiles=None):
+def run_learned(project, flt, only_unsuggested, progress, alone: bool = True, limit=None, max_tiles=None,
+                include_repairs: bool = False):
     """The built-in suggester (core.suggest.learned): trains on reviewed images, suggests for
     the rest. Not ready yet: an error when it was all that was asked for, otherwise a
     report saying so (the models' suggestions are stored and reported)."""
@@ -73,7 +76,7 @@ def run_learned(project, flt, only_unsuggested, progress, alone: bool = True, li
         to_do.extend([p.total] if p.stage == "suggest" and not to_do else []), progress(p)
     try:
         count = learned.run(project, flt=flt, only_unsuggested=only_unsuggested, progress=watch, limit=limit,
-                            report=fit, max_tiles=max_tiles)
+                            report=fit, max_tiles=max_tiles, include_repairs=include_repairs)
     except learned.NotReady as exc:
         if alone:
             raise ValueError(f"learned suggester: {exc}") from None
@@ -91,5 +94,7 @@ def run_learned(project, flt, only_unsuggested, progress, alone: bool = True, li
     from .core.suggest.learned_outcome import why_none
 
     why = why_none(fit.get("outcome") or {}, "--all to redo" if only_unsuggested else "")
-    return LearnedReport(int(count or 0), time.monotonic() - started, train=fit.get("train"), unreadable=unreadable,
-                          tiled=fit.get("tiled", ()), to_do=to_do[0] if to_do else None, why=why)
+    rep = LearnedReport(int(count or 0), time.monotonic() - started, train=fit.get("train"), unreadable=unreadable,
+                        tiled=fit.get("tiled", ()), to_do=to_do[0] if to_do else None, why=why)
+    rep.repair_outputs = (fit.get("outcome") or {}).get("repair_outputs", 0)
+    return rep

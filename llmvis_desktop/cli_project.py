@@ -214,7 +214,9 @@ def cmd_info(args) -> int:
              if decided else ""))
     print("labels    " + (", ".join(f"{k} {v}" for k, v in info["labels"].items()) or "(none)"))
     print("suggest.  " + ", ".join(f"{k} {v}" for k, v in info["suggestions"].items()))
-    print(f"repairs   {info['repairs']}")
+    n = info.get("repair_outputs", 0)
+    print(f"repairs   {info['repairs']}" + (f" ({n} repair output{'s' if n != 1 else ''} not reviewed: not counted "
+                                              f"as new, not in the review queue)" if n else ""))
     plugin = {u["path"] for u in decoder}
     bad = [(u["path"], u["error"]) for u in info["unreadable"] if u["path"] not in plugin]
     for line in unreadable_lines(bad[:UNREADABLE_SHOWN], len(bad), more="--json lists them all"):

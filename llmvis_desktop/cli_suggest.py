@@ -59,6 +59,9 @@ def add_parsers(subparsers) -> None:
     p.add_argument("--status", action="append", default=None,
                    choices=("new", "suggested", "reviewed", "rejected"),
                    help="only images with this status (repeatable; default: any status)")
+    p.add_argument("--include-repairs", action="store_true",
+                   help="also the images a linked repair wrote (repaired copies; left out by default: they are "
+                        "reviewed at their source, not in the review queue)")
     p.add_argument("--allow-bin", action="store_true", help="opt in to pickle .bin weights for the models named here")
     p.add_argument("--trust-remote-code", action="store_true", help="opt in to the custom code of the models named here")
     p.add_argument("--no-index", action="store_true",
@@ -269,6 +272,7 @@ def run_suggest_cmd(args) -> int:
                 allow_remote_code=named if args.trust_remote_code else None,
                 read_processes=args.read_processes,
                 progress=bar, started_by=actor(args, cfg), model_dirs=dirs,
+                include_repairs=args.include_repairs,
             )
             reports.append(("models", report))
         if args.learned:
@@ -277,7 +281,8 @@ def run_suggest_cmd(args) -> int:
             stage = "learned"
             # beside models that ran, a learned suggester not ready yet is a warning, not a failure
             reports.append(("learned", _run_learned(project, flt, not args.redo, bar, alone=not reports,
-                                                      limit=args.limit, max_tiles=args.strip_tiles)))
+                                                      limit=args.limit, max_tiles=args.strip_tiles,
+                                                      include_repairs=args.include_repairs)))
     except SuggestStopped as exc:  # the models' batches committed before a full disk are kept
         bar.close()
         return _stopped(args, exc)
@@ -310,6 +315,10 @@ def run_suggest_cmd(args) -> int:
         for path, why in getattr(rep, "failed", [])[:20]:
             print(f"warning: {one_line(why)}" if path in why else f"warning: {one_line(path)}: {one_line(why)}",
                   file=sys.stderr)
+    left = max((getattr(rep, "repair_outputs", 0) for _name, rep in reports), default=0)
+    if left and not args.json:  # (--json says it: "repair_outputs_skipped")
+        print(f"note: {left} repair output{'s' if left != 1 else ''} left out (repaired copies, reviewed at "
+              f"their source); --include-repairs suggests for them", file=sys.stderr)
     failures = [msg for _name, rep in reports for msg in (getattr(rep, "model_failures", None) or {}).values()]
     if args.json:
         out = {name: (rep.as_dict() if hasattr(rep, "as_dict") else repr(rep)) for name, rep in reports}

@@ -24,6 +24,7 @@ from .store import repo_suggest as rs
 from .store import settings_row
 from .store.engine import Store
 from .store.records import (
+    REPAIR_OUTPUTS,
     EventRecord,
     ImageFilter,
     ImageRecord,
@@ -174,7 +175,10 @@ class Project:
                 "root": str(self.root),
                 "database": describe_db(self.db_url, absolute=True),
                 "images": sum(by_status.values()),
+                # "new" and "suggested" leave out the linked repairs' outputs not reviewed yet,
+                # counted apart: a repaired copy is not work in the review queue
                 "by_status": {k: by_status.get(k, 0) for k in m.ALL_STATUSES},
+                "repair_outputs": by_status.get(REPAIR_OUTPUTS, 0),
                 # of "error" and "missing", those marked reviewed or rejected (evaluate counts them so)
                 "decided_unreadable": ri.decided_unreadable(s),
                 "headers_pending": rh.count_pending_headers(s),

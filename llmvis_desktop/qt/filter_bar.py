@@ -1,7 +1,8 @@
 """Filter and sort bar above the grid; everything it selects is evaluated in SQL.
 
 Emits ``changed(ImageFilter, sort, descending)`` (text typing is debounced).
-Status choices: all / unreviewed (new + suggested) / each status; label: any /
+Status choices: all / unreviewed (new + suggested) / each status / repair outputs (the
+images a linked repair wrote, left out of the unreviewed ones); label: any /
 unlabeled / one label (with a status choice of suggested images, the images where a
 pending card suggests it too: "Suggested" + "dent" listed none, images to review
 carrying no label yet); a has-repair toggle; a text box matching caption or path.
@@ -15,7 +16,7 @@ from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QLineEdit, QStyle, QStyleOptionComboBox,
                                QToolButton, QVBoxLayout, QWidget)
 
-from ..core.store.records import ImageFilter
+from ..core.store.records import REPAIR_OUTPUTS, UNREVIEWED, ImageFilter
 from ..core.wording import plural
 from .widgets.elided_label import ElidedLabel
 
@@ -28,6 +29,9 @@ STATUS_CHOICES: list[tuple[str, tuple[str, ...]]] = [
     ("Rejected", ("rejected",)),
     ("Errors", ("error",)),
     ("Missing", ("missing",)),
+    # the images a linked repair wrote (repaired copies), whatever their status: not a
+    # status, kept in the same choice (and the saved view's "statuses") as ["repair_output"]
+    ("Repair outputs", (REPAIR_OUTPUTS,)),
 ]
 SORT_CHOICES: list[tuple[str, str]] = [
     ("Name", "name"),
@@ -273,6 +277,8 @@ class FilterBar(QWidget):
         kind = self.label.currentData(KIND_ROLE)
         text = self.text.text().strip() or None
         statuses = tuple(self.status.currentData() or ())
+        outputs = statuses == (REPAIR_OUTPUTS,)  # the Repair outputs choice: no status asked
+        statuses = () if outputs else statuses
         flt = ImageFilter(
             statuses=statuses,
             label=self.label.currentData() if kind == ONE_LABEL else None,
@@ -280,6 +286,9 @@ class FilterBar(QWidget):
             unlabeled=kind == UNLABELED,
             text=text,
             has_repair=True if self.repair.isChecked() else None,
+            # a review queue (Unreviewed, New, Suggested) leaves out the linked repairs'
+            # outputs: a repaired copy is reviewed at its source, as N skips it
+            repair_output=True if outputs else False if statuses and set(statuses) <= set(UNREVIEWED) else None,
         )
         if flt == ImageFilter():
             flt = None

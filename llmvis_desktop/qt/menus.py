@@ -91,6 +91,12 @@ def build_menus(win) -> None:
     win.act_run_all = run.addAction("&All images", lambda: sc.run_models("all"))
     win.act_run_filtered = run.addAction("The &filtered images", lambda: sc.run_models("filtered"))
     win.act_run_unsuggested = run.addAction("Images &not yet suggested", lambda: sc.run_models("unsuggested"))
+    run.addSeparator()
+    # repaired copies are reviewed at their source: left out of the jobs unless ticked
+    win.act_include_repairs = run.addAction("Include &repair outputs")
+    win.act_include_repairs.setCheckable(True)
+    win.act_include_repairs.setToolTip("Also suggest for the images a repair wrote (left out by default: "
+                                       "they are not work in the review queue)")
     win.act_answer = sug.addAction("Go to the &answer box (Ask the image)", sc.asker.focus_answer)
     win.act_answer.setShortcut(ANSWER_KEY)
     sug.addSeparator()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..core.store.records import REPAIR_OUTPUTS
 from ..core.wording import plural, visible_name
 
 
@@ -76,6 +77,10 @@ def counts_text(counts: dict, short: bool = False) -> str:
             parts.append(f"{counts[k]:,} {one if counts[k] == 1 else many}")
     if not short:
         parts += [f"{k} {counts[k]:,}" for k in ("new", "suggested", "reviewed", "rejected") if counts.get(k)]
+        n = counts.get(REPAIR_OUTPUTS)  # not reviewed yet, and not work to review: apart from "new"
+        if n:  # named first, as the statuses beside it ("new 2 · repair outputs 1": "1 repair output"
+            # after "new 2" read as a count of another kind)
+            parts.append(f"repair outputs {n:,}")
     return " · ".join(parts)
 
 

@@ -36,7 +36,7 @@ from PySide6.QtGui import QAction, QKeySequence, QUndoStack
 from ..core import review_actions as ra
 from ..core.store.engine import Busy
 from ..core.store.waited import noted_waits
-from ..core.store.records import ImageRecord
+from ..core.store.records import ImageRecord, counted_as
 from ..core.store.writable import DatabaseReadOnly
 from ..core.tasks import FOREGROUND
 from ..core.wording import visible_name
@@ -422,7 +422,9 @@ class ReviewController(ReviewNavigation, ReviewEnter, NextUnreviewed, ReviewPosi
             self.labels_moved.emit(moves)
         old = getattr(res, "status_before", None)
         if old is not None and res.record is not None and old != res.record.status:
-            self.status_moved.emit(seq, old, res.record.status)
+            # an unreviewed repair output is counted apart from new and suggested
+            made = getattr(res.record, "repair_output", False)
+            self.status_moved.emit(seq, counted_as(old, made), counted_as(res.record.status, made))
 
     _result: Optional[ImageRecord] = None  # the record the last committed write returned
 

@@ -153,5 +153,8 @@ class StatusCounts:
 
 def _moves_with_status(flt: Optional[ImageFilter]) -> bool:
     """Whether an image matching ``flt`` can be told from its status alone: no filter, or
-    one on statuses only (not labels, text, repairs or a folder)."""
-    return flt is None or replace(flt, statuses=()) == ImageFilter()
+    one on statuses only (not labels, text, repairs or a folder); a review queue's leaving
+    out the repair outputs too (their moves are counted as :data:`REPAIR_OUTPUTS`, in no
+    queue's statuses: :func:`~llmvis_desktop.core.store.records.counted_as`)."""
+    return flt is None or replace(flt, statuses=(), repair_output=None) == ImageFilter() and \
+        flt.repair_output is not True

@@ -172,6 +172,8 @@ class ModelJobsMixin:
             return
         flt = self.win.model.filter if scope == "filtered" else None
         only_unsuggested = scope == "unsuggested"
+        ticked = getattr(self.win, "act_include_repairs", None)
+        include_repairs = bool(ticked is not None and ticked.isChecked())  # repaired copies: left out unless asked
         dirs, device = list(self.win.config.model_dirs), self.win.config.device
         from ..core.config import person
 
@@ -186,7 +188,7 @@ class ModelJobsMixin:
             captioner, labeler = resolve_spec(cap, dirs), resolve_spec(lab, dirs)
             return run_suggest(project, captioner, labeler, flt=flt, only_unsuggested=only_unsuggested,
                                device=device, worker=shared_worker(), token=token, progress=progress,
-                               started_by=started_by, model_dirs=dirs)
+                               started_by=started_by, model_dirs=dirs, include_repairs=include_repairs)
 
         label = {"all": "all images", "filtered": "filtered images", "unsuggested": "images not yet suggested"}
         self._models_scope = scope  # what its cancel says: a redo is finished by the same run

@@ -168,7 +168,7 @@ def test_cli_interrupted_exits_130(state, capsys, monkeypatch):
     p, root = state
     db = [] if p.store.dialect == "sqlite" else ["--db", p.db_url]
 
-    def interrupted(project):
+    def interrupted(project, include_repairs=False):
         raise KeyboardInterrupt
 
     monkeypatch.setattr("llmvis_desktop.core.suggest.evaluate.evaluate", interrupted)

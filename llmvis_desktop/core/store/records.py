@@ -1,7 +1,7 @@
 """Frozen dataclasses handed to the fronts instead of live ORM objects."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Optional
 
@@ -37,6 +37,9 @@ class ImageRecord:
     has_repair: bool = False
     updated_at: Optional[datetime] = None
     updated_by: Optional[str] = None
+    #: the image is the output of a linked repair (a repaired copy, not work in the review
+    #: queue: see :data:`REPAIR_OUTPUTS`)
+    repair_output: bool = False
 
     @property
     def name(self) -> str:
@@ -115,10 +118,34 @@ class ImageFilter:
     text: Optional[str] = None
     has_repair: Optional[bool] = None
     #: the images a linked repair wrote (its output, indexed in the project): True only
-    #: them, False all but them (the review queue: N leaves a repaired copy out, its
-    #: source is what is reviewed)
+    #: them, False all but them (the review queue: N, the Unreviewed / New / Suggested
+    #: filters and suggestion jobs leave a repaired copy out, its source is what is
+    #: reviewed), None both
     repair_output: Optional[bool] = None
     path_prefix: Optional[str] = None  # a relative folder: images under it, at any depth
 
 
 SORTS = ("name", "mtime", "score", "uncertainty", "status")
+
+
+#: the statuses of the review queue (work still to do)
+UNREVIEWED = ("new", "suggested")
+#: the counts' key (:func:`.repo_images.counts_by_status`) of the unreviewed images that are
+#: a linked repair's output: counted apart from "new" and "suggested", not work to review
+REPAIR_OUTPUTS = "repair_output"
+
+
+def counted_as(status: str, repair_output: bool) -> str:
+    """The key an image of ``status`` is counted under: :data:`REPAIR_OUTPUTS` for an
+    unreviewed repair output, else its status (a reviewed or rejected one counts as such)."""
+    return REPAIR_OUTPUTS if repair_output and status in UNREVIEWED else status
+
+
+def queue_filter(flt: Optional[ImageFilter], include_repairs: bool = False) -> ImageFilter:
+    """``flt`` (None: every image) as a job over the review queue reads it: the linked
+    repairs' outputs left out, unless ``include_repairs`` or ``flt`` asks for them
+    (``repair_output`` True, or False already)."""
+    flt = flt or ImageFilter()
+    if flt.repair_output is not None or include_repairs:
+        return flt
+    return replace(flt, repair_output=False)

@@ -14,7 +14,7 @@ from .convert import IMAGE_RECORD_COLUMNS, dumps, image_record
 from .engine import insert_events
 from .fold import fold, folded_contains
 from .name_key import name_key
-from .records import ImageFilter, ImageRecord
+from .records import REPAIR_OUTPUTS, UNREVIEWED, ImageFilter, ImageRecord
 
 # --- ingest ---------------------------------------------------------------
 
@@ -224,10 +224,12 @@ def _ordered(stmt, sort: str, descending: bool):
         # score: highest confidence first; uncertainty (the review queue): the least
         # confident first; descending turns either round. Images reviewed or rejected come
         # after those still to review (a card Enter leaves pending, an answer or a second
-        # caption, scored 0.04, put the image just reviewed first), unsuggested ones last.
+        # caption, scored 0.04, put the image just reviewed first), then the unreviewed
+        # outputs of linked repairs (repaired copies, reviewed at their source: not work),
+        # unsuggested ones last.
         high_first = (sort == "score") != descending
         done = m.Image.review_status.in_((m.STATUS_REVIEWED, m.STATUS_REJECTED))
-        return stmt.order_by(case((m.Image.max_score.is_(None), 2), (done, 1), else_=0),
+        return stmt.order_by(case((m.Image.max_score.is_(None), 3), (done, 1), (_made_ids(), 2), else_=0),
                              m.Image.max_score.desc() if high_first else m.Image.max_score.asc(),
                              *(k.desc() if descending else k for k in by_name))
     elif sort == "status":
@@ -251,8 +253,18 @@ def count(session: Session, flt: Optional[ImageFilter] = None) -> int:
 
 
 def counts_by_status(session: Session) -> dict[str, int]:
+    """How many images have each status, the unreviewed outputs of linked repairs counted
+    apart under :data:`~.records.REPAIR_OUTPUTS` (a repaired copy is not work to review:
+    "new" counted it); a reviewed or rejected one counts as such. The values add up to
+    every image."""
     rows = session.execute(select(m.Image.status, func.count()).group_by(m.Image.status))
-    return {status: n for status, n in rows}
+    out = {status: n for status, n in rows}
+    made = session.execute(select(m.Image.status, func.count()).where(m.Image.status.in_(UNREVIEWED), _made())
+                           .group_by(m.Image.status))
+    for status, n in made:
+        out[status] -= n
+        out[REPAIR_OUTPUTS] = out.get(REPAIR_OUTPUTS, 0) + n
+    return {k: n for k, n in out.items() if n}
 
 
 def decided_unreadable(session: Session) -> dict[str, int]:
@@ -318,10 +330,9 @@ def records(session: Session, ids: Sequence[int]) -> list[ImageRecord]:
     ids = list(ids)
     rows: dict[int, object] = {}
     labels: dict[int, list[str]] = {}
-    repaired = (select(m.Repair.id).where(m.Repair.source_image_id == m.Image.id,
-                                          m.Repair.unlinked_at.is_(None)).exists())
     for chunk in _chunks(list(dict.fromkeys(ids)), 500):  # (an id asked for twice: read once)
-        stmt = (select(*IMAGE_RECORD_COLUMNS, repaired.label("repaired_"), m.Label.name.label("label_"))
+        stmt = (select(*IMAGE_RECORD_COLUMNS, _repaired().label("repaired_"), _made().label("made_"),
+                       m.Label.name.label("label_"))
                 .outerjoin(m.ImageLabel, m.ImageLabel.image_id == m.Image.id)
                 .outerjoin(m.Label, m.Label.id == m.ImageLabel.label_id)
                 .where(m.Image.id.in_(chunk))
@@ -332,19 +343,36 @@ def records(session: Session, ids: Sequence[int]) -> list[ImageRecord]:
                 labels[row.id] = []
             if row.label_ is not None:
                 labels[row.id].append(row.label_)
-    return [image_record(tuple(rows[i])[:-2], tuple(labels[i]), bool(rows[i].repaired_))
+    return [image_record(tuple(rows[i])[:-3], tuple(labels[i]), bool(rows[i].repaired_), bool(rows[i].made_))
             for i in ids if i in rows]
+
+
+def _repaired():
+    """Whether the image has a linked repair (it is a repair's source)."""
+    return select(m.Repair.id).where(m.Repair.source_image_id == m.Image.id, m.Repair.unlinked_at.is_(None)).exists()
+
+
+def _made_ids():
+    """SQL: the image is a linked repair's output, as ``images.id IN (the outputs)``: the
+    outputs are read once per statement (SQLite builds them into a temporary b-tree,
+    PostgreSQL a hashed subplan), where a correlated EXISTS, as :func:`_made`, looks up
+    ``repairs`` once per image and has no index on ``output_image_id`` to do it with."""
+    return m.Image.id.in_(select(m.Repair.output_image_id).where(m.Repair.output_image_id.is_not(None),
+                                                                 m.Repair.unlinked_at.is_(None)))
+
+
+def _made():
+    """Whether the image is a linked repair's output (a repaired copy)."""
+    return select(m.Repair.id).where(m.Repair.output_image_id == m.Image.id, m.Repair.unlinked_at.is_(None)).exists()
 
 
 def record_of(session: Session, image_id: int, labels: Sequence[str]) -> Optional[ImageRecord]:
     """:func:`records` of one image whose ``labels`` the caller read already: one query
     (the row and whether it has a repair), not three (a review action's record)."""
-    repaired = select(m.Repair.id).where(m.Repair.source_image_id == m.Image.id,
-                                         m.Repair.unlinked_at.is_(None)).exists()
-    row = session.execute(select(*IMAGE_RECORD_COLUMNS, repaired.label("repaired_"))
+    row = session.execute(select(*IMAGE_RECORD_COLUMNS, _repaired().label("repaired_"), _made().label("made_"))
                           .where(m.Image.id == image_id)).first()
-    return None if row is None else image_record(tuple(row)[:-1], in_taxonomy_order(session, labels),
-                                                 bool(row.repaired_))
+    return None if row is None else image_record(tuple(row)[:-2], in_taxonomy_order(session, labels),
+                                                 bool(row.repaired_), bool(row.made_))
 
 
 def in_taxonomy_order(session: Session, names: Sequence[str]) -> tuple[str, ...]:

@@ -17,7 +17,7 @@ from dataclasses import replace
 from typing import Collection, Optional, Union
 
 from ..project import Project
-from ..store.records import ImageFilter, ImageRecord, NewSuggestion
+from ..store.records import ImageFilter, ImageRecord, NewSuggestion, queue_filter
 from ..store.repo_suggest import same_request_done
 from ..errors import first_line, is_connection_lost, is_disk_full
 from ..tasks import Cancelled, CancelToken, Progress, ProgressFn, no_progress
@@ -79,6 +79,7 @@ def run_suggest(
     progress: ProgressFn = no_progress,
     started_by: Optional[str] = None,
     model_dirs: Collection[str] = (),
+    include_repairs: bool = False,
 ) -> SuggestReport:
     """Suggest captions (or, with ``question``, answers) and labels for the project's images.
 
@@ -92,6 +93,8 @@ def run_suggest(
     (``started_by``; the history's actor is the model).
     ``captioner`` / ``labeler`` may be given as a spec (folder, name in ``model_dirs``, HF id):
     resolved here, one that cannot be (folder gone) is that model's failure, as a refusal.
+    The outputs of linked repairs (repaired copies, not work to review) are left out unless
+    ``include_repairs`` or ``flt`` asks for them; ``report.repair_outputs`` counts those left out.
     """
     token = token or CancelToken()
     asked_captioner = captioner is not None
@@ -150,7 +153,10 @@ def run_suggest(
 
     # which images need which roles
     unreadable = unreadable_ids(project)
-    listed = project.image_ids(flt, sort="name")
+    asked = queue_filter(flt, include_repairs)
+    if asked != flt and asked.repair_output is False:  # how many repaired copies it leaves out
+        report.repair_outputs = project.count(replace(asked, repair_output=True))
+    listed = project.image_ids(asked, sort="name")
     ids = [i for i in listed if i not in unreadable]
     report.messages.extend(unreadable_notes(project, [i for i in listed if i in unreadable]))  # each with why
     done = {r.role: (done_image_ids(project, r.info, r.kind, r.prompt) if only_unsuggested else set())

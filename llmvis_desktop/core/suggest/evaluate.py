@@ -162,14 +162,16 @@ def _label_scores(pred: dict[int, set[str]], truth: dict[int, set[str]], vocabul
     }
 
 
-def _truth(s) -> tuple[dict[int, set[str]], dict[int, str]]:
+def _truth(s, skip=None) -> tuple[dict[int, set[str]], dict[int, str]]:
     """Reviewed and rejected images (by review status: a missing file's review counts):
-    ({image id: its labels}, {image id: review status})."""
-    from sqlalchemy import select
+    ({image id: its labels}, {image id: review status}); ``skip``: images left out
+    (:func:`.evaluate_repairs.outputs`)."""
+    from sqlalchemy import and_, select
 
     from ..store import models as m
+    from .evaluate_repairs import kept
 
-    done = m.Image.review_status.in_((m.STATUS_REVIEWED, m.STATUS_REJECTED))
+    done = and_(m.Image.review_status.in_((m.STATUS_REVIEWED, m.STATUS_REJECTED)), kept(m.Image.id, skip))
     status = dict(s.execute(select(m.Image.id, m.Image.review_status).where(done)).all())
     truth: dict[int, set[str]] = {i: set() for i in sorted(status)}
     for image_id, name in s.execute(select(m.ImageLabel.image_id, m.Label.name)
@@ -218,35 +220,41 @@ def _answers(rows, tallies=()) -> dict[str, dict[str, int]]:
     return dict(sorted(out.items()))
 
 
-def evaluate(project) -> dict:
-    """The suggestion quality report of a project (see the module docstring)."""
+def evaluate(project, include_repairs: bool = False) -> dict:
+    """The suggestion quality report of a project (see the module docstring). The outputs
+    of linked repairs (repaired copies) are left out, their suggestions counted in
+    ``repair_outputs_left_out``, unless ``include_repairs`` (:mod:`.evaluate_repairs`)."""
     from sqlalchemy import select
 
     from ..store import models as m
     from ..store.repo_labels import card_label_names
     from . import evaluate_read
     from .evaluate_captions import caption_figures
+    from .evaluate_repairs import left_out as repairs_left_out
+    from .evaluate_repairs import outputs
 
+    skip = None if include_repairs else outputs()
     with project.store.read() as s:
         created = dict(s.execute(select(m.Label.name, m.Label.created_at)).all())
         taxonomy = set(created)
         reviewed_at = _reviewed_at(s)
         renamed = card_label_names(s)
-        truth, review_status = _truth(s)
-        runs = evaluate_read.runs_read(s)  # (those the rules read: a few per model and image)
+        truth, review_status = _truth(s, skip)
+        runs = evaluate_read.runs_read(s, skip)  # (those the rules read: a few per model and image)
         removed = _withdrawn_by_removal(s)
         # (read before the cards are streamed: nothing else is read while they are)
-        renewed = _renewed_after_review(s, evaluate_read.learned_on_reviewed(s), reviewed_at)
-        already_on = _already_on(s, evaluate_read.decided_on_rejected(s))
+        renewed = _renewed_after_review(s, evaluate_read.learned_on_reviewed(s, skip), reviewed_at)
+        already_on = _already_on(s, evaluate_read.decided_on_rejected(s, skip))
         # the rows the rules read (Card: value under its label's name now), a few images at a
         # time, and the tallies of those that only count (withdrawn or pending on images
         # nobody reviewed)
-        reader = evaluate_read.Reader(s, taxonomy, renamed, reviewed_at)
+        reader = evaluate_read.Reader(s, taxonomy, renamed, reviewed_at, skip)
         stream = Stream(truth, reviewed_at, removed, renewed, already_on, taxonomy)
         for batch in by_image(reader.cards()):
             stream.add(batch)
         tallies, decided_days = reader.tallies()
-        caps = caption_figures(s, stream.distance)  # (read apart, summed as they come)
+        caps = caption_figures(s, stream.distance, skip)  # (read apart, summed as they come)
+        repairs = repairs_left_out(s) if skip is not None else {"images": 0, "suggestions": 0}
     answers = _answers([], tallies + [(mid, None, "answer", outcome, n, None)
                                       for (mid, outcome), n in stream.answers.items()])
     reviewed = sum(1 for st in review_status.values() if st == m.STATUS_REVIEWED)
@@ -353,4 +361,7 @@ def evaluate(project) -> dict:
         "calibration_by_model": calibration_by_model,
         "over_time": _series(days),
         "over_time_by_model": {k: _series(v) for k, v in sorted(days_by_model.items())},
+        # the linked repairs' outputs: their suggestions left out (not work to review), or counted
+        "repair_outputs_left_out": repairs,
+        "repair_outputs_included": include_repairs,
     }

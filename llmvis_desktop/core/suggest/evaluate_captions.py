@@ -16,6 +16,7 @@ from sqlalchemy import and_, func, select
 
 from ..store import models as m
 from ..store.repo_suggest import _for_current_content
+from .evaluate_repairs import kept
 from .evaluate_stream import DECIDED
 
 
@@ -40,33 +41,34 @@ def final_caption(r) -> Optional[str]:
     return None
 
 
-def _decided():
+def _decided(skip=None):
     sg = m.Suggestion
-    return and_(sg.kind == "caption", sg.outcome.in_(DECIDED))
+    return and_(sg.kind == "caption", sg.outcome.in_(DECIDED), kept(sg.image_id, skip))
 
 
-def _distances(s, model_id: str, distance):
+def _distances(s, model_id: str, distance, skip=None):
     """(card id, distance) of one model's decided captions compared, in id order (streamed)."""
     sg = m.Suggestion
     stmt = (select(sg.id, sg.value, sg.outcome, sg.final_value, _for_current_content().label("current"),
                    m.Image.caption.label("caption_now"), m.Image.review_status)
-            .join(m.Image, m.Image.id == sg.image_id).where(_decided(), sg.model_id == model_id).order_by(sg.id))
+            .join(m.Image, m.Image.id == sg.image_id).where(_decided(skip), sg.model_id == model_id).order_by(sg.id))
     for r in s.execute(stmt.execution_options(yield_per=1000)):
         final = final_caption(r)
         if final is not None:
             yield r.id, distance(r.value, final)
 
 
-def caption_figures(s, distance) -> dict:
+def caption_figures(s, distance, skip=None) -> dict:
     """``{"decided", "mean_edit_distance", "by_model": {model id: {"decided",
-    "mean_edit_distance"}}}`` (``distance``: the normalised edit distance, cached)."""
+    "mean_edit_distance"}}}`` (``distance``: the normalised edit distance, cached; ``skip``:
+    images left out, :func:`.evaluate_repairs.outputs`)."""
     sg = m.Suggestion
-    models = list(s.scalars(select(sg.model_id).where(_decided()).group_by(sg.model_id).order_by(func.min(sg.id))))
+    models = list(s.scalars(select(sg.model_id).where(_decided(skip)).group_by(sg.model_id).order_by(func.min(sg.id))))
     per: dict[str, list] = {}  # {model id: [its first card's id, how many, sum]}
     total, n = 0, 0
     for model_id in models:
         c = None
-        for card_id, d in _distances(s, model_id, distance):
+        for card_id, d in _distances(s, model_id, distance, skip):
             if c is None:
                 c = per[model_id] = [card_id, 0, 0]
             c[1] += 1
@@ -77,7 +79,7 @@ def caption_figures(s, distance) -> dict:
     if order != [k for k in models if k in per]:  # a model's first cards all left out: sum again in order
         total = 0
         for model_id in order:
-            for _, d in _distances(s, model_id, distance):
+            for _, d in _distances(s, model_id, distance, skip):
                 total += d
     return {"decided": n, "mean_edit_distance": total / n if n else None,
             "by_model": {k: {"decided": c[1], "mean_edit_distance": c[2] / c[1]} for k, c in sorted(per.items())}}

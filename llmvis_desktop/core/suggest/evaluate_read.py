@@ -25,6 +25,7 @@ from ..store import models as m
 from ..store.convert import dumps
 from ..store.repo_labels import CARD_LABEL_REMOVED, CARD_RENAMED
 from ..store.repo_suggest import _for_current_content
+from .evaluate_repairs import kept
 
 
 class Card:
@@ -115,10 +116,12 @@ class Reader:
     """The rows read one by one (:meth:`cards`), then the others' tallies (:meth:`tallies`).
     ``reviewed_at``: {image id: its first review, UTC} (:func:`._reviewed_at`)."""
 
-    def __init__(self, s, taxonomy: set[str], renamed: dict, reviewed_at: dict):
+    def __init__(self, s, taxonomy: set[str], renamed: dict, reviewed_at: dict, skip=None):
         self.s, self.renamed, self.reviewed_at = s, renamed, reviewed_at
         self.first_review = _first_review()
         self.only = _only_counted(taxonomy, self.first_review)
+        # the images left out (the outputs of linked repairs: .evaluate_repairs), or None
+        self.kept = kept(m.Suggestion.image_id, skip)
         # the rows read, by tally group and decision day; the times of the learned cards
         # made after their image's review, by group (:func:`_exact_firsts`)
         self.read_n: Counter = Counter()
@@ -138,7 +141,7 @@ class Reader:
             m.Image.caption.label("caption_now"), m.Image.review_status,
         ).join(m.Image, m.Image.id == sg.image_id).outerjoin(self.first_review,
                                                              self.first_review.c.image_id == sg.image_id)
-        for r in self.s.execute(stmt.where(self.only == 0).order_by(sg.image_id, sg.id)
+        for r in self.s.execute(stmt.where(self.only == 0, self.kept).order_by(sg.image_id, sg.id)
                                 .execution_options(yield_per=1000)):
             c = Card(r, self.renamed)
             self.read_n[(c.model_id, c.model_revision, c.kind, c.outcome,
@@ -171,6 +174,7 @@ class Reader:
         for model_id, rev, kind, outcome, day, n, first in s.execute(
                 select(sg.model_id, sg.model_revision, sg.kind, sg.outcome, decided_day, func.count(),
                        func.min(sg.created_at))
+                .where(self.kept)
                 .group_by(sg.model_id, sg.model_revision, sg.kind, sg.outcome, decided_day)):
             n -= self.read_n.get((model_id, rev, kind, outcome, day), 0)
             if n <= 0:
@@ -184,18 +188,19 @@ class Reader:
                 d[0] += n
                 d[1] += n if outcome == "accepted" else 0
         tallies = list(groups.values())
-        _exact_firsts(s, tallies, self.firsts, self.only, self.first_review)
+        _exact_firsts(s, tallies, self.firsts, self.only, self.first_review, self.kept)
         return [tuple(t) for t in tallies], days
 
 
-def runs_read(s) -> list:
+def runs_read(s, skip=None) -> list:
     """Of the recorded runs (``suggest_runs``) for the current content of the images
     reviewed or rejected (the only ones scored), those the rules read, oldest first
     (id, image_id, model_id, model_revision, ran_at): per model and image its newest run
     (its revision there: :func:`.evaluate_revisions.image_revisions`), its newest not made
     by the learned suggester at or after the image was first marked reviewed
     (:func:`._silent`), and one made last by ``ran_at`` (:func:`._known_truth`): at most
-    three, however many times it ran there, chosen in one grouped query. Each rule gives
+    three, however many times it ran there, chosen in one grouped query (``skip``: images
+    left out, :func:`.evaluate_repairs.outputs`). Each rule gives
     the same over these as over all the runs (which were read into a list: 62,500 rows,
     36 MiB, on 2,000 images with 25 revisions)."""
     from ..store.repo_runs import _current
@@ -208,7 +213,8 @@ def runs_read(s) -> list:
                      func.max(r.ran_at).label("latest_at"), r.model_id, r.image_id)
               .join(m.Image, m.Image.id == r.image_id)
               .outerjoin(first_review, first_review.c.image_id == r.image_id)
-              .where(_current(), m.Image.review_status.in_((m.STATUS_REVIEWED, m.STATUS_REJECTED)))
+              .where(_current(), m.Image.review_status.in_((m.STATUS_REVIEWED, m.STATUS_REJECTED)),
+                     kept(r.image_id, skip))
               .group_by(r.model_id, r.image_id).subquery("groups"))
     cols = (r.id, r.image_id, r.model_id, r.model_revision, r.ran_at)
     rows = {x.id: x for x in s.execute(select(*cols).join(groups, or_(r.id == groups.c.newest,
@@ -223,7 +229,7 @@ def runs_read(s) -> list:
     return [rows[i] for i in sorted(rows)]
 
 
-def learned_on_reviewed(s):
+def learned_on_reviewed(s, skip=None):
     """(id, image_id, kind, model_id, created_at) of the learned suggester's label cards
     made at or after their image was first marked reviewed: those
     :func:`._renewed_after_review` looks among, read before the cards are streamed (the
@@ -234,16 +240,16 @@ def learned_on_reviewed(s):
     return s.execute(select(sg.id, sg.image_id, sg.kind, sg.model_id, sg.created_at)
                      .join(first_review, first_review.c.image_id == sg.image_id)
                      .where(sg.kind == "label", sg.model_id.startswith(MODEL_PREFIX, autoescape=True),
-                            sg.created_at >= first_review.c.at)).all()
+                            sg.created_at >= first_review.c.at, kept(sg.image_id, skip))).all()
 
 
-def decided_on_rejected(s) -> dict[int, int]:
+def decided_on_rejected(s, skip=None) -> dict[int, int]:
     """{card id: image id} of the label cards accepted or edited on images now rejected
     (:func:`._already_on` reads which of them left the labels as they were)."""
     sg = m.Suggestion
     return dict(s.execute(select(sg.id, sg.image_id).join(m.Image, m.Image.id == sg.image_id).where(
         sg.kind == "label", m.Image.review_status == m.STATUS_REJECTED,
-        sg.outcome.in_(("accepted", "edited")))).all())
+        sg.outcome.in_(("accepted", "edited")), kept(sg.image_id, skip))).all())
 
 
 def _day(at) -> str | None:
@@ -259,7 +265,7 @@ def _sql_day(s, column):
     return func.substr(column, 1, 10)
 
 
-def _exact_firsts(s, tallies: list, firsts: dict, only, first_review) -> None:
+def _exact_firsts(s, tallies: list, firsts: dict, only, first_review, keep=True) -> None:
     """Each tally's first time over the rows only counted, where a card read that the rules
     may take back to its time before a renewal (a learned card made after its image's
     review: ``firsts``, {group: their times}) is its group's first (:meth:`Reader.tallies`)."""
@@ -270,7 +276,7 @@ def _exact_firsts(s, tallies: list, firsts: dict, only, first_review) -> None:
         rev = sg.model_revision.is_(None) if t[1] is None else sg.model_revision == t[1]
         t[5] = s.execute(select(func.min(sg.created_at)).join(m.Image, m.Image.id == sg.image_id)
                          .outerjoin(first_review, first_review.c.image_id == sg.image_id)
-                         .where(only == 1, sg.model_id == t[0], rev, sg.kind == t[2], sg.outcome == t[3])).scalar()
+                         .where(only == 1, keep, sg.model_id == t[0], rev, sg.kind == t[2], sg.outcome == t[3])).scalar()
 
 
 def _aware(at):

@@ -47,8 +47,11 @@ def _of(k: int, of: int, num=lambda k: f"{k:,}") -> str:
     return f"the {num(k)}" if k == 1 else f"all {num(k)}"
 
 
-def format_report(report: dict) -> str:
-    """A plain-text rendering of :func:`evaluate`'s dict for the terminal."""
+def format_report(report: dict, how_to_include: str = "") -> str:
+    """A plain-text rendering of :func:`evaluate`'s dict for the terminal (``how_to_include``:
+    how to count the repair outputs left out too, "--include-repairs")."""
+    from .evaluate_repairs import repair_outputs_line
+
     def f(x, pct=False):
         if x is None:
             return "-"
@@ -66,7 +69,10 @@ def format_report(report: dict) -> str:
     over = (f"label suggestions scored over {scored}, those with label suggestions{clean}"
             if im["reviewed"] or im.get("rejected") else "no image reviewed or rejected yet, so no label suggestion to score")
     lines = [f"{plural(im['reviewed'], 'reviewed image')}{rejected}, {plural(report['suggestions'], 'suggestion')}"
-             f"{gone}; {over}"] + left_out_lines(report) + [""]
+             f"{gone}; {over}"] + left_out_lines(report)
+    repairs = repair_outputs_line(report, how_to_include)  # (repaired copies: not work to review)
+    lines += [repairs] if repairs else []
+    lines.append("")
     lab = report["labels"]
     lines.append("Labels (" + lab["rule"] + ")")
     w = max([20] + [len(row["label"]) for row in lab["per_label"]])  # whole names: two may share a start

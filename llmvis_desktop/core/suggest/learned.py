@@ -36,7 +36,7 @@ import numpy as np
 from sqlalchemy import select
 
 from ..store import models as sm
-from ..store.records import ImageFilter, NewSuggestion
+from ..store.records import ImageFilter, NewSuggestion, queue_filter
 from ..store.repo_runs import runs_done
 from ..store.repo_suggest import same_request_done
 from ..tasks import Cancelled, CancelToken, Progress, ProgressFn, no_progress
@@ -342,7 +342,7 @@ class LearnedSuggester(Readiness):
     def run(self, flt: Optional[ImageFilter] = None, only_unsuggested: bool = True,
             token: Optional[CancelToken] = None, progress: ProgressFn = no_progress,
             batch_size: int = 64, limit: Optional[int] = None,
-            hold: Optional[Callable[[], Collection[int]]] = None) -> int:
+            hold: Optional[Callable[[], Collection[int]]] = None, include_repairs: bool = False) -> int:
         """Suggest for the images in ``flt`` (default: new and suggested ones); returns how many
         suggestions were written. Trains first when there is no model yet. Resumable: with
         ``only_unsuggested`` an image this model already suggested for is skipped.
@@ -351,7 +351,8 @@ class LearnedSuggester(Readiness):
         screen: its cards are not renewed or withdrawn under the reviewer; a later run
         covers it). A card of a label renamed since the fit is stored under its name now;
         one of a label removed since is not (``unknown_label_cards`` counts them; see
-        :mod:`.learned_store`)."""
+        :mod:`.learned_store`). The outputs of linked repairs are left out unless
+        ``include_repairs`` or ``flt`` asks for them (``outcome["repair_outputs"]`` counts them)."""
         if self.model is None:
             train_cancellable(self, token, progress)
         if flt is None or not flt.statuses:  # a folder or text filter alone keeps to unreviewed images:
@@ -360,8 +361,12 @@ class LearnedSuggester(Readiness):
         # picked as unreviewed: one reviewed while a batch is predicted gets nothing (checked
         # when it is stored); a run asked for reviewed images (--status reviewed) still stores
         unreviewed_only = not set(flt.statuses) & {"reviewed", "rejected"}
+        asked = queue_filter(flt, include_repairs)  # repaired copies: not work to review
+        left_out = self.project.count(replace(asked, repair_output=True)) if asked != flt else 0
+        flt = asked
         ids = self.project.image_ids(flt, "name")
         outcome = self.outcome = new_outcome(self.project, flt, ids)  # what it did: why none, when none
+        outcome["repair_outputs"] = left_out
         if only_unsuggested:  # done: this revision scored the file's current content (with a
             # label card, or without: judged free of every label, recorded in suggest_runs)
             with self.project.store.read() as s:
@@ -413,7 +418,8 @@ class LearnedSuggester(Readiness):
 def run(project, flt: Optional[ImageFilter] = None, only_unsuggested: bool = True,
         token: Optional[CancelToken] = None, progress: ProgressFn = no_progress,
         extractor: Optional[FeatureExtractor] = None, min_per_label: int = MIN_PER_LABEL, model: str = "auto",
-        limit: Optional[int] = None, report: Optional[dict] = None, max_tiles: Optional[int] = None) -> int:
+        limit: Optional[int] = None, report: Optional[dict] = None, max_tiles: Optional[int] = None,
+        include_repairs: bool = False) -> int:
     """Train on the reviewed images and write suggestions for the rest (see :meth:`LearnedSuggester.run`).
     ``report``: gets the fit's :class:`TrainReport` ("train"), each tiled strip's tile count ("tiled")."""
     sugg = LearnedSuggester(project, extractor, min_per_label, model=model)
@@ -421,7 +427,7 @@ def run(project, flt: Optional[ImageFilter] = None, only_unsuggested: bool = Tru
     trained = train_cancellable(sugg, token, progress)
     if report is not None:
         report.update(train=trained, tiled=sugg.tiled)
-    written = sugg.run(flt, only_unsuggested, token, progress, limit=limit)
+    written = sugg.run(flt, only_unsuggested, token, progress, limit=limit, include_repairs=include_repairs)
     if report is not None:  # what it did, for :func:`.learned_outcome.why_none`
         report["outcome"] = sugg.outcome
     return written

@@ -48,6 +48,9 @@ def why_none(out: dict, redo_hint: str = "") -> str:
     if not out["listed"]:
         n, decided = out.get("in_scope", 0), out.get("decided", 0)
         asked = tuple(out.get("statuses") or UNREVIEWED)
+        if out.get("repair_outputs"):  # all it would have listed are repaired copies
+            return (f"no image to suggest for: {_n(out['repair_outputs'], 'repair output')} left out "
+                    f"(a repaired copy is not work to review; include repair outputs to suggest for them)")
         if not n:
             return "no image to suggest for: there is no image in its folder"
         if set(asked) <= set(UNREVIEWED):

@@ -80,6 +80,7 @@ class SuggestReport:
     images: int = 0  # images that went through a model in this run
     suggestions: int = 0
     skipped: int = 0  # already suggested by the same model and revision
+    repair_outputs: int = 0  # linked repairs' outputs left out (not work to review; include_repairs)
     failed: list[tuple[str, str]] = field(default_factory=list)  # (relpath, why)
     seconds: float = 0.0  # the whole job, loading the models included
     load_seconds: float = 0.0  # of which: loading the models (0 when they were loaded already)
@@ -106,15 +107,18 @@ class SuggestReport:
         if not (self.images or self.suggestions or self.failed or self.model_failures):
             hint = f" ({redo_hint})" if redo_hint else ""
             if self.skipped == 1:
-                return f"nothing to do: the 1 image already has suggestions from these models{hint}"
+                return (f"nothing to do: the 1 image already has suggestions from these models{hint}"
+                        + _repairs_left(self.repair_outputs, "; "))
             if self.skipped:
-                return f"nothing to do: all {self.skipped:,} images already have suggestions from these models{hint}"
-            return "nothing to do: no image to suggest for"
+                return (f"nothing to do: all {self.skipped:,} images already have suggestions from these "
+                        f"models{hint}" + _repairs_left(self.repair_outputs, "; "))
+            return "nothing to do: no image to suggest for" + _repairs_left(self.repair_outputs, "; ")
         loading = f"models loaded in {self.load_seconds:.1f} s, then " if self.load_seconds >= 0.05 else ""
         text = (f"{_count(self.suggestions, 'suggestion')} for {_count(self.images, 'image')} "
                 f"in {self.seconds:.1f} s "
                 f"({loading}{self.images_per_s:.1f} images/s on {self.device or 'no device'}), "
                 f"{self.skipped} already done")
+        text += _repairs_left(self.repair_outputs, ", ")
         if self.failed:
             text += f", {len(self.failed)} unreadable"
         if self.no_text:
@@ -129,6 +133,7 @@ class SuggestReport:
 
     def as_dict(self) -> dict:
         return {"images": self.images, "suggestions": self.suggestions, "skipped": self.skipped,
+                "repair_outputs_skipped": self.repair_outputs,
                 "failed": [list(f) for f in self.failed], "seconds": round(self.seconds, 3),
                 "load_seconds": round(self.load_seconds, 3),
                 "images_per_s": round(self.images_per_s, 3), "device": self.device,
@@ -176,3 +181,9 @@ def _count(n: int, word: str) -> str:
 
 def _were(n: int) -> str:
     return "was" if n == 1 else "were"
+
+
+def _repairs_left(n: int, sep: str) -> str:
+    """What a job says of the repair outputs it left out: ", 3 repair outputs left out";
+    nothing when none were."""
+    return f"{sep}{_count(n, 'repair output')} left out" if n else ""

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...core.suggest.evaluate_repairs import repair_outputs_line
 from ...core.suggest.evaluate_report import answers_line, left_out_lines, revision_rows, scored_images
 from ...core.wording import model_short_name
 from .. import style
@@ -269,6 +270,7 @@ class EvaluationDialog(QDialog):
             + ", " + _count(report["suggestions"], "suggestion") + ". "
             + _labels_sentence(lab, report["images"]) + " "
             + "".join(html.escape(line) + ". " for line in left_out)
+            + "".join(html.escape(line) + ". " for line in [repair_outputs_line(report)] if line)
             + (f"Caption edit distance <b>{_fmt(caps['mean_edit_distance'])}</b>. "
                if caps.get("mean_edit_distance") is not None else "Captions: no suggested caption decided yet. ")
             + (_acceptance_sentence(rates, names=names) if rates else "Acceptance: no suggestion decided yet.")
