@@ -13,7 +13,8 @@ command and the undo/redo steps are in :mod:`.review_undo` (the
 :class:`~.review_undo.ReviewUndo` mixin); each reviewer's saved place, in
 :mod:`.review_position` (the :class:`~.review_position.ReviewPosition` mixin); N, in
 :mod:`.review_next` (the :class:`~.review_next.NextUnreviewed` mixin); moving between images,
-in :mod:`.review_navigation` (:class:`~.review_navigation.ReviewNavigation`). The review
+in :mod:`.review_navigation` (:class:`~.review_navigation.ReviewNavigation`); the label
+keys and chips, in :mod:`.review_labels` (:class:`~.review_labels.ReviewLabels`). The review
 keys (Enter, Delete, R, 1-9, a caption, Undo/Redo) write on the serial review writer's
 thread, the window going on meanwhile (:mod:`.review_writes`, the
 :class:`~.review_writes.ReviewWrites` mixin), and so do a card's decision and a kept
@@ -39,10 +40,10 @@ from ..core.store.waited import noted_waits
 from ..core.store.records import ImageRecord, counted_as
 from ..core.store.writable import DatabaseReadOnly
 from ..core.tasks import FOREGROUND
-from ..core.wording import visible_name
 from .db_messages import describe_db_error
 from .review_enter import ReviewEnter
-from .review_messages import (caption_message, card_message, label_key_message, pending_ids, reject_message,
+from .review_labels import ReviewLabels
+from .review_messages import (caption_message, card_message, pending_ids, reject_message,
                               reviewed_message)
 from .review_navigation import ReviewNavigation
 from .review_next import NextUnreviewed
@@ -58,8 +59,8 @@ class ActionFailed(Exception):
     """A database write failed; the message is for people."""
 
 
-class ReviewController(ReviewNavigation, ReviewEnter, NextUnreviewed, ReviewPosition, ReviewUndo, ReviewWrites,
-                       QObject):
+class ReviewController(ReviewNavigation, ReviewEnter, ReviewLabels, NextUnreviewed, ReviewPosition, ReviewUndo,
+                       ReviewWrites, QObject):
     current_changed = Signal(object)  # ImageRecord | None
     record_changed = Signal(object)  # ImageRecord after an action (current or not)
     labels_moved = Signal(object)  # {label: +1/-1}: a committed action's change of the usage counts
@@ -196,69 +197,6 @@ class ReviewController(ReviewNavigation, ReviewEnter, NextUnreviewed, ReviewPosi
 
     def _seen_status(self, image_id: int) -> Optional[str]:  # (a teammate's status since refuses Enter, Delete)
         return getattr(self._shown_record(image_id), "review_status", None)
-
-    def toggle_label(self, name: str, image_id: Optional[int] = None, on: Optional[bool] = None) -> bool:
-        """Add (``on``) or remove label ``name``, as the chip on screen asked; ``on`` None:
-        the opposite of the image's record shown (or, with none, of the database's).
-        A teammate's change made meanwhile is not undone: a label already added or
-        removed is left so, and the reviewer is told."""
-        image_id = image_id if image_id is not None else self._target()
-        if image_id is None:
-            return False
-        shown = self._shown_record(image_id)
-        if on is None:
-            on = None if shown is None else name not in shown.labels
-        project, actor, seen = self.project, self.actor(), getattr(shown, "review_status", None)
-
-        def action():  # (a teammate's status since, unseen, refuses it: review_actions.toggle_label)
-            return ra.toggle_label(project, image_id, name, actor, on=on, seen=seen)
-
-        def done(res) -> None:
-            if on is not None and not res.changed:
-                self.message.emit(f"Label \u201c{name}\u201d was {'added to' if on else 'removed from'} "
-                                  f"this image by someone else meanwhile ({visible_name(res.record.relpath)}): "
-                                  "nothing to change.")
-            elif said is not None and set(res.before.get("labels") or ()) != set(res.after.get("labels") or ()):
-                said(res)
-            elif said is None and on and len(set(res.before.get("labels") or ()) - set(res.record.labels)) > 0:
-                self.message.emit(label_key_message(name, res.record, res.before.get("labels")))  # (a chip)
-
-        said = self._label_said
-        self._label_said = None
-        if shown is not None and on is not None:  # shown at once as it will be
-            names = [n for n in shown.labels if n != name] + ([name] if on else [])
-            shown = replace(shown, labels=tuple(names))
-        else:
-            shown = None
-        verb = "Toggle" if on is None else ("Add" if on else "Remove")
-        return self._write_here(f"{verb} label {name}", image_id, action, shown=shown, on_result=done, hand=True)
-
-    #: the status line of a label key (toggle_label_key), said when its write commits
-    _label_said: Optional[Callable[[object], None]] = None
-
-    def set_labels(self, names, image_id: Optional[int] = None) -> bool:
-        image_id = image_id if image_id is not None else self._target()
-        if image_id is None:
-            return False
-        return self._do("Set labels", image_id,
-                        lambda: ra.set_labels(self.project, image_id, names, self.actor()), hand=True)
-
-    def toggle_label_key(self, n: int) -> None:
-        """1-9: toggle that key's label, said on the status bar (the previous line stayed up)."""
-        if self._target() is None:
-            return
-        if self.label_for_key is not None:
-            name = self.label_for_key(str(n))
-        else:
-            labels = self.project.labels()  # in taxonomy order
-            chosen = {d.shortcut: d for d in labels if d.shortcut}.get(str(n))
-            if chosen is None and n <= len(labels) and not labels[n - 1].shortcut:
-                chosen = labels[n - 1]
-            name = chosen.name if chosen is not None else None
-        if not name:
-            return self.message.emit(f"No label on key {n}.")
-        self._label_said = lambda res: self.message.emit(label_key_message(name, res.record, res.before.get("labels")))
-        self.toggle_label(name)
 
     def set_status(self, status: str, image_id: Optional[int] = None,
                    on_result: Optional[Callable[[object], None]] = None) -> bool:
