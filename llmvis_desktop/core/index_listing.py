@@ -73,14 +73,19 @@ class ScanResult:
     errors: int = 0
     needs_decoder: int = 0
     headers_read: int = 0  # files whose header the header pass read (or failed to)
+    # of those, files read again after a failure that may pass (permission denied, an I/O
+    # error, no decoder installed) that failed again the same way: their rows as they were
+    failed_again: int = 0
     by_status: dict = field(default_factory=dict)  # the images by status as the index ended
 
     @property
     def rows_changed(self) -> bool:
         """Whether this index changed a row a list of the images shows: new, changed,
-        retimed, missing, restored, moved or removed rows, or headers read."""
+        retimed, missing, restored, moved or removed rows, or headers read (but for files
+        that failed again as before: a file still locked, a DICOM still without a decoder)."""
         return bool(self.added or self.changed or self.retimed or self.missing or self.restored
-                    or self.moved or self.removed or self.kept_left_out or self.headers_read)
+                    or self.moved or self.removed or self.kept_left_out
+                    or self.headers_read > self.failed_again)
 
     def skipped_lines(self) -> list[str]:
         """One line per reason entries were left out: how many, why, a few of them; then
