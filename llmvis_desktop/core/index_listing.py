@@ -30,6 +30,12 @@ from .tasks import FOREGROUND, CancelToken, Progress, ProgressFn, no_progress
 MTIME_UNITS_NS = (100, 1_000, 1_000_000, 1_000_000_000, 2_000_000_000)
 #: the digest saved for a folder to be compared file by file at every index (no listing has it)
 RECHECK = "recheck"
+#: what the listing found of a file whose time moved and size did not, when its content is
+#: not the same (the ``content`` of its ``file_changed`` event): read and found to differ
+#: from its digest, or not compared, having no digest (a row from before 0015, a header
+#: still to read, a file over the hash limit) or not read whole (unreadable, written to
+#: while read)
+CONTENT_DIFFERS, NO_DIGEST, NOT_READ = "differs", "no digest", "unreadable"
 
 
 class NothingListed(Exception):
@@ -73,14 +79,19 @@ class ScanResult:
     errors: int = 0
     needs_decoder: int = 0
     headers_read: int = 0  # files whose header the header pass read (or failed to)
+    # of those, files read again after a failure that may pass (permission denied, an I/O
+    # error, no decoder installed) that failed again the same way: their rows as they were
+    failed_again: int = 0
     by_status: dict = field(default_factory=dict)  # the images by status as the index ended
 
     @property
     def rows_changed(self) -> bool:
         """Whether this index changed a row a list of the images shows: new, changed,
-        retimed, missing, restored, moved or removed rows, or headers read."""
+        retimed, missing, restored, moved or removed rows, or headers read (but for files
+        that failed again as before: a file still locked, a DICOM still without a decoder)."""
         return bool(self.added or self.changed or self.retimed or self.missing or self.restored
-                    or self.moved or self.removed or self.kept_left_out or self.headers_read)
+                    or self.moved or self.removed or self.kept_left_out
+                    or self.headers_read > self.failed_again)
 
     def skipped_lines(self) -> list[str]:
         """One line per reason entries were left out: how many, why, a few of them; then
@@ -200,13 +211,16 @@ def _moves_waiting(store: Store) -> bool:
 
 
 def _same_content(store: Store, root: Path, folders: list[FolderListing], stored: dict, undigested: bool,
-                  result: ScanResult, token: CancelToken, progress: ProgressFn) -> dict[int, tuple]:
+                  result: ScanResult, token: CancelToken,
+                  progress: ProgressFn) -> tuple[dict[int, tuple], dict[int, tuple]]:
     """The listed files whose size is the row's and time is not, whose content is their
     stored digest's (``images.content_sha256``): a folder copied or restored without its
     file times, or touched. id -> (relpath, size, mtime_ns stored, mtime_ns listed).
     Only those files are read, outside any transaction (a write would hold the database
     while a copied folder is read); one with no digest yet (a row from before 0015, a
-    header still to read), unreadable or written to while read is left out (changed)."""
+    header still to read), unreadable or written to while read is left out (changed).
+    Then, of the others, why: id -> (the same four, :data:`CONTENT_DIFFERS`,
+    :data:`NO_DIGEST` or :data:`NOT_READ`), for their history."""
     with store.read() as s:
         maybe = []
         for folder in folders:
@@ -217,6 +231,7 @@ def _same_content(store: Store, root: Path, folders: list[FolderListing], stored
                     maybe.append((old[0], rel, size, old[2], mtime))
         digests = repo_digests.stored(s, [r[0] for r in maybe]) if maybe else {}
     same: dict[int, tuple] = {}
+    why = {r[0]: (*r[1:], NO_DIGEST) for r in maybe if r[0] not in digests}
     todo = [r for r in maybe if r[0] in digests]
     for n, (image_id, rel, size, was, mtime) in enumerate(todo, 1):
         token.check()
@@ -225,11 +240,16 @@ def _same_content(store: Store, root: Path, folders: list[FolderListing], stored
             got = file_sha256_stat(root / rel)
         except OSError:
             got = None
-        if got is not None and got[0] == digests[image_id] and got[1] == size and same_mtime(got[2], mtime):
-            same[image_id] = (rel, size, was, mtime)
+        if got is not None and got[1] == size and same_mtime(got[2], mtime):
+            if got[0] == digests[image_id]:
+                same[image_id] = (rel, size, was, mtime)
+            else:
+                why[image_id] = (rel, size, was, mtime, CONTENT_DIFFERS)
+        else:  # not read, or not whole as listed (written to meanwhile): not compared
+            why[image_id] = (rel, size, was, mtime, NOT_READ)
         if n % 200 == 0 or n == len(todo):
             progress(Progress("scan", result.seen, None, f"{n}/{len(todo)} files with a new time compared"))
-    return same
+    return same, why
 
 
 def _apply(store: Store, root: Path, folders: list[FolderListing], stored: dict, undigested: bool,
@@ -240,9 +260,10 @@ def _apply(store: Store, root: Path, folders: list[FolderListing], stored: dict,
     (:mod:`.store.repo_left_out`)."""
     if not folders:
         return
-    same = _same_content(store, root, folders, stored, undigested, result, token or CancelToken(), progress)
+    same, why = _same_content(store, root, folders, stored, undigested, result, token or CancelToken(), progress)
     with store.write() as s:
         new, changed, back, gone, retimed = [], [], [], [], []
+        compared: dict[int, str] = {}  # same size, new time, content not the same: why (its event says)
         rows_left_out: dict = {}
         for folder in folders:
             rows = rf.files_in_folder(s, folder.relpath) if (folder.relpath in stored or undigested) else {}
@@ -261,13 +282,16 @@ def _apply(store: Store, root: Path, folders: list[FolderListing], stored: dict,
                         back.append((old[0], rel))
                 elif old[1] != size or not same_mtime(old[2], mtime):
                     changed.append((old[0], rel, size, mtime))
+                    verdict = why.get(old[0])
+                    if verdict is not None and verdict[:4] == (rel, old[1], old[2], mtime):  # (as compared)
+                        compared[old[0]] = verdict[4]
                 elif old[3] == m.STATUS_MISSING:
                     back.append((old[0], rel))
             rows_left_out.update((rel, v) for rel, v in rows.items() if rel in not_images)
             gone.extend((v[0], rel) for rel, v in rows.items()
                         if rel not in listed and rel not in not_images and v[3] != m.STATUS_MISSING)
         ri.insert_new(s, new)
-        ri.mark_changed(s, changed)
+        ri.mark_changed(s, changed, compared)
         repo_digests.retime(s, retimed)
         restored = ri.restore_present(s, back)
         missing = ri.mark_missing(s, gone)

@@ -114,10 +114,17 @@ def read_headers(
     Resumable: it works through rows whose header is not yet stored, in id order.
     Unreadable files get status ``error`` with the reason. A failure that can go away
     with the file unchanged (permission denied, the file gone for a moment, an I/O
-    error: :func:`.imaging.errors.is_transient`) leaves the header pending, so the next
-    run tries again whatever the folder digests say. An image over the pixel limit is
-    done (not pending for good, read again at every index) until the limit is another
-    (:func:`_requeue_too_large`). Returns how many were read.
+    error, a compressed DICOM no installed decoder reads: :func:`.imaging.errors.is_transient`)
+    leaves the header pending, so every run tries again whatever the folder digests say.
+    Not only when the file's size or time changed: a ``chmod`` that lets us read it, a share
+    back after a blip, a decoder plugin installed change neither, and a user who fixed the
+    cause expects F5 to see it. Tried again, such a file costs little: an open that fails at
+    once (no permission, not there), or a few kB of tags; the whole-file hash is not made
+    again when the row already has a digest for its size and time (an undecodable DICOM was
+    hashed whole at every index), and one that fails again the same way is counted apart
+    (``result.failed_again``), so that F5 does not re-query a window's grid for it. An
+    image over the pixel limit is done (not pending for good, read again at every index)
+    until the limit is another (:func:`_requeue_too_large`). Returns how many were read.
 
     Once all are read, a new file whose content is a missing row's (a folder copied without
     its file times, then a file moved or renamed in it) takes that row, its review and
@@ -145,11 +152,14 @@ def read_headers(
         token.check()
         with store.read() as s:
             todo = rh.pending_headers(s, last_id, batch_size)
-            held = repo_digests.sizes_and_times(s, [i for i, _ in todo]) if todo else {}
+            ids = [i for i, _ in todo]
+            held = repo_digests.sizes_and_times(s, ids) if todo else {}
+            hashed_before = set(repo_digests.stored(s, ids)) if todo else set()
+            was = rh.retry_reasons(s, ids) if todo else {}
         if not todo:
             break
         ok, failed, retry, digests = [], [], [], []
-        read = 0
+        read = again_same = 0
         for image_id, rel in todo:
             # a cancel is looked at before each file and between a hash's blocks (a batch of
             # files up to 64 MiB, each read whole, made it wait behind GBs); the file in
@@ -157,7 +167,9 @@ def read_headers(
             if token.cancelled:
                 break
             FOREGROUND.yield_to()
-            meta, digest = _header_and_digest(image_id, root / rel, held.get(image_id), kwargs, token)
+            # (a digest stored is the file's at the size and time the row holds: not made again)
+            size_time = None if image_id in hashed_before else held.get(image_id)
+            meta, digest = _header_and_digest(image_id, root / rel, size_time, kwargs, token)
             if token.cancelled:
                 break
             read += 1
@@ -166,12 +178,14 @@ def read_headers(
                 again = is_transient(meta.reason) and not meta.reason.startswith(TOO_LARGE)
                 (retry if again else failed).append((image_id, meta.reason))
                 if again:  # (not there to read, or not for us)
+                    again_same += was.get(image_id) == meta.reason
                     continue
             elif isinstance(meta, Exception):  # a reader bug must not stop the index
                 failed.append((image_id, f"unexpected error: {type(meta).__name__}: {meta}"))
             else:
                 if meta.undecodable:  # its tags are read, its pixels no installed decoder reads:
                     retry.append((image_id, meta.undecodable))  # "error" (nobody can see it), read again next index
+                    again_same += was.get(image_id) == meta.undecodable
                 ok.append(
                     {
                         "id": image_id,
@@ -192,6 +206,8 @@ def read_headers(
         token.check()  # (cancelled within the batch: what it read is kept)
         last_id = todo[-1][0]
         done += read
+        if result is not None:
+            result.failed_again += again_same
         progress(Progress("headers", done, total, f"{done}/{total} headers"))
     _relink_same_content(store, hashed, result)
     return done

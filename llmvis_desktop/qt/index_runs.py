@@ -84,11 +84,12 @@ class IndexRuns:
             # when the index saw changes: it compares size and mtime, and a file replaced with
             # both kept (cp -p, rsync -t) is seen by the thumbnails' inode and ctime alone.
             win.thumbs.revalidate()
-            # the grid's rows held may be stale: files changed, missing, removed, or headers read
-            # (a first index's rows drawn as listed, before the header pass read their files:
-            # the last query finds the same ids, so nothing else reads them again)
-            if result.changed or result.missing or getattr(result, "removed", 0) or getattr(
-                    result, "headers_read", 0):
+            # the grid's rows held are stale when the index changed any row: files changed,
+            # missing, back, moved or renamed, left out, or headers read (a first index's rows
+            # drawn as listed, before the header pass read their files). The query after finds
+            # the same ids when the order is kept (a folder ``b/`` renamed ``c/``, a name changed
+            # in case only), so nothing else reads them again: the tiles kept the old names
+            if getattr(result, "rows_changed", True):
                 win.model.refresh_all()  # (only the rows that changed are repainted)
                 cur = win.review.current
                 if cur is not None:  # its file may be the one that changed: shown again if so

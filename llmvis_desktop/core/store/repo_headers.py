@@ -44,6 +44,18 @@ def count_retry_headers(session: Session) -> int:
     )
 
 
+def retry_reasons(session: Session, image_ids: Sequence[int]) -> dict[int, str]:
+    """id -> the reason of the last failure of those of ``image_ids`` whose header is pending
+    after a failure that may pass (status ``error``, header not done: :func:`store_headers`'
+    ``retry``)."""
+    out: dict[int, str] = {}
+    for chunk in _chunks(sorted(set(image_ids)), 500):
+        out.update(session.execute(select(m.Image.id, m.Image.error).where(
+            m.Image.id.in_(chunk), m.Image.header_done.is_(False), m.Image.status == m.STATUS_ERROR,
+            m.Image.error.is_not(None))).all())
+    return out
+
+
 #: the project setting holding the pixel limit the last header pass read under
 HEADER_LIMIT_KEY = "header_pixel_limit"
 

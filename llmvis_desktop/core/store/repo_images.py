@@ -77,10 +77,14 @@ def _as_read():
     return tuple_(m.Image.id, m.Image.relpath).in_(bindparam("as_read", expanding=True))
 
 
-def mark_changed(session: Session, changes: Sequence[tuple[int, str, int, int]]) -> None:
+def mark_changed(session: Session, changes: Sequence[tuple[int, str, int, int]],
+                 compared: Optional[dict[int, str]] = None) -> None:
     """Files whose content changed (id, relpath, size, mtime_ns): headers (and the content
     digest) are read again, and the time is kept (``content_changed_at``): suggestions made
-    before it were for the old content. A row no longer at that path is left alone."""
+    before it were for the old content. A row no longer at that path is left alone.
+    ``compared``: id -> what the listing found of a file of the same size
+    (:data:`..index_listing.CONTENT_DIFFERS`, ``NO_DIGEST``, ``NOT_READ``), kept as the
+    ``content`` of its ``file_changed`` event's after (events before it have none)."""
     if not changes:
         return
     now = m.utcnow()
@@ -88,8 +92,10 @@ def mark_changed(session: Session, changes: Sequence[tuple[int, str, int, int]])
     seen = {i: rest for i, *rest in _with_history(session, [c[0] for c in changes],
                                                     img.c.size, img.c.mtime_ns, img.c.relpath)}
     if seen:  # a reviewed file whose content changed: its history says so (sizes and times)
+        how = compared or {}
         _file_events(session, [(i, {"size": seen[i][0], "mtime_ns": seen[i][1]},
-                                {"size": size, "mtime_ns": mtime})
+                                {"size": size, "mtime_ns": mtime,
+                                 **({"content": how[i]} if i in how and seen[i][0] == size else {})})
                                for i, rel, size, mtime in changes if i in seen and seen[i][2] == rel],
                      "file_changed", now)
     session.execute(

@@ -11,6 +11,12 @@ the suggestions made before it count as made for the old content. A file whose t
 moved and whose content the index found the same gets no event at all (its time is
 updated, nothing else: :func:`~llmvis_desktop.core.store.repo_digests.retime`).
 The stored events are not changed; only how they read.
+
+Since then the event of a file of the same size says why it was taken as new content, as
+``"content"`` in its after: ``"differs"`` (read and found not the same as its digest), or
+not compared: ``"no digest"`` (none stored for the earlier content), ``"unreadable"`` (the
+file could not be read whole). The line says "content differs" or "could not be
+compared"; an event from before (no such field) reads as it did.
 """
 from __future__ import annotations
 
@@ -20,6 +26,12 @@ from typing import Optional
 ARROW = "\u2192"
 #: what a changed file means for the cards: the evaluation leaves them out, a run suggests again
 BEFORE = "earlier suggestions count as made for the old image"
+#: a same-size file_changed event's "content" -> what the line says of it
+CONTENT_WORDS = {
+    "differs": "content differs",
+    "no digest": "content could not be compared (no digest of the earlier content)",
+    "unreadable": "content could not be compared (the file could not be read whole)",
+}
 
 
 def _when(ns) -> Optional[str]:
@@ -63,6 +75,11 @@ def describe_file(base: str, before, after) -> Optional[str]:
         return (f"file changed on disk: new content ({_size(b['size'])} {ARROW} {_size(a['size'])} bytes); "
                 f"{BEFORE}")
     times = _times(b, a)
+    how = CONTENT_WORDS.get(a.get("content")) if isinstance(a.get("content"), str) else None
     if times:  # the same size, saved again: not found the same as before (or not comparable)
+        if how:
+            return f"file re-saved on disk, same size ({times}): {how}, read again as new content; {BEFORE}"
         return f"file re-saved on disk, same size ({times}): read again as new content; {BEFORE}"
+    if how:
+        return f"file changed on disk: {how}; {BEFORE}"
     return f"file changed on disk; {BEFORE}"
