@@ -13,7 +13,7 @@ Pure core: no Qt.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Optional
 
 from sqlalchemy import or_, select
@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from .store import models as m
 from .store.repo_suggest import NotPending
+from .when import short_when
 
 
 class _Unchecked:
@@ -40,19 +41,10 @@ def quoted(caption: Optional[str], limit: int = 60) -> str:
     return f"\u201c{text if len(text) <= limit else text[:limit - 1] + chr(0x2026)}\u201d"
 
 
-def clock(at: Optional[datetime]) -> str:
-    """``at`` (stored in UTC; SQLite gives it back without its zone) as local hours and
-    minutes, or "" when unknown."""
-    if at is None:
-        return ""
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=timezone.utc)
-    return at.astimezone().strftime("%H:%M")
-
-
 class CaptionChanged(NotPending):
     """A caption save refused whole: someone else changed the image's caption after the
-    reviewer's screen showed it. ``who``, ``at`` (local "HH:MM"), ``theirs`` (the caption
+    reviewer's screen showed it. ``who``, ``at`` (local "HH:MM CET", as the History panel
+    shows that change: :func:`.when.short_when`), ``theirs`` (the caption
     now), ``seen`` (what the screen showed), ``typed`` (what was to be saved)."""
 
     def __init__(self, who: Optional[str], at: str, theirs: Optional[str], seen: Optional[str],
@@ -86,4 +78,4 @@ def check_caption(s: Session, row: m.Image, seen, caption: Optional[str], actor:
     who, at = caption_setter(s, row.id)
     if (who or row.updated_by or actor) == actor:
         return
-    raise CaptionChanged(who or row.updated_by, clock(at), now, seen, caption)
+    raise CaptionChanged(who or row.updated_by, short_when(at), now, seen, caption)

@@ -57,7 +57,8 @@ def settings_at_open(store: Store, root: Path, where: str) -> Optional[str]:
             with store.write() as s:
                 if s.get(m.ProjectRow, 1) is None:
                     s.add(m.ProjectRow(id=1, root=str(root), created_at=m.utcnow(),
-                                       settings_json=json.dumps({refold.KEY: refold.unicode_version()})))
+                                       settings_json=json.dumps({refold.KEY: refold.unicode_version(),
+                                                                  refold.RULES_KEY: refold.RULES})))
     return settings
 
 

@@ -11,6 +11,12 @@ within :data:`NEXT_WAIT_S` (SQLite) moves at once, as before. N pressed again be
 the answer steps one more unreviewed image; an answer for a place the reviewer has left
 meanwhile (another key moved them) is dropped: their own move stands.
 
+N says where it went, "Next unreviewed: IMG_0042.png (12 left in this view)" (the one
+gone to counted), and when none is left, why: "No unreviewed image left in this view (all
+60 reviewed or rejected)", the repaired copies left out named, or "No other unreviewed
+image in this view: this one is the last". It moved silently, or said "No unreviewed image
+left in this view." with nothing on what the view holds.
+
 S says "Skipped." (the previous action's line, "Marked reviewed.", stayed under the next
 image). The line is about that one move: it goes at the next move (Right, J, Left, K,
 N, a click), unless another line replaced it meanwhile; it stayed up to 4 s under the
@@ -23,12 +29,15 @@ from typing import Optional
 
 from ..core.errors import first_line
 from ..core.store.records import ImageFilter
+from ..core.wording import plural, visible_name
 from .workers import LatestOnly
 
 UNREVIEWED = ("new", "suggested")
 #: what N goes to: an unreviewed image, not the output of a linked repair (a repaired copy
 #: is its source's, reviewed there; N went to it as a new image after each repair)
 QUEUE = ImageFilter(statuses=UNREVIEWED, repair_output=False)
+#: the repaired copies N leaves out, read only when nothing else is left (to say so)
+LEFT_OUT = ImageFilter(statuses=UNREVIEWED, repair_output=True)
 
 SKIPPED = "Skipped."
 
@@ -36,18 +45,41 @@ SKIPPED = "Skipped."
 NEXT_WAIT_S = 0.03
 
 
+def none_left_line(n_view: int, here_open: bool, left_out: int) -> str:
+    """N's line when it has nowhere to go: the view's ``n_view`` images, the one on screen
+    still unreviewed (``here_open``), ``left_out`` unreviewed repaired copies N leaves out."""
+    if not n_view:
+        return "No image in this view."
+    why = []
+    if here_open:
+        head = "No other unreviewed image in this view: this one is the last"
+    else:
+        head, done = "No unreviewed image left in this view", n_view - left_out
+        if done:
+            why.append(f"all {done} reviewed or rejected" if done != 1 else "its one image reviewed or rejected")
+    if left_out:
+        why.append(f"{left_out} repaired {plural(left_out, 'copy', 'copies')} left out: reviewed with "
+                   f"{'its' if left_out == 1 else 'their'} source")
+    return head + (f" ({'; '.join(why)})" if why else "") + "."
+
+
 class _NextRead:
     """The unreviewed ids, read on the reader's thread for an N pressed on ``start``."""
 
-    def __init__(self, project, start: Optional[int]) -> None:
+    def __init__(self, project, start: Optional[int], view: tuple = ()) -> None:
         self.project, self.start, self.presses = project, start, 1
+        self.view = view  # the view's ids as N was pressed (what "left" counts)
         self.done = threading.Event()
         self.todo: Optional[set] = None
+        self.left_out = 0  # unreviewed repaired copies in the view (read when nothing else is left)
         self.error: Optional[BaseException] = None
 
     def __call__(self) -> "_NextRead":
         try:
             self.todo = set(self.project.image_ids(QUEUE))
+            view = set(self.view)
+            if not (self.todo & view) - {self.start}:  # nothing to go to: say why (a second read)
+                self.left_out = len(view.intersection(self.project.image_ids(LEFT_OUT)))
         except Exception as exc:
             self.error = exc
         self.done.set()
@@ -83,7 +115,7 @@ class NextUnreviewed:
         if req is not None and req.project is self.project and req.start == start:
             req.presses += 1  # pressed again before the answer: one more step
             return
-        req = self._next_req = _NextRead(self.project, start)
+        req = self._next_req = _NextRead(self.project, start, tuple(self.model.ids))
         self._next_reader.submit(req)
         if req.done.wait(NEXT_WAIT_S):
             self._next_arrived(req)
@@ -105,9 +137,13 @@ class NextUnreviewed:
         start = now + 1
         rows = [r for r in (*range(start, len(ids)), *range(0, start)) if r != now and ids[r] in req.todo]
         if not rows:
-            self.message.emit("No unreviewed image left in this view.")
+            self.message.emit(none_left_line(len(ids), now >= 0 and ids[now] in req.todo, req.left_out))
             return
         self.grid.select_row(rows[(req.presses - 1) % len(rows)])
+        cur = self.current
+        if cur is not None:
+            left = sum(1 for i in ids if i in req.todo)
+            self.message.emit(f"Next unreviewed: {visible_name(cur.name)} ({left} left in this view)")
 
     def stop_next_reads(self) -> None:
         """Drop an N under way and stop its thread (the window closes)."""

@@ -61,7 +61,8 @@ def main() -> None:
     def set_record(value) -> None:
         with Project.open(root) as p, p.store.write() as s:
             s.execute(sql("UPDATE project SET settings_json = :j"),
-                      {"j": json.dumps({} if value is None else {refold.KEY: value})})
+                      {"j": json.dumps({} if value is None else {refold.KEY: value,
+                                                                    refold.RULES_KEY: refold.RULES})})
 
     def open_ms() -> float:
         t = time.perf_counter()

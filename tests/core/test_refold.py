@@ -136,7 +136,7 @@ def test_a_database_without_the_record_is_refolded_and_recorded(tmp_path, monkey
     _newer_python(monkeypatch)
     with Project.open(root) as p:
         assert _found(p, "cafe.png") == [f"caf{NEW_CHAR}.png"]
-        assert p.settings() == {"other": 1, refold.KEY: "99.0"}
+        assert p.settings() == {"other": 1, refold.KEY: "99.0", refold.RULES_KEY: refold.RULES}
 
 
 def test_an_older_unicode_never_folds_back_and_a_newer_one_refolds_its_rows(tmp_path, db_url, monkeypatch):
@@ -168,5 +168,8 @@ def test_an_older_unicode_never_folds_back_and_a_newer_one_refolds_its_rows(tmp_
     ("15.0.0", "15.0.0", None), ("15.0.0", "15.1.0", "refold"), (None, "15.0.0", "refold"),
     ("15.1.0", "15.0.0", "mark"), ("9.0.0", "15.0.0", "refold"), ("15.1.0", "9.0.0", "mark")])
 def test_the_versions_compare_as_numbers(recorded, current, action):
-    settings = {} if recorded is None else {refold.KEY: recorded}
+    settings = {} if recorded is None else {refold.KEY: recorded, refold.RULES_KEY: refold.RULES}
     assert refold.decide(settings, current) == action
+    if recorded == current:  # the same Unicode, copies made by older fold rules: re-folded
+        assert refold.decide({refold.KEY: recorded}, current) == "refold"
+        assert refold.decide({refold.KEY: recorded, refold.RULES_KEY: refold.RULES - 1}, current) == "refold"

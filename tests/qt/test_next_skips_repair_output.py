@@ -40,4 +40,5 @@ def test_n_does_not_go_to_a_repair_output(qtbot, window, tmp_path):
     QTest.keyClick(window.grid, Qt.Key.Key_N)
     qtbot.waitUntil(lambda: bool(said) or window.review.current.relpath != "a.png", timeout=5000)
     assert window.review.current.relpath == "a.png"
-    assert said[-1] == "No unreviewed image left in this view."
+    assert said[-1] == ("No other unreviewed image in this view: this one is the last "
+                        "(1 repaired copy left out: reviewed with its source).")

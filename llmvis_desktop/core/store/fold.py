@@ -22,6 +22,13 @@ A name written by a Mac is NFD ("cafe" + a combining accent), one typed elsewher
   The stored folded copy is not read there (it is written on both databases): that
   would change what PostgreSQL finds ("cafe" finding an NFD "café", lower() vs casefold).
 
+Both drop the characters that show nothing (:data:`INVISIBLE`: a soft hyphen from a PDF,
+zero-width spaces and joiners, a BOM) from the text and the column: SQLite's copies are
+folded without them (the copies of older rows re-folded once at open: ``refold.RULES``);
+PostgreSQL takes them out of a non-ASCII column with ``translate``, so an ASCII text too is compared
+through the ``CASE`` on the column's length (an ASCII column, most rows: ``lower(col)`` as
+before).
+
 ``instr``/``strpos`` need no LIKE escaping and have no pattern length limit (SQLite's
 LIKE refused patterns over 50,000 bytes).
 """
@@ -36,15 +43,29 @@ from sqlalchemy.types import Boolean
 SQLITE_FOLD = "llmvis_fold"
 
 
+#: characters that show nothing, dropped on both sides of a search: a soft hyphen (a
+#: caption pasted from a PDF: "inspec\u00adtion" was not found by "inspection"), the zero-width
+#: space, non-joiner and joiner, the word joiner, a byte order mark. Stored folded copies
+#: made before they were dropped are re-folded once at open (``refold.RULES``).
+INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
+_DROP = str.maketrans("", "", INVISIBLE)
+
+
+def visible(text: str) -> str:
+    """``text`` without the :data:`INVISIBLE` characters."""
+    return text if text.isascii() else text.translate(_DROP)
+
+
 def fold(text):
-    """NFC, then casefold (None and non-text pass through): the SQLite UDF."""
+    """The invisible characters dropped, NFC, then casefold (None and non-text pass
+    through): the SQLite UDF and the stored copies."""
     if not isinstance(text, str):
         return text
     if text.isascii():
         return text.casefold()
     # a Turkish dotted capital I casefolds to "i" + a combining dot: "istanbul" missed
     # "İstanbul" here while PostgreSQL's lower() found it
-    return unicodedata.normalize("NFC", text).casefold().replace(DOTTED_I, "i")
+    return unicodedata.normalize("NFC", text.translate(_DROP)).casefold().replace(DOTTED_I, "i")
 
 
 #: what casefold (and some lower()s) make of "İ"
@@ -64,6 +85,7 @@ class folded_contains(ColumnElement):  # noqa: N801 - used like a SQL function
         from sqlalchemy import literal
 
         self.column = column
+        text = visible(text)
         self.text = literal(text)
         self.ascii = text.isascii()
         folded_text = fold(text)
@@ -85,11 +107,11 @@ def _sqlite(element, compiler, **kw):
 @compiles(folded_contains)
 def _default(element, compiler, **kw):  # PostgreSQL
     col, text = compiler.process(element.column, **kw), compiler.process(element.text, **kw)
-    # an ASCII text: the column as it is (so "cafe" finds an NFD "café"), else normalised
-    other = f"lower({col})" if element.ascii else f"lower(normalize({col}, NFC))"
+    # a non-ASCII column without its invisible characters (the text lost them in Python);
+    # an ASCII text: the column otherwise as it is (so "cafe" finds an NFD "café"), else normalised
+    shown = f"translate({col}, '{INVISIBLE}', '')"
+    other = f"lower({shown})" if element.ascii else f"lower(normalize({shown}, NFC))"
     text = f"lower({text})" if element.ascii else f"lower(normalize({text}, NFC))"
     for a, b in element.same:  # "ß"/"ss", final "ς"/"σ", "i̇"/"i": as casefold (SQLite) has them
         other, text = f"replace({other}, '{a}', '{b}')", f"replace({text}, '{a}', '{b}')"
-    if element.ascii and not element.same:
-        return f"strpos(lower({col}), {text}) > 0"
     return f"strpos(CASE WHEN octet_length({col}) = length({col}) THEN lower({col}) ELSE {other} END, {text}) > 0"

@@ -15,6 +15,11 @@ The version the copies were folded with is recorded in the project settings
   Python's: every row is re-folded (only rows whose copies differ are written; an ASCII
   caption and path fold the same under every Unicode version and are not called for),
   and this version is recorded, in one write transaction;
+* equal, but folded by older rules of :func:`.fold.fold` itself (:data:`RULES_KEY` lower
+  than :data:`RULES`, or not recorded): re-folded as for a newer Unicode, the rules
+  recorded (the invisible characters a search ignores since rules 2). A Python older than
+  the recorded Unicode leaves that to the next open by a newer or equal one (never folded
+  back);
 * newer than this Python's (a team database also opened by a newer Python): nothing is
   re-folded and the record is kept: copies are only ever folded forward, never back and
   forth between two machines. The rows this older Python writes are folded with its
@@ -52,6 +57,12 @@ log = logging.getLogger(__name__)
 KEY = "fold_unicode_version"
 #: project setting: an older Python has written rows since the last re-fold (its version)
 OLDER_KEY = "fold_unicode_older_writer"
+#: project setting: the version of :func:`.fold.fold`'s own rules the copies were made with
+RULES_KEY = "fold_rules"
+#: 2: the invisible characters (a soft hyphen, zero-width ones, a BOM) dropped
+#: (:data:`.fold.INVISIBLE`); copies made before (no record: 1) are re-folded once, as for
+#: a newer Unicode
+RULES = 2
 SQLITE_FUNCTION = "llmvis_refold"
 TEMP_TABLE = "llmvis_refold"
 BATCH = 5000
@@ -82,8 +93,14 @@ def decide(settings: dict, current: str) -> Optional[str]:
     if recorded is None or now > recorded:
         return "refold"
     if now == recorded:
-        return "refold" if settings.get(OLDER_KEY) else None
+        return "refold" if settings.get(OLDER_KEY) or _rules(settings) < RULES else None
     return None if settings.get(OLDER_KEY) else "mark"
+
+
+def _rules(settings: dict) -> int:
+    """The fold rules the copies were made with (:data:`RULES_KEY`; not recorded: 1)."""
+    value = settings.get(RULES_KEY)
+    return value if isinstance(value, int) else 1
 
 
 def _load(text) -> dict:
@@ -120,6 +137,7 @@ def check(store, settings_json: Optional[str] = None) -> Optional[int]:
             settings[OLDER_KEY] = current
         else:
             settings[KEY] = current
+            settings[RULES_KEY] = max(RULES, _rules(settings))
             settings.pop(OLDER_KEY, None)
         settings_row.save(row, settings)
     if n:

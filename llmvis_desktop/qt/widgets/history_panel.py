@@ -32,13 +32,13 @@ from __future__ import annotations
 import html
 import re
 from contextvars import ContextVar
-from datetime import datetime, timezone
 from typing import Optional
 
 from PySide6.QtCore import QSize, QUrl
 from PySide6.QtWidgets import QApplication, QLabel, QTextBrowser, QVBoxLayout, QWidget
 
 from llmvis_desktop.core.store.records import EventRecord
+from llmvis_desktop.core.when import format_when, zone_label  # noqa: F401 - (re-exported: history_file_events)
 from llmvis_desktop.core.wording import model_short_name
 
 from .. import style
@@ -208,32 +208,6 @@ def _describe(ev: EventRecord, suggestion=None) -> str:
         return f"{prefix}: {text}" if prefix else text
     line = f"{base or 'change'}: {_value(ev.before)} {ARROW} {_value(ev.after)}"
     return f"{prefix}: {line}" if prefix else line
-
-
-def zone_label(local: datetime) -> str:
-    """The zone of an aware local time as a reader knows it: its abbreviation ("CET",
-    "UTC") when the system has a short one, else its offset ("UTC+05:30"; Windows names
-    zones in long words, some systems give "+0530")."""
-    name = local.tzname() or ""
-    if name and len(name) <= 5 and name.isalpha():
-        return name
-    offset = local.utcoffset()
-    if offset is None:
-        return "UTC"
-    minutes = int(offset.total_seconds() // 60)
-    sign = "+" if minutes >= 0 else "-"
-    return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
-
-
-def format_when(at: Optional[datetime]) -> str:
-    """Local time with its zone, "YYYY-MM-DD HH:MM:SS CET" (a bare local time read as
-    another reviewer's, or as UTC, across sites)."""
-    if at is None:
-        return "?"
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=timezone.utc)
-    local = at.astimezone()
-    return f"{local.strftime('%Y-%m-%d %H:%M:%S')} {zone_label(local)}"
 
 
 def is_model_event(ev: EventRecord) -> bool:
