@@ -95,6 +95,7 @@ class PanelController(RepairActions, DialogActions, JobActions, TaxonomyActions,
             self.labels.finished.connect(void(win.grid.setFocus))  # the keys back to the review
             self.labels.set_enabled_for_image(False)
             win.review.label_for_key = self.labels.name_for_key
+            win.review.exclusive_labels = self.labels.exclusive_names
         if self.caption is not None:
             self.caption.captionCommitted.connect(self._caption_committed)
             self.caption.editFinished.connect(void(win.grid.setFocus))

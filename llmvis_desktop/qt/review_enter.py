@@ -37,6 +37,8 @@ class ReviewEnter:
     #: the host window's answer to "why could the viewer not show this image id?" (its
     #: reason), None when it showed it, or has not tried yet
     unshown: Optional[Callable[[int], Optional[str]]] = None
+    #: the exclusive labels' names (the label panel's, set by the panel controller)
+    exclusive_labels: Optional[Callable[[], frozenset]] = None
     _visits = 0  # visits begun so far (the id of the latest)
     _visit = 0  # the current visit's id
     _visit_image: Optional[int] = None
@@ -102,12 +104,15 @@ class ReviewEnter:
         shown = self._shown(image_id)
         kinds = self.shown_kinds(image_id) if shown is not None and self.shown_kinds is not None else {}
         mine = self.hand_set_labels(image_id)
+        # the exclusive labels as the chips show them (why a well-scored card was rejected)
+        exclusive = self.exclusive_labels() if self.exclusive_labels is not None else ()
 
         def say(res) -> str:
             unshown = len(pending_ids(res, shown)) if shown is not None else 0
             left = [kinds.get(sid, "other") for sid in pending_ids(res) & shown] if shown is not None else []
             return accept_message(res.decided, unshown, res.before.get("review_status"), left,
-                                  mine=tuple(res.after.get("labels") or ()) if mine else None)
+                                  mine=tuple(res.after.get("labels") or ()) if mine else None,
+                                  exclusive=exclusive, now=tuple(res.after.get("labels") or ()))
 
         project, actor = self.project, self.actor()  # (asked here, never on the writer's thread)
         seen = self._seen_status(image_id)

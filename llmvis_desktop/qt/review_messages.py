@@ -51,14 +51,17 @@ def left_note(kinds, took_caption: bool = True) -> str:
     return text + (f" ({'; '.join(how)}; Reject on a card drops it)." if how else ".")
 
 
-def accept_message(decided, unshown: int = 0, was: Optional[str] = None, left=(), mine=None) -> str:
+def accept_message(decided, unshown: int = 0, was: Optional[str] = None, left=(), mine=None,
+                   exclusive=(), now=()) -> str:
     """The status-bar line after Accept (Enter): what it accepted, how many label cards it
     rejected (below the threshold: ``core.accept_pick._pick_for_accept``), and a caption
     kept over the model's; ``unshown``: pending cards it left, never shown (a running job
     wrote them after the panel was drawn); ``was``: the image's status before (an image
     already reviewed, nothing decided: said so, not "Marked reviewed"); ``left``: the
     kinds of the shown cards it left pending (answers, a second caption: :func:`left_note`);
-    ``mine``: the image's labels, set by hand on this visit and kept (:func:`kept_note`)."""
+    ``mine``: the image's labels, set by hand on this visit and kept (:func:`kept_note`).
+    ``exclusive``: the exclusive labels, ``now``: the image's labels after: a card scoring
+    over the threshold was rejected for the exclusive rule, and says so (:func:`clash_note`)."""
     left = left_note(left, took_caption=mine is None or any(d.kind == "caption" for d in decided))
     if mine is not None and any(d.kind == "label" for d in decided):
         return kept_note(decided, mine, unshown, left)
@@ -76,6 +79,9 @@ def accept_message(decided, unshown: int = 0, was: Optional[str] = None, left=()
     labels = sorted({d.value for d in decided if d.kind == "label" and d.outcome == "accepted"})
     caption = [d for d in decided if d.kind == "caption"]
     rejected = [d for d in decided if d.kind == "label" and d.outcome == "rejected"]
+    # a card at or over the threshold was left out for the exclusive rule, not for its score
+    clashed = [d for d in rejected if d.score is not None and d.score >= ra.ACCEPT_LABEL_SCORE]
+    rejected = [d for d in rejected if d not in clashed]
     parts = []
     if caption and caption[0].outcome != "edited":
         parts.append("the suggested caption")
@@ -88,11 +94,31 @@ def accept_message(decided, unshown: int = 0, was: Optional[str] = None, left=()
         n = len(rejected)
         text += (f" Rejected {n} label card{'s' if n != 1 else ''} below the threshold "
                  f"(score < {ra.ACCEPT_LABEL_SCORE:g}, not the best).")
+    if clashed:
+        text += " " + clash_note(clashed, exclusive, now)
     if left:
         text += " " + left[:1].upper() + left[1:]
     if unshown:
         text += " " + unshown_note(unshown)
     return text
+
+
+def clash_note(clashed, exclusive, now) -> str:
+    """Why Enter rejected label cards scoring over the threshold: an exclusive label kept
+    on the image goes with no other ("Rejected label dent (0.80): ok is exclusive: no other
+    label goes with it."), or the cards' own labels are exclusive and the image kept
+    others ("Rejected label ok (0.70): ok is exclusive and dent was taken.")."""
+    names = ", ".join(f"{d.value} ({d.score:.2f})" for d in clashed)
+    head = f"Rejected {plural(len(clashed), 'label')} {names}: "
+    kept = sorted(set(now) & set(exclusive))
+    if kept:
+        return head + f"{', '.join(kept)} {'is' if len(kept) == 1 else 'are'} exclusive: no other label goes with it."
+    own = sorted({d.value for d in clashed} & set(exclusive))
+    if not own:  # (the exclusive flags not known here: the rule, without names)
+        return head + "an exclusive label shares no image with another."
+    taken = sorted(now)
+    return (head + f"{', '.join(own)} {'is' if len(own) == 1 else 'are'} exclusive"
+            + (f" and {', '.join(taken)} {'was' if len(taken) == 1 else 'were'} taken." if taken else "."))
 
 
 def kept_note(decided, mine, unshown: int = 0, left: str = "") -> str:

@@ -357,6 +357,10 @@ class LabelPanel(LabelMenuMixin, QWidget):
                 return name
         return None
 
+    def exclusive_names(self) -> frozenset:
+        """The names of the labels marked exclusive, as the chips show them."""
+        return frozenset(d.name for d in self._defs if d.exclusive)
+
     _enabled = True  # chips made later (a teammate's label) are greyed out as the others
 
     def set_enabled_for_image(self, on: bool) -> None:
