@@ -96,7 +96,7 @@ def test_a_caption_over_a_teammates_newer_caption_is_refused_and_kept(qtbot, win
     editor = win.panel_ctl.caption
     qtbot.waitUntil(lambda: editor.caption() == "a dented door", timeout=20000)  # his, under hers
     assert editor.text() == "a red car" and editor.is_dirty()
-    assert editor.hint.text().startswith("Changed by someone else meanwhile")
+    assert editor.clash.text().startswith("Changed by someone else meanwhile") and editor.clash.isVisible()
     win.grid.setFocus()
     QTest.keyClick(win.grid, Qt.Key.Key_F2)
     qtbot.waitUntil(editor.edit.hasFocus)

@@ -55,7 +55,7 @@ def test_other_reviewers_changes_show_up(qtbot, window, image_folder):
     # Esc shows hers (it showed the caption from before, and saving replaced hers unsaid)
     with Project.open(image_folder, project.db_url) as alice:
         ra.set_caption(alice, current.id, "alice's second look", "alice")
-    qtbot.waitUntil(lambda: "someone else" in window.panel_ctl.caption.hint.text(), timeout=10000)
+    qtbot.waitUntil(lambda: "someone else" in window.panel_ctl.caption.clash.text(), timeout=10000)
     assert window.panel_ctl.caption.text() == "my own words, not saved yet"
     window.panel_ctl.caption.cancel()
     assert window.panel_ctl.caption.text() == "alice's second look"

@@ -79,6 +79,11 @@ class CaptionEditor(QWidget):
         # dock at 123 px: at 960x540 the suggestion card's buttons went below its scroll)
         self.edit.setMinimumHeight(2 * self.edit.fontMetrics().lineSpacing() + 14)
         self.hint = ElidedLabel(min_width=40)  # never wider than the dock (it set the window's width)
+        # the hint after a teammate's caption came under the typed text: both keys' meaning,
+        # on as many lines as it takes (one line cut it at "Ctrl+En…" in a 400 px dock)
+        self.clash = QLabel(wordWrap=True, objectName="captionClash")
+        self.clash.setTextFormat(Qt.TextFormat.PlainText)
+        self.clash.hide()
         self.count = QLabel()
         self.follow_palette()
         row = QHBoxLayout()
@@ -90,6 +95,7 @@ class CaptionEditor(QWidget):
         lay.setContentsMargins(6, 6, 6, 6)
         lay.setSpacing(3)
         lay.addWidget(self.edit, 1)
+        lay.addWidget(self.clash)
         lay.addLayout(row)
         self.setFocusProxy(self.edit)
         self._update_hint()
@@ -107,6 +113,7 @@ class CaptionEditor(QWidget):
         )
         muted = style.muted_color(self.palette(), QPalette.ColorRole.Window)  # light or dark theme
         self.hint.setStyleSheet(f"color: {muted}; font-size: small;")
+        self.clash.setStyleSheet(f"color: {muted}; font-size: small; font-weight: bold;")
         self.count.setStyleSheet(f"color: {muted}; font-size: small;")
 
     def set_caption(self, text: Optional[str]) -> None:
@@ -205,11 +212,16 @@ class CaptionEditor(QWidget):
         self.editFinished.emit()
 
     def _update_hint(self) -> None:
+        clash = not self.edit.isReadOnly() and self.is_dirty() and self._changed_underneath
+        self.clash.setText("Changed by someone else meanwhile \u2014 Ctrl+Enter saves yours over "
+                           "it, Esc shows theirs" if clash else "")
+        self.clash.setVisible(clash)
+        self.clash.setToolTip(f"Stored now: {self._caption}" if clash and self._caption else "")
         if self.edit.isReadOnly():
             self.hint.setText("")
-        elif self.is_dirty() and self._changed_underneath:
-            self.hint.setText("Changed by someone else meanwhile \u2014 Ctrl+Enter saves yours over "
-                              "it, Esc shows theirs")
+        elif clash:  # (the keys said whole by the line above; theirs here, whole in the tooltip)
+            theirs = " ".join(self._caption.split())
+            self.hint.setText(f"Unsaved \u00b7 theirs: \u201c{theirs}\u201d" if theirs else "Unsaved \u00b7 theirs: no caption")
         elif self.is_dirty():
             self.hint.setText("Unsaved \u2014 Ctrl+Enter to save, Esc to cancel")
         else:
