@@ -49,6 +49,20 @@ def _why(error: BaseException) -> str:
     return str(error)
 
 
+def exclusive_line(project, label) -> str:
+    """What marking ``label`` (a LabelDef, as changed) exclusive or not means now, and how many
+    images carry it with another label already (read on the worker, as the CLI says it)."""
+    name = label.name
+    if not label.exclusive:
+        return f"{name} is no longer exclusive: it can go with other labels."
+    line = f"{name} is exclusive now: putting it on takes the other labels off, and another label takes it off."
+    n = project.exclusive_clash_count(name)
+    if n:
+        line = (line[:-1] + f". {n} {'image carries' if n == 1 else 'images carry'} {name} with another label "
+                f"already: {'it keeps them until its' if n == 1 else 'they keep them until their'} labels next change.")
+    return line
+
+
 def _read_after(project, shown: Optional[tuple]) -> tuple:
     """The labels, their usage and ``shown`` (see :meth:`TaxonomyActions._shown_window`)
     with its records, read in one transaction: three sessions were a checkout ping, a
@@ -76,6 +90,9 @@ class TaxonomyActions:
     def _label_change(self, name: str, **changes) -> None:
         actor = self.win.reviewer()  # asked here (it may open a dialog), not on the worker
         what = f"renaming \u201c{name}\u201d" if changes.get("new_name") else f"changing \u201c{name}\u201d"
+        if "exclusive" in changes:
+            self._taxonomy(what, lambda p: exclusive_line(p, p.update_label(name, actor=actor, **changes)))
+            return
         self._taxonomy(what, lambda p: p.update_label(name, actor=actor, **changes))
 
     def _remove_label(self, name: str) -> None:
@@ -98,12 +115,13 @@ class TaxonomyActions:
 
         def work():
             with noted_waits():
-                fn(project)
+                done = fn(project)
+            said = done if isinstance(done, str) else None  # a line for the status bar
             try:  # what the panel shows next, read here too
-                return (project, *_read_after(project, shown))
+                return (project, *_read_after(project, shown), said)
             except Exception:
                 log.warning("labels after a change", exc_info=True)
-                return project, None, None, None
+                return project, None, None, None, said
 
         self.taxonomy_running = what
         self.win.statusBar().showMessage(f"{what[0].upper()}{what[1:]}\u2026")
@@ -117,9 +135,11 @@ class TaxonomyActions:
         if error is not None:
             self.win.show_error(refused_text(what, _why(error)))
             return
-        project, defs, usage, shown = result
+        project, defs, usage, shown, said = result
         if project is not self.win.project:
             return  # closed meanwhile
+        if said:
+            bar.showMessage(said)
         timer = self._usage_timer  # (the record shown again starts it: its counts are read)
         counts_due = timer.isActive() or defs is None
         self.reload_labels(defs, usage)
