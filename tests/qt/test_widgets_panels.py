@@ -88,7 +88,7 @@ def test_label_add_rename_recolor_remove(labels, qtbot):
     assert blocker.args == ["ok"] and asked == [("ok", 3012)]
     menu = labels.build_menu("ok")
     assert [a.text() for a in menu.actions() if a.text()] == ["Rename\u2026", "Colour\u2026", "Number key\u2026",
-                                                             "Remove\u2026"]
+                                                             "Exclusive (no other label with it)", "Remove\u2026"]
 
 
 # --- caption editor ----------------------------------------------------------------
