@@ -249,8 +249,8 @@ def cmd_labels(args) -> int:
                 existing = [there[n] for n in names if n in there]
                 names = [n for n in names if n not in there]
                 for label in existing:
-                    print(f"{label.name}: already there (key {label.shortcut or '-'}, colour {label.color})",
-                          file=sys.stderr)
+                    print(f"{label.name}: already there (key {label.shortcut or '-'}, colour {label.color}"
+                          f"{', exclusive' if label.exclusive else ''})", file=sys.stderr)
             added = (project.add_labels(names, args.color, args.key, args.description or "", args.exclusive)
                      if names else [])
             if args.json:
@@ -258,7 +258,8 @@ def cmd_labels(args) -> int:
                                   "existing": [dict(label.__dict__) for label in existing]}))
             else:
                 for label in added:
-                    print(f"added {label.name} (key {label.shortcut or '-'}, colour {label.color})")
+                    print(f"added {label.name} (key {label.shortcut or '-'}, colour {label.color}"
+                          f"{', exclusive' if label.exclusive else ''})")
         elif args.labels_cmd == "set":
             _set_label(args, project)
         elif args.labels_cmd == "remove":
