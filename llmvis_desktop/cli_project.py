@@ -113,6 +113,9 @@ def cmd_index(args) -> int:
         decoder = project.count_needs_decoder() if counts.get("error") else 0
         split = ([project.unreadable_files(UNREADABLE_SHOWN, needs_decoder=k) for k in (False, True)]
                  if decoder and not args.json else [unreadable, []])
+    # files read again that failed again the same way (still locked, still no decoder): said
+    # apart from the headers read (they were counted among them: "1 header read" for no change)
+    again = result.failed_again if not args.no_headers else 0
     summary = {
         "listed": result.seen,
         "added": result.added,
@@ -120,7 +123,9 @@ def cmd_index(args) -> int:
         "missing": result.missing,
         "restored": result.restored,
         "moved": result.moved,  # moved or renamed files: their rows (reviews, history) kept
-        "headers_read": read,
+        "headers_read": read - again,  # headers read to a new result
+        "still_unreadable": again,  # read again, failed again as before (the first few named below)
+        "still_unreadable_files": [{"path": rel, "error": why} for rel, why in result.failed_again_files],
         "errors": counts.get("error", 0),
         "needs_decoder": decoder,  # of "errors", compressed DICOMs no installed decoder reads
         "unreadable": [{"path": rel, "error": why} for rel, why in unreadable],
@@ -135,10 +140,12 @@ def cmd_index(args) -> int:
     else:
         print(
             f"{project.root}: {result.seen} image files listed, {result.added} new, "
-            f"{result.changed} changed, {result.missing} missing, {result.moved} moved, {read} headers read, "
+            f"{result.changed} changed, {result.missing} missing, {result.moved} moved, {read - again} headers read, "
             f"{summary['errors'] - decoder} unreadable" + (f", {decoder} {'needs' if decoder == 1 else 'need'} "
                                                            f"a decoder" if decoder else "")
         )
+        for line in still_unreadable_lines(result.failed_again_files, again):
+            print(line)
         for line in summary["unreadable_folders"]:
             print(f"warning: folder not listed: {one_line(line)}", file=sys.stderr)
         bad = summary["errors"] - decoder
@@ -178,6 +185,27 @@ def _index_stopped(project) -> str:
 
 #: damaged files named by `index` (and `info` as text) before "... and N more"
 UNREADABLE_SHOWN = 10
+
+
+STILL_NAMED = 5  # names on a "still unreadable" line
+
+
+def still_unreadable_lines(files: list[tuple[str, str]], total: int) -> list[str]:
+    """The files `llmvis index` read again that failed again the same way, one line per
+    reason: "1 still unreadable (permission denied): locked.png"; "and N more" past a few
+    names, and for those the index counted but did not name."""
+    by_why: dict[str, list[str]] = {}
+    for rel, why in files:
+        by_why.setdefault(why, []).append(rel)
+    lines = []
+    for why, rels in by_why.items():
+        names = ", ".join(one_line(r) for r in rels[:STILL_NAMED])
+        more = f" and {len(rels) - STILL_NAMED} more" if len(rels) > STILL_NAMED else ""
+        lines.append(f"{len(rels)} still unreadable ({one_line(why)}): {names}{more}")
+    if total > len(files):
+        lines.append(f"... and {total - len(files)} more still unreadable as before "
+                     f"(`llmvis info --json` lists the unreadable files)")
+    return lines
 
 
 def unreadable_lines(files: list[tuple[str, str]], total: int, more: str = "`llmvis info --json` lists them all"):

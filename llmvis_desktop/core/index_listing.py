@@ -56,6 +56,10 @@ def same_mtime(a: int, b: int) -> bool:
     return False
 
 
+#: how many of the files that failed again the same way a ScanResult names
+FAILED_AGAIN_NAMED = 20
+
+
 @dataclass
 class ScanResult:
     seen: int = 0
@@ -82,6 +86,8 @@ class ScanResult:
     # of those, files read again after a failure that may pass (permission denied, an I/O
     # error, no decoder installed) that failed again the same way: their rows as they were
     failed_again: int = 0
+    #: (relpath, why) of the first :data:`FAILED_AGAIN_NAMED` of them (`llmvis index` names them)
+    failed_again_files: list[tuple[str, str]] = field(default_factory=list)
     by_status: dict = field(default_factory=dict)  # the images by status as the index ended
 
     @property

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Optional
 
 from .hashing import open_file_sha256_stat
-from .index_listing import MTIME_UNITS_NS, RECHECK, NothingListed, ScanResult, same_mtime, scan
+from .index_listing import FAILED_AGAIN_NAMED, MTIME_UNITS_NS, RECHECK, NothingListed, ScanResult, same_mtime, scan
 from .store import repo_digests
 from .store import repo_headers as rh
 from .store import repo_moves
@@ -178,14 +178,14 @@ def read_headers(
                 again = is_transient(meta.reason) and not meta.reason.startswith(TOO_LARGE)
                 (retry if again else failed).append((image_id, meta.reason))
                 if again:  # (not there to read, or not for us)
-                    again_same += was.get(image_id) == meta.reason
+                    again_same += _same_again(result, rel, was.get(image_id), meta.reason)
                     continue
             elif isinstance(meta, Exception):  # a reader bug must not stop the index
                 failed.append((image_id, f"unexpected error: {type(meta).__name__}: {meta}"))
             else:
                 if meta.undecodable:  # its tags are read, its pixels no installed decoder reads:
                     retry.append((image_id, meta.undecodable))  # "error" (nobody can see it), read again next index
-                    again_same += was.get(image_id) == meta.undecodable
+                    again_same += _same_again(result, rel, was.get(image_id), meta.undecodable)
                 ok.append(
                     {
                         "id": image_id,
@@ -211,6 +211,16 @@ def read_headers(
         progress(Progress("headers", done, total, f"{done}/{total} headers"))
     _relink_same_content(store, hashed, result)
     return done
+
+
+def _same_again(result: Optional[ScanResult], rel: str, before: Optional[str], reason: str) -> bool:
+    """Whether a file read again failed the same way as last time (``before``); the first
+    few such are named in ``result`` (``failed_again_files``)."""
+    if before != reason:
+        return False
+    if result is not None and len(result.failed_again_files) < FAILED_AGAIN_NAMED:
+        result.failed_again_files.append((rel, reason))
+    return True
 
 
 def _relink_same_content(store: Store, hashed: list[int], result: Optional[ScanResult]) -> None:

@@ -33,8 +33,9 @@ from .store.repo_labels import TAXONOMY_STATE, TaxonomyBusy, share_taxonomy, tax
 from .store.engine import Busy, Store
 from .accept_pick import ACCEPT_LABEL_SCORE, _pick_for_accept  # noqa: F401 (ACCEPT_LABEL_SCORE: named here too)
 from .store.records import ImageRecord, NewSuggestion, SuggestionRecord
+from .when import short_when
 from .caption_seen import UNCHECKED, CaptionChanged, check_caption  # noqa: F401 (CaptionChanged: named here too)
-from .undo_plan import (cards_since, current_names, merge, removed_names, reopens_decided, status_setter,
+from .undo_plan import (cards_since, current_names, merge, removed_names, reopens_decided, status_set,
                         undo_reads_labels, without_orphans)
 
 log = logging.getLogger(__name__)
@@ -257,7 +258,20 @@ def set_status(target, image_id: int, status: str, actor: str, seen: Optional[st
 
 class StatusChanged(rs.NotPending):
     """Enter, Delete or R on a screen that showed the image as it was before someone else
-    marked it: their decision is not overwritten unseen."""
+    marked it: their decision is not overwritten unseen. ``status`` (the image's now),
+    ``who`` and ``at`` (when they marked it: local "19:41 CET", the date before it when
+    not today's, as the History panel shows that change: :func:`.when.short_when`; ""
+    when the history has no such event)."""
+
+    def __init__(self, now: str, seen: Optional[str], who: Optional[str], at: str = "") -> None:
+        self.status, self.seen, self.who, self.at = now, seen, who, at
+        super().__init__(f"{_marked(who, now, at)} (the screen showed it {seen}) and that is not "
+                         f"changed over unseen. Nothing was changed: the image is shown afresh.")
+
+
+def _marked(who: Optional[str], now: str, at: str) -> str:
+    """"bob marked this image rejected at 19:41 CET" (no time when none is known)."""
+    return f"{who or 'someone'} marked this image {now}{f' at {at}' if at else ''}"
 
 
 class DecidedSince(StatusChanged):
@@ -265,12 +279,12 @@ class DecidedSince(StatusChanged):
     (by a teammate), and the step would go over that decision (reopen cards on an image
     they rejected, take a label off an image they marked reviewed). Nothing was changed."""
 
-    def __init__(self, now: str, left: Optional[str], who: Optional[str], step: str) -> None:
-        self.status, self.who, self.step = now, who, step
-        by = who or "someone"
-        super().__init__(f"{by} marked this image {now} after this action (which left it {left}); "
-                         f"{'undoing' if step == 'undo' else 'redoing'} it would go over that decision. "
-                         f"Nothing was changed: the image stays {now}.")
+    def __init__(self, now: str, left: Optional[str], who: Optional[str], step: str, at: str = "") -> None:
+        self.status, self.seen, self.who, self.step, self.at = now, left, who, step, at
+        rs.NotPending.__init__(
+            self, f"{_marked(who, now, at)}, after this action (which left it {left}); "
+                  f"{'undoing' if step == 'undo' else 'redoing'} it would go over that decision. "
+                  f"Nothing was changed: the image stays {now}.")
 
 
 _OPEN = (m.STATUS_NEW, m.STATUS_SUGGESTED)  # one status, told apart by pending cards
@@ -289,11 +303,11 @@ def _seen_status(s: Session, row: m.Image, seen: Optional[str], actor: str) -> s
     now = row.review_status
     if seen is None or now == seen or (now in _OPEN and seen in _OPEN):
         return now
-    who = status_setter(s, row.id) or row.updated_by
+    who, at = status_set(s, row.id)
+    who = who or row.updated_by
     if (who or actor) == actor:
         return now
-    raise StatusChanged(f"{who} marked this image {now} a moment ago (the screen showed it {seen}) "
-                        f"and that is not changed over unseen. Nothing was changed: the image is shown afresh.")
+    raise StatusChanged(now, seen, who, short_when(at))
 
 
 def set_caption(target, image_id: int, caption: Optional[str], actor: str, seen: Optional[str] = None,
@@ -419,8 +433,8 @@ def apply_state(target, image_id: int, state: dict, actor: str, action_prefix: s
                          cards_since(rs.suggestions_for(s, image_id), now_expect))
             over = reopens_decided(current, now_state, now_expect, plan)
             if over is not None:  # nothing written: run rolls back
-                raise DecidedSince(over, now_expect.get("review_status"), status_setter(s, image_id),
-                                   action_prefix)
+                who, at = status_set(s, image_id)
+                raise DecidedSince(over, now_expect.get("review_status"), who, action_prefix, short_when(at))
         # the status as the reviewer saw it: restoring the cards' outcomes first turns a
         # "suggested" image into "new" (a redo of an accept recorded "new -> reviewed")
         seen = rr.locked_image(s, image_id).review_status

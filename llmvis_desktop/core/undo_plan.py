@@ -14,6 +14,7 @@ Pure core: no Qt.
 """
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Optional
 
 from sqlalchemy import or_, select
@@ -146,11 +147,13 @@ def reopens_decided(current: dict, state: dict, expect: dict, plan: dict) -> Opt
     return None
 
 
-def status_setter(s: Session, image_id: int) -> Optional[str]:
-    """Who last marked the image's review status (its history; None: nobody yet)."""
+def status_set(s: Session, image_id: int) -> tuple[Optional[str], Optional[datetime]]:
+    """(who, when) last marked the image's review status (its history; (None, None):
+    nobody yet). The time is the event's, stored in UTC (:mod:`.when` shows it)."""
     ev = m.Event
-    return s.scalar(select(ev.actor).where(ev.image_id == image_id, or_(
-        ev.action == "status", ev.action.like("%:status"))).order_by(ev.id.desc()).limit(1))
+    row = s.execute(select(ev.actor, ev.at).where(ev.image_id == image_id, or_(
+        ev.action == "status", ev.action.like("%:status"))).order_by(ev.id.desc()).limit(1)).first()
+    return (row[0], row[1]) if row is not None else (None, None)
 
 
 def merge(current: dict, state: dict, expect: dict, skipped: list,

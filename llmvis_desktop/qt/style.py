@@ -43,6 +43,12 @@ STATUS_GLYPHS = {"new": "N", "suggested": "S", "reviewed": "\u2713", "rejected":
                  "missing": "M", "error": "E"}
 
 
+#: an image with a linked repair ("R", top right) and an unreviewed repaired copy (its status
+#: badge, top left: REPAIR_COPY_GLYPH, not "N": N skips it): one purple for both, white on it
+REPAIR_BADGE = "#7a4fd0"
+REPAIR_COPY_GLYPH = "copy"
+
+
 def status_glyph(status: str) -> str:
     """The badge sign of ``status`` (✓ reviewed, ✗ rejected, N, S, M, E)."""
     return STATUS_GLYPHS.get(status, status[:1].upper())

@@ -41,7 +41,7 @@ def test_own_edit_in_between_does_not_make_a_teammates_status_ones_own(team, bet
         ra.set_caption(alice, image_id, "typed on the stale screen", "alice")
     there = bob.image(image_id).review_status
     events = len(bob.history(image_id))
-    with pytest.raises(ra.StatusChanged, match=f"bob marked this image {there} a moment ago"):
+    with pytest.raises(ra.StatusChanged, match=f"bob marked this image {there} at "):
         if key == "enter":
             ra.accept(alice, image_id, "alice", shown=set(), seen=seen)
         elif key == "delete":

@@ -65,7 +65,7 @@ def test_undo_over_a_teammates_later_decision_is_refused(team, alice_did, bob_di
     else:
         _bob_decides(bob, image_id, bob_did)
     there = _state(bob, image_id)
-    with pytest.raises(ra.StatusChanged, match=r"bob marked this image (rejected|reviewed) after this action.*"
+    with pytest.raises(ra.StatusChanged, match=r"bob marked this image (rejected|reviewed) at [^,]+, after this action.*"
                                                r"Nothing was changed: the image stays") as refused:
         ra.apply_state(alice, image_id, done.before, "alice", "undo", expect=done.after)
     assert isinstance(refused.value, ra.DecidedSince) and refused.value.who == "bob"

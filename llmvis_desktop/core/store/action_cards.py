@@ -47,15 +47,15 @@ def _kept(session: Session, key: str = _CARDS) -> Optional[dict]:
     return held[1] if held is not None and held[0] is session.get_transaction() else None
 
 
-def note_repaired(session: Session, image_id: int, repaired: tuple[bool, bool]) -> None:
-    """(whether the locked image has a repair, whether it is a repair's output), read in
-    this action (``repo_review``'s labels read)."""
+def note_repaired(session: Session, image_id: int, repaired: tuple[bool, bool, Optional[str]]) -> None:
+    """(whether the locked image has a repair, whether it is a repair's output, the relpath
+    of its source), read in this action (``repo_review``'s labels read)."""
     held = _kept(session, _REPAIRED)
     if held is not None:
         held[image_id] = repaired
 
 
-def kept_repaired(session: Session, image_id: int) -> Optional[tuple[bool, bool]]:
+def kept_repaired(session: Session, image_id: int) -> Optional[tuple[bool, bool, Optional[str]]]:
     """:func:`note_repaired`'s answer, or None: unknown, or the images written since other
     than through their rows (their record is read from the database)."""
     held = _kept(session, _REPAIRED)

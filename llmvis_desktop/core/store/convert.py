@@ -37,11 +37,12 @@ IMAGE_RECORD_COLUMNS = (
 
 
 def image_record(row, labels: tuple[str, ...] = (), has_repair: bool = False,
-                 repair_output: bool = False) -> ImageRecord:
+                 repair_output: bool = False, repair_source: Optional[str] = None) -> ImageRecord:
     """An ImageRecord from a row of :data:`IMAGE_RECORD_COLUMNS` (a plain column row, not
     an ORM entity: unpacking it is several times cheaper, and the grid reads thousands)."""
     *head, score, updated_at, updated_by = row
-    return ImageRecord(*head, labels, score, has_repair, as_utc(updated_at), updated_by, repair_output)
+    return ImageRecord(*head, labels, score, has_repair, as_utc(updated_at), updated_by, repair_output,
+                       repair_source)
 
 
 def suggestion_record(row: m.Suggestion) -> SuggestionRecord:

@@ -40,6 +40,9 @@ class ImageRecord:
     #: the image is the output of a linked repair (a repaired copy, not work in the review
     #: queue: see :data:`REPAIR_OUTPUTS`)
     repair_output: bool = False
+    #: the relpath of the image the linked repair that wrote this one was made from (None:
+    #: not a repair output, or not read: the grid's tile tooltip names it)
+    repair_source: Optional[str] = None
 
     @property
     def name(self) -> str:

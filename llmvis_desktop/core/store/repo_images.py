@@ -7,7 +7,7 @@ from operator import itemgetter
 from typing import Optional, Sequence
 
 from sqlalchemy import bindparam, case, exists, func, insert, or_, select, tuple_, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from . import label_positions, models as m
 from .convert import IMAGE_RECORD_COLUMNS, dumps, image_record
@@ -337,7 +337,7 @@ def records(session: Session, ids: Sequence[int]) -> list[ImageRecord]:
     rows: dict[int, object] = {}
     labels: dict[int, list[str]] = {}
     for chunk in _chunks(list(dict.fromkeys(ids)), 500):  # (an id asked for twice: read once)
-        stmt = (select(*IMAGE_RECORD_COLUMNS, _repaired().label("repaired_"), _made().label("made_"),
+        stmt = (select(*IMAGE_RECORD_COLUMNS, _repaired().label("repaired_"), made_from().label("made_"),
                        m.Label.name.label("label_"))
                 .outerjoin(m.ImageLabel, m.ImageLabel.image_id == m.Image.id)
                 .outerjoin(m.Label, m.Label.id == m.ImageLabel.label_id)
@@ -349,8 +349,8 @@ def records(session: Session, ids: Sequence[int]) -> list[ImageRecord]:
                 labels[row.id] = []
             if row.label_ is not None:
                 labels[row.id].append(row.label_)
-    return [image_record(tuple(rows[i])[:-3], tuple(labels[i]), bool(rows[i].repaired_), bool(rows[i].made_))
-            for i in ids if i in rows]
+    return [image_record(tuple(rows[i])[:-3], tuple(labels[i]), bool(rows[i].repaired_),
+                         rows[i].made_ is not None, rows[i].made_) for i in ids if i in rows]
 
 
 def _repaired():
@@ -372,13 +372,24 @@ def _made():
     return select(m.Repair.id).where(m.Repair.output_image_id == m.Image.id, m.Repair.unlinked_at.is_(None)).exists()
 
 
+def made_from(image_id=None):
+    """SQL: the relpath of the image a linked repair made this one from (``image_id``, or
+    the statement's image), NULL when it is no linked repair's output (a repaired copy's
+    record names its source: the grid's tooltip says whose copy it is)."""
+    src = aliased(m.Image)
+    out = m.Image.id if image_id is None else image_id
+    return (select(src.relpath).join(m.Repair, m.Repair.source_image_id == src.id)
+            .where(m.Repair.output_image_id == out, m.Repair.unlinked_at.is_(None))
+            .order_by(m.Repair.id.desc()).limit(1).scalar_subquery())
+
+
 def record_of(session: Session, image_id: int, labels: Sequence[str]) -> Optional[ImageRecord]:
     """:func:`records` of one image whose ``labels`` the caller read already: one query
     (the row and whether it has a repair), not three (a review action's record)."""
-    row = session.execute(select(*IMAGE_RECORD_COLUMNS, _repaired().label("repaired_"), _made().label("made_"))
+    row = session.execute(select(*IMAGE_RECORD_COLUMNS, _repaired().label("repaired_"), made_from().label("made_"))
                           .where(m.Image.id == image_id)).first()
     return None if row is None else image_record(tuple(row)[:-2], in_taxonomy_order(session, labels),
-                                                 bool(row.repaired_), bool(row.made_))
+                                                 bool(row.repaired_), row.made_ is not None, row.made_)
 
 
 def in_taxonomy_order(session: Session, names: Sequence[str]) -> tuple[str, ...]:

@@ -137,12 +137,12 @@ def _labels_and_repaired(session: Session, image_id: int) -> list[tuple[str, int
     pairs = m.ImageLabel.__table__.join(m.Label.__table__, m.Label.id == m.ImageLabel.label_id)
     repaired = select(m.Repair.id).where(m.Repair.source_image_id == image_id,
                                          m.Repair.unlinked_at.is_(None)).exists()
-    made = select(m.Repair.id).where(m.Repair.output_image_id == image_id, m.Repair.unlinked_at.is_(None)).exists()
+    made = repo_images.made_from(image_id)  # (the source's relpath: NULL when not a repair output)
     got = session.execute(select(m.Label.name, m.Label.id, m.Label.position, repaired.label("repaired_"),
                                  made.label("made_"))
                           .select_from(one).outerjoin(pairs, m.ImageLabel.image_id == image_id)
                           .order_by(m.Label.name)).all()
-    note_repaired(session, image_id, (bool(got[0].repaired_), bool(got[0].made_)))
+    note_repaired(session, image_id, (bool(got[0].repaired_), got[0].made_ is not None, got[0].made_))
     label_positions.note(session, ((name, pos) for name, _, pos, _, _ in got))
     return [(name, i) for name, i, _, _, _ in got if name is not None]
 
@@ -151,7 +151,7 @@ def kept_record(session: Session, image_id: int, labels: Sequence[str]) -> Optio
     """The record of an image locked in this action, from its row as flushed (every change
     the action made went through it) and its repair noted when its labels were read; None
     when either is not known (``repo_images.record_of`` reads it: one round trip)."""
-    repaired = kept_repaired(session, image_id)  # (has a repair, is a repair's output)
+    repaired = kept_repaired(session, image_id)  # (has a repair, is a repair's output, its source)
     if repaired is None or not is_locked(session, image_id):
         return None
     row = locked_image(session, image_id)

@@ -439,6 +439,9 @@ class GridModel(QAbstractListModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             shown = visible_name(rec.relpath)  # whole, on one line
             parts = [shown, f"status: {rec.status}"]
+            if rec.repair_output:  # (the tile's "copy" badge while unreviewed)
+                source = visible_name(rec.repair_source) if rec.repair_source else "another image"
+                parts.insert(1, f"a repaired copy of {source} (a linked repair's output: N skips it)")
             if shown != rec.relpath:
                 parts.insert(1, CONTROL_NOTE)
             if rec.width:

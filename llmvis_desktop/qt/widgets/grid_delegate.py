@@ -1,5 +1,5 @@
 """Paints one grid cell: thumbnail (or a placeholder), name, status bar, label dots,
-repair and error badges, and a "strip WxH" badge on a line-scan strip (its thumbnail is
+repair and error badges (an unreviewed repair output's status badge says "copy", not N), and a "strip WxH" badge on a line-scan strip (its thumbnail is
 folded: :mod:`llmvis_desktop.core.imaging.strip_view`). Painting never touches the disk or the database beyond the
 model's cached record; a missing thumbnail is requested by the model and painted as
 a placeholder until it arrives.
@@ -11,9 +11,10 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from ...core.imaging.strip_view import is_strip
+from ...core.store.records import REPAIR_OUTPUTS, counted_as
 from ...core.wording import visible_name
 from ..models.grid_model import RecordRole, ThumbErrorRole, ThumbRole
-from ..style import NoticeColors, contrast_text, status_color, status_glyph
+from ..style import REPAIR_BADGE, REPAIR_COPY_GLYPH, NoticeColors, contrast_text, status_color, status_glyph
 from .tile_names import tile_text
 
 TEXT_H = 18
@@ -234,12 +235,15 @@ class GridDelegate(QStyledItemDelegate):
                        for n in rec.labels[:8])
         error = bool(rec.error or rec.status == "error")
         strip = self.strip_text(rec)
-        key = (size, dpr, rec.status, error, bool(rec.has_repair), colors, strip)
+        # an unreviewed repaired copy is not "new": N skips it and the status bar counts it
+        # apart ("repair outputs 1"), so its badge says what it is, not N
+        status = counted_as(rec.status, bool(getattr(rec, "repair_output", False)))
+        key = (size, dpr, status, error, bool(rec.has_repair), colors, strip)
         pm = self._overlays.get(key)
         if pm is None:
             if len(self._overlays) >= OVERLAY_CACHE:
                 self._overlays.clear()
-            pm = self._overlays[key] = self._draw_overlay(size, dpr, rec.status, error,
+            pm = self._overlays[key] = self._draw_overlay(size, dpr, status, error,
                                                           bool(rec.has_repair), colors, strip)
         return pm
 
@@ -266,15 +270,17 @@ class GridDelegate(QStyledItemDelegate):
         p = QPainter(pm)
         try:
             p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-            color = QColor(status_color(status))
+            copy = status == REPAIR_OUTPUTS  # an unreviewed repair output: its own mark
+            glyph = REPAIR_COPY_GLYPH if copy else status_glyph(status)
+            color = QColor(REPAIR_BADGE if copy else status_color(status))
             p.fillRect(QRect(0, size - 4, size, 4), color)
             p.setFont(self._badge_font)
-            first_end = self._badge(p, 3, 3, status_glyph(status), color) + self._badge_w(p, status_glyph(status))
+            first_end = self._badge(p, 3, 3, glyph, color) + self._badge_w(p, glyph)
             x = size - 4
             if error:
                 x = self._badge(p, x, 3, "!", self._error_fg, right=True) - 3
             if repair:
-                x = self._badge(p, x, 3, "R", QColor("#7a4fd0"), right=True) - 3
+                x = self._badge(p, x, 3, "R", QColor(REPAIR_BADGE), right=True) - 3
             if strip:  # between the status badge and the ! / R ones: as much as fits
                 room = x - first_end - 3
                 for text in (strip, strip.split(" ", 1)[-1], "strip"):
