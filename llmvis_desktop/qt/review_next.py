@@ -12,7 +12,9 @@ the answer steps one more unreviewed image; an answer for a place the reviewer h
 meanwhile (another key moved them) is dropped: their own move stands.
 
 N says where it went, "Next unreviewed: IMG_0042.png (12 left in this view)" (the one
-gone to counted), and when none is left, why: "No unreviewed image left in this view (all
+gone to counted), "Next unreviewed: IMG_0003.png — back at the top of the list (11 left in
+this view)" when nothing was left below and it started again from the top (it jumped up
+without a word), and when none is left, why: "No unreviewed image left in this view (all
 60 reviewed or rejected)", the repaired copies left out named, or "No other unreviewed
 image in this view: this one is the last". It moved silently, or said "No unreviewed image
 left in this view." with nothing on what the view holds.
@@ -61,6 +63,13 @@ def none_left_line(n_view: int, here_open: bool, left_out: int) -> str:
         why.append(f"{left_out} repaired {plural(left_out, 'copy', 'copies')} left out: reviewed with "
                    f"{'its' if left_out == 1 else 'their'} source")
     return head + (f" ({'; '.join(why)})" if why else "") + "."
+
+
+def next_line(name: str, left: int, wrapped: bool = False) -> str:
+    """N's line once it moved: to ``name``, ``left`` unreviewed in the view; ``wrapped``:
+    nothing was left below, so it went back up to the top of the list."""
+    top = " — back at the top of the list" if wrapped else ""
+    return f"Next unreviewed: {name}{top} ({left} left in this view)"
 
 
 class _NextRead:
@@ -139,11 +148,12 @@ class NextUnreviewed:
         if not rows:
             self.message.emit(none_left_line(len(ids), now >= 0 and ids[now] in req.todo, req.left_out))
             return
-        self.grid.select_row(rows[(req.presses - 1) % len(rows)])
+        row = rows[(req.presses - 1) % len(rows)]
+        self.grid.select_row(row)
         cur = self.current
         if cur is not None:
             left = sum(1 for i in ids if i in req.todo)
-            self.message.emit(f"Next unreviewed: {visible_name(cur.name)} ({left} left in this view)")
+            self.message.emit(next_line(visible_name(cur.name), left, wrapped=row < start))
 
     def stop_next_reads(self) -> None:
         """Drop an N under way and stop its thread (the window closes)."""

@@ -45,3 +45,27 @@ def test_n_says_where_it_went_and_why_it_stops(qtbot, window, labelled_folder):
     win.model.refresh_all()
     line = _press_n(qtbot, win, said)
     assert line == f"No unreviewed image left in this view (all {n} reviewed or rejected).", line
+
+
+def test_n_says_when_it_goes_back_to_the_top(qtbot, window, labelled_folder):
+    """Nothing unreviewed below the image on screen: N went up to the first one without
+    a word, looking like a jump; the line now says it started again from the top."""
+    win = window
+    project = open_and_index(qtbot, win, labelled_folder)
+    ids = win.model.ids
+    n = len(ids)
+    assert n >= 4
+    for i in ids[2:-1]:
+        project.set_status(i, "reviewed", "t")
+    win.model.refresh_all()
+    win.grid.select_row(n - 1)
+    said: list[str] = []
+    win.review.message.connect(said.append)
+    line = _press_n(qtbot, win, said)
+    rec = win.review.current
+    assert rec.id == ids[0]
+    assert line == f"Next unreviewed: {rec.name} — back at the top of the list (3 left in this view)", line
+    line = _press_n(qtbot, win, said)  # on from the top: no wrap, plain line
+    rec = win.review.current
+    assert rec.id == ids[1]
+    assert line == f"Next unreviewed: {rec.name} (3 left in this view)", line
