@@ -81,3 +81,22 @@ def test_what_is_kept_is_what_tells_them_apart(qapp):
     # what fits stays whole
     assert d.tile_name("img05.png", 96) == "img05.png"
     assert d.tile_name("lot_01/0001.png", 160) == "lot_01/0001.png"
+
+
+def test_a_cut_name_keeps_its_start_and_extension(qapp):
+    """A name a little too long lost its extension with no sign of a cut ("CT_small_soft"
+    read as a whole name) and a repair output read "…part_00.repai…": the stem's middle
+    goes first now, the start and the extension stay, and a cut always shows."""
+    d = GridDelegate(thumb_size=96)
+    fm = QFontMetrics(d._font)
+    for name in ("CT_small_soft.dcm", "MR_small_RLE.dcm", "line_scan_16bit.tif", "repaired/part_00.repaired.png"):
+        shown = d.tile_name(name, 96)
+        stem, _, ext = name.rpartition("/")[2].rpartition(".")
+        assert fm.horizontalAdvance(shown) <= 96, shown
+        assert shown.startswith(stem[:2]) and shown.endswith("." + ext), (name, shown)
+        assert "…" in shown, (name, shown)
+    assert d.tile_name("repaired/part_00.repaired.png", 96).startswith("part_00.r")
+    # so small that the extension goes too: the cut still shows
+    for name in ("IM0123.dcm", "CT_small_soft.dcm"):
+        shown = d.tile_name(name, 40)
+        assert "…" in shown and fm.horizontalAdvance(shown) <= 40, (name, shown)

@@ -8,15 +8,23 @@ side: ``IM0123``, ``DSC_00123``, ``…_links``) and the end of each folder (``pa
 ``lot_02``). Letters are given up in this order, each run of them shown as one ellipsis,
 until the text fits:
 
-1. a repair output's ``repaired/`` folder (its name says ``.repaired`` already);
+1. a repair output's ``repaired/`` folder (its name says ``.repaired`` already), with no
+   ellipsis: the name starts there;
 2. each folder's middle, the longest first, down to 4 letters (``pa…_B/se…s2``);
-3. the extension, with no ellipsis (a set shares it; the tooltip has it);
-4. each folder's middle down to 2 letters, then to its last (``p…B/s…2``, ``…B/…2``);
-5. a repair output's marker, ``.repaired`` to ``.r`` (``img05.r…-2``);
-6. the stem's head, before its last number (or its last word): ``…0123``, ``…links``;
-7. the folders, the first first, each with its slash (``…2/…0123``, ``…0123``);
-8. the stem's end after its last number (``0001_sc…``), then that number from its left;
-9. whatever is left.
+3. each folder's middle down to 2 letters, then to its last (``p…B/s…2``, ``…B/…2``);
+4. a repair output's marker, ``.repaired`` to ``.r`` (``img05.r…-2.png``);
+5. the stem's head from its end, before its last number (or its last word), down to
+   its first 2 letters: ``CT_sm…soft.dcm``, ``DS…00123.JPG``;
+6. the extension, with no ellipsis where another one shows the cut (``DS…00123``; a
+   name that looks whole, ``IM0123…``, keeps one);
+7. the rest of the stem's head (``…0123``, ``…links``);
+8. the folders, the first first, each with its slash (``…2/…0123``, ``…0123``);
+9. the stem's end after its last number (``0001_sc…``), then that number from its left;
+10. whatever is left.
+
+The extension went third, with no ellipsis: "CT_small_soft.dcm" read "CT_small_soft", a
+whole name to look at, and a repair output "…part_00.repai…"; the name's start and its
+extension now stay while the middle of the stem goes ("CT_sm…soft.dcm", "part_00.re….png").
 """
 from __future__ import annotations
 
@@ -52,8 +60,8 @@ def _folder_cuts(parts: list[tuple[int, str]], high: int, low: int) -> list[list
 
 def drop_order(folder: str, name: str) -> tuple[str, list[list[int]], int]:
     """(the whole text; its letters' offsets in groups, in the order given up, a group at
-    once (an extension, a folder's last letter with its slash); where a silent extension
-    starts: a run of letters given up from there to the end shows no ellipsis)."""
+    once (an extension, a folder's last letter with its slash); the letters given up with
+    no ellipsis: a run of only these shows none)."""
     whole = f"{folder}/{name}" if folder else name
     base = len(folder) + 1 if folder else 0
     parts: list[tuple[int, str]] = []
@@ -76,18 +84,23 @@ def drop_order(folder: str, name: str) -> tuple[str, list[list[int]], int]:
         number = (breaks[-1] if breaks else max(0, len(core) - 4), len(core))
 
     order: list[list[int]] = []
+    silent: set[int] = set()
     if marker and parts and parts[-1][1].lower() == "repaired":
         start, part = parts.pop()
         order.append(list(range(start, start + len(part) + 1)))
+        silent.update(order[-1])
     longest = max((len(p) for _, p in parts), default=0)
     order += _folder_cuts(parts, longest, 4)
-    if stem_end < len(name):
-        order.append(list(range(base + stem_end, base + len(name))))
     order += _folder_cuts(parts, 4, 1)
     if marker:
         letters = range(base + marker.start() + 2, base + marker.start() + len(".repaired"))
         order += [[i] for i in reversed(letters)]
-    order += [[base + i] for i in range(number[0])]
+    head_keep = min(2, number[0])
+    order += [[base + i] for i in reversed(range(head_keep, number[0]))]
+    if stem_end < len(name):
+        order.append(list(range(base + stem_end, base + len(name))))
+        silent.update(order[-1])
+    order += [[base + i] for i in range(head_keep)]
     for start, part in parts:  # a folder's last letter and its slash
         order.append(list(range(start, start + len(part) + 1)))
     order += [[base + i] for i in reversed(range(number[1], core_end))]
@@ -99,11 +112,16 @@ def drop_order(folder: str, name: str) -> tuple[str, list[list[int]], int]:
         if group:
             seen.update(group)
             groups.append(group)
-    return whole, groups, base + stem_end
+    return whole, groups, silent
 
 
-def _shown(whole: str, gone: set[int], silent_from: int) -> str:
+def _shown(whole: str, gone: set[int], silent: set[int]) -> str:
+    """``whole`` without the letters ``gone``, each run of them an ellipsis; a run of only
+    ``silent`` letters shows none, except an extension cut when nothing else shows a cut
+    (a name that looks whole must be whole)."""
     out: list[str] = []
+    cuts = 0
+    ext_cut = False
     i = 0
     while i < len(whole):
         if i not in gone:
@@ -113,9 +131,14 @@ def _shown(whole: str, gone: set[int], silent_from: int) -> str:
         j = i
         while j < len(whole) and j in gone:
             j += 1
-        if not (i >= silent_from and j == len(whole)):
+        if not silent.issuperset(range(i, j)):
             out.append(ELLIPSIS)
+            cuts += 1
+        elif j == len(whole) and i > 0:
+            ext_cut = True
         i = j
+    if ext_cut and not cuts:
+        out.append(ELLIPSIS)
     return "".join(out)
 
 
@@ -123,12 +146,12 @@ def tile_text(folder: str, name: str, width: int, advance: Callable[[str], int])
     """FOLDER/NAME (NAME at the project's top) as shown in ``width`` pixels, ``advance``
     measuring a text: whole when it fits, else with the fewest letters given up in the
     order above (a few measures: the texts shorten as letters go)."""
-    whole, order, silent_from = drop_order(folder, name)
+    whole, order, silent = drop_order(folder, name)
     if advance(whole) <= width:
         return whole
 
     def text(n: int) -> str:
-        return _shown(whole, {i for group in order[:n] for i in group}, silent_from)
+        return _shown(whole, {i for group in order[:n] for i in group}, silent)
 
     lo, hi = 1, len(order)
     while lo < hi:
