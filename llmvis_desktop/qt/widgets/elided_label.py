@@ -106,10 +106,13 @@ class PartsLabel(ElidedLabel):
     or, marked True (words, not figures: a cut number reads as another), shortened
     first; a part ranked :data:`KEEP` is never cut while the others can give way.
     ``text()`` is the whole line. Elided at its end, the viewer's line read "zoom 85…"
-    while the image's size and format stood whole before it."""
+    while the image's size and format stood whole before it. A line that does not fit
+    draws its dots tight first, and a part of words gives up its last words whole before
+    its letters: at 1280 px the viewer read "128 × 128 · DIC…", now "DICOM 16-bit"."""
 
     KEEP = 100
     SEP = "   \u00b7   "
+    TIGHT_SEP = " \u00b7 "  # when the line does not fit: a part kept rather than wide dots
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -127,9 +130,12 @@ class PartsLabel(ElidedLabel):
     def shown_text(self) -> str:
         fm, room = self.fontMetrics(), max(0, self._text_rect().width())
         shown = [p[0] for p in self._parts]
+        sep = self.SEP
+        if fm.horizontalAdvance(sep.join(shown)) > room:
+            sep = self.TIGHT_SEP  # the wide dots' room for the parts first
 
         def width() -> int:
-            return fm.horizontalAdvance(self.SEP.join(t for t in shown if t))
+            return fm.horizontalAdvance(sep.join(t for t in shown if t))
 
         for i in sorted(range(len(shown)), key=lambda i: self._parts[i][1]):
             if width() <= room or self._parts[i][1] >= self.KEEP:
@@ -137,11 +143,14 @@ class PartsLabel(ElidedLabel):
             shown[i] = ""
             if not self._parts[i][2]:
                 continue
-            rest = room - width() - (fm.horizontalAdvance(self.SEP) if any(shown) else 0)
-            cut = fm.elidedText(self._parts[i][0], Qt.TextElideMode.ElideRight, rest)
+            rest = room - width() - (fm.horizontalAdvance(sep) if any(shown) else 0)
+            words = self._parts[i][0].split(" ")
+            while len(words) > 1 and fm.horizontalAdvance(" ".join(words)) > rest:
+                words.pop()  # its last words first: "DICOM 16-bit", not "DIC…"
+            cut = fm.elidedText(" ".join(words), Qt.TextElideMode.ElideRight, rest)
             if len(cut.rstrip("\u2026")) >= 3:  # a few letters say what it was; fewer say nothing
                 shown[i] = cut
-        line = self.SEP.join(t for t in shown if t)
+        line = sep.join(t for t in shown if t)
         return fm.elidedText(line, Qt.TextElideMode.ElideRight, room)
 
 

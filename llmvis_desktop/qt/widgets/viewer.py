@@ -323,9 +323,11 @@ class ImageViewer(LoadingMixin, WindowLevelMixin, ZoomMixin, QWidget):
             text = self.status_label.text()
         else:
             self.status_label.setText(text)
-        self.status_label.setToolTip(text)  # the whole line, when the viewer is too narrow for it
         self.wl_status.setText(wl)
         self.wl_status.setVisible(bool(wl))
+        whole = self.status_text()  # the whole line, W/L with it, when the viewer is too narrow for it
+        self.status_label.setToolTip(whole)
+        self.wl_status.setToolTip(whole)
 
     # --- frames ---------------------------------------------------------------------
     def frames(self) -> tuple[int, int]:
