@@ -5,16 +5,19 @@ permanent widgets.
 less 2 px: a long one was cut mid-word and ran into the image counts ("...when
 indexec33 images · 2 errors"). Here it is elided at a word boundary (:func:`elide_words`),
 ends :data:`GAP` px before the leftmost permanent widget, and its tooltip is the whole
-message when it is cut. ``currentMessage()``, timeouts and ``messageChanged`` are
-Qt's own.
+message when it is cut (``toolTip()`` too: it was shown only on a hover's event, the
+property empty). A message with a timeout that the mouse rests on stays until the mouse
+leaves it: a 4 s review line cut short went while it was being read in its tooltip.
+``currentMessage()`` and ``messageChanged`` are Qt's own.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QRect, Qt
-from PySide6.QtGui import QFontMetrics, QPainter
+from PySide6.QtCore import QEvent, QRect, Qt, QTimer
+from PySide6.QtGui import QCursor, QFontMetrics, QPainter
 from PySide6.QtWidgets import QStatusBar, QStyle, QStyleOption, QToolTip
 
 GAP = 16  # px between a message's end and the permanent widgets (the counts)
+HOLD_MS = 1000  # a hovered message's timeout looks again this often
 ELLIPSIS = "\u2026"
 
 
@@ -39,6 +42,42 @@ class StatusBar(QStatusBar):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self._permanent: list = []
+        self._expiry = QTimer(self, singleShot=True)
+        self._expiry.timeout.connect(self._expire)
+        self.messageChanged.connect(self._message_changed)
+
+    def showMessage(self, text: str, timeout: int = 0) -> None:  # noqa: N802 - Qt API
+        """As Qt's, but the timeout is held off while the mouse rests on the message."""
+        super().showMessage(text, 0)
+        if timeout > 0 and text:
+            self._expiry.start(timeout)
+        else:
+            self._expiry.stop()
+
+    def clearMessage(self) -> None:  # noqa: N802 - Qt API
+        self._expiry.stop()
+        super().clearMessage()
+
+    def message_hovered(self) -> bool:
+        """Whether the mouse is over the message now."""
+        return self.underMouse() and self.message_rect().contains(self.mapFromGlobal(QCursor.pos()))
+
+    def _expire(self) -> None:
+        if self.message_hovered():
+            self._expiry.start(HOLD_MS)  # being read: it stays while the mouse is on it
+        else:
+            super().clearMessage()
+
+    def _message_changed(self, text: str) -> None:
+        self._update_tooltip()
+
+    def _update_tooltip(self) -> None:
+        """The whole message as the tooltip while it is cut, none otherwise."""
+        self.setToolTip(self.currentMessage() if self.currentMessage() and self.is_message_elided() else "")
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        self._update_tooltip()
 
     def addPermanentWidget(self, widget, stretch: int = 0) -> None:  # noqa: N802 - Qt API
         self._permanent.append(widget)
