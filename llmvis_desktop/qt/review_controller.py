@@ -81,6 +81,9 @@ class ReviewController(ReviewNavigation, ReviewEnter, ReviewLabels, NextUnreview
         self.undo_stack = QUndoStack(self)
         self.current: Optional[ImageRecord] = None
         self._changes: dict = {}  # image id -> (record, own, status moved): see change_of
+        # image id -> (who, when, their caption) of a caption save refused over a teammate's:
+        # the save that then goes over theirs says so (caption_message)
+        self._caption_clashes: dict[int, tuple] = {}
         # the label panel's key map when there is one (name_for_key("1") -> name)
         self.label_for_key: Optional[Callable[[str], Optional[str]]] = None
         self._save_timer = QTimer(self, singleShot=True, interval=self.POSITION_SAVE_MS)
@@ -98,6 +101,7 @@ class ReviewController(ReviewNavigation, ReviewEnter, ReviewLabels, NextUnreview
         self.save_position(wait=True)  # written before the project it belongs to closes
         self.project = project
         self.undo_stack.clear()
+        self._caption_clashes.clear()
         self.current = None
 
     def _make_actions(self) -> None:
@@ -179,17 +183,24 @@ class ReviewController(ReviewNavigation, ReviewEnter, ReviewLabels, NextUnreview
         # text kept in the editor, unsaved, their caption under it (caption_editor.keep_unsaved)
         seen = {} if rec is None else dict(seen=rec.review_status, seen_caption=rec.caption)
 
+        clashes = self._caption_clashes
+        clash = clashes.pop(image_id, None)
+        # theirs still what the screen shows: this save goes over it, and says so
+        over = clash[:2] if clash is not None and rec is not None and (rec.caption or None) == clash[2] \
+            and text != clash[2] else None
+
         def action():
             try:
                 return ra.set_caption(project, image_id, text, actor, **seen)
             except ra.CaptionChanged as exc:
+                clashes[image_id] = (exc.who, exc.at, exc.theirs or None)
                 exc.args = (f"{exc} Your text stays in the caption box, unsaved: Ctrl+Enter saves it over "
                             "theirs, Esc shows theirs.",)
                 raise
 
         return self._write_here("Edit caption", image_id, action,
                                 shown=None if rec is None else replace(rec, caption=text), on_failed=on_failed,
-                                say=caption_message)
+                                say=lambda res: caption_message(res, over))
 
     def _shown_record(self, image_id: int) -> Optional[ImageRecord]:
         return self.current if self.current is not None and self.current.id == image_id \

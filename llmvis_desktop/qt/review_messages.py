@@ -215,13 +215,19 @@ def card_message(res) -> str:
     return text + " Undo takes it back."
 
 
-def caption_message(res) -> str:
+def caption_message(res, over: Optional[tuple] = None) -> str:
     """The status-bar line after a caption edit (F2, Ctrl+Enter) committed: the previous
-    line stayed up, so a saved caption looked as if nothing had happened."""
+    line stayed up, so a saved caption looked as if nothing had happened. ``over``: (who,
+    when) of a teammate's caption this one replaced, after a save refused over it (moving
+    on saved the reviewer's text over theirs with only "Caption saved")."""
     where = visible_name(res.record.relpath)
     if not res.changed:
         return f"Caption unchanged ({where})."
     done = "saved" if res.record.caption else "cleared"
+    if over is not None:
+        who, at = over
+        return (f"Caption {done} over {who or 'someone'}'s{f' ({at})' if at else ''} on {where}; "
+                "Ctrl+Z undoes it.")
     return f"Caption {done} ({where}); Ctrl+Z undoes it."
 
 
