@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Callable, Collection, Iterable, Optional, Union
 
 from sqlalchemy import select
@@ -279,8 +280,11 @@ class DecidedSince(StatusChanged):
     (by a teammate), and the step would go over that decision (reopen cards on an image
     they rejected, take a label off an image they marked reviewed). Nothing was changed."""
 
-    def __init__(self, now: str, left: Optional[str], who: Optional[str], step: str, at: str = "") -> None:
-        self.status, self.seen, self.who, self.step, self.at = now, left, who, step, at
+    def __init__(self, now: str, left: Optional[str], who: Optional[str], step: str, at: str = "",
+                 when: Optional[datetime] = None) -> None:
+        # ``at``: the time as said ("19:41 CET"); ``when``: that decision's own (its event's) time,
+        # which tells a teammate's new decision from the one refused before in the same minute
+        self.status, self.seen, self.who, self.step, self.at, self.when = now, left, who, step, at, when
         rs.NotPending.__init__(
             self, f"{_marked(who, now, at)}, after this action (which left it {left}); "
                   f"{'undoing' if step == 'undo' else 'redoing'} it would go over that decision. "
@@ -434,7 +438,7 @@ def apply_state(target, image_id: int, state: dict, actor: str, action_prefix: s
             over = reopens_decided(current, now_state, now_expect, plan)
             if over is not None:  # nothing written: run rolls back
                 who, at = status_set(s, image_id)
-                raise DecidedSince(over, now_expect.get("review_status"), who, action_prefix, short_when(at))
+                raise DecidedSince(over, now_expect.get("review_status"), who, action_prefix, short_when(at), at)
         # the status as the reviewer saw it: restoring the cards' outcomes first turns a
         # "suggested" image into "new" (a redo of an accept recorded "new -> reviewed")
         seen = rr.locked_image(s, image_id).review_status

@@ -144,7 +144,8 @@ class ReviewUndo:
         action left it). Taken off at the first refusal, it could never be retried.
 
         Kept on top, though, it blocks the steps under it. So the same step refused again at
-        once (the stack not moved nor added to since, the same teammate's same decision) is
+        once (the stack not moved nor added to since, the same teammate's same decision, made
+        at the same time: one they took back and made again is new, and keeps the step) is
         taken off (Qt deletes an obsolete command as the stack steps over it): a second Ctrl+Z
         reaches the step before. Sound either way: a step writes back only what its action
         changed, against the image as it is now (``apply_state`` with ``expect``), so a step
@@ -155,7 +156,9 @@ class ReviewUndo:
         name = write.name or f"image {image_id}"
         err, stack = write.error, self.undo_stack
         keys = "Ctrl+Z" if undo else "Ctrl+Shift+Z"
-        key = (undo, err.status, err.who, stack.count(), stack.index())
+        # the teammate's decision by its time too: one re-made since (taken back, marked again)
+        # is a new decision, not the one the reviewer was told of: the step stays, to be retried
+        key = (undo, err.status, err.who, getattr(err, "when", None) or err.at, stack.count(), stack.index())
         again = getattr(cmd, "refused_at", None) == key
         cmd.refused_at = key
         if again and self._stack_at(cmd, undo, write):
