@@ -12,7 +12,7 @@ def plural(n: int, word: str, many: Optional[str] = None) -> str:
 
 
 #: said with a name shown by :func:`visible_name` when it differs (the grid's tooltip)
-CONTROL_NOTE = "(control characters in the name are shown escaped: \\t tab, \\n newline, \\xNN others)"
+CONTROL_NOTE = "(control and invisible characters in the name are shown escaped: \\t tab, \\n newline, \\xNN or \\uNNNN others)"
 
 
 #: characters a terminal acts on or that break a line: C0 controls (ESC, newline, carriage
@@ -36,12 +36,21 @@ def one_line(text: str) -> str:
     return _CONTROLS.sub(_escaped, text) if _CONTROLS.search(text) else text
 
 
+#: characters a window draws as nothing in a name: a soft hyphen, the zero-width space,
+#: non-joiner and joiner, the word joiner, a byte order mark (as search ignores them:
+#: ``store/fold.INVISIBLE``). "CT_s\u00admall.dcm" was drawn as "CT_small.dcm", the same
+#: text as another file's.
+_INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
+
+
 def visible_name(text: str) -> str:
     """A file name as the window shows it: :func:`one_line` (the grid showed
-    ``tab\\there.png`` as "tab…png" and wrapped a newline into two clipped lines).
-    Escapes, not the Control Pictures symbols: the fonts of many Linux desktops
-    (DejaVu) have no glyph for those, and drew boxes."""
-    return one_line(text)
+    ``tab\\there.png`` as "tab…png" and wrapped a newline into two clipped lines), and
+    the characters drawn as nothing escaped too (a soft hyphen as ``\\xad``). Escapes, not the Control
+    Pictures symbols: the fonts of many Linux desktops (DejaVu) have no glyph for those,
+    and drew boxes."""
+    text = one_line(text)
+    return _INVISIBLE.sub(_escaped, text) if _INVISIBLE.search(text) else text
 
 
 def model_short_name(model_id) -> str:

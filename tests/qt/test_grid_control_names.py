@@ -70,3 +70,11 @@ def test_the_viewer_error_panel_and_status_show_the_name_on_one_line(qtbot):
     viewer.show_error("/data/new\nline.png", "cannot read /data/new\nline.png: truncated")
     assert viewer._error.path.text().replace("\u200b", "") == "/data/new\\nline.png"
     assert "\n" not in viewer.status_text() and "new\\nline.png" in viewer.status_text()
+
+
+def test_characters_drawn_as_nothing_are_shown_escaped():
+    """A soft hyphen (or a zero-width space, joiner, BOM) in a file name was drawn as
+    nothing: "CT_s\\u00admall.dcm" read "CT_small.dcm", as another file's name."""
+    assert visible_name("CT_s\u00admall.dcm") == "CT_s\\xadmall.dcm"
+    assert visible_name("a\u200bb\u200dc\ufeff.png") == "a\\u200bb\\u200dc\\ufeff.png"
+    assert visible_name("CT_s\u00admall.dcm") != visible_name("CT_small.dcm")
