@@ -32,6 +32,8 @@ Methods / attributes
                                    its folder is inspected again first, so a model deleted or
                                    changed since the scan is refused; one too big for the
                                    device is chosen only once the user confirms)
+    ``use_selected() -> bool``     Enter or a double-click on a row: ``use_as`` the role its
+                                   kind has (a labeler: "labeler"; else "captioner")
     ``clear(role) -> bool``        the project stops using a captioner / labeler ("Stop using"
                                    buttons; modelChosen(role, ""))
     ``set_opt_in(kind, on)``       kind "bin" | "remote_code" for the selected model; then
@@ -180,6 +182,14 @@ class ModelManagerDialog(QDialog):
         opts.addWidget(self.code_box)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
+        # no button is the default: Enter on a row chose it as the captioner (the first
+        # button's default) and did nothing on a labeler's row; Enter or a double-click on a
+        # row now uses it in the role its kind has (:meth:`use_selected`)
+        for b in (self.caption_btn, self.label_btn, self.clear_cap_btn, self.clear_lab_btn, self.rescan_btn,
+                  *buttons.buttons()):
+            b.setAutoDefault(False)
+            b.setDefault(False)
+        self.table.doubleClicked.connect(lambda _index: self.use_selected())
 
         lay = QVBoxLayout(self)
         lay.addWidget(self.current_label)
@@ -436,6 +446,20 @@ class ModelManagerDialog(QDialog):
         self._show_current()
         self.modelChosen.emit(role, saved_key(info))
         return True
+
+    def use_selected(self) -> bool:
+        """Enter or a double-click on a row: the selected model becomes the project's
+        labeler (a labeler) or captioner (a captioner or chat model); refused, the status
+        line says why, as the buttons do."""
+        info = self._selected()
+        return self.use_as("labeler" if info is not None and info.kind in ROLE_KINDS["labeler"] else "captioner")
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt API
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.focusWidget() is self.table:
+            self.use_selected()
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     def clear(self, role: str) -> bool:
         """The project stops using a ``role`` ("captioner" | "labeler") model."""
