@@ -87,7 +87,8 @@ from llmvis_desktop.core.suggest.too_deep import too_deep_note
 
 from ..db_messages import describe_db_error
 from .model_choices import ModelChoices, saved_key
-from .model_rows import COLUMNS, MODEL_COLUMN_MAX, device_name, empty_text, fit_device, loaded_line, row_items
+from .model_rows import (COLUMNS, MODEL_COLUMN_MAX, device_name, empty_text, fit_device, loaded_line, row_items,
+                         said_here)
 
 LOADED_EVERY_MS = 1000  # the loaded line follows the model thread (a job loading, a switch unloading)
 ROLE_KINDS = {"captioner": ("captioner", "chat"), "labeler": ("labeler",)}
@@ -347,7 +348,7 @@ class ModelManagerDialog(QDialog):
         info = self._selected()
         problem = self.choices.problem(info) if info is not None else None
         if problem:
-            self.status_label.setText(problem)
+            self.status_label.setText(said_here(problem))
         elif self._showing_problem:
             self.status_label.setText("")
         self._showing_problem = bool(problem)
@@ -378,7 +379,7 @@ class ModelManagerDialog(QDialog):
         if problem:  # unticked: refused again, said as when it is selected
             text += f"; refused now: {problem.removeprefix(info.path + ': ')}"
         self._showing_problem = bool(problem)
-        self.status_label.setText(text)
+        self.status_label.setText(said_here(text))
 
     @staticmethod
     def _is_loaded(info: ModelInfo) -> bool:
@@ -424,7 +425,7 @@ class ModelManagerDialog(QDialog):
         try:
             info = self._reinspect(info)
         except ModelRefused as exc:
-            self.status_label.setText(str(exc))
+            self.status_label.setText(said_here(str(exc)))
             return False
         if info.kind not in ROLE_KINDS[role]:  # (one of no known kind: why it is refused)
             self.status_label.setText(info.problem if info.kind is None and info.problem
@@ -434,7 +435,7 @@ class ModelManagerDialog(QDialog):
         try:
             check(info, allow_bin=allow_bin, allow_remote_code=allow_code)
         except ModelRefused as exc:
-            self.status_label.setText(str(exc))
+            self.status_label.setText(said_here(str(exc)))
             return False
         too_big = self._too_big(info)
         if too_big and not self._confirm_too_big(info, role, too_big):
