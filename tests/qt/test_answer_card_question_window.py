@@ -35,6 +35,22 @@ def test_each_answer_card_says_which_question_it_answers(qtbot, tmp_path):
     assert q3.is_elided() and q3.width() <= panel.width()
     assert not q4.isVisible()  # a caption's prompt is not a question
     panel.grab().save(str(tmp_path / "answers.png"))
+
+
+def test_an_answer_accepted_says_it_was_kept_as_a_note(qtbot):
+    """Keep as note (or Accept on an answer's card) stores the answer as a note; its card
+    said "accepted by tester", as a caption's does."""
+    panel = SuggestionPanel()
+    qtbot.addWidget(panel)
+    panel.set_suggestions([_rec(1, "answer", "yes", "is there a scratch?", "accepted"),
+                           _rec(2, "answer", "no", "is there a dent?", "rejected"),
+                           _rec(3, "caption", "a metal part", None, "accepted")])
+    assert panel.card(1).outcome_label.text() == "kept as a note by tester"
+    assert panel.card(2).outcome_label.text() == "rejected by tester"
+    assert panel.card(3).outcome_label.text() == "accepted by tester"
+    panel.set_suggestions([_rec(4, "answer", "maybe", "is it bent?")])
+    panel.card(4).show_saving("accepted")
+    assert panel.card(4).outcome_label.text() == "kept as a note (saving\u2026)"
     # a card refilled with another image's caption drops the line
     panel.set_suggestions([_rec(2, "caption", "a part", None)])
     assert not panel.card(2).question_label.isVisible()

@@ -319,7 +319,9 @@ class SuggestionCard(QFrame):
         else:
             who = f" by {s.decided_by}" if s.decided_by else ""
             final = f": \u201c{s.final_value}\u201d" if s.outcome == "edited" and s.final_value else ""
-            self.outcome_label.setText(f"{s.outcome}{who}{final}")
+            # an answer accepted is kept as a note (Keep as note, or Accept on its card)
+            said = "kept as a note" if s.kind == "answer" and s.outcome == "accepted" else s.outcome
+            self.outcome_label.setText(f"{said}{who}{final}")
             _set_prop(self.outcome_label, "outcome", s.outcome)
             self.outcome_label.show()
 
