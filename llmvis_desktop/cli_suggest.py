@@ -291,7 +291,7 @@ def run_suggest_cmd(args) -> int:
         return _err("suggest", str(exc))
     except (Cancelled, KeyboardInterrupt) as exc:
         bar.close()
-        return _interrupted(args, seen, getattr(exc, "stored_images", None))
+        return _interrupted(args, seen, getattr(exc, "stored_images", None), getattr(exc, "earlier_left", None))
     except Exception as exc:
         bar.close()
         if getattr(args, "debug", False) or os.environ.get("LLMVIS_DEBUG"):
@@ -360,12 +360,14 @@ REDO_AGAIN = ("run llmvis suggest --all again to finish: a run without --all cou
               "as they have these models' suggestions from before")
 
 
-def _interrupted(args, seen: dict, stored: Optional[int] = None) -> int:
+def _interrupted(args, seen: dict, stored: Optional[int] = None, earlier_left: Optional[int] = None) -> int:
     """Say what an interrupted job kept: the images whose suggestions were stored out of
     those it had to do (it said only "finished batches are kept"), in the words the
     window's cancel uses (:func:`~.core.suggest.report.stored_words`), with --json in the
     object too. ``stored``: what the models' commits stored (its last progress report can
-    be a few batches behind them); None: that report's count."""
+    be a few batches behind them); None: that report's count. ``earlier_left``: of the
+    images an --all run had not reached, those with the models' earlier suggestions (0: a
+    plain run again finishes it, as it would on a folder never suggested before)."""
     from .core.suggest.report import stored_words
 
     if stored is not None and "total" in seen:
@@ -376,7 +378,7 @@ def _interrupted(args, seen: dict, stored: Optional[int] = None) -> int:
         total = seen["total"]
         message = interrupted(f"{stored_words(done)}{what}, of the {total:,} images this run had "
                               f"to do ({total - done:,} to go)",
-                              REDO_AGAIN if getattr(args, "redo", False) else RUN_AGAIN)
+                              REDO_AGAIN if getattr(args, "redo", False) and earlier_left != 0 else RUN_AGAIN)
     else:  # (while the models loaded, or during the first batch: it said "kept suggestions for 0 of the 4")
         to_go = f" ({seen['total']:,} {'image' if seen['total'] == 1 else 'images'} to go)" if seen.get("total") else ""
         models = " (the models' suggestions before it were stored)" if seen.get("after_models") else ""

@@ -240,6 +240,12 @@ class ModelJobsMixin:
         if stored is None and done:  # (a job that did not say what it stored: its last report)
             said = said.replace("; ", "; at least ", 1)
         menu = REDO_MENUS.get(getattr(self, "_models_scope", "unsuggested"))
+        # a redo whose images not reached have no suggestions from these models (a folder never
+        # suggested before): they kept none, and a run on images not yet suggested finishes it
+        earlier_left = getattr(getattr(job, "cancelled_by", None), "earlier_left", None)
+        if menu is not None and earlier_left == 0:
+            said += (" (the images not reached had none from these models yet)" if n else "")
+            menu = None
         if menu is None:
             said += "; running it again on images not yet suggested goes on from there"
         else:  # the images not reached have the models' earlier suggestions: "not yet suggested" skips them

@@ -30,7 +30,8 @@ def test_a_selected_refused_model_says_why_whole(qtbot, tmp_path):
         assert str(models / "weird") in dlg.table.item(row, problem_col).toolTip()
 
         dlg.select_path(str(models / "old-blip"))
-        assert "opt in for this model (--allow-bin; in the model manager, its check box)" in dlg.status_text()
+        assert ("opt in for this model (tick \u201cAllow pickle .bin weights for this model\u201d below)"
+                in dlg.status_text())
         dlg.bin_box.setChecked(True)
         assert dlg.status_text() == "old-blip: opted in to pickle .bin weights"
         dlg.select_path(str(models / "weird"))  # the line said "old-blip: opted in to pickle .bin weights" still

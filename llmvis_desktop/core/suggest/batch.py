@@ -172,7 +172,7 @@ def run_suggest(
     try:
         progress(Progress("suggest", 0, total, loading_message()))
     except Cancelled:  # (said as a cancel later in the job is: what it stored, none)
-        raise SuggestCancelled(0) from None
+        raise _with_earlier(SuggestCancelled(0), project, roles, todo, None, only_unsuggested) from None
     if not todo:
         report.seconds = time.monotonic() - started
         progress(Progress("suggest", 0, 0, "nothing to do"))
@@ -284,11 +284,13 @@ def run_suggest(
         report.device = ",".join(sorted({e.device for e in engines.values()}))
     except Cancelled as exc:  # while the models loaded (a cancel in the batches says what they stored)
         if isinstance(exc, SuggestCancelled):
+            _with_earlier(exc, project, roles, todo, committer, only_unsuggested)
             raise
-        raise SuggestCancelled(0) from exc
+        raise _with_earlier(SuggestCancelled(0), project, roles, todo, committer, only_unsuggested) from exc
     except KeyboardInterrupt as exc:  # what its commits stored, for the CLI to say (its last
         interrupted = True  # progress report can be a few batches behind them)
         exc.stored_images = len(committer.stored_images) if committer is not None else 0
+        _with_earlier(exc, project, roles, todo, committer, only_unsuggested)
         raise
     finally:
         reader.close()
@@ -299,6 +301,28 @@ def run_suggest(
             worker.shutdown(wait=not interrupted)
         report.seconds = time.monotonic() - started
     return report
+
+
+def _with_earlier(exc: BaseException, project: Project, roles, todo: list[int], committer,
+                  only_unsuggested: bool) -> BaseException:
+    """``exc`` (a cancel or an interrupt) with ``earlier_left``: for a redo, how many of the
+    images it had not reached carry these models' earlier suggestions (what a plain run
+    again counts as done and leaves as they are); None for a plain run, or when that cannot
+    be read (a cancel said "the others keep their earlier suggestions" of a folder that had
+    none, where a plain run again finishes the work)."""
+    exc.earlier_left = None
+    if only_unsuggested:
+        return exc
+    stored = committer.stored_images if committer is not None else set()
+    left = {i for i in todo if i not in stored}
+    try:
+        had = set()
+        for r in roles:
+            had |= done_image_ids(project, r.info, r.kind, r.prompt) & left
+        exc.earlier_left = len(had)
+    except Exception as err:  # (the cancel is said all the same, as before)
+        log.warning("images left with earlier suggestions: %s", err)
+    return exc
 
 
 FIRST_LOAD_MESSAGE = "loading torch and transformers (once a session), then the models"

@@ -217,6 +217,11 @@ def _replace(info: ModelInfo, **kw) -> ModelInfo:
     return replace(info, **kw)
 
 
+#: how a refusal says to opt in (the model manager says its own check box instead)
+BIN_OPT_IN = "(--allow-bin; in the model manager, its check box)"
+CODE_OPT_IN = "(--trust-remote-code; in the model manager, its check box)"
+
+
 def refusal(info: ModelInfo, allow_bin: bool = False, allow_remote_code: bool = False,
             bad_config: Optional[str] = None) -> Optional[str]:
     where = info.path
@@ -236,15 +241,13 @@ def refusal(info: ModelInfo, allow_bin: bool = False, allow_remote_code: bool = 
                 f"known model types: {known}")
     if info.weights_format == "bin" and not allow_bin:
         return (f"{where}: weights only in pickle .bin form, which can run code when loaded; "
-                f"convert them to safetensors, or opt in for this model (--allow-bin; in the model "
-                f"manager, its check box)")
+                f"convert them to safetensors, or opt in for this model {BIN_OPT_IN}")
     if info.needs_remote_code and not allow_remote_code:
         other = info.remote_code_in not in (None, "config.json")
         return (f"{where}: this model needs its own Python code (trust_remote_code"
                 + (f": auto_map in {info.remote_code_in}; without it transformers would quietly use its "
                    f"default class instead" if other else "")
-                + "); use a converted checkpoint, or opt in for this model (--trust-remote-code; in the "
-                  "model manager, its check box)")
+                + f"); use a converted checkpoint, or opt in for this model {CODE_OPT_IN}")
     if info.damaged:
         return f"{where}: {info.damaged}"
     return None

@@ -70,6 +70,11 @@ class SuggestCancelled(Cancelled):
     after the cancel included (its last progress report, cut by the cancel, could be a
     few batches behind them); 0 when it was cancelled before any was stored."""
 
+    #: of the images a redo (``only_unsuggested=False``) had not reached, how many carry the
+    #: models' earlier suggestions (a plain run again would leave those as they are; 0: it
+    #: finishes the redo); None for a plain run, or when it could not be read
+    earlier_left: Optional[int] = None
+
     def __init__(self, stored_images: int) -> None:
         self.stored_images = stored_images
         super().__init__(cancelled_words(stored_images))

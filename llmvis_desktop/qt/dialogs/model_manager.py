@@ -32,6 +32,8 @@ Methods / attributes
                                    its folder is inspected again first, so a model deleted or
                                    changed since the scan is refused; one too big for the
                                    device is chosen only once the user confirms)
+    ``use_selected() -> bool``     Enter or a double-click on a row: ``use_as`` the role its
+                                   kind has (a labeler: "labeler"; else "captioner")
     ``clear(role) -> bool``        the project stops using a captioner / labeler ("Stop using"
                                    buttons; modelChosen(role, ""))
     ``set_opt_in(kind, on)``       kind "bin" | "remote_code" for the selected model; then
@@ -85,7 +87,8 @@ from llmvis_desktop.core.suggest.too_deep import too_deep_note
 
 from ..db_messages import describe_db_error
 from .model_choices import ModelChoices, saved_key
-from .model_rows import COLUMNS, MODEL_COLUMN_MAX, device_name, empty_text, fit_device, loaded_line, row_items
+from .model_rows import (COLUMNS, MODEL_COLUMN_MAX, device_name, empty_text, fit_device, loaded_line, row_items,
+                         said_here)
 
 LOADED_EVERY_MS = 1000  # the loaded line follows the model thread (a job loading, a switch unloading)
 ROLE_KINDS = {"captioner": ("captioner", "chat"), "labeler": ("labeler",)}
@@ -180,6 +183,14 @@ class ModelManagerDialog(QDialog):
         opts.addWidget(self.code_box)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
+        # no button is the default: Enter on a row chose it as the captioner (the first
+        # button's default) and did nothing on a labeler's row; Enter or a double-click on a
+        # row now uses it in the role its kind has (:meth:`use_selected`)
+        for b in (self.caption_btn, self.label_btn, self.clear_cap_btn, self.clear_lab_btn, self.rescan_btn,
+                  *buttons.buttons()):
+            b.setAutoDefault(False)
+            b.setDefault(False)
+        self.table.doubleClicked.connect(lambda _index: self.use_selected())
 
         lay = QVBoxLayout(self)
         lay.addWidget(self.current_label)
@@ -337,7 +348,7 @@ class ModelManagerDialog(QDialog):
         info = self._selected()
         problem = self.choices.problem(info) if info is not None else None
         if problem:
-            self.status_label.setText(problem)
+            self.status_label.setText(said_here(problem))
         elif self._showing_problem:
             self.status_label.setText("")
         self._showing_problem = bool(problem)
@@ -368,7 +379,7 @@ class ModelManagerDialog(QDialog):
         if problem:  # unticked: refused again, said as when it is selected
             text += f"; refused now: {problem.removeprefix(info.path + ': ')}"
         self._showing_problem = bool(problem)
-        self.status_label.setText(text)
+        self.status_label.setText(said_here(text))
 
     @staticmethod
     def _is_loaded(info: ModelInfo) -> bool:
@@ -414,7 +425,7 @@ class ModelManagerDialog(QDialog):
         try:
             info = self._reinspect(info)
         except ModelRefused as exc:
-            self.status_label.setText(str(exc))
+            self.status_label.setText(said_here(str(exc)))
             return False
         if info.kind not in ROLE_KINDS[role]:  # (one of no known kind: why it is refused)
             self.status_label.setText(info.problem if info.kind is None and info.problem
@@ -424,7 +435,7 @@ class ModelManagerDialog(QDialog):
         try:
             check(info, allow_bin=allow_bin, allow_remote_code=allow_code)
         except ModelRefused as exc:
-            self.status_label.setText(str(exc))
+            self.status_label.setText(said_here(str(exc)))
             return False
         too_big = self._too_big(info)
         if too_big and not self._confirm_too_big(info, role, too_big):
@@ -436,6 +447,20 @@ class ModelManagerDialog(QDialog):
         self._show_current()
         self.modelChosen.emit(role, saved_key(info))
         return True
+
+    def use_selected(self) -> bool:
+        """Enter or a double-click on a row: the selected model becomes the project's
+        labeler (a labeler) or captioner (a captioner or chat model); refused, the status
+        line says why, as the buttons do."""
+        info = self._selected()
+        return self.use_as("labeler" if info is not None and info.kind in ROLE_KINDS["labeler"] else "captioner")
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt API
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.focusWidget() is self.table:
+            self.use_selected()
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     def clear(self, role: str) -> bool:
         """The project stops using a ``role`` ("captioner" | "labeler") model."""

@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTableWidgetItem
 
 from llmvis_desktop.core.suggest.device import describe_size
-from llmvis_desktop.core.suggest.discovery import ModelInfo
+from llmvis_desktop.core.suggest.discovery import BIN_OPT_IN, CODE_OPT_IN, ModelInfo
 
 COLUMNS = ("Model", "Family", "Kind", "Size", "Fits", "Source", "Problem")
 ROLE_NAMES = {"caption": "captioner", "label": "labeler", "answer": "answers", "chat": "captioner, answers"}
@@ -32,6 +32,24 @@ def loaded_line(loaded) -> str:
     return "Loaded now: " + ", ".join(f"{name} ({' / '.join(roles)})" for name, roles in parts.items())
 
 
+#: a refusal's way to opt in, as the model manager says it: its check box by its words
+#: (it said "(--allow-bin; in the model manager, its check box)" in the model manager)
+OPT_INS_HERE = {
+    BIN_OPT_IN: "(tick \u201cAllow pickle .bin weights for this model\u201d below)",
+    CODE_OPT_IN: "(tick \u201cAllow this model's own code (trust_remote_code)\u201d below)",
+}
+
+
+def said_here(text: Optional[str]) -> Optional[str]:
+    """A refusal (or any status) as the model manager shows it: the opt-in named by the
+    dialog's own check box, not the command line's option."""
+    if not text:
+        return text
+    for cli, here in OPT_INS_HERE.items():
+        text = text.replace(cli, here)
+    return text
+
+
 def _without_path(problem: Optional[str], path: str) -> str:
     """A refusal as its row shows it: the row is the model, so not its folder's path again
     first (the reason and its fix were elided at 1024 px; the tooltip has it whole)."""
@@ -43,6 +61,7 @@ def _without_path(problem: Optional[str], path: str) -> str:
 def row_items(info: ModelInfo, problem: Optional[str], fit: Optional[bool]) -> list[QTableWidgetItem]:
     """The cells of ``info``'s row, in :data:`COLUMNS` order: ``problem``, why it would be
     refused (None: usable); ``fit``, whether it fits the device (None: unknown)."""
+    problem = said_here(problem)
     cells = (
         info.name, info.family or "?", info.kind or "-", describe_size(info.size_bytes),
         "refused" if problem else {True: "yes", False: "too big", None: "?"}[fit],

@@ -33,7 +33,7 @@ from llmvis_desktop.core.suggest.strips import VIEW_KEY, describe
 from llmvis_desktop.core.wording import model_short_name
 
 from .. import style
-from .elided_label import ClampedLabel, ModelLabel
+from .elided_label import ClampedLabel, ElidedLabel, ModelLabel
 
 if TYPE_CHECKING:
     from .suggestion_panel import SuggestionPanel
@@ -67,6 +67,7 @@ def card_style(palette=None) -> str:
         "QLabel#sgValue[kind=\"label\"] { font-weight: bold; }",
         f"QLabel#sgSmall {{ color: {d.text}; font-size: small; }}",
         f"QLabel#sgMuted {{ color: {d.muted}; font-size: small; }}",
+        f"QLabel#sgQuestion {{ color: {d.text}; font-size: small; font-style: italic; }}",
         f"QLabel#sgOutcome {{ color: {d.muted}; font-size: small; }}",
         f"QLabel#sgOutcome[outcome=\"accepted\"], QLabel#sgOutcome[outcome=\"edited\"] {{ color: {ok}; }}",
         f"QLabel#sgOutcome[outcome=\"rejected\"] {{ color: {bad}; }}",
@@ -166,6 +167,11 @@ class SuggestionCard(QFrame):
         # "More" under the text while it is cut (beside the score it widened an 800 px window's card)
         text = QVBoxLayout()
         text.setSpacing(0)
+        # an answer's question, one line ("Q: is there a scratch?"): two kept answers read
+        # "ANSWER yes" / "ANSWER no", which question each answered only in a tooltip
+        self.question_label = ElidedLabel(objectName="sgQuestion")
+        self.question_label.hide()
+        text.addWidget(self.question_label)
         text.addWidget(self.value_label)
         self.more_button = self._button("More", "sgMore", self._toggle_more)
         self.more_button.setFlat(True)
@@ -277,6 +283,10 @@ class SuggestionCard(QFrame):
                   ("pending" if pending else "other"))
         self.kind_label.setText(s.kind.upper())
         self.value_label.set_full_text(s.value)  # (shown short again: a new suggestion)
+        asked = (s.prompt or "").strip() if s.kind == "answer" else ""
+        self.question_label.setText(f"Q: {' '.join(asked.split())}" if asked else "")
+        self.question_label.setToolTip(f"asked: {asked}" if asked else "")
+        self.question_label.setVisible(bool(asked))
         self._update_more()
         _set_prop(self.value_label, "kind", s.kind)
         score_text = "no score"
@@ -309,7 +319,9 @@ class SuggestionCard(QFrame):
         else:
             who = f" by {s.decided_by}" if s.decided_by else ""
             final = f": \u201c{s.final_value}\u201d" if s.outcome == "edited" and s.final_value else ""
-            self.outcome_label.setText(f"{s.outcome}{who}{final}")
+            # an answer accepted is kept as a note (Keep as note, or Accept on its card)
+            said = "kept as a note" if s.kind == "answer" and s.outcome == "accepted" else s.outcome
+            self.outcome_label.setText(f"{said}{who}{final}")
             _set_prop(self.outcome_label, "outcome", s.outcome)
             self.outcome_label.show()
 
