@@ -168,9 +168,13 @@ def test_one_refresh_of_the_image_shown_rebuilds_its_panels_once(qtbot, window, 
     win = window
     first, cap, lab, panel = _with_cards(qtbot, win, labelled_folder)
     calls, reads = [], []
-    real_set, real_cards = win.panel_ctl.set_record, win.project.suggestion_cards
+    real_set, real_read = win.panel_ctl.set_record, win.project.cards_and_history
     win.panel_ctl.set_record = lambda rec: (calls.append(rec.id if rec else None), real_set(rec))[1]
-    win.project.suggestion_cards = lambda *a, **k: (reads.append(a), real_cards(*a, **k))[1]
+    # every read of the cards goes through cards_and_history: alone (suggestion_cards calls
+    # it), or with the image's trail in the same transaction once the History has shown it
+    # (its timer fired before the refresh). Counting suggestion_cards alone missed the
+    # second kind: the test failed about 1 run in 8, on timing (reads == [])
+    win.project.cards_and_history = lambda *a, **k: (reads.append(a), real_read(*a, **k))[1]
     win.review._refresh(first)
     win.panel_ctl.flush_cards()
     assert calls == [first], calls
