@@ -159,7 +159,7 @@ def run_models_cmd(args) -> int:
                      "weights": i.weights_format, "source": i.source, "device": device, "fits": ok,
                      "problem": i.problem, "hub_repo": i.hub_params().get("hub_repo"),
                      "hub_commit": i.hub_params().get("hub_commit")})
-    from .core.suggest.discovery import hf_hub_cache
+    from .core.suggest.discovery import UNKNOWN_FAMILY, hf_hub_cache
 
     folders = [d for d in dict.fromkeys(dirs) if d not in absent]  # the places looked in
     if args.json:  # an object, as every --json output (it was a bare list, unlike its own failures)
@@ -181,7 +181,7 @@ def run_models_cmd(args) -> int:
         return EXIT_OK
     for r in rows:
         fit = {True: "fits", False: "too big", None: "?"}[r["fits"]] if not r["problem"] else "refused"
-        print(f"{r['name'][:40]:40s} {r['family'] or '-':10s} {r['kind'] or '-':9s} "
+        print(f"{r['name'][:40]:40s} {r['family'] or UNKNOWN_FAMILY:10s} {r['kind'] or '-':9s} "
               f"{describe_size(r['size_bytes']):>9s}  {fit:8s} {r['path']}")
         if r["problem"]:
             print(f"    {r['problem']}")

@@ -242,7 +242,9 @@ def test_the_model_in_use_is_selected_and_tab_leaves_the_table(qtbot, setup, tmp
     dlg = ModelManagerDialog(project, [str(models)], device="cpu", hf_cache=tmp_path / "no-cache")
     qtbot.addWidget(dlg)
     assert dlg._selected() is not None and dlg._selected().path == str(models / "clip-x")
-    assert dlg.label_btn.isEnabled()
+    # already the labeler: its "Use as" says so (disabled); "Stop using labeler" is at hand
+    assert not dlg.label_btn.isEnabled() and "already the project's labeler" in dlg.label_btn.toolTip()
+    assert dlg.clear_lab_btn.isEnabled()
     assert not dlg.table.tabKeyNavigation()
 
 

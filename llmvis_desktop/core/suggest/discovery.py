@@ -25,6 +25,11 @@ class ModelRefused(Exception):
     """A model folder we will not load; the message names the folder and the fix."""
 
 
+#: a model's family where its config names none we know, in ``llmvis models list`` and the
+#: Models dialog alike (one said "-", the other "?")
+UNKNOWN_FAMILY = "unknown"
+
+
 @dataclass(frozen=True)
 class ModelInfo:
     path: str
@@ -48,6 +53,11 @@ class ModelInfo:
     @property
     def name(self) -> str:
         return self.model_id if self.source == "hf-cache" else Path(self.path).name
+
+    @property
+    def family_text(self) -> str:
+        """The family as ``llmvis models list`` and the Models dialog show it."""
+        return self.family or UNKNOWN_FAMILY
 
     def hub_params(self) -> dict:
         """Where an HF-cache model came from, for a suggestion's provenance params (the

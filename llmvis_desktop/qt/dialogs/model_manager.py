@@ -337,10 +337,21 @@ class ModelManagerDialog(QDialog):
                 why = "Select a model first." if self.project is not None else ""
             elif info.kind not in ROLE_KINDS[role] and not (problem and info.kind is None):
                 why = f"{info.name} is a {info.kind or 'unknown'} model, not a {role}."
-            else:  # (a model of no known kind is refused for why: "a unknown model" said nothing)
-                why = f"Refused: {problem.removeprefix(info.path + ': ')}" if problem else ""
+            elif problem:  # (a model of no known kind is refused for why: "a unknown model" said nothing)
+                why = f"Refused: {problem.removeprefix(info.path + ': ')}"
+            else:  # the role's model already: pressing it chose it again and said "is now"
+                why = self._already(info, role) if self._in_role(info, role) else ""
             btn.setEnabled(not why)
             btn.setToolTip(why)
+
+    def _in_role(self, info: ModelInfo, role: str) -> bool:
+        """Whether ``info`` is the project's ``role`` model already."""
+        spec = self.choices.get(role)
+        return bool(spec) and (spec == saved_key(info) or names_model(spec, info, self.model_dirs))
+
+    @staticmethod
+    def _already(info: ModelInfo, role: str) -> str:
+        return f"{info.name} is already the project's {role}."
 
     def _show_problem(self) -> None:
         """A refused model, selected, says why in the status line, whole (its Problem cell is
@@ -437,6 +448,9 @@ class ModelManagerDialog(QDialog):
         except ModelRefused as exc:
             self.status_label.setText(said_here(str(exc)))
             return False
+        if self._in_role(info, role):  # (Enter or a double-click on its row: not chosen again)
+            self.status_label.setText(self._already(info, role))
+            return False
         too_big = self._too_big(info)
         if too_big and not self._confirm_too_big(info, role, too_big):
             self.status_label.setText(f"{info.name} was not chosen: {too_big}.")
@@ -445,6 +459,7 @@ class ModelManagerDialog(QDialog):
         self.status_label.setText(f"{info.name} is now the project's {role}."
                                   + (f" Warning: {too_big}." if too_big else ""))
         self._show_current()
+        self._selection_changed()  # its button: it is the role's model now
         self.modelChosen.emit(role, saved_key(info))
         return True
 
@@ -470,5 +485,6 @@ class ModelManagerDialog(QDialog):
         self.choices.set(role, None, f"Stopping {Path(was).name} as the project's {role}", self._refused)
         self.status_label.setText(f"The project no longer uses a {role} (it was {was}).")
         self._show_current()
+        self._selection_changed()  # its "Use as" button again
         self.modelChosen.emit(role, "")
         return True

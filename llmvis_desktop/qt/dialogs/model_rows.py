@@ -63,7 +63,7 @@ def row_items(info: ModelInfo, problem: Optional[str], fit: Optional[bool]) -> l
     refused (None: usable); ``fit``, whether it fits the device (None: unknown)."""
     problem = said_here(problem)
     cells = (
-        info.name, info.family or "?", info.kind or "-", describe_size(info.size_bytes),
+        info.name, info.family_text, info.kind or "-", describe_size(info.size_bytes),
         "refused" if problem else {True: "yes", False: "too big", None: "?"}[fit],
         "HF cache" if info.source == "hf-cache" else "folder", _without_path(problem, info.path),
     )
