@@ -53,7 +53,7 @@ def test_batch_job_writes_suggestions_with_provenance(tiny, project, worker):
     # the rate leaves out loading the models (the first job on this worker loads them)
     assert 0 < report.load_seconds < report.seconds
     assert report.images_per_s == pytest.approx(6 / (report.seconds - report.load_seconds))
-    shown = f"models loaded in {report.load_seconds:.1f} s"
+    shown = f"including {report.load_seconds:.1f} s loading the models"
     assert (shown in report.summary()) == (report.load_seconds >= 0.05)
     sugg = _all(project)
     caps = [s for s in sugg if s.kind == "caption"]

@@ -239,12 +239,19 @@ def run_suggest(
                 rows = [replace(r, params={**r.params, "started_by": started_by}) for r in rows]
             return rows
 
+        first: list = []  # (time, images done) at the first batch's report
+
         def on_batch(recs, rows, failed, size):
             nonlocal processed
             report.failed.extend(failed)
             report.suggestions += len(rows)
             report.images += len(recs)
             processed += size
+            now = time.monotonic()  # the progress line's rate counts from the first batch
+            if not first:  # (counted as it counts them: unreadable images too)
+                first.append((now, processed))
+            else:
+                report.after_first = (now - first[0][0], processed - first[0][1])
             # (no rate or ETA here: the window's Jobs panel and the CLI's bar count their
             # own from these counts; one here too showed two ETAs on one line)
             progress(Progress("suggest", processed, total, "suggesting"))
