@@ -16,7 +16,7 @@ from typing import Callable, Optional
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 
-from ..core.wording import visible_name
+from ..core.wording import model_short_name, visible_name
 from .settings_reads import OPTINS
 from .widgets.answer_box import AnswerBox
 from .workers import LatestOnly, void
@@ -128,7 +128,7 @@ class AskController(QObject):
         elif refused is not None:
             self._set_ask(False, f"The chosen captioner is refused: {refused}", ASK_UNUSABLE_PLACEHOLDER)
         else:
-            self._set_ask(True, ASK_TIP.format(model=info.model_id))
+            self._set_ask(True, ASK_TIP.format(model=model_short_name(info.model_id)))
 
     def _set_ask(self, on: bool, tip: str, off_text: str = ASK_OFF_PLACEHOLDER) -> None:
         panel = self.win.panel_ctl.suggestions
@@ -285,8 +285,13 @@ class AskController(QObject):
         box = self.answer_box
         self._answer, self._answer_project, self._answer_relpath = row, project, relpath
         self._answer_notes, self._replaceable = notes, False
+        # the model as the cards name it (a folder by its name, with the revision); its whole
+        # path in the tooltip (the box said /data/models/llava-x where its card says llava-x)
+        rev = getattr(row, "model_revision", None)
+        info = model_short_name(row.model_id) + (f" @ {rev[:10]}" if rev else "")
+        tip = f"model: {row.model_id}" + (f"\nrevision: {rev}" if rev else "")
         box.set_answer(row.prompt, row.value,
-                       f"{row.model_id}" + (f" · score {row.score:.2f}" if row.score is not None else ""))
+                       info + (f" · score {row.score:.2f}" if row.score is not None else ""), tip)
         self._set_note()
         self._update_answer_about()
         box.fit_to_screen()

@@ -136,7 +136,9 @@ class AnswerBox(QDialog):
         size = self.style().pixelMetric(QStyle.PixelMetric.PM_MessageBoxIconSize, None, self)
         self.icon_label.setPixmap(self.style().standardIcon(icon, None, self).pixmap(size, size))
 
-    def set_answer(self, question: str, answer: str, info: str) -> None:
+    def set_answer(self, question: str, answer: str, info: str, info_tip: str = "") -> None:
+        """``info``: which model answered, as the cards name it; ``info_tip``: its whole
+        path and revision (the info line's tooltip)."""
         import html
 
         self._question = "Q: " + _elide(question, ASK_SHOWN_CHARS)
@@ -150,6 +152,7 @@ class AnswerBox(QDialog):
         self.answer_view.setPlainText(self._answer)
         self._info = info
         self.info_label.setText(info)
+        self.info_label.setToolTip(info_tip)
 
     def set_note(self, note: str) -> None:
         """What happened while the model answered (an out-of-memory: moved to the CPU,
