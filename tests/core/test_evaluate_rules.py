@@ -97,7 +97,7 @@ def test_caption_cards_for_a_files_old_content_are_not_compared_with_the_new_cap
     caps = evaluate(p)["captions"]
     # both of C's captions were kept as suggested; the other model's rejected guess was
     # about the old content, whose final caption is gone: left out
-    assert caps["by_model"] == {C: {"decided": 2, "mean_edit_distance": 0.0}}
+    assert caps["by_model"] == {C: {"decided": 2, "mean_edit_distance": 0.0, "rejected_unwritten": 0}}
 
 
 def test_an_edited_caption_whose_text_was_replaced_is_not_accepted(proj):

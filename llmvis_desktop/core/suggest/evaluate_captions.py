@@ -10,7 +10,6 @@ few floats held.
 """
 from __future__ import annotations
 
-from typing import Optional
 
 from sqlalchemy import and_, func, select
 
@@ -20,7 +19,12 @@ from .evaluate_repairs import kept
 from .evaluate_stream import DECIDED
 
 
-def final_caption(r) -> Optional[str]:
+#: :func:`final_caption` of a caption suggestion rejected with no caption written after it:
+#: nothing to compare it with (it counted as distance 1): left out of the mean, counted apart
+NOT_WRITTEN = object()
+
+
+def final_caption(r):
     """The caption a decided caption suggestion ``r`` is compared with, or None when it is
     left out. A suggestion for the file's old content: the value its decision left (a
     rejected one is left out). Otherwise a rejected image kept nothing of it; else the
@@ -30,9 +34,12 @@ def final_caption(r) -> Optional[str]:
         if r.outcome not in ("accepted", "edited") or not (r.final_value and r.final_value.strip()):
             return None
         return r.final_value
+    written = bool(r.caption_now and r.caption_now.strip())
+    if r.outcome == "rejected" and not written:
+        return NOT_WRITTEN
     if r.review_status == m.STATUS_REJECTED:
         return ""
-    if r.caption_now and r.caption_now.strip():
+    if written:
         return r.caption_now
     if r.review_status == m.STATUS_REVIEWED:
         return ""
@@ -54,21 +61,29 @@ def _distances(s, model_id: str, distance, skip=None):
             .join(m.Image, m.Image.id == sg.image_id).where(_decided(skip), sg.model_id == model_id).order_by(sg.id))
     for r in s.execute(stmt.execution_options(yield_per=1000)):
         final = final_caption(r)
-        if final is not None:
+        if final is NOT_WRITTEN:
+            yield r.id, None
+        elif final is not None:
             yield r.id, distance(r.value, final)
 
 
 def caption_figures(s, distance, skip=None) -> dict:
-    """``{"decided", "mean_edit_distance", "by_model": {model id: {"decided",
-    "mean_edit_distance"}}}`` (``distance``: the normalised edit distance, cached; ``skip``:
+    """``{"decided", "mean_edit_distance", "rejected_unwritten", "by_model": {model id:
+    {"decided", "mean_edit_distance", "rejected_unwritten"}}}``; ``rejected_unwritten``:
+    captions rejected with no caption written after them, left out of the mean (
+``distance``: the normalised edit distance, cached; ``skip``:
     images left out, :func:`.evaluate_repairs.outputs`)."""
     sg = m.Suggestion
     models = list(s.scalars(select(sg.model_id).where(_decided(skip)).group_by(sg.model_id).order_by(func.min(sg.id))))
     per: dict[str, list] = {}  # {model id: [its first card's id, how many, sum]}
+    unwritten: dict[str, int] = {}  # {model id: its captions rejected with none written after}
     total, n = 0, 0
     for model_id in models:
         c = None
         for card_id, d in _distances(s, model_id, distance, skip):
+            if d is None:
+                unwritten[model_id] = unwritten.get(model_id, 0) + 1
+                continue
             if c is None:
                 c = per[model_id] = [card_id, 0, 0]
             c[1] += 1
@@ -80,6 +95,11 @@ def caption_figures(s, distance, skip=None) -> dict:
         total = 0
         for model_id in order:
             for _, d in _distances(s, model_id, distance, skip):
-                total += d
+                total += d if d is not None else 0
+    by_model = {k: {"decided": c[1], "mean_edit_distance": c[2] / c[1]} for k, c in per.items()}
+    for k, u in unwritten.items():
+        by_model.setdefault(k, {"decided": 0, "mean_edit_distance": None})
+    for k in by_model:
+        by_model[k]["rejected_unwritten"] = unwritten.get(k, 0)
     return {"decided": n, "mean_edit_distance": total / n if n else None,
-            "by_model": {k: {"decided": c[1], "mean_edit_distance": c[2] / c[1]} for k, c in sorted(per.items())}}
+            "rejected_unwritten": sum(unwritten.values()), "by_model": dict(sorted(by_model.items()))}

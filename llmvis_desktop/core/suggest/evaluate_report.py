@@ -115,7 +115,9 @@ def format_report(report: dict, how_to_include: str = "") -> str:
     if not report["acceptance"]:
         lines.append("  (no suggestions yet)")
     c = report["captions"]
-    lines += ["", f"Captions: mean normalised edit distance {f(c['mean_edit_distance'])} over {c['decided']} decided"]
+    lines += ["", f"Captions: mean normalised edit distance {f(c['mean_edit_distance'])} over {c['decided']} decided"
+              + (f"; {c['rejected_unwritten']} rejected with no caption written after, left out (nothing to compare)"
+                 if c.get("rejected_unwritten") else "")]
     lines += ["", "Calibration, all models pooled (label suggestions on reviewed images; right = the image "
               "has the label)", f"  {'score':<9} {'count':>6} {'mean score':>10} {'right':>9}"]
     lines += _bins(report["calibration"], f) or ["  (none yet)"]

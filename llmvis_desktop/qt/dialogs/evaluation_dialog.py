@@ -333,8 +333,11 @@ class EvaluationDialog(QDialog):
         page = QWidget()
         v = QVBoxLayout(page)
         cap_rows = [[names.get(k, k), str(c["decided"]), _fmt(c["mean_edit_distance"])] for k, c in caps["by_model"].items()]
+        unwritten = caps.get("rejected_unwritten") or 0
         v.addWidget(QLabel("Captions: normalised edit distance between suggested and final caption "
-                           "(0 = kept as suggested, 1 = rewritten)"))
+                           "(0 = kept as suggested, 1 = rewritten)"
+                           + (f"; {unwritten} rejected with no caption written after, left out"
+                              if unwritten else "")))
         self.caption_table = _table(["model", "decided", "mean edit distance"], cap_rows,
                                     "no suggested caption decided yet (accepted, edited or rejected)", tips)
         v.addWidget(self.caption_table, 1)
