@@ -144,7 +144,9 @@ def import_json(report) -> dict:
     names a few of (conflicts, each with both values and times; records naming no image)."""
     conflicts = [{"file_name": c.file_name, "field": c.field, "existing": c.existing, "incoming": c.incoming,
                   "existing_time": iso(c.existing_time), "existing_by": c.existing_by,
-                  "incoming_time": iso(c.incoming_time), "incoming_by": c.incoming_by} for c in report.conflicts]
+                  # (the file's time and reviewer: for a record older than the image's change, as before)
+                  "incoming_time": iso(c.incoming_time) if c.existing_time else None,
+                  "incoming_by": c.incoming_by if c.existing_time else None} for c in report.conflicts]
     return {"format": report.format, "source": absolute(report.source), "as": report.as_, "records": report.records,
             "matched": report.matched, "changed": report.changed, "unchanged": report.unchanged,
             "overwritten": report.overwritten, "suggestions_added": report.suggestions_added,

@@ -36,6 +36,8 @@ from .accept_pick import ACCEPT_LABEL_SCORE, _pick_for_accept  # noqa: F401 (ACC
 from .store.records import ImageRecord, NewSuggestion, SuggestionRecord
 from .when import short_when
 from .caption_seen import UNCHECKED, CaptionChanged, check_caption  # noqa: F401 (CaptionChanged: named here too)
+from .labels_seen import LabelsChanged, check_labels  # noqa: F401 (LabelsChanged: named here too)
+from .store.exclusive import resolve as resolve_exclusive
 from .undo_plan import (cards_since, current_names, merge, removed_names, reopens_decided, status_set,
                         undo_reads_labels, without_orphans)
 
@@ -163,7 +165,7 @@ def _pending(s: Session, image_id: int, shown: Optional[Collection[int]]):
 
 def accept(target, image_id: int, actor: str, status: str = m.STATUS_REVIEWED,
            shown: Optional[Collection[int]] = None, mine: bool = False,
-           seen: Optional[str] = None) -> ActionResult:
+           seen: Optional[str] = None, seen_labels=UNCHECKED) -> ActionResult:
     """Accept the pending suggestions (the best caption; the label cards scoring >= 0.5,
     or else the best one; the other label cards rejected: :func:`_pick_for_accept`) and
     mark the image ``status`` (reviewed), in one transaction with one history event per
@@ -172,7 +174,9 @@ def accept(target, image_id: int, actor: str, status: str = m.STATUS_REVIEWED,
     (another reviewer's job may have added some meanwhile: they stay pending); one of them
     no longer pending refuses the action (:func:`_pending`). ``mine``: labels set by hand,
     kept as they are (:func:`_pick_for_accept`). ``seen``: the review status the screen
-    showed; someone else's since refuses it (:func:`_seen_status`).
+    showed; someone else's since refuses it (:func:`_seen_status`); ``seen_labels``: the
+    labels it showed, someone else's others since refuse it (marked reviewed with labels
+    the reviewer never saw: :func:`~.labels_seen.check_labels`).
 
     A caption the image already has (typed by a reviewer, or one decided earlier) is
     kept: the best caption suggestion is then recorded as edited to it, its final value
@@ -185,10 +189,12 @@ def accept(target, image_id: int, actor: str, status: str = m.STATUS_REVIEWED,
         if _orphans_shown(s, image_id, actor, shown, refused):
             return []
         kept = s.get(m.Image, image_id).caption
-        was = _seen_status(s, rr.locked_image(s, image_id), seen, actor)  # (deciding the cards turns suggested into new)
+        row = rr.locked_image(s, image_id)
+        was = _seen_status(s, row, seen, actor)  # (deciding the cards turns suggested into new)
         decided = []
         pending = _pending(s, image_id, shown)
         labels_now = rr.current_labels(s, image_id)
+        check_labels(s, row, labels_now, seen_labels, actor)  # (a teammate's labels since, unseen)
         excl = ()
         if any(sg.kind == "label" for sg in pending):
             share_taxonomy(s)  # (a label card came meanwhile: run takes the lock first and runs this again)
@@ -337,20 +343,36 @@ def set_labels(target, image_id: int, names: Iterable[str], actor: str) -> Actio
 
 
 def toggle_label(target, image_id: int, name: str, actor: str, on: Optional[bool] = None,
-                 seen: Optional[str] = None) -> ActionResult:
+                 seen: Optional[str] = None, seen_labels=UNCHECKED) -> ActionResult:
     """Toggle label ``name`` (``on``: add it, or remove it, as the reviewer meant from what
     the screen showed; already so is no change, ``changed`` False: see
     :func:`~.store.repo_review.toggle_label`). ``seen``: the review status the screen
     showed; someone else's since refuses it (:func:`_seen_status`): a label key on the
     image a teammate had just rejected labelled it unseen, and the window then showed
     their status as its own result, so the Enter that followed marked it reviewed over
-    their rejection with no word."""
+    their rejection with no word. ``seen_labels``: the labels it showed; a key that would
+    take off a label someone else put on since, unseen (an exclusive label over theirs),
+    is refused (:func:`~.labels_seen.check_labels`)."""
     def change(s: Session):
+        row = rr.locked_image(s, image_id)
         if seen is not None:
-            _seen_status(s, rr.locked_image(s, image_id), seen, actor)
+            _seen_status(s, row, seen, actor)
+        if seen_labels is not UNCHECKED:
+            _check_toggle(s, row, name, on, seen_labels, actor)
         return rr.toggle_label(s, image_id, name, actor, on) and None
 
     return run(target, image_id, change)
+
+
+def _check_toggle(s: Session, row: m.Image, name: str, on: Optional[bool], seen_labels, actor: str) -> None:
+    """Refuse a label key whose change would take off a label the screen did not show."""
+    before = set(rr.current_labels(s, row.id))
+    if before == set(seen_labels or ()) or (on is not None and (name in before) == on):
+        return
+    wanted = before ^ {name}
+    if name not in before:  # put on: the exclusive rule may take others off
+        wanted = set(resolve_exclusive(before, wanted, rr.held_exclusive(s, wanted)))
+    check_labels(s, row, before, seen_labels, actor, taken_off=before - wanted)
 
 
 def decide_suggestion(target, image_id: int, suggestion_id: int, outcome: str, actor: str,

@@ -116,8 +116,12 @@ class ReviewEnter:
 
         project, actor = self.project, self.actor()  # (asked here, never on the writer's thread)
         seen = self._seen_status(image_id)
+        # the labels shown: marked reviewed with a teammate's other labels, unseen, is refused
+        rec = self._shown_record(image_id)
+        seen_labels = ra.UNCHECKED if rec is None else tuple(rec.labels)
         self._act_and_next("Accept", image_id,
-                           lambda: ra.accept(project, image_id, actor, shown=shown, mine=mine, seen=seen), say)
+                           lambda: ra.accept(project, image_id, actor, shown=shown, mine=mine, seen=seen,
+                                             seen_labels=seen_labels), say)
 
     def _decision_target(self) -> Optional[int]:
         """The image Enter or Delete decides, once a caption being typed was saved; None

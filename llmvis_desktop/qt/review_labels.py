@@ -25,9 +25,11 @@ class ReviewLabels:
         if on is None:
             on = None if shown is None else name not in shown.labels
         project, actor, seen = self.project, self.actor(), getattr(shown, "review_status", None)
+        # the labels shown: a key taking off a teammate's label added since, unseen, is refused
+        seen_labels = ra.UNCHECKED if shown is None else tuple(shown.labels)
 
         def action():  # (a teammate's status since, unseen, refuses it: review_actions.toggle_label)
-            return ra.toggle_label(project, image_id, name, actor, on=on, seen=seen)
+            return ra.toggle_label(project, image_id, name, actor, on=on, seen=seen, seen_labels=seen_labels)
 
         def done(res) -> None:
             if on is not None and not res.changed:

@@ -95,7 +95,9 @@ def _apply_one(s, row: m.Image, labels: list[str], item: ImportItem, actor: str,
     clashes = [k for k in differs if decided or (k != "status" and current[k])]
     if clashes and not overwrite:
         for k in clashes:
-            report.conflicts.append(Conflict(item.name, k, current[k], incoming[k]))
+            report.conflicts.append(Conflict(item.name, k, current[k], incoming[k], incoming_time=as_utc(item.time),
+                                             incoming_by=item.reviewer, here_by=row.updated_by,
+                                             here_time=as_utc(row.updated_at)))
         return None
     if clashes or stale:
         report.overwritten += 1

@@ -148,13 +148,27 @@ class Conflict:
     existing_by: Optional[str] = None
     incoming_time: Optional[datetime] = None
     incoming_by: Optional[str] = None
+    #: who last changed the image here and when (its row), said in the text of a conflict
+    #: whose record is not older (``existing_time`` None): a lead otherwise could not tell
+    #: whose work the file's record would replace
+    here_by: Optional[str] = None
+    here_time: Optional[datetime] = None
 
     def __str__(self) -> str:
         def empty(value) -> bool:
             return value is None or value == [] or value == ""
 
-        here = f"has no {self.field}" if empty(self.existing) else f"{self.field} is {self.existing!r}"
-        there = f"no {self.field}" if empty(self.incoming) else repr(self.incoming)
+        def shown(value) -> str:  # labels as "dent, scratch", not a Python list
+            return ", ".join(map(str, value)) if isinstance(value, (list, tuple)) else repr(value)
+
+        here = f"has no {self.field}" if empty(self.existing) else f"{self.field} is {shown(self.existing)}"
+        there = f"no {self.field}" if empty(self.incoming) else shown(self.incoming)
+        if self.existing_time is None and (self.here_by or self.here_time):
+            here += f" (changed here{f' at {iso(self.here_time)}' if self.here_time else ''} by " \
+                    f"{self.here_by or 'nobody named'})"
+            if self.incoming_by or self.incoming_time:
+                there += f" (the file's record{f' of {iso(self.incoming_time)}' if self.incoming_time else ''}" \
+                         f" by {self.incoming_by or 'nobody named'})"
         text = f"{self.file_name}: {here}, file has {there}"
         if self.existing_time is not None:
             text += (f" (changed here at {iso(self.existing_time)} by {self.existing_by or 'nobody named'}, after "

@@ -52,6 +52,7 @@ def export(ctx: ExportContext) -> None:
             (out / split / folders[name]).mkdir(parents=True, exist_ok=True)
     total = ctx.total()
     n = labelled = 0
+    filled: dict[str, set[str]] = {split: set() for split in splits_used(opts.split)}
     for rows in ctx.rows():
         for row in rows:
             if not row.labels:
@@ -63,13 +64,39 @@ def export(ctx: ExportContext) -> None:
                 if ctx.copy_image(row, out / split / folders[name] / row.name):
                     copied = True
                     ctx.report.annotations += 1
+                    filled.setdefault(split, set()).add(name)
             ctx.report.images += copied
         n += len(rows)
         ctx.tick(n, total)
     if n and not labelled:  # "0 image(s)" said nothing of why
         ctx.warn(f"{none_of(n, 'a label')}, and YOLO classification folders hold labelled images only")
+    elif labelled:
+        _warn_empty_classes(ctx, labels, filled)
     if opts.include_suggestions:
         ctx.warn("YOLO classification folders hold no suggestions; pending suggestions were not exported")
+
+
+def _warn_empty_classes(ctx: ExportContext, labels: list[str], filled: dict[str, set[str]]) -> None:
+    """Say which split got no image of which label. The empty class folders are kept (the
+    class numbers agree across splits), but a training tool refuses them: torchvision's
+    ImageFolder (and what reads the folders through it) stops with "Found no valid file for
+    the classes ..." unless told ``allow_empty=True``; a split with no image at all is of no
+    use as one. Before, the export said nothing, and the training run failed on it."""
+    for split, names in filled.items():
+        empty = [n for n in labels if n not in names]
+        if not empty:
+            continue
+        if not names:
+            parts = ",".join(f"{p:g}" for p in ctx.options.split if p > 0)
+            ctx.warn(f"{split}/: no image at all (its {len(labels)} class folder(s) are empty): too few "
+                     f"labelled images for the split {parts} ({ctx.options.name_of('split')}); a training "
+                     "tool cannot use an empty split")
+        else:
+            shown = ", ".join(empty[:5]) + (f" and {len(empty) - 5} more" if len(empty) > 5 else "")
+            its = "its class folder is" if len(empty) == 1 else "their class folders are"
+            ctx.warn(f"{split}/: no image of {shown}; {its} left empty, so the class numbers agree across "
+                     "splits, but torchvision's ImageFolder refuses an empty class folder unless given "
+                     "allow_empty=True")
 
 
 def _full_names(path: Path) -> dict[str, str]:
