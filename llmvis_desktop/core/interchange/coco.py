@@ -60,7 +60,7 @@ def export(ctx: ExportContext) -> None:
     for rows in ctx.rows():
         for row in rows:
             if row.width is None or row.height is None:  # COCO images need both
-                ctx.warn(f"{row.told}: image size unknown (the file could not be read; see the index's "
+                ctx.warn(f"{row.name}: image size unknown (the file could not be read; see the index's "
                          f"error for it); left out of the COCO file, whose images need a width and height")
                 continue
             img_id = len(images) + 1

@@ -227,22 +227,6 @@ class ExportRow:
     def annotated(self) -> bool:
         return bool(self.caption or self.labels)
 
-    @property
-    def told(self) -> str:
-        """The image as a warning names it: :func:`told_name`."""
-        return told_name(self.relpath, self.name)
-
-
-def told_name(relpath: str, name: str) -> str:
-    """An image as an export's warning names it: the file the reviewer knows in the
-    project and, when exported under a neutral name (de-identified DICOM), that name
-    too: "scans/IM000001.dcm (exported as 0001.dcm)". A warning naming only the neutral
-    name left the reviewer no way to find the file. The name alone when it is the file's
-    own (or the file's own with a suffix added: an 8-bit PNG rendering)."""
-    if name == relpath or name.startswith(relpath):
-        return name
-    return f"{relpath} (exported as {name})"
-
 
 #: the formats with a free-text place per image that carry the answers kept as notes
 NOTE_FORMATS = ("csv", "jsonl")

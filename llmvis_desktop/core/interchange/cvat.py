@@ -74,7 +74,7 @@ def export(ctx: ExportContext) -> None:
     for rows in ctx.rows():
         for row in rows:
             if row.width is None or row.height is None:
-                ctx.warn(f"{row.told}: image size unknown (the file could not be read; see the index's error "
+                ctx.warn(f"{row.name}: image size unknown (the file could not be read; see the index's error "
                          "for it); left out of the CVAT file, whose images need an integer width and height")
                 continue
             body.append(f"  <image id=\"{n}\" name={quoteattr(visible_controls(row.name))} "

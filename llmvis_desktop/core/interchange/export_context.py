@@ -155,15 +155,15 @@ class ExportContext:
         """Copy (or link) the image's file to ``dest``; DICOM is de-identified on the way."""
         src = self.project.root / row.relpath
         if not src.is_file():
-            self._warn_image(row, f"{row.told}: {_not_a_file(src)}, not copied")
+            self._warn_image(row, f"{row.name}: {_not_a_file(src)}, not copied")
             return False
         if not row.readable:  # a dataset loader would fail on it
-            self._warn_image(row, f"{row.told}: the index could not read it ({self._index_error(row)}); not "
+            self._warn_image(row, f"{row.name}: the index could not read it ({self._index_error(row)}); not "
                                   f"exported (index the folder again once that is fixed)")
             return False
         why = _cannot_open(src)
         if why is not None:  # as a missing file: said and skipped, the rest is exported
-            self._warn_image(row, f"{row.told}: {why}, not copied")
+            self._warn_image(row, f"{row.name}: {why}, not copied")
             return False
         dest.parent.mkdir(parents=True, exist_ok=True)
         if row.as_8bit:
@@ -173,7 +173,7 @@ class ExportContext:
             from .anonymize import anonymize_file
 
             for w in anonymize_file(src, dest, self.uid_mapper):
-                self._warn_image(row, f"{row.told}: {w}")
+                self._warn_image(row, f"{row.name}: {w}")
         elif self.options.link:
             try:
                 os.link(src, dest)
@@ -203,13 +203,13 @@ class ExportContext:
         try:
             data = read_image(src, max_pixels=limit)
         except ImageReadError as exc:
-            self._warn_image(row, f"{row.told}: could not be read to write it as 8-bit PNG ({first_line(exc)}); "
+            self._warn_image(row, f"{row.name}: could not be read to write it as 8-bit PNG ({first_line(exc)}); "
                                   f"not exported")
             return False
         Image.fromarray(data.display).save(dest, format="PNG")
         self._rendered = {row.image_id: dest}
         if (row.frames or 1) > 1:
-            self.warn(f"{row.told}: {row.frames} frames; only the first was written as 8-bit PNG")
+            self.warn(f"{row.name}: {row.frames} frames; only the first was written as 8-bit PNG")
         self._deep_converted.add(row.image_id)
         return True
 

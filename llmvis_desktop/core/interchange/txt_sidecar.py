@@ -40,9 +40,9 @@ def export(ctx: ExportContext) -> None:
                 continue
             captioned += 1
             if stem in seen:
-                ctx.warn(f"{row.told}: shares the sidecar name {stem}.txt with {seen[stem]}; not written")
+                ctx.warn(f"{row.name}: shares the sidecar name {stem}.txt with {seen[stem]}; not written")
                 continue
-            seen[stem] = row.told
+            seen[stem] = row.name
             dest = out.joinpath(*f"{stem}.txt".split("/"))
             if dest.parent not in made:
                 dest.parent.mkdir(parents=True, exist_ok=True)
