@@ -64,7 +64,9 @@
     final caption is the image's caption now, when it has one
     (a caption accepted, then rewritten, counts as rewritten); an image rejected, or
     reviewed with no caption, kept nothing of it (distance 1); otherwise the value an
-    accepted or edited suggestion left (a rejected one is then left out).
+    accepted or edited suggestion left (a rejected one is then left out). A suggestion
+    rejected with no caption written after it (on a rejected image too) has nothing to
+    compare with: left out of the mean, counted in ``rejected_unwritten``.
 ``calibration``
     The label suggestions the per-label figures score (reviewed or rejected images, each
     model's latest run with each label's newest card once, the file's current content,

@@ -10,7 +10,6 @@ few floats held.
 """
 from __future__ import annotations
 
-
 from sqlalchemy import and_, func, select
 
 from ..store import models as m
@@ -70,9 +69,9 @@ def _distances(s, model_id: str, distance, skip=None):
 def caption_figures(s, distance, skip=None) -> dict:
     """``{"decided", "mean_edit_distance", "rejected_unwritten", "by_model": {model id:
     {"decided", "mean_edit_distance", "rejected_unwritten"}}}``; ``rejected_unwritten``:
-    captions rejected with no caption written after them, left out of the mean (
-``distance``: the normalised edit distance, cached; ``skip``:
-    images left out, :func:`.evaluate_repairs.outputs`)."""
+    captions rejected with no caption written after them, left out of the mean (a model
+    with only those has ``decided`` 0 and mean None); ``distance``: the normalised edit
+    distance, cached; ``skip``: images left out, :func:`.evaluate_repairs.outputs`."""
     sg = m.Suggestion
     models = list(s.scalars(select(sg.model_id).where(_decided(skip)).group_by(sg.model_id).order_by(func.min(sg.id))))
     per: dict[str, list] = {}  # {model id: [its first card's id, how many, sum]}

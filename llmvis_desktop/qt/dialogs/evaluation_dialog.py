@@ -272,7 +272,10 @@ class EvaluationDialog(QDialog):
             + "".join(html.escape(line) + ". " for line in left_out)
             + "".join(html.escape(line) + ". " for line in [repair_outputs_line(report)] if line)
             + (f"Caption edit distance <b>{_fmt(caps['mean_edit_distance'])}</b>. "
-               if caps.get("mean_edit_distance") is not None else "Captions: no suggested caption decided yet. ")
+               if caps.get("mean_edit_distance") is not None
+               else f"Captions: <b>{caps['rejected_unwritten']}</b> rejected with no caption written after, "
+                    "nothing to compare. " if caps.get("rejected_unwritten")
+               else "Captions: no suggested caption decided yet. ")
             + (_acceptance_sentence(rates, names=names) if rates else "Acceptance: no suggestion decided yet.")
             + (f" <b>{lab['outside_taxonomy']}</b> suggestions of labels no longer in the taxonomy left out."
                if lab.get("outside_taxonomy") else "")
@@ -332,13 +335,14 @@ class EvaluationDialog(QDialog):
 
         page = QWidget()
         v = QVBoxLayout(page)
-        cap_rows = [[names.get(k, k), str(c["decided"]), _fmt(c["mean_edit_distance"])] for k, c in caps["by_model"].items()]
+        cap_rows = [[names.get(k, k), str(c["decided"]), _fmt(c["mean_edit_distance"]),
+                     str(c.get("rejected_unwritten") or 0)] for k, c in caps["by_model"].items()]
         unwritten = caps.get("rejected_unwritten") or 0
         v.addWidget(QLabel("Captions: normalised edit distance between suggested and final caption "
                            "(0 = kept as suggested, 1 = rewritten)"
                            + (f"; {unwritten} rejected with no caption written after, left out"
                               if unwritten else "")))
-        self.caption_table = _table(["model", "decided", "mean edit distance"], cap_rows,
+        self.caption_table = _table(["model", "decided", "mean edit distance", "rejected, none written"], cap_rows,
                                     "no suggested caption decided yet (accepted, edited or rejected)", tips)
         v.addWidget(self.caption_table, 1)
         by_model = report.get("calibration_by_model") or {}
