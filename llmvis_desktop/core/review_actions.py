@@ -15,7 +15,7 @@ Pure core: no Qt. ``target`` is a ``Project`` or a ``Store``.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Callable, Collection, Iterable, Optional, Union
 
@@ -52,6 +52,9 @@ class ActionResult:
     decided: tuple[SuggestionRecord, ...] = ()
     skipped: tuple[str, ...] = ()  # (undo/redo) fields left alone: changed by someone else since
     status_before: Optional[str] = None  # record.status before it, in its transaction (counts moved, not re-read)
+    #: (who, when) marked the image the status an action found it in and left as it was
+    #: (Enter on an image already reviewed: "Already reviewed by bob at 19:41 CET"); None otherwise
+    status_kept_by: Optional[tuple[Optional[str], Optional[datetime]]] = None
 
     @property
     def changed(self) -> bool:
@@ -183,14 +186,18 @@ def accept(target, image_id: int, actor: str, status: str = m.STATUS_REVIEWED,
     the caption kept (Accept replaced a caption the reviewer had just typed)."""
 
     refused: list[Exception] = []
+    kept_by: list = []
 
     def change(s: Session):
         refused.clear()  # (run may run it twice)
+        kept_by.clear()
         if _orphans_shown(s, image_id, actor, shown, refused):
             return []
         kept = s.get(m.Image, image_id).caption
         row = rr.locked_image(s, image_id)
         was = _seen_status(s, row, seen, actor)  # (deciding the cards turns suggested into new)
+        if was == status:  # already so: who marked it and when, said (one read, only then)
+            kept_by.append(status_set(s, image_id))
         decided = []
         pending = _pending(s, image_id, shown)
         labels_now = rr.current_labels(s, image_id)
@@ -210,7 +217,8 @@ def accept(target, image_id: int, actor: str, status: str = m.STATUS_REVIEWED,
         rr.set_status(s, image_id, status, actor, before=was)
         return decided
 
-    return _refusing(run(target, image_id, change, taxonomy=lambda s: label_cards(s, image_id, shown)), refused)
+    result = _refusing(run(target, image_id, change, taxonomy=lambda s: label_cards(s, image_id, shown)), refused)
+    return replace(result, status_kept_by=kept_by[0]) if kept_by else result
 
 
 def _orphans_shown(s: Session, image_id: int, actor: str, shown: Optional[Collection[int]],

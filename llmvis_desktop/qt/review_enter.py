@@ -26,7 +26,7 @@ from typing import Callable, Optional
 
 from ..core import review_actions as ra
 from ..core.wording import visible_name
-from .review_messages import accept_message, pending_ids, unreadable_refusal
+from .review_messages import accept_message, marked_by, pending_ids, unreadable_refusal
 
 #: visits further back than this are not looked for on the undo stack (writes still in
 #: flight from earlier images land with their own, older, visit)
@@ -112,7 +112,8 @@ class ReviewEnter:
             left = [kinds.get(sid, "other") for sid in pending_ids(res) & shown] if shown is not None else []
             return accept_message(res.decided, unshown, res.before.get("review_status"), left,
                                   mine=tuple(res.after.get("labels") or ()) if mine else None,
-                                  exclusive=exclusive, now=tuple(res.after.get("labels") or ()))
+                                  exclusive=exclusive, now=tuple(res.after.get("labels") or ()),
+                                  by=marked_by(res.status_kept_by, actor))
 
         project, actor = self.project, self.actor()  # (asked here, never on the writer's thread)
         seen = self._seen_status(image_id)

@@ -9,6 +9,7 @@ from typing import Optional
 
 from ..core import review_actions as ra
 from ..core.store.exclusive import taken_off_line
+from ..core.when import short_when
 from ..core.wording import plural, visible_name
 
 #: appended when Enter or Delete acted on the list's last row (it stays there: nothing after it)
@@ -51,15 +52,26 @@ def left_note(kinds, took_caption: bool = True) -> str:
     return text + (f" ({'; '.join(how)}; Reject on a card drops it)." if how else ".")
 
 
+def marked_by(kept_by, actor: Optional[str] = None) -> str:
+    """" by bob at 19:41 CET" (" by you ..." for ``actor``'s own) from an action's
+    ``status_kept_by`` (who and when marked the status it left as it was); "" when unknown."""
+    who, at = kept_by or (None, None)
+    if not who and at is None:
+        return ""
+    when = short_when(at)
+    return (f" by {'you' if who == actor else who}" if who else "") + (f" at {when}" if when else "")
+
+
 def accept_message(decided, unshown: int = 0, was: Optional[str] = None, left=(), mine=None,
-                   exclusive=(), now=()) -> str:
+                   exclusive=(), now=(), by: str = "") -> str:
     """The status-bar line after Accept (Enter): what it accepted, how many label cards it
     rejected (below the threshold: ``core.accept_pick._pick_for_accept``), and a caption
     kept over the model's; ``unshown``: pending cards it left, never shown (a running job
     wrote them after the panel was drawn); ``was``: the image's status before (an image
     already reviewed, nothing decided: said so, not "Marked reviewed"); ``left``: the
     kinds of the shown cards it left pending (answers, a second caption: :func:`left_note`);
-    ``mine``: the image's labels, set by hand on this visit and kept (:func:`kept_note`).
+    ``mine``: the image's labels, set by hand on this visit and kept (:func:`kept_note`);
+    ``by``: who marked it reviewed before and when (:func:`marked_by`), after "Already reviewed".
     ``exclusive``: the exclusive labels, ``now``: the image's labels after: a card scoring
     over the threshold was rejected for the exclusive rule, and says so (:func:`clash_note`)."""
     left = left_note(left, took_caption=mine is None or any(d.kind == "caption" for d in decided))
@@ -68,13 +80,13 @@ def accept_message(decided, unshown: int = 0, was: Optional[str] = None, left=()
     # labels set by hand, no card decided: the line names what the image was marked with
     kept = "" if mine is None else f" with {', '.join(mine)}" if mine else " with no label"
     if not decided and left:
-        head = "Already reviewed" if was == "reviewed" else "Marked reviewed"
+        head = f"Already reviewed{by}" if was == "reviewed" else "Marked reviewed"
         return f"{head}{kept}; accepted no suggestion: {left}" + (" " + unshown_note(unshown) if unshown else "")
     if not decided:
         if unshown:
             return f"Marked reviewed{kept}; no suggestion was shown: " + unshown_note(unshown)
         if was == "reviewed":
-            return f"Already reviewed{kept}; no suggestion was pending."
+            return f"Already reviewed{by}{kept}; no suggestion was pending."
         return f"Marked reviewed{kept}; no suggestion was pending."
     labels = sorted({d.value for d in decided if d.kind == "label" and d.outcome == "accepted"})
     caption = [d for d in decided if d.kind == "caption"]
