@@ -47,7 +47,12 @@ def add_parsers(subparsers) -> None:
                          "goes outside the project folder, txt sidecars may go next to the images")
     ex.add_argument("--force", action="store_true",
                     help="replace an existing output file (never the project's database or one of its images)")
-    ex.add_argument("--reviewed-only", action="store_true", help="only images whose status is reviewed")
+    ex.add_argument("--reviewed-only", action="store_true",
+                    help="only images whose status is reviewed (rejected ones are left out; for the history "
+                         "with the rejections too, --decided-only)")
+    ex.add_argument("--decided-only", action="store_true",
+                    help="history only: only images a person decided, reviewed or rejected, with every event "
+                         "and suggestion of theirs (a rejection is a decision the audit trail keeps)")
     ex.add_argument("--include-suggestions", action="store_true",
                     help="also the pending model suggestions (labelstudio: the decided ones too, with their outcome; "
                          "--format history exports every suggestion and event whatever this says)")
@@ -106,12 +111,17 @@ def run_export(args) -> int:
         if given:
             args.export_parser.error(f"{', '.join(given)} {'applies' if len(given) == 1 else 'apply'} to the "
                                      f"formats that copy the images ({', '.join(COPY_FORMATS)}), not {args.format}")
+    if args.decided_only and args.format != "history":
+        args.export_parser.error(f"--decided-only applies to --format history only, not {args.format} "
+                                 "(use --reviewed-only)")
+    if args.decided_only and args.reviewed_only:
+        args.export_parser.error("give --reviewed-only or --decided-only, not both")
     missing = no_project(args)
     if missing:  # before Project.open: it made an empty project database in a mistyped folder
         print(f"llmvis export: {one_line(missing)}", file=sys.stderr)
         return 1
     opts = ExportOptions(
-        reviewed_only=args.reviewed_only, include_suggestions=args.include_suggestions,
+        reviewed_only=args.reviewed_only, decided_only=args.decided_only, include_suggestions=args.include_suggestions,
         include_repairs=args.include_repairs, split=args.split or ExportOptions.split,
         seed=ExportOptions.seed if args.seed is None else args.seed, link=args.link,
         anonymize=not args.keep_dicom_identifiers, images_8bit=args.images_8bit,

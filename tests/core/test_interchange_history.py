@@ -279,3 +279,28 @@ def test_an_import_locks_the_taxonomy_before_any_image(tmp_path, pg_url):
         assert "image" in seen and seen[0] == "taxonomy", seen
     finally:
         p.close()
+
+
+def test_decided_only_history_keeps_the_rejections_reviewed_only_does_not(tmp_path, capsys):
+    folder = make_files(tmp_path / "imgs")
+    with open_scanned(folder) as p:
+        ids = _decided(p)  # img0 accepted (reviewed), img1 rejected by dr_bob, img2 pending
+        export_project(p, "history", tmp_path / "d.jsonl", ExportOptions(decided_only=True))
+        lines = _lines(tmp_path / "d.jsonl")
+        assert lines[0]["decided_only"] is True and lines[0]["reviewed_only"] is False
+        assert {x["image"] for x in lines[1:]} == {"img0.png", "img1.png"}
+        events = [x for x in lines if x["kind"] == "event"]
+        assert lines[0]["events"] == len(events)
+        # bob's rejection is in the trail, with who and what
+        assert any(e["image_id"] == ids["img1.png"] and e["field"] == "status" and e["after"] == "rejected"
+                   and e["actor"] == "dr_bob" for e in events)
+        with pytest.raises(InterchangeError, match="history export only"):
+            export_project(p, "csv", tmp_path / "d.csv", ExportOptions(decided_only=True))
+    out = tmp_path / "cli.jsonl"
+    assert main(["export", str(folder), "--format", "history", "--decided-only", "--out", str(out)]) == 0
+    assert {x["image"] for x in _lines(out)[1:]} == {"img0.png", "img1.png"}
+    for extra in (["--format", "csv"], ["--format", "history", "--reviewed-only"]):
+        with pytest.raises(SystemExit) as exc:
+            main(["export", str(folder), *extra, "--decided-only", "--out", str(tmp_path / "x.out")])
+        assert exc.value.code == 2
+    assert "--decided-only" in capsys.readouterr().err

@@ -119,6 +119,9 @@ def export_project(project, fmt: str, out: Path | str, options: Optional[ExportO
     not at all. An existing file is replaced only with ``force``; the project's database
     and images never are (see :func:`check_export_target`)."""
     spec = _spec(fmt)
+    if options is not None and options.decided_only and fmt != "history":
+        raise InterchangeError(f"{options.name_of('decided_only')} applies to the history export only, not {fmt} "
+                               f"(an annotation export of rejected images would hand them on as data)")
     start = time.perf_counter()
     out = Path(out)
     check_export_target(project, fmt, out, force)

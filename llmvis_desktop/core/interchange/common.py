@@ -61,7 +61,11 @@ def visible_controls(text: Optional[str]) -> Optional[str]:
 
 @dataclass(frozen=True)
 class ExportOptions:
+    #: only images whose status is reviewed (every format)
     reviewed_only: bool = False
+    #: history only: only images a person decided, reviewed or rejected (a rejection is
+    #: a decision the audit trail keeps); the annotation formats refuse it
+    decided_only: bool = False
     include_suggestions: bool = False
     include_repairs: bool = False
     split: tuple[float, float, float] = (0.8, 0.2, 0.0)

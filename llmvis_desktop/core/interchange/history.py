@@ -18,8 +18,9 @@ and what the model proposed. One JSON object per line, in this order:
    prompt, score, parameters, created at) and its outcome (pending, accepted, edited,
    rejected, withdrawn; final value, decided by, decided at).
 
-``reviewed_only`` keeps to images whose status is reviewed; the other export options
-do not apply. DICOM-derived images are named neutrally as in every format, and their
+``reviewed_only`` keeps to images whose status is reviewed; ``decided_only`` to images a
+person decided, reviewed or rejected (the rejections are decisions too); the other
+export options do not apply. DICOM-derived images are named neutrally as in every format, and their
 paths inside events (a move's old and new path, a repair's output) and suggestion
 parameters are replaced by neutral names too (unless ``anonymize`` is off).
 """
@@ -56,14 +57,13 @@ PATH_ACTIONS = frozenset({"move", "repair", "rerepair", "unrepair"})
 def export(ctx: ExportContext) -> None:
     names, neutral = _names(ctx)
     with ctx.project.store.read() as s:
-        n_events, n_sugg = (s.scalar(_count(table, ctx.options.reviewed_only)) or 0
-                            for table in (m.Event, m.Suggestion))
+        n_events, n_sugg = (s.scalar(_count(table, _statuses(ctx))) or 0 for table in (m.Event, m.Suggestion))
     total = n_events + n_sugg
 
     def write(fh) -> None:
         head = {"kind": "export", "format": FORMAT, "version": VERSION,
                 "exported_at": datetime.now(timezone.utc).isoformat(), "events": n_events, "suggestions": n_sugg,
-                "reviewed_only": ctx.options.reviewed_only}
+                "reviewed_only": ctx.options.reviewed_only, "decided_only": ctx.options.decided_only}
         fh.write(_line(head))
         done = 0
         ctx.report.events = 0
@@ -87,10 +87,19 @@ def _line(obj: dict) -> str:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
-def _count(table, reviewed_only: bool):
+def _statuses(ctx: ExportContext) -> Optional[tuple[str, ...]]:
+    """The review statuses of the images exported (None: every image)."""
+    if ctx.options.reviewed_only:
+        return (m.STATUS_REVIEWED,)
+    if ctx.options.decided_only:
+        return (m.STATUS_REVIEWED, m.STATUS_REJECTED)
+    return None
+
+
+def _count(table, statuses: Optional[tuple[str, ...]]):
     stmt = select(func.count()).select_from(table)
-    if reviewed_only:
-        stmt = stmt.join(m.Image, m.Image.id == table.image_id).where(m.Image.review_status == m.STATUS_REVIEWED)
+    if statuses:
+        stmt = stmt.join(m.Image, m.Image.id == table.image_id).where(m.Image.review_status.in_(statuses))
     return stmt
 
 
@@ -102,8 +111,9 @@ def _names(ctx: ExportContext) -> tuple[dict[int, str], dict[str, str]]:
     with ctx.project.store.read() as s:
         dicom_sources, dicom_like, _derived, _linked = repair_links(ctx, s)
         stmt = select(m.Image.id, m.Image.relpath, m.Image.format)
-        if ctx.options.reviewed_only:
-            stmt = stmt.where(m.Image.review_status == m.STATUS_REVIEWED)
+        statuses = _statuses(ctx)
+        if statuses:
+            stmt = stmt.where(m.Image.review_status.in_(statuses))
         rows = s.execute(stmt.order_by(m.Image.id)).all()
     for image_id, rel, fmt in rows:
         dicom_file = is_dicom(ctx.project.root, rel, fmt)
