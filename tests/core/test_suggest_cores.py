@@ -313,7 +313,13 @@ def test_pipeline_reads_no_more_at_once_than_the_plan_allows(tmp_path):
     kept = share.summary()["model_threads"]
     assert threads_seen[:7] == [2, 2, 2, 2, 1, 1, 1] and threads_seen[19:22] == [kept] * 3
     assert after == 2  # and torch got its threads back when the job ended
-    assert reader.most[:2] == [1, 2] and later.remembered and threads_seen[22:] == [kept] * 3
+    assert reader.most[:2] == [1, 2] and later.remembered
+    if later.looked:  # the trial kept more threads than the fewest it tried (under load): the
+        # later job's batches are a second look at the fewest (cores.CoreShare, htrial3)
+        assert kept > min(share.tried) and later.looked["threads"] == min(share.tried)
+        assert threads_seen[22:] == [later.looked["threads"]] * 3
+    else:
+        assert threads_seen[22:] == [kept] * 3
 
 
 @pytest.fixture(scope="module")

@@ -80,7 +80,9 @@ def test_the_dialog_opens_with_the_model_saved_as_a_folder_name_selected(qtbot, 
         qtbot.addWidget(dlg)
         dlg.show()
         assert dlg._selected() is not None and dlg._selected().path == str(models / "tiny-blip")
-        assert dlg.caption_btn.isEnabled() and dlg.bin_box.isEnabled() and dlg.bin_box.isChecked()
+        assert dlg.bin_box.isEnabled() and dlg.bin_box.isChecked()
+        # (already the captioner: its button says so instead of being enabled)
+        assert not dlg.caption_btn.isEnabled() and "already" in dlg.caption_btn.toolTip()
         dlg.grab().save(str(tmp_path / "models-by-name.png"))
 
         project.set_setting("captioner", None)
@@ -88,7 +90,8 @@ def test_the_dialog_opens_with_the_model_saved_as_a_folder_name_selected(qtbot, 
         again = ModelManagerDialog(project, [str(models)], device="cpu", hf_cache=tmp_path / "no-cache")
         qtbot.addWidget(again)
         assert again._selected() is not None and again._selected().path == str(models / "acme" / "tiny-clip")
-        assert again.label_btn.isEnabled() and not again.caption_btn.isEnabled()
+        assert not again.label_btn.isEnabled() and "already" in again.label_btn.toolTip()
+        assert not again.caption_btn.isEnabled()
 
 
 class _OptInEngine:
