@@ -139,7 +139,8 @@ def main(argv=None) -> int:
         Cte = prep.prepare([a for a, _, _ in test])
         cnn_ms = (time.perf_counter() - t0) / (len(train) + len(test)) * 1000
     Ptr, Pte = raw_pixels([a for a, _, _ in train]), raw_pixels([a for a, _, _ in test])
-    st_cfg = SelfTrainConfig(**json.loads(args.self_train))
+    st_json = json.loads(args.self_train)  # one configuration, or a list tried on the same draws
+    st_cfgs = [SelfTrainConfig(**c) for c in (st_json if isinstance(st_json, list) else [st_json])]
     margins = [float(m) for m in args.margins.split(",") if m.strip()]
     if args.pool and args.model == "cnn":
         # the unreviewed images: from the rows the train tiles come from (never the scored
@@ -162,7 +163,7 @@ def main(argv=None) -> int:
         accs, base, per_tex, fit_s, pred_ms = [], [], {t: [] for t in TEXTURES}, [], []
         cm = np.zeros((len(KINDS), len(KINDS)), int)
         same_run_v5, mixed, mixed_tex, geo = [], [], {t: [] for t in TEXTURES}, []
-        st = {k: [] for k in ("linear", "cnn", "both", "pseudo_n", "pseudo_acc", "fit2_s")}
+        sts = [{k: [] for k in ("linear", "cnn", "both", "pseudo_n", "pseudo_acc", "fit2_s")} for _ in st_cfgs]
         st_m = {m: [] for m in margins}
         for r in range(args.repeats):
             idx = np.concatenate([
@@ -196,22 +197,24 @@ def main(argv=None) -> int:
                 if args.pool:
                     Pu = CombinedModel(model, lm).predict_proba(Cun, Fun)
                     for m in margins:  # the linear model refitted only, other margins
-                        sel, Yp = pseudo_labels(Pu, Y, m, st_cfg.per_label)
+                        sel, Yp = pseudo_labels(Pu, Y, m, st_cfgs[0].per_label)
                         lm_m = LabelModel(l2=args.l2).fit(np.concatenate([Ftr[idx], Fun[sel]]),
                                                           np.concatenate([Y, Yp]), list(KINDS))
                         st_m[m].append(float((CombinedModel(model, lm_m).predict_proba(Cte, Fte).argmax(1)
                                               == yte).mean()))
-                    sel, Yp = pseudo_labels(Pu, Y, st_cfg.margin, st_cfg.per_label)
-                    st["pseudo_n"].append(len(sel))
-                    st["pseudo_acc"].append(float((Yp.argmax(1) == yun[sel]).mean()) if len(sel) else 1.0)
-                    Y2 = np.concatenate([Y, Yp])
-                    lm2 = LabelModel(l2=args.l2).fit(np.concatenate([Ftr[idx], Fun[sel]]), Y2, list(KINDS))
-                    t2 = time.perf_counter()
-                    cnn2 = CNNModel(CNNConfig(**{**cnn_cfg, "seed": r})).fit(
-                        np.concatenate([Ctr[idx], Cun[sel]]), Y2, list(KINDS))
-                    st["fit2_s"].append(time.perf_counter() - t2)
-                    for name, pair in (("linear", (model, lm2)), ("cnn", (cnn2, lm)), ("both", (cnn2, lm2))):
-                        st[name].append(float((CombinedModel(*pair).predict_proba(Cte, Fte).argmax(1) == yte).mean()))
+                    for st_cfg, st in zip(st_cfgs, sts):
+                        sel, Yp = pseudo_labels(Pu, Y, st_cfg.margin, st_cfg.per_label)
+                        st["pseudo_n"].append(len(sel))
+                        st["pseudo_acc"].append(float((Yp.argmax(1) == yun[sel]).mean()) if len(sel) else 1.0)
+                        Y2 = np.concatenate([Y, Yp])
+                        lm2 = LabelModel(l2=args.l2).fit(np.concatenate([Ftr[idx], Fun[sel]]), Y2, list(KINDS))
+                        t2 = time.perf_counter()
+                        cnn2 = CNNModel(CNNConfig(**{**cnn_cfg, "seed": r})).fit(
+                            np.concatenate([Ctr[idx], Cun[sel]]), Y2, list(KINDS))
+                        st["fit2_s"].append(time.perf_counter() - t2)
+                        for name, pair in (("linear", (model, lm2)), ("cnn", (cnn2, lm)), ("both", (cnn2, lm2))):
+                            st[name].append(float((CombinedModel(*pair).predict_proba(Cte, Fte).argmax(1)
+                                                   == yte).mean()))
             else:
                 model = LabelModel(l2=args.l2).fit(Ftr[idx], Y, list(KINDS))
                 fit_s.append(time.perf_counter() - t1)
@@ -239,7 +242,7 @@ def main(argv=None) -> int:
                 "combined_geometric_mean_top1_min": round(float(np.min(geo)), 4),
                 "combined_by_texture": {t: round(float(np.mean(v)), 4) for t, v in mixed_tex.items()},
                 } if same_run_v5 else {}),
-            **({"self_train": {
+            **({"self_train": [{
                 **{f"combined_refit_{k}_top1": round(float(np.mean(st[k])), 4) for k in ("linear", "cnn", "both")},
                 **{f"combined_refit_{k}_top1_min": round(float(np.min(st[k])), 4) for k in ("linear", "cnn", "both")},
                 "combined_refit_linear_by_margin": {str(m): round(float(np.mean(v)), 4) for m, v in st_m.items()},
@@ -248,7 +251,7 @@ def main(argv=None) -> int:
                 "pseudo_labelled": float(np.mean(st["pseudo_n"])),
                 "pseudo_label_accuracy": round(float(np.mean(st["pseudo_acc"])), 4),
                 "second_fit_seconds": round(float(np.mean(st["fit2_s"])), 2),
-            }} if st["both"] else {}),
+            } for st in sts]} if sts and sts[0]["both"] else {}),
             "confusion_first_draw": {"rows_true_cols_pred": list(KINDS), "matrix": cm.tolist()},
             "fit_seconds": round(float(np.mean(fit_s)), 3),
             "predict_ms_per_image": round(float(np.mean(pred_ms)), 3),
@@ -270,7 +273,7 @@ def main(argv=None) -> int:
         "pool": None if not (args.pool and args.model == "cnn") else {
             "per_class": dict(zip(KINDS, np.bincount(yun, minlength=len(KINDS)).tolist())),
             "from": f"left half, rows {fit_rows}" if args.validate else "left half", "seed": args.seed + 3000,
-            "self_train": st_cfg.__dict__},
+            "self_train": [c.__dict__ for c in st_cfgs]},
         "curve": rows,
     }, indent=2))
     return 0
