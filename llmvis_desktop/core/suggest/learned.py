@@ -90,11 +90,11 @@ class LearnedSuggester(Readiness):
     def __init__(self, project, extractor: Optional[FeatureExtractor] = None, min_per_label: int = MIN_PER_LABEL,
                  l2: float = DEFAULT_L2, cache: bool = True, model: str = "auto",
                  cnn_min_per_label: int = CNN_MIN_PER_LABEL, cnn_config: Optional[CNNConfig] = None,
-                 self_train: Optional[SelfTrainConfig] = None) -> None:
+                 self_train: Optional[SelfTrainConfig] = SelfTrainConfig()) -> None:
         """``model``: "auto" (the CNN once every label has ``cnn_min_per_label`` reviewed
         images, when torch is installed and no encoder is given), "cnn" or "linear".
-        ``self_train``: on the CNN path, fit again with the unreviewed images it is sure
-        of, pseudo-labelled (:mod:`.learned_pool`; off by default)."""
+        ``self_train``: on the CNN path, fit the network again with the unreviewed images
+        it is sure of, pseudo-labelled (:mod:`.learned_pool`); None: off."""
         if model not in ("auto", "cnn", "linear"):
             raise ValueError(f"model must be auto, cnn or linear, not {model!r}")
         self.project = project

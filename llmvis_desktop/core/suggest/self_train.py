@@ -25,10 +25,13 @@ import numpy as np
 
 @dataclass(frozen=True)
 class SelfTrainConfig:
-    margin: float = 0.4  # every label's probability at least this far from 0.5
-    per_label: float = 2.0  # pseudo-labelled images per reviewed image of the same top label, at most
-    pool_cap: int = 1000  # unreviewed images scored, at most (a fixed sample when there are more)
-    refit: str = "both"  # what is fitted again with the pseudo-labels: "both", "linear" or "cnn"
+    """The learned suggester's default (chosen on bench_learned.py --validate: margin 0.1,
+    every sure image, the network fitted again and the linear model left on the reviews)."""
+
+    margin: float = 0.1  # every label's probability at least this far from 0.5
+    per_label: float = 10.0  # pseudo-labelled images per reviewed image of the same top label, at most
+    pool_cap: int = 750  # unreviewed images scored, at most (a fixed sample when there are more)
+    refit: str = "cnn"  # what is fitted again with the pseudo-labels: "cnn", "linear" or "both"
 
 
 def pseudo_labels(P: np.ndarray, Y: np.ndarray, margin: float = 0.4,
