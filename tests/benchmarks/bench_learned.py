@@ -56,7 +56,9 @@ network fitted again, the linear model left on the reviews. The one test run (3 
 self-trained, mean (worst draw): 10 per class 89.56 (88.67) -> 90.44 (88.67); 20: 90.22
 (85.33) -> 90.67 (85.67); 50: 93.44 (93.33) -> 93.78 (93.00). A small gain that carries
 over (1-3 tiles), not a large one. The second fit took 164 s beside the first's 154 s at
-20 per class (1500 steps against 1200; this loaded 2-core machine), plus reading the pool.
+20 per class (1500 steps against 1200; this loaded 2-core machine), plus reading and
+scoring the pool: in ``LearnedSuggester.train`` 47-60 s more for 750 unreviewed 96 px images
+there (the fits cut to 30 steps to time that part alone).
 
 ``--model patchbank`` evaluates the opt-in ``PatchBankModel`` (tests/core/bankmodel.py, an experiment kept out of the product)
 instead (the same features plus reference-based patch anomaly features, the bank built
