@@ -4,7 +4,9 @@ No download, no pretrained weights. Once every learned label has ``cnn_min_per_l
 reviewed images (and torch is installed), a small convolutional network is trained from
 scratch on them (:mod:`.cnn`; saved with safetensors next to the feature cache, reused
 while the reviewed set is unchanged) and its probabilities are averaged with those of
-the linear model (:class:`~.learned_cnn.CombinedModel`). Before that, or with ``model="linear"``, or
+the linear model (:class:`~.learned_cnn.CombinedModel`); the network is then fitted again
+with the unreviewed images the two are sure of, pseudo-labelled (self-training:
+:mod:`.learned_pool`). Before that, or with ``model="linear"``, or
 with a local CLIP/SigLIP encoder: each reviewed image becomes a feature vector
 (:class:`~.features.HandcraftedFeatures` by default, the encoder's embedding when one
 is given); :class:`~.linear.LabelModel` fits one L2-regularised logistic

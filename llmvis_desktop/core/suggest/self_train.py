@@ -1,4 +1,4 @@
-"""Self-training on the unreviewed images (semi-supervised; an option of the learned suggester).
+"""Self-training on the unreviewed images (semi-supervised; the learned suggester's CNN path does it by default).
 
 A project holds many unreviewed images next to the reviewed ones, and the learned
 suggester scores them anyway. Self-training uses them as an unlabelled pool: the model
