@@ -4,7 +4,9 @@ No download, no pretrained weights. Once every learned label has ``cnn_min_per_l
 reviewed images (and torch is installed), a small convolutional network is trained from
 scratch on them (:mod:`.cnn`; saved with safetensors next to the feature cache, reused
 while the reviewed set is unchanged) and its probabilities are averaged with those of
-the linear model (:class:`~.learned_cnn.CombinedModel`). Before that, or with ``model="linear"``, or
+the linear model (:class:`~.learned_cnn.CombinedModel`); the network is then fitted again
+with the unreviewed images the two are sure of, pseudo-labelled (self-training:
+:mod:`.learned_pool`). Before that, or with ``model="linear"``, or
 with a local CLIP/SigLIP encoder: each reviewed image becomes a feature vector
 (:class:`~.features.HandcraftedFeatures` by default, the encoder's embedding when one
 is given); :class:`~.linear.LabelModel` fits one L2-regularised logistic
@@ -43,12 +45,14 @@ from ..tasks import Cancelled, CancelToken, Progress, ProgressFn, no_progress
 from .cnn import NAME as CNN_NAME
 from .cnn import CNNConfig
 from .features import FeatureCache, FeatureExtractor, HandcraftedFeatures, cache_path_for, features_for
+from . import learned_pool
 from .learned_outcome import count_batch, new_outcome
 from .learned_store import fit_label_keys, stopped_by_full_disk, store_batch
 from .learned_cnn import CNNInputs, CombinedModel, fit_or_load, model_path_for, read_both, torch_available
 from .learned_ready import Readiness, _missing_note  # noqa: F401 (_missing_note: importable from here)
 from .learned_tiles import score_all, tile_cache_for, tile_side
 from .report import SuggestCancelled
+from .self_train import SelfTrainConfig
 from .strip_tiles import PARAM, max_tiles_of
 from .linear import DEFAULT_L2, LabelModel, _unit  # noqa: F401 - DEFAULT_L2 re-exported
 
@@ -87,9 +91,12 @@ class LearnedSuggester(Readiness):
 
     def __init__(self, project, extractor: Optional[FeatureExtractor] = None, min_per_label: int = MIN_PER_LABEL,
                  l2: float = DEFAULT_L2, cache: bool = True, model: str = "auto",
-                 cnn_min_per_label: int = CNN_MIN_PER_LABEL, cnn_config: Optional[CNNConfig] = None) -> None:
+                 cnn_min_per_label: int = CNN_MIN_PER_LABEL, cnn_config: Optional[CNNConfig] = None,
+                 self_train: Optional[SelfTrainConfig] = SelfTrainConfig()) -> None:
         """``model``: "auto" (the CNN once every label has ``cnn_min_per_label`` reviewed
-        images, when torch is installed and no encoder is given), "cnn" or "linear"."""
+        images, when torch is installed and no encoder is given), "cnn" or "linear".
+        ``self_train``: on the CNN path, fit the network again with the unreviewed images
+        it is sure of, pseudo-labelled (:mod:`.learned_pool`); None: off."""
         if model not in ("auto", "cnn", "linear"):
             raise ValueError(f"model must be auto, cnn or linear, not {model!r}")
         self.project = project
@@ -98,6 +105,8 @@ class LearnedSuggester(Readiness):
         self.l2 = float(l2)
         self.model_kind = model
         self.cnn_min_per_label = max(self.min_per_label, int(cnn_min_per_label))
+        self.self_train = self_train
+        self.pool_info: dict = {}  # the last fit's self-training: pool images read, pseudo-labelled
         self._inputs = CNNInputs(cnn_config)
         self._inputs_cache = FeatureCache(None, self._inputs.name)  # in memory only
         self._model_path = model_path_for(project) if cache else None
@@ -172,6 +181,7 @@ class LearnedSuggester(Readiness):
         key = json.dumps({
             "extractor": self.extractor.name, "min": self.min_per_label, "l2": self.l2,
             **({"cnn": repr(self._inputs.cfg)} if use_cnn else {}),
+            **({"self_train": repr(self.self_train)} if use_cnn and self.self_train is not None else {}),
             "train": [(r.id, r.mtime_ns, r.size, sorted(r.labels), r.caption or "") for r in recs],
         }, sort_keys=True)
         revision = hashlib.sha1(key.encode()).hexdigest()[:12]
@@ -179,7 +189,12 @@ class LearnedSuggester(Readiness):
         if use_cnn:
             net, ref = fit_or_load(self._inputs, self._model_path, X[1], Y, labels, revision, total, recs, check,
                                    lambda d, t: progress(Progress("train", d, t, f"fitting a network for {len(labels)} labels")))
-            model = CombinedModel(net, LabelModel(l2=self.l2).fit(X[0], Y, labels, check))
+            lin = LabelModel(l2=self.l2).fit(X[0], Y, labels, check)
+            if self.self_train is not None:
+                net, lin, ref2, self.pool_info = learned_pool.self_train(
+                    self, self.self_train, net, lin, X, Y, labels, revision, recs, total, check, progress)
+                ref = ref if ref2 is None else ref2
+            model = CombinedModel(net, lin)
         else:
             model = LabelModel(l2=self.l2).fit(X, Y, labels, check)
             ref = _unit(model, X)
