@@ -4,9 +4,10 @@ No download, no pretrained weights. Once every learned label has ``cnn_min_per_l
 reviewed images (and torch is installed), a small convolutional network is trained from
 scratch on them (:mod:`.cnn`; saved with safetensors next to the feature cache, reused
 while the reviewed set is unchanged) and its probabilities are averaged with those of
-the linear model (:class:`~.learned_cnn.CombinedModel`); the network is then fitted again
-with the unreviewed images the two are sure of, pseudo-labelled (self-training:
-:mod:`.learned_pool`). Before that, or with ``model="linear"``, or
+the linear model (:class:`~.learned_cnn.CombinedModel`). An option, off by default, fits the network
+again with the unreviewed images the two are sure of, pseudo-labelled (self-training:
+:mod:`.learned_pool`; a gain of 1-3 test tiles in 300 for a retrain about twice as long:
+``tests/benchmarks/bench_learned.py``). Before that, or with ``model="linear"``, or
 with a local CLIP/SigLIP encoder: each reviewed image becomes a feature vector
 (:class:`~.features.HandcraftedFeatures` by default, the encoder's embedding when one
 is given); :class:`~.linear.LabelModel` fits one L2-regularised logistic
@@ -92,11 +93,12 @@ class LearnedSuggester(Readiness):
     def __init__(self, project, extractor: Optional[FeatureExtractor] = None, min_per_label: int = MIN_PER_LABEL,
                  l2: float = DEFAULT_L2, cache: bool = True, model: str = "auto",
                  cnn_min_per_label: int = CNN_MIN_PER_LABEL, cnn_config: Optional[CNNConfig] = None,
-                 self_train: Optional[SelfTrainConfig] = SelfTrainConfig()) -> None:
+                 self_train: Optional[SelfTrainConfig] = None) -> None:
         """``model``: "auto" (the CNN once every label has ``cnn_min_per_label`` reviewed
         images, when torch is installed and no encoder is given), "cnn" or "linear".
         ``self_train``: on the CNN path, fit the network again with the unreviewed images
-        it is sure of, pseudo-labelled (:mod:`.learned_pool`); None: off."""
+        it is sure of, pseudo-labelled (:mod:`.learned_pool`; ``SelfTrainConfig()`` is the
+        setting chosen on the benchmark's validation); None (the default): off."""
         if model not in ("auto", "cnn", "linear"):
             raise ValueError(f"model must be auto, cnn or linear, not {model!r}")
         self.project = project

@@ -1,5 +1,5 @@
 """Self-training of the learned suggester's CNN path on the project's unreviewed images
-(on by default; ``LearnedSuggester(self_train=None)`` turns it off; see :mod:`.self_train`
+(an option, off by default: ``LearnedSuggester(self_train=SelfTrainConfig())``; see :mod:`.self_train`
 for the rule and ``tests/benchmarks/bench_learned.py`` for what it measured).
 
 After the network and the linear model are fitted on the reviewed images, up to

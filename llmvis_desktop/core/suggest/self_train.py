@@ -1,4 +1,4 @@
-"""Self-training on the unreviewed images (semi-supervised; the learned suggester's CNN path does it by default).
+"""Self-training on the unreviewed images (semi-supervised; an option of the learned suggester's CNN path, off by default).
 
 A project holds many unreviewed images next to the reviewed ones, and the learned
 suggester scores them anyway. Self-training uses them as an unlabelled pool: the model
@@ -25,8 +25,9 @@ import numpy as np
 
 @dataclass(frozen=True)
 class SelfTrainConfig:
-    """The learned suggester's default (chosen on bench_learned.py --validate: margin 0.1,
-    every sure image, the network fitted again and the linear model left on the reviews)."""
+    """The setting chosen on bench_learned.py --validate (margin 0.1,
+    every sure image, the network fitted again and the linear model left on the reviews); not
+    the learned suggester's default: ``LearnedSuggester(self_train=SelfTrainConfig())``."""
 
     margin: float = 0.1  # every label's probability at least this far from 0.5
     per_label: float = 10.0  # pseudo-labelled images per reviewed image of the same top label, at most
