@@ -150,3 +150,25 @@ def running_job():
             self.signals = Signals()
 
     return Job()
+
+
+def folder_with_a_repair(tmp_path, seed: int = 5):
+    """A folder of two noise PNGs (a.png, b.png) indexed, b.png repaired by the classical
+    method: (the folder, the repair output's image id)."""
+    import numpy as np
+    from PIL import Image
+
+    from llmvis_desktop.core.project import Project
+    from llmvis_desktop.core.repair import apply as apply_mod
+
+    root = tmp_path / "imgs"
+    root.mkdir()
+    rng = np.random.default_rng(seed)
+    for name in ("a.png", "b.png"):
+        Image.fromarray(rng.integers(0, 255, (40, 40, 3)).astype(np.uint8)).save(root / name)
+    mask = np.zeros((40, 40), bool)
+    mask[4:12, 4:20] = True
+    with Project.open(root) as p:
+        p.index()
+        out_id = apply_mod.repair_file(root / "b.png", mask, method="telea", project=p, actor="tester").output_image_id
+    return root, out_id

@@ -7,18 +7,14 @@ from __future__ import annotations
 
 from collections import Counter
 
-import numpy as np
-from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 from contrast import contrast_ratio, theme  # noqa: F401 - theme: a fixture
-from qthelpers import open_and_index
+from qthelpers import folder_with_a_repair, open_and_index
 
 import cv2  # noqa: F401 - a runtime dependency of the classical repair
 
-from llmvis_desktop.core.project import Project
-from llmvis_desktop.core.repair import apply as apply_mod
 from llmvis_desktop.qt.style import REPAIR_BADGE, STATUS_COLORS
 from llmvis_desktop.qt.widgets.grid_delegate import PAD
 
@@ -47,16 +43,7 @@ def _status_badge(window, row: int) -> tuple[tuple, float]:
 
 def test_an_unreviewed_repair_output_has_its_own_badge_and_names_its_source(qtbot, window, tmp_path,
                                                                           theme):  # noqa: F811
-    root = tmp_path / "imgs"
-    root.mkdir()
-    rng = np.random.default_rng(5)
-    for name in ("a.png", "b.png"):
-        Image.fromarray(rng.integers(0, 255, (40, 40, 3)).astype(np.uint8)).save(root / name)
-    mask = np.zeros((40, 40), bool)
-    mask[4:12, 4:20] = True
-    with Project.open(root) as p:
-        p.index()
-        out_id = apply_mod.repair_file(root / "b.png", mask, method="telea", project=p, actor="tester").output_image_id
+    root, out_id = folder_with_a_repair(tmp_path)
     project = open_and_index(qtbot, window, root)
     model = window.model
     qtbot.waitUntil(lambda: model.rowCount() == 3 and all(model.cached_record(r) for r in range(3)), timeout=5000)

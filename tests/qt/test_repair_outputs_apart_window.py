@@ -3,30 +3,17 @@ bar counts it apart from "new" ("· repair outputs 1"), the Unreviewed filter le
 out, and reviewing it moves the counts from "repair output" to "reviewed"."""
 from __future__ import annotations
 
-import numpy as np
-from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from qthelpers import open_and_index
+from qthelpers import folder_with_a_repair, open_and_index
 
 import cv2  # noqa: F401 - a runtime dependency of the classical repair
 
-from llmvis_desktop.core.project import Project
-from llmvis_desktop.core.repair import apply as apply_mod
 
 
 def test_counts_and_unreviewed_filter_set_a_repair_output_apart(qtbot, window, tmp_path):
-    root = tmp_path / "imgs"
-    root.mkdir()
-    rng = np.random.default_rng(5)
-    for name in ("a.png", "b.png"):
-        Image.fromarray(rng.integers(0, 255, (40, 40, 3)).astype(np.uint8)).save(root / name)
-    mask = np.zeros((40, 40), bool)
-    mask[4:12, 4:20] = True
-    with Project.open(root) as p:
-        p.index()
-        out_id = apply_mod.repair_file(root / "b.png", mask, method="telea", project=p, actor="tester").output_image_id
+    root, out_id = folder_with_a_repair(tmp_path)
     project = open_and_index(qtbot, window, root)
     assert out_id in window.model.ids  # listed under All images
     qtbot.waitUntil(lambda: "repair output" in window.counts_label.text(), timeout=5000)

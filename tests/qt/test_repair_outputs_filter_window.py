@@ -3,32 +3,18 @@ saved view restores; one saved before it still does), and the Suggestions ▸ Ru
 captioner/labeler on ▸ "Include repair outputs" option reaches the job's run_suggest."""
 from __future__ import annotations
 
-import numpy as np
-from PIL import Image
 
-from qthelpers import open_and_index, set_setting
+from qthelpers import folder_with_a_repair, open_and_index, set_setting
 
 import cv2  # noqa: F401 - a runtime dependency of the classical repair
 
-from llmvis_desktop.core.project import Project
-from llmvis_desktop.core.repair import apply as apply_mod
 from llmvis_desktop.core.store.records import ImageFilter
 from llmvis_desktop.core.suggest.report import SuggestReport
 from llmvis_desktop.qt import view_memory
 
 
 def _folder_with_a_repair(tmp_path):
-    root = tmp_path / "imgs"
-    root.mkdir()
-    rng = np.random.default_rng(7)
-    for name in ("a.png", "b.png"):
-        Image.fromarray(rng.integers(0, 255, (40, 40, 3)).astype(np.uint8)).save(root / name)
-    mask = np.zeros((40, 40), bool)
-    mask[4:12, 4:20] = True
-    with Project.open(root) as p:
-        p.index()
-        out_id = apply_mod.repair_file(root / "b.png", mask, method="telea", project=p, actor="tester").output_image_id
-    return root, out_id
+    return folder_with_a_repair(tmp_path, seed=7)
 
 
 def test_the_repair_outputs_choice_lists_them_and_its_saved_view_restores(qtbot, window, tmp_path):
