@@ -159,3 +159,82 @@ def test_the_first_batch_is_read_in_parts_by_every_reader(project, worker):
     assert reader.submitted == [["img000.png", "img001.png"], ["img002.png", "img003.png", "img004.png"],
                                 [f"img00{i}.png" for i in range(5, 10)]]
     assert len(tiny_models.all_suggestions(project)) == 10
+
+
+class _SlowAfterFirstReader(tiny_models.StandInReader):
+    """Reads the first batch at once; each later batch is read once the batch before it
+    has been reported (``release``), or after ``wait_s`` seconds, whichever comes first."""
+
+    def __init__(self, wait_s: float) -> None:
+        self.wait_s = wait_s
+        self.futures: list = []
+        self.released_by: list[str] = []  # per later batch: "report" or "timeout"
+        self._timers: list[threading.Timer] = []
+
+    def submit(self, paths, *args):
+        from concurrent.futures import Future
+
+        fut = Future()
+        self.futures.append((fut, [(Path(p).name, None) for p in paths]))
+        if len(self.futures) == 1:
+            self._finish(0, "now")
+        else:
+            k = len(self.futures) - 1
+            timer = threading.Timer(self.wait_s, self._finish, (k, "timeout"))
+            timer.daemon = True
+            self._timers.append(timer)
+            timer.start()
+        return fut
+
+    def _finish(self, k: int, why: str) -> None:
+        fut, got = self.futures[k]
+        try:
+            fut.set_result(got)
+        except Exception:  # already read (released the other way)
+            return
+        if k:
+            self.released_by.append(why)
+
+    def release(self, k: int) -> None:
+        if k < len(self.futures):
+            self._finish(k, "report")
+
+    def close(self) -> None:
+        for t in self._timers:
+            t.cancel()
+
+
+def test_each_batch_is_reported_when_stored_not_after_the_next_read(project, worker):
+    """A batch's progress report came only after the next batch had been read (the job's
+    thread waited on that read first), so with reading slower than the model the bar
+    showed one batch fewer than the model had finished and stored."""
+
+    class StoreEach(GroupCommitter):  # every batch stored as it is handed over
+        def add(self, rows):
+            super().add(rows)
+            self.flush()
+
+    reader = _SlowAfterFirstReader(wait_s=1.5)
+    reports: list[tuple[int, int]] = []  # (images reported done, rows in the database then)
+    reports_at_model_call: list[int] = []
+
+    def infer(recs, images):
+        reports_at_model_call.append(len(reports))
+        return _rows(recs)
+
+    def on_batch(recs, rows, failed, n):
+        done = (reports[-1][0] if reports else 0) + n
+        reports.append((done, len(tiny_models.all_suggestions(project))))
+        reader.release(len(reports))  # the next batch's read ends now (or after wait_s)
+
+    chunks = _chunks(project, 3)  # 3 + 3 + 3 + 1
+    try:
+        run_batches(project, chunks, reader, (None, 1024, None), infer, worker, on_batch, CancelToken(),
+                    committer=StoreEach(project, every=0))
+    finally:
+        reader.close()
+    assert reports == [(3, 3), (6, 6), (9, 9), (10, 10)]  # each count = the rows stored
+    # every later read ended by the report of the batch before it: that report came while
+    # the next batch was still being read, before its model call
+    assert reader.released_by == ["report"] * 3
+    assert reports_at_model_call == [0, 1, 2, 3]

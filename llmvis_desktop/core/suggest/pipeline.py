@@ -9,7 +9,10 @@ thread). The job's own thread hands batches from one stage to the next.
   parts, one per reader process, since the model waits for it.
 - **Inference**: the next batch is queued to the model thread as soon as its images
   are read, before the current batch's results are collected, so the model thread
-  goes from one batch to the next without waiting on the job's thread. Other work queued
+  goes from one batch to the next without waiting on the job's thread. While the next
+  batch is still being read, the job's thread collects and reports the model's batch
+  first (a check that costs no wait), so progress counts a batch as soon as the model
+  finished it, not once the next one was read. Other work queued
   to the model thread (the GUI's "ask the image") still gets its turn between batches.
   Handing the model thread batches before they were read, for it to take their pixels
   from the readers itself, saved 2 ms on the first batch of a 32-PNG job (one thread
@@ -213,18 +216,30 @@ def run_batches(project: Project, chunks: Sequence[Sequence[int]], reader, read_
                 images.append(im)
         return ok, images, failed
 
+    def is_read(item) -> bool:
+        ready = getattr(reader, "ready", None)
+        return all(ready(fut) if ready is not None else fut.done() for _, fut in item[3])
+
+    def feed(wait: bool) -> None:
+        """Queue read batches to the model thread, up to IN_FLIGHT. It waits for a read only
+        when ``wait`` and the model has no batch of this job: otherwise the batch it has is
+        collected and reported first, its reading goes on meanwhile (waiting for the read
+        first held the finished batch's report back until the next batch was read)."""
+        while reads and len(infers) < IN_FLIGHT and ((wait and not infers) or is_read(reads[0])):
+            item = reads.popleft()
+            recs, images, failed = finish_read(item)
+            top_up()
+            job = worker.submit(timed_infer, recs, images) if images else None
+            infers.append((job, recs, failed, item[0]))
+
     try:
         top_up()
         while reads or infers:
             token.check()
-            while reads and len(infers) < IN_FLIGHT:
-                item = reads.popleft()
-                recs, images, failed = finish_read(item)
-                top_up()
-                job = worker.submit(timed_infer, recs, images) if images else None
-                infers.append((job, recs, failed, item[0]))
+            feed(wait=True)
             job, recs, failed, size = infers.popleft()
             rows = job.result() if job is not None else []
+            feed(wait=False)  # a batch read meanwhile goes to the model before this one is reported
             committer.add(rows)
             on_batch(recs, rows, failed, size)
         committer.flush()

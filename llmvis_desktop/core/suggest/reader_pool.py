@@ -156,7 +156,8 @@ class HelperPool:
 
     def receive(self, fut: Future, timeout: Optional[float] = None) -> None:
         """Read ``fut``'s helper's answers, in order, until ``fut`` has its own (or
-        ``timeout`` seconds passed): the calling thread waits on the pipe itself."""
+        ``timeout`` seconds passed; 0: only the answers already in the pipe): the calling
+        thread waits on the pipe itself."""
         helper = getattr(fut, "llmvis_helper", None)
         if helper is None or fut.done():
             return
@@ -164,7 +165,7 @@ class HelperPool:
         with helper.recv_lock:
             while not fut.done():
                 left = None if deadline is None else deadline - time.monotonic()
-                if left is not None and (left <= 0 or not helper.conn.poll(left)):
+                if left is not None and not helper.conn.poll(max(0.0, left)):
                     return
                 try:
                     ok, value = helper.conn.recv()

@@ -224,6 +224,10 @@ class ThreadReader:
         got, fut.llmvis_cpu = fut.result()
         return got
 
+    def ready(self, fut: Future) -> bool:
+        """Whether the batch of ``fut`` is read (no wait)."""
+        return fut.done()
+
     def discard(self, fut: Future) -> None:
         fut.cancel()
 
@@ -329,6 +333,13 @@ class ProcessReader:
         except OSError as exc:  # the block is gone (a /dev/shm cleaner) or cannot be mapped
             self._say(f"a batch's pixels could not be taken from shared memory ({first_line(exc)}); read again here")
             return read_files(paths, *args)
+
+    def ready(self, fut: Future) -> bool:
+        """Whether the batch of ``fut`` is read: its answer taken from the helper's pipe if
+        it is there already (no wait)."""
+        if not fut.done() and getattr(fut, "llmvis_owner", None) is not None:
+            fut.llmvis_owner.receive(fut, 0)
+        return fut.done()
 
     def discard(self, fut: Future) -> None:
         """The batch of ``fut`` will not be collected: cancel it, or free its pixels when
