@@ -63,26 +63,52 @@ class JobActions:
 
     # --- status bar ---
     def show_job_status(self, job) -> None:
+        """The status bar's job line: the one running job, with its message and time left;
+        with several, each by name and count ("2 jobs: Suggest 40/300 \u00b7 Repair training
+        3/10": it showed the first alone), cut to fit, one line per job in its tooltip.
+        The Jobs panel shows them all whole."""
         active = self.win.jobs.active()
+        label, bar = self.win.job_label, self.win.job_bar
         if not active:
             opening = self.win.project_ctl.opening_text()  # a project being opened: a busy bar
-            self.win.job_label.setText(opening)
-            self.win.job_bar.setRange(0, 0)
-            self.win.job_bar.setVisible(bool(opening))
+            label.setText(opening)
+            label.setToolTip("")
+            bar.setRange(0, 0)
+            bar.setVisible(bool(opening))
             return
-        j = active[0]
-        p = j.last_progress
-        text = j.name + (f": {p.message}" if p and p.message else "")
-        eta = j.eta()
-        if eta is not None:
-            text += f" (~{eta:.0f} s left)"
-        self.win.job_label.setText(text)
-        frac = j.fraction()
-        self.win.job_bar.setRange(0, 0 if frac is None else 1000)
+        if len(active) == 1:
+            label.setText(job_line(active[0]))
+            label.setToolTip("")  # the whole line when it is cut (ElidedLabel)
+            frac = active[0].fraction()
+        else:
+            label.setText(f"{len(active)} jobs: " + " \u00b7 ".join(job_count(j) for j in active))
+            label.setToolTip("\n".join(job_line(j) for j in active))
+            fracs = [j.fraction() for j in active]
+            # the bar: how far they are together, busy while one cannot say
+            frac = None if None in fracs else sum(fracs) / len(fracs)
+        bar.setRange(0, 0 if frac is None else 1000)
         if frac is not None:
-            self.win.job_bar.setValue(int(frac * 1000))
-        self.win.job_bar.show()
+            bar.setValue(int(frac * 1000))
+        bar.show()
 
+
+def job_line(job) -> str:
+    """One job whole: its name, its message, the time left ("Suggest: suggesting (~40 s left)")."""
+    p = job.last_progress
+    text = job.name + (f": {p.message}" if p and p.message else "")
+    eta = job.eta()
+    if eta is not None:
+        text += f" (~{eta:.0f} s left)"
+    return text
+
+
+def job_count(job) -> str:
+    """One job short, among others: its name and count ("Repair training 3/10"), or its
+    message while it has no count."""
+    p = job.last_progress
+    if p is not None and p.total:
+        return f"{job.name} {p.done}/{p.total}"
+    return job.name + (f": {p.message}" if p and p.message else "")
 
 def cancel_text(job) -> str:
     """A cancelled job's line in the Jobs panel: "cancelled", with why when the window
