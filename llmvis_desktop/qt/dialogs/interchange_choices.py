@@ -21,7 +21,7 @@ from typing import Optional
 from ...core.interchange import FORMATS
 
 #: the form's check boxes, by their attribute names on the dialog
-CHECKS = ("reviewed_only", "include_suggestions", "include_repairs", "link", "anonymize", "images_8bit")
+CHECKS = ("reviewed_only", "decided_only", "include_suggestions", "include_repairs", "link", "anonymize", "images_8bit")
 
 
 def save_choices(project, key: Optional[str], choices: dict) -> None:
@@ -37,7 +37,7 @@ def save_choices(project, key: Optional[str], choices: dict) -> None:
 def form_choices(dlg) -> dict:
     return {
         "format": dlg.current_format(), "path": dlg.path.text().strip(),
-        "reviewed_only": dlg.reviewed_only.isChecked(),
+        "reviewed_only": dlg.reviewed_only.isChecked(), "decided_only": dlg.decided_only.isChecked(),
         "include_suggestions": dlg.include_suggestions.isChecked(),
         "include_repairs": dlg.include_repairs.isChecked(), "link": dlg.link.isChecked(),
         "anonymize": dlg.anonymize.isChecked(), "images_8bit": dlg.images_8bit.isChecked(),

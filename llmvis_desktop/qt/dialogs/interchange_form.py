@@ -32,6 +32,7 @@ from ...core.interchange import FORMATS, ExportOptions
 from .interchange_choices import form_choices, restore_choices, save_choices
 
 IMAGES_8BIT_TEXT = "Write 16-bit and float images as 8-bit PNG"
+DECIDED_ONLY_TEXT = "Decided images only, reviewed or rejected (history)"
 #: how the export's messages name the box (they gave the CLI's "--images-8bit")
 IMAGES_8BIT_NAME = f"the \u201c{IMAGES_8BIT_TEXT}\u201d option"
 
@@ -64,6 +65,13 @@ class InterchangeForm:
 
         # export options
         self.reviewed_only = QCheckBox("Reviewed images only")
+        # the history's (audit trail's) own: `llmvis export history --decided-only`, said alike
+        self.decided_only = QCheckBox(DECIDED_ONLY_TEXT)
+        self.decided_only.setToolTip("History only: only images a person decided, reviewed or rejected, with every "
+                                     "event and suggestion of theirs (a rejection is a decision the audit trail keeps)")
+        # one or the other, as the command's --reviewed-only and --decided-only
+        self.reviewed_only.toggled.connect(lambda on: on and self.decided_only.setChecked(False))
+        self.decided_only.toggled.connect(lambda on: on and self.reviewed_only.setChecked(False))
         self.include_suggestions = QCheckBox("Include pending suggestions")
         self.include_repairs = QCheckBox("Include repaired images, linked to their source")
         self.link = QCheckBox("Link images instead of copying (YOLO, imagefolder)")
@@ -94,7 +102,7 @@ class InterchangeForm:
         split_row.addWidget(self.seed)
         self.export_box = QGroupBox("Export options")
         ex = QVBoxLayout(self.export_box)
-        for w in (self.reviewed_only, self.include_suggestions, self.include_repairs, self.link, self.images_8bit,
+        for w in (self.reviewed_only, self.decided_only, self.include_suggestions, self.include_repairs, self.link, self.images_8bit,
                   self.anonymize):
             ex.addWidget(w)
         ex.addWidget(self.split_label)
@@ -131,6 +139,7 @@ class InterchangeForm:
         folder = spec.out_is_folder if exporting else spec.in_is_folder
         what = "folder" if folder else f"file ({spec.suffix})"
         self.path.setPlaceholderText(f"{'output' if exporting else 'input'} {what}")
+        self.decided_only.setEnabled(self.current_format() == "history")
         copies = self.current_format() in ("yolo", "jsonl")
         self.link.setEnabled(copies)
         self.images_8bit.setEnabled(copies)
@@ -157,6 +166,8 @@ class InterchangeForm:
     def options(self) -> ExportOptions:
         return ExportOptions(
             reviewed_only=self.reviewed_only.isChecked(),
+            # (greyed out for the other formats: kept checked, not asked of them)
+            decided_only=self.decided_only.isChecked() and self.current_format() == "history",
             include_suggestions=self.include_suggestions.isChecked(),
             include_repairs=self.include_repairs.isChecked(),
             split=tuple(b.value() for b in self.split),
@@ -165,7 +176,8 @@ class InterchangeForm:
             anonymize=self.anonymize.isChecked(),
             images_8bit=self.images_8bit.isChecked(),
             # the warnings name this dialog's box, not the CLI's --images-8bit
-            option_names=(("images_8bit", IMAGES_8BIT_NAME),),
+            option_names=(("images_8bit", IMAGES_8BIT_NAME),
+                          ("decided_only", f"the \u201c{DECIDED_ONLY_TEXT}\u201d option")),
         )
 
     # --- remembered choices (.interchange_choices) ---------------------------------------
