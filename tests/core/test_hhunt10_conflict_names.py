@@ -33,5 +33,10 @@ def test_a_conflict_names_who_changed_the_image_and_the_files_reviewer(tmp_path)
     [c] = report.conflicts
     line = str(c)
     assert line.startswith("a.png: labels is ok (changed here at "), line
-    assert "by bob), file has dent, ok (the file's record of 2999-01-01T10:00:00+00:00 by carol)" in line, line
+    # the file's time in local time with its zone, as the refusal lines say times
+    from datetime import datetime, timezone
+
+    from llmvis_desktop.core.when import short_when
+    record = short_when(datetime(2999, 1, 1, 10, 0, tzinfo=timezone.utc))
+    assert f"by bob), file has dent, ok (the file's record of {record} by carol)" in line, line
     assert "[" not in line

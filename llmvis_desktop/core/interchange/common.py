@@ -25,6 +25,7 @@ from pathlib import Path, PurePosixPath
 from typing import Optional, Sequence
 
 from ..store.convert import as_utc
+from ..when import format_when, short_when
 from ..wording import plural
 from .import_report import ImportReport  # noqa: F401  (an import's report: its own module)
 
@@ -165,18 +166,24 @@ class Conflict:
         def shown(value) -> str:  # labels as "dent, scratch", not a Python list
             return ", ".join(map(str, value)) if isinstance(value, (list, tuple)) else repr(value)
 
+        # local times with their zone, as the refusal lines and the History panel say them
+        # (--json keeps them ISO); to the second where minutes would read the same
+        when = short_when
+        times = [as_utc(t) for t in (self.existing_time or self.here_time, self.incoming_time) if t is not None]
+        if len(times) == 2 and short_when(times[0]) == short_when(times[1]) and times[0] != times[1]:
+            when = format_when
         here = f"has no {self.field}" if empty(self.existing) else f"{self.field} is {shown(self.existing)}"
         there = f"no {self.field}" if empty(self.incoming) else shown(self.incoming)
         if self.existing_time is None and (self.here_by or self.here_time):
-            here += f" (changed here{f' at {iso(self.here_time)}' if self.here_time else ''} by " \
+            here += f" (changed here{f' at {when(self.here_time)}' if self.here_time else ''} by " \
                     f"{self.here_by or 'nobody named'})"
             if self.incoming_by or self.incoming_time:
-                there += f" (the file's record{f' of {iso(self.incoming_time)}' if self.incoming_time else ''}" \
+                there += f" (the file's record{f' of {when(self.incoming_time)}' if self.incoming_time else ''}" \
                          f" by {self.incoming_by or 'nobody named'})"
         text = f"{self.file_name}: {here}, file has {there}"
         if self.existing_time is not None:
-            text += (f" (changed here at {iso(self.existing_time)} by {self.existing_by or 'nobody named'}, after "
-                     f"the file's record of {iso(self.incoming_time)} by {self.incoming_by or 'nobody named'}; "
+            text += (f" (changed here at {when(self.existing_time)} by {self.existing_by or 'nobody named'}, after "
+                     f"the file's record of {when(self.incoming_time)} by {self.incoming_by or 'nobody named'}; "
                      f"the newer value is kept)")
         return text
 
