@@ -24,22 +24,21 @@ class LearnedReport:
     def summary(self) -> str:
         if self.not_ready:
             return f"learned suggester: not run: {self.not_ready}"  # (it said "not enough reviews yet" of any reason)
-        line = f"learned suggester: {self.suggestions} suggestions in {self.seconds:.1f} s"
+        from .core.wording import plural
+
+        n = self.suggestions  # ("1 suggestions" after a retrain that left one image to do)
+        line = f"learned suggester: {n:,} {plural(n, 'suggestion')} in {self.seconds:.1f} s"
         if self.why and not self.to_do:  # (it said "every image ... has this fit's suggestions" of
             line = f"learned suggester: {self.why}"  # every run with none to do, --all and all reviewed too)
         elif self.why:
             line += f": {self.why}"
         if self.tiled:
-            from .core.wording import plural
-
             n = len(self.tiled)
             each = f"{min(self.tiled)}" + (f"-{max(self.tiled)}" if max(self.tiled) > min(self.tiled) else "")
             line += f"; {n} line-scan {plural(n, 'strip')} scored in tiles ({each} each)"
         t = self.train
         if t is None:
             return line
-        from .core.wording import plural
-
         n, m = len(t.labels), t.images
         line += (f"; learned {n} {plural(n, 'label')} from {m} {plural(m, 'reviewed image')}: "
                  + ", ".join(repr(k) for k in t.labels))

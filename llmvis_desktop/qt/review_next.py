@@ -42,6 +42,8 @@ QUEUE = ImageFilter(statuses=UNREVIEWED, repair_output=False)
 LEFT_OUT = ImageFilter(statuses=UNREVIEWED, repair_output=True)
 
 SKIPPED = "Skipped."
+#: the sorts that make the grid a review queue: N goes to the top image left, not the next below
+QUEUE_SORTS = ("uncertainty", "score")
 
 #: how long N waits for the answer before the window goes on (a local database: 1-20 ms)
 NEXT_WAIT_S = 0.03
@@ -105,8 +107,16 @@ class NextUnreviewed:
         self.message.connect(self._said)
 
     def skip(self) -> None:
+        if self.current is not None:  # (N in a queue sort passes it by: see _next_arrived)
+            self._passed_by().add(self.current.id)
         self.next()
         self.message.emit(SKIPPED)
+
+    def _passed_by(self) -> set:
+        """The ids skipped with S in this project (N in a queue sort leaves them for last)."""
+        if getattr(self, "_passed_project", None) is not self.project:
+            self._passed_project, self._passed = self.project, set()
+        return self._passed
 
     def _said(self, text: str) -> None:
         self._skipped_up = text == SKIPPED
@@ -144,7 +154,15 @@ class NextUnreviewed:
             return
         ids, now = self.model.ids, self._current_row()
         start = now + 1
-        rows = [r for r in (*range(start, len(ids)), *range(0, start)) if r != now and ids[r] in req.todo]
+        if getattr(self.model, "sort", "name") in QUEUE_SORTS:
+            # a review queue: the least sure image left, from the top (a retrain sorts the grid
+            # again and leaves the image on screen lower down, new unsure ones above it: N went
+            # on below it); those skipped with S come after the others
+            start, passed = 0, self._passed_by()
+            rows = [r for r in range(len(ids)) if r != now and ids[r] in req.todo]
+            rows = [r for r in rows if ids[r] not in passed] + [r for r in rows if ids[r] in passed]
+        else:
+            rows = [r for r in (*range(start, len(ids)), *range(0, start)) if r != now and ids[r] in req.todo]
         if not rows:
             self.message.emit(none_left_line(len(ids), now >= 0 and ids[now] in req.todo, req.left_out))
             return

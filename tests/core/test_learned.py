@@ -648,5 +648,5 @@ def test_the_readiness_sentence_says_one_image_not_one_images(defect_folder):
         one = p.image_by_path(next(rel for rel, kind in train if kind == KINDS[0])).id
         p.set_status(one, "new", "alice")
         ready, msg = LearnedSuggester(p).status()
-        assert ready and f"needs 1 more reviewed image of '{KINDS[0]}' (5 per label)" in msg, msg
+        assert ready and f"not learned yet: '{KINDS[0]}' needs 1 more reviewed image (5 per label)" in msg, msg
         assert "1 more reviewed images" not in msg

@@ -64,7 +64,7 @@ def test_a_label_toggled_on_a_reviewed_image_updates_the_readiness_line(qtbot, w
     QTest.keyClick(win.grid, Qt.Key.Key_3)  # crack on a reviewed image: crack has 5 now
     qtbot.waitUntil(lambda: "learns 3 labels" in sc.learned_message, timeout=10000)
     QTest.keyClick(win.grid, Qt.Key.Key_3)  # and off again: 4
-    qtbot.waitUntil(lambda: "needs 1 more reviewed image of 'crack'" in sc.learned_message, timeout=10000)
+    qtbot.waitUntil(lambda: "not learned yet: 'crack' needs 1 more reviewed image" in sc.learned_message, timeout=10000)
     assert "learns 2 labels" in sc.learned_message and "learns 2 labels" in sc.status_label.text()
     # a label taken off a reviewed image can leave it not ready at all
     _show(win, "scratch", "reviewed")

@@ -100,7 +100,11 @@ class Readiness:
     def _short_note(short: list, n: int) -> str:
         if not short:
             return ""
-        msg = "; " + ", ".join(f"needs {m} more {plural(m, 'reviewed image')} of '{k}'" for m, k in short[:3])
+        # the words of the line at the end of a job (learned_result_text): "needs 5 more reviewed
+        # images of" three times over ran past the status bar's room
+        msg = "; not learned yet: " + ", ".join(
+            f"'{k}' needs {m} more" + (f" {plural(m, 'reviewed image')}" if i == 0 else "")
+            for i, (m, k) in enumerate(short[:3]))
         if len(short) > 3:
             msg += f" and {len(short) - 3} more {plural(len(short) - 3, 'label')}"
         return msg + f" ({n} per label)"
