@@ -177,7 +177,6 @@ class RepairDialog(LoadingMixin, RepairSaving, QDialog):
         split.setSizes([500, 500])
         self.buttons = QDialogButtonBox(self)
         self.accept_btn = self.buttons.addButton("Accept and save", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.accept_btn.setEnabled(False)
         self.save_to_btn = self.buttons.addButton("Save to…", QDialogButtonBox.ButtonRole.ActionRole)
         self.save_to_btn.setToolTip("Save the repair shown in another folder (this dialog only)")
         self.save_to_btn.setEnabled(False)
@@ -195,6 +194,7 @@ class RepairDialog(LoadingMixin, RepairSaving, QDialog):
                  self.save_to_btn, self.accept_btn, self.buttons.button(QDialogButtonBox.StandardButton.Cancel)]
         for before, after in zip(chain, chain[1:]):
             QWidget.setTabOrder(before, after)
+        self._set_acceptable(False)  # nothing to accept yet: Enter presses Repair
         self.editor.setEnabled(False)  # no painting or Repair until the image is in
         self.run_btn.setEnabled(False)
         if got is not None:

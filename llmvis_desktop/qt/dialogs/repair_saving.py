@@ -125,9 +125,13 @@ class RepairSaving:
         self.save_repair()
 
     def _set_acceptable(self, on: bool) -> None:
-        """Accept and Save to… are on when a repair is shown to be saved."""
+        """Accept and Save to… are on when a repair is shown to be saved. Enter presses
+        Repair until then, and Accept once a repair is shown: Accept, the default button
+        however greyed out, made Enter do nothing after painting a mask."""
         self.accept_btn.setEnabled(on)
         self.save_to_btn.setEnabled(on)
+        self.accept_btn.setDefault(on)
+        self.run_btn.setDefault(not on)
 
     def _set_saving(self, on: bool) -> None:
         for w in (self.editor, self.method, self.run_btn, self.detail, self.seed, self.side_by_side, self.buttons):
