@@ -214,7 +214,10 @@ class MaskCanvas(ZoomPan, QWidget):
             color = QColor(255, 255, 255) if self.tool == BRUSH else QColor(0, 0, 0)
             p.setPen(QPen(color, self.brush, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap,
                           Qt.PenJoinStyle.RoundJoin))
-            p.drawLine(a, b)
+            if a == b:  # a click: a dot of the brush's size (a line of no length drew nothing)
+                p.drawPoint(a)
+            else:
+                p.drawLine(a, b)
         pad = self.brush / 2 + 2
         dirty = QRectF(a, b).normalized().adjusted(-pad, -pad, pad, pad).toAlignedRect()
         self._sync(dirty)
