@@ -75,3 +75,25 @@ def test_the_table_scrolls_from_the_keyboard_and_fits_the_screen(qtbot, window):
     # the action column is not cut: the longest action wraps within its column
     longest = max(range(table.rowCount()), key=lambda r: len(table.item(r, 1).text()) if table.item(r, 1) else 0)
     assert table.rowHeight(longest) > table.rowHeight(1)
+
+
+def test_the_mask_editors_keys_are_listed(qtbot):
+    """F1 names every key of the repair dialog's mask editor (B, E, R, X, [ ], Delete,
+    Ctrl+I were only in its buttons' tooltips) and Enter's two meanings there."""
+    import numpy as np
+
+    from llmvis_desktop.qt.widgets.mask_editor import MaskEditor
+
+    ed = MaskEditor(np.zeros((8, 8), np.uint8))
+    qtbot.addWidget(ed)
+    names = {"Del": "Delete", "Return": "Enter"}
+    bound = {names.get(t, t) for t in (sc.key().toString(QKeySequence.SequenceFormat.NativeText)
+                                      for sc in ed.shortcuts)}
+    listed = _listed_keys([r for r in shortcut_rows() if r[0] == "Repair dialog"])
+    listed |= {"Ctrl++"}  # (Ctrl+= unshifted)
+    # the platform's own undo / redo keys besides Ctrl+Z / Ctrl+Shift+Z (Alt+Backspace...)
+    std = (QKeySequence.StandardKey.Undo, QKeySequence.StandardKey.Redo)
+    bound -= {k.toString(QKeySequence.SequenceFormat.NativeText) for s in std for k in QKeySequence.keyBindings(s)}
+    bound -= {"Undo", "Redo"}
+    assert not bound - listed, bound - listed
+    assert "Enter" in listed
