@@ -144,7 +144,7 @@ class RepairActions(RepairUndo):
                 f"Repair saved as {out} in the project it was opened for, which is no longer open; "
                 f"it cannot be undone from here.", 10000)
             return
-        win.statusBar().showMessage(f"Repair saved as {out}", 8000)
+        win.statusBar().showMessage(f"Repair saved as {_shown_path(out, win.project)}", 8000)
         self.refresh_after_bulk()  # the new file is indexed by the repair; show it and the has-repair mark
         repair_id = getattr(result, "repair_id", None)
         if repair_id is not None and win.project is not None and image_id is not None:
@@ -275,6 +275,21 @@ class RepairActions(RepairUndo):
         msg += f", masked PSNR {psnr:.1f} dB)" if isinstance(psnr, (int, float)) else ")"
         msg += f"; saved to {self.repair_checkpoint()}"
         self.win.statusBar().showMessage(msg + (f". {earlier}" if earlier else ""), 10000)
+
+
+def _shown_path(path, project) -> str:
+    """A saved repair's file as the status bar names it: relative to the project's folder
+    when inside it (``repaired/a.repaired.png``, as the grid and the history name it; the
+    whole path of a deep share pushed the name itself past the bar's end), else whole;
+    control characters escaped."""
+    p = Path(path)
+    root = getattr(project, "root", None)
+    if root is not None:
+        try:
+            return visible_name(p.relative_to(root).as_posix())
+        except ValueError:  # saved outside the project (Save to…, a repair_output elsewhere)
+            pass
+    return visible_name(str(p))
 
 
 class _Call(KeptRunnable):
