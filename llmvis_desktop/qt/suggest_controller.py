@@ -30,7 +30,7 @@ from typing import Optional
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from .ask_controller import AskController
-from .learned_holder import LearnedHolder, learned_result_text, learned_status
+from .learned_holder import LearnedHolder, learned_done_text, learned_result_text, learned_status
 from .menu_states import update_menu_states
 from .suggest_models import NO_MODEL_TIP, ModelJobsMixin
 from .widgets.elided_label import ElidedLabel
@@ -267,8 +267,8 @@ class SuggestController(ModelJobsMixin, QObject):
         text = learned_result_text(report, written, why)
         if gone and not why:  # (the reason names them when they were all)
             text += f"; {gone} cards of labels renamed or removed meanwhile left out"
-        if why and self.learned_job is not None:
-            self.learned_job.done_text = f"0 new suggestions: {why}"
+        if self.learned_job is not None:  # the Jobs panel's line: what it made, or why none
+            self.learned_job.done_text = learned_done_text(report, written, why)
         self.win.statusBar().showMessage(text, 15000 if why else 8000)
         self.win.panel_ctl.refresh_after_bulk()
         self.learned_done.emit(result)
