@@ -28,6 +28,7 @@ import logging
 from typing import Optional
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence
 
 from .ask_controller import AskController
 from .learned_holder import LearnedHolder, learned_done_text, learned_result_text, learned_status
@@ -185,8 +186,15 @@ class SuggestController(ModelJobsMixin, QObject):
         if act is not None:
             act.setStatusTip(text)
             act.setToolTip(text)
-        self.win.panel_ctl.set_suggestion_hint(text)
+        self.win.panel_ctl.set_suggestion_hint(self._hint_with_key(text, ready, act))
         self.status_changed.emit(text)
+
+    @staticmethod
+    def _hint_with_key(text: str, ready: bool, act) -> str:
+        """The Suggestions panel's line: when it is ready, the key that runs it, as the
+        panel's other lines name theirs ("... from 15 reviewed images. Ctrl+L runs it.")."""
+        key = act.shortcut().toString(QKeySequence.SequenceFormat.NativeText) if act is not None else ""
+        return f"{text}. {key} runs it." if ready and key else text
 
     # --- learned suggester: jobs -----------------------------------------------------------
     def run_learned(self, auto: bool = False) -> None:
