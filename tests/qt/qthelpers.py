@@ -200,3 +200,26 @@ def caption_refused(qtbot, win, folder, teammate: str, typed: str = "scratch nea
     qtbot.waitUntil(lambda: any("Esc shows theirs" in w.text() for w in editor.findChildren(QLabel)), timeout=10000)
     settle(qtbot)
     return image
+
+
+def enter_then_bob_rejects(qtbot, win, folder, url=None, timeout=30000):
+    """Two reviewers on one project: in the window (open on ``folder``, its grid focused),
+    key 1 labels the current image scratch and Enter marks it reviewed (the window moves
+    on; two steps on the undo list); then bob, from his own handle on the project (``url``:
+    its database, None for the folder's SQLite file), rejects it, unseen by the window.
+    (The image's id, bob's write: its ``before``/``after`` take his rejection back.)"""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from llmvis_desktop.core import review_actions as ra
+    from llmvis_desktop.core.project import Project
+
+    image_id = win.review.current.id
+    win.grid.setFocus()
+    for key in (Qt.Key.Key_1, Qt.Key.Key_Return):  # scratch, then Enter: reviewed
+        QTest.keyClick(win.grid, key)
+        assert win.review.wait_writes(30)
+    qtbot.waitUntil(lambda: win.review.undo_stack.index() == 2, timeout=timeout)
+    with Project.open(folder, url) as bob:
+        his = ra.reject(bob, image_id, "bob", seen="reviewed")
+    return image_id, his
