@@ -48,6 +48,9 @@ class JobActions:
             from .project_controller import scan_summary
 
             found = f": {scan_summary(job.result)}" if isinstance(job.result, ScanResult) else ""
+            summary = getattr(job.result, "summary", None)  # an export's or import's report: what it wrote
+            if not found and callable(summary) and isinstance(said := summary(), str):
+                found = f": {said}"
             if getattr(job, "done_text", ""):  # what the job's owner said of its result, whole
                 found = f": {job.done_text}"
             self.jobs.finish_job(str(job.id), True, "done" + found)
@@ -118,6 +121,9 @@ def cancel_text(job) -> str:
     from ..core.suggest.report import cancelled_words, stored_words
 
     reason = getattr(job, "cancel_reason", "")
+    kept = getattr(job, "cancelled_text", "")  # what the job's owner said it kept ("at step 40; ...")
+    if kept:
+        return f"cancelled: {reason}; {kept}" if reason else f"cancelled {kept}"
     stored = getattr(getattr(job, "cancelled_by", None), "stored_images", None)
     if stored is None:
         return f"cancelled: {reason}" if reason else "cancelled"

@@ -112,13 +112,26 @@ def learned_result_text(report, written: int, why: str = "") -> str:
     n = len(report.labels)
     text = (f"Learned suggester: {n} {plural(n, 'label')} from {report.images} "
             f"{plural(report.images, 'reviewed image')} ({report.seconds:.1f} s); "
-            f"{written} new {plural(written, 'suggestion')}" + (f": {why}" if why else ""))
+            f"{written:,} new {plural(written, 'suggestion')}" + (f": {why}" if why else ""))
     short = getattr(report, "not_learned", ())  # no card of them: said (the readiness line is hidden meanwhile)
     if short:
         text += "; not learned yet: " + ", ".join(
             f"{k!r} needs {m} more" + (f" {plural(m, 'reviewed image')}" if i == 0 else "")
             for i, (k, m) in enumerate(short))
     return text
+
+
+def learned_done_text(report, written: int, why: str = "") -> str:
+    """The Jobs panel's line when a learned job ends, what it made first: "1,234 new
+    suggestions (3 labels from 15 reviewed images)" (it said "done" alone, the model jobs
+    their count); with none, why: "0 new suggestions: nothing to do: ..."."""
+    from ..core.wording import plural
+
+    made = f"{written:,} new {plural(written, 'suggestion')}"
+    if why:
+        return f"{made}: {why}"
+    n = len(report.labels)
+    return f"{made} ({n} {plural(n, 'label')} from {report.images:,} {plural(report.images, 'reviewed image')})"
 
 
 def learned_status(holder, derive: bool = False):

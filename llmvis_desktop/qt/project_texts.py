@@ -47,16 +47,16 @@ def scan_summary(result) -> str:
     "2 new, 0 changed, 0 missing" (and moved / restored files when there are any, then the
     damaged files and the compressed DICOMs that need a decoder plugin: "1 unreadable, 2
     need a decoder")."""
-    parts = [f"{getattr(result, 'added', 0)} new", f"{getattr(result, 'changed', 0)} changed",
-             f"{getattr(result, 'missing', 0)} missing"]
+    parts = [f"{getattr(result, 'added', 0):,} new", f"{getattr(result, 'changed', 0):,} changed",
+             f"{getattr(result, 'missing', 0):,} missing"]
     for name, word in (("moved", "moved"), ("restored", "back")):
         if getattr(result, name, 0):
-            parts.append(f"{getattr(result, name)} {word}")
+            parts.append(f"{getattr(result, name):,} {word}")
     decoder = getattr(result, "needs_decoder", 0)  # as `llmvis index` and the counts line say it
     if getattr(result, "errors", 0) > decoder:
-        parts.append(f"{result.errors - decoder} unreadable")
+        parts.append(f"{result.errors - decoder:,} unreadable")
     if decoder:
-        parts.append(f"{decoder} {'needs' if decoder == 1 else 'need'} a decoder")
+        parts.append(f"{decoder:,} {'needs' if decoder == 1 else 'need'} a decoder")
     return ", ".join(parts)
 
 

@@ -254,6 +254,9 @@ class RepairActions(RepairUndo):
 
     def _training_cancelled(self, step: Optional[int]) -> None:
         win = self.win
+        if self.train_job is not None:  # the Jobs panel's line: what it kept ("cancelled" said none)
+            self.train_job.cancelled_text = (f"at step {step:,}; what it trained is kept" if step
+                                             else "before any step was trained; the repair model is unchanged")
         if not shiboken6.isValid(win) or win.project is None:  # the window closed meanwhile
             log.info("repair training cancelled; %s", f"step {step} kept" if step else "nothing kept")
             return
@@ -271,9 +274,12 @@ class RepairActions(RepairUndo):
 
     def _trained(self, result, earlier: Optional[str] = None) -> None:
         psnr = (getattr(result, "metrics", None) or {}).get("val_masked_psnr_db")
-        msg = f"Repair model trained ({getattr(result, 'step', '?')} steps"
-        msg += f", masked PSNR {psnr:.1f} dB)" if isinstance(psnr, (int, float)) else ")"
-        msg += f"; saved to {self.repair_checkpoint()}"
+        step = getattr(result, "step", None)
+        made = f"{step:,} steps" if isinstance(step, int) else "? steps"
+        made += f", masked PSNR {psnr:.1f} dB" if isinstance(psnr, (int, float)) else ""
+        if self.train_job is not None:  # the Jobs panel's line: what it made (it said "done" alone)
+            self.train_job.done_text = f"a repair model of {made}"
+        msg = f"Repair model trained ({made}); saved to {self.repair_checkpoint()}"
         self.win.statusBar().showMessage(msg + (f". {earlier}" if earlier else ""), 10000)
 
 

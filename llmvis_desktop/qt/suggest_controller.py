@@ -28,9 +28,10 @@ import logging
 from typing import Optional
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence
 
 from .ask_controller import AskController
-from .learned_holder import LearnedHolder, learned_result_text, learned_status
+from .learned_holder import LearnedHolder, learned_done_text, learned_result_text, learned_status
 from .menu_states import update_menu_states
 from .suggest_models import NO_MODEL_TIP, ModelJobsMixin
 from .widgets.elided_label import ElidedLabel
@@ -185,8 +186,15 @@ class SuggestController(ModelJobsMixin, QObject):
         if act is not None:
             act.setStatusTip(text)
             act.setToolTip(text)
-        self.win.panel_ctl.set_suggestion_hint(text)
+        self.win.panel_ctl.set_suggestion_hint(self._hint_with_key(text, ready, act))
         self.status_changed.emit(text)
+
+    @staticmethod
+    def _hint_with_key(text: str, ready: bool, act) -> str:
+        """The Suggestions panel's line: when it is ready, the key that runs it, as the
+        panel's other lines name theirs ("... from 15 reviewed images. Ctrl+L runs it.")."""
+        key = act.shortcut().toString(QKeySequence.SequenceFormat.NativeText) if act is not None else ""
+        return f"{text}. {key} runs it." if ready and key else text
 
     # --- learned suggester: jobs -----------------------------------------------------------
     def run_learned(self, auto: bool = False) -> None:
@@ -267,8 +275,8 @@ class SuggestController(ModelJobsMixin, QObject):
         text = learned_result_text(report, written, why)
         if gone and not why:  # (the reason names them when they were all)
             text += f"; {gone} cards of labels renamed or removed meanwhile left out"
-        if why and self.learned_job is not None:
-            self.learned_job.done_text = f"0 new suggestions: {why}"
+        if self.learned_job is not None:  # the Jobs panel's line: what it made, or why none
+            self.learned_job.done_text = learned_done_text(report, written, why)
         self.win.statusBar().showMessage(text, 15000 if why else 8000)
         self.win.panel_ctl.refresh_after_bulk()
         self.learned_done.emit(result)

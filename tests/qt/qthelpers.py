@@ -172,3 +172,54 @@ def folder_with_a_repair(tmp_path, seed: int = 5):
         p.index()
         out_id = apply_mod.repair_file(root / "b.png", mask, method="telea", project=p, actor="tester").output_image_id
     return root, out_id
+
+
+def caption_refused(qtbot, win, folder, teammate: str, typed: str = "scratch near the left edge") -> int:
+    """The window opened on ``folder`` (labelled_folder), a caption typed (F2) on its first
+    image, then ``teammate`` saves theirs from another project handle before Ctrl+Enter:
+    the save is refused, the caption box's hint says "Esc shows theirs". The image's id;
+    the typed text is in the editor, unsaved."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QLabel
+
+    from llmvis_desktop.core.project import Project
+
+    open_and_index(qtbot, win, folder)
+    qtbot.waitUntil(lambda: win.review.current is not None, timeout=20000)
+    settle(qtbot)
+    image = win.review.current.id
+    win.grid.setFocus()
+    QTest.keyClick(win.grid, Qt.Key.Key_F2)
+    box = win.focusWidget()
+    QTest.keyClicks(box, typed)
+    with Project.open(folder) as other:
+        other.set_caption(image, "teammate caption", teammate)
+    QTest.keyClick(box, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    editor = win.panel_ctl.caption
+    qtbot.waitUntil(lambda: any("Esc shows theirs" in w.text() for w in editor.findChildren(QLabel)), timeout=10000)
+    settle(qtbot)
+    return image
+
+
+def enter_then_bob_rejects(qtbot, win, folder, url=None, timeout=30000):
+    """Two reviewers on one project: in the window (open on ``folder``, its grid focused),
+    key 1 labels the current image scratch and Enter marks it reviewed (the window moves
+    on; two steps on the undo list); then bob, from his own handle on the project (``url``:
+    its database, None for the folder's SQLite file), rejects it, unseen by the window.
+    (The image's id, bob's write: its ``before``/``after`` take his rejection back.)"""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from llmvis_desktop.core import review_actions as ra
+    from llmvis_desktop.core.project import Project
+
+    image_id = win.review.current.id
+    win.grid.setFocus()
+    for key in (Qt.Key.Key_1, Qt.Key.Key_Return):  # scratch, then Enter: reviewed
+        QTest.keyClick(win.grid, key)
+        assert win.review.wait_writes(30)
+    qtbot.waitUntil(lambda: win.review.undo_stack.index() == 2, timeout=timeout)
+    with Project.open(folder, url) as bob:
+        his = ra.reject(bob, image_id, "bob", seen="reviewed")
+    return image_id, his

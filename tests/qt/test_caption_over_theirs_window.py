@@ -5,30 +5,14 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QLabel
 
-from qthelpers import open_and_index, settle
+from qthelpers import caption_refused
 
 
 def test_moving_on_after_a_refusal_says_it_saved_over_theirs(qtbot, window, labelled_folder):
-    from llmvis_desktop.core.project import Project
-
     win = window
-    open_and_index(qtbot, win, labelled_folder)
-    qtbot.waitUntil(lambda: win.review.current is not None, timeout=20000)
-    settle(qtbot)
-    image = win.review.current.id
+    image = caption_refused(qtbot, win, labelled_folder, "bob")
     name = win.review.current.relpath
-    win.grid.setFocus()
-    QTest.keyClick(win.grid, Qt.Key.Key_F2)
-    box = win.focusWidget()
-    QTest.keyClicks(box, "scratch near the left edge")
-    with Project.open(labelled_folder) as other:
-        other.set_caption(image, "teammate caption", "bob")
-    QTest.keyClick(box, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
-    editor = win.panel_ctl.caption
-    qtbot.waitUntil(lambda: any("Esc shows theirs" in w.text() for w in editor.findChildren(QLabel)), timeout=10000)
-    settle(qtbot)
     said: list[str] = []
     win.review.message.connect(said.append)
     win.grid.setFocus()

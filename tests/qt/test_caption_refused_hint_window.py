@@ -4,31 +4,15 @@ the status bar's line cut before it too), and its tooltip gives the whole line a
 theirs."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QLabel
 
-from qthelpers import open_and_index, settle
+from qthelpers import caption_refused
 
 
 def test_refused_caption_hint_fits_and_says_both_keys(qtbot, window, labelled_folder, tmp_path):
-    from llmvis_desktop.core.project import Project
-
     win = window
-    open_and_index(qtbot, win, labelled_folder)
-    qtbot.waitUntil(lambda: win.review.current is not None, timeout=20000)
-    settle(qtbot)
-    image = win.review.current.id
-    win.grid.setFocus()
-    QTest.keyClick(win.grid, Qt.Key.Key_F2)
-    box = win.focusWidget()
-    QTest.keyClicks(box, "scratch near the left edge")
-    with Project.open(labelled_folder) as other:
-        other.set_caption(image, "teammate caption", "alice")
-    QTest.keyClick(box, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    image = caption_refused(qtbot, win, labelled_folder, "alice")
     editor = win.panel_ctl.caption
-    qtbot.waitUntil(lambda: any("Esc shows theirs" in w.text() for w in editor.findChildren(QLabel)), timeout=10000)
-    settle(qtbot)
     assert win.project.image(image).caption == "teammate caption"
     assert editor.text() == "scratch near the left edge"
     win.grab().save(str(tmp_path / "refused.png"))

@@ -11,6 +11,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
+from qthelpers import enter_then_bob_rejects
+
 from llmvis_desktop.core import review_actions as ra
 from llmvis_desktop.core.project import Project
 
@@ -62,12 +64,8 @@ def _open(qtbot, win, folder, url) -> int:
 
 def test_a_refused_undo_goes_through_once_the_teammate_takes_theirs_back(qtbot, window, image_folder, db):
     win = window
-    image_id = _open(qtbot, win, image_folder, db)
-    _key(win, Qt.Key.Key_1)  # scratch
-    _key(win, Qt.Key.Key_Return)  # reviewed, next
-    qtbot.waitUntil(lambda: win.review.undo_stack.index() == 2, timeout=30000)
-    with Project.open(image_folder, db) as bob:
-        his = ra.reject(bob, image_id, "bob", seen="reviewed")
+    _open(qtbot, win, image_folder, db)
+    image_id, his = enter_then_bob_rejects(qtbot, win, image_folder, db)
     said = _said(win)
     _key(win, Qt.Key.Key_Z, CTRL)
     qtbot.waitUntil(lambda: any(m.startswith("Not undone") for m in said), timeout=30000)

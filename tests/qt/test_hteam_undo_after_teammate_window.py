@@ -9,9 +9,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from qthelpers import open_and_index
+from qthelpers import enter_then_bob_rejects, open_and_index
 
-from llmvis_desktop.core import review_actions as ra
 from llmvis_desktop.core.project import Project
 from llmvis_desktop.core.wording import visible_name
 
@@ -27,14 +26,9 @@ def _keys(qtbot, win, *keys):
 def test_undo_over_a_teammates_rejection_is_refused_and_dropped(qtbot, window, labelled_folder):
     win = window
     open_and_index(qtbot, win, labelled_folder)
-    image_id = win.review.current.id
-    win.grid.setFocus()
-    none = Qt.KeyboardModifier.NoModifier
-    _keys(qtbot, win, (Qt.Key.Key_1, none), (Qt.Key.Key_Return, none))  # scratch, then Enter: reviewed
-    qtbot.waitUntil(lambda: win.review.undo_stack.index() == 2, timeout=20000)
+    image_id, _ = enter_then_bob_rejects(qtbot, win, labelled_folder, timeout=20000)
     assert win.review.current.id != image_id  # moved on
     with Project.open(labelled_folder) as bob:
-        ra.reject(bob, image_id, "bob", seen="reviewed")
         events = [e.action for e in bob.history(image_id)]
     said = []
     win.statusBar().messageChanged.connect(lambda m: m and said.append(m))

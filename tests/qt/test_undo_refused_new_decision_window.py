@@ -10,7 +10,7 @@ import time
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from qthelpers import open_and_index
+from qthelpers import enter_then_bob_rejects, open_and_index
 
 from llmvis_desktop.core import review_actions as ra
 from llmvis_desktop.core.project import Project
@@ -27,13 +27,7 @@ def _keys(win, *keys):
 def test_a_teammates_new_decision_keeps_the_refused_step(qtbot, window, labelled_folder):
     win = window
     open_and_index(qtbot, win, labelled_folder)
-    image_id = win.review.current.id
-    win.grid.setFocus()
-    none = Qt.KeyboardModifier.NoModifier
-    _keys(win, (Qt.Key.Key_1, none), (Qt.Key.Key_Return, none))  # scratch, then Enter: reviewed
-    qtbot.waitUntil(lambda: win.review.undo_stack.index() == 2, timeout=20000)
-    with Project.open(labelled_folder) as bob:
-        ra.reject(bob, image_id, "bob", seen="reviewed")
+    image_id, _ = enter_then_bob_rejects(qtbot, win, labelled_folder, timeout=20000)
     said = []
     win.review.error.connect(said.append)  # (the same line twice: the status bar's says nothing)
     _keys(win, (Qt.Key.Key_Z, CTRL))

@@ -112,7 +112,7 @@ class ExportReport:
         folders. One count of labels plus captions called "annotations" told a COCO
         file of 147 annotations "186 annotation(s)"."""
         def n(k: int, word: str, many: Optional[str] = None) -> str:
-            return f"{k} {plural(k, word, many)}"
+            return f"{k:,} {plural(k, word, many)}"
 
         images = n(self.images, "image")
         if self.events is not None:
@@ -129,8 +129,8 @@ class ExportReport:
         return f"{images}, {n(self.labels, 'label')}, {n(self.captions, 'caption')}"
 
     def summary(self) -> str:
-        text = (f"{self.format}: {self.counts()}, {self.suggestions} {plural(self.suggestions, 'suggestion')}, "
-                f"{self.files_written} {plural(self.files_written, 'file')} -> {self.out}")
+        text = (f"{self.format}: {self.counts()}, {self.suggestions:,} {plural(self.suggestions, 'suggestion')}, "
+                f"{self.files_written:,} {plural(self.files_written, 'file')} -> {self.out}")
         if self.warnings:
             text += f"; {len(self.warnings)} {plural(len(self.warnings), 'warning')}"
         return text

@@ -148,7 +148,7 @@ class SuggestReport:
                         f"models{hint}" + _repairs_left(self.repair_outputs, "; "))
             return "nothing to do: no image to suggest for" + _repairs_left(self.repair_outputs, "; ")
         text = (f"{_count(self.suggestions, 'suggestion')} for {_count(self.images, 'image')} "
-                f"in {self.seconds:.1f} s ({self._rates()}), {self.skipped} already done")
+                f"in {self.seconds:.1f} s ({self._rates()}), {self.skipped:,} already done")
         text += _repairs_left(self.repair_outputs, ", ")
         if self.failed:
             text += f", {len(self.failed)} unreadable"
@@ -210,7 +210,7 @@ _ROLE_NOUN = {"caption": "captioner", "label": "labeler", "answer": "chat model"
 
 
 def _count(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
 
 
 def _were(n: int) -> str:
