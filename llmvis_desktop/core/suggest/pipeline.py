@@ -220,12 +220,12 @@ def run_batches(project: Project, chunks: Sequence[Sequence[int]], reader, read_
         ready = getattr(reader, "ready", None)
         return all(ready(fut) if ready is not None else fut.done() for _, fut in item[3])
 
-    def feed(wait: bool) -> None:
-        """Queue read batches to the model thread, up to IN_FLIGHT. It waits for a read only
-        when ``wait`` and the model has no batch of this job: otherwise the batch it has is
-        collected and reported first, its reading goes on meanwhile (waiting for the read
-        first held the finished batch's report back until the next batch was read)."""
-        while reads and len(infers) < IN_FLIGHT and ((wait and not infers) or is_read(reads[0])):
+    def feed(wait: bool, room: int = IN_FLIGHT) -> None:
+        """Queue read batches to the model thread, up to ``room`` of this job's. It waits for
+        a read only when ``wait`` and the model has no batch of this job: otherwise the batch
+        it has is collected and reported first, its reading goes on meanwhile (waiting for
+        the read first held the finished batch's report back until the next batch was read)."""
+        while reads and len(infers) < room and ((wait and not infers) or is_read(reads[0])):
             item = reads.popleft()
             recs, images, failed = finish_read(item)
             top_up()
@@ -239,7 +239,10 @@ def run_batches(project: Project, chunks: Sequence[Sequence[int]], reader, read_
             feed(wait=True)
             job, recs, failed, size = infers.popleft()
             rows = job.result() if job is not None else []
-            feed(wait=False)  # a batch read meanwhile goes to the model before this one is reported
+            # a batch read meanwhile goes to the model before this one is reported, when the
+            # model has none left of this job; not more: a cancel in the report then stops
+            # the job with at most one batch still running, as before
+            feed(wait=False, room=IN_FLIGHT - 1)
             committer.add(rows)
             on_batch(recs, rows, failed, size)
         committer.flush()
