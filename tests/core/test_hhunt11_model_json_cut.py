@@ -43,3 +43,19 @@ def test_damaged_json_lists_only_the_broken_files(tmp_path):
     (tmp_path / "tokenizer.json").write_text('{"version": "1.0"}')
     (tmp_path / "special_tokens_map.json").write_text("{}")
     assert damaged_json(tmp_path) is None
+
+
+@pytest.mark.parametrize("size", [0, 5])
+def test_an_empty_weights_file_is_called_empty(tiny, tmp_path, size):
+    """A zero-byte model.safetensors (a download that never started writing) was 'damaged
+    (unpack requires a buffer of 8 bytes)', Python's words for a short read."""
+    from llmvis_desktop.core.suggest.discovery import inspect_folder
+
+    broken = tmp_path / "blip-empty"
+    shutil.copytree(tiny["blip"], broken)
+    (broken / "model.safetensors").write_bytes(b"\x00" * size)
+    info = inspect_folder(broken)
+    assert info.problem is not None and str(broken) in info.problem
+    assert "buffer" not in info.problem
+    want = "model.safetensors is empty (0 bytes)" if size == 0 else "model.safetensors is cut short: 5 bytes"
+    assert want in info.problem and "the download did not finish" in info.problem, info.problem
