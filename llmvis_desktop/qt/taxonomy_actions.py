@@ -79,13 +79,18 @@ class TaxonomyActions:
 
     #: what is being saved now ("renaming “dent”"), None when nothing is
     taxonomy_running: Optional[str] = None
+    #: what a refusal of the change under way undoes in the panel (the add box's text)
+    _taxonomy_refused: Optional[Callable] = None
 
     def _init_taxonomy(self) -> None:
         self._taxonomy_loader = LatestOnly(self)
         self._taxonomy_loader.done.connect(self._taxonomy_done)
 
     def _add_label(self, name: str, color: str) -> None:
-        self._taxonomy(f"adding \u201c{name}\u201d", lambda p: p.add_label(name, color=color or None))
+        # a refused add (the disk full, the server gone, the list busy) gives the typed name
+        # back to the box, which cleared it on Enter: it was lost, to be typed again
+        self._taxonomy(f"adding \u201c{name}\u201d", lambda p: p.add_label(name, color=color or None),
+                       on_refused=lambda: self.labels.give_back(name))
 
     def _label_change(self, name: str, **changes) -> None:
         actor = self.win.reviewer()  # asked here (it may open a dialog), not on the worker
@@ -99,7 +104,7 @@ class TaxonomyActions:
         actor = self.win.reviewer()
         self._taxonomy(f"removing \u201c{name}\u201d", lambda p: p.remove_label(name, actor, force=True))
 
-    def _taxonomy(self, what: str, fn: Callable) -> None:
+    def _taxonomy(self, what: str, fn: Callable, on_refused: Optional[Callable] = None) -> None:
         """Run a change of the label list on the worker: it waits for a teammate's lock (an
         import using the label list, a reviewer's change of an image carrying the label,
         another writer of the SQLite file) the window's short wait only, never queueing
@@ -109,6 +114,8 @@ class TaxonomyActions:
             return
         if self.taxonomy_running is not None:
             self.win.show_error(busy_text(self.taxonomy_running))
+            if on_refused is not None:
+                on_refused()
             return
 
         shown = self._shown_window()
@@ -123,17 +130,20 @@ class TaxonomyActions:
                 log.warning("labels after a change", exc_info=True)
                 return project, None, None, None, said
 
-        self.taxonomy_running = what
+        self.taxonomy_running, self._taxonomy_refused = what, on_refused
         self.win.statusBar().showMessage(f"{what[0].upper()}{what[1:]}\u2026")
         self._taxonomy_loader.submit(work)
 
     def _taxonomy_done(self, result, error) -> None:
         what, self.taxonomy_running = self.taxonomy_running, None
+        on_refused, self._taxonomy_refused = self._taxonomy_refused, None
         bar = self.win.statusBar()
         if what and bar.currentMessage() == f"{what[0].upper()}{what[1:]}\u2026":
             bar.clearMessage()
         if error is not None:
             self.win.show_error(refused_text(what, _why(error)))
+            if on_refused is not None:
+                on_refused()
             return
         project, defs, usage, shown, said = result
         if project is not self.win.project:

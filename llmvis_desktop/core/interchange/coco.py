@@ -30,6 +30,7 @@ from .files import sidecar_path, write_pair_atomic
 from .target import check_file_target
 from .parsing import (
     MISSING,
+    empty_text,
     ImportItem,
     ParsedFile,
     label_color,
@@ -129,6 +130,8 @@ def load_json(path: Path):
         with open(path, encoding="utf-8") as fh:
             return json.load(fh)
     except json.JSONDecodeError as exc:
+        if exc.doc.strip() == "":  # said 'not valid JSON at line 1, column 1: Expecting value'
+            raise InterchangeError(f"{path.name}: {empty_text(exc.doc)}") from None
         raise InterchangeError(f"{path.name}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
     except UnicodeDecodeError as exc:
         raise InterchangeError(f"{path.name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None

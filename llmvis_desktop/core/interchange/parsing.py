@@ -119,6 +119,14 @@ def check_labels(values, where: str) -> list[str]:
     return out
 
 
+def empty_text(content) -> str:
+    """What an import says of a file with nothing in it (an export that never finished
+    writing, a file made by mistake), for ``content``, its whole text or bytes."""
+    if not content:
+        return "empty file (0 bytes)"
+    return f"empty file (only white space, {len(content):,} bytes)"
+
+
 def read_xml(path: Path, shown: str, none_have: str, not_xml):
     """The root element of the XML file ``path``, refusing DOCTYPE and entity declarations
     (an entity can pull in any local file, or expand without end). An unreadable file is
@@ -131,6 +139,8 @@ def read_xml(path: Path, shown: str, none_have: str, not_xml):
         raw = path.read_bytes()
     except OSError as exc:
         raise InterchangeError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    if raw.strip() == b"":  # said 'malformed XML at line 1, column 0'
+        raise InterchangeError(f"{shown}: {empty_text(raw)}")
     if b"<!DOCTYPE" in raw or b"<!ENTITY" in raw:
         raise InterchangeError(f"{shown}: DOCTYPE/ENTITY declarations are refused ({none_have} have none)")
     try:

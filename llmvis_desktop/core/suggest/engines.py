@@ -21,6 +21,7 @@ from ..wording import second_label_example
 from . import device as dev
 from .discovery import ModelInfo, ModelRefused, check
 from .job_log import MessageLog
+from .json_files import damaged_json
 from .registry import (DEFAULT_LABEL_TEMPLATE, DEFAULT_MAX_NEW_TOKENS, Family, Generated, Loaded,
                        family_named)
 
@@ -132,6 +133,9 @@ class Engine:
                 # took the path for a hub repo id ("Repo id must be in the form ...")
                 raise ModelRefused(f"{self.info.path}: the model folder is no longer there (moved or deleted "
                                    f"while it was loading)") from exc
+            damaged = damaged_json(self.info.path)  # transformers' JSONDecodeError names no file
+            if damaged:
+                raise ModelRefused(f"{self.info.path}: cannot load this model: {damaged}") from exc
             # a broken or incompatible folder, or a processor needing a missing extra (torchvision)
             raise ModelRefused(f"{self.info.path}: cannot load this model "
                                f"({type(exc).__name__}: {first_line(exc, 300)})") from exc

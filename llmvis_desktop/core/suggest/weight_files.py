@@ -98,6 +98,10 @@ def _param_count(files: list[Path]) -> tuple[Optional[int], Optional[str]]:
             if not stat.S_ISREG(st.st_mode):  # a named pipe blocked open() for ever
                 return None, f"{p.name} is not a regular file"
             size = st.st_size
+            if size < 8:  # no room for the header's length: struct.error said 'unpack requires a buffer'
+                return None, (f"{p.name} is empty (0 bytes): the download did not finish" if size == 0 else
+                              f"{p.name} is cut short: {size} bytes, not even its header (the download "
+                              f"did not finish)")
             with open(p, "rb") as fh:
                 head = fh.read(8)
                 if head.startswith(b"version "):

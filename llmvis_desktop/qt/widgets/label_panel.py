@@ -427,6 +427,13 @@ class LabelPanel(LabelMenuMixin, QWidget):
         self.hint.setText(text)
         self.hint.show()
 
+    def give_back(self, name: str) -> None:
+        """Put a name whose add was refused back in the "+ Add label" box (Enter cleared it),
+        unless something else was typed there meanwhile."""
+        if not self.add_edit.text().strip():
+            self.add_edit.setText(name)
+            self.add_edit.selectAll()
+
     def _on_add(self) -> None:
         name = " ".join(self.add_edit.text().split())
         if not name:
