@@ -77,7 +77,7 @@ def test_readiness_leaves_out_reviewed_files_missing_on_disk_and_says_so(learned
     assert "1 reviewed image missing on disk" in msg and first["ok"].relpath in msg, msg
     report = sugg.train()
     assert report.images == 14 and "ok" in report.skipped_labels and first["ok"].relpath in report.unreadable
-    assert "ok" in msg.split("; needs")[1], msg  # the short label is named, as the fit skips it
+    assert "ok" in msg.split("; not learned yet:")[1], msg  # the short label is named, as the fit skips it
 
     os.remove(p.path_of(first["scratch"]))
     ready, msg = sugg.status()
