@@ -26,7 +26,8 @@ class Foreground:
     UI thread got about a quarter of it, so a 7 ms paint of the grid stretched to
     60-100 ms. The UI thread wraps work a user waits for (painting, a review action)
     in :meth:`busy`; background loops call :meth:`yield_to` (every
-    :meth:`CancelToken.check` does) between items and sleep while it is busy. The
+    :meth:`CancelToken.check` does) between items and sleep while it is busy (blocked
+    on an event the end of the busy block sets, never polling for it). The
     wait is bounded (``max_wait_s`` per call), so a worker holding something the UI
     thread needs can never deadlock it, and background work is only delayed.
     """
@@ -36,15 +37,24 @@ class Foreground:
         self._depth = 0  # only the UI thread writes it
         self._until = 0.0  # monotonic time a :meth:`hold` lasts to
         self._owner: Optional[int] = None  # the UI thread: it never waits for itself
+        # set while no busy() block runs: a waiting thread blocks on it (no GIL, no
+        # wake-ups) instead of polling, which took the interpreter lock back 2,000
+        # times a second per waiting thread while the UI thread painted
+        self._free = threading.Event()
+        self._free.set()
 
     @contextmanager
     def busy(self):
         self._owner = threading.get_ident()
         self._depth += 1
+        if self._depth == 1:
+            self._free.clear()
         try:
             yield
         finally:
             self._depth -= 1
+            if self._depth == 0:
+                self._free.set()
 
     @contextmanager
     def action(self, hold_s: float):
@@ -66,12 +76,22 @@ class Foreground:
     def is_busy(self) -> bool:
         return self._depth > 0 or time.monotonic() < self._until
 
+    def _block(self, seconds: float) -> None:
+        """Wait up to ``seconds`` for the busy block to end, blocked (no GIL meanwhile)."""
+        self._free.wait(seconds)
+
     def yield_to(self) -> None:
         if not self.is_busy or threading.get_ident() == self._owner:
             return
         end = time.monotonic() + self.max_wait_s
-        while self.is_busy and time.monotonic() < end:
-            time.sleep(0.0005)
+        while self.is_busy:
+            now = time.monotonic()
+            if now >= end:
+                return
+            if self._depth > 0:  # until the busy block ends (or the wait's bound)
+                self._block(end - now)
+            else:  # a hold: until it lapses (or the bound); it may have been lengthened
+                time.sleep(max(0.0, min(end, self._until) - now))
 
 
 #: the process's foreground (one UI thread per process)

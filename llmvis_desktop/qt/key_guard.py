@@ -4,8 +4,9 @@ The window's review shortcuts are single keys (1-9, J, K, N, R, S, E, Return, De
 arrows...). They act while the grid, the viewer or a non-interactive area has the focus;
 a text box, or a control that uses the key (a combo box, a list, a button or label chip,
 a check box, a slider), gets the key instead. :class:`_TextKeyGuard` is installed on each
-such widget as it takes the focus (never on the application: a Python application-wide
-filter costs every event of every object).
+such widget as it takes the focus and comes off at its next event once the focus has left
+(never on the application, nor on every control up front: a Python filter costs every
+event of the objects it is on, each paint taking the GIL from the window's workers).
 """
 from __future__ import annotations
 
@@ -37,6 +38,7 @@ _SLIDER_KEYS = frozenset((_K.Key_Left, _K.Key_Right, _K.Key_Up, _K.Key_Down, _K.
 _WINDOW_KEYS = frozenset((_K.Key_Escape, _K.Key_F1, _K.Key_F2, _K.Key_F5))  # never claimed by a box
 CONTROLS = (QAbstractButton, QComboBox, QAbstractItemView, QAbstractSlider)
 GUARDED = TEXT_INPUTS + CONTROLS
+_KEY_EVENTS = frozenset((QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress))
 
 
 def claims_key(widget, key, modifiers) -> bool:
@@ -67,6 +69,13 @@ class _TextKeyGuard(QObject):
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt API
         kind = event.type()
+        if kind not in _KEY_EVENTS:
+            # keys reach only the focus widget: off a widget that lost it (put back when
+            # it takes it again), so that its paints no longer run Python
+            if isinstance(obj, QWidget) and not obj.hasFocus():
+                obj.removeEventFilter(self)
+                obj.setProperty("llmvis_key_guard", False)
+            return False
         if kind == QEvent.Type.ShortcutOverride and claims_key(obj, event.key(), event.modifiers()):
             event.accept()
         elif kind == QEvent.Type.KeyPress and isinstance(obj, QAbstractButton) \

@@ -35,7 +35,7 @@ from .filter_bar import FilterBar
 from .dock_layout import (CardRoom, fit_minimum, grow_dock, restore_layout, right_column_full_height,
                           save_layout, show_docks)
 from .icons import app_icon
-from .key_guard import CONTROLS, GUARDED, TEXT_INPUTS, _TextKeyGuard, main_tab_order
+from .key_guard import CONTROLS, TEXT_INPUTS, _TextKeyGuard, main_tab_order
 from .menu_states import say_why_disabled
 from .menus import build_menus
 from .models.grid_model import GridModel
@@ -109,10 +109,13 @@ class MainWindow(QMainWindow):
         # on each text box as it takes the focus, not on the application: a Python
         # application-wide filter takes the GIL for every event of every object (each
         # paint, timer, update), the largest cost the 100k grid bench showed
+        # Keys go to the focus widget only, so the guard goes on a box or control as it
+        # takes the focus (the one with it now, too), never on all of them up front: on
+        # every button, chip, combo box and list, each of their paints, enters and timer
+        # events ran the Python filter, taking the GIL the window's workers were using
+        # (--sample in bench_first_job_stall: key_guard.eventFilter in 15-25 ms stalls)
         self._guard = _TextKeyGuard(self)
-        for cls in GUARDED:  # the window's own boxes and controls now, later ones on focus
-            for box in self.findChildren(cls):
-                self._guard_text_input(None, box)
+        self._guard_text_input(None, QApplication.focusWidget())
         QApplication.instance().focusChanged.connect(self._guard_text_input)
         self._counts_timer = QTimer(self, singleShot=True, interval=100)
         self._counts_timer.timeout.connect(self.update_counts)
@@ -143,6 +146,9 @@ class MainWindow(QMainWindow):
         fit_minimum(self)
 
     def _guard_text_input(self, _old, new) -> None:
+        # (the grid claims no key: the review keys act there, and it paints the most)
+        if isinstance(new, GridView):
+            return
         if isinstance(new, TEXT_INPUTS) or (isinstance(new, CONTROLS) and self._owns(new)):
             if new.property("llmvis_key_guard"):
                 return

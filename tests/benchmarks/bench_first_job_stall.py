@@ -230,7 +230,7 @@ def _RunQueueMonitor(base):
     return Monitor()
 
 
-def child(base: Path, variant: str, idle_s: float) -> None:
+def child(base: Path, variant: str, idle_s: float, sample: bool = False) -> None:
     import gc
 
     marks: dict = {}
@@ -249,7 +249,7 @@ def child(base: Path, variant: str, idle_s: float) -> None:
         import torch  # noqa: F401
         from transformers import BlipForConditionalGeneration, CLIPModel  # noqa: F401
 
-    from stallmon import StallMonitor, pump
+    from stallmon import StackSampler, StallMonitor, pump
 
     from llmvis_desktop.core import lazy_torch
     from llmvis_desktop.core.config import Config
@@ -275,6 +275,9 @@ def child(base: Path, variant: str, idle_s: float) -> None:
 
     mon = _RunQueueMonitor(StallMonitor)
     mon.start()
+    sampler = StackSampler(mon) if sample else None
+    if sampler is not None:
+        sampler.start()
     win = build_window(str(base / "images"), config=Config(reviewer="bench", thumbnail_size=96))
     win.resize(1280, 800)
     win.show()
@@ -310,6 +313,8 @@ def child(base: Path, variant: str, idle_s: float) -> None:
     pump(lambda: False, 0.3)  # its results land
     t_end = time.perf_counter()
     mon.stop()
+    if sampler is not None:
+        sampler.stop()
     t_first = first[0] or t_end
     bounds = _phase_bounds(marks, t_job, t_first, t_end)
     stalls = [(round(g - mon.period_ms, 1), _phase_of(bounds, t, g), t) for t, g, _ in mon.ticks
@@ -354,8 +359,24 @@ def child(base: Path, variant: str, idle_s: float) -> None:
         began = top[2] - (top[0] + mon.period_ms) / 1000
         before = [f"{w}: {txt}" for t, w, txt in said if t <= began]
         out["said_before_stall"] = before[-2:]
+    if sampler is not None:  # --sample: what the GUI thread ran in each stall over 15 ms
+        out["stall_stacks"] = [dict(s, phase=_phase_of(bounds, s.pop("end"), s["ms"] + mon.period_ms))
+                               for s in sampler.attribute(15.0)]
     print("BENCH " + json.dumps(out), flush=True)
     win.close()
+
+
+def _top_stacks(runs: list) -> dict:
+    """Per phase, the stalls over 15 ms of all ``runs`` grouped by their most frequent
+    stack: ``[stack (innermost first), stalls, their ms summed, the longest]``, most ms first."""
+    by: dict = {}
+    for r in runs:
+        for s in r.get("stall_stacks", []):
+            key = " <- ".join(s["top_stack"]) or "(no sample)"
+            n, total, top = by.setdefault(s["phase"], {}).get(key, (0, 0.0, 0.0))
+            by[s["phase"]][key] = (n + 1, total + s["ms"], max(top, s["ms"]))
+    return {ph: [[k, n, round(t, 1), m] for k, (n, t, m) in sorted(d.items(), key=lambda x: -x[1][1])][:6]
+            for ph, d in by.items()}
 
 
 def main() -> None:
@@ -365,11 +386,14 @@ def main() -> None:
     ap.add_argument("--old", help="a checkout to run as the variant 'old' (its PYTHONPATH)")
     ap.add_argument("--idle-s", type=float, default=2.0)
     ap.add_argument("--dir", default="/tmp/llmvis_bench_first_job")
+    ap.add_argument("--sample", action="store_true",
+                    help="sample the GUI thread's stack in each stall (stallmon.StackSampler): per run "
+                         "stall_stacks, per variant top_stacks_by_phase")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args()
     base = Path(args.dir)
     if args.child:
-        child(base, args.child, args.idle_s)
+        child(base, args.child, args.idle_s, args.sample)
         return
     setup(base)
     # ("old" once: named in --variants and implied by --old, it ran twice a round)
@@ -382,7 +406,8 @@ def main() -> None:
             src = args.old if v == "old" else str(ROOT)
             env["PYTHONPATH"] = env["LLMVIS_BENCH_SRC"] = src
             proc = subprocess.run([sys.executable, __file__, "--child", "current" if v == "old" else v,
-                                   "--idle-s", str(args.idle_s), "--dir", args.dir],
+                                   "--idle-s", str(args.idle_s), "--dir", args.dir]
+                                  + (["--sample"] if args.sample else []),
                                   env=env, capture_output=True, text=True, timeout=600)
             line = next((x for x in proc.stdout.splitlines() if x.startswith("BENCH ")), None)
             runs[v].append(json.loads(line[6:]) if line else {"error": proc.stderr[-2000:]})
@@ -400,6 +425,8 @@ def main() -> None:
                           "median_full_gc_after_job_ms": statistics.median(r["full_gc_after_job_ms"] for r in good),
                           "median_gc_young_ms": statistics.median(r["gc_young_ms"] for r in good),
                           "median_job_s": statistics.median(r["job_s"] for r in good)}
+            if args.sample:
+                summary[v]["top_stacks_by_phase"] = _top_stacks(good)
     print(json.dumps({"benchmark": "GUI stalls around the session's first model job", "images": N_IMAGES,
                       "rounds": args.rounds, "cpu_count": os.cpu_count(), "load_avg": os.getloadavg(),
                       "aim_stall_ms": 50, "summary": summary, "runs": runs}, indent=1))

@@ -118,3 +118,119 @@ def wait_ms(ms: int) -> None:
     loop = QEventLoop()
     QTimer.singleShot(max(0, int(ms)), loop.quit)
     loop.exec()
+
+
+class StackSampler:
+    """Which Python code the GUI thread runs while it stalls: a watchdog thread that
+    looks every ``every_ms`` at the monitor's last tick and, once the GUI thread is late
+    by more than ``late_ms`` beyond the timer's period, takes the GUI thread's stack
+    (``sys._current_frames``) on each look until the next tick lands.
+
+        mon = StallMonitor(); mon.start()
+        sampler = StackSampler(mon); sampler.start()    # on the GUI thread
+        ...                                            # pump the event loop
+        sampler.stop()
+        for stall in sampler.attribute(min_ms=15): print(stall)
+
+    A C call that holds the GIL delays the watchdog too: the stack it sees then is the
+    Python frame that called into C (still the code to blame). A stack shows the
+    innermost frame (whatever module it is in) and the innermost ``depth`` frames of
+    ``ours`` (a path part, e.g. ``llmvis_desktop``), innermost first, each
+    ``module:function:line``; ``pump`` alone means the thread was in Qt's C++ (painting,
+    layout) or asleep between passes."""
+
+    def __init__(self, monitor: StallMonitor, late_ms: float = 10.0, every_ms: float = 2.0,
+                 depth: int = 4, ours: str = "llmvis_desktop") -> None:
+        import threading
+
+        self.monitor = monitor
+        self.late_ms = late_ms
+        self.every_s = every_ms / 1000
+        self.depth = depth
+        self.ours = ours
+        self.gui_thread = threading.get_ident()
+        self.samples: list[tuple[float, tuple[str, ...]]] = []  # (perf_counter, stack)
+        #: (perf_counter, ((thread name, stack), ...)): the other threads that were not
+        #: waiting (a lock, a queue, a sleep) at each sample: who may hold the GIL
+        self.others: list[tuple[float, tuple]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="stall-sampler", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=2)
+
+    def _run(self) -> None:
+        import sys
+
+        limit = (self.monitor.period_ms + self.late_ms) / 1000
+        while not self._stop.wait(self.every_s):
+            if time.perf_counter() - self.monitor.last <= limit or not self.monitor.timer.isActive():
+                continue
+            frames = sys._current_frames()
+            frame = frames.get(self.gui_thread)
+            if frame is not None:
+                now = time.perf_counter()
+                self.samples.append((now, self.stack(frame)))
+                self.others.append((now, self._busy_others(frames)))
+
+    #: innermost functions of a thread that waits (it does not hold the GIL there)
+    WAITING = frozenset({"wait", "get", "sleep", "acquire", "_wait_for_tstate_lock", "select",
+                         "poll", "_worker", "join", "accept", "recv", "readinto", "_run"})
+
+    def _busy_others(self, frames: dict) -> tuple:
+        import threading
+
+        names = {t.ident: t.name for t in threading.enumerate()}
+        me = threading.get_ident()
+        out = []
+        for tid, frame in frames.items():
+            if tid in (self.gui_thread, me) or frame.f_code.co_name in self.WAITING:
+                continue
+            out.append((names.get(tid, str(tid)), self.stack(frame)))
+        return tuple(out)
+
+    def stack(self, frame) -> tuple[str, ...]:
+        """The innermost frame, then the innermost ``depth`` frames of our code."""
+        out: list[str] = []
+        ours = 0
+        first = True
+        while frame is not None and ours < self.depth:
+            code = frame.f_code
+            mine = self.ours in code.co_filename
+            if first or mine:
+                mod = code.co_filename.rsplit("/", 1)[-1].removesuffix(".py")
+                out.append(f"{mod}:{code.co_name}:{frame.f_lineno}")
+                ours += mine
+            first = False
+            frame = frame.f_back
+        return tuple(out)
+
+    def attribute(self, min_ms: float = 15.0) -> list[dict]:
+        """Per stall over ``min_ms`` (beyond the period): its end (perf_counter), length,
+        how many samples fell in it and its most frequent stack (``top_stack``, with
+        ``top_share``: its part of the samples), plus the next two (``other_stacks``), and
+        the other threads seen not waiting meanwhile (``busy_threads``: ``[thread: stack,
+        samples]``, the three most seen), who may have held the GIL."""
+        from collections import Counter
+
+        out = []
+        for t, gap, _tag in self.monitor.ticks:
+            ms = gap - self.monitor.period_ms
+            if ms <= min_ms:
+                continue
+            begin = t - gap / 1000
+            seen = Counter(s for ts, s in self.samples if begin <= ts <= t)
+            n = sum(seen.values())
+            common = seen.most_common(3)
+            busy = Counter(f"{name}: {' <- '.join(st)}" for ts, o in self.others
+                           if begin <= ts <= t for name, st in o)
+            out.append({"end": t, "ms": round(ms, 1), "samples": n,
+                        "top_stack": list(common[0][0]) if common else [],
+                        "top_share": round(common[0][1] / n, 2) if common else 0.0,
+                        "other_stacks": [[list(s), c] for s, c in common[1:]],
+                        "busy_threads": busy.most_common(3)})
+        return out

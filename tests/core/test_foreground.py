@@ -38,6 +38,14 @@ def clock(monkeypatch):
 
     c = _Clock()
     monkeypatch.setattr(tasks, "time", c)
+
+    def block(fg, seconds):  # the wait for a busy block's end, on the virtual clock
+        c.sleeping.set()
+        end = c.now + seconds
+        while c.now < end and not fg._free.wait(0.0005):
+            c.now = min(end, c.now + 0.001)
+
+    monkeypatch.setattr(Foreground, "_block", block)
     return c
 
 
@@ -143,3 +151,36 @@ def test_the_ui_thread_never_waits_for_itself(clock):
     assert fg.is_busy
     fg.yield_to()
     assert clock.sleeps == 0
+
+
+def test_a_waiting_thread_blocks_instead_of_polling(monkeypatch):
+    """While the UI thread is busy, a thread in ``yield_to`` sleeps blocked until the busy
+    block ends: it polled every 0.5 ms, taking the interpreter lock back 2,000 times a
+    second while the UI thread painted."""
+    from llmvis_desktop.core import tasks
+
+    class Counting:
+        sleeps = 0
+        monotonic = staticmethod(time.monotonic)
+
+        @classmethod
+        def sleep(cls, seconds):
+            cls.sleeps += 1
+            _real_sleep(seconds)
+
+    monkeypatch.setattr(tasks, "time", Counting)
+    fg = Foreground(max_wait_s=30.0)
+    done = threading.Event()
+
+    def work():
+        fg.yield_to()
+        done.set()
+
+    with fg.busy():
+        worker = threading.Thread(target=work)
+        worker.start()
+        _real_sleep(0.1)
+        assert not done.is_set()  # it steps aside...
+    assert done.wait(10)  # ...and goes on once the busy block has ended
+    worker.join(10)
+    assert Counting.sleeps == 0
