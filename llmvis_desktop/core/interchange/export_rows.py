@@ -173,6 +173,10 @@ def gather(ctx: ExportContext, chunk: int = CHUNK, decided: bool = False) -> Ite
                 if not (caption or labels.get(image_id) or status in (m.STATUS_REVIEWED, m.STATUS_REJECTED)):
                     ctx.warn(f"{name}: file is missing (deleted or moved since it was indexed); not exported")
                     continue
+                if ctx.fmt in COPY_FORMATS:  # no file to copy: no entry at all (it said "exported")
+                    ctx.warn(f"{name}: file is missing (deleted or moved since it was indexed); not exported "
+                             f"({ctx.fmt} copies each image's file)")
+                    continue
                 # a reviewer's work on a file on a disk not mounted now is still the team's
                 ctx.warn(f"{name}: file is missing (deleted or moved since it was indexed); its "
                          f"annotations are exported")
