@@ -95,6 +95,7 @@ def cmd_index(args) -> int:
         try:
             result = project.scan(progress=bar, batch_size=args.batch, allow_empty=args.allow_empty)
             read = 0 if args.no_headers else project.read_headers(progress=bar, result=result)
+            project.count_missing_decided(result)
         except KeyboardInterrupt:
             bar.close()
             info = project.info()
@@ -121,6 +122,7 @@ def cmd_index(args) -> int:
         "added": result.added,
         "changed": result.changed,
         "missing": result.missing,
+        "missing_decided": result.missing_decided,  # of them, reviewed or rejected (kept, status missing)
         "restored": result.restored,
         "moved": result.moved,  # moved or renamed files: their rows (reviews, history) kept
         "headers_read": read - again,  # headers read to a new result
@@ -135,12 +137,13 @@ def cmd_index(args) -> int:
         "left_out_removed": result.removed,
         "left_out_kept": result.kept_left_out,
     }
+    kept = f" ({result.missing_decided} of them reviewed or rejected: kept)" if result.missing_decided else ""
     if args.json:
         print(json.dumps(summary))
     else:
         print(
             f"{project.root}: {result.seen} image files listed, {result.added} new, "
-            f"{result.changed} changed, {result.missing} missing, {result.moved} moved, {read - again} headers read, "
+            f"{result.changed} changed, {result.missing} missing{kept}, {result.moved} moved, {read - again} headers read, "
             f"{summary['errors'] - decoder} unreadable" + (f", {decoder} {'needs' if decoder == 1 else 'need'} "
                                                            f"a decoder" if decoder else "")
         )

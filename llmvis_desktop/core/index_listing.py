@@ -89,6 +89,11 @@ class ScanResult:
     #: (relpath, why) of the first :data:`FAILED_AGAIN_NAMED` of them (`llmvis index` names them)
     failed_again_files: list[tuple[str, str]] = field(default_factory=list)
     by_status: dict = field(default_factory=dict)  # the images by status as the index ended
+    # the images marked missing by this index that a person had reviewed or rejected (their
+    # review is kept, under Missing): ids as marked, and (``Project.index``) how many are
+    # still missing at its end (a file found moved takes its row back)
+    missing_decided_ids: list[int] = field(default_factory=list, repr=False)
+    missing_decided: int = 0
 
     @property
     def rows_changed(self) -> bool:
@@ -202,7 +207,7 @@ def scan(
                 rows = rf.files_in_folder(s, rel)
                 # (id, path) as read: a row another indexer moved meanwhile is left alone
                 result.missing += ri.mark_missing(
-                    s, [(v[0], r) for r, v in rows.items() if v[3] != m.STATUS_MISSING])
+                    s, [(v[0], r) for r, v in rows.items() if v[3] != m.STATUS_MISSING], result.missing_decided_ids)
             rf.forget(s, gone)
             result.moved = repo_moves.relink_moved(s)
         result.added -= min(result.added, result.moved)
@@ -300,7 +305,7 @@ def _apply(store: Store, root: Path, folders: list[FolderListing], stored: dict,
         ri.mark_changed(s, changed, compared)
         repo_digests.retime(s, retimed)
         restored = ri.restore_present(s, back)
-        missing = ri.mark_missing(s, gone)
+        missing = ri.mark_missing(s, gone, result.missing_decided_ids)
         if rows_left_out:
             removed, kept = repo_left_out.drop_unworked(s, [(v[0], rel) for rel, v in rows_left_out.items()])
             result.removed += len(removed)

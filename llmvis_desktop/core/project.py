@@ -105,7 +105,15 @@ class Project:
         with self.store.read() as s:  # the summary's split: damaged files, and those a plugin reads
             result.by_status = ri.counts_by_status(s)
             result.errors, result.needs_decoder = result.by_status.get("error", 0), ri.count_needs_decoder(s)
+        self.count_missing_decided(result)
         return result
+
+    def count_missing_decided(self, result: ScanResult) -> int:
+        """Set ``result.missing_decided``: of the files this index found vanished, how many
+        a person had reviewed or rejected and are still missing (not found moved)."""
+        with self.store.read() as s:
+            result.missing_decided = ri.count_missing(s, result.missing_decided_ids)
+        return result.missing_decided
 
     # --- queries --------------------------------------------------------------
     def image_ids(self, flt: Optional[ImageFilter] = None, sort: str = "name",

@@ -48,7 +48,7 @@ def scan_summary(result) -> str:
     damaged files and the compressed DICOMs that need a decoder plugin: "1 unreadable, 2
     need a decoder")."""
     parts = [f"{getattr(result, 'added', 0):,} new", f"{getattr(result, 'changed', 0):,} changed",
-             f"{getattr(result, 'missing', 0):,} missing"]
+             f"{getattr(result, 'missing', 0):,} missing{missing_decided_text(result)}"]
     for name, word in (("moved", "moved"), ("restored", "back")):
         if getattr(result, name, 0):
             parts.append(f"{getattr(result, name):,} {word}")
@@ -58,6 +58,13 @@ def scan_summary(result) -> str:
     if decoder:
         parts.append(f"{decoder:,} {'needs' if decoder == 1 else 'need'} a decoder")
     return ", ".join(parts)
+
+
+def missing_decided_text(result) -> str:
+    """" (50 of them reviewed or rejected: kept, under Missing)" when files a person had
+    decided vanished: the counts line's "reviewed" drops by them, and nothing said why."""
+    n = getattr(result, "missing_decided", 0)
+    return f" ({n:,} of them reviewed or rejected: kept, under Missing)" if n else ""
 
 
 NO_MATCH_TEXT = "No images match the filter \u2014 Esc clears it"

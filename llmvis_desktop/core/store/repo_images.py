@@ -128,17 +128,28 @@ def restore_present(session: Session, rows: Sequence[tuple[int, str]]) -> int:
     return len(back)
 
 
-def mark_missing(session: Session, rows: Sequence[tuple[int, str]]) -> int:
+def mark_missing(session: Session, rows: Sequence[tuple[int, str]], decided: Optional[list] = None) -> int:
     """Mark rows missing, (id, relpath) as the scan read them; a row moved meanwhile or
-    already missing is left alone. Returns how many were marked."""
-    marked: list[int] = []
+    already missing is left alone. Returns how many were marked; ``decided``, when given,
+    is extended with the ids of those a person had marked reviewed or rejected (their
+    review is kept: the re-index says how many of the vanished files it holds)."""
+    marked: list[tuple[int, str]] = []
     for chunk in _chunks(rows, 500):
-        marked += session.scalars(
+        marked += session.execute(
             update(m.Image).where(_as_read(), m.Image.status != m.STATUS_MISSING)
-            .values(status=m.STATUS_MISSING).returning(m.Image.id), {"as_read": chunk}
+            .values(status=m.STATUS_MISSING).returning(m.Image.id, m.Image.review_status), {"as_read": chunk}
         ).all()
-    _file_events(session, [(i, "present", "missing") for i, in _with_history(session, marked)], "file_missing")
-    return len(marked)
+    ids = [i for i, _ in marked]
+    if decided is not None:
+        decided += [i for i, review in marked if review in (m.STATUS_REVIEWED, m.STATUS_REJECTED)]
+    _file_events(session, [(i, "present", "missing") for i, in _with_history(session, ids)], "file_missing")
+    return len(ids)
+
+
+def count_missing(session: Session, image_ids: Sequence[int]) -> int:
+    """How many of ``image_ids`` are marked missing now."""
+    return sum(session.scalar(select(func.count()).select_from(m.Image).where(
+        m.Image.id.in_(chunk), m.Image.status == m.STATUS_MISSING)) or 0 for chunk in _chunks(list(image_ids), 500))
 
 
 #: the history actor of what the indexer saw happen to a file
