@@ -11,7 +11,7 @@ within :data:`NEXT_WAIT_S` (SQLite) moves at once, as before. N pressed again be
 the answer steps one more unreviewed image; an answer for a place the reviewer has left
 meanwhile (another key moved them) is dropped: their own move stands.
 
-N says where it went, "Next unreviewed: IMG_0042.png (12 left in this view)" (the one
+N says where it went, "Next unreviewed: cam1/IMG_0042.png (12 left in this view)" (the one
 gone to counted), "Next unreviewed: IMG_0003.png — back at the top of the list (11 left in
 this view)" when nothing was left below and it started again from the top (it jumped up
 without a word), and when none is left, why: "No unreviewed image left in this view (all
@@ -71,7 +71,7 @@ def next_line(name: str, left: int, wrapped: bool = False) -> str:
     """N's line once it moved: to ``name``, ``left`` unreviewed in the view; ``wrapped``:
     nothing was left below, so it went back up to the top of the list."""
     top = " — back at the top of the list" if wrapped else ""
-    return f"Next unreviewed: {name}{top} ({left} left in this view)"
+    return f"Next unreviewed: {name}{top} ({left:,} left in this view)"
 
 
 class _NextRead:
@@ -171,7 +171,9 @@ class NextUnreviewed:
         cur = self.current
         if cur is not None:
             left = sum(1 for i in ids if i in req.todo)
-            self.message.emit(next_line(visible_name(cur.name), left, wrapped=row < start))
+            # its path in the project, as the tiles and the title name it (every folder of a line
+            # camera's dump holds an img_573.png: the name alone did not say which)
+            self.message.emit(next_line(visible_name(cur.relpath), left, wrapped=row < start))
 
     def stop_next_reads(self) -> None:
         """Drop an N under way and stop its thread (the window closes)."""

@@ -33,7 +33,7 @@ def test_n_says_where_it_went_and_why_it_stops(qtbot, window, labelled_folder):
     line = _press_n(qtbot, win, said)
     rec = win.review.current
     assert rec.id == ids[3]
-    assert line == f"Next unreviewed: {rec.name} ({n - 2} left in this view)", line
+    assert line == f"Next unreviewed: {rec.relpath} ({n - 2} left in this view)", line
     # all but the one on screen done: it is the last
     for i in (ids[0], *ids[4:]):
         project.set_status(i, "rejected", "t")
@@ -64,8 +64,8 @@ def test_n_says_when_it_goes_back_to_the_top(qtbot, window, labelled_folder):
     line = _press_n(qtbot, win, said)
     rec = win.review.current
     assert rec.id == ids[0]
-    assert line == f"Next unreviewed: {rec.name} — back at the top of the list (3 left in this view)", line
+    assert line == f"Next unreviewed: {rec.relpath} — back at the top of the list (3 left in this view)", line
     line = _press_n(qtbot, win, said)  # on from the top: no wrap, plain line
     rec = win.review.current
     assert rec.id == ids[1]
-    assert line == f"Next unreviewed: {rec.name} (3 left in this view)", line
+    assert line == f"Next unreviewed: {rec.relpath} (3 left in this view)", line
