@@ -246,14 +246,16 @@ class RepairActions(RepairUndo):
 
         job = win.jobs.start("Train repair model", work)
         job.signals.progress.connect(self._training_progress)
-        job.signals.result.connect(void(lambda res: self._trained(res, earlier.get("message"))))
-        job.signals.cancelled.connect(lambda: self._training_cancelled(kept.get("step")))
+        job.signals.result.connect(void(lambda res: self._trained(res, earlier.get("message"), project)))
+        job.signals.cancelled.connect(lambda: self._training_cancelled(kept.get("step"), project))
         job.signals.error.connect(lambda e: win.show_error(f"Repair training failed: {e}"))
         self.train_job = job
         return job
 
-    def _training_cancelled(self, step: Optional[int]) -> None:
+    def _training_cancelled(self, step: Optional[int], project=None) -> None:
         win = self.win
+        if step:
+            self._dialogs_use_trained(project)
         if self.train_job is not None:  # the Jobs panel's line: what it kept ("cancelled" said none)
             self.train_job.cancelled_text = (f"at step {step:,}; what it trained is kept" if step
                                              else "before any step was trained; the repair model is unchanged")
@@ -272,7 +274,27 @@ class RepairActions(RepairUndo):
         if getattr(p, "stage", "") == "resume" and shiboken6.isValid(self.win):
             self.win.statusBar().showMessage(p.message, 10000)
 
-    def _trained(self, result, earlier: Optional[str] = None) -> None:
+    def _dialogs_use_trained(self, project) -> None:
+        """Training put a model at the project's checkpoint: the repair dialogs open on that
+        project repair with it from their next Repair. A dialog opened before the project had
+        a trained model was given none (the shipped starter) and went on repairing with the
+        starter after the training, until it was closed and opened again. A preview shown
+        stays (it was made with the model it records); the dialog says the model changed."""
+        if project is None:
+            return
+        ck = project.root / ".llmvis" / "repair.safetensors"
+        if not ck.is_file():
+            return
+        for dlg in self.open_repair_dialogs():
+            if getattr(dlg, "project", None) is not project:
+                continue
+            dlg.checkpoint = ck
+            if getattr(dlg, "loaded", False) and "gan" in getattr(dlg, "results", {}):
+                dlg.status.setText("The repair model was trained meanwhile: Repair again to use it "
+                                   "(the preview shown is the earlier model's).")
+
+    def _trained(self, result, earlier: Optional[str] = None, project=None) -> None:
+        self._dialogs_use_trained(project)
         psnr = (getattr(result, "metrics", None) or {}).get("val_masked_psnr_db")
         step = getattr(result, "step", None)
         made = f"{step:,} steps" if isinstance(step, int) else "? steps"
