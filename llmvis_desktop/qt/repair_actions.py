@@ -16,7 +16,7 @@ from typing import Optional
 
 import shiboken6
 from PySide6.QtCore import QCoreApplication, Qt
-from PySide6.QtWidgets import QInputDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
 
 from ..core.wording import visible_name
 from .repair_undo import RepairCommand, RepairUndo
@@ -59,9 +59,24 @@ class RepairActions(RepairUndo):
         # project's undo stack, for this image, whatever is open or shown when it is accepted
         dlg.repaired.connect(partial(self._repaired, project=win.project, image_id=rec.id))
         dlg.destroyed.connect(partial(self._repair_dialog_gone, dlg))
+        dlg.finished.connect(partial(self._back_to_window, dlg))
         self.repair_dialogs = [*self.open_repair_dialogs(), dlg]
         self.repair_dialog = dlg
         dlg.show()
+
+    def _back_to_window(self, dlg, *_) -> None:
+        """The repair dialog closed (accepted, cancelled, its close button): the main window
+        is made the active window again, so N, Ctrl+Z and the other review keys work at once.
+        Where the dialog was the active window, closing it left none (offscreen, and window
+        managers that do not hand activation back to the parent): a key went nowhere until
+        the window was clicked. Another window made active meanwhile keeps it."""
+        win = self.win
+        if not shiboken6.isValid(win) or not win.isVisible():
+            return
+        active = QApplication.activeWindow()
+        if active is None or active is dlg or (shiboken6.isValid(dlg) and active is dlg.window()):
+            win.raise_()
+            win.activateWindow()
 
     def _repairing_page_1(self, dlg, relpath: str) -> None:
         if shiboken6.isValid(dlg) and int(getattr(dlg.data.meta, "frames", 1) or 1) > 1:
