@@ -34,9 +34,9 @@ dlg.show()
 QApplication.processEvents()
 canvas = dlg.editor.canvas
 canvas.brush = 6
-w, h = canvas.width(), canvas.height()
-s = min(w / 200, h / 150)  # fit, centred
-x0, y0 = (w - 200 * s) / 2, (h - 150 * s) / 2
+t = canvas._target()  # where the image is drawn (the overlay check below: drawn there on screen)
+s = t.width() / 200
+x0, y0 = t.x(), t.y()
 px, py = 60, 40  # the image pixel aimed at
 click = QPoint(round(x0 + (px + 0.5) * s), round(y0 + (py + 0.5) * s))
 QTest.mouseClick(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, click)
