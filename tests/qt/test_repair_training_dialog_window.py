@@ -49,3 +49,23 @@ def test_dialog_open_during_cancelled_training_gets_what_was_kept(qtbot, window,
     assert job.state == "cancelled" and ck.is_file()
     qtbot.waitUntil(lambda: dlg.checkpoint == ck, timeout=5000)
     assert "what it trained is kept" in window.statusBar().currentMessage()
+
+
+def test_a_gan_preview_shown_stays_and_the_dialog_says_the_model_changed(qtbot, window, tmp_path):
+    import torch  # noqa: F401 - a runtime dependency
+
+    folder = tmp_path / "imgs"
+    make_images(folder, n=3)
+    project = open_and_index(qtbot, window, folder)
+    ck = project.root / ".llmvis" / "repair.safetensors"
+    dlg = _open_dialog(qtbot, window)
+    dlg.editor.canvas.fill_rect(10, 10, 30, 30)
+    dlg.method.setCurrentIndex(dlg.method.findData("gan"))
+    dlg.run_repair()
+    qtbot.waitUntil(lambda: "gan" in dlg.results, timeout=60000)
+    shown = dlg.results["gan"]
+    job = window.panel_ctl.start_repair_training(5.0, steps=2, **SMALL)
+    qtbot.waitUntil(lambda: not job.is_active, timeout=120000)
+    qtbot.waitUntil(lambda: dlg.checkpoint == ck, timeout=5000)
+    assert dlg.results.get("gan") is shown  # the preview stays, with its own model's hash
+    assert "trained meanwhile" in dlg.status.text() and "Repair again" in dlg.status.text()
