@@ -17,6 +17,10 @@ from .icons import icon
 from .menu_states import wire_menu_states
 from .workers import void
 
+#: Image ▸ Repair defect… (it had only the menu's Alt+I, R; Ctrl+R is bound nowhere else,
+#: in the window or in the repair dialog)
+REPAIR_KEY = "Ctrl+R"
+
 
 def _has_module(name: str) -> bool:
     try:
@@ -111,6 +115,7 @@ def build_menus(win) -> None:
     win.act_next_frame.setShortcut("]")
     image.addSeparator()
     win.act_repair = image.addAction("&Repair defect…", pc.open_repair)
+    win.act_repair.setShortcut(REPAIR_KEY)  # free everywhere (R alone marks reviewed)
     if not _has_module("llmvis_desktop.qt.dialogs.repair_dialog"):
         win.act_repair.setEnabled(False)
         win.act_repair.setProperty("unavailable", True)  # stays disabled with a project open

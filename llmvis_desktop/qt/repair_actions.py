@@ -16,7 +16,7 @@ from typing import Optional
 
 import shiboken6
 from PySide6.QtCore import QCoreApplication, Qt
-from PySide6.QtWidgets import QInputDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
 
 from ..core.wording import visible_name
 from .repair_undo import RepairCommand, RepairUndo
@@ -59,9 +59,24 @@ class RepairActions(RepairUndo):
         # project's undo stack, for this image, whatever is open or shown when it is accepted
         dlg.repaired.connect(partial(self._repaired, project=win.project, image_id=rec.id))
         dlg.destroyed.connect(partial(self._repair_dialog_gone, dlg))
+        dlg.finished.connect(partial(self._back_to_window, dlg))
         self.repair_dialogs = [*self.open_repair_dialogs(), dlg]
         self.repair_dialog = dlg
         dlg.show()
+
+    def _back_to_window(self, dlg, *_) -> None:
+        """The repair dialog closed (accepted, cancelled, its close button): the main window
+        is made the active window again, so N, Ctrl+Z and the other review keys work at once.
+        Where the dialog was the active window, closing it left none (offscreen, and window
+        managers that do not hand activation back to the parent): a key went nowhere until
+        the window was clicked. Another window made active meanwhile keeps it."""
+        win = self.win
+        if not shiboken6.isValid(win) or not win.isVisible():
+            return
+        active = QApplication.activeWindow()
+        if active is None or active is dlg or (shiboken6.isValid(dlg) and active is dlg.window()):
+            win.raise_()
+            win.activateWindow()
 
     def _repairing_page_1(self, dlg, relpath: str) -> None:
         if shiboken6.isValid(dlg) and int(getattr(dlg.data.meta, "frames", 1) or 1) > 1:
@@ -246,14 +261,16 @@ class RepairActions(RepairUndo):
 
         job = win.jobs.start("Train repair model", work)
         job.signals.progress.connect(self._training_progress)
-        job.signals.result.connect(void(lambda res: self._trained(res, earlier.get("message"))))
-        job.signals.cancelled.connect(lambda: self._training_cancelled(kept.get("step")))
+        job.signals.result.connect(void(lambda res: self._trained(res, earlier.get("message"), project)))
+        job.signals.cancelled.connect(lambda: self._training_cancelled(kept.get("step"), project))
         job.signals.error.connect(lambda e: win.show_error(f"Repair training failed: {e}"))
         self.train_job = job
         return job
 
-    def _training_cancelled(self, step: Optional[int]) -> None:
+    def _training_cancelled(self, step: Optional[int], project=None) -> None:
         win = self.win
+        if step:
+            self._dialogs_use_trained(project)
         if self.train_job is not None:  # the Jobs panel's line: what it kept ("cancelled" said none)
             self.train_job.cancelled_text = (f"at step {step:,}; what it trained is kept" if step
                                              else "before any step was trained; the repair model is unchanged")
@@ -272,7 +289,27 @@ class RepairActions(RepairUndo):
         if getattr(p, "stage", "") == "resume" and shiboken6.isValid(self.win):
             self.win.statusBar().showMessage(p.message, 10000)
 
-    def _trained(self, result, earlier: Optional[str] = None) -> None:
+    def _dialogs_use_trained(self, project) -> None:
+        """Training put a model at the project's checkpoint: the repair dialogs open on that
+        project repair with it from their next Repair. A dialog opened before the project had
+        a trained model was given none (the shipped starter) and went on repairing with the
+        starter after the training, until it was closed and opened again. A preview shown
+        stays (it was made with the model it records); the dialog says the model changed."""
+        if project is None:
+            return
+        ck = project.root / ".llmvis" / "repair.safetensors"
+        if not ck.is_file():
+            return
+        for dlg in self.open_repair_dialogs():
+            if getattr(dlg, "project", None) is not project:
+                continue
+            dlg.checkpoint = ck
+            if getattr(dlg, "loaded", False) and "gan" in getattr(dlg, "results", {}):
+                dlg.status.setText("The repair model was trained meanwhile: Repair again to use it "
+                                   "(the preview shown is the earlier model's).")
+
+    def _trained(self, result, earlier: Optional[str] = None, project=None) -> None:
+        self._dialogs_use_trained(project)
         psnr = (getattr(result, "metrics", None) or {}).get("val_masked_psnr_db")
         step = getattr(result, "step", None)
         made = f"{step:,} steps" if isinstance(step, int) else "? steps"

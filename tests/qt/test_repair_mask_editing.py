@@ -216,15 +216,18 @@ def test_repair_dialog_zooms_and_pans_the_editor_and_the_view_together(qtbot, br
     at = QPoint(int(fit_cv.x() + fit_cv.width() * 0.3), int(fit_cv.y() + fit_cv.height() * 0.6))
     under = cv.to_image(QPointF(at))
 
-    _wheel(cv, at, 3)
+    # 4 notches (2.4x): the editor draws at the view's fit scale (one scale for both, so one
+    # zoom shows one region), a little under its own; at 3 the image overflowed the editor's
+    # height by 15 px only, and the clamp that keeps it covering the editor moved the point
+    _wheel(cv, at, 4)
     t = cv._target()
     assert t.width() > fit_cv.width() * 1.8
     moved = cv.to_image(QPointF(at))
     assert abs(moved.x() - under.x()) < 0.5 and abs(moved.y() - under.y()) < 0.5  # about the cursor
     assert view._target().width() > fit_view * 1.8  # the view follows
-    _wheel(cv, at, -3, ctrl=False)  # the plain wheel zooms too (as in the main window's viewer)
+    _wheel(cv, at, -4, ctrl=False)  # the plain wheel zooms too (as in the main window's viewer)
     assert cv._target() == fit_cv
-    _wheel(cv, at, 3, ctrl=False)
+    _wheel(cv, at, 4, ctrl=False)
     assert cv._target() == t
 
     # painting lands on the image pixel under the cursor, zoomed

@@ -65,6 +65,7 @@ MENU_WORDS = {
     "Fit image": "Fit the image in the viewer; on a line-scan strip, again: fit its short side "
                  "(scroll along its length), and again: the whole strip",
     "Import": "Import annotations",
+    "Repair defect": "Repair defect (the repair dialog, for the image shown)",
 }
 
 #: keys that are no action of the window: where they act, the key, what it does
@@ -118,6 +119,7 @@ DEFAULT_ACTION_ROWS: list[tuple[str, str, str]] = [
     ("Review", "1-9", "Toggle the label with that number key (shown on its chip)"),
     ("Suggestions", "Ctrl+L", MENU_WORDS["Suggest labels from reviewed images (learned)"]),
     ("Image", "[ / ]", "Previous / next frame (multi-frame DICOM, multi-page TIFF)"),
+    ("Image", "Ctrl+R", "Repair defect (the repair dialog, for the image shown)"),
     ("View", "Ctrl+= / Ctrl+-", "Larger / smaller thumbnails"),
     ("View", "F", MENU_WORDS["Fit image"]),
     ("View", "0", "Actual pixels (1:1)"),

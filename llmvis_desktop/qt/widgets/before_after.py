@@ -34,6 +34,7 @@ class BeforeAfterView(ZoomPan, QWidget):
     def share(self, viewport: Viewport) -> None:
         """Show the image through ``viewport`` (the mask editor's: one zoom and pan for both)."""
         self.viewport = viewport
+        viewport.attach(self)  # one fit scale for both: the same zoom shows the same region
         viewport.changed.connect(self.update)
         self.update()
 

@@ -90,6 +90,7 @@ class MaskCanvas(ZoomPan, QWidget):
         self.setCursor(self.idle_cursor)
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # Space held: drag the image (ZoomPan)
         self.viewport = Viewport(self)  # zoom and pan (Ctrl+wheel, middle or Space drag), shared
+        self.viewport.attach(self)
         self.viewport.changed.connect(self.update)
 
     def set_images(self, images: "CanvasImages") -> None:

@@ -1,8 +1,12 @@
 """Zoom and pan shared by the repair dialog's mask editor and its before/after view.
 
 :class:`Viewport` is the view state both show: a zoom factor over "fit the image in the
-widget" (1 = fit) and the image point at the widget's centre. Each widget maps it to its
-own size, so the two stay on the same part of the image whatever their sizes.
+widget" (1 = fit) and the image point at the widget's centre. "Fit" is one scale for
+every widget showing the viewport (:meth:`Viewport.attach`): the largest at which the image
+fits in each of them. So the same zoom is the same screen pixels per image pixel in the
+mask editor and the before/after view, about the same image point: both show the same
+region (the larger widget a little more around it). Each fitting its own size, the editor
+(taller: the view shares its column with the controls) showed a larger part at one zoom.
 :class:`ZoomPan` is a mixin of those widgets: the wheel (or Ctrl+wheel) zooms about the cursor; the
 middle button, or Space held with the left button, drags the image. The keys (Ctrl+= /
 Ctrl++ zoom in, Ctrl+- out, Ctrl+0 fit, Ctrl+1 actual pixels) are :func:`zoom_shortcuts`.
@@ -25,6 +29,25 @@ class Viewport(QObject):
         super().__init__(parent)
         self.zoom = 1.0  # over fit
         self.center: Optional[QPointF] = None  # image point at the widget's centre; None: the image's centre
+        self.views: list = []  # the widgets showing it (:meth:`attach`): their fits make one scale
+
+    def attach(self, widget) -> None:
+        """``widget`` shows this viewport: its size takes part in the common fit scale."""
+        if widget not in self.views:
+            self.views.append(widget)
+
+    def common_fit(self, size, image) -> float:
+        """The scale at zoom 1 for a widget of ``size``: the smallest of the attached shown
+        widgets' fit scales (and ``size``'s own), so every widget draws at one scale."""
+        size, image = QSizeF(size), QSizeF(image)
+        scales = [self.fit_scale(size, image)]
+        for w in self.views:
+            try:
+                if w.isVisible() and w.width() > 0 and w.height() > 0:
+                    scales.append(self.fit_scale(QSizeF(w.size()), image))
+            except RuntimeError:  # (deleted with its dialog)
+                continue
+        return min(scales)
 
     # --- mapping
     @staticmethod
@@ -42,7 +65,7 @@ class Viewport(QObject):
     def target(self, size, image) -> QRectF:
         """Where the image is drawn in a widget of ``size`` (widget pixels)."""
         size, image = QSizeF(size), QSizeF(image)
-        s = self.fit_scale(size, image) * self.zoom
+        s = self.common_fit(size, image) * self.zoom
         c = self.center if self.center is not None else QPointF(image.width() / 2, image.height() / 2)
         c = self._clamped(c, s, size, image)
         return QRectF(size.width() / 2 - c.x() * s, size.height() / 2 - c.y() * s, image.width() * s,
@@ -58,7 +81,7 @@ class Viewport(QObject):
     def _limit(self, zoom: float, size: QSizeF, image: QSizeF) -> float:
         if abs(zoom - 1.0) < 1e-9:  # in and out again: fit exactly
             return 1.0
-        return min(max(zoom, 1.0), max(1.0, MAX_PIXEL / max(1e-9, self.fit_scale(size, image))))
+        return min(max(zoom, 1.0), max(1.0, MAX_PIXEL / max(1e-9, self.common_fit(size, image))))
 
     def zoom_at(self, factor: float, pos: QPointF, size, image) -> None:
         """Zoom by ``factor`` keeping the image point under ``pos`` (widget pixels) there."""
@@ -67,7 +90,7 @@ class Viewport(QObject):
         s0 = t.width() / image.width()
         under = QPointF((pos.x() - t.x()) / s0, (pos.y() - t.y()) / s0)
         zoom = self._limit(self.zoom * factor, size, image)
-        s1 = self.fit_scale(size, image) * zoom
+        s1 = self.common_fit(size, image) * zoom
         c = QPointF(under.x() - (pos.x() - size.width() / 2) / s1, under.y() - (pos.y() - size.height() / 2) / s1)
         self._set(zoom, None if zoom == 1.0 else self._clamped(c, s1, size, image))
 
@@ -79,7 +102,7 @@ class Viewport(QObject):
     def actual_pixels(self, size, image) -> None:
         """One image pixel to one screen pixel, about the centre."""
         size, image = QSizeF(size), QSizeF(image)
-        self.zoom_by(1.0 / (self.fit_scale(size, image) * self.zoom), size, image)
+        self.zoom_by(1.0 / (self.common_fit(size, image) * self.zoom), size, image)
 
     def pan(self, delta: QPointF, size, image) -> None:
         """Drag the image by ``delta`` widget pixels."""
@@ -161,6 +184,17 @@ class ZoomPan:
     def focusOutEvent(self, e) -> None:  # noqa: N802 - Qt API
         self._space = False  # released elsewhere
         super().focusOutEvent(e)
+
+    def resizeEvent(self, e) -> None:  # noqa: N802 - Qt API
+        """A widget sharing the viewport changed size (the splitter moved, the dialog was
+        resized): the common fit scale may have changed, so every one of them is redrawn."""
+        super().resizeEvent(e)
+        for w in self.viewport.views:
+            if w is not self:
+                try:
+                    w.update()
+                except RuntimeError:  # (deleted with its dialog)
+                    pass
 
 
 def zoom_shortcuts(owner, viewport: Viewport, widget) -> list:
