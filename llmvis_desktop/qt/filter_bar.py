@@ -6,7 +6,8 @@ images a linked repair wrote, left out of the unreviewed ones); label: any /
 unlabeled / one label (with a status choice of suggested images, the images where a
 pending card suggests it too: "Suggested" + "dent" listed none, images to review
 carrying no label yet); folder: all / one subfolder of the project (its subfolders'
-images too; shown only when the project has subfolders); a has-repair toggle; a text box
+images too; shown only when the project has subfolders); caption: any / has caption /
+no caption; a has-repair toggle; a text box
 matching caption or path.
 """
 from __future__ import annotations
@@ -41,6 +42,11 @@ SORT_CHOICES: list[tuple[str, str]] = [
     ("Uncertainty (review queue)", "uncertainty"),
     ("Score", "score"),
     ("Status", "status"),
+]
+CAPTION_CHOICES: list[tuple[str, Optional[bool]]] = [
+    ("Any caption", None),
+    ("Has caption", True),
+    ("No caption", False),
 ]
 # the label choice's item roles: the choice's kind, apart from the label's name (a label
 # named "__unlabeled__" or "__any__" was taken for the Unlabeled / Any label choice), and
@@ -149,6 +155,10 @@ class FilterBar(QWidget):
         self.folder = _FitCombo(objectName="filterFolder")
         self.folder.setToolTip("Folder filter: the images under a folder of the project, its subfolders' "
                                "too (the count: images found there at the last index)")
+        self.caption = _FitCombo(objectName="filterCaption")
+        self.caption.setToolTip("Caption filter: the images with a caption, or those without one")
+        for text, has in CAPTION_CHOICES:
+            self.caption.addItem(text, has)
         self.repair = QCheckBox("Has repair", objectName="filterRepair")
         self.text = QLineEdit(objectName="filterText", placeholderText="Search caption or path…")
         self.text.setClearButtonEnabled(True)
@@ -177,7 +187,7 @@ class FilterBar(QWidget):
         # the folder choice starts the second row (on the first, beside the status, the search
         # box was cut to "Search ca" in a 1280 px window's grid): on one row it follows the status
         self._first = [(self.status, 0), (self.label, 0), (self.repair, 0), (self.text, 1)]
-        self._second = [(self.folder, 0), (self.sort_label, 0), (self.sort, 0), (self.desc, 0), (self.count_label, 1)]
+        self._second = [(self.folder, 0), (self.caption, 0), (self.sort_label, 0), (self.sort, 0), (self.desc, 0), (self.count_label, 1)]
         self._one_row: Optional[bool] = None
         self._arrange(False)
         self._timer = QTimer(self, singleShot=True, interval=250)
@@ -185,6 +195,7 @@ class FilterBar(QWidget):
         self.status.currentIndexChanged.connect(self._emit)
         self.label.currentIndexChanged.connect(self._emit)
         self.folder.currentIndexChanged.connect(self._emit)
+        self.caption.currentIndexChanged.connect(self._emit)
         self.repair.toggled.connect(self._emit)
         self.sort.currentIndexChanged.connect(self._emit)
         self.desc.toggled.connect(self._emit)
@@ -205,7 +216,8 @@ class FilterBar(QWidget):
             for row in (self._row1, self._row2):
                 row.removeWidget(w)
         if one_row:  # the search box takes the room
-            order = [self._first[0], self._second[0], *self._first[1:], *self._second[1:]]
+            order = [self._first[0], self._second[0], self._first[1], self._second[1], *self._first[2:],
+                     *self._second[2:]]
             for w, stretch in order:
                 self._row1.addWidget(w, stretch if w is self.text else 0)
             return
@@ -326,6 +338,7 @@ class FilterBar(QWidget):
             text=text,
             has_repair=True if self.repair.isChecked() else None,
             path_prefix=self.folder.currentData() or None,
+            has_caption=self.caption.currentData(),
             # a review queue (Unreviewed, New, Suggested) leaves out the linked repairs'
             # outputs: a repaired copy is reviewed at its source, as N skips it
             repair_output=True if outputs else False if statuses and set(statuses) <= set(UNREVIEWED) else None,
@@ -339,6 +352,7 @@ class FilterBar(QWidget):
         self.status.setCurrentIndex(0)
         self.label.setCurrentIndex(0)
         self.folder.setCurrentIndex(0)
+        self.caption.setCurrentIndex(0)
         self.repair.setChecked(False)
         self.text.clear()
         self._timer.stop()
@@ -378,6 +392,7 @@ class FilterBar(QWidget):
         self.status.setCurrentIndex(0)
         self.label.setCurrentIndex(0)
         self.folder.setCurrentIndex(0)
+        self.caption.setCurrentIndex(0)
         self.repair.setChecked(False)
         self.text.clear()
         self._quiet = False
