@@ -12,7 +12,7 @@ import math
 import sys
 
 from .core.errors import database_state, first_line
-from .core.wording import one_line
+from .core.wording import one_line, plural
 
 from .core.interchange.common import COPY_FORMATS, iso
 from .core.interchange import FORMATS, ExportOptions, InterchangeError, WrongFormat, export_project, import_file
@@ -134,6 +134,9 @@ def run_export(args) -> int:
         return code
     for w in report.warnings:
         print(f"warning: {one_line(w)}", file=sys.stderr)
+    if report.warnings_dropped:
+        print(f"warning: {report.warnings_dropped:,} more {plural(report.warnings_dropped, 'warning')} "
+              f"not kept (the first {len(report.warnings):,} are above)", file=sys.stderr)
     if args.json:
         print(json.dumps(export_json(report)))
     else:
@@ -146,7 +149,9 @@ def export_json(report) -> dict:
     return {"format": report.format, "out": absolute(report.out), "images": report.images,
             "annotations": report.annotations, "labels": report.labels, "captions": report.captions,
             "suggestions": report.suggestions, "events": report.events, "files_written": report.files_written,
-            "warnings": list(report.warnings), "seconds": round(report.seconds, 3)}
+            "warnings": list(report.warnings), "warnings_dropped": report.warnings_dropped,
+            "warned_images": {what: list(names) for what, names in report.warned_images.items()},
+            "seconds": round(report.seconds, 3)}
 
 
 def import_json(report) -> dict:

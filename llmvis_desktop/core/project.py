@@ -144,6 +144,11 @@ class Project:
         with self.store.read() as s:
             return ri.counts_by_status(s)
 
+    def folders(self) -> list[tuple[str, int]]:
+        """(relative folder, images under it at any depth) for each subfolder holding images."""
+        with self.store.read() as s:
+            return rf.folders_with_counts(s)
+
     def history(self, image_id: int) -> list[EventRecord]:
         with self.store.read() as s:
             return rr.history(s, image_id)

@@ -5,7 +5,10 @@ Status choices: all / unreviewed (new + suggested) / each status / repair output
 images a linked repair wrote, left out of the unreviewed ones); label: any /
 unlabeled / one label (with a status choice of suggested images, the images where a
 pending card suggests it too: "Suggested" + "dent" listed none, images to review
-carrying no label yet); a has-repair toggle; a text box matching caption or path.
+carrying no label yet); folder: all / one subfolder of the project (its subfolders'
+images too; shown only when the project has subfolders); caption: any / has caption /
+no caption; a has-repair toggle; a text box
+matching caption or path.
 """
 from __future__ import annotations
 
@@ -39,6 +42,11 @@ SORT_CHOICES: list[tuple[str, str]] = [
     ("Uncertainty (review queue)", "uncertainty"),
     ("Score", "score"),
     ("Status", "status"),
+]
+CAPTION_CHOICES: list[tuple[str, Optional[bool]]] = [
+    ("Any caption", None),
+    ("Has caption", True),
+    ("No caption", False),
 ]
 # the label choice's item roles: the choice's kind, apart from the label's name (a label
 # named "__unlabeled__" or "__any__" was taken for the Unlabeled / Any label choice), and
@@ -144,6 +152,13 @@ class FilterBar(QWidget):
         self.label = _FitCombo(objectName="filterLabel")
         self.label.setToolTip("Label filter: the images carrying the label; with the status Suggested or "
                               "Unreviewed, also those where a pending card suggests it")
+        self.folder = _FitCombo(objectName="filterFolder")
+        self.folder.setToolTip("Folder filter: the images under a folder of the project, its subfolders' "
+                               "too (the count: images found there at the last index)")
+        self.caption = _FitCombo(objectName="filterCaption")
+        self.caption.setToolTip("Caption filter: the images with a caption, or those without one")
+        for text, has in CAPTION_CHOICES:
+            self.caption.addItem(text, has)
         self.repair = QCheckBox("Has repair", objectName="filterRepair")
         self.text = QLineEdit(objectName="filterText", placeholderText="Search caption or path…")
         self.text.setClearButtonEnabled(True)
@@ -169,14 +184,18 @@ class FilterBar(QWidget):
             row.setContentsMargins(0, 0, 0, 0)
             row.setSpacing(4)
             outer.addLayout(row)
+        # the folder choice starts the second row (on the first, beside the status, the search
+        # box was cut to "Search ca" in a 1280 px window's grid): on one row it follows the status
         self._first = [(self.status, 0), (self.label, 0), (self.repair, 0), (self.text, 1)]
-        self._second = [(self.sort_label, 0), (self.sort, 0), (self.desc, 0), (self.count_label, 1)]
+        self._second = [(self.folder, 0), (self.caption, 0), (self.sort_label, 0), (self.sort, 0), (self.desc, 0), (self.count_label, 1)]
         self._one_row: Optional[bool] = None
         self._arrange(False)
         self._timer = QTimer(self, singleShot=True, interval=250)
         self._timer.timeout.connect(self._emit)
         self.status.currentIndexChanged.connect(self._emit)
         self.label.currentIndexChanged.connect(self._emit)
+        self.folder.currentIndexChanged.connect(self._emit)
+        self.caption.currentIndexChanged.connect(self._emit)
         self.repair.toggled.connect(self._emit)
         self.sort.currentIndexChanged.connect(self._emit)
         self.desc.toggled.connect(self._emit)
@@ -186,6 +205,7 @@ class FilterBar(QWidget):
         self.text.installEventFilter(self)
         self._quiet = False
         self.set_labels([])
+        self.set_folders([])
 
     # --- one row or two ------------------------------------------------------------
     def _arrange(self, one_row: bool) -> None:
@@ -195,10 +215,16 @@ class FilterBar(QWidget):
         for w, _ in self._first + self._second:
             for row in (self._row1, self._row2):
                 row.removeWidget(w)
+        if one_row:  # the search box takes the room
+            order = [self._first[0], self._second[0], self._first[1], self._second[1], *self._first[2:],
+                     *self._second[2:]]
+            for w, stretch in order:
+                self._row1.addWidget(w, stretch if w is self.text else 0)
+            return
         for w, stretch in self._first:
             self._row1.addWidget(w, stretch)
-        for w, stretch in self._second:  # on one row the search box takes the room
-            (self._row1 if one_row else self._row2).addWidget(w, 0 if one_row else stretch)
+        for w, stretch in self._second:
+            self._row2.addWidget(w, stretch)
 
     def _one_row_width(self) -> int:
         parts = [w for w, _ in self._first + self._second if not w.isHidden()]
@@ -260,6 +286,31 @@ class FilterBar(QWidget):
             return keep_name if index == 0 else None
         return None
 
+    def set_folders(self, folders: list) -> Optional[str]:
+        """Fill the folder choice from the project's subfolders, ``(relative path, images
+        under it)`` (:meth:`~llmvis_desktop.core.project.Project.folders`): "All folders"
+        first, then each nested folder by its path ("cam2/night/ (300)"). Hidden when the
+        project has none. A folder chosen that is gone falls back to All folders; its path
+        is returned then (the caller says so), else None."""
+        keep = self.folder.currentData() or ""
+        shown = [(self.folder.itemData(i), self.folder.itemText(i)) for i in range(1, self.folder.count())]
+        wanted = [(rel, f"{rel}/ ({n:,})") for rel, n in folders]
+        if self.folder.count() >= 1 and shown == wanted:
+            return None
+        self._quiet = True
+        self.folder.clear()
+        self.folder.addItem("All folders", "")
+        for rel, text in wanted:
+            self.folder.addItem(text, rel)
+        index = self.folder.findData(keep) if keep else 0
+        self.folder.setCurrentIndex(max(0, index))
+        self.folder.setVisible(bool(folders))
+        self._quiet = False
+        if keep and index < 0:
+            self._emit()  # the folder is gone: all folders again
+            return keep
+        return None
+
     def set_count(self, shown: int, total: int, matching: Optional[int] = None) -> None:
         """``shown`` rows listed of ``total`` images; ``matching``: how many match the filter
         now. A filtered queue keeps an image reviewed meanwhile listed (the reviewer's place,
@@ -286,6 +337,8 @@ class FilterBar(QWidget):
             unlabeled=kind == UNLABELED,
             text=text,
             has_repair=True if self.repair.isChecked() else None,
+            path_prefix=self.folder.currentData() or None,
+            has_caption=self.caption.currentData(),
             # a review queue (Unreviewed, New, Suggested) leaves out the linked repairs'
             # outputs: a repaired copy is reviewed at its source, as N skips it
             repair_output=True if outputs else False if statuses and set(statuses) <= set(UNREVIEWED) else None,
@@ -298,6 +351,8 @@ class FilterBar(QWidget):
         self._quiet = True
         self.status.setCurrentIndex(0)
         self.label.setCurrentIndex(0)
+        self.folder.setCurrentIndex(0)
+        self.caption.setCurrentIndex(0)
         self.repair.setChecked(False)
         self.text.clear()
         self._timer.stop()
@@ -336,6 +391,8 @@ class FilterBar(QWidget):
         self._quiet = True
         self.status.setCurrentIndex(0)
         self.label.setCurrentIndex(0)
+        self.folder.setCurrentIndex(0)
+        self.caption.setCurrentIndex(0)
         self.repair.setChecked(False)
         self.text.clear()
         self._quiet = False

@@ -90,6 +90,7 @@ class IndexRuns:
             # the same ids when the order is kept (a folder ``b/`` renamed ``c/``, a name changed
             # in case only), so nothing else reads them again: the tiles kept the old names
             if getattr(result, "rows_changed", True):
+                self._refresh_folders(project)
                 win.model.refresh_all()  # (only the rows that changed are repainted)
                 cur = win.review.current
                 if cur is not None:  # its file may be the one that changed: shown again if so
@@ -100,6 +101,19 @@ class IndexRuns:
                 self._finish_when_caught_up(result)
                 return
         self.requery(then=lambda: self._finish_when_caught_up(result))
+
+    def _refresh_folders(self, project) -> None:
+        """The filter bar's folders as the index left them (a folder added, one gone: the
+        grid lists all folders again, and the status bar says so)."""
+        try:
+            folders = project.folders()
+        except Exception:  # a convenience: the choice stays as it was
+            log.warning("cannot read the project's folders", exc_info=True)
+            return
+        gone = self.win.filter_bar.set_folders(folders)
+        if gone is not None:
+            self.win.statusBar().showMessage(f"The folder {gone}/ is no longer in the project: "
+                                             "all folders are listed", 10000)
 
     def _finish_when_caught_up(self, result, deadline=None) -> None:
         """``index_finished`` once the reads the index's end started have landed."""

@@ -27,11 +27,14 @@ class FirstReads:
     labels: list
     usage: dict
     settings: dict = field(default_factory=dict)
+    #: the project's subfolders and their image counts (the filter bar's folder choice);
+    #: None: not read (the window reads them)
+    folders: Optional[list] = None
 
 
 def first_reads(project) -> FirstReads:
     """On the opener's thread: the taxonomy, its usage counts and the project's settings."""
-    return FirstReads(project.labels(), project.label_usage(), project.settings())
+    return FirstReads(project.labels(), project.label_usage(), project.settings(), project.folders())
 
 
 @dataclass(frozen=True)

@@ -202,7 +202,9 @@ class ProjectController(IndexRuns, StatusCounts, QObject):
             win.show_error(f"This project can be browsed and exported, but no change can be saved: "
                            f"{read_only}.", box_name="notice_box")
         win.panels_call("set_project", project, reads)
-        self._restore_view(project, reads)  # (the filter bar's labels are known now)
+        win.filter_bar.set_folders(reads.folders if reads is not None and reads.folders is not None
+                                   else project.folders())
+        self._restore_view(project, reads)  # (the filter bar's labels and folders are known now)
         first_run_sizes(win)  # (the label chips' lines are known now)
         # the ids' arrival (_apply_ids) restores the reviewer's place; the index starts once
         # the grid has drawn them (:meth:`_index_after_first_ids`)

@@ -33,6 +33,10 @@ def view_state(bar) -> dict:
         state["label"] = bar.label.currentData()
     elif kind == UNLABELED:
         state["unlabeled"] = True
+    if bar.folder.currentData():
+        state["folder"] = bar.folder.currentData()
+    if bar.caption.currentData() is not None:
+        state["caption"] = bar.caption.currentData()
     if bar.repair.isChecked():
         state["repair"] = True
     if bar.text.text().strip():
@@ -75,6 +79,20 @@ def restore_view(bar, state) -> list[str]:
         elif state.get("unlabeled"):
             i = next((j for j in range(bar.label.count()) if bar.label.itemData(j, KIND_ROLE) == UNLABELED), 0)
             bar.label.setCurrentIndex(i)
+        folder = state.get("folder")
+        if folder:  # the bar's folders must be filled first, as its labels
+            i = bar.folder.findData(folder) if isinstance(folder, str) else -1
+            if i > 0:
+                bar.folder.setCurrentIndex(i)
+            else:
+                left_out.append(f"the folder \u201c{folder}/\u201d (no longer in the project)")
+        caption = state.get("caption")
+        if caption is not None:
+            i = bar.caption.findData(caption) if isinstance(caption, bool) else -1
+            if i > 0:
+                bar.caption.setCurrentIndex(i)
+            else:
+                left_out.append(f"the caption filter {caption!r}")
         bar.repair.setChecked(bool(state.get("repair")))
         text = state.get("text")
         if isinstance(text, str) and text.strip():
@@ -101,6 +119,10 @@ def describe(bar, sort: bool = True) -> str:
         parts.append(f"label \u201c{bar.label.currentText()}\u201d")
     elif kind not in (None, ANY_LABEL):
         parts.append(bar.label.currentText().lower())
+    if bar.folder.currentData():
+        parts.append(f"folder \u201c{bar.folder.currentData()}/\u201d")
+    if bar.caption.currentData() is not None:
+        parts.append(bar.caption.currentText().lower())
     if bar.repair.isChecked():
         parts.append("has repair")
     if bar.text.text().strip():

@@ -103,6 +103,10 @@ class ExportReport:
     suggestions: int = 0
     files_written: int = 0
     warnings: list[str] = field(default_factory=list)
+    #: the warnings past the report's cap (:data:`.export_context.MAX_WARNINGS`), counted only
+    warnings_dropped: int = 0
+    #: the images of each grouped warning, every name (its line names a few)
+    warned_images: dict = field(default_factory=dict)
     seconds: float = 0.0
     events: Optional[int] = None  # history events written (the history export)
 
@@ -131,8 +135,9 @@ class ExportReport:
     def summary(self) -> str:
         text = (f"{self.format}: {self.counts()}, {self.suggestions:,} {plural(self.suggestions, 'suggestion')}, "
                 f"{self.files_written:,} {plural(self.files_written, 'file')} -> {self.out}")
-        if self.warnings:
-            text += f"; {len(self.warnings)} {plural(len(self.warnings), 'warning')}"
+        n = len(self.warnings) + self.warnings_dropped
+        if n:
+            text += f"; {n:,} {plural(n, 'warning')}"
         return text
 
     def count_row(self, row) -> None:

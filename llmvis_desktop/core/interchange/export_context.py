@@ -102,8 +102,17 @@ class ExportContext:
         return self._secret
 
     def warn(self, text: str) -> None:
-        if len(self.report.warnings) < 1000:
+        """One warning line; past :data:`MAX_WARNINGS` only counted (``warnings_dropped``)."""
+        if len(self.report.warnings) < MAX_WARNINGS:
             self.report.warnings.append(text)
+        else:
+            self.report.warnings_dropped += 1
+
+    def warn_image(self, name: str, what: str) -> None:
+        """A warning of one kind about an image, said once for all of them at the end (a 30k
+        export with 40 files deleted printed 40 lines): "40 images: <what>: a.png, b.png,
+        c.png and 37 more"; every name is kept in the report's ``warned_images``."""
+        self.report.warned_images.setdefault(what, []).append(name)
 
     def _warn_image(self, row: ExportRow, text: str) -> None:
         """A warning about one image's file, said once though the image is written once per
@@ -215,6 +224,8 @@ class ExportContext:
 
     def finish(self) -> None:
         """The export's closing warnings (after its format wrote everything)."""
+        for what, names in self.report.warned_images.items():
+            self.warn(grouped_warning(what, names))
         if self._deep_copied:
             ways = sorted(set(self._deep_copied.values()))  # with --link: linked (a de-identified DICOM: copied)
             how = " or ".join(ways) + ("" if len(ways) == 1 else " (" + ", ".join(
@@ -227,6 +238,22 @@ class ExportContext:
             self.warn(f"{len(self._deep_converted)} 16-bit or float image(s) written as 8-bit PNG "
                       f"(<name>{PNG_SUFFIX}), rendered through their display window: the full bit depth is "
                       f"only in the project's own files")
+
+
+#: the warning lines an export's report keeps (more are counted, not kept)
+MAX_WARNINGS = 1000
+#: the names a grouped warning line shows
+NAMES_SHOWN = 3
+
+
+def grouped_warning(what: str, names: list) -> str:
+    """One line for the images ``names`` warned of ``what``: "a.png: <what>" for one,
+    "40 images: <what>: a.png, b.png, c.png and 37 more" for many."""
+    if len(names) == 1:
+        return f"{names[0]}: {what}"
+    few = ", ".join(names[:NAMES_SHOWN])
+    more = len(names) - NAMES_SHOWN
+    return f"{len(names):,} images: {what}: {few}" + (f" and {more:,} more" if more > 0 else "")
 
 
 def export_name(ctx: ExportContext, relpath: str, dicom: bool, dicom_file: bool = True) -> str:

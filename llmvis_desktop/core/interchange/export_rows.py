@@ -171,22 +171,22 @@ def gather(ctx: ExportContext, chunk: int = CHUNK, decided: bool = False) -> Ite
             name = export_name(ctx, rel, dicom, dicom_file)
             if index_status == m.STATUS_MISSING:  # e.g. a repair's file deleted on undo
                 if not (caption or labels.get(image_id) or status in (m.STATUS_REVIEWED, m.STATUS_REJECTED)):
-                    ctx.warn(f"{name}: file is missing (deleted or moved since it was indexed); not exported")
+                    ctx.warn_image(name, "file is missing (deleted or moved since it was indexed); not exported")
                     continue
                 if ctx.fmt in COPY_FORMATS:  # no file to copy: no entry at all (it said "exported")
-                    ctx.warn(f"{name}: file is missing (deleted or moved since it was indexed); not exported "
-                             f"({ctx.fmt} copies each image's file)")
+                    ctx.warn_image(name, f"file is missing (deleted or moved since it was indexed); not exported "
+                                         f"({ctx.fmt} copies each image's file)")
                     continue
                 # a reviewer's work on a file on a disk not mounted now is still the team's
-                ctx.warn(f"{name}: file is missing (deleted or moved since it was indexed); its "
-                         f"annotations are exported")
+                ctx.warn_image(name, "file is missing (deleted or moved since it was indexed); its "
+                                     "annotations are exported")
             shown = visible_controls(caption)
             if shown != caption or any(visible_controls(sg.value) != sg.value
                                        or visible_controls(sg.prompt) != sg.prompt
                                        or visible_controls(sg.final_value) != sg.final_value
                                        for sg in (*sugg.get(image_id, ()), *notes.get(image_id, ()))):
-                ctx.warn(f"{name}: control characters in the caption or a suggestion are written as visible "
-                         "symbols (form feed -> \u240c): XML cannot carry them and an import refuses them")
+                ctx.warn_image(name, "control characters in the caption or a suggestion are written as visible "
+                                     "symbols (form feed -> \u240c): XML cannot carry them and an import refuses them")
                 caption = shown
                 for d in (sugg, notes):
                     d[image_id] = [replace(sg, value=visible_controls(sg.value), prompt=visible_controls(sg.prompt),

@@ -126,6 +126,8 @@ class ImageFilter:
     #: reviewed), None both
     repair_output: Optional[bool] = None
     path_prefix: Optional[str] = None  # a relative folder: images under it, at any depth
+    #: True: the images with a caption; False: those without one (none, or only spaces); None: both
+    has_caption: Optional[bool] = None
 
 
 SORTS = ("name", "mtime", "score", "uncertainty", "status")

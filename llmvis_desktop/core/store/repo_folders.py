@@ -81,3 +81,17 @@ def forget(session: Session, relpaths: Sequence[str]) -> None:
     relpaths = list(relpaths)
     for i in range(0, len(relpaths), 500):
         session.execute(delete(m.Folder).where(m.Folder.relpath.in_(relpaths[i : i + 500])))
+
+
+def folders_with_counts(session: Session) -> list[tuple[str, int]]:
+    """The project's subfolders (relative paths, nested ones whole: "cam2/night"), each
+    with the images found under it at any depth at the last scan, by name; folders that
+    hold no image, even below, are left out, and so is the root. Read from the folder
+    digests' file counts (one small table), not from the image rows."""
+    totals: dict[str, int] = {}
+    for rel, files in session.execute(select(m.Folder.relpath, m.Folder.files)):
+        parts = rel.split("/") if rel else []
+        for depth in range(1, len(parts) + 1):
+            key = "/".join(parts[:depth])
+            totals[key] = totals.get(key, 0) + (files or 0)
+    return sorted(((rel, n) for rel, n in totals.items() if n > 0), key=lambda t: t[0].casefold())

@@ -210,6 +210,9 @@ def _filtered(stmt, flt: Optional[ImageFilter]):
     if flt.repair_output is not None:
         made = exists().where(m.Repair.output_image_id == m.Image.id, m.Repair.unlinked_at.is_(None))
         stmt = stmt.where(made if flt.repair_output else ~made)
+    if flt.has_caption is not None:  # a caption of spaces alone is no caption
+        written = func.trim(m.Image.caption) != ""  # (NULL: neither true nor false)
+        stmt = stmt.where(written if flt.has_caption else or_(m.Image.caption.is_(None), ~written))
     folder = folder_prefix(flt.path_prefix)
     if folder:  # "cam1" is the folder cam1/, not cam10/ too; nor CAM1/ (SQLite's LIKE
         # ignores ASCII case, PostgreSQL's does not): the LIKE narrows, substr decides

@@ -67,6 +67,7 @@ from ...core.interchange import (
 )
 from ...core.interchange.target import check_file_target
 from ...core.tasks import Progress
+from ...core.wording import plural
 from ..screen import fit_to_screen
 from ..workers import Job, JobManager
 from .interchange_choices import save_choices
@@ -270,6 +271,9 @@ class ExportImportDialog(InterchangeForm, QDialog):
                 lines.append("Images changed here after the file's record keep the newer value even with "
                              "'Overwrite' (llmvis import --overwrite --overwrite-newer replaces them).")
         lines += [f"warning: {w}" for w in report.warnings[:200]]
+        more = len(report.warnings) - 200 + getattr(report, "warnings_dropped", 0)
+        if more > 0:
+            lines.append(f"… and {more:,} more {plural(more, 'warning')} (llmvis export --json lists them)")
         self.summary.setPlainText("\n".join(lines))
         self._finish()
         self.finished_job.emit(report)
