@@ -74,8 +74,13 @@ class BulkRefresh(QObject):
         if win.project is None:
             return
         win.model.refresh_all()  # its rows are read again when shown (off the GUI thread)
-        win.requery()
-        win.update_counts()
+        # the counts once the grid's query has landed, which reads them (_apply_ids): asked
+        # here as well, they were read twice at every job's end, the first time beside the
+        # query, the grid's rows and this read, four workers taking the GIL from the
+        # window's paints at once; read after it only when it did not
+        ctl = win.project_ctl
+        asked = ctl.counts_asked
+        win.requery(then=lambda: ctl.counts_asked == asked and win.update_counts())
         self._again, self._cards = 0, True
         self._ask(labels=True)
 

@@ -59,11 +59,21 @@ class HistoryActions:
                 self.history.set_pending()  # never show the previous image's trail
                 self._history_for = (rec.id, self._cards_by_id(rec.id))
                 self._history_timer.start()
-            elif not self._history_timer.isActive() and not early and not together:
+            elif self._trail_read_follows(rec, project, early, together):
                 # the image shown changed (an action committed): its trail read now, off
                 # the GUI thread; restarting the pause's timer left each key's event
                 # unseen 120 ms after it, and all of them while keys came faster
                 self._show_history(fresh=True)
+
+    def _trail_read_follows(self, rec, project, early: bool, together: bool) -> bool:
+        """Whether :meth:`_history_follows` reads ``rec``'s trail afresh (the image shown
+        changed under it: an action, or a job's end), whose landing lays it out."""
+        return rec is not None and project is not None and self.history is not None \
+            and self._history_for is not None and self._history_for[0] == rec.id \
+            and not self._history_timer.isActive() and not early and not together
+
+    #: set while the cards are shown by ``set_record`` ahead of a fresh read of the trail
+    _fresh_trail_next = False
 
     def _cards_by_id(self, image_id: int) -> dict:
         """The suggestions of ``image_id`` by id, as the panel has them (none yet: {})."""
@@ -81,7 +91,11 @@ class HistoryActions:
             return
         self._history_for = (image_id, by_id)
         shown = self._history_shown
-        if shown is not None and shown[0] == image_id and \
+        # a fresh read of the trail follows (set_record): it is laid out with these cards
+        # when it lands; laying out the old trail with them first was a second setHtml of
+        # the whole trail at every job's end (--sample: history_panel._render <-
+        # _history_cards in 32-96 ms 'rest' stalls, the fresh one's _render right after)
+        if shown is not None and shown[0] == image_id and not self._fresh_trail_next and \
                 any(ev.suggestion_id in by_id and ev.suggestion_id not in shown[2] for ev in shown[1]):
             self._history_shown = (image_id, shown[1], by_id)
             self.history.set_events(shown[1], by_id)

@@ -309,7 +309,11 @@ class PanelController(RepairActions, DialogActions, JobActions, TaxonomyActions,
             and self._history_for[0] == rec.id and not self._history_timer.isActive()
         if rec is not None and fetched is not None and fetched[0] == rec.id:  # read off the GUI thread
             self._drop_cards_read()
-            self._show_cards(rec, fetched[1], fetched[2])
+            self._fresh_trail_next = self._trail_read_follows(rec, project, early, together)
+            try:
+                self._show_cards(rec, fetched[1], fetched[2])
+            finally:
+                self._fresh_trail_next = False
         elif early:
             pass  # its cards stay (and one read under way goes on) until the commit's record
         elif rec is not None and project is not None and (self.suggestions is not None or self.history is not None):

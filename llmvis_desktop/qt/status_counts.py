@@ -39,9 +39,12 @@ class StatusCounts:
     _count_moves: list = []  # (write's seq, old status, new status) after that read's stamp
     _counts_owed = False  # a read overlapped by a write: read again once the writes end
 
+    counts_asked = 0  # how many times the counts were asked for (update_counts)
+
     def update_counts(self) -> None:
         """Refresh the status-bar counts; the query runs on a worker (100k rows)."""
         win = self.win
+        self.counts_asked += 1
         self._counts_owed = False
         if win.project is None:
             self._counts_read, self._count_moves = None, []

@@ -190,10 +190,17 @@ class SuggestionActions:
         if exc is not None:
             log.warning("suggestions: %s", exc)
             self.unread = (rec.id, _why(exc))
-        self._show_cards(rec, suggestions, judged)
         pending = self._history_for
-        if req.history and req.done.is_set() and self.history is not None and pending is not None \
-                and pending[0] == rec.id:
+        trail = req.history and req.done.is_set() and self.history is not None and pending is not None \
+            and pending[0] == rec.id
+        # the trail read with the cards is laid out next: not the old one with them first
+        self._fresh_trail_next = trail and not req.skipped and req.n > self._trail_shown \
+            and not (req.later and self._history_timer.isActive())
+        try:
+            self._show_cards(rec, suggestions, judged)
+        finally:
+            self._fresh_trail_next = False
+        if trail:
             self._show_trail(req)  # (read with the cards)
 
     def _show_cards(self, rec, suggestions, judged) -> None:

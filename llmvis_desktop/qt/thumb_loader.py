@@ -49,7 +49,7 @@ class _Fallback:
     def __init__(self, max_pixels: Optional[int] = None) -> None:
         self.max_pixels = max_pixels
 
-    def get(self, path, size: int, larger=()):
+    def get(self, path, size: int, larger=(), st=None):
         try:
             from ..core.imaging.thumbs import make_thumbnail
         except ImportError:  # pragma: no cover - only while the imaging layer is missing
@@ -129,11 +129,17 @@ MAX_BYTES = 256 * 2**20  # pixmap memory kept (width x height x 4 each)
 def signature(path) -> Optional[tuple]:
     """What says a file is still the one a thumbnail was made of (None: cannot stat).
     The same fields as the disk cache's key (``ThumbnailCache.key``)."""
+    return stat_signature(path)[1]
+
+
+def stat_signature(path) -> tuple:
+    """(the file's ``os.stat`` result, its :func:`signature`), (None, None) when it cannot
+    be stat'ed."""
     try:
         st = os.stat(path)
     except OSError:
-        return None
-    return (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
+        return None, None
+    return st, (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
 
 
 def shown_ratio(width: int, height: int, size: int, ratio: float) -> float:
@@ -185,10 +191,15 @@ class _Runner(KeptRunnable):
             gen, image_id, path, size, ratio, larger = item
             FOREGROUND.yield_to()
             img, err = None, ""
-            sig = signature(path)  # before reading: a change meanwhile shows at revalidate()
+            # before reading: a change meanwhile shows at revalidate(). The disk cache keys
+            # the thumbnail by the same stat (it stat'ed the file a second time: a system
+            # call and a GIL hand-over more per thumbnail, the --sample runs' thumbs:_stat
+            # beside the grid's paints); unstatable, the cache says why (its own stat)
+            st, sig = stat_signature(path)
+            extra = {} if st is None else {"st": st}
             try:
-                img = pil_to_qimage(loader.cache.get(path, size, larger) if larger
-                                    else loader.cache.get(path, size))
+                img = pil_to_qimage(loader.cache.get(path, size, larger, **extra) if larger
+                                    else loader.cache.get(path, size, **extra))
             except Exception as exc:  # ImageReadError and reader bugs alike
                 err = getattr(exc, "reason", None) or f"{type(exc).__name__}: {exc}"
             loader._deliver((gen, image_id, size, ratio, img, err, path, sig))

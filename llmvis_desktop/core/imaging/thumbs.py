@@ -223,12 +223,17 @@ class ThumbnailCache:
             st = os.stat(path)
         except OSError as exc:
             raise from_os_error(path, exc) from None
+        return ThumbnailCache._regular(path, st)
+
+    @staticmethod
+    def _regular(path: PathLike, st: os.stat_result) -> os.stat_result:
         if not stat.S_ISREG(st.st_mode):  # a pipe would block the loader; nothing cached
             raise ImageReadError(path, not_regular(st.st_mode))
         return st
 
     # ------------------------------------------------------------------ lookup
-    def get(self, path: PathLike, size: int, larger: tuple[int, ...] = ()) -> Image.Image:
+    def get(self, path: PathLike, size: int, larger: tuple[int, ...] = (),
+            st: os.stat_result | None = None) -> Image.Image:
         """The thumbnail of ``path`` (RGB or L, longest side <= ``size``).
 
         Served from disk when cached; otherwise made, stored and returned: from the
@@ -236,9 +241,11 @@ class ThumbnailCache:
         size without decoding a large original again), else from the file.
         Raises ImageReadError for unreadable files (remembered until the file changes,
         unless the failure can pass with the file unchanged: :func:`.errors.is_transient`,
-        a missing DICOM decoder among them).
+        a missing DICOM decoder among them). ``st``: the file's ``os.stat`` result when
+        the caller has just taken it (the grid's loader keeps it as the thumbnail's
+        signature): the file is not stat'ed a second time.
         """
-        st = self._stat(path)
+        st = self._stat(path) if st is None else self._regular(path, st)
         target = self.path_for(path, size, st)
         cached = self._load_cached(target)
         if cached is not None:

@@ -287,6 +287,7 @@ class HistoryPanel(QWidget):
             bar.setValue(at)
 
     def clear(self, text: str = "No history for this image yet.") -> None:
+        self._given = None
         self._entries = []
         self._rows = []
         self._full = set()
@@ -309,7 +310,16 @@ class HistoryPanel(QWidget):
         events shown next are listed in it (they were listed by name)."""
         self._order = {n: k for k, n in enumerate(names)}
 
+    _given: Optional[tuple] = None  # (events, cards, label order, dock colours) laid out
+
     def set_events(self, events: list[EventRecord], suggestions_by_id: Optional[dict] = None) -> None:
+        """Lay out ``events``; the same trail as on screen, with the same cards, label
+        order and colours, is left as it is (a job's end read it again unchanged: a
+        second setHtml of the whole trail on the GUI thread)."""
+        given = (list(events), dict(suggestions_by_id or {}), self._order, self._dock.text)
+        if self._rows and given == self._given:
+            return
+        self._given = given
         token = _ORDER.set(self._order)
         try:
             self._set_events(events, suggestions_by_id)
