@@ -44,7 +44,7 @@ MISSING_TIP = ("{path}: this model's folder is no longer there (moved or deleted
 def _resolve_chat(spec: str, model_dirs, optins: dict):
     """(chat ModelInfo or None, why it is refused or None); ``optins``: the project's saved
     opt-ins, read by the rule suggestion jobs and answers use (an HF-cache model by its id too)."""
-    from ..core.suggest.batch import saved_optins
+    from ..core.suggest.optins import saved_optins
     from ..core.suggest.discovery import ModelRefused, check, resolve_model
 
     info = resolve_model(spec, model_dirs)

@@ -131,7 +131,7 @@ class ModelWorker:
 
     def _unload_unused(self, keep: list, model_dirs: list, optins: Optional[dict] = None,
                        device: Optional[str] = None) -> None:
-        from .batch import saved_optins
+        from .optins import saved_optins
 
         def kept(key, eng) -> bool:
             return (any(_names(s, eng.info, model_dirs) for s in keep)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import copy
 from typing import Callable, Optional
 
-from llmvis_desktop.core.suggest.batch import OPTINS_SETTING, optin_keys, saved_optins
+from llmvis_desktop.core.suggest.optins import OPTINS_SETTING, optin_keys, saved_optins
 from llmvis_desktop.core.suggest.discovery import ModelInfo, refusal
 
 
