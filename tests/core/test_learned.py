@@ -302,8 +302,8 @@ def test_platt_scaling_converges_on_weakly_informative_scores():
 
 def _pending(p):
     """Pending suggestions on the images not reviewed."""
-    return [s for i in p.image_ids() if p.image(i).review_status != "reviewed"
-            for s in p.suggestions(i, pending_only=True)]
+    return [s for rec in p.images(p.image_ids()) if rec.review_status != "reviewed"
+            for s in p.suggestions(rec.id, pending_only=True)]
 
 
 def test_a_retrained_suggester_replaces_its_pending_suggestions(defect_folder):
@@ -336,8 +336,9 @@ def test_a_retrained_suggester_replaces_its_pending_suggestions(defect_folder):
         # the rows grow by the changed guesses only (one withdrawn for each, or with none
         # in its place when the new revision drops a second label)
         assert len(everything) - rows_before <= len(gone) < rows_before // 2
+        pending = _pending(p)  # (read once: the loop below only looks)
         for i in p.image_ids():
-            pend = [(s.kind, s.value) for s in _pending(p) if s.image_id == i]
+            pend = [(s.kind, s.value) for s in pending if s.image_id == i]
             assert len(pend) == len(set(pend))  # never two cards for one guess
             assert not {(s.kind, s.value) for s in gone if s.image_id == i} & set(pend)
         # kept cards moved to the new revision with one suggest_revised event each (the
