@@ -1,13 +1,13 @@
 """The learned suggester on a small generated defect set: readiness, learning, provenance, retrieval."""
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 
 import numpy as np
 import pytest
 
+import feature_memo
 from defectgen import KINDS, write_folder
 from llmvis_desktop.core.project import Project
 from llmvis_desktop.core.store.records import ImageFilter
@@ -26,25 +26,11 @@ TEST_PER_CLASS = 4
 ONE_LABEL_CNN = CNNConfig(size=64, min_steps=250, max_steps=250, seed=0, threads=1)
 
 
-_FEATURES: dict[tuple, np.ndarray] = {}
-_extract = HandcraftedFeatures.extract
-
-
 @pytest.fixture(autouse=True)
 def _features_once(monkeypatch):
-    """Each generated tile's features are computed once for the whole module (every test
+    """Each generated tile's features are computed once for the whole session (every test
     opens a fresh copy of the folder, so the project's own feature cache starts empty)."""
-    def extract(self, images):
-        rows = []
-        for im in images:
-            a = np.ascontiguousarray(im)
-            key = (a.shape, hashlib.sha1(a.tobytes()).hexdigest())
-            if key not in _FEATURES:
-                _FEATURES[key] = _extract(self, [a])[0]
-            rows.append(_FEATURES[key])
-        return np.stack(rows) if rows else _extract(self, [])
-
-    monkeypatch.setattr(HandcraftedFeatures, "extract", extract)
+    feature_memo.memoise(monkeypatch)
 
 
 @pytest.fixture(scope="module")
