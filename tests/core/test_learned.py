@@ -1,13 +1,13 @@
 """The learned suggester on a small generated defect set: readiness, learning, provenance, retrieval."""
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 
 import numpy as np
 import pytest
 
+import feature_memo
 from defectgen import KINDS, write_folder
 from llmvis_desktop.core.project import Project
 from llmvis_desktop.core.store.records import ImageFilter
@@ -26,25 +26,11 @@ TEST_PER_CLASS = 4
 ONE_LABEL_CNN = CNNConfig(size=64, min_steps=250, max_steps=250, seed=0, threads=1)
 
 
-_FEATURES: dict[tuple, np.ndarray] = {}
-_extract = HandcraftedFeatures.extract
-
-
 @pytest.fixture(autouse=True)
 def _features_once(monkeypatch):
-    """Each generated tile's features are computed once for the whole module (every test
+    """Each generated tile's features are computed once for the whole session (every test
     opens a fresh copy of the folder, so the project's own feature cache starts empty)."""
-    def extract(self, images):
-        rows = []
-        for im in images:
-            a = np.ascontiguousarray(im)
-            key = (a.shape, hashlib.sha1(a.tobytes()).hexdigest())
-            if key not in _FEATURES:
-                _FEATURES[key] = _extract(self, [a])[0]
-            rows.append(_FEATURES[key])
-        return np.stack(rows) if rows else _extract(self, [])
-
-    monkeypatch.setattr(HandcraftedFeatures, "extract", extract)
+    feature_memo.memoise(monkeypatch)
 
 
 @pytest.fixture(scope="module")
@@ -302,8 +288,8 @@ def test_platt_scaling_converges_on_weakly_informative_scores():
 
 def _pending(p):
     """Pending suggestions on the images not reviewed."""
-    return [s for i in p.image_ids() if p.image(i).review_status != "reviewed"
-            for s in p.suggestions(i, pending_only=True)]
+    return [s for rec in p.images(p.image_ids()) if rec.review_status != "reviewed"
+            for s in p.suggestions(rec.id, pending_only=True)]
 
 
 def test_a_retrained_suggester_replaces_its_pending_suggestions(defect_folder):
@@ -336,8 +322,9 @@ def test_a_retrained_suggester_replaces_its_pending_suggestions(defect_folder):
         # the rows grow by the changed guesses only (one withdrawn for each, or with none
         # in its place when the new revision drops a second label)
         assert len(everything) - rows_before <= len(gone) < rows_before // 2
+        pending = _pending(p)  # (read once: the loop below only looks)
         for i in p.image_ids():
-            pend = [(s.kind, s.value) for s in _pending(p) if s.image_id == i]
+            pend = [(s.kind, s.value) for s in pending if s.image_id == i]
             assert len(pend) == len(set(pend))  # never two cards for one guess
             assert not {(s.kind, s.value) for s in gone if s.image_id == i} & set(pend)
         # kept cards moved to the new revision with one suggest_revised event each (the

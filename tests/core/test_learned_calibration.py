@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import feature_memo
 from defectgen import KINDS, review_first, write_folder
 from llmvis_desktop.core.project import Project
 from llmvis_desktop.core.store.records import ImageFilter
@@ -36,7 +37,8 @@ def stored_cards(tmp_path_factory):
     train = write_folder(root / "train", TRAIN_PER_CLASS, size=80, half="left", seed=3)
     test = write_folder(root / "test", TEST_PER_CLASS, size=80, half="right", seed=4)
     truth = {"test/" + r: k for r, k in test}
-    with Project.open(root) as p:
+    with pytest.MonkeyPatch.context() as mp, Project.open(root) as p:
+        feature_memo.memoise(mp)  # (test_learned's tiles: their features already computed)
         p.index()
         for k in KINDS:
             p.add_label(k)

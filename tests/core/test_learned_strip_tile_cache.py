@@ -13,6 +13,11 @@ from llmvis_desktop.core.suggest.learned import LearnedSuggester
 
 from test_learned_strip_tiles import _cards, _project
 
+#: a strip shorter than test_learned_strip_tiles' 192x3000 (126 tiles of ~0.05-0.1 s of
+#: features each, for what these tests count, not score): still a strip (over 4:1), cut
+#: into 3 x 16 tiles of the reviewed images' 64 px, in two batches of TILES_AT_ONCE (32)
+STRIP, TILES = (192, 1024), 3 * 16
+
 
 def _counting(monkeypatch):
     calls = []
@@ -27,13 +32,13 @@ def _counting(monkeypatch):
 
 
 def test_a_strips_tile_features_are_computed_once_across_scorings_and_runs(tmp_path, monkeypatch):
-    p = _project(tmp_path / "proj")
+    p = _project(tmp_path / "proj", STRIP)
     sugg = LearnedSuggester(p, model="linear", cache=True)
     sugg.train()
     calls = _counting(monkeypatch)
     first = _cards(p, "hole", sugg)
     tiles = len(calls)
-    assert tiles == 3 * 42, tiles
+    assert tiles == TILES, tiles
     again = _cards(p, "hole", sugg)  # the same suggester (a retrain scores every image again)
     assert len(calls) == tiles, len(calls) - tiles
     other = LearnedSuggester(p, model="linear", cache=True)  # a later run: from the saved cache
@@ -47,7 +52,7 @@ def test_a_strips_tile_features_are_computed_once_across_scorings_and_runs(tmp_p
 
 
 def test_another_tile_bound_computes_them_again(tmp_path, monkeypatch):
-    p = _project(tmp_path / "proj")
+    p = _project(tmp_path / "proj", STRIP)
     sugg = LearnedSuggester(p, model="linear", cache=True)
     sugg.train()
     calls = _counting(monkeypatch)
@@ -61,14 +66,14 @@ def test_another_tile_bound_computes_them_again(tmp_path, monkeypatch):
 def test_the_network_path_reads_the_strip_for_its_inputs_and_takes_the_kept_rows(tmp_path, monkeypatch):
     from llmvis_desktop.core.suggest.cnn import CNNConfig
 
-    p = _project(tmp_path / "proj")
+    p = _project(tmp_path / "proj", STRIP)
     cfg = CNNConfig(size=32, min_steps=20, max_steps=20, seed=0, threads=1)
     sugg = LearnedSuggester(p, model="cnn", cache=True, cnn_config=cfg, cnn_min_per_label=1)
     sugg.train()
     assert sugg.kind == "cnn"
     calls = _counting(monkeypatch)
     first = _cards(p, "hole", sugg)
-    assert len(calls) == 3 * 42
+    assert len(calls) == TILES
     again = _cards(p, "hole", sugg)
-    assert len(calls) == 3 * 42
+    assert len(calls) == TILES
     assert {k: (c.score, c.params) for k, c in again.items()} == {k: (c.score, c.params) for k, c in first.items()}

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
+import feature_memo
 from llmvis_desktop.core.project import Project
 from llmvis_desktop.core.suggest.learned import LearnedSuggester
 
@@ -54,7 +55,10 @@ def _cards(p, name, sugg):
     return {s.value: s for s in sugg.predict([rec.id]) if s.kind == "label"}
 
 
-def test_a_hole_anywhere_on_a_strip_is_found_and_where_it_was_is_recorded(tmp_path):
+def test_a_hole_anywhere_on_a_strip_is_found_and_where_it_was_is_recorded(tmp_path, monkeypatch):
+    # the two strips are one texture, the hole drawn on the second: all but the hole's
+    # tiles are the same pixels, their features computed once (the extractor's own)
+    feature_memo.memoise(monkeypatch)
     p = _project(tmp_path / "proj")
     sugg = LearnedSuggester(p, model="linear", cache=False)
     sugg.train()
@@ -70,7 +74,8 @@ def test_a_hole_anywhere_on_a_strip_is_found_and_where_it_was_is_recorded(tmp_pa
     assert sugg.tiled == [3 * 42, 3 * 42]
 
 
-def test_the_tile_count_is_bounded_by_the_project_setting(tmp_path):
+def test_the_tile_count_is_bounded_by_the_project_setting(tmp_path, monkeypatch):
+    feature_memo.memoise(monkeypatch)  # (as above)
     p = _project(tmp_path / "proj")
     p.set_setting("strip_max_tiles", 20)
     sugg = LearnedSuggester(p, model="linear", cache=False)

@@ -131,7 +131,7 @@ def test_cancel_mid_batch_keeps_finished_batches_and_resumes(tiny, project, work
     assert len(caps) == 6 and len({s.image_id for s in caps}) == 6
 
 
-def test_out_of_memory_halves_the_batch_then_falls_back_to_cpu(tiny, project, monkeypatch):
+def test_out_of_memory_halves_the_batch_then_falls_back_to_cpu(tiny, monkeypatch):
     import torch
 
     from llmvis_desktop.core.suggest import registry

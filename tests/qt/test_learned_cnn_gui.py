@@ -46,7 +46,7 @@ def test_learned_job_trains_the_cnn_and_cancels(qtbot, window, tmp_path):
 
     # a long fit, cancelled from the jobs: the job ends cancelled, well before it would finish
     sc.learned = LearnedSuggester(win.project, cnn_config=CNNConfig(size=64, min_steps=100_000, max_steps=100_000,
-                                                                    seed=7), cache=False)
+                                                                    seed=7))
     sc.run_learned()
     job = sc.learned_job
     def fitting():

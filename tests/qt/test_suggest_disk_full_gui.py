@@ -60,13 +60,18 @@ def test_the_learned_job_stopped_by_a_full_disk_says_so_in_the_tools_words(qtbot
     from llmvis_desktop.core.project import Project
     from llmvis_desktop.core.suggest import learned
 
+    # the job's batches of 8, not 64: the same two batches with 75 fewer tiles' features
+    # to compute (90 tiles took ~8 s, most of it features)
+    defaults = list(learned.LearnedSuggester.run.__defaults__)
+    defaults[defaults.index(64)] = 8
+    monkeypatch.setattr(learned.LearnedSuggester.run, "__defaults__", tuple(defaults))
     folder = tmp_path / "tiles"
-    rows = defectgen.write_folder(folder, 30, size=48, kinds=("ok", "scratch", "crack"))  # 90 tiles
+    rows = defectgen.write_folder(folder, 10, size=48, kinds=("ok", "scratch", "crack"))  # 30 tiles
     with Project.open(folder) as p:
         p.scan()
         for k in ("ok", "scratch", "crack"):
             p.add_label(k)
-        defectgen.review_first(p, rows, 5, actor="alice")  # 75 left to suggest for: batches of 64 and 11
+        defectgen.review_first(p, rows, 5, actor="alice")  # 15 left to suggest for: batches of 8 and 7
     win = window
     open_and_index(qtbot, win, folder)
     real, stored = learned.store_batch, []
@@ -81,9 +86,9 @@ def test_the_learned_job_stopped_by_a_full_disk_says_so_in_the_tools_words(qtbot
     monkeypatch.setattr(learned, "store_batch", store_batch)
     with qtbot.waitSignal(win.suggest_ctl.learned_done, timeout=60000) as done:
         win.suggest_ctl.run_learned()
-    assert isinstance(done.args[0], BaseException) and stored == [64]
+    assert isinstance(done.args[0], BaseException) and stored == [8]
     db = folder.resolve() / ".llmvis" / "project.sqlite"
-    said = (f"the learned suggester stopped when the disk holding {db} filled up; suggestions for 64 images "
+    said = (f"the learned suggester stopped when the disk holding {db} filled up; suggestions for 8 images "
             f"before that are kept; free some space and run ")
     qtbot.waitUntil(lambda: any(lb.toolTip().startswith("failed:") for lb in win.panel_ctl.jobs.findChildren(QLabel)),
                     timeout=60000)
