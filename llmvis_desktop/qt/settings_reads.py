@@ -40,9 +40,10 @@ log = logging.getLogger(__name__)
 #: for its name (the module and the 25 it imports took ~65 ms there, once)
 OPTINS = "model_optins"
 #: the settings the window follows when a teammate changes them (the chosen models and
-#: their opt-ins); the others (a reviewer's place, an export form's choices) change often
-#: and are read when used
-FOLLOWED = ("captioner", "labeler", OPTINS)
+#: their opt-ins, and the learned suggester's retrain every 10 reviews: a project setting,
+#: switched on by any reviewer's first Ctrl+L); the others (a reviewer's place, an export
+#: form's choices) change often and are read when used
+FOLLOWED = ("captioner", "labeler", OPTINS, "learned_auto_retrain")
 #: closing waits at most this long for the settings' writes (a server gone: its timeout ends them sooner)
 CLOSE_WAIT_S = 120.0
 

@@ -119,9 +119,23 @@ class SuggestController(ModelJobsMixin, QObject):
 
     def _settings_changed(self) -> None:
         if self.win.project is not None:
+            self._follow_auto_retrain()
             self.update_actions()
             self.asker.refresh()
             self.free_unused_models()
+
+    def _follow_auto_retrain(self) -> None:
+        """A teammate switched the retrain every 10 reviews on or off (a project setting,
+        in the team's database): this window and its menu tick follow, as reopening would."""
+        on = self.win.project_ctl.settings_reads.value(self.win.project, AUTO_SETTING)
+        if on is None or bool(on) == self.auto_retrain:
+            return
+        self.auto_retrain = bool(on)
+        act = getattr(self.win, "act_auto_retrain", None)
+        if act is not None:
+            act.blockSignals(True)
+            act.setChecked(self.auto_retrain)
+            act.blockSignals(False)
 
     def _on_project_closed(self) -> None:
         self._holder = None
