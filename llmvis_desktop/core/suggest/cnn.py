@@ -32,6 +32,7 @@ import numpy as np
 from PIL import Image
 
 from .features import gaussian, to_gray_float
+from .tmp_names import drop, own_tmp
 
 NAME = "cnn-v1"
 PROGRESS_EVERY_S = 0.5  # fit progress: every 20 steps, or this often when steps are slow
@@ -312,9 +313,13 @@ class CNNModel:
                 "extra": json.dumps(extra or {})}
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        save_file(tensors, str(tmp), metadata=meta)
-        tmp.replace(path)
+        tmp = own_tmp(path)  # (another window or llmvis suggest on this machine may save it too)
+        try:
+            save_file(tensors, str(tmp), metadata=meta)
+            tmp.replace(path)
+        except BaseException:
+            drop(tmp)
+            raise
 
     @classmethod
     def load(cls, path: str | Path) -> tuple["CNNModel", dict]:

@@ -16,6 +16,8 @@ import warnings
 from pathlib import Path
 from typing import Optional
 
+from .tmp_names import drop, own_tmp
+
 log = logging.getLogger(__name__)
 
 CHECKPOINT_EVERY = 50  # optimisation steps between checkpoints (each a few ms and ~1 MB)
@@ -45,12 +47,13 @@ def save(path: Path, key: str, member: int, step: int, done_nets: list, net, opt
                 tensors[f"opt.{i}.{name}"] = value.detach().cpu().contiguous()
     meta = {"format": FORMAT, "key": key, "member": str(member), "step": str(step),
             "members_done": str(len(done_nets))}
-    tmp = path.with_name(path.name + ".tmp")
+    tmp = own_tmp(path)  # (another window or llmvis suggest on this machine may fit the same set)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         save_file(tensors, str(tmp), metadata=meta)
         tmp.replace(path)
-    except OSError as exc:  # a checkpoint is only a shortcut: the fit goes on
+    except OSError as exc:
+        drop(tmp)  # a checkpoint is only a shortcut: the fit goes on
         log.warning("cannot save the learned network's fit to %s: %s", path, exc)
 
 

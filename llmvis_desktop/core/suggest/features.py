@@ -24,6 +24,7 @@ from PIL import Image
 from .. import lazy_torch
 from .filters import _EPS, SIZE, box, gaussian, to_gray_float
 from .handcrafted import HandcraftedFeatures, handcrafted_vector
+from .tmp_names import drop, own_tmp
 
 #: decoded images held for the extractors at once: a batch of 32 line-scan strips
 #: (4096x40000 RGB, 491 MB each) held 15.7 GB; one image larger than this goes alone
@@ -179,9 +180,13 @@ class FeatureCache:
             self._dirty = False
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_name(self.path.name + ".tmp.npz")
-            np.savez(tmp, keys=keys, vectors=vecs, extractor=np.array(self.extractor_name))
-            os.replace(tmp, self.path)
+            tmp = own_tmp(self.path, ".tmp.npz")  # (another process may be saving the same file)
+            try:
+                np.savez(tmp, keys=keys, vectors=vecs, extractor=np.array(self.extractor_name))
+                os.replace(tmp, self.path)
+            except BaseException:
+                drop(tmp)
+                raise
         except OSError as exc:
             log.warning("cannot write feature cache %s: %s", self.path, exc)
 

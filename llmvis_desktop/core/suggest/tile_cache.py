@@ -18,6 +18,8 @@ from typing import Optional
 
 import numpy as np
 
+from .tmp_names import drop, own_tmp
+
 log = logging.getLogger(__name__)
 
 
@@ -77,8 +79,12 @@ class TileCache:
         rows = np.concatenate([r for _k, (_s, r) in items]) if items else np.zeros((0, 0), np.float32)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_name(self.path.name + ".tmp.npz")
-            np.savez(tmp, keys=keys, counts=counts, rows=rows, name=np.array(self.name))
-            os.replace(tmp, self.path)
+            tmp = own_tmp(self.path, ".tmp.npz")  # (another process may be saving the same file)
+            try:
+                np.savez(tmp, keys=keys, counts=counts, rows=rows, name=np.array(self.name))
+                os.replace(tmp, self.path)
+            except BaseException:
+                drop(tmp)
+                raise
         except OSError as exc:
             log.warning("cannot write tile feature cache %s: %s", self.path, exc)
