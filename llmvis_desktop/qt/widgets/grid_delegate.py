@@ -73,12 +73,17 @@ class GridDelegate(QStyledItemDelegate):
         self._error_fg = QColor("#8b1a1a")  # the "!" badge (white on it, in either theme)
         self._tiles: tuple = (None, None)  # (the palette's base colour, its tile colours)
         self._center = Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter
+        #: the width the grid gives each cell, wider than :meth:`cell_size` where the columns
+        #: are stretched to fill the row (:meth:`GridView.fit_columns`); 0: the natural width
+        self.cell_width = 0
 
     def cell_size(self) -> QSize:
+        """The natural cell: the thumbnail and the name line, with their padding."""
         return QSize(self.thumb_size + 2 * PAD, self.thumb_size + self._text_h + 3 * PAD)
 
     def sizeHint(self, option, index) -> QSize:  # noqa: N802 - Qt API
-        return self.cell_size()
+        cell = self.cell_size()
+        return QSize(max(cell.width(), self.cell_width), cell.height())
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index) -> None:
         model = index.model()
@@ -96,7 +101,8 @@ class GridDelegate(QStyledItemDelegate):
             painter.fillRect(r, option.palette.alternateBase())
         size = self.thumb_size
         x, y = r.x(), r.y()
-        bx, by = x + PAD, y + PAD
+        # the thumbnail its chosen size, centred in a cell widened to fill the row
+        bx, by = x + max(PAD, (r.width() - size) // 2), y + PAD
         if rec is None:
             painter.fillRect(bx, by, size, size, self._tile_colors(option.palette)[0])
             return
@@ -135,7 +141,10 @@ class GridDelegate(QStyledItemDelegate):
         # name
         painter.setPen(option.palette.highlightedText().color() if selected else option.palette.text().color())
         painter.setFont(self._font)
-        painter.drawText(bx, by + size + PAD, size, self._text_h, self._center, self.tile_name(rec.relpath, size))
+        # the name has the cell's whole width (less the padding), not only the thumbnail's
+        text_w = max(size, r.width() - 2 * PAD)
+        painter.drawText(x + (r.width() - text_w) // 2, by + size + PAD, text_w, self._text_h, self._center,
+                         self.tile_name(rec.relpath, text_w))
         if state & QStyle.StateFlag.State_HasFocus:
             painter.setPen(QPen(option.palette.highlight().color().darker(130), 2))
             painter.setBrush(Qt.BrushStyle.NoBrush)
