@@ -76,6 +76,10 @@ class GridDelegate(QStyledItemDelegate):
         #: the width the grid gives each cell, wider than :meth:`cell_size` where the columns
         #: are stretched to fill the row (:meth:`GridView.fit_columns`); 0: the natural width
         self.cell_width = 0
+        #: folder -> the widest file name of that folder on screen (raw, as in relpaths),
+        #: set by the view before each paint: a folder is cut alike on each of its tiles
+        self.widest_names: dict[str, str] = {}
+        self._advances: dict[str, int] = {}
 
     def cell_size(self) -> QSize:
         """The natural cell: the thumbnail and the name line, with their padding."""
@@ -226,17 +230,31 @@ class GridDelegate(QStyledItemDelegate):
         elided the name to "tab…png", a newline wrapped it into two clipped lines). A file
         in a subfolder is FOLDER/NAME (the same names in each patient's, series' or lot's
         folder looked alike); where that does not fit, what tells files apart stays longest
-        (each folder's ends, the stem's last number): :mod:`.tile_names`. Made once per path and size (kept)."""
-        key = (relpath, size)
+        (each folder's ends, the stem's last number): :mod:`.tile_names`; a folder is cut as it is
+        beside the widest name of that folder on screen (:attr:`widest_names`), so alike on
+        each of its tiles. Made once per path, size and widest name (kept)."""
+        folder = relpath.rpartition("/")[0]
+        widest = self.widest_names.get(folder, "") if folder else ""
+        key = (relpath, size, widest)
         text = self._names.get(key)
         if text is None:
             if len(self._names) >= NAME_CACHE:
                 self._names.clear()
-            text = self._names[key] = self._tile_text(*folder_and_name(relpath), size)
+            shown_widest = folder_and_name(f"{folder}/{widest}")[1] if widest else ""
+            text = self._names[key] = self._tile_text(*folder_and_name(relpath), size, shown_widest)
         return text
 
-    def _tile_text(self, folder: str, name: str, size: int) -> str:
-        return tile_text(folder, name, size, self._fm.horizontalAdvance)
+    def name_advance(self, name: str) -> int:
+        """The width of the file name ``name`` as the tile draws it (kept)."""
+        got = self._advances.get(name)
+        if got is None:
+            if len(self._advances) >= NAME_CACHE:
+                self._advances.clear()
+            got = self._advances[name] = self._fm.horizontalAdvance(visible_name(name))
+        return got
+
+    def _tile_text(self, folder: str, name: str, size: int, widest: str = "") -> str:
+        return tile_text(folder, name, size, self._fm.horizontalAdvance, widest)
 
     def _overlay(self, dpr: float, model, rec, size: int) -> QPixmap:
         """Status bar, status/error/repair badges and label dots, drawn once per combination."""

@@ -86,6 +86,7 @@ class GridView(QListView):
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt API
         # background threads step aside while the visible cells are painted
         with FOREGROUND.busy():
+            self._note_widest_names()
             super().paintEvent(event)
         model = self.model()
         if self.empty_text and model is not None and model.rowCount() == 0:
@@ -96,6 +97,32 @@ class GridView(QListView):
                 rect = self.viewport().rect().adjusted(16, 16, -16, -16)
                 painter.drawText(rect, int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop
                                            | Qt.TextFlag.TextWordWrap), self.empty_text)
+
+    def _note_widest_names(self) -> None:
+        """Tell the delegate the widest file name of each folder among the tiles on screen
+        (from the records in memory: no database), so it cuts a folder alike on each of
+        its tiles. The rows on screen follow from the uniform grid: whole rows of
+        ``columns`` cells from the scroll offset."""
+        model = self.model()
+        cached = getattr(model, "cached_record", None)
+        grid = self.gridSize()
+        if cached is None or not grid.isValid() or grid.width() <= 0 or grid.height() <= 0:
+            return
+        columns = max(1, (self.layout_width() - 1) // grid.width())
+        first = self.verticalScrollBar().value() // grid.height() * columns
+        last = min(model.rowCount(), first + (self.viewport().height() // grid.height() + 2) * columns)
+        advance = self.delegate.name_advance
+        widest: dict[str, str] = {}
+        for row in range(first, last):
+            rec = cached(row)
+            if rec is None:
+                continue
+            folder, _, name = rec.relpath.rpartition("/")
+            if folder:
+                now = widest.get(folder)
+                if now is None or advance(name) > advance(now):
+                    widest[folder] = name
+        self.delegate.widest_names = widest
 
     # --- thumbnail size -----------------------------------------------------
     @property
