@@ -97,8 +97,9 @@ OTHER_KEYS: list[tuple[str, str, str]] = [
     ("Repair dialog", "Middle drag / Space+drag", "Pan the image"),
 ]
 
-#: the window's action keys written out, for the dialog without a window (kept equal to
-#: the real bindings by tests/qt/test_shortcuts_dialog.py)
+#: the window's action keys written out, for the dialog without a window: row for row
+#: what ``shortcut_rows(window)`` reads from the real bindings (sections, keys, words,
+#: order; checked by tests/qt/test_shortcuts_fallback_window.py)
 DEFAULT_ACTION_ROWS: list[tuple[str, str, str]] = [
     ("File", "Ctrl+O", "Open folder"),
     ("File", "F5", MENU_WORDS["Re-index folder"]),
@@ -118,6 +119,7 @@ DEFAULT_ACTION_ROWS: list[tuple[str, str, str]] = [
     ("Review", "N", REVIEW_WORDS["next_unreviewed"]),
     ("Review", "1-9", "Toggle the label with that number key (shown on its chip)"),
     ("Suggestions", "Ctrl+L", MENU_WORDS["Suggest labels from reviewed images (learned)"]),
+    ("Suggestions", "Ctrl+Shift+A", "Go to the answer box (Ask the image)"),
     ("Image", "[ / ]", "Previous / next frame (multi-frame DICOM, multi-page TIFF)"),
     ("Image", "Ctrl+R", "Repair defect (the repair dialog, for the image shown)"),
     ("View", "Ctrl+= / Ctrl+-", "Larger / smaller thumbnails"),
@@ -125,6 +127,8 @@ DEFAULT_ACTION_ROWS: list[tuple[str, str, str]] = [
     ("View", "0", "Actual pixels (1:1)"),
     ("View", "+ / =", "Zoom in"),
     ("View", "-", "Zoom out"),
+    ("View", "W", "Next window/level preset"),
+    ("View", "Shift+W", "Previous window/level preset"),
     ("Help", "F1 / ?", MENU_WORDS["Keyboard shortcuts"]),
 ]
 DEFAULT_ROWS = DEFAULT_ACTION_ROWS + OTHER_KEYS

@@ -73,12 +73,21 @@ class GridDelegate(QStyledItemDelegate):
         self._error_fg = QColor("#8b1a1a")  # the "!" badge (white on it, in either theme)
         self._tiles: tuple = (None, None)  # (the palette's base colour, its tile colours)
         self._center = Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter
+        #: the width the grid gives each cell, wider than :meth:`cell_size` where the columns
+        #: are stretched to fill the row (:meth:`GridView.fit_columns`); 0: the natural width
+        self.cell_width = 0
+        #: folder -> the widest file name of that folder on screen (raw, as in relpaths),
+        #: set by the view before each paint: a folder is cut alike on each of its tiles
+        self.widest_names: dict[str, str] = {}
+        self._advances: dict[str, int] = {}
 
     def cell_size(self) -> QSize:
+        """The natural cell: the thumbnail and the name line, with their padding."""
         return QSize(self.thumb_size + 2 * PAD, self.thumb_size + self._text_h + 3 * PAD)
 
     def sizeHint(self, option, index) -> QSize:  # noqa: N802 - Qt API
-        return self.cell_size()
+        cell = self.cell_size()
+        return QSize(max(cell.width(), self.cell_width), cell.height())
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index) -> None:
         model = index.model()
@@ -96,7 +105,8 @@ class GridDelegate(QStyledItemDelegate):
             painter.fillRect(r, option.palette.alternateBase())
         size = self.thumb_size
         x, y = r.x(), r.y()
-        bx, by = x + PAD, y + PAD
+        # the thumbnail its chosen size, centred in a cell widened to fill the row
+        bx, by = x + max(PAD, (r.width() - size) // 2), y + PAD
         if rec is None:
             painter.fillRect(bx, by, size, size, self._tile_colors(option.palette)[0])
             return
@@ -135,7 +145,10 @@ class GridDelegate(QStyledItemDelegate):
         # name
         painter.setPen(option.palette.highlightedText().color() if selected else option.palette.text().color())
         painter.setFont(self._font)
-        painter.drawText(bx, by + size + PAD, size, self._text_h, self._center, self.tile_name(rec.relpath, size))
+        # the name has the cell's whole width (less the padding), not only the thumbnail's
+        text_w = max(size, r.width() - 2 * PAD)
+        painter.drawText(x + (r.width() - text_w) // 2, by + size + PAD, text_w, self._text_h, self._center,
+                         self.tile_name(rec.relpath, text_w))
         if state & QStyle.StateFlag.State_HasFocus:
             painter.setPen(QPen(option.palette.highlight().color().darker(130), 2))
             painter.setBrush(Qt.BrushStyle.NoBrush)
@@ -217,17 +230,31 @@ class GridDelegate(QStyledItemDelegate):
         elided the name to "tab…png", a newline wrapped it into two clipped lines). A file
         in a subfolder is FOLDER/NAME (the same names in each patient's, series' or lot's
         folder looked alike); where that does not fit, what tells files apart stays longest
-        (each folder's ends, the stem's last number): :mod:`.tile_names`. Made once per path and size (kept)."""
-        key = (relpath, size)
+        (each folder's ends, the stem's last number): :mod:`.tile_names`; a folder is cut as it is
+        beside the widest name of that folder on screen (:attr:`widest_names`), so alike on
+        each of its tiles. Made once per path, size and widest name (kept)."""
+        folder = relpath.rpartition("/")[0]
+        widest = self.widest_names.get(folder, "") if folder else ""
+        key = (relpath, size, widest)
         text = self._names.get(key)
         if text is None:
             if len(self._names) >= NAME_CACHE:
                 self._names.clear()
-            text = self._names[key] = self._tile_text(*folder_and_name(relpath), size)
+            shown_widest = folder_and_name(f"{folder}/{widest}")[1] if widest else ""
+            text = self._names[key] = self._tile_text(*folder_and_name(relpath), size, shown_widest)
         return text
 
-    def _tile_text(self, folder: str, name: str, size: int) -> str:
-        return tile_text(folder, name, size, self._fm.horizontalAdvance)
+    def name_advance(self, name: str) -> int:
+        """The width of the file name ``name`` as the tile draws it (kept)."""
+        got = self._advances.get(name)
+        if got is None:
+            if len(self._advances) >= NAME_CACHE:
+                self._advances.clear()
+            got = self._advances[name] = self._fm.horizontalAdvance(visible_name(name))
+        return got
+
+    def _tile_text(self, folder: str, name: str, size: int, widest: str = "") -> str:
+        return tile_text(folder, name, size, self._fm.horizontalAdvance, widest)
 
     def _overlay(self, dpr: float, model, rec, size: int) -> QPixmap:
         """Status bar, status/error/repair badges and label dots, drawn once per combination."""

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from typing import Iterator, Optional
 
 from PySide6.QtCore import QItemSelectionModel, QPersistentModelIndex, QRect, QSize, Qt, QTimer, Signal
-from PySide6.QtWidgets import QAbstractItemView, QListView
+from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle
 
 from ...core.config import THUMBNAIL_SIZE_MAX, THUMBNAIL_SIZE_MIN
 from ...core.tasks import FOREGROUND
@@ -86,6 +86,7 @@ class GridView(QListView):
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt API
         # background threads step aside while the visible cells are painted
         with FOREGROUND.busy():
+            self._note_widest_names()
             super().paintEvent(event)
         model = self.model()
         if self.empty_text and model is not None and model.rowCount() == 0:
@@ -96,6 +97,32 @@ class GridView(QListView):
                 rect = self.viewport().rect().adjusted(16, 16, -16, -16)
                 painter.drawText(rect, int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop
                                            | Qt.TextFlag.TextWordWrap), self.empty_text)
+
+    def _note_widest_names(self) -> None:
+        """Tell the delegate the widest file name of each folder among the tiles on screen
+        (from the records in memory: no database), so it cuts a folder alike on each of
+        its tiles. The rows on screen follow from the uniform grid: whole rows of
+        ``columns`` cells from the scroll offset."""
+        model = self.model()
+        cached = getattr(model, "cached_record", None)
+        grid = self.gridSize()
+        if cached is None or not grid.isValid() or grid.width() <= 0 or grid.height() <= 0:
+            return
+        columns = max(1, (self.layout_width() - 1) // grid.width())
+        first = self.verticalScrollBar().value() // grid.height() * columns
+        last = min(model.rowCount(), first + (self.viewport().height() // grid.height() + 2) * columns)
+        advance = self.delegate.name_advance
+        widest: dict[str, str] = {}
+        for row in range(first, last):
+            rec = cached(row)
+            if rec is None:
+                continue
+            folder, _, name = rec.relpath.rpartition("/")
+            if folder:
+                now = widest.get(folder)
+                if now is None or advance(name) > advance(now):
+                    widest[folder] = name
+        self.delegate.widest_names = widest
 
     # --- thumbnail size -----------------------------------------------------
     @property
@@ -118,9 +145,45 @@ class GridView(QListView):
 
     def _apply_size(self) -> None:
         cell = self.delegate.cell_size()
-        self.setGridSize(QSize(cell.width() + 4, cell.height() + 4))
         self.setIconSize(QSize(self.delegate.thumb_size, self.delegate.thumb_size))
         self.verticalScrollBar().setSingleStep(max(20, cell.height() // 4))
+        self.fit_columns()
+
+    #: the gap between two cells (in the grid cell, outside the delegate's rectangle)
+    GAP = 4
+
+    def layout_width(self) -> int:
+        """The width the list lays its rows out in: the viewport with room for the
+        vertical scroll bar kept whether it shows or not (as ``QListView`` lays out a
+        left-to-right flow, so the columns do not jump when the bar comes and goes)."""
+        width = self.maximumViewportSize().width()
+        style = self.style()
+        bar = self.verticalScrollBar()
+        if (self.verticalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAsNeeded
+                and not style.pixelMetric(QStyle.PixelMetric.PM_ScrollView_ScrollBarOverlap, None, bar)):
+            width -= style.pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent, None, bar)
+            if style.styleHint(QStyle.StyleHint.SH_ScrollView_FrameOnlyAroundContents, None, self):
+                width -= 2 * style.pixelMetric(QStyle.PixelMetric.PM_DefaultFrameWidth, None, self)
+        return width
+
+    def fit_columns(self) -> None:
+        """Columns that fill the row: as many as fit at the thumbnail size (at least one),
+        each cell widened so that they span the width (the blank strip on the right was
+        up to a cell wide: 2 tiles and 135 px of nothing in a 476 px grid). The grid is
+        set again only when the column count or the cell width changes, so a resize lays
+        the rows out once (as it did) and a scroll or repaint never."""
+        natural = self.delegate.cell_size()
+        step = natural.width() + self.GAP
+        # a row of n cells fits while n * cell <= width - 1 (QListView wraps the cell
+        # whose right edge would reach the last pixel)
+        room = self.layout_width() - 1
+        columns = max(1, room // step)
+        cell_w = max(step, room // columns)
+        grid = QSize(cell_w, natural.height() + self.GAP)
+        if grid == self.gridSize() and self.delegate.cell_width == cell_w - self.GAP:
+            return
+        self.delegate.cell_width = cell_w - self.GAP
+        self.setGridSize(grid)  # (a delayed layout: with a resize's own, one)
 
     #: called with each key press before the list's own handling (its search by letter took
     #: a disabled review action's key, unsaid); True: handled
@@ -177,6 +240,7 @@ class GridView(QListView):
                 self._keep = QPersistentModelIndex(current)
                 self._keep_timer.start()
         super().resizeEvent(event)
+        self.fit_columns()
 
     def _keep_current_in_view(self) -> None:
         keep, self._keep = self._keep, None

@@ -142,10 +142,28 @@ def _shown(whole: str, gone: set[int], silent: set[int]) -> str:
     return "".join(out)
 
 
-def tile_text(folder: str, name: str, width: int, advance: Callable[[str], int]) -> str:
+def tile_text(folder: str, name: str, width: int, advance: Callable[[str], int], widest: str = "") -> str:
     """FOLDER/NAME (NAME at the project's top) as shown in ``width`` pixels, ``advance``
     measuring a text: whole when it fits, else with the fewest letters given up in the
-    order above (a few measures: the texts shorten as letters go)."""
+    order above (a few measures: the texts shorten as letters go).
+
+    ``widest``: the widest name shown beside it from the same folder (the tiles on
+    screen). The folder is then cut as it is beside that name, so every tile of the
+    folder shows it alike ("line_a/img_3.png" beside "l…_a/img_03.png" read as two
+    folders): the same folder text on each, the names whole, whenever the widest name
+    stays whole; else (a name too long to keep whole) each tile is cut on its own."""
+    if folder and widest and widest != name and advance(widest) >= advance(name):
+        beside = _cut(folder, widest, width, advance)
+        slash = beside.rfind("/")
+        if slash >= 0:  # the folder as cut beside the widest name ("l…_a/"), its name after
+            prefix = beside[: slash + 1]
+            if advance(prefix + name) <= width:
+                return prefix + name
+    return _cut(folder, name, width, advance)
+
+
+def _cut(folder: str, name: str, width: int, advance: Callable[[str], int]) -> str:
+    """:func:`tile_text` for one tile alone."""
     whole, order, silent = drop_order(folder, name)
     if advance(whole) <= width:
         return whole
