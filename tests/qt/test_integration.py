@@ -301,6 +301,11 @@ def test_ask_the_image_keep_as_note(qtbot, window, ready_folder, monkeypatch):
     ask = win.panel_ctl.suggestions.ask_edit
     qtbot.waitUntil(ask.isEnabled, timeout=5000)
     rec = win.review.current
+    # the reviewer clicks into the box first: keys reach the widget with the focus, and the
+    # key guard (Return for the box, not Accept) goes on it as it takes the focus
+    win.activateWindow()
+    ask.setFocus(Qt.FocusReason.MouseFocusReason)
+    qtbot.waitUntil(ask.hasFocus, timeout=3000)
     ask.setText("is there a scratch?")
     with qtbot.waitSignal(win.suggest_ctl.asker.answer_ready, timeout=10000):
         QTest.keyClick(ask, Qt.Key.Key_Return)
