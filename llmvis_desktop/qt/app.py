@@ -157,8 +157,10 @@ class WelcomePage(QWidget):
 def build_window(folder: Optional[str] = None, db_url: Optional[str] = None, demo: bool = False,
                  config: Optional[cfg_mod.Config] = None):
     """Create the main window with its welcome page and open what the arguments ask for."""
+    from ..core.imaging.reader import load_plugins
     from .main_window import MainWindow
 
+    load_plugins()  # here, before the window shows: on a thumbnail loader it stalled the paints
     loaded = None
     if config is None:
         loaded = cfg_mod.read_config()  # every valid setting kept; the wrong ones named
