@@ -154,11 +154,37 @@ class WelcomePage(QWidget):
             self.recent.addItem(item)
 
 
+#: modules the window's first second imported on worker threads (the project's opening:
+#: SQLAlchemy's SQLite dialect, the database's place, the provisional labels, the owner
+#: file; not the migrations' alembic, 130 ms, run only at a folder's first open; the learned
+#: suggester's readiness and the Ask box's model check: the suggest package)
+OPEN_IMPORTS = ("sqlalchemy.dialects.sqlite", "llmvis_desktop.core.store.provisional_labels",
+                "llmvis_desktop.core.store.readonly_copy", "llmvis_desktop.core.owner", "llmvis_desktop.core.suggest.learned_ready",
+                "llmvis_desktop.core.suggest.optins")
+
+
+def import_before_show() -> None:
+    """Import on the GUI thread, before the window is first shown (no event loop runs
+    yet, nothing to stall), what the window's opening would import on worker threads
+    while it paints: an import holds the interpreter lock in long stretches (reading a
+    .pyc, building classes) that the thread switch interval does not break, and the
+    paints waited for it (stalls of 23-58 ms in ``bench_first_job_stall.py --sample``).
+    ~50 ms, once: Pillow's plugins of the read formats and :data:`OPEN_IMPORTS`."""
+    import importlib
+
+    from ..core.imaging.reader import load_plugins
+
+    load_plugins()
+    for name in OPEN_IMPORTS:
+        importlib.import_module(name)
+
+
 def build_window(folder: Optional[str] = None, db_url: Optional[str] = None, demo: bool = False,
                  config: Optional[cfg_mod.Config] = None):
     """Create the main window with its welcome page and open what the arguments ask for."""
     from .main_window import MainWindow
 
+    import_before_show()
     loaded = None
     if config is None:
         loaded = cfg_mod.read_config()  # every valid setting kept; the wrong ones named

@@ -10,7 +10,7 @@ _Seen = namedtuple("_Seen", "labels")  # a reviewed image as the readiness count
 
 class LearnedHolder:
     """The open project's :class:`LearnedSuggester`, built on first use on the thread that
-    needs it (the status loader, a job), never on the GUI thread: building one imports the
+    needs it (a job), never on the GUI thread (the readiness needs none): building one imports the
     learning modules and reads the project's feature cache (at every project opened, it
     froze the window ~0.5 s). One per project; the lock makes it one instance."""
 
@@ -66,8 +66,15 @@ class LearnedHolder:
 
     def status(self, derive: bool):
         """(ready, sentence): from the kept inputs (no database read) when ``derive`` and
-        they are there, else read (off the GUI thread: the status loader's)."""
-        sugg = self.get()
+        they are there, else read (off the GUI thread: the status loader's). Judged by the
+        suggester once a job built it, else without one (:class:`ProjectReadiness`):
+        building it imported the learning modules on this thread as the window opened,
+        and the window's paints waited for the interpreter lock meanwhile."""
+        sugg = self.suggester  # (not waiting on a build under way: it judges the same)
+        if sugg is None:
+            from ..core.suggest.learned_ready import ProjectReadiness
+
+            sugg = ProjectReadiness(self.project)
         with self._seen_lock:
             kept = None if self._reviewed is None or not derive else \
                 (list(self._reviewed.values()), list(self._missing), self._defs)
@@ -96,7 +103,7 @@ class LearnedHolder:
 
     @staticmethod
     def _judged(sugg, recs, missing, defs):
-        from ..core.suggest.learned import _missing_note
+        from ..core.suggest.learned_ready import _missing_note
 
         ready, message = sugg._judge(recs, defs)
         return ready, message + _missing_note(missing)

@@ -166,8 +166,8 @@ class SuggestController(ModelJobsMixin, QObject):
 
     # --- learned suggester: readiness ----------------------------------------------------
     def refresh_learned_status(self) -> None:
-        """Ask the suggester how ready it is, off the GUI thread (it reads every reviewed
-        record; the first time, the suggester is built there too)."""
+        """Ask how ready the learned suggester is, off the GUI thread (it reads every
+        reviewed record; the suggester itself is not built for it)."""
         if self._holder is not None:
             self._recheck.stop()
             self._holder.stale()

@@ -42,6 +42,27 @@ def test_the_gui_thread_never_builds_the_learned_suggester(qtbot, window, labell
     assert built[1] is not threading.main_thread()
 
 
+def test_the_readiness_builds_no_learned_suggester(qtbot, window, labelled_folder, monkeypatch):
+    """The readiness read at every project opened built the learned suggester on the status
+    loader's thread, importing the learning modules (23) as the window opened: its paints
+    waited for the interpreter lock meanwhile (``bench_first_job_stall.py --sample``)."""
+    built = []
+    real = LearnedSuggester.__init__
+
+    def init(self, *args, **kwargs):
+        built.append(threading.current_thread())
+        real(self, *args, **kwargs)
+
+    monkeypatch.setattr(LearnedSuggester, "__init__", init)
+    sc = window.suggest_ctl
+    open_and_index(qtbot, window, labelled_folder)
+    qtbot.waitUntil(lambda: sc.learned_ready is False, timeout=20000)
+    assert "needs" in sc.learned_message and "5" in sc.learned_message, sc.learned_message
+    with qtbot.waitSignal(sc.status_changed, timeout=20000):
+        sc.refresh_learned_status()
+    assert built == [] and sc.learned is None
+
+
 def test_opening_a_project_imports_no_model_package_when_no_model_thread_runs(qtbot, window, monkeypatch):
     """free_unused_models (called at every project opened) imported the model worker, and
     with it the model discovery package, only to learn that no model thread was running."""

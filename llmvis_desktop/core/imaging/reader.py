@@ -85,6 +85,28 @@ _PIL_LIMIT_LOCK = threading.Lock()
 _DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, struct.error, zlib.error)
 
 
+def load_plugins() -> None:
+    """Import Pillow's plugins for the formats read here, and only those (6 modules).
+
+    Pillow imports its plugins at the first ``Image.open``: its five common ones, then,
+    for a file that is none of JPEG, PNG or BMP (a TIFF, a WebP, a GIF, a damaged
+    file), every plugin it has (~50 modules). Done on a thumbnail loader as the window
+    opened, that import held the interpreter lock in long stretches and the window's
+    paints waited for it (a 58 ms stall, ``bench_first_job_stall.py --sample``). The
+    window calls this before it is first shown; with these imported, ``open_pillow``
+    never makes Pillow import the rest."""
+    from PIL import (  # noqa: F401 (imported: they register their formats with Pillow)
+        BmpImagePlugin,
+        GifImagePlugin,
+        JpegImagePlugin,
+        PngImagePlugin,
+        TiffImagePlugin,
+        WebPImagePlugin,
+    )
+
+    Image.preinit()  # (what Image.open does first: with it done, it does nothing)
+
+
 @dataclass(frozen=True)
 class ImageMeta:
     """What a header tells: display-oriented size, format, depth, channels, frames."""

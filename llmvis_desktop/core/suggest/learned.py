@@ -50,7 +50,7 @@ from . import learned_pool
 from .learned_outcome import count_batch, new_outcome
 from .learned_store import fit_label_keys, stopped_by_full_disk, store_batch
 from .learned_cnn import CNNInputs, CombinedModel, fit_or_load, model_path_for, read_both, torch_available
-from .learned_ready import Readiness, _missing_note  # noqa: F401 (_missing_note: importable from here)
+from .learned_ready import MIN_PER_LABEL, Readiness, _missing_note  # noqa: F401 (importable from here)
 from .learned_tiles import score_all, tile_cache_for, tile_side
 from .report import SuggestCancelled
 from .self_train import SelfTrainConfig
@@ -64,7 +64,6 @@ MODEL_PREFIX = "learned:"
 #: after every batch the whole file was rewritten, a growing cost; only at the end, a
 #: killed job lost them all (10 minutes of reading per 10k images)
 FEATURES_SAVE_EVERY_S = 120.0
-MIN_PER_LABEL = 5  # reviewed images a label needs to be learned
 CNN_MIN_PER_LABEL = 10  # below this many reviewed images per label the linear model does as well
 
 

@@ -13,6 +13,9 @@ from ..store.records import ImageFilter, ImageRecord
 from ..wording import plural
 
 
+MIN_PER_LABEL = 5  # reviewed images a label needs to be learned
+
+
 def _missing_note(missing: Sequence[str]) -> str:
     """"; 2 reviewed images missing on disk (not counted): a.png, b.png", or ""."""
     if not missing:
@@ -108,3 +111,14 @@ class Readiness:
         if len(short) > 3:
             msg += f" and {len(short) - 3} more {plural(len(short) - 3, 'label')}"
         return msg + f" ({n} per label)"
+
+
+class ProjectReadiness(Readiness):
+    """The readiness of a project's learned suggester with the default ``min_per_label``,
+    without the suggester: the window reads it at every project opened, and building a
+    :class:`~.learned.LearnedSuggester` for it imported the learning modules (23 of
+    them) as the window opened; they load when a learned job first runs."""
+
+    def __init__(self, project, min_per_label: int = MIN_PER_LABEL) -> None:
+        self.project = project
+        self.min_per_label = max(1, int(min_per_label))
