@@ -281,7 +281,7 @@ class SuggestController(ModelJobsMixin, QObject):
                 act.blockSignals(True)
                 act.setChecked(True)
                 act.blockSignals(False)
-        from ..core.suggest.learned_outcome import why_none
+        from ..core.suggest.learned_outcome import newer_fit_note, why_none
 
         gone = getattr(self.learned, "unknown_label_cards", 0)  # (a label renamed or removed meanwhile)
         # no suggestion: why (every image reviewed, or done already, none readable...), here and in the Jobs panel
@@ -289,6 +289,9 @@ class SuggestController(ModelJobsMixin, QObject):
         text = learned_result_text(report, written, why)
         if gone and not why:  # (the reason names them when they were all)
             text += f"; {gone} cards of labels renamed or removed meanwhile left out"
+        newer = newer_fit_note(getattr(self.learned, "outcome", None) or {})
+        if newer and not why:  # a teammate's newer fit holds some images: said (why names it when all)
+            text += f"; {newer}"
         if self.learned_job is not None:  # the Jobs panel's line: what it made, or why none
             self.learned_job.done_text = learned_done_text(report, written, why)
         self.win.statusBar().showMessage(text, 15000 if why else 8000)
