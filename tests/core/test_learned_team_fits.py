@@ -46,19 +46,20 @@ def _pending(p):
             for s in p.suggestions(rec.id, pending_only=True) if s.model_id.startswith("learned:")]
 
 
-def test_an_older_fit_storing_last_leaves_a_newer_fits_cards_alone(folder):
+def test_an_older_fit_storing_last_leaves_a_newer_fits_cards_alone(folder, db_url):
     """alice's fit read 5 reviews per label; bob then reviewed 2 more per label, fitted and
     stored his cards; alice's slow job stores last. It withdrew bob's cards (fitted on more
-    reviews) and put its own in their place; now it leaves them and says why."""
+    reviews) and put its own in their place; now it leaves them and says why. On SQLite and
+    on PostgreSQL (its images locked row by row, the history ids handed out by a sequence)."""
     root, train = folder
-    with Project.open(root) as alice:
+    with Project.open(root, db_url) as alice:
         alice.index()
         for k in KINDS:
             alice.add_label(k)
         _review(alice, train, 5, "alice")
         slow = LearnedSuggester(alice, model="linear")
         slow.train()
-        with Project.open(root) as bob:  # the teammate: his own session on the database
+        with Project.open(root, alice.db_url) as bob:  # the teammate: his own session on the database
             _review(bob, train, 7, "bob")
             fast = LearnedSuggester(bob, model="linear")
             fast.train()
