@@ -13,7 +13,8 @@ has too few reviewed images its ``status()`` sentence ("needs 12 more reviewed
 images…") is shown in the status bar and in the suggestion panel's placeholder.
 Auto-retrain: once the user has run it in a project (remembered in the project setting
 ``learned_auto_retrain``), every 10 review actions that leave an image reviewed start a
-retrain + suggest job in the background. The review controller has no dedicated
+retrain + suggest job in the background; once a fit is held, the team's reviews since it
+count, read from the database (:mod:`.team_retrain`), not only this window's. The review controller has no dedicated
 "reviewed" signal; its ``record_changed`` (one emit per committed action) is used.
 
 Local models (``core.suggest.batch.run_suggest``): the captioner/labeler chosen in the
@@ -34,6 +35,7 @@ from .ask_controller import AskController
 from .learned_holder import LearnedHolder, learned_done_text, learned_result_text, learned_status
 from .menu_states import update_menu_states
 from .suggest_models import NO_MODEL_TIP, ModelJobsMixin
+from .team_retrain import TeamReviewCount
 from .widgets.elided_label import ElidedLabel
 from .workers import LatestOnly, void
 
@@ -69,6 +71,7 @@ class SuggestController(ModelJobsMixin, QObject):
         self.model_dialog = None
         self._status_loader = LatestOnly(self)
         self._status_loader.done.connect(self._on_status)
+        self.team_reviews = TeamReviewCount(self)  # the team's reviews since the fit (team_retrain)
         self._recheck = QTimer(self, singleShot=True)
         self._recheck.timeout.connect(self.refresh_learned_status)
         # elided: its readiness text ("needs 10 more reviewed images (5 per label...") is
@@ -142,6 +145,7 @@ class SuggestController(ModelJobsMixin, QObject):
         self.learned_ready = None
         self.learned_message = ""
         self._status_loader.cancel()
+        self.team_reviews.cancel()
         self._recheck.stop()
         self.close_models_dialog()
         self.asker.closed()
@@ -159,6 +163,7 @@ class SuggestController(ModelJobsMixin, QObject):
         from .window_shutdown import run_steps
 
         run_steps([("status loader", self._status_loader.shutdown),
+                   ("team review count", self.team_reviews.shutdown),
                    ("asker", self.asker.shutdown),
                    ("model thread", shutdown_shared),  # no thread outlives the window
                    ("reader processes", reading.shutdown_shared)],  # nor a reader process
@@ -281,7 +286,7 @@ class SuggestController(ModelJobsMixin, QObject):
                 act.blockSignals(True)
                 act.setChecked(True)
                 act.blockSignals(False)
-        from ..core.suggest.learned_outcome import why_none
+        from ..core.suggest.learned_outcome import newer_fit_note, why_none
 
         gone = getattr(self.learned, "unknown_label_cards", 0)  # (a label renamed or removed meanwhile)
         # no suggestion: why (every image reviewed, or done already, none readable...), here and in the Jobs panel
@@ -289,6 +294,9 @@ class SuggestController(ModelJobsMixin, QObject):
         text = learned_result_text(report, written, why)
         if gone and not why:  # (the reason names them when they were all)
             text += f"; {gone} cards of labels renamed or removed meanwhile left out"
+        newer = newer_fit_note(getattr(self.learned, "outcome", None) or {})
+        if newer and not why:  # a teammate's newer fit holds some images: said (why names it when all)
+            text += f"; {newer}"
         if self.learned_job is not None:  # the Jobs panel's line: what it made, or why none
             self.learned_job.done_text = learned_done_text(report, written, why)
         self.win.statusBar().showMessage(text, 15000 if why else 8000)
@@ -367,6 +375,8 @@ class SuggestController(ModelJobsMixin, QObject):
         # coalesced (LatestOnly); from the records, with no read (read again once they pause)
         self._follow_learned_status()
         if not self.auto_retrain or (self.learned_job is not None and self.learned_job.is_active):
+            return
+        if self.team_reviews.check():  # a fit held: the team's reviews since it, read from the database
             return
         sugg, n = self.learned, self.reviews_since_train
         # (not built yet: no model, and should_retrain of a count is only that count's)

@@ -195,6 +195,10 @@ class TeamWatch(QObject):
             win.statusBar().showMessage(line, 10000 if gone is not None else 8000)
         win.project_ctl.update_counts()
         win.panel_ctl.update_usage_soon()  # the label chips' counts (images not shown too)
+        if actors:  # a teammate's reviews count towards the retrain every 10 reviews
+            counter = getattr(getattr(win, "suggest_ctl", None), "team_reviews", None)
+            if counter is not None:
+                counter.check()
 
 
 @dataclass(frozen=True)

@@ -26,13 +26,14 @@ def _current():
 
 def record_runs(session: Session, image_ids: Iterable[int], model_id: str, revision: Optional[str],
                 labels: Sequence[str], now: Optional[datetime] = None, replaces: Optional[str] = None,
-                without_cards: Iterable[int] = ()) -> int:
+                without_cards: Iterable[int] = (), fit: Optional[int] = None) -> int:
     """Record that ``model_id`` at ``revision`` scored ``labels`` on ``image_ids``; an image
     already recorded for that revision and its file's current content is not recorded
     twice. ``replaces`` (a model id prefix, as for ``add_suggestions``): on the images of
     ``without_cards`` (this run left no card there) the pending cards of models with that
     prefix, other than this model and revision's, are withdrawn: a retrained suggester's
-    "no" takes the place of its older "yes". Returns how many rows were added."""
+    "no" takes the place of its older "yes". ``fit``: the learned fit's mark
+    (:mod:`..suggest.learned_fits`), kept in ``labels_json``. Returns how many rows were added."""
     ids = sorted(set(image_ids))
     if not ids:
         return 0
@@ -51,7 +52,8 @@ def record_runs(session: Session, image_ids: Iterable[int], model_id: str, revis
 
     # the names and each label's key (id, creation time): the judged-clean text follows a
     # rename since by the key (renaming a label no image or card carried left no event)
-    saved = json.dumps({"names": sorted(labels), "keys": label_keys(session, labels)}, sort_keys=True)
+    saved = {"names": sorted(labels), "keys": label_keys(session, labels)}
+    saved = json.dumps({**saved, "fit": fit} if fit is not None else saved, sort_keys=True)
     rows = [{"image_id": i, "model_id": model_id, "model_revision": revision,
              "labels_json": saved, "ran_at": now} for i in ids if i not in have]
     if rows:

@@ -191,15 +191,40 @@ class FeatureCache:
             log.warning("cannot write feature cache %s: %s", self.path, exc)
 
 
+#: the database file a project opens by default: its caches keep the folder they always had
+DEFAULT_DB_NAME = "project.sqlite"
+
+
+def _url_without_password(url: str) -> str:
+    """The database URL with its password left out (the same database reached with another
+    password is the same database; a password has no place in a file name's hash)."""
+    try:
+        from sqlalchemy.engine import make_url
+
+        return make_url(url).render_as_string(hide_password=True)  # (the password as ***)
+    except Exception:
+        return url
+
+
 def cache_path_for(project, extractor_name: str) -> Optional[Path]:
+    """Where the features of ``extractor_name`` for this project are kept: beside its
+    SQLite database (in ``features/``; a database of another name than the default one in
+    ``features/<its name>/``), or in the user cache folder under a hash of the image
+    folder and the database URL without its password (a team's PostgreSQL). Keyed by the
+    database, not the folder alone: two databases over one folder (two teams, a copy of
+    the project) shared one file keyed by image id, so each fit's upkeep dropped the
+    other's vectors, and an image id of one database, another image in the other, could
+    be served the other picture's features. None: no cache folder to be had."""
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in extractor_name)
     url = getattr(project, "db_url", "")
     if url.startswith("sqlite:///"):
-        return Path(url[len("sqlite:///"):]).parent / "features" / f"{safe}.npz"
+        db = Path(url[len("sqlite:///"):])
+        folder = db.parent / "features"
+        return (folder if db.name == DEFAULT_DB_NAME else folder / db.name) / f"{safe}.npz"
     try:
         from ..config import cache_dir
 
-        key = hashlib.sha1(str(project.root).encode()).hexdigest()[:16]
+        key = hashlib.sha1(f"{project.root}\n{_url_without_password(url)}".encode()).hexdigest()[:16]
         return cache_dir() / "features" / key / f"{safe}.npz"
     except Exception:
         return None

@@ -48,6 +48,7 @@ from .cnn import CNNConfig
 from .features import FeatureCache, FeatureExtractor, HandcraftedFeatures, cache_path_for, features_for
 from . import learned_pool
 from .learned_outcome import count_batch, new_outcome
+from .learned_fits import FIT_KEY, history_mark
 from .learned_store import fit_label_keys, stopped_by_full_disk, store_batch
 from .learned_cnn import CNNInputs, CombinedModel, fit_or_load, model_path_for, read_both, torch_available
 from .learned_ready import MIN_PER_LABEL, Readiness, _missing_note  # noqa: F401 (importable from here)
@@ -115,6 +116,7 @@ class LearnedSuggester(Readiness):
         self.kind: Optional[str] = None
         self.revision: Optional[str] = None
         self.trained_reviews = 0
+        self.fit_mark = 0  # the history the fit saw (learned_fits): a newer fit's cards are left alone
         self._label_keys: dict = {}  # the learned labels' keys at the fit (learned_store)
         self._lock = threading.Lock()
         self._cache = FeatureCache(cache_path_for(project, self.extractor.name) if cache else None,
@@ -159,6 +161,8 @@ class LearnedSuggester(Readiness):
         """Fit on every reviewed image; raises :class:`NotReady` (with the reason) when too few."""
         t0 = time.perf_counter()
         check = token.check if token is not None else (lambda: None)
+        with self.project.store.read() as s:  # before the reviewed set is read: what this fit saw at least
+            mark = history_mark(s)
         ready, message, recs, missing = self._readiness()
         if not ready:
             raise NotReady(message)
@@ -205,6 +209,7 @@ class LearnedSuggester(Readiness):
             self.kind = "cnn" if use_cnn else "linear"
             self.revision = revision
             self.trained_reviews = total
+            self.fit_mark = mark
             self._label_keys = keys
             self._ref_feats = ref
             self._ref_ids = [r.id for r in recs]
@@ -276,7 +281,7 @@ class LearnedSuggester(Readiness):
         with self._lock:
             model, revision, kind, model_id = self.model, self.revision, self.kind, self.model_id
             ref, ref_ids, ref_caps = self._ref_feats, self._ref_ids, self._ref_captions
-            ref_labels, keys, side = self._ref_labels, self._label_keys, self.tile_side
+            ref_labels, keys, side, mark = self._ref_labels, self._label_keys, self.tile_side, self.fit_mark
         if model is None:
             raise NotReady(self.status()[1] if not self.status()[0] else "the learned suggester is not trained yet")
         check = token.check if token is not None else (lambda: None)
@@ -289,7 +294,7 @@ class LearnedSuggester(Readiness):
         self.tiled += [v[2][0][PARAM]["tiles"] for v in tiled.values()]
         if ran is not None:
             ran.update(ids=[recs[i].id for i in keep], model_id=model_id, revision=revision,
-                       labels=list(model.labels), keys=keys)
+                       labels=list(model.labels), keys=keys, fit=mark)
         if not keep:
             return []
         sims = U @ ref.T if ref is not None and len(ref_ids) else np.zeros((len(keep), 0))
@@ -297,7 +302,7 @@ class LearnedSuggester(Readiness):
         # the CNN's score is the mean with the linear model on the handcrafted features
         base = ({"extractor": CNN_NAME, "model": "cnn", "averaged_with": self.extractor.name}
                 if kind == "cnn" else {"extractor": self.extractor.name})
-        base.update(l2=self.l2, min_per_label=self.min_per_label)
+        base.update(l2=self.l2, min_per_label=self.min_per_label, **{FIT_KEY: mark})
         for row, i in enumerate(keep):
             rec = recs[i]
             order = np.argsort(-P[row])
@@ -405,14 +410,15 @@ class LearnedSuggester(Readiness):
                     saved = time.monotonic()
                 chunk = ids[start:start + batch_size]
                 ran: dict = {}
+                newer: set = set()  # images a newer fit's cards hold (learned_fits): left alone
                 items = self.predict(chunk, token, ran=ran)
                 held = set(hold() or ()) if hold is not None and (items or ran.get("ids")) else set()
                 items = [it for it in items if it.image_id not in held]
                 if items or ran.get("ids"):  # cards and the run record in one transaction
                     written += store_batch(self.project, items, ran, held, MODEL_PREFIX, only_unsuggested,
-                                           unreviewed_only, stats)
-                    stored += len({it.image_id for it in items} | set(ran.get("ids") or ()) - held)
-                count_batch(outcome, chunk, ran, held, items)
+                                           unreviewed_only, stats, newer)
+                    stored += len(({it.image_id for it in items} | set(ran.get("ids") or ()) - held) - newer)
+                count_batch(outcome, chunk, ran, held, items, newer)
                 progress(Progress("suggest", min(start + batch_size, len(ids)), len(ids), self.model_id))
         except Cancelled as exc:  # said as the model jobs say it: the images whose suggestions were stored
             if isinstance(exc, SuggestCancelled):

@@ -26,10 +26,13 @@ def new_outcome(project, flt, ids: Sequence[int]) -> dict:
     return out
 
 
-def count_batch(out: dict, chunk: Sequence[int], ran: dict, held, items) -> None:
+def count_batch(out: dict, chunk: Sequence[int], ran: dict, held, items, newer=()) -> None:
     """Add one batch: the images read (the others unreadable), those on the reviewer's
-    screen left alone, those given a card."""
-    read = set(ran.get("ids") or ())
+    screen left alone, those given a card. ``newer``: images left to a newer fit's cards
+    (counted apart, in ``newer_fit``: neither scored nor unreadable here)."""
+    read = set(ran.get("ids") or ()) - set(newer)
+    out["unreadable"] -= len(set(newer) & set(chunk))
+    items = [it for it in items if it.image_id not in newer]
     out["scored"] += len(read)
     out["unreadable"] += len(chunk) - len(read)
     out["held"] += len(read & set(held))
@@ -38,6 +41,17 @@ def count_batch(out: dict, chunk: Sequence[int], ran: dict, held, items) -> None
 
 def _n(n: int, word: str) -> str:
     return f"{n:,} {plural(n, word)}"
+
+
+def newer_fit_note(out: dict) -> str:
+    """"3 images left with a newer fit's suggestions (...)", or "" when none was: a
+    teammate's fit on more reviews stored its cards there first, and this older fit's
+    cards would have taken their place."""
+    n = (out or {}).get("newer_fit", 0)
+    if not n:
+        return ""
+    return (f"{_n(n, 'image')} left with a newer fit's suggestions (a teammate's fit on more reviews "
+            f"stored there first; this fit's cards were not stored)")
 
 
 def why_none(out: dict, redo_hint: str = "") -> str:
@@ -76,6 +90,8 @@ def why_none(out: dict, redo_hint: str = "") -> str:
         labels = out.get("labels") or []
         free = f"'{labels[0]}' (none scored 0.5 or more)" if len(labels) == 1 else "every learned label"
         parts.append(f"{_n(clean, 'image')} judged free of {free}")
+    if out.get("newer_fit"):
+        parts.append(newer_fit_note(out))
     if out["held"]:
         parts.append(f"{_n(out['held'], 'image')} on the reviewer's screen left alone (a later run covers it)")
     for key, what in (("reviewed_meanwhile", "of images reviewed while it ran"),

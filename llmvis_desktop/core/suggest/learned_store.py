@@ -18,7 +18,9 @@ from typing import Optional, Sequence
 from ..store import repo_suggest as rs
 from ..store.records import NewSuggestion
 from ..store.repo_labels import label_keys, names_of_keys, taxonomy_names
+from ..store.repo_queue import _locked_states
 from ..store.repo_runs import record_runs
+from .learned_fits import newer_fit_images
 
 
 #: the reasons add_suggestions counts a card left out by (the others: the same card is there already)
@@ -65,16 +67,32 @@ def follow_renames(items: Sequence[NewSuggestion], now: dict[str, Optional[str]]
 
 
 def store_batch(project, items: Sequence[NewSuggestion], ran: dict, held: set, prefix: str,
-                only_unsuggested: bool, unreviewed_only: bool, stats: dict) -> int:
+                only_unsuggested: bool, unreviewed_only: bool, stats: dict,
+                newer_out: Optional[set] = None) -> int:
     """Store one batch's cards and record the images it scored, in one transaction; the
     number of cards stored. The new revision's cards replace the suggester's older pending
     ones (model ids starting with ``prefix``), nothing twice (another job storing the same
     meanwhile, or --all over pending ones). The run record holds its "no" too (an image
     judged clean has no label card: there its older revision's pending cards are
-    withdrawn). ``ran["keys"]``: the fit's label keys (:func:`fit_label_keys`)."""
+    withdrawn). ``ran["keys"]``: the fit's label keys (:func:`fit_label_keys`).
+
+    An image whose pending cards (or run record) come from a newer fit (``ran["fit"]``, see
+    :mod:`.learned_fits`: a teammate's fit on more reviews that stored first) is left alone:
+    none of this batch's cards is stored there and its cards are not withdrawn; counted in
+    ``stats["newer_fit"]`` (images), their ids added to ``newer_out``."""
     keys = ran.get("keys") or {}
     with project.store.write() as s:
         taxonomy_names(s)  # first, as the store does: no rename between this read and its check
+        if ran.get("fit") is not None:  # (the images locked first: no newer fit stores between)
+            mine = {it.image_id for it in items} | set(ran.get("ids") or ())
+            _locked_states(s, mine)
+            newer = newer_fit_images(s, mine, prefix, ran["fit"]) - set(held)
+            if newer:
+                stats["newer_fit"] = stats.get("newer_fit", 0) + len(newer)
+                items = [it for it in items if it.image_id not in newer]
+                held = set(held) | newer
+                if newer_out is not None:
+                    newer_out |= newer
         now = names_of_keys(s, keys) if keys else {}
         kept, gone = follow_renames(items, now)
         if gone:
@@ -91,5 +109,6 @@ def store_batch(project, items: Sequence[NewSuggestion], ran: dict, held: set, p
             carded = {it.image_id for it in items}
             labels = [now.get(n, n) for n in ran["labels"]]
             record_runs(s, scored, ran["model_id"], ran["revision"], [n for n in labels if n is not None],
-                        replaces=prefix, without_cards=[i for i in scored if i not in carded])
+                        replaces=prefix, without_cards=[i for i in scored if i not in carded],
+                        fit=ran.get("fit"))
     return len(stored)
