@@ -1,5 +1,5 @@
-"""`llmvis index`, `llmvis info`, `llmvis labels`: the commands on a project's own
-index and label taxonomy. Registered by cli.py's parser as the other front modules are."""
+"""`llmvis index`, `llmvis info`, `llmvis labels`, `llmvis settings`: the commands on a
+project's own index, label taxonomy and settings. Registered by cli.py's parser as the other front modules are."""
 from __future__ import annotations
 
 import argparse
@@ -37,6 +37,16 @@ def add_parsers(sub) -> None:
     p = sub.add_parser("info", parents=[common], help="counts by status, labels, suggestions, repairs")
     p.add_argument("--json", action="store_true", help="print the counts as JSON")
     p.set_defaults(func=cmd_info)
+
+    p = sub.add_parser("settings", parents=[common], help="list or set the project settings a user may change",
+                       description="The project settings a user may change: strip_max_tiles (default 128), the "
+                                   "most tiles a line-scan strip is scored in for label suggestions (a labeler, "
+                                   "the learned suggester). With NAME, that one; with NAME VALUE, set it.")
+    p.add_argument("name", nargs="?", default=None, metavar="NAME", help="the one setting to show or set")
+    p.add_argument("value", nargs="?", default=None, metavar="VALUE",
+                   help="its new value (strip_max_tiles: a whole number of 1 or more)")
+    p.add_argument("--json", action="store_true", help="print the settings as JSON")
+    p.set_defaults(func=cmd_settings, settings_parser=p)
 
     p = sub.add_parser("labels", help="manage the label taxonomy")
     lsub = p.add_subparsers(dest="labels_cmd", metavar="ACTION")
@@ -87,6 +97,39 @@ def _project(args, create: bool = True):
     if project.db_note:
         print(f"note: {project.db_note}", file=sys.stderr)
     return project
+
+
+def cmd_settings(args) -> int:
+    """List the settings a user may change, show one (NAME), or set it (NAME VALUE): a
+    value it does not take, or a name that is none of them, is a usage error naming it."""
+    from .core import user_settings as us
+
+    try:
+        if args.name is not None:
+            us.find(args.name)
+            if args.value is not None:
+                us.find(args.name).parse(args.value)  # refused before any project is opened
+    except us.SettingRefused as exc:
+        args.settings_parser.error(str(exc))
+    before = None
+    with _project(args, create=args.value is not None) as project:
+        if args.value is not None:
+            before, _ = us.change(project, args.name, args.value)
+        shown = us.current(project, [args.name] if args.name else None)
+    if args.json:
+        out = {"settings": shown}
+        if args.value is not None:
+            out["before"] = before
+        print(json.dumps(out))
+        return EXIT_OK
+    for name, s in shown.items():
+        note = "the default" if not s["set"] else f"default {s['default']}"
+        if args.value is not None:
+            note = "unchanged" if before == s["value"] else f"was {before}; {note}"
+        print(f"{name} = {s['value']} ({note})")
+        if args.value is None:
+            print(f"    {us.USER_SETTINGS[name].says}")
+    return EXIT_OK
 
 
 def cmd_index(args) -> int:

@@ -31,9 +31,10 @@ def add_parsers(subparsers) -> None:
     p.add_argument("--captioner", metavar="PATH", help="captioner or chat model: folder, name in a model dir, or org/name in the HF cache")
     p.add_argument("--labeler", metavar="PATH", help="zero-shot labeler (CLIP, SigLIP) scoring the project's labels")
     p.add_argument("--learned", action="store_true", help="also run the built-in suggester learned from reviewed images")
-    p.add_argument("--strip-tiles", type=int, default=None, metavar="N",
-                   help="the learned suggester scores a line-scan strip in at most N tiles "
-                        "(default: the project's strip_max_tiles setting, else 128)")
+    p.add_argument("--strip-tiles", type=positive, default=None, metavar="N",
+                   help="the learned suggester scores a line-scan strip in at most N tiles, this run "
+                        "(default: the project's strip_max_tiles setting, else 128; set it with "
+                        "`llmvis settings FOLDER strip_max_tiles N`)")
     p.add_argument("--device", type=device, default=None, metavar="DEVICE",
                    help=f"{DEVICE_CHOICES} (cuda:N: that GPU of several; default: the configured device, "
                         f"auto: CUDA, then MPS, then CPU)")

@@ -1,0 +1,83 @@
+"""The project settings a user may change by name (`llmvis settings`, the window's menus).
+
+A project keeps its settings in one JSON object (:mod:`.store.settings_row`); most are
+written by the window as the user works (the models chosen, their opt-ins). Those listed
+here are plain values a user sets on purpose: each has a default, one line saying what it
+does, and a check that turns the text typed into the value stored, refusing anything else
+with a message that names the value.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+from .suggest.strip_tiles import DEFAULT_MAX_TILES
+from .suggest.strip_tiles import SETTING as STRIP_TILES_SETTING
+
+
+class SettingRefused(ValueError):
+    """A setting name that is not one of :data:`USER_SETTINGS`, or a value it does not take."""
+
+
+def _positive_whole(name: str) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(str(text).strip())
+        except ValueError:
+            value = 0
+        if value < 1:
+            raise SettingRefused(f"{name} takes a whole number of 1 or more, not {text!r}")
+        return value
+    return parse
+
+
+@dataclass(frozen=True)
+class UserSetting:
+    name: str
+    default: object
+    says: str  # what the setting does, in one line
+    parse: Callable[[str], object]  # the text typed -> the value stored (SettingRefused otherwise)
+
+
+USER_SETTINGS: dict[str, UserSetting] = {s.name: s for s in (
+    UserSetting(STRIP_TILES_SETTING, DEFAULT_MAX_TILES,
+                "the most tiles a line-scan strip is scored in for label suggestions (a labeler, the "
+                "learned suggester); past it the tiles grow until that many cover the strip",
+                _positive_whole(STRIP_TILES_SETTING)),
+)}
+
+
+def find(name: str) -> UserSetting:
+    """The setting called ``name``; :class:`SettingRefused` naming the ones there are otherwise."""
+    setting = USER_SETTINGS.get(name)
+    if setting is None:
+        raise SettingRefused(f"no project setting is called {name!r}; a user may set: "
+                             + ", ".join(sorted(USER_SETTINGS)))
+    return setting
+
+
+def current(project, names: Optional[list[str]] = None) -> dict[str, dict]:
+    """``{name: {"value", "default", "set"}}`` for each setting (or those ``names``), as the
+    project stores them; ``set`` False where the project holds none (its value is the default)."""
+    stored = project.settings() or {}
+    chosen = [find(n) for n in names] if names else list(USER_SETTINGS.values())
+    return {s.name: {"value": stored.get(s.name, s.default), "default": s.default, "set": s.name in stored}
+            for s in chosen}
+
+
+def change(project, name: str, text: str) -> tuple[object, object]:
+    """Store the setting ``name`` as ``text`` says (checked first: nothing is written when it
+    is refused); (the value before, the value now), read and written in one transaction."""
+    from .store import settings_row
+
+    setting = find(name)
+    value = setting.parse(text)
+    with project.store.write() as s:
+        row, data = settings_row.locked(s)
+        if row is None:
+            raise SettingRefused(f"the database holds no project to set {name} in")
+        before = data.get(name, setting.default)
+        if data.get(name) != value:
+            data[name] = value
+            settings_row.save(row, data)
+    return before, value
