@@ -88,6 +88,7 @@ def build_menus(win) -> None:
     win.act_auto_retrain = sug.addAction("Retrain the learned suggester every 10 reviews")
     win.act_auto_retrain.setCheckable(True)
     win.act_auto_retrain.toggled.connect(void(sc.set_auto_retrain))
+    win.act_strip_tiles = sug.addAction("Line-scan strips: at most N &tiles\u2026", sc.ask_strip_tiles)
     sug.addSeparator()
     win.act_models = sug.addAction("&Models…", sc.open_models)
     run = sug.addMenu("Run captioner/labeler on")

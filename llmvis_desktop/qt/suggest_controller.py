@@ -331,6 +331,25 @@ class SuggestController(ModelJobsMixin, QObject):
             self.win.project_ctl.settings_reads.set(self.win.project, AUTO_SETTING, on,
                                                     on_failed=lambda exc: self._auto_retrain_refused(on, exc))
 
+    def ask_strip_tiles(self) -> None:
+        """Suggestions ▸ Line-scan strips: at most N tiles: the project's strip_max_tiles (as
+        `llmvis settings FOLDER strip_max_tiles N` sets it), asked for and saved off the GUI thread."""
+        from PySide6.QtWidgets import QInputDialog
+
+        from llmvis_desktop.core.suggest.strip_tiles import DEFAULT_MAX_TILES, SETTING, max_tiles_of
+
+        win = self.win
+        if win.project is None:
+            return
+        stored = win.project_ctl.settings_reads.value(win.project, SETTING)  # (the window's copy: no read)
+        now = DEFAULT_MAX_TILES if stored is None else max_tiles_of(None, stored)
+        n, ok = QInputDialog.getInt(win, "Line-scan strips", "Label suggestions score a line-scan strip in at most "
+                                    "this many tiles\n(more: a small defect stays larger, each tile costs a scoring):",
+                                    now, 1, 100_000)
+        if ok and n != now:
+            win.project_ctl.settings_reads.set(win.project, SETTING, n, on_failed=lambda exc: win.show_error(
+                f"The strip tile count ({n}) was not saved: {exc}"))
+
     def _auto_retrain_refused(self, on: bool, exc: BaseException) -> None:
         from sqlalchemy.exc import OperationalError
 
@@ -392,7 +411,7 @@ class SuggestController(ModelJobsMixin, QObject):
         # project-only actions: disabled on the welcome page (F5, training and the review
         # keys stayed enabled after a project was closed); "unavailable" ones (a feature
         # missing from this build) stay disabled
-        for name in ("act_learned", "act_auto_retrain", "act_models", "act_evaluate", "act_export", "act_import",
+        for name in ("act_learned", "act_auto_retrain", "act_strip_tiles", "act_models", "act_evaluate", "act_export", "act_import",
                      "act_repair", "act_train_repair", "act_reindex", "act_prev_frame", "act_next_frame",
                      "act_fit", "act_actual", "act_zoom_in", "act_zoom_out"):
             act = getattr(win, name, None)
