@@ -41,10 +41,13 @@ def add_parsers(sub) -> None:
     p = sub.add_parser("settings", parents=[common], help="list or set the project settings a user may change",
                        description="The project settings a user may change: strip_max_tiles (default 128), the "
                                    "most tiles a line-scan strip is scored in for label suggestions (a labeler, "
-                                   "the learned suggester). With NAME, that one; with NAME VALUE, set it.")
+                                   "the learned suggester); learned_auto_retrain (default off), retrain the "
+                                   "learned suggester every 10 reviews in the window. With NAME, that one; with "
+                                   "NAME VALUE, set it.")
     p.add_argument("name", nargs="?", default=None, metavar="NAME", help="the one setting to show or set")
     p.add_argument("value", nargs="?", default=None, metavar="VALUE",
-                   help="its new value (strip_max_tiles: a whole number of 1 or more)")
+                   help="its new value (strip_max_tiles: a whole number of 1 or more; learned_auto_retrain: "
+                        "on or off, yes/no, true/false, 1/0)")
     p.add_argument("--json", action="store_true", help="print the settings as JSON")
     p.set_defaults(func=cmd_settings, settings_parser=p)
 
@@ -123,10 +126,11 @@ def cmd_settings(args) -> int:
         print(json.dumps(out))
         return EXIT_OK
     for name, s in shown.items():
-        note = "the default" if not s["set"] else f"default {s['default']}"
+        words = us.USER_SETTINGS[name].shown
+        note = "the default" if not s["set"] else f"default {words(s['default'])}"
         if args.value is not None:
-            note = "unchanged" if before == s["value"] else f"was {before}; {note}"
-        print(f"{name} = {s['value']} ({note})")
+            note = "unchanged" if before == s["value"] else f"was {words(before)}; {note}"
+        print(f"{name} = {words(s['value'])} ({note})")
         if args.value is None:
             print(f"    {us.USER_SETTINGS[name].says}")
     return EXIT_OK

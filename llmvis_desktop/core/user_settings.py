@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Optional
 
+from .suggest.learned_ready import AUTO_RETRAIN_DEFAULT, AUTO_RETRAIN_SETTING, RETRAIN_EVERY
 from .suggest.strip_tiles import DEFAULT_MAX_TILES
 from .suggest.strip_tiles import SETTING as STRIP_TILES_SETTING
 
@@ -31,12 +32,32 @@ def _positive_whole(name: str) -> Callable[[str], int]:
     return parse
 
 
+_YES = ("on", "yes", "true", "1")
+_NO = ("off", "no", "false", "0")
+
+
+def _yes_no(name: str) -> Callable[[str], bool]:
+    def parse(text: str) -> bool:
+        word = str(text).strip().lower()
+        if word in _YES:
+            return True
+        if word in _NO:
+            return False
+        raise SettingRefused(f"{name} takes on or off (yes/no, true/false, 1/0), not {text!r}")
+    return parse
+
+
+def _on_off(value: object) -> str:
+    return "on" if value else "off"
+
+
 @dataclass(frozen=True)
 class UserSetting:
     name: str
     default: object
     says: str  # what the setting does, in one line
     parse: Callable[[str], object]  # the text typed -> the value stored (SettingRefused otherwise)
+    shown: Callable[[object], str] = str  # a value stored -> its words in `llmvis settings`
 
 
 USER_SETTINGS: dict[str, UserSetting] = {s.name: s for s in (
@@ -44,6 +65,10 @@ USER_SETTINGS: dict[str, UserSetting] = {s.name: s for s in (
                 "the most tiles a line-scan strip is scored in for label suggestions (a labeler, the "
                 "learned suggester); past it the tiles grow until that many cover the strip",
                 _positive_whole(STRIP_TILES_SETTING)),
+    UserSetting(AUTO_RETRAIN_SETTING, AUTO_RETRAIN_DEFAULT,
+                f"retrain the learned suggester every {RETRAIN_EVERY} reviews in the window (the "
+                "Suggestions menu's tick; on once a reviewer first runs it there)",
+                _yes_no(AUTO_RETRAIN_SETTING), _on_off),
 )}
 
 

@@ -31,6 +31,7 @@ from typing import Callable, Optional
 
 from PySide6.QtCore import QObject, Signal
 
+from ..core.suggest.learned_ready import AUTO_RETRAIN_SETTING
 from .review_writer import ReviewWrite, ReviewWriter
 from .workers import LatestOnly
 
@@ -43,7 +44,7 @@ OPTINS = "model_optins"
 #: their opt-ins, and the learned suggester's retrain every 10 reviews: a project setting,
 #: switched on by any reviewer's first Ctrl+L); the others (a reviewer's place, an export
 #: form's choices) change often and are read when used
-FOLLOWED = ("captioner", "labeler", OPTINS, "learned_auto_retrain")
+FOLLOWED = ("captioner", "labeler", OPTINS, AUTO_RETRAIN_SETTING)
 #: closing waits at most this long for the settings' writes (a server gone: its timeout ends them sooner)
 CLOSE_WAIT_S = 120.0
 

@@ -12,7 +12,7 @@ writes suggestions for the new/suggested images it has not suggested for yet. Wh
 has too few reviewed images its ``status()`` sentence ("needs 12 more reviewed
 images…") is shown in the status bar and in the suggestion panel's placeholder.
 Auto-retrain: once the user has run it in a project (remembered in the project setting
-``learned_auto_retrain``), every 10 review actions that leave an image reviewed start a
+``learned_auto_retrain``, which `llmvis settings` sets too), every 10 review actions that leave an image reviewed start a
 retrain + suggest job in the background; once a fit is held, the team's reviews since it
 count, read from the database (:mod:`.team_retrain`), not only this window's. The review controller has no dedicated
 "reviewed" signal; its ``record_changed`` (one emit per committed action) is used.
@@ -31,6 +31,8 @@ from typing import Optional
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence
 
+from ..core.suggest.learned_ready import AUTO_RETRAIN_SETTING as AUTO_SETTING
+from ..core.suggest.learned_ready import RETRAIN_EVERY
 from .ask_controller import AskController
 from .learned_holder import LearnedHolder, learned_done_text, learned_result_text, learned_status
 from .menu_states import update_menu_states
@@ -41,11 +43,9 @@ from .workers import LatestOnly, void
 
 log = logging.getLogger(__name__)
 
-RETRAIN_EVERY = 10
 #: the learned suggester's readiness, kept up with the review writes' records, is read again
 #: this long after the last of them (a teammate's reviews, a file gone): once per pause
 RECHECK_MS = 5000
-AUTO_SETTING = "learned_auto_retrain"
 LEARNED_ACTION = "Suggestions \u25b8 Suggest labels from reviewed images"  # the menu's words, for "run ... again"
 
 

@@ -14,6 +14,12 @@ from ..wording import plural
 
 
 MIN_PER_LABEL = 5  # reviewed images a label needs to be learned
+#: the project setting that retrains the learned suggester every :data:`RETRAIN_EVERY`
+#: reviews in the window (True/False; unset: off, until a reviewer first runs it there).
+#: Set from the window's Suggestions menu or `llmvis settings` (:mod:`..user_settings`).
+AUTO_RETRAIN_SETTING = "learned_auto_retrain"
+AUTO_RETRAIN_DEFAULT = False
+RETRAIN_EVERY = 10
 
 
 def _missing_note(missing: Sequence[str]) -> str:
