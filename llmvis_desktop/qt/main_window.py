@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from ..core import config as cfg_mod
 from ..core.project import Project
 from ..core.store.answer_deadline import mark_interactive
+from .config_saver import ConfigSaver
 from .filter_bar import FilterBar
 from .dock_layout import (CardRoom, fit_minimum, grow_dock, restore_layout, right_column_full_height,
                           save_layout, show_docks)
@@ -76,6 +77,8 @@ class MainWindow(QMainWindow):
         # made, wrong settings in config.json): app.build_window shows them in one box
         self.startup_notes: list[str] = []
         self.config_file_kept: Optional[str] = None  # why config.json must not be written over
+        self.config_saver = ConfigSaver(self)  # config.json written off the GUI thread at an open
+        self.config_saver.failed.connect(self._config_unsaved)
         cache, note = self._open_thumb_cache()
         if note:
             self.startup_notes.append(note)
@@ -378,18 +381,26 @@ class MainWindow(QMainWindow):
         self.thumbs.cache = cache  # the loader threads read it for each thumbnail
         return note
 
-    def _save_config(self) -> None:
+    def _save_config(self, soon: bool = False) -> None:
+        """Write config.json: on this thread (quitting, a choice just made), or with
+        ``soon`` on a writer thread (a project opened: :mod:`.config_saver`)."""
         if self.config_file_kept:  # a config.json that could not be read nor copied aside
             log.warning("the configuration is not saved: %s", self.config_file_kept)
             return
+        if soon:
+            self.config_saver.save_soon(self.config)
+            return
         try:
-            cfg_mod.save_config(self.config)
+            self.config_saver.save_now(self.config)
         except OSError as exc:
             log.warning("cannot save the configuration: %s", exc)
-            if not getattr(self, "_config_unsaved_said", False):  # once: a read-only home says it at every save
-                self._config_unsaved_said = True
-                self.statusBar().showMessage(f"Settings cannot be saved ({exc.strerror or exc}): "
-                                             f"they last until llmvis closes", 10000)
+            self._config_unsaved(exc)
+
+    def _config_unsaved(self, exc: OSError) -> None:
+        if not getattr(self, "_config_unsaved_said", False):  # once: a read-only home says it at every save
+            self._config_unsaved_said = True
+            self.statusBar().showMessage(f"Settings cannot be saved ({exc.strerror or exc}): "
+                                         f"they last until llmvis closes", 10000)
 
     def shutdown(self) -> None:
         """Stop every thread this window started; safe to call twice. Every step runs even

@@ -266,9 +266,11 @@ class ProjectController(IndexRuns, StatusCounts, QObject):
     def _after_open(self, project) -> None:
         """The configuration (the recent projects) saved and the thumbnail cache pruned,
         after the opened project's first pass of the event loop (0.5-8 ms of disk writes,
-        the prune thread's start: in the one long step that set the window up)."""
+        the prune thread's start: in the one long step that set the window up). The
+        configuration is written on a writer thread (the write was still seen on the GUI
+        thread in the window-open phase); quitting writes it on the GUI thread."""
         win = self.win
-        win._save_config()  # (the project remembered even if closed meanwhile)
+        win._save_config(soon=True)  # (the project remembered even if closed meanwhile)
         if win.project is project:
             win._prune_thumbnail_cache()
 

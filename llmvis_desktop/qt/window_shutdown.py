@@ -53,6 +53,7 @@ def window_steps(win) -> list[Step]:
         ("team watch", win.team_watch.shutdown),
         ("panel", win.panel_ctl.shutdown),
         ("thumbnails", win.thumbs.shutdown),
+        ("config saver", lambda: win.config_saver.wait(10)),  # config.json written at an open
     ]
     if getattr(win, "_prune_thread", None) is not None:
         def stop_prune() -> None:
