@@ -179,8 +179,8 @@ class FilterBar(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(4, 2, 4, 2)
         outer.setSpacing(2)
-        self._row1, self._row2 = QHBoxLayout(), QHBoxLayout()
-        for row in (self._row1, self._row2):
+        self._row1, self._row2, self._row3 = QHBoxLayout(), QHBoxLayout(), QHBoxLayout()
+        for row in (self._row1, self._row2, self._row3):
             row.setContentsMargins(0, 0, 0, 0)
             row.setSpacing(4)
             outer.addLayout(row)
@@ -188,8 +188,8 @@ class FilterBar(QWidget):
         # box was cut to "Search ca" in a 1280 px window's grid): on one row it follows the status
         self._first = [(self.status, 0), (self.label, 0), (self.repair, 0), (self.text, 1)]
         self._second = [(self.folder, 0), (self.caption, 0), (self.sort_label, 0), (self.sort, 0), (self.desc, 0), (self.count_label, 1)]
-        self._one_row: Optional[bool] = None
-        self._arrange(False)
+        self._rows: Optional[int] = None
+        self._arrange(2)
         self._timer = QTimer(self, singleShot=True, interval=250)
         self._timer.timeout.connect(self._emit)
         self.status.currentIndexChanged.connect(self._emit)
@@ -208,14 +208,18 @@ class FilterBar(QWidget):
         self.set_folders([])
 
     # --- one row or two ------------------------------------------------------------
-    def _arrange(self, one_row: bool) -> None:
-        if one_row == self._one_row:
+    def _arrange(self, rows: int) -> None:
+        """Lay the parts out on ``rows`` rows: 1, all of them; 2, the filters, then the folder,
+        caption, sort and count; 3 (a narrow grid: on two rows at 1024 px the count was cut
+        to "24 i…" beside the sort "Uncertainty (review queue)"), the folder and caption on
+        a row of their own, the sort and count below."""
+        if rows == self._rows:
             return
-        self._one_row = one_row
-        for w, _ in self._first + self._second:
-            for row in (self._row1, self._row2):
-                row.removeWidget(w)
-        if one_row:  # the search box takes the room
+        self._rows = rows
+        for row in (self._row1, self._row2, self._row3):  # the parts (and a stretch) taken out
+            while row.count():
+                row.takeAt(0)
+        if rows == 1:  # the search box takes the room
             order = [self._first[0], self._second[0], self._first[1], self._second[1], *self._first[2:],
                      *self._second[2:]]
             for w, stretch in order:
@@ -223,8 +227,21 @@ class FilterBar(QWidget):
             return
         for w, stretch in self._first:
             self._row1.addWidget(w, stretch)
-        for w, stretch in self._second:
+        split = 2 if rows == 3 else 0  # the folder and the caption: a row of their own
+        for w, stretch in self._second[:split]:
             self._row2.addWidget(w, stretch)
+        if split:
+            self._row2.addStretch(1)
+        for w, stretch in self._second[split:]:
+            (self._row3 if split else self._row2).addWidget(w, stretch)
+
+    def _rows_for(self, width: int) -> int:
+        if width >= self._one_row_width():
+            return 1
+        parts = [w for w, _ in self._second if not w.isHidden()]
+        m = self.layout().contentsMargins()
+        second = sum(w.sizeHint().width() for w in parts) + 4 * (len(parts) - 1) + m.left() + m.right()
+        return 2 if width >= second else 3
 
     def _one_row_width(self) -> int:
         parts = [w for w, _ in self._first + self._second if not w.isHidden()]
@@ -247,12 +264,12 @@ class FilterBar(QWidget):
         return self._two_rows_min()
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
-        self._arrange(event.size().width() >= self._one_row_width())
+        self._arrange(self._rows_for(event.size().width()))
         super().resizeEvent(event)
 
     def event(self, event) -> bool:
-        if event.type() == QEvent.Type.LayoutRequest and self._one_row is not None:
-            self._arrange(self.width() >= self._one_row_width())  # a longer choice, a count
+        if event.type() == QEvent.Type.LayoutRequest and self._rows is not None:
+            self._arrange(self._rows_for(self.width()))  # a longer choice, a count
         return super().event(event)
 
     def set_labels(self, defs: list) -> Optional[str]:
