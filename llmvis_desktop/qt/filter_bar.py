@@ -251,17 +251,18 @@ class FilterBar(QWidget):
         width += 120
         return width + 4 * (len(parts) - 1) + m.left() + m.right()
 
-    def _two_rows_min(self) -> QSize:
+    def _narrowest_min(self) -> QSize:
         m = self.layout().contentsMargins()
         widths = []
-        for row in (self._first, self._second):
+        # (the narrowest: three rows, the folder and caption apart from the sort and count)
+        for row in (self._first, self._second[:2], self._second[2:]):
             parts = [w for w, _ in row if not w.isHidden()]
             widths.append(sum(_min_width(w) for w in parts) + 4 * max(0, len(parts) - 1))
         return QSize(max(widths) + m.left() + m.right(), super().minimumSizeHint().height())
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt API
-        """Two rows' minimum, whichever is shown (one row is only used when it fits)."""
-        return self._two_rows_min()
+        """Three rows' minimum, whichever is shown (fewer rows are only used when they fit)."""
+        return self._narrowest_min()
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
         self._arrange(self._rows_for(event.size().width()))
