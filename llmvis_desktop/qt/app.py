@@ -160,7 +160,12 @@ class WelcomePage(QWidget):
 #: suggester's readiness and the Ask box's model check: the suggest package)
 OPEN_IMPORTS = ("sqlalchemy.dialects.sqlite", "llmvis_desktop.core.store.provisional_labels",
                 "llmvis_desktop.core.store.readonly_copy", "llmvis_desktop.core.owner", "llmvis_desktop.core.suggest.learned_ready",
-                "llmvis_desktop.core.suggest.optins")
+                "llmvis_desktop.core.suggest.optins",
+                # a job's modules (pipeline, readers, cores): imported by the job's thread as
+                # it started, they stalled the window 20-57 ms in the job's "prep" phase once
+                # the learned suggester was no longer built at open (which had imported them);
+                # ~37 ms here, before the window shows
+                "llmvis_desktop.core.suggest.batch")
 
 
 def import_before_show() -> None:
@@ -169,7 +174,7 @@ def import_before_show() -> None:
     while it paints: an import holds the interpreter lock in long stretches (reading a
     .pyc, building classes) that the thread switch interval does not break, and the
     paints waited for it (stalls of 23-58 ms in ``bench_first_job_stall.py --sample``).
-    ~50 ms, once: Pillow's plugins of the read formats and :data:`OPEN_IMPORTS`."""
+    ~90 ms, once: Pillow's plugins of the read formats and :data:`OPEN_IMPORTS`."""
     import importlib
 
     from ..core.imaging.reader import load_plugins
