@@ -448,7 +448,8 @@ class SuggestController(ModelJobsMixin, QObject):
             from ..core.tasks import Progress
 
             progress(Progress("evaluate", 0, 1, "reading decided suggestions"))
-            report = evaluate(project)
+            # (the token stops it: closing the project cancels the job and waits for it)
+            report = evaluate(project, token=token)
             progress(Progress("evaluate", 1, 1, "done"))
             return report
 

@@ -222,10 +222,13 @@ def _answers(rows, tallies=()) -> dict[str, dict[str, int]]:
     return dict(sorted(out.items()))
 
 
-def evaluate(project, include_repairs: bool = False) -> dict:
+def evaluate(project, include_repairs: bool = False, token=None) -> dict:
     """The suggestion quality report of a project (see the module docstring). The outputs
     of linked repairs (repaired copies) are left out, their suggestions counted in
-    ``repair_outputs_left_out``, unless ``include_repairs`` (:mod:`.evaluate_repairs`)."""
+    ``repair_outputs_left_out``, unless ``include_repairs`` (:mod:`.evaluate_repairs`).
+    ``token`` (a :class:`~llmvis_desktop.core.tasks.CancelToken`) is checked between
+    batches of images and between the captions of each model: cancelled, it raises
+    :class:`~llmvis_desktop.core.tasks.Cancelled` (nothing is written either way)."""
     from sqlalchemy import select
 
     from ..store import models as m
@@ -235,7 +238,9 @@ def evaluate(project, include_repairs: bool = False) -> dict:
     from .evaluate_repairs import left_out as repairs_left_out
     from .evaluate_repairs import outputs
 
+    check = token.check if token is not None else (lambda: None)
     skip = None if include_repairs else outputs()
+    check()
     with project.store.read() as s:
         created = dict(s.execute(select(m.Label.name, m.Label.created_at)).all())
         taxonomy = set(created)
@@ -253,9 +258,11 @@ def evaluate(project, include_repairs: bool = False) -> dict:
         reader = evaluate_read.Reader(s, taxonomy, renamed, reviewed_at, skip)
         stream = Stream(truth, reviewed_at, removed, renewed, already_on, taxonomy)
         for batch in by_image(reader.cards()):
+            check()  # (a project closed meanwhile waits for this job: it stops here)
             stream.add(batch)
+        check()
         tallies, decided_days = reader.tallies()
-        caps = caption_figures(s, stream.distance, skip)  # (read apart, summed as they come)
+        caps = caption_figures(s, stream.distance, skip, check)  # (read apart, summed as they come)
         repairs = repairs_left_out(s) if skip is not None else {"images": 0, "suggestions": 0}
     answers = _answers([], tallies + [(mid, None, "answer", outcome, n, None)
                                       for (mid, outcome), n in stream.answers.items()])

@@ -66,12 +66,14 @@ def _distances(s, model_id: str, distance, skip=None):
             yield r.id, distance(r.value, final)
 
 
-def caption_figures(s, distance, skip=None) -> dict:
+def caption_figures(s, distance, skip=None, check=None) -> dict:
     """``{"decided", "mean_edit_distance", "rejected_unwritten", "by_model": {model id:
     {"decided", "mean_edit_distance", "rejected_unwritten"}}}``; ``rejected_unwritten``:
     captions rejected with no caption written after them, left out of the mean (a model
     with only those has ``decided`` 0 and mean None); ``distance``: the normalised edit
-    distance, cached; ``skip``: images left out, :func:`.evaluate_repairs.outputs`."""
+    distance, cached; ``skip``: images left out, :func:`.evaluate_repairs.outputs`;
+    ``check``: called before each model's captions and every 1,000 of them (a cancel
+    token's ``check``: it raises to stop)."""
     sg = m.Suggestion
     models = list(s.scalars(select(sg.model_id).where(_decided(skip)).group_by(sg.model_id).order_by(func.min(sg.id))))
     per: dict[str, list] = {}  # {model id: [its first card's id, how many, sum]}
@@ -79,7 +81,9 @@ def caption_figures(s, distance, skip=None) -> dict:
     total, n = 0, 0
     for model_id in models:
         c = None
-        for card_id, d in _distances(s, model_id, distance, skip):
+        for k, (card_id, d) in enumerate(_distances(s, model_id, distance, skip)):
+            if check is not None and k % 1000 == 0:
+                check()
             if d is None:
                 unwritten[model_id] = unwritten.get(model_id, 0) + 1
                 continue
