@@ -79,6 +79,7 @@ def model_names(report: dict) -> dict[str, str]:
     table scroll sideways in a 784 px dialog), its whole path the cell's tooltip; two
     models whose short names are the same keep their whole ones."""
     ids = [a["model_id"] for a in report.get("acceptance") or []]
+    ids += list((report.get("labels") or {}).get("by_model") or {})
     for key in ("over_time_by_model", "calibration_by_model"):
         ids += list(report.get(key) or {})
     ids += list((report.get("captions") or {}).get("by_model") or {})
@@ -185,12 +186,22 @@ CALIBRATION_HEADERS = ["score bin", "count", "mean score", "right"]
 POOLED = "all models (pooled)"
 
 
+def _no_cards(model_id: str) -> dict:
+    """The acceptance figures of a model with label figures and no card: it only ever
+    judged images free of every label (the learned suggester's "no")."""
+    return {"model_id": model_id, "suggested": 0, "decided": 0, "accepted": 0, "edited": 0, "edited_kept": 0,
+            "rejected": 0, "rate": None, "rate_as_is": None}
+
+
 def _acceptance_rows(report: dict, names: Optional[dict] = None) -> list[list[str]]:
     """A row per model: its decisions, and its own label precision / recall / F1 (micro;
-    "–" for a model that suggested no label on a reviewed image)."""
+    "–" for a model that suggested no label on a reviewed image). A model that scored
+    images and left no card on any (``labels.by_model`` only) has a row too: it was
+    missing here while the text report's "Labels per model" listed it."""
     by_model = report["labels"].get("by_model") or {}
+    listed = {a["model_id"] for a in report["acceptance"]}
     out = []
-    for model in report["acceptance"]:
+    for model in list(report["acceptance"]) + [_no_cards(k) for k in by_model if k not in listed]:
         labels = by_model.get(model["model_id"]) or {}
         # a model retrained under one id: its newest revisions' rows under its pooled one
         revs, older = revision_rows(model)
