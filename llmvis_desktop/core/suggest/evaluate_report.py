@@ -74,7 +74,7 @@ def format_report(report: dict, how_to_include: str = "") -> str:
     lines += [repairs] if repairs else []
     lines.append("")
     lab = report["labels"]
-    lines.append("Labels (" + lab["rule"] + ")")
+    lines.append("Labels, all models pooled (" + lab["rule"] + ")")  # (per model: --json's labels.by_model)
     w = max([20] + [len(row["label"]) for row in lab["per_label"]])  # whole names: two may share a start
     lines.append(f"  {'label':<{w}} {'precision':>9} {'recall':>7} {'F1':>6} {'support':>7}")
     for row in lab["per_label"]:

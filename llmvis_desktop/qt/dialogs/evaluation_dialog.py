@@ -5,7 +5,8 @@ Public API
 ``EvaluationDialog(report: dict, parent: QWidget | None = None, project: str = "")``  a QDialog
     titled with the project's folder name (``project``: the numbers are that project's), with tabs:
     *Labels* (horizontal P/R/F1 bars, one band per label, scrolling when there are many,
-    with the exact numbers as tooltips; over a table), *Acceptance* (a table per model with
+    with the exact numbers as tooltips; over a table; all models pooled or one picked),
+    *Acceptance* (a table per model with
     its acceptance rates and its own label precision / recall / F1, and an
     acceptance-over-time plot of all models or one picked), *Captions & calibration* (edit
     distance, and the calibration table with a reliability plot of all models pooled or
@@ -219,6 +220,19 @@ def _acceptance_rows(report: dict, names: Optional[dict] = None) -> list[list[st
     return out
 
 
+LABEL_HEADERS = ["label", "precision", "recall", "F1", "support", "TP", "FP", "FN"]
+
+
+def _label_rows(per_label: list[dict]) -> list[dict]:
+    """The labels with something to show: reviewed, or predicted."""
+    return [r for r in per_label if r["support"] or r["tp"] or r["fp"]]
+
+
+def _label_cells(rows: list[dict]) -> list[list[str]]:
+    return [[r["label"], _fmt(r["precision"]), _fmt(r["recall"]), _fmt(r["f1"]), str(r["support"]),
+             str(r["tp"]), str(r["fp"]), str(r["fn"])] for r in rows]
+
+
 def _calibration_rows(bins: list[dict]) -> list[list[str]]:
     return [[b["bin"], str(b["count"]), _fmt(b["mean_score"]), _fmt(b["right_fraction"], True)]
             for b in bins if b["count"]]
@@ -262,7 +276,8 @@ class EvaluationDialog(QDialog):
         back to the Labels tab and "all models"; a model no longer in it: all models)."""
         self.report = report
         tab = self.tabs.currentIndex()
-        picked = [(name, getattr(self, name).currentData()) for name in ("timeline_picker", "calibration_picker")
+        picked = [(name, getattr(self, name).currentData())
+                  for name in ("label_picker", "timeline_picker", "calibration_picker")
                   if getattr(self, name, None) is not None]
         while self.tabs.count():
             w = self.tabs.widget(0)
@@ -293,7 +308,7 @@ class EvaluationDialog(QDialog):
             + (f" <b>{report['calibration_excluded']}</b> scores outside 0-1 left out of the calibration."
                if report.get("calibration_excluded") else "")
         )
-        rows = [r for r in lab["per_label"] if r["support"] or r["tp"] or r["fp"]]
+        rows = _label_rows(lab["per_label"])
 
         page = QWidget()
         v = QVBoxLayout(page)
@@ -308,9 +323,18 @@ class EvaluationDialog(QDialog):
         self.label_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         self.label_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.label_scroll.setWidget(self.label_bars)
-        self.label_table = _table(["label", "precision", "recall", "F1", "support", "TP", "FP", "FN"], [
-            [r["label"], _fmt(r["precision"]), _fmt(r["recall"]), _fmt(r["f1"]), str(r["support"]),
-             str(r["tp"]), str(r["fp"]), str(r["fn"])] for r in rows], self.label_bars.empty_text)
+        self.label_table = _table(LABEL_HEADERS, _label_cells(rows), self.label_bars.empty_text)
+        # the figures above pool every model's predictions; each model's own, picked here
+        # (the tab never said whose they were, and only --json had them per model)
+        label_models = lab.get("by_model") or {}
+
+        def pick_labels(key, _text) -> None:
+            picked = _label_rows((lab if key is None else label_models[key])["per_label"])
+            self.label_bars.set_rows(picked)
+            _fill(self.label_table, LABEL_HEADERS, _label_cells(picked))
+
+        self.label_picker = _picker([(POOLED, None)] + [(names.get(k, k), k) for k in label_models], pick_labels)
+        v.addLayout(_row(QLabel("Per-label figures of"), self.label_picker))
         split = QSplitter(Qt.Orientation.Vertical)
         split.setChildrenCollapsible(False)
         split.addWidget(self.label_scroll)

@@ -168,6 +168,13 @@ class LabelBars(_Plot):
         self.setBackgroundRole(QPalette.ColorRole.Base)
         self.setAutoFillBackground(True)
 
+    def set_rows(self, rows: list[dict]) -> None:
+        """Show ``rows`` (another model's per-label figures): the height follows their number."""
+        self.rows = rows
+        self.setMinimumSize(360, self.needed_height())
+        self.updateGeometry()
+        self.update()
+
     def _band_min(self) -> float:
         return 3 * self.BAR_MIN + self.GAP
 
