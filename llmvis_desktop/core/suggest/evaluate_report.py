@@ -118,6 +118,7 @@ def format_report(report: dict, how_to_include: str = "") -> str:
     lines += ["", f"Captions: mean normalised edit distance {f(c['mean_edit_distance'])} over {c['decided']} decided"
               + (f"; {c['rejected_unwritten']} rejected with no caption written after, left out (nothing to compare)"
                  if c.get("rejected_unwritten") else "")]
+    lines += _caption_models(c.get("by_model") or {}, f)
     lines += ["", "Calibration, all models pooled (label suggestions on reviewed images; right = the image "
               "has the label)", f"  {'score':<9} {'count':>6} {'mean score':>10} {'right':>9}"]
     lines += _bins(report["calibration"], f) or ["  (none yet)"]
@@ -135,6 +136,19 @@ def format_report(report: dict, how_to_include: str = "") -> str:
             lines.append(f"  {bucket_name(d['day'], unit):<10}  {d['accepted']:>5}/{d['decided']:<5} "
                          f"{f(d['rate'], True):>7}")
     return "\n".join(lines)
+
+
+def _caption_models(by_model: dict, f) -> list[str]:
+    """The caption figures per model (the dashboard's Captions table; the text gave only
+    the mean of all captioners pooled, not whose it was)."""
+    if not by_model:
+        return []
+    w = max([36] + [len(k) for k in by_model])
+    out = [f"  {'model':<{w}} {'decided':>7} {'mean':>7} {'rejected, none written':>22}"]
+    for k, x in by_model.items():
+        out.append(f"  {k:<{w}} {x['decided']:>7} {f(x['mean_edit_distance']):>7} "
+                   f"{x.get('rejected_unwritten') or 0:>22}")
+    return out
 
 
 BUCKET_WORDS = {"day": "day, UTC", "week": "week, UTC, from its Monday", "month": "month, UTC"}
