@@ -70,6 +70,7 @@ def format_report(report: dict, how_to_include: str = "") -> str:
             if im["reviewed"] or im.get("rejected") else "no image reviewed or rejected yet, so no label suggestion to score")
     lines = [f"{plural(im['reviewed'], 'reviewed image')}{rejected}, {plural(report['suggestions'], 'suggestion')}"
              f"{gone}; {over}"] + left_out_lines(report)
+    lines += [next_step(report)] if next_step(report) else []  # (an empty project: what to do)
     repairs = repair_outputs_line(report, how_to_include)  # (repaired copies: not work to review)
     lines += [repairs] if repairs else []
     lines.append("")
@@ -247,6 +248,23 @@ def left_out_lines(report: dict) -> list[str]:
                    + ("its label was added after the suggestions were made (suggest again to score it)" if n == 1
                       else "their labels were added after the suggestions were made (suggest again to score them)"))
     return out
+
+
+def next_step(report: dict, window: bool = False) -> str:
+    """What to do for a report with nothing to score yet, or "": no suggestion at all (an
+    empty project: the dashboard was blank boxes saying "nothing yet" and no more), or
+    suggestions and no image reviewed or rejected. ``window``: in the window's words (its
+    menus and keys), else the command line's."""
+    im = report.get("images") or {}
+    if im.get("reviewed") or im.get("rejected"):
+        return ""
+    review = ("review the images (Enter accepts an image's suggestions and marks it reviewed, Delete rejects "
+              "it): the figures compare the suggestions with those reviews")
+    if report.get("suggestions"):
+        return "Nothing is scored until an image is decided: " + review
+    how = ("Suggestions \u25b8 Run captioner/labeler on; or, once some images are reviewed, the learned "
+           "suggester, Ctrl+L" if window else "llmvis suggest FOLDER")
+    return f"Nothing to evaluate yet: make suggestions ({how}), then {review}"
 
 
 def answers_line(report: dict) -> str:

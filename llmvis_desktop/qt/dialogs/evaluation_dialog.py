@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...core.suggest.evaluate_repairs import repair_outputs_line
-from ...core.suggest.evaluate_report import answers_line, left_out_lines, revision_rows, scored_images
+from ...core.suggest.evaluate_report import answers_line, left_out_lines, next_step, revision_rows, scored_images
 from ...core.wording import model_short_name
 from .. import style
 from ..screen import fit_to_screen
@@ -307,6 +307,7 @@ class EvaluationDialog(QDialog):
                if lab.get("outside_taxonomy") else "")
             + (f" <b>{report['calibration_excluded']}</b> scores outside 0-1 left out of the calibration."
                if report.get("calibration_excluded") else "")
+            + (f" {html.escape(next_step(report, window=True))}." if next_step(report, window=True) else "")
         )
         rows = _label_rows(lab["per_label"])
 
@@ -316,6 +317,9 @@ class EvaluationDialog(QDialog):
         if left_out:
             self.label_bars.empty_text = ("no reviewed image has a label suggestion to score:\n"
                                           + "\n".join(left_out))
+        table_empty = self.label_bars.empty_text
+        if not left_out and next_step(report, window=True):  # nothing yet: what to do (the summary says it too)
+            self.label_bars.empty_text += "\n\n" + next_step(report, window=True)
         # one band per label: with many labels the chart grows and scrolls; the splitter
         # between chart and table can be dragged
         self.label_scroll = QScrollArea()
@@ -323,7 +327,7 @@ class EvaluationDialog(QDialog):
         self.label_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         self.label_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.label_scroll.setWidget(self.label_bars)
-        self.label_table = _table(LABEL_HEADERS, _label_cells(rows), self.label_bars.empty_text)
+        self.label_table = _table(LABEL_HEADERS, _label_cells(rows), table_empty)
         # the figures above pool every model's predictions; each model's own, picked here
         # (the tab never said whose they were, and only --json had them per model)
         label_models = lab.get("by_model") or {}
