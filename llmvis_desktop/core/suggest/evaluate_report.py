@@ -85,7 +85,7 @@ def format_report(report: dict, how_to_include: str = "") -> str:
     lines.append(f"  {'(micro)':<{w}} {f(mi['precision']):>9} {f(mi['recall']):>7} {f(mi['f1']):>6} "
                  f"{mi['support']:>7}   macro F1 {f(lab['macro_f1'])}")
     if lab.get("outside_taxonomy"):
-        lines.append(f"  ({lab['outside_taxonomy']} suggestions of labels no longer in the taxonomy left out)")
+        lines.append(f"  ({outside_taxonomy_words(lab['outside_taxonomy'])} left out)")
     by_model = lab.get("by_model") or {}
     if by_model:
         w = max([20] + [len(n) for k, v in by_model.items() for n, _x in [(k, v)] + _revision_rows(v)])
@@ -248,6 +248,13 @@ def left_out_lines(report: dict) -> list[str]:
                    + ("its label was added after the suggestions were made (suggest again to score it)" if n == 1
                       else "their labels were added after the suggestions were made (suggest again to score them)"))
     return out
+
+
+def outside_taxonomy_words(n: int) -> str:
+    """"1 suggestion of a label no longer in the taxonomy", "3 suggestions of labels ..."
+    (it said "1 suggestions of labels")."""
+    return (f"{n:,} suggestion of a label" if n == 1 else f"{n:,} suggestions of labels") \
+        + " no longer in the taxonomy"
 
 
 def next_step(report: dict, window: bool = False) -> str:

@@ -39,7 +39,8 @@ from PySide6.QtWidgets import (
 )
 
 from ...core.suggest.evaluate_repairs import repair_outputs_line
-from ...core.suggest.evaluate_report import answers_line, left_out_lines, next_step, revision_rows, scored_images
+from ...core.suggest.evaluate_report import (answers_line, left_out_lines, next_step, outside_taxonomy_words,
+                                             revision_rows, scored_images)
 from ...core.wording import model_short_name
 from .. import style
 from ..screen import fit_to_screen
@@ -303,9 +304,11 @@ class EvaluationDialog(QDialog):
                     "nothing to compare. " if caps.get("rejected_unwritten")
                else "Captions: no suggested caption decided yet. ")
             + (_acceptance_sentence(rates, names=names) if rates else "Acceptance: no suggestion decided yet.")
-            + (f" <b>{lab['outside_taxonomy']}</b> suggestions of labels no longer in the taxonomy left out."
+            + (" " + outside_taxonomy_words(lab["outside_taxonomy"]).replace(
+                f"{lab['outside_taxonomy']:,}", f"<b>{lab['outside_taxonomy']:,}</b>", 1) + " left out."
                if lab.get("outside_taxonomy") else "")
-            + (f" <b>{report['calibration_excluded']}</b> scores outside 0-1 left out of the calibration."
+            + (f" <b>{report['calibration_excluded']}</b> score{'s' if report['calibration_excluded'] != 1 else ''}"
+               " outside 0-1 left out of the calibration."
                if report.get("calibration_excluded") else "")
             + (f" {html.escape(next_step(report, window=True))}." if next_step(report, window=True) else "")
         )
