@@ -229,7 +229,25 @@ class ChatFamily(Family):
         tok.padding_side = "left"  # decoder-only batches generate from the right end
         if getattr(tok, "pad_token", None) is None and getattr(tok, "eos_token", None) is not None:
             tok.pad_token = tok.eos_token
+        self.need_chat_template(loaded)
         return loaded
+
+    def need_chat_template(self, loaded) -> None:
+        """Refuse a chat model that has no chat template: it loaded, and every caption and
+        question then failed with transformers' "Cannot use apply_chat_template because this
+        processor does not have a chat template.", naming neither the model nor the fix."""
+        try:
+            self.chat_text(loaded, "?")
+        except ValueError as exc:
+            if "chat template" not in str(exc).lower() and "chat_template" not in str(exc):
+                raise
+            from .discovery import ModelRefused
+
+            raise ModelRefused(
+                f"{loaded.path}: no chat template (chat_template.jinja or chat_template.json, or a "
+                f"chat_template in tokenizer_config.json or processor_config.json), which a chat model "
+                f"needs to caption or answer; copy it from the model's original download, or use a "
+                f"version of the model that has one") from None
 
     def chat_text(self, loaded, prompt: str) -> str:
         conv = [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": prompt}]}]
@@ -325,6 +343,7 @@ class QwenVLFamily(ChatFamily):
             model.eval()
             loaded = Loaded(self, model, proc, device, dtype, Path(path))
             proc.tokenizer.padding_side = "left"
+            self.need_chat_template(loaded)
             return loaded
 
 
