@@ -4,6 +4,7 @@ tokenizer files (a tokenizer of special tokens alone decodes every caption to no
 Each refusal is a :class:`~.discovery.ModelRefused` naming the folder."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Sequence
 
@@ -76,6 +77,26 @@ def need_tokenizer(path) -> None:
         pass
     _refuse(f"{folder}: no tokenizer files ({', '.join(TOKENIZER_FILES[:4])}...) beside config.json; "
             f"the download is incomplete")
+
+
+def need_image_processor(path) -> None:
+    """Refuse a model folder with no image processor settings: ``preprocessor_config.json``,
+    or the ``image_processor`` part of a ``processor_config.json`` (as transformers 5 saves
+    it). transformers' own error spoke of loading it from huggingface.co."""
+    folder = Path(path)
+    if (folder / "preprocessor_config.json").is_file():
+        return
+    proc = folder / "processor_config.json"
+    try:
+        if proc.is_file() and proc.stat().st_size <= 16 * 1024 * 1024:
+            cfg = json.loads(proc.read_bytes())
+            if not isinstance(cfg, dict) or cfg.get("image_processor") is not None:
+                return  # (a processor config we cannot read: transformers says what is wrong)
+    except (OSError, ValueError):
+        return
+    _refuse(f"{folder}: no image processor settings (preprocessor_config.json, or an image_processor part "
+            f"in processor_config.json) beside config.json; the download is incomplete: copy the model's "
+            f"whole folder again")
 
 
 def _refuse(msg: str):

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Optional, Sequence
 
 from .loading import from_pretrained as _from_pretrained
-from .loading import need_tokenizer
+from .loading import need_image_processor, need_tokenizer
 
 DEFAULT_CAPTION_INSTRUCTION = "Describe this image in one sentence."
 DEFAULT_LABEL_TEMPLATE = "a photo of a {label} defect"
@@ -80,6 +80,7 @@ class Family:
         cls = getattr(transformers, self.auto_class)
         kw = dict(local_files_only=True, trust_remote_code=trust_remote_code)
         need_tokenizer(path)
+        need_image_processor(path)
         processor = self.make_processor(path, kw)
         model = _from_pretrained(cls, path, dtype, kw, use_safetensors)
         model.to(device)
