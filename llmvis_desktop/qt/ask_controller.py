@@ -5,6 +5,7 @@ question runs on the shared model thread as a job, the answer shows in one non-m
 suggestion on the image it is about (undoable, in the history), wherever the review
 has moved meanwhile. Nothing is stored until the reviewer keeps the answer; one that
 comes while another the reviewer had not seen when asking is shown waits for it.
+Questions asked while one is being answered are asked in turn, in the order asked.
 """
 from __future__ import annotations
 
@@ -73,7 +74,9 @@ class AskController(QObject):
         self._answer = None  # the answer shown (not stored yet)
         self._answer_project = None  # the project it was asked in
         self._answer_relpath = ""
-        self._pending = None  # the latest question asked while another was being answered
+        # questions asked while another was being answered, in the order asked (one kept only
+        # the latest: a third question took the place of the second, never asked, unsaid)
+        self._pending: list = []
         # answers that came while one the reviewer had not yet seen when asking was shown:
         # (row, notes, project, relpath), shown in turn by Keep as note or Close (replacing
         # the answer shown lost it: nothing is stored until kept)
@@ -94,7 +97,7 @@ class AskController(QObject):
         self._loader.cancel()
         self._set_ask(False, ASK_NO_CHAT_TIP)
         self._hint("")
-        self._pending = None
+        self._pending = []
         self._waiting = []
         self._answer = self._answer_project = self._asked = None
         if self.answer_box is not None:
@@ -176,11 +179,13 @@ class AskController(QObject):
                 and getattr(self.win, "viewer_image", None) == (project, rec.id)):
             frame = viewer.frames()[0]
             window = viewer.window() if viewer.window_enabled() else None
-        if self._busy():  # asked next (only the latest question waits)
-            self._pending = (project, info, rec, question, frame, window)
+        if self._busy():  # asked after the questions already waiting
+            self._pending.append((project, info, rec, question, frame, window))
             busy_about = visible_name(self._asked[2]) if self._asked is not None else "an image"
+            n = len(self._pending)
+            when = "is asked next" if n == 1 else f"is asked after the others ({n} questions wait)"
             self.win.statusBar().showMessage(f"Still answering about {busy_about}; the question about "
-                                             f"{visible_name(rec.relpath)} is asked next.", 8000)
+                                             f"{visible_name(rec.relpath)} {when}.", 8000)
             self.win.grid.setFocus()
             return
         self._start(project, info, rec, question, frame, window)
@@ -233,16 +238,20 @@ class AskController(QObject):
                 self.refresh()  # the box says the captioner cannot be found
 
     def _start_pending(self) -> None:
-        pending = self._pending
-        if pending is None or self._busy():
-            return  # (asked after a question started since: it waits for that one)
-        self._pending = None
-        if pending[0] is not self.win.project:
+        if self._busy():
+            return  # (a question started since: the others wait for it)
+        self._pending = [p for p in self._pending if p[0] is self.win.project]
+        if not self._pending:
             return
         if self.chat_model is None:  # the captioner was changed to one that cannot answer
-            self.win.statusBar().showMessage(f"The question about {visible_name(pending[2].relpath)} was not asked: "
-                                             f"the chosen captioner cannot answer questions now.", 8000)
+            names = ", ".join(dict.fromkeys(visible_name(p[2].relpath) for p in self._pending))
+            n = len(self._pending)
+            self._pending = []
+            self.win.statusBar().showMessage(f"The question{'s' if n > 1 else ''} about {names} "
+                                             f"{'were' if n > 1 else 'was'} not asked: the chosen captioner "
+                                             f"cannot answer questions now.", 8000)
             return
+        pending = self._pending.pop(0)
         project, _info, rec, question, frame, window = pending
         self._start(project, self.chat_model, rec, question, frame, window)
 

@@ -12,7 +12,8 @@ uses the controller's ``win``, ``models_job``, ``model_dialog``, ``asker``,
   those not yet suggested, on the session's shared model thread, and its report,
   cancellation and error;
 - unloading from the model thread the models the open project no longer uses
-  (``free_unused_models``), deferred while a model or ask job runs.
+  (``free_unused_models``), deferred while a model or ask job runs, and every model
+  at the reviewer's word (the Models dialog's "Unload now": ``unload_models_now``).
 """
 from __future__ import annotations
 
@@ -77,6 +78,7 @@ class ModelJobsMixin:
         # the settings' writer (on a team's PostgreSQL 25 ms away a click held the window 153-165 ms)
         dlg = ModelManagerDialog(project, cfg.model_dirs, cfg.device, self.win,
                                  opt_in_changed=self._opt_in_changed, settings=settings,
+                                 unload_now=self.unload_models_now,
                                  write=lambda key, value, what, refused: reads.set(
                                      project, key, value, on_failed=lambda exc: self._model_setting_refused(
                                          dlg, key, what, refused, exc)))
@@ -145,6 +147,23 @@ class ModelJobsMixin:
         # project saved for it (one loaded with another project's opt-ins is not)
         worker.unload_unused(keep, list(self.win.config.model_dirs), optins=optins, device=self.win.config.device)
         return True
+
+    def unload_models_now(self) -> str:
+        """The Models dialog's "Unload now": every loaded model leaves memory (the GPU's too),
+        unless a model job or a question is running (it uses them); says what it did."""
+        worker_module = sys.modules.get(_WORKER_MODULE)
+        worker = worker_module.started_shared() if worker_module is not None else None
+        loaded = worker.loaded_models() if worker is not None else ()
+        if not loaded:
+            return "No model is loaded."
+        busy = [j for j in (self.models_job, getattr(self.asker, "ask_job", None)) if j is not None and j.is_active]
+        if busy:
+            return ("Nothing was unloaded: a model job is running and uses the models; cancel it in the Jobs "
+                    "panel, or unload once it is done.")
+        names = ", ".join(dict.fromkeys(info.name for info, *_ in loaded))
+        worker.unload_unused([])  # (queued to the model thread: the window does not wait)
+        return (f"Unloaded from memory: {names}. A chosen model loads again when it is next used "
+                f"(a job, a question).")
 
     def _unload_after(self, job) -> None:
         """Run :meth:`free_unused_models` once ``job`` has ended: connected once per job

@@ -4,14 +4,52 @@ tokenizer files (a tokenizer of special tokens alone decodes every caption to no
 Each refusal is a :class:`~.discovery.ModelRefused` naming the folder."""
 from __future__ import annotations
 
+import json
+import logging
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Sequence
+
+log = logging.getLogger(__name__)
+
+
+#: transformers' messages about a checkpoint's keys: its load report (a table of every weight
+#: missing or unexpected, with terminal escape codes) and its tied-weights complaint. The
+#: checks below say what matters in one line; these went to the debug log only
+_KEY_REPORTS = ("LOAD REPORT", "This checkpoint seem corrupted")
+
+
+class _KeyReportsToDebug(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        msg = record.getMessage()
+        if any(k in msg for k in _KEY_REPORTS):
+            log.debug("transformers: %s", msg)
+            return False
+        return True
+
+
+@contextmanager
+def _key_reports_quiet():
+    """transformers' key reports to the debug log, not stderr: `llmvis suggest` printed over
+    200 lines of them before its one-line refusal of another model's weights."""
+    hf = logging.getLogger("transformers.modeling_utils")
+    quiet = _KeyReportsToDebug()
+    hf.addFilter(quiet)
+    try:
+        yield
+    finally:
+        hf.removeFilter(quiet)
 
 
 def from_pretrained(cls, path, dtype, kw, use_safetensors):
     """The model, refused (:class:`~.discovery.ModelRefused`) when the checkpoint lacks
     weights the model has (they would be random: junk suggestions, no error) or holds
     NaN or infinite values."""
+    with _key_reports_quiet():
+        return _checked(cls, path, dtype, kw, use_safetensors)
+
+
+def _checked(cls, path, dtype, kw, use_safetensors):
     try:
         model, info = cls.from_pretrained(str(path), dtype=dtype, use_safetensors=use_safetensors,
                                           output_loading_info=True, **kw)
@@ -76,6 +114,26 @@ def need_tokenizer(path) -> None:
         pass
     _refuse(f"{folder}: no tokenizer files ({', '.join(TOKENIZER_FILES[:4])}...) beside config.json; "
             f"the download is incomplete")
+
+
+def need_image_processor(path) -> None:
+    """Refuse a model folder with no image processor settings: ``preprocessor_config.json``,
+    or the ``image_processor`` part of a ``processor_config.json`` (as transformers 5 saves
+    it). transformers' own error spoke of loading it from huggingface.co."""
+    folder = Path(path)
+    if (folder / "preprocessor_config.json").is_file():
+        return
+    proc = folder / "processor_config.json"
+    try:
+        if proc.is_file() and proc.stat().st_size <= 16 * 1024 * 1024:
+            cfg = json.loads(proc.read_bytes())
+            if not isinstance(cfg, dict) or cfg.get("image_processor") is not None:
+                return  # (a processor config we cannot read: transformers says what is wrong)
+    except (OSError, ValueError):
+        return
+    _refuse(f"{folder}: no image processor settings (preprocessor_config.json, or an image_processor part "
+            f"in processor_config.json) beside config.json; the download is incomplete: copy the model's "
+            f"whole folder again")
 
 
 def _refuse(msg: str):

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Optional, Sequence
 
 from .loading import from_pretrained as _from_pretrained
-from .loading import need_tokenizer
+from .loading import need_image_processor, need_tokenizer
 
 DEFAULT_CAPTION_INSTRUCTION = "Describe this image in one sentence."
 DEFAULT_LABEL_TEMPLATE = "a photo of a {label} defect"
@@ -80,6 +80,7 @@ class Family:
         cls = getattr(transformers, self.auto_class)
         kw = dict(local_files_only=True, trust_remote_code=trust_remote_code)
         need_tokenizer(path)
+        need_image_processor(path)
         processor = self.make_processor(path, kw)
         model = _from_pretrained(cls, path, dtype, kw, use_safetensors)
         model.to(device)
@@ -229,7 +230,25 @@ class ChatFamily(Family):
         tok.padding_side = "left"  # decoder-only batches generate from the right end
         if getattr(tok, "pad_token", None) is None and getattr(tok, "eos_token", None) is not None:
             tok.pad_token = tok.eos_token
+        self.need_chat_template(loaded)
         return loaded
+
+    def need_chat_template(self, loaded) -> None:
+        """Refuse a chat model that has no chat template: it loaded, and every caption and
+        question then failed with transformers' "Cannot use apply_chat_template because this
+        processor does not have a chat template.", naming neither the model nor the fix."""
+        try:
+            self.chat_text(loaded, "?")
+        except ValueError as exc:
+            if "chat template" not in str(exc).lower() and "chat_template" not in str(exc):
+                raise
+            from .discovery import ModelRefused
+
+            raise ModelRefused(
+                f"{loaded.path}: no chat template (chat_template.jinja or chat_template.json, or a "
+                f"chat_template in tokenizer_config.json or processor_config.json), which a chat model "
+                f"needs to caption or answer; copy it from the model's original download, or use a "
+                f"version of the model that has one") from None
 
     def chat_text(self, loaded, prompt: str) -> str:
         conv = [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": prompt}]}]
@@ -325,6 +344,7 @@ class QwenVLFamily(ChatFamily):
             model.eval()
             loaded = Loaded(self, model, proc, device, dtype, Path(path))
             proc.tokenizer.padding_side = "left"
+            self.need_chat_template(loaded)
             return loaded
 
 

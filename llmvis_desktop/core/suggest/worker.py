@@ -90,12 +90,26 @@ class ModelWorker:
             self._changed()
             eng = None
         if eng is None or eng.loaded is None:
+            self._drop_other_revisions(info, role, device)
             eng = engines.engine_class(role)(info, device, **opts)
             self._engines[key] = eng
             self._changed()
         else:
             check(info, *wanted)  # the gate a load goes through, for the model as given now
         return eng
+
+    def _drop_other_revisions(self, info: ModelInfo, role: str, device: str) -> None:
+        """Unload this model's copies of another revision in ``role`` on ``device``: its folder
+        saved again, or an HF-cache model's newer snapshot (same ``org/name``). The old copy
+        stayed loaded beside the new one, and the project, still naming the model, kept both."""
+        def same_model(other: ModelInfo) -> bool:
+            return other.path == info.path or (info.source == "hf-cache" and other.source == "hf-cache"
+                                               and other.model_id == info.model_id)
+
+        stale = [k for k, e in self._engines.items()
+                 if k[2] == role and k[3] == device and k[1] != info.revision and same_model(e.info)]
+        for k in stale:
+            self._engines.pop(k).unload()
 
     def loaded(self) -> list[tuple[str, str, str]]:
         return [(k[0], k[2], e.device) for k, e in self._engines.items() if e.loaded is not None]

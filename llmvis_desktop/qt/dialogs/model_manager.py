@@ -3,7 +3,7 @@
 Public API
 ----------
 ``ModelManagerDialog(project, model_dirs, device="auto", parent=None, *, include_hf_cache=True,
-hf_cache=None, opt_in_changed=None, settings=None, write=None)``
+hf_cache=None, opt_in_changed=None, settings=None, write=None, unload_now=None)``
     ``settings``: the project's, read off the GUI thread (None: read here, once);
     ``write(key, value, what, refused)``: the window's (:meth:`.SettingsReads.set`: on its
     settings' writer, never on the GUI thread; ``refused(error, stored)`` on the GUI thread
@@ -43,7 +43,9 @@ Methods / attributes
                                    model job), and the status line says what became of it
     ``status_text() -> str``
     ``loaded_text() -> str``       the line saying which models are loaded in memory now
-                                   (the session's model thread; kept up to date while shown)
+                                   (the session's model thread; kept up to date while shown);
+                                   its "Unload now" (shown when ``unload_now`` is given: the
+                                   window's, answering what it did) frees them (:mod:`.model_loaded`)
 
 Signals
     ``modelChosen(str role, str path)``
@@ -57,7 +59,7 @@ import os
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -87,10 +89,9 @@ from llmvis_desktop.core.suggest.too_deep import too_deep_note
 
 from ..db_messages import describe_db_error
 from .model_choices import ModelChoices, saved_key
-from .model_rows import (COLUMNS, MODEL_COLUMN_MAX, device_name, empty_text, fit_device, loaded_line, row_items,
-                         said_here)
+from .model_loaded import LoadedLine
+from .model_rows import COLUMNS, MODEL_COLUMN_MAX, device_name, empty_text, fit_device, row_items, said_here
 
-LOADED_EVERY_MS = 1000  # the loaded line follows the model thread (a job loading, a switch unloading)
 ROLE_KINDS = {"captioner": ("captioner", "chat"), "labeler": ("labeler",)}
 
 
@@ -103,7 +104,8 @@ class ModelManagerDialog(QDialog):
                  parent: Optional[QWidget] = None, *, include_hf_cache: bool = True,
                  hf_cache: Optional[Path] = None,
                  opt_in_changed: Optional[Callable[[bool], Optional[bool]]] = None,
-                 settings: Optional[dict] = None, write: Optional[Callable] = None) -> None:
+                 settings: Optional[dict] = None, write: Optional[Callable] = None,
+                 unload_now: Optional[Callable[[], str]] = None) -> None:
         super().__init__(parent)
         self.choices = ModelChoices(project, settings, write)  # the project's captioner, labeler, opt-ins
         self.opt_in_changed, self.write = opt_in_changed, write
@@ -138,11 +140,7 @@ class ModelManagerDialog(QDialog):
         self.current_label.setWordWrap(True)  # long model paths wrap instead of widening the dialog
         self.current_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         # which models are in memory (after File ▸ Open, those the project also chooses)
-        self.loaded_label = QLabel(objectName="loadedLabel")
-        self.loaded_label.setWordWrap(True)
-        self.loaded_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self._loaded_timer = QTimer(self, interval=LOADED_EVERY_MS)
-        self._loaded_timer.timeout.connect(self.show_loaded)
+        self.loaded_line = LoadedLine(unload_now, self)
         self.empty_label = QLabel()
         self.empty_label.setWordWrap(True)
         # model folders below what the listing looks at (models/team/vision/clip), as
@@ -194,7 +192,7 @@ class ModelManagerDialog(QDialog):
 
         lay = QVBoxLayout(self)
         lay.addWidget(self.current_label)
-        lay.addWidget(self.loaded_label)
+        lay.addWidget(self.loaded_line)
         lay.addWidget(self.table, 1)
         lay.addWidget(self.empty_label)
         lay.addWidget(self.too_deep_label)
@@ -205,21 +203,15 @@ class ModelManagerDialog(QDialog):
         # no smaller than its rows need (the fixed 820 px alone cut an opt-in's text under
         # the OS's large text: "trust_remote_c")
         self.setMinimumSize(self.minimumSize().expandedTo(lay.totalMinimumSize()))
+        self.loaded_line.said.connect(self.status_label.setText)
         self.rescan()
-        self.show_loaded()
-        self._loaded_timer.start()
 
     def show_loaded(self) -> None:
         """Say which models the session's model thread holds (read without waiting for it)."""
-        from llmvis_desktop.core.suggest.worker import started_shared
-
-        worker = started_shared()
-        text = loaded_line(worker.loaded_models() if worker is not None else ())
-        if text != self.loaded_label.text():
-            self.loaded_label.setText(text)
+        self.loaded_line.show_loaded()
 
     def loaded_text(self) -> str:
-        return self.loaded_label.text()
+        return self.loaded_line.text()
 
     def too_deep_text(self) -> str:
         """The note naming model folders too deep to be listed ("" when there are none)."""
