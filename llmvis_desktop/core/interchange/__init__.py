@@ -19,7 +19,7 @@ from typing import Callable, Optional
 from ..errors import is_out_of_space
 from ..owner import alive
 from ..tasks import CancelToken, ProgressFn, no_progress
-from . import coco, csv_fmt, cvat, hf_jsonl, history, labelstudio, sniff, txt_sidecar, yolo
+from . import coco, csv_fmt, cvat, hf_jsonl, history, labelme, labelstudio, sniff, txt_sidecar, yolo
 from .apply import apply_import
 from .common import (
     Conflict,
@@ -45,7 +45,7 @@ __all__ = [
 class FormatSpec:
     key: str
     title: str
-    export: Callable[[ExportContext], None]
+    export: Optional[Callable[[ExportContext], None]]  # None: import only (labelme)
     parse: Optional[Callable[[Path], ParsedFile]]  # None: export only (the history)
     out_is_folder: bool  # export writes a folder (else one file)
     in_is_folder: bool  # import reads a folder (else one file)
@@ -71,6 +71,9 @@ FORMATS: dict[str, FormatSpec] = {
                               labelstudio.parse, False, False, ".json", _ALL),
     "cvat": FormatSpec("cvat", "CVAT for images 1.1 XML (tags)", cvat.export, cvat.parse,
                        False, False, ".xml", _ALL),
+    # import only: another tool's per-image files (labelme, X-AnyLabeling)
+    "labelme": FormatSpec("labelme", "labelme / X-AnyLabeling JSON (one file per image; import only)", None,
+                          labelme.parse, True, True, "", frozenset({"caption", "labels"})),
     # export only: the audit trail (every event and suggestion with its provenance)
     "history": FormatSpec("history", "History JSON Lines (audit trail: events and suggestions; export only)",
                           history.export, None, False, False, ".jsonl", frozenset()),
@@ -119,6 +122,9 @@ def export_project(project, fmt: str, out: Path | str, options: Optional[ExportO
     not at all. An existing file is replaced only with ``force``; the project's database
     and images never are (see :func:`check_export_target`)."""
     spec = _spec(fmt)
+    if spec.export is None:
+        raise InterchangeError(f"the {fmt} format is import only: export to labelme is not written (export coco, "
+                               f"csv or cvat for another tool)")
     if options is not None and options.decided_only and fmt != "history":
         raise InterchangeError(f"{options.name_of('decided_only')} applies to the history export only, not {fmt} "
                                f"(an annotation export of rejected images would hand them on as data)")
@@ -275,7 +281,7 @@ def import_file(project, fmt: str, path: Path | str, as_: str = "reviewed", over
 
 def _parse(spec: FormatSpec, fmt: str, path: Path):
     """``path`` read as ``fmt``, or refused (InterchangeError)."""
-    if spec.in_is_folder and not path.is_dir():
+    if spec.in_is_folder and not path.is_dir() and not (fmt == "labelme" and path.is_file()):  # one labelme file
         raise InterchangeError(f"{path}: the {fmt} format is imported from a folder")
     if spec.in_is_folder and (path / INCOMPLETE).exists():
         raise InterchangeError(f"{path}: an export into this folder was stopped before it finished "
