@@ -288,7 +288,27 @@ def _parse(spec: FormatSpec, fmt: str, path: Path):
                                f"({INCOMPLETE}); export again")
     if not spec.in_is_folder and path.is_dir():
         raise InterchangeError(f"{path}: the {fmt} format is imported from a file, not a folder")
+    if not path.is_dir():
+        _refuse_archive(path, fmt, spec.suffix or ".json")
     try:
         return spec.parse(path)
     except RecursionError:  # json and the checks recurse: a hostile file nests thousands deep
         raise InterchangeError(f"{path.name}: nested too deeply to be read (not a {fmt} file)") from None
+
+
+def _refuse_archive(path: Path, fmt: str, suffix: str) -> None:
+    """Refuse a zip archive (CVAT and Label Studio hand a dataset out as one) naming the
+    files inside it to import once unzipped: it was read as text, "not UTF-8 text"."""
+    import zipfile
+
+    try:
+        if not zipfile.is_zipfile(path):
+            return
+        with zipfile.ZipFile(path) as zf:
+            names = [n for n in zf.namelist() if n.lower().endswith(suffix) and not n.endswith("/")]
+    except (OSError, zipfile.BadZipFile):
+        return
+    inside = (f"; unzip it and import {' or '.join(names[:3])}{' ...' if len(names) > 3 else ''}" if names
+              else f"; it holds no {suffix} file for the {fmt} format")
+    raise InterchangeError(f"{path.name}: a zip archive (as CVAT and Label Studio export a dataset), not a "
+                           f"{fmt} file{inside}")
