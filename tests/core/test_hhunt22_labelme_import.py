@@ -94,3 +94,19 @@ def test_a_labelme_file_given_as_coco_says_which_format(proj, tmp_path):
     _labelme(tmp_path / "a.json", "a.png", shapes=["dent"])
     with pytest.raises(InterchangeError, match="try --format labelme|labelme"):
         import_file(proj, "coco", tmp_path / "a.json")
+
+
+def test_labelme_export_hands_labels_and_captions_back(proj, tmp_path):
+    from llmvis_desktop.core.interchange import export_project
+
+    ids = {r.relpath: r.id for r in proj.images(proj.image_ids())}
+    for name in ("dent", "rust/oxide"):
+        proj.add_label(name)
+    proj.set_labels(ids["sub/b.jpg"], ["rust/oxide"], "alice")
+    proj.set_caption(ids["sub/b.jpg"], "oxide on the bolt", "alice")
+    export_project(proj, "labelme", tmp_path / "out")
+    doc = json.loads((tmp_path / "out" / "sub" / "b.json").read_text(encoding="utf-8"))
+    assert doc["flags"] == {"dent": False, "rust/oxide": True}
+    assert doc["description"] == "oxide on the bolt"
+    assert (tmp_path / "out" / "sub" / doc["imagePath"]).resolve() == (proj.root / "sub" / "b.jpg").resolve()
+    assert not (tmp_path / "out" / "a.json").exists()  # nothing to hand back

@@ -71,8 +71,8 @@ FORMATS: dict[str, FormatSpec] = {
                               labelstudio.parse, False, False, ".json", _ALL),
     "cvat": FormatSpec("cvat", "CVAT for images 1.1 XML (tags)", cvat.export, cvat.parse,
                        False, False, ".xml", _ALL),
-    # import only: another tool's per-image files (labelme, X-AnyLabeling)
-    "labelme": FormatSpec("labelme", "labelme / X-AnyLabeling JSON (one file per image; import only)", None,
+    # another tool's per-image files (labelme, X-AnyLabeling)
+    "labelme": FormatSpec("labelme", "labelme / X-AnyLabeling JSON (one file per image)", labelme.export,
                           labelme.parse, True, True, "", frozenset({"caption", "labels"})),
     # export only: the audit trail (every event and suggestion with its provenance)
     "history": FormatSpec("history", "History JSON Lines (audit trail: events and suggestions; export only)",
@@ -123,8 +123,7 @@ def export_project(project, fmt: str, out: Path | str, options: Optional[ExportO
     and images never are (see :func:`check_export_target`)."""
     spec = _spec(fmt)
     if spec.export is None:
-        raise InterchangeError(f"the {fmt} format is import only: export to labelme is not written (export coco, "
-                               f"csv or cvat for another tool)")
+        raise InterchangeError(f"the {fmt} format is import only: nothing writes it")
     if options is not None and options.decided_only and fmt != "history":
         raise InterchangeError(f"{options.name_of('decided_only')} applies to the history export only, not {fmt} "
                                f"(an annotation export of rejected images would hand them on as data)")

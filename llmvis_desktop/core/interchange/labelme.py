@@ -1,4 +1,4 @@
-"""labelme and X-AnyLabeling JSON files: one ``<stem>.json`` per image (import only).
+"""labelme and X-AnyLabeling JSON files: one ``<stem>.json`` per image.
 
 Both tools save an image's annotation as a JSON object beside the image (or in an
 output folder): ``imagePath`` (the image, relative to the JSON file; another machine's
@@ -14,6 +14,10 @@ imported: a copy of the project's layout, or the project folder itself). The lab
 the flags set true and every shape's label (its geometry is not imported: the import says
 how many shapes); the caption is X-AnyLabeling's image ``description`` when the file has
 one. A JSON file that is not a labelme annotation is named in a warning, not read.
+
+Export (:func:`export`) writes the same files into a new folder, for the tools' output
+folder: the taxonomy as flags, the caption as ``description``; a round trip through it
+keeps labels and captions (no status: an import marks what it changes reviewed).
 """
 from __future__ import annotations
 
@@ -149,3 +153,45 @@ def _own(folder: Path, image: str):
         return Path(text) if os.path.isabs(text) else None
     parts = _parts(image)
     return folder.joinpath(*parts) if parts else None
+
+
+def export(ctx) -> None:
+    """``OUT/<image path without suffix>.json`` for each image with labels or a caption:
+    every taxonomy label a flag (true where the image has it), no shapes, the
+    caption as X-AnyLabeling's ``description``, ``imagePath`` relative to the JSON (a
+    neutral DICOM image's exported name), ``imageData`` null (the tools read the image)."""
+    from pathlib import PurePosixPath
+
+    from .files import prepare_folder, write_atomic
+
+    out = prepare_folder(ctx.out)
+    final = Path(ctx.report.out)  # (``out`` may be a staging sibling, renamed into place at the end)
+    taxonomy = [d.name for d in ctx.project.labels()]
+    total = ctx.total()
+    seen: dict[str, str] = {}
+    n = 0
+    for rows in ctx.rows():
+        for row in rows:
+            if not (row.labels or row.caption):  # (what the format carries: no status)
+                continue
+            stem = str(PurePosixPath(row.name).with_suffix(""))
+            if stem in seen:
+                ctx.warn(f"{row.name}: shares the file name {stem}.json with {seen[stem]}; not written")
+                continue
+            seen[stem] = row.name
+            json_dir = (final / stem).parent
+            image = (Path(ctx.project.root) / row.relpath) if row.name == row.relpath else final / row.name
+            doc = {"version": "5.4.1", "flags": {k: k in row.labels for k in taxonomy}, "shapes": [],
+                   "imagePath": Path(os.path.relpath(image, json_dir)).as_posix(), "imageData": None,
+                   "imageHeight": row.height, "imageWidth": row.width, "description": row.caption or ""}
+            write_atomic(out.joinpath(*f"{stem}.json".split("/")),
+                         lambda fh, d=doc: json.dump(d, fh, ensure_ascii=False, indent=2))
+            ctx.report.files_written += 1
+            ctx.report.images += 1
+            ctx.report.annotations += 1
+            ctx.report.labels += len(row.labels)
+            ctx.report.captions += bool(row.caption)
+        n += len(rows)
+        ctx.tick(n, total)
+    if ctx.options.include_suggestions:
+        ctx.warn("labelme files hold no suggestions; pending suggestions were not exported")
