@@ -35,7 +35,7 @@ def _split(text: str) -> tuple[float, float, float]:
 
 
 def add_parsers(subparsers) -> None:
-    fmts = list(FORMATS)
+    fmts = [k for k, spec in FORMATS.items() if spec.export is not None]  # labelme: import only
     readable = [k for k, spec in FORMATS.items() if spec.parse is not None]  # history: export only
     ex = subparsers.add_parser("export", help="export annotations (COCO, YOLO, CSV, HF jsonl, txt, Label Studio, "
                                               "CVAT) or the audit trail (history)")

@@ -19,7 +19,7 @@ from typing import Callable, Optional
 from ..errors import is_out_of_space
 from ..owner import alive
 from ..tasks import CancelToken, ProgressFn, no_progress
-from . import coco, csv_fmt, cvat, hf_jsonl, history, labelstudio, sniff, txt_sidecar, yolo
+from . import coco, csv_fmt, cvat, hf_jsonl, history, labelme, labelstudio, sniff, txt_sidecar, yolo
 from .apply import apply_import
 from .common import (
     Conflict,
@@ -45,7 +45,7 @@ __all__ = [
 class FormatSpec:
     key: str
     title: str
-    export: Callable[[ExportContext], None]
+    export: Optional[Callable[[ExportContext], None]]  # None: import only (labelme)
     parse: Optional[Callable[[Path], ParsedFile]]  # None: export only (the history)
     out_is_folder: bool  # export writes a folder (else one file)
     in_is_folder: bool  # import reads a folder (else one file)
@@ -71,6 +71,9 @@ FORMATS: dict[str, FormatSpec] = {
                               labelstudio.parse, False, False, ".json", _ALL),
     "cvat": FormatSpec("cvat", "CVAT for images 1.1 XML (tags)", cvat.export, cvat.parse,
                        False, False, ".xml", _ALL),
+    # another tool's per-image files (labelme, X-AnyLabeling)
+    "labelme": FormatSpec("labelme", "labelme / X-AnyLabeling JSON (one file per image)", labelme.export,
+                          labelme.parse, True, True, "", frozenset({"caption", "labels"})),
     # export only: the audit trail (every event and suggestion with its provenance)
     "history": FormatSpec("history", "History JSON Lines (audit trail: events and suggestions; export only)",
                           history.export, None, False, False, ".jsonl", frozenset()),
@@ -119,6 +122,8 @@ def export_project(project, fmt: str, out: Path | str, options: Optional[ExportO
     not at all. An existing file is replaced only with ``force``; the project's database
     and images never are (see :func:`check_export_target`)."""
     spec = _spec(fmt)
+    if spec.export is None:
+        raise InterchangeError(f"the {fmt} format is import only: nothing writes it")
     if options is not None and options.decided_only and fmt != "history":
         raise InterchangeError(f"{options.name_of('decided_only')} applies to the history export only, not {fmt} "
                                f"(an annotation export of rejected images would hand them on as data)")
@@ -275,14 +280,34 @@ def import_file(project, fmt: str, path: Path | str, as_: str = "reviewed", over
 
 def _parse(spec: FormatSpec, fmt: str, path: Path):
     """``path`` read as ``fmt``, or refused (InterchangeError)."""
-    if spec.in_is_folder and not path.is_dir():
+    if spec.in_is_folder and not path.is_dir() and not (fmt == "labelme" and path.is_file()):  # one labelme file
         raise InterchangeError(f"{path}: the {fmt} format is imported from a folder")
     if spec.in_is_folder and (path / INCOMPLETE).exists():
         raise InterchangeError(f"{path}: an export into this folder was stopped before it finished "
                                f"({INCOMPLETE}); export again")
     if not spec.in_is_folder and path.is_dir():
         raise InterchangeError(f"{path}: the {fmt} format is imported from a file, not a folder")
+    if not path.is_dir():
+        _refuse_archive(path, fmt, spec.suffix or ".json")
     try:
         return spec.parse(path)
     except RecursionError:  # json and the checks recurse: a hostile file nests thousands deep
         raise InterchangeError(f"{path.name}: nested too deeply to be read (not a {fmt} file)") from None
+
+
+def _refuse_archive(path: Path, fmt: str, suffix: str) -> None:
+    """Refuse a zip archive (CVAT and Label Studio hand a dataset out as one) naming the
+    files inside it to import once unzipped: it was read as text, "not UTF-8 text"."""
+    import zipfile
+
+    try:
+        if not zipfile.is_zipfile(path):
+            return
+        with zipfile.ZipFile(path) as zf:
+            names = [n for n in zf.namelist() if n.lower().endswith(suffix) and not n.endswith("/")]
+    except (OSError, zipfile.BadZipFile):
+        return
+    inside = (f"; unzip it and import {' or '.join(names[:3])}{' ...' if len(names) > 3 else ''}" if names
+              else f"; it holds no {suffix} file for the {fmt} format")
+    raise InterchangeError(f"{path.name}: a zip archive (as CVAT and Label Studio export a dataset), not a "
+                           f"{fmt} file{inside}")

@@ -25,6 +25,7 @@ WHAT = {
     "jsonl": "a Hugging Face imagefolder (metadata.jsonl)",
     "yolo": "a YOLO classification folder (train/, val/ or test/ with a folder per class)",
     "txt": "a folder of caption .txt sidecars",
+    "labelme": "a labelme / X-AnyLabeling JSON file (one per image)",
 }
 
 _SPLITS = ("train", "val", "valid", "validation", "test")
@@ -77,6 +78,8 @@ def _file(path: Path) -> Optional[str]:
     if text.startswith(b"["):
         return "labelstudio" if b'"data"' in text else None
     if text.startswith(b"{"):
+        if b'"imagePath"' in text and (b'"shapes"' in text or b'"flags"' in text):
+            return "labelme"
         if b'"images"' in text and (b'"categories"' in text or b'"annotations"' in text):
             return "coco"
         first, _, rest = text.partition(b"\n")
@@ -102,4 +105,7 @@ def _folder(path: Path) -> Optional[str]:
         names = [e.name for e in it if e.is_file() and not e.name.startswith(".")]
     if any(n.lower().endswith(".txt") for n in names):
         return "txt"
+    for n in sorted(n for n in names if n.lower().endswith(".json"))[:5]:  # labelme saves one beside each image
+        if _file(path / n) == "labelme":
+            return "labelme"
     return None

@@ -191,6 +191,7 @@ class InterchangeForm:
         save_choices(self.project, self._settings_key, self.choices())
 
     def _runnable(self) -> bool:
-        """Whether the form can run: an export, or an import of a format read back (the
-        history is export only)."""
-        return self.current_mode() == "export" or FORMATS[self.current_format()].parse is not None
+        """Whether the form can run: an export of a format written (labelme is import only),
+        or an import of a format read back (the history is export only)."""
+        spec = FORMATS[self.current_format()]
+        return spec.export is not None if self.current_mode() == "export" else spec.parse is not None

@@ -1,0 +1,43 @@
+"""A CVAT "COCO 1.0" or "CVAT for images 1.1" export is a zip archive: its import said
+"not UTF-8 text (invalid continuation byte at byte 10)", nothing about what to do."""
+from __future__ import annotations
+
+import json
+import zipfile
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from llmvis_desktop.core.interchange import InterchangeError, import_file
+from llmvis_desktop.core.project import Project
+
+
+@pytest.fixture
+def proj(tmp_path):
+    root = tmp_path / "proj"
+    root.mkdir()
+    Image.fromarray(np.zeros((4, 4, 3), np.uint8)).save(root / "frame_000000.jpg")
+    p = Project.open(root)
+    p.scan()
+    yield p
+    p.close()
+
+
+def test_a_cvat_coco_zip_names_the_file_to_import(proj, tmp_path):
+    coco = {"images": [{"id": 1, "file_name": "frame_000000.jpg", "width": 4, "height": 4}],
+            "categories": [{"id": 1, "name": "dent", "supercategory": ""}], "annotations": []}
+    z = tmp_path / "task_1_dataset.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        zf.writestr("annotations/instances_default.json", json.dumps(coco))
+        zf.writestr("images/frame_000000.jpg", b"\xff\xd8\xff")
+    with pytest.raises(InterchangeError, match=r"zip archive.*unzip it and import annotations/instances_default\.json"):
+        import_file(proj, "coco", z)
+
+
+def test_a_cvat_xml_zip_names_annotations_xml(proj, tmp_path):
+    z = tmp_path / "task_1_cvat.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        zf.writestr("annotations.xml", "<annotations><version>1.1</version></annotations>")
+    with pytest.raises(InterchangeError, match=r"zip archive.*annotations\.xml"):
+        import_file(proj, "cvat", z)
