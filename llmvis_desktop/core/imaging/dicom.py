@@ -31,6 +31,7 @@ from .errors import (
 )
 from . import dicom_decoders as decoders
 from .dicom_quiet import reading
+from .dicom_tags import measured_range, object_kind, padding_mask
 from .formats import DICOMDIR_REASON, MEDIA_DIRECTORY_UID, is_dicom_name
 from .display import to_display
 from .reader import ImageMeta
@@ -93,7 +94,8 @@ def _dataset(fh, path: PathLike, *, header_only: bool):
         meta = getattr(ds, "file_meta", None)
         if str(getattr(meta, "MediaStorageSOPClassUID", "")) == MEDIA_DIRECTORY_UID:
             raise ImageReadError(path, f"{NO_PIXEL_DATA}: {DICOMDIR_REASON}")
-        raise ImageReadError(path, NO_PIXEL_DATA)
+        kind = object_kind(ds)
+        raise ImageReadError(path, f"{NO_PIXEL_DATA}: {kind}, not an image" if kind else NO_PIXEL_DATA)
     return ds
 
 
@@ -398,32 +400,6 @@ def _frame_window(ds, frame: int) -> tuple[float, float] | None:
     return used
 
 
-def _padding(arr: np.ndarray, ds) -> np.ndarray | None:
-    """Where the stored values are the Pixel Padding Value (or between it and the Pixel
-    Padding Range Limit): the pixels outside a CT's circular field of view, no measurement
-    (often -2000 or -3024 HU). None when the file names no padding or none is found."""
-    if "PixelPaddingValue" not in ds or arr.ndim != 2:
-        return None
-    try:
-        value = _first(ds.PixelPaddingValue)
-        limit = _first(ds.PixelPaddingRangeLimit) if "PixelPaddingRangeLimit" in ds else value
-    except (TypeError, ValueError, IndexError):
-        return None
-    lo, hi = min(value, limit), max(value, limit)
-    mask = (arr == lo) if lo == hi else ((arr >= lo) & (arr <= hi))
-    return mask if mask.any() else None
-
-
-def _measured_range(pixels: np.ndarray, padding: np.ndarray | None) -> tuple[float, float]:
-    """(min, max) of the pixels, the padding left out: counted, a CT's -2000 HU outside the
-    field of view took a third of the window, air and lung shown the same mid gray. All of
-    an image padding (a blank slice) gives the min/max of all."""
-    if padding is not None and not padding.all():
-        measured = pixels[~padding]
-        return float(measured.min()), float(measured.max())
-    return float(pixels.min()), float(pixels.max())
-
-
 def _voi_lut_display(pixels: np.ndarray, ds) -> tuple[np.ndarray, tuple[float, float]] | None:
     """Display through the first VOI LUT, and the input window it roughly spans."""
     seq = ds.get("VOILUTSequence")
@@ -483,7 +459,7 @@ def _read(fh, path: PathLike, frame: int, max_pixels: int | None, window, defaul
     else:
         used = used or default_window
         if used is None:
-            lo, hi = _measured_range(pixels, _padding(arr, ds))
+            lo, hi = measured_range(pixels, padding_mask(arr, ds))
             used = ((lo + hi) / 2.0, (hi - lo) or 1.0)
         display = to_display(pixels, used, invert=photometric == "MONOCHROME1", sigmoid=meta.sigmoid)
     if voi is not None and photometric == "MONOCHROME1":
