@@ -452,6 +452,9 @@ def _read(fh, path: PathLike, frame: int, max_pixels: int | None, window, defaul
         used = window or (float(arr.max()) / 2.0, float(arr.max()) or 1.0)
         return arr, to_display(arr, used), meta, used
     pixels = _integral(_modality(arr, ds, frame))
+    padding = padding_mask(arr, ds)
+    if padding is not None and not padding.all():  # the viewer's Auto and Full range leave it out too
+        meta = replace(meta, padding=(float(pixels[padding].min()), float(pixels[padding].max())))
     used = window or _frame_window(ds, frame)
     voi = None if used else _voi_lut_display(pixels, ds)
     if voi is not None:
@@ -459,7 +462,7 @@ def _read(fh, path: PathLike, frame: int, max_pixels: int | None, window, defaul
     else:
         used = used or default_window
         if used is None:
-            lo, hi = measured_range(pixels, padding_mask(arr, ds))
+            lo, hi = measured_range(pixels, padding)
             used = ((lo + hi) / 2.0, (hi - lo) or 1.0)
         display = to_display(pixels, used, invert=photometric == "MONOCHROME1", sigmoid=meta.sigmoid)
     if voi is not None and photometric == "MONOCHROME1":
