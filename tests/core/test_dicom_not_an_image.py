@@ -42,3 +42,22 @@ def test_a_report_and_a_structure_set_say_what_they_are(tmp_path):
         reason = why[name]
         assert reason.startswith(NO_PIXEL_DATA), reason  # first, as every tile and line begins
         assert kind in reason and f"modality {modality}" in reason and "not an image" in reason, reason
+
+
+def test_an_image_object_without_its_pixels_is_not_called_no_image(tmp_path):
+    """A CT slice whose rows, columns and pixels were stripped (a cut-down copy, a header
+    kept for its tags) is an image object that lost its image: "CT Image object, not an
+    image" contradicted itself."""
+    import pydicom
+
+    folder = tmp_path / "study"
+    folder.mkdir()
+    ds = pydicom.dcmread(get_testdata_file("CT_small.dcm", download=False))
+    for key in ("Rows", "Columns", "PixelData"):
+        del ds[key]
+    ds.save_as(folder / "stripped.dcm", enforce_file_format=False)
+    with Project.open(folder) as p:
+        p.index()
+        reason = dict(p.unreadable_files())["stripped.dcm"]
+    assert reason.startswith(NO_PIXEL_DATA) and "CT Image object" in reason, reason
+    assert "not an image" not in reason and "its image is missing" in reason, reason

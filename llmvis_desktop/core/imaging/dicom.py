@@ -31,7 +31,7 @@ from .errors import (
 )
 from . import dicom_decoders as decoders
 from .dicom_quiet import reading
-from .dicom_tags import measured_range, object_kind, padding_mask
+from .dicom_tags import measured_range, no_image_reason, padding_mask
 from .formats import DICOMDIR_REASON, MEDIA_DIRECTORY_UID, is_dicom_name
 from .display import to_display
 from .reader import ImageMeta
@@ -94,8 +94,7 @@ def _dataset(fh, path: PathLike, *, header_only: bool):
         meta = getattr(ds, "file_meta", None)
         if str(getattr(meta, "MediaStorageSOPClassUID", "")) == MEDIA_DIRECTORY_UID:
             raise ImageReadError(path, f"{NO_PIXEL_DATA}: {DICOMDIR_REASON}")
-        kind = object_kind(ds)
-        raise ImageReadError(path, f"{NO_PIXEL_DATA}: {kind}, not an image" if kind else NO_PIXEL_DATA)
+        raise ImageReadError(path, no_image_reason(ds, NO_PIXEL_DATA))
     return ds
 
 

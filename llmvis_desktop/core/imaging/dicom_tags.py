@@ -28,6 +28,19 @@ def object_kind(ds) -> str:
     return f"{name} object" if name else (f"a modality {modality} object" if modality else "")
 
 
+def no_image_reason(ds, no_pixels: str) -> str:
+    """Why a DICOM without rows and columns shows nothing: ``no_pixels`` and what the
+    object is. A report or a structure set is "not an image"; an image class (CT Image,
+    RT Image...) stripped of its pixels is an image object whose image is missing (it was
+    called "not an image" too)."""
+    kind = object_kind(ds)
+    if not kind:
+        return no_pixels
+    if " Image" in kind.split(" object", 1)[0]:
+        return f"{no_pixels}: {kind}, its image is missing (no rows, columns or pixel data)"
+    return f"{no_pixels}: {kind}, not an image"
+
+
 def padding_mask(arr: np.ndarray, ds) -> np.ndarray | None:
     """Where the stored values are the Pixel Padding Value (or between it and the Pixel
     Padding Range Limit): the pixels outside a CT's circular field of view, no measurement
