@@ -1,5 +1,6 @@
 """DICOM through pydicom: header from tags, pixels through the modality LUT, display
-through the file's window or VOI LUT (min/max when it has neither), MONOCHROME1 inverted.
+through the file's window or VOI LUT (min/max when it has neither, the Pixel Padding
+Value left out), MONOCHROME1 inverted.
 
 Imported lazily by :mod:`.reader`, so pydicom loads only when a DICOM file is read.
 """
@@ -30,6 +31,7 @@ from .errors import (
 )
 from . import dicom_decoders as decoders
 from .dicom_quiet import reading
+from .dicom_tags import measured_range, no_image_reason, padding_mask
 from .formats import DICOMDIR_REASON, MEDIA_DIRECTORY_UID, is_dicom_name
 from .display import to_display
 from .reader import ImageMeta
@@ -92,7 +94,7 @@ def _dataset(fh, path: PathLike, *, header_only: bool):
         meta = getattr(ds, "file_meta", None)
         if str(getattr(meta, "MediaStorageSOPClassUID", "")) == MEDIA_DIRECTORY_UID:
             raise ImageReadError(path, f"{NO_PIXEL_DATA}: {DICOMDIR_REASON}")
-        raise ImageReadError(path, NO_PIXEL_DATA)
+        raise ImageReadError(path, no_image_reason(ds, NO_PIXEL_DATA))
     return ds
 
 
@@ -449,6 +451,9 @@ def _read(fh, path: PathLike, frame: int, max_pixels: int | None, window, defaul
         used = window or (float(arr.max()) / 2.0, float(arr.max()) or 1.0)
         return arr, to_display(arr, used), meta, used
     pixels = _integral(_modality(arr, ds, frame))
+    padding = padding_mask(arr, ds)
+    if padding is not None and not padding.all():  # the viewer's Auto and Full range leave it out too
+        meta = replace(meta, padding=(float(pixels[padding].min()), float(pixels[padding].max())))
     used = window or _frame_window(ds, frame)
     voi = None if used else _voi_lut_display(pixels, ds)
     if voi is not None:
@@ -456,7 +461,7 @@ def _read(fh, path: PathLike, frame: int, max_pixels: int | None, window, defaul
     else:
         used = used or default_window
         if used is None:
-            lo, hi = float(pixels.min()), float(pixels.max())
+            lo, hi = measured_range(pixels, padding)
             used = ((lo + hi) / 2.0, (hi - lo) or 1.0)
         display = to_display(pixels, used, invert=photometric == "MONOCHROME1", sigmoid=meta.sigmoid)
     if voi is not None and photometric == "MONOCHROME1":

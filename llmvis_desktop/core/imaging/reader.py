@@ -126,6 +126,9 @@ class ImageMeta:
     #: why no installed decoder can read its pixels (a compressed DICOM, from its header
     #: alone: :func:`.dicom_decoders.header_problem`); "" when one may
     undecodable: str = ""
+    #: the values (low, high) of a DICOM's Pixel Padding Value in the pixels: no measurement
+    #: (a CT's outside of the field of view), left out of a min/max or percentile window
+    padding: tuple[float, float] | None = None
 
     @property
     def inverted(self) -> bool:

@@ -90,6 +90,7 @@ from .viewer_display import (  # noqa: F401 - CT_PRESETS, PRESET_*: importable f
     PRESET_CUSTOM,
     PRESET_FULL,
     data_range,
+    measured,
     ndarray_to_qimage,
     pixel_text,
     status_parts,
@@ -130,6 +131,7 @@ class ImageViewer(LoadingMixin, WindowLevelMixin, ZoomMixin, QWidget):
         self._loaded_window: Optional[tuple[float, float]] = None
         self._loaded = None  # the frame shown as the file shows it (ImageData): what "As loaded" brings back
         self._range: tuple[float, float] = (0.0, 1.0)
+        self._measured: Optional[np.ndarray] = None  # the pixels Auto and Full range measure (no padding)
         self._fit_mode = True
         self._fit_short = False  # a strip fitted by its short side (F twice): the next ones too
         self._pending_window: Optional[tuple[float, float]] = None
@@ -227,9 +229,11 @@ class ImageViewer(LoadingMixin, WindowLevelMixin, ZoomMixin, QWidget):
         self._preview_pixels = None
         self._loaded = data
         self._loaded_window = tuple(data.window) if data.window is not None else None
+        self._measured = self._pixels
         if self.window_enabled():
-            self._range = data_range(self._pixels)
-            self._window = self._loaded_window or auto_window(self._pixels)
+            self._measured = measured(self._pixels, getattr(data, "meta", None))
+            self._range = data_range(self._measured)
+            self._window = self._loaded_window or auto_window(self._measured)
         self._set_display(np.asarray(data.display), ready)
         self._canvas = None  # the last image's picture: freed
         self._show_frames()
@@ -370,7 +374,7 @@ class ImageViewer(LoadingMixin, WindowLevelMixin, ZoomMixin, QWidget):
         self._data = None
         self._error_frames = None
         self._frame_target = None
-        self._pixels = None
+        self._pixels = self._measured = None
         self._invert = self._sigmoid = False
         self._display = None
         self._buffer = None

@@ -8,6 +8,7 @@ Public API
 ``rgb32_image(w, h, reuse=None)`` / ``fill_rgb32(src, out)``   the same, filled band by band.
 ``screen_image(display) -> QImage | None``        the same for a large display (the loader's).
 ``data_range(pixels) -> (lo, hi)``                the data's min..max (sampled), hi > lo.
+``measured(pixels, meta) -> array``                  the pixels a window is measured from (no padding).
 ``preset_window(name, pixels, loaded_window, value_range) -> (center, width) | None``
                                                   the window a W/L preset applies.
 ``ct_presets_fit(meta, pixels) -> bool``        whether the CT (HU) presets are offered.
@@ -130,6 +131,19 @@ def ndarray_to_qimage(arr: np.ndarray) -> tuple[QImage, np.ndarray]:
 
 def _fmt_num(v: float) -> str:
     return f"{v:.0f}" if abs(v) >= 100 or float(v).is_integer() else f"{v:.3g}"
+
+
+def measured(pixels: np.ndarray, meta) -> np.ndarray:
+    """The pixels a window is measured from (Auto's percentiles, Full range's min/max): a
+    DICOM's padding values (``meta.padding``: a CT's outside of the field of view, -2000
+    or -3024 HU) left out, as its "As loaded" min/max leaves them out. Counted, a quarter
+    of a CT slice at -3024 took Auto's low end: air and lung one mid gray."""
+    padding = getattr(meta, "padding", None)
+    if padding is None or pixels.ndim != 2:
+        return pixels
+    lo, hi = padding
+    keep = (pixels < lo) | (pixels > hi)
+    return pixels[keep] if keep.any() else pixels
 
 
 def data_range(pixels: np.ndarray) -> tuple[float, float]:

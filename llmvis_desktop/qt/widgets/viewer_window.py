@@ -179,7 +179,7 @@ class WindowLevelMixin:
     def _on_preset(self, index: int) -> None:
         if self.preset_combo.itemText(index) == PRESET_AS_LOADED and self._show_loaded():
             return
-        w = preset_window(self.preset_combo.itemText(index), self._pixels, self._loaded_window, self._range)
+        w = preset_window(self.preset_combo.itemText(index), self._measured, self._loaded_window, self._range)
         if w is not None:
             self._change_window(w, immediate=True)
 
