@@ -42,12 +42,17 @@ def add_parsers(sub) -> None:
                        description="The project settings a user may change: strip_max_tiles (default 128), the "
                                    "most tiles a line-scan strip is scored in for label suggestions (a labeler, "
                                    "the learned suggester); learned_auto_retrain (default off), retrain the "
-                                   "learned suggester every 10 reviews in the window. With NAME, that one; with "
-                                   "NAME VALUE, set it.")
+                                   "learned suggester every 10 reviews in the window; caption_prompt (default: "
+                                   "each model's own), what a captioner is asked; label_template (default \"a "
+                                   "photo of a {label} defect\"), what a zero-shot labeler scores each label in. "
+                                   "With NAME, that one; with NAME VALUE, set it; with NAME --reset, back to its "
+                                   "default.")
     p.add_argument("name", nargs="?", default=None, metavar="NAME", help="the one setting to show or set")
     p.add_argument("value", nargs="?", default=None, metavar="VALUE",
                    help="its new value (strip_max_tiles: a whole number of 1 or more; learned_auto_retrain: "
-                        "on or off, yes/no, true/false, 1/0)")
+                        "on or off, yes/no, true/false, 1/0; caption_prompt: any text; label_template: "
+                        "text holding {label})")
+    p.add_argument("--reset", action="store_true", help="take NAME back to its default")
     p.add_argument("--json", action="store_true", help="print the settings as JSON")
     p.set_defaults(func=cmd_settings, settings_parser=p)
 
@@ -107,7 +112,10 @@ def cmd_settings(args) -> int:
     value it does not take, or a name that is none of them, is a usage error naming it."""
     from .core import user_settings as us
 
+    reset = getattr(args, "reset", False)
     try:
+        if reset and (args.name is None or args.value is not None):
+            raise us.SettingRefused("--reset takes a NAME and no VALUE (llmvis settings FOLDER NAME --reset)")
         if args.name is not None:
             us.find(args.name)
             if args.value is not None:
@@ -115,23 +123,26 @@ def cmd_settings(args) -> int:
     except us.SettingRefused as exc:
         args.settings_parser.error(str(exc))
     before = None
-    with _project(args, create=args.value is not None) as project:
-        if args.value is not None:
+    written = args.value is not None or reset
+    with _project(args, create=written) as project:
+        if reset:
+            before, _ = us.reset(project, args.name)
+        elif args.value is not None:
             before, _ = us.change(project, args.name, args.value)
         shown = us.current(project, [args.name] if args.name else None)
     if args.json:
         out = {"settings": shown}
-        if args.value is not None:
+        if written:
             out["before"] = before
         print(json.dumps(out))
         return EXIT_OK
     for name, s in shown.items():
         words = us.USER_SETTINGS[name].shown
         note = "the default" if not s["set"] else f"default {words(s['default'])}"
-        if args.value is not None:
+        if written:
             note = "unchanged" if before == s["value"] else f"was {words(before)}; {note}"
         print(f"{name} = {words(s['value'])} ({note})")
-        if args.value is None:
+        if not written:
             print(f"    {us.USER_SETTINGS[name].says}")
     return EXIT_OK
 

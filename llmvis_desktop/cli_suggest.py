@@ -44,9 +44,11 @@ def add_parsers(subparsers) -> None:
     p.add_argument("--read-processes", type=non_negative, default=None, metavar="N",
                    help="helper processes that decode the images (0: one thread; default: a quarter of "
                         "the cores, 2 to 8)")
-    p.add_argument("--prompt", default=None, metavar="TEXT", help="caption instruction (chat models), prefix (BLIP) or task token (Florence-2)")
+    p.add_argument("--prompt", default=None, metavar="TEXT", help="caption instruction (chat models), prefix (BLIP) or task token (Florence-2), this run "
+                        "(default: the project's caption_prompt setting, else each model's own)")
     p.add_argument("--ask", default=None, metavar="QUESTION", help="ask each image this question (chat captioner): stored as answers")
-    p.add_argument("--template", default=None, metavar="TEXT", help='labeler prompt template (default "a photo of a {label} defect")')
+    p.add_argument("--template", default=None, metavar="TEXT", help='labeler prompt template, this run (default: the project\'s label_template setting, '
+                        'else "a photo of a {label} defect")')
     p.add_argument("--top-k", type=_top_k, default=3, metavar="N",
                    help="label cards per image from a labeler: the best-scoring label always, then up to N in "
                         "all while they score --min-score or more (default %(default)s); already done images "
@@ -263,10 +265,11 @@ def run_suggest_cmd(args) -> int:
             from .core.suggest.batch import run_suggest
 
             named = [getattr(i, "path", i) for i in (captioner, labeler) if i is not None]
+            prompt, template = _prompts(args, settings, captioner is not None, labeler is not None)
             report = run_suggest(
                 project, captioner, labeler, flt=flt, only_unsuggested=not args.redo, batch=args.batch,
-                limit=args.limit, prompt=args.prompt, question=args.ask,
-                label_template=args.template or _default_template(),
+                limit=args.limit, prompt=prompt, question=args.ask,
+                label_template=template,
                 top_k=args.top_k, min_score=args.min_score,
                 device=args.device or cfg.device,
                 allow_bin=named if args.allow_bin else None,
@@ -428,10 +431,18 @@ def _stopped_at(stage: str, project, seen: dict, exc: BaseException):
     return SuggestStopped.of(exc, "the index" if stage == "index" else "the suggest job", where, None)
 
 
-def _default_template() -> str:
-    from .core.suggest.registry import DEFAULT_LABEL_TEMPLATE
+def _prompts(args, settings: dict, captioner: bool, labeler: bool) -> tuple:
+    """(caption prompt, label template) of this run: --prompt / --template where given
+    (an empty one: the default, this run), else the project's (`llmvis settings FOLDER
+    caption_prompt TEXT`, or the window's); a note on stderr says when the project's is used."""
+    from .core.suggest.prompts import CAPTION_PROMPT, LABEL_TEMPLATE, job_prompts
 
-    return DEFAULT_LABEL_TEMPLATE
+    prompt, template = job_prompts(settings, captioner, labeler, args.ask, args.prompt, args.template)
+    for flag, value, name in (("--prompt", prompt, CAPTION_PROMPT), ("--template", template, LABEL_TEMPLATE)):
+        if getattr(args, flag[2:]) is None and value and value == settings.get(name):
+            print(f"note: the project's {name.replace('_', ' ')} \u201c{one_line(value)}\u201d ({flag} TEXT for "
+                  f"this run only; `llmvis settings FOLDER {name}` changes it)", file=sys.stderr)
+    return prompt or None, template
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import Callable, Optional
 
 from .suggest.learned_ready import AUTO_RETRAIN_DEFAULT, AUTO_RETRAIN_SETTING, RETRAIN_EVERY
+from .suggest.prompts import CAPTION_PROMPT, LABEL_TEMPLATE, MODEL_OWN_PROMPT, template_problem
+from .suggest.registry import DEFAULT_LABEL_TEMPLATE
 from .suggest.strip_tiles import DEFAULT_MAX_TILES
 from .suggest.strip_tiles import SETTING as STRIP_TILES_SETTING
 
@@ -51,6 +53,27 @@ def _on_off(value: object) -> str:
     return "on" if value else "off"
 
 
+def _some_text(name: str) -> Callable[[str], str]:
+    def parse(text: str) -> str:
+        value = str(text).strip()
+        if not value:
+            raise SettingRefused(f"{name} takes some text, not {text!r}; --reset goes back to the default")
+        return value
+    return parse
+
+
+def _template(text: str) -> str:
+    value = _some_text(LABEL_TEMPLATE)(text)
+    problem = template_problem(value)
+    if problem:
+        raise SettingRefused(f"{LABEL_TEMPLATE}: {problem}")
+    return value
+
+
+def _quoted(value: object) -> str:
+    return MODEL_OWN_PROMPT if value is None else f"\u201c{value}\u201d"
+
+
 @dataclass(frozen=True)
 class UserSetting:
     name: str
@@ -69,6 +92,14 @@ USER_SETTINGS: dict[str, UserSetting] = {s.name: s for s in (
                 f"retrain the learned suggester every {RETRAIN_EVERY} reviews in the window (the "
                 "Suggestions menu's tick; on once a reviewer first runs it there)",
                 _yes_no(AUTO_RETRAIN_SETTING), _on_off),
+    UserSetting(CAPTION_PROMPT, None,
+                "what a captioner is asked for each image: a chat model's instruction, BLIP's prefix, "
+                "Florence-2's task token (llmvis suggest --prompt: that run only)",
+                _some_text(CAPTION_PROMPT), _quoted),
+    UserSetting(LABEL_TEMPLATE, DEFAULT_LABEL_TEMPLATE,
+                "what a zero-shot labeler (CLIP, SigLIP) scores each label name in; {label} is the name "
+                "(llmvis suggest --template: that run only)",
+                _template, _quoted),
 )}
 
 
@@ -86,8 +117,9 @@ def current(project, names: Optional[list[str]] = None) -> dict[str, dict]:
     project stores them; ``set`` False where the project holds none (its value is the default)."""
     stored = project.settings() or {}
     chosen = [find(n) for n in names] if names else list(USER_SETTINGS.values())
-    return {s.name: {"value": stored.get(s.name, s.default), "default": s.default, "set": s.name in stored}
-            for s in chosen}
+    # (a value stored as null is none: the window's Reset of a prompt may write it so)
+    return {s.name: {"value": s.default if stored.get(s.name) is None else stored[s.name], "default": s.default,
+                     "set": stored.get(s.name) is not None} for s in chosen}
 
 
 def change(project, name: str, text: str) -> tuple[object, object]:
@@ -101,8 +133,30 @@ def change(project, name: str, text: str) -> tuple[object, object]:
         row, data = settings_row.locked(s)
         if row is None:
             raise SettingRefused(f"the database holds no project to set {name} in")
-        before = data.get(name, setting.default)
+        before = _stored(data, setting)
         if data.get(name) != value:
             data[name] = value
             settings_row.save(row, data)
     return before, value
+
+
+def reset(project, name: str) -> tuple[object, object]:
+    """Take the setting ``name`` back to its default (the project no longer holds one);
+    (the value before, the default), read and written in one transaction."""
+    from .store import settings_row
+
+    setting = find(name)
+    with project.store.write() as s:
+        row, data = settings_row.locked(s)
+        if row is None:
+            raise SettingRefused(f"the database holds no project to reset {name} in")
+        before = _stored(data, setting)
+        if name in data:
+            del data[name]
+            settings_row.save(row, data)
+    return before, setting.default
+
+
+def _stored(data: dict, setting: UserSetting) -> object:
+    value = data.get(setting.name)
+    return setting.default if value is None else value

@@ -29,6 +29,12 @@ def _has_module(name: str) -> bool:
         return False
 
 
+def _open_prompts(win) -> None:
+    from .dialogs.prompt_dialog import open_prompts
+
+    open_prompts(win)
+
+
 def build_menus(win) -> None:
     mb = win.menuBar()
     a = win.review.actions()
@@ -91,6 +97,7 @@ def build_menus(win) -> None:
     win.act_strip_tiles = sug.addAction("Line-scan strips: at most N &tiles\u2026", sc.ask_strip_tiles)
     sug.addSeparator()
     win.act_models = sug.addAction("&Models…", sc.open_models)
+    win.act_prompts = sug.addAction("Caption &prompt and label template\u2026", lambda: _open_prompts(win))
     run = sug.addMenu("Run captioner/labeler on")
     win.run_models_menu = run
     win.act_run_all = run.addAction("&All images", lambda: sc.run_models("all"))

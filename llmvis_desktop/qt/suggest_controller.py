@@ -411,8 +411,8 @@ class SuggestController(ModelJobsMixin, QObject):
         # project-only actions: disabled on the welcome page (F5, training and the review
         # keys stayed enabled after a project was closed); "unavailable" ones (a feature
         # missing from this build) stay disabled
-        for name in ("act_learned", "act_auto_retrain", "act_strip_tiles", "act_models", "act_evaluate", "act_export", "act_import",
-                     "act_repair", "act_train_repair", "act_reindex", "act_prev_frame", "act_next_frame",
+        for name in ("act_learned", "act_auto_retrain", "act_strip_tiles", "act_models", "act_prompts",
+                     "act_evaluate", "act_export", "act_import", "act_repair", "act_train_repair", "act_reindex", "act_prev_frame", "act_next_frame",
                      "act_fit", "act_actual", "act_zoom_in", "act_zoom_out"):
             act = getattr(win, name, None)
             if act is not None:

@@ -48,6 +48,19 @@ class ModelJobsMixin:
             return None, None
         return s.get("captioner"), s.get("labeler")
 
+    def _prompts(self, project, captioner: bool, labeler: bool) -> tuple[Optional[str], str]:
+        """(caption prompt, label template) a job of the chosen models runs with: the
+        project's (Suggestions ▸ Caption prompt and label template…, `llmvis settings`),
+        as the window holds them; the defaults where it sets none."""
+        from ..core.suggest.prompts import job_prompts
+
+        try:
+            settings = self.win.project_ctl.opened_settings(project)
+        except Exception as exc:  # (as the choice itself was read: an open whose read failed)
+            log.warning("the project's prompts: %s", exc)
+            settings = {}
+        return job_prompts(settings, captioner, labeler)
+
     def open_models(self) -> None:
         if self.win.project is None:
             return
@@ -197,6 +210,7 @@ class ModelJobsMixin:
         from ..core.config import person
 
         started_by = person(None, self.win.config)  # kept with each suggestion (no dialog for a name)
+        prompt, template = self._prompts(project, bool(cap), bool(lab))
 
         def job(token, progress):
             from ..core.suggest.batch import resolve_spec, run_suggest
@@ -207,11 +221,16 @@ class ModelJobsMixin:
             captioner, labeler = resolve_spec(cap, dirs), resolve_spec(lab, dirs)
             return run_suggest(project, captioner, labeler, flt=flt, only_unsuggested=only_unsuggested,
                                device=device, worker=shared_worker(), token=token, progress=progress,
-                               started_by=started_by, model_dirs=dirs, include_repairs=include_repairs)
+                               started_by=started_by, model_dirs=dirs, include_repairs=include_repairs,
+                               prompt=prompt, label_template=template)
 
         label = {"all": "all images", "filtered": "filtered images", "unsuggested": "images not yet suggested"}
         self._models_scope = scope  # what its cancel says: a redo is finished by the same run
-        self.models_job = self.win.jobs.start(f"Model suggestions ({label.get(scope, scope)})", job)
+        from ..core.suggest.prompts import described
+
+        asked = described(prompt, template)  # the Jobs panel's line says which prompt made its cards
+        self.models_job = self.win.jobs.start(
+            f"Model suggestions ({label.get(scope, scope)}{'; ' + asked if asked else ''})", job)
         # rows are committed as the job goes: the grid and the current image catch up meanwhile,
         # once some are (a report with none stored, the job's start or its models loading,
         # re-read the current image on the GUI thread and waited for its cards: 30-40 ms

@@ -10,6 +10,7 @@ from typing import Collection, Optional
 from ..wording import second_label_example
 from .discovery import ModelInfo, ModelRefused, check
 from .optins import resolve_optins
+from .prompts import template_problem  # noqa: F401 (importable from here, as before)
 from .registry import family_named
 from .report import SuggestError
 
@@ -22,21 +23,6 @@ class _Role:
     prompt: Optional[str]
     allow_bin: bool = False
     allow_remote_code: bool = False
-
-
-def template_problem(template: str) -> Optional[str]:
-    """Why the label prompt template cannot be used, or None: it needs ``{label}`` and no
-    other placeholder (``{surface}``: KeyError; a stray ``{``: ValueError)."""
-    where = f"the label template {template!r}"
-    try:
-        filled = template.format(label="\0")
-    except KeyError as exc:
-        return f"{where} has a placeholder {{{exc.args[0]}}}; only {{label}} is filled in (write {{{{ for a brace)"
-    except (ValueError, IndexError) as exc:
-        return f"{where} cannot be filled in ({exc}); write {{{{ and }}}} for braces, {{label}} for the label"
-    if "\0" not in filled:
-        return f"{where} needs a {{label}} placeholder (e.g. \"a photo of a {{label}} defect\")"
-    return None
 
 
 def one_label_refusal(info: ModelInfo, label: str) -> str:
