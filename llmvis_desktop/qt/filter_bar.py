@@ -61,12 +61,26 @@ MAX_SEARCH = 1000
 class _FitCombo(QComboBox):
     """A combo box that shows its current choice whole: its minimum width and size
     hint are the current text's (up to ``max_chars`` characters; the popup lists the
-    choices whole). (Shrunk to a fixed 64 px the filter bar read "All ima", "Any la".)"""
+    choices whole). (Shrunk to a fixed 64 px the filter bar read "All ima", "Any la".)
+
+    Enter or Esc on the closed box emits ``done``: the choice stays and the bar hands the
+    keys back to the grid, as its search box does (a reviewer who chose the sort "Uncertainty"
+    from the keyboard had to Tab through the rest of the bar to press N again)."""
+
+    done = Signal()
 
     def __init__(self, max_chars: int = 24, **kwargs) -> None:
         super().__init__(**kwargs)
         self._max_chars = max_chars
         self.currentIndexChanged.connect(lambda _i: self.updateGeometry())
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt API
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Escape) \
+                and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
+            event.accept()
+            self.done.emit()
+            return
+        super().keyPressEvent(event)
 
     def _width_for(self, text: str) -> int:
         fm = self.fontMetrics()
@@ -142,7 +156,7 @@ class _CountLabel(ElidedLabel):
 
 class FilterBar(QWidget):
     changed = Signal(object, str, bool)  # ImageFilter | None, sort, descending
-    finished = Signal()  # Esc or Enter in the search box: the grid should take the keys back
+    finished = Signal()  # Esc or Enter in the search box or a choice: the grid should take the keys back
 
     def __init__(self, parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
@@ -202,6 +216,8 @@ class FilterBar(QWidget):
         self.text.textChanged.connect(lambda _t: self._timer.start())
         self.text.returnPressed.connect(self._emit)
         self.text.returnPressed.connect(self.finished.emit)
+        for box in (self.status, self.label, self.folder, self.caption, self.sort):
+            box.done.connect(self.finished.emit)
         self.text.installEventFilter(self)
         self._quiet = False
         self.set_labels([])

@@ -134,8 +134,9 @@ class ReviewEnter:
             return None
         return image_id
 
-    def _refuse_unreadable(self) -> bool:
-        """Enter, R or Delete on an image the index could not read, or whose file is
+    def _refuse_unreadable(self, head: str = "Not marked") -> bool:
+        """Enter, R or Delete (or a label key adding a label: ``head`` "Not labelled") on an
+        image the index could not read, or whose file is
         missing, or that the viewer could not show: refused and said (True). Nobody could
         see it: marked reviewed it was counted "error" by the status bar and ``llmvis
         info`` and "reviewed" by ``llmvis evaluate``. The viewer's own failure counts as
@@ -145,10 +146,10 @@ class ReviewEnter:
         if rec is None:
             return False
         if rec.status in ("error", "missing"):
-            self.message.emit(unreadable_refusal(visible_name(rec.relpath), rec.status, rec.error))
+            self.message.emit(unreadable_refusal(visible_name(rec.relpath), rec.status, rec.error, head))
             return True
         why = self.unshown(rec.id) if self.unshown is not None else None
         if why is None:
             return False
-        self.message.emit(unreadable_refusal(visible_name(rec.relpath), "error", why))
+        self.message.emit(unreadable_refusal(visible_name(rec.relpath), "error", why, head))
         return True

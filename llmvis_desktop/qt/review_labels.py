@@ -75,5 +75,10 @@ class ReviewLabels:
             name = chosen.name if chosen is not None else None
         if not name:
             return self.message.emit(f"No label on key {n}.")
+        # a label added to an image nobody can see is a guess Enter would refuse to mark (one
+        # taken off is not): "Added label pitting to broken.png", then "Not marked: nobody can see it"
+        shown = self.current
+        if (shown is None or name not in shown.labels) and self._refuse_unreadable("Not labelled"):
+            return None
         self._label_said = lambda res: self.message.emit(label_key_message(name, res.record, res.before.get("labels")))
         self.toggle_label(name)

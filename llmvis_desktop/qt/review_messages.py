@@ -165,15 +165,16 @@ def _cut_at_word(text: str, limit: int) -> str:
     return head.rstrip(" ,;:(") + "\u2026"
 
 
-def unreadable_refusal(name: str, status: str, why: Optional[str]) -> str:
+def unreadable_refusal(name: str, status: str, why: Optional[str], head: str = "Not marked") -> str:
     """Enter, R or Delete on an image the index could not read (or whose file is missing):
     refused, with why and what to do; "Not marked" first (a narrow status bar cuts the end;
-    the viewer shows the index's reason whole)."""
+    the viewer shows the index's reason whole). A label key's refusal reads ``head`` "Not
+    labelled"."""
     if status == "missing":
         what = f"{name} is missing (moved or deleted since it was indexed)"
     else:
         what = f"{name} could not be read ({_cut_at_word((why or 'unreadable').splitlines()[0], REASON_CHARS)})"
-    return (f"Not marked: nobody can see it. {what}. Right goes on; once the file is fixed or back, "
+    return (f"{head}: nobody can see it. {what}. Right goes on; once the file is fixed or back, "
             "re-index (F5).")
 
 

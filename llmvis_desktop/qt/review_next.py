@@ -157,8 +157,12 @@ class NextUnreviewed:
         if getattr(self.model, "sort", "name") in QUEUE_SORTS:
             # a review queue: the least sure image left, from the top (a retrain sorts the grid
             # again and leaves the image on screen lower down, new unsure ones above it: N went
-            # on below it); those skipped with S come after the others
+            # on below it); those skipped with S come after the others. N leaves the image on
+            # screen undecided, so it passes it by as S does: N N N went 0, 1, 0, 1 (the top one
+            # left was the one just left), never further down the queue
             start, passed = 0, self._passed_by()
+            if 0 <= now < len(ids) and ids[now] in req.todo:
+                passed.add(ids[now])
             rows = [r for r in range(len(ids)) if r != now and ids[r] in req.todo]
             rows = [r for r in rows if ids[r] not in passed] + [r for r in rows if ids[r] in passed]
         else:

@@ -74,6 +74,16 @@ def _read_after(project, shown: Optional[tuple]) -> tuple:
     return defs, usage, (*shown, [by_id.get(i) for i in shown[3]])
 
 
+def added_line(label) -> str:
+    """The status bar's line once a label typed in "+ Add label" is saved. Enter there hands
+    the keys back to the review (a number key then toggles the new label): the line says so,
+    and how to add another. Nothing was said: an inspector typing a taxonomy went on typing
+    the next name into the grid, where its letters are review keys (S skips, R marks the
+    image reviewed)."""
+    key = f"its key {label.shortcut}" if label.shortcut else "no number key (1-9 are taken)"
+    return (f"Added label \u201c{label.name}\u201d, {key}. The keys are back with the review; "
+            "Tab to \u201c+ Add label\u201d to add another.")
+
 class TaxonomyActions:
     """The label list's changes (see the module docstring)."""
 
@@ -89,7 +99,7 @@ class TaxonomyActions:
     def _add_label(self, name: str, color: str) -> None:
         # a refused add (the disk full, the server gone, the list busy) gives the typed name
         # back to the box, which cleared it on Enter: it was lost, to be typed again
-        self._taxonomy(f"adding \u201c{name}\u201d", lambda p: p.add_label(name, color=color or None),
+        self._taxonomy(f"adding \u201c{name}\u201d", lambda p: added_line(p.add_label(name, color=color or None)),
                        on_refused=lambda: self.labels.give_back(name))
 
     def _label_change(self, name: str, **changes) -> None:
