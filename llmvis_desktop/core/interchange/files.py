@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 from typing import Callable, Container, Iterable
 
+from .archive import as_path
 from .common import InterchangeError
 
 #: in a folder export's folder until it has finished (see export_project)
@@ -48,7 +49,7 @@ def sidecar_path(out: Path | str, suffix: str, main_ext: str = ".json") -> Path:
     name gets ``suffix`` appended whole, so ``release_v1.2`` gives
     ``release_v1.2.captions.json`` (its last dot-part is part of the name, not an
     extension: ``release_v1.3`` must not share it)."""
-    out = Path(out)
+    out = as_path(out)
     name = out.name
     if len(name) > len(main_ext) and name.lower().endswith(main_ext.lower()):
         name = name[: -len(main_ext)]

@@ -21,7 +21,7 @@ from .common import ANON_DIR, PNG_SUFFIX, SECRET_SETTING, anon_suffix, neutral_n
 
 def _alt_rel(project, root: str, alt) -> Optional[str]:
     """The project path of a record's own file (``item.alt``), when it lies inside the root."""
-    if alt is None:
+    if not isinstance(alt, (str, os.PathLike)):  # None, or a file in a zip archive (archive.ArchivePath)
         return None
     real = os.path.realpath(alt)
     if not real.startswith(root.rstrip(os.sep) + os.sep):
