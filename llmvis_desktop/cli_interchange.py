@@ -81,7 +81,10 @@ def add_parsers(subparsers) -> None:
     im.add_argument("folder", help="the project's image folder")
     add_db(im)
     im.add_argument("--format", required=True, choices=readable, help="the input's format (docs/interchange.md)")
-    im.add_argument("path", help="file (coco, csv, labelstudio, cvat) or folder (yolo, jsonl, txt) to import")
+    im.add_argument("path", help="file (coco, csv, labelstudio, cvat) or folder (yolo, jsonl, txt) to import; "
+                                 "a zip archive (coco, csv, labelstudio, cvat, labelme, jsonl) is read as it is")
+    im.add_argument("--member", default=None, metavar="NAME",
+                    help="in a zip archive, the file (or labelme/jsonl folder) to import, when it holds several")
     im.add_argument("--as", dest="as_", choices=("reviewed", "suggestions"), default="reviewed",
                     help="write reviewed annotations (default) or pending suggestions")
     im.add_argument("--overwrite", action="store_true",
@@ -227,7 +230,7 @@ def run_import(args) -> int:
         return 1
     report, code = _guarded("import", " (nothing was imported)", lambda project, bar: import_file(
         require_indexed(project, args.folder, args.db), args.format, args.path, as_=args.as_, overwrite=args.overwrite,
-        progress=bar, actor=who, overwrite_newer=args.overwrite_newer), args,
+        progress=bar, actor=who, overwrite_newer=args.overwrite_newer, member=args.member), args,
         stopped=interrupted("nothing was imported"))
     if report is None:
         return code

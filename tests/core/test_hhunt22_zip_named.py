@@ -1,5 +1,8 @@
 """A CVAT "COCO 1.0" or "CVAT for images 1.1" export is a zip archive: its import said
-"not UTF-8 text (invalid continuation byte at byte 10)", nothing about what to do."""
+"not UTF-8 text (invalid continuation byte at byte 10)", nothing about what to do. It was
+then refused naming the file to unzip; now the member is read from the archive
+(test_interchange_zip_import), and a format that reads image files on disk (YOLO folders)
+still names what to unzip."""
 from __future__ import annotations
 
 import json
@@ -31,13 +34,21 @@ def test_a_cvat_coco_zip_names_the_file_to_import(proj, tmp_path):
     with zipfile.ZipFile(z, "w") as zf:
         zf.writestr("annotations/instances_default.json", json.dumps(coco))
         zf.writestr("images/frame_000000.jpg", b"\xff\xd8\xff")
-    with pytest.raises(InterchangeError, match=r"zip archive.*unzip it and import annotations/instances_default\.json"):
-        import_file(proj, "coco", z)
+    rep = import_file(proj, "coco", z)  # (it was refused: "unzip it and import annotations/...")
+    assert rep.records == 1 and rep.source.endswith("task_1_dataset.zip/annotations/instances_default.json")
 
 
 def test_a_cvat_xml_zip_names_annotations_xml(proj, tmp_path):
     z = tmp_path / "task_1_cvat.zip"
     with zipfile.ZipFile(z, "w") as zf:
         zf.writestr("annotations.xml", "<annotations><version>1.1</version></annotations>")
-    with pytest.raises(InterchangeError, match=r"zip archive.*annotations\.xml"):
-        import_file(proj, "cvat", z)
+    rep = import_file(proj, "cvat", z)  # (it was refused: "unzip it and import annotations.xml")
+    assert rep.records == 0 and rep.source.endswith("task_1_cvat.zip/annotations.xml")
+
+
+def test_a_yolo_zip_names_what_to_unzip(proj, tmp_path):
+    z = tmp_path / "roboflow.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        zf.writestr("train/dent/frame_000000.jpg", b"\xff\xd8\xff")
+    with pytest.raises(InterchangeError, match=r"roboflow\.zip: a zip archive.*unzip it and import the folder"):
+        import_file(proj, "yolo", z)

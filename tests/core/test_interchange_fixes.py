@@ -206,7 +206,13 @@ def test_coco_absolute_file_name_inside_the_project_is_accepted(proj, tmp_path):
                              "annotations": [{"id": 1, "image_id": 1, "category_id": 1}]}))
     import_file(proj, "coco", f, overwrite=True)
     assert proj.image_by_path("sub/img6.png").labels == ("dent",)
-    f.write_text(json.dumps({"images": [{"id": 1, "file_name": "/elsewhere/img6.png"}], "annotations": []}))
+    # another machine's path: matched by its end (it refused the file, naming the project folder)
+    f.write_text(json.dumps({"images": [{"id": 1, "file_name": "/elsewhere/img6.png"}],
+                             "categories": [{"id": 1, "name": "ok"}],
+                             "annotations": [{"id": 1, "image_id": 1, "category_id": 1}]}))
+    rep = import_file(proj, "coco", f, overwrite=True)
+    assert proj.image_by_path("sub/img6.png").labels == ("ok",) and rep.matched_by_tail == 1
+    f.write_text(json.dumps({"images": [{"id": 1, "file_name": "/elsewhere/../img6.png"}], "annotations": []}))
     with pytest.raises(InterchangeError) as exc:
         import_file(proj, "coco", f)
     assert str(proj.root) in str(exc.value)

@@ -19,7 +19,7 @@ from typing import Callable, Optional
 from ..errors import is_out_of_space
 from ..owner import alive
 from ..tasks import CancelToken, ProgressFn, no_progress
-from . import coco, csv_fmt, cvat, hf_jsonl, history, labelme, labelstudio, sniff, txt_sidecar, yolo
+from . import archive, coco, csv_fmt, cvat, hf_jsonl, history, labelme, labelstudio, sniff, txt_sidecar, yolo
 from .apply import apply_import
 from .common import (
     Conflict,
@@ -251,8 +251,12 @@ def _remove_partial(out: Path) -> None:
 
 def import_file(project, fmt: str, path: Path | str, as_: str = "reviewed", overwrite: bool = False,
                 token: Optional[CancelToken] = None, progress: ProgressFn = no_progress,
-                actor: Optional[str] = None, overwrite_newer: bool = False) -> ImportReport:
+                actor: Optional[str] = None, overwrite_newer: bool = False,
+                member: Optional[str] = None) -> ImportReport:
     """Import ``path`` (a file or folder in format ``fmt``) into the project, all or nothing.
+    A zip archive is read without unzipping it: the one file (or, for labelme and jsonl,
+    folder) inside it the format needs, or ``member``, the name of one inside it
+    (:mod:`.archive`).
     ``actor``: the person importing, recorded with each change as ``import:<file> by <actor>``
     (default: the operating system's user name). A record whose time is older than its
     image's last change is a conflict (the newer value kept, even with ``overwrite``)
@@ -264,6 +268,18 @@ def import_file(project, fmt: str, path: Path | str, as_: str = "reviewed", over
     if not path.exists():
         raise InterchangeError(f"{path}: no such {'folder' if spec.in_is_folder else 'file'}")
     start = time.perf_counter()
+    if fmt in archive.FILE_SUFFIX or fmt in archive.FOLDER_FORMATS:
+        if archive.is_archive(path):
+            with archive.open_archive(path) as zf:
+                inside = archive.member_path(archive.Archive(path, zf), fmt, member)
+                try:
+                    parsed = spec.parse(inside)
+                except RecursionError:
+                    raise InterchangeError(f"{inside}: nested too deeply to be read (not a {fmt} file)") from None
+                return _import_parsed(project, fmt, path, inside, parsed, as_, overwrite, token, progress, actor,
+                                      overwrite_newer, start)
+    if member is not None:
+        raise InterchangeError(f"{path.name}: not a zip archive; --member names a file inside one")
     try:
         parsed = _parse(spec, fmt, path)
         # a plain "a;b" cell where a label "a;b" exists: refused, not imported as "a" and "b"
@@ -278,8 +294,21 @@ def import_file(project, fmt: str, path: Path | str, as_: str = "reviewed", over
     return report
 
 
+def _import_parsed(project, fmt, path, inside, parsed, as_, overwrite, token, progress, actor, overwrite_newer,
+                   start) -> ImportReport:
+    """The import of ``parsed``, read from ``inside`` (a member of the zip archive ``path``)."""
+    csv_fmt.check_label_cells(parsed, {d.name for d in project.labels()} | set(parsed.taxonomy), inside.name)
+    report = apply_import(project, fmt, path, parsed, as_, overwrite, token, progress, actor, overwrite_newer)
+    report.source = str(inside)
+    report.seconds = round(time.perf_counter() - start, 3)
+    return report
+
+
 def _parse(spec: FormatSpec, fmt: str, path: Path):
     """``path`` read as ``fmt``, or refused (InterchangeError)."""
+    if spec.in_is_folder and archive.is_archive(path):  # (labelme and jsonl read archives, before this)
+        raise InterchangeError(f"{path.name}: a zip archive; the {fmt} format reads image files on disk: unzip it "
+                               f"and import the folder")
     if spec.in_is_folder and not path.is_dir() and not (fmt == "labelme" and path.is_file()):  # one labelme file
         raise InterchangeError(f"{path}: the {fmt} format is imported from a folder")
     if spec.in_is_folder and (path / INCOMPLETE).exists():

@@ -38,7 +38,7 @@ from ..store.repo_images import needs_decoder_clause
 from ..tasks import CancelToken, Progress, ProgressFn, no_progress
 from .common import ANON_DIR, ImportReport, InterchangeError
 from .apply_reviewed import CHUNK, apply_reviewed_chunk
-from .files import ProjectNames, resolve_inside
+from .files import ProjectNames, foreign_path, resolve_inside
 from .label_forms import one_form
 from .matching import match_images
 from .parsing import MISSING, ImportItem, ParsedFile
@@ -88,6 +88,10 @@ def apply_import(project, fmt: str, source: Path, parsed: ParsedFile, as_: str, 
     resolved: list[tuple[ImportItem, str]] = []
     known = _project_names(project)
     for item in parsed.items:
+        tail = None if item.path_checked or item.by_stem or item.by_basename else foreign_path(project.root, item.name)
+        if tail is not None:  # another machine's absolute path: matched by its trailing part, never opened
+            resolved.append((replace(item, by_tail=True, by_suffix=False), tail))
+            continue
         rel = item.name if item.path_checked else resolve_inside(project.root, item.name, f"{source.name} {item.where}",
                                                                   known, known, item.by_stem)
         resolved.append((item, rel))
@@ -132,12 +136,14 @@ def _anon_note(names) -> str:
             "(in the Export dialog, untick \"De-identify DICOM-derived images\")")
 
 
-def _plan(project, s, resolved: list, source: str, warnings: list) -> tuple[dict[int, ImportItem], dict]:
-    """({image id: the records naming it, merged}, {name of a record naming no image: None})."""
+def _plan(project, s, resolved: list, source: str, warnings: list,
+          tails: Optional[dict] = None) -> tuple[dict[int, ImportItem], dict]:
+    """({image id: the records naming it, merged}, {name of a record naming no image: None});
+    ``tails``: see :func:`.matching.match_images`."""
     # each record is matched to its own image (the file itself first: a YOLO class folder
     # or an imagefolder split holding the project's own files), then records naming the
     # same image (YOLO: one per class folder) are merged
-    matches = match_images(project, s, resolved, warnings, source)
+    matches = match_images(project, s, resolved, warnings, source, tails)
     merged: dict[int, ImportItem] = {}
     unmatched: dict[str, None] = {}
     for (item, rel), image_id in zip(resolved, matches):
@@ -236,7 +242,11 @@ def _apply(project, resolved: list, parsed: ParsedFile, source: Path, as_: str, 
     fmt = report.format
     with project.store.write() as s:
         found: list[str] = []
-        merged, unmatched = _plan(project, s, resolved, source.name, found)
+        tails: dict = {}
+        merged, unmatched = _plan(project, s, resolved, source.name, found, tails)
+        report.matched_by_tail = len(tails.get("matched", []))
+        report.tail_ambiguous = list(tails.get("ambiguous", []))
+        report.tail_unmatched = list(tails.get("unmatched", []))
         total = len(merged)
         unseen = _unseen(s, merged)
         wanted, unused = _needed(parsed, merged, unseen, as_)

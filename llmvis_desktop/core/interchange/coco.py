@@ -24,6 +24,7 @@ from pathlib import Path
 
 from ..store.records import NewSuggestion
 
+from .archive import as_path, open_text
 from .common import InterchangeError
 from .export_context import ExportContext
 from .files import sidecar_path, write_pair_atomic
@@ -127,7 +128,7 @@ def export(ctx: ExportContext) -> None:
 
 def load_json(path: Path):
     try:
-        with open(path, encoding="utf-8") as fh:
+        with open_text(path, encoding="utf-8") as fh:
             return json.load(fh)
     except json.JSONDecodeError as exc:
         if exc.doc.strip() == "":  # said 'not valid JSON at line 1, column 1: Expecting value'
@@ -177,7 +178,7 @@ def _captions_beside(path: Path, info: dict, images: dict, warnings: list) -> "l
 
 
 def parse(path: Path) -> ParsedFile:
-    path = Path(path)
+    path = as_path(path)
     doc = load_json(path)
     f = path.name
     if not isinstance(doc, dict) or not isinstance(doc.get("images"), list):

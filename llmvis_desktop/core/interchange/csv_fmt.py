@@ -32,6 +32,7 @@ import re
 from pathlib import Path
 
 from .coco import suggestion_from
+from .archive import as_path, open_text
 from .common import InterchangeError, notes_text
 from .export_context import ExportContext
 from .files import sidecar_path, write_pair_atomic
@@ -174,14 +175,14 @@ def read_taxonomy(side: Path) -> list[str]:
 
 
 def parse(path: Path) -> ParsedFile:
-    path = Path(path)
+    path = as_path(path)
     f = path.name
     items = []
     warnings: list[str] = []
     limit = csv.field_size_limit()
     csv.field_size_limit(max(limit, FIELD_LIMIT))
     try:
-        with open(path, encoding="utf-8-sig", newline="") as fh:
+        with open_text(path, encoding="utf-8-sig", newline="") as fh:
             reader = csv.reader(fh, strict=True)  # an unclosed quote is an error, not a caption eating the rest
             try:
                 header = next(reader)

@@ -23,6 +23,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
 from ..store.records import NewSuggestion
+from .archive import as_path
 from .common import InterchangeError, visible_controls
 from .export_context import ExportContext
 from .files import write_atomic
@@ -118,7 +119,7 @@ def export(ctx: ExportContext) -> None:
 
 
 def parse(path: Path) -> ParsedFile:
-    path = Path(path)
+    path = as_path(path)
     f = path.name
     root = read_xml(path, f, "CVAT files", lambda exc: "malformed XML at line {}, column {}".format(*exc.position))
     if root.tag != "annotations":

@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 from typing import Callable, Container, Iterable
 
+from .archive import as_path
 from .common import InterchangeError
 
 #: in a folder export's folder until it has finished (see export_project)
@@ -48,7 +49,7 @@ def sidecar_path(out: Path | str, suffix: str, main_ext: str = ".json") -> Path:
     name gets ``suffix`` appended whole, so ``release_v1.2`` gives
     ``release_v1.2.captions.json`` (its last dot-part is part of the name, not an
     extension: ``release_v1.3`` must not share it)."""
-    out = Path(out)
+    out = as_path(out)
     name = out.name
     if len(name) > len(main_ext) and name.lower().endswith(main_ext.lower()):
         name = name[: -len(main_ext)]
@@ -203,6 +204,35 @@ def _under_root(root: Path | str, name: str, label: str) -> str:
                 return rel
     raise InterchangeError(f"{label}file name {name!r} is an absolute path outside the project folder {str(root)!r}; "
                            f"only paths inside it are accepted")
+
+
+def foreign_path(root: Path | str, name) -> "str | None":
+    """Another machine's absolute path (``C:\\Users\\bob\\data\\sub\\a.png``,
+    ``/home/bob/data/sub/a.png``, ``\\\\server\\share\\a.png``) that is not a file
+    inside ``root``, as its folders and name joined by ``/`` without drive or server
+    (``Users/bob/data/sub/a.png``): matched to a project image by its trailing part
+    (:func:`.matching.match_images`), never opened or looked up on this machine. None for
+    any other name (a relative one, one inside the root, one with ``..`` or a NUL:
+    :func:`resolve_inside` takes or refuses those as before)."""
+    if not isinstance(name, str) or "\0" in name:
+        return None
+    text = name.replace("\\", "/")
+    drive = len(text) > 1 and text[1] == ":" and text[0].isalpha()
+    if not (text.startswith("/") or drive):
+        return None
+    try:
+        _under_root(root, name, "")
+        return None  # a file inside the project: resolve_inside takes it relative to the root
+    except InterchangeError:
+        pass
+    if drive:
+        text = text[2:]
+    elif text.startswith("//"):  # a UNC path: the server and share are no folders of the image
+        text = "/".join(text.lstrip("/").split("/")[2:])
+    parts = [p for p in text.split("/") if p not in ("", ".")]
+    if not parts or ".." in parts:
+        return None
+    return "/".join(parts)
 
 
 def stem_of(rel: str) -> str:

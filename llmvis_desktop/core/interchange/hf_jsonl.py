@@ -27,6 +27,7 @@ from datetime import datetime
 from pathlib import Path
 
 from .coco import suggestion_from
+from .archive import as_path, open_text
 from .common import InterchangeError, notes_text, split_of
 from .export_context import ExportContext
 from .csv_fmt import join_labels, read_taxonomy, split_labels, taxonomy_text
@@ -92,7 +93,7 @@ def export(ctx: ExportContext) -> None:
 
 
 def parse(path: Path) -> ParsedFile:
-    path = Path(path)
+    path = as_path(path)
     metas = sorted(p for p in [path / META, *path.glob(f"*/{META}")] if p.is_file())
     if not metas:
         raise InterchangeError(f"{path}: no {META} in the folder or in its split folders")
@@ -101,7 +102,7 @@ def parse(path: Path) -> ParsedFile:
     for meta in metas:
         rel_meta = meta.relative_to(path).as_posix()
         try:
-            with open(meta, encoding="utf-8") as fh:
+            with open_text(meta, encoding="utf-8") as fh:
                 for lineno, line in enumerate(fh, 1):
                     if not line.strip():
                         continue

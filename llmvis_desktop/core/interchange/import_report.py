@@ -46,6 +46,13 @@ class ImportReport:
     #: (file name, its labels) of each record whose labels put an exclusive label ("normal")
     #: with another: written as the file has them (an import keeps the file's rows), said here
     exclusive_clashes: list[tuple[str, list[str]]] = field(default_factory=list)
+    #: records naming an image by another machine's absolute path (``C:\\Users\\bob\\sub\\a.png``):
+    #: how many were matched by the longest trailing part naming one project image
+    #: (``sub/a.png``, else ``a.png``); (name, how many images) of those several images end as;
+    #: the names of those no image ends as
+    matched_by_tail: int = 0
+    tail_ambiguous: list[tuple[str, int]] = field(default_factory=list)
+    tail_unmatched: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         text = (f"{self.format} {self.source}: {self.records} record(s), {self.matched} image(s) matched, "
@@ -59,6 +66,8 @@ class ImportReport:
             text += f", {self.overwritten} overwritten"
         if self.unmatched:
             text += f", {len(self.unmatched)} record(s) name no image of this project"
+        if self.matched_by_tail or self.tail_ambiguous or self.tail_unmatched:
+            text += self._tail_summary()
         if self.not_marked:
             few = ", ".join(self.not_marked[:3])
             more = f" and {len(self.not_marked) - 3} more" if len(self.not_marked) > 3 else ""
@@ -86,3 +95,19 @@ class ImportReport:
             text += (f", {n} image(s) given an exclusive label with another, as the file has them "
                      f"({few}{more})")
         return text
+
+    def _tail_summary(self) -> str:
+        """What became of the records naming another machine's absolute path."""
+        def few(names, n=3):
+            return ", ".join(names[:n]) + (f" and {len(names) - n} more" if len(names) > n else "")
+
+        parts = []
+        if self.matched_by_tail:
+            parts.append(f"{self.matched_by_tail} matched by the end of the path (folders and file name)")
+        if self.tail_ambiguous:
+            parts.append(f"{len(self.tail_ambiguous)} ambiguous, skipped: "
+                         + few([f"{name} ({n} images end so)" for name, n in self.tail_ambiguous]))
+        if self.tail_unmatched:
+            parts.append(f"{len(self.tail_unmatched)} naming no image: {few(self.tail_unmatched)}")
+        total = self.matched_by_tail + len(self.tail_ambiguous) + len(self.tail_unmatched)
+        return f", {total} record(s) with another machine's absolute path ({'; '.join(parts)})"

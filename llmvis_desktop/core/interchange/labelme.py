@@ -25,6 +25,7 @@ import json
 import os
 from pathlib import Path
 
+from .archive import as_path, open_text, walk
 from .common import InterchangeError
 from .parsing import ImportItem, ParsedFile, check_text
 
@@ -35,9 +36,9 @@ def _files(path: Path) -> list[Path]:
     if path.is_file():
         return [path]
     out = []
-    for dirpath, dirnames, filenames in os.walk(path):  # symlinked folders are not followed
+    for dirpath, dirnames, filenames in walk(path):  # symlinked folders are not followed
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        out.extend(Path(dirpath) / fn for fn in sorted(filenames)
+        out.extend(dirpath / fn for fn in sorted(filenames)
                    if fn.lower().endswith(".json") and not fn.startswith("."))
     return out
 
@@ -81,7 +82,7 @@ def _image_path(doc: dict, where: str) -> str:
 
 
 def parse(path: Path) -> ParsedFile:
-    path = Path(path)
+    path = as_path(path)
     base = path.parent if path.is_file() else path
     items: list[ImportItem] = []
     skipped: list[str] = []
@@ -94,7 +95,7 @@ def parse(path: Path) -> ParsedFile:
         if full.stat().st_size > MAX_BYTES:
             raise InterchangeError(f"{rel}: larger than {MAX_BYTES >> 20} MiB; not a labelme file")
         try:
-            with open(full, encoding="utf-8-sig") as fh:
+            with open_text(full, encoding="utf-8-sig") as fh:
                 doc = json.load(fh)
         except UnicodeDecodeError as exc:
             raise InterchangeError(f"{rel}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None

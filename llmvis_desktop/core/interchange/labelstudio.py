@@ -24,6 +24,7 @@ from pathlib import Path
 
 from ..store.records import NewSuggestion
 from .coco import load_json
+from .archive import as_path
 from .common import InterchangeError
 from .export_context import ExportContext
 from .files import write_pair_atomic
@@ -194,7 +195,7 @@ def _newest(live: list) -> dict:
 
 
 def parse(path: Path) -> ParsedFile:
-    path = Path(path)
+    path = as_path(path)
     f = path.name
     tasks = load_json(path)
     if isinstance(tasks, dict):

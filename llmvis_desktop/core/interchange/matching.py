@@ -21,7 +21,7 @@ from .common import ANON_DIR, PNG_SUFFIX, SECRET_SETTING, anon_suffix, neutral_n
 
 def _alt_rel(project, root: str, alt) -> Optional[str]:
     """The project path of a record's own file (``item.alt``), when it lies inside the root."""
-    if alt is None:
+    if not isinstance(alt, (str, os.PathLike)):  # None, or a file in a zip archive (archive.ArchivePath)
         return None
     real = os.path.realpath(alt)
     if not real.startswith(root.rstrip(os.sep) + os.sep):
@@ -47,13 +47,30 @@ def _suffixes(name: str) -> list[str]:
     return ["/".join(parts[k:]) for k in range(1, len(parts))]
 
 
-def match_images(project, s, resolved: list, warnings: list, source: str = "") -> list[Optional[int]]:
+def _by_tail(rel: str, by_base: dict, paths: dict) -> list[int]:
+    """The images the longest trailing part of ``rel`` names that names any (``sub/a.png``
+    of ``Users/bob/sub/a.png``, else ``a.png``): one, several (ambiguous) or none."""
+    parts = rel.split("/")
+    cands = by_base.get(parts[-1], [])
+    for k in range(len(parts) - 1):
+        tail = "/".join(parts[k:])
+        hits = [i for i in cands if paths[i] == tail or paths[i].endswith("/" + tail)]
+        if hits:
+            return hits
+    return list(cands)
+
+
+def match_images(project, s, resolved: list, warnings: list, source: str = "",
+                 tails: Optional[dict] = None) -> list[Optional[int]]:
     """The project image each record names (None: none), one by one: the record's own
     file when it is an image of the project (``alt``), else its name (exact, a neutral
-    DICOM name, a stem, a bare upload name, a local-files path below its prefix)."""
+    DICOM name, a stem, a bare upload name, a local-files path below its prefix, or the
+    longest trailing part of another machine's absolute path that names one image).
+    ``tails``, when given, gets the names of the absolute-path records under "matched",
+    "ambiguous" (name, how many images) and "unmatched"."""
     root = os.path.realpath(project.root)
     alts = [_alt_rel(project, root, it.alt) for it, _ in resolved]
-    exact = {rel for it, rel in resolved if not (it.by_stem or it.by_basename)}
+    exact = {rel for it, rel in resolved if not (it.by_stem or it.by_basename or it.by_tail)}
     exact |= {a for a, (it, _) in zip(alts, resolved) if a is not None and not it.by_stem}
     exact |= {u for u in map(_unpng, exact) if u is not None}  # written as 8-bit PNG: <name>.png
     exact |= {it.also for it, _ in resolved if it.also}
@@ -63,7 +80,7 @@ def match_images(project, s, resolved: list, warnings: list, source: str = "") -
         chunk = names[i:i + 500]
         for image_id, rel in s.execute(select(m.Image.id, m.Image.relpath).where(m.Image.relpath.in_(chunk))):
             ids[rel] = image_id
-    full_pass = any(it.by_stem or it.by_basename
+    full_pass = any(it.by_stem or it.by_basename or it.by_tail
                     or (rel not in ids and (rel.startswith(ANON_DIR + "/") or it.by_suffix))
                     for it, rel in resolved)
     by_name: dict[str, int] = dict(ids)
@@ -101,6 +118,21 @@ def match_images(project, s, resolved: list, warnings: list, source: str = "") -
                 shown = ", ".join(sorted(repr(paths[i]) for i in hits)[:5])
                 warnings.append(f"{source} {item.where}: the name {rel!r} is ambiguous: images {shown} share it "
                                 f"(the same name with another suffix); skipped")
+        elif item.by_tail:
+            hits = _by_tail(rel, by_base, paths)
+            named = one(hits)
+            if tails is not None:
+                if named is not None:
+                    tails.setdefault("matched", []).append(item.name)
+                elif hits:
+                    tails.setdefault("ambiguous", []).append((item.name, len(hits)))
+                else:
+                    tails.setdefault("unmatched", []).append(item.name)
+            if len(hits) > 1:
+                shown = ", ".join(sorted(repr(paths[i]) for i in hits)[:3])
+                warnings.append(f"{source} {item.where}: {item.name!r} is another machine's path; {len(hits)} "
+                                f"images of the project end as it does ({shown}{'...' if len(hits) > 3 else ''}); "
+                                f"skipped")
         elif item.by_basename:
             hits = by_base.get(rel, [])
             named = one(hits)

@@ -73,6 +73,9 @@ class ImportItem:
     also: Optional[str] = None
     #: the labels as a ``;``-separated text (CSV, JSONL), checked against the names holding ``;``
     labels_cell: Optional[str] = None
+    #: name is another machine's absolute path (files.foreign_path, drive taken off): the one
+    #: image its longest trailing part names (``sub/a.png``, else ``a.png``), set by the import
+    by_tail: bool = False
 
 
 @dataclass

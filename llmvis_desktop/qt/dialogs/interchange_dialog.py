@@ -170,9 +170,10 @@ class ExportImportDialog(InterchangeForm, QDialog):
             as_, overwrite = self.as_.currentData(), self.overwrite.isChecked()
             name = f"Import {title} from {path.name or path}"
             who = self._actor() if self._actor is not None else None
+            member = self.archive_member()
 
             def fn(token, progress):
-                return import_file(project, fmt, path, as_, overwrite, token, progress, actor=who)
+                return import_file(project, fmt, path, as_, overwrite, token, progress, actor=who, member=member)
 
         key, choices = self._settings_key, self.choices()
 

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...core.interchange import FORMATS, ExportOptions
+from ...core.interchange.archive import ARCHIVE_FORMATS
 from .interchange_choices import form_choices, restore_choices, save_choices
 
 IMAGES_8BIT_TEXT = "Write 16-bit and float images as 8-bit PNG"
@@ -57,6 +58,12 @@ class InterchangeForm:
         path_row = QHBoxLayout()
         path_row.addWidget(self.path, 1)
         path_row.addWidget(browse)
+        # an import may read a zip archive as it is (CVAT's exports, a zipped folder): for the
+        # folder formats that can, Browse picks folders, this one archives
+        self.browse_zip = QPushButton("Zip…")
+        self.browse_zip.setToolTip("Import from a zip archive, read as it is (nothing is unzipped)")
+        self.browse_zip.clicked.connect(self._browse_zip)
+        path_row.addWidget(self.browse_zip)
 
         form = QFormLayout()
         form.addRow("Action:", self.mode)  # (ending in ":" as the Settings dialog's do)
@@ -115,7 +122,12 @@ class InterchangeForm:
         self.overwrite = QCheckBox("Overwrite existing reviewed annotations that differ")
         self.import_box = QGroupBox("Import options")
         im = QFormLayout(self.import_box)
+        self.member = QLineEdit()
+        self.member.setPlaceholderText("zip archive only: the file inside it, when it holds several")
+        self.member.setToolTip("The file (labelme, imagefolder: the folder) inside the zip archive to import, "
+                               "as the refusal of an archive holding several names them")
         im.addRow("Import as:", self.as_)
+        im.addRow("Archive member:", self.member)
         im.addRow(self.overwrite)
         return form
 
@@ -138,6 +150,11 @@ class InterchangeForm:
         self.run_button.setEnabled(self._runnable())
         folder = spec.out_is_folder if exporting else spec.in_is_folder
         what = "folder" if folder else f"file ({spec.suffix})"
+        zips = not exporting and self.current_format() in ARCHIVE_FORMATS
+        self.browse_zip.setVisible(zips and folder)
+        self.member.setEnabled(zips)
+        if zips:
+            what += " or zip archive"
         self.path.setPlaceholderText(f"{'output' if exporting else 'input'} {what}")
         self.decided_only.setEnabled(self.current_format() == "history")
         copies = self.current_format() in ("yolo", "jsonl")
@@ -159,9 +176,23 @@ class InterchangeForm:
             path, _ = QFileDialog.getSaveFileName(self, "Export to", self.path.text(), f"*{spec.suffix}")
             self._confirmed_out = Path(path).expanduser() if path and Path(path).exists() else None
         else:
-            path, _ = QFileDialog.getOpenFileName(self, "Import from", self.path.text(), f"*{spec.suffix}")
+            zips = " *.zip" if self.current_format() in ARCHIVE_FORMATS else ""
+            path, _ = QFileDialog.getOpenFileName(self, "Import from", self.path.text(),
+                                                  f"{spec.title.split(' (')[0]} (*{spec.suffix}{zips});;All files (*)")
         if path:
             self.path.setText(path)
+
+    def _browse_zip(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Import from a zip archive", self.path.text(),
+                                              "Zip archives (*.zip);;All files (*)")
+        if path:
+            self.path.setText(path)
+
+    def archive_member(self) -> "str | None":
+        """The member typed for a zip archive import (None: none typed, or the format
+        reads no archive)."""
+        text = self.member.text().strip()
+        return text if text and self.member.isEnabled() else None
 
     def options(self) -> ExportOptions:
         return ExportOptions(
