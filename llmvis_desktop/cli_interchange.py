@@ -65,11 +65,12 @@ def add_parsers(subparsers) -> None:
     ex.add_argument("--link", action="store_true",
                     help="yolo, jsonl: hard-link the images (a symbolic link where a hard link cannot be made) "
                          "instead of copying them; DICOM files are still written de-identified (unless "
-                         "--keep-dicom-identifiers), and with --images-8bit 16-bit and float ones as PNG")
+                         "--keep-dicom-identifiers), and with --images-8bit DICOM, 16-bit and float ones as PNG")
     ex.add_argument("--images-8bit", action="store_true",
-                    help="yolo, jsonl: write 16-bit and float images as 8-bit PNG (<name>.png), rendered as the "
-                         "viewer shows them, instead of copying (with --link, linking) them as they are "
-                         "(training loaders misread them)")
+                    help="yolo, jsonl: write DICOM, 16-bit and float images as 8-bit PNG (<name>.png; a "
+                         "de-identified DICOM anon/<hash>.dcm.png, no tag kept; a multi-frame one's first frame), "
+                         "rendered as the viewer shows them, instead of copying (with --link, linking) them as they "
+                         "are (training loaders misread 16-bit images and cannot read DICOM)")
     ex.add_argument("--keep-dicom-identifiers", action="store_true",
                     help="do NOT de-identify DICOM-derived images (names, tags, UIDs)")
     ex.add_argument("--json", action="store_true",

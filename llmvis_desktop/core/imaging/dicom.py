@@ -143,17 +143,34 @@ def _meta(ds) -> ImageMeta:
     samples = _int_tag(ds, "SamplesPerPixel", 1)
     bits = _int_tag(ds, "BitsAllocated", 16)
     photometric = _photometric(ds)
-    slope, intercept = _float_tag(ds, "RescaleSlope", 1.0), _float_tag(ds, "RescaleIntercept", 0.0)
-    fractional = samples == 1 and "ModalityLUTSequence" not in ds and (
-        not slope.is_integer() or not intercept.is_integer()
-    )
     if photometric == "PALETTE COLOR":
-        channels, depth = 3, 8
+        channels, depth, stored, rescale = 3, 8, None, None
     else:
+        # the depth the file stores (a fractional rescale slope makes the pixels float32:
+        # a 16-bit CT was called "DICOM 32-bit"), with its Bits Stored and rescale said apart
         channels = samples
-        depth = 32 if fractional or bits > 16 else (16 if bits > 8 else 8)
+        depth = 32 if bits > 16 else (16 if bits > 8 else 8)
+        stored = _int_tag(ds, "BitsStored", bits)
+        stored = stored if 0 < stored < bits else None
+        rescale = _rescale(ds) if samples == 1 else None
     return ImageMeta(cols, rows, "DICOM", depth, channels, frames, photometric, sigmoid=_sigmoid(ds),
-                     modality=str(ds.get("Modality", "") or "").strip().upper(), rescale_type=_rescale_type(ds))
+                     modality=str(ds.get("Modality", "") or "").strip().upper(), rescale_type=_rescale_type(ds),
+                     stored_bits=stored, rescale=rescale)
+
+
+def _rescale(ds) -> tuple[float, float] | None:
+    """(slope, intercept) of the stored values to modality values: top level, else an
+    Enhanced object's first frame's pixel value transformation; None when (1, 0) or when
+    a Modality LUT stands in its place."""
+    if "ModalityLUTSequence" in ds:
+        return None
+    source = ds
+    if "RescaleSlope" not in ds and "RescaleIntercept" not in ds:
+        source = _functional(ds, 0, "PixelValueTransformationSequence")
+        if source is None:
+            return None
+    slope, intercept = _float_tag(source, "RescaleSlope", 1.0), _float_tag(source, "RescaleIntercept", 0.0)
+    return None if (slope, intercept) == (1.0, 0.0) else (slope, intercept)
 
 
 def _rescale_type(ds) -> str:

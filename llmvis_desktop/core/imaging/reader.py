@@ -114,7 +114,7 @@ class ImageMeta:
     width: int
     height: int
     format: str  # "JPEG", "PNG", "BMP", "TIFF", "WEBP", "GIF", "DICOM"
-    bit_depth: int  # 8 or 16 per sample; 32 for float (or int32) data
+    bit_depth: int  # 8 or 16 per sample; 32 for float (or int32) data; a DICOM's as stored (Bits Allocated)
     channels: int  # channels of ``ImageData.pixels`` (1 gray, 3 RGB, 4 RGBA...)
     frames: int
     mode: str  # Pillow mode ("RGB", "I;16"...) or DICOM photometric interpretation
@@ -129,11 +129,42 @@ class ImageMeta:
     #: the values (low, high) of a DICOM's Pixel Padding Value in the pixels: no measurement
     #: (a CT's outside of the field of view), left out of a min/max or percentile window
     padding: tuple[float, float] | None = None
+    #: a DICOM's Bits Stored when fewer than its Bits Allocated (12 of 16); None otherwise
+    stored_bits: int | None = None
+    #: a DICOM's rescale (slope, intercept) to modality values when not (1, 0); None otherwise
+    rescale: tuple[float, float] | None = None
 
     @property
     def inverted(self) -> bool:
         """Low values show white: DICOM MONOCHROME1, a MinIsWhite gray TIFF."""
         return self.min_is_white or self.mode == "MONOCHROME1"
+
+    @property
+    def depth_text(self) -> str:
+        """The bit depth as the file stores it: "16-bit", a DICOM's "16-bit (12 stored),
+        rescaled x0.5 -1024" (a fractional slope made its pixels float: "32-bit" read as
+        the file's depth)."""
+        stored = f" ({self.stored_bits} stored)" if self.stored_bits else ""
+        rescaled = f", {self.rescale_text}" if self.rescale is not None else ""
+        return f"{self.bit_depth}-bit{stored}{rescaled}"
+
+    @property
+    def depth_notes(self) -> str:
+        """A DICOM's Bits Stored and rescale, "12 stored, rescaled x0.5 -1024"; "" for a
+        file that stores all its bits and no rescale (the viewer's line, apart from the
+        depth, gives it way first)."""
+        notes = [f"{self.stored_bits} stored"] if self.stored_bits else []
+        if self.rescale is not None:
+            notes.append(self.rescale_text)
+        return ", ".join(notes)
+
+    @property
+    def rescale_text(self) -> str:
+        """"rescaled x0.5 -1024" (slope, intercept), "" when there is no rescale."""
+        if self.rescale is None:
+            return ""
+        slope, intercept = self.rescale
+        return f"rescaled x{slope:g} {'-' if intercept < 0 else '+'}{abs(intercept):g}"
 
 
 @dataclass(frozen=True, eq=False)  # arrays: compare/hash by identity, never element-wise

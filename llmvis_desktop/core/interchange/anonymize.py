@@ -120,6 +120,19 @@ def burned_in_warning(ds) -> str | None:
             "may carry identifying text (names, IDs, dates), which is not removed; check them")
 
 
+def burned_in_warning_of_file(src: Path) -> str | None:
+    """:func:`burned_in_warning` for the DICOM file ``src`` (its tags only, no pixels read):
+    its 8-bit PNG rendering carries no tag, but the pixels carry what text is burned in."""
+    import pydicom
+
+    with quiet_pydicom():
+        try:
+            ds = pydicom.dcmread(str(src), stop_before_pixels=True, force=True)
+        except Exception:  # (it was rendered: a header pydicom refuses now says nothing here)
+            return None
+    return burned_in_warning(ds)
+
+
 def anonymize_dataset(ds, uid_map: UidMapper) -> list[str]:
     """De-identify ``ds`` in place; returns warnings (e.g. burned-in annotation)."""
     from pydicom.sequence import Sequence

@@ -17,6 +17,7 @@ from ..errors import first_line
 from ..store import models as m
 from ..tasks import CancelToken, Progress, ProgressFn
 from .common import (
+    ANON_DIR,
     PNG_SUFFIX,
     SECRET_SETTING,
     ExportOptions,
@@ -82,6 +83,8 @@ class ExportContext:
         self._uid_mapper = None
         self._deep_copied: dict[int, str] = {}  # 16-bit/float images "copied" or "linked" as they are
         self._deep_converted: set[int] = set()  # ... written as 8-bit PNG (``images_8bit``)
+        self._dicom_converted: set[int] = set()  # DICOM files written as 8-bit PNG (``images_8bit``)
+        self._dicom_copied: set[int] = set()  # DICOM files written as DICOM (no ``images_8bit``)
         self._rendered: dict[int, Path] = {}  # the last image written as 8-bit PNG
         self._said: set[tuple[int, str]] = set()  # (image, warning) given while writing its files
 
@@ -190,6 +193,8 @@ class ExportContext:
                 os.symlink(src.resolve(), dest)
         else:
             shutil.copyfile(src, dest)
+        if row.dicom_file and not row.as_8bit:
+            self._dicom_copied.add(row.image_id)
         if row.deep and not row.as_8bit:
             linked = self.options.link and not (row.dicom_file and self.options.anonymize)
             self._deep_copied[row.image_id] = "linked" if linked else "copied"
@@ -198,7 +203,9 @@ class ExportContext:
 
     def _write_8bit(self, row: ExportRow, src: Path, dest: Path) -> bool:
         """Write ``row``'s image as an 8-bit PNG, rendered through its display window (the
-        viewer's default: the file's own window, else a 0.5-99.5 percentile stretch)."""
+        viewer's "As loaded": a DICOM's own window or VOI LUT, else its min/max with the
+        padding left out; a TIFF's 0.5-99.5 percentile stretch). The PNG holds pixels only:
+        no DICOM tag; a multi-frame image's first frame."""
         from PIL import Image
 
         from ..imaging.errors import ImageReadError
@@ -217,9 +224,20 @@ class ExportContext:
             return False
         Image.fromarray(data.display).save(dest, format="PNG")
         self._rendered = {row.image_id: dest}
-        if (row.frames or 1) > 1:
-            self.warn(f"{row.name}: {row.frames} frames; only the first was written as 8-bit PNG")
-        self._deep_converted.add(row.image_id)
+        frames = max(row.frames or 1, data.meta.frames or 1)
+        if frames > 1:
+            self.warn_image(row.name, "multi-frame: only the first frame was written as 8-bit PNG (one PNG per "
+                                      "image, as its labels and caption are the image's)")
+        if row.dicom_file:
+            self._dicom_converted.add(row.image_id)
+            if self.options.anonymize:
+                from .anonymize import burned_in_warning_of_file
+
+                burned = burned_in_warning_of_file(src)
+                if burned:
+                    self._warn_image(row, f"{row.name}: {burned}")
+        else:
+            self._deep_converted.add(row.image_id)
         return True
 
     def finish(self) -> None:
@@ -238,6 +256,19 @@ class ExportContext:
             self.warn(f"{len(self._deep_converted)} 16-bit or float image(s) written as 8-bit PNG "
                       f"(<name>{PNG_SUFFIX}), rendered through their display window: the full bit depth is "
                       f"only in the project's own files")
+        if self._dicom_copied:
+            how = " (de-identified)" if self.options.anonymize else ""
+            self.warn(f"{len(self._dicom_copied)} DICOM image(s) written as DICOM files{how}: training loaders "
+                      f"(Hugging Face's imagefolder, torchvision's ImageFolder, YOLO trainers) cannot decode them "
+                      f"(pydicom can); export with 8-bit PNG images ({self.options.name_of('images_8bit')}) to "
+                      f"write them as PNG, as the viewer shows them")
+        if self._dicom_converted:
+            named = (f"under de-identified names ({ANON_DIR}/<hash>.dcm{PNG_SUFFIX})" if self.options.anonymize
+                     else f"as <name>{PNG_SUFFIX}")
+            self.warn(f"{len(self._dicom_converted)} DICOM image(s) written as 8-bit PNG {named}, rendered "
+                      f"through their own window as the viewer shows them \u201cAs loaded\u201d (min/max without "
+                      f"the padding where the file gives none); a PNG carries no DICOM tag, and the full-depth "
+                      f"values (a CT's HU) are only in the project's own files")
 
 
 #: the warning lines an export's report keeps (more are counted, not kept)

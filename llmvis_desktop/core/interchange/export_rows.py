@@ -110,7 +110,7 @@ def gather(ctx: ExportContext, chunk: int = CHUNK, decided: bool = False) -> Ite
         if opts.include_repairs:
             _warn_repairs_outside(ctx, s)
         source_rel: dict[int, str] = {}
-        source_deep: set[int] = set()  # sources written as 8-bit PNG: their names end with PNG_SUFFIX
+        source_deep: set[int] = set()  # deep sources written as 8-bit PNG (DICOM ones too): names end with PNG_SUFFIX
         if derived:
             for i, rel, depth in s.execute(select(m.Image.id, m.Image.relpath, m.Image.bit_depth)
                                            .where(m.Image.id.in_(set(derived.values())))):
@@ -195,14 +195,15 @@ def gather(ctx: ExportContext, chunk: int = CHUNK, decided: bool = False) -> Ite
             if ((w is None or h is None or (depth is None and ctx.fmt in COPY_FORMATS))
                     and index_status != m.STATUS_MISSING):
                 w, h, depth = header_now(ctx.project, rel)  # its header is not known (yet): read it now
-            as_8bit = to_8bit and bool(depth and depth > 8) and not dicom_file
+            # a DICOM file of any depth: a training loader reads no .dcm (its PNG holds no tag)
+            as_8bit = to_8bit and (dicom_file or bool(depth and depth > 8))
             if as_8bit:
                 name += PNG_SUFFIX
             derived_from = None
             if opts.include_repairs and image_id in linked and src_id in source_rel:
                 srel = source_rel[src_id]
                 derived_from = export_name(ctx, srel, src_id in dicom_like, dicom_file=src_id in dicom_sources)
-                if to_8bit and src_id in source_deep and src_id not in dicom_sources:
+                if to_8bit and (src_id in source_deep or src_id in dicom_sources):
                     derived_from += PNG_SUFFIX
             rows.append(ExportRow(
                 image_id, rel, name, w, h, caption or None,
@@ -238,18 +239,24 @@ def _notes(s, of_page) -> dict[int, list[SuggestionOut]]:
 
 
 def _refuse_8bit_clashes(ctx) -> None:
-    """A deep image written as ``<name>.png`` where the project also has an image of that
-    very name: both would be written to one file (one overwriting the other) under two
-    records. Refused before anything is written, naming them."""
+    """A deep image (or a DICOM file kept under its own name: ``--keep-dicom-identifiers``)
+    written as ``<name>.png`` where the project also has an image of that very name: both
+    would be written to one file (one overwriting the other) under two records. Refused
+    before anything is written, naming them."""
     other = aliased(m.Image)
     with ctx.project.store.read() as s:
         pairs = s.execute(
-            select(m.Image.relpath, m.Image.bit_depth)
+            select(m.Image.relpath, m.Image.bit_depth, m.Image.format)
             .join(other, other.relpath == m.Image.relpath + PNG_SUFFIX)
             .order_by(m.Image.name_key, m.Image.id)).all()
-    # (a few names at most: the depth of one the index has not read yet is read now)
-    clashes = [rel for rel, depth in pairs
-               if (depth if depth is not None else (header_now(ctx.project, rel)[2] or 0)) > 8][:5]
+
+    def written_as_png(rel: str, depth: Optional[int], fmt: Optional[str]) -> bool:
+        if is_dicom(ctx.project.root, rel, fmt):  # a de-identified one goes out as anon/<hash>.dcm.png
+            return not ctx.options.anonymize
+        # (a few names at most: the depth of one the index has not read yet is read now)
+        return (depth if depth is not None else (header_now(ctx.project, rel)[2] or 0)) > 8
+
+    clashes = [rel for rel, depth, fmt in pairs if written_as_png(rel, depth, fmt)][:5]
     if clashes:
         named = ", ".join(f"{rel} -> {rel}{PNG_SUFFIX}" for rel in clashes)
         option = ctx.options.name_of("images_8bit")

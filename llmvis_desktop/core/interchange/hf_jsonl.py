@@ -54,14 +54,13 @@ def export(ctx: ExportContext) -> None:
     out = prepare_folder(ctx.out)
     handles = {}
     total = ctx.total()
-    n = dicoms = 0
+    n = 0
     try:
         for rows in ctx.rows():
             for row in rows:
                 split = split_of(opts.seed, row.split_key or row.relpath, opts.split)
                 if not ctx.copy_image(row, out / split / row.name):
                     continue
-                dicoms += row.dicom_file
                 if split not in handles:  # a split with no image gets no metadata file
                     handles[split] = open(out / split / META, "w", encoding="utf-8", newline="\n")
                 rec = {"file_name": row.name, "text": row.caption or "", "labels": join_labels(row.labels),
@@ -87,9 +86,7 @@ def export(ctx: ExportContext) -> None:
     if ctx.project.labels():
         (out / TAXONOMY).write_text(taxonomy_text(ctx.project), encoding="utf-8", newline="\n")
         ctx.report.files_written += 1
-    if dicoms:
-        ctx.warn(f"{dicoms} DICOM image(s) written as DICOM files{' (de-identified)' if opts.anonymize else ''}: "
-                 "Hugging Face's imagefolder loader cannot decode them (pydicom can)")
+    # (DICOM files copied as DICOM: said by ExportContext.finish, as for YOLO)
 
 
 def parse(path: Path) -> ParsedFile:

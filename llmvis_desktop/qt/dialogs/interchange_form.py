@@ -32,7 +32,7 @@ from ...core.interchange import FORMATS, ExportOptions
 from ...core.interchange.archive import ARCHIVE_FORMATS
 from .interchange_choices import form_choices, restore_choices, save_choices
 
-IMAGES_8BIT_TEXT = "Write 16-bit and float images as 8-bit PNG"
+IMAGES_8BIT_TEXT = "Write DICOM, 16-bit and float images as 8-bit PNG"
 DECIDED_ONLY_TEXT = "Decided images only, reviewed or rejected (history)"
 #: how the export's messages name the box (they gave the CLI's "--images-8bit")
 IMAGES_8BIT_NAME = f"the \u201c{IMAGES_8BIT_TEXT}\u201d option"
@@ -83,8 +83,11 @@ class InterchangeForm:
         self.include_repairs = QCheckBox("Include repaired images, linked to their source")
         self.link = QCheckBox("Link images instead of copying (YOLO, imagefolder)")
         self.images_8bit = QCheckBox(f"{IMAGES_8BIT_TEXT}, as shown (YOLO, imagefolder)")
-        self.images_8bit.setToolTip("Training loaders misread 16-bit images (PIL's convert('RGB') shows them all "
-                                    "white); unchecked, they are copied (or linked) as they are and the export warns")
+        self.images_8bit.setToolTip("<p>Training loaders cannot read DICOM and misread 16-bit images (PIL's "
+                                    "convert('RGB') shows them all white). Checked: each is written as a PNG as the "
+                                    "viewer shows it \u201cAs loaded\u201d (DICOM: no tag kept, the name still "
+                                    "de-identified, a multi-frame one's first frame). Unchecked: they are copied (or "
+                                    "linked) as they are, and the export warns.</p>")
         self.anonymize = QCheckBox("De-identify DICOM-derived images (recommended)")
         self.anonymize.setChecked(True)
         self.split = [QDoubleSpinBox() for _ in range(3)]

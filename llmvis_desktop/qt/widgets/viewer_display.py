@@ -219,6 +219,8 @@ def window_text(window: tuple[float, float]) -> str:
 #: the ranks of the status line's parts (:func:`status_parts`): the lowest give way first
 #: when the viewer is narrow; the zoom is never cut while another part can give way
 RANK_FORMAT, RANK_SIZE, RANK_HOVER, RANK_FRAME, RANK_ZOOM = 1, 2, 3, 4, 100
+#: a DICOM's Bits Stored and rescale: the first to give way, whole (a cut figure reads as another)
+RANK_DEPTH_NOTES = 0
 
 
 def status_parts(data, pixels: np.ndarray, zoom: float, fit: bool,
@@ -231,10 +233,14 @@ def status_parts(data, pixels: np.ndarray, zoom: float, fit: bool,
     parts.append((f"{w} \u00d7 {h}", RANK_SIZE))
     if meta is not None:
         kind = {1: "gray", 2: "gray+alpha", 3: "RGB", 4: "RGBA"}.get(meta.channels, f"{meta.channels} ch")
+        # a DICOM's stored depth (its float pixels after a fractional slope said "32-bit")
         desc = f"{meta.bit_depth}-bit {kind}"
         if meta.format:
             desc = f"{meta.format} {desc}"
         parts.append((desc, RANK_FORMAT, True))  # (words: shortened before it goes)
+        notes = getattr(meta, "depth_notes", "")  # "12 stored, rescaled x0.5 -1024": whole or not at all
+        if notes:
+            parts.append((notes, RANK_DEPTH_NOTES))
         if meta.frames and meta.frames > 1:
             parts.append((f"frame {getattr(data, 'frame', 0) + 1}/{meta.frames}", RANK_FRAME))
     how = f" (fit {fit})" if fit in ("width", "height") else " (fit)" if fit else ""
