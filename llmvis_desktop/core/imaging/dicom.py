@@ -442,7 +442,8 @@ def _read(fh, path: PathLike, frame: int, max_pixels: int | None, window, defaul
     try:
         ds = _dataset(fh, path, header_only=False)
     except ImageReadError as exc:
-        if exc.reason == NO_PIXEL_DATA or exc.reason.startswith(TRUNCATED):
+        # ("DICOM has no pixel data: CT Image object, ...": what the object is follows)
+        if exc.reason.startswith((NO_PIXEL_DATA, TRUNCATED)):
             _header_failure(fh, path)
         raise
     meta = _meta(ds)
