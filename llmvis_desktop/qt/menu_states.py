@@ -110,7 +110,7 @@ def wire_menu_states(win) -> None:
     def update(*_args) -> None:
         update_menu_states(win)
 
-    for name in ("act_close", "act_find", "act_answer", "act_next_window", "act_prev_window",
+    for name in ("act_close", "act_find", "act_answer", "act_add_label", "act_next_window", "act_prev_window",
                  "act_include_repairs"):  # a project at least
         act = getattr(win, name, None)
         if act is not None:

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QDockWidget
 from .ask_controller import ANSWER_KEY
 from .icons import icon
 from .menu_states import wire_menu_states
+from .taxonomy_actions import ADD_LABEL_KEY
 from .workers import void
 
 #: Image ▸ Repair defect… (it had only the menu's Alt+I, R; Ctrl+R is bound nowhere else,
@@ -86,6 +87,8 @@ def build_menus(win) -> None:
     labels = review.addMenu("Toggle &label")
     for n in range(1, 10):
         labels.addAction(a[f"label_{n}"])
+    win.act_add_label = review.addAction("Go to \u201c+ &Add label\u201d", pc.focus_add_label)
+    win.act_add_label.setShortcut(ADD_LABEL_KEY)
 
     sug = mb.addMenu("&Suggestions")
     win.suggest_menu = sug

@@ -66,6 +66,8 @@ MENU_WORDS = {
                  "(scroll along its length), and again: the whole strip",
     "Import": "Import annotations",
     "Repair defect": "Repair defect (the repair dialog, for the image shown)",
+    "Go to \u201c+ Add label\u201d": "Go to \u201c+ Add label\u201d in the Labels panel (type a name, Enter adds "
+                                       "it; Enter or Esc: the keys back to the review)",
 }
 
 #: keys that are no action of the window: where they act, the key, what it does
@@ -118,6 +120,7 @@ DEFAULT_ACTION_ROWS: list[tuple[str, str, str]] = [
     ("Review", "Left / K", REVIEW_WORDS["prev"]),
     ("Review", "N", REVIEW_WORDS["next_unreviewed"]),
     ("Review", "1-9", "Toggle the label with that number key (shown on its chip)"),
+    ("Review", "Ctrl+Shift+L", MENU_WORDS["Go to \u201c+ Add label\u201d"]),
     ("Suggestions", "Ctrl+L", MENU_WORDS["Suggest labels from reviewed images (learned)"]),
     ("Suggestions", "Ctrl+Shift+A", "Go to the answer box (Ask the image)"),
     ("Image", "[ / ]", "Previous / next frame (multi-frame DICOM, multi-page TIFF)"),
