@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QDockWidget
 from .ask_controller import ANSWER_KEY
 from .icons import icon
 from .menu_states import wire_menu_states
+from .suggestion_actions import CARDS_KEY
 from .taxonomy_actions import ADD_LABEL_KEY
 from .workers import void
 
@@ -114,6 +115,8 @@ def build_menus(win) -> None:
                                        "they are not work in the review queue)")
     win.act_answer = sug.addAction("Go to the &answer box (Ask the image)", sc.asker.focus_answer)
     win.act_answer.setShortcut(ANSWER_KEY)
+    win.act_cards = sug.addAction("Go to the first &suggestion card", pc.focus_first_card)
+    win.act_cards.setShortcut(CARDS_KEY)
     sug.addSeparator()
     win.act_evaluate = sug.addAction("&Evaluation dashboard…", sc.run_evaluation)
     sug.aboutToShow.connect(sc.update_actions)
