@@ -15,7 +15,15 @@ from .core.errors import database_state, first_line
 from .core.wording import one_line, plural
 
 from .core.interchange.common import COPY_FORMATS, iso
-from .core.interchange import FORMATS, ExportOptions, InterchangeError, WrongFormat, export_project, import_file
+from .core.interchange import (
+    FORMATS,
+    ExportOptions,
+    InterchangeError,
+    WrongFormat,
+    export_path,
+    export_project,
+    import_file,
+)
 from .core.project import Project, ProjectError
 from .cli_args import absolute, actor, add_actor, add_db, interrupted, no_project, open_project, require_indexed
 from .cli_progress import ProgressBar
@@ -130,12 +138,15 @@ def run_export(args) -> int:
         seed=ExportOptions.seed if args.seed is None else args.seed, link=args.link,
         anonymize=not args.keep_dicom_identifiers, images_8bit=args.images_8bit,
     )
+    # a file name given with no extension gets the format's ("annotations" -> "annotations.csv")
+    out, added = export_path(args.format, args.out)
     report, code = _guarded("export", "", lambda project, bar: export_project(
-        require_indexed(project, args.folder, args.db), args.format, args.out, opts, progress=bar, force=args.force), args,
+        require_indexed(project, args.folder, args.db), args.format, out, opts, progress=bar, force=args.force), args,
         stopped=interrupted("nothing was left half-written (a new file or folder is removed; caption "
                             "sidecars already written into an existing folder stay, each whole)"))
     if report is None:
         return code
+    report.suffix_added = added  # said in the summary line
     for w in report.warnings:
         print(f"warning: {one_line(w)}", file=sys.stderr)
     if report.warnings_dropped:

@@ -15,6 +15,8 @@ from PySide6.QtWidgets import QDockWidget
 from .ask_controller import ANSWER_KEY
 from .icons import icon
 from .menu_states import wire_menu_states
+from .suggestion_actions import CARDS_KEY
+from .taxonomy_actions import ADD_LABEL_KEY
 from .workers import void
 
 #: Image ▸ Repair defect… (it had only the menu's Alt+I, R; Ctrl+R is bound nowhere else,
@@ -86,6 +88,8 @@ def build_menus(win) -> None:
     labels = review.addMenu("Toggle &label")
     for n in range(1, 10):
         labels.addAction(a[f"label_{n}"])
+    win.act_add_label = review.addAction("Go to \u201c+ &Add label\u201d", pc.focus_add_label)
+    win.act_add_label.setShortcut(ADD_LABEL_KEY)
 
     sug = mb.addMenu("&Suggestions")
     win.suggest_menu = sug
@@ -111,6 +115,8 @@ def build_menus(win) -> None:
                                        "they are not work in the review queue)")
     win.act_answer = sug.addAction("Go to the &answer box (Ask the image)", sc.asker.focus_answer)
     win.act_answer.setShortcut(ANSWER_KEY)
+    win.act_cards = sug.addAction("Go to the first &suggestion card", pc.focus_first_card)
+    win.act_cards.setShortcut(CARDS_KEY)
     sug.addSeparator()
     win.act_evaluate = sug.addAction("&Evaluation dashboard…", sc.run_evaluation)
     sug.aboutToShow.connect(sc.update_actions)

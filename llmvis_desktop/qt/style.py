@@ -41,6 +41,19 @@ LABEL_PALETTE: tuple[str, ...] = (
 #: them apart without its colour (reviewed and rejected were both "R", green and red)
 STATUS_GLYPHS = {"new": "N", "suggested": "S", "reviewed": "\u2713", "rejected": "\u2717",
                  "missing": "M", "error": "E"}
+#: the badge of a "new" image that carries labels or a caption: its cards accepted one by
+#: one (or label keys pressed) with no Enter or R. Its review status is new (a card decides
+#: a suggestion, Enter or R the image), but a plain N read as "nobody has touched it"
+NEW_LABELLED = "new_labelled"
+STATUS_GLYPHS[NEW_LABELLED] = "N+"
+#: the tile's tooltip says it in words
+NEW_LABELLED_WORDS = "new: labelled, not marked reviewed yet (Enter or R marks it)"
+
+
+def badge_status(status: str, labels, caption) -> str:
+    """The status a tile's badge shows: :data:`NEW_LABELLED` for a new image with labels or
+    a caption, else ``status``."""
+    return NEW_LABELLED if status == "new" and (labels or caption) else status
 
 
 #: an image with a linked repair ("R", top right) and an unreviewed repaired copy (its status

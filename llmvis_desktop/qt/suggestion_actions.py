@@ -36,6 +36,9 @@ from PySide6.QtCore import QObject, Signal
 from .workers import LatestInOrder, void
 
 NO_IMAGE_TEXT = "No image selected"
+#: Suggestions ▸ Go to the first suggestion card: from the grid its Accept button was 10
+#: Tabs away. Free in the window, the repair dialog and the text boxes
+CARDS_KEY = "Ctrl+Shift+S"
 LOADING_TEXT = "Loading suggestions\u2026"
 
 #: how long a move waits for its cards before saying "Loading suggestions…" (a local
@@ -323,6 +326,33 @@ class SuggestionActions:
         panel.edited.connect(void(lambda sid, text: self._decide(sid, "edited", text)))
         if hasattr(panel, "tile_requested"):
             panel.tile_requested.connect(void(self._show_tile))
+
+    def focus_first_card(self) -> None:
+        """Suggestions ▸ Go to the first suggestion card (:data:`CARDS_KEY`): the Suggestions
+        dock shown, the first pending card's Accept focused (Space accepts, Tab / Shift+Tab
+        go from button to button, Esc back to the grid); with none, the status bar says so."""
+        win, panel, rec = self.win, self.suggestions, self.record
+        if panel is None or not hasattr(panel, "focus_first_pending"):
+            return
+        if rec is None:
+            win.statusBar().showMessage("No image is shown: no suggestion card to go to.", 5000)
+            return
+        self.cards_ready(rec.id)  # (still being read: shown now, or not within the wait)
+        dock = panel.parentWidget()
+        while dock is not None and not hasattr(dock, "toggleViewAction"):
+            dock = dock.parentWidget()
+        if dock is not None:
+            dock.show()
+            dock.raise_()
+        if panel.focus_first_pending():
+            return
+        if self._cards_loading():
+            said = "The suggestions of this image are still loading: try again in a moment."
+        elif panel.is_empty():
+            said = "No suggestion card for this image: nothing to accept or reject."
+        else:
+            said = "Every suggestion card of this image is decided: nothing to accept or reject."
+        win.statusBar().showMessage(said, 5000)
 
     def _show_tile(self, sid: int) -> None:
         """A tiled strip's label card's "Show tile": the viewer zooms to the tile that gave

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from typing import Callable, Optional
 
+from PySide6.QtCore import Qt
 from sqlalchemy.exc import DBAPIError
 
 from ..core.review_busy import label_change_refused
@@ -22,6 +23,11 @@ from .models.grid_model import WINDOW
 from .workers import LatestOnly
 
 log = logging.getLogger(__name__)
+
+#: Review ▸ Go to “+ Add label”: the keys into the Labels panel's add box (Tab took one more
+#: press per label added: 2 for the first, 6 for the fifth). Free in the window, the repair
+#: dialog and the box itself (Ctrl+L is the learned suggester, Ctrl+Shift+A the answer box)
+ADD_LABEL_KEY = "Ctrl+Shift+L"
 
 
 def busy_text(what: str) -> str:
@@ -82,7 +88,7 @@ def added_line(label) -> str:
     image reviewed)."""
     key = f"its key {label.shortcut}" if label.shortcut else "no number key (1-9 are taken)"
     return (f"Added label \u201c{label.name}\u201d, {key}. The keys are back with the review; "
-            "Tab to \u201c+ Add label\u201d to add another.")
+            f"{ADD_LABEL_KEY} goes back to \u201c+ Add label\u201d to add another.")
 
 class TaxonomyActions:
     """The label list's changes (see the module docstring)."""
@@ -95,6 +101,23 @@ class TaxonomyActions:
     def _init_taxonomy(self) -> None:
         self._taxonomy_loader = LatestOnly(self)
         self._taxonomy_loader.done.connect(self._taxonomy_done)
+
+    def focus_add_label(self) -> None:
+        """Review ▸ Go to “+ Add label” (:data:`ADD_LABEL_KEY`): the Labels dock shown and
+        raised, the keys in its add box (Enter adds the name typed, Esc gives them back)."""
+        labels = self.labels
+        if labels is None:
+            return
+        dock = labels.parentWidget()
+        while dock is not None and not hasattr(dock, "toggleViewAction"):
+            dock = dock.parentWidget()
+        if dock is not None:
+            dock.show()
+            dock.raise_()
+            if dock.isFloating():
+                dock.activateWindow()
+        labels.add_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        labels.add_edit.selectAll()
 
     def _add_label(self, name: str, color: str) -> None:
         # a refused add (the disk full, the server gone, the list busy) gives the typed name

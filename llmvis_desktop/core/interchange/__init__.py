@@ -38,6 +38,7 @@ __all__ = [
     "FORMATS", "FormatSpec", "WrongFormat", "ExportOptions", "ExportReport", "ImportReport", "Conflict",
     "InterchangeError", "export_project", "import_file", "resolve_inside", "check_export_target",
     "output_files",
+    "export_path",
 ]
 
 
@@ -85,6 +86,21 @@ def _spec(fmt: str) -> FormatSpec:
     if spec is None:
         raise InterchangeError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     return spec
+
+
+def export_path(fmt: str, out: Path | str) -> tuple[Path, str]:
+    """Where a file export of ``fmt`` typed as ``out`` goes, and the extension added to it:
+    a name with none ("annotations") gets the format's (CSV ".csv", COCO and Label Studio
+    ".json", CVAT ".xml", the history ".jsonl"); the file was written as typed, with no
+    extension, which no tool then recognised. Left as typed (and "" added): a name with an
+    extension, a folder format's folder, and a path that exists already (a folder is
+    refused as before; a file is the one to replace)."""
+    spec = _spec(fmt)
+    path = Path(out)
+    if spec.out_is_folder or not spec.suffix or path.suffix or path.name in ("", ".", "..") \
+            or os.path.lexists(path) or str(out).endswith(("/", os.sep)):
+        return path, ""
+    return path.with_name(path.name + spec.suffix), spec.suffix
 
 
 def output_files(fmt: str, out: Path | str) -> list[Path]:

@@ -109,6 +109,9 @@ class ExportReport:
     warned_images: dict = field(default_factory=dict)
     seconds: float = 0.0
     events: Optional[int] = None  # history events written (the history export)
+    #: the format's extension the front end added to a file name typed without one
+    #: (":func:`~llmvis_desktop.core.interchange.export_path`"), "" when none was
+    suffix_added: str = ""
 
     def counts(self) -> str:
         """What the export holds, in the format's own unit: a COCO file's annotations (its
@@ -135,6 +138,8 @@ class ExportReport:
     def summary(self) -> str:
         text = (f"{self.format}: {self.counts()}, {self.suggestions:,} {plural(self.suggestions, 'suggestion')}, "
                 f"{self.files_written:,} {plural(self.files_written, 'file')} -> {self.out}")
+        if self.suffix_added:
+            text += f" ({self.suffix_added} added to the name given, which had no extension)"
         n = len(self.warnings) + self.warnings_dropped
         if n:
             text += f"; {n:,} {plural(n, 'warning')}"

@@ -61,6 +61,7 @@ from ...core.interchange import (
     FORMATS,
     InterchangeError,
     WrongFormat,
+    export_path,
     export_project,
     import_file,
     output_files,
@@ -156,13 +157,21 @@ class ExportImportDialog(InterchangeForm, QDialog):
         title = FORMATS[fmt].title.split(" (")[0]  # "CSV", "COCO JSON": short, for the Jobs panel
         if self.current_mode() == "export":
             opts = self.options()
+            # a file name typed with no extension gets the format's: the field shows it,
+            # the summary line says it was added
+            path, added = export_path(fmt, path)
+            if added:
+                self.path.setText(str(path))
             force = self._may_replace(fmt, path)
             if force is None:
                 return
             name = f"Export {title} to {path.name or path}"
 
             def fn(token, progress):
-                return export_project(project, fmt, path, opts, token, progress, force=force)
+                report = export_project(project, fmt, path, opts, token, progress, force=force)
+                if added:
+                    report.suffix_added = added
+                return report
         else:
             if FORMATS[fmt].parse is None:
                 self._show_error(f"the {title} format is export only")

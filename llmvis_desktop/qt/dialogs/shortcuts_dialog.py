@@ -66,6 +66,10 @@ MENU_WORDS = {
                  "(scroll along its length), and again: the whole strip",
     "Import": "Import annotations",
     "Repair defect": "Repair defect (the repair dialog, for the image shown)",
+    "Go to the first suggestion card": "Go to the first pending suggestion card: its Accept focused "
+                                       "(Space accepts; Tab / Shift+Tab: the cards' buttons; Esc: the grid)",
+    "Go to \u201c+ Add label\u201d": "Go to \u201c+ Add label\u201d in the Labels panel (type a name, Enter adds "
+                                       "it; Enter or Esc: the keys back to the review)",
 }
 
 #: keys that are no action of the window: where they act, the key, what it does
@@ -118,8 +122,10 @@ DEFAULT_ACTION_ROWS: list[tuple[str, str, str]] = [
     ("Review", "Left / K", REVIEW_WORDS["prev"]),
     ("Review", "N", REVIEW_WORDS["next_unreviewed"]),
     ("Review", "1-9", "Toggle the label with that number key (shown on its chip)"),
+    ("Review", "Ctrl+Shift+L", MENU_WORDS["Go to \u201c+ Add label\u201d"]),
     ("Suggestions", "Ctrl+L", MENU_WORDS["Suggest labels from reviewed images (learned)"]),
     ("Suggestions", "Ctrl+Shift+A", "Go to the answer box (Ask the image)"),
+    ("Suggestions", "Ctrl+Shift+S", MENU_WORDS["Go to the first suggestion card"]),
     ("Image", "[ / ]", "Previous / next frame (multi-frame DICOM, multi-page TIFF)"),
     ("Image", "Ctrl+R", "Repair defect (the repair dialog, for the image shown)"),
     ("View", "Ctrl+= / Ctrl+-", "Larger / smaller thumbnails"),

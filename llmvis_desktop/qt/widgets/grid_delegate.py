@@ -14,7 +14,15 @@ from ...core.imaging.strip_view import is_strip
 from ...core.store.records import REPAIR_OUTPUTS, counted_as
 from ...core.wording import visible_name
 from ..models.grid_model import RecordRole, ThumbErrorRole, ThumbRole
-from ..style import REPAIR_BADGE, REPAIR_COPY_GLYPH, NoticeColors, contrast_text, status_color, status_glyph
+from ..style import (
+    REPAIR_BADGE,
+    REPAIR_COPY_GLYPH,
+    NoticeColors,
+    badge_status,
+    contrast_text,
+    status_color,
+    status_glyph,
+)
 from .tile_names import tile_text
 
 TEXT_H = 18
@@ -265,6 +273,8 @@ class GridDelegate(QStyledItemDelegate):
         # an unreviewed repaired copy is not "new": N skips it and the status bar counts it
         # apart ("repair outputs 1"), so its badge says what it is, not N
         status = counted_as(rec.status, bool(getattr(rec, "repair_output", False)))
+        # a new image with labels or a caption (cards accepted one by one, no Enter): "N+"
+        status = badge_status(status, rec.labels, getattr(rec, "caption", None))
         key = (size, dpr, status, error, bool(rec.has_repair), colors, strip)
         pm = self._overlays.get(key)
         if pm is None:

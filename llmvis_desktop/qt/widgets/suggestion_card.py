@@ -218,6 +218,15 @@ class SuggestionCard(QFrame):
         lay.addWidget(self.outcome_label)
         self.editor: Optional[QPlainTextEdit] = None
 
+    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt API
+        """Esc on one of the card's buttons (Accept, Reject, More...): the keys back to the
+        review (the edit box's own Esc cancels the edit first)."""
+        if event.key() == Qt.Key.Key_Escape and not event.modifiers():
+            self._panel.finished.emit()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
     def _toggle_more(self) -> None:
         self.value_label.set_expanded(not self.value_label.is_expanded())
         self._update_more()

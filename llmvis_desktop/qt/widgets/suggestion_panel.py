@@ -11,6 +11,9 @@ Methods
         only) / Reject buttons; decided ones show their outcome.
     ``clear()``                 same as ``set_suggestions([])``: shows the placeholder.
     ``card(sid) -> QWidget | None``  the row for a suggestion id (tests, focus).
+    ``focus_first_pending() -> bool``  the first pending card (the top one) scrolled into
+        view, its Accept button focused; False when no card is pending. Tab / Shift+Tab
+        then move between the cards' buttons; Esc on a card emits ``finished``.
     ``is_empty() -> bool``
 
 Signals (intent only; the controller calls ``Project.decide_suggestion``)
@@ -19,7 +22,8 @@ Signals (intent only; the controller calls ``Project.decide_suggestion``)
     ``edited(int sid, str text)``   after "Edit" then "Save" (or Ctrl+Enter) with
                                     non-empty text different from the proposal.
     ``finished()``                  an edit saved or cancelled, a card's Accept/Reject
-                                    clicked: the window gives the keys back to the grid.
+                                    clicked, Esc on a card: the window gives the keys
+                                    back to the grid.
     ``tile_requested(int sid)``     a tiled strip's label card's "Show tile": the window
                                     zooms the viewer to ``card(sid).tile_box()``.
 
@@ -157,6 +161,16 @@ class SuggestionPanel(QWidget):
     def card_ids(self) -> set[int]:
         """The suggestions shown as cards now."""
         return set(self._cards)
+
+    def focus_first_pending(self) -> bool:
+        """The keys on the first pending card's Accept button (pending cards come first,
+        in the panel's order), scrolled into view; False when there is none."""
+        for card in self._pool:
+            if card.isVisible() and card.sid in self._cards and card.accept_button is not None:
+                self.scroll.ensureWidgetVisible(card)
+                card.accept_button.setFocus(Qt.FocusReason.ShortcutFocusReason)
+                return True
+        return False
 
     def pending_card_ids(self) -> set[int]:
         """The suggestions shown as pending cards now (with their Accept/Reject buttons)."""
