@@ -277,6 +277,7 @@ def run_suggest_cmd(args) -> int:
                 read_processes=args.read_processes,
                 progress=bar, started_by=actor(args, cfg), model_dirs=dirs,
                 include_repairs=args.include_repairs,
+                project_prompt=bool(prompt) and args.prompt is None,
             )
             reports.append(("models", report))
         if args.learned:
@@ -316,6 +317,8 @@ def run_suggest_cmd(args) -> int:
     for _name, rep in reports:
         for msg in getattr(rep, "messages", []):
             print(f"warning: {one_line(msg)}", file=sys.stderr)
+        for msg in getattr(rep, "notes", []):
+            print(f"note: {one_line(msg)}", file=sys.stderr)
         for path, why in getattr(rep, "failed", [])[:20]:
             print(f"warning: {one_line(why)}" if path in why else f"warning: {one_line(path)}: {one_line(why)}",
                   file=sys.stderr)

@@ -222,7 +222,7 @@ class ModelJobsMixin:
             return run_suggest(project, captioner, labeler, flt=flt, only_unsuggested=only_unsuggested,
                                device=device, worker=shared_worker(), token=token, progress=progress,
                                started_by=started_by, model_dirs=dirs, include_repairs=include_repairs,
-                               prompt=prompt, label_template=template)
+                               prompt=prompt, label_template=template, project_prompt=True)
 
         label = {"all": "all images", "filtered": "filtered images", "unsuggested": "images not yet suggested"}
         self._models_scope = scope  # what its cancel says: a redo is finished by the same run
@@ -251,7 +251,8 @@ class ModelJobsMixin:
         notes = "".join(f"; {msg}" for msg in report.messages)  # what was not done, or not as asked
         whole = report.summary() + notes
         if self.models_job is not None:  # the Jobs panel's line for the job says it whole
-            self.models_job.done_text = whole
+            # (with its plain notes: the project's prompt a captioner took none of)
+            self.models_job.done_text = whole + "".join(f"; {msg}" for msg in report.notes)
         if len(whole) > LONG_REPORT:  # (330 characters were cut off in the status bar)
             more = f"; {len(report.messages)} note{'s' if len(report.messages) > 1 else ''}" if notes else ""
             whole = report.summary().split(" (", 1)[0] + more + " \u2014 the whole report is in the Jobs panel"

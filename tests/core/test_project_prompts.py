@@ -71,3 +71,29 @@ def test_set_show_and_reset(png_folder, capsys):
     assert "was \u201cdescribe the defect:\u201d" in capsys.readouterr().out
     with Project.open(png_folder) as p:
         assert "caption_prompt" not in p.settings()
+
+
+def test_a_captioner_that_takes_no_prompt_notes_the_projects_prompt_once(tiny, tmp_path, capsys):
+    """GIT takes no prompt: with the project's caption prompt set (for the team's other
+    captioners), every `llmvis suggest --captioner GIT` warned "the prompt was not used",
+    as if this run had asked for one. Now a plain note naming the model; a --prompt typed
+    for the run is still a warning."""
+    folder = tiny_models.image_folder(tmp_path / "imgs", 2)
+    tiny_models.labelled_project(folder, ["scratch"]).close()
+    assert main(["settings", str(folder), "caption_prompt", "describe the defect:"]) == 0
+    capsys.readouterr()
+    common = ["suggest", str(folder), "--read-processes", "0", "--no-index", "--captioner", str(tiny["git"])]
+    assert main([*common, "--json"]) == 0
+    captured = capsys.readouterr()
+    lines = captured.err.splitlines()
+    assert not [line for line in lines if line.startswith("warning:")], lines
+    unused = [line for line in lines if "takes no prompt" in line]
+    assert len(unused) == 1 and unused[0].startswith("note: ") and tiny["git"].name in unused[0], lines
+    assert "the project's caption prompt was not used" in unused[0]
+    out = json.loads(captured.out)["models"]
+    assert out["messages"] == [] and len(out["notes"]) == 1
+
+    assert main([*common, "--all", "--prompt", "a photo of"]) == 0  # asked for this run: a warning
+    lines = capsys.readouterr().err.splitlines()
+    assert [line for line in lines if "takes no prompt" in line and line.startswith("warning: ")], lines
+    assert not [line for line in lines if line.startswith("note:") and "takes no prompt" in line], lines

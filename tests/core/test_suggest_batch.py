@@ -853,7 +853,8 @@ def test_a_refused_or_unloadable_labeler_does_not_stop_the_captioner(tiny, proje
             f.unlink()
     rep = run_suggest(project, blip, inspect_folder(noproc), worker=worker, max_new_tokens=3, only_unsuggested=False)
     assert rep.images == 6 and list(rep.model_failures) == ["label"]  # (the same captions: renewed)
-    assert f"{noproc}: cannot load this model" in rep.model_failures["label"]
+    # (refused before it loads now, as the model list says: it was "cannot load this model (ModelRefused: ...)")
+    assert f"{noproc}: no image processor settings" in rep.model_failures["label"]
     # the command line stores the captions, warns in one line and exits 1
     folder = str(project.root)
     db = [] if project.store.dialect == "sqlite" else ["--db", project.db_url]

@@ -290,7 +290,9 @@ def test_incomplete_downloads_are_refused_at_discovery(tiny, tmp_path):
     os.symlink(tmp_path / "gone.safetensors", dangling / "model.safetensors")
     sharded = tmp_path / "sharded"
     sharded.mkdir()
-    shutil.copyfile(blip / "config.json", sharded / "config.json")
+    for side in blip.iterdir():  # config, tokenizer, image processor: whole once its shards are
+        if side.name != "model.safetensors":
+            shutil.copyfile(side, sharded / side.name)
     shutil.copyfile(blip / "model.safetensors", sharded / "model-00001-of-00002.safetensors")
     (sharded / "model.safetensors.index.json").write_text(json.dumps({"weight_map": {
         "a": "model-00001-of-00002.safetensors", "b": "model-00002-of-00002.safetensors"}}))

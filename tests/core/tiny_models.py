@@ -365,6 +365,14 @@ def build_all(base: Path) -> dict[str, Path]:
 EMPTY_SAFETENSORS = (2).to_bytes(8, "little") + b"{}"
 
 
+def write_side_files(folder: Path) -> None:
+    """A placeholder's tokenizer and image processor files (a vocab.json and a
+    preprocessor_config.json): without them the registry refuses it for those, not for the
+    reason it was made to show."""
+    (folder / "vocab.json").write_text(json.dumps({"[PAD]": 0, "a": 1}))
+    (folder / "preprocessor_config.json").write_text(json.dumps({"size": {"height": 32, "width": 32}}))
+
+
 def write_refused(base: Path) -> dict[str, Path]:
     """Folders the registry must refuse, each for its own reason."""
     out = {}
@@ -385,6 +393,7 @@ def write_refused(base: Path) -> dict[str, Path]:
     d.mkdir(parents=True, exist_ok=True)
     (d / "config.json").write_text(json.dumps({"model_type": "blip", "architectures": ["BlipForConditionalGeneration"]}))
     (d / "pytorch_model.bin").write_bytes(b"\0" * 16)
+    write_side_files(d)
     out["bin"] = d
     d = base / "remote-code"
     d.mkdir(parents=True, exist_ok=True)
@@ -392,6 +401,7 @@ def write_refused(base: Path) -> dict[str, Path]:
         "model_type": "florence2", "architectures": ["Florence2ForConditionalGeneration"],
         "auto_map": {"AutoModelForCausalLM": "modeling_florence2.Florence2ForConditionalGeneration"}}))
     (d / "model.safetensors").write_bytes(EMPTY_SAFETENSORS)
+    write_side_files(d)
     out["remote"] = d
     return out
 

@@ -19,6 +19,10 @@ from llmvis_desktop.qt.dialogs.model_manager import ModelManagerDialog
 def _fake_model(folder: Path, model_type: str, arch: str, weights: str = "safetensors") -> Path:
     folder.mkdir(parents=True)
     (folder / "config.json").write_text(json.dumps({"model_type": model_type, "architectures": [arch]}))
+    # a tokenizer and image processor settings: a folder a job can load (without them it is
+    # listed refused for lacking them, as the load refuses it)
+    (folder / "vocab.json").write_text("{}")
+    (folder / "preprocessor_config.json").write_text("{}")
     if weights == "safetensors":
         header = json.dumps({"w": {"dtype": "F32", "shape": [4, 4], "data_offsets": [0, 64]}}).encode()
         (folder / "model.safetensors").write_bytes(struct.pack("<Q", len(header)) + header + b"\0" * 64)

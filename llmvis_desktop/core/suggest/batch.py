@@ -80,6 +80,7 @@ def run_suggest(
     started_by: Optional[str] = None,
     model_dirs: Collection[str] = (),
     include_repairs: bool = False,
+    project_prompt: bool = False,
 ) -> SuggestReport:
     """Suggest captions (or, with ``question``, answers) and labels for the project's images.
 
@@ -95,6 +96,9 @@ def run_suggest(
     resolved here, one that cannot be (folder gone) is that model's failure, as a refusal.
     The outputs of linked repairs (repaired copies, not work to review) are left out unless
     ``include_repairs`` or ``flt`` asks for them; ``report.repair_outputs`` counts those left out.
+    ``project_prompt``: ``prompt`` is the project's caption prompt (its setting), not one asked
+    for this run: a captioner that takes no prompt says so in ``report.notes`` (a plain note:
+    the team's prompt is for the captioners that take one), not as a warning in ``report.messages``.
     """
     token = token or CancelToken()
     asked_captioner = captioner is not None
@@ -148,8 +152,12 @@ def run_suggest(
             report.messages.append("the prompt applies to captioners only (a labeler scores its label "
                                    "template); it was not used")
         elif captioner is not None and not family_named(captioner.family).takes_prompt:
-            report.messages.append(f"{captioner.name}: a {captioner.family} model takes no prompt; "
-                                   f"the prompt was not used")
+            if project_prompt:
+                report.notes.append(f"{captioner.name} (a {captioner.family} model) takes no prompt: "
+                                    f"the project's caption prompt was not used for its captions")
+            else:
+                report.messages.append(f"{captioner.name}: a {captioner.family} model takes no prompt; "
+                                       f"the prompt was not used")
 
     # which images need which roles
     unreadable = unreadable_ids(project)

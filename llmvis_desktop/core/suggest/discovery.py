@@ -18,6 +18,7 @@ from ..hashing import file_sha256 as _sha256  # (tests replace it)
 from ..wording import hf_cache_id
 from .digest_cache import DigestCache, digest_cache_path  # noqa: F401 - (digest_cache_path: its home was here)
 from .registry import FAMILIES, architectures, family_for
+from .loading import missing_files
 from .weight_files import _param_count, _unloadable, _weight_files
 
 
@@ -47,6 +48,7 @@ class ModelInfo:
     source: str = "folder"  # "folder" | "hf-cache"
     damaged: Optional[str] = None  # a weights file that cannot be whole (cut short, a Git LFS pointer)
     unloadable: Optional[str] = None  # weights transformers would not find (another name, shards missing)
+    incomplete: Optional[str] = None  # tokenizer / image processor files a load would refuse the folder for
     remote_code_in: Optional[str] = None  # the file whose auto_map names the model's own code
     hub_commit: Optional[str] = None  # an HF-cache model's snapshot commit (snapshots/<commit>/)
 
@@ -141,6 +143,7 @@ def inspect_folder(folder: Path | str, model_id: Optional[str] = None, source: s
         source=source,
         damaged=damaged,
         unloadable=_unloadable(folder, fmt, weights),
+        incomplete=missing_files(folder) if fam is not None and has_config and bad_config is None else None,
         hub_commit=_snapshot_commit(folder) if source == "hf-cache" else None,
     )
     problem = refusal(info, bad_config=bad_config)
@@ -260,6 +263,8 @@ def refusal(info: ModelInfo, allow_bin: bool = False, allow_remote_code: bool = 
                 + f"); use a converted checkpoint, or opt in for this model {CODE_OPT_IN}")
     if info.damaged:
         return f"{where}: {info.damaged}"
+    if info.incomplete:  # refused as it loads (loading.need_tokenizer / need_image_processor): listed so
+        return f"{where}: {info.incomplete}"
     return None
 
 

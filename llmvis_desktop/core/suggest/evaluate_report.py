@@ -47,6 +47,21 @@ def _of(k: int, of: int, num=lambda k: f"{k:,}") -> str:
     return f"the {num(k)}" if k == 1 else f"all {num(k)}"
 
 
+#: the acceptance table's columns, in the text report and the Evaluation dashboard alike:
+#: suggested = decided + pending (the cards a newer revision withdrew counted in neither)
+ACCEPTANCE_COLUMNS = ("suggested", "decided", "accepted", "edited (kept)", "rejected", "pending", "rate", "as is")
+ACCEPTANCE_WORDS = ("suggested: the model's cards, decided or pending (not those withdrawn by a newer revision); "
+                    "rate: accepted, or a caption edited by less than half of it, per decided; "
+                    "as is: accepted unchanged per decided")
+
+
+def acceptance_cells(a: dict, pct) -> list[str]:
+    """One model's (or revision's) figures under :data:`ACCEPTANCE_COLUMNS`; ``pct`` formats a rate."""
+    return [str(a["suggested"]), str(a["decided"]), str(a["accepted"]),
+            f"{a['edited']} ({a.get('edited_kept', a['edited'])})", str(a["rejected"]), str(a["pending"]),
+            pct(a["rate"]), pct(a.get("rate_as_is"))]
+
+
 def format_report(report: dict, how_to_include: str = "") -> str:
     """A plain-text rendering of :func:`evaluate`'s dict for the terminal (``how_to_include``:
     how to count the repair outputs left out too, "--include-repairs")."""
@@ -96,18 +111,15 @@ def format_report(report: dict, how_to_include: str = "") -> str:
                 mi = x["micro"]
                 lines.append(f"  {name:<{w}} {x['images']:>6} {f(mi['precision']):>9} {f(mi['recall']):>7} "
                              f"{f(mi['f1']):>6} {mi['tp']:>5} {mi['fp']:>5} {mi['fn']:>5}")
-    lines += ["", "Acceptance per model (rate: accepted, or a caption edited by less than half of it, "
-              "per decided; as is: accepted unchanged per decided)"]
+    lines += ["", f"Acceptance per model ({ACCEPTANCE_WORDS})"]
     w = max([36] + [len(n) for a in report["acceptance"]
                     for n, _x in [(a["model_id"], a)] + _revision_rows(a)])
-    lines.append(f"  {'model':<{w}} {'decided':>7} {'accepted':>8} {'edited (kept)':>13} {'rejected':>8} "
-                 f"{'pending':>7} {'rate':>7} {'as is':>7}")
+    widths = [max(len(c), 7) for c in ACCEPTANCE_COLUMNS]
+    lines.append(f"  {'model':<{w}} " + " ".join(f"{c:>{n}}" for c, n in zip(ACCEPTANCE_COLUMNS, widths)))
     for model in report["acceptance"]:
         for name, a in [(model["model_id"], model)] + _revision_rows(model):
-            edited = f"{a['edited']} ({a.get('edited_kept', a['edited'])})"
-            lines.append(f"  {name:<{w}} {a['decided']:>7} {a['accepted']:>8} {edited:>13} "
-                         f"{a['rejected']:>8} {a['pending']:>7} {f(a['rate'], True):>7} "
-                         f"{f(a.get('rate_as_is'), True):>7}")
+            cells = acceptance_cells(a, lambda x: f(x, True))
+            lines.append(f"  {name:<{w}} " + " ".join(f"{c:>{n}}" for c, n in zip(cells, widths)))
     overruled = sum(a.get("overruled", 0) for a in report["acceptance"])
     if overruled:
         lines.append(f"  ({overruled} accepted on images rejected later counted as rejected)")

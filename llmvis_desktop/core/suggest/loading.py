@@ -8,7 +8,7 @@ import json
 import logging
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Sequence
+from typing import Optional, Sequence
 
 log = logging.getLogger(__name__)
 
@@ -104,36 +104,56 @@ TOKENIZER_FILES = ("tokenizer.json", "vocab.json", "vocab.txt", "tokenizer.model
 def need_tokenizer(path) -> None:
     """Refuse a model folder with no tokenizer files: transformers builds a tokenizer of its
     special tokens alone, and every caption decodes to nothing."""
+    why = missing_tokenizer(path)
+    if why:
+        _refuse(f"{Path(path)}: {why}")
+
+
+def missing_tokenizer(path) -> Optional[str]:
+    """Why the folder has no tokenizer a load would accept (the files it looks for), or None."""
     folder = Path(path)
     if any((folder / n).is_file() for n in TOKENIZER_FILES):
-        return
+        return None
     try:
         if any(p.suffix in (".model", ".tiktoken") and p.is_file() for p in folder.iterdir()):
-            return
+            return None
     except OSError:
         pass
-    _refuse(f"{folder}: no tokenizer files ({', '.join(TOKENIZER_FILES[:4])}...) beside config.json; "
-            f"the download is incomplete")
+    return f"no tokenizer files ({', '.join(TOKENIZER_FILES[:4])}...) beside config.json; the download is incomplete"
 
 
 def need_image_processor(path) -> None:
     """Refuse a model folder with no image processor settings: ``preprocessor_config.json``,
     or the ``image_processor`` part of a ``processor_config.json`` (as transformers 5 saves
     it). transformers' own error spoke of loading it from huggingface.co."""
+    why = missing_image_processor(path)
+    if why:
+        _refuse(f"{Path(path)}: {why}")
+
+
+def missing_image_processor(path) -> Optional[str]:
+    """Why the folder has no image processor settings a load would accept, or None."""
     folder = Path(path)
     if (folder / "preprocessor_config.json").is_file():
-        return
+        return None
     proc = folder / "processor_config.json"
     try:
         if proc.is_file() and proc.stat().st_size <= 16 * 1024 * 1024:
             cfg = json.loads(proc.read_bytes())
             if not isinstance(cfg, dict) or cfg.get("image_processor") is not None:
-                return  # (a processor config we cannot read: transformers says what is wrong)
+                return None  # (a processor config we cannot read: transformers says what is wrong)
     except (OSError, ValueError):
-        return
-    _refuse(f"{folder}: no image processor settings (preprocessor_config.json, or an image_processor part "
-            f"in processor_config.json) beside config.json; the download is incomplete: copy the model's "
-            f"whole folder again")
+        return None
+    return ("no image processor settings (preprocessor_config.json, or an image_processor part in "
+            "processor_config.json) beside config.json; the download is incomplete: copy the model's "
+            "whole folder again")
+
+
+def missing_files(path) -> Optional[str]:
+    """Why a load would refuse the folder for files it lacks (tokenizer, image processor
+    settings), or None: what :func:`need_tokenizer` and :func:`need_image_processor` check,
+    said before a load (the model list), both when both are missing."""
+    return "; ".join(why for why in (missing_tokenizer(path), missing_image_processor(path)) if why) or None
 
 
 def _refuse(msg: str):

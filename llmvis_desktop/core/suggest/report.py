@@ -90,7 +90,8 @@ class SuggestReport:
     seconds: float = 0.0  # the whole job, loading the models included
     load_seconds: float = 0.0  # of which: loading the models (0 when they were loaded already)
     device: str = ""
-    messages: list[str] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)  # what was not done, or not as asked (warnings)
+    notes: list[str] = field(default_factory=list)  # plain notes: as set up, nothing to fix this run
     models: dict[str, str] = field(default_factory=dict)  # role -> "model_id@revision"
     cores: dict = field(default_factory=dict)  # how a CPU job shared the cores (cores.CoreShare.summary)
     # role -> why that model made no (or no more) suggestions: refused, failed to load or
@@ -171,7 +172,8 @@ class SuggestReport:
                 "overall_images_per_s": round(self.overall_images_per_s, 3),
                 "steady_images_per_s": None if self.steady_images_per_s is None
                 else round(self.steady_images_per_s, 3), "device": self.device,
-                "messages": list(self.messages), "models": dict(self.models), "cores": dict(self.cores),
+                "messages": list(self.messages), "notes": list(self.notes), "models": dict(self.models),
+                "cores": dict(self.cores),
                 "model_failures": dict(self.model_failures), "no_text": self.no_text,
                 "strips_tiled": list(self.strips_tiled)}
 

@@ -39,8 +39,9 @@ from PySide6.QtWidgets import (
 )
 
 from ...core.suggest.evaluate_repairs import repair_outputs_line
-from ...core.suggest.evaluate_report import (answers_line, left_out_lines, next_step, outside_taxonomy_words,
-                                             revision_rows, scored_images)
+from ...core.suggest.evaluate_report import (ACCEPTANCE_COLUMNS, ACCEPTANCE_WORDS, acceptance_cells, answers_line,
+                                             left_out_lines, next_step, outside_taxonomy_words, revision_rows,
+                                             scored_images)
 from ...core.wording import model_short_name
 from .. import style
 from ..screen import fit_to_screen
@@ -182,8 +183,9 @@ def _picker(choices: list[tuple[str, str]], on_pick) -> QComboBox:
     return combo
 
 
-ACCEPTANCE_HEADERS = ["model", "suggested", "decided", "accepted", "edited (kept)", "rejected", "rate", "as is",
-                      "label P", "label R", "label F1"]
+#: the columns of ``llmvis evaluate``'s "Acceptance per model" (evaluate_report.ACCEPTANCE_COLUMNS),
+#: in its order, then the model's label scores: the same words for the same figures
+ACCEPTANCE_HEADERS = ["model", *ACCEPTANCE_COLUMNS, "label P", "label R", "label F1"]
 CALIBRATION_HEADERS = ["score bin", "count", "mean score", "right"]
 POOLED = "all models (pooled)"
 
@@ -192,7 +194,7 @@ def _no_cards(model_id: str) -> dict:
     """The acceptance figures of a model with label figures and no card: it only ever
     judged images free of every label (the learned suggester's "no")."""
     return {"model_id": model_id, "suggested": 0, "decided": 0, "accepted": 0, "edited": 0, "edited_kept": 0,
-            "rejected": 0, "rate": None, "rate_as_is": None}
+            "rejected": 0, "pending": 0, "rate": None, "rate_as_is": None}
 
 
 def _acceptance_rows(report: dict, names: Optional[dict] = None) -> list[list[str]]:
@@ -214,9 +216,7 @@ def _acceptance_rows(report: dict, names: Optional[dict] = None) -> list[list[st
              label_revs.get(a["revision"]) or {}) for k, a in enumerate(revs)]
         for name, a, lab in rows:
             mi = lab.get("micro") or {}
-            out.append([name, str(a["suggested"]), str(a["decided"]), str(a["accepted"]),
-                        f"{a['edited']} ({a.get('edited_kept', a['edited'])})", str(a["rejected"]),
-                        _fmt(a["rate"], True), _fmt(a.get("rate_as_is"), True),
+            out.append([name, *acceptance_cells(a, lambda x: _fmt(x, True)),
                         _fmt(mi.get("precision")), _fmt(mi.get("recall")), _fmt(mi.get("f1"))])
     return out
 
@@ -361,8 +361,7 @@ class EvaluationDialog(QDialog):
         self.acceptance_table = _table(ACCEPTANCE_HEADERS, _acceptance_rows(report, names), "no suggestion yet", tips)
         v.addWidget(self.acceptance_table, 2)
         note = self.acceptance_note = _Note(
-            "rate: accepted, or a caption edited by less than half of it, per decided; as is: accepted "
-            "unchanged per decided; label P / R / F1: the model's own label predictions (micro); a model "
+            ACCEPTANCE_WORDS + "; label P / R / F1: the model's own label predictions (micro); a model "
             "retrained under one id: its row pools its revisions, the rows under it are each revision's"
             + (f"\n{answers_line(report)}" if answers_line(report) else ""))
         v.addWidget(note)

@@ -7,7 +7,11 @@ Each field opens at the project's value (empty: the default, said beside it); Re
 empties it. A template without ``{label}`` (or with another placeholder) is refused in
 the dialog, which says why and names the template; nothing is saved until both pass.
 Saving goes through the window's settings writer (off the GUI thread), as the Models
-dialog's choices do: the next job uses them at once.
+dialog's choices do: the next job uses them at once. Only a field changed here is written.
+
+A teammate's change (seen by the team watch on a shared database) reaches an open dialog:
+a field not edited here takes the new value; a field being edited keeps its text, and a
+line under the fields says what the teammate set (Save writes the text shown).
 """
 from __future__ import annotations
 
@@ -41,6 +45,8 @@ class PromptDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(TITLE)
         self._save = save
+        #: the settings as the window now holds them (None: the project was closed)
+        self.stored: Optional[Callable[[], Optional[dict]]] = None
         self._was = {CAPTION_PROMPT: project_prompt(settings), LABEL_TEMPLATE: project_template(settings)}
         lay = QVBoxLayout(self)
         note = QLabel(CHANGE_NOTE)  # (its own lines: wrapped, the rows below were squeezed)
@@ -55,6 +61,10 @@ class PromptDialog(QDialog):
                                        "What a zero-shot labeler (CLIP, SigLIP) scores each label name in; "
                                        "{label} is the name.")
         lay.addLayout(grid)
+        self.team_label = QLabel("")  # a teammate's change to a field being edited here
+        self.team_label.setWordWrap(True)
+        self.team_label.hide()
+        lay.addWidget(self.team_label)
         self.error_label = QLabel("")
         self.error_label.setWordWrap(True)
         self.error_label.setStyleSheet(f"color: {style.error_color(self.palette())};")
@@ -91,6 +101,35 @@ class PromptDialog(QDialog):
         prompt = self.prompt_edit.text().strip() or None
         template = self.template_edit.text().strip() or None
         return {CAPTION_PROMPT: prompt, LABEL_TEMPLATE: None if template == DEFAULT_LABEL_TEMPLATE else template}
+
+    def follow(self, settings: Optional[dict]) -> None:
+        """The project's ``settings`` changed meanwhile (a teammate): a field not edited
+        here shows the new value; one edited here keeps its text, the dialog saying what
+        the teammate set. Save then writes only what differs from the new values."""
+        stored = {CAPTION_PROMPT: project_prompt(settings), LABEL_TEMPLATE: project_template(settings)}
+        shown = self.values()
+        edits = {CAPTION_PROMPT: self.prompt_edit, LABEL_TEMPLATE: self.template_edit}
+        said = []
+        for key, new in stored.items():
+            was = self._was[key]
+            if new == was:
+                continue
+            self._was[key] = new
+            if shown[key] == was:  # not edited here: it follows
+                edits[key].setText(new or "")
+            elif shown[key] != new:
+                what = key.replace("_", " ")
+                said.append(f"A teammate set the {what} to \u201c{new}\u201d meanwhile" if new else
+                            f"A teammate set the {what} back to the default meanwhile")
+        if said:
+            self.team_label.setText("; ".join(said) + ". Save writes the text shown here.")
+            self.team_label.show()
+
+    def follow_stored(self) -> None:
+        """The window's copy of the settings changed (a teammate's): :meth:`follow` it."""
+        settings = self.stored() if self.stored is not None else None
+        if settings is not None:
+            self.follow(settings)
 
     def problem(self) -> Optional[str]:
         """Why the fields cannot be saved (the template's placeholder), or None."""
@@ -131,6 +170,9 @@ def open_prompts(win) -> Optional[PromptDialog]:
             f"The {what} was not saved: {exc}"))
 
     dlg = PromptDialog(settings, save, win)
+    dlg.stored = lambda: ({key: reads.value(project, key) for key in (CAPTION_PROMPT, LABEL_TEMPLATE)}
+                          if win.project is project else None)
+    reads.changed.connect(dlg.follow_stored)  # a teammate's change, seen by the team watch
     dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     win.prompt_dialog = dlg
     dlg.open()
