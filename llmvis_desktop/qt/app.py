@@ -2,7 +2,7 @@
 
 ``llmvis-desktop FOLDER`` opens FOLDER and indexes it in the background; with no
 folder the last project is reopened when it still exists, else the welcome page
-(recent projects, "Open folder…", "Open demo"); ``--demo`` builds the demo folder
+(recent projects, "Open folder…", "Open demo project"); ``--demo`` builds the demo folder
 under the data dir and opens it.
 """
 from __future__ import annotations
@@ -110,7 +110,7 @@ class WelcomePage(QWidget):
         lay.addLayout(head)
         buttons = QHBoxLayout()
         self.open_button = QPushButton(icon("folder-open"), "Open folder…", objectName="openFolder")
-        self.demo_button = QPushButton(icon("demo"), "Open demo", objectName="openDemo")
+        self.demo_button = QPushButton(icon("demo"), "Open demo project", objectName="openDemo")  # (as File ▸ names it)
         for b in (self.open_button, self.demo_button):
             b.setMinimumHeight(36)
             buttons.addWidget(b)
