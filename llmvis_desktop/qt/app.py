@@ -2,7 +2,7 @@
 
 ``llmvis-desktop FOLDER`` opens FOLDER and indexes it in the background; with no
 folder the last project is reopened when it still exists, else the welcome page
-(recent projects, "Open folder…", "Open demo"); ``--demo`` builds the demo folder
+(recent projects, "Open folder…", "Open demo project"); ``--demo`` builds the demo folder
 under the data dir and opens it.
 """
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Optional
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QPalette
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
@@ -82,6 +82,10 @@ def create_app(argv: Optional[list[str]] = None) -> QApplication:
     return app
 
 
+#: a recent project's item data: its folder is not there (greyed, said "(not reachable)")
+UNREACHABLE = Qt.ItemDataRole.UserRole + 1
+
+
 class WelcomePage(QWidget):
     open_folder = Signal()
     open_demo = Signal()
@@ -106,7 +110,7 @@ class WelcomePage(QWidget):
         lay.addLayout(head)
         buttons = QHBoxLayout()
         self.open_button = QPushButton(icon("folder-open"), "Open folder…", objectName="openFolder")
-        self.demo_button = QPushButton(icon("demo"), "Open demo", objectName="openDemo")
+        self.demo_button = QPushButton(icon("demo"), "Open demo project", objectName="openDemo")  # (as File ▸ names it)
         for b in (self.open_button, self.demo_button):
             b.setMinimumHeight(36)
             buttons.addWidget(b)
@@ -136,8 +140,14 @@ class WelcomePage(QWidget):
         self.recent.itemActivated.connect(void(lambda it: self.open_recent.emit(it.data(Qt.ItemDataRole.UserRole))))
 
     def follow_palette(self) -> None:
-        """The tip's muted colour from the palette now (built, or the OS switched light/dark)."""
+        """The tip's and the unreachable projects' muted colours from the palette now
+        (built, or the OS switched light/dark)."""
         self._hint.setStyleSheet(f"color: {muted_color(self.palette(), QPalette.ColorRole.Window)}")
+        for i in range(self.recent.count()):
+            item = self.recent.item(i)
+            if item.data(UNREACHABLE):
+                item.setForeground(QColor(muted_color(self.recent.palette())))
+
     def set_recent(self, recent: list[str]) -> None:
         self.recent.clear()
         for folder in recent:
@@ -146,7 +156,9 @@ class WelcomePage(QWidget):
             item.setToolTip(folder)
             if not Path(folder).is_dir():
                 item.setText(f"{folder}  (not reachable)")
-                item.setForeground(Qt.GlobalColor.gray)
+                # muted, as the palette mutes text: Qt's gray was 2.6:1 on a light list
+                item.setData(UNREACHABLE, True)
+                item.setForeground(QColor(muted_color(self.recent.palette())))
             self.recent.addItem(item)
         if not recent:
             item = QListWidgetItem("No recent projects yet.")

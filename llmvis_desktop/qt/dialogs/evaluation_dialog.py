@@ -247,11 +247,17 @@ def _row(*widgets) -> QHBoxLayout:
     return lay
 
 
+#: the window's title (and the menu item's name, less its "…")
+TITLE = "Evaluation dashboard"
+
+
 class EvaluationDialog(QDialog):
     def __init__(self, report: dict, parent: Optional[QWidget] = None, project: str = "") -> None:
         super().__init__(parent)
         # which project's numbers: the window can open another folder meanwhile
-        self.setWindowTitle("How good are the suggestions" + (f" \u2014 {project}" if project else ""))
+        # named as Suggestions ▸ Evaluation dashboard… names it (it said "How good are the
+        # suggestions": a reviewer looking for the dashboard's window found no such name)
+        self.setWindowTitle(TITLE + (f" \u2014 {project}" if project else ""))
         fit_to_screen(self, 760, 560)
         self.tabs = QTabWidget()
         self.summary = QLabel()

@@ -59,7 +59,7 @@ import os
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -88,11 +88,16 @@ from llmvis_desktop.core.suggest.discovery import (
 from llmvis_desktop.core.suggest.too_deep import too_deep_note
 
 from ..db_messages import describe_db_error
+from ..screen import fit_to_screen
 from .model_choices import ModelChoices, saved_key
 from .model_loaded import LoadedLine
 from .model_rows import COLUMNS, MODEL_COLUMN_MAX, device_name, empty_text, fit_device, row_items, said_here
 
 ROLE_KINDS = {"captioner": ("captioner", "chat"), "labeler": ("labeler",)}
+
+
+#: the size the dialog opens at, less on a smaller screen (:func:`~..screen.fit_to_screen`)
+OPEN_SIZE = QSize(820, 420)
 
 
 class ModelManagerDialog(QDialog):
@@ -110,7 +115,6 @@ class ModelManagerDialog(QDialog):
         self.choices = ModelChoices(project, settings, write)  # the project's captioner, labeler, opt-ins
         self.opt_in_changed, self.write = opt_in_changed, write
         self.setWindowTitle("Models" if project is None else f"Models — {Path(project.root).name}")
-        self.setMinimumSize(820, 420)
         self.project = project
         self.model_dirs = list(model_dirs)
         self.device = fit_device(device)
@@ -200,9 +204,12 @@ class ModelManagerDialog(QDialog):
         lay.addLayout(opts)
         lay.addWidget(self.status_label)
         lay.addWidget(buttons)
-        # no smaller than its rows need (the fixed 820 px alone cut an opt-in's text under
-        # the OS's large text: "trust_remote_c")
-        self.setMinimumSize(self.minimumSize().expandedTo(lay.totalMinimumSize()))
+        # no smaller than its rows need (a fixed 820 px alone cut an opt-in's text under
+        # the OS's large text: "trust_remote_c"); opened at 820x420 where the screen has
+        # room: that 820 px as the minimum put its right side (Rescan, Close) off an
+        # 800x600 screen, while the rows need ~600
+        self.setMinimumSize(lay.totalMinimumSize())
+        fit_to_screen(self, max(OPEN_SIZE.width(), self.minimumWidth()), max(OPEN_SIZE.height(), self.minimumHeight()))
         self.loaded_line.said.connect(self.status_label.setText)
         self.rescan()
 

@@ -51,6 +51,12 @@ _MAX_TEXT = 70
 _LIMIT: ContextVar[Optional[int]] = ContextVar("history_text_limit", default=_MAX_TEXT)
 
 
+def _unbroken(when: str) -> str:
+    """``when`` as HTML that a narrow panel wraps before its "·", never inside it: a
+    model's long name left "2026-12-01" at the end of one line, "01:47:18 UTC" on the next."""
+    return html.escape(when).replace(" ", "&nbsp;")
+
+
 def _short(value) -> str:
     if value is None or value == "":
         return "(empty)"
@@ -430,6 +436,6 @@ class HistoryPanel(QWidget):
                             f"text-decoration:none;'>{html.escape(short)}</a>")
         return (
             f"<tr><td style='border-bottom:1px solid {d.border};'>"
-            f"{badge}<b>{who_html}</b> <span style='color:{d.muted};'>&middot; {html.escape(when)}</span><br>"
+            f"{badge}<b>{who_html}</b> <span style='color:{d.muted};'>&middot;&nbsp;{_unbroken(when)}</span><br>"
             f"{html.escape(what).replace(chr(10), '<br>')}{link}{via}</td></tr>"
         )
