@@ -1,12 +1,15 @@
 """Shared builders for the interchange tests: a small annotated project on disk."""
 from __future__ import annotations
 
+import argparse
 import shutil
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
+from llmvis_desktop import cli_interchange
+from llmvis_desktop.core.interchange import ExportOptions, export_project
 from llmvis_desktop.core.project import Project
 from llmvis_desktop.core.store.records import NewSuggestion
 
@@ -105,3 +108,24 @@ def tree(path: Path) -> dict[str, bytes | None]:
         else:
             out[rel] = b"<image>"
     return out
+
+
+def run_cli(argv) -> int:
+    """The export/import subcommands, driven through argparse as cli.py wires them."""
+    parser = argparse.ArgumentParser(prog="llmvis")
+    parser.add_argument("--db", default=None)
+    sub = parser.add_subparsers(dest="command", required=True)
+    cli_interchange.add_parsers(sub)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+def export_all(root: Path, fmt: str, out: Path, **kw):
+    """Export every image of the project at ``root`` to the train split."""
+    with Project.open(root) as p:
+        return export_project(p, fmt, out, ExportOptions(split=(1.0, 0.0, 0.0), **kw))
+
+
+def written(out: Path) -> list[str]:
+    """The files under ``out``, relative, sorted."""
+    return sorted(f.relative_to(out).as_posix() for f in out.rglob("*") if f.is_file())

@@ -4,21 +4,10 @@ annotations`` wrote a file named "annotations" that no spreadsheet or tool recog
 A name with an extension, a folder format's folder, and a path that exists stay as given."""
 from __future__ import annotations
 
-import argparse
 
-from interchange_helpers import annotate, make_files, open_scanned
+from interchange_helpers import run_cli as _run, annotate, make_files, open_scanned
 
-from llmvis_desktop import cli_interchange
 from llmvis_desktop.core.interchange import export_path
-
-
-def _run(argv) -> int:
-    parser = argparse.ArgumentParser(prog="llmvis")
-    parser.add_argument("--db", default=None)
-    sub = parser.add_subparsers(dest="command", required=True)
-    cli_interchange.add_parsers(sub)
-    args = parser.parse_args(argv)
-    return args.func(args)
 
 
 def test_the_cli_adds_the_formats_extension_and_says_so(tmp_path, capsys):

@@ -1,20 +1,9 @@
 """The export/import subcommands, driven through argparse as cli.py wires them."""
 from __future__ import annotations
 
-import argparse
-
-from llmvis_desktop import cli_interchange
-
-from interchange_helpers import annotate, copy_files, make_files, open_scanned
 
 
-def _run(argv) -> int:
-    parser = argparse.ArgumentParser(prog="llmvis")
-    parser.add_argument("--db", default=None)
-    sub = parser.add_subparsers(dest="command", required=True)
-    cli_interchange.add_parsers(sub)
-    args = parser.parse_args(argv)
-    return args.func(args)
+from interchange_helpers import run_cli as _run, annotate, copy_files, make_files, open_scanned
 
 
 def test_cli_export_then_import(tmp_path, capsys):

@@ -15,10 +15,10 @@ import pytest
 from PIL import Image
 
 from llmvis_desktop import cli_interchange
-from llmvis_desktop.core.interchange import ExportOptions, export_project, import_file
+from llmvis_desktop.core.interchange import import_file
 from llmvis_desktop.core.project import Project
 
-from interchange_helpers import copy_files
+from interchange_helpers import copy_files, export_all as _export, run_cli, written as _written
 
 
 def _folder(tmp_path):
@@ -40,15 +40,6 @@ def _folder(tmp_path):
             p.set_caption(image_id, f"caption of {rel}", "alice")
             p.set_status(image_id, "reviewed", "alice")
     return root
-
-
-def _export(root, fmt, out, **kw):
-    with Project.open(root) as p:
-        return export_project(p, fmt, out, ExportOptions(split=(1.0, 0.0, 0.0), **kw))
-
-
-def _written(out):
-    return sorted(f.relative_to(out).as_posix() for f in out.rglob("*") if f.is_file())
 
 
 @pytest.mark.parametrize("fmt", ["yolo", "jsonl"])
@@ -136,12 +127,7 @@ def test_images_8bit_refuses_a_name_another_image_already_has(fmt, tmp_path):
 def test_the_cli_flag(tmp_path, capsys):
     root = _folder(tmp_path)
 
-    def run(argv):
-        parser = argparse.ArgumentParser(prog="llmvis")
-        sub = parser.add_subparsers(dest="command", required=True)
-        cli_interchange.add_parsers(sub)
-        args = parser.parse_args(argv)
-        return args.func(args)
+    run = run_cli
 
     assert run(["export", str(root), "--format", "yolo", "--out", str(tmp_path / "a"), "--split", "1,0"]) == 0
     assert "2 16-bit or float image(s) copied as they are" in capsys.readouterr().err

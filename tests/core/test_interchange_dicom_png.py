@@ -16,12 +16,12 @@ import pydicom
 import pytest
 from PIL import Image
 
-from llmvis_desktop.core.interchange import ExportOptions, InterchangeError, export_project, import_file
+from llmvis_desktop.core.interchange import ExportOptions, InterchangeError, import_file
 from llmvis_desktop.core.imaging.reader import read_image
 from llmvis_desktop.core.project import Project
 
 from imagegen import bundled_dicom, write_dicom_multiframe
-from interchange_helpers import copy_files
+from interchange_helpers import copy_files, export_all as _export, written as _written
 
 PATIENT = "DOE^JOHN"
 ANON_PNG = re.compile(r"^anon/[0-9a-f]{20}\.dcm\.png$")
@@ -50,15 +50,6 @@ def _folder(tmp_path):
             p.set_caption(image_id, f"caption of {rel.rsplit('/', 1)[-1][:3]}", "alice")
             p.set_status(image_id, "reviewed", "alice")
     return root
-
-
-def _export(root, fmt, out, **kw):
-    with Project.open(root) as p:
-        return export_project(p, fmt, out, ExportOptions(split=(1.0, 0.0, 0.0), **kw))
-
-
-def _written(out):
-    return sorted(f.relative_to(out).as_posix() for f in out.rglob("*") if f.is_file())
 
 
 @pytest.mark.parametrize("fmt", ["yolo", "jsonl"])
