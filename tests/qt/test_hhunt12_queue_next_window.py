@@ -55,3 +55,25 @@ def test_n_in_the_name_sort_still_goes_on_below(qtbot, window, labelled_folder):
     win.grid.select_row(3)
     win.grid.setFocus()
     assert _press_n(qtbot, win, 3) == 4
+
+
+# N pressed again and again in the review queue goes on down the queue: it went to the least
+# sure image left not counting the one on screen, so from the top image it went to the
+# second and from there back to the top (0, 1, 0, 1...), and an inspector reading the least
+# sure images with N never got past the first two. N leaves the image on screen undecided:
+# it is passed by, as S passes one by.
+def test_n_again_and_again_goes_down_the_queue(qtbot, window, labelled_folder):
+    _scored(labelled_folder)
+    win = window
+    open_and_index(qtbot, win, labelled_folder)
+    bar = win.filter_bar
+    bar.sort.setCurrentIndex(bar.sort.findData("uncertainty"))
+    qtbot.waitUntil(lambda: win.model.sort == "uncertainty", timeout=10000)
+    win.grid.select_row(0)
+    win.grid.setFocus()
+    rows = [0]
+    for _ in range(4):
+        rows.append(_press_n(qtbot, win, rows[-1]))
+    assert rows == [0, 1, 2, 3, 4]
+    assert win.statusBar().currentMessage().startswith("Next unreviewed: ")
+    assert win.project.image(win.model.ids[0]).review_status == "suggested"  # N decided nothing
