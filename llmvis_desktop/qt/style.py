@@ -217,6 +217,29 @@ def legible(color: str, ground: str, ratio: float, opacity: float = 1.0) -> str:
 ACCENT_ON_DARK = "#79a8ff"
 
 
+#: the inner margin (px) of a side panel's empty message ("No suggestions for this image
+#: yet.", "No history for this image yet."): the panels' messages sit alike
+EMPTY_NOTE_MARGIN = 10
+
+
+def empty_note(label) -> None:
+    """Make ``label`` a side panel's empty message as every panel shows it: at the top left
+    of the room it takes (all of the panel's free room), wrapped, inset
+    :data:`EMPTY_NOTE_MARGIN`; its colours: :func:`empty_note_sheet`."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QSizePolicy
+
+    label.setWordWrap(True)
+    label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+    label.setContentsMargins(*(EMPTY_NOTE_MARGIN,) * 4)
+    label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
+
+
+def empty_note_sheet(dock: "DockColors") -> str:
+    """The style sheet of a side panel's empty message: muted text in a dashed box."""
+    return f"color: {dock.muted}; background: {dock.quiet}; border: 1px dashed {dock.border}; border-radius: 4px;"
+
+
 class DockColors:
     """The colours of the review docks' own grounds (label chips, caption box, suggestion
     cards, history) for a ``QPalette``: the light theme's constants as they always were
