@@ -144,6 +144,11 @@ class Project:
         with self.store.read() as s:
             return ri.counts_by_status(s)
 
+    def counts_labelled(self) -> dict[str, int]:
+        """Of the new and suggested images, those labelled or captioned already (one query)."""
+        with self.store.read() as s:
+            return ri.counts_labelled(s)
+
     def folders(self) -> list[tuple[str, int]]:
         """(relative folder, images under it at any depth) for each subfolder holding images."""
         with self.store.read() as s:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ..core.store.records import REPAIR_OUTPUTS
 from ..core.wording import plural, visible_name
+from .style import LABELLED
 
 
 def folder_name(root: Path) -> str:
@@ -83,7 +84,12 @@ def counts_text(counts: dict, short: bool = False) -> str:
         if counts.get(k):
             parts.append(f"{counts[k]:,} {one if counts[k] == 1 else many}")
     if not short:
-        parts += [f"{k} {counts[k]:,}" for k in ("new", "suggested", "reviewed", "rejected") if counts.get(k)]
+        for k in ("new", "suggested", "reviewed", "rejected"):
+            # the new (suggested) images labelled with no Enter (the tiles' N+, S+) are
+            # counted in "new" ("suggested") and said apart: "new 12 (3 labelled)"
+            n, some = counts.get(k, 0) + counts.get(LABELLED.get(k), 0), counts.get(LABELLED.get(k), 0)
+            if n:
+                parts.append(f"{k} {n:,}" + (f" ({some:,} labelled)" if some else ""))
         n = counts.get(REPAIR_OUTPUTS)  # not reviewed yet, and not work to review: apart from "new"
         if n:  # named first, as the statuses beside it ("new 2 · repair outputs 1": "1 repair output"
             # after "new 2" read as a count of another kind)

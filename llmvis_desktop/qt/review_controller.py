@@ -50,6 +50,7 @@ from .review_next import NextUnreviewed
 from .review_position import ReviewPosition
 from .review_undo import ReviewUndo, StateCommand
 from .review_writes import ReviewWrites
+from .style import badge_of, badge_status
 from .workers import ACTION_HOLD_S, LatestOnly, foreground
 
 log = logging.getLogger(__name__)
@@ -369,11 +370,15 @@ class ReviewController(ReviewNavigation, ReviewEnter, ReviewLabels, NextUnreview
         self._result = res.record  # (shown next: this window's own change, see change_of)
         if moves:
             self.labels_moved.emit(moves)
-        old = getattr(res, "status_before", None)
-        if old is not None and res.record is not None and old != res.record.status:
-            # an unreviewed repair output is counted apart from new and suggested
-            made = getattr(res.record, "repair_output", False)
-            self.status_moved.emit(seq, counted_as(old, made), counted_as(res.record.status, made))
+        old, rec = getattr(res, "status_before", None), res.record
+        if old is not None and rec is not None:
+            # an unreviewed repair output is counted apart from new and suggested; a new
+            # (suggested) image labelled with no Enter apart too (the tiles' N+, S+)
+            made = getattr(rec, "repair_output", False)
+            was = badge_status(counted_as(old, made), res.before.get("labels"), res.before.get("caption"))
+            now = badge_status(counted_as(rec.status, made), rec.labels, getattr(rec, "caption", None))
+            if was != now:
+                self.status_moved.emit(seq, was, now)
 
     _result: Optional[ImageRecord] = None  # the record the last committed write returned
 
@@ -400,7 +405,7 @@ class ReviewController(ReviewNavigation, ReviewEnter, ReviewLabels, NextUnreview
             else self.model.held_record(rec.id)
         changes = self._changes
         changes.pop(rec.id, None)
-        changes[rec.id] = (rec, own or rec is self._result, held is None or held.status != rec.status, own)
+        changes[rec.id] = (rec, own or rec is self._result, held is None or badge_of(held) != badge_of(rec), own)
         if len(changes) > 32:  # (announced at once, or after the move: a few are enough)
             changes.pop(next(iter(changes)))
         self.model.update_records([rec])

@@ -28,6 +28,7 @@ from typing import Optional
 
 from ..core.store.records import ImageFilter
 from .project_texts import counts_min_width, counts_text
+from .style import LABELLED, unlabelled
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,8 @@ class StatusCounts:
             split = project.count_needs_decoder() if by_status.get("error") else 0  # a plugin to install: apart
             if split:
                 by_status = dict(by_status, error=by_status["error"] - split, needs_decoder=split)
+            if by_status.get("new") or by_status.get("suggested"):  # the N+ and S+ tiles: apart
+                by_status = split_labelled(by_status, project.counts_labelled())
             matching = project.count(flt) if flt is not None else None
             started = writer.marks()[0]
             return project, by_status, flt, matching, (ended if started == ended else None)
@@ -98,8 +101,8 @@ class StatusCounts:
         if flt is None or flt != win.model.filter:
             matching = None  # the filter changed meanwhile: the next counts say it
         elif matching is not None:
-            for _seq, old, new in self._count_moves:
-                matching += (new in flt.statuses) - (old in flt.statuses)
+            for _seq, old, new in self._count_moves:  # (N+ is a new image, S+ a suggested one)
+                matching += (unlabelled(new) in flt.statuses) - (unlabelled(old) in flt.statuses)
         if self._failed_filter is not None and self._failed_filter == win.model.filter:
             return  # its rows could not be listed: the bar keeps saying so
         win.filter_bar.set_count(win.model.rowCount(), total, matching)
@@ -144,7 +147,7 @@ class StatusCounts:
         split = min(needs_decoder, by_status.get("error", 0))
         if split:
             by_status = dict(by_status, error=by_status["error"] - split, needs_decoder=split)
-        return {k: n for k, n in by_status.items() if n > 0} == self._shown()
+        return {k: n for k, n in by_status.items() if n > 0} == joined_labelled(self._shown())
 
     def _shown(self) -> dict:
         counts = dict(self._counts_read[1])
@@ -152,6 +155,27 @@ class StatusCounts:
             counts[old] = counts.get(old, 0) - 1
             counts[new] = counts.get(new, 0) + 1
         return {k: n for k, n in counts.items() if n > 0}
+
+
+def split_labelled(by_status: dict, labelled: dict) -> dict:
+    """``by_status`` with the labelled new and suggested images (``labelled``, as
+    :meth:`~llmvis_desktop.core.project.Project.counts_labelled` reads them) moved under
+    their own keys (:data:`~.style.LABELLED`: the tiles' N+ and S+), the total unchanged."""
+    out = dict(by_status)
+    for status, key in LABELLED.items():
+        n = min(labelled.get(status, 0), out.get(status, 0))
+        if n:
+            out[status] -= n
+            out[key] = n
+    return {k: n for k, n in out.items() if n > 0}
+
+
+def joined_labelled(counts: dict) -> dict:
+    """``counts`` with the labelled new and suggested images counted back in with them."""
+    out: dict = {}
+    for k, n in counts.items():
+        out[unlabelled(k)] = out.get(unlabelled(k), 0) + n
+    return out
 
 
 def _moves_with_status(flt: Optional[ImageFilter]) -> bool:

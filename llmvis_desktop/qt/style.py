@@ -46,14 +46,33 @@ STATUS_GLYPHS = {"new": "N", "suggested": "S", "reviewed": "\u2713", "rejected":
 #: a suggestion, Enter or R the image), but a plain N read as "nobody has touched it"
 NEW_LABELLED = "new_labelled"
 STATUS_GLYPHS[NEW_LABELLED] = "N+"
+#: the same for a "suggested" one ("S+": one card of two accepted, or a label key pressed,
+#: its other cards still pending): new and suggested are one review status told apart by
+#: pending cards, so the "+" says the same on both (an N+ image given a card turns S+)
+SUGGESTED_LABELLED = "suggested_labelled"
+STATUS_GLYPHS[SUGGESTED_LABELLED] = "S+"
+#: the labelled badge of each unreviewed status
+LABELLED = {"new": NEW_LABELLED, "suggested": SUGGESTED_LABELLED}
 #: the tile's tooltip says it in words
 NEW_LABELLED_WORDS = "new: labelled, not marked reviewed yet (Enter or R marks it)"
+LABELLED_WORDS = {NEW_LABELLED: NEW_LABELLED_WORDS,
+                  SUGGESTED_LABELLED: "suggested: labelled, cards still pending, not marked reviewed yet"}
 
 
 def badge_status(status: str, labels, caption) -> str:
-    """The status a tile's badge shows: :data:`NEW_LABELLED` for a new image with labels or
-    a caption, else ``status``."""
-    return NEW_LABELLED if status == "new" and (labels or caption) else status
+    """The status a tile's badge shows: :data:`NEW_LABELLED` (:data:`SUGGESTED_LABELLED`)
+    for a new (suggested) image with labels or a caption, else ``status``."""
+    return LABELLED.get(status, status) if labels or caption else status
+
+
+def badge_of(rec) -> str:
+    """The status badge of image record ``rec`` (:func:`badge_status`)."""
+    return badge_status(rec.status, rec.labels, getattr(rec, "caption", None))
+
+
+def unlabelled(badge: str) -> str:
+    """The status a badge (:func:`badge_status`) stands for: "new" for N+, else ``badge``."""
+    return {v: k for k, v in LABELLED.items()}.get(badge, badge)
 
 
 #: an image with a linked repair ("R", top right) and an unreviewed repaired copy (its status
@@ -68,8 +87,8 @@ def status_glyph(status: str) -> str:
 
 
 def status_color(status: str) -> str:
-    """Colour for ``status``; unknown statuses fall back to the ``new`` grey."""
-    return STATUS_COLORS.get(status, STATUS_COLORS["new"])
+    """Colour for ``status`` (N+ and S+ as N and S); unknown statuses fall back to the ``new`` grey."""
+    return STATUS_COLORS.get(unlabelled(status), STATUS_COLORS["new"])
 
 
 def _rgb(hex_color: str) -> "tuple[int, int, int] | None":
@@ -196,6 +215,29 @@ def legible(color: str, ground: str, ratio: float, opacity: float = 1.0) -> str:
 
 #: the suggestion blue as read on a dark ground (#2f6fdb was 3.3:1 on a dark card)
 ACCENT_ON_DARK = "#79a8ff"
+
+
+#: the inner margin (px) of a side panel's empty message ("No suggestions for this image
+#: yet.", "No history for this image yet."): the panels' messages sit alike
+EMPTY_NOTE_MARGIN = 10
+
+
+def empty_note(label) -> None:
+    """Make ``label`` a side panel's empty message as every panel shows it: at the top left
+    of the room it takes (all of the panel's free room), wrapped, inset
+    :data:`EMPTY_NOTE_MARGIN`; its colours: :func:`empty_note_sheet`."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QSizePolicy
+
+    label.setWordWrap(True)
+    label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+    label.setContentsMargins(*(EMPTY_NOTE_MARGIN,) * 4)
+    label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
+
+
+def empty_note_sheet(dock: "DockColors") -> str:
+    """The style sheet of a side panel's empty message: muted text in a dashed box."""
+    return f"color: {dock.muted}; background: {dock.quiet}; border: 1px dashed {dock.border}; border-radius: 4px;"
 
 
 class DockColors:

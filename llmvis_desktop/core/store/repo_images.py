@@ -288,6 +288,17 @@ def counts_by_status(session: Session) -> dict[str, int]:
     return {k: n for k, n in out.items() if n}
 
 
+def counts_labelled(session: Session) -> dict[str, int]:
+    """Of the images counted "new" and "suggested" (:func:`counts_by_status`: the repair
+    outputs left out), how many carry labels or a caption already (cards accepted one by
+    one, label keys, a caption typed) with no Enter or R: one query for the whole project."""
+    labelled = or_(func.coalesce(m.Image.caption, "") != "",
+                   exists().where(m.ImageLabel.image_id == m.Image.id))
+    rows = session.execute(select(m.Image.status, func.count()).where(
+        m.Image.status.in_(UNREVIEWED), labelled, ~_made_ids()).group_by(m.Image.status))
+    return {status: n for status, n in rows if n}
+
+
 def decided_unreadable(session: Session) -> dict[str, int]:
     """Of the images counted "error" or "missing", those marked reviewed or rejected (before
     their file broke, or went): ``llmvis evaluate`` counts them by that review status."""

@@ -88,7 +88,7 @@ from llmvis_desktop.core.suggest.discovery import (
 from llmvis_desktop.core.suggest.too_deep import too_deep_note
 
 from ..db_messages import describe_db_error
-from ..screen import fit_to_screen
+from ..screen import MinHeightFollows, fit_to_screen
 from .model_choices import ModelChoices, saved_key
 from .model_loaded import LoadedLine
 from .model_rows import COLUMNS, MODEL_COLUMN_MAX, device_name, empty_text, fit_device, row_items, said_here
@@ -209,6 +209,7 @@ class ModelManagerDialog(QDialog):
         # room: that 820 px as the minimum put its right side (Rescan, Close) off an
         # 800x600 screen, while the rows need ~600
         self.setMinimumSize(lay.totalMinimumSize())
+        MinHeightFollows(self)  # the status line whole at any width: the table gives up rows
         fit_to_screen(self, max(OPEN_SIZE.width(), self.minimumWidth()), max(OPEN_SIZE.height(), self.minimumHeight()))
         self.loaded_line.said.connect(self.status_label.setText)
         self.rescan()

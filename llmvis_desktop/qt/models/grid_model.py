@@ -20,7 +20,7 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QThreadPool
 from ...core.store.records import ImageFilter, ImageRecord
 from ...core.wording import CONTROL_NOTE, visible_name
 from ..workers import RunnableKeeper
-from ..style import NEW_LABELLED, NEW_LABELLED_WORDS, badge_status
+from ..style import LABELLED_WORDS, badge_status
 from .grid_fetch import _FetchRunner, _FetchSignals  # noqa: F401 (importable from here, as before)
 
 RecordRole = Qt.ItemDataRole.UserRole + 1
@@ -439,8 +439,8 @@ class GridModel(QAbstractListModel):
             return self.loader.error(rec.id) if self.loader is not None else None
         if role == Qt.ItemDataRole.ToolTipRole:
             shown = visible_name(rec.relpath)  # whole, on one line
-            labelled = badge_status(rec.status, rec.labels, rec.caption) == NEW_LABELLED
-            parts = [shown, f"status: {NEW_LABELLED_WORDS if labelled else rec.status}"]
+            badge = badge_status(rec.status, rec.labels, rec.caption)
+            parts = [shown, f"status: {LABELLED_WORDS.get(badge, rec.status)}"]
             if rec.repair_output:  # (the tile's "copy" badge while unreviewed)
                 source = visible_name(rec.repair_source) if rec.repair_source else "another image"
                 parts.insert(1, f"a repaired copy of {source} (a linked repair's output: N skips it)")

@@ -266,8 +266,10 @@ class HistoryPanel(QWidget):
         self.browser.anchorClicked.connect(self._on_link)
         self.browser.highlighted.connect(self._on_hover)  # a model's whole path over its name
         self.placeholder = QLabel("No history for this image yet.")
+        # wrapped (on one line it held the docks, and the window, wide), at the top of the
+        # panel as the Suggestions panel's message (it sat centred, half way down)
+        style.empty_note(self.placeholder)
         self.follow_palette()
-        self.placeholder.setWordWrap(True)  # (on one line it held the docks, and the window, wide)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(6, 6, 6, 6)  # inset as the Labels and Suggestions docks
         lay.addWidget(self.placeholder)
@@ -285,7 +287,7 @@ class HistoryPanel(QWidget):
         # the palette's ground and text in a dark theme (a white page beside a dark window)
         self._dock = dock = style.DockColors(self.palette())
         self.browser.setStyleSheet(f"QTextBrowser {{ background: {dock.ground}; border: 1px solid {dock.border}; }}")
-        self.placeholder.setStyleSheet(f"color: {dock.window_muted}; padding: 8px;")
+        self.placeholder.setStyleSheet(style.empty_note_sheet(dock))
         if self._rows:
             bar = self.browser.verticalScrollBar()
             at = bar.value()

@@ -48,7 +48,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QScrollArea,
-    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -84,13 +83,11 @@ class SuggestionPanel(QWidget):
         self._pool: list[SuggestionCard] = []  # cards are reused from image to image
 
         self.placeholder = QLabel(EMPTY_TEXT)
-        self.placeholder.setWordWrap(True)
-        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.placeholder.setTextFormat(Qt.TextFormat.PlainText)
-        self.placeholder.setContentsMargins(10, 10, 10, 10)
         # shown only while there are no cards: it takes the panel's free room, where its
-        # wrapped lines fit (held to its size hint, the last lines were cut off)
-        self.placeholder.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
+        # wrapped lines fit (held to its size hint, the last lines were cut off); at its
+        # top, as the History panel's "No history for this image yet."
+        style.empty_note(self.placeholder)
         # and it scrolls when the panel is shorter than its lines (a short dock cut the
         # help text mid-sentence, with no scroll bar)
         self.placeholder_scroll = QScrollArea()
@@ -138,10 +135,7 @@ class SuggestionPanel(QWidget):
     def follow_palette(self) -> None:
         """Its colours from the palette now (built, or the OS switched light/dark)."""
         dock = style.DockColors(self.palette())  # (the palette's in a dark theme)
-        self.placeholder.setStyleSheet(
-            f"color: {dock.muted}; background: {dock.quiet}; border: 1px dashed {dock.border};"
-            " border-radius: 4px;"
-        )
+        self.placeholder.setStyleSheet(style.empty_note_sheet(dock))
         self._list.setStyleSheet(card_style(self.palette()))
     def clear(self) -> None:
         self.set_suggestions([])
