@@ -6,3 +6,32 @@ aborted the whole run there ("could not connect to display")."""
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+CORE_TESTS = Path(__file__).resolve().parent / "core"
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """One PostgreSQL server for the whole run, core and Qt tests alike
+    (tests/core/pg.py ``private_server``): starting one takes ~5 s and stopping it ~3 s,
+    and each Qt module that needed one started its own. Tests never share a database
+    (``pg_url``: a fresh one per test)."""
+    if str(CORE_TESTS) not in sys.path:
+        sys.path.insert(0, str(CORE_TESTS))
+    import pg  # tests/core/pg.py
+
+    with pg.private_server() as server:
+        yield server
+
+
+@pytest.fixture
+def pg_url(pg_server):
+    """A fresh PostgreSQL database for one test (SQLAlchemy URL), dropped afterwards."""
+    url = pg_server.create_database()
+    yield url
+    pg_server.drop_database(url)

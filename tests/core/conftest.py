@@ -49,21 +49,7 @@ def pytest_configure(config):
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
-@pytest.fixture(scope="session")
-def pg_server():
-    """A PostgreSQL server for the session (tests/core/pg.py ``private_server``)."""
-    import pg
-
-    with pg.private_server() as server:
-        yield server
-
-
-@pytest.fixture
-def pg_url(pg_server):
-    """A fresh PostgreSQL database for one test (SQLAlchemy URL), dropped afterwards."""
-    url = pg_server.create_database()
-    yield url
-    pg_server.drop_database(url)
+# pg_server and pg_url: tests/conftest.py (one server for the core and Qt tests)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

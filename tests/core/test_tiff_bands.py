@@ -48,9 +48,10 @@ LAYOUTS = {
 def files(tmp_path_factory):
     d = tmp_path_factory.mktemp("bands")
     out = {}
+    webs = {rgb: _web(W, H, rgb) for rgb in (True, False)}  # (each made once: the same pixels for every layout)
     for name, (rgb, kw) in LAYOUTS.items():
         out[name] = d / f"{name}.tif"
-        tifffile.imwrite(out[name], _web(W, H, rgb), photometric="rgb" if rgb else "minisblack", **kw)
+        tifffile.imwrite(out[name], webs[rgb], photometric="rgb" if rgb else "minisblack", **kw)
     return out
 
 

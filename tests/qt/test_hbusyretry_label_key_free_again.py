@@ -6,11 +6,8 @@ the review writer's thread and the label is stored, with no refusal said. Postgr
 embedded server of tests/core/pg.py; the hand-over is a hook on the who-holds-it query."""
 from __future__ import annotations
 
-import sys
 import threading
-from pathlib import Path
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
@@ -18,22 +15,6 @@ from llmvis_desktop.core import review_busy as rb
 from llmvis_desktop.core.project import Project
 from llmvis_desktop.core.store import engine as eng
 from llmvis_desktop.core.store import repo_labels as rl
-
-
-@pytest.fixture(scope="module")
-def pg_server():
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core"))
-    import pg  # tests/core/pg.py
-
-    with pg.private_server() as server:
-        yield server
-
-
-@pytest.fixture
-def pg_url(pg_server):
-    url = pg_server.create_database()
-    yield url
-    pg_server.drop_database(url)
 
 
 def test_a_label_key_whose_lock_is_freed_before_the_question_is_stored(qtbot, window, image_folder, pg_url,

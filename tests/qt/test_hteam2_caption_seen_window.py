@@ -6,8 +6,6 @@ caption); Alice's text stays in the editor, unsaved, Bob's caption the stored on
 (Esc shows it)."""
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -17,15 +15,6 @@ from llmvis_desktop.core import review_actions as ra
 from llmvis_desktop.core.project import Project
 
 CTRL = Qt.KeyboardModifier.ControlModifier
-
-
-@pytest.fixture(scope="module")
-def pg_server():
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core"))
-    import pg  # tests/core/pg.py
-
-    with pg.private_server() as server:
-        yield server
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

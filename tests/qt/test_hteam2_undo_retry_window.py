@@ -4,8 +4,6 @@ good, even after Bob took his rejection back. Now it stays there; once Bob undid
 rejection, Alice's next Ctrl+Z goes through. A refused redo alike."""
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -18,15 +16,6 @@ from llmvis_desktop.core.project import Project
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 SHIFT = Qt.KeyboardModifier.ShiftModifier
-
-
-@pytest.fixture(scope="module")
-def pg_server():
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core"))
-    import pg  # tests/core/pg.py
-
-    with pg.private_server() as server:
-        yield server
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -4,10 +4,7 @@ not wait for a server's write) commit in the order pressed, one connection at a 
 from the writer's thread, and the window ends where the reviewer left it."""
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
@@ -15,22 +12,6 @@ from llmvis_desktop.core.project import Project
 from llmvis_desktop.qt import review_writes
 
 CTRL = Qt.KeyboardModifier.ControlModifier
-
-
-@pytest.fixture(scope="module")
-def pg_server():
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core"))
-    import pg  # tests/core/pg.py
-
-    with pg.private_server() as server:
-        yield server
-
-
-@pytest.fixture
-def pg_url(pg_server):
-    url = pg_server.create_database()
-    yield url
-    pg_server.drop_database(url)
 
 
 def test_keys_pressed_during_server_writes_commit_in_order(qtbot, window, image_folder, pg_url, monkeypatch):

@@ -57,8 +57,6 @@ def upgrade_to_head(engine: Engine, where: str) -> None:
         return
     from alembic import command
 
-    scripts = script_directory()
-    head = scripts.get_current_head()
     if rev is None:
         with engine.connect() as conn:
             tables = set(inspect(conn).get_table_names())
@@ -68,12 +66,15 @@ def upgrade_to_head(engine: Engine, where: str) -> None:
                 "version; it was not written by llmvis_desktop and was left untouched"
             )
     else:
+        # (only here: reading the revision scripts execs each of them, ~35 ms, and a new
+        # database's upgrade below reads them all again)
+        scripts = script_directory()
         known = {s.revision for s in scripts.walk_revisions()}
         if rev not in known:
             raise SchemaError(
                 f"{where} was written by a newer version of llmvis_desktop (schema revision "
-                f"{rev!r}, this version knows up to {head!r}); upgrade llmvis_desktop to open it. "
-                "The database was left untouched."
+                f"{rev!r}, this version knows up to {scripts.get_current_head()!r}); upgrade "
+                "llmvis_desktop to open it. The database was left untouched."
             )
     cfg = _config()
     with engine.begin() as conn:

@@ -86,8 +86,7 @@ class ModelWorker:
         if eng is not None and eng.loaded is not None and _optins(vars(eng)) != wanted:
             # loaded with other opt-ins (another project's): never handed out under these;
             # loaded again with them (its constructor checks them), or refused
-            self._engines.pop(key).unload()
-            self._changed()
+            self._drop([key])
             eng = None
         if eng is None or eng.loaded is None:
             self._drop_other_revisions(info, role, device)
@@ -128,8 +127,16 @@ class ModelWorker:
         self.call(self._unload, path)
 
     def _unload(self, path: Optional[str]) -> None:
-        for key in [k for k in self._engines if path is None or k[0] == path]:
-            self._engines.pop(key).unload()
+        self._drop([k for k in self._engines if path is None or k[0] == path])
+
+    def _drop(self, keys: list) -> None:
+        """Unload the engines of ``keys``, with one collection for all of them."""
+        if keys:
+            from .engines import freed_once
+
+            with freed_once():
+                for key in keys:
+                    self._engines.pop(key).unload()
         self._changed()
 
     def unload_unused(self, keep: Sequence[str] = (), model_dirs: Sequence[str] = (),
@@ -152,9 +159,7 @@ class ModelWorker:
                     and (device is None or key[3] == device)
                     and (optins is None or saved_optins(optins, eng.info) == _optins(vars(eng))))
 
-        for key in [k for k, e in self._engines.items() if not kept(k, e)]:
-            self._engines.pop(key).unload()
-        self._changed()
+        self._drop([k for k, e in self._engines.items() if not kept(k, e)])
 
     def _unload_all(self) -> None:
         try:
