@@ -8,21 +8,10 @@ takes the teammate's value; a field being edited keeps the user's text and the d
 what the teammate set. SQLite and PostgreSQL."""
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 
 import pytest
 
 from llmvis_desktop.core.project import Project
-
-
-@pytest.fixture(scope="module")
-def pg_server():
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core"))
-    import pg  # tests/core/pg.py
-
-    with pg.private_server() as server:
-        yield server
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -31,10 +20,7 @@ def db(request, image_folder):
     if request.param == "sqlite":
         yield None
         return
-    server = request.getfixturevalue("pg_server")
-    url = server.create_database()
-    yield url
-    server.drop_database(url)
+    yield request.getfixturevalue("pg_url")  # (the run's one server: tests/conftest.py)
 
 
 def _open(qtbot, win, folder, url):
