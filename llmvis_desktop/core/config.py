@@ -218,12 +218,26 @@ def backup_config(path: Optional[Path] = None) -> Path:
 
 
 def save_config(cfg: Config, path: Optional[Path] = None) -> Path:
-    """Write atomically: a crash mid-write leaves the previous file intact."""
+    """Write atomically: a crash mid-write leaves the previous file intact. Each save
+    writes a temporary file of its own (two windows save at once: one fixed name let the
+    second truncate and rename the first's file, whose rename then failed), removed again
+    when the write or the rename fails; the last rename wins, whole."""
+    import tempfile
+
     path = path or config_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(asdict(cfg), indent=2, sort_keys=True), encoding="utf-8")
-    os.replace(tmp, path)
+    text = json.dumps(asdict(cfg), indent=2, sort_keys=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
     return path
 
 

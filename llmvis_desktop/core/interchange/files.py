@@ -105,8 +105,8 @@ def write_pair_atomic(files: list[tuple[Path, str]], replace: bool = False) -> N
     they are both old or both new: every one is written in full to a temporary sibling
     first (a full disk fails here, before any is replaced), then they are renamed into
     place back to back, in the order given; a rename that fails puts back the files already
-    replaced (the old ones are kept aside until then) and removes the new ones that had no
-    old file. The temporaries are written last file first: the export's own file (``--out``)
+    replaced (the old ones are kept aside until then, as hard links: a kill leaves each name
+    holding a whole file, old or new) and removes the new ones that had no old file. The temporaries are written last file first: the export's own file (``--out``)
     comes last, so a folder that cannot be written (read-only) is named by it."""
     paths = [refuse_non_file(Path(p)) for p, _ in files]
     temps: list[Path] = []
@@ -128,10 +128,7 @@ def write_pair_atomic(files: list[tuple[Path, str]], replace: bool = False) -> N
         done: list[tuple[Path, "Path | None"]] = []  # replaced, and where its old file is kept
         try:
             for path, tmp in zip(paths, temps):
-                kept = None
-                if os.path.lexists(path):
-                    kept = path.with_name(f".{path.name}.old")
-                    os.replace(path, kept)
+                kept = _keep_aside(path) if os.path.lexists(path) else None
                 done.append((path, kept))
                 try:
                     os.replace(tmp, path)
@@ -142,6 +139,7 @@ def write_pair_atomic(files: list[tuple[Path, str]], replace: bool = False) -> N
                 with contextlib.suppress(OSError):
                     if kept is not None:
                         os.replace(kept, path)
+                        _discard(kept)  # (a link to the file still there: that rename leaves both names)
                     else:
                         path.unlink(missing_ok=True)
             raise
@@ -151,6 +149,20 @@ def write_pair_atomic(files: list[tuple[Path, str]], replace: bool = False) -> N
     finally:
         for tmp in temps:
             _discard(tmp)
+
+
+def _keep_aside(path: Path) -> Path:
+    """Keep ``path``'s old file as ``.NAME.old`` until its pair is written (to put it back if
+    a rename fails), while ``path`` itself still holds it: a hard link, so that a kill
+    before the new file's rename leaves the old export under its name, not only hidden.
+    Where a hard link cannot be made (FAT, some shares) the old file is moved aside."""
+    kept = path.with_name(f".{path.name}.old")
+    _discard(kept)  # what a killed export left
+    try:
+        os.link(path, kept, follow_symlinks=False)
+    except OSError:
+        os.replace(path, kept)
+    return kept
 
 
 # --- folder names for labels ------------------------------------------------------

@@ -104,8 +104,14 @@ def ensure_writable(path: Path | str) -> None:
 
 
 def _atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a hidden temporary file of this process's own,
+    fsynced, then renamed into place; what a killed save of ``path`` left is removed first
+    (:func:`..tmp_names.own_tmp`: a random name could not be told from a live save's)."""
+    from ..tmp_names import own_tmp
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = own_tmp(path, ".tmp", hidden=True)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)

@@ -29,12 +29,12 @@ import json
 import logging
 import os
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import Optional
 
 from .cores import MAX_AGE_S
+from .tmp_names import drop, own_tmp
 
 log = logging.getLogger(__name__)
 
@@ -174,19 +174,19 @@ def save(memory: dict, path: Path, cores: int, now: Optional[float] = None) -> N
             "models": [{"key": [list(part) for part in key], **entry} for key, entry in models.items()]}
     if _close_to(_written.get(path), data) and path.exists():
         return
-    # one temporary file per process and thread: the GUI and a CLI run may save at once
-    tmp = path.with_name(f"{path.name}.{os.getpid()}-{threading.get_ident()}.tmp")
+    tmp = None
+    # one temporary file per process and thread: the GUI and a CLI run may save at once;
+    # what a killed save left is removed first (tmp_names.own_tmp)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = own_tmp(path)
         tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
         os.replace(tmp, path)
         _written[path] = data
     except OSError as exc:
         log.warning("%s: not saved (%s); the next session's first job starts from nothing", path, exc)
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
+        if tmp is not None:
+            drop(tmp)
 
 
 def _close_to(old: Optional[dict], new: dict) -> bool:

@@ -13,6 +13,8 @@ import stat
 from pathlib import Path
 from typing import Callable, Optional
 
+from .tmp_names import drop, own_tmp
+
 DIGEST_CACHE_NAME = "model_digests.json"
 _DIGEST_CACHE_MAX = 4096  # entries kept; the oldest go first
 
@@ -65,10 +67,12 @@ class DigestCache:
         if not self.changed:
             return
         entries = dict(list(self.entries.items())[-_DIGEST_CACHE_MAX:])
+        tmp = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+            tmp = own_tmp(self.path, hidden=True)  # (what a killed save left is removed first)
             tmp.write_text(json.dumps(entries))
             os.replace(tmp, self.path)
         except OSError:
-            pass
+            if tmp is not None:
+                drop(tmp)
