@@ -2,7 +2,7 @@
 
 ``llmvis-desktop FOLDER`` opens FOLDER and indexes it in the background; with no
 folder the last project is reopened when it still exists, else the welcome page
-(recent projects, "Open folder…", "Open demo project"); ``--demo`` builds the demo folder
+(recent projects, "Open folder…", "Open team project…", "Open demo project"); ``--demo`` builds the demo folder
 under the data dir and opens it.
 """
 from __future__ import annotations
@@ -90,8 +90,10 @@ class WelcomePage(QWidget):
     open_folder = Signal()
     open_demo = Signal()
     open_recent = Signal(str)
+    open_team = Signal()
 
-    def __init__(self, recent: list[str], parent: Optional[QWidget] = None) -> None:
+    def __init__(self, recent: list[str], parent: Optional[QWidget] = None,
+                 databases: Optional[dict[str, str]] = None) -> None:
         super().__init__(parent)
         self.setObjectName("welcome")
         outer = QVBoxLayout(self)
@@ -110,8 +112,9 @@ class WelcomePage(QWidget):
         lay.addLayout(head)
         buttons = QHBoxLayout()
         self.open_button = QPushButton(icon("folder-open"), "Open folder…", objectName="openFolder")
+        self.team_button = QPushButton(icon("folder-open"), "Open team project…", objectName="openTeam")
         self.demo_button = QPushButton(icon("demo"), "Open demo project", objectName="openDemo")  # (as File ▸ names it)
-        for b in (self.open_button, self.demo_button):
+        for b in (self.open_button, self.team_button, self.demo_button):
             b.setMinimumHeight(36)
             buttons.addWidget(b)
         buttons.addStretch(1)
@@ -125,7 +128,7 @@ class WelcomePage(QWidget):
         self.recent.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.recent.setUniformItemSizes(True)
         lay.addWidget(self.recent)
-        self.set_recent(recent)
+        self.set_recent(recent, databases)
         self._hint = hint = QLabel("Tip: start with <code>llmvis-desktop FOLDER</code> to open a folder directly.")
         self.follow_palette()
         lay.addWidget(hint)
@@ -136,6 +139,7 @@ class WelcomePage(QWidget):
         outer.addLayout(row)
         outer.addStretch(2)
         self.open_button.clicked.connect(self.open_folder)
+        self.team_button.clicked.connect(self.open_team)
         self.demo_button.clicked.connect(self.open_demo)
         self.recent.itemActivated.connect(void(lambda it: self.open_recent.emit(it.data(Qt.ItemDataRole.UserRole))))
 
@@ -148,14 +152,19 @@ class WelcomePage(QWidget):
             if item.data(UNREACHABLE):
                 item.setForeground(QColor(muted_color(self.recent.palette())))
 
-    def set_recent(self, recent: list[str]) -> None:
+    def set_recent(self, recent: list[str], databases: Optional[dict[str, str]] = None) -> None:
+        """``databases``: folder -> the team database it was opened with (no password),
+        named in its entry."""
+        from .team_open import recent_text
+
         self.recent.clear()
         for folder in recent:
-            item = QListWidgetItem(icon("folder-open"), folder)
+            text = recent_text(folder, (databases or {}).get(folder))
+            item = QListWidgetItem(icon("folder-open"), text)
             item.setData(Qt.ItemDataRole.UserRole, folder)
-            item.setToolTip(folder)
+            item.setToolTip(text)
             if not Path(folder).is_dir():
-                item.setText(f"{folder}  (not reachable)")
+                item.setText(f"{text}  (not reachable)")
                 # muted, as the palette mutes text: Qt's gray was 2.6:1 on a light list
                 item.setData(UNREACHABLE, True)
                 item.setForeground(QColor(muted_color(self.recent.palette())))
@@ -209,11 +218,12 @@ def build_window(folder: Optional[str] = None, db_url: Optional[str] = None, dem
     win = MainWindow(config)
     if loaded is not None and loaded.problems:
         win.startup_notes.insert(0, config_notice(win, loaded))
-    welcome = WelcomePage(config.recent_projects)
+    welcome = WelcomePage(config.recent_projects, databases=config.project_databases)
     welcome.open_folder.connect(void(win.choose_folder))
+    welcome.open_team.connect(void(win.open_team))
     welcome.open_demo.connect(void(win.open_demo))
     welcome.open_recent.connect(void(win.open_project))
-    win.project_closed.connect(lambda: welcome.set_recent(win.config.recent_projects))
+    win.project_closed.connect(lambda: welcome.set_recent(win.config.recent_projects, win.config.project_databases))
     win.set_welcome(welcome)
     if demo:
         win.open_demo()

@@ -267,6 +267,12 @@ class MainWindow(QMainWindow):
     def choose_folder(self) -> None:
         self.project_ctl.choose_folder()
 
+    def open_team(self) -> None:
+        """File ▸ Open team project…: a folder and the team's database (:mod:`.dialogs.team_open_dialog`)."""
+        from .dialogs.team_open_dialog import open_team_dialog
+
+        open_team_dialog(self)
+
     def open_demo(self) -> bool:
         return self.project_ctl.open_demo()
 
@@ -360,8 +366,11 @@ class MainWindow(QMainWindow):
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
-        for folder in self.config.recent_projects:
-            self.recent_menu.addAction(folder, void(lambda f=folder: self.open_project(f)))
+        from .team_open import recent_text
+
+        for folder in self.config.recent_projects:  # a team project names its database and server
+            text = recent_text(folder, self.config.project_databases.get(folder))
+            self.recent_menu.addAction(text, void(lambda f=folder: self.open_project(f)))
         if not self.config.recent_projects:
             self.recent_menu.addAction("(none)").setEnabled(False)
 

@@ -46,6 +46,7 @@ def build_menus(win) -> None:
     file = mb.addMenu("&File")
     win.act_open = file.addAction(icon("folder-open"), "&Open folder…", win.choose_folder)
     win.act_open.setShortcut(QKeySequence.StandardKey.Open)
+    win.act_open_team = file.addAction(icon("folder-open"), "Open &team project\u2026", win.open_team)
     file.addAction(icon("demo"), "Open &demo project", void(win.open_demo))
     win.recent_menu = file.addMenu("Open &recent")
     win.recent_menu.aboutToShow.connect(win._fill_recent)

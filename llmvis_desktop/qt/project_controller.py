@@ -155,6 +155,14 @@ class ProjectController(IndexRuns, StatusCounts, QObject):
     def _open_failed(self, request: OpenRequest, exc) -> None:
         self._end_opening()
         self.win.suggest_ctl.free_unused_models()  # no project after all: every loaded model
+        from .team_open import ask_password, failure_text
+
+        if ask_password(self.win, request, exc):  # a team server wants a password: asked for
+            return
+        plain = failure_text(request, exc)  # a team server not reached, no such database, no driver
+        if plain is not None:
+            self.win.show_error(plain)
+            return
         if isinstance(exc, ProjectError):
             self.win.show_error(str(exc))
         else:

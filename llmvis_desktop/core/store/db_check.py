@@ -186,7 +186,7 @@ def _contents(url: str, folder: Path, where: str) -> DbCheck:
         with engine.connect() as conn:
             tables = set(inspect(conn).get_table_names())
             if not tables:
-                return DbCheck(EMPTY, f"Connected. {where} is empty: Open makes a new llmvis project there "
+                return DbCheck(EMPTY, f"Connected: {where} is empty. Open makes a new llmvis project there "
                                       f"for this folder.")
             if not {"alembic_version", "project"} <= tables:
                 return DbCheck(FOREIGN, f"{where} holds {len(tables)} tables of another program and no llmvis "
@@ -196,7 +196,7 @@ def _contents(url: str, folder: Path, where: str) -> DbCheck:
     finally:
         engine.dispose()
     if root is None:
-        return DbCheck(EMPTY, f"Connected. {where} holds no llmvis project yet: Open makes one there "
+        return DbCheck(EMPTY, f"Connected: {where} holds no llmvis project yet. Open makes one there "
                               f"for this folder.")
     here = str(folder.expanduser().resolve()) if str(folder) else ""
     if here and root != here:
