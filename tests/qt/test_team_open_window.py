@@ -110,3 +110,32 @@ def test_opening_an_unknown_database_says_its_name(qtbot, window, image_folder, 
     qtbot.waitUntil(lambda: getattr(win, "last_error_box", None) is not None
                     and "nosuchdb_open" in win.last_error_box.text(), timeout=30000)
     assert "no database 'nosuchdb_open'" in win.last_error_box.text() and win.project is None
+
+
+def test_reopening_a_remembered_team_project_asks_for_the_password(qtbot, window, image_folder, pg_server,
+                                                                   pg_url):
+    """``llmvis-desktop`` alone, or a recent entry: the folder's remembered database (no
+    password) is refused by a server that wants one; a prompt asks for it (a wrong one
+    says so and asks again) instead of an error that only a terminal could get past."""
+    from team_pg_auth import password_role
+
+    win = window
+    with password_role(pg_server, pg_url, PASSWORD) as url:
+        win.config.remember_project(str(image_folder.resolve()), url)
+        win.open_project(str(image_folder))
+        qtbot.waitUntil(lambda: getattr(win, "password_prompt", None) is not None
+                        and win.password_prompt.isVisible(), timeout=30000)
+        first = win.password_prompt
+        first.setTextValue("wrong")
+        first.accept()
+        qtbot.waitUntil(lambda: win.password_prompt is not first and win.password_prompt.isVisible(),
+                        timeout=30000)
+        again = win.password_prompt
+        assert f"refused the password of user {make_url(url).username!r}" in again.labelText()
+        again.setTextValue(PASSWORD)
+        with qtbot.waitSignal(win.project_opened, timeout=30000):
+            again.accept()
+        assert win.project.root == image_folder.resolve()
+        win._save_config()
+        assert PASSWORD not in cfg_mod.config_path().read_text()
+        win.close_project()
