@@ -47,7 +47,7 @@ def test_on_the_welcome_page_no_project_action_is_enabled_and_each_says_why(qtbo
     for dock in window.findChildren(QDockWidget):
         assert not dock.toggleViewAction().isEnabled(), dock.windowTitle()
     enabled = {a.text().replace("&", "") for a in _leaf_actions(window) if a.isEnabled()}
-    assert enabled <= {"Open folder…", "Open demo project", "Quit", "Settings…", "Reviewer name…",
+    assert enabled <= {"Open folder…", "Open team project…", "Open demo project", "Quit", "Settings…", "Reviewer name…",
                        "Larger thumbnails", "Smaller thumbnails", "Keyboard shortcuts", "About"}, enabled
     for act in _leaf_actions(window):
         if not act.isEnabled():
