@@ -66,3 +66,21 @@ def test_wrong_or_missing_password_names_the_user(tmp_path, pg_server, pg_url):
         # the password put in and taken out again
         full = db_check.url_with_password(url, "s3cret")
         assert db_check.password_of(full) == "s3cret" and "s3cret" not in url_without_password(full)
+
+
+def test_another_programs_tables_are_no_project(tmp_path, pg_url):
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(pg_url)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE invoices (id int)"))
+    engine.dispose()
+    got = db_check.check_database(pg_url)  # (no folder chosen yet)
+    assert got.kind == db_check.FOREIGN and not got.opens and "1 tables of another program" in got.message
+
+
+def test_a_statement_failure_is_no_connection_problem():
+    from llmvis_desktop.core.project import ProjectError
+
+    exc = ProjectError('team: cannot open the project database (relation "images" does not exist)')
+    assert db_check.connect_problem(exc, "postgresql+psycopg://bob@db.lab/team") is None

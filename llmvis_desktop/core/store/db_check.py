@@ -11,6 +11,7 @@ disk (:func:`.db_location.url_without_password` takes it out again).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
@@ -143,16 +144,17 @@ def connect_problem(exc: BaseException, url: str) -> Optional[DbCheck]:
         text = str(e).strip()
         texts.append(text)
         low = text.lower()
+        no_role = re.search(r'role "[^"]*" does not exist', low) is not None
         if code in ("28P01", "28000") or "password authentication failed" in low \
-                or "no password supplied" in low or ("role" in low and "does not exist" in low):
+                or "no password supplied" in low or no_role:
             if "no password supplied" in low:
                 why = f"asks for the password of user {user!r}, and none was given"
-            elif "role" in low and "does not exist" in low:
+            elif no_role:
                 why = f"has no user {user!r}"
             else:
                 why = f"refused the password of user {user!r}"
             return DbCheck(AUTH, f"Authentication failed: the server at {server} {why}.")
-        if code == "3D000" or ("database" in low and "does not exist" in low):
+        if code == "3D000" or re.search(r'database "[^"]*" does not exist', low):
             return DbCheck(NO_DATABASE, f"The server at {server} has no database {database!r} "
                                         f"(ask its administrator to create it, or check the name).")
     for low in (t.lower() for t in texts):
@@ -167,7 +169,7 @@ def connect_problem(exc: BaseException, url: str) -> Optional[DbCheck]:
     return None
 
 
-def _sqlite_check(url: str, folder: Path) -> DbCheck:
+def _sqlite_check(url: str, folder: Optional[Path]) -> DbCheck:
     from sqlalchemy.engine import make_url
 
     path = make_url(url).database or ""
@@ -176,7 +178,8 @@ def _sqlite_check(url: str, folder: Path) -> DbCheck:
     return _contents(url, folder, f"the file {path}")
 
 
-def _contents(url: str, folder: Path, where: str) -> DbCheck:
+def _contents(url: str, folder: Optional[Path], where: str) -> DbCheck:
+    """What the database holds, for ``folder`` (None: no folder chosen yet)."""
     from sqlalchemy import create_engine, inspect, text
     from sqlalchemy.pool import NullPool
 
@@ -198,7 +201,7 @@ def _contents(url: str, folder: Path, where: str) -> DbCheck:
     if root is None:
         return DbCheck(EMPTY, f"Connected: {where} holds no llmvis project yet. Open makes one there "
                               f"for this folder.")
-    here = str(folder.expanduser().resolve()) if str(folder) else ""
+    here = str(folder.expanduser().resolve()) if folder is not None else ""
     if here and root != here:
         return DbCheck(OTHER_FOLDER, f"Connected, but {where} holds the project of another folder, {root} "
                                      f"({images:,} images), not of {here}. Open it only if that is the same "
@@ -218,7 +221,7 @@ def check_database(url: str, folder: Path | str = "", password: Optional[str] = 
     except ArgumentError:
         return DbCheck(BAD_URL, "The database URL cannot be read; write it as "
                                 "postgresql+psycopg://user@host/database.")
-    folder = Path(folder) if folder else Path("")
+    folder = Path(folder) if folder else None
     full = url_with_password(url, password)
     try:
         if parsed.get_backend_name() == "sqlite":

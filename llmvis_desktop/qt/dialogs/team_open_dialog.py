@@ -165,6 +165,10 @@ class TeamOpenDialog(QDialog):
         self._take_password_out()
         if not (self.folder() and self.url()):
             return
+        if self.last_check is not None and self.last_check.kind == db_check.FOREIGN:
+            self.url_edit.setFocus()  # (Open would add llmvis's tables to another program's database)
+            self._say(self.last_check.message, error=True)
+            return
         super().accept()
 
     def done(self, result: int) -> None:  # noqa: D401 - Qt API
