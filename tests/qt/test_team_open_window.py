@@ -113,7 +113,7 @@ def test_opening_an_unknown_database_says_its_name(qtbot, window, image_folder, 
 
 
 def test_reopening_a_remembered_team_project_asks_for_the_password(qtbot, window, image_folder, pg_server,
-                                                                   pg_url):
+                                                                   pg_url, shots_dir):
     """``llmvis-desktop`` alone, or a recent entry: the folder's remembered database (no
     password) is refused by a server that wants one; a prompt asks for it (a wrong one
     says so and asks again) instead of an error that only a terminal could get past."""
@@ -132,6 +132,7 @@ def test_reopening_a_remembered_team_project_asks_for_the_password(qtbot, window
                         timeout=30000)
         again = win.password_prompt
         assert f"refused the password of user {make_url(url).username!r}" in again.labelText()
+        again.grab().save(str(shots_dir / "team_password_prompt.png"))
         again.setTextValue(PASSWORD)
         with qtbot.waitSignal(win.project_opened, timeout=30000):
             again.accept()
