@@ -105,6 +105,20 @@ STATE_FAILED = "failed"
 STATE_CANCELLED = "cancelled"
 
 
+def disconnect_all(obj: QObject) -> None:
+    """Disconnect every slot from every signal ``obj``'s class declares (not QObject's own).
+
+    A slot connected to a signal is kept by Qt, out of the cyclic collector's sight: a
+    lambda holding the object that holds ``obj`` (``lambda j=job: ...`` on
+    ``job.signals``) made a cycle no collection could free, and with it whatever the
+    lambda held (a job's project, its database engine, the window)."""
+    meta = obj.metaObject()
+    for i in range(meta.methodOffset(), meta.methodCount()):
+        method = meta.method(i)
+        if method.methodType() == method.MethodType.Signal and obj.isSignalConnected(method):
+            getattr(obj, bytes(method.name().data()).decode()).disconnect()
+
+
 class JobSignals(QObject):
     progress = Signal(object)  # Progress
     result = Signal(object)
@@ -144,6 +158,20 @@ class Job(QRunnable):
         self._stage_started: dict[str, float] = {}
 
     # --- called from the GUI thread -----------------------------------------
+    def release(self) -> None:
+        """Let go of what only the run needed, once ``finished`` has reached every slot:
+        the function and its arguments (a bound method of the project, the project
+        itself), every slot connected to :attr:`signals` (lambdas holding this job, a
+        controller, the project) and the tracebacks of ``error`` and ``cancelled_by``
+        (their frames hold the function's locals). The manager keeps the last finished
+        jobs for the Jobs panel; they kept each closed project, its database engine and
+        caches alive. ``result``, ``error`` and the state stay."""
+        self.fn, self.args, self.kwargs = None, (), {}
+        for exc in (self.error, self.cancelled_by):
+            if exc is not None:
+                exc.__traceback__ = None
+        disconnect_all(self.signals)
+
     def cancel(self, reason: str = "") -> None:
         if reason and not self.token.cancelled:
             self.cancel_reason = reason
@@ -301,6 +329,8 @@ class JobManager(QObject):
         self.job_changed.emit(job)
         self.job_finished.emit(job)
         self.active_changed.emit(len(self.active()))
+        # once the slots connected after this one have had ``finished`` too
+        QTimer.singleShot(0, self, job.release)
 
     def cancel(self, job: Job) -> None:
         job.cancel()
