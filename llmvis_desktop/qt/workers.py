@@ -29,7 +29,7 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 from ..core.errors import first_line, said_in_words
 from ..core.tasks import FOREGROUND, CancelToken, Cancelled, Progress, lower_thread_priority
 from ..core.wording import one_line
-from .latest_only import KeptRunnable, LatestInOrder, LatestOnly, RunnableKeeper  # noqa: F401  (imported from here)
+from .latest_only import KeptRunnable, LatestInOrder, LatestOnly, RunnableKeeper, free_runnable  # noqa: F401  (imported from here)
 
 log = logging.getLogger(__name__)
 
@@ -287,6 +287,7 @@ class JobManager(QObject):
         done = [j for j in self._jobs if not j.is_active and (j.ended_at or now) < now - RunnableKeeper.KEEP_S]
         for old in done[:-20]:
             self._jobs.remove(old)
+            free_runnable(old)  # (the pool made it C++'s: never freed otherwise)
         self.job_added.emit(job)
         self.active_changed.emit(len(self.active()))
         # start on the next event-loop turn: signals the caller connects right after
@@ -352,4 +353,7 @@ class JobManager(QObject):
         if not ok:
             log.warning("jobs still running after %d ms: %s", timeout_ms,
                         [j.name for j in self.active()])
+        else:  # the pool is done with every job: their C++ side goes (their Python state stays)
+            for job in self._jobs:
+                free_runnable(job)
         return ok
