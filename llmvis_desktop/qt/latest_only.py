@@ -8,6 +8,7 @@ import time
 from typing import Any, Callable, Optional
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from shiboken6 import Shiboken
 
 
 class KeptRunnable(QRunnable):
@@ -35,10 +36,24 @@ class KeptRunnable(QRunnable):
         raise NotImplementedError
 
 
+def free_runnable(runnable: QRunnable) -> None:
+    """Delete the C++ side of a runnable its pool will not touch again (its run ended
+    and the pool was joined, or long ago), on the GUI thread.
+
+    ``QThreadPool.start`` hands a Python runnable's ownership to C++, and a pool never
+    deletes one whose ``autoDelete`` is off: its Python object, and all it holds (the
+    grid model, a reader's owner, a closed project), lived as long as the process.
+    Deleting the C++ object gives the Python object back to reference counting; its
+    Python attributes stay readable. Idempotent."""
+    if Shiboken.isValid(runnable):
+        Shiboken.delete(runnable)
+
+
 class RunnableKeeper:
     """Holds the :class:`KeptRunnable` objects one owner started, on the owner's (GUI)
-    thread: each is let go :data:`KEEP_S` seconds after its run ended, when its pool
-    thread has long left it."""
+    thread: each is let go (and freed: :func:`free_runnable`) :data:`KEEP_S` seconds
+    after its run ended, when its pool thread has long left it, or by
+    :meth:`release_ended` once the owner joined its pool."""
 
     KEEP_S = 5.0
 
@@ -47,9 +62,21 @@ class RunnableKeeper:
 
     def start(self, pool: QThreadPool, runnable: KeptRunnable) -> None:
         now = time.monotonic()
-        self._kept = [r for r in self._kept if r.ended_at is None or now - r.ended_at < self.KEEP_S]
+        self._let_go(lambda r: r.ended_at is not None and now - r.ended_at >= self.KEEP_S)
         self._kept.append(runnable)
         pool.start(runnable)
+
+    def release_ended(self) -> None:
+        """Let go of (and free) every runnable whose run has ended: call it once the
+        pool they ran on was joined (``waitForDone`` returned True)."""
+        self._let_go(lambda r: r.ended_at is not None)
+
+    def _let_go(self, done: Callable[[KeptRunnable], bool]) -> None:
+        gone = [r for r in self._kept if done(r)]
+        if gone:
+            self._kept = [r for r in self._kept if not done(r)]
+        for r in gone:
+            free_runnable(r)
 
     def __len__(self) -> int:
         return len(self._kept)
@@ -151,7 +178,10 @@ class LatestOnly(QObject):
     def shutdown(self, timeout_ms: int = 10000) -> bool:
         self._closed = True
         self.cancel()
-        return self._pool.waitForDone(timeout_ms)
+        ok = self._pool.waitForDone(timeout_ms)
+        if ok:
+            self._keeper.release_ended()
+        return ok
 
 
 class LatestInOrder(LatestOnly):

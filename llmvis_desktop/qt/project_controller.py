@@ -326,6 +326,7 @@ class ProjectController(IndexRuns, StatusCounts, QObject):
         self.opener.close_later(win.project)  # its database closes off the GUI thread
         win.project = None
         self.reads = None
+        self._forget_closed_project()
         win.viewer_call("clear")
         win.counts_label.setText("")  # the closed project's counts stayed on the welcome page
         win.filter_bar.count_label.setText("")
@@ -334,6 +335,18 @@ class ProjectController(IndexRuns, StatusCounts, QObject):
             win.stack.setCurrentWidget(win.welcome)
             win._show_docks(False)
         win.project_closed.emit()
+
+    def _forget_closed_project(self) -> None:
+        """Drop what the window remembered of the project just closed (counts last read,
+        the place and view last saved, the image last loaded): each held the Project, and
+        with it its database engine and caches, until another project replaced it."""
+        win = self.win
+        self._counts_read = self._total = None
+        win.review._position_saved = win.review._view_saved = None
+        win.shown._loading_key = win.shown._unshown = None
+        reads = getattr(win.panel_ctl, "image_reads", None)
+        if reads is not None:
+            reads._project, reads._wanted = None, {}
 
     def shutdown(self) -> None:
         """Stop the opener's thread (an open under way is closed unused)."""

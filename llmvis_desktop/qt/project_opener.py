@@ -139,4 +139,7 @@ class ProjectOpener(QObject):
     def shutdown(self, timeout_ms: int = 30000) -> bool:
         self._closed = True
         self.cancel()
-        return self._pool.waitForDone(timeout_ms)
+        ok = self._pool.waitForDone(timeout_ms)
+        if ok:
+            self._keeper.release_ended()
+        return ok

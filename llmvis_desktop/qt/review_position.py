@@ -143,12 +143,13 @@ class ReviewPosition:
     def _write_position(self, project, key: str, relpath: Optional[str], view: Optional[tuple] = None) -> None:
         """(on the saver's thread) ``view``: (its key, the sort and filter) or None."""
         try:
+            # (remembered for the open project only: a closed one's would keep it alive)
             if relpath is not None and self._position_saved != (project, key, relpath):
                 project.set_setting(key, relpath)
-                self._position_saved = (project, key, relpath)
+                self._position_saved = (project, key, relpath) if project is self.project else None
             if view is not None and self._view_saved != (project, *view):
                 project.set_setting(*view)
-                self._view_saved = (project, *view)
+                self._view_saved = (project, *view) if project is self.project else None
         except DatabaseReadOnly as exc:  # said at open; logged once, not at every selection
             if self._position_refused is not project:
                 self._position_refused = project

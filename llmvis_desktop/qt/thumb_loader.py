@@ -366,7 +366,10 @@ class ThumbLoader(QObject):
         self._closed = True
         self.reset()
         ok = all([fn(timeout_ms) for fn in self._companions])
-        return self.pool.waitForDone(timeout_ms) and ok
+        joined = self.pool.waitForDone(timeout_ms)
+        if joined:
+            self._keeper.release_ended()  # (each runner holds this loader)
+        return joined and ok
 
     def _push(self, image_id: int, path: Path, size: int, ratio: float = 1.0) -> None:
         start = False

@@ -65,8 +65,20 @@ def window_steps(win) -> list[Step]:
     steps += [
         ("interactive mark", unmark_interactive),  # reads on this thread then wait as any other's
         ("focus guard", lambda: QApplication.instance().focusChanged.disconnect(win._guard_text_input)),
+        ("garbage collector", release_frozen),
     ]
     return steps
+
+
+def release_frozen() -> None:
+    """Give the objects the window's start froze (``app.settle_garbage_collector``:
+    ``gc.freeze``, the window and its controllers among them) back to the cyclic
+    collector. Frozen objects are never collected: a closed window, its last project and
+    its database engine stayed in memory for good (each test's window, ~30,000 objects
+    in a test run; a second window of one session)."""
+    import gc
+
+    gc.unfreeze()
 
 
 def shutdown_window(win) -> None:

@@ -29,7 +29,7 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 from ..core.errors import first_line, said_in_words
 from ..core.tasks import FOREGROUND, CancelToken, Cancelled, Progress, lower_thread_priority
 from ..core.wording import one_line
-from .latest_only import KeptRunnable, LatestInOrder, LatestOnly, RunnableKeeper  # noqa: F401  (imported from here)
+from .latest_only import KeptRunnable, LatestInOrder, LatestOnly, RunnableKeeper, free_runnable  # noqa: F401  (imported from here)
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +105,20 @@ STATE_FAILED = "failed"
 STATE_CANCELLED = "cancelled"
 
 
+def disconnect_all(obj: QObject) -> None:
+    """Disconnect every slot from every signal ``obj``'s class declares (not QObject's own).
+
+    A slot connected to a signal is kept by Qt, out of the cyclic collector's sight: a
+    lambda holding the object that holds ``obj`` (``lambda j=job: ...`` on
+    ``job.signals``) made a cycle no collection could free, and with it whatever the
+    lambda held (a job's project, its database engine, the window)."""
+    meta = obj.metaObject()
+    for i in range(meta.methodOffset(), meta.methodCount()):
+        method = meta.method(i)
+        if method.methodType() == method.MethodType.Signal and obj.isSignalConnected(method):
+            getattr(obj, bytes(method.name().data()).decode()).disconnect()
+
+
 class JobSignals(QObject):
     progress = Signal(object)  # Progress
     result = Signal(object)
@@ -144,6 +158,20 @@ class Job(QRunnable):
         self._stage_started: dict[str, float] = {}
 
     # --- called from the GUI thread -----------------------------------------
+    def release(self) -> None:
+        """Let go of what only the run needed, once ``finished`` has reached every slot:
+        the function and its arguments (a bound method of the project, the project
+        itself), every slot connected to :attr:`signals` (lambdas holding this job, a
+        controller, the project) and the tracebacks of ``error`` and ``cancelled_by``
+        (their frames hold the function's locals). The manager keeps the last finished
+        jobs for the Jobs panel; they kept each closed project, its database engine and
+        caches alive. ``result``, ``error`` and the state stay."""
+        self.fn, self.args, self.kwargs = None, (), {}
+        for exc in (self.error, self.cancelled_by):
+            if exc is not None:
+                exc.__traceback__ = None
+        disconnect_all(self.signals)
+
     def cancel(self, reason: str = "") -> None:
         if reason and not self.token.cancelled:
             self.cancel_reason = reason
@@ -259,6 +287,7 @@ class JobManager(QObject):
         done = [j for j in self._jobs if not j.is_active and (j.ended_at or now) < now - RunnableKeeper.KEEP_S]
         for old in done[:-20]:
             self._jobs.remove(old)
+            free_runnable(old)  # (the pool made it C++'s: never freed otherwise)
         self.job_added.emit(job)
         self.active_changed.emit(len(self.active()))
         # start on the next event-loop turn: signals the caller connects right after
@@ -301,6 +330,8 @@ class JobManager(QObject):
         self.job_changed.emit(job)
         self.job_finished.emit(job)
         self.active_changed.emit(len(self.active()))
+        # once the slots connected after this one have had ``finished`` too
+        QTimer.singleShot(0, self, job.release)
 
     def cancel(self, job: Job) -> None:
         job.cancel()
@@ -322,4 +353,7 @@ class JobManager(QObject):
         if not ok:
             log.warning("jobs still running after %d ms: %s", timeout_ms,
                         [j.name for j in self.active()])
+        else:  # the pool is done with every job: their C++ side goes (their Python state stays)
+            for job in self._jobs:
+                free_runnable(job)
         return ok

@@ -343,7 +343,10 @@ class GridModel(QAbstractListModel):
         """Stop background window fetches and join the thread (window close, tests)."""
         self._closed = True
         self._drop_fetches()
-        return self._fetch_pool.waitForDone(timeout_ms)
+        ok = self._fetch_pool.waitForDone(timeout_ms)
+        if ok:
+            self._fetch_keeper.release_ended()  # (each runner holds this model)
+        return ok
 
     def put_window(self, w: int, recs: list) -> None:
         """The records of window ``w`` of the ids just set, read off the GUI thread (the

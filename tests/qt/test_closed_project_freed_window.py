@@ -1,0 +1,30 @@
+"""Closing a project lets go of it while the window stays open: the counts last read,
+the place and view last saved, the image last loaded and the jobs kept for the Jobs
+panel each held the Project, and with it its database engine and caches, for as long
+as the window lived (a reviewer opening project after project kept them all)."""
+from __future__ import annotations
+
+import gc
+import weakref
+
+from qthelpers import make_images, open_and_index
+
+
+def test_closed_projects_are_freed_while_the_window_stays_open(qtbot, window, tmp_path):
+    win = window
+    gone = []
+    for n in range(3):
+        folder = tmp_path / f"folder{n}"
+        make_images(folder, n=4)
+        project = open_and_index(qtbot, win, folder)
+        job = win.jobs.start("Export", lambda token, progress, p=project: p.root)
+        with qtbot.waitSignal(job.signals.finished, timeout=10000):
+            pass
+        gone += [weakref.ref(project), weakref.ref(project.store.engine)]
+        del project, job
+        win.close_project()
+    qtbot.waitUntil(lambda: all(j.fn is None for j in win.jobs.jobs), timeout=5000)
+    win.jobs.wait(10000)
+    win.project_ctl.opener.wait(10000)  # (its database closed off the GUI thread)
+    gc.collect()
+    assert sum(ref() is not None for ref in gone) == 0
