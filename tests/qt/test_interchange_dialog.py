@@ -161,7 +161,7 @@ def test_import_cancel_says_nothing_was_imported(qtbot, labelled_folder, tmp_pat
     from llmvis_desktop.core.tasks import Progress
     from llmvis_desktop.qt.dialogs import interchange_dialog
 
-    def slow_import(project, fmt, path, as_, overwrite, token, progress, actor=None):
+    def slow_import(project, fmt, path, as_, overwrite, token, progress, actor=None, member=None):
         import time
         for i in range(3000):  # 15 s at most, however the dialog fails
             token.check()
