@@ -221,23 +221,12 @@ def save_config(cfg: Config, path: Optional[Path] = None) -> Path:
     """Write atomically: a crash mid-write leaves the previous file intact. Each save
     writes a temporary file of its own (two windows save at once: one fixed name let the
     second truncate and rename the first's file, whose rename then failed), removed again
-    when the write or the rename fails; the last rename wins, whole."""
-    import tempfile
+    when the write or the rename fails; the last rename wins, whole (:func:`.tmp_names.write_whole`;
+    not fsynced, as before: settings, written often, some on the GUI thread)."""
+    from .tmp_names import write_whole
 
     path = path or config_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(asdict(cfg), indent=2, sort_keys=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    write_whole(path, json.dumps(asdict(cfg), indent=2, sort_keys=True).encode("utf-8"), fsync=False)
     return path
 
 

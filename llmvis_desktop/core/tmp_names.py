@@ -1,6 +1,7 @@
 """A temporary file name of a writer's own, beside the file it is about to replace.
 
-Used by the learned suggester's caches and the repair checkpoints. The learned suggester's caches and saved network (features, strip tiles, the fitted
+Used by the learned suggester's caches, the repair checkpoints and config.json
+(:func:`write_whole`). The learned suggester's caches and saved network (features, strip tiles, the fitted
 network and its fit's checkpoint) of a team's PostgreSQL project live in the user's cache
 folder, keyed by the image folder: two windows on one machine, or a window and ``llmvis
 suggest --learned --db URL``, save the same files. One fixed temporary name let the
@@ -75,3 +76,28 @@ def drop(tmp: Path) -> None:
         tmp.unlink()
     except OSError:
         pass
+
+
+def write_whole(path: Path, data: bytes, fsync: bool = True) -> None:
+    """Write ``data`` to ``path`` through a hidden temporary file of this writer's own
+    (:func:`own_tmp`), then rename it into place: a reader sees the old file or the new
+    one, whole, and two writers at once never share a temporary file (the last rename
+    wins). ``fsync``: flushed to the disk before the rename. The file gets the mode a
+    plain write would (0666 less the umask). A failed write or rename removes the
+    temporary file and raises."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = own_tmp(path, ".tmp", hidden=True)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            if fsync:
+                f.flush()
+                os.fsync(f.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException:
+        drop(tmp)
+        raise

@@ -104,29 +104,11 @@ def ensure_writable(path: Path | str) -> None:
 
 
 def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a hidden temporary file of this process's own,
-    fsynced, then renamed into place; what a killed save of ``path`` left is removed first
-    (:func:`..tmp_names.own_tmp`: a random name could not be told from a live save's)."""
-    from ..tmp_names import own_tmp
+    """Written whole, fsynced, through a temporary file of this process's own; what a
+    killed save of ``path`` left is removed first (:func:`..tmp_names.write_whole`)."""
+    from ..tmp_names import write_whole
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = own_tmp(path, ".tmp", hidden=True)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    write_whole(path, data)
 
 
 def save_checkpoint(path: Path | str, config: dict, generator_state: dict, *, step: int = 0,
