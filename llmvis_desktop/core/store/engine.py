@@ -189,8 +189,20 @@ def insert_ids(session: Session, table, rows: list[dict]) -> list[int]:
     of what storing them cost. A multi-row insert numbers its rows upwards in the order
     given, and the write transaction holds the lock, so there the ids sorted are in order."""
     if session.get_bind().dialect.name == "sqlite":
-        return sorted(session.scalars(insert(table).returning(table.c.id), rows))
-    return list(session.scalars(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows))
+        return sorted(session.scalars(_insert_returning_id(table, False), rows))
+    return list(session.scalars(_insert_returning_id(table, True), rows))
+
+
+_INSERTS: dict = {}  # (table, in order): its statement, built once (a batch job inserts a batch at a time)
+
+
+def _insert_returning_id(table, in_order: bool):
+    """``INSERT INTO table ... RETURNING id`` (``in_order``: the ids in the rows' order)."""
+    stmt = _INSERTS.get((table, in_order))
+    if stmt is None:
+        stmt = _INSERTS[(table, in_order)] = insert(table).returning(
+            table.c.id, sort_by_parameter_order=in_order)
+    return stmt
 
 
 #: session.info key: the events ``repo_review.batched_events`` holds back, to insert at its end
@@ -209,8 +221,7 @@ def insert_events(session: Session, rows: list[dict]) -> None:
         return
     from .models import Event
 
-    table = Event.__table__
-    note_written_events(session, session.scalars(insert(table).returning(table.c.id), rows).all())
+    note_written_events(session, session.scalars(_insert_returning_id(Event.__table__, False), rows).all())
 
 
 def _note_flushed_events(session: Session, _flush_context) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import and_, bindparam, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from . import models as m
@@ -56,8 +56,7 @@ def _locked_states(session: Session, image_ids) -> dict[int, tuple]:
     id order: no deadlock with another job), so that a reviewer's status change made
     meanwhile is not overwritten by :func:`_refresh_images`."""
     return {i: (review, status, best) for i, review, status, best in session.execute(
-        select(m.Image.id, m.Image.review_status, m.Image.status, m.Image.max_score)
-        .where(m.Image.id.in_(image_ids)).order_by(m.Image.id).with_for_update())}
+        _LOCKED_STATES, {"ids": list(image_ids)})}
 
 
 def _refresh_images(session: Session, image_ids, current: Optional[dict] = None) -> None:
@@ -65,10 +64,7 @@ def _refresh_images(session: Session, image_ids, current: Optional[dict] = None)
     (:func:`queue_score`) and pending count, one for the images (unless ``current`` gives their
     (review_status, status, max_score)), one update of those that change."""
     ids = list(image_ids)
-    stats = {i: (best, n) for i, best, n in session.execute(
-        select(m.Suggestion.image_id, queue_score(), pending_count())
-        .where(m.Suggestion.image_id.in_(ids), _scored())
-        .group_by(m.Suggestion.image_id))}
+    stats = {i: (best, n) for i, best, n in session.execute(_QUEUE_STATES, {"ids": ids})}
     if current is None:
         current = _locked_states(session, ids)
     updates = []
@@ -86,6 +82,16 @@ def _refresh_images(session: Session, image_ids, current: Optional[dict] = None)
         # bulk UPDATE by primary key; an Image already loaded in this session is
         # refreshed by SQLAlchemy (tested)
         session.execute(update(m.Image), updates)
+
+
+# Built once (an image batch's ids bound at each call): building and compiling these
+# again for every batch a job stored cost more than running them (bench_store_suggestions)
+_LOCKED_STATES = (select(m.Image.id, m.Image.review_status, m.Image.status, m.Image.max_score)
+                  .where(m.Image.id.in_(bindparam("ids", expanding=True))).order_by(m.Image.id)
+                  .with_for_update())
+_QUEUE_STATES = (select(m.Suggestion.image_id, queue_score(), pending_count())
+                 .where(m.Suggestion.image_id.in_(bindparam("ids", expanding=True)), _scored())
+                 .group_by(m.Suggestion.image_id))
 
 
 def refresh_image(session: Session, image_id: int) -> None:

@@ -100,14 +100,26 @@ def _withdraw(session: Session, image_ids, prefix: str, keep: set, now) -> None:
 def _mark_withdrawn(session: Session, rows, now, actor: Optional[str] = None, why: Optional[str] = None) -> None:
     """Withdraw ``rows`` (id, image_id, model_id, kind, value), each with a ``withdraw``
     event: by ``actor`` (default: the suggestion's model), ``why`` as its after-value."""
-    sg = m.Suggestion.__table__
-    session.execute(update(sg).where(sg.c.id == bindparam("sid")).values(
-        outcome="withdrawn", decided_at=now, decided_by=bindparam("by")),
-        [{"sid": r.id, "by": actor or _model_actor(r.model_id)} for r in rows])
+    session.execute(_WITHDRAW, [{"sid": r.id, "by": actor or _model_actor(r.model_id), "now": now} for r in rows])
     insert_events(session, [
         {"image_id": r.image_id, "actor": actor or _model_actor(r.model_id), "at": now, "action": "withdraw",
          "before": dumps({"kind": r.kind, "value": r.value}), "after": dumps(why), "suggestion_id": r.id}
         for r in rows])
+
+
+# Built once: a batch job stores a batch at a time, and building each again cost more than running it
+_SG, _IMG = m.Suggestion.__table__, m.Image.__table__
+_WITHDRAW = update(_SG).where(_SG.c.id == bindparam("sid")).values(
+    outcome="withdrawn", decided_at=bindparam("now"), decided_by=bindparam("by"))
+_RENEW = update(_SG).where(_SG.c.id == bindparam("sid")).values(
+    score=bindparam("score"), params_json=bindparam("params"), created_at=bindparam("now"))
+#: the pending cards on the images ``ids``, each with ``current`` (:func:`_for_current_content`)
+_PENDING_ON = (
+    select(_SG.c.id, _SG.c.image_id, _SG.c.model_id, _SG.c.model_revision, _SG.c.kind, _SG.c.prompt,
+           _SG.c.value, _SG.c.score, _SG.c.params_json,
+           or_(_IMG.c.content_changed_at.is_(None), _SG.c.created_at >= _IMG.c.content_changed_at).label("current"))
+    .join_from(_SG, _IMG, _IMG.c.id == _SG.c.image_id)
+    .where(_SG.c.image_id.in_(bindparam("ids", expanding=True)), _SG.c.outcome == "pending"))
 
 
 def _model_actor(model_id: str) -> str:
@@ -132,14 +144,9 @@ def _supersede(session: Session, items: list[NewSuggestion], now) -> tuple[list[
     labeler re-scoring after a label joined the taxonomy no longer ranks them). A
     labeler's cards of another label template are its own too (:func:`_replaced_key`).
     Returns the items still to store and the images whose cards were withdrawn."""
-    c = m.Suggestion
     keys = {_replaced_key(it.image_id, *_request(it)) for it in items}
-    rows = [r for r in session.execute(
-        select(c.id, c.image_id, c.model_id, c.model_revision, c.kind, c.prompt, c.value, c.score,
-               c.params_json, _for_current_content().label("current"))
-        .join(m.Image, m.Image.id == c.image_id)
-        .where(c.image_id.in_(sorted({k[0] for k in keys})), c.outcome == "pending"))
-        if _replaced_key(r.image_id, r.model_id, r.model_revision, r.kind, r.prompt) in keys]
+    rows = [r for r in session.execute(_PENDING_ON, {"ids": sorted({k[0] for k in keys})})
+            if _replaced_key(r.image_id, r.model_id, r.model_revision, r.kind, r.prompt) in keys]
     same = {(r.image_id, r.model_id, r.model_revision, r.kind, r.prompt, r.value): r for r in rows if r.current}
     out, kept, changes, events = [], set(), [], []
     for it in items:
@@ -151,14 +158,12 @@ def _supersede(session: Session, items: list[NewSuggestion], now) -> tuple[list[
         # made again now: its time moves on too (a labeler's card kept across a taxonomy
         # change is then one of the new scoring, and the image counts as done)
         params = json.dumps(it.params, sort_keys=True)
-        changes.append({"sid": r.id, "score": it.score, "params": params})
+        changes.append({"sid": r.id, "score": it.score, "params": params, "now": now})
         if (r.score, r.params_json) != (it.score, params):  # what the card shows changed: said so
             events.append((r, {"revision": r.model_revision, "score": r.score},
                            {"revision": it.model_revision, "score": it.score, "params": it.params}))
     if changes:
-        t = c.__table__
-        session.execute(update(t).where(t.c.id == bindparam("sid")).values(
-            score=bindparam("score"), params_json=bindparam("params"), created_at=now), changes)
+        session.execute(_RENEW, changes)
     if events:
         _revised_events(session, events, now)
     stale = [r for r in rows if r.id not in kept]
