@@ -28,8 +28,10 @@ def queue_score():
     the image's, and the half-reviewed image jumped ahead of every image nobody had
     looked at; every card decided, the image not yet marked reviewed, it went last. A
     retrieved caption's similarity (0.9) does not hide a label guess of 0.12 either. The
-    migrations 0007 and 0013 compute the same for existing rows (keep them in step)."""
-    sg = m.Suggestion
+    migrations 0007 and 0013 compute the same for existing rows (keep them in step).
+    (On the table's columns, as :func:`_scored` and :func:`pending_count`: a query of
+    them alone runs without the ORM's work.)"""
+    sg = m.Suggestion.__table__.c
     pending = sg.outcome == "pending"
     label = sg.kind == "label"
     return func.coalesce(func.max(case((and_(label, pending), sg.score))),
@@ -42,13 +44,13 @@ def _scored():
     the decided label cards. Aggregating an image's decided captions and answers too, for
     nothing, made storing a batch of 32 rows 3.9 ms instead of 3.6 where each image had some
     70 rejected captions (3.1-3.4 ms when only pending cards were read, before 0013)."""
-    sg = m.Suggestion
+    sg = m.Suggestion.__table__.c
     return or_(sg.outcome == "pending", and_(sg.kind == "label", sg.outcome.in_(DECIDED)))
 
 
 def pending_count():
     """The number of pending cards, in the same aggregate as :func:`queue_score`."""
-    return func.count(case((m.Suggestion.outcome == "pending", 1)))
+    return func.count(case((m.Suggestion.__table__.c.outcome == "pending", 1)))
 
 
 def _locked_states(session: Session, image_ids) -> dict[int, tuple]:
@@ -84,14 +86,16 @@ def _refresh_images(session: Session, image_ids, current: Optional[dict] = None)
         session.execute(update(m.Image), updates)
 
 
-# Built once (an image batch's ids bound at each call): building and compiling these
-# again for every batch a job stored cost more than running them (bench_store_suggestions)
-_LOCKED_STATES = (select(m.Image.id, m.Image.review_status, m.Image.status, m.Image.max_score)
-                  .where(m.Image.id.in_(bindparam("ids", expanding=True))).order_by(m.Image.id)
+# Built once (an image batch's ids bound at each call), on the tables' columns (no ORM
+# entity: run as a plain query): building and compiling these again for every batch a
+# job stored cost more than running them (bench_store_suggestions)
+_IMG = m.Image.__table__
+_LOCKED_STATES = (select(_IMG.c.id, _IMG.c.review_status, _IMG.c.status, _IMG.c.max_score)
+                  .where(_IMG.c.id.in_(bindparam("ids", expanding=True))).order_by(_IMG.c.id)
                   .with_for_update())
-_QUEUE_STATES = (select(m.Suggestion.image_id, queue_score(), pending_count())
-                 .where(m.Suggestion.image_id.in_(bindparam("ids", expanding=True)), _scored())
-                 .group_by(m.Suggestion.image_id))
+_QUEUE_STATES = (select(m.Suggestion.__table__.c.image_id, queue_score(), pending_count())
+                 .where(m.Suggestion.__table__.c.image_id.in_(bindparam("ids", expanding=True)), _scored())
+                 .group_by(m.Suggestion.__table__.c.image_id))
 
 
 def refresh_image(session: Session, image_id: int) -> None:
