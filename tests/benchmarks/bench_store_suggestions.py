@@ -7,11 +7,12 @@ their stores interleaved in this one process, each on its own SQLite file.
     python tests/benchmarks/bench_store_suggestions.py [--n 32] [--labels 3] [--reps 30] [--baseline REV]
 
 Cases: ``caption``: N caption rows on N images, their earlier pending cards withdrawn
-before each store (a first run: every row inserted); ``caption_renew``: the same rows
+and the images made new again before each store (a first run: every row inserted, every
+image's queue state changed); ``caption_renew``: the same rows
 stored again over their own pending cards (a job run again: every card kept, renewed);
 ``label``: N images x ``--labels`` label rows (a labeler with a template, the job's
-``labels_as_of``), pending ones withdrawn before each store. Untimed between stores: the
-withdrawal. Prints one JSON object; ``vs_baseline_pct`` is the working tree's median
+``labels_as_of``), pending ones withdrawn and the images new again before each store.
+Untimed between stores: the withdrawal. Prints one JSON object; ``vs_baseline_pct`` is the working tree's median
 against the baseline's. The figures of one run are comparable with each other only.
 """
 from __future__ import annotations
@@ -77,10 +78,11 @@ class _Code:
     def withdraw_pending(self, model_id: str) -> None:
         from sqlalchemy import update
 
-        sg = self.m.Suggestion
-        with self.project.store.write() as s:
+        sg, img = self.m.Suggestion, self.m.Image
+        with self.project.store.write() as s:  # (and the images new again: a first job's store changes them all)
             s.execute(update(sg).where(sg.outcome == "pending", sg.model_id == model_id)
                       .values(outcome="withdrawn"))
+            s.execute(update(img).values(review_status="new", status="new", max_score=None))
 
     def store(self, case: str) -> tuple[float, dict, int]:
         rows = self.rows[case]

@@ -80,10 +80,16 @@ def _refresh_images(session: Session, image_ids, current: Optional[dict] = None)
         new_status = new_review if status in (m.STATUS_NEW, m.STATUS_SUGGESTED) else status
         if (best, new_review, new_status) != (old_best, review, status):
             updates.append({"id": image_id, "max_score": best, "review_status": new_review, "status": new_status})
-    if updates:
-        # bulk UPDATE by primary key; an Image already loaded in this session is
+    if not updates:
+        return
+    key = m.Image.__mapper__.identity_key_from_primary_key
+    if any(key((u["id"],)) in session.identity_map for u in updates):
+        # the ORM's bulk UPDATE by primary key: an Image already loaded in this session is
         # refreshed by SQLAlchemy (tested)
         session.execute(update(m.Image), updates)
+    else:  # (a batch job's store: none loaded) the same on the table, without the ORM's steps
+        session.execute(_SET_QUEUE_STATE, [{"iid": u["id"], "best": u["max_score"], "review": u["review_status"],
+                                            "status": u["status"]} for u in updates])
 
 
 # Built once (an image batch's ids bound at each call), on the tables' columns (no ORM
@@ -96,6 +102,8 @@ _LOCKED_STATES = (select(_IMG.c.id, _IMG.c.review_status, _IMG.c.status, _IMG.c.
 _QUEUE_STATES = (select(m.Suggestion.__table__.c.image_id, queue_score(), pending_count())
                  .where(m.Suggestion.__table__.c.image_id.in_(bindparam("ids", expanding=True)), _scored())
                  .group_by(m.Suggestion.__table__.c.image_id))
+_SET_QUEUE_STATE = update(_IMG).where(_IMG.c.id == bindparam("iid")).values(
+    max_score=bindparam("best"), review_status=bindparam("review"), status=bindparam("status"))
 
 
 def refresh_image(session: Session, image_id: int) -> None:
