@@ -105,10 +105,8 @@ class ModelWorker:
             return other.path == info.path or (info.source == "hf-cache" and other.source == "hf-cache"
                                                and other.model_id == info.model_id)
 
-        stale = [k for k, e in self._engines.items()
-                 if k[2] == role and k[3] == device and k[1] != info.revision and same_model(e.info)]
-        for k in stale:
-            self._engines.pop(k).unload()
+        self._drop([k for k, e in self._engines.items()
+                    if k[2] == role and k[3] == device and k[1] != info.revision and same_model(e.info)])
 
     def loaded(self) -> list[tuple[str, str, str]]:
         return [(k[0], k[2], e.device) for k, e in self._engines.items() if e.loaded is not None]
