@@ -38,15 +38,15 @@ def pg_url(pg_server):
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "real_migrations: a new SQLite database runs every Alembic "
+    config.addinivalue_line("markers", "real_migrations: a new database runs every Alembic "
                             "revision, not the session's replayed schema (tests/schema_replay.py)")
 
 
 @pytest.fixture(autouse=True)
-def _fresh_sqlite_schema_replayed(request):
-    """A new SQLite database gets the schema the real migrations made for the session's
-    first one, replayed (tests/schema_replay.py: ~70-100 ms saved an open); a module
-    marked ``real_migrations`` runs them all each time."""
+def _fresh_schema_replayed(request):
+    """A new SQLite or PostgreSQL database gets the schema the real migrations made for
+    the session's first one, replayed (tests/schema_replay.py: ~50 ms saved an open); a
+    module marked ``real_migrations`` runs them all each time."""
     if request.node.get_closest_marker("real_migrations"):
         yield
         return
