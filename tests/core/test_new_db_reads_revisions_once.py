@@ -12,6 +12,10 @@ from llmvis_desktop.core.project import Project
 from llmvis_desktop.core.store import migrate
 from llmvis_desktop.core.store.engine import make_engine
 
+# what Alembic reads at a new folder's open is the point here: no replayed schema
+# (tests/schema_replay.py)
+pytestmark = pytest.mark.real_migrations
+
 
 @pytest.fixture
 def reads(monkeypatch):
