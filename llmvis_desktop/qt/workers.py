@@ -125,6 +125,8 @@ class JobSignals(QObject):
     error = Signal(object)  # the exception
     cancelled = Signal()
     finished = Signal()
+    # after ``finished`` went to every slot (the job manager's own: it releases the job then)
+    sent = Signal()
 
 
 class Job(QRunnable):
@@ -247,6 +249,7 @@ class Job(QRunnable):
             self.signals.result.emit(self.result)
         finally:
             self.signals.finished.emit()
+            self.signals.sent.emit()
 
 
 class JobManager(QObject):
@@ -280,6 +283,12 @@ class JobManager(QObject):
         job = Job(name, fn, *args, **kwargs)
         job.signals.progress.connect(void(lambda _p, j=job: self._on_progress(j)))
         job.signals.finished.connect(lambda j=job: self._on_finished(j))
+        # Released (every slot disconnected) only once ``finished`` has been sent to every
+        # slot: its queued calls are posted one by one by the pool thread, and when that
+        # thread lost its core after posting the first (the manager's), the GUI thread ran
+        # it and a release it scheduled before the rest were posted; a dialog's ``finished``
+        # slot was then never called (the repair dialog's Run stayed off, on a loaded machine)
+        job.signals.sent.connect(lambda j=job: j.release())
         self._jobs.append(job)
         # forget old finished jobs, keep the list short; never one whose run ended just now
         # (its pool thread may still be on its way out of it: see KeptRunnable)
@@ -322,6 +331,7 @@ class JobManager(QObject):
             job.ended_at = time.monotonic()
             job.signals.cancelled.emit()
             job.signals.finished.emit()
+            job.signals.sent.emit()
             return
         self.pool.start(job)
 
@@ -330,8 +340,6 @@ class JobManager(QObject):
         self.job_changed.emit(job)
         self.job_finished.emit(job)
         self.active_changed.emit(len(self.active()))
-        # once the slots connected after this one have had ``finished`` too
-        QTimer.singleShot(0, self, job.release)
 
     def cancel(self, job: Job) -> None:
         job.cancel()
