@@ -21,13 +21,14 @@ import importlib
 import json
 import os
 import platform
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from baseline_rev import import_baseline  # noqa: E402
 sys.path.insert(0, str(ROOT))
 
 CATEGORIES = 20
@@ -89,14 +90,6 @@ def run(pkg: str, tmp: Path, n: int, coco: Path) -> tuple[dict, tuple]:
         p.close()
 
 
-def _import_baseline(rev: str, into: Path) -> None:
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "llmvis_desktop"],
-                             check=True, capture_output=True).stdout
-    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
-    (into / "llmvis_desktop").rename(into / "llmvis_baseline")
-    sys.path.insert(0, str(into))
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--images", default="5000,50000")
@@ -109,7 +102,7 @@ def main() -> None:
         tmp = Path(tmp)
         if args.baseline:
             (tmp / "base").mkdir()
-            _import_baseline(args.baseline, tmp / "base")
+            import_baseline(args.baseline, tmp / "base")
         for n in sizes:
             coco = tmp / f"coco{n}.json"
             coco_file(coco, n)

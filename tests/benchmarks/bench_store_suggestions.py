@@ -22,7 +22,6 @@ import importlib
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,19 +29,12 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from baseline_rev import import_baseline  # noqa: E402
 sys.path.insert(0, str(ROOT))
 
 CASES = ("caption", "caption_renew", "label")
 LABELS = ["cat", "dog", "bird", "car", "tree"]
-
-
-def _import_baseline(rev: str, into: Path) -> None:
-    """``llmvis_desktop`` as of ``rev``, importable as ``llmvis_baseline`` (its imports are relative)."""
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "llmvis_desktop"],
-                             check=True, capture_output=True).stdout
-    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
-    (into / "llmvis_desktop").rename(into / "llmvis_baseline")
-    sys.path.insert(0, str(into))
 
 
 def make_images(folder: Path, n: int) -> None:
@@ -112,7 +104,7 @@ def main() -> None:
         pkgs = ["llmvis_desktop"]
         if args.baseline:
             (work / "baseline").mkdir()
-            _import_baseline(args.baseline, work / "baseline")
+            import_baseline(args.baseline, work / "baseline")
             pkgs.append("llmvis_baseline")
         codes = {p: _Code(p, work, work / "images", args.labels) for p in pkgs}
         times = {p: {c: [] for c in CASES} for p in pkgs}

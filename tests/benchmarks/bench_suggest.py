@@ -32,13 +32,14 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from baseline_rev import import_baseline  # noqa: E402
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "core"))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -244,16 +245,6 @@ def bench_size(name: str, work: Path, n: int, batch: int, reps: int, tokens: int
     return out
 
 
-def _import_baseline(rev: str, into: Path) -> None:
-    """``llmvis_desktop`` as of ``rev``, importable as ``llmvis_baseline`` (its imports are
-    relative), also in the reader processes (they take the parent's ``sys.path``)."""
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "llmvis_desktop"],
-                             check=True, capture_output=True).stdout
-    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
-    (into / "llmvis_desktop").rename(into / "llmvis_baseline")
-    sys.path.insert(0, str(into))
-
-
 def bench_readers(folder: Path, batch: int, reps: int, draft_side: int, processes: list[int],
                   baseline: bool = False) -> dict:
     """The job's reading stage alone (no model): the reader thread against N reader
@@ -345,7 +336,7 @@ def main() -> None:
         if args.readers:
             if args.baseline:
                 (work / "baseline").mkdir()
-                _import_baseline(args.baseline, work / "baseline")
+                import_baseline(args.baseline, work / "baseline")
             print(json.dumps(bench_readers(work / "images", args.batch, args.reps, args.draft_side,
                                            [int(v) for v in args.readers.split(",")],
                                            baseline=bool(args.baseline)), indent=2))
@@ -357,7 +348,7 @@ def main() -> None:
                "cpu_count": os.cpu_count(), "direct_threads": args.direct_threads or "torch default"}
         if args.baseline:
             (work / "baseline").mkdir()
-            _import_baseline(args.baseline, work / "baseline")
+            import_baseline(args.baseline, work / "baseline")
             out["baseline"] = args.baseline
         for name in args.sizes.split(","):
             out[name] = bench_size(name, work, args.n, args.batch, args.reps, args.tokens, args.device,

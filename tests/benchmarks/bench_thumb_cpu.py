@@ -21,7 +21,6 @@ import importlib
 import json
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -31,17 +30,14 @@ import numpy as np
 from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from baseline_rev import import_baseline  # noqa: E402
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 
 def _import_baseline(rev: str, into: Path):
-    into.mkdir(parents=True)
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "llmvis_desktop"],
-                             check=True, capture_output=True).stdout
-    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
-    (into / "llmvis_desktop").rename(into / "llmvis_baseline")
-    sys.path.insert(0, str(into))
+    import_baseline(rev, into)
     return importlib.import_module("llmvis_baseline.core.imaging.thumbs")
 
 
