@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import shutil
 import struct
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,19 @@ def _fake_model(folder: Path, model_type: str, arch: str, weights: str = "safete
     elif weights == "bin":
         (folder / "pytorch_model.bin").write_bytes(b"\0" * 64)
     return folder
+
+
+@contextmanager
+def shown_dialog(qtbot, tmp_path, models: Path, height: int = 480):
+    """The dialog over the model folder ``models`` for a new project, shown at 1024 x ``height``."""
+    images = tmp_path / "images"
+    images.mkdir()
+    with Project.open(images) as project:
+        dlg = ModelManagerDialog(project, [str(models)], device="cpu", hf_cache=tmp_path / "no-cache")
+        qtbot.addWidget(dlg)
+        dlg.resize(1024, height)
+        dlg.show()
+        yield dlg
 
 
 @pytest.fixture

@@ -2,10 +2,9 @@
 a job refused it as it loaded; its row now says refused, the Problem column saying why."""
 from __future__ import annotations
 
-from test_model_manager import _fake_model
+from test_model_manager import _fake_model, shown_dialog
 
-from llmvis_desktop.core.project import Project
-from llmvis_desktop.qt.dialogs.model_manager import COLUMNS, ModelManagerDialog
+from llmvis_desktop.qt.dialogs.model_manager import COLUMNS
 
 
 def test_a_folder_without_tokenizer_files_is_listed_refused(qtbot, tmp_path, shots_dir):
@@ -13,13 +12,7 @@ def test_a_folder_without_tokenizer_files_is_listed_refused(qtbot, tmp_path, sho
     _fake_model(models / "blip-x", "blip", "BlipForConditionalGeneration")
     _fake_model(models / "blip-no-tokenizer", "blip", "BlipForConditionalGeneration")
     (models / "blip-no-tokenizer" / "vocab.json").unlink()
-    images = tmp_path / "images"
-    images.mkdir()
-    with Project.open(images) as project:
-        dlg = ModelManagerDialog(project, [str(models)], device="cpu", hf_cache=tmp_path / "no-cache")
-        qtbot.addWidget(dlg)
-        dlg.resize(1024, 480)
-        dlg.show()
+    with shown_dialog(qtbot, tmp_path, models) as dlg:
         names = [i.name for i in dlg.infos]
         fits, problem = COLUMNS.index("Fits"), COLUMNS.index("Problem")
         whole, bad = names.index("blip-x"), names.index("blip-no-tokenizer")

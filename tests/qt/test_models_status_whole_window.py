@@ -6,10 +6,8 @@ at the dialog's width: at its minimum the status line is whole, the table giving
 from __future__ import annotations
 
 from PySide6.QtWidgets import QDialogButtonBox
-from test_model_manager import _fake_model
+from test_model_manager import _fake_model, shown_dialog
 
-from llmvis_desktop.core.project import Project
-from llmvis_desktop.qt.dialogs.model_manager import ModelManagerDialog
 
 
 def _whole(dlg) -> None:
@@ -25,13 +23,7 @@ def test_the_status_line_stays_whole_at_the_minimum_height(qtbot, tmp_path):
         _fake_model(models / f"blip-{i}", "blip", "BlipForConditionalGeneration")
     _fake_model(models / "blip-no-tokenizer", "blip", "BlipForConditionalGeneration")
     (models / "blip-no-tokenizer" / "vocab.json").unlink()
-    images = tmp_path / "images"
-    images.mkdir()
-    with Project.open(images) as project:
-        dlg = ModelManagerDialog(project, [str(models)], device="cpu", hf_cache=tmp_path / "no-cache")
-        qtbot.addWidget(dlg)
-        dlg.resize(1024, 480)
-        dlg.show()
+    with shown_dialog(qtbot, tmp_path, models) as dlg:
         qtbot.waitExposed(dlg)
         dlg.select_path(str(models / "blip-no-tokenizer"))
         reason = dlg.status_text()
