@@ -20,7 +20,8 @@ from .records import NewSuggestion
 def _for_current_content():
     """A suggestion made since the indexer last saw its image's file change (joined to
     the image): one made before was for the old content."""
-    return or_(m.Image.content_changed_at.is_(None), m.Suggestion.created_at >= m.Image.content_changed_at)
+    changed, made = m.Image.__table__.c.content_changed_at, m.Suggestion.__table__.c.created_at
+    return or_(changed.is_(None), made >= changed)
 
 
 def _request(it: NewSuggestion) -> tuple:
@@ -117,7 +118,7 @@ _RENEW = update(_SG).where(_SG.c.id == bindparam("sid")).values(
 _PENDING_ON = (
     select(_SG.c.id, _SG.c.image_id, _SG.c.model_id, _SG.c.model_revision, _SG.c.kind, _SG.c.prompt,
            _SG.c.value, _SG.c.score, _SG.c.params_json,
-           or_(_IMG.c.content_changed_at.is_(None), _SG.c.created_at >= _IMG.c.content_changed_at).label("current"))
+           _for_current_content().label("current"))
     .join_from(_SG, _IMG, _IMG.c.id == _SG.c.image_id)
     .where(_SG.c.image_id.in_(bindparam("ids", expanding=True)), _SG.c.outcome == "pending"))
 
