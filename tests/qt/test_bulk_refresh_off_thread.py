@@ -85,7 +85,7 @@ def test_a_model_jobs_end_reads_nothing_on_the_gui_thread(qtbot, window, labelle
     with qtbot.waitSignal(win.suggest_ctl.models_done, timeout=20000):
         win.suggest_ctl.run_models("all")
     cards = win.panel_ctl.suggestions
-    qtbot.waitUntil(lambda: stored and cards.card(stored[0]) is not None, timeout=5000)
+    qtbot.waitUntil(lambda: bool(stored) and cards.card(stored[0]) is not None, timeout=5000)
     assert win._job_statements == []
 
 

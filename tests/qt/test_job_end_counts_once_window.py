@@ -38,7 +38,7 @@ def test_a_jobs_end_reads_the_counts_once(qtbot, window, labelled_folder, monkey
     shown = win.counts_label.text()
     with qtbot.waitSignal(win.panel_ctl.bulk.applied, timeout=5000):
         win.panel_ctl.refresh_after_bulk()
-    qtbot.waitUntil(lambda: reads and _settled(win), timeout=5000)
+    qtbot.waitUntil(lambda: bool(reads) and _settled(win), timeout=5000)
     QTest.qWait(300)  # (a second read, had one been asked for, has run by now)
     assert _settled(win)
     assert len(reads) == 1
