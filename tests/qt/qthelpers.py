@@ -82,6 +82,30 @@ def answers_delivered(*loaders, timeout_ms: int = 20000) -> None:
     QCoreApplication.sendPostedEvents()
 
 
+class Emissions:
+    """Counts a signal's emissions with a plain function of this test's own, disconnected
+    on leaving: waits on it are ``qtbot.waitUntil(lambda: len(seen) >= n)``. pytest-qt's
+    ``waitSignal``/``waitSignals`` connect bound methods of their blocker objects; once
+    (CI, under load) an emission posted from a worker thread after such a blocker had gone
+    reached another blocker object in a later test and raised there (``MultiSignalBlocker``
+    has no attribute ``check_params_callback``), failing a test that had nothing to do with
+    it. A closure over a list cannot be mistaken for another object."""
+
+    def __init__(self, signal):
+        self.signal, self.args = signal, []
+        self._slot = lambda *a: self.args.append(a)
+
+    def __enter__(self) -> list:
+        self.signal.connect(self._slot)
+        return self.args
+
+    def __exit__(self, *exc) -> None:
+        try:
+            self.signal.disconnect(self._slot)
+        except (RuntimeError, TypeError):  # (the sender is gone already)
+            pass
+
+
 class FakeScreen:
     """A screen of the given size (the offscreen platform's own is 800x600)."""
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import event
 
-from qthelpers import open_and_index
+from qthelpers import Emissions, open_and_index
 
 from llmvis_desktop.core.project import Project
 from llmvis_desktop.core.store import engine as store_engine
@@ -90,8 +90,9 @@ def test_the_models_dialog_saves_its_choices_off_the_gui_thread(qtbot, window, i
         assert reads.cached(project)["captioner"] == blip and reads.cached(project)[OPTINS] == {blip: ["bin"]}
         assert window.act_run_all.isEnabled()
         assert not _stored(project.root).get("captioner")  # not written yet: the window went on
-        with qtbot.waitSignals([writer.finished] * 4, timeout=20000):
+        with Emissions(writer.finished) as ended:
             gate.set()
+            qtbot.waitUntil(lambda: len(ended) >= 4, timeout=20000)
     finally:
         gate.set()
         writer.before_write = None
@@ -157,9 +158,10 @@ def test_a_refused_write_with_a_later_one_in_flight_leaves_the_later_ones_value(
     try:
         writer.before_write = gate
         assert dlg.select_path(blip)
-        with qtbot.waitSignals([writer.finished] * 2, timeout=20000):
+        with Emissions(writer.finished) as ended:
             dlg.bin_box.setChecked(True)
             dlg.bin_box.setChecked(False)
+            qtbot.waitUntil(lambda: len(ended) >= 2, timeout=20000)
     finally:
         writer.before_write = None
         if lock.in_transaction:

@@ -7,7 +7,7 @@ jobcut-1.png, 4 s after the server came back). A failed read is now tried again 
 later while its rows are on screen."""
 from __future__ import annotations
 
-from qthelpers import open_and_index
+from qthelpers import Emissions, open_and_index
 
 from llmvis_desktop.qt.models import grid_model
 
@@ -29,9 +29,10 @@ def test_rows_whose_read_failed_are_read_again_when_the_database_answers(qtbot, 
         return real(ids)
 
     monkeypatch.setattr(project, "images", images)
-    with qtbot.waitSignal(model._fetch_signals.fetched, timeout=10000):
+    with Emissions(model._fetch_signals.fetched) as fetched:
         model.refresh_all()  # (a job's progress, a teammate's many changes): the rows are read again...
         win.grid.viewport().repaint()  # ...when painted: the server is gone
+        qtbot.waitUntil(lambda: bool(fetched), timeout=10000)
     # (its rows stay drawn as they were, marked stale, until read again)
     assert down["calls"] >= 1 and (0 not in model._windows or 0 in model._stale)
     down["on"] = False  # the server is back; nobody touches the window
