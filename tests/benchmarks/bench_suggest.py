@@ -10,7 +10,8 @@ loaded model, same generation settings.
     python tests/benchmarks/bench_suggest.py --readers 1,2 [--format jpg --image-size 4000x3000] [--baseline REV]
     python tests/benchmarks/bench_suggest.py --baseline REV [...]
 
-Prints one JSON object: medians of interleaved runs, wall (``overhead_pct``) and
+Prints one JSON object: medians of interleaved runs, wall (``overhead_pct``; ``overhead_paired_pct``:
+the median of each rep's job against that rep's direct loop) and
 CPU time of the process and its reader processes (``cpu_overhead_pct``); ``*_vs_read`` compare with a direct loop
 that also reads the image files; ``read_only_s`` is reading the files alone, as the
 job does (decoded no larger than the model needs); ``cores_plan``: how the last job
@@ -215,6 +216,10 @@ def bench_size(name: str, work: Path, n: int, batch: int, reps: int, tokens: int
         out = {
             "batch_path_s": round(b, 4), "batch_runs": [round(x[0], 4) for x in b_times[key]],
             "images_per_s": round(n / b, 2), "overhead_pct": round((b - d) / d * 100, 1),
+            # each rep's job against the direct loop of the same rep (run just before it): a
+            # drift of the machine's pace between reps moves both alike
+            "overhead_paired_pct": round(statistics.median(
+                (x[0] - y[0]) / y[0] * 100 for x, y in zip(b_times[key], d_times)), 1),
             # CPU seconds (all threads, and the reader processes): steadier than wall time
             # on a shared machine; the batch path's includes decoding the image files,
             # which the direct path skips
