@@ -46,6 +46,7 @@ class RepairResult:
     repair_id: Optional[int] = None
     output_image_id: Optional[int] = None
     pixels: Optional[np.ndarray] = field(default=None, repr=False)
+    notes: list = field(default_factory=list)  # what to tell the user (the GPU out of memory: the CPU took over)
 
 
 # --------------------------------------------------------------------------- loading
@@ -316,11 +317,15 @@ def repair_file(
         params["device"] = device
     else:
         params["radius"] = radius
+    notes: list = []
     if reuse:
         repaired = result_pixels
     else:
         repaired = inpaint(pixels, m, method=method, generator=generator, dilate_px=dilate_px, margin=margin,
-                           tile=tile, radius=radius, device=device, detail=detail, seed=seed, token=token)
+                           tile=tile, radius=radius, device=device, detail=detail, seed=seed, token=token,
+                           notes=notes)
+        if notes and method == "gan":  # the GPU ran out of memory: the CPU made (the rest of) these pixels
+            params["device"] = "cpu"
     src_hash = file_sha256(image_path)
     inverted = bool(data.meta.inverted) and repaired.ndim == 2
     # a gray DICOM shown through its own window (S-curve or not): a TIFF that says so,
@@ -343,7 +348,7 @@ def repair_file(
             raise RepairError(f"{out_path}: {why}; overwriting replaces only an earlier repair output, "
                               f"never another file (choose another --out)")
     mask_path = _mask_name(out_path, replacing)
-    result = RepairResult(out_path, mask_path, method, params, ck_hash, src_hash, pixels=repaired)
+    result = RepairResult(out_path, mask_path, method, params, ck_hash, src_hash, pixels=repaired, notes=notes)
     if not save:
         return result
 

@@ -381,7 +381,10 @@ class RepairDialog(LoadingMixin, RepairSaving, QDialog):
                 self.thumbs[k].setPixmap(QPixmap.fromImage(self._rendered[k][1]))
         self._show_current()
         gan = self.results.get("gan")
-        where = f" The GAN ran on {_device_name(gan.params.get('device'))}." if gan is not None and "gan" in out else ""
+        where = ""
+        if gan is not None and "gan" in out:  # (the GPU out of memory: which, why, and that the CPU finished)
+            said = "; ".join(gan.notes) or f"the GAN ran on {_device_name(gan.params.get('device'))}"
+            where = f" {said[:1].upper()}{said[1:]}."
         self.status.setText("; ".join(errors) if errors else
                             f"Compare with the slider; Accept saves a new file.{where}{self._page_note()}")
 

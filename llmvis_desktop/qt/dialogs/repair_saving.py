@@ -88,7 +88,8 @@ class RepairSaving:
                 return repair_file(path, mask, method=meth, checkpoint=ck, out_dir=out_dir, project=project,
                                    actor=actor, detail=prev.params["detail"], seed=prev.params["seed"],
                                    result_pixels=prev.pixels, result_checkpoint_hash=prev.checkpoint_hash,
-                                   mask_source="painted", frame=frame, max_pixels=limit)
+                                   mask_source="painted", frame=frame, max_pixels=limit,
+                                   device=prev.params.get("device", "auto"))  # where the preview ran
             except (RepairError, OSError) as exc:  # a read-only or full output folder: said in the dialog
                 return exc
             finally:
