@@ -95,3 +95,54 @@ def test_the_command_line_warns_that_the_cpu_finished(tmp_path, gen, full_gpu, m
     err = capsys.readouterr().err
     assert "warning:" in err and "ran out of memory" in err and "finished on the CPU" in err
     assert (tmp_path / "repaired" / "a.repaired.png").is_file()
+
+
+def _texture(seed):
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[:96, :96]
+    return np.clip(120 + 60 * np.sin(xx / 3.0) * np.cos(yy / 5.0) + rng.normal(0, 8, (96, 96)), 0, 255).astype(np.uint8)
+
+
+def _out_of_memory_above(monkeypatch, tiles: int):
+    """The generator runs out of memory training on a batch of more than ``tiles`` tiles (with
+    gradients: a prediction alone takes far less), as a GPU another program shares does (in
+    the CPU allocator's words: the same on any machine)."""
+    from llmvis_desktop.core.repair.networks import Generator
+
+    forward = Generator.forward
+    seen = []
+
+    def limited(self, x, m):
+        if torch.is_grad_enabled():
+            seen.append(x.shape[0])
+        if torch.is_grad_enabled() and x.shape[0] > tiles:
+            raise RuntimeError("DefaultCPUAllocator: can't allocate memory: you tried to allocate 9000000000 bytes")
+        return forward(self, x, m)
+
+    monkeypatch.setattr(Generator, "forward", limited)
+    return seen
+
+
+def test_training_halves_its_batch_when_it_runs_out_of_memory(tmp_path, monkeypatch):
+    from llmvis_desktop.core.repair.train import train
+
+    seen = _out_of_memory_above(monkeypatch, 2)
+    said = []
+    out = tmp_path / "ck.safetensors"
+    res = train([_texture(0), _texture(1)], steps=6, out=out, device="cpu", tile=32, batch=8, seed=0,
+                config={"width": 8, "dilations": [2, 1]}, save_every=0, progress=lambda p: said.append(p.message))
+    assert res.step == 6 and out.is_file()  # all its steps, at the batch that fits
+    assert seen[0] == 8 and 4 in seen and max(seen[-3:]) <= 2
+    assert any("out of memory" in (m or "") and "going on with 4" in m for m in said)
+    assert any("going on with 2" in (m or "") for m in said)
+    import json
+    assert json.loads(out.with_suffix(".json").read_text())["batch"] == 2  # the card says what it trained with
+
+
+def test_training_out_of_memory_at_one_tile_says_what_to_lower(tmp_path, monkeypatch):
+    from llmvis_desktop.core.repair.train import train
+
+    _out_of_memory_above(monkeypatch, 0)
+    with pytest.raises(RepairError, match=r"ran out of memory at step 0 with one 32-pixel tile.*smaller tiles \(--tile\)"):
+        train([_texture(0)], steps=3, out=tmp_path / "ck.safetensors", device="cpu", tile=32, batch=2, seed=0,
+              config={"width": 8, "dilations": [2, 1]}, save_every=0)
