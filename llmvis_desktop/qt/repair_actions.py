@@ -49,7 +49,7 @@ class RepairActions(RepairUndo):
         # shown at once, the image read on a worker (read here, a 24 MP photo froze the window 0.5 s)
         dlg = RepairDialog(win.project.path_of(rec), win.project, checkpoint=ck if ck.is_file() else None,
                            out_dir=out_dir, actor=win.reviewer(), jobs=win.jobs, parent=win, frame=frame,
-                           background=True)
+                           background=True, device=getattr(win.config, "device", "auto") or "auto")
         if not on_screen:
             dlg.loaded_ok.connect(partial(self._repairing_page_1, dlg, rec.relpath))
         dlg.load_failed.connect(partial(self._repair_unreadable, dlg))  # an unreadable image: say so, never crash

@@ -37,7 +37,8 @@ METHOD_NAMES = {"gan": "GAN (learned)", "telea": "Telea (OpenCV)", "ns": "Navier
 
 
 class RepairDialog(LoadingMixin, RepairSaving, QDialog):
-    """``RepairDialog(image_path, project=None, checkpoint=None, out_dir=None)``.
+    """``RepairDialog(image_path, project=None, checkpoint=None, out_dir=None, device="auto")``;
+    ``device``: where the GAN runs (the Settings' Device, as suggestions and training take it).
 
     Emits ``repaired(RepairResult)`` after a repair is accepted and saved. With
     ``background=True`` it shows at once and reads the image on a worker
@@ -50,8 +51,9 @@ class RepairDialog(LoadingMixin, RepairSaving, QDialog):
 
     def __init__(self, image_path, project=None, *, checkpoint=None, out_dir=None, actor: str = "user",
                  jobs: Optional[JobManager] = None, parent: Optional[QWidget] = None, frame: int = 0,
-                 background: bool = False) -> None:
+                 background: bool = False, device: str = "auto") -> None:
         super().__init__(parent)
+        self.device = device or "auto"
         self.image_path = Path(image_path)
         self.frame = int(frame)  # the page (TIFF) or frame (DICOM) repaired: the one the viewer shows
         self.project = project
@@ -297,13 +299,13 @@ class RepairDialog(LoadingMixin, RepairSaving, QDialog):
 
         def work(token, progress, path=self.image_path, mask=mask, methods=methods, ck=self.checkpoint,
                  detail=self.detail.value(), seed=self.seed.value(), frame=self.frame, limit=self.max_pixels,
-                 data=self.data):
+                 data=self.data, device=self.device):
             out, rendered = {}, {}
             for i, meth in enumerate(methods):
                 progress(Progress("repair", i, len(methods), METHOD_NAMES[meth]))
                 try:
                     out[meth] = repair_file(path, mask, method=meth, checkpoint=ck, save=False, token=token,
-                                            detail=detail, seed=seed, frame=frame, max_pixels=limit)
+                                            detail=detail, seed=seed, frame=frame, max_pixels=limit, device=device)
                 except RepairError as exc:
                     out[meth] = exc
                 else:  # rendered here: on the GUI thread it froze the window (3 s for 6000x4000)
@@ -458,4 +460,4 @@ def _device_name(device) -> str:
             return f"the GPU ({torch.cuda.get_device_name(torch.device(device))})"
         except Exception:
             return f"the GPU ({device})"
-    return str(device)
+    return "the Apple GPU (mps)" if device == "mps" else str(device)
