@@ -39,6 +39,8 @@ METHOD_NAMES = {"gan": "GAN (learned)", "telea": "Telea (OpenCV)", "ns": "Navier
 class RepairDialog(LoadingMixin, RepairSaving, QDialog):
     """``RepairDialog(image_path, project=None, checkpoint=None, out_dir=None, device="auto")``;
     ``device``: where the GAN runs (the Settings' Device, as suggestions and training take it).
+    ``window``: the (center, width) the image is shown through, the viewer's when the reviewer
+    chose one (None: as the file shows it); the repair's pixels are the same either way.
 
     Emits ``repaired(RepairResult)`` after a repair is accepted and saved. With
     ``background=True`` it shows at once and reads the image on a worker
@@ -51,7 +53,7 @@ class RepairDialog(LoadingMixin, RepairSaving, QDialog):
 
     def __init__(self, image_path, project=None, *, checkpoint=None, out_dir=None, actor: str = "user",
                  jobs: Optional[JobManager] = None, parent: Optional[QWidget] = None, frame: int = 0,
-                 background: bool = False, device: str = "auto") -> None:
+                 background: bool = False, device: str = "auto", window=None) -> None:
         super().__init__(parent)
         self.device = device or "auto"
         self.image_path = Path(image_path)
@@ -68,7 +70,7 @@ class RepairDialog(LoadingMixin, RepairSaving, QDialog):
         # and the limit (the window says it)
         self.max_pixels = getattr(project, "max_pixels", None) or reader.DEFAULT_MAX_PIXELS
         self.data = None  # the image read (ImageData), once loaded
-        read = partial(_read, self.image_path, self.frame, self.max_pixels, out_dir, project)
+        read = partial(_read, self.image_path, self.frame, self.max_pixels, out_dir, project, window)
         got = None if background else read()  # (raises as the read does)
         self.setWindowTitle(f"Repair — {self.image_path.name}")
         self.results: dict = {}  # method -> RepairResult (preview, not saved)
@@ -427,11 +429,13 @@ class RepairDialog(LoadingMixin, RepairSaving, QDialog):
             self.jobs.shutdown()
 
 
-def _read(path: Path, frame: int, max_pixels: int, out_dir=None, project=None):
-    """The dialog's image, its editor's images, and where Import… starts (on a worker when
-    opened in the background: the project's repair records are read for it, two database
-    reads that were on the GUI thread as the dialog was built)."""
-    data = read_image(path, frame=frame, max_pixels=max_pixels)
+def _read(path: Path, frame: int, max_pixels: int, out_dir=None, project=None, window=None):
+    """The dialog's image (shown through ``window`` when one is given), its editor's images,
+    and where Import… starts (on a worker when opened in the background: the project's
+    repair records are read for it, two database reads that were on the GUI thread as the
+    dialog was built)."""
+    data = read_image(path, frame=frame, max_pixels=max_pixels,
+                      window=tuple(window) if window is not None else None)
     try:
         masks = repair_folder(path, out_dir, project) / MASK_DIR
     except Exception as exc:  # (the records unreadable: the folder its path alone gives)
