@@ -6,11 +6,16 @@ import numpy as np
 from PIL import Image
 
 from qthelpers import open_and_index
+from repair_dialog_helpers import SHOTS
 
 
-def test_the_repair_dialog_uses_the_configured_device(qtbot, window, tmp_path, monkeypatch):
+def _repaired_on(qtbot, window, tmp_path, monkeypatch, configured: str, machine: list):
+    """The devices the dialog asked repair_file for, with the Settings' Device ``configured``
+    on a machine that has the devices ``machine``; and the dialog's status line."""
     from llmvis_desktop.core.repair import apply as apply_mod
+    from llmvis_desktop.core.suggest import device as device_mod
 
+    monkeypatch.setattr(device_mod, "available", lambda: list(machine))
     folder = tmp_path / "imgs"
     folder.mkdir()
     rng = np.random.default_rng(0)
@@ -24,7 +29,7 @@ def test_the_repair_dialog_uses_the_configured_device(qtbot, window, tmp_path, m
 
     monkeypatch.setattr(apply_mod, "repair_file", spy)
     open_and_index(qtbot, window, folder)
-    window.config.device = "mps"
+    window.config.device = configured
     window.grid.select_row(0)
     qtbot.waitUntil(lambda: window.panel_ctl.record is not None, timeout=5000)
     window.act_repair.trigger()
@@ -35,8 +40,23 @@ def test_the_repair_dialog_uses_the_configured_device(qtbot, window, tmp_path, m
     dlg.run_repair()
     qtbot.waitUntil(lambda: "gan" in dlg.results or "failed" in dlg.status.text(), timeout=30000)
     assert "gan" in dlg.results, dlg.status.text()
-    assert asked == ["mps"]
+    text = dlg.status.text()
+    SHOTS.mkdir(exist_ok=True)
+    dlg.grab().save(str(SHOTS / f"repair_dialog_device_{configured}.png"))
     dlg.reject()
+    return asked, text
+
+
+def test_the_repair_dialog_uses_the_configured_device(qtbot, window, tmp_path, monkeypatch):
+    asked, _text = _repaired_on(qtbot, window, tmp_path, monkeypatch, "mps", ["mps", "cpu"])
+    assert asked == ["mps"]
+
+
+def test_a_configured_device_the_machine_lacks_falls_back_to_the_cpu_and_says_so(qtbot, window, tmp_path,
+                                                                                  monkeypatch):
+    asked, text = _repaired_on(qtbot, window, tmp_path, monkeypatch, "cuda", ["cpu"])
+    assert asked == ["cpu"]
+    assert "'cuda' is not available here" in text and "the GAN ran on the CPU (Settings" in text
 
 
 def test_the_apple_gpu_is_named_in_words():

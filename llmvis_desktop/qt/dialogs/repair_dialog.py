@@ -303,6 +303,7 @@ class RepairDialog(LoadingMixin, RepairSaving, QDialog):
                  detail=self.detail.value(), seed=self.seed.value(), frame=self.frame, limit=self.max_pixels,
                  data=self.data, device=self.device):
             out, rendered = {}, {}
+            device, moved = _runnable(device) if "gan" in methods else (device, "")
             for i, meth in enumerate(methods):
                 progress(Progress("repair", i, len(methods), METHOD_NAMES[meth]))
                 try:
@@ -311,6 +312,8 @@ class RepairDialog(LoadingMixin, RepairSaving, QDialog):
                 except RepairError as exc:
                     out[meth] = exc
                 else:  # rendered here: on the GUI thread it froze the window (3 s for 6000x4000)
+                    if moved and meth == "gan":
+                        out[meth].notes.insert(0, moved)
                     token.check()
                     rendered[meth] = render_images(data, out[meth].pixels)
             return out, rendered
@@ -452,6 +455,19 @@ def _with_advice(exc: Exception, checkpoint) -> str:
     if isinstance(exc, CheckpointError) and checkpoint is not None:
         return f"{exc}. {damaged_project_checkpoint(checkpoint, 'dialog')}"
     return str(exc)
+
+
+def _runnable(device: str) -> tuple[str, str]:
+    """(where the GAN runs, why not on ``device``): the Settings' Device when this machine
+    has it; else the CPU, and why (a setting of "cuda" on a machine without a GPU now, or
+    whose driver failed, made every GAN preview fail)."""
+    from ...core.suggest.device import DeviceError, resolve
+
+    try:
+        resolve(device)
+    except DeviceError as exc:
+        return "cpu", f"{exc}, so the GAN ran on the CPU (Settings \u25b8 Device)"
+    return device, ""
 
 
 def _device_name(device) -> str:
