@@ -249,7 +249,11 @@ def tiff_source_meta(path: Path, frame: int = 0) -> dict:
             out: dict = {}
             x, y, unit = tags.get("XResolution"), tags.get("YResolution"), tags.get("ResolutionUnit")
             if x is not None and y is not None:
-                out["resolution"] = (tuple(x.value), tuple(y.value))
+                # the repair's pixels are upright: a page shown turned a quarter (Orientation 5-8)
+                # has its x and y swapped, and so its resolutions (a line-scan's 300 x 150 dpi
+                # went to a repair whose rows were its columns as 300 x 150 still)
+                turned = int(getattr(tags.get("Orientation"), "value", 1) or 1) >= 5
+                out["resolution"] = tuple(tuple(v.value) for v in ((y, x) if turned else (x, y)))
                 out["resolutionunit"] = int(unit.value) if unit is not None else 2  # TIFF default: inch
             icc = tags.get("InterColorProfile")
             if icc is not None and isinstance(icc.value, (bytes, bytearray)):
