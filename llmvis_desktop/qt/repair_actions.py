@@ -242,6 +242,7 @@ class RepairActions(RepairUndo):
             earlier.update(_leftover(tmp, start, sidecars))
             kw = dict(train_kwargs)
             kw.setdefault("save_every_s", GUI_SAVE_EVERY_S)  # a crash loses at most a minute
+            kw.setdefault("tile", None)  # 64 px, or what a project of small crops holds (no setting for it here)
             if earlier.get("step"):
                 kw["resume"] = True  # train() continues from ``out`` (tmp), optimiser state included
                 kw["card_extra"] = {**(kw.get("card_extra") or {}), "from_checkpoint": earlier["start_sha"]}

@@ -27,7 +27,8 @@ from ..errors import first_line
 from ..tasks import CancelToken, Cancelled, Progress, ProgressFn, no_progress
 from . import RepairError
 from .train_data import MIN_SPAN, planes_of, to_unit  # noqa: F401  (re-exported for existing importers)
-from .train_data import TileSampler, TrainData, _Prefetch, data_from_arrays, data_from_project, normalize_known
+from .train_data import (TileSampler, TrainData, _Prefetch, data_from_arrays, data_from_project, fitting_tile,
+                         normalize_known)
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +129,7 @@ def train(
     progress: ProgressFn = no_progress,
     report: Optional[Callable[[TrainReport], None]] = None,
     resume: bool = False,
-    tile: int = 64,
+    tile: Optional[int] = 64,
     batch: int = 8,
     lr_g: float = 5e-4,
     lr_d: float = 1e-3,
@@ -146,7 +147,9 @@ def train(
     """Train; ``source`` is a Project, a TrainData, or a sequence of image arrays.
     ``prefetch``: draw batches on a helper thread (default: on a GPU only).
     ``save_every_s``: also save progress once that many seconds passed since the last save
-    (the window's runs: 200 steps are minutes on a CPU, all lost to a crash)."""
+    (the window's runs: 200 steps are minutes on a CPU, all lost to a crash).
+    ``tile``: the training tiles' side; None: 64, or less where no image holds 64
+    (:func:`~.train_data.fitting_tile`: a project of small defect crops)."""
     import torch
 
     from .checkpoint import ensure_writable, load_checkpoint, save_checkpoint
@@ -173,6 +176,8 @@ def train(
         data = data_from_arrays(source)
     if not data.planes:
         raise RepairError("no readable training images")
+    if tile is None:  # the default, or smaller where the images are (the window's training)
+        tile = fitting_tile(data)
     sampler = TileSampler(data, tile, seed=seed)
 
     start = None
