@@ -177,8 +177,12 @@ def source_meta(path: Path, src_format: Optional[str], frame: int = 0) -> dict:
             raw = im.info.get("exif")
             if int(exif.get(ORIENTATION) or 1) != 1 or (len(exif) and not raw):
                 for ifd in (0x8769, 0x8825, 0xA005):  # Exif, GPS, Interop: loaded so they are written
-                    exif.get_ifd(ifd)
+                    if ifd in exif:  # (one the photo lacks was written empty: an empty GPS block)
+                        exif.get_ifd(ifd)
                 exif[ORIENTATION] = 1
+                if turned:  # the upright pixels' width is the stored height: so say the tags of both
+                    _swap(exif, 0x011A, 0x011B)  # X/YResolution
+                    _swap(exif.get_ifd(0x8769), 0xA002, 0xA003)  # PixelX/YDimension
                 raw = exif.tobytes()
             if raw:
                 out["exif"] = bytes(raw)
@@ -188,6 +192,12 @@ def source_meta(path: Path, src_format: Optional[str], frame: int = 0) -> dict:
 
 
 ORIENTATION = 0x0112
+
+
+def _swap(tags, a: int, b: int) -> None:
+    """Swap tags ``a`` and ``b`` of an EXIF directory where it has both."""
+    if a in tags and b in tags:
+        tags[a], tags[b] = tags[b], tags[a]
 
 
 def dicom_source_meta(path: Path, frame: int = 0) -> dict:
