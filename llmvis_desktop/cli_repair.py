@@ -195,6 +195,8 @@ def cmd_apply(args) -> int:
     finally:
         if project is not None:
             project.close()
+    for note in res.notes:  # the GPU out of memory: the CPU finished the repair
+        print(f"warning: {one_line(note)}", file=sys.stderr)
     used = None
     if res.method == "gan":
         used = absolute(checkpoint) if checkpoint else f"starter ({STARTER_CHECKPOINT})"

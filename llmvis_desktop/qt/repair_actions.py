@@ -46,10 +46,12 @@ class RepairActions(RepairUndo):
         ck = self.repair_checkpoint()
         out_dir = getattr(win.config, "repair_output", "") or None
         frame, on_screen = self._page_on_screen(rec)
+        viewer = getattr(win, "viewer", None)  # the reviewer's window/level (a faint scratch seen through it)
+        window = viewer.chosen_window() if on_screen and hasattr(viewer, "chosen_window") else None
         # shown at once, the image read on a worker (read here, a 24 MP photo froze the window 0.5 s)
         dlg = RepairDialog(win.project.path_of(rec), win.project, checkpoint=ck if ck.is_file() else None,
                            out_dir=out_dir, actor=win.reviewer(), jobs=win.jobs, parent=win, frame=frame,
-                           background=True)
+                           background=True, device=getattr(win.config, "device", "auto") or "auto", window=window)
         if not on_screen:
             dlg.loaded_ok.connect(partial(self._repairing_page_1, dlg, rec.relpath))
         dlg.load_failed.connect(partial(self._repair_unreadable, dlg))  # an unreadable image: say so, never crash
@@ -240,6 +242,7 @@ class RepairActions(RepairUndo):
             earlier.update(_leftover(tmp, start, sidecars))
             kw = dict(train_kwargs)
             kw.setdefault("save_every_s", GUI_SAVE_EVERY_S)  # a crash loses at most a minute
+            kw.setdefault("tile", None)  # 64 px, or what a project of small crops holds (no setting for it here)
             if earlier.get("step"):
                 kw["resume"] = True  # train() continues from ``out`` (tmp), optimiser state included
                 kw["card_extra"] = {**(kw.get("card_extra") or {}), "from_checkpoint": earlier["start_sha"]}

@@ -28,7 +28,7 @@ from ..tasks import CancelToken
 from . import DEFAULT_DETAIL, METHODS, STARTER_CHECKPOINT, RepairError
 from .mask_file import coverage_warning, load_mask  # (the dialog's Import takes load_mask from here)
 from .provenance import check_inside, is_original, record_repair, recorded_outputs
-from .save import (check_folder, clear_dead_temps, encode, output_format, png_refusal, source_meta,
+from .save import (NameTaken, check_folder, clear_dead_temps, encode, output_format, png_refusal, source_meta,
                    write_repair_files)
 
 DEFAULT_DIR = "repaired"
@@ -46,6 +46,7 @@ class RepairResult:
     repair_id: Optional[int] = None
     output_image_id: Optional[int] = None
     pixels: Optional[np.ndarray] = field(default=None, repr=False)
+    notes: list = field(default_factory=list)  # what to tell the user (the GPU out of memory: the CPU took over)
 
 
 # --------------------------------------------------------------------------- loading
@@ -316,11 +317,15 @@ def repair_file(
         params["device"] = device
     else:
         params["radius"] = radius
+    notes: list = []
     if reuse:
         repaired = result_pixels
     else:
         repaired = inpaint(pixels, m, method=method, generator=generator, dilate_px=dilate_px, margin=margin,
-                           tile=tile, radius=radius, device=device, detail=detail, seed=seed, token=token)
+                           tile=tile, radius=radius, device=device, detail=detail, seed=seed, token=token,
+                           notes=notes)
+        if notes and method == "gan":  # the GPU ran out of memory: the CPU made (the rest of) these pixels
+            params["device"] = "cpu"
     src_hash = file_sha256(image_path)
     inverted = bool(data.meta.inverted) and repaired.ndim == 2
     # a gray DICOM shown through its own window (S-curve or not): a TIFF that says so,
@@ -343,7 +348,7 @@ def repair_file(
             raise RepairError(f"{out_path}: {why}; overwriting replaces only an earlier repair output, "
                               f"never another file (choose another --out)")
     mask_path = _mask_name(out_path, replacing)
-    result = RepairResult(out_path, mask_path, method, params, ck_hash, src_hash, pixels=repaired)
+    result = RepairResult(out_path, mask_path, method, params, ck_hash, src_hash, pixels=repaired, notes=notes)
     if not save:
         return result
 
@@ -356,7 +361,17 @@ def repair_file(
         clear_dead_temps(folder)  # what a save killed here before left
     kept = source_meta(image_path, data.meta.format, data.frame)
     encoded = encode(repaired, fmt, inverted, hints if fmt == "tiff" else None, kept)  # the slow step: no file yet
-    write_repair_files(out_path, encoded, mask_path, mbuf.getvalue())
+    while True:
+        try:
+            write_repair_files(out_path, encoded, mask_path, mbuf.getvalue(), not replacing)  # (new)
+            break
+        except NameTaken as exc:  # saved meanwhile under the free name chosen: the next free one
+            taken = out_path
+            out_path, fmt = _output_path(image_path, out, out_dir, fmt, repaired, inverted, project)
+            if out_path == taken:  # a name given (--out): never another
+                raise RepairError(f"{exc}; choose another --out, or allow overwriting") from None
+            mask_path = result.mask_path = _mask_name(out_path, False)
+            result.output_path = out_path
     if mask_source:
         src = Path(mask_source)
         params["mask_source"] = str(src.resolve()) if src.exists() else mask_source

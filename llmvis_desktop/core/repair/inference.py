@@ -31,6 +31,7 @@ from typing import Callable, Optional
 import numpy as np
 from scipy import ndimage as ndi
 
+from ..errors import first_line
 from ..tasks import CancelToken
 from . import RepairError
 from .detail import detail_field
@@ -169,11 +170,13 @@ class GanFiller:
         from .networks import MULTIPLE
 
         device = resolve_device(device)
+        self._source = generator
         self.g = generator_on(generator, device)
         self.tile = max(MULTIPLE * 8, tile - tile % MULTIPLE)
         self.overlap = min(overlap, self.tile // 2)
         self.device = device
         self.multiple = MULTIPLE
+        self.notes: list = []  # what happened on the way (the GPU out of memory: the CPU took over)
 
     def _run(self, planes: np.ndarray, hole: np.ndarray, norm: tuple) -> np.ndarray:
         """planes (C, h, w) float32 raw values; ``norm`` (lo, span) per channel, shared by
@@ -189,15 +192,47 @@ class GanFiller:
             mode = "reflect" if h > ph and w > pw else "edge"
             x = np.pad(x, ((0, 0), (0, ph), (0, pw)), mode=mode)
             m = np.pad(m, ((0, ph), (0, pw)), mode=mode)
-        xt = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))[:, None].to(self.device)
-        mt = torch.from_numpy(np.ascontiguousarray(m))[None, None].expand(xt.shape[0], 1, -1, -1).to(self.device)
-        with torch.inference_mode():
-            if xt.shape[-1] * xt.shape[-2] > 300_000 and xt.shape[0] > 1:
-                pred = torch.cat([self.g(xt[i:i + 1], mt[i:i + 1]) for i in range(xt.shape[0])])
-            else:
-                pred = self.g(xt, mt)
+        xt = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))[:, None]
+        mt = torch.from_numpy(np.ascontiguousarray(m))[None, None].expand(xt.shape[0], 1, -1, -1)
+        try:
+            pred = self._predict(xt, mt)
+        except Exception as exc:
+            from ..suggest.engines import is_oom
+
+            if not is_oom(exc):
+                raise
+            if self.device == "cpu":
+                raise RepairError(f"the CPU ran out of memory during the repair ({first_line(exc, 120)}); "
+                                  f"nothing was saved: close other programs and try again") from None
+            self._on_cpu(exc)
+            pred = self._predict(xt, mt)
         p = pred[:, 0, :h, :w].clamp(-1, 1).float().cpu().numpy()
         return (p + 1) / 2 * span[:, None, None] + lo[:, None, None]
+
+    def _predict(self, xt, mt):
+        """The generator's prediction for the tiles ``xt`` under ``mt`` (on the CPU), on this
+        filler's device."""
+        import torch
+
+        xt, mt = xt.to(self.device), mt.to(self.device)
+        with torch.inference_mode():
+            if xt.shape[-1] * xt.shape[-2] > 300_000 and xt.shape[0] > 1:
+                return torch.cat([self.g(xt[i:i + 1], mt[i:i + 1]) for i in range(xt.shape[0])])
+            return self.g(xt, mt)
+
+    def _on_cpu(self, exc: BaseException) -> None:
+        """The GPU ran out of memory (another program holds it, or a huge tile): its cache is
+        freed and the rest of this repair runs on the CPU, said in ``notes`` (the repair
+        failed with the bare "CUDA out of memory" before). The next repair tries the GPU again."""
+        from ..suggest.engines import free_cache
+
+        gpu = self.device
+        self.g = None  # (the GPU copy stays cached for the next repair; only this filler lets go)
+        free_cache(gpu)
+        self.g = generator_on(self._source, "cpu")
+        self.device = "cpu"
+        self.notes.append(f"the GPU ({gpu}) ran out of memory ({first_line(exc, 120)}), so the repair "
+                          f"finished on the CPU")
 
     def fill(self, planes_src: Callable[[int, int, int, int], np.ndarray], hole: np.ndarray, norm: tuple,
              emit: Callable[[int, int, np.ndarray, np.ndarray], None], token: Optional[CancelToken] = None,
@@ -333,9 +368,10 @@ def known_range(region: np.ndarray, hole: np.ndarray, nplanes: int, min_span: fl
 def inpaint(pixels: np.ndarray, mask: np.ndarray, *, method: str = "gan", generator=None,
             dilate_px: int = 2, feather_px: Optional[int] = None, margin: int = 24, tile: int = 256,
             overlap: int = 64, radius: int = 5, device: str = "cpu", detail: float = 0.0, seed: int = 0,
-            token: Optional[CancelToken] = None) -> np.ndarray:
+            token: Optional[CancelToken] = None, notes: Optional[list] = None) -> np.ndarray:
     """Repair ``pixels`` under ``mask``; returns a new array of the same shape and type.
-    ``device`` runs the GAN there (``auto``: CUDA when there is one, else the CPU).
+    ``device`` runs the GAN there (``auto``: CUDA when there is one, else the CPU); a GPU
+    that runs out of memory hands the rest to the CPU, and ``notes`` gets a line saying so.
     ``detail`` (>= 0; 0 = off, 1 = the surround's full high-frequency energy) adds texture
     from nearby known patches, chosen with ``seed``."""
     if pixels.ndim not in (2, 3):
@@ -357,6 +393,7 @@ def inpaint(pixels: np.ndarray, mask: np.ndarray, *, method: str = "gan", genera
         if generator is None:
             raise RepairError("the GAN engine needs a generator (load a checkpoint)")
         filler = GanFiller(generator, tile=tile, overlap=overlap, device=device)
+        filler.notes = notes if notes is not None else filler.notes
     elif method in ("telea", "ns"):
         from .classical import classical_fill
     else:

@@ -177,8 +177,12 @@ def source_meta(path: Path, src_format: Optional[str], frame: int = 0) -> dict:
             raw = im.info.get("exif")
             if int(exif.get(ORIENTATION) or 1) != 1 or (len(exif) and not raw):
                 for ifd in (0x8769, 0x8825, 0xA005):  # Exif, GPS, Interop: loaded so they are written
-                    exif.get_ifd(ifd)
+                    if ifd in exif:  # (one the photo lacks was written empty: an empty GPS block)
+                        exif.get_ifd(ifd)
                 exif[ORIENTATION] = 1
+                if turned:  # the upright pixels' width is the stored height: so say the tags of both
+                    _swap(exif, 0x011A, 0x011B)  # X/YResolution
+                    _swap(exif.get_ifd(0x8769), 0xA002, 0xA003)  # PixelX/YDimension
                 raw = exif.tobytes()
             if raw:
                 out["exif"] = bytes(raw)
@@ -188,6 +192,12 @@ def source_meta(path: Path, src_format: Optional[str], frame: int = 0) -> dict:
 
 
 ORIENTATION = 0x0112
+
+
+def _swap(tags, a: int, b: int) -> None:
+    """Swap tags ``a`` and ``b`` of an EXIF directory where it has both."""
+    if a in tags and b in tags:
+        tags[a], tags[b] = tags[b], tags[a]
 
 
 def dicom_source_meta(path: Path, frame: int = 0) -> dict:
@@ -249,7 +259,11 @@ def tiff_source_meta(path: Path, frame: int = 0) -> dict:
             out: dict = {}
             x, y, unit = tags.get("XResolution"), tags.get("YResolution"), tags.get("ResolutionUnit")
             if x is not None and y is not None:
-                out["resolution"] = (tuple(x.value), tuple(y.value))
+                # the repair's pixels are upright: a page shown turned a quarter (Orientation 5-8)
+                # has its x and y swapped, and so its resolutions (a line-scan's 300 x 150 dpi
+                # went to a repair whose rows were its columns as 300 x 150 still)
+                turned = int(getattr(tags.get("Orientation"), "value", 1) or 1) >= 5
+                out["resolution"] = tuple(tuple(v.value) for v in ((y, x) if turned else (x, y)))
                 out["resolutionunit"] = int(unit.value) if unit is not None else 2  # TIFF default: inch
             icc = tags.get("InterColorProfile")
             if icc is not None and isinstance(icc.value, (bytes, bytearray)):
@@ -293,7 +307,13 @@ def _write_file(path: Path, data: bytes) -> None:
         os.fsync(f.fileno())
 
 
-def write_repair_files(out_path: Path, data: bytes, mask_path: Path, mask_data: bytes) -> None:
+class NameTaken(RepairError):
+    """The output's name was free when it was chosen, and a file has it now (another repair,
+    in this process or another, saved under it meanwhile): nothing was written."""
+
+
+def write_repair_files(out_path: Path, data: bytes, mask_path: Path, mask_data: bytes,
+                       new: bool = False) -> None:
     """Write a repair (``data`` to ``out_path``) and its mask as a pair: both in full to
     temporary files first, then the output renamed into place, then the mask. A kill at
     any point leaves no mask under its final name without its output (a killed save
@@ -301,7 +321,8 @@ def write_repair_files(out_path: Path, data: bytes, mask_path: Path, mask_data: 
     repair got the output ``a.repaired-2.png`` with the mask ``a.repaired-2.mask-2.png``):
     only temporary files, which :func:`clear_dead_temps` removes, or an output whose mask
     was about to be renamed. Any failure is a :class:`RepairError` naming ``out_path``,
-    with no file of the pair left behind."""
+    with no file of the pair left behind. ``new``: ``out_path`` is taken only if no file
+    has that name (:func:`_place_new`), else :class:`NameTaken`."""
     temps: list[Path] = []
     placed = False
     try:
@@ -312,7 +333,11 @@ def write_repair_files(out_path: Path, data: bytes, mask_path: Path, mask_data: 
         os.umask(umask)
         for tmp in temps:
             os.chmod(tmp, 0o666 & ~umask)
-        os.replace(temps[0], out_path)  # the output first: a mask never names a missing output
+        # the output first: a mask never names a missing output
+        if not new:
+            os.replace(temps[0], out_path)
+        elif not _place_new(temps[0], out_path):  # (the temporary files are discarded below)
+            raise NameTaken(f"{out_path}: already exists (saved meanwhile); nothing was written")
         placed = True
         os.replace(temps[1], mask_path)
     except OSError as exc:
@@ -321,6 +346,26 @@ def write_repair_files(out_path: Path, data: bytes, mask_path: Path, mask_data: 
     except BaseException:
         _discard(*temps, *([out_path] if placed else []))
         raise
+
+
+def _place_new(tmp: Path, path: Path) -> bool:
+    """Rename ``tmp`` to ``path`` unless a file has that name (then False, ``tmp`` kept).
+    The name is claimed by a hard link, which fails where it exists: a rename replaces what
+    it finds, and two saves that chose one free name (two repairs of one image, or of
+    ``a.jpg`` and ``a.png``, accepted together in two windows or run side by side from a
+    script) left one repair under it and the other's record naming the survivor's pixels.
+    Where no hard link can be made (FAT, some network shares), checked, then renamed."""
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        return False
+    except OSError:  # no hard links here
+        if os.path.lexists(path):
+            return False
+        os.replace(tmp, path)
+        return True
+    os.unlink(tmp)
+    return True
 
 
 def _discard(*paths: Path) -> None:

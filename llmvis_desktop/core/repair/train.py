@@ -23,10 +23,12 @@ from typing import Callable, Optional
 
 import numpy as np
 
+from ..errors import first_line
 from ..tasks import CancelToken, Cancelled, Progress, ProgressFn, no_progress
 from . import RepairError
 from .train_data import MIN_SPAN, planes_of, to_unit  # noqa: F401  (re-exported for existing importers)
-from .train_data import TileSampler, TrainData, _Prefetch, data_from_arrays, data_from_project, normalize_known
+from .train_data import (TileSampler, TrainData, _Prefetch, data_from_arrays, data_from_project, fitting_tile,
+                         normalize_known)
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +89,24 @@ def _preview(inp, out, gt, mask) -> np.ndarray:
 
 
 
+def _out_of_memory(exc: BaseException, batch: int, dev: str, step: int, tile: int) -> tuple:
+    """A training step ran out of memory (``exc``): the device's cache is freed; (the batch
+    halved, what to say) to go on, or (0, why) with one tile a step already (a run on a GPU
+    another program shares, or with too large a --batch / --tile, failed with the bare "CUDA
+    out of memory" and lost what it had trained since its last save)."""
+    from ..suggest.engines import free_cache
+
+    where = "the CPU" if dev == "cpu" else f"the GPU ({dev})"
+    free_cache(dev)
+    if batch <= 1:
+        return 0, (f"{where} ran out of memory at step {step} with one {tile}-pixel tile a step "
+                   f"({first_line(exc, 120)}): train with smaller tiles (--tile), or free the "
+                   f"{'memory' if dev == 'cpu' else 'GPU'} other programs use")
+    half = batch // 2
+    log.warning("repair training: out of memory on %s at batch %d; batch %d from step %d", dev, batch, half, step)
+    return half, f"out of memory on {where} with {batch} tiles a step; going on with {half} (--batch {half})"
+
+
 def resolve_device(device: str = "auto") -> str:
     import torch
 
@@ -109,7 +129,7 @@ def train(
     progress: ProgressFn = no_progress,
     report: Optional[Callable[[TrainReport], None]] = None,
     resume: bool = False,
-    tile: int = 64,
+    tile: Optional[int] = 64,
     batch: int = 8,
     lr_g: float = 5e-4,
     lr_d: float = 1e-3,
@@ -127,7 +147,9 @@ def train(
     """Train; ``source`` is a Project, a TrainData, or a sequence of image arrays.
     ``prefetch``: draw batches on a helper thread (default: on a GPU only).
     ``save_every_s``: also save progress once that many seconds passed since the last save
-    (the window's runs: 200 steps are minutes on a CPU, all lost to a crash)."""
+    (the window's runs: 200 steps are minutes on a CPU, all lost to a crash).
+    ``tile``: the training tiles' side; None: 64, or less where no image holds 64
+    (:func:`~.train_data.fitting_tile`: a project of small defect crops)."""
     import torch
 
     from .checkpoint import ensure_writable, load_checkpoint, save_checkpoint
@@ -154,6 +176,8 @@ def train(
         data = data_from_arrays(source)
     if not data.planes:
         raise RepairError("no readable training images")
+    if tile is None:  # the default, or smaller where the images are (the window's training)
+        tile = fitting_tile(data)
     sampler = TileSampler(data, tile, seed=seed)
 
     start = None
@@ -252,6 +276,7 @@ def train(
     G.train()
     D.train()
     cancelled = False
+    failed = None  # out of memory with one tile a step
     try:
         while True:
             if total is not None and step >= total:
@@ -260,47 +285,60 @@ def train(
                 break
             token.check()
             norm, masks = next(batches)
-            x = torch.from_numpy(norm[:, None].astype(np.float32)).to(dev, non_blocking=True)
-            m = torch.from_numpy(masks[:, None]).to(dev, non_blocking=True)
+            norm, masks = norm[:batch], masks[:batch]  # (drawn before the batch was halved)
+            try:
+                x = torch.from_numpy(norm[:, None].astype(np.float32)).to(dev, non_blocking=True)
+                m = torch.from_numpy(masks[:, None]).to(dev, non_blocking=True)
 
-            # --- discriminator
-            with torch.autocast("cuda", dtype=amp_dtype, enabled=use_amp):
-                with torch.no_grad():
+                # --- discriminator
+                with torch.autocast("cuda", dtype=amp_dtype, enabled=use_amp):
+                    with torch.no_grad():
+                        pred = G(x, m)
+                    comp = (pred * m + x * (1 - m)).detach()
+                    real_logits, _ = D(x, m)
+                    fake_logits, _ = D(comp, m)
+                    ld = d_loss_nonsat(real_logits.float(), fake_logits.float())
+                r1 = torch.zeros((), device=dev)
+                if w["r1"] > 0 and step % 4 == 0:
+                    xr = x.detach().requires_grad_(True)
+                    rl, _ = D(xr, m)
+                    r1 = r1_penalty(rl.float(), xr)
+                    ld = ld + w["r1"] * 0.5 * 4 * r1
+                opt_d.zero_grad(set_to_none=True)
+                scaler.scale(ld).backward()
+                scaler.step(opt_d)
+
+                # --- generator
+                with torch.autocast("cuda", dtype=amp_dtype, enabled=use_amp):
                     pred = G(x, m)
-                comp = (pred * m + x * (1 - m)).detach()
-                real_logits, _ = D(x, m)
-                fake_logits, _ = D(comp, m)
-                ld = d_loss_nonsat(real_logits.float(), fake_logits.float())
-            r1 = torch.zeros((), device=dev)
-            if w["r1"] > 0 and step % 4 == 0:
-                xr = x.detach().requires_grad_(True)
-                rl, _ = D(xr, m)
-                r1 = r1_penalty(rl.float(), xr)
-                ld = ld + w["r1"] * 0.5 * 4 * r1
-            opt_d.zero_grad(set_to_none=True)
-            scaler.scale(ld).backward()
-            scaler.step(opt_d)
+                    comp = pred * m + x * (1 - m)
+                    fake_logits, fake_feats = D(comp, m)
+                    with torch.no_grad():
+                        _, real_feats = D(x, m)
+                pred, comp = pred.float(), comp.float()
+                l1, l1_hole, l1_valid = masked_l1(pred, x, m, w["hole"], w["valid"])
+                ladv = g_loss_nonsat(fake_logits.float())
+                lfm = feature_matching([f.float() for f in fake_feats], [f.float() for f in real_feats])
+                lfft = fft_amplitude(comp, x)
+                lgrad = gradient_l1(pred, x, m)
+                lg = l1 + w["adv"] * ladv + w["fm"] * lfm + w["fft"] * lfft + w["grad"] * lgrad
+                if not torch.isfinite(lg):
+                    raise RepairError(f"training diverged at step {step} (non-finite loss)")
+                opt_g.zero_grad(set_to_none=True)
+                scaler.scale(lg).backward()
+                scaler.step(opt_g)
+                scaler.update()
+            except Exception as exc:
+                from ..suggest.engines import is_oom
 
-            # --- generator
-            with torch.autocast("cuda", dtype=amp_dtype, enabled=use_amp):
-                pred = G(x, m)
-                comp = pred * m + x * (1 - m)
-                fake_logits, fake_feats = D(comp, m)
-                with torch.no_grad():
-                    _, real_feats = D(x, m)
-            pred, comp = pred.float(), comp.float()
-            l1, l1_hole, l1_valid = masked_l1(pred, x, m, w["hole"], w["valid"])
-            ladv = g_loss_nonsat(fake_logits.float())
-            lfm = feature_matching([f.float() for f in fake_feats], [f.float() for f in real_feats])
-            lfft = fft_amplitude(comp, x)
-            lgrad = gradient_l1(pred, x, m)
-            lg = l1 + w["adv"] * ladv + w["fm"] * lfm + w["fft"] * lfft + w["grad"] * lgrad
-            if not torch.isfinite(lg):
-                raise RepairError(f"training diverged at step {step} (non-finite loss)")
-            opt_g.zero_grad(set_to_none=True)
-            scaler.scale(lg).backward()
-            scaler.step(opt_g)
-            scaler.update()
+                if not is_oom(exc):
+                    raise
+                batch, said = _out_of_memory(exc, batch, dev, step, tile)
+                if not batch:  # what was trained is saved below, then this is said
+                    failed = RepairError(said)
+                    break
+                progress(Progress("train", step, total, said))
+                continue
 
             with torch.no_grad():
                 decay = min(0.999, (1 + step) / (10 + step))
@@ -344,6 +382,13 @@ def train(
     finally:
         if isinstance(batches, _Prefetch):
             batches.close()
+    if failed is not None:
+        if step > step0:
+            try:
+                save(final=True)
+            except Exception:  # (out of memory again): what the last save kept stays
+                log.warning("repair training: the run's last steps could not be saved", exc_info=True)
+        raise failed
     psnr, prev = save(final=True)
     if report is not None:
         report(TrainReport(step, total, dict(losses_avg), time.monotonic() - t0, 0.0, prev))

@@ -170,12 +170,32 @@ def _repair_history(project) -> tuple[set, dict]:
     return outputs, masks_of
 
 
+MIN_TILE = 16  # the smallest training tile (the generator's input is a multiple of 8)
+
+
+def _largest_side(data: TrainData) -> int:
+    """The shorter side of the largest image (the largest square tile any image holds)."""
+    return max((min(p.shape) for p in data.planes), default=0)
+
+
+def fitting_tile(data: TrainData, tile: int = 64) -> int:
+    """``tile`` when an image holds it; else the largest multiple of 8 that the largest image
+    holds (a project of small defect crops: the window's training, which has no tile to set,
+    could not train on 32x48 crops at all); ``tile`` when none holds even MIN_TILE."""
+    side = _largest_side(data)
+    fits = side - side % 8
+    return tile if side >= tile or fits < MIN_TILE else fits
+
+
 class TileSampler:
     def __init__(self, data: TrainData, tile: int, seed: int = 0, augment: bool = True) -> None:
         self.planes = [p for p in data.planes if min(p.shape) >= tile]
         self.excl = [e for p, e in zip(data.planes, data.exclude) if min(p.shape) >= tile]
         if not self.planes:
-            raise RepairError(f"no training image is at least {tile}x{tile} pixels")
+            fits = fitting_tile(data, tile)
+            hint = (f"; --tile {fits} fits the largest" if fits < tile else
+                    f"; the smallest training tile is {MIN_TILE}") if data.planes else ""
+            raise RepairError(f"no training image is at least {tile}x{tile} pixels{hint}")
         self.tile = tile
         self.augment = augment
         w = np.array([p.size for p in self.planes], np.float64)

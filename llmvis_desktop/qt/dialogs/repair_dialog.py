@@ -37,7 +37,10 @@ METHOD_NAMES = {"gan": "GAN (learned)", "telea": "Telea (OpenCV)", "ns": "Navier
 
 
 class RepairDialog(LoadingMixin, RepairSaving, QDialog):
-    """``RepairDialog(image_path, project=None, checkpoint=None, out_dir=None)``.
+    """``RepairDialog(image_path, project=None, checkpoint=None, out_dir=None, device="auto")``;
+    ``device``: where the GAN runs (the Settings' Device, as suggestions and training take it).
+    ``window``: the (center, width) the image is shown through, the viewer's when the reviewer
+    chose one (None: as the file shows it); the repair's pixels are the same either way.
 
     Emits ``repaired(RepairResult)`` after a repair is accepted and saved. With
     ``background=True`` it shows at once and reads the image on a worker
@@ -50,8 +53,9 @@ class RepairDialog(LoadingMixin, RepairSaving, QDialog):
 
     def __init__(self, image_path, project=None, *, checkpoint=None, out_dir=None, actor: str = "user",
                  jobs: Optional[JobManager] = None, parent: Optional[QWidget] = None, frame: int = 0,
-                 background: bool = False) -> None:
+                 background: bool = False, device: str = "auto", window=None) -> None:
         super().__init__(parent)
+        self.device = device or "auto"
         self.image_path = Path(image_path)
         self.frame = int(frame)  # the page (TIFF) or frame (DICOM) repaired: the one the viewer shows
         self.project = project
@@ -66,7 +70,7 @@ class RepairDialog(LoadingMixin, RepairSaving, QDialog):
         # and the limit (the window says it)
         self.max_pixels = getattr(project, "max_pixels", None) or reader.DEFAULT_MAX_PIXELS
         self.data = None  # the image read (ImageData), once loaded
-        read = partial(_read, self.image_path, self.frame, self.max_pixels, out_dir, project)
+        read = partial(_read, self.image_path, self.frame, self.max_pixels, out_dir, project, window)
         got = None if background else read()  # (raises as the read does)
         self.setWindowTitle(f"Repair — {self.image_path.name}")
         self.results: dict = {}  # method -> RepairResult (preview, not saved)
@@ -297,16 +301,19 @@ class RepairDialog(LoadingMixin, RepairSaving, QDialog):
 
         def work(token, progress, path=self.image_path, mask=mask, methods=methods, ck=self.checkpoint,
                  detail=self.detail.value(), seed=self.seed.value(), frame=self.frame, limit=self.max_pixels,
-                 data=self.data):
+                 data=self.data, device=self.device):
             out, rendered = {}, {}
+            device, moved = _runnable(device) if "gan" in methods else (device, "")
             for i, meth in enumerate(methods):
                 progress(Progress("repair", i, len(methods), METHOD_NAMES[meth]))
                 try:
                     out[meth] = repair_file(path, mask, method=meth, checkpoint=ck, save=False, token=token,
-                                            detail=detail, seed=seed, frame=frame, max_pixels=limit)
+                                            detail=detail, seed=seed, frame=frame, max_pixels=limit, device=device)
                 except RepairError as exc:
                     out[meth] = exc
                 else:  # rendered here: on the GUI thread it froze the window (3 s for 6000x4000)
+                    if moved and meth == "gan":
+                        out[meth].notes.insert(0, moved)
                     token.check()
                     rendered[meth] = render_images(data, out[meth].pixels)
             return out, rendered
@@ -381,7 +388,10 @@ class RepairDialog(LoadingMixin, RepairSaving, QDialog):
                 self.thumbs[k].setPixmap(QPixmap.fromImage(self._rendered[k][1]))
         self._show_current()
         gan = self.results.get("gan")
-        where = f" The GAN ran on {_device_name(gan.params.get('device'))}." if gan is not None and "gan" in out else ""
+        where = ""
+        if gan is not None and "gan" in out:  # (the GPU out of memory: which, why, and that the CPU finished)
+            said = "; ".join(gan.notes) or f"the GAN ran on {_device_name(gan.params.get('device'))}"
+            where = f" {said[:1].upper()}{said[1:]}."
         self.status.setText("; ".join(errors) if errors else
                             f"Compare with the slider; Accept saves a new file.{where}{self._page_note()}")
 
@@ -422,11 +432,13 @@ class RepairDialog(LoadingMixin, RepairSaving, QDialog):
             self.jobs.shutdown()
 
 
-def _read(path: Path, frame: int, max_pixels: int, out_dir=None, project=None):
-    """The dialog's image, its editor's images, and where Import… starts (on a worker when
-    opened in the background: the project's repair records are read for it, two database
-    reads that were on the GUI thread as the dialog was built)."""
-    data = read_image(path, frame=frame, max_pixels=max_pixels)
+def _read(path: Path, frame: int, max_pixels: int, out_dir=None, project=None, window=None):
+    """The dialog's image (shown through ``window`` when one is given), its editor's images,
+    and where Import… starts (on a worker when opened in the background: the project's
+    repair records are read for it, two database reads that were on the GUI thread as the
+    dialog was built)."""
+    data = read_image(path, frame=frame, max_pixels=max_pixels,
+                      window=tuple(window) if window is not None else None)
     try:
         masks = repair_folder(path, out_dir, project) / MASK_DIR
     except Exception as exc:  # (the records unreadable: the folder its path alone gives)
@@ -445,6 +457,19 @@ def _with_advice(exc: Exception, checkpoint) -> str:
     return str(exc)
 
 
+def _runnable(device: str) -> tuple[str, str]:
+    """(where the GAN runs, why not on ``device``): the Settings' Device when this machine
+    has it; else the CPU, and why (a setting of "cuda" on a machine without a GPU now, or
+    whose driver failed, made every GAN preview fail)."""
+    from ...core.suggest.device import DeviceError, resolve
+
+    try:
+        resolve(device)
+    except DeviceError as exc:
+        return "cpu", f"{exc}, so the GAN ran on the CPU (Settings \u25b8 Device)"
+    return device, ""
+
+
 def _device_name(device) -> str:
     if not device or device == "cpu":
         return "the CPU"
@@ -455,4 +480,4 @@ def _device_name(device) -> str:
             return f"the GPU ({torch.cuda.get_device_name(torch.device(device))})"
         except Exception:
             return f"the GPU ({device})"
-    return str(device)
+    return "the Apple GPU (mps)" if device == "mps" else str(device)

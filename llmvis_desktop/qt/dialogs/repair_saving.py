@@ -79,16 +79,18 @@ class RepairSaving:
             self.status.setText(STALE_MESSAGE)
             return
         done = self._save_done = threading.Event()
+        source = self.editor.mask_source(mask)  # painted, or the file it was imported from
 
         def work(token, progress, path=self.image_path, mask=mask, meth=meth, ck=self.checkpoint,
                  out_dir=self.out_dir, project=self.project, actor=self.actor, prev=prev, frame=self.frame,
-                 limit=getattr(self, "max_pixels", None)):
+                 limit=getattr(self, "max_pixels", None), source=source):
             # repair_file writes the file first and records the repair only once it is written
             try:
                 return repair_file(path, mask, method=meth, checkpoint=ck, out_dir=out_dir, project=project,
                                    actor=actor, detail=prev.params["detail"], seed=prev.params["seed"],
                                    result_pixels=prev.pixels, result_checkpoint_hash=prev.checkpoint_hash,
-                                   mask_source="painted", frame=frame, max_pixels=limit)
+                                   mask_source=source, frame=frame, max_pixels=limit,
+                                   device=prev.params.get("device", "auto"))  # where the preview ran
             except (RepairError, OSError) as exc:  # a read-only or full output folder: said in the dialog
                 return exc
             finally:

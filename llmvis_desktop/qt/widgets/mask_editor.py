@@ -383,6 +383,7 @@ class MaskEditor(QWidget):
     def set_images(self, images: CanvasImages) -> None:
         """Edit the mask of another image (:func:`canvas_images`), starting empty."""
         self.canvas.set_images(images)
+        self.imported = None
         self.size_spin.setValue(self.canvas.brush)
         self._update_coverage()
 
@@ -429,6 +430,18 @@ class MaskEditor(QWidget):
         if m.shape == (self.canvas._image.height(), self.canvas._image.width()) and not m.any():  # a wrong size says so
             raise ValueError(f"{path}: the mask is empty (no pixel set)")
         self.canvas.set_mask(m, str(path))
+        self.imported = (str(Path(path).resolve()), self.canvas.mask().copy())
+
+    imported: Optional[tuple] = None  # (the mask file imported last, resolved; the mask it gave)
+
+    def mask_source(self, mask: np.ndarray) -> str:
+        """Where ``mask`` came from, for the repair's provenance: the imported file's path when
+        it is that file's mask as imported; "PATH, edited" when it was changed since; else
+        "painted" (every repair from the dialog said "painted", an imported one too)."""
+        if self.imported is None:
+            return "painted"
+        path, got = self.imported
+        return path if np.array_equal(mask, got) else f"{path}, edited"
 
     max_pixels: Optional[int] = None  # the pixel limit a mask is held to (the max_image_pixels setting)
     last_import_dir: Optional[Path] = None  # the folder a mask was last imported from (this session)
