@@ -133,6 +133,17 @@ def said_in_words(exc: BaseException) -> bool:
     return type(exc).__module__.split(".", 1)[0] == __name__.split(".", 1)[0]
 
 
+def failure_text(exc: BaseException, database: Optional[str] = None) -> str:
+    """What a failed job's line says of ``exc``: a database state (busy, its disk full,
+    read-only, an I/O error, the server gone) in words naming ``database``, as the command
+    line says it; any other error as its own message. (The window said SQLAlchemy's raw
+    "(sqlite3.OperationalError) database is locked [SQL: BEGIN IMMEDIATE] (Background on
+    this error at: https://sqlalche.me/...)".)"""
+    if database_state(exc):
+        return first_line(exc, database=database)
+    return str(exc)
+
+
 def first_line(exc: BaseException, limit: Optional[int] = None, database: Optional[str] = None) -> str:
     """The first non-blank line of ``exc``'s message, at most ``limit`` characters; the
     exception's type name when the message is empty (a library's bare ``KeyError()``);

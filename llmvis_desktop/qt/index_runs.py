@@ -21,6 +21,7 @@ import time
 
 from PySide6.QtCore import QTimer
 
+from ..core.errors import failure_text
 from .project_texts import folder_name, scan_summary
 
 #: the grid's refresh after an index: a timer, so it runs once the event loop is idle
@@ -135,6 +136,20 @@ class IndexRuns:
 
     def _on_index_error(self, exc) -> None:
         self._listed = True
-        self.win.show_error(f"Indexing failed: {exc}")
+        self.win.show_error(f"Indexing failed: {failure_text(exc, shown_database(self.win))}")
         self.win.index_finished.emit(exc)
         self.requery()
+
+
+def shown_database(win) -> str | None:
+    """The window's project database as a failure names it (its file; a server's URL
+    without its password), or None with no project open."""
+    project = getattr(win, "project", None)
+    if project is None:
+        return None
+    from ..core.store.db_location import describe_url
+
+    try:
+        return describe_url(project.db_url)
+    except Exception:  # a name is a courtesy
+        return None
