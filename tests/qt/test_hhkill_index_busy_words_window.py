@@ -48,3 +48,30 @@ def test_an_index_refused_by_a_locked_database_says_so_in_words(qtbot, window, i
     finally:
         holder.stdin.close()
         holder.wait(timeout=30)
+
+
+def test_an_index_stopped_by_a_full_disk_says_what_it_kept(qtbot, window, image_folder, monkeypatch):
+    """The listing committed, then the disk filled up while headers were read: the window
+    said "the disk holding ... is full; nothing was saved" (the raw SQLAlchemy text before
+    the worded one), though every file listed was kept."""
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    def full(self, *a, **k):
+        raise OperationalError("UPDATE images ...", {}, sqlite3.OperationalError("database or disk is full"))
+
+    monkeypatch.setattr(Project, "read_headers", full)
+    win = window
+    with qtbot.waitSignal(win.index_finished, timeout=30000) as ended:
+        assert win.open_project(image_folder)
+    assert isinstance(ended.args[0], BaseException)
+    db = image_folder.resolve() / ".llmvis" / "project.sqlite"
+    said = (f"the index stopped when the disk holding {db} filled up; 12 images indexed before that are kept; "
+            f"free some space and run the index (F5) again to finish")
+    assert win.last_error_box.text() == f"Indexing failed: {said}"
+    qtbot.waitUntil(lambda: any(lb.toolTip().startswith("failed:")
+                                for lb in win.panel_ctl.jobs.findChildren(QLabel)), timeout=10000)
+    shown = next(lb.toolTip() for lb in win.panel_ctl.jobs.findChildren(QLabel)
+                 if lb.toolTip().startswith("failed:"))
+    assert shown == f"failed: {said}", shown
