@@ -53,19 +53,22 @@ def default_db_location(root: Path, data_dir: Path) -> tuple[Path, str | None]:
             folder_writable(root) and _writable_dir(inside)):
         return own, readonly_copy.left_behind_note(root, own, db)
     fallback.mkdir(parents=True, exist_ok=True)
+    # which folder cannot be written: the image folder, or only its .llmvis (it was called
+    # the image folder's fault, a folder the user then found writable)
+    where = f"folder {inside}" if inside.is_dir() and folder_writable(root) else f"folder {root}"
     if own.exists():  # the folder carries its annotations: work on a copy of them, never an empty one
         own_changed, copy_changed = readonly_copy.changed(db) if db.exists() else (None, None)
         fresh = not db.exists() or (own_changed and copy_changed is False)
         if fresh:
             _copy_database(own, db)
             readonly_copy.remember(own, db)
-        note = (f"folder {root} is read-only; its project database {own} was copied to {db}, "
+        note = (f"{where} is read-only; its project database {own} was copied to {db}, "
                 f"and changes are kept in the copy")
         if own_changed and copy_changed:
             note += ("; the folder's database has changed since it was copied, and so has the copy: "
                      "the copy is used, and the folder's newer changes are not shown")
         return db, note
-    note = f"folder {root} is read-only; the project database is kept at {db}"
+    note = f"{where} is read-only; the project database is kept at {db}"
     if not db.exists() or not readonly_copy.newest_event(db):  # no work of its own yet
         from .moved_copies import moved_note
 
