@@ -268,16 +268,28 @@ def interrupted(kept: str, then: str = "") -> str:
 
 
 def term_as_interrupt():
-    """Handle SIGTERM as Ctrl+C (KeyboardInterrupt: the command keeps what it committed,
-    stops its helper processes and exits 130) until the returned function is called,
-    which puts the previous handler back. A no-op off the main thread."""
+    """Handle SIGTERM and SIGHUP as Ctrl+C (KeyboardInterrupt: the command keeps what it
+    committed, stops its helper processes and exits 130) until the returned function is
+    called, which puts the previous handlers back. A no-op off the main thread. SIGHUP (the
+    terminal closed, an ssh session dropped) ended `repair train` with no checkpoint saved
+    (up to 199 steps lost); one ignored at start (``nohup``) stays ignored: the job goes on."""
     import signal
 
     def interrupt(signum, frame):
         raise KeyboardInterrupt
 
-    try:
-        old = signal.signal(signal.SIGTERM, interrupt)
-    except (ValueError, OSError, AttributeError):  # not the main thread
-        return lambda: None
-    return lambda: signal.signal(signal.SIGTERM, signal.SIG_DFL if old is None else old)
+    kept = []
+    for name in ("SIGTERM", "SIGHUP"):
+        sig = getattr(signal, name, None)
+        if sig is None or (name == "SIGHUP" and signal.getsignal(sig) == signal.SIG_IGN):
+            continue
+        try:
+            kept.append((sig, signal.signal(sig, interrupt)))
+        except (ValueError, OSError, AttributeError):  # not the main thread
+            break
+
+    def restore() -> None:
+        for sig, old in kept:
+            signal.signal(sig, signal.SIG_DFL if old is None else old)
+
+    return restore

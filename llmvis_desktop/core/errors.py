@@ -133,11 +133,23 @@ def said_in_words(exc: BaseException) -> bool:
     return type(exc).__module__.split(".", 1)[0] == __name__.split(".", 1)[0]
 
 
+def failure_text(exc: BaseException, database: Optional[str] = None) -> str:
+    """What a failed job's line says of ``exc``: a database state (busy, its disk full,
+    read-only, an I/O error, the server gone) in words naming ``database``, as the command
+    line says it; any other error as its own message. (The window said SQLAlchemy's raw
+    "(sqlite3.OperationalError) database is locked [SQL: BEGIN IMMEDIATE] (Background on
+    this error at: https://sqlalche.me/...)".)"""
+    if database_state(exc):
+        return first_line(exc, database=database)
+    return str(exc)
+
+
 def first_line(exc: BaseException, limit: Optional[int] = None, database: Optional[str] = None) -> str:
     """The first non-blank line of ``exc``'s message, at most ``limit`` characters; the
     exception's type name when the message is empty (a library's bare ``KeyError()``);
     for a missing optional package, what to install. ``database``: the project's
-    database as shown (its file), named when the disk holding it is full."""
+    database as shown (its file), named when the disk holding it is full, or it is busy,
+    read-only or could not be read."""
     if isinstance(exc, ModuleNotFoundError) and exc.name in MISSING_PACKAGE:  # not a missing submodule
         line = MISSING_PACKAGE[exc.name]
         return line if limit is None else line[:limit]
@@ -149,6 +161,9 @@ def first_line(exc: BaseException, limit: Optional[int] = None, database: Option
         kind = db_error_kind(exc) or ""
         line = (disk_full(database) if kind == "disk_full" else connection_line(exc) if kind == "connection"
                 else DATABASE_KINDS.get(kind))
+        subject = "the project database "
+        if line and database and line.startswith(subject):  # busy, read-only, I/O: which file
+            line = f"{subject}{database} {line[len(subject):]}"
         if line:
             return line if limit is None else line[:limit]
     for line in str(exc).splitlines():

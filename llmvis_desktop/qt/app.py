@@ -289,4 +289,10 @@ def run(folder: Optional[str] = None, db_url: Optional[str] = None, demo: bool =
     app = create_app()
     win = build_window(folder, db_url, demo)
     win.show()
-    return app.exec()
+    from .term_close import close_on_signals
+
+    restore = close_on_signals(win)  # a kill or a closed terminal closes it as its close button does
+    try:
+        return app.exec()
+    finally:
+        restore()

@@ -21,6 +21,7 @@ import time
 
 from PySide6.QtCore import QTimer
 
+from ..core.errors import disk_full_stopped, failure_text, is_disk_full
 from .project_texts import folder_name, scan_summary
 
 #: the grid's refresh after an index: a timer, so it runs once the event loop is idle
@@ -42,7 +43,7 @@ class IndexRuns:
         self._index_owed = None  # (F5 before the open's index started: this one is it)
         self._listing_shown = False
         self._listed = False
-        job = win.jobs.start(f"Index {folder_name(win.project.root)}", win.project.index)
+        job = win.jobs.start(f"Index {folder_name(win.project.root)}", _index_job(win.project))
         job.signals.progress.connect(self._on_index_progress)
         job.signals.result.connect(self._on_index_done)
         job.signals.error.connect(self._on_index_error)
@@ -135,6 +136,46 @@ class IndexRuns:
 
     def _on_index_error(self, exc) -> None:
         self._listed = True
-        self.win.show_error(f"Indexing failed: {exc}")
+        self.win.show_error(f"Indexing failed: {failure_text(exc, shown_database(self.win))}")
         self.win.index_finished.emit(exc)
         self.requery()
+
+
+def shown_database(win) -> str | None:
+    """The window's project database as a failure names it (its file; a server's URL
+    without its password), or None with no project open."""
+    project = getattr(win, "project", None)
+    return None if project is None else shown_database_of(project)
+
+
+class IndexStopped(Exception):
+    """The window's index stopped by a full disk: the message says what it kept."""
+
+
+def _index_job(project):
+    """``project.index`` as the window's job: a full disk met after batches were committed
+    says what they kept and how to finish, as `llmvis index` does (the window said "the
+    disk ... is full; nothing was saved" after listing 2,000 files it kept)."""
+    def run(token, progress):
+        try:
+            return project.index(token, progress)
+        except Exception as exc:
+            if not is_disk_full(exc):
+                raise
+            try:
+                n = project.count()
+                kept = f"{n:,} image{'s' if n != 1 else ''} indexed"
+            except Exception:  # noqa: BLE001 - counted if it can be; the line is said anyway
+                kept = None
+            raise IndexStopped(disk_full_stopped("the index", shown_database_of(project), kept,
+                                                 "the index (F5)")) from exc
+    return run
+
+
+def shown_database_of(project) -> str | None:
+    from ..core.store.db_location import describe_url
+
+    try:
+        return describe_url(project.db_url)
+    except Exception:  # a name is a courtesy
+        return None

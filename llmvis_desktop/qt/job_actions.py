@@ -57,7 +57,10 @@ class JobActions:
         elif job.state == STATE_CANCELLED:
             self.jobs.finish_job(str(job.id), False, cancel_text(job))
         else:
-            self.jobs.finish_job(str(job.id), False, f"failed: {job.error}")
+            from ..core.errors import failure_text
+            from .index_runs import shown_database
+
+            self.jobs.finish_job(str(job.id), False, f"failed: {failure_text(job.error, shown_database(self.win))}")
 
     def _cancel_job(self, job_id: str) -> None:
         for job in self.win.jobs.jobs:

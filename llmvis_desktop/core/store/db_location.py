@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sqlite3
 from pathlib import Path
 
 
@@ -52,19 +53,22 @@ def default_db_location(root: Path, data_dir: Path) -> tuple[Path, str | None]:
             folder_writable(root) and _writable_dir(inside)):
         return own, readonly_copy.left_behind_note(root, own, db)
     fallback.mkdir(parents=True, exist_ok=True)
+    # which folder cannot be written: the image folder, or only its .llmvis (it was called
+    # the image folder's fault, a folder the user then found writable)
+    where = f"folder {inside}" if inside.is_dir() and folder_writable(root) else f"folder {root}"
     if own.exists():  # the folder carries its annotations: work on a copy of them, never an empty one
         own_changed, copy_changed = readonly_copy.changed(db) if db.exists() else (None, None)
         fresh = not db.exists() or (own_changed and copy_changed is False)
         if fresh:
             _copy_database(own, db)
             readonly_copy.remember(own, db)
-        note = (f"folder {root} is read-only; its project database {own} was copied to {db}, "
+        note = (f"{where} is read-only; its project database {own} was copied to {db}, "
                 f"and changes are kept in the copy")
         if own_changed and copy_changed:
             note += ("; the folder's database has changed since it was copied, and so has the copy: "
                      "the copy is used, and the folder's newer changes are not shown")
         return db, note
-    note = f"folder {root} is read-only; the project database is kept at {db}"
+    note = f"{where} is read-only; the project database is kept at {db}"
     if not db.exists() or not readonly_copy.newest_event(db):  # no work of its own yet
         from .moved_copies import moved_note
 
@@ -76,22 +80,55 @@ def default_db_location(root: Path, data_dir: Path) -> tuple[Path, str | None]:
 
 def _copy_database(source: Path, target: Path) -> None:
     """Copy a SQLite database that cannot be opened for writing where it is (with its
-    write-ahead log, whose changes SQLite applies when the copy opens), whole or not
-    at all."""
+    write-ahead log, folded into the copy), whole or not at all.
+
+    The copy made before (``target``) may have a log of its own beside it, left by a
+    session killed while it was open: it is folded into that file first. Left beside the
+    new file, SQLite applied the old copy's pages to it (annotations missing, or
+    "database disk image is malformed" at every open). A kill at any step leaves the old
+    copy whole, or the new one."""
     import shutil
 
     tmp = target.with_name(target.name + ".copying")
+    made = [tmp] + [tmp.with_name(tmp.name + end) for end in ("-wal", "-shm")]
     try:
+        for leftover in made:  # of a copy killed part way
+            leftover.unlink(missing_ok=True)
         shutil.copyfile(source, tmp)
         wal = source.with_name(source.name + "-wal")
         if wal.exists():
-            shutil.copyfile(wal, tmp.with_name(target.name + "-wal"))
+            shutil.copyfile(wal, made[1])
+            _fold_log(tmp)
+        if target.exists():
+            _fold_log(target)
         os.replace(tmp, target)
-    except OSError as exc:
-        for leftover in (tmp, tmp.with_name(target.name + "-wal")):
+    except (OSError, sqlite3.Error) as exc:
+        for leftover in made:
             leftover.unlink(missing_ok=True)
-        raise OSError(exc.errno, f"cannot copy the read-only folder's database {source} to {target}: "
-                                 f"{exc.strerror or exc}") from exc
+        what = f"cannot copy the read-only folder's database {source} to {target}"
+        if isinstance(exc, OSError):
+            raise OSError(exc.errno, f"{what}: {exc.strerror or exc}") from exc
+        raise OSError(f"{what}: {exc}") from exc
+
+
+def _fold_log(db: Path) -> None:
+    """Write the log beside ``db`` (``-wal``) into the file itself: SQLite's checkpoint,
+    after which the last connection to close takes the log away. A log that cannot be read
+    into it (a damaged copy about to be replaced) is taken away all the same."""
+    logs = [db.with_name(db.name + end) for end in ("-wal", "-shm")]
+    if not any(f.exists() for f in logs):
+        return
+    try:
+        conn = sqlite3.connect(db, timeout=5.0)
+        try:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        if db.name.endswith(".copying"):
+            raise  # the new copy's own log: not whole without it
+        for f in logs:
+            f.unlink(missing_ok=True)
 
 
 def sqlite_url(path: Path) -> str:

@@ -254,6 +254,11 @@ class Store:
         # which sleeps 1, 2, 5, 10 ms... between retries: a reviewer's accept waiting
         # behind the indexer's batch starts the moment that batch commits.
         self._write_lock = threading.RLock()
+        # whether the write lock's holder has begun its transaction: False while it waits for
+        # a lock another process holds on the file (then those queued behind it were told
+        # "another job of this program has been writing" when another program held the file)
+        self._holder_began = True
+        event.listen(self.engine, "begin", self._began)  # after make_engine's: its BEGIN returned
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(
             self.engine.execution_options(llmvis_write=True), expire_on_commit=False
@@ -309,8 +314,11 @@ class Store:
         :func:`short_waits`, a lock held elsewhere is waited for that long only."""
         wait = _WAIT_MS.get()
         if not self._write_lock.acquire(timeout=-1 if wait is None else wait / 1000):
+            if not self._holder_began:  # it waits for the file too: held by another process
+                raise Busy("the project database is locked: another program or job is writing to it")
             raise Busy(f"another job of this program has been writing to the project database "
                        f"for {wait / 1000:g} s")
+        self._holder_began = False
         try:
             self._check_file()
             noted: list[int] = []
@@ -334,6 +342,10 @@ class Store:
                 raise
         finally:
             self._write_lock.release()
+
+    def _began(self, conn) -> None:
+        if conn.get_execution_options().get("llmvis_write"):  # (only the write lock's holder writes)
+            self._holder_began = True
 
     def _short_writes(self, wait: int) -> sessionmaker:
         maker = self._short_makers.get(wait)
