@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 import logging
 import struct
+import zlib
 
 import numpy as np
 import pydicom
@@ -30,6 +31,7 @@ from .errors import (
 )
 from . import dicom_decoders as decoders
 from .dicom_quiet import reading
+from .dicom_bytes import UNDEFINED, encapsulated_cut, expected_bytes, int_tag, pixel_element, transfer_syntax
 from .dicom_tags import first_number, integral, measured_range, no_image_reason, padding_mask
 from .formats import DICOMDIR_REASON, MEDIA_DIRECTORY_UID, is_dicom_name
 from .display import to_display
@@ -80,14 +82,15 @@ def _dataset(fh, path: PathLike, *, header_only: bool):
             ds = pydicom.dcmread(fh, stop_before_pixels=header_only, force=True)
             if "Rows" not in ds and "PixelData" not in ds and "SOPClassUID" not in ds:
                 raise ImageReadError(path, f"{NOT_DICOM} (no DICM marker, no DICOM tags)")
-            _guess_transfer_syntax(ds)
+            _guesstransfer_syntax(ds)
     except ImageReadError:
         raise
     except OSError as exc:
         if exc.errno is not None:
             raise from_os_error(path, exc) from None
         raise ImageReadError(path, f"{TRUNCATED} (DICOM: {short_detail(exc)})") from None
-    except (EOFError, ValueError, KeyError, TypeError, struct.error) as exc:
+    except (EOFError, ValueError, KeyError, TypeError, struct.error, zlib.error) as exc:
+        # (zlib: a deflated file cut short; its own error failed a whole export)
         raise ImageReadError(path, f"{TRUNCATED} (DICOM: {short_detail(exc)})") from None
     if "Rows" not in ds or "Columns" not in ds:
         meta = getattr(ds, "file_meta", None)
@@ -97,7 +100,7 @@ def _dataset(fh, path: PathLike, *, header_only: bool):
     return ds
 
 
-def _guess_transfer_syntax(ds) -> None:
+def _guesstransfer_syntax(ds) -> None:
     """A file without file meta (ACR-NEMA style, a bare dataset) names no transfer syntax,
     so pydicom would not decode its pixels: take the encoding it detected while parsing
     (such files are never compressed). Every read of them failed as "truncated or corrupt"."""
@@ -116,14 +119,6 @@ def _guess_transfer_syntax(ds) -> None:
         meta.TransferSyntaxUID = ExplicitVRLittleEndian if little is not False else ExplicitVRBigEndian
 
 
-def _int_tag(ds, keyword: str, default: int) -> int:
-    try:
-        value = ds.get(keyword, default)
-        return int(value) if value not in (None, "") else default
-    except (TypeError, ValueError):
-        return default
-
-
 def _float_tag(ds, keyword: str, default: float) -> float:
     try:
         value = ds.get(keyword, default)
@@ -137,10 +132,10 @@ def _photometric(ds) -> str:
 
 
 def _meta(ds) -> ImageMeta:
-    rows, cols = _int_tag(ds, "Rows", 0), _int_tag(ds, "Columns", 0)
-    frames = max(1, _int_tag(ds, "NumberOfFrames", 1))
-    samples = _int_tag(ds, "SamplesPerPixel", 1)
-    bits = _int_tag(ds, "BitsAllocated", 16)
+    rows, cols = int_tag(ds, "Rows", 0), int_tag(ds, "Columns", 0)
+    frames = max(1, int_tag(ds, "NumberOfFrames", 1))
+    samples = int_tag(ds, "SamplesPerPixel", 1)
+    bits = int_tag(ds, "BitsAllocated", 16)
     photometric = _photometric(ds)
     if photometric == "PALETTE COLOR":
         channels, depth, stored, rescale = 3, 8, None, None
@@ -149,7 +144,7 @@ def _meta(ds) -> ImageMeta:
         # a 16-bit CT was called "DICOM 32-bit"), with its Bits Stored and rescale said apart
         channels = samples
         depth = 32 if bits > 16 else (16 if bits > 8 else 8)
-        stored = _int_tag(ds, "BitsStored", bits)
+        stored = int_tag(ds, "BitsStored", bits)
         stored = stored if 0 < stored < bits else None
         rescale = _rescale(ds) if samples == 1 else None
     return ImageMeta(cols, rows, "DICOM", depth, channels, frames, photometric, sigmoid=_sigmoid(ds),
@@ -203,14 +198,10 @@ def _header(fh, path: PathLike, max_pixels: int | None) -> ImageMeta:
     check_size(path, meta.width, meta.height, max_pixels)
     _check_pixel_bytes(ds, fh, path)
     if not _native(ds):  # compressed: can an installed decoder read it? (nothing decoded)
-        problem = decoders.header_problem(ds, _transfer_syntax(ds))
+        problem = decoders.header_problem(ds, transfer_syntax(ds))
         if problem is not None:
             meta = replace(meta, undecodable=problem)
     return meta
-
-
-def _transfer_syntax(ds):
-    return getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", None)
 
 
 def _check_decoder(ds, ts, path: PathLike) -> None:
@@ -224,56 +215,15 @@ def _check_decoder(ds, ts, path: PathLike) -> None:
 def _native(ds) -> bool:
     """Whether the pixel data is stored plainly (not compressed, not deflated), so its
     length follows from the header's size, depth, samples and frames."""
-    ts = _transfer_syntax(ds)
+    ts = transfer_syntax(ds)
     if ts is not None and getattr(ts, "is_compressed", False):
         return False
     return ts is None or str(ts) != "1.2.840.10008.1.2.1.99"  # deflated: checked when decoded
 
 
-def _expected_bytes(ds) -> int:
-    """The bytes of native pixel data the header asks for."""
-    rows, cols = _int_tag(ds, "Rows", 0), _int_tag(ds, "Columns", 0)
-    frames = max(1, _int_tag(ds, "NumberOfFrames", 1))
-    samples = _int_tag(ds, "SamplesPerPixel", 1)
-    bits = _int_tag(ds, "BitsAllocated", 16)
-    expected = rows * cols * frames * samples * bits // 8
-    if str(getattr(ds, "PhotometricInterpretation", "")).strip() == "YBR_FULL_422":
-        expected = expected * 2 // 3  # two chroma samples shared by each pair of pixels
-    return expected
-
-
 def _short(path: PathLike, expected: int, held: int) -> ImageReadError:
     """Pixel data cut short: the same words at index time and when viewed."""
     return ImageReadError(path, f"{TRUNCATED} (DICOM pixel data needs {expected} bytes, the file holds {max(held, 0)})")
-
-
-_PIXEL_TAGS = frozenset({(0x7FE0, 0x0010), (0x7FE0, 0x0008), (0x7FE0, 0x0009)})
-_LONG_VRS = frozenset({b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"SV", b"UC", b"UN", b"UR", b"UT", b"UV"})
-_UNDEFINED = 0xFFFFFFFF
-
-
-def _pixel_element(ds, fh) -> tuple[int, int] | None:
-    """(bytes of its tag, VR and length; the length it gives) of the pixel data element
-    at the file's position (where ``stop_before_pixels`` left it); None when none is
-    there or its encoding is unknown."""
-    encoding = getattr(ds, "original_encoding", None)
-    if encoding is None or None in encoding:
-        ts = _transfer_syntax(ds)
-        if ts is None:
-            return None
-        encoding = (ts.is_implicit_VR, ts.is_little_endian)
-    implicit, little = encoding
-    head = fh.read(12)
-    if len(head) < 8:
-        return None
-    order = "<" if little else ">"
-    if struct.unpack(order + "HH", head[:4]) not in _PIXEL_TAGS:
-        return None
-    if implicit:
-        return 8, struct.unpack(order + "I", head[4:8])[0]
-    if head[4:6] not in _LONG_VRS:
-        return 8, struct.unpack(order + "H", head[6:8])[0]
-    return (12, struct.unpack(order + "I", head[8:12])[0]) if len(head) == 12 else None
 
 
 def _check_pixel_bytes(ds, fh, path: PathLike) -> None:
@@ -287,20 +237,23 @@ def _check_pixel_bytes(ds, fh, path: PathLike) -> None:
     them; only its pixels need the decoder, which :func:`read` says ("needs a decoder
     plugin", retried once one is installed)."""
     if not _native(ds):
+        ts = transfer_syntax(ds)
+        if ts is not None and getattr(ts, "is_compressed", False):
+            _check_items(ds, fh, path)
         return
-    expected = _expected_bytes(ds)
+    expected = expected_bytes(ds)
     try:
         here = fh.tell()  # stop_before_pixels leaves the file at the pixel data element
         fh.seek(0, 2)
         remaining = fh.tell() - here
         fh.seek(here)
-        element = _pixel_element(ds, fh)
+        element = pixel_element(ds, fh)
     except (OSError, struct.error):
         return
     if remaining == 0 and expected:  # the header ends the file: no pixel data element at all
         raise ImageReadError(path, NO_PIXEL_DATA)
     head, length = element or (0, None)
-    if length == _UNDEFINED:  # pydicom reads it as a sequence of items: it found no pixels
+    if length == UNDEFINED:  # pydicom reads it as a sequence of items: it found no pixels
         raise ImageReadError(path, f"{TRUNCATED} (the DICOM pixel data element's length is invalid: it says "
                                    f"'undefined', which only compressed data may; the pixels need {expected} bytes)")
     if remaining - head < expected:
@@ -308,6 +261,24 @@ def _check_pixel_bytes(ds, fh, path: PathLike) -> None:
     if length is not None and length < expected:
         raise ImageReadError(path, f"{TRUNCATED} (the DICOM pixel data element's length is invalid: it says "
                                    f"{length} bytes, the pixels need {expected})")
+
+
+def _check_items(ds, fh, path: PathLike) -> None:
+    """Compressed pixel data must reach its end marker within the file: cut short, pydicom
+    reads the file as an empty dataset (the viewer said "its image is missing (no rows,
+    columns or pixel data)", the index listed it, an export wrote it without pixels)."""
+    try:
+        here = fh.tell()
+        fh.seek(0, 2)
+        end = fh.tell()
+        fh.seek(here)
+        element = pixel_element(ds, fh)
+        why = encapsulated_cut(fh, end) if element is not None and element[1] == UNDEFINED else None
+        fh.seek(here)
+    except (OSError, struct.error):
+        return
+    if why:
+        raise ImageReadError(path, f"{TRUNCATED} (the compressed DICOM pixel data is cut short: {why})")
 
 
 def _header_failure(fh, path: PathLike) -> None:
@@ -324,7 +295,7 @@ def _pixels_short(ds) -> bool:
     for keyword in ("PixelData", "FloatPixelData", "DoubleFloatPixelData"):
         value = ds.get(keyword)
         if value is not None:
-            return isinstance(value, bytes) and len(value) < _expected_bytes(ds)
+            return isinstance(value, bytes) and len(value) < expected_bytes(ds)
     return True
 
 
@@ -338,12 +309,12 @@ def _frames_header(fh, path: PathLike):
     try:
         ds = _dataset(fh, path, header_only=True)
         here = fh.tell()
-        element = _pixel_element(ds, fh)  # (None: no pixel data here, or an unknown encoding)
+        element = pixel_element(ds, fh)  # (None: no pixel data here, or an unknown encoding)
         fh.seek(here)
     except (ImageReadError, OSError, struct.error):
         element = None
-    ts = _transfer_syntax(ds) if element is not None else None
-    if ts is None or _int_tag(ds, "NumberOfFrames", 1) <= 1 or str(ts) == "1.2.840.10008.1.2.1.99":
+    ts = transfer_syntax(ds) if element is not None else None
+    if ts is None or int_tag(ds, "NumberOfFrames", 1) <= 1 or str(ts) == "1.2.840.10008.1.2.1.99":
         fh.seek(0)  # (deflated: the pixels lie in the compressed stream)
         return None
     _check_pixel_bytes(ds, fh, path)  # a cut or corrupt file says what the index said
@@ -355,7 +326,7 @@ def _decode_frame(ds, path: PathLike, frame: int, frames: int, fh=None) -> np.nd
     from the file, reading that frame's bytes only."""
     if fh is None and "PixelData" not in ds and "FloatPixelData" not in ds and "DoubleFloatPixelData" not in ds:
         raise ImageReadError(path, NO_PIXEL_DATA)
-    ts = _transfer_syntax(ds)
+    ts = transfer_syntax(ds)
     compressed = ts is not None and getattr(ts, "is_compressed", False)
     if compressed:
         _check_decoder(ds, ts, path)
