@@ -212,13 +212,30 @@ def _complete_file_meta(ds) -> bool:
                ("TransferSyntaxUID", "MediaStorageSOPClassUID", "MediaStorageSOPInstanceUID"))
 
 
+class SourceUnreadable(Exception):
+    """The source can no longer be read whole (damaged since it was indexed): nothing is
+    written. The message quotes none of its values."""
+
+
+#: the pixel data elements: a de-identified image holds one
+PIXEL_KEYWORDS = ("PixelData", "FloatPixelData", "DoubleFloatPixelData")
+
+
 def anonymize_file(src: Path, dst: Path, uid_map: UidMapper) -> list[str]:
     """De-identify ``src`` into ``dst``; returns warnings, none quoting the source's values
-    (pydicom's own, which quote them, are kept off the log and stderr: :func:`quiet_pydicom`)."""
+    (pydicom's own, which quote them, are kept off the log and stderr: :func:`quiet_pydicom`).
+    Raises :class:`SourceUnreadable` when ``src`` cannot be read or has lost its pixel data
+    (cut short after it was indexed: pydicom reads compressed data cut short as an empty
+    dataset, which was written as a DICOM without rows or pixels)."""
     import pydicom
 
     with quiet_pydicom() as heard:
-        ds = pydicom.dcmread(str(src), force=True)
+        try:
+            ds = pydicom.dcmread(str(src), force=True)
+        except Exception as exc:  # (pydicom's, struct's, zlib's: their words may quote values)
+            raise SourceUnreadable(f"truncated or corrupt DICOM ({type(exc).__name__} while reading it)") from None
+        if not any(k in ds for k in PIXEL_KEYWORDS):
+            raise SourceUnreadable("truncated or corrupt DICOM (its pixel data is missing or cut short)")
         warnings = anonymize_dataset(ds, uid_map)
         complete = _complete_file_meta(ds)
         ds.preamble = b"\0" * 128  # the source's is application data: not carried over
