@@ -61,3 +61,40 @@ def test_declared_alpha_stays_alpha(tmp_path):
     got = read_image(path)
     assert got.pixels.shape == arr.shape
     assert (got.display[:, 60:] == 255).all() and (got.display[:, :60] < 255).any()
+
+
+def test_a_project_indexed_before_reads_them_again(tmp_path):
+    """The index of an earlier version stored the TIFF as 1 frame, and a compressed DICOM
+    cut short as a good image: both are read again once, and the grid's thumbnails of
+    such TIFFs are made again (:data:`.thumbs.RENDER_VERSION`)."""
+    import json
+
+    import pydicom.data
+    from sqlalchemy import select, update
+
+    from llmvis_desktop.core.imaging import thumbs
+    from llmvis_desktop.core.project import Project
+    from llmvis_desktop.core.store import models as m
+
+    folder = tmp_path / "imgs"
+    folder.mkdir()
+    tifffile.imwrite(folder / "stain.tif", _channels(2), photometric="minisblack", planarconfig="contig")
+    whole = open(pydicom.data.get_testdata_file("MR_small_RLE.dcm", download=False), "rb").read()
+    (folder / "cut.dcm").write_bytes(whole[:len(whole) * 2 // 3])
+    with Project.open(folder) as p:
+        p.index()
+        with p.store.write() as s:  # as the reader before left them
+            s.execute(update(m.Image).values(frames=1).where(m.Image.relpath == "stain.tif"))
+            s.execute(update(m.Image).values(status=m.STATUS_NEW, error=None, format="DICOM", width=64, height=64,
+                                             frames=1).where(m.Image.relpath == "cut.dcm"))
+            row = s.get(m.ProjectRow, 1)
+            data = json.loads(row.settings_json or "{}")
+            data["header_reader_version"] = 5
+            row.settings_json = json.dumps(data)
+        p.scan()
+        p.read_headers()
+        with p.store.read() as s:
+            got = {r.relpath: (r.frames, r.status) for r in s.scalars(select(m.Image))}
+    assert got["stain.tif"][0] == 2, got
+    assert got["cut.dcm"][1] == m.STATUS_ERROR, got
+    assert thumbs.RENDER_VERSION >= 6  # the stains' tiles looked otherwise
