@@ -97,6 +97,10 @@ def _dataset(fh, path: PathLike, *, header_only: bool):
         if str(getattr(meta, "MediaStorageSOPClassUID", "")) == MEDIA_DIRECTORY_UID:
             raise ImageReadError(path, f"{NO_PIXEL_DATA}: {DICOMDIR_REASON}")
         raise ImageReadError(path, no_image_reason(ds, NO_PIXEL_DATA))
+    ts = transfer_syntax(ds)
+    if ts is not None and str(ts).strip() and not ts.is_transfer_syntax:  # (pydicom raised ValueError on it)
+        raise ImageReadError(path, f"cannot decode DICOM pixel data: its transfer syntax {str(ts).strip()} is none "
+                                   f"the DICOM standard defines (a vendor's private one, or a damaged value)")
     return ds
 
 
