@@ -15,7 +15,7 @@ import zlib
 import numpy as np
 import pydicom
 from pydicom.dataset import FileMetaDataset
-from pydicom.errors import InvalidDicomError
+from pydicom.errors import BytesLengthException, InvalidDicomError
 from pydicom.uid import ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian
 
 from .errors import (
@@ -191,9 +191,18 @@ def _sigmoid(ds) -> bool:
     return str(value or "").strip().upper() == "SIGMOID"
 
 
+#: what pydicom raises when a damaged element is first read (a length that is no whole
+#: number of values, a value representation DICOM has none of): the index said "unexpected
+#: error" of such a file and an export of the project failed on it
+_DAMAGED = (BytesLengthException, NotImplementedError)
+
+
 def header(fh, path: PathLike, max_pixels: int | None) -> ImageMeta:
     with reading():  # pydicom's remarks on the file: debug detail (dicom_quiet)
-        return _header(fh, path, max_pixels)
+        try:
+            return _header(fh, path, max_pixels)
+        except _DAMAGED as exc:
+            raise ImageReadError(path, f"{TRUNCATED} (DICOM: {short_detail(exc)})") from None
 
 
 def _header(fh, path: PathLike, max_pixels: int | None) -> ImageMeta:
@@ -414,7 +423,10 @@ def read(fh, path: PathLike, frame: int, max_pixels: int | None, window, default
     """Returns (pixels, display, meta, window used). ``window`` overrides the file's
     window or VOI LUT; ``default_window`` replaces min/max where the file has neither."""
     with reading():  # pydicom's remarks on the file: debug detail (dicom_quiet)
-        return _read(fh, path, frame, max_pixels, window, default_window)
+        try:
+            return _read(fh, path, frame, max_pixels, window, default_window)
+        except _DAMAGED as exc:  # (a decoder's own NotImplementedError is said by _decode_frame)
+            raise ImageReadError(path, f"{TRUNCATED} (DICOM: {short_detail(exc)})") from None
 
 
 def _read(fh, path: PathLike, frame: int, max_pixels: int | None, window, default_window=None):
