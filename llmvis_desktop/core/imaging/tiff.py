@@ -227,6 +227,8 @@ def read_tiff(fh, path, frame, max_pixels, *, decode: bool):
                 arr = np.moveaxis(arr, 0, -1)
             if stack and arr.ndim == 3:
                 arr = arr[:, :, frame]
+            if arr.dtype == np.bool_:  # bilevel: as Pillow shows a page (the window refused booleans)
+                arr = (arr if int(page.photometric) != 0 else ~arr).astype(np.uint8) * np.uint8(255)
             if _is_cmyk(page) and arr.ndim == 3:
                 arr = _cmyk_to_rgb(arr)
             if int(page.photometric) == 3 and page.colormap is not None:
