@@ -233,17 +233,31 @@ def anonymize_file(src: Path, dst: Path, uid_map: UidMapper) -> list[str]:
         try:
             ds = pydicom.dcmread(str(src), force=True)
         except Exception as exc:  # (pydicom's, struct's, zlib's: their words may quote values)
-            raise SourceUnreadable(f"truncated or corrupt DICOM ({type(exc).__name__} while reading it)") from None
+            raise SourceUnreadable(f"could not be read to de-identify it: truncated or corrupt DICOM "
+                                   f"({type(exc).__name__} while reading it)") from None
         if not any(k in ds for k in PIXEL_KEYWORDS):
-            raise SourceUnreadable("truncated or corrupt DICOM (its pixel data is missing or cut short)")
-        warnings = anonymize_dataset(ds, uid_map)
-        complete = _complete_file_meta(ds)
+            raise SourceUnreadable("could not be read to de-identify it: truncated or corrupt DICOM (its pixel "
+                                   "data is missing or cut short)")
+        try:
+            warnings = anonymize_dataset(ds, uid_map)
+            complete = _complete_file_meta(ds)
+        except Exception as exc:  # an element pydicom cannot convert (a flipped VR byte...)
+            raise SourceUnreadable(_damaged(exc)) from None
         ds.preamble = b"\0" * 128  # the source's is application data: not carried over
         tmp = Path(dst).with_name(f".{Path(dst).name}.part")
         try:
             ds.save_as(str(tmp), enforce_file_format=complete)
             tmp.replace(dst)
-        except BaseException:
+        except BaseException as exc:
             tmp.unlink(missing_ok=True)
+            if isinstance(exc, Exception) and not isinstance(exc, OSError):  # (a full disk fails the export)
+                raise SourceUnreadable(_damaged(exc)) from None
             raise
     return warnings + in_own_words(heard)
+
+
+def _damaged(exc: Exception) -> str:
+    """Why a readable image could not be de-identified, quoting none of its values (pydicom's
+    words quote the element's bytes)."""
+    return (f"could not be de-identified: an element of it is damaged, which pydicom cannot read or "
+            f"write ({type(exc).__name__})")

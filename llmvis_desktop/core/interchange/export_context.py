@@ -187,8 +187,7 @@ class ExportContext:
             try:
                 said = anonymize_file(src, dest, self.uid_mapper)
             except SourceUnreadable as exc:  # changed since it was indexed: the rest goes on
-                self._warn_image(row, f"{row.name}: could not be read to de-identify it ({exc}); not exported "
-                                      f"(index the folder again)")
+                self._warn_image(row, f"{row.name}: {exc}; not exported")
                 return False
             for w in said:
                 self._warn_image(row, f"{row.name}: {w}")
