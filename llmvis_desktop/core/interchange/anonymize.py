@@ -120,25 +120,39 @@ def burned_in_warning(ds) -> str | None:
             "may carry identifying text (names, IDs, dates), which is not removed; check them")
 
 
+def recognizable_warning(ds) -> str | None:
+    """Why the pixels may identify the patient by sight (Recognizable Visual Features YES: a
+    face in a 3D rendering or a photograph), or None."""
+    if str(ds.get("RecognizableVisualFeatures", "") or "").strip().upper() != "YES":
+        return None
+    return ("RecognizableVisualFeatures is YES: the pixels show features that may identify the patient "
+            "(a face), which de-identifying the tags does not remove; check them")
+
+
+def pixel_warnings(ds) -> list[str]:
+    """What the pixels may show that de-identification leaves: burned-in text, a face."""
+    return [w for w in (burned_in_warning(ds), recognizable_warning(ds)) if w]
+
+
 def burned_in_warning_of_file(src: Path) -> str | None:
-    """:func:`burned_in_warning` for the DICOM file ``src`` (its tags only, no pixels read):
-    its 8-bit PNG rendering carries no tag, but the pixels carry what text is burned in."""
+    """:func:`pixel_warnings` for the DICOM file ``src`` (its tags only, no pixels read),
+    joined: its 8-bit PNG rendering carries no tag, but the pixels carry what text is
+    burned in, and a face."""
     import pydicom
 
     with quiet_pydicom():
         try:
             ds = pydicom.dcmread(str(src), stop_before_pixels=True, force=True)
+            return "; ".join(pixel_warnings(ds)) or None
         except Exception:  # (it was rendered: a header pydicom refuses now says nothing here)
             return None
-    return burned_in_warning(ds)
 
 
 def anonymize_dataset(ds, uid_map: UidMapper) -> list[str]:
-    """De-identify ``ds`` in place; returns warnings (e.g. burned-in annotation)."""
+    """De-identify ``ds`` in place; returns warnings (burned-in annotation, a face)."""
     from pydicom.sequence import Sequence
 
-    warning = burned_in_warning(ds)
-    warnings = [warning] if warning else []
+    warnings = pixel_warnings(ds)
     ds.remove_private_tags()
     blank, remove, keep, allow = rules()
 
