@@ -82,7 +82,7 @@ def _dataset(fh, path: PathLike, *, header_only: bool):
             ds = pydicom.dcmread(fh, stop_before_pixels=header_only, force=True)
             if "Rows" not in ds and "PixelData" not in ds and "SOPClassUID" not in ds:
                 raise ImageReadError(path, f"{NOT_DICOM} (no DICM marker, no DICOM tags)")
-            _guesstransfer_syntax(ds)
+            _guess_transfer_syntax(ds)
     except ImageReadError:
         raise
     except OSError as exc:
@@ -104,7 +104,7 @@ def _dataset(fh, path: PathLike, *, header_only: bool):
     return ds
 
 
-def _guesstransfer_syntax(ds) -> None:
+def _guess_transfer_syntax(ds) -> None:
     """A file without file meta (ACR-NEMA style, a bare dataset) names no transfer syntax,
     so pydicom would not decode its pixels: take the encoding it detected while parsing
     (such files are never compressed). Every read of them failed as "truncated or corrupt"."""
