@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import replace
 import logging
 import struct
-from typing import Any
+import zlib
 
 import numpy as np
 import pydicom
 from pydicom.dataset import FileMetaDataset
-from pydicom.errors import InvalidDicomError
+from pydicom.errors import BytesLengthException, InvalidDicomError
 from pydicom.uid import ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian
 
 from .errors import (
@@ -31,7 +31,8 @@ from .errors import (
 )
 from . import dicom_decoders as decoders
 from .dicom_quiet import reading
-from .dicom_tags import measured_range, no_image_reason, padding_mask
+from .dicom_bytes import UNDEFINED, encapsulated_cut, expected_bytes, int_tag, pixel_element, transfer_syntax
+from .dicom_tags import first_number, integral, measured_range, no_image_reason, padding_mask
 from .formats import DICOMDIR_REASON, MEDIA_DIRECTORY_UID, is_dicom_name
 from .display import to_display
 from .reader import ImageMeta
@@ -88,13 +89,18 @@ def _dataset(fh, path: PathLike, *, header_only: bool):
         if exc.errno is not None:
             raise from_os_error(path, exc) from None
         raise ImageReadError(path, f"{TRUNCATED} (DICOM: {short_detail(exc)})") from None
-    except (EOFError, ValueError, KeyError, TypeError, struct.error) as exc:
+    except (EOFError, ValueError, KeyError, TypeError, struct.error, zlib.error) as exc:
+        # (zlib: a deflated file cut short; its own error failed a whole export)
         raise ImageReadError(path, f"{TRUNCATED} (DICOM: {short_detail(exc)})") from None
     if "Rows" not in ds or "Columns" not in ds:
         meta = getattr(ds, "file_meta", None)
         if str(getattr(meta, "MediaStorageSOPClassUID", "")) == MEDIA_DIRECTORY_UID:
             raise ImageReadError(path, f"{NO_PIXEL_DATA}: {DICOMDIR_REASON}")
         raise ImageReadError(path, no_image_reason(ds, NO_PIXEL_DATA))
+    ts = transfer_syntax(ds)
+    if ts is not None and str(ts).strip() and not ts.is_transfer_syntax:  # (pydicom raised ValueError on it)
+        raise ImageReadError(path, f"cannot decode DICOM pixel data: its transfer syntax {str(ts).strip()} is none "
+                                   f"the DICOM standard defines (a vendor's private one, or a damaged value)")
     return ds
 
 
@@ -117,14 +123,6 @@ def _guess_transfer_syntax(ds) -> None:
         meta.TransferSyntaxUID = ExplicitVRLittleEndian if little is not False else ExplicitVRBigEndian
 
 
-def _int_tag(ds, keyword: str, default: int) -> int:
-    try:
-        value = ds.get(keyword, default)
-        return int(value) if value not in (None, "") else default
-    except (TypeError, ValueError):
-        return default
-
-
 def _float_tag(ds, keyword: str, default: float) -> float:
     try:
         value = ds.get(keyword, default)
@@ -138,10 +136,10 @@ def _photometric(ds) -> str:
 
 
 def _meta(ds) -> ImageMeta:
-    rows, cols = _int_tag(ds, "Rows", 0), _int_tag(ds, "Columns", 0)
-    frames = max(1, _int_tag(ds, "NumberOfFrames", 1))
-    samples = _int_tag(ds, "SamplesPerPixel", 1)
-    bits = _int_tag(ds, "BitsAllocated", 16)
+    rows, cols = int_tag(ds, "Rows", 0), int_tag(ds, "Columns", 0)
+    frames = max(1, int_tag(ds, "NumberOfFrames", 1))
+    samples = int_tag(ds, "SamplesPerPixel", 1)
+    bits = int_tag(ds, "BitsAllocated", 16)
     photometric = _photometric(ds)
     if photometric == "PALETTE COLOR":
         channels, depth, stored, rescale = 3, 8, None, None
@@ -150,7 +148,7 @@ def _meta(ds) -> ImageMeta:
         # a 16-bit CT was called "DICOM 32-bit"), with its Bits Stored and rescale said apart
         channels = samples
         depth = 32 if bits > 16 else (16 if bits > 8 else 8)
-        stored = _int_tag(ds, "BitsStored", bits)
+        stored = int_tag(ds, "BitsStored", bits)
         stored = stored if 0 < stored < bits else None
         rescale = _rescale(ds) if samples == 1 else None
     return ImageMeta(cols, rows, "DICOM", depth, channels, frames, photometric, sigmoid=_sigmoid(ds),
@@ -193,9 +191,18 @@ def _sigmoid(ds) -> bool:
     return str(value or "").strip().upper() == "SIGMOID"
 
 
+#: what pydicom raises when a damaged element is first read (a length that is no whole
+#: number of values, a value representation DICOM has none of): the index said "unexpected
+#: error" of such a file and an export of the project failed on it
+_DAMAGED = (BytesLengthException, NotImplementedError)
+
+
 def header(fh, path: PathLike, max_pixels: int | None) -> ImageMeta:
     with reading():  # pydicom's remarks on the file: debug detail (dicom_quiet)
-        return _header(fh, path, max_pixels)
+        try:
+            return _header(fh, path, max_pixels)
+        except _DAMAGED as exc:
+            raise ImageReadError(path, f"{TRUNCATED} (DICOM: {short_detail(exc)})") from None
 
 
 def _header(fh, path: PathLike, max_pixels: int | None) -> ImageMeta:
@@ -204,14 +211,10 @@ def _header(fh, path: PathLike, max_pixels: int | None) -> ImageMeta:
     check_size(path, meta.width, meta.height, max_pixels)
     _check_pixel_bytes(ds, fh, path)
     if not _native(ds):  # compressed: can an installed decoder read it? (nothing decoded)
-        problem = decoders.header_problem(ds, _transfer_syntax(ds))
+        problem = decoders.header_problem(ds, transfer_syntax(ds))
         if problem is not None:
             meta = replace(meta, undecodable=problem)
     return meta
-
-
-def _transfer_syntax(ds):
-    return getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", None)
 
 
 def _check_decoder(ds, ts, path: PathLike) -> None:
@@ -225,56 +228,15 @@ def _check_decoder(ds, ts, path: PathLike) -> None:
 def _native(ds) -> bool:
     """Whether the pixel data is stored plainly (not compressed, not deflated), so its
     length follows from the header's size, depth, samples and frames."""
-    ts = _transfer_syntax(ds)
+    ts = transfer_syntax(ds)
     if ts is not None and getattr(ts, "is_compressed", False):
         return False
     return ts is None or str(ts) != "1.2.840.10008.1.2.1.99"  # deflated: checked when decoded
 
 
-def _expected_bytes(ds) -> int:
-    """The bytes of native pixel data the header asks for."""
-    rows, cols = _int_tag(ds, "Rows", 0), _int_tag(ds, "Columns", 0)
-    frames = max(1, _int_tag(ds, "NumberOfFrames", 1))
-    samples = _int_tag(ds, "SamplesPerPixel", 1)
-    bits = _int_tag(ds, "BitsAllocated", 16)
-    expected = rows * cols * frames * samples * bits // 8
-    if str(getattr(ds, "PhotometricInterpretation", "")).strip() == "YBR_FULL_422":
-        expected = expected * 2 // 3  # two chroma samples shared by each pair of pixels
-    return expected
-
-
 def _short(path: PathLike, expected: int, held: int) -> ImageReadError:
     """Pixel data cut short: the same words at index time and when viewed."""
     return ImageReadError(path, f"{TRUNCATED} (DICOM pixel data needs {expected} bytes, the file holds {max(held, 0)})")
-
-
-_PIXEL_TAGS = frozenset({(0x7FE0, 0x0010), (0x7FE0, 0x0008), (0x7FE0, 0x0009)})
-_LONG_VRS = frozenset({b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"SV", b"UC", b"UN", b"UR", b"UT", b"UV"})
-_UNDEFINED = 0xFFFFFFFF
-
-
-def _pixel_element(ds, fh) -> tuple[int, int] | None:
-    """(bytes of its tag, VR and length; the length it gives) of the pixel data element
-    at the file's position (where ``stop_before_pixels`` left it); None when none is
-    there or its encoding is unknown."""
-    encoding = getattr(ds, "original_encoding", None)
-    if encoding is None or None in encoding:
-        ts = _transfer_syntax(ds)
-        if ts is None:
-            return None
-        encoding = (ts.is_implicit_VR, ts.is_little_endian)
-    implicit, little = encoding
-    head = fh.read(12)
-    if len(head) < 8:
-        return None
-    order = "<" if little else ">"
-    if struct.unpack(order + "HH", head[:4]) not in _PIXEL_TAGS:
-        return None
-    if implicit:
-        return 8, struct.unpack(order + "I", head[4:8])[0]
-    if head[4:6] not in _LONG_VRS:
-        return 8, struct.unpack(order + "H", head[6:8])[0]
-    return (12, struct.unpack(order + "I", head[8:12])[0]) if len(head) == 12 else None
 
 
 def _check_pixel_bytes(ds, fh, path: PathLike) -> None:
@@ -288,20 +250,23 @@ def _check_pixel_bytes(ds, fh, path: PathLike) -> None:
     them; only its pixels need the decoder, which :func:`read` says ("needs a decoder
     plugin", retried once one is installed)."""
     if not _native(ds):
+        ts = transfer_syntax(ds)
+        if ts is not None and getattr(ts, "is_compressed", False):
+            _check_items(ds, fh, path)
         return
-    expected = _expected_bytes(ds)
+    expected = expected_bytes(ds)
     try:
         here = fh.tell()  # stop_before_pixels leaves the file at the pixel data element
         fh.seek(0, 2)
         remaining = fh.tell() - here
         fh.seek(here)
-        element = _pixel_element(ds, fh)
+        element = pixel_element(ds, fh)
     except (OSError, struct.error):
         return
     if remaining == 0 and expected:  # the header ends the file: no pixel data element at all
         raise ImageReadError(path, NO_PIXEL_DATA)
     head, length = element or (0, None)
-    if length == _UNDEFINED:  # pydicom reads it as a sequence of items: it found no pixels
+    if length == UNDEFINED:  # pydicom reads it as a sequence of items: it found no pixels
         raise ImageReadError(path, f"{TRUNCATED} (the DICOM pixel data element's length is invalid: it says "
                                    f"'undefined', which only compressed data may; the pixels need {expected} bytes)")
     if remaining - head < expected:
@@ -309,6 +274,24 @@ def _check_pixel_bytes(ds, fh, path: PathLike) -> None:
     if length is not None and length < expected:
         raise ImageReadError(path, f"{TRUNCATED} (the DICOM pixel data element's length is invalid: it says "
                                    f"{length} bytes, the pixels need {expected})")
+
+
+def _check_items(ds, fh, path: PathLike) -> None:
+    """Compressed pixel data must reach its end marker within the file: cut short, pydicom
+    reads the file as an empty dataset (the viewer said "its image is missing (no rows,
+    columns or pixel data)", the index listed it, an export wrote it without pixels)."""
+    try:
+        here = fh.tell()
+        fh.seek(0, 2)
+        end = fh.tell()
+        fh.seek(here)
+        element = pixel_element(ds, fh)
+        why = encapsulated_cut(fh, end) if element is not None and element[1] == UNDEFINED else None
+        fh.seek(here)
+    except (OSError, struct.error):
+        return
+    if why:
+        raise ImageReadError(path, f"{TRUNCATED} (the compressed DICOM pixel data is cut short: {why})")
 
 
 def _header_failure(fh, path: PathLike) -> None:
@@ -325,18 +308,44 @@ def _pixels_short(ds) -> bool:
     for keyword in ("PixelData", "FloatPixelData", "DoubleFloatPixelData"):
         value = ds.get(keyword)
         if value is not None:
-            return isinstance(value, bytes) and len(value) < _expected_bytes(ds)
+            return isinstance(value, bytes) and len(value) < expected_bytes(ds)
     return True
 
 
-def _decode_frame(ds, path: PathLike, frame: int, frames: int) -> np.ndarray:
-    if "PixelData" not in ds and "FloatPixelData" not in ds and "DoubleFloatPixelData" not in ds:
+def _frames_header(fh, path: PathLike):
+    """The header of a multi-frame file whose frames are read one at a time from the file
+    (:func:`_decode_frame` given ``fh``), its pixel bytes checked; None for any other file
+    (read whole, as before). Stepping through an Enhanced CT's slices or a cine loop read
+    the whole pixel data for each frame (112 MB held for 0.5 MB of a 200-frame file)."""
+    if _pixel_array is None:  # pydicom 2.x reads frames from a dataset only
+        return None
+    try:
+        ds = _dataset(fh, path, header_only=True)
+        here = fh.tell()
+        element = pixel_element(ds, fh)  # (None: no pixel data here, or an unknown encoding)
+        fh.seek(here)
+    except (ImageReadError, OSError, struct.error):
+        element = None
+    ts = transfer_syntax(ds) if element is not None else None
+    if ts is None or int_tag(ds, "NumberOfFrames", 1) <= 1 or str(ts) == "1.2.840.10008.1.2.1.99":
+        fh.seek(0)  # (deflated: the pixels lie in the compressed stream)
+        return None
+    _check_pixel_bytes(ds, fh, path)  # a cut or corrupt file says what the index said
+    return ds
+
+
+def _decode_frame(ds, path: PathLike, frame: int, frames: int, fh=None) -> np.ndarray:
+    """Decode ``frame`` from ``ds``; with ``fh`` (``ds`` a header: :func:`_frames_header`),
+    from the file, reading that frame's bytes only."""
+    if fh is None and "PixelData" not in ds and "FloatPixelData" not in ds and "DoubleFloatPixelData" not in ds:
         raise ImageReadError(path, NO_PIXEL_DATA)
-    ts = _transfer_syntax(ds)
+    ts = transfer_syntax(ds)
     compressed = ts is not None and getattr(ts, "is_compressed", False)
     if compressed:
         _check_decoder(ds, ts, path)
     try:
+        if fh is not None:  # (the transfer syntax given: a file without file meta names none)
+            return _pixel_array(fh, index=frame, transfer_syntax_uid=ts)
         if _pixel_array is not None:
             return _pixel_array(ds, index=frame)
         arr = ds.pixel_array
@@ -349,32 +358,11 @@ def _decode_frame(ds, path: PathLike, frame: int, frames: int) -> np.ndarray:
         raise ImageReadError(path, f"{TRUNCATED} (DICOM: {short_detail(exc)})") from None
 
 
-def _integral(arr: np.ndarray) -> np.ndarray:
-    """Modality LUT output as the smallest integer dtype that holds it, when it is integral."""
-    if arr.dtype.kind != "f":
-        return arr
-    finite = arr[np.isfinite(arr)] if arr.size else arr
-    if finite.size != arr.size or not np.array_equal(finite, np.round(finite)):
-        return arr.astype(np.float32)
-    lo, hi = (float(arr.min()), float(arr.max())) if arr.size else (0.0, 0.0)
-    for dtype in (np.int16, np.uint16, np.int32):
-        info = np.iinfo(dtype)
-        if info.min <= lo and hi <= info.max:
-            return arr.astype(dtype)
-    return arr.astype(np.float32)
-
-
-def _first(value: Any) -> float:
-    if isinstance(value, (list, tuple)) or type(value).__name__ == "MultiValue":
-        value = value[0]
-    return float(value)
-
-
 def _tag_window(ds) -> tuple[float, float] | None:
     if "WindowCenter" not in ds or "WindowWidth" not in ds:
         return None
     try:
-        center, width = _first(ds.WindowCenter), _first(ds.WindowWidth)
+        center, width = first_number(ds.WindowCenter), first_number(ds.WindowWidth)
     except (TypeError, ValueError, IndexError):
         return None
     return (center, width) if width > 0 else None
@@ -435,24 +423,30 @@ def read(fh, path: PathLike, frame: int, max_pixels: int | None, window, default
     """Returns (pixels, display, meta, window used). ``window`` overrides the file's
     window or VOI LUT; ``default_window`` replaces min/max where the file has neither."""
     with reading():  # pydicom's remarks on the file: debug detail (dicom_quiet)
-        return _read(fh, path, frame, max_pixels, window, default_window)
+        try:
+            return _read(fh, path, frame, max_pixels, window, default_window)
+        except _DAMAGED as exc:  # (a decoder's own NotImplementedError is said by _decode_frame)
+            raise ImageReadError(path, f"{TRUNCATED} (DICOM: {short_detail(exc)})") from None
 
 
 def _read(fh, path: PathLike, frame: int, max_pixels: int | None, window, default_window=None):
-    try:
-        ds = _dataset(fh, path, header_only=False)
-    except ImageReadError as exc:
-        # ("DICOM has no pixel data: CT Image object, ...": what the object is follows)
-        if exc.reason.startswith((NO_PIXEL_DATA, TRUNCATED)):
-            _header_failure(fh, path)
-        raise
+    ds = _frames_header(fh, path)
+    whole = ds is None
+    if whole:
+        try:
+            ds = _dataset(fh, path, header_only=False)
+        except ImageReadError as exc:
+            # ("DICOM has no pixel data: CT Image object, ...": what the object is follows)
+            if exc.reason.startswith((NO_PIXEL_DATA, TRUNCATED)):
+                _header_failure(fh, path)
+            raise
     meta = _meta(ds)
     check_size(path, meta.width, meta.height, max_pixels)
-    if _pixels_short(ds):
+    if whole and _pixels_short(ds):
         _header_failure(fh, path)
     if not 0 <= frame < meta.frames:
         raise ImageReadError(path, out_of_range(frame, meta.frames, "frame"))
-    arr = _decode_frame(ds, path, frame, meta.frames)
+    arr = _decode_frame(ds, path, frame, meta.frames, None if whole else fh)
     photometric = meta.mode
     if photometric == "PALETTE COLOR":
         try:
@@ -468,7 +462,7 @@ def _read(fh, path: PathLike, frame: int, max_pixels: int | None, window, defaul
             return arr, arr, meta, None
         used = window or (float(arr.max()) / 2.0, float(arr.max()) or 1.0)
         return arr, to_display(arr, used), meta, used
-    pixels = _integral(_modality(arr, ds, frame))
+    pixels = integral(_modality(arr, ds, frame))
     padding = padding_mask(arr, ds)
     if padding is not None and not padding.all():  # the viewer's Auto and Full range leave it out too
         meta = replace(meta, padding=(float(pixels[padding].min()), float(pixels[padding].max())))

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 
-def _first_number(value: Any) -> float:
+def first_number(value: Any) -> float:
     if isinstance(value, (list, tuple)) or type(value).__name__ == "MultiValue":
         value = value[0]
     return float(value)
@@ -48,8 +48,8 @@ def padding_mask(arr: np.ndarray, ds) -> np.ndarray | None:
     if "PixelPaddingValue" not in ds or arr.ndim != 2:
         return None
     try:
-        value = _first_number(ds.PixelPaddingValue)
-        limit = _first_number(ds.PixelPaddingRangeLimit) if "PixelPaddingRangeLimit" in ds else value
+        value = first_number(ds.PixelPaddingValue)
+        limit = first_number(ds.PixelPaddingRangeLimit) if "PixelPaddingRangeLimit" in ds else value
     except (TypeError, ValueError, IndexError):
         return None
     lo, hi = min(value, limit), max(value, limit)
@@ -65,3 +65,18 @@ def measured_range(pixels: np.ndarray, padding: np.ndarray | None) -> tuple[floa
         measured = pixels[~padding]
         return float(measured.min()), float(measured.max())
     return float(pixels.min()), float(pixels.max())
+
+
+def integral(arr: np.ndarray) -> np.ndarray:
+    """Modality LUT output as the smallest integer dtype that holds it, when it is integral."""
+    if arr.dtype.kind != "f":
+        return arr
+    finite = arr[np.isfinite(arr)] if arr.size else arr
+    if finite.size != arr.size or not np.array_equal(finite, np.round(finite)):
+        return arr.astype(np.float32)
+    lo, hi = (float(arr.min()), float(arr.max())) if arr.size else (0.0, 0.0)
+    for dtype in (np.int16, np.uint16, np.int32):
+        info = np.iinfo(dtype)
+        if info.min <= lo and hi <= info.max:
+            return arr.astype(dtype)
+    return arr.astype(np.float32)

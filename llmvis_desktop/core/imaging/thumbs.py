@@ -70,8 +70,10 @@ JPEG_QUALITY = 85
 #: colour, often black); 4: an image of one value or one colour at 16 bits (or float) shown
 #: in that colour (it was black: a zero-width stretch); a gray or RGB PNG's transparent
 #: colour (tRNS) shown over white (it was shown in its colour); 5: a line-scan strip folded
-#: into the square (:mod:`.strip_view`; it was a sliver 1 to 9 pixels across)
-RENDER_VERSION = 5
+#: into the square (:mod:`.strip_view`; it was a sliver 1 to 9 pixels across); 6: a gray
+#: TIFF's unspecified extra samples are channels, its first one shown (the second was
+#: taken for alpha: the tile was nearly white)
+RENDER_VERSION = 6
 TOUCH_AFTER_S = 3600  # a hit marks an entry used when its mark is older than this
 PRUNE_TARGET = 0.9  # a cache over its limit is pruned down to this fraction of it
 STALE_TMP_S = 86400  # a temporary file this old was left by a crash

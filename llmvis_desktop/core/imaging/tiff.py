@@ -54,6 +54,20 @@ def _tiff_page_info(page) -> tuple[int, int, int, int, str, bool, int]:
     return width, height, depth, channels, mode, is_float, orientation
 
 
+def _channel_stack(page) -> int:
+    """How many channels a gray page (min-is-black or min-is-white) holds as samples whose
+    extra ones are unspecified data, not alpha (fluorescence microscopy: DAPI and FITC as
+    two 16-bit samples): each is shown as a frame of its own, gray at full depth, as
+    ImageJ shows channels (the second was composited as alpha: the image showed nearly
+    white). 0 for any other page: declared alpha stays alpha."""
+    try:
+        extras = [int(e) for e in (page.extrasamples or ())]
+        gray = int(page.photometric) in (0, 1)
+    except (TypeError, ValueError):
+        return 0
+    return int(page.samplesperpixel) if gray and extras and not any(extras) else 0
+
+
 def _is_cmyk(page) -> bool:
     """A separated (CMYK) page of 4 or more samples: read as RGB (:func:`_cmyk_to_rgb`),
     as Pillow reads an 8-bit one; its K channel is no alpha."""
@@ -184,7 +198,11 @@ def read_tiff(fh, path, frame, max_pixels, *, decode: bool):
         with tifffile.TiffFile(fh) as tf:
             frames = len(tf.pages)
             page = tf.pages.first
-            width, height, depth, channels, mode, _, orientation = _tiff_page_info(page)
+            width, height, depth, channels, mode, is_float, orientation = _tiff_page_info(page)
+            stack = _channel_stack(page) if frames == 1 else 0
+            if stack:  # its channels are its frames, each gray
+                frames, channels = stack, 1
+                mode = {8: "L", 16: "I;16"}.get(depth, "F" if is_float else "I")
             check_size(path, width, height, max_pixels)
             # MinIsWhite gray (8 bits or more): kept as stored and shown inverted, like
             # DICOM MONOCHROME1 (Pillow would invert the values themselves)
@@ -198,8 +216,8 @@ def read_tiff(fh, path, frame, max_pixels, *, decode: bool):
             if pil_ok or not decode:
                 return (None if pil_ok else meta), None
             _check_frame(path, frame, frames)
-            page = tf.pages[frame]
-            if frame:  # every page has its own size: checked from its header, before decoding
+            page = tf.pages[0 if stack else frame]
+            if frame and not stack:  # every page has its own size: checked from its header, before decoding
                 page_w, page_h = _tiff_page_info(page)[:2]
                 check_size(path, page_w, page_h, max_pixels, page_of(frame, frames))
                 _check_data_inside(tf, page, path, page_of(frame, frames))
@@ -207,6 +225,10 @@ def read_tiff(fh, path, frame, max_pixels, *, decode: bool):
             arr = _page_array(tf, page)
             if int(page.planarconfig) == 2 and arr.ndim == 3:
                 arr = np.moveaxis(arr, 0, -1)
+            if stack and arr.ndim == 3:
+                arr = arr[:, :, frame]
+            if arr.dtype == np.bool_:  # bilevel: as Pillow shows a page (the window refused booleans)
+                arr = (arr if int(page.photometric) != 0 else ~arr).astype(np.uint8) * np.uint8(255)
             if _is_cmyk(page) and arr.ndim == 3:
                 arr = _cmyk_to_rgb(arr)
             if int(page.photometric) == 3 and page.colormap is not None:

@@ -120,25 +120,39 @@ def burned_in_warning(ds) -> str | None:
             "may carry identifying text (names, IDs, dates), which is not removed; check them")
 
 
+def recognizable_warning(ds) -> str | None:
+    """Why the pixels may identify the patient by sight (Recognizable Visual Features YES: a
+    face in a 3D rendering or a photograph), or None."""
+    if str(ds.get("RecognizableVisualFeatures", "") or "").strip().upper() != "YES":
+        return None
+    return ("RecognizableVisualFeatures is YES: the pixels show features that may identify the patient "
+            "(a face), which de-identifying the tags does not remove; check them")
+
+
+def pixel_warnings(ds) -> list[str]:
+    """What the pixels may show that de-identification leaves: burned-in text, a face."""
+    return [w for w in (burned_in_warning(ds), recognizable_warning(ds)) if w]
+
+
 def burned_in_warning_of_file(src: Path) -> str | None:
-    """:func:`burned_in_warning` for the DICOM file ``src`` (its tags only, no pixels read):
-    its 8-bit PNG rendering carries no tag, but the pixels carry what text is burned in."""
+    """:func:`pixel_warnings` for the DICOM file ``src`` (its tags only, no pixels read),
+    joined: its 8-bit PNG rendering carries no tag, but the pixels carry what text is
+    burned in, and a face."""
     import pydicom
 
     with quiet_pydicom():
         try:
             ds = pydicom.dcmread(str(src), stop_before_pixels=True, force=True)
+            return "; ".join(pixel_warnings(ds)) or None
         except Exception:  # (it was rendered: a header pydicom refuses now says nothing here)
             return None
-    return burned_in_warning(ds)
 
 
 def anonymize_dataset(ds, uid_map: UidMapper) -> list[str]:
-    """De-identify ``ds`` in place; returns warnings (e.g. burned-in annotation)."""
+    """De-identify ``ds`` in place; returns warnings (burned-in annotation, a face)."""
     from pydicom.sequence import Sequence
 
-    warning = burned_in_warning(ds)
-    warnings = [warning] if warning else []
+    warnings = pixel_warnings(ds)
     ds.remove_private_tags()
     blank, remove, keep, allow = rules()
 
@@ -212,21 +226,52 @@ def _complete_file_meta(ds) -> bool:
                ("TransferSyntaxUID", "MediaStorageSOPClassUID", "MediaStorageSOPInstanceUID"))
 
 
+class SourceUnreadable(Exception):
+    """The source can no longer be read whole (damaged since it was indexed): nothing is
+    written. The message quotes none of its values."""
+
+
+#: the pixel data elements: a de-identified image holds one
+PIXEL_KEYWORDS = ("PixelData", "FloatPixelData", "DoubleFloatPixelData")
+
+
 def anonymize_file(src: Path, dst: Path, uid_map: UidMapper) -> list[str]:
     """De-identify ``src`` into ``dst``; returns warnings, none quoting the source's values
-    (pydicom's own, which quote them, are kept off the log and stderr: :func:`quiet_pydicom`)."""
+    (pydicom's own, which quote them, are kept off the log and stderr: :func:`quiet_pydicom`).
+    Raises :class:`SourceUnreadable` when ``src`` cannot be read or has lost its pixel data
+    (cut short after it was indexed: pydicom reads compressed data cut short as an empty
+    dataset, which was written as a DICOM without rows or pixels)."""
     import pydicom
 
     with quiet_pydicom() as heard:
-        ds = pydicom.dcmread(str(src), force=True)
-        warnings = anonymize_dataset(ds, uid_map)
-        complete = _complete_file_meta(ds)
+        try:
+            ds = pydicom.dcmread(str(src), force=True)
+        except Exception as exc:  # (pydicom's, struct's, zlib's: their words may quote values)
+            raise SourceUnreadable(f"could not be read to de-identify it: truncated or corrupt DICOM "
+                                   f"({type(exc).__name__} while reading it)") from None
+        if not any(k in ds for k in PIXEL_KEYWORDS):
+            raise SourceUnreadable("could not be read to de-identify it: truncated or corrupt DICOM (its pixel "
+                                   "data is missing or cut short)")
+        try:
+            warnings = anonymize_dataset(ds, uid_map)
+            complete = _complete_file_meta(ds)
+        except Exception as exc:  # an element pydicom cannot convert (a flipped VR byte...)
+            raise SourceUnreadable(_damaged(exc)) from None
         ds.preamble = b"\0" * 128  # the source's is application data: not carried over
         tmp = Path(dst).with_name(f".{Path(dst).name}.part")
         try:
             ds.save_as(str(tmp), enforce_file_format=complete)
             tmp.replace(dst)
-        except BaseException:
+        except BaseException as exc:
             tmp.unlink(missing_ok=True)
+            if isinstance(exc, Exception) and not isinstance(exc, OSError):  # (a full disk fails the export)
+                raise SourceUnreadable(_damaged(exc)) from None
             raise
     return warnings + in_own_words(heard)
+
+
+def _damaged(exc: Exception) -> str:
+    """Why a readable image could not be de-identified, quoting none of its values (pydicom's
+    words quote the element's bytes)."""
+    return (f"could not be de-identified: an element of it is damaged, which pydicom cannot read or "
+            f"write ({type(exc).__name__})")

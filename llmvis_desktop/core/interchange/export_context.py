@@ -182,9 +182,14 @@ class ExportContext:
             if not self._write_8bit(row, src, dest):
                 return False
         elif row.dicom_file and self.options.anonymize:  # a repair of one is a plain TIFF: copied
-            from .anonymize import anonymize_file
+            from .anonymize import SourceUnreadable, anonymize_file
 
-            for w in anonymize_file(src, dest, self.uid_mapper):
+            try:
+                said = anonymize_file(src, dest, self.uid_mapper)
+            except SourceUnreadable as exc:  # changed since it was indexed: the rest goes on
+                self._warn_image(row, f"{row.name}: {exc}; not exported")
+                return False
+            for w in said:
                 self._warn_image(row, f"{row.name}: {w}")
         elif self.options.link:
             try:
