@@ -1,6 +1,5 @@
 """Core tests run without Qt; every test gets its own config/data/cache dirs."""
 import os
-from pathlib import Path
 
 import pytest
 
@@ -175,25 +174,9 @@ def worker():
     w.shutdown()
 
 
-def make_read_only(monkeypatch, folder) -> None:
-    """``folder`` and everything below it read-only to the store's checks (through
-    ``os.access`` and the store's own write probe: permission bits do not stop root)."""
-    import llmvis_desktop.core.store.db_location as db_location
-    import llmvis_desktop.core.store.engine as eng
-
-    real_access = eng.os.access
-    inside = str(Path(folder).resolve())
-
-    def fake_access(path, mode):
-        if str(path).startswith(inside) and mode & eng.os.W_OK:
-            return False
-        return real_access(path, mode)
-
-    monkeypatch.setattr(eng.os, "access", fake_access)
-    monkeypatch.setattr(db_location, "_writable_dir", lambda p: not str(p).startswith(inside))
-
-
 @pytest.fixture
 def read_only():
-    """:func:`make_read_only`, for tests to call on the folder they choose."""
+    """:func:`readonly_helpers.make_read_only`, for tests to call on the folder they choose."""
+    from readonly_helpers import make_read_only
+
     return make_read_only

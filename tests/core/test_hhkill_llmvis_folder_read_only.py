@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from llmvis_desktop.core.project import Project
 
-from conftest import make_read_only
+from readonly_helpers import make_read_only
 
 
 def test_the_note_names_the_llmvis_folder_when_only_it_is_read_only(png_folder, monkeypatch, tmp_path):

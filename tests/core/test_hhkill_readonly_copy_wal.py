@@ -15,7 +15,7 @@ import sys
 from llmvis_desktop.core.project import Project
 from llmvis_desktop.core.store import readonly_copy
 
-from conftest import make_read_only
+from readonly_helpers import make_read_only
 
 # a session that writes the copy without a history event (as an index reading image
 # headers does) and is killed before it could fold its log into the file
