@@ -93,6 +93,17 @@ class Project:
         except (RootUnavailable, NothingListed) as exc:
             raise ProjectError(str(exc)) from exc
 
+    def scan_folder(self, rel_dir: str) -> ScanResult:
+        """Index the listing of the one folder ``rel_dir`` (:func:`.index_listing.scan_folder`):
+        a file saved into it (a repair) is listed as a scan lists it, no other folder walked."""
+        from .imaging.scan import RootUnavailable
+        from .index_listing import scan_folder
+
+        try:
+            return scan_folder(self.store, self.root, rel_dir)
+        except RootUnavailable as exc:
+            raise ProjectError(str(exc)) from exc
+
     def read_headers(self, token: Optional[CancelToken] = None, progress: ProgressFn = no_progress,
                      batch_size: int = 200, result: Optional[ScanResult] = None) -> int:
         """Read the pending headers (:func:`.indexer.read_headers`); moves it finds by content
