@@ -225,8 +225,9 @@ def scan_folder(store: Store, root: Path, rel_dir: str, token: Optional[CancelTo
     list (hidden, gone, unreadable) is left alone: an empty result."""
     token = token or CancelToken()
     report = WalkReport()
-    if any(part.startswith(".") for part in rel_dir.split("/") if part):
-        return ScanResult()  # (hidden: the walk never enters it)
+    parts = [part for part in rel_dir.split("/") if part]
+    if any(part.startswith(".") or not part.isascii() and not _utf8(part) for part in parts):
+        return ScanResult()  # (hidden, or a name no database stores: the walk never enters it)
     listed = list(walk_folders(root, token, report, only=rel_dir))
     result = ScanResult(unreadable_folders=list(report.unreadable))
     if not listed:
@@ -244,6 +245,14 @@ def scan_folder(store: Store, root: Path, rel_dir: str, token: Optional[CancelTo
         result.added -= min(result.added, result.moved)
         result.missing -= min(result.missing, result.moved)
     return result
+
+
+def _utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _moves_waiting(store: Store) -> bool:

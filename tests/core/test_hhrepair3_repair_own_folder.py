@@ -92,3 +92,28 @@ def test_an_overwritten_repair_output_is_marked_changed_as_a_rescan_marks_it(tmp
         assert (row.size, row.mtime_ns) == (st.st_size, st.st_mtime_ns)
         again = p.scan()
         assert (again.added, again.changed) == (0, 0)
+
+
+def test_a_repair_into_a_hidden_folder_is_not_indexed_as_a_rescan_would_not(tmp_path):
+    root, mask = _folder(tmp_path)
+    with Project.open(root) as p:
+        p.index()
+        res = apply_mod.repair_file(root / "c.png", mask, method="telea", project=p, out_dir=".fixed")
+        assert res.output_path.parent.name == ".fixed" and res.output_image_id is None
+        assert p.image_by_path(".fixed/c.repaired.png") is None
+        before = _state(p)
+        again = p.scan()
+        assert again.added == 0 and _state(p) == before
+
+
+def test_scan_folder_leaves_out_a_folder_the_walk_would_not_enter(tmp_path):
+    import os
+
+    root, _ = _folder(tmp_path)
+    bad = os.fsdecode(b"bad\xff")
+    (root / bad).mkdir()
+    Image.new("RGB", (8, 8)).save(root / bad / "x.png")
+    with Project.open(root) as p:
+        p.index()
+        got = p.scan_folder(bad)
+        assert got.added == 0 and p.count() == 3
