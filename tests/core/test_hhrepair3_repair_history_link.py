@@ -21,9 +21,9 @@ def _project(tmp_path):
     return root, tmp_path / "scratch-mask.png"
 
 
-def test_the_output_history_shows_its_original_and_how_it_was_made(tmp_path):
+def test_the_output_history_shows_its_original_and_how_it_was_made(tmp_path, db_url):
     root, mask = _project(tmp_path)
-    with Project.open(root) as p:
+    with Project.open(root, db_url) as p:
         p.index()
         src = p.image_by_path("cam1/a.png")
         res = apply_mod.repair_file(root / "cam1" / "a.png", mask, method="telea", project=p, actor="ann")

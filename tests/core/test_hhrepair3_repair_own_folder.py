@@ -56,9 +56,9 @@ def test_a_repair_lists_only_its_own_folder(tmp_path, monkeypatch):
         assert rep.output_image_id == out.id
 
 
-def test_what_a_repair_indexes_is_what_a_rescan_gives(tmp_path):
+def test_what_a_repair_indexes_is_what_a_rescan_gives(tmp_path, db_url):
     root, mask = _folder(tmp_path)
-    with Project.open(root) as p:
+    with Project.open(root, db_url) as p:
         p.index()
         apply_mod.repair_file(root / "cam1" / "a.png", mask, method="telea", project=p)
         # a repair of the repair: beside it, into a folder that now has rows and a digest
