@@ -216,6 +216,45 @@ def scan(
     return result
 
 
+def scan_folder(store: Store, root: Path, rel_dir: str, token: Optional[CancelToken] = None) -> ScanResult:
+    """List the one folder ``rel_dir`` (relative posix path, "" the root; its subfolders
+    not entered) and bring its rows and digest in line with it, as :func:`scan` does for
+    that folder: what a saved repair indexes of its own folder, where a scan walked the
+    whole project (every folder of a 100k-image project listed and stat-ed for one file).
+    Moved files are relinked as :func:`scan` relinks them. A folder the walk would not
+    list (hidden, gone, unreadable) is left alone: an empty result."""
+    token = token or CancelToken()
+    report = WalkReport()
+    parts = [part for part in rel_dir.split("/") if part]
+    if any(part.startswith(".") or not part.isascii() and not _utf8(part) for part in parts):
+        return ScanResult()  # (hidden, or a name no database stores: the walk never enters it)
+    listed = list(walk_folders(root, token, report, only=rel_dir))
+    result = ScanResult(unreadable_folders=list(report.unreadable))
+    if not listed:
+        return result
+    with store.read() as s:
+        stored = rf.folder_digests_of(s, [rel_dir])
+        total, _ = rf.image_counts(s)
+        undigested = total > rf.digested_file_count(s)
+    result.seen = listed[0].count
+    _apply(store, root, listed, stored, undigested, result, report.not_images, token)
+    result.skipped = list(report.skipped.values())
+    if _moves_waiting(store):
+        with store.write() as s:
+            result.moved = repo_moves.relink_moved(s)
+        result.added -= min(result.added, result.moved)
+        result.missing -= min(result.missing, result.moved)
+    return result
+
+
+def _utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _moves_waiting(store: Store) -> bool:
     with store.read() as s:
         return bool(repo_moves.find_moves(s))

@@ -93,6 +93,17 @@ class Project:
         except (RootUnavailable, NothingListed) as exc:
             raise ProjectError(str(exc)) from exc
 
+    def scan_folder(self, rel_dir: str) -> ScanResult:
+        """Index the listing of the one folder ``rel_dir`` (:func:`.index_listing.scan_folder`):
+        a file saved into it (a repair) is listed as a scan lists it, no other folder walked."""
+        from .imaging.scan import RootUnavailable
+        from .index_listing import scan_folder
+
+        try:
+            return scan_folder(self.store, self.root, rel_dir)
+        except RootUnavailable as exc:
+            raise ProjectError(str(exc)) from exc
+
     def read_headers(self, token: Optional[CancelToken] = None, progress: ProgressFn = no_progress,
                      batch_size: int = 200, result: Optional[ScanResult] = None) -> int:
         """Read the pending headers (:func:`.indexer.read_headers`); moves it finds by content
@@ -154,9 +165,11 @@ class Project:
         with self.store.read() as s:
             return rf.folders_with_counts(s)
 
-    def history(self, image_id: int) -> list[EventRecord]:
+    def history(self, image_id: int, repair_links: bool = False) -> list[EventRecord]:
+        """The image's events; ``repair_links``: with its repairs' links, derived
+        (:mod:`.store.repo_repair_trail`: the History panel's)."""
         with self.store.read() as s:
-            return rr.history(s, image_id)
+            return _trail(s, image_id, repair_links)
 
     def last_event_id(self) -> int:
         """The newest history event's id (0: none yet)."""
@@ -359,7 +372,7 @@ class Project:
         but withdrawn ones, :meth:`judged_without_labels` (else an empty list)."""
         return self.cards_and_history(image_id, history=False)[:2]
 
-    def cards_and_history(self, image_id: int, history: bool = True, cards_read=None
+    def cards_and_history(self, image_id: int, history: bool = True, cards_read=None, repair_links: bool = False
                           ) -> tuple[list[SuggestionRecord], list[dict], Optional[list[EventRecord]]]:
         """:meth:`suggestion_cards` and (``history``) :meth:`history` of an image in ONE
         transaction (the window after a review action on the image shown: a session each
@@ -372,7 +385,7 @@ class Project:
                 else rruns.judged_without_labels(s, image_id)
             if cards_read is not None and cards_read(suggestions, judged) is False:
                 history = False
-            return suggestions, judged, rr.history(s, image_id) if history else None
+            return suggestions, judged, _trail(s, image_id, repair_links) if history else None
 
     def suggestions(self, image_id: int, pending_only: bool = False) -> list[SuggestionRecord]:
         with self.store.read() as s:
@@ -422,3 +435,12 @@ class Project:
     def set_setting(self, key: str, value) -> None:
         with self.store.write() as s:  # the row locked: two reviewers' settings both stay
             settings_row.set_value(s, key, value)
+
+
+def _trail(session, image_id: int, repair_links: bool) -> list[EventRecord]:
+    events = rr.history(session, image_id)
+    if not repair_links:
+        return events
+    from .store.repo_repair_trail import with_repair_links
+
+    return with_repair_links(session, image_id, events)

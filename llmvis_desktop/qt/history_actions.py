@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 def _read_history(project, image_id: int) -> tuple:
     """(project, image id, events or None, exception or None); on the reader's thread."""
     try:
-        return project, image_id, project.history(image_id), None
+        return project, image_id, project.history(image_id, repair_links=True), None
     except Exception as exc:
         return project, image_id, None, exc
 

@@ -201,14 +201,20 @@ class RepairActions(RepairUndo):
         device = getattr(win.config, "device", "auto") or "auto"
 
         kept: dict = {}  # what a cancelled run left (its step), for the status bar message
+        moved: dict = {}  # the Settings' Device this machine lacks: why the CPU trains instead
         earlier: dict = {}  # what an earlier, killed run left: resumed (its step) or discarded (why)
 
         def work(token, progress, project=project, ck=ck, start=start, minutes=minutes, device=device):
             from ..core.repair import RepairError
             from ..core.repair.checkpoint import ensure_writable
             from ..core.repair.out_lock import OutputLock, OutputLocked
+            from ..core.tasks import Progress
 
             ensure_writable(ck)  # a read-only project folder: said before training, not after
+            device, why = _training_device(device)  # ("cuda" without a GPU failed the job)
+            if why:
+                moved["message"] = why
+                progress(Progress("device", 0, None, why))
             if start == ck:  # the project's model, damaged: said with what to do, before any work
                 from ..core.repair.checkpoint import CheckpointError, damaged_project_checkpoint, load_checkpoint
 
@@ -226,11 +232,11 @@ class RepairActions(RepairUndo):
                 raise RepairError(f"another llmvis repair train{who} is training {ck}; "
                                   f"wait for it to finish, then train again") from None
             try:
-                return _train(token, progress)
+                return _train(token, progress, device)
             finally:
                 lock.release()
 
-        def _train(token, progress):
+        def _train(token, progress, device):
             from ..core.repair.train import train
             from ..core.tasks import Cancelled, Progress
 
@@ -264,7 +270,8 @@ class RepairActions(RepairUndo):
 
         job = win.jobs.start("Train repair model", work)
         job.signals.progress.connect(self._training_progress)
-        job.signals.result.connect(void(lambda res: self._trained(res, earlier.get("message"), project)))
+        job.signals.result.connect(void(lambda res: self._trained(res, earlier.get("message"), project,
+                                                                  moved.get("message"))))
         job.signals.cancelled.connect(lambda: self._training_cancelled(kept.get("step"), project))
         job.signals.error.connect(lambda e: win.show_error(f"Repair training failed: {e}"))
         self.train_job = job
@@ -289,7 +296,7 @@ class RepairActions(RepairUndo):
 
     def _training_progress(self, p) -> None:
         """The training job said what it did with an earlier run's leftover: in the status bar."""
-        if getattr(p, "stage", "") == "resume" and shiboken6.isValid(self.win):
+        if getattr(p, "stage", "") in ("resume", "device") and shiboken6.isValid(self.win):
             self.win.statusBar().showMessage(p.message, 10000)
 
     def _dialogs_use_trained(self, project) -> None:
@@ -311,15 +318,19 @@ class RepairActions(RepairUndo):
                 dlg.status.setText("The repair model was trained meanwhile: Repair again to use it "
                                    "(the preview shown is the earlier model's).")
 
-    def _trained(self, result, earlier: Optional[str] = None, project=None) -> None:
+    def _trained(self, result, earlier: Optional[str] = None, project=None, on_cpu: Optional[str] = None) -> None:
+        """Training ended: its model, and ``on_cpu`` (why the CPU trained it, the Settings'
+        Device absent here), said first, before the checkpoint's path."""
         self._dialogs_use_trained(project)
         psnr = (getattr(result, "metrics", None) or {}).get("val_masked_psnr_db")
         step = getattr(result, "step", None)
         made = f"{step:,} steps" if isinstance(step, int) else "? steps"
         made += f", masked PSNR {psnr:.1f} dB" if isinstance(psnr, (int, float)) else ""
         if self.train_job is not None:  # the Jobs panel's line: what it made (it said "done" alone)
-            self.train_job.done_text = f"a repair model of {made}"
-        msg = f"Repair model trained ({made}); saved to {self.repair_checkpoint()}"
+            self.train_job.done_text = f"a repair model of {made}" + (" (on the CPU: see the status bar)"
+                                                                      if on_cpu else "")
+        msg = f"Repair model trained ({made}); " + (f"{on_cpu} " if on_cpu else "")
+        msg += f"Saved to {self.repair_checkpoint()}" if on_cpu else f"saved to {self.repair_checkpoint()}"
         self.win.statusBar().showMessage(msg + (f". {earlier}" if earlier else ""), 10000)
 
 
@@ -349,6 +360,21 @@ class _Call(KeptRunnable):
 
 #: how often Image ▸ Train repair model saves its progress (a killed run continues from it)
 GUI_SAVE_EVERY_S = 60.0
+
+
+def _training_device(device: str) -> tuple[str, str]:
+    """(where the repair model trains, why not on ``device``): the Settings' Device when this
+    machine has it; else the CPU, and why, as the repair dialog falls back
+    (:func:`.dialogs.repair_dialog._runnable`): a Device of "cuda" on a machine without a
+    GPU failed Image ▸ Train repair model with an error."""
+    from ..core.suggest.device import DeviceError, resolve
+
+    try:
+        resolve(device)
+    except DeviceError as exc:
+        why = f"{exc}, so the repair model is trained on the CPU (Settings \u25b8 Device)."
+        return "cpu", why[:1].upper() + why[1:]
+    return device, ""
 
 
 def _put_in_place(tmp: Path, ck: Path, sidecars: tuple) -> None:

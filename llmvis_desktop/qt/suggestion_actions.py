@@ -98,7 +98,8 @@ class _CardsRead:
 
         try:
             if self.history:
-                self.events = self.project.cards_and_history(self.image_id, cards_read=cards_read)[2]
+                self.events = self.project.cards_and_history(self.image_id, cards_read=cards_read,
+                                                             repair_links=True)[2]
             else:
                 cards_read(*self.project.suggestion_cards(self.image_id))
         except Exception as exc:  # said in the panel: "no suggestions yet" was not so

@@ -198,6 +198,7 @@ def test_read_only_output_folder_is_a_clear_error(tmp_path, monkeypatch, where):
 def test_project_provenance_and_cli(tmp_path, ckpt):
     from llmvis_desktop import cli_repair
     from llmvis_desktop.core.project import Project
+    from llmvis_desktop.core.hashing import file_sha256
 
     root = tmp_path / "proj"
     root.mkdir()
@@ -213,7 +214,7 @@ def test_project_provenance_and_cli(tmp_path, ckpt):
                                     actor="tester")
         reps = p.repairs(src.id)
         assert len(reps) == 1 and reps[0].engine == "gan" and reps[0].checkpoint_hash == res.checkpoint_hash
-        assert reps[0].source_sha256 == apply_mod.file_sha256(root / "part.png")
+        assert reps[0].source_sha256 == file_sha256(root / "part.png")
         assert reps[0].output_path == "repaired/part.repaired.png"
         assert reps[0].mask_path == "repaired/.masks/part.repaired.mask.png"
         out_img = p.image_by_path("repaired/part.repaired.png")

@@ -125,9 +125,12 @@ def walk_folders(
     root: Path,
     token: Optional[CancelToken] = None,
     report: Optional[WalkReport] = None,
+    only: Optional[str] = None,
 ) -> Iterator[FolderListing]:
     """Yield every folder under ``root`` (depth first, the root included, empty ones too)
-    with its image files and the digest of its listing."""
+    with its image files and the digest of its listing. ``only`` (a folder's relative
+    posix path, "" the root): that one folder, listed as the walk lists it, none of its
+    subfolders entered (a saved repair lists its own folder, not the whole project)."""
     root = Path(root)
     report = report if report is not None else WalkReport()
     try:
@@ -138,7 +141,7 @@ def walk_folders(
         raise RootUnavailable(f"{root}: not a folder")
     seen_dirs = {(st.st_dev, st.st_ino)}
     above = _folders_above(root)
-    stack: list[tuple[str, str]] = [(str(root), "")]
+    stack: list[tuple[str, str]] = [(str(root), "")] if only is None else [(os.path.join(root, only), only)]
     exts = SUPPORTED_EXTENSIONS
     while stack:
         if token is not None:
@@ -171,6 +174,8 @@ def walk_folders(
                     except OSError:
                         is_dir = False
                     if is_dir:
+                        if only is not None:  # (one folder: its subfolders are not listed)
+                            continue
                         if not (name.isascii() or _valid_name(name, prefix, report)):
                             continue
                         sub = _enter(entry, prefix + name, seen_dirs, above, report)
@@ -203,6 +208,8 @@ def walk_folders(
                 else:
                     kind = fst.st_mode & 0o170000
                     if kind == stat_mod.S_IFDIR:  # a folder named like an image
+                        if only is not None:
+                            continue
                         sub = _enter(entry, prefix + name, seen_dirs, above, report)
                         if sub is not None:
                             stack.append(sub)

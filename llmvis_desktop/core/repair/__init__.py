@@ -26,4 +26,9 @@ class RepairError(Exception):
     """A repair could not be done; the message says why in one line."""
 
 
-__all__ = ["DEFAULT_DETAIL", "METHODS", "STARTER_CHECKPOINT", "RepairError"]
+class SourceChanged(RepairError):
+    """The image was written to after its repair was previewed: the preview's pixels are
+    of its earlier content, so the repair is not saved (nothing was written)."""
+
+
+__all__ = ["DEFAULT_DETAIL", "METHODS", "STARTER_CHECKPOINT", "RepairError", "SourceChanged"]

@@ -22,10 +22,10 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from ..hashing import file_sha256
+from ..hashing import file_sha256_stat
 from ..store.writable import DatabaseReadOnly
 from ..tasks import CancelToken
-from . import DEFAULT_DETAIL, METHODS, STARTER_CHECKPOINT, RepairError
+from . import DEFAULT_DETAIL, METHODS, STARTER_CHECKPOINT, RepairError, SourceChanged
 from .mask_file import coverage_warning, load_mask  # (the dialog's Import takes load_mask from here)
 from .provenance import check_inside, is_original, record_repair, recorded_outputs
 from .save import (NameTaken, check_folder, clear_dead_temps, encode, output_format, png_refusal, source_meta,
@@ -244,6 +244,7 @@ def repair_file(
     mask_source: Optional[str] = None,
     result_pixels: Optional[np.ndarray] = None,
     result_checkpoint_hash: Optional[str] = None,
+    source_sha256: Optional[str] = None,
     frame: int = 0,
     large_mask: Optional[Callable[[str], None]] = None,
     max_pixels: Optional[int] = None,
@@ -258,9 +259,12 @@ def repair_file(
     ``checkpoint_hash``): recorded as is, since the checkpoint file may have changed since
     (training saves into it) and the saved pixels are the preview's.
     ``detail`` (default :data:`DEFAULT_DETAIL`) re-injects texture from the surround,
-    chosen with ``seed`` (:mod:`detail`); both are recorded in the provenance. ``frame``
-    (0-based) is the page of a multi-page TIFF or the frame of a multi-frame DICOM to
-    repair; the output is that one page, and ``params["frame"]`` records which.
+    chosen with ``seed`` (:mod:`detail`); both are recorded in the provenance.
+    ``source_sha256``: the source's hash when the preview was made (its ``source_sha256``):
+    a file that differs now is refused (:class:`~.SourceChanged`), nothing written; so is
+    one written to between that check and the save. ``frame`` (0-based) is the page of a
+    multi-page TIFF or the frame of a multi-frame DICOM to repair; the output is that one
+    page, and ``params["frame"]`` records which.
     ``large_mask`` is called with a warning (:func:`.mask_file.coverage_warning`) when the
     mask covers more than half the image (inverted?), before any work; it may raise
     :class:`RepairError` to refuse (the CLI does, without ``--allow-large-mask``).
@@ -285,6 +289,11 @@ def repair_file(
         raise RepairError(f"cannot repair: {exc}") from None
     except OSError as exc:
         raise RepairError(f"{image_path}: cannot read the image ({exc.strerror or exc})") from None
+    # the content read, as the record will name it: hashed at once (hashed after the
+    # inpainting, a file rewritten meanwhile gave pixels of one content a hash of another)
+    held = _source_state(image_path)
+    if source_sha256 is not None and held[0] != source_sha256:
+        raise SourceChanged(_changed(image_path))
     pixels = data.pixels
     names = ("", "")
     if isinstance(mask, (str, Path)):
@@ -326,7 +335,7 @@ def repair_file(
                            notes=notes)
         if notes and method == "gan":  # the GPU ran out of memory: the CPU made (the rest of) these pixels
             params["device"] = "cpu"
-    src_hash = file_sha256(image_path)
+    src_hash = held[0]
     inverted = bool(data.meta.inverted) and repaired.ndim == 2
     # a gray DICOM shown through its own window (S-curve or not): a TIFF that says so,
     # so the repair looks like the image it repairs (it got an automatic window)
@@ -361,6 +370,8 @@ def repair_file(
         clear_dead_temps(folder)  # what a save killed here before left
     kept = source_meta(image_path, data.meta.format, data.frame)
     encoded = encode(repaired, fmt, inverted, hints if fmt == "tiff" else None, kept)  # the slow step: no file yet
+    if _source_state(image_path, hash_it=False)[1:] != held[1:]:  # rewritten while this repair was made
+        raise SourceChanged(_changed(image_path))
     while True:
         try:
             write_repair_files(out_path, encoded, mask_path, mbuf.getvalue(), not replacing)  # (new)
@@ -393,6 +404,27 @@ def repair_file(
                         pass
             raise
     return result
+
+
+def _source_state(path: Path, hash_it: bool = True) -> tuple[str, int, int]:
+    """(SHA-256 or "", size, mtime_ns) of the image to repair; one written to while it was
+    hashed is :class:`~.SourceChanged`, one that cannot be read a :class:`RepairError`."""
+    try:
+        if hash_it:
+            got = file_sha256_stat(path)
+        else:
+            st = os.stat(path)
+            got = ("", st.st_size, st.st_mtime_ns)
+    except OSError as exc:
+        raise RepairError(f"{path}: cannot read the image ({exc.strerror or exc}); nothing was saved") from None
+    if got is None:
+        raise SourceChanged(_changed(path))
+    return got
+
+
+def _changed(path: Path) -> str:
+    return (f"{path} changed on disk after this repair was computed (written by another program?); "
+            f"nothing was saved. Run the repair again on the image as it is now.")
 
 
 _OUR_NAME = re.compile(r".+\.repaired(-\d+)?\.(png|tif)")

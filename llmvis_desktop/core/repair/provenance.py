@@ -113,9 +113,11 @@ def record_repair(project, image_path: Path, result: RepairResult, actor: str) -
                           f"to {result.output_path} but not recorded")
     src = project.image_by_path(rel)
     out_rel = relative_path(project, result.output_path)
-    if src is None or out_rel is not None:
-        project.scan()
-        src = src or project.image_by_path(rel)
+    if src is None:
+        project.scan()  # (the output too, when it is in the project)
+        src = project.image_by_path(rel)
+    elif out_rel is not None:  # the output's own folder listed, not the whole project walked again
+        project.scan_folder(out_rel.rpartition("/")[0])
     if src is None:
         raise RepairError(f"{rel}: not indexed in the project; repair saved to {result.output_path}")
     out_img = project.image_by_path(out_rel) if out_rel else None

@@ -15,6 +15,12 @@ def folder_digests(session: Session) -> dict[str, str]:
     return dict(session.execute(select(m.Folder.relpath, m.Folder.digest)).all())
 
 
+def folder_digests_of(session: Session, relpaths: Sequence[str]) -> dict[str, str]:
+    """The stored digests of the folders ``relpaths`` (those that have one)."""
+    rows = session.execute(select(m.Folder.relpath, m.Folder.digest).where(m.Folder.relpath.in_(list(relpaths))))
+    return dict(rows.all())
+
+
 def digested_file_count(session: Session) -> int:
     return session.scalar(select(func.coalesce(func.sum(m.Folder.files), 0)))
 

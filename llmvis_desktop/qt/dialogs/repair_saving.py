@@ -90,6 +90,7 @@ class RepairSaving:
                                    actor=actor, detail=prev.params["detail"], seed=prev.params["seed"],
                                    result_pixels=prev.pixels, result_checkpoint_hash=prev.checkpoint_hash,
                                    mask_source=source, frame=frame, max_pixels=limit,
+                                   source_sha256=prev.source_sha256 or None,  # the file the preview read
                                    device=prev.params.get("device", "auto"))  # where the preview ran
             except (RepairError, OSError) as exc:  # a read-only or full output folder: said in the dialog
                 return exc
@@ -168,7 +169,12 @@ class RepairSaving:
         if job is not None and not self._end_save(job):
             return
         self._set_saving(False)
-        if exc is None:
+        from ...core.repair import SourceChanged
+
+        if isinstance(exc, SourceChanged):  # the preview is of the image as it was: never saved
+            self._mask_changed()  # (every preview dropped, Accept off; the mask kept)
+            self.status.setText(f"Not saved: {exc}")
+        elif exc is None:
             self.status.setText("Not saved: the save was cancelled; Accept saves it again.")
         else:  # the mask and the repair are kept: another try, or another folder
             self.status.setText(f"Not saved: {str(exc).rstrip('.')}. Accept tries again; Save to… saves it "

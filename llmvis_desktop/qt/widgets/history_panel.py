@@ -43,6 +43,7 @@ from llmvis_desktop.core.wording import model_short_name
 
 from .. import style
 from .history_file_events import describe_file
+from .history_repair_events import describe_repair
 
 MINUS = "\u2212"
 ARROW = "\u2192"
@@ -152,16 +153,9 @@ def _describe_other(base: str, before, after) -> Optional[str]:
     text = describe_file(base, before, after)  # (the index's events on the file)
     if text is not None:
         return text
-    if base == "repair":
-        return f"repaired {ARROW} {_file_name(a.get('output'))}"
-    if base == "rerepair":
-        return f"repair redone {ARROW} {_file_name(a.get('output'))}"
-    if base == "unrepair":
-        name = _file_name(b.get("output"))
-        if a.get("file_deleted"):
-            return f"repair undone ({name} deleted)"
-        kept = a.get("kept")
-        return f"repair undone ({name} kept" + (f": {kept})" if kept else ")")
+    text = describe_repair(base, b, a)  # (on the original, and derived on its repair output)
+    if text is not None:
+        return text
     if base == "move":
         return f"moved: {_short(before)} {ARROW} {_short(after)}"
     if base == "import":
