@@ -127,8 +127,11 @@ def export(ctx: ExportContext) -> None:
 
 
 def load_json(path: Path):
+    """The JSON document in ``path``; a leading UTF-8 byte order mark (Windows Notepad,
+    PowerShell's ``Out-File -Encoding utf8``) is taken off, as CSV and labelme imports do
+    (it was refused: "Unexpected UTF-8 BOM")."""
     try:
-        with open_text(path, encoding="utf-8") as fh:
+        with open_text(path, encoding="utf-8-sig") as fh:
             return json.load(fh)
     except json.JSONDecodeError as exc:
         if exc.doc.strip() == "":  # said 'not valid JSON at line 1, column 1: Expecting value'

@@ -99,7 +99,7 @@ def parse(path: Path) -> ParsedFile:
     for meta in metas:
         rel_meta = meta.relative_to(path).as_posix()
         try:
-            with open_text(meta, encoding="utf-8") as fh:
+            with open_text(meta, encoding="utf-8-sig") as fh:  # (a byte order mark was "not valid JSON")
                 for lineno, line in enumerate(fh, 1):
                     if not line.strip():
                         continue
