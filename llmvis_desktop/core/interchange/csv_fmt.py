@@ -43,6 +43,8 @@ BASE_COLUMNS = ["file_name", "labels", "caption", "status", "reviewer", "time", 
 #: the largest field read (the csv module's default, 128 KiB, refused long captions and
 #: suggestion lists the export itself writes); bounded so a broken file cannot eat memory
 FIELD_LIMIT = 64 << 20
+#: how much of the first line is read to tell the field separator (a header is short)
+HEADER_PEEK = 64 << 10
 #: read on import; ``text`` is the caption when there is no ``caption`` column
 KNOWN_COLUMNS = frozenset(BASE_COLUMNS + ["derived_from", "suggestions", "text"])
 #: the first line of the taxonomy file written beside the CSV
@@ -183,7 +185,10 @@ def parse(path: Path) -> ParsedFile:
     csv.field_size_limit(max(limit, FIELD_LIMIT))
     try:
         with open_text(path, encoding="utf-8-sig", newline="") as fh:
-            reader = csv.reader(fh, strict=True)  # an unclosed quote is an error, not a caption eating the rest
+            delimiter = _delimiter(fh.readline(HEADER_PEEK))
+            fh.seek(0)
+            # an unclosed quote is an error, not a caption eating the rest
+            reader = csv.reader(fh, delimiter=delimiter, strict=True)
             try:
                 header = next(reader)
             except StopIteration:
@@ -241,6 +246,19 @@ def parse(path: Path) -> ParsedFile:
     finally:
         csv.field_size_limit(limit)
     return ParsedFile(items, taxonomy=_taxonomy_beside(path), warnings=warnings)
+
+
+def _delimiter(first_line: str) -> str:
+    """The field separator of a CSV whose header is ``first_line``: a comma, or the
+    semicolon or tab that makes ``file_name`` one of its columns (a spreadsheet in a
+    locale whose decimal mark is a comma, Excel's in German or French, saves "CSV" with
+    semicolons: such a file was refused, "no 'file_name' column in the header
+    ['file_name;labels;caption']")."""
+    line = first_line.rstrip("\r\n")
+    for sep in (",", ";", "\t"):
+        if "file_name" in next(csv.reader([line], delimiter=sep), []):
+            return sep
+    return ","
 
 
 def _bad(where: str):
