@@ -91,9 +91,10 @@ def add_parsers(subparsers) -> None:
     add_db(im)
     im.add_argument("--format", required=True, choices=readable, help="the input's format (docs/interchange.md)")
     im.add_argument("path", help="file (coco, csv, labelstudio, cvat) or folder (yolo, jsonl, txt) to import; "
-                                 "a zip archive (coco, csv, labelstudio, cvat, labelme, jsonl) is read as it is")
+                                 "a zip archive (any of them) is read as it is")
     im.add_argument("--member", default=None, metavar="NAME",
-                    help="in a zip archive, the file (or labelme/jsonl folder) to import, when it holds several")
+                    help="in a zip archive, the file (or labelme, jsonl, yolo, txt folder) to import, when it holds "
+                         "several")
     im.add_argument("--as", dest="as_", choices=("reviewed", "suggestions"), default="reviewed",
                     help="write reviewed annotations (default) or pending suggestions")
     im.add_argument("--overwrite", action="store_true",

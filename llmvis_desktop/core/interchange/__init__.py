@@ -322,9 +322,6 @@ def _import_parsed(project, fmt, path, inside, parsed, as_, overwrite, token, pr
 
 def _parse(spec: FormatSpec, fmt: str, path: Path):
     """``path`` read as ``fmt``, or refused (InterchangeError)."""
-    if spec.in_is_folder and archive.is_archive(path):  # (labelme and jsonl read archives, before this)
-        raise InterchangeError(f"{path.name}: a zip archive; the {fmt} format reads image files on disk: unzip it "
-                               f"and import the folder")
     if spec.in_is_folder and not path.is_dir() and not (fmt == "labelme" and path.is_file()):  # one labelme file
         raise InterchangeError(f"{path}: the {fmt} format is imported from a folder")
     if spec.in_is_folder and (path / INCOMPLETE).exists():

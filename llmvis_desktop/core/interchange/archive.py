@@ -1,5 +1,6 @@
 """Import files read straight from a zip archive (CVAT's "COCO 1.0" and "CVAT for images
-1.1" exports, a zipped labelme, CSV or imagefolder export), with nothing extracted to
+1.1" exports, a zipped labelme, CSV, imagefolder, YOLO classification or caption sidecar
+export, Roboflow's classification "Folder Structure" download), with nothing extracted to
 disk: :func:`open_member` finds the one member (a file, or a folder for the folder
 formats) the format needs and gives it as an :class:`ArchivePath`, which the format
 parsers read as they read a file or folder. A member is read into memory at most once,
@@ -25,7 +26,9 @@ MAX_TOTAL_BYTES = 2 << 30
 #: the annotation file each single-file format's member is found by (a suffix, lower case)
 FILE_SUFFIX = {"coco": ".json", "labelstudio": ".json", "cvat": ".xml", "csv": ".csv"}
 #: folder formats read from an archive: the folder holding what the format reads
-FOLDER_FORMATS = ("labelme", "jsonl")
+FOLDER_FORMATS = ("labelme", "jsonl", "yolo", "txt")
+#: the split folders a YOLO classification import reads (yolo.READ_SPLITS)
+YOLO_SPLITS = ("train", "val", "valid", "validation", "test")
 #: the formats whose import reads a zip archive as it is
 ARCHIVE_FORMATS = (*FILE_SUFFIX, *FOLDER_FORMATS)
 
@@ -167,6 +170,21 @@ class ArchivePath:
     def is_symlink(self) -> bool:
         return False
 
+    def iterdir(self) -> Iterator["ArchivePath"]:
+        """The files and folders directly in this folder, sorted by name."""
+        base = f"{self.rel}/" if self.rel else ""
+        names = {n[len(base):].split("/", 1)[0] for n in (*self.archive.files, *self.archive.dirs)
+                 if n.startswith(base) and n != self.rel and len(n) > len(base)}
+        for name in sorted(names):
+            yield self / name
+
+    def rglob(self, pattern: str) -> Iterator["ArchivePath"]:
+        """The files below this folder, at any depth, whose name matches ``pattern``."""
+        base = f"{self.rel}/" if self.rel else ""
+        for name in sorted(self.archive.files):
+            if name.startswith(base) and fnmatch.fnmatchcase(name.rsplit("/", 1)[-1], pattern):
+                yield ArchivePath(self.archive, name)
+
     def stat(self) -> _Stat:
         if not self.is_file():
             raise InterchangeError(f"{self}: no such file in the archive")
@@ -197,8 +215,20 @@ class ArchivePath:
             raise InterchangeError(f"{self}: no such file in the archive")
         return self.archive.read(self.rel)
 
-    def read_text(self, encoding: str = "utf-8") -> str:
-        return self.read_bytes().decode(encoding)
+    def read_text(self, encoding: str = "utf-8", errors: str = "strict") -> str:
+        return self.read_bytes().decode(encoding, errors)
+
+    def head(self, size: int) -> bytes:
+        """The first ``size`` bytes of the file (a DICOM file's magic), read without
+        inflating the rest; b"" when it cannot be read."""
+        info = self.archive.files.get(self.rel)
+        if info is None or info.flag_bits & 0x1:
+            return b""
+        try:
+            with self.archive.zf.open(info) as fh:
+                return fh.read(size)
+        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError):
+            return b""
 
     def open(self, mode: str = "r", encoding: str = "utf-8", newline: Optional[str] = None):
         data = io.BytesIO(self.read_bytes())
@@ -258,8 +288,14 @@ def _candidates(arc: Archive, fmt: str) -> list[str]:
         if roots:  # the shallowest folder they all are in or directly below
             return roots[:1]
         return sorted({_up(f) if f else f for f in folders})  # several datasets
-    if fmt == "labelme":  # the folder zipped (its one top folder), else the archive's top
-        if not any(n.lower().endswith(".json") for n in files):
+    if fmt == "yolo":  # the shallowest folders holding a split folder that holds a class folder
+        parents = {_up(d) for d in arc.dirs if d and not _hidden(d)}
+        roots = {_up(d) for d in parents if d and d.rsplit("/", 1)[-1] in YOLO_SPLITS}
+        # (a root inside another is a folder of that one's images: train/scratch/test/x/a.png)
+        roots = {r for r in roots if not any(o != r and (o == "" or r.startswith(o + "/")) for o in roots)}
+        return sorted(roots)
+    if fmt in ("labelme", "txt"):  # the folder zipped (its one top folder), else the archive's top
+        if not any(n.lower().endswith(".json" if fmt == "labelme" else ".txt") for n in files):
             return []
         tops = {n.split("/", 1)[0] for n in files}
         one = next(iter(tops)) if len(tops) == 1 else None
@@ -289,7 +325,9 @@ def member_path(arc: Archive, fmt: str, member: Optional[str]) -> ArchivePath:
     if len(found) == 1:
         return ArchivePath(arc, found[0])
     if not found:
-        need = {"jsonl": "metadata.jsonl", "labelme": ".json file"}.get(fmt, f"{FILE_SUFFIX.get(fmt, '')} file")
+        need = {"jsonl": "metadata.jsonl", "labelme": ".json file", "txt": ".txt sidecar",
+                "yolo": "split folder (train/, val/, valid/ or test/) with class folders"}.get(
+            fmt, f"{FILE_SUFFIX.get(fmt, '')} file")
         raise InterchangeError(f"{zname}: a zip archive holding no {need} for the {fmt} format")
     shown = ", ".join(repr(n or "/") for n in found[:5]) + (f" and {len(found) - 5} more" if len(found) > 5 else "")
     raise InterchangeError(f"{zname}: a zip archive with {len(found)} {fmt} candidates: {shown}; "

@@ -20,16 +20,17 @@ import json
 import os
 from pathlib import Path
 
+from .archive import YOLO_SPLITS, ArchivePath, as_path, walk
 from .common import InterchangeError, split_of, splits_used
 from .csv_fmt import read_taxonomy, taxonomy_text
 from .export_context import ExportContext
 from .files import folder_to_label, label_to_folder, none_of, prepare_folder
 from .parsing import ImportItem, ParsedFile, check_labels
-from ..imaging.formats import SUPPORTED_EXTENSIONS, sniff_dicom
+from ..imaging.formats import DICOM_MAGIC_OFFSET, SUPPORTED_EXTENSIONS, has_dicom_magic, sniff_dicom
 
 SPLITS = ("train", "val", "test")
 #: split folders an import reads: Roboflow writes ``valid``, Ultralytics accepts ``validation``
-READ_SPLITS = ("train", "val", "valid", "validation", "test")
+READ_SPLITS = YOLO_SPLITS
 LABELS_FILE = "llmvis_labels.json"  # folder name -> label, for the names that were cut
 TAXONOMY = "llmvis_taxonomy.txt"  # every label in the project's order (its number keys)
 
@@ -156,8 +157,18 @@ def _detection_layout(path: Path, splits: list[Path]) -> str:
     return ""
 
 
+def _is_dicom(full) -> bool:
+    """Whether ``full`` (a file on disk or in a zip archive) is a DICOM file."""
+    if isinstance(full, ArchivePath):
+        return has_dicom_magic(full.head(DICOM_MAGIC_OFFSET + 4))
+    return sniff_dicom(full)
+
+
 def parse(path: Path) -> ParsedFile:
-    path = Path(path)
+    """The records of the classification folders at ``path``, a folder on disk or in a zip
+    archive (:class:`.archive.ArchivePath`: Roboflow's "Folder Structure" download, a
+    zipped export; matched by each image's path below its class folder)."""
+    path = as_path(path)
     splits = [path / s for s in READ_SPLITS if (path / s).is_dir()]
     why = _detection_layout(path, splits)
     if why:
@@ -179,13 +190,13 @@ def parse(path: Path) -> ParsedFile:
             label = full_names.get(cls.name) or folder_to_label(cls.name)
             if label not in taxonomy:
                 taxonomy.append(label)
-            for dirpath, dirnames, filenames in os.walk(cls):  # does not follow symlinked folders
+            for dirpath, dirnames, filenames in walk(cls):  # does not follow symlinked folders
                 dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
                 for fn in sorted(filenames):
-                    full = Path(dirpath) / fn
+                    full = dirpath / fn
                     if fn.startswith("."):
                         continue
-                    if os.path.splitext(fn)[1].lower() not in SUPPORTED_EXTENSIONS and not sniff_dicom(full):
+                    if os.path.splitext(fn)[1].lower() not in SUPPORTED_EXTENSIONS and not _is_dicom(full):
                         skipped.append(full.relative_to(path).as_posix())  # a DICOM series (IM0001) is kept
                         continue
                     rel = full.relative_to(cls).as_posix()

@@ -127,7 +127,7 @@ class InterchangeForm:
         im = QFormLayout(self.import_box)
         self.member = QLineEdit()
         self.member.setPlaceholderText("zip archive only: the file inside it, when it holds several")
-        self.member.setToolTip("The file (labelme, imagefolder: the folder) inside the zip archive to import, "
+        self.member.setToolTip("The file (labelme, imagefolder, YOLO, caption sidecars: the folder) inside the zip archive to import, "
                                "as the refusal of an archive holding several names them")
         im.addRow("Import as:", self.as_)
         im.addRow("Archive member:", self.member)
