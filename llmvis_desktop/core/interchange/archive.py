@@ -46,6 +46,20 @@ def _clean(name: str) -> Optional[str]:
     return "/".join(parts)
 
 
+def _utf8_name(info: zipfile.ZipInfo) -> str:
+    """A member's name as its maker wrote it: Info-ZIP's ``zip`` on Linux and macOS's
+    Archive Utility store UTF-8 names without the UTF-8 flag, which ``zipfile`` then reads
+    as code page 437 (``Ünï/straße.txt`` came out as ``├£n├»/stra├ƒe.txt``, so a YOLO
+    class folder or an image path inside the archive named no image of the project). A
+    name without the flag that is valid UTF-8 is taken as such; any other stays cp437."""
+    if info.flag_bits & 0x800:
+        return info.filename
+    try:
+        return info.filename.encode("cp437").decode("utf-8")
+    except UnicodeError:
+        return info.filename
+
+
 class Archive:
     """An open zip archive's files (by clean name) and folders, read on demand."""
 
@@ -55,7 +69,7 @@ class Archive:
         self.files: dict[str, zipfile.ZipInfo] = {}
         self.dirs: set[str] = {""}
         for info in zf.infolist():
-            name = _clean(info.filename)
+            name = _clean(_utf8_name(info))
             if name is None:
                 continue
             parts = name.split("/")
