@@ -110,4 +110,4 @@ class ImportReport:
         if self.tail_unmatched:
             parts.append(f"{len(self.tail_unmatched)} naming no image: {few(self.tail_unmatched)}")
         total = self.matched_by_tail + len(self.tail_ambiguous) + len(self.tail_unmatched)
-        return f", {total} record(s) with another machine's absolute path ({'; '.join(parts)})"
+        return f", {total} record(s) with another machine's absolute path or a URL ({'; '.join(parts)})"
