@@ -183,7 +183,8 @@ def import_json(report) -> dict:
             "overwritten": report.overwritten, "suggestions_added": report.suggestions_added,
             "suggestions_known": report.suggestions_known, "suggestions_unseen": report.suggestions_unseen,
             "labels_created": report.labels_created,
-            "labels_not_created": list(report.labels_not_created), "unmatched": list(report.unmatched), "conflicts": conflicts,
+            "labels_not_created": list(report.labels_not_created), "unmatched": list(report.unmatched),
+            "several": list(report.several), "conflicts": conflicts,
             "not_marked": list(report.not_marked), "not_suggested": list(report.not_suggested),
             "marked_needing_decoder": list(report.marked_needing_decoder),
             "exclusive_clashes": [{"file_name": name, "labels": list(labels)}

@@ -146,9 +146,13 @@ def _plan(project, s, resolved: list, source: str, warnings: list,
     matches = match_images(project, s, resolved, warnings, source, tails)
     merged: dict[int, ImportItem] = {}
     unmatched: dict[str, None] = {}
+    several = set(tails.get("several", ())) if tails is not None else set()
+    skipped = 0
     for (item, rel), image_id in zip(resolved, matches):
         if image_id is None:
-            unmatched.setdefault(item.name)
+            skipped += 1
+            if item.name not in several:  # (one that could be several images is said so, not "no image")
+                unmatched.setdefault(item.name)
             continue
         have = merged.get(image_id)
         if have is None:
@@ -160,7 +164,7 @@ def _plan(project, s, resolved: list, source: str, warnings: list,
         sample = ", ".join(repr(n) for n in list(unmatched)[:3])
         why = "; ".join(w.removeprefix(f"{source} ") for w in warnings[:3])
         anon = _anon_note(unmatched)  # (said in place of the question: it is the answer)
-        raise InterchangeError(f"{source}: none of its {len(unmatched)} record(s) names an image of this "
+        raise InterchangeError(f"{source}: none of its {skipped} record(s) names an image of this "
                                f"project ({sample}...)" + (f"; {why}" if why else "" if anon else
                                                            "; is it the right folder and format?") + anon)
     return merged, unmatched
@@ -247,6 +251,8 @@ def _apply(project, resolved: list, parsed: ParsedFile, source: Path, as_: str, 
         report.matched_by_tail = len(tails.get("matched", []))
         report.tail_ambiguous = list(tails.get("ambiguous", []))
         report.tail_unmatched = list(tails.get("unmatched", []))
+        by_tail = {name for name, _n in report.tail_ambiguous}  # (said in the summary's part on those)
+        report.several = [n for n in dict.fromkeys(tails.get("several", [])) if n not in by_tail]
         total = len(merged)
         unseen = _unseen(s, merged)
         wanted, unused = _needed(parsed, merged, unseen, as_)

@@ -67,7 +67,8 @@ def match_images(project, s, resolved: list, warnings: list, source: str = "",
     DICOM name, a stem, a bare upload name, a local-files path below its prefix, or the
     longest trailing part of another machine's absolute path that names one image).
     ``tails``, when given, gets the names of the absolute-path records under "matched",
-    "ambiguous" (name, how many images) and "unmatched"."""
+    "ambiguous" (name, how many images) and "unmatched", and those of the other records
+    skipped because they could be several images under "several"."""
     root = os.path.realpath(project.root)
     alts = [_alt_rel(project, root, it.alt) for it, _ in resolved]
     exact = {rel for it, rel in resolved if not (it.by_stem or it.by_basename or it.by_tail)}
@@ -102,6 +103,10 @@ def match_images(project, s, resolved: list, warnings: list, source: str = "",
     def one(hits):
         return hits[0] if len(hits) == 1 else None
 
+    def several(item) -> None:  # (a record naming two images names "no image" in the report no more)
+        if tails is not None:
+            tails.setdefault("several", []).append(item.name)
+
     out: list[Optional[int]] = []
     unsure: list[int] = []  # local-files paths a different prefix would match otherwise
     prefixes: dict[str, int] = {}
@@ -115,6 +120,7 @@ def match_images(project, s, resolved: list, warnings: list, source: str = "",
             hits = by_stem.get(rel, [])
             named = one(hits)
             if len(hits) > 1 and own is None:
+                several(item)
                 shown = ", ".join(sorted(repr(paths[i]) for i in hits)[:5])
                 warnings.append(f"{source} {item.where}: the name {rel!r} is ambiguous: images {shown} share it "
                                 f"(the same name with another suffix); skipped")
@@ -129,6 +135,7 @@ def match_images(project, s, resolved: list, warnings: list, source: str = "",
                 else:
                     tails.setdefault("unmatched", []).append(item.name)
             if len(hits) > 1:
+                several(item)
                 shown = ", ".join(sorted(repr(paths[i]) for i in hits)[:3])
                 warnings.append(f"{source} {item.where}: {item.name!r} is another machine's path; {len(hits)} "
                                 f"images of the project end as it does ({shown}{'...' if len(hits) > 3 else ''}); "
@@ -137,6 +144,7 @@ def match_images(project, s, resolved: list, warnings: list, source: str = "",
             hits = by_base.get(rel, [])
             named = one(hits)
             if len(hits) > 1 and own is None:
+                several(item)
                 warnings.append(f"{source} {item.where}: the uploaded file {rel!r} could be any of {len(hits)} "
                                 "images of the project with that name; skipped")
         else:
@@ -145,6 +153,7 @@ def match_images(project, s, resolved: list, warnings: list, source: str = "",
                 named = by_name.get(_unpng(rel))
         if own is None and named is not None and item.also and by_name.get(item.also, named) != named:
             doubtful.append(f"{item.where} ({rel!r} or {item.also!r})")
+            several(item)
             out.append(None)
             continue
         if own is not None:
@@ -167,6 +176,7 @@ def match_images(project, s, resolved: list, warnings: list, source: str = "",
         if len(agreed) == 1:
             out[k] = cands[agreed[0]]
         else:
+            several(item)
             warnings.append(f"{source} {item.where}: {rel!r} could be any of {len(cands)} images of the project "
                             f"once its leading folders are taken off; skipped")
     if doubtful:
