@@ -97,10 +97,19 @@ def export_path(fmt: str, out: Path | str) -> tuple[Path, str]:
     refused as before; a file is the one to replace)."""
     spec = _spec(fmt)
     path = Path(out)
-    if spec.out_is_folder or not spec.suffix or path.suffix or path.name in ("", ".", "..") \
+    if spec.out_is_folder or not spec.suffix or _has_extension(path.name) or path.name in ("", ".", "..") \
             or os.path.lexists(path) or str(out).endswith(("/", os.sep)):
         return path, ""
     return path.with_name(path.name + spec.suffix), spec.suffix
+
+
+def _has_extension(name: str) -> bool:
+    """Whether ``name`` ends in a file extension: a dot and a part with a letter in it
+    (``.tsv``, ``.json``, ``.mp4``). A version or a date's last number is none:
+    ``release_v1.2`` and ``export 2024.05.01`` were written as they are, with no ``.json``,
+    and no tool (nor the Import dialog's "*.json" filter) recognised the file."""
+    suffix = Path(name).suffix
+    return any(c.isalpha() for c in suffix[1:])
 
 
 def output_files(fmt: str, out: Path | str) -> list[Path]:
