@@ -256,6 +256,22 @@ def open_text(path, encoding: str = "utf-8", newline: Optional[str] = None):
     return open(path, encoding=encoding, newline=newline)
 
 
+def text_encoding(path) -> str:
+    """The encoding to read the text file ``path`` (on disk or in an archive) with:
+    "utf-16" when it starts with a UTF-16 byte order mark (Excel's "Unicode Text",
+    Windows PowerShell 5's ``Out-File`` and ``>``; it was refused as "not UTF-8 text ...
+    at byte 0"), else "utf-8-sig" (UTF-8, a byte order mark taken off). Nothing else is
+    guessed: a legacy code page's bytes are refused, naming the file."""
+    if isinstance(path, ArchivePath):
+        head = path.head(4)
+    else:
+        with open(path, "rb") as fh:
+            head = fh.read(4)
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff") and head[:4] != b"\xff\xfe\x00\x00":
+        return "utf-16"
+    return "utf-8-sig"
+
+
 def as_path(path):
     """``path`` as a ``Path``, an :class:`ArchivePath` kept as it is."""
     return path if isinstance(path, ArchivePath) else Path(path)

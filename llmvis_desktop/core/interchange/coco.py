@@ -24,7 +24,7 @@ from pathlib import Path
 
 from ..store.records import NewSuggestion
 
-from .archive import as_path, open_text
+from .archive import as_path, open_text, text_encoding
 from .common import InterchangeError
 from .export_context import ExportContext
 from .files import sidecar_path, write_pair_atomic
@@ -129,9 +129,10 @@ def export(ctx: ExportContext) -> None:
 def load_json(path: Path):
     """The JSON document in ``path``; a leading UTF-8 byte order mark (Windows Notepad,
     PowerShell's ``Out-File -Encoding utf8``) is taken off, as CSV and labelme imports do
-    (it was refused: "Unexpected UTF-8 BOM")."""
+    (it was refused: "Unexpected UTF-8 BOM"); a UTF-16 one (Windows PowerShell 5's
+    ``ConvertTo-Json | Out-File``) reads the file as UTF-16 (:func:`.archive.text_encoding`)."""
     try:
-        with open_text(path, encoding="utf-8-sig") as fh:
+        with open_text(path, encoding=text_encoding(path)) as fh:
             return json.load(fh)
     except json.JSONDecodeError as exc:
         if exc.doc.strip() == "":  # said 'not valid JSON at line 1, column 1: Expecting value'

@@ -32,7 +32,7 @@ import re
 from pathlib import Path
 
 from .coco import suggestion_from
-from .archive import as_path, open_text
+from .archive import as_path, open_text, text_encoding
 from .common import InterchangeError, notes_text
 from .export_context import ExportContext
 from .files import sidecar_path, write_pair_atomic
@@ -184,7 +184,7 @@ def parse(path: Path) -> ParsedFile:
     limit = csv.field_size_limit()
     csv.field_size_limit(max(limit, FIELD_LIMIT))
     try:
-        with open_text(path, encoding="utf-8-sig", newline="") as fh:
+        with open_text(path, encoding=text_encoding(path), newline="") as fh:  # (Excel's "Unicode Text": UTF-16)
             delimiter = _delimiter(fh.readline(HEADER_PEEK))
             fh.seek(0)
             # an unclosed quote is an error, not a caption eating the rest
@@ -240,7 +240,9 @@ def parse(path: Path) -> ParsedFile:
     except csv.Error as exc:
         raise InterchangeError(f"{f}: malformed CSV near line {reader.line_num}: {exc}") from None
     except UnicodeDecodeError as exc:
-        raise InterchangeError(f"{f}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        raise InterchangeError(f"{f}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8 (a "
+                               f"spreadsheet's \"CSV UTF-8\"; Excel's plain \"CSV\" writes the computer's code page)"
+                               ) from None
     except OSError as exc:
         raise InterchangeError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     finally:
