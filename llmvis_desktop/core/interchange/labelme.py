@@ -170,11 +170,12 @@ def export(ctx) -> None:
     taxonomy = [d.name for d in ctx.project.labels()]
     total = ctx.total()
     seen: dict[str, str] = {}
-    n = 0
+    n = carried = 0
     for rows in ctx.rows():
         for row in rows:
             if not (row.labels or row.caption):  # (what the format carries: no status)
                 continue
+            carried += 1
             stem = str(PurePosixPath(row.name).with_suffix(""))
             if stem in seen:
                 ctx.warn(f"{row.name}: shares the file name {stem}.json with {seen[stem]}; not written")
@@ -194,5 +195,8 @@ def export(ctx) -> None:
             ctx.report.captions += bool(row.caption)
         n += len(rows)
         ctx.tick(n, total)
+    if n and not carried:  # (an empty folder and "0 images", nothing said of why)
+        none = f"none of the {n:,} images has a label or a caption" if n != 1 else "the 1 image has no label or caption"
+        ctx.warn(f"{none}, and labelme files are written for images with labels or a caption only")
     if ctx.options.include_suggestions:
         ctx.warn("labelme files hold no suggestions; pending suggestions were not exported")
