@@ -216,7 +216,8 @@ def parse(path: Path) -> ParsedFile:
     # a field the file does not carry at all (a categories-only file has no caption
     # annotation, a captions file no category) is left alone, not cleared
     entries = [(f"{f} annotations[{i}]", a) for i, a in enumerate(anns)]
-    images_named = {img.get("id"): img.get("file_name") for img in doc["images"] if isinstance(img, dict)}
+    images_named = {img.get("id"): img.get("file_name") for img in doc["images"]  # (ids checked below)
+                    if isinstance(img, dict) and isinstance(img.get("id"), int)}
     beside = _captions_beside(path, info, images_named, warnings) if ours else None
     if ours and "llmvis_captions_file" in info:  # version 2: captions in their own file
         has_captions = beside is not None
@@ -271,7 +272,10 @@ def parse(path: Path) -> ParsedFile:
             if categories[cid] not in item.labels:
                 item.labels.append(categories[cid])
             used.setdefault(cid)
-    for i, sg in enumerate(doc.get("llmvis_suggestions") or []):
+    suggestions = doc.get("llmvis_suggestions") or []
+    if not isinstance(suggestions, list):  # ("'int' object is not iterable")
+        raise InterchangeError(f"{f}: llmvis_suggestions {suggestions!r} is not a list")
+    for i, sg in enumerate(suggestions):
         where = f"{f} llmvis_suggestions[{i}]"
         if not isinstance(sg, dict):
             raise InterchangeError(f"{where}: not an object")
