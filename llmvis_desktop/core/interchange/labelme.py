@@ -193,6 +193,7 @@ def export(ctx) -> None:
             ctx.report.annotations += 1
             ctx.report.labels += len(row.labels)
             ctx.report.captions += bool(row.caption)
+            ctx.note_rejected(row)
         n += len(rows)
         ctx.tick(n, total)
     if n and not carried:  # (an empty folder and "0 images", nothing said of why)

@@ -57,6 +57,7 @@ def export(ctx: ExportContext) -> None:
             ctx.report.files_written += 1
             ctx.report.images += 1
             ctx.report.annotations += 1
+            ctx.note_rejected(row)
         n += len(rows)
         ctx.tick(n, total)
     if n and not captioned:  # "0 image(s)" said nothing of why

@@ -66,6 +66,8 @@ def export(ctx: ExportContext) -> None:
                     copied = True
                     ctx.report.annotations += 1
                     filled.setdefault(split, set()).add(name)
+            if copied:
+                ctx.note_rejected(row)
             ctx.report.images += copied
         n += len(rows)
         ctx.tick(n, total)

@@ -211,7 +211,8 @@ class InterchangeForm:
             images_8bit=self.images_8bit.isChecked(),
             # the warnings name this dialog's box, not the CLI's --images-8bit
             option_names=(("images_8bit", IMAGES_8BIT_NAME),
-                          ("decided_only", f"the \u201c{DECIDED_ONLY_TEXT}\u201d option")),
+                          ("decided_only", f"the \u201c{DECIDED_ONLY_TEXT}\u201d option"),
+                          ("reviewed_only", "the \u201cReviewed images only\u201d option")),
         )
 
     # --- remembered choices (.interchange_choices) ---------------------------------------
