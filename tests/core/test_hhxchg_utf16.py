@@ -48,3 +48,29 @@ def test_a_code_page_csv_is_refused_saying_how_to_save_it(small, tmp_path):
     with pytest.raises(InterchangeError, match=r'excel\.csv: not UTF-8 text .*save it as UTF-8 .*"CSV UTF-8"'):
         import_file(project, "csv", path)
     assert all(r.caption is None for r in project.images(project.image_ids()))
+
+
+def test_powershell_written_sidecars_metadata_and_labelme_files_import(small, tmp_path):
+    """``"a photo" > img1.txt`` in Windows PowerShell 5 writes UTF-16 with a byte order mark
+    (so do its ``Out-File`` and ``ConvertTo-Json | Out-File`` of a metadata.jsonl or a
+    labelme file): each was "not UTF-8 text"."""
+    project, ids = small
+    side = tmp_path / "captions"
+    side.mkdir()
+    (side / "img1.txt").write_bytes("a photo, Straße\r\n".encode("utf-16"))
+    assert import_file(project, "txt", side).matched == 1
+    assert project.image(ids["img1.png"]).caption == "a photo, Straße"
+
+    folder = tmp_path / "hf"
+    folder.mkdir()
+    (folder / "metadata.jsonl").write_bytes((json.dumps({"file_name": "img2.png", "text": "zwei"}) + "\r\n")
+                                            .encode("utf-16"))
+    assert import_file(project, "jsonl", folder).matched == 1
+    assert project.image(ids["img2.png"]).caption == "zwei"
+
+    lm = tmp_path / "lm"
+    lm.mkdir()
+    doc = {"version": "5.4.1", "flags": {"b": True}, "shapes": [], "imagePath": "img3.png", "imageData": None}
+    (lm / "img3.json").write_bytes(json.dumps(doc).encode("utf-16"))
+    assert import_file(project, "labelme", lm).matched == 1
+    assert project.image(ids["img3.png"]).labels == ("b",)

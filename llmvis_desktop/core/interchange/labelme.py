@@ -25,7 +25,7 @@ import json
 import os
 from pathlib import Path
 
-from .archive import as_path, open_text, walk
+from .archive import as_path, open_text, walk, text_encoding
 from .common import InterchangeError
 from .parsing import ImportItem, ParsedFile, check_text
 
@@ -95,7 +95,7 @@ def parse(path: Path) -> ParsedFile:
         if full.stat().st_size > MAX_BYTES:
             raise InterchangeError(f"{rel}: larger than {MAX_BYTES >> 20} MiB; not a labelme file")
         try:
-            with open_text(full, encoding="utf-8-sig") as fh:
+            with open_text(full, encoding=text_encoding(full)) as fh:
                 doc = json.load(fh)
         except UnicodeDecodeError as exc:
             raise InterchangeError(f"{rel}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
 
-from .archive import ArchivePath, as_path, open_text, walk
+from .archive import ArchivePath, as_path, open_text, walk, text_encoding
 from .common import InterchangeError
 from .export_context import ExportContext
 from .files import none_of
@@ -141,7 +141,7 @@ def parse(path: Path) -> ParsedFile:
             if full.stat().st_size > MAX_BYTES:
                 raise InterchangeError(f"{rel}: sidecar is larger than 1 MiB; not a caption")
             try:
-                with open_text(full, encoding="utf-8-sig", newline="") as fh:  # a caption's \r\n stays \r\n
+                with open_text(full, encoding=text_encoding(full), newline="") as fh:  # a caption's \r\n stays
                     text = fh.read()
             except UnicodeDecodeError as exc:
                 raise InterchangeError(f"{rel}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
