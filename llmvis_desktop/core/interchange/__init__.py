@@ -332,7 +332,7 @@ def _import_parsed(project, fmt, path, inside, parsed, as_, overwrite, token, pr
 def _parse(spec: FormatSpec, fmt: str, path: Path):
     """``path`` read as ``fmt``, or refused (InterchangeError)."""
     if spec.in_is_folder and not path.is_dir() and not (fmt == "labelme" and path.is_file()):  # one labelme file
-        raise InterchangeError(f"{path}: the {fmt} format is imported from a folder")
+        raise InterchangeError(f"{path}: the {fmt} format is imported from a folder; import {_folder_of(path, fmt)}")
     if spec.in_is_folder and (path / INCOMPLETE).exists():
         raise InterchangeError(f"{path}: an export into this folder was stopped before it finished "
                                f"({INCOMPLETE}); export again")
@@ -344,6 +344,19 @@ def _parse(spec: FormatSpec, fmt: str, path: Path):
         return spec.parse(path)
     except RecursionError:  # json and the checks recurse: a hostile file nests thousands deep
         raise InterchangeError(f"{path.name}: nested too deeply to be read (not a {fmt} file)") from None
+
+
+def _folder_of(path: Path, fmt: str) -> str:
+    """The folder to import, said to one who picked a file in it (a split's metadata.jsonl:
+    the dataset above its split folders, or that split alone; a sidecar: its folder)."""
+    parent = path.parent
+    if fmt == "jsonl" and parent.name in archive.YOLO_SPLITS:
+        return f"the dataset folder {parent.parent} (or its {parent.name}/ folder alone)"
+    if fmt == "yolo":  # an image in a class folder: the folder above its split folder
+        split = next((p for p in path.parents if p.name in archive.YOLO_SPLITS), None)
+        if split is not None:
+            return f"the dataset folder {split.parent}"
+    return f"the folder holding it, {parent}"
 
 
 def _refuse_archive(path: Path, fmt: str, suffix: str) -> None:

@@ -177,8 +177,13 @@ def parse(path: Path) -> ParsedFile:
         raise InterchangeError(f"{path}: a YOLO detection dataset ({why}), not classification folders "
                                "(<split>/<class>/<image>); its boxes cannot be imported as labels")
     if not splits:
+        # (a split or class folder picked instead of the dataset's: say which to import)
+        up = (f"; {path.name}/ is a split folder itself: import the folder above it, {path.parent}"
+              if path.name in READ_SPLITS else
+              f"; {path.name}/ is a class folder: import the dataset folder {path.parent.parent}"
+              if path.parent.name in READ_SPLITS else "")
         raise InterchangeError(f"{path}: no train/, val/, valid/, validation/ or test/ folder "
-                               "(YOLO classification layout)")
+                               f"(YOLO classification layout){up}")
     items: list[ImportItem] = []
     taxonomy: list[str] = []
     skipped: list[str] = []
