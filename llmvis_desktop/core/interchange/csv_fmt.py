@@ -196,7 +196,7 @@ def parse(path: Path) -> ParsedFile:
             if "file_name" not in header:
                 shown = repr(header)
                 shown = shown if len(shown) <= 200 else shown[:200] + "..."
-                raise InterchangeError(f"{f} line 1: no 'file_name' column in the header {shown}")
+                raise InterchangeError(f"{f} line 1: no 'file_name' column in the header {shown}{_header_hint(header)}")
             if len(set(header)) != len(header):
                 raise InterchangeError(f"{f} line 1: a column name appears twice")
             col = {name: i for i, name in enumerate(header)}
@@ -248,6 +248,22 @@ def parse(path: Path) -> ParsedFile:
     finally:
         csv.field_size_limit(limit)
     return ParsedFile(items, taxonomy=_taxonomy_beside(path), warnings=warnings)
+
+
+#: header names other tools give the column of image paths
+PATH_COLUMNS = ("filename", "file", "file_path", "filepath", "image", "image_name", "image_path", "img", "path",
+                "name")
+
+
+def _header_hint(header: list[str]) -> str:
+    """What to do with a CSV whose header has no ``file_name``: Label Studio's CSV export
+    is one (export JSON instead); a column another tool names the paths by is named."""
+    lower = {c.strip().lower(): c for c in header}
+    if "image" in lower and ({"annotator", "annotation_id"} & set(lower)):
+        return ("; this looks like Label Studio's CSV export: export the project as JSON and import it with "
+                "the labelstudio format")
+    col = next((lower[c] for c in PATH_COLUMNS if c in lower), None)
+    return f"; if its column {col!r} holds the image paths, name it file_name" if col is not None else ""
 
 
 def _delimiter(first_line: str) -> str:
