@@ -80,6 +80,25 @@ class Archive:
             else:
                 self.files.setdefault(name, info)
         self._read_total = 0
+        self._children: Optional[dict[str, tuple[list[str], list[str]]]] = None
+
+    def children(self, folder: str) -> tuple[list[str], list[str]]:
+        """The names of the folders and of the files directly in ``folder`` ("" for the
+        top), each sorted: an index made once, so that walking an archive of many folders
+        does not scan every member once per folder (30,000 images in 5,000 folders of a
+        zipped YOLO export took a minute)."""
+        if self._children is None:
+            kids: dict[str, tuple[list[str], list[str]]] = {}
+            for d in self.dirs:
+                if d:
+                    kids.setdefault(_up(d), ([], []))[0].append(d.rsplit("/", 1)[-1])
+            for f in self.files:
+                kids.setdefault(_up(f), ([], []))[1].append(f.rsplit("/", 1)[-1])
+            for dirs, files in kids.values():
+                dirs.sort()
+                files.sort()
+            self._children = kids
+        return self._children.get(folder, ([], []))
 
     def read(self, name: str) -> bytes:
         info = self.files[name]
@@ -186,10 +205,8 @@ class ArchivePath:
 
     def iterdir(self) -> Iterator["ArchivePath"]:
         """The files and folders directly in this folder, sorted by name."""
-        base = f"{self.rel}/" if self.rel else ""
-        names = {n[len(base):].split("/", 1)[0] for n in (*self.archive.files, *self.archive.dirs)
-                 if n.startswith(base) and n != self.rel and len(n) > len(base)}
-        for name in sorted(names):
+        dirs, files = self.archive.children(self.rel)
+        for name in sorted({*dirs, *files}):
             yield self / name
 
     def rglob(self, pattern: str) -> Iterator["ArchivePath"]:
@@ -215,10 +232,8 @@ class ArchivePath:
     def walk(self) -> Iterator[tuple["ArchivePath", list[str], list[str]]]:
         """As ``os.walk``, top-down: (folder, its folders, its files); the folder list may be
         pruned in place."""
-        base = f"{self.rel}/" if self.rel else ""
-        dirs = sorted(d[len(base):] for d in self.archive.dirs if d.startswith(base) and d != self.rel
-                      and "/" not in d[len(base):])
-        files = sorted(f[len(base):] for f in self.archive.files if f.startswith(base) and "/" not in f[len(base):])
+        dirs, files = self.archive.children(self.rel)
+        dirs, files = list(dirs), list(files)  # (the caller may prune its list)
         yield self, dirs, files
         for d in dirs:
             yield from (self / d).walk()
