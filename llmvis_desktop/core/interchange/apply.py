@@ -173,11 +173,15 @@ def _plan(project, s, resolved: list, source: str, warnings: list,
 def _wanted(parsed: ParsedFile, items) -> list[str]:
     """The label names the file's taxonomy and ``items`` (its records) use, in file order."""
     items = list(items)
-    return list(dict.fromkeys(
+    names = list(dict.fromkeys(
         list(parsed.taxonomy)
         + [n for it in items for n in (it.labels or [])]
         + [sg.value for it in items for sg in it.suggestions if sg.kind == "label"]
     ))
+    if parsed.label_order:  # (labelme: in the order of its flags, the exporting project's)
+        rank = {n: k for k, n in enumerate(parsed.label_order)}
+        names.sort(key=lambda n: rank.get(n, len(rank)))
+    return names
 
 
 def _needed(parsed: ParsedFile, merged: dict, unseen: set, as_: str) -> tuple[list[str], list[str]]:

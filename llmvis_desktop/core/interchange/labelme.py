@@ -88,6 +88,7 @@ def parse(path: Path) -> ParsedFile:
     skipped: list[str] = []
     stripped: list[str] = []
     shapes = described = 0
+    order: dict[str, None] = {}  # the flags' names, in the files' order
     for full in _files(path):
         rel = full.relative_to(base).as_posix()
         if full.is_symlink():
@@ -108,6 +109,7 @@ def parse(path: Path) -> ParsedFile:
             continue
         image = _image_path(doc, rel)
         labels, n_shapes, n_desc = _labels(doc, rel, stripped)
+        order.update(dict.fromkeys(k.strip() for k in doc.get("flags") or {} if isinstance(k, str)))
         shapes += n_shapes
         described += n_desc
         item = ImportItem(_name(rel, image), rel, labels=labels, alt=_own(full.parent, image))
@@ -132,7 +134,7 @@ def parse(path: Path) -> ParsedFile:
     if stripped:
         shown = ", ".join(repr(s) for s in sorted(set(stripped))[:3])
         warnings.append(f"{len(stripped)} label(s) had spaces around them, taken off: {shown}")
-    return ParsedFile(items, warnings=warnings)
+    return ParsedFile(items, warnings=warnings, label_order=list(order))
 
 
 def _parts(image: str) -> list[str]:
