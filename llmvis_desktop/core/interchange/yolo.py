@@ -166,6 +166,58 @@ def _is_dicom(full) -> bool:
     return sniff_dicom(full)
 
 
+def _unquote(value: str) -> str:
+    return value.split(" #", 1)[0].strip().strip("'\"").strip()
+
+
+def _yaml_names(path) -> dict[str, str]:
+    """data.yaml's ``names`` as {"0": "scratch", ...}: a list or a mapping of class number
+    to name, inline (``names: [a, b]``, ``{0: a}``) or on lines of their own; {} when none."""
+    for fname in ("data.yaml", "data.yml", "dataset.yaml"):
+        f = path / fname
+        if not f.is_file():
+            continue
+        try:
+            lines = f.read_text(encoding="utf-8-sig", errors="replace").splitlines()
+        except OSError:
+            return {}
+        for k, line in enumerate(lines):
+            if not line.startswith("names:"):
+                continue
+            inline = line[len("names:"):].split(" #", 1)[0].strip()
+            if inline.startswith("["):
+                return {str(i): _unquote(v) for i, v in enumerate(v for v in inline.strip("[]").split(",") if v.strip())}
+            if inline.startswith("{"):
+                return {a.strip().strip("'\""): _unquote(b) for a, _, b in
+                        (p.partition(":") for p in inline.strip("{}").split(",") if ":" in p)}
+            out: dict[str, str] = {}
+            for sub in lines[k + 1:]:
+                if not sub.strip() or sub.lstrip().startswith("#"):
+                    continue
+                if not sub[:1].isspace():
+                    break
+                item = sub.strip()
+                if item.startswith("- "):
+                    out[str(len(out))] = _unquote(item[2:])
+                elif ":" in item:
+                    key, _, value = item.partition(":")
+                    out[key.strip().strip("'\"")] = _unquote(value)
+            return out
+    return {}
+
+
+def _numbered(path, splits: list) -> dict[str, str]:
+    """Class folder -> label, when every class folder is a number that data.yaml's
+    ``names`` names (``train/0/``, ``train/1/`` with ``names: {0: scratch, 1: dent}``):
+    such folders were imported as the labels "0" and "1"; else {}."""
+    names = _yaml_names(path)
+    classes = {c.name for split in splits for c in split.iterdir() if c.is_dir() and not c.name.startswith(".")}
+    if not names or not classes or not all(c.isdigit() and names.get(c) for c in classes):
+        return {}
+    check_labels([names[c] for c in classes], f"{path}: data.yaml names")
+    return {c: names[c] for c in classes}
+
+
 def parse(path: Path) -> ParsedFile:
     """The records of the classification folders at ``path``, a folder on disk or in a zip
     archive (:class:`.archive.ArchivePath`: Roboflow's "Folder Structure" download, a
@@ -188,13 +240,14 @@ def parse(path: Path) -> ParsedFile:
     taxonomy: list[str] = []
     skipped: list[str] = []
     full_names = _full_names(path)
+    numbered = _numbered(path, splits)
     loose: list[str] = []  # images lying directly in a split folder, in no class folder
     for split in splits:
         loose += sorted(p.relative_to(path).as_posix() for p in split.iterdir()
                         if p.is_file() and not p.name.startswith(".")
                         and p.suffix.lower() in SUPPORTED_EXTENSIONS)
         for cls in sorted(p for p in split.iterdir() if p.is_dir() and not p.name.startswith(".")):
-            label = full_names.get(cls.name) or folder_to_label(cls.name)
+            label = full_names.get(cls.name) or numbered.get(cls.name) or folder_to_label(cls.name)
             if label not in taxonomy:
                 taxonomy.append(label)
             for dirpath, dirnames, filenames in walk(cls):  # does not follow symlinked folders
@@ -212,9 +265,16 @@ def parse(path: Path) -> ParsedFile:
                                             also=full.relative_to(split).as_posix()))
     if not taxonomy:
         raise InterchangeError(f"{path}: the split folders hold no class folder")
+    if numbered:  # in the class numbers' order (1 is "scratch" as 0 was in the training set)
+        number = {label: int(c) for c, label in numbered.items()}
+        taxonomy.sort(key=lambda n: number.get(n, len(number)))
     listed = [n for n in read_taxonomy(path / TAXONOMY) if n in taxonomy]  # (the export's order)
     taxonomy = listed + [n for n in taxonomy if n not in listed]
     warnings = []
+    if numbered:
+        shown = ", ".join(f"{c} -> {numbered[c]}" for c in sorted(numbered, key=int)[:5])
+        warnings.append(f"{len(numbered)} numbered class folder(s) were named by data.yaml's names ({shown}"
+                        f"{'...' if len(numbered) > 5 else ''})")
     others = sorted(p.name for p in path.iterdir() if p.is_dir() and not p.name.startswith(".")
                     and p.name not in READ_SPLITS)
     if others:
