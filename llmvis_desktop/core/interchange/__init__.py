@@ -308,7 +308,9 @@ def import_file(project, fmt: str, path: Path | str, as_: str = "reviewed", over
     try:
         parsed = _parse(spec, fmt, path)
         # a plain "a;b" cell where a label "a;b" exists: refused, not imported as "a" and "b"
-        csv_fmt.check_label_cells(parsed, {d.name for d in project.labels()} | set(parsed.taxonomy), path.name)
+        names = {d.name for d in project.labels()} | set(parsed.taxonomy)
+        csv_fmt.check_label_cells(parsed, names, path.name)
+        csv_fmt.check_comma_cells(parsed, names, path.name)  # ("a, b" from a tool separating with commas)
         report = apply_import(project, fmt, path, parsed, as_, overwrite, token, progress, actor, overwrite_newer)
     except InterchangeError as exc:  # a CSV given as COCO: "not valid JSON", and what it looks like
         wrong = sniff.wrong_format(exc, fmt, path)
@@ -322,7 +324,9 @@ def import_file(project, fmt: str, path: Path | str, as_: str = "reviewed", over
 def _import_parsed(project, fmt, path, inside, parsed, as_, overwrite, token, progress, actor, overwrite_newer,
                    start) -> ImportReport:
     """The import of ``parsed``, read from ``inside`` (a member of the zip archive ``path``)."""
-    csv_fmt.check_label_cells(parsed, {d.name for d in project.labels()} | set(parsed.taxonomy), inside.name)
+    names = {d.name for d in project.labels()} | set(parsed.taxonomy)
+    csv_fmt.check_label_cells(parsed, names, inside.name)
+    csv_fmt.check_comma_cells(parsed, names, inside.name)
     report = apply_import(project, fmt, path, parsed, as_, overwrite, token, progress, actor, overwrite_newer)
     report.source = str(inside)
     report.seconds = round(time.perf_counter() - start, 3)

@@ -110,6 +110,28 @@ def check_label_cells(parsed, names, source: str) -> None:
                     f"(or {json.dumps(item.labels, ensure_ascii=False)} for separate ones); nothing was imported")
 
 
+def check_comma_cells(parsed, names, source: str) -> None:
+    """Refuse a plain labels cell that would make a new label holding ", " whose parts are
+    all labels already (the project's, the file's taxonomy, or whole labels of its other
+    records): ``scratch, dent`` from another tool, which separates labels with commas, made
+    one label "scratch, dent" beside "scratch" and "dent" (this format separates them with
+    ``;``; a label with a comma is written as a JSON list)."""
+    whole = set(names) | {n for it in parsed.items for n in (it.labels or ())
+                          if it.labels_cell is None or "," not in n}
+    for item in parsed.items:
+        cell = item.labels_cell
+        if not cell or cell.strip().startswith("["):
+            continue
+        for label in item.labels or ():
+            parts = [p.strip() for p in label.split(",")]
+            if label not in whole and len(parts) > 1 and all(p in whole for p in parts):
+                raise InterchangeError(
+                    f"{source} {item.where}: the label {label!r} would be made, but {', '.join(map(repr, parts))} "
+                    f"are labels already: separate labels with ';' ({'; '.join(parts)}), or write the cell as a "
+                    f"JSON list, {json.dumps([label], ensure_ascii=False)}, for one label with a comma; nothing "
+                    f"was imported")
+
+
 def export(ctx: ExportContext) -> None:
     taxonomy_file = labels_path(ctx.out)
     check_file_target(ctx.project, taxonomy_file, ctx.force)  # refused before anything is written
