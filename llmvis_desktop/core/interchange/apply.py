@@ -118,10 +118,16 @@ def apply_import(project, fmt: str, source: Path, parsed: ParsedFile, as_: str, 
         raise
     progress(Progress(f"import {fmt}", report.matched, report.matched, "done"))
     if report.unmatched:
-        shown = ", ".join(report.unmatched[:5])
+        shown = ", ".join(map(short_name, report.unmatched[:5]))
         report.warnings.append(f"{len(report.unmatched)} record(s) name no image of this project (e.g. {shown})"
                                + _anon_note(report.unmatched))
     return report
+
+
+def short_name(name: str, keep: int = 100) -> str:
+    """A record's name as a message shows it: whole, or its first ``keep`` characters and
+    its length (a Label Studio task's image embedded as a data: URI made a 40 KB warning)."""
+    return name if len(name) <= keep + 20 else f"{name[:keep]}... ({len(name):,} characters)"
 
 
 def _anon_note(names) -> str:
@@ -161,7 +167,7 @@ def _plan(project, s, resolved: list, source: str, warnings: list,
             continue
         _merge(have, item, source)
     if resolved and not merged:  # the wrong file or folder: add no labels, change nothing
-        sample = ", ".join(repr(n) for n in list(unmatched)[:3])
+        sample = ", ".join(repr(short_name(n)) for n in list(unmatched)[:3])
         why = "; ".join(w.removeprefix(f"{source} ") for w in warnings[:3])
         anon = _anon_note(unmatched)  # (said in place of the question: it is the answer)
         raise InterchangeError(f"{source}: none of its {skipped} record(s) names an image of this "
