@@ -4,7 +4,8 @@ silently. A plain cell that would make a label holding ", " whose parts are all 
 already (the project's, or whole labels of the file's other records) is now refused,
 saying to separate labels with ';' or to write a JSON list for one label with a comma;
 nothing is imported. A comma label whose parts are not all labels imports as before, and
-an llmvis export's comma label (its taxonomy file beside it) round-trips."""
+an llmvis export writes a comma label's cell as a JSON list, so it round-trips even
+without its taxonomy file."""
 from __future__ import annotations
 
 import json
@@ -53,9 +54,12 @@ def test_an_llmvis_export_with_a_comma_label_round_trips(small, tmp_path):
     project.set_labels(ids["img3.png"], ["b"], "alice")
     out = tmp_path / "x.csv"
     export_project(project, "csv", out, ExportOptions())
+    assert '"[""a, b""]"' in out.read_text(encoding="utf-8")  # (written as a JSON list)
+    out.with_name("x.labels.txt").unlink()  # (the CSV sent alone: still one label)
     fresh = open_scanned(copy_files(project.root, tmp_path / "fresh"))
     try:
         import_file(fresh, "csv", out)
         assert fresh.image_by_path("img1.png").labels == ("a, b",)
+        assert fresh.image_by_path("img2.png").labels == ("a",)
     finally:
         fresh.close()

@@ -70,7 +70,10 @@ def undefuse(cell: str) -> str:
 
 
 def join_labels(labels) -> str:
-    if any(";" in n or n.startswith("[") for n in labels):
+    """The labels cell: ``;``-separated, or a JSON list when a label holds ``;`` or a comma
+    or starts with ``[`` (a plain comma label could read as another tool's comma-separated
+    labels: :func:`check_comma_cells`)."""
+    if any(";" in n or "," in n or n.startswith("[") for n in labels):
         return json.dumps(list(labels), ensure_ascii=False)
     return ";".join(labels)
 
