@@ -1,6 +1,6 @@
 """CSV with a ``file_name`` column, so the file doubles as a Hugging Face ``metadata.csv``.
 
-Columns: file_name, labels (``;``-separated; a JSON list when a label holds ``;``: an
+Columns: file_name, labels (``;``-separated; a JSON list when a label holds ``;`` or a comma: an
 import refuses a plain cell that spells such a label, :func:`check_label_cells`),
 caption, status, reviewer and time (the image's last change: who, when in UTC), notes
 (the answers kept as notes, a JSON list: ``common.notes_text``; export only, an import
