@@ -9,6 +9,7 @@ A name that could be more than one image is skipped and said in ``warnings``.
 from __future__ import annotations
 
 import os
+import unicodedata
 from pathlib import Path
 from typing import Optional
 
@@ -82,12 +83,13 @@ def match_images(project, s, resolved: list, warnings: list, source: str = "",
         for image_id, rel in s.execute(select(m.Image.id, m.Image.relpath).where(m.Image.relpath.in_(chunk))):
             ids[rel] = image_id
     full_pass = any(it.by_stem or it.by_basename or it.by_tail
-                    or (rel not in ids and (rel.startswith(ANON_DIR + "/") or it.by_suffix))
+                    or (rel not in ids and (rel.startswith(ANON_DIR + "/") or it.by_suffix or not rel.isascii()))
                     for it, rel in resolved)
     by_name: dict[str, int] = dict(ids)
     by_stem: dict[str, list[int]] = {}
     by_base: dict[str, list[int]] = {}
     paths: dict[int, str] = {}
+    by_nfc: dict[str, list[int]] = {}  # non-ASCII names in one Unicode form (macOS wrote NFD)
     if full_pass:  # a full pass over the image table: neutral names, stems, places
         secret = project.settings().get(SECRET_SETTING)
         for image_id, rel in s.execute(select(m.Image.id, m.Image.relpath)):
@@ -99,6 +101,8 @@ def match_images(project, s, resolved: list, warnings: list, source: str = "",
             for n in names_of:
                 by_name[n] = image_id
                 by_stem.setdefault(n.rsplit(".", 1)[0] if "." in n.rsplit("/", 1)[-1] else n, []).append(image_id)
+            if not rel.isascii():
+                by_nfc.setdefault(unicodedata.normalize("NFC", rel), []).append(image_id)
 
     def one(hits):
         return hits[0] if len(hits) == 1 else None
@@ -111,6 +115,7 @@ def match_images(project, s, resolved: list, warnings: list, source: str = "",
     unsure: list[int] = []  # local-files paths a different prefix would match otherwise
     prefixes: dict[str, int] = {}
     ambiguous: list[str] = []
+    forms: list[str] = []  # records matched to a name written in another Unicode form
     doubtful: list[str] = []  # records whose file stands for another image as well (``also``)
     for k, ((item, rel), alt) in enumerate(zip(resolved, alts)):
         own = None
@@ -151,6 +156,10 @@ def match_images(project, s, resolved: list, warnings: list, source: str = "",
             named = by_name.get(rel)
             if named is None and _unpng(rel) is not None:
                 named = by_name.get(_unpng(rel))
+            if named is None and not rel.isascii():  # the same name in another Unicode form
+                named = one(by_nfc.get(unicodedata.normalize("NFC", rel), []))
+                if named is not None:
+                    forms.append(rel)
         if own is None and named is not None and item.also and by_name.get(item.also, named) != named:
             doubtful.append(f"{item.where} ({rel!r} or {item.also!r})")
             several(item)
@@ -179,6 +188,10 @@ def match_images(project, s, resolved: list, warnings: list, source: str = "",
             several(item)
             warnings.append(f"{source} {item.where}: {rel!r} could be any of {len(cands)} images of the project "
                             f"once its leading folders are taken off; skipped")
+    if forms:
+        warnings.append(f"{source}: {len(forms)} record(s) matched an image whose name is written in another "
+                        f"Unicode form (composed or decomposed accents, as macOS writes them): "
+                        f"{', '.join(repr(n) for n in forms[:3])}{'...' if len(forms) > 3 else ''}")
     if doubtful:
         warnings.append(f"{source}: {len(doubtful)} record(s) skipped: the file's path below its split folder "
                         f"names an image of the project too, not the one its class folder would label: "
