@@ -91,9 +91,10 @@ def add_parsers(subparsers) -> None:
     add_db(im)
     im.add_argument("--format", required=True, choices=readable, help="the input's format (docs/interchange.md)")
     im.add_argument("path", help="file (coco, csv, labelstudio, cvat) or folder (yolo, jsonl, txt) to import; "
-                                 "a zip archive (coco, csv, labelstudio, cvat, labelme, jsonl) is read as it is")
+                                 "a zip archive (any of them) is read as it is")
     im.add_argument("--member", default=None, metavar="NAME",
-                    help="in a zip archive, the file (or labelme/jsonl folder) to import, when it holds several")
+                    help="in a zip archive, the file (or labelme, jsonl, yolo, txt folder) to import, when it holds "
+                         "several")
     im.add_argument("--as", dest="as_", choices=("reviewed", "suggestions"), default="reviewed",
                     help="write reviewed annotations (default) or pending suggestions")
     im.add_argument("--overwrite", action="store_true",
@@ -182,7 +183,8 @@ def import_json(report) -> dict:
             "overwritten": report.overwritten, "suggestions_added": report.suggestions_added,
             "suggestions_known": report.suggestions_known, "suggestions_unseen": report.suggestions_unseen,
             "labels_created": report.labels_created,
-            "labels_not_created": list(report.labels_not_created), "unmatched": list(report.unmatched), "conflicts": conflicts,
+            "labels_not_created": list(report.labels_not_created), "unmatched": list(report.unmatched),
+            "several": list(report.several), "conflicts": conflicts,
             "not_marked": list(report.not_marked), "not_suggested": list(report.not_suggested),
             "marked_needing_decoder": list(report.marked_needing_decoder),
             "exclusive_clashes": [{"file_name": name, "labels": list(labels)}

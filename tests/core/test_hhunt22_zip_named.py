@@ -1,8 +1,7 @@
 """A CVAT "COCO 1.0" or "CVAT for images 1.1" export is a zip archive: its import said
 "not UTF-8 text (invalid continuation byte at byte 10)", nothing about what to do. It was
 then refused naming the file to unzip; now the member is read from the archive
-(test_interchange_zip_import), and a format that reads image files on disk (YOLO folders)
-still names what to unzip."""
+(test_interchange_zip_import), YOLO folders too (they were refused, naming what to unzip)."""
 from __future__ import annotations
 
 import json
@@ -12,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from llmvis_desktop.core.interchange import InterchangeError, import_file
+from llmvis_desktop.core.interchange import import_file
 from llmvis_desktop.core.project import Project
 
 
@@ -46,9 +45,11 @@ def test_a_cvat_xml_zip_names_annotations_xml(proj, tmp_path):
     assert rep.records == 0 and rep.source.endswith("task_1_cvat.zip/annotations.xml")
 
 
-def test_a_yolo_zip_names_what_to_unzip(proj, tmp_path):
+def test_a_yolo_zip_is_read_as_it_is(proj, tmp_path):
+    # (it was refused, "unzip it and import the folder"; now read from the archive:
+    # test_hhxchg_zip_folders)
     z = tmp_path / "roboflow.zip"
     with zipfile.ZipFile(z, "w") as zf:
         zf.writestr("train/dent/frame_000000.jpg", b"\xff\xd8\xff")
-    with pytest.raises(InterchangeError, match=r"roboflow\.zip: a zip archive.*unzip it and import the folder"):
-        import_file(proj, "yolo", z)
+    rep = import_file(proj, "yolo", z)
+    assert rep.matched == 1 and proj.image_by_path("frame_000000.jpg").labels == ("dent",)

@@ -1,5 +1,5 @@
 """The Import dialog reads a zip archive as it is: a Zip… button for the folder formats
-that can (labelme, imagefolder), zip archives in Browse's filter for the file formats, and
+that can (labelme, imagefolder, YOLO, caption sidecars), zip archives in Browse's filter for the file formats, and
 an "Archive member" field for an archive holding several candidates."""
 from __future__ import annotations
 
@@ -29,8 +29,8 @@ def test_the_import_dialog_imports_a_member_of_a_zip(qtbot, tmp_path):
         dlg.set_format("labelme")
         assert dlg.browse_zip.isVisibleTo(dlg) and dlg.member.isEnabled()
         assert "zip archive" in dlg.path.placeholderText()
-        dlg.set_format("yolo")  # reads image files on disk: no archive
-        assert not dlg.browse_zip.isVisibleTo(dlg) and not dlg.member.isEnabled()
+        dlg.set_format("yolo")  # read from an archive too (it was refused: test_hhxchg_zip_folders)
+        assert dlg.browse_zip.isVisibleTo(dlg) and dlg.member.isEnabled()
         dlg.set_format("csv")
         assert not dlg.browse_zip.isVisibleTo(dlg) and "zip archive" in dlg.path.placeholderText()
         dlg.path.setText(str(z))

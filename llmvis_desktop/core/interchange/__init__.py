@@ -97,10 +97,19 @@ def export_path(fmt: str, out: Path | str) -> tuple[Path, str]:
     refused as before; a file is the one to replace)."""
     spec = _spec(fmt)
     path = Path(out)
-    if spec.out_is_folder or not spec.suffix or path.suffix or path.name in ("", ".", "..") \
+    if spec.out_is_folder or not spec.suffix or _has_extension(path.name) or path.name in ("", ".", "..") \
             or os.path.lexists(path) or str(out).endswith(("/", os.sep)):
         return path, ""
     return path.with_name(path.name + spec.suffix), spec.suffix
+
+
+def _has_extension(name: str) -> bool:
+    """Whether ``name`` ends in a file extension: a dot and a part with a letter in it
+    (``.tsv``, ``.json``, ``.mp4``). A version or a date's last number is none:
+    ``release_v1.2`` and ``export 2024.05.01`` were written as they are, with no ``.json``,
+    and no tool (nor the Import dialog's "*.json" filter) recognised the file."""
+    suffix = Path(name).suffix
+    return any(c.isalpha() for c in suffix[1:])
 
 
 def output_files(fmt: str, out: Path | str) -> list[Path]:
@@ -299,7 +308,9 @@ def import_file(project, fmt: str, path: Path | str, as_: str = "reviewed", over
     try:
         parsed = _parse(spec, fmt, path)
         # a plain "a;b" cell where a label "a;b" exists: refused, not imported as "a" and "b"
-        csv_fmt.check_label_cells(parsed, {d.name for d in project.labels()} | set(parsed.taxonomy), path.name)
+        names = {d.name for d in project.labels()} | set(parsed.taxonomy)
+        csv_fmt.check_label_cells(parsed, names, path.name)
+        csv_fmt.check_comma_cells(parsed, names, path.name)  # ("a, b" from a tool separating with commas)
         report = apply_import(project, fmt, path, parsed, as_, overwrite, token, progress, actor, overwrite_newer)
     except InterchangeError as exc:  # a CSV given as COCO: "not valid JSON", and what it looks like
         wrong = sniff.wrong_format(exc, fmt, path)
@@ -313,7 +324,9 @@ def import_file(project, fmt: str, path: Path | str, as_: str = "reviewed", over
 def _import_parsed(project, fmt, path, inside, parsed, as_, overwrite, token, progress, actor, overwrite_newer,
                    start) -> ImportReport:
     """The import of ``parsed``, read from ``inside`` (a member of the zip archive ``path``)."""
-    csv_fmt.check_label_cells(parsed, {d.name for d in project.labels()} | set(parsed.taxonomy), inside.name)
+    names = {d.name for d in project.labels()} | set(parsed.taxonomy)
+    csv_fmt.check_label_cells(parsed, names, inside.name)
+    csv_fmt.check_comma_cells(parsed, names, inside.name)
     report = apply_import(project, fmt, path, parsed, as_, overwrite, token, progress, actor, overwrite_newer)
     report.source = str(inside)
     report.seconds = round(time.perf_counter() - start, 3)
@@ -322,11 +335,8 @@ def _import_parsed(project, fmt, path, inside, parsed, as_, overwrite, token, pr
 
 def _parse(spec: FormatSpec, fmt: str, path: Path):
     """``path`` read as ``fmt``, or refused (InterchangeError)."""
-    if spec.in_is_folder and archive.is_archive(path):  # (labelme and jsonl read archives, before this)
-        raise InterchangeError(f"{path.name}: a zip archive; the {fmt} format reads image files on disk: unzip it "
-                               f"and import the folder")
     if spec.in_is_folder and not path.is_dir() and not (fmt == "labelme" and path.is_file()):  # one labelme file
-        raise InterchangeError(f"{path}: the {fmt} format is imported from a folder")
+        raise InterchangeError(f"{path}: the {fmt} format is imported from a folder; import {_folder_of(path, fmt)}")
     if spec.in_is_folder and (path / INCOMPLETE).exists():
         raise InterchangeError(f"{path}: an export into this folder was stopped before it finished "
                                f"({INCOMPLETE}); export again")
@@ -338,6 +348,19 @@ def _parse(spec: FormatSpec, fmt: str, path: Path):
         return spec.parse(path)
     except RecursionError:  # json and the checks recurse: a hostile file nests thousands deep
         raise InterchangeError(f"{path.name}: nested too deeply to be read (not a {fmt} file)") from None
+
+
+def _folder_of(path: Path, fmt: str) -> str:
+    """The folder to import, said to one who picked a file in it (a split's metadata.jsonl:
+    the dataset above its split folders, or that split alone; a sidecar: its folder)."""
+    parent = path.parent
+    if fmt == "jsonl" and parent.name in archive.YOLO_SPLITS:
+        return f"the dataset folder {parent.parent} (or its {parent.name}/ folder alone)"
+    if fmt == "yolo":  # an image in a class folder: the folder above its split folder
+        split = next((p for p in path.parents if p.name in archive.YOLO_SPLITS), None)
+        if split is not None:
+            return f"the dataset folder {split.parent}"
+    return f"the folder holding it, {parent}"
 
 
 def _refuse_archive(path: Path, fmt: str, suffix: str) -> None:

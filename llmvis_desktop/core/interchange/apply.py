@@ -118,10 +118,16 @@ def apply_import(project, fmt: str, source: Path, parsed: ParsedFile, as_: str, 
         raise
     progress(Progress(f"import {fmt}", report.matched, report.matched, "done"))
     if report.unmatched:
-        shown = ", ".join(report.unmatched[:5])
+        shown = ", ".join(map(short_name, report.unmatched[:5]))
         report.warnings.append(f"{len(report.unmatched)} record(s) name no image of this project (e.g. {shown})"
                                + _anon_note(report.unmatched))
     return report
+
+
+def short_name(name: str, keep: int = 100) -> str:
+    """A record's name as a message shows it: whole, or its first ``keep`` characters and
+    its length (a Label Studio task's image embedded as a data: URI made a 40 KB warning)."""
+    return name if len(name) <= keep + 20 else f"{name[:keep]}... ({len(name):,} characters)"
 
 
 def _anon_note(names) -> str:
@@ -146,9 +152,13 @@ def _plan(project, s, resolved: list, source: str, warnings: list,
     matches = match_images(project, s, resolved, warnings, source, tails)
     merged: dict[int, ImportItem] = {}
     unmatched: dict[str, None] = {}
+    several = set(tails.get("several", ())) if tails is not None else set()
+    skipped = 0
     for (item, rel), image_id in zip(resolved, matches):
         if image_id is None:
-            unmatched.setdefault(item.name)
+            skipped += 1
+            if item.name not in several:  # (one that could be several images is said so, not "no image")
+                unmatched.setdefault(item.name)
             continue
         have = merged.get(image_id)
         if have is None:
@@ -157,10 +167,10 @@ def _plan(project, s, resolved: list, source: str, warnings: list,
             continue
         _merge(have, item, source)
     if resolved and not merged:  # the wrong file or folder: add no labels, change nothing
-        sample = ", ".join(repr(n) for n in list(unmatched)[:3])
+        sample = ", ".join(repr(short_name(n)) for n in list(unmatched)[:3])
         why = "; ".join(w.removeprefix(f"{source} ") for w in warnings[:3])
         anon = _anon_note(unmatched)  # (said in place of the question: it is the answer)
-        raise InterchangeError(f"{source}: none of its {len(unmatched)} record(s) names an image of this "
+        raise InterchangeError(f"{source}: none of its {skipped} record(s) names an image of this "
                                f"project ({sample}...)" + (f"; {why}" if why else "" if anon else
                                                            "; is it the right folder and format?") + anon)
     return merged, unmatched
@@ -169,11 +179,15 @@ def _plan(project, s, resolved: list, source: str, warnings: list,
 def _wanted(parsed: ParsedFile, items) -> list[str]:
     """The label names the file's taxonomy and ``items`` (its records) use, in file order."""
     items = list(items)
-    return list(dict.fromkeys(
+    names = list(dict.fromkeys(
         list(parsed.taxonomy)
         + [n for it in items for n in (it.labels or [])]
         + [sg.value for it in items for sg in it.suggestions if sg.kind == "label"]
     ))
+    if parsed.label_order:  # (labelme: in the order of its flags, the exporting project's)
+        rank = {n: k for k, n in enumerate(parsed.label_order)}
+        names.sort(key=lambda n: rank.get(n, len(rank)))
+    return names
 
 
 def _needed(parsed: ParsedFile, merged: dict, unseen: set, as_: str) -> tuple[list[str], list[str]]:
@@ -247,6 +261,8 @@ def _apply(project, resolved: list, parsed: ParsedFile, source: Path, as_: str, 
         report.matched_by_tail = len(tails.get("matched", []))
         report.tail_ambiguous = list(tails.get("ambiguous", []))
         report.tail_unmatched = list(tails.get("unmatched", []))
+        by_tail = {name for name, _n in report.tail_ambiguous}  # (said in the summary's part on those)
+        report.several = [n for n in dict.fromkeys(tails.get("several", [])) if n not in by_tail]
         total = len(merged)
         unseen = _unseen(s, merged)
         wanted, unused = _needed(parsed, merged, unseen, as_)

@@ -1,5 +1,6 @@
 """Import files read straight from a zip archive (CVAT's "COCO 1.0" and "CVAT for images
-1.1" exports, a zipped labelme, CSV or imagefolder export), with nothing extracted to
+1.1" exports, a zipped labelme, CSV, imagefolder, YOLO classification or caption sidecar
+export, Roboflow's classification "Folder Structure" download), with nothing extracted to
 disk: :func:`open_member` finds the one member (a file, or a folder for the folder
 formats) the format needs and gives it as an :class:`ArchivePath`, which the format
 parsers read as they read a file or folder. A member is read into memory at most once,
@@ -25,7 +26,9 @@ MAX_TOTAL_BYTES = 2 << 30
 #: the annotation file each single-file format's member is found by (a suffix, lower case)
 FILE_SUFFIX = {"coco": ".json", "labelstudio": ".json", "cvat": ".xml", "csv": ".csv"}
 #: folder formats read from an archive: the folder holding what the format reads
-FOLDER_FORMATS = ("labelme", "jsonl")
+FOLDER_FORMATS = ("labelme", "jsonl", "yolo", "txt")
+#: the split folders a YOLO classification import reads (yolo.READ_SPLITS)
+YOLO_SPLITS = ("train", "val", "valid", "validation", "test")
 #: the formats whose import reads a zip archive as it is
 ARCHIVE_FORMATS = (*FILE_SUFFIX, *FOLDER_FORMATS)
 
@@ -43,6 +46,20 @@ def _clean(name: str) -> Optional[str]:
     return "/".join(parts)
 
 
+def _utf8_name(info: zipfile.ZipInfo) -> str:
+    """A member's name as its maker wrote it: Info-ZIP's ``zip`` on Linux and macOS's
+    Archive Utility store UTF-8 names without the UTF-8 flag, which ``zipfile`` then reads
+    as code page 437 (``Ünï/straße.txt`` came out as ``├£n├»/stra├ƒe.txt``, so a YOLO
+    class folder or an image path inside the archive named no image of the project). A
+    name without the flag that is valid UTF-8 is taken as such; any other stays cp437."""
+    if info.flag_bits & 0x800:
+        return info.filename
+    try:
+        return info.filename.encode("cp437").decode("utf-8")
+    except UnicodeError:
+        return info.filename
+
+
 class Archive:
     """An open zip archive's files (by clean name) and folders, read on demand."""
 
@@ -52,7 +69,7 @@ class Archive:
         self.files: dict[str, zipfile.ZipInfo] = {}
         self.dirs: set[str] = {""}
         for info in zf.infolist():
-            name = _clean(info.filename)
+            name = _clean(_utf8_name(info))
             if name is None:
                 continue
             parts = name.split("/")
@@ -63,6 +80,25 @@ class Archive:
             else:
                 self.files.setdefault(name, info)
         self._read_total = 0
+        self._children: Optional[dict[str, tuple[list[str], list[str]]]] = None
+
+    def children(self, folder: str) -> tuple[list[str], list[str]]:
+        """The names of the folders and of the files directly in ``folder`` ("" for the
+        top), each sorted: an index made once, so that walking an archive of many folders
+        does not scan every member once per folder (30,000 images in 5,000 folders of a
+        zipped YOLO export took a minute)."""
+        if self._children is None:
+            kids: dict[str, tuple[list[str], list[str]]] = {}
+            for d in self.dirs:
+                if d:
+                    kids.setdefault(_up(d), ([], []))[0].append(d.rsplit("/", 1)[-1])
+            for f in self.files:
+                kids.setdefault(_up(f), ([], []))[1].append(f.rsplit("/", 1)[-1])
+            for dirs, files in kids.values():
+                dirs.sort()
+                files.sort()
+            self._children = kids
+        return self._children.get(folder, ([], []))
 
     def read(self, name: str) -> bytes:
         info = self.files[name]
@@ -167,6 +203,19 @@ class ArchivePath:
     def is_symlink(self) -> bool:
         return False
 
+    def iterdir(self) -> Iterator["ArchivePath"]:
+        """The files and folders directly in this folder, sorted by name."""
+        dirs, files = self.archive.children(self.rel)
+        for name in sorted({*dirs, *files}):
+            yield self / name
+
+    def rglob(self, pattern: str) -> Iterator["ArchivePath"]:
+        """The files below this folder, at any depth, whose name matches ``pattern``."""
+        base = f"{self.rel}/" if self.rel else ""
+        for name in sorted(self.archive.files):
+            if name.startswith(base) and fnmatch.fnmatchcase(name.rsplit("/", 1)[-1], pattern):
+                yield ArchivePath(self.archive, name)
+
     def stat(self) -> _Stat:
         if not self.is_file():
             raise InterchangeError(f"{self}: no such file in the archive")
@@ -183,10 +232,8 @@ class ArchivePath:
     def walk(self) -> Iterator[tuple["ArchivePath", list[str], list[str]]]:
         """As ``os.walk``, top-down: (folder, its folders, its files); the folder list may be
         pruned in place."""
-        base = f"{self.rel}/" if self.rel else ""
-        dirs = sorted(d[len(base):] for d in self.archive.dirs if d.startswith(base) and d != self.rel
-                      and "/" not in d[len(base):])
-        files = sorted(f[len(base):] for f in self.archive.files if f.startswith(base) and "/" not in f[len(base):])
+        dirs, files = self.archive.children(self.rel)
+        dirs, files = list(dirs), list(files)  # (the caller may prune its list)
         yield self, dirs, files
         for d in dirs:
             yield from (self / d).walk()
@@ -197,8 +244,20 @@ class ArchivePath:
             raise InterchangeError(f"{self}: no such file in the archive")
         return self.archive.read(self.rel)
 
-    def read_text(self, encoding: str = "utf-8") -> str:
-        return self.read_bytes().decode(encoding)
+    def read_text(self, encoding: str = "utf-8", errors: str = "strict") -> str:
+        return self.read_bytes().decode(encoding, errors)
+
+    def head(self, size: int) -> bytes:
+        """The first ``size`` bytes of the file (a DICOM file's magic), read without
+        inflating the rest; b"" when it cannot be read."""
+        info = self.archive.files.get(self.rel)
+        if info is None or info.flag_bits & 0x1:
+            return b""
+        try:
+            with self.archive.zf.open(info) as fh:
+                return fh.read(size)
+        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError):
+            return b""
 
     def open(self, mode: str = "r", encoding: str = "utf-8", newline: Optional[str] = None):
         data = io.BytesIO(self.read_bytes())
@@ -210,6 +269,22 @@ def open_text(path, encoding: str = "utf-8", newline: Optional[str] = None):
     if isinstance(path, ArchivePath):
         return path.open("r", encoding=encoding, newline=newline)
     return open(path, encoding=encoding, newline=newline)
+
+
+def text_encoding(path) -> str:
+    """The encoding to read the text file ``path`` (on disk or in an archive) with:
+    "utf-16" when it starts with a UTF-16 byte order mark (Excel's "Unicode Text",
+    Windows PowerShell 5's ``Out-File`` and ``>``; it was refused as "not UTF-8 text ...
+    at byte 0"), else "utf-8-sig" (UTF-8, a byte order mark taken off). Nothing else is
+    guessed: a legacy code page's bytes are refused, naming the file."""
+    if isinstance(path, ArchivePath):
+        head = path.head(4)
+    else:
+        with open(path, "rb") as fh:
+            head = fh.read(4)
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff") and head[:4] != b"\xff\xfe\x00\x00":
+        return "utf-16"
+    return "utf-8-sig"
 
 
 def as_path(path):
@@ -258,8 +333,14 @@ def _candidates(arc: Archive, fmt: str) -> list[str]:
         if roots:  # the shallowest folder they all are in or directly below
             return roots[:1]
         return sorted({_up(f) if f else f for f in folders})  # several datasets
-    if fmt == "labelme":  # the folder zipped (its one top folder), else the archive's top
-        if not any(n.lower().endswith(".json") for n in files):
+    if fmt == "yolo":  # the shallowest folders holding a split folder that holds a class folder
+        parents = {_up(d) for d in arc.dirs if d and not _hidden(d)}
+        roots = {_up(d) for d in parents if d and d.rsplit("/", 1)[-1] in YOLO_SPLITS}
+        # (a root inside another is a folder of that one's images: train/scratch/test/x/a.png)
+        roots = {r for r in roots if not any(o != r and (o == "" or r.startswith(o + "/")) for o in roots)}
+        return sorted(roots)
+    if fmt in ("labelme", "txt"):  # the folder zipped (its one top folder), else the archive's top
+        if not any(n.lower().endswith(".json" if fmt == "labelme" else ".txt") for n in files):
             return []
         tops = {n.split("/", 1)[0] for n in files}
         one = next(iter(tops)) if len(tops) == 1 else None
@@ -289,7 +370,9 @@ def member_path(arc: Archive, fmt: str, member: Optional[str]) -> ArchivePath:
     if len(found) == 1:
         return ArchivePath(arc, found[0])
     if not found:
-        need = {"jsonl": "metadata.jsonl", "labelme": ".json file"}.get(fmt, f"{FILE_SUFFIX.get(fmt, '')} file")
+        need = {"jsonl": "metadata.jsonl", "labelme": ".json file", "txt": ".txt sidecar",
+                "yolo": "split folder (train/, val/, valid/ or test/) with class folders"}.get(
+            fmt, f"{FILE_SUFFIX.get(fmt, '')} file")
         raise InterchangeError(f"{zname}: a zip archive holding no {need} for the {fmt} format")
     shown = ", ".join(repr(n or "/") for n in found[:5]) + (f" and {len(found) - 5} more" if len(found) > 5 else "")
     raise InterchangeError(f"{zname}: a zip archive with {len(found)} {fmt} candidates: {shown}; "

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from ..store.records import NewSuggestion
 
-from .archive import as_path, open_text
+from .archive import as_path, open_text, text_encoding
 from .common import InterchangeError
 from .export_context import ExportContext
 from .files import sidecar_path, write_pair_atomic
@@ -127,8 +127,12 @@ def export(ctx: ExportContext) -> None:
 
 
 def load_json(path: Path):
+    """The JSON document in ``path``; a leading UTF-8 byte order mark (Windows Notepad,
+    PowerShell's ``Out-File -Encoding utf8``) is taken off, as CSV and labelme imports do
+    (it was refused: "Unexpected UTF-8 BOM"); a UTF-16 one (Windows PowerShell 5's
+    ``ConvertTo-Json | Out-File``) reads the file as UTF-16 (:func:`.archive.text_encoding`)."""
     try:
-        with open_text(path, encoding="utf-8") as fh:
+        with open_text(path, encoding=text_encoding(path)) as fh:
             return json.load(fh)
     except json.JSONDecodeError as exc:
         if exc.doc.strip() == "":  # said 'not valid JSON at line 1, column 1: Expecting value'
@@ -212,7 +216,8 @@ def parse(path: Path) -> ParsedFile:
     # a field the file does not carry at all (a categories-only file has no caption
     # annotation, a captions file no category) is left alone, not cleared
     entries = [(f"{f} annotations[{i}]", a) for i, a in enumerate(anns)]
-    images_named = {img.get("id"): img.get("file_name") for img in doc["images"] if isinstance(img, dict)}
+    images_named = {img.get("id"): img.get("file_name") for img in doc["images"]  # (ids checked below)
+                    if isinstance(img, dict) and isinstance(img.get("id"), int)}
     beside = _captions_beside(path, info, images_named, warnings) if ours else None
     if ours and "llmvis_captions_file" in info:  # version 2: captions in their own file
         has_captions = beside is not None
@@ -267,7 +272,10 @@ def parse(path: Path) -> ParsedFile:
             if categories[cid] not in item.labels:
                 item.labels.append(categories[cid])
             used.setdefault(cid)
-    for i, sg in enumerate(doc.get("llmvis_suggestions") or []):
+    suggestions = doc.get("llmvis_suggestions") or []
+    if not isinstance(suggestions, list):  # ("'int' object is not iterable")
+        raise InterchangeError(f"{f}: llmvis_suggestions {suggestions!r} is not a list")
+    for i, sg in enumerate(suggestions):
         where = f"{f} llmvis_suggestions[{i}]"
         if not isinstance(sg, dict):
             raise InterchangeError(f"{where}: not an object")

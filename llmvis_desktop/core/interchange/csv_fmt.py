@@ -1,6 +1,6 @@
 """CSV with a ``file_name`` column, so the file doubles as a Hugging Face ``metadata.csv``.
 
-Columns: file_name, labels (``;``-separated; a JSON list when a label holds ``;``: an
+Columns: file_name, labels (``;``-separated; a JSON list when a label holds ``;`` or a comma: an
 import refuses a plain cell that spells such a label, :func:`check_label_cells`),
 caption, status, reviewer and time (the image's last change: who, when in UTC), notes
 (the answers kept as notes, a JSON list: ``common.notes_text``; export only, an import
@@ -32,7 +32,7 @@ import re
 from pathlib import Path
 
 from .coco import suggestion_from
-from .archive import as_path, open_text
+from .archive import as_path, open_text, text_encoding
 from .common import InterchangeError, notes_text
 from .export_context import ExportContext
 from .files import sidecar_path, write_pair_atomic
@@ -43,6 +43,8 @@ BASE_COLUMNS = ["file_name", "labels", "caption", "status", "reviewer", "time", 
 #: the largest field read (the csv module's default, 128 KiB, refused long captions and
 #: suggestion lists the export itself writes); bounded so a broken file cannot eat memory
 FIELD_LIMIT = 64 << 20
+#: how much of the first line is read to tell the field separator (a header is short)
+HEADER_PEEK = 64 << 10
 #: read on import; ``text`` is the caption when there is no ``caption`` column
 KNOWN_COLUMNS = frozenset(BASE_COLUMNS + ["derived_from", "suggestions", "text"])
 #: the first line of the taxonomy file written beside the CSV
@@ -68,7 +70,10 @@ def undefuse(cell: str) -> str:
 
 
 def join_labels(labels) -> str:
-    if any(";" in n or n.startswith("[") for n in labels):
+    """The labels cell: ``;``-separated, or a JSON list when a label holds ``;`` or a comma
+    or starts with ``[`` (a plain comma label could read as another tool's comma-separated
+    labels: :func:`check_comma_cells`)."""
+    if any(";" in n or "," in n or n.startswith("[") for n in labels):
         return json.dumps(list(labels), ensure_ascii=False)
     return ";".join(labels)
 
@@ -106,6 +111,28 @@ def check_label_cells(parsed, names, source: str) -> None:
                     f"{', '.join(repr(n) for n in item.labels)}, but the label {name!r} holds ';': write the "
                     f"cell as a JSON list, {json.dumps([name], ensure_ascii=False)} for that label "
                     f"(or {json.dumps(item.labels, ensure_ascii=False)} for separate ones); nothing was imported")
+
+
+def check_comma_cells(parsed, names, source: str) -> None:
+    """Refuse a plain labels cell that would make a new label holding ", " whose parts are
+    all labels already (the project's, the file's taxonomy, or whole labels of its other
+    records): ``scratch, dent`` from another tool, which separates labels with commas, made
+    one label "scratch, dent" beside "scratch" and "dent" (this format separates them with
+    ``;``; a label with a comma is written as a JSON list)."""
+    whole = set(names) | {n for it in parsed.items for n in (it.labels or ())
+                          if it.labels_cell is None or "," not in n}
+    for item in parsed.items:
+        cell = item.labels_cell
+        if not cell or cell.strip().startswith("["):
+            continue
+        for label in item.labels or ():
+            parts = [p.strip() for p in label.split(",")]
+            if label not in whole and len(parts) > 1 and all(p in whole for p in parts):
+                raise InterchangeError(
+                    f"{source} {item.where}: the label {label!r} would be made, but {', '.join(map(repr, parts))} "
+                    f"are labels already: separate labels with ';' ({'; '.join(parts)}), or write the cell as a "
+                    f"JSON list, {json.dumps([label], ensure_ascii=False)}, for one label with a comma; nothing "
+                    f"was imported")
 
 
 def export(ctx: ExportContext) -> None:
@@ -182,8 +209,11 @@ def parse(path: Path) -> ParsedFile:
     limit = csv.field_size_limit()
     csv.field_size_limit(max(limit, FIELD_LIMIT))
     try:
-        with open_text(path, encoding="utf-8-sig", newline="") as fh:
-            reader = csv.reader(fh, strict=True)  # an unclosed quote is an error, not a caption eating the rest
+        with open_text(path, encoding=text_encoding(path), newline="") as fh:  # (Excel's "Unicode Text": UTF-16)
+            delimiter = _delimiter(fh.readline(HEADER_PEEK))
+            fh.seek(0)
+            # an unclosed quote is an error, not a caption eating the rest
+            reader = csv.reader(fh, delimiter=delimiter, strict=True)
             try:
                 header = next(reader)
             except StopIteration:
@@ -191,7 +221,7 @@ def parse(path: Path) -> ParsedFile:
             if "file_name" not in header:
                 shown = repr(header)
                 shown = shown if len(shown) <= 200 else shown[:200] + "..."
-                raise InterchangeError(f"{f} line 1: no 'file_name' column in the header {shown}")
+                raise InterchangeError(f"{f} line 1: no 'file_name' column in the header {shown}{_header_hint(header)}")
             if len(set(header)) != len(header):
                 raise InterchangeError(f"{f} line 1: a column name appears twice")
             col = {name: i for i, name in enumerate(header)}
@@ -235,12 +265,43 @@ def parse(path: Path) -> ParsedFile:
     except csv.Error as exc:
         raise InterchangeError(f"{f}: malformed CSV near line {reader.line_num}: {exc}") from None
     except UnicodeDecodeError as exc:
-        raise InterchangeError(f"{f}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        raise InterchangeError(f"{f}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8 (a "
+                               f"spreadsheet's \"CSV UTF-8\"; Excel's plain \"CSV\" writes the computer's code page)"
+                               ) from None
     except OSError as exc:
         raise InterchangeError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     finally:
         csv.field_size_limit(limit)
     return ParsedFile(items, taxonomy=_taxonomy_beside(path), warnings=warnings)
+
+
+#: header names other tools give the column of image paths
+PATH_COLUMNS = ("filename", "file", "file_path", "filepath", "image", "image_name", "image_path", "img", "path",
+                "name")
+
+
+def _header_hint(header: list[str]) -> str:
+    """What to do with a CSV whose header has no ``file_name``: Label Studio's CSV export
+    is one (export JSON instead); a column another tool names the paths by is named."""
+    lower = {c.strip().lower(): c for c in header}
+    if "image" in lower and ({"annotator", "annotation_id"} & set(lower)):
+        return ("; this looks like Label Studio's CSV export: export the project as JSON and import it with "
+                "the labelstudio format")
+    col = next((lower[c] for c in PATH_COLUMNS if c in lower), None)
+    return f"; if its column {col!r} holds the image paths, name it file_name" if col is not None else ""
+
+
+def _delimiter(first_line: str) -> str:
+    """The field separator of a CSV whose header is ``first_line``: a comma, or the
+    semicolon or tab that makes ``file_name`` one of its columns (a spreadsheet in a
+    locale whose decimal mark is a comma, Excel's in German or French, saves "CSV" with
+    semicolons: such a file was refused, "no 'file_name' column in the header
+    ['file_name;labels;caption']")."""
+    line = first_line.rstrip("\r\n")
+    for sep in (",", ";", "\t"):
+        if "file_name" in next(csv.reader([line], delimiter=sep), []):
+            return sep
+    return ","
 
 
 def _bad(where: str):

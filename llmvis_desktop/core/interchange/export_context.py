@@ -66,6 +66,10 @@ def _cannot_open(src: Path) -> Optional[str]:
     return None
 
 
+#: the formats whose files carry no review status, in a warning's words
+NO_STATUS = {"yolo": "YOLO class folders", "labelme": "labelme files", "txt": "caption sidecars"}
+
+
 class ExportContext:
     """One export in progress: its options, warnings, progress and neutral naming."""
 
@@ -116,6 +120,19 @@ class ExportContext:
         export with 40 files deleted printed 40 lines): "40 images: <what>: a.png, b.png,
         c.png and 37 more"; every name is kept in the report's ``warned_images``."""
         self.report.warned_images.setdefault(what, []).append(name)
+
+    def note_rejected(self, row: ExportRow) -> None:
+        """``row`` was written by a format that carries no review status (YOLO folders,
+        labelme files, caption sidecars): when its image is rejected, say so, once for all
+        of them. A rejected image went into the training folders as data, with nothing to
+        tell it apart, and an import of the folder marked it reviewed."""
+        if row.status != "rejected" or (row.image_id, "rejected") in self._said:
+            return
+        self._said.add((row.image_id, "rejected"))
+        what = NO_STATUS.get(self.fmt, "these files")
+        self.warn_image(row.name, f"rejected by its reviewer, yet written with its annotations: {what} carry no "
+                                  f"review status, so it reads as data there (and an import marks it reviewed); "
+                                  f"export with {self.options.name_of('reviewed_only')} to leave rejected ones out")
 
     def _warn_image(self, row: ExportRow, text: str) -> None:
         """A warning about one image's file, said once though the image is written once per

@@ -29,6 +29,9 @@ from .common import (
 )
 from .export_context import ExportContext, export_name
 
+#: the formats whose images need a width and height (an image of unknown size is left out)
+SIZED_FORMATS = ("coco", "cvat")
+
 
 def repair_links(ctx: ExportContext, s) -> tuple[set[int], set[int], dict[int, int], set[int]]:
     """What the repairs say about naming, in session ``s``: (the DICOM images that are a
@@ -176,6 +179,11 @@ def gather(ctx: ExportContext, chunk: int = CHUNK, decided: bool = False) -> Ite
                 if ctx.fmt in COPY_FORMATS:  # no file to copy: no entry at all (it said "exported")
                     ctx.warn_image(name, f"file is missing (deleted or moved since it was indexed); not exported "
                                          f"({ctx.fmt} copies each image's file)")
+                    continue
+                if (w is None or h is None) and ctx.fmt in SIZED_FORMATS:  # (it said "exported" too)
+                    ctx.warn_image(name, f"file is missing (deleted or moved since it was indexed) and its size "
+                                         f"was never read; not exported ({ctx.fmt.upper()} images need a width and "
+                                         f"height; CSV, Label Studio and labelme export it)")
                     continue
                 # a reviewer's work on a file on a disk not mounted now is still the team's
                 ctx.warn_image(name, "file is missing (deleted or moved since it was indexed); its "

@@ -228,6 +228,9 @@ def foreign_path(root: Path | str, name) -> "str | None":
     :func:`resolve_inside` takes or refuses those as before)."""
     if not isinstance(name, str) or "\0" in name:
         return None
+    url = cloud_url_path(name)
+    if url is not None:
+        return url
     text = name.replace("\\", "/")
     drive = len(text) > 1 and text[1] == ":" and text[0].isalpha()
     if not (text.startswith("/") or drive):
@@ -243,6 +246,32 @@ def foreign_path(root: Path | str, name) -> "str | None":
         text = "/".join(text.lstrip("/").split("/")[2:])
     parts = [p for p in text.split("/") if p not in ("", ".")]
     if not parts or ".." in parts:
+        return None
+    return "/".join(parts)
+
+
+#: the URL schemes of images a labeling tool reads from cloud storage or a web server
+#: (Label Studio's S3, GCS and Azure storage, a task list of https links)
+URL_SCHEMES = ("s3", "gs", "azure-blob", "http", "https")
+
+
+def cloud_url_path(name: str) -> "str | None":
+    """The folders and file name of an image URL (``s3://bucket/imgs/a.png`` ->
+    ``imgs/a.png``, ``https://host/data/a%20b.png?sig=..`` -> ``data/a b.png``: the
+    bucket or host, the query and fragment taken off), matched as another machine's path
+    is (Label Studio tasks over cloud storage named no image of the project, though the
+    team reviews a synced copy of the bucket); None for a name that is no such URL."""
+    from urllib.parse import unquote, urlsplit
+
+    scheme, sep, _rest = name.partition("://")
+    if not sep or scheme.lower() not in URL_SCHEMES:
+        return None
+    try:
+        path = urlsplit(name).path
+    except ValueError:
+        return None
+    parts = [p for p in unquote(path).replace("\\", "/").split("/") if p not in ("", ".")]
+    if not parts or ".." in parts or any("\0" in p for p in parts):
         return None
     return "/".join(parts)
 

@@ -27,7 +27,7 @@ from datetime import datetime
 from pathlib import Path
 
 from .coco import suggestion_from
-from .archive import as_path, open_text
+from .archive import as_path, open_text, text_encoding
 from .common import InterchangeError, notes_text, split_of
 from .export_context import ExportContext
 from .csv_fmt import join_labels, read_taxonomy, split_labels, taxonomy_text
@@ -99,7 +99,7 @@ def parse(path: Path) -> ParsedFile:
     for meta in metas:
         rel_meta = meta.relative_to(path).as_posix()
         try:
-            with open_text(meta, encoding="utf-8") as fh:
+            with open_text(meta, encoding=text_encoding(meta)) as fh:  # (a byte order mark was "not valid JSON")
                 for lineno, line in enumerate(fh, 1):
                     if not line.strip():
                         continue

@@ -29,6 +29,9 @@ class ImportReport:
     #: suggestion was added there
     labels_not_created: list[str] = field(default_factory=list)
     unmatched: list[str] = field(default_factory=list)
+    #: records skipped because their name could be several images of the project (a bare
+    #: uploaded name, a stem, a shortened path): each is said in a warning with the images
+    several: list[str] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -66,6 +69,8 @@ class ImportReport:
             text += f", {self.overwritten} overwritten"
         if self.unmatched:
             text += f", {len(self.unmatched)} record(s) name no image of this project"
+        if self.several:
+            text += f", {len(self.several)} record(s) skipped: each could be several images (see the warnings)"
         if self.matched_by_tail or self.tail_ambiguous or self.tail_unmatched:
             text += self._tail_summary()
         if self.not_marked:
@@ -110,4 +115,4 @@ class ImportReport:
         if self.tail_unmatched:
             parts.append(f"{len(self.tail_unmatched)} naming no image: {few(self.tail_unmatched)}")
         total = self.matched_by_tail + len(self.tail_ambiguous) + len(self.tail_unmatched)
-        return f", {total} record(s) with another machine's absolute path ({'; '.join(parts)})"
+        return f", {total} record(s) with another machine's absolute path or a URL ({'; '.join(parts)})"

@@ -25,7 +25,7 @@ import json
 import os
 from pathlib import Path
 
-from .archive import as_path, open_text, walk
+from .archive import as_path, open_text, walk, text_encoding
 from .common import InterchangeError
 from .parsing import ImportItem, ParsedFile, check_text
 
@@ -88,6 +88,7 @@ def parse(path: Path) -> ParsedFile:
     skipped: list[str] = []
     stripped: list[str] = []
     shapes = described = 0
+    order: dict[str, None] = {}  # the flags' names, in the files' order
     for full in _files(path):
         rel = full.relative_to(base).as_posix()
         if full.is_symlink():
@@ -95,7 +96,7 @@ def parse(path: Path) -> ParsedFile:
         if full.stat().st_size > MAX_BYTES:
             raise InterchangeError(f"{rel}: larger than {MAX_BYTES >> 20} MiB; not a labelme file")
         try:
-            with open_text(full, encoding="utf-8-sig") as fh:
+            with open_text(full, encoding=text_encoding(full)) as fh:
                 doc = json.load(fh)
         except UnicodeDecodeError as exc:
             raise InterchangeError(f"{rel}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
@@ -108,6 +109,7 @@ def parse(path: Path) -> ParsedFile:
             continue
         image = _image_path(doc, rel)
         labels, n_shapes, n_desc = _labels(doc, rel, stripped)
+        order.update(dict.fromkeys(k.strip() for k in doc.get("flags") or {} if isinstance(k, str)))
         shapes += n_shapes
         described += n_desc
         item = ImportItem(_name(rel, image), rel, labels=labels, alt=_own(full.parent, image))
@@ -132,7 +134,7 @@ def parse(path: Path) -> ParsedFile:
     if stripped:
         shown = ", ".join(repr(s) for s in sorted(set(stripped))[:3])
         warnings.append(f"{len(stripped)} label(s) had spaces around them, taken off: {shown}")
-    return ParsedFile(items, warnings=warnings)
+    return ParsedFile(items, warnings=warnings, label_order=list(order))
 
 
 def _parts(image: str) -> list[str]:
@@ -170,11 +172,12 @@ def export(ctx) -> None:
     taxonomy = [d.name for d in ctx.project.labels()]
     total = ctx.total()
     seen: dict[str, str] = {}
-    n = 0
+    n = carried = 0
     for rows in ctx.rows():
         for row in rows:
             if not (row.labels or row.caption):  # (what the format carries: no status)
                 continue
+            carried += 1
             stem = str(PurePosixPath(row.name).with_suffix(""))
             if stem in seen:
                 ctx.warn(f"{row.name}: shares the file name {stem}.json with {seen[stem]}; not written")
@@ -192,7 +195,11 @@ def export(ctx) -> None:
             ctx.report.annotations += 1
             ctx.report.labels += len(row.labels)
             ctx.report.captions += bool(row.caption)
+            ctx.note_rejected(row)
         n += len(rows)
         ctx.tick(n, total)
+    if n and not carried:  # (an empty folder and "0 images", nothing said of why)
+        none = f"none of the {n:,} images has a label or a caption" if n != 1 else "the 1 image has no label or caption"
+        ctx.warn(f"{none}, and labelme files are written for images with labels or a caption only")
     if ctx.options.include_suggestions:
         ctx.warn("labelme files hold no suggestions; pending suggestions were not exported")

@@ -147,10 +147,11 @@ CAPTION_NAMES = ("caption", "text", "description")
 LABEL_NAMES = ("labels", "label", "choice", "choices", "class")
 
 
-def _controls(tasks) -> tuple[set, set]:
-    """The names of the TextArea and Choices controls the file's results use."""
+def _controls(tasks, f: str) -> tuple[set, set]:
+    """The names of the TextArea and Choices controls the file's results use (``f``, the
+    file's name, names it where a name is not text)."""
     texts, choices = set(), set()
-    for task in tasks:
+    for t, task in enumerate(tasks):
         if not isinstance(task, dict):
             continue
         for key in ("annotations", "predictions"):
@@ -161,6 +162,8 @@ def _controls(tasks) -> tuple[set, set]:
                     if not isinstance(r, dict):
                         continue
                     name = r.get("from_name", "caption" if r.get("type") == "textarea" else "labels")
+                    if not isinstance(name, str):  # (a list or an object was "unhashable type")
+                        raise InterchangeError(f"{f} task[{t}] {key}: from_name {name!r} is not text")
                     if r.get("type") == "textarea" and not (key == "predictions" and name == "answer"):
                         texts.add(name)
                     elif r.get("type") == "choices":
@@ -202,7 +205,7 @@ def parse(path: Path) -> ParsedFile:
         tasks = [tasks]
     if not isinstance(tasks, list):
         raise InterchangeError(f"{f}: not a list of Label Studio tasks")
-    text_names, choice_names = _controls(tasks)
+    text_names, choice_names = _controls(tasks, f)
     # the caption is the only TextArea, or the one named caption/text/description; the
     # labels are the Choices named as the export's ("labels"), or the only one
     caption_name = _pick(text_names, CAPTION_NAMES)

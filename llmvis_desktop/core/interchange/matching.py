@@ -9,6 +9,7 @@ A name that could be more than one image is skipped and said in ``warnings``.
 from __future__ import annotations
 
 import os
+import unicodedata
 from pathlib import Path
 from typing import Optional
 
@@ -67,7 +68,8 @@ def match_images(project, s, resolved: list, warnings: list, source: str = "",
     DICOM name, a stem, a bare upload name, a local-files path below its prefix, or the
     longest trailing part of another machine's absolute path that names one image).
     ``tails``, when given, gets the names of the absolute-path records under "matched",
-    "ambiguous" (name, how many images) and "unmatched"."""
+    "ambiguous" (name, how many images) and "unmatched", and those of the other records
+    skipped because they could be several images under "several"."""
     root = os.path.realpath(project.root)
     alts = [_alt_rel(project, root, it.alt) for it, _ in resolved]
     exact = {rel for it, rel in resolved if not (it.by_stem or it.by_basename or it.by_tail)}
@@ -81,12 +83,13 @@ def match_images(project, s, resolved: list, warnings: list, source: str = "",
         for image_id, rel in s.execute(select(m.Image.id, m.Image.relpath).where(m.Image.relpath.in_(chunk))):
             ids[rel] = image_id
     full_pass = any(it.by_stem or it.by_basename or it.by_tail
-                    or (rel not in ids and (rel.startswith(ANON_DIR + "/") or it.by_suffix))
+                    or (rel not in ids and (rel.startswith(ANON_DIR + "/") or it.by_suffix or not rel.isascii()))
                     for it, rel in resolved)
     by_name: dict[str, int] = dict(ids)
     by_stem: dict[str, list[int]] = {}
     by_base: dict[str, list[int]] = {}
     paths: dict[int, str] = {}
+    by_nfc: dict[str, list[int]] = {}  # non-ASCII names in one Unicode form (macOS wrote NFD)
     if full_pass:  # a full pass over the image table: neutral names, stems, places
         secret = project.settings().get(SECRET_SETTING)
         for image_id, rel in s.execute(select(m.Image.id, m.Image.relpath)):
@@ -98,14 +101,21 @@ def match_images(project, s, resolved: list, warnings: list, source: str = "",
             for n in names_of:
                 by_name[n] = image_id
                 by_stem.setdefault(n.rsplit(".", 1)[0] if "." in n.rsplit("/", 1)[-1] else n, []).append(image_id)
+            if not rel.isascii():
+                by_nfc.setdefault(unicodedata.normalize("NFC", rel), []).append(image_id)
 
     def one(hits):
         return hits[0] if len(hits) == 1 else None
+
+    def several(item) -> None:  # (a record naming two images names "no image" in the report no more)
+        if tails is not None:
+            tails.setdefault("several", []).append(item.name)
 
     out: list[Optional[int]] = []
     unsure: list[int] = []  # local-files paths a different prefix would match otherwise
     prefixes: dict[str, int] = {}
     ambiguous: list[str] = []
+    forms: list[str] = []  # records matched to a name written in another Unicode form
     doubtful: list[str] = []  # records whose file stands for another image as well (``also``)
     for k, ((item, rel), alt) in enumerate(zip(resolved, alts)):
         own = None
@@ -115,6 +125,7 @@ def match_images(project, s, resolved: list, warnings: list, source: str = "",
             hits = by_stem.get(rel, [])
             named = one(hits)
             if len(hits) > 1 and own is None:
+                several(item)
                 shown = ", ".join(sorted(repr(paths[i]) for i in hits)[:5])
                 warnings.append(f"{source} {item.where}: the name {rel!r} is ambiguous: images {shown} share it "
                                 f"(the same name with another suffix); skipped")
@@ -129,6 +140,7 @@ def match_images(project, s, resolved: list, warnings: list, source: str = "",
                 else:
                     tails.setdefault("unmatched", []).append(item.name)
             if len(hits) > 1:
+                several(item)
                 shown = ", ".join(sorted(repr(paths[i]) for i in hits)[:3])
                 warnings.append(f"{source} {item.where}: {item.name!r} is another machine's path; {len(hits)} "
                                 f"images of the project end as it does ({shown}{'...' if len(hits) > 3 else ''}); "
@@ -137,14 +149,20 @@ def match_images(project, s, resolved: list, warnings: list, source: str = "",
             hits = by_base.get(rel, [])
             named = one(hits)
             if len(hits) > 1 and own is None:
+                several(item)
                 warnings.append(f"{source} {item.where}: the uploaded file {rel!r} could be any of {len(hits)} "
                                 "images of the project with that name; skipped")
         else:
             named = by_name.get(rel)
             if named is None and _unpng(rel) is not None:
                 named = by_name.get(_unpng(rel))
+            if named is None and not rel.isascii():  # the same name in another Unicode form
+                named = one(by_nfc.get(unicodedata.normalize("NFC", rel), []))
+                if named is not None:
+                    forms.append(rel)
         if own is None and named is not None and item.also and by_name.get(item.also, named) != named:
             doubtful.append(f"{item.where} ({rel!r} or {item.also!r})")
+            several(item)
             out.append(None)
             continue
         if own is not None:
@@ -167,8 +185,13 @@ def match_images(project, s, resolved: list, warnings: list, source: str = "",
         if len(agreed) == 1:
             out[k] = cands[agreed[0]]
         else:
+            several(item)
             warnings.append(f"{source} {item.where}: {rel!r} could be any of {len(cands)} images of the project "
                             f"once its leading folders are taken off; skipped")
+    if forms:
+        warnings.append(f"{source}: {len(forms)} record(s) matched an image whose name is written in another "
+                        f"Unicode form (composed or decomposed accents, as macOS writes them): "
+                        f"{', '.join(repr(n) for n in forms[:3])}{'...' if len(forms) > 3 else ''}")
     if doubtful:
         warnings.append(f"{source}: {len(doubtful)} record(s) skipped: the file's path below its split folder "
                         f"names an image of the project too, not the one its class folder would label: "

@@ -89,6 +89,10 @@ class ParsedFile:
     #: labels the file marks exclusive (a COCO category's ``"exclusive": true``): a label the
     #: import makes is made so
     exclusive: set[str] = field(default_factory=set)
+    #: the order the file lists its labels in, where it lists more than it uses (labelme's
+    #: ``flags``, every taxonomy label in an export): the labels the import makes are made in
+    #: this order (their number keys), none made for being listed only
+    label_order: list[str] = field(default_factory=list)
 
 
 def check_status(value, where: str) -> Optional[str]:

@@ -29,6 +29,8 @@ WHAT = {
 }
 
 _SPLITS = ("train", "val", "valid", "validation", "test")
+#: the side files a YOLO or imagefolder export writes beside its split folders
+OWN_FILES = ("llmvis_taxonomy.txt", "llmvis_labels.json")
 
 
 class WrongFormat(InterchangeError):
@@ -101,8 +103,8 @@ def _folder(path: Path) -> Optional[str]:
         return "jsonl"
     if any((path / s).is_dir() for s in _SPLITS):
         return "yolo"
-    with os.scandir(path) as it:
-        names = [e.name for e in it if e.is_file() and not e.name.startswith(".")]
+    with os.scandir(path) as it:  # (an export's own side files are no sidecar: llmvis_taxonomy.txt)
+        names = [e.name for e in it if e.is_file() and not e.name.startswith(".") and e.name not in OWN_FILES]
     if any(n.lower().endswith(".txt") for n in names):
         return "txt"
     for n in sorted(n for n in names if n.lower().endswith(".json"))[:5]:  # labelme saves one beside each image

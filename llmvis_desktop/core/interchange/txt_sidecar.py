@@ -13,9 +13,9 @@ images (``a.png`` and ``a.jpg``) is reported, not guessed.
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path, PurePosixPath
 
+from .archive import ArchivePath, as_path, open_text, walk, text_encoding
 from .common import InterchangeError
 from .export_context import ExportContext
 from .files import none_of
@@ -57,6 +57,7 @@ def export(ctx: ExportContext) -> None:
             ctx.report.files_written += 1
             ctx.report.images += 1
             ctx.report.annotations += 1
+            ctx.note_rejected(row)
         n += len(rows)
         ctx.tick(n, total)
     if n and not captioned:  # "0 image(s)" said nothing of why
@@ -123,28 +124,31 @@ def _past_captions(project, image_ids) -> dict[int, set[str]]:
 
 
 def parse(path: Path) -> ParsedFile:
-    path = Path(path)
+    """The captions of the sidecars under ``path``, a folder on disk or in a zip archive
+    (:class:`.archive.ArchivePath`: a zipped caption dataset, matched by each sidecar's
+    path without ``.txt``)."""
+    path = as_path(path)
     items = []
-    for dirpath, dirnames, filenames in os.walk(path):  # symlinked folders are not followed
+    for dirpath, dirnames, filenames in walk(path):  # symlinked folders are not followed
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for fn in sorted(filenames):
             if not fn.lower().endswith(".txt") or fn.startswith("."):
                 continue
-            full = Path(dirpath) / fn
+            full = dirpath / fn
             rel = full.relative_to(path).as_posix()
             if full.is_symlink():
                 raise InterchangeError(f"{rel}: sidecar is a symbolic link; refused")
             if full.stat().st_size > MAX_BYTES:
                 raise InterchangeError(f"{rel}: sidecar is larger than 1 MiB; not a caption")
             try:
-                with open(full, encoding="utf-8-sig", newline="") as fh:  # a caption's \r\n stays \r\n
+                with open_text(full, encoding=text_encoding(full), newline="") as fh:  # a caption's \r\n stays
                     text = fh.read()
             except UnicodeDecodeError as exc:
                 raise InterchangeError(f"{rel}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
             check_text(text, rel, "caption")
             stem = rel[: -len(".txt")]
             items.append(ImportItem(stem, rel, caption=text.rstrip("\r\n") or None, by_stem=True,
-                                    alt=full.with_suffix("")))
+                                    alt=None if isinstance(full, ArchivePath) else full.with_suffix("")))
     if not items:
         raise InterchangeError(f"{path}: no .txt sidecar in the folder")
     return ParsedFile(items)

@@ -20,16 +20,17 @@ import json
 import os
 from pathlib import Path
 
+from .archive import YOLO_SPLITS, ArchivePath, as_path, walk
 from .common import InterchangeError, split_of, splits_used
 from .csv_fmt import read_taxonomy, taxonomy_text
 from .export_context import ExportContext
 from .files import folder_to_label, label_to_folder, none_of, prepare_folder
 from .parsing import ImportItem, ParsedFile, check_labels
-from ..imaging.formats import SUPPORTED_EXTENSIONS, sniff_dicom
+from ..imaging.formats import DICOM_MAGIC_OFFSET, SUPPORTED_EXTENSIONS, has_dicom_magic, sniff_dicom
 
 SPLITS = ("train", "val", "test")
 #: split folders an import reads: Roboflow writes ``valid``, Ultralytics accepts ``validation``
-READ_SPLITS = ("train", "val", "valid", "validation", "test")
+READ_SPLITS = YOLO_SPLITS
 LABELS_FILE = "llmvis_labels.json"  # folder name -> label, for the names that were cut
 TAXONOMY = "llmvis_taxonomy.txt"  # every label in the project's order (its number keys)
 
@@ -65,6 +66,8 @@ def export(ctx: ExportContext) -> None:
                     copied = True
                     ctx.report.annotations += 1
                     filled.setdefault(split, set()).add(name)
+            if copied:
+                ctx.note_rejected(row)
             ctx.report.images += copied
         n += len(rows)
         ctx.tick(n, total)
@@ -156,36 +159,104 @@ def _detection_layout(path: Path, splits: list[Path]) -> str:
     return ""
 
 
+def _is_dicom(full) -> bool:
+    """Whether ``full`` (a file on disk or in a zip archive) is a DICOM file."""
+    if isinstance(full, ArchivePath):
+        return has_dicom_magic(full.head(DICOM_MAGIC_OFFSET + 4))
+    return sniff_dicom(full)
+
+
+def _unquote(value: str) -> str:
+    return value.split(" #", 1)[0].strip().strip("'\"").strip()
+
+
+def _yaml_names(path) -> dict[str, str]:
+    """data.yaml's ``names`` as {"0": "scratch", ...}: a list or a mapping of class number
+    to name, inline (``names: [a, b]``, ``{0: a}``) or on lines of their own; {} when none."""
+    for fname in ("data.yaml", "data.yml", "dataset.yaml"):
+        f = path / fname
+        if not f.is_file():
+            continue
+        try:
+            lines = f.read_text(encoding="utf-8-sig", errors="replace").splitlines()
+        except OSError:
+            return {}
+        for k, line in enumerate(lines):
+            if not line.startswith("names:"):
+                continue
+            inline = line[len("names:"):].split(" #", 1)[0].strip()
+            if inline.startswith("["):
+                return {str(i): _unquote(v) for i, v in enumerate(v for v in inline.strip("[]").split(",") if v.strip())}
+            if inline.startswith("{"):
+                return {a.strip().strip("'\""): _unquote(b) for a, _, b in
+                        (p.partition(":") for p in inline.strip("{}").split(",") if ":" in p)}
+            out: dict[str, str] = {}
+            for sub in lines[k + 1:]:
+                if not sub.strip() or sub.lstrip().startswith("#"):
+                    continue
+                if not sub[:1].isspace():
+                    break
+                item = sub.strip()
+                if item.startswith("- "):
+                    out[str(len(out))] = _unquote(item[2:])
+                elif ":" in item:
+                    key, _, value = item.partition(":")
+                    out[key.strip().strip("'\"")] = _unquote(value)
+            return out
+    return {}
+
+
+def _numbered(path, splits: list) -> dict[str, str]:
+    """Class folder -> label, when every class folder is a number that data.yaml's
+    ``names`` names (``train/0/``, ``train/1/`` with ``names: {0: scratch, 1: dent}``):
+    such folders were imported as the labels "0" and "1"; else {}."""
+    names = _yaml_names(path)
+    classes = {c.name for split in splits for c in split.iterdir() if c.is_dir() and not c.name.startswith(".")}
+    if not names or not classes or not all(c.isdigit() and names.get(c) for c in classes):
+        return {}
+    check_labels([names[c] for c in classes], f"{path}: data.yaml names")
+    return {c: names[c] for c in classes}
+
+
 def parse(path: Path) -> ParsedFile:
-    path = Path(path)
+    """The records of the classification folders at ``path``, a folder on disk or in a zip
+    archive (:class:`.archive.ArchivePath`: Roboflow's "Folder Structure" download, a
+    zipped export; matched by each image's path below its class folder)."""
+    path = as_path(path)
     splits = [path / s for s in READ_SPLITS if (path / s).is_dir()]
     why = _detection_layout(path, splits)
     if why:
         raise InterchangeError(f"{path}: a YOLO detection dataset ({why}), not classification folders "
                                "(<split>/<class>/<image>); its boxes cannot be imported as labels")
     if not splits:
+        # (a split or class folder picked instead of the dataset's: say which to import)
+        up = (f"; {path.name}/ is a split folder itself: import the folder above it, {path.parent}"
+              if path.name in READ_SPLITS else
+              f"; {path.name}/ is a class folder: import the dataset folder {path.parent.parent}"
+              if path.parent.name in READ_SPLITS else "")
         raise InterchangeError(f"{path}: no train/, val/, valid/, validation/ or test/ folder "
-                               "(YOLO classification layout)")
+                               f"(YOLO classification layout){up}")
     items: list[ImportItem] = []
     taxonomy: list[str] = []
     skipped: list[str] = []
     full_names = _full_names(path)
+    numbered = _numbered(path, splits)
     loose: list[str] = []  # images lying directly in a split folder, in no class folder
     for split in splits:
         loose += sorted(p.relative_to(path).as_posix() for p in split.iterdir()
                         if p.is_file() and not p.name.startswith(".")
                         and p.suffix.lower() in SUPPORTED_EXTENSIONS)
         for cls in sorted(p for p in split.iterdir() if p.is_dir() and not p.name.startswith(".")):
-            label = full_names.get(cls.name) or folder_to_label(cls.name)
+            label = full_names.get(cls.name) or numbered.get(cls.name) or folder_to_label(cls.name)
             if label not in taxonomy:
                 taxonomy.append(label)
-            for dirpath, dirnames, filenames in os.walk(cls):  # does not follow symlinked folders
+            for dirpath, dirnames, filenames in walk(cls):  # does not follow symlinked folders
                 dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
                 for fn in sorted(filenames):
-                    full = Path(dirpath) / fn
+                    full = dirpath / fn
                     if fn.startswith("."):
                         continue
-                    if os.path.splitext(fn)[1].lower() not in SUPPORTED_EXTENSIONS and not sniff_dicom(full):
+                    if os.path.splitext(fn)[1].lower() not in SUPPORTED_EXTENSIONS and not _is_dicom(full):
                         skipped.append(full.relative_to(path).as_posix())  # a DICOM series (IM0001) is kept
                         continue
                     rel = full.relative_to(cls).as_posix()
@@ -194,9 +265,16 @@ def parse(path: Path) -> ParsedFile:
                                             also=full.relative_to(split).as_posix()))
     if not taxonomy:
         raise InterchangeError(f"{path}: the split folders hold no class folder")
+    if numbered:  # in the class numbers' order (1 is "scratch" as 0 was in the training set)
+        number = {label: int(c) for c, label in numbered.items()}
+        taxonomy.sort(key=lambda n: number.get(n, len(number)))
     listed = [n for n in read_taxonomy(path / TAXONOMY) if n in taxonomy]  # (the export's order)
     taxonomy = listed + [n for n in taxonomy if n not in listed]
     warnings = []
+    if numbered:
+        shown = ", ".join(f"{c} -> {numbered[c]}" for c in sorted(numbered, key=int)[:5])
+        warnings.append(f"{len(numbered)} numbered class folder(s) were named by data.yaml's names ({shown}"
+                        f"{'...' if len(numbered) > 5 else ''})")
     others = sorted(p.name for p in path.iterdir() if p.is_dir() and not p.name.startswith(".")
                     and p.name not in READ_SPLITS)
     if others:

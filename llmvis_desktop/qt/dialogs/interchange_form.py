@@ -127,7 +127,7 @@ class InterchangeForm:
         im = QFormLayout(self.import_box)
         self.member = QLineEdit()
         self.member.setPlaceholderText("zip archive only: the file inside it, when it holds several")
-        self.member.setToolTip("The file (labelme, imagefolder: the folder) inside the zip archive to import, "
+        self.member.setToolTip("The file (labelme, imagefolder, YOLO, caption sidecars: the folder) inside the zip archive to import, "
                                "as the refusal of an archive holding several names them")
         im.addRow("Import as:", self.as_)
         im.addRow("Archive member:", self.member)
@@ -211,7 +211,8 @@ class InterchangeForm:
             images_8bit=self.images_8bit.isChecked(),
             # the warnings name this dialog's box, not the CLI's --images-8bit
             option_names=(("images_8bit", IMAGES_8BIT_NAME),
-                          ("decided_only", f"the \u201c{DECIDED_ONLY_TEXT}\u201d option")),
+                          ("decided_only", f"the \u201c{DECIDED_ONLY_TEXT}\u201d option"),
+                          ("reviewed_only", "the \u201cReviewed images only\u201d option")),
         )
 
     # --- remembered choices (.interchange_choices) ---------------------------------------
