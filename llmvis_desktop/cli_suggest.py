@@ -37,6 +37,9 @@ def add_parsers(subparsers) -> None:
                    help="the learned suggester scores a line-scan strip in at most N tiles, this run "
                         "(default: the project's strip_max_tiles setting, else 128; set it with "
                         "`llmvis settings FOLDER strip_max_tiles N`)")
+    p.add_argument("--learned-encoder", default=None, metavar="PATH",
+                   help="the learned suggester learns from this CLIP/SigLIP model's image embeddings, this run "
+                        "(default: the project's learned_encoder setting, else its handcrafted features)")
     p.add_argument("--device", type=device, default=None, metavar="DEVICE",
                    help=f"{DEVICE_CHOICES} (cuda:N: that GPU of several; default: the configured device, "
                         f"auto: CUDA, then MPS, then CPU)")
@@ -290,7 +293,8 @@ def run_suggest_cmd(args) -> int:
             # beside models that ran, a learned suggester not ready yet is a warning, not a failure
             reports.append(("learned", _run_learned(project, flt, not args.redo, bar, alone=not reports,
                                                       limit=args.limit, max_tiles=args.strip_tiles,
-                                                      include_repairs=args.include_repairs)))
+                                                      include_repairs=args.include_repairs,
+                                                      encoder=args.learned_encoder, model_dirs=dirs)))
     except SuggestStopped as exc:  # the models' batches committed before a full disk are kept
         bar.close()
         return _stopped(args, exc)
@@ -318,6 +322,9 @@ def run_suggest_cmd(args) -> int:
             project.close()
     bar.close()
     unused = _labeler_flags_unused(args, labeler)
+    if args.learned_encoder and not args.learned:
+        unused = "; ".join(filter(None, [unused, "--learned-encoder applies to the learned suggester only "
+                                                  "(--learned); it was not used"]))
     if unused and reports:  # (said as the prompt given with no captioner is: it was dropped without a word)
         reports[0][1].messages.append(unused)
     for _name, rep in reports:
