@@ -61,13 +61,18 @@ class LearnedReport:
 
 
 def run_learned(project, flt, only_unsuggested, progress, alone: bool = True, limit=None, max_tiles=None,
-                include_repairs: bool = False):
+                include_repairs: bool = False, encoder=None, model_dirs=()):
     """The built-in suggester (core.suggest.learned): trains on reviewed images, suggests for
     the rest. Not ready yet: an error when it was all that was asked for, otherwise a
-    report saying so (the models' suggestions are stored and reported)."""
+    report saying so (the models' suggestions are stored and reported). ``encoder``: a
+    CLIP/SigLIP model for its features, this run (else the project's ``learned_encoder``
+    setting, else the handcrafted features); refused, a ModelRefused naming it."""
     import time
 
     from .core.suggest import learned
+    from .core.suggest.learned_encoder import encoder_for
+
+    extractor = encoder_for(project, encoder, model_dirs)
 
     started, fit, to_do = time.monotonic(), {}, []  # to_do: its first "suggest" report's total
 
@@ -75,6 +80,7 @@ def run_learned(project, flt, only_unsuggested, progress, alone: bool = True, li
         to_do.extend([p.total] if p.stage == "suggest" and not to_do else []), progress(p)
     try:
         count = learned.run(project, flt=flt, only_unsuggested=only_unsuggested, progress=watch, limit=limit,
+                            extractor=extractor,
                             report=fit, max_tiles=max_tiles, include_repairs=include_repairs)
     except learned.NotReady as exc:
         if alone:

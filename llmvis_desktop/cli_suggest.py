@@ -22,6 +22,8 @@ from .cli_learned import LearnedReport as _LearnedReport  # noqa: F401 (importab
 from .cli_learned import run_learned as _run_learned
 
 EXIT_OK, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 130
+#: --top-k and --min-score when not given (they are None then: given with no labeler, they are said unused)
+TOP_K, MIN_SCORE = 3, 0.3
 
 
 def add_parsers(subparsers) -> None:
@@ -35,6 +37,9 @@ def add_parsers(subparsers) -> None:
                    help="the learned suggester scores a line-scan strip in at most N tiles, this run "
                         "(default: the project's strip_max_tiles setting, else 128; set it with "
                         "`llmvis settings FOLDER strip_max_tiles N`)")
+    p.add_argument("--learned-encoder", default=None, metavar="PATH",
+                   help="the learned suggester learns from this CLIP/SigLIP model's image embeddings, this run "
+                        "(default: the project's learned_encoder setting, else its handcrafted features)")
     p.add_argument("--device", type=device, default=None, metavar="DEVICE",
                    help=f"{DEVICE_CHOICES} (cuda:N: that GPU of several; default: the configured device, "
                         f"auto: CUDA, then MPS, then CPU)")
@@ -49,12 +54,12 @@ def add_parsers(subparsers) -> None:
     p.add_argument("--ask", default=None, metavar="QUESTION", help="ask each image this question (chat captioner): stored as answers")
     p.add_argument("--template", default=None, metavar="TEXT", help='labeler prompt template, this run (default: the project\'s label_template setting, '
                         'else "a photo of a {label} defect")')
-    p.add_argument("--top-k", type=_top_k, default=3, metavar="N",
+    p.add_argument("--top-k", type=_top_k, default=None, metavar="N",
                    help="label cards per image from a labeler: the best-scoring label always, then up to N in "
-                        "all while they score --min-score or more (default %(default)s); already done images "
+                        f"all while they score --min-score or more (default {TOP_K}); already done images "
                         "keep their cards: --all to redo them with new values")
-    p.add_argument("--min-score", type=_min_score, default=0.3, metavar="X",
-                   help="score a label after the best needs for a card of its own, 0-1 (default %(default)s; "
+    p.add_argument("--min-score", type=_min_score, default=None, metavar="X",
+                   help=f"score a label after the best needs for a card of its own, 0-1 (default {MIN_SCORE}; "
                         "a CLIP-style labeler's scores over the labels add up to 1)")
     p.add_argument("--all", dest="redo", action="store_true", help="also images this model already suggested for")
     p.add_argument("--path-prefix", default=None, metavar="SUBFOLDER",
@@ -270,7 +275,8 @@ def run_suggest_cmd(args) -> int:
                 project, captioner, labeler, flt=flt, only_unsuggested=not args.redo, batch=args.batch,
                 limit=args.limit, prompt=prompt, question=args.ask,
                 label_template=template,
-                top_k=args.top_k, min_score=args.min_score,
+                top_k=TOP_K if args.top_k is None else args.top_k,
+                min_score=MIN_SCORE if args.min_score is None else args.min_score,
                 device=args.device or cfg.device,
                 allow_bin=named if args.allow_bin else None,
                 allow_remote_code=named if args.trust_remote_code else None,
@@ -287,7 +293,8 @@ def run_suggest_cmd(args) -> int:
             # beside models that ran, a learned suggester not ready yet is a warning, not a failure
             reports.append(("learned", _run_learned(project, flt, not args.redo, bar, alone=not reports,
                                                       limit=args.limit, max_tiles=args.strip_tiles,
-                                                      include_repairs=args.include_repairs)))
+                                                      include_repairs=args.include_repairs,
+                                                      encoder=args.learned_encoder, model_dirs=dirs)))
     except SuggestStopped as exc:  # the models' batches committed before a full disk are kept
         bar.close()
         return _stopped(args, exc)
@@ -314,6 +321,12 @@ def run_suggest_cmd(args) -> int:
         if project is not None:
             project.close()
     bar.close()
+    unused = _labeler_flags_unused(args, labeler)
+    if args.learned_encoder and not args.learned:
+        unused = "; ".join(filter(None, [unused, "--learned-encoder applies to the learned suggester only "
+                                                  "(--learned); it was not used"]))
+    if unused and reports:  # (said as the prompt given with no captioner is: it was dropped without a word)
+        reports[0][1].messages.append(unused)
     for _name, rep in reports:
         for msg in getattr(rep, "messages", []):
             print(f"warning: {one_line(msg)}", file=sys.stderr)
@@ -432,6 +445,20 @@ def _stopped_at(stage: str, project, seen: dict, exc: BaseException):
     if stage == "learned":
         return SuggestStopped.of(exc, "the learned suggester", where, seen.get("done", 0))
     return SuggestStopped.of(exc, "the index" if stage == "index" else "the suggest job", where, None)
+
+
+def _labeler_flags_unused(args, labeler) -> Optional[str]:
+    """A warning naming the labeler's flags given (--template, --top-k, --min-score) when
+    no labeler ran with them, or None: they were accepted and dropped without a word."""
+    if labeler is not None:
+        return None
+    given = [flag for flag, value in (("--template", args.template), ("--top-k", args.top_k),
+                                      ("--min-score", args.min_score)) if value is not None]
+    if not given:
+        return None
+    return (f"{', '.join(given)} {'applies' if len(given) == 1 else 'apply'} to a zero-shot labeler only "
+            f"(--labeler, or the project's labeler); no labeler ran, so "
+            f"{'it was' if len(given) == 1 else 'they were'} not used")
 
 
 def _prompts(args, settings: dict, captioner: bool, labeler: bool) -> tuple:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Optional
 
+from .suggest.learned_encoder import SETTING as ENCODER_SETTING
+from .suggest.learned_encoder import stored_value as encoder_value
 from .suggest.learned_ready import AUTO_RETRAIN_DEFAULT, AUTO_RETRAIN_SETTING, RETRAIN_EVERY
 from .suggest.prompts import CAPTION_PROMPT, LABEL_TEMPLATE, MODEL_OWN_PROMPT, template_problem
 from .suggest.registry import DEFAULT_LABEL_TEMPLATE
@@ -70,6 +72,22 @@ def _template(text: str) -> str:
     return value
 
 
+def _encoder(text: str) -> str:
+    """A CLIP/SigLIP folder (or HF-cache id) checked as a model is before it loads: its full path stored."""
+    from .config import load_config
+    from .suggest.discovery import ModelRefused
+
+    value = _some_text(ENCODER_SETTING)(text)
+    try:
+        return encoder_value(value, load_config().model_dirs)
+    except ModelRefused as exc:
+        raise SettingRefused(f"{ENCODER_SETTING}: {exc}") from None
+
+
+def _encoder_shown(value: object) -> str:
+    return "none (handcrafted features)" if value is None else str(value)
+
+
 def _quoted(value: object) -> str:
     return MODEL_OWN_PROMPT if value is None else f"\u201c{value}\u201d"
 
@@ -100,6 +118,10 @@ USER_SETTINGS: dict[str, UserSetting] = {s.name: s for s in (
                 "what a zero-shot labeler (CLIP, SigLIP) scores each label name in; {label} is the name "
                 "(llmvis suggest --template: that run only)",
                 _template, _quoted),
+    UserSetting(ENCODER_SETTING, None,
+                "a local CLIP or SigLIP model folder whose image embeddings the learned suggester learns "
+                "from, instead of its handcrafted features (llmvis suggest --learned-encoder: that run only)",
+                _encoder, _encoder_shown),
 )}
 
 

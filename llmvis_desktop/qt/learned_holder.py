@@ -31,9 +31,13 @@ class LearnedHolder:
     def get(self):
         with self._lock:
             if self.suggester is None:
+                from ..core.config import load_config
                 from ..core.suggest.learned import LearnedSuggester
+                from ..core.suggest.learned_encoder import encoder_for
 
-                self.suggester = LearnedSuggester(self.project)
+                # the project's learned_encoder (a CLIP/SigLIP folder), else the handcrafted features
+                self.suggester = LearnedSuggester(self.project, encoder_for(self.project, None,
+                                                                            load_config().model_dirs))
             return self.suggester
 
     def set(self, suggester) -> None:

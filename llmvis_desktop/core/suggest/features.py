@@ -89,7 +89,9 @@ class ClipFeatures:
 
         config = AutoConfig.from_pretrained(self.model_path, local_files_only=True)
         kind = getattr(config, "model_type", "")
-        if kind.startswith("siglip"):
+        if kind == "siglip2":  # (SigLIP's class on it: a position table of another size, the load refused)
+            from transformers import Siglip2VisionModel as Vision
+        elif kind.startswith("siglip"):
             from transformers import SiglipVisionModel as Vision
         else:
             from transformers import CLIPVisionModel as Vision
