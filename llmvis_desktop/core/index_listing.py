@@ -94,6 +94,9 @@ class ScanResult:
     # still missing at its end (a file found moved takes its row back)
     missing_decided_ids: list[int] = field(default_factory=list, repr=False)
     missing_decided: int = 0
+    # markers of repair saves killed before their record (absolute paths): the project
+    # settles them after the scan (:func:`.repair.pending.settle`)
+    dead_repairs: list[str] = field(default_factory=list, repr=False)
 
     @property
     def rows_changed(self) -> bool:
@@ -190,6 +193,7 @@ def scan(
         _left_out_missing(store, report.not_images, result)
     result.unreadable_folders = list(report.unreadable)
     result.skipped = list(report.skipped.values())
+    result.dead_repairs = list(report.dead_repairs)
     blocked = tuple(rel for rel, _ in report.unreadable)
     gone = [
         rel for rel in stored
@@ -229,7 +233,7 @@ def scan_folder(store: Store, root: Path, rel_dir: str, token: Optional[CancelTo
     if any(part.startswith(".") or not part.isascii() and not _utf8(part) for part in parts):
         return ScanResult()  # (hidden, or a name no database stores: the walk never enters it)
     listed = list(walk_folders(root, token, report, only=rel_dir))
-    result = ScanResult(unreadable_folders=list(report.unreadable))
+    result = ScanResult(unreadable_folders=list(report.unreadable), dead_repairs=list(report.dead_repairs))
     if not listed:
         return result
     with store.read() as s:

@@ -89,9 +89,10 @@ class Project:
         from .imaging.scan import RootUnavailable
 
         try:
-            return scan(self.store, self.root, token, progress, batch_size, allow_empty)
+            result = scan(self.store, self.root, token, progress, batch_size, allow_empty)
         except (RootUnavailable, NothingListed) as exc:
             raise ProjectError(str(exc)) from exc
+        return self._settle_repairs(result)
 
     def scan_folder(self, rel_dir: str) -> ScanResult:
         """Index the listing of the one folder ``rel_dir`` (:func:`.index_listing.scan_folder`):
@@ -100,9 +101,21 @@ class Project:
         from .index_listing import scan_folder
 
         try:
-            return scan_folder(self.store, self.root, rel_dir)
+            return self._settle_repairs(scan_folder(self.store, self.root, rel_dir))
         except RootUnavailable as exc:
             raise ProjectError(str(exc)) from exc
+
+    def _settle_repairs(self, result: ScanResult) -> ScanResult:
+        """Settle the repair saves a killed process left half done (:func:`.repair.pending.settle`:
+        recorded, or taken back) and list their folders again."""
+        if not result.dead_repairs or self.store.read_only():
+            return result
+        from .index_listing import scan_folder
+        from .repair.pending import settle
+
+        for rel_dir in settle(self, result.dead_repairs):
+            scan_folder(self.store, self.root, rel_dir)
+        return result
 
     def read_headers(self, token: Optional[CancelToken] = None, progress: ProgressFn = no_progress,
                      batch_size: int = 200, result: Optional[ScanResult] = None) -> int:

@@ -90,6 +90,9 @@ class WalkReport:
     # files present but left out as no image (a DICOMDIR), as relpaths: an earlier
     # version listed them, and their rows are not files gone missing
     not_images: set[str] = field(default_factory=set)
+    # markers of repair saves whose process is gone (absolute paths): the scan settles them
+    # (:func:`..repair.pending.settle`)
+    dead_repairs: list[str] = field(default_factory=list)
 
     def skip(self, relpath: str, reason: str) -> None:
         found = self.skipped.get(reason)
@@ -158,10 +161,13 @@ def walk_folders(
         names: list[str] = []
         numbers: list[int] = []
         prefix = rel_dir + "/" if rel_dir else ""
+        markers: list[str] = []
         with entries:
             for entry in entries:
                 name = entry.name
                 if name[0] == ".":
+                    if name.endswith(".repairing"):  # a repair being saved (repair.pending)
+                        markers.append(name)
                     continue
                 dot = name.rfind(".")
                 ext = name[dot:] if dot > 0 else ""
@@ -220,6 +226,8 @@ def walk_folders(
                 names.append(name)
                 numbers.append(size)
                 numbers.append(mtime)
+        if markers:
+            names, numbers = _unrecorded_left_out(abs_dir, prefix, markers, names, numbers, report)
         yield FolderListing(rel_dir, names, numbers, folder_digest(names, numbers))
 
 
@@ -238,6 +246,28 @@ def walk_images(
             batch = batch[batch_size:]
     if batch:
         yield batch
+
+
+PENDING_REPAIR = "a repair output not yet recorded (being saved, or left by a killed save)"
+
+
+def _unrecorded_left_out(abs_dir: str, prefix: str, markers: list[str], names: list[str],
+                         numbers: list[int], report: WalkReport) -> tuple[list[str], list[int]]:
+    """The listing without the outputs of repairs not yet recorded: a GAN output is never
+    indexed as an ordinary image (:mod:`..repair.pending`)."""
+    from ..repair.pending import outputs_marked
+
+    out, dead = outputs_marked(abs_dir, markers)
+    report.dead_repairs.extend(dead)
+    kept_names: list[str] = []
+    kept_numbers: list[int] = []
+    for i, name in enumerate(names):
+        if name in out:
+            report.skip(prefix + name, PENDING_REPAIR)
+            continue
+        kept_names.append(name)
+        kept_numbers += numbers[2 * i:2 * i + 2]
+    return kept_names, kept_numbers
 
 
 BAD_NAME = ("name is not valid UTF-8 (the index stores names as UTF-8 text); rename it "

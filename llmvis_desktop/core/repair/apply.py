@@ -27,9 +27,10 @@ from ..store.writable import DatabaseReadOnly
 from ..tasks import CancelToken
 from . import DEFAULT_DETAIL, METHODS, STARTER_CHECKPOINT, RepairError, SourceChanged
 from .mask_file import coverage_warning, load_mask  # (the dialog's Import takes load_mask from here)
+from .pending import admitting, drop, write_marker
 from .provenance import check_inside, is_original, record_repair, recorded_outputs
-from .save import (NameTaken, check_folder, clear_dead_temps, encode, output_format, png_refusal, source_meta,
-                   write_repair_files)
+from .save import (NameTaken, check_folder, clear_dead_temps, encode, output_format, png_refusal, save_error,
+                   source_meta, write_repair_files)
 
 DEFAULT_DIR = "repaired"
 MASK_DIR = ".masks"
@@ -372,23 +373,30 @@ def repair_file(
     encoded = encode(repaired, fmt, inverted, hints if fmt == "tiff" else None, kept)  # the slow step: no file yet
     if _source_state(image_path, hash_it=False)[1:] != held[1:]:  # rewritten while this repair was made
         raise SourceChanged(_changed(image_path))
+    marker = None
     while True:
-        try:
+        try:  # with a project: marked unrecorded until its record is committed (.pending)
+            marker = _mark(project, out_path, mask_path, replacing)
             write_repair_files(out_path, encoded, mask_path, mbuf.getvalue(), not replacing)  # (new)
             break
         except NameTaken as exc:  # saved meanwhile under the free name chosen: the next free one
+            drop(marker)
             taken = out_path
             out_path, fmt = _output_path(image_path, out, out_dir, fmt, repaired, inverted, project)
             if out_path == taken:  # a name given (--out): never another
                 raise RepairError(f"{exc}; choose another --out, or allow overwriting") from None
             mask_path = result.mask_path = _mask_name(out_path, False)
             result.output_path = out_path
+        except BaseException:  # nothing of the pair was left
+            drop(marker)
+            raise
     if mask_source:
         src = Path(mask_source)
         params["mask_source"] = str(src.resolve()) if src.exists() else mask_source
     if project is not None:
         try:
-            record_repair(project, image_path, result, actor)
+            with admitting(out_path):  # its own scan lists it; no other yet
+                record_repair(project, image_path, result, actor)
         except DatabaseReadOnly as exc:  # turned read-only since the check: the files are there
             why = str(exc).removeprefix("nothing was saved: ")
             raise RepairError(f"repair saved to {out_path} (mask {mask_path}) but not recorded in the "
@@ -403,7 +411,20 @@ def repair_file(
                     except OSError:
                         pass
             raise
+        finally:
+            drop(marker)  # recorded, or said not to be (and not kept, unless said so)
     return result
+
+
+def _mark(project, out_path: Path, mask_path: Path, replacing: bool):
+    """The marker of a save into a project (:func:`.pending.write_marker`), None without one;
+    a folder where none can be written is a :class:`RepairError` naming ``out_path``."""
+    if project is None:
+        return None
+    try:
+        return write_marker(out_path, mask_path, recorded_outputs(project, out_path), not replacing)
+    except OSError as exc:
+        raise RepairError(save_error(out_path, exc)) from None
 
 
 def _source_state(path: Path, hash_it: bool = True) -> tuple[str, int, int]:

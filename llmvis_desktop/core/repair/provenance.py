@@ -98,12 +98,30 @@ def check_inside(project, image_path: Path) -> None:
     if rel is not None and project.image_by_path(rel) is None:
         root = os.path.realpath(project.root)
         if not os.path.realpath(image_path).startswith(root.rstrip(os.sep) + os.sep):
-            project.scan()
+            list_for(project, rel)
             if project.image_by_path(rel) is None:
                 raise RepairError(f"{image_path}: not inside the project folder {project.root} (a link the "
                                   f"project does not follow leads out of it); nothing was saved")
     if rel is None:
         raise RepairError(f"{image_path}: not inside the project folder {project.root}; nothing was saved")
+
+
+def list_for(project, rel: str) -> bool:
+    """Index what finds the project path ``rel`` not indexed yet (a file dropped meanwhile,
+    one reached through a link): its folder alone when an earlier index listed that folder
+    under that path (the walk enters it there: what it lists is what a scan lists), else
+    the whole project (a folder never listed may lie behind a link the walk does not
+    follow: only the walk says). True when the whole project was walked."""
+    from ..store import repo_folders as rf
+
+    folder = rel.rpartition("/")[0]
+    with project.store.read() as s:
+        known = bool(rf.folder_digests_of(s, [folder]))
+    if known:
+        project.scan_folder(folder)
+        return False
+    project.scan()
+    return True
 
 
 def record_repair(project, image_path: Path, result: RepairResult, actor: str) -> None:
@@ -114,7 +132,8 @@ def record_repair(project, image_path: Path, result: RepairResult, actor: str) -
     src = project.image_by_path(rel)
     out_rel = relative_path(project, result.output_path)
     if src is None:
-        project.scan()  # (the output too, when it is in the project)
+        if not list_for(project, rel) and out_rel is not None:  # (a whole walk listed the output too)
+            project.scan_folder(out_rel.rpartition("/")[0])
         src = project.image_by_path(rel)
     elif out_rel is not None:  # the output's own folder listed, not the whole project walked again
         project.scan_folder(out_rel.rpartition("/")[0])

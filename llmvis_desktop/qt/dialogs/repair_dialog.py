@@ -70,7 +70,7 @@ class RepairDialog(LoadingMixin, RepairSaving, QDialog):
         # and the limit (the window says it)
         self.max_pixels = getattr(project, "max_pixels", None) or reader.DEFAULT_MAX_PIXELS
         self.data = None  # the image read (ImageData), once loaded
-        read = partial(_read, self.image_path, self.frame, self.max_pixels, out_dir, project, window)
+        read = self._reader = partial(_read, self.image_path, self.frame, self.max_pixels, out_dir, project, window)
         got = None if background else read()  # (raises as the read does)
         self.setWindowTitle(f"Repair — {self.image_path.name}")
         self.results: dict = {}  # method -> RepairResult (preview, not saved)

@@ -74,10 +74,39 @@ class LoadingMixin:
         self._forget_load()
         if not self._alive():  # closed while its image was read
             return
+        kept, self._kept_mask = self._kept_mask, None
         if error is not None:
             self._load_failed(error)
-        else:
-            self._take_loaded(result)
+            return
+        said = self.status.text()
+        self._take_loaded(result)
+        if kept is not None:
+            self._put_mask_back(kept, said)
+
+    _reader: Optional[Callable[[], object]] = None  # the read the dialog opened with
+    _kept_mask: Optional[tuple] = None  # (mask, imported) to put back on the image read again
+
+    def reload_image(self) -> None:
+        """Read the image again (it changed on disk since the dialog read it: a refused
+        Accept), on a worker as the first read; the mask painted or imported is kept, and
+        what the status line says. Painting and Repair are off until it is in."""
+        if self._reader is None or getattr(self, "_load", None) is not None or not self.loaded:
+            return
+        self._kept_mask = (self.editor.mask().copy(), self.editor.imported)
+        self.loaded = False
+        self.editor.setEnabled(False)
+        self.run_btn.setEnabled(False)
+        self._start_load(self._reader)
+
+    def _put_mask_back(self, kept: tuple, said: str) -> None:
+        mask, imported = kept
+        try:
+            self.editor.set_mask(mask)
+        except ValueError:  # the image has another size now: the mask cannot be put on it
+            self.status.setText(f"{said} The image's size changed: paint the mask again.")
+            return
+        self.editor.imported = imported
+        self.status.setText(said)
 
     def _forget_load(self) -> None:
         """No handler of the dialog runs for its load any more (closing, or done)."""

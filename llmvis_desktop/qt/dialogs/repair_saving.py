@@ -173,7 +173,9 @@ class RepairSaving:
 
         if isinstance(exc, SourceChanged):  # the preview is of the image as it was: never saved
             self._mask_changed()  # (every preview dropped, Accept off; the mask kept)
-            self.status.setText(f"Not saved: {exc}")
+            said = str(exc).replace("; nothing was saved", "")  # ("Not saved" says it)
+            self.status.setText(f"Not saved: {said}")
+            self.reload_image()  # the "before" view showed the image as first opened
         elif exc is None:
             self.status.setText("Not saved: the save was cancelled; Accept saves it again.")
         else:  # the mask and the repair are kept: another try, or another folder
