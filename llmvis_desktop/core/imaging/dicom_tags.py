@@ -80,3 +80,13 @@ def integral(arr: np.ndarray) -> np.ndarray:
         if info.min <= lo and hi <= info.max:
             return arr.astype(dtype)
     return arr.astype(np.float32)
+
+
+def lut_inverse(ds, channels: int) -> bool:
+    """Presentation LUT Shape (2050,0020) INVERSE on a gray image: the output after the
+    window is inverted (PS3.3 C.8.11.6, C.11.6.1.2). A MONOCHROME2 X-ray saying INVERSE was
+    shown black on white as if it said nothing. MONOCHROME1 must say INVERSE: the two name
+    one inversion, not two (see :attr:`.reader.ImageMeta.inverted`)."""
+    if channels != 1:
+        return False
+    return str(ds.get("PresentationLUTShape", "") or "").strip().upper() == "INVERSE"
