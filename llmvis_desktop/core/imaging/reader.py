@@ -135,6 +135,8 @@ class ImageMeta:
     rescale: tuple[float, float] | None = None
     #: a gray DICOM's Presentation LUT Shape is INVERSE: shown inverted after the window
     lut_inverse: bool = False
+    #: a DICOM's pixel size (between rows, between columns, "mm" or "" for a bare ratio): :mod:`.aspect`
+    pixel_spacing: tuple[float, float, str] | None = None
 
     @property
     def inverted(self) -> bool:

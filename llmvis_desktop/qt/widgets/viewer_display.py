@@ -29,6 +29,7 @@ from typing import Optional
 import numpy as np
 from PySide6.QtGui import QImage
 
+from llmvis_desktop.core.imaging.aspect import spacing_text
 from llmvis_desktop.core.imaging.reader import auto_window
 
 PRESET_AS_LOADED = "As loaded"
@@ -241,6 +242,9 @@ def status_parts(data, pixels: np.ndarray, zoom: float, fit: bool,
         notes = getattr(meta, "depth_notes", "")  # "12 stored, rescaled x0.5 -1024": whole or not at all
         if notes:
             parts.append((notes, RANK_DEPTH_NOTES))
+        spacing = spacing_text(meta)  # "pixels 1 × 0.5 mm": why the picture is stretched
+        if spacing:
+            parts.append((spacing, RANK_FORMAT))
         if meta.frames and meta.frames > 1:
             parts.append((f"frame {getattr(data, 'frame', 0) + 1}/{meta.frames}", RANK_FRAME))
     how = f" (fit {fit})" if fit in ("width", "height") else " (fit)" if fit else ""
