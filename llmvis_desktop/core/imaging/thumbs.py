@@ -75,7 +75,8 @@ JPEG_QUALITY = 85
 #: TIFF's unspecified extra samples are channels, its first one shown (the second was
 #: taken for alpha: the tile was nearly white); 7: a DICOM's non-square pixels stretched to
 #: their physical shape (:mod:`.aspect`), a gray DICOM saying Presentation LUT Shape INVERSE
-#: inverted (both were shown as stored)
+#: inverted (both were shown as stored), and a multi-page TIFF of such channels its first
+#: page's first channel (the second was alpha)
 RENDER_VERSION = 7
 TOUCH_AFTER_S = 3600  # a hit marks an entry used when its mark is older than this
 PRUNE_TARGET = 0.9  # a cache over its limit is pruned down to this fraction of it
