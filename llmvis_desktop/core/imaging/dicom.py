@@ -32,7 +32,7 @@ from .errors import (
 from . import dicom_decoders as decoders
 from .dicom_quiet import reading
 from .dicom_bytes import UNDEFINED, encapsulated_cut, expected_bytes, int_tag, pixel_element, transfer_syntax
-from .dicom_tags import first_number, integral, lut_inverse, measured_range, no_image_reason, padding_mask
+from .dicom_tags import dose_scale, first_number, integral, lut_inverse, measured_range, no_image_reason, padding_mask
 from .formats import DICOMDIR_REASON, MEDIA_DIRECTORY_UID, is_dicom_name
 from .aspect import spacing_of
 from .display import to_display
@@ -155,7 +155,7 @@ def _meta(ds) -> ImageMeta:
     return ImageMeta(cols, rows, "DICOM", depth, channels, frames, photometric, sigmoid=_sigmoid(ds),
                      modality=str(ds.get("Modality", "") or "").strip().upper(), rescale_type=_rescale_type(ds),
                      stored_bits=stored, rescale=rescale, lut_inverse=lut_inverse(ds, channels),
-                     pixel_spacing=spacing_of(ds))
+                     pixel_spacing=spacing_of(ds), dose_scale=dose_scale(ds) if samples == 1 else None)
 
 
 def _rescale(ds) -> tuple[float, float] | None:

@@ -137,6 +137,8 @@ class ImageMeta:
     lut_inverse: bool = False
     #: a DICOM's pixel size (between rows, between columns, "mm" or "" for a bare ratio): :mod:`.aspect`
     pixel_spacing: tuple[float, float, str] | None = None
+    #: an RT Dose's (Dose Grid Scaling, unit "Gy"): a stored value times it is the dose
+    dose_scale: tuple[float, str] | None = None
 
     @property
     def inverted(self) -> bool:

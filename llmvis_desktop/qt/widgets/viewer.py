@@ -438,7 +438,8 @@ class ImageViewer(LoadingMixin, WindowLevelMixin, ZoomMixin, QWidget):
         if self._pixels is None:
             return
         sx, sy = self._aspect
-        self._hover_text = pixel_text(self._pixels, scene_pos.x() / sx, scene_pos.y() / sy)
+        dose = getattr(getattr(self._data, "meta", None), "dose_scale", None)  # an RT dose's Gy
+        self._hover_text = pixel_text(self._pixels, scene_pos.x() / sx, scene_pos.y() / sy, dose)
         self._update_status()
 
     def _update_status(self) -> None:
