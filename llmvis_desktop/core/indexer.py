@@ -27,7 +27,7 @@ __all__ = ["HASH_MAX_BYTES", "MTIME_UNITS_NS", "READER_VERSION", "RECHECK", "RER
 TOO_LARGE = "image too large"
 #: how headers are read: raise it, with the formats whose header may now read otherwise
 #: in :data:`REREAD_FORMATS`, when a reader change makes a file's stored header wrong
-READER_VERSION = 6
+READER_VERSION = 7
 #: version -> the formats whose headers the versions before it read otherwise: 2, 16-bit
 #: RGB(A) and gray+alpha PNGs (stored as 8-bit before); 3, 8-bit TIFFs turned a quarter
 #: by their Orientation tag (stored with the size unturned); 4, compressed DICOMs no
@@ -35,8 +35,9 @@ READER_VERSION = 6
 #: DICOMs with a fractional rescale (stored as 32-bit, the depth after rescaling); 6,
 #: compressed DICOMs cut short (stored "new" before, now "error") and gray TIFFs whose
 #: extra samples are channels, not alpha (stored as 1 frame of 2-4 channels, now a
-#: frame a channel)
-REREAD_FORMATS = {2: ("PNG",), 3: ("TIFF",), 4: ("DICOM",), 5: ("DICOM",), 6: ("DICOM", "TIFF")}
+#: frame a channel); 7, multi-page TIFFs of such pages (stored as a frame a page, now a
+#: frame a channel of each page)
+REREAD_FORMATS = {2: ("PNG",), 3: ("TIFF",), 4: ("DICOM",), 5: ("DICOM",), 6: ("DICOM", "TIFF"), 7: ("TIFF",)}
 #: a file larger than this is not hashed when its header is read, so a copy without its
 #: times is a change for it (as for every file before 0015): the header pass reads a few
 #: kB of it, where hashing would read it whole (a 123 MB line-scan strip is over 1 s of a

@@ -1,6 +1,6 @@
 """DICOM through pydicom: header from tags, pixels through the modality LUT, display
 through the file's window or VOI LUT (min/max when it has neither, the Pixel Padding
-Value left out), MONOCHROME1 inverted.
+Value left out), MONOCHROME1 or Presentation LUT Shape INVERSE inverted.
 
 Imported lazily by :mod:`.reader`, so pydicom loads only when a DICOM file is read.
 """
@@ -32,8 +32,9 @@ from .errors import (
 from . import dicom_decoders as decoders
 from .dicom_quiet import reading
 from .dicom_bytes import UNDEFINED, encapsulated_cut, expected_bytes, int_tag, pixel_element, transfer_syntax
-from .dicom_tags import first_number, integral, measured_range, no_image_reason, padding_mask
+from .dicom_tags import dose_scale, first_number, integral, lut_inverse, measured_range, no_image_reason, padding_mask
 from .formats import DICOMDIR_REASON, MEDIA_DIRECTORY_UID, is_dicom_name
+from .aspect import spacing_of
 from .display import to_display
 from .reader import ImageMeta
 
@@ -153,7 +154,8 @@ def _meta(ds) -> ImageMeta:
         rescale = _rescale(ds) if samples == 1 else None
     return ImageMeta(cols, rows, "DICOM", depth, channels, frames, photometric, sigmoid=_sigmoid(ds),
                      modality=str(ds.get("Modality", "") or "").strip().upper(), rescale_type=_rescale_type(ds),
-                     stored_bits=stored, rescale=rescale)
+                     stored_bits=stored, rescale=rescale, lut_inverse=lut_inverse(ds, channels),
+                     pixel_spacing=spacing_of(ds), dose_scale=dose_scale(ds) if samples == 1 else None)
 
 
 def _rescale(ds) -> tuple[float, float] | None:
@@ -475,7 +477,7 @@ def _read(fh, path: PathLike, frame: int, max_pixels: int | None, window, defaul
         if used is None:
             lo, hi = measured_range(pixels, padding)
             used = ((lo + hi) / 2.0, (hi - lo) or 1.0)
-        display = to_display(pixels, used, invert=photometric == "MONOCHROME1", sigmoid=meta.sigmoid)
-    if voi is not None and photometric == "MONOCHROME1":
+        display = to_display(pixels, used, invert=meta.inverted, sigmoid=meta.sigmoid)
+    if voi is not None and meta.inverted:
         display = 255 - display
     return pixels, display, meta, used

@@ -2,6 +2,7 @@
 image is (a report, a structure set), and which pixels are padding, no measurement."""
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -80,3 +81,30 @@ def integral(arr: np.ndarray) -> np.ndarray:
         if info.min <= lo and hi <= info.max:
             return arr.astype(dtype)
     return arr.astype(np.float32)
+
+
+def lut_inverse(ds, channels: int) -> bool:
+    """Presentation LUT Shape (2050,0020) INVERSE on a gray image: the output after the
+    window is inverted (PS3.3 C.8.11.6, C.11.6.1.2). A MONOCHROME2 X-ray saying INVERSE was
+    shown black on white as if it said nothing. MONOCHROME1 must say INVERSE: the two name
+    one inversion, not two (see :attr:`.reader.ImageMeta.inverted`)."""
+    if channels != 1:
+        return False
+    return str(ds.get("PresentationLUTShape", "") or "").strip().upper() == "INVERSE"
+
+
+def dose_scale(ds) -> tuple[float, str] | None:
+    """(Dose Grid Scaling, unit) of an RT Dose object: its stored values times the scaling
+    are the dose, in Gy (Dose Units GY) or relative to a reference (RELATIVE); None for
+    any other object or a missing or damaged scaling. The viewer read out the stored
+    integers (41237 for 2.06 Gy)."""
+    if str(ds.get("Modality", "") or "").strip().upper() != "RTDOSE" or "DoseGridScaling" not in ds:
+        return None
+    try:
+        scale = first_number(ds.DoseGridScaling)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if not math.isfinite(scale) or scale <= 0:
+        return None
+    units = str(ds.get("DoseUnits", "") or "").strip().upper()
+    return scale, {"GY": "Gy", "RELATIVE": "relative"}.get(units, units.lower())

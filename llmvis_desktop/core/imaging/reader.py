@@ -133,11 +133,18 @@ class ImageMeta:
     stored_bits: int | None = None
     #: a DICOM's rescale (slope, intercept) to modality values when not (1, 0); None otherwise
     rescale: tuple[float, float] | None = None
+    #: a gray DICOM's Presentation LUT Shape is INVERSE: shown inverted after the window
+    lut_inverse: bool = False
+    #: a DICOM's pixel size (between rows, between columns, "mm" or "" for a bare ratio): :mod:`.aspect`
+    pixel_spacing: tuple[float, float, str] | None = None
+    #: an RT Dose's (Dose Grid Scaling, unit "Gy"): a stored value times it is the dose
+    dose_scale: tuple[float, str] | None = None
 
     @property
     def inverted(self) -> bool:
-        """Low values show white: DICOM MONOCHROME1, a MinIsWhite gray TIFF."""
-        return self.min_is_white or self.mode == "MONOCHROME1"
+        """Low values show white: DICOM MONOCHROME1 or Presentation LUT Shape INVERSE
+        (once: the standard asks MONOCHROME1 images to say INVERSE), a MinIsWhite gray TIFF."""
+        return self.min_is_white or self.mode == "MONOCHROME1" or self.lut_inverse
 
     @property
     def depth_text(self) -> str:

@@ -47,7 +47,7 @@ from .errors import (
     from_os_error,
     is_transient,
 )
-from . import png16, strip_view, tiff_reduced
+from . import aspect, png16, strip_view, tiff_reduced
 from .files import not_regular
 from .reader import (
     DEFAULT_MAX_PIXELS,
@@ -57,6 +57,7 @@ from .reader import (
     open_pillow,
     open_source,
     read_display_image,
+    read_image,
 )
 
 log = logging.getLogger(__name__)
@@ -72,8 +73,11 @@ JPEG_QUALITY = 85
 #: colour (tRNS) shown over white (it was shown in its colour); 5: a line-scan strip folded
 #: into the square (:mod:`.strip_view`; it was a sliver 1 to 9 pixels across); 6: a gray
 #: TIFF's unspecified extra samples are channels, its first one shown (the second was
-#: taken for alpha: the tile was nearly white)
-RENDER_VERSION = 6
+#: taken for alpha: the tile was nearly white); 7: a DICOM's non-square pixels stretched to
+#: their physical shape (:mod:`.aspect`), a gray DICOM saying Presentation LUT Shape INVERSE
+#: inverted (both were shown as stored), and a multi-page TIFF of such channels its first
+#: page's first channel (the second was alpha)
+RENDER_VERSION = 7
 TOUCH_AFTER_S = 3600  # a hit marks an entry used when its mark is older than this
 PRUNE_TARGET = 0.9  # a cache over its limit is pruned down to this fraction of it
 STALE_TMP_S = 86400  # a temporary file this old was left by a crash
@@ -140,7 +144,10 @@ def make_thumbnail(
     # a large gray TIFF: read strip by strip, averaged down as it comes (bounded memory)
     thumb = tiff_reduced.reduced_source(path, size, max_pixels)
     # TIFF, DICOM, high bit depth: full decode, then the display rendering
-    if thumb is None:
+    if thumb is None and kind == "dicom":  # (its pixels stretched where they are not square)
+        data = read_image(path, max_pixels=max_pixels)
+        thumb = aspect.stretched(Image.fromarray(data.display), data.meta, size)
+    elif thumb is None:
         thumb = read_display_image(path, max_pixels=max_pixels)
     return strip_view.fold(strip_view.shrink(thumb, size), size)
 

@@ -59,7 +59,10 @@ def _channel_stack(page) -> int:
     extra ones are unspecified data, not alpha (fluorescence microscopy: DAPI and FITC as
     two 16-bit samples): each is shown as a frame of its own, gray at full depth, as
     ImageJ shows channels (the second was composited as alpha: the image showed nearly
-    white). 0 for any other page: declared alpha stays alpha."""
+    white). A multi-page file of such pages (a z-stack, a time series) has a frame per
+    channel of each page: page 1's channels, then page 2's (only its first page counted
+    them: each page showed its second channel as alpha). 0 for any other page: declared
+    alpha stays alpha."""
     try:
         extras = [int(e) for e in (page.extrasamples or ())]
         gray = int(page.photometric) in (0, 1)
@@ -199,9 +202,9 @@ def read_tiff(fh, path, frame, max_pixels, *, decode: bool):
             frames = len(tf.pages)
             page = tf.pages.first
             width, height, depth, channels, mode, is_float, orientation = _tiff_page_info(page)
-            stack = _channel_stack(page) if frames == 1 else 0
-            if stack:  # its channels are its frames, each gray
-                frames, channels = stack, 1
+            pages, stack = frames, _channel_stack(page)
+            if stack:  # each page's channels are frames, each gray: page 1's channels first
+                frames, channels = pages * stack, 1
                 mode = {8: "L", 16: "I;16"}.get(depth, "F" if is_float else "I")
             check_size(path, width, height, max_pixels)
             # MinIsWhite gray (8 bits or more): kept as stored and shown inverted, like
@@ -216,17 +219,22 @@ def read_tiff(fh, path, frame, max_pixels, *, decode: bool):
             if pil_ok or not decode:
                 return (None if pil_ok else meta), None
             _check_frame(path, frame, frames)
-            page = tf.pages[0 if stack else frame]
-            if frame and not stack:  # every page has its own size: checked from its header, before decoding
+            at, channel = divmod(frame, stack) if stack else (frame, 0)
+            page = tf.pages[at]
+            if at:  # every page has its own size: checked from its header, before decoding
                 page_w, page_h = _tiff_page_info(page)[:2]
-                check_size(path, page_w, page_h, max_pixels, page_of(frame, frames))
-                _check_data_inside(tf, page, path, page_of(frame, frames))
-                _check_pixel_bytes(page, path, page_of(frame, frames))
+                check_size(path, page_w, page_h, max_pixels, page_of(at, pages))
+                _check_data_inside(tf, page, path, page_of(at, pages))
+                _check_pixel_bytes(page, path, page_of(at, pages))
+                if stack and _channel_stack(page) != stack:
+                    held = int(page.samplesperpixel)
+                    raise ImageReadError(path, f"{page_of(at, pages)} holds {held} sample{'s' * (held != 1)} "
+                                               f"a pixel, not the {stack} channels of the first page")
             arr = _page_array(tf, page)
             if int(page.planarconfig) == 2 and arr.ndim == 3:
                 arr = np.moveaxis(arr, 0, -1)
             if stack and arr.ndim == 3:
-                arr = arr[:, :, frame]
+                arr = arr[:, :, channel]
             if arr.dtype == np.bool_:  # bilevel: as Pillow shows a page (the window refused booleans)
                 arr = (arr if int(page.photometric) != 0 else ~arr).astype(np.uint8) * np.uint8(255)
             if _is_cmyk(page) and arr.ndim == 3:

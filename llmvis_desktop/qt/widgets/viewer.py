@@ -53,6 +53,12 @@ Soft tissue 40/400, Lung -600/1500 and Bone 400/1800. A drag selects "Custom".
 "As loaded" shows the frame as its file does (its window, or its VOI LUT); a window the
 reviewer chose is kept through frame steps (:meth:`chosen_window`).
 
+A DICOM whose pixels are not square (Pixel Spacing 0.5\\1 mm, Pixel Aspect Ratio) is
+shown at its physical shape: the picture is stretched along one axis (display only;
+:mod:`~llmvis_desktop.core.imaging.aspect`), so scene units are image pixels times that
+stretch (the zoom counts the unstretched axis), the hovered pixel and ``show_region``'s
+boxes stay in image pixels, and the info line says "pixels 1 × 0.5 mm".
+
 Parts: the toolbar and status row are :mod:`.viewer_bars`, the mouse/key handling
 :class:`.zoom_pan_view.ZoomPanView`, zoom and fit (1:1 in device pixels, a screen of
 another pixel ratio) :class:`.viewer_zoom.ZoomMixin`, the error panel
@@ -68,7 +74,7 @@ from typing import Optional
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QPixmap
+from PySide6.QtGui import QPixmap, QTransform
 from PySide6.QtWidgets import (
     QGraphicsPixmapItem,
     QGraphicsScene,
@@ -78,6 +84,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from llmvis_desktop.core.imaging.aspect import display_scale
 from llmvis_desktop.core.imaging.reader import auto_window
 from llmvis_desktop.core.wording import visible_name
 
@@ -122,6 +129,7 @@ class ImageViewer(LoadingMixin, WindowLevelMixin, ZoomMixin, QWidget):
         self._pixels: Optional[np.ndarray] = None
         self._invert = False  # MONOCHROME1: low values white
         self._sigmoid = False  # DICOM VOI LUT Function SIGMOID
+        self._aspect = (1.0, 1.0)  # the stretch of x, y that shows non-square pixels at their shape
         self._display: Optional[np.ndarray] = None
         self._buffer: Optional[np.ndarray] = None  # keeps the QImage's memory alive
         self._screen_image = None  # the QImage the pixmap shares its pixels with, if any
@@ -223,6 +231,7 @@ class ImageViewer(LoadingMixin, WindowLevelMixin, ZoomMixin, QWidget):
         # user picks too
         self._invert = bool(getattr(getattr(data, "meta", None), "inverted", False))
         self._sigmoid = bool(getattr(getattr(data, "meta", None), "sigmoid", False))
+        self._aspect = display_scale(getattr(data, "meta", None))
         self._window = None
         self._stop_window_work()
         self._view.cancel_drag()  # a right-drag's moves were the last image's
@@ -376,6 +385,7 @@ class ImageViewer(LoadingMixin, WindowLevelMixin, ZoomMixin, QWidget):
         self._frame_target = None
         self._pixels = self._measured = None
         self._invert = self._sigmoid = False
+        self._aspect = (1.0, 1.0)
         self._display = None
         self._buffer = None
         self._window = None
@@ -413,12 +423,23 @@ class ImageViewer(LoadingMixin, WindowLevelMixin, ZoomMixin, QWidget):
             self._canvas = None  # on screen now: never rendered into
         if previous is not None and previous is not self._screen_image:
             self._keep_canvas(previous)  # not freed here (30-60 ms at 48 MP)
-        self._scene.setSceneRect(QRectF(self._item.pixmap().rect()))
+        self._item.setTransform(QTransform.fromScale(*self._aspect))  # (display only: scene = physical)
+        self._scene.setSceneRect(self._image_rect())
+
+    def _image_rect(self) -> QRectF:
+        """The image's area in the scene: its pixels, one axis stretched where they are not
+        square (:mod:`~llmvis_desktop.core.imaging.aspect`); an image pixel (x, y) lies at
+        scene (x * sx, y * sy)."""
+        shape = self._pixels.shape if self._pixels is not None else None
+        w, h = (shape[1], shape[0]) if shape else (self._item.pixmap().width(), self._item.pixmap().height())
+        return QRectF(0, 0, w * self._aspect[0], h * self._aspect[1])
 
     def _hover(self, scene_pos: QPointF) -> None:
         if self._pixels is None:
             return
-        self._hover_text = pixel_text(self._pixels, scene_pos.x(), scene_pos.y())
+        sx, sy = self._aspect
+        dose = getattr(getattr(self._data, "meta", None), "dose_scale", None)  # an RT dose's Gy
+        self._hover_text = pixel_text(self._pixels, scene_pos.x() / sx, scene_pos.y() / sy, dose)
         self._update_status()
 
     def _update_status(self) -> None:

@@ -14,7 +14,8 @@ Public API
 ``ct_presets_fit(meta, pixels) -> bool``        whether the CT (HU) presets are offered.
 ``drag_window(start, dx, dy, value_range) -> (center, width)``
                                                   the window after a right-drag of dx, dy px.
-``pixel_text(pixels, x, y) -> str``               "(x, y) = value" at a scene point, or "".
+``pixel_text(pixels, x, y, dose=None) -> str``    "(x, y) = value" at an image point, or ""; an RT
+                                                  dose's "(x, y) = 41237 (2.06 Gy)".
 ``status_line(data, pixels, zoom, fit, window, hover) -> str``   the viewer's status line;
 ``status_parts(...)``: its parts, each with the rank that says which give way first.
 
@@ -29,6 +30,7 @@ from typing import Optional
 import numpy as np
 from PySide6.QtGui import QImage
 
+from llmvis_desktop.core.imaging.aspect import spacing_text
 from llmvis_desktop.core.imaging.reader import auto_window
 
 PRESET_AS_LOADED = "As loaded"
@@ -197,8 +199,9 @@ def drag_window(start: tuple[float, float], dx: float, dy: float,
     return (center, width)
 
 
-def pixel_text(pixels: np.ndarray, sx: float, sy: float) -> str:
-    """``"(x, y) = value"`` for the pixel at scene point ``(sx, sy)``; "" outside the image."""
+def pixel_text(pixels: np.ndarray, sx: float, sy: float, dose: Optional[tuple[float, str]] = None) -> str:
+    """``"(x, y) = value"`` for the pixel at image point ``(sx, sy)``; "" outside the image.
+    ``dose``: an RT Dose's (Dose Grid Scaling, unit): "(x, y) = 41237 (2.06 Gy)"."""
     x, y = int(sx), int(sy)
     h, w = pixels.shape[:2]
     if 0 <= x < w and 0 <= y < h and sx >= 0 and sy >= 0:
@@ -207,8 +210,15 @@ def pixel_text(pixels: np.ndarray, sx: float, sy: float) -> str:
             val = "(" + ", ".join(_fmt_num(float(c)) for c in v) + ")"
         else:
             val = _fmt_num(float(v))
+            if dose:
+                val += f" ({_dose_num(float(v) * dose[0])}{' ' + dose[1] if dose[1] else ''})"
         return f"({x}, {y}) = {val}"
     return ""
+
+
+def _dose_num(v: float) -> str:
+    """A dose to three significant figures: "2.06", "0.0012", "3.0e-05", "0"."""
+    return "0" if v == 0 else f"{v:.3g}" if abs(v) >= 0.001 else f"{v:.1e}"
 
 
 def window_text(window: tuple[float, float]) -> str:
@@ -241,6 +251,12 @@ def status_parts(data, pixels: np.ndarray, zoom: float, fit: bool,
         notes = getattr(meta, "depth_notes", "")  # "12 stored, rescaled x0.5 -1024": whole or not at all
         if notes:
             parts.append((notes, RANK_DEPTH_NOTES))
+        dose = getattr(meta, "dose_scale", None)  # what a value readout's dose is
+        if dose:
+            parts.append((f"dose = value \u00d7 {dose[0]:g}{' ' + dose[1] if dose[1] else ''}", RANK_DEPTH_NOTES))
+        spacing = spacing_text(meta)  # "pixels 1 × 0.5 mm": why the picture is stretched
+        if spacing:
+            parts.append((spacing, RANK_FORMAT))
         if meta.frames and meta.frames > 1:
             parts.append((f"frame {getattr(data, 'frame', 0) + 1}/{meta.frames}", RANK_FRAME))
     how = f" (fit {fit})" if fit in ("width", "height") else " (fit)" if fit else ""

@@ -33,7 +33,6 @@ import math
 from typing import Optional
 
 import numpy as np
-from PySide6.QtCore import QRectF
 
 from llmvis_desktop.core.imaging.reader import to_display
 
@@ -325,7 +324,7 @@ class WindowLevelMixin:
             to_display(pixels, self._window, invert=self._invert, sigmoid=self._sigmoid), step)
 
     def _show_window_display(self, display: np.ndarray, step: int, ready=None) -> None:
-        full = QRectF(0, 0, self._pixels.shape[1], self._pixels.shape[0])
+        full = self._image_rect()
         self._set_display(display, ready)
         self._preview_step = step
         self._full_window = self._window if step == 1 and not self._loaded_look else None

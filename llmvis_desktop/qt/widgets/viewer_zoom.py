@@ -144,6 +144,8 @@ class ZoomMixin:
         rect = self._scene.sceneRect()
         if not self.has_image() or rect.isEmpty():
             return False
+        if not source_px and self._pixels is not None:  # (the scene is stretched where pixels are not square)
+            source_px = (self._pixels.shape[1], self._pixels.shape[0])
         sx = rect.width() / source_px[0] if source_px else 1.0
         sy = rect.height() / source_px[1] if source_px else 1.0
         x, y, w, h = box
@@ -167,7 +169,8 @@ class ZoomMixin:
         return True
 
     def tile_outline(self) -> QRectF | None:
-        """The box :meth:`show_region` outlined (scene pixels), or None."""
+        """The box :meth:`show_region` outlined (scene units: image pixels, one axis
+        stretched for non-square pixels), or None."""
         item = getattr(self, "_outline", None)
         return item.rect() if item is not None else None
 

@@ -1,0 +1,144 @@
+"""Pixels that are not square: a DICOM whose Pixel Spacing differs between rows and
+columns (ultrasound, some CR and MR: 0.5 mm high, 1 mm wide) or whose Pixel Aspect Ratio
+is not 1:1. Shown one pixel per pixel, such an image is squashed; the viewer and the
+thumbnails stretch one axis for display only. The pixels, exports, masks, boxes and repair
+coordinates stay in pixel space.
+
+``ImageMeta.pixel_spacing`` is (vertical, horizontal, unit): the distance between rows,
+then between columns, in ``unit`` ("mm"), or (unit "") a bare ratio (Pixel Aspect Ratio).
+
+Public API
+----------
+``spacing_of(ds) -> (vertical, horizontal, unit) | None``   from a pydicom dataset's tags.
+``display_scale(meta) -> (sx, sy)``   how much to stretch x and y on screen (one is 1.0,
+                                      the other at least 1; (1, 1) for square pixels).
+``spacing_text(meta) -> str``         "pixels 1 × 0.5 mm" (width × height, as the
+                                      image's size is said); "" for square ones.
+``physical_size(width, height, meta) -> (w, h)``   the size shown on screen, in pixels.
+``stretched(im, meta, size)``         a Pillow image at its physical aspect, for a ``size``
+                                      thumbnail (no larger than it needs; a strip whole).
+"""
+from __future__ import annotations
+
+import math
+
+#: a ratio past this is taken for a damaged value (0.001\100), and the pixels shown square
+MAX_RATIO = 16.0
+#: spacings within this fraction of each other are square (0.3125\0.3126 is no stretch)
+SQUARE_WITHIN = 0.01
+_CM = 3  # Physical Units X/Y Direction (0018,6024/6026) of an ultrasound region: cm
+
+
+def _pair(value) -> tuple[float, float] | None:
+    try:
+        if value is None or isinstance(value, (str, bytes)) or len(value) < 2:
+            return None
+        a, b = float(value[0]), float(value[1])
+    except (TypeError, ValueError, IndexError):
+        return None
+    if not (math.isfinite(a) and math.isfinite(b)) or a <= 0 or b <= 0:
+        return None
+    return a, b
+
+
+def _functional_spacing(ds):
+    for groups in ("PerFrameFunctionalGroupsSequence", "SharedFunctionalGroupsSequence"):
+        try:
+            seq = ds.get(groups)
+            measures = seq[0].get("PixelMeasuresSequence") if seq else None
+            if measures:
+                return measures[0].get("PixelSpacing")
+        except (AttributeError, IndexError, TypeError):
+            continue
+    return None
+
+
+def _region_spacing(ds) -> tuple[float, float] | None:
+    """An ultrasound image's first calibrated region, in mm (its deltas are in cm)."""
+    try:
+        regions = ds.get("SequenceOfUltrasoundRegions")
+        if not regions:
+            return None
+        region = regions[0]
+        if int(region.get("PhysicalUnitsXDirection", 0)) != _CM or int(region.get("PhysicalUnitsYDirection", 0)) != _CM:
+            return None
+        got = _pair([abs(float(region.PhysicalDeltaY)), abs(float(region.PhysicalDeltaX))])
+    except (AttributeError, TypeError, ValueError, IndexError):
+        return None
+    return None if got is None else (got[0] * 10.0, got[1] * 10.0)
+
+
+def spacing_of(ds) -> tuple[float, float, str] | None:
+    """(vertical, horizontal, unit) of a DICOM's pixels: Pixel Spacing (row\\column, mm),
+    an Enhanced object's pixel measures, Imager Pixel Spacing, Nominal Scanned Pixel
+    Spacing, an ultrasound region's calibration, else Pixel Aspect Ratio (a ratio, unit
+    ""); None when it says none of them (or only damaged ones)."""
+    for get in (lambda: ds.get("PixelSpacing"), lambda: _functional_spacing(ds),
+                lambda: ds.get("ImagerPixelSpacing"), lambda: ds.get("NominalScannedPixelSpacing")):
+        try:
+            got = _pair(get())
+        except (AttributeError, TypeError, ValueError):
+            got = None
+        if got is not None:
+            return got[0], got[1], "mm"
+    got = _region_spacing(ds)
+    if got is not None:
+        return got[0], got[1], "mm"
+    try:
+        got = _pair(ds.get("PixelAspectRatio"))
+    except (AttributeError, TypeError, ValueError):
+        got = None
+    return None if got is None else (got[0], got[1], "")
+
+
+def display_scale(meta) -> tuple[float, float]:
+    """(sx, sy): the stretch of x and y that shows the pixels at their physical aspect;
+    the finer axis stays 1 (nothing of the image is shrunk away). (1, 1) for square,
+    unknown or implausible (ratio over :data:`MAX_RATIO`) spacing."""
+    spacing = getattr(meta, "pixel_spacing", None)
+    if not spacing:
+        return 1.0, 1.0
+    vertical, horizontal = float(spacing[0]), float(spacing[1])
+    if vertical <= 0 or horizontal <= 0:
+        return 1.0, 1.0
+    ratio = max(vertical, horizontal) / min(vertical, horizontal)
+    if ratio - 1.0 <= SQUARE_WITHIN or ratio > MAX_RATIO:
+        return 1.0, 1.0
+    return (ratio, 1.0) if horizontal > vertical else (1.0, ratio)
+
+
+def spacing_text(meta) -> str:
+    """What the viewer's line says of pixels shown stretched: "pixels 1 × 0.5 mm", "pixel
+    aspect 2:1" (width first, as the line gives the image's size); "" when they are shown
+    as stored."""
+    if display_scale(meta) == (1.0, 1.0):
+        return ""
+    vertical, horizontal, unit = meta.pixel_spacing
+    if unit:
+        return f"pixels {horizontal:g} \u00d7 {vertical:g} {unit}"
+    return f"pixel aspect {horizontal:g}:{vertical:g}"
+
+
+def physical_size(width: int, height: int, meta) -> tuple[int, int]:
+    """``width`` x ``height`` pixels as shown at their physical aspect."""
+    sx, sy = display_scale(meta)
+    return max(1, round(width * sx)), max(1, round(height * sy))
+
+
+def stretched(im, meta, size: int):
+    """``im`` (a Pillow image of the pixels) at its physical aspect, made no larger than a
+    ``size`` thumbnail needs (a strip, folded later, keeps its length); ``im`` itself for
+    square pixels."""
+    from PIL import Image
+
+    from .strip_view import is_strip
+
+    sx, sy = display_scale(meta)
+    if (sx, sy) == (1.0, 1.0):
+        return im
+    w, h = im.size[0] * sx, im.size[1] * sy
+    f = 1.0 if is_strip(round(w), round(h)) else min(1.0, size / max(w, h))
+    return im.resize((max(1, round(w * f)), max(1, round(h * f))), Image.Resampling.BICUBIC, reducing_gap=2.0)
+
+
+__all__ = ["MAX_RATIO", "display_scale", "physical_size", "spacing_of", "spacing_text", "stretched"]
