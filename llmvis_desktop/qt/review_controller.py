@@ -55,6 +55,11 @@ from .workers import ACTION_HOLD_S, LatestOnly, foreground
 
 log = logging.getLogger(__name__)
 
+#: the undo list keeps this many steps, the latest (a reviewer takes back the last few, not
+#: an hour's work): with no limit every key of an hours-long session held its snapshots
+#: for good (837 steps after 2000 keys, growing with each one)
+UNDO_LIMIT = 500
+
 
 class ActionFailed(Exception):
     """A database write failed; the message is for people."""
@@ -80,6 +85,7 @@ class ReviewController(ReviewNavigation, ReviewEnter, ReviewLabels, NextUnreview
         self.actor = actor
         self.project = None
         self.undo_stack = QUndoStack(self)
+        self.undo_stack.setUndoLimit(UNDO_LIMIT)  # (only while empty: here, before any push)
         self.current: Optional[ImageRecord] = None
         self._changes: dict = {}  # image id -> (record, own, status moved): see change_of
         # image id -> (who, when, their caption) of a caption save refused over a teammate's:

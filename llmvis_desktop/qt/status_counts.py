@@ -32,6 +32,11 @@ from .style import LABELLED, unlabelled
 
 log = logging.getLogger(__name__)
 
+#: past this many moves since the last read the counts are read again (which folds them in):
+#: with no read between (no filter change, job or teammate) every Enter of an hours-long
+#: session was kept and summed again at each key
+COUNT_MOVES_READ = 200
+
 
 class StatusCounts:
     _total = None  # (project, the images it has) from the last counts
@@ -128,6 +133,8 @@ class StatusCounts:
             return  # the last read saw it already
         self._count_moves = [*self._count_moves, (seq, old, new)]
         self._show_counts(self._shown())
+        if len(self._count_moves) > COUNT_MOVES_READ and not win._counts_timer.isActive():
+            win._counts_timer.start()  # (its answer keeps only the moves after its stamp)
 
     def nothing_to_requery(self, result) -> bool:
         """Whether an index's ``result`` leaves the grid's ids and the counts as they are: it
