@@ -61,7 +61,7 @@ class LearnedReport:
 
 
 def run_learned(project, flt, only_unsuggested, progress, alone: bool = True, limit=None, max_tiles=None,
-                include_repairs: bool = False, encoder=None, model_dirs=()):
+                include_repairs: bool = False, encoder=None, model_dirs=(), device=None):
     """The built-in suggester (core.suggest.learned): trains on reviewed images, suggests for
     the rest. Not ready yet: an error when it was all that was asked for, otherwise a
     report saying so (the models' suggestions are stored and reported). ``encoder``: a
@@ -72,7 +72,11 @@ def run_learned(project, flt, only_unsuggested, progress, alone: bool = True, li
     from .core.suggest import learned
     from .core.suggest.learned_encoder import encoder_for
 
-    extractor = encoder_for(project, encoder, model_dirs)
+    extractor = encoder_for(project, encoder, model_dirs, device)  # (--device: it ran on the CPU always)
+    if getattr(extractor, "device_note", ""):
+        import sys
+
+        print(f"note: {extractor.device_note}", file=sys.stderr)
 
     started, fit, to_do = time.monotonic(), {}, []  # to_do: its first "suggest" report's total
 

@@ -294,7 +294,8 @@ def run_suggest_cmd(args) -> int:
             reports.append(("learned", _run_learned(project, flt, not args.redo, bar, alone=not reports,
                                                       limit=args.limit, max_tiles=args.strip_tiles,
                                                       include_repairs=args.include_repairs,
-                                                      encoder=args.learned_encoder, model_dirs=dirs)))
+                                                      encoder=args.learned_encoder, model_dirs=dirs,
+                                                      device=args.device or cfg.device)))
     except SuggestStopped as exc:  # the models' batches committed before a full disk are kept
         bar.close()
         return _stopped(args, exc)

@@ -36,8 +36,13 @@ class LearnedHolder:
                 from ..core.suggest.learned_encoder import encoder_for
 
                 # the project's learned_encoder (a CLIP/SigLIP folder), else the handcrafted features
-                self.suggester = LearnedSuggester(self.project, encoder_for(self.project, None,
-                                                                            load_config().model_dirs))
+                cfg = load_config()  # (Settings ▸ Device: the encoder ran on the CPU always)
+                extractor = encoder_for(self.project, None, cfg.model_dirs, cfg.device)
+                if getattr(extractor, "device_note", ""):
+                    import logging
+
+                    logging.getLogger(__name__).warning("%s", extractor.device_note)
+                self.suggester = LearnedSuggester(self.project, extractor)
             return self.suggester
 
     def set(self, suggester) -> None:

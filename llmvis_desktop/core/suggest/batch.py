@@ -173,6 +173,10 @@ def run_suggest(
     def work(roles) -> list[int]:
         todo = [i for i in ids if any(i not in done[r.role] for r in roles)]
         report.skipped = len(ids) - len(todo)
+        # images one model had done and another had not: the run did them for the other
+        # alone ("0 already done" where the captioner had done them all read as redone)
+        report.done_by_one = {r.role: n for r in roles if len(roles) > 1
+                              and (n := sum(1 for i in ids if i in done[r.role]) - report.skipped)}
         return todo if limit is None else todo[:max(0, limit)]
 
     todo = work(roles)

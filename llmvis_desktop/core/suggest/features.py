@@ -95,8 +95,16 @@ class ClipFeatures:
             from transformers import SiglipVisionModel as Vision
         else:
             from transformers import CLIPVisionModel as Vision
+        import torch
+
+        from .loading import from_pretrained
+
         self._processor = AutoImageProcessor.from_pretrained(self.model_path, local_files_only=True)
-        self._model = Vision.from_pretrained(self.model_path, local_files_only=True).to(self.device).eval()
+        # as a suggestion model's load: transformers' load report to the debug log (a full
+        # checkpoint's text tower is unused on purpose: its table of UNEXPECTED weights filled
+        # stderr), vision weights missing from the checkpoint or not finite refused by name
+        self._model = from_pretrained(Vision, self.model_path, torch.float32, {"local_files_only": True},
+                                      None).to(self.device).eval()
         self._dim = int(self._model.config.hidden_size)
 
     @property

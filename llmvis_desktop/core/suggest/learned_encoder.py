@@ -38,14 +38,32 @@ def stored_value(spec: str, model_dirs: Iterable[str | Path] = ()) -> str:
     return info.model_id if info.source == "hf-cache" else str(Path(info.path).resolve())
 
 
-def encoder_for(project, spec: Optional[str] = None, model_dirs: Iterable[str | Path] = ()):
+def encoder_device(preference: Optional[str]) -> tuple[str, str]:
+    """(where the encoder runs, why not on ``preference``): the device asked for (auto: CUDA,
+    then MPS, then CPU) when this machine has it, else the CPU and why, as the repair model
+    falls back. (The encoder always ran on the CPU, whatever --device or Settings said.)"""
+    from .device import DeviceError, resolve
+
+    try:
+        return resolve(preference or "auto"), ""
+    except DeviceError as exc:
+        return "cpu", f"{exc}, so the learned suggester's encoder runs on the CPU"
+
+
+def encoder_for(project, spec: Optional[str] = None, model_dirs: Iterable[str | Path] = (),
+                device: Optional[str] = "cpu"):
     """The feature extractor the learned suggester of ``project`` runs with: ``spec`` (a
     run's choice) or else the project's ``learned_encoder`` setting, as a
-    :class:`~.features.ClipFeatures`; None for the handcrafted features (neither given)."""
+    :class:`~.features.ClipFeatures` on ``device`` (its ``device_note``: why it runs on the
+    CPU instead, or ""); None for the handcrafted features (neither given)."""
     if not spec:
         spec = (project.settings() or {}).get(SETTING)
     if not spec:
         return None
     from .features import ClipFeatures
 
-    return ClipFeatures(resolve_encoder(str(spec), model_dirs).path)
+    info = resolve_encoder(str(spec), model_dirs)
+    where, why = encoder_device(device)
+    extractor = ClipFeatures(info.path, device=where)
+    extractor.device_note = why
+    return extractor

@@ -85,6 +85,8 @@ class SuggestReport:
     images: int = 0  # images that went through a model in this run
     suggestions: int = 0
     skipped: int = 0  # already suggested by the same model and revision
+    # role -> images of the scope that role had done and another had not (two models run)
+    done_by_one: dict[str, int] = field(default_factory=dict)
     repair_outputs: int = 0  # linked repairs' outputs left out (not work to review; include_repairs)
     failed: list[tuple[str, str]] = field(default_factory=list)  # (relpath, why)
     seconds: float = 0.0  # the whole job, loading the models included
@@ -150,6 +152,9 @@ class SuggestReport:
             return "nothing to do: no image to suggest for" + _repairs_left(self.repair_outputs, "; ")
         text = (f"{_count(self.suggestions, 'suggestion')} for {_count(self.images, 'image')} "
                 f"in {self.seconds:.1f} s ({self._rates()}), {self.skipped:,} already done")
+        if self.done_by_one:  # (done by one model only: the other's suggestions were made for them)
+            text += " by both models" + "".join(f", {n:,} by the {_ROLE_NOUN.get(r, r)} only"
+                                                for r, n in self.done_by_one.items())
         text += _repairs_left(self.repair_outputs, ", ")
         if self.failed:
             text += f", {len(self.failed)} unreadable"
@@ -165,6 +170,7 @@ class SuggestReport:
 
     def as_dict(self) -> dict:
         return {"images": self.images, "suggestions": self.suggestions, "skipped": self.skipped,
+                "done_by_one_model": dict(self.done_by_one),
                 "repair_outputs_skipped": self.repair_outputs,
                 "failed": [list(f) for f in self.failed], "seconds": round(self.seconds, 3),
                 "load_seconds": round(self.load_seconds, 3),
