@@ -107,6 +107,16 @@ def test_another_machines_path_differing_in_case(proj, tmp_path):
     assert [n for n, _k in rep.tail_ambiguous] == ["/home/bob/TWIN/D.PNG"]
 
 
+def test_a_file_shares_absolute_path_is_shown_with_the_image_it_matched(proj, tmp_path):
+    rep = import_file(proj, "csv", _csv(tmp_path, ["/mnt/share/projectX/batch3/cam1/a.png"]))
+    assert _caption(proj, "cam1/a.png") == "cap /mnt/share/projectX/batch3/cam1/a.png"
+    assert rep.tail_matched == [("/mnt/share/projectX/batch3/cam1/a.png", "cam1/a.png")]
+    assert ("1 matched by the end of the path (folders and file name): "
+            "/mnt/share/projectX/batch3/cam1/a.png -> cam1/a.png") in rep.summary(), rep.summary()
+    js = cli_interchange.import_json(rep)
+    assert js["matched_by_tail"] == [{"file_name": "/mnt/share/projectX/batch3/cam1/a.png", "image": "cam1/a.png"}]
+
+
 def test_a_bare_name_is_not_looked_for_in_the_folders(proj, tmp_path):
     """Only folders above the root are taken off: a bare name (a YOLO class folder's file,
     a CSV row naming a root image that is gone) is not matched to the one image in some

@@ -56,6 +56,8 @@ class ImportReport:
     matched_by_tail: int = 0
     tail_ambiguous: list[tuple[str, int]] = field(default_factory=list)
     tail_unmatched: list[str] = field(default_factory=list)
+    #: (name, image path) of the records counted in ``matched_by_tail``, for the user to check
+    tail_matched: list[tuple[str, str]] = field(default_factory=list)
     #: (record's name, image path) of the records matched with letter case ignored (a file
     #: written on Windows or macOS names ``IMG_0001.JPG`` for ``img_0001.jpg``), and of those
     #: matched by the end of their path, the folders before it taken off (a file share's
@@ -120,7 +122,9 @@ class ImportReport:
 
         parts = []
         if self.matched_by_tail:
-            parts.append(f"{self.matched_by_tail} matched by the end of the path (folders and file name)")
+            shown = few([f"{name} -> {rel}" for name, rel in self.tail_matched])
+            parts.append(f"{self.matched_by_tail} matched by the end of the path (folders and file name)"
+                         + (f": {shown}" if shown else ""))
         if self.tail_ambiguous:
             parts.append(f"{len(self.tail_ambiguous)} ambiguous, skipped: "
                          + few([f"{name} ({n} images end so)" for name, n in self.tail_ambiguous]))

@@ -113,7 +113,8 @@ def match_images(project, s, resolved: list, warnings: list, source: str = "",
     longest trailing part of another machine's absolute path that names one image).
     A name matching none is then tried with letter case ignored and by its path's end
     (:func:`_loosely`). ``tails``, when given, gets the names of the absolute-path records
-    under "matched", "ambiguous" (name, how many images) and "unmatched", those of the other
+    under "matched" ((name, image path) under "pairs"), "ambiguous" (name, how many images)
+    and "unmatched", those of the other
     records skipped because they could be several images under "several", and (name, image
     path) of those matched with letter case ignored under "by_case", by their path's end
     under "by_suffix"."""
@@ -192,6 +193,7 @@ def match_images(project, s, resolved: list, warnings: list, source: str = "",
             if tails is not None:
                 if named is not None:
                     tails.setdefault("matched", []).append(item.name)
+                    tails.setdefault("pairs", []).append((item.name, paths[named]))
                 elif hits:
                     tails.setdefault("ambiguous", []).append((item.name, len(hits)))
                 else:
