@@ -124,3 +124,26 @@ def test_a_bare_name_is_not_looked_for_in_the_folders(proj, tmp_path):
     rep = import_file(proj, "csv", _csv(tmp_path, ["b.png", "img_0001.jpg"]))
     assert _caption(proj, "cam1/b.png") is None and rep.unmatched == ["b.png"]
     assert not rep.matched_by_suffix and not rep.matched_by_case
+
+
+def test_cvat_and_label_studio_names_with_folders_above_or_another_case(proj, tmp_path):
+    cvat = tmp_path / "annotations.xml"
+    cvat.write_text('<annotations><version>1.1</version>'
+                    '<image id="0" name="nas/batch3/cam1/a.png" width="4" height="4"><tag label="dent"/></image>'
+                    '<image id="1" name="IMG_0001.JPG" width="4" height="4"><tag label="dent"/></image>'
+                    '</annotations>', encoding="utf-8")
+    rep = import_file(proj, "cvat", cvat)
+    assert proj.image_by_path("cam1/a.png").labels == ("dent",) and proj.image_by_path("cam2/a.png").labels == ()
+    assert proj.image_by_path("img_0001.jpg").labels == ("dent",)
+    assert rep.matched_by_suffix == [("nas/batch3/cam1/a.png", "cam1/a.png")]
+    assert rep.matched_by_case == [("IMG_0001.JPG", "img_0001.jpg")]
+
+    tasks = tmp_path / "tasks.json"
+    tasks.write_text(json.dumps([{"id": n, "data": {"image": image}, "annotations": [{"id": n, "result": [
+        {"type": "textarea", "from_name": "caption", "to_name": "image", "value": {"text": [f"t{n}"]}}]}]}
+        for n, image in enumerate(["/data/upload/3/0a1b2c3d-C.PNG", "/data/upload/3/0a1b2c3d-d.PNG"], 1)]),
+        encoding="utf-8")
+    rep = import_file(proj, "labelstudio", tasks)
+    assert _caption(proj, "solo/c.png") == "t1"  # an upload named in another case: the one c.png
+    assert _caption(proj, "twin/d.png") is None and _caption(proj, "twin/D.png") is None
+    assert rep.matched == 1 and rep.matched_by_case == [("C.PNG", "solo/c.png")] and rep.several == ["d.PNG"]

@@ -206,6 +206,10 @@ def match_images(project, s, resolved: list, warnings: list, source: str = "",
                                 f"skipped")
         elif item.by_basename:
             hits = by_base.get(rel, [])
+            if not hits and own is None:  # uploaded from a case-insensitive file system (Windows, macOS)
+                hits = base_fold.get(_fold(rel), [])
+                if len(hits) == 1:
+                    by_case.append((item.name, paths[hits[0]]))
             named = one(hits)
             if len(hits) > 1 and own is None:
                 several(item)
