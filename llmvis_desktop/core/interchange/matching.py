@@ -53,17 +53,15 @@ def _fold(name: str) -> str:
     return unicodedata.normalize("NFC", name).casefold()
 
 
-def _by_tail(rel: str, by_base: dict, paths: dict, key=None) -> list[int]:
+def _by_tail(rel: str, by_base: dict, paths: dict) -> list[int]:
     """The images the longest trailing part of ``rel`` names that names any (``sub/a.png``
-    of ``Users/bob/sub/a.png``, else ``a.png``): one, several (ambiguous) or none.
-    ``key``: how names are compared (:func:`_fold`: letter case ignored; ``by_base`` then
-    holds the folded file names)."""
-    key = key or (lambda name: name)
-    parts = key(rel).split("/")
+    of ``Users/bob/sub/a.png``, else ``a.png``): one, several (ambiguous) or none. (With
+    letter case ignored: ``rel``, ``by_base`` and ``paths`` all folded, :func:`_fold`.)"""
+    parts = rel.split("/")
     cands = by_base.get(parts[-1], [])
     for k in range(len(parts) - 1):
         tail = "/".join(parts[k:])
-        hits = [i for i in cands if key(paths[i]) == tail or key(paths[i]).endswith("/" + tail)]
+        hits = [i for i in cands if paths[i] == tail or paths[i].endswith("/" + tail)]
         if hits:
             return hits
     return list(cands)
@@ -79,7 +77,7 @@ def _loosely(item, rel: str, tables: tuple, by_case: list, by_suffix: list, warn
     folder format's own files (``alt``: YOLO, labelme, imagefolder): (its id or None, whether
     several images fit: said in ``warnings``, never guessed). (record name, image path) of
     one matched so is added to ``by_case`` and/or ``by_suffix``."""
-    by_fold, by_base, base_fold, paths = tables
+    by_fold, by_base, base_fold, paths, folded_paths = tables
     hits = by_fold.get(_fold(rel), [])
     how = "differ from it only in letter case"
     if len(hits) != 1:
@@ -89,7 +87,7 @@ def _loosely(item, rel: str, tables: tuple, by_case: list, by_suffix: list, warn
         if not hits:
             hits = _by_tail(rel, by_base, paths)
             if not hits:
-                hits, folded = _by_tail(rel, base_fold, paths, _fold), True
+                hits, folded = _by_tail(_fold(rel), base_fold, folded_paths), True
             how = f"end as it does{' (letter case ignored)' if folded else ''}"
         if len(hits) == 1:
             by_suffix.append((item.name, paths[hits[0]]))
@@ -140,6 +138,7 @@ def match_images(project, s, resolved: list, warnings: list, source: str = "",
     by_nfc: dict[str, list[int]] = {}  # non-ASCII names in one Unicode form (macOS wrote NFD)
     by_fold: dict[str, list[int]] = {}  # names and file names, letter case ignored
     base_fold: dict[str, list[int]] = {}
+    folded_paths: dict[int, str] = {}
     if full_pass:  # a full pass over the image table: neutral names, stems, places
         secret = project.settings().get(SECRET_SETTING)
         for image_id, rel in s.execute(select(m.Image.id, m.Image.relpath)):
@@ -153,7 +152,8 @@ def match_images(project, s, resolved: list, warnings: list, source: str = "",
                 by_stem.setdefault(n.rsplit(".", 1)[0] if "." in n.rsplit("/", 1)[-1] else n, []).append(image_id)
             if not rel.isascii():
                 by_nfc.setdefault(unicodedata.normalize("NFC", rel), []).append(image_id)
-            by_fold.setdefault(_fold(rel), []).append(image_id)
+            folded_paths[image_id] = _fold(rel)
+            by_fold.setdefault(folded_paths[image_id], []).append(image_id)
             base_fold.setdefault(_fold(rel.rsplit("/", 1)[-1]), []).append(image_id)
 
     def one(hits):
@@ -186,7 +186,7 @@ def match_images(project, s, resolved: list, warnings: list, source: str = "",
         elif item.by_tail:
             hits = _by_tail(rel, by_base, paths)
             if not hits:  # written on a case-insensitive file system (Windows, macOS)
-                hits = _by_tail(rel, base_fold, paths, _fold)
+                hits = _by_tail(_fold(rel), base_fold, folded_paths)
                 if len(hits) == 1:
                     by_case.append((item.name, paths[hits[0]]))
             named = one(hits)
@@ -234,7 +234,7 @@ def match_images(project, s, resolved: list, warnings: list, source: str = "",
             out.append(own)
             continue
         if named is None and not (item.by_stem or item.by_tail or item.by_basename or item.by_suffix):
-            named, torn = _loosely(item, rel, (by_fold, by_base, base_fold, paths), by_case, by_suffix,
+            named, torn = _loosely(item, rel, (by_fold, by_base, base_fold, paths, folded_paths), by_case, by_suffix,
                                    warnings, source)
             if torn:
                 several(item)
