@@ -185,6 +185,9 @@ def import_json(report) -> dict:
             "labels_created": report.labels_created,
             "labels_not_created": list(report.labels_not_created), "unmatched": list(report.unmatched),
             "several": list(report.several), "conflicts": conflicts,
+            "matched_by_tail": [{"file_name": name, "image": rel} for name, rel in report.tail_matched],
+            "matched_by_case": [{"file_name": name, "image": rel} for name, rel in report.matched_by_case],
+            "matched_by_suffix": [{"file_name": name, "image": rel} for name, rel in report.matched_by_suffix],
             "not_marked": list(report.not_marked), "not_suggested": list(report.not_suggested),
             "marked_needing_decoder": list(report.marked_needing_decoder),
             "exclusive_clashes": [{"file_name": name, "labels": list(labels)}

@@ -259,8 +259,11 @@ def _apply(project, resolved: list, parsed: ParsedFile, source: Path, as_: str, 
         tails: dict = {}
         merged, unmatched = _plan(project, s, resolved, source.name, found, tails)
         report.matched_by_tail = len(tails.get("matched", []))
+        report.tail_matched = list(tails.get("pairs", []))
         report.tail_ambiguous = list(tails.get("ambiguous", []))
         report.tail_unmatched = list(tails.get("unmatched", []))
+        report.matched_by_case = list(tails.get("by_case", []))
+        report.matched_by_suffix = list(tails.get("by_suffix", []))
         by_tail = {name for name, _n in report.tail_ambiguous}  # (said in the summary's part on those)
         report.several = [n for n in dict.fromkeys(tails.get("several", [])) if n not in by_tail]
         total = len(merged)

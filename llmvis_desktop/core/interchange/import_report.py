@@ -56,6 +56,14 @@ class ImportReport:
     matched_by_tail: int = 0
     tail_ambiguous: list[tuple[str, int]] = field(default_factory=list)
     tail_unmatched: list[str] = field(default_factory=list)
+    #: (name, image path) of the records counted in ``matched_by_tail``, for the user to check
+    tail_matched: list[tuple[str, str]] = field(default_factory=list)
+    #: (record's name, image path) of the records matched with letter case ignored (a file
+    #: written on Windows or macOS names ``IMG_0001.JPG`` for ``img_0001.jpg``), and of those
+    #: matched by the end of their path, the folders before it taken off (a file share's
+    #: ``data/batch3/cam1/a.png`` for ``cam1/a.png``): one image fitting, never guessed
+    matched_by_case: list[tuple[str, str]] = field(default_factory=list)
+    matched_by_suffix: list[tuple[str, str]] = field(default_factory=list)
 
     def summary(self) -> str:
         text = (f"{self.format} {self.source}: {self.records} record(s), {self.matched} image(s) matched, "
@@ -73,6 +81,12 @@ class ImportReport:
             text += f", {len(self.several)} record(s) skipped: each could be several images (see the warnings)"
         if self.matched_by_tail or self.tail_ambiguous or self.tail_unmatched:
             text += self._tail_summary()
+        for pairs, how in ((self.matched_by_case, "ignoring letter case"),
+                           (self.matched_by_suffix, "by the end of their path, the folders before it taken off")):
+            if pairs:
+                shown = ", ".join(f"{name} -> {rel}" for name, rel in pairs[:3])
+                more = f" and {len(pairs) - 3} more" if len(pairs) > 3 else ""
+                text += f", {len(pairs)} record(s) matched {how} ({shown}{more})"
         if self.not_marked:
             few = ", ".join(self.not_marked[:3])
             more = f" and {len(self.not_marked) - 3} more" if len(self.not_marked) > 3 else ""
@@ -108,7 +122,9 @@ class ImportReport:
 
         parts = []
         if self.matched_by_tail:
-            parts.append(f"{self.matched_by_tail} matched by the end of the path (folders and file name)")
+            shown = few([f"{name} -> {rel}" for name, rel in self.tail_matched])
+            parts.append(f"{self.matched_by_tail} matched by the end of the path (folders and file name)"
+                         + (f": {shown}" if shown else ""))
         if self.tail_ambiguous:
             parts.append(f"{len(self.tail_ambiguous)} ambiguous, skipped: "
                          + few([f"{name} ({n} images end so)" for name, n in self.tail_ambiguous]))

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from ..imaging.formats import SUPPORTED_EXTENSIONS
 from ..store import models as m
-from .common import ANON_DIR, PNG_SUFFIX, SECRET_SETTING, anon_suffix, neutral_name
+from .common import PNG_SUFFIX, SECRET_SETTING, anon_suffix, neutral_name
 
 
 def _alt_rel(project, root: str, alt) -> Optional[str]:
@@ -48,9 +48,15 @@ def _suffixes(name: str) -> list[str]:
     return ["/".join(parts[k:]) for k in range(1, len(parts))]
 
 
+def _fold(name: str) -> str:
+    """``name`` as a case-insensitive file system compares it (one Unicode form, case folded)."""
+    return unicodedata.normalize("NFC", name).casefold()
+
+
 def _by_tail(rel: str, by_base: dict, paths: dict) -> list[int]:
     """The images the longest trailing part of ``rel`` names that names any (``sub/a.png``
-    of ``Users/bob/sub/a.png``, else ``a.png``): one, several (ambiguous) or none."""
+    of ``Users/bob/sub/a.png``, else ``a.png``): one, several (ambiguous) or none. (With
+    letter case ignored: ``rel``, ``by_base`` and ``paths`` all folded, :func:`_fold`.)"""
     parts = rel.split("/")
     cands = by_base.get(parts[-1], [])
     for k in range(len(parts) - 1):
@@ -61,15 +67,55 @@ def _by_tail(rel: str, by_base: dict, paths: dict) -> list[int]:
     return list(cands)
 
 
+def _loosely(item, rel: str, tables: tuple, by_case: list, by_suffix: list, warnings: list,
+             source: str) -> tuple[Optional[int], bool]:
+    """The one image a record naming none names once letter case is ignored (a file written
+    on a case-insensitive file system: ``IMG_0001.JPG`` for ``img_0001.jpg``), else by the
+    longest trailing part of its path naming any (``data/batch3/cam1/a.png`` of a file share
+    for ``cam1/a.png``; the bare file name when one image has it), this only for a name with
+    folders from a file naming images (COCO, CVAT, CSV, Label Studio), not for one of a
+    folder format's own files (``alt``: YOLO, labelme, imagefolder): (its id or None, whether
+    several images fit: said in ``warnings``, never guessed). (record name, image path) of
+    one matched so is added to ``by_case`` and/or ``by_suffix``."""
+    by_fold, by_base, base_fold, paths, folded_paths = tables
+    hits = by_fold.get(_fold(rel), [])
+    how = "differ from it only in letter case"
+    if len(hits) != 1:
+        folded = False
+        if not hits and (item.alt is not None or "/" not in rel):
+            return None, False  # (no folders above the root: a folder format's names are its files')
+        if not hits:
+            hits = _by_tail(rel, by_base, paths)
+            if not hits:
+                hits, folded = _by_tail(_fold(rel), base_fold, folded_paths), True
+            how = f"end as it does{' (letter case ignored)' if folded else ''}"
+        if len(hits) == 1:
+            by_suffix.append((item.name, paths[hits[0]]))
+            if not folded:
+                return hits[0], False
+    if len(hits) == 1:
+        by_case.append((item.name, paths[hits[0]]))
+        return hits[0], False
+    if hits:
+        shown = ", ".join(sorted(repr(paths[i]) for i in hits)[:3])
+        warnings.append(f"{source} {item.where}: {rel!r} names no image of the project, and {len(hits)} images "
+                        f"{how} ({shown}{'...' if len(hits) > 3 else ''}); skipped")
+    return None, bool(hits)
+
+
 def match_images(project, s, resolved: list, warnings: list, source: str = "",
                  tails: Optional[dict] = None) -> list[Optional[int]]:
     """The project image each record names (None: none), one by one: the record's own
     file when it is an image of the project (``alt``), else its name (exact, a neutral
     DICOM name, a stem, a bare upload name, a local-files path below its prefix, or the
     longest trailing part of another machine's absolute path that names one image).
-    ``tails``, when given, gets the names of the absolute-path records under "matched",
-    "ambiguous" (name, how many images) and "unmatched", and those of the other records
-    skipped because they could be several images under "several"."""
+    A name matching none is then tried with letter case ignored and by its path's end
+    (:func:`_loosely`). ``tails``, when given, gets the names of the absolute-path records
+    under "matched" ((name, image path) under "pairs"), "ambiguous" (name, how many images)
+    and "unmatched", those of the other
+    records skipped because they could be several images under "several", and (name, image
+    path) of those matched with letter case ignored under "by_case", by their path's end
+    under "by_suffix"."""
     root = os.path.realpath(project.root)
     alts = [_alt_rel(project, root, it.alt) for it, _ in resolved]
     exact = {rel for it, rel in resolved if not (it.by_stem or it.by_basename or it.by_tail)}
@@ -83,13 +129,16 @@ def match_images(project, s, resolved: list, warnings: list, source: str = "",
         for image_id, rel in s.execute(select(m.Image.id, m.Image.relpath).where(m.Image.relpath.in_(chunk))):
             ids[rel] = image_id
     full_pass = any(it.by_stem or it.by_basename or it.by_tail
-                    or (rel not in ids and (rel.startswith(ANON_DIR + "/") or it.by_suffix or not rel.isascii()))
+                    or (rel not in ids and _unpng(rel) not in ids)  # (another case, folders above the root)
                     for it, rel in resolved)
     by_name: dict[str, int] = dict(ids)
     by_stem: dict[str, list[int]] = {}
     by_base: dict[str, list[int]] = {}
     paths: dict[int, str] = {}
     by_nfc: dict[str, list[int]] = {}  # non-ASCII names in one Unicode form (macOS wrote NFD)
+    by_fold: dict[str, list[int]] = {}  # names and file names, letter case ignored
+    base_fold: dict[str, list[int]] = {}
+    folded_paths: dict[int, str] = {}
     if full_pass:  # a full pass over the image table: neutral names, stems, places
         secret = project.settings().get(SECRET_SETTING)
         for image_id, rel in s.execute(select(m.Image.id, m.Image.relpath)):
@@ -103,6 +152,9 @@ def match_images(project, s, resolved: list, warnings: list, source: str = "",
                 by_stem.setdefault(n.rsplit(".", 1)[0] if "." in n.rsplit("/", 1)[-1] else n, []).append(image_id)
             if not rel.isascii():
                 by_nfc.setdefault(unicodedata.normalize("NFC", rel), []).append(image_id)
+            folded_paths[image_id] = _fold(rel)
+            by_fold.setdefault(folded_paths[image_id], []).append(image_id)
+            base_fold.setdefault(_fold(rel.rsplit("/", 1)[-1]), []).append(image_id)
 
     def one(hits):
         return hits[0] if len(hits) == 1 else None
@@ -117,6 +169,8 @@ def match_images(project, s, resolved: list, warnings: list, source: str = "",
     ambiguous: list[str] = []
     forms: list[str] = []  # records matched to a name written in another Unicode form
     doubtful: list[str] = []  # records whose file stands for another image as well (``also``)
+    by_case: list[tuple[str, str]] = []  # (record's name, image) matched with letter case ignored
+    by_suffix: list[tuple[str, str]] = []  # (record's name, image) matched by its path's end
     for k, ((item, rel), alt) in enumerate(zip(resolved, alts)):
         own = None
         if alt is not None:
@@ -131,10 +185,15 @@ def match_images(project, s, resolved: list, warnings: list, source: str = "",
                                 f"(the same name with another suffix); skipped")
         elif item.by_tail:
             hits = _by_tail(rel, by_base, paths)
+            if not hits:  # written on a case-insensitive file system (Windows, macOS)
+                hits = _by_tail(_fold(rel), base_fold, folded_paths)
+                if len(hits) == 1:
+                    by_case.append((item.name, paths[hits[0]]))
             named = one(hits)
             if tails is not None:
                 if named is not None:
                     tails.setdefault("matched", []).append(item.name)
+                    tails.setdefault("pairs", []).append((item.name, paths[named]))
                 elif hits:
                     tails.setdefault("ambiguous", []).append((item.name, len(hits)))
                 else:
@@ -147,6 +206,10 @@ def match_images(project, s, resolved: list, warnings: list, source: str = "",
                                 f"skipped")
         elif item.by_basename:
             hits = by_base.get(rel, [])
+            if not hits and own is None:  # uploaded from a case-insensitive file system (Windows, macOS)
+                hits = base_fold.get(_fold(rel), [])
+                if len(hits) == 1:
+                    by_case.append((item.name, paths[hits[0]]))
             named = one(hits)
             if len(hits) > 1 and own is None:
                 several(item)
@@ -170,6 +233,11 @@ def match_images(project, s, resolved: list, warnings: list, source: str = "",
                 ambiguous.append(f"{item.where} ({rel!r})")
             out.append(own)
             continue
+        if named is None and not (item.by_stem or item.by_tail or item.by_basename or item.by_suffix):
+            named, torn = _loosely(item, rel, (by_fold, by_base, base_fold, paths, folded_paths), by_case, by_suffix,
+                                   warnings, source)
+            if torn:
+                several(item)
         if named is None and item.by_suffix:
             cands = [(rel[:len(rel) - len(suf)], by_name[suf]) for suf in _suffixes(rel) if suf in by_name]
             if len(cands) == 1:
@@ -188,6 +256,8 @@ def match_images(project, s, resolved: list, warnings: list, source: str = "",
             several(item)
             warnings.append(f"{source} {item.where}: {rel!r} could be any of {len(cands)} images of the project "
                             f"once its leading folders are taken off; skipped")
+    if tails is not None:
+        tails["by_case"], tails["by_suffix"] = by_case, by_suffix
     if forms:
         warnings.append(f"{source}: {len(forms)} record(s) matched an image whose name is written in another "
                         f"Unicode form (composed or decomposed accents, as macOS writes them): "
