@@ -22,6 +22,7 @@ from .store import repo_review as rr
 from .store import repo_runs as rruns
 from .store import repo_suggest as rs
 from .store import settings_row
+from .store.repo_repair_trail import with_repair_links
 from .store.engine import Store
 from .store.records import (
     REPAIR_OUTPUTS,
@@ -454,6 +455,4 @@ def _trail(session, image_id: int, repair_links: bool) -> list[EventRecord]:
     events = rr.history(session, image_id)
     if not repair_links:
         return events
-    from .store.repo_repair_trail import with_repair_links
-
     return with_repair_links(session, image_id, events)

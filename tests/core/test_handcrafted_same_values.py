@@ -49,8 +49,11 @@ def test_vectors_equal_the_v6_reference_values():
     diff = np.abs(got.astype(np.float64) - want)
     worst = np.unravel_index(int(diff.argmax()), diff.shape)
     # float tolerance (the signed-log values are of order 1-10); a threshold count that
-    # moves by one pixel of 16,384 would show as 6e-5
-    assert diff.max() <= 2e-5, f"image {worst[0]} feature {worst[1]}: {got[worst]} != {want[worst]}"
+    # moves by one pixel of 16,384 would show as 6e-5. (2e-5 until December 2026: the
+    # libraries pip installed then (numpy 2.4.6, scipy 1.17.1, opencv 5.0.0.93, scikit-image
+    # 0.26.0) moved many features of 5 images by 1e-6 to 3.5e-5, summation order, not a
+    # pixel: the test failed on the code that had passed before)
+    assert diff.max() <= 5e-5, f"image {worst[0]} feature {worst[1]}: {got[worst]} != {want[worst]}"
 
 
 if __name__ == "__main__":

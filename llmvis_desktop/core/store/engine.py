@@ -254,11 +254,14 @@ class Store:
         # which sleeps 1, 2, 5, 10 ms... between retries: a reviewer's accept waiting
         # behind the indexer's batch starts the moment that batch commits.
         self._write_lock = threading.RLock()
-        # whether the write lock's holder has begun its transaction: False while it waits for
-        # a lock another process holds on the file (then those queued behind it were told
-        # "another job of this program has been writing" when another program held the file)
-        self._holder_began = True
-        event.listen(self.engine, "begin", self._began)  # after make_engine's: its BEGIN returned
+        # whether the write lock's holder is inside its BEGIN IMMEDIATE, waiting for a lock
+        # another process holds on the file (then those queued behind it were told "another
+        # job of this program has been writing" when another program held the file). Set as
+        # make_engine's BEGIN IMMEDIATE is sent and cleared once it returned: a holder that has
+        # not reached its first statement yet is this program's own writer
+        self._holder_on_file = False
+        event.listen(self.engine, "before_cursor_execute", self._begin_waits)
+        event.listen(self.engine, "after_cursor_execute", self._began)
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(
             self.engine.execution_options(llmvis_write=True), expire_on_commit=False
@@ -314,11 +317,10 @@ class Store:
         :func:`short_waits`, a lock held elsewhere is waited for that long only."""
         wait = _WAIT_MS.get()
         if not self._write_lock.acquire(timeout=-1 if wait is None else wait / 1000):
-            if not self._holder_began:  # it waits for the file too: held by another process
+            if self._holder_on_file:  # it waits for the file too: held by another process
                 raise Busy("the project database is locked: another program or job is writing to it")
             raise Busy(f"another job of this program has been writing to the project database "
                        f"for {wait / 1000:g} s")
-        self._holder_began = False
         try:
             self._check_file()
             noted: list[int] = []
@@ -341,11 +343,16 @@ class Store:
                         raise refused from exc
                 raise
         finally:
+            self._holder_on_file = False  # (a BEGIN that gave up: its wait is over)
             self._write_lock.release()
 
-    def _began(self, conn) -> None:
-        if conn.get_execution_options().get("llmvis_write"):  # (only the write lock's holder writes)
-            self._holder_began = True
+    def _begin_waits(self, conn, cursor, statement, *_args) -> None:
+        if statement.startswith("BEGIN IMMEDIATE"):  # (only the write lock's holder sends it)
+            self._holder_on_file = True
+
+    def _began(self, conn, cursor, statement, *_args) -> None:
+        if statement.startswith("BEGIN IMMEDIATE"):
+            self._holder_on_file = False
 
     def _short_writes(self, wait: int) -> sessionmaker:
         maker = self._short_makers.get(wait)
