@@ -25,3 +25,19 @@ def brick_project_fixture(tmp_path):
     with Project.open(root) as p:
         p.index()
     return root
+
+
+def telea_preview(qtbot, src, project):
+    """The repair dialog over ``src`` shown, the scratch painted over and a telea preview
+    made (Accept's turn next)."""
+    from llmvis_desktop.qt.dialogs.repair_dialog import RepairDialog
+
+    dlg = RepairDialog(src, project)
+    qtbot.addWidget(dlg)
+    dlg.resize(900, 600)
+    dlg.show()
+    dlg.editor.canvas.fill_rect(18, 57, 182, 69)
+    dlg.method.setCurrentIndex(dlg.method.findData("telea"))
+    dlg.run_repair()
+    qtbot.waitUntil(lambda: "telea" in dlg.results, timeout=15000)
+    return dlg

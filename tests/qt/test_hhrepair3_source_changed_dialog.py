@@ -3,23 +3,15 @@ refused, the file named, the stale preview dropped (Accept off), nothing saved."
 import numpy as np
 from PIL import Image
 
-from repair_dialog_helpers import SHOTS, brick_project_fixture  # noqa: F401 - the brick_project fixture
+from repair_dialog_helpers import SHOTS, brick_project_fixture, telea_preview  # noqa: F401 - the brick_project fixture
 
 
 def test_accept_after_the_image_changed_refuses_and_asks_to_repair_again(qtbot, brick_project):
     from llmvis_desktop.core.project import Project
-    from llmvis_desktop.qt.dialogs.repair_dialog import RepairDialog
 
     src = brick_project / "brick.png"
     with Project.open(brick_project) as p:
-        dlg = RepairDialog(src, p)
-        qtbot.addWidget(dlg)
-        dlg.resize(900, 600)
-        dlg.show()
-        dlg.editor.canvas.fill_rect(18, 57, 182, 69)
-        dlg.method.setCurrentIndex(dlg.method.findData("telea"))
-        dlg.run_repair()
-        qtbot.waitUntil(lambda: "telea" in dlg.results, timeout=15000)
+        dlg = telea_preview(qtbot, src, p)
         pixels = np.asarray(Image.open(src)).copy()
         pixels[:10] = 0  # another program saved over it (same size)
         Image.fromarray(pixels).save(src)

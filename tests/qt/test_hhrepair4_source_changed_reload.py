@@ -5,7 +5,7 @@ mask kept, and the refusal says it once."""
 import numpy as np
 from PIL import Image
 
-from repair_dialog_helpers import SHOTS, brick_project_fixture  # noqa: F401 - the brick_project fixture
+from repair_dialog_helpers import SHOTS, brick_project_fixture, telea_preview  # noqa: F401 - the brick_project fixture
 
 
 def _dark_top(img) -> bool:
@@ -15,19 +15,11 @@ def _dark_top(img) -> bool:
 
 def test_a_refused_accept_shows_the_image_as_it_is_now(qtbot, brick_project):
     from llmvis_desktop.core.project import Project
-    from llmvis_desktop.qt.dialogs.repair_dialog import RepairDialog
 
     src = brick_project / "brick.png"
     with Project.open(brick_project) as p:
-        dlg = RepairDialog(src, p)
-        qtbot.addWidget(dlg)
-        dlg.resize(900, 600)
-        dlg.show()
-        dlg.editor.canvas.fill_rect(18, 57, 182, 69)
-        painted = dlg.editor.mask().copy()
-        dlg.method.setCurrentIndex(dlg.method.findData("telea"))
-        dlg.run_repair()
-        qtbot.waitUntil(lambda: "telea" in dlg.results, timeout=15000)
+        dlg = telea_preview(qtbot, src, p)
+        painted = dlg.editor.mask().copy()  # (as painted: the preview leaves it)
         assert not _dark_top(dlg.view.before)
         pixels = np.asarray(Image.open(src)).copy()
         pixels[:10] = 0  # another program saved over it (same size)
