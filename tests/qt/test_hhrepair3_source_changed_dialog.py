@@ -29,6 +29,8 @@ def test_accept_after_the_image_changed_refuses_and_asks_to_repair_again(qtbot, 
         assert p.repairs(p.image_by_path("brick.png").id) == []
         SHOTS.mkdir(exist_ok=True)
         dlg.grab().save(str(SHOTS / "hhrepair3_source_changed.png"))
+        qtbot.waitUntil(lambda: dlg.loaded, timeout=15000)  # read again (Repair is off meanwhile)
+        assert dlg.run_btn.isEnabled()
         dlg.run_repair()  # run again: saved now
         qtbot.waitUntil(lambda: "telea" in dlg.results, timeout=15000)
         dlg.save_repair()
