@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
                                QHBoxLayout, QLabel, QPushButton, QSlider, QSpinBox, QSplitter, QVBoxLayout, QWidget)
 
 from ...core.imaging import reader
+from ...core.imaging.aspect import display_scale
 from ...core.imaging.reader import read_image
 from ...core.repair import DEFAULT_DETAIL
 from ...core.repair.apply import MASK_DIR, repair_folder
@@ -212,7 +213,7 @@ class RepairDialog(LoadingMixin, RepairSaving, QDialog):
         self.editor.import_dirs = (masks, self.image_path.parent)
         self.setWindowTitle(f"Repair — {self.image_path.name}{self._page_text(' ({} {} of {})')}")
         self.editor.set_images(images)
-        self.view.set_images(images.image, None)  # (the editor's image: one copy of the pixels)
+        self.view.set_images(images.image, None, images.scale)  # (the editor's image: one copy of the pixels)
         self.loaded = True
         self.editor.setEnabled(True)
         self.run_btn.setEnabled(self._job is None)
@@ -444,7 +445,7 @@ def _read(path: Path, frame: int, max_pixels: int, out_dir=None, project=None, w
     except Exception as exc:  # (the records unreadable: the folder its path alone gives)
         log.warning("repair records of %s: %s", path, exc)
         masks = repair_folder(path, out_dir) / MASK_DIR
-    return data, canvas_images(data.display), masks
+    return data, canvas_images(data.display, display_scale(data.meta)), masks
 
 
 def _with_advice(exc: Exception, checkpoint) -> str:

@@ -14,7 +14,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
 from ...core.imaging import display as _display_mod
+from ...core.imaging.aspect import display_scale
 from ..widgets.mask_editor import to_qimage
+from ..widgets.zoom import shown_size
 
 THUMB = (160, 120)  # the engines' side-by-side previews
 
@@ -84,12 +86,21 @@ def render_after(data, pixels: np.ndarray) -> np.ndarray:
 
 def render_images(data, pixels: np.ndarray) -> tuple[QImage, QImage]:
     """The "after" image of the view and its side-by-side thumbnail, as QImages (made on
-    the worker; the GUI thread only shows them)."""
+    the worker; the GUI thread only shows them). The thumbnail shows non-square pixels at
+    their physical shape (the view stretches the full-size one as it draws it)."""
     shown = render_after(data, pixels)
     # the thumbnail from every n-th pixel (at least twice its size), then smoothed: Qt's
     # smooth scaling of the whole 6000x4000 image holds the interpreter lock for 0.3 s,
     # and the window waited for it
     step = max(1, min(shown.shape[0] // (2 * THUMB[1]), shown.shape[1] // (2 * THUMB[0])))
     small = to_qimage(shown[::step, ::step])
-    thumb = small.scaled(*THUMB, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
-    return to_qimage(shown), thumb
+    return to_qimage(shown), thumbnail(small, shown.shape[1], shown.shape[0], getattr(data, "meta", None))
+
+
+def thumbnail(small: QImage, w: int, h: int, meta) -> QImage:
+    """``small`` (the image of ``w`` x ``h`` stored pixels, subsampled) fitted in
+    :data:`THUMB` at its shown aspect (``display_scale(meta)``)."""
+    sw, sh = shown_size(w, h, display_scale(meta))
+    f = min(THUMB[0] / sw, THUMB[1] / sh)
+    size = (max(1, round(sw * f)), max(1, round(sh * f)))
+    return small.scaled(*size, Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.SmoothTransformation)

@@ -4,16 +4,17 @@ the repaired image right of it (:class:`BeforeAfterView`, the repair dialog's co
 It shows the image through a :class:`~.zoom.Viewport` shared with the mask editor
 (:meth:`BeforeAfterView.share`): one zoom and pan for both; Space held drags the image.
 ``show_original`` hides the repaired side (the dialog's "show original" toggle).
+``scale`` (sx, sy) stretches non-square pixels to their physical shape, as the editor does.
 """
 from __future__ import annotations
 
 from typing import Optional
 
-from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtCore import QRectF, QSizeF, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from .zoom import Viewport, ZoomPan, draw_visible
+from .zoom import Viewport, ZoomPan, draw_visible, shown_size
 
 
 class BeforeAfterView(ZoomPan, QWidget):
@@ -25,6 +26,7 @@ class BeforeAfterView(ZoomPan, QWidget):
         self.before: Optional[QImage] = None
         self.after: Optional[QImage] = None
         self.split = 0.5
+        self.scale = (1.0, 1.0)  # the stretch of x, y that shows non-square pixels at their shape
         self.show_original = False
         self.setMinimumSize(200, 150)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -38,11 +40,17 @@ class BeforeAfterView(ZoomPan, QWidget):
         viewport.changed.connect(self.update)
         self.update()
 
-    def _image_size(self):
-        return self.before.size() if self.before is not None else QSize(1, 1)
+    def _image_size(self) -> QSizeF:
+        """The image's shown size (:func:`~.zoom.shown_size`), the editor's too."""
+        if self.before is None:
+            return QSizeF(1, 1)
+        return QSizeF(*shown_size(self.before.width(), self.before.height(), self.scale))
 
-    def set_images(self, before: QImage, after: Optional[QImage]) -> None:
+    def set_images(self, before: QImage, after: Optional[QImage], scale: Optional[tuple] = None) -> None:
+        """``scale``: the (sx, sy) stretch of the pixels (None: as it was)."""
         self.before, self.after = before, after
+        if scale is not None:
+            self.scale = (float(scale[0]), float(scale[1]))
         self.update()
 
     def set_split(self, v: float) -> None:

@@ -4,6 +4,9 @@ zoom and pan (:mod:`.zoom`); keys B / E / R (tools), X (brush <-> eraser), [ / ]
 Delete (clear), Ctrl+I (invert).
 Self-contained: ``MaskEditor(display_uint8)``; ``mask()`` returns a bool (H, W) array at
 the image's full resolution, ``set_mask(array)`` loads one.
+Non-square pixels (``CanvasImages.scale``, a DICOM's ``display_scale``): shown stretched
+along one axis; the mask stays on the stored pixel grid. The brush is round on screen, so an
+ellipse in stored pixels; its size is in shown pixels (stored ones along the finer axis).
 """
 from __future__ import annotations
 
@@ -11,12 +14,12 @@ from pathlib import Path
 from typing import NamedTuple, Optional
 
 import numpy as np
-from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, Qt, Signal
+from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, QSizeF, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QKeySequence, QMouseEvent, QPainter, QPen, QShortcut
 from PySide6.QtWidgets import (QButtonGroup, QFileDialog, QHBoxLayout, QLabel, QMessageBox, QSizePolicy, QSlider,
                                QSpinBox, QToolButton, QVBoxLayout, QWidget)
 
-from .zoom import Viewport, ZoomPan, draw_visible, zoom_shortcuts
+from .zoom import Viewport, ZoomPan, axis_scales, draw_visible, shown_size, zoom_shortcuts
 
 BRUSH, ERASER, RECT = "brush", "eraser", "rect"
 IMPORT_FILTER = "Masks (*.png *.tif *.tiff *.bmp *.jpg *.jpeg *.webp);;All files (*)"  # what load_mask reads
@@ -40,20 +43,22 @@ class CanvasImages(NamedTuple):
     image: QImage
     mask: QImage
     overlay: QImage
+    scale: tuple = (1.0, 1.0)  # (sx, sy): the stretch that shows non-square pixels at their shape
 
 
-def canvas_images(display: np.ndarray) -> CanvasImages:
-    """The canvas's images for ``display`` (uint8, (H, W) or (H, W, 3+)), with an empty mask."""
+def canvas_images(display: np.ndarray, scale: tuple = (1.0, 1.0)) -> CanvasImages:
+    """The canvas's images for ``display`` (uint8, (H, W) or (H, W, 3+)), with an empty mask;
+    ``scale``: ``display_scale`` of the image's metadata ((1, 1): square pixels)."""
     h, w = display.shape[:2]
     mask = QImage(w, h, QImage.Format.Format_Grayscale8)
     mask.fill(0)
     overlay = QImage(w, h, QImage.Format.Format_ARGB32_Premultiplied)
     overlay.fill(0)
-    return CanvasImages(to_qimage(display), mask, overlay)
+    return CanvasImages(to_qimage(display), mask, overlay, (float(scale[0]), float(scale[1])))
 
 
-def default_brush(w: int, h: int) -> int:
-    return max(4, min(w, h) // 40)
+def default_brush(w: float, h: float) -> int:
+    return max(4, int(min(w, h)) // 40)
 
 
 OVERLAY_RGBA = 0xFFE61E1E  # the mask's colour on the image (opaque; drawn at the editor's opacity)
@@ -97,27 +102,30 @@ class MaskCanvas(ZoomPan, QWidget):
         """Show ``images`` (:func:`canvas_images`, made on any thread) with an empty mask:
         the brush size fits the image, the undo history is dropped."""
         self._image, self._mask, self._overlay = images.image, images.mask, images.overlay
+        self.scale = images.scale  # (sx, sy): shown stretched by it, painted on the stored grid
         self.masked_pixels = 0  # (the mask and the overlay come empty)
-        self.brush = default_brush(images.image.width(), images.image.height())
+        self.brush = default_brush(*shown_size(images.image.width(), images.image.height(), self.scale))
         self._undo, self._redo = [], []
         self._last = self._rect_start = self._rect_now = None
         self.placeholder = ""
         self.update()
 
     # --- geometry (``_target``, where the image is drawn: :class:`ZoomPan`)
-    def _image_size(self):
-        return self._image.size()
+    def _image_size(self) -> QSizeF:
+        """The image's shown size (stretched along one axis for non-square pixels)."""
+        return QSizeF(*shown_size(self._image.width(), self._image.height(), self.scale))
 
     def to_image(self, p: QPointF) -> QPointF:
+        """The stored-pixel point under widget point ``p``."""
         t = self._target()
-        s = t.width() / self._image.width()
-        return QPointF((p.x() - t.x()) / s, (p.y() - t.y()) / s)
+        sx, sy = axis_scales(t, self._image)
+        return QPointF((p.x() - t.x()) / sx, (p.y() - t.y()) / sy)
 
     def _to_widget(self, r: QRect) -> QRect:
         t = self._target()
-        s = t.width() / self._image.width()
-        return QRectF(t.x() + r.x() * s, t.y() + r.y() * s, r.width() * s, r.height() * s).toAlignedRect().adjusted(
-            -1, -1, 1, 1)
+        sx, sy = axis_scales(t, self._image)
+        return QRectF(t.x() + r.x() * sx, t.y() + r.y() * sy, r.width() * sx, r.height() * sy).toAlignedRect(
+        ).adjusted(-1, -1, 1, 1)
 
     # --- mask access
     def mask(self) -> np.ndarray:
@@ -210,8 +218,12 @@ class MaskCanvas(ZoomPan, QWidget):
     # --- painting
     def _stroke(self, a: QPointF, b: QPointF) -> QRect:
         """Paint one segment on the mask; returns the image rectangle it may have touched."""
+        sx, sy = self.scale
         with QPainter(self._mask) as p:
             p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+            if (sx, sy) != (1.0, 1.0):  # painted in shown pixels: round on screen, an ellipse stored
+                p.scale(1.0 / sx, 1.0 / sy)
+                a, b = QPointF(a.x() * sx, a.y() * sy), QPointF(b.x() * sx, b.y() * sy)
             color = QColor(255, 255, 255) if self.tool == BRUSH else QColor(0, 0, 0)
             p.setPen(QPen(color, self.brush, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap,
                           Qt.PenJoinStyle.RoundJoin))
@@ -219,8 +231,9 @@ class MaskCanvas(ZoomPan, QWidget):
                 p.drawPoint(a)
             else:
                 p.drawLine(a, b)
-        pad = self.brush / 2 + 2
-        dirty = QRectF(a, b).normalized().adjusted(-pad, -pad, pad, pad).toAlignedRect()
+        a, b = QPointF(a.x() / sx, a.y() / sy), QPointF(b.x() / sx, b.y() / sy)  # (stored again)
+        px, py = self.brush / (2 * sx) + 2, self.brush / (2 * sy) + 2
+        dirty = QRectF(a, b).normalized().adjusted(-px, -py, px, py).toAlignedRect()
         self._sync(dirty)
         return dirty
 
@@ -287,11 +300,11 @@ class MaskCanvas(ZoomPan, QWidget):
             draw_visible(p, t, self._overlay, QRectF(e.rect()))
             p.setOpacity(1.0)
             if self._rect_start is not None and self._rect_now is not None:
-                s = t.width() / self._image.width()
+                sx, sy = axis_scales(t, self._image)
                 a, b = self._rect_start, self._rect_now
                 p.setPen(QPen(QColor(255, 220, 0), 1, Qt.PenStyle.DashLine))
-                p.drawRect(QRectF(t.x() + min(a.x(), b.x()) * s, t.y() + min(a.y(), b.y()) * s,
-                                  abs(b.x() - a.x()) * s, abs(b.y() - a.y()) * s))
+                p.drawRect(QRectF(t.x() + min(a.x(), b.x()) * sx, t.y() + min(a.y(), b.y()) * sy,
+                                  abs(b.x() - a.x()) * sx, abs(b.y() - a.y()) * sy))
 
 
 class MaskEditor(QWidget):
@@ -326,7 +339,8 @@ class MaskEditor(QWidget):
         self.size_spin = QSpinBox(self)
         self.size_spin.setRange(1, 500)
         self.size_spin.setValue(self.canvas.brush)
-        self.size_spin.setToolTip("Brush size in image pixels ([ smaller, ] larger)")
+        self.size_spin.setToolTip("Brush size in image pixels ([ smaller, ] larger); for non-square\n"
+                                  "pixels along the finer axis (the brush is round on screen)")
         self.size_spin.valueChanged.connect(self._set_size)
         row2.addWidget(self.size_spin)
         row2.addWidget(QLabel("Opacity:"))

@@ -10,6 +10,12 @@ region (the larger widget a little more around it). Each fitting its own size, t
 :class:`ZoomPan` is a mixin of those widgets: the wheel (or Ctrl+wheel) zooms about the cursor; the
 middle button, or Space held with the left button, drags the image. The keys (Ctrl+= /
 Ctrl++ zoom in, Ctrl+- out, Ctrl+0 fit, Ctrl+1 actual pixels) are :func:`zoom_shortcuts`.
+
+Non-square pixels (a DICOM's Pixel Spacing 0.5 x 1 mm): the widgets give the viewport the
+image's *shown* size, :func:`shown_size` (one axis stretched by ``display_scale``), and draw
+the stored image into the target rectangle, so it shows at its physical aspect; a widget
+point maps back to a stored pixel per axis (:func:`axis_scales`). Zoom 1:1 is one screen
+pixel per stored pixel along the unstretched axis (the main viewer's "actual size").
 """
 from __future__ import annotations
 
@@ -20,6 +26,19 @@ from PySide6.QtGui import QImage, QKeySequence, QPainter, QShortcut
 
 MAX_PIXEL = 32.0  # the most screen pixels one image pixel is zoomed to
 STEP = 1.25  # one wheel notch or key press
+
+
+def shown_size(w: float, h: float, scale: tuple[float, float] = (1.0, 1.0)) -> tuple[float, float]:
+    """The size ``w`` x ``h`` stored pixels are shown at, ``scale`` = (sx, sy) the stretch of x
+    and y (:func:`~llmvis_desktop.core.imaging.aspect.display_scale`); exact, not rounded."""
+    sx, sy = scale
+    return w * sx, h * sy
+
+
+def axis_scales(t: QRectF, image: QImage) -> tuple[float, float]:
+    """Widget pixels per stored pixel of ``image`` drawn at ``t``, along x and along y (the
+    same for square pixels; the stretched axis larger)."""
+    return t.width() / max(1, image.width()), t.height() / max(1, image.height())
 
 
 class Viewport(QObject):
@@ -100,7 +119,8 @@ class Viewport(QObject):
         self.zoom_at(factor, QPointF(size.width() / 2, size.height() / 2), size, image)
 
     def actual_pixels(self, size, image) -> None:
-        """One image pixel to one screen pixel, about the centre."""
+        """One image pixel to one screen pixel, about the centre (``image`` the shown size:
+        a stored pixel along the unstretched axis of non-square ones, :func:`shown_size`)."""
         size, image = QSizeF(size), QSizeF(image)
         self.zoom_by(1.0 / (self.common_fit(size, image) * self.zoom), size, image)
 
@@ -122,8 +142,8 @@ def draw_visible(p: QPainter, t: QRectF, image: QImage, clip: QRectF) -> None:
     vis = t.intersected(clip)
     if vis.isEmpty():
         return
-    s = t.width() / image.width()
-    src = QRectF((vis.x() - t.x()) / s, (vis.y() - t.y()) / s, vis.width() / s, vis.height() / s)
+    sx, sy = axis_scales(t, image)  # (a stretched image: one axis more widget pixels per pixel)
+    src = QRectF((vis.x() - t.x()) / sx, (vis.y() - t.y()) / sy, vis.width() / sx, vis.height() / sy)
     p.drawImage(vis, image, src)
 
 
