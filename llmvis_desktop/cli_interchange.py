@@ -188,6 +188,8 @@ def import_json(report) -> dict:
             "matched_by_tail": [{"file_name": name, "image": rel} for name, rel in report.tail_matched],
             "matched_by_case": [{"file_name": name, "image": rel} for name, rel in report.matched_by_case],
             "matched_by_suffix": [{"file_name": name, "image": rel} for name, rel in report.matched_by_suffix],
+            "sidecars_skipped": [{"file_name": name, "image": rel, "read": kept}
+                                 for name, rel, kept in report.sidecars_skipped],
             "not_marked": list(report.not_marked), "not_suggested": list(report.not_suggested),
             "marked_needing_decoder": list(report.marked_needing_decoder),
             "exclusive_clashes": [{"file_name": name, "labels": list(labels)}

@@ -153,6 +153,7 @@ def _plan(project, s, resolved: list, source: str, warnings: list,
     merged: dict[int, ImportItem] = {}
     unmatched: dict[str, None] = {}
     several = set(tails.get("several", ())) if tails is not None else set()
+    several |= set(tails.get("superseded_names", ())) if tails is not None else set()  # (another sidecar read)
     skipped = 0
     for (item, rel), image_id in zip(resolved, matches):
         if image_id is None:
@@ -264,6 +265,7 @@ def _apply(project, resolved: list, parsed: ParsedFile, source: Path, as_: str, 
         report.tail_unmatched = list(tails.get("unmatched", []))
         report.matched_by_case = list(tails.get("by_case", []))
         report.matched_by_suffix = list(tails.get("by_suffix", []))
+        report.sidecars_skipped = list(tails.get("superseded", []))
         by_tail = {name for name, _n in report.tail_ambiguous}  # (said in the summary's part on those)
         report.several = [n for n in dict.fromkeys(tails.get("several", [])) if n not in by_tail]
         total = len(merged)

@@ -64,6 +64,10 @@ class ImportReport:
     #: ``data/batch3/cam1/a.png`` for ``cam1/a.png``): one image fitting, never guessed
     matched_by_case: list[tuple[str, str]] = field(default_factory=list)
     matched_by_suffix: list[tuple[str, str]] = field(default_factory=list)
+    #: (sidecar file, image path, the sidecar read for it) of each caption sidecar skipped
+    #: because another names the same image more closely (``photo.txt`` read, ``photo.jpg.txt``
+    #: and ``Photo.TXT`` skipped); "" for the one read: two as close, both skipped
+    sidecars_skipped: list[tuple[str, str, str]] = field(default_factory=list)
 
     def summary(self) -> str:
         text = (f"{self.format} {self.source}: {self.records} record(s), {self.matched} image(s) matched, "
@@ -87,6 +91,12 @@ class ImportReport:
                 shown = ", ".join(f"{name} -> {rel}" for name, rel in pairs[:3])
                 more = f" and {len(pairs) - 3} more" if len(pairs) > 3 else ""
                 text += f", {len(pairs)} record(s) matched {how} ({shown}{more})"
+        if self.sidecars_skipped:
+            shown = ", ".join(f"{side} for {rel}" + (f" ({kept} read)" if kept else " (as close as another)")
+                              for side, rel, kept in self.sidecars_skipped[:3])
+            more = f" and {len(self.sidecars_skipped) - 3} more" if len(self.sidecars_skipped) > 3 else ""
+            text += (f", {len(self.sidecars_skipped)} sidecar(s) skipped: another names the same image "
+                     f"({shown}{more})")
         if self.not_marked:
             few = ", ".join(self.not_marked[:3])
             more = f" and {len(self.not_marked) - 3} more" if len(self.not_marked) > 3 else ""

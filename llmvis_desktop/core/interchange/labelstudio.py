@@ -233,9 +233,9 @@ def parse(path: Path) -> ParsedFile:
         if "id" in task:
             where += f" (id {task['id']})"
         data = task["data"]
-        name, uploaded, local = image_name(data, where)
+        name, uploaded, local, as_uploaded = image_name(data, where)
         item = ImportItem(name, where[len(f) + 1:], review_meta="llmvis_status" in data, by_basename=uploaded,
-                          by_suffix=local)
+                          by_suffix=local, upload_name=as_uploaded)
         ours = ours or item.review_meta
         uploads += uploaded
         item.status = check_status(data.get("llmvis_status"), where)

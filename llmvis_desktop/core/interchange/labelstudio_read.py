@@ -17,7 +17,8 @@ from .parsing import check_labels, read_xml
 
 LOCAL_FILES = "/data/local-files/?d="
 UPLOAD = "/data/upload/"
-UPLOAD_PREFIX = re.compile(r"^[0-9a-f]{8}-")  # Label Studio prefixes an uploaded file's name
+#: the hash Label Studio puts before an uploaded file's name (8 hex digits; 6 to 32 taken)
+UPLOAD_PREFIX = re.compile(r"^[0-9a-fA-F]{6,32}-")
 #: a taxonomy path's levels, joined into one label name
 TAXONOMY_SEP = "/"
 
@@ -38,10 +39,12 @@ def not_a_task(task, where: str) -> InterchangeError:
                             f'as "JSON")')
 
 
-def image_name(data: dict, where: str) -> tuple[str, bool, bool]:
+def image_name(data: dict, where: str) -> tuple[str, bool, bool, Optional[str]]:
     """(the image a task names, whether it is only a file name (an uploaded file:
     ``/data/upload/<project>/<8 hex>-<name>``, matched to the one project image so named),
-    whether it is a local-files path). ``http(s)://host`` before either is taken off."""
+    whether it is a local-files path, the uploaded file's name with its hash prefix when one
+    was taken off (None otherwise): tried when the name without it names no image).
+    ``http(s)://host`` before either is taken off; percent-encoding (``%20``) is decoded."""
     if "image" not in data:
         keys = ", ".join(repr(k) for k in list(data)[:10]) + ("..." if len(data) > 10 else "")
         raise InterchangeError(f"{where}: data has no 'image' key (its keys: {keys or 'none'}); llmvis reads the "
@@ -55,11 +58,12 @@ def image_name(data: dict, where: str) -> tuple[str, bool, bool]:
         if rest.startswith((LOCAL_FILES, UPLOAD)):
             value = rest
     if value.startswith(LOCAL_FILES):
-        return unquote(value[len(LOCAL_FILES):]), False, True
+        return unquote(value[len(LOCAL_FILES):]), False, True, None
     if value.startswith(UPLOAD):
         base = unquote(value.rsplit("/", 1)[-1])
-        return UPLOAD_PREFIX.sub("", base, count=1) or base, True, False
-    return value, False, False
+        bare = UPLOAD_PREFIX.sub("", base, count=1)
+        return (bare, True, False, base) if bare and bare != base else (base, True, False, None)
+    return value, False, False, None
 
 
 def is_region(kind) -> bool:

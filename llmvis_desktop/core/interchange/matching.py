@@ -18,6 +18,7 @@ from sqlalchemy import select
 from ..imaging.formats import SUPPORTED_EXTENSIONS
 from ..store import models as m
 from .common import PNG_SUFFIX, SECRET_SETTING, anon_suffix, neutral_name
+from .sidecar_match import fold as _fold, keep_closest, loose_hits, stem_of
 
 
 def _alt_rel(project, root: str, alt) -> Optional[str]:
@@ -48,11 +49,6 @@ def _suffixes(name: str) -> list[str]:
     return ["/".join(parts[k:]) for k in range(1, len(parts))]
 
 
-def _fold(name: str) -> str:
-    """``name`` as a case-insensitive file system compares it (one Unicode form, case folded)."""
-    return unicodedata.normalize("NFC", name).casefold()
-
-
 def _by_tail(rel: str, by_base: dict, paths: dict) -> list[int]:
     """The images the longest trailing part of ``rel`` names that names any (``sub/a.png``
     of ``Users/bob/sub/a.png``, else ``a.png``): one, several (ambiguous) or none. (With
@@ -68,7 +64,7 @@ def _by_tail(rel: str, by_base: dict, paths: dict) -> list[int]:
 
 
 def _loosely(item, rel: str, tables: tuple, by_case: list, by_suffix: list, warnings: list,
-             source: str) -> tuple[Optional[int], bool]:
+             source: str, bare: bool = False) -> tuple[Optional[int], bool]:
     """The one image a record naming none names once letter case is ignored (a file written
     on a case-insensitive file system: ``IMG_0001.JPG`` for ``img_0001.jpg``), else by the
     longest trailing part of its path naming any (``data/batch3/cam1/a.png`` of a file share
@@ -76,13 +72,15 @@ def _loosely(item, rel: str, tables: tuple, by_case: list, by_suffix: list, warn
     folders from a file naming images (COCO, CVAT, CSV, Label Studio), not for one of a
     folder format's own files (``alt``: YOLO, labelme, imagefolder): (its id or None, whether
     several images fit: said in ``warnings``, never guessed). (record name, image path) of
-    one matched so is added to ``by_case`` and/or ``by_suffix``."""
+    one matched so is added to ``by_case`` and/or ``by_suffix``. ``bare``: a name without
+    folders is matched by its path's end too (a Label Studio local-files path below a
+    document root inside the project: ``a.png`` for ``cam1/a.png``)."""
     by_fold, by_base, base_fold, paths, folded_paths = tables
     hits = by_fold.get(_fold(rel), [])
     how = "differ from it only in letter case"
     if len(hits) != 1:
         folded = False
-        if not hits and (item.alt is not None or "/" not in rel):
+        if not hits and (item.alt is not None or ("/" not in rel and not bare)):
             return None, False  # (no folders above the root: a folder format's names are its files')
         if not hits:
             hits = _by_tail(rel, by_base, paths)
@@ -138,6 +136,7 @@ def match_images(project, s, resolved: list, warnings: list, source: str = "",
     by_nfc: dict[str, list[int]] = {}  # non-ASCII names in one Unicode form (macOS wrote NFD)
     by_fold: dict[str, list[int]] = {}  # names and file names, letter case ignored
     base_fold: dict[str, list[int]] = {}
+    stem_fold: dict[str, list[int]] = {}  # stems, letter case ignored (caption sidecars)
     folded_paths: dict[int, str] = {}
     if full_pass:  # a full pass over the image table: neutral names, stems, places
         secret = project.settings().get(SECRET_SETTING)
@@ -149,7 +148,8 @@ def match_images(project, s, resolved: list, warnings: list, source: str = "",
                 names_of.append(neutral_name(secret, rel, anon_suffix(rel)))
             for n in names_of:
                 by_name[n] = image_id
-                by_stem.setdefault(n.rsplit(".", 1)[0] if "." in n.rsplit("/", 1)[-1] else n, []).append(image_id)
+                by_stem.setdefault(stem_of(n), []).append(image_id)
+                stem_fold.setdefault(_fold(stem_of(n)), []).append(image_id)
             if not rel.isascii():
                 by_nfc.setdefault(unicodedata.normalize("NFC", rel), []).append(image_id)
             folded_paths[image_id] = _fold(rel)
@@ -171,6 +171,7 @@ def match_images(project, s, resolved: list, warnings: list, source: str = "",
     doubtful: list[str] = []  # records whose file stands for another image as well (``also``)
     by_case: list[tuple[str, str]] = []  # (record's name, image) matched with letter case ignored
     by_suffix: list[tuple[str, str]] = []  # (record's name, image) matched by its path's end
+    ranks: dict[int, int] = {}  # sidecars matched: how closely (sidecar_match.FORMS), by record
     for k, ((item, rel), alt) in enumerate(zip(resolved, alts)):
         own = None
         if alt is not None:
@@ -178,11 +179,22 @@ def match_images(project, s, resolved: list, warnings: list, source: str = "",
         if item.by_stem:
             hits = by_stem.get(rel, [])
             named = one(hits)
+            ranks[k] = 0
             if len(hits) > 1 and own is None:
                 several(item)
                 shown = ", ".join(sorted(repr(paths[i]) for i in hits)[:5])
                 warnings.append(f"{source} {item.where}: the name {rel!r} is ambiguous: images {shown} share it "
                                 f"(the same name with another suffix); skipped")
+            elif not hits and own is None:  # photo.jpg.txt, Photo.TXT for photo.jpg
+                ranks[k], hits = loose_hits([n for n in (alt, rel) if n], by_name, stem_fold, by_fold)
+                named = one(hits)
+                if len(hits) > 1:
+                    several(item)
+                    shown = ", ".join(sorted(repr(paths[i]) for i in hits)[:5])
+                    warnings.append(f"{source} {item.where}: the sidecar could be any of images {shown} "
+                                    f"(letter case ignored); skipped")
+                elif named is not None and ranks[k] >= 2:
+                    by_case.append((item.where, paths[named]))
         elif item.by_tail:
             hits = _by_tail(rel, by_base, paths)
             if not hits:  # written on a case-insensitive file system (Windows, macOS)
@@ -206,10 +218,14 @@ def match_images(project, s, resolved: list, warnings: list, source: str = "",
                                 f"skipped")
         elif item.by_basename:
             hits = by_base.get(rel, [])
-            if not hits and own is None:  # uploaded from a case-insensitive file system (Windows, macOS)
-                hits = base_fold.get(_fold(rel), [])
-                if len(hits) == 1:
-                    by_case.append((item.name, paths[hits[0]]))
+            # without Label Studio's hash prefix, then with it (a file whose own name began so)
+            for name in (rel, item.upload_name) if own is None else ():
+                if not hits and name:
+                    hits = by_base.get(name, [])
+                if not hits and name:  # uploaded from a case-insensitive file system (Windows, macOS)
+                    hits = base_fold.get(_fold(name), [])
+                    if len(hits) == 1:
+                        by_case.append((item.name, paths[hits[0]]))
             named = one(hits)
             if len(hits) > 1 and own is None:
                 several(item)
@@ -245,6 +261,11 @@ def match_images(project, s, resolved: list, warnings: list, source: str = "",
                 named = cands[0][1]
             elif cands:
                 unsure.append(k)
+            else:  # another letter case, or the path's end (a document root below or beside the project)
+                named, torn = _loosely(item, rel, (by_fold, by_base, base_fold, paths, folded_paths), by_case,
+                                       by_suffix, warnings, source, bare=True)
+                if torn:
+                    several(item)
         out.append(named)
     for k in unsure:  # the prefix the other records of the file agree on, if there is one
         item, rel = resolved[k]
@@ -256,6 +277,7 @@ def match_images(project, s, resolved: list, warnings: list, source: str = "",
             several(item)
             warnings.append(f"{source} {item.where}: {rel!r} could be any of {len(cands)} images of the project "
                             f"once its leading folders are taken off; skipped")
+    keep_closest(resolved, out, ranks, paths, warnings, source, tails)  # two sidecars of one image
     if tails is not None:
         tails["by_case"], tails["by_suffix"] = by_case, by_suffix
     if forms:

@@ -63,6 +63,9 @@ class ImportItem:
     by_stem: bool = False  # name is a path without its suffix (caption sidecars)
     review_meta: bool = False  # the format carries reviewer and time: keep the file's
     by_basename: bool = False  # name is a bare file name (a Label Studio upload): the one image so named
+    #: an upload's name with the hash prefix Label Studio gave it (``1a2b3c4d-dog.jpg``), tried
+    #: when ``name``, the prefix taken off, names no image (a file whose own name began so)
+    upload_name: Optional[str] = None
     #: name may start with folders above the project (a Label Studio local-files path below
     #: a document root that is a parent of the project): taken off until it names an image
     by_suffix: bool = False
