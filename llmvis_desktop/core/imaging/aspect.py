@@ -5,11 +5,18 @@ thumbnails stretch one axis for display only. The pixels, exports, masks, boxes 
 coordinates stay in pixel space.
 
 ``ImageMeta.pixel_spacing`` is (vertical, horizontal, unit): the distance between rows,
-then between columns, in ``unit`` ("mm"), or (unit "") a bare ratio (Pixel Aspect Ratio).
+then between columns, in ``unit`` ("mm"), or (unit "") a bare ratio (Pixel Aspect Ratio). A TIFF, PNG or JPEG says it by a resolution unequal in x and y (a
+repair of such a DICOM is saved with its spacing as the resolution: :mod:`..repair.save`).
 
 Public API
 ----------
 ``spacing_of(ds) -> (vertical, horizontal, unit) | None``   from a pydicom dataset's tags.
+``spacing_from_resolution(xres, yres, unit)``   the same from another file's resolution
+                                      (pixels per inch or cm, or "" no unit: a ratio).
+``tiff_spacing(tags, turned)``        a TIFF page's X/YResolution and ResolutionUnit
+                                      (tifffile's tags or Pillow's ``tag_v2``).
+``pil_spacing(im, turned)``           a Pillow image's: a TIFF's tags, a JPEG's JFIF
+                                      density, a PNG's pHYs (``dpi`` or ``aspect``).
 ``display_scale(meta) -> (sx, sy)``   how much to stretch x and y on screen (one is 1.0,
                                       the other at least 1; (1, 1) for square pixels).
 ``spacing_text(meta) -> str``         "pixels 1 × 0.5 mm" (width × height, as the
@@ -91,6 +98,90 @@ def spacing_of(ds) -> tuple[float, float, str] | None:
     return None if got is None else (got[0], got[1], "")
 
 
+#: a resolution unit -> millimetres in it ("" : none, the resolution is a bare ratio)
+_MM_PER = {"inch": 25.4, "cm": 10.0, "": None}
+#: TIFF ResolutionUnit (296) -> unit (absent: inch, the TIFF default)
+TIFF_UNITS = {1: "", 2: "inch", 3: "cm"}
+_JFIF_UNITS = {0: "", 1: "inch", 2: "cm"}
+
+
+def _number(value) -> float | None:
+    """A resolution as a float: a number, a rational (num, den) (tifffile), Pillow's
+    IFDRational; None for what is none of them, or not finite and positive."""
+    try:
+        value = getattr(value, "value", value)  # a tifffile TiffTag
+        if isinstance(value, (tuple, list)):
+            value = float(value[0]) / float(value[1]) if len(value) == 2 and float(value[1]) else float("nan")
+        got = float(value)
+    except (TypeError, ValueError, ZeroDivisionError, IndexError):
+        return None
+    return got if math.isfinite(got) and got > 0 else None
+
+
+def _sig(value: float) -> float:
+    return float(f"{value:.6g}")  # a PNG's pHYs is per metre: 0.5 mm read back as 0.49999...
+
+
+def spacing_from_resolution(xres, yres, unit) -> tuple[float, float, str] | None:
+    """(vertical, horizontal, unit) of pixels from a file's resolution: ``xres``, ``yres``
+    pixels per ``unit`` ("inch", "cm"; "" for none: a bare ratio, given as (xres, yres)
+    over the smaller). In mm: 25.4 / res per inch, 10 / res per cm. None (square, as
+    before) for equal resolutions, a missing, zero or negative one, a ratio over
+    :data:`MAX_RATIO` or an unknown unit."""
+    x, y = _number(xres), _number(yres)
+    if x is None or y is None or unit not in _MM_PER:
+        return None
+    ratio = max(x, y) / min(x, y)
+    if ratio - 1.0 <= SQUARE_WITHIN or ratio > MAX_RATIO:
+        return None
+    per = _MM_PER[unit]
+    if per is None:
+        low = min(x, y)
+        return _sig(x / low), _sig(y / low), ""
+    return _sig(per / y), _sig(per / x), "mm"
+
+
+def _turned(spacing, turned: bool):
+    """``spacing`` of an image shown turned a quarter (orientation 5-8): its axes swap."""
+    return (spacing[1], spacing[0], spacing[2]) if spacing and turned else spacing
+
+
+def tiff_spacing(tags, turned: bool = False) -> tuple[float, float, str] | None:
+    """A TIFF page's pixel spacing from its XResolution, YResolution and ResolutionUnit
+    (absent: inch), as :func:`spacing_from_resolution`; ``tags``: tifffile's
+    ``page.tags`` or Pillow's ``tag_v2`` (looked up by code). ``turned``: the page is
+    shown turned a quarter (Orientation 5-8)."""
+    try:
+        unit = tags.get(296)
+        unit = int(getattr(unit, "value", unit)) if unit is not None else 2
+        got = spacing_from_resolution(tags.get(282), tags.get(283), TIFF_UNITS.get(unit, "?"))
+    except (TypeError, ValueError, AttributeError):
+        return None
+    return _turned(got, turned)
+
+
+def pil_spacing(im, turned: bool = False) -> tuple[float, float, str] | None:
+    """A Pillow image's pixel spacing: a TIFF's resolution tags (:func:`tiff_spacing`),
+    a JPEG's JFIF density (unit 0: a ratio), else the ``dpi`` Pillow read (a PNG's pHYs
+    per metre, a BMP's) or a PNG's ``aspect`` (pHYs of unknown unit: a ratio)."""
+    info = getattr(im, "info", None) or {}
+    try:
+        if im.format == "TIFF":
+            return tiff_spacing(im.tag_v2, turned)
+        if "jfif_density" in info:  # (a JPEG's dpi may be its EXIF's, one value for both)
+            density = info["jfif_density"]
+            got = spacing_from_resolution(density[0], density[1], _JFIF_UNITS.get(info.get("jfif_unit"), "?"))
+        elif "dpi" in info:
+            got = spacing_from_resolution(info["dpi"][0], info["dpi"][1], "inch")
+        elif "aspect" in info:
+            got = spacing_from_resolution(info["aspect"][0], info["aspect"][1], "")
+        else:
+            return None
+    except (TypeError, ValueError, IndexError, AttributeError):
+        return None
+    return _turned(got, turned)
+
+
 def display_scale(meta) -> tuple[float, float]:
     """(sx, sy): the stretch of x and y that shows the pixels at their physical aspect;
     the finer axis stays 1 (nothing of the image is shrunk away). (1, 1) for square,
@@ -141,4 +232,5 @@ def stretched(im, meta, size: int):
     return im.resize((max(1, round(w * f)), max(1, round(h * f))), Image.Resampling.BICUBIC, reducing_gap=2.0)
 
 
-__all__ = ["MAX_RATIO", "display_scale", "physical_size", "spacing_of", "spacing_text", "stretched"]
+__all__ = ["MAX_RATIO", "TIFF_UNITS", "display_scale", "physical_size", "pil_spacing", "spacing_from_resolution",
+           "spacing_of", "spacing_text", "stretched", "tiff_spacing"]

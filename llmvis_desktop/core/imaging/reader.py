@@ -47,6 +47,7 @@ from .errors import (
 from .files import open_regular
 from .formats import format_by_signature, has_dicom_magic, is_dicom_name
 from . import png16
+from .aspect import pil_spacing
 from .pil_modes import (  # noqa: F401 (_colour_key, _pil_orientation: importable from here, as before)
     _PIL_MODES,
     _colour_key,
@@ -135,7 +136,8 @@ class ImageMeta:
     rescale: tuple[float, float] | None = None
     #: a gray DICOM's Presentation LUT Shape is INVERSE: shown inverted after the window
     lut_inverse: bool = False
-    #: a DICOM's pixel size (between rows, between columns, "mm" or "" for a bare ratio): :mod:`.aspect`
+    #: a DICOM's pixel size (between rows, between columns, "mm" or "" for a bare ratio), or a
+    #: TIFF/PNG/JPEG's from a resolution unequal in x and y: :mod:`.aspect`
     pixel_spacing: tuple[float, float, str] | None = None
     #: an RT Dose's (Dose Grid Scaling, unit "Gy"): a stored value times it is the dose
     dose_scale: tuple[float, str] | None = None
@@ -304,7 +306,8 @@ def _pil_meta(im: Image.Image, *, swap: bool) -> ImageMeta:
     if swap and not _size_turned(im):
         width, height = height, width
     fmt = _FORMAT_NAMES.get(im.format or "", im.format or "UNKNOWN")
-    return ImageMeta(width, height, fmt, depth, channels, int(getattr(im, "n_frames", 1)), mode)
+    return ImageMeta(width, height, fmt, depth, channels, int(getattr(im, "n_frames", 1)), mode,
+                     pixel_spacing=pil_spacing(im, swap))
 
 
 def _check_frame(path: PathLike, frame: int, frames: int) -> None:

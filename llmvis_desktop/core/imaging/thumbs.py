@@ -52,11 +52,13 @@ from .files import not_regular
 from .reader import (
     DEFAULT_MAX_PIXELS,
     _colour_key,
+    _pil_meta,
     _pil_orientation,
     load_strict,
     open_pillow,
     open_source,
     read_display_image,
+    read_header,
     read_image,
 )
 
@@ -76,8 +78,9 @@ JPEG_QUALITY = 85
 #: taken for alpha: the tile was nearly white); 7: a DICOM's non-square pixels stretched to
 #: their physical shape (:mod:`.aspect`), a gray DICOM saying Presentation LUT Shape INVERSE
 #: inverted (both were shown as stored), and a multi-page TIFF of such channels its first
-#: page's first channel (the second was alpha)
-RENDER_VERSION = 7
+#: page's first channel (the second was alpha); 8: a TIFF, PNG or JPEG whose resolution
+#: differs in x and y (a repair of such a DICOM) stretched as a DICOM is (shown squashed)
+RENDER_VERSION = 8
 TOUCH_AFTER_S = 3600  # a hit marks an entry used when its mark is older than this
 PRUNE_TARGET = 0.9  # a cache over its limit is pruned down to this fraction of it
 STALE_TMP_S = 86400  # a temporary file this old was left by a crash
@@ -126,20 +129,26 @@ def make_thumbnail(
     if size < 1:
         raise ValueError(f"thumbnail size must be positive, got {size}")
     box = (size, size)
+    meta = None  # (a TIFF's or a high-depth image's: its pixel spacing, for the stretch below)
     with open_source(path) as (fh, kind):
         if kind == "pillow":
             im = open_pillow(fh, path, max_pixels)
             with im:
+                orientation = _pil_orientation(im)
+                meta = _pil_meta(im, swap=orientation >= 5)
                 # 16-bit gray, and 16-bit colour or gray+alpha PNG (Pillow: 8-bit "RGB"/"RGBA"):
                 # windowed as the viewer shows them, below
                 if im.mode not in ("I", "I;16", "I;16L", "I;16B", "I;16N", "F") and not png16.deep_colour_channels(im):
-                    orientation = _pil_orientation(im)
                     if im.format in ("JPEG", "MPO") and im.mode in ("RGB", "L"):
                         im.draft(im.mode, box)
                     load_strict(im, path)
-                    thumb = strip_view.shrink(_flatten(im), size)
+                    square = aspect.display_scale(meta) == (1.0, 1.0)
+                    # non-square pixels (a resolution unequal in x and y): stretched at full size, then shrunk
+                    thumb = strip_view.shrink(_flatten(im), size) if square else _flatten(im)
                     if orientation in _TRANSPOSE:
                         thumb = thumb.transpose(_TRANSPOSE[orientation])
+                    if not square:
+                        thumb = strip_view.shrink(aspect.stretched(thumb, meta, size), size)
                     return strip_view.fold(thumb, size)
     # a large gray TIFF: read strip by strip, averaged down as it comes (bounded memory)
     thumb = tiff_reduced.reduced_source(path, size, max_pixels)
@@ -147,9 +156,20 @@ def make_thumbnail(
     if thumb is None and kind == "dicom":  # (its pixels stretched where they are not square)
         data = read_image(path, max_pixels=max_pixels)
         thumb = aspect.stretched(Image.fromarray(data.display), data.meta, size)
-    elif thumb is None:
-        thumb = read_display_image(path, max_pixels=max_pixels)
+    else:
+        if thumb is None:
+            thumb = read_display_image(path, max_pixels=max_pixels)
+        thumb = aspect.stretched(thumb, meta or _header_or_none(path, max_pixels), size)
     return strip_view.fold(strip_view.shrink(thumb, size), size)
+
+
+def _header_or_none(path: PathLike, max_pixels: int | None):
+    """``path``'s header (for a TIFF's pixel spacing), or None where it cannot be read
+    alone (its pixels were: it is shown square)."""
+    try:
+        return read_header(path, max_pixels=max_pixels, complete=False)
+    except ImageReadError:
+        return None
 
 
 @dataclass

@@ -13,6 +13,7 @@ import math
 import numpy as np
 from PIL import Image
 
+from .aspect import tiff_spacing
 from .errors import TRUNCATED, ImageReadError, check_size, page_of
 from .reader import _HUGE, ImageMeta, _check_frame, _decode_error
 
@@ -213,7 +214,8 @@ def read_tiff(fh, path, frame, max_pixels, *, decode: bool):
             _check_data_inside(tf, page, path)  # the data must be in the file (no data is read)
             _check_pixel_bytes(page, path)  # and as much of it as the header says
             window, sigmoid = _display_hints(page)
-            meta = ImageMeta(width, height, "TIFF", depth, channels, frames, mode, white, sigmoid, window)
+            meta = ImageMeta(width, height, "TIFF", depth, channels, frames, mode, white, sigmoid, window,
+                             pixel_spacing=tiff_spacing(page.tags, orientation >= 5))
             pil_ok = (frames == 1 and depth == 8 and not white and window is None
                       and width * height <= (Image.MAX_IMAGE_PIXELS or _HUGE))
             if pil_ok or not decode:
