@@ -216,3 +216,24 @@ def test_a_repaired_dicom_keeps_its_aspect(tmp_path, signed, name, suffix):
         assert meta.pixel_spacing[:2] == pytest.approx((0.5, 1.0)) and meta.pixel_spacing[2] == "mm"
         assert spacing_text(meta) == spacing_text(read_header(src)) == "pixels 1 \u00d7 0.5 mm"
     assert make_thumbnail(out, 64).size == make_thumbnail(src, 64).size == (64, 24)
+
+
+@pytest.mark.parametrize("tag, value, spacing", [
+    ("ImagerPixelSpacing", [0.5, 1.0], ((0.5, 1.0), "mm")),      # a CR/DX plate's, no Pixel Spacing
+    ("NominalScannedPixelSpacing", [0.5, 1.0], ((0.5, 1.0), "mm")),
+    ("PixelAspectRatio", [1, 2], ((1.0, 2.0), "")),              # a bare ratio: a TIFF with no unit
+])
+def test_a_repaired_dicom_keeps_an_aspect_said_by_other_tags(tmp_path, tag, value, spacing):
+    src = _dicom(tmp_path / "cr.dcm", False)
+    ds = pydicom.dcmread(src)
+    del ds["PixelSpacing"]
+    setattr(ds, tag, value)
+    ds.save_as(src, enforce_file_format=False)
+    assert display_scale(read_header(src)) == (2.0, 1.0)
+    mask = np.zeros((H, W), bool)
+    mask[25:35, 35:45] = True
+    out = apply_mod.repair_file(src, mask, method="telea").output_path
+    for meta in (read_header(out), read_image(out).meta):
+        assert display_scale(meta) == pytest.approx((2.0, 1.0))
+        assert meta.pixel_spacing[:2] == pytest.approx(spacing[0]) and meta.pixel_spacing[2] == spacing[1]
+    assert make_thumbnail(out, 64).size == make_thumbnail(src, 64).size == (64, 24)

@@ -201,12 +201,17 @@ def _swap(tags, a: int, b: int) -> None:
 
 
 def dicom_source_meta(path: Path, frame: int = 0) -> dict:
-    """A DICOM's PixelSpacing (mm: between rows, between columns; for an Enhanced object,
-    the frame's or the shared Pixel Measures) as a resolution per centimetre (10 / spacing);
+    """A DICOM's pixel spacing (mm: between rows, between columns) as a resolution per
+    centimetre (10 / spacing): its PixelSpacing, for an Enhanced object the frame's or the
+    shared Pixel Measures, else whatever else :func:`~..imaging.aspect.spacing_of` reads
+    (Imager / Nominal Scanned Pixel Spacing, an ultrasound region's calibration); a bare
+    Pixel Aspect Ratio as a resolution with no unit (a TIFF keeps it; a PNG's dpi cannot).
     {} without one."""
+    unit = 3
     try:
         import pydicom
 
+        from ..imaging.aspect import spacing_of
         from ..imaging.dicom import _functional
 
         ds = pydicom.dcmread(path, stop_before_pixels=True, force=True)
@@ -214,12 +219,16 @@ def dicom_source_meta(path: Path, frame: int = 0) -> dict:
         if not spacing:
             item = _functional(ds, int(frame), "PixelMeasuresSequence")
             spacing = item.get("PixelSpacing") if item is not None else None
+        if not spacing:
+            row, col, said = spacing_of(ds)  # None: nothing to keep (the TypeError below)
+            spacing, unit = (row, col), (3 if said else 1)
         row, col = float(spacing[0]), float(spacing[1])
     except Exception:  # no spacing, or not readable: nothing to keep
         return {}
     if not (row > 0 and col > 0 and np.isfinite(row) and np.isfinite(col)):
         return {}
-    return {"resolution": (10.0 / col, 10.0 / row), "resolutionunit": 3}
+    per = 10.0 if unit == 3 else 1.0
+    return {"resolution": (per / col, per / row), "resolutionunit": unit}
 
 
 def _per_inch(meta: dict):
