@@ -23,6 +23,7 @@ class LearnedHolder:
         # old one); None: the project's setting
         self._chosen: str | None = None
         self._built = 0  # drop()s: a build under way when the choice changed is not kept
+        self._built_with: str | None = None  # the encoder the suggester was built with ("": handcrafted)
         self._note = ""  # why the encoder runs on the CPU (encoder_device), until a job's end says it
         # the readiness's inputs from its last read, kept up with the records the window
         # sees (:meth:`note`): {reviewed image id: labels} of those on disk, the missing
@@ -43,12 +44,13 @@ class LearnedHolder:
                 return self.suggester
             from ..core.config import load_config
             from ..core.suggest.learned import LearnedSuggester
-            from ..core.suggest.learned_encoder import encoder_for
+            from ..core.suggest.learned_encoder import SETTING, encoder_for
 
-            built, chosen = self._built, self._chosen
-            # the project's learned_encoder (a CLIP/SigLIP folder), else the handcrafted features
+            built, spec = self._built, self._chosen
+            if spec is None:  # the project's learned_encoder (a CLIP/SigLIP folder), else the handcrafted features
+                spec = (self.project.settings() or {}).get(SETTING) or ""
             cfg = load_config()  # (Settings ▸ Device: the encoder ran on the CPU always)
-            extractor = None if chosen == "" else encoder_for(self.project, chosen, cfg.model_dirs, cfg.device)
+            extractor = encoder_for(self.project, spec, cfg.model_dirs, cfg.device) if spec else None
             note = getattr(extractor, "device_note", "")
             if note:
                 import logging
@@ -57,7 +59,7 @@ class LearnedHolder:
                 self._note = note
             sugg = LearnedSuggester(self.project, extractor)
             if built == self._built:  # (else another encoder was chosen meanwhile: built again next time)
-                self.suggester = sugg
+                self.suggester, self._built_with = sugg, spec
             return sugg
 
     def set(self, suggester) -> None:
@@ -71,7 +73,17 @@ class LearnedHolder:
         the GUI thread): that build is used by its own job only."""
         self._chosen = chosen
         self._built += 1
-        self.suggester = None
+        self.suggester = self._built_with = None
+
+    def follow(self, value: str) -> bool:
+        """The project's ``learned_encoder`` as the window now holds it ("": none; a
+        teammate's choice, `llmvis settings`): True when the suggester was built (or is to
+        be) with another; it is then dropped, to be built with ``value``."""
+        wanted = self._chosen if self._chosen is not None else self._built_with
+        if wanted is None or wanted == value:
+            return False
+        self.drop(value)
+        return True
 
     def take_note(self) -> str:
         """Why the encoder runs on the CPU, once (a job's end says it), or ""."""
@@ -147,12 +159,14 @@ class LearnedHolder:
         return ready, message + _missing_note(missing)
 
 
-def encoder_chosen_text(words: str, running: bool = False) -> str:
-    """The status bar's line when the Models dialog chose the learned suggester's encoder
-    (``words``: "CLIP (tiny-clip)"; "": the handcrafted features); ``running``: a learned
-    job runs now (it ends with the features it began with)."""
+def encoder_chosen_text(words: str, running: bool = False, setting: bool = False) -> str:
+    """The status bar's line when the learned suggester's encoder was chosen (``words``:
+    "CLIP (tiny-clip)"; "": the handcrafted features): in the Models dialog, or
+    (``setting``) by a change of the project's setting seen (a teammate's, `llmvis
+    settings`); ``running``: a learned job runs now (it ends with the features it began with)."""
     what = f"{words}\u2019s" if words else "handcrafted"
-    text = f"Learned suggester: will retrain with {what} features"
+    said = "the project's encoder setting was changed: it " if setting else ""
+    text = f"Learned suggester: {said}will retrain with {what} features"
     return text + (" (the job running now ends with the features it began with)" if running else "")
 
 

@@ -123,6 +123,7 @@ class SuggestController(ModelJobsMixin, QObject):
     def _settings_changed(self) -> None:
         if self.win.project is not None:
             self._follow_auto_retrain()
+            self._follow_encoder()  # (suggest_models)
             self.update_actions()
             self.asker.refresh()
             self.free_unused_models()

@@ -117,6 +117,20 @@ class ModelJobsMixin:
         job = getattr(self, "learned_job", None)
         self.win.statusBar().showMessage(encoder_chosen_text(words, job is not None and job.is_active), 10000)
 
+    def _follow_encoder(self) -> None:
+        """A teammate (or `llmvis settings`) chose another encoder for the learned suggester:
+        the open project's is built again with it at its next job, and the status bar says so."""
+        from pathlib import Path
+
+        from .learned_holder import encoder_chosen_text
+
+        holder = getattr(self, "_holder", None)
+        now = self.win.project_ctl.settings_reads.value(self.win.project, ENCODER_SETTING) or ""
+        if holder is not None and holder.follow(now):
+            job = getattr(self, "learned_job", None)
+            self.win.statusBar().showMessage(encoder_chosen_text(
+                Path(now).name if now else "", job is not None and job.is_active, setting=True), 10000)
+
     def _model_setting_refused(self, dlg, key: str, what: str, refused, exc: BaseException) -> None:
         """A choice made in the Models dialog was refused (the window's copy is back to what
         is stored): the actions and the Ask box follow, and the dialog says so (the status

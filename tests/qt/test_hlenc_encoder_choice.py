@@ -194,3 +194,57 @@ def test_the_encoders_cpu_fallback_is_said_at_the_jobs_end(qtbot, window, tmp_pa
     assert panel.row(str(job.id)).done_label.toolTip().endswith(f"; {note}")
     result = _run_learned(qtbot, sc)  # said once: the next job's line is its own
     assert note not in win.statusBar().currentMessage()
+
+
+def test_the_holder_builds_with_the_choice_before_the_setting_is_written(tmp_path, models):
+    """The dialog's choice is written on the settings' writer: a job started at once read
+    the setting before it and learned from the old features. A build under way as the
+    choice changes serves its own job only."""
+    from llmvis_desktop.qt.learned_holder import LearnedHolder
+
+    clip = str((models / "tiny-clip").resolve())
+    with Project.open(_reviewed_folder(tmp_path)) as p:
+        holder = LearnedHolder(p)
+        assert isinstance(holder.get().extractor, HandcraftedFeatures)
+        holder.drop(clip)  # (the setting not written yet)
+        assert holder.suggester is None and holder.get().extractor.model_path == Path(clip)
+        assert not holder.follow(clip)  # (the window's own write, seen by a look: nothing to do)
+        us.change(p, "learned_encoder", clip)
+        holder.drop("")  # handcrafted, the setting still naming the CLIP
+        assert isinstance(holder.get().extractor, HandcraftedFeatures)
+
+        holder.drop(None)  # a build under way when another encoder is chosen
+        real = holder.project.settings
+
+        def chosen_meanwhile():
+            holder.drop("")
+            return real()
+
+        holder.project.settings = chosen_meanwhile
+        try:
+            mid = holder.get()
+        finally:
+            del holder.project.settings
+        assert isinstance(mid.extractor, ClipFeatures) and holder.suggester is None  # not kept
+        assert isinstance(holder.get().extractor, HandcraftedFeatures)
+
+
+def test_a_teammates_encoder_change_is_followed(qtbot, window, tmp_path, models):
+    win, sc = window, window.suggest_ctl
+    open_and_index(qtbot, win, _reviewed_folder(tmp_path))
+    sc.learned_ready = True
+    assert not isinstance(_run_learned(qtbot, sc), BaseException)
+    assert isinstance(sc.learned.extractor, HandcraftedFeatures)
+    clip = str((models / "tiny-clip").resolve())
+    reads = win.project_ctl.settings_reads
+    qtbot.waitUntil(lambda: not reads.writer.in_flight(), timeout=20000)  # (the run's auto-retrain tick written)
+    seen = dict(reads.cached(win.project), learned_encoder=clip)  # as a team watch's look reads it
+    with qtbot.waitSignal(reads.changed, timeout=5000):
+        reads.looked(win.project, seen, reads.seq)
+    assert sc.learned is None
+    assert win.statusBar().currentMessage() == ("Learned suggester: the project's encoder setting was changed: "
+                                                "it will retrain with tiny-clip\u2019s features")
+    with Project.open(win.project.root) as p:
+        us.change(p, "learned_encoder", clip)
+    assert not isinstance(_run_learned(qtbot, sc), BaseException)
+    assert isinstance(sc.learned.extractor, ClipFeatures)
