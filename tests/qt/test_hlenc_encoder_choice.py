@@ -248,3 +248,37 @@ def test_a_teammates_encoder_change_is_followed(qtbot, window, tmp_path, models)
         us.change(p, "learned_encoder", clip)
     assert not isinstance(_run_learned(qtbot, sc), BaseException)
     assert isinstance(sc.learned.extractor, ClipFeatures)
+
+
+def test_a_refused_write_of_the_encoder_goes_back_to_what_is_stored(qtbot, window, tmp_path, models, monkeypatch):
+    """The database refuses the choice (a teammate's lock): the dialog shows the handcrafted
+    features again and says so, and the window's learned suggester is built as stored."""
+    import sqlite3
+
+    from llmvis_desktop.core.store import engine as store_engine
+
+    monkeypatch.setattr(store_engine, "INTERACTIVE_WAIT_MS", 200)
+    monkeypatch.setattr(store_engine, "SQLITE_BUSY_TIMEOUT_MS", 1000)
+    win, sc = window, window.suggest_ctl
+    win.config.model_dirs = [str(models)]
+    project = open_and_index(qtbot, win, _reviewed_folder(tmp_path))
+    dlg = _models_dialog(qtbot, win)
+    writer = win.project_ctl.settings_reads.writer
+    qtbot.waitUntil(lambda: not writer.in_flight(), timeout=10000)
+    lock = sqlite3.connect(project.root / ".llmvis" / "project.sqlite", isolation_level=None,
+                           check_same_thread=False)
+    lock.execute("BEGIN IMMEDIATE")
+    try:
+        assert dlg.select_path(str(models / "tiny-clip"))
+        with qtbot.waitSignal(writer.finished, timeout=60000):
+            dlg.encoder.use_btn.click()
+        qtbot.waitUntil(lambda: "not saved" in dlg.status_text(), timeout=10000)
+    finally:
+        lock.execute("ROLLBACK")
+        lock.close()
+    said = dlg.status_text()
+    assert "tiny-clip as the learned suggester's encoder was not saved" in said and "locked" in said, said
+    assert dlg.encoder.label.text().endswith(": handcrafted (colour, texture, gradients)")
+    assert dlg.encoder.use_btn.isEnabled() and not dlg.encoder.clear_btn.isEnabled()
+    assert _stored(project) is None
+    assert isinstance(sc._holder.get().extractor, HandcraftedFeatures)  # as stored, not as chosen
