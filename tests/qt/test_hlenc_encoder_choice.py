@@ -22,7 +22,6 @@ import defectgen  # noqa: E402
 import tiny_models  # noqa: E402
 
 KINDS = ("ok", "scratch")
-SHOTS = Path("/tmp/notes/s30")
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +62,7 @@ def _models_dialog(qtbot, win) -> ModelManagerDialog:
     return win.suggest_ctl.model_dialog
 
 
-def test_choosing_clip_then_handcrafted_in_the_models_dialog(qtbot, window, tmp_path, models):
+def test_choosing_clip_then_handcrafted_in_the_models_dialog(qtbot, window, tmp_path, models, shots_dir):
     win, sc = window, window.suggest_ctl
     win.config.model_dirs = [str(models)]
     open_and_index(qtbot, win, _reviewed_folder(tmp_path))
@@ -80,7 +79,7 @@ def test_choosing_clip_then_handcrafted_in_the_models_dialog(qtbot, window, tmp_
     assert not enc.use_btn.isEnabled() and "CLIP or SigLIP" in enc.use_btn.toolTip()
     assert dlg.select_path(str(models / "tiny-clip"))
     assert enc.use_btn.isEnabled()
-    dlg.grab().save(str(SHOTS / "hlenc_models_dialog.png"))
+    dlg.grab().save(str(shots_dir / "hlenc_models_dialog.png"))
     with qtbot.waitSignal(enc.chosen, timeout=60000) as chosen:
         enc.use_btn.click()
     clip = str((models / "tiny-clip").resolve())
@@ -90,7 +89,7 @@ def test_choosing_clip_then_handcrafted_in_the_models_dialog(qtbot, window, tmp_
     assert win.statusBar().currentMessage() == "Learned suggester: will retrain with CLIP (tiny-clip)\u2019s features"
     assert sc.learned is None  # the handcrafted one is dropped
     qtbot.waitUntil(lambda: _stored(win.project) == clip, timeout=20000)
-    dlg.grab().save(str(SHOTS / "hlenc_models_dialog_chosen.png"))
+    dlg.grab().save(str(shots_dir / "hlenc_models_dialog_chosen.png"))
 
     result = _run_learned(qtbot, sc)
     assert not isinstance(result, BaseException), result

@@ -161,7 +161,7 @@ class EncoderChoice(QWidget):
         self.dialog.choices.set(SETTING, value, f"{info.name} as the learned suggester's encoder",
                                 self.dialog._refused)
         words = encoder_words(info)
-        self.dialog.status_label.setText(f"The learned suggester now learns from {words}'s image embeddings "
+        self.dialog.status_label.setText(f"The learned suggester now learns from {words}\u2019s image embeddings "
                                          f"(its next run retrains with them).")
         self.show_current()
         self.chosen.emit(str(value), words)
