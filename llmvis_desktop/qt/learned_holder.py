@@ -18,6 +18,13 @@ class LearnedHolder:
         self.project = project
         self.suggester = None  # read on the GUI thread: None while not built yet
         self._lock = threading.Lock()
+        # the encoder the Models dialog chose ("": the handcrafted features), used before the
+        # project's setting (written on the settings' writer: a job started at once read the
+        # old one); None: the project's setting
+        self._chosen: str | None = None
+        self._built = 0  # drop()s: a build under way when the choice changed is not kept
+        self._built_with: str | None = None  # the encoder the suggester was built with ("": handcrafted)
+        self._note = ""  # why the encoder runs on the CPU (encoder_device), until a job's end says it
         # the readiness's inputs from its last read, kept up with the records the window
         # sees (:meth:`note`): {reviewed image id: labels} of those on disk, the missing
         # ones' paths, the labels; None: not read yet, or to be read again (:meth:`stale`)
@@ -29,25 +36,59 @@ class LearnedHolder:
         self._gen = 0  # stale() since a read began: its answer is not kept
 
     def get(self):
+        """The suggester (built here, on the caller's thread, when there is none); a
+        :class:`~..core.suggest.discovery.ModelRefused` naming the encoder's folder when the
+        chosen one cannot serve."""
         with self._lock:
-            if self.suggester is None:
-                from ..core.config import load_config
-                from ..core.suggest.learned import LearnedSuggester
-                from ..core.suggest.learned_encoder import encoder_for
+            if self.suggester is not None:
+                return self.suggester
+            from ..core.config import load_config
+            from ..core.suggest.learned import LearnedSuggester
+            from ..core.suggest.learned_encoder import SETTING, encoder_for
 
-                # the project's learned_encoder (a CLIP/SigLIP folder), else the handcrafted features
-                cfg = load_config()  # (Settings ▸ Device: the encoder ran on the CPU always)
-                extractor = encoder_for(self.project, None, cfg.model_dirs, cfg.device)
-                if getattr(extractor, "device_note", ""):
-                    import logging
+            built, spec = self._built, self._chosen
+            if spec is None:  # the project's learned_encoder (a CLIP/SigLIP folder), else the handcrafted features
+                spec = (self.project.settings() or {}).get(SETTING) or ""
+            cfg = load_config()  # (Settings ▸ Device: the encoder ran on the CPU always)
+            extractor = encoder_for(self.project, spec, cfg.model_dirs, cfg.device) if spec else None
+            note = getattr(extractor, "device_note", "")
+            if note:
+                import logging
 
-                    logging.getLogger(__name__).warning("%s", extractor.device_note)
-                self.suggester = LearnedSuggester(self.project, extractor)
-            return self.suggester
+                logging.getLogger(__name__).warning("%s", note)
+                self._note = note
+            sugg = LearnedSuggester(self.project, extractor)
+            if built == self._built:  # (else another encoder was chosen meanwhile: built again next time)
+                self.suggester, self._built_with = sugg, spec
+            return sugg
 
     def set(self, suggester) -> None:
         with self._lock:
             self.suggester = suggester
+
+    def drop(self, chosen: str | None = None) -> None:
+        """The learned suggester's encoder was chosen (``chosen``: its folder or HF-cache id
+        as stored; "": the handcrafted features; None: as the project's setting says): the
+        next job builds the suggester again with it. Not waiting on a build under way (on
+        the GUI thread): that build is used by its own job only."""
+        self._chosen = chosen
+        self._built += 1
+        self.suggester = self._built_with = None
+
+    def follow(self, value: str) -> bool:
+        """The project's ``learned_encoder`` as the window now holds it ("": none; a
+        teammate's choice, `llmvis settings`): True when the suggester was built (or is to
+        be) with another; it is then dropped, to be built with ``value``."""
+        wanted = self._chosen if self._chosen is not None else self._built_with
+        if wanted is None or wanted == value:
+            return False
+        self.drop(value)
+        return True
+
+    def take_note(self) -> str:
+        """Why the encoder runs on the CPU, once (a job's end says it), or ""."""
+        note, self._note = self._note, ""
+        return note
 
     # --- readiness ------------------------------------------------------------------
     def stale(self) -> None:
@@ -116,6 +157,17 @@ class LearnedHolder:
 
         ready, message = sugg._judge(recs, defs)
         return ready, message + _missing_note(missing)
+
+
+def encoder_chosen_text(words: str, running: bool = False, setting: bool = False) -> str:
+    """The status bar's line when the learned suggester's encoder was chosen (``words``:
+    "CLIP (tiny-clip)"; "": the handcrafted features): in the Models dialog, or
+    (``setting``) by a change of the project's setting seen (a teammate's, `llmvis
+    settings`); ``running``: a learned job runs now (it ends with the features it began with)."""
+    what = f"{words}\u2019s" if words else "handcrafted"
+    said = "the project's encoder setting was changed: it " if setting else ""
+    text = f"Learned suggester: {said}will retrain with {what} features"
+    return text + (" (the job running now ends with the features it began with)" if running else "")
 
 
 def learned_result_text(report, written: int, why: str = "") -> str:

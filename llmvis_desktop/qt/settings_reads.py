@@ -31,6 +31,7 @@ from typing import Callable, Optional
 
 from PySide6.QtCore import QObject, Signal
 
+from ..core.suggest.learned_encoder import SETTING as ENCODER_SETTING
 from ..core.suggest.learned_ready import AUTO_RETRAIN_SETTING
 from ..core.suggest.prompts import CAPTION_PROMPT, LABEL_TEMPLATE
 from .review_writer import ReviewWrite, ReviewWriter
@@ -44,9 +45,9 @@ OPTINS = "model_optins"
 #: the settings the window follows when a teammate changes them (the chosen models and
 #: their opt-ins, the learned suggester's retrain every 10 reviews: a project setting,
 #: switched on by any reviewer's first Ctrl+L, and the caption prompt and label template:
-#: an open Caption prompt dialog shows a teammate's); the others (a reviewer's place, an
+#: an open Caption prompt dialog shows a teammate's, and the learned suggester's encoder); the others (a reviewer's place, an
 #: export form's choices) change often and are read when used
-FOLLOWED = ("captioner", "labeler", OPTINS, AUTO_RETRAIN_SETTING, CAPTION_PROMPT, LABEL_TEMPLATE)
+FOLLOWED = ("captioner", "labeler", OPTINS, AUTO_RETRAIN_SETTING, CAPTION_PROMPT, LABEL_TEMPLATE, ENCODER_SETTING)
 #: closing waits at most this long for the settings' writes (a server gone: its timeout ends them sooner)
 CLOSE_WAIT_S = 120.0
 

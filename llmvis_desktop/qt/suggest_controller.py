@@ -123,6 +123,7 @@ class SuggestController(ModelJobsMixin, QObject):
     def _settings_changed(self) -> None:
         if self.win.project is not None:
             self._follow_auto_retrain()
+            self._follow_encoder()  # (suggest_models)
             self.update_actions()
             self.asker.refresh()
             self.free_unused_models()
@@ -297,9 +298,12 @@ class SuggestController(ModelJobsMixin, QObject):
         newer = newer_fit_note(getattr(self.learned, "outcome", None) or {})
         if newer and not why:  # a teammate's newer fit holds some images: said (why names it when all)
             text += f"; {newer}"
+        # the encoder on the CPU, not the device asked for (Settings ▸ Device): said once, here and in the Jobs panel
+        cpu = self._holder.take_note() if self._holder is not None else ""
+        text += f"; {cpu}" if cpu else ""
         if self.learned_job is not None:  # the Jobs panel's line: what it made, or why none
-            self.learned_job.done_text = learned_done_text(report, written, why)
-        self.win.statusBar().showMessage(text, 15000 if why else 8000)
+            self.learned_job.done_text = learned_done_text(report, written, why) + (f"; {cpu}" if cpu else "")
+        self.win.statusBar().showMessage(text, 15000 if why or cpu else 8000)
         self.win.panel_ctl.refresh_after_bulk()
         self.learned_done.emit(result)
 

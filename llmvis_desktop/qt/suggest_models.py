@@ -23,6 +23,7 @@ from typing import Optional
 
 from PySide6.QtCore import Qt
 
+from ..core.suggest.learned_encoder import SETTING as ENCODER_SETTING
 from .settings_reads import OPTINS
 from .workers import void
 
@@ -98,15 +99,44 @@ class ModelJobsMixin:
         dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dlg.modelChosen.connect(void(lambda _role, _path: (self.update_actions(), self.asker.refresh(),
                                                            self.free_unused_models())))
+        dlg.encoder.chosen.connect(self._encoder_chosen)
         self.model_dialog = dlg
         # (a later manager may be open by the time this one is deleted)
         dlg.destroyed.connect(lambda *_: self.model_dialog is dlg and setattr(self, "model_dialog", None))
         dlg.show()
 
+    def _encoder_chosen(self, value: str, words: str) -> None:
+        """The Models dialog chose the learned suggester's encoder ("": the handcrafted
+        features): the open project's suggester is built again with it at its next job (the
+        features are cached per encoder: none of the other's are read for it)."""
+        from .learned_holder import encoder_chosen_text
+
+        holder = getattr(self, "_holder", None)
+        if holder is not None:
+            holder.drop(value)
+        job = getattr(self, "learned_job", None)
+        self.win.statusBar().showMessage(encoder_chosen_text(words, job is not None and job.is_active), 10000)
+
+    def _follow_encoder(self) -> None:
+        """A teammate (or `llmvis settings`) chose another encoder for the learned suggester:
+        the open project's is built again with it at its next job, and the status bar says so."""
+        from pathlib import Path
+
+        from .learned_holder import encoder_chosen_text
+
+        holder = getattr(self, "_holder", None)
+        now = self.win.project_ctl.settings_reads.value(self.win.project, ENCODER_SETTING) or ""
+        if holder is not None and holder.follow(now):
+            job = getattr(self, "learned_job", None)
+            self.win.statusBar().showMessage(encoder_chosen_text(
+                Path(now).name if now else "", job is not None and job.is_active, setting=True), 10000)
+
     def _model_setting_refused(self, dlg, key: str, what: str, refused, exc: BaseException) -> None:
         """A choice made in the Models dialog was refused (the window's copy is back to what
         is stored): the actions and the Ask box follow, and the dialog says so (the status
         bar, when it was closed meanwhile)."""
+        if key == ENCODER_SETTING and getattr(self, "_holder", None) is not None:
+            self._holder.drop(None)  # (the learned suggester's encoder: as stored)
         self.update_actions()
         self.asker.refresh()
         if getattr(self, "model_dialog", None) is dlg:

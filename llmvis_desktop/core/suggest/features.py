@@ -79,8 +79,38 @@ class ClipFeatures:
         # encoder's objects frozen after, torch and transformers imported by import_engine
         # (the first extract's young and full collections, walking the model classes'
         # modules as they were imported, held the GIL 40-95 ms each: the window froze)
+        from .discovery import ModelRefused
+
         with lazy_torch.collector_paused():
-            self._load_now()
+            try:
+                self._load_now()
+            except ModelRefused:  # (named already: weights missing from it, or not finite)
+                self._model = self._processor = None
+                raise
+            except Exception as exc:
+                raise self._refused(exc) from exc
+
+    def _refused(self, exc: Exception):
+        """A failed load as a :class:`~.discovery.ModelRefused` naming the folder (a bare
+        RuntimeError of transformers, "You set `ignore_mismatched_sizes` to `False`...",
+        named none, and the window showed it as the learned suggester's failure)."""
+        from ..errors import first_line
+        from .discovery import ModelRefused
+        from .json_files import damaged_json
+
+        self._model = self._processor = None  # (half loaded: tried again next time)
+        if not self.model_path.is_dir():
+            return ModelRefused(f"{self.model_path}: the learned suggester's encoder folder is no longer there "
+                                f"(moved or deleted while it was loading)")
+        damaged = damaged_json(self.model_path)
+        if damaged:
+            why = damaged
+        elif "ignore_mismatched_sizes" in str(exc):  # (its "look at the above report" went to the debug log)
+            why = "its weights' shapes do not match its config.json: a damaged or mismatched checkpoint"
+        else:
+            why = f"{type(exc).__name__}: {first_line(exc, 300)}"
+        return ModelRefused(f"{self.model_path}: cannot load this folder as the learned suggester's encoder "
+                            f"({why}); choose another encoder, or the handcrafted features")
 
     def _load_now(self) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")

@@ -48,7 +48,7 @@ Methods / attributes
                                    window's, answering what it did) frees them (:mod:`.model_loaded`)
 
 Signals
-    ``modelChosen(str role, str path)``
+    ``modelChosen(str role, str path)``; ``encoder.chosen(value, words)``: :mod:`.model_encoder`
 
 What a row, the loaded line and the empty list's hint say: :mod:`.model_rows`; what it
 holds of the project's choices (settings read once, writes, opt-ins): :mod:`.model_choices`.
@@ -90,6 +90,7 @@ from llmvis_desktop.core.suggest.too_deep import too_deep_note
 from ..db_messages import describe_db_error
 from ..screen import MinHeightFollows, fit_to_screen
 from .model_choices import ModelChoices, saved_key
+from .model_encoder import EncoderChoice
 from .model_loaded import LoadedLine
 from .model_rows import COLUMNS, MODEL_COLUMN_MAX, device_name, empty_text, fit_device, row_items, said_here
 
@@ -155,6 +156,7 @@ class ModelManagerDialog(QDialog):
         self.too_deep_label.hide()
         self.status_label = QLabel()
         self.status_label.setWordWrap(True)
+        self.encoder = EncoderChoice(self)  # the learned suggester's features (model_encoder)
 
         self.caption_btn = QPushButton("Use as captioner")
         self.label_btn = QPushButton("Use as labeler")
@@ -202,6 +204,7 @@ class ModelManagerDialog(QDialog):
         lay.addWidget(self.too_deep_label)
         lay.addLayout(row)
         lay.addLayout(opts)
+        lay.addWidget(self.encoder)
         lay.addWidget(self.status_label)
         lay.addWidget(buttons)
         # no smaller than its rows need (a fixed 820 px alone cut an opt-in's text under
@@ -299,6 +302,7 @@ class ModelManagerDialog(QDialog):
         self.current_label.setText(f"{where}Captioner: {cap or '(none)'}    Labeler: {lab or '(none)'}")
         self.clear_cap_btn.setEnabled(bool(cap))
         self.clear_lab_btn.setEnabled(bool(lab))
+        self.encoder.show_current()
 
     def _selected(self) -> Optional[ModelInfo]:
         rows = {i.row() for i in self.table.selectedIndexes()}
@@ -343,6 +347,7 @@ class ModelManagerDialog(QDialog):
                 why = self._already(info, role) if self._in_role(info, role) else ""
             btn.setEnabled(not why)
             btn.setToolTip(why)
+        self.encoder.selection_changed(info)
 
     def _in_role(self, info: ModelInfo, role: str) -> bool:
         """Whether ``info`` is the project's ``role`` model already."""
