@@ -59,7 +59,8 @@ class ClipFeatures:
     vision tower's pooled output, L2-normalised.
     """
 
-    def __init__(self, model_path: str | Path, device: str = "cpu", batch_size: int = 16) -> None:
+    def __init__(self, model_path: str | Path, device: str = "cpu", batch_size: int = 16,
+                 revision: Optional[str] = None) -> None:
         self.model_path = Path(model_path)
         if not self.model_path.is_dir():
             raise FileNotFoundError(f"{self.model_path}: no such model folder (a save_pretrained directory)")
@@ -68,7 +69,10 @@ class ClipFeatures:
         self._model = None
         self._processor = None
         self._lock = threading.Lock()
-        digest = hashlib.sha1(str(self.model_path.resolve()).encode()).hexdigest()[:8]
+        # the name keys the feature cache, the fit and the suggestions' model id: the weights'
+        # revision (:mod:`.discovery`: new weights in the same folder are another encoder, a
+        # copied folder the same one), else the folder's path
+        digest = revision or hashlib.sha1(str(self.model_path.resolve()).encode()).hexdigest()[:8]
         self.name = f"clip:{self.model_path.name}-{digest}"
         self._dim: Optional[int] = None
 

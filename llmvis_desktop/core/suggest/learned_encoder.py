@@ -64,6 +64,6 @@ def encoder_for(project, spec: Optional[str] = None, model_dirs: Iterable[str | 
 
     info = resolve_encoder(str(spec), model_dirs)
     where, why = encoder_device(device)
-    extractor = ClipFeatures(info.path, device=where)
+    extractor = ClipFeatures(info.path, device=where, revision=info.revision)
     extractor.device_note = why
     return extractor
