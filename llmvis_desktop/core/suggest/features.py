@@ -120,6 +120,9 @@ class ClipFeatures:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         lazy_torch.import_engine()
         from transformers import AutoConfig, AutoImageProcessor
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # as a model job's load: no "Loading weights" bar on stderr
 
         config = AutoConfig.from_pretrained(self.model_path, local_files_only=True)
         kind = getattr(config, "model_type", "")

@@ -35,3 +35,18 @@ def test_a_copy_is_the_same_encoder_and_new_weights_another(tiny, tmp_path):
     save_file(tensors, weights, metadata={"format": "pt"})
     after = _name(copy)
     assert after != before and after.startswith(f"clip:{copy.name}-")
+
+
+def test_loading_the_encoder_draws_no_progress_bar_on_stderr(tiny, capfd):
+    """A learned run with an encoder printed transformers' "Loading weights" bar on the CLI's
+    stderr (the model jobs turn it off; the encoder's load did not)."""
+    import numpy as np
+    from transformers.utils import logging as hf_logging
+
+    from llmvis_desktop.core.suggest.features import ClipFeatures
+
+    hf_logging.enable_progress_bar()  # as in a process whose first load is the encoder's
+    capfd.readouterr()
+    out = ClipFeatures(tiny["clip"]).extract([np.zeros((40, 30, 3), np.uint8)])
+    assert out.shape[0] == 1
+    assert "Loading weights" not in capfd.readouterr().err
