@@ -138,7 +138,7 @@ class ClipFeatures:
         # safetensors only without the .bin opt-in (transformers fell back to a pickle .bin
         # beside no safetensors: a folder swapped after its check loaded unasked)
         safetensors = any(self.model_path.glob("*.safetensors"))
-        if not safetensors and not self.allow_bin and any(self.model_path.glob("*.bin")):
+        if not safetensors and not self.allow_bin and any(self.model_path.glob("pytorch_model*.bin")):
             from .discovery import ModelRefused
             from .learned_encoder import bin_refusal
 
