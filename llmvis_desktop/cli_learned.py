@@ -61,18 +61,19 @@ class LearnedReport:
 
 
 def run_learned(project, flt, only_unsuggested, progress, alone: bool = True, limit=None, max_tiles=None,
-                include_repairs: bool = False, encoder=None, model_dirs=(), device=None):
+                include_repairs: bool = False, encoder=None, model_dirs=(), device=None, encoder_bin=False):
     """The built-in suggester (core.suggest.learned): trains on reviewed images, suggests for
     the rest. Not ready yet: an error when it was all that was asked for, otherwise a
     report saying so (the models' suggestions are stored and reported). ``encoder``: a
     CLIP/SigLIP model for its features, this run (else the project's ``learned_encoder``
-    setting, else the handcrafted features); refused, a ModelRefused naming it."""
+    setting, else the handcrafted features); refused, a ModelRefused naming it.
+    ``encoder_bin``: ``encoder``'s pickle .bin weights opted in for this run (--allow-bin)."""
     import time
 
     from .core.suggest import learned
     from .core.suggest.learned_encoder import encoder_for
 
-    extractor = encoder_for(project, encoder, model_dirs, device)  # (--device: it ran on the CPU always)
+    extractor = encoder_for(project, encoder, model_dirs, device, allow_bin=encoder_bin)  # (--device: it ran on the CPU always)
     if getattr(extractor, "device_note", ""):
         import sys
 

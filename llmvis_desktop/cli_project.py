@@ -110,6 +110,7 @@ def _project(args, create: bool = True):
 def cmd_settings(args) -> int:
     """List the settings a user may change, show one (NAME), or set it (NAME VALUE): a
     value it does not take, or a name that is none of them, is a usage error naming it."""
+    from .cli_args import no_project
     from .core import user_settings as us
 
     reset = getattr(args, "reset", False)
@@ -118,8 +119,11 @@ def cmd_settings(args) -> int:
             raise us.SettingRefused("--reset takes a NAME and no VALUE (llmvis settings FOLDER NAME --reset)")
         if args.name is not None:
             us.find(args.name)
-            if args.value is not None:
-                us.find(args.name).parse(args.value)  # refused before any project is opened
+            setting = us.find(args.name)
+            # refused before any project is opened; one whose check reads the project (the
+            # encoder: its model's saved .bin opt-in), there when the folder holds a project
+            if args.value is not None and (not setting.reads_project or no_project(args)):
+                setting.checked(args.value)
     except us.SettingRefused as exc:
         args.settings_parser.error(str(exc))
     before = None
@@ -128,7 +132,12 @@ def cmd_settings(args) -> int:
         if reset:
             before, _ = us.reset(project, args.name)
         elif args.value is not None:
-            before, _ = us.change(project, args.name, args.value)
+            try:
+                before, _ = us.change(project, args.name, args.value)
+            except us.SettingRefused as exc:
+                if not us.find(args.name).reads_project:
+                    raise
+                args.settings_parser.error(str(exc))
         shown = us.current(project, [args.name] if args.name else None)
     if args.json:
         out = {"settings": shown}

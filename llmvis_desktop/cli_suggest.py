@@ -70,7 +70,8 @@ def add_parsers(subparsers) -> None:
     p.add_argument("--include-repairs", action="store_true",
                    help="also the images a linked repair wrote (repaired copies; left out by default: they are "
                         "reviewed at their source, not in the review queue)")
-    p.add_argument("--allow-bin", action="store_true", help="opt in to pickle .bin weights for the models named here")
+    p.add_argument("--allow-bin", action="store_true",
+                   help="opt in to pickle .bin weights for the models named here (--learned-encoder's too)")
     p.add_argument("--trust-remote-code", action="store_true", help="opt in to the custom code of the models named here")
     p.add_argument("--no-index", action="store_true",
                    help="skip indexing the folder first (new or changed files then get no suggestions)")
@@ -295,6 +296,7 @@ def run_suggest_cmd(args) -> int:
                                                       limit=args.limit, max_tiles=args.strip_tiles,
                                                       include_repairs=args.include_repairs,
                                                       encoder=args.learned_encoder, model_dirs=dirs,
+                                                      encoder_bin=bool(args.allow_bin and args.learned_encoder),
                                                       device=args.device or cfg.device)))
     except SuggestStopped as exc:  # the models' batches committed before a full disk are kept
         bar.close()

@@ -72,14 +72,17 @@ def _template(text: str) -> str:
     return value
 
 
-def _encoder(text: str) -> str:
-    """A CLIP/SigLIP folder (or HF-cache id) checked as a model is before it loads: its full path stored."""
+def _encoder(text: str, stored: dict) -> str:
+    """A CLIP/SigLIP folder (or HF-cache id) checked as a model is before it loads, with the
+    project's saved opt-ins (``stored``: its settings; a .bin-only model opted in passes):
+    its full path stored."""
     from .config import load_config
     from .suggest.discovery import ModelRefused
+    from .suggest.optins import OPTINS_SETTING
 
     value = _some_text(ENCODER_SETTING)(text)
     try:
-        return encoder_value(value, load_config().model_dirs)
+        return encoder_value(value, load_config().model_dirs, (stored or {}).get(OPTINS_SETTING) or {})
     except ModelRefused as exc:
         raise SettingRefused(f"{ENCODER_SETTING}: {exc}") from None
 
@@ -97,8 +100,14 @@ class UserSetting:
     name: str
     default: object
     says: str  # what the setting does, in one line
-    parse: Callable[[str], object]  # the text typed -> the value stored (SettingRefused otherwise)
+    parse: Callable[..., object]  # the text typed -> the value stored (SettingRefused otherwise)
     shown: Callable[[object], str] = str  # a value stored -> its words in `llmvis settings`
+    reads_project: bool = False  # parse(text, the project's stored settings): its check depends on them
+
+    def checked(self, text: str, stored: Optional[dict] = None) -> object:
+        """``text`` as stored (:class:`SettingRefused` otherwise); ``stored``: the project's
+        settings, for a setting whose check reads them (the encoder: its model's opt-ins)."""
+        return self.parse(text, stored or {}) if self.reads_project else self.parse(text)
 
 
 USER_SETTINGS: dict[str, UserSetting] = {s.name: s for s in (
@@ -121,7 +130,7 @@ USER_SETTINGS: dict[str, UserSetting] = {s.name: s for s in (
     UserSetting(ENCODER_SETTING, None,
                 "a local CLIP or SigLIP model folder whose image embeddings the learned suggester learns "
                 "from, instead of its handcrafted features (llmvis suggest --learned-encoder: that run only)",
-                _encoder, _encoder_shown),
+                _encoder, _encoder_shown, reads_project=True),
 )}
 
 
@@ -150,7 +159,7 @@ def change(project, name: str, text: str) -> tuple[object, object]:
     from .store import settings_row
 
     setting = find(name)
-    value = setting.parse(text)
+    value = setting.checked(text, project.settings() if setting.reads_project else None)
     with project.store.write() as s:
         row, data = settings_row.locked(s)
         if row is None:

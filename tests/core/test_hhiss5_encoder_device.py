@@ -13,9 +13,9 @@ def _devices_seen(monkeypatch) -> list:
     seen: list = []
     real = features.ClipFeatures.__init__
 
-    def record(self, model_path, device="cpu", batch_size=16):
+    def record(self, model_path, device="cpu", batch_size=16, **kw):  # (kw: revision, allow_bin)
         seen.append(device)
-        real(self, model_path, "cpu", batch_size)  # (this machine's CPU runs it either way)
+        real(self, model_path, "cpu", batch_size, **kw)  # (this machine's CPU runs it either way)
     monkeypatch.setattr(features.ClipFeatures, "__init__", record)
     return seen
 

@@ -56,12 +56,14 @@ class ClipFeatures:
 
     torch and transformers are imported on first use; the folder is read with
     ``local_files_only=True`` and nothing is ever downloaded. Embeddings are the
-    vision tower's pooled output, L2-normalised.
+    vision tower's pooled output, L2-normalised. Weights only in pickle ``.bin`` form load
+    with ``allow_bin`` (the model's opt-in), else are refused saying how to opt in.
     """
 
     def __init__(self, model_path: str | Path, device: str = "cpu", batch_size: int = 16,
-                 revision: Optional[str] = None) -> None:
+                 revision: Optional[str] = None, allow_bin: bool = False) -> None:
         self.model_path = Path(model_path)
+        self.allow_bin = allow_bin
         if not self.model_path.is_dir():
             raise FileNotFoundError(f"{self.model_path}: no such model folder (a save_pretrained directory)")
         self.device = device
@@ -136,12 +138,20 @@ class ClipFeatures:
 
         from .loading import from_pretrained
 
+        # safetensors only without the .bin opt-in (transformers fell back to a pickle .bin
+        # beside no safetensors: a folder swapped after its check loaded unasked)
+        safetensors = any(self.model_path.glob("*.safetensors"))
+        if not safetensors and not self.allow_bin and any(self.model_path.glob("pytorch_model*.bin")):
+            from .discovery import ModelRefused
+            from .learned_encoder import bin_refusal
+
+            raise ModelRefused(bin_refusal(self.model_path))
         self._processor = AutoImageProcessor.from_pretrained(self.model_path, local_files_only=True)
         # as a suggestion model's load: transformers' load report to the debug log (a full
         # checkpoint's text tower is unused on purpose: its table of UNEXPECTED weights filled
         # stderr), vision weights missing from the checkpoint or not finite refused by name
         self._model = from_pretrained(Vision, self.model_path, torch.float32, {"local_files_only": True},
-                                      None).to(self.device).eval()
+                                      safetensors or not self.allow_bin).to(self.device).eval()
         self._dim = int(self._model.config.hidden_size)
 
     @property

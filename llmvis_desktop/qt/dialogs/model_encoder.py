@@ -16,8 +16,8 @@ Public API
     ``clear_btn``  "Use handcrafted features": enabled while an encoder is set
 
 ``use_selected()``  the selected model is checked off the GUI thread as `llmvis settings`
-    checks it (:func:`~llmvis_desktop.core.user_settings.find`'s parse: the folder inspected
-    again, its weights hashed); refused, the dialog's status line says why, naming the
+    checks it (:func:`~llmvis_desktop.core.user_settings.find`'s check: the folder inspected
+    again, its weights hashed, its saved .bin opt-in counting); refused, the dialog's status line says why, naming the
     folder, and nothing is stored; else the value is stored as the dialog stores its other
     choices (the window's writer) and ``chosen(value, words)`` is emitted
 ``use_handcrafted()``  the setting is taken away; ``chosen("", "")``
@@ -35,23 +35,25 @@ from typing import Optional
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from llmvis_desktop.core.suggest.discovery import ModelInfo, names_model
+from llmvis_desktop.core.suggest.discovery import ModelInfo, names_model, refusal
 from llmvis_desktop.core.suggest.learned_encoder import SETTING
 
 from ..latest_only import LatestOnly
 from .model_choices import saved_key
+from .model_rows import said_here
 
 #: the families whose image embeddings the learned suggester can learn from, as shown
 FAMILY_WORDS = {"clip": "CLIP", "siglip": "SigLIP"}
 PREFIX = "Learned suggester features: "
 
 
-def _checked(spec: str) -> str:
+def _checked(spec: str, stored: dict) -> str:
     """(off the GUI thread) ``spec`` as the setting stores it, checked as `llmvis settings`
-    checks it; :class:`~llmvis_desktop.core.user_settings.SettingRefused` naming it otherwise."""
+    checks it with the project's settings ``stored`` (its model's .bin opt-in);
+    :class:`~llmvis_desktop.core.user_settings.SettingRefused` naming it otherwise."""
     from llmvis_desktop.core import user_settings
 
-    return user_settings.find(SETTING).parse(spec)
+    return user_settings.find(SETTING).checked(spec, stored)
 
 
 def encoder_words(info: ModelInfo) -> str:
@@ -126,8 +128,11 @@ class EncoderChoice(QWidget):
         if info.kind != "labeler" or info.family not in FAMILY_WORDS:
             return (f"{info.name} is a {info.family_text} model ({info.kind or 'unknown kind'}); the learned "
                     f"suggester's encoder is a CLIP or SigLIP model.")
-        if info.problem:  # (its opt-ins do not count: the encoder loads safetensors, and no model code)
-            return f"Refused: {info.problem.removeprefix(info.path + ': ')}"
+        problem = info.problem
+        if problem and info.has_config:  # its saved .bin opt-in counts; remote code never (CLIP, SigLIP need none)
+            problem = refusal(info, allow_bin=self.dialog.choices.opted_in(info)[0])
+        if problem:
+            return f"Refused: {said_here(problem).removeprefix(info.path + ': ')}"
         spec = self.current()
         if spec and (spec == saved_key(info) or names_model(spec, info, self.dialog.model_dirs)):
             return f"{info.name} is already the learned suggester's encoder."
@@ -147,7 +152,8 @@ class EncoderChoice(QWidget):
         self._checking = info
         self.dialog.status_label.setText(f"Checking {info.name} as the learned suggester's encoder\u2026")
         self.show_current()
-        self.checker.submit(_checked, saved_key(info))
+        # (the settings as the dialog holds them: an opt-in just ticked counts, its write maybe under way)
+        self.checker.submit(_checked, saved_key(info), dict(self.dialog.choices.settings()))
         return True
 
     def _checked(self, value, error) -> None:
