@@ -90,8 +90,8 @@ def add_parsers(subparsers) -> None:
     im.add_argument("folder", help="the project's image folder")
     add_db(im)
     im.add_argument("--format", required=True, choices=readable, help="the input's format (docs/interchange.md)")
-    im.add_argument("path", help="file (coco, csv, labelstudio, cvat) or folder (yolo, jsonl, txt) to import; "
-                                 "a zip archive (any of them) is read as it is")
+    im.add_argument("path", help="file (coco, csv, labelstudio, cvat) or folder (yolo, jsonl, txt: its .txt or .caption "
+                                 "sidecars) to import; a zip archive (any of them) is read as it is")
     im.add_argument("--member", default=None, metavar="NAME",
                     help="in a zip archive, the file (or labelme, jsonl, yolo, txt folder) to import, when it holds "
                          "several")

@@ -66,7 +66,7 @@ FORMATS: dict[str, FormatSpec] = {
                       csv_fmt.parse, False, False, ".csv", _ALL),
     "jsonl": FormatSpec("jsonl", "Hugging Face imagefolder (metadata.jsonl per split)", hf_jsonl.export,
                         hf_jsonl.parse, True, True, "", _ALL),
-    "txt": FormatSpec("txt", "Caption .txt sidecars", txt_sidecar.export, txt_sidecar.parse,
+    "txt": FormatSpec("txt", "Caption .txt sidecars (import reads .caption too)", txt_sidecar.export, txt_sidecar.parse,
                       True, True, "", frozenset({"caption"}), next_to_images=True),
     "labelstudio": FormatSpec("labelstudio", "Label Studio JSON tasks (with predictions)", labelstudio.export,
                               labelstudio.parse, False, False, ".json", _ALL),

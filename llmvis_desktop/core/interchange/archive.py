@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Iterator, Optional
 
 from .common import InterchangeError
+from .sidecar_match import sidecar_suffix
 
 MAX_MEMBER_BYTES = 1 << 30  # 1 GiB: a COCO file of a large dataset is some hundreds of MB
 MAX_TOTAL_BYTES = 2 << 30
@@ -340,7 +341,7 @@ def _candidates(arc: Archive, fmt: str) -> list[str]:
         roots = {r for r in roots if not any(o != r and (o == "" or r.startswith(o + "/")) for o in roots)}
         return sorted(roots)
     if fmt in ("labelme", "txt"):  # the folder zipped (its one top folder), else the archive's top
-        if not any(n.lower().endswith(".json" if fmt == "labelme" else ".txt") for n in files):
+        if not any(n.lower().endswith(".json") if fmt == "labelme" else sidecar_suffix(n) for n in files):
             return []
         tops = {n.split("/", 1)[0] for n in files}
         one = next(iter(tops)) if len(tops) == 1 else None
@@ -370,7 +371,7 @@ def member_path(arc: Archive, fmt: str, member: Optional[str]) -> ArchivePath:
     if len(found) == 1:
         return ArchivePath(arc, found[0])
     if not found:
-        need = {"jsonl": "metadata.jsonl", "labelme": ".json file", "txt": ".txt sidecar",
+        need = {"jsonl": "metadata.jsonl", "labelme": ".json file", "txt": ".txt sidecar (nor .caption)",
                 "yolo": "split folder (train/, val/, valid/ or test/) with class folders"}.get(
             fmt, f"{FILE_SUFFIX.get(fmt, '')} file")
         raise InterchangeError(f"{zname}: a zip archive holding no {need} for the {fmt} format")

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from ..imaging.formats import SUPPORTED_EXTENSIONS
 from ..store import models as m
 from .common import PNG_SUFFIX, SECRET_SETTING, anon_suffix, neutral_name
-from .sidecar_match import fold as _fold, keep_closest, loose_hits, stem_of
+from .sidecar_match import fold as _fold, keep_closest, loose_hits, rank as _rank, stem_of
 
 
 def _alt_rel(project, root: str, alt) -> Optional[str]:
@@ -179,21 +179,22 @@ def match_images(project, s, resolved: list, warnings: list, source: str = "",
         if item.by_stem:
             hits = by_stem.get(rel, [])
             named = one(hits)
-            ranks[k] = 0
+            ranks[k] = _rank(0, item.where)  # photo.txt, then photo.caption
             if len(hits) > 1 and own is None:
                 several(item)
                 shown = ", ".join(sorted(repr(paths[i]) for i in hits)[:5])
                 warnings.append(f"{source} {item.where}: the name {rel!r} is ambiguous: images {shown} share it "
                                 f"(the same name with another suffix); skipped")
             elif not hits and own is None:  # photo.jpg.txt, Photo.TXT for photo.jpg
-                ranks[k], hits = loose_hits([n for n in (alt, rel) if n], by_name, stem_fold, by_fold)
+                form, hits = loose_hits([n for n in (alt, rel) if n], by_name, stem_fold, by_fold)
+                ranks[k] = _rank(form, item.where)
                 named = one(hits)
                 if len(hits) > 1:
                     several(item)
                     shown = ", ".join(sorted(repr(paths[i]) for i in hits)[:5])
                     warnings.append(f"{source} {item.where}: the sidecar could be any of images {shown} "
                                     f"(letter case ignored); skipped")
-                elif named is not None and ranks[k] >= 2:
+                elif named is not None and form >= 2:
                     by_case.append((item.where, paths[named]))
         elif item.by_tail:
             hits = _by_tail(rel, by_base, paths)

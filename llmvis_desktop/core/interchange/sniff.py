@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Optional
 
 from .common import InterchangeError
+from .sidecar_match import sidecar_suffix
 
 HEAD_BYTES = 64 << 10
 
@@ -24,7 +25,7 @@ WHAT = {
     "csv": "a CSV file",
     "jsonl": "a Hugging Face imagefolder (metadata.jsonl)",
     "yolo": "a YOLO classification folder (train/, val/ or test/ with a folder per class)",
-    "txt": "a folder of caption .txt sidecars",
+    "txt": "a folder of caption .txt or .caption sidecars",
     "labelme": "a labelme / X-AnyLabeling JSON file (one per image)",
 }
 
@@ -105,7 +106,7 @@ def _folder(path: Path) -> Optional[str]:
         return "yolo"
     with os.scandir(path) as it:  # (an export's own side files are no sidecar: llmvis_taxonomy.txt)
         names = [e.name for e in it if e.is_file() and not e.name.startswith(".") and e.name not in OWN_FILES]
-    if any(n.lower().endswith(".txt") for n in names):
+    if any(sidecar_suffix(n) for n in names):  # photo.txt, photo.caption
         return "txt"
     for n in sorted(n for n in names if n.lower().endswith(".json"))[:5]:  # labelme saves one beside each image
         if _file(path / n) == "labelme":

@@ -7,9 +7,10 @@ tools expect; an existing sidecar is replaced (each written whole, through a tem
 file: a full disk or a kill never leaves one cut short), and the sidecar of an image whose
 caption is now empty is removed when it holds a caption the image had here (only that
 exact path; the export says how many; a sidecar with other text stays),
-so a re-import does not bring the old caption back. Import reads every ``.txt`` under a
-folder and finds the image with the same path and stem; a stem shared by two
-images (``a.png`` and ``a.jpg``) is reported, not guessed.
+so a re-import does not bring the old caption back. Import reads every ``.txt`` and
+``.caption`` (kohya's older default) under a folder and finds the image with the same path
+and stem (:mod:`.sidecar_match`: an image with both reads its ``.txt``, the other reported);
+a stem shared by two images (``a.png`` and ``a.jpg``) is reported, not guessed.
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from .export_context import ExportContext
 from .files import none_of
 from .files import prepare_folder, write_atomic
 from .parsing import ImportItem, ParsedFile, check_text
+from .sidecar_match import sidecar_suffix
 
 MAX_BYTES = 1 << 20
 
@@ -126,13 +128,14 @@ def _past_captions(project, image_ids) -> dict[int, set[str]]:
 def parse(path: Path) -> ParsedFile:
     """The captions of the sidecars under ``path``, a folder on disk or in a zip archive
     (:class:`.archive.ArchivePath`: a zipped caption dataset, matched by each sidecar's
-    path without ``.txt``)."""
+    path without ``.txt`` or ``.caption``)."""
     path = as_path(path)
     items = []
     for dirpath, dirnames, filenames in walk(path):  # symlinked folders are not followed
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for fn in sorted(filenames):
-            if not fn.lower().endswith(".txt") or fn.startswith("."):
+            suffix = sidecar_suffix(fn)
+            if suffix is None or fn.startswith("."):
                 continue
             full = dirpath / fn
             rel = full.relative_to(path).as_posix()
@@ -146,9 +149,9 @@ def parse(path: Path) -> ParsedFile:
             except UnicodeDecodeError as exc:
                 raise InterchangeError(f"{rel}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
             check_text(text, rel, "caption")
-            stem = rel[: -len(".txt")]
+            stem = rel[: -len(suffix)]
             items.append(ImportItem(stem, rel, caption=text.rstrip("\r\n") or None, by_stem=True,
                                     alt=None if isinstance(full, ArchivePath) else full.with_suffix("")))
     if not items:
-        raise InterchangeError(f"{path}: no .txt sidecar in the folder")
+        raise InterchangeError(f"{path}: no .txt or .caption sidecar in the folder")
     return ParsedFile(items)
