@@ -32,4 +32,4 @@ def test_an_empty_yolo_export_is_not_taken_for_caption_sidecars(tmp_path):
         assert (out / "llmvis_taxonomy.txt").is_file()
         with pytest.raises(InterchangeError) as err:
             import_file(project, "yolo", out)
-    assert "no train/" in str(err.value) and "caption .txt sidecars" not in str(err.value)
+    assert "no train/" in str(err.value) and "caption .txt" not in str(err.value)
