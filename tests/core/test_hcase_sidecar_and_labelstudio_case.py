@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
 import pytest
-from PIL import Image
 
 from llmvis_desktop import cli_interchange
 from llmvis_desktop.core.interchange import import_file
-from llmvis_desktop.core.project import Project
+
+from sidecar_project import captions, open_project, write_sidecars
 
 IMAGES = ("photo.jpg", "c.png", "c.jpg", "some/dir/Photo2.JPG", "x/cat.png", "y/cat.png", "dir/Other.png",
           "some dir/my pic.png", "dog.png", "cafe01-scan.png")
@@ -22,26 +21,9 @@ IMAGES = ("photo.jpg", "c.png", "c.jpg", "some/dir/Photo2.JPG", "x/cat.png", "y/
 
 @pytest.fixture
 def proj(tmp_path):
-    root = tmp_path / "proj"
-    for i, rel in enumerate(IMAGES):
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        Image.fromarray(np.full((4 + i, 5, 3), i * 20, np.uint8)).save(root / rel)
-    p = Project.open(root)
-    p.scan()
+    p = open_project(tmp_path / "proj", IMAGES, 20)
     yield p
     p.close()
-
-
-def _captions(p):
-    return {r.relpath: r.caption for r in p.images(p.image_ids())}
-
-
-def _sidecars(folder, texts: dict):
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, text in texts.items():
-        (folder / name).parent.mkdir(parents=True, exist_ok=True)
-        (folder / name).write_text(text, encoding="utf-8")
-    return folder
 
 
 def _tasks(f, images):
@@ -53,9 +35,9 @@ def _tasks(f, images):
 
 
 def test_a_sidecar_in_another_letter_case_names_its_image(proj, tmp_path):
-    side = _sidecars(tmp_path / "caps", {"Photo.TXT": "upper case sidecar", "SOME/DIR/photo2.txt": "folders too"})
+    side = write_sidecars(tmp_path / "caps", {"Photo.TXT": "upper case sidecar", "SOME/DIR/photo2.txt": "folders too"})
     rep = import_file(proj, "txt", side)
-    caps = _captions(proj)
+    caps = captions(proj)
     assert caps["photo.jpg"] == "upper case sidecar" and caps["some/dir/Photo2.JPG"] == "folders too"
     assert rep.matched == 2 and not rep.unmatched and not rep.several
     assert ("Photo.TXT", "photo.jpg") in rep.matched_by_case
@@ -64,23 +46,23 @@ def test_a_sidecar_in_another_letter_case_names_its_image(proj, tmp_path):
 
 def test_a_sidecar_with_the_whole_image_name(proj, tmp_path):
     # c.txt would be c.png or c.jpg (ambiguous); c.png.txt says which
-    side = _sidecars(tmp_path / "caps", {"photo.jpg.txt": "whole name", "c.png.txt": "the png one"})
+    side = write_sidecars(tmp_path / "caps", {"photo.jpg.txt": "whole name", "c.png.txt": "the png one"})
     rep = import_file(proj, "txt", side)
-    caps = _captions(proj)
+    caps = captions(proj)
     assert (caps["photo.jpg"], caps["c.png"], caps["c.jpg"]) == ("whole name", "the png one", None)
     assert rep.matched == 2 and not rep.unmatched and not rep.several
     # beside the image in the project, its whole name in another letter case
     root = proj.root
     (root / "some/dir/photo2.jpg.txt").write_text("beside it", encoding="utf-8")
     rep = import_file(proj, "txt", root / "some")
-    assert _captions(proj)["some/dir/Photo2.JPG"] == "beside it" and rep.matched == 1
+    assert captions(proj)["some/dir/Photo2.JPG"] == "beside it" and rep.matched == 1
 
 
 def test_two_sidecars_of_one_image_the_exact_one_is_read_the_other_reported(proj, tmp_path):
-    side = _sidecars(tmp_path / "caps", {"photo.txt": "exact", "photo.jpg.txt": "whole name",
+    side = write_sidecars(tmp_path / "caps", {"photo.txt": "exact", "photo.jpg.txt": "whole name",
                                           "DOG.txt": "case", "dog.png.txt": "whole dog"})
     rep = import_file(proj, "txt", side)
-    caps = _captions(proj)
+    caps = captions(proj)
     assert caps["photo.jpg"] == "exact"  # photo.txt, the name llmvis's own export writes
     assert caps["dog.png"] == "whole dog"  # the whole name in its case before another case
     assert sorted(rep.sidecars_skipped) == [("DOG.txt", "dog.png", "dog.png.txt"),
@@ -95,9 +77,9 @@ def test_two_sidecars_of_one_image_the_exact_one_is_read_the_other_reported(proj
 
 
 def test_two_sidecars_as_loose_as_each_other_are_both_skipped(proj, tmp_path):
-    side = _sidecars(tmp_path / "caps", {"PHOTO.txt": "one", "Photo.txt": "other", "dog.txt": "dog"})
+    side = write_sidecars(tmp_path / "caps", {"PHOTO.txt": "one", "Photo.txt": "other", "dog.txt": "dog"})
     rep = import_file(proj, "txt", side)
-    caps = _captions(proj)
+    caps = captions(proj)
     assert caps["photo.jpg"] is None and caps["dog.png"] == "dog"
     assert sorted(rep.sidecars_skipped) == [("PHOTO.txt", "photo.jpg", ""), ("Photo.txt", "photo.jpg", "")]
     assert not rep.unmatched and rep.matched == 1
@@ -109,7 +91,7 @@ def test_labelstudio_local_files_in_another_letter_case(proj, tmp_path):
                                       "http://localhost:8080/data/local-files/?d=srv/DATA/C.PNG",  # folders above
                                       "/data/local-files/?d=DIR/OTHER.PNG"])
     rep = import_file(proj, "labelstudio", f)
-    caps = _captions(proj)
+    caps = captions(proj)
     assert caps["some/dir/Photo2.JPG"] == "/data/local-files/?d=some/dir/photo2.jpg"
     assert caps["c.png"].endswith("C.PNG") and caps["c.jpg"] is None
     assert caps["dir/Other.png"] == "/data/local-files/?d=DIR/OTHER.PNG"
@@ -124,7 +106,7 @@ def test_labelstudio_upload_hash_prefix_of_6_to_32_hex_digits(proj, tmp_path):
                                       "/data/upload/3/" + "a" * 33 + "-dog.png",  # 33: not a prefix
                                       "/data/upload/3/cafe01-scan.png"])  # the file's own name began so
     rep = import_file(proj, "labelstudio", f)
-    caps = _captions(proj)
+    caps = captions(proj)
     assert caps["photo.jpg"] == "/data/upload/3/1a2b3c-photo.jpg"
     assert caps["dog.png"].endswith("0f-dog.png")
     assert caps["cafe01-scan.png"] == "/data/upload/3/cafe01-scan.png"
@@ -136,7 +118,7 @@ def test_labelstudio_percent_encoded_names(proj, tmp_path):
     f = _tasks(tmp_path / "ls.json", ["/data/local-files/?d=Some%20Dir/My%20Pic.PNG",
                                       "/data/upload/7/abcdef12-Photo%2EJPG"])
     rep = import_file(proj, "labelstudio", f)
-    caps = _captions(proj)
+    caps = captions(proj)
     assert caps["some dir/my pic.png"] == "/data/local-files/?d=Some%20Dir/My%20Pic.PNG"
     assert caps["photo.jpg"] == "/data/upload/7/abcdef12-Photo%2EJPG"
     assert rep.matched == 2 and not rep.unmatched
@@ -148,7 +130,7 @@ def test_labelstudio_path_end_of_two_images_is_reported_not_guessed(proj, tmp_pa
                                       "/data/local-files/?d=other.png",  # only dir/Other.png ends so
                                       "/data/local-files/?d=nowhere/none.png"])
     rep = import_file(proj, "labelstudio", f)
-    caps = _captions(proj)
+    caps = captions(proj)
     assert caps["x/cat.png"] is None and caps["y/cat.png"] is None
     assert caps["dir/Other.png"] == "/data/local-files/?d=other.png"
     assert rep.several == ["z/cat.png"] and rep.unmatched == ["nowhere/none.png"] and rep.matched == 1

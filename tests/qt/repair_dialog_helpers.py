@@ -41,3 +41,17 @@ def telea_preview(qtbot, src, project):
     dlg.run_repair()
     qtbot.waitUntil(lambda: "telea" in dlg.results, timeout=15000)
     return dlg
+
+
+def telea_saved(qtbot, dlg):
+    """A telea repair of what ``dlg``'s mask covers made and Accepted: the ``repaired``
+    result (its repair id, output and mask paths); fails with the status line when none."""
+    dlg.method.setCurrentIndex(dlg.method.findData("telea"))
+    dlg.run_repair()
+    qtbot.waitUntil(lambda: "telea" in dlg.results, timeout=15000)
+    got = []
+    dlg.repaired.connect(got.append)
+    dlg.save_repair()
+    qtbot.waitUntil(lambda: not dlg.saving, timeout=15000)
+    assert got, dlg.status.text()
+    return got[0]

@@ -6,19 +6,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from repair_dialog_helpers import brick_project_fixture  # noqa: F401 - the brick_project fixture
+from repair_dialog_helpers import brick_project_fixture, telea_saved  # noqa: F401 - the brick_project fixture
 
 
 def _saved_source(qtbot, dlg, p):
-    dlg.method.setCurrentIndex(dlg.method.findData("telea"))
-    dlg.run_repair()
-    qtbot.waitUntil(lambda: "telea" in dlg.results, timeout=15000)
-    got = []
-    dlg.repaired.connect(got.append)
-    dlg.save_repair()
-    qtbot.waitUntil(lambda: not dlg.saving, timeout=15000)
-    assert got, dlg.status.text()
-    (rec,) = [r for r in p.repairs(p.image_by_path("brick.png").id) if r.id == got[0].repair_id]
+    saved = telea_saved(qtbot, dlg)
+    (rec,) = [r for r in p.repairs(p.image_by_path("brick.png").id) if r.id == saved.repair_id]
     return rec.params["mask_source"]
 
 

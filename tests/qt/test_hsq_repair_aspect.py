@@ -18,6 +18,8 @@ from pydicom.uid import ExplicitVRLittleEndian
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
+from repair_dialog_helpers import telea_saved
+
 ROWS, COLS = 600, 800  # larger than the dialog at 1:1 (Ctrl+1 never zooms out past fit)
 
 
@@ -180,16 +182,9 @@ def test_the_saved_mask_and_repair_keep_the_stored_size(qtbot, tmp_path):
     painted = dlg.editor.mask().copy()
     ys, xs = np.nonzero(painted)  # a disc 12 shown pixels across: 6 stored columns by 12 rows
     assert painted[ROWS // 2, COLS // 2] and abs(np.ptp(xs) + 1 - 6) <= 1 and abs(np.ptp(ys) + 1 - 12) <= 1
-    dlg.method.setCurrentIndex(dlg.method.findData("telea"))
-    dlg.run_repair()
-    qtbot.waitUntil(lambda: "telea" in dlg.results, timeout=15000)
-    got = []
-    dlg.repaired.connect(got.append)
-    dlg.save_repair()
-    qtbot.waitUntil(lambda: not dlg.saving, timeout=15000)
-    assert got, dlg.status.text()
-    mask = np.asarray(Image.open(got[0].mask_path))
+    saved = telea_saved(qtbot, dlg)
+    mask = np.asarray(Image.open(saved.mask_path))
     assert mask.shape[:2] == (ROWS, COLS)
     assert np.array_equal(mask.reshape(ROWS, COLS, -1)[..., 0] > 127, painted)
-    assert np.asarray(read_image(got[0].output_path).pixels).shape[:2] == (ROWS, COLS)
+    assert np.asarray(read_image(saved.output_path).pixels).shape[:2] == (ROWS, COLS)
     dlg.reject()
