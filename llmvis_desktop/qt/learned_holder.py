@@ -75,6 +75,16 @@ class LearnedHolder:
         self._built += 1
         self.suggester = self._built_with = None
 
+    def recheck(self) -> bool:
+        """An opt-in was unticked: a suggester built with an encoder is built again at the
+        next job, whose check then sees the opt-ins as they are (a `.bin` encoder no longer
+        opted in is refused, not kept in use); the encoder chosen stays. True when dropped."""
+        if not self._built_with:
+            return False
+        self._built += 1
+        self.suggester = self._built_with = None
+        return True
+
     def follow(self, value: str) -> bool:
         """The project's ``learned_encoder`` as the window now holds it ("": none; a
         teammate's choice, `llmvis settings`): True when the suggester was built (or is to

@@ -155,6 +155,9 @@ class ModelJobsMixin:
         refused when next used). True when that was queued at once, False when it waits for
         the running model job."""
         self.asker.refresh()
+        holder = getattr(self, "_holder", None)
+        if not on and holder is not None:
+            holder.recheck()  # its encoder may have been a `.bin` one opted in
         return True if on else self.free_unused_models()
 
     def free_unused_models(self) -> bool:

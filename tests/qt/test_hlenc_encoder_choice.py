@@ -281,3 +281,38 @@ def test_a_refused_write_of_the_encoder_goes_back_to_what_is_stored(qtbot, windo
     assert dlg.encoder.use_btn.isEnabled() and not dlg.encoder.clear_btn.isEnabled()
     assert _stored(project) is None
     assert isinstance(sc._holder.get().extractor, HandcraftedFeatures)  # as stored, not as chosen
+
+
+def test_unticking_a_bin_encoders_opt_in_stops_its_use(qtbot, window, tmp_path, models):
+    """A `.bin` CLIP opted in and chosen as the encoder, then its opt-in unticked: the window
+    kept the suggester it had built with it, so the next learned run still used the pickle."""
+    import torch
+    from safetensors.torch import load_file
+
+    from llmvis_desktop.core.suggest.discovery import ModelRefused
+
+    win, sc = window, window.suggest_ctl
+    pickled = tmp_path / "models" / "clip-bin"
+    shutil.copytree(models / "tiny-clip", pickled)
+    torch.save(load_file(str(pickled / "model.safetensors")), pickled / "pytorch_model.bin")
+    (pickled / "model.safetensors").unlink()
+    win.config.model_dirs = [str(tmp_path / "models")]
+    open_and_index(qtbot, win, _reviewed_folder(tmp_path))
+    sc.learned_ready = True
+    dlg = _models_dialog(qtbot, win)
+    assert dlg.select_path(str(pickled))
+    dlg.bin_box.setChecked(True)
+    with qtbot.waitSignal(dlg.encoder.chosen, timeout=60000):
+        dlg.encoder.use_btn.click()
+    qtbot.waitUntil(lambda: _stored(win.project) == str(pickled.resolve()), timeout=20000)
+    qtbot.waitUntil(lambda: "bin" in (win.project.settings().get("model_optins") or {}).get(str(pickled), ()),
+                    timeout=20000)
+    result = _run_learned(qtbot, sc)
+    assert not isinstance(result, BaseException), result
+    assert isinstance(sc.learned.extractor, ClipFeatures)
+
+    dlg.bin_box.setChecked(False)
+    assert sc.learned is None  # built again at the next run, which checks the opt-ins as they are now
+    qtbot.waitUntil(lambda: not (win.project.settings().get("model_optins") or {}).get(str(pickled)), timeout=20000)
+    exc = _run_learned(qtbot, sc)
+    assert isinstance(exc, ModelRefused) and str(pickled) in str(exc), exc
