@@ -15,8 +15,10 @@ Public API
                                       (pixels per inch or cm, or "" no unit: a ratio).
 ``tiff_spacing(tags, turned)``        a TIFF page's X/YResolution and ResolutionUnit
                                       (tifffile's tags or Pillow's ``tag_v2``).
+``exif_spacing(raw, turned)``         an EXIF block's X/YResolution and ResolutionUnit.
 ``pil_spacing(im, turned)``           a Pillow image's: a TIFF's tags, a JPEG's JFIF
-                                      density, a PNG's pHYs (``dpi`` or ``aspect``).
+                                      density, a PNG's pHYs (``dpi`` or ``aspect``), else
+                                      its EXIF's (a JFIF in inch or cm wins over EXIF).
 ``display_scale(meta) -> (sx, sy)``   how much to stretch x and y on screen (one is 1.0,
                                       the other at least 1; (1, 1) for square pixels).
 ``spacing_text(meta) -> str``         "pixels 1 × 0.5 mm" (width × height, as the
@@ -103,6 +105,8 @@ _MM_PER = {"inch": 25.4, "cm": 10.0, "": None}
 #: TIFF ResolutionUnit (296) -> unit (absent: inch, the TIFF default)
 TIFF_UNITS = {1: "", 2: "inch", 3: "cm"}
 _JFIF_UNITS = {0: "", 1: "inch", 2: "cm"}
+#: formats whose ``dpi`` Pillow reads from the JFIF density or, without one, EXIF
+_DPI_FROM_EXIF = frozenset({"JPEG", "MPO"})
 
 
 def _number(value) -> float | None:
@@ -160,26 +164,60 @@ def tiff_spacing(tags, turned: bool = False) -> tuple[float, float, str] | None:
     return _turned(got, turned)
 
 
+def exif_spacing(raw, turned: bool = False) -> tuple[float, float, str] | None:
+    """The pixel spacing an EXIF block's IFD0 says: XResolution (0x011A), YResolution
+    (0x011B) and ResolutionUnit (0x0128; absent: inch), as a TIFF's
+    (:func:`tiff_spacing`: the same tags). ``raw``: the block as Pillow keeps it in
+    ``info["exif"]`` (with or without its ``Exif\\0\\0`` start). None for no block, one
+    that cannot be read, or a resolution that says nothing (equal, missing, damaged)."""
+    if not raw:
+        return None
+    from PIL import Image
+
+    try:
+        exif = Image.Exif()
+        exif.load(raw)
+        return tiff_spacing(exif, turned)
+    except Exception:  # unreadable EXIF never blocks reading the pixels: shown square
+        return None
+
+
+def _jfif_spacing(info) -> tuple[tuple[float, float, str] | None, bool]:
+    """(the spacing a JPEG's JFIF density says, whether it has the last word): a density
+    in inch or cm has it, equal or not; one of no unit (0, a ratio) has it only when it
+    says a ratio other than 1:1 (Pillow, most cameras and editors write 1:1 "no unit",
+    which says nothing, and EXIF may then say more); no JFIF has none."""
+    if "jfif_density" not in info:
+        return None, False
+    density, unit = info["jfif_density"], _JFIF_UNITS.get(info.get("jfif_unit"), "?")
+    got = spacing_from_resolution(density[0], density[1], unit)
+    return got, unit in ("inch", "cm") or got is not None
+
+
 def pil_spacing(im, turned: bool = False) -> tuple[float, float, str] | None:
     """A Pillow image's pixel spacing: a TIFF's resolution tags (:func:`tiff_spacing`),
-    a JPEG's JFIF density (unit 0: a ratio), else the ``dpi`` Pillow read (a PNG's pHYs
-    per metre, a BMP's) or a PNG's ``aspect`` (pHYs of unknown unit: a ratio)."""
+    a JPEG's JFIF density (unit 0: a ratio), a PNG's pHYs (the ``dpi`` Pillow read per
+    metre, a BMP's too, or ``aspect``: pHYs of unknown unit, a ratio), else its EXIF's
+    resolution (:func:`exif_spacing`: a camera JPEG or WebP whose JFIF says 1:1 of no
+    unit, or that has none). ``turned``: shown turned a quarter (EXIF orientation 5-8)."""
     info = getattr(im, "info", None) or {}
     try:
         if im.format == "TIFF":
             return tiff_spacing(im.tag_v2, turned)
-        if "jfif_density" in info:  # (a JPEG's dpi may be its EXIF's, one value for both)
-            density = info["jfif_density"]
-            got = spacing_from_resolution(density[0], density[1], _JFIF_UNITS.get(info.get("jfif_unit"), "?"))
-        elif "dpi" in info:
-            got = spacing_from_resolution(info["dpi"][0], info["dpi"][1], "inch")
-        elif "aspect" in info:
-            got = spacing_from_resolution(info["aspect"][0], info["aspect"][1], "")
-        else:
-            return None
+        got, final = _jfif_spacing(info)
+        # a JFIF density in inch or cm wins over an EXIF resolution that disagrees with it:
+        # JFIF is the JPEG's own header, and what decoders and editors show and update
+        if final:
+            return _turned(got, turned)
+        if im.format not in _DPI_FROM_EXIF:  # (a JPEG's dpi is its JFIF's, or EXIF's XResolution twice)
+            if "dpi" in info:  # a PNG's pHYs per metre: its own, as a JFIF's in inch or cm
+                return _turned(spacing_from_resolution(info["dpi"][0], info["dpi"][1], "inch"), turned)
+            got = spacing_from_resolution(info["aspect"][0], info["aspect"][1], "") if "aspect" in info else None
+            if got is not None:
+                return _turned(got, turned)
     except (TypeError, ValueError, IndexError, AttributeError):
         return None
-    return _turned(got, turned)
+    return exif_spacing(info.get("exif"), turned)
 
 
 def display_scale(meta) -> tuple[float, float]:
@@ -232,5 +270,5 @@ def stretched(im, meta, size: int):
     return im.resize((max(1, round(w * f)), max(1, round(h * f))), Image.Resampling.BICUBIC, reducing_gap=2.0)
 
 
-__all__ = ["MAX_RATIO", "TIFF_UNITS", "display_scale", "physical_size", "pil_spacing", "spacing_from_resolution",
+__all__ = ["MAX_RATIO", "TIFF_UNITS", "display_scale", "exif_spacing", "physical_size", "pil_spacing", "spacing_from_resolution",
            "spacing_of", "spacing_text", "stretched", "tiff_spacing"]

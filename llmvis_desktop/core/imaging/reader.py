@@ -328,6 +328,7 @@ def _read_pillow(fh, path, frame, max_pixels, draft_side=None, plain=False):
             raise _decode_error(path, exc) from None
         if frame:  # a page of a multi-page file has its own size (Pillow checks only the first)
             check_size(path, im.size[0], im.size[1], max_pixels, page_of(frame, meta.frames))
+            meta = replace(meta, pixel_spacing=pil_spacing(im, _pil_orientation(im) >= 5))  # its own resolution
         elif meta.bit_depth == 16 and png16.deep_colour_channels(im):
             fh.seek(0)
             data = fh.read()

@@ -79,8 +79,9 @@ JPEG_QUALITY = 85
 #: their physical shape (:mod:`.aspect`), a gray DICOM saying Presentation LUT Shape INVERSE
 #: inverted (both were shown as stored), and a multi-page TIFF of such channels its first
 #: page's first channel (the second was alpha); 8: a TIFF, PNG or JPEG whose resolution
-#: differs in x and y (a repair of such a DICOM) stretched as a DICOM is (shown squashed)
-RENDER_VERSION = 8
+#: differs in x and y (a repair of such a DICOM) stretched as a DICOM is (shown squashed);
+#: 9: a JPEG or WebP whose unequal resolution is in its EXIF only stretched too (was square)
+RENDER_VERSION = 9
 TOUCH_AFTER_S = 3600  # a hit marks an entry used when its mark is older than this
 PRUNE_TARGET = 0.9  # a cache over its limit is pruned down to this fraction of it
 STALE_TMP_S = 86400  # a temporary file this old was left by a crash

@@ -9,6 +9,7 @@ imports it when it first reads a TIFF, as it does :mod:`.dicom`.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 from PIL import Image
@@ -224,7 +225,9 @@ def read_tiff(fh, path, frame, max_pixels, *, decode: bool):
             at, channel = divmod(frame, stack) if stack else (frame, 0)
             page = tf.pages[at]
             if at:  # every page has its own size: checked from its header, before decoding
-                page_w, page_h = _tiff_page_info(page)[:2]
+                page_w, page_h, *_, page_turn = _tiff_page_info(page)
+                # and its own resolution: the page is shown at its own physical aspect
+                meta = replace(meta, pixel_spacing=tiff_spacing(page.tags, page_turn >= 5))
                 check_size(path, page_w, page_h, max_pixels, page_of(at, pages))
                 _check_data_inside(tf, page, path, page_of(at, pages))
                 _check_pixel_bytes(page, path, page_of(at, pages))
