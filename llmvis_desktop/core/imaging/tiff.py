@@ -226,8 +226,10 @@ def read_tiff(fh, path, frame, max_pixels, *, decode: bool):
             page = tf.pages[at]
             if at:  # every page has its own size: checked from its header, before decoding
                 page_w, page_h, *_, page_turn = _tiff_page_info(page)
-                # and its own resolution: the page is shown at its own physical aspect
-                meta = replace(meta, pixel_spacing=tiff_spacing(page.tags, page_turn >= 5))
+                # and its own resolution: the page is shown at its own physical aspect; the
+                # meta says the page's size (it said the first page's beside this page's pixels)
+                meta = replace(meta, width=page_w, height=page_h,
+                               pixel_spacing=tiff_spacing(page.tags, page_turn >= 5))
                 check_size(path, page_w, page_h, max_pixels, page_of(at, pages))
                 _check_data_inside(tf, page, path, page_of(at, pages))
                 _check_pixel_bytes(page, path, page_of(at, pages))
