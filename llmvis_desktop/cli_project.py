@@ -118,7 +118,6 @@ def cmd_settings(args) -> int:
         if reset and (args.name is None or args.value is not None):
             raise us.SettingRefused("--reset takes a NAME and no VALUE (llmvis settings FOLDER NAME --reset)")
         if args.name is not None:
-            us.find(args.name)
             setting = us.find(args.name)
             # refused before any project is opened; one whose check reads the project (the
             # encoder: its model's saved .bin opt-in), there when the folder holds a project

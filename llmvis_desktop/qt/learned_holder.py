@@ -72,6 +72,11 @@ class LearnedHolder:
         next job builds the suggester again with it. Not waiting on a build under way (on
         the GUI thread): that build is used by its own job only."""
         self._chosen = chosen
+        self._forget()
+
+    def _forget(self) -> None:
+        """The built suggester is not used again: the next job builds one (a build under way
+        now is used by its own job only)."""
         self._built += 1
         self.suggester = self._built_with = None
 
@@ -81,8 +86,7 @@ class LearnedHolder:
         opted in is refused, not kept in use); the encoder chosen stays. True when dropped."""
         if not self._built_with:
             return False
-        self._built += 1
-        self.suggester = self._built_with = None
+        self._forget()
         return True
 
     def follow(self, value: str) -> bool:

@@ -45,6 +45,7 @@ from .model_rows import said_here
 #: the families whose image embeddings the learned suggester can learn from, as shown
 FAMILY_WORDS = {"clip": "CLIP", "siglip": "SigLIP"}
 PREFIX = "Learned suggester features: "
+USE_TIP = "The learned suggester learns from this model's image embeddings"
 
 
 def _checked(spec: str, stored: dict) -> str:
@@ -56,9 +57,13 @@ def _checked(spec: str, stored: dict) -> str:
     return user_settings.find(SETTING).checked(spec, stored)
 
 
+def _family(info: ModelInfo) -> str:
+    return FAMILY_WORDS.get(info.family or "", info.family_text)
+
+
 def encoder_words(info: ModelInfo) -> str:
     """``CLIP (tiny-clip)``: the family and the model's name."""
-    return f"{FAMILY_WORDS.get(info.family or '', info.family_text)} ({info.name})"
+    return f"{_family(info)} ({info.name})"
 
 
 class EncoderChoice(QWidget):
@@ -72,7 +77,7 @@ class EncoderChoice(QWidget):
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.use_btn = QPushButton("Use as learned suggester's encoder")
         self.clear_btn = QPushButton("Use handcrafted features")
-        self.use_btn.setToolTip("The learned suggester learns from this model's image embeddings")
+        self.use_btn.setToolTip(USE_TIP)
         for b in (self.use_btn, self.clear_btn):
             b.setAutoDefault(False)
             b.setDefault(False)
@@ -106,7 +111,7 @@ class EncoderChoice(QWidget):
             self.label.setText(PREFIX + "handcrafted (colour, texture, gradients)")
         else:
             info = self._info_of(spec)
-            family = FAMILY_WORDS.get(info.family or "", info.family_text) if info is not None else "the encoder"
+            family = _family(info) if info is not None else "the encoder"
             self.label.setText(f"{PREFIX}{family} at {spec}")
         self.label.setToolTip(self.label.text())
         self.clear_btn.setEnabled(bool(spec) and self._checking is None)
@@ -115,7 +120,7 @@ class EncoderChoice(QWidget):
     def selection_changed(self, info: Optional[ModelInfo]) -> None:
         why = self._why_not(info)
         self.use_btn.setEnabled(not why)
-        self.use_btn.setToolTip(why or "The learned suggester learns from this model's image embeddings")
+        self.use_btn.setToolTip(why or USE_TIP)
 
     def _why_not(self, info: Optional[ModelInfo]) -> str:
         """Why ``info`` cannot be chosen as the encoder now ("" when it can)."""
