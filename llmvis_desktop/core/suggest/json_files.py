@@ -24,24 +24,28 @@ def damaged_json(folder: Path | str, limit: int = 3) -> Optional[str]:
         files = sorted(p for p in folder.iterdir() if p.name.endswith(".json") and p.is_file())
     except OSError:
         return None
-    bad: list[str] = []
-    for p in files:
-        try:
-            size = p.stat().st_size
-            if size > MAX_BYTES:
-                continue
-            if size == 0:
-                bad.append(f"{p.name} is empty (0 bytes)")
-                continue
-            json.loads(p.read_bytes())
-        except OSError:
-            continue  # unreadable is another problem, said by the load's own error
-        except ValueError as exc:
-            bad.append(f"{p.name} is not valid JSON ({_short(exc)}; {size:,} bytes, cut short?)")
+    bad = [why for why in map(damaged_file, files) if why]
     if not bad:
         return None
     more = f" and {len(bad) - limit} more" if len(bad) > limit else ""
     return "; ".join(bad[:limit]) + more + "; fetch or copy the model again"
+
+
+def damaged_file(p: Path) -> Optional[str]:
+    """``'NAME is not valid JSON (...)'`` (or ``is empty``) for one JSON file; None when it
+    parses, is missing or unreadable (another problem, said elsewhere) or is too large to read."""
+    try:
+        size = p.stat().st_size
+        if size > MAX_BYTES:
+            return None
+        if size == 0:
+            return f"{p.name} is empty (0 bytes)"
+        json.loads(p.read_bytes())
+    except OSError:
+        return None
+    except ValueError as exc:
+        return f"{p.name} is not valid JSON ({_short(exc)}; {size:,} bytes, cut short?)"
+    return None
 
 
 def _short(exc: ValueError) -> str:

@@ -153,7 +153,27 @@ def missing_files(path) -> Optional[str]:
     """Why a load would refuse the folder for files it lacks (tokenizer, image processor
     settings), or None: what :func:`need_tokenizer` and :func:`need_image_processor` check,
     said before a load (the model list), both when both are missing."""
-    return "; ".join(why for why in (missing_tokenizer(path), missing_image_processor(path)) if why) or None
+    return "; ".join(why for why in (missing_tokenizer(path), missing_image_processor(path),
+                                      damaged_generation_config(path)) if why) or None
+
+
+def need_generation_config(path) -> None:
+    """Refuse a model folder whose ``generation_config.json`` does not parse: transformers
+    loads the model all the same, with default generation settings (its start, end and
+    length settings gone), and the captions come out otherwise than the model's author set."""
+    why = damaged_generation_config(path)
+    if why:
+        _refuse(f"{Path(path)}: {why}")
+
+
+def damaged_generation_config(path) -> Optional[str]:
+    """Why the folder's ``generation_config.json`` cannot be used (cut short, empty), or None
+    (none there is fine: the model's config holds the settings then)."""
+    from .json_files import damaged_file
+
+    why = damaged_file(Path(path) / "generation_config.json")
+    return (f"{why}; transformers would ignore it and caption with default generation settings; "
+            f"fetch or copy the model again") if why else None
 
 
 def _refuse(msg: str):

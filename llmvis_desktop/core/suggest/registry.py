@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Optional, Sequence
 
 from .loading import from_pretrained as _from_pretrained
-from .loading import need_image_processor, need_tokenizer
+from .loading import need_generation_config, need_image_processor, need_tokenizer
 
 DEFAULT_CAPTION_INSTRUCTION = "Describe this image in one sentence."
 DEFAULT_LABEL_TEMPLATE = "a photo of a {label} defect"
@@ -81,6 +81,7 @@ class Family:
         kw = dict(local_files_only=True, trust_remote_code=trust_remote_code)
         need_tokenizer(path)
         need_image_processor(path)
+        need_generation_config(path)
         processor = self.make_processor(path, kw)
         model = _from_pretrained(cls, path, dtype, kw, use_safetensors)
         model.to(device)
