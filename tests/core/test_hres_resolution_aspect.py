@@ -6,6 +6,7 @@ and the repair dialog, where its source was shown at its physical aspect."""
 from __future__ import annotations
 
 import copy
+import io
 import struct
 import zlib
 
@@ -237,3 +238,51 @@ def test_a_repaired_dicom_keeps_an_aspect_said_by_other_tags(tmp_path, tag, valu
         assert display_scale(meta) == pytest.approx((2.0, 1.0))
         assert meta.pixel_spacing[:2] == pytest.approx(spacing[0]) and meta.pixel_spacing[2] == spacing[1]
     assert make_thumbnail(out, 64).size == make_thumbnail(src, 64).size == (64, 24)
+
+
+@pytest.mark.parametrize("case", ["dicom-aspect-ratio", "png-phys-unit-0", "jpeg-jfif-unit-0", "png16-rgb"])
+def test_a_bare_ratio_is_kept_in_a_repaired_png(tmp_path, case):
+    """A ratio of no unit (Pixel Aspect Ratio 1\\2, a pHYs of unknown unit, a JFIF density of
+    unit 0) saved as a PNG: Pillow writes pHYs only from dpi, and the repair came out square."""
+    if case == "dicom-aspect-ratio":
+        src = _dicom(tmp_path / "cr.dcm", False)
+        ds = pydicom.dcmread(src)
+        del ds["PixelSpacing"]
+        ds.PixelAspectRatio = [1, 2]
+        ds.save_as(src, enforce_file_format=False)
+        out = tmp_path / "r.png"  # a PNG asked for (--out)
+    elif case == "png-phys-unit-0":
+        src, out = _png_phys(tmp_path / "a.png", 1, 2, 0), None
+    elif case == "jpeg-jfif-unit-0":
+        src, out = _jpeg(tmp_path / "a.jpg", 1, 2, 0), None
+    else:  # 16-bit colour: the PNG the repair writes itself (Pillow writes none)
+        src = tmp_path / "rgb16.tif"
+        rgb = np.stack([_gray(np.uint16) * 200] * 3, axis=-1)
+        tifffile.imwrite(src, rgb, photometric="rgb", resolution=(1, 2), resolutionunit="none")
+        out = tmp_path / "r.png"
+    assert display_scale(read_header(src)) == (2.0, 1.0)
+    mask = np.zeros((H, W), bool)
+    mask[25:35, 35:45] = True
+    got = apply_mod.repair_file(src, mask, method="telea", out=out).output_path
+    assert got.suffix == ".png"
+    assert Image.open(got).info.get("aspect") == (1, 2)
+    for meta in (read_header(got), read_image(got).meta):
+        assert display_scale(meta) == pytest.approx((2.0, 1.0))
+        assert meta.pixel_spacing[:2] == pytest.approx((1.0, 2.0)) and meta.pixel_spacing[2] == ""
+    assert make_thumbnail(got, 64).size == make_thumbnail(src, 64).size == (64, 24)
+
+
+def test_a_png_keeps_one_phys_and_a_unit_wins():
+    from llmvis_desktop.core.repair.png_ratio import bare_ratio, with_ratio
+    from llmvis_desktop.core.repair.save import encode
+
+    assert bare_ratio({"resolution": (1.0, 0.5), "resolutionunit": 1}) == (2, 1)
+    assert bare_ratio({"resolution": ((1, 3), (1, 1)), "resolutionunit": 1}) == (1, 3)
+    assert bare_ratio({"resolution": (100, 200), "resolutionunit": 2}) is None  # a unit: dpi says it
+    data = encode(_gray(), "png", tiff_meta={"resolution": (100, 200), "resolutionunit": 2})
+    assert data.count(b"pHYs") == 1 and "aspect" not in Image.open(io.BytesIO(data)).info
+    twice = with_ratio(with_ratio(data, (1, 2)), (3, 1))
+    assert twice.count(b"pHYs") == 1
+    im = Image.open(io.BytesIO(twice))
+    assert im.info.get("aspect") == (3, 1) and "dpi" not in im.info
+    assert np.array_equal(np.asarray(im), _gray())

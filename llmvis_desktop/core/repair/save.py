@@ -22,6 +22,7 @@ from typing import Optional
 import numpy as np
 
 from . import RepairError
+from .png_ratio import bare_ratio, ratio_meta, with_ratio
 
 
 def output_format(src_format: Optional[str], pixels: np.ndarray, inverted: bool = False) -> str:
@@ -45,7 +46,7 @@ def encode(pixels: np.ndarray, fmt: str, inverted: bool = False, hints: Optional
     """``hints``: how to show it (a DICOM source's window and S-curve), kept in a TIFF's
     description for the reader (:data:`..imaging.tiff.DISPLAY_HINTS`). ``tiff_meta``:
     what the source says of itself (:func:`source_meta`): its resolution and unit (a PNG's
-    dpi), its own description (TIFF only), its colour profile (when it describes the
+    dpi; one of no unit, a bare ratio, a pHYs of unit 0), its own description (TIFF only), its colour profile (when it describes the
     output's colours: RGB or gray) and its EXIF (PNG only)."""
     buf = io.BytesIO()
     meta = tiff_meta or {}
@@ -61,9 +62,13 @@ def encode(pixels: np.ndarray, fmt: str, inverted: bool = False, hints: Optional
             extra["icc_profile"] = icc
         if meta.get("exif"):
             extra["exif"] = meta["exif"]
+        ratio = None if dpi else bare_ratio(meta)  # a ratio of no unit: a pHYs Pillow cannot write
         if pixels.dtype == np.uint16 and pixels.ndim == 3:  # Pillow writes no 16-bit colour PNG
-            return png16_bytes(pixels, extra)
+            data = png16_bytes(pixels, extra)
+            return with_ratio(data, ratio) if ratio else data
         Image.fromarray(pixels).save(buf, format="PNG", **extra)
+        if ratio:
+            return with_ratio(buf.getvalue(), ratio)
     else:
         import tifffile
 
@@ -151,8 +156,8 @@ def png16_bytes(pixels: np.ndarray, extra: dict) -> bytes:
 def source_meta(path: Path, src_format: Optional[str], frame: int = 0) -> dict:
     """What a repair keeps of its source (for :func:`encode`): a TIFF's (:func:`tiff_source_meta`);
     a DICOM's pixel spacing as a resolution per centimetre (:func:`dicom_source_meta`); a
-    PNG/JPEG/WebP/BMP's ICC profile, dpi (as a resolution per inch) and EXIF, its
-    orientation set to 1 (the repair's pixels are saved upright). {} when unreadable."""
+    PNG/JPEG/WebP/BMP's ICC profile, dpi (as a resolution per inch; a ratio of no unit as a
+    resolution of none: :func:`.png_ratio.ratio_meta`) and EXIF, its orientation set to 1 (the repair's pixels are saved upright). {} when unreadable."""
     fmt = (src_format or "").upper()
     if fmt == "TIFF":
         return tiff_source_meta(path, frame)
@@ -172,6 +177,8 @@ def source_meta(path: Path, src_format: Optional[str], frame: int = 0) -> dict:
                 # a PNG's pHYs is per metre: 300 dpi reads back as 299.9994; kept as 300
                 x, y = (round(float(v)) if abs(float(v) - round(float(v))) < 0.01 else float(v) for v in dpi)
                 out["resolution"], out["resolutionunit"] = ((y, x) if turned else (x, y)), 2
+            else:  # a PNG's pHYs or a JPEG's JFIF density of no unit: a bare ratio
+                out.update(ratio_meta(im.info, turned))
             if im.info.get("icc_profile"):
                 out["icc_profile"] = bytes(im.info["icc_profile"])
             raw = im.info.get("exif")
@@ -205,7 +212,7 @@ def dicom_source_meta(path: Path, frame: int = 0) -> dict:
     centimetre (10 / spacing): its PixelSpacing, for an Enhanced object the frame's or the
     shared Pixel Measures, else whatever else :func:`~..imaging.aspect.spacing_of` reads
     (Imager / Nominal Scanned Pixel Spacing, an ultrasound region's calibration); a bare
-    Pixel Aspect Ratio as a resolution with no unit (a TIFF keeps it; a PNG's dpi cannot).
+    Pixel Aspect Ratio as a resolution with no unit (a TIFF keeps it; a PNG as a pHYs of unit 0).
     {} without one."""
     unit = 3
     try:
