@@ -12,7 +12,12 @@ loaded model, same generation settings.
 
 Prints one JSON object: medians of interleaved runs, wall (``overhead_pct``; ``overhead_paired_pct``:
 the median of each rep's job against that rep's direct loop) and
-CPU time of the process and its reader processes (``cpu_overhead_pct``); ``*_vs_read`` compare with a direct loop
+CPU time of the process and its reader processes (``cpu_overhead_pct``); ``floor_pct``: what any
+job that starts from the image files and stores its results must add to the direct loop, one
+after the other, measured in the same run: its first batch read as the job reads it (split over
+the reader processes; the model cannot start before it) plus storing one batch's rows (the
+last batch's can only be stored after the model made them), against the direct loop;
+``overhead_above_floor_pct``: the job's overhead less that floor. ``*_vs_read`` compare with a direct loop
 that also reads the image files; ``read_only_s`` is reading the files alone, as the
 job does (decoded no larger than the model needs); ``cores_plan``: how the last job
 shared the CPU cores between the model and reading, ``cores_trial``: the trial of fewer
@@ -169,6 +174,44 @@ def bench_size(name: str, work: Path, n: int, batch: int, reps: int, tokens: int
             code.load(r, draft_side=side, resize=spec)
         return time.perf_counter() - t
 
+    def first_read(code: _Code, processes) -> float:
+        """The job's first batch read as the job reads it (split over its reader processes,
+        decoded for the model): no path from the files can start the model sooner."""
+        import importlib
+
+        reading = importlib.import_module(f"{code.pkg}.core.suggest.reading")
+        n_proc = reading.auto_processes() if processes is None else processes
+        reader = reading.shared_read_pool(n_proc) if n_proc else reading.ThreadReader()
+        reader.start()
+        args = (code.project.max_pixels, reading.MAX_SIDE, code.registry.input_side(code.engine.loaded),
+                code.resize.reader_resize(code.engine.loaded), None)
+        paths = [str(code.project.path_of(r)) for r in code.records[:batch]]
+        k = min(reader.parallel, len(paths))
+        parts = [paths[len(paths) * i // k:len(paths) * (i + 1) // k] for i in range(k)]
+        time.sleep(0.05)  # readers idle, as before a job
+        t = time.perf_counter()
+        futs = [reader.submit(part, *args) for part in parts]
+        got = [one for f, part in zip(futs, parts) for one in reader.result(f, part, *args)]
+        spent = time.perf_counter() - t
+        assert all(im is not None for im, _ in got)
+        reader.close()
+        return spent
+
+    def last_store(code: _Code) -> float:
+        """Storing one batch's captions (the job's last batch: its rows can only be stored once
+        the model has made them), as the job's committer stores them, timed."""
+        from sqlalchemy import select, update
+
+        m = code.models
+        with code.project.store.write() as s:
+            rows = s.execute(select(m.Suggestion).where(m.Suggestion.outcome == "pending").limit(batch)).scalars().all()
+            new = [code.batch.NewSuggestion(r.image_id, r.kind, r.value, r.model_id, r.score, r.model_revision,
+                                            r.prompt, json.loads(r.params_json or "{}")) for r in rows]
+            s.execute(update(m.Suggestion).where(m.Suggestion.outcome == "pending").values(outcome="withdrawn"))
+        t = time.perf_counter()
+        code.project.add_suggestions(new, supersede=True)
+        return time.perf_counter() - t
+
     plans: dict[str, list] = {k: [] for k in codes}  # how each job shared the cores (core/suggest/cores.py)
 
     def batch_path(key: str) -> tuple[float, float]:
@@ -196,7 +239,7 @@ def bench_size(name: str, work: Path, n: int, batch: int, reps: int, tokens: int
     direct(), direct_read()  # warm-up: lazy inits, caches, first SQLite writes
     for key in codes:
         batch_path(key)
-    d_times, r_times = [], []
+    d_times, r_times, f_times = [], [], []
     b_times: dict[str, list] = {k: [] for k in codes}
     o_times: dict[str, list] = {k: [] for k in codes}
     for i in range(reps):  # interleaved, so machine load drifts hit all of them
@@ -206,6 +249,7 @@ def bench_size(name: str, work: Path, n: int, batch: int, reps: int, tokens: int
             b_times[key].append(batch_path(key))
         for key in codes:
             o_times[key].append(read_only(codes[key]))
+        f_times.append((first_read(cur, read_processes), last_store(cur)))
     for code in codes.values():
         code.close()
     d, dc = statistics.median(x[0] for x in d_times), statistics.median(x[1] for x in d_times)
@@ -240,6 +284,13 @@ def bench_size(name: str, work: Path, n: int, batch: int, reps: int, tokens: int
            "direct_s": round(d, 4), "direct_runs": [round(x[0], 4) for x in d_times],
            "direct_cpu_s": round(dc, 4), "direct_read_s": round(r, 4), "direct_read_cpu_s": round(rc, 4),
            **job("current")}
+    # what any job from the files must add to the direct loop, serially: reading the first batch
+    # (the model waits for it) and storing the last one's rows (after the model made them)
+    floor = statistics.median(a + b for a, b in f_times)
+    out["floor_s"], out["floor_pct"] = round(floor, 4), round(floor / d * 100, 1)
+    out["floor_first_read_s"] = round(statistics.median(a for a, _ in f_times), 4)
+    out["floor_last_store_s"] = round(statistics.median(b for _, b in f_times), 4)
+    out["overhead_above_floor_pct"] = round(out["overhead_pct"] - out["floor_pct"], 1)
     if baseline:
         out["baseline"] = job("baseline")
         b, base = out["batch_path_s"], out["baseline"]["batch_path_s"]
