@@ -24,6 +24,7 @@ from . import device as dev
 from .discovery import ModelInfo, ModelRefused, check
 from .job_log import MessageLog
 from .json_files import damaged_json
+from .loading import mismatch_words
 from .registry import (DEFAULT_LABEL_TEMPLATE, DEFAULT_MAX_NEW_TOKENS, Family, Generated, Loaded,
                        family_named)
 
@@ -167,7 +168,8 @@ class Engine:
                 # took the path for a hub repo id ("Repo id must be in the form ...")
                 raise ModelRefused(f"{self.info.path}: the model folder is no longer there (moved or deleted "
                                    f"while it was loading)") from exc
-            damaged = damaged_json(self.info.path)  # transformers' JSONDecodeError names no file
+            # transformers' JSONDecodeError names no file; its size mismatch, no weight
+            damaged = damaged_json(self.info.path) or mismatch_words(exc)
             if damaged:
                 raise ModelRefused(f"{self.info.path}: cannot load this model: {damaged}") from exc
             # a broken or incompatible folder, or a processor needing a missing extra (torchvision)
