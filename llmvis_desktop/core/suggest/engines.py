@@ -292,8 +292,23 @@ class Captioner(Engine):
     def caption(self, images: Sequence, prompt: Optional[str] = None, batch: int = 8,
                 max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS) -> list[Generated]:
         p = self.effective_prompt(prompt)
+        self._check_prompt(p, max_new_tokens)
         return self.batched(lambda lo, ims: self.family.run(lo, ims, prompt=p, max_new_tokens=max_new_tokens),
                             list(images), batch)
+
+
+    def _check_prompt(self, prompt: Optional[str], max_new_tokens: int) -> None:
+        """Refuse a prompt longer than the model's text reads (BLIP, Florence-2): it failed
+        in the model with torch's bare IndexError. Checked once per prompt."""
+        key = (prompt, max_new_tokens)
+        if self.loaded is None or getattr(self, "_prompt_ok", None) == key:
+            return
+        from .prompt_fit import prompt_problem
+
+        why = prompt_problem(self.family.name, self.info.name, self.loaded, prompt, max_new_tokens)
+        if why:
+            raise ValueError(why)
+        self._prompt_ok = key
 
 
 class Answerer(Engine):
