@@ -16,7 +16,7 @@ from typing import Optional, Sequence
 
 from .cli_args import (DEVICE_CHOICES, RUN_AGAIN, actor, add_actor, add_db, device, device_problem, interrupted,
                        no_database, non_negative, positive)
-from .core.errors import first_line, is_connection_lost, is_disk_full
+from .core.errors import database_state, first_line, is_connection_lost, is_disk_full
 from .core.wording import one_line
 from .cli_learned import LearnedReport as _LearnedReport  # noqa: F401 (importable from here)
 from .cli_learned import run_learned as _run_learned
@@ -313,6 +313,11 @@ def run_suggest_cmd(args) -> int:
             raise
         if project is not None and (is_disk_full(exc) or is_connection_lost(exc)):  # what was kept
             return _stopped(args, _stopped_at(stage, project, seen, exc))
+        if database_state(exc):  # busy, read-only...: in words, naming its file, as every command says
+            # it (it said "failed: OperationalError: the project database is busy ...", naming none)
+            from .core.store.engine import describe_url
+
+            return _err("suggest", first_line(exc, database=describe_url(project.db_url) if project else None))
         name = type(exc).__name__
         if name in ("SuggestError", "DeviceError") or isinstance(exc, (ValueError, OSError)):
             return _err("suggest", first_line(exc))
