@@ -242,6 +242,8 @@ def run_suggest_cmd(args) -> int:
         indexed = None
         if not args.no_index:  # incremental: a folder never indexed, or files added since, are covered
             indexed = project.index(progress=bar)
+            bar.close()  # what it left out, said as `llmvis index` says it (a folder it could not read got no work, unsaid)
+            print("".join(f"warning: {one_line(line)}\n" for line in indexed.left_out_lines()), end="", file=sys.stderr)
         settings = project.settings()
         cap_spec = args.captioner or (None if args.labeler or args.learned else settings.get("captioner"))
         lab_spec = args.labeler or (None if args.captioner or args.learned else settings.get("labeler"))
@@ -352,7 +354,7 @@ def run_suggest_cmd(args) -> int:
         out = {name: (rep.as_dict() if hasattr(rep, "as_dict") else repr(rep)) for name, rep in reports}
         if indexed is not None:
             out["indexed"] = {"listed": indexed.seen, "added": indexed.added, "changed": indexed.changed,
-                              "missing": indexed.missing}
+                              "missing": indexed.missing, **indexed.left_out_summary()}
         if failures:  # exit 1 as every failure says it: "error" and "exit_code" (it had neither)
             out.update(error="; ".join(failures), exit_code=EXIT_ERROR)
         print(json.dumps(out))
