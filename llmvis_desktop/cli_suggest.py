@@ -331,7 +331,7 @@ def run_suggest_cmd(args) -> int:
         if project is not None:
             project.close()
     bar.close()
-    unused = _labeler_flags_unused(args, labeler)
+    unused = _flags_unused(args, captioner, labeler)
     if args.learned_encoder and not args.learned:
         unused = "; ".join(filter(None, [unused, "--learned-encoder applies to the learned suggester only "
                                                   "(--learned); it was not used"]))
@@ -457,18 +457,23 @@ def _stopped_at(stage: str, project, seen: dict, exc: BaseException):
     return SuggestStopped.of(exc, "the index" if stage == "index" else "the suggest job", where, None)
 
 
-def _labeler_flags_unused(args, labeler) -> Optional[str]:
+def _flags_unused(args, captioner, labeler) -> Optional[str]:
     """A warning naming the labeler's flags given (--template, --top-k, --min-score) when
-    no labeler ran with them, or None: they were accepted and dropped without a word."""
-    if labeler is not None:
-        return None
-    given = [flag for flag, value in (("--template", args.template), ("--top-k", args.top_k),
-                                      ("--min-score", args.min_score)) if value is not None]
-    if not given:
-        return None
-    return (f"{', '.join(given)} {'applies' if len(given) == 1 else 'apply'} to a zero-shot labeler only "
-            f"(--labeler, or the project's labeler); no labeler ran, so "
-            f"{'it was' if len(given) == 1 else 'they were'} not used")
+    no labeler ran with them, and the captioner's (--prompt, --ask) when no model ran at
+    all (the learned suggester alone; beside a labeler, the job says them), or None: they
+    were accepted and dropped without a word (`--learned --ask Q` asked nothing, said nothing)."""
+    def said(flags, what) -> list:
+        given = [flag for flag, value in flags if value is not None]
+        return [(f"{', '.join(given)} {'applies' if len(given) == 1 else 'apply'} to {what}, so "
+                 f"{'it was' if len(given) == 1 else 'they were'} not used")] if given else []
+
+    lines = [] if labeler is not None else said(
+        (("--template", args.template), ("--top-k", args.top_k), ("--min-score", args.min_score)),
+        "a zero-shot labeler only (--labeler, or the project's labeler); no labeler ran")
+    if captioner is None and labeler is None:
+        lines += said((("--prompt", args.prompt), ("--ask", args.ask)),
+                      "a captioner or chat model only (--captioner); no model ran")
+    return "; ".join(lines) or None
 
 
 def _prompts(args, settings: dict, captioner: bool, labeler: bool) -> tuple:
