@@ -303,9 +303,11 @@ class Captioner(Engine):
         key = (prompt, max_new_tokens)
         if self.loaded is None or getattr(self, "_prompt_ok", None) == key:
             return
-        from .prompt_fit import prompt_problem
+        from .prompt_fit import prompt_problem, reserved_problem
 
-        why = prompt_problem(self.family.name, self.info.name, self.loaded, prompt, max_new_tokens)
+        why = (prompt_problem(self.family.name, self.info.name, self.loaded, prompt, max_new_tokens)
+               or (reserved_problem(self.info.name, self.loaded, prompt, "caption prompt")
+                   if self.family.kind == "chat" else None))
         if why:
             raise ValueError(why)
         self._prompt_ok = key
@@ -320,6 +322,12 @@ class Answerer(Engine):
                max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS) -> list[Generated]:
         if not question or not question.strip():
             raise ValueError("ask a question")
+        if self.loaded is not None:
+            from .prompt_fit import reserved_problem
+
+            why = reserved_problem(self.info.name, self.loaded, question, "question")
+            if why:
+                raise ValueError(why)
         return self.batched(lambda lo, ims: self.family.run(lo, ims, prompt=question.strip(),
                                                             max_new_tokens=max_new_tokens),
                             list(images), batch)

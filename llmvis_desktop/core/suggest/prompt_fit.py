@@ -1,4 +1,6 @@
-"""Whether a caption prompt fits a captioner whose text has a fixed length.
+"""Whether a caption prompt (or question) can be given to the model: it fits a captioner
+whose text has a fixed length (:func:`prompt_problem`), and it holds none of the tokens a
+chat model reserves (:func:`reserved_problem`).
 
 BLIP's text decoder and Florence-2's language model have a table of learned positions
 (BLIP: 512, Florence-2: 1024); a prompt that runs past it failed in the model with
@@ -48,3 +50,28 @@ def prompt_problem(family: str, name: str, loaded, prompt: Optional[str], max_ne
     return (f"the caption prompt is too long for {name}: {used} tokens, where it reads at most {limit} tokens "
             f"with the image's {image}; shorten it to {max(room, 0)} tokens or fewer (its prompt is a task "
             f"token such as <CAPTION> or <DETAILED_CAPTION>)")
+
+
+#: the processor attributes naming a chat model's placeholders (LLaVA's <image>, Qwen2-VL's
+#: <|image_pad|>, Idefics3's <fake_token_around_image>...)
+_PLACEHOLDERS = ("image_token", "video_token", "fake_image_token", "global_image_token")
+
+
+def reserved_problem(name: str, loaded, text: Optional[str], what: str) -> Optional[str]:
+    """Why a chat model's prompt or question ``text`` cannot be used, or None: it holds a
+    token the model reserves, its image placeholder or its chat markup. The tool writes
+    the chat and puts the image in itself; a prompt copied from a model card ("USER:
+    <image>\\nDescribe it") failed in the processor with "The total number of <image>
+    tokens in the prompts should be the same as the number of images passed"."""
+    if not text:
+        return None
+    from .registry import _tokenizer
+
+    proc = loaded.processor
+    marks = {getattr(proc, a, None) for a in _PLACEHOLDERS}
+    marks |= set(getattr(_tokenizer(proc), "all_special_tokens", None) or ())
+    found = sorted(m for m in marks if isinstance(m, str) and len(m) > 2 and not m.isalnum() and m in text)
+    if not found:
+        return None
+    return (f"the {what} holds {found[0]!r}, a token {name} reserves (its image placeholder or chat markup): "
+            f"the tool writes the chat and puts the image in itself; leave {found[0]!r} out of the {what}")
