@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from .cli_args import (DEVICE_CHOICES, RUN_AGAIN, actor, add_actor, add_db, device, device_problem, interrupted,
-                       no_database, non_negative, positive)
+                       no_project, non_negative, positive, require_indexed)
 from .core.errors import database_state, first_line, is_connection_lost, is_disk_full
 from .core.wording import one_line
 from .cli_learned import LearnedReport as _LearnedReport  # noqa: F401 (importable from here)
@@ -231,16 +231,19 @@ def run_suggest_cmd(args) -> int:
     bar.close = shown.close
     project = None
     stage = "index"  # what a full disk stopped
-    missing = no_database(args.folder, args.db) if args.db and args.no_index else None
-    if missing:  # nothing indexes into it: it would be made an empty project, and the job fail on that
-        return _err("suggest", missing)
+    # nothing indexes into it: it was made an empty project (.llmvis/ in a folder never indexed), "nothing to do"
+    missing = no_project(args) if args.no_index else None
+    if missing:
+        return _err("suggest", f"{missing} (--no-index skips the index that would make it)")
     try:
         project = Project.open(args.folder, args.db, max_pixels=cfg.max_image_pixels,
                                who=(args.actor or "").strip() or None)
         if project.db_note:
             print(f"note: {project.db_note}", file=sys.stderr)
         indexed = None
-        if not args.no_index:  # incremental: a folder never indexed, or files added since, are covered
+        if args.no_index:  # (a project made by `labels add`, never indexed: "nothing to do", exit 0)
+            require_indexed(project, args.folder, args.db)
+        else:  # incremental: a folder never indexed, or files added since, are covered
             indexed = project.index(progress=bar)
             bar.close()  # what it left out, said as `llmvis index` says it (a folder it could not read got no work, unsaid)
             print("".join(f"warning: {one_line(line)}\n" for line in indexed.left_out_lines()), end="", file=sys.stderr)
