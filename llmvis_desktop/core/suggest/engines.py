@@ -296,7 +296,6 @@ class Captioner(Engine):
         return self.batched(lambda lo, ims: self.family.run(lo, ims, prompt=p, max_new_tokens=max_new_tokens),
                             list(images), batch)
 
-
     def _check_prompt(self, prompt: Optional[str], max_new_tokens: int) -> None:
         """Refuse a prompt longer than the model's text reads (BLIP, Florence-2): it failed
         in the model with torch's bare IndexError. Checked once per prompt."""
