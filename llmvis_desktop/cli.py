@@ -156,6 +156,9 @@ def _main(argv: Optional[Sequence[str]]) -> int:
         args, extras = parser.parse_known_args(argv)
         if extras:  # said by the subcommand's parser, with its usage (the top level's said nothing of it)
             _chosen_parser(parser, args).error(f"unrecognized arguments: {' '.join(extras)}")
+        empty = [name for name in _PATH_ARGUMENTS if getattr(args, name, None) == ""]
+        if empty:
+            _chosen_parser(parser, args).error(_empty_path(empty[0]))
     except SystemExit as exc:  # a usage error (2) says so on stdout too with --json
         if err is not None:
             _usage_json(exc, err)
@@ -189,6 +192,18 @@ def _main(argv: Optional[Sequence[str]]) -> int:
     if code != EXIT_OK and not out.written:
         print(json.dumps({"error": bare_error(err.last_line()) or "failed", "exit_code": code}))
     return code
+
+
+#: the commands' positional file and folder arguments: what each should name
+_PATH_ARGUMENTS = {"folder": "the image folder, or . for the current one", "path": "the file or folder to import",
+                   "image": "the image file"}
+
+
+def _empty_path(name: str) -> str:
+    """The usage error of an empty FOLDER (PATH, IMAGE): a script's unset variable (`llmvis
+    suggest "$DIR"`) was taken for the current folder, which was indexed and given a project
+    database (`llmvis suggest ""` in a home folder listed all of it)."""
+    return f"argument {name}: an empty string (an unset variable?); give {_PATH_ARGUMENTS[name]}"
 
 
 def _chosen_parser(parser: argparse.ArgumentParser, args) -> argparse.ArgumentParser:

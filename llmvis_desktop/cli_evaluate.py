@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import sys
 
-from .core.errors import first_line
+from .core.errors import database_state, first_line
 from .core.wording import one_line
 
 
@@ -54,6 +54,10 @@ def run_evaluate(args) -> int:
     except Exception as exc:  # the last resort: one line; the traceback only with --debug
         if getattr(args, "debug", False):
             raise
+        if database_state(exc):  # damaged, busy...: in words, naming its file (as every command says it)
+            print(f"llmvis evaluate: {one_line(first_line(exc, database=getattr(args, 'database_shown', None)))}",
+                  file=sys.stderr)
+            return 1
         print(f"llmvis evaluate: failed: {type(exc).__name__}: {one_line(first_line(exc))}", file=sys.stderr)
         return 1
     if getattr(args, "json", False):

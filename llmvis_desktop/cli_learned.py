@@ -41,12 +41,12 @@ class LearnedReport:
             return line
         n, m = len(t.labels), t.images
         line += (f"; learned {n} {plural(n, 'label')} from {m} {plural(m, 'reviewed image')}: "
-                 + ", ".join(repr(k) for k in t.labels))
+                 + _first_few([repr(k) for k in t.labels]))
         if t.not_learned:  # (a label with too few reviews: no card of it, said)
             from .core.suggest.learned import MIN_PER_LABEL
 
             line += (f"; not learned yet ({MIN_PER_LABEL} reviewed images per label): "
-                     + ", ".join(f"{k!r} needs {need} more" for k, need in t.not_learned))
+                     + _first_few([f"{k!r} needs {need} more" for k, need in t.not_learned]))
         return line
 
     def as_dict(self) -> dict:
@@ -58,6 +58,16 @@ class LearnedReport:
             out.update(labels=list(self.train.labels), reviewed_images=self.train.images,
                        not_learned=[{"label": k, "needs": need} for k, need in self.train.not_learned])
         return out
+
+
+#: the labels a summary line names at most (a taxonomy of 300 made it a 6 KB line at every run)
+SHOWN = 10
+
+
+def _first_few(items: Sequence[str]) -> str:
+    """The first :data:`SHOWN` of ``items``, then how many more (--json lists them all)."""
+    more = len(items) - SHOWN
+    return ", ".join(items[:SHOWN]) + (f" and {more} more (--json lists them all)" if more > 0 else "")
 
 
 def run_learned(project, flt, only_unsuggested, progress, alone: bool = True, limit=None, max_tiles=None,

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from .cli_args import (DEVICE_CHOICES, RUN_AGAIN, actor, add_actor, add_db, device, device_problem, interrupted,
-                       no_database, non_negative, positive)
-from .core.errors import first_line, is_connection_lost, is_disk_full
+                       no_project, non_negative, positive, require_indexed)
+from .core.errors import database_state, first_line, is_connection_lost, is_disk_full
 from .core.wording import one_line
 from .cli_learned import LearnedReport as _LearnedReport  # noqa: F401 (importable from here)
 from .cli_learned import run_learned as _run_learned
@@ -231,17 +231,22 @@ def run_suggest_cmd(args) -> int:
     bar.close = shown.close
     project = None
     stage = "index"  # what a full disk stopped
-    missing = no_database(args.folder, args.db) if args.db and args.no_index else None
-    if missing:  # nothing indexes into it: it would be made an empty project, and the job fail on that
-        return _err("suggest", missing)
+    # nothing indexes into it: it was made an empty project (.llmvis/ in a folder never indexed), "nothing to do"
+    missing = no_project(args) if args.no_index else None
+    if missing:
+        return _err("suggest", f"{missing} (--no-index skips the index that would make it)")
     try:
         project = Project.open(args.folder, args.db, max_pixels=cfg.max_image_pixels,
                                who=(args.actor or "").strip() or None)
         if project.db_note:
             print(f"note: {project.db_note}", file=sys.stderr)
         indexed = None
-        if not args.no_index:  # incremental: a folder never indexed, or files added since, are covered
+        if args.no_index:  # (a project made by `labels add`, never indexed: "nothing to do", exit 0)
+            require_indexed(project, args.folder, args.db)
+        else:  # incremental: a folder never indexed, or files added since, are covered
             indexed = project.index(progress=bar)
+            bar.close()  # what it left out, said as `llmvis index` says it (a folder it could not read got no work, unsaid)
+            print("".join(f"warning: {one_line(line)}\n" for line in indexed.left_out_lines()), end="", file=sys.stderr)
         settings = project.settings()
         cap_spec = args.captioner or (None if args.labeler or args.learned else settings.get("captioner"))
         lab_spec = args.labeler or (None if args.captioner or args.learned else settings.get("labeler"))
@@ -313,6 +318,11 @@ def run_suggest_cmd(args) -> int:
             raise
         if project is not None and (is_disk_full(exc) or is_connection_lost(exc)):  # what was kept
             return _stopped(args, _stopped_at(stage, project, seen, exc))
+        if database_state(exc):  # busy, read-only...: in words, naming its file, as every command says
+            # it (it said "failed: OperationalError: the project database is busy ...", naming none)
+            from .core.store.engine import describe_url
+
+            return _err("suggest", first_line(exc, database=describe_url(project.db_url) if project else None))
         name = type(exc).__name__
         if name in ("SuggestError", "DeviceError") or isinstance(exc, (ValueError, OSError)):
             return _err("suggest", first_line(exc))
@@ -324,7 +334,7 @@ def run_suggest_cmd(args) -> int:
         if project is not None:
             project.close()
     bar.close()
-    unused = _labeler_flags_unused(args, labeler)
+    unused = _flags_unused(args, captioner, labeler)
     if args.learned_encoder and not args.learned:
         unused = "; ".join(filter(None, [unused, "--learned-encoder applies to the learned suggester only "
                                                   "(--learned); it was not used"]))
@@ -347,7 +357,7 @@ def run_suggest_cmd(args) -> int:
         out = {name: (rep.as_dict() if hasattr(rep, "as_dict") else repr(rep)) for name, rep in reports}
         if indexed is not None:
             out["indexed"] = {"listed": indexed.seen, "added": indexed.added, "changed": indexed.changed,
-                              "missing": indexed.missing}
+                              "missing": indexed.missing, **indexed.left_out_summary()}
         if failures:  # exit 1 as every failure says it: "error" and "exit_code" (it had neither)
             out.update(error="; ".join(failures), exit_code=EXIT_ERROR)
         print(json.dumps(out))
@@ -450,18 +460,23 @@ def _stopped_at(stage: str, project, seen: dict, exc: BaseException):
     return SuggestStopped.of(exc, "the index" if stage == "index" else "the suggest job", where, None)
 
 
-def _labeler_flags_unused(args, labeler) -> Optional[str]:
+def _flags_unused(args, captioner, labeler) -> Optional[str]:
     """A warning naming the labeler's flags given (--template, --top-k, --min-score) when
-    no labeler ran with them, or None: they were accepted and dropped without a word."""
-    if labeler is not None:
-        return None
-    given = [flag for flag, value in (("--template", args.template), ("--top-k", args.top_k),
-                                      ("--min-score", args.min_score)) if value is not None]
-    if not given:
-        return None
-    return (f"{', '.join(given)} {'applies' if len(given) == 1 else 'apply'} to a zero-shot labeler only "
-            f"(--labeler, or the project's labeler); no labeler ran, so "
-            f"{'it was' if len(given) == 1 else 'they were'} not used")
+    no labeler ran with them, and the captioner's (--prompt, --ask) when no model ran at
+    all (the learned suggester alone; beside a labeler, the job says them), or None: they
+    were accepted and dropped without a word (`--learned --ask Q` asked nothing, said nothing)."""
+    def said(flags, what) -> list:
+        given = [flag for flag, value in flags if value is not None]
+        return [(f"{', '.join(given)} {'applies' if len(given) == 1 else 'apply'} to {what}, so "
+                 f"{'it was' if len(given) == 1 else 'they were'} not used")] if given else []
+
+    lines = [] if labeler is not None else said(
+        (("--template", args.template), ("--top-k", args.top_k), ("--min-score", args.min_score)),
+        "a zero-shot labeler only (--labeler, or the project's labeler); no labeler ran")
+    if captioner is None and labeler is None:
+        lines += said((("--prompt", args.prompt), ("--ask", args.ask)),
+                      "a captioner or chat model only (--captioner); no model ran")
+    return "; ".join(lines) or None
 
 
 def _prompts(args, settings: dict, captioner: bool, labeler: bool) -> tuple:

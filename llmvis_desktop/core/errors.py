@@ -22,6 +22,13 @@ DATABASE_STATES = {
                                             "folder is read-only); this needs write access",
     "disk i/o error": "the project database could not be read or written (disk I/O error)",
     "database or disk is full": "the disk holding the project database is full; nothing was saved",
+    "database disk image is malformed": "the project database is damaged (database disk image is malformed): "
+                                        "parts of it cannot be read. Keep a copy of the file, then restore it "
+                                        "from a backup, or recover what it holds with the sqlite3 tool's "
+                                        ".recover",
+    "file is not a database": "the project database is not an SQLite database file (file is not a database): "
+                              "it was overwritten, or is another kind of file. Keep a copy of it, then "
+                              "restore it from a backup",
 }
 
 
@@ -31,6 +38,8 @@ DATABASE_KINDS = {
     "readonly": DATABASE_STATES["attempt to write a readonly database"],
     "io": DATABASE_STATES["disk i/o error"],
     "disk_full": DATABASE_STATES["database or disk is full"],
+    "corrupt": DATABASE_STATES["database disk image is malformed"],
+    "notadb": DATABASE_STATES["file is not a database"],
     "deadlock": "another change to the same images (a teammate's or a job's) crossed this one and the "
                 "database stopped it (deadlock detected); nothing was changed; run it again",
     "serialization": "another change to the same images (a teammate's or a job's) crossed this one and the "
@@ -108,10 +117,15 @@ def is_out_of_space(exc: BaseException) -> bool:
     return is_disk_full(exc)
 
 
+#: the errors (a driver's, SQLAlchemy's wrapping one) a database state is said from: SQLite
+#: says a damaged file as a DatabaseError ("database disk image is malformed")
+_DATABASE_ERRORS = ("OperationalError", "DatabaseError")
+
+
 def database_state(exc: BaseException) -> bool:
     """Whether ``exc`` is a database error :func:`first_line` says in words (its disk
     full, busy, read-only, a deadlock...), by the driver's code, not its text."""
-    if type(exc).__name__ != "OperationalError":
+    if type(exc).__name__ not in _DATABASE_ERRORS:
         return False
     from .store.db_errors import db_error_kind
 
@@ -153,7 +167,7 @@ def first_line(exc: BaseException, limit: Optional[int] = None, database: Option
     if isinstance(exc, ModuleNotFoundError) and exc.name in MISSING_PACKAGE:  # not a missing submodule
         line = MISSING_PACKAGE[exc.name]
         return line if limit is None else line[:limit]
-    if type(exc).__name__ == "OperationalError":  # a driver's, or SQLAlchemy's wrapping it
+    if type(exc).__name__ in _DATABASE_ERRORS:  # a driver's, or SQLAlchemy's wrapping it
         from .store.db_errors import db_error_kind
 
         # by the driver's code, not by words in the text: PostgreSQL's detail of a

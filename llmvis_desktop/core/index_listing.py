@@ -107,6 +107,16 @@ class ScanResult:
                     or self.moved or self.removed or self.kept_left_out
                     or self.headers_read > self.failed_again)
 
+    def left_out_lines(self) -> list[str]:
+        """What the index did not list, one line each: the folders it could not read, then
+        :meth:`skipped_lines` (a job that indexes first says them: its images get no work)."""
+        return [f"folder not listed: {folder}: {why}" for folder, why in self.unreadable_folders] + self.skipped_lines()
+
+    def left_out_summary(self) -> dict:
+        """:meth:`left_out_lines` as ``llmvis index --json`` gives them."""
+        return {"unreadable_folders": [f"{folder}: {why}" for folder, why in self.unreadable_folders],
+                "skipped": [{"count": sk.count, "reason": sk.reason, "examples": sk.examples} for sk in self.skipped]}
+
     def skipped_lines(self) -> list[str]:
         """One line per reason entries were left out: how many, why, a few of them; then
         what became of the rows an earlier index made for such files."""

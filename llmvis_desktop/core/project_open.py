@@ -12,6 +12,7 @@ from .errors import first_line
 from .open_checks import unlistable
 from .open_setup import open_read_only, settings_at_open, take_back_abandoned_labels
 from .store import refold
+from .store.db_errors import db_error_kind
 from .store.engine import Store, default_db_location, sqlite_url
 from .store.migrate import SchemaError
 from .store.writable import disk_full_reason, wal_is_empty
@@ -68,6 +69,8 @@ def open_database(folder: Path | str, db_url: Optional[str] = None, *, data_dir:
             read_only = open_read_only(store.db_file, root, full)
             if read_only is not None:
                 return root, read_only, read_only.read_only()
+        if full is None and db_error_kind(exc) in ("corrupt", "notadb"):  # "the project database X is damaged..."
+            raise ProjectError(first_line(exc, database=where)) from exc
         raise ProjectError(f"{where}: cannot open the project database ({full or first_line(exc, 300)})") from exc
     if settings is not None:  # a project made before: a killed import's labels are taken back
         take_back_abandoned_labels(store, settings)

@@ -290,6 +290,8 @@ def test_an_interrupted_suggest_says_what_it_kept(png_folder, capsys, monkeypatc
     monkeypatch.setattr(batch, "run_suggest", killed)
     monkeypatch.setattr(cli_suggest, "_resolve", lambda spec, dirs: spec)
     argv = ["suggest", str(png_folder), "--captioner", "some/model", "--no-index"]
+    assert main(["index", str(png_folder)]) == 0  # (--no-index refuses a folder never indexed)
+    capsys.readouterr()
     assert main(argv) == 130
     err = capsys.readouterr().err
     assert "1,416 images' suggestions were stored, of the 1,500 images this run had to do (84 to go)" in err

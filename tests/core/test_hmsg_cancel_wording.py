@@ -100,6 +100,8 @@ def test_the_cli_says_what_the_commits_stored(png_folder, capsys, monkeypatch):
     monkeypatch.setattr(batch, "run_suggest", interrupted)
     monkeypatch.setattr(cli_suggest, "_resolve", lambda spec, dirs: spec)
     argv = ["suggest", str(png_folder), "--captioner", "some/model", "--no-index"]
+    assert main(["index", str(png_folder)]) == 0  # (--no-index refuses a folder never indexed)
+    capsys.readouterr()
     assert main(argv) == 130
     assert capsys.readouterr().err.strip().splitlines()[-1] == (
         "llmvis suggest: interrupted; no suggestion was stored (40 images to go); run again to resume")

@@ -134,6 +134,7 @@ def test_the_cli_says_what_an_interrupted_fit_kept(png_folder, capsys, monkeypat
         raise KeyboardInterrupt
 
     monkeypatch.setattr(learned, "run", fit_then_interrupt)
+    assert main(["index", str(png_folder)]) == 0  # (--no-index refuses a folder never indexed)
     assert main(["suggest", str(png_folder), "--learned", "--no-index"]) == 130
     err = [ln for ln in capsys.readouterr().err.splitlines() if "interrupted" in ln]
     assert err[-1] == ("llmvis suggest: interrupted; no suggestion was stored by the learned suggester, the network's fit is saved "

@@ -509,8 +509,8 @@ def test_cli_suggest_indexes_the_folder_first(tiny, tmp_path, capsys):
 
     folder = tiny_models.image_folder(tmp_path / "images", 5)
     args = ["suggest", str(folder), "--captioner", str(tiny["blip"]), "--device", "cpu", "--json"]
-    assert main(args + ["--no-index"]) == 0  # asked not to: nothing is known yet
-    assert json.loads(capsys.readouterr().out)["models"]["images"] == 0
+    assert main(args + ["--no-index"]) == 1  # asked not to: refused, nothing made (test_h2_no_index_unindexed)
+    assert "no project here" in capsys.readouterr().err and not (folder / ".llmvis").exists()
     assert main(args) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["indexed"]["added"] == 5 and out["models"]["images"] == 5

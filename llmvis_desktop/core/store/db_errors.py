@@ -25,6 +25,8 @@ _SQLITE_CODES = {
     "SQLITE_READONLY": "readonly",
     "SQLITE_IOERR": "io",
     "SQLITE_FULL": "disk_full",
+    "SQLITE_CORRUPT": "corrupt",  # a damaged file: "database disk image is malformed"
+    "SQLITE_NOTADB": "notadb",  # not an SQLite file at all: "file is not a database"
 }
 
 #: SQLite's exact messages for those (an older Python's sqlite3 has no code name)
@@ -34,6 +36,8 @@ _SQLITE_MESSAGES = {
     "attempt to write a readonly database": "readonly",
     "disk i/o error": "io",
     "database or disk is full": "disk_full",
+    "database disk image is malformed": "corrupt",
+    "file is not a database": "notadb",
 }
 
 #: kinds where running the whole transaction again can succeed (the database chose it as
@@ -56,7 +60,8 @@ def db_error_kind(exc: BaseException) -> Optional[str]:
     """``connection`` (the server could not be reached, or went away), ``deadlock``,
     ``serialization``, ``lock_timeout`` (PostgreSQL waited its lock timeout),
     ``busy`` (SQLite: another writer held the file for the busy timeout), ``readonly``,
-    ``io``, ``disk_full``, or None: ``exc`` is SQLAlchemy's wrapper or the driver's own."""
+    ``io``, ``disk_full``, ``corrupt`` (SQLite: its file damaged), ``notadb`` (SQLite: no database
+    file at all), or None: ``exc`` is SQLAlchemy's wrapper or the driver's own."""
     orig = getattr(exc, "orig", None) or exc
     state = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)  # psycopg 3, psycopg2
     if state:

@@ -11,6 +11,7 @@ read by helper processes (:mod:`.reading`) while the model thread runs a batch
 from __future__ import annotations
 
 import logging
+import math
 import time
 from datetime import datetime, timezone
 from dataclasses import replace
@@ -238,7 +239,7 @@ def run_suggest(
         progress(Progress("suggest", 0, total, "suggesting"))  # the models are loaded: rates count from here
 
         broken: dict[str, str] = {}  # role -> why its model failed while running
-        no_text = [0]  # empty captions/answers, not stored
+        no_text = _NoCard()  # outputs no card is made of (empty captions, label scores not numbers)
 
         tiler = ZeroShotTiles(project) if "label" in engines else None  # strips in tiles the readers cut
         cut = by_role.get("label")
@@ -288,7 +289,9 @@ def run_suggest(
             finally:
                 for role, why in list(broken.items()):
                     report.fail(role, why, running=True)
-                report.no_text = no_text[0]
+                report.no_text = no_text.text
+                if no_text.score:  # (each failed the whole job: "a suggestion's score must be a finite number")
+                    report.messages.append(no_score_words(no_text.score))
             report.not_stored(committer.stale_labels, committer.dropped, committer.renewed)
             report.strips_tiled = tiler.tiled if tiler else []
         finally:
@@ -363,13 +366,29 @@ def _stopped(project: Project, committer, exc: BaseException) -> Union[SuggestSt
         SuggestStopped.of(exc, "the suggest job", describe_url(project.db_url), n)
 
 
+class _NoCard:
+    """Model outputs no card is made of, counted on the model thread: captions or answers
+    that came out empty (``text``), images whose label scores were not numbers (``score``)."""
+
+    def __init__(self) -> None:
+        self.text = self.score = 0
+
+
+def no_score_words(n: int) -> str:
+    """The warning for ``n`` images a labeler gave no usable score."""
+    return (f"{n} {'image' if n == 1 else 'images'} got no label cards: the labeler's scores were not numbers "
+            f"(NaN), as CLIP-style models can give in half precision on a GPU; --device cpu scores in full "
+            f"precision")
+
+
 def _infer(engines, roles, recs, images, done, labels, batch, max_new_tokens, top_k, min_score,
-           max_side, broken: Optional[dict] = None, no_text: Optional[list] = None, tiler=None) -> list[NewSuggestion]:
+           max_side, broken: Optional[dict] = None, no_text: Optional["_NoCard"] = None, tiler=None
+           ) -> list[NewSuggestion]:
     """Runs on the model thread: every role over the images that still need it. A role
     whose model fails goes into ``broken`` (role -> why) and runs no more; the other
     roles' rows are kept. A job of one role, or whose every role failed, raises."""
     broken = {} if broken is None else broken
-    no_text = [0] if no_text is None else no_text  # [count]: an empty text is never a suggestion
+    no_text = _NoCard() if no_text is None else no_text  # an empty text is never a suggestion
     rows: list[NewSuggestion] = []
     for r in roles:
         if r.role in broken:
@@ -388,7 +407,7 @@ def _infer(engines, roles, recs, images, done, labels, batch, max_new_tokens, to
 
 
 def _infer_role(eng, r, recs, images, done, labels, batch, max_new_tokens, top_k, min_score,
-                max_side, no_text: list, tiler=None) -> list[NewSuggestion]:
+                max_side, no_text: "_NoCard", tiler=None) -> list[NewSuggestion]:
     rows: list[NewSuggestion] = []
     idx = [i for i, rec in enumerate(recs) if rec.id not in done[r.role]]
     if not idx:
@@ -400,7 +419,11 @@ def _infer_role(eng, r, recs, images, done, labels, batch, max_new_tokens, top_k
         tiled = tiler(eng, [recs[i] for i in idx], labels, r.prompt, batch, ims) if tiler else {}  # strips
         scoring = "sigmoid" if getattr(eng.family, "use_sigmoid", False) else "softmax"
         for n, (i, row) in enumerate(zip(idx, scores)):
-            ranked = sorted(zip(labels, tiled[n][0] if n in tiled else row), key=lambda t: -t[1])
+            row = tiled[n][0] if n in tiled else row
+            if not all(math.isfinite(x) for x in row):  # NaN (CLIP in half precision on a GPU): no card
+                no_text.score += 1
+                continue
+            ranked = sorted(zip(labels, row), key=lambda t: -t[1])
             for rank, (name, score) in enumerate(ranked[:max(1, top_k)], start=1):
                 if rank > 1 and score < min_score:
                     break
@@ -416,7 +439,7 @@ def _infer_role(eng, r, recs, images, done, labels, batch, max_new_tokens, top_k
         outs = eng.caption(ims, r.prompt, batch=batch, max_new_tokens=max_new_tokens)
     for i, g in zip(idx, outs):
         if not (g.text or "").strip():
-            no_text[0] += 1
+            no_text.text += 1
             continue
         rows.append(NewSuggestion(
             recs[i].id, r.kind, g.text, eng.info.model_id, g.score, eng.info.revision, r.prompt,

@@ -24,6 +24,7 @@ from . import device as dev
 from .discovery import ModelInfo, ModelRefused, check
 from .job_log import MessageLog
 from .json_files import damaged_json
+from .loading import mismatch_words
 from .registry import (DEFAULT_LABEL_TEMPLATE, DEFAULT_MAX_NEW_TOKENS, Family, Generated, Loaded,
                        family_named)
 
@@ -167,7 +168,8 @@ class Engine:
                 # took the path for a hub repo id ("Repo id must be in the form ...")
                 raise ModelRefused(f"{self.info.path}: the model folder is no longer there (moved or deleted "
                                    f"while it was loading)") from exc
-            damaged = damaged_json(self.info.path)  # transformers' JSONDecodeError names no file
+            # transformers' JSONDecodeError names no file; its size mismatch, no weight
+            damaged = damaged_json(self.info.path) or mismatch_words(exc)
             if damaged:
                 raise ModelRefused(f"{self.info.path}: cannot load this model: {damaged}") from exc
             # a broken or incompatible folder, or a processor needing a missing extra (torchvision)
@@ -290,8 +292,24 @@ class Captioner(Engine):
     def caption(self, images: Sequence, prompt: Optional[str] = None, batch: int = 8,
                 max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS) -> list[Generated]:
         p = self.effective_prompt(prompt)
+        self._check_prompt(p, max_new_tokens)
         return self.batched(lambda lo, ims: self.family.run(lo, ims, prompt=p, max_new_tokens=max_new_tokens),
                             list(images), batch)
+
+    def _check_prompt(self, prompt: Optional[str], max_new_tokens: int) -> None:
+        """Refuse a prompt longer than the model's text reads (BLIP, Florence-2): it failed
+        in the model with torch's bare IndexError. Checked once per prompt."""
+        key = (prompt, max_new_tokens)
+        if self.loaded is None or getattr(self, "_prompt_ok", None) == key:
+            return
+        from .prompt_fit import prompt_problem, reserved_problem
+
+        why = (prompt_problem(self.family.name, self.info.name, self.loaded, prompt, max_new_tokens)
+               or (reserved_problem(self.info.name, self.loaded, prompt, "caption prompt")
+                   if self.family.kind == "chat" else None))
+        if why:
+            raise ValueError(why)
+        self._prompt_ok = key
 
 
 class Answerer(Engine):
@@ -303,6 +321,12 @@ class Answerer(Engine):
                max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS) -> list[Generated]:
         if not question or not question.strip():
             raise ValueError("ask a question")
+        if self.loaded is not None:
+            from .prompt_fit import reserved_problem
+
+            why = reserved_problem(self.info.name, self.loaded, question, "question")
+            if why:
+                raise ValueError(why)
         return self.batched(lambda lo, ims: self.family.run(lo, ims, prompt=question.strip(),
                                                             max_new_tokens=max_new_tokens),
                             list(images), batch)

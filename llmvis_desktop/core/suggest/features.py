@@ -103,17 +103,15 @@ class ClipFeatures:
         from ..errors import first_line
         from .discovery import ModelRefused
         from .json_files import damaged_json
+        from .loading import mismatch_words
 
         self._model = self._processor = None  # (half loaded: tried again next time)
         if not self.model_path.is_dir():
             return ModelRefused(f"{self.model_path}: the learned suggester's encoder folder is no longer there "
                                 f"(moved or deleted while it was loading)")
-        damaged = damaged_json(self.model_path)
-        if damaged:
-            why = damaged
-        elif "ignore_mismatched_sizes" in str(exc):  # (its "look at the above report" went to the debug log)
-            why = "its weights' shapes do not match its config.json: a damaged or mismatched checkpoint"
-        else:
+        # (transformers' "look at the above report" of a size mismatch: the report went to the debug log)
+        why = damaged_json(self.model_path) or mismatch_words(exc)
+        if not why:
             why = f"{type(exc).__name__}: {first_line(exc, 300)}"
         return ModelRefused(f"{self.model_path}: cannot load this folder as the learned suggester's encoder "
                             f"({why}); choose another encoder, or the handcrafted features")

@@ -20,12 +20,26 @@ _KEY_REPORTS = ("LOAD REPORT", "This checkpoint seem corrupted")
 
 
 class _KeyReportsToDebug(logging.Filter):
+    def __init__(self) -> None:
+        super().__init__()
+        self.mismatched: list[str] = []  # the weights its report marks MISMATCH (shapes)
+
     def filter(self, record: logging.LogRecord) -> bool:
         msg = record.getMessage()
         if any(k in msg for k in _KEY_REPORTS):
             log.debug("transformers: %s", msg)
+            self.mismatched.extend(_mismatched_keys(msg))
             return False
         return True
+
+
+def _mismatched_keys(report: str) -> list[str]:
+    """The weights a load report's table marks MISMATCH (its first column), escape codes dropped."""
+    import re
+
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", report)
+    cells = (line.split("|") for line in plain.splitlines())
+    return [row[0].strip() for row in cells if len(row) > 1 and row[1].strip() == "MISMATCH"]
 
 
 @contextmanager
@@ -36,7 +50,7 @@ def _key_reports_quiet():
     quiet = _KeyReportsToDebug()
     hf.addFilter(quiet)
     try:
-        yield
+        yield quiet
     finally:
         hf.removeFilter(quiet)
 
@@ -44,9 +58,29 @@ def _key_reports_quiet():
 def from_pretrained(cls, path, dtype, kw, use_safetensors):
     """The model, refused (:class:`~.discovery.ModelRefused`) when the checkpoint lacks
     weights the model has (they would be random: junk suggestions, no error) or holds
-    NaN or infinite values."""
-    with _key_reports_quiet():
-        return _checked(cls, path, dtype, kw, use_safetensors)
+    NaN or infinite values. Weights of other shapes than the config gives: transformers'
+    RuntimeError, with the weights its report named kept as ``exc.mismatched`` (the report
+    goes to the debug log; :func:`mismatch_words` says it)."""
+    with _key_reports_quiet() as quiet:
+        try:
+            return _checked(cls, path, dtype, kw, use_safetensors)
+        except RuntimeError as exc:
+            if "ignore_mismatched_sizes" in str(exc):
+                exc.mismatched = list(quiet.mismatched)
+            raise
+
+
+def mismatch_words(exc: BaseException) -> Optional[str]:
+    """What a load that failed on weights of other shapes than the config gives says, or
+    None for another failure. transformers' own words, "You set `ignore_mismatched_sizes`
+    to `False`, thus raising an error. For details look at the above report!", pointed to
+    a report that went to the debug log, and named no weight."""
+    if "ignore_mismatched_sizes" not in str(exc):
+        return None
+    names = getattr(exc, "mismatched", None) or []
+    which = f" ({len(names)} {_plural(len(names), 'weight')}: {_groups(names)})" if names else ""
+    return (f"its weights' shapes do not match its config.json{which}: a damaged checkpoint, or a "
+            f"config.json of another size of this model; fetch or copy the model again")
 
 
 def _checked(cls, path, dtype, kw, use_safetensors):

@@ -143,14 +143,20 @@ def read_files(paths: Sequence[str], max_pixels, max_side, draft_side, resize=No
     return out
 
 
-def _helper_init() -> None:
+def _helper_init(filters: Sequence = ()) -> None:
     """In each helper: Ctrl+C is the parent's to handle (it stops the job and the helpers),
     and the helper exits when its parent dies, even killed (SIGKILL, a crash): nothing
-    else would wake it, since its siblings hold the task queue open."""
+    else would wake it, since its siblings hold the task queue open. ``filters``: the
+    parent's warning filters when the pool started (a spawned process starts with none:
+    Pillow's "UserWarning: Corrupt EXIF data" that `llmvis` silences came from each
+    helper for each such file, naming none)."""
     import multiprocessing
     import signal
+    import warnings
     from multiprocessing.connection import wait
 
+    if filters:
+        warnings.filters[:] = list(filters)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     parent = multiprocessing.parent_process()
     if parent is not None:
@@ -288,7 +294,11 @@ class ProcessReader:
             if self._pool is None:
                 import multiprocessing
 
-                self._pool = HelperPool(self.parallel, multiprocessing.get_context("spawn"), _helper_init)
+                import functools
+                import warnings
+
+                self._pool = HelperPool(self.parallel, multiprocessing.get_context("spawn"),
+                                        functools.partial(_helper_init, tuple(warnings.filters)))
             return self._pool
 
     def _restart(self, broken: HelperPool) -> None:

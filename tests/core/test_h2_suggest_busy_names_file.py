@@ -1,0 +1,46 @@
+"""`llmvis suggest` whose batch waited its limit for a database another process held said
+"llmvis suggest: failed: OperationalError: the project database is busy: ...": a type name
+no other command prints, and no file named, where every other command says "llmvis CMD:
+the project database /path/project.sqlite is busy: ..." (and --json's "error" the same).
+Held by a real other process here (its lock on the file), with the wait made short."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+try:
+    from . import tiny_models
+except ImportError:
+    import tiny_models
+
+from llmvis_desktop.cli import main
+from llmvis_desktop.core.store import engine as eng
+
+_HOLDER = """
+import sqlite3, sys, time
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("BEGIN EXCLUSIVE")
+print("held", flush=True)
+sys.stdin.read()  # until the test closes it
+"""
+
+
+def test_a_busy_database_is_named_by_suggest(tiny, tmp_path, capsys, monkeypatch):
+    folder = tiny_models.image_folder(tmp_path / "imgs", 2)
+    tiny_models.labelled_project(folder, ("scratch", "dent")).close()
+    db = folder.resolve() / ".llmvis" / "project.sqlite"
+    holder = subprocess.Popen([sys.executable, "-c", _HOLDER, str(db)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        monkeypatch.setattr(eng, "SQLITE_BUSY_TIMEOUT_MS", 200)
+        assert main(["suggest", str(folder), "--captioner", str(tiny["blip"]), "--no-index", "--json"]) == 1
+        said = capsys.readouterr()
+        err = said.err.strip().splitlines()[-1]
+        assert err.startswith(f"llmvis suggest: the project database {db} is busy: another process"), err
+        assert json.loads(said.out)["error"].startswith(f"the project database {db} is busy"), said.out
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=30)
+    assert main(["suggest", str(folder), "--captioner", str(tiny["blip"]), "--no-index"]) == 0  # free again
