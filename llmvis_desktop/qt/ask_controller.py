@@ -14,7 +14,7 @@ import logging
 from pathlib import Path
 from typing import Callable, Optional
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 
 from ..core.wording import model_short_name, visible_name
@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 
 #: the window's shortcut to the answer box (Suggestions menu), which leaves the keys with the review
 ANSWER_KEY = "Ctrl+Shift+A"
+#: the window's shortcut to the question box ("Ask the image", under the suggestion cards)
+QUESTION_KEY = "Ctrl+Shift+Q"
 
 ASK_NO_CHAT_TIP = ("Ask the image needs a chat model (LLaVA, SmolVLM, Qwen-VL) chosen as the captioner "
                    "in Suggestions ▸ Models….")
@@ -321,6 +323,29 @@ class AskController(QObject):
         box.raise_()
         box.activateWindow()
         self.keep_button.setFocus()
+
+    def focus_question(self) -> None:
+        """Ctrl+Shift+Q: the question box ("Ask the image") takes the keys, its Suggestions
+        dock shown (type a question, Enter asks it); switched off, the status bar says what
+        it needs and the keys stay with the review. Only Tab through every card's buttons
+        reached it from the keyboard: a reviewer who took Ctrl+Shift+A ("Go to the answer
+        box (Ask the image)") for it typed the question into the grid, where its letters
+        were review keys (r marked the image reviewed, s skipped it, ? opened the help)."""
+        panel = self.win.panel_ctl.suggestions
+        if panel is None or self.win.project is None:
+            return
+        edit = panel.ask_edit
+        if not edit.isEnabled():
+            self.win.statusBar().showMessage(edit.toolTip(), 8000)
+            return
+        dock = panel.parentWidget()
+        while dock is not None and not hasattr(dock, "toggleViewAction"):
+            dock = dock.parentWidget()
+        if dock is not None:  # (closed from its title bar or View menu: shown again)
+            dock.show()
+            dock.raise_()
+        edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        edit.selectAll()
 
     def _keys_to_review(self) -> None:
         """The window takes the keys back from the answer box that a platform activated on
