@@ -37,6 +37,13 @@ ASK_TIP = "Type a question about this image and press Enter; {model} answers it 
 ASK_PLACEHOLDER = "Ask the image\u2026"
 ASK_OFF_PLACEHOLDER = "Ask the image: choose a chat model in Suggestions \u25b8 Models\u2026"
 ASK_UNUSABLE_PLACEHOLDER = "Ask the image: the chosen captioner cannot be used (hover for why)"
+#: an image the index could not read (or found missing): the models skip it, and a question
+#: asked about it ended in an error box
+ASK_UNREADABLE = {"error": ("Ask the image: this file cannot be read",
+                            ("This file cannot be read (the viewer says why): no model can answer about it. "
+                             "Re-index the folder (F5) once the file is fixed.")),
+                  "missing": ("Ask the image: this file is missing",
+                              "This file is missing from the folder: no model can answer about it.")}
 ASK_MAX_CHARS = 1000  # what the ask box takes
 
 
@@ -91,6 +98,8 @@ class AskController(QObject):
         if panel is not None:
             panel.ask_edit.returnPressed.connect(self.ask)
             panel.ask_edit.textChanged.connect(self._ask_text_changed)
+        self._ask_state = (False, ASK_NO_CHAT_TIP, ASK_OFF_PLACEHOLDER)  # as the chosen captioner allows
+        win.review.current_changed.connect(self._show_ask)  # (an unreadable image: off)
 
     def closed(self) -> None:
         """The project was closed: no chat model, the box disabled, and its answer (not
@@ -136,6 +145,17 @@ class AskController(QObject):
             self._set_ask(True, ASK_TIP.format(model=model_short_name(info.model_id)))
 
     def _set_ask(self, on: bool, tip: str, off_text: str = ASK_OFF_PLACEHOLDER) -> None:
+        self._ask_state = (on, tip, off_text)
+        self._show_ask()
+
+    def _show_ask(self, *_args) -> None:
+        """The ask box as the chosen captioner allows, switched off on an image the index
+        could not read or found missing (the suggestion panel says the models skip it): it
+        took a question there, and the answer was an error box."""
+        on, tip, off_text = self._ask_state
+        unreadable = ASK_UNREADABLE.get(getattr(self.win.review.current, "status", None))
+        if on and unreadable is not None:
+            on, (off_text, tip) = False, unreadable
         panel = self.win.panel_ctl.suggestions
         if panel is not None:
             panel.ask_edit.setEnabled(on)
