@@ -14,7 +14,7 @@ import logging
 from pathlib import Path
 from typing import Callable, Optional
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 
 from ..core.wording import model_short_name, visible_name
@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 
 #: the window's shortcut to the answer box (Suggestions menu), which leaves the keys with the review
 ANSWER_KEY = "Ctrl+Shift+A"
+#: the window's shortcut to the question box ("Ask the image", under the suggestion cards)
+QUESTION_KEY = "Ctrl+Shift+Q"
 
 ASK_NO_CHAT_TIP = ("Ask the image needs a chat model (LLaVA, SmolVLM, Qwen-VL) chosen as the captioner "
                    "in Suggestions ▸ Models….")
@@ -35,6 +37,13 @@ ASK_TIP = "Type a question about this image and press Enter; {model} answers it 
 ASK_PLACEHOLDER = "Ask the image\u2026"
 ASK_OFF_PLACEHOLDER = "Ask the image: choose a chat model in Suggestions \u25b8 Models\u2026"
 ASK_UNUSABLE_PLACEHOLDER = "Ask the image: the chosen captioner cannot be used (hover for why)"
+#: an image the index could not read (or found missing): the models skip it, and a question
+#: asked about it ended in an error box
+ASK_UNREADABLE = {"error": ("Ask the image: this file cannot be read",
+                            ("This file cannot be read (the viewer says why): no model can answer about it. "
+                             "Re-index the folder (F5) once the file is fixed.")),
+                  "missing": ("Ask the image: this file is missing",
+                              "This file is missing from the folder: no model can answer about it.")}
 ASK_MAX_CHARS = 1000  # what the ask box takes
 
 
@@ -89,6 +98,8 @@ class AskController(QObject):
         if panel is not None:
             panel.ask_edit.returnPressed.connect(self.ask)
             panel.ask_edit.textChanged.connect(self._ask_text_changed)
+        self._ask_state = (False, ASK_NO_CHAT_TIP, ASK_OFF_PLACEHOLDER)  # as the chosen captioner allows
+        win.review.current_changed.connect(self._show_ask)  # (an unreadable image: off)
 
     def closed(self) -> None:
         """The project was closed: no chat model, the box disabled, and its answer (not
@@ -134,6 +145,17 @@ class AskController(QObject):
             self._set_ask(True, ASK_TIP.format(model=model_short_name(info.model_id)))
 
     def _set_ask(self, on: bool, tip: str, off_text: str = ASK_OFF_PLACEHOLDER) -> None:
+        self._ask_state = (on, tip, off_text)
+        self._show_ask()
+
+    def _show_ask(self, *_args) -> None:
+        """The ask box as the chosen captioner allows, switched off on an image the index
+        could not read or found missing (the suggestion panel says the models skip it): it
+        took a question there, and the answer was an error box."""
+        on, tip, off_text = self._ask_state
+        unreadable = ASK_UNREADABLE.get(getattr(self.win.review.current, "status", None))
+        if on and unreadable is not None:
+            on, (off_text, tip) = False, unreadable
         panel = self.win.panel_ctl.suggestions
         if panel is not None:
             panel.ask_edit.setEnabled(on)
@@ -321,6 +343,29 @@ class AskController(QObject):
         box.raise_()
         box.activateWindow()
         self.keep_button.setFocus()
+
+    def focus_question(self) -> None:
+        """Ctrl+Shift+Q: the question box ("Ask the image") takes the keys, its Suggestions
+        dock shown (type a question, Enter asks it); switched off, the status bar says what
+        it needs and the keys stay with the review. Only Tab through every card's buttons
+        reached it from the keyboard: a reviewer who took Ctrl+Shift+A ("Go to the answer
+        box (Ask the image)") for it typed the question into the grid, where its letters
+        were review keys (r marked the image reviewed, s skipped it, ? opened the help)."""
+        panel = self.win.panel_ctl.suggestions
+        if panel is None or self.win.project is None:
+            return
+        edit = panel.ask_edit
+        if not edit.isEnabled():
+            self.win.statusBar().showMessage(edit.toolTip(), 8000)
+            return
+        dock = panel.parentWidget()
+        while dock is not None and not hasattr(dock, "toggleViewAction"):
+            dock = dock.parentWidget()
+        if dock is not None:  # (closed from its title bar or View menu: shown again)
+            dock.show()
+            dock.raise_()
+        edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        edit.selectAll()
 
     def _keys_to_review(self) -> None:
         """The window takes the keys back from the answer box that a platform activated on

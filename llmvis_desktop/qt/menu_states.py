@@ -24,7 +24,7 @@ TRAINING_LEARNED = "The learned suggester is training (see the Jobs panel)."
 
 #: actions on the selected image (window attributes, or review actions' keys)
 _ON_IMAGE = ("act_prev_frame", "act_next_frame", "act_fit", "act_actual", "act_zoom_in", "act_zoom_out",
-             "act_next_window", "act_prev_window", "act_repair", "act_answer", "act_cards")
+             "act_next_window", "act_prev_window", "act_repair", "act_answer", "act_question", "act_cards")
 _REVIEW_ON_IMAGE = ("accept", "reject", "mark_reviewed", "edit_caption") + tuple(f"label_{n}" for n in range(1, 10))
 _REVIEW_ON_ROWS = ("skip", "next", "prev", "next_unreviewed")
 
@@ -110,7 +110,7 @@ def wire_menu_states(win) -> None:
     def update(*_args) -> None:
         update_menu_states(win)
 
-    for name in ("act_close", "act_find", "act_answer", "act_add_label", "act_cards", "act_next_window",
+    for name in ("act_close", "act_find", "act_answer", "act_question", "act_add_label", "act_cards", "act_next_window",
                  "act_prev_window", "act_include_repairs"):  # a project at least
         act = getattr(win, name, None)
         if act is not None:

@@ -12,7 +12,7 @@ import importlib.util
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QDockWidget
 
-from .ask_controller import ANSWER_KEY
+from .ask_controller import ANSWER_KEY, QUESTION_KEY
 from .icons import icon
 from .menu_states import wire_menu_states
 from .suggestion_actions import CARDS_KEY
@@ -116,6 +116,8 @@ def build_menus(win) -> None:
                                        "they are not work in the review queue)")
     win.act_answer = sug.addAction("Go to the &answer box (Ask the image)", sc.asker.focus_answer)
     win.act_answer.setShortcut(ANSWER_KEY)
+    win.act_question = sug.addAction("Go to the &question box (Ask the image)", sc.asker.focus_question)
+    win.act_question.setShortcut(QUESTION_KEY)
     win.act_cards = sug.addAction("Go to the first &suggestion card", pc.focus_first_card)
     win.act_cards.setShortcut(CARDS_KEY)
     sug.addSeparator()

@@ -68,6 +68,8 @@ MENU_WORDS = {
     "Repair defect": "Repair defect (the repair dialog, for the image shown)",
     "Go to the first suggestion card": "Go to the first pending suggestion card: its Accept focused "
                                        "(Space accepts; Tab / Shift+Tab: the cards' buttons; Esc: the grid)",
+    "Go to the question box (Ask the image)": "Go to the \u201cAsk the image\u201d box under the suggestion "
+                                               "cards (type a question, Enter asks it; Esc: the grid)",
     "Go to \u201c+ Add label\u201d": "Go to \u201c+ Add label\u201d in the Labels panel (type a name, Enter adds "
                                        "it; Enter or Esc: the keys back to the review)",
 }
@@ -125,6 +127,7 @@ DEFAULT_ACTION_ROWS: list[tuple[str, str, str]] = [
     ("Review", "Ctrl+Shift+L", MENU_WORDS["Go to \u201c+ Add label\u201d"]),
     ("Suggestions", "Ctrl+L", MENU_WORDS["Suggest labels from reviewed images (learned)"]),
     ("Suggestions", "Ctrl+Shift+A", "Go to the answer box (Ask the image)"),
+    ("Suggestions", "Ctrl+Shift+Q", MENU_WORDS["Go to the question box (Ask the image)"]),
     ("Suggestions", "Ctrl+Shift+S", MENU_WORDS["Go to the first suggestion card"]),
     ("Image", "[ / ]", "Previous / next frame (multi-frame DICOM, multi-page TIFF)"),
     ("Image", "Ctrl+R", "Repair defect (the repair dialog, for the image shown)"),

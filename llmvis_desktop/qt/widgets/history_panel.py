@@ -34,7 +34,7 @@ import re
 from contextvars import ContextVar
 from typing import Optional
 
-from PySide6.QtCore import QSize, QUrl
+from PySide6.QtCore import QSize, QUrl, Signal
 from PySide6.QtWidgets import QApplication, QLabel, QTextBrowser, QVBoxLayout, QWidget
 
 from llmvis_desktop.core.store.records import EventRecord
@@ -52,10 +52,25 @@ _MAX_TEXT = 70
 _LIMIT: ContextVar[Optional[int]] = ContextVar("history_text_limit", default=_MAX_TEXT)
 
 
-def _unbroken(when: str) -> str:
+def _unbroken(when: str, narrow: bool = False) -> str:
     """``when`` as HTML that a narrow panel wraps before its "·", never inside it: a
-    model's long name left "2026-12-01" at the end of one line, "01:47:18 UTC" on the next."""
+    model's long name left "2026-12-01" at the end of one line, "01:47:18 UTC" on the next.
+    ``narrow``: the panel is narrower than the whole time, which Qt then cut anywhere
+    ("13:52:0" / "3 UTC"): it may wrap at its first space, between date and clock."""
+    date, sep, clock = when.partition(" ")
+    if narrow and sep:
+        return f"{html.escape(date)} {html.escape(clock).replace(' ', '&nbsp;')}"
     return html.escape(when).replace(" ", "&nbsp;")
+
+
+class _Browser(QTextBrowser):
+    """The panel's text, saying when its width changed (the time's wrapping follows it)."""
+
+    resized = Signal()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        self.resized.emit()
 
 
 def _short(value) -> str:
@@ -255,8 +270,9 @@ class HistoryPanel(QWidget):
         self._rows: list[tuple] = []  # what a row's HTML is made of
         self._full: set[int] = set()  # events shown with their whole text ("full text")
         self._limit: Optional[int] = SHOWN
-        self.browser = QTextBrowser()
+        self.browser = _Browser()
         self.browser.setOpenLinks(False)
+        self.browser.resized.connect(self._follow_width)
         self.browser.anchorClicked.connect(self._on_link)
         self.browser.highlighted.connect(self._on_hover)  # a model's whole path over its name
         self.placeholder = QLabel("No history for this image yet.")
@@ -358,10 +374,27 @@ class HistoryPanel(QWidget):
         return self._shown
 
     _shown = 0
+    _narrow = False  # the rows were laid out narrower than an event's whole time
+
+    def _too_narrow(self) -> bool:
+        """The text is narrower than the widest time shown ("· " and it, in a row's padding)."""
+        if not self._rows:
+            return False
+        fm = self.browser.fontMetrics()
+        need = max(fm.horizontalAdvance(f"\u00b7 {row[2]}") for row in self._rows) + 2 * 5 + 2 * 4 + 4
+        return self.browser.viewport().width() < need
+
+    def _follow_width(self) -> None:
+        if self._rows and self._too_narrow() != self._narrow:
+            bar = self.browser.verticalScrollBar()
+            at = bar.value()
+            self._render(self._limit)
+            bar.setValue(at)
 
     def _render(self, limit: Optional[int]) -> None:
         self._limit = limit
-        rows = [self._row_html(*row, expanded=row[0].id in self._full, dock=self._dock)
+        self._narrow = narrow = self._too_narrow()
+        rows = [self._row_html(*row, expanded=row[0].id in self._full, dock=self._dock, narrow=narrow)
                 for row in (self._rows if limit is None else self._rows[:limit])]
         self._shown = len(rows)
         more = ""
@@ -395,7 +428,8 @@ class HistoryPanel(QWidget):
             bar.setValue(at)  # (the row opens in place)
 
     @staticmethod
-    def _row_html(ev, who, when, what, full, model, suggestion, expanded: bool = False, dock=None) -> str:
+    def _row_html(ev, who, when, what, full, model, suggestion, expanded: bool = False, dock=None,
+                  narrow: bool = False) -> str:
         d = dock if dock is not None else style.DockColors(QApplication.palette())
         link = ""
         if full != what:
@@ -432,6 +466,6 @@ class HistoryPanel(QWidget):
                             f"text-decoration:none;'>{html.escape(short)}</a>")
         return (
             f"<tr><td style='border-bottom:1px solid {d.border};'>"
-            f"{badge}<b>{who_html}</b> <span style='color:{d.muted};'>&middot;&nbsp;{_unbroken(when)}</span><br>"
+            f"{badge}<b>{who_html}</b> <span style='color:{d.muted};'>&middot;&nbsp;{_unbroken(when, narrow)}</span><br>"
             f"{html.escape(what).replace(chr(10), '<br>')}{link}{via}</td></tr>"
         )

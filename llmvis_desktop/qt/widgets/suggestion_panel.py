@@ -22,8 +22,8 @@ Signals (intent only; the controller calls ``Project.decide_suggestion``)
     ``edited(int sid, str text)``   after "Edit" then "Save" (or Ctrl+Enter) with
                                     non-empty text different from the proposal.
     ``finished()``                  an edit saved or cancelled, a card's Accept/Reject
-                                    clicked, Esc on a card: the window gives the keys
-                                    back to the grid.
+                                    clicked, Esc on a card or in the ask box: the
+                                    window gives the keys back to the grid.
     ``tile_requested(int sid)``     a tiled strip's label card's "Show tile": the window
                                     zooms the viewer to ``card(sid).tile_box()``.
 
@@ -43,6 +43,7 @@ from __future__ import annotations
 from typing import Optional
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFrame,
     QLabel,
@@ -117,6 +118,9 @@ class SuggestionPanel(QWidget):
         self.ask_edit.setPlaceholderText("Ask the image\u2026")
         self.ask_edit.setEnabled(False)
         self.ask_edit.setToolTip(ASK_TOOLTIP)
+        back = QShortcut(QKeySequence("Escape"), self.ask_edit)  # the keys back to the review, the
+        back.setContext(Qt.ShortcutContext.WidgetShortcut)  # question kept (it held them: only Tab left)
+        back.activated.connect(self.finished.emit)
         self.ask_hint = QLabel()  # set by the window's ask controller; hidden until it says something
         self.ask_hint.setObjectName("sgMuted")
         self.ask_hint.setWordWrap(True)
