@@ -268,7 +268,7 @@ class Project:
                    description: str = "", exclusive: bool = False) -> list[LabelDef]:
         """Add several labels: all of them, or (one refused) none."""
         with self.store.write() as s:
-            return [rl.add_label(s, n, color, shortcut, description, exclusive) for n in names]
+            return rl.add_labels(s, [rl.NewLabel(n, color, shortcut, description, exclusive) for n in names])
 
     def update_label(self, name: str, **changes) -> LabelDef:
         """See :func:`.store.repo_labels.update_label` (``actor=``: who renames, for the history)."""

@@ -73,7 +73,7 @@ def test_a_full_disk_in_another_command_names_the_database_file(png_folder, caps
     def full(*a, **k):
         raise OperationalError("INSERT INTO labels ...", {}, sqlite3.OperationalError("database or disk is full"))
 
-    monkeypatch.setattr(repo_labels, "add_label", full)
+    monkeypatch.setattr(repo_labels, "add_labels", full)
     assert main(["labels", "add", str(png_folder), "scratch"]) == 1
     err = capsys.readouterr().err.strip().splitlines()[-1]
     db = png_folder.resolve() / ".llmvis" / "project.sqlite"

@@ -198,16 +198,21 @@ def _needed(parsed: ParsedFile, merged: dict, unseen: set, as_: str) -> tuple[li
     seen = [it for i, it in merged.items() if i not in unseen]
     kept = [replace(it, suggestions=[]) for i, it in merged.items() if i in unseen and as_ == "reviewed"]
     wanted = _wanted(parsed, seen + kept)
-    return wanted, [n for n in _wanted(parsed, merged.values()) if n not in set(wanted)]
+    used = set(wanted)  # (once: a set of them made for each name was quadratic in the file's classes)
+    return wanted, [n for n in _wanted(parsed, merged.values()) if n not in used]
 
 
-def _add_label(s, name: str, source: str, color: Optional[str] = None, exclusive: bool = False) -> int:
-    """``color``: the file's for the label (:attr:`ParsedFile.colors`), else the palette's;
-    ``exclusive``: the file marks it so (:attr:`ParsedFile.exclusive`)."""
+def _add_labels(s, names: list[str], source: str, parsed: ParsedFile) -> list[int]:
+    """The ids of labels ``names`` made, each of the file's colour (:attr:`ParsedFile.colors`)
+    else the palette's, exclusive where the file marks it so (:attr:`ParsedFile.exclusive`):
+    in one pass over the label list (a file of thousands of classes, made one at a time,
+    read the whole list again for each)."""
     try:
-        return rl.add_label(s, name, color, exclusive=exclusive).id
+        return [d.id for d in rl.add_labels(s, [rl.NewLabel(name, parsed.colors.get(name),
+                                                            exclusive=name in parsed.exclusive)
+                                                for name in names])]
     except rl.LabelError as exc:
-        raise InterchangeError(f"{source}: label {name!r} refused: {exc}") from None
+        raise InterchangeError(f"{source}: label {exc.name!r} refused: {exc}") from None
 
 
 def _make_labels(project, resolved: list, parsed: ParsedFile, source: str, claim: dict,
@@ -227,8 +232,8 @@ def _make_labels(project, resolved: list, parsed: ParsedFile, source: str, claim
             return []
         rl.lock_taxonomy(s, "import")
         there = set(s.scalars(select(m.Label.name)))
-        made = [(_add_label(s, name, source, parsed.colors.get(name),
-                                        name in parsed.exclusive), name) for name in wanted if name not in there]
+        names = [name for name in wanted if name not in there]
+        made = list(zip(_add_labels(s, names, source, parsed), names))
         provisional_labels.record(s, claim, made)
         return made
 
@@ -283,11 +288,11 @@ def _apply(project, resolved: list, parsed: ParsedFile, source: Path, as_: str, 
             if not last and set(wanted) - existing_labels:
                 raise _LabelsGone()
         report.warnings.extend(found)
-        for name in wanted:
-            if name not in existing_labels:
-                _add_label(s, name, source.name, parsed.colors.get(name), name in parsed.exclusive)
-                existing_labels.add(name)
-                report.labels_created += 1
+        missing = [name for name in wanted if name not in existing_labels]
+        if missing:
+            _add_labels(s, missing, source.name, parsed)
+            existing_labels.update(missing)
+            report.labels_created += len(missing)
         report.labels_not_created = [n for n in unused if n not in existing_labels]
         known = _known_suggestions(s, merged)
         new_suggestions: list[NewSuggestion] = []

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from datetime import timezone
-from typing import Optional
+from typing import Iterable, Optional
 
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from . import models as m
 from .action_cards import card_names_memo
-from .engine import insert_events
+from .engine import insert_events, insert_ids
 # the taxonomy's lock, in a module of its own (re-exported: its users import it from here)
 from .taxonomy_lock import (  # noqa: F401
     LOCK_HOLDER_SELECT, TAXONOMY_LOCK, TAXONOMY_STATE, TaxonomyBusy, TaxonomyTaken, lock_taxonomy, say_doing,
@@ -31,7 +32,8 @@ _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
 class LabelError(ValueError):
-    pass
+    #: the label refused, where :func:`add_labels` refused one of several
+    name: Optional[str] = None
 
 
 def list_labels(session: Session) -> list[LabelDef]:
@@ -57,20 +59,34 @@ def _check(name: str, color: Optional[str], shortcut: Optional[str]) -> None:
                          f"while reviewing; the other keys are review commands)")
 
 
+def _fold(name: str) -> str:
+    """What a reviewer cannot tell apart: the Unicode form and upper/lower case."""
+    return unicodedata.normalize("NFC", name).casefold()
+
+
 def _no_lookalike(name: str, others) -> None:
     """Refuse a name that differs from an existing one only in its Unicode form (an
     accent composed or not), or only in upper and lower case: two labels a reviewer
     cannot tell apart (the window's add box refused "OK" beside "ok"; the CLI made both)."""
-    key = unicodedata.normalize("NFC", name)
+    folded: dict[str, str] = {}
     for other in others:
-        if other == name:
-            continue
-        if unicodedata.normalize("NFC", other) == key:
-            raise LabelError(f"label {name!r} looks the same as the existing label {other!r} "
-                             f"(the same letters in another Unicode form)")
-        if unicodedata.normalize("NFC", other).casefold() == key.casefold():
-            raise LabelError(f"label {name!r} differs from the existing label {other!r} only in upper and "
-                             f"lower case; use {other!r}, or rename it")
+        if other != name:
+            folded.setdefault(_fold(other), other)
+    _refuse_lookalike(name, folded)
+
+
+def _refuse_lookalike(name: str, folded: dict[str, str]) -> None:
+    """:func:`_no_lookalike` against ``folded`` ({:func:`_fold` of a name: the first such
+    name in the list's order}): a look-up, not a pass over every name (a taxonomy of
+    thousands added a name at a time made that quadratic)."""
+    other = folded.get(_fold(name))
+    if other is None or other == name:
+        return
+    if unicodedata.normalize("NFC", other) == unicodedata.normalize("NFC", name):
+        raise LabelError(f"label {name!r} looks the same as the existing label {other!r} "
+                         f"(the same letters in another Unicode form)")
+    raise LabelError(f"label {name!r} differs from the existing label {other!r} only in upper and "
+                     f"lower case; use {other!r}, or rename it")
 
 
 def _key_taken(shortcut: str, owner: str, used: set) -> LabelError:
@@ -86,6 +102,16 @@ def _free_color(used: set[str], n: int) -> str:
     return next((c for c in PALETTE if c not in used), PALETTE[n % len(PALETTE)])
 
 
+@dataclass(frozen=True)
+class NewLabel:
+    """A label to add (:func:`add_labels`)."""
+    name: str
+    color: Optional[str] = None
+    shortcut: Optional[str] = None
+    description: str = ""
+    exclusive: bool = False
+
+
 def add_label(
     session: Session,
     name: str,
@@ -95,32 +121,75 @@ def add_label(
     exclusive: bool = False,
 ) -> LabelDef:
     """A new label; ``exclusive``: it shares no image with another label (store/exclusive.py)."""
-    _check(name, color, shortcut)
-    lock_taxonomy(session, "add")
-    existing = list_labels(session)  # (read once: a round trip each to a team's PostgreSQL)
-    if any(lbl.name == name for lbl in existing):
-        raise LabelError(f"label {name!r} already exists")
-    _no_lookalike(name, [lbl.name for lbl in existing])
-    used_keys = {lbl.shortcut for lbl in existing if lbl.shortcut}
-    if shortcut is not None and shortcut in used_keys:
-        raise _key_taken(shortcut, next(lbl.name for lbl in existing if lbl.shortcut == shortcut), used_keys)
-    if shortcut is None:
-        shortcut = next((str(k) for k in range(1, 10) if str(k) not in used_keys), None)
-    position = (max((lbl.position for lbl in existing), default=-1)) + 1
-    row = m.Label(
-        name=name,
-        color=color or _free_color({lbl.color for lbl in existing}, len(existing)),
-        shortcut=shortcut,
-        description=description,
-        position=position,
-        created_at=m.utcnow(),
-        exclusive=bool(exclusive),
-    )
-    session.add(row)
-    session.flush()
-    if exclusive:
+    return add_labels(session, [NewLabel(name, color, shortcut, description, exclusive)])[0]
+
+
+def add_labels(session: Session, new: Iterable[NewLabel]) -> list[LabelDef]:
+    """New labels, in this order, each checked as :func:`add_label` checks one against the
+    labels there and those before it here: the first refused raises its :class:`LabelError`
+    (its ``name`` says which), the others before it made in the session (the caller's
+    transaction is all or nothing). The label list is read once, the checks are look-ups
+    in sets, the rows inserted with one statement: it read the whole list again for each
+    label and checked the name against every one, quadratic (3,000 labels took 48 s)."""
+    rows: list[dict] = []
+    taxonomy = None
+    for spec in new:
+        try:
+            _check(spec.name, spec.color, spec.shortcut)
+            if taxonomy is None:
+                lock_taxonomy(session, "add")
+                taxonomy = _Taxonomy(list_labels(session))  # (read once: a round trip each to a team's PostgreSQL)
+            rows.append(taxonomy.take(spec))
+        except LabelError as exc:
+            exc.name = spec.name
+            raise
+    if not rows:
+        return []
+    ids = insert_ids(session, m.Label.__table__, rows)
+    if any(r["exclusive"] for r in rows):
         forget_exclusive(session)
-    return label_def(row)
+    return [LabelDef(i, r["name"], r["color"], r["shortcut"], r["description"], r["position"], r["exclusive"])
+            for i, r in zip(ids, rows)]
+
+
+class _Taxonomy:
+    """The label list as :func:`add_labels` read it, with the labels it adds: names, their
+    look-alike forms, keys, colours and the last position, each a look-up."""
+
+    def __init__(self, existing: list[LabelDef]) -> None:
+        self.names = {lbl.name for lbl in existing}
+        self.folded: dict[str, str] = {}
+        for lbl in existing:  # (the first in the list's order is the one a refusal names)
+            self.folded.setdefault(_fold(lbl.name), lbl.name)
+        self.keys = {}
+        for lbl in existing:
+            if lbl.shortcut:
+                self.keys.setdefault(lbl.shortcut, lbl.name)
+        self.colors = {lbl.color for lbl in existing}
+        self.count = len(existing)
+        self.position = max((lbl.position for lbl in existing), default=-1)
+
+    def take(self, spec: NewLabel) -> dict:
+        """The row of ``spec`` to insert, checked against the list (raises
+        :class:`LabelError`), and the list with it."""
+        name, shortcut = spec.name, spec.shortcut
+        if name in self.names:
+            raise LabelError(f"label {name!r} already exists")
+        _refuse_lookalike(name, self.folded)
+        if shortcut is not None and shortcut in self.keys:
+            raise _key_taken(shortcut, self.keys[shortcut], set(self.keys))
+        if shortcut is None:
+            shortcut = next((str(k) for k in range(1, 10) if str(k) not in self.keys), None)
+        color = spec.color or _free_color(self.colors, self.count)
+        self.position += 1
+        self.count += 1
+        self.names.add(name)
+        self.folded.setdefault(_fold(name), name)
+        self.colors.add(color)
+        if shortcut:
+            self.keys[shortcut] = name
+        return {"name": name, "color": color, "shortcut": shortcut, "description": spec.description,
+                "position": self.position, "created_at": m.utcnow(), "exclusive": bool(spec.exclusive)}
 
 
 def taxonomy_names(session: Session) -> set[str]:
